@@ -1,0 +1,49 @@
+"""The checks, registered explicitly (no package walking)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from kostack.analyze.checks import (
+    inv_node_port_match,
+    net_api_service,
+    net_cidr_overlap,
+    net_dns,
+    net_mtu,
+    net_pod_egress,
+    net_pod_src_antispoof,
+    net_pod_to_pod,
+    net_sg_bgp,
+    net_sg_cni_encap,
+    net_sg_control_plane,
+    net_sg_pod_source_ingress,
+    net_sg_typha,
+    neutron_allowed_pairs_scope,
+    neutron_port_security_disabled,
+)
+from kostack.analyze.checks.base import Check, CheckContext
+
+_MODULES: tuple[ModuleType, ...] = (
+    net_pod_src_antispoof,
+    net_sg_cni_encap,
+    net_sg_pod_source_ingress,
+    net_sg_bgp,
+    net_sg_typha,
+    net_sg_control_plane,
+    net_dns,
+    net_api_service,
+    net_pod_to_pod,
+    net_pod_egress,
+    net_mtu,
+    net_cidr_overlap,
+    neutron_port_security_disabled,
+    neutron_allowed_pairs_scope,
+    inv_node_port_match,
+)
+
+CHECKS: tuple[Check, ...] = tuple(
+    Check(m.ID, m.TITLE, m.SEVERITY, m.NEEDS, m.run, m.__name__) for m in _MODULES
+)
+BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}
+
+__all__ = ["BY_ID", "CHECKS", "Check", "CheckContext"]

@@ -1,0 +1,122 @@
+"""What a check is, and the helpers checks share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+
+from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.matrix import Matrix, NodeClass
+from kostack.analyze.topology import NodeView, Topology
+from kostack.model.snapshot import Port, Snapshot
+
+
+@dataclass
+class CheckContext:
+    snapshot: Snapshot
+    topo: Topology
+    matrix: Matrix
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check: stable id, a title stating the desired state, severity, needs, and run()."""
+
+    id: str
+    title: str
+    severity: Severity
+    needs: tuple[str, ...]
+    run: Callable[[CheckContext], list[Finding]]
+    module: str
+
+    @cached_property
+    def docs(self) -> dict[str, dict[str, str]]:
+        """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
+        name = self.module.rsplit(".", 1)[-1] + ".md"
+        text = resources.files("kostack.analyze.checks").joinpath(name).read_text(encoding="utf-8")
+        return parse_doc(text)
+
+
+def parse_doc(text: str) -> dict[str, dict[str, str]]:
+    """Parse `## en` / `## ko` sections, each with `### title|explanation|remediation`."""
+    out: dict[str, dict[str, str]] = {}
+    lang = ""
+    part = ""
+    for line in text.splitlines():
+        if line.startswith("## "):
+            lang = line[3:].strip()
+            out[lang] = {}
+            part = ""
+        elif line.startswith("### ") and lang:
+            part = line[4:].strip().lower()
+            out[lang][part] = ""
+        elif lang and part:
+            out[lang][part] += line + "\n"
+    return {lang: {k: v.strip() for k, v in parts.items()} for lang, parts in out.items()}
+
+
+# --------------------------------------------------------------------------- helpers
+
+PARTS: dict[str, Callable[[Snapshot], object]] = {
+    "openstack": lambda s: s.openstack,
+    "openstack.ports": lambda s: s.openstack.ports if s.openstack else None,
+    "openstack.security_groups": lambda s: s.openstack.security_groups if s.openstack else None,
+    "openstack.networks": lambda s: s.openstack.networks if s.openstack else None,
+    "openstack.subnets": lambda s: s.openstack.subnets if s.openstack else None,
+    "openstack.routers": lambda s: s.openstack.routers if s.openstack else None,
+    "cluster": lambda s: s.cluster,
+    "cluster.nodes": lambda s: s.cluster.nodes if s.cluster else None,
+    "cluster.services": lambda s: s.cluster.services if s.cluster else None,
+    "cluster.pod_cidrs": lambda s: s.cluster.pod_cidrs if s.cluster else None,
+    "cluster.service_cidrs": lambda s: s.cluster.service_cidrs if s.cluster else None,
+    "cluster.cni": lambda s: (s.cluster.cni if s.cluster and s.cluster.cni.type != "unknown" else None),
+    "node_ports": lambda s: s.node_ports,
+}
+
+
+def missing(ctx: CheckContext, check_id: str, severity: Severity, needs: Sequence[str]) -> list[Finding]:
+    """UNKNOWN findings for each needed snapshot part that is absent (empty list when all present)."""
+    out = []
+    for part in needs:
+        if PARTS[part](ctx.snapshot) is None:
+            gap = ctx.snapshot.gap_for(part, part.split(".")[0])
+            why = f"{part} was not collected" + (f": {gap.error}" if gap else "")
+            out.append(
+                Finding(
+                    check_id,
+                    Status.UNKNOWN,
+                    severity,
+                    Resource("snapshot", part, part),
+                    f"Cannot decide: {why}.",
+                    evidence=(f"gap: {gap.source}: {gap.error}",) if gap else (f"{part}: null",),
+                )
+            )
+    return out
+
+
+def port_resource(ctx: CheckContext, port: Port, node: str = "") -> Resource:
+    project = ctx.snapshot.openstack.project_name if ctx.snapshot.openstack else None
+    return Resource("port", port.id, node or port.name, project=project)
+
+
+def node_resource(view: NodeView) -> Resource:
+    return Resource("node", view.name, view.name)
+
+
+def class_ports(ctx: CheckContext, cls: NodeClass) -> tuple[Resource, ...]:
+    return tuple(port_resource(ctx, v.port, v.name) for v in cls.members if v.port is not None)
+
+
+def passed(check_id: str, severity: Severity, resource: Resource, message: str, *evidence: str) -> Finding:
+    return Finding(check_id, Status.PASS, severity, resource, message, tuple(evidence))
+
+
+def cluster_resource(ctx: CheckContext) -> Resource:
+    name = ctx.snapshot.cluster.name if ctx.snapshot.cluster and ctx.snapshot.cluster.name else "cluster"
+    return Resource("cluster", name, name)
+
+
+def topo_of(ctx: CheckContext) -> Topology:
+    return ctx.topo

@@ -1,0 +1,106 @@
+"""net-mtu: the CNI's MTU fits the tenant network's MTU minus the encapsulation overhead."""
+
+from __future__ import annotations
+
+from kostack.analyze.checks._sg import class_pairs
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.reach import encapsulation
+
+ID = "net-mtu"
+TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
+SEVERITY = Severity.HIGH
+NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
+
+
+def cni_mtu(ctx: CheckContext) -> tuple[int | None, str]:
+    cl = ctx.snapshot.cluster
+    if cl is None:
+        return None, ""
+    cni = cl.cni
+    if cni.type == "calico" and cni.calico is not None:
+        return cni.calico.mtu, cni.calico.mtu_source or "Calico MTU"
+    if cni.type == "flannel" and cni.flannel is not None:
+        return cni.flannel.mtu, "flannel subnet.env FLANNEL_MTU"
+    if cni.type == "cilium" and cni.cilium is not None:
+        return cni.cilium.mtu, "cilium-config mtu"
+    return None, ""
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    unk = missing(ctx, ID, SEVERITY, NEEDS)
+    if unk:
+        return unk
+    mtu, source = cni_mtu(ctx)
+    res = cluster_resource(ctx)
+    if mtu is None:
+        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the CNI's MTU was not collected.")]
+    nets = {ctx.topo.network_of(v) for v in ctx.topo.node_views.values()}
+    nets.discard(None)
+    if not nets:
+        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the nodes' networks are not known.")]
+    net_mtus = [n.mtu for n in nets if n is not None and n.mtu is not None]
+    if not net_mtus:
+        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the network's mtu field was not collected.")]
+    net_mtu = min(net_mtus)
+    overhead, kind = 0, "no encapsulation"
+    for _a, _b, s, d, _n in class_pairs(ctx):
+        pod = ctx.matrix.pod_on(d)
+        if pod is None or pod.ip is None:
+            continue
+        decision = encapsulation(ctx.topo, s, d, pod.ip)
+        if decision.encap is not None and decision.overhead > overhead:
+            overhead, kind = decision.overhead, decision.encap
+    cl = ctx.snapshot.cluster
+    if cl is not None and cl.cni.calico is not None and cl.cni.calico.wireguard:
+        overhead, kind = max(overhead, 60), "WireGuard"
+    limit = net_mtu - overhead
+    names = ", ".join(sorted((n.name or n.id) for n in nets if n is not None))
+    if mtu > limit:
+        remedy = Remedy(
+            "manual",
+            "cni",
+            "mtu",
+            "CNI MTU",
+            (("command", _mtu_command(ctx, limit)),),
+            f"set the pod MTU to {limit} ({net_mtu} - {overhead} for {kind})",
+            "mtu",
+        )
+        return [
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                res,
+                f"The pod MTU {mtu} ({source}) is above what network {names} (MTU {net_mtu}) carries with "
+                f"{kind} ({overhead} bytes): small requests and ping work, but TLS handshakes, image pushes "
+                "and large responses stall.",
+                (f"network {names} mtu={net_mtu}", f"{source}={mtu}", f"overhead {kind}={overhead}"),
+                (remedy,),
+                cause="mtu",
+            )
+        ]
+    return [
+        Finding(
+            ID,
+            Status.PASS,
+            SEVERITY,
+            res,
+            f"The pod MTU {mtu} fits network {names} (MTU {net_mtu}, {kind} needs {overhead}).",
+        )
+    ]
+
+
+def _mtu_command(ctx: CheckContext, limit: int) -> str:
+    cl = ctx.snapshot.cluster
+    if cl is not None and cl.cni.type == "calico" and cl.cni.calico is not None:
+        if cl.cni.calico.install_method == "operator":
+            return (
+                "kubectl patch installation default --type merge "
+                f"-p '{{\"spec\":{{\"calicoNetwork\":{{\"mtu\":{limit}}}}}}}'"
+            )
+        return (
+            "kubectl -n kube-system patch configmap calico-config --type merge "
+            f"-p '{{\"data\":{{\"veth_mtu\":\"{limit}\"}}}}' && kubectl -n kube-system rollout restart ds/calico-node"
+        )
+    return f"# set the CNI MTU to {limit}"

@@ -1,0 +1,53 @@
+"""net-sg-cni-encap: security groups admit the CNI's encapsulation between nodes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.reach import Disposition, encapsulation
+from kostack.analyze.topology import protocol_label
+
+ID = "net-sg-cni-encap"
+TITLE = "Security groups admit the CNI's encapsulation (IPIP, VXLAN, Geneve) between nodes"
+SEVERITY = Severity.CRITICAL
+NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "cluster.cni", "node_ports")
+CAUSE = "sg-encap"
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    unk = missing(ctx, ID, SEVERITY, NEEDS)
+    if unk:
+        return unk
+    by_kind: dict[tuple[str, int, int | None], list] = defaultdict(list)  # type: ignore[type-arg]
+    unknown: list[str] = []
+    for a, b, s, d, n in class_pairs(ctx):
+        pod = ctx.matrix.pod_on(d)
+        if pod is None or pod.ip is None:
+            continue
+        decision = encapsulation(ctx.topo, s, d, pod.ip)
+        if decision.hop.disposition == Disposition.UNKNOWN:
+            unknown.append(decision.hop.detail)
+        elif decision.encap is not None:
+            by_kind[(decision.encap, decision.proto, decision.port)].append((a, b, s, d, n))
+    out: list[Finding] = []
+    for (kind, proto, port), pairs in by_kind.items():
+        out.extend(
+            node_traffic_findings(ctx, ID, SEVERITY, f"{kind} encapsulation", protocol_label(proto), port, pairs, CAUSE)
+        )
+    if unknown and not out:
+        out.append(Finding(ID, Status.UNKNOWN, SEVERITY, cluster_resource(ctx), f"Cannot decide: {unknown[0]}.", (unknown[0],)))
+    if not by_kind and not unknown:
+        out.append(
+            Finding(
+                ID,
+                Status.NOT_APPLICABLE,
+                SEVERITY,
+                cluster_resource(ctx),
+                "The CNI does not encapsulate traffic between any pair of these nodes, "
+                "so no encapsulation rule is needed.",
+            )
+        )
+    return out

@@ -1,0 +1,163 @@
+"""Findings, severities, statuses and the remedies a finding carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    NOT_APPLICABLE = "not-applicable"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {
+    Severity.INFO: 0,
+    Severity.LOW: 1,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str
+    id: str
+    name: str = ""
+    namespace: str | None = None
+    project: str | None = None
+
+    def label(self) -> str:
+        if self.kind == "port":
+            short = self.id[:4] + ".." if len(self.id) > 6 else self.id
+            return f"port {short} ({self.name})" if self.name else f"port {self.id}"
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name or self.id}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "name": self.name,
+            "namespace": self.namespace,
+            "project": self.project,
+        }
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """One change that fixes (part of) a finding, in the operator's terms.
+
+    ``op`` is one of: add-allowed-pair, add-sg-rule, disable-port-security,
+    add-router-route, manual. ``params`` hold the operation's fields; ``cause``
+    is the root-cause key it addresses.
+    """
+
+    op: str
+    target_kind: str
+    target_id: str
+    target_name: str
+    params: tuple[tuple[str, str], ...]
+    reason: str
+    cause: str = ""
+    note: str = ""
+
+    def param(self, key: str, default: str = "") -> str:
+        for k, v in self.params:
+            if k == key:
+                return v
+        return default
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "target": {"kind": self.target_kind, "id": self.target_id, "name": self.target_name},
+            "params": dict(self.params),
+            "reason": self.reason,
+            "cause": self.cause,
+            "note": self.note,
+            "command": command_for(self),
+        }
+
+
+def command_for(r: Remedy) -> str:
+    """The exact `openstack` (or kubectl) command for a remedy."""
+    if r.op == "add-allowed-pair":
+        return f"openstack port set --allowed-address ip-address={r.param('ip_address')} {r.target_id}"
+    if r.op == "add-sg-rule":
+        parts = ["openstack security group rule create", f"--{r.param('direction', 'ingress')}"]
+        parts.append(f"--ethertype {r.param('ethertype', 'IPv4')}")
+        proto = r.param("protocol")
+        if proto:
+            parts.append(f"--protocol {proto}")
+        else:
+            parts.append("--protocol any")
+        lo, hi = r.param("port_range_min"), r.param("port_range_max")
+        if lo:
+            parts.append(f"--dst-port {lo}" + (f":{hi}" if hi and hi != lo else ""))
+        if r.param("remote_group_id"):
+            parts.append(f"--remote-group {r.param('remote_group_id')}")
+        elif r.param("remote_ip_prefix"):
+            parts.append(f"--remote-ip {r.param('remote_ip_prefix')}")
+        if r.param("description"):
+            parts.append(f"--description '{r.param('description')}'")
+        parts.append(r.target_id)
+        return " ".join(parts)
+    if r.op == "disable-port-security":
+        return (
+            "openstack port set --no-security-group --disable-port-security "
+            f"--no-allowed-address {r.target_id}"
+        )
+    if r.op == "add-router-route":
+        return (
+            f"openstack router add route --route destination={r.param('destination')},"
+            f"gateway={r.param('nexthop')} {r.target_id}"
+        )
+    return r.param("command", "# " + r.reason)
+
+
+@dataclass(frozen=True)
+class Finding:
+    check_id: str
+    status: Status
+    severity: Severity
+    resource: Resource
+    message: str
+    evidence: tuple[str, ...] = ()
+    remedies: tuple[Remedy, ...] = ()
+    flows: tuple[str, ...] = ()
+    cause: str = ""
+    affected: tuple[Resource, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "check_id": self.check_id,
+            "status": str(self.status),
+            "severity": str(self.severity),
+            "resource": self.resource.as_dict(),
+            "message": self.message,
+            "evidence": list(self.evidence),
+            "flows": list(self.flows),
+            "cause": self.cause,
+            "affected": [r.as_dict() for r in self.affected],
+            "counts": dict(self.counts),
+            "remedies": [r.as_dict() for r in self.remedies],
+        }

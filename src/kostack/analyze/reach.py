@@ -1,0 +1,1040 @@
+"""The static reachability engine.
+
+Given a snapshot and a flow (source, destination, protocol, port), compute the
+path hop by hop as Kubernetes, the CNI and Neutron would handle it, forward and
+reply, and say for each hop whether the packet is accepted, denied, has no
+route, is not affected (not applicable) or cannot be decided from the snapshot
+(unknown), naming the object and field that decided it.
+
+Pure functions of a Topology: no network, no clock, no globals.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Literal
+
+from kostack.analyze.topology import (
+    PORTED_PROTOCOLS,
+    NodeView,
+    Topology,
+    protocol_label,
+    protocol_number,
+    short_id,
+)
+from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule, Service, ServicePort
+
+
+class Disposition(StrEnum):
+    ACCEPTED = "accepted"
+    DENIED = "denied"
+    NO_ROUTE = "no-route"
+    NOT_APPLICABLE = "not-applicable"
+    UNKNOWN = "unknown"
+
+
+PASSING = frozenset({Disposition.ACCEPTED, Disposition.NOT_APPLICABLE})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The object and field that decided a hop, as a person can look it up."""
+
+    kind: str
+    id: str
+    field: str = ""
+    value: str = ""
+
+    def text(self) -> str:
+        out = f"{self.kind} {self.id}"
+        if self.field:
+            out += f" {self.field}"
+        if self.value:
+            out += f"={self.value}"
+        return out
+
+
+@dataclass(frozen=True)
+class Hop:
+    step: str
+    where: str
+    disposition: Disposition
+    detail: str
+    evidence: tuple[Evidence, ...] = ()
+    direction: Literal["forward", "reply"] = "forward"
+    cause: str = ""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    kind: Literal["pod", "node", "service", "external"]
+    label: str
+    ip: IPAddress | None
+    node: str | None = None
+    port: int | None = None
+    protocol: str | None = None
+
+
+@dataclass(frozen=True)
+class Wire:
+    """A packet as it crosses the tenant network."""
+
+    src: IPAddress
+    dst: IPAddress
+    proto: int
+    dst_port: int | None
+    encap: str | None = None
+    inner_src: IPAddress | None = None
+    inner_dst: IPAddress | None = None
+
+    def describe(self) -> str:
+        port = f":{self.dst_port}" if self.dst_port is not None else ""
+        base = f"{self.src} -> {self.dst} {protocol_label(self.proto)}{port}"
+        if self.encap:
+            base += f" ({self.encap} carrying {self.inner_src} -> {self.inner_dst})"
+        return base
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    src: Endpoint
+    dst: Endpoint
+    requested: Endpoint
+    protocol: str
+    port: int | None
+    hops: tuple[Hop, ...]
+    no_reply_expected: bool = False
+    wire: Wire | None = None
+
+    @property
+    def blocking(self) -> Hop | None:
+        for hop in self.hops:
+            if hop.disposition not in PASSING:
+                return hop
+        return None
+
+    @property
+    def verdict(self) -> Disposition:
+        hop = self.blocking
+        return Disposition.ACCEPTED if hop is None else hop.disposition
+
+    @property
+    def ok(self) -> bool:
+        return self.blocking is None and not self.no_reply_expected
+
+    def describe(self) -> str:
+        port = f":{self.port}/{self.protocol}" if self.port is not None else f" {self.protocol}"
+        target = self.requested.label
+        if self.dst != self.requested:
+            target += f" (-> {self.dst.label})"
+        return f"{self.src.label} -> {target}{port}"
+
+
+class EndpointError(ValueError):
+    """An endpoint spec that does not name anything in the snapshot."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+# ---------------------------------------------------------------------------- endpoints
+
+
+def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str | None]:
+    """Parse ``pod:NS/NAME``, ``node:NAME``, ``svc:NS/NAME:PORT/PROTO``, ``ip:A.B.C.D[:PORT/PROTO]``."""
+    kind, sep, rest = spec.partition(":")
+    if not sep:
+        raise EndpointError(
+            f"endpoint {spec!r} has no kind",
+            "Write pod:NAMESPACE/NAME, node:NAME, svc:NAMESPACE/NAME:PORT/PROTO or ip:A.B.C.D[:PORT/PROTO].",
+        )
+    port: int | None = None
+    proto: str | None = None
+
+    def split_port(text: str) -> str:
+        nonlocal port, proto
+        if kind == "ip" and text.count(":") > 1 and not text.startswith("["):
+            return text  # bare IPv6
+        host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
+        if not colon:
+            return text
+        num, slash, pr = pp.partition("/")
+        if not num.isdigit() or not 0 < int(num) < 65536:
+            raise EndpointError(f"bad port {pp!r} in {spec!r}", "Ports look like 53/udp or 443/tcp.")
+        port = int(num)
+        proto = (pr or "tcp").lower()
+        if proto not in ("tcp", "udp", "sctp"):
+            raise EndpointError(f"bad protocol {pr!r} in {spec!r}", "Use tcp, udp or sctp.")
+        return host.strip("[]")
+
+    if kind == "pod":
+        ns, slash, name = rest.partition("/")
+        if not slash:
+            raise EndpointError(f"pod endpoint {spec!r} needs NAMESPACE/NAME")
+        name = split_port(name) if ":" in name else name
+        pod = topo.pod_by_name.get((ns, name))
+        if pod is None:
+            raise EndpointError(f"no pod {ns}/{name} in the snapshot", "List pods with `kostack diagnose -o json`.")
+        if pod.ip is None:
+            raise EndpointError(f"pod {ns}/{name} has no IP in the snapshot")
+        node = pod.node
+        if pod.host_network:
+            return Endpoint("node", f"pod {ns}/{name} (hostNetwork)", pod.ip, node), port, proto
+        return Endpoint("pod", f"pod {ns}/{name} {pod.ip}", pod.ip, node), port, proto
+    if kind == "node":
+        name = split_port(rest)
+        view = topo.node_views.get(name)
+        if view is None:
+            raise EndpointError(f"no node {name!r} in the snapshot")
+        return Endpoint("node", f"node {name} {view.ip}", view.ip, name), port, proto
+    if kind in ("svc", "service"):
+        ns, slash, name = rest.partition("/")
+        if not slash:
+            raise EndpointError(f"service endpoint {spec!r} needs NAMESPACE/NAME:PORT/PROTO")
+        name = split_port(name)
+        svc = topo.services.get((ns, name))
+        if svc is None:
+            raise EndpointError(f"no service {ns}/{name} in the snapshot")
+        if svc.cluster_ip is None:
+            raise EndpointError(f"service {ns}/{name} is headless (no ClusterIP)")
+        return (
+            Endpoint("service", f"svc {ns}/{name} {svc.cluster_ip}", svc.cluster_ip),
+            port,
+            proto,
+        )
+    if kind == "ip":
+        host = split_port(rest)
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            raise EndpointError(f"not an IP address: {host!r}") from None
+        return classify_ip(topo, ip), port, proto
+    raise EndpointError(f"unknown endpoint kind {kind!r} in {spec!r}", "Kinds: pod, node, svc, ip.")
+
+
+def classify_ip(topo: Topology, ip: IPAddress) -> Endpoint:
+    """Name an address the way the cluster sees it: a service, a pod, a node or outside."""
+    svc = topo.service_by_ip.get(ip)
+    if svc is not None:
+        return Endpoint("service", f"svc {svc.namespace}/{svc.name} {ip}", ip)
+    view = topo.node_by_ip.get(ip)
+    if view is not None:
+        return Endpoint("node", f"node {view.name} {ip}", ip, view.name)
+    pod = topo.pod_by_ip.get(ip)
+    if pod is not None:
+        return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {ip}", ip, pod.node)
+    if topo.in_pod_network(ip):
+        owner = topo.node_of_pod_ip(ip)
+        return Endpoint("pod", f"pod address {ip}", ip, owner.name if owner else None)
+    return Endpoint("external", f"{ip}", ip)
+
+
+# ---------------------------------------------------------------------------- the engine
+
+
+def trace(
+    topo: Topology, src: Endpoint, dst: Endpoint, protocol: str, port: int | None
+) -> list[FlowResult]:
+    """All paths of one flow: one per service endpoint when ``dst`` is a service."""
+    protocol = protocol.lower()
+    if dst.kind == "service":
+        results = _via_service(topo, src, dst, protocol, port)
+    else:
+        results = [_path(topo, src, dst, dst, protocol, port, ())]
+    if src.kind != "pod":
+        return results
+    first = Hop("pod-egress", src.label, Disposition.ACCEPTED, f"{src.label} on {src.node} -> node (veth)")
+    return [replace(r, hops=(first, *r.hops)) for r in results]
+
+
+def _via_service(
+    topo: Topology, src: Endpoint, dst: Endpoint, protocol: str, port: int | None
+) -> list[FlowResult]:
+    assert dst.ip is not None
+    svc = topo.service_by_ip.get(dst.ip)
+    assert svc is not None
+    where = f"kube-proxy on {src.node or 'the source node'}"
+    mode = topo.snapshot.cluster.kube_proxy_mode if topo.snapshot.cluster else None
+    ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
+
+    def single(hop: Hop, no_reply: bool = False) -> list[FlowResult]:
+        return [FlowResult(src, dst, dst, protocol, port, (hop,), no_reply_expected=no_reply)]
+
+    if protocol == "icmp":
+        if mode == "ipvs":
+            detail = (
+                f"IPVS mode binds {dst.ip} to kube-ipvs0 on every node, so the node itself answers "
+                "the ping, even with no endpoints: the reply says nothing about the service"
+            )
+        else:
+            detail = (
+                f"{dst.ip} is a virtual IP: kube-proxy ({mode or 'iptables/nftables'}) DNATs only the "
+                "service's TCP/UDP/SCTP ports, so no reply is expected to a ping, healthy or not; "
+                "test it with nslookup, nc -zv or curl instead"
+            )
+        return single(
+            Hop("kube-proxy", where, Disposition.NOT_APPLICABLE, detail, (ev_svc,), cause="clusterip-icmp"),
+            no_reply=True,
+        )
+    sport = _service_port(svc, port, protocol)
+    if sport is None:
+        offered = ", ".join(f"{p.port}/{p.protocol.lower()}" for p in svc.ports) or "none"
+        return single(
+            Hop(
+                "kube-proxy",
+                where,
+                Disposition.NO_ROUTE,
+                f"service {svc.namespace}/{svc.name} has no port {port}/{protocol} (ports: {offered}); "
+                "kube-proxy does not DNAT it",
+                (Evidence("service", f"{svc.namespace}/{svc.name}", "spec.ports", offered),),
+                cause="service-port",
+            )
+        )
+    if svc.endpoints is None:
+        return single(
+            Hop(
+                "kube-proxy",
+                where,
+                Disposition.UNKNOWN,
+                f"the endpoints of {svc.namespace}/{svc.name} were not collected",
+                (ev_svc,),
+                cause="gap",
+            )
+        )
+    ready = [e for e in svc.endpoints if e.ready]
+    if not ready:
+        return single(
+            Hop(
+                "kube-proxy",
+                where,
+                Disposition.DENIED,
+                f"service {svc.namespace}/{svc.name} has no ready endpoints: kube-proxy rejects the connection",
+                (Evidence("endpointslice", f"{svc.namespace}/{svc.name}", "endpoints", "[]"),),
+                cause="no-endpoints",
+            )
+        )
+    results: list[FlowResult] = []
+    for ep in ready:
+        target_port = ep.ports.get(sport.name) or sport.target_port or sport.port
+        target = classify_ip(topo, ep.ip)
+        if ep.pod:
+            target = replace(target, label=f"{ep.pod.split('/')[-1]} {ep.ip}", node=ep.node or target.node)
+        elif ep.node:
+            target = replace(target, node=ep.node)
+        on = f" on {target.node}" if target.node else ""
+        hop = Hop(
+            "kube-proxy",
+            where,
+            Disposition.ACCEPTED,
+            f"DNAT {dst.ip}:{sport.port} -> {ep.ip}:{target_port} ({target.label}{on})",
+            (ev_svc,),
+        )
+        results.append(
+            replace(
+                _path(topo, src, target, dst, protocol, target_port, (hop,)),
+                port=sport.port,
+            )
+        )
+    return results
+
+
+def _service_port(svc: Service, port: int | None, protocol: str) -> ServicePort | None:
+    for p in svc.ports:
+        if p.protocol.lower() == protocol and (port is None or p.port == port):
+            return p
+    return None
+
+
+def _path(
+    topo: Topology,
+    src: Endpoint,
+    dst: Endpoint,
+    requested: Endpoint,
+    protocol: str,
+    port: int | None,
+    prefix: tuple[Hop, ...],
+) -> FlowResult:
+    hops: list[Hop] = list(prefix)
+
+    def done(wire: Wire | None = None) -> FlowResult:
+        return FlowResult(src, dst, requested, protocol, port, tuple(hops), wire=wire)
+
+    proto = protocol_number(protocol)
+    if not isinstance(proto, int):
+        hops.append(Hop("flow", "-", Disposition.UNKNOWN, f"unsupported protocol {protocol!r}"))
+        return done()
+    if src.kind == "external":
+        hops.append(
+            Hop(
+                "flow",
+                "-",
+                Disposition.UNKNOWN,
+                "flows from outside the cluster (NodePort, LoadBalancer, floating IPs) are not modelled",
+            )
+        )
+        return done()
+    if src.ip is None or dst.ip is None:
+        hops.append(Hop("flow", "-", Disposition.UNKNOWN, "an endpoint has no IP address in the snapshot"))
+        return done()
+    src_view = topo.node_views.get(src.node or "")
+    if src_view is None:
+        hops.append(
+            Hop("flow", src.label, Disposition.UNKNOWN, f"the node of {src.label} is not in the snapshot")
+        )
+        return done()
+    dst_view = topo.node_views.get(dst.node or "") if dst.kind in ("pod", "node") else None
+    if dst.kind in ("pod", "node") and dst_view is None:
+        hops.append(
+            Hop("route", f"node {src_view.name}", Disposition.UNKNOWN, f"the node of {dst.label} is not known")
+        )
+        return done()
+    if dst_view is not None and dst_view.name == src_view.name:
+        hops.append(
+            Hop(
+                "deliver",
+                f"node {src_view.name}",
+                Disposition.ACCEPTED,
+                f"{dst.label} is on the same node: delivered locally, Neutron is not involved",
+            )
+        )
+        return done()
+
+    # --- what leaves the source node
+    wire_src = src.ip
+    if src.kind == "pod" and (dst.kind == "external" or dst.kind == "node"):
+        masq = _masquerade(topo, src.ip, dst.ip)
+        if masq is not None:
+            hop, on = masq
+            hops.append(replace(hop, where=f"node {src_view.name}"))
+            if on:
+                if src_view.ip is None:
+                    hops.append(Hop("nat-outgoing", src_view.name, Disposition.UNKNOWN, "node has no IP"))
+                    return done()
+                wire_src = src_view.ip
+    elif src.kind == "node" and src_view.ip is not None:
+        wire_src = src_view.ip
+
+    if dst_view is not None and dst.kind == "pod":
+        decision = encapsulation(topo, src_view, dst_view, dst.ip)
+        hops.append(decision.hop)
+        if decision.hop.disposition not in PASSING:
+            return done()
+        if decision.encap is not None:
+            if src_view.ip is None or dst_view.ip is None:
+                hops.append(Hop("route", src_view.name, Disposition.UNKNOWN, "a node has no InternalIP"))
+                return done()
+            wire = Wire(
+                src_view.ip,
+                dst_view.ip,
+                decision.proto,
+                decision.port,
+                decision.encap,
+                wire_src,
+                dst.ip,
+            )
+        else:
+            wire = Wire(wire_src, dst.ip, proto, port if proto in PORTED_PROTOCOLS else None)
+        _neutron_leg(topo, hops, src_view, dst_view, wire, protocol, port)
+        return done(wire)
+    wire = Wire(wire_src, dst.ip, proto, port if proto in PORTED_PROTOCOLS else None)
+    if dst_view is not None:
+        hops.append(
+            Hop(
+                "route",
+                f"node {src_view.name}",
+                Disposition.ACCEPTED,
+                f"{dst.ip} is node {dst_view.name}'s address: routed natively (no encapsulation)",
+            )
+        )
+        _neutron_leg(topo, hops, src_view, dst_view, wire, protocol, port)
+        return done(wire)
+    _external_leg(topo, hops, src_view, wire)
+    return done(wire)
+
+
+def _masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Hop, bool] | None:
+    """Does the CNI SNAT this pod's traffic to the node IP? (hop, on); None when not a pod address."""
+    cl = topo.snapshot.cluster
+    cni = cl.cni if cl else None
+    if cni is None or cni.type == "unknown":
+        return (
+            Hop(
+                "nat-outgoing",
+                "",
+                Disposition.UNKNOWN,
+                "the CNI is not known, so whether pod traffic is masqueraded is not known",
+                cause="gap",
+            ),
+            False,
+        )
+    if cni.type == "calico":
+        pool = topo.pool_for(src_ip)
+        if pool is None:
+            return (
+                Hop(
+                    "nat-outgoing",
+                    "",
+                    Disposition.UNKNOWN,
+                    f"no Calico IP pool contains {src_ip}",
+                    cause="gap",
+                ),
+                False,
+            )
+        if any(dst_ip in p.cidr for p in topo.calico_pools if p.cidr.version == dst_ip.version):
+            return None
+        ev = (Evidence("ippool", pool.name, "natOutgoing", str(pool.nat_outgoing).lower()),)
+        if pool.nat_outgoing:
+            return (
+                Hop(
+                    "nat-outgoing",
+                    "",
+                    Disposition.ACCEPTED,
+                    f"IP pool {pool.name} has natOutgoing: {src_ip} is masqueraded to the node IP",
+                    ev,
+                ),
+                True,
+            )
+        return (
+            Hop(
+                "nat-outgoing",
+                "",
+                Disposition.ACCEPTED,
+                f"IP pool {pool.name} has natOutgoing off: the packet leaves with the pod source {src_ip}",
+                ev,
+            ),
+            False,
+        )
+    if cni.type == "flannel":
+        on = cni.flannel.ip_masq if cni.flannel else True
+        ev = (Evidence("configmap", "kube-flannel/kube-flannel-cfg", "ip-masq", str(on).lower()),)
+        text = "masqueraded to the node IP" if on else "not masqueraded: leaves with the pod source"
+        return Hop("nat-outgoing", "", Disposition.ACCEPTED, f"flannel: {src_ip} {text}", ev), on
+    on = cni.cilium.masquerade if cni.cilium else True
+    ev = (Evidence("configmap", "kube-system/cilium-config", "enable-ipv4-masquerade", str(on).lower()),)
+    text = "masqueraded to the node IP" if on else "not masqueraded: leaves with the pod source"
+    return Hop("nat-outgoing", "", Disposition.ACCEPTED, f"cilium: {src_ip} {text}", ev), on
+
+
+@dataclass(frozen=True)
+class EncapDecision:
+    hop: Hop
+    encap: str | None = None
+    proto: int = 0
+    port: int | None = None
+    overhead: int = 0
+
+
+def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> EncapDecision:
+    """How the CNI carries pod traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``."""
+    where = f"route on {src.name}"
+    same: bool | None = None
+    if src.subnet is not None and dst.subnet is not None:
+        same = src.subnet.id == dst.subnet.id
+    subnet_text = (
+        f"same subnet {src.subnet.cidr}"
+        if same and src.subnet
+        else (
+            f"{src.subnet.cidr} vs {dst.subnet.cidr}"
+            if src.subnet is not None and dst.subnet is not None
+            else "subnets unknown"
+        )
+    )
+    block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), None)
+    via = f"{block or dst_ip} via {dst.ip}"
+    cl = topo.snapshot.cluster
+    cni = cl.cni if cl else None
+
+    def unknown(reason: str) -> EncapDecision:
+        return EncapDecision(Hop("route", where, Disposition.UNKNOWN, reason, cause="gap"))
+
+    def native(ev: tuple[Evidence, ...], why: str) -> EncapDecision:
+        if same is False:
+            return EncapDecision(
+                Hop(
+                    "route",
+                    where,
+                    Disposition.NO_ROUTE,
+                    f"{via}: {why}, but the nodes are in different subnets ({subnet_text}); "
+                    "the Neutron router has no route for pod addresses unless extra routes are set",
+                    ev,
+                    cause="native-cross-subnet",
+                )
+            ) if not _router_routes(topo, src, dst_ip) else EncapDecision(
+                Hop(
+                    "route",
+                    where,
+                    Disposition.ACCEPTED,
+                    f"{via}: {why}; across subnets through the router's extra route",
+                    ev,
+                )
+            )
+        return EncapDecision(
+            Hop("route", where, Disposition.ACCEPTED, f"{via}, {subnet_text} -> native (pod source IP on the wire)", ev)
+        )
+
+    def encap(kind: str, proto: int, port: int | None, overhead: int, ev: tuple[Evidence, ...], why: str) -> EncapDecision:
+        label = f"{kind} (UDP {port})" if port else f"{kind} (IP protocol {proto})"
+        return EncapDecision(
+            Hop("route", where, Disposition.ACCEPTED, f"{via}, {subnet_text} -> {label}: {why}", ev),
+            kind,
+            proto,
+            port,
+            overhead,
+        )
+
+    if cni is None or cni.type == "unknown":
+        return unknown("the CNI is not known, so how pod traffic crosses nodes is not known")
+    if cni.type == "calico":
+        if cni.calico is None or cni.calico.ip_pools is None:
+            return unknown("Calico IP pools were not collected")
+        pool = topo.pool_for(dst_ip)
+        if pool is None:
+            return unknown(f"no Calico IP pool contains {dst_ip}")
+        port: int | None
+        if pool.vxlan_mode != "Never":
+            mode, kind, proto, port, ovh, fld = pool.vxlan_mode, "VXLAN", 17, 4789, 50, "vxlanMode"
+        elif pool.ipip_mode != "Never":
+            mode, kind, proto, port, ovh, fld = pool.ipip_mode, "IPIP", 4, None, 20, "ipipMode"
+        else:
+            ev = (Evidence("ippool", pool.name, "ipipMode/vxlanMode", "Never"),)
+            return native(ev, f"IP pool {pool.name} has no encapsulation (BGP-routed)")
+        ev = (Evidence("ippool", pool.name, fld, mode),)
+        if mode == "Always":
+            return encap(kind, proto, port, ovh, ev, f"IP pool {pool.name} {fld} Always")
+        if same is None:
+            return unknown(f"IP pool {pool.name} {fld} CrossSubnet, but the nodes' subnets are not known")
+        if same:
+            return native(ev, f"IP pool {pool.name} {fld} CrossSubnet")
+        return encap(kind, proto, port, ovh, ev, f"IP pool {pool.name} {fld} CrossSubnet, different subnets")
+    if cni.type == "flannel":
+        fl = cni.flannel
+        if fl is None or fl.backend_type is None:
+            return unknown("the flannel backend was not collected")
+        ev_b = Evidence("configmap", "kube-flannel/kube-flannel-cfg", "Backend.Type", fl.backend_type)
+        if fl.backend_type == "host-gw":
+            return native((ev_b,), "flannel host-gw")
+        if fl.backend_type == "vxlan":
+            port = fl.port or 8472
+            if fl.direct_routing:
+                ev = (ev_b, Evidence("configmap", "kube-flannel/kube-flannel-cfg", "Backend.DirectRouting", "true"))
+                if same is None:
+                    return unknown("flannel DirectRouting, but the nodes' subnets are not known")
+                if same:
+                    return native(ev, "flannel vxlan with DirectRouting")
+                return encap("VXLAN", 17, port, 50, ev, "flannel vxlan, different subnets")
+            return encap("VXLAN", 17, port, 50, (ev_b,), "flannel vxlan")
+        if fl.backend_type == "wireguard":
+            return encap("WireGuard", 17, fl.port or 51820, 80, (ev_b,), "flannel wireguard")
+        if fl.backend_type == "udp":
+            return encap("flannel-udp", 17, fl.port or 8285, 28, (ev_b,), "flannel udp")
+        return unknown(f"flannel backend {fl.backend_type} is not modelled")
+    cil = cni.cilium
+    if cil is None or cil.routing_mode is None:
+        return unknown("the Cilium routing mode was not collected")
+    ev_m = Evidence("configmap", "kube-system/cilium-config", "routing-mode", cil.routing_mode)
+    if cil.routing_mode == "native":
+        return native((ev_m,), "Cilium native routing")
+    tp = cil.tunnel_protocol or "vxlan"
+    ev = (ev_m, Evidence("configmap", "kube-system/cilium-config", "tunnel-protocol", tp))
+    if tp == "geneve":
+        return encap("Geneve", 17, cil.tunnel_port or 6081, 50, ev, "Cilium tunnel geneve")
+    return encap("VXLAN", 17, cil.tunnel_port or 8472, 50, ev, "Cilium tunnel vxlan")
+
+
+def _router_routes(topo: Topology, src: NodeView, dst_ip: IPAddress) -> bool:
+    if src.subnet is None:
+        return False
+    router = topo.router_for_subnet(src.subnet.id)
+    return router is not None and any(
+        r.destination.version == dst_ip.version and dst_ip in r.destination for r in router.routes
+    )
+
+
+# ---------------------------------------------------------------------------- neutron
+
+
+def antispoof(port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]) -> Hop:
+    """Neutron's egress anti-spoofing on ``port`` for a packet with source ``src_ip``."""
+    step = "antispoof" if direction == "forward" else "reply-antispoof"
+    if port.port_security_enabled is False:
+        return Hop(
+            step,
+            where,
+            Disposition.NOT_APPLICABLE,
+            "port security is disabled: no anti-spoofing and no security groups",
+            (Evidence("port", port.id, "port_security_enabled", "false"),),
+            direction,
+        )
+    if port.port_security_enabled is None:
+        return Hop(
+            step,
+            where,
+            Disposition.UNKNOWN,
+            "port_security_enabled was not collected",
+            (Evidence("port", port.id, "port_security_enabled", "?"),),
+            direction,
+            cause="gap",
+        )
+    for fip in port.fixed_ips:
+        if fip.ip_address == src_ip:
+            return Hop(
+                step,
+                where,
+                Disposition.ACCEPTED,
+                f"source {src_ip} is the port's fixed IP",
+                (Evidence("port", port.id, "fixed_ips", str(src_ip)),),
+                direction,
+            )
+    for pair in port.allowed_address_pairs:
+        if pair.ip_address.version == src_ip.version and src_ip in pair.ip_address:
+            if pair.mac_address is None or pair.mac_address == port.mac_address:
+                return Hop(
+                    step,
+                    where,
+                    Disposition.ACCEPTED,
+                    f"source {src_ip} is inside allowed address pair {pair.ip_address}",
+                    (Evidence("port", port.id, "allowed_address_pairs", str(pair.ip_address)),),
+                    direction,
+                )
+    fixed = "[" + ", ".join(str(f.ip_address) for f in port.fixed_ips) + "]"
+    pairs = "[" + ", ".join(str(p.ip_address) for p in port.allowed_address_pairs) + "]"
+    return Hop(
+        step,
+        where,
+        Disposition.DENIED,
+        f"source {src_ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
+        (
+            Evidence("port", port.id, "fixed_ips", fixed),
+            Evidence("port", port.id, "allowed_address_pairs", pairs),
+        ),
+        direction,
+        cause="antispoof",
+    )
+
+
+def _rule_matches(
+    topo: Topology, rule: SecurityGroupRule, wire: Wire, remote: IPAddress
+) -> bool | None:
+    """Does ``rule`` admit ``wire`` whose far end is ``remote``? None: cannot tell."""
+    if (rule.ethertype == "IPv4") != (remote.version == 4):
+        return False
+    want = protocol_number(rule.protocol)
+    if isinstance(want, str):
+        return None
+    if want is not None and want != wire.proto:
+        return False
+    if want in PORTED_PROTOCOLS and (rule.port_range_min is not None or rule.port_range_max is not None):
+        lo = rule.port_range_min if rule.port_range_min is not None else 0
+        hi = rule.port_range_max if rule.port_range_max is not None else 65535
+        if wire.dst_port is None or not lo <= wire.dst_port <= hi:
+            return False
+    if want in (1, 58) and rule.port_range_min is not None and rule.port_range_min != 8 and rule.port_range_min != 128:
+        return False  # a rule for another ICMP type than echo request
+    if rule.remote_ip_prefix is not None:
+        return rule.remote_ip_prefix.version == remote.version and remote in rule.remote_ip_prefix
+    if rule.remote_group_id is not None:
+        return group_member(topo, rule.remote_group_id, remote)
+    if rule.remote_address_group_id is not None:
+        return None
+    return True
+
+
+def group_member(topo: Topology, group_id: str, ip: IPAddress) -> bool | None:
+    """Is ``ip`` a member address of ``group_id`` for remote-group rules? Backend-dependent."""
+    members = topo.members.get(group_id)
+    if members is None:
+        return False
+    if ip in members.fixed:
+        return True
+    if any(n.version == ip.version and ip in n for n in members.pairs):
+        if topo.backend == "ml2/ovs":
+            return True
+        if topo.backend == "ml2/ovn":
+            return False
+        return None
+    return False
+
+
+def security_groups(
+    topo: Topology, port: Port, wire: Wire, direction: Literal["ingress", "egress"], where: str
+) -> Hop:
+    step = "sg-ingress" if direction == "ingress" else "sg-egress"
+    remote = wire.src if direction == "ingress" else wire.dst
+    if port.port_security_enabled is False:
+        return Hop(
+            step,
+            where,
+            Disposition.NOT_APPLICABLE,
+            "port security is disabled: security groups are not applied",
+            (Evidence("port", port.id, "port_security_enabled", "false"),),
+        )
+    os_ = topo.snapshot.openstack
+    if os_ is None or os_.security_groups is None:
+        return Hop(step, where, Disposition.UNKNOWN, "security groups were not collected", cause="gap")
+    names = []
+    undecided: list[str] = []
+    missing = [g for g in port.security_group_ids if g not in topo.groups]
+    for gid in port.security_group_ids:
+        grp = topo.groups.get(gid)
+        if grp is None:
+            continue
+        names.append(grp.name or gid)
+        for rule in grp.rules:
+            if rule.direction != direction:
+                continue
+            match = _rule_matches(topo, rule, wire, remote)
+            if match:
+                return Hop(
+                    step,
+                    where,
+                    Disposition.ACCEPTED,
+                    f"{_rule_text(topo, rule)} in group {grp.name or gid} admits {wire.describe()}",
+                    (Evidence("security_group_rule", rule.id, "security_group", grp.name or gid),),
+                )
+            if match is None:
+                undecided.append(rule.id)
+    if undecided or missing:
+        why = []
+        if undecided:
+            why.append(
+                f"rules {', '.join(short_id(r) for r in undecided[:3])} match only through allowed "
+                "address pairs of remote-group members, which count under ML2/OVS but not ML2/OVN, "
+                "and the Neutron backend is not known"
+                if topo.backend is None
+                else f"rules {', '.join(short_id(r) for r in undecided[:3])} cannot be evaluated"
+            )
+        if missing:
+            why.append(f"groups {', '.join(missing)} are not in the snapshot")
+        return Hop(step, where, Disposition.UNKNOWN, "; ".join(why), cause="sg-undecided")
+    groups = ", ".join(names) or "none"
+    if not port.security_group_ids:
+        detail = f"the port has port security on and no security groups: all {direction} traffic is dropped"
+    else:
+        detail = f"no {direction} rule in groups [{groups}] admits {wire.describe()}"
+    if wire.encap:
+        cause = "sg-encap"
+    elif topo.in_pod_network(wire.src):
+        cause = "sg-pod-source"
+    else:
+        cause = "sg-node"
+    return Hop(
+        step,
+        where,
+        Disposition.DENIED,
+        detail,
+        tuple(Evidence("security_group", g, "rules", direction) for g in port.security_group_ids),
+        cause=cause,
+    )
+
+
+def _rule_text(topo: Topology, rule: SecurityGroupRule) -> str:
+    proto = rule.protocol or "any"
+    ports = ""
+    if rule.port_range_min is not None:
+        ports = f" {rule.port_range_min}" + (
+            f"-{rule.port_range_max}" if rule.port_range_max not in (None, rule.port_range_min) else ""
+        )
+    if rule.remote_ip_prefix is not None:
+        remote = f"from {rule.remote_ip_prefix}" if rule.direction == "ingress" else f"to {rule.remote_ip_prefix}"
+    elif rule.remote_group_id is not None:
+        grp = topo.groups.get(rule.remote_group_id)
+        remote = f"remote group {grp.name if grp else short_id(rule.remote_group_id)}"
+    else:
+        remote = "any"
+    return f"rule {short_id(rule.id)} ({rule.direction} {proto}{ports} {remote})"
+
+
+def _neutron_leg(
+    topo: Topology,
+    hops: list[Hop],
+    src: NodeView,
+    dst: NodeView,
+    wire: Wire,
+    protocol: str,
+    port: int | None,
+) -> None:
+    """Source port egress, the tenant network, destination port ingress, delivery, and the reply."""
+    if src.port is None:
+        hops.append(Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port"))
+        return
+    hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
+    if hops[-1].disposition not in PASSING:
+        return
+    hops.append(security_groups(topo, src.port, wire, "egress", src.port_label()))
+    if hops[-1].disposition not in PASSING:
+        return
+    hops.append(_network_hop(topo, src, dst, wire))
+    if hops[-1].disposition not in PASSING:
+        return
+    if dst.port is None:
+        hops.append(Hop("sg-ingress", dst.port_label(), Disposition.UNKNOWN, dst.port_note, cause="no-port"))
+        return
+    hops.append(security_groups(topo, dst.port, wire, "ingress", dst.port_label()))
+    if hops[-1].disposition not in PASSING:
+        return
+    inner = f" (decapsulated {wire.encap})" if wire.encap else ""
+    hops.append(Hop("deliver", f"node {dst.name}", Disposition.ACCEPTED, f"delivered to {wire.inner_dst or wire.dst}{inner}"))
+    # The reply: security groups are stateful, anti-spoofing is not.
+    reply_src = wire.dst
+    hops.append(antispoof(dst.port, reply_src, dst.port_label(), "reply"))
+    if hops[-1].disposition not in PASSING:
+        return
+    hops.append(
+        Hop(
+            "reply",
+            f"{dst.port_label()} -> {src.port_label()}",
+            Disposition.ACCEPTED,
+            "reply of an allowed connection: security groups are stateful",
+            direction="reply",
+        )
+    )
+
+
+def _network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop:
+    net = topo.network_of(src)
+    label = f"tenant network {net.name or net.id}" if net else "tenant network"
+    if src.subnet is None or dst.subnet is None:
+        return Hop("network", label, Disposition.UNKNOWN, "the nodes' subnets are not known", cause="gap")
+    if src.subnet.id == dst.subnet.id:
+        return Hop("network", label, Disposition.ACCEPTED, f"same subnet {src.subnet.cidr}: switched directly")
+    r1 = topo.router_for_subnet(src.subnet.id)
+    if r1 is not None and dst.subnet.id in r1.interface_subnet_ids:
+        return Hop(
+            "network",
+            f"router {r1.name or r1.id}",
+            Disposition.ACCEPTED,
+            f"routed {src.subnet.cidr} -> {dst.subnet.cidr}",
+            (Evidence("router", r1.id, "interfaces", f"{src.subnet.id},{dst.subnet.id}"),),
+        )
+    return Hop(
+        "network",
+        label,
+        Disposition.NO_ROUTE,
+        f"no router joins {src.subnet.cidr} and {dst.subnet.cidr}",
+        cause="no-router",
+    )
+
+
+def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> None:
+    if src.port is None:
+        hops.append(Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port"))
+        return
+    hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
+    if hops[-1].disposition not in PASSING:
+        return
+    hops.append(security_groups(topo, src.port, wire, "egress", src.port_label()))
+    if hops[-1].disposition not in PASSING:
+        return
+    if src.subnet is None:
+        hops.append(Hop("router", "-", Disposition.UNKNOWN, "the node's subnet is not known", cause="gap"))
+        return
+    if src.subnet.cidr.version == wire.dst.version and wire.dst in src.subnet.cidr:
+        hops.append(
+            Hop("network", f"subnet {src.subnet.cidr}", Disposition.UNKNOWN, f"{wire.dst} is another host on the node subnet, not modelled")
+        )
+        return
+    router = topo.router_for_subnet(src.subnet.id)
+    if topo.snapshot.openstack is None or topo.snapshot.openstack.routers is None:
+        hops.append(Hop("router", "-", Disposition.UNKNOWN, "routers were not collected", cause="gap"))
+        return
+    if router is None or router.external_network_id is None:
+        hops.append(
+            Hop(
+                "router",
+                f"subnet {src.subnet.cidr}",
+                Disposition.NO_ROUTE,
+                f"no router with an external gateway serves subnet {src.subnet.cidr}",
+                cause="no-router",
+            )
+        )
+        return
+    rlabel = f"router {router.name or router.id}"
+    if router.enable_snat is False:
+        hops.append(
+            Hop(
+                "router",
+                rlabel,
+                Disposition.UNKNOWN,
+                "the router does not SNAT (enable_snat false): replies depend on routing outside OpenStack",
+                (Evidence("router", router.id, "external_gateway_info.enable_snat", "false"),),
+            )
+        )
+        return
+    hops.append(
+        Hop(
+            "router",
+            rlabel,
+            Disposition.ACCEPTED,
+            f"SNAT {wire.src} -> the router's gateway address, out to {wire.dst}",
+            (Evidence("router", router.id, "external_gateway_info.enable_snat", "true"),),
+        )
+    )
+    if wire.src == src.ip or any(f.ip_address == wire.src for f in src.port.fixed_ips):
+        hops.append(
+            Hop("reply", rlabel, Disposition.ACCEPTED, f"reply un-SNATed to {wire.src} on the node subnet", direction="reply")
+        )
+        return
+    route = next(
+        (r for r in router.routes if r.destination.version == wire.src.version and wire.src in r.destination),
+        None,
+    )
+    if route is None:
+        hops.append(
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.NO_ROUTE,
+                f"the reply is un-SNATed to the pod address {wire.src}, but the router has no route to it "
+                f"(routes: {[str(r.destination) for r in router.routes] or 'none'}): the reply is lost",
+                (Evidence("router", router.id, "routes", str([str(r.destination) for r in router.routes])),),
+                "reply",
+                cause="router-no-route-back",
+            )
+        )
+        return
+    if route.nexthop != src.ip:
+        hops.append(
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.DENIED,
+                f"the router routes {route.destination} via {route.nexthop}, not via {src.name} ({src.ip})",
+                (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
+                "reply",
+                cause="router-wrong-route",
+            )
+        )
+        return
+    hops.append(
+        Hop(
+            "reply",
+            rlabel,
+            Disposition.ACCEPTED,
+            f"reply routed back via extra route {route.destination} -> {route.nexthop}",
+            (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
+            "reply",
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- helpers for checks
+
+
+def synthetic_pod(view: NodeView) -> Endpoint | None:
+    """A representative pod address on ``view``: a real pod if any, else an address in its block."""
+    return None if not view.blocks else Endpoint(
+        "pod",
+        f"a pod on {view.name}",
+        next(iter(view.blocks[0].hosts()), view.blocks[0].network_address),
+        view.name,
+    )
+
+
+@dataclass
+class FlowStats:
+    total: int = 0
+    failed: int = 0
+    examples: list[FlowResult] = field(default_factory=list)

@@ -1,0 +1,94 @@
+"""What every command shares: the environment, error reporting, output choices."""
+
+from __future__ import annotations
+
+import locale
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any, TypeVar
+
+import click
+
+from kostack.errors import ExitCode, KostackError
+from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
+from kostack.report.i18n import LANGS
+from kostack.report.safe import terminal_safe
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Environment:
+    """Everything the CLI takes from the outside world, injectable for tests (httpie-style)."""
+
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    stdin_isatty: bool = field(default_factory=lambda: sys.stdin.isatty())
+    stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
+    debug: bool = False
+
+
+def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
+    """--lang wins; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
+    if explicit:
+        return explicit if explicit in LANGS else "en"
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(var, "")
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    loc = locale.getlocale()[0] or ""
+    return "ko" if loc.lower().startswith("ko") else "en"
+
+
+def fail(env: Environment, err: KostackError) -> int:
+    env.stderr.write(terminal_safe(f"error: {err.message}\n"))
+    if err.hint:
+        env.stderr.write(terminal_safe(f"hint: {err.hint}\n"))
+    return int(err.exit_code)
+
+
+def read_snapshot(path: str) -> Snapshot:
+    try:
+        return load_snapshot(path)
+    except SnapshotFormatError as exc:
+        from kostack.errors import ConfigError
+
+        raise ConfigError(f"{exc.what} ({exc.path}) in {path}", exc.hint) from exc
+
+
+def get_env(ctx: click.Context) -> Environment:
+    obj = ctx.find_root().obj
+    if isinstance(obj, Environment):
+        return obj
+    env = Environment()
+    ctx.find_root().obj = env
+    return env
+
+
+@contextmanager
+def progress(env: Environment, what: str) -> Iterator[None]:
+    """A one-line progress note on a terminal's stderr; silent when piped."""
+    if env.stdout_isatty and env.stderr.isatty():
+        env.stderr.write(f"{what}...\r")
+        env.stderr.flush()
+        try:
+            yield
+        finally:
+            env.stderr.write(" " * (len(what) + 3) + "\r")
+            env.stderr.flush()
+    else:
+        yield
+
+
+SEVERITIES = ("info", "low", "medium", "high", "critical", "never")
+
+
+def exit_for(worst: str | None, fail_on: str) -> int:
+    if fail_on == "never" or worst is None:
+        return int(ExitCode.OK)
+    order = SEVERITIES.index
+    return int(ExitCode.FINDINGS) if order(worst) >= order(fail_on) else int(ExitCode.OK)

@@ -1,0 +1,188 @@
+"""`kostack diagnose` and `kostack trace`."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import click
+
+from kostack.analyze.diagnose import diagnose as run_diagnosis
+from kostack.analyze.reach import EndpointError, parse_endpoint, trace as run_trace
+from kostack.analyze.topology import Topology
+from kostack.cli.common import SEVERITIES, detect_lang, exit_for, get_env, progress, read_snapshot
+from kostack.errors import ConfigError
+from kostack.model import Snapshot
+from kostack.report.jsonout import diagnosis_dict, dumps, trace_dict
+from kostack.report.text import render_diagnosis, render_trace
+
+
+def live_options(f):  # type: ignore[no-untyped-def]
+    """Options that choose what to collect when no --snapshot is given."""
+    f = click.option("--os-cloud", metavar="NAME", help="clouds.yaml entry (default: OS_CLOUD / OS_* env).")(f)
+    f = click.option("--kubeconfig", metavar="FILE", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config).")(f)
+    f = click.option("--context", "kube_context", metavar="NAME", help="kubeconfig context to use.")(f)
+    f = click.option(
+        "--neutron-backend",
+        type=click.Choice(["ml2/ovs", "ml2/ovn"]),
+        help="Say which Neutron backend the cloud runs when the API does not reveal it.",
+    )(f)
+    return f
+
+
+def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: object) -> Snapshot:
+    env = get_env(ctx)
+    if snapshot_path:
+        return read_snapshot(snapshot_path)
+    try:
+        from kostack.cli.collect import collect_live
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            "live collection is not available in this build",
+            "Give a snapshot with --snapshot FILE.",
+        ) from exc
+    with progress(env, "collecting"):
+        return collect_live(env, **live)  # type: ignore[arg-type]
+
+
+@click.command()
+@click.option("--snapshot", "snapshot_path", metavar="FILE", help="Read a snapshot instead of collecting live.")
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json", "junit", "sarif"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="high",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity fails.",
+)
+@click.option("--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale).")
+@click.option("-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command.")
+@click.option(
+    "--egress-target",
+    default="1.1.1.1",
+    show_default=True,
+    metavar="IP",
+    help="An address outside the cluster to judge pod egress against (nothing is sent).",
+)
+@click.option("--active", is_flag=True, help="Also run in-cluster probes and correlate them (sends traffic).")
+@live_options
+@click.pass_context
+def diagnose(
+    ctx: click.Context,
+    snapshot_path: str | None,
+    output: str,
+    fail_on: str,
+    lang: str | None,
+    verbose: bool,
+    egress_target: str,
+    active: bool,
+    **live: object,
+) -> int:
+    """Find the root cause of pod networking failures.
+
+    Without --snapshot, kostack collects from OpenStack and Kubernetes first
+    (read-only). Exit codes: 0 ok, 1 a finding at or above --fail-on, 2 bad
+    input, 3 cannot reach or authenticate, 4 partial data.
+
+    \b
+    Examples:
+      kostack diagnose --snapshot examples/seed-incident.json
+      kostack diagnose --os-cloud mycloud --context prod -o json
+      kostack diagnose --snapshot snap.json --lang ko --fail-on critical
+    """
+    env = get_env(ctx)
+    try:
+        target = ipaddress.ip_address(egress_target)
+    except ValueError:
+        raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
+    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    if active:
+        try:
+            from kostack.cli.probe import add_probe_observations
+        except ModuleNotFoundError as exc:
+            raise ConfigError("active probes are not available in this build") from exc
+        snapshot = add_probe_observations(ctx, snapshot, **live)
+    result = run_diagnosis(snapshot, target)
+    language = detect_lang(lang, env.environ)
+    from kostack.cli.main import version
+
+    if output == "json":
+        env.stdout.write(dumps(diagnosis_dict(result, version())))
+    elif output in ("junit", "sarif"):
+        from kostack.report import ci_formats
+
+        render = ci_formats.junit if output == "junit" else ci_formats.sarif
+        env.stdout.write(render(result, version()))
+    else:
+        env.stdout.write(render_diagnosis(result, language, verbose))
+    worst = result.worst()
+    code = exit_for(str(worst) if worst else None, fail_on)
+    if code == 0 and snapshot.gaps:
+        from kostack.errors import ExitCode
+
+        return int(ExitCode.PARTIAL)
+    return code
+
+
+@click.command()
+@click.argument("src", metavar="SRC")
+@click.argument("dst", metavar="DST")
+@click.option("--snapshot", "snapshot_path", metavar="FILE", help="Read a snapshot instead of collecting live.")
+@click.option(
+    "-p",
+    "--protocol",
+    type=click.Choice(["tcp", "udp", "icmp", "sctp"]),
+    help="Protocol (default: from DST's /PROTO, else tcp).",
+)
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale).")
+@live_options
+@click.pass_context
+def trace(
+    ctx: click.Context,
+    src: str,
+    dst: str,
+    snapshot_path: str | None,
+    protocol: str | None,
+    output: str,
+    lang: str | None,
+    **live: object,
+) -> int:
+    """Trace one flow hop by hop and say which rule decides it.
+
+    \b
+    Endpoints:
+      pod:NAMESPACE/NAME        node:NAME
+      svc:NAMESPACE/NAME:PORT/PROTO
+      ip:A.B.C.D[:PORT/PROTO]
+
+    \b
+    Examples:
+      kostack trace --snapshot examples/seed-incident.json pod:demo/netshoot svc:kube-system/kube-dns:53/udp
+      kostack trace --snapshot examples/seed-incident.json -p icmp pod:demo/netshoot svc:default/kubernetes
+
+    Exit codes: 0 reachable (or no reply expected), 1 blocked or undecided, 2 bad input.
+    """
+    env = get_env(ctx)
+    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    topo = Topology(snapshot)
+    try:
+        s, _, _ = parse_endpoint(topo, src)
+        d, port, proto = parse_endpoint(topo, dst)
+    except EndpointError as exc:
+        raise ConfigError(str(exc), exc.hint or "See `kostack trace --help` for endpoint forms.") from exc
+    chosen = protocol or proto or "tcp"
+    if chosen == "icmp":
+        port = None
+    elif d.kind == "service" and port is None:
+        raise ConfigError(f"give the service port: {dst}:PORT/PROTO", "e.g. svc:kube-system/kube-dns:53/udp")
+    results = run_trace(topo, s, d, chosen, port)
+    from kostack.cli.main import version
+
+    if output == "json":
+        env.stdout.write(dumps(trace_dict(results, version())))
+    else:
+        env.stdout.write(render_trace(results, detect_lang(lang, env.environ)))
+    ok = all(r.ok or r.no_reply_expected for r in results)
+    return 0 if ok else 1

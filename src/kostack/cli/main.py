@@ -1,0 +1,102 @@
+"""The `kostack` command line. The CLI wires the layers; nothing else does I/O."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from importlib import metadata
+
+import click
+
+from kostack.cli.common import Environment, fail
+from kostack.errors import ExitCode, KostackError
+
+
+def version() -> str:
+    try:
+        return metadata.version("kostack")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example:\n\n  kostack diagnose --snapshot examples/seed-incident.json",
+)
+@click.version_option(version(), prog_name="kostack")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Find why pods cannot talk on Kubernetes-on-OpenStack, and fix it safely.
+
+    kostack reads your OpenStack project (Neutron ports, security groups,
+    networks, routers) and your cluster (nodes, CNI, services), explains hop by
+    hop which rule drops which flow, and plans the fix. Nothing is changed
+    without --yes.
+    """
+    env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
+    env.debug = env.debug or debug
+    ctx.obj = env
+
+
+def _register() -> None:
+    from kostack.cli import diagnose as diagnose_cmds
+
+    cli.add_command(diagnose_cmds.diagnose)
+    cli.add_command(diagnose_cmds.trace)
+    for module_name, attr in (
+        ("kostack.cli.collect", "collect"),
+        ("kostack.cli.fix", "fix"),
+        ("kostack.cli.fix", "preflight"),
+        ("kostack.cli.probe", "probe"),
+        ("kostack.cli.lab", "lab"),
+        ("kostack.cli.release", "release"),
+        ("kostack.cli.report", "report"),
+        ("kostack.cli.completion", "completion"),
+    ):
+        try:
+            module = __import__(module_name, fromlist=[attr])
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # that part of kostack is not built into this version
+            raise
+        cli.add_command(getattr(module, attr))
+
+
+_register()
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Run kostack; returns the exit code (STYLE.md: 0 ok, 1 findings, 2 usage, ...)."""
+    env = env or Environment()
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=args, prog_name="kostack", standalone_mode=False, obj=env)
+    except KostackError as err:
+        if env.debug:
+            traceback.print_exc(file=env.stderr)
+        return fail(env, err)
+    except click.exceptions.Abort:
+        env.stderr.write("error: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        env.stderr.write("error: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:
+        env.stderr.write(f"error: {exc.format_message()}\n")
+        env.stderr.write("hint: see `kostack --help` or `kostack COMMAND --help`\n")
+        return int(ExitCode.USAGE)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+        if env.debug:
+            traceback.print_exc(file=env.stderr)
+        env.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
+        env.stderr.write("hint: rerun with --debug and report the traceback\n")
+        return int(ExitCode.INTERNAL)
+    return int(result) if isinstance(result, int) else 0
+
+
+def entrypoint() -> None:
+    sys.exit(main())

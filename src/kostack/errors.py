@@ -1,0 +1,53 @@
+"""kostack's error hierarchy and exit codes (one enum, STYLE.md)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    UNREACHABLE = 3
+    PARTIAL = 4
+    APPLY_FAILED = 5
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+class KostackError(Exception):
+    """Base: a message saying what failed (and where) and a hint saying what to try."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ConfigError(KostackError):
+    """Bad input: a flag, a file, a snapshot, an endpoint spec."""
+
+    exit_code = ExitCode.USAGE
+
+
+class AuthError(KostackError):
+    """Credentials rejected or missing."""
+
+    exit_code = ExitCode.UNREACHABLE
+
+
+class CollectError(KostackError):
+    """A source could not be reached or read at all."""
+
+    exit_code = ExitCode.UNREACHABLE
+
+
+class ProbeError(KostackError):
+    exit_code = ExitCode.UNREACHABLE
+
+
+class ApplyError(KostackError):
+    exit_code = ExitCode.APPLY_FAILED

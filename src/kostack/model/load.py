@@ -1,0 +1,199 @@
+"""Load, validate and save snapshots.
+
+Every failure is a :class:`SnapshotFormatError` naming what is wrong and where
+(a JSON path such as ``$.openstack.ports[2].fixed_ips[0].ip_address``), with a
+hint. Nothing in here lets a traceback reach the user.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from kostack.model.snapshot import SCHEMA_VERSION, Snapshot
+
+
+class SnapshotFormatError(Exception):
+    """A snapshot file that cannot be used: malformed JSON, wrong shape, or inconsistent."""
+
+    def __init__(self, what: str, path: str = "$", hint: str = "") -> None:
+        super().__init__(f"{what} ({path})")
+        self.what = what
+        self.path = path
+        self.hint = hint or (
+            "Check the file against docs/snapshot.md, or write a fresh one with `kostack collect -o FILE`."
+        )
+
+
+def json_path(loc: Iterable[int | str]) -> str:
+    """Render a pydantic error location as a JSON path."""
+    out = "$"
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+def _describe(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    msg = str(err.get("msg", "invalid value"))
+    return msg.removeprefix("Value error, ")
+
+
+def parse_snapshot(data: object) -> Snapshot:
+    """Validate already-decoded JSON data into a Snapshot, or raise SnapshotFormatError."""
+    if not isinstance(data, dict):
+        raise SnapshotFormatError("a snapshot must be a JSON object", "$")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SnapshotFormatError(
+            f"unsupported schema_version {version!r}, this kostack reads {SCHEMA_VERSION}",
+            "$.schema_version",
+            "Write the snapshot again with this kostack (`kostack collect -o FILE`).",
+        )
+    try:
+        snapshot = Snapshot.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise SnapshotFormatError(_describe(dict(first)) + more, json_path(first["loc"])) from None
+    except (RecursionError, MemoryError):
+        raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
+    check_consistency(snapshot)
+    return snapshot
+
+
+def loads_snapshot(text: str | bytes) -> Snapshot:
+    """Decode and validate a snapshot from JSON text."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotFormatError(
+            f"not valid JSON: {exc.msg}", f"line {exc.lineno} column {exc.colno}"
+        ) from None
+    except UnicodeDecodeError:
+        raise SnapshotFormatError("not valid JSON: the file is not UTF-8 text", "$") from None
+    except RecursionError:
+        raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
+    return parse_snapshot(data)
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    """Read and validate a snapshot file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise SnapshotFormatError(
+            f"no such file: {p}", "$", "Give the path of a snapshot written by `kostack collect -o FILE`."
+        ) from None
+    except OSError as exc:
+        raise SnapshotFormatError(f"cannot read {p}: {exc.strerror}", "$") from None
+    return loads_snapshot(raw)
+
+
+def dump_snapshot(snapshot: Snapshot) -> str:
+    """Serialise a snapshot as stable, indented JSON."""
+    return snapshot.model_dump_json(indent=2, exclude_defaults=False) + "\n"
+
+
+def _dupes(values: Iterable[str]) -> str | None:
+    seen: set[str] = set()
+    for v in values:
+        if v in seen:
+            return v
+        seen.add(v)
+    return None
+
+
+def check_consistency(s: Snapshot) -> None:
+    """Cross-record checks the schema cannot express: unique ids and references."""
+    os_ = s.openstack
+    network_ids: set[str] = set()
+    port_ids: set[str] = set()
+    if os_ is not None:
+        for field in ("networks", "subnets", "routers", "ports", "security_groups"):
+            items = getattr(os_, field)
+            if items is None:
+                continue
+            ids = [it.id for it in items]
+            dup = _dupes(ids)
+            if dup is not None:
+                idx = ids.index(dup, ids.index(dup) + 1)
+                raise SnapshotFormatError(
+                    f"duplicate id {dup!r}", f"$.openstack.{field}[{idx}].id"
+                )
+        if os_.networks is not None:
+            network_ids = {n.id for n in os_.networks}
+            for i, sn in enumerate(os_.subnets or ()):
+                if sn.network_id not in network_ids:
+                    raise SnapshotFormatError(
+                        f"subnet refers to unknown network {sn.network_id!r}",
+                        f"$.openstack.subnets[{i}].network_id",
+                    )
+            for i, port in enumerate(os_.ports or ()):
+                if port.network_id not in network_ids:
+                    raise SnapshotFormatError(
+                        f"port refers to unknown network {port.network_id!r}",
+                        f"$.openstack.ports[{i}].network_id",
+                    )
+        if os_.subnets is not None:
+            subnet_by_id = {sn.id: sn for sn in os_.subnets}
+            subnet_ids = set(subnet_by_id)
+            for i, port in enumerate(os_.ports or ()):
+                for j, fip in enumerate(port.fixed_ips):
+                    if fip.subnet_id is not None and fip.subnet_id not in subnet_ids:
+                        raise SnapshotFormatError(
+                            f"fixed IP refers to unknown subnet {fip.subnet_id!r}",
+                            f"$.openstack.ports[{i}].fixed_ips[{j}].subnet_id",
+                        )
+                    if fip.subnet_id is not None:
+                        sn = subnet_by_id[fip.subnet_id]
+                        if fip.ip_address not in sn.cidr:
+                            raise SnapshotFormatError(
+                                f"fixed IP {fip.ip_address} is outside its subnet {sn.cidr}",
+                                f"$.openstack.ports[{i}].fixed_ips[{j}].ip_address",
+                            )
+        port_ids = {p.id for p in os_.ports or ()}
+    cl = s.cluster
+    node_names: set[str] = set()
+    if cl is not None and cl.nodes is not None:
+        names = [n.name for n in cl.nodes]
+        dup = _dupes(names)
+        if dup is not None:
+            idx = names.index(dup, names.index(dup) + 1)
+            raise SnapshotFormatError(f"duplicate node name {dup!r}", f"$.cluster.nodes[{idx}].name")
+        node_names = set(names)
+        for i, pod in enumerate(cl.pods or ()):
+            if pod.node is not None and pod.node not in node_names:
+                raise SnapshotFormatError(
+                    f"pod {pod.namespace}/{pod.name} runs on unknown node {pod.node!r}",
+                    f"$.cluster.pods[{i}].node",
+                )
+    for i, link in enumerate(s.node_ports or ()):
+        if cl is not None and cl.nodes is not None and link.node not in node_names:
+            raise SnapshotFormatError(
+                f"node_ports names unknown node {link.node!r}", f"$.node_ports[{i}].node"
+            )
+        if (
+            link.port_id is not None
+            and os_ is not None
+            and os_.ports is not None
+            and link.port_id not in port_ids
+        ):
+            raise SnapshotFormatError(
+                f"node_ports names unknown port {link.port_id!r}", f"$.node_ports[{i}].port_id"
+            )

@@ -1,0 +1,138 @@
+"""User-facing strings of the renderers, in English and Korean.
+
+Every key must exist in every language (tests/test_i18n.py proves it).
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+
+LANGS = ("en", "ko")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "collected": (
+            "Collected OpenStack project {project} ({networks}, {ports} node ports, {groups} security groups) "
+            "and cluster {version} ({nodes} nodes, {cni}{pools})."
+        ),
+        "no_root_cause": "No root cause found: every check that could run passed.",
+        "root_cause": "ROOT CAUSE {n} of {total}",
+        "ports": "Ports:",
+        "nodes": "Nodes:",
+        "groups": "Groups:",
+        "breaks": "Breaks:",
+        "evidence": "Evidence:",
+        "note": "Note:",
+        "ping_note": "ping {ip} fails on every cluster; a ClusterIP never answers ping. It is not evidence.",
+        "fix_recommended": "Fix (recommended, keeps port security):",
+        "fix": "Fix:",
+        "fix_conditional": "Also needed if the cloud runs ML2/OVN (the Neutron backend is not known):",
+        "fix_fast": "Fix (fast, insecure: drops all filtering on these ports):",
+        "fix_more": "... ({n} more)   -> `kostack fix plan` for the full, reviewable plan",
+        "breaks_dns": "DNS (pods -> kube-dns {ip}:53) from pods on {n} of {total} nodes",
+        "breaks_api": "kubernetes service {ip}:443 from pods on {n} of {total} nodes",
+        "breaks_p2p": "pod -> pod across nodes ({n} of {total} node pairs)",
+        "breaks_egress": "pod -> outside the cluster from {n} of {total} nodes",
+        "breaks_other": "{what}",
+        "warnings": "Warnings:",
+        "also_checked": "Also checked, ok:",
+        "not_applicable": "Not applicable here:",
+        "unknown": "Could not decide (missing data):",
+        "gaps": "Not collected:",
+        "antispoof_summary": (
+            "{cni} sends pod traffic between nodes unencapsulated ({why}). Those packets leave each VM "
+            "with a pod source IP ({pod_cidr}), which is neither the port's fixed IP nor an allowed "
+            "address pair, so Neutron drops them."
+        ),
+        "antispoof_why_same": "all {n} nodes are in {subnet}",
+        "antispoof_why_egress": "and natOutgoing is off, so traffic to the outside keeps the pod source",
+        "sev.critical": "critical",
+        "sev.high": "high",
+        "sev.medium": "medium",
+        "sev.low": "low",
+        "sev.info": "info",
+        "trace_header": "Trace {src} -> {dst} {proto}",
+        "trace_endpoint": "via endpoint {n} of {total}: {target}",
+        "trace_verdict_ok": "=> reachable",
+        "trace_verdict_blocked": "=> {disposition} at hop {n}",
+        "trace_no_reply": "=> no reply expected: {why}",
+        "disp.accepted": "accepted",
+        "disp.denied": "DENIED",
+        "disp.no-route": "NO ROUTE",
+        "disp.not-applicable": "n/a",
+        "disp.unknown": "UNKNOWN",
+        "reply": "(reply)",
+    },
+    "ko": {
+        "collected": (
+            "OpenStack 프로젝트 {project} ({networks}, 노드 포트 {ports}개, 보안 그룹 {groups}개)와 "
+            "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
+        ),
+        "no_root_cause": "근본 원인을 찾지 못했습니다: 실행할 수 있는 모든 점검을 통과했습니다.",
+        "root_cause": "근본 원인 {n}/{total}",
+        "ports": "포트:",
+        "nodes": "노드:",
+        "groups": "그룹:",
+        "breaks": "영향:",
+        "evidence": "근거:",
+        "note": "참고:",
+        "ping_note": "ClusterIP({ip})에 대한 ping 실패는 정상이며 장애의 근거가 아닙니다. ClusterIP는 ping에 응답하지 않습니다.",
+        "fix_recommended": "해결 (권장, 포트 보안 유지):",
+        "fix": "해결:",
+        "fix_conditional": "클라우드가 ML2/OVN이라면 추가로 필요 (Neutron 백엔드를 알 수 없음):",
+        "fix_fast": "해결 (빠르지만 보안 취약: 이 포트의 모든 필터링 해제):",
+        "fix_more": "... (외 {n}개)   -> 전체 계획은 `kostack fix plan`으로 검토하세요",
+        "breaks_dns": "DNS (Pod -> kube-dns {ip}:53): 노드 {total}대 중 {n}대의 Pod에서 실패",
+        "breaks_api": "kubernetes 서비스 {ip}:443: 노드 {total}대 중 {n}대의 Pod에서 실패",
+        "breaks_p2p": "노드 간 Pod -> Pod 통신 (노드 쌍 {total}개 중 {n}개)",
+        "breaks_egress": "Pod -> 클러스터 외부 통신: 노드 {total}대 중 {n}대에서 실패",
+        "breaks_other": "{what}",
+        "warnings": "경고:",
+        "also_checked": "함께 점검했고 정상:",
+        "not_applicable": "해당 없음:",
+        "unknown": "판단 불가 (데이터 없음):",
+        "gaps": "수집하지 못한 항목:",
+        "antispoof_summary": (
+            "{cni}는 노드 간 Pod 트래픽을 캡슐화하지 않고 보냅니다 ({why}). 이 패킷은 Pod IP({pod_cidr})를 "
+            "출발지로 VM을 떠나는데, 이 주소는 포트의 고정 IP도 Allowed Address Pair도 아니므로 "
+            "Neutron이 스푸핑으로 보고 차단합니다."
+        ),
+        "antispoof_why_same": "노드 {n}대가 모두 {subnet}에 있음",
+        "antispoof_why_egress": "natOutgoing이 꺼져 있어 외부로 가는 트래픽도 Pod IP를 그대로 씀",
+        "sev.critical": "심각",
+        "sev.high": "높음",
+        "sev.medium": "중간",
+        "sev.low": "낮음",
+        "sev.info": "정보",
+        "trace_header": "경로 추적 {src} -> {dst} {proto}",
+        "trace_endpoint": "엔드포인트 {n}/{total}: {target}",
+        "trace_verdict_ok": "=> 도달 가능",
+        "trace_verdict_blocked": "=> {n}번째 홉에서 {disposition}",
+        "trace_no_reply": "=> 응답이 오지 않는 것이 정상: {why}",
+        "disp.accepted": "통과",
+        "disp.denied": "차단",
+        "disp.no-route": "경로 없음",
+        "disp.not-applicable": "해당 없음",
+        "disp.unknown": "판단 불가",
+        "reply": "(응답)",
+    },
+}
+
+
+def detect_lang(explicit: str | None = None) -> str:
+    """--lang wins; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
+    if explicit:
+        return explicit if explicit in LANGS else "en"
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    loc = locale.getlocale()[0] or ""
+    return "ko" if loc.lower().startswith("ko") else "en"
+
+
+def t(lang: str, key: str, **params: object) -> str:
+    table = MESSAGES.get(lang, MESSAGES["en"])
+    template = table.get(key) or MESSAGES["en"][key]
+    return template.format(**params) if params else template

@@ -1,0 +1,244 @@
+"""Terminal renderings of a diagnosis and of a trace. Pure: result in, text out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.findings import Finding, Remedy, Status, command_for
+from kostack.analyze.reach import Disposition, FlowResult
+from kostack.analyze.summary import environment
+from kostack.analyze.topology import Topology, short_id
+from kostack.report.i18n import t
+from kostack.report.safe import terminal_safe
+
+MAX_COMMANDS = 4
+INDENT = "  "
+
+
+def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> str:
+    topo = Topology(d.snapshot)
+    env = environment(d.snapshot, topo)
+    lines: list[str] = []
+    pools = ", " + ", ".join(env.pools) if env.pools else ""
+    lines.append(
+        t(
+            lang,
+            "collected",
+            project=env.project,
+            networks=", ".join(f"network {n}" for n in env.networks) or "network ?",
+            ports=env.node_ports,
+            groups=env.security_groups,
+            version=env.kubernetes_version,
+            nodes=env.nodes,
+            cni=env.cni,
+            pools=pools,
+        )
+    )
+    lines.append("")
+    roots = d.root_causes
+    if not roots:
+        lines.append(t(lang, "no_root_cause"))
+    for i, rc in enumerate(roots, 1):
+        lines.extend(_root_cause(d, topo, rc, i, len(roots), lang, verbose))
+        lines.append("")
+    if d.warnings:
+        lines.append(t(lang, "warnings"))
+        for f in d.warnings:
+            lines.append(f"{INDENT}[{t(lang, 'sev.' + str(f.severity))}] {f.message}")
+        lines.append("")
+    lines.extend(_summary_lines(d, lang, verbose))
+    return terminal_safe("\n".join(lines).rstrip() + "\n")
+
+
+def _root_cause(
+    d: Diagnosis, topo: Topology, rc: RootCause, n: int, total: int, lang: str, verbose: bool
+) -> list[str]:
+    sev = t(lang, "sev." + str(rc.severity))
+    out = [f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  {root_cause_title(rc.key, lang)}"]
+    out.extend(_wrap(_summary(d, topo, rc, lang), INDENT))
+    ports = [r for r in rc.resources if r.kind == "port"]
+    nodes = [r for r in rc.resources if r.kind == "node"]
+    label_w = max(len(t(lang, k)) for k in ("ports", "breaks", "note", "evidence")) + 1
+    if ports:
+        shown = "  ".join(f"{r.name} {short_id(r.id)}" for r in ports[:8])
+        more = f"  (+{len(ports) - 8})" if len(ports) > 8 else ""
+        out.append(f"{INDENT}{t(lang, 'ports'):<{label_w}} {shown}{more}")
+    elif nodes:
+        out.append(f"{INDENT}{t(lang, 'nodes'):<{label_w}} " + "  ".join(r.name for r in nodes[:8]))
+    breaks = _breaks(d, topo, rc, lang)
+    for i, line in enumerate(breaks):
+        label = t(lang, "breaks") if i == 0 else ""
+        out.append(f"{INDENT}{label:<{label_w}} {line}")
+    if verbose:
+        for i, e in enumerate(rc.evidence):
+            label = t(lang, "evidence") if i == 0 else ""
+            out.append(f"{INDENT}{label:<{label_w}} {e}")
+        for f in rc.symptoms:
+            for flow in f.flows:
+                out.append(f"{INDENT}{'':<{label_w}} {flow}")
+    elif rc.evidence:
+        out.append(f"{INDENT}{t(lang, 'evidence'):<{label_w}} {rc.evidence[0]}")
+    if any(f.check_id in ("net-api-service", "net-dns") for f in rc.symptoms) or rc.key == "antispoof":
+        api = topo.services.get(("default", "kubernetes"))
+        ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
+        out.append(f"{INDENT}{t(lang, 'note'):<{label_w}} {t(lang, 'ping_note', ip=ip)}")
+    if rc.fix.remedies:
+        head = "fix_recommended" if rc.fix.alternative else "fix"
+        out.append(f"{INDENT}{t(lang, head)}")
+        out.extend(_commands(rc.fix.remedies, lang, verbose))
+    if rc.fix.conditional:
+        out.append(f"{INDENT}{t(lang, 'fix_conditional')}")
+        out.extend(_commands(rc.fix.conditional, lang, verbose))
+    if rc.fix.alternative:
+        out.append(f"{INDENT}{t(lang, 'fix_fast')}")
+        out.extend(_commands(rc.fix.alternative, lang, verbose, limit=2))
+    return out
+
+
+def _commands(remedies: tuple[Remedy, ...], lang: str, verbose: bool, limit: int = MAX_COMMANDS) -> list[str]:
+    cmds = [command_for(r) for r in remedies]
+    shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
+    out = [f"{INDENT * 2}{c}" for c in shown]
+    if len(shown) < len(cmds):
+        out.append(f"{INDENT * 2}{t(lang, 'fix_more', n=len(cmds) - len(shown))}")
+    return out
+
+
+def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
+    if rc.key != "antispoof":
+        return rc.message
+    from kostack.analyze.summary import describe_cni
+
+    cni, pools = describe_cni(d.snapshot)
+    subnets = sorted({str(v.subnet.cidr) for v in topo.node_views.values() if v.subnet is not None})
+    whys = []
+    native_p2p = any("pod -> pod" in flow for f in rc.findings for flow in f.flows)
+    if native_p2p and len(subnets) == 1:
+        whys.append(t(lang, "antispoof_why_same", n=len(topo.node_views), subnet=subnets[0]))
+    elif native_p2p:
+        whys.append(", ".join(subnets))
+    if any("outside the cluster" in flow for f in rc.findings for flow in f.flows):
+        whys.append(t(lang, "antispoof_why_egress"))
+    mode = pools[0].split(" ", 2)[-1] if pools else cni
+    pod_cidr = ", ".join(str(c) for c in topo.pod_cidrs) or "?"
+    return t(lang, "antispoof_summary", cni=f"{cni} ({mode})", why="; ".join(whys) or "-", pod_cidr=pod_cidr)
+
+
+def _count_nodes(findings: list[Finding]) -> int:
+    ports = {r.id for f in findings for r in f.affected}
+    return len(ports)
+
+
+def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]:
+    by_check: dict[str, list[Finding]] = defaultdict(list)
+    for f in rc.symptoms:
+        by_check[f.check_id].append(f)
+    total_nodes = len(topo.node_views)
+    out = []
+    if "net-dns" in by_check:
+        ip = topo.snapshot.cluster.cluster_dns_ip if topo.snapshot.cluster else None
+        out.append(t(lang, "breaks_dns", ip=ip or "?", n=_count_nodes(by_check["net-dns"]), total=total_nodes))
+    if "net-api-service" in by_check:
+        api = topo.services.get(("default", "kubernetes"))
+        ip = api.cluster_ip if api else "?"
+        out.append(
+            t(lang, "breaks_api", ip=ip, n=_count_nodes(by_check["net-api-service"]), total=total_nodes)
+        )
+    if "net-pod-to-pod" in by_check:
+        n = sum(dict(f.counts).get("node_pairs", 0) for f in by_check["net-pod-to-pod"])
+        out.append(t(lang, "breaks_p2p", n=n, total=d.node_pairs))
+    if "net-pod-egress" in by_check:
+        out.append(
+            t(lang, "breaks_egress", n=_count_nodes(by_check["net-pod-egress"]), total=total_nodes)
+        )
+    if not out:
+        for f in rc.findings[:3]:
+            out.extend(f.flows[:2])
+    return out
+
+
+def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
+    out: list[str] = []
+    by_status: dict[Status, list[Finding]] = defaultdict(list)
+    for f in d.findings:
+        by_status[f.status].append(f)
+    failing_checks = {f.check_id for f in by_status[Status.FAIL]}
+    ok_checks = [c for c in d.checks if c.id not in failing_checks and any(f.check_id == c.id for f in by_status[Status.PASS])]
+    if ok_checks:
+        out.append(t(lang, "also_checked"))
+        for c in ok_checks:
+            title = c.docs.get(lang, {}).get("title") if _has_docs(c) else None
+            msg = next(f.message for f in by_status[Status.PASS] if f.check_id == c.id)
+            out.append(f"{INDENT}{c.id}: {msg if lang == 'en' or not title else title}")
+    na = [f for f in by_status[Status.NOT_APPLICABLE]]
+    if na and verbose:
+        out.append(t(lang, "not_applicable"))
+        out.extend(f"{INDENT}{f.check_id}: {f.message}" for f in na)
+    unknown = by_status[Status.UNKNOWN]
+    if unknown:
+        out.append(t(lang, "unknown"))
+        seen: set[str] = set()
+        for f in unknown:
+            key = f"{f.check_id}: {f.message}"
+            if key not in seen:
+                seen.add(key)
+                out.append(f"{INDENT}{key}")
+    if d.snapshot.gaps:
+        out.append(t(lang, "gaps"))
+        out.extend(f"{INDENT}{g.source}: {g.error}" for g in d.snapshot.gaps)
+    return out
+
+
+def _has_docs(check: object) -> bool:
+    try:
+        return bool(check.docs)  # type: ignore[attr-defined]
+    except (FileNotFoundError, OSError):
+        return False
+
+
+def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
+    words = text.split()
+    lines: list[str] = []
+    cur = indent
+    for w in words:
+        if len(cur) + len(w) + 1 > width and cur.strip():
+            lines.append(cur.rstrip())
+            cur = indent
+        cur += w + " "
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return lines
+
+
+# ---------------------------------------------------------------------------- trace
+
+
+def render_trace(results: list[FlowResult], lang: str = "en") -> str:
+    if not results:
+        return ""
+    first = results[0]
+    proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
+    lines = [t(lang, "trace_header", src=first.src.label, dst=first.requested.label, proto=proto)]
+    for idx, r in enumerate(results, 1):
+        if len(results) > 1:
+            lines.append("")
+            lines.append(t(lang, "trace_endpoint", n=idx, total=len(results), target=f"{r.dst.label} on {r.dst.node}"))
+        for n, hop in enumerate(r.hops, 1):
+            disp = t(lang, "disp." + str(hop.disposition))
+            side = f" {t(lang, 'reply')}" if hop.direction == "reply" else ""
+            lines.append(f"{n:>2} {hop.where}{side}: {hop.detail}   {disp}")
+            if hop.disposition not in (Disposition.ACCEPTED, Disposition.NOT_APPLICABLE):
+                for e in hop.evidence:
+                    lines.append(f"     {e.text()}")
+        if r.no_reply_expected:
+            hop = r.hops[-1]
+            lines.append(t(lang, "trace_no_reply", why=hop.detail.split(":", 1)[0]))
+        elif r.blocking is None:
+            lines.append(t(lang, "trace_verdict_ok"))
+        else:
+            idx_hop = r.hops.index(r.blocking) + 1
+            lines.append(
+                t(lang, "trace_verdict_blocked", disposition=t(lang, "disp." + str(r.verdict)), n=idx_hop)
+            )
+    return terminal_safe("\n".join(lines) + "\n")

@@ -1,0 +1,482 @@
+"""Builders for snapshots: the seed incident and its variants.
+
+Used by examples/ (scripts/make_examples.py writes them), the tests and the
+benchmarks. Builders return plain JSON-shaped dicts so a variant is a small,
+readable edit; ``build()`` validates one into a Snapshot.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from kostack.model import Snapshot, parse_snapshot
+
+Doc = dict[str, Any]
+
+_NS = uuid.UUID("6f1d2c3b-4a59-4e8f-9a1b-2c3d4e5f6a7b")
+
+
+def fake_id(kind: str, name: str, prefix: str = "") -> str:
+    """A deterministic UUID for ``kind``/``name``; ``prefix`` replaces its first hex digits."""
+    u = str(uuid.uuid5(_NS, f"{kind}/{name}"))
+    return prefix + u[len(prefix) :] if prefix else u
+
+
+def seed_device_id(node_name: str) -> str:
+    """The Nova server id of a seed node (the Neutron harness and the k8s fixtures agree on it)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "kostack-seed/" + node_name))
+
+
+SEED_NODES: tuple[tuple[str, str, str, str], ...] = (
+    # name, ip, mac, port id prefix (as in the north-star screens)
+    ("k8s-cp-1", "10.0.0.11", "fa:16:3e:00:00:11", "5f1c"),
+    ("k8s-w-1", "10.0.0.12", "fa:16:3e:00:00:12", "a07e"),
+    ("k8s-w-2", "10.0.0.13", "fa:16:3e:00:00:13", "9b3d"),
+    ("k8s-w-3", "10.0.0.14", "fa:16:3e:00:00:14", "c4e2"),
+)
+
+PROJECT_ID = "3f0e5c2a9d7b4c1e8a6f2b4d9c0e1a7b"
+NET_ID = fake_id("network", "k8s-net")
+PUBLIC_NET_ID = fake_id("network", "public")
+SUBNET_ID = fake_id("subnet", "k8s-subnet")
+PUBLIC_SUBNET_ID = fake_id("subnet", "public-subnet")
+ROUTER_ID = fake_id("router", "k8s-router")
+SG_DEFAULT = fake_id("sg", "default")
+SG_NODES = fake_id("sg", "k8s-nodes")
+
+
+def rule(
+    sg: str,
+    direction: str,
+    protocol: str | None = None,
+    ports: tuple[int, int] | int | None = None,
+    prefix: str | None = None,
+    group: str | None = None,
+    ethertype: str = "IPv4",
+    name: str = "",
+) -> Doc:
+    """One security-group rule as a snapshot dict (deterministic id)."""
+    lo = hi = None
+    if isinstance(ports, int):
+        lo = hi = ports
+    elif ports is not None:
+        lo, hi = ports
+    key = f"{sg}/{direction}/{ethertype}/{protocol}/{lo}-{hi}/{prefix}/{group}/{name}"
+    return {
+        "id": fake_id("rule", key),
+        "direction": direction,
+        "ethertype": ethertype,
+        "protocol": protocol,
+        "port_range_min": lo,
+        "port_range_max": hi,
+        "remote_ip_prefix": prefix,
+        "remote_group_id": group,
+    }
+
+
+def default_group_rules(sg: str) -> list[Doc]:
+    """What Neutron gives a project's `default` group: egress any, ingress from members."""
+    return [
+        rule(sg, "egress", ethertype="IPv4"),
+        rule(sg, "egress", ethertype="IPv6"),
+        rule(sg, "ingress", group=sg, ethertype="IPv4"),
+        rule(sg, "ingress", group=sg, ethertype="IPv6"),
+    ]
+
+
+def new_group_rules(sg: str) -> list[Doc]:
+    """What Neutron gives any new group: egress any (IPv4 and IPv6)."""
+    return [rule(sg, "egress", ethertype="IPv4"), rule(sg, "egress", ethertype="IPv6")]
+
+
+def seed_doc() -> Doc:
+    """The seed incident as a snapshot document (see DOMAIN.md section 1)."""
+    ports: list[Doc] = []
+    nodes: list[Doc] = []
+    links: list[Doc] = []
+    blocks: list[Doc] = []
+    for idx, (name, ip, mac, prefix) in enumerate(SEED_NODES):
+        port_id = fake_id("port", name, prefix)
+        ports.append(
+            {
+                "id": port_id,
+                "name": f"{name}-port",
+                "network_id": NET_ID,
+                "mac_address": mac,
+                "fixed_ips": [{"subnet_id": SUBNET_ID, "ip_address": ip}],
+                "allowed_address_pairs": [],
+                "port_security_enabled": True,
+                "security_group_ids": [SG_DEFAULT, SG_NODES],
+                "device_id": seed_device_id(name),
+                "device_owner": "compute:nova",
+                "revision_number": 3,
+                "status": "ACTIVE",
+                "project_id": PROJECT_ID,
+            }
+        )
+        role = ["control-plane"] if "cp" in name else []
+        labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}
+        if role:
+            labels["node-role.kubernetes.io/control-plane"] = ""
+        nodes.append(
+            {
+                "name": name,
+                "roles": role,
+                "internal_ip": ip,
+                "addresses": [
+                    {"type": "InternalIP", "address": ip},
+                    {"type": "Hostname", "address": name},
+                ],
+                "provider_id": f"openstack:///{seed_device_id(name)}",
+                "pod_cidrs": [f"10.244.{idx}.0/24"],
+                "labels": labels,
+                "kubelet_version": "v1.33.5",
+                "os_image": "Ubuntu 22.04.5 LTS",
+                "kernel_version": "5.15.0-139-generic",
+                "container_runtime": "containerd://1.7.27",
+                "ready": True,
+            }
+        )
+        links.append({"node": name, "port_id": port_id, "matched_by": "provider_id"})
+        blocks.append({"cidr": f"10.244.{idx}.0/26", "node": name})
+    pods = [
+        _pod("kube-system", "coredns-674b8bbfcf-7xk2q", "k8s-cp-1", "10.244.0.2", {"k8s-app": "kube-dns"}),
+        _pod("kube-system", "coredns-674b8bbfcf-m9w4d", "k8s-w-1", "10.244.1.2", {"k8s-app": "kube-dns"}),
+        _pod("demo", "netshoot", "k8s-w-1", "10.244.1.7", {"run": "netshoot"}),
+        _pod("demo", "dns-test", "k8s-w-2", "10.244.2.5", {"run": "dns-test"}),
+        _pod("harbor", "harbor-core-7d9f8b6c5d-q2x7m", "k8s-w-3", "10.244.3.4", {"app": "harbor"}),
+        _pod("harbor", "harbor-jobservice-5c8d7f9b4-k8p2n", "k8s-w-2", "10.244.2.9", {"app": "harbor"}),
+    ]
+    for name, ip, _mac, _p in SEED_NODES:
+        pods.append(
+            {
+                "namespace": "calico-system",
+                "name": f"calico-node-{name[-3:].replace('-', '')}",
+                "node": name,
+                "ip": ip,
+                "phase": "Running",
+                "host_network": True,
+                "labels": {"k8s-app": "calico-node"},
+            }
+        )
+    services = [
+        {
+            "namespace": "default",
+            "name": "kubernetes",
+            "cluster_ip": "10.96.0.1",
+            "ports": [{"name": "https", "port": 443, "protocol": "TCP", "target_port": 6443}],
+            "endpoints": [{"ip": "10.0.0.11", "node": "k8s-cp-1", "ports": {"https": 6443}}],
+        },
+        {
+            "namespace": "kube-system",
+            "name": "kube-dns",
+            "cluster_ip": "10.96.0.10",
+            "ports": [
+                {"name": "dns", "port": 53, "protocol": "UDP", "target_port": 53},
+                {"name": "dns-tcp", "port": 53, "protocol": "TCP", "target_port": 53},
+                {"name": "metrics", "port": 9153, "protocol": "TCP", "target_port": 9153},
+            ],
+            "endpoints": [
+                {
+                    "ip": "10.244.0.2",
+                    "node": "k8s-cp-1",
+                    "pod": "kube-system/coredns-674b8bbfcf-7xk2q",
+                    "ports": {"dns": 53, "dns-tcp": 53, "metrics": 9153},
+                },
+                {
+                    "ip": "10.244.1.2",
+                    "node": "k8s-w-1",
+                    "pod": "kube-system/coredns-674b8bbfcf-m9w4d",
+                    "ports": {"dns": 53, "dns-tcp": 53, "metrics": 9153},
+                },
+            ],
+        },
+    ]
+    return {
+        "schema_version": 1,
+        "created_at": "2026-11-20T09:14:00Z",
+        "source": "example: the seed incident (incident-report.ko.txt)",
+        "openstack": {
+            "cloud": "k8s",
+            "region": "RegionOne",
+            "project_id": PROJECT_ID,
+            "project_name": "k8s",
+            "release": "2025.2",
+            "backend": "ml2/ovs",
+            "backend_source": "agents list: Open vSwitch agent",
+            "extensions": ["allowed-address-pairs", "port-security", "security-group", "router", "extraroute"],
+            "networks": [
+                {
+                    "id": NET_ID,
+                    "name": "k8s-net",
+                    "mtu": 1450,
+                    "port_security_enabled": True,
+                    "network_type": "vxlan",
+                    "project_id": PROJECT_ID,
+                },
+                {
+                    "id": PUBLIC_NET_ID,
+                    "name": "public",
+                    "mtu": 1500,
+                    "port_security_enabled": True,
+                    "network_type": "flat",
+                    "router_external": True,
+                },
+            ],
+            "subnets": [
+                {
+                    "id": SUBNET_ID,
+                    "name": "k8s-subnet",
+                    "network_id": NET_ID,
+                    "cidr": "10.0.0.0/24",
+                    "gateway_ip": "10.0.0.1",
+                },
+                {
+                    "id": PUBLIC_SUBNET_ID,
+                    "name": "public-subnet",
+                    "network_id": PUBLIC_NET_ID,
+                    "cidr": "203.0.113.0/24",
+                    "gateway_ip": "203.0.113.254",
+                },
+            ],
+            "routers": [
+                {
+                    "id": ROUTER_ID,
+                    "name": "k8s-router",
+                    "external_network_id": PUBLIC_NET_ID,
+                    "enable_snat": True,
+                    "interface_subnet_ids": [SUBNET_ID],
+                    # what the OpenStack cloud controller's route controller adds per node podCIDR
+                    "routes": [
+                        {"destination": f"10.244.{i}.0/24", "nexthop": ip}
+                        for i, (_n, ip, _m, _p) in enumerate(SEED_NODES)
+                    ],
+                    "revision_number": 4,
+                }
+            ],
+            "ports": ports,
+            "security_groups": [
+                {
+                    "id": SG_DEFAULT,
+                    "name": "default",
+                    "project_id": PROJECT_ID,
+                    "revision_number": 5,
+                    "rules": default_group_rules(SG_DEFAULT),
+                },
+                {
+                    "id": SG_NODES,
+                    "name": "k8s-nodes",
+                    "project_id": PROJECT_ID,
+                    "revision_number": 7,
+                    "rules": [
+                        *new_group_rules(SG_NODES),
+                        rule(SG_NODES, "ingress", "tcp", 22, "0.0.0.0/0"),
+                        rule(SG_NODES, "ingress", "tcp", 6443, "0.0.0.0/0"),
+                        rule(SG_NODES, "ingress", "icmp", None, "0.0.0.0/0"),
+                    ],
+                },
+            ],
+        },
+        "cluster": {
+            "name": "kubernetes",
+            "kubernetes_version": "v1.33.5",
+            "nodes": nodes,
+            "pods": pods,
+            "services": services,
+            "pod_cidrs": ["10.244.0.0/16"],
+            "service_cidrs": ["10.96.0.0/12"],
+            "cluster_dns_ip": "10.96.0.10",
+            "dns_domain": "cluster.local",
+            "kube_proxy_mode": "iptables",
+            "cni": {
+                "type": "calico",
+                "calico": {
+                    "install_method": "operator",
+                    "ip_pools": [
+                        {
+                            "name": "default-ipv4-ippool",
+                            "cidr": "10.244.0.0/16",
+                            "ipip_mode": "Never",
+                            "vxlan_mode": "CrossSubnet",
+                            "nat_outgoing": False,
+                            "block_size": 26,
+                            "source": "crd.projectcalico.org/v1 IPPool",
+                        }
+                    ],
+                    "blocks": blocks,
+                    "mtu": 1400,
+                    "mtu_source": "Installation default status.mtu",
+                    "typha": True,
+                    "bgp": True,
+                    "node_to_node_mesh": True,
+                    "wireguard": False,
+                },
+            },
+        },
+        "node_ports": links,
+        "gaps": [],
+        "probes": [],
+    }
+
+
+def _pod(ns: str, name: str, node: str, ip: str, labels: dict[str, str]) -> Doc:
+    return {
+        "namespace": ns,
+        "name": name,
+        "node": node,
+        "ip": ip,
+        "phase": "Running",
+        "host_network": False,
+        "labels": labels,
+    }
+
+
+# --------------------------------------------------------------------------- variant helpers
+
+
+def ports_of(doc: Doc) -> list[Doc]:
+    ports: list[Doc] = doc["openstack"]["ports"]
+    return ports
+
+
+def node_port_ids(doc: Doc) -> list[str]:
+    return [link["port_id"] for link in doc["node_ports"] if link.get("port_id")]
+
+
+def group(doc: Doc, name: str) -> Doc:
+    for sg in doc["openstack"]["security_groups"]:
+        if sg["name"] == name:
+            return sg
+    raise KeyError(name)
+
+
+def calico_pool(doc: Doc) -> Doc:
+    pool: Doc = doc["cluster"]["cni"]["calico"]["ip_pools"][0]
+    return pool
+
+
+def set_calico_mode(doc: Doc, *, ipip: str = "Never", vxlan: str = "Never", method: str = "operator") -> None:
+    pool = calico_pool(doc)
+    pool["ipip_mode"] = ipip
+    pool["vxlan_mode"] = vxlan
+    doc["cluster"]["cni"]["calico"]["install_method"] = method
+
+
+def add_pairs(doc: Doc, cidrs: list[str], only: set[str] | None = None) -> None:
+    """Give node ports allowed pairs (all ports, or those of the node names in ``only``)."""
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    for port in ports_of(doc):
+        if only is None or names.get(port["id"]) in only:
+            port["allowed_address_pairs"] = [
+                *port["allowed_address_pairs"],
+                *({"ip_address": c} for c in cidrs),
+            ]
+
+
+def disable_port_security(doc: Doc) -> None:
+    for port in ports_of(doc):
+        port["port_security_enabled"] = False
+        port["security_group_ids"] = []
+        port["allowed_address_pairs"] = []
+
+
+def use_only_group(doc: Doc, sg_name: str) -> None:
+    """Node ports keep only the named group (dropping `default`)."""
+    sg_id = group(doc, sg_name)["id"]
+    for port in ports_of(doc):
+        port["security_group_ids"] = [sg_id]
+
+
+def build(doc: Doc) -> Snapshot:
+    return parse_snapshot(copy.deepcopy(doc))
+
+
+def variant(*edits: Callable[[Doc], None]) -> Doc:
+    doc = seed_doc()
+    for edit in edits:
+        edit(doc)
+    return doc
+
+
+def synthetic_doc(
+    nodes: int, groups: int = 100, rules: int = 10_000, pods_per_node: int = 30
+) -> Doc:
+    """A large cluster for the benchmark: seed-like, ``nodes`` node ports in one /16."""
+    doc = seed_doc()
+    net = ipaddress.ip_network("10.0.0.0/16")
+    doc["openstack"]["subnets"][0]["cidr"] = str(net)
+    sg_ids = [SG_DEFAULT, SG_NODES] + [fake_id("sg", f"extra-{i}") for i in range(groups - 2)]
+    extra_rules_per_group = max(0, (rules - 11) // max(1, groups - 2))
+    for i, sg_id in enumerate(sg_ids[2:]):
+        doc["openstack"]["security_groups"].append(
+            {
+                "id": sg_id,
+                "name": f"app-{i}",
+                "rules": [
+                    *new_group_rules(sg_id),
+                    *(
+                        rule(sg_id, "ingress", "tcp", 10000 + j, f"192.168.{j % 250}.0/24")
+                        for j in range(extra_rules_per_group)
+                    ),
+                ],
+            }
+        )
+    ports: list[Doc] = []
+    node_docs: list[Doc] = []
+    links: list[Doc] = []
+    blocks: list[Doc] = []
+    pods: list[Doc] = []
+    host_base = int(ipaddress.ip_address("10.0.1.0"))
+    for i in range(nodes):
+        name = f"node-{i:05d}"
+        ip = str(ipaddress.ip_address(host_base + i))
+        mac = "fa:16:3e:%02x:%02x:%02x" % ((i >> 16) & 255, (i >> 8) & 255, i & 255)
+        port_id = fake_id("port", name)
+        block = ipaddress.ip_network(f"10.{128 + (i >> 8) % 64}.{i & 255}.0/26")
+        ports.append(
+            {
+                "id": port_id,
+                "name": f"{name}-port",
+                "network_id": NET_ID,
+                "mac_address": mac,
+                "fixed_ips": [{"subnet_id": SUBNET_ID, "ip_address": ip}],
+                "port_security_enabled": True,
+                "security_group_ids": [SG_DEFAULT, SG_NODES, sg_ids[2 + i % (groups - 2)]],
+                "device_id": seed_device_id(name),
+                "revision_number": 1,
+            }
+        )
+        node_docs.append(
+            {
+                "name": name,
+                "roles": ["control-plane"] if i < 3 else [],
+                "internal_ip": ip,
+                "provider_id": f"openstack:///{seed_device_id(name)}",
+                "pod_cidrs": [],
+            }
+        )
+        links.append({"node": name, "port_id": port_id, "matched_by": "provider_id"})
+        blocks.append({"cidr": str(block), "node": name})
+        hosts = block.hosts()
+        for j in range(pods_per_node):
+            pods.append(_pod("apps", f"app-{i}-{j}", name, str(next(hosts)), {"app": f"a{j}"}))
+    doc["openstack"]["ports"] = ports
+    doc["cluster"]["nodes"] = node_docs
+    doc["cluster"]["pods"] = pods
+    doc["cluster"]["pod_cidrs"] = ["10.128.0.0/10"]
+    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["cidr"] = "10.128.0.0/10"
+    doc["cluster"]["cni"]["calico"]["blocks"] = blocks
+    doc["node_ports"] = links
+    dns_pods = [p for p in pods[:: max(1, len(pods) // 2)]][:2]
+    doc["cluster"]["services"][1]["endpoints"] = [
+        {"ip": p["ip"], "node": p["node"], "pod": f"apps/{p['name']}", "ports": {"dns": 53, "dns-tcp": 53}}
+        for p in dns_pods
+    ]
+    doc["cluster"]["services"][0]["endpoints"] = [
+        {"ip": node_docs[0]["internal_ip"], "node": node_docs[0]["name"], "ports": {"https": 6443}}
+    ]
+    return doc
