@@ -125,7 +125,9 @@ class Diagnosis:
         return max(failing, key=lambda s: s.rank) if failing else None
 
 
-def run_checks(snapshot: Snapshot, egress_target: IPAddress | None = None) -> tuple[list[Finding], Matrix]:
+def run_checks(
+    snapshot: Snapshot, egress_target: IPAddress | None = None
+) -> tuple[list[Finding], Matrix]:
     topo = Topology(snapshot)
     matrix = Matrix(topo, egress_target)
     ctx = CheckContext(snapshot, topo, matrix)
@@ -181,6 +183,9 @@ def build_root_causes(findings: list[Finding], topo: Topology) -> tuple[RootCaus
                 if r.kind in ("port", "node", "security_group", "router"):
                     resources.setdefault((r.kind, r.id), r)
         remedies = dedupe(r for f in fs + ss for r in f.remedies)
+        for r in remedies:
+            if r.target_kind == "security_group":
+                resources.setdefault(("security_group", r.target_id), Resource("security_group", r.target_id, r.target_name))
         alternative: tuple[Remedy, ...] = ()
         if key in PORT_CAUSES:
             alternative = tuple(

@@ -99,7 +99,9 @@ class Remedy:
 def command_for(r: Remedy) -> str:
     """The exact `openstack` (or kubectl) command for a remedy."""
     if r.op == "add-allowed-pair":
-        return f"openstack port set --allowed-address ip-address={r.param('ip_address')} {r.target_id}"
+        return (
+            f"openstack port set --allowed-address ip-address={r.param('ip_address')} {r.target_id}"
+        )
     if r.op == "add-sg-rule":
         parts = ["openstack security group rule create", f"--{r.param('direction', 'ingress')}"]
         parts.append(f"--ethertype {r.param('ethertype', 'IPv4')}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from kostack.analyze.reach import Disposition, Endpoint, FlowResult, classify_ip, trace
-from kostack.analyze.topology import NodeView, Topology
+from kostack.analyze.topology import NodeView, Topology, first_host, net_within
 from kostack.model.snapshot import IPAddress, IPNetwork, Pod
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
@@ -104,25 +104,24 @@ class Matrix:
         prefix_bits: tuple[object, ...] = ()
         if port is not None:
             covered = tuple(
-                any(
-                    p.ip_address.version == b.version and b.subnet_of(p.ip_address)  # type: ignore[arg-type]
-                    for p in port.allowed_address_pairs
-                )
+                any(net_within(b, p.ip_address) for p in port.allowed_address_pairs)
                 for b in v.blocks
             )
             pod_cover = tuple(
-                any(
-                    p.ip_address.version == c.version and c.subnet_of(p.ip_address)  # type: ignore[arg-type]
-                    for p in port.allowed_address_pairs
-                )
+                any(net_within(c, p.ip_address) for p in port.allowed_address_pairs)
                 for c in self.topo.pod_cidrs
             )
-            pairs = (all(covered) if covered else None, any(covered), pod_cover, len(port.allowed_address_pairs) > 0)
+            pairs = (
+                all(covered) if covered else None,
+                any(covered),
+                pod_cover,
+                len(port.allowed_address_pairs) > 0,
+            )
         if v.ip is not None:
             prefix_bits = tuple(
                 (
                     p.version == v.ip.version and v.ip in p,
-                    tuple(b.version == p.version and b.subnet_of(p) for b in v.blocks),  # type: ignore[arg-type]
+                    tuple(net_within(b, p) for b in v.blocks),
                 )
                 for p in self._prefixes
             )
@@ -162,8 +161,7 @@ class Matrix:
             return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
         if not view.blocks:
             return None
-        block = view.blocks[0]
-        ip: IPAddress = next(iter(block.hosts()), block.network_address)
+        ip = first_host(view.blocks[0])
         return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
 
     # ------------------------------------------------------------------ flows
@@ -192,7 +190,9 @@ class Matrix:
         n = len(self.topo.node_views)
         return n * (n - 1)
 
-    def service_flows(self, namespace: str, name: str, protocol: str, port: int) -> tuple[ServiceFlows, ...] | None:
+    def service_flows(
+        self, namespace: str, name: str, protocol: str, port: int
+    ) -> tuple[ServiceFlows, ...] | None:
         svc = self.topo.services.get((namespace, name))
         if svc is None or svc.cluster_ip is None:
             return None
@@ -203,7 +203,11 @@ class Matrix:
             if src is None:
                 continue
             out.append(
-                ServiceFlows(cls, tuple(trace(self.topo, src, dst, protocol, port)), f"{name}:{port}/{protocol}")
+                ServiceFlows(
+                    cls,
+                    tuple(trace(self.topo, src, dst, protocol, port)),
+                    f"{name}:{port}/{protocol}",
+                )
             )
         return tuple(out)
 
@@ -242,7 +246,9 @@ class Matrix:
             out.append((cls, trace(self.topo, src, dst, "tcp", 443)[0]))
         return tuple(out)
 
-    def node_to_node(self, protocol: str, port: int | None, *, only: str = "all") -> tuple[PairFlow, ...]:
+    def node_to_node(
+        self, protocol: str, port: int | None, *, only: str = "all"
+    ) -> tuple[PairFlow, ...]:
         """Node-sourced flows between node classes; ``only``: all | to-cp | from-cp | cp-cp."""
         out: list[PairFlow] = []
         for a in self.classes:

@@ -12,7 +12,7 @@ Pure functions of a Topology: no network, no clock, no globals.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -161,9 +161,11 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
         if not colon:
             return text
-        num, slash, pr = pp.partition("/")
+        num, _slash, pr = pp.partition("/")
         if not num.isdigit() or not 0 < int(num) < 65536:
-            raise EndpointError(f"bad port {pp!r} in {spec!r}", "Ports look like 53/udp or 443/tcp.")
+            raise EndpointError(
+                f"bad port {pp!r} in {spec!r}", "Ports look like 53/udp or 443/tcp."
+            )
         port = int(num)
         proto = (pr or "tcp").lower()
         if proto not in ("tcp", "udp", "sctp"):
@@ -177,7 +179,9 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         name = split_port(name) if ":" in name else name
         pod = topo.pod_by_name.get((ns, name))
         if pod is None:
-            raise EndpointError(f"no pod {ns}/{name} in the snapshot", "List pods with `kostack diagnose -o json`.")
+            raise EndpointError(
+                f"no pod {ns}/{name} in the snapshot", "List pods with `kostack diagnose -o json`."
+            )
         if pod.ip is None:
             raise EndpointError(f"pod {ns}/{name} has no IP in the snapshot")
         node = pod.node
@@ -246,7 +250,9 @@ def trace(
         results = [_path(topo, src, dst, dst, protocol, port, ())]
     if src.kind != "pod":
         return results
-    first = Hop("pod-egress", src.label, Disposition.ACCEPTED, f"{src.label} on {src.node} -> node (veth)")
+    first = Hop(
+        "pod-egress", src.label, Disposition.ACCEPTED, f"{src.label} on {src.node} -> node (veth)"
+    )
     return [replace(r, hops=(first, *r.hops)) for r in results]
 
 
@@ -276,7 +282,14 @@ def _via_service(
                 "test it with nslookup, nc -zv or curl instead"
             )
         return single(
-            Hop("kube-proxy", where, Disposition.NOT_APPLICABLE, detail, (ev_svc,), cause="clusterip-icmp"),
+            Hop(
+                "kube-proxy",
+                where,
+                Disposition.NOT_APPLICABLE,
+                detail,
+                (ev_svc,),
+                cause="clusterip-icmp",
+            ),
             no_reply=True,
         )
     sport = _service_port(svc, port, protocol)
@@ -321,7 +334,9 @@ def _via_service(
         target_port = ep.ports.get(sport.name) or sport.target_port or sport.port
         target = classify_ip(topo, ep.ip)
         if ep.pod:
-            target = replace(target, label=f"{ep.pod.split('/')[-1]} {ep.ip}", node=ep.node or target.node)
+            target = replace(
+                target, label=f"{ep.pod.split('/')[-1]} {ep.ip}", node=ep.node or target.node
+            )
         elif ep.node:
             target = replace(target, node=ep.node)
         on = f" on {target.node}" if target.node else ""
@@ -377,18 +392,30 @@ def _path(
         )
         return done()
     if src.ip is None or dst.ip is None:
-        hops.append(Hop("flow", "-", Disposition.UNKNOWN, "an endpoint has no IP address in the snapshot"))
+        hops.append(
+            Hop("flow", "-", Disposition.UNKNOWN, "an endpoint has no IP address in the snapshot")
+        )
         return done()
     src_view = topo.node_views.get(src.node or "")
     if src_view is None:
         hops.append(
-            Hop("flow", src.label, Disposition.UNKNOWN, f"the node of {src.label} is not in the snapshot")
+            Hop(
+                "flow",
+                src.label,
+                Disposition.UNKNOWN,
+                f"the node of {src.label} is not in the snapshot",
+            )
         )
         return done()
     dst_view = topo.node_views.get(dst.node or "") if dst.kind in ("pod", "node") else None
     if dst.kind in ("pod", "node") and dst_view is None:
         hops.append(
-            Hop("route", f"node {src_view.name}", Disposition.UNKNOWN, f"the node of {dst.label} is not known")
+            Hop(
+                "route",
+                f"node {src_view.name}",
+                Disposition.UNKNOWN,
+                f"the node of {dst.label} is not known",
+            )
         )
         return done()
     if dst_view is not None and dst_view.name == src_view.name:
@@ -411,7 +438,9 @@ def _path(
             hops.append(replace(hop, where=f"node {src_view.name}"))
             if on:
                 if src_view.ip is None:
-                    hops.append(Hop("nat-outgoing", src_view.name, Disposition.UNKNOWN, "node has no IP"))
+                    hops.append(
+                        Hop("nat-outgoing", src_view.name, Disposition.UNKNOWN, "node has no IP")
+                    )
                     return done()
                 wire_src = src_view.ip
     elif src.kind == "node" and src_view.ip is not None:
@@ -424,7 +453,9 @@ def _path(
             return done()
         if decision.encap is not None:
             if src_view.ip is None or dst_view.ip is None:
-                hops.append(Hop("route", src_view.name, Disposition.UNKNOWN, "a node has no InternalIP"))
+                hops.append(
+                    Hop("route", src_view.name, Disposition.UNKNOWN, "a node has no InternalIP")
+                )
                 return done()
             wire = Wire(
                 src_view.ip,
@@ -513,7 +544,11 @@ def _masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[H
         text = "masqueraded to the node IP" if on else "not masqueraded: leaves with the pod source"
         return Hop("nat-outgoing", "", Disposition.ACCEPTED, f"flannel: {src_ip} {text}", ev), on
     on = cni.cilium.masquerade if cni.cilium else True
-    ev = (Evidence("configmap", "kube-system/cilium-config", "enable-ipv4-masquerade", str(on).lower()),)
+    ev = (
+        Evidence(
+            "configmap", "kube-system/cilium-config", "enable-ipv4-masquerade", str(on).lower()
+        ),
+    )
     text = "masqueraded to the node IP" if on else "not masqueraded: leaves with the pod source"
     return Hop("nat-outgoing", "", Disposition.ACCEPTED, f"cilium: {src_ip} {text}", ev), on
 
@@ -552,33 +587,47 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
 
     def native(ev: tuple[Evidence, ...], why: str) -> EncapDecision:
         if same is False:
-            return EncapDecision(
-                Hop(
-                    "route",
-                    where,
-                    Disposition.NO_ROUTE,
-                    f"{via}: {why}, but the nodes are in different subnets ({subnet_text}); "
-                    "the Neutron router has no route for pod addresses unless extra routes are set",
-                    ev,
-                    cause="native-cross-subnet",
+            return (
+                EncapDecision(
+                    Hop(
+                        "route",
+                        where,
+                        Disposition.NO_ROUTE,
+                        f"{via}: {why}, but the nodes are in different subnets ({subnet_text}); "
+                        "the Neutron router has no route for pod addresses unless extra routes are set",
+                        ev,
+                        cause="native-cross-subnet",
+                    )
                 )
-            ) if not _router_routes(topo, src, dst_ip) else EncapDecision(
-                Hop(
-                    "route",
-                    where,
-                    Disposition.ACCEPTED,
-                    f"{via}: {why}; across subnets through the router's extra route",
-                    ev,
+                if not _router_routes(topo, src, dst_ip)
+                else EncapDecision(
+                    Hop(
+                        "route",
+                        where,
+                        Disposition.ACCEPTED,
+                        f"{via}: {why}; across subnets through the router's extra route",
+                        ev,
+                    )
                 )
             )
         return EncapDecision(
-            Hop("route", where, Disposition.ACCEPTED, f"{via}, {subnet_text} -> native (pod source IP on the wire)", ev)
+            Hop(
+                "route",
+                where,
+                Disposition.ACCEPTED,
+                f"{via}, {subnet_text} -> native (pod source IP on the wire)",
+                ev,
+            )
         )
 
-    def encap(kind: str, proto: int, port: int | None, overhead: int, ev: tuple[Evidence, ...], why: str) -> EncapDecision:
+    def encap(
+        kind: str, proto: int, port: int | None, overhead: int, ev: tuple[Evidence, ...], why: str
+    ) -> EncapDecision:
         label = f"{kind} (UDP {port})" if port else f"{kind} (IP protocol {proto})"
         return EncapDecision(
-            Hop("route", where, Disposition.ACCEPTED, f"{via}, {subnet_text} -> {label}: {why}", ev),
+            Hop(
+                "route", where, Disposition.ACCEPTED, f"{via}, {subnet_text} -> {label}: {why}", ev
+            ),
             kind,
             proto,
             port,
@@ -594,6 +643,7 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
         if pool is None:
             return unknown(f"no Calico IP pool contains {dst_ip}")
         port: int | None
+        ev: tuple[Evidence, ...]
         if pool.vxlan_mode != "Never":
             mode, kind, proto, port, ovh, fld = pool.vxlan_mode, "VXLAN", 17, 4789, 50, "vxlanMode"
         elif pool.ipip_mode != "Never":
@@ -605,21 +655,35 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
         if mode == "Always":
             return encap(kind, proto, port, ovh, ev, f"IP pool {pool.name} {fld} Always")
         if same is None:
-            return unknown(f"IP pool {pool.name} {fld} CrossSubnet, but the nodes' subnets are not known")
+            return unknown(
+                f"IP pool {pool.name} {fld} CrossSubnet, but the nodes' subnets are not known"
+            )
         if same:
             return native(ev, f"IP pool {pool.name} {fld} CrossSubnet")
-        return encap(kind, proto, port, ovh, ev, f"IP pool {pool.name} {fld} CrossSubnet, different subnets")
+        return encap(
+            kind, proto, port, ovh, ev, f"IP pool {pool.name} {fld} CrossSubnet, different subnets"
+        )
     if cni.type == "flannel":
         fl = cni.flannel
         if fl is None or fl.backend_type is None:
             return unknown("the flannel backend was not collected")
-        ev_b = Evidence("configmap", "kube-flannel/kube-flannel-cfg", "Backend.Type", fl.backend_type)
+        ev_b = Evidence(
+            "configmap", "kube-flannel/kube-flannel-cfg", "Backend.Type", fl.backend_type
+        )
         if fl.backend_type == "host-gw":
             return native((ev_b,), "flannel host-gw")
         if fl.backend_type == "vxlan":
             port = fl.port or 8472
             if fl.direct_routing:
-                ev = (ev_b, Evidence("configmap", "kube-flannel/kube-flannel-cfg", "Backend.DirectRouting", "true"))
+                ev = (
+                    ev_b,
+                    Evidence(
+                        "configmap",
+                        "kube-flannel/kube-flannel-cfg",
+                        "Backend.DirectRouting",
+                        "true",
+                    ),
+                )
                 if same is None:
                     return unknown("flannel DirectRouting, but the nodes' subnets are not known")
                 if same:
@@ -656,7 +720,9 @@ def _router_routes(topo: Topology, src: NodeView, dst_ip: IPAddress) -> bool:
 # ---------------------------------------------------------------------------- neutron
 
 
-def antispoof(port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]) -> Hop:
+def antispoof(
+    port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]
+) -> Hop:
     """Neutron's egress anti-spoofing on ``port`` for a packet with source ``src_ip``."""
     step = "antispoof" if direction == "forward" else "reply-antispoof"
     if port.port_security_enabled is False:
@@ -689,16 +755,17 @@ def antispoof(port: Port, src_ip: IPAddress, where: str, direction: Literal["for
                 direction,
             )
     for pair in port.allowed_address_pairs:
-        if pair.ip_address.version == src_ip.version and src_ip in pair.ip_address:
-            if pair.mac_address is None or pair.mac_address == port.mac_address:
-                return Hop(
-                    step,
-                    where,
-                    Disposition.ACCEPTED,
-                    f"source {src_ip} is inside allowed address pair {pair.ip_address}",
-                    (Evidence("port", port.id, "allowed_address_pairs", str(pair.ip_address)),),
-                    direction,
-                )
+        # the packet carries the port's MAC, so a pair with another MAC does not match it
+        mac_ok = pair.mac_address is None or pair.mac_address == port.mac_address
+        if mac_ok and pair.ip_address.version == src_ip.version and src_ip in pair.ip_address:
+            return Hop(
+                step,
+                where,
+                Disposition.ACCEPTED,
+                f"source {src_ip} is inside allowed address pair {pair.ip_address}",
+                (Evidence("port", port.id, "allowed_address_pairs", str(pair.ip_address)),),
+                direction,
+            )
     fixed = "[" + ", ".join(str(f.ip_address) for f in port.fixed_ips) + "]"
     pairs = "[" + ", ".join(str(p.ip_address) for p in port.allowed_address_pairs) + "]"
     return Hop(
@@ -726,12 +793,19 @@ def _rule_matches(
         return None
     if want is not None and want != wire.proto:
         return False
-    if want in PORTED_PROTOCOLS and (rule.port_range_min is not None or rule.port_range_max is not None):
+    if want in PORTED_PROTOCOLS and (
+        rule.port_range_min is not None or rule.port_range_max is not None
+    ):
         lo = rule.port_range_min if rule.port_range_min is not None else 0
         hi = rule.port_range_max if rule.port_range_max is not None else 65535
         if wire.dst_port is None or not lo <= wire.dst_port <= hi:
             return False
-    if want in (1, 58) and rule.port_range_min is not None and rule.port_range_min != 8 and rule.port_range_min != 128:
+    if (
+        want in (1, 58)
+        and rule.port_range_min is not None
+        and rule.port_range_min != 8
+        and rule.port_range_min != 128
+    ):
         return False  # a rule for another ICMP type than echo request
     if rule.remote_ip_prefix is not None:
         return rule.remote_ip_prefix.version == remote.version and remote in rule.remote_ip_prefix
@@ -773,7 +847,9 @@ def security_groups(
         )
     os_ = topo.snapshot.openstack
     if os_ is None or os_.security_groups is None:
-        return Hop(step, where, Disposition.UNKNOWN, "security groups were not collected", cause="gap")
+        return Hop(
+            step, where, Disposition.UNKNOWN, "security groups were not collected", cause="gap"
+        )
     names = []
     undecided: list[str] = []
     missing = [g for g in port.security_group_ids if g not in topo.groups]
@@ -835,10 +911,16 @@ def _rule_text(topo: Topology, rule: SecurityGroupRule) -> str:
     ports = ""
     if rule.port_range_min is not None:
         ports = f" {rule.port_range_min}" + (
-            f"-{rule.port_range_max}" if rule.port_range_max not in (None, rule.port_range_min) else ""
+            f"-{rule.port_range_max}"
+            if rule.port_range_max not in (None, rule.port_range_min)
+            else ""
         )
     if rule.remote_ip_prefix is not None:
-        remote = f"from {rule.remote_ip_prefix}" if rule.direction == "ingress" else f"to {rule.remote_ip_prefix}"
+        remote = (
+            f"from {rule.remote_ip_prefix}"
+            if rule.direction == "ingress"
+            else f"to {rule.remote_ip_prefix}"
+        )
     elif rule.remote_group_id is not None:
         grp = topo.groups.get(rule.remote_group_id)
         remote = f"remote group {grp.name if grp else short_id(rule.remote_group_id)}"
@@ -858,7 +940,9 @@ def _neutron_leg(
 ) -> None:
     """Source port egress, the tenant network, destination port ingress, delivery, and the reply."""
     if src.port is None:
-        hops.append(Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port"))
+        hops.append(
+            Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port")
+        )
         return
     hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
     if hops[-1].disposition not in PASSING:
@@ -870,13 +954,22 @@ def _neutron_leg(
     if hops[-1].disposition not in PASSING:
         return
     if dst.port is None:
-        hops.append(Hop("sg-ingress", dst.port_label(), Disposition.UNKNOWN, dst.port_note, cause="no-port"))
+        hops.append(
+            Hop("sg-ingress", dst.port_label(), Disposition.UNKNOWN, dst.port_note, cause="no-port")
+        )
         return
     hops.append(security_groups(topo, dst.port, wire, "ingress", dst.port_label()))
     if hops[-1].disposition not in PASSING:
         return
     inner = f" (decapsulated {wire.encap})" if wire.encap else ""
-    hops.append(Hop("deliver", f"node {dst.name}", Disposition.ACCEPTED, f"delivered to {wire.inner_dst or wire.dst}{inner}"))
+    hops.append(
+        Hop(
+            "deliver",
+            f"node {dst.name}",
+            Disposition.ACCEPTED,
+            f"delivered to {wire.inner_dst or wire.dst}{inner}",
+        )
+    )
     # The reply: security groups are stateful, anti-spoofing is not.
     reply_src = wire.dst
     hops.append(antispoof(dst.port, reply_src, dst.port_label(), "reply"))
@@ -897,9 +990,16 @@ def _network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Ho
     net = topo.network_of(src)
     label = f"tenant network {net.name or net.id}" if net else "tenant network"
     if src.subnet is None or dst.subnet is None:
-        return Hop("network", label, Disposition.UNKNOWN, "the nodes' subnets are not known", cause="gap")
+        return Hop(
+            "network", label, Disposition.UNKNOWN, "the nodes' subnets are not known", cause="gap"
+        )
     if src.subnet.id == dst.subnet.id:
-        return Hop("network", label, Disposition.ACCEPTED, f"same subnet {src.subnet.cidr}: switched directly")
+        return Hop(
+            "network",
+            label,
+            Disposition.ACCEPTED,
+            f"same subnet {src.subnet.cidr}: switched directly",
+        )
     r1 = topo.router_for_subnet(src.subnet.id)
     if r1 is not None and dst.subnet.id in r1.interface_subnet_ids:
         return Hop(
@@ -920,7 +1020,9 @@ def _network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Ho
 
 def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> None:
     if src.port is None:
-        hops.append(Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port"))
+        hops.append(
+            Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port")
+        )
         return
     hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
     if hops[-1].disposition not in PASSING:
@@ -929,16 +1031,25 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
     if hops[-1].disposition not in PASSING:
         return
     if src.subnet is None:
-        hops.append(Hop("router", "-", Disposition.UNKNOWN, "the node's subnet is not known", cause="gap"))
+        hops.append(
+            Hop("router", "-", Disposition.UNKNOWN, "the node's subnet is not known", cause="gap")
+        )
         return
     if src.subnet.cidr.version == wire.dst.version and wire.dst in src.subnet.cidr:
         hops.append(
-            Hop("network", f"subnet {src.subnet.cidr}", Disposition.UNKNOWN, f"{wire.dst} is another host on the node subnet, not modelled")
+            Hop(
+                "network",
+                f"subnet {src.subnet.cidr}",
+                Disposition.UNKNOWN,
+                f"{wire.dst} is another host on the node subnet, not modelled",
+            )
         )
         return
     router = topo.router_for_subnet(src.subnet.id)
     if topo.snapshot.openstack is None or topo.snapshot.openstack.routers is None:
-        hops.append(Hop("router", "-", Disposition.UNKNOWN, "routers were not collected", cause="gap"))
+        hops.append(
+            Hop("router", "-", Disposition.UNKNOWN, "routers were not collected", cause="gap")
+        )
         return
     if router is None or router.external_network_id is None:
         hops.append(
@@ -974,11 +1085,21 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
     )
     if wire.src == src.ip or any(f.ip_address == wire.src for f in src.port.fixed_ips):
         hops.append(
-            Hop("reply", rlabel, Disposition.ACCEPTED, f"reply un-SNATed to {wire.src} on the node subnet", direction="reply")
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.ACCEPTED,
+                f"reply un-SNATed to {wire.src} on the node subnet",
+                direction="reply",
+            )
         )
         return
     route = next(
-        (r for r in router.routes if r.destination.version == wire.src.version and wire.src in r.destination),
+        (
+            r
+            for r in router.routes
+            if r.destination.version == wire.src.version and wire.src in r.destination
+        ),
         None,
     )
     if route is None:
@@ -989,7 +1110,14 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
                 Disposition.NO_ROUTE,
                 f"the reply is un-SNATed to the pod address {wire.src}, but the router has no route to it "
                 f"(routes: {[str(r.destination) for r in router.routes] or 'none'}): the reply is lost",
-                (Evidence("router", router.id, "routes", str([str(r.destination) for r in router.routes])),),
+                (
+                    Evidence(
+                        "router",
+                        router.id,
+                        "routes",
+                        str([str(r.destination) for r in router.routes]),
+                    ),
+                ),
                 "reply",
                 cause="router-no-route-back",
             )
@@ -1002,7 +1130,11 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
                 rlabel,
                 Disposition.DENIED,
                 f"the router routes {route.destination} via {route.nexthop}, not via {src.name} ({src.ip})",
-                (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
+                (
+                    Evidence(
+                        "router", router.id, "routes", f"{route.destination} via {route.nexthop}"
+                    ),
+                ),
                 "reply",
                 cause="router-wrong-route",
             )
@@ -1021,20 +1153,3 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
 
 
 # ---------------------------------------------------------------------------- helpers for checks
-
-
-def synthetic_pod(view: NodeView) -> Endpoint | None:
-    """A representative pod address on ``view``: a real pod if any, else an address in its block."""
-    return None if not view.blocks else Endpoint(
-        "pod",
-        f"a pod on {view.name}",
-        next(iter(view.blocks[0].hosts()), view.blocks[0].network_address),
-        view.name,
-    )
-
-
-@dataclass
-class FlowStats:
-    total: int = 0
-    failed: int = 0
-    examples: list[FlowResult] = field(default_factory=list)

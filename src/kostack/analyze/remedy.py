@@ -31,14 +31,18 @@ def cluster_group(topo: Topology) -> SecurityGroup | None:
     shared = set(ports[0].security_group_ids)
     for p in ports[1:]:
         shared &= set(p.security_group_ids)
-    groups = [topo.groups[g] for g in ports[0].security_group_ids if g in shared and g in topo.groups]
+    groups = [
+        topo.groups[g] for g in ports[0].security_group_ids if g in shared and g in topo.groups
+    ]
     if not groups:
         return None
     non_default = [g for g in groups if g.name != "default"]
     return (non_default or groups)[0]
 
 
-def pair_remedy(port: Port, node: str, cidr: IPNetwork, reason: str, cause: str, note: str = "") -> Remedy:
+def pair_remedy(
+    port: Port, node: str, cidr: IPNetwork, reason: str, cause: str, note: str = ""
+) -> Remedy:
     return Remedy(
         "add-allowed-pair",
         "port",
@@ -75,7 +79,9 @@ def rule_remedy(
         params.append(("remote_ip_prefix", remote_prefix))
     if description:
         params.append(("description", description))
-    return Remedy("add-sg-rule", "security_group", group.id, group.name, tuple(params), reason, cause)
+    return Remedy(
+        "add-sg-rule", "security_group", group.id, group.name, tuple(params), reason, cause
+    )
 
 
 def disable_remedy(port: Port, node: str, cause: str) -> Remedy:
@@ -84,7 +90,11 @@ def disable_remedy(port: Port, node: str, cause: str) -> Remedy:
         "port",
         port.id,
         node,
-        (("port_security_enabled", "false"), ("security_groups", "[]"), ("allowed_address_pairs", "[]")),
+        (
+            ("port_security_enabled", "false"),
+            ("security_groups", "[]"),
+            ("allowed_address_pairs", "[]"),
+        ),
         f"turns off anti-spoofing and every security group on {node}'s port",
         cause,
         "insecure: the VM's port then accepts and sends anything",
@@ -117,11 +127,20 @@ def apply_remedies(snapshot: Snapshot, remedies: Iterable[Remedy]) -> Snapshot:
             net = ipaddress.ip_network(r.param("ip_address"))
             if not any(p.ip_address == net for p in port.allowed_address_pairs):
                 ports[port.id] = port.model_copy(
-                    update={"allowed_address_pairs": (*port.allowed_address_pairs, AllowedAddressPair(ip_address=net))}
+                    update={
+                        "allowed_address_pairs": (
+                            *port.allowed_address_pairs,
+                            AllowedAddressPair(ip_address=net),
+                        )
+                    }
                 )
         elif r.op == "disable-port-security" and r.target_id in ports:
             ports[r.target_id] = ports[r.target_id].model_copy(
-                update={"port_security_enabled": False, "security_group_ids": (), "allowed_address_pairs": ()}
+                update={
+                    "port_security_enabled": False,
+                    "security_group_ids": (),
+                    "allowed_address_pairs": (),
+                }
             )
         elif r.op == "add-sg-rule" and r.target_id in groups:
             grp = groups[r.target_id]

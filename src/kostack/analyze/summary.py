@@ -50,10 +50,16 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
     if cni.type == "flannel" and cni.flannel is not None:
         fl = cni.flannel
         extra = ", DirectRouting" if fl.direct_routing else ""
-        return f"Flannel {fl.backend_type or '?'}{extra}", ((f"network {fl.network}",) if fl.network else ())
+        return f"Flannel {fl.backend_type or '?'}{extra}", (
+            (f"network {fl.network}",) if fl.network else ()
+        )
     if cni.type == "cilium" and cni.cilium is not None:
         c = cni.cilium
-        mode = f"tunnel {c.tunnel_protocol or 'vxlan'}" if c.routing_mode == "tunnel" else (c.routing_mode or "?")
+        mode = (
+            f"tunnel {c.tunnel_protocol or 'vxlan'}"
+            if c.routing_mode == "tunnel"
+            else (c.routing_mode or "?")
+        )
         return f"Cilium {mode}", ()
     return cni.type if cni.type != "unknown" else "unknown CNI", ()
 

@@ -50,7 +50,7 @@ PROTOCOL_NAMES: dict[int, str] = {1: "icmp", 4: "ipip", 6: "tcp", 17: "udp", 47:
 PORTED_PROTOCOLS = frozenset({6, 17, 132, 33, 136})
 
 
-def protocol_number(protocol: str | None) -> int | None | str:
+def protocol_number(protocol: str | None) -> int | str | None:
     """Neutron protocol field -> IP protocol number; None means any; a str is unrecognised."""
     if protocol is None:
         return None
@@ -64,6 +64,21 @@ def protocol_number(protocol: str | None) -> int | None | str:
 
 def protocol_label(number: int) -> str:
     return PROTOCOL_NAMES.get(number, str(number))
+
+
+def net_within(inner: IPNetwork, outer: IPNetwork) -> bool:
+    """``inner`` lies inside ``outer`` (False across IP versions)."""
+    if inner.version != outer.version:
+        return False
+    return inner.subnet_of(outer)  # type: ignore[arg-type]  # same version checked above
+
+
+def first_host(block: IPNetwork) -> IPAddress:
+    """The first usable address of a block (the network address for /32 and /128)."""
+    host = next(iter(block.hosts()), block.network_address)
+    return (
+        ipaddress.ip_address(int(host)) if block.version == 4 else ipaddress.IPv6Address(int(host))
+    )
 
 
 def short_id(identifier: str) -> str:
@@ -111,7 +126,7 @@ class Topology:
         self.snapshot = snapshot
         os_ = snapshot.openstack
         cl = snapshot.cluster
-        self.ports: dict[str, Port] = {p.id: p for p in (os_.ports or ()) } if os_ else {}
+        self.ports: dict[str, Port] = {p.id: p for p in (os_.ports or ())} if os_ else {}
         self.groups: dict[str, SecurityGroup] = (
             {g.id: g for g in (os_.security_groups or ())} if os_ else {}
         )
@@ -187,9 +202,9 @@ class Topology:
         best: tuple[int, NodeView] | None = None
         for view in self.node_views.values():
             for block in view.blocks:
-                if block.version == ip.version and ip in block:
-                    if best is None or block.prefixlen > best[0]:
-                        best = (block.prefixlen, view)
+                better = best is None or block.prefixlen > best[0]
+                if better and block.version == ip.version and ip in block:
+                    best = (block.prefixlen, view)
         return best[1] if best else None
 
     # ------------------------------------------------------------------ cluster
@@ -231,9 +246,9 @@ class Topology:
     def pool_for(self, ip: IPAddress) -> CalicoIPPool | None:
         best: CalicoIPPool | None = None
         for pool in self.calico_pools:
-            if pool.cidr.version == ip.version and ip in pool.cidr:
-                if best is None or pool.cidr.prefixlen > best.cidr.prefixlen:
-                    best = pool
+            better = best is None or pool.cidr.prefixlen > best.cidr.prefixlen
+            if better and pool.cidr.version == ip.version and ip in pool.cidr:
+                best = pool
         return best
 
     def in_pod_network(self, ip: IPAddress) -> bool:

@@ -44,6 +44,20 @@ def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
     return "ko" if loc.lower().startswith("ko") else "en"
 
 
+def optional_part(module: str, attr: str, what: str) -> Any:
+    """A part of kostack that later work adds (imported lazily, so a missing part is a clear error)."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ModuleNotFoundError, AttributeError) as exc:
+        from kostack.errors import ConfigError
+
+        raise ConfigError(
+            f"{what} is not available in this build", "Give a snapshot with --snapshot FILE."
+        ) from exc
+
+
 def fail(env: Environment, err: KostackError) -> int:
     env.stderr.write(terminal_safe(f"error: {err.message}\n"))
     if err.hint:

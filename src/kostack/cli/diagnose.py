@@ -7,20 +7,38 @@ import ipaddress
 import click
 
 from kostack.analyze.diagnose import diagnose as run_diagnosis
-from kostack.analyze.reach import EndpointError, parse_endpoint, trace as run_trace
+from kostack.analyze.reach import EndpointError, parse_endpoint
+from kostack.analyze.reach import trace as run_trace
 from kostack.analyze.topology import Topology
-from kostack.cli.common import SEVERITIES, detect_lang, exit_for, get_env, progress, read_snapshot
+from kostack.cli.common import (
+    SEVERITIES,
+    F,
+    detect_lang,
+    exit_for,
+    get_env,
+    optional_part,
+    progress,
+    read_snapshot,
+)
 from kostack.errors import ConfigError
 from kostack.model import Snapshot
 from kostack.report.jsonout import diagnosis_dict, dumps, trace_dict
 from kostack.report.text import render_diagnosis, render_trace
 
 
-def live_options(f):  # type: ignore[no-untyped-def]
+def live_options(f: F) -> F:
     """Options that choose what to collect when no --snapshot is given."""
-    f = click.option("--os-cloud", metavar="NAME", help="clouds.yaml entry (default: OS_CLOUD / OS_* env).")(f)
-    f = click.option("--kubeconfig", metavar="FILE", help="kubeconfig file (default: KUBECONFIG, ~/.kube/config).")(f)
-    f = click.option("--context", "kube_context", metavar="NAME", help="kubeconfig context to use.")(f)
+    f = click.option(
+        "--os-cloud", metavar="NAME", help="clouds.yaml entry (default: OS_CLOUD / OS_* env)."
+    )(f)
+    f = click.option(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig file (default: KUBECONFIG, ~/.kube/config).",
+    )(f)
+    f = click.option(
+        "--context", "kube_context", metavar="NAME", help="kubeconfig context to use."
+    )(f)
     f = click.option(
         "--neutron-backend",
         type=click.Choice(["ml2/ovs", "ml2/ovn"]),
@@ -33,21 +51,25 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     env = get_env(ctx)
     if snapshot_path:
         return read_snapshot(snapshot_path)
-    try:
-        from kostack.cli.collect import collect_live
-    except ModuleNotFoundError as exc:
-        raise ConfigError(
-            "live collection is not available in this build",
-            "Give a snapshot with --snapshot FILE.",
-        ) from exc
+    collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
     with progress(env, "collecting"):
-        return collect_live(env, **live)  # type: ignore[arg-type]
+        snapshot: Snapshot = collect_live(env, **live)
+    return snapshot
 
 
 @click.command()
-@click.option("--snapshot", "snapshot_path", metavar="FILE", help="Read a snapshot instead of collecting live.")
 @click.option(
-    "-o", "--output", type=click.Choice(["text", "json", "junit", "sarif"]), default="text", show_default=True
+    "--snapshot",
+    "snapshot_path",
+    metavar="FILE",
+    help="Read a snapshot instead of collecting live.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json", "junit", "sarif"]),
+    default="text",
+    show_default=True,
 )
 @click.option(
     "--fail-on",
@@ -56,7 +78,9 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     show_default=True,
     help="Exit 1 when a finding at or above this severity fails.",
 )
-@click.option("--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale).")
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
+)
 @click.option("-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command.")
 @click.option(
     "--egress-target",
@@ -65,11 +89,14 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     metavar="IP",
     help="An address outside the cluster to judge pod egress against (nothing is sent).",
 )
-@click.option("--active", is_flag=True, help="Also run in-cluster probes and correlate them (sends traffic).")
+@click.option(
+    "--active", is_flag=True, help="Also run in-cluster probes and correlate them (sends traffic)."
+)
 @live_options
 @click.pass_context
 def diagnose(
     ctx: click.Context,
+    /,
     snapshot_path: str | None,
     output: str,
     fail_on: str,
@@ -98,10 +125,9 @@ def diagnose(
         raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
     snapshot = obtain_snapshot(ctx, snapshot_path, **live)
     if active:
-        try:
-            from kostack.cli.probe import add_probe_observations
-        except ModuleNotFoundError as exc:
-            raise ConfigError("active probes are not available in this build") from exc
+        add_probe_observations = optional_part(
+            "kostack.cli.probe", "add_probe_observations", "active probes"
+        )
         snapshot = add_probe_observations(ctx, snapshot, **live)
     result = run_diagnosis(snapshot, target)
     language = detect_lang(lang, env.environ)
@@ -110,9 +136,7 @@ def diagnose(
     if output == "json":
         env.stdout.write(dumps(diagnosis_dict(result, version())))
     elif output in ("junit", "sarif"):
-        from kostack.report import ci_formats
-
-        render = ci_formats.junit if output == "junit" else ci_formats.sarif
+        render = optional_part("kostack.report.ci_formats", output, f"-o {output}")
         env.stdout.write(render(result, version()))
     else:
         env.stdout.write(render_diagnosis(result, language, verbose))
@@ -128,19 +152,29 @@ def diagnose(
 @click.command()
 @click.argument("src", metavar="SRC")
 @click.argument("dst", metavar="DST")
-@click.option("--snapshot", "snapshot_path", metavar="FILE", help="Read a snapshot instead of collecting live.")
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    metavar="FILE",
+    help="Read a snapshot instead of collecting live.",
+)
 @click.option(
     "-p",
     "--protocol",
     type=click.Choice(["tcp", "udp", "icmp", "sctp"]),
     help="Protocol (default: from DST's /PROTO, else tcp).",
 )
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale).")
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
+)
 @live_options
 @click.pass_context
 def trace(
     ctx: click.Context,
+    /,
     src: str,
     dst: str,
     snapshot_path: str | None,
@@ -171,12 +205,16 @@ def trace(
         s, _, _ = parse_endpoint(topo, src)
         d, port, proto = parse_endpoint(topo, dst)
     except EndpointError as exc:
-        raise ConfigError(str(exc), exc.hint or "See `kostack trace --help` for endpoint forms.") from exc
+        raise ConfigError(
+            str(exc), exc.hint or "See `kostack trace --help` for endpoint forms."
+        ) from exc
     chosen = protocol or proto or "tcp"
     if chosen == "icmp":
         port = None
     elif d.kind == "service" and port is None:
-        raise ConfigError(f"give the service port: {dst}:PORT/PROTO", "e.g. svc:kube-system/kube-dns:53/udp")
+        raise ConfigError(
+            f"give the service port: {dst}:PORT/PROTO", "e.g. svc:kube-system/kube-dns:53/udp"
+        )
     results = run_trace(topo, s, d, chosen, port)
     from kostack.cli.main import version
 

@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         return int(ExitCode.USAGE)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+    except Exception as exc:
         if env.debug:
             traceback.print_exc(file=env.stderr)
         env.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")

@@ -98,7 +98,9 @@ def load_snapshot(path: str | Path) -> Snapshot:
         raw = p.read_bytes()
     except FileNotFoundError:
         raise SnapshotFormatError(
-            f"no such file: {p}", "$", "Give the path of a snapshot written by `kostack collect -o FILE`."
+            f"no such file: {p}",
+            "$",
+            "Give the path of a snapshot written by `kostack collect -o FILE`.",
         ) from None
     except OSError as exc:
         raise SnapshotFormatError(f"cannot read {p}: {exc.strerror}", "$") from None
@@ -133,9 +135,7 @@ def check_consistency(s: Snapshot) -> None:
             dup = _dupes(ids)
             if dup is not None:
                 idx = ids.index(dup, ids.index(dup) + 1)
-                raise SnapshotFormatError(
-                    f"duplicate id {dup!r}", f"$.openstack.{field}[{idx}].id"
-                )
+                raise SnapshotFormatError(f"duplicate id {dup!r}", f"$.openstack.{field}[{idx}].id")
         if os_.networks is not None:
             network_ids = {n.id for n in os_.networks}
             for i, sn in enumerate(os_.subnets or ()):
@@ -175,7 +175,9 @@ def check_consistency(s: Snapshot) -> None:
         dup = _dupes(names)
         if dup is not None:
             idx = names.index(dup, names.index(dup) + 1)
-            raise SnapshotFormatError(f"duplicate node name {dup!r}", f"$.cluster.nodes[{idx}].name")
+            raise SnapshotFormatError(
+                f"duplicate node name {dup!r}", f"$.cluster.nodes[{idx}].name"
+            )
         node_names = set(names)
         for i, pod in enumerate(cl.pods or ()):
             if pod.node is not None and pod.node not in node_names:

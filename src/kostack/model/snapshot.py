@@ -10,11 +10,11 @@ UNKNOWN rather than PASS.
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -48,7 +48,9 @@ def _parse_mac(value: Any) -> str:
         raise ValueError("expected a MAC address as a string")
     mac = value.strip().lower().replace("-", ":")
     parts = mac.split(":")
-    if len(parts) != 6 or not all(len(p) == 2 and all(c in "0123456789abcdef" for c in p) for p in parts):
+    if len(parts) != 6 or not all(
+        len(p) == 2 and all(c in "0123456789abcdef" for c in p) for p in parts
+    ):
         raise ValueError(f"not a MAC address: {value!r}")
     return mac
 

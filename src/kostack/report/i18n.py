@@ -39,6 +39,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "also_checked": "Also checked, ok:",
         "not_applicable": "Not applicable here:",
         "unknown": "Could not decide (missing data):",
+        "unknown_more": "{n} undecided, e.g.",
         "gaps": "Not collected:",
         "antispoof_summary": (
             "{cni} sends pod traffic between nodes unencapsulated ({why}). Those packets leave each VM "
@@ -92,6 +93,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "also_checked": "함께 점검했고 정상:",
         "not_applicable": "해당 없음:",
         "unknown": "판단 불가 (데이터 없음):",
+        "unknown_more": "{n}건 판단 불가, 예:",
         "gaps": "수집하지 못한 항목:",
         "antispoof_summary": (
             "{cni}는 노드 간 Pod 트래픽을 캡슐화하지 않고 보냅니다 ({why}). 이 패킷은 Pod IP({pod_cidr})를 "

@@ -103,7 +103,8 @@ def trace_dict(results: list[FlowResult], version: str) -> dict[str, Any]:
                         "detail": h.detail,
                         "cause": h.cause,
                         "evidence": [
-                            {"kind": e.kind, "id": e.id, "field": e.field, "value": e.value} for e in h.evidence
+                            {"kind": e.kind, "id": e.id, "field": e.field, "value": e.value}
+                            for e in h.evidence
                         ],
                     }
                     for h in r.hops

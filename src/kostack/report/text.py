@@ -59,7 +59,11 @@ def _root_cause(
     out.extend(_wrap(_summary(d, topo, rc, lang), INDENT))
     ports = [r for r in rc.resources if r.kind == "port"]
     nodes = [r for r in rc.resources if r.kind == "node"]
-    label_w = max(len(t(lang, k)) for k in ("ports", "breaks", "note", "evidence")) + 1
+    groups = [r for r in rc.resources if r.kind == "security_group"]
+    label_w = max(len(t(lang, k)) for k in ("ports", "breaks", "note", "evidence", "groups")) + 1
+    if groups:
+        shown_groups = "  ".join(f"{r.name} {short_id(r.id)}" for r in groups)
+        out.append(f"{INDENT}{t(lang, 'groups'):<{label_w}} {shown_groups}")
     if ports:
         shown = "  ".join(f"{r.name} {short_id(r.id)}" for r in ports[:8])
         more = f"  (+{len(ports) - 8})" if len(ports) > 8 else ""
@@ -79,7 +83,10 @@ def _root_cause(
                 out.append(f"{INDENT}{'':<{label_w}} {flow}")
     elif rc.evidence:
         out.append(f"{INDENT}{t(lang, 'evidence'):<{label_w}} {rc.evidence[0]}")
-    if any(f.check_id in ("net-api-service", "net-dns") for f in rc.symptoms) or rc.key == "antispoof":
+    if (
+        any(f.check_id in ("net-api-service", "net-dns") for f in rc.symptoms)
+        or rc.key == "antispoof"
+    ):
         api = topo.services.get(("default", "kubernetes"))
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
         out.append(f"{INDENT}{t(lang, 'note'):<{label_w}} {t(lang, 'ping_note', ip=ip)}")
@@ -96,7 +103,9 @@ def _root_cause(
     return out
 
 
-def _commands(remedies: tuple[Remedy, ...], lang: str, verbose: bool, limit: int = MAX_COMMANDS) -> list[str]:
+def _commands(
+    remedies: tuple[Remedy, ...], lang: str, verbose: bool, limit: int = MAX_COMMANDS
+) -> list[str]:
     cmds = [command_for(r) for r in remedies]
     shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
     out = [f"{INDENT * 2}{c}" for c in shown]
@@ -122,7 +131,13 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
         whys.append(t(lang, "antispoof_why_egress"))
     mode = pools[0].split(" ", 2)[-1] if pools else cni
     pod_cidr = ", ".join(str(c) for c in topo.pod_cidrs) or "?"
-    return t(lang, "antispoof_summary", cni=f"{cni} ({mode})", why="; ".join(whys) or "-", pod_cidr=pod_cidr)
+    return t(
+        lang,
+        "antispoof_summary",
+        cni=f"{cni} ({mode})",
+        why="; ".join(whys) or "-",
+        pod_cidr=pod_cidr,
+    )
 
 
 def _count_nodes(findings: list[Finding]) -> int:
@@ -138,12 +153,26 @@ def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]
     out = []
     if "net-dns" in by_check:
         ip = topo.snapshot.cluster.cluster_dns_ip if topo.snapshot.cluster else None
-        out.append(t(lang, "breaks_dns", ip=ip or "?", n=_count_nodes(by_check["net-dns"]), total=total_nodes))
+        out.append(
+            t(
+                lang,
+                "breaks_dns",
+                ip=ip or "?",
+                n=_count_nodes(by_check["net-dns"]),
+                total=total_nodes,
+            )
+        )
     if "net-api-service" in by_check:
         api = topo.services.get(("default", "kubernetes"))
-        ip = api.cluster_ip if api else "?"
+        api_ip = api.cluster_ip if api else "?"
         out.append(
-            t(lang, "breaks_api", ip=ip, n=_count_nodes(by_check["net-api-service"]), total=total_nodes)
+            t(
+                lang,
+                "breaks_api",
+                ip=api_ip,
+                n=_count_nodes(by_check["net-api-service"]),
+                total=total_nodes,
+            )
         )
     if "net-pod-to-pod" in by_check:
         n = sum(dict(f.counts).get("node_pairs", 0) for f in by_check["net-pod-to-pod"])
@@ -164,11 +193,15 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     for f in d.findings:
         by_status[f.status].append(f)
     failing_checks = {f.check_id for f in by_status[Status.FAIL]}
-    ok_checks = [c for c in d.checks if c.id not in failing_checks and any(f.check_id == c.id for f in by_status[Status.PASS])]
+    ok_checks = [
+        c
+        for c in d.checks
+        if c.id not in failing_checks and any(f.check_id == c.id for f in by_status[Status.PASS])
+    ]
     if ok_checks:
         out.append(t(lang, "also_checked"))
         for c in ok_checks:
-            title = c.docs.get(lang, {}).get("title") if _has_docs(c) else None
+            title = c.docs.get(lang, {}).get("title")
             msg = next(f.message for f in by_status[Status.PASS] if f.check_id == c.id)
             out.append(f"{INDENT}{c.id}: {msg if lang == 'en' or not title else title}")
     na = [f for f in by_status[Status.NOT_APPLICABLE]]
@@ -178,23 +211,18 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     unknown = by_status[Status.UNKNOWN]
     if unknown:
         out.append(t(lang, "unknown"))
-        seen: set[str] = set()
+        per_check: dict[str, list[Finding]] = defaultdict(list)
         for f in unknown:
-            key = f"{f.check_id}: {f.message}"
-            if key not in seen:
-                seen.add(key)
-                out.append(f"{INDENT}{key}")
+            per_check[f.check_id].append(f)
+        for check_id, fs in per_check.items():
+            if verbose or len(fs) == 1:
+                out.extend(f"{INDENT}{check_id}: {f.message}" for f in fs)
+            else:
+                out.append(f"{INDENT}{check_id}: {t(lang, 'unknown_more', n=len(fs))} {fs[0].message}")
     if d.snapshot.gaps:
         out.append(t(lang, "gaps"))
         out.extend(f"{INDENT}{g.source}: {g.error}" for g in d.snapshot.gaps)
     return out
-
-
-def _has_docs(check: object) -> bool:
-    try:
-        return bool(check.docs)  # type: ignore[attr-defined]
-    except (FileNotFoundError, OSError):
-        return False
 
 
 def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
@@ -223,7 +251,15 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
     for idx, r in enumerate(results, 1):
         if len(results) > 1:
             lines.append("")
-            lines.append(t(lang, "trace_endpoint", n=idx, total=len(results), target=f"{r.dst.label} on {r.dst.node}"))
+            lines.append(
+                t(
+                    lang,
+                    "trace_endpoint",
+                    n=idx,
+                    total=len(results),
+                    target=f"{r.dst.label} on {r.dst.node}",
+                )
+            )
         for n, hop in enumerate(r.hops, 1):
             disp = t(lang, "disp." + str(hop.disposition))
             side = f" {t(lang, 'reply')}" if hop.direction == "reply" else ""
@@ -239,6 +275,11 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
         else:
             idx_hop = r.hops.index(r.blocking) + 1
             lines.append(
-                t(lang, "trace_verdict_blocked", disposition=t(lang, "disp." + str(r.verdict)), n=idx_hop)
+                t(
+                    lang,
+                    "trace_verdict_blocked",
+                    disposition=t(lang, "disp." + str(r.verdict)),
+                    n=idx_hop,
+                )
             )
     return terminal_safe("\n".join(lines) + "\n")

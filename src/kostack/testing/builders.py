@@ -144,12 +144,30 @@ def seed_doc() -> Doc:
         links.append({"node": name, "port_id": port_id, "matched_by": "provider_id"})
         blocks.append({"cidr": f"10.244.{idx}.0/26", "node": name})
     pods = [
-        _pod("kube-system", "coredns-674b8bbfcf-7xk2q", "k8s-cp-1", "10.244.0.2", {"k8s-app": "kube-dns"}),
-        _pod("kube-system", "coredns-674b8bbfcf-m9w4d", "k8s-w-1", "10.244.1.2", {"k8s-app": "kube-dns"}),
+        _pod(
+            "kube-system",
+            "coredns-674b8bbfcf-7xk2q",
+            "k8s-cp-1",
+            "10.244.0.2",
+            {"k8s-app": "kube-dns"},
+        ),
+        _pod(
+            "kube-system",
+            "coredns-674b8bbfcf-m9w4d",
+            "k8s-w-1",
+            "10.244.1.2",
+            {"k8s-app": "kube-dns"},
+        ),
         _pod("demo", "netshoot", "k8s-w-1", "10.244.1.7", {"run": "netshoot"}),
         _pod("demo", "dns-test", "k8s-w-2", "10.244.2.5", {"run": "dns-test"}),
         _pod("harbor", "harbor-core-7d9f8b6c5d-q2x7m", "k8s-w-3", "10.244.3.4", {"app": "harbor"}),
-        _pod("harbor", "harbor-jobservice-5c8d7f9b4-k8p2n", "k8s-w-2", "10.244.2.9", {"app": "harbor"}),
+        _pod(
+            "harbor",
+            "harbor-jobservice-5c8d7f9b4-k8p2n",
+            "k8s-w-2",
+            "10.244.2.9",
+            {"app": "harbor"},
+        ),
     ]
     for name, ip, _mac, _p in SEED_NODES:
         pods.append(
@@ -208,7 +226,13 @@ def seed_doc() -> Doc:
             "release": "2025.2",
             "backend": "ml2/ovs",
             "backend_source": "agents list: Open vSwitch agent",
-            "extensions": ["allowed-address-pairs", "port-security", "security-group", "router", "extraroute"],
+            "extensions": [
+                "allowed-address-pairs",
+                "port-security",
+                "security-group",
+                "router",
+                "extraroute",
+            ],
             "networks": [
                 {
                     "id": NET_ID,
@@ -348,18 +372,21 @@ def node_port_ids(doc: Doc) -> list[str]:
 
 
 def group(doc: Doc, name: str) -> Doc:
-    for sg in doc["openstack"]["security_groups"]:
+    groups: list[Doc] = doc["openstack"]["security_groups"]
+    for sg in groups:
         if sg["name"] == name:
             return sg
     raise KeyError(name)
 
 
 def calico_pool(doc: Doc) -> Doc:
-    pool: Doc = doc["cluster"]["cni"]["calico"]["ip_pools"][0]
-    return pool
+    pools: list[Doc] = doc["cluster"]["cni"]["calico"]["ip_pools"]
+    return pools[0]
 
 
-def set_calico_mode(doc: Doc, *, ipip: str = "Never", vxlan: str = "Never", method: str = "operator") -> None:
+def set_calico_mode(
+    doc: Doc, *, ipip: str = "Never", vxlan: str = "Never", method: str = "operator"
+) -> None:
     pool = calico_pool(doc)
     pool["ipip_mode"] = ipip
     pool["vxlan_mode"] = vxlan
@@ -434,7 +461,7 @@ def synthetic_doc(
     for i in range(nodes):
         name = f"node-{i:05d}"
         ip = str(ipaddress.ip_address(host_base + i))
-        mac = "fa:16:3e:%02x:%02x:%02x" % ((i >> 16) & 255, (i >> 8) & 255, i & 255)
+        mac = f"fa:16:3e:{(i >> 16) & 255:02x}:{(i >> 8) & 255:02x}:{i & 255:02x}"
         port_id = fake_id("port", name)
         block = ipaddress.ip_network(f"10.{128 + (i >> 8) % 64}.{i & 255}.0/26")
         ports.append(
@@ -473,10 +500,157 @@ def synthetic_doc(
     doc["node_ports"] = links
     dns_pods = [p for p in pods[:: max(1, len(pods) // 2)]][:2]
     doc["cluster"]["services"][1]["endpoints"] = [
-        {"ip": p["ip"], "node": p["node"], "pod": f"apps/{p['name']}", "ports": {"dns": 53, "dns-tcp": 53}}
+        {
+            "ip": p["ip"],
+            "node": p["node"],
+            "pod": f"apps/{p['name']}",
+            "ports": {"dns": 53, "dns-tcp": 53},
+        }
         for p in dns_pods
     ]
     doc["cluster"]["services"][0]["endpoints"] = [
         {"ip": node_docs[0]["internal_ip"], "node": node_docs[0]["name"], "ports": {"https": 6443}}
     ]
+    return doc
+
+
+# --------------------------------------------------------------------------- the bundled examples
+
+POD_CIDR = "10.244.0.0/16"
+SERVICE_CIDR = "10.96.0.0/12"
+
+
+def _fixed(doc: Doc) -> None:
+    add_pairs(doc, [POD_CIDR, SERVICE_CIDR])
+
+
+def _custom_group_only(doc: Doc, rules: list[Doc]) -> None:
+    """Node ports in `k8s-nodes` only, with egress-any plus ``rules``."""
+    sg = group(doc, "k8s-nodes")
+    sg["rules"] = [*new_group_rules(SG_NODES), *rules]
+    use_only_group(doc, "k8s-nodes")
+
+
+_BASE_NODE_RULES = [
+    rule(SG_NODES, "ingress", "tcp", 22, "0.0.0.0/0"),
+    rule(SG_NODES, "ingress", "tcp", 6443, group=SG_NODES),
+    rule(SG_NODES, "ingress", "tcp", 10250, group=SG_NODES),
+    rule(SG_NODES, "ingress", "tcp", 5473, group=SG_NODES),
+    rule(SG_NODES, "ingress", "tcp", 179, group=SG_NODES),
+    rule(SG_NODES, "ingress", "icmp", None, group=SG_NODES),
+]
+
+
+def example_ipip_no_proto4(doc: Doc) -> None:
+    set_calico_mode(doc, ipip="Always", method="manifest")
+    doc["cluster"]["cni"]["calico"]["mtu"] = 1430
+    doc["cluster"]["cni"]["calico"]["mtu_source"] = "calico-config veth_mtu"
+    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["nat_outgoing"] = True
+    _custom_group_only(doc, list(_BASE_NODE_RULES))
+
+
+def example_vxlan_no_4789(doc: Doc) -> None:
+    set_calico_mode(doc, vxlan="Always")
+    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["nat_outgoing"] = True
+    doc["cluster"]["cni"]["calico"]["bgp"] = False
+    _custom_group_only(doc, list(_BASE_NODE_RULES))
+
+
+def example_flannel_no_8472(doc: Doc) -> None:
+    doc["cluster"]["cni"] = {
+        "type": "flannel",
+        "flannel": {"network": POD_CIDR, "backend_type": "vxlan", "port": None, "direct_routing": False, "mtu": 1400},
+    }
+    for node in doc["cluster"]["nodes"]:
+        node["labels"].pop("x", None)
+    _custom_group_only(doc, [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)])
+
+
+def example_two_subnets(doc: Doc) -> None:
+    """k8s-w-2 and k8s-w-3 on a second subnet 10.0.1.0/24, VXLANCrossSubnet, no pairs."""
+    sub2 = fake_id("subnet", "k8s-subnet-2")
+    doc["openstack"]["subnets"].append(
+        {"id": sub2, "name": "k8s-subnet-2", "network_id": NET_ID, "cidr": "10.0.1.0/24", "gateway_ip": "10.0.1.1"}
+    )
+    doc["openstack"]["routers"][0]["interface_subnet_ids"].append(sub2)
+    new_ips = {"k8s-w-2": "10.0.1.13", "k8s-w-3": "10.0.1.14"}
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    for port in ports_of(doc):
+        node = names[port["id"]]
+        if node in new_ips:
+            port["fixed_ips"] = [{"subnet_id": sub2, "ip_address": new_ips[node]}]
+    for node in doc["cluster"]["nodes"]:
+        if node["name"] in new_ips:
+            node["internal_ip"] = new_ips[node["name"]]
+            node["addresses"][0]["address"] = new_ips[node["name"]]
+    for route in doc["openstack"]["routers"][0]["routes"]:
+        for old, new in (("10.0.0.13", "10.0.1.13"), ("10.0.0.14", "10.0.1.14")):
+            if route["nexthop"] == old:
+                route["nexthop"] = new
+    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["nat_outgoing"] = True
+
+
+def example_pairs_some_ports(doc: Doc) -> None:
+    add_pairs(doc, [POD_CIDR], only={"k8s-cp-1", "k8s-w-1"})
+
+
+def example_mtu_1500(doc: Doc) -> None:
+    _fixed(doc)
+    doc["cluster"]["cni"]["calico"]["mtu"] = 1500
+    doc["cluster"]["cni"]["calico"]["mtu_source"] = "Installation default spec.calicoNetwork.mtu"
+
+
+def example_ovn_seed_fix(doc: Doc) -> None:
+    """An ML2/OVN cloud after the seed's own fix: pairs + protocol rules on `default` only."""
+    os_ = doc["openstack"]
+    os_["backend"] = "ml2/ovn"
+    os_["backend_source"] = "agents list: OVN Controller agent"
+    os_["networks"][0]["network_type"] = "geneve"
+    os_["networks"][0]["mtu"] = 1442
+    _fixed(doc)
+    sg = group(doc, "default")
+    sg["rules"] = [
+        *default_group_rules(SG_DEFAULT),
+        rule(SG_DEFAULT, "ingress", "ipip", None, group=SG_DEFAULT),
+        rule(SG_DEFAULT, "ingress", "udp", 4789, group=SG_DEFAULT),
+        rule(SG_DEFAULT, "ingress", "tcp", 179, group=SG_DEFAULT),
+    ]
+    use_only_group(doc, "default")
+
+
+def example_cilium_geneve_no_6081(doc: Doc) -> None:
+    doc["cluster"]["cni"] = {
+        "type": "cilium",
+        "cilium": {"routing_mode": "tunnel", "tunnel_protocol": "geneve", "mtu": 1400},
+    }
+    _custom_group_only(doc, [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)])
+
+
+def example_unmatched_node(doc: Doc) -> None:
+    doc["node_ports"][3] = {"node": "k8s-w-3", "port_id": None, "matched_by": None, "note": "no port with device_id of openstack:///… and no port with fixed IP 10.0.0.14"}
+    _fixed(doc)
+
+
+EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
+    "seed-incident": ("The seed incident: VXLANCrossSubnet in one subnet, no allowed pairs, natOutgoing off.", None),
+    "seed-fixed": ("The seed after the recommended fix: pod and service CIDR pairs on every node port.", _fixed),
+    "seed-port-security-off": ("The seed after the fast fix: port security disabled on every node port.", disable_port_security),
+    "ipip-always-no-proto4": ("calico.yaml (IPIP Always); nodes only in a custom group without IP protocol 4.", example_ipip_no_proto4),
+    "vxlan-always-no-4789": ("Calico VXLAN Always; nodes only in a custom group without UDP 4789.", example_vxlan_no_4789),
+    "flannel-vxlan-no-8472": ("Flannel vxlan; nodes only in a custom group without UDP 8472.", example_flannel_no_8472),
+    "two-subnets-crosssubnet": ("VXLANCrossSubnet with nodes in two subnets and no pairs: only same-subnet pairs break.", example_two_subnets),
+    "pairs-some-ports": ("Allowed pairs on the control plane and k8s-w-1 only.", example_pairs_some_ports),
+    "mtu-1500": ("Fixed pairs, but Calico MTU 1500 on a 1450 network.", example_mtu_1500),
+    "ovn-seed-fix-not-enough": ("ML2/OVN: the seed's own fix (pairs + protocol rules in `default`) still drops pod traffic.", example_ovn_seed_fix),
+    "cilium-geneve-no-6081": ("Cilium tunnel geneve; nodes only in a custom group without UDP 6081.", example_cilium_geneve_no_6081),
+    "unmatched-node": ("Fixed pairs, but node k8s-w-3 matched no Neutron port.", example_unmatched_node),
+}
+
+
+def example_doc(name: str) -> Doc:
+    description, edit = EXAMPLES[name]
+    doc = seed_doc()
+    if edit is not None:
+        edit(doc)
+    doc["source"] = f"example {name}: {description}"
     return doc

@@ -22,7 +22,7 @@ def evidence_of(result: FlowResult) -> tuple[str, ...]:
     hop = result.blocking
     if hop is None:
         return ()
-    return tuple(e.text() for e in hop.evidence) + (f"{hop.step}: {hop.detail}",)
+    return (*tuple(e.text() for e in hop.evidence), f"{hop.step}: {hop.detail}")
 
 
 def cause_of(result: FlowResult) -> str:

@@ -9,6 +9,8 @@ from kostack.analyze.reach import Disposition, Hop, Wire, security_groups
 from kostack.analyze.remedy import cluster_group, rule_remedy
 from kostack.analyze.topology import NodeView, protocol_label, protocol_number
 
+ClassPair = tuple[NodeClass, NodeClass, NodeView, NodeView, int]
+
 
 def judge_wire(ctx: CheckContext, src: NodeView, dst: NodeView, wire: Wire) -> Hop | None:
     """The first security-group hop that does not pass (egress at src, ingress at dst), or None."""
@@ -31,7 +33,7 @@ def node_traffic_findings(
     what: str,
     protocol: str,
     port: int | None,
-    pairs: list[tuple[NodeClass, NodeClass, NodeView, NodeView, int]],
+    pairs: list[ClassPair],
     cause: str,
     *,
     port_max: int | None = None,
@@ -52,7 +54,11 @@ def node_traffic_findings(
             unknown.append((s, d, hop))
         else:
             failed.append((a, b, s, d, n, hop))
-    label = f"{protocol_label(proto)} {port}" + (f"-{port_max}" if port_max else "") if port else protocol_label(proto)
+    label = (
+        f"{protocol_label(proto)} {port}" + (f"-{port_max}" if port_max else "")
+        if port
+        else protocol_label(proto)
+    )
     if not failed and not unknown:
         first = pairs[0][2] if pairs else None
         res = port_resource(ctx, first.port, first.name) if first and first.port else None
@@ -94,7 +100,7 @@ def node_traffic_findings(
                 port_resource(ctx, d.port, d.name),
                 f"Security groups drop {what} ({label}) from {s.name} ({s.ip}) to {d.name} ({d.ip}) "
                 f"at {hop.where}: {hop.detail}.",
-                tuple(e.text() for e in hop.evidence) + (hop.detail,),
+                (*tuple(e.text() for e in hop.evidence), hop.detail),
                 remedies,
                 flows=(f"{a.label()} -> {b.label()}: {what} ({label}), {n} node pairs",),
                 cause=cause,
@@ -103,7 +109,13 @@ def node_traffic_findings(
             )
         )
     for s, d, hop in unknown:
-        res = port_resource(ctx, d.port, d.name) if d.port else port_resource(ctx, s.port, s.name) if s.port else None
+        res = (
+            port_resource(ctx, d.port, d.name)
+            if d.port
+            else port_resource(ctx, s.port, s.name)
+            if s.port
+            else None
+        )
         if res is None:
             from kostack.analyze.findings import Resource
 
@@ -122,7 +134,7 @@ def node_traffic_findings(
     return out
 
 
-def class_pairs(ctx: CheckContext, scope: str = "all") -> list[tuple[NodeClass, NodeClass, NodeView, NodeView, int]]:
+def class_pairs(ctx: CheckContext, scope: str = "all") -> list[ClassPair]:
     """Ordered class pairs with representative nodes and the node-pair count they stand for."""
     out = []
     for a in ctx.matrix.classes:

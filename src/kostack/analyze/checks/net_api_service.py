@@ -35,7 +35,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         if not failed:
             continue
         first = failed[0]
-        status = Status.UNKNOWN if all(r.verdict == Disposition.UNKNOWN for r in failed) else Status.FAIL
+        status = (
+            Status.UNKNOWN if all(r.verdict == Disposition.UNKNOWN for r in failed) else Status.FAIL
+        )
         out.append(
             Finding(
                 ID,
@@ -53,5 +55,11 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         )
     return out or [
-        Finding(ID, Status.PASS, SEVERITY, svc, "Pods on every node class reach the kubernetes service on TCP 443.")
+        Finding(
+            ID,
+            Status.PASS,
+            SEVERITY,
+            svc,
+            "Pods on every node class reach the kubernetes service on TCP 443.",
+        )
     ]

@@ -28,7 +28,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         named.append((f"subnet {sn.name or sn.id}", sn.cidr))
     out: list[Finding] = []
     for (na, a), (nb, b) in combinations(named, 2):
-        if a.version == b.version and a.overlaps(b) and not (na.startswith("subnet") and nb.startswith("subnet")):
+        if (
+            a.version == b.version
+            and a.overlaps(b)
+            and not (na.startswith("subnet") and nb.startswith("subnet"))
+        ):
             out.append(
                 Finding(
                     ID,
@@ -47,8 +51,10 @@ def run(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             SEVERITY,
             cluster_resource(ctx),
-            "Pod CIDR " + ", ".join(str(c) for c in ctx.topo.pod_cidrs)
-            + ", service CIDR " + ", ".join(str(c) for c in ctx.topo.service_cidrs)
+            "Pod CIDR "
+            + ", ".join(str(c) for c in ctx.topo.pod_cidrs)
+            + ", service CIDR "
+            + ", ".join(str(c) for c in ctx.topo.service_cidrs)
             + " and the node subnets do not overlap.",
         )
     ]

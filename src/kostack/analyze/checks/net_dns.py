@@ -36,7 +36,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         if not failed:
             continue
         first = failed[0]
-        status = Status.UNKNOWN if all(r.verdict == Disposition.UNKNOWN for r in failed) else Status.FAIL
+        status = (
+            Status.UNKNOWN if all(r.verdict == Disposition.UNKNOWN for r in failed) else Status.FAIL
+        )
         lost = ", ".join(f"{r.dst.label} on {r.dst.node}" for r in failed)
         out.append(
             Finding(
@@ -51,7 +53,11 @@ def run(ctx: CheckContext) -> list[Finding]:
                 flows=tuple(r.describe() + " -> " + blocked_text(r) for r in failed),
                 cause=cause_of(first),
                 affected=class_ports(ctx, sf.src),
-                counts=(("endpoints_failed", len(failed)), ("endpoints", total), ("nodes", sf.src.size)),
+                counts=(
+                    ("endpoints_failed", len(failed)),
+                    ("endpoints", total),
+                    ("nodes", sf.src.size),
+                ),
             )
         )
     if out:

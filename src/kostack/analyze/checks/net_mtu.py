@@ -34,14 +34,34 @@ def run(ctx: CheckContext) -> list[Finding]:
     mtu, source = cni_mtu(ctx)
     res = cluster_resource(ctx)
     if mtu is None:
-        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the CNI's MTU was not collected.")]
+        return [
+            Finding(
+                ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the CNI's MTU was not collected."
+            )
+        ]
     nets = {ctx.topo.network_of(v) for v in ctx.topo.node_views.values()}
     nets.discard(None)
     if not nets:
-        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the nodes' networks are not known.")]
+        return [
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                res,
+                "Cannot decide: the nodes' networks are not known.",
+            )
+        ]
     net_mtus = [n.mtu for n in nets if n is not None and n.mtu is not None]
     if not net_mtus:
-        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the network's mtu field was not collected.")]
+        return [
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                res,
+                "Cannot decide: the network's mtu field was not collected.",
+            )
+        ]
     net_mtu = min(net_mtus)
     overhead, kind = 0, "no encapsulation"
     for _a, _b, s, d, _n in class_pairs(ctx):
@@ -75,7 +95,11 @@ def run(ctx: CheckContext) -> list[Finding]:
                 f"The pod MTU {mtu} ({source}) is above what network {names} (MTU {net_mtu}) carries with "
                 f"{kind} ({overhead} bytes): small requests and ping work, but TLS handshakes, image pushes "
                 "and large responses stall.",
-                (f"network {names} mtu={net_mtu}", f"{source}={mtu}", f"overhead {kind}={overhead}"),
+                (
+                    f"network {names} mtu={net_mtu}",
+                    f"{source}={mtu}",
+                    f"overhead {kind}={overhead}",
+                ),
                 (remedy,),
                 cause="mtu",
             )
@@ -97,10 +121,10 @@ def _mtu_command(ctx: CheckContext, limit: int) -> str:
         if cl.cni.calico.install_method == "operator":
             return (
                 "kubectl patch installation default --type merge "
-                f"-p '{{\"spec\":{{\"calicoNetwork\":{{\"mtu\":{limit}}}}}}}'"
+                f'-p \'{{"spec":{{"calicoNetwork":{{"mtu":{limit}}}}}}}\''
             )
         return (
             "kubectl -n kube-system patch configmap calico-config --type merge "
-            f"-p '{{\"data\":{{\"veth_mtu\":\"{limit}\"}}}}' && kubectl -n kube-system rollout restart ds/calico-node"
+            f'-p \'{{"data":{{"veth_mtu":"{limit}"}}}}\' && kubectl -n kube-system rollout restart ds/calico-node'
         )
     return f"# set the CNI MTU to {limit}"

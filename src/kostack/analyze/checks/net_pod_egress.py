@@ -6,6 +6,7 @@ from kostack.analyze.checks._flows import blocked_text, cause_of, evidence_of
 from kostack.analyze.checks.base import CheckContext, class_ports, cluster_resource, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.reach import Disposition
+from kostack.analyze.topology import NodeView
 
 ID = "net-pod-egress"
 TITLE = "Pods reach addresses outside the cluster"
@@ -44,11 +45,17 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         )
     return out or [
-        Finding(ID, Status.PASS, SEVERITY, cluster_resource(ctx), f"Pods on every node class reach {target}.")
+        Finding(
+            ID,
+            Status.PASS,
+            SEVERITY,
+            cluster_resource(ctx),
+            f"Pods on every node class reach {target}.",
+        )
     ]
 
 
-def _route_remedies(ctx: CheckContext, members: tuple) -> tuple[Remedy, ...]:  # type: ignore[type-arg]
+def _route_remedies(ctx: CheckContext, members: tuple[NodeView, ...]) -> tuple[Remedy, ...]:
     out = []
     for v in members:
         if v.subnet is None or v.ip is None:

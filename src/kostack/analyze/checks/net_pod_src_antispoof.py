@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kostack.analyze.checks.base import CheckContext, class_ports, missing, node_resource, port_resource
+from kostack.analyze.checks.base import (
+    CheckContext,
+    class_ports,
+    missing,
+    node_resource,
+    port_resource,
+)
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.matrix import NodeClass
 from kostack.analyze.reach import Disposition, antispoof, encapsulation
@@ -65,7 +71,9 @@ def _names(cls: NodeClass) -> str:
     return names + (f" and {cls.size - 4} more" if cls.size > 4 else "")
 
 
-def _judge(ctx: CheckContext, cls: NodeClass, reasons: list[str], unknown: str | None) -> list[Finding]:
+def _judge(
+    ctx: CheckContext, cls: NodeClass, reasons: list[str], unknown: str | None
+) -> list[Finding]:
     rep = cls.rep
     if rep.port is None:
         return [
@@ -83,7 +91,14 @@ def _judge(ctx: CheckContext, cls: NodeClass, reasons: list[str], unknown: str |
     if not reasons:
         if unknown:
             return [
-                Finding(ID, Status.UNKNOWN, SEVERITY, res, f"Cannot decide for {cls.label()}: {unknown}.", (unknown,))
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    res,
+                    f"Cannot decide for {cls.label()}: {unknown}.",
+                    (unknown,),
+                )
             ]
         return [
             Finding(
@@ -104,7 +119,9 @@ def _judge(ctx: CheckContext, cls: NodeClass, reasons: list[str], unknown: str |
     if hop.disposition == Disposition.DENIED:
         targets = ctx.topo.pod_cidrs or rep.blocks
         remedies = tuple(
-            pair_remedy(v.port, v.name, cidr, f"pods on {v.name} send from addresses in {cidr}", CAUSE)
+            pair_remedy(
+                v.port, v.name, cidr, f"pods on {v.name} send from addresses in {cidr}", CAUSE
+            )
             for v in cls.members
             if v.port is not None
             for cidr in targets
@@ -126,7 +143,16 @@ def _judge(ctx: CheckContext, cls: NodeClass, reasons: list[str], unknown: str |
             )
         ]
     if hop.disposition == Disposition.UNKNOWN:
-        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, f"Cannot decide for {rep.name}: {hop.detail}.", evidence)]
+        return [
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                res,
+                f"Cannot decide for {rep.name}: {hop.detail}.",
+                evidence,
+            )
+        ]
     return [
         Finding(
             ID,

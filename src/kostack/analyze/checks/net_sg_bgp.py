@@ -9,7 +9,13 @@ from kostack.analyze.findings import Finding, Severity, Status
 ID = "net-sg-bgp"
 TITLE = "Security groups admit BGP (TCP 179) between nodes when Calico uses BGP"
 SEVERITY = Severity.HIGH
-NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "cluster.cni", "node_ports")
+NEEDS = (
+    "openstack.ports",
+    "openstack.security_groups",
+    "cluster.nodes",
+    "cluster.cni",
+    "node_ports",
+)
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -19,7 +25,15 @@ def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
     calico = cl.cni.calico if cl else None
     if cl is None or cl.cni.type != "calico":
-        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, cluster_resource(ctx), "The CNI is not Calico: no BGP peering.")]
+        return [
+            Finding(
+                ID,
+                Status.NOT_APPLICABLE,
+                SEVERITY,
+                cluster_resource(ctx),
+                "The CNI is not Calico: no BGP peering.",
+            )
+        ]
     if calico is None or calico.bgp is None:
         return [
             Finding(
@@ -31,5 +45,15 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         ]
     if not calico.bgp:
-        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, cluster_resource(ctx), "Calico BGP is disabled.")]
-    return node_traffic_findings(ctx, ID, SEVERITY, "Calico BGP", "tcp", 179, class_pairs(ctx), "sg-node")
+        return [
+            Finding(
+                ID,
+                Status.NOT_APPLICABLE,
+                SEVERITY,
+                cluster_resource(ctx),
+                "Calico BGP is disabled.",
+            )
+        ]
+    return node_traffic_findings(
+        ctx, ID, SEVERITY, "Calico BGP", "tcp", 179, class_pairs(ctx), "sg-node"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
+from kostack.analyze.checks._sg import ClassPair, class_pairs, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.reach import Disposition, encapsulation
@@ -13,7 +13,13 @@ from kostack.analyze.topology import protocol_label
 ID = "net-sg-cni-encap"
 TITLE = "Security groups admit the CNI's encapsulation (IPIP, VXLAN, Geneve) between nodes"
 SEVERITY = Severity.CRITICAL
-NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "cluster.cni", "node_ports")
+NEEDS = (
+    "openstack.ports",
+    "openstack.security_groups",
+    "cluster.nodes",
+    "cluster.cni",
+    "node_ports",
+)
 CAUSE = "sg-encap"
 
 
@@ -21,7 +27,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    by_kind: dict[tuple[str, int, int | None], list] = defaultdict(list)  # type: ignore[type-arg]
+    by_kind: dict[tuple[str, int, int | None], list[ClassPair]] = defaultdict(list)
     unknown: list[str] = []
     for a, b, s, d, n in class_pairs(ctx):
         pod = ctx.matrix.pod_on(d)
@@ -35,10 +41,28 @@ def run(ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     for (kind, proto, port), pairs in by_kind.items():
         out.extend(
-            node_traffic_findings(ctx, ID, SEVERITY, f"{kind} encapsulation", protocol_label(proto), port, pairs, CAUSE)
+            node_traffic_findings(
+                ctx,
+                ID,
+                SEVERITY,
+                f"{kind} encapsulation",
+                protocol_label(proto),
+                port,
+                pairs,
+                CAUSE,
+            )
         )
     if unknown and not out:
-        out.append(Finding(ID, Status.UNKNOWN, SEVERITY, cluster_resource(ctx), f"Cannot decide: {unknown[0]}.", (unknown[0],)))
+        out.append(
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                cluster_resource(ctx),
+                f"Cannot decide: {unknown[0]}.",
+                (unknown[0],),
+            )
+        )
     if not by_kind and not unknown:
         out.append(
             Finding(

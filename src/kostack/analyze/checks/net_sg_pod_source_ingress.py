@@ -11,17 +11,29 @@ remote prefix (DOMAIN.md section 2).
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import class_pairs
-from kostack.analyze.checks.base import CheckContext, class_ports, cluster_resource, missing, port_resource
+from kostack.analyze.checks.base import (
+    CheckContext,
+    class_ports,
+    cluster_resource,
+    missing,
+    port_resource,
+)
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.matrix import POD_PORT
 from kostack.analyze.reach import Disposition, Wire, encapsulation, security_groups
 from kostack.analyze.remedy import apply_remedies, cluster_group, pair_remedy, rule_remedy
-from kostack.analyze.topology import Topology
+from kostack.analyze.topology import Topology, net_within
 
 ID = "net-sg-pod-source-ingress"
 TITLE = "Security groups admit pod-sourced packets between nodes"
 SEVERITY = Severity.CRITICAL
-NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "cluster.cni", "node_ports")
+NEEDS = (
+    "openstack.ports",
+    "openstack.security_groups",
+    "cluster.nodes",
+    "cluster.cni",
+    "node_ports",
+)
 CAUSE = "sg-pod-source"
 
 
@@ -36,7 +48,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         for v in topo.node_views.values()
         if v.port is not None
         for c in cidrs
-        if not any(c.version == p.ip_address.version and c.subnet_of(p.ip_address) for p in v.port.allowed_address_pairs)  # type: ignore[arg-type]
+        if not any(net_within(c, p.ip_address) for p in v.port.allowed_address_pairs)
     ]
     hyp = Topology(apply_remedies(ctx.snapshot, pairs)) if pairs else topo
     out: list[Finding] = []
@@ -91,7 +103,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                     f"Even with allowed pairs for the pod CIDR, security groups {verb} pod-sourced packets "
                     f"from {s.name} to {d.name} at {hop.where} (Neutron backend: {backend}): "
                     f"{hop.detail}.{note}",
-                    tuple(e.text() for e in hop.evidence) + (hop.detail,),
+                    (*tuple(e.text() for e in hop.evidence), hop.detail),
                     remedies,
                     flows=(f"{a.label()} -> {b.label()}: pod -> pod, {n} node pairs",),
                     cause=CAUSE if status == Status.FAIL else hop.cause,

@@ -9,7 +9,13 @@ from kostack.analyze.findings import Finding, Severity, Status
 ID = "net-sg-typha"
 TITLE = "Security groups admit Calico Typha (TCP 5473) between nodes when Typha runs"
 SEVERITY = Severity.HIGH
-NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "cluster.cni", "node_ports")
+NEEDS = (
+    "openstack.ports",
+    "openstack.security_groups",
+    "cluster.nodes",
+    "cluster.cni",
+    "node_ports",
+)
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -19,7 +25,15 @@ def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
     calico = cl.cni.calico if cl else None
     if cl is None or cl.cni.type != "calico":
-        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, cluster_resource(ctx), "The CNI is not Calico: no Typha.")]
+        return [
+            Finding(
+                ID,
+                Status.NOT_APPLICABLE,
+                SEVERITY,
+                cluster_resource(ctx),
+                "The CNI is not Calico: no Typha.",
+            )
+        ]
     if calico is None or calico.typha is None:
         return [
             Finding(
@@ -31,5 +45,15 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         ]
     if not calico.typha:
-        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, cluster_resource(ctx), "Calico Typha is not deployed.")]
-    return node_traffic_findings(ctx, ID, SEVERITY, "Calico Typha", "tcp", 5473, class_pairs(ctx), "sg-node")
+        return [
+            Finding(
+                ID,
+                Status.NOT_APPLICABLE,
+                SEVERITY,
+                cluster_resource(ctx),
+                "Calico Typha is not deployed.",
+            )
+        ]
+    return node_traffic_findings(
+        ctx, ID, SEVERITY, "Calico Typha", "tcp", 5473, class_pairs(ctx), "sg-node"
+    )

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, node_resource, port_resource
+from kostack.analyze.checks.base import (
+    CheckContext,
+    cluster_resource,
+    missing,
+    node_resource,
+    port_resource,
+)
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.remedy import pair_remedy
+from kostack.analyze.topology import net_within
 
 ID = "neutron-allowed-pairs-scope"
 TITLE = "Allowed address pairs on node ports cover the node's pod blocks and nothing as wide as 0.0.0.0/0"
@@ -21,7 +28,15 @@ def run(ctx: CheckContext) -> list[Finding]:
     for view in ctx.topo.node_views.values():
         port = view.port
         if port is None:
-            out.append(Finding(ID, Status.UNKNOWN, SEVERITY, node_resource(view), f"Cannot decide for node {view.name}: {view.port_note}."))
+            out.append(
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    node_resource(view),
+                    f"Cannot decide for node {view.name}: {view.port_note}.",
+                )
+            )
             continue
         if not port.allowed_address_pairs or port.port_security_enabled is False:
             continue
@@ -43,9 +58,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 )
             )
             continue
-        uncovered = [
-            b for b in view.blocks if not any(p.version == b.version and b.subnet_of(p) for p in pairs)  # type: ignore[arg-type]
-        ]
+        uncovered = [b for b in view.blocks if not any(net_within(b, p) for p in pairs)]
         if uncovered:
             targets = ctx.topo.pod_cidrs or tuple(uncovered)
             out.append(
@@ -57,8 +70,16 @@ def run(ctx: CheckContext) -> list[Finding]:
                     f"Port {port.id} of node {view.name} has allowed pairs {[str(p) for p in pairs]} that do "
                     f"not cover its pod block{'s' if len(uncovered) > 1 else ''} "
                     f"{', '.join(str(b) for b in uncovered)}: packets from those pods are dropped.",
-                    (f"port {port.id} allowed_address_pairs={[str(p) for p in pairs]}", f"node {view.name} blocks={[str(b) for b in view.blocks]}"),
-                    tuple(pair_remedy(port, view.name, c, f"cover {view.name}'s pod blocks", "antispoof") for c in targets),
+                    (
+                        f"port {port.id} allowed_address_pairs={[str(p) for p in pairs]}",
+                        f"node {view.name} blocks={[str(b) for b in view.blocks]}",
+                    ),
+                    tuple(
+                        pair_remedy(
+                            port, view.name, c, f"cover {view.name}'s pod blocks", "antispoof"
+                        )
+                        for c in targets
+                    ),
                     cause="antispoof",
                 )
             )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, node_resource, port_resource
+from kostack.analyze.checks.base import (
+    CheckContext,
+    cluster_resource,
+    missing,
+    node_resource,
+    port_resource,
+)
 from kostack.analyze.findings import Finding, Severity, Status
 
 ID = "neutron-port-security-disabled"
@@ -20,7 +26,13 @@ def run(ctx: CheckContext) -> list[Finding]:
         port = view.port
         if port is None:
             out.append(
-                Finding(ID, Status.UNKNOWN, SEVERITY, node_resource(view), f"Cannot decide for node {view.name}: {view.port_note}.")
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    node_resource(view),
+                    f"Cannot decide for node {view.name}: {view.port_note}.",
+                )
             )
         elif port.port_security_enabled is False:
             out.append(
@@ -32,7 +44,10 @@ def run(ctx: CheckContext) -> list[Finding]:
                     f"Port {port.id} of node {view.name} has port security disabled: pod traffic works, "
                     "but the VM can send from any address and no security group protects it. "
                     "Prefer allowed address pairs for the pod CIDR with port security on.",
-                    (f"port {port.id} port_security_enabled=false", f"security_groups={list(port.security_group_ids)}"),
+                    (
+                        f"port {port.id} port_security_enabled=false",
+                        f"security_groups={list(port.security_group_ids)}",
+                    ),
                     cause="port-security-off",
                 )
             )

@@ -1,0 +1,23 @@
+"""Write examples/*.json from the builders (tests check that the files are in sync)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from kostack.testing.builders import EXAMPLES, example_doc
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    for name in EXAMPLES:
+        path = ROOT / "examples" / f"{name}.json"
+        path.write_text(json.dumps(example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(path.relative_to(ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
