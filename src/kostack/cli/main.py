@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -72,7 +73,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     env = env or Environment()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=args, prog_name="kostack", standalone_mode=False, obj=env)
+        # click prints --help and --version itself: send that to the injected stdout too
+        with contextlib.redirect_stdout(env.stdout):
+            result = cli.main(args=args, prog_name="kostack", standalone_mode=False, obj=env)
     except KostackError as err:
         if env.debug:
             traceback.print_exc(file=env.stderr)

@@ -1,0 +1,38 @@
+"""Errors of the network lab: each carries a one-line message and a hint.
+
+The CLI maps them to exit codes: `LabInputError` is bad input (2),
+`LabEnvironmentError` (not root, a tool or kernel feature missing, Neutron
+unreachable) is 3, anything else that failed while building or changing the
+lab is 5 ("apply failed").
+"""
+
+from __future__ import annotations
+
+from kostack.errors import ExitCode, KostackError
+
+__all__ = ["LabEnvironmentError", "LabError", "LabInputError", "NotRootError"]
+
+
+class LabError(KostackError):
+    """The lab could not do what was asked; `hint` says what to try."""
+
+    exit_code = ExitCode.APPLY_FAILED
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+class LabInputError(LabError):
+    """The request itself is wrong: unknown scenario, bad node count, lab already up."""
+
+    exit_code = ExitCode.USAGE
+
+
+class LabEnvironmentError(LabError):
+    """This machine cannot run the lab: not root, `ip`/`nft` missing, Neutron unreachable."""
+
+    exit_code = ExitCode.UNREACHABLE
+
+
+class NotRootError(LabEnvironmentError):
+    """Network namespaces need root (CAP_SYS_ADMIN and CAP_NET_ADMIN)."""

@@ -1,0 +1,249 @@
+"""Probes run from inside a lab pod: DNS, TCP, TLS, HTTP, ICMP echo and a bulk transfer.
+
+Standard library only, run by path inside the pod's namespace
+(`ip netns exec ks-n2p1 python -I podprobe.py --timeout 2 SPEC_JSON`), all
+probes at once in threads. SPEC_JSON is a list of objects with `id`,
+`kind` (dns|tcp|tls|http|icmp|bulk), `host`, and per kind `port`, `name` +
+`expect` (dns), `path` (http), `bytes` (bulk). Prints a JSON list of
+results: id, kind, target, ok, detail, seconds.
+
+What "ok" means follows how a ClusterIP must be probed (DOMAIN.md section
+4): a TLS handshake error or an HTTP 403 proves connectivity; only silence
+(a timeout) does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Result = dict[str, Any]
+
+
+def _dns_query(name: str, query_id: int) -> bytes:
+    header = struct.pack(">HHHHHH", query_id, 0x0100, 1, 0, 0, 0)
+    labels = b"".join(bytes([len(label)]) + label.encode() for label in name.rstrip(".").split("."))
+    return header + labels + b"\0" + struct.pack(">HH", 1, 1)
+
+
+def _skip_name(message: bytes, offset: int) -> int:
+    while True:
+        length = message[offset]
+        if length == 0:
+            return offset + 1
+        if length & 0xC0 == 0xC0:
+            return offset + 2
+        offset += 1 + length
+
+
+def _dns_addresses(message: bytes, query_id: int) -> tuple[int, list[str]]:
+    """rcode and A-record addresses of a reply (ValueError when it is not our reply)."""
+    reply_id, flags, questions, answers, _, _ = struct.unpack(">HHHHHH", message[:12])
+    if reply_id != query_id or not flags & 0x8000:
+        raise ValueError("not the reply to our query")
+    offset = 12
+    for _ in range(questions):
+        offset = _skip_name(message, offset) + 4
+    addresses: list[str] = []
+    for _ in range(answers):
+        offset = _skip_name(message, offset)
+        rtype, _rclass, _ttl, length = struct.unpack(">HHIH", message[offset : offset + 10])
+        offset += 10
+        if rtype == 1 and length == 4:
+            addresses.append(socket.inet_ntoa(message[offset : offset + 4]))
+        offset += length
+    return flags & 0x000F, addresses
+
+
+def probe_dns(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    query_id = random.randrange(1, 0xFFFF)
+    name = str(spec["name"])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        sock.sendto(_dns_query(name, query_id), (spec["host"], int(spec.get("port", 53))))
+        deadline = time.monotonic() + timeout
+        while True:
+            sock.settimeout(max(0.001, deadline - time.monotonic()))
+            try:
+                message, _ = sock.recvfrom(4096)
+            except TimeoutError:
+                return False, f"no answer within {timeout:g}s"
+            try:
+                rcode, addresses = _dns_addresses(message, query_id)
+            except (ValueError, struct.error, IndexError):
+                continue
+            expect = spec.get("expect")
+            if rcode != 0:
+                return False, f"answered rcode {rcode}"
+            if expect and expect not in addresses:
+                return False, f"answered {addresses}, expected {expect}"
+            return True, f"{name} -> {', '.join(addresses) or 'no address'}"
+
+
+def probe_tcp(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    with socket.create_connection((spec["host"], int(spec["port"])), timeout=timeout):
+        return True, "connected"
+
+
+def probe_tls(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection((spec["host"], int(spec["port"])), timeout=timeout) as raw:
+        try:
+            with context.wrap_socket(raw, server_hostname=str(spec["host"])) as tls:
+                tls.sendall(
+                    b"GET /version HTTP/1.1\r\nHost: kubernetes\r\nConnection: close\r\n\r\n"
+                )
+                status = tls.recv(256).split(b"\r\n", 1)[0].decode(errors="replace")
+                return True, f"TLS {tls.version()}, {status or 'no HTTP answer'}"
+        except ssl.SSLError as exc:
+            # The server answered with a TLS alert: the path works.
+            return True, f"TLS handshake error (proves connectivity): {exc.reason or exc}"
+
+
+def probe_http(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    with socket.create_connection(
+        (spec["host"], int(spec.get("port", 80))), timeout=timeout
+    ) as sock:
+        path = str(spec.get("path", "/"))
+        sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: {spec['host']}\r\nConnection: close\r\n\r\n".encode()
+        )
+        status = sock.recv(256).split(b"\r\n", 1)[0].decode(errors="replace")
+        return status.startswith("HTTP/"), status or "connection closed without an answer"
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def probe_icmp(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    ident = (os.getpid() ^ threading.get_ident()) & 0xFFFF
+    payload = b"kostack-lab-ping"
+    header = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
+    packet = struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, 1) + payload
+    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as sock:
+        sock.sendto(packet, (spec["host"], 0))
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False, f"no echo reply within {timeout:g}s"
+            sock.settimeout(remaining)
+            try:
+                data, (source, _) = sock.recvfrom(2048)
+            except TimeoutError:
+                return False, f"no echo reply within {timeout:g}s"
+            ihl = (data[0] & 0x0F) * 4
+            icmp_type, _code, _sum, reply_id, _seq = struct.unpack("!BBHHH", data[ihl : ihl + 8])
+            if icmp_type == 0 and reply_id == ident:
+                return True, f"echo reply from {source}"
+            if icmp_type == 3 and data[ihl + 8 + 20 + 4 : ihl + 8 + 20 + 6] == struct.pack(
+                "!H", ident
+            ):
+                return False, f"destination unreachable from {source}"
+
+
+def probe_bulk(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    size = int(spec.get("bytes", 4 * 1024 * 1024))
+    started = time.monotonic()
+    with socket.create_connection(
+        (spec["host"], int(spec.get("port", 8080))), timeout=timeout
+    ) as sock:
+        sock.sendall(f"GET /bytes/{size} HTTP/1.1\r\nHost: {spec['host']}\r\n\r\n".encode())
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return False, "closed before the response head"
+            received += chunk
+        body = len(received.split(b"\r\n\r\n", 1)[1])
+        try:
+            while body < size:
+                chunk = sock.recv(1 << 20)
+                if not chunk:
+                    break
+                body += len(chunk)
+        except TimeoutError:
+            return False, f"stalled after {body} of {size} bytes (nothing for {timeout:g}s)"
+        if body < size:
+            return False, f"closed after {body} of {size} bytes"
+        seconds = time.monotonic() - started
+        return True, f"{size} bytes in {seconds:.2f}s"
+
+
+PROBES = {
+    "dns": probe_dns,
+    "tcp": probe_tcp,
+    "tls": probe_tls,
+    "http": probe_http,
+    "icmp": probe_icmp,
+    "bulk": probe_bulk,
+}
+
+
+def run_probe(spec: Mapping[str, Any], timeout: float) -> Result:
+    """Run one probe; any exception becomes a failed result with its reason."""
+    kind = str(spec["kind"])
+    target = f"{spec['host']}:{spec['port']}" if "port" in spec else str(spec["host"])
+    started = time.monotonic()
+    try:
+        ok, detail = PROBES[kind](spec, timeout)
+    except TimeoutError:
+        ok, detail = False, f"timed out after {timeout:g}s"
+    except OSError as exc:
+        ok, detail = False, f"{type(exc).__name__}: {exc.strerror or exc}"
+    return {
+        "id": spec.get("id", kind),
+        "kind": kind,
+        "target": target,
+        "ok": ok,
+        "detail": detail,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def run_probes(specs: Sequence[Mapping[str, Any]], timeout: float) -> list[Result]:
+    """Run every probe at once; results in the order of `specs`."""
+    results: list[Result | None] = [None] * len(specs)
+
+    def work(index: int) -> None:
+        results[index] = run_probe(specs[index], timeout)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(specs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [r for r in results if r is not None]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="run lab probes from inside a pod namespace")
+    parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("specs", help="JSON list of probe specs")
+    args = parser.parse_args(argv)
+    specs = json.loads(args.specs)
+    json.dump(run_probes(specs, args.timeout), sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

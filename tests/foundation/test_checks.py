@@ -1,0 +1,210 @@
+"""Every check: docs in both languages, and passing, failing and unknown cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kostack.analyze.checks import BY_ID, CHECKS
+from kostack.analyze.diagnose import run_checks
+from kostack.analyze.findings import Status
+from kostack.testing.builders import (
+    SG_NODES,
+    add_pairs,
+    build,
+    disable_port_security,
+    example_doc,
+    rule,
+    seed_doc,
+)
+
+Doc = dict[str, Any]
+Edit = Callable[[Doc], None]
+
+
+def _ex(name: str) -> Callable[[], Doc]:
+    return lambda: example_doc(name)
+
+
+def _seed(*edits: Edit) -> Callable[[], Doc]:
+    def make() -> Doc:
+        doc = seed_doc()
+        for e in edits:
+            e(doc)
+        return doc
+
+    return make
+
+
+def _fixed(*edits: Edit) -> Callable[[], Doc]:
+    def make() -> Doc:
+        doc = example_doc("seed-fixed")
+        for e in edits:
+            e(doc)
+        return doc
+
+    return make
+
+
+def no_groups(d: Doc) -> None:
+    d["openstack"]["security_groups"] = None
+
+
+def no_ports(d: Doc) -> None:
+    d["openstack"]["ports"] = None
+
+
+def no_cni(d: Doc) -> None:
+    d["cluster"]["cni"] = {"type": "unknown"}
+
+
+def no_links(d: Doc) -> None:
+    d["node_ports"] = None
+
+
+def no_services(d: Doc) -> None:
+    d["cluster"]["services"] = None
+
+
+def typha_unknown(d: Doc) -> None:
+    d["cluster"]["cni"]["calico"]["typha"] = None
+
+
+def bgp_unknown(d: Doc) -> None:
+    d["cluster"]["cni"]["calico"]["bgp"] = None
+
+
+def only_custom_group(*rules: Doc) -> Edit:
+    def edit(d: Doc) -> None:
+        sg = next(g for g in d["openstack"]["security_groups"] if g["name"] == "k8s-nodes")
+        sg["rules"] = [rule(SG_NODES, "egress"), *rules]
+        for p in d["openstack"]["ports"]:
+            p["security_group_ids"] = [SG_NODES]
+
+    return edit
+
+
+def wide_pair(d: Doc) -> None:
+    add_pairs(d, ["0.0.0.0/0"], only={"k8s-w-1"})
+
+
+def mtu(v: int) -> Edit:
+    def edit(d: Doc) -> None:
+        d["cluster"]["cni"]["calico"]["mtu"] = v
+
+    return edit
+
+
+def overlap(d: Doc) -> None:
+    d["cluster"]["service_cidrs"] = ["10.244.128.0/20"]
+
+
+def no_pod_cidrs(d: Doc) -> None:
+    d["cluster"]["pod_cidrs"] = None
+
+
+def no_routers(d: Doc) -> None:
+    d["openstack"]["routers"] = None
+
+
+def no_route_back(d: Doc) -> None:
+    d["openstack"]["routers"][0]["routes"] = []
+
+
+def no_cp_role(d: Doc) -> None:
+    for n in d["cluster"]["nodes"]:
+        n["roles"] = []
+
+
+def unknown_port_security(d: Doc) -> None:
+    for p in d["openstack"]["ports"]:
+        p["port_security_enabled"] = None
+
+
+def unmatched(d: Doc) -> None:
+    d["node_ports"][3] = {"node": "k8s-w-3", "port_id": None, "note": "no port matched"}
+
+
+def no_networks(d: Doc) -> None:
+    d["openstack"]["networks"] = None
+    d["openstack"]["subnets"] = None
+    d["openstack"]["ports"] = None
+
+
+CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]] = {
+    # check id: (passing, failing, unknown)
+    "net-pod-src-antispoof": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_links)),
+    "net-sg-cni-encap": (_ex("two-subnets-crosssubnet"), _ex("vxlan-always-no-4789"), _seed(no_groups)),
+    "net-sg-pod-source-ingress": (_ex("seed-fixed"), _ex("ovn-seed-fix-not-enough"), _seed(no_cni)),
+    "net-sg-bgp": (_ex("seed-incident"), _seed(only_custom_group(rule(SG_NODES, "ingress", "udp", 4789, group=SG_NODES))), _seed(bgp_unknown)),
+    "net-sg-typha": (_ex("seed-incident"), _seed(only_custom_group()), _seed(typha_unknown)),
+    "net-sg-control-plane": (_ex("seed-incident"), _seed(only_custom_group()), _seed(no_cp_role)),
+    "net-dns": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_services)),
+    "net-api-service": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_services)),
+    "net-pod-to-pod": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_cni)),
+    "net-pod-egress": (_ex("seed-fixed"), _fixed(no_route_back), _seed(no_routers)),
+    "net-mtu": (_ex("seed-fixed"), _ex("mtu-1500"), _seed(no_networks)),
+    "net-cidr-overlap": (_ex("seed-incident"), _seed(overlap), _seed(no_pod_cidrs)),
+    "neutron-port-security-disabled": (_ex("seed-incident"), _ex("seed-port-security-off"), _seed(unknown_port_security)),
+    "neutron-allowed-pairs-scope": (_ex("seed-fixed"), _fixed(wide_pair), _fixed(unmatched)),
+    "inv-node-port-match": (_ex("seed-incident"), _fixed(unmatched), _seed(no_links)),
+}
+
+
+def test_every_registered_check_has_cases() -> None:
+    assert set(CASES) == set(BY_ID)
+
+
+def test_ids_are_unique_and_stable_shaped() -> None:
+    ids = [c.id for c in CHECKS]
+    assert len(ids) == len(set(ids))
+    for c in CHECKS:
+        assert c.id.replace("-", "").isalnum() and c.id == c.id.lower()
+        assert c.title[0].isupper()
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
+def test_every_check_ships_english_and_korean_docs(check: Any) -> None:
+    docs = check.docs
+    for lang in ("en", "ko"):
+        assert lang in docs, f"{check.id}: no `## {lang}` section"
+        for part in ("title", "explanation", "remediation"):
+            assert docs[lang].get(part), f"{check.id}: `## {lang}` lacks `### {part}`"
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in docs["ko"]["explanation"]), "Korean text expected"
+
+
+def _statuses(doc: Doc, check_id: str) -> set[Status]:
+    findings, _ = run_checks(build(doc))
+    mine = [f for f in findings if f.check_id == check_id]
+    assert mine, f"{check_id} produced no finding"
+    return {f.status for f in mine}
+
+
+@pytest.mark.parametrize("check_id", sorted(CASES))
+def test_check_passes_fails_and_answers_unknown(check_id: str) -> None:
+    passing, failing, unknown = CASES[check_id]
+    got = _statuses(passing(), check_id)
+    assert Status.FAIL not in got and Status.UNKNOWN not in got, got
+    assert Status.PASS in got or Status.NOT_APPLICABLE in got
+    assert Status.FAIL in _statuses(failing(), check_id)
+    got = _statuses(unknown(), check_id)
+    assert Status.UNKNOWN in got and Status.PASS not in got, got
+
+
+def test_findings_are_full_sentences_naming_their_resource() -> None:
+    findings, _ = run_checks(build(seed_doc()))
+    for f in findings:
+        assert f.message.endswith("."), f.message
+        assert f.message[0].isupper(), f.message
+        if f.status == Status.FAIL:
+            assert f.evidence, f"{f.check_id}: a failing finding needs evidence"
+
+
+def test_port_security_off_fix_is_clean_with_an_insecure_warning() -> None:
+    doc = seed_doc()
+    disable_port_security(doc)
+    findings, _ = run_checks(build(doc))
+    fails = [f for f in findings if f.status == Status.FAIL]
+    assert {f.check_id for f in fails} == {"neutron-port-security-disabled"}

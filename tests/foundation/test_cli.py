@@ -1,0 +1,120 @@
+"""The CLI: text and JSON output, exit codes, errors with hints, languages, trace."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from kostack.cli.common import Environment
+from kostack.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = str(ROOT / "examples" / "seed-incident.json")
+
+
+def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(stdout=out, stderr=err, environ=environ or {}, stdin_isatty=False, stdout_isatty=False)
+    code = main(list(args), env)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_diagnose_seed_text_leads_with_the_root_cause() -> None:
+    code, out, err = run("diagnose", "--snapshot", SEED)
+    assert code == 1 and err == ""
+    lines = out.splitlines()
+    assert lines[0].startswith("Collected OpenStack project k8s (network k8s-net mtu 1450, 4 node ports")
+    assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in out
+    assert "VXLANCrossSubnet" in out and "all 4 nodes are in 10.0.0.0/24" in out
+    assert "k8s-cp-1 5f1c..  k8s-w-1 a07e..  k8s-w-2 9b3d..  k8s-w-3 c4e2.." in out
+    assert "pod -> pod across nodes (12 of 12 node pairs)" in out
+    assert "ping 10.96.0.1 fails on every cluster" in out
+    assert "openstack port set --allowed-address ip-address=10.244.0.0/16 5f1c" in out
+    assert "--disable-port-security" in out
+
+
+def test_diagnose_json_is_stable_and_complete() -> None:
+    code, out, _ = run("diagnose", "--snapshot", SEED, "-o", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["schema_version"] == 1
+    (rc,) = data["root_causes"]
+    assert rc["check_id"] == "net-pod-src-antispoof" and rc["severity"] == "critical"
+    assert {k for k in ("check_id", "title", "severity", "resources", "flows", "fix")} <= set(rc)
+    assert len(rc["fix"]["commands"]) == 4 and all(p[:4] in " ".join(rc["resources"]) for p in ("5f1c", "a07e"))
+    for f in data["findings"]:
+        assert {"check_id", "status", "severity", "resource", "message", "evidence"} <= set(f)
+
+
+def test_fail_on_decides_the_exit_code() -> None:
+    assert run("diagnose", "--snapshot", SEED, "--fail-on", "never")[0] == 0
+    assert run("diagnose", "--snapshot", SEED, "--fail-on", "critical")[0] == 1
+    fixed = str(ROOT / "examples" / "seed-port-security-off.json")
+    assert run("diagnose", "--snapshot", fixed)[0] == 0  # the warning is medium
+    assert run("diagnose", "--snapshot", fixed, "--fail-on", "medium")[0] == 1
+
+
+def test_bad_snapshot_is_one_error_line_with_a_hint(tmp_path: Path) -> None:
+    doc = json.loads(Path(SEED).read_text())
+    doc["openstack"]["ports"][1]["allowed_address_pairs"] = [{"ip_address": "10.244.0.0/33"}]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    code, out, err = run("diagnose", "--snapshot", str(bad))
+    assert code == 2 and out == ""
+    first, second = err.splitlines()
+    assert first.startswith("error: ") and "($.openstack.ports[1].allowed_address_pairs[0].ip_address)" in first
+    assert second.startswith("hint: ")
+
+
+def test_missing_file_and_usage_errors() -> None:
+    code, _, err = run("diagnose", "--snapshot", "/nonexistent.json")
+    assert code == 2 and err.startswith("error: no such file")
+    code, _, err = run("diagnose", "--bogus")
+    assert code == 2 and "error:" in err and "Traceback" not in err
+
+
+def test_korean_output() -> None:
+    code, out, _ = run("diagnose", "--snapshot", SEED, "--lang", "ko")
+    assert "근본 원인 1/1 [심각]" in out.replace("  ", " ")
+    assert "Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함" in out
+    assert "ping 실패는 정상이며 장애의 근거가 아닙니다" in out
+    code, out, _ = run("diagnose", "--snapshot", SEED, environ={"LANG": "ko_KR.UTF-8"})
+    assert "근본 원인" in out
+
+
+def test_trace_dns_shows_dnat_and_the_drop() -> None:
+    code, out, _ = run("trace", "--snapshot", SEED, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp")
+    assert code == 1
+    assert "DNAT 10.96.0.10:53 -> 10.244.0.2:53" in out
+    assert "Neutron port a07e.. (k8s-w-1): source 10.244.1.7 not in fixed_ips [10.0.0.12] or allowed_address_pairs []   DENIED" in out
+
+
+def test_trace_icmp_to_clusterip_says_no_reply_expected() -> None:
+    code, out, _ = run("trace", "--snapshot", SEED, "-p", "icmp", "pod:demo/netshoot", "svc:default/kubernetes")
+    assert code == 0
+    assert "no reply expected" in out and "healthy or not" in out
+
+
+def test_trace_json_and_bad_endpoint() -> None:
+    code, out, _ = run("trace", "--snapshot", SEED, "-o", "json", "node:k8s-w-1", "node:k8s-w-2:10250/tcp")
+    assert code == 0
+    (path,) = json.loads(out)["paths"]
+    assert path["verdict"] == "accepted" and path["hops"][-1]["step"] == "reply"
+    code, _, err = run("trace", "--snapshot", SEED, "pod:demo/ghost", "node:k8s-w-2")
+    assert code == 2 and err.startswith("error: no pod demo/ghost")
+
+
+def test_hostile_names_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    doc = json.loads(Path(SEED).read_text())
+    doc["openstack"]["networks"][0]["name"] = "k8s\x1b]0;pwned\x07net"
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))
+    _, out, _ = run("diagnose", "--snapshot", str(path))
+    assert "\x1b" not in out and "\x07" not in out and "\\x1b" in out
+
+
+def test_help_shows_examples() -> None:
+    for cmd in (["diagnose", "--help"], ["trace", "--help"], ["--help"]):
+        code, out, _ = run(*cmd)
+        assert code == 0 and "Example" in out
