@@ -136,9 +136,17 @@ def no_networks(d: Doc) -> None:
 CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]] = {
     # check id: (passing, failing, unknown)
     "net-pod-src-antispoof": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_links)),
-    "net-sg-cni-encap": (_ex("two-subnets-crosssubnet"), _ex("vxlan-always-no-4789"), _seed(no_groups)),
+    "net-sg-cni-encap": (
+        _ex("two-subnets-crosssubnet"),
+        _ex("vxlan-always-no-4789"),
+        _seed(no_groups),
+    ),
     "net-sg-pod-source-ingress": (_ex("seed-fixed"), _ex("ovn-seed-fix-not-enough"), _seed(no_cni)),
-    "net-sg-bgp": (_ex("seed-incident"), _seed(only_custom_group(rule(SG_NODES, "ingress", "udp", 4789, group=SG_NODES))), _seed(bgp_unknown)),
+    "net-sg-bgp": (
+        _ex("seed-incident"),
+        _seed(only_custom_group(rule(SG_NODES, "ingress", "udp", 4789, group=SG_NODES))),
+        _seed(bgp_unknown),
+    ),
     "net-sg-typha": (_ex("seed-incident"), _seed(only_custom_group()), _seed(typha_unknown)),
     "net-sg-control-plane": (_ex("seed-incident"), _seed(only_custom_group()), _seed(no_cp_role)),
     "net-dns": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_services)),
@@ -147,7 +155,11 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
     "net-pod-egress": (_ex("seed-fixed"), _fixed(no_route_back), _seed(no_routers)),
     "net-mtu": (_ex("seed-fixed"), _ex("mtu-1500"), _seed(no_networks)),
     "net-cidr-overlap": (_ex("seed-incident"), _seed(overlap), _seed(no_pod_cidrs)),
-    "neutron-port-security-disabled": (_ex("seed-incident"), _ex("seed-port-security-off"), _seed(unknown_port_security)),
+    "neutron-port-security-disabled": (
+        _ex("seed-incident"),
+        _ex("seed-port-security-off"),
+        _seed(unknown_port_security),
+    ),
     "neutron-allowed-pairs-scope": (_ex("seed-fixed"), _fixed(wide_pair), _fixed(unmatched)),
     "inv-node-port-match": (_ex("seed-incident"), _fixed(unmatched), _seed(no_links)),
 }
@@ -172,7 +184,9 @@ def test_every_check_ships_english_and_korean_docs(check: Any) -> None:
         assert lang in docs, f"{check.id}: no `## {lang}` section"
         for part in ("title", "explanation", "remediation"):
             assert docs[lang].get(part), f"{check.id}: `## {lang}` lacks `### {part}`"
-    assert any("\uac00" <= ch <= "\ud7a3" for ch in docs["ko"]["explanation"]), "Korean text expected"
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in docs["ko"]["explanation"]), (
+        "Korean text expected"
+    )
 
 
 def _statuses(doc: Doc, check_id: str) -> set[Status]:

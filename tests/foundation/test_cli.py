@@ -15,7 +15,9 @@ SEED = str(ROOT / "examples" / "seed-incident.json")
 
 def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    env = Environment(stdout=out, stderr=err, environ=environ or {}, stdin_isatty=False, stdout_isatty=False)
+    env = Environment(
+        stdout=out, stderr=err, environ=environ or {}, stdin_isatty=False, stdout_isatty=False
+    )
     code = main(list(args), env)
     return code, out.getvalue(), err.getvalue()
 
@@ -24,7 +26,9 @@ def test_diagnose_seed_text_leads_with_the_root_cause() -> None:
     code, out, err = run("diagnose", "--snapshot", SEED)
     assert code == 1 and err == ""
     lines = out.splitlines()
-    assert lines[0].startswith("Collected OpenStack project k8s (network k8s-net mtu 1450, 4 node ports")
+    assert lines[0].startswith(
+        "Collected OpenStack project k8s (network k8s-net mtu 1450, 4 node ports"
+    )
     assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in out
     assert "VXLANCrossSubnet" in out and "all 4 nodes are in 10.0.0.0/24" in out
     assert "k8s-cp-1 5f1c..  k8s-w-1 a07e..  k8s-w-2 9b3d..  k8s-w-3 c4e2.." in out
@@ -42,7 +46,9 @@ def test_diagnose_json_is_stable_and_complete() -> None:
     (rc,) = data["root_causes"]
     assert rc["check_id"] == "net-pod-src-antispoof" and rc["severity"] == "critical"
     assert {k for k in ("check_id", "title", "severity", "resources", "flows", "fix")} <= set(rc)
-    assert len(rc["fix"]["commands"]) == 4 and all(p[:4] in " ".join(rc["resources"]) for p in ("5f1c", "a07e"))
+    assert len(rc["fix"]["commands"]) == 4 and all(
+        p[:4] in " ".join(rc["resources"]) for p in ("5f1c", "a07e")
+    )
     for f in data["findings"]:
         assert {"check_id", "status", "severity", "resource", "message", "evidence"} <= set(f)
 
@@ -63,7 +69,10 @@ def test_bad_snapshot_is_one_error_line_with_a_hint(tmp_path: Path) -> None:
     code, out, err = run("diagnose", "--snapshot", str(bad))
     assert code == 2 and out == ""
     first, second = err.splitlines()
-    assert first.startswith("error: ") and "($.openstack.ports[1].allowed_address_pairs[0].ip_address)" in first
+    assert (
+        first.startswith("error: ")
+        and "($.openstack.ports[1].allowed_address_pairs[0].ip_address)" in first
+    )
     assert second.startswith("hint: ")
 
 
@@ -84,20 +93,29 @@ def test_korean_output() -> None:
 
 
 def test_trace_dns_shows_dnat_and_the_drop() -> None:
-    code, out, _ = run("trace", "--snapshot", SEED, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp")
+    code, out, _ = run(
+        "trace", "--snapshot", SEED, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"
+    )
     assert code == 1
     assert "DNAT 10.96.0.10:53 -> 10.244.0.2:53" in out
-    assert "Neutron port a07e.. (k8s-w-1): source 10.244.1.7 not in fixed_ips [10.0.0.12] or allowed_address_pairs []   DENIED" in out
+    assert (
+        "Neutron port a07e.. (k8s-w-1): source 10.244.1.7 not in fixed_ips [10.0.0.12] or allowed_address_pairs []   DENIED"
+        in out
+    )
 
 
 def test_trace_icmp_to_clusterip_says_no_reply_expected() -> None:
-    code, out, _ = run("trace", "--snapshot", SEED, "-p", "icmp", "pod:demo/netshoot", "svc:default/kubernetes")
+    code, out, _ = run(
+        "trace", "--snapshot", SEED, "-p", "icmp", "pod:demo/netshoot", "svc:default/kubernetes"
+    )
     assert code == 0
     assert "no reply expected" in out and "healthy or not" in out
 
 
 def test_trace_json_and_bad_endpoint() -> None:
-    code, out, _ = run("trace", "--snapshot", SEED, "-o", "json", "node:k8s-w-1", "node:k8s-w-2:10250/tcp")
+    code, out, _ = run(
+        "trace", "--snapshot", SEED, "-o", "json", "node:k8s-w-1", "node:k8s-w-2:10250/tcp"
+    )
     assert code == 0
     (path,) = json.loads(out)["paths"]
     assert path["verdict"] == "accepted" and path["hops"][-1]["step"] == "reply"

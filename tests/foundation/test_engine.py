@@ -6,7 +6,14 @@ import ipaddress
 
 import pytest
 
-from kostack.analyze.reach import Disposition, Wire, encapsulation, parse_endpoint, security_groups, trace
+from kostack.analyze.reach import (
+    Disposition,
+    Wire,
+    encapsulation,
+    parse_endpoint,
+    security_groups,
+    trace,
+)
 from kostack.analyze.topology import Topology
 from kostack.model import Snapshot
 from kostack.testing.builders import (
@@ -29,7 +36,9 @@ def _trace(snap: Snapshot, src: str, dst: str, protocol: str | None = None):  # 
     return trace(topo, s, d, protocol or proto or "tcp", None if protocol == "icmp" else port)
 
 
-def test_seed_dns_trace_dnats_to_coredns_on_another_node_and_drops_at_source_antispoof(seed: Snapshot) -> None:
+def test_seed_dns_trace_dnats_to_coredns_on_another_node_and_drops_at_source_antispoof(
+    seed: Snapshot,
+) -> None:
     results = _trace(seed, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp")
     assert len(results) == 2
     remote = next(r for r in results if r.dst.node == "k8s-cp-1")
@@ -65,16 +74,24 @@ def test_icmp_to_clusterip_in_ipvs_mode_is_answered_locally_and_meaningless() ->
 
 
 def test_fixed_seed_reaches_dns_both_ways() -> None:
-    for r in _trace(build(example_doc("seed-fixed")), "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"):
+    for r in _trace(
+        build(example_doc("seed-fixed")), "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"
+    ):
         assert r.ok, [h.detail for h in r.hops]
-    remote = _trace(build(example_doc("seed-fixed")), "pod:demo/netshoot", "pod:kube-system/coredns-674b8bbfcf-7xk2q")[0]
+    remote = _trace(
+        build(example_doc("seed-fixed")),
+        "pod:demo/netshoot",
+        "pod:kube-system/coredns-674b8bbfcf-7xk2q",
+    )[0]
     assert [h.step for h in remote.hops][-2:] == ["reply-antispoof", "reply"]
 
 
 def test_reply_from_a_port_without_pairs_is_dropped() -> None:
     doc = seed_doc()
     add_pairs(doc, ["10.244.0.0/16"], only={"k8s-w-1"})
-    (r,) = _trace(build(doc), "pod:demo/netshoot", "pod:kube-system/coredns-674b8bbfcf-7xk2q:53/udp")
+    (r,) = _trace(
+        build(doc), "pod:demo/netshoot", "pod:kube-system/coredns-674b8bbfcf-7xk2q:53/udp"
+    )
     hop = r.blocking
     assert hop is not None and hop.step == "reply-antispoof" and hop.direction == "reply"
     assert "5f1c" in hop.where  # k8s-cp-1's port drops CoreDNS's reply
@@ -96,7 +113,11 @@ def test_egress_without_nat_needs_the_router_route_back() -> None:
     doc["openstack"]["routers"][0]["routes"] = []
     (r,) = _trace(build(doc), "pod:demo/netshoot", "ip:1.1.1.1:443/tcp")
     hop = r.blocking
-    assert hop is not None and hop.cause == "router-no-route-back" and hop.disposition == Disposition.NO_ROUTE
+    assert (
+        hop is not None
+        and hop.cause == "router-no-route-back"
+        and hop.disposition == Disposition.NO_ROUTE
+    )
     (ok,) = _trace(build(example_doc("seed-fixed")), "pod:demo/netshoot", "ip:1.1.1.1:443/tcp")
     assert ok.ok and "extra route 10.244.1.0/24" in ok.hops[-1].detail
 
@@ -119,10 +140,14 @@ def _decide(doc: dict, src: str = "k8s-w-1", dst: str = "k8s-w-2"):  # type: ign
         ("Never", "Never", True, (None, 0, None)),
     ],
 )
-def test_calico_encapsulation_modes(ipip: str, vxlan: str, same_subnet: bool, expected: tuple) -> None:  # type: ignore[type-arg]
+def test_calico_encapsulation_modes(
+    ipip: str, vxlan: str, same_subnet: bool, expected: tuple
+) -> None:  # type: ignore[type-arg]
     doc = example_doc("two-subnets-crosssubnet")
     set_calico_mode(doc, ipip=ipip, vxlan=vxlan)
-    decision = _decide(doc, "k8s-w-2" if same_subnet else "k8s-w-1", "k8s-w-3" if same_subnet else "k8s-w-2")
+    decision = _decide(
+        doc, "k8s-w-2" if same_subnet else "k8s-w-1", "k8s-w-3" if same_subnet else "k8s-w-2"
+    )
     if same_subnet:
         decision = _decide(doc, "k8s-w-3", "k8s-w-2")
     assert (decision.encap, decision.proto, decision.port) == expected
@@ -134,7 +159,10 @@ def test_calico_no_encapsulation_across_subnets_needs_routes() -> None:
     set_calico_mode(doc, ipip="Never", vxlan="Never")
     doc["openstack"]["routers"][0]["routes"] = []
     decision = _decide(doc, "k8s-w-1", "k8s-w-2")
-    assert decision.hop.disposition == Disposition.NO_ROUTE and decision.hop.cause == "native-cross-subnet"
+    assert (
+        decision.hop.disposition == Disposition.NO_ROUTE
+        and decision.hop.cause == "native-cross-subnet"
+    )
 
 
 @pytest.mark.parametrize(
@@ -184,9 +212,15 @@ def _ingress(doc: dict, src_ip: str, proto: int = 6, port: int | None = 8080):  
 
 @pytest.mark.parametrize(
     ("backend", "expected"),
-    [("ml2/ovs", Disposition.ACCEPTED), ("ml2/ovn", Disposition.DENIED), (None, Disposition.UNKNOWN)],
+    [
+        ("ml2/ovs", Disposition.ACCEPTED),
+        ("ml2/ovn", Disposition.DENIED),
+        (None, Disposition.UNKNOWN),
+    ],
 )
-def test_remote_group_membership_of_allowed_pairs_depends_on_the_backend(backend: str | None, expected: Disposition) -> None:
+def test_remote_group_membership_of_allowed_pairs_depends_on_the_backend(
+    backend: str | None, expected: Disposition
+) -> None:
     doc = example_doc("seed-fixed")
     use_only_group(doc, "default")
     doc["openstack"]["backend"] = backend
@@ -200,7 +234,9 @@ def test_remote_group_membership_of_allowed_pairs_depends_on_the_backend(backend
 def test_ipip_and_4_are_the_same_protocol(protocol: str) -> None:
     doc = seed_doc()
     use_only_group(doc, "k8s-nodes")
-    doc["openstack"]["security_groups"][1]["rules"].append(rule(SG_NODES, "ingress", protocol, None, group=SG_NODES))
+    doc["openstack"]["security_groups"][1]["rules"].append(
+        rule(SG_NODES, "ingress", protocol, None, group=SG_NODES)
+    )
     assert _ingress(doc, "10.0.0.12", proto=4, port=None).disposition == Disposition.ACCEPTED
     assert _ingress(doc, "10.0.0.12", proto=47, port=None).disposition == Disposition.DENIED
 
@@ -208,7 +244,9 @@ def test_ipip_and_4_are_the_same_protocol(protocol: str) -> None:
 def test_port_ranges_and_prefixes() -> None:
     doc = seed_doc()
     use_only_group(doc, "k8s-nodes")
-    doc["openstack"]["security_groups"][1]["rules"].append(rule(SG_NODES, "ingress", "udp", (4780, 4790), "10.0.0.0/28"))
+    doc["openstack"]["security_groups"][1]["rules"].append(
+        rule(SG_NODES, "ingress", "udp", (4780, 4790), "10.0.0.0/28")
+    )
     assert _ingress(doc, "10.0.0.12", proto=17, port=4789).disposition == Disposition.ACCEPTED
     assert _ingress(doc, "10.0.0.12", proto=17, port=4791).disposition == Disposition.DENIED
     assert _ingress(doc, "10.0.0.99", proto=17, port=4789).disposition == Disposition.DENIED
@@ -230,4 +268,3 @@ def test_groups_not_collected_is_unknown() -> None:
     doc = seed_doc()
     doc["openstack"]["security_groups"] = None
     assert _ingress(doc, "10.0.0.12").disposition == Disposition.UNKNOWN
-

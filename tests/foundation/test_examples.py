@@ -70,8 +70,12 @@ def test_pairs_on_some_ports_blames_only_the_others() -> None:
 
 
 def test_encapsulation_fixes_are_scoped_by_remote_group() -> None:
-    for name, proto in (("ipip-always-no-proto4", "--protocol ipip"), ("vxlan-always-no-4789", "--dst-port 4789"),
-                        ("flannel-vxlan-no-8472", "--dst-port 8472"), ("cilium-geneve-no-6081", "--dst-port 6081")):
+    for name, proto in (
+        ("ipip-always-no-proto4", "--protocol ipip"),
+        ("vxlan-always-no-4789", "--dst-port 4789"),
+        ("flannel-vxlan-no-8472", "--dst-port 8472"),
+        ("cilium-geneve-no-6081", "--dst-port 6081"),
+    ):
         (rc,) = _diag(name).root_causes
         (cmd,) = rc.fix.commands
         assert proto in cmd and "--remote-group" in cmd and "0.0.0.0/0" not in cmd, cmd

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from kostack.model import SnapshotFormatError, dump_snapshot, load_snapshot, loads_snapshot, parse_snapshot
+from kostack.model import (
+    SnapshotFormatError,
+    dump_snapshot,
+    load_snapshot,
+    loads_snapshot,
+    parse_snapshot,
+)
 from kostack.testing.builders import EXAMPLES, example_doc, seed_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,9 +76,18 @@ def test_wrong_schema_version() -> None:
 @pytest.mark.parametrize(
     ("edit", "path"),
     [
-        (lambda d: d["openstack"]["ports"].append(copy.deepcopy(d["openstack"]["ports"][0])), "$.openstack.ports[4].id"),
-        (lambda d: d["openstack"]["ports"][1].update(network_id="nope"), "$.openstack.ports[1].network_id"),
-        (lambda d: d["openstack"]["subnets"][0].update(network_id="nope"), "$.openstack.subnets[0].network_id"),
+        (
+            lambda d: d["openstack"]["ports"].append(copy.deepcopy(d["openstack"]["ports"][0])),
+            "$.openstack.ports[4].id",
+        ),
+        (
+            lambda d: d["openstack"]["ports"][1].update(network_id="nope"),
+            "$.openstack.ports[1].network_id",
+        ),
+        (
+            lambda d: d["openstack"]["subnets"][0].update(network_id="nope"),
+            "$.openstack.subnets[0].network_id",
+        ),
         (
             lambda d: d["openstack"]["ports"][1]["fixed_ips"][0].update(ip_address="192.168.1.1"),
             "$.openstack.ports[1].fixed_ips[0].ip_address",
@@ -80,7 +95,10 @@ def test_wrong_schema_version() -> None:
         (lambda d: d["cluster"]["pods"][0].update(node="ghost"), "$.cluster.pods[0].node"),
         (lambda d: d["node_ports"][0].update(port_id="ghost"), "$.node_ports[0].port_id"),
         (lambda d: d["node_ports"][0].update(node="ghost"), "$.node_ports[0].node"),
-        (lambda d: d["cluster"]["nodes"].append(copy.deepcopy(d["cluster"]["nodes"][0])), "$.cluster.nodes[4].name"),
+        (
+            lambda d: d["cluster"]["nodes"].append(copy.deepcopy(d["cluster"]["nodes"][0])),
+            "$.cluster.nodes[4].name",
+        ),
     ],
 )
 def test_inconsistent_snapshots_name_the_offending_path(edit, path: str) -> None:  # type: ignore[no-untyped-def]

@@ -185,7 +185,10 @@ def build_root_causes(findings: list[Finding], topo: Topology) -> tuple[RootCaus
         remedies = dedupe(r for f in fs + ss for r in f.remedies)
         for r in remedies:
             if r.target_kind == "security_group":
-                resources.setdefault(("security_group", r.target_id), Resource("security_group", r.target_id, r.target_name))
+                resources.setdefault(
+                    ("security_group", r.target_id),
+                    Resource("security_group", r.target_id, r.target_name),
+                )
         alternative: tuple[Remedy, ...] = ()
         if key in PORT_CAUSES:
             alternative = tuple(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from kostack.analyze.reach import Disposition, Endpoint, FlowResult, classify_ip, trace
-from kostack.analyze.topology import NodeView, Topology, first_host, net_within
+from kostack.analyze.topology import NodeView, Topology, first_host, net_within, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Pod
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
@@ -68,24 +68,91 @@ class Matrix:
     def __init__(self, topo: Topology, egress_target: IPAddress | None = None) -> None:
         self.topo = topo
         self.egress_target: IPAddress = egress_target or ipaddress.ip_address("1.1.1.1")
+        self._rules_cache: dict[tuple[str, ...], object] = {}
 
     # ------------------------------------------------------------------ classes
 
     @cached_property
-    def _prefixes(self) -> tuple[IPNetwork, ...]:
-        used: set[str] = set()
+    def _interesting(self) -> tuple[tuple[int, int, int], ...]:
+        """Address ranges cluster flows can have at either end (node subnets, pod CIDRs,
+        the egress target), collapsed, as (version, first, last) integers."""
+        nets: set[IPNetwork] = set(self.topo.pod_cidrs)
         for view in self.topo.node_views.values():
-            if view.port is not None:
-                used.update(view.port.security_group_ids)
-        out: set[IPNetwork] = set()
-        for gid in used:
-            grp = self.topo.groups.get(gid)
-            if grp is None:
-                continue
-            for rule in grp.rules:
-                if rule.remote_ip_prefix is not None and rule.remote_ip_prefix.prefixlen > 0:
-                    out.add(rule.remote_ip_prefix)
+            if view.subnet is not None:
+                nets.add(view.subnet.cidr)
+            nets.update(view.blocks)
+        nets.add(ipaddress.ip_network(self.egress_target))
+        out: list[tuple[int, int, int]] = []
+        for version in (4, 6):
+            same = [n for n in nets if n.version == version]
+            for n in ipaddress.collapse_addresses(same):  # type: ignore[type-var]  # one version at a time
+                out.append((version, int(n.network_address), int(n.broadcast_address)))
+        return tuple(out)
+
+    def _relevant(self, prefix: IPNetwork | None) -> bool:
+        if prefix is None or prefix.prefixlen == 0:
+            return True
+        lo, hi = int(prefix.network_address), int(prefix.broadcast_address)
+        return any(
+            v == prefix.version and lo <= last and first <= hi
+            for v, first, last in self._interesting
+        )
+
+    @cached_property
+    def _group_rules(self) -> dict[str, frozenset[tuple[object, ...]]]:
+        """Per group, the content of its rules that can match a cluster flow (ids dropped).
+
+        Two groups whose relevant rules read the same treat cluster traffic the
+        same, however many unrelated rules they carry.
+        """
+        out: dict[str, frozenset[tuple[object, ...]]] = {}
+        for gid, grp in self.topo.groups.items():
+            out[gid] = frozenset(
+                (
+                    r.direction,
+                    r.ethertype,
+                    protocol_number(r.protocol),
+                    r.port_range_min,
+                    r.port_range_max,
+                    r.remote_ip_prefix,
+                    r.remote_group_id,
+                    r.remote_address_group_id,
+                )
+                for r in grp.rules
+                if self._relevant(r.remote_ip_prefix)
+            )
+        return out
+
+    @cached_property
+    def _remote_groups(self) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                {str(rule[6]) for rules in self._group_rules.values() for rule in rules if rule[6]}
+            )
+        )
+
+    @cached_property
+    def _prefixes(self) -> tuple[IPNetwork, ...]:
+        out = {
+            rule[5]
+            for rules in self._group_rules.values()
+            for rule in rules
+            if isinstance(rule[5], ipaddress.IPv4Network | ipaddress.IPv6Network)
+            and rule[5].prefixlen > 0
+        }
         return tuple(sorted(out, key=str))
+
+    def _rules_of(self, group_ids: tuple[str, ...]) -> object:
+        key = tuple(sorted(group_ids))
+        cached = self._rules_cache.get(key)
+        if cached is None:
+            missing = tuple(g for g in key if g not in self._group_rules)
+            rules: set[tuple[object, ...]] = set()
+            for g in key:
+                rules |= self._group_rules.get(g, frozenset())
+            cached = (frozenset(rules), missing)
+            self._rules_cache[key] = cached
+        return cached
 
     @cached_property
     def _special_ips(self) -> dict[str, frozenset[str]]:
@@ -130,7 +197,8 @@ class Matrix:
             v.is_control_plane,
             port is not None,
             port.port_security_enabled if port else None,
-            tuple(sorted(port.security_group_ids)) if port else (),
+            self._rules_of(port.security_group_ids) if port else (),
+            tuple(g in port.security_group_ids for g in self._remote_groups) if port else (),
             pairs,
             prefix_bits,
             self._special_ips.get(v.name, frozenset()),

@@ -36,7 +36,9 @@ class Check:
         """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
         name = self.module.rsplit(".", 1)[-1] + ".md"
         try:
-            text = resources.files("kostack.analyze.checks").joinpath(name).read_text(encoding="utf-8")
+            text = (
+                resources.files("kostack.analyze.checks").joinpath(name).read_text(encoding="utf-8")
+            )
         except FileNotFoundError:
             return {}  # tests/test_checks.py proves every registered check ships its page
         return parse_doc(text)
