@@ -88,7 +88,7 @@ def test_korean_output() -> None:
     assert "근본 원인 1/1 [심각]" in out.replace("  ", " ")
     assert "Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함" in out
     assert "ping 실패는 정상이며 장애의 근거가 아닙니다" in out
-    code, out, _ = run("diagnose", "--snapshot", SEED, environ={"LANG": "ko_KR.UTF-8"})
+    _code, out, _ = run("diagnose", "--snapshot", SEED, environ={"LANG": "ko_KR.UTF-8"})
     assert "근본 원인" in out
 
 

@@ -17,7 +17,6 @@ from kostack.analyze.reach import (
 from kostack.analyze.topology import Topology
 from kostack.model import Snapshot
 from kostack.testing.builders import (
-    SG_DEFAULT,
     SG_NODES,
     add_pairs,
     build,

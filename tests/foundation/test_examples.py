@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.model import load_snapshot
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 

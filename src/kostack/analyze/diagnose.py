@@ -183,11 +183,11 @@ def build_root_causes(findings: list[Finding], topo: Topology) -> tuple[RootCaus
                 if r.kind in ("port", "node", "security_group", "router"):
                     resources.setdefault((r.kind, r.id), r)
         remedies = dedupe(r for f in fs + ss for r in f.remedies)
-        for r in remedies:
-            if r.target_kind == "security_group":
+        for remedy in remedies:
+            if remedy.target_kind == "security_group":
                 resources.setdefault(
-                    ("security_group", r.target_id),
-                    Resource("security_group", r.target_id, r.target_name),
+                    ("security_group", remedy.target_id),
+                    Resource("security_group", remedy.target_id, remedy.target_name),
                 )
         alternative: tuple[Remedy, ...] = ()
         if key in PORT_CAUSES:

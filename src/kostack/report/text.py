@@ -218,7 +218,9 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
             if verbose or len(fs) == 1:
                 out.extend(f"{INDENT}{check_id}: {f.message}" for f in fs)
             else:
-                out.append(f"{INDENT}{check_id}: {t(lang, 'unknown_more', n=len(fs))} {fs[0].message}")
+                out.append(
+                    f"{INDENT}{check_id}: {t(lang, 'unknown_more', n=len(fs))} {fs[0].message}"
+                )
     if d.snapshot.gaps:
         out.append(t(lang, "gaps"))
         out.extend(f"{INDENT}{g.source}: {g.error}" for g in d.snapshot.gaps)

@@ -559,7 +559,13 @@ def example_vxlan_no_4789(doc: Doc) -> None:
 def example_flannel_no_8472(doc: Doc) -> None:
     doc["cluster"]["cni"] = {
         "type": "flannel",
-        "flannel": {"network": POD_CIDR, "backend_type": "vxlan", "port": None, "direct_routing": False, "mtu": 1400},
+        "flannel": {
+            "network": POD_CIDR,
+            "backend_type": "vxlan",
+            "port": None,
+            "direct_routing": False,
+            "mtu": 1400,
+        },
     }
     for node in doc["cluster"]["nodes"]:
         node["labels"].pop("x", None)
@@ -570,7 +576,13 @@ def example_two_subnets(doc: Doc) -> None:
     """k8s-w-2 and k8s-w-3 on a second subnet 10.0.1.0/24, VXLANCrossSubnet, no pairs."""
     sub2 = fake_id("subnet", "k8s-subnet-2")
     doc["openstack"]["subnets"].append(
-        {"id": sub2, "name": "k8s-subnet-2", "network_id": NET_ID, "cidr": "10.0.1.0/24", "gateway_ip": "10.0.1.1"}
+        {
+            "id": sub2,
+            "name": "k8s-subnet-2",
+            "network_id": NET_ID,
+            "cidr": "10.0.1.0/24",
+            "gateway_ip": "10.0.1.1",
+        }
     )
     doc["openstack"]["routers"][0]["interface_subnet_ids"].append(sub2)
     new_ips = {"k8s-w-2": "10.0.1.13", "k8s-w-3": "10.0.1.14"}
@@ -627,23 +639,61 @@ def example_cilium_geneve_no_6081(doc: Doc) -> None:
 
 
 def example_unmatched_node(doc: Doc) -> None:
-    doc["node_ports"][3] = {"node": "k8s-w-3", "port_id": None, "matched_by": None, "note": "no port with device_id of openstack:///… and no port with fixed IP 10.0.0.14"}
+    doc["node_ports"][3] = {
+        "node": "k8s-w-3",
+        "port_id": None,
+        "matched_by": None,
+        "note": "no port with device_id of openstack:///… and no port with fixed IP 10.0.0.14",
+    }
     _fixed(doc)
 
 
 EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
-    "seed-incident": ("The seed incident: VXLANCrossSubnet in one subnet, no allowed pairs, natOutgoing off.", None),
-    "seed-fixed": ("The seed after the recommended fix: pod and service CIDR pairs on every node port.", _fixed),
-    "seed-port-security-off": ("The seed after the fast fix: port security disabled on every node port.", disable_port_security),
-    "ipip-always-no-proto4": ("calico.yaml (IPIP Always); nodes only in a custom group without IP protocol 4.", example_ipip_no_proto4),
-    "vxlan-always-no-4789": ("Calico VXLAN Always; nodes only in a custom group without UDP 4789.", example_vxlan_no_4789),
-    "flannel-vxlan-no-8472": ("Flannel vxlan; nodes only in a custom group without UDP 8472.", example_flannel_no_8472),
-    "two-subnets-crosssubnet": ("VXLANCrossSubnet with nodes in two subnets and no pairs: only same-subnet pairs break.", example_two_subnets),
-    "pairs-some-ports": ("Allowed pairs on the control plane and k8s-w-1 only.", example_pairs_some_ports),
+    "seed-incident": (
+        "The seed incident: VXLANCrossSubnet in one subnet, no allowed pairs, natOutgoing off.",
+        None,
+    ),
+    "seed-fixed": (
+        "The seed after the recommended fix: pod and service CIDR pairs on every node port.",
+        _fixed,
+    ),
+    "seed-port-security-off": (
+        "The seed after the fast fix: port security disabled on every node port.",
+        disable_port_security,
+    ),
+    "ipip-always-no-proto4": (
+        "calico.yaml (IPIP Always); nodes only in a custom group without IP protocol 4.",
+        example_ipip_no_proto4,
+    ),
+    "vxlan-always-no-4789": (
+        "Calico VXLAN Always; nodes only in a custom group without UDP 4789.",
+        example_vxlan_no_4789,
+    ),
+    "flannel-vxlan-no-8472": (
+        "Flannel vxlan; nodes only in a custom group without UDP 8472.",
+        example_flannel_no_8472,
+    ),
+    "two-subnets-crosssubnet": (
+        "VXLANCrossSubnet with nodes in two subnets and no pairs: only same-subnet pairs break.",
+        example_two_subnets,
+    ),
+    "pairs-some-ports": (
+        "Allowed pairs on the control plane and k8s-w-1 only.",
+        example_pairs_some_ports,
+    ),
     "mtu-1500": ("Fixed pairs, but Calico MTU 1500 on a 1450 network.", example_mtu_1500),
-    "ovn-seed-fix-not-enough": ("ML2/OVN: the seed's own fix (pairs + protocol rules in `default`) still drops pod traffic.", example_ovn_seed_fix),
-    "cilium-geneve-no-6081": ("Cilium tunnel geneve; nodes only in a custom group without UDP 6081.", example_cilium_geneve_no_6081),
-    "unmatched-node": ("Fixed pairs, but node k8s-w-3 matched no Neutron port.", example_unmatched_node),
+    "ovn-seed-fix-not-enough": (
+        "ML2/OVN: the seed's own fix (pairs + protocol rules in `default`) still drops pod traffic.",
+        example_ovn_seed_fix,
+    ),
+    "cilium-geneve-no-6081": (
+        "Cilium tunnel geneve; nodes only in a custom group without UDP 6081.",
+        example_cilium_geneve_no_6081,
+    ),
+    "unmatched-node": (
+        "Fixed pairs, but node k8s-w-3 matched no Neutron port.",
+        example_unmatched_node,
+    ),
 }
 
 

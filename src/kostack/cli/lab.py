@@ -1,0 +1,336 @@
+"""`kostack lab`: a network-namespace lab that reproduces the incident (and its fixes) on one machine."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from kostack.cli.common import get_env
+from kostack.lab.errors import LabError
+from kostack.report.safe import terminal_safe
+
+if TYPE_CHECKING:
+    from kostack.lab.lab import Lab
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_EXAMPLES = """\b
+Examples:
+  sudo kostack lab up --scenario seed
+  sudo kostack lab probe            # DNS, 10.96.0.1:443, egress, ping, pod-to-pod, 4 MiB
+  sudo kostack lab status
+  sudo kostack lab down
+"""
+
+
+def _lab(name: str | None, state_dir: Path | None) -> Lab:
+    from kostack.lab.lab import Lab  # imported late: `kostack --help` stays fast
+
+    return Lab(name=name, state_dir=state_dir)
+
+
+def _reports_errors(function: F) -> F:
+    """Turn a LabError into `error: ...` / `hint: ...` on stderr and its exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        try:
+            return function(*args, **kwargs)
+        except LabError as err:
+            env = get_env(ctx)
+            env.stderr.write(terminal_safe(f"error: {err.message}\n"))
+            if err.hint:
+                env.stderr.write(terminal_safe(f"hint: {err.hint}\n"))
+            ctx.exit(int(err.exit_code))
+
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature
+
+
+def _lab_options(function: F) -> F:
+    function = click.option(
+        "--state-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="KOSTACK_LAB_STATE_DIR",
+        help="Where the lab keeps its state (default /run/kostack/lab; env KOSTACK_LAB_STATE_DIR).",
+    )(function)
+    function = click.option(
+        "--name",
+        metavar="NAME",
+        help="Run a separate lab whose namespaces are ks-NAME-* (1-8 lowercase letters/digits).",
+    )(function)
+    return function
+
+
+def _write(ctx: click.Context, text: str) -> None:
+    get_env(ctx).stdout.write(terminal_safe(text) + "\n")
+
+
+@click.group(
+    name="lab",
+    epilog=_EXAMPLES,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+def lab() -> None:
+    """Build, probe and tear down a network lab that behaves like the incident's cloud.
+
+    The lab is made of network namespaces named ks-*: a hypervisor with a
+    bridge for the tenant network whose taps enforce Neutron port security
+    and security groups (nftables), node VMs with Calico-style pods,
+    kube-proxy DNAT for 10.96.0.1 and 10.96.0.10, a Neutron router and an
+    "internet" host. Nothing joins the root namespace or a real network.
+    Needs root.
+    """
+
+
+@lab.command("up")
+@click.option(
+    "--scenario",
+    "scenario_name",
+    required=True,
+    metavar="NAME",
+    help="Which state to build; see `kostack lab scenarios`.",
+)
+@click.option(
+    "--nodes",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Node VMs: 1 control plane + workers (2-40).",
+)
+@click.option(
+    "--neutron-endpoint",
+    metavar="URL",
+    help="Take port security from this Neutron (root URL, e.g. http://127.0.0.1:9696/) instead of the scenario.",
+)
+@click.option(
+    "--seed-neutron",
+    is_flag=True,
+    help="First write the scenario's port security into that Neutron (its ports must exist).",
+)
+@click.option(
+    "--watch-interval",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="With --neutron-endpoint: seconds between polls of Neutron (0 = no background agent; use `lab sync`).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@_lab_options
+@click.pass_context
+@_reports_errors
+def up(
+    ctx: click.Context,
+    scenario_name: str,
+    nodes: int,
+    neutron_endpoint: str | None,
+    seed_neutron: bool,
+    watch_interval: float,
+    as_json: bool,
+    name: str | None,
+    state_dir: Path | None,
+) -> None:
+    """Build the lab for a scenario and start its servers (DNS, API server, web, pod echo).
+
+    \b
+    Example:
+      sudo kostack lab up --scenario seed --nodes 4
+      sudo kostack lab up --scenario seed --neutron-endpoint http://127.0.0.1:9696/
+    """
+    from kostack.lab.errors import LabInputError
+
+    if seed_neutron and not neutron_endpoint:
+        raise LabInputError("--seed-neutron needs --neutron-endpoint", "give the Neutron root URL")
+    status = _lab(name, state_dir).up(
+        scenario_name,
+        nodes=nodes,
+        neutron_endpoint=neutron_endpoint,
+        seed_neutron=seed_neutron,
+        watch_interval=watch_interval if neutron_endpoint and watch_interval > 0 else None,
+    )
+    if as_json:
+        _write(ctx, json.dumps(status.to_dict(), indent=2))
+        return
+    _write(
+        ctx,
+        f"lab up: scenario {status.scenario} ({len(status.nodes)} nodes) in {status.up_seconds or 0:.2f} s",
+    )
+    _write(ctx, f"  {status.summary}")
+    _write(ctx, f"  namespaces {status.prefix}*, state in {status.state_dir}")
+    _write(ctx, "  next: `kostack lab probe`, `kostack lab status`, `kostack lab down`")
+
+
+@lab.command("down")
+@click.option(
+    "--all-labs",
+    is_flag=True,
+    help="Remove every ks-* namespace and lab process, not only this lab's.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+@_lab_options
+@click.pass_context
+@_reports_errors
+def down(
+    ctx: click.Context, all_labs: bool, as_json: bool, name: str | None, state_dir: Path | None
+) -> None:
+    """Stop the lab's processes and delete its namespaces (also after a crash).
+
+    \b
+    Example:
+      sudo kostack lab down
+    """
+    report = _lab(name, state_dir).down(all_labs=all_labs)
+    if as_json:
+        _write(
+            ctx,
+            json.dumps(
+                {
+                    "namespaces_removed": list(report.namespaces_removed),
+                    "processes_stopped": list(report.processes_stopped),
+                    "seconds": report.seconds,
+                }
+            ),
+        )
+        return
+    _write(
+        ctx,
+        f"lab down: removed {len(report.namespaces_removed)} namespaces, "
+        f"stopped {len(report.processes_stopped)} processes in {report.seconds:.2f} s",
+    )
+
+
+@lab.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@_lab_options
+@click.pass_context
+@_reports_errors
+def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path | None) -> None:
+    """Show the scenario, namespaces, processes, port-security source and drop counters.
+
+    \b
+    Example:
+      sudo kostack lab status --json
+    """
+    from kostack.lab.netns import require_root
+
+    require_root()
+    current = _lab(name, state_dir).status()
+    if as_json:
+        _write(ctx, json.dumps(current.to_dict(), indent=2))
+        return
+    if current.scenario is None:
+        _write(ctx, f"no lab is up ({current.prefix}*, state dir {current.state_dir})")
+    else:
+        _write(
+            ctx,
+            f"lab {'up' if current.up else 'DEGRADED'}: scenario {current.scenario}, prefix {current.prefix}",
+        )
+        for node in current.nodes:
+            _write(ctx, f"  node {node}")
+        alive = sum(1 for s in current.servers if s.alive)
+        _write(ctx, f"  processes: {alive} of {len(current.servers)} running")
+        source = (current.portsec or {}).get("source", "not rendered")
+        _write(ctx, f"  port security from {source}")
+        for port, counts in sorted(current.counters.items()):
+            _write(
+                ctx,
+                f"  port {port:12} anti-spoofing drops {counts['antispoof_drops']:5}  "
+                f"ingress drops {counts['ingress_drops']:5}  egress drops {counts['egress_drops']:5}  "
+                f"tap rx dropped {counts['tap_rx_dropped']:5}",
+            )
+    for problem in current.problems:
+        _write(ctx, f"  problem: {problem}")
+
+
+@lab.command("sync")
+@_lab_options
+@click.pass_context
+@_reports_errors
+def sync(ctx: click.Context, name: str | None, state_dir: Path | None) -> None:
+    """Re-read port security (Neutron or the lab's description) and re-render if it changed.
+
+    \b
+    Example:
+      sudo kostack lab sync
+    """
+    from kostack.lab.netns import require_root
+
+    require_root()
+    result = _lab(name, state_dir).sync()
+    verb = "re-rendered" if result.changed else "unchanged"
+    _write(ctx, f"port security {verb} ({result.fingerprint}) in {result.seconds:.2f} s")
+    for warning in result.warnings:
+        _write(ctx, f"  warning: {warning}")
+
+
+@lab.command("probe")
+@click.option(
+    "--from",
+    "source",
+    metavar="POD",
+    help="Probe from this pod (default: the first pod on the first worker).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Seconds before a probe counts as silent.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@_lab_options
+@click.pass_context
+@_reports_errors
+def probe(
+    ctx: click.Context,
+    source: str | None,
+    timeout: float,
+    as_json: bool,
+    name: str | None,
+    state_dir: Path | None,
+) -> None:
+    """Run the standard probes from a pod: DNS, 10.96.0.1:443 TCP and TLS, egress, ping, pod-to-pod, 4 MiB.
+
+    Ping to a ClusterIP never answers, on a healthy cluster too; it is shown
+    to make that point, not as evidence.
+
+    \b
+    Example:
+      sudo kostack lab probe --from echo-w-1-1
+    """
+    from kostack.lab.netns import require_root
+
+    require_root()
+    results = _lab(name, state_dir).probe_round(source, timeout=timeout)
+    if as_json:
+        _write(ctx, json.dumps({k: v.__dict__ for k, v in results.items()}, indent=2))
+        return
+    for key, result in results.items():
+        _write(
+            ctx,
+            f"  {key:16} {'ok     ' if result.ok else 'FAILED '} {result.target:22} {result.detail}",
+        )
+
+
+@lab.command("scenarios")
+@click.pass_context
+def scenarios(ctx: click.Context) -> None:
+    """List the scenarios `lab up` can build."""
+    from kostack.lab.scenarios import SCENARIOS
+
+    for scenario in SCENARIOS:
+        _write(ctx, f"{scenario.name:18} {scenario.summary}")
+
+
+def main() -> None:
+    """Run the `lab` group on its own (`python -m kostack.cli.lab`)."""
+    lab(prog_name="kostack lab")
+
+
+if __name__ == "__main__":
+    main()
