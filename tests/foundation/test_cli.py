@@ -85,6 +85,7 @@ def test_missing_file_and_usage_errors() -> None:
 
 def test_korean_output() -> None:
     code, out, _ = run("diagnose", "--snapshot", SEED, "--lang", "ko")
+    assert code == 1
     assert "근본 원인 1/1 [심각]" in out.replace("  ", " ")
     assert "Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함" in out
     assert "ping 실패는 정상이며 장애의 근거가 아닙니다" in out

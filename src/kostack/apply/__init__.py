@@ -1,0 +1,1 @@
+"""Apply: carry out plans against OpenStack/Kubernetes, journaled, conditional, reversible."""

@@ -1,0 +1,1 @@
+"""Plans: concrete, reviewable actions (with preconditions and inverses) built from a diagnosis."""

@@ -1,0 +1,1 @@
+"""Active probes: the in-pod agent, runners (Kubernetes, lab) and correlation."""
