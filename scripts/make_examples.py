@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     for name in EXAMPLES:
         path = ROOT / "examples" / f"{name}.json"
-        path.write_text(json.dumps(example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        path.write_text(
+            json.dumps(example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         print(path.relative_to(ROOT))
     return 0
 

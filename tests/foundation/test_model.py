@@ -123,3 +123,14 @@ def test_null_collections_mean_not_collected() -> None:
     doc["openstack"]["security_groups"] = None
     snap = parse_snapshot(doc)
     assert snap.openstack is not None and snap.openstack.security_groups is None
+
+
+def test_published_json_schema_is_in_sync() -> None:
+    from kostack.model import Snapshot
+
+    on_disk = json.loads((ROOT / "docs" / "snapshot.schema.json").read_text(encoding="utf-8"))
+    assert on_disk == Snapshot.model_json_schema(), (
+        "regenerate docs/snapshot.schema.json: "
+        "python -c 'import json; from kostack.model import Snapshot; "
+        "print(json.dumps(Snapshot.model_json_schema(), indent=2))' > docs/snapshot.schema.json"
+    )

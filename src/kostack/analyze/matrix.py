@@ -14,11 +14,25 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Disposition, Endpoint, FlowResult, classify_ip, trace
 from kostack.analyze.topology import NodeView, Topology, first_host, net_within, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Pod
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
+
+register(
+    {
+        "class.control-plane": {"en": "control-plane", "ko": "컨트롤 플레인"},
+        "class.worker": {"en": "worker", "ko": "워커"},
+        "class.one": {"en": "{role} node {names}", "ko": "{role} 노드 {names}"},
+        "class.many": {"en": "{role} nodes {names}", "ko": "{role} 노드 {names}"},
+        "class.many-more": {
+            "en": "{role} nodes {names} and {more} more",
+            "ko": "{role} 노드 {names} 외 {more}대",
+        },
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -36,9 +50,12 @@ class NodeClass:
 
     def label(self) -> str:
         names = ", ".join(m.name for m in self.members[:3])
-        more = f" and {self.size - 3} more" if self.size > 3 else ""
-        role = "control-plane" if self.rep.is_control_plane else "worker"
-        return f"{role} nodes {names}{more}" if self.size > 1 else f"{role} node {names}"
+        role = Msg("class.control-plane" if self.rep.is_control_plane else "class.worker")
+        if self.size == 1:
+            return Msg("class.one", role=role, names=names)
+        if self.size > 3:
+            return Msg("class.many-more", role=role, names=names, more=self.size - 3)
+        return Msg("class.many", role=role, names=names)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import (
     PORTED_PROTOCOLS,
     NodeView,
@@ -25,6 +26,308 @@ from kostack.analyze.topology import (
     short_id,
 )
 from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule, Service, ServicePort
+
+register(
+    {
+        "where.kube-proxy": {"en": "kube-proxy on {node}", "ko": "{node}의 kube-proxy"},
+        "where.node": {"en": "node {node}", "ko": "노드 {node}"},
+        "where.route": {"en": "route on {node}", "ko": "{node}의 라우팅"},
+        "where.network": {"en": "tenant network {name}", "ko": "테넌트 네트워크 {name}"},
+        "where.router": {"en": "router {name}", "ko": "라우터 {name}"},
+        "where.subnet": {"en": "subnet {cidr}", "ko": "서브넷 {cidr}"},
+        "text.same-subnet": {"en": "same subnet {cidr}", "ko": "같은 서브넷 {cidr}"},
+        "text.subnets-unknown": {"en": "subnets unknown", "ko": "서브넷 알 수 없음"},
+        "text.encap-udp": {"en": "{kind} (UDP {port})", "ko": "{kind} (UDP {port})"},
+        "text.encap-proto": {
+            "en": "{kind} (IP protocol {proto})",
+            "ko": "{kind} (IP 프로토콜 {proto})",
+        },
+        "text.join": {"en": "{items}", "ko": "{items}"},
+        "hop.pod-egress": {
+            "en": "{src} on {node} -> node (veth)",
+            "ko": "{node}의 {src} -> 노드 (veth)",
+        },
+        "hop.icmp-ipvs": {
+            "en": "IPVS mode binds {ip} to kube-ipvs0 on every node, so the node itself answers the ping, "
+            "even with no endpoints: the reply says nothing about the service",
+            "ko": "IPVS 모드에서는 {ip}가 모든 노드의 kube-ipvs0에 붙어 있어 엔드포인트가 없어도 노드 자신이 ping에 "
+            "응답합니다: 이 응답은 서비스 상태에 대해 아무것도 말해 주지 않습니다",
+        },
+        "hop.icmp-clusterip": {
+            "en": "{ip} is a virtual IP: kube-proxy ({mode}) DNATs only the service's TCP/UDP/SCTP ports, so "
+            "no reply is expected to a ping, healthy or not; test it with nslookup, nc -zv or curl instead",
+            "ko": "{ip}는 가상 IP입니다: kube-proxy({mode})는 서비스의 TCP/UDP/SCTP 포트만 DNAT하므로 정상이든 "
+            "아니든 ping에는 응답이 오지 않는 것이 정상입니다. nslookup, nc -zv, curl로 확인하세요",
+        },
+        "hop.no-service-port": {
+            "en": "service {svc} has no port {port}/{protocol} (ports: {offered}); kube-proxy does not DNAT it",
+            "ko": "서비스 {svc}에 {port}/{protocol} 포트가 없어(포트: {offered}) kube-proxy가 DNAT하지 않습니다",
+        },
+        "hop.no-endpoints-collected": {
+            "en": "the endpoints of {svc} were not collected",
+            "ko": "{svc}의 엔드포인트를 수집하지 못했습니다",
+        },
+        "hop.no-endpoints": {
+            "en": "service {svc} has no ready endpoints: kube-proxy rejects the connection",
+            "ko": "서비스 {svc}에 준비된 엔드포인트가 없어 kube-proxy가 연결을 거부합니다",
+        },
+        "hop.dnat": {
+            "en": "DNAT {vip} -> {target} ({label} on {node})",
+            "ko": "DNAT {vip} -> {target} ({node}의 {label})",
+        },
+        "hop.bad-protocol": {
+            "en": "unsupported protocol {protocol}",
+            "ko": "지원하지 않는 프로토콜 {protocol}",
+        },
+        "hop.external-source": {
+            "en": "flows from outside the cluster (NodePort, LoadBalancer, floating IPs) are not modelled",
+            "ko": "클러스터 외부에서 들어오는 흐름(NodePort, LoadBalancer, Floating IP)은 모델링하지 않습니다",
+        },
+        "hop.no-ip": {
+            "en": "an endpoint has no IP address in the snapshot",
+            "ko": "스냅샷에 IP 주소가 없는 엔드포인트가 있습니다",
+        },
+        "hop.no-node": {
+            "en": "the node of {what} is not known",
+            "ko": "{what}가 있는 노드를 알 수 없습니다",
+        },
+        "hop.local": {
+            "en": "{what} is on the same node: delivered locally, Neutron is not involved",
+            "ko": "{what}는 같은 노드에 있어 로컬로 전달되며 Neutron을 거치지 않습니다",
+        },
+        "hop.node-no-ip": {
+            "en": "a node has no InternalIP",
+            "ko": "InternalIP가 없는 노드가 있습니다",
+        },
+        "hop.to-node": {
+            "en": "{ip} is node {node}'s address: routed natively (no encapsulation)",
+            "ko": "{ip}는 노드 {node}의 주소이므로 캡슐화 없이 그대로 라우팅됩니다",
+        },
+        "hop.masq-unknown-cni": {
+            "en": "the CNI is not known, so whether pod traffic is masqueraded is not known",
+            "ko": "CNI를 알 수 없어 Pod 트래픽의 마스커레이드 여부를 알 수 없습니다",
+        },
+        "hop.no-pool": {
+            "en": "no Calico IP pool contains {ip}",
+            "ko": "{ip}를 포함하는 Calico IP 풀이 없습니다",
+        },
+        "hop.nat-on": {
+            "en": "IP pool {pool} has natOutgoing: {ip} is masqueraded to the node IP",
+            "ko": "IP 풀 {pool}의 natOutgoing이 켜져 있어 {ip}가 노드 IP로 마스커레이드됩니다",
+        },
+        "hop.nat-off": {
+            "en": "IP pool {pool} has natOutgoing off: the packet leaves with the pod source {ip}",
+            "ko": "IP 풀 {pool}의 natOutgoing이 꺼져 있어 패킷이 Pod 출발지 {ip} 그대로 나갑니다",
+        },
+        "hop.flannel-masq-true": {
+            "en": "flannel: {ip} is masqueraded to the node IP",
+            "ko": "flannel: {ip}가 노드 IP로 마스커레이드됩니다",
+        },
+        "hop.flannel-masq-false": {
+            "en": "flannel: {ip} is not masqueraded: it leaves with the pod source",
+            "ko": "flannel: {ip}가 마스커레이드되지 않고 Pod 출발지 그대로 나갑니다",
+        },
+        "hop.cilium-masq-true": {
+            "en": "cilium: {ip} is masqueraded to the node IP",
+            "ko": "cilium: {ip}가 노드 IP로 마스커레이드됩니다",
+        },
+        "hop.cilium-masq-false": {
+            "en": "cilium: {ip} is not masqueraded: it leaves with the pod source",
+            "ko": "cilium: {ip}가 마스커레이드되지 않고 Pod 출발지 그대로 나갑니다",
+        },
+        "hop.native-cross-subnet": {
+            "en": "{via}: {why}, but the nodes are in different subnets ({subnets}); the Neutron router has no "
+            "route for pod addresses unless extra routes are set",
+            "ko": "{via}: {why}, 하지만 노드가 서로 다른 서브넷({subnets})에 있고, 추가 경로(extra route)를 "
+            "설정하지 않으면 Neutron 라우터에는 Pod 주소로 가는 경로가 없습니다",
+        },
+        "hop.native-routed": {
+            "en": "{via}: {why}; across subnets through the router's extra route",
+            "ko": "{via}: {why}; 라우터의 추가 경로를 통해 서브넷을 건넙니다",
+        },
+        "hop.native": {
+            "en": "{via}, {subnets} -> native (pod source IP on the wire)",
+            "ko": "{via}, {subnets} -> 캡슐화 없음 (Pod IP가 출발지로 네트워크에 나감)",
+        },
+        "hop.encap": {
+            "en": "{via}, {subnets} -> {label}: {why}",
+            "ko": "{via}, {subnets} -> {label}: {why}",
+        },
+        "hop.route-unknown-cni": {
+            "en": "the CNI is not known, so how pod traffic crosses nodes is not known",
+            "ko": "CNI를 알 수 없어 Pod 트래픽이 노드 간에 어떻게 전달되는지 알 수 없습니다",
+        },
+        "hop.no-pools": {
+            "en": "Calico IP pools were not collected",
+            "ko": "Calico IP 풀을 수집하지 못했습니다",
+        },
+        "hop.no-flannel": {
+            "en": "the flannel backend was not collected",
+            "ko": "flannel 백엔드를 수집하지 못했습니다",
+        },
+        "hop.flannel-unmodelled": {
+            "en": "flannel backend {backend} is not modelled",
+            "ko": "flannel 백엔드 {backend}는 모델링하지 않습니다",
+        },
+        "hop.no-cilium": {
+            "en": "the Cilium routing mode was not collected",
+            "ko": "Cilium 라우팅 모드를 수집하지 못했습니다",
+        },
+        "why.pool-no-encap": {
+            "en": "IP pool {pool} has no encapsulation (BGP-routed)",
+            "ko": "IP 풀 {pool}은 캡슐화를 쓰지 않음 (BGP 라우팅)",
+        },
+        "why.pool-mode": {
+            "en": "IP pool {pool} {field} {mode}",
+            "ko": "IP 풀 {pool} {field} {mode}",
+        },
+        "why.crosssubnet-unknown": {
+            "en": "IP pool {pool} {field} CrossSubnet, but the nodes' subnets are not known",
+            "ko": "IP 풀 {pool} {field} CrossSubnet이지만 노드의 서브넷을 알 수 없습니다",
+        },
+        "why.crosssubnet-diff": {
+            "en": "IP pool {pool} {field} CrossSubnet, different subnets",
+            "ko": "IP 풀 {pool} {field} CrossSubnet, 서로 다른 서브넷",
+        },
+        "why.flannel-host-gw": {"en": "flannel host-gw", "ko": "flannel host-gw"},
+        "why.flannel-direct": {
+            "en": "flannel vxlan with DirectRouting",
+            "ko": "flannel vxlan + DirectRouting",
+        },
+        "why.flannel-diff": {
+            "en": "flannel vxlan, different subnets",
+            "ko": "flannel vxlan, 서로 다른 서브넷",
+        },
+        "why.flannel-vxlan": {"en": "flannel vxlan", "ko": "flannel vxlan"},
+        "why.flannel-wireguard": {"en": "flannel wireguard", "ko": "flannel wireguard"},
+        "why.flannel-udp": {"en": "flannel udp", "ko": "flannel udp"},
+        "why.cilium-native": {"en": "Cilium native routing", "ko": "Cilium 네이티브 라우팅"},
+        "why.cilium-geneve": {"en": "Cilium tunnel geneve", "ko": "Cilium 터널 geneve"},
+        "why.cilium-vxlan": {"en": "Cilium tunnel vxlan", "ko": "Cilium 터널 vxlan"},
+        "hop.portsec-off": {
+            "en": "port security is disabled: no anti-spoofing and no security groups",
+            "ko": "포트 보안이 꺼져 있어 anti-spoofing과 보안 그룹이 적용되지 않습니다",
+        },
+        "hop.portsec-unknown": {
+            "en": "port_security_enabled was not collected",
+            "ko": "port_security_enabled 값을 수집하지 못했습니다",
+        },
+        "hop.src-fixed": {
+            "en": "source {ip} is the port's fixed IP",
+            "ko": "출발지 {ip}는 포트의 고정 IP입니다",
+        },
+        "hop.src-pair": {
+            "en": "source {ip} is inside allowed address pair {pair}",
+            "ko": "출발지 {ip}는 Allowed Address Pair {pair}에 속합니다",
+        },
+        "hop.antispoof-denied": {
+            "en": "source {ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
+            "ko": "출발지 주소 {ip}: fixed_ips {fixed}에도 allowed_address_pairs {pairs}에도 없음",
+        },
+        "hop.sg-portsec-off": {
+            "en": "port security is disabled: security groups are not applied",
+            "ko": "포트 보안이 꺼져 있어 보안 그룹이 적용되지 않습니다",
+        },
+        "hop.sg-not-collected": {
+            "en": "security groups were not collected",
+            "ko": "보안 그룹을 수집하지 못했습니다",
+        },
+        "hop.sg-admits": {
+            "en": "{rule} in group {group} admits {wire}",
+            "ko": "그룹 {group}의 {rule}이 {wire}를 허용합니다",
+        },
+        "hop.sg-backend-unknown": {
+            "en": "rules {rules} match only through allowed address pairs of remote-group members, which count "
+            "under ML2/OVS but not ML2/OVN, and the Neutron backend is not known",
+            "ko": "규칙 {rules}는 원격 그룹 멤버의 Allowed Address Pair를 통해서만 매칭되는데, 이는 ML2/OVS에서는 "
+            "인정되고 ML2/OVN에서는 인정되지 않으며 Neutron 백엔드를 알 수 없습니다",
+        },
+        "hop.sg-rules-unknown": {
+            "en": "rules {rules} cannot be evaluated",
+            "ko": "규칙 {rules}를 평가할 수 없습니다",
+        },
+        "hop.sg-missing": {
+            "en": "groups {groups} are not in the snapshot",
+            "ko": "그룹 {groups}가 스냅샷에 없습니다",
+        },
+        "hop.sg-none-ingress": {
+            "en": "the port has port security on and no security groups: all ingress traffic is dropped",
+            "ko": "포트 보안은 켜져 있는데 보안 그룹이 없어 모든 수신(ingress) 트래픽이 차단됩니다",
+        },
+        "hop.sg-none-egress": {
+            "en": "the port has port security on and no security groups: all egress traffic is dropped",
+            "ko": "포트 보안은 켜져 있는데 보안 그룹이 없어 모든 송신(egress) 트래픽이 차단됩니다",
+        },
+        "hop.sg-denied-ingress": {
+            "en": "no ingress rule in groups [{groups}] admits {wire}",
+            "ko": "그룹 [{groups}]에 {wire}를 허용하는 ingress 규칙이 없습니다",
+        },
+        "hop.sg-denied-egress": {
+            "en": "no egress rule in groups [{groups}] admits {wire}",
+            "ko": "그룹 [{groups}]에 {wire}를 허용하는 egress 규칙이 없습니다",
+        },
+        "hop.delivered": {"en": "delivered to {ip}", "ko": "{ip}에 전달됨"},
+        "hop.delivered-decap": {
+            "en": "delivered to {ip} (decapsulated {encap})",
+            "ko": "{encap} 캡슐을 풀어 {ip}에 전달됨",
+        },
+        "hop.reply-stateful": {
+            "en": "reply of an allowed connection: security groups are stateful",
+            "ko": "허용된 연결의 응답: 보안 그룹은 상태 기반(stateful)이라 통과합니다",
+        },
+        "hop.subnets-unknown": {
+            "en": "the nodes' subnets are not known",
+            "ko": "노드의 서브넷을 알 수 없습니다",
+        },
+        "hop.switched": {
+            "en": "same subnet {cidr}: switched directly",
+            "ko": "같은 서브넷 {cidr}: 바로 전달됨",
+        },
+        "hop.routed": {"en": "routed {src} -> {dst}", "ko": "{src} -> {dst}로 라우팅됨"},
+        "hop.no-router-joins": {
+            "en": "no router joins {src} and {dst}",
+            "ko": "{src}와 {dst}를 연결하는 라우터가 없습니다",
+        },
+        "hop.same-subnet-host": {
+            "en": "{ip} is another host on the node subnet, not modelled",
+            "ko": "{ip}는 노드 서브넷의 다른 호스트로, 모델링하지 않습니다",
+        },
+        "hop.routers-not-collected": {
+            "en": "routers were not collected",
+            "ko": "라우터를 수집하지 못했습니다",
+        },
+        "hop.no-gateway": {
+            "en": "no router with an external gateway serves subnet {cidr}",
+            "ko": "서브넷 {cidr}에 외부 게이트웨이가 있는 라우터가 연결되어 있지 않습니다",
+        },
+        "hop.no-snat": {
+            "en": "the router does not SNAT (enable_snat false): replies depend on routing outside OpenStack",
+            "ko": "라우터가 SNAT하지 않아(enable_snat false) 응답 경로는 OpenStack 밖의 라우팅에 달려 있습니다",
+        },
+        "hop.snat": {
+            "en": "SNAT {src} -> the router's gateway address, out to {dst}",
+            "ko": "{src}를 라우터 게이트웨이 주소로 SNAT하여 {dst}로 내보냄",
+        },
+        "hop.unsnat-node": {
+            "en": "reply un-SNATed to {ip} on the node subnet",
+            "ko": "응답이 노드 서브넷의 {ip}로 역SNAT됨",
+        },
+        "hop.no-route-back": {
+            "en": "the reply is un-SNATed to the pod address {ip}, but the router has no route to it "
+            "(routes: {routes}): the reply is lost",
+            "ko": "응답이 Pod 주소 {ip}로 역SNAT되지만 라우터에 그 주소로 가는 경로가 없어(경로: {routes}) 응답이 "
+            "사라집니다",
+        },
+        "hop.wrong-route": {
+            "en": "the router routes {dest} via {via}, not via {node} ({ip})",
+            "ko": "라우터가 {dest}를 {node}({ip})가 아니라 {via}로 보냅니다",
+        },
+        "hop.route-back": {
+            "en": "reply routed back via extra route {dest} -> {via}",
+            "ko": "추가 경로 {dest} -> {via}를 통해 응답이 돌아옴",
+        },
+    }
+)
 
 
 class Disposition(StrEnum):
@@ -251,7 +554,10 @@ def trace(
     if src.kind != "pod":
         return results
     first = Hop(
-        "pod-egress", src.label, Disposition.ACCEPTED, f"{src.label} on {src.node} -> node (veth)"
+        "pod-egress",
+        src.label,
+        Disposition.ACCEPTED,
+        Msg("hop.pod-egress", src=src.label, node=src.node),
     )
     return [replace(r, hops=(first, *r.hops)) for r in results]
 
@@ -262,7 +568,7 @@ def _via_service(
     assert dst.ip is not None
     svc = topo.service_by_ip.get(dst.ip)
     assert svc is not None
-    where = f"kube-proxy on {src.node or 'the source node'}"
+    where = Msg("where.kube-proxy", node=src.node or "?")
     mode = topo.snapshot.cluster.kube_proxy_mode if topo.snapshot.cluster else None
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
 
@@ -271,16 +577,9 @@ def _via_service(
 
     if protocol == "icmp":
         if mode == "ipvs":
-            detail = (
-                f"IPVS mode binds {dst.ip} to kube-ipvs0 on every node, so the node itself answers "
-                "the ping, even with no endpoints: the reply says nothing about the service"
-            )
+            detail = Msg("hop.icmp-ipvs", ip=dst.ip)
         else:
-            detail = (
-                f"{dst.ip} is a virtual IP: kube-proxy ({mode or 'iptables/nftables'}) DNATs only the "
-                "service's TCP/UDP/SCTP ports, so no reply is expected to a ping, healthy or not; "
-                "test it with nslookup, nc -zv or curl instead"
-            )
+            detail = Msg("hop.icmp-clusterip", ip=dst.ip, mode=mode or "iptables/nftables")
         return single(
             Hop(
                 "kube-proxy",
@@ -300,8 +599,13 @@ def _via_service(
                 "kube-proxy",
                 where,
                 Disposition.NO_ROUTE,
-                f"service {svc.namespace}/{svc.name} has no port {port}/{protocol} (ports: {offered}); "
-                "kube-proxy does not DNAT it",
+                Msg(
+                    "hop.no-service-port",
+                    svc=f"{svc.namespace}/{svc.name}",
+                    port=port,
+                    protocol=protocol,
+                    offered=offered,
+                ),
                 (Evidence("service", f"{svc.namespace}/{svc.name}", "spec.ports", offered),),
                 cause="service-port",
             )
@@ -312,7 +616,7 @@ def _via_service(
                 "kube-proxy",
                 where,
                 Disposition.UNKNOWN,
-                f"the endpoints of {svc.namespace}/{svc.name} were not collected",
+                Msg("hop.no-endpoints-collected", svc=f"{svc.namespace}/{svc.name}"),
                 (ev_svc,),
                 cause="gap",
             )
@@ -324,7 +628,7 @@ def _via_service(
                 "kube-proxy",
                 where,
                 Disposition.DENIED,
-                f"service {svc.namespace}/{svc.name} has no ready endpoints: kube-proxy rejects the connection",
+                Msg("hop.no-endpoints", svc=f"{svc.namespace}/{svc.name}"),
                 (Evidence("endpointslice", f"{svc.namespace}/{svc.name}", "endpoints", "[]"),),
                 cause="no-endpoints",
             )
@@ -339,12 +643,17 @@ def _via_service(
             )
         elif ep.node:
             target = replace(target, node=ep.node)
-        on = f" on {target.node}" if target.node else ""
         hop = Hop(
             "kube-proxy",
             where,
             Disposition.ACCEPTED,
-            f"DNAT {dst.ip}:{sport.port} -> {ep.ip}:{target_port} ({target.label}{on})",
+            Msg(
+                "hop.dnat",
+                vip=f"{dst.ip}:{sport.port}",
+                target=f"{ep.ip}:{target_port}",
+                label=target.label,
+                node=target.node or "?",
+            ),
             (ev_svc,),
         )
         results.append(
@@ -379,7 +688,9 @@ def _path(
 
     proto = protocol_number(protocol)
     if not isinstance(proto, int):
-        hops.append(Hop("flow", "-", Disposition.UNKNOWN, f"unsupported protocol {protocol!r}"))
+        hops.append(
+            Hop("flow", "-", Disposition.UNKNOWN, Msg("hop.bad-protocol", protocol=protocol))
+        )
         return done()
     if src.kind == "external":
         hops.append(
@@ -387,14 +698,12 @@ def _path(
                 "flow",
                 "-",
                 Disposition.UNKNOWN,
-                "flows from outside the cluster (NodePort, LoadBalancer, floating IPs) are not modelled",
+                Msg("hop.external-source"),
             )
         )
         return done()
     if src.ip is None or dst.ip is None:
-        hops.append(
-            Hop("flow", "-", Disposition.UNKNOWN, "an endpoint has no IP address in the snapshot")
-        )
+        hops.append(Hop("flow", "-", Disposition.UNKNOWN, Msg("hop.no-ip")))
         return done()
     src_view = topo.node_views.get(src.node or "")
     if src_view is None:
@@ -403,7 +712,7 @@ def _path(
                 "flow",
                 src.label,
                 Disposition.UNKNOWN,
-                f"the node of {src.label} is not in the snapshot",
+                Msg("hop.no-node", what=src.label),
             )
         )
         return done()
@@ -412,9 +721,9 @@ def _path(
         hops.append(
             Hop(
                 "route",
-                f"node {src_view.name}",
+                Msg("where.node", node=src_view.name),
                 Disposition.UNKNOWN,
-                f"the node of {dst.label} is not known",
+                Msg("hop.no-node", what=dst.label),
             )
         )
         return done()
@@ -422,9 +731,9 @@ def _path(
         hops.append(
             Hop(
                 "deliver",
-                f"node {src_view.name}",
+                Msg("where.node", node=src_view.name),
                 Disposition.ACCEPTED,
-                f"{dst.label} is on the same node: delivered locally, Neutron is not involved",
+                Msg("hop.local", what=dst.label),
             )
         )
         return done()
@@ -435,11 +744,16 @@ def _path(
         masq = _masquerade(topo, src.ip, dst.ip)
         if masq is not None:
             hop, on = masq
-            hops.append(replace(hop, where=f"node {src_view.name}"))
+            hops.append(replace(hop, where=Msg("where.node", node=src_view.name)))
             if on:
                 if src_view.ip is None:
                     hops.append(
-                        Hop("nat-outgoing", src_view.name, Disposition.UNKNOWN, "node has no IP")
+                        Hop(
+                            "nat-outgoing",
+                            src_view.name,
+                            Disposition.UNKNOWN,
+                            Msg("hop.node-no-ip"),
+                        )
                     )
                     return done()
                 wire_src = src_view.ip
@@ -453,9 +767,7 @@ def _path(
             return done()
         if decision.encap is not None:
             if src_view.ip is None or dst_view.ip is None:
-                hops.append(
-                    Hop("route", src_view.name, Disposition.UNKNOWN, "a node has no InternalIP")
-                )
+                hops.append(Hop("route", src_view.name, Disposition.UNKNOWN, Msg("hop.node-no-ip")))
                 return done()
             wire = Wire(
                 src_view.ip,
@@ -475,9 +787,9 @@ def _path(
         hops.append(
             Hop(
                 "route",
-                f"node {src_view.name}",
+                Msg("where.node", node=src_view.name),
                 Disposition.ACCEPTED,
-                f"{dst.ip} is node {dst_view.name}'s address: routed natively (no encapsulation)",
+                Msg("hop.to-node", ip=dst.ip, node=dst_view.name),
             )
         )
         _neutron_leg(topo, hops, src_view, dst_view, wire, protocol, port)
@@ -496,7 +808,7 @@ def _masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[H
                 "nat-outgoing",
                 "",
                 Disposition.UNKNOWN,
-                "the CNI is not known, so whether pod traffic is masqueraded is not known",
+                Msg("hop.masq-unknown-cni"),
                 cause="gap",
             ),
             False,
@@ -509,7 +821,7 @@ def _masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[H
                     "nat-outgoing",
                     "",
                     Disposition.UNKNOWN,
-                    f"no Calico IP pool contains {src_ip}",
+                    Msg("hop.no-pool", ip=src_ip),
                     cause="gap",
                 ),
                 False,
@@ -523,7 +835,7 @@ def _masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[H
                     "nat-outgoing",
                     "",
                     Disposition.ACCEPTED,
-                    f"IP pool {pool.name} has natOutgoing: {src_ip} is masqueraded to the node IP",
+                    Msg("hop.nat-on", pool=pool.name, ip=src_ip),
                     ev,
                 ),
                 True,
@@ -533,7 +845,7 @@ def _masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[H
                 "nat-outgoing",
                 "",
                 Disposition.ACCEPTED,
-                f"IP pool {pool.name} has natOutgoing off: the packet leaves with the pod source {src_ip}",
+                Msg("hop.nat-off", pool=pool.name, ip=src_ip),
                 ev,
             ),
             False,
@@ -541,16 +853,26 @@ def _masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[H
     if cni.type == "flannel":
         on = cni.flannel.ip_masq if cni.flannel else True
         ev = (Evidence("configmap", "kube-flannel/kube-flannel-cfg", "ip-masq", str(on).lower()),)
-        text = "masqueraded to the node IP" if on else "not masqueraded: leaves with the pod source"
-        return Hop("nat-outgoing", "", Disposition.ACCEPTED, f"flannel: {src_ip} {text}", ev), on
+        return Hop(
+            "nat-outgoing",
+            "",
+            Disposition.ACCEPTED,
+            Msg(f"hop.flannel-masq-{on}".lower(), ip=src_ip),
+            ev,
+        ), on
     on = cni.cilium.masquerade if cni.cilium else True
     ev = (
         Evidence(
             "configmap", "kube-system/cilium-config", "enable-ipv4-masquerade", str(on).lower()
         ),
     )
-    text = "masqueraded to the node IP" if on else "not masqueraded: leaves with the pod source"
-    return Hop("nat-outgoing", "", Disposition.ACCEPTED, f"cilium: {src_ip} {text}", ev), on
+    return Hop(
+        "nat-outgoing",
+        "",
+        Disposition.ACCEPTED,
+        Msg(f"hop.cilium-masq-{on}".lower(), ip=src_ip),
+        ev,
+    ), on
 
 
 @dataclass(frozen=True)
@@ -564,17 +886,17 @@ class EncapDecision:
 
 def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> EncapDecision:
     """How the CNI carries pod traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``."""
-    where = f"route on {src.name}"
+    where = Msg("where.route", node=src.name)
     same: bool | None = None
     if src.subnet is not None and dst.subnet is not None:
         same = src.subnet.id == dst.subnet.id
     subnet_text = (
-        f"same subnet {src.subnet.cidr}"
+        Msg("text.same-subnet", cidr=src.subnet.cidr)
         if same and src.subnet
         else (
             f"{src.subnet.cidr} vs {dst.subnet.cidr}"
             if src.subnet is not None and dst.subnet is not None
-            else "subnets unknown"
+            else Msg("text.subnets-unknown")
         )
     )
     block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), None)
@@ -593,8 +915,7 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
                         "route",
                         where,
                         Disposition.NO_ROUTE,
-                        f"{via}: {why}, but the nodes are in different subnets ({subnet_text}); "
-                        "the Neutron router has no route for pod addresses unless extra routes are set",
+                        Msg("hop.native-cross-subnet", via=via, why=why, subnets=subnet_text),
                         ev,
                         cause="native-cross-subnet",
                     )
@@ -605,7 +926,7 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
                         "route",
                         where,
                         Disposition.ACCEPTED,
-                        f"{via}: {why}; across subnets through the router's extra route",
+                        Msg("hop.native-routed", via=via, why=why),
                         ev,
                     )
                 )
@@ -615,7 +936,7 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
                 "route",
                 where,
                 Disposition.ACCEPTED,
-                f"{via}, {subnet_text} -> native (pod source IP on the wire)",
+                Msg("hop.native", via=via, subnets=subnet_text),
                 ev,
             )
         )
@@ -623,10 +944,18 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
     def encap(
         kind: str, proto: int, port: int | None, overhead: int, ev: tuple[Evidence, ...], why: str
     ) -> EncapDecision:
-        label = f"{kind} (UDP {port})" if port else f"{kind} (IP protocol {proto})"
+        label = (
+            Msg("text.encap-udp", kind=kind, port=port)
+            if port
+            else Msg("text.encap-proto", kind=kind, proto=proto)
+        )
         return EncapDecision(
             Hop(
-                "route", where, Disposition.ACCEPTED, f"{via}, {subnet_text} -> {label}: {why}", ev
+                "route",
+                where,
+                Disposition.ACCEPTED,
+                Msg("hop.encap", via=via, subnets=subnet_text, label=label, why=why),
+                ev,
             ),
             kind,
             proto,
@@ -635,13 +964,13 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
         )
 
     if cni is None or cni.type == "unknown":
-        return unknown("the CNI is not known, so how pod traffic crosses nodes is not known")
+        return unknown(Msg("hop.route-unknown-cni"))
     if cni.type == "calico":
         if cni.calico is None or cni.calico.ip_pools is None:
-            return unknown("Calico IP pools were not collected")
+            return unknown(Msg("hop.no-pools"))
         pool = topo.pool_for(dst_ip)
         if pool is None:
-            return unknown(f"no Calico IP pool contains {dst_ip}")
+            return unknown(Msg("hop.no-pool", ip=dst_ip))
         port: int | None
         ev: tuple[Evidence, ...]
         if pool.vxlan_mode != "Never":
@@ -650,28 +979,33 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
             mode, kind, proto, port, ovh, fld = pool.ipip_mode, "IPIP", 4, None, 20, "ipipMode"
         else:
             ev = (Evidence("ippool", pool.name, "ipipMode/vxlanMode", "Never"),)
-            return native(ev, f"IP pool {pool.name} has no encapsulation (BGP-routed)")
+            return native(ev, Msg("why.pool-no-encap", pool=pool.name))
         ev = (Evidence("ippool", pool.name, fld, mode),)
         if mode == "Always":
-            return encap(kind, proto, port, ovh, ev, f"IP pool {pool.name} {fld} Always")
-        if same is None:
-            return unknown(
-                f"IP pool {pool.name} {fld} CrossSubnet, but the nodes' subnets are not known"
+            return encap(
+                kind,
+                proto,
+                port,
+                ovh,
+                ev,
+                Msg("why.pool-mode", pool=pool.name, field=fld, mode="Always"),
             )
+        if same is None:
+            return unknown(Msg("why.crosssubnet-unknown", pool=pool.name, field=fld))
         if same:
-            return native(ev, f"IP pool {pool.name} {fld} CrossSubnet")
+            return native(ev, Msg("why.pool-mode", pool=pool.name, field=fld, mode="CrossSubnet"))
         return encap(
-            kind, proto, port, ovh, ev, f"IP pool {pool.name} {fld} CrossSubnet, different subnets"
+            kind, proto, port, ovh, ev, Msg("why.crosssubnet-diff", pool=pool.name, field=fld)
         )
     if cni.type == "flannel":
         fl = cni.flannel
         if fl is None or fl.backend_type is None:
-            return unknown("the flannel backend was not collected")
+            return unknown(Msg("hop.no-flannel"))
         ev_b = Evidence(
             "configmap", "kube-flannel/kube-flannel-cfg", "Backend.Type", fl.backend_type
         )
         if fl.backend_type == "host-gw":
-            return native((ev_b,), "flannel host-gw")
+            return native((ev_b,), Msg("why.flannel-host-gw"))
         if fl.backend_type == "vxlan":
             port = fl.port or 8472
             if fl.direct_routing:
@@ -687,25 +1021,27 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
                 if same is None:
                     return unknown("flannel DirectRouting, but the nodes' subnets are not known")
                 if same:
-                    return native(ev, "flannel vxlan with DirectRouting")
-                return encap("VXLAN", 17, port, 50, ev, "flannel vxlan, different subnets")
-            return encap("VXLAN", 17, port, 50, (ev_b,), "flannel vxlan")
+                    return native(ev, Msg("why.flannel-direct"))
+                return encap("VXLAN", 17, port, 50, ev, Msg("why.flannel-diff"))
+            return encap("VXLAN", 17, port, 50, (ev_b,), Msg("why.flannel-vxlan"))
         if fl.backend_type == "wireguard":
-            return encap("WireGuard", 17, fl.port or 51820, 80, (ev_b,), "flannel wireguard")
+            return encap(
+                "WireGuard", 17, fl.port or 51820, 80, (ev_b,), Msg("why.flannel-wireguard")
+            )
         if fl.backend_type == "udp":
-            return encap("flannel-udp", 17, fl.port or 8285, 28, (ev_b,), "flannel udp")
-        return unknown(f"flannel backend {fl.backend_type} is not modelled")
+            return encap("flannel-udp", 17, fl.port or 8285, 28, (ev_b,), Msg("why.flannel-udp"))
+        return unknown(Msg("hop.flannel-unmodelled", backend=fl.backend_type))
     cil = cni.cilium
     if cil is None or cil.routing_mode is None:
-        return unknown("the Cilium routing mode was not collected")
+        return unknown(Msg("hop.no-cilium"))
     ev_m = Evidence("configmap", "kube-system/cilium-config", "routing-mode", cil.routing_mode)
     if cil.routing_mode == "native":
-        return native((ev_m,), "Cilium native routing")
+        return native((ev_m,), Msg("why.cilium-native"))
     tp = cil.tunnel_protocol or "vxlan"
     ev = (ev_m, Evidence("configmap", "kube-system/cilium-config", "tunnel-protocol", tp))
     if tp == "geneve":
-        return encap("Geneve", 17, cil.tunnel_port or 6081, 50, ev, "Cilium tunnel geneve")
-    return encap("VXLAN", 17, cil.tunnel_port or 8472, 50, ev, "Cilium tunnel vxlan")
+        return encap("Geneve", 17, cil.tunnel_port or 6081, 50, ev, Msg("why.cilium-geneve"))
+    return encap("VXLAN", 17, cil.tunnel_port or 8472, 50, ev, Msg("why.cilium-vxlan"))
 
 
 def _router_routes(topo: Topology, src: NodeView, dst_ip: IPAddress) -> bool:
@@ -730,7 +1066,7 @@ def antispoof(
             step,
             where,
             Disposition.NOT_APPLICABLE,
-            "port security is disabled: no anti-spoofing and no security groups",
+            Msg("hop.portsec-off"),
             (Evidence("port", port.id, "port_security_enabled", "false"),),
             direction,
         )
@@ -739,7 +1075,7 @@ def antispoof(
             step,
             where,
             Disposition.UNKNOWN,
-            "port_security_enabled was not collected",
+            Msg("hop.portsec-unknown"),
             (Evidence("port", port.id, "port_security_enabled", "?"),),
             direction,
             cause="gap",
@@ -750,7 +1086,7 @@ def antispoof(
                 step,
                 where,
                 Disposition.ACCEPTED,
-                f"source {src_ip} is the port's fixed IP",
+                Msg("hop.src-fixed", ip=src_ip),
                 (Evidence("port", port.id, "fixed_ips", str(src_ip)),),
                 direction,
             )
@@ -762,7 +1098,7 @@ def antispoof(
                 step,
                 where,
                 Disposition.ACCEPTED,
-                f"source {src_ip} is inside allowed address pair {pair.ip_address}",
+                Msg("hop.src-pair", ip=src_ip, pair=pair.ip_address),
                 (Evidence("port", port.id, "allowed_address_pairs", str(pair.ip_address)),),
                 direction,
             )
@@ -772,7 +1108,7 @@ def antispoof(
         step,
         where,
         Disposition.DENIED,
-        f"source {src_ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
+        Msg("hop.antispoof-denied", ip=src_ip, fixed=fixed, pairs=pairs),
         (
             Evidence("port", port.id, "fixed_ips", fixed),
             Evidence("port", port.id, "allowed_address_pairs", pairs),
@@ -842,14 +1178,12 @@ def security_groups(
             step,
             where,
             Disposition.NOT_APPLICABLE,
-            "port security is disabled: security groups are not applied",
+            Msg("hop.sg-portsec-off"),
             (Evidence("port", port.id, "port_security_enabled", "false"),),
         )
     os_ = topo.snapshot.openstack
     if os_ is None or os_.security_groups is None:
-        return Hop(
-            step, where, Disposition.UNKNOWN, "security groups were not collected", cause="gap"
-        )
+        return Hop(step, where, Disposition.UNKNOWN, Msg("hop.sg-not-collected"), cause="gap")
     names = []
     undecided: list[str] = []
     missing = [g for g in port.security_group_ids if g not in topo.groups]
@@ -867,7 +1201,12 @@ def security_groups(
                     step,
                     where,
                     Disposition.ACCEPTED,
-                    f"{_rule_text(topo, rule)} in group {grp.name or gid} admits {wire.describe()}",
+                    Msg(
+                        "hop.sg-admits",
+                        rule=_rule_text(topo, rule),
+                        group=grp.name or gid,
+                        wire=wire.describe(),
+                    ),
                     (Evidence("security_group_rule", rule.id, "security_group", grp.name or gid),),
                 )
             if match is None:
@@ -876,20 +1215,22 @@ def security_groups(
         why = []
         if undecided:
             why.append(
-                f"rules {', '.join(short_id(r) for r in undecided[:3])} match only through allowed "
-                "address pairs of remote-group members, which count under ML2/OVS but not ML2/OVN, "
-                "and the Neutron backend is not known"
+                Msg("hop.sg-backend-unknown", rules=", ".join(short_id(r) for r in undecided[:3]))
                 if topo.backend is None
-                else f"rules {', '.join(short_id(r) for r in undecided[:3])} cannot be evaluated"
+                else Msg(
+                    "hop.sg-rules-unknown", rules=", ".join(short_id(r) for r in undecided[:3])
+                )
             )
         if missing:
-            why.append(f"groups {', '.join(missing)} are not in the snapshot")
-        return Hop(step, where, Disposition.UNKNOWN, "; ".join(why), cause="sg-undecided")
+            why.append(Msg("hop.sg-missing", groups=", ".join(missing)))
+        return Hop(
+            step, where, Disposition.UNKNOWN, Msg("text.join", items=why), cause="sg-undecided"
+        )
     groups = ", ".join(names) or "none"
     if not port.security_group_ids:
-        detail = f"the port has port security on and no security groups: all {direction} traffic is dropped"
+        detail = Msg(f"hop.sg-none-{direction}")
     else:
-        detail = f"no {direction} rule in groups [{groups}] admits {wire.describe()}"
+        detail = Msg(f"hop.sg-denied-{direction}", groups=groups, wire=wire.describe())
     if wire.encap:
         cause = "sg-encap"
     elif topo.in_pod_network(wire.src):
@@ -961,13 +1302,17 @@ def _neutron_leg(
     hops.append(security_groups(topo, dst.port, wire, "ingress", dst.port_label()))
     if hops[-1].disposition not in PASSING:
         return
-    inner = f" (decapsulated {wire.encap})" if wire.encap else ""
+    delivered = (
+        Msg("hop.delivered-decap", ip=wire.inner_dst or wire.dst, encap=wire.encap)
+        if wire.encap
+        else Msg("hop.delivered", ip=wire.dst)
+    )
     hops.append(
         Hop(
             "deliver",
-            f"node {dst.name}",
+            Msg("where.node", node=dst.name),
             Disposition.ACCEPTED,
-            f"delivered to {wire.inner_dst or wire.dst}{inner}",
+            delivered,
         )
     )
     # The reply: security groups are stateful, anti-spoofing is not.
@@ -980,7 +1325,7 @@ def _neutron_leg(
             "reply",
             f"{dst.port_label()} -> {src.port_label()}",
             Disposition.ACCEPTED,
-            "reply of an allowed connection: security groups are stateful",
+            Msg("hop.reply-stateful"),
             direction="reply",
         )
     )
@@ -988,32 +1333,30 @@ def _neutron_leg(
 
 def _network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop:
     net = topo.network_of(src)
-    label = f"tenant network {net.name or net.id}" if net else "tenant network"
+    label = Msg("where.network", name=net.name or net.id) if net else Msg("where.network", name="?")
     if src.subnet is None or dst.subnet is None:
-        return Hop(
-            "network", label, Disposition.UNKNOWN, "the nodes' subnets are not known", cause="gap"
-        )
+        return Hop("network", label, Disposition.UNKNOWN, Msg("hop.subnets-unknown"), cause="gap")
     if src.subnet.id == dst.subnet.id:
         return Hop(
             "network",
             label,
             Disposition.ACCEPTED,
-            f"same subnet {src.subnet.cidr}: switched directly",
+            Msg("hop.switched", cidr=src.subnet.cidr),
         )
     r1 = topo.router_for_subnet(src.subnet.id)
     if r1 is not None and dst.subnet.id in r1.interface_subnet_ids:
         return Hop(
             "network",
-            f"router {r1.name or r1.id}",
+            Msg("where.router", name=r1.name or r1.id),
             Disposition.ACCEPTED,
-            f"routed {src.subnet.cidr} -> {dst.subnet.cidr}",
+            Msg("hop.routed", src=src.subnet.cidr, dst=dst.subnet.cidr),
             (Evidence("router", r1.id, "interfaces", f"{src.subnet.id},{dst.subnet.id}"),),
         )
     return Hop(
         "network",
         label,
         Disposition.NO_ROUTE,
-        f"no router joins {src.subnet.cidr} and {dst.subnet.cidr}",
+        Msg("hop.no-router-joins", src=src.subnet.cidr, dst=dst.subnet.cidr),
         cause="no-router",
     )
 
@@ -1039,37 +1382,37 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
         hops.append(
             Hop(
                 "network",
-                f"subnet {src.subnet.cidr}",
+                Msg("where.subnet", cidr=src.subnet.cidr),
                 Disposition.UNKNOWN,
-                f"{wire.dst} is another host on the node subnet, not modelled",
+                Msg("hop.same-subnet-host", ip=wire.dst),
             )
         )
         return
     router = topo.router_for_subnet(src.subnet.id)
     if topo.snapshot.openstack is None or topo.snapshot.openstack.routers is None:
         hops.append(
-            Hop("router", "-", Disposition.UNKNOWN, "routers were not collected", cause="gap")
+            Hop("router", "-", Disposition.UNKNOWN, Msg("hop.routers-not-collected"), cause="gap")
         )
         return
     if router is None or router.external_network_id is None:
         hops.append(
             Hop(
                 "router",
-                f"subnet {src.subnet.cidr}",
+                Msg("where.subnet", cidr=src.subnet.cidr),
                 Disposition.NO_ROUTE,
-                f"no router with an external gateway serves subnet {src.subnet.cidr}",
+                Msg("hop.no-gateway", cidr=src.subnet.cidr),
                 cause="no-router",
             )
         )
         return
-    rlabel = f"router {router.name or router.id}"
+    rlabel = Msg("where.router", name=router.name or router.id)
     if router.enable_snat is False:
         hops.append(
             Hop(
                 "router",
                 rlabel,
                 Disposition.UNKNOWN,
-                "the router does not SNAT (enable_snat false): replies depend on routing outside OpenStack",
+                Msg("hop.no-snat"),
                 (Evidence("router", router.id, "external_gateway_info.enable_snat", "false"),),
             )
         )
@@ -1079,7 +1422,7 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
             "router",
             rlabel,
             Disposition.ACCEPTED,
-            f"SNAT {wire.src} -> the router's gateway address, out to {wire.dst}",
+            Msg("hop.snat", src=wire.src, dst=wire.dst),
             (Evidence("router", router.id, "external_gateway_info.enable_snat", "true"),),
         )
     )
@@ -1089,7 +1432,7 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
                 "reply",
                 rlabel,
                 Disposition.ACCEPTED,
-                f"reply un-SNATed to {wire.src} on the node subnet",
+                Msg("hop.unsnat-node", ip=wire.src),
                 direction="reply",
             )
         )
@@ -1108,8 +1451,11 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
                 "reply",
                 rlabel,
                 Disposition.NO_ROUTE,
-                f"the reply is un-SNATed to the pod address {wire.src}, but the router has no route to it "
-                f"(routes: {[str(r.destination) for r in router.routes] or 'none'}): the reply is lost",
+                Msg(
+                    "hop.no-route-back",
+                    ip=wire.src,
+                    routes=", ".join(str(r.destination) for r in router.routes) or "-",
+                ),
                 (
                     Evidence(
                         "router",
@@ -1129,7 +1475,13 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
                 "reply",
                 rlabel,
                 Disposition.DENIED,
-                f"the router routes {route.destination} via {route.nexthop}, not via {src.name} ({src.ip})",
+                Msg(
+                    "hop.wrong-route",
+                    dest=route.destination,
+                    via=route.nexthop,
+                    node=src.name,
+                    ip=src.ip,
+                ),
                 (
                     Evidence(
                         "router", router.id, "routes", f"{route.destination} via {route.nexthop}"
@@ -1145,7 +1497,7 @@ def _external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) ->
             "reply",
             rlabel,
             Disposition.ACCEPTED,
-            f"reply routed back via extra route {route.destination} -> {route.nexthop}",
+            Msg("hop.route-back", dest=route.destination, via=route.nexthop),
             (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
             "reply",
         )

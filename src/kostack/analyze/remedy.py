@@ -67,7 +67,8 @@ def rule_remedy(
     cause: str,
     description: str = "",
 ) -> Remedy:
-    params: list[tuple[str, str]] = [("direction", "ingress"), ("ethertype", "IPv4")]
+    ethertype = "IPv6" if remote_prefix and ":" in remote_prefix else "IPv4"
+    params: list[tuple[str, str]] = [("direction", "ingress"), ("ethertype", ethertype)]
     if protocol:
         params.append(("protocol", protocol))
     if port is not None:

@@ -202,6 +202,14 @@ def _fingerprint(
     ]
 
 
+def _last_fingerprint(paths: StatePaths) -> str | None:
+    """What was rendered last (by any agent of this lab), so an unchanged source is not re-rendered."""
+    try:
+        return PortsecState.model_validate(read_json(paths.portsec)).fingerprint
+    except (OSError, ValueError):
+        return None
+
+
 class LabAgent:
     """Keeps the hypervisor's port-security tables equal to what the source says."""
 
@@ -210,7 +218,7 @@ class LabAgent:
         self._paths = paths
         self._source = source
         self._lock = threading.Lock()
-        self._fingerprint: str | None = None
+        self._fingerprint = _last_fingerprint(paths)
 
     def sync(self, *, force: bool = False) -> SyncResult:
         """Read the source once; re-render and load the rules if anything changed (or `force`)."""

@@ -6,6 +6,8 @@ and path; on command it answers the Nth matching request with a fault instead:
 
 - `FaultKind.HTTP_500`: a Neutron-style 500 (the request never reaches Neutron);
 - `FaultKind.HTTP_409`: a Neutron-style 409 with a `NeutronError` body;
+- `FaultKind.HTTP_STATUS`: any HTTP error status given as `status=` (401,
+  403, 404, 503...), with a Neutron-style body;
 - `FaultKind.TIMEOUT`: holds the connection open with no answer for `hold_s`
   (longer than the client's timeout), then closes it;
 - `FaultKind.RESET`: closes the connection with a TCP reset.
@@ -63,6 +65,10 @@ _DEFAULT_ERROR = {
         "Request Failed: internal server error while processing your request.",
     ),
     409: ("Conflict", "A conflict was injected by the kostack fault proxy."),
+    401: ("HTTPUnauthorized", "The request you have made requires authentication."),
+    403: ("HTTPForbidden", "This operation is disallowed by policy."),
+    404: ("HTTPNotFound", "The resource could not be found."),
+    503: ("HTTPServiceUnavailable", "The server is currently unavailable."),
 }
 
 
@@ -71,6 +77,7 @@ class FaultKind(enum.Enum):
 
     HTTP_500 = "http-500"
     HTTP_409 = "http-409"
+    HTTP_STATUS = "http-status"  # the status given to inject(status=...)
     TIMEOUT = "timeout"
     RESET = "reset"
 
@@ -98,6 +105,7 @@ class ArmedFault:
     forward: bool
     error_type: str | None
     message: str | None
+    status: int | None = None
     seen: int = 0
     fired: threading.Event = field(default_factory=threading.Event)
     fired_request: ProxiedRequest | None = None
@@ -186,6 +194,7 @@ class FaultProxy:
         forward: bool = False,
         error_type: str | None = None,
         message: str | None = None,
+        status: int | None = None,
     ) -> ArmedFault:
         """Arm a one-shot fault for the `nth` request (counted from now) matching.
 
@@ -193,10 +202,15 @@ class FaultProxy:
         without the query string (e.g. r"^/v2\\.0/ports/[^/]+$"). `error_type`
         and `message` fill the NeutronError body of HTTP faults. `hold_s` is
         how long TIMEOUT holds the connection; `forward` sends TIMEOUT/RESET
-        requests to Neutron before losing the answer.
+        requests to Neutron before losing the answer. `status` is the HTTP
+        status of `FaultKind.HTTP_STATUS` (400-599).
         """
         if nth < 1:
             raise ValueError(f"nth counts from 1, not {nth}")
+        if (kind is FaultKind.HTTP_STATUS) != (status is not None):
+            raise ValueError("give status= with FaultKind.HTTP_STATUS, and only with it")
+        if status is not None and not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), not {status}")
         fault = ArmedFault(
             kind=kind,
             method=method.upper(),
@@ -206,6 +220,7 @@ class FaultProxy:
             forward=forward,
             error_type=error_type,
             message=message,
+            status=status,
         )
         with self._lock:
             self._faults.append(fault)
@@ -322,8 +337,14 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         fault = proxy._claim_fault(method, path)
         kind = fault.kind if fault is not None else None
 
-        if fault is not None and kind in (FaultKind.HTTP_500, FaultKind.HTTP_409):
-            status = 500 if kind is FaultKind.HTTP_500 else 409
+        if fault is not None and kind in (
+            FaultKind.HTTP_500,
+            FaultKind.HTTP_409,
+            FaultKind.HTTP_STATUS,
+        ):
+            status = {FaultKind.HTTP_500: 500, FaultKind.HTTP_409: 409}.get(
+                kind, fault.status or 500
+            )
             proxy._record(ProxiedRequest(method, path, query, status, kind), fault)
             self._send_neutron_error(status, fault)
             return
@@ -372,7 +393,9 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             connection.close()
 
     def _send_neutron_error(self, status: int, fault: ArmedFault) -> None:
-        default_type, default_message = _DEFAULT_ERROR[status]
+        default_type, default_message = _DEFAULT_ERROR.get(
+            status, ("HTTPError", f"HTTP {status} injected by the kostack fault proxy.")
+        )
         error = {
             "NeutronError": {
                 "type": fault.error_type or default_type,

@@ -30,8 +30,6 @@ from kostack.lab.k8s_fixture_objects import (
 )
 
 CalicoEncapsulation = Literal["IPIP", "IPIPCrossSubnet", "VXLAN", "VXLANCrossSubnet", "None"]
-
-
 CALICO_VERSION: Final = "v3.30.3"
 
 

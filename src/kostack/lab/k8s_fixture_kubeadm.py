@@ -5,10 +5,11 @@ The CNI builders in `k8s_fixtures` add their own objects on top.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import yaml
 
@@ -34,15 +35,18 @@ from kostack.lab.k8s_fixture_objects import (
     timestamp,
 )
 
+
+def _go_yaml(document: Mapping[str, Any]) -> str:
+    """YAML as kubeadm writes it (sigs.k8s.io/yaml): sorted keys, empty strings as ""."""
+    text = yaml.safe_dump(dict(document), sort_keys=True, default_flow_style=False)
+    return re.sub(r"(: |- )''$", r'\1""', text, flags=re.MULTILINE)
+
+
 COREDNS_IMAGE: Final = "registry.k8s.io/coredns/coredns:v1.12.0"
-
-
 OS_IMAGE: Final = "Ubuntu 22.04.5 LTS"
 
 
 KERNEL_VERSION: Final = "5.15.0-156-generic"
-
-
 CONTAINER_RUNTIME: Final = "containerd://1.7.27"
 
 
@@ -360,12 +364,12 @@ def _kubeadm_configmaps(
         configmap_object(
             "kube-system",
             "kubeadm-config",
-            {"ClusterConfiguration": yaml.safe_dump(cluster_configuration, sort_keys=False)},
+            {"ClusterConfiguration": _go_yaml(cluster_configuration)},
         ),
         configmap_object(
             "kube-system",
             "kubelet-config",
-            {"kubelet": yaml.safe_dump(kubelet_configuration, sort_keys=False)},
+            {"kubelet": _go_yaml(kubelet_configuration)},
             annotations={
                 "kubeadm.kubernetes.io/component-config.hash": "sha256:"
                 + hex_id(64, "kubelet-config")
@@ -375,7 +379,7 @@ def _kubeadm_configmaps(
             "kube-system",
             "kube-proxy",
             {
-                "config.conf": yaml.safe_dump(proxy_configuration, sort_keys=False),
+                "config.conf": _go_yaml(proxy_configuration),
                 "kubeconfig.conf": proxy_kubeconfig,
             },
             labels={"app": "kube-proxy"},

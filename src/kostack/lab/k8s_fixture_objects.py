@@ -17,21 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 JsonObject = dict[str, Any]
-
-
 KUBERNETES_VERSION: Final = "v1.33.5"
 
 
 POD_SUBNET: Final = "10.244.0.0/16"
-
-
 SERVICE_SUBNET: Final = "10.96.0.0/12"
 
 
 # When the cluster was built; every timestamp is an offset from it.
 CLUSTER_CREATED: Final = datetime(2025, 10, 20, 1, 2, 3, tzinfo=UTC)
-
-
 _NAME_ALPHABET: Final = "bcdfghjklmnpqrstvwxz2456789"
 
 

@@ -63,14 +63,14 @@ __all__ = [
     "JsonObject",
     "KubeApiDouble",
     "KubeApiError",
+    "KubeStore",
     "RequestRecord",
     "ResourceType",
 ]
 
 
 _ANONYMOUS_PATHS: Final = frozenset({"/version", "/healthz", "/livez", "/readyz"})
-
-
+# A watch without timeoutSeconds ends after this long (real servers pick 30-60 min).
 _DEFAULT_WATCH_SECONDS: Final = 1800
 
 
@@ -270,7 +270,8 @@ class KubeApiDouble(KubeStore):
         server.sock.close()
 
     def __enter__(self) -> KubeApiDouble:
-        return self.start()
+        """Start unless already started (so `with KubeApiDouble(...).start():` works too)."""
+        return self if self.running else self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()

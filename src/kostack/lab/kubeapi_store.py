@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import hashlib
 import ipaddress
 import json
 import re
@@ -32,6 +31,7 @@ from kostack.lab.kubeapi_patch import (
     merge_patch,
     strategic_merge_patch,
 )
+from kostack.lab.kubeapi_pods import start_pod
 from kostack.lab.kubeapi_resources import (
     AGGREGATED_RESOURCES,
     BUILTIN_RESOURCES,
@@ -50,10 +50,8 @@ from kostack.lab.kubeapi_selectors import (
 )
 
 JsonObject = dict[str, Any]
-
-
+# Called with a new object (defaults applied) before it is stored; mutates it in place.
 CreateHook = Callable[[JsonObject], None]
-
 
 _REASONS: Final[Mapping[int, str]] = {
     400: "BadRequest",
@@ -71,11 +69,7 @@ _REASONS: Final[Mapping[int, str]] = {
     503: "ServiceUnavailable",
     504: "Timeout",
 }
-
-
 _WATCH_EVENT_LOG_SIZE: Final = 10_000
-
-
 # Kinds whose metadata.generation the server maintains.
 _GENERATION_GROUPS: Final = frozenset(
     {"apps", "batch", "networking.k8s.io", "apiextensions.k8s.io"}
@@ -83,8 +77,6 @@ _GENERATION_GROUPS: Final = frozenset(
 
 
 _PVC_PROTECTION: Final = "kubernetes.io/pvc-protection"
-
-
 _PV_PROTECTION: Final = "kubernetes.io/pv-protection"
 
 
@@ -139,6 +131,8 @@ def qualified_resource(rtype: ResourceType) -> str:
 
 @dataclass(frozen=True)
 class WatchEvent:
+    """One change, as a watch reports it (ADDED, MODIFIED or DELETED)."""
+
     resource_version: int
     event_type: str
     storage_key: tuple[str, str]
@@ -150,16 +144,19 @@ def _now_text(clock: Callable[[], datetime]) -> str:
 
 
 def metadata_of(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The object's metadata dict ({} when missing)."""
     metadata = obj.get("metadata")
     return metadata if isinstance(metadata, dict) else {}
 
 
 def object_key(obj: Mapping[str, Any]) -> tuple[str, str]:
+    """(namespace, name); namespace is "" for cluster-scoped objects."""
     metadata = metadata_of(obj)
     return (str(metadata.get("namespace", "")), str(metadata.get("name", "")))
 
 
 def is_true(value: str | None) -> bool:
+    """A boolean query parameter as the API server reads it."""
     return value is not None and value.lower() in ("true", "1")
 
 
@@ -543,141 +540,13 @@ class KubeStore:
             self._erase(rtype, obj)
 
     def _run_pod(self, pod: JsonObject) -> None:
-        spec = pod.setdefault("spec", {})
-        node = self._schedule(pod)
-        now = _now_text(self._clock)
-        status = pod.setdefault("status", {})
-        if node is None:
-            status["phase"] = "Pending"
-            status["conditions"] = [
-                {
-                    "type": "PodScheduled",
-                    "status": "False",
-                    "lastProbeTime": None,
-                    "lastTransitionTime": now,
-                    "reason": "Unschedulable",
-                    "message": "0/0 nodes are available to schedule this pod.",
-                }
-            ]
-            return
-        node_name = str(metadata_of(node)["name"])
-        spec["nodeName"] = node_name
-        host_ip = next(
-            (
-                str(a["address"])
-                for a in (node.get("status") or {}).get("addresses") or []
-                if a.get("type") == "InternalIP"
-            ),
-            "",
+        start_pod(
+            pod,
+            nodes=list(self._store.get(("", "nodes"), {}).values()),
+            pods=list(self._store.get(("", "pods"), {}).values()),
+            ipam_blocks=list(self._store.get(("crd.projectcalico.org", "ipamblocks"), {}).values()),
+            now=_now_text(self._clock),
         )
-        pod_ip = host_ip if spec.get("hostNetwork") else self._allocate_pod_ip(node)
-        containers = spec.get("containers") or []
-        status.update(
-            {
-                "phase": "Running",
-                "conditions": [
-                    {
-                        "type": kind,
-                        "status": "True",
-                        "lastProbeTime": None,
-                        "lastTransitionTime": now,
-                    }
-                    for kind in (
-                        "PodReadyToStartContainers",
-                        "Initialized",
-                        "Ready",
-                        "ContainersReady",
-                        "PodScheduled",
-                    )
-                ],
-                "hostIP": host_ip,
-                "hostIPs": [{"ip": host_ip}] if host_ip else [],
-                "startTime": now,
-                "qosClass": "BestEffort"
-                if not any(c.get("resources") for c in containers)
-                else "Burstable",
-                "containerStatuses": [
-                    {
-                        "name": c.get("name", ""),
-                        "image": c.get("image", ""),
-                        "imageID": c.get("image", ""),
-                        "containerID": "containerd://"
-                        + hashlib.sha256(f"{object_key(pod)}/{c.get('name')}".encode()).hexdigest(),
-                        "ready": True,
-                        "restartCount": 0,
-                        "started": True,
-                        "state": {"running": {"startedAt": now}},
-                    }
-                    for c in containers
-                ],
-            }
-        )
-        if pod_ip:
-            status["podIP"] = pod_ip
-            status["podIPs"] = [{"ip": pod_ip}]
-
-    def _schedule(self, pod: JsonObject) -> JsonObject | None:
-        node_type = self._types[("", "v1", "nodes")]
-        nodes = self._bucket(node_type)
-        spec = pod.get("spec") or {}
-        wanted = spec.get("nodeName")
-        if wanted:
-            return nodes.get(("", str(wanted)))
-        tolerated = {(t.get("key"), t.get("effect")) for t in spec.get("tolerations") or []} | {
-            (t.get("key"), None) for t in spec.get("tolerations") or [] if not t.get("effect")
-        }
-        tolerate_all = any(
-            t.get("operator") == "Exists" and not t.get("key")
-            for t in spec.get("tolerations") or []
-        )
-        selector = spec.get("nodeSelector") or {}
-        pod_type = self._types[("", "v1", "pods")]
-        load: dict[str, int] = {}
-        for other in self._bucket(pod_type).values():
-            other_node = (other.get("spec") or {}).get("nodeName")
-            if other_node:
-                load[str(other_node)] = load.get(str(other_node), 0) + 1
-        candidates: list[tuple[int, str, JsonObject]] = []
-        for (_, node_name), node in nodes.items():
-            labels = metadata_of(node).get("labels") or {}
-            if any(labels.get(k) != v for k, v in selector.items()):
-                continue
-            if (node.get("spec") or {}).get("unschedulable"):
-                continue
-            blocked = any(
-                taint.get("effect") in ("NoSchedule", "NoExecute")
-                and not tolerate_all
-                and (taint.get("key"), taint.get("effect")) not in tolerated
-                and (taint.get("key"), None) not in tolerated
-                for taint in (node.get("spec") or {}).get("taints") or []
-            )
-            if not blocked:
-                candidates.append((load.get(node_name, 0), node_name, node))
-        return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
-
-    def _allocate_pod_ip(self, node: JsonObject) -> str:
-        node_name = str(metadata_of(node)["name"])
-        ranges: list[str] = []
-        block_bucket = self._store.get(("crd.projectcalico.org", "ipamblocks"), {})
-        for block in sorted(block_bucket.values(), key=lambda b: str(metadata_of(b).get("name"))):
-            if (block.get("spec") or {}).get("affinity") == f"host:{node_name}":
-                ranges.append(str(block["spec"]["cidr"]))
-        node_spec = node.get("spec") or {}
-        ranges.extend(str(c) for c in node_spec.get("podCIDRs") or [])
-        if node_spec.get("podCIDR"):
-            ranges.append(str(node_spec["podCIDR"]))
-        used = {
-            str((p.get("status") or {}).get("podIP"))
-            for p in self._store.get(("", "pods"), {}).values()
-        }
-        for cidr in ranges:
-            network = ipaddress.ip_network(cidr, strict=False)
-            # .0 is Calico's tunnel address / the network, .1 the bridge on host-local setups.
-            for offset in range(2, network.num_addresses - 1):
-                candidate = str(network.network_address + offset)
-                if candidate not in used:
-                    return candidate
-        return ""
 
     def _list(
         self,
@@ -1098,14 +967,19 @@ class KubeStore:
         served = self._serve(rtype, existing)
         if dry_run:
             return served
+        is_namespace = rtype.storage_key == ("", "namespaces")
+        if not metadata.get("finalizers") and not is_namespace:
+            # Nothing to wait for: gone at once, a single DELETED event.
+            self._erase(rtype, existing)
+            return served
         if not metadata.get("deletionTimestamp"):
             metadata["deletionTimestamp"] = _now_text(self._clock)
             metadata["deletionGracePeriodSeconds"] = 0
-            if rtype.storage_key == ("", "namespaces"):
+            if is_namespace:
                 existing.setdefault("status", {})["phase"] = "Terminating"
             self._write(rtype, existing, "MODIFIED")
         served = self._serve(rtype, existing)
-        if rtype.storage_key == ("", "namespaces"):
+        if is_namespace:
             self._empty_namespace(name)
             if self._namespace_is_empty(name):
                 existing.get("spec", {}).pop("finalizers", None)

@@ -197,8 +197,7 @@ class Lab:
         if existing:
             raise LabInputError(
                 f"a lab is already up ({len(existing)} namespaces such as {existing[0]})",
-                "run `kostack lab down` first"
-                + (f" (lab name {self._name})" if self._name else ""),
+                f"run `kostack lab down{f' --name {self._name}' if self._name else ''}` first",
             )
         topo = chosen.topology(prefix=self.prefix, nodes=nodes)
         self.paths.create()
@@ -436,11 +435,10 @@ class Lab:
         """The probing pod (first pod on the first worker) and a pod on another worker (or the control plane)."""
         topo = self._require_state().topology
         source = topo.pods_on(topo.nodes[1].name)[0]
-        others = [n for n in topo.nodes[2:]] or [topo.nodes[0]]
-        target_pods = [p for p in topo.pods_on(others[0].name) if p.app == "echo"] or topo.pods_on(
-            others[0].name
-        )
-        return source, target_pods[0]
+        target_node = topo.nodes[2] if len(topo.nodes) > 2 else topo.nodes[0]
+        on_target = topo.pods_on(target_node.name)
+        # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
+        return source, next((p for p in on_target if p.app == "echo"), on_target[0])
 
     def standard_probes(
         self, target: PodPlan | None = None, bulk_bytes: int = BULK_BYTES

@@ -28,6 +28,7 @@ member ports' fixed IPs and allowed pairs, ML2/OVN only the fixed IPs
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -277,10 +278,11 @@ class PortCounters:
     antispoof_bytes: int = 0
     egress_drops: int = 0
     ingress_drops: int = 0
+    tap_rx_dropped: int = 0
 
     @property
     def total_drops(self) -> int:
-        """All packets this port's rules dropped."""
+        """All packets this port's rules dropped (the tap's own MTU drops not included)."""
         return self.antispoof_drops + self.egress_drops + self.ingress_drops
 
 
@@ -448,7 +450,11 @@ def render_ruleset(
     for binding in bindings:
         port = binding.port
         key = _ident(binding.key)
-        owners.append(CounterOwner(key=key, tap=binding.tap, port_id=port.id, port_name=port.name))
+        owners.append(
+            CounterOwner(
+                key=key, tap=binding.tap, port_id=port.id, port_name=port.name or binding.key
+            )
+        )
         if not port.port_security_enabled or port.trusted:
             continue
         tag = _comment(f"port {port.label} {port.id}")
@@ -566,6 +572,7 @@ def read_counters(hv_netns: str, owners: Sequence[CounterOwner]) -> dict[str, Po
                 int(counter.get("packets", 0)),
                 int(counter.get("bytes", 0)),
             )
+    taps = read_tap_drops(hv_netns)
     result: dict[str, PortCounters] = {}
     for owner in owners:
         antispoof = values.get(f"portsec_drop_{owner.key}", (0, 0))
@@ -577,8 +584,25 @@ def read_counters(hv_netns: str, owners: Sequence[CounterOwner]) -> dict[str, Po
             antispoof_bytes=antispoof[1],
             egress_drops=values.get(f"sg_out_drop_{owner.key}", (0, 0))[0],
             ingress_drops=values.get(f"sg_in_drop_{owner.key}", (0, 0))[0],
+            tap_rx_dropped=taps.get(owner.tap, 0),
         )
     return result
+
+
+def read_tap_drops(hv_netns: str) -> dict[str, int]:
+    """rx "dropped" per tap: frames from the VM the tap refused, e.g. longer than its MTU.
+
+    That is where a VM NIC MTU above the network's shows (veth drops them
+    before any nft hook sees them).
+    """
+    completed = netns.run(
+        ["ip", "-n", netns.check_netns_name(hv_netns), "-j", "-s", "link", "show"]
+    )
+    drops: dict[str, int] = {}
+    for link in json.loads(completed.stdout or "[]"):
+        stats = link.get("stats64", {}).get("rx", {})
+        drops[str(link.get("ifname"))] = int(stats.get("dropped", 0))
+    return drops
 
 
 def read_invalid_drops(hv_netns: str) -> int:

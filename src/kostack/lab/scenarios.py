@@ -208,6 +208,22 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=_ALL_OK,
     ),
     Scenario(
+        name="fixed-no-router-routes",
+        summary="Pairs added as in fixed, natOutgoing off, but the Neutron router has no routes "
+        "back to the pod blocks: pod packets leave through its SNAT, the replies are lost.",
+        allowed_pairs=(POD_CIDR,),
+        router_routes_to_pods=False,
+        security_groups=(DEFAULT_GROUP, _nodes_group()),
+        expected=ExpectedProbes(
+            dns=True,
+            kubernetes_tcp=True,
+            kubernetes_tls=True,
+            egress_http=False,
+            pod_to_pod=True,
+            bulk_transfer=True,
+        ),
+    ),
+    Scenario(
         name="fixed-ovn",
         summary="Pairs added as in fixed, but on ML2/OVN: remote-group rules match fixed IPs only, "
         "so pod-sourced packets still meet no ingress rule (except tcp/6443 from anywhere).",

@@ -6,6 +6,8 @@ from collections import defaultdict
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Finding, Remedy, Status, command_for
+from kostack.analyze.messages import Msg
+from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import Disposition, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
@@ -45,7 +47,7 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
     if d.warnings:
         lines.append(t(lang, "warnings"))
         for f in d.warnings:
-            lines.append(f"{INDENT}[{t(lang, 'sev.' + str(f.severity))}] {f.message}")
+            lines.append(f"{INDENT}[{t(lang, 'sev.' + str(f.severity))}] {L(f.message, lang)}")
         lines.append("")
     lines.extend(_summary_lines(d, lang, verbose))
     return terminal_safe("\n".join(lines).rstrip() + "\n")
@@ -80,7 +82,7 @@ def _root_cause(
             out.append(f"{INDENT}{label:<{label_w}} {e}")
         for f in rc.symptoms:
             for flow in f.flows:
-                out.append(f"{INDENT}{'':<{label_w}} {flow}")
+                out.append(f"{INDENT}{'':<{label_w}} {L(flow, lang)}")
     elif rc.evidence:
         out.append(f"{INDENT}{t(lang, 'evidence'):<{label_w}} {rc.evidence[0]}")
     if (
@@ -116,7 +118,7 @@ def _commands(
 
 def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
     if rc.key != "antispoof":
-        return rc.message
+        return L(rc.message, lang)
     from kostack.analyze.summary import describe_cni
 
     cni, pools = describe_cni(d.snapshot)
@@ -183,7 +185,7 @@ def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]
         )
     if not out:
         for f in rc.findings[:3]:
-            out.extend(f.flows[:2])
+            out.extend(L(flow, lang) for flow in f.flows[:2])
     return out
 
 
@@ -203,11 +205,12 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
         for c in ok_checks:
             title = c.docs.get(lang, {}).get("title")
             msg = next(f.message for f in by_status[Status.PASS] if f.check_id == c.id)
-            out.append(f"{INDENT}{c.id}: {msg if lang == 'en' or not title else title}")
+            shown = L(msg, lang) if isinstance(msg, Msg) or not title else title
+            out.append(f"{INDENT}{c.id}: {shown}")
     na = [f for f in by_status[Status.NOT_APPLICABLE]]
     if na and verbose:
         out.append(t(lang, "not_applicable"))
-        out.extend(f"{INDENT}{f.check_id}: {f.message}" for f in na)
+        out.extend(f"{INDENT}{f.check_id}: {L(f.message, lang)}" for f in na)
     unknown = by_status[Status.UNKNOWN]
     if unknown:
         out.append(t(lang, "unknown"))
@@ -216,7 +219,7 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
             per_check[f.check_id].append(f)
         for check_id, fs in per_check.items():
             if verbose or len(fs) == 1:
-                out.extend(f"{INDENT}{check_id}: {f.message}" for f in fs)
+                out.extend(f"{INDENT}{check_id}: {L(f.message, lang)}" for f in fs)
             else:
                 out.append(
                     f"{INDENT}{check_id}: {t(lang, 'unknown_more', n=len(fs))} {fs[0].message}"
@@ -265,13 +268,13 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
         for n, hop in enumerate(r.hops, 1):
             disp = t(lang, "disp." + str(hop.disposition))
             side = f" {t(lang, 'reply')}" if hop.direction == "reply" else ""
-            lines.append(f"{n:>2} {hop.where}{side}: {hop.detail}   {disp}")
+            lines.append(f"{n:>2} {L(hop.where, lang)}{side}: {L(hop.detail, lang)}   {disp}")
             if hop.disposition not in (Disposition.ACCEPTED, Disposition.NOT_APPLICABLE):
                 for e in hop.evidence:
                     lines.append(f"     {e.text()}")
         if r.no_reply_expected:
             hop = r.hops[-1]
-            lines.append(t(lang, "trace_no_reply", why=hop.detail.split(":", 1)[0]))
+            lines.append(t(lang, "trace_no_reply", why=L(hop.detail, lang).split(":", 1)[0]))
         elif r.blocking is None:
             lines.append(t(lang, "trace_verdict_ok"))
         else:

@@ -5,9 +5,37 @@ from __future__ import annotations
 from kostack.analyze.checks.base import CheckContext, class_ports, port_resource
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.matrix import NodeClass
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Disposition, Hop, Wire, security_groups
 from kostack.analyze.remedy import cluster_group, rule_remedy
 from kostack.analyze.topology import NodeView, protocol_label, protocol_number
+
+register(
+    {
+        "sg.pass": {
+            "en": "Security groups admit {what} ({label}) between nodes ({total} node pairs checked).",
+            "ko": "보안 그룹이 노드 간 {what}({label}) 트래픽을 허용합니다 (노드 쌍 {total}개 확인).",
+        },
+        "sg.fail": {
+            "en": "Security groups drop {what} ({label}) from {src} ({src_ip}) to {dst} ({dst_ip}) at "
+            "{where}: {detail}.",
+            "ko": "보안 그룹이 {src}({src_ip})에서 {dst}({dst_ip})로 가는 {what}({label}) 트래픽을 {where}에서 "
+            "차단합니다: {detail}.",
+        },
+        "sg.flow": {
+            "en": "{src} -> {dst}: {what} ({label}), {n} node pairs",
+            "ko": "{src} -> {dst}: {what}({label}), 노드 쌍 {n}개",
+        },
+        "sg.reason": {
+            "en": "admit {what} ({label}) between the cluster's nodes",
+            "ko": "클러스터 노드 간 {what}({label}) 트래픽 허용",
+        },
+        "sg.unknown": {
+            "en": "Cannot decide whether {what} ({label}) from {src} to {dst} is admitted: {detail}.",
+            "ko": "{src}에서 {dst}로 가는 {what}({label}) 트래픽의 허용 여부를 판단할 수 없음: {detail}.",
+        },
+    }
+)
 
 ClassPair = tuple[NodeClass, NodeClass, NodeView, NodeView, int]
 
@@ -71,7 +99,7 @@ def node_traffic_findings(
                 Status.PASS,
                 severity,
                 res,
-                f"Security groups admit {what} ({label}) between nodes ({total} node pairs checked).",
+                Msg("sg.pass", what=what, label=label, total=total),
             )
         ]
     out: list[Finding] = []
@@ -87,7 +115,7 @@ def node_traffic_findings(
                     port=port,
                     port_max=port_max,
                     remote_group=group.id,
-                    reason=f"admit {what} ({label}) between the cluster's nodes",
+                    reason=Msg("sg.reason", what=what, label=label),
                     cause=cause,
                     description=f"kostack: {what}",
                 ),
@@ -98,11 +126,20 @@ def node_traffic_findings(
                 Status.FAIL,
                 severity,
                 port_resource(ctx, d.port, d.name),
-                f"Security groups drop {what} ({label}) from {s.name} ({s.ip}) to {d.name} ({d.ip}) "
-                f"at {hop.where}: {hop.detail}.",
-                (*tuple(e.text() for e in hop.evidence), hop.detail),
+                Msg(
+                    "sg.fail",
+                    what=what,
+                    label=label,
+                    src=s.name,
+                    src_ip=s.ip,
+                    dst=d.name,
+                    dst_ip=d.ip,
+                    where=hop.where,
+                    detail=hop.detail,
+                ),
+                (hop.detail, *(e.text() for e in hop.evidence)),
                 remedies,
-                flows=(f"{a.label()} -> {b.label()}: {what} ({label}), {n} node pairs",),
+                flows=(Msg("sg.flow", src=a.label(), dst=b.label(), what=what, label=label, n=n),),
                 cause=cause,
                 affected=class_ports(ctx, b),
                 counts=(("node_pairs", n),),
@@ -126,7 +163,9 @@ def node_traffic_findings(
                 Status.UNKNOWN,
                 severity,
                 res,
-                f"Cannot decide whether {what} ({label}) from {s.name} to {d.name} is admitted: {hop.detail}.",
+                Msg(
+                    "sg.unknown", what=what, label=label, src=s.name, dst=d.name, detail=hop.detail
+                ),
                 (hop.detail,),
                 cause=hop.cause,
             )

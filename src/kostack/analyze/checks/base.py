@@ -9,6 +9,7 @@ from importlib import resources
 
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.matrix import Matrix, NodeClass
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import Port, Snapshot
 
@@ -64,6 +65,28 @@ def parse_doc(text: str) -> dict[str, dict[str, str]]:
 
 # --------------------------------------------------------------------------- helpers
 
+register(
+    {
+        "common.not-collected": {
+            "en": "Cannot decide: {part} was not collected.",
+            "ko": "판단할 수 없음: {part} 정보를 수집하지 못했습니다.",
+        },
+        "common.not-collected-gap": {
+            "en": "Cannot decide: {part} was not collected: {error}.",
+            "ko": "판단할 수 없음: {part} 정보를 수집하지 못했습니다: {error}.",
+        },
+        "common.no-port": {
+            "en": "Cannot decide for node {node}: {why}.",
+            "ko": "노드 {node}에 대해 판단할 수 없음: {why}.",
+        },
+        "names.more": {"en": "{names} and {more} more", "ko": "{names} 외 {more}대"},
+        "common.undecided": {
+            "en": "Cannot decide for {what}: {why}.",
+            "ko": "{what}에 대해 판단할 수 없음: {why}.",
+        },
+    }
+)
+
 PARTS: dict[str, Callable[[Snapshot], object]] = {
     "openstack": lambda s: s.openstack,
     "openstack.ports": lambda s: s.openstack.ports if s.openstack else None,
@@ -91,14 +114,18 @@ def missing(
     for part in needs:
         if PARTS[part](ctx.snapshot) is None:
             gap = ctx.snapshot.gap_for(part, part.split(".")[0])
-            why = f"{part} was not collected" + (f": {gap.error}" if gap else "")
+            text = (
+                Msg("common.not-collected-gap", part=part, error=gap.error)
+                if gap
+                else Msg("common.not-collected", part=part)
+            )
             out.append(
                 Finding(
                     check_id,
                     Status.UNKNOWN,
                     severity,
                     Resource("snapshot", part, part),
-                    f"Cannot decide: {why}.",
+                    text,
                     evidence=(f"gap: {gap.source}: {gap.error}",) if gap else (f"{part}: null",),
                 )
             )

@@ -5,12 +5,47 @@ from __future__ import annotations
 from kostack.analyze.checks._sg import class_pairs
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import encapsulation
 
 ID = "net-mtu"
 TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
 SEVERITY = Severity.HIGH
 NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
+
+register(
+    {
+        f"{ID}.no-cni-mtu": {
+            "en": "Cannot decide: the CNI's MTU was not collected.",
+            "ko": "판단할 수 없음: CNI의 MTU를 수집하지 못했습니다.",
+        },
+        f"{ID}.no-networks": {
+            "en": "Cannot decide: the nodes' networks are not known.",
+            "ko": "판단할 수 없음: 노드가 속한 네트워크를 알 수 없습니다.",
+        },
+        f"{ID}.no-net-mtu": {
+            "en": "Cannot decide: the network's mtu field was not collected.",
+            "ko": "판단할 수 없음: 네트워크의 mtu 값을 수집하지 못했습니다.",
+        },
+        f"{ID}.no-encap": {"en": "no encapsulation", "ko": "캡슐화 없음"},
+        f"{ID}.reason": {
+            "en": "set the pod MTU to {limit} ({net_mtu} - {overhead} for {kind})",
+            "ko": "Pod MTU를 {limit}로 설정 ({net_mtu} - {kind} {overhead})",
+        },
+        f"{ID}.fail": {
+            "en": "The pod MTU {mtu} ({source}) is above what network {names} (MTU {net_mtu}) carries with "
+            "{kind} ({overhead} bytes): small requests and ping work, but TLS handshakes, image pushes and "
+            "large responses stall.",
+            "ko": "Pod MTU({mtu}, {source})가 네트워크 {names}(MTU {net_mtu})에서 {kind}({overhead}바이트)를 "
+            "감안해 전달할 수 있는 크기보다 큽니다: 작은 요청과 ping은 되지만 TLS 핸드셰이크, 이미지 push, "
+            "큰 응답은 멈춥니다.",
+        },
+        f"{ID}.pass": {
+            "en": "The pod MTU {mtu} fits network {names} (MTU {net_mtu}, {kind} needs {overhead}).",
+            "ko": "Pod MTU({mtu})가 네트워크 {names}(MTU {net_mtu}, {kind} 오버헤드 {overhead})에 맞습니다.",
+        },
+    }
+)
 
 
 def cni_mtu(ctx: CheckContext) -> tuple[int | None, str]:
@@ -34,11 +69,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     mtu, source = cni_mtu(ctx)
     res = cluster_resource(ctx)
     if mtu is None:
-        return [
-            Finding(
-                ID, Status.UNKNOWN, SEVERITY, res, "Cannot decide: the CNI's MTU was not collected."
-            )
-        ]
+        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, Msg(f"{ID}.no-cni-mtu"))]
     nets = {ctx.topo.network_of(v) for v in ctx.topo.node_views.values()}
     nets.discard(None)
     if not nets:
@@ -48,7 +79,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.UNKNOWN,
                 SEVERITY,
                 res,
-                "Cannot decide: the nodes' networks are not known.",
+                Msg(f"{ID}.no-networks"),
             )
         ]
     net_mtus = [n.mtu for n in nets if n is not None and n.mtu is not None]
@@ -59,11 +90,12 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.UNKNOWN,
                 SEVERITY,
                 res,
-                "Cannot decide: the network's mtu field was not collected.",
+                Msg(f"{ID}.no-net-mtu"),
             )
         ]
     net_mtu = min(net_mtus)
-    overhead, kind = 0, "no encapsulation"
+    overhead: int = 0
+    kind: str = Msg(f"{ID}.no-encap")
     for _a, _b, s, d, _n in class_pairs(ctx):
         pod = ctx.matrix.pod_on(d)
         if pod is None or pod.ip is None:
@@ -83,7 +115,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             "mtu",
             "CNI MTU",
             (("command", _mtu_command(ctx, limit)),),
-            f"set the pod MTU to {limit} ({net_mtu} - {overhead} for {kind})",
+            Msg(f"{ID}.reason", limit=limit, net_mtu=net_mtu, overhead=overhead, kind=kind),
             "mtu",
         )
         return [
@@ -92,9 +124,15 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.FAIL,
                 SEVERITY,
                 res,
-                f"The pod MTU {mtu} ({source}) is above what network {names} (MTU {net_mtu}) carries with "
-                f"{kind} ({overhead} bytes): small requests and ping work, but TLS handshakes, image pushes "
-                "and large responses stall.",
+                Msg(
+                    f"{ID}.fail",
+                    mtu=mtu,
+                    source=source,
+                    names=names,
+                    net_mtu=net_mtu,
+                    kind=kind,
+                    overhead=overhead,
+                ),
                 (
                     f"network {names} mtu={net_mtu}",
                     f"{source}={mtu}",
@@ -110,7 +148,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             SEVERITY,
             res,
-            f"The pod MTU {mtu} fits network {names} (MTU {net_mtu}, {kind} needs {overhead}).",
+            Msg(f"{ID}.pass", mtu=mtu, names=names, net_mtu=net_mtu, kind=kind, overhead=overhead),
         )
     ]
 

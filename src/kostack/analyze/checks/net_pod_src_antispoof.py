@@ -13,6 +13,7 @@ from kostack.analyze.checks.base import (
 )
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.matrix import NodeClass
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Disposition, antispoof, encapsulation
 from kostack.analyze.remedy import pair_remedy
 
@@ -21,6 +22,40 @@ TITLE = "Node ports let pod-sourced packets through Neutron anti-spoofing"
 SEVERITY = Severity.CRITICAL
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 CAUSE = "antispoof"
+
+register(
+    {
+        f"{ID}.why-p2p": {
+            "en": "pod -> pod to {dst}: {how}",
+            "ko": "{dst}로 가는 Pod -> Pod 트래픽: {how}",
+        },
+        f"{ID}.why-reply": {
+            "en": "replies from its pods to {dst} leave unencapsulated too",
+            "ko": "{dst}로 가는 Pod 응답도 캡슐화 없이 나감",
+        },
+        f"{ID}.why-egress": {
+            "en": "pod -> outside the cluster leaves with the pod source (no masquerade, natOutgoing off)",
+            "ko": "클러스터 외부로 가는 Pod 트래픽이 Pod IP를 출발지로 나감 (마스커레이드 없음, natOutgoing 꺼짐)",
+        },
+        f"{ID}.pass-encap": {
+            "en": "Pods on {nodes} never put their own source address on the wire (encapsulated or "
+            "masqueraded), so anti-spoofing sees only node addresses.",
+            "ko": "{nodes}의 Pod 트래픽은 캡슐화되거나 마스커레이드되어 Pod IP가 네트워크에 나가지 않으므로, "
+            "포트 보안은 노드 주소만 봅니다.",
+        },
+        f"{ID}.fail": {
+            "en": "Neutron anti-spoofing on the ports of {nodes} drops packets from their pods (source "
+            "{src}): it is neither the port's fixed IP nor inside an allowed address pair, and these "
+            "packets leave the VM unencapsulated.",
+            "ko": "{nodes} 포트의 Neutron anti-spoofing이 Pod에서 나온 패킷(출발지 {src})을 차단합니다: 이 주소는 "
+            "포트의 고정 IP도 Allowed Address Pair에 속한 주소도 아니며, 패킷은 캡슐화 없이 VM을 떠납니다.",
+        },
+        f"{ID}.pass": {
+            "en": "Ports of {nodes} pass their pods' packets: {detail}.",
+            "ko": "{nodes}의 포트가 Pod 패킷을 통과시킵니다: {detail}.",
+        },
+    }
+)
 
 
 def native_senders(ctx: CheckContext) -> tuple[dict[int, list[str]], dict[int, str]]:
@@ -44,14 +79,12 @@ def native_senders(ctx: CheckContext) -> tuple[dict[int, list[str]], dict[int, s
             if decision.hop.disposition != Disposition.ACCEPTED or decision.encap is not None:
                 continue
             how = decision.hop.detail
-            why[ai].append(f"pod -> pod to {b.label()}: {how}")
-            why[bi].append(f"replies from its pods to {a.label()} leave unencapsulated too")
+            why[ai].append(Msg(f"{ID}.why-p2p", dst=b.label(), how=how))
+            why[bi].append(Msg(f"{ID}.why-reply", dst=a.label()))
     for cls, result in m.egress:
         src = m.pod_on(cls.rep)
         if result.wire is not None and src is not None and result.wire.src == src.ip:
-            why[classes.index(cls)].append(
-                "pod -> outside the cluster leaves with the pod source (no masquerade, natOutgoing off)"
-            )
+            why[classes.index(cls)].append(Msg(f"{ID}.why-egress"))
     return why, unknown
 
 
@@ -68,7 +101,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 def _names(cls: NodeClass) -> str:
     names = ", ".join(v.name for v in cls.members[:4])
-    return names + (f" and {cls.size - 4} more" if cls.size > 4 else "")
+    return Msg("names.more", names=names, more=cls.size - 4) if cls.size > 4 else names
 
 
 def _judge(
@@ -82,7 +115,7 @@ def _judge(
                 Status.UNKNOWN,
                 SEVERITY,
                 node_resource(rep),
-                f"Cannot decide for node {rep.name}: {rep.port_note}.",
+                Msg("common.no-port", node=rep.name, why=rep.port_note),
                 (f"node {rep.name}: no matching Neutron port",),
                 cause="no-port",
             )
@@ -96,7 +129,7 @@ def _judge(
                     Status.UNKNOWN,
                     SEVERITY,
                     res,
-                    f"Cannot decide for {cls.label()}: {unknown}.",
+                    Msg("common.undecided", what=cls.label(), why=unknown),
                     (unknown,),
                 )
             ]
@@ -106,8 +139,7 @@ def _judge(
                 Status.PASS,
                 SEVERITY,
                 res,
-                f"Pods on {cls.label()} never put their own source address on the wire "
-                "(encapsulated or masqueraded), so anti-spoofing sees only node addresses.",
+                Msg(f"{ID}.pass-encap", nodes=cls.label()),
                 affected=class_ports(ctx, cls),
             )
         ]
@@ -132,9 +164,7 @@ def _judge(
                 Status.FAIL,
                 SEVERITY,
                 res,
-                f"Neutron anti-spoofing on the ports of {_names(cls)} drops packets from their pods "
-                f"(source {pod.ip}): it is neither the port's fixed IP nor inside an allowed "
-                "address pair, and these packets leave the VM unencapsulated.",
+                Msg(f"{ID}.fail", nodes=_names(cls), src=pod.ip),
                 evidence + tuple(reasons[:6]),
                 remedies,
                 flows=tuple(reasons),
@@ -149,7 +179,7 @@ def _judge(
                 Status.UNKNOWN,
                 SEVERITY,
                 res,
-                f"Cannot decide for {rep.name}: {hop.detail}.",
+                Msg("common.undecided", what=rep.name, why=hop.detail),
                 evidence,
             )
         ]
@@ -159,7 +189,7 @@ def _judge(
             Status.PASS,
             SEVERITY,
             res,
-            f"Ports of {_names(cls)} pass their pods' packets: {hop.detail}.",
+            Msg(f"{ID}.pass", nodes=_names(cls), detail=hop.detail),
             evidence,
             affected=class_ports(ctx, cls),
         )

@@ -5,10 +5,26 @@ from __future__ import annotations
 from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
 
 ID = "net-sg-bgp"
 TITLE = "Security groups admit BGP (TCP 179) between nodes when Calico uses BGP"
 SEVERITY = Severity.HIGH
+
+register(
+    {
+        f"{ID}.what": {"en": "Calico BGP", "ko": "Calico BGP"},
+        f"{ID}.not-calico": {
+            "en": "The CNI is not Calico: no BGP peering.",
+            "ko": "CNI가 Calico가 아니므로 BGP 피어링이 없습니다.",
+        },
+        f"{ID}.unknown": {
+            "en": "Cannot decide: whether Calico runs BGP was not collected (BGPConfiguration / Installation).",
+            "ko": "판단할 수 없음: Calico의 BGP 사용 여부를 수집하지 못했습니다 (BGPConfiguration / Installation).",
+        },
+        f"{ID}.disabled": {"en": "Calico BGP is disabled.", "ko": "Calico BGP가 꺼져 있습니다."},
+    }
+)
 NEEDS = (
     "openstack.ports",
     "openstack.security_groups",
@@ -31,7 +47,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.NOT_APPLICABLE,
                 SEVERITY,
                 cluster_resource(ctx),
-                "The CNI is not Calico: no BGP peering.",
+                Msg(f"{ID}.not-calico"),
             )
         ]
     if calico is None or calico.bgp is None:
@@ -41,7 +57,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.UNKNOWN,
                 SEVERITY,
                 cluster_resource(ctx),
-                "Cannot decide: whether Calico runs BGP was not collected (BGPConfiguration / Installation).",
+                Msg(f"{ID}.unknown"),
             )
         ]
     if not calico.bgp:
@@ -51,9 +67,9 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.NOT_APPLICABLE,
                 SEVERITY,
                 cluster_resource(ctx),
-                "Calico BGP is disabled.",
+                Msg(f"{ID}.disabled"),
             )
         ]
     return node_traffic_findings(
-        ctx, ID, SEVERITY, "Calico BGP", "tcp", 179, class_pairs(ctx), "sg-node"
+        ctx, ID, SEVERITY, Msg(f"{ID}.what"), "tcp", 179, class_pairs(ctx), "sg-node"
     )

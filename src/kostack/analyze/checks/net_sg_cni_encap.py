@@ -7,6 +7,7 @@ from collections import defaultdict
 from kostack.analyze.checks._sg import ClassPair, class_pairs, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Disposition, encapsulation
 from kostack.analyze.topology import protocol_label
 
@@ -21,6 +22,18 @@ NEEDS = (
     "node_ports",
 )
 CAUSE = "sg-encap"
+
+register(
+    {
+        f"{ID}.what": {"en": "{kind} encapsulation", "ko": "{kind} 캡슐화"},
+        f"{ID}.subject": {"en": "the CNI's encapsulation", "ko": "CNI 캡슐화"},
+        f"{ID}.na": {
+            "en": "The CNI does not encapsulate traffic between any pair of these nodes, so no "
+            "encapsulation rule is needed.",
+            "ko": "이 노드들 사이에서는 CNI가 트래픽을 캡슐화하지 않으므로 캡슐화 규칙이 필요 없습니다.",
+        },
+    }
+)
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -45,7 +58,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 ctx,
                 ID,
                 SEVERITY,
-                f"{kind} encapsulation",
+                Msg(f"{ID}.what", kind=kind),
                 protocol_label(proto),
                 port,
                 pairs,
@@ -59,7 +72,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.UNKNOWN,
                 SEVERITY,
                 cluster_resource(ctx),
-                f"Cannot decide: {unknown[0]}.",
+                Msg("common.undecided", what=Msg(f"{ID}.subject"), why=unknown[0]),
                 (unknown[0],),
             )
         )
@@ -70,8 +83,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.NOT_APPLICABLE,
                 SEVERITY,
                 cluster_resource(ctx),
-                "The CNI does not encapsulate traffic between any pair of these nodes, "
-                "so no encapsulation rule is needed.",
+                Msg(f"{ID}.na"),
             )
         )
     return out

@@ -5,12 +5,25 @@ from __future__ import annotations
 from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
 
 ID = "net-sg-control-plane"
 TITLE = (
     "Security groups admit the API server (TCP 6443) and kubelet (TCP 10250) traffic between nodes"
 )
 SEVERITY = Severity.HIGH
+
+register(
+    {
+        f"{ID}.api": {"en": "the Kubernetes API server", "ko": "Kubernetes API 서버"},
+        f"{ID}.kubelet": {"en": "kubelet", "ko": "kubelet"},
+        f"{ID}.etcd": {"en": "etcd", "ko": "etcd"},
+        f"{ID}.no-cp": {
+            "en": "Cannot decide: no node carries the control-plane role label.",
+            "ko": "판단할 수 없음: control-plane 역할 레이블이 붙은 노드가 없습니다.",
+        },
+    }
+)
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "node_ports")
 
 
@@ -25,28 +38,35 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.UNKNOWN,
                 SEVERITY,
                 cluster_resource(ctx),
-                "Cannot decide: no node carries the control-plane role label.",
+                Msg(f"{ID}.no-cp"),
             )
         ]
     out = node_traffic_findings(
         ctx,
         ID,
         SEVERITY,
-        "the Kubernetes API server",
+        Msg(f"{ID}.api"),
         "tcp",
         6443,
         class_pairs(ctx, "to-cp"),
         "sg-node",
     )
     out += node_traffic_findings(
-        ctx, ID, SEVERITY, "kubelet", "tcp", 10250, class_pairs(ctx, "from-cp"), "sg-node"
+        ctx,
+        ID,
+        SEVERITY,
+        Msg(f"{ID}.kubelet"),
+        "tcp",
+        10250,
+        class_pairs(ctx, "from-cp"),
+        "sg-node",
     )
     if sum(1 for v in ctx.topo.node_views.values() if v.is_control_plane) > 1:
         out += node_traffic_findings(
             ctx,
             ID,
             SEVERITY,
-            "etcd",
+            Msg(f"{ID}.etcd"),
             "tcp",
             2379,
             class_pairs(ctx, "cp-cp"),

@@ -20,6 +20,7 @@ from kostack.analyze.checks.base import (
 )
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.matrix import POD_PORT
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Disposition, Wire, encapsulation, security_groups
 from kostack.analyze.remedy import apply_remedies, cluster_group, pair_remedy, rule_remedy
 from kostack.analyze.topology import Topology, net_within
@@ -35,6 +36,48 @@ NEEDS = (
     "node_ports",
 )
 CAUSE = "sg-pod-source"
+
+_OVN_NOTE_EN = (
+    " Under ML2/OVN a remote-group rule matches only the members' fixed IPs, not their allowed "
+    "address pairs, so pod sources need a rule with the pod CIDR as remote prefix."
+)
+_OVN_NOTE_KO = (
+    " ML2/OVN에서는 원격 그룹(remote group) 규칙이 멤버 포트의 고정 IP만 매칭하고 Allowed Address Pair는 "
+    "매칭하지 않으므로, Pod 출발 트래픽에는 Pod CIDR을 remote prefix로 둔 규칙이 필요합니다."
+)
+register(
+    {
+        f"{ID}.reason": {
+            "en": "admit pod-sourced packets from {cidr} between the cluster's nodes",
+            "ko": "클러스터 노드 간 {cidr} 출발 Pod 패킷 허용",
+        },
+        f"{ID}.fail": {
+            "en": "Even with allowed pairs for the pod CIDR, security groups drop pod-sourced packets from "
+            "{src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
+            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst}로 가는 Pod 출발 "
+            "패킷을 {where}에서 차단합니다 (Neutron 백엔드: {backend}): {detail}." + _OVN_NOTE_KO,
+        },
+        f"{ID}.unknown": {
+            "en": "Even with allowed pairs for the pod CIDR, security groups may drop pod-sourced packets "
+            "from {src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
+            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst}로 가는 Pod 출발 "
+            "패킷을 {where}에서 차단할 수 있습니다 (Neutron 백엔드: {backend}): {detail}."
+            + _OVN_NOTE_KO,
+        },
+        f"{ID}.flow": {
+            "en": "{src} -> {dst}: pod -> pod, {n} node pairs",
+            "ko": "{src} -> {dst}: Pod -> Pod, 노드 쌍 {n}개",
+        },
+        f"{ID}.na": {
+            "en": "No pod-sourced packets cross the tenant network unencapsulated, so no pod-source rule is needed.",
+            "ko": "캡슐화 없이 테넌트 네트워크를 지나는 Pod 출발 패킷이 없으므로 Pod 출발 규칙이 필요 없습니다.",
+        },
+        f"{ID}.pass": {
+            "en": "Security groups admit pod-sourced packets between nodes (Neutron backend {backend}).",
+            "ko": "보안 그룹이 노드 간 Pod 출발 패킷을 허용합니다 (Neutron 백엔드 {backend}).",
+        },
+    }
+)
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -79,7 +122,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                         group,
                         protocol=None,
                         remote_prefix=str(c),
-                        reason=f"admit pod-sourced packets from {c} between the cluster's nodes",
+                        reason=Msg(f"{ID}.reason", cidr=c),
                         cause=CAUSE,
                         description="kostack: pod CIDR",
                     )
@@ -87,25 +130,24 @@ def run(ctx: CheckContext) -> list[Finding]:
                 )
             status = Status.UNKNOWN if hop.disposition == Disposition.UNKNOWN else Status.FAIL
             backend = topo.backend or "unknown"
-            note = (
-                " Under ML2/OVN a remote-group rule matches only the members' fixed IPs, not their "
-                "allowed address pairs, so pod sources need a rule with the pod CIDR as remote prefix."
-                if backend != "ml2/ovs"
-                else ""
-            )
-            verb = "drop" if status == Status.FAIL else "may drop"
+            key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
             out.append(
                 Finding(
                     ID,
                     status,
                     SEVERITY,
                     port_resource(ctx, hd.port, d.name),
-                    f"Even with allowed pairs for the pod CIDR, security groups {verb} pod-sourced packets "
-                    f"from {s.name} to {d.name} at {hop.where} (Neutron backend: {backend}): "
-                    f"{hop.detail}.{note}",
-                    (*tuple(e.text() for e in hop.evidence), hop.detail),
+                    Msg(
+                        key,
+                        src=s.name,
+                        dst=d.name,
+                        where=hop.where,
+                        backend=backend,
+                        detail=hop.detail,
+                    ),
+                    (hop.detail, *(e.text() for e in hop.evidence)),
                     remedies,
-                    flows=(f"{a.label()} -> {b.label()}: pod -> pod, {n} node pairs",),
+                    flows=(Msg(f"{ID}.flow", src=a.label(), dst=b.label(), n=n),),
                     cause=CAUSE if status == Status.FAIL else hop.cause,
                     affected=class_ports(ctx, b),
                     counts=(("node_pairs", n),),
@@ -121,7 +163,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.NOT_APPLICABLE,
                 SEVERITY,
                 cluster_resource(ctx),
-                "No pod-sourced packets cross the tenant network unencapsulated, so no pod-source rule is needed.",
+                Msg(f"{ID}.na"),
             )
         ]
     return [
@@ -130,6 +172,6 @@ def run(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             SEVERITY,
             cluster_resource(ctx),
-            f"Security groups admit pod-sourced packets between nodes (Neutron backend {topo.backend}).",
+            Msg(f"{ID}.pass", backend=topo.backend or "unknown"),
         )
     ]

@@ -5,10 +5,29 @@ from __future__ import annotations
 from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
 
 ID = "net-sg-typha"
 TITLE = "Security groups admit Calico Typha (TCP 5473) between nodes when Typha runs"
 SEVERITY = Severity.HIGH
+
+register(
+    {
+        f"{ID}.what": {"en": "Calico Typha", "ko": "Calico Typha"},
+        f"{ID}.not-calico": {
+            "en": "The CNI is not Calico: no Typha.",
+            "ko": "CNI가 Calico가 아니므로 Typha가 없습니다.",
+        },
+        f"{ID}.unknown": {
+            "en": "Cannot decide: whether calico-typha runs was not collected.",
+            "ko": "판단할 수 없음: calico-typha 실행 여부를 수집하지 못했습니다.",
+        },
+        f"{ID}.absent": {
+            "en": "Calico Typha is not deployed.",
+            "ko": "Calico Typha가 배포되어 있지 않습니다.",
+        },
+    }
+)
 NEEDS = (
     "openstack.ports",
     "openstack.security_groups",
@@ -31,7 +50,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.NOT_APPLICABLE,
                 SEVERITY,
                 cluster_resource(ctx),
-                "The CNI is not Calico: no Typha.",
+                Msg(f"{ID}.not-calico"),
             )
         ]
     if calico is None or calico.typha is None:
@@ -41,7 +60,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.UNKNOWN,
                 SEVERITY,
                 cluster_resource(ctx),
-                "Cannot decide: whether calico-typha runs was not collected.",
+                Msg(f"{ID}.unknown"),
             )
         ]
     if not calico.typha:
@@ -51,9 +70,9 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.NOT_APPLICABLE,
                 SEVERITY,
                 cluster_resource(ctx),
-                "Calico Typha is not deployed.",
+                Msg(f"{ID}.absent"),
             )
         ]
     return node_traffic_findings(
-        ctx, ID, SEVERITY, "Calico Typha", "tcp", 5473, class_pairs(ctx), "sg-node"
+        ctx, ID, SEVERITY, Msg(f"{ID}.what"), "tcp", 5473, class_pairs(ctx), "sg-node"
     )

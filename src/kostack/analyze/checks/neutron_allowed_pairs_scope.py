@@ -10,6 +10,7 @@ from kostack.analyze.checks.base import (
     port_resource,
 )
 from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import net_within
 
@@ -17,6 +18,34 @@ ID = "neutron-allowed-pairs-scope"
 TITLE = "Allowed address pairs on node ports cover the node's pod blocks and nothing as wide as 0.0.0.0/0"
 SEVERITY = Severity.HIGH
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+
+register(
+    {
+        f"{ID}.too-wide": {
+            "en": "Port {port} of node {node} has allowed address pair {pair}: anti-spoofing is effectively "
+            "off for it. Use the pod CIDR instead.",
+            "ko": "노드 {node}의 포트 {port}에 Allowed Address Pair {pair}가 있어 사실상 anti-spoofing이 꺼진 "
+            "상태입니다. 대신 Pod CIDR을 사용하세요.",
+        },
+        f"{ID}.uncovered": {
+            "en": "Port {port} of node {node} has allowed pairs [{pairs}] that do not cover its pod blocks "
+            "{blocks}: packets from those pods are dropped.",
+            "ko": "노드 {node}의 포트 {port}에 있는 Allowed Address Pair [{pairs}]가 이 노드의 Pod 블록 {blocks}를 "
+            "포함하지 않아, 해당 Pod의 패킷이 차단됩니다.",
+        },
+        f"{ID}.reason": {"en": "cover {node}'s pod blocks", "ko": "{node}의 Pod 블록 허용"},
+        f"{ID}.none": {
+            "en": "No node port has allowed address pairs (whether any are needed is "
+            "net-pod-src-antispoof's finding).",
+            "ko": "Allowed Address Pair가 있는 노드 포트가 없습니다 (필요 여부는 net-pod-src-antispoof 점검이 "
+            "판단합니다).",
+        },
+        f"{ID}.pass": {
+            "en": "Allowed pairs on {n} node ports cover their pod blocks and none is 0.0.0.0/0.",
+            "ko": "노드 포트 {n}개의 Allowed Address Pair가 각 노드의 Pod 블록을 포함하며 0.0.0.0/0은 없습니다.",
+        },
+    }
+)
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -34,7 +63,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                     Status.UNKNOWN,
                     SEVERITY,
                     node_resource(view),
-                    f"Cannot decide for node {view.name}: {view.port_note}.",
+                    Msg("common.no-port", node=view.name, why=view.port_note),
                 )
             )
             continue
@@ -51,8 +80,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                     Status.FAIL,
                     Severity.HIGH,
                     res,
-                    f"Port {port.id} of node {view.name} has allowed address pair {wide[0]}: anti-spoofing "
-                    "is effectively off for it. Use the pod CIDR instead.",
+                    Msg(f"{ID}.too-wide", port=port.id, node=view.name, pair=wide[0]),
                     (f"port {port.id} allowed_address_pairs={[str(p) for p in pairs]}",),
                     cause="pairs-too-wide",
                 )
@@ -67,16 +95,20 @@ def run(ctx: CheckContext) -> list[Finding]:
                     Status.FAIL,
                     Severity.MEDIUM,
                     res,
-                    f"Port {port.id} of node {view.name} has allowed pairs {[str(p) for p in pairs]} that do "
-                    f"not cover its pod block{'s' if len(uncovered) > 1 else ''} "
-                    f"{', '.join(str(b) for b in uncovered)}: packets from those pods are dropped.",
+                    Msg(
+                        f"{ID}.uncovered",
+                        port=port.id,
+                        node=view.name,
+                        pairs=[str(p) for p in pairs],
+                        blocks=", ".join(str(b) for b in uncovered),
+                    ),
                     (
                         f"port {port.id} allowed_address_pairs={[str(p) for p in pairs]}",
                         f"node {view.name} blocks={[str(b) for b in view.blocks]}",
                     ),
                     tuple(
                         pair_remedy(
-                            port, view.name, c, f"cover {view.name}'s pod blocks", "antispoof"
+                            port, view.name, c, Msg(f"{ID}.reason", node=view.name), "antispoof"
                         )
                         for c in targets
                     ),
@@ -92,7 +124,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.NOT_APPLICABLE,
                 SEVERITY,
                 cluster_resource(ctx),
-                "No node port has allowed address pairs (whether any are needed is net-pod-src-antispoof's finding).",
+                Msg(f"{ID}.none"),
             )
         ]
     return [
@@ -101,6 +133,6 @@ def run(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             SEVERITY,
             cluster_resource(ctx),
-            f"Allowed pairs on {with_pairs} node ports cover their pod blocks and none is 0.0.0.0/0.",
+            Msg(f"{ID}.pass", n=with_pairs),
         )
     ]

@@ -10,11 +10,33 @@ from kostack.analyze.checks.base import (
     port_resource,
 )
 from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
 
 ID = "neutron-port-security-disabled"
 TITLE = "Node ports keep Neutron port security on"
 SEVERITY = Severity.MEDIUM
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+
+register(
+    {
+        f"{ID}.fail": {
+            "en": "Port {port} of node {node} has port security disabled: pod traffic works, but the VM can "
+            "send from any address and no security group protects it. Prefer allowed address pairs for the "
+            "pod CIDR with port security on.",
+            "ko": "노드 {node}의 포트 {port}는 포트 보안이 꺼져 있습니다: Pod 통신은 되지만 VM이 어떤 주소로든 "
+            "패킷을 보낼 수 있고 보안 그룹도 적용되지 않습니다. 포트 보안을 켠 채 Pod CIDR을 Allowed Address "
+            "Pair로 허용하는 방식을 권장합니다.",
+        },
+        f"{ID}.unknown": {
+            "en": "Cannot decide: port_security_enabled of port {port} ({node}) was not collected.",
+            "ko": "판단할 수 없음: 포트 {port}({node})의 port_security_enabled 값을 수집하지 못했습니다.",
+        },
+        f"{ID}.pass": {
+            "en": "All {n} node ports keep port security on.",
+            "ko": "노드 포트 {n}개 모두 포트 보안이 켜져 있습니다.",
+        },
+    }
+)
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -31,7 +53,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                     Status.UNKNOWN,
                     SEVERITY,
                     node_resource(view),
-                    f"Cannot decide for node {view.name}: {view.port_note}.",
+                    Msg("common.no-port", node=view.name, why=view.port_note),
                 )
             )
         elif port.port_security_enabled is False:
@@ -41,9 +63,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                     Status.FAIL,
                     SEVERITY,
                     port_resource(ctx, port, view.name),
-                    f"Port {port.id} of node {view.name} has port security disabled: pod traffic works, "
-                    "but the VM can send from any address and no security group protects it. "
-                    "Prefer allowed address pairs for the pod CIDR with port security on.",
+                    Msg(f"{ID}.fail", port=port.id, node=view.name),
                     (
                         f"port {port.id} port_security_enabled=false",
                         f"security_groups={list(port.security_group_ids)}",
@@ -58,7 +78,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                     Status.UNKNOWN,
                     SEVERITY,
                     port_resource(ctx, port, view.name),
-                    f"Cannot decide: port_security_enabled of port {port.id} ({view.name}) was not collected.",
+                    Msg(f"{ID}.unknown", port=port.id, node=view.name),
                 )
             )
     if out or not ctx.topo.node_views:
@@ -69,6 +89,6 @@ def run(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             SEVERITY,
             cluster_resource(ctx),
-            f"All {len(ctx.topo.node_views)} node ports keep port security on.",
+            Msg(f"{ID}.pass", n=len(ctx.topo.node_views)),
         )
     ]

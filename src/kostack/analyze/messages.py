@@ -1,0 +1,61 @@
+"""Translatable messages: findings and hops say things in English and Korean.
+
+A `Msg` is a `str` (its English text) that remembers its template key and
+parameters, so everything that treats messages as strings keeps working, and
+renderers can ask for another language with `localize(text, lang)`.
+Every key has every language with the same placeholders (tests prove it).
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+LANGS = ("en", "ko")
+
+
+class Msg(str):
+    """An English message that can be rendered in another language."""
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, key: str, **params: Any) -> Msg:
+        if key not in CATALOG:
+            raise KeyError(f"no message {key!r}")
+        text = CATALOG[key]["en"].format(**{k: _render(v, "en") for k, v in params.items()})
+        obj = super().__new__(cls, text)
+        obj.key = key
+        obj.params = params
+        return obj
+
+    def render(self, lang: str) -> str:
+        template = CATALOG[self.key].get(lang) or CATALOG[self.key]["en"]
+        return template.format(**{k: _render(v, lang) for k, v in self.params.items()})
+
+
+def _render(value: Any, lang: str) -> str:
+    if isinstance(value, Msg):
+        return value.render(lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_render(v, lang) for v in value)
+    return str(value)
+
+
+def localize(text: str, lang: str) -> str:
+    """``text`` in ``lang`` when it is a Msg; plain strings are returned as they are."""
+    return text.render(lang) if isinstance(text, Msg) else text
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+CATALOG: dict[str, dict[str, str]] = {}
+
+
+def register(messages: dict[str, dict[str, str]]) -> None:
+    for key, langs in messages.items():
+        if key in CATALOG and CATALOG[key] != langs:
+            raise ValueError(f"message {key!r} registered twice with different text")
+        CATALOG[key] = langs

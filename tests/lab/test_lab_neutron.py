@@ -1,0 +1,107 @@
+"""The lab driven by a real Neutron: changes made through the API change what packets meet."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from kostack.lab.errors import LabInputError
+from kostack.lab.lab import Lab
+from kostack.lab.neutron import openstack_connection
+
+pytestmark = [pytest.mark.lab, pytest.mark.neutron]
+
+TIMEOUT = 1.5
+
+
+def table(lab: Lab) -> dict[str, bool]:
+    return {key: r.ok for key, r in lab.probe_round(timeout=TIMEOUT).items()}
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Poll `condition` (bounded); the agent re-renders asynchronously."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_fix_applied_to_neutron_reaches_the_packets(lab: Lab, seeded_neutron: Any) -> None:
+    endpoint, ids = seeded_neutron.endpoint, seeded_neutron.ids
+    status = lab.up("seed", neutron_endpoint=endpoint)
+    assert status.portsec is not None and status.portsec["source"] == f"neutron {endpoint}"
+    assert set(status.portsec["bound"]) == {"k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3", "router"}
+    assert not any(table(lab).values())
+    assert lab.counters()["k8s-w-1"].antispoof_drops > 0
+
+    network = openstack_connection(endpoint).network
+    for node in ids.nodes:  # what `kostack fix apply` does: Fix B
+        network.update_port(node.port_id, allowed_address_pairs=[{"ip_address": "10.244.0.0/16"}])
+    result = lab.sync()
+    assert result.changed
+    after = table(lab)
+    assert after == {
+        "dns": True,
+        "kubernetes_tcp": True,
+        "kubernetes_tls": True,
+        "egress_http": True,
+        "ping_cluster_ip": False,
+        "pod_to_pod": True,
+        "bulk_transfer": True,
+    }
+    revisions = json.loads(lab.paths.portsec.read_text())["revisions"]
+    assert revisions["k8s-w-1"] is not None and revisions["k8s-w-1"] > 1
+
+    # Fix A, in the one PUT Neutron accepts: still everything flows.
+    network.update_port(
+        ids.port_ids["k8s-w-1"],
+        is_port_security_enabled=False,
+        security_group_ids=[],
+        allowed_address_pairs=[],
+    )
+    assert lab.sync().changed
+    assert "portsec_k8s_w_1" not in lab.paths.portsec_nft.read_text()
+    assert table(lab)["dns"]
+
+
+def test_agent_watches_neutron(lab: Lab, seeded_neutron: Any) -> None:
+    endpoint, ids = seeded_neutron.endpoint, seeded_neutron.ids
+    status = lab.up(
+        "vxlan-no-4789", neutron_endpoint=endpoint, seed_neutron=True, watch_interval=0.1
+    )
+    assert any(s.name == "agent" and s.alive for s in status.servers)
+    network = openstack_connection(endpoint).network
+    port = network.get_port(ids.port_ids["k8s-w-1"])
+    assert port.security_group_ids == [ids.nodes_sg_id]  # the scenario was written into Neutron
+    assert not table(lab)["dns"]
+
+    before = json.loads(lab.paths.portsec.read_text())["fingerprint"]
+    network.create_security_group_rule(
+        security_group_id=ids.nodes_sg_id,
+        direction="ingress",
+        ether_type="IPv4",
+        protocol="udp",
+        port_range_min=4789,
+        port_range_max=4789,
+        remote_group_id=ids.nodes_sg_id,
+    )
+    wait_for(lambda: json.loads(lab.paths.portsec.read_text())["fingerprint"] != before)
+    assert table(lab)["dns"] and table(lab)["pod_to_pod"]
+
+
+def test_eight_nodes_from_neutron(lab: Lab, neutron_seeder: Any, neutron: str) -> None:
+    neutron_seeder(nodes=8)
+    started = time.monotonic()
+    lab.up("vxlan-ok", nodes=8, neutron_endpoint=neutron, seed_neutron=True)
+    assert time.monotonic() - started < 15
+    assert table(lab)["pod_to_pod"]
+
+
+def test_lab_vm_without_a_port_is_refused(lab: Lab, seeded_neutron: Any) -> None:
+    with pytest.raises(LabInputError, match="no port"):
+        lab.up("seed", nodes=5, neutron_endpoint=seeded_neutron.endpoint)
+    assert lab.status().namespaces == ()
