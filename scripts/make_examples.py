@@ -1,4 +1,5 @@
-"""Write examples/*.json from the builders (tests check that the files are in sync)."""
+"""Write the generated files: examples/*.json from the builders, and
+docs/snapshot.schema.json from the model. Tests check both are in sync."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from kostack.model import Snapshot
 from kostack.testing.builders import EXAMPLES, example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,9 @@ def main() -> int:
             json.dumps(example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         print(path.relative_to(ROOT))
+    schema = ROOT / "docs" / "snapshot.schema.json"
+    schema.write_text(json.dumps(Snapshot.model_json_schema(), indent=2) + "\n", encoding="utf-8")
+    print(schema.relative_to(ROOT))
     return 0
 
 

@@ -124,12 +124,13 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
     cni, pools = describe_cni(d.snapshot)
     subnets = sorted({str(v.subnet.cidr) for v in topo.node_views.values() if v.subnet is not None})
     whys = []
-    native_p2p = any("pod -> pod" in flow for f in rc.findings for flow in f.flows)
+    keys = {flow.key for f in rc.findings for flow in f.flows if isinstance(flow, Msg)}
+    native_p2p = any(k.endswith(".why-p2p") for k in keys)
     if native_p2p and len(subnets) == 1:
         whys.append(t(lang, "antispoof_why_same", n=len(topo.node_views), subnet=subnets[0]))
     elif native_p2p:
         whys.append(", ".join(subnets))
-    if any("outside the cluster" in flow for f in rc.findings for flow in f.flows):
+    if any(k.endswith(".why-egress") for k in keys):
         whys.append(t(lang, "antispoof_why_egress"))
     mode = pools[0].split(" ", 2)[-1] if pools else cni
     pod_cidr = ", ".join(str(c) for c in topo.pod_cidrs) or "?"
