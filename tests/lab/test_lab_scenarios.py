@@ -140,7 +140,12 @@ def test_every_rule_form_loads_into_nft(lab: Lab) -> None:
         {"direction": "ingress", "protocol": "4", "remote_ip_prefix": "10.0.0.0/24"},
         {"direction": "ingress", "protocol": "gre"},
         {"direction": "ingress", "protocol": "112"},
-        {"direction": "ingress", "protocol": "tcp", "port_range_min": 30000, "port_range_max": 32767},
+        {
+            "direction": "ingress",
+            "protocol": "tcp",
+            "port_range_min": 30000,
+            "port_range_max": 32767,
+        },
         {"direction": "ingress", "protocol": "sctp", "port_range_min": 9, "port_range_max": 9},
         {"direction": "ingress", "protocol": "icmp", "port_range_min": 8, "port_range_max": 0},
         {"direction": "ingress", "protocol": "udp", "remote_ip_prefix": "10.244.1.0/24"},

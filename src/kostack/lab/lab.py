@@ -192,6 +192,7 @@ class Lab:
             )
         netns.require_root()
         netns.require_tools()
+        netns.require_kernel_features()
         _require_python_modules()
         existing = self._owned_namespaces()
         if existing:

@@ -40,6 +40,7 @@ __all__ = [
     "namespace_pids",
     "nft_json",
     "process_alive",
+    "require_kernel_features",
     "require_root",
     "require_tools",
     "run",
@@ -92,6 +93,18 @@ def require_tools(tools: Iterable[str] = TOOLS) -> None:
         raise LabEnvironmentError(
             f"missing command(s): {', '.join(missing)}",
             f"apt-get update && apt-get install -y {' '.join(packages)}",
+        )
+
+
+def require_kernel_features() -> None:
+    """br_netfilter must be loaded: the hypervisor's conntrack sees bridged IPv4 through it.
+
+    Only checked (read-only), never loaded: the lab does not change the host's kernel.
+    """
+    if not Path("/proc/sys/net/bridge").is_dir():
+        raise LabEnvironmentError(
+            "the kernel has no br_netfilter (no /proc/sys/net/bridge)",
+            "load it once as root: `modprobe br_netfilter` (the lab does not load modules itself)",
         )
 
 
