@@ -55,3 +55,11 @@ def test_msg_is_a_plain_string_in_english() -> None:
     m = Msg("hop.src-fixed", ip="10.0.0.1")
     assert m == "source 10.0.0.1 is the port's fixed IP"
     assert m.render("ko") == "출발지 10.0.0.1는 포트의 고정 IP입니다"
+
+
+def test_every_check_has_a_short_label_in_every_language() -> None:
+    from kostack.analyze.checks import CHECKS
+
+    for check in CHECKS:
+        for lang in LANGS:
+            assert f"short.{check.id}" in MESSAGES[lang], (lang, check.id)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import locale
 import os
 
+from kostack.report.i18n_report import REPORT_MESSAGES
+
 LANGS = ("en", "ko")
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -64,6 +66,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "disp.not-applicable": "n/a",
         "disp.unknown": "UNKNOWN",
         "reply": "(reply)",
+        "details_hint": "(kostack diagnose -v for every finding)",
+        "short.net-pod-src-antispoof": "anti-spoofing",
+        "short.net-sg-cni-encap": "encapsulation rules",
+        "short.net-sg-pod-source-ingress": "pod-source rules",
+        "short.net-sg-bgp": "BGP 179",
+        "short.net-sg-typha": "Typha 5473",
+        "short.net-sg-control-plane": "API 6443 / kubelet 10250",
+        "short.net-dns": "DNS",
+        "short.net-api-service": "kubernetes service",
+        "short.net-pod-to-pod": "pod-to-pod",
+        "short.net-pod-egress": "egress",
+        "short.net-mtu": "MTU",
+        "short.net-cidr-overlap": "CIDR overlaps",
+        "short.neutron-port-security-disabled": "port security on",
+        "short.neutron-allowed-pairs-scope": "allowed-pair scope",
+        "short.inv-node-port-match": "node-port matching",
     },
     "ko": {
         "collected": (
@@ -118,8 +136,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "disp.not-applicable": "해당 없음",
         "disp.unknown": "판단 불가",
         "reply": "(응답)",
+        "details_hint": "(전체 결과는 kostack diagnose -v)",
+        "short.net-pod-src-antispoof": "anti-spoofing",
+        "short.net-sg-cni-encap": "캡슐화 규칙",
+        "short.net-sg-pod-source-ingress": "Pod 출발 트래픽 규칙",
+        "short.net-sg-bgp": "BGP 179",
+        "short.net-sg-typha": "Typha 5473",
+        "short.net-sg-control-plane": "API 6443 / kubelet 10250",
+        "short.net-dns": "DNS",
+        "short.net-api-service": "kubernetes 서비스",
+        "short.net-pod-to-pod": "Pod 간 통신",
+        "short.net-pod-egress": "외부 통신",
+        "short.net-mtu": "MTU",
+        "short.net-cidr-overlap": "CIDR 중복",
+        "short.neutron-port-security-disabled": "포트 보안 활성",
+        "short.neutron-allowed-pairs-scope": "Allowed Address Pair 범위",
+        "short.inv-node-port-match": "노드-포트 매칭",
     },
 }
+
+# the incident report's strings live in their own module; they are part of the same table
+for _lang, _table in REPORT_MESSAGES.items():
+    MESSAGES[_lang].update(_table)
 
 
 def detect_lang(explicit: str | None = None) -> str:

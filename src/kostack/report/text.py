@@ -201,13 +201,15 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
         for c in d.checks
         if c.id not in failing_checks and any(f.check_id == c.id for f in by_status[Status.PASS])
     ]
-    if ok_checks:
+    if ok_checks and verbose:
         out.append(t(lang, "also_checked"))
         for c in ok_checks:
-            title = c.docs.get(lang, {}).get("title")
-            msg = next(f.message for f in by_status[Status.PASS] if f.check_id == c.id)
-            shown = L(msg, lang) if isinstance(msg, Msg) or not title else title
-            out.append(f"{INDENT}{c.id}: {shown}")
+            for f in by_status[Status.PASS]:
+                if f.check_id == c.id:
+                    out.append(f"{INDENT}{c.id}: {L(f.message, lang)}")
+    elif ok_checks:
+        names = ", ".join(t(lang, "short." + c.id) for c in ok_checks)
+        out.extend(_wrap(f"{t(lang, 'also_checked')} {names}. {t(lang, 'details_hint')}", ""))
     na = [f for f in by_status[Status.NOT_APPLICABLE]]
     if na and verbose:
         out.append(t(lang, "not_applicable"))

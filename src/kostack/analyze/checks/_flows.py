@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from kostack.analyze.checks.base import CheckContext, class_ports, cluster_resource
+from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.matrix import ServiceFlows
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Disposition, FlowResult
 
@@ -59,3 +62,64 @@ def evidence_of(result: FlowResult) -> tuple[str, ...]:
 def cause_of(result: FlowResult) -> str:
     hop = result.blocking
     return hop.cause if hop is not None else ""
+
+
+def service_findings(
+    ctx: CheckContext,
+    check_id: str,
+    severity: Severity,
+    flows: tuple[ServiceFlows, ...] | None,
+    service: Resource,
+    **pass_params: object,
+) -> list[Finding]:
+    """Findings for pods on each node class -> one service (messages `<check_id>.fail|.unknown|.pass`).
+
+    The fail/unknown templates get {what, nodes, n, total, lost, why}.
+    """
+    if flows is None:
+        return [
+            Finding(
+                check_id,
+                Status.UNKNOWN,
+                severity,
+                cluster_resource(ctx),
+                Msg(f"{check_id}.no-service"),
+            )
+        ]
+    out: list[Finding] = []
+    for sf in flows:
+        failed = sf.failed
+        if not failed:
+            continue
+        first = failed[0]
+        undecided = all(r.verdict == Disposition.UNKNOWN for r in failed)
+        status = Status.UNKNOWN if undecided else Status.FAIL
+        out.append(
+            Finding(
+                check_id,
+                status,
+                severity,
+                service,
+                Msg(
+                    f"{check_id}.unknown" if undecided else f"{check_id}.fail",
+                    what=sf.what,
+                    nodes=sf.src.label(),
+                    n=len(failed),
+                    total=len(sf.results),
+                    lost=", ".join(f"{r.dst.label} @ {r.dst.node}" for r in failed),
+                    why=blocked_text(first),
+                ),
+                evidence_of(first),
+                flows=tuple(flow_line(r) for r in failed),
+                cause=cause_of(first),
+                affected=class_ports(ctx, sf.src),
+                counts=(
+                    ("endpoints_failed", len(failed)),
+                    ("endpoints", len(sf.results)),
+                    ("nodes", sf.src.size),
+                ),
+            )
+        )
+    return out or [
+        Finding(check_id, Status.PASS, severity, service, Msg(f"{check_id}.pass", **pass_params))
+    ]

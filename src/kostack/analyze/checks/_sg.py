@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks.base import CheckContext, class_ports, port_resource
+from kostack.analyze.checks.base import CheckContext, class_ports, cluster_resource, port_resource
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.matrix import NodeClass
 from kostack.analyze.messages import Msg, register
@@ -191,3 +191,25 @@ def class_pairs(ctx: CheckContext, scope: str = "all") -> list[ClassPair]:
             else:
                 out.append((a, b, a.rep, b.rep, a.size * b.size))
     return out
+
+
+def calico_feature_findings(
+    ctx: CheckContext, check_id: str, severity: Severity, enabled: bool | None, port: int
+) -> list[Finding]:
+    """Node traffic on ``port`` that a Calico feature (BGP, Typha) needs when it is on.
+
+    Messages come from ``<check_id>.not-calico|.unknown|.off|.what``.
+    """
+    cl = ctx.snapshot.cluster
+    res = cluster_resource(ctx)
+    if cl is None or cl.cni.type != "calico":
+        return [
+            Finding(check_id, Status.NOT_APPLICABLE, severity, res, Msg(f"{check_id}.not-calico"))
+        ]
+    if enabled is None:
+        return [Finding(check_id, Status.UNKNOWN, severity, res, Msg(f"{check_id}.unknown"))]
+    if not enabled:
+        return [Finding(check_id, Status.NOT_APPLICABLE, severity, res, Msg(f"{check_id}.off"))]
+    return node_traffic_findings(
+        ctx, check_id, severity, Msg(f"{check_id}.what"), "tcp", port, class_pairs(ctx), "sg-node"
+    )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._flows import blocked_text, cause_of, evidence_of, flow_line
-from kostack.analyze.checks.base import CheckContext, class_ports, cluster_resource, missing
-from kostack.analyze.findings import Finding, Resource, Severity, Status
-from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition
+from kostack.analyze.checks._flows import service_findings
+from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.findings import Finding, Resource, Severity
+from kostack.analyze.messages import register
 
 ID = "net-dns"
 TITLE = "Pods on every node reach the cluster DNS service"
@@ -43,62 +42,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     if unk:
         return unk
     flows = ctx.matrix.dns
-    if flows is None:
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.no-service"),
-            )
-        ]
-    out: list[Finding] = []
-    svc = Resource("service", "kube-system/kube-dns", "kube-dns", "kube-system")
-    for sf in flows:
-        failed = sf.failed
-        total = len(sf.results)
-        if not failed:
-            continue
-        first = failed[0]
-        status = (
-            Status.UNKNOWN if all(r.verdict == Disposition.UNKNOWN for r in failed) else Status.FAIL
-        )
-        lost = ", ".join(f"{r.dst.label} @ {r.dst.node}" for r in failed)
-        out.append(
-            Finding(
-                ID,
-                status,
-                SEVERITY,
-                svc,
-                Msg(
-                    f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
-                    what=sf.what,
-                    nodes=sf.src.label(),
-                    n=len(failed),
-                    total=total,
-                    lost=lost,
-                    why=blocked_text(first),
-                ),
-                evidence_of(first),
-                flows=tuple(flow_line(r) for r in failed),
-                cause=cause_of(first),
-                affected=class_ports(ctx, sf.src),
-                counts=(
-                    ("endpoints_failed", len(failed)),
-                    ("endpoints", total),
-                    ("nodes", sf.src.size),
-                ),
-            )
-        )
-    if out:
-        return out
-    return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            svc,
-            Msg(f"{ID}.pass", n=len(flows[0].results) if flows else 0),
-        )
-    ]
+    service = Resource("service", "kube-system/kube-dns", "kube-dns", "kube-system")
+    return service_findings(
+        ctx, ID, SEVERITY, flows, service, n=len(flows[0].results) if flows else 0
+    )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
-from kostack.analyze.findings import Finding, Severity, Status
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.checks._sg import calico_feature_findings
+from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.findings import Finding, Severity
+from kostack.analyze.messages import register
 
 ID = "net-sg-bgp"
 TITLE = "Security groups admit BGP (TCP 179) between nodes when Calico uses BGP"
@@ -22,7 +22,7 @@ register(
             "en": "Cannot decide: whether Calico runs BGP was not collected (BGPConfiguration / Installation).",
             "ko": "판단할 수 없음: Calico의 BGP 사용 여부를 수집하지 못했습니다 (BGPConfiguration / Installation).",
         },
-        f"{ID}.disabled": {"en": "Calico BGP is disabled.", "ko": "Calico BGP가 꺼져 있습니다."},
+        f"{ID}.off": {"en": "Calico BGP is disabled.", "ko": "Calico BGP가 꺼져 있습니다."},
     }
 )
 NEEDS = (
@@ -40,36 +40,4 @@ def run(ctx: CheckContext) -> list[Finding]:
         return unk
     cl = ctx.snapshot.cluster
     calico = cl.cni.calico if cl else None
-    if cl is None or cl.cni.type != "calico":
-        return [
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.not-calico"),
-            )
-        ]
-    if calico is None or calico.bgp is None:
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.unknown"),
-            )
-        ]
-    if not calico.bgp:
-        return [
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.disabled"),
-            )
-        ]
-    return node_traffic_findings(
-        ctx, ID, SEVERITY, Msg(f"{ID}.what"), "tcp", 179, class_pairs(ctx), "sg-node"
-    )
+    return calico_feature_findings(ctx, ID, SEVERITY, calico.bgp if calico else None, 179)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
-from kostack.analyze.findings import Finding, Severity, Status
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.checks._sg import calico_feature_findings
+from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.findings import Finding, Severity
+from kostack.analyze.messages import register
 
 ID = "net-sg-typha"
 TITLE = "Security groups admit Calico Typha (TCP 5473) between nodes when Typha runs"
@@ -22,7 +22,7 @@ register(
             "en": "Cannot decide: whether calico-typha runs was not collected.",
             "ko": "판단할 수 없음: calico-typha 실행 여부를 수집하지 못했습니다.",
         },
-        f"{ID}.absent": {
+        f"{ID}.off": {
             "en": "Calico Typha is not deployed.",
             "ko": "Calico Typha가 배포되어 있지 않습니다.",
         },
@@ -43,36 +43,4 @@ def run(ctx: CheckContext) -> list[Finding]:
         return unk
     cl = ctx.snapshot.cluster
     calico = cl.cni.calico if cl else None
-    if cl is None or cl.cni.type != "calico":
-        return [
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.not-calico"),
-            )
-        ]
-    if calico is None or calico.typha is None:
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.unknown"),
-            )
-        ]
-    if not calico.typha:
-        return [
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.absent"),
-            )
-        ]
-    return node_traffic_findings(
-        ctx, ID, SEVERITY, Msg(f"{ID}.what"), "tcp", 5473, class_pairs(ctx), "sg-node"
-    )
+    return calico_feature_findings(ctx, ID, SEVERITY, calico.typha if calico else None, 5473)
