@@ -267,3 +267,22 @@ def test_groups_not_collected_is_unknown() -> None:
     doc = seed_doc()
     doc["openstack"]["security_groups"] = None
     assert _ingress(doc, "10.0.0.12").disposition == Disposition.UNKNOWN
+
+
+def test_unknown_masquerade_stops_the_trace_instead_of_guessing_the_packet() -> None:
+    doc = seed_doc()
+    doc["cluster"]["cni"]["calico"]["ip_pools"] = None
+    (r,) = _trace(build(doc), "pod:demo/netshoot", "ip:1.1.1.1:443/tcp")
+    assert r.verdict == Disposition.UNKNOWN and r.wire is None
+    assert r.hops[-1].step == "nat-outgoing"
+
+
+def test_antispoof_check_is_unknown_not_fail_when_pools_are_unknown() -> None:
+    from kostack.analyze.diagnose import run_checks
+    from kostack.analyze.findings import Status
+
+    doc = seed_doc()
+    doc["cluster"]["cni"]["calico"]["ip_pools"] = None
+    findings, _ = run_checks(build(doc))
+    statuses = {f.status for f in findings if f.check_id == "net-pod-src-antispoof"}
+    assert statuses == {Status.UNKNOWN}

@@ -745,6 +745,8 @@ def _path(
         if masq is not None:
             hop, on = masq
             hops.append(replace(hop, where=Msg("where.node", node=src_view.name)))
+            if hop.disposition not in PASSING:
+                return done()  # what leaves the node is not known: do not guess the packet
             if on:
                 if src_view.ip is None:
                     hops.append(

@@ -13,10 +13,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +30,10 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
 from kostack.errors import AuthError, CollectError, ConfigError
+
+# The client's configuration loaders carry no type hints; reached through Any
+# so mypy --strict checks everything around them instead of ignoring lines.
+_config_loaders: Any = kubernetes.config
 
 JsonObject = dict[str, Any]
 
@@ -89,22 +95,55 @@ class Redactor:
         return text
 
 
-def _credential_strings(node: object) -> Iterator[str]:
-    """Every string under a kubeconfig ``users[].user`` entry, and decoded ``*-data`` values."""
-    if isinstance(node, str):
-        yield node
-        try:
-            decoded = base64.b64decode(node, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return
-        yield decoded
-        yield from (line for line in decoded.splitlines() if len(line) >= 16)
-    elif isinstance(node, Mapping):
-        for value in node.values():
-            yield from _credential_strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _credential_strings(value)
+# Keys of a kubeconfig user entry (and of its auth-provider config) that hold credentials.
+CREDENTIAL_KEYS: Final = frozenset(
+    {
+        "token",
+        "password",
+        "client-key-data",
+        "client-certificate-data",
+        "id-token",
+        "refresh-token",
+        "access-token",
+        "client-secret",
+    }
+)
+
+
+def _with_decoded(value: str) -> Iterator[str]:
+    """The value, and for base64 data (``*-data``) its decoded text and its long lines."""
+    yield value
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return
+    yield decoded
+    yield from (line for line in decoded.splitlines() if len(line) >= 16)
+
+
+def _credential_strings(user: object) -> Iterator[str]:
+    """Credential values of one kubeconfig ``users[].user`` entry.
+
+    Its token, password, client key and certificate, every value of an
+    auth-provider's config, and the values of an exec plugin's environment.
+    Not the username or the exec command line: they name, they do not prove.
+    """
+    if not isinstance(user, Mapping):
+        return
+    for key, value in user.items():
+        if key in CREDENTIAL_KEYS and isinstance(value, str):
+            yield from _with_decoded(value)
+    provider = user.get("auth-provider")
+    config = provider.get("config") if isinstance(provider, Mapping) else None
+    if isinstance(config, Mapping):
+        for value in config.values():
+            if isinstance(value, str):
+                yield from _with_decoded(value)
+    exec_plugin = user.get("exec")
+    env = exec_plugin.get("env") if isinstance(exec_plugin, Mapping) else None
+    for entry in env if isinstance(env, list) else ():
+        if isinstance(entry, Mapping) and isinstance(entry.get("value"), str):
+            yield entry["value"]
 
 
 @dataclass
@@ -116,12 +155,12 @@ class Session:
     context: str | None
     source: str
     redact: Redactor
-    _closers: list[Callable[[], None]] = field(default_factory=list)
+    # What the client's kubeconfig loader logged (a failed exec plugin), redacted.
+    loader_messages: tuple[str, ...] = ()
 
     def close(self) -> None:
-        self.client.close()
-        for closer in self._closers:
-            closer()
+        client: Any = self.client
+        client.close()
 
     @property
     def where(self) -> str:
@@ -158,7 +197,11 @@ def _kubeconfig_paths(kubeconfig: str | None, environ: Mapping[str, str]) -> tup
 
 
 def _existing(paths: str) -> list[Path]:
-    return [Path(p).expanduser() for p in paths.split(os.pathsep) if p and Path(p).expanduser().is_file()]
+    return [
+        Path(p).expanduser()
+        for p in paths.split(os.pathsep)
+        if p and Path(p).expanduser().is_file()
+    ]
 
 
 def _read_documents(files: Sequence[Path]) -> list[JsonObject]:
@@ -196,10 +239,10 @@ def _context_names(documents: Sequence[JsonObject]) -> list[str]:
 
 
 def _retries() -> urllib3.Retry:
-    # One retry for a failed connect (a restarting load balancer), none for a
-    # read: a read that timed out is reported, not repeated, so a slow list
-    # costs at most one timeout.
-    return urllib3.Retry(total=1, connect=1, read=0, redirect=0, status=0, raise_on_status=False)
+    # No retries: a failed connect is reported at once (and urllib3 logs no
+    # "Retrying" warnings to the terminal), a read that timed out is reported,
+    # not repeated, so a slow list costs one timeout.
+    return urllib3.Retry(total=0, redirect=0, raise_on_status=False)
 
 
 def open_session(
@@ -219,10 +262,14 @@ def open_session(
     paths, asked = _kubeconfig_paths(kubeconfig, environ)
     files = _existing(paths)
     use_in_cluster = bool(in_cluster) or (
-        in_cluster is None and not asked and not files and bool(environ.get("KUBERNETES_SERVICE_HOST"))
+        in_cluster is None
+        and not asked
+        and not files
+        and bool(environ.get("KUBERNETES_SERVICE_HOST"))
     )
     configuration = kubernetes.client.Configuration()
     redact = Redactor()
+    loader_messages: list[str] = []
     if use_in_cluster:
         if context:
             raise ConfigError(
@@ -231,7 +278,7 @@ def open_session(
             )
         _load_in_cluster(configuration, environ, redact)
         source = f"in-cluster service account ({SERVICE_ACCOUNT_DIR})"
-        chosen_context = None
+        chosen_context: str | None = None
     else:
         if not files:
             where = "KUBECONFIG" if not kubeconfig and asked else "kubeconfig"
@@ -253,13 +300,14 @@ def open_session(
                 f"Contexts there: {known}. Pick one with --context.",
             )
         try:
-            kubernetes.config.load_kube_config(
-                config_file=os.pathsep.join(str(f) for f in files),
-                context=context,
-                client_configuration=configuration,
-                # Never write the operator's kubeconfig back (token refreshes): collection is read-only.
-                persist_config=False,
-            )
+            with _loader_logs(loader_messages):
+                _config_loaders.load_kube_config(
+                    config_file=os.pathsep.join(str(f) for f in files),
+                    context=context,
+                    client_configuration=configuration,
+                    # Never write the kubeconfig back (token refreshes): collection is read-only.
+                    persist_config=False,
+                )
         except (ConfigException, OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(
                 redact(f"cannot use kubeconfig {paths}: {exc}"),
@@ -270,9 +318,8 @@ def open_session(
     for value in (configuration.api_key or {}).values():
         if isinstance(value, str):
             redact.add(value)
-    for secret in (configuration.password, configuration.username):
-        if isinstance(secret, str):
-            redact.add(secret)
+    if isinstance(configuration.password, str):
+        redact.add(configuration.password)
     configuration.retries = _retries()
     client = kubernetes.client.ApiClient(configuration)
     client.user_agent = USER_AGENT
@@ -282,7 +329,32 @@ def open_session(
         context=chosen_context,
         source=source,
         redact=redact,
+        loader_messages=tuple(redact(m) for m in loader_messages),
     )
+
+
+@contextmanager
+def _loader_logs(messages: list[str]) -> Iterator[None]:
+    """Keep what the client's config loader logs off the terminal, into ``messages``.
+
+    The loader reports a failed exec credential plugin with ``logging.error``
+    on the root logger, quoting the plugin's stderr, which may hold a secret;
+    kostack shows it (redacted) in the hint of the error that follows instead.
+    """
+    marker = f"{os.sep}kubernetes{os.sep}config{os.sep}"
+
+    def capture(record: logging.LogRecord) -> bool:
+        if marker in record.pathname:
+            messages.append(record.getMessage())
+            return False
+        return True
+
+    root = logging.getLogger()
+    root.addFilter(capture)
+    try:
+        yield
+    finally:
+        root.removeFilter(capture)
 
 
 def _current_context(documents: Sequence[JsonObject]) -> str | None:
@@ -303,7 +375,7 @@ def _load_in_cluster(
     except OSError:
         token = ""
     redact.add(token)
-    loader = kubernetes.config.incluster_config.InClusterConfigLoader(
+    loader = _config_loaders.incluster_config.InClusterConfigLoader(
         token_filename=str(token_file),
         cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),
         environ=dict(environ),
@@ -320,20 +392,26 @@ def _load_in_cluster(
 # --------------------------------------------------------------------------- requests
 
 
-_OBJECT_ADDRESS: Final = re.compile(r"<[^<>]*? object at 0x[0-9a-f]+>:?\s*")
+_OBJECT_ADDRESS: Final = re.compile(
+    r"<[^<>]*? object at 0x[0-9a-f]+>:?\s*|HTTPS?Connection(?:Pool)?\([^()]*\):\s*"
+)
 
 
-def _transport_detail(exc: BaseException) -> tuple[FailureKind, str]:
+def _transport_detail(exc: BaseException, timeout_s: float) -> tuple[FailureKind, str]:
     """Classify a urllib3 failure and describe it without object reprs."""
     reason: BaseException = exc
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
         reason = exc.reason
     text = _OBJECT_ADDRESS.sub("", str(reason)).strip() or reason.__class__.__name__
-    timeouts = (urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.ConnectTimeoutError)
-    if isinstance(reason, timeouts) or isinstance(reason, TimeoutError):
-        return "timeout", text
-    if isinstance(reason, urllib3.exceptions.ProtocolError) and "timed out" in text:
-        return "timeout", text
+    # urllib3's NewConnectionError (refused, no route, DNS) subclasses ConnectTimeoutError.
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return "unreachable", text
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+        return "timeout", f"no connection within {timeout_s:g} s"
+    if isinstance(reason, urllib3.exceptions.ReadTimeoutError | TimeoutError) or (
+        isinstance(reason, urllib3.exceptions.ProtocolError) and "timed out" in text
+    ):
+        return "timeout", f"no answer within {timeout_s:g} s"
     return "unreachable", text
 
 
@@ -371,7 +449,9 @@ class Reader:
 
     def __init__(self, session: Session, *, timeout_s: float, page_size: int) -> None:
         if timeout_s <= 0:
-            raise ConfigError(f"timeout must be positive, not {timeout_s}", "Pass a timeout in seconds.")
+            raise ConfigError(
+                f"timeout must be positive, not {timeout_s}", "Pass a timeout in seconds."
+            )
         if page_size < 1:
             raise ConfigError(f"page size must be at least 1, not {page_size}", "")
         self.session = session
@@ -385,7 +465,9 @@ class Reader:
         self.custom = kubernetes.client.CustomObjectsApi(client)
         self.version_api = kubernetes.client.VersionApi(client)
 
-    def call(self, request: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> JsonObject:
+    def call(
+        self, request: str, method: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> JsonObject:
         """One request; the decoded JSON object, or ReadFailure."""
         redact = self.session.redact
         self.requests += 1
@@ -403,12 +485,12 @@ class Reader:
             kind = _KINDS.get(status, "error")
             raise ReadFailure(kind, request, redact(detail), status) from None
         except urllib3.exceptions.HTTPError as exc:
-            kind, text = _transport_detail(exc)
-            if kind == "timeout":
-                text = f"no answer within {self.timeout_s:g} s ({text})"
+            kind, text = _transport_detail(exc, self.timeout_s)
             raise ReadFailure(kind, request, redact(text)) from None
         except OSError as exc:
-            raise ReadFailure("unreachable", request, redact(f"{exc.__class__.__name__}: {exc}")) from None
+            raise ReadFailure(
+                "unreachable", request, redact(f"{exc.__class__.__name__}: {exc}")
+            ) from None
         try:
             document = json.loads(data)
         except ValueError:
@@ -465,10 +547,15 @@ def fatal(
     """
     where = session.where
     if failure.kind == "unauthorized":
+        plugin = (
+            f" The kubeconfig's credential plugin said: {'; '.join(session.loader_messages)}"
+            if session.loader_messages
+            else ""
+        )
         return AuthError(
             f"the Kubernetes API server rejected the credentials ({failure.error}) [{where}]",
             "The token or client certificate is wrong or expired: refresh it "
-            "(`kubectl auth whoami` shows who you are), or pick another --context.",
+            "(`kubectl auth whoami` shows who you are), or pick another --context." + plugin,
         )
     if failure.kind == "unreachable":
         return CollectError(

@@ -598,7 +598,10 @@ class KubeApiDouble(KubeStore):
         query: Mapping[str, str],
     ) -> web.StreamResponse:
         path = "/" + "/".join(parts)
-        authorized = request.headers.get("Authorization", "") == f"Bearer {self.token}"
+        # The auth scheme is case-insensitive (RFC 7235; kube-apiserver lowercases it):
+        # the official client's in-cluster loader sends "bearer <token>".
+        scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+        authorized = scheme.lower() == "bearer" and credential == self.token
         if path not in _ANONYMOUS_PATHS and self.token and not authorized:
             raise KubeApiError(401, "Unauthorized")
         if path in ("/healthz", "/livez", "/readyz"):

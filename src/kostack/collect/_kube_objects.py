@@ -1,0 +1,405 @@
+"""Kubernetes objects (JSON dicts as the API server sends them) to snapshot records.
+
+Pure functions, no I/O: nodes, pods, services and their EndpointSlices, and
+the kubeadm, kubelet and kube-proxy configuration kept in ConfigMaps.
+Malformed values are skipped with a note rather than failing the collection.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, get_args
+
+import yaml
+from pydantic import ValidationError
+
+from kostack.model.snapshot import (
+    IPAddress,
+    IPNetwork,
+    KubeProxyMode,
+    Node,
+    NodeAddress,
+    Pod,
+    Service,
+    ServiceEndpoint,
+    ServicePort,
+)
+
+JsonObject = dict[str, Any]
+
+ROLE_LABEL_PREFIX: Final = "node-role.kubernetes.io/"
+
+# Annotations that carry the MAC of the node's own NIC (the one Neutron sees).
+# Only these: CNI annotations such as flannel's backend-data VtepMAC name a
+# virtual device whose MAC Neutron never sees, and must not be used.
+#   - k8s.ovn.org/l3-gateway-config: OVN-Kubernetes moves the NIC into br-ex,
+#     which keeps the NIC's MAC (the "mac-address" of the default gateway config);
+#   - kostack.io/mac-address: set by the operator when nothing else identifies a node.
+MAC_ANNOTATIONS: Final = ("kostack.io/mac-address", "k8s.ovn.org/l3-gateway-config")
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (API answers can omit anything)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: object) -> str | None:
+    """``value`` if it is a non-empty string, else None."""
+    return value if isinstance(value, str) and value else None
+
+
+def metadata(obj: Mapping[str, Any]) -> dict[str, Any]:
+    return as_dict(obj.get("metadata"))
+
+
+def labels_of(obj: Mapping[str, Any]) -> dict[str, str]:
+    labels = as_dict(metadata(obj).get("labels"))
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def annotations_of(obj: Mapping[str, Any]) -> dict[str, str]:
+    annotations = as_dict(metadata(obj).get("annotations"))
+    return {str(k): str(v) for k, v in annotations.items()}
+
+
+def name_of(obj: Mapping[str, Any]) -> str:
+    return str(metadata(obj).get("name") or "")
+
+
+def namespace_of(obj: Mapping[str, Any]) -> str:
+    return str(metadata(obj).get("namespace") or "")
+
+
+def parse_ip(value: object) -> IPAddress | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_cidrs(text: object) -> tuple[IPNetwork, ...] | None:
+    """A comma-separated CIDR list (kubeadm's podSubnet for dual stack); None if any is invalid."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    out: list[IPNetwork] = []
+    for part in text.split(","):
+        try:
+            out.append(ipaddress.ip_network(part.strip(), strict=True))
+        except ValueError:
+            return None
+    return tuple(out)
+
+
+def normalise_mac(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    mac = value.strip().lower().replace("-", ":")
+    parts = mac.split(":")
+    ok = len(parts) == 6 and all(
+        len(p) == 2 and all(c in "0123456789abcdef" for c in p) for p in parts
+    )
+    return mac if ok else None
+
+
+@dataclass
+class Notes:
+    """What was skipped while parsing, per source, for the gap that says so."""
+
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+
+    def skip(self, source: str, what: str) -> None:
+        self.skipped.setdefault(source, []).append(what)
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+@dataclass(frozen=True)
+class ParsedNode:
+    """A node record plus what identifies its VM beyond the record: NIC MACs, SMBIOS UUID."""
+
+    node: Node
+    macs: tuple[str, ...]
+    system_uuid: str | None
+
+
+def node_roles(labels: Mapping[str, str]) -> tuple[str, ...]:
+    """Roles from node-role.kubernetes.io/<role> labels (and the old kubernetes.io/role)."""
+    roles = {k.removeprefix(ROLE_LABEL_PREFIX) for k in labels if k.startswith(ROLE_LABEL_PREFIX)}
+    legacy = labels.get("kubernetes.io/role")
+    if legacy:
+        roles.add(legacy)
+    roles.discard("")
+    return tuple(sorted(roles))
+
+
+def node_macs(annotations: Mapping[str, str]) -> tuple[str, ...]:
+    """NIC MACs the node's annotations carry (only those in MAC_ANNOTATIONS)."""
+    macs: list[str] = []
+    explicit = normalise_mac(annotations.get("kostack.io/mac-address"))
+    if explicit:
+        macs.append(explicit)
+    raw = annotations.get("k8s.ovn.org/l3-gateway-config")
+    if raw:
+        try:
+            config = json.loads(raw)
+        except ValueError:
+            config = None
+        mac = normalise_mac(as_dict(as_dict(config).get("default")).get("mac-address"))
+        if mac and mac not in macs:
+            macs.append(mac)
+    return tuple(macs)
+
+
+def parse_node(obj: Mapping[str, Any], notes: Notes) -> ParsedNode | None:
+    name = name_of(obj)
+    spec = as_dict(obj.get("spec"))
+    status = as_dict(obj.get("status"))
+    labels = labels_of(obj)
+    addresses: list[NodeAddress] = []
+    internal: list[IPAddress] = []
+    for entry in as_list(status.get("addresses")):
+        entry = as_dict(entry)
+        kind, address = as_str(entry.get("type")), as_str(entry.get("address"))
+        if kind is None or address is None:
+            continue
+        addresses.append(NodeAddress(type=kind, address=address))
+        if kind == "InternalIP":
+            ip = parse_ip(address)
+            if ip is not None and ip not in internal:
+                internal.append(ip)
+    cidr_texts = [c for c in as_list(spec.get("podCIDRs")) if isinstance(c, str)]
+    if not cidr_texts and as_str(spec.get("podCIDR")):
+        cidr_texts = [str(spec["podCIDR"])]
+    pod_cidrs: list[IPNetwork] = []
+    for text in cidr_texts:
+        parsed = parse_cidrs(text)
+        if parsed is None:
+            notes.skip("cluster.nodes", f"node {name}: podCIDR {text!r} is not a CIDR")
+        else:
+            pod_cidrs.extend(parsed)
+    info = as_dict(status.get("nodeInfo"))
+    ready: bool | None = None
+    for condition in as_list(status.get("conditions")):
+        condition = as_dict(condition)
+        if condition.get("type") == "Ready":
+            ready = condition.get("status") == "True"
+    provider_id = as_str(spec.get("providerID"))
+    try:
+        node = Node(
+            name=name,
+            roles=node_roles(labels),
+            internal_ip=internal[0] if internal else None,
+            addresses=tuple(addresses),
+            provider_id=provider_id,
+            pod_cidrs=tuple(pod_cidrs),
+            labels=labels,
+            kubelet_version=as_str(info.get("kubeletVersion")),
+            os_image=as_str(info.get("osImage")),
+            kernel_version=as_str(info.get("kernelVersion")),
+            container_runtime=as_str(info.get("containerRuntimeVersion")),
+            ready=ready,
+        )
+    except ValidationError as exc:
+        notes.skip("cluster.nodes", f"node {name}: {exc.errors()[0].get('msg', 'invalid')}")
+        return None
+    return ParsedNode(node, node_macs(annotations_of(obj)), as_str(info.get("systemUUID")))
+
+
+# --------------------------------------------------------------------------- pods
+
+
+def pod_containers(obj: Mapping[str, Any]) -> list[dict[str, Any]]:
+    spec = as_dict(obj.get("spec"))
+    return [
+        as_dict(c) for c in [*as_list(spec.get("initContainers")), *as_list(spec.get("containers"))]
+    ]
+
+
+def container_args(container: Mapping[str, Any]) -> list[str]:
+    return [str(a) for a in [*as_list(container.get("command")), *as_list(container.get("args"))]]
+
+
+def parse_pod(obj: Mapping[str, Any], notes: Notes) -> Pod | None:
+    spec = as_dict(obj.get("spec"))
+    status = as_dict(obj.get("status"))
+    namespace, name = namespace_of(obj), name_of(obj)
+    raw_ip = status.get("podIP")
+    ip = parse_ip(raw_ip)
+    if raw_ip and ip is None:
+        notes.skip("cluster.pods", f"pod {namespace}/{name}: podIP {raw_ip!r} is not an address")
+    try:
+        return Pod(
+            namespace=namespace,
+            name=name,
+            node=as_str(spec.get("nodeName")),
+            ip=ip,
+            phase=as_str(status.get("phase")),
+            host_network=spec.get("hostNetwork") is True,
+            labels=labels_of(obj),
+        )
+    except ValidationError as exc:
+        notes.skip(
+            "cluster.pods", f"pod {namespace}/{name}: {exc.errors()[0].get('msg', 'invalid')}"
+        )
+        return None
+
+
+# --------------------------------------------------------------------------- services
+
+
+def parse_service(
+    obj: Mapping[str, Any], endpoints: tuple[ServiceEndpoint, ...] | None, notes: Notes
+) -> Service | None:
+    spec = as_dict(obj.get("spec"))
+    namespace, name = namespace_of(obj), name_of(obj)
+    ports: list[ServicePort] = []
+    for entry in as_list(spec.get("ports")):
+        entry = as_dict(entry)
+        target = entry.get("targetPort")
+        try:
+            ports.append(
+                ServicePort(
+                    name=str(entry.get("name") or ""),
+                    port=entry.get("port"),
+                    protocol=entry.get("protocol") or "TCP",
+                    # A named targetPort resolves per pod; the EndpointSlice ports carry the numbers.
+                    target_port=target if isinstance(target, int) and target > 0 else None,
+                )
+            )
+        except ValidationError:
+            notes.skip("cluster.services", f"service {namespace}/{name}: port {entry!r} skipped")
+    cluster_ip_text = as_str(spec.get("clusterIP"))
+    cluster_ip = parse_ip(cluster_ip_text) if cluster_ip_text not in (None, "None") else None
+    return Service(
+        namespace=namespace,
+        name=name,
+        type=str(spec.get("type") or "ClusterIP"),
+        cluster_ip=cluster_ip,
+        ports=tuple(ports),
+        endpoints=endpoints,
+    )
+
+
+def slice_endpoints(
+    slices: Iterable[Mapping[str, Any]], node_by_ip: Mapping[IPAddress, str]
+) -> tuple[ServiceEndpoint, ...]:
+    """The endpoints of one service from its EndpointSlices, one per address.
+
+    ``conditions.ready`` absent means ready (discovery.k8s.io/v1: "a nil value
+    should be interpreted as ready"). An endpoint without nodeName whose
+    address is a node's InternalIP (the apiserver's own endpoints for the
+    ``kubernetes`` service) is placed on that node.
+    """
+    out: dict[IPAddress, ServiceEndpoint] = {}
+    for slice_ in slices:
+        ports: dict[str, int] = {}
+        for port in as_list(slice_.get("ports")):
+            port = as_dict(port)
+            number = port.get("port")
+            if isinstance(number, int) and 0 < number < 65536:
+                ports[str(port.get("name") or "")] = number
+        for endpoint in as_list(slice_.get("endpoints")):
+            endpoint = as_dict(endpoint)
+            conditions = as_dict(endpoint.get("conditions"))
+            ready = conditions.get("ready") is not False
+            target = as_dict(endpoint.get("targetRef"))
+            pod = None
+            if target.get("kind") == "Pod" and as_str(target.get("name")):
+                pod = f"{target.get('namespace') or namespace_of(slice_)}/{target['name']}"
+            for address in as_list(endpoint.get("addresses")):
+                ip = parse_ip(address)
+                if ip is None or ip in out:
+                    continue
+                node = as_str(endpoint.get("nodeName")) or node_by_ip.get(ip)
+                out[ip] = ServiceEndpoint(ip=ip, node=node, pod=pod, ready=ready, ports=dict(ports))
+    return tuple(out.values())
+
+
+# --------------------------------------------------------------------------- configmaps
+
+
+def _yaml_document(text: object) -> dict[str, Any] | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+@dataclass(frozen=True)
+class KubeadmNetworking:
+    cluster_name: str | None
+    pod_subnets: tuple[IPNetwork, ...] | None
+    service_subnets: tuple[IPNetwork, ...] | None
+    dns_domain: str | None
+
+
+def parse_kubeadm(configmap: Mapping[str, Any]) -> KubeadmNetworking | None:
+    """kube-system/kubeadm-config ClusterConfiguration: networking and cluster name."""
+    document = _yaml_document(as_dict(configmap.get("data")).get("ClusterConfiguration"))
+    if document is None:
+        return None
+    networking = as_dict(document.get("networking"))
+    return KubeadmNetworking(
+        cluster_name=as_str(document.get("clusterName")),
+        pod_subnets=parse_cidrs(networking.get("podSubnet")),
+        service_subnets=parse_cidrs(networking.get("serviceSubnet")),
+        dns_domain=as_str(networking.get("dnsDomain")),
+    )
+
+
+@dataclass(frozen=True)
+class KubeletSettings:
+    cluster_dns: tuple[IPAddress, ...]
+    cluster_domain: str | None
+
+
+def parse_kubelet(configmap: Mapping[str, Any]) -> KubeletSettings | None:
+    """kube-system/kubelet-config (key ``kubelet``): clusterDNS and clusterDomain."""
+    document = _yaml_document(as_dict(configmap.get("data")).get("kubelet"))
+    if document is None:
+        return None
+    dns = tuple(ip for ip in (parse_ip(v) for v in as_list(document.get("clusterDNS"))) if ip)
+    return KubeletSettings(cluster_dns=dns, cluster_domain=as_str(document.get("clusterDomain")))
+
+
+_PROXY_MODES: Final[Mapping[str, KubeProxyMode]] = {mode: mode for mode in get_args(KubeProxyMode)}
+
+
+def parse_kube_proxy(configmap: Mapping[str, Any]) -> tuple[KubeProxyMode | None, str, str | None]:
+    """kube-system/kube-proxy ``config.conf``: (mode, the raw mode text, clusterCIDR).
+
+    An empty mode means the platform default, iptables on Linux (kube-proxy
+    docs: "If blank, use the best-available proxy (currently iptables on Linux)").
+    """
+    document = _yaml_document(as_dict(configmap.get("data")).get("config.conf"))
+    if document is None:
+        return None, "<config.conf missing or not YAML>", None
+    raw = document.get("mode")
+    text = str(raw).strip().lower() if raw is not None else ""
+    cluster_cidr = as_str(document.get("clusterCIDR"))
+    if text == "":
+        return "iptables", "", cluster_cidr
+    return _PROXY_MODES.get(text), text, cluster_cidr
+
+
+def flag_value(arguments: Sequence[str], flag: str) -> str | None:
+    """The value of ``--flag=value`` or ``--flag value`` in a command line."""
+    for index, argument in enumerate(arguments):
+        if argument.startswith(flag + "="):
+            return argument.split("=", 1)[1]
+        if argument == flag and index + 1 < len(arguments):
+            return arguments[index + 1]
+    return None

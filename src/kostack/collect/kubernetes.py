@@ -1,0 +1,516 @@
+"""Read a Kubernetes cluster into the snapshot's ``cluster`` section: official client, read-only.
+
+``collect_kubernetes`` reads the version, nodes, pods, the kubeadm, kubelet
+and kube-proxy settings, the ``kubernetes`` and cluster DNS services with
+their EndpointSlices, and the CNI's settings (Calico, Flannel or Cilium).
+Every read is a list or a get of a named object, so the number of requests
+does not grow with the node count (lists are paged: more pages only for more
+than ``page_size`` objects of one kind).
+
+What it cannot read does not stop it: the field stays None (unknown) and a
+:class:`~kostack.model.snapshot.Gap` records the exact error and a hint, so
+the checks that need it answer UNKNOWN. Only what makes the whole cluster
+unreadable raises: an API server that cannot be reached (CollectError),
+credentials it rejects (AuthError), or a refusal to list nodes (AuthError),
+all exit code 3. Nothing returned or raised holds a credential; no client
+object leaves the collect layer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar
+
+from kostack.collect._kube_api import (
+    JsonObject,
+    Reader,
+    ReadFailure,
+    Session,
+    fatal,
+    open_session,
+)
+from kostack.collect._kube_cni import ClusterFacts, CniCollector, CniResult
+from kostack.collect._kube_objects import (
+    KubeadmNetworking,
+    Notes,
+    as_dict,
+    flag_value,
+    labels_of,
+    name_of,
+    namespace_of,
+    parse_cidrs,
+    parse_kube_proxy,
+    parse_kubeadm,
+    parse_kubelet,
+    parse_node,
+    parse_pod,
+    parse_service,
+    slice_endpoints,
+)
+from kostack.collect.match import NodeIdentity, node_identity
+from kostack.model.snapshot import (
+    CNI,
+    Cluster,
+    Gap,
+    IPAddress,
+    IPNetwork,
+    KubeProxyMode,
+    Node,
+    Pod,
+    Service,
+)
+
+__all__ = ["DEFAULT_PAGE_SIZE", "KubeCollection", "NodeIdentity", "collect_kubernetes"]
+
+# kubectl's chunk size for lists (--chunk-size default 500).
+DEFAULT_PAGE_SIZE: Final = 500
+DNS_SERVICE: Final = ("kube-system", "kube-dns")
+API_SERVICE: Final = ("default", "kubernetes")
+SERVICE_NAME_LABEL: Final = "kubernetes.io/service-name"
+
+Progress = Callable[[str], None]
+Parsed = TypeVar("Parsed")
+
+
+@dataclass(frozen=True)
+class KubeCollection:
+    """What was read from one cluster.
+
+    ``cluster`` is the snapshot record; ``gaps`` what could not be read (exact
+    error and hint each); ``nodes_raw`` what identifies each node's VM, for
+    matching nodes to Neutron ports; ``api_requests`` how many requests it took.
+    """
+
+    cluster: Cluster
+    gaps: tuple[Gap, ...]
+    nodes_raw: tuple[NodeIdentity, ...]
+    api_requests: int = 0
+
+
+def collect_kubernetes(
+    kubeconfig: str | None,
+    context: str | None,
+    *,
+    timeout_s: float = 10.0,
+    in_cluster: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    progress: Progress | None = None,
+) -> KubeCollection:
+    """Read the cluster that ``kubeconfig``/``context`` (or the in-cluster account) points at.
+
+    ``kubeconfig`` None means KUBECONFIG, then ~/.kube/config; ``context``
+    None means the kubeconfig's current context. ``in_cluster`` True uses the
+    pod's service account, False never does, None uses it when no kubeconfig
+    is found and the process runs in a pod. ``environ`` replaces os.environ
+    (KUBECONFIG, HOME, KUBERNETES_SERVICE_HOST/PORT). ``timeout_s`` bounds
+    each request; ``progress`` is told what is being read.
+
+    Raises ConfigError (exit 2) for unusable configuration, CollectError or
+    AuthError (exit 3) when the cluster cannot be read at all.
+    """
+    env = os.environ if environ is None else environ
+    session = open_session(kubeconfig, context, in_cluster=in_cluster, environ=env)
+    try:
+        reader = Reader(session, timeout_s=timeout_s, page_size=page_size)
+        return _ClusterReader(session, reader, progress or (lambda _: None)).run()
+    finally:
+        session.close()
+
+
+class _ClusterReader:
+    def __init__(self, session: Session, reader: Reader, progress: Progress) -> None:
+        self.session = session
+        self.reader = reader
+        self.progress = progress
+        self.gaps: list[Gap] = []
+        self.notes = Notes()
+        self.facts = ClusterFacts()
+
+    # ------------------------------------------------------------------ failures
+
+    def _check(
+        self, failure: ReadFailure, *, forbidden: bool = False, timeout: bool = False
+    ) -> ReadFailure:
+        """Raise if ``failure`` ends collection (see ``fatal``); otherwise hand it back."""
+        error = fatal(failure, self.session, forbidden=forbidden, timeout=timeout)
+        if error is not None:
+            raise error from None
+        return failure
+
+    def gap(self, source: str, failure: ReadFailure, hint: str) -> None:
+        self._check(failure)
+        redact = self.session.redact
+        self.gaps.append(Gap(source=source, error=redact(failure.error), hint=redact(hint)))
+
+    def gap_text(self, source: str, error: str, hint: str) -> None:
+        redact = self.session.redact
+        self.gaps.append(Gap(source=source, error=redact(error), hint=redact(hint)))
+
+    def _get(self, request: str, method: Callable[..., Any], *args: Any) -> JsonObject | None:
+        """A named object, None when absent; failures raise ReadFailure (after _check)."""
+        try:
+            return self.reader.get(request, method, *args)
+        except ReadFailure as failure:
+            raise self._check(failure) from None
+
+    # ------------------------------------------------------------------ the reads
+
+    def run(self) -> KubeCollection:
+        self.progress("Kubernetes API version")
+        version = self._version()
+        self.progress("nodes")
+        nodes, identities = self._nodes()
+        self.progress("pods")
+        pods = self._pods()
+        self.progress("kubeadm, kubelet and kube-proxy settings")
+        kubeadm, kubeadm_failure = self._configmap("kubeadm-config", parse_kubeadm)
+        kubelet, kubelet_failure = self._configmap("kubelet-config", parse_kubelet)
+        proxy_cm, proxy_failure = self._raw_configmap("kube-proxy")
+        cluster_dns = kubelet.cluster_dns[0] if kubelet and kubelet.cluster_dns else None
+        self.progress("services and EndpointSlices")
+        services = self._services(cluster_dns, nodes)
+        self.progress("CNI settings")
+        cni_result = self._cni()
+        dns_service = self._dns_service(services, cluster_dns)
+        cluster_dns_ip = cluster_dns or (dns_service.cluster_ip if dns_service else None)
+        if cluster_dns_ip is None:
+            self.gap_text(
+                "cluster.cluster_dns_ip",
+                "kubelet-config has no clusterDNS and no kube-dns service was read"
+                + (f" ({kubelet_failure.error})" if kubelet_failure else ""),
+                "kostack reads ConfigMap kube-system/kubelet-config (clusterDNS) and Service "
+                "kube-system/kube-dns; grant get on both.",
+            )
+        cluster = Cluster(
+            name=kubeadm.cluster_name if kubeadm else None,
+            kubernetes_version=version,
+            nodes=nodes,
+            pods=pods,
+            services=services,
+            pod_cidrs=self._pod_cidrs(kubeadm, kubeadm_failure, proxy_cm, cni_result),
+            service_cidrs=self._service_cidrs(kubeadm, kubeadm_failure),
+            cluster_dns_ip=cluster_dns_ip,
+            dns_domain=(kubeadm.dns_domain if kubeadm else None)
+            or (kubelet.cluster_domain if kubelet else None)
+            or "cluster.local",
+            kube_proxy_mode=self._kube_proxy_mode(proxy_cm, proxy_failure, cni_result),
+            cni=cni_result.cni if cni_result else CNI(),
+        )
+        self._notes_to_gaps()
+        return KubeCollection(
+            cluster=cluster,
+            gaps=tuple(self.gaps),
+            nodes_raw=identities,
+            api_requests=self.reader.requests,
+        )
+
+    def _version(self) -> str | None:
+        try:
+            document = self.reader.call("GET /version", self.reader.version_api.get_code)
+        except ReadFailure as failure:
+            # The first request: no answer at all means the server is not there.
+            self._check(failure, forbidden=True, timeout=True)
+            self.gap(
+                "cluster.kubernetes_version",
+                failure,
+                "The API server did not give its version; retry, or check for a proxy in the way.",
+            )
+            return None
+        version = document.get("gitVersion")
+        return version if isinstance(version, str) and version else None
+
+    def _nodes(self) -> tuple[tuple[Node, ...] | None, tuple[NodeIdentity, ...]]:
+        nodes: list[Node] = []
+        identities: list[NodeIdentity] = []
+        try:
+            for page in self.reader.pages("GET /api/v1/nodes", self.reader.core.list_node):
+                for item in page:
+                    self.facts.add_node(item)
+                    parsed = parse_node(item, self.notes)
+                    if parsed is None:
+                        continue
+                    nodes.append(parsed.node)
+                    identities.append(
+                        node_identity(parsed.node, parsed.macs, system_uuid=parsed.system_uuid)
+                    )
+        except ReadFailure as failure:
+            # Not allowed to list nodes: nothing can be placed; a slow list is only a gap.
+            self._check(failure, forbidden=True)
+            self.gap(
+                "cluster.nodes",
+                failure,
+                "Without nodes nothing can be placed on a Neutron port; retry, or raise the timeout.",
+            )
+            return None, ()
+        return tuple(nodes), tuple(identities)
+
+    def _pods(self) -> tuple[Pod, ...] | None:
+        pods: list[Pod] = []
+        try:
+            for page in self.reader.pages(
+                "GET /api/v1/pods", self.reader.core.list_pod_for_all_namespaces
+            ):
+                for item in page:
+                    self.facts.add_pod(item)
+                    pod = parse_pod(item, self.notes)
+                    if pod is not None:
+                        pods.append(pod)
+        except ReadFailure as failure:
+            self.facts = ClusterFacts(node_cni=self.facts.node_cni, nodes_os=self.facts.nodes_os)
+            self.gap(
+                "cluster.pods",
+                failure,
+                "kostack lists pods in all namespaces (to find CoreDNS, the CNI's agents and "
+                "a pod on every node); grant list on pods cluster-wide.",
+            )
+            return None
+        self.facts.pods_known = True
+        return tuple(pods)
+
+    def _raw_configmap(self, name: str) -> tuple[JsonObject | None, ReadFailure | None]:
+        try:
+            return (
+                self._get(
+                    f"GET /api/v1/namespaces/kube-system/configmaps/{name}",
+                    self.reader.core.read_namespaced_config_map,
+                    name,
+                    "kube-system",
+                ),
+                None,
+            )
+        except ReadFailure as failure:
+            return None, failure
+
+    def _configmap(
+        self, name: str, parse: Callable[[JsonObject], Parsed | None]
+    ) -> tuple[Parsed | None, ReadFailure | None]:
+        configmap, failure = self._raw_configmap(name)
+        if configmap is None:
+            return None, failure
+        parsed = parse(configmap)
+        if parsed is None:
+            source = "cluster." + name.replace("-", "_")
+            self.notes.skip(source, f"ConfigMap kube-system/{name} has no valid data")
+        return parsed, None
+
+    # ------------------------------------------------------------------ services
+
+    def _services(
+        self, cluster_dns: IPAddress | None, nodes: tuple[Node, ...] | None
+    ) -> tuple[Service, ...] | None:
+        """default/kubernetes and the cluster DNS service, with their EndpointSlices.
+
+        The DNS service is the one holding the kubelet's clusterDNS address;
+        kube-system/kube-dns (kubeadm's CoreDNS service) is read first, and
+        only when its ClusterIP is not clusterDNS is the owner looked up.
+        """
+        core = self.reader.core
+        failures: list[ReadFailure] = []
+        found: list[JsonObject] = []
+        for namespace, name in (API_SERVICE, DNS_SERVICE):
+            try:
+                obj = self._get(
+                    f"GET /api/v1/namespaces/{namespace}/services/{name}",
+                    core.read_namespaced_service,
+                    name,
+                    namespace,
+                )
+            except ReadFailure as failure:
+                failures.append(failure)
+                continue
+            if obj is not None:
+                found.append(obj)
+        dns_ip_text = str(cluster_dns) if cluster_dns else None
+        has_dns_owner = any(as_dict(s.get("spec")).get("clusterIP") == dns_ip_text for s in found)
+        if dns_ip_text and not has_dns_owner and not failures:
+            try:
+                owners = self.reader.all(
+                    f"GET /api/v1/services?fieldSelector=spec.clusterIP={dns_ip_text}",
+                    core.list_service_for_all_namespaces,
+                    field_selector=f"spec.clusterIP={dns_ip_text}",
+                )
+                found.extend(owners[:1])
+            except ReadFailure as failure:
+                failures.append(self._check(failure))
+        if failures:
+            self.gap(
+                "cluster.services",
+                failures[0],
+                "kostack reads Service default/kubernetes and the cluster DNS service; "
+                "grant get/list on services.",
+            )
+            return None
+        endpoints = self._endpoints(found, nodes)
+        services: list[Service] = []
+        for obj in found:
+            key = (namespace_of(obj), name_of(obj))
+            service = parse_service(
+                obj, endpoints.get(key) if endpoints is not None else None, self.notes
+            )
+            if service is not None:
+                services.append(service)
+        return tuple(services)
+
+    def _endpoints(
+        self, services: list[JsonObject], nodes: tuple[Node, ...] | None
+    ) -> dict[tuple[str, str], Any] | None:
+        """EndpointSlices of ``services``, in one list call with a label selector."""
+        if not services:
+            return {}
+        names = sorted({name_of(s) for s in services})
+        selector = f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
+        try:
+            slices = self.reader.all(
+                "GET /apis/discovery.k8s.io/v1/endpointslices",
+                self.reader.discovery.list_endpoint_slice_for_all_namespaces,
+                label_selector=selector,
+            )
+        except ReadFailure as failure:
+            self.gap(
+                "cluster.services.endpoints",
+                failure,
+                "kostack reads the EndpointSlices of kube-dns and kubernetes to know where their "
+                "endpoints run; grant list on endpointslices.discovery.k8s.io.",
+            )
+            return None
+        node_by_ip = {n.internal_ip: n.name for n in nodes or () if n.internal_ip is not None}
+        out: dict[tuple[str, str], Any] = {}
+        for service in services:
+            key = (namespace_of(service), name_of(service))
+            own = [
+                s
+                for s in slices
+                if namespace_of(s) == key[0] and labels_of(s).get(SERVICE_NAME_LABEL) == key[1]
+            ]
+            out[key] = slice_endpoints(own, node_by_ip)
+        return out
+
+    @staticmethod
+    def _dns_service(
+        services: tuple[Service, ...] | None, cluster_dns: IPAddress | None
+    ) -> Service | None:
+        for service in services or ():
+            if cluster_dns is not None and service.cluster_ip == cluster_dns:
+                return service
+        for service in services or ():
+            if (service.namespace, service.name) == DNS_SERVICE:
+                return service
+        return None
+
+    # ------------------------------------------------------------------ networks and modes
+
+    def _cni(self) -> CniResult | None:
+        collector = CniCollector(self.reader, self.facts, self.gap, self.notes, self._check)
+        result = collector.collect()
+        if result is None:
+            failures = collector.probe_failures
+            if failures:
+                error = "; ".join(f.error for f in failures)
+            else:
+                error = (
+                    "no calico-node, flannel or cilium pods or node annotations, and no Calico "
+                    "IPPools, kube-flannel-cfg or cilium-config"
+                )
+            self.gap_text(
+                "cluster.cni",
+                error,
+                "kostack knows Calico, Flannel and Cilium; with another CNI (or none readable) "
+                "the checks that depend on how pod traffic crosses nodes say UNKNOWN.",
+            )
+        return result
+
+    def _pod_cidrs(
+        self,
+        kubeadm: KubeadmNetworking | None,
+        kubeadm_failure: ReadFailure | None,
+        proxy_cm: JsonObject | None,
+        cni: CniResult | None,
+    ) -> tuple[IPNetwork, ...] | None:
+        """kubeadm's podSubnet; else kube-controller-manager --cluster-cidr; else kube-proxy's
+        clusterCIDR; else the CNI's own pod network (Calico's enabled pools, Flannel's Network,
+        Cilium's cluster-pool CIDR)."""
+        if kubeadm is not None and kubeadm.pod_subnets:
+            return kubeadm.pod_subnets
+        flag = parse_cidrs(flag_value(self.facts.controller_manager_args, "--cluster-cidr"))
+        if flag:
+            return flag
+        if proxy_cm is not None:
+            cluster_cidr = parse_cidrs(parse_kube_proxy(proxy_cm)[2])
+            if cluster_cidr:
+                return cluster_cidr
+        if cni is not None and cni.pod_network:
+            return cni.pod_network
+        why = kubeadm_failure.error if kubeadm_failure else "kubeadm-config has no podSubnet"
+        self.gap_text(
+            "cluster.pod_cidrs",
+            f"{why}; no --cluster-cidr, kube-proxy clusterCIDR or CNI pod network either",
+            "kostack reads networking.podSubnet from ConfigMap kube-system/kubeadm-config; "
+            "grant get on it.",
+        )
+        return None
+
+    def _service_cidrs(
+        self, kubeadm: KubeadmNetworking | None, kubeadm_failure: ReadFailure | None
+    ) -> tuple[IPNetwork, ...] | None:
+        """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range."""
+        if kubeadm is not None and kubeadm.service_subnets:
+            return kubeadm.service_subnets
+        flag = parse_cidrs(flag_value(self.facts.apiserver_args, "--service-cluster-ip-range"))
+        if flag:
+            return flag
+        why = kubeadm_failure.error if kubeadm_failure else "kubeadm-config has no serviceSubnet"
+        self.gap_text(
+            "cluster.service_cidrs",
+            f"{why}; and no kube-apiserver pod with --service-cluster-ip-range was seen",
+            "kostack reads networking.serviceSubnet from ConfigMap kube-system/kubeadm-config; "
+            "grant get on it.",
+        )
+        return None
+
+    def _kube_proxy_mode(
+        self,
+        proxy_cm: JsonObject | None,
+        proxy_failure: ReadFailure | None,
+        cni: CniResult | None,
+    ) -> KubeProxyMode | None:
+        """kube-proxy's config.conf mode; "none" when Cilium replaces it and it does not run."""
+        replaced = cni is not None and cni.kube_proxy_replacement
+        if replaced and self.facts.pods_known and self.facts.kube_proxy_pods == 0:
+            return "none"
+        if proxy_cm is not None:
+            mode, raw, _ = parse_kube_proxy(proxy_cm)
+            if mode is None:
+                self.gap_text(
+                    "cluster.kube_proxy_mode",
+                    f"ConfigMap kube-system/kube-proxy config.conf mode {raw!r} is not one kostack knows",
+                    "kostack models the iptables, ipvs and nftables modes.",
+                )
+            return mode
+        if proxy_failure is not None:
+            self.gap(
+                "cluster.kube_proxy_mode",
+                proxy_failure,
+                "kostack reads config.conf from ConfigMap kube-system/kube-proxy; grant get on it.",
+            )
+        else:
+            self.gap_text(
+                "cluster.kube_proxy_mode",
+                "GET /api/v1/namespaces/kube-system/configmaps/kube-proxy: 404 Not Found",
+                "kube-proxy is not configured the kubeadm way here; the checks that depend on "
+                "its mode say UNKNOWN.",
+            )
+        return None
+
+    def _notes_to_gaps(self) -> None:
+        for source, skipped in self.notes.skipped.items():
+            shown = "; ".join(skipped[:3]) + (
+                f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+            )
+            self.gap_text(
+                source,
+                f"skipped {len(skipped)} value(s) kostack could not read: {shown}",
+                "The rest was collected; the checks that need the skipped values may say UNKNOWN.",
+            )

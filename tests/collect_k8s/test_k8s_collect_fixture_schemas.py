@@ -1,0 +1,63 @@
+"""Every built-in object the double serves for the collector's fixtures, fetched over HTTP as
+the client sees it, is a valid Kubernetes 1.33 object (kubernetes-validate, strict)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+import kubernetes_validate
+import pytest
+from k8s_collect_served import ServeFn
+
+from kostack.lab import k8s_fixtures as fx
+from kostack.lab.k8s_fixture_scale import with_node_annotations, workload_pods
+
+K8S_VERSION = "1.33.5"
+
+FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
+    "seed": fx.seed_cluster,
+    "seed-typha": lambda: fx.seed_cluster(typha=True),
+    "seed-ipvs": lambda: fx.seed_cluster(proxy_mode="ipvs"),
+    "seed-workload": lambda: fx.seed_cluster(extra=workload_pods(fx.make_nodes(), 12)),
+    "seed-mac-annotations": lambda: with_node_annotations(
+        fx.seed_cluster(), {"k8s-w-1": {"kostack.io/mac-address": "fa:16:3e:00:00:12"}}
+    ),
+    "calico-manifest-typha": lambda: fx.calico_manifest_cluster(typha=True),
+    "calico-manifest-mtu-bgp": lambda: fx.calico_manifest_cluster(
+        veth_mtu=1430, bgp_configuration=True
+    ),
+    "flannel-vxlan": fx.flannel_cluster,
+    "flannel-vxlan-direct": lambda: fx.flannel_cluster(direct_routing=True, port=8472),
+    "flannel-host-gw": lambda: fx.flannel_cluster(backend="host-gw"),
+    "cilium-vxlan": fx.cilium_cluster,
+    "cilium-geneve": lambda: fx.cilium_cluster(tunnel_protocol="geneve"),
+    "cilium-native-kpr": lambda: fx.cilium_cluster(
+        routing_mode="native", kube_proxy_replacement=True
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_served_builtin_objects_validate(serve: ServeFn, name: str) -> None:
+    served = serve(FIXTURES[name]())
+    api = served.api
+    checked = 0
+    for rtype in api.resource_types():
+        if rtype.custom:
+            continue
+        prefix = f"/apis/{rtype.group}/{rtype.version}" if rtype.group else "/api/v1"
+        request = urllib.request.Request(
+            f"{api.url}{prefix}/{rtype.plural}",
+            headers={"Authorization": f"Bearer {api.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            listing = json.load(response)
+        for item in listing["items"]:
+            # List items come without apiVersion/kind, as from kube-apiserver.
+            obj = {"apiVersion": rtype.api_version, "kind": rtype.kind, **item}
+            assert kubernetes_validate.validate(obj, K8S_VERSION, strict=True) == "1.33"
+            checked += 1
+    assert checked > 30

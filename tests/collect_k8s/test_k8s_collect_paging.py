@@ -1,0 +1,69 @@
+"""Lists are paged (limit/continue) and the number of requests does not grow with nodes."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from k8s_collect_served import Served, ServeFn
+
+from kostack.lab import k8s_fixtures as fx
+from kostack.lab.k8s_fixture_scale import workload_pods
+
+
+def first_pages(served: Served) -> list[str]:
+    """Requests that start a read (continuation pages left out), path and selectors only."""
+    out = []
+    for record in served.api.requests:
+        query = parse_qs(record.query)
+        if "continue" in query:
+            continue
+        out.append(f"{record.method} {record.path} {sorted(query.items())}")
+    return out
+
+
+def continuations(served: Served, path: str) -> int:
+    return sum(1 for r in served.api.requests if r.path == path and "continue" in parse_qs(r.query))
+
+
+def test_small_pages_give_the_same_cluster(serve: ServeFn) -> None:
+    served = serve(fx.seed_cluster())
+    whole = served.collect()
+    served.api.reset_requests()
+    paged = served.collect(page_size=3)
+    assert paged.cluster == whole.cluster and paged.gaps == ()
+    # 17 pods in pages of 3: the first page and 5 continuations.
+    assert continuations(served, "/api/v1/pods") == 5
+    assert continuations(served, "/api/v1/nodes") == 1  # 4 nodes
+    limits = {parse_qs(r.query).get("limit", [""])[0] for r in served.api.requests if r.query}
+    assert limits <= {"3", ""}
+
+
+def test_more_pods_than_one_page(serve: ServeFn) -> None:
+    nodes = fx.make_nodes(workers=7)
+    served = serve(fx.seed_cluster(nodes=nodes, extra=workload_pods(nodes, 1100)))
+    collection = served.collect()
+    pods = collection.cluster.pods or ()
+    load = [p for p in pods if p.namespace == "load"]
+    assert len(load) == 1100
+    assert len({(p.namespace, p.name) for p in pods}) == len(pods)
+    assert continuations(served, "/api/v1/pods") == 2  # 1100 + 29 pods in pages of 500
+    assert collection.gaps == ()
+
+
+def test_requests_do_not_grow_with_the_node_count(serve: ServeFn) -> None:
+    small = serve(fx.seed_cluster())
+    small_collection = small.collect()
+    subnet = "10.64.0.0/10"
+    nodes = fx.make_nodes(workers=299, pod_subnet=subnet)
+    large = serve(fx.seed_cluster(nodes=nodes, pod_subnet=subnet))
+    large_collection = large.collect()
+    assert len(large_collection.cluster.nodes or ()) == 300
+    assert len(large_collection.nodes_raw) == 300
+    assert large_collection.gaps == ()
+    # The same reads, in the same order; only longer lists take more pages.
+    assert first_pages(large) == first_pages(small)
+    extra_pages = len(large.api.requests) - len(first_pages(large))
+    # 300 nodes: 1 page; 600+ pods (kube-proxy and calico-node on each node): 2; 300 blocks: 1.
+    assert extra_pages == continuations(large, "/api/v1/pods") == 1
+    assert small_collection.api_requests == 15
+    assert large_collection.api_requests == 16

@@ -1,0 +1,207 @@
+"""Documented defaults and odd values, straight through the parsers (no server needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from k8s_collect_served import ServeFn
+
+from kostack.collect._kube_cni import (
+    flannel_ip_masq,
+    parse_block,
+    parse_cilium,
+    parse_flannel,
+    parse_ip_pool,
+)
+from kostack.collect._kube_objects import Notes, node_roles, parse_kube_proxy
+from kostack.lab import k8s_fixtures as fx
+from kostack.lab.k8s_fixture_objects import Backend, endpoints_objects, service_object
+
+
+def pool(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"metadata": {"name": "p"}, "spec": spec}
+
+
+def test_ip_pool_defaults() -> None:
+    notes = Notes()
+    v4 = parse_ip_pool(pool({"cidr": "10.244.0.0/16"}), "test", notes)
+    assert v4 is not None
+    assert (v4.ipip_mode, v4.vxlan_mode, v4.nat_outgoing, v4.block_size, v4.disabled) == (
+        "Never",
+        "Never",
+        False,
+        26,
+        False,
+    )
+    v6 = parse_ip_pool(pool({"cidr": "fd00:10:244::/56"}), "test", notes)
+    assert v6 is not None and v6.block_size == 122
+    legacy = parse_ip_pool(
+        pool({"cidr": "192.168.0.0/16", "ipip": {"enabled": True, "mode": "cross-subnet"}}),
+        "test",
+        notes,
+    )
+    assert legacy is not None and legacy.ipip_mode == "CrossSubnet"
+    assert parse_ip_pool(pool({"cidr": "x"}), "test", notes) is None
+    assert parse_ip_pool(pool({"cidr": "10.0.0.0/8", "vxlanMode": "Sometimes"}), "t", notes) is None
+    assert len(notes.skipped["cluster.cni.calico.ip_pools"]) == 2
+
+
+def test_blocks_without_host_affinity() -> None:
+    block = parse_block({"spec": {"cidr": "10.244.9.0/26", "affinity": "virtual:lb"}})
+    assert block is not None and block.node is None
+    assert parse_block({"spec": {"cidr": "10.244.9.0/26", "deleted": True}}) is None
+
+
+def net_conf(conf: dict[str, Any]) -> dict[str, Any]:
+    return {"data": {"net-conf.json": json.dumps(conf)}}
+
+
+def test_flannel_defaults() -> None:
+    notes = Notes()
+    udp = parse_flannel(
+        net_conf({"Network": "10.244.0.0/16"}), ip_masq=None, linux_only=True, notes=notes
+    )
+    assert udp is not None and (udp.backend_type, udp.port) == ("udp", 8285)
+    windows = parse_flannel(
+        net_conf({"Network": "10.244.0.0/16", "Backend": {"Type": "VXLAN"}}),
+        ip_masq=False,
+        linux_only=False,
+        notes=notes,
+    )
+    assert windows is not None and (windows.backend_type, windows.port) == ("vxlan", None)
+    assert windows.ip_masq is False
+    wireguard = parse_flannel(
+        net_conf({"Network": "10.244.0.0/16", "Backend": {"Type": "wireguard"}}),
+        ip_masq=True,
+        linux_only=True,
+        notes=notes,
+    )
+    assert wireguard is not None and wireguard.port == 51820
+    odd = parse_flannel(
+        net_conf({"Network": "10.244.0.0/16", "Backend": {"Type": "alloc"}}),
+        ip_masq=True,
+        linux_only=True,
+        notes=notes,
+    )
+    assert odd is not None and odd.backend_type is None
+    assert (
+        parse_flannel({"data": {"net-conf.json": "{"}}, ip_masq=True, linux_only=True, notes=notes)
+        is None
+    )
+    assert len(notes.skipped["cluster.cni.flannel"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "env", "expected"),
+    [
+        (["--ip-masq", "--kube-subnet-mgr"], [], True),
+        (["--ip-masq=false"], [], False),
+        (["--kube-subnet-mgr"], [{"name": "FLANNELD_IP_MASQ", "value": "true"}], True),
+        (["--kube-subnet-mgr"], [], False),
+    ],
+)
+def test_flannel_ip_masq(arguments: list[str], env: list[dict[str, str]], expected: bool) -> None:
+    container = {
+        "name": "kube-flannel",
+        "command": ["/opt/bin/flanneld"],
+        "args": arguments,
+        "env": env,
+    }
+    assert flannel_ip_masq([container]) is expected
+    assert flannel_ip_masq([{"name": "other", "command": ["sleep"]}]) is None
+
+
+def test_cilium_defaults() -> None:
+    notes = Notes()
+    empty = parse_cilium({"data": {}}, notes)
+    assert (empty.cilium.routing_mode, empty.cilium.tunnel_protocol, empty.cilium.tunnel_port) == (
+        "tunnel",
+        "vxlan",
+        8472,
+    )
+    assert empty.cilium.masquerade is True and empty.cilium.wireguard is False
+    assert empty.kube_proxy_replacement is False
+    configured = parse_cilium(
+        {
+            "data": {
+                "tunnel": "geneve",
+                "tunnel-port": "7000",
+                "mtu": "1400",
+                "enable-wireguard": "true",
+                "enable-ipv4-masquerade": "false",
+                "kube-proxy-replacement": "strict",
+                "cluster-pool-ipv4-cidr": "10.0.0.0/8",
+            }
+        },
+        notes,
+    )
+    cilium = configured.cilium
+    assert (cilium.routing_mode, cilium.tunnel_protocol, cilium.tunnel_port) == (
+        "tunnel",
+        "geneve",
+        7000,
+    )
+    assert (cilium.mtu, cilium.wireguard, cilium.masquerade) == (1400, True, False)
+    assert configured.kube_proxy_replacement is True
+    assert [str(c) for c in configured.pool_cidrs] == ["10.0.0.0/8"]
+    assert not notes.skipped
+    odd = parse_cilium({"data": {"routing-mode": "bgp"}}, notes)
+    assert (odd.cilium.routing_mode, odd.cilium.tunnel_protocol) == (None, None)
+    assert notes.skipped["cluster.cni.cilium"] == ["routing-mode 'bgp' is not modelled"]
+
+
+def test_kube_proxy_modes() -> None:
+    def mode(text: str) -> tuple[Any, str, Any]:
+        return parse_kube_proxy({"data": {"config.conf": text}})
+
+    assert mode('mode: ""\nclusterCIDR: 10.244.0.0/16\n')[:1] == ("iptables",)
+    assert mode("mode: nftables\n")[0] == "nftables"
+    assert mode("mode: kernelspace\n")[:2] == (None, "kernelspace")
+    assert mode("[not: a mapping")[0] is None
+
+
+def test_roles_from_labels() -> None:
+    labels = {
+        "node-role.kubernetes.io/control-plane": "",
+        "node-role.kubernetes.io/etcd": "true",
+        "kubernetes.io/role": "master",
+        "node-role.kubernetes.io/": "",
+    }
+    assert node_roles(labels) == ("control-plane", "etcd", "master")
+
+
+def test_dns_service_is_the_one_holding_cluster_dns(serve: ServeFn) -> None:
+    """kubelet clusterDNS pointing at another service (here NodeLocal DNS's upstream)."""
+    objects = fx.seed_cluster()
+    node = fx.make_nodes()[0]
+    custom = service_object(
+        "dns",
+        "cluster-dns",
+        "10.96.0.53",
+        [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53}],
+        selector={"app": "cluster-dns"},
+    )
+    objects += [
+        custom,
+        *endpoints_objects(
+            custom, [Backend("10.0.0.11", node)], [{"name": "dns", "port": 53, "protocol": "UDP"}]
+        ),
+    ]
+    for obj in objects:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "kubelet-config":
+            obj["data"]["kubelet"] = obj["data"]["kubelet"].replace("10.96.0.10", "10.96.0.53")
+    served = serve(objects)
+    cluster = served.collect().cluster
+    assert str(cluster.cluster_dns_ip) == "10.96.0.53"
+    services = {(s.namespace, s.name): s for s in cluster.services or ()}
+    assert set(services) == {
+        ("default", "kubernetes"),
+        ("kube-system", "kube-dns"),
+        ("dns", "cluster-dns"),
+    }
+    assert [(str(e.ip), e.node) for e in services[("dns", "cluster-dns")].endpoints or ()] == [
+        ("10.0.0.11", "k8s-cp-1")
+    ]
+    assert served.api.request_count(resource="services") == 3
