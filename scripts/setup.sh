@@ -29,6 +29,8 @@ if [ "$mode" = "--all" ]; then
     command -v nft >/dev/null 2>&1 || need+=(nftables)
     command -v ip >/dev/null 2>&1 || need+=(iproute2)
     command -v chromium >/dev/null 2>&1 || need+=(chromium)
+    # kubectl: the kubectl-plugin tests (tests/report) run `kubectl kostack ...`
+    command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
     if [ "${#need[@]}" -gt 0 ]; then
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

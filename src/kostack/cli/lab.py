@@ -320,7 +320,12 @@ def probe(
 @lab.command("scenarios")
 @click.pass_context
 def scenarios(ctx: click.Context) -> None:
-    """List the scenarios `lab up` can build."""
+    """List the scenarios `lab up` can build.
+
+    \b
+    Example:
+      kostack lab scenarios
+    """
     from kostack.lab.scenarios import SCENARIOS
 
     for scenario in SCENARIOS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -27,8 +28,15 @@ def version() -> str:
 )
 @click.version_option(version(), prog_name="kostack")
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.option(
+    "--context",
+    "kube_context",
+    metavar="NAME",
+    help="kubeconfig context for every command (as in `kubectl kostack --context prod diagnose`).",
+)
+@click.option("--kubeconfig", metavar="FILE", help="kubeconfig file for every command.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, kube_context: str | None, kubeconfig: str | None) -> None:
     """Find why pods cannot talk on Kubernetes-on-OpenStack, and fix it safely.
 
     kostack reads your OpenStack project (Neutron ports, security groups,
@@ -39,6 +47,32 @@ def cli(ctx: click.Context, debug: bool) -> None:
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     env.debug = env.debug or debug
     ctx.obj = env
+    # kubectl does not pass its own flags to a plugin: `kubectl kostack --context X diagnose`
+    # puts them here, and they become the defaults of every command that takes them
+    # (a command's own --context still wins).
+    given = {"kube_context": kube_context, "kubeconfig": kubeconfig}
+    defaults = {name: value for name, value in given.items() if value}
+    if defaults and isinstance(ctx.command, click.Group):
+        ctx.default_map = _defaults_for(ctx, ctx.command, defaults)
+
+
+def _defaults_for(
+    ctx: click.Context, group: click.Group, defaults: dict[str, str]
+) -> dict[str, object]:
+    """A click default_map giving ``defaults`` to every subcommand that has those parameters."""
+    out: dict[str, object] = {}
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if command is None:
+            continue
+        own: dict[str, object] = {
+            p.name: defaults[p.name] for p in command.params if p.name in defaults
+        }
+        if isinstance(command, click.Group):
+            own.update(_defaults_for(ctx, command, defaults))
+        if own:
+            out[name] = own
+    return out
 
 
 def _register() -> None:
@@ -68,14 +102,24 @@ def _register() -> None:
 _register()
 
 
-def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    env: Environment | None = None,
+    prog_name: str = "kostack",
+) -> int:
     """Run kostack; returns the exit code (STYLE.md: 0 ok, 1 findings, 2 usage, ...)."""
     env = env or Environment()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         # click prints --help and --version itself: send that to the injected stdout too
         with contextlib.redirect_stdout(env.stdout):
-            result = cli.main(args=args, prog_name="kostack", standalone_mode=False, obj=env)
+            result = cli.main(
+                args=args,
+                prog_name=prog_name,
+                complete_var="_KOSTACK_COMPLETE",
+                standalone_mode=False,
+                obj=env,
+            )
     except KostackError as err:
         if env.debug:
             traceback.print_exc(file=env.stderr)
@@ -102,4 +146,6 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
 
 def entrypoint() -> None:
-    sys.exit(main())
+    # installed twice: as `kostack`, and as `kubectl-kostack` so that `kubectl kostack` finds it
+    invoked_as = os.path.basename(sys.argv[0]) if sys.argv else ""
+    sys.exit(main(prog_name="kubectl kostack" if invoked_as.startswith("kubectl-") else "kostack"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import locale
 import os
 
+from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
 
 LANGS = ("en", "ko")
@@ -157,6 +158,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 # the incident report's strings live in their own module; they are part of the same table
 for _lang, _table in REPORT_MESSAGES.items():
+    MESSAGES[_lang].update(_table)
+# so do the probe report's (kostack probe, diagnose --active)
+for _lang, _table in PROBE_MESSAGES.items():
     MESSAGES[_lang].update(_table)
 
 

@@ -21,7 +21,7 @@ Every string that came from the cloud or the cluster goes through
 
 from __future__ import annotations
 
-import ipaddress
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -314,7 +314,7 @@ def _class_picture(
         matrix.classes,
         key=lambda c: (_node_order(c.rep)[:3], not c.rep.is_control_plane, -c.size, c.rep.name),
     )
-    shown = classes[:MAX_BOXES] if len(classes) <= MAX_BOXES else classes[: MAX_BOXES - 1]
+    shown = classes[:MAX_BOXES]  # the rest are counted in the caption
     hidden = sum(c.size for c in classes[len(shown) :])
     key_of: dict[int, str] = {id(c): str(i) for i, c in enumerate(shown)}
     class_of_node: dict[str, str] = {}
@@ -383,7 +383,6 @@ SUBNET_PAD = 14
 MARGIN = 24
 PORT_W = 84
 PORT_H = 22
-TOP_BAND = 74
 ARC_MAX = 200
 LEGEND_H = 64
 
@@ -399,8 +398,21 @@ FONT = (
 )
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _width(text: str, size: float) -> float:
+    """Estimated rendered width: East Asian wide characters are about twice as wide."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.56 for c in text)
+
+
+def _fit(text: str, pixels: float, size: float = 12) -> str:
+    """``text`` cut (with an ellipsis) to fit ``pixels`` at font ``size``."""
+    if _width(text, size) <= pixels:
+        return text
+    out = ""
+    for c in text:
+        if _width(out + c + "…", size) > pixels:
+            break
+        out += c
+    return out + "…"
 
 
 def _e(text: object) -> str:
@@ -427,9 +439,11 @@ class _Svg:
         full: str | None = None,
     ) -> None:
         title = f"<title>{_e(full)}</title>" if full is not None and full != text else ""
+        # a white halo keeps labels legible where lines cross them
         self.add(
             f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'font-weight="{weight}" fill="{fill}">{title}{_e(text)}</text>'
+            f'font-weight="{weight}" fill="{fill}" stroke="#ffffff" stroke-width="3" '
+            f'stroke-linejoin="round" paint-order="stroke">{title}{_e(text)}</text>'
         )
 
     def cross(self, x: float, y: float, r: float = 9, label: str = "") -> None:
@@ -453,34 +467,11 @@ def _flow_style(ok: bool, verdict: str) -> tuple[str, str]:
 def render_svg(pic: Picture, lang: str = "en") -> str:
     """The picture as one self-contained <svg> element (no scripts, no external references)."""
     n = max(1, len(pic.nodes))
-    # room for the subnet frames between groups
     frames = max(1, len(pic.subnets))
     width = int(MARGIN * 2 + n * NODE_W + (n - 1) * GAP + frames * SUBNET_PAD * 2 + 40)
     width = max(width, 760)
-    arc_top = MARGIN + TOP_BAND
-    port_y = arc_top + ARC_MAX + 20
-    node_y = port_y + PORT_H // 2 + 4
-    legend_y = node_y + NODE_H + SUBNET_PAD + 46
-    height = legend_y + LEGEND_H
 
-    svg = _Svg()
-    svg.add(
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="topology" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'font-family="{FONT}">'
-    )
-    svg.add(f"<title>{_e(t(lang, 'pic.title'))}</title>")
-    svg.add(
-        "<defs>"
-        f'<marker id="ks-arrow-ok" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{GREEN}"/></marker>'
-        f'<marker id="ks-arrow-grey" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{GREY}"/></marker>'
-        "</defs>"
-    )
-    svg.add(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
-
-    # --- positions
+    # --- horizontal positions: nodes in one row, grouped by subnet
     xs: dict[str, float] = {}
     subnet_span: dict[str, list[float]] = defaultdict(list)
     x = MARGIN + SUBNET_PAD
@@ -493,9 +484,50 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
         prev_subnet = node.subnet_key
         x += NODE_W + GAP
 
+    # --- flows, grouped by (src, dst) so one line carries alike flows
+    by_pair: dict[tuple[str, str], list[PicFlow]] = defaultdict(list)
+    for f in pic.flows:
+        by_pair[(f.src, f.dst)].append(f)
+    stubs: dict[str, list[PicFlow]] = defaultdict(list)  # dropped before leaving the node
+    lines: list[tuple[str, str, list[PicFlow]]] = []
+    for (src, dst), flows in sorted(by_pair.items()):
+        if src not in xs:
+            continue
+        stubs[src].extend(f for f in flows if not f.ok and f.stage in ("src-node", "src-port"))
+        leaving = [f for f in flows if f.ok or f.stage not in ("src-node", "src-port")]
+        if leaving and (dst == "external" or dst in xs):
+            lines.append((src, dst, leaving))
+    spans = [abs(xs[a] - xs[b]) for a, b, _ in lines if b in xs and a != b]
+    max_dx = max(spans, default=1.0)
+    arc_zone = (ARC_MAX if spans else 0) + 70  # room for the drop labels above the ports
+
+    # --- vertical layout
+    ext_y = MARGIN
+    port_y = ext_y + 44 + 40 + arc_zone
+    node_y = port_y + 26
+    legend_y = node_y + NODE_H + SUBNET_PAD + 46
+    height = legend_y + LEGEND_H
+
+    svg = _Svg()
+    svg.add(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="topology" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'font-family="{FONT}">'
+    )
+    svg.add(f"<title>{_e(t(lang, 'pic.title'))}</title>")
+    svg.add(
+        "<defs>"
+        '<marker id="ks-arrow-ok" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{GREEN}"/>'
+        "</marker>"
+        '<marker id="ks-arrow-grey" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{GREY}"/>'
+        "</marker></defs>"
+    )
+    svg.add(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
+
     # --- the outside and the router
     ext_x = width / 2
-    ext_y = MARGIN
     outside_label = t(lang, "pic.outside", target=pic.external)
     router_label = (
         t(lang, "pic.router", name=pic.router) if pic.router else t(lang, "pic.no_router")
@@ -504,8 +536,16 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
         f'<rect x="{ext_x - 170:.1f}" y="{ext_y}" width="340" height="44" rx="8" '
         f'fill="#f6f8fa" stroke="{MUTED}"/>'
     )
-    svg.text(ext_x, ext_y + 18, _clip(outside_label, 48), anchor="middle", weight="bold")
-    svg.text(ext_x, ext_y + 35, _clip(router_label, 52), anchor="middle", size=11, fill=MUTED)
+    svg.text(ext_x, ext_y + 18, _fit(outside_label, 320), anchor="middle", weight="bold")
+    svg.text(
+        ext_x,
+        ext_y + 35,
+        _fit(router_label, 320, 11),
+        anchor="middle",
+        size=11,
+        fill=MUTED,
+        full=router_label,
+    )
 
     # --- subnets
     subnets = {s.key: s for s in pic.subnets}
@@ -524,51 +564,41 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
             caption = t(lang, "pic.subnet", cidr=sn.cidr, network=sn.network or "?", mtu=mtu)
             if sn.name:
                 caption += f" ({sn.name})"
-            chars = max(12, int((right - left) / 6.6))
-            svg.text(left + 8, bottom - 8, _clip(caption, chars), size=11, fill=MUTED, full=caption)
+            svg.text(
+                left + 8,
+                bottom - 8,
+                _fit(caption, right - left - 16, 11),
+                size=11,
+                fill=MUTED,
+                full=caption,
+            )
 
-    # --- flows, grouped by (src, dst) so one line carries alike flows
-    by_pair: dict[tuple[str, str], list[PicFlow]] = defaultdict(list)
-    for f in pic.flows:
-        by_pair[(f.src, f.dst)].append(f)
-    stubs: dict[str, list[PicFlow]] = defaultdict(list)  # dropped before leaving the node
-    max_dx = max(
-        (abs(xs[a] - xs[b]) for (a, b) in by_pair if a in xs and b in xs and a != b), default=1.0
-    )
-    for (src, dst), flows in sorted(by_pair.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        if src not in xs:
-            continue
-        leaving = [f for f in flows if f.ok or f.stage not in ("src-node", "src-port")]
-        stubs[src].extend(f for f in flows if not f.ok and f.stage in ("src-node", "src-port"))
-        if not leaving:
-            continue
+    # --- lines that leave the node: arcs between ports, lines to the outside
+    arrivals: dict[str, list[PicFlow]] = defaultdict(list)
+    for src, dst, leaving in lines:
         failing = [f for f in leaving if not f.ok]
         worst = failing[0] if failing else leaving[0]
         colour, dash = _flow_style(worst.ok, worst.verdict)
-        kinds = sorted({t(lang, "pic.kind." + f.kind) for f in leaving})
+        kinds = sorted({t(lang, "pic.kind." + f.kind) for f in leaving if f.ok == worst.ok})
         tip = "; ".join(
             sorted({f"{f.label}: {f.reason or t(lang, 'pic.passes')}" for f in leaving})
         )
         x1 = xs[src]
         y1 = port_y - PORT_H
         if dst == "external":
-            x2, y2 = ext_x + (x1 - ext_x) * 0.25, ext_y + 44
+            x2, y2 = ext_x + (x1 - ext_x) * 0.3, ext_y + 44.0
             path = f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
             mid = ((x1 + x2) / 2, (y1 + y2) / 2)
-            end = (x2, y2)
-        elif dst in xs:
+        else:
             x2 = xs[dst]
             offset = 8 if x2 > x1 else -8
             sx, ex = x1 + offset, x2 + offset
-            h = 40 + (ARC_MAX - 40) * abs(x2 - x1) / max_dx
+            h = 30 + (ARC_MAX - 30) * abs(x2 - x1) / max_dx
             ctl_y = y1 - h * 4 / 3
             path = (
                 f"M{sx:.1f},{y1:.1f} C{sx:.1f},{ctl_y:.1f} {ex:.1f},{ctl_y:.1f} {ex:.1f},{y1:.1f}"
             )
             mid = ((sx + ex) / 2, y1 - h)
-            end = (ex, y1)
-        else:
-            continue
         marker = ""
         if worst.ok:
             marker = ' marker-end="url(#ks-arrow-ok)"'
@@ -576,77 +606,87 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
             marker = ' marker-end="url(#ks-arrow-grey)"'
         cls = "flow-ok" if worst.ok else ("flow-unknown" if colour == GREY else "flow-fail")
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        width_px = 3 if failing else 1.6
         svg.add(
             f'<path class="{cls}" d="{path}" fill="none" stroke="{colour}" '
-            f'stroke-width="{width_px}"{dash_attr}{marker}><title>{_e(tip)}</title></path>'
+            f'stroke-width="{3 if failing else 1.6}"{dash_attr}{marker}>'
+            f"<title>{_e(tip)}</title></path>"
         )
         if failing and colour == RED:
-            stage = worst.stage
-            if stage == "network" or stage == "external":
+            if worst.stage in ("network", "external"):
                 svg.cross(mid[0], mid[1], label=tip)
+                svg.text(
+                    mid[0],
+                    mid[1] - 14,
+                    _fit(f"{worst.reason}: {', '.join(kinds)}", NODE_W, 11),
+                    anchor="middle",
+                    size=11,
+                    fill=RED,
+                    full=tip,
+                )
             else:
-                svg.cross(end[0], end[1] - 12, label=tip)
-            svg.text(
-                mid[0],
-                mid[1] - 8,
-                _clip(", ".join(kinds), 40),
-                anchor="middle",
-                size=11,
-                fill=RED,
-                full=tip,
-            )
+                # dropped where it arrives: one X and one label per port, drawn with the port
+                arrivals[dst].extend(failing)
 
     # --- nodes, ports, pods
     for node in pic.nodes:
         cx = xs[node.key]
         left = cx - NODE_W / 2
         drops = stubs.get(node.key, [])
+        arrived = arrivals.get(node.key, [])
         svg.add(
-            f'<rect class="node" x="{left:.1f}" y="{node_y:.1f}" width="{NODE_W}" height="{NODE_H}" '
-            f'rx="8" fill="#ffffff" stroke="{INK}"/>'
+            f'<rect class="node" x="{left:.1f}" y="{node_y:.1f}" width="{NODE_W}" '
+            f'height="{NODE_H}" rx="8" fill="#ffffff" stroke="{INK}"/>'
         )
         role = t(lang, "pic.role.cp" if node.control_plane else "pic.role.worker")
         if node.members > 1:
             role = t(lang, "pic.members", role=role, n=node.members)
+        inner = NODE_W - 16
         svg.text(
             cx,
             node_y + 30,
-            _clip(node.name, 24),
+            _fit(node.name, inner, 13),
             anchor="middle",
             weight="bold",
             size=13,
             full=node.name,
         )
         svg.text(
-            cx, node_y + 46, _clip(f"{role} · {node.ip}", 30), anchor="middle", size=11, fill=MUTED
+            cx,
+            node_y + 46,
+            _fit(f"{role} · {node.ip}", inner, 11),
+            anchor="middle",
+            size=11,
+            fill=MUTED,
         )
-        pod_y = node_y + 66
+        pod_y = node_y + 68
         for pod in node.pods:
-            svg.text(left + 10, pod_y, "● " + _clip(pod, 24), size=11, full=pod)
+            svg.text(left + 10, pod_y, _fit("● " + pod, inner, 11), size=11, full=pod)
             pod_y += 15
         more = node.pod_count - len(node.pods)
         if more > 0:
             svg.text(left + 10, pod_y, t(lang, "pic.more_pods", n=f"{more:,}"), size=11, fill=MUTED)
-        # the port plug on top of the node
+        # the port: a plug on top of the node, where Neutron filters what the VM sends
         px = cx - PORT_W / 2
         py = port_y - PORT_H
         if node.port_id:
-            stroke = RED if drops else INK
+            stroke = RED if drops or arrived else INK
             dash = ' stroke-dasharray="4 3"' if node.port_security is False else ""
             ps = {True: "on", False: "off", None: "?"}[node.port_security]
             pairs = ", ".join(node.pairs) or "[]"
             tip = t(lang, "pic.port_tip", id=node.port_id, ps=ps, pairs=pairs)
             svg.add(
                 f'<rect class="port" x="{px:.1f}" y="{py:.1f}" width="{PORT_W}" height="{PORT_H}" '
-                f'rx="4" fill="#fff8e1" stroke="{stroke}" stroke-width="{2 if drops else 1}"{dash}>'
+                f'rx="4" fill="#fff8e1" stroke="{stroke}" stroke-width="{2 if stroke == RED else 1}"{dash}>'
                 f"<title>{_e(tip)}</title></rect>"
             )
-            label = (
-                node.port_short if node.members == 1 else f"{node.port_short} +{node.members - 1}"
-            )
+            short = node.port_short
             svg.text(
-                cx, py + 15, _clip(t(lang, "pic.port", id=label), 16), anchor="middle", size=11
+                cx,
+                py + 15,
+                _fit(t(lang, "pic.port", id=short), PORT_W - 6, 11),
+                anchor="middle",
+                size=11,
+                full=tip,
             )
             if node.port_security is False:
                 svg.text(cx + PORT_W / 2 + 4, py + 15, t(lang, "pic.ps_off"), size=10, fill=MUTED)
@@ -655,45 +695,74 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
                 f'<rect class="port" x="{px:.1f}" y="{py:.1f}" width="{PORT_W}" height="{PORT_H}" '
                 f'rx="4" fill="#f6f8fa" stroke="{GREY}" stroke-dasharray="4 3"/>'
             )
-            svg.text(cx, py + 15, t(lang, "pic.no_port"), anchor="middle", size=11, fill=MUTED)
-        if drops:
-            kinds = sorted({t(lang, "pic.kind." + f.kind) for f in drops})
-            tip = "; ".join(sorted({f"{f.label}: {f.where}: {f.detail}" for f in drops}))
-            at_port = any(f.stage == "src-port" for f in drops)
-            # a red stub from the pods up to where the packets die
-            top = py + PORT_H / 2 if at_port else node_y + 18
-            svg.add(
-                f'<line class="flow-fail" x1="{cx:.1f}" y1="{node_y + 56:.1f}" x2="{cx:.1f}" '
-                f'y2="{top:.1f}" stroke="{RED}" stroke-width="3"><title>{_e(tip)}</title></line>'
-            )
-            svg.cross(cx, py - 14 if at_port else node_y + 14, label=tip)
-            reason = drops[0].reason
             svg.text(
                 cx,
-                py - 30,
-                _clip(f"{reason}: {', '.join(kinds)}", 34),
+                py + 15,
+                _fit(t(lang, "pic.no_port"), PORT_W - 6, 11),
                 anchor="middle",
                 size=11,
+                fill=MUTED,
+            )
+        if drops or arrived:
+            dropped = drops + arrived
+            kinds = sorted({t(lang, "pic.kind." + f.kind) for f in dropped})
+            reasons = ", ".join(sorted({f.reason for f in dropped}))
+            tip = "; ".join(sorted({f"{f.label}: {f.where}: {f.detail}" for f in dropped}))
+            at_port = bool(arrived) or any(f.stage == "src-port" for f in drops)
+            if drops and at_port:
+                # the packet leaves the VM, reaches its port and dies there: X on the port
+                svg.add(
+                    f'<line class="flow-fail" x1="{cx:.1f}" y1="{node_y:.1f}" x2="{cx:.1f}" '
+                    f'y2="{port_y:.1f}" stroke="{RED}" stroke-width="4"><title>{_e(tip)}</title>'
+                    "</line>"
+                )
+            if at_port:
+                svg.cross(cx, py - 4, label=tip)
+            if any(f.stage not in ("src-port", "dst-port") for f in dropped):
+                # dropped inside a node (routing, masquerade, kube-proxy): X on the node
+                svg.cross(left + NODE_W - 16, node_y + 16, label=tip)
+            label_y = py - 34 if at_port else py - 20
+            svg.text(
+                cx,
+                label_y,
+                _fit(reasons, NODE_W, 12),
+                anchor="middle",
+                size=12,
                 fill=RED,
                 weight="bold",
                 full=tip,
+            )
+            svg.text(
+                cx,
+                label_y + 15,
+                _fit(", ".join(kinds), NODE_W, 11),
+                anchor="middle",
+                size=11,
+                fill=RED,
+                full=tip,
+            )
+        if node.port_id and not drops:
+            svg.add(
+                f'<line x1="{cx:.1f}" y1="{node_y:.1f}" x2="{cx:.1f}" y2="{port_y:.1f}" '
+                f'stroke="{MUTED}" stroke-width="1.5"/>'
             )
 
     # --- legend
     ly = legend_y
     svg.add(
-        f'<line x1="{MARGIN}" y1="{ly}" x2="{MARGIN + 36}" y2="{ly}" stroke="{RED}" stroke-width="3"/>'
+        f'<line x1="{MARGIN}" y1="{ly}" x2="{MARGIN + 36}" y2="{ly}" stroke="{RED}" '
+        'stroke-width="3"/>'
     )
     svg.cross(MARGIN + 48, ly, r=6)
     svg.text(MARGIN + 62, ly + 4, t(lang, "pic.legend_fail"), size=11)
     svg.add(
         f'<line x1="{MARGIN + 300}" y1="{ly}" x2="{MARGIN + 336}" y2="{ly}" stroke="{GREEN}" '
-        f'stroke-width="1.6" marker-end="url(#ks-arrow-ok)"/>'
+        'stroke-width="1.6" marker-end="url(#ks-arrow-ok)"/>'
     )
     svg.text(MARGIN + 344, ly + 4, t(lang, "pic.legend_ok"), size=11)
     svg.add(
         f'<line x1="{MARGIN + 480}" y1="{ly}" x2="{MARGIN + 516}" y2="{ly}" stroke="{GREY}" '
-        f'stroke-width="1.6" stroke-dasharray="6 4"/>'
+        'stroke-width="1.6" stroke-dasharray="6 4"/>'
     )
     svg.text(MARGIN + 524, ly + 4, t(lang, "pic.legend_unknown"), size=11)
     note = t(lang, "pic.scope", total=pic.total_nodes)
@@ -701,18 +770,6 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
         note = t(lang, "pic.aggregated", total=pic.total_nodes, boxes=len(pic.nodes))
         if pic.hidden_nodes:
             note += " " + t(lang, "pic.hidden", n=pic.hidden_nodes)
-    svg.text(MARGIN, ly + 28, note, size=11, fill=MUTED)
+    svg.text(MARGIN, ly + 28, _fit(note, width - 2 * MARGIN, 11), size=11, fill=MUTED, full=note)
     svg.add("</svg>")
     return "".join(svg.parts)
-
-
-def failing(pic: Picture) -> tuple[PicFlow, ...]:
-    return tuple(f for f in pic.flows if not f.ok)
-
-
-def is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True

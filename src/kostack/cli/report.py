@@ -1,0 +1,182 @@
+"""`kostack report`: the incident report, in Markdown or as one self-contained HTML file."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from kostack.analyze.diagnose import diagnose as run_diagnosis
+from kostack.cli.common import detect_lang, get_env, optional_part
+from kostack.cli.diagnose import live_options, obtain_snapshot
+from kostack.errors import ConfigError
+from kostack.report.html import render_html
+from kostack.report.i18n import t
+from kostack.report.incident import build_incident
+from kostack.report.journal import JournalAction, JournalError, read_journal
+from kostack.report.markdown import render_markdown
+
+FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+
+
+def _format_of(output: str, chosen: str | None) -> str:
+    if chosen:
+        return chosen
+    suffix = Path(output).suffix.lower()
+    if output == "-" or suffix not in FORMATS:
+        raise ConfigError(
+            f"cannot tell the report format from -o {output!r}",
+            "Name the file .md or .html (e.g. -o incident.html), or give --format md|html.",
+        )
+    return FORMATS[suffix]
+
+
+def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
+    """Every action of the given fix journals, in the order given."""
+    found: list[JournalAction] = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read journal {path}: {exc.strerror or exc}",
+                "Give the JSON-lines journal that `kostack fix apply` wrote.",
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"journal {path} is not UTF-8 text", "") from exc
+        try:
+            found.extend(read_journal(text, path))
+        except JournalError as exc:
+            raise ConfigError(
+                f"journal {exc.source} line {exc.line}: {exc.problem}",
+                "A journal has one JSON object per line, as `kostack fix apply` writes it.",
+            ) from exc
+    return tuple(found)
+
+
+def _write(path: str, text: str) -> None:
+    """Write atomically: a reader never sees half a report."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".kostack-report-", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            "Check that the directory exists and is writable.",
+        ) from exc
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  kostack report --snapshot examples/seed-incident.json --lang ko -o incident.html
+  kostack report --snapshot snap.json --journal fix-journal.jsonl -o incident.md
+  kostack report --os-cloud mycloud --context prod -o incident.html
+  kubectl kostack report -o incident.html
+"""
+)
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    metavar="FILE",
+    help="Read a snapshot instead of collecting live.",
+)
+@click.option(
+    "--journal",
+    "journals",
+    metavar="FILE",
+    multiple=True,
+    help="A fix journal (JSON lines from `kostack fix apply`); repeat for several.",
+)
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="Where to write the report: FILE.md (Markdown) or FILE.html (one self-contained page).",
+)
+@click.option(
+    "--format",
+    "chosen_format",
+    type=click.Choice(["md", "html"]),
+    help="Format, when the file name does not say it (-o - writes to standard output).",
+)
+@click.option(
+    "--egress-target",
+    default="1.1.1.1",
+    show_default=True,
+    metavar="IP",
+    help="An address outside the cluster to judge pod egress against (nothing is sent).",
+)
+@click.option(
+    "--active", is_flag=True, help="Also run in-cluster probes and report them (sends traffic)."
+)
+@live_options
+@click.pass_context
+def report(
+    ctx: click.Context,
+    /,
+    snapshot_path: str | None,
+    journals: tuple[str, ...],
+    lang: str | None,
+    output: str,
+    chosen_format: str | None,
+    egress_target: str,
+    active: bool,
+    **live: object,
+) -> int:
+    """Write the incident report: what was seen, why, what was checked, what was done, what to learn.
+
+    The report follows a team's own incident write-up (summary, environment,
+    root-cause analysis, troubleshooting, solution, lessons learned), filled
+    from the snapshot, the diagnosis and the fix journals. The HTML file needs
+    no network: styles and the picture of where packets are dropped are inside
+    it. Without --snapshot, kostack collects first (read-only).
+    """
+    env = get_env(ctx)
+    fmt = _format_of(output, chosen_format)
+    try:
+        target = ipaddress.ip_address(egress_target)
+    except ValueError:
+        raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
+    history = read_journals(journals)
+    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    if active:
+        add_probe_observations = optional_part(
+            "kostack.cli.probe", "add_probe_observations", "active probes"
+        )
+        snapshot = add_probe_observations(ctx, snapshot, **live)
+    diagnosis = run_diagnosis(snapshot, target)
+    language = detect_lang(lang, env.environ)
+    incident = build_incident(snapshot, diagnosis, history, language, target)
+    from kostack.cli.main import version
+
+    text = (
+        render_html(incident, version()) if fmt == "html" else render_markdown(incident, version())
+    )
+    if output == "-":
+        env.stdout.write(text)
+        return 0
+    _write(output, text)
+    env.stdout.write(
+        t(
+            language,
+            "rep.cli.wrote",
+            path=output,
+            format="HTML" if fmt == "html" else "Markdown",
+            n=incident.root_cause_count,
+            actions=len(history),
+        )
+        + "\n"
+    )
+    return 0

@@ -1,0 +1,323 @@
+"""The incident report as one self-contained HTML file. Pure: report in, text out.
+
+One file, no network: the CSS and the topology picture (SVG) are inline, there
+is no script and no external reference, and a Content-Security-Policy forbids
+both anyway (air-gapped readers, and a second wall behind the escaping). Every
+string from the report goes through ``html_safe``; the only markup added to
+text is <code> around `backtick` spans, built after escaping.
+"""
+
+from __future__ import annotations
+
+from kostack.report.i18n import t
+from kostack.report.incident import CommandGroup, IncidentReport, status_label
+from kostack.report.safe import html_safe
+from kostack.report.topology_svg import render_svg
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+CSS = """
+:root { --ink:#1f2328; --muted:#57606a; --line:#d0d7de; --red:#c62828; --green:#2e7d32;
+        --bg-code:#f6f8fa; --bg-fail:#fdecea; --bg-ok:#edf7ed; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+       font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK KR",
+             "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 28px 32px 48px; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 21px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--line); }
+h3 { font-size: 17px; margin: 24px 0 8px; }
+p, li { margin: 4px 0; }
+.meta { color: var(--muted); margin: 0 0 16px; }
+.summary-box { border-left: 5px solid var(--red); background: var(--bg-fail); padding: 10px 16px; }
+.summary-box.healthy { border-left-color: var(--green); background: var(--bg-ok); }
+.label { font-weight: 600; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
+th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
+th { background: var(--bg-code); }
+tr.fail td { background: var(--bg-fail); }
+tr.ok td { background: var(--bg-ok); }
+code, pre { font-family: ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace;
+            font-size: 13px; }
+code { background: var(--bg-code); padding: 1px 4px; border-radius: 4px; overflow-wrap: anywhere; }
+pre { background: #0d1117; color: #e6edf3; padding: 12px 14px; border-radius: 6px; overflow-x: auto;
+      white-space: pre-wrap; word-break: break-all; }
+pre .comment { color: #8b949e; }
+pre .status-applied { color: #7ee787; }
+pre .status-failed { color: #ff7b72; font-weight: 700; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 13px; font-weight: 600;
+         color: #fff; background: var(--muted); }
+.badge.critical, .badge.high { background: var(--red); }
+.badge.medium { background: #b26a00; }
+.note { border-left: 4px solid #9cb8d9; background: #f3f7fc; padding: 8px 14px; margin: 10px 0; }
+.background { color: var(--muted); font-size: 14px; border-top: 1px dashed var(--line); margin-top: 8px;
+              padding-top: 6px; }
+figure { margin: 12px 0; overflow-x: auto; }
+figure svg { max-width: none; height: auto; }  /* wide clusters scroll, text stays readable */
+figcaption { color: var(--muted); font-size: 13px; }
+.lessons li { margin-bottom: 8px; }
+footer { margin-top: 36px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line);
+         padding-top: 8px; }
+@media print {
+  @page { size: A4; margin: 14mm 12mm; }
+  body { font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+  h3 { break-after: avoid; }
+  table, pre, figure, .note, tr { break-inside: avoid; }
+  pre { background: #f6f8fa; color: #000; border: 1px solid #ccc; }
+  pre .comment { color: #555; }
+  figure { overflow: visible; }
+  figure svg { width: 100%; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def h(text: object) -> str:
+    return html_safe(str(text))
+
+
+def inline(text: str) -> str:
+    """Escaped text; `backtick` spans become <code> (added after escaping)."""
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick is plain text
+        parts = [*parts[:-2], parts[-2] + "`" + parts[-1]]
+    out = []
+    for i, part in enumerate(parts):
+        out.append(f"<code>{h(part)}</code>" if i % 2 else h(part))
+    return "".join(out)
+
+
+def _table(
+    header: list[str], rows: list[tuple[str, list[str]]], raw: set[int] | None = None
+) -> str:
+    """Rows are (css class, cells); cells are text (escaped here) unless their index is in ``raw``."""
+    raw = raw or set()
+    head = "".join(f"<th>{h(c)}</th>" for c in header)
+    body = []
+    for cls, cells in rows:
+        tds = "".join(f"<td>{c if i in raw else inline(c)}</td>" for i, c in enumerate(cells))
+        attr = f' class="{cls}"' if cls else ""
+        body.append(f"<tr{attr}>{tds}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _commands(group: CommandGroup, lang: str) -> str:
+    lines = []
+    for c in group.commands:
+        line = h(c.command)
+        extra = [x for x in (c.note, c.error, c.time) if x]
+        if c.status:
+            label = status_label(lang, c.status)
+            line += f'   <span class="status-{h(c.status)}"># {h(label)}</span>'
+        if extra:
+            line += f'   <span class="comment"># {h(", ".join(extra))}</span>'
+        lines.append(line)
+    if group.more:
+        more = t(lang, "rep.l.more_commands", n=group.more)
+        lines.append(f'<span class="comment"># {h(more)}</span>')
+    note = f"<p>{inline(group.note)}</p>" if group.note else ""
+    return f"<h3>{inline(group.title)}</h3>{note}<pre>{chr(10).join(lines)}</pre>"
+
+
+def render_html(report: IncidentReport, version: str = "") -> str:
+    """The whole report as one HTML document (UTF-8, no scripts, no external resources)."""
+    lang = report.lang
+    o: list[str] = []
+    o.append("<!DOCTYPE html>")
+    o.append(f'<html lang="{h(lang)}"><head><meta charset="utf-8">')
+    o.append(f'<meta http-equiv="Content-Security-Policy" content="{CSP}">')
+    o.append('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    o.append(f'<meta name="generator" content="kostack {h(version)}">')
+    o.append(f"<title>{h(report.title)}</title><style>{CSS}</style></head><body><main>")
+    o.append(f'<h1>{inline(report.title)}</h1><p class="meta">{inline(report.generated_from)}</p>')
+
+    healthy = " healthy" if not report.root_cause_count else ""
+    o.append(f'<h2 id="summary">{h(t(lang, "rep.h.summary"))}</h2>')
+    o.append(f'<div class="summary-box{healthy}">')
+    o.append(f'<p class="label">{h(t(lang, "rep.h.symptoms"))}</p><ul>')
+    o.extend(f"<li>{inline(s)}</li>" for s in report.symptoms)
+    o.append(f'</ul><p class="label">{h(t(lang, "rep.h.impact"))}</p><ul>')
+    o.extend(f"<li>{inline(s)}</li>" for s in report.impact)
+    o.append("</ul></div>")
+
+    o.append(f'<h2 id="environment">{h(t(lang, "rep.h.environment"))}</h2>')
+    o.append(
+        _table(
+            [t(lang, "rep.l.item"), t(lang, "rep.l.value")],
+            [("", [k, v]) for k, v in report.environment],
+        )
+    )
+
+    o.append(f'<h2 id="rca">{h(t(lang, "rep.h.rca"))}</h2>')
+    if report.picture.nodes:
+        o.append(
+            f"<figure>{render_svg(report.picture, lang)}"
+            f"<figcaption>{h(t(lang, 'rep.h.topology'))}</figcaption></figure>"
+        )
+    for cause in report.causes:
+        o.append(f"<h3>{inline(cause.heading)}</h3>")
+        o.append(
+            f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
+            f'<span class="badge {h(cause.severity)}">{h(cause.severity_label)}</span></p><ul>'
+        )
+        o.append(
+            f'<li><span class="label">{h(t(lang, "rep.l.what"))}:</span> {inline(cause.what)}</li>'
+        )
+        if cause.why:
+            o.append(
+                f'<li><span class="label">{h(t(lang, "rep.l.why"))}:</span> {inline(cause.why)}</li>'
+            )
+        if cause.breaks:
+            o.append(f'<li><span class="label">{h(t(lang, "rep.l.result"))}:</span><ul>')
+            o.extend(f"<li>{inline(b)}</li>" for b in cause.breaks)
+            o.append("</ul></li>")
+        o.append("</ul>")
+        if cause.ports:
+            o.append(f'<p class="label">{h(t(lang, "rep.l.ports"))}</p>')
+            o.append(
+                _table(
+                    [
+                        t(lang, "rep.l.node"),
+                        t(lang, "rep.l.port"),
+                        t(lang, "rep.l.fixed_ips"),
+                        t(lang, "rep.l.pairs"),
+                        t(lang, "rep.l.port_security"),
+                        t(lang, "rep.l.groups"),
+                    ],
+                    [
+                        (
+                            "",
+                            [
+                                p.node,
+                                f"<code>{h(p.port_id)}</code>",
+                                p.fixed_ips,
+                                p.pairs,
+                                p.port_security,
+                                p.groups,
+                            ],
+                        )
+                        for p in cause.ports
+                    ],
+                    raw={1},
+                )
+            )
+        if cause.evidence:
+            o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
+            o.append("<pre>" + "\n".join(h(e) for e in cause.evidence[:8]) + "</pre>")
+        if cause.background:
+            o.append(
+                f'<div class="background"><span class="label">{h(t(lang, "rep.l.background"))} '
+                f"(<code>{h(cause.check_id)}</code>):</span> {inline(cause.background)}</div>"
+            )
+    for note in report.notes:
+        o.append(f'<h3>{inline(note.heading)}</h3><div class="note">')
+        o.extend(f"<p>{inline(p)}</p>" for p in note.paragraphs)
+        o.append("</div>")
+
+    o.append(f'<h2 id="troubleshooting">{h(t(lang, "rep.h.troubleshooting"))}</h2>')
+    o.append(f"<h3>{h(t(lang, 'rep.h.checked'))}</h3><p>{inline(report.checked_intro)}</p>")
+    if report.probes:
+        o.append(
+            _table(
+                [
+                    t(lang, "rep.l.command"),
+                    t(lang, "rep.l.source"),
+                    t(lang, "rep.l.verdict"),
+                    t(lang, "rep.l.meaning"),
+                    t(lang, "rep.l.detail"),
+                ],
+                [
+                    (
+                        "ok" if p.ok else ("fail" if p.ok is False else ""),
+                        [f"`{p.command}`", p.source, p.verdict, p.meaning, p.detail],
+                    )
+                    for p in report.probes
+                ],
+            )
+        )
+    elif report.flows:
+        o.append(
+            _table(
+                [
+                    t(lang, "rep.l.kind"),
+                    t(lang, "rep.l.flow"),
+                    t(lang, "rep.l.verdict"),
+                    t(lang, "rep.l.where"),
+                    t(lang, "rep.l.detail"),
+                ],
+                [
+                    (
+                        "ok" if f.ok else "fail",
+                        [
+                            f.kind,
+                            f.flow
+                            + (f" {t(lang, 'rep.l.alike', n=f.count - 1)}" if f.count > 1 else ""),
+                            f.verdict,
+                            f.where,
+                            f.detail,
+                        ],
+                    )
+                    for f in report.flows
+                ],
+            )
+        )
+    else:
+        o.append(f"<p>{inline(t(lang, 'rep.l.no_flows'))}</p>")
+    if report.ping_note:
+        o.append(f'<div class="note"><p>{inline(report.ping_note)}</p></div>')
+    if report.verify:
+        o.append(f'<p class="label">{h(t(lang, "rep.l.verify"))}</p><pre>')
+        o.append(
+            "\n".join(
+                h(c.command) + (f'   <span class="comment"># {h(c.note)}</span>' if c.note else "")
+                for c in report.verify
+            )
+        )
+        o.append("</pre>")
+    for key, items in (
+        ("rep.l.also_ok", report.also_ok),
+        ("rep.l.undecided", report.undecided),
+        ("rep.l.gaps", report.gaps),
+    ):
+        if items:
+            o.append(f'<p class="label">{h(t(lang, key))}</p><ul>')
+            o.extend(f"<li>{inline(i)}</li>" for i in items)
+            o.append("</ul>")
+
+    o.append(f"<h3>{h(t(lang, 'rep.h.applied'))}</h3><p>{inline(report.applied_note)}</p>")
+    if report.applied:
+        o.append(
+            _table(
+                [t(lang, "rep.l.when"), t(lang, "rep.l.command"), t(lang, "rep.l.status")],
+                [
+                    (
+                        "fail" if c.status == "failed" else ("ok" if c.status == "applied" else ""),
+                        [
+                            h(c.time),
+                            f"<code>{h(c.command)}</code>",
+                            h(status_label(lang, c.status) + (f": {c.error}" if c.error else "")),
+                        ],
+                    )
+                    for c in report.applied
+                ],
+                raw={0, 1, 2},
+            )
+        )
+        if report.applied_more:
+            o.append(f"<p>{inline(t(lang, 'rep.l.more_applied', n=report.applied_more))}</p>")
+
+    o.append(f'<h2 id="solution">{h(t(lang, "rep.h.solution"))}</h2>')
+    for group in report.solution:
+        o.append(_commands(group, lang))
+
+    o.append(f'<h2 id="lessons">{h(t(lang, "rep.h.lessons"))}</h2><ul class="lessons">')
+    o.extend(
+        f'<li><span class="label">{inline(lesson.title)}:</span> {inline(lesson.text)}</li>'
+        for lesson in report.lessons
+    )
+    o.append("</ul>")
+    o.append(f"<footer>{inline(t(lang, 'rep.l.footer', version=version or '?'))}</footer>")
+    o.append("</main></body></html>\n")
+    return "\n".join(o)

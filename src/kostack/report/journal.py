@@ -1,0 +1,308 @@
+"""Fix journals, read for the report: what was planned, applied, failed or rolled back.
+
+A `kostack fix apply` journal (kostack.apply.journal) is JSON lines whose
+first record is the plan; then `intent` and `result` records per action, and
+`undo-*` records for a rollback. ``read_journal`` turns it into one entry per
+command, the command being exactly what the diagnosis' fix prints (the plan's
+actions are mapped back to remedies), so the report can mark planned commands
+as applied.
+
+Any other JSON-lines event log is read tolerantly, from a few fields:
+
+- the command: ``command`` | ``cmd`` | ``action.command`` (else ``op`` and
+  ``target`` make a comment line);
+- what happened: ``status`` | ``result`` | ``outcome`` | ``phase`` | ``event``
+  (ok/applied/after/done -> applied, before/started -> started, failed/error ->
+  failed, planned/dry-run -> planned, rolled-back/reverted -> rolled back);
+- which action it belongs to: ``action_id`` | ``id`` | ``seq`` (else the command);
+- when: ``time`` | ``ts`` | ``timestamp`` | ``at``; the error: ``error`` | ``message``.
+
+Nothing else is read, so values, tokens or anything else in a journal line
+never reach the report. Pure: text in, records out (the CLI reads the files).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+STATUS_WORDS: dict[str, str] = {
+    "ok": "applied",
+    "success": "applied",
+    "succeeded": "applied",
+    "applied": "applied",
+    "after": "applied",
+    "done": "applied",
+    "completed": "applied",
+    "before": "started",
+    "started": "started",
+    "start": "started",
+    "begin": "started",
+    "pending": "started",
+    "running": "started",
+    "failed": "failed",
+    "fail": "failed",
+    "error": "failed",
+    "planned": "planned",
+    "plan": "planned",
+    "dry-run": "planned",
+    "dryrun": "planned",
+    "rolled-back": "rolled-back",
+    "rolled_back": "rolled-back",
+    "rollback": "rolled-back",
+    "reverted": "rolled-back",
+    "undone": "rolled-back",
+    "skipped": "skipped",
+    "skip": "skipped",
+}
+# later events of one action override earlier ones, except that "started" never hides an outcome
+_OUTCOMES = frozenset({"applied", "failed", "rolled-back", "skipped"})
+
+
+class JournalError(ValueError):
+    """A journal line that is not a JSON object."""
+
+    def __init__(self, source: str, line: int, problem: str) -> None:
+        super().__init__(f"{source}:{line}: {problem}")
+        self.source = source
+        self.line = line
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    source: str
+    line: int
+    action_id: str
+    status: str
+    command: str
+    target: str = ""
+    time: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class JournalAction:
+    """One action as the journals tell it: its command and how it ended."""
+
+    action_id: str
+    command: str
+    status: str
+    target: str
+    started: str
+    finished: str
+    error: str
+    source: str
+
+
+def _first(obj: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in obj and obj[key] not in (None, ""):
+            return obj[key]
+    return None
+
+
+def _target_text(value: Any) -> str:
+    if isinstance(value, dict):
+        kind = str(value.get("kind", "") or "")
+        name = str(value.get("name", "") or "")
+        ident = str(value.get("id", "") or "")
+        label = name or ident
+        if name and ident and ident != name:
+            label = f"{name} ({ident})"
+        return f"{kind} {label}".strip()
+    return "" if value is None else str(value)
+
+
+def _status(value: Any) -> str:
+    if isinstance(value, bool):
+        return "applied" if value else "failed"
+    word = str(value or "").strip().lower().replace(" ", "-")
+    return STATUS_WORDS.get(word, word or "unknown")
+
+
+def parse_journal(text: str, source: str) -> tuple[JournalEntry, ...]:
+    """Every event of one JSON-lines log, in order (see the module's field list)."""
+    return _generic(_records(text, source), source)
+
+
+def _generic(records: list[tuple[int, dict[str, Any]]], source: str) -> tuple[JournalEntry, ...]:
+    out: list[JournalEntry] = []
+    for number, obj in records:
+        nested = obj.get("action")
+        action: dict[str, Any] = nested if isinstance(nested, dict) else {}
+        command = _first(obj, "command", "cmd") or _first(action, "command", "cmd")
+        if isinstance(command, list):
+            command = " ".join(str(c) for c in command)
+        target = _target_text(_first(obj, "target") or _first(action, "target"))
+        ident = _first(obj, "action_id", "id") or _first(action, "id")
+        if not command:
+            op = _first(obj, "op", "operation") or _first(action, "op", "operation")
+            if op:
+                command = f"# {op} {target}".rstrip()
+            elif ident is None:
+                continue  # a header or a note: nothing the report shows
+        said = _first(obj, "status", "result", "outcome", "phase", "event")
+        status = _status(said if said is not None else _first(action, "status"))
+        error = _first(obj, "error", "message", "detail") if status == "failed" else None
+        out.append(
+            JournalEntry(
+                source=source,
+                line=number,
+                action_id=str(ident if ident is not None else command),
+                status=status,
+                command=str(command or ""),
+                target=target,
+                time=str(_first(obj, "time", "ts", "timestamp", "at") or ""),
+                error="" if error is None else str(error),
+            )
+        )
+    return tuple(out)
+
+
+def actions(entries: tuple[JournalEntry, ...]) -> tuple[JournalAction, ...]:
+    """Events folded into actions, in the order the actions first appear."""
+    order: list[tuple[str, str]] = []
+    folded: dict[tuple[str, str], JournalAction] = {}
+    for e in entries:
+        key = (e.source, e.action_id)
+        prev = folded.get(key)
+        if prev is None:
+            if not e.command:
+                continue  # an outcome for an action this log never named
+            order.append(key)
+            folded[key] = JournalAction(
+                e.action_id, e.command, e.status, e.target, e.time, e.time, e.error, e.source
+            )
+            continue
+        status = prev.status
+        if e.status in _OUTCOMES or status not in _OUTCOMES:
+            status = e.status
+        folded[key] = JournalAction(
+            prev.action_id,
+            prev.command if prev.command and not prev.command.startswith("#") else e.command,
+            status,
+            prev.target or e.target,
+            prev.started or e.time,
+            e.time or prev.finished,
+            e.error or prev.error,
+            prev.source,
+        )
+    return tuple(folded[k] for k in order)
+
+
+# --------------------------------------------------------------------------- kostack fix journals
+
+# apply outcomes (kostack.apply.engine) and rollback outcomes, as the report says them
+OUTCOMES = {
+    "applied": "applied",
+    "already-present": "already-present",
+    "failed": "failed",
+    "in-doubt": "in-doubt",
+}
+UNDO_OUTCOMES = {
+    "restored": "rolled-back",
+    "already-original": "rolled-back",
+    "not-changed": "",  # nothing to undo: the apply outcome stands
+    "conflict": "rollback-failed",
+    "failed": "rollback-failed",
+}
+
+
+def _records(text: str, source: str) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) of every JSON line; a torn last line is skipped."""
+    lines = text.split("\n")
+    out: list[tuple[int, dict[str, Any]]] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            last = number == len(lines) or (number == len(lines) - 1 and not lines[-1].strip())
+            if last:
+                break  # the torn last line of a crashed write (the journal's own rule)
+            raise JournalError(source, number, f"not JSON ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise JournalError(source, number, "a journal line must be a JSON object")
+        out.append((number, obj))
+    return out
+
+
+def read_journal(text: str, source: str) -> tuple[JournalAction, ...]:
+    """The actions of one journal: a `kostack fix apply` journal, or any JSON-lines event log."""
+    records = _records(text, source)
+    if records and records[0][1].get("type") == "plan":
+        return _fix_journal([obj for _, obj in records], source)
+    return actions(_generic(records, source))
+
+
+def _problem(record: dict[str, Any]) -> str:
+    error = record.get("error")
+    if isinstance(error, dict):
+        for key in ("message", "detail", "title"):
+            if error.get(key):
+                return str(error[key])
+    return str(record.get("message") or "")
+
+
+def _fix_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAction, ...]:
+    from kostack.analyze.findings import command_for
+    from kostack.plan.build import simulated_remedies
+    from kostack.plan.codec import PlanFormatError, plan_from_dict
+    from kostack.plan.model import Operation
+
+    try:
+        plan = plan_from_dict(records[0].get("plan"), f"{source}:1 plan")
+    except PlanFormatError as exc:
+        raise JournalError(source, 1, f"{exc.what} ({exc.where})") from exc
+    started: dict[str, str] = {}
+    finished: dict[str, str] = {}
+    status: dict[str, str] = {}
+    problem: dict[str, str] = {}
+    for rec in records[1:]:
+        kind = rec.get("type")
+        aid = rec.get("action")
+        if not isinstance(aid, str):
+            continue
+        at = str(rec.get("at") or "")
+        if kind == "intent":
+            started.setdefault(aid, at)
+            status.setdefault(aid, "started")
+        elif kind == "result":
+            status[aid] = OUTCOMES.get(
+                str(rec.get("outcome")), str(rec.get("outcome") or "unknown")
+            )
+            finished[aid] = at
+            problem[aid] = _problem(rec) if status[aid] == "failed" else ""
+        elif kind == "undo-result":
+            undone = UNDO_OUTCOMES.get(str(rec.get("outcome")), "rollback-failed")
+            if undone:
+                status[aid] = undone
+                finished[aid] = at
+                problem[aid] = _problem(rec) if undone == "rollback-failed" else ""
+    out: list[JournalAction] = []
+    for action in plan.actions:
+        target = action.target.label()
+        state = status.get(action.id, "planned")
+        if action.operation == Operation.MANUAL:
+            commands = [action.command or f"# {action.reason}"]
+            state = status.get(action.id, "manual")
+        else:
+            commands = [command_for(r) for r in simulated_remedies((action,))]
+        for command in commands:
+            out.append(
+                JournalAction(
+                    action_id=action.id,
+                    command=command,
+                    status=state,
+                    target=target,
+                    started=started.get(action.id, ""),
+                    finished=finished.get(action.id, ""),
+                    error=problem.get(action.id, ""),
+                    source=source,
+                )
+            )
+    return tuple(out)

@@ -1,0 +1,85 @@
+"""Every renderer string exists in English and Korean, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+import string
+import typing
+from pathlib import Path
+
+from kostack.analyze.checks import CHECKS
+from kostack.analyze.findings import Severity
+from kostack.analyze.reach import Disposition
+from kostack.model.snapshot import ProbeVerdict
+from kostack.report import journal
+from kostack.report.i18n import LANGS, MESSAGES
+from kostack.report.topology_svg import FLOW_KINDS
+
+REPORT_SRC = Path(__file__).resolve().parents[2] / "src" / "kostack" / "report"
+# the incident report's modules (other renderers keep their own strings and tests)
+OWN_MODULES = ("incident.py", "markdown.py", "html.py", "topology_svg.py", "releases.py", "text.py")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_key_in_every_language_with_the_same_placeholders() -> None:
+    english = MESSAGES["en"]
+    for lang in LANGS:
+        table = MESSAGES[lang]
+        assert set(table) == set(english), f"{lang}: missing {set(english) - set(table)}"
+        for key, text in table.items():
+            assert text.strip() or key.startswith("rep.title."), f"{lang} {key} is empty"
+            assert placeholders(text) == placeholders(english[key]), f"{lang} {key}"
+
+
+def test_every_key_the_report_code_uses_exists() -> None:
+    used: set[str] = set()
+    prefixes: set[str] = set()
+    for path in (REPORT_SRC / name for name in OWN_MODULES):
+        for key in re.findall(r"\bt\(\s*\w+,\s*\"([^\"]+)\"", path.read_text(encoding="utf-8")):
+            (prefixes if key.endswith(".") else used).add(key)
+    cli_report = REPORT_SRC.parent / "cli" / "report.py"
+    used.update(re.findall(r"\bt\(\s*\w+,\s*\"([^\"]+)\"", cli_report.read_text(encoding="utf-8")))
+    assert len(used) > 100  # the scan found the report's calls
+    assert not used - set(MESSAGES["en"]), sorted(used - set(MESSAGES["en"]))
+    families = {
+        "pic.kind.": FLOW_KINDS,
+        "rep.verdict.": typing.get_args(ProbeVerdict),
+        "disp.": tuple(str(d) for d in Disposition),
+        "sev.": tuple(str(s) for s in Severity),
+        "short.": tuple(c.id for c in CHECKS),
+        "rep.status.": (
+            *journal.STATUS_WORDS.values(),
+            *journal.OUTCOMES.values(),
+            *(v for v in journal.UNDO_OUTCOMES.values() if v),
+            "planned",
+            "manual",
+            "started",
+        ),
+    }
+    assert prefixes <= set(families), prefixes - set(families)
+    for prefix, members in families.items():
+        for member in members:
+            assert prefix + member in MESSAGES["en"], prefix + member
+
+
+def test_korean_report_text_is_korean() -> None:
+    """Headings and sentences are written in Korean, not left in English."""
+    ko, en = MESSAGES["ko"], MESSAGES["en"]
+    for key, text in ko.items():
+        if not key.startswith(("rep.h.", "rep.lesson.", "rep.impact.", "rep.ping.", "rep.fix.")):
+            continue
+        assert HANGUL.search(text), f"ko {key} has no Korean: {text!r}"
+        assert text != en[key]
+    for heading, word in (
+        ("rep.h.summary", "개요"),
+        ("rep.h.environment", "환경 정보"),
+        ("rep.h.rca", "원인 분석"),
+        ("rep.h.troubleshooting", "해결 과정"),
+        ("rep.h.solution", "최종 해결책"),
+        ("rep.h.lessons", "교훈"),
+    ):
+        assert word in ko[heading]
