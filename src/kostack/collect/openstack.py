@@ -56,8 +56,10 @@ from kostack.model.snapshot import (
 __all__ = [
     "PAGE_SIZE",
     "ROUTER_INTERFACE_OWNERS",
+    "close_connection",
     "collect_openstack",
     "current_project",
+    "detect_backend",
     "open_connection",
     "redact",
     "secret_values",
@@ -117,28 +119,45 @@ def open_connection(
     No request is sent yet.
     """
     import openstack.connection
+    from keystoneauth1 import exceptions as ksa
     from openstack import exceptions as sdk_exceptions
 
+    where = f"cloud {cloud!r}" if cloud else "the OpenStack configuration"
     try:
         loader = _environ_config_class()(
             environ,
             config_files=list(config_files) if config_files is not None else None,
             app_name="kostack",
         )
-        region = loader.get_one(cloud=cloud or None, api_timeout=timeout_s)
     except sdk_exceptions.ConfigException as exc:
-        where = f"cloud {cloud!r}" if cloud else "the OpenStack configuration"
-        raise ConfigError(
-            f"cannot use {where}: {redact(str(exc))}",
-            "List the clouds in your clouds.yaml (`openstack --os-cloud NAME token issue` "
-            "should work), then pass --os-cloud NAME or set OS_CLOUD.",
-        ) from exc
-    if not region.config.get("auth_type") and not region.config.get("auth"):
+        raise ConfigError(f"cannot read {where}: {redact(str(exc))}", _CLOUDS_HINT) from exc
+    if not cloud and set(loader.cloud_config.get("clouds", {})) <= {"defaults"}:
+        if environ.get("OS_CLOUD"):
+            raise ConfigError(
+                f"cloud {environ['OS_CLOUD']!r} (from OS_CLOUD) is not in any clouds.yaml",
+                "Put it in clouds.yaml (or point OS_CLIENT_CONFIG_FILE at yours), "
+                "or unset OS_CLOUD and source your openrc file.",
+            )
         raise AuthError(
             "no OpenStack credentials found (no --os-cloud, OS_CLOUD, OS_* variables or clouds.yaml)",
             "Source your openrc file, or put the cloud in clouds.yaml and pass --os-cloud NAME; "
             "use --no-openstack to collect only the cluster.",
         )
+    try:
+        region = loader.get_one(cloud=cloud or None, api_timeout=timeout_s)
+    except sdk_exceptions.ConfigException as exc:
+        raise ConfigError(f"cannot use {where}: {redact(str(exc))}", _CLOUDS_HINT) from exc
+    except (ksa.MissingRequiredOptions, ksa.MissingAuthPlugin, ksa.NoMatchingPlugin) as exc:
+        raise AuthError(
+            f"incomplete OpenStack credentials in {where}: {redact(str(exc))}",
+            "Give auth_url and a username/password or application credential in clouds.yaml, "
+            "or source your openrc file.",
+        ) from exc
+    except (TypeError, ValueError) as exc:  # an auth section the chosen auth_type cannot take
+        raise ConfigError(
+            f"cannot use {where}: {type(exc).__name__}: {redact(str(exc))}",
+            "Check the cloud's auth_type and auth options in clouds.yaml.",
+        ) from exc
     try:
         return openstack.connection.Connection(config=region)
     except Exception as exc:  # the SDK raises many types for a bad auth section
@@ -147,6 +166,12 @@ def open_connection(
             f"{type(exc).__name__}: {redact(str(exc))}",
             "Check the cloud's auth_type and auth options in clouds.yaml.",
         ) from exc
+
+
+_CLOUDS_HINT: Final = (
+    "List the clouds in your clouds.yaml (`openstack --os-cloud NAME token issue` "
+    "should work), then pass --os-cloud NAME or set OS_CLOUD."
+)
 
 
 def _environ_config_class() -> Any:
@@ -184,6 +209,14 @@ def _environ_config_class() -> Any:
             return options
 
     return EnvironConfig
+
+
+def close_connection(conn: Any) -> None:
+    """Close the connection's HTTP sessions (best effort: the data is already read)."""
+    try:
+        conn.close()
+    except Exception:
+        return
 
 
 def current_project(conn: Any) -> str | None:
@@ -299,11 +332,19 @@ class _Neutron:
         self._contacted = False
 
     def where(self) -> str:
-        try:
-            endpoint = self._conn.network.get_endpoint()
-        except Exception:
-            return "the network endpoint"
-        return _endpoint_name(str(endpoint)) if endpoint else "the network endpoint"
+        """scheme://host:port of the network endpoint (the override, else the catalogue's)."""
+        lookups: tuple[Callable[[], Any], ...] = (
+            lambda: self._conn.config.get_endpoint("network"),
+            lambda: self._conn.network.get_endpoint(),
+        )
+        for lookup in lookups:
+            try:
+                endpoint = lookup()
+            except Exception:  # no catalogue without a token: try the next source
+                continue
+            if endpoint:
+                return _endpoint_name(str(endpoint))
+        return "the network endpoint"
 
     def list(
         self, resource: str, key: str, params: Mapping[str, Any] | None = None
@@ -741,7 +782,9 @@ def _gap(name: str, failed: _ListingFailed, secrets: frozenset[str]) -> Gap:
     if failed.status == 403:
         hint = f"{hint}; the user needs read access to {name.replace('_', ' ')} (policy)"
     elif failed.status is None:
-        hint = f"{hint}; retry, or raise the timeout with --timeout"
+        hint = (
+            f"{hint}; retry, or raise the per-request timeout (kostack collect --timeout SECONDS)"
+        )
     return Gap(source=f"openstack.{name}", error=redact(failed.error, secrets), hint=hint)
 
 
@@ -887,10 +930,24 @@ def _identity(
     cloud = getattr(region_config, "name", None)
     region = getattr(region_config, "region_name", None) or config.get("region_name")
     project_id = project_scope or auth.get("project_id") or None
-    project_name = auth.get("project_name") or None
+    project_name = _token_project_name(conn) or auth.get("project_name") or None
     return (
         str(cloud) if cloud and cloud != "envvars" else ("env" if cloud else None),
         str(region) if region else None,
         str(project_id) if project_id else None,
         str(project_name) if project_name else None,
     )
+
+
+def _token_project_name(conn: Any) -> str | None:
+    """The project name in the token already obtained (no request); None without Keystone."""
+    try:
+        session = conn.session
+        auth = session.auth
+        if auth is None or not hasattr(auth, "get_access"):
+            return None
+        access = auth.get_access(session)
+        name = getattr(access, "project_name", None)
+    except Exception:  # noauth plugins have no token; the name is only a label
+        return None
+    return str(name) if name else None

@@ -1,0 +1,228 @@
+"""`kostack collect`, and the live collection `kostack diagnose`/`trace` run without --snapshot."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from kostack.cli.common import Environment, get_env
+from kostack.cli.diagnose import live_options
+from kostack.collect.live import DEFAULT_TIMEOUT_S, CollectOptions, collect_snapshot
+from kostack.errors import ConfigError, ExitCode
+from kostack.model import Snapshot, dump_snapshot
+from kostack.model.snapshot import NeutronBackend
+from kostack.report.safe import terminal_safe
+
+__all__ = ["collect", "collect_live"]
+
+
+def _stderr_is_terminal(env: Environment) -> bool:
+    isatty = getattr(env.stderr, "isatty", None)
+    return bool(isatty and isatty())
+
+
+class _Progress:
+    """One self-overwriting status line on a terminal's stderr; nothing when piped."""
+
+    def __init__(self, env: Environment) -> None:
+        self._env = env
+        self._on = _stderr_is_terminal(env)
+        self._width = 0
+
+    def __call__(self, step: str) -> None:
+        if not self._on:
+            return
+        line = terminal_safe(f"collecting: {step}...")[:100]
+        pad = " " * max(0, self._width - len(line))
+        self._env.stderr.write(f"\r{line}{pad}")
+        self._env.stderr.flush()
+        self._width = len(line)
+
+    def clear(self) -> None:
+        if self._on and self._width:
+            self._env.stderr.write("\r" + " " * self._width + "\r")
+            self._env.stderr.flush()
+            self._width = 0
+
+
+def collect_live(
+    env: Environment,
+    *,
+    os_cloud: str | None = None,
+    kubeconfig: str | None = None,
+    kube_context: str | None = None,
+    neutron_backend: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    **_other: object,
+) -> Snapshot:
+    """Collect a snapshot live for `diagnose`/`trace` (read-only; gaps stay in the snapshot).
+
+    Options other than the live ones are ignored, so commands can pass their
+    live options through unchanged.
+    """
+    return collect_snapshot(
+        CollectOptions(
+            os_cloud=os_cloud,
+            kubeconfig=kubeconfig,
+            kube_context=kube_context,
+            neutron_backend=cast(NeutronBackend | None, neutron_backend),
+            timeout_s=timeout_s,
+            environ=env.environ,
+        )
+    )
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  kostack collect -o snap.json
+  kostack collect --os-cloud mycloud --context prod -o snap.json
+  kostack collect --no-kubernetes --neutron-backend ml2/ovn > openstack-only.json
+  kostack diagnose --snapshot snap.json
+"""
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    metavar="FILE",
+    help="Write the snapshot to FILE (default: standard output).",
+)
+@click.option("--no-openstack", is_flag=True, help="Do not read OpenStack (cluster only).")
+@click.option("--no-kubernetes", is_flag=True, help="Do not read Kubernetes (OpenStack only).")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up on one API request after this long (that part becomes a gap).",
+)
+@live_options
+@click.pass_context
+def collect(
+    ctx: click.Context,
+    /,
+    output_path: str | None,
+    no_openstack: bool,
+    no_kubernetes: bool,
+    timeout_s: float,
+    os_cloud: str | None,
+    kubeconfig: str | None,
+    kube_context: str | None,
+    neutron_backend: str | None,
+) -> int:
+    """Read OpenStack and Kubernetes (read-only) and write a snapshot.
+
+    Credentials come from where the usual tools find them: clouds.yaml,
+    OS_CLOUD or the OS_* variables of an openrc file (or --os-cloud), and
+    kubeconfig, KUBECONFIG or the in-cluster service account (or --kubeconfig,
+    --context). The snapshot never holds a credential. Exit codes: 0 complete,
+    3 a source cannot be reached or rejects the credentials, 4 partial (what
+    could not be read is listed on stderr and recorded in the snapshot).
+    """
+    env = get_env(ctx)
+    target = _check_target(output_path)
+    progress = _Progress(env)
+    started = time.monotonic()
+    try:
+        snapshot = collect_snapshot(
+            CollectOptions(
+                os_cloud=os_cloud,
+                kubeconfig=kubeconfig,
+                kube_context=kube_context,
+                neutron_backend=cast(NeutronBackend | None, neutron_backend),
+                openstack=not no_openstack,
+                kubernetes=not no_kubernetes,
+                timeout_s=timeout_s,
+                environ=env.environ,
+                progress=progress,
+            )
+        )
+    finally:
+        progress.clear()
+    text = dump_snapshot(snapshot)
+    if target is None:
+        env.stdout.write(text)
+        env.stdout.flush()
+    else:
+        _write_atomically(target, text)
+    elapsed = time.monotonic() - started
+    if _stderr_is_terminal(env):
+        env.stderr.write(terminal_safe(_summary(snapshot, elapsed, target)) + "\n")
+    if snapshot.gaps:
+        _report_gaps(env, snapshot)
+        return int(ExitCode.PARTIAL)
+    return int(ExitCode.OK)
+
+
+def _check_target(output_path: str | None) -> Path | None:
+    if output_path is None or output_path == "-":
+        return None
+    target = Path(output_path)
+    if target.is_dir():
+        raise ConfigError(
+            f"-o {output_path}: is a directory", "Give a file name, e.g. -o snap.json."
+        )
+    if not target.parent.is_dir():
+        raise ConfigError(
+            f"-o {output_path}: directory {target.parent} does not exist",
+            "Create the directory first, or write elsewhere.",
+        )
+    return target
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a failed run never leaves half a snapshot."""
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {target}: {exc.strerror}", "Check the path.") from exc
+
+
+def _summary(snapshot: Snapshot, elapsed: float, target: Path | None) -> str:
+    parts = []
+    os_ = snapshot.openstack
+    if os_ is not None:
+        project = os_.project_name or os_.project_id or os_.cloud or "OpenStack"
+        parts.append(
+            f"OpenStack project {project} ({_count(os_.networks, 'network')}, "
+            f"{_count(os_.ports, 'port')}, {_count(os_.security_groups, 'security group')})"
+        )
+    cl = snapshot.cluster
+    if cl is not None:
+        version = cl.kubernetes_version or "of unknown version"
+        parts.append(f"cluster {version} ({_count(cl.nodes, 'node')}, CNI {cl.cni.type})")
+    where = f" into {target}" if target is not None else ""
+    return f"collected {' and '.join(parts)} in {elapsed:.1f} s{where}"
+
+
+def _count(items: tuple[Any, ...] | None, noun: str) -> str:
+    if items is None:
+        return f"{noun}s unknown"
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def _report_gaps(env: Environment, snapshot: Snapshot) -> None:
+    gaps = snapshot.gaps
+    noun = "part" if len(gaps) == 1 else "parts"
+    lines = [f"warning: partial snapshot: {len(gaps)} {noun} could not be collected"]
+    for gap in gaps:
+        lines.append(f"  {gap.source}: {gap.error}")
+        if gap.hint:
+            lines.append(f"    ({gap.hint})")
+    lines.append(
+        "hint: checks that need these parts answer UNKNOWN; fix the access or the "
+        "timeout and collect again"
+    )
+    env.stderr.write(terminal_safe("\n".join(lines)) + "\n")

@@ -1,0 +1,246 @@
+"""Collect a whole snapshot live: OpenStack, then Kubernetes, then which port is which node's.
+
+``collect_snapshot`` is what ``kostack collect`` and ``kostack diagnose``
+(without ``--snapshot``) run. It stamps the snapshot with when and from what
+it was read, merges the gaps of both sources, and, as a last line of defence,
+replaces every credential value it knows of (from the cloud's configuration
+and the kubeconfig's users) wherever one might have slipped into a string:
+no auth URL, token, password, application-credential secret, client key or
+certificate is ever stored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from kostack.collect.match import NodeIdentity, match_identities
+from kostack.collect.openstack import (
+    close_connection,
+    collect_openstack,
+    current_project,
+    open_connection,
+    redact,
+    secret_values,
+)
+from kostack.errors import ConfigError, KostackError
+from kostack.model.snapshot import Cluster, Gap, NeutronBackend, NodePort, OpenStack, Snapshot
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "CollectOptions",
+    "collect_snapshot",
+    "kubeconfig_secrets",
+    "scrub_snapshot",
+]
+
+DEFAULT_TIMEOUT_S: Final = 30.0
+_MIN_SECRET_LENGTH: Final = 6
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    """What to collect and how. ``environ`` None means the process environment."""
+
+    os_cloud: str | None = None
+    kubeconfig: str | None = None
+    kube_context: str | None = None
+    neutron_backend: NeutronBackend | None = None
+    openstack: bool = True
+    kubernetes: bool = True
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    environ: Mapping[str, str] | None = None
+    progress: Progress | None = None
+    clock: Callable[[], datetime] | None = None
+
+
+def collect_snapshot(options: CollectOptions) -> Snapshot:
+    """Read OpenStack and Kubernetes as ``options`` say and return one Snapshot.
+
+    Raises ConfigError (exit 2) for unusable configuration, AuthError or
+    CollectError (exit 3) when a source cannot be reached or read at all.
+    What could not be read in part is in ``snapshot.gaps`` (exit 4 for the CLI).
+    """
+    if not options.openstack and not options.kubernetes:
+        raise ConfigError(
+            "nothing to collect: both --no-openstack and --no-kubernetes were given",
+            "Drop one of them.",
+        )
+    environ: Mapping[str, str] = os.environ if options.environ is None else options.environ
+    progress = options.progress or (lambda _step: None)
+    clock = options.clock or (lambda: datetime.now(UTC))
+    secrets: set[str] = set()
+    try:
+        secrets |= kubeconfig_secrets(options.kubeconfig, environ) if options.kubernetes else set()
+        openstack, os_gaps = (
+            _openstack(options, environ, progress, secrets) if options.openstack else (None, ())
+        )
+        cluster, kube_gaps, identities = (
+            _kubernetes(options, environ, progress) if options.kubernetes else (None, (), ())
+        )
+    except KostackError as err:
+        # Error texts may quote what they were given; never let a credential through.
+        err.message = redact(err.message, secrets)
+        err.hint = redact(err.hint, secrets)
+        raise
+    node_ports, link_gaps = _link(openstack, cluster, identities, (*os_gaps, *kube_gaps))
+    snapshot = Snapshot(
+        created_at=clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        source=_source(openstack, options),
+        openstack=openstack,
+        cluster=cluster,
+        node_ports=node_ports,
+        gaps=(*os_gaps, *kube_gaps, *link_gaps),
+    )
+    return scrub_snapshot(snapshot, secrets)
+
+
+def _openstack(
+    options: CollectOptions,
+    environ: Mapping[str, str],
+    progress: Progress,
+    secrets: set[str],
+) -> tuple[OpenStack, tuple[Gap, ...]]:
+    progress("connecting to OpenStack")
+    conn = open_connection(options.os_cloud, environ=environ, timeout_s=options.timeout_s)
+    secrets |= secret_values(conn)
+    try:
+        project = current_project(conn)
+        progress("reading Neutron (networks, subnets, routers, ports, security groups)")
+        return collect_openstack(conn, project_scope=project, backend_hint=options.neutron_backend)
+    finally:
+        close_connection(conn)
+
+
+def _kubernetes(
+    options: CollectOptions, environ: Mapping[str, str], progress: Progress
+) -> tuple[Cluster, tuple[Gap, ...], tuple[NodeIdentity, ...]]:
+    from kostack.collect.kubernetes import collect_kubernetes
+
+    progress("reading Kubernetes")
+    kube = collect_kubernetes(
+        options.kubeconfig,
+        options.kube_context,
+        timeout_s=options.timeout_s,
+        environ=environ,
+        progress=progress,
+    )
+    return kube.cluster, kube.gaps, kube.nodes_raw
+
+
+def _link(
+    openstack: OpenStack | None,
+    cluster: Cluster | None,
+    identities: Sequence[NodeIdentity],
+    gaps: Sequence[Gap],
+) -> tuple[tuple[NodePort, ...] | None, tuple[Gap, ...]]:
+    """Match nodes to ports when both were read; a gap when a failure prevented it."""
+    if openstack is None or cluster is None:
+        return None, ()  # the user chose to collect one side only
+    if openstack.ports is not None and cluster.nodes is not None:
+        names = {n.name for n in cluster.nodes}
+        return match_identities([i for i in identities if i.name in names], openstack.ports), ()
+    missing = [part for part in ("openstack.ports", "cluster.nodes") if _failed(part, gaps)]
+    what = " and ".join(missing) or "openstack.ports or cluster.nodes"
+    return None, (
+        Gap(
+            source="node_ports",
+            error=f"cannot match nodes to Neutron ports: {what} not collected",
+            hint="every check that needs a node's port answers UNKNOWN; fix the gap above and collect again",
+        ),
+    )
+
+
+def _failed(part: str, gaps: Sequence[Gap]) -> bool:
+    return any(g.source == part or g.source.startswith(part + ".") for g in gaps)
+
+
+def _source(openstack: OpenStack | None, options: CollectOptions) -> str:
+    parts = []
+    if openstack is not None:
+        where = f"cloud {openstack.cloud}" if openstack.cloud else "OpenStack"
+        project = openstack.project_name or openstack.project_id
+        parts.append(f"{where}, project {project}" if project else where)
+    if options.kubernetes:
+        context = options.kube_context or "current context"
+        parts.append(f"Kubernetes ({context})")
+    return "kostack collect: " + "; ".join(parts)
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def kubeconfig_secrets(kubeconfig: str | None, environ: Mapping[str, str]) -> set[str]:
+    """Credential strings in the kubeconfig files that will be read (tokens, keys, passwords).
+
+    Unreadable files give nothing: the Kubernetes collector reports those.
+    """
+    paths = kubeconfig or environ.get("KUBECONFIG") or ""
+    if not paths:
+        home = environ.get("HOME") or os.path.expanduser("~")
+        paths = str(Path(home) / ".kube" / "config")
+    found: set[str] = set()
+    for path in paths.split(os.pathsep):
+        if not path:
+            continue
+        try:
+            document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        users = document.get("users") if isinstance(document, dict) else None
+        for user in users if isinstance(users, list) else ():
+            if isinstance(user, dict):
+                found.update(_strings(user.get("user")))
+    return {s for s in found if len(s) >= _MIN_SECRET_LENGTH}
+
+
+_CREDENTIAL_KEY: Final = re.compile(
+    r"token|password|secret|key-data|certificate-data|credential|passcode", re.IGNORECASE
+)
+
+
+def _strings(node: object, key: str = "") -> Iterator[str]:
+    """Credential values under a kubeconfig user: by key, and exec env entries by name."""
+    if isinstance(node, str):
+        if _CREDENTIAL_KEY.search(key):
+            yield node.strip()
+    elif isinstance(node, dict):
+        # exec plugins: env: [{name: AWS_SECRET_ACCESS_KEY, value: ...}]
+        name = node.get("name")
+        is_env_entry = isinstance(name, str) and isinstance(node.get("value"), str)
+        if is_env_entry and (_CREDENTIAL_KEY.search(str(name)) or "KEY" in str(name).upper()):
+            yield str(node["value"]).strip()
+        for child_key, value in node.items():
+            yield from _strings(value, str(child_key))
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value, key)
+
+
+def scrub_snapshot(snapshot: Snapshot, secrets: Iterable[str]) -> Snapshot:
+    """Replace known credential values in every string of the snapshot (normally a no-op)."""
+    known = {s for s in secrets if len(s) >= _MIN_SECRET_LENGTH}
+    if not known:
+        return snapshot
+    data = snapshot.model_dump(mode="json")
+    scrubbed = _replace(data, known)
+    return snapshot if scrubbed == data else Snapshot.model_validate(scrubbed)
+
+
+def _replace(node: Any, secrets: set[str]) -> Any:
+    if isinstance(node, str):
+        return redact(node, secrets)
+    if isinstance(node, dict):
+        return {_replace(k, secrets): _replace(v, secrets) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_replace(v, secrets) for v in node]
+    return node

@@ -1,0 +1,362 @@
+"""Live collection end to end: `kostack collect`, and `diagnose`/`trace` with no snapshot file.
+
+Against the real Neutron harness seeded with the seed incident and the
+Kubernetes API double holding the seed cluster, through `main()` with an
+injected environment (clouds.yaml and kubeconfig in tmp_path).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from collect_live_support import LiveSeed, run_cli, write_noauth_clouds
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.findings import Status
+from kostack.cli.common import Environment
+from kostack.cli.main import main
+from kostack.collect.live import CollectOptions, collect_snapshot
+from kostack.errors import ConfigError
+from kostack.lab.faultproxy import FaultKind, FaultProxy
+from kostack.lab.kubeapi import KubeApiDouble
+from kostack.model import load_snapshot, loads_snapshot
+
+pytestmark = pytest.mark.neutron
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_EXAMPLE = ROOT / "examples" / "seed-incident.json"
+
+
+# --------------------------------------------------------------------------- done when
+
+
+def test_live_diagnose_finds_the_same_root_cause_as_the_seed_example(live_seed: LiveSeed) -> None:
+    live = live_seed.run("diagnose", "-o", "json")
+    example = run_cli("diagnose", "--snapshot", str(SEED_EXAMPLE), "-o", "json", environ={})
+    assert (live.code, example.code) == (1, 1)
+    assert live.stderr == ""
+    live_doc, example_doc = json.loads(live.stdout), json.loads(example.stdout)
+
+    def causes(doc: dict[str, object]) -> list[tuple[str, str, str, list[str]]]:
+        return [
+            (
+                rc["key"],
+                rc["check_id"],
+                rc["severity"],
+                sorted(r["name"] for r in rc["resource_details"] if r["kind"] == "port"),
+            )
+            for rc in doc["root_causes"]  # type: ignore[attr-defined]
+        ]
+
+    assert causes(live_doc) == causes(example_doc)
+    (root,) = live_doc["root_causes"]
+    assert root["key"] == "antispoof"
+    # The four node ports of the real Neutron, by id.
+    assert sorted(root["resources"]) == sorted(live_seed.neutron.ids.port_ids.values())
+    assert live_doc["gaps"] == []
+
+
+def test_live_diagnose_text_leads_with_the_root_cause(live_seed: LiveSeed) -> None:
+    result = live_seed.run("diagnose")
+    assert result.code == 1 and result.stderr == ""
+    assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in result.stdout
+    port = live_seed.neutron.ids.port_ids["k8s-w-1"]
+    assert f"openstack port set --allowed-address ip-address=10.244.0.0/16 {port}" in result.stdout
+
+
+def test_live_trace_names_the_dropping_port(live_seed: LiveSeed) -> None:
+    result = live_seed.run("trace", "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp")
+    assert result.code == 1, result.stderr
+    port = live_seed.neutron.ids.port_ids["k8s-w-1"]
+    assert (
+        f"Neutron port {port[:4]}.. (k8s-w-1): source 10.244.1.7 not in fixed_ips [10.0.0.12]"
+        in result.stdout
+    )
+    assert "=> DENIED at hop 4" in result.stdout
+
+
+def test_the_neutron_backend_flag_reaches_the_snapshot(live_seed: LiveSeed) -> None:
+    result = live_seed.run("collect", "--neutron-backend", "ml2/ovs")
+    snapshot = loads_snapshot(result.stdout)
+    assert snapshot.openstack is not None
+    assert (snapshot.openstack.backend, snapshot.openstack.backend_source) == (
+        "ml2/ovs",
+        "--neutron-backend",
+    )
+    outcome = diagnose(snapshot)
+    pod_source = [f for f in outcome.findings if f.check_id == "net-sg-pod-source-ingress"]
+    assert pod_source and all(f.status != Status.UNKNOWN for f in pod_source)
+
+
+# --------------------------------------------------------------------------- kostack collect
+
+
+def test_collect_writes_a_complete_snapshot(live_seed: LiveSeed, tmp_path: Path) -> None:
+    target = tmp_path / "snap.json"
+    result = live_seed.run("collect", "-o", str(target))
+    assert (result.code, result.stdout, result.stderr) == (0, "", "")
+    snapshot = load_snapshot(target)
+    assert snapshot.gaps == ()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", snapshot.created_at or "")
+    created = datetime.strptime(snapshot.created_at or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - created).total_seconds()) < 120
+    assert snapshot.source == "kostack collect: cloud seed; Kubernetes (current context)"
+    assert snapshot.cluster is not None and snapshot.cluster.nodes is not None
+    ids = live_seed.neutron.ids
+    assert [(n.node, n.port_id, n.matched_by) for n in snapshot.node_ports or ()] == [
+        (node.name, node.port_id, "provider_id") for node in ids.nodes
+    ]
+    # No temporary file is left next to the snapshot.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".snap")) == []
+
+
+def test_collect_to_stdout_and_the_request_budget(live_seed: LiveSeed) -> None:
+    result = live_seed.run("collect")
+    assert result.code == 0 and result.stderr == ""
+    snapshot = loads_snapshot(result.stdout)
+    assert snapshot.openstack is not None and snapshot.cluster is not None
+    assert live_seed.proxy.count() <= 10
+    assert live_seed.proxy.count("GET", r"^/v2\.0/ports") == 1
+
+
+def test_collect_one_side_only(live_seed: LiveSeed) -> None:
+    only_os = live_seed.run("collect", "--no-kubernetes")
+    snapshot = loads_snapshot(only_os.stdout)
+    assert only_os.code == 0
+    assert snapshot.cluster is None and snapshot.node_ports is None and snapshot.gaps == ()
+    assert live_seed.api.requests == ()
+
+    live_seed.proxy.reset_counts()
+    only_k8s = live_seed.run("collect", "--no-openstack")
+    snapshot = loads_snapshot(only_k8s.stdout)
+    assert only_k8s.code == 0
+    assert snapshot.openstack is None and snapshot.node_ports is None and snapshot.cluster
+    assert live_seed.proxy.count() == 0
+
+    neither = live_seed.run("collect", "--no-openstack", "--no-kubernetes")
+    assert neither.code == 2 and neither.stdout == ""
+    assert neither.stderr.startswith("error: nothing to collect")
+
+
+def test_collect_options_pick_cloud_and_context(live_seed: LiveSeed, tmp_path: Path) -> None:
+    clouds = tmp_path / "two-clouds.yaml"
+    clouds.write_text(
+        json.dumps(
+            {
+                "clouds": {
+                    "seed": {
+                        "auth_type": "none",
+                        "network_endpoint_override": live_seed.proxy.endpoint,
+                    },
+                    "dead": {
+                        "auth_type": "none",
+                        "network_endpoint_override": "http://127.0.0.1:9/",
+                    },
+                }
+            }
+        )
+    )
+    kubeconfig = live_seed.api.write_kubeconfig(tmp_path / "kc-other", context="other")
+    environ = {
+        **live_seed.environ,
+        "OS_CLIENT_CONFIG_FILE": str(clouds),
+        "OS_CLOUD": "dead",
+        "KUBECONFIG": str(tmp_path / "absent"),
+    }
+    result = live_seed.run(
+        "collect",
+        "--os-cloud",
+        "seed",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--context",
+        "other",
+        environ=environ,
+    )
+    assert result.code == 0, result.stderr
+    snapshot = loads_snapshot(result.stdout)
+    assert snapshot.source == "kostack collect: cloud seed; Kubernetes (other)"
+
+
+# --------------------------------------------------------------------------- partial data: exit 4
+
+
+def test_security_groups_403_gives_exit_4_and_unknown_checks(
+    live_seed: LiveSeed, tmp_path: Path
+) -> None:
+    live_seed.proxy.inject(
+        FaultKind.HTTP_STATUS,
+        "GET",
+        r"^/v2\.0/security-groups$",
+        status=403,
+        message="rule:get_security_groups is disallowed by policy",
+    )
+    target = tmp_path / "partial.json"
+    result = live_seed.run("collect", "-o", str(target))
+    assert result.code == 4
+    lines = result.stderr.splitlines()
+    assert lines[0] == "warning: partial snapshot: 1 part could not be collected"
+    assert lines[1].startswith(
+        "  openstack.security_groups: HTTP 403 Forbidden on GET /v2.0/security-groups"
+    )
+    assert lines[-1].startswith("hint: checks that need these parts answer UNKNOWN")
+    snapshot = load_snapshot(target)
+    assert snapshot.openstack is not None and snapshot.openstack.security_groups is None
+    (gap,) = snapshot.gaps
+    assert "rule:get_security_groups is disallowed by policy" in gap.error
+
+    outcome = diagnose(snapshot)
+    sg_findings = [f for f in outcome.findings if f.check_id.startswith("net-sg-")]
+    assert sg_findings and all(
+        f.status in (Status.UNKNOWN, Status.NOT_APPLICABLE) for f in sg_findings
+    )
+    assert any(
+        "disallowed by policy" in f.message for f in sg_findings if f.status == Status.UNKNOWN
+    )
+
+
+def test_live_diagnose_with_a_gap_reports_it(live_seed: LiveSeed) -> None:
+    live_seed.proxy.inject(FaultKind.HTTP_STATUS, "GET", r"^/v2\.0/security-groups$", status=403)
+    result = live_seed.run("diagnose", "-o", "json", "--fail-on", "never")
+    assert result.code == 4
+    doc = json.loads(result.stdout)
+    assert [g["source"] for g in doc["gaps"]] == ["openstack.security_groups"]
+
+
+def test_a_port_listing_timeout_leaves_node_matching_unknown(live_seed: LiveSeed) -> None:
+    live_seed.proxy.inject(FaultKind.TIMEOUT, "GET", r"^/v2\.0/ports$", hold_s=10)
+    result = live_seed.run("collect", "--timeout", "1")
+    assert result.code == 4
+    snapshot = loads_snapshot(result.stdout)
+    sources = [g.source for g in snapshot.gaps]
+    assert sources == ["openstack.ports", "openstack.routers", "node_ports"]
+    assert snapshot.node_ports is None
+    assert "openstack.ports not collected" in snapshot.gaps[-1].error
+    match = [f for f in diagnose(snapshot).findings if f.check_id == "inv-node-port-match"]
+    assert match and all(f.status == Status.UNKNOWN for f in match)
+
+
+def test_a_kubernetes_403_is_a_gap_too(live_seed: LiveSeed) -> None:
+    live_seed.api.inject_fault("", "pods", status=403)
+    result = live_seed.run("collect")
+    assert result.code == 4
+    snapshot = loads_snapshot(result.stdout)
+    assert "cluster.pods" in [g.source for g in snapshot.gaps]
+    assert "warning: partial snapshot" in result.stderr
+    assert snapshot.node_ports is not None  # matching does not need the CNI
+
+
+# --------------------------------------------------------------------------- unreachable / unauthorised: exit 3
+
+
+def test_unreachable_neutron_is_one_error_line_and_exit_3(
+    live_seed: LiveSeed, tmp_path: Path
+) -> None:
+    with FaultProxy(live_seed.neutron.endpoint) as doomed:
+        dead = doomed.endpoint
+    clouds = write_noauth_clouds(tmp_path / "dead.yaml", dead)
+    target = tmp_path / "never.json"
+    result = live_seed.run(
+        "collect",
+        "-o",
+        str(target),
+        "--timeout",
+        "2",
+        environ={**live_seed.environ, "OS_CLIENT_CONFIG_FILE": str(clouds)},
+    )
+    assert result.code == 3 and result.stdout == ""
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("error: cannot reach Neutron at http://127.0.0.1:")
+    assert hint.startswith("hint: ")
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+
+
+def test_unreachable_kubernetes_is_exit_3(live_seed: LiveSeed, tmp_path: Path) -> None:
+    gone = KubeApiDouble([])
+    gone.start()
+    kubeconfig = gone.write_kubeconfig(tmp_path / "gone-kubeconfig")
+    gone.stop()
+    result = live_seed.run("diagnose", "--kubeconfig", str(kubeconfig), environ=live_seed.environ)
+    assert result.code == 3 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("hint: ")
+
+
+def test_neutron_401_is_exit_3(live_seed: LiveSeed) -> None:
+    live_seed.proxy.inject(FaultKind.HTTP_STATUS, "GET", r"^/v2\.0/extensions$", status=401)
+    result = live_seed.run("collect")
+    assert result.code == 3 and result.stdout == ""
+    assert result.stderr.startswith("error: Neutron at http://127.0.0.1:")
+    assert "401 Unauthorized" in result.stderr
+
+
+def test_unknown_cloud_is_a_usage_error(live_seed: LiveSeed) -> None:
+    result = live_seed.run("collect", "--os-cloud", "nope")
+    assert result.code == 2
+    assert result.stderr.startswith("error: cannot use cloud 'nope'")
+
+
+def test_output_into_a_missing_directory_is_a_usage_error(
+    live_seed: LiveSeed, tmp_path: Path
+) -> None:
+    result = live_seed.run("collect", "-o", str(tmp_path / "nowhere" / "snap.json"))
+    assert result.code == 2 and "does not exist" in result.stderr
+    assert live_seed.proxy.count() == 0  # checked before anything is collected
+
+
+# --------------------------------------------------------------------------- library entry point
+
+
+def test_collect_snapshot_reports_progress_and_uses_the_clock(live_seed: LiveSeed) -> None:
+    steps: list[str] = []
+    fixed = datetime(2026, 11, 20, 9, 14, tzinfo=UTC)
+    snapshot = collect_snapshot(
+        CollectOptions(environ=live_seed.environ, progress=steps.append, clock=lambda: fixed)
+    )
+    assert snapshot.created_at == "2026-11-20T09:14:00Z"
+    assert steps[0] == "connecting to OpenStack"
+    assert any(step.startswith("reading Neutron") for step in steps)
+    assert "reading Kubernetes" in steps
+
+
+def test_collect_snapshot_needs_something_to_collect() -> None:
+    with pytest.raises(ConfigError):
+        collect_snapshot(CollectOptions(openstack=False, kubernetes=False, environ={}))
+
+
+# --------------------------------------------------------------------------- terminal behaviour
+
+
+class TerminalStream(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_and_summary_only_on_a_terminal(live_seed: LiveSeed, tmp_path: Path) -> None:
+    out, err = io.StringIO(), TerminalStream()
+    env = Environment(
+        stdout=out, stderr=err, environ=live_seed.environ, stdin_isatty=True, stdout_isatty=False
+    )
+    target = tmp_path / "snap.json"
+    assert main(["collect", "-o", str(target)], env) == 0
+    text = err.getvalue()
+    assert "\rcollecting: connecting to OpenStack..." in text
+    assert "collecting: reading Neutron" in text
+    last = text.rsplit("\r", 1)[-1]
+    assert last.startswith(
+        "collected OpenStack project seed (2 networks, 6 ports, 2 security groups)"
+    )
+    assert "cluster v1.33.5 (4 nodes, CNI calico)" in last and str(target) in last
+    # Piped: not a byte on stderr (the other tests check stderr == "").
+
+
+def test_collect_help_shows_examples() -> None:
+    result = run_cli("collect", "--help", environ={})
+    assert result.code == 0
+    assert "Examples:" in result.stdout and "kostack collect -o snap.json" in result.stdout
