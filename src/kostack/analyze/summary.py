@@ -78,7 +78,7 @@ def environment(snapshot: Snapshot, topo: Topology) -> Environment:
     views = list(topo.node_views.values())
     subnets = tuple(sorted({str(v.subnet.cidr) for v in views if v.subnet is not None}))
     return Environment(
-        project=(os_.project_name or os_.project_id or "?") if os_ else "?",
+        project=(os_.project_name or os_.project_id or os_.cloud or "?") if os_ else "?",
         networks=tuple(nets),
         node_ports=sum(1 for v in views if v.port is not None),
         security_groups=len({g for v in views if v.port for g in v.port.security_group_ids}),

@@ -10,6 +10,7 @@ from kostack.analyze.findings import command_for
 from kostack.analyze.reach import FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
+from kostack.report.probes import probes_dict
 
 OUTPUT_SCHEMA_VERSION = 1
 
@@ -77,6 +78,7 @@ def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
         "warnings": [f.as_dict() for f in d.warnings],
         "findings": [f.as_dict() for f in d.findings],
         "gaps": [g.model_dump() for g in d.snapshot.gaps],
+        "probes": probes_dict(d),
     }
 
 

@@ -12,6 +12,7 @@ from kostack.analyze.reach import Disposition, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
+from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
 
 MAX_COMMANDS = 4
@@ -49,6 +50,7 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
         for f in d.warnings:
             lines.append(f"{INDENT}[{t(lang, 'sev.' + str(f.severity))}] {L(f.message, lang)}")
         lines.append("")
+    lines.extend(probe_section(d, lang, verbose))
     lines.extend(_summary_lines(d, lang, verbose))
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
@@ -76,6 +78,7 @@ def _root_cause(
     for i, line in enumerate(breaks):
         label = t(lang, "breaks") if i == 0 else ""
         out.append(f"{INDENT}{label:<{label_w}} {line}")
+    out.extend(root_cause_probe_lines(d, rc, lang, label_w))
     if verbose:
         for i, e in enumerate(rc.evidence):
             label = t(lang, "evidence") if i == 0 else ""

@@ -95,7 +95,9 @@ class ChartRule:
             return (ExpectedPVC(f"data-{fn}-0", "database"),)
         return ()
 
-    def role_of(self, pvc_name: str, release: str, settings: Mapping[str, str] | None = None) -> str | None:
+    def role_of(
+        self, pvc_name: str, release: str, settings: Mapping[str, str] | None = None
+    ) -> str | None:
         """The role of a PVC named by this chart for `release`, if the name follows the rule."""
         for expected in self.expected_pvcs(release, settings):
             if expected.name == pvc_name:

@@ -172,7 +172,8 @@ def _claim(
             release,
             proven=True,
             kept=kept or _manifest_keep(pvc, release),
-            role=rule.role_of(pvc.name, release.name, release.settings) or _template_role(pvc, release),
+            role=rule.role_of(pvc.name, release.name, release.settings)
+            or _template_role(pvc, release),
             chart=release.chart,
             evidence=tuple(ev),
         )
@@ -182,7 +183,9 @@ def _claim(
             pvc,
             volume,
             kept=kept,
-            evidence=(Evidence("ambiguous", "conflict", f"claimed by more than one release: {names}"),),
+            evidence=(
+                Evidence("ambiguous", "conflict", f"claimed by more than one release: {names}"),
+            ),
         )
     claimed = [(r, ev) for r, ev in candidates if any(e.weight in ("proof", "support") for e in ev)]
     if claimed:
@@ -223,7 +226,9 @@ def _template_matches(
         if (sts.namespace or release.namespace) != pvc.namespace:
             continue
         for template in sts.claim_templates:
-            match = re.fullmatch(rf"{re.escape(template.name)}-{re.escape(sts.name)}-(\d+)", pvc.name)
+            match = re.fullmatch(
+                rf"{re.escape(template.name)}-{re.escape(sts.name)}-(\d+)", pvc.name
+            )
             if match:
                 out.append((sts, template.name, int(match.group(1))))
     return out
@@ -244,9 +249,7 @@ def _evidence(pvc: PersistentVolumeClaim, release: HelmRelease) -> list[Evidence
                 )
             )
     for sts, template, ordinal in _template_matches(pvc, release):
-        template_labels = next(
-            (t.labels for t in sts.claim_templates if t.name == template), {}
-        )
+        template_labels = next((t.labels for t in sts.claim_templates if t.name == template), {})
         wanted = {**template_labels, **sts.selector}
         missing = {k: v for k, v in wanted.items() if pvc.labels.get(k) != v}
         text = (
@@ -258,7 +261,8 @@ def _evidence(pvc: PersistentVolumeClaim, release: HelmRelease) -> list[Evidence
                 Evidence(
                     "statefulset-template",
                     "proof",
-                    text + " (carries its selector labels "
+                    text
+                    + " (carries its selector labels "
                     + ", ".join(f"{k}={v}" for k, v in sorted(sts.selector.items()))
                     + ")",
                 )
@@ -385,7 +389,9 @@ def _orphan(
     ev.extend(_label_evidence(pvc, name))
     chart = chart_from_labels(pvc.labels)
     uninstalled = [
-        r for r in releases if r.name == name and r.namespace == pvc.namespace and r.status == "uninstalled"
+        r
+        for r in releases
+        if r.name == name and r.namespace == pvc.namespace and r.status == "uninstalled"
     ]
     if chart is None:
         same_name = [r for r in releases if r.name == name]
