@@ -1,0 +1,641 @@
+"""`kostack probe` and the probes of `kostack diagnose --active`.
+
+The plan comes from a snapshot (`--snapshot FILE`, live collection, or with
+`--lab` the lab's own description of itself); the probes run in the
+cluster (a temporary namespace, one probe pod per source node, deleted
+afterwards) or, with `--lab`, in the network lab's pod namespaces. Without
+`--yes` nothing is sent: the plan is printed with the model's predictions.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
+from kostack.cli.diagnose import live_options
+from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
+from kostack.model import Snapshot
+from kostack.model.snapshot import Gap
+from kostack.probe.correlate import add_observations, correlate
+from kostack.probe.k8s_runner import DEFAULT_IMAGE, KubeProbeOptions, run_in_kubernetes
+from kostack.probe.lab_runner import LabPod, run_in_lab
+from kostack.probe.plan import DEFAULT_MAX_SOURCES, ProbePlan, build_plan
+from kostack.probe.results import ProbeRound
+from kostack.report.i18n import t
+from kostack.report.jsonout import dumps
+from kostack.report.probes import matrix_dict, plan_dict, render_matrix, render_plan
+
+if TYPE_CHECKING:
+    from kostack.lab.lab import Lab
+
+__all__ = ["add_probe_observations", "lab_snapshot", "probe", "run_round"]
+
+DEFAULT_TIMEOUT = 2.0
+DEFAULT_EGRESS = "1.1.1.1:443"
+
+
+def parse_target(text: str) -> tuple[str, int]:
+    """HOST:PORT (a name is resolved here, on this machine: the agent never resolves)."""
+    host, sep, port_text = text.strip().rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(
+            f"--egress-target {text!r} is not HOST:PORT", "e.g. --egress-target 1.1.1.1:443"
+        )
+    host = host.strip("[]")
+    try:
+        return str(ipaddress.ip_address(host)), int(port_text)
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, int(port_text), type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot resolve --egress-target host {host!r}: {exc}",
+            "give an IP address: the probe pods are sent addresses, never names",
+        ) from exc
+    return str(infos[0][4][0]), int(port_text)
+
+
+def _lab(name: str | None, state_dir: str | None) -> Lab:
+    from kostack.lab.lab import Lab
+
+    return Lab(name=name, state_dir=Path(state_dir) if state_dir else None)
+
+
+def lab_snapshot(lab: Lab) -> Snapshot:
+    """The snapshot of a running lab, as collection would read it from its Neutron and its cluster.
+
+    Ports and security groups come from the lab's port description (its
+    Neutron when it has one, so a fix applied there shows), the rest from
+    the lab's layout: network MTU, router routes back to the pod blocks,
+    nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
+    """
+    from kostack.lab.neutron import node_device_id
+    from kostack.model import parse_snapshot
+
+    topo = lab.topology
+    scenario = lab.scenario
+    ports_json, groups_json = lab.port_description()
+    by_ip: dict[str, dict[str, Any]] = {}
+    for port in ports_json:
+        for fixed in port.get("fixed_ips") or []:
+            by_ip[str(fixed.get("ip_address"))] = port
+    node_port = next((by_ip[n.ip] for n in topo.nodes if n.ip in by_ip), None)
+    network_id = str(node_port["network_id"]) if node_port else "lab-network"
+    subnet_id = (
+        str((node_port.get("fixed_ips") or [{}])[0].get("subnet_id") or "lab-subnet")
+        if node_port
+        else "lab-subnet"
+    )
+    router_port = by_ip.get(topo.gateway_ip)
+    router_id = str(router_port.get("device_id") or "lab-router") if router_port else "lab-router"
+    cp = topo.control_plane
+    dns_pod = topo.dns_pod
+    vxlan_mode = {"None": "Never", "VXLANCrossSubnet": "CrossSubnet", "VXLAN": "Always"}[
+        str(topo.encapsulation)
+    ]
+    doc: dict[str, Any] = {
+        "schema_version": 1,
+        "source": f"kostack lab ({lab.prefix}*, scenario {scenario.name})",
+        "openstack": {
+            "project_name": "lab",
+            "backend": str(scenario.backend),
+            "backend_source": "lab scenario",
+            "networks": [
+                {
+                    "id": network_id,
+                    "name": "k8s-net",
+                    "mtu": topo.network_mtu,
+                    "port_security_enabled": True,
+                    "network_type": "vxlan",
+                },
+                {"id": "lab-public", "name": "public", "mtu": 1500, "router_external": True},
+            ],
+            "subnets": [
+                {
+                    "id": subnet_id,
+                    "name": "k8s-subnet",
+                    "network_id": network_id,
+                    "cidr": topo.network_cidr,
+                    "gateway_ip": topo.gateway_ip,
+                }
+            ],
+            "routers": [
+                {
+                    "id": router_id,
+                    "name": "k8s-router",
+                    "external_network_id": "lab-public",
+                    "enable_snat": True,
+                    "interface_subnet_ids": [subnet_id],
+                    "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
+                    if topo.router_routes_to_pods
+                    else [],
+                }
+            ],
+            "ports": [
+                {
+                    "id": p["id"],
+                    "name": p.get("name") or "",
+                    "network_id": p["network_id"],
+                    "mac_address": p["mac_address"],
+                    "fixed_ips": [
+                        {"subnet_id": f.get("subnet_id"), "ip_address": f["ip_address"]}
+                        for f in p.get("fixed_ips") or []
+                    ],
+                    "allowed_address_pairs": [
+                        {"ip_address": a["ip_address"], "mac_address": a.get("mac_address")}
+                        for a in p.get("allowed_address_pairs") or []
+                    ],
+                    "port_security_enabled": p.get("port_security_enabled"),
+                    "security_group_ids": list(p.get("security_groups") or []),
+                    "device_id": p.get("device_id") or "",
+                    "device_owner": p.get("device_owner") or "",
+                    "revision_number": p.get("revision_number"),
+                }
+                for p in ports_json
+            ],
+            "security_groups": [
+                {
+                    "id": g["id"],
+                    "name": g.get("name") or "",
+                    "revision_number": g.get("revision_number"),
+                    "stateful": g.get("stateful", True) is not False,
+                    "rules": [
+                        {
+                            "id": r["id"],
+                            "direction": r["direction"],
+                            "ethertype": r.get("ethertype") or "IPv4",
+                            "protocol": None if r.get("protocol") is None else str(r["protocol"]),
+                            "port_range_min": r.get("port_range_min"),
+                            "port_range_max": r.get("port_range_max"),
+                            "remote_ip_prefix": r.get("remote_ip_prefix"),
+                            "remote_group_id": r.get("remote_group_id"),
+                        }
+                        for r in g.get("security_group_rules") or []
+                    ],
+                }
+                for g in groups_json
+            ],
+        },
+        "cluster": {
+            "name": "kostack-lab",
+            "kubernetes_version": "v1.33.5",
+            "nodes": [
+                {
+                    "name": n.name,
+                    "roles": ["control-plane"] if n.role == "control-plane" else [],
+                    "internal_ip": n.ip,
+                    "addresses": [{"type": "InternalIP", "address": n.ip}],
+                    "provider_id": f"openstack:///{node_device_id(n.name)}",
+                    "pod_cidrs": [n.pod_cidr],
+                    "ready": True,
+                }
+                for n in topo.nodes
+            ],
+            "pods": [
+                {
+                    "namespace": p.namespace,
+                    "name": p.name,
+                    "node": p.node,
+                    "ip": p.ip,
+                    "phase": "Running",
+                    "labels": {"k8s-app": "kube-dns"} if p.app == "coredns" else {"app": "echo"},
+                }
+                for p in topo.pods
+            ],
+            "services": [
+                {
+                    "namespace": "default",
+                    "name": "kubernetes",
+                    "cluster_ip": topo.kubernetes_service_ip,
+                    "ports": [
+                        {
+                            "name": "https",
+                            "port": 443,
+                            "protocol": "TCP",
+                            "target_port": topo.apiserver_port,
+                        }
+                    ],
+                    "endpoints": [
+                        {"ip": cp.ip, "node": cp.name, "ports": {"https": topo.apiserver_port}}
+                    ],
+                },
+                {
+                    "namespace": "kube-system",
+                    "name": "kube-dns",
+                    "cluster_ip": topo.dns_service_ip,
+                    "ports": [
+                        {
+                            "name": "dns",
+                            "port": 53,
+                            "protocol": "UDP",
+                            "target_port": topo.dns_port,
+                        },
+                        {
+                            "name": "dns-tcp",
+                            "port": 53,
+                            "protocol": "TCP",
+                            "target_port": topo.dns_port,
+                        },
+                    ],
+                    "endpoints": [
+                        {
+                            "ip": dns_pod.ip,
+                            "node": dns_pod.node,
+                            "pod": f"{dns_pod.namespace}/{dns_pod.name}",
+                            "ports": {"dns": topo.dns_port, "dns-tcp": topo.dns_port},
+                        }
+                    ],
+                },
+            ],
+            "pod_cidrs": [topo.pod_cidr],
+            "service_cidrs": [topo.service_cidr],
+            "cluster_dns_ip": topo.dns_service_ip,
+            "dns_domain": topo.dns_domain,
+            "kube_proxy_mode": "nftables",
+            "cni": {
+                "type": "calico",
+                "calico": {
+                    "install_method": "operator",
+                    "ip_pools": [
+                        {
+                            "name": "default-ipv4-ippool",
+                            "cidr": topo.pod_cidr,
+                            "ipip_mode": "Never",
+                            "vxlan_mode": vxlan_mode,
+                            "nat_outgoing": topo.nat_outgoing,
+                            "block_size": 24,
+                        }
+                    ],
+                    "blocks": [{"cidr": n.pod_cidr, "node": n.name} for n in topo.nodes],
+                    "mtu": topo.pod_mtu,
+                    "mtu_source": "Installation default status.mtu",
+                    "vxlan_port": topo.vxlan_port,
+                },
+            },
+        },
+        "node_ports": [
+            {
+                "node": n.name,
+                "port_id": by_ip[n.ip]["id"] if n.ip in by_ip else None,
+                "matched_by": "internal_ip" if n.ip in by_ip else None,
+                "note": "" if n.ip in by_ip else f"no port has fixed IP {n.ip}",
+            }
+            for n in topo.nodes
+        ],
+    }
+    return parse_snapshot(doc)
+
+
+def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
+    """Per node: the lab pod the agent runs in, and the echo listener probes aim at."""
+    topo = lab.topology
+    sources: dict[str, LabPod] = {}
+    echo: dict[str, str] = {}
+    for node in topo.nodes:
+        pods = topo.pods_on(node.name)
+        # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
+        chosen = next((p for p in pods if p.app == "echo"), pods[0] if pods else None)
+        if chosen is None:
+            continue
+        sources[node.name] = LabPod(
+            node.name, chosen.netns, f"{chosen.namespace}/{chosen.name}", chosen.ip
+        )
+        echo[node.name] = chosen.ip
+    return sources, echo
+
+
+def run_round(
+    env: Environment,
+    plan: ProbePlan,
+    *,
+    lab: Lab | None,
+    image: str,
+    live: Mapping[str, Any],
+    sequential: bool = False,
+) -> ProbeRound:
+    """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
+    if lab is not None:
+        from kostack.lab.netns import require_root
+
+        require_root()
+        sources, echo = lab_pods(lab)
+
+        def execute(ns: str, argv: Any, timeout: float) -> Any:
+            return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
+
+        return run_in_lab(plan, sources, echo, execute=execute, sequential=sequential)
+    from kostack.collect._kube_api import open_session
+
+    session = open_session(
+        live.get("kubeconfig"),
+        live.get("kube_context"),
+        in_cluster=None,
+        environ=env.environ,
+    )
+    session.client.user_agent = "kostack (probe runner)"
+    try:
+        return run_in_kubernetes(
+            plan, session.client, KubeProbeOptions(image=image, progress=_progress(env))
+        )
+    except ProbeError as exc:
+        raise ProbeError(session.redact(exc.message), session.redact(exc.hint)) from exc
+    finally:
+        session.close()
+
+
+def _progress(env: Environment) -> Any:
+    def say(text: str) -> None:
+        if env.stderr.isatty():
+            env.stderr.write(f"{text}...\n")
+            env.stderr.flush()
+
+    return say
+
+
+def _env_float(env: Environment, name: str, default: float) -> float:
+    text = env.environ.get(name, "")
+    try:
+        return float(text) if text else default
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a number of seconds") from None
+
+
+def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) -> Snapshot:
+    """`kostack diagnose --active`: run one probe round for ``snapshot`` and add what it saw.
+
+    Probes run in the cluster the live options point at (`--kubeconfig`,
+    `--context`); with KOSTACK_PROBE_LAB set (a lab name, or 1 for the
+    default lab; KOSTACK_LAB_STATE_DIR as for `kostack lab`) in the network
+    lab instead. KOSTACK_PROBE_IMAGE,
+    KOSTACK_PROBE_TIMEOUT, KOSTACK_PROBE_EGRESS (HOST:PORT; default
+    diagnose's --egress-target on port 443) and KOSTACK_PROBE_ICMP_CLUSTERIP=1
+    tune it. A round that cannot run (no permission, image not pulled, lab
+    down) becomes a gap `probes` in the snapshot: the static diagnosis stands.
+    """
+    env = get_env(ctx)
+    params = ctx.params
+    egress_text = (
+        env.environ.get("KOSTACK_PROBE_EGRESS") or f"{params.get('egress_target') or '1.1.1.1'}:443"
+    )
+    egress = parse_target(egress_text)
+    timeout = _env_float(env, "KOSTACK_PROBE_TIMEOUT", DEFAULT_TIMEOUT)
+    lab_name = env.environ.get("KOSTACK_PROBE_LAB", "")
+    state_dir = env.environ.get("KOSTACK_LAB_STATE_DIR") or None
+    lab = _lab(None if lab_name in ("1", "default") else lab_name, state_dir) if lab_name else None
+    echo_port = lab.topology.echo_port if lab is not None else None
+    plan = build_plan(
+        snapshot,
+        timeout=timeout,
+        egress=egress,
+        icmp_clusterip=env.environ.get("KOSTACK_PROBE_ICMP_CLUSTERIP") == "1",
+        **({"echo_port": echo_port} if echo_port else {}),
+    )
+    if not plan.probes:
+        why = "; ".join(str(n) for n in plan.notes) or "no probe could be planned"
+        return _with_gap(
+            snapshot, f"nothing to probe: {why}", "check the snapshot's nodes and services"
+        )
+    try:
+        round_ = run_round(
+            env,
+            plan,
+            lab=lab,
+            image=env.environ.get("KOSTACK_PROBE_IMAGE") or DEFAULT_IMAGE,
+            live=live,
+        )
+    except ConfigError:
+        raise  # bad input stays bad input
+    except KostackError as exc:
+        # The static diagnosis still stands; the report says the probes could not run.
+        return _with_gap(snapshot, f"the probe round failed: {exc.message}", exc.hint)
+    return add_observations(snapshot, round_)
+
+
+def _with_gap(snapshot: Snapshot, error: str, hint: str) -> Snapshot:
+    gap = Gap(source="probes", error=error, hint=hint)
+    return snapshot.model_copy(update={"gaps": (*snapshot.gaps, gap)})
+
+
+_EXAMPLES = """\b
+Examples:
+  kostack probe --snapshot snap.json                  # the plan, with the model's predictions
+  kostack probe --kubeconfig ~/.kube/config --os-cloud mycloud --yes
+  kostack probe --yes --image registry.local/python:3.12-alpine --timeout 3
+  sudo kostack probe --lab --yes --egress-target 203.0.113.10:80 --icmp-clusterip
+"""
+
+
+@click.command(epilog=_EXAMPLES)
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    metavar="FILE",
+    help="Plan from this snapshot instead of collecting live.",
+)
+@click.option(
+    "--lab",
+    "use_lab",
+    is_flag=True,
+    help="Run the probes in the network lab (`kostack lab up`), as root.",
+)
+@click.option(
+    "--lab-name", metavar="NAME", help="With --lab: the lab's name (`kostack lab up --name`)."
+)
+@click.option(
+    "--lab-state-dir",
+    metavar="DIR",
+    envvar="KOSTACK_LAB_STATE_DIR",
+    help="With --lab: the lab's state directory (env KOSTACK_LAB_STATE_DIR).",
+)
+@click.option(
+    "--image",
+    default=DEFAULT_IMAGE,
+    show_default=True,
+    metavar="IMG",
+    help="Image of the probe pods: anything with python3 (use your registry's when air-gapped).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 60),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="S",
+    help="Seconds before a probe counts as silent (every probe runs at once).",
+)
+@click.option(
+    "--egress-target",
+    default=DEFAULT_EGRESS,
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Where pod egress is tested (a name is resolved here, never in the pods).",
+)
+@click.option(
+    "--icmp-clusterip",
+    is_flag=True,
+    help="Also ping the kubernetes ClusterIP (shown as: expected, no reply; it proves nothing).",
+)
+@click.option(
+    "--max-sources",
+    type=click.IntRange(1, 1000),
+    default=DEFAULT_MAX_SOURCES,
+    show_default=True,
+    help="Probe from every node up to this many; beyond, one node per class plus a sample.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the node sample.")
+@click.option(
+    "--save",
+    "save_path",
+    metavar="FILE",
+    help="Also write the snapshot with the probe observations.",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Every probe with its detail.")
+@click.option("--yes", is_flag=True, help="Send the probes (without it: print the plan only).")
+@live_options
+@click.pass_context
+def probe(
+    ctx: click.Context,
+    /,
+    snapshot_path: str | None,
+    use_lab: bool,
+    lab_name: str | None,
+    lab_state_dir: str | None,
+    image: str,
+    timeout: float,
+    egress_target: str,
+    icmp_clusterip: bool,
+    max_sources: int,
+    seed: int,
+    save_path: str | None,
+    output: str,
+    lang: str | None,
+    verbose: bool,
+    yes: bool,
+    **live: Any,
+) -> int:
+    """Probe the pod network for real and compare it with the static model.
+
+    From a pod on each node (or one per node class plus a sample, at
+    scale): DNS over UDP and TCP to the cluster DNS, TCP and TLS to the
+    kubernetes service (a TLS error or HTTP 401/403 proves the path),
+    egress, and between node classes pod-to-pod HTTP, ping to pods and
+    nodes, DF-bit MTU probes and a sized transfer. Every probe runs at once,
+    each with its own timeout. Prints a matrix (source class x target x
+    probe) with verdicts, timings and the model's prediction; a probe that
+    contradicts the model is shown as MODEL MISMATCH.
+
+    Without --yes nothing is sent. Exit codes: 0 every probe passed (or
+    needs no reply), 1 a probe failed or contradicts the model, 2 bad
+    input, 3 cannot reach the cluster or the lab, 4 some probes could not
+    run, 130 interrupted (the probe namespace is deleted first).
+    """
+    env = get_env(ctx)
+    language = detect_lang(lang, env.environ)
+    egress = parse_target(egress_target)
+    lab = _lab(lab_name, lab_state_dir) if use_lab else None
+    if lab_name and not use_lab:
+        raise ConfigError("--lab-name needs --lab", "add --lab")
+    if snapshot_path:
+        snapshot = read_snapshot(snapshot_path)
+    elif lab is not None and not any(live.values()):
+        snapshot = lab_snapshot(lab)
+    else:
+        collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
+        snapshot = collect_live(env, **live)
+    plan = build_plan(
+        snapshot,
+        timeout=timeout,
+        egress=egress,
+        icmp_clusterip=icmp_clusterip,
+        max_sources=max_sources,
+        seed=seed,
+        **({"echo_port": lab.topology.echo_port} if lab is not None else {}),
+    )
+    from kostack.cli.main import version
+
+    if not yes:
+        pods = len(plan.sources) + len(plan.echo_nodes)
+        what = (
+            t(language, "probe.dry_run_lab")
+            if lab is not None
+            else t(language, "probe.dry_run_k8s", pods=pods, image=image)
+        )
+        if output == "json":
+            env.stdout.write(
+                dumps(
+                    {
+                        "schema_version": 1,
+                        "kostack_version": version(),
+                        "dry_run": True,
+                        "plan": plan_dict(plan),
+                    }
+                )
+            )
+        else:
+            env.stdout.write(render_plan(plan, language, what))
+        return int(ExitCode.OK)
+    round_ = run_round(env, plan, lab=lab, image=image, live=live)
+    probed = add_observations(snapshot, round_)
+    if save_path:
+        from kostack.model import dump_snapshot
+
+        Path(save_path).write_text(dump_snapshot(probed), encoding="utf-8")
+    if output == "json":
+        env.stdout.write(
+            dumps(
+                {
+                    "schema_version": 1,
+                    "kostack_version": version(),
+                    "round": {
+                        "runner": round_.runner,
+                        "started_at": round_.started_at,
+                        "seconds": round(round_.seconds, 3),
+                        "timeout_s": plan.timeout,
+                        "probes": len(round_.results),
+                        "sources": list(plan.sources),
+                        "nodes": plan.node_count,
+                        "node_classes": plan.class_count,
+                        "problems": list(round_.problems),
+                        "notes": [str(n) for n in plan.notes],
+                    },
+                    **matrix_dict(probed),
+                }
+            )
+        )
+    else:
+        env.stdout.write(
+            render_matrix(
+                probed,
+                language,
+                seconds=round_.seconds,
+                timeout=plan.timeout,
+                node_count=plan.node_count,
+                class_count=plan.class_count,
+                problems=round_.problems,
+                notes=plan.notes,
+                verbose=verbose,
+            )
+        )
+    return _exit_code(probed)
+
+
+def _exit_code(snapshot: Snapshot) -> int:
+    corr = correlate(snapshot)
+    verdicts = {c.observation.verdict for c in corr.comparisons}
+    if "fail" in verdicts or corr.mismatches:
+        return int(ExitCode.FINDINGS)
+    if verdicts & {"error", "skipped"}:
+        return int(ExitCode.PARTIAL)
+    return int(ExitCode.OK)

@@ -1,0 +1,553 @@
+"""Run a probe plan in a Kubernetes cluster: temporary namespace, pods per node, always cleaned up.
+
+What it creates, all in one new namespace `kostack-probe-<random>` (labelled
+`app.kubernetes.io/managed-by: kostack`):
+
+1. ConfigMap `kostack-probe-agent` holding the agent (one stdlib-only file);
+2. an echo pod on every node a pod-to-pod or MTU probe targets
+   (`python3 agent.py --serve 8080`), pinned with `nodeName`, tolerating
+   every taint; kostack waits until each runs and has an IP;
+3. a probe pod on every source node running `python3 agent.py '<plan>'`
+   with the echo pods' addresses filled in (`restartPolicy: Never`);
+   kostack waits until each finishes and reads its log.
+
+The pods need no API access (`automountServiceAccountToken: false`), run
+with the image given (default a public python3 image; `--image` for
+air-gapped registries) and carry `activeDeadlineSeconds`, so even a kostack
+killed with SIGKILL leaves nothing running for long. The namespace is
+deleted in a `finally`, on failure, on Ctrl-C and on SIGTERM (turned into an
+interrupt while the round runs); a second Ctrl-C during the cleanup does not
+cut it short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import secrets
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any, Final
+
+from kubernetes.client import CoreV1Api
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from kostack.errors import ProbeError
+from kostack.probe.plan import ProbePlan
+from kostack.probe.results import (
+    AGENT_PATH,
+    ProbeResult,
+    ProbeRound,
+    SourceRun,
+    collect_results,
+    parse_agent_output,
+    skipped,
+)
+
+__all__ = [
+    "DEFAULT_IMAGE",
+    "MANAGED_BY",
+    "KubeProbeOptions",
+    "probe_namespaces",
+    "run_in_kubernetes",
+]
+
+DEFAULT_IMAGE: Final = "docker.io/library/python:3.12-alpine"
+MANAGED_BY: Final = "kostack"
+NAME_LABEL: Final = "kostack-probe"
+AGENT_CONFIGMAP: Final = "kostack-probe-agent"
+AGENT_DIR: Final = "/kostack"
+NODE_ANNOTATION: Final = "kostack.io/node"
+# Isolated, no site-packages (the agent is stdlib only; site can cost more than the agent's
+# imports), no .pyc writes (the ConfigMap mount is read-only).
+PYTHON_FLAGS: Final = ("-I", "-S", "-B")
+_PULL_FAILURES: Final = frozenset(
+    {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+)
+_START_FAILURES: Final = frozenset(
+    {"CreateContainerError", "CreateContainerConfigError", "RunContainerError", "CrashLoopBackOff"}
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class KubeProbeOptions:
+    """How the Kubernetes runner works; the defaults suit a real cluster."""
+
+    image: str = DEFAULT_IMAGE
+    python: str = "python3"
+    namespace: str | None = None  # None: kostack-probe-<random>
+    start_timeout: float = 120.0  # pulling the image on a cold node takes time
+    cleanup_timeout: float = 30.0
+    request_timeout: float = 15.0
+    poll_interval: float = 0.05
+    max_poll_interval: float = 0.5
+    echo_seconds: int = 900
+    progress: Progress | None = None
+
+
+def _now_text() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM during a round: handled like Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While the round runs, SIGTERM raises KeyboardInterrupt (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise _Interrupted("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _shielded(progress: Progress) -> Iterator[list[int]]:
+    """Cleanup must finish: Ctrl-C and SIGTERM are recorded, not raised, meanwhile."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        caught.append(signum)
+        progress("cleaning up the probe namespace first (interrupt again after it is gone)")
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield caught
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _labels(component: str) -> dict[str, str]:
+    return {
+        "app.kubernetes.io/name": NAME_LABEL,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
+
+
+def _api_error(exc: BaseException) -> str:
+    if isinstance(exc, ApiException):
+        reason = exc.reason or ""
+        try:
+            body = json.loads(exc.body or "{}")
+            message = body.get("message") if isinstance(body, dict) else None
+        except ValueError:
+            message = None
+        return f"HTTP {exc.status} {reason}: {message or ''}".strip().rstrip(":")
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Run:
+    """One round in one namespace (state shared by the steps)."""
+
+    def __init__(self, core: CoreV1Api, plan: ProbePlan, options: KubeProbeOptions) -> None:
+        self.core = core
+        self.plan = plan
+        self.options = options
+        self.namespace = options.namespace or f"kostack-probe-{secrets.token_hex(3)}"
+        self.progress: Progress = options.progress or (lambda _text: None)
+        self.created = False
+
+    # -- requests ----------------------------------------------------------------
+
+    def _call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, _request_timeout=self.options.request_timeout, **kwargs)
+        except (ApiException, HTTPError, OSError) as exc:
+            hint = "Check that your kubeconfig user may create namespaces, ConfigMaps and pods."
+            if isinstance(exc, ApiException) and exc.status == 403:
+                hint = (
+                    "kostack probe needs create/delete on namespaces, configmaps and pods, "
+                    "and get on pods/log."
+                )
+            raise ProbeError(f"{what} failed: {_api_error(exc)}", hint) from exc
+
+    def _pod(
+        self, name: str, node: str, component: str, command: list[str], deadline: int
+    ) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": self.namespace,
+                "labels": _labels(component),
+                "annotations": {NODE_ANNOTATION: node},
+            },
+            "spec": {
+                "nodeName": node,
+                "restartPolicy": "Never",
+                "automountServiceAccountToken": False,
+                "enableServiceLinks": False,
+                "terminationGracePeriodSeconds": 0,
+                "activeDeadlineSeconds": deadline,
+                "tolerations": [{"operator": "Exists"}],
+                "containers": [
+                    {
+                        "name": "agent",
+                        "image": self.options.image,
+                        "imagePullPolicy": "IfNotPresent",
+                        "command": command,
+                        "volumeMounts": [
+                            {"name": "agent", "mountPath": AGENT_DIR, "readOnly": True}
+                        ],
+                        "resources": {
+                            "requests": {"cpu": "10m", "memory": "32Mi"},
+                            "limits": {"memory": "128Mi"},
+                        },
+                        "securityContext": {"allowPrivilegeEscalation": False},
+                    }
+                ],
+                "volumes": [{"name": "agent", "configMap": {"name": AGENT_CONFIGMAP}}],
+            },
+        }
+
+    # -- steps -------------------------------------------------------------------
+
+    def create_namespace(self) -> None:
+        body = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": self.namespace, "labels": _labels("round")},
+        }
+        self.progress(f"creating namespace {self.namespace}")
+        # Marked before the request: a create that timed out may still have happened.
+        self.created = True
+        self._call(f"creating namespace {self.namespace}", self.core.create_namespace, body)
+
+    def create_agent(self) -> None:
+        body = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": AGENT_CONFIGMAP,
+                "namespace": self.namespace,
+                "labels": _labels("agent"),
+            },
+            "data": {"agent.py": AGENT_PATH.read_text(encoding="utf-8")},
+        }
+        self._call(
+            f"creating ConfigMap {self.namespace}/{AGENT_CONFIGMAP}",
+            self.core.create_namespaced_config_map,
+            self.namespace,
+            body,
+        )
+
+    def start_echo(self) -> dict[str, str]:
+        """Echo pods on every target node; node name -> pod IP once they run."""
+        nodes = self.plan.echo_nodes
+        if not nodes:
+            return {}
+        self.progress(f"starting {len(nodes)} echo pods")
+        names: dict[str, str] = {}
+        agent = f"{AGENT_DIR}/agent.py"
+        for index, node in enumerate(nodes):
+            name = f"echo-{index:03d}"
+            command = [
+                self.options.python,
+                *PYTHON_FLAGS,
+                agent,
+                "--serve",
+                str(self.plan.echo_port),
+                "--serve-seconds",
+                str(self.options.echo_seconds),
+            ]
+            body = self._pod(name, node, "echo", command, self.options.echo_seconds + 60)
+            self._call(
+                f"creating echo pod on node {node}",
+                self.core.create_namespaced_pod,
+                self.namespace,
+                body,
+            )
+            names[name] = node
+        running = self._wait(names, want="running")
+        return {names[name]: ip for name, (ip, _text) in running.items() if ip}
+
+    def run_probes(self, echo_ips: Mapping[str, str]) -> tuple[list[ProbeResult], list[SourceRun]]:
+        results: list[ProbeResult] = []
+        pods: dict[str, str] = {}
+        targets: dict[str, dict[str, str]] = {}
+        unresolved_by_node = {}
+        agent = f"{AGENT_DIR}/agent.py"
+        deadline = int(self.plan.timeout * 4 + self.options.start_timeout + 60)
+        for index, node in enumerate(self.plan.sources):
+            document, unresolved = self.plan.agent_plan(node, echo_ips)
+            unresolved_by_node[node] = unresolved
+            name = f"probe-{index:03d}"
+            if unresolved:
+                results += skipped(
+                    unresolved,
+                    "skipped: the echo pod on the target node did not start",
+                    source_pod=f"{self.namespace}/{name}",
+                )
+            if not document["probes"]:
+                continue
+            targets[node] = {spec["id"]: str(spec["host"]) for spec in document["probes"]}
+            command = [
+                self.options.python,
+                *PYTHON_FLAGS,
+                agent,
+                json.dumps(document, separators=(",", ":")),
+            ]
+            body = self._pod(name, node, "probe", command, deadline)
+            self._call(
+                f"creating probe pod on node {node}",
+                self.core.create_namespaced_pod,
+                self.namespace,
+                body,
+            )
+            pods[name] = node
+        self.progress(
+            f"running {sum(len(t) for t in targets.values())} probes from {len(pods)} pods"
+        )
+        finished = self._wait(pods, want="finished")
+        runs: list[SourceRun] = []
+        for name, node in pods.items():
+            ip, log = finished.get(name, (None, ""))
+            planned = [p for p in self.plan.for_source(node) if p not in unresolved_by_node[node]]
+            output = parse_agent_output(log)
+            problem = (
+                ""
+                if output.summary
+                else f"pod {self.namespace}/{name} did not report (log ended early)"
+            )
+            results += collect_results(
+                planned,
+                output,
+                source_pod=f"{self.namespace}/{name}",
+                targets=targets.get(node, {}),
+                failure=problem,
+            )
+            runs.append(SourceRun(node, f"{self.namespace}/{name}", ip, 0.0, problem))
+        return results, runs
+
+    def _wait(self, pods: Mapping[str, str], *, want: str) -> dict[str, tuple[str | None, str]]:
+        """Poll until every pod runs (``running``: IP) or has finished (``finished``: IP, log)."""
+        budget = self.options.start_timeout + (
+            self.plan.timeout * 3 + 30 if want == "finished" else 0
+        )
+        deadline = time.monotonic() + budget
+        interval = self.options.poll_interval
+        done: dict[str, tuple[str | None, str]] = {}
+        selector = f"app.kubernetes.io/component={'echo' if want == 'running' else 'probe'}"
+        while True:
+            listing = self._call(
+                f"listing pods in {self.namespace}",
+                self.core.list_namespaced_pod,
+                self.namespace,
+                label_selector=selector,
+            )
+            for pod in listing.items or []:
+                name = pod.metadata.name
+                if name not in pods or name in done:
+                    continue
+                status = pod.status
+                phase = status.phase if status else None
+                self._check_start(name, pods[name], status)
+                ip = status.pod_ip if status else None
+                if want == "running" and phase == "Running" and ip:
+                    done[name] = (ip, "")
+                elif want == "running" and phase in ("Succeeded", "Failed"):
+                    raise ProbeError(
+                        f"echo pod {self.namespace}/{name} on node {pods[name]} exited ({phase})",
+                        f"check `kubectl -n {self.namespace} logs {name}`; does the image have python3?",
+                    )
+                elif want == "finished" and phase in ("Succeeded", "Failed"):
+                    done[name] = (ip, self._log(name))
+            if len(done) == len(pods):
+                return done
+            if time.monotonic() > deadline:
+                if want == "finished":
+                    for name in pods:
+                        if name not in done:
+                            done[name] = (None, self._log(name, quiet=True))
+                    return done
+                waiting = ", ".join(f"{n} on {pods[n]}" for n in pods if n not in done)
+                raise ProbeError(
+                    f"probe pods did not start within {budget:g}s: {waiting}",
+                    f"see `kubectl -n {self.namespace} describe pods`; on a slow registry raise the start timeout, "
+                    "in an air-gapped cluster give --image from your registry",
+                )
+            time.sleep(interval)  # polling the API server, bounded by the deadline
+            interval = min(interval * 1.5, self.options.max_poll_interval)
+
+    def _check_start(self, name: str, node: str, status: Any) -> None:
+        for container in (status.container_statuses or []) if status else []:
+            waiting = container.state.waiting if container.state else None
+            reason = waiting.reason if waiting else None
+            message = (waiting.message if waiting else None) or ""
+            if reason in _PULL_FAILURES:
+                raise ProbeError(
+                    f"pod {self.namespace}/{name} on node {node} cannot pull image {self.options.image} ({reason})",
+                    "give an image with python3 from a registry the nodes can reach: --image REGISTRY/python:3.12-alpine",
+                )
+            if reason in _START_FAILURES:
+                raise ProbeError(
+                    f"pod {self.namespace}/{name} on node {node} cannot start ({reason}: {message})",
+                    "the image must have python3 on its PATH",
+                )
+
+    def _log(self, name: str, *, quiet: bool = False) -> str:
+        try:
+            # Raw bytes: the client would json.loads a one-line log and hand back its repr.
+            response: Any = self.core.read_namespaced_pod_log(
+                name,
+                self.namespace,
+                container="agent",
+                _preload_content=False,
+                _request_timeout=self.options.request_timeout,
+            )
+            data: bytes = response.data
+            return data.decode("utf-8", "replace")
+        except (ApiException, HTTPError, OSError) as exc:
+            if quiet:
+                return ""
+            raise ProbeError(
+                f"reading the log of {self.namespace}/{name} failed: {_api_error(exc)}",
+                "kostack needs get on pods/log in its probe namespace",
+            ) from exc
+
+    def cleanup(self) -> list[str]:
+        """Delete the namespace (and so everything in it); what could not be removed."""
+        if not self.created:
+            return []
+        self.progress(f"deleting namespace {self.namespace}")
+        problems: list[str] = []
+        try:
+            self.core.delete_namespace(
+                self.namespace,
+                propagation_policy="Background",
+                grace_period_seconds=0,
+                _request_timeout=self.options.request_timeout,
+            )
+        except ApiException as exc:
+            if exc.status != 404:
+                problems.append(f"deleting namespace {self.namespace}: {_api_error(exc)}")
+        except (HTTPError, OSError) as exc:
+            problems.append(f"deleting namespace {self.namespace}: {_api_error(exc)}")
+        if problems:
+            problems += self._delete_contents()
+            return problems
+        deadline = time.monotonic() + self.options.cleanup_timeout
+        while time.monotonic() < deadline:
+            try:
+                self.core.read_namespace(
+                    self.namespace, _request_timeout=self.options.request_timeout
+                )
+            except ApiException as exc:
+                if exc.status == 404:
+                    return []
+                return [f"checking namespace {self.namespace}: {_api_error(exc)}"]
+            except (HTTPError, OSError):
+                break
+            time.sleep(0.1)  # namespace deletion is asynchronous on a real cluster
+        # Still terminating: Kubernetes finishes it; nothing of ours keeps running for long.
+        return []
+
+    def _delete_contents(self) -> list[str]:
+        problems = []
+        for what, method in (
+            ("pods", self.core.delete_collection_namespaced_pod),
+            ("configmaps", self.core.delete_collection_namespaced_config_map),
+        ):
+            try:
+                method(
+                    self.namespace,
+                    label_selector=f"app.kubernetes.io/managed-by={MANAGED_BY}",
+                    _request_timeout=self.options.request_timeout,
+                )
+            except (ApiException, HTTPError, OSError) as exc:
+                problems.append(f"deleting {what} in {self.namespace}: {_api_error(exc)}")
+        return problems
+
+
+def run_in_kubernetes(
+    plan: ProbePlan, api_client: Any, options: KubeProbeOptions | None = None
+) -> ProbeRound:
+    """Run ``plan`` in the cluster ``api_client`` talks to; always delete what was created.
+
+    Raises ProbeError when the round cannot run (no permission, the image
+    does not pull, pods do not start) and when its namespace could not be
+    deleted (the message names it). KeyboardInterrupt (Ctrl-C, SIGTERM)
+    propagates after the cleanup.
+    """
+    opts = options or KubeProbeOptions()
+    run = _Run(CoreV1Api(api_client), plan, opts)
+    started_at = _now_text()
+    started = time.monotonic()
+    round_: ProbeRound | None = None
+    try:
+        with _sigterm_interrupts():
+            run.create_namespace()
+            run.create_agent()
+            echo_ips = run.start_echo()
+            results, runs = run.run_probes(echo_ips)
+        order = {p.id: i for i, p in enumerate(plan.probes)}
+        results.sort(key=lambda r: order.get(r.id, len(order)))
+        round_ = ProbeRound(
+            plan=plan,
+            results=tuple(results),
+            runner="kubernetes",
+            seconds=0.0,
+            started_at=started_at,
+            sources=tuple(runs),
+            problems=tuple(r.problem for r in runs if r.problem),
+        )
+    finally:
+        with _shielded(run.progress) as caught:
+            leftovers = run.cleanup()
+        if leftovers:
+            error = ProbeError(
+                "could not delete everything kostack created: " + "; ".join(leftovers),
+                f"delete it by hand: kubectl delete namespace {run.namespace}",
+            )
+            if round_ is not None:
+                raise error  # the round worked, the cleanup did not: say so
+            # An error is already propagating: keep it, and tell about the leftovers too.
+            current = sys.exc_info()[1]
+            if current is not None:
+                current.add_note(f"{error.message} (hint: {error.hint})")
+        if caught and round_ is not None:
+            raise KeyboardInterrupt
+    assert round_ is not None
+    return ProbeRound(
+        plan=round_.plan,
+        results=round_.results,
+        runner=round_.runner,
+        seconds=time.monotonic() - started,
+        started_at=round_.started_at,
+        sources=round_.sources,
+        problems=round_.problems,
+    )
+
+
+def probe_namespaces(api_client: Any, request_timeout: float = 15.0) -> list[str]:
+    """Namespaces a probe round created (labelled managed-by kostack), e.g. after a SIGKILL."""
+    core = CoreV1Api(api_client)
+    listing = core.list_namespace(
+        label_selector=f"app.kubernetes.io/name={NAME_LABEL},app.kubernetes.io/managed-by={MANAGED_BY}",
+        _request_timeout=request_timeout,
+    )
+    return [ns.metadata.name for ns in listing.items or [] if ns.metadata and ns.metadata.name]

@@ -1,0 +1,167 @@
+"""Run a probe plan inside the network lab's pod namespaces, for real.
+
+The lab (`kostack.lab`, a layer above this one) says which namespace stands
+for a pod on which node and runs commands there; this runner only needs
+that mapping and a way to execute, so it takes both as arguments:
+
+    pods = {"k8s-w-1": LabPod("k8s-w-1", "ks-n2p1", "demo/echo-w-1-1", "10.244.1.11"), ...}
+    echo = {"k8s-w-1": "10.244.1.11", ...}          # a listener on every node (the lab's echo pods)
+    round = run_in_lab(plan, pods, echo, execute=lambda ns, argv, t: lab.exec_in(ns, argv, timeout=t))
+
+Every source runs `python3 -I agent.py '<json plan>'` in its pod's namespace,
+all sources at once (threads), and every probe of a source at once inside
+the agent. ``sequential=True`` runs the same probes one after another (the
+sources in turn, the agent with ``parallel: false``), as an operator does
+by hand; the benchmark compares the two.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from kostack.probe.plan import PlannedProbe, ProbePlan
+from kostack.probe.results import (
+    AGENT_PATH,
+    ProbeResult,
+    ProbeRound,
+    SourceRun,
+    collect_results,
+    parse_agent_output,
+    skipped,
+)
+
+__all__ = ["Execute", "LabPod", "run_in_lab"]
+
+Execute = Callable[[str, Sequence[str], float], "subprocess.CompletedProcess[str]"]
+
+
+@dataclass(frozen=True)
+class LabPod:
+    """A lab pod namespace that runs the agent for the probes from ``node``."""
+
+    node: str
+    netns: str
+    name: str
+    ip: str
+
+
+def _netns_exec(
+    netns: str, argv: Sequence[str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Default executor: `ip netns exec NETNS ARGV` (lab namespaces only)."""
+    if not netns.startswith("ks-"):
+        raise ValueError(f"refusing to run in namespace {netns!r}: lab namespaces start with ks-")
+    return subprocess.run(
+        ["ip", "netns", "exec", netns, *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    return " | ".join(text.strip().splitlines()[-lines:])
+
+
+def _run_source(
+    plan: ProbePlan,
+    node: str,
+    pod: LabPod,
+    echo: Mapping[str, str],
+    execute: Execute,
+    python: str,
+    parallel: bool,
+) -> tuple[list[ProbeResult], SourceRun]:
+    started = time.monotonic()
+    document, unresolved = plan.agent_plan(node, echo, parallel=parallel)
+    results = skipped(
+        unresolved,
+        "skipped: the lab has no listening pod on the target node",
+        source_pod=pod.name,
+    )
+    planned = [p for p in plan.for_source(node) if p not in unresolved]
+    targets = {spec["id"]: str(spec["host"]) for spec in document["probes"]}
+    if not planned:
+        return results, SourceRun(node, pod.name, pod.ip, 0.0)
+    budget = plan.timeout * (1 if parallel else len(planned)) * 2 + 15
+    argv = [python, "-I", "-S", "-B", str(AGENT_PATH), json.dumps(document)]
+    problem = ""
+    try:
+        completed = execute(pod.netns, argv, budget)
+        output = parse_agent_output(completed.stdout or "")
+        if completed.returncode != 0:
+            problem = f"the agent exited {completed.returncode}: {_tail(completed.stderr or completed.stdout or '')}"
+    except Exception as exc:  # the lab's errors live a layer up; any failure is this source's
+        output = None
+        problem = f"could not run the agent in {pod.netns}: {exc}"
+    results += collect_results(
+        planned, output, source_pod=pod.name, targets=targets, failure=problem
+    )
+    return results, SourceRun(node, pod.name, pod.ip, time.monotonic() - started, problem)
+
+
+def run_in_lab(
+    plan: ProbePlan,
+    pods: Mapping[str, LabPod],
+    echo: Mapping[str, str],
+    *,
+    execute: Execute | None = None,
+    python: str = sys.executable,
+    sequential: bool = False,
+) -> ProbeRound:
+    """Run every probe of ``plan`` from the lab pods in ``pods`` (node name -> pod).
+
+    Sources the lab has no pod for (the snapshot names a node the lab lacks)
+    get `skipped` results saying so.
+    """
+    run = execute or _netns_exec
+    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    results: list[ProbeResult] = []
+    runs: list[SourceRun] = []
+    problems: list[str] = []
+    jobs: list[tuple[str, LabPod]] = []
+    for node in plan.sources:
+        pod = pods.get(node)
+        if pod is None:
+            missing: Sequence[PlannedProbe] = plan.for_source(node)
+            results += skipped(missing, f"skipped: the lab has no pod on node {node}")
+            problems.append(f"node {node} of the snapshot is not in the lab")
+            continue
+        jobs.append((node, pod))
+    if sequential:
+        outcomes = [_run_source(plan, node, pod, echo, run, python, False) for node, pod in jobs]
+    elif jobs:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = [
+                pool.submit(_run_source, plan, node, pod, echo, run, python, True)
+                for node, pod in jobs
+            ]
+            outcomes = [f.result() for f in futures]
+    else:
+        outcomes = []
+    for source_results, source_run in outcomes:
+        results += source_results
+        runs.append(source_run)
+        if source_run.problem:
+            problems.append(f"{source_run.node}: {source_run.problem}")
+    order = {p.id: i for i, p in enumerate(plan.probes)}
+    results.sort(key=lambda r: order.get(r.id, len(order)))
+    return ProbeRound(
+        plan=plan,
+        results=tuple(results),
+        runner="lab",
+        seconds=time.monotonic() - started,
+        started_at=started_at,
+        sources=tuple(runs),
+        problems=tuple(problems),
+    )

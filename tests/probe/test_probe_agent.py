@@ -1,0 +1,448 @@
+"""The probe agent: one stdlib file, Python 3.8, probes that never mislead.
+
+Run as a real process (`python3 agent.py '<plan>'`) against servers on
+127.0.0.1 started by the test, plus unit checks of the verdict logic.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import json
+import socket
+import socketserver
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kostack.probe import agent
+from kostack.probe.results import AGENT_PATH, parse_agent_output
+
+SOURCE = AGENT_PATH.read_text(encoding="utf-8")
+
+
+def run_agent(
+    plan: dict[str, Any], *args: str, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [python, "-I", "-B", str(AGENT_PATH), *args, json.dumps(plan)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def results_of(done: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
+    output = parse_agent_output(done.stdout)
+    assert output.summary is not None and output.summary["done"] is True, done.stdout + done.stderr
+    assert output.garbage == 0
+    return {r["id"]: r for r in output.results}
+
+
+# ---------------------------------------------------------------------------- portability
+
+
+def test_agent_is_python_3_8_syntax_and_stdlib_only() -> None:
+    tree = ast.parse(SOURCE, feature_version=(3, 8))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+    assert "kostack" not in imported
+
+
+def test_vermin_finds_nothing_newer_than_python_3_8() -> None:
+    vermin = Path(sys.executable).with_name("vermin")
+    done = subprocess.run(
+        [str(vermin), "-t=3.8-", "--no-tips", "--violations", str(AGENT_PATH)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_runs_with_the_system_python3_too() -> None:
+    done = run_agent(
+        {"probes": [{"id": "x", "kind": "tcp", "host": "127.0.0.1", "port": 9}]}, python="python3"
+    )
+    assert results_of(done)["x"]["verdict"] in ("fail", "pass")
+
+
+# ---------------------------------------------------------------------------- refusing bad plans
+
+
+@pytest.mark.parametrize(
+    ("plan", "why"),
+    [
+        (
+            {"probes": [{"id": "a", "kind": "tcp", "host": "example.com", "port": 80}]},
+            "not an IP address",
+        ),
+        ({"probes": [{"id": "a", "kind": "nmap", "host": "10.0.0.1"}]}, "unknown kind"),
+        ({"probes": []}, "no probes"),
+        ({"probes": [{"id": "a", "kind": "tcp", "host": "10.0.0.1", "port": 70000}]}, "bad port"),
+        ({"probes": [{"id": "a", "kind": "tcp", "host": "10.0.0.1", "port": 1}] * 2}, "unique"),
+    ],
+)
+def test_a_bad_plan_sends_nothing_and_says_why(plan: dict[str, Any], why: str) -> None:
+    done = run_agent(plan)
+    assert done.returncode == 2
+    summary = parse_agent_output(done.stdout).summary
+    assert summary is not None and why in summary["error"] and summary["probes"] == 0
+
+
+def test_not_json_is_refused() -> None:
+    done = subprocess.run(
+        [sys.executable, str(AGENT_PATH), "{nope"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2 and "not JSON" in done.stdout
+
+
+# ---------------------------------------------------------------------------- servers for the probes
+
+
+class _Echo:
+    """The agent's own echo server (`--serve`) on a free port."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-B",
+                str(AGENT_PATH),
+                "--serve",
+                str(self.port),
+                "--serve-seconds",
+                "60",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = json.loads(self.process.stdout.readline())  # printed once listening
+        assert line["serving"] == self.port
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture
+def echo() -> Iterator[_Echo]:
+    server = _Echo()
+    yield server
+    server.stop()
+
+
+def _dns_server(kind: int) -> tuple[socket.socket, int]:
+    sock = socket.socket(socket.AF_INET, kind)
+    sock.bind(("127.0.0.1", 0))
+    if kind == socket.SOCK_STREAM:
+        sock.listen(8)
+    return sock, sock.getsockname()[1]
+
+
+def _answer(query: bytes) -> bytes:
+    from kostack.lab.servers import dns_answer
+
+    return dns_answer(query, {"kubernetes.default.svc.cluster.local": "10.96.0.1"})
+
+
+@pytest.fixture
+def dns() -> Iterator[int]:
+    """A DNS server on one port, UDP and TCP (the lab's CoreDNS stand-in answers)."""
+    udp, port = _dns_server(socket.SOCK_DGRAM)
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", port))
+    tcp.listen(8)
+    stop = threading.Event()
+
+    def serve_udp() -> None:
+        udp.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                query, peer = udp.recvfrom(4096)
+            except TimeoutError:
+                continue
+            udp.sendto(_answer(query), peer)
+
+    def serve_tcp() -> None:
+        tcp.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = tcp.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                size = int.from_bytes(conn.recv(2), "big")
+                reply = _answer(conn.recv(size))
+                conn.sendall(len(reply).to_bytes(2, "big") + reply)
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (serve_udp, serve_tcp)]
+    for thread in threads:
+        thread.start()
+    yield port
+    stop.set()
+    for thread in threads:
+        thread.join()
+    udp.close()
+    tcp.close()
+
+
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "c.pem", directory / "k.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class _Tls(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def _tls_server(context: ssl.SSLContext, reply: bytes) -> _Tls:
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            try:
+                with context.wrap_socket(self.request, server_side=True) as tls:
+                    tls.recv(4096)
+                    tls.sendall(reply)
+            except (OSError, ssl.SSLError):
+                return
+
+    server = _Tls(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture
+def tls_servers(tmp_path: Path) -> Iterator[tuple[int, int]]:
+    """(port answering 403 like an API server, port whose handshake always fails)."""
+    cert, key = _certificate(tmp_path)
+    good = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    good.load_cert_chain(cert, key)
+    forbidden = _tls_server(
+        good, b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    broken = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    broken.load_cert_chain(cert, key)
+    broken.set_ciphers("NULL")  # no cipher the client accepts: a handshake failure alert
+    broken.maximum_version = ssl.TLSVersion.TLSv1_2
+    failing = _tls_server(broken, b"")
+    yield forbidden.server_address[1], failing.server_address[1]
+    forbidden.shutdown()
+    failing.shutdown()
+
+
+# ---------------------------------------------------------------------------- probes, for real
+
+
+def test_every_kind_against_real_servers(
+    echo: _Echo, dns: int, tls_servers: tuple[int, int]
+) -> None:
+    forbidden, failing = tls_servers
+    closed = echo.port + 1 if echo.port < 65535 else echo.port - 1
+    host = "127.0.0.1"
+    plan = {
+        "timeout": 2.0,
+        "probes": [
+            {
+                "id": "dns-udp",
+                "kind": "dns",
+                "host": host,
+                "port": dns,
+                "name": "kubernetes.default.svc.cluster.local",
+                "expect": "10.96.0.1",
+            },
+            {
+                "id": "dns-tcp",
+                "kind": "dns",
+                "host": host,
+                "port": dns,
+                "transport": "tcp",
+                "name": "kubernetes.default.svc.cluster.local",
+                "expect": "10.96.0.1",
+            },
+            {"id": "dns-nx", "kind": "dns", "host": host, "port": dns, "name": "nothing.example"},
+            {"id": "tls-403", "kind": "tls", "host": host, "port": forbidden},
+            {"id": "tls-alert", "kind": "tls", "host": host, "port": failing},
+            {"id": "http", "kind": "http", "host": host, "port": echo.port, "path": "/"},
+            {
+                "id": "transfer",
+                "kind": "transfer",
+                "host": host,
+                "port": echo.port,
+                "sizes": [65536, 1048576],
+            },
+            {"id": "tcp-refused", "kind": "tcp", "host": host, "port": closed},
+            {
+                "id": "egress-refused",
+                "kind": "tcp",
+                "host": host,
+                "port": closed,
+                "answered_ok": True,
+            },
+            {"id": "ping", "kind": "icmp", "host": host},
+            {"id": "clusterip", "kind": "icmp", "host": host, "virtual": True},
+            {"id": "mtu", "kind": "mtu", "host": host, "sizes": [1000, 1400, 1500], "expect": 1400},
+        ],
+    }
+    done = run_agent(plan)
+    assert done.returncode == 0, done.stderr
+    r = results_of(done)
+    assert r["dns-udp"]["verdict"] == "pass" and "10.96.0.1" in r["dns-udp"]["detail"]
+    assert r["dns-tcp"]["verdict"] == "pass" and "over TCP" in r["dns-tcp"]["detail"]
+    assert r["dns-nx"]["verdict"] == "fail" and "NXDOMAIN" in r["dns-nx"]["detail"]
+    assert r["dns-nx"]["extra"]["answered"] is True
+    # a 403 and a handshake error both prove the path
+    assert r["tls-403"]["verdict"] == "pass"
+    assert r["tls-403"]["detail"].startswith("reachable: HTTP 403 proves connectivity")
+    assert r["tls-alert"]["verdict"] == "pass"
+    assert r["tls-alert"]["detail"].startswith("reachable: TLS handshake error proves connectivity")
+    assert r["http"]["verdict"] == "pass" and r["http"]["extra"]["status"] == 200
+    assert r["transfer"]["verdict"] == "pass" and r["transfer"]["extra"]["largest_ok"] == 1048576
+    assert r["tcp-refused"]["verdict"] == "fail" and "refused" in r["tcp-refused"]["detail"]
+    assert r["egress-refused"]["verdict"] == "pass"
+    assert r["ping"]["verdict"] in ("pass", "skipped")  # skipped only without a raw socket
+    assert r["clusterip"]["verdict"] == "expected-no-reply"
+    assert r["clusterip"]["detail"].startswith("no reply expected: virtual IP")
+    assert r["mtu"]["verdict"] in ("pass", "skipped")
+    if r["mtu"]["verdict"] == "pass":
+        assert r["mtu"]["extra"]["largest_ok"] == 1500
+
+
+def test_probes_run_at_once_each_with_its_own_timeout() -> None:
+    # Ten UDP DNS queries to a socket that never answers: one timeout, not ten.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    plan = {
+        "timeout": 1.0,
+        "probes": [
+            {"id": f"q{i}", "kind": "dns", "host": "127.0.0.1", "port": port, "name": "x.y"}
+            for i in range(10)
+        ],
+    }
+    started = time.monotonic()
+    done = run_agent(plan)
+    elapsed = time.monotonic() - started
+    r = results_of(done)
+    assert {v["verdict"] for v in r.values()} == {"fail"}
+    assert all("timed out after 1s" in v["detail"] for v in r.values())
+    assert elapsed < 2.5, elapsed
+    sequential = dict(plan, parallel=False, probes=plan["probes"][:3])
+    started = time.monotonic()
+    results_of(run_agent(sequential))
+    assert time.monotonic() - started >= 3.0  # the same probes one after another
+    silent.close()
+
+
+def test_summary_names_the_source_address() -> None:
+    done = run_agent({"probes": [{"id": "a", "kind": "tcp", "host": "127.0.0.1", "port": 9}]})
+    summary = parse_agent_output(done.stdout).summary
+    assert summary is not None and summary["source_ip"] == "127.0.0.1"
+
+
+# ---------------------------------------------------------------------------- verdict logic
+
+
+def test_no_raw_socket_is_skipped_not_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.socket
+
+    def no_icmp(family: int = -1, kind: int = -1, proto: int = -1, *rest: Any) -> socket.socket:
+        if proto == socket.IPPROTO_ICMP:
+            raise PermissionError(1, "Operation not permitted")
+        return real(family, kind, proto, *rest)
+
+    monkeypatch.setattr(agent.socket, "socket", no_icmp)
+    ping = agent.run_one({"id": "p", "kind": "icmp", "host": "10.0.0.1"}, 1.0)
+    assert ping["verdict"] == "skipped" and ping["detail"].startswith("skipped: no raw socket")
+    virtual = agent.run_one({"id": "v", "kind": "icmp", "host": "10.96.0.1", "virtual": True}, 1.0)
+    assert virtual["verdict"] == "expected-no-reply"
+    assert virtual["detail"] == "no reply expected: virtual IP (not sent: no raw socket)"
+    mtu = agent.run_one({"id": "m", "kind": "mtu", "host": "10.0.0.1"}, 1.0)
+    assert mtu["verdict"] == "skipped"
+
+
+@pytest.mark.parametrize(
+    ("status", "expect", "verdict", "largest"),
+    [
+        ({1000: "ok", 1400: "ok", 1450: "lost", 1500: "lost"}, 1450, "fail", 1400),
+        ({1000: "ok", 1400: "ok", 1450: "local", 1500: "local"}, 1400, "pass", 1400),
+        ({1000: "ok", 1400: "ok", 1450: "ok", 1500: "ok"}, 1450, "pass", 1500),
+        ({1000: "lost", 1400: "lost", 1450: "lost", 1500: "lost"}, 1400, "skipped", None),
+        ({1000: "ok", 1400: "frag-needed", 1450: "lost", 1500: "lost"}, None, "fail", 1000),
+    ],
+)
+def test_mtu_reports_the_largest_size_that_passed(
+    monkeypatch: pytest.MonkeyPatch,
+    status: dict[int, str],
+    expect: int | None,
+    verdict: str,
+    largest: int | None,
+) -> None:
+    monkeypatch.setattr(
+        agent, "_echo_exchange", lambda host, sizes, timeout, df: (dict(status), "raw", "")
+    )
+    spec: dict[str, Any] = {
+        "id": "m",
+        "kind": "mtu",
+        "host": "10.244.0.12",
+        "sizes": sorted(status),
+    }
+    if expect is not None:
+        spec["expect"] = expect
+    result = agent.run_one(spec, 1.0)
+    assert result["verdict"] == verdict, result
+    assert result["extra"]["largest_ok"] == largest
+
+
+def test_dns_wire_format_round_trips() -> None:
+    query = agent.dns_query("kubernetes.default.svc.cluster.local", 0x1234)
+    from kostack.lab.servers import dns_answer
+
+    reply = dns_answer(query, {"kubernetes.default.svc.cluster.local": "10.96.0.1"})
+    assert agent.dns_answer(reply, 0x1234) == (0, ["10.96.0.1"])
+    with pytest.raises(ValueError):
+        agent.dns_answer(reply, 0x4321)

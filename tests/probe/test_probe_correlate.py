@@ -1,0 +1,171 @@
+"""Correlation: probes confirm root causes, contradictions are MODEL MISMATCH, never hidden."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from kostack.analyze.diagnose import diagnose
+from kostack.model import Snapshot, dump_snapshot, loads_snapshot
+from kostack.probe.correlate import add_observations, correlate
+from kostack.probe.plan import PlannedProbe, build_plan
+from kostack.probe.results import ProbeResult, ProbeRound
+from kostack.report.jsonout import diagnosis_dict
+from kostack.report.probes import matrix_dict, render_matrix
+from kostack.report.text import render_diagnosis
+from kostack.testing.builders import build, seed_doc
+
+Verdict = Callable[[PlannedProbe], tuple[str, str]]
+
+
+def as_model_says(p: PlannedProbe) -> tuple[str, str]:
+    outcome = p.prediction.outcome
+    if outcome == "no-reply-expected":
+        return (
+            "expected-no-reply",
+            "no reply expected: virtual IP (none came, as on every healthy cluster)",
+        )
+    if outcome == "blocked":
+        return "fail", "timed out after 2s"
+    return "pass", "answered"
+
+
+def probed(snapshot: Snapshot, verdict: Verdict = as_model_says, **plan_args: Any) -> Snapshot:
+    plan = build_plan(snapshot, **plan_args)
+    results = []
+    for p in plan.probes:
+        v, detail = verdict(p)
+        target = str(p.target_ip) if p.target_ip is not None else "10.244.9.9"
+        results.append(
+            ProbeResult(p.id, v, detail, 20.0, {}, f"demo/probe-{p.source_node}", None, target)
+        )
+    round_ = ProbeRound(plan, tuple(results), "lab", 2.1, "2026-11-20T09:14:00+00:00")
+    return add_observations(snapshot, round_)
+
+
+def seed() -> Snapshot:
+    return build(seed_doc())
+
+
+def natoutgoing() -> Snapshot:
+    doc = seed_doc()
+    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["nat_outgoing"] = True
+    return build(doc)
+
+
+def test_probes_that_agree_confirm_the_root_cause_in_text_and_json() -> None:
+    snapshot = probed(seed(), icmp_clusterip=True)
+    corr = correlate(snapshot)
+    assert corr.mismatches == ()
+    assert {c.observation.kind for c in corr.confirming("antispoof")} >= {"dns-udp", "pod-http"}
+    d = diagnose(snapshot)
+    text = render_diagnosis(d)
+    line = next(x for x in text.splitlines() if x.strip().startswith("Probes:"))
+    assert "confirmed by" in line
+    assert "DNS/udp from k8s-w-2 timed out" in line or "DNS/udp from k8s-w-3 timed out" in line
+    assert "pod->pod HTTP" in line and "timed out" in line
+    assert "0 MODEL MISMATCH" in text
+    assert "ping 10.96.0.1 from 4 pods: no reply. Expected: a ClusterIP is a virtual IP" in text
+    data = diagnosis_dict(d, "test")
+    assert data["probes"]["mismatches"] == []
+    assert "dns-udp/k8s-w-2" in data["probes"]["confirmations"]["antispoof"]
+    json.dumps(data)  # serialisable
+
+
+def test_a_probe_that_contradicts_the_model_is_a_mismatch_with_both_sides() -> None:
+    def contradict(p: PlannedProbe) -> tuple[str, str]:
+        if p.id == "dns-udp/k8s-w-2":  # predicted blocked, observed open
+            return "pass", "kubernetes.default.svc.cluster.local -> 10.96.0.1 over UDP"
+        if p.id == "api-tcp/k8s-cp-1":  # predicted open, observed blocked
+            return "fail", "timed out after 2s"
+        return as_model_says(p)
+
+    snapshot = probed(seed(), contradict)
+    corr = correlate(snapshot)
+    assert {c.observation.id for c in corr.mismatches} == {"dns-udp/k8s-w-2", "api-tcp/k8s-cp-1"}
+    text = render_diagnosis(diagnose(snapshot))  # not verbose: mismatches still shown
+    assert "2 MODEL MISMATCH" in text
+    assert "MODEL MISMATCH  DNS/udp from k8s-w-2 to svc kube-system/kube-dns 10.96.0.10:53" in text
+    assert (
+        "model:  blocked at Neutron port 9b3d.. (k8s-w-2): source 10.244.2.5 not in fixed_ips"
+        in text
+    )
+    assert "probe:  pass: kubernetes.default.svc.cluster.local -> 10.96.0.1 over UDP" in text
+    assert "MODEL MISMATCH  TCP from k8s-cp-1 to svc default/kubernetes 10.96.0.1:443" in text
+    assert "model:  open" in text and "probe:  fail: timed out after 2s" in text
+    matrix = render_matrix(snapshot, seconds=2.1, timeout=2.0, node_count=4, class_count=3)
+    assert "MODEL MISMATCH (1)" in matrix
+    assert len(matrix_dict(snapshot)["mismatches"]) == 2
+
+
+def test_probes_are_judged_against_the_snapshot_being_diagnosed() -> None:
+    # Probed while the pairs were missing; the snapshot now claims they are there.
+    before = probed(seed())
+    doc = json.loads(dump_snapshot(before))
+    for port in doc["openstack"]["ports"]:
+        port["allowed_address_pairs"] = [{"ip_address": "10.244.0.0/16"}]
+    edited = loads_snapshot(json.dumps(doc))
+    corr = correlate(edited)
+    assert corr.mismatches
+    assert all(c.prediction.outcome == "open" for c in corr.mismatches)
+    assert all(c.observation.verdict == "fail" for c in corr.mismatches)
+
+
+def test_observations_survive_a_snapshot_round_trip() -> None:
+    snapshot = probed(seed(), icmp_clusterip=True)
+    again = loads_snapshot(dump_snapshot(snapshot))
+    assert again.probes == snapshot.probes
+    assert correlate(again).counts == correlate(snapshot).counts
+    obs = next(o for o in again.probes if o.kind == "pod-http")
+    assert obs.target_node is not None and obs.extra["runner"] == "lab"
+    assert obs.extra["path"].startswith("same subnet")
+
+
+def test_why_tcp_to_the_api_works_while_dns_fails_with_natoutgoing() -> None:
+    snapshot = probed(natoutgoing())
+    text = render_diagnosis(diagnose(snapshot))
+    lines = text.splitlines()
+    head = next(i for i, x in enumerate(lines) if "Why some probes pass and others fail" in x)
+    block = "\n".join(lines[head : head + 5])
+    assert "works: TCP to svc default/kubernetes 10.96.0.1:443" in block
+    assert "natOutgoing" in block and "masqueraded to the node IP" in block
+    assert "fails: DNS/udp to svc kube-system/kube-dns 10.96.0.10:53" in block
+    assert "DNAT 10.96.0.10:53 -> 10.244.0.2:53" in block
+    assert "Neutron anti-spoofing drops pod traffic" in block
+
+
+def test_probes_that_could_not_run_are_counted_not_compared() -> None:
+    def cannot(p: PlannedProbe) -> tuple[str, str]:
+        if p.kind == "mtu":
+            return "skipped", "skipped: no raw socket (no NET_RAW and ping_group_range excludes us)"
+        if p.kind == "transfer":
+            return "error", "the agent did not report this probe"
+        return as_model_says(p)
+
+    snapshot = probed(seed(), cannot)
+    corr = correlate(snapshot)
+    assert corr.mismatches == ()
+    assert corr.counts["not-comparable"] == sum(
+        1 for o in snapshot.probes if o.kind in ("mtu", "transfer")
+    )
+    text = render_diagnosis(diagnose(snapshot))
+    assert "could not run" in text and "no raw socket" in text
+
+
+def test_korean_probe_report_reads_korean() -> None:
+    text = render_diagnosis(diagnose(probed(natoutgoing(), icmp_clusterip=True)), "ko")
+    section = text[text.index("프로브  ") :]
+    assert "모델 불일치(MODEL MISMATCH) 0개" in section
+    assert "통과하고 어떤 프로브는 실패하는 이유" in section
+    assert "ClusterIP는 가상 IP" in section
+    matrix = render_matrix(
+        probed(seed()), "ko", seconds=1.0, timeout=2.0, node_count=4, class_count=3
+    )
+    assert "프로브 라운드" in matrix and "출발" in matrix
+
+
+def test_without_probes_the_reports_are_unchanged() -> None:
+    d = diagnose(seed())
+    assert "PROBES" not in render_diagnosis(d)
+    assert diagnosis_dict(d, "test")["probes"] is None

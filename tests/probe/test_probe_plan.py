@@ -1,0 +1,153 @@
+"""The probe plan: every node-pair class, a bounded seeded sample, O(N) probes, predictions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.matrix import Matrix
+from kostack.analyze.topology import Topology
+from kostack.probe.plan import ALL_PAIRS_CLASSES, build_plan
+from kostack.testing.builders import build, example_doc, fake_id, rule, seed_doc, synthetic_doc
+
+
+def seed() -> Any:
+    return build(seed_doc())
+
+
+def test_seed_plan_covers_every_class_pair_with_predictions() -> None:
+    snapshot = seed()
+    plan = build_plan(snapshot)
+    matrix = Matrix(Topology(snapshot))
+    class_of = {m.name: c for c in matrix.classes for m in c.members}
+    pairs = {
+        (class_of[p.source_node].key, class_of[p.target_node].key)
+        for p in plan.probes
+        if p.kind == "pod-http" and p.reason == "class-pair" and p.target_node
+    }
+    expected = {
+        (a.key, b.key) for a in matrix.classes for b in matrix.classes if a is not b or a.size >= 2
+    }
+    assert pairs == expected
+    # small cluster: every node is a source; every pod target has a listener node
+    assert sorted(plan.sources) == ["k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3"]
+    assert set(plan.echo_nodes) == {p.target_node for p in plan.probes if p.target_ip is None}
+    kinds = Counter(p.kind for p in plan.probes)
+    assert kinds["dns-udp"] == kinds["dns-tcp"] == kinds["api-tcp"] == kinds["egress"] == 4
+    assert kinds["icmp-clusterip"] == 0  # only when asked
+    # predictions come from the engine: the seed's DNS from k8s-w-2 dies at anti-spoofing
+    by_id = {p.id: p for p in plan.probes}
+    dns = by_id["dns-udp/k8s-w-2"].prediction
+    assert dns.outcome == "blocked" and dns.cause == "antispoof"
+    assert "DNAT 10.96.0.10:53" in dns.via
+    assert by_id["api-tcp/k8s-cp-1"].prediction.outcome == "open"
+    assert by_id["pod-http/k8s-w-1->k8s-cp-1"].prediction.cause == "antispoof"
+    assert "same subnet, native" in by_id["pod-http/k8s-w-1->k8s-cp-1"].path
+
+
+def test_clusterip_ping_only_when_asked_and_expects_no_reply() -> None:
+    plan = build_plan(seed(), icmp_clusterip=True)
+    pings = [p for p in plan.probes if p.kind == "icmp-clusterip"]
+    assert len(pings) == 4
+    for ping in pings:
+        assert str(ping.target_ip) == "10.96.0.1"
+        assert ping.prediction.outcome == "no-reply-expected"
+        assert ping.prediction.cause == "clusterip-icmp"
+        assert ping.agent_spec(None, 2.0)["virtual"] is True
+
+
+def test_agent_plan_fills_in_listeners_and_leaves_out_nodes_without_one() -> None:
+    plan = build_plan(seed(), timeout=1.5)
+    document, unresolved = plan.agent_plan("k8s-w-1", {"k8s-cp-1": "10.244.0.99"}, parallel=False)
+    assert document["timeout"] == 1.5 and document["parallel"] is False
+    hosts = {s["id"]: s["host"] for s in document["probes"]}
+    assert hosts["pod-http/k8s-w-1->k8s-cp-1"] == "10.244.0.99"
+    assert hosts["dns-udp/k8s-w-1"] == "10.96.0.10"
+    assert unresolved and {p.target_node for p in unresolved} <= {"k8s-w-2", "k8s-w-3"}
+    for spec in document["probes"]:
+        assert spec["kind"] in ("dns", "tcp", "tls", "http", "transfer", "icmp", "mtu")
+        assert spec["timeout"] == 1.5
+
+
+def test_egress_target_and_echo_port_are_configurable() -> None:
+    plan = build_plan(seed(), egress=("203.0.113.10", 80), echo_port=9090)
+    egress = [p for p in plan.probes if p.kind == "egress"]
+    assert {(str(p.target_ip), p.target_port) for p in egress} == {("203.0.113.10", 80)}
+    assert {p.target_port for p in plan.probes if p.kind == "pod-http"} == {9090}
+    assert build_plan(seed(), egress=None).probes and not [
+        p for p in build_plan(seed(), egress=None).probes if p.kind == "egress"
+    ]
+
+
+@pytest.mark.parametrize("nodes", [200, 2000])
+def test_plan_grows_at_most_linearly_and_never_full_mesh(nodes: int) -> None:
+    snapshot = build(synthetic_doc(nodes, groups=10, rules=100, pods_per_node=1))
+    plan = build_plan(snapshot, max_sources=16, seed=7)
+    assert len(plan.sources) <= 16 + plan.class_count
+    assert len(plan.probes) <= 20 * len(plan.sources) + 5 * plan.class_count**2
+    assert len(plan.probes) < nodes * (nodes - 1) / 10
+    # seeded: the same seed, the same sample; another seed, another sample
+    assert build_plan(snapshot, max_sources=16, seed=7).sources == plan.sources
+    assert build_plan(snapshot, max_sources=16, seed=8).sources != plan.sources
+
+
+def _many_classes(nodes: int) -> Any:
+    """Every node port in its own group with its own relevant rule: one class per node."""
+    doc = synthetic_doc(nodes, groups=3, rules=11, pods_per_node=1)
+    for i, port in enumerate(doc["openstack"]["ports"]):
+        sg = fake_id("sg", f"own-{i}")
+        doc["openstack"]["security_groups"].append(
+            {
+                "id": sg,
+                "name": f"own-{i}",
+                "rules": [rule(sg, "ingress", "tcp", 20000 + i, "10.0.0.0/16")],
+            }
+        )
+        port["security_group_ids"] = [*port["security_group_ids"], sg]
+    return build(doc)
+
+
+def test_many_classes_get_o_of_classes_pairs_not_all_pairs() -> None:
+    snapshot = _many_classes(120)
+    plan = build_plan(snapshot, max_sources=16)
+    assert plan.class_count > ALL_PAIRS_CLASSES
+    class_pairs = [p for p in plan.probes if p.kind == "pod-http" and p.reason == "class-pair"]
+    # a ring over the classes plus to/from the control plane: O(classes)
+    assert len(class_pairs) <= 4 * plan.class_count
+    assert len(plan.probes) < 120 * 119 / 4
+    cp = [p for p in class_pairs if p.target_node == "node-00000"]
+    assert cp, "every class probes the control plane"
+
+
+def test_mtu_probe_predicts_the_mtu_root_cause() -> None:
+    snapshot = build(example_doc("mtu-1500"))
+    plan = build_plan(snapshot)
+    mtu = [p for p in plan.probes if p.kind == "mtu"]
+    assert mtu
+    predicted = {p.prediction.cause for p in mtu if p.prediction.outcome == "blocked"}
+    assert predicted == {"mtu"}
+    assert {d.key for d in diagnose(snapshot).root_causes} >= {"mtu"}
+    spec = mtu[0].agent_spec("10.244.1.5", 2.0)
+    assert spec["expect"] == snapshot.cluster.cni.calico.mtu
+    assert spec["expect"] in spec["sizes"]
+
+
+def test_vxlan_no_4789_predicts_the_security_group_root_cause() -> None:
+    plan = build_plan(build(example_doc("vxlan-always-no-4789")))
+    pod = [p for p in plan.probes if p.kind == "pod-http"]
+    assert {p.prediction.cause for p in pod} == {"sg-encap"}
+    assert all("VXLAN UDP 4789" in p.path for p in pod)
+
+
+def test_empty_snapshot_plans_nothing_and_says_why() -> None:
+    doc = seed_doc()
+    doc["cluster"]["nodes"] = []
+    doc["cluster"]["pods"] = []
+    for svc in doc["cluster"]["services"]:
+        svc["endpoints"] = []
+    doc["node_ports"] = []
+    plan = build_plan(build(doc))
+    assert plan.probes == () and plan.notes
