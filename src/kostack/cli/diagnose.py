@@ -90,7 +90,27 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     help="An address outside the cluster to judge pod egress against (nothing is sent).",
 )
 @click.option(
-    "--active", is_flag=True, help="Also run in-cluster probes and correlate them (sends traffic)."
+    "--active",
+    is_flag=True,
+    help="Also run in-cluster probes and correlate them with the static model (sends traffic).",
+)
+@click.option(
+    "--probe-image",
+    metavar="IMAGE",
+    help="With --active: the probe pods' image (any with python3).",
+)
+@click.option(
+    "--probe-timeout", type=float, metavar="S", help="With --active: per-probe timeout in seconds."
+)
+@click.option(
+    "--probe-lab",
+    metavar="NAME",
+    help="With --active: probe the network lab NAME ('default') instead.",
+)
+@click.option(
+    "--probe-icmp-clusterip",
+    is_flag=True,
+    help="With --active: also ping the ClusterIP (no reply expected).",
 )
 @live_options
 @click.pass_context
@@ -104,6 +124,10 @@ def diagnose(
     verbose: bool,
     egress_target: str,
     active: bool,
+    probe_image: str | None,
+    probe_timeout: float | None,
+    probe_lab: str | None,
+    probe_icmp_clusterip: bool,
     **live: object,
 ) -> int:
     """Find the root cause of pod networking failures.
@@ -117,6 +141,7 @@ def diagnose(
       kostack diagnose --snapshot examples/seed-incident.json
       kostack diagnose --os-cloud mycloud --context prod -o json
       kostack diagnose --snapshot snap.json --lang ko --fail-on critical
+      kostack diagnose --active --probe-image registry.local/python:3.12
     """
     env = get_env(ctx)
     try:

@@ -371,7 +371,7 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     """`kostack diagnose --active`: run one probe round for ``snapshot`` and add what it saw.
 
     Probes run in the cluster the live options point at (`--kubeconfig`,
-    `--context`); with KOSTACK_PROBE_LAB set (a lab name, or 1 for the
+    `--context`); with --probe-lab NAME (or KOSTACK_PROBE_LAB) set (a lab name, or 1 for the
     default lab; KOSTACK_LAB_STATE_DIR as for `kostack lab`) in the network
     lab instead. KOSTACK_PROBE_IMAGE,
     KOSTACK_PROBE_TIMEOUT, KOSTACK_PROBE_EGRESS (HOST:PORT; default
@@ -385,8 +385,10 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
         env.environ.get("KOSTACK_PROBE_EGRESS") or f"{params.get('egress_target') or '1.1.1.1'}:443"
     )
     egress = parse_target(egress_text)
-    timeout = _env_float(env, "KOSTACK_PROBE_TIMEOUT", DEFAULT_TIMEOUT)
-    lab_name = env.environ.get("KOSTACK_PROBE_LAB", "")
+    timeout = params.get("probe_timeout") or _env_float(
+        env, "KOSTACK_PROBE_TIMEOUT", DEFAULT_TIMEOUT
+    )
+    lab_name = params.get("probe_lab") or env.environ.get("KOSTACK_PROBE_LAB", "")
     state_dir = env.environ.get("KOSTACK_LAB_STATE_DIR") or None
     lab = _lab(None if lab_name in ("1", "default") else lab_name, state_dir) if lab_name else None
     echo_port = lab.topology.echo_port if lab is not None else None
@@ -394,7 +396,8 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
         snapshot,
         timeout=timeout,
         egress=egress,
-        icmp_clusterip=env.environ.get("KOSTACK_PROBE_ICMP_CLUSTERIP") == "1",
+        icmp_clusterip=bool(params.get("probe_icmp_clusterip"))
+        or env.environ.get("KOSTACK_PROBE_ICMP_CLUSTERIP") == "1",
         **({"echo_port": echo_port} if echo_port else {}),
     )
     if not plan.probes:
@@ -407,7 +410,9 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
             env,
             plan,
             lab=lab,
-            image=env.environ.get("KOSTACK_PROBE_IMAGE") or DEFAULT_IMAGE,
+            image=params.get("probe_image")
+            or env.environ.get("KOSTACK_PROBE_IMAGE")
+            or DEFAULT_IMAGE,
             live=live,
         )
     except ConfigError:

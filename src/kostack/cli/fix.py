@@ -1,0 +1,546 @@
+"""`kostack fix plan | apply | rollback` and `kostack preflight`."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kostack.analyze.diagnose import diagnose
+from kostack.apply.engine import (
+    ALREADY,
+    APPLIED,
+    Event,
+    RunReport,
+    apply_plan,
+    rollback_journal,
+    rollback_preview,
+)
+from kostack.apply.journal import Journal, JournalError, default_path
+from kostack.apply.neutron import Neutron
+from kostack.cli.common import Environment, F, get_env, progress, read_snapshot
+from kostack.cli.diagnose import live_options, obtain_snapshot
+from kostack.errors import ApplyError, ConfigError, ExitCode, KostackError
+from kostack.model import Snapshot
+from kostack.plan.build import build_plan, compare
+from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
+from kostack.plan.model import Method, Plan, PlanOptions
+from kostack.report.fixplan import describe, render_plan, render_script, render_verification
+from kostack.report.jsonout import dumps
+from kostack.report.safe import terminal_safe
+
+__all__ = ["fix", "preflight"]
+
+ACK_FLAG = "--i-understand-this-disables-filtering"
+DEFAULT_TIMEOUT_S = 30.0
+
+
+def _version() -> str:
+    from kostack.cli.main import version
+
+    return version()
+
+
+def plan_options(f: F) -> F:
+    """What the plan is built from and how (shared by `fix plan` and `fix apply`)."""
+    f = click.option(
+        "--egress-target",
+        default="1.1.1.1",
+        show_default=True,
+        metavar="IP",
+        help="An address outside the cluster to judge pod egress against (nothing is sent).",
+    )(f)
+    f = click.option(
+        ACK_FLAG,
+        "acknowledged",
+        is_flag=True,
+        help="Required with --method disable-port-security: you accept that the node ports "
+        "lose anti-spoofing and every security group.",
+    )(f)
+    f = click.option(
+        "--no-service-cidr",
+        is_flag=True,
+        help="Do not add the service CIDR as an allowed pair (it is not needed for traffic).",
+    )(f)
+    f = click.option(
+        "--tight",
+        is_flag=True,
+        help="Allowed pairs for only the pod blocks each node owns, not the whole pod CIDR.",
+    )(f)
+    f = click.option(
+        "--method",
+        type=click.Choice([str(m) for m in Method]),
+        default=str(Method.PAIRS),
+        show_default=True,
+        help="pairs: allowed address pairs and scoped rules, port security stays on. "
+        "disable-port-security: fast, drops all filtering on the node ports.",
+    )(f)
+    f = click.option(
+        "--snapshot",
+        "snapshot_path",
+        metavar="FILE",
+        help="Plan from a snapshot instead of collecting live.",
+    )(f)
+    return live_options(f)
+
+
+def _snapshot(ctx: click.Context, snapshot_path: str | None, live: dict[str, Any]) -> Snapshot:
+    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    backend = live.get("neutron_backend")
+    os_ = snapshot.openstack
+    if backend and os_ is not None and os_.backend != backend:
+        snapshot = snapshot.model_copy(
+            update={
+                "openstack": os_.model_copy(
+                    update={"backend": backend, "backend_source": "--neutron-backend"}
+                )
+            }
+        )
+    return snapshot
+
+
+def _options(method: str, tight: bool, no_service_cidr: bool) -> PlanOptions:
+    return PlanOptions(Method(method), tight=tight, service_cidr=not no_service_cidr)
+
+
+def _egress(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        raise ConfigError(f"--egress-target {value!r} is not an IP address") from None
+
+
+def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
+    if plan.options.method == Method.DISABLE_PORT_SECURITY and plan.automatic and not acknowledged:
+        raise ConfigError(
+            f"{doing} with --method disable-port-security needs {ACK_FLAG}",
+            "It turns off anti-spoofing and every security group on the node ports (read the "
+            "WARNING in the plan). The recommended fix keeps port security on: drop --method.",
+        )
+
+
+def _load_plan(path: str) -> Plan:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no plan file {path}", "write one with `kostack fix plan -o json`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read plan {path}: {exc}") from exc
+    try:
+        return plan_from_dict(doc, path)
+    except PlanFormatError as exc:
+        raise ConfigError(f"{exc.what} ({exc.where})", exc.hint) from exc
+
+
+def _journal_error(exc: JournalError) -> ConfigError:
+    return ConfigError(exc.message, exc.hint)
+
+
+def _confirm(env: Environment, word: str, question: str) -> bool:
+    """A typed confirmation, only on a terminal."""
+    if not (env.stdin_isatty and env.stdout_isatty):
+        return False
+    answer = click.prompt(
+        f"{question} Type {word!r} to go on", default="", show_default=False, err=True
+    )
+    return str(answer).strip() == word
+
+
+def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+    def show(event: Event) -> None:
+        if event.stage != "result":
+            return
+        extra = f" ({event.message})" if event.message and event.outcome != "failed" else ""
+        env.stdout.write(
+            terminal_safe(
+                f"  {event.action.id:>3} {event.outcome:<16} {describe(event.action)}{extra}\n"
+            )
+        )
+        env.stdout.flush()
+
+    return show
+
+
+def _connect(env: Environment, os_cloud: str | None, timeout_s: float) -> Neutron:
+    from kostack.collect.openstack import open_connection
+
+    return Neutron(open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s))
+
+
+def _report_problems(env: Environment, report: RunReport) -> int:
+    for problem in report.problems[:-1]:
+        env.stderr.write(terminal_safe(f"error: {problem.line}\n"))
+        env.stderr.write(terminal_safe(f"hint: {problem.hint}\n"))
+    last = report.problems[-1]
+    raise ApplyError(last.line, last.hint)
+
+
+@click.group(
+    epilog="""\b
+Examples:
+  kostack fix plan --snapshot snap.json
+  kostack fix plan -o script > fix.sh          # review, then: bash fix.sh
+  kostack fix apply --yes --journal fix.journal.jsonl
+  kostack fix rollback fix.journal.jsonl --yes
+"""
+)
+def fix() -> None:
+    """Plan, apply, verify and roll back the fix for what `kostack diagnose` found.
+
+    The default fix keeps Neutron port security on: allowed address pairs for
+    the pod CIDR on every node port that needs them, and security-group rules
+    scoped to the cluster for what the CNI and control plane need. Nothing is
+    changed without --yes (or a typed confirmation on a terminal); every change
+    is conditional on the revision read at planning and journaled, so it can be
+    resumed or rolled back.
+    """
+
+
+@fix.command(
+    "plan",
+    epilog="""\b
+Examples:
+  kostack fix plan --snapshot examples/seed-incident.json
+  kostack fix plan --snapshot snap.json -o json > plan.json
+  kostack fix plan --snapshot snap.json -o script > fix.sh
+  kostack fix plan --tight --no-service-cidr
+  kostack fix plan --method disable-port-security
+""",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json", "script"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show each port's fields before the change."
+)
+@plan_options
+@click.pass_context
+def plan_cmd(
+    ctx: click.Context,
+    /,
+    output: str,
+    verbose: bool,
+    snapshot_path: str | None,
+    method: str,
+    tight: bool,
+    no_service_cidr: bool,
+    acknowledged: bool,
+    egress_target: str,
+    **live: Any,
+) -> int:
+    """Show the changes that fix the diagnosis, verified before anything runs.
+
+    Each change names its target, the root cause it fixes, the revision it
+    expects and how to undo it. The plan is checked by re-running the
+    diagnosis on the snapshot with the changes applied. -o json is the
+    canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
+    -o script is an idempotent bash script of `openstack` commands.
+    """
+    env = get_env(ctx)
+    target = _egress(egress_target)
+    snapshot = _snapshot(ctx, snapshot_path, live)
+    plan = build_plan(snapshot, _options(method, tight, no_service_cidr), egress_target=target)
+    if output == "json":
+        env.stdout.write(dumps(plan_to_dict(plan, _version())))
+    elif output == "script":
+        _require_ack(plan, acknowledged, "-o script")
+        env.stdout.write(render_script(plan, _version()))
+    else:
+        env.stdout.write(render_plan(plan, verbose=verbose))
+    return int(ExitCode.OK)
+
+
+@fix.command(
+    "apply",
+    epilog="""\b
+Examples:
+  kostack fix apply --snapshot snap.json                 # dry run: shows the plan
+  kostack fix apply --snapshot snap.json --yes --journal fix.journal.jsonl
+  kostack fix apply --plan plan.json --snapshot snap.json --yes
+  kostack fix apply --journal fix.journal.jsonl --yes    # resume an interrupted apply
+""",
+)
+@click.option(
+    "--plan", "plan_path", metavar="FILE", help="Apply this plan (from `fix plan -o json`)."
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    metavar="FILE",
+    help="Journal to write (default kostack-fix-<time>.journal.jsonl); an existing one is resumed.",
+)
+@click.option("--yes", is_flag=True, help="Apply without asking (the default is a dry run).")
+@click.option("--no-verify", is_flag=True, help="Do not re-collect and re-diagnose afterwards.")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="Give up on one Neutron request after this long.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0, max=10),
+    default=2,
+    show_default=True,
+    help="Retry a request that got no answer or a 5xx (safe: updates are conditional).",
+)
+@plan_options
+@click.pass_context
+def apply_cmd(
+    ctx: click.Context,
+    /,
+    plan_path: str | None,
+    journal_path: str | None,
+    yes: bool,
+    no_verify: bool,
+    timeout_s: float,
+    retries: int,
+    snapshot_path: str | None,
+    method: str,
+    tight: bool,
+    no_service_cidr: bool,
+    acknowledged: bool,
+    egress_target: str,
+    **live: Any,
+) -> int:
+    """Apply the plan: conditional on the revisions read at planning, journaled, verified.
+
+    A dry run unless --yes (or you type the confirmation on a terminal). A
+    port changed by someone else since planning stops the run, touching
+    nothing more. Exit codes: 0 applied and the root causes are gone, 1
+    applied but a root cause remains, 2 bad input, 3 cannot reach or
+    authenticate, 5 apply failed (resume or roll back with the journal).
+    """
+    env = get_env(ctx)
+    target = _egress(egress_target)
+    jpath = Path(journal_path) if journal_path else None
+    snapshot: Snapshot | None = None
+    resuming = jpath is not None and jpath.exists()
+    if resuming:
+        assert jpath is not None
+        if plan_path:
+            raise ConfigError(
+                f"--plan and an existing journal {jpath} were both given",
+                "the journal holds its own plan: drop --plan to resume it",
+            )
+        try:
+            with Journal.open(jpath) as journal:
+                plan = journal.plan
+                rolled_back = journal.rolled_back
+                done = {
+                    aid for aid, log in journal.logs().items() if log.outcome in (APPLIED, ALREADY)
+                }
+        except JournalError as exc:
+            raise _journal_error(exc) from exc
+        if rolled_back:
+            raise ConfigError(
+                f"journal {jpath} was rolled back; it cannot be resumed",
+                "plan again with `kostack fix plan` and apply with a new journal",
+            )
+        left = [a for a in plan.automatic if a.id not in done]
+        env.stdout.write(
+            terminal_safe(
+                f"Resuming {jpath}: plan {plan.digest()}, {len(done)} of "
+                f"{len(plan.automatic)} changes done, {len(left)} left.\n"
+            )
+        )
+        for a in left:
+            env.stdout.write(terminal_safe(f"  {a.id:>3} {describe(a)}\n"))
+        if snapshot_path:
+            snapshot = read_snapshot(snapshot_path)
+        if not left:
+            env.stdout.write("Nothing left to apply.\n")
+            return int(ExitCode.OK)
+    else:
+        if plan_path:
+            plan = _load_plan(plan_path)
+            if snapshot_path:
+                snapshot = read_snapshot(snapshot_path)
+        else:
+            snapshot = _snapshot(ctx, snapshot_path, live)
+            plan = build_plan(
+                snapshot, _options(method, tight, no_service_cidr), egress_target=target
+            )
+        env.stdout.write(render_plan(plan))
+        if not plan.automatic:
+            env.stdout.write("\nNothing to apply.\n")
+            return int(ExitCode.OK)
+        _require_ack(plan, acknowledged, "applying")
+    counts = plan.counts()
+    question = (
+        f"Change {counts['ports']} ports, {counts['security_groups']} security groups and "
+        f"{counts['routers']} routers?"
+    )
+    if not yes and not _confirm(env, "apply", question):
+        env.stdout.write(
+            "\nDry run: nothing was changed. Add --yes to apply"
+            + (f" (kostack fix apply --journal {jpath} --yes)" if resuming else "")
+            + ".\n"
+        )
+        return int(ExitCode.OK)
+    neutron = _connect(env, live.get("os_cloud"), timeout_s)
+    try:
+        journal = (
+            Journal.open(jpath)  # type: ignore[arg-type]  # resuming implies a path
+            if resuming
+            else Journal.create(
+                jpath or default_path(), plan, version=_version(), cloud=live.get("os_cloud")
+            )
+        )
+    except JournalError as exc:
+        raise _journal_error(exc) from exc
+    with journal:
+        env.stdout.write(
+            terminal_safe(
+                f"\n{'Resuming' if resuming else 'Applying'} with journal {journal.path} "
+                f"(resume: kostack fix apply --journal {journal.path}; undo: kostack fix rollback {journal.path})\n"
+            )
+        )
+        try:
+            report = apply_plan(journal, neutron, retries=retries, on_event=_printer(env, plan))
+        except OSError as exc:
+            raise ApplyError(
+                f"cannot write the journal {journal.path}: {exc}",
+                "free disk space, then resume with the same --journal",
+            ) from exc
+    env.stdout.write(
+        f"{report.count(APPLIED)} applied, {report.count(ALREADY)} already in place"
+        + (f", stopped at {report.steps[-1].action_id}" if report.problems else "")
+        + ".\n"
+    )
+    if report.problems:
+        return _report_problems(env, report)
+    if no_verify:
+        return int(ExitCode.OK)
+    return _verify(ctx, env, neutron, plan, snapshot, live)
+
+
+def _verify(
+    ctx: click.Context,
+    env: Environment,
+    neutron: Neutron,
+    plan: Plan,
+    snapshot: Snapshot | None,
+    live: dict[str, Any],
+) -> int:
+    """Re-collect OpenStack, re-diagnose, print which root causes are gone and which remain."""
+    from kostack.apply.recollect import recollected_snapshot
+
+    try:
+        if snapshot is None:
+            snapshot = _snapshot(ctx, None, live)
+        with progress(env, "verifying"):
+            after = recollected_snapshot(snapshot, neutron.connection)
+    except KostackError as err:
+        env.stdout.write(
+            terminal_safe(
+                f"\nNot verified: {err.message}\nRun `kostack diagnose` to check the result.\n"
+            )
+        )
+        return int(ExitCode.OK)
+    verification = compare(diagnose(snapshot), diagnose(after))
+    env.stdout.write("\n")
+    env.stdout.write(
+        terminal_safe(
+            render_verification(
+                verification,
+                heading="Verified after applying (OpenStack re-collected, diagnosis re-run):",
+            )
+        )
+    )
+    return int(ExitCode.FINDINGS) if verification.after else int(ExitCode.OK)
+
+
+@fix.command(
+    "rollback",
+    epilog="""\b
+Examples:
+  kostack fix rollback kostack-fix-20261126T101500Z.journal.jsonl        # dry run
+  kostack fix rollback kostack-fix-20261126T101500Z.journal.jsonl --yes
+""",
+)
+@click.argument("journal_path", metavar="JOURNAL")
+@click.option("--yes", is_flag=True, help="Roll back without asking (the default is a dry run).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also restore objects someone changed after kostack did (their change is lost).",
+)
+@click.option(
+    "--os-cloud", metavar="NAME", help="clouds.yaml entry (default: the journal's, OS_*)."
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=DEFAULT_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+)
+@click.pass_context
+def rollback_cmd(
+    ctx: click.Context,
+    /,
+    journal_path: str,
+    yes: bool,
+    force: bool,
+    os_cloud: str | None,
+    timeout_s: float,
+) -> int:
+    """Restore every port, group and router the journal's runs changed, exactly as before.
+
+    Works after a complete, a partial or an interrupted apply: what is in doubt
+    is re-read first. An object someone changed after kostack is left alone
+    (with the command to restore it by hand) unless --force.
+    """
+    env = get_env(ctx)
+    try:
+        journal = Journal.open(Path(journal_path))
+    except JournalError as exc:
+        raise _journal_error(exc) from exc
+    with journal:
+        preview = rollback_preview(journal)
+        header = journal.records[0]
+        cloud = os_cloud or (header.get("cloud") if isinstance(header.get("cloud"), str) else None)
+        env.stdout.write(
+            terminal_safe(
+                f"Rollback of {journal.path}: plan {journal.plan.digest()}, "
+                f"{len(preview)} of {len(journal.plan.automatic)} changes were started.\n"
+            )
+        )
+        if not preview:
+            env.stdout.write("Nothing to roll back.\n")
+            return int(ExitCode.OK)
+        for action, state in preview:
+            env.stdout.write(terminal_safe(f"  {action.id:>3} {state:<19} {describe(action)}\n"))
+        if not yes and not _confirm(env, "rollback", "Restore these objects?"):
+            env.stdout.write("\nDry run: nothing was changed. Add --yes to roll back.\n")
+            return int(ExitCode.OK)
+        neutron = _connect(env, cloud, timeout_s)
+        env.stdout.write("\n")
+        report = rollback_journal(
+            journal, neutron, force=force, on_event=_printer(env, journal.plan)
+        )
+    env.stdout.write(
+        f"{report.count('restored')} restored, {report.count('already-original')} already as before, "
+        f"{report.count('not-changed')} not changed by kostack.\n"
+    )
+    if report.problems:
+        return _report_problems(env, report)
+    return int(ExitCode.OK)
+
+
+from kostack.cli.preflight import preflight  # noqa: E402  # registered by name in main._register

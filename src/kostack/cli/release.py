@@ -1,0 +1,420 @@
+"""`kostack release check` and `kostack release reinstall`: stateful Helm releases such as Harbor.
+
+check: reads every Helm release (no helm binary needed), attributes PVCs to
+releases with evidence, and reports what is wrong, failing pods as one cause
+chain ending at the network root cause from the diagnosis.
+
+reinstall: plans the clean reinstall (dry run by default), gated on the
+network, and with --yes carries it out: volumes set to Retain first, the
+releases uninstalled, exactly the proven PVCs deleted and waited for, the
+release installed into its namespace, core judged before jobservice; every
+step journaled, with the retained volumes and how to get their data back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from kostack.analyze.diagnose import Diagnosis, diagnose
+from kostack.analyze.messages import localize
+from kostack.analyze.release_checks import check_releases
+from kostack.apply.release import (
+    Reinstaller,
+    ReleaseJournal,
+    SubprocessHelm,
+    default_journal_path,
+    find_helm,
+)
+from kostack.cli.common import (
+    SEVERITIES,
+    Environment,
+    detect_lang,
+    exit_for,
+    get_env,
+    optional_part,
+    progress,
+    read_snapshot,
+)
+from kostack.cli.diagnose import live_options
+from kostack.collect.helm import collect_helm, load_client, settings_of
+from kostack.errors import ConfigError, ExitCode, KostackError
+from kostack.model import Snapshot
+from kostack.plan.release import DEFAULT_TIMEOUT, build_reinstall_plan
+from kostack.report.release_text import (
+    apply_dict,
+    dumps,
+    plan_dict,
+    release_check_dict,
+    render_apply,
+    render_plan,
+    render_release_check,
+    render_step,
+)
+from kostack.report.safe import terminal_safe
+
+
+class ReinstallBlocked(KostackError):
+    """The plan cannot be carried out (network gate, unproven volumes...)."""
+
+    exit_code = ExitCode.FINDINGS
+
+
+class ReinstallIncomplete(KostackError):
+    exit_code = ExitCode.APPLY_FAILED
+
+
+@click.group(
+    epilog="""\b
+Examples:
+  kostack release check harbor
+  kostack release reinstall harbor --namespace harbor --chart harbor/harbor --values values.yaml
+"""
+)
+def release() -> None:
+    """Stateful Helm releases (such as Harbor): what is wrong, and a clean reinstall."""
+
+
+def _snapshot_options(f: Any) -> Any:
+    f = click.option(
+        "--snapshot",
+        "snapshot_path",
+        metavar="FILE",
+        help="Read the network (and Helm) state from a snapshot instead of collecting it.",
+    )(f)
+    f = click.option(
+        "--active",
+        is_flag=True,
+        help="Also run in-cluster probes for DNS and the kubernetes service (sends traffic).",
+    )(f)
+    f = click.option(
+        "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
+    )(f)
+    return live_options(f)
+
+
+def _network_snapshot(
+    ctx: click.Context,
+    env: Environment,
+    snapshot_path: str | None,
+    active: bool,
+    live: dict[str, Any],
+) -> tuple[Snapshot | None, str]:
+    """The snapshot the network diagnosis runs on, or None (and why) when there is none."""
+    if snapshot_path:
+        snapshot = read_snapshot(snapshot_path)
+    else:
+        try:
+            collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
+        except ConfigError:
+            return None, "live collection is not available in this build"
+        with progress(env, "collecting"):
+            snapshot = collect_live(env, **live)
+    if active:
+        add_probes = optional_part("kostack.cli.probe", "add_probe_observations", "active probes")
+        snapshot = add_probes(ctx, snapshot, **live)
+    return snapshot, ""
+
+
+def _diagnosis(snapshot: Snapshot | None) -> Diagnosis | None:
+    if snapshot is None or (snapshot.openstack is None and snapshot.cluster is None):
+        return None
+    return diagnose(snapshot)
+
+
+def _kubeconfig(env: Environment, live: dict[str, Any]) -> str | None:
+    value = live.get("kubeconfig") or env.environ.get("KUBECONFIG")
+    return str(value) if value else None
+
+
+def _with_helm(
+    env: Environment,
+    snapshot: Snapshot | None,
+    live: dict[str, Any],
+    *,
+    force_live: bool,
+) -> tuple[Snapshot, Any, str | None]:
+    """The snapshot with the Helm state: the snapshot's own, else read live from the kubeconfig."""
+    base = snapshot or Snapshot()
+    if base.helm is not None and not force_live:
+        return base, None, None
+    kubeconfig = _kubeconfig(env, live)
+    context = live.get("kube_context")
+    client, context_namespace = load_client(kubeconfig, str(context) if context else None)
+    with progress(env, "reading Helm releases"):
+        collected = collect_helm(client, context_namespace=context_namespace)
+    gaps = tuple(g for g in base.gaps if not g.source.startswith("helm")) + collected.gaps
+    return (
+        base.model_copy(update={"helm": collected.state, "gaps": gaps}),
+        client,
+        context_namespace,
+    )
+
+
+@release.command(
+    epilog="""\b
+Examples:
+  kostack release check
+  kostack release check harbor
+  kostack release check harbor --namespace harbor --lang ko
+  kostack release check harbor --snapshot snap.json -o json
+"""
+)
+@click.argument("name", required=False, metavar="[NAME]")
+@click.option("-n", "--namespace", metavar="NS", help="Only the release in this namespace.")
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="high",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity fails.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="All evidence for every claim.")
+@_snapshot_options
+@click.pass_context
+def check(
+    ctx: click.Context,
+    /,
+    name: str | None,
+    namespace: str | None,
+    output: str,
+    fail_on: str,
+    verbose: bool,
+    snapshot_path: str | None,
+    active: bool,
+    lang: str | None,
+    **live: Any,
+) -> int:
+    """Check Helm releases and their volumes; explain failing pods as one cause chain.
+
+    Reads the releases' storage Secrets in every namespace (no helm binary
+    needed; values are never printed or stored), attributes each PVC to its
+    release with the evidence, and ties failing pods to the network root cause
+    when the diagnosis finds one. Exit codes: 0 ok, 1 a finding at or above
+    --fail-on, 2 bad input, 3 cannot reach the cluster, 4 partial data.
+    """
+    env = get_env(ctx)
+    network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
+    snapshot, client, _ = _with_helm(env, network, live, force_live=False)
+    if client is not None:
+        client.close()
+    diagnosis = _diagnosis(network)
+    report = check_releases(snapshot, diagnosis).about(name, namespace)
+    language = detect_lang(lang, env.environ)
+    from kostack.cli.main import version
+
+    if output == "json":
+        env.stdout.write(
+            dumps(release_check_dict(report, version(), name=name, namespace=namespace))
+        )
+    else:
+        env.stdout.write(
+            render_release_check(
+                report, name=name, namespace=namespace, lang=language, verbose=verbose
+            )
+        )
+        if why:
+            env.stderr.write(f"note: network not judged: {why}\n")
+    worst = report.worst()
+    code = exit_for(str(worst) if worst else None, fail_on)
+    if code == 0 and any(g.source.startswith("helm") for g in snapshot.gaps):
+        return int(ExitCode.PARTIAL)
+    return code
+
+
+@release.command(
+    epilog="""\b
+Examples:
+  kostack release reinstall harbor --namespace harbor --chart harbor/harbor --values values.yaml
+  kostack release reinstall harbor --namespace harbor --chart harbor/harbor --values values.yaml --yes
+  kostack release reinstall pg --namespace databases --chart bitnami/postgresql --from default
+"""
+)
+@click.argument("name", metavar="NAME")
+@click.option("-n", "--namespace", required=True, metavar="NS", help="Namespace to install into.")
+@click.option(
+    "--chart", required=True, metavar="CHART", help="Chart reference, as for helm install."
+)
+@click.option(
+    "-f",
+    "--values",
+    "values_file",
+    metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Values file for the new install (passed to helm as is).",
+)
+@click.option(
+    "--from",
+    "from_namespaces",
+    multiple=True,
+    metavar="NS",
+    help="Also remove release NAME and its volumes from NS (default: NS, and the "
+    "namespace `helm install` without -n used, when the release of the chart is there).",
+)
+@click.option(
+    "--discard-data",
+    is_flag=True,
+    help="Do not set volumes to Retain first: data on Delete volumes is lost with the claims.",
+)
+@click.option("--yes", is_flag=True, help="Act (default: show the plan only).")
+@click.option(
+    "--journal",
+    "journal_path",
+    metavar="FILE",
+    help="Journal file (default: ./kostack-reinstall-NAME-TIME.journal.jsonl).",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1, max=86400),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for a deletion, helm, or readiness.",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@_snapshot_options
+@click.pass_context
+def reinstall(
+    ctx: click.Context,
+    /,
+    name: str,
+    namespace: str,
+    chart: str,
+    values_file: str | None,
+    from_namespaces: tuple[str, ...],
+    discard_data: bool,
+    yes: bool,
+    journal_path: str | None,
+    timeout: int,
+    output: str,
+    snapshot_path: str | None,
+    active: bool,
+    lang: str | None,
+    **live: Any,
+) -> int:
+    """Plan (and with --yes carry out) a clean reinstall that deletes only what is proven.
+
+    Stops when DNS or the kubernetes service fail from pods (the diagnosis,
+    and probes with --active): a reinstall during a network outage
+    initialises state that stays wrong. Otherwise: volumes set to Retain,
+    the release uninstalled (also its copy installed without -n), exactly the
+    PVCs proven to belong to it deleted and waited for, then installed into
+    NS with --create-namespace; core must be ready before jobservice is
+    judged. helm runs when installed, else its exact commands are printed.
+    Exit codes: 0 done (or dry run), 1 blocked, 2 bad input, 3 cannot reach
+    the cluster, 5 a step failed or stopped.
+    """
+    env = get_env(ctx)
+    language = detect_lang(lang, env.environ)
+    network, _why = _network_snapshot(ctx, env, snapshot_path, active, live)
+    snapshot, client, _ = _with_helm(env, network, live, force_live=yes)
+    try:
+        diagnosis = _diagnosis(network)
+        settings = _install_settings(values_file)
+        plan = build_reinstall_plan(
+            snapshot,
+            diagnosis,
+            name=name,
+            namespace=namespace,
+            chart=chart,
+            values_file=values_file,
+            discard_data=discard_data,
+            from_namespaces=from_namespaces,
+            install_settings=settings,
+            timeout=timeout,
+        )
+        from kostack.cli.main import version
+
+        now = dt.datetime.now(dt.UTC)
+        total = sum(
+            1
+            for p in (snapshot.helm.pvcs or () if snapshot.helm else ())
+            if p.namespace in plan.from_namespaces
+        )
+        if output == "json":
+            if not yes or plan.blocked:
+                env.stdout.write(dumps(plan_dict(plan, version())))
+        else:
+            env.stdout.write(
+                render_plan(plan, now=now, lang=language, dry_run=not yes, total_pvcs=total)
+            )
+        if plan.blocked:
+            raise ReinstallBlocked(
+                "reinstall blocked: " + "; ".join(localize(b, language) for b in plan.blockers),
+                "Nothing was changed. Resolve the blockers above, then run the command again.",
+            )
+        if not yes:
+            return int(ExitCode.OK)
+        if client is None:  # pragma: no cover - force_live=True always reads live
+            raise ConfigError("the cluster was not read", "Give --kubeconfig/--context.")
+        kubeconfig = _kubeconfig(env, live)
+        context = live.get("kube_context")
+        helm_path = find_helm(env.environ)
+        runner = (
+            SubprocessHelm(helm_path, kubeconfig, str(context) if context else None, env.environ)
+            if helm_path
+            else None
+        )
+        path = Path(journal_path) if journal_path else default_journal_path(name)
+        with ReleaseJournal(path) as journal:
+            result = Reinstaller(
+                client,
+                runner,
+                journal,
+                echo=(lambda line: _echo(env, line)) if output == "text" else (lambda _line: None),
+                kubeconfig=kubeconfig,
+                context=str(context) if context else None,
+                lang=language,
+            ).run(plan, version())
+        if output == "json":
+            env.stdout.write(dumps({**plan_dict(plan, version()), "result": apply_dict(result)}))
+        else:
+            env.stdout.write("\n" + render_apply(result, lang=language))
+        if result.status == "stopped" and output == "text":
+            step = next((s for s in result.steps if s.outcome == "manual"), None)
+            env.stdout.write(render_step(step) if step else "")
+            raise ReinstallIncomplete(
+                f"reinstall stopped: {result.reason}",
+                f"The journal {path} records every step so far.",
+            )
+        if result.status == "failed":
+            raise ReinstallIncomplete(
+                f"reinstall failed: {result.reason}",
+                f"Nothing after that step was done; the journal {path} has the details.",
+            )
+        return int(ExitCode.OK)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _install_settings(values_file: str | None) -> dict[str, str]:
+    """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
+    if not values_file:
+        return {}
+    try:
+        with open(values_file, encoding="utf-8") as stream:
+            values = yaml.safe_load(stream) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"cannot read the values file {values_file}: {type(exc).__name__}",
+            "Give a YAML values file.",
+        ) from exc
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"the values file {values_file} is not a YAML map", "Give a YAML values file."
+        )
+    return settings_of(values, {})
+
+
+def _echo(env: Environment, line: str) -> None:
+    env.stdout.write(terminal_safe(line) + "\n")
