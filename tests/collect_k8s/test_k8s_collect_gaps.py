@@ -241,7 +241,7 @@ def test_403_on_pods_is_a_gap_and_the_cni_is_still_found(serve: ServeFn) -> None
     calico = collection.cluster.cni.calico
     # The nodes' projectcalico.org annotations say Calico; its Typha Deployment is read.
     assert calico is not None and calico.install_method == "operator"
-    assert calico.typha is False
+    assert calico.typha is True  # read from the calico-typha Deployment, not from pods
 
 
 def test_403_on_endpointslices_leaves_endpoints_unknown(serve: ServeFn) -> None:

@@ -20,19 +20,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "seed-incident.json
 # Where the seed fixture and the bundled example disagree, as reported to the
 # lead rather than bent away: (fixture value, example value, which is right).
 # If either side is fixed, the test below fails until the entry is removed.
-KNOWN_DISAGREEMENTS: dict[str, tuple[Any, Any, str]] = {
-    "cni.calico.typha": (
-        False,
-        True,
-        "example: the Tigera operator always deploys calico-typha (tigera/operator "
-        "GetExpectedTyphaScale: 2 replicas for 3-4 nodes); seed_cluster() defaults typha=False",
-    ),
-    "nodes.kernel_version": (
-        "5.15.0-156-generic",
-        "5.15.0-139-generic",
-        "either: an Ubuntu 22.04 patch level, no check depends on it",
-    ),
-}
+# Where the fixture and examples/seed-incident.json may legitimately differ: nowhere.
+# (Both say the Tigera operator deploys calico-typha, and the same Ubuntu kernel.)
 
 
 def example_cluster() -> Cluster:
@@ -107,16 +96,6 @@ def test_seed_collection_equals_the_example_cluster(serve: ServeFn) -> None:
     collection = collected_seed(serve)
     assert collection.gaps == ()
     got, want = comparable(collection.cluster), comparable(example_cluster())
-
-    fixture_typha, example_typha, _ = KNOWN_DISAGREEMENTS["cni.calico.typha"]
-    assert (got["calico"].pop("typha"), want["calico"].pop("typha")) == (
-        fixture_typha,
-        example_typha,
-    )
-    fixture_kernel, example_kernel, _ = KNOWN_DISAGREEMENTS["nodes.kernel_version"]
-    for name in want["nodes"]:
-        assert got["nodes"][name].pop("kernel_version") == fixture_kernel
-        assert want["nodes"][name].pop("kernel_version") == example_kernel
 
     for key in want:
         assert got[key] == want[key], key
@@ -208,8 +187,7 @@ def test_live_cluster_gives_the_bundled_examples_root_cause(serve: ServeFn) -> N
     }
 
     def statuses(findings: Any) -> set[tuple[str, str]]:
-        # net-sg-typha follows the typha disagreement (KNOWN_DISAGREEMENTS).
-        return {(f.check_id, f.status.value) for f in findings if f.check_id != "net-sg-typha"}
+        return {(f.check_id, f.status.value) for f in findings}
 
     assert statuses(got.findings) == statuses(want.findings)
 

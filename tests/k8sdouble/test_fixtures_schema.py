@@ -225,9 +225,8 @@ def test_seed_calico_settings() -> None:
     assert one(objects, "BGPConfiguration", "default")["spec"]["nodeToNodeMeshEnabled"] is True
     assert one(objects, "BGPConfiguration", "default")["spec"]["asNumber"] == 64512
     assert one(objects, "FelixConfiguration", "default")["spec"]["healthPort"] == 9099
-    assert not [
-        d for d in by_kind(objects, "Deployment") if d["metadata"]["name"] == "calico-typha"
-    ]
+    # the Tigera operator always deploys calico-typha
+    assert [d for d in by_kind(objects, "Deployment") if d["metadata"]["name"] == "calico-typha"]
 
 
 def test_seed_parameters_change_what_they_should() -> None:

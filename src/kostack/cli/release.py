@@ -112,8 +112,12 @@ def _network_snapshot(
             collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
         except ConfigError:
             return None, "live collection is not available in this build"
-        with progress(env, "collecting"):
-            snapshot = collect_live(env, **live)
+        try:
+            with progress(env, "collecting"):
+                snapshot = collect_live(env, **live)
+        except KostackError as exc:
+            # The release checks still work from the cluster alone; the gate will say why it cannot pass.
+            return None, f"{exc.message} ({exc.hint})" if exc.hint else exc.message
     if active:
         add_probes = optional_part("kostack.cli.probe", "add_probe_observations", "active probes")
         snapshot = add_probes(ctx, snapshot, **live)
@@ -315,7 +319,7 @@ def reinstall(
     """
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
-    network, _why = _network_snapshot(ctx, env, snapshot_path, active, live)
+    network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
     snapshot, client, _ = _with_helm(env, network, live, force_live=yes)
     try:
         diagnosis = _diagnosis(network)
@@ -331,6 +335,7 @@ def reinstall(
             from_namespaces=from_namespaces,
             install_settings=settings,
             timeout=timeout,
+            network_note=why,
         )
         from kostack.cli.main import version
 
@@ -379,9 +384,10 @@ def reinstall(
             env.stdout.write(dumps({**plan_dict(plan, version()), "result": apply_dict(result)}))
         else:
             env.stdout.write("\n" + render_apply(result, lang=language))
-        if result.status == "stopped" and output == "text":
+        if result.status == "stopped":
             step = next((s for s in result.steps if s.outcome == "manual"), None)
-            env.stdout.write(render_step(step) if step else "")
+            if output == "text" and step is not None:
+                env.stdout.write(render_step(step))
             raise ReinstallIncomplete(
                 f"reinstall stopped: {result.reason}",
                 f"The journal {path} records every step so far.",

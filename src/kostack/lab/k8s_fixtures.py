@@ -100,7 +100,7 @@ def seed_cluster(
     network_mtu: int = 1450,
     installation_mtu: int | None = None,
     proxy_mode: str = "",
-    typha: bool = False,
+    typha: bool = True,  # the Tigera operator always deploys calico-typha
     calico_api_server: bool = True,
     extra: Iterable[Mapping[str, Any]] = (),
 ) -> list[JsonObject]:

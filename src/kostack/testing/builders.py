@@ -136,7 +136,7 @@ def seed_doc() -> Doc:
                 "labels": labels,
                 "kubelet_version": "v1.33.5",
                 "os_image": "Ubuntu 22.04.5 LTS",
-                "kernel_version": "5.15.0-139-generic",
+                "kernel_version": "5.15.0-156-generic",
                 "container_runtime": "containerd://1.7.27",
                 "ready": True,
             }

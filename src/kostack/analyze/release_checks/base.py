@@ -1,0 +1,200 @@
+"""What a release check is, the context it runs in, and helpers the release checks share.
+
+Same shape as the network checks (analyze/checks): one module per check with
+ID, TITLE (the desired state), SEVERITY, NEEDS and run(ctx), and a sibling
+Markdown page with `## en` / `## ko` and `### title|explanation|remediation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from importlib import resources
+
+from kostack.analyze.checks.base import parse_doc
+from kostack.analyze.diagnose import Diagnosis
+from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
+from kostack.model.snapshot import HelmRelease, HelmState, PersistentVolumeClaim, Snapshot
+
+
+@dataclass
+class ReleaseContext:
+    snapshot: Snapshot
+    diagnosis: Diagnosis | None = None
+    _ownership: Ownership | None = field(default=None, repr=False)
+
+    @property
+    def helm(self) -> HelmState | None:
+        return self.snapshot.helm
+
+    @cached_property
+    def ownership(self) -> Ownership:
+        if self._ownership is not None:
+            return self._ownership
+        return analyse(self.helm or HelmState())
+
+    @property
+    def releases(self) -> tuple[HelmRelease, ...]:
+        return (self.helm.releases if self.helm else None) or ()
+
+
+@dataclass(frozen=True)
+class ReleaseCheck:
+    """A release check: stable id, a title stating the desired state, severity, needs, run()."""
+
+    id: str
+    title: str
+    severity: Severity
+    needs: tuple[str, ...]
+    run: Callable[[ReleaseContext], list[Finding]]
+    module: str
+
+    @cached_property
+    def docs(self) -> dict[str, dict[str, str]]:
+        """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
+        name = self.module.rsplit(".", 1)[-1] + ".md"
+        try:
+            text = (
+                resources.files("kostack.analyze.release_checks")
+                .joinpath(name)
+                .read_text(encoding="utf-8")
+            )
+        except FileNotFoundError:
+            return {}  # tests/release/test_release_checks.py proves every check ships its page
+        return parse_doc(text)
+
+
+PARTS: dict[str, Callable[[Snapshot], object]] = {
+    "helm": lambda s: s.helm,
+    "helm.releases": lambda s: s.helm.releases if s.helm else None,
+    "helm.pvcs": lambda s: s.helm.pvcs if s.helm else None,
+    "helm.pvs": lambda s: s.helm.pvs if s.helm else None,
+    "helm.statefulsets": lambda s: s.helm.statefulsets if s.helm else None,
+    "helm.pods": lambda s: s.helm.pods if s.helm else None,
+    "helm.events": lambda s: s.helm.events if s.helm else None,
+}
+
+register(
+    {
+        "rel.unknown-part": {
+            "en": "Cannot decide: {part} was not collected{why}.",
+            "ko": "판단할 수 없음: {part}을(를) 수집하지 못했습니다{why}.",
+        },
+    }
+)
+
+
+def missing(
+    ctx: ReleaseContext, check_id: str, severity: Severity, needs: Sequence[str]
+) -> list[Finding]:
+    """UNKNOWN findings for each needed snapshot part that is absent (empty when all present)."""
+    out = []
+    for part in needs:
+        if PARTS[part](ctx.snapshot) is None:
+            gap = ctx.snapshot.gap_for(part, "helm")
+            why = f": {gap.error}" if gap else ""
+            out.append(
+                Finding(
+                    check_id,
+                    Status.UNKNOWN,
+                    severity,
+                    Resource("snapshot", part, part),
+                    Msg("rel.unknown-part", part=part, why=why),
+                    evidence=(f"gap: {gap.source}: {gap.error}",) if gap else (f"{part}: null",),
+                )
+            )
+    return out
+
+
+def release_resource(release: HelmRelease) -> Resource:
+    return Resource(
+        "helm-release", f"{release.namespace}/{release.name}", release.name, release.namespace
+    )
+
+
+def pvc_resource(pvc: PersistentVolumeClaim) -> Resource:
+    return Resource("pvc", pvc.uid or f"{pvc.namespace}/{pvc.name}", pvc.name, pvc.namespace)
+
+
+def release_tag(name: str, namespace: str | None) -> dict[str, object]:
+    """Finding.extra that says which release a finding is about (for `release check NAME`)."""
+    return {"release": name, "release_namespace": namespace}
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An RFC 3339 timestamp (Kubernetes or Go's time.Time JSON) as an aware datetime."""
+    if not text:
+        return None
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    # Go writes up to nine fractional digits; Python takes six.
+    head, dot, rest = value.partition(".")
+    if dot:
+        digits = ""
+        tail = ""
+        for i, ch in enumerate(rest):
+            if not ch.isdigit():
+                tail = rest[i:]
+                break
+            digits += ch
+        value = head + "." + digits[:6].ljust(6, "0") + tail
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def short_time(text: str | None) -> str:
+    when = parse_time(text)
+    return when.strftime("%Y-%m-%d %H:%M UTC") if when else (text or "?")
+
+
+def age_text(earlier: datetime, later: datetime) -> str:
+    """A rough, readable difference: '23 h', '3 d', '40 min'."""
+    seconds = (later - earlier).total_seconds()
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} d"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{max(seconds, 0) / 60:.0f} min"
+
+
+def pvc_line(claim: PvcClaim) -> str:
+    pvc = claim.pvc
+    size = pvc.size or "?"
+    volume = pvc.volume_name or "unbound"
+    return f"{pvc.namespace}/{pvc.name} ({size}, {volume})"
+
+
+def installed_at(release: HelmRelease) -> datetime | None:
+    """When the release was first installed (the oldest first_deployed in its history)."""
+    times = [parse_time(h.first_deployed) for h in release.history if h.first_deployed]
+    times.append(parse_time(release.first_deployed))
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+# A PVC is created a few seconds after the install starts; older than this is another install's.
+STALE_SLACK = timedelta(minutes=2)
+
+
+def stale_state_claims(ctx: ReleaseContext, release: HelmRelease) -> list[PvcClaim]:
+    """The release's state volumes (database...) created before the release was first installed."""
+    from kostack.analyze.release_checks.charts import rule_for
+
+    rule = rule_for(release.chart)
+    installed = installed_at(release)
+    out = []
+    for claim in ctx.ownership.of_release(release):
+        created = parse_time(claim.pvc.created)
+        if claim.role not in rule.state_roles or created is None or installed is None:
+            continue
+        if created + STALE_SLACK < installed:
+            out.append(claim)
+    return out

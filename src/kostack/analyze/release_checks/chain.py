@@ -1,0 +1,654 @@
+"""Why a release's pods are not ready, as one cause chain rather than separate symptoms.
+
+Harbor's jobservice loads its configuration from core at start and exits when
+core does not answer ("connection refused"), so its crash loop says core is
+not ready; core in turn waits for the database and redis, and those are
+reached over the pod network. The chain starts at the failing part nothing
+else depends on, follows failing dependencies (helped by what the pods' logs
+and events say about whom they could not reach), and ends at the first part
+whose own dependencies are healthy: that part itself, or the cluster network
+when the pod cannot reach a healthy dependency (timeouts, DNS failures) and
+the diagnosis finds a network root cause.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.reach import Disposition, Endpoint, FlowResult, trace
+from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, rule_for
+from kostack.analyze.topology import Topology
+from kostack.model.snapshot import HelmRelease, KubeEvent, Snapshot, WorkloadPod
+
+ErrorKind = Literal["refused", "timeout", "dns", "no-route", "reset"]
+
+# Network symptom checks of the diagnosis: a root cause with these symptoms breaks pod traffic.
+POD_TRAFFIC_CHECKS = frozenset({"net-dns", "net-pod-to-pod", "net-api-service"})
+
+_URL = re.compile(r'"?(?:https?|tcp|redis)://([A-Za-z0-9.-]+)(?::(\d+))?')
+_DIAL = re.compile(
+    r"dial tcp (\[?[0-9a-fA-F.:]+\]?|[A-Za-z0-9.-]+):(\d+): (?:connect: )?"
+    r"(connection refused|i/o timeout|no route to host|connection reset by peer|connection timed out)"
+)
+_LOOKUP = re.compile(
+    r"lookup ([A-Za-z0-9.-]+)(?: on [0-9.:\[\]a-fA-F]+)?: (?:.*?)(i/o timeout|no such host|server misbehaving)"
+)
+_CONNECT_TO = re.compile(r"(?:connect|connection) to (?:tcp:)?([A-Za-z0-9.-]+):(\d+)")
+# Words of a line saying a part failed on its own terms (not a connection that never got through).
+_ERROR_WORDS = re.compile(
+    r"fatal|panic|authentication failed|permission denied|no such file|invalid|dirty database|"
+    r"server error|exit|cannot|failed to (?!connect)",
+    re.IGNORECASE,
+)
+
+register(
+    {
+        "chain.link.crashloop": {
+            "en": "{component} ({pods}) is crash-looping: {state}",
+            "ko": "{component}({pods})이(가) 재시작을 반복합니다: {state}",
+        },
+        "chain.link.not-ready": {
+            "en": "{component} ({pods}) is not ready: {state}",
+            "ko": "{component}({pods})이(가) 준비되지 않았습니다: {state}",
+        },
+        "chain.link.missing": {
+            "en": "{component} has no pod",
+            "ko": "{component}의 Pod가 없습니다",
+        },
+        "chain.says": {
+            "en": "it says: {line}",
+            "ko": "로그/이벤트: {line}",
+        },
+        "chain.because-refused": {
+            "en": "{component} refuses {target} because {dependency} is not listening: the refusal is a symptom of {dependency} not being ready",
+            "ko": "{dependency}가 포트를 열지 않아 {component}의 {target} 연결이 거부됩니다(connection refused): "
+            "{dependency}이(가) 준비되지 않은 결과입니다",
+        },
+        "chain.because-dependency": {
+            "en": "{component} depends on {dependency}, which is not ready",
+            "ko": "{component}은(는) 준비되지 않은 {dependency}에 의존합니다",
+        },
+        "chain.end.network": {
+            "en": "{component} cannot reach {target} although it is {health}: the cluster network drops the traffic (ROOT CAUSE: {root})",
+            "ko": "{target}이(가) {health} 상태인데도 {component}이(가) 도달하지 못합니다: 클러스터 네트워크가 트래픽을 "
+            "버립니다(근본 원인: {root})",
+        },
+        "chain.end.network-trace": {
+            "en": "traced {flow}: {verdict} at {where}: {detail}",
+            "ko": "{flow} 추적: {where}에서 {verdict}: {detail}",
+        },
+        "chain.end.network-suspected": {
+            "en": "{component} cannot reach {target} ({kind}) although it is {health}: suspect the pod network; run `kostack diagnose` to find its root cause",
+            "ko": "{target}이(가) {health} 상태인데도 {component}이(가) 도달하지 못합니다({kind}): Pod 네트워크를 "
+            "의심하세요. `kostack diagnose`로 근본 원인을 찾으세요",
+        },
+        "chain.end.network-root": {
+            "en": "the cluster network is broken (ROOT CAUSE: {root}), which {component} needs to reach {deps}",
+            "ko": "{component}이(가) {deps}에 도달하는 데 필요한 클러스터 네트워크가 고장입니다(근본 원인: {root})",
+        },
+        "chain.end.component": {
+            "en": "{component} itself fails while what it needs is ready; see `kubectl logs -n {namespace} {pod} --previous`",
+            "ko": "필요한 구성 요소는 준비되었는데 {component} 자체가 실패합니다. "
+            "`kubectl logs -n {namespace} {pod} --previous`를 확인하세요",
+        },
+        "chain.end.stale": {
+            "en": "{component} uses the credentials in the values, but the database volume {pvc} is older than this install: it keeps the first install's initialisation (see rel-stale-volume)",
+            "ko": "{component}은(는) 값에 있는 자격 증명을 쓰지만, 데이터베이스 볼륨 {pvc}이(가) 이번 설치보다 오래되어 "
+            "처음 설치 때의 초기화 상태를 유지합니다(rel-stale-volume 참고)",
+        },
+        "chain.line": {"en": "{arrow}{text}{says}", "ko": "{arrow}{text}{says}"},
+        "chain.paren": {"en": " ({text})", "ko": " ({text})"},
+        "chain.health.ready": {"en": "ready", "ko": "준비됨"},
+        "chain.health.unknown": {"en": "not known to be down", "ko": "다운 여부 불명"},
+        "chain.kind.timeout": {"en": "timed out", "ko": "시간 초과"},
+        "chain.kind.dns": {"en": "DNS lookup failed", "ko": "DNS 조회 실패"},
+        "chain.kind.no-route": {"en": "no route to host", "ko": "호스트로 가는 경로 없음"},
+        "chain.kind.reset": {"en": "connection reset", "ko": "연결 재설정"},
+        "chain.kind.refused": {"en": "connection refused", "ko": "연결 거부"},
+    }
+)
+
+
+@dataclass(frozen=True)
+class ConnError:
+    """A failed connection a pod reported (log line, termination message or event)."""
+
+    kind: ErrorKind
+    target: str  # host:port as written
+    host: str
+    port: int | None
+    line: str
+    component: str | None = None  # the part of the release the target is
+
+
+@dataclass(frozen=True)
+class ComponentHealth:
+    component: str
+    pods: tuple[WorkloadPod, ...]
+    ready: bool
+    crashloop: bool
+    state: str
+    says: tuple[str, ...]
+    errors: tuple[ConnError, ...]
+
+    @property
+    def pod_names(self) -> str:
+        names = [p.name + (f" on {p.node}" if p.node else "") for p in self.pods[:3]]
+        more = f" +{len(self.pods) - 3}" if len(self.pods) > 3 else ""
+        return ", ".join(names) + more
+
+
+@dataclass(frozen=True)
+class Link:
+    component: str
+    text: Msg
+    says: str = ""
+
+
+@dataclass(frozen=True)
+class Chain:
+    release: HelmRelease
+    links: tuple[Link, ...]
+    end: Literal["network", "component", "unknown"]
+    root_cause: RootCause | None
+    pods: tuple[WorkloadPod, ...]
+    failing: tuple[str, ...]
+
+    def display(self, component: str) -> str:
+        """The name people see for a part (Harbor: `<fullname>-<part>`)."""
+        return _display(rule_for(self.release.chart), self.release, component)
+
+    def lines(self) -> tuple[str, ...]:
+        """One line per link (Msg, so renderers can show them in another language)."""
+        out: list[str] = []
+        for i, link in enumerate(self.links):
+            out.append(
+                Msg(
+                    "chain.line",
+                    arrow="" if i == 0 else "-> ",
+                    text=link.text,
+                    says=Msg("chain.paren", text=link.says) if link.says else "",
+                )
+            )
+        return tuple(out)
+
+
+def release_pods(release: HelmRelease, pods: Iterable[WorkloadPod]) -> tuple[WorkloadPod, ...]:
+    """The pods a release made: same namespace and a release label naming it."""
+    rule = rule_for(release.chart)
+    out = []
+    for pod in pods:
+        if pod.namespace != release.namespace:
+            continue
+        if not any(pod.labels.get(k) == release.name for k in RELEASE_LABELS):
+            continue
+        if any(pod.labels.get(k, v) != v for k, v in rule.extra_labels.items()):
+            continue
+        out.append(pod)
+    return tuple(out)
+
+
+def health(
+    rule: ChartRule,
+    release: HelmRelease,
+    pods: tuple[WorkloadPod, ...],
+    events: Iterable[KubeEvent],
+    addresses: dict[str, str],
+) -> dict[str, ComponentHealth]:
+    """Per component of the chart (or per pod owner for charts kostack does not know)."""
+    groups: dict[str, list[WorkloadPod]] = {}
+    for pod in pods:
+        name = rule.component_of(pod.labels) or _owner_name(pod, release.name)
+        groups.setdefault(name, []).append(pod)
+    by_pod: dict[str, list[KubeEvent]] = {}
+    for event in events:
+        if event.kind == "Pod" and event.namespace == release.namespace:
+            by_pod.setdefault(event.name, []).append(event)
+    out = {}
+    for name, members in groups.items():
+        ready = all(p.ready for p in members)
+        crash = any(c.reason == "CrashLoopBackOff" for p in members for c in p.containers)
+        says: list[str] = []
+        for pod in members:
+            for container in pod.containers:
+                for text in (container.last_message, container.message):
+                    if text and not text.startswith("back-off"):
+                        says.append(text)
+            says.extend(pod.log_lines)
+            says.extend(
+                e.message for e in by_pod.get(pod.name, []) if e.type == "Warning" and e.message
+            )
+        says = list(dict.fromkeys(s.strip() for s in says if s.strip()))
+        errors = tuple(
+            dict.fromkeys(
+                _resolve(err, rule, release, addresses)
+                for line in says
+                for err in parse_errors(line)
+            )
+        )
+        out[name] = ComponentHealth(
+            name, tuple(members), ready, crash, _state(members), tuple(says), errors
+        )
+    return out
+
+
+def _owner_name(pod: WorkloadPod, release: str) -> str:
+    if pod.owner:
+        kind, _, name = pod.owner.partition("/")
+        if kind == "ReplicaSet":
+            name = name.rsplit("-", 1)[0]
+        return name.removeprefix(release + "-") or name
+    return pod.name
+
+
+def _state(pods: Iterable[WorkloadPod]) -> str:
+    parts = []
+    for pod in pods:
+        for c in pod.containers:
+            if c.ready:
+                continue
+            bits = [c.reason or c.state or "not ready"]
+            if c.restart_count:
+                bits.append(f"{c.restart_count} restarts")
+            if c.last_exit_code is not None:
+                bits.append(
+                    f"last exit {c.last_exit_code}"
+                    + (f" ({c.last_reason})" if c.last_reason else "")
+                )
+            parts.append(f"{c.name}: " + ", ".join(bits))
+        if not pod.containers and pod.phase:
+            parts.append(pod.phase)
+    return "; ".join(dict.fromkeys(parts)) or "not ready"
+
+
+def parse_errors(line: str) -> list[ConnError]:
+    """Connection failures named in a log line or event message."""
+    out: list[ConnError] = []
+    url: re.Match[str] | None = _URL.search(line) or _CONNECT_TO.search(line)
+    url_host = url.group(1) if url else None
+    url_port = int(url.group(2)) if url and url.group(2) else None
+    for match in _DIAL.finditer(line):
+        host, port, what = match.group(1).strip("[]"), int(match.group(2)), match.group(3)
+        kind: ErrorKind = {
+            "connection refused": "refused",
+            "i/o timeout": "timeout",
+            "connection timed out": "timeout",
+            "no route to host": "no-route",
+            "connection reset by peer": "reset",
+        }[what]  # type: ignore[assignment]
+        shown_host = url_host if url_host and _is_ip(host) else host
+        shown_port = url_port if url_host and _is_ip(host) and url_port else port
+        out.append(ConnError(kind, f"{shown_host}:{shown_port}", shown_host, shown_port, line))
+        # also keep the address itself: a service IP maps to a service name
+        if shown_host != host:
+            out.append(ConnError(kind, f"{host}:{port}", host, port, line))
+    for match in _LOOKUP.finditer(line):
+        out.append(ConnError("dns", match.group(1), match.group(1), None, line))
+    if not out:
+        connect = _CONNECT_TO.search(line)
+        if connect and ("timeout" in line or "timed out" in line):
+            out.append(
+                ConnError(
+                    "timeout",
+                    f"{connect.group(1)}:{connect.group(2)}",
+                    connect.group(1),
+                    int(connect.group(2)),
+                    line,
+                )
+            )
+    return out
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(
+    err: ConnError, rule: ChartRule, release: HelmRelease, addresses: dict[str, str]
+) -> ConnError:
+    """Which part of the release the failed connection was aimed at, if any."""
+    if err.host in addresses:
+        return replace(err, component=addresses[err.host])
+    short = err.host.split(".", 1)[0]
+    fullname = rule.fullname(release.name, release.settings)
+    component = None
+    for c in rule.components:
+        if short in (f"{fullname}-{c.name}", c.name):
+            component = c.name
+    if component is None and short.startswith(fullname + "-"):
+        component = short[len(fullname) + 1 :]
+    return replace(err, component=component)
+
+
+def _addresses(
+    snapshot: Snapshot, rule: ChartRule, release: HelmRelease, pods: Iterable[WorkloadPod]
+) -> dict[str, str]:
+    """Service and pod IPs of the release's namespace, by the part of the release they reach."""
+    out: dict[str, str] = {}
+    fullname = rule.fullname(release.name, release.settings)
+    if snapshot.cluster and snapshot.cluster.services:
+        for svc in snapshot.cluster.services:
+            if svc.cluster_ip is None or svc.namespace != release.namespace:
+                continue
+            if svc.name.startswith(fullname + "-"):
+                out[str(svc.cluster_ip)] = svc.name[len(fullname) + 1 :]
+    for pod in pods:
+        component = rule.component_of(pod.labels)
+        if pod.ip is not None and component:
+            out[str(pod.ip)] = component
+    return out
+
+
+def build_chain(
+    snapshot: Snapshot,
+    release: HelmRelease,
+    diagnosis: Diagnosis | None,
+    stale_volumes: tuple[str, ...] = (),
+) -> Chain | None:
+    """The cause chain of a release whose pods are not all ready (None when they are).
+
+    `stale_volumes` names state volumes older than the release (rel-stale-volume):
+    when the chain ends at a part itself, they are the likely reason.
+    """
+    helm = snapshot.helm
+    if helm is None or helm.pods is None:
+        return None
+    rule = rule_for(release.chart)
+    pods = release_pods(release, helm.pods)
+    addresses = _addresses(snapshot, rule, release, pods)
+    parts = health(rule, release, pods, helm.events or (), addresses)
+    failing = {name for name, h in parts.items() if not h.ready}
+    if not failing:
+        return None
+    depends = {c.name: c.depends_on for c in rule.components}
+
+    def blocked_on(name: str) -> list[str]:
+        h = parts[name]
+        refused = [e.component for e in h.errors if e.kind == "refused" and e.component in failing]
+        static = [d for d in depends.get(name, ()) if d in failing]
+        return list(dict.fromkeys([c for c in refused if c] + static))
+
+    needed_by_failing = {d for name in failing for d in blocked_on(name)}
+    starts = sorted(failing - needed_by_failing, key=lambda n: _order(rule, n)) or sorted(failing)
+    # The longest path from a start along failing dependencies.
+    best: list[str] = []
+    for start in starts:
+        path = [start]
+        while True:
+            nxt = [d for d in blocked_on(path[-1]) if d not in path]
+            if not nxt:
+                break
+            path.append(nxt[0])
+        if len(path) > len(best):
+            best = path
+    links: list[Link] = []
+    for i, name in enumerate(best):
+        h = parts[name]
+        key = "chain.link.crashloop" if h.crashloop else "chain.link.not-ready"
+        says = _first_error_line(h) or (h.says[0] if h.says else "")
+        links.append(
+            Link(
+                name,
+                Msg(key, component=_display(rule, release, name), pods=h.pod_names, state=h.state),
+                Msg("chain.says", line=_clip(says)) if says else "",
+            )
+        )
+        if i + 1 < len(best):
+            dep = best[i + 1]
+            refused = next(
+                (e for e in h.errors if e.kind == "refused" and e.component == dep), None
+            )
+            if refused is not None:
+                links.append(
+                    Link(
+                        name,
+                        Msg(
+                            "chain.because-refused",
+                            component=_display(rule, release, name),
+                            target=refused.target,
+                            dependency=_display(rule, release, dep),
+                        ),
+                    )
+                )
+            else:
+                links.append(
+                    Link(
+                        name,
+                        Msg(
+                            "chain.because-dependency",
+                            component=_display(rule, release, name),
+                            dependency=_display(rule, release, dep),
+                        ),
+                    )
+                )
+    last = parts[best[-1]]
+    end, root, tail = _terminal(snapshot, rule, release, parts, last, diagnosis, stale_volumes)
+    links.extend(tail)
+    others = sorted(failing - set(best), key=lambda n: _order(rule, n))
+    for name in others:
+        h = parts[name]
+        links.append(
+            Link(
+                name,
+                Msg(
+                    "chain.link.crashloop" if h.crashloop else "chain.link.not-ready",
+                    component=_display(rule, release, name),
+                    pods=h.pod_names,
+                    state=h.state,
+                ),
+            )
+        )
+    affected = tuple(p for name in [*best, *others] for p in parts[name].pods)
+    return Chain(release, tuple(links), end, root, affected, tuple([*best, *others]))
+
+
+def _order(rule: ChartRule, name: str) -> int:
+    names = [c.name for c in rule.components]
+    # downstream parts (declared later) first
+    return -names.index(name) if name in names else 0
+
+
+def _display(rule: ChartRule, release: HelmRelease, component: str) -> str:
+    return (
+        f"{rule.fullname(release.name, release.settings)}-{component}" if rule.known else component
+    )
+
+
+def _first_error_line(h: ComponentHealth) -> str:
+    return h.errors[0].line if h.errors else ""
+
+
+_TELLING = re.compile(
+    r"authentication failed|connection refused|i/o timeout|no such host|no route to host|"
+    r"dirty database|permission denied|FATAL|panic",
+    re.IGNORECASE,
+)
+
+
+def _clip(text: str, limit: int = 220) -> str:
+    """The line, or the part of it around what tells the story when it is long."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    match = _TELLING.search(text)
+    if match is None or match.end() <= limit - 3:
+        return text[: limit - 3] + "..."
+    start = max(0, min(match.start() - limit // 2, len(text) - limit + 6))
+    return "..." + text[start : start + limit - 6] + "..."
+
+
+register(
+    {
+        f"chain.root.{key}": {"en": titles["en"], "ko": titles.get("ko", titles["en"])}
+        for key, titles in ROOT_CAUSE_TITLES.items()
+    }
+)
+
+
+def root_title(root: RootCause) -> str:
+    """The root cause's title, in any language the renderer asks for when kostack knows it."""
+    return Msg(f"chain.root.{root.key}") if root.key in ROOT_CAUSE_TITLES else root.title
+
+
+def pod_traffic_root_causes(diagnosis: Diagnosis | None) -> tuple[RootCause, ...]:
+    """Root causes of the diagnosis that break traffic between pods, DNS or the API service."""
+    if diagnosis is None:
+        return ()
+    return tuple(
+        rc
+        for rc in diagnosis.root_causes
+        if any(f.check_id in POD_TRAFFIC_CHECKS for f in (*rc.symptoms, *rc.findings))
+        or rc.key in ("antispoof", "sg-encap", "sg-pod-source", "sg-node", "mtu")
+    )
+
+
+def _terminal(
+    snapshot: Snapshot,
+    rule: ChartRule,
+    release: HelmRelease,
+    parts: dict[str, ComponentHealth],
+    last: ComponentHealth,
+    diagnosis: Diagnosis | None,
+    stale_volumes: tuple[str, ...],
+) -> tuple[Literal["network", "component", "unknown"], RootCause | None, list[Link]]:
+    network_errors = [e for e in last.errors if e.kind in ("timeout", "dns", "no-route", "reset")]
+    roots = pod_traffic_root_causes(diagnosis)
+    name = _display(rule, release, last.component)
+    if network_errors:
+        err = network_errors[0]
+        target_health = parts.get(err.component or "")
+        health_key = (
+            "chain.health.ready"
+            if target_health is not None and target_health.ready
+            else "chain.health.unknown"
+        )
+        if roots:
+            root = roots[0]
+            links = [
+                Link(
+                    last.component,
+                    Msg(
+                        "chain.end.network",
+                        component=name,
+                        target=err.target,
+                        health=Msg(health_key),
+                        root=root_title(root),
+                    ),
+                )
+            ]
+            traced = _trace(snapshot, rule, last, target_health, err)
+            if traced is not None:
+                links.append(Link(last.component, traced))
+            return "network", root, links
+        return (
+            "unknown",
+            None,
+            [
+                Link(
+                    last.component,
+                    Msg(
+                        "chain.end.network-suspected",
+                        component=name,
+                        target=err.target,
+                        kind=Msg(f"chain.kind.{err.kind}"),
+                        health=Msg(health_key),
+                    ),
+                )
+            ],
+        )
+    own_errors = [line for line in last.says if _ERROR_WORDS.search(line)]
+    if own_errors or not roots:
+        pod = last.pods[0].name if last.pods else "?"
+        telling = next((line for line in own_errors if _TELLING.search(line)), None)
+        quote = telling or (own_errors[0] if own_errors else "")
+        links = [
+            Link(
+                last.component,
+                Msg(
+                    "chain.end.component",
+                    component=name,
+                    namespace=release.namespace,
+                    pod=pod,
+                ),
+                Msg("chain.says", line=_clip(quote)) if quote else "",
+            )
+        ]
+        for stale in stale_volumes:
+            links.append(
+                Link(
+                    last.component,
+                    Msg(
+                        "chain.end.stale",
+                        component=name,
+                        pvc=stale,
+                    ),
+                )
+            )
+        return "component", None, links
+    if roots:
+        deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
+        root = roots[0]
+        return (
+            "network",
+            root,
+            [
+                Link(
+                    last.component,
+                    Msg(
+                        "chain.end.network-root",
+                        component=name,
+                        deps=", ".join(_display(rule, release, d) for d in deps) or "other pods",
+                        root=root_title(root),
+                    ),
+                )
+            ],
+        )
+    return "unknown", None, []
+
+
+def _trace(
+    snapshot: Snapshot,
+    rule: ChartRule,
+    source: ComponentHealth,
+    target: ComponentHealth | None,
+    err: ConnError,
+) -> Msg | None:
+    """Trace the failing connection through the network model when both pods are known."""
+    if target is None or snapshot.cluster is None or not snapshot.cluster.nodes:
+        return None
+    src_pod = next((p for p in source.pods if p.ip is not None and p.node), None)
+    dst_pod = next((p for p in target.pods if p.ip is not None and p.node), None)
+    if src_pod is None or dst_pod is None or src_pod.ip is None or dst_pod.ip is None:
+        return None
+    topo = Topology(snapshot)
+    if src_pod.node not in topo.node_views or dst_pod.node not in topo.node_views:
+        return None
+    port_of = {c.name: c.port for c in rule.components if c.port is not None}
+    port = port_of.get(target.component, err.port)
+    src = Endpoint("pod", f"pod {src_pod.namespace}/{src_pod.name}", src_pod.ip, src_pod.node)
+    dst = Endpoint(
+        "pod", f"pod {dst_pod.namespace}/{dst_pod.name}", dst_pod.ip, dst_pod.node, port, "tcp"
+    )
+    results: list[FlowResult] = trace(topo, src, dst, "tcp", port_of.get(target.component, port))
+    blocked = next((r for r in results if r.blocking is not None), None)
+    if blocked is None or blocked.blocking is None:
+        return None
+    hop = blocked.blocking
+    verdict = "dropped" if hop.disposition == Disposition.DENIED else str(hop.disposition)
+    return Msg(
+        "chain.end.network-trace",
+        flow=f"{src_pod.name} ({src_pod.node}) -> {dst_pod.name} ({dst_pod.node}) TCP",
+        verdict=verdict,
+        where=hop.where,
+        detail=hop.detail,
+    )

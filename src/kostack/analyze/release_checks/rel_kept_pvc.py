@@ -1,0 +1,99 @@
+"""rel-kept-pvc: the volumes that survive `helm uninstall` are known before a reinstall.
+
+Not a fault by itself (keeping data is the point), but the reason a "clean"
+reinstall is not clean: the same name in the same namespace binds the same
+volumes, with whatever the first install wrote into them.
+"""
+
+from __future__ import annotations
+
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.release_checks.base import (
+    ReleaseContext,
+    missing,
+    pvc_line,
+    pvc_resource,
+    release_resource,
+    release_tag,
+)
+
+ID = "rel-kept-pvc"
+TITLE = "The volumes that survive `helm uninstall` are known before a reinstall"
+SEVERITY = Severity.INFO
+NEEDS = ("helm.releases", "helm.pvcs")
+
+register(
+    {
+        f"{ID}.fail": {
+            "en": "`helm uninstall {name} -n {ns}` would leave {n} PVCs: {kept}{sts}. A reinstall named {name} in {ns} binds them again.",
+            "ko": "`helm uninstall {name} -n {ns}`을(를) 실행해도 PVC {n}개가 남습니다: {kept}{sts}. {ns}에 {name}(으)로 "
+            "다시 설치하면 다시 바인딩됩니다.",
+        },
+        f"{ID}.kept": {
+            "en": "{pvcs} (helm.sh/resource-policy: keep)",
+            "ko": "{pvcs}(helm.sh/resource-policy: keep)",
+        },
+        f"{ID}.sts": {
+            "en": "{sep}{pvcs} (StatefulSet volumeClaimTemplates, never deleted by Helm)",
+            "ko": "{sep}{pvcs}(StatefulSet volumeClaimTemplates, Helm이 삭제하지 않음)",
+        },
+        f"{ID}.pass": {
+            "en": "`helm uninstall {name} -n {ns}` leaves no PVC behind.",
+            "ko": "`helm uninstall {name} -n {ns}`은(는) PVC를 남기지 않습니다.",
+        },
+    }
+)
+
+
+def run(ctx: ReleaseContext) -> list[Finding]:
+    unknown = missing(ctx, ID, SEVERITY, NEEDS)
+    if unknown:
+        return unknown
+    out = []
+    for release in ctx.releases:
+        if release.status == "uninstalled":
+            continue
+        claims = ctx.ownership.of_release(release)
+        declared = {(m.namespace or release.namespace, m.name) for m in release.manifest_pvcs}
+        kept = [c for c in claims if c.kept]
+        made = [c for c in claims if not c.kept and (c.pvc.namespace, c.pvc.name) not in declared]
+        tag = release_tag(release.name, release.namespace)
+        if not kept and not made:
+            out.append(
+                Finding(
+                    ID,
+                    Status.PASS,
+                    SEVERITY,
+                    release_resource(release),
+                    Msg(f"{ID}.pass", name=release.name, ns=release.namespace),
+                    extra=tag,
+                )
+            )
+            continue
+        kept_text = Msg(f"{ID}.kept", pvcs=", ".join(c.pvc.name for c in kept)) if kept else ""
+        sts_text = (
+            Msg(f"{ID}.sts", sep="; " if kept else "", pvcs=", ".join(c.pvc.name for c in made))
+            if made
+            else ""
+        )
+        out.append(
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                release_resource(release),
+                Msg(
+                    f"{ID}.fail",
+                    name=release.name,
+                    ns=release.namespace,
+                    n=len(kept) + len(made),
+                    kept=kept_text,
+                    sts=sts_text,
+                ),
+                evidence=tuple(pvc_line(c) for c in (*kept, *made)),
+                affected=tuple(pvc_resource(c.pvc) for c in (*kept, *made)),
+                extra=tag,
+            )
+        )
+    return out

@@ -1,0 +1,113 @@
+"""rel-status: a release's newest revision is deployed.
+
+A failed revision means the install or upgrade did not finish (with --wait:
+its pods never became ready); a pending-* status makes Helm refuse any other
+operation on the release until it is resolved.
+"""
+
+from __future__ import annotations
+
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.release_checks.base import (
+    ReleaseContext,
+    missing,
+    release_resource,
+    release_tag,
+    short_time,
+)
+
+ID = "rel-status"
+TITLE = "Each Helm release's newest revision is deployed"
+SEVERITY = Severity.MEDIUM
+NEEDS = ("helm.releases",)
+
+register(
+    {
+        f"{ID}.failed": {
+            "en": "Release {ns}/{name} revision {rev} ({when}) is failed: {description}.",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev}({when})이(가) 실패 상태입니다: {description}.",
+        },
+        f"{ID}.pending": {
+            "en": "Release {ns}/{name} revision {rev} is stuck in {status}: Helm refuses to upgrade or roll it back until that is resolved.",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev}이(가) {status} 상태에 멈춰 있습니다. 해결될 때까지 Helm이 업그레이드나 "
+            "롤백을 거부합니다.",
+        },
+        f"{ID}.uninstalled": {
+            "en": "Release {ns}/{name} was uninstalled with --keep-history (revision {rev}); only its history and kept volumes remain.",
+            "ko": "릴리스 {ns}/{name}은(는) --keep-history로 삭제되었습니다(리비전 {rev}). 이력과 보존된 볼륨만 남아 있습니다.",
+        },
+        f"{ID}.pass": {
+            "en": "Release {ns}/{name} revision {rev} is {status}.",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev}은(는) {status} 상태입니다.",
+        },
+    }
+)
+
+
+def run(ctx: ReleaseContext) -> list[Finding]:
+    unknown = missing(ctx, ID, SEVERITY, NEEDS)
+    if unknown:
+        return unknown
+    out = []
+    for release in ctx.releases:
+        params = {"ns": release.namespace, "name": release.name, "rev": release.revision}
+        tag = release_tag(release.name, release.namespace)
+        evidence = tuple(
+            f"revision {h.revision}: {h.status} ({h.chart} {h.chart_version}, last deployed "
+            f"{h.last_deployed or '?'}){': ' + h.description if h.description else ''}"
+            for h in release.history
+        )
+        if release.status == "failed":
+            out.append(
+                Finding(
+                    ID,
+                    Status.FAIL,
+                    SEVERITY,
+                    release_resource(release),
+                    Msg(
+                        f"{ID}.failed",
+                        **params,
+                        when=short_time(release.last_deployed),
+                        description=release.description.rstrip(".") or "no description",
+                    ),
+                    evidence=evidence,
+                    extra=tag,
+                )
+            )
+        elif release.status.startswith("pending-") or release.status == "uninstalling":
+            out.append(
+                Finding(
+                    ID,
+                    Status.FAIL,
+                    Severity.HIGH,
+                    release_resource(release),
+                    Msg(f"{ID}.pending", **params, status=release.status),
+                    evidence=evidence,
+                    extra=tag,
+                )
+            )
+        elif release.status == "uninstalled":
+            out.append(
+                Finding(
+                    ID,
+                    Status.FAIL,
+                    Severity.INFO,
+                    release_resource(release),
+                    Msg(f"{ID}.uninstalled", **params),
+                    evidence=evidence,
+                    extra=tag,
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    ID,
+                    Status.PASS,
+                    SEVERITY,
+                    release_resource(release),
+                    Msg(f"{ID}.pass", **params, status=release.status),
+                    extra=tag,
+                )
+            )
+    return out

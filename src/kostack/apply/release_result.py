@@ -1,0 +1,29 @@
+"""What carrying out a reinstall plan did, step by step (no client code: renderers read it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from kostack.plan.release import Action
+
+Outcome = Literal["applied", "already", "manual", "refused", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class StepResult:
+    action: Action
+    outcome: Outcome
+    detail: str
+    command: str = ""
+
+
+@dataclass
+class ApplyResult:
+    steps: list[StepResult] = field(default_factory=list)
+    status: Literal["complete", "stopped", "failed"] = "complete"
+    reason: str = ""
+    retained: list[dict[str, Any]] = field(default_factory=list)
+    recovery: tuple[str, ...] = ()
+    journal: Path | None = None

@@ -1,0 +1,200 @@
+"""Carrying out the reinstall against the API double: the cluster ends exactly as planned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from release_testing import Served, with_helm
+
+from kostack.analyze.diagnose import diagnose
+from kostack.apply.release import Reinstaller, ReleaseJournal, read_journal
+from kostack.apply.release_result import ApplyResult
+from kostack.lab.helm_fake import FakeHelm
+from kostack.plan.release import ReinstallPlan, build_reinstall_plan
+
+SEED_FIVE = {
+    "default/harbor-registry",
+    "default/harbor-jobservice",
+    "default/database-data-harbor-database-0",
+    "default/data-harbor-redis-0",
+    "default/data-harbor-trivy-0",
+}
+
+
+def plan(served: Served, name: str = "harbor", **options: Any) -> ReinstallPlan:
+    snapshot = with_helm("seed-fixed.json", served.collect())
+    args: dict[str, Any] = {
+        "name": name,
+        "namespace": name,
+        "chart": f"harbor/{name}",
+        "timeout": 20,
+    }
+    args.update(options)
+    return build_reinstall_plan(snapshot, diagnose(snapshot), **args)
+
+
+def run(served: Served, the_plan: ReinstallPlan, journal: Path, helm: bool = True) -> ApplyResult:
+    with ReleaseJournal(journal) as j:
+        runner = FakeHelm(served.client) if helm else None
+        return Reinstaller(served.client, runner, j).run(the_plan, "test")
+
+
+def identity(obj: dict[str, Any]) -> tuple[str, str]:
+    meta = obj["metadata"]
+    return meta["uid"], meta["resourceVersion"]
+
+
+def test_executed_plan_leaves_the_cluster_as_planned(served: Served, tmp_path: Path) -> None:
+    before_pvcs = served.pvcs()
+    before_pvs = served.pvs()
+    the_plan = plan(served)
+    assert {p.key for p in the_plan.pvcs} == SEED_FIVE
+    seed_volumes = {p.volume for p in the_plan.pvcs}
+    result = run(served, the_plan, tmp_path / "journal.jsonl")
+    assert result.status == "complete", result.reason
+    after_pvcs = served.pvcs()
+    after_pvs = served.pvs()
+    # the five are gone; their volumes stay, Retain and Released, still naming the old claim
+    assert not SEED_FIVE & set(after_pvcs)
+    for volume in seed_volumes:
+        pv = after_pvs[volume]
+        assert pv["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+        assert pv["status"]["phase"] == "Released"
+        assert (
+            f"{pv['spec']['claimRef']['namespace']}/{pv['spec']['claimRef']['name']}" in SEED_FIVE
+        )
+    # every other claim and volume is untouched: same uid, same resourceVersion
+    for key, pvc in before_pvcs.items():
+        if key in SEED_FIVE:
+            continue
+        assert identity(after_pvcs[key]) == identity(pvc), key
+    for name, pv in before_pvs.items():
+        if name in seed_volumes:
+            continue
+        assert identity(after_pvs[name]) == identity(pv), name
+    # the release now lives in its own namespace, with fresh volumes; default holds none of it
+    assert "harbor/sh.helm.release.v1.harbor.v1" in served.releases()
+    assert "default/sh.helm.release.v1.harbor.v2" not in served.releases()
+    assert "team-a/sh.helm.release.v1.harbor.v1" in served.releases()
+    fresh = {k for k in after_pvcs if k.startswith("harbor/")}
+    assert fresh == {
+        "harbor/harbor-registry",
+        "harbor/harbor-jobservice",
+        "harbor/database-data-harbor-database-0",
+        "harbor/data-harbor-redis-0",
+        "harbor/data-harbor-trivy-0",
+    }
+    assert all(after_pvcs[k]["status"]["phase"] == "Bound" for k in fresh)
+    outcomes = {(s.action.op, s.outcome) for s in result.steps}
+    assert ("wait-ready", "applied") in outcomes and ("check-ready", "applied") in outcomes
+    # core was judged before jobservice
+    ops = [
+        s.action.target.name for s in result.steps if s.action.op in ("wait-ready", "check-ready")
+    ]
+    assert ops[0] == "component=core,release=harbor"
+    assert ops[1] == "component=jobservice,release=harbor"
+
+
+def test_journal_records_every_step_and_the_recovery(served: Served, tmp_path: Path) -> None:
+    journal = tmp_path / "journal.jsonl"
+    the_plan = plan(served)
+    result = run(served, the_plan, journal)
+    records = read_journal(journal)
+    types = [r["type"] for r in records]
+    assert types[0] == "plan" and types[1] == "run" and types[-1] == "end"
+    assert types.count("intent") == types.count("result") == len(the_plan.actions)
+    assert records[0]["pvcs"] and {p["pvc"] for p in records[0]["pvcs"]} == SEED_FIVE
+    retain = next(r for r in records if r["type"] == "result" and r["op"] == "retain-pv")
+    assert retain["outcome"] == "applied" and retain["after"]["reclaimPolicy"] == "Retain"
+    recovery = next(r for r in records if r["type"] == "recovery")
+    assert {r["claim"] for r in recovery["retained"]} == SEED_FIVE
+    assert {r["volume"] for r in recovery["retained"]} == {p.volume for p in the_plan.pvcs}
+    recipe = "\n".join(recovery["recipe"])
+    for pvc in the_plan.pvcs:
+        assert f"volumeName: {pvc.volume}" in recipe
+        assert f'"name":"{pvc.name}","uid":null' in recipe
+    assert records[-1]["status"] == "complete"
+    assert result.journal == journal
+
+
+def test_without_helm_it_stops_with_the_command_and_a_rerun_finishes(
+    served: Served, tmp_path: Path
+) -> None:
+    first = run(served, plan(served), tmp_path / "first.jsonl", helm=False)
+    assert first.status == "stopped"
+    manual = next(s for s in first.steps if s.outcome == "manual")
+    assert manual.action.op == "helm-uninstall"
+    assert manual.command.startswith("helm uninstall harbor --namespace default --wait")
+    assert "run `helm uninstall harbor --namespace default" in first.reason
+    # the volumes were already made safe; nothing was deleted
+    assert set(served.pvcs()) >= SEED_FIVE
+    assert all(
+        served.pvs()[p["spec"]["volumeName"]]["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+        for k, p in served.pvcs().items()
+        if k in SEED_FIVE
+    )
+    records = read_journal(tmp_path / "first.jsonl")
+    assert records[-1]["status"] == "stopped"
+    assert any(r.get("outcome") == "manual" and r.get("command") for r in records)
+    # the operator runs the printed command by hand ...
+    FakeHelm(served.client).run(["uninstall", "harbor", "--namespace", "default"], 30)
+    # ... and reruns kostack: the release records are gone, the volumes still proven
+    second_plan = plan(served)
+    assert {p.key for p in second_plan.pvcs} == SEED_FIVE
+    assert all("release gone" in p.release for p in second_plan.pvcs)
+    assert "retain-pv" not in [a.op for a in second_plan.actions]  # already Retain
+    second = run(served, second_plan, tmp_path / "second.jsonl")
+    assert second.status == "complete", second.reason
+    assert not SEED_FIVE & set(served.pvcs())
+    assert len(second.retained) == 5
+
+
+def test_a_changed_volume_is_refused_and_nothing_after_it_is_done(
+    served: Served, tmp_path: Path
+) -> None:
+    the_plan = plan(served)
+    first_volume = the_plan.actions[1].target.name
+    pv = served.api.get("v1", "PersistentVolume", first_volume)
+    assert pv is not None
+    pv["metadata"].setdefault("labels", {})["touched"] = "yes"
+    served.api.add(pv)  # someone else changed it after planning
+    result = run(served, the_plan, tmp_path / "journal.jsonl")
+    assert result.status == "failed"
+    assert result.steps[-1].outcome == "refused"
+    assert result.steps[-1].action.step == 2
+    assert "changed since the plan" in result.reason
+    assert set(served.pvcs()) >= SEED_FIVE
+    assert "default/sh.helm.release.v1.harbor.v2" in served.releases()
+
+
+def test_discard_data_deletes_the_volumes(served: Served, tmp_path: Path) -> None:
+    the_plan = plan(served, discard_data=True)
+    volumes = {p.volume for p in the_plan.pvcs}
+    result = run(served, the_plan, tmp_path / "journal.jsonl")
+    assert result.status == "complete", result.reason
+    assert not volumes & set(served.pvs())
+    assert result.retained == [] and result.recovery == ()
+
+
+def test_second_chart_postgresql(served: Served, tmp_path: Path) -> None:
+    before = served.pvcs()
+    snapshot = with_helm("seed-fixed.json", served.collect())
+    the_plan = build_reinstall_plan(
+        snapshot,
+        diagnose(snapshot),
+        name="pg",
+        namespace="databases",
+        chart="bitnami/postgresql",
+        timeout=20,
+    )
+    result = run(served, the_plan, tmp_path / "journal.jsonl")
+    assert result.status == "complete", result.reason
+    after = served.pvcs()
+    assert "default/data-pg-postgresql-0" not in after
+    assert "databases/data-pg-postgresql-0" in after
+    assert [r["claim"] for r in result.retained] == ["default/data-pg-postgresql-0"]
+    for key, pvc in before.items():
+        if key != "default/data-pg-postgresql-0":
+            assert identity(after[key]) == identity(pvc), key
+    assert "databases/sh.helm.release.v1.pg.v1" in served.releases()

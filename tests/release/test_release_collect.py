@@ -1,0 +1,230 @@
+"""Reading Helm releases and their storage through the official client, without helm."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from release_testing import EXAMPLES, Served, serve
+
+from kostack.collect.helm import (
+    HelmCollection,
+    ReleaseDecodeError,
+    Scrubber,
+    decode_release,
+    error_lines,
+    settings_of,
+    value_paths,
+)
+from kostack.lab import helm_fixtures as hf
+from kostack.lab.helm_fixture_storage import release_configmap
+
+
+def release(collection: HelmCollection, namespace: str, name: str):  # type: ignore[no-untyped-def]
+    assert collection.state.releases is not None
+    return next(r for r in collection.state.releases if (r.namespace, r.name) == (namespace, name))
+
+
+def test_releases_in_all_namespaces_with_history(collected: HelmCollection) -> None:
+    state = collected.state
+    assert collected.gaps == ()
+    assert state.releases is not None
+    assert sorted((r.namespace, r.name, r.status) for r in state.releases) == [
+        ("default", "harbor", "failed"),
+        ("default", "pg", "deployed"),
+        ("harbor", "harbor", "failed"),
+        ("team-a", "harbor", "deployed"),
+    ]
+    seed = release(collected, "default", "harbor")
+    assert [(h.revision, h.status) for h in seed.history] == [(1, "superseded"), (2, "failed")]
+    assert seed.revision == 2
+    assert seed.storage_object == "sh.helm.release.v1.harbor.v2"
+    assert (
+        seed.chart == "harbor" and seed.chart_version == "1.18.0" and seed.app_version == "2.14.0"
+    )
+    assert seed.first_deployed == "2025-10-22T11:02:03+09:00"
+    assert seed.description == 'Upgrade "harbor" failed: context deadline exceeded'
+
+
+def test_manifest_is_reduced_to_what_ownership_needs(collected: HelmCollection) -> None:
+    seed = release(collected, "default", "harbor")
+    assert {p.name: p.keep for p in seed.manifest_pvcs} == {
+        "harbor-registry": True,
+        "harbor-jobservice": True,
+    }
+    sets = {s.name: s for s in seed.manifest_statefulsets}
+    assert set(sets) == {"harbor-database", "harbor-redis", "harbor-trivy"}
+    assert [t.name for t in sets["harbor-database"].claim_templates] == ["database-data"]
+    assert sets["harbor-database"].selector == {
+        "release": "harbor",
+        "app": "harbor",
+        "component": "database",
+    }
+    assert ("Secret", "harbor-core") in {(o.kind, o.name) for o in seed.objects}
+    newer = release(collected, "harbor", "harbor")
+    assert newer.manifest_pvcs == ()
+    assert all(not s.claim_templates for s in newer.manifest_statefulsets)
+    assert newer.settings["persistence.enabled"] == "false"
+
+
+def test_values_are_never_kept_only_their_key_paths(collected: HelmCollection) -> None:
+    seed = release(collected, "default", "harbor")
+    assert "harborAdminPassword" in seed.values_keys
+    assert "database.internal.password" in seed.values_keys
+    assert set(seed.secret_keys) == {
+        "harborAdminPassword",
+        "database.internal.password",
+        "secretKey",
+    }
+    dumped = collected.state.model_dump_json()
+    for canary in hf.CANARIES:
+        assert canary not in dumped
+        assert base64.b64encode(canary.encode()).decode() not in dumped
+    # the chart's own default secrets are not kept either
+    for default_secret in (
+        "Harbor12345",
+        "not-a-secure-key",
+        "changeit",
+        "harbor_registry_password",
+    ):
+        assert default_secret not in dumped
+
+
+def test_pvcs_pvs_pods_and_events(collected: HelmCollection) -> None:
+    state = collected.state
+    assert state.pvcs is not None and state.pvs is not None and state.pods is not None
+    pvc = next(p for p in state.pvcs if (p.namespace, p.name) == ("default", "harbor-registry"))
+    assert pvc.phase == "Bound" and pvc.size == "5Gi" and pvc.volume_name
+    assert pvc.annotations["helm.sh/resource-policy"] == "keep"
+    pv = next(v for v in state.pvs if v.name == pvc.volume_name)
+    assert pv.reclaim_policy == "Delete"
+    assert pv.claim == "default/harbor-registry"
+    assert pv.source is not None and pv.source.startswith("csi cinder.csi.openstack.org ")
+    job = next(p for p in state.pods if p.name == "harbor-jobservice-5c8d7f9b4-k8p2n")
+    assert job.ready is False
+    assert job.containers[0].reason == "CrashLoopBackOff"
+    assert job.containers[0].last_exit_code == 2
+    assert any("connection refused" in line for line in job.log_lines)
+    core = next(p for p in state.pods if p.name == "harbor-core-7d9f8b6c5d-q2x7m")
+    assert any("i/o timeout" in line for line in core.log_lines)
+    assert state.events is not None
+    assert any(e.reason == "Unhealthy" and e.name == core.name for e in state.events)
+    assert state.statefulsets is not None
+    assert state.context_namespace == "default"
+
+
+def test_forbidden_secrets_is_a_gap_not_an_empty_list(tmp_path: Path) -> None:
+    with serve(hf.harbor_seed(), tmp_path) as s:
+        s.api.inject_fault("", "secrets", status=403, verbs=["list"])
+        collection = s.collect()
+    assert collection.state.releases is None
+    gap = next(g for g in collection.gaps if g.source == "helm.releases")
+    assert "403" in gap.error and "secrets" in gap.hint
+    assert collection.state.pvcs is not None
+
+
+def test_configmap_driver_and_undecodable_records(served: Served) -> None:
+    record = hf.release_record(
+        name="cm-app",
+        namespace="default",
+        revision=1,
+        status="deployed",
+        chart=hf.POSTGRESQL_CHART,
+        default_values={},
+        values={"auth": {"postgresPassword": "cm-secret-value"}},
+        manifest="",
+        first_deployed=hf.at(100),
+        last_deployed=hf.at(100),
+        description="Install complete",
+    )
+    served.api.add(release_configmap(record, created=hf.at(100)))
+    broken = hf.release_secret(record, created=hf.at(100))
+    broken["metadata"]["name"] = "sh.helm.release.v1.broken.v1"
+    broken["metadata"]["labels"]["name"] = "broken"
+    broken["data"]["release"] = base64.b64encode(b"not base64 at all!").decode()
+    served.api.add(broken)
+    collection = served.collect()
+    names = {(r.namespace, r.name, r.storage) for r in collection.state.releases or ()}
+    assert ("default", "cm-app", "configmap") in names
+    assert not any(name == "broken" for _, name, _ in names)
+    assert any("cannot decode" in g.error for g in collection.gaps)
+    assert "cm-secret-value" not in collection.state.model_dump_json()
+
+
+def test_decode_release_variants() -> None:
+    record = {"name": "x", "version": 1, "info": {"status": "deployed"}}
+    helm = hf.encode_release(record)
+    assert decode_release(base64.b64encode(helm.encode()).decode()) == record
+    assert decode_release(helm, double_base64=False) == record
+    # before compression, releases were plain JSON after the base64
+    plain = base64.b64encode(b'{"name":"old","version":3}').decode()
+    assert decode_release(plain, double_base64=False)["name"] == "old"
+    with pytest.raises(ReleaseDecodeError):
+        decode_release("!!!")
+
+
+def test_value_paths_settings_and_scrubbing() -> None:
+    values = {
+        "expose": {"tls": {"enabled": False}},
+        "harborAdminPassword": "s3cret-admin",
+        "items": [{"name": "a", "token": "tok-123456"}],
+        "persistence": {"enabled": True},
+    }
+    assert value_paths(values) == [
+        "expose.tls.enabled",
+        "harborAdminPassword",
+        "items[].name",
+        "items[].token",
+        "persistence.enabled",
+    ]
+    assert settings_of(values, {"persistence": {"resourcePolicy": "keep"}}) == {
+        "persistence.enabled": "true",
+        "persistence.resourcePolicy": "keep",
+    }
+    scrub = Scrubber()
+    scrub.learn(values)
+    text = (
+        "login with s3cret-admin failed; password=hunter2 url=redis://u:p4ss@host:6379 tok-123456"
+    )
+    cleaned = scrub(text)
+    for secret in ("s3cret-admin", "hunter2", "p4ss", "tok-123456"):
+        assert secret not in cleaned
+    assert error_lines("ok\nERROR: s3cret-admin rejected\nfine\n", scrub) == [
+        "ERROR: [redacted] rejected"
+    ]
+
+
+def test_unreachable_api_and_rejected_credentials_exit_3(served: Served, tmp_path: Path) -> None:
+    import io
+
+    import yaml
+
+    from kostack.cli.common import Environment
+    from kostack.cli.main import main
+
+    def check(kubeconfig: Path) -> tuple[int, str]:
+        err = io.StringIO()
+        env = Environment(
+            io.StringIO(),
+            err,
+            {"KUBECONFIG": str(kubeconfig), "PATH": "/nonexistent"},
+            False,
+            False,
+        )
+        code = main(
+            ["release", "check", "harbor", "--snapshot", str(EXAMPLES / "seed-incident.json")], env
+        )
+        return code, err.getvalue()
+
+    document = yaml.safe_load(served.kubeconfig.read_text(encoding="utf-8"))
+    document["users"][0]["user"]["token"] = "wrong-token"
+    wrong = tmp_path / "wrong-token"
+    wrong.write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, err = check(wrong)
+    assert code == 3 and "rejected the credentials" in err and "wrong-token" not in err
+    document["clusters"][0]["cluster"]["server"] = "http://127.0.0.1:9"  # discard port: refused
+    closed = tmp_path / "closed"
+    closed.write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, err = check(closed)
+    assert code == 3 and "cannot reach the Kubernetes API" in err
