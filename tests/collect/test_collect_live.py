@@ -360,3 +360,33 @@ def test_collect_help_shows_examples() -> None:
     result = run_cli("collect", "--help", environ={})
     assert result.code == 0
     assert "Examples:" in result.stdout and "kostack collect -o snap.json" in result.stdout
+
+
+def test_collect_reads_helm_releases_and_volumes_without_their_secrets(
+    live_seed: LiveSeed, tmp_path: Path
+) -> None:
+    from kostack.lab.helm_fixtures import CANARIES, harbor_seed
+
+    scenario = harbor_seed()
+    for obj in scenario.objects:
+        kind, meta = obj.get("kind"), obj.get("metadata", {})
+        if (
+            live_seed.api.get(obj["apiVersion"], kind, meta["name"], meta.get("namespace", ""))
+            is None
+        ):
+            live_seed.api.add(obj)
+    target = tmp_path / "snap.json"
+    result = live_seed.run("collect", "-o", str(target))
+    assert result.code == 0, result.stderr
+    text = target.read_text()
+    snapshot = load_snapshot(target)
+    assert snapshot.helm is not None and snapshot.helm.releases is not None
+    assert {(r.namespace, r.name) for r in snapshot.helm.releases} >= {("default", "harbor")}
+    assert snapshot.helm.pvcs is not None and any(
+        p.namespace == "default" and p.name.startswith("database-data-harbor")
+        for p in snapshot.helm.pvcs
+    )
+    for secret in CANARIES:
+        assert secret not in text and secret not in result.stdout + result.stderr
+    no_helm = live_seed.run("collect", "--no-helm")
+    assert no_helm.code == 0 and json.loads(no_helm.stdout)["helm"] is None

@@ -95,6 +95,7 @@ Examples:
 )
 @click.option("--no-openstack", is_flag=True, help="Do not read OpenStack (cluster only).")
 @click.option("--no-kubernetes", is_flag=True, help="Do not read Kubernetes (OpenStack only).")
+@click.option("--no-helm", is_flag=True, help="Do not read Helm releases, PVCs and PVs.")
 @click.option(
     "--timeout",
     "timeout_s",
@@ -112,6 +113,7 @@ def collect(
     output_path: str | None,
     no_openstack: bool,
     no_kubernetes: bool,
+    no_helm: bool,
     timeout_s: float,
     os_cloud: str | None,
     kubeconfig: str | None,
@@ -140,6 +142,7 @@ def collect(
                 neutron_backend=cast(NeutronBackend | None, neutron_backend),
                 openstack=not no_openstack,
                 kubernetes=not no_kubernetes,
+                helm=not no_helm,
                 timeout_s=timeout_s,
                 environ=env.environ,
                 progress=progress,

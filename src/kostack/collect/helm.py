@@ -23,6 +23,7 @@ import base64
 import binascii
 import gzip
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -900,7 +901,10 @@ def load_client(
             next((c for c in contexts if c.get("name") == context), None) if context else active
         )
         namespace = ((chosen or {}).get("context") or {}).get("namespace") or "default"
-        client = _config.new_client_from_config(config_file=kubeconfig, context=context)
+        # open_session keeps credentials out of logs (the official loader logs exec-plugin stderr)
+        from kostack.collect._kube_api import open_session
+
+        client = open_session(kubeconfig, context, in_cluster=None, environ=os.environ).client
     except (_config.ConfigException, OSError, TypeError, ValueError) as exc:
         raise CollectError(
             f"cannot load the kubeconfig ({exc})",

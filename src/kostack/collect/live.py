@@ -31,7 +31,15 @@ from kostack.collect.openstack import (
     secret_values,
 )
 from kostack.errors import ConfigError, KostackError
-from kostack.model.snapshot import Cluster, Gap, NeutronBackend, NodePort, OpenStack, Snapshot
+from kostack.model.snapshot import (
+    Cluster,
+    Gap,
+    HelmState,
+    NeutronBackend,
+    NodePort,
+    OpenStack,
+    Snapshot,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -57,6 +65,7 @@ class CollectOptions:
     neutron_backend: NeutronBackend | None = None
     openstack: bool = True
     kubernetes: bool = True
+    helm: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
     environ: Mapping[str, str] | None = None
     progress: Progress | None = None
@@ -87,6 +96,11 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
         cluster, kube_gaps, identities = (
             _kubernetes(options, environ, progress) if options.kubernetes else (None, (), ())
         )
+        helm, helm_gaps = (
+            _helm(options, environ, progress)
+            if options.kubernetes and options.helm and cluster is not None
+            else (None, ())
+        )
     except KostackError as err:
         # Error texts may quote what they were given; never let a credential through.
         err.message = redact(err.message, secrets)
@@ -99,7 +113,8 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
         openstack=openstack,
         cluster=cluster,
         node_ports=node_ports,
-        gaps=(*os_gaps, *kube_gaps, *link_gaps),
+        gaps=(*os_gaps, *kube_gaps, *helm_gaps, *link_gaps),
+        helm=helm,
     )
     return scrub_snapshot(snapshot, secrets)
 
@@ -135,6 +150,24 @@ def _kubernetes(
         progress=progress,
     )
     return kube.cluster, kube.gaps, kube.nodes_raw
+
+
+def _helm(
+    options: CollectOptions, environ: Mapping[str, str], progress: Progress
+) -> tuple[HelmState | None, tuple[Gap, ...]]:
+    """Helm releases, PVCs and PVs (read without a helm binary); values' secrets are never kept."""
+    from kostack.collect._kube_api import open_session
+    from kostack.collect.helm import collect_helm
+
+    progress("reading Helm releases and volumes")
+    session = open_session(
+        options.kubeconfig, options.kube_context, in_cluster=None, environ=environ
+    )
+    try:
+        helm = collect_helm(session.client, logs=False)
+    finally:
+        session.close()
+    return helm.state, helm.gaps
 
 
 def _link(
