@@ -157,10 +157,9 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
         if event.stage != "result":
             return
         extra = f" ({event.message})" if event.message and event.outcome != "failed" else ""
+        what = ("undo: " if event.phase == "undo" else "") + describe(event.action)
         env.stdout.write(
-            terminal_safe(
-                f"  {event.action.id:>3} {event.outcome:<16} {describe(event.action)}{extra}\n"
-            )
+            terminal_safe(f"  {event.action.id:>3} {event.outcome:<16} {what}{extra}\n")
         )
         env.stdout.flush()
 

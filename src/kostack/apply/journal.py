@@ -1,0 +1,293 @@
+"""The apply journal: JSON lines, written and fsync'd before and after every action.
+
+One journal per plan. The first line holds the plan itself, so a journal is
+enough to resume an interrupted apply or to roll it back, on any machine.
+Records (one JSON object per line, field ``type``):
+
+- ``plan``: journal_version, kostack_version, created_at, digest, the plan;
+- ``run``: a run starts (mode apply | resume | rollback, pid);
+- ``intent``: about to change a target: its before-state;
+- ``result``: what happened: outcome (applied | already-present | failed |
+  in-doubt), after-state, created rule id / added routes, the Neutron error;
+- ``undo-intent`` / ``undo-result``: the same for rollback (outcome restored |
+  already-original | not-changed | conflict | failed);
+- ``end``: a run ends (status complete | stopped | failed).
+
+Each line is written with one write() on an O_APPEND descriptor and then
+fsync'd, so a crash leaves at most one torn last line, which readers skip.
+A run holds an exclusive flock on the file: two kostack processes cannot
+work on one journal at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
+from kostack.plan.model import Plan
+
+JOURNAL_VERSION: Final = 1
+
+
+class JournalError(Exception):
+    """The journal cannot be written or read: message and hint."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def default_path(directory: Path | None = None) -> Path:
+    """`kostack-fix-<UTC time>.journal.jsonl` in the current (or given) directory."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return (directory or Path.cwd()) / f"kostack-fix-{stamp}.journal.jsonl"
+
+
+@dataclass
+class ActionLog:
+    """Everything the journal says about one action, latest last."""
+
+    action_id: str
+    intents: list[dict[str, Any]] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    undo_intents: list[dict[str, Any]] = field(default_factory=list)
+    undo_results: list[dict[str, Any]] = field(default_factory=list)
+    last: str = ""  # type of the latest record
+
+    @property
+    def started(self) -> bool:
+        return bool(self.intents)
+
+    @property
+    def outcome(self) -> str | None:
+        """The outcome of the latest attempt; "in-doubt" when an intent has no result."""
+        if not self.intents:
+            return None
+        if self.last == "intent":
+            return "in-doubt"
+        return str(self.results[-1]["outcome"]) if self.results else "in-doubt"
+
+    def created_rule_id(self) -> str | None:
+        for r in reversed(self.results):
+            if r.get("created_rule_id"):
+                return str(r["created_rule_id"])
+        return None
+
+    def first_before(self) -> dict[str, Any] | None:
+        return self.intents[0].get("before") if self.intents else None
+
+    def changed_by_kostack(self) -> bool | None:
+        """True: kostack changed it; False: certainly not; None: cannot tell from the journal.
+
+        The latest word decides: a run that re-read an in-doubt object journals
+        what it found.
+        """
+        if any(r.get("outcome") == "applied" for r in self.results):
+            return True
+        outcome = self.outcome
+        if outcome is None:
+            return False
+        if outcome == "in-doubt":
+            return None
+        return False
+
+
+class Journal:
+    """An open journal file (create a new one, or open one to resume or roll back)."""
+
+    def __init__(self, path: Path, fd: int, plan: Plan, records: list[dict[str, Any]]) -> None:
+        self.path = path
+        self._fd = fd
+        self.plan = plan
+        self.records = records
+
+    # ------------------------------------------------------------------ open / create
+
+    @classmethod
+    def create(cls, path: Path, plan: Plan, *, version: str = "", cloud: str | None = None) -> Self:
+        """Start a new journal for ``plan``; refuses to overwrite an existing one."""
+        path = Path(path)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        except FileExistsError:
+            raise JournalError(
+                f"journal {path} already exists",
+                f"resume it with `kostack fix apply --journal {path}`, roll it back with "
+                f"`kostack fix rollback {path}`, or choose another --journal file",
+            ) from None
+        except OSError as exc:
+            raise JournalError(f"cannot create journal {path}: {exc.strerror}") from exc
+        journal = cls(path, fd, plan, [])
+        journal._lock()
+        journal.append(
+            {
+                "type": "plan",
+                "journal_version": JOURNAL_VERSION,
+                "kostack_version": version,
+                "cloud": cloud,
+                "digest": plan.digest(),
+                "plan": plan_to_dict(plan, version),
+            }
+        )
+        _fsync_dir(path.parent)
+        return journal
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Open an existing journal for appending (resume or rollback)."""
+        path = Path(path)
+        records = read_records(path)
+        header = records[0]
+        try:
+            plan = plan_from_dict(header.get("plan"), f"{path}:1 plan")
+        except PlanFormatError as exc:
+            raise JournalError(f"{exc.what} ({exc.where})", exc.hint) from exc
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        except OSError as exc:
+            raise JournalError(f"cannot open journal {path}: {exc.strerror}") from exc
+        journal = cls(path, fd, plan, records)
+        journal._lock()
+        return journal
+
+    def _lock(self) -> None:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(self._fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise JournalError(
+                    f"journal {self.path} is in use by another kostack process",
+                    "wait for it to finish; two runs must not change the same ports at once",
+                ) from None
+            raise
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing releases the flock
+            self._fd = -1
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+
+    def append(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Write one record durably (one write, then fsync) and keep it in memory."""
+        record = {"seq": len(self.records) + 1, "at": now(), **record}
+        line = json.dumps(record, sort_keys=False, ensure_ascii=False) + "\n"
+        data = line.encode()
+        written = 0
+        while written < len(data):
+            written += os.write(self._fd, data[written:])
+        os.fsync(self._fd)
+        self.records.append(record)
+        return record
+
+    # ------------------------------------------------------------------ reading
+
+    def logs(self) -> dict[str, ActionLog]:
+        out: dict[str, ActionLog] = {a.id: ActionLog(a.id) for a in self.plan.actions}
+        for rec in self.records:
+            kind = rec.get("type")
+            aid = rec.get("action")
+            if not isinstance(aid, str) or aid not in out:
+                continue
+            log = out[aid]
+            if kind == "intent":
+                log.intents.append(rec)
+            elif kind == "result":
+                log.results.append(rec)
+            elif kind == "undo-intent":
+                log.undo_intents.append(rec)
+            elif kind == "undo-result":
+                log.undo_results.append(rec)
+            else:
+                continue
+            log.last = str(kind)
+        return out
+
+    def runs(self, mode: str | None = None) -> Iterator[dict[str, Any]]:
+        for rec in self.records:
+            if rec.get("type") == "run" and (mode is None or rec.get("mode") == mode):
+                yield rec
+
+    @property
+    def rolled_back(self) -> bool:
+        return any(True for _ in self.runs("rollback"))
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Every record of a journal; a torn last line (a crash mid-write) is skipped."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise JournalError(
+            f"no journal at {path}", "give the file `kostack fix apply` printed"
+        ) from None
+    except OSError as exc:
+        raise JournalError(f"cannot read journal {path}: {exc.strerror}") from exc
+    lines = text.split("\n")
+    records: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            if number == len(lines) or (number == len(lines) - 1 and not lines[-1]):
+                break  # the torn last line of a crashed write
+            raise JournalError(
+                f"journal {path} line {number} is not JSON",
+                "the journal was edited or damaged; compare the ports by hand",
+            ) from None
+        if not isinstance(rec, dict):
+            raise JournalError(f"journal {path} line {number} is not a JSON object")
+        records.append(rec)
+    if not records or records[0].get("type") != "plan":
+        raise JournalError(
+            f"{path} is not a kostack fix journal (its first line is not the plan)",
+            "give the file `kostack fix apply` printed",
+        )
+    version = records[0].get("journal_version")
+    if version != JOURNAL_VERSION:
+        raise JournalError(
+            f"journal {path} has version {version!r}; this kostack reads {JOURNAL_VERSION}"
+        )
+    return records
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the new file's directory entry durable too."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

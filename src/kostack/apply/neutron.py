@@ -1,0 +1,282 @@
+"""The Neutron calls `kostack fix` makes, through openstacksdk, with errors made plain.
+
+SDK objects stay in here: callers get `PortState`, `GroupState` and
+`RouterState` records in the plan's own terms, and every failure becomes a
+`NeutronProblem` carrying the HTTP status, Neutron's error type (e.g.
+`RevisionNumberConstraintFailed`), the message and the request id, with the
+SDK exception chained as its cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from kostack.plan.model import Pair, PortFields, Route, Rule
+
+T = TypeVar("T")
+
+
+class ProblemKind(StrEnum):
+    HTTP = "http"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+
+
+class NeutronProblem(Exception):
+    """A Neutron request that failed: status, Neutron error type, message, request id."""
+
+    def __init__(
+        self,
+        kind: ProblemKind,
+        message: str,
+        *,
+        status: int | None = None,
+        error_type: str = "",
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.error_type = error_type
+        self.request_id = request_id
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying: no answer, or a server-side error."""
+        if self.kind in (ProblemKind.TIMEOUT, ProblemKind.CONNECTION):
+            return True
+        return self.status is not None and self.status >= 500
+
+    @property
+    def ambiguous(self) -> bool:
+        """The request may have been carried out although it failed (no answer, or a 5xx)."""
+        return self.transient
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": str(self.kind),
+            "status": self.status,
+            "error_type": self.error_type,
+            "message": self.message,
+            "request_id": self.request_id,
+        }
+
+    def short(self) -> str:
+        if self.kind == ProblemKind.TIMEOUT:
+            return f"no answer from Neutron (timeout): {self.message}"
+        if self.kind == ProblemKind.CONNECTION:
+            return f"cannot reach Neutron: {self.message}"
+        kind = f" {self.error_type}" if self.error_type else ""
+        return f"{self.status}{kind}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PortState:
+    id: str
+    name: str
+    revision_number: int
+    mac_address: str
+    fields: PortFields
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    id: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class GroupState:
+    id: str
+    name: str
+    revision_number: int
+    rules: tuple[RuleRecord, ...]
+
+
+@dataclass(frozen=True)
+class RouterState:
+    id: str
+    name: str
+    revision_number: int
+    routes: tuple[Route, ...]
+
+
+def _problem(exc: BaseException) -> NeutronProblem:
+    """Translate an openstacksdk / keystoneauth exception."""
+    from keystoneauth1 import exceptions as ks_exc
+    from openstack import exceptions as os_exc
+
+    if isinstance(exc, os_exc.HttpException):
+        error_type = ""
+        message = str(exc.details or exc.message or exc)
+        response = exc.response
+        if response is not None:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("NeutronError"), dict):
+                error_type = str(body["NeutronError"].get("type") or "")
+                message = str(body["NeutronError"].get("message") or message)
+        return NeutronProblem(
+            ProblemKind.HTTP,
+            message,
+            status=exc.status_code,
+            error_type=error_type,
+            request_id=exc.request_id,
+        )
+    if isinstance(exc, ks_exc.ConnectTimeout):
+        return NeutronProblem(ProblemKind.TIMEOUT, str(exc))
+    if isinstance(exc, ks_exc.ConnectionError):
+        return NeutronProblem(ProblemKind.CONNECTION, str(exc))
+    if isinstance(exc, ks_exc.HttpError):
+        return NeutronProblem(
+            ProblemKind.HTTP, str(exc), status=getattr(exc, "http_status", None), request_id=None
+        )
+    if isinstance(exc, os_exc.SDKException):
+        return NeutronProblem(ProblemKind.HTTP, str(exc))
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return NeutronProblem(ProblemKind.TIMEOUT, str(exc))
+    if isinstance(exc, requests.ConnectionError):
+        return NeutronProblem(ProblemKind.CONNECTION, str(exc))
+    raise exc
+
+
+def _pairs(raw: Iterable[Any], mac: str) -> tuple[Pair, ...]:
+    out = []
+    for p in raw or ():
+        get = p.get if isinstance(p, dict) else lambda k, _p=p: getattr(_p, k, None)
+        out.append(Pair(str(get("ip_address")), str(get("mac_address") or mac).lower()))
+    return tuple(out)
+
+
+def _rule_of(raw: dict[str, Any]) -> Rule:
+    prefix = raw.get("remote_ip_prefix")
+    return Rule(
+        direction=str(raw.get("direction")),
+        ethertype=str(raw.get("ethertype") or raw.get("ether_type") or "IPv4"),
+        protocol=raw.get("protocol"),
+        port_range_min=raw.get("port_range_min"),
+        port_range_max=raw.get("port_range_max"),
+        remote_ip_prefix=_normal_prefix(prefix) if prefix else None,
+        remote_group_id=raw.get("remote_group_id"),
+        description=str(raw.get("description") or ""),
+    )
+
+
+def _normal_prefix(prefix: str) -> str:
+    import ipaddress
+
+    try:
+        return str(ipaddress.ip_network(prefix, strict=False))
+    except ValueError:
+        return prefix
+
+
+class Neutron:
+    """The writes and reads of `kostack fix`, over an openstacksdk Connection."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    @property
+    def connection(self) -> Any:
+        """The openstacksdk Connection (for re-collection after apply)."""
+        return self._conn
+
+    @property
+    def _net(self) -> Any:
+        return self._conn.network
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except Exception as exc:
+            raise _problem(exc) from exc
+
+    # ------------------------------------------------------------------ ports
+
+    def _port_state(self, raw: Any) -> PortState:
+        mac = str(raw.mac_address).lower()
+        return PortState(
+            id=str(raw.id),
+            name=str(raw.name or ""),
+            revision_number=int(raw.revision_number),
+            mac_address=mac,
+            fields=PortFields.of(
+                bool(raw.is_port_security_enabled),
+                [str(g) for g in raw.security_group_ids or ()],
+                _pairs(raw.allowed_address_pairs, mac),
+            ),
+        )
+
+    def port(self, port_id: str) -> PortState:
+        return self._port_state(self._call(lambda: self._net.get_port(port_id)))
+
+    def update_port(self, port_id: str, body: dict[str, Any], if_revision: int) -> PortState:
+        """PUT ``body`` on the port only if its revision is still ``if_revision`` (else 412)."""
+        return self._port_state(
+            self._call(lambda: self._net.update_port(port_id, if_revision=if_revision, **body))
+        )
+
+    # ------------------------------------------------------------------ security groups
+
+    def group(self, group_id: str) -> GroupState:
+        raw = self._call(lambda: self._net.get_security_group(group_id))
+        rules = tuple(RuleRecord(str(r["id"]), _rule_of(r)) for r in raw.security_group_rules or ())
+        return GroupState(str(raw.id), str(raw.name or ""), int(raw.revision_number), rules)
+
+    def create_rule(self, group_id: str, rule: Rule) -> str:
+        attrs: dict[str, Any] = {
+            "security_group_id": group_id,
+            "direction": rule.direction,
+            "ether_type": rule.ethertype,
+        }
+        for key in ("protocol", "port_range_min", "port_range_max", "remote_ip_prefix"):
+            value = getattr(rule, key)
+            if value is not None:
+                attrs[key] = value
+        if rule.remote_group_id:
+            attrs["remote_group_id"] = rule.remote_group_id
+        if rule.description:
+            attrs["description"] = rule.description
+        created = self._call(lambda: self._net.create_security_group_rule(**attrs))
+        return str(created.id)
+
+    def delete_rule(self, rule_id: str) -> bool:
+        """Delete a rule; False when it was already gone."""
+        from openstack import exceptions as os_exc
+
+        try:
+            self._net.delete_security_group_rule(rule_id, ignore_missing=False)
+        except os_exc.NotFoundException:
+            return False
+        except Exception as exc:
+            raise _problem(exc) from exc
+        return True
+
+    # ------------------------------------------------------------------ routers
+
+    def _router_state(self, raw: Any) -> RouterState:
+        routes = tuple(
+            sorted(Route(str(r["destination"]), str(r["nexthop"])) for r in raw.routes or ())
+        )
+        return RouterState(str(raw.id), str(raw.name or ""), int(raw.revision_number), routes)
+
+    def router(self, router_id: str) -> RouterState:
+        return self._router_state(self._call(lambda: self._net.get_router(router_id)))
+
+    def set_routes(self, router_id: str, routes: Iterable[Route], if_revision: int) -> RouterState:
+        """PUT the router's whole route list, only if its revision is still ``if_revision``."""
+        body = [r.as_dict() for r in routes]
+        return self._router_state(
+            self._call(
+                lambda: self._net.update_router(router_id, if_revision=if_revision, routes=body)
+            )
+        )

@@ -1,0 +1,318 @@
+"""Plans to and from their canonical JSON form (the `-o json` output, the journal header).
+
+`kostack fix apply --plan FILE` reads back what `kostack fix plan -o json`
+wrote, so the reviewed plan is exactly the applied one. Reading validates
+every field and says which one is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from kostack.plan.model import (
+    PLAN_SCHEMA_VERSION,
+    Action,
+    Inverse,
+    Method,
+    Operation,
+    Pair,
+    Plan,
+    PlanOptions,
+    PlanSource,
+    PortFields,
+    Precondition,
+    RootCauseRef,
+    Route,
+    Rule,
+    Target,
+    Verification,
+)
+
+T = TypeVar("T")
+
+
+class PlanFormatError(ValueError):
+    """A plan document that kostack cannot use: what is wrong, where, and a hint."""
+
+    def __init__(self, what: str, where: str, hint: str = "") -> None:
+        super().__init__(f"{what} ({where})")
+        self.what = what
+        self.where = where
+        self.hint = hint or "Write the plan again with `kostack fix plan -o json > plan.json`."
+
+
+# --------------------------------------------------------------------------- to dict
+
+
+def action_to_dict(a: Action) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "operation": str(a.operation),
+        "target": {"kind": a.target.kind, "id": a.target.id, "name": a.target.name},
+        "parameters": a.parameters(),
+        "reason": a.reason,
+        "fixes": list(a.fixes),
+        "precondition": {
+            "revision_number": a.precondition.revision_number,
+            "text": a.precondition.text,
+        },
+        "inverse": {
+            "operation": a.inverse.operation,
+            "description": a.inverse.description,
+            "port_fields": a.inverse.port_fields.as_dict() if a.inverse.port_fields else None,
+            "routes": [r.as_dict() for r in a.inverse.routes],
+        },
+        "before": a.before.as_dict() if a.before else None,
+        "after": a.after.as_dict() if a.after else None,
+        "notes": list(a.notes),
+    }
+
+
+def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
+    """The canonical JSON document of a plan."""
+    out: dict[str, Any] = {
+        "schema_version": plan.schema_version,
+        "kind": "kostack-fix-plan",
+    }
+    if version:
+        out["kostack_version"] = version
+    out.update(
+        {
+            "digest": plan.digest(),
+            "options": plan.options.as_dict(),
+            "source": {
+                "snapshot_source": plan.source.snapshot_source,
+                "snapshot_created_at": plan.source.snapshot_created_at,
+                "cloud": plan.source.cloud,
+                "project": plan.source.project,
+                "neutron_backend": plan.source.neutron_backend,
+            },
+            "summary": plan.counts(),
+            "actions": [action_to_dict(a) for a in plan.actions],
+            "verification": plan.verification.as_dict(),
+            "warnings": list(plan.warnings),
+            "not_planned": list(plan.not_planned),
+            "notes": list(plan.notes),
+        }
+    )
+    return out
+
+
+# --------------------------------------------------------------------------- from dict
+
+
+def _get(doc: dict[str, Any], key: str, where: str, kind: type[T] | tuple[type, ...]) -> T:
+    if key not in doc:
+        raise PlanFormatError(f"missing field {key!r}", where)
+    value = doc[key]
+    if not isinstance(value, kind):
+        raise PlanFormatError(f"field {key!r} has the wrong type", f"{where}.{key}")
+    return value  # type: ignore[return-value]  # checked by isinstance above
+
+
+def _opt(doc: dict[str, Any], key: str, where: str, kind: type[T]) -> T | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise PlanFormatError(f"field {key!r} has the wrong type", f"{where}.{key}")
+    return value
+
+
+def _list(
+    doc: dict[str, Any], key: str, where: str, item: Callable[[Any, str], T]
+) -> tuple[T, ...]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise PlanFormatError(f"field {key!r} must be a list", f"{where}.{key}")
+    return tuple(item(v, f"{where}.{key}[{i}]") for i, v in enumerate(value))
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise PlanFormatError("expected a string", where)
+    return value
+
+
+def _pair(value: Any, where: str) -> Pair:
+    if not isinstance(value, dict):
+        raise PlanFormatError("expected an object", where)
+    return Pair(_get(value, "ip_address", where, str), _get(value, "mac_address", where, str))
+
+
+def _route(value: Any, where: str) -> Route:
+    if not isinstance(value, dict):
+        raise PlanFormatError("expected an object", where)
+    return Route(_get(value, "destination", where, str), _get(value, "nexthop", where, str))
+
+
+def _fields(value: Any, where: str) -> PortFields | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise PlanFormatError("expected an object", where)
+    return PortFields.of(
+        _get(value, "port_security_enabled", where, bool),
+        _list(value, "security_groups", where, _str),
+        _list(value, "allowed_address_pairs", where, _pair),
+    )
+
+
+def _rule(value: Any, where: str) -> Rule:
+    if not isinstance(value, dict):
+        raise PlanFormatError("expected an object", where)
+    return Rule(
+        direction=_get(value, "direction", where, str),
+        ethertype=_get(value, "ethertype", where, str),
+        protocol=_opt(value, "protocol", where, str),
+        port_range_min=_opt(value, "port_range_min", where, int),
+        port_range_max=_opt(value, "port_range_max", where, int),
+        remote_ip_prefix=_opt(value, "remote_ip_prefix", where, str),
+        remote_group_id=_opt(value, "remote_group_id", where, str),
+        description=_opt(value, "description", where, str) or "",
+    )
+
+
+def _root_cause(value: Any, where: str) -> RootCauseRef:
+    if not isinstance(value, dict):
+        raise PlanFormatError("expected an object", where)
+    return RootCauseRef(
+        _get(value, "key", where, str),
+        _get(value, "title", where, str),
+        _get(value, "severity", where, str),
+        _get(value, "message", where, str),
+        _opt(value, "resources", where, int) or 0,
+    )
+
+
+def action_from_dict(value: Any, where: str) -> Action:
+    if not isinstance(value, dict):
+        raise PlanFormatError("expected an object", where)
+    try:
+        operation = Operation(_get(value, "operation", where, str))
+    except ValueError:
+        raise PlanFormatError(f"unknown operation {value.get('operation')!r}", where) from None
+    tdoc = _get(value, "target", where, dict)
+    target = Target(
+        _get(tdoc, "kind", f"{where}.target", str),
+        _get(tdoc, "id", f"{where}.target", str),
+        _opt(tdoc, "name", f"{where}.target", str) or "",
+    )
+    params = _get(value, "parameters", where, dict)
+    pdoc = _get(value, "precondition", where, dict)
+    idoc = _get(value, "inverse", where, dict)
+    inverse = Inverse(
+        _get(idoc, "operation", f"{where}.inverse", str),
+        _opt(idoc, "description", f"{where}.inverse", str) or "",
+        _fields(idoc.get("port_fields"), f"{where}.inverse.port_fields"),
+        _list(idoc, "routes", f"{where}.inverse", _route),
+    )
+    before = _fields(value.get("before"), f"{where}.before")
+    after = _fields(value.get("after"), f"{where}.after")
+    pairs: tuple[Pair, ...] = ()
+    not_for_traffic: tuple[str, ...] = ()
+    rule: Rule | None = None
+    routes: tuple[Route, ...] = ()
+    command = ""
+    pwhere = f"{where}.parameters"
+    if operation == Operation.ADD_ALLOWED_PAIRS:
+        pairs = _list(params, "add", pwhere, _pair)
+        not_for_traffic = _list(params, "not_needed_for_traffic", pwhere, _str)
+    elif operation == Operation.ADD_SG_RULE:
+        rule = _rule(params, pwhere)
+    elif operation == Operation.ADD_ROUTER_ROUTES:
+        routes = _list(params, "routes", pwhere, _route)
+    elif operation == Operation.MANUAL:
+        command = _opt(params, "command", pwhere, str) or ""
+    if operation in (Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY) and (
+        before is None or after is None
+    ):
+        raise PlanFormatError("a port action needs 'before' and 'after'", where)
+    return Action(
+        id=_get(value, "id", where, str),
+        operation=operation,
+        target=target,
+        reason=_get(value, "reason", where, str),
+        fixes=_list(value, "fixes", where, _str),
+        precondition=Precondition(
+            _opt(pdoc, "revision_number", f"{where}.precondition", int),
+            _opt(pdoc, "text", f"{where}.precondition", str) or "",
+        ),
+        inverse=inverse,
+        before=before,
+        after=after,
+        pairs=pairs,
+        not_for_traffic=not_for_traffic,
+        rule=rule,
+        routes=routes,
+        command=command,
+        notes=_list(value, "notes", where, _str),
+    )
+
+
+def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
+    """Read a plan document back; PlanFormatError names the first bad field."""
+    if not isinstance(doc, dict):
+        raise PlanFormatError("a plan is a JSON object", where)
+    if doc.get("kind") != "kostack-fix-plan":
+        raise PlanFormatError(
+            'not a kostack fix plan (no "kind": "kostack-fix-plan")',
+            where,
+            "Give the file written by `kostack fix plan -o json`.",
+        )
+    version = doc.get("schema_version")
+    if version != PLAN_SCHEMA_VERSION:
+        raise PlanFormatError(
+            f"plan schema_version {version!r} is not supported (this kostack reads {PLAN_SCHEMA_VERSION})",
+            where,
+        )
+    odoc = _get(doc, "options", where, dict)
+    try:
+        method = Method(_get(odoc, "method", f"{where}.options", str))
+    except ValueError:
+        raise PlanFormatError(
+            f"unknown method {odoc.get('method')!r}", f"{where}.options"
+        ) from None
+    options = PlanOptions(
+        method,
+        bool(_get(odoc, "tight", f"{where}.options", bool)),
+        bool(_get(odoc, "service_cidr", f"{where}.options", bool)),
+    )
+    sdoc = _get(doc, "source", where, dict)
+    source = PlanSource(
+        _opt(sdoc, "snapshot_source", f"{where}.source", str),
+        _opt(sdoc, "snapshot_created_at", f"{where}.source", str),
+        _opt(sdoc, "cloud", f"{where}.source", str),
+        _opt(sdoc, "project", f"{where}.source", str),
+        _opt(sdoc, "neutron_backend", f"{where}.source", str),
+    )
+    actions = _list(doc, "actions", where, action_from_dict)
+    ids = [a.id for a in actions]
+    if len(set(ids)) != len(ids):
+        raise PlanFormatError("two actions share an id", f"{where}.actions")
+    vdoc = _get(doc, "verification", where, dict)
+    verification = Verification(
+        _list(vdoc, "before", f"{where}.verification", _root_cause),
+        _list(vdoc, "after", f"{where}.verification", _root_cause),
+        _opt(vdoc, "iterations", f"{where}.verification", int) or 1,
+        bool(vdoc.get("simulated", True)),
+        _list(vdoc, "revealed", f"{where}.verification", _root_cause),
+    )
+    plan = Plan(
+        options,
+        source,
+        actions,
+        verification,
+        _list(doc, "warnings", where, _str),
+        _list(doc, "not_planned", where, _str),
+        _list(doc, "notes", where, _str),
+    )
+    digest = doc.get("digest")
+    if digest is not None and digest != plan.digest():
+        raise PlanFormatError(
+            "the plan's actions do not match its digest (edited after it was written?)",
+            f"{where}.digest",
+            "Plan again; edit a plan only by re-running `kostack fix plan` with other options.",
+        )
+    return plan

@@ -1,0 +1,285 @@
+"""`kostack preflight`: what would break in a cluster not yet built, and the settings to build it right."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import SeedCloud, run_cli
+
+from kostack.analyze.diagnose import diagnose
+from kostack.collect.match import match_nodes
+from kostack.collect.openstack import collect_openstack
+from kostack.lab.neutron import openstack_connection
+from kostack.model import Snapshot
+from kostack.plan.preflight import PlannedNode, PreflightSpec, planned_cluster, preflight
+from kostack.report.preflight import render_terraform
+
+EXAMPLE = str(Path(__file__).parents[2] / "examples" / "seed-incident.json")
+NODES = (
+    "--node",
+    "10.0.0.11=k8s-cp-1",
+    "--node",
+    "10.0.0.12=k8s-w-1",
+    "--node",
+    "10.0.0.13=k8s-w-2",
+)
+CIDRS = ("--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12")
+
+
+def spec(**kw: object) -> PreflightSpec:
+    nodes = tuple(
+        PlannedNode(name, ipaddress.ip_address(ip), i == 0)
+        for i, (name, ip) in enumerate(
+            [("k8s-cp-1", "10.0.0.11"), ("k8s-w-1", "10.0.0.12"), ("k8s-w-2", "10.0.0.13")]
+        )
+    )
+    base: dict[str, object] = {
+        "pod_cidr": ipaddress.ip_network("10.244.0.0/16"),
+        "service_cidr": ipaddress.ip_network("10.96.0.0/12"),
+        "cni": "calico",
+        "mode": "vxlan-crosssubnet",
+        "nodes": nodes,
+    }
+    base.update(kw)
+    return PreflightSpec(**base)  # type: ignore[arg-type]
+
+
+def test_the_seed_plan_would_break_and_the_recommendation_fixes_it() -> None:
+    run = run_cli("preflight", *CIDRS, *NODES, environ={})
+    assert run.code == 0, run.stderr
+    assert "What would break with new ports in the project's default group" in run.stdout
+    assert "Neutron anti-spoofing drops pod traffic" in run.stdout
+    assert "verified: the diagnosis of this setup finds nothing" in run.stdout
+    assert "--protocol udp --dst-port 4789 --remote-group k8s-nodes" in run.stdout
+    assert (
+        "--allowed-address ip-address=10.244.0.0/16 --allowed-address ip-address=10.96.0.0/12 k8s-cp-1"
+        in run.stdout
+    )
+    assert 'resource "openstack_networking_port_v2" "k8s_cp_1"' in run.stdout
+    assert 'resource "openstack_networking_secgroup_rule_v2" "k8s_nodes_calico_vxlan"' in run.stdout
+    assert "0.0.0.0/0" not in run.stdout
+    assert "pod MTU 1400 (network MTU 1450 - 50 for VXLAN" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("cni", "mode", "extra", "rules", "pairs"),
+    [
+        (
+            "calico",
+            "vxlan-crosssubnet",
+            {},
+            {"calico_vxlan", "calico_bgp", "calico_typha", "pod_cidr"},
+            True,
+        ),
+        ("calico", "vxlan", {}, {"calico_vxlan", "calico_typha"}, False),
+        ("calico", "ipip", {}, {"calico_ipip", "calico_bgp", "calico_typha"}, False),
+        ("calico", "none", {"typha": False}, {"calico_bgp", "pod_cidr"}, True),
+        (
+            "calico",
+            "vxlan",
+            {"nat_outgoing": False},
+            {"calico_vxlan", "calico_typha", "pod_cidr"},
+            True,
+        ),
+        ("flannel", "vxlan", {}, {"flannel_vxlan"}, False),
+        ("flannel", "host-gw", {}, {"pod_cidr"}, True),
+        ("cilium", "geneve", {}, {"cilium_geneve", "cilium_health", "cilium_icmp"}, False),
+        ("cilium", "native", {}, {"cilium_health", "cilium_icmp", "pod_cidr"}, True),
+    ],
+)
+def test_rules_follow_the_cni_table_and_the_recommendation_verifies(
+    cni: str, mode: str, extra: dict[str, object], rules: set[str], pairs: bool
+) -> None:
+    for backend in ("ml2/ovs", "ml2/ovn"):
+        result = preflight(spec(cni=cni, mode=mode, backend=backend, **extra))
+        assert {r.slug for r in result.rules} == {"apiserver", "kubelet", *rules}
+        assert bool(result.ports[0].pairs) == pairs
+        assert result.remaining == (), (backend, result.remaining)
+        for needed in result.rules:
+            assert needed.rule.remote_ip_prefix in (None, "10.244.0.0/16")
+
+
+def test_ovn_needs_the_pod_cidr_rule_and_says_why() -> None:
+    result = preflight(spec(backend="ml2/ovn"))
+    assert [b.key for b in result.breaks] == ["antispoof", "sg-pod-source"]
+    assert "pod_cidr" in {r.slug for r in result.rules}
+    assert result.network.mtu == 1442 and result.recommended_mtu == 1392
+
+
+def test_cidr_overlaps_and_mtu_are_reported_with_exit_1() -> None:
+    overlap = run_cli(
+        "preflight",
+        "--pod-cidr",
+        "10.0.0.0/16",
+        "--service-cidr",
+        "10.96.0.0/12",
+        *NODES,
+        environ={},
+    )
+    assert overlap.code == 1
+    assert "overlaps" in overlap.stdout and "Still breaks:" in overlap.stdout
+    services = run_cli(
+        "preflight",
+        "--pod-cidr",
+        "10.244.0.0/16",
+        "--service-cidr",
+        "10.244.0.0/20",
+        *NODES,
+        environ={},
+    )
+    assert services.code == 1 and "overlaps" in services.stdout
+    mtu = run_cli("preflight", *CIDRS, *NODES, "--pod-mtu", "1500", environ={})
+    assert mtu.code == 1
+    assert "The pod MTU is larger than the tenant network can carry" in mtu.stdout
+    assert "the largest that fits is 1400" in mtu.stdout
+
+
+def test_from_a_network_in_a_snapshot_uses_its_ports_and_existing_group() -> None:
+    run = run_cli(
+        "preflight",
+        "--snapshot",
+        EXAMPLE,
+        "--network",
+        "k8s-net",
+        *CIDRS,
+        "-o",
+        "json",
+        environ={},
+    )
+    assert run.code == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["kind"] == "kostack-preflight"
+    assert [n["ip"] for n in doc["inputs"]["nodes"]] == [
+        "10.0.0.11",
+        "10.0.0.12",
+        "10.0.0.13",
+        "10.0.0.14",
+    ]
+    assert doc["recommended"]["existing_security_group_id"] is not None
+    assert all(p["existing_port_id"] for p in doc["recommended"]["ports"])
+    assert [b["key"] for b in doc["breaks"]] == ["antispoof"]
+    assert doc["remaining"] == []
+    assert any(c.startswith("openstack port set ") for c in doc["commands"])
+    assert not any(c.startswith("openstack security group create") for c in doc["commands"])
+
+
+def test_bad_input_is_a_usage_error() -> None:
+    for args, says in (
+        (("preflight", *CIDRS), "no nodes"),
+        (
+            ("preflight", *CIDRS, *NODES, "--cni", "flannel", "--mode", "ipip"),
+            "flannel has no mode",
+        ),
+        (
+            ("preflight", "--pod-cidr", "10.244.0.1/16", "--service-cidr", "10.96.0.0/12", *NODES),
+            "not a CIDR",
+        ),
+        (("preflight", *CIDRS, "--node", "10.0.0.300"), "not an IP address"),
+        (("preflight", "--snapshot", EXAMPLE, "--network", "nope", *CIDRS), "no network 'nope'"),
+    ):
+        run = run_cli(*args, environ={})
+        assert run.code == 2, (args, run.stdout)
+        assert run.stderr.startswith("error: ") and says in run.stderr, run.stderr
+
+
+def test_terraform_is_well_formed_and_escapes_names() -> None:
+    result = preflight(spec(group_name='k8s "nodes" ${x}'))
+    hcl = render_terraform(result)
+    assert hcl.count("{") == hcl.count("}")
+    assert '"k8s \\"nodes\\" $${x}"' in hcl
+    names = re.findall(r'resource "[a-z0-9_]+" "([^"]+)"', hcl)
+    assert names and all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in names)
+    assert len(names) == len(set(names))
+    assert "# service CIDR: not needed for traffic" in hcl
+
+
+@pytest.mark.neutron
+def test_ports_and_group_created_as_recommended_work_in_neutron(neutron: str) -> None:
+    """Create what preflight recommends in the real Neutron, collect it, and diagnose it."""
+    conn = openstack_connection(neutron)
+    net = conn.network.create_network(name="k8s-net")
+    subnet = conn.network.create_subnet(
+        network_id=net.id, ip_version=4, cidr="10.0.0.0/24", gateway_ip="10.0.0.1"
+    )
+    result = preflight(spec(backend="ml2/ovn", mode="ipip-crosssubnet"))
+    group = conn.network.create_security_group(name=result.spec.group_name)
+    for needed in result.rules:
+        rule = needed.rule
+        conn.network.create_security_group_rule(
+            security_group_id=group.id,
+            direction=rule.direction,
+            ether_type=rule.ethertype,
+            protocol=rule.protocol,
+            port_range_min=rule.port_range_min,
+            port_range_max=rule.port_range_max,
+            remote_ip_prefix=rule.remote_ip_prefix,
+            remote_group_id=group.id if rule.remote_group_id else None,
+            description=rule.description,
+        )
+    for port in result.ports:
+        conn.network.create_port(
+            name=port.node,
+            network_id=net.id,
+            fixed_ips=[{"subnet_id": subnet.id, "ip_address": port.ip}],
+            security_groups=[group.id],
+            allowed_address_pairs=[{"ip_address": p} for p in port.pairs],
+            device_owner="compute:nova",
+        )
+    record, gaps = collect_openstack(conn, project_scope=None, backend_hint="ml2/ovn")
+    assert gaps == ()
+    cluster = planned_cluster(result.spec, result.recommended_mtu)
+    assert cluster.nodes is not None and record.ports is not None
+    links = match_nodes(cluster.nodes, record.ports)
+    assert all(link.port_id for link in links)
+    built = Snapshot(openstack=record, cluster=cluster, node_ports=links)
+    keys = [rc.key for rc in diagnose(built).root_causes]
+    assert not {"antispoof", "sg-encap", "sg-pod-source", "sg-node"} & set(keys), keys
+
+
+@pytest.mark.neutron
+def test_preflight_reads_a_live_network(seed_cloud: SeedCloud) -> None:
+    run = run_cli(
+        "preflight",
+        "--network",
+        "k8s-net",
+        *CIDRS,
+        "--neutron-backend",
+        "ml2/ovn",
+        environ=seed_cloud.environ,
+    )
+    assert run.code == 0, run.stderr
+    assert "on network k8s-net (MTU 1450, vxlan), Neutron backend ml2/ovn" in run.stdout
+    for name in ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3"):
+        port_id = seed_cloud.neutron.ids.port_ids[name]
+        assert f"existing port {port_id}" in run.stdout
+    assert "Security groups drop pod-sourced packets between nodes" in run.stdout
+
+
+def test_cloud_names_cannot_break_out_of_comments_or_strings() -> None:
+    from kostack.model import load_snapshot
+    from kostack.report.preflight import render_commands
+
+    snapshot = load_snapshot(EXAMPLE)
+    assert snapshot.openstack is not None and snapshot.openstack.ports is not None
+    evil = "x\nrm -rf / #\x1b[2J"
+    ports = tuple(
+        p.model_copy(update={"name": evil + str(i)}) if p.device_owner.startswith("compute:") else p
+        for i, p in enumerate(snapshot.openstack.ports)
+    )
+    openstack = snapshot.openstack.model_copy(update={"ports": ports})
+    network = next(n for n in openstack.networks or () if n.name == "k8s-net")
+    from kostack.plan.preflight import nodes_from_ports
+
+    result = preflight(
+        spec(
+            openstack=openstack,
+            network_id=network.id,
+            nodes=nodes_from_ports(openstack, network.id, 1),
+        )
+    )
+    for text in (render_commands(result), render_terraform(result)):
+        assert "\nrm -rf" not in text and "\x1b" not in text
