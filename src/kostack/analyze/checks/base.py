@@ -35,14 +35,20 @@ class Check:
     @cached_property
     def docs(self) -> dict[str, dict[str, str]]:
         """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
-        name = self.module.rsplit(".", 1)[-1] + ".md"
-        try:
-            text = (
-                resources.files("kostack.analyze.checks").joinpath(name).read_text(encoding="utf-8")
-            )
-        except FileNotFoundError:
-            return {}  # tests/test_checks.py proves every registered check ships its page
-        return parse_doc(text)
+        return load_docs(self.module)
+
+
+def load_docs(module: str) -> dict[str, dict[str, str]]:
+    """The sibling Markdown page of check ``module`` (a dotted module name), parsed; {} if absent.
+
+    Tests prove every registered check ships its page.
+    """
+    package, _, name = module.rpartition(".")
+    try:
+        text = resources.files(package).joinpath(name + ".md").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    return parse_doc(text)
 
 
 def parse_doc(text: str) -> dict[str, dict[str, str]]:

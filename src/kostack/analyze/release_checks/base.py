@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from importlib import resources
 
-from kostack.analyze.checks.base import parse_doc
+from kostack.analyze.checks.base import load_docs
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -56,16 +55,7 @@ class ReleaseCheck:
     @cached_property
     def docs(self) -> dict[str, dict[str, str]]:
         """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
-        name = self.module.rsplit(".", 1)[-1] + ".md"
-        try:
-            text = (
-                resources.files("kostack.analyze.release_checks")
-                .joinpath(name)
-                .read_text(encoding="utf-8")
-            )
-        except FileNotFoundError:
-            return {}  # tests/release/test_release_checks.py proves every check ships its page
-        return parse_doc(text)
+        return load_docs(self.module)
 
 
 PARTS: dict[str, Callable[[Snapshot], object]] = {
