@@ -64,6 +64,8 @@ def test_cli_up_status_probe_down(root_only: None, tmp_path: Path) -> None:
         code, out, err = invoke("up", "--scenario", "fixed", "--name", name, "--state-dir", state)
         assert code == 0, err
         assert out.startswith("lab up: scenario fixed (4 nodes)")
+        # served as a cluster by default; no Neutron endpoint, so no clouds.yaml line
+        assert out.splitlines()[-1] == f"export KUBECONFIG={state}/kubeconfig"
         code, out, err = invoke("up", "--scenario", "fixed", "--name", name, "--state-dir", state)
         assert code == 2 and f"kostack lab down --name {name}" in err
         code, out, _ = invoke("status", "--json", "--name", name, "--state-dir", state)
@@ -74,14 +76,16 @@ def test_cli_up_status_probe_down(root_only: None, tmp_path: Path) -> None:
             and status["scenario"] == "fixed"
             and status["problems"] == []
         )
-        assert len(status["servers"]) == 10 and all(s["alive"] for s in status["servers"])
+        # 10 servers (8 pods, API server stand-in, internet) + the Kubernetes API double
+        assert len(status["servers"]) == 11 and all(s["alive"] for s in status["servers"])
+        assert status["exports"] == [f"export KUBECONFIG={state}/kubeconfig"]
         code, out, _ = invoke("probe", "--json", "--name", name, "--state-dir", state)
         results = json.loads(out)
         assert code == 0 and results["dns"]["ok"] and not results["ping_cluster_ip"]["ok"]
     finally:
         code, out, err = invoke("down", "--name", name, "--state-dir", state)
     assert code == 0, err
-    assert out.startswith("lab down: removed 15 namespaces, stopped 10 processes")
+    assert out.startswith("lab down: removed 15 namespaces, stopped 11 processes")
     assert_nothing_left(name)
     assert not Path(state).exists()
     code, out, _ = invoke("status", "--name", name, "--state-dir", state)

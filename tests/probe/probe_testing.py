@@ -4,12 +4,10 @@
   "run" at once: the double has no kubelet, so the agent's output is made up
   from the plan in the pod's command by a rule the test gives, and set as
   the pod's log.
-- `LabKubelet`: probe pods created through the double run for real: the
-  agent handed over in the ConfigMap runs in the network lab's pod
-  namespace on the pod's node, and its output becomes the pod's log.
-- `LabCluster`: a running lab served as a cluster (its Kubernetes objects in
-  the double with a LabKubelet), plus the kubeconfig and clouds.yaml that
-  make `kostack diagnose/probe/fix` talk to it and to its Neutron.
+
+The lab served as a cluster for real (probe pods run in the lab's pod
+namespaces) is product code: kostack.lab.cluster (`serve_lab_cluster`,
+`LabKubelet`, `lab_cluster_objects`).
 """
 
 from __future__ import annotations
@@ -18,20 +16,15 @@ import io
 import json
 import os
 import subprocess
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab.k8s_fixture_calico import calico_crds
-from kostack.lab.k8s_fixture_objects import namespace_object
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.lab import Lab
 from kostack.lab.netns import find_tagged_processes, list_namespaces
-from kostack.lab.scenarios import kubernetes_objects
 
 PROBE_LABEL = "app.kubernetes.io/name"
 COMPONENT = "app.kubernetes.io/component"
@@ -120,123 +113,6 @@ class SimulatedKubelet:
             agent_lines(plan, self.rule, node, ip),
         )
         pod["status"]["phase"] = "Succeeded"
-
-
-@dataclass
-class LabKubelet:
-    """Runs probe pods for real in the lab: the ConfigMap's agent in the node's lab pod."""
-
-    api: KubeApiDouble
-    lab: Lab
-    workdir: Path
-    threads: list[threading.Thread] = field(default_factory=list)
-    runs: list[str] = field(default_factory=list)
-
-    def attach(self) -> LabKubelet:
-        self.api.start_pods_on_create()
-        self.api.on_create("", "pods", self._pod)
-        return self
-
-    def _lab_pod(self, node: str) -> Any:
-        pods = self.lab.topology.pods_on(node)
-        return next((p for p in pods if p.app == "echo"), pods[0])
-
-    def _pod(self, pod: dict[str, Any]) -> None:
-        if not _is_probe_pod(pod):
-            return
-        node = pod["spec"]["nodeName"]
-        lab_pod = self._lab_pod(node)
-        # The pod "is" the lab pod on its node: its address, its echo server on 8080.
-        pod["status"]["podIP"] = lab_pod.ip
-        pod["status"]["podIPs"] = [{"ip": lab_pod.ip}]
-        if pod["metadata"]["labels"].get(COMPONENT) != "probe":
-            return
-        thread = threading.Thread(
-            target=self._run,
-            args=(pod["metadata"]["namespace"], pod["metadata"]["name"], lab_pod.netns, pod),
-            daemon=True,
-        )
-        self.threads.append(thread)
-        thread.start()
-
-    def _run(self, namespace: str, name: str, netns: str, pod: Mapping[str, Any]) -> None:
-        # Waits for the API's lock: the pod is stored once its create returns.
-        configmap = self.api.get("v1", "ConfigMap", "kostack-probe-agent", namespace)
-        assert configmap is not None, "the runner hands the agent over in a ConfigMap"
-        agent = self.workdir / f"{namespace}-agent.py"
-        agent.write_text(configmap["data"]["agent.py"], encoding="utf-8")
-        command = list(pod["spec"]["containers"][0]["command"])
-        mount = pod["spec"]["containers"][0]["volumeMounts"][0]["mountPath"]
-        argv = [str(agent) if a == f"{mount}/agent.py" else a for a in command]
-        try:
-            completed = self.lab.exec_in(netns, argv, timeout=60)
-            log = completed.stdout
-        except Exception as exc:  # the pod's log says what went wrong
-            log = f"kubelet: {exc}\n"
-        self.runs.append(netns)
-        self.api.set_pod_log(namespace, name, log)
-        stored = self.api.get("v1", "Pod", name, namespace)
-        if stored is not None:
-            stored["status"]["phase"] = "Succeeded"
-            self.api.add(stored)
-
-    def join(self) -> None:
-        for thread in self.threads:
-            thread.join(timeout=60)
-
-
-def lab_cluster_objects(lab: Lab) -> list[dict[str, Any]]:
-    """The lab's cluster as the double serves it: namespaces, Calico's CRDs, the lab's objects."""
-    namespaces = [namespace_object(n) for n in ("default", "kube-system", "kube-public", "demo")]
-    return [
-        *calico_crds(operator=True),
-        *namespaces,
-        *kubernetes_objects(lab.scenario, lab.topology),
-    ]
-
-
-@dataclass
-class LabCluster:
-    """A running lab served as a cluster, with the files `kostack` needs to reach it."""
-
-    lab: Lab
-    api: KubeApiDouble
-    kubelet: LabKubelet
-    kubeconfig: Path
-    clouds: Path
-    neutron: str | None
-
-    def environ(self, **extra: str) -> dict[str, str]:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-        env["OS_CLIENT_CONFIG_FILE"] = str(self.clouds)
-        env["KUBECONFIG"] = str(self.kubeconfig)
-        env.update(extra)
-        return env
-
-    def live_args(self) -> list[str]:
-        args = ["--kubeconfig", str(self.kubeconfig)]
-        if self.neutron is not None:
-            args += ["--os-cloud", "lab", "--neutron-backend", "ml2/ovs"]
-        return args
-
-    def stop(self) -> None:
-        self.kubelet.join()
-        self.api.stop()
-
-
-def start_lab_cluster(lab: Lab, workdir: Path, neutron: str | None) -> LabCluster:
-    api = KubeApiDouble(lab_cluster_objects(lab)).start()
-    kubelet = LabKubelet(api, lab, workdir).attach()
-    kubeconfig = api.write_kubeconfig(workdir / "kubeconfig")
-    clouds = workdir / "clouds.yaml"
-    if neutron is not None:
-        clouds.write_text(
-            f"clouds:\n  lab:\n    auth_type: none\n    network_endpoint_override: {neutron}\n",
-            encoding="utf-8",
-        )
-    else:
-        clouds.write_text("clouds: {}\n", encoding="utf-8")
-    return LabCluster(lab, api, kubelet, kubeconfig, clouds, neutron)
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from probe_testing import add_router_routes, run_cli, start_lab_cluster
+from probe_testing import add_router_routes, run_cli
 
 from kostack.cli.probe import lab_snapshot
+from kostack.lab.cluster import serve_lab_cluster
 from kostack.lab.lab import Lab
 from kostack.model import dump_snapshot
 
@@ -58,7 +59,7 @@ def test_seed_diagnose_active_then_fix_then_probe(
     endpoint = seeded_neutron.endpoint
     lab.up("seed", neutron_endpoint=endpoint)
     add_router_routes(endpoint, lab)  # Neutron knows the routes the lab's router has
-    cluster = start_lab_cluster(lab, tmp_path, endpoint)
+    cluster = serve_lab_cluster(lab, tmp_path, endpoint)
     try:
         env = cluster.environ(
             KOSTACK_PROBE_TIMEOUT=TIMEOUT,

@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _EXAMPLES = """\b
 Examples:
   sudo kostack lab up --scenario seed
+  export KUBECONFIG=/run/kostack/lab/kubeconfig; sudo -E kostack diagnose
   sudo kostack lab probe            # DNS, 10.96.0.1:443, egress, ping, pod-to-pod, 4 MiB
   sudo kostack lab status
   sudo kostack lab down
@@ -120,6 +121,11 @@ def lab() -> None:
     show_default=True,
     help="With --neutron-endpoint: seconds between polls of Neutron (0 = no background agent; use `lab sync`).",
 )
+@click.option(
+    "--no-kube-api",
+    is_flag=True,
+    help="Do not serve the lab as a cluster (no Kubernetes API double, no kubeconfig).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @_lab_options
 @click.pass_context
@@ -131,11 +137,17 @@ def up(
     neutron_endpoint: str | None,
     seed_neutron: bool,
     watch_interval: float,
+    no_kube_api: bool,
     as_json: bool,
     name: str | None,
     state_dir: Path | None,
 ) -> None:
     """Build the lab for a scenario and start its servers (DNS, API server, web, pod echo).
+
+    Unless --no-kube-api, the lab is also served as a cluster (nodes, pods,
+    services, EndpointSlices, IP pools, kubeadm config) through a Kubernetes
+    API double on 127.0.0.1; paste the printed `export` lines and `kostack
+    collect`, `diagnose` and `probe` run against the lab (and its Neutron).
 
     \b
     Example:
@@ -152,6 +164,7 @@ def up(
         neutron_endpoint=neutron_endpoint,
         seed_neutron=seed_neutron,
         watch_interval=watch_interval if neutron_endpoint and watch_interval > 0 else None,
+        kube_api=not no_kube_api,
     )
     if as_json:
         _write(ctx, json.dumps(status.to_dict(), indent=2))
@@ -163,6 +176,10 @@ def up(
     _write(ctx, f"  {status.summary}")
     _write(ctx, f"  namespaces {status.prefix}*, state in {status.state_dir}")
     _write(ctx, "  next: `kostack lab probe`, `kostack lab status`, `kostack lab down`")
+    if status.exports:
+        _write(ctx, "  to run `kostack collect/diagnose/probe` against the lab, paste:")
+        for line in status.exports:
+            _write(ctx, line)
 
 
 @lab.command("down")
@@ -236,6 +253,8 @@ def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path 
         _write(ctx, f"  processes: {alive} of {len(current.servers)} running")
         source = (current.portsec or {}).get("source", "not rendered")
         _write(ctx, f"  port security from {source}")
+        for line in current.exports:
+            _write(ctx, f"  {line}")
         for port, counts in sorted(current.counters.items()):
             _write(
                 ctx,

@@ -10,6 +10,10 @@
 
 With `neutron_endpoint`, port security comes from that Neutron instead
 (`lab.sync()` re-reads it; `watch_interval` keeps an agent polling it).
+With `kube_api=True` a daemon (kostack.lab.cluster) serves the lab's
+Kubernetes view through the API double and writes `kubeconfig` (and, with
+Neutron, `clouds.yaml`) into the state directory; `status().exports` are the
+shell lines that point `kostack collect/diagnose/probe` at the lab.
 A named lab (`Lab(name="t1")`) uses namespaces `ks-t1-*` and its own state
 directory, so two labs can coexist. Needs root.
 """
@@ -21,6 +25,7 @@ import datetime
 import ipaddress
 import json
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -52,12 +57,24 @@ from kostack.lab.state import (
 )
 from kostack.lab.topology import MAX_NODES, PodPlan, Topology, create_network
 
-__all__ = ["DownReport", "Lab", "LabStatus", "ProbeResult", "ProbeSpec", "ServerStatus"]
+__all__ = [
+    "CLOUD_NAME",
+    "DownReport",
+    "Lab",
+    "LabStatus",
+    "ProbeResult",
+    "ProbeSpec",
+    "ServerStatus",
+    "cluster_environment",
+    "export_lines",
+]
 
 _LAB_NAME = re.compile(r"^[a-z0-9]{1,8}$")
 _ROLE = re.compile(r"^(hv|rt|inet|n\d+|n\d+p\d+)$")
 BULK_BYTES = 4 * 1024 * 1024
 AGENT_NAME = "agent"
+KUBE_API_NAME = "kubeapi"
+CLOUD_NAME = "lab"
 
 
 @dataclass(frozen=True)
@@ -117,6 +134,7 @@ class LabStatus:
     counters: dict[str, dict[str, Any]] = field(default_factory=dict)
     up_seconds: float | None = None
     problems: tuple[str, ...] = ()
+    exports: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -135,6 +153,7 @@ class LabStatus:
             "counters": self.counters,
             "up_seconds": self.up_seconds,
             "problems": list(self.problems),
+            "exports": list(self.exports),
         }
 
 
@@ -170,13 +189,16 @@ class Lab:
         seed_neutron: bool = False,
         watch_interval: float | None = None,
         ready_timeout: float = 20.0,
+        kube_api: bool = False,
     ) -> LabStatus:
         """Build the lab for `scenario` with `nodes` nodes and wait until every server listens.
 
         Without `neutron_endpoint` port security comes from the scenario's
         built-in port description; with it, from that Neutron (after writing
         the scenario into it when `seed_neutron`). `watch_interval` starts a
-        background agent that re-renders when Neutron changes. On any
+        background agent that re-renders when Neutron changes. `kube_api`
+        serves the lab as a cluster (kubeconfig, clouds.yaml; see
+        kostack.lab.cluster) from a background daemon. On any
         failure the half-built lab is torn down before the error is raised.
         """
         started = time.monotonic()
@@ -234,6 +256,8 @@ class Lab:
             records = self._start_servers(topo, ready_timeout)
             if neutron_endpoint is not None and watch_interval is not None:
                 records.append(self._start_agent(watch_interval))
+            if kube_api:
+                records.append(self._start_kube_api(neutron_endpoint, ready_timeout))
             state = state.model_copy(
                 update={
                     "status": "up",
@@ -344,6 +368,7 @@ class Lab:
             counters=counters,
             up_seconds=state.up_seconds,
             problems=tuple(issues),
+            exports=self._exports(state),
         )
 
     @property
@@ -472,6 +497,13 @@ class Lab:
         return {r.id: r for r in self.probe(pod, self.standard_probes(), timeout=timeout)}
 
     # -- internals -----------------------------------------------------------------
+
+    def _exports(self, state: LabState) -> tuple[str, ...]:
+        served = any(s.name == KUBE_API_NAME for s in state.servers)
+        if not served or not self.paths.kubeconfig.exists():
+            return ()
+        clouds = self.paths.clouds if self.paths.clouds.exists() else None
+        return tuple(export_lines(self.paths.kubeconfig, clouds))
 
     def _pod(self, topo: Topology, key: str) -> PodPlan:
         for candidate in (key, self.prefix + key):
@@ -646,6 +678,60 @@ class Lab:
         pid = netns.spawn(None, argv, self.paths.log_file(AGENT_NAME))
         self.paths.pid_file(AGENT_NAME).write_text(f"{pid}\n")
         return ServerRecord(name=AGENT_NAME, netns=None, pid=pid, argv=tuple(argv))
+
+    def _start_kube_api(self, neutron_endpoint: str | None, timeout: float) -> ServerRecord:
+        """Start the cluster daemon; return once it wrote the kubeconfig (its readiness signal)."""
+        argv = [
+            sys.executable,
+            "-m",
+            "kostack.lab.cluster",
+            "--state-dir",
+            str(self.paths.root),
+            netns.TAG_ARGUMENT,
+            self.prefix,
+        ]
+        if neutron_endpoint is not None:
+            argv += ["--neutron-endpoint", neutron_endpoint]
+        self.paths.kubeconfig.unlink(missing_ok=True)
+        self.paths.clouds.unlink(missing_ok=True)
+        log = self.paths.log_file(KUBE_API_NAME)
+        # The double listens on loopback; the stand-in kubelet enters the lab via `ip netns exec`.
+        pid = netns.spawn(None, argv, log)
+        self.paths.pid_file(KUBE_API_NAME).write_text(f"{pid}\n")
+        deadline = time.monotonic() + timeout
+        while not self.paths.kubeconfig.exists():
+            if not netns.process_alive(pid):
+                raise LabError(
+                    "the lab's Kubernetes API exited before it was ready",
+                    f"see {log}: {_tail(log)}",
+                )
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"the lab's Kubernetes API not ready within {timeout:g}s", f"see {log}"
+                )
+            time.sleep(0.01)  # polling for the kubeconfig, bounded by the deadline
+        return ServerRecord(name=KUBE_API_NAME, netns=None, pid=pid, argv=tuple(argv))
+
+
+def cluster_environment(kubeconfig: Path, clouds: Path | None) -> dict[str, str]:
+    """KUBECONFIG, and OS_CLIENT_CONFIG_FILE + OS_CLOUD when there is a clouds.yaml."""
+    env = {"KUBECONFIG": str(kubeconfig)}
+    if clouds is not None:
+        env["OS_CLIENT_CONFIG_FILE"] = str(clouds)
+        env["OS_CLOUD"] = CLOUD_NAME
+    return env
+
+
+def export_lines(kubeconfig: Path, clouds: Path | None) -> list[str]:
+    """The shell lines to paste: `export KUBECONFIG=...` and, with Neutron, the OpenStack pair."""
+    env = cluster_environment(kubeconfig, clouds)
+    lines = [f"export KUBECONFIG={shlex.quote(env['KUBECONFIG'])}"]
+    if clouds is not None:
+        lines.append(
+            f"export OS_CLIENT_CONFIG_FILE={shlex.quote(env['OS_CLIENT_CONFIG_FILE'])} "
+            f"OS_CLOUD={CLOUD_NAME}"
+        )
+    return lines
 
 
 def _read_pid(path: Path) -> int | None:

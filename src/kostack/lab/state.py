@@ -11,6 +11,9 @@ Layout (all written atomically, readable after a crash):
     ready/<name>.ready           written by a server once it listens
     logs/<name>.log
     tls/apiserver.crt, .key      the API server stand-in's self-signed certificate
+    kubeconfig                   the lab's cluster (Kubernetes API double), 0600
+    clouds.yaml                  cloud `lab` for the lab's Neutron (when it has one), 0600
+    kubelet/                     probe agents handed to the lab's stand-in kubelet
 """
 
 from __future__ import annotations
@@ -108,6 +111,9 @@ class StatePaths:
         self.ready = root / "ready"
         self.logs = root / "logs"
         self.tls = root / "tls"
+        self.kubeconfig = root / "kubeconfig"
+        self.clouds = root / "clouds.yaml"
+        self.kubelet = root / "kubelet"
 
     def create(self) -> None:
         """Make the directories (root-only: the TLS key lives here)."""
@@ -126,9 +132,10 @@ class StatePaths:
 
     def remove(self) -> None:
         """Delete exactly what the lab writes here, then the directory if it is empty."""
-        for path in (self.state, self.portsec, self.portsec_nft, self.ports, self.groups):
+        files = (self.state, self.portsec, self.portsec_nft, self.ports, self.groups)
+        for path in (*files, self.kubeconfig, self.clouds):
             path.unlink(missing_ok=True)
-        for directory in (self.pids, self.ready, self.logs, self.tls):
+        for directory in (self.pids, self.ready, self.logs, self.tls, self.kubelet):
             shutil.rmtree(directory, ignore_errors=True)
         # Not empty (someone else's files) or already gone: leave it.
         with contextlib.suppress(OSError):
