@@ -310,3 +310,43 @@ def test_without_a_raw_socket_icmp_and_mtu_use_datagram_sockets(lab: Lab) -> Non
     assert results["mtu"]["verdict"] == "pass"
     assert results["mtu"]["extra"]["largest_ok"] == 1400  # the pod MTU: 1450 does not leave the pod
     assert results["mtu"]["extra"]["sizes"]["1450"] == "local"
+
+
+def test_incident_report_from_a_lab_run_shows_the_probes(lab: Lab, tmp_path: Path) -> None:
+    """issue 7: the report from a lab run (probes included), in Korean, as self-contained HTML."""
+    lab.up("seed")
+    snapshot = write(tmp_path / "snap.json", lab_snapshot(lab))
+    probed = tmp_path / "probed.json"
+    name = lab.prefix.removeprefix("ks-").rstrip("-")
+    result = run_cli(
+        [
+            "probe",
+            "--snapshot",
+            snapshot,
+            "--lab",
+            "--lab-name",
+            name,
+            "--lab-state-dir",
+            str(lab.paths.root),
+            "--yes",
+            "--egress-target",
+            EGRESS,
+            "--timeout",
+            TIMEOUT,
+            "--save",
+            str(probed),
+        ],
+        lab_env(lab),
+    )
+    assert result.code in (0, 1), result.err
+    report = tmp_path / "r.html"
+    made = run_cli(
+        ["report", "--snapshot", str(probed), "--lang", "ko", "-o", str(report)], lab_env(lab)
+    )
+    assert made.code == 0, made.err
+    html = report.read_text(encoding="utf-8")
+    assert "클러스터 안의 Pod에서 실행한 테스트와 결과" in html  # the probes, not static traces
+    assert "Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함" in html
+    assert "<script" not in html
+    assert 'src="http' not in html and 'href="http' not in html  # self-contained: nothing fetched
+    assert "wget http://10.244." in html  # a failed pod-to-pod probe, as the operator would run it
