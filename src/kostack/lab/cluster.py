@@ -135,8 +135,13 @@ class LabKubelet:
         configmap = self.api.get("v1", "ConfigMap", AGENT_CONFIGMAP, namespace)
         if configmap is None:
             raise RuntimeError(f"no ConfigMap {AGENT_CONFIGMAP} with the probe agent")
-        agent = self.workdir / f"{namespace}-agent.py"
-        agent.write_text(configmap["data"]["agent.py"], encoding="utf-8")
+        # One file per pod, written whole before it runs: pods start concurrently, and a file
+        # shared between them could be re-truncated while another pod's python reads it.
+        pod_name = pod["metadata"]["name"]
+        agent = self.workdir / f"{namespace}-{pod_name}-agent.py"
+        partial = agent.with_suffix(".tmp")
+        partial.write_text(configmap["data"]["agent.py"], encoding="utf-8")
+        partial.replace(agent)
         container = pod["spec"]["containers"][0]
         mount = container["volumeMounts"][0]["mountPath"]
         argv = [str(agent) if a == f"{mount}/agent.py" else a for a in container["command"]]
