@@ -9,38 +9,19 @@ UNKNOWN rather than PASS.
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BeforeValidator, Field
+
+from kostack.model.base import CIDR as CIDR
+from kostack.model.base import IP as IP
+from kostack.model.base import IPAddress as IPAddress
+from kostack.model.base import IPNetwork as IPNetwork
+from kostack.model.base import Name as Name
+from kostack.model.base import Record as Record
+from kostack.model.loadbalancer import FloatingIP, LoadBalancer, LoadBalancerQuota
 
 SCHEMA_VERSION: Final = 1
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _parse_ip(value: Any) -> IPAddress:
-    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("expected an IP address as a string")
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise ValueError(f"not an IP address: {value!r}") from None
-
-
-def _parse_net(value: Any) -> IPNetwork:
-    """Parse a CIDR or a bare address (a /32 or /128); host bits must be zero."""
-    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("expected a CIDR as a string")
-    try:
-        return ipaddress.ip_network(value.strip(), strict=True)
-    except ValueError as exc:
-        raise ValueError(f"not a CIDR: {value!r} ({exc})") from None
 
 
 def _parse_mac(value: Any) -> str:
@@ -55,16 +36,7 @@ def _parse_mac(value: Any) -> str:
     return mac
 
 
-IP = Annotated[IPAddress, BeforeValidator(_parse_ip), PlainSerializer(str, return_type=str)]
-CIDR = Annotated[IPNetwork, BeforeValidator(_parse_net), PlainSerializer(str, return_type=str)]
 MAC = Annotated[str, BeforeValidator(_parse_mac)]
-Name = Annotated[str, Field(max_length=1024)]
-
-
-class Record(BaseModel):
-    """Base for every snapshot record: immutable, unknown fields rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=65536)
 
 
 # --------------------------------------------------------------------------- OpenStack
@@ -174,6 +146,10 @@ class OpenStack(Record):
     routers: tuple[Router, ...] | None = None
     ports: tuple[Port, ...] | None = None
     security_groups: tuple[SecurityGroup, ...] | None = None
+    floating_ips: tuple[FloatingIP, ...] | None = None
+    # Octavia (docs/loadbalancer.md); None: not collected (no load-balancer endpoint, or failed)
+    load_balancers: tuple[LoadBalancer, ...] | None = None
+    load_balancer_quota: LoadBalancerQuota | None = None
 
 
 # --------------------------------------------------------------------------- Kubernetes
@@ -221,6 +197,7 @@ class ServicePort(Record):
     port: int = Field(ge=1, le=65535)
     protocol: ServiceProtocol = "TCP"
     target_port: int | None = Field(default=None, ge=1, le=65535)
+    node_port: int | None = Field(default=None, ge=1, le=65535)
 
 
 class ServiceEndpoint(Record):
@@ -231,6 +208,14 @@ class ServiceEndpoint(Record):
     ports: dict[str, int] = Field(default_factory=dict)
 
 
+class LoadBalancerIngress(Record):
+    """One entry of a Service's status.loadBalancer.ingress."""
+
+    ip: IP | None = None
+    hostname: Name | None = None
+    ip_mode: Name | None = None  # VIP | Proxy
+
+
 class Service(Record):
     namespace: Name
     name: Name
@@ -238,6 +223,17 @@ class Service(Record):
     cluster_ip: IP | None = None
     ports: tuple[ServicePort, ...] = ()
     endpoints: tuple[ServiceEndpoint, ...] | None = None
+    # type LoadBalancer (and NodePort) services; docs/loadbalancer.md
+    uid: Name | None = None
+    created: Name | None = None
+    external_traffic_policy: Name | None = None  # Cluster | Local
+    health_check_node_port: int | None = Field(default=None, ge=1, le=65535)
+    load_balancer_source_ranges: tuple[CIDR, ...] = ()
+    load_balancer_class: Name | None = None
+    allocate_load_balancer_node_ports: bool | None = None
+    # only the OpenStack cloud controller's keys (loadbalancer.openstack.org/*, ...)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    load_balancer_ingress: tuple[LoadBalancerIngress, ...] = ()
 
 
 EncapMode = Literal["Always", "CrossSubnet", "Never"]
@@ -302,6 +298,17 @@ class CNI(Record):
     cilium: Cilium | None = None
 
 
+class KubeEvent(Record):
+    namespace: Name
+    kind: Name  # involved object kind
+    name: Name  # involved object name
+    type: Name = "Normal"
+    reason: Name = ""
+    message: str = Field(default="", max_length=1024)
+    count: int = 1
+    last_seen: Name | None = None
+
+
 KubeProxyMode = Literal["iptables", "ipvs", "nftables", "none"]
 
 
@@ -317,6 +324,8 @@ class Cluster(Record):
     dns_domain: Name = "cluster.local"
     kube_proxy_mode: KubeProxyMode | None = None
     cni: CNI = Field(default_factory=CNI)
+    # Events about type LoadBalancer services (the cloud controller's reasons); None: not read
+    service_events: tuple[KubeEvent, ...] | None = None
 
 
 # --------------------------------------------------------------------------- links, gaps, probes
@@ -541,17 +550,6 @@ class WorkloadPod(Record):
     containers: tuple[ContainerState, ...] = ()
     log_lines: tuple[str, ...] = ()  # error lines from the last (previous) container log, redacted
     created: Name | None = None
-
-
-class KubeEvent(Record):
-    namespace: Name
-    kind: Name  # involved object kind
-    name: Name  # involved object name
-    type: Name = "Normal"
-    reason: Name = ""
-    message: str = Field(default="", max_length=1024)
-    count: int = 1
-    last_seen: Name | None = None
 
 
 class HelmState(Record):

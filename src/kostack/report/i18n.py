@@ -83,6 +83,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "short.neutron-port-security-disabled": "port security on",
         "short.neutron-allowed-pairs-scope": "allowed-pair scope",
         "short.inv-node-port-match": "node-port matching",
+        "short.lb-nodeport-source": "LoadBalancer NodePort sources",
+        "short.lb-members-down": "LoadBalancer members",
+        "short.lb-provisioning": "load balancer status",
+        "short.lb-etp-local": "externalTrafficPolicy Local",
+        "short.lb-ovn-limits": "OVN provider limits",
+        "short.lb-floating-ip": "LoadBalancer floating IPs",
+        "short.lb-pending-service": "LoadBalancer addresses",
     },
     "ko": {
         "collected": (
@@ -153,6 +160,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "short.neutron-port-security-disabled": "포트 보안 활성",
         "short.neutron-allowed-pairs-scope": "Allowed Address Pair 범위",
         "short.inv-node-port-match": "노드-포트 매칭",
+        "short.lb-nodeport-source": "LoadBalancer NodePort 출발지",
+        "short.lb-members-down": "LoadBalancer 멤버",
+        "short.lb-provisioning": "로드밸런서 상태",
+        "short.lb-etp-local": "externalTrafficPolicy Local",
+        "short.lb-ovn-limits": "OVN 프로바이더 제약",
+        "short.lb-floating-ip": "LoadBalancer Floating IP",
+        "short.lb-pending-service": "LoadBalancer 주소",
     },
 }
 
