@@ -11,6 +11,9 @@ from kostack.model import Snapshot
 from kostack.testing.builders import EXAMPLES, example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
+# The LoadBalancer examples are built by test support (tests/octavia_support/lb_docs.py).
+sys.path.insert(0, str(ROOT / "tests"))
+from octavia_support.lb_docs import LB_EXAMPLES, lb_example_doc  # noqa: E402
 
 
 def main() -> int:
@@ -18,6 +21,12 @@ def main() -> int:
         path = ROOT / "examples" / f"{name}.json"
         path.write_text(
             json.dumps(example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        print(path.relative_to(ROOT))
+    for name in LB_EXAMPLES:
+        path = ROOT / "examples" / f"{name}.json"
+        path.write_text(
+            json.dumps(lb_example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         print(path.relative_to(ROOT))
     schema = ROOT / "docs" / "snapshot.schema.json"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from octavia_support.lb_docs import LB_CHECK_CASES
 
 from kostack.analyze.checks import BY_ID, CHECKS
 from kostack.analyze.diagnose import run_checks
@@ -163,6 +164,9 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
     "neutron-allowed-pairs-scope": (_ex("seed-fixed"), _fixed(wide_pair), _fixed(unmatched)),
     "inv-node-port-match": (_ex("seed-incident"), _fixed(unmatched), _seed(no_links)),
 }
+
+
+CASES.update(LB_CHECK_CASES)
 
 
 def test_every_registered_check_has_cases() -> None:

@@ -100,7 +100,10 @@ def load_balancer(
             "operating_status": "ONLINE" if child == "ACTIVE" else "OFFLINE",
         }
     members = [
-        {**_member(pool_id, n, ip, NODE_PORT, statuses[n], monitor_port), "provisioning_status": child}
+        {
+            **_member(pool_id, n, ip, NODE_PORT, statuses[n], monitor_port),
+            "provisioning_status": child,
+        }
         for n, ip, *_ in SEED_NODES
     ]
     method = algorithm or ("SOURCE_IP_PORT" if provider == "ovn" else "ROUND_ROBIN")
@@ -182,7 +185,13 @@ def service(
         "type": "LoadBalancer",
         "cluster_ip": "10.96.41.17",
         "ports": [
-            {"name": "http", "port": 80, "protocol": "TCP", "target_port": 8080, "node_port": NODE_PORT}
+            {
+                "name": "http",
+                "port": 80,
+                "protocol": "TCP",
+                "target_port": 8080,
+                "node_port": NODE_PORT,
+            }
         ],
         "endpoints": endpoints,
         "uid": SERVICE_UID,
@@ -378,3 +387,106 @@ def lb_example_doc(name: str) -> Doc:
     doc = copy.deepcopy(make())
     doc["source"] = f"example {name}: {description}"
     return doc
+
+
+# --------------------------------------------------------------------------- check cases
+
+
+def _edit(make: Callable[[], Doc], *edits: Callable[[Doc], None]) -> Callable[[], Doc]:
+    def build_doc() -> Doc:
+        doc = make()
+        for edit in edits:
+            edit(doc)
+        return doc
+
+    return build_doc
+
+
+def _no_links(doc: Doc) -> None:
+    doc["node_ports"] = None
+
+
+def _no_octavia(doc: Doc) -> None:
+    doc["openstack"]["load_balancers"] = None
+
+
+def _no_fips(doc: Doc) -> None:
+    doc["openstack"]["floating_ips"] = None
+
+
+def _no_time(doc: Doc) -> None:
+    doc["created_at"] = None
+
+
+def _fip_unbound(doc: Doc) -> None:
+    doc["openstack"]["floating_ips"] = [floating_ip(port_id=None)]
+
+
+def _no_endpoints(doc: Doc) -> None:
+    for svc in doc["cluster"]["services"]:
+        if svc["name"] == NAME:
+            svc["endpoints"] = None
+
+
+def _pending_unexplained(doc: Doc) -> None:
+    doc["openstack"]["load_balancers"] = []
+    doc["openstack"]["ports"] = [p for p in doc["openstack"]["ports"] if p["id"] != VIP_PORT_ID]
+    doc["openstack"]["floating_ips"] = []
+    doc["cluster"]["service_events"] = None
+    for svc in doc["cluster"]["services"]:
+        if svc["name"] == NAME:
+            svc["load_balancer_ingress"] = []
+            svc["annotations"] = {}
+
+
+def etp_local_no_monitor() -> Doc:
+    return lb_doc(
+        rules=[nodeport_rule("10.0.0.0/24")],
+        svc=service(local=True, endpoints_on=("k8s-w-1",)),
+        lb=load_balancer(monitor=None, local=True),
+    )
+
+
+def ovn_round_robin() -> Doc:
+    return lb_doc(
+        provider="ovn",
+        rules=[nodeport_rule("0.0.0.0/0", (NODE_PORT, NODE_PORT))],
+        svc=service(annotations={"loadbalancer.openstack.org/lb-method": "ROUND_ROBIN"}),
+        lb=load_balancer(provider="ovn", read_members=False),
+    )
+
+
+# check id: (passing, failing, unknown) documents (tests/foundation/test_checks.py)
+LB_CHECK_CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]] = {
+    "lb-nodeport-source": (
+        amphora_healthy,
+        amphora_nodeport_blocked,
+        _edit(amphora_healthy, _no_links),
+    ),
+    "lb-members-down": (
+        amphora_healthy,
+        amphora_nodeport_blocked,
+        _edit(amphora_healthy, _no_octavia),
+    ),
+    "lb-provisioning": (amphora_healthy, pending_create, _edit(pending_create, _no_time)),
+    "lb-etp-local": (
+        etp_local_by_design,
+        etp_local_no_monitor,
+        _edit(etp_local_by_design, _no_endpoints),
+    ),
+    "lb-ovn-limits": (
+        ovn_node_subnet_only,
+        ovn_round_robin,
+        _edit(amphora_healthy, _pending_unexplained),
+    ),
+    "lb-floating-ip": (
+        amphora_healthy,
+        _edit(amphora_healthy, _fip_unbound),
+        _edit(amphora_healthy, _no_fips),
+    ),
+    "lb-pending-service": (
+        amphora_healthy,
+        pending_create,
+        _edit(amphora_healthy, _pending_unexplained),
+    ),
+}

@@ -176,7 +176,10 @@ def build_template(path: Path) -> None:
         nil = constants.NIL_UUID
         session.add(
             models.FlavorProfile(
-                id=nil, name="DELETED-PLACEHOLDER", provider_name=constants.DELETED, flavor_data="{}"
+                id=nil,
+                name="DELETED-PLACEHOLDER",
+                provider_name=constants.DELETED,
+                flavor_data="{}",
             )
         )
         session.add(

@@ -28,14 +28,15 @@ register(
             "{source} cannot reach {n} of {total} member nodes ({nodes}); their security groups "
             "admit no such source.",
             "ko": "Service {svc}(NodePort {port}/{protocol}, 프로바이더 {provider}): {source}에서 오는 "
-            "{what}이(가) 멤버 노드 {total}대 중 {n}대({nodes})에 닿지 못합니다. 보안 그룹이 그 출발지를 "
+            "{what} 멤버 노드 {total}대 중 {n}대({nodes})에 닿지 못합니다. 보안 그룹이 그 출발지를 "
             "허용하지 않습니다.",
         },
-        f"{ID}.what-traffic": {"en": "client traffic", "ko": "클라이언트 트래픽"},
-        f"{ID}.what-monitor": {"en": "the health check", "ko": "헬스 체크"},
+        # Korean: the subject particle is part of the phrase (이/가 differ per word)
+        f"{ID}.what-traffic": {"en": "client traffic", "ko": "클라이언트 트래픽이"},
+        f"{ID}.what-monitor": {"en": "the health check", "ko": "헬스 체크가"},
         f"{ID}.what-both": {
             "en": "client traffic and the health check",
-            "ko": "클라이언트 트래픽과 헬스 체크",
+            "ko": "클라이언트 트래픽과 헬스 체크가",
         },
         f"{ID}.ok": {
             "en": "Service {svc}: NodePort {port}/{protocol} is admitted from {source} and the health "

@@ -33,8 +33,8 @@ register(
             "ko": "loadBalancerSourceRanges {ranges}의 클라이언트",
         },
         "lb.src-anyone": {
-            "en": "any client (no loadBalancerSourceRanges)",
-            "ko": "모든 클라이언트 (loadBalancerSourceRanges 없음)",
+            "en": "anywhere (no loadBalancerSourceRanges)",
+            "ko": "모든 곳(loadBalancerSourceRanges 없음)",
         },
         "lb.src-ovn-hm": {
             "en": "OVN's health-check port {port} ({ip})",
