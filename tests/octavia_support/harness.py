@@ -186,7 +186,7 @@ class OctaviaHarness:
     def report(self, status: Mapping[str, Any]) -> dict[str, Any]:
         """Report statuses as a provider driver would (octavia-lib status dict)."""
         answer = self._sim("status", dict(status))
-        if answer.get("status_code") not in (None, "OK"):
+        if answer.get("status_code") not in (None, "OK", 200):
             raise OctaviaHarnessError(f"status update refused: {answer}")
         return answer
 

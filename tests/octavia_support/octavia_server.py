@@ -412,25 +412,42 @@ class Simulator:
         return {"hold": sorted(self.hold_ids | self.hold_names)}
 
     def backdate(self, ids: list[str], seconds: float) -> dict[str, Any]:
-        """Move the timestamps of LBs ``ids`` and everything under them into the past."""
-        m = self._m
-        moved = 0
+        """Move the timestamps of LBs ``ids`` and everything under them into the past.
+
+        Plain SQL: an ORM change would let the models' ``onupdate`` stamp
+        updated_at with the current time.
+        """
+        from sqlalchemy import text
+
+        shift = f"-{float(seconds)} seconds"
+        marks = ", ".join(f":id{i}" for i in range(len(ids)))
+        params: dict[str, Any] = {f"id{i}": v for i, v in enumerate(ids)}
+        params["shift"] = shift
+
+        def moved(column: str) -> str:
+            return f"{column} = strftime('%Y-%m-%d %H:%M:%f', {column}, :shift)"
+
+        pools = f"SELECT id FROM pool WHERE load_balancer_id IN ({marks})"
+        targets = (
+            ("load_balancer", f"id IN ({marks})"),
+            ("listener", f"load_balancer_id IN ({marks})"),
+            ("pool", f"load_balancer_id IN ({marks})"),
+            ("member", f"pool_id IN ({pools})"),
+            ("health_monitor", f"pool_id IN ({pools})"),
+        )
+        count = 0
         with self.lock:
             session = self._db_api.get_session()
             with session.begin():
-                for lb in session.query(m.LoadBalancer).filter(m.LoadBalancer.id.in_(ids)):
-                    objects = [lb, *lb.listeners, *lb.pools]
-                    for pool in lb.pools:
-                        objects.extend(pool.members)
-                        if pool.health_monitor is not None:
-                            objects.append(pool.health_monitor)
-                    for obj in objects:
-                        for column in ("created_at", "updated_at"):
-                            value = getattr(obj, column, None)
-                            if value is not None:
-                                setattr(obj, column, _shift(value, seconds))
-                        moved += 1
-        return {"moved": moved}
+                for table, where in targets:
+                    result = session.execute(
+                        text(
+                            f"UPDATE {table} SET {moved('created_at')}, {moved('updated_at')} WHERE {where}"
+                        ),
+                        params,
+                    )
+                    count += int(result.rowcount or 0)
+        return {"moved": count}
 
     def reset(self) -> dict[str, Any]:
         with self.lock:
@@ -438,12 +455,6 @@ class Simulator:
             self.hold_names.clear()
             seconds = restore_template(self.db, self.template)
         return {"seconds": round(seconds, 4)}
-
-
-def _shift(value: Any, seconds: float) -> Any:
-    import datetime
-
-    return value - datetime.timedelta(seconds=seconds)
 
 
 # --------------------------------------------------------------------------- WSGI

@@ -262,13 +262,14 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
     for idx, r in enumerate(results, 1):
         if len(results) > 1:
             lines.append("")
+            members = any(h.step == "provider" for h in r.hops)
             lines.append(
                 t(
                     lang,
-                    "trace_endpoint",
+                    "trace_members" if members else "trace_endpoint",
                     n=idx,
                     total=len(results),
-                    target=f"{r.dst.label} on {r.dst.node}",
+                    target=f"{L(r.dst.label, lang)} on {r.dst.node}",
                 )
             )
         for n, hop in enumerate(r.hops, 1):
