@@ -22,6 +22,7 @@ from typing import Any, Final
 import yaml
 
 from kostack.collect.match import NodeIdentity, match_identities
+from kostack.collect.octavia import NO_ENDPOINT
 from kostack.collect.octavia import SOURCE as OCTAVIA_SOURCE
 from kostack.collect.octavia import collect_octavia
 from kostack.collect.openstack import (
@@ -160,7 +161,12 @@ def _without_unneeded_octavia_gaps(
     gaps: tuple[Gap, ...], cluster: Cluster | None, kube_gaps: tuple[Gap, ...]
 ) -> tuple[Gap, ...]:
     """A cloud without Octavia is only a gap when the cluster has a Service of type LoadBalancer."""
-    if cluster is None or cluster.services is None or _failed("cluster.services", kube_gaps):
+    if cluster is None:
+        # Kubernetes not read: a cloud without Octavia at all is normal, nothing to report.
+        return tuple(
+            g for g in gaps if not (g.source == OCTAVIA_SOURCE and g.error.startswith(NO_ENDPOINT))
+        )
+    if cluster.services is None or _failed("cluster.services", kube_gaps):
         return gaps
     if any(s.type == "LoadBalancer" for s in cluster.services):
         return gaps

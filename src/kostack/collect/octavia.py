@@ -47,9 +47,10 @@ from kostack.model.loadbalancer import (
 )
 from kostack.model.snapshot import Gap
 
-__all__ = ["OctaviaCollection", "collect_octavia", "pool_needs_members"]
+__all__ = ["NO_ENDPOINT", "SOURCE", "OctaviaCollection", "collect_octavia", "pool_needs_members"]
 
 SOURCE: Final = "openstack.load_balancers"
+NO_ENDPOINT: Final = "no load-balancer (Octavia) endpoint"
 _HINT: Final = (
     "every check of Services of type LoadBalancer is UNKNOWN; the user needs read access to "
     "Octavia (`openstack loadbalancer list` must work)"
@@ -86,13 +87,21 @@ class _Octavia:
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         from keystoneauth1 import exceptions as ksa
 
+        try:
+            # The SDK resolves the endpoint on first use of the proxy: without one it raises
+            # ServiceDisabledException, EndpointNotFound, or (auth_type none) even asserts.
+            get = self.conn.load_balancer.get
+        except Exception as exc:
+            raise _Failed(
+                f"{NO_ENDPOINT} in the service catalogue or the cloud's configuration "
+                f"({type(exc).__name__}: {redact(str(exc), self.secrets) or 'no endpoint'})"
+            ) from exc
         self.requests += 1
         try:
-            response = self.conn.load_balancer.get(path, params=dict(params or {}))
+            response = get(path, params=dict(params or {}))
         except ksa.EndpointNotFound as exc:
             raise _Failed(
-                "no load-balancer (Octavia) endpoint in the service catalogue: "
-                + redact(str(exc), self.secrets)
+                f"{NO_ENDPOINT} in the service catalogue: " + redact(str(exc), self.secrets)
             ) from exc
         except ksa.ConnectTimeout as exc:
             raise _Failed(f"GET /v2{path} timed out: {redact(str(exc), self.secrets)}") from exc
