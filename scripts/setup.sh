@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up kostack in ./.venv.  --dev adds the test tools; --all also installs the
-# real Neutron harness venv (./.venv-neutron) and the lab's system packages.
+# real Neutron (and Octavia) harness venv (./.venv-neutron) and the lab's system packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-}"
@@ -22,6 +22,11 @@ if [ "$mode" = "--all" ]; then
     "$PY" -m venv .venv-neutron
     .venv-neutron/bin/python -m pip install --quiet --upgrade pip
     .venv-neutron/bin/python -m pip install --quiet neutron==29.0.0 openstacksdk==4.22.0 python-openstackclient==10.5.0
+  fi
+  # The real Octavia API for the LoadBalancer tests (test support, docs/dev/octavia-harness.md):
+  # it installs into the same venv without changing any of Neutron's pins.
+  if ! .venv-neutron/bin/python -c 'import octavia.api.app, octaviaclient' 2>/dev/null; then
+    .venv-neutron/bin/python -m pip install --quiet octavia==19.0.0 python-octaviaclient==3.15.0
   fi
   # The network lab needs nftables and iproute2 (root only; skipped otherwise).
   if [ "$(id -u)" = "0" ]; then

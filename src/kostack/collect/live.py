@@ -22,9 +22,8 @@ from typing import Any, Final
 import yaml
 
 from kostack.collect.match import NodeIdentity, match_identities
-from kostack.collect.octavia import NO_ENDPOINT
+from kostack.collect.octavia import NO_ENDPOINT, collect_octavia
 from kostack.collect.octavia import SOURCE as OCTAVIA_SOURCE
-from kostack.collect.octavia import collect_octavia
 from kostack.collect.openstack import (
     close_connection,
     collect_openstack,

@@ -32,6 +32,7 @@ from kostack.model.snapshot import (
 )
 from kostack.report.i18n import MESSAGES, t
 from kostack.report.journal import JournalAction
+from kostack.report.lb_text import LB_BLOCKED, LB_STATUS, lb_breaks
 from kostack.report.releases import ReleaseTrouble, release_troubles
 from kostack.report.topology_svg import PicFlow, Picture, picture
 
@@ -364,6 +365,7 @@ def _breaks(d: Diagnosis, topo: Topology, symptoms: tuple[Finding, ...], lang: s
         out.append(
             t(lang, "breaks_egress", n=_count_nodes(by_check["net-pod-egress"]), total=total)
         )
+    out.extend(lb_breaks(by_check, lang))
     return out
 
 
@@ -1082,6 +1084,10 @@ def _lessons(
         out.append(
             Lesson(t(lang, "rep.lesson.ping.title"), t(lang, "rep.lesson.ping", ip=_api_ip(topo)))
         )
+    if keys & LB_BLOCKED:
+        out.append(Lesson(t(lang, "rep.lesson.lb.title"), t(lang, "rep.lesson.lb")))
+    if keys & LB_STATUS:
+        out.append(Lesson(t(lang, "rep.lesson.lb_status.title"), t(lang, "rep.lesson.lb_status")))
     if troubles:
         out.append(
             Lesson(

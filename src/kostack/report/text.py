@@ -12,6 +12,7 @@ from kostack.analyze.reach import Disposition, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
+from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
 
@@ -187,6 +188,7 @@ def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]
         out.append(
             t(lang, "breaks_egress", n=_count_nodes(by_check["net-pod-egress"]), total=total_nodes)
         )
+    out.extend(lb_breaks(by_check, lang))
     if not out:
         for f in rc.findings[:3]:
             out.extend(L(flow, lang) for flow in f.flows[:2])

@@ -192,7 +192,7 @@ def _judge(pa: PortAnalysis) -> Finding:
                 f"{ID}.serving-down",
                 n=len(serving_down),
                 nodes=names([h.member.label for h in serving_down]),
-                why=str(health_text(serving_down[0])).rstrip("."),
+                why=health_text(serving_down[0]),
                 **base,
             ),
             evidence=evidence + tuple(str(hop.detail) for hop in serving_down[0].hops[:2]),

@@ -202,7 +202,7 @@ def _pool_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
                     n=len(rows),
                     total=total,
                     status=statuses,
-                    why=str(why).rstrip("."),
+                    why=why,
                     **base,
                 ),
                 evidence=tuple(
@@ -230,7 +230,7 @@ def _pool_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
                     svc=bs.key,
                     status="/".join(sorted({h.actual for h in contradictions})),
                     nodes=names([h.member.label for h in contradictions]),
-                    why=str(health_text(contradictions[0])).rstrip("."),
+                    why=health_text(contradictions[0]),
                 ),
                 evidence=tuple(str(hop.detail) for hop in contradictions[0].hops[:2]),
             )

@@ -83,7 +83,7 @@ def _legs(pa: PortAnalysis) -> list[_Leg]:
                     leg.source,
                     hop.disposition,
                     leg.admission,
-                    str(hop.detail),
+                    hop.detail,
                     node_port or leg.member.port,
                 )
             )
@@ -97,7 +97,7 @@ def _legs(pa: PortAnalysis) -> list[_Leg]:
                     health.source,
                     hop.disposition,
                     health.admission,
-                    str(hop.detail),
+                    hop.detail,
                     health.monitor_port,
                 )
             )
@@ -238,7 +238,7 @@ def _port_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
                     port=sp.node_port or "?",
                     protocol=sp.protocol,
                     nodes=names(sorted({leg.node for leg in undecided})),
-                    why=undecided[0].detail.rstrip("."),
+                    why=undecided[0].detail,
                 ),
                 evidence=tuple(dict.fromkeys(leg.detail for leg in undecided))[:4],
             )

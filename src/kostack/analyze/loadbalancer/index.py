@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Final, Literal
 
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.loadbalancer import FloatingIP, Listener, LoadBalancer, Member, Pool
 from kostack.model.snapshot import IPAddress, Port, Service, ServicePort, Subnet
@@ -40,6 +41,28 @@ NODE_SELECTOR_ANNOTATION: Final = "loadbalancer.openstack.org/node-selector"
 # ovn-octavia-provider's health-check port in a member subnet (common/constants.py)
 OVN_HM_OWNER: Final = "ovn-lb-hm:distributed"
 OVN_HM_PREFIX: Final = "ovn-lb-hm-"
+
+register(
+    {
+        "lb.note-annotation": {
+            "en": "annotation {annotation}={id} names no load balancer in the project",
+            "ko": "애너테이션 {annotation}={id}가 프로젝트에 없는 로드밸런서를 가리킵니다",
+        },
+        "lb.note-ambiguous": {
+            "en": "several load balancers could be this Service's: {names}",
+            "ko": "이 Service의 로드밸런서일 수 있는 것이 여러 개입니다: {names}",
+        },
+        "lb.note-count": {
+            "en": "the pool has {count} members and the Service would have {nodes} nodes; its "
+            "member list was not read",
+            "ko": "풀의 멤버는 {count}개인데 Service의 노드는 {nodes}대이며, 멤버 목록은 읽지 않았습니다",
+        },
+        "lb.note-inferred": {
+            "en": "members inferred: one per node (the pool is ONLINE, its member list was not read)",
+            "ko": "멤버 추정: 노드마다 하나 (풀이 ONLINE이라 멤버 목록은 읽지 않았음)",
+        },
+    }
+)
 
 ProviderKind = Literal["amphora", "ovn", "other"]
 MatchedBy = Literal["annotation", "name", "legacy-name", "description", ""]
@@ -235,13 +258,12 @@ class LBIndex:
     def match(self, svc: Service) -> tuple[LoadBalancer | None, MatchedBy, str]:
         """The service's load balancer, how it was found, and a note on ambiguity."""
         lb_id = svc.annotations.get(LB_ID_ANNOTATION)
+        note: str = ""
         if lb_id:
             lb = self._by_id.get(lb_id)
             if lb is not None:
                 return lb, "annotation", ""
-            note = f"annotation {LB_ID_ANNOTATION}={lb_id} names no load balancer in the project"
-        else:
-            note = ""
+            note = Msg("lb.note-annotation", annotation=LB_ID_ANNOTATION, id=lb_id)
         candidates = self._by_suffix.get((svc.namespace, svc.name), [])
         if not candidates:
             for lb in self._truncated:
@@ -256,7 +278,7 @@ class LBIndex:
                 if len(chosen) == 1:
                     return chosen[0], "name", note
             names = ", ".join(sorted({lb.name for _, lb in candidates}))
-            return None, "", f"several load balancers could be this Service's: {names}"
+            return None, "", Msg("lb.note-ambiguous", names=names)
         if svc.uid:
             legacy = ("a" + svc.uid.replace("-", ""))[:32]
             found = self._by_name.get(legacy, [])
@@ -326,13 +348,10 @@ class LBIndex:
         nodes = self.candidate_nodes(svc)
         count = len(pool.member_ids)
         if count != len(nodes):
-            return (), (
-                f"the pool has {count} members and the Service would have {len(nodes)} nodes; "
-                "its member list was not read"
-            )
-        return tuple(
-            MemberView(None, v, v.ip, sp.node_port, "inferred") for v in nodes
-        ), "members inferred: one per node (the pool is ONLINE, its member list was not read)"
+            return (), Msg("lb.note-count", count=count, nodes=len(nodes))
+        return tuple(MemberView(None, v, v.ip, sp.node_port, "inferred") for v in nodes), Msg(
+            "lb.note-inferred"
+        )
 
     # ------------------------------------------------------------------ lookups
 
