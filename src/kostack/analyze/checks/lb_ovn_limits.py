@@ -148,7 +148,10 @@ def _ranges_open(analysis: LBAnalysis, bs: BalancedService) -> tuple[int, list[I
         return None
     from kostack.analyze.loadbalancer.admission import admission
 
-    outside = [piece for r in ranges for piece in _complement(r)]
+    # Everything outside the ranges, but the node subnets: cluster-internal sources are
+    # not the leak (and OVN's health checks come from there).
+    inside = [*ranges, *(v.subnet.cidr for v in analysis.topo.node_views.values() if v.subnet)]
+    outside = _outside(inside)
     for pa in analysis.ports_of(bs):
         port = pa.port.service_port.node_port
         for mv in pa.port.members:
@@ -163,12 +166,24 @@ def _ranges_open(analysis: LBAnalysis, bs: BalancedService) -> tuple[int, list[I
     return None
 
 
-def _complement(inside: IPNetwork) -> list[IPNetwork]:
-    """Everything of the address family outside ``inside`` (at most 32 / 128 prefixes)."""
+def _outside(inside: list[IPNetwork]) -> list[IPNetwork]:
+    """Every IPv4 address outside ``inside``, as prefixes (at most 32 pieces per prefix cut)."""
     import ipaddress
 
-    whole = ipaddress.ip_network("0.0.0.0/0" if inside.version == 4 else "::/0")
-    return list(whole.address_exclude(inside))  # type: ignore[arg-type]  # same version
+    left: list[IPNetwork] = [ipaddress.ip_network("0.0.0.0/0")]
+    for net in inside:
+        if net.version != 4:
+            continue
+        nxt: list[IPNetwork] = []
+        for piece in left:
+            if piece.subnet_of(net):  # type: ignore[arg-type]  # both IPv4
+                continue
+            if net.subnet_of(piece):  # type: ignore[arg-type]
+                nxt.extend(piece.address_exclude(net))  # type: ignore[arg-type]
+            else:
+                nxt.append(piece)
+        left = nxt
+    return left
 
 
 def run(ctx: CheckContext) -> list[Finding]:

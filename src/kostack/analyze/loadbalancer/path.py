@@ -447,7 +447,9 @@ def trace_lb(
                 cause="service-port",
             )
         )
-    if _stop(hops) or pp is None:
+    # A pool whose members are all down still shows why: each member's leg follows.
+    pool_down = bool(hops) and hops[-1].cause == "lb-members-down" and pp is not None
+    if (_stop(hops) and not pool_down) or pp is None:
         return [FlowResult(src, dst, dst, protocol, shown_port, tuple(hops))]
     if not pp.members:
         why = pp.members_note or str(Msg("lb.no-members"))
@@ -455,7 +457,7 @@ def trace_lb(
         return [FlowResult(src, dst, dst, protocol, shown_port, tuple(hops))]
     groups: dict[tuple[object, ...], list[MemberPath]] = {}
     for mv in pp.members:
-        path = member_path(index, bs, pp, mv, client)
+        path = member_path(index, bs, pp, mv, client, ignore_member_status=pool_down)
         groups.setdefault(_signature(path), []).append(path)
     results = []
     for paths in groups.values():
