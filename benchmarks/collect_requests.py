@@ -129,7 +129,10 @@ def main() -> int:
 
 
 def way_in(harness: Any, ids: Any) -> tuple[str, bool]:
-    """Octavia's part: constant in the load balancer count, +1 per unhealthy pool."""
+    """Octavia's part: constant in the load balancer count, +1 per unhealthy pool.
+
+    Long because it seeds, measures three states and the naive way in one run.
+    """
     import openstack
 
     from kostack.collect.octavia import collect_octavia

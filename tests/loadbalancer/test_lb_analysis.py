@@ -276,3 +276,63 @@ def test_ovn_source_ranges_enforced_nowhere_is_a_failure() -> None:
     (finding,) = [f for f in diagnose(build(doc)).findings if f.check_id == "lb-ovn-limits"]
     assert finding.status == "fail" and "enforced nowhere" in finding.message
     assert finding.cause == "lb-ovn-unsupported"
+
+
+def test_many_services_and_hostile_names_stay_linear() -> None:
+    """300 Services, each with its load balancer, and junk load balancers with OCCM-like names."""
+    doc = amphora_healthy()
+    template_lb = doc["openstack"]["load_balancers"][0]
+    template_svc = doc["cluster"]["services"][-1]
+    n = 300
+    lbs, services = [], []
+    for i in range(n):
+        name = f"svc{i}"
+        lb_name = f"kube_service_kubernetes_ns{i % 7}_{name}"
+        lb = json.loads(json.dumps(template_lb))
+        lb.update(id=f"lb-{i}", name=lb_name, tags=[lb_name], vip_port_id=None)
+        for pool in lb["pools"]:
+            pool["id"] = f"pool-{i}"
+            for member in pool["members"]:
+                member["id"] = f"m-{i}-{member['name']}"
+            pool["member_ids"] = [m["id"] for m in pool["members"]]
+            if pool["healthmonitor"]:
+                pool["healthmonitor"]["id"] = f"hm-{i}"
+        for listener in lb["listeners"]:
+            listener["id"] = f"li-{i}"
+            listener["default_pool_id"] = f"pool-{i}"
+        lbs.append(lb)
+        svc = json.loads(json.dumps(template_svc))
+        svc.update(namespace=f"ns{i % 7}", name=name, annotations={}, load_balancer_ingress=[])
+        svc["uid"] = f"00000000-0000-0000-0000-{i:012d}"
+        services.append(svc)
+    junk = [
+        {**json.loads(json.dumps(template_lb)), "id": f"junk-{k}", "name": name, "tags": [name]}
+        for k, name in enumerate(
+            [
+                "kube_service_",
+                "kube_service___",
+                "kube_service_a_b",
+                "kube_service_" + "x" * 300,
+                "\u202e",
+            ]
+        )
+    ]
+    for k, lb in enumerate(junk):
+        lb["name"] = lb["name"][:255]
+        lb["tags"] = [t[:255] for t in lb["tags"]]
+        for pool in lb["pools"]:
+            pool["id"] = f"junk-pool-{k}"
+            pool["members"] = []
+            pool["member_ids"] = []
+            pool["healthmonitor"] = None
+        for listener in lb["listeners"]:
+            listener["id"] = f"junk-li-{k}"
+            listener["default_pool_id"] = f"junk-pool-{k}"
+    doc["openstack"]["load_balancers"] = lbs + junk
+    doc["openstack"]["floating_ips"] = []
+    doc["cluster"]["services"] = doc["cluster"]["services"][:-1] + services
+    index = _index(doc)
+    assert len(index.services) == n
+    assert all(bs.lb is not None and bs.lb.id == f"lb-{i}" for i, bs in enumerate(index.services))
+    findings = [f for f in diagnose(build(doc)).findings if f.check_id.startswith("lb-")]
+    assert len(findings) <= 7 * n + 7  # one finding per check and Service port, not per pair

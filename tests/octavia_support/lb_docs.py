@@ -71,7 +71,10 @@ def load_balancer(
     read_members: bool = True,
     created_at: str = "2026-11-20T09:10:00",
 ) -> Doc:
-    """One OCCM load balancer for shop/web: listener 80/TCP -> pool -> a member per node."""
+    """One OCCM load balancer for shop/web: listener 80/TCP -> pool -> a member per node.
+
+    Long because it spells out the whole tree as Octavia answers it.
+    """
     pool_id = fake_id("pool", LB_NAME)
     statuses = {n: member_status(n) for n in WORKERS}
     down = [s for s in statuses.values() if s in ("OFFLINE", "ERROR")]

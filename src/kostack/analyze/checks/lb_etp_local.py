@@ -105,6 +105,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _judge(pa: PortAnalysis) -> Finding:
+    """One Local Service port; long because each of its six outcomes is its own finding."""
     bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
     assert pool is not None
     resource = lb_resource(bs)

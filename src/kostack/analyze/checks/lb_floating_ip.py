@@ -147,6 +147,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress) -> Finding:
+    """One published address; long because each way a floating IP misses is its own finding."""
     lb = bs.lb
     assert lb is not None
     resource = lb_resource(bs)

@@ -108,6 +108,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _pool_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
+    """One pool; long because down members are grouped by reason, each group one finding."""
     bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
     assert pool is not None
     resource = Resource(

@@ -162,6 +162,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _port_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
+    """One Service port; long because fail, unknown and pass each carry their own evidence."""
     bs = pa.service
     sp = pa.port.service_port
     legs = _legs(pa)

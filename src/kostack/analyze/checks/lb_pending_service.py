@@ -131,7 +131,10 @@ def _last_warning(events: tuple[KubeEvent, ...], bs: BalancedService) -> KubeEve
 def _why(
     ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService
 ) -> tuple[Msg, str, tuple[str, ...]] | None:
-    """(explanation, root-cause key, evidence), or None when nothing explains it."""
+    """(explanation, root-cause key, evidence), or None when nothing explains it.
+
+    Long because it walks OCCM's reasons in the order they decide, one short block each.
+    """
     cl = ctx.snapshot.cluster
     events = cl.service_events if cl is not None else None
     warning = _last_warning(events or (), bs)

@@ -109,6 +109,7 @@ def _manual(bs: BalancedService, key: str, cmd: str) -> Remedy:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
+    """Each Service's load balancer; long because ERROR, stuck, busy and ACTIVE each word a finding."""
     analysis, early = start(ctx, ID, SEVERITY)
     if analysis is None:
         return early

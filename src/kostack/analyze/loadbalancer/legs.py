@@ -50,7 +50,10 @@ def security_group_hop(
     protocol: str,
     port: int,
 ) -> Admitted:
-    """Does the member node's port admit ``candidates`` (one, or one per provider) on ``port``?"""
+    """Does the member node's port admit ``candidates`` (one, or one per provider) on ``port``?
+
+    Long because each coverage outcome (all, some, none, undecided, unfiltered) words its hop.
+    """
     node = mv.node
     where = node.port_label() if node is not None else Msg("lb.where-member", member=mv.label)
     if node is None:
