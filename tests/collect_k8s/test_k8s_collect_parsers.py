@@ -136,6 +136,7 @@ def test_cilium_defaults() -> None:
             }
         },
         notes,
+        version="v1.13.4",
     )
     cilium = configured.cilium
     assert (cilium.routing_mode, cilium.tunnel_protocol, cilium.tunnel_port) == (
@@ -150,6 +151,29 @@ def test_cilium_defaults() -> None:
     odd = parse_cilium({"data": {"routing-mode": "bgp"}}, notes)
     assert (odd.cilium.routing_mode, odd.cilium.tunnel_protocol) == (None, None)
     assert notes.skipped["cluster.cni.cilium"] == ["routing-mode 'bgp' is not modelled"]
+
+
+@pytest.mark.parametrize(
+    ("tunnel", "version", "expected"),
+    [
+        # Before 1.15 the legacy key decides.
+        ("disabled", "v1.13.4", ("native", "tunnel", None)),
+        ("geneve", "v1.14.0", ("tunnel", "tunnel", "geneve")),
+        # 1.15 removed it (cilium#29053): the agent's defaults apply, tunnel vxlan.
+        ("disabled", "v1.15.0", ("tunnel", None, "vxlan")),
+        ("geneve", "v1.18.2", ("tunnel", None, "vxlan")),
+        # Unknown version: "vxlan" means the same either way; anything else depends on it.
+        ("vxlan", None, ("tunnel", "tunnel", "vxlan")),
+        ("disabled", None, (None, None, None)),
+    ],
+)
+def test_cilium_legacy_tunnel_key_is_version_gated(
+    tunnel: str, version: str | None, expected: tuple[Any, ...]
+) -> None:
+    notes = Notes()
+    cilium = parse_cilium({"data": {"tunnel": tunnel}}, notes, version=version).cilium
+    assert (cilium.routing_mode, cilium.routing_key, cilium.tunnel_protocol) == expected
+    assert bool(notes.skipped) is (expected[0] is None)
 
 
 def test_kube_proxy_modes() -> None:

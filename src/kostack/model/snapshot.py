@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -263,14 +263,22 @@ class Calico(Record):
     install_method: Literal["operator", "manifest", "unknown"] = "unknown"
     ip_pools: tuple[CalicoIPPool, ...] | None = None
     blocks: tuple[CalicoBlock, ...] | None = None
+    # The pod MTU as configured or reported (Installation status.mtu, calico-config
+    # veth_mtu, Felix's per-encapsulation MTU); None when calico-node detects it.
     mtu: int | None = Field(default=None, ge=68, le=65535)
     mtu_source: Name | None = None
+    # True: calico-node derives the MTU from the host interface (veth_mtu "0" or
+    # nothing set); False: a value is configured; None: the settings were not read.
+    mtu_auto: bool | None = None
     typha: bool | None = None
     bgp: bool | None = None
     node_to_node_mesh: bool | None = None
     wireguard: bool | None = None
     # FelixConfiguration vxlanPort (Calico's default 4789); None when not collected.
     vxlan_port: int | None = Field(default=None, ge=1, le=65535)
+    # FelixConfiguration natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" when unset,
+    # which is also how earlier versions behave); None when Felix's settings were not read.
+    nat_outgoing_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
 
 
 class Flannel(Record):
@@ -279,17 +287,48 @@ class Flannel(Record):
     port: int | None = Field(default=None, ge=1, le=65535)
     direct_routing: bool = False
     ip_masq: bool = True
+    # net-conf.json Backend.MTU: the MTU flanneld uses instead of the external
+    # interface's (the pod MTU is this minus the backend's overhead). None: not set.
     mtu: int | None = Field(default=None, ge=68, le=65535)
+    # True when Backend.MTU is unset (flanneld takes the interface MTU); None: not read.
+    mtu_auto: bool | None = None
+    # flanneld --kube-subnet-mgr: each node's lease is its Node spec.podCIDR.
+    # False: leases live in etcd, which kostack cannot read. None: not known.
+    kube_subnet_mgr: bool | None = None
+    subnet_len: int | None = Field(default=None, ge=1, le=128)
+
+
+class CiliumNodeIPAM(Record):
+    """What Cilium's operator handed one node (CiliumNode spec.ipam)."""
+
+    name: Name
+    pod_cidrs: tuple[CIDR, ...] = ()  # spec.ipam.podCIDRs (cluster-pool)
+    pool_cidrs: tuple[CIDR, ...] = ()  # spec.ipam.pools.allocated[].cidrs (multi-pool)
 
 
 class Cilium(Record):
     routing_mode: Literal["tunnel", "native"] | None = None
+    # Which key decided routing_mode: "routing-mode" (Cilium 1.14+) or the legacy
+    # "tunnel" key (vxlan | geneve | disabled), which agents from 1.15 on ignore.
+    routing_key: Literal["routing-mode", "tunnel"] | None = None
     tunnel_protocol: Literal["vxlan", "geneve"] | None = None
     tunnel_port: int | None = Field(default=None, ge=1, le=65535)
     native_routing_cidr: CIDR | None = None
     masquerade: bool = True
+    # cilium-config "mtu": the MTU of the underlying network, overriding what the
+    # agent detects; pods get it minus the tunnel/encryption overhead. None: unset.
     mtu: int | None = Field(default=None, ge=68, le=65535)
+    mtu_auto: bool | None = None
     wireguard: bool | None = None
+    ipsec: bool = False
+    kube_proxy_replacement: bool | None = None
+    # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
+    ipam_mode: Name | None = None
+    # cluster-pool-ipv4-cidr / -ipv6-cidr, or the multi-pool pools' CIDRs.
+    cluster_pool_cidrs: tuple[CIDR, ...] = ()
+    cluster_pool_mask_size: int | None = Field(default=None, ge=1, le=128)
+    # CiliumNode objects; None when not read (or the IPAM mode does not use them).
+    nodes: tuple[CiliumNodeIPAM, ...] | None = None
 
 
 CNIType = Literal["calico", "flannel", "cilium", "unknown"]
@@ -297,6 +336,9 @@ CNIType = Literal["calico", "flannel", "cilium", "unknown"]
 
 class CNI(Record):
     type: CNIType = "unknown"
+    # The CNI's version ("v3.30.7") and where it was read (an object field or an image).
+    version: Name | None = None
+    version_source: Name | None = None
     calico: Calico | None = None
     flannel: Flannel | None = None
     cilium: Cilium | None = None
@@ -311,7 +353,13 @@ class Cluster(Record):
     nodes: tuple[Node, ...] | None = None
     pods: tuple[Pod, ...] | None = None
     services: tuple[Service, ...] | None = None
+    # The ranges pods really get addresses from: the CNI's pools (Calico IP pools,
+    # Cilium's cluster pool, Flannel's Network), else the cluster CIDR.
     pod_cidrs: tuple[CIDR, ...] | None = None
+    pod_cidrs_source: Name | None = None
+    # kube-controller-manager's --cluster-cidr (kubeadm podSubnet): where Node
+    # spec.podCIDRs come from, whether or not the CNI uses them.
+    cluster_cidrs: tuple[CIDR, ...] | None = None
     service_cidrs: tuple[CIDR, ...] | None = None
     cluster_dns_ip: IP | None = None
     dns_domain: Name = "cluster.local"
@@ -572,7 +620,7 @@ class HelmState(Record):
 
 
 class Snapshot(Record):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     created_at: Name | None = None
     source: Name | None = None
     openstack: OpenStack | None = None
