@@ -18,7 +18,6 @@ from typing import Any, Final, Literal
 from kostack.collect._cni_common import (
     CniContext,
     CniResult,
-    JsonObject,
     agent_image,
     image_version,
     positive,
