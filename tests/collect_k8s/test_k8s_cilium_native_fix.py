@@ -8,47 +8,24 @@ double; the OpenStack half is the seed project with the node subnet moved to
 
 from __future__ import annotations
 
-import copy
 import ipaddress
-from typing import Any
 
-from k8s_collect_served import ServeFn
+from k8s_collect_served import ServeFn, joined_snapshot
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.remedy import apply_remedies
-from kostack.collect.match import match_identities
 from kostack.lab import k8s_fixture_published_cilium as cilium_fx
 from kostack.model import Snapshot
-from kostack.model.snapshot import OpenStack
 from kostack.plan.build import build_plan
 from kostack.plan.model import PlanOptions
-from kostack.testing.builders import seed_doc
 
 NODE_SUBNET = "192.168.10.0/24"
-
-
-def openstack_on(subnet: str) -> dict[str, Any]:
-    """The seed project's Neutron objects with every address moved onto ``subnet``."""
-    doc = copy.deepcopy(seed_doc()["openstack"])
-    network = ipaddress.ip_network(subnet)
-    moved = {f"10.0.0.{n}": str(network.network_address + n) for n in range(1, 255)}
-    doc["subnets"][0]["cidr"] = subnet
-    doc["subnets"][0]["gateway_ip"] = moved[doc["subnets"][0]["gateway_ip"]]
-    for port in doc["ports"]:
-        for fixed in port["fixed_ips"]:
-            fixed["ip_address"] = moved.get(fixed["ip_address"], fixed["ip_address"])
-    for router in doc["routers"]:
-        router["routes"] = []  # the seed's routes point at its 10.0.0.x nodes
-    return doc
 
 
 def native_cluster_snapshot(serve: ServeFn) -> Snapshot:
     collection = serve(cilium_fx.cilium_chart_published("native-kpr")).collect()
     assert collection.gaps == ()
-    openstack = OpenStack.model_validate(openstack_on(NODE_SUBNET))
-    links = match_identities(collection.nodes_raw, openstack.ports or ())
-    assert all(link.port_id for link in links)
-    return Snapshot(openstack=openstack, cluster=collection.cluster, node_ports=links)
+    return joined_snapshot(collection, NODE_SUBNET)
 
 
 def test_fix_covers_the_cluster_pool_and_clears_the_root_cause(serve: ServeFn) -> None:
