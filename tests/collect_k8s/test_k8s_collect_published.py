@@ -96,6 +96,7 @@ def test_calico_manifest(
         "wireguard": False,
         "vxlan_port": 4789,
         "nat_outgoing_exclusions": "IPPoolsOnly",
+        "program_cluster_routes": False,
     }
 
 
@@ -122,6 +123,7 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "wireguard": False,
         "vxlan_port": 4789,
         "nat_outgoing_exclusions": "IPPoolsOnly",
+        "program_cluster_routes": False,
     }
     images = {
         c["image"]
@@ -297,3 +299,33 @@ def test_cilium_quick_install_v16_legacy_tunnel_key(serve: ServeFn) -> None:
 def test_kube_proxy_modes(serve: ServeFn, mode: str, expected: str) -> None:
     collection = collect(serve, flannel_fx.kube_proxy_published(mode))  # type: ignore[arg-type]
     assert collection.cluster.kube_proxy_mode == expected
+
+
+def test_calico_3_31_felix_settings(serve: ServeFn) -> None:
+    """Calico 3.31's Felix fields, as an operator sets them on FelixConfiguration default."""
+    objects = calico_fx.calico_manifest_published("v3.31.7", "ipip")
+    for obj in objects:
+        if obj["kind"] == "FelixConfiguration":
+            obj["spec"]["natOutgoingExclusions"] = "IPPoolsAndHostIPs"
+            obj["spec"]["programClusterRoutes"] = "Enabled"
+    calico = collect(serve, objects).cluster.cni.calico
+    assert calico is not None
+    assert (calico.nat_outgoing_exclusions, calico.program_cluster_routes) == (
+        "IPPoolsAndHostIPs",
+        True,
+    )
+
+
+def test_calico_felix_unreadable_leaves_its_fields_unknown(serve: ServeFn) -> None:
+    objects = calico_fx.calico_manifest_published("v3.31.7", "ipip")
+    served = serve(objects)
+    for group in ("crd.projectcalico.org", "projectcalico.org"):
+        served.api.inject_fault(group, "felixconfigurations", status=403)
+    collection = served.collect()
+    calico = collection.cluster.cni.calico
+    assert calico is not None
+    assert (calico.nat_outgoing_exclusions, calico.program_cluster_routes) == (None, None)
+    assert (calico.wireguard, calico.vxlan_port) == (None, None)
+    # veth_mtu "0" still decides the MTU: calico.yaml pins Felix's MTU variables to it.
+    assert calico.mtu_auto is True
+    assert collection.gaps[0].source == "cluster.cni.calico.felix"

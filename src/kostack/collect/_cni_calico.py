@@ -18,6 +18,7 @@ from kostack.collect._cni_calico_parse import (
     nat_outgoing_exclusions,
     parse_block,
     parse_ip_pool,
+    program_cluster_routes,
 )
 from kostack.collect._cni_common import (
     CniContext,
@@ -295,6 +296,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         wireguard=wireguard,
         vxlan_port=vxlan_port,
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
+        program_cluster_routes=program_cluster_routes(objects),
     )
     network = tuple(p.cidr for p in pools or () if not p.disabled)
     return CniResult(

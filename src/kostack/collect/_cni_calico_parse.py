@@ -226,6 +226,14 @@ def nat_outgoing_exclusions(
     return "IPPoolsOnly"
 
 
+def program_cluster_routes(objects: CalicoObjects) -> bool | None:
+    """FelixConfiguration programClusterRoutes (Calico 3.31's api felixconfig.go: "whether
+    Felix should program IPIP routes instead of BIRD ... [Default: Disabled]")."""
+    if objects.felix is None and objects.felix_failed:
+        return None
+    return spec_of(objects.felix).get("programClusterRoutes") == "Enabled"
+
+
 def installation_pools_text(installation: JsonObject | None) -> str:
     """What the operator's Installation asks for, for a hint when the pools cannot be read."""
     if installation is None:

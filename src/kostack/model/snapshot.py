@@ -279,6 +279,9 @@ class Calico(Record):
     # FelixConfiguration natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" when unset,
     # which is also how earlier versions behave); None when Felix's settings were not read.
     nat_outgoing_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
+    # FelixConfiguration programClusterRoutes (Calico 3.31+): Felix, not BIRD, programs
+    # the IPIP routes; false when unset (its default, and all earlier versions).
+    program_cluster_routes: bool | None = None
 
 
 class Flannel(Record):

@@ -344,6 +344,7 @@ def seed_doc() -> Doc:
                     "node_to_node_mesh": True,
                     "wireguard": False,
                     "nat_outgoing_exclusions": "IPPoolsOnly",
+                    "program_cluster_routes": False,
                 },
             },
         },
