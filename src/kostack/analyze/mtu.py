@@ -55,7 +55,7 @@ register(
         },
         "mtu.no-setting": {
             "en": "{setting} was not collected",
-            "ko": "{setting} 값을 수집하지 못했습니다",
+            "ko": "설정값 {setting}: 수집하지 못했습니다",
         },
         "mtu.cilium-routing": {
             "en": "Cilium's routing mode is not known",
@@ -71,7 +71,7 @@ register(
         },
         "mtu.flannel-backend": {
             "en": "flannel backend {backend} is not modelled",
-            "ko": "flannel 백엔드 {backend}는 모델링되지 않았습니다",
+            "ko": "flannel 백엔드({backend})는 모델링되지 않았습니다",
         },
         "mtu.configured": {"en": "{setting}={mtu}", "ko": "{setting}={mtu}"},
         "mtu.base-minus": {
@@ -80,7 +80,7 @@ register(
         },
         "mtu.detected": {
             "en": "{who} detects {net_mtu} (network {net}) - {size} ({kind})",
-            "ko": "{who}가 감지한 {net_mtu}(네트워크 {net}) - {size} ({kind})",
+            "ko": "{who} 감지값 {net_mtu}(네트워크 {net}) - {size} ({kind})",
         },
     }
 )
