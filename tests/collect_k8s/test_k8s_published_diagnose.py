@@ -75,3 +75,21 @@ def test_mtu_is_decided_and_the_cni_is_named(serve: ServeFn, name: str) -> None:
     assert str(mtu[0].message).startswith(mtu_text), mtu[0].message
     header = render_diagnosis(diagnosis).splitlines()[0]
     assert f"4 nodes, {headline})" in header, header
+
+
+def test_incident_report_environment_names_the_cni_version(serve: ServeFn) -> None:
+    from kostack.report.incident import build_incident
+
+    collection = serve(cilium_fx.cilium_chart_published("native-kpr")).collect()
+    snapshot = joined_snapshot(collection, "192.168.10.0/24")
+    diagnosis = diagnose(snapshot)
+    for lang in ("en", "ko"):
+        rows = dict(build_incident(snapshot, diagnosis, lang=lang).environment)
+        assert rows["CNI"] == (
+            "Cilium v1.18.2 native routing: ipam cluster-pool 10.0.0.0/8, MTU 1450 (auto)"
+        )
+    antispoof = next(rc for rc in diagnosis.root_causes if rc.key == "antispoof")
+    summary = render_diagnosis(diagnosis)
+    # The CNI and its mode are said once (it used to read "Cilium native (Cilium native)").
+    assert "Cilium v1.18.2 native routing sends pod traffic between nodes unencapsulated" in summary
+    assert "(Cilium" not in summary and antispoof.key == "antispoof"
