@@ -68,7 +68,8 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
     if cni is not None and cni.calico is not None and cni.calico.wireguard:
         overhead, kind = max(overhead, CALICO_WIREGUARD[0]), "WireGuard"
     if cni is not None and cni.type == "cilium" and cni.cilium is not None and cni.cilium.wireguard:
-        overhead, kind = overhead + CILIUM_WIREGUARD, f"{kind} + WireGuard"
+        kind = f"{kind} + WireGuard" if overhead else "WireGuard"
+        overhead += CILIUM_WIREGUARD
     return overhead, kind
 
 
