@@ -20,6 +20,7 @@ next cycle starts on time.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -223,7 +224,8 @@ class WatchLoop:
             class_table=assessment.classes,
             flows=assessment.flows,
             nodes=node_count,
-            diagnosis=diagnosis_dict(diagnosis, self.version),
+            # plain JSON data: nothing published keeps the snapshot (or the engine's objects) alive
+            diagnosis=json.loads(json.dumps(diagnosis_dict(diagnosis, self.version))),
         )
 
     def _probe(
