@@ -29,7 +29,9 @@ RULE_TESTS = ROOT / "deploy" / "alerts" / "kostack.rules.test.yaml"
 def tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.fail(f"{name} is not installed: run scripts/setup.sh --all (Debian package prometheus)")
+        pytest.fail(
+            f"{name} is not installed: run scripts/setup.sh --all (Debian package prometheus)"
+        )
     return path
 
 
@@ -96,7 +98,16 @@ def seed_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def watch_proc(seed_copy: Path) -> Iterator[WatchProcess]:
     proc = WatchProcess(
-        ["--snapshot", str(seed_copy), "--listen", "127.0.0.1:0", "--interval", "1", "--jitter", "0"]
+        [
+            "--snapshot",
+            str(seed_copy),
+            "--listen",
+            "127.0.0.1:0",
+            "--interval",
+            "1",
+            "--jitter",
+            "0",
+        ]
     ).start()
     yield proc
     proc.stop()
@@ -139,7 +150,9 @@ def test_prometheus_scrapes_the_verdict_and_the_root_cause(
         assert healthy["metric"]["job"] == "kostack-watch"
         wait_for("the root cause series to go", lambda: not prometheus.query("kostack_root_cause"))
         transitions = watch_proc.status()["history"]["transitions"]
-        assert [(t["key"], t["from"], t["to"]) for t in transitions if t["kind"] == "root-cause"] == [
+        assert [
+            (t["key"], t["from"], t["to"]) for t in transitions if t["kind"] == "root-cause"
+        ] == [
             ("antispoof", "unknown", "present"),
             ("antispoof", "present", "absent"),
         ]

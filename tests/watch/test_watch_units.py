@@ -42,7 +42,12 @@ def test_verdict_root_causes_healthy_and_undecided() -> None:
     doc["gaps"] = [{"source": "openstack.ports", "error": "HTTP 403", "hint": "a role"}]
     verdict = assess(build(doc)).verdict
     assert verdict.state == "undecided"
-    assert set(verdict.reasons) == {"net-dns", "net-api-service", "net-pod-to-pod", "net-pod-egress"}
+    assert set(verdict.reasons) == {
+        "net-dns",
+        "net-api-service",
+        "net-pod-to-pod",
+        "net-pod-egress",
+    }
 
 
 def test_the_watch_diagnosis_is_the_diagnose_commands() -> None:
@@ -64,7 +69,11 @@ def many_classes_doc(nodes: int) -> dict[str, Any]:
     for i, port in enumerate(ports):
         gid = fake_id("sg", f"own-{i}")
         doc["openstack"]["security_groups"].append(
-            {"id": gid, "name": f"own-{i}", "rules": [rule(gid, "ingress", "tcp", 20000 + i, "10.0.0.0/16")]}
+            {
+                "id": gid,
+                "name": f"own-{i}",
+                "rules": [rule(gid, "ingress", "tcp", 20000 + i, "10.0.0.0/16")],
+            }
         )
         port["security_group_ids"] = [*port["security_group_ids"], gid]
     return doc
@@ -117,7 +126,9 @@ def passing_round(plan: ProbePlan) -> ProbeRound:
     return ProbeRound(plan, results, "test", 0.1, "2026-01-01T00:00:00Z")
 
 
-def run_cycles(snapshot: Snapshot, cycles: int, **loop: Any) -> tuple[WatchMetrics, WatchState, list[str]]:
+def run_cycles(
+    snapshot: Snapshot, cycles: int, **loop: Any
+) -> tuple[WatchMetrics, WatchState, list[str]]:
     state = WatchState(interval=60.0)
     metrics = WatchMetrics(state, "test")
     log: list[str] = []
@@ -181,9 +192,13 @@ def test_history_records_transitions_and_detects_flapping() -> None:
 def test_events_name_the_affected_nodes_up_to_a_limit_and_the_deployment() -> None:
     history = History()
     nodes = tuple(f"node-{i}" for i in range(30))
-    state = CauseState("antispoof", "net-pod-src-antispoof", "critical", "Neutron drops", nodes, 4000)
+    state = CauseState(
+        "antispoof", "net-pod-src-antispoof", "critical", "Neutron drops", nodes, 4000
+    )
     transitions = history.observe_causes(1, 0.0, {"antispoof": state}, "root-causes")
-    events = events_for(transitions, "en", workload=Workload("kostack", "kostack-watch"), max_nodes=20)
+    events = events_for(
+        transitions, "en", workload=Workload("kostack", "kostack-watch"), max_nodes=20
+    )
     on_nodes = [e for e in events if e.kind == "Node"]
     assert len(on_nodes) == 20 and {e.namespace for e in on_nodes} == {"default"}
     (deployment, verdict) = [e for e in events if e.kind == "Deployment"]

@@ -39,7 +39,9 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 30.0) ->
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what} (last: {last!r})")
+            raise AssertionError(
+                f"timed out after {timeout:g}s waiting for {what} (last: {last!r})"
+            )
         time.sleep(0.05)  # polling interval, bounded by the deadline
 
 
