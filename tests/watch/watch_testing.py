@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -110,10 +111,8 @@ class WatchProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise AssertionError(f"no line matching {pattern!r}:\n" + "\n".join(self.lines))
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.lines.append(self._queue.get(timeout=min(remaining, 0.5)))
-            except queue.Empty:
-                pass
 
     @property
     def url(self) -> str:
