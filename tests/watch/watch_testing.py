@@ -76,8 +76,8 @@ class WatchProcess:
             env=env,
         )
         threading.Thread(target=self._read, daemon=True).start()
-        line = self.wait_line(r"metrics on http://[^ ]+:(\d+)/metrics", timeout)
-        match = re.search(r"metrics on http://[^ ]+:(\d+)/metrics", line)
+        line = self.wait_line(r"http://[^ ]+:(\d+)/metrics", timeout)
+        match = re.search(r"http://[^ ]+:(\d+)/metrics", line)
         assert match is not None
         self.port = int(match.group(1))
         return self

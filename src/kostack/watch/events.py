@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from kostack.analyze.diagnose import root_cause_title
 from kostack.watch.history import Transition
 from kostack.watch.messages import say, severity_name, verdict_name
 
@@ -83,7 +84,7 @@ def events_for(
     for t in transitions:
         if t.kind == "root-cause":
             params = {
-                "title": t.title,
+                "title": root_cause_title(t.key, lang),
                 "severity": severity_name(lang, t.severity),
                 "check": t.check_id,
                 "nodes": t.node_count,

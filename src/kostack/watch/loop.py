@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kostack.analyze.diagnose import root_cause_title
 from kostack.errors import KostackError
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.report.jsonout import diagnosis_dict
@@ -293,13 +294,18 @@ class WatchLoop:
                 text = say(
                     self.lang,
                     "cause.appeared",
-                    title=t.title,
+                    title=root_cause_title(t.key, self.lang),
                     severity=severity_name(self.lang, t.severity),
                     check=t.check_id,
                     nodes=t.node_count,
                 )
             else:
-                text = say(self.lang, "cause.cleared", title=t.title, check=t.check_id)
+                text = say(
+                    self.lang,
+                    "cause.cleared",
+                    title=root_cause_title(t.key, self.lang),
+                    check=t.check_id,
+                )
             self.log(text)
         elif t.kind == "verdict" and t.before != "unknown":
             self.log(

@@ -9,6 +9,10 @@ while it is valid) and rebuilt after a failure; Kubernetes is re-listed
 every cycle, paged, with the same constant number of list calls whatever
 the node count.
 
+A source is *up* when its core listing was read: Neutron's ports, the
+cluster's nodes (other parts that fail are gaps: UNKNOWN findings, counted
+in ``kostack_collect_gaps``). An API server that answers every request with
+an error, or too slowly, is therefore down, as is one that cannot be reached.
 A cycle gets a snapshot only when every source was read: with a source
 down there is nothing new to diagnose, and the last diagnosis stays
 published (the sources' ``up`` and the readiness say it is stale).
@@ -110,6 +114,20 @@ class SnapshotSource(Source):
         return Collected(snapshot, (status,))
 
 
+def _core_missing(name: str, part: str, gaps: tuple[Gap, ...], started: float) -> SourceStatus:
+    """A source that answered but not its core listing (Neutron ports, Kubernetes nodes): down."""
+    gap = next((g for g in gaps if g.source == part), None)
+    error = f"{part}: {gap.error}" if gap else f"{part} was not read"
+    return SourceStatus(
+        name,
+        False,
+        time.monotonic() - started,
+        gaps=len(gaps),
+        error=error,
+        hint=gap.hint if gap else "",
+    )
+
+
 def _first_gap(gaps: tuple[Gap, ...]) -> tuple[str, str]:
     """The first gap's error and hint (a source that was read but not whole)."""
     return (f"{gaps[0].source}: {gaps[0].error}", gaps[0].hint) if gaps else ("", "")
@@ -190,6 +208,9 @@ class LiveSource(Source):
                 hint=redact(err.hint, self._secrets),
             )
             return None, None, status
+        if record.ports is None:  # nothing to diagnose without the ports: the source is down
+            self._drop_connection()
+            return None, None, _core_missing("openstack", "openstack.ports", gaps, started)
         error, hint = _first_gap(gaps)
         status = SourceStatus(
             "openstack",
@@ -223,6 +244,13 @@ class LiveSource(Source):
                 hint=redact(err.hint, self._secrets),
             )
             return None, None, None, status
+        if kube.cluster.nodes is None:  # an API server that answers errors to everything
+            return (
+                None,
+                None,
+                None,
+                _core_missing("kubernetes", "cluster.nodes", kube.gaps, started),
+            )
         error, hint = _first_gap(kube.gaps)
         status = SourceStatus(
             "kubernetes",
