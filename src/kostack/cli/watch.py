@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from typing import Any, cast
 
@@ -219,6 +220,11 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
             f"--egress-target {opts['egress_target']!r} is not an IP address"
         ) from None
     snapshot = opts["snapshot_path"]
+    if snapshot is not None and not os.path.isfile(snapshot):
+        # later cycles may find the file missing for a moment (rewritten): only the start is strict
+        raise ConfigError(
+            f"--snapshot {snapshot}: no such file", "give a snapshot file (kostack collect -o FILE)"
+        )
     collect = None
     if snapshot is None:
         collect = CollectOptions(
