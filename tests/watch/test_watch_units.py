@@ -255,7 +255,7 @@ def test_korean_event_text_reads_right() -> None:
 
 def test_published_diagnosis_is_the_canonical_json(tmp_path: Path) -> None:
     _, state, log = run_cycles(seed(), 1)
-    status = state.status("test")
+    status = json.loads(state.status_json("test"))
     assert status["diagnosis"]["root_causes"][0]["key"] == "antispoof"
     assert status["verdict"] == {
         "state": "root-causes",

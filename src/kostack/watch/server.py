@@ -14,7 +14,6 @@ with a socket timeout so a client that never finishes cannot pin one).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -98,8 +97,8 @@ class WatchServer:
             ready, reason = self.state.readiness()
             return (200 if ready else 503), "text/plain; charset=utf-8", _line(reason)
         if route == "/status":
-            body = json.dumps(self.state.status(self.version), ensure_ascii=False, indent=1)
-            return 200, "application/json; charset=utf-8", (body + "\n").encode()
+            body = self.state.status_json(self.version)
+            return 200, "application/json; charset=utf-8", body.encode()
         if route == "/":
             links = "kostack watch: /metrics /healthz /readyz /status"
             return 200, "text/plain; charset=utf-8", _line(links)
