@@ -266,3 +266,32 @@ def test_published_diagnosis_is_the_canonical_json(tmp_path: Path) -> None:
     assert status["probes"]["failed"] == 0 and status["probes"]["passed"] > 0
     assert any("root cause present" in line for line in log)
     assert json.loads(json.dumps(status)) == status  # plain JSON data only
+
+
+def test_the_server_answers_get_and_head_only() -> None:
+    import urllib.error
+    import urllib.request
+
+    from kostack.watch.server import WatchServer
+
+    metrics, state, _ = run_cycles(seed(), 1)
+    server = WatchServer(("127.0.0.1", 0), state, metrics, "test").start()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(base + "/metrics", method="HEAD")
+        ) as answer:
+            assert answer.status == 200 and answer.read() == b""
+            assert int(answer.headers["Content-Length"]) > 1000
+        with urllib.request.urlopen(base + "/status") as answer:
+            assert json.loads(answer.read())["diagnosis"]["summary"]["root_causes"] == 1
+        for method, path, code in (("GET", "/nope", 404), ("POST", "/metrics", 405)):
+            with pytest.raises(urllib.error.HTTPError) as raised:
+                urllib.request.urlopen(
+                    urllib.request.Request(
+                        base + path, method=method, data=b"" if method == "POST" else None
+                    )
+                )
+            assert raised.value.code == code
+    finally:
+        server.stop()

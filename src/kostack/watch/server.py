@@ -126,6 +126,12 @@ def _handler(route: Callable[[str], tuple[int, str, bytes]]) -> type[BaseHTTPReq
         sys_version = ""
 
         def do_GET(self) -> None:
+            self._serve(body_too=True)
+
+        def do_HEAD(self) -> None:
+            self._serve(body_too=False)
+
+        def _serve(self, *, body_too: bool) -> None:
             try:
                 status, content_type, body = route(self.path)
             except Exception as exc:  # one bad scrape must not end the server
@@ -136,10 +142,8 @@ def _handler(route: Callable[[str], tuple[int, str, bytes]]) -> type[BaseHTTPReq
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
-
-        def do_HEAD(self) -> None:
-            self.do_GET()
+            if body_too:
+                self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             return  # scrapes every few seconds would drown the watch's own log
