@@ -116,3 +116,12 @@ def test_help_names_the_endpoints() -> None:
     code, out, _ = run("--help")
     assert code == 0
     assert "/metrics" in out and "/readyz" in out and "--probes" in out and "docs/watch.md" in out
+
+
+def test_usage_errors_in_korean(tmp_path: Path) -> None:
+    code, _, err = run("--snapshot", str(tmp_path / "none.json"), "--lang", "ko")
+    assert code == 2 and "파일이 없습니다" in err and "hint: 스냅샷 파일을 지정하세요" in err
+    code, _, err = run("--snapshot", SEED, "--egress-target", "x", "--lang", "ko")
+    assert code == 2 and "IP 주소가 아닙니다" in err
+    code, _, err = run("--snapshot", SEED, "--deployment", "nope", "--lang", "ko")
+    assert code == 2 and "NAMESPACE/NAME 형식이 아닙니다" in err

@@ -25,14 +25,15 @@ Examples:
 """
 
 
-def _workload(text: str | None, environ: Any) -> Any:
+def _workload(text: str | None, environ: Any, lang: str) -> Any:
     from kostack.watch.events import Workload
+    from kostack.watch.messages import say
 
     if text:
         namespace, sep, name = text.partition("/")
         if not sep or not namespace or not name:
             raise ConfigError(
-                f"--deployment {text!r} is not NAMESPACE/NAME", "e.g. kostack/kostack-watch"
+                say(lang, "error.deployment", text=text), say(lang, "hint.deployment")
             )
         return Workload(namespace, name)
     namespace = environ.get("POD_NAMESPACE", "")
@@ -204,12 +205,13 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
     except ModuleNotFoundError as exc:
         if exc.name != "prometheus_client":
             raise
-        from kostack.watch.messages import say
+        from kostack.watch.messages import say as say_
 
-        raise ConfigError(say(lang, "error.extra"), say(lang, "hint.extra")) from exc
+        raise ConfigError(say_(lang, "error.extra"), say_(lang, "hint.extra")) from exc
     from kostack.cli.main import version
     from kostack.collect.live import CollectOptions
     from kostack.watch.loop import LoopSettings
+    from kostack.watch.messages import say
     from kostack.watch.probing import ProbeSettings
     from kostack.watch.server import parse_listen
 
@@ -217,14 +219,12 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
         egress_target = ipaddress.ip_address(opts["egress_target"])
     except ValueError:
         raise ConfigError(
-            f"--egress-target {opts['egress_target']!r} is not an IP address"
+            say(lang, "error.egress", text=opts["egress_target"]), say(lang, "hint.egress")
         ) from None
     snapshot = opts["snapshot_path"]
     if snapshot is not None and not os.path.isfile(snapshot):
         # later cycles may find the file missing for a moment (rewritten): only the start is strict
-        raise ConfigError(
-            f"--snapshot {snapshot}: no such file", "give a snapshot file (kostack collect -o FILE)"
-        )
+        raise ConfigError(say(lang, "error.snapshot", path=snapshot), say(lang, "hint.snapshot"))
     collect = None
     if snapshot is None:
         collect = CollectOptions(
@@ -257,7 +257,7 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
         flap_window_s=opts["flap_window"],
         flap_threshold=opts["flap_threshold"],
         events=events,
-        workload=_workload(opts["deployment"], env.environ),
+        workload=_workload(opts["deployment"], env.environ, lang),
         instance=env.environ.get("POD_NAME") or socket.gethostname(),
         probe_settings=ProbeSettings(
             timeout=opts["probe_timeout"],

@@ -60,6 +60,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hint.listen": "choose a free address with --listen HOST:PORT",
         "error.listen.form": "--listen {address!r} is not HOST:PORT",
         "hint.listen.form": "e.g. --listen 127.0.0.1:9109 or --listen 0.0.0.0:9109",
+        "error.snapshot": "--snapshot {path}: no such file",
+        "hint.snapshot": "give a snapshot file (kostack collect -o FILE)",
+        "error.deployment": "--deployment {text!r} is not NAMESPACE/NAME",
+        "hint.deployment": "e.g. --deployment kostack/kostack-watch",
+        "error.egress": "--egress-target {text!r} is not an IP address",
+        "hint.egress": "e.g. --egress-target 1.1.1.1",
     },
     "ko": {
         "start": "kostack watch {version}: {source}; {interval}초마다 한 주기 실행(지터 {jitter}%), "
@@ -107,6 +113,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hint.listen": "--listen HOST:PORT로 비어 있는 주소를 지정하세요",
         "error.listen.form": "--listen {address!r}는 HOST:PORT 형식이 아닙니다",
         "hint.listen.form": "예: --listen 127.0.0.1:9109 또는 --listen 0.0.0.0:9109",
+        "error.snapshot": "--snapshot {path}: 파일이 없습니다",
+        "hint.snapshot": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
+        "error.deployment": "--deployment {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "hint.deployment": "예: --deployment kostack/kostack-watch",
+        "error.egress": "--egress-target {text!r}는 IP 주소가 아닙니다",
+        "hint.egress": "예: --egress-target 1.1.1.1",
     },
 }
 
