@@ -27,7 +27,7 @@ SYMPTOM_CHECKS = (
     "lb-members-down",
     "lb-pending-service",
 )
-WARNING_CAUSES = frozenset({"port-security-off", "pairs-too-wide"})
+WARNING_CAUSES = frozenset({"port-security-off", "pairs-too-wide", "cidr-overlap-latent"})
 PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node"})
 
 ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {

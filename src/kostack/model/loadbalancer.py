@@ -14,8 +14,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from kostack.model.base import CIDR, IP, Name
-from kostack.model.base import Record as _Record
+from kostack.model.types import CIDR, IP, Name
+from kostack.model.types import Record as _Record
 
 Status = Annotated[str, Field(max_length=64)]
 

@@ -1,4 +1,5 @@
-"""The record base class, address types and their parsers, shared by every snapshot module."""
+"""The value types every snapshot record is made of: addresses, CIDRs, MACs, names, and
+the record base class (immutable, unknown fields rejected)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def parse_ip(value: Any) -> IPAddress:
+def _parse_ip(value: Any) -> IPAddress:
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
         return value
     if not isinstance(value, str):
@@ -22,7 +23,7 @@ def parse_ip(value: Any) -> IPAddress:
         raise ValueError(f"not an IP address: {value!r}") from None
 
 
-def parse_net(value: Any) -> IPNetwork:
+def _parse_net(value: Any) -> IPNetwork:
     """Parse a CIDR or a bare address (a /32 or /128); host bits must be zero."""
     if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
         return value
@@ -34,8 +35,21 @@ def parse_net(value: Any) -> IPNetwork:
         raise ValueError(f"not a CIDR: {value!r} ({exc})") from None
 
 
-IP = Annotated[IPAddress, BeforeValidator(parse_ip), PlainSerializer(str, return_type=str)]
-CIDR = Annotated[IPNetwork, BeforeValidator(parse_net), PlainSerializer(str, return_type=str)]
+def _parse_mac(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a MAC address as a string")
+    mac = value.strip().lower().replace("-", ":")
+    parts = mac.split(":")
+    if len(parts) != 6 or not all(
+        len(p) == 2 and all(c in "0123456789abcdef" for c in p) for p in parts
+    ):
+        raise ValueError(f"not a MAC address: {value!r}")
+    return mac
+
+
+IP = Annotated[IPAddress, BeforeValidator(_parse_ip), PlainSerializer(str, return_type=str)]
+CIDR = Annotated[IPNetwork, BeforeValidator(_parse_net), PlainSerializer(str, return_type=str)]
+MAC = Annotated[str, BeforeValidator(_parse_mac)]
 Name = Annotated[str, Field(max_length=1024)]
 
 
