@@ -11,7 +11,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$mode" = "--dev" ] || [ "$mode" = "--all" ]; then
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  # kostack with the lab extra and the test tools, plus its unpublished test support
+  # (testkit/: fixtures, fakes, builders, fault proxy, Neutron harness; never in the wheel).
+  .venv/bin/python -m pip install --quiet -e '.[dev,lab]' -e ./testkit
 else
   .venv/bin/python -m pip install --quiet -e .
 fi

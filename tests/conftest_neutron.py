@@ -36,7 +36,6 @@ from typing import Any, Protocol
 
 import pytest
 
-from kostack.lab.faultproxy import FaultProxy
 from kostack.lab.neutron import (
     HarnessError,
     NeutronHarness,
@@ -45,6 +44,7 @@ from kostack.lab.neutron import (
     openstack_connection,
     seed_topology,
 )
+from kostack_testkit.faultproxy import FaultProxy
 
 __all__ = [
     "SeededNeutron",

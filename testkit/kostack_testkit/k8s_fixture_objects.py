@@ -1,6 +1,7 @@
 """Builders for single Kubernetes objects, shaped exactly like a real cluster's.
 
-Used by `k8s_fixtures` (whole clusters); other fixtures (Helm releases,
+The object metadata, namespaces and CRDs come from the lab's own
+`kostack.lab.kube_objects` (one definition). Used by `k8s_fixtures` (whole clusters); other fixtures (Helm releases,
 PVCs) can use them to stay consistent: deterministic uids (`object_uid`),
 timestamps relative to `CLUSTER_CREATED`, owner references, pod status.
 """
@@ -13,10 +14,15 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-JsonObject = dict[str, Any]
+from kostack.lab.kube_objects import (
+    JsonObject,
+    object_meta,
+    object_uid,
+    timestamp,
+)
+
 KUBERNETES_VERSION: Final = "v1.33.5"
 
 
@@ -24,8 +30,6 @@ POD_SUBNET: Final = "10.244.0.0/16"
 SERVICE_SUBNET: Final = "10.96.0.0/12"
 
 
-# When the cluster was built; every timestamp is an offset from it.
-CLUSTER_CREATED: Final = datetime(2025, 10, 20, 1, 2, 3, tzinfo=UTC)
 _NAME_ALPHABET: Final = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -90,11 +94,6 @@ def make_nodes(
     ]
 
 
-def object_uid(kind: str, namespace: str, name: str) -> str:
-    """The uid fixtures give an object: stable, derived from its identity."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kostack-fixture/{kind}/{namespace}/{name}"))
-
-
 def identity(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
     """(apiVersion, kind, namespace, name) of an object."""
     metadata = obj.get("metadata") or {}
@@ -116,10 +115,6 @@ def merge_objects(*groups: Iterable[Mapping[str, Any]]) -> list[JsonObject]:
     return list(merged.values())
 
 
-def timestamp(minutes: float = 0.0) -> str:
-    return (CLUSTER_CREATED + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _digest(*parts: str) -> bytes:
     return hashlib.sha256("/".join(parts).encode()).digest()
 
@@ -133,36 +128,6 @@ def hex_id(length: int, *parts: str) -> str:
     return _digest(*parts).hex()[:length]
 
 
-def object_meta(
-    kind: str,
-    name: str,
-    namespace: str | None = None,
-    *,
-    labels: Mapping[str, str] | None = None,
-    annotations: Mapping[str, str] | None = None,
-    created: float = 0.0,
-    owner: Mapping[str, Any] | None = None,
-    generate_name: str | None = None,
-    generation: bool = False,
-) -> JsonObject:
-    metadata: JsonObject = {"name": name}
-    if generate_name:
-        metadata["generateName"] = generate_name
-    if namespace is not None:
-        metadata["namespace"] = namespace
-    metadata["uid"] = object_uid(kind, namespace or "", name)
-    if generation:
-        metadata["generation"] = 1
-    metadata["creationTimestamp"] = timestamp(created)
-    if labels:
-        metadata["labels"] = dict(labels)
-    if annotations:
-        metadata["annotations"] = dict(annotations)
-    if owner:
-        metadata["ownerReferences"] = [dict(owner)]
-    return metadata
-
-
 def owner_reference(api_version: str, kind: str, namespace: str, name: str) -> JsonObject:
     return {
         "apiVersion": api_version,
@@ -171,23 +136,6 @@ def owner_reference(api_version: str, kind: str, namespace: str, name: str) -> J
         "uid": object_uid(kind, namespace, name),
         "controller": True,
         "blockOwnerDeletion": True,
-    }
-
-
-def namespace_object(
-    name: str, labels: Mapping[str, str] | None = None, created: float = 0.0
-) -> JsonObject:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": object_meta(
-            "Namespace",
-            name,
-            labels={"kubernetes.io/metadata.name": name, **(labels or {})},
-            created=created,
-        ),
-        "spec": {"finalizers": ["kubernetes"]},
-        "status": {"phase": "Active"},
     }
 
 
@@ -729,54 +677,6 @@ def endpoints_objects(
         "ports": [dict(p) for p in ports],
     }
     return [endpoints, endpoint_slice]
-
-
-def crd_object(
-    group: str,
-    kind: str,
-    plural: str,
-    *,
-    namespaced: bool = False,
-    version: str = "v1",
-    status_subresource: bool = False,
-    short_names: Sequence[str] = (),
-) -> JsonObject:
-    """A CRD with a permissive structural schema (the real ones list every field)."""
-    version_entry: JsonObject = {
-        "name": version,
-        "schema": {
-            "openAPIV3Schema": {
-                "type": "object",
-                "x-kubernetes-preserve-unknown-fields": True,
-            }
-        },
-        "served": True,
-        "storage": True,
-    }
-    if status_subresource:
-        version_entry["subresources"] = {"status": {}}
-    names: JsonObject = {
-        "kind": kind,
-        "listKind": f"{kind}List",
-        "plural": plural,
-        "singular": kind.lower(),
-    }
-    if short_names:
-        names["shortNames"] = list(short_names)
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": object_meta(
-            "CustomResourceDefinition", f"{plural}.{group}", created=4.0, generation=True
-        ),
-        "spec": {
-            "conversion": {"strategy": "None"},
-            "group": group,
-            "names": names,
-            "scope": "Namespaced" if namespaced else "Cluster",
-            "versions": [version_entry],
-        },
-    }
 
 
 def split_roles(nodes: Sequence[NodeSpec]) -> tuple[list[NodeSpec], list[NodeSpec]]:

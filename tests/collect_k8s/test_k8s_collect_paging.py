@@ -6,8 +6,8 @@ from urllib.parse import parse_qs
 
 from k8s_collect_served import Served, ServeFn
 
-from kostack.lab import k8s_fixtures as fx
-from kostack.lab.k8s_fixture_scale import workload_pods
+from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.k8s_fixture_scale import workload_pods
 
 
 def first_pages(served: Served) -> list[str]:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from openstack import exceptions as sdk_exceptions
 
-from kostack.lab.k8s_fixtures import seed_device_id
 from kostack.lab.neutron import (
     NeutronHarness,
     node_device_id,
@@ -23,11 +22,12 @@ from kostack.lab.neutron import (
     openstack_connection,
     subnet_for,
 )
+from kostack_testkit.k8s_fixtures import seed_device_id
 
 if TYPE_CHECKING:
     from conftest_neutron import OpenstackCli, SeededNeutron, Seeder
 
-    from kostack.lab.faultproxy import FaultProxy
+    from kostack_testkit.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.neutron
 

@@ -14,7 +14,7 @@ from kostack.probe.results import ProbeResult, ProbeRound
 from kostack.report.jsonout import diagnosis_dict
 from kostack.report.probes import matrix_dict, render_matrix
 from kostack.report.text import render_diagnosis
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit.builders import build, seed_doc
 
 Verdict = Callable[[PlannedProbe], tuple[str, str]]
 

@@ -27,7 +27,7 @@ from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.k8s_runner import KubeProbeOptions, probe_namespaces, run_in_kubernetes
 from kostack.probe.plan import build_plan
 from kostack.probe.results import AGENT_PATH
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit.builders import build, seed_doc
 
 KubeletFactory = Callable[..., SimulatedKubelet]
 

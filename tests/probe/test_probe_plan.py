@@ -11,7 +11,7 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.matrix import Matrix
 from kostack.analyze.topology import Topology
 from kostack.probe.plan import ALL_PAIRS_CLASSES, build_plan
-from kostack.testing.builders import build, example_doc, fake_id, rule, seed_doc, synthetic_doc
+from kostack_testkit.builders import build, example_doc, fake_id, rule, seed_doc, synthetic_doc
 
 
 def seed() -> Any:

@@ -16,10 +16,10 @@ from pathlib import Path
 import kubernetes
 
 from kostack.collect.helm import HelmCollection, collect_helm, load_client
-from kostack.lab import helm_fixtures as hf
-from kostack.lab.k8s_fixtures import seed_cluster
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import Snapshot, load_snapshot
+from kostack_testkit import helm_fixtures as hf
+from kostack_testkit.k8s_fixtures import seed_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

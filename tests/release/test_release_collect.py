@@ -17,8 +17,8 @@ from kostack.collect.helm import (
     settings_of,
     value_paths,
 )
-from kostack.lab import helm_fixtures as hf
-from kostack.lab.helm_fixture_storage import release_configmap
+from kostack_testkit import helm_fixtures as hf
+from kostack_testkit.helm_fixture_storage import release_configmap
 
 
 def release(collection: HelmCollection, namespace: str, name: str):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from kostack.analyze.diagnose import diagnose
 from kostack.report.incident import IncidentReport, build_incident
 from kostack.report.journal import JournalError, read_journal
 from kostack.report.markdown import render_markdown
-from kostack.testing.builders import build, example_doc
+from kostack_testkit.builders import build, example_doc
 
 KO_HEADINGS = ("개요", "환경 정보", "원인 분석", "해결 과정", "최종 해결책", "교훈")
 
