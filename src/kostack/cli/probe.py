@@ -76,7 +76,7 @@ def lab_snapshot(lab: Lab) -> Snapshot:
     the lab's layout: network MTU, router routes back to the pod blocks,
     nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
     """
-    from kostack.lab.neutron import node_device_id
+    from kostack.lab.seed import node_device_id
     from kostack.model import parse_snapshot
 
     topo = lab.topology

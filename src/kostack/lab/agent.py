@@ -349,7 +349,7 @@ def apply_scenario(endpoint: str, scenario: Scenario, topo: Topology) -> list[st
     if missing:
         raise LabInputError(
             f"Neutron at {endpoint} has no port for {', '.join(missing)}",
-            f"seed it first: kostack.lab.neutron.seed_topology(endpoint, nodes={len(topo.nodes)})",
+            f"seed it first: kostack.lab.neutron_seed.seed_topology(endpoint, nodes={len(topo.nodes)})",
         )
     project_id = ports[topo.nodes[0].name].project_id
     changes: list[str] = []

@@ -251,7 +251,7 @@ class Lab:
             if first.unbound:
                 raise LabInputError(
                     f"Neutron has no port for the lab VMs behind {', '.join(first.unbound)}",
-                    f"seed Neutron for {nodes} nodes: kostack.lab.neutron.seed_topology(endpoint, nodes={nodes})",
+                    f"seed Neutron for {nodes} nodes: kostack.lab.neutron_seed.seed_topology(endpoint, nodes={nodes})",
                 )
             records = self._start_servers(topo, ready_timeout)
             if neutron_endpoint is not None and watch_interval is not None:

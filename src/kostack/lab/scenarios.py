@@ -22,8 +22,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from kostack.lab.errors import LabInputError
-from kostack.lab.neutron import node_device_id
 from kostack.lab.portsec import NeutronBackend
+from kostack.lab.seed import node_device_id
 from kostack.lab.topology import Encapsulation, Topology, build_topology
 
 __all__ = [

@@ -36,7 +36,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from kostack.lab import netns
-from kostack.lab.neutron import FIRST_NODE_HOST, node_mac, node_names
+from kostack.lab.seed import FIRST_NODE_HOST, node_mac, node_names
 
 __all__ = [
     "BRIDGE",
