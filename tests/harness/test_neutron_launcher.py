@@ -36,9 +36,7 @@ def test_the_venv_lives_in_the_user_cache_unless_told_otherwise() -> None:
     assert neutron_venv_dir({"HOME": "/home/ops", "XDG_CACHE_HOME": "/var/cache/ops"}) == Path(
         "/var/cache/ops/kostack/neutron-29.0.0"
     )
-    assert neutron_venv_dir({"HOME": "/home/ops", VENV_ENV: "/opt/neutron"}) == Path(
-        "/opt/neutron"
-    )
+    assert neutron_venv_dir({"HOME": "/home/ops", VENV_ENV: "/opt/neutron"}) == Path("/opt/neutron")
 
 
 def test_a_missing_venv_says_how_to_make_it(tmp_path: Path) -> None:
