@@ -126,3 +126,48 @@ def test_the_product_server_serves_neutron_without_test_paths(
     assert not server.running
     assert server.last_returncode == 0
     assert not Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.neutron
+def test_seed_command_creates_the_seed_cloud(neutron: str) -> None:
+    """The command the lab's hints print seeds an empty Neutron with the seed's node ports."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kostack.lab.neutron",
+            "seed",
+            "--endpoint",
+            neutron,
+            "--nodes",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rows = [line.split("\t") for line in completed.stdout.splitlines()]
+    assert [(name, ip) for name, ip, _port in rows] == [
+        ("k8s-cp-1", "10.0.0.11"),
+        ("k8s-w-1", "10.0.0.12"),
+        ("k8s-w-2", "10.0.0.13"),
+    ]
+    ports = {
+        p.name: p.id
+        for p in openstack_connection(neutron).network.ports(device_owner="compute:nova")
+    }
+    assert {name: port for name, _ip, port in rows} == ports
+
+
+def test_seed_command_needs_an_endpoint() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "kostack.lab.neutron", "seed", "--endpoint", "localhost:9696"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "error: seed needs --endpoint URL, not 'localhost:9696'" in completed.stderr

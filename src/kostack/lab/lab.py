@@ -45,6 +45,7 @@ from kostack.lab.agent import (
 )
 from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError
 from kostack.lab.extra import require_lab_extra
+from kostack.lab.neutron import seed_command
 from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
 from kostack.lab.state import (
@@ -252,7 +253,9 @@ class Lab:
             if first.unbound:
                 raise LabInputError(
                     f"Neutron has no port for the lab VMs behind {', '.join(first.unbound)}",
-                    f"seed Neutron for {nodes} nodes: kostack.lab.neutron_seed.seed_topology(endpoint, nodes={nodes})",
+                    f"seed it first: {seed_command(neutron_endpoint, nodes)}"
+                    if neutron_endpoint is not None
+                    else "give every lab VM a port in the port description",
                 )
             records = self._start_servers(topo, ready_timeout)
             if neutron_endpoint is not None and watch_interval is not None:

@@ -8,8 +8,9 @@ openstacksdk; `neutron_seed.seed_topology` puts the seed incident's cloud in.
 Measured numbers and the Neutron behaviours worth knowing are in
 docs/dev/neutron-harness.md.
 
-    python -m kostack.lab.neutron provision   # make the venv (once, ~340 MB)
+    python -m kostack.lab.neutron provision   # make the venv (once, ~370 MB)
     python -m kostack.lab.neutron where       # print the venv's python, or exit 3
+    python -m kostack.lab.neutron seed --endpoint URL [--nodes N]   # the seed cloud
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import os
 import re
 import selectors
+import shlex
 import shutil
 import signal
 import subprocess
@@ -30,15 +32,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from kostack.lab.errors import LabError, LabInputError
 from kostack.lab.neutron_venv import (
     NeutronError,
-    NeutronUnavailable,
     find_neutron_python,
     neutron_venv_dir,
     provision_neutron_venv,
 )
 
-__all__ = ["NeutronError", "NeutronServer", "main", "openstack_connection"]
+__all__ = ["NeutronError", "NeutronServer", "main", "openstack_connection", "seed_command"]
 
 SERVER_SCRIPT = Path(__file__).with_name("neutron_server.py")
 LOG_FILE = "neutron-server.log"
@@ -310,22 +312,66 @@ def openstack_connection(endpoint: str, *, timeout_s: float | None = None) -> An
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`provision` makes the Neutron venv; `where` prints its python (exit 3 when missing)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m kostack.lab.neutron", description="The lab's real Neutron venv."
+def seed_command(endpoint: str, nodes: int) -> str:
+    """The shell command that seeds the Neutron at `endpoint` for `nodes` nodes (quoted)."""
+    return shlex.join(
+        [
+            "python",
+            "-m",
+            "kostack.lab.neutron",
+            "seed",
+            "--endpoint",
+            endpoint,
+            "--nodes",
+            str(nodes),
+        ]
     )
-    parser.add_argument("action", choices=("provision", "where"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`provision` makes the Neutron venv, `where` prints its python, `seed` creates the seed cloud."""
+    parser = argparse.ArgumentParser(
+        prog="python -m kostack.lab.neutron", description="The lab's real Neutron."
+    )
+    parser.add_argument("action", choices=("provision", "where", "seed"))
     parser.add_argument("--venv", type=Path, help="the venv directory (default: the user cache)")
+    parser.add_argument(
+        "--endpoint", help="seed: the Neutron root URL, e.g. http://127.0.0.1:9696/"
+    )
+    parser.add_argument("--nodes", type=int, default=4, help="seed: node ports (default 4)")
     args = parser.parse_args(argv)
     venv = args.venv if args.venv is not None else neutron_venv_dir()
     try:
+        if args.action == "seed":
+            return _seed(args.endpoint, args.nodes)
         if args.action == "provision":
             provision_neutron_venv(venv, log=lambda line: print(line, file=sys.stderr))
         print(find_neutron_python({"KOSTACK_NEUTRON_VENV": str(venv)}))
-    except NeutronUnavailable as err:
+    except LabError as err:
         print(f"error: {err.message}\nhint: {err.hint}", file=sys.stderr)
         return int(err.exit_code)
+    return 0
+
+
+def _seed(endpoint: str | None, nodes: int) -> int:
+    """Create the seed incident's cloud in the Neutron at `endpoint`; print the node ports."""
+    from kostack.lab.neutron_seed import seed_topology  # imported late: it loads openstacksdk
+
+    if not endpoint or not re.match(r"^https?://[^/\s]+", endpoint):
+        raise LabInputError(
+            f"seed needs --endpoint URL, not {endpoint!r}", "e.g. http://127.0.0.1:9696/"
+        )
+    try:
+        ids = seed_topology(endpoint, nodes)
+    except ValueError as exc:
+        raise LabInputError(str(exc), "give between 1 and 9000 nodes") from exc
+    except Exception as exc:  # any SDK/transport error: Neutron refused or is unreachable
+        raise NeutronError(
+            f"could not seed the Neutron at {endpoint}: {type(exc).__name__}: {exc}",
+            "check that it runs and is empty (seeding twice makes duplicate ports)",
+        ) from exc
+    for node in ids.nodes:
+        print(f"{node.name}\t{node.ip_address}\t{node.port_id}")
     return 0
 
 
