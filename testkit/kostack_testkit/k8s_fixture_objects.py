@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from kostack.lab import seed
 from kostack.lab.kube_objects import (
     JsonObject,
     object_meta,
@@ -23,22 +23,18 @@ from kostack.lab.kube_objects import (
     timestamp,
 )
 
-KUBERNETES_VERSION: Final = "v1.33.5"
+KUBERNETES_VERSION: Final = seed.KUBERNETES_VERSION
 
 
-POD_SUBNET: Final = "10.244.0.0/16"
-SERVICE_SUBNET: Final = "10.96.0.0/12"
+POD_SUBNET: Final = seed.POD_SUBNET
+SERVICE_SUBNET: Final = seed.SERVICE_SUBNET
 
 
 _NAME_ALPHABET: Final = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def seed_device_id(node_name: str) -> str:
-    """The Nova server id of a seed node: Neutron's device_id and the providerID's uuid.
-
-    The Neutron harness uses the same rule for the node ports' device_id.
-    """
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "kostack-seed/" + node_name))
+# The Nova server id of a seed node: Neutron's device_id and the providerID's uuid.
+seed_device_id = seed.node_device_id
 
 
 @dataclass(frozen=True)
@@ -70,13 +66,19 @@ def make_nodes(
     *,
     workers: int = 3,
     control_planes: int = 1,
-    first_ip: str = "10.0.0.11",
+    first_ip: str | None = None,
     pod_subnet: str = POD_SUBNET,
     subnet_prefix: int = 24,
-    control_plane_prefix: str = "k8s-cp-",
-    worker_prefix: str = "k8s-w-",
+    control_plane_prefix: str = seed.CONTROL_PLANE_PREFIX,
+    worker_prefix: str = seed.WORKER_PREFIX,
 ) -> list[NodeSpec]:
-    """Control planes then workers, consecutive IPs, pod CIDRs 10.244.N.0/24 in order."""
+    """Control planes then workers, consecutive IPs, pod CIDRs 10.244.N.0/24 in order.
+
+    The defaults are the seed's (kostack.lab.seed): `k8s-cp-1` at 10.0.0.11, then
+    `k8s-w-1` ...; `first_ip` moves the first address.
+    """
+    if first_ip is None:
+        first_ip = seed.seed_nodes(1)[0].ip
     cidrs = ipaddress.ip_network(pod_subnet).subnets(new_prefix=24)
     first = ipaddress.ip_address(first_ip)
     names = [f"{control_plane_prefix}{n}" for n in range(1, control_planes + 1)] + [

@@ -23,6 +23,7 @@ from typing import Final, Literal
 
 __all__ = [
     "CLUSTER_DNS_IP",
+    "CONTROL_PLANE_PREFIX",
     "DEFAULT_GROUP",
     "DEFAULT_GROUP_RULES",
     "DNS_DOMAIN",
@@ -47,6 +48,7 @@ __all__ = [
     "SEED_NODE_COUNT",
     "SERVICE_SUBNET",
     "SUBNET_NAME",
+    "WORKER_PREFIX",
     "SeedNodePlan",
     "SeedRule",
     "node_device_id",
@@ -142,7 +144,11 @@ class SeedNodePlan:
     mac: str
     subnet_cidr: str
     subnet_index: int  # 0: k8s-subnet, 1: k8s-subnet-2
-    pod_cidr: str
+
+    @property
+    def pod_cidr(self) -> str:
+        """The node's pod range: 10.244.<index>.0/24 (ValueError past the 256th node)."""
+        return pod_cidr_of(self.index)
 
     @property
     def device_id(self) -> str:
@@ -244,7 +250,6 @@ def seed_nodes(
                 mac=node_mac(host, subnet_index=subnet_index),
                 subnet_cidr=str(network),
                 subnet_index=subnet_index,
-                pod_cidr=pod_cidr_of(index),
             )
         )
     return tuple(plans)
