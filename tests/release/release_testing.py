@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import kubernetes
 
@@ -38,8 +39,8 @@ class Served:
     client: kubernetes.client.ApiClient
     scenario: hf.HelmScenario
 
-    def collect(self) -> HelmCollection:
-        return collect_helm(self.client, context_namespace="default")
+    def collect(self, **options: Any) -> HelmCollection:
+        return collect_helm(self.client, context_namespace="default", **options)
 
     def pvcs(self) -> dict[str, dict[str, object]]:
         return {
