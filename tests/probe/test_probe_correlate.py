@@ -9,7 +9,7 @@ from typing import Any
 from kostack.analyze.diagnose import diagnose
 from kostack.model import Snapshot, dump_snapshot, loads_snapshot
 from kostack.probe.correlate import add_observations, correlate
-from kostack.probe.plan import PlannedProbe, build_plan
+from kostack.probe.plan import PlannedProbe, build_probe_plan
 from kostack.probe.results import ProbeResult, ProbeRound
 from kostack.report.jsonout import diagnosis_dict
 from kostack.report.probes import matrix_dict, render_matrix
@@ -32,7 +32,7 @@ def as_model_says(p: PlannedProbe) -> tuple[str, str]:
 
 
 def probed(snapshot: Snapshot, verdict: Verdict = as_model_says, **plan_args: Any) -> Snapshot:
-    plan = build_plan(snapshot, **plan_args)
+    plan = build_probe_plan(snapshot, **plan_args)
     results = []
     for p in plan.probes:
         v, detail = verdict(p)
