@@ -299,7 +299,9 @@ def test_neutron_401_is_exit_3(live_seed: LiveSeed) -> None:
 def test_unknown_cloud_is_a_usage_error(live_seed: LiveSeed) -> None:
     result = live_seed.run("collect", "--os-cloud", "nope")
     assert result.code == 2
-    assert result.stderr.startswith("error: cannot use cloud 'nope'")
+    assert result.stderr.startswith(
+        "error: cloud 'nope' is not in clouds.yaml (clouds there: seed)"
+    )
 
 
 def test_output_into_a_missing_directory_is_a_usage_error(

@@ -152,7 +152,8 @@ def seed_topology(
             fixed_ips=[{"subnet_id": on_subnet.id, "ip_address": on_subnet.gateway_ip}],
             mac_address=seed.router_mac(subnet_index),
         )
-        net_api.add_interface_to_router(router, port=interface.id)
+        # positional: the keyword changed (port_id in openstacksdk 4.0, port in 4.22)
+        net_api.add_interface_to_router(router, None, interface.id)
         interface_port_ids.append(str(interface.id))
     gateway_ports = list(net_api.ports(device_id=router.id, device_owner="network:router_gateway"))
 
