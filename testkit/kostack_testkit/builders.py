@@ -81,7 +81,7 @@ def rule(
     }
 
 
-def seed_rule(sg: str, spec: seed.SeedRule) -> Doc:
+def seed_rule(sg: str, spec: seed.RuleSpec) -> Doc:
     """A rule of the seed (kostack.lab.seed) in group ``sg``, as a snapshot dict."""
     low, high = spec.port_range_min, spec.port_range_max
     ports = None if low is None else (low, low if high is None else high)
@@ -91,7 +91,7 @@ def seed_rule(sg: str, spec: seed.SeedRule) -> Doc:
         spec.protocol,
         ports,
         spec.remote_ip_prefix,
-        group=sg if spec.remote_group == "self" else None,
+        group=sg if spec.remote_group is not None else None,  # the seed's: its own group
         ethertype=spec.ethertype,
     )
 

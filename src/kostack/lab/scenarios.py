@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from kostack.lab import seed
 from kostack.lab.errors import LabInputError
 from kostack.lab.portsec import NeutronBackend
+from kostack.lab.seed import RuleSpec
 from kostack.lab.topology import Encapsulation, Topology, build_topology
 
 __all__ = [
@@ -45,18 +46,6 @@ _ID_NAMESPACE = uuid.UUID("6d1c3c52-4b43-5d7e-9a55-6b6f73746163")  # uuid5 root 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RuleSpec(_Frozen):
-    """A security-group rule; `remote_group` names a group of the scenario."""
-
-    direction: Literal["ingress", "egress"]
-    ethertype: Literal["IPv4", "IPv6"] = "IPv4"
-    protocol: str | None = None
-    port_range_min: int | None = None
-    port_range_max: int | None = None
-    remote_ip_prefix: str | None = None
-    remote_group: str | None = None
 
 
 class SecurityGroupSpec(_Frozen):
@@ -109,28 +98,13 @@ class Scenario(_Frozen):
         )
 
 
-def _rule_spec(rule: seed.SeedRule, group: str) -> RuleSpec:
-    """A rule of the seed (lab/seed.py) as a scenario rule of `group`."""
-    return RuleSpec(
-        direction=rule.direction,
-        ethertype=rule.ethertype,
-        protocol=rule.protocol,
-        port_range_min=rule.port_range_min,
-        port_range_max=rule.port_range_max,
-        remote_ip_prefix=rule.remote_ip_prefix,
-        remote_group=group if rule.remote_group == "self" else None,
-    )
-
-
 DEFAULT_GROUP = SecurityGroupSpec(
     name=seed.DEFAULT_GROUP,
     description="Default security group",
-    rules=tuple(_rule_spec(r, seed.DEFAULT_GROUP) for r in seed.DEFAULT_GROUP_RULES),
+    rules=seed.DEFAULT_GROUP_RULES,
 )
 
-_NODES_BASE = tuple(
-    _rule_spec(r, seed.NODES_GROUP) for r in (*seed.NEW_GROUP_RULES, *seed.NODES_GROUP_RULES)
-)
+_NODES_BASE = (*seed.NEW_GROUP_RULES, *seed.NODES_GROUP_RULES)
 VXLAN_RULE = RuleSpec(
     direction="ingress",
     protocol="udp",

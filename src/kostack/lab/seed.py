@@ -21,6 +21,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 __all__ = [
     "CLUSTER_DNS_IP",
     "CONTROL_PLANE_PREFIX",
@@ -49,8 +51,8 @@ __all__ = [
     "SERVICE_SUBNET",
     "SUBNET_NAME",
     "WORKER_PREFIX",
+    "RuleSpec",
     "SeedNodePlan",
-    "SeedRule",
     "node_device_id",
     "node_mac",
     "node_names",
@@ -94,42 +96,44 @@ DNS_DOMAIN: Final = "cluster.local"
 _DEVICE_PREFIX: Final = "kostack-seed/"
 
 
-@dataclass(frozen=True)
-class SeedRule:
-    """One security-group rule of the seed, as Neutron stores it (IPv4 unless said).
+class RuleSpec(BaseModel):
+    """A security-group rule as Neutron stores it; `remote_group` names a group of the cloud.
 
-    `remote_group` is "self" for a rule whose remote group is its own group.
+    `label` names the rule where the seed refers to it (the rule ids `seed_topology`
+    returns); the lab's scenarios use the same type for their own rules.
     """
 
-    label: str
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     direction: Literal["ingress", "egress"]
     ethertype: Literal["IPv4", "IPv6"] = "IPv4"
     protocol: str | None = None
     port_range_min: int | None = None
     port_range_max: int | None = None
     remote_ip_prefix: str | None = None
-    remote_group: Literal["self"] | None = None
+    remote_group: str | None = None
+    label: str = ""
 
 
 # What Neutron gives every new group (egress anywhere) and, in addition, the
 # project's `default` group (ingress from its own members): the security-group
 # default-rule templates of Neutron's migration c33da356b165.
 NEW_GROUP_RULES: Final = (
-    SeedRule("egress-ipv4", "egress", "IPv4"),
-    SeedRule("egress-ipv6", "egress", "IPv6"),
+    RuleSpec(direction="egress", ethertype="IPv4"),
+    RuleSpec(direction="egress", ethertype="IPv6"),
 )
 DEFAULT_GROUP_RULES: Final = (
     *NEW_GROUP_RULES,
-    SeedRule("ingress-ipv4-members", "ingress", "IPv4", remote_group="self"),
-    SeedRule("ingress-ipv6-members", "ingress", "IPv6", remote_group="self"),
+    RuleSpec(direction="ingress", ethertype="IPv4", remote_group=DEFAULT_GROUP),
+    RuleSpec(direction="ingress", ethertype="IPv6", remote_group=DEFAULT_GROUP),
 )
 # The ingress rules the operator added to `k8s-nodes` (on top of NEW_GROUP_RULES).
 NODES_GROUP_RULES: Final = (
-    SeedRule("ssh", "ingress", protocol="tcp", port_range_min=22, port_range_max=22,
-             remote_ip_prefix="0.0.0.0/0"),
-    SeedRule("kube-apiserver", "ingress", protocol="tcp", port_range_min=6443,
-             port_range_max=6443, remote_ip_prefix="0.0.0.0/0"),
-    SeedRule("icmp", "ingress", protocol="icmp", remote_ip_prefix="0.0.0.0/0"),
+    RuleSpec(label="ssh", direction="ingress", protocol="tcp", port_range_min=22,
+             port_range_max=22, remote_ip_prefix="0.0.0.0/0"),
+    RuleSpec(label="kube-apiserver", direction="ingress", protocol="tcp",
+             port_range_min=6443, port_range_max=6443, remote_ip_prefix="0.0.0.0/0"),
+    RuleSpec(label="icmp", direction="ingress", protocol="icmp", remote_ip_prefix="0.0.0.0/0"),
 )  # fmt: skip
 
 
