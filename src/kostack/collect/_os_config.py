@@ -139,7 +139,34 @@ def cloud_region(
     except sdk_exceptions.ConfigException as exc:
         raise ConfigError(f"cannot read {where}: {redact(str(exc))}", CLOUDS_HINT) from exc
     known = sorted(set(config.cloud_config.get("clouds") or {}) - {"defaults"})
-    options: dict[str, Any] = {"api_timeout": timeout_s}
+    selected, options = _choose(cloud, selected, from_env, known, environ)
+    options["api_timeout"] = timeout_s
+    try:
+        return config.get_one(cloud=selected, **options)
+    except sdk_exceptions.ConfigException as exc:
+        raise ConfigError(f"cannot use {where}: {redact(str(exc))}", CLOUDS_HINT) from exc
+    except (ksa.MissingRequiredOptions, ksa.MissingAuthPlugin, ksa.NoMatchingPlugin) as exc:
+        raise AuthError(
+            f"incomplete OpenStack credentials in {where}: {redact(str(exc))}",
+            "Give auth_url and a username/password or application credential in clouds.yaml, "
+            "or source your openrc file.",
+        ) from exc
+    except (TypeError, ValueError) as exc:  # an auth section the chosen auth_type cannot take
+        raise ConfigError(
+            f"cannot use {where}: {type(exc).__name__}: {redact(str(exc))}",
+            "Check the cloud's auth_type and auth options in clouds.yaml.",
+        ) from exc
+
+
+def _choose(
+    cloud: str | None,
+    selected: str | None,
+    from_env: dict[str, str] | None,
+    known: list[str],
+    environ: Mapping[str, str],
+) -> tuple[str | None, dict[str, Any]]:
+    """Which cloud `get_one` builds, and the options it is given (the SDK's precedence)."""
+    options: dict[str, Any] = {}
     if selected is not None:
         if selected not in known:
             if not cloud:
@@ -171,18 +198,4 @@ def cloud_region(
         selected = known[0]
         if environ.get("OS_REGION_NAME"):
             options["region_name"] = environ["OS_REGION_NAME"]
-    try:
-        return config.get_one(cloud=selected, **options)
-    except sdk_exceptions.ConfigException as exc:
-        raise ConfigError(f"cannot use {where}: {redact(str(exc))}", CLOUDS_HINT) from exc
-    except (ksa.MissingRequiredOptions, ksa.MissingAuthPlugin, ksa.NoMatchingPlugin) as exc:
-        raise AuthError(
-            f"incomplete OpenStack credentials in {where}: {redact(str(exc))}",
-            "Give auth_url and a username/password or application credential in clouds.yaml, "
-            "or source your openrc file.",
-        ) from exc
-    except (TypeError, ValueError) as exc:  # an auth section the chosen auth_type cannot take
-        raise ConfigError(
-            f"cannot use {where}: {type(exc).__name__}: {redact(str(exc))}",
-            "Check the cloud's auth_type and auth options in clouds.yaml.",
-        ) from exc
+    return selected, options

@@ -116,9 +116,40 @@ def seed_topology(
         second_subnet_nodes=second_subnet_nodes,
         second_subnet_cidr=second_subnet_cidr,
     )
-    conn = openstack_connection(endpoint)
-    net_api = conn.network
+    net_api = openstack_connection(endpoint).network
+    public, public_subnet = _public_network(net_api)
+    network = net_api.create_network(name=seed.NETWORK_NAME, is_port_security_enabled=True)
+    first_cidr = ipaddress.IPv4Network(plans[0].subnet_cidr)
+    subnets = [_subnet(net_api, seed.SUBNET_NAME, network.id, first_cidr)]
+    if second_subnet_nodes:
+        second_cidr = ipaddress.IPv4Network(plans[-1].subnet_cidr)
+        subnets.append(_subnet(net_api, seed.SECOND_SUBNET_NAME, network.id, second_cidr))
+    router, interface_port_ids = _router(net_api, public.id, network.id, subnets)
+    gateway_ports = list(net_api.ports(device_id=router.id, device_owner="network:router_gateway"))
+    project_id = str(network.project_id)
+    # Listing groups makes Neutron create the project's `default` group if needed.
+    default_sg = next(iter(net_api.security_groups(name=seed.DEFAULT_GROUP, project_id=project_id)))
+    nodes_sg, rule_ids = _nodes_group(net_api)
+    seeded_nodes = _node_ports(net_api, plans, network.id, subnets, (default_sg.id, nodes_sg.id))
+    return SeedIds(
+        project_id=project_id,
+        public_network_id=str(public.id),
+        public_subnet_id=str(public_subnet.id),
+        network_id=str(network.id),
+        subnet_id=str(subnets[0].id),
+        second_subnet_id=str(subnets[1].id) if len(subnets) > 1 else None,
+        router_id=str(router.id),
+        router_gateway_port_id=str(gateway_ports[0].id) if gateway_ports else "",
+        router_interface_port_ids=tuple(interface_port_ids),
+        default_sg_id=str(default_sg.id),
+        nodes_sg_id=str(nodes_sg.id),
+        nodes_sg_rule_ids=MappingProxyType(rule_ids),
+        nodes=seeded_nodes,
+    )
 
+
+def _public_network(net_api: Any) -> tuple[Any, Any]:
+    """The external flat network `public` and its subnet (no DHCP)."""
     public = net_api.create_network(
         name=seed.PUBLIC_NETWORK_NAME,
         is_router_external=True,
@@ -133,56 +164,68 @@ def seed_topology(
         gateway_ip=seed.PUBLIC_GATEWAY_IP,
         is_dhcp_enabled=False,
     )
-    network = net_api.create_network(name=seed.NETWORK_NAME, is_port_security_enabled=True)
-    subnets = [
-        _subnet(net_api, seed.SUBNET_NAME, network.id, ipaddress.IPv4Network(plans[0].subnet_cidr))
-    ]
-    if second_subnet_nodes:
-        second_cidr = ipaddress.IPv4Network(plans[-1].subnet_cidr)
-        subnets.append(_subnet(net_api, seed.SECOND_SUBNET_NAME, network.id, second_cidr))
+    return public, public_subnet
+
+
+def _router(
+    net_api: Any, public_id: str, network_id: str, subnets: list[Any]
+) -> tuple[Any, list[str]]:
+    """`k8s-router`, gateway on `public`, an interface at each subnet's gateway IP."""
     router = net_api.create_router(
-        name=seed.ROUTER_NAME, external_gateway_info={"network_id": public.id}
+        name=seed.ROUTER_NAME, external_gateway_info={"network_id": public_id}
     )
     # The router's inside ports get the MACs the network lab gives its router
     # (fa:16:3e:00:00:01, then fa:16:3e:01:00:01 on the second subnet).
     interface_port_ids = []
     for subnet_index, on_subnet in enumerate(subnets):
         interface = net_api.create_port(
-            network_id=network.id,
+            network_id=network_id,
             fixed_ips=[{"subnet_id": on_subnet.id, "ip_address": on_subnet.gateway_ip}],
             mac_address=seed.router_mac(subnet_index),
         )
         # positional: the keyword changed (port_id in openstacksdk 4.0, port in 4.22)
         net_api.add_interface_to_router(router, None, interface.id)
         interface_port_ids.append(str(interface.id))
-    gateway_ports = list(net_api.ports(device_id=router.id, device_owner="network:router_gateway"))
+    return router, interface_port_ids
 
-    project_id = str(network.project_id)
-    # Listing groups makes Neutron create the project's `default` group if needed.
-    default_sg = next(iter(net_api.security_groups(name=seed.DEFAULT_GROUP, project_id=project_id)))
+
+def _nodes_group(net_api: Any) -> tuple[Any, dict[str, str]]:
+    """`k8s-nodes` with the seed's ingress rules; the rule ids by label."""
     nodes_sg = net_api.create_security_group(
         name=seed.NODES_GROUP, description=seed.NODES_GROUP_DESCRIPTION
     )
     rule_ids = {
-        rule.label: net_api.create_security_group_rule(
-            security_group_id=nodes_sg.id,
-            direction=rule.direction,
-            ether_type=rule.ethertype,
-            remote_ip_prefix=rule.remote_ip_prefix,
-            protocol=rule.protocol,
-            port_range_min=rule.port_range_min,
-            port_range_max=rule.port_range_max,
-        ).id
+        rule.label: str(
+            net_api.create_security_group_rule(
+                security_group_id=nodes_sg.id,
+                direction=rule.direction,
+                ether_type=rule.ethertype,
+                remote_ip_prefix=rule.remote_ip_prefix,
+                protocol=rule.protocol,
+                port_range_min=rule.port_range_min,
+                port_range_max=rule.port_range_max,
+            ).id
+        )
         for rule in seed.NODES_GROUP_RULES
     }
+    return nodes_sg, rule_ids
 
+
+def _node_ports(
+    net_api: Any,
+    plans: tuple[seed.SeedNodePlan, ...],
+    network_id: str,
+    subnets: list[Any],
+    group_ids: tuple[str, str],
+) -> tuple[SeedNode, ...]:
+    """One port per node (name, IP, MAC, device_id of the node), created in one bulk POST."""
     port_specs = [
         {
             "name": plan.name,
-            "network_id": network.id,
+            "network_id": network_id,
             "fixed_ips": [{"subnet_id": subnets[plan.subnet_index].id, "ip_address": plan.ip}],
             "mac_address": plan.mac,
-            "security_groups": [default_sg.id, nodes_sg.id],
+            "security_groups": list(group_ids),
             "port_security_enabled": True,
             "allowed_address_pairs": [],
             "device_owner": "compute:nova",
@@ -191,9 +234,8 @@ def seed_topology(
         for plan in plans
     ]
     # One bulk POST: Neutron creates them in one request, several times faster.
-    created = list(net_api.create_ports(port_specs))
-    by_name = {port.name: port for port in created}
-    seeded_nodes = tuple(
+    by_name = {port.name: port for port in net_api.create_ports(port_specs)}
+    return tuple(
         SeedNode(
             name=plan.name,
             port_id=str(by_name[plan.name].id),
@@ -203,19 +245,4 @@ def seed_topology(
             subnet_id=str(by_name[plan.name].fixed_ips[0]["subnet_id"]),
         )
         for plan in plans
-    )
-    return SeedIds(
-        project_id=project_id,
-        public_network_id=str(public.id),
-        public_subnet_id=str(public_subnet.id),
-        network_id=str(network.id),
-        subnet_id=str(subnets[0].id),
-        second_subnet_id=str(subnets[1].id) if len(subnets) > 1 else None,
-        router_id=str(router.id),
-        router_gateway_port_id=str(gateway_ports[0].id) if gateway_ports else "",
-        router_interface_port_ids=tuple(interface_port_ids),
-        default_sg_id=str(default_sg.id),
-        nodes_sg_id=str(nodes_sg.id),
-        nodes_sg_rule_ids=MappingProxyType({k: str(v) for k, v in rule_ids.items()}),
-        nodes=seeded_nodes,
     )
