@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final, Literal
 
-from kostack.lab.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
-from kostack.lab.k8s_fixture_objects import (
+from kostack.lab.kube_objects import crd_object
+from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
+from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,
     POD_SUBNET,
     SERVICE_SUBNET,
@@ -26,7 +27,6 @@ from kostack.lab.k8s_fixture_objects import (
     NodeSpec,
     configmap_object,
     container_spec,
-    crd_object,
     daemonset_objects,
     deployment_objects,
     env_var,
