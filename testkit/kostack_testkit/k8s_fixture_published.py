@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
-from kostack.lab.kube_objects import calico_crds, crd_object
+from kostack.lab.kube_objects import JsonObject, calico_crds, crd_object, object_meta
 from kostack_testkit.k8s_fixture_calico import (
     CALICO_NODE_VOLUMES,
     NODENAME_ENV,
@@ -31,7 +31,6 @@ from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,
     POD_SUBNET,
     SERVICE_SUBNET,
-    JsonObject,
     NodeSpec,
     configmap_object,
     container_spec,
@@ -39,7 +38,6 @@ from kostack_testkit.k8s_fixture_objects import (
     deployment_objects,
     env_var,
     make_nodes,
-    object_meta,
 )
 from kostack_testkit.k8s_fixtures import seed_cluster
 
