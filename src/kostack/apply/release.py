@@ -45,6 +45,7 @@ from kostack.analyze.messages import localize
 from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.errors import ApplyError
 from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.shell import Cmd, chain
 
 # The client, untyped on purpose: its objects stay inside this module.
 _client: Any = kubernetes.client
@@ -118,12 +119,14 @@ def find_helm(environ: Mapping[str, str]) -> str | None:
 
 def helm_command_line(action: Action, kubeconfig: str | None, context: str | None) -> str:
     """The exact command to run by hand for a helm step."""
-    line = action.command
+    if not action.commands:
+        return ""
+    argv = list(action.commands[0].argv)
     if kubeconfig:
-        line += f" --kubeconfig {kubeconfig}"
+        argv += ["--kubeconfig", kubeconfig]
     if context:
-        line += f" --kube-context {context}"
-    return line
+        argv += ["--kube-context", context]
+    return chain(Cmd(tuple(argv)), *action.commands[1:])
 
 
 # --------------------------------------------------------------------------- journal
@@ -414,18 +417,8 @@ class Reinstaller:
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
             return StepResult(action, "manual", "helm is not installed", command)
-        done = self.helm.run(
-            [
-                "uninstall",
-                name,
-                "--namespace",
-                namespace,
-                "--wait",
-                "--timeout",
-                f"{plan.timeout}s",
-            ],
-            plan.timeout,
-        )
+        # exactly the command the plan shows (`helm` itself is the runner's)
+        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
             return StepResult(
                 action,
@@ -566,10 +559,7 @@ class Reinstaller:
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
             return StepResult(action, "manual", "helm is not installed", command)
-        args = ["install", name, plan.chart, "--namespace", namespace, "--create-namespace"]
-        if plan.values_file:
-            args += ["--values", plan.values_file]
-        done = self.helm.run(args, plan.timeout)
+        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
             return StepResult(
                 action,
