@@ -8,7 +8,6 @@ for the shell in scripts.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 
 from kostack.plan.model import (
@@ -21,6 +20,7 @@ from kostack.plan.model import (
     restore_command,
 )
 from kostack.report.safe import terminal_safe
+from kostack.shell import comment, render
 
 
 def short(identifier: str) -> str:
@@ -236,8 +236,8 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
 
 
 def _comment(text: str) -> str:
-    """A safe one-line shell comment (no newlines or control characters from the cloud)."""
-    return "# " + terminal_safe(text.replace("\n", " ").replace("\r", " "))
+    """A safe one-line shell comment (no newline or hidden character from the cloud ends it)."""
+    return comment(text)
 
 
 def _rule_args(action: Action) -> list[str]:
@@ -263,7 +263,6 @@ def _rule_args(action: Action) -> list[str]:
 
 def render_script(plan: Plan, version: str = "") -> str:
     """A reviewable, idempotent bash script of `openstack` CLI commands for the plan."""
-    q = shlex.quote
     src = plan.source
     lines = [
         "#!/usr/bin/env bash",
@@ -298,31 +297,33 @@ def render_script(plan: Plan, version: str = "") -> str:
         for note in action.notes:
             lines.append(_comment(f"note: {note}"))
         if action.operation == Operation.ADD_ALLOWED_PAIRS and action.before is not None:
-            undo = "openstack port set --no-allowed-address " + " ".join(
-                f"--allowed-address ip-address={p.ip_address},mac-address={p.mac_address}"
-                for p in action.before.allowed_address_pairs
-            )
-            lines.append(_comment(f"undo: {undo.rstrip()} {t.id}"))
+            undo = ["openstack", "port", "set", "--no-allowed-address"]
+            for p in action.before.allowed_address_pairs:
+                undo += [
+                    "--allowed-address",
+                    f"ip-address={p.ip_address},mac-address={p.mac_address}",
+                ]
+            lines.append(_comment("undo: " + render([*undo, t.id])))
             lines.append(
-                " ".join(
+                render(
                     [
                         "kostack_add_pairs",
-                        q(t.id),
-                        q(t.name or "-"),
-                        q(str(action.precondition.revision_number)),
-                        *(q(p.ip_address) for p in action.pairs),
+                        t.id,
+                        t.name or "-",
+                        str(action.precondition.revision_number),
+                        *(p.ip_address for p in action.pairs),
                     ]
                 )
             )
         elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
             lines.append(_comment(f"undo: {restore_command(t.id, action.before)}"))
             lines.append(
-                " ".join(
+                render(
                     [
                         "kostack_disable_port_security",
-                        q(t.id),
-                        q(t.name or "-"),
-                        q(str(action.precondition.revision_number)),
+                        t.id,
+                        t.name or "-",
+                        str(action.precondition.revision_number),
                     ]
                 )
             )
@@ -331,26 +332,19 @@ def render_script(plan: Plan, version: str = "") -> str:
                 _comment("undo: openstack security group rule delete RULE_ID (printed below)")
             )
             lines.append(
-                " ".join(
-                    [
-                        "kostack_add_rule",
-                        q(t.id),
-                        q(action.rule.text()),
-                        *(q(a) for a in _rule_args(action)),
-                    ]
-                )
+                render(["kostack_add_rule", t.id, action.rule.text(), *_rule_args(action)])
             )
         elif action.operation == Operation.ADD_ROUTER_ROUTES:
-            undo = " ".join(
-                f"--route destination={r.destination},gateway={r.nexthop}" for r in action.routes
-            )
-            lines.append(_comment(f"undo: openstack router remove route {undo} {t.id}"))
+            undo = ["openstack", "router", "remove", "route"]
+            for r in action.routes:
+                undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
+            lines.append(_comment("undo: " + render([*undo, t.id])))
             lines.append(
-                " ".join(
+                render(
                     [
                         "kostack_add_routes",
-                        q(t.id),
-                        *(q(x) for r in action.routes for x in (r.destination, r.nexthop)),
+                        t.id,
+                        *(x for r in action.routes for x in (r.destination, r.nexthop)),
                     ]
                 )
             )

@@ -19,7 +19,7 @@ from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
-from kostack.report.safe import terminal_safe
+from kostack.report.safe import json_safe, terminal_safe
 
 OUTPUT_SCHEMA_VERSION: Final = 1
 INDENT = "  "
@@ -552,4 +552,4 @@ def apply_dict(result: ApplyResult) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False, default=str)) + "\n"

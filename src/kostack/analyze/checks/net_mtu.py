@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from kostack.analyze.checks._sg import class_pairs
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import encapsulation
+from kostack.shell import chain, comment, render
 
 ID = "net-mtu"
 TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
@@ -157,12 +160,37 @@ def _mtu_command(ctx: CheckContext, limit: int) -> str:
     cl = ctx.snapshot.cluster
     if cl is not None and cl.cni.type == "calico" and cl.cni.calico is not None:
         if cl.cni.calico.install_method == "operator":
-            return (
-                "kubectl patch installation default --type merge "
-                f'-p \'{{"spec":{{"calicoNetwork":{{"mtu":{limit}}}}}}}\''
+            patch = {"spec": {"calicoNetwork": {"mtu": limit}}}
+            return render(
+                [
+                    "kubectl",
+                    "patch",
+                    "installation",
+                    "default",
+                    "--type",
+                    "merge",
+                    "-p",
+                    _json(patch),
+                ]
             )
-        return (
-            "kubectl -n kube-system patch configmap calico-config --type merge "
-            f'-p \'{{"data":{{"veth_mtu":"{limit}"}}}}\' && kubectl -n kube-system rollout restart ds/calico-node'
+        config = {"data": {"veth_mtu": str(limit)}}
+        return chain(
+            (
+                "kubectl",
+                "-n",
+                "kube-system",
+                "patch",
+                "configmap",
+                "calico-config",
+                "--type",
+                "merge",
+                "-p",
+                _json(config),
+            ),
+            ("kubectl", "-n", "kube-system", "rollout", "restart", "ds/calico-node"),
         )
-    return f"# set the CNI MTU to {limit}"
+    return comment(f"set the CNI MTU to {limit}")
+
+
+def _json(document: object) -> str:
+    return json.dumps(document, separators=(",", ":"))
