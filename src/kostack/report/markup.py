@@ -36,6 +36,11 @@ class Marked(str):
         return self.replace(DATA_TICK, "`")
 
 
+def plain(value: object) -> str:
+    """Any report text as a person reads it, for places without markup (code blocks, titles)."""
+    return value.plain() if isinstance(value, Marked) else str(value)
+
+
 def literal(value: object) -> str:
     """Data for Marked text: its backticks cannot act as markup."""
     if isinstance(value, Marked):
@@ -90,4 +95,4 @@ def _param(value: object, lang: str) -> str:
     return literal(value)
 
 
-__all__ = ["DATA_TICK", "Marked", "code", "concat", "join", "literal", "marked", "mt"]
+__all__ = ["DATA_TICK", "Marked", "code", "concat", "join", "literal", "marked", "mt", "plain"]
