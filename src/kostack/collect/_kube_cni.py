@@ -35,6 +35,7 @@ from kostack.model.snapshot import (
     Flannel,
     IPNetwork,
 )
+from kostack.shell import render
 
 JsonObject = dict[str, Any]
 CniName = Literal["calico", "flannel", "cilium"]
@@ -814,7 +815,7 @@ def _calico_hint(failure: ReadFailure, plural: str) -> str:
     if failure.kind == "not_found":
         return (
             f"The {resource} CRD is not installed although Calico runs: check the install "
-            f"(`kubectl get crd {resource}`)."
+            f"(`{render(['kubectl', 'get', 'crd', resource])}`)."
         )
     if failure.kind == "timeout":
         return "The API server did not answer in time; retry with a longer timeout."

@@ -32,7 +32,9 @@ from kostack.plan.release import build_reinstall_plan, catch_all_namespaces
 from kostack.plan.release_model import ReinstallPlan
 from kostack.shell import Cmd
 
-STUCK = frozenset({"failed", "pending-install", "pending-upgrade", "pending-rollback", "uninstalling"})
+STUCK = frozenset(
+    {"failed", "pending-install", "pending-upgrade", "pending-rollback", "uninstalling"}
+)
 VALUES_FILE = "values.yaml"
 NETWORK_BLOCKER = "plan.blocked.network"
 
@@ -141,7 +143,7 @@ def failed_releases(report: ReleaseReport) -> tuple[FailedRelease, ...]:
         return ()
     failing = report.failing()
     out = []
-    for key, release in sorted(_newest(helm.releases).items()):
+    for _key, release in sorted(_newest(helm.releases).items()):
         if release.status == "uninstalled":
             continue
         why = tuple(
@@ -208,9 +210,21 @@ def reinstall_advice(
     return tuple(out)
 
 
+def advice_about(
+    advice: tuple[ReinstallAdvice, ...], name: str | None, namespace: str | None
+) -> tuple[ReinstallAdvice, ...]:
+    """The advice that concerns release `name` (in `namespace`): its own, or a plan removing it."""
+
+    def wanted(key: tuple[str, str]) -> bool:
+        return (name is None or key[1] == name) and (namespace is None or key[0] == namespace)
+
+    return tuple(a for a in advice if wanted(a.failed.key) or any(map(wanted, a.removes())))
+
+
 __all__ = [
     "FailedRelease",
     "ReinstallAdvice",
+    "advice_about",
     "chart_reference",
     "failed_releases",
     "reinstall_advice",

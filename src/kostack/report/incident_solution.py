@@ -186,9 +186,7 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
         commands.append(Command(save.render(), t(lang, "rep.recovery.save_values")))
     commands.append(Command(advice.command().render(), t(lang, "rep.recovery.kostack")))
     commands.extend(
-        Command(a.command, _action_note(a, plan, lang))
-        for a in plan.actions
-        if a.command
+        Command(a.command, _action_note(a, plan, lang)) for a in plan.actions if a.command
     )
     notes: list[str] = [t(lang, "rep.recovery.note", release=release, n=len(plan.pvcs))]
     if advice.network_first:

@@ -9,6 +9,7 @@ from typing import Any
 from kostack.plan.model import Rule
 from kostack.plan.preflight import PLANNED_NETWORK_ID, PLANNED_ROUTER_ID, PreflightResult
 from kostack.report.safe import terminal_safe
+from kostack.shell import render
 
 SERVICE_NOTE = (
     "service CIDR: not needed for traffic (service IPs never appear as a source on the wire)"
@@ -316,9 +317,12 @@ def render_terraform(result: PreflightResult) -> str:
         name = _slug(port.node)
         out.append("")
         if port.existing is not None:
+            command = render(
+                ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
+            )
             out.append(
                 f"# {_one_line(port.node)} has port {_one_line(port.existing.id)} already: "
-                f"terraform import openstack_networking_port_v2.{name} {port.existing.id}"
+                + command
             )
         out.append(f'resource "openstack_networking_port_v2" "{name}" {{')
         out.append(f"  name                  = {_hcl(port.node)}")
