@@ -55,15 +55,44 @@ def quote(arg: str) -> str:
 
 
 def render(argv: Iterable[str], *, stdin: str | None = None, stdout: str | None = None) -> str:
-    """The command line for ``argv``; ``stdin`` is given as a here-string, ``stdout`` a file."""
-    line = " ".join(quote(str(arg)) for arg in argv)
-    if not line:
+    """The command line for ``argv``; ``stdin`` is given as a here-string, ``stdout`` a file.
+
+    No shell can pass a NUL character in an argument (bash would cut the
+    name there and name another object), so such a command is not given:
+    a comment says why instead.
+    """
+    args = [str(arg) for arg in argv]
+    if not args:
         raise ValueError("an empty command")
+    if any("\0" in arg for arg in (*args, stdin or "", stdout or "")):
+        return comment(
+            f"not given: an argument of `{args[0]}` holds a NUL character, which no shell command can pass"
+        )
+    line = " ".join(quote(arg) for arg in args)
     if stdin is not None:
         line += " <<< " + quote(stdin)
     if stdout is not None:
         line += " > " + quote(stdout)
     return line
+
+
+def command(
+    head: Sequence[str], operands: Sequence[str], options: Sequence[str] = ()
+) -> tuple[str, ...]:
+    """``head operands options``; or ``head options -- operands`` when an operand starts with '-'.
+
+    A name that looks like an option (``--all``, ``-A``) would be read as one
+    whatever its quoting; after ``--`` it is only a name (kubectl, helm and
+    the openstack CLI all end their options there).
+    """
+    if any(operand.startswith("-") for operand in operands):
+        return (*head, *options, "--", *operands)
+    return (*head, *operands, *options)
+
+
+def end_options(operands: Sequence[str]) -> list[str]:
+    """Operands to put last: behind ``--`` when one starts with '-' (so it is not read as an option)."""
+    return ["--", *operands] if any(o.startswith("-") for o in operands) else list(operands)
 
 
 @dataclass(frozen=True)
@@ -107,4 +136,14 @@ def comment(text: str) -> str:
     return "# " + visible(text)
 
 
-__all__ = ["Cmd", "chain", "comment", "is_hidden", "quote", "render", "visible"]
+__all__ = [
+    "Cmd",
+    "chain",
+    "command",
+    "comment",
+    "end_options",
+    "is_hidden",
+    "quote",
+    "render",
+    "visible",
+]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from kostack.shell import comment, render
+from kostack.shell import comment, end_options, render
 
 
 class Status(StrEnum):
@@ -107,7 +107,7 @@ def argv_for(r: Remedy) -> tuple[str, ...] | None:
             "set",
             "--allowed-address",
             f"ip-address={r.param('ip_address')}",
-            r.target_id,
+            *end_options([r.target_id]),
         )
     if r.op == "add-sg-rule":
         argv = ["openstack", "security", "group", "rule", "create"]
@@ -126,7 +126,7 @@ def argv_for(r: Remedy) -> tuple[str, ...] | None:
             argv += ["--remote-ip", r.param("remote_ip_prefix")]
         if r.param("description"):
             argv += ["--description", r.param("description")]
-        argv.append(r.target_id)
+        argv += end_options([r.target_id])
         return tuple(argv)
     if r.op == "disable-port-security":
         return (
@@ -136,7 +136,7 @@ def argv_for(r: Remedy) -> tuple[str, ...] | None:
             "--no-security-group",
             "--disable-port-security",
             "--no-allowed-address",
-            r.target_id,
+            *end_options([r.target_id]),
         )
     if r.op == "add-router-route":
         return (
@@ -146,7 +146,7 @@ def argv_for(r: Remedy) -> tuple[str, ...] | None:
             "route",
             "--route",
             f"destination={r.param('destination')},gateway={r.param('nexthop')}",
-            r.target_id,
+            *end_options([r.target_id]),
         )
     return None
 

@@ -85,11 +85,7 @@ class SubprocessHelm:
     environ: Mapping[str, str] = field(default_factory=dict)
 
     def run(self, args: Sequence[str], timeout: int) -> HelmResult:
-        command = [self.path, *args]
-        if self.kubeconfig:
-            command += ["--kubeconfig", self.kubeconfig]
-        if self.context:
-            command += ["--kube-context", self.context]
+        command = [self.path, *with_globals(args, self.kubeconfig, self.context)]
         try:
             done = subprocess.run(
                 command,
@@ -109,6 +105,21 @@ class SubprocessHelm:
         return self.path
 
 
+def with_globals(
+    argv: Sequence[str], kubeconfig: str | None, context: str | None
+) -> tuple[str, ...]:
+    """helm's global flags added to a command, before a ``--`` that ends its options."""
+    flags: list[str] = []
+    if kubeconfig:
+        flags += ["--kubeconfig", kubeconfig]
+    if context:
+        flags += ["--kube-context", context]
+    if "--" in argv:
+        at = list(argv).index("--")
+        return (*argv[:at], *flags, *argv[at:])
+    return (*argv, *flags)
+
+
 def find_helm(environ: Mapping[str, str]) -> str | None:
     """The helm binary on PATH (KOSTACK_HELM overrides), or None."""
     explicit = environ.get("KOSTACK_HELM")
@@ -121,12 +132,8 @@ def helm_command_line(action: Action, kubeconfig: str | None, context: str | Non
     """The exact command to run by hand for a helm step."""
     if not action.commands:
         return ""
-    argv = list(action.commands[0].argv)
-    if kubeconfig:
-        argv += ["--kubeconfig", kubeconfig]
-    if context:
-        argv += ["--kube-context", context]
-    return chain(Cmd(tuple(argv)), *action.commands[1:])
+    head = with_globals(action.commands[0].argv, kubeconfig, context)
+    return chain(Cmd(head), *action.commands[1:])
 
 
 # --------------------------------------------------------------------------- journal

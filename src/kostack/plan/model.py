@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from kostack.analyze.topology import protocol_number
-from kostack.shell import render
+from kostack.shell import end_options, render
 
 PLAN_SCHEMA_VERSION: Final = 1
 
@@ -417,7 +417,7 @@ def restore_argv(port_id: str, fields: PortFields) -> tuple[str, ...]:
             ]
     else:
         argv += ["--no-security-group", "--no-allowed-address", "--disable-port-security"]
-    argv.append(port_id)
+    argv += end_options([port_id])
     return tuple(argv)
 
 

@@ -47,7 +47,7 @@ from kostack.plan.release_model import (
     ReleaseInstance,
     Target,
 )
-from kostack.shell import render
+from kostack.shell import command, render
 
 register(
     {
@@ -229,7 +229,11 @@ def build_reinstall_plan(
                     n=first.values_keys,
                     secret_keys=", ".join(first.secret_keys[:4]) or "none secret-looking",
                     command=render(
-                        ["helm", "get", "values", name, "-n", first.namespace, "-o", "yaml"],
+                        command(
+                            ("helm", "get", "values"),
+                            (name,),
+                            ("-n", first.namespace, "-o", "yaml"),
+                        ),
                         stdout="values.yaml",
                     ),
                 )

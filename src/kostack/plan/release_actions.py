@@ -18,7 +18,7 @@ from kostack.plan.release_model import (
     ReleaseInstance,
     Target,
 )
-from kostack.shell import Cmd, comment, render
+from kostack.shell import Cmd, command, comment, render
 
 
 def readiness(
@@ -40,7 +40,7 @@ def readiness(
 
 def _reclaim_patch(volume: str, policy: str) -> Cmd:
     body = json.dumps({"spec": {"persistentVolumeReclaimPolicy": policy}}, separators=(",", ":"))
-    return Cmd(("kubectl", "patch", "pv", volume, "-p", body))
+    return Cmd(command(("kubectl", "patch", "pv"), (volume,), ("-p", body)))
 
 
 def _retain_actions(pvcs: tuple[PlannedPVC, ...], helm: HelmState, first_step: int) -> list[Action]:
@@ -91,7 +91,7 @@ def _delete_pvc_action(pvc: PlannedPVC, step: int, discard_data: bool, timeout: 
             ),
             f"recreate {pvc.key} bound to the retained volume {pvc.volume}",
             commands=(
-                Cmd(("kubectl", "patch", "pv", pvc.volume, "-p", _prebind(pvc))),
+                Cmd(command(("kubectl", "patch", "pv"), (pvc.volume,), ("-p", _prebind(pvc)))),
                 Cmd(("kubectl", "create", "-f", "-"), stdin=claim_manifest(pvc)),
             ),
         )
@@ -105,15 +105,10 @@ def _delete_pvc_action(pvc: PlannedPVC, step: int, discard_data: bool, timeout: 
         inverse,
         (
             Cmd(
-                (
-                    "kubectl",
-                    "delete",
-                    "pvc",
-                    pvc.name,
-                    "--namespace",
-                    pvc.namespace,
-                    "--wait",
-                    f"--timeout={timeout}s",
+                command(
+                    ("kubectl", "delete", "pvc"),
+                    (pvc.name,),
+                    ("--namespace", pvc.namespace, "--wait", f"--timeout={timeout}s"),
                 )
             ),
         ),
@@ -151,15 +146,16 @@ def actions_for(
                 None,
                 (
                     Cmd(
-                        (
-                            "helm",
-                            "uninstall",
-                            release.name,
-                            "--namespace",
-                            release.namespace,
-                            "--wait",
-                            "--timeout",
-                            f"{timeout}s",
+                        command(
+                            ("helm", "uninstall"),
+                            (release.name,),
+                            (
+                                "--namespace",
+                                release.namespace,
+                                "--wait",
+                                "--timeout",
+                                f"{timeout}s",
+                            ),
                         )
                     ),
                 ),
@@ -167,9 +163,10 @@ def actions_for(
         )
     for pvc in pvcs:
         actions.append(_delete_pvc_action(pvc, len(actions) + 1, discard_data, timeout))
-    install = ["helm", "install", name, chart, "--namespace", namespace, "--create-namespace"]
+    options = ["--namespace", namespace, "--create-namespace"]
     if values_file:
-        install += ["--values", values_file]
+        options += ["--values", values_file]
+    install = command(("helm", "install"), (name, chart), options)
     actions.append(
         Action(
             len(actions) + 1,
@@ -186,9 +183,11 @@ def actions_for(
                 Target("HelmRelease", name, namespace),
                 (),
                 "undo the install",
-                commands=(Cmd(("helm", "uninstall", name, "--namespace", namespace)),),
+                commands=(
+                    Cmd(command(("helm", "uninstall"), (name,), ("--namespace", namespace))),
+                ),
             ),
-            (Cmd(tuple(install)),),
+            (Cmd(install),),
         )
     )
     selector, others = readiness(rule, name)
@@ -298,7 +297,9 @@ def recovery_recipe(plan: ReinstallPlan) -> tuple[str, ...]:
             )
         )
         # Pre-bind the volume to the claim's name (dropping the old uid) so no other claim takes it.
-        lines.append(render(["kubectl", "patch", "pv", pvc.volume, "-p", _prebind(pvc)]))
+        lines.append(
+            render(command(("kubectl", "patch", "pv"), (pvc.volume,), ("-p", _prebind(pvc))))
+        )
         lines.append(render(["kubectl", "create", "-f", "-"]) + " <<'EOF'")
         lines.extend(_claim_yaml(pvc))
         lines.append("EOF")
@@ -306,7 +307,7 @@ def recovery_recipe(plan: ReinstallPlan) -> tuple[str, ...]:
         lines.append(
             comment(
                 "when the data is no longer needed: "
-                + render(["kubectl", "delete", "pv", pvc.volume])
+                + render(command(("kubectl", "delete", "pv"), (pvc.volume,)))
                 + source
             )
         )

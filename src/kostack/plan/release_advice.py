@@ -30,7 +30,7 @@ from kostack.analyze.release_checks import ReleaseReport
 from kostack.model.snapshot import HelmRelease, Snapshot
 from kostack.plan.release import build_reinstall_plan, catch_all_namespaces
 from kostack.plan.release_model import ReinstallPlan
-from kostack.shell import Cmd
+from kostack.shell import Cmd, command
 
 STUCK = frozenset(
     {"failed", "pending-install", "pending-upgrade", "pending-rollback", "uninstalling"}
@@ -90,17 +90,17 @@ class ReinstallAdvice:
         """The kostack command that plans (and with --yes carries out) this reinstall."""
         release = self.failed.release
         return Cmd(
-            (
-                "kostack",
-                "release",
-                "reinstall",
-                release.name,
-                "--namespace",
-                release.namespace,
-                "--chart",
-                chart_reference(release),
-                "--values",
-                VALUES_FILE,
+            command(
+                ("kostack", "release", "reinstall"),
+                (release.name,),
+                (
+                    "--namespace",
+                    release.namespace,
+                    "--chart",
+                    chart_reference(release),
+                    "--values",
+                    VALUES_FILE,
+                ),
             )
         )
 
@@ -110,7 +110,9 @@ class ReinstallAdvice:
         if not release.values_keys:
             return None
         return Cmd(
-            ("helm", "get", "values", release.name, "-n", release.namespace, "-o", "yaml"),
+            command(
+                ("helm", "get", "values"), (release.name,), ("-n", release.namespace, "-o", "yaml")
+            ),
             stdout=VALUES_FILE,
         )
 

@@ -20,7 +20,7 @@ from kostack.plan.model import (
     restore_command,
 )
 from kostack.report.safe import terminal_safe
-from kostack.shell import comment, render
+from kostack.shell import comment, end_options, render
 
 
 def short(identifier: str) -> str:
@@ -147,8 +147,8 @@ set -euo pipefail
 
 # The fields of a port that the checks below look at, as JSON.
 kostack_port_state() {
-  openstack port show "$1" -f json -c revision_number -c port_security_enabled \
-    -c allowed_address_pairs -c security_group_ids
+  openstack port show -f json -c revision_number -c port_security_enabled \
+    -c allowed_address_pairs -c security_group_ids -- "$1"
 }
 
 kostack_revision() {
@@ -177,7 +177,7 @@ kostack_add_pairs() {  # PORT NAME PLANNED_REVISION CIDR...
   rev=$(kostack_revision "$state")
   [ "$rev" = "$planned" ] || kostack_changed "$port" "$name" "$rev" "$planned"
   for cidr in "${missing[@]}"; do args+=(--allowed-address "ip-address=$cidr"); done
-  openstack port set "${args[@]}" "$port"
+  openstack port set "${args[@]}" -- "$port"
   echo "changed  port $port ($name): added allowed address pairs ${missing[*]}"
 }
 
@@ -193,7 +193,7 @@ kostack_disable_port_security() {  # PORT NAME PLANNED_REVISION
   fi
   rev=$(kostack_revision "$state")
   [ "$rev" = "$planned" ] || kostack_changed "$port" "$name" "$rev" "$planned"
-  openstack port set --no-security-group --no-allowed-address --disable-port-security "$port"
+  openstack port set --no-security-group --no-allowed-address --disable-port-security -- "$port"
   echo "changed  port $port ($name): port security disabled"
 }
 
@@ -201,7 +201,7 @@ kostack_disable_port_security() {  # PORT NAME PLANNED_REVISION
 kostack_add_rule() {  # GROUP WHAT RULE-ARGS...
   local group=$1 what=$2 out
   shift 2
-  if out=$(openstack security group rule create "$@" -f value -c id "$group" 2>&1); then
+  if out=$(openstack security group rule create "$@" -f value -c id -- "$group" 2>&1); then
     echo "changed  security group $group: added rule $what ($out)"
   elif printf '%s\n' "$out" | grep -q "already exists"; then
     echo "ok       security group $group: rule $what already there"
@@ -216,7 +216,7 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
   local router=$1 routes
   shift
   local args=() added=()
-  routes=$(openstack router show "$router" -f json -c routes | tr -d ' \n')
+  routes=$(openstack router show -f json -c routes -- "$router" | tr -d ' \n')
   while [ $# -ge 2 ]; do
     if ! printf '%s' "$routes" | grep -Fq "{\"destination\":\"$1\",\"nexthop\":\"$2\"}" \
        && ! printf '%s' "$routes" | grep -Fq "{\"nexthop\":\"$2\",\"destination\":\"$1\"}"; then
@@ -229,7 +229,7 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
     echo "ok       router $router: routes already there"
     return 0
   fi
-  openstack router add route "${args[@]}" "$router" >/dev/null
+  openstack router add route "${args[@]}" -- "$router" >/dev/null
   echo "changed  router $router: added routes ${added[*]}"
 }
 """
@@ -303,7 +303,7 @@ def render_script(plan: Plan, version: str = "") -> str:
                     "--allowed-address",
                     f"ip-address={p.ip_address},mac-address={p.mac_address}",
                 ]
-            lines.append(_comment("undo: " + render([*undo, t.id])))
+            lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
             lines.append(
                 render(
                     [
@@ -338,7 +338,7 @@ def render_script(plan: Plan, version: str = "") -> str:
             undo = ["openstack", "router", "remove", "route"]
             for r in action.routes:
                 undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-            lines.append(_comment("undo: " + render([*undo, t.id])))
+            lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
             lines.append(
                 render(
                     [

@@ -152,11 +152,11 @@ def verify_commands(snapshot: Snapshot, topo: Topology, lang: str) -> tuple[Comm
     if cl is None:
         return ()
     pod = test_pod(snapshot)
-    exec_ = (
-        ["kubectl", "exec", "-n", pod.namespace, pod.name, "--"]
-        if pod
-        else ["kubectl", "exec", "<POD>", "--"]
-    )
+    exec_ = ["kubectl", "exec", "<POD>", "--"]
+    if pod is not None:
+        # pod/NAME: a pod name that starts with '-' is not read as an option
+        pod_arg = f"pod/{pod.name}" if pod.name.startswith("-") else pod.name
+        exec_ = ["kubectl", "exec", "-n", pod.namespace, pod_arg, "--"]
     api = api_ip(topo)
     domain = cl.dns_domain or "cluster.local"
     out = [

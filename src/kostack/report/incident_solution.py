@@ -30,7 +30,7 @@ from kostack.report.markup import Marked, join
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
 from kostack.report.topology_svg import Picture
-from kostack.shell import Cmd
+from kostack.shell import Cmd, command
 
 
 def _norm(command: str) -> str:
@@ -151,7 +151,9 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
     advice = tr.advice
     assert advice is not None
     release = f"{tr.namespace}/{tr.name}"
-    check = Cmd(("kostack", "release", "check", tr.name, "--namespace", tr.namespace, "-v"))
+    check = Cmd(
+        command(("kostack", "release", "check"), (tr.name,), ("--namespace", tr.namespace, "-v"))
+    )
     if advice.plan is None:
         return CommandGroup(
             t(lang, "rep.recovery.left_title", n=n, release=label),

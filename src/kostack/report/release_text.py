@@ -18,7 +18,7 @@ from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.plan.release_advice import ReinstallAdvice
 from kostack.report.safe import json_safe, terminal_safe
-from kostack.shell import render
+from kostack.shell import command, render
 
 OUTPUT_SCHEMA_VERSION: Final = 1
 INDENT = "  "
@@ -186,7 +186,9 @@ def render_release_check(
         if finding.check_id == "rel-pods-ready" and finding.cause:
             ns = finding.resource.namespace or "NAMESPACE"
             again = render(
-                ["kostack", "release", "check", finding.resource.name, "--namespace", ns]
+                command(
+                    ("kostack", "release", "check"), (finding.resource.name,), ("--namespace", ns)
+                )
             )
             lines.append(INDENT + t(lang, "chain_fix_network", command=again))
         lines.append("")

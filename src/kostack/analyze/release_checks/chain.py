@@ -25,7 +25,7 @@ from kostack.analyze.reach import Disposition, Endpoint, FlowResult, trace
 from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, rule_for
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import HelmRelease, KubeEvent, Snapshot, WorkloadPod
-from kostack.shell import render
+from kostack.shell import command, render
 
 ErrorKind = Literal["refused", "timeout", "dns", "no-route", "reset"]
 
@@ -578,7 +578,11 @@ def _terminal(
                 Msg(
                     "chain.end.component",
                     component=name,
-                    command=render(["kubectl", "logs", "-n", release.namespace, pod, "--previous"]),
+                    command=render(
+                        command(
+                            ("kubectl", "logs"), (pod,), ("-n", release.namespace, "--previous")
+                        )
+                    ),
                 ),
                 Msg("chain.says", line=_clip(quote)) if quote else "",
             )
