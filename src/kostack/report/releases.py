@@ -124,15 +124,21 @@ def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[R
         failed = key in failed_keys
         release = records.get(key)
         claims = _own_claims(report, key)
-        own = by_key.get(key)
+        own_advice = by_key.get(key)
         covered = ""
-        if own is None:
+        if own_advice is None:
             covered = removed_by.get(key, "")
             if not covered and claims and all(c.key in deleted_by for c in claims):
                 covered = deleted_by[claims[0].key]
         pods_down = any(f.check_id == "rel-pods-ready" for f in findings)
         if not (failed or pods_down or covered):
             continue  # not part of the incident: its findings are for `kostack release check`
+        own = {c.key for c in claims} | (
+            {p.key for p in own_advice.plan.pvcs}
+            if own_advice is not None and own_advice.plan is not None
+            else set()
+        )
+        findings = [f for f in findings if _only_about(f, own)]
         out.append(
             ReleaseTrouble(
                 name=key[1],
@@ -144,7 +150,7 @@ def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[R
                 pvcs=tuple(c.pvc for c in claims),
                 findings=tuple(findings),
                 failed=failed,
-                advice=own,
+                advice=own_advice,
                 covered_by=covered,
             )
         )
@@ -163,6 +169,20 @@ def _nested(troubles: list[ReleaseTrouble]) -> tuple[ReleaseTrouble, ...]:
         if not tr.covered_by
     ]
     return tuple(sorted(top, key=lambda tr: (not tr.failed, tr.advice is None, tr.key)))
+
+
+def _only_about(finding: Finding, own: set[str]) -> bool:
+    """Whether every volume the finding names is the release's own (or its reinstall's).
+
+    A finding about release harbor may name volumes of another install of that
+    name elsewhere (rel-pvc-namespace): those are another release's, and the
+    report names none of them.
+    """
+    return all(
+        f"{r.namespace}/{r.name}" in own
+        for r in (finding.resource, *finding.affected)
+        if r.kind == "pvc"
+    )
 
 
 def release_labels(troubles: tuple[ReleaseTrouble, ...]) -> dict[tuple[str, str], str]:
