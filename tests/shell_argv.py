@@ -173,6 +173,35 @@ def markdown_commands(markdown: str) -> list[str]:
     return out
 
 
+_WORDS = re.compile(r"(helm|kubectl|openstack|kostack|nslookup|nc|wget|ping|terraform) ")
+
+
+def markdown_code_commands(markdown: str) -> list[str]:
+    """Commands in inline code spans (the probes table), as CommonMark reads each span."""
+    out = []
+    for line in markdown.split("\n"):
+        cell = line.startswith("|")
+        for match in re.finditer(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", line):
+            body = match.group(2)
+            if body.startswith(" ") and body.endswith(" ") and body.strip():
+                body = body[1:-1]
+            if cell:
+                body = body.replace("\\|", "|")
+            if _WORDS.match(body):
+                out.append(body)
+    return out
+
+
+def html_code_commands(page: str) -> list[str]:
+    """Commands in <code> elements, as a browser shows them."""
+    out = []
+    for body in re.findall(r"<code>(.*?)</code>", page, flags=re.S):
+        text = html.unescape(body)
+        if _WORDS.match(text):
+            out.append(text)
+    return out
+
+
 def html_commands(page: str) -> list[str]:
     """Every line of every <pre> block of the solution and verification sections, as displayed."""
     out: list[str] = []
@@ -188,10 +217,11 @@ def html_commands(page: str) -> list[str]:
 def text_commands(text: str) -> list[str]:
     """Command lines of text output: `$ `, `run:` and `undo:` lines, and indented fix commands."""
     out: list[str] = []
+    words = re.compile(r"(helm|kubectl|openstack|kostack|nslookup|nc|wget|ping|terraform) ")
     for line in text.split("\n"):
         stripped = line.strip()
         for prefix in ("$ ", "run: ", "undo: ", "되돌리기: "):
-            if stripped.startswith(prefix):
+            if stripped.startswith(prefix) and words.match(stripped[len(prefix) :]):
                 out.append(stripped[len(prefix) :])
                 break
         else:
