@@ -80,8 +80,7 @@ def _stubs(bindir: Path, canary: Path) -> None:
     for name in PRINTED:
         stub = bindir / name
         stub.write_text(
-            "#!/bin/bash\n"
-            f"{{ printf '%s\\0' {name} \"$@\"; printf '\\036'; }} >> \"$ARGV_LOG\"\n",
+            f"#!/bin/bash\n{{ printf '%s\\0' {name} \"$@\"; printf '\\036'; }} >> \"$ARGV_LOG\"\n",
             encoding="utf-8",
         )
         stub.chmod(0o755)
@@ -208,7 +207,9 @@ def html_commands(page: str) -> list[str]:
     for block in re.findall(r"<pre>(.*?)</pre>", page, flags=re.S):
         text = html.unescape(re.sub(r"<[^>]+>", "", block))
         lines = text.split("\n")
-        if not any(re.match(r"\s*(helm|kubectl|openstack|kostack|nslookup|nc|wget) ", x) for x in lines):
+        if not any(
+            re.match(r"\s*(helm|kubectl|openstack|kostack|nslookup|nc|wget) ", x) for x in lines
+        ):
             continue  # evidence, not commands
         out.extend(_join_heredocs(lines))
     return out

@@ -51,9 +51,9 @@ def test_the_issue_example() -> None:
 
 
 def test_plain_names_stay_readable() -> None:
-    assert render(["openstack", "port", "set", "--allowed-address", "ip-address=10.0.0.0/16", "a-b"]) == (
-        "openstack port set --allowed-address ip-address=10.0.0.0/16 a-b"
-    )
+    assert render(
+        ["openstack", "port", "set", "--allowed-address", "ip-address=10.0.0.0/16", "a-b"]
+    ) == ("openstack port set --allowed-address ip-address=10.0.0.0/16 a-b")
 
 
 @pytest.mark.parametrize("name", HOSTILE)

@@ -22,8 +22,8 @@ from kostack.report.incident import build_incident
 from kostack.report.markdown import render_markdown
 
 sys.path.insert(0, str(ROOT / "tests" / "report"))
-from advice_testing import Target, destructive_targets  # noqa: E402  # the report tests' helpers
-from shell_argv import html_commands, markdown_commands, paste  # noqa: E402
+from advice_testing import Target, destructive_targets  # the report tests' helpers
+from shell_argv import html_commands, markdown_commands, paste
 
 SEED_FIVE = (
     "harbor-jobservice",
@@ -42,7 +42,10 @@ def test_the_report_of_the_issue_names_nothing_of_team_a_pg_or_the_lookalikes(
     own = {("default", name) for name in SEED_FIVE}
     volumes = {(p.namespace, p.name): p.volume_name for p in snapshot.helm.pvcs}
     foreign = {key for key in volumes if key not in own}
-    assert ("team-a", "harbor-registry") in foreign and ("default", "data-pg-postgresql-0") in foreign
+    assert ("team-a", "harbor-registry") in foreign and (
+        "default",
+        "data-pg-postgresql-0",
+    ) in foreign
     allowed = {
         Target("uninstall", "harbor", "harbor"),
         Target("uninstall", "default", "harbor"),  # the copy an install without -n left there

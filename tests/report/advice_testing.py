@@ -33,7 +33,9 @@ class HelmDoc:
     owned: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
 
     def doc(self) -> dict[str, Any]:
-        namespaces = sorted({r["namespace"] for r in self.releases} | {p["namespace"] for p in self.pvcs})
+        namespaces = sorted(
+            {r["namespace"] for r in self.releases} | {p["namespace"] for p in self.pvcs}
+        )
         return {
             "releases": self.releases,
             "pvcs": self.pvcs,
@@ -234,7 +236,19 @@ class Target:
     name: str
 
 
-_VALUED = {"--namespace", "-n", "--timeout", "--kubeconfig", "--kube-context", "-p", "-o", "--chart", "--values", "-l", "--for"}
+_VALUED = {
+    "--namespace",
+    "-n",
+    "--timeout",
+    "--kubeconfig",
+    "--kube-context",
+    "-p",
+    "-o",
+    "--chart",
+    "--values",
+    "-l",
+    "--for",
+}
 
 
 def _operands(args: tuple[str, ...]) -> tuple[list[str], dict[str, str]]:

@@ -90,7 +90,12 @@ def test_every_output_advises_deleting_only_the_failed_releases_own(
         assert foreign == [], f"{name} names objects that are not the failed release's: {foreign}"
         checked += len(targets)
     # the outputs that advise the reinstall really carry it (the test can fail)
-    for name in ("report md en", "report html ko", "release check  text", "release check harbor json"):
+    for name in (
+        "report md en",
+        "report html ko",
+        "release check  text",
+        "release check harbor json",
+    ):
         assert Target("reinstall", *FAILED) in destructive_targets(paste(outputs[name], tmp_path))
     report = destructive_targets(paste(outputs["report md en"], tmp_path))
     assert {(t.namespace, t.name) for t in report if t.verb == "delete-pvc"} == case["own"]
@@ -105,7 +110,8 @@ def test_the_report_names_no_object_of_another_release(case: dict[str, object]) 
     snapshot = build(case["doc"])  # type: ignore[arg-type]
     diagnosis = diagnose(snapshot)
     foreign_names = {name for _, name in case["foreign_pvcs"]} - {  # type: ignore[attr-defined]
-        name for _, name in case["own"]  # type: ignore[attr-defined]
+        name
+        for _, name in case["own"]  # type: ignore[attr-defined]
     }
     from kostack.report.html import render_html
     from kostack.report.markdown import render_markdown

@@ -124,8 +124,8 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "rep.ping.observed": "Observed: ping {ip} -> {verdict}; this is expected and is not evidence of the fault.",
         "rep.ping.instead": (
-            "Test services with TCP/UDP instead: nslookup against the cluster DNS, `nc -zv {ip} 443`, "
-            "or `wget https://{ip}:443` (a TLS handshake error or HTTP 401/403 proves the path works)."
+            "Test services with TCP/UDP instead: nslookup against the cluster DNS, `{tcp}`, "
+            "or `{tls}` (a TLS handshake error or HTTP 401/403 proves the path works)."
         ),
         "rep.release.during_outage": (
             "It was installed while pod networking was broken, so its first start (database initialisation, "
@@ -364,8 +364,8 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "rep.ping.observed": "관측: ping {ip} -> {verdict}. 정상 동작이며 장애의 근거가 아닙니다.",
         "rep.ping.instead": (
-            "서비스는 TCP/UDP로 확인해야 합니다: 클러스터 DNS로 nslookup, `nc -zv {ip} 443`, "
-            "`wget https://{ip}:443` (TLS Handshake 오류나 HTTP 401/403이 나오면 네트워크 연결은 성공한 것입니다)."
+            "서비스는 TCP/UDP로 확인해야 합니다: 클러스터 DNS로 nslookup, `{tcp}`, "
+            "`{tls}` (TLS Handshake 오류나 HTTP 401/403이 나오면 네트워크 연결은 성공한 것입니다)."
         ),
         "rep.release.during_outage": (
             "Pod 네트워크가 끊긴 상태에서 설치되어 최초 기동(DB 초기화, Job, 구성 요소 간 연결)이 완료되지 못했습니다."

@@ -25,6 +25,7 @@ from kostack.report.incident_model import (
 from kostack.report.markup import Marked, code, concat, join, plain
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
+from kostack.shell import render
 
 
 def _count_nodes(findings: list[Finding]) -> int:
@@ -184,7 +185,15 @@ def notes(
                     verdict=verdict_label(p.verdict, lang),
                 )
             )
-        paragraphs.append(t(lang, "rep.ping.instead", ip=api_ip(topo)))
+        api = api_ip(topo)
+        paragraphs.append(
+            t(
+                lang,
+                "rep.ping.instead",
+                tcp=render(["nc", "-zv", api, "443"]),
+                tls=render(["wget", f"https://{api}:443"]),
+            )
+        )
         out.append(Note(t(lang, "rep.note.clusterip", n=number), tuple(paragraphs)))
         number += 1
     labels = release_labels(troubles)
