@@ -54,21 +54,59 @@ def quote(arg: str) -> str:
     return shlex.quote(arg)
 
 
-def render(argv: Iterable[str], *, stdin: str | None = None, stdout: str | None = None) -> str:
+@dataclass(frozen=True)
+class Var:
+    """A shell variable the reader sets before pasting (``NETWORK``): rendered ``"$NETWORK"``."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        if not self.name or not (self.name[0].isalpha() or self.name[0] == "_"):
+            raise ValueError(f"not a shell variable name: {self.name!r}")
+        if not all(c.isascii() and (c.isalnum() or c == "_") for c in self.name):
+            raise ValueError(f"not a shell variable name: {self.name!r}")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One argument made of data and variables (``subnet="$SUBNET",ip-address=10.0.0.5``)."""
+
+    parts: tuple[str | Var, ...]
+
+
+Arg = str | Var | Word
+
+
+def _arg(arg: Arg) -> str:
+    if isinstance(arg, Var):
+        return f'"${arg.name}"'
+    if isinstance(arg, Word):
+        return "".join(_arg(part) if part else "" for part in arg.parts) or "''"
+    return quote(arg)
+
+
+def _text(arg: Arg) -> str:
+    if isinstance(arg, Word):
+        return "".join(p if isinstance(p, str) else "" for p in arg.parts)
+    return "" if isinstance(arg, Var) else arg
+
+
+def render(argv: Iterable[Arg], *, stdin: str | None = None, stdout: str | None = None) -> str:
     """The command line for ``argv``; ``stdin`` is given as a here-string, ``stdout`` a file.
 
     No shell can pass a NUL character in an argument (bash would cut the
     name there and name another object), so such a command is not given:
     a comment says why instead.
     """
-    args = [str(arg) for arg in argv]
+    args = list(argv)
     if not args:
         raise ValueError("an empty command")
-    if any("\0" in arg for arg in (*args, stdin or "", stdout or "")):
+    if any("\0" in text for text in (*map(_text, args), stdin or "", stdout or "")):
         return comment(
-            f"not given: an argument of `{args[0]}` holds a NUL character, which no shell command can pass"
+            f"not given: an argument of `{_text(args[0])}` holds a NUL character, "
+            "which no shell command can pass"
         )
-    line = " ".join(quote(arg) for arg in args)
+    line = " ".join(_arg(arg) for arg in args)
     if stdin is not None:
         line += " <<< " + quote(stdin)
     if stdout is not None:

@@ -251,3 +251,37 @@ def test_json_escapes_decode_to_the_same_names(tmp_path: Path) -> None:
     text = run("release", "check", "--snapshot", path, "-o", "json")[1]
     assert "\\u202e" in text and "\u202e" not in text
     assert names["release"] in {r["name"] for r in json.loads(text)["releases"]}
+
+
+@pytest.mark.parametrize("payload", list(PAYLOADS.values()), ids=list(PAYLOADS))
+def test_preflight_commands_quote_hostile_names(payload: str, tmp_path: Path) -> None:
+    """`kostack preflight -o commands`: node and group names are the user's, quoted alike."""
+    names = {"node": "zqnode" + payload, "group": "zqsg" + payload}
+    code, text, err = run(
+        "preflight",
+        "--pod-cidr",
+        "10.244.0.0/16",
+        "--service-cidr",
+        "10.96.0.0/12",
+        "--subnet-cidr",
+        "10.0.0.0/24",
+        "--node",
+        f"10.0.0.11={names['node']}",
+        "--node",
+        "10.0.0.12=w1",
+        "--security-group",
+        names["group"],
+        "-o",
+        "commands",
+    )
+    assert code == 0, err
+    assert not any(is_hidden(c) for c in text if c not in "\n\t")
+    lines = [line for line in text.split("\n") if line and not line.startswith("#")]
+    done = paste(lines, tmp_path)
+    assert not done.canary and all(r.status == 0 for r in done.results), done.errors
+    assert _split_names(done, names) == []
+    printed = {arg for call in done.calls() for arg in call}
+    assert names["node"] in printed and names["group"] in printed
+    # the variables the reader sets (SUBNET=...) stay variables, expanded by the shell
+    fixed = [a for call in done.calls() for a in call if a.startswith("subnet=")]
+    assert fixed == [f"subnet=my-k8s-subnet,ip-address=10.0.0.{n}" for n in (11, 12)]
