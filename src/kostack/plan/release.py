@@ -30,10 +30,11 @@ from collections.abc import Iterable, Mapping
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.charts import RELEASE_LABELS, chart_name, rule_for
-from kostack.analyze.release_checks.ownership import PvcClaim, analyse
-from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
+from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.model.snapshot import HelmRelease, HelmState, Snapshot, WorkloadPod
 from kostack.plan.release_actions import actions_for, readiness, recovery_recipe
 from kostack.plan.release_gate import network_gate
+from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import (
     DEFAULT_TIMEOUT,
     Action,
@@ -127,8 +128,16 @@ def build_reinstall_plan(
     install_settings: Mapping[str, str] | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     network_note: str = "",
+    index: HelmIndex | None = None,
+    left_alone_everywhere: bool = True,
 ) -> ReinstallPlan:
-    """The reinstall plan for release `name` into `namespace` with `chart` (see the module doc)."""
+    """The reinstall plan for release `name` into `namespace` with `chart` (see the module doc).
+
+    ``index``: the Helm state already indexed (one analysis for many plans).
+    ``left_alone_everywhere``: also list the lookalikes in other namespaces
+    (a scan of every claim; advice for many releases lists only the claims
+    in the namespaces each plan touches).
+    """
     wanted_chart = chart_name(chart)
     gate = network_gate(diagnosis, snapshot.probes, network_note)
     blockers: list[str] = []
@@ -164,9 +173,11 @@ def build_reinstall_plan(
             blockers.append(Msg("plan.blocked.missing", what=part))
     if helm.releases is None or helm.pvcs is None:
         return _with(empty, blockers, warnings)
-    ownership = analyse(helm)
+    if index is None:
+        index = HelmIndex.of(helm)
+    ownership = index.ownership
     catch_all = catch_all_namespaces(helm)
-    same_name = [r for r in helm.releases if r.name == name]
+    same_name = list(index.releases_by_name.get(name, ()))
     spots: dict[str, str] = {namespace: "target"}
     for ns in from_namespaces:
         spots.setdefault(ns, "asked")
@@ -175,7 +186,7 @@ def build_reinstall_plan(
             continue
         if release.namespace in catch_all and (release.chart == wanted_chart or not release.chart):
             spots[release.namespace] = "stray"
-    for claim in ownership.orphans():
+    for claim in index.orphans_by_name.get(name, ()):
         if (
             claim.proven
             and claim.release_name == name
@@ -201,18 +212,20 @@ def build_reinstall_plan(
                 )
             )
         removing.append(_instance(release, why))
-    claims = _claims_to_delete(ownership.claims, name, set(spots), wanted_chart, removing)
+    touched = index.claims_in(set(spots))
+    claims = _claims_to_delete(touched, name, set(spots), wanted_chart, removing)
     pvcs = tuple(_planned(c) for c in claims)
     chosen = {p.key for p in pvcs}
-    left = _left_alone(ownership.claims, set(spots), chosen, name)
-    blockers.extend(_mount_blockers(helm, claims, name))
+    looked_at = ownership.claims if left_alone_everywhere else touched
+    left = _left_alone(looked_at, set(spots), chosen, name)
+    blockers.extend(_mount_blockers(index.pods_in(set(spots)), claims, name))
     rule = rule_for(wanted_chart)
     settings = dict(install_settings or {})
     for expected in rule.expected_pvcs(name, settings):
         key = f"{namespace}/{expected.name}"
         if key in chosen:
             continue
-        existing = next((c for c in ownership.claims if c.key == key), None)
+        existing = index.claims_by_key.get(key)
         if existing is not None:
             why = "; ".join(e.text for e in existing.conflicts) or "no proof of ownership"
             blockers.append(Msg("plan.blocked.would-bind", pvc=key, name=name, why=why))
@@ -387,10 +400,10 @@ def _named_like(claim: PvcClaim, name: str) -> bool:
     return name in claim.pvc.name or any(claim.pvc.labels.get(k) == name for k in RELEASE_LABELS)
 
 
-def _mount_blockers(helm: HelmState, claims: list[PvcClaim], name: str) -> list[str]:
+def _mount_blockers(pods: Iterable[WorkloadPod], claims: list[PvcClaim], name: str) -> list[str]:
     out: list[str] = []
     keys = {(c.pvc.namespace, c.pvc.name) for c in claims}
-    for pod in helm.pods or ():
+    for pod in pods:
         if any(pod.labels.get(k) == name for k in RELEASE_LABELS):
             continue
         for claim in pod.claims:

@@ -22,6 +22,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from kostack.analyze.diagnose import Diagnosis
@@ -29,6 +30,7 @@ from kostack.analyze.findings import Finding
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.model.snapshot import HelmRelease, Snapshot
 from kostack.plan.release import build_reinstall_plan, catch_all_namespaces
+from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import ReinstallPlan
 from kostack.shell import Cmd, command
 
@@ -131,45 +133,43 @@ def _newest(releases: tuple[HelmRelease, ...]) -> dict[tuple[str, str], HelmRele
     return out
 
 
-def _about(finding: Finding, release: HelmRelease) -> bool:
-    return (
-        finding.extra.get("release") == release.name
-        and finding.extra.get("release_namespace") == release.namespace
-    )
-
-
 def failed_releases(report: ReleaseReport) -> tuple[FailedRelease, ...]:
     """Live releases that failed (see the module doc), by namespace and name."""
     helm = report.snapshot.helm
     if helm is None or helm.releases is None:
         return ()
-    failing = report.failing()
+    failing: dict[tuple[object, object], list[Finding]] = defaultdict(list)
+    for f in report.failing():
+        failing[(f.extra.get("release_namespace"), f.extra.get("release"))].append(f)
     out = []
-    for _key, release in sorted(_newest(helm.releases).items()):
+    for key, release in sorted(_newest(helm.releases).items()):
         if release.status == "uninstalled":
             continue
         why = tuple(
             f
-            for f in failing
-            if _about(f, release)
-            and (
-                (f.check_id == "rel-status" and release.status in STUCK)
-                or f.check_id == "rel-stale-volume"
-            )
+            for f in failing.get(key, ())
+            if (f.check_id == "rel-status" and release.status in STUCK)
+            or f.check_id == "rel-stale-volume"
         )
         if why:
             out.append(FailedRelease(release, why))
     return tuple(out)
 
 
-def _newer_elsewhere(report: ReleaseReport, release: HelmRelease) -> str:
-    """The newer release of the same chart this one was left behind for ("" when none)."""
+def _left_behind_for(report: ReleaseReport) -> dict[tuple[str, str], str]:
+    """Release (namespace, name) -> the newer release of its chart it was left behind for."""
+    out: dict[tuple[str, str], str] = {}
     for f in report.failing():
-        if f.check_id == "rel-namespace" and _about(f, release):
-            newer = f.extra.get("newer")
-            if isinstance(newer, str) and newer:
-                return newer
-    return ""
+        newer, ns, name = (f.extra.get(k) for k in ("newer", "release_namespace", "release"))
+        if (
+            f.check_id == "rel-namespace"
+            and isinstance(newer, str)
+            and newer
+            and isinstance(ns, str)
+            and isinstance(name, str)
+        ):
+            out.setdefault((ns, name), newer)
+    return out
 
 
 def reinstall_advice(
@@ -183,15 +183,19 @@ def reinstall_advice(
     """
     failed = failed_releases(report)
     helm = snapshot.helm
-    catch_all = catch_all_namespaces(helm) if helm is not None else frozenset({"default"})
+    if helm is None or not failed:
+        return ()
+    catch_all = catch_all_namespaces(helm)
+    index = HelmIndex.of(helm, report.ownership)  # one analysis, read by every plan
     failed_keys = {fr.key for fr in failed}
+    left_behind = _left_behind_for(report)
     ordered = sorted(failed, key=lambda fr: (fr.release.namespace in catch_all, fr.key))
     covered: set[tuple[str, str]] = set()
     out: list[ReinstallAdvice] = []
     for fr in ordered:
         if fr.key in covered:
             continue
-        newer = _newer_elsewhere(report, fr.release)
+        newer = left_behind.get(fr.key, "")
         if newer and fr.release.namespace in catch_all:
             newer_key = tuple(newer.split("/", 1))
             if newer_key not in failed_keys:
@@ -205,6 +209,8 @@ def reinstall_advice(
             namespace=release.namespace,
             chart=chart_reference(release),
             values_file=VALUES_FILE,
+            index=index,
+            left_alone_everywhere=False,
         )
         advice = ReinstallAdvice(fr, plan)
         covered |= advice.removes()

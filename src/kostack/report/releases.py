@@ -63,18 +63,19 @@ def _key(finding: Finding) -> tuple[str, str] | None:
     return None
 
 
-def _own_claims(report: ReleaseReport, key: tuple[str, str]) -> tuple[PvcClaim, ...]:
-    namespace, name = key
-    out = []
+def _own_claims(report: ReleaseReport) -> dict[tuple[str, str], tuple[PvcClaim, ...]]:
+    """Proven claims by release (namespace, name): a live owner's, or the gone install's."""
+    out: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)
     for claim in report.ownership.claims:
         if not claim.proven:
             continue
         if claim.owner is not None:
-            if (claim.owner.namespace, claim.owner.name) == key:
-                out.append(claim)
-        elif claim.orphan and claim.release_name == name and claim.pvc.namespace == namespace:
-            out.append(claim)
-    return tuple(sorted(out, key=lambda c: (c.pvc.namespace, c.pvc.name)))
+            out[(claim.owner.namespace, claim.owner.name)].append(claim)
+        elif claim.orphan and claim.release_name:
+            out[(claim.pvc.namespace, claim.release_name)].append(claim)
+    return {
+        k: tuple(sorted(v, key=lambda c: (c.pvc.namespace, c.pvc.name))) for k, v in out.items()
+    }
 
 
 def _records(snapshot: Snapshot) -> dict[tuple[str, str], HelmRelease]:
@@ -118,12 +119,13 @@ def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[R
                 deleted_by.setdefault(pvc.key, owner)
     failed_keys = {fr.key for fr in failed_releases(report)}
     records = _records(snapshot)
+    own_claims = _own_claims(report)
     out = []
     for key in sorted(grouped):
         findings = grouped[key]
         failed = key in failed_keys
         release = records.get(key)
-        claims = _own_claims(report, key)
+        claims = own_claims.get(key, ())
         own_advice = by_key.get(key)
         covered = ""
         if own_advice is None:
