@@ -7,7 +7,7 @@ from collections import defaultdict
 from kostack.analyze.checks import BY_ID
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Finding, Resource
-from kostack.analyze.summary import describe_cni
+from kostack.analyze.summary import cni_headline
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
 from kostack.report.incident_model import (
@@ -139,7 +139,6 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
 
 
 def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> Marked:
-    cni, pools = describe_cni(d.snapshot)
     subnets = sorted({str(v.subnet.cidr) for v in topo.node_views.values() if v.subnet is not None})
     flows = [str(flow) for f in rc.findings for flow in f.flows]
     whys: list[str] = []
@@ -150,11 +149,10 @@ def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> Ma
         whys.append(", ".join(subnets))
     if any("outside the cluster" in flow for flow in flows):
         whys.append(t(lang, "antispoof_why_egress"))
-    mode = pools[0].split(" ", 2)[-1] if pools else cni
     return t(
         lang,
         "antispoof_summary",
-        cni=f"{cni} ({mode})",
+        cni=cni_headline(d.snapshot),
         why=join("; ", whys) if whys else "-",
         pod_cidr=", ".join(str(c) for c in topo.pod_cidrs) or "?",
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kostack.analyze.diagnose import Diagnosis, root_cause_title
 from kostack.analyze.findings import Remedy, command_for
-from kostack.analyze.summary import describe_cni
+from kostack.analyze.summary import cni_mode, describe_cni
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
 from kostack.plan.release_model import Action, ReinstallPlan
@@ -204,6 +204,14 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
     )
 
 
+def _lesson_mode(snapshot: Snapshot, pools: tuple[str, ...], cni: str) -> str:
+    """What the lesson says pod traffic is carried with: Calico's pool, else the CNI's mode."""
+    calico = snapshot.cluster is not None and snapshot.cluster.cni.type == "calico"
+    if calico and pools:
+        return pools[0]
+    return cni_mode(snapshot) or cni
+
+
 def lessons(
     snapshot: Snapshot,
     d: Diagnosis,
@@ -226,7 +234,7 @@ def lessons(
                     "rep.lesson.plan_pairs",
                     pods=pods,
                     cni=cni,
-                    mode=pools[0] if pools else cni,
+                    mode=_lesson_mode(snapshot, pools, cni),
                 ),
             )
         )

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.mtu import effective_mtu
 from kostack.analyze.summary import describe_cni, environment
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Pod, Snapshot
@@ -287,8 +288,10 @@ def environment_rows(
     cni, pools = describe_cni(snapshot)
     cl = snapshot.cluster
     mtu = ""
-    if cl is not None and cl.cni.calico is not None and cl.cni.calico.mtu:
-        mtu = f", MTU {cl.cni.calico.mtu}"
+    first = next(iter(topo.node_views.values()), None)
+    pod_mtu = effective_mtu(topo, first) if first is not None else None
+    if pod_mtu is not None and pod_mtu.pod_mtu is not None:
+        mtu = f", MTU {pod_mtu.pod_mtu}" + (" (auto)" if pod_mtu.auto else "")
     rows.append((t(lang, "rep.env.cni"), cni + (": " + "; ".join(pools) if pools else "") + mtu))
     if cl is not None:
         cidrs = t(
