@@ -15,7 +15,7 @@ Requests are counted by the proxy (each run opens a fresh connection, so the
 SDK's version-discovery GET counts); collect's time is the median of three
 runs after a warm-up, the naive loop runs once.
 
-Then the way in: a real Octavia (the test harness, tests/octavia_support)
+Then the way in: a real Octavia (the test harness, kostack_testkit.octavia_harness)
 against the same Neutron, with OCCM-style load balancers (listener, pool,
 TCP monitor, 3 members each: members per pool do not change kostack's
 request count) and a floating IP on each VIP. Measured through a second
@@ -41,7 +41,6 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 NODES = 200
@@ -65,8 +64,11 @@ def timed(fn: Callable[[], Any], runs: int) -> list[float]:
 def main() -> int:
     warnings.simplefilter("ignore")  # the SDK's deprecation chatter is not the benchmark's
     from kostack.collect.openstack import collect_openstack
-    from kostack.lab.faultproxy import FaultProxy
-    from kostack.lab.neutron import NeutronHarness, node_names, openstack_connection, seed_topology
+    from kostack.lab.neutron import openstack_connection
+    from kostack.lab.neutron_seed import seed_topology
+    from kostack.lab.seed import node_names
+    from kostack_testkit.faultproxy import FaultProxy
+    from kostack_testkit.neutron_harness import NeutronHarness
 
     with NeutronHarness() as harness:
         endpoint = harness.endpoint
@@ -137,10 +139,8 @@ def way_in(harness: Any, ids: Any) -> tuple[str, bool]:
 
     from kostack.collect.octavia import collect_octavia
     from kostack.collect.openstack import collect_openstack
-    from kostack.lab.faultproxy import FaultProxy
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from octavia_support.harness import OctaviaHarness
+    from kostack_testkit.faultproxy import FaultProxy
+    from kostack_testkit.octavia_harness import OctaviaHarness
 
     with (
         OctaviaHarness(neutron_endpoint=harness.endpoint) as octavia,
@@ -239,7 +239,7 @@ def way_in(harness: Any, ids: Any) -> tuple[str, bool]:
 
 
 def _occm_lb(conn: Any, ids: Any, nodes: list[tuple[str, Any]], k: int) -> Any:
-    """One load balancer as OCCM creates it (tests/octavia_support/occm.py has the details)."""
+    """One load balancer as OCCM creates it (testkit/kostack_testkit/occm.py has the details)."""
     name = f"kube_service_kubernetes_bench_svc{k}"
     pool = {
         "name": f"pool_0_{name}",

@@ -8,12 +8,10 @@ import sys
 from pathlib import Path
 
 from kostack.model import Snapshot
-from kostack.testing.builders import EXAMPLES, example_doc
+from kostack_testkit.builders import EXAMPLES, example_doc
+from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
-# The LoadBalancer examples are built by test support (tests/octavia_support/lb_docs.py).
-sys.path.insert(0, str(ROOT / "tests"))
-from octavia_support.lb_docs import LB_EXAMPLES, lb_example_doc  # noqa: E402
 
 
 def main() -> int:

@@ -1,10 +1,10 @@
 """pytest fixtures for the real Octavia API (a plugin module, loaded by tests/conftest.py).
 
 - ``octavia_harness`` (session): one real Octavia API server (octavia 19,
-  tests/octavia_support/octavia_server.py) against the session's real
-  Neutron, so VIP ports are real Neutron ports. Started once per session
-  (~7 s; the first start on a machine also builds the schema template).
-  Skips the tests that use it when no venv holds octavia, unless
+  kostack_testkit.octavia_server) against the session's real Neutron, so VIP
+  ports are real Neutron ports. Started once per session (~7 s idle; the
+  first start in a state dir also builds the schema template). Skips the
+  tests that use it when the test Octavia venv does not exist, unless
   KOSTACK_REQUIRE_NEUTRON=1 (CI), which fails instead.
 - ``octavia`` (function): an empty Octavia (every table back to the template,
   ~10-50 ms) over a freshly reset Neutron; gives the harness.
@@ -16,14 +16,10 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from octavia_support.harness import (
-    OctaviaHarness,
-    OctaviaHarnessError,
-    find_octavia_python,
-    has_octavia,
-)
 
-from kostack.lab.neutron import HarnessError, NeutronHarness
+from kostack_testkit.neutron_harness import NeutronHarness
+from kostack_testkit.octavia_harness import OctaviaHarness, OctaviaHarnessError
+from kostack_testkit.octavia_venv import OctaviaUnavailable, find_octavia_python
 
 REQUIRE_ENV = "KOSTACK_REQUIRE_NEUTRON"
 
@@ -37,15 +33,10 @@ def octavia_harness(
     """One real Octavia for the session, using the session's Neutron."""
     try:
         python = find_octavia_python()
-    except HarnessError as exc:
+    except OctaviaUnavailable as exc:
         if os.environ.get(REQUIRE_ENV):
             pytest.fail(f"{exc} ({REQUIRE_ENV} is set)")
         pytest.skip(str(exc))
-    if not has_octavia(python):
-        message = f"{python} has no octavia: run `bash scripts/setup.sh --all`"
-        if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{message} ({REQUIRE_ENV} is set)")
-        pytest.skip(message)
     neutron_harness.ensure_running()
     harness = OctaviaHarness(neutron_endpoint=neutron_harness.endpoint, python=python)
     try:

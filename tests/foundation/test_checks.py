@@ -6,12 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from octavia_support.lb_docs import LB_CHECK_CASES
 
 from kostack.analyze.checks import BY_ID, CHECKS
 from kostack.analyze.diagnose import run_checks
 from kostack.analyze.findings import Status
-from kostack.testing.builders import (
+from kostack_testkit.builders import (
     SG_NODES,
     add_pairs,
     build,
@@ -20,6 +19,7 @@ from kostack.testing.builders import (
     rule,
     seed_doc,
 )
+from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 
 Doc = dict[str, Any]
 Edit = Callable[[Doc], None]

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from octavia_support.lb_docs import LB_EXAMPLES, lb_example_doc
 
 from kostack.model import (
     SCHEMA_VERSION,
@@ -18,7 +17,8 @@ from kostack.model import (
     loads_snapshot,
     parse_snapshot,
 )
-from kostack.testing.builders import EXAMPLES, build, example_doc, seed_doc
+from kostack_testkit.builders import EXAMPLES, build, example_doc, seed_doc
+from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""The real Octavia API harness (tests/octavia_support): what the LoadBalancer tests stand on."""
+"""The real Octavia API harness (testkit/kostack_testkit/octavia_harness.py): what the LoadBalancer tests stand on."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 import openstack
 import pytest
 from conftest_neutron import SeededNeutron
-from octavia_support.harness import OctaviaHarness
+
+from kostack_testkit.octavia_harness import OctaviaHarness
 
 pytestmark = pytest.mark.neutron
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest_neutron import SeededNeutron
 from lb_live_support import LBWorld, write_clouds
-from octavia_support.harness import OctaviaHarness
-from octavia_support.occm import Occm
 
-from kostack.lab.faultproxy import FaultProxy
-from kostack.lab.k8s_fixtures import seed_cluster
 from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.faultproxy import FaultProxy
+from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.occm import Occm
+from kostack_testkit.octavia_harness import OctaviaHarness
 
 
 def _world(

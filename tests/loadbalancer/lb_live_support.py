@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from conftest_neutron import SeededNeutron
-from octavia_support.harness import OctaviaHarness
-from octavia_support.occm import Occm
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab.faultproxy import FaultProxy
 from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.faultproxy import FaultProxy
+from kostack_testkit.occm import Occm
+from kostack_testkit.octavia_harness import OctaviaHarness
 
 
 @dataclass(frozen=True)

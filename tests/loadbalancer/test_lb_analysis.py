@@ -9,7 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from octavia_support.lb_docs import (
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.loadbalancer.admission import Coverage, admission
+from kostack.analyze.loadbalancer.analysis import LBAnalysis
+from kostack.analyze.messages import localize
+from kostack.analyze.topology import Topology
+from kostack.cli.common import Environment
+from kostack.cli.main import main
+from kostack.model import dump_snapshot
+from kostack.plan.build import build_plan
+from kostack_testkit.builders import SG_NODES, build, group, rule
+from kostack_testkit.lb_fixtures import (
     LB_ID,
     LB_NAME,
     SERVICE_UID,
@@ -21,17 +32,6 @@ from octavia_support.lb_docs import (
     ovn_node_subnet_only,
     service,
 )
-
-from kostack.analyze.diagnose import diagnose
-from kostack.analyze.loadbalancer.admission import Coverage, admission
-from kostack.analyze.loadbalancer.analysis import LBAnalysis
-from kostack.analyze.messages import localize
-from kostack.analyze.topology import Topology
-from kostack.cli.common import Environment
-from kostack.cli.main import main
-from kostack.model import dump_snapshot
-from kostack.plan.build import build_plan
-from kostack.testing.builders import SG_NODES, build, group, rule
 
 Doc = dict[str, Any]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lb_live_support import LBWorld
 
-from kostack.lab.faultproxy import FaultKind
 from kostack.model import loads_snapshot
+from kostack_testkit.faultproxy import FaultKind
 
 pytestmark = pytest.mark.neutron
 

@@ -1,6 +1,6 @@
 """The five LoadBalancer situations of issue #18, collected live and fixed for real.
 
-Each test builds its situation the way OCCM does (octavia_support/occm.py)
+Each test builds its situation the way OCCM does (kostack_testkit/occm.py)
 in the real Octavia (19.0.0) over the real Neutron (29.0.0), with the Service
 in the Kubernetes API double, then runs `kostack diagnose` with no snapshot
 file (live collection), asserts the root cause, and where kostack has a fix,

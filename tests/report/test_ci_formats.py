@@ -22,7 +22,7 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.model import load_snapshot
 from kostack.report.ci_formats import junit, sarif
-from kostack.testing.builders import build, example_doc
+from kostack_testkit.builders import build, example_doc
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.json"))
 

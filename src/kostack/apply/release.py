@@ -44,7 +44,8 @@ from kubernetes.client.exceptions import ApiException
 from kostack.analyze.messages import localize
 from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.errors import ApplyError
-from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.plan.release import ReleaseAction, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.shell import Cmd, chain
 
 # The client, untyped on purpose: its objects stay inside this module.
 _client: Any = kubernetes.client
@@ -84,11 +85,7 @@ class SubprocessHelm:
     environ: Mapping[str, str] = field(default_factory=dict)
 
     def run(self, args: Sequence[str], timeout: int) -> HelmResult:
-        command = [self.path, *args]
-        if self.kubeconfig:
-            command += ["--kubeconfig", self.kubeconfig]
-        if self.context:
-            command += ["--kube-context", self.context]
+        command = [self.path, *with_globals(args, self.kubeconfig, self.context)]
         try:
             done = subprocess.run(
                 command,
@@ -108,6 +105,21 @@ class SubprocessHelm:
         return self.path
 
 
+def with_globals(
+    argv: Sequence[str], kubeconfig: str | None, context: str | None
+) -> tuple[str, ...]:
+    """helm's global flags added to a command, before a ``--`` that ends its options."""
+    flags: list[str] = []
+    if kubeconfig:
+        flags += ["--kubeconfig", kubeconfig]
+    if context:
+        flags += ["--kube-context", context]
+    if "--" in argv:
+        at = list(argv).index("--")
+        return (*argv[:at], *flags, *argv[at:])
+    return (*argv, *flags)
+
+
 def find_helm(environ: Mapping[str, str]) -> str | None:
     """The helm binary on PATH (KOSTACK_HELM overrides), or None."""
     explicit = environ.get("KOSTACK_HELM")
@@ -116,14 +128,12 @@ def find_helm(environ: Mapping[str, str]) -> str | None:
     return shutil.which("helm", path=environ.get("PATH"))
 
 
-def helm_command_line(action: Action, kubeconfig: str | None, context: str | None) -> str:
+def helm_command_line(action: ReleaseAction, kubeconfig: str | None, context: str | None) -> str:
     """The exact command to run by hand for a helm step."""
-    line = action.command
-    if kubeconfig:
-        line += f" --kubeconfig {kubeconfig}"
-    if context:
-        line += f" --kube-context {context}"
-    return line
+    if not action.commands:
+        return ""
+    head = with_globals(action.commands[0].argv, kubeconfig, context)
+    return chain(Cmd(head), *action.commands[1:])
 
 
 # --------------------------------------------------------------------------- journal
@@ -242,7 +252,7 @@ def _pvc_record(pvc: PlannedPVC) -> dict[str, Any]:
     }
 
 
-def _action_record(action: Action) -> dict[str, Any]:
+def _action_record(action: ReleaseAction) -> dict[str, Any]:
     return {
         "step": action.step,
         "op": action.op,
@@ -339,7 +349,7 @@ class Reinstaller:
 
     # ---------------------------------------------------------------- steps
 
-    def _step(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _step(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         handler = {
             "retain-pv": self._retain,
             "helm-uninstall": self._uninstall,
@@ -352,7 +362,7 @@ class Reinstaller:
             return StepResult(action, "skipped", f"{action.op} is not run automatically")
         return handler(plan, action)
 
-    def _retain(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _retain(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name = action.target.name
         try:
             pv = self.core.read_persistent_volume(name)
@@ -396,7 +406,7 @@ class Reinstaller:
         ).items
         return list(items or [])
 
-    def _uninstall(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _uninstall(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         secrets = self._release_secrets(name, namespace)
         if not secrets:
@@ -414,18 +424,8 @@ class Reinstaller:
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
             return StepResult(action, "manual", "helm is not installed", command)
-        done = self.helm.run(
-            [
-                "uninstall",
-                name,
-                "--namespace",
-                namespace,
-                "--wait",
-                "--timeout",
-                f"{plan.timeout}s",
-            ],
-            plan.timeout,
-        )
+        # exactly the command the plan shows (`helm` itself is the runner's)
+        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
             return StepResult(
                 action,
@@ -443,7 +443,7 @@ class Reinstaller:
             )
         return StepResult(action, "applied", f"release {namespace}/{name} uninstalled", command)
 
-    def _delete_pvc(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _delete_pvc(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         started = self.clock()
         try:
@@ -541,7 +541,7 @@ class Reinstaller:
                     out.append(f"pod {namespace}/{pod.metadata.name}")
         return out
 
-    def _install(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _install(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         try:
             if self._release_secrets(name, namespace):
@@ -566,10 +566,7 @@ class Reinstaller:
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
             return StepResult(action, "manual", "helm is not installed", command)
-        args = ["install", name, plan.chart, "--namespace", namespace, "--create-namespace"]
-        if plan.values_file:
-            args += ["--values", plan.values_file]
-        done = self.helm.run(args, plan.timeout)
+        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
             return StepResult(
                 action,
@@ -579,7 +576,7 @@ class Reinstaller:
             )
         return StepResult(action, "applied", f"release {namespace}/{name} installed", command)
 
-    def _wait_ready(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _wait_ready(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         namespace = action.target.namespace or ""
         selector = action.param("selector")
         if not self._workloads(namespace, selector):
@@ -641,7 +638,7 @@ class Reinstaller:
 
     # ---------------------------------------------------------------- state for the journal
 
-    def _state(self, action: Action) -> dict[str, Any] | None:
+    def _state(self, action: ReleaseAction) -> dict[str, Any] | None:
         """The target's state worth journaling (never a Secret's data)."""
         try:
             if action.op in ("retain-pv",):

@@ -8,6 +8,7 @@ from typing import Final
 from kostack.analyze.findings import Finding
 from kostack.analyze.messages import localize
 from kostack.report.i18n import t
+from kostack.report.markup import Marked, marked, mt
 
 # Root causes whose lesson is "open NodePorts to the provider's real source", and
 # those whose lesson is "watch the load balancers' status".
@@ -20,8 +21,17 @@ _SYMPTOMS: Final = ("lb-members-down", "lb-pending-service")
 
 def lb_breaks(by_check: Mapping[str, Sequence[Finding]], lang: str) -> list[str]:
     """One "Breaks:" line per load balancer symptom (members down, an address still pending)."""
-    out: list[str] = []
-    for check in _SYMPTOMS:
-        for f in by_check.get(check, ()):
-            out.append(t(lang, "breaks_other", what=localize(f.message, lang)))
-    return out
+    return [
+        t(lang, "breaks_other", what=localize(f.message, lang))
+        for check in _SYMPTOMS
+        for f in by_check.get(check, ())
+    ]
+
+
+def lb_breaks_marked(by_check: Mapping[str, Sequence[Finding]], lang: str) -> list[Marked]:
+    """`lb_breaks` for the incident report: the message's template markup kept, names as data."""
+    return [
+        mt(lang, "breaks_other", what=marked(f.message, lang))
+        for check in _SYMPTOMS
+        for f in by_check.get(check, ())
+    ]

@@ -8,6 +8,7 @@ from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import PortAnalysis
 from kostack.analyze.loadbalancer.monitor import health_text
 from kostack.analyze.messages import Msg, register
+from kostack.shell import command, render
 
 ID = "lb-etp-local"
 TITLE = (
@@ -159,8 +160,16 @@ def _judge(pa: PortAnalysis) -> Finding:
             (
                 (
                     "command",
-                    f"kubectl -n {bs.service.namespace} annotate service {bs.service.name} "
-                    "loadbalancer.openstack.org/enable-health-monitor=true --overwrite",
+                    render(
+                        command(
+                            ("kubectl", "-n", bs.service.namespace, "annotate", "service"),
+                            (bs.service.name,),
+                            (
+                                "loadbalancer.openstack.org/enable-health-monitor=true",
+                                "--overwrite",
+                            ),
+                        )
+                    ),
                 ),
             ),
             Msg(f"{ID}.fix-monitor"),

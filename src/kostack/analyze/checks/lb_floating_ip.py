@@ -17,6 +17,7 @@ from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
 from kostack.analyze.messages import Msg, register
 from kostack.model.loadbalancer import FloatingIP
 from kostack.model.snapshot import IPAddress
+from kostack.shell import Var, end_options, render
 
 ID = "lb-floating-ip"
 TITLE = "Each LoadBalancer Service's floating IP is attached to its load balancer's VIP port"
@@ -86,13 +87,21 @@ register(
 
 def _attach(bs: BalancedService, fip: FloatingIP) -> Remedy:
     lb = bs.lb
-    vip = lb.vip_port_id if lb is not None else "?"
+    # The VIP port's id, or a variable the reader sets (`openstack loadbalancer show` has it).
+    vip: str | Var = lb.vip_port_id if lb is not None and lb.vip_port_id else Var("VIP_PORT_ID")
     return Remedy(
         "manual",
         "floatingip",
         fip.id,
         str(fip.floating_ip_address),
-        (("command", f"openstack floating ip set --port {vip} {fip.id}"),),
+        (
+            (
+                "command",
+                render(
+                    ("openstack", "floating", "ip", "set", "--port", vip, *end_options([fip.id]))
+                ),
+            ),
+        ),
         Msg(f"{ID}.fix"),
         cause="lb-fip",
     )

@@ -9,6 +9,7 @@ from kostack.analyze.loadbalancer.analysis import age_text, parse_time
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import Msg, register
 from kostack.model.loadbalancer import LoadBalancer
+from kostack.shell import end_options, render
 
 ID = "lb-provisioning"
 TITLE = "Each Service's load balancer is ACTIVE, not stuck in PENDING_* or ERROR"
@@ -140,7 +141,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         errors = _parts(lb, ("ERROR",))
         pending = _parts(lb, PENDING)
         if errors:
-            cmd = f"openstack loadbalancer delete --cascade {lb.id}"
+            cmd = render(
+                ("openstack", "loadbalancer", "delete", "--cascade", *end_options([lb.id]))
+            )
             out.append(
                 Finding(
                     ID,
@@ -175,7 +178,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 )
             )
         elif pending and age is not None and age >= STUCK_AFTER_S:
-            cmd = f"openstack loadbalancer status show {lb.id}"
+            cmd = render(("openstack", "loadbalancer", "status", "show", *end_options([lb.id])))
             out.append(
                 Finding(
                     ID,
