@@ -10,10 +10,14 @@ examples lb-amphora-* and lb-ovn-node-subnet-only.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from lab_testing import lab_name
 
+from kostack.cli.lab import lab as lab_group
 from kostack.lab.lab import Lab
 from kostack.lab.way_in import WayIn, install, probe
 
@@ -70,3 +74,30 @@ def test_ovn_style_open_to_the_node_subnet_cuts_clients_off(lab: Lab) -> None:
     assert _ingress_drops(lab) & set(WORKERS)
     _open(lab, "0.0.0.0/0")  # the fix kostack plans for a public Service on OVN
     assert probe(lab, way).ok
+
+
+def _way_in(lab: Lab, *args: str) -> tuple[int, str]:
+    where = ("--name", lab_name(), "--state-dir", str(lab.paths.root))
+    result = CliRunner().invoke(lab_group, ["way-in", *args, *where])
+    return result.exit_code, result.stdout + result.stderr
+
+
+def test_the_command_installs_probes_and_removes(lab: Lab) -> None:
+    """`kostack lab way-in`: exit 1 while the NodePort is closed to the amphora, 0 once open."""
+    assert lab.up("fixed").up
+    members = [a for node in WORKERS[:2] for a in ("--member", node)]
+    code, out = _way_in(lab, "--mode", "amphora", *members, "--timeout", "1", "--json")
+    assert code == 1, out
+    assert json.loads(out)["ok"] is False
+    _open(lab, "10.0.0.0/24")
+    code, out = _way_in(lab, "--mode", "amphora", *members)
+    assert code == 0, out
+    assert "203.0.113.50:80 -> NodePort 31080 (amphora)  answered by" in out
+    assert _way_in(lab, "--mode", "amphora", "--remove")[0] == 0
+    assert not probe(lab, WayIn("amphora", node_port=NODE_PORT), timeout=1).ok  # gone
+
+
+def test_the_command_needs_a_running_lab(lab: Lab) -> None:
+    code, out = _way_in(lab, "--mode", "ovn")
+    assert code == 2, out
+    assert out.startswith("error: ")
