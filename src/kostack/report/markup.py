@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kostack.analyze.messages import CATALOG, Msg
+from kostack.analyze.messages import CATALOG, Msg, format_template
 from kostack.report.i18n import MESSAGES
 
 DATA_TICK = "\ue000"  # a backtick that came from data, inside Marked text
@@ -84,7 +84,9 @@ def marked(text: object, lang: str) -> Marked | str:
 
 def _marked_msg(msg: Msg, lang: str) -> Marked:
     template = CATALOG[msg.key].get(lang) or CATALOG[msg.key]["en"]
-    return Marked(template.format(**{k: _param(v, lang) for k, v in msg.params.items()}))
+    return Marked(
+        format_template(template, {k: _param(v, lang) for k, v in msg.params.items()}, lang)
+    )
 
 
 def _param(value: object, lang: str) -> str:

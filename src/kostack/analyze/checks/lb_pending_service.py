@@ -39,11 +39,11 @@ register(
         },
         f"{ID}.ok": {
             "en": "Service {svc} has its external address {ip}.",
-            "ko": "Service {svc}에 외부 주소 {ip}가 있습니다.",
+            "ko": "Service {svc}에 외부 주소 {ip}이(가) 있습니다.",
         },
         f"{ID}.young": {
             "en": "Service {svc} was created {age} before the snapshot; the cloud controller is still at work.",
-            "ko": "Service {svc}는 스냅샷 {age} 전에 만들어져 클라우드 컨트롤러가 아직 작업 중입니다.",
+            "ko": "Service {svc}은(는) 스냅샷 {age} 전에 만들어져 클라우드 컨트롤러가 아직 작업 중입니다.",
         },
         f"{ID}.unknown": {
             "en": "Cannot explain why Service {svc} has no external address: {why}.",
@@ -75,7 +75,7 @@ register(
         f"{ID}.why-subnet": {
             "en": "annotation {annotation}={value} names a {kind} that is not in Neutron, so the cloud "
             "controller cannot create the load balancer",
-            "ko": "애너테이션 {annotation}={value}가 Neutron에 없는 {kind}을(를) 가리켜 클라우드 컨트롤러가 "
+            "ko": "애너테이션 {annotation}={value}이(가) Neutron에 없는 {kind}을(를) 가리켜 클라우드 컨트롤러가 "
             "로드밸런서를 만들 수 없습니다",
         },
         f"{ID}.why-ovn": {
