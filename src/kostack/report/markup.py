@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kostack.analyze.messages import CATALOG, Msg, format_template
+from kostack.analyze.messages import CATALOG, Msg, Word
 from kostack.report.i18n import MESSAGES
 
 DATA_TICK = "\ue000"  # a backtick that came from data, inside Marked text
@@ -84,17 +84,16 @@ def marked(text: object, lang: str) -> Marked | str:
 
 def _marked_msg(msg: Msg, lang: str) -> Marked:
     template = CATALOG[msg.key].get(lang) or CATALOG[msg.key]["en"]
-    return Marked(
-        format_template(template, {k: _param(v, lang) for k, v in msg.params.items()}, lang)
-    )
+    return Marked(template.format(**{k: _param(v, lang) for k, v in msg.params.items()}))
 
 
 def _param(value: object, lang: str) -> str:
+    # a Word, so that the template's Korean particle specs ("{node:이/가}") work here too
     if isinstance(value, Msg):
-        return _marked_msg(value, lang)
+        return Word(_marked_msg(value, lang))
     if isinstance(value, list | tuple):
-        return ", ".join(_param(v, lang) for v in value)
-    return literal(value)
+        return Word(", ".join(_param(v, lang) for v in value))
+    return Word(literal(value))
 
 
 __all__ = ["DATA_TICK", "Marked", "code", "concat", "join", "literal", "marked", "mt", "plain"]

@@ -27,7 +27,7 @@ register(
         },
         "lb.rule-reason": {
             "en": "admit {what} to NodePort {port}/{protocol} of {svc}",
-            "ko": "{svc}의 NodePort {port}/{protocol}(으)로 {what} 허용",
+            "ko": "{svc}의 NodePort {port}/{protocol:으로/로} {what} 허용",
         },
     }
 )

@@ -33,7 +33,7 @@ register(
             "en": "{svc} port {port} uses externalTrafficPolicy Local but pool {pool} has no health "
             "monitor: the load balancer keeps sending to {n} node(s) without an endpoint ({nodes}), "
             "where kube-proxy drops the connection.",
-            "ko": "{svc} 포트 {port}은(는) externalTrafficPolicy Local인데 풀 {pool}에 헬스 모니터가 없어 "
+            "ko": "{svc} 포트 {port:은/는} externalTrafficPolicy Local인데 풀 {pool}에 헬스 모니터가 없어 "
             "엔드포인트가 없는 노드 {n}대({nodes})로도 계속 보내고, kube-proxy가 그 연결을 버립니다.",
         },
         f"{ID}.empty-up": {
@@ -62,7 +62,7 @@ register(
         },
         f"{ID}.na": {
             "en": "Service {svc} uses externalTrafficPolicy {policy}: every node serves every connection.",
-            "ko": "Service {svc}은(는) externalTrafficPolicy {policy}을(를) 사용하므로 모든 노드가 모든 연결을 처리합니다.",
+            "ko": "Service {svc:은/는} externalTrafficPolicy {policy:을/를} 사용하므로 모든 노드가 모든 연결을 처리합니다.",
         },
         f"{ID}.fix-monitor": {
             "en": "let the cloud controller create the health monitor: set loadbalancer.openstack.org/"

@@ -30,21 +30,21 @@ register(
     {
         f"{ID}.unbound": {
             "en": "Service {svc} advertises {ip}, a floating IP attached to no port: nothing answers there.",
-            "ko": "Service {svc}이(가) 알리는 {ip}은(는) 어떤 포트에도 연결되지 않은 Floating IP라 아무도 응답하지 않습니다.",
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 어떤 포트에도 연결되지 않은 Floating IP라 아무도 응답하지 않습니다.",
         },
         f"{ID}.elsewhere": {
             "en": "Service {svc} advertises {ip}, but that floating IP is attached to port {port}, not to "
             "the VIP port {vip} of load balancer {lb}.",
-            "ko": "Service {svc}이(가) 알리는 {ip}은(는) 로드밸런서 {lb}의 VIP 포트 {vip}이(가) 아니라 포트 {port}에 연결되어 있습니다.",
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 로드밸런서 {lb}의 VIP 포트 {vip:이/가} 아니라 포트 {port}에 연결되어 있습니다.",
         },
         f"{ID}.gone": {
             "en": "Service {svc} advertises {ip}, a floating IP attached to port {port}, which no longer exists.",
-            "ko": "Service {svc}이(가) 알리는 {ip}은(는) 이제 존재하지 않는 포트 {port}에 연결된 Floating IP입니다.",
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 이제 존재하지 않는 포트 {port}에 연결된 Floating IP입니다.",
         },
         f"{ID}.inactive": {
             "en": "Service {svc} advertises {ip}, a floating IP on port {port} ({owner}), which is {status} "
             "and not a load balancer VIP: traffic to it is lost.",
-            "ko": "Service {svc}이(가) 알리는 {ip}은(는) 포트 {port}({owner})의 Floating IP인데, 이 포트는 {status} 상태이며 "
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 포트 {port}({owner})의 Floating IP인데, 이 포트는 {status} 상태이며 "
             "로드밸런서 VIP가 아니라 트래픽이 사라집니다.",
         },
         f"{ID}.error": {
@@ -54,20 +54,20 @@ register(
         f"{ID}.mismatch": {
             "en": "Service {svc} advertises {ip}, but load balancer {lb}'s VIP port carries floating IP "
             "{fip}: clients are sent to the wrong address.",
-            "ko": "Service {svc}은(는) {ip}을(를) 알리지만 로드밸런서 {lb}의 VIP 포트에는 Floating IP {fip}이(가) 있어 "
+            "ko": "Service {svc:은/는} {ip:을/를} 알리지만 로드밸런서 {lb}의 VIP 포트에는 Floating IP {fip:이/가} 있어 "
             "클라이언트가 엉뚱한 주소로 갑니다.",
         },
         f"{ID}.vip-gone": {
             "en": "Load balancer {lb} of Service {svc} names VIP port {vip}, which is not in Neutron.",
-            "ko": "Service {svc}의 로드밸런서 {lb}이(가) 가리키는 VIP 포트 {vip}이(가) Neutron에 없습니다.",
+            "ko": "Service {svc}의 로드밸런서 {lb:이/가} 가리키는 VIP 포트 {vip:이/가} Neutron에 없습니다.",
         },
         f"{ID}.ok": {
             "en": "Service {svc}: floating IP {ip} is attached to VIP {vip} of load balancer {lb}.",
-            "ko": "Service {svc}: Floating IP {ip}이(가) 로드밸런서 {lb}의 VIP {vip}에 연결되어 있습니다.",
+            "ko": "Service {svc}: Floating IP {ip:이/가} 로드밸런서 {lb}의 VIP {vip}에 연결되어 있습니다.",
         },
         f"{ID}.internal": {
             "en": "Service {svc} is reached on its VIP {ip} (no floating IP).",
-            "ko": "Service {svc}은(는) Floating IP 없이 VIP {ip}(으)로 접근합니다.",
+            "ko": "Service {svc:은/는} Floating IP 없이 VIP {ip:으로/로} 접근합니다.",
         },
         f"{ID}.na": {
             "en": "Service {svc} has no external address yet (lb-pending-service explains why).",

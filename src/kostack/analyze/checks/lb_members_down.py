@@ -54,7 +54,7 @@ register(
         f"{ID}.contradiction": {
             "en": "Octavia reports members of pool {pool} ({svc}) as {status} on {nodes}, but kostack "
             "expects the health monitor to fail there: {why}.",
-            "ko": "Octavia는 풀 {pool}({svc})의 멤버를 {nodes}에서 {status}(으)로 보고하지만, kostack은 헬스 "
+            "ko": "Octavia는 풀 {pool}({svc})의 멤버를 {nodes}에서 {status:으로/로} 보고하지만, kostack은 헬스 "
             "모니터가 실패할 것으로 예상합니다: {why}.",
         },
         f"{ID}.no-members": {

@@ -41,8 +41,8 @@ register(
         f"{ID}.ok": {
             "en": "Service {svc}: NodePort {port}/{protocol} is admitted from {source} and the health "
             "check from {monitor} on all {n} member nodes.",
-            "ko": "Service {svc}: NodePort {port}/{protocol}이(가) {n}대 멤버 노드 모두에서 {source}(으)로부터, "
-            "헬스 체크는 {monitor}(으)로부터 허용됩니다.",
+            "ko": "Service {svc}: NodePort {port}/{protocol:이/가} {n}대 멤버 노드 모두에서 {source:으로/로}부터, "
+            "헬스 체크는 {monitor:으로/로}부터 허용됩니다.",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide for Service {svc} NodePort {port}/{protocol} on {nodes}: {why}.",

@@ -39,23 +39,23 @@ register(
     {
         f"{ID}.unsupported": {
             "en": "Service {svc} is on the OVN provider but asks for {what}: {effect}.",
-            "ko": "Service {svc}은(는) OVN 프로바이더를 쓰는데 {what}을(를) 요청합니다: {effect}.",
+            "ko": "Service {svc:은/는} OVN 프로바이더를 쓰는데 {what:을/를} 요청합니다: {effect}.",
         },
         f"{ID}.ranges-open": {
             "en": "Service {svc} is on the OVN provider, which cannot apply loadBalancerSourceRanges "
             "({ranges}), and the node security groups admit NodePort {port} from outside them too "
             "({outside}): the source restriction is enforced nowhere.",
-            "ko": "Service {svc}은(는) loadBalancerSourceRanges({ranges})를 적용할 수 없는 OVN 프로바이더를 쓰고, "
-            "노드 보안 그룹이 NodePort {port}을(를) 그 범위 밖({outside})에서도 허용합니다: 출발지 제한이 어디서도 "
+            "ko": "Service {svc:은/는} loadBalancerSourceRanges({ranges})를 적용할 수 없는 OVN 프로바이더를 쓰고, "
+            "노드 보안 그룹이 NodePort {port:을/를} 그 범위 밖({outside})에서도 허용합니다: 출발지 제한이 어디서도 "
             "적용되지 않습니다.",
         },
         f"{ID}.ok": {
             "en": "Service {svc} on the OVN provider asks only for what it supports ({what}).",
-            "ko": "OVN 프로바이더의 Service {svc}은(는) 지원되는 기능만 요청합니다 ({what}).",
+            "ko": "OVN 프로바이더의 Service {svc:은/는} 지원되는 기능만 요청합니다 ({what}).",
         },
         f"{ID}.na": {
             "en": "Service {svc} is on provider {provider}, not OVN.",
-            "ko": "Service {svc}은(는) OVN이 아닌 {provider} 프로바이더를 사용합니다.",
+            "ko": "Service {svc:은/는} OVN이 아닌 {provider} 프로바이더를 사용합니다.",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide for Service {svc}: which provider its load balancer would use is not "

@@ -39,11 +39,11 @@ register(
         },
         f"{ID}.ok": {
             "en": "Service {svc} has its external address {ip}.",
-            "ko": "Service {svc}에 외부 주소 {ip}이(가) 있습니다.",
+            "ko": "Service {svc}에 외부 주소 {ip:이/가} 있습니다.",
         },
         f"{ID}.young": {
             "en": "Service {svc} was created {age} before the snapshot; the cloud controller is still at work.",
-            "ko": "Service {svc}은(는) 스냅샷 {age} 전에 만들어져 클라우드 컨트롤러가 아직 작업 중입니다.",
+            "ko": "Service {svc:은/는} 스냅샷 {age} 전에 만들어져 클라우드 컨트롤러가 아직 작업 중입니다.",
         },
         f"{ID}.unknown": {
             "en": "Cannot explain why Service {svc} has no external address: {why}.",
@@ -51,20 +51,20 @@ register(
         },
         f"{ID}.why-lb-pending": {
             "en": "its load balancer {lb} is {status}; the cloud controller waits for ACTIVE",
-            "ko": "로드밸런서 {lb}이(가) {status} 상태라 클라우드 컨트롤러가 ACTIVE를 기다립니다",
+            "ko": "로드밸런서 {lb:이/가} {status} 상태라 클라우드 컨트롤러가 ACTIVE를 기다립니다",
         },
         f"{ID}.why-lb-error": {
             "en": "its load balancer {lb} is in ERROR and cannot be updated",
-            "ko": "로드밸런서 {lb}이(가) ERROR 상태라 갱신할 수 없습니다",
+            "ko": "로드밸런서 {lb:이/가} ERROR 상태라 갱신할 수 없습니다",
         },
         f"{ID}.why-no-fip": {
             "en": "its load balancer {lb} is ACTIVE but has no floating IP on its VIP ({event})",
-            "ko": "로드밸런서 {lb}이(가) ACTIVE이지만 VIP에 Floating IP가 없습니다 ({event})",
+            "ko": "로드밸런서 {lb:이/가} ACTIVE이지만 VIP에 Floating IP가 없습니다 ({event})",
         },
         f"{ID}.why-no-status": {
             "en": "its load balancer {lb} is ACTIVE with floating IP {ip}, but the cloud controller "
             "never wrote the address into the Service ({event})",
-            "ko": "로드밸런서 {lb}이(가) ACTIVE이고 Floating IP {ip}도 있지만 클라우드 컨트롤러가 주소를 "
+            "ko": "로드밸런서 {lb:이/가} ACTIVE이고 Floating IP {ip}도 있지만 클라우드 컨트롤러가 주소를 "
             "Service에 기록하지 않았습니다 ({event})",
         },
         f"{ID}.why-quota": {
@@ -75,7 +75,7 @@ register(
         f"{ID}.why-subnet": {
             "en": "annotation {annotation}={value} names a {kind} that is not in Neutron, so the cloud "
             "controller cannot create the load balancer",
-            "ko": "애너테이션 {annotation}={value}이(가) Neutron에 없는 {kind}을(를) 가리켜 클라우드 컨트롤러가 "
+            "ko": "애너테이션 {annotation}={value:이/가} Neutron에 없는 {kind:을/를} 가리켜 클라우드 컨트롤러가 "
             "로드밸런서를 만들 수 없습니다",
         },
         f"{ID}.why-ovn": {

@@ -25,30 +25,30 @@ register(
         f"{ID}.stuck": {
             "en": "Load balancer {name} of {svc} has been {status} for {age} ({what}): the provider "
             "never finished, and Octavia refuses every change while it is pending (409 immutable).",
-            "ko": "{svc}의 로드밸런서 {name}이(가) {age} 동안 {status} 상태입니다({what}): 프로바이더가 작업을 "
+            "ko": "{svc}의 로드밸런서 {name:이/가} {age} 동안 {status} 상태입니다({what}): 프로바이더가 작업을 "
             "끝내지 못했고, pending 상태에서는 Octavia가 모든 변경을 거부합니다(409 immutable).",
         },
         f"{ID}.busy": {
             "en": "Load balancer {name} of {svc} is {status} for {age} ({what}): still within the "
             "provider's time ({limit}).",
-            "ko": "{svc}의 로드밸런서 {name}이(가) {age}째 {status} 상태입니다({what}): 아직 프로바이더 "
+            "ko": "{svc}의 로드밸런서 {name:이/가} {age}째 {status} 상태입니다({what}): 아직 프로바이더 "
             "허용 시간({limit}) 안입니다.",
         },
         f"{ID}.pending-no-age": {
             "en": "Load balancer {name} of {svc} is {status} ({what}); how long is not known "
             "(no timestamps to compare).",
-            "ko": "{svc}의 로드밸런서 {name}이(가) {status} 상태입니다({what}). 얼마나 오래되었는지는 "
+            "ko": "{svc}의 로드밸런서 {name:이/가} {status} 상태입니다({what}). 얼마나 오래되었는지는 "
             "알 수 없습니다 (비교할 시각 없음).",
         },
         f"{ID}.error": {
             "en": "Load balancer {name} of {svc} is in ERROR ({what}, last change {age} before the "
             "snapshot): the cloud controller cannot update it (409 Invalid state ERROR).",
-            "ko": "{svc}의 로드밸런서 {name}이(가) ERROR 상태입니다({what}, 스냅샷 {age} 전 마지막 변경): "
+            "ko": "{svc}의 로드밸런서 {name:이/가} ERROR 상태입니다({what}, 스냅샷 {age} 전 마지막 변경): "
             "클라우드 컨트롤러가 갱신할 수 없습니다(409 Invalid state ERROR).",
         },
         f"{ID}.ok": {
             "en": "Load balancer {name} of {svc} and all its parts are ACTIVE.",
-            "ko": "{svc}의 로드밸런서 {name}과(와) 모든 구성 요소가 ACTIVE입니다.",
+            "ko": "{svc}의 로드밸런서 {name:과/와} 모든 구성 요소가 ACTIVE입니다.",
         },
         f"{ID}.na": {
             "en": "Service {svc} has no load balancer (lb-pending-service explains why).",

@@ -46,7 +46,7 @@ register(
     {
         "lb.note-annotation": {
             "en": "annotation {annotation}={id} names no load balancer in the project",
-            "ko": "애너테이션 {annotation}={id}이(가) 프로젝트에 없는 로드밸런서를 가리킵니다",
+            "ko": "애너테이션 {annotation}={id:이/가} 프로젝트에 없는 로드밸런서를 가리킵니다",
         },
         "lb.note-ambiguous": {
             "en": "several load balancers could be this Service's: {names}",

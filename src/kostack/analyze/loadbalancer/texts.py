@@ -63,7 +63,7 @@ register(
         },
         "lb.vip-direct": {
             "en": "{ip} is the load balancer's VIP itself (no floating IP: reachable only from networks routed to the VIP subnet)",
-            "ko": "{ip}은(는) 로드밸런서 VIP 자체입니다 (Floating IP 없음: VIP 서브넷으로 라우팅되는 네트워크에서만 접근 가능)",
+            "ko": "{ip:은/는} 로드밸런서 VIP 자체입니다 (Floating IP 없음: VIP 서브넷으로 라우팅되는 네트워크에서만 접근 가능)",
         },
         "lb.fips-not-collected": {
             "en": "floating IPs were not collected",
@@ -71,15 +71,15 @@ register(
         },
         "lb.address-unknown": {
             "en": "{ip} is neither a floating IP of the project nor the VIP {vip}",
-            "ko": "{ip}은(는) 프로젝트의 Floating IP도 아니고 VIP {vip}도 아닙니다",
+            "ko": "{ip:은/는} 프로젝트의 Floating IP도 아니고 VIP {vip}도 아닙니다",
         },
         "lb.fip-unbound": {
             "en": "floating IP {ip} is not associated with any port: packets to it go nowhere",
-            "ko": "Floating IP {ip}이(가) 어떤 포트에도 연결되어 있지 않아 패킷이 갈 곳이 없습니다",
+            "ko": "Floating IP {ip:이/가} 어떤 포트에도 연결되어 있지 않아 패킷이 갈 곳이 없습니다",
         },
         "lb.fip-elsewhere": {
             "en": "floating IP {ip} points at port {port}, not at the load balancer's VIP port {vip}",
-            "ko": "Floating IP {ip}이(가) 로드밸런서 VIP 포트 {vip}이(가) 아니라 포트 {port}을(를) 가리킵니다",
+            "ko": "Floating IP {ip:이/가} 로드밸런서 VIP 포트 {vip:이/가} 아니라 포트 {port:을/를} 가리킵니다",
         },
         "lb.fip-error": {
             "en": "floating IP {ip} is in status ERROR",
@@ -87,7 +87,7 @@ register(
         },
         "lb.fip-dnat": {
             "en": "the router DNATs {ip} -> VIP {vip}",
-            "ko": "라우터가 {ip}을(를) VIP {vip}(으)로 DNAT합니다",
+            "ko": "라우터가 {ip:을/를} VIP {vip:으로/로} DNAT합니다",
         },
         "lb.lb-admin-down": {
             "en": "the load balancer is administratively down (admin_state_up false)",
@@ -112,7 +112,7 @@ register(
         },
         "lb.allowed-cidrs": {
             "en": "{ip} is not in the listener's allowed_cidrs {cidrs}: the amphora refuses it",
-            "ko": "{ip}이(가) 리스너의 allowed_cidrs {cidrs}에 없어 amphora가 거부합니다",
+            "ko": "{ip:이/가} 리스너의 allowed_cidrs {cidrs}에 없어 amphora가 거부합니다",
         },
         "lb.listener-ok": {"en": "{protocol}:{port}", "ko": "{protocol}:{port}"},
         "lb.no-pool": {
@@ -134,15 +134,15 @@ register(
         # ---------------------------------------------------------------- member leg
         "lb.via-amphora": {
             "en": "the amphora ends the client connection and opens a new one to {target} from {source}",
-            "ko": "amphora가 클라이언트 연결을 끝내고 {source}에서 {target}(으)로 새 연결을 엽니다",
+            "ko": "amphora가 클라이언트 연결을 끝내고 {source}에서 {target:으로/로} 새 연결을 엽니다",
         },
         "lb.via-ovn": {
             "en": "OVN DNATs the VIP to {target} and keeps the client's source address",
-            "ko": "OVN이 VIP를 {target}(으)로 DNAT하며 클라이언트 출발지 주소를 그대로 유지합니다",
+            "ko": "OVN이 VIP를 {target:으로/로} DNAT하며 클라이언트 출발지 주소를 그대로 유지합니다",
         },
         "lb.via-other": {
             "en": "provider {provider} forwards to {target} (its source address is not modelled)",
-            "ko": "프로바이더 {provider}이(가) {target}(으)로 전달합니다 (출발지 주소는 모델링하지 않음)",
+            "ko": "프로바이더 {provider:이/가} {target:으로/로} 전달합니다 (출발지 주소는 모델링하지 않음)",
         },
         "lb.member-inferred": {"en": "{note}", "ko": "{note}"},
         "lb.member-port": {
@@ -184,11 +184,11 @@ register(
         },
         "lb.sg-denies-some": {
             "en": "traffic from {source} is partly dropped ({wire}): no rule of {groups} admits {refused}",
-            "ko": "{source}에서 오는 트래픽 일부 차단됨 ({wire}): {groups}의 어떤 규칙도 {refused}을(를) 허용하지 않습니다",
+            "ko": "{source}에서 오는 트래픽 일부 차단됨 ({wire}): {groups}의 어떤 규칙도 {refused:을/를} 허용하지 않습니다",
         },
         "lb.node-not-ready": {
             "en": "node {node} is NotReady: kube-proxy there may not serve",
-            "ko": "노드 {node}이(가) NotReady 상태라 kube-proxy가 동작하지 않을 수 있습니다",
+            "ko": "노드 {node:이/가} NotReady 상태라 kube-proxy가 동작하지 않을 수 있습니다",
         },
         "lb.healthz-200": {
             "en": "kube-proxy's health check on {port} answers 200 ({n} local endpoints)",
@@ -200,28 +200,28 @@ register(
         },
         "lb.local-no-endpoint": {
             "en": "externalTrafficPolicy Local and no ready endpoint on {node}: kube-proxy drops NodePort {port}",
-            "ko": "externalTrafficPolicy Local인데 {node}에 준비된 엔드포인트가 없어 kube-proxy가 NodePort {port}을(를) 버립니다",
+            "ko": "externalTrafficPolicy Local인데 {node}에 준비된 엔드포인트가 없어 kube-proxy가 NodePort {port:을/를} 버립니다",
         },
         "lb.local-dnat": {
             "en": "DNAT NodePort {port} -> a local endpoint ({n} on this node, client source kept)",
-            "ko": "NodePort {port}을(를) 로컬 엔드포인트로 DNAT (이 노드에 {n}개, 클라이언트 출발지 유지)",
+            "ko": "NodePort {port:을/를} 로컬 엔드포인트로 DNAT (이 노드에 {n}개, 클라이언트 출발지 유지)",
         },
         "lb.cluster-dnat": {
             "en": "DNAT NodePort {port} -> one of {n} ready endpoints ({local} on this node)",
-            "ko": "NodePort {port}을(를) 준비된 엔드포인트 {n}개 중 하나로 DNAT (이 노드에 {local}개)",
+            "ko": "NodePort {port:을/를} 준비된 엔드포인트 {n}개 중 하나로 DNAT (이 노드에 {local}개)",
         },
         "lb.deliver-local": {
             "en": "delivered to {pod} {ip}:{port} on this node",
-            "ko": "이 노드의 {pod} {ip}:{port}(으)로 전달됨",
+            "ko": "이 노드의 {pod} {ip}:{port:으로/로} 전달됨",
         },
         "lb.masquerade": {
             "en": "the endpoint {pod} is on {dst}: SNAT to {node}'s address {ip} and forward",
-            "ko": "엔드포인트 {pod}이(가) {dst}에 있어 {node}의 주소 {ip}(으)로 SNAT 후 전달합니다",
+            "ko": "엔드포인트 {pod:이/가} {dst}에 있어 {node}의 주소 {ip:으로/로} SNAT 후 전달합니다",
         },
         # ---------------------------------------------------------------- monitor
         "lb.health-sg": {
             "en": "the health monitor from {source} cannot reach {member} on port {port} (security groups): Octavia marks it down ({status})",
-            "ko": "{source}에서 오는 헬스 모니터가 포트 {port}(으)로 {member}에 닿지 못해(보안 그룹) Octavia가 다운으로 표시합니다 ({status})",
+            "ko": "{source}에서 오는 헬스 모니터가 포트 {port:으로/로} {member}에 닿지 못해(보안 그룹) Octavia가 다운으로 표시합니다 ({status})",
         },
         "lb.health-no-local": {
             "en": "{member} has no local endpoint: kube-proxy fails the check on port {port}, so the member is down by design ({status})",
@@ -233,19 +233,19 @@ register(
         },
         "lb.health-not-ready": {
             "en": "{member} is NotReady: the check on port {port} is expected to fail ({status})",
-            "ko": "{member}이(가) NotReady 상태라 포트 {port} 체크가 실패할 것으로 예상됩니다 ({status})",
+            "ko": "{member:이/가} NotReady 상태라 포트 {port} 체크가 실패할 것으로 예상됩니다 ({status})",
         },
         "lb.health-admin-down": {
             "en": "{member} is administratively down ({status})",
-            "ko": "{member}이(가) 관리상 비활성화되어 있습니다 ({status})",
+            "ko": "{member:이/가} 관리상 비활성화되어 있습니다 ({status})",
         },
         "lb.health-not-node": {
             "en": "member {member} is not a node of the cluster ({status})",
-            "ko": "멤버 {member}은(는) 클러스터의 노드가 아닙니다 ({status})",
+            "ko": "멤버 {member:은/는} 클러스터의 노드가 아닙니다 ({status})",
         },
         "lb.health-up": {
             "en": "the health monitor from {source} reaches {member} on port {port} ({status})",
-            "ko": "{source}에서 오는 헬스 모니터가 포트 {port}(으)로 {member}에 닿습니다 ({status})",
+            "ko": "{source}에서 오는 헬스 모니터가 포트 {port:으로/로} {member}에 닿습니다 ({status})",
         },
         "lb.health-unknown": {
             "en": "what the health monitor sees on {member} port {port} cannot be decided ({status})",
