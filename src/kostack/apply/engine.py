@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kostack.apply.interrupt import RunInterrupted, fix_in_flight
 from kostack.apply.journal import ActionLog, Journal
 from kostack.apply.messages import Explained, changed_since_planning, explain
 from kostack.apply.neutron import GroupState, Neutron, NeutronProblem, PortState, RouterState
@@ -112,6 +113,7 @@ class Runner:
         self.on_event = on_event
         self.sleep = sleep
         self.expected_group_rev: dict[str, int | None] = {}
+        self._current: tuple[Action, str] | None = None  # intent journaled, no result yet
 
     # ------------------------------------------------------------------ shared
 
@@ -137,6 +139,7 @@ class Runner:
                 "before" if phase == "apply" else "current": before,
             }
         )
+        self._current = (action, phase)
         self._emit(Event(phase, "intent", action))
 
     def _result(
@@ -161,6 +164,7 @@ class Runner:
                 **extra,
             }
         )
+        self._current = None
         self._emit(Event(phase, "result", action, outcome, message))
         return Step(action.id, outcome, message)
 
@@ -228,10 +232,26 @@ class Runner:
                     status = "stopped"
                     break
         except KeyboardInterrupt:
-            self.journal.append({"type": "end", "mode": mode, "status": "interrupted"})
-            raise
+            raise self._interrupted(mode, steps) from None
         self.journal.append({"type": "end", "mode": mode, "status": status})
         return RunReport(mode, self.journal.path, tuple(steps), tuple(problems))
+
+    def _interrupted(self, mode: str, steps: list[Step]) -> RunInterrupted:
+        """Ctrl-C: re-read the change in flight, journal what it did, end the run."""
+        current, self._current = self._current, None
+        flight = None
+        done = sum(1 for s in steps if s.outcome in (APPLIED, ALREADY, RESTORED, ALREADY_ORIGINAL))
+        if current is not None:
+            action, phase = current
+            log = self.journal.logs()[action.id]
+            flight = fix_in_flight(self.n, action, phase, log, self.n.pending)
+            if flight.landed is not None:
+                outcome = (RESTORED if phase == "undo" else APPLIED) if flight.landed else FAILED
+                done += flight.landed
+                self._result(action, outcome, f"re-read after Ctrl-C: {flight.seen}", phase=phase)
+        self.journal.append({"type": "end", "mode": mode, "status": "interrupted"})
+        total = len(self.plan.automatic)
+        return RunInterrupted(self.journal.path, flight, done, total, current and current[0])
 
     def _init_expected(self, logs: dict[str, ActionLog]) -> None:
         """Group revisions to expect: the planned one plus the rules kostack already created."""
@@ -472,8 +492,7 @@ class Runner:
                     )
                     problems.append(stop.explained)
         except KeyboardInterrupt:
-            self.journal.append({"type": "end", "mode": "rollback", "status": "interrupted"})
-            raise
+            raise self._interrupted("rollback", steps) from None
         status = "complete" if not problems else "failed"
         self.journal.append({"type": "end", "mode": "rollback", "status": status})
         return RunReport("rollback", self.journal.path, tuple(steps), tuple(problems))

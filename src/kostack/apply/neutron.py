@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from kostack.deadline import GRACE_S, DeadlineExceeded, Worker, within
+from kostack.errors import KostackError
 from kostack.plan.model import Pair, PortFields, Route, Rule
 
 T = TypeVar("T")
@@ -148,6 +150,14 @@ def _problem(exc: BaseException) -> NeutronProblem:
     raise exc
 
 
+def _api_timeout(conn: Any) -> float:
+    config = getattr(getattr(conn, "config", None), "config", None) or {}
+    try:
+        return float(config.get("api_timeout") or 30.0)
+    except (TypeError, ValueError):
+        return 30.0
+
+
 def _pairs(raw: Iterable[Any], mac: str) -> tuple[Pair, ...]:
     out = []
     for p in raw or ():
@@ -180,10 +190,18 @@ def _normal_prefix(prefix: str) -> str:
 
 
 class Neutron:
-    """The writes and reads of `kostack fix`, over an openstacksdk Connection."""
+    """The writes and reads of `kostack fix`, over an openstacksdk Connection.
 
-    def __init__(self, conn: Any) -> None:
+    Every request has a hard deadline (the connection's timeout and a grace,
+    kostack.deadline): one that gets no answer by then is a TIMEOUT problem,
+    like a socket timeout (ambiguous: the engine re-reads before going on).
+    ``pending`` is the latest request, for the re-read after Ctrl-C.
+    """
+
+    def __init__(self, conn: Any, *, timeout_s: float | None = None) -> None:
         self._conn = conn
+        self.timeout_s = timeout_s or _api_timeout(conn)
+        self.pending: Worker | None = None
 
     @property
     def connection(self) -> Any:
@@ -195,8 +213,17 @@ class Neutron:
         return self._conn.network
 
     def _call(self, fn: Callable[[], T]) -> T:
+        def started(worker: Worker) -> None:
+            self.pending = worker
+
         try:
-            return fn()
+            return within(self.timeout_s + GRACE_S, "a Neutron request", fn, on_start=started)
+        except DeadlineExceeded as exc:
+            raise NeutronProblem(
+                ProblemKind.TIMEOUT, f"no answer within {self.timeout_s:g} s"
+            ) from exc
+        except KostackError:
+            raise  # the identity endpoint refused the credentials (AuthError)
         except Exception as exc:
             raise _problem(exc) from exc
 
@@ -253,13 +280,14 @@ class Neutron:
         """Delete a rule; False when it was already gone."""
         from openstack import exceptions as os_exc
 
-        try:
-            self._net.delete_security_group_rule(rule_id, ignore_missing=False)
-        except os_exc.NotFoundException:
-            return False
-        except Exception as exc:
-            raise _problem(exc) from exc
-        return True
+        def delete() -> bool:
+            try:
+                self._net.delete_security_group_rule(rule_id, ignore_missing=False)
+            except os_exc.NotFoundException:
+                return False
+            return True
+
+        return self._call(delete)
 
     # ------------------------------------------------------------------ routers
 

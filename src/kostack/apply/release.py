@@ -42,15 +42,21 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from kostack.analyze.messages import localize
+from kostack.apply.interrupt import RunInterrupted, release_in_flight, reread
 from kostack.apply.release_result import ApplyResult, StepResult
+from kostack.deadline import DeadlineExceeded, with_deadline
 from kostack.errors import ApplyError
+from kostack.interrupts import deferred_interrupts
 from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.redact import redact
 
 # The client, untyped on purpose: its objects stay inside this module.
 _client: Any = kubernetes.client
 _watch: Any = kubernetes.watch
 
 JOURNAL_VERSION: Final = 1
+# A Kubernetes request that has not finished by then is abandoned (exit 3).
+REQUEST_DEADLINE_S: Final = 60.0
 _SECRETISH = re.compile(
     r"(?i)\b(password|passwd|secret|token|key)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
 )
@@ -180,11 +186,12 @@ class ReleaseJournal:
 
     def write(self, record_type: str, **fields: Any) -> dict[str, Any]:
         record = {"type": record_type, "at": _now(), **fields}
-        line = json.dumps(record, ensure_ascii=False, sort_keys=False, default=str) + "\n"
+        line = redact(json.dumps(record, ensure_ascii=False, sort_keys=False, default=str)) + "\n"
         if self._fd is None:
             raise ApplyError("the journal is not open")
-        os.write(self._fd, line.encode())
-        os.fsync(self._fd)
+        with deferred_interrupts():  # Ctrl-C never leaves half a record
+            os.write(self._fd, line.encode())
+            os.fsync(self._fd)
         return record
 
 
@@ -270,10 +277,13 @@ class Reinstaller:
     context: str | None = None
     clock: Callable[[], float] = time.monotonic
     lang: str = "en"
+    # the step whose intent is journaled and whose result is not (for Ctrl-C)
+    _current: tuple[Action, dict[str, Any] | None] | None = None
 
     @property
     def core(self) -> Any:
-        return _client.CoreV1Api(self.api_client)
+        # every request under a hard deadline (kostack.deadline), so Ctrl-C is seen at once
+        return with_deadline(_client.CoreV1Api(self.api_client), REQUEST_DEADLINE_S)
 
     def run(self, plan: ReinstallPlan, version: str) -> ApplyResult:
         if plan.blocked:
@@ -286,14 +296,22 @@ class Reinstaller:
         self.journal.write(
             "run", mode="apply", pid=os.getpid(), helm=self.helm.describe() if self.helm else None
         )
+        try:
+            return self._run(plan, result)
+        except KeyboardInterrupt:
+            raise self._interrupted(plan, result) from None
+
+    def _run(self, plan: ReinstallPlan, result: ApplyResult) -> ApplyResult:
         for action in plan.actions:
+            before = self._state(action)
             self.journal.write(
                 "intent",
                 step=action.step,
                 op=action.op,
                 target=action.target.label(),
-                before=self._state(action),
+                before=before,
             )
+            self._current = (action, before)
             try:
                 step = self._step(plan, action)
             except ApiException as exc:
@@ -304,7 +322,10 @@ class Reinstaller:
                 step = StepResult(
                     action, "failed", f"cannot reach the Kubernetes API ({type(exc).__name__})"
                 )
+            except DeadlineExceeded as exc:
+                step = StepResult(action, "failed", f"the Kubernetes API: {exc.message}")
             result.steps.append(step)
+            self._current = None
             self.journal.write(
                 "result",
                 step=action.step,
@@ -336,6 +357,30 @@ class Reinstaller:
         self.journal.write("recovery", retained=result.retained, recipe=list(result.recovery))
         self.journal.write("end", status=result.status, reason=result.reason)
         return result
+
+    def _interrupted(self, plan: ReinstallPlan, result: ApplyResult) -> RunInterrupted:
+        """Ctrl-C: re-read the step in flight, journal what it did, end the run."""
+        current, self._current = self._current, None
+        flight = None
+        if current is not None:
+            action, before = current
+            after = reread("re-read the cluster", lambda: self._state(action))
+            flight = release_in_flight(action.step, action.op, before, after)
+            self.journal.write(
+                "result",
+                step=action.step,
+                op=action.op,
+                target=action.target.label(),
+                outcome="interrupted",
+                landed=flight.landed,
+                detail=f"re-read after Ctrl-C: {flight.seen}",
+                after=after,
+            )
+        self.journal.write("end", status="interrupted", reason="Ctrl-C")
+        done = sum(1 for s in result.steps if s.outcome in ("applied", "already", "skipped"))
+        return RunInterrupted(
+            self.journal.path, flight, done, len(plan.actions), current and current[0]
+        )
 
     # ---------------------------------------------------------------- steps
 
@@ -605,7 +650,7 @@ class Reinstaller:
         return StepResult(action, "failed", prefix + states)
 
     def _workloads(self, namespace: str, selector: str) -> list[str]:
-        apps = _client.AppsV1Api(self.api_client)
+        apps = with_deadline(_client.AppsV1Api(self.api_client), REQUEST_DEADLINE_S)
         names: list[str] = []
         for lister in (apps.list_namespaced_deployment, apps.list_namespaced_stateful_set):
             names.extend(

@@ -10,12 +10,13 @@ from typing import Any, cast
 
 import click
 
-from kostack.cli.common import Environment, get_env
+from kostack.cli.common import READ_ONLY, Environment, get_env
 from kostack.cli.diagnose import live_options
 from kostack.collect.live import DEFAULT_TIMEOUT_S, CollectOptions, collect_snapshot
 from kostack.errors import ConfigError, ExitCode
 from kostack.model import Snapshot, dump_snapshot
 from kostack.model.snapshot import NeutronBackend
+from kostack.redact import redact
 from kostack.report.safe import terminal_safe
 
 __all__ = ["collect", "collect_live"]
@@ -103,7 +104,9 @@ Examples:
     default=DEFAULT_TIMEOUT_S,
     show_default=True,
     metavar="SECONDS",
-    help="Give up on one API request after this long (that part becomes a gap).",
+    help="Give up on one API request after this long (that part becomes a gap; a service "
+    "that never answers is exit 3). Each phase (OpenStack, Kubernetes, Helm) gives up after "
+    "10 times this, at least 60 s.",
 )
 @live_options
 @click.pass_context
@@ -133,6 +136,7 @@ def collect(
     target = _check_target(output_path)
     progress = _Progress(env)
     started = time.monotonic()
+    env.activity = f"collecting ({READ_ONLY})"
     try:
         snapshot = collect_snapshot(
             CollectOptions(
@@ -186,7 +190,7 @@ def _write_atomically(target: Path, text: str) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.write(redact(text))
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,12 @@ from kostack.apply.engine import (
     rollback_journal,
     rollback_preview,
 )
+from kostack.apply.interrupt import RunInterrupted
 from kostack.apply.journal import Journal, JournalError, default_path
 from kostack.apply.neutron import Neutron
 from kostack.cli.common import Environment, F, get_env, progress, read_snapshot
 from kostack.cli.diagnose import live_options, obtain_snapshot
-from kostack.errors import ApplyError, ConfigError, ExitCode, KostackError
+from kostack.errors import ApplyError, ConfigError, ExitCode, Interrupted, KostackError
 from kostack.model import Snapshot
 from kostack.plan.build import build_plan, compare
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
@@ -169,7 +171,38 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
 def _connect(env: Environment, os_cloud: str | None, timeout_s: float) -> Neutron:
     from kostack.collect.openstack import open_connection
 
-    return Neutron(open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s))
+    return Neutron(
+        open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s), timeout_s=timeout_s
+    )
+
+
+def _next_steps(journal: Path, *, undo: bool = False) -> str:
+    quoted = shlex.quote(str(journal))
+    rollback = f"`kostack fix rollback {quoted} --yes`"
+    if undo:
+        return f"continue the rollback with {rollback}"
+    return f"resume with `kostack fix apply --journal {quoted} --yes`, undo with {rollback}"
+
+
+def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted:
+    """Ctrl-C during apply or rollback: what was in flight, whether it landed, what next."""
+    flight = stop.in_flight
+    if flight is None:
+        what = "no change was in flight"
+    else:
+        state = {
+            True: "it landed",
+            False: "it did not land",
+            None: "its request had no answer yet, so it may still land",
+        }[flight.landed]
+        change = describe(plan.action(flight.step))
+        what = f"change {flight.step} ({change}) was in flight: {state} ({flight.seen})"
+    doing = "rolling back" if undo else "applying the fix"
+    return Interrupted(
+        f"interrupted (Ctrl-C) while {doing}: {what}; {stop.done} of {stop.total} "
+        f"changes {'restored or unchanged' if undo else 'in place'}",
+        f"The journal {stop.journal} records it: {_next_steps(stop.journal, undo=undo)}.",
+    )
 
 
 def _report_problems(env: Environment, report: RunReport) -> int:
@@ -408,8 +441,11 @@ def apply_cmd(
                 f"(resume: kostack fix apply --journal {journal.path}; undo: kostack fix rollback {journal.path})\n"
             )
         )
+        env.activity = f"applying the fix ({_next_steps(journal.path)})"
         try:
             report = apply_plan(journal, neutron, retries=retries, on_event=_printer(env, plan))
+        except RunInterrupted as stop:
+            raise _interrupted(stop, plan, undo=False) from None
         except OSError as exc:
             raise ApplyError(
                 f"cannot write the journal {journal.path}: {exc}",
@@ -530,9 +566,13 @@ def rollback_cmd(
             return int(ExitCode.OK)
         neutron = _connect(env, cloud, timeout_s)
         env.stdout.write("\n")
-        report = rollback_journal(
-            journal, neutron, force=force, on_event=_printer(env, journal.plan)
-        )
+        env.activity = f"rolling back ({_next_steps(journal.path, undo=True)})"
+        try:
+            report = rollback_journal(
+                journal, neutron, force=force, on_event=_printer(env, journal.plan)
+            )
+        except RunInterrupted as stop:
+            raise _interrupted(stop, journal.plan, undo=True) from None
     env.stdout.write(
         f"{report.count('restored')} restored, {report.count('already-original')} already as before, "
         f"{report.count('not-changed')} not changed by kostack.\n"

@@ -13,7 +13,10 @@ step journaled, with the retained volumes and how to get their data back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shlex
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ import yaml
 from kostack.analyze.diagnose import Diagnosis, diagnose
 from kostack.analyze.messages import localize
 from kostack.analyze.release_checks import check_releases
+from kostack.apply.interrupt import RunInterrupted
 from kostack.apply.release import (
     Reinstaller,
     ReleaseJournal,
@@ -41,10 +45,10 @@ from kostack.cli.common import (
     read_snapshot,
 )
 from kostack.cli.diagnose import live_options
-from kostack.collect.helm import collect_helm, load_client, settings_of
-from kostack.errors import ConfigError, ExitCode, KostackError
+from kostack.collect.helm import Scrubber, collect_helm, load_client, settings_of
+from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
 from kostack.model import Snapshot
-from kostack.plan.release import DEFAULT_TIMEOUT, build_reinstall_plan
+from kostack.plan.release import DEFAULT_TIMEOUT, ReinstallPlan, build_reinstall_plan
 from kostack.report.release_text import (
     apply_dict,
     dumps,
@@ -370,7 +374,9 @@ def reinstall(
             else None
         )
         path = Path(journal_path) if journal_path else default_journal_path(name)
-        with ReleaseJournal(path) as journal:
+        again = _again(name, namespace, chart, values_file, path)
+        env.activity = f"reinstalling {namespace}/{name} ({again})"
+        with ReleaseJournal(path) as journal, _interrupt_message(plan, again):
             result = Reinstaller(
                 client,
                 runner,
@@ -403,6 +409,42 @@ def reinstall(
             client.close()
 
 
+def _again(name: str, namespace: str, chart: str, values_file: str | None, journal: Path) -> str:
+    """What to run after an interrupted reinstall."""
+    check = shlex.join(["kostack", "release", "check", name, "--namespace", namespace])
+    command = ["kostack", "release", "reinstall", name, "--namespace", namespace, "--chart", chart]
+    command += ["--values", values_file] if values_file else []
+    return (
+        f"the journal {shlex.quote(str(journal))} records every step; see what is left with "
+        f"`{check}`, then run `{shlex.join([*command, '--yes'])}` again (volumes set to Retain "
+        "keep their data)"
+    )
+
+
+@contextlib.contextmanager
+def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
+    """Ctrl-C during the reinstall: which step was in flight and whether it landed."""
+    try:
+        yield
+    except RunInterrupted as stop:
+        flight = stop.in_flight
+        if flight is None or stop.action is None:
+            what = "no step was in flight"
+        else:
+            state = {
+                True: "it landed",
+                False: "it did not land",
+                None: "it cannot be told whether it landed",
+            }[flight.landed]
+            step = stop.action
+            what = f"step {flight.step} ({step.op} {step.target.label()}) was in flight: {state} ({flight.seen})"
+        raise Interrupted(
+            f"interrupted (Ctrl-C) during the reinstall of {plan.namespace}/{plan.release}: {what}; "
+            f"{stop.done} of {stop.total} steps done",
+            again[:1].upper() + again[1:] + ".",
+        ) from None
+
+
 def _install_settings(values_file: str | None) -> dict[str, str]:
     """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
     if not values_file:
@@ -419,6 +461,7 @@ def _install_settings(values_file: str | None) -> dict[str, str]:
         raise ConfigError(
             f"the values file {values_file} is not a YAML map", "Give a YAML values file."
         )
+    Scrubber().learn(values)  # its passwords and keys reach no output of this run
     return settings_of(values, {})
 
 

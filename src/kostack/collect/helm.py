@@ -35,6 +35,7 @@ import urllib3
 import yaml
 from kubernetes.client.exceptions import ApiException
 
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
 from kostack.model.snapshot import (
     ClaimTemplate,
@@ -52,6 +53,7 @@ from kostack.model.snapshot import (
     StatefulSet,
     WorkloadPod,
 )
+from kostack.redact import redact, remember
 
 # The client's config loaders and API classes, untyped on purpose (no client object leaves here).
 _config: Any = kubernetes.config
@@ -123,6 +125,27 @@ class Scrubber:
         elif isinstance(values, str) and len(values) >= 4 and is_secret_key(path):
             self.secrets.add(values)
             self.secrets.add(base64.b64encode(values.encode()).decode())
+            remember(values)  # and at the output boundary, wherever it turns up later
+
+    def learn_secret_object(self, doc: Mapping[str, Any]) -> None:
+        """A Secret in a release manifest: every value of its data and stringData."""
+        for key in ("data", "stringData"):
+            data = doc.get(key)
+            if not isinstance(data, Mapping):
+                continue
+            for value in data.values():
+                if not isinstance(value, str) or len(value) < 4:
+                    continue
+                self.secrets.add(value)
+                remember(value)
+                if key == "data":
+                    try:
+                        plain = base64.b64decode(value, validate=True).decode()
+                    except (binascii.Error, ValueError, UnicodeDecodeError):
+                        continue
+                    if len(plain.strip()) >= 4:
+                        self.secrets.add(plain.strip())
+                        remember(plain)
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
@@ -258,9 +281,12 @@ def revision_of(record: Mapping[str, Any], storage_object: str) -> HelmRevision:
 
 
 def manifest_parts(
-    manifest: str, namespace: str
+    manifest: str, namespace: str, scrub: Scrubber | None = None
 ) -> tuple[tuple[ManifestObject, ...], tuple[ManifestPVC, ...], tuple[ManifestStatefulSet, ...]]:
-    """The objects a manifest declares; only names, labels and storage facts are kept."""
+    """The objects a manifest declares; only names, labels and storage facts are kept.
+
+    The data of the Secrets it declares is handed to ``scrub`` (and never kept).
+    """
     objects: list[ManifestObject] = []
     pvcs: list[ManifestPVC] = []
     sets: list[ManifestStatefulSet] = []
@@ -272,6 +298,8 @@ def manifest_parts(
         if not isinstance(doc, Mapping):
             continue
         kind = _text(doc.get("kind"))
+        if kind == "Secret" and scrub is not None:
+            scrub.learn_secret_object(doc)
         meta = doc.get("metadata") or {}
         if not kind or not isinstance(meta, Mapping) or not _text(meta.get("name")):
             continue
@@ -364,7 +392,7 @@ def release_from_records(
     history = tuple(revision_of(rec, obj) for rec, obj, _ in records)
     latest, storage_object, resource_version = records[-1]
     namespace = _text(latest.get("namespace"))
-    objects, pvcs, sets = manifest_parts(_text(latest.get("manifest")), namespace)
+    objects, pvcs, sets = manifest_parts(_text(latest.get("manifest")), namespace, scrub)
     config = latest.get("config") or {}
     defaults = (latest.get("chart") or {}).get("values") or {}
     keys = value_paths(config)
@@ -443,14 +471,10 @@ class KubeReader:
             if token:
                 kwargs["_continue"] = token
             if namespace is not None and one_method != all_method:
-                response = getattr(api, one_method)(
-                    namespace, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs
-                )
+                call = _bound(getattr(api, one_method), namespace, **kwargs)
             else:
-                response = getattr(api, all_method)(
-                    _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs
-                )
-            page = json.loads(response.data)
+                call = _bound(getattr(api, all_method), **kwargs)
+            page = json.loads(_within_timeout(f"list {resource}", call))
             yield from page.get("items") or []
             token = (page.get("metadata") or {}).get("continue") or ""
             if not token:
@@ -458,17 +482,37 @@ class KubeReader:
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
         core = self._api("CoreV1Api")
-        response = core.read_namespaced_pod_log(
+        call = _bound(
+            core.read_namespaced_pod_log,
             pod,
             namespace,
             container=container,
             previous=previous,
             tail_lines=200,
-            _preload_content=False,
-            _request_timeout=REQUEST_TIMEOUT,
         )
-        data = response.data
+        data = _within_timeout(f"read the log of {namespace}/{pod}", call)
         return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+
+
+def _bound(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+    """One raw request (the body read included), with the client's own timeout."""
+
+    def call() -> Any:
+        response = method(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+        return response.data
+
+    return call
+
+
+def _within_timeout(what: str, call: Callable[[], Any]) -> Any:
+    """The request under a hard deadline: a stuck API server ends the read (exit 3)."""
+    try:
+        return within(REQUEST_TIMEOUT + GRACE_S, what, call)
+    except DeadlineExceeded as exc:
+        raise CollectError(
+            f"the Kubernetes API did not answer ({what}) within {REQUEST_TIMEOUT} s",
+            "Check the API server and the network path to it, then retry.",
+        ) from exc
 
 
 def _gap(source: str, exc: ApiException, what: str) -> Gap:
@@ -480,7 +524,8 @@ def _gap(source: str, exc: ApiException, what: str) -> Gap:
         hint = f"The API server does not serve {what}."
     else:
         hint = "Retry; if it persists, check the API server."
-    return Gap(source=source, error=f"HTTP {status}: {reason}", hint=hint)
+    # a server may echo the request (its Authorization header) in the message
+    return Gap(source=source, error=redact(f"HTTP {status}: {reason}"), hint=hint)
 
 
 def _api_message(exc: ApiException) -> str:
@@ -895,6 +940,9 @@ def load_client(
     kubeconfig: str | None = None, context: str | None = None
 ) -> tuple[Any, str | None]:
     """An ApiClient for the kubeconfig (KUBECONFIG / ~/.kube/config) and the context's namespace."""
+    from kostack.collect._kube_api import remember_kubeconfig
+
+    remember_kubeconfig(kubeconfig, os.environ)
     try:
         contexts, active = _config.list_kube_config_contexts(config_file=kubeconfig)
         chosen = (
