@@ -430,6 +430,8 @@ class RedactingStream(io.TextIOBase):
         return int(self.target.fileno())
 
     def write(self, text: str) -> int:
+        if isinstance(text, bytes | bytearray):  # some writers hand bytes to a text stream
+            text = bytes(text).decode("utf-8", "replace")
         with self._lock:
             self._held += text
             cut = max(self._held.rfind("\n"), self._held.rfind("\r")) + 1

@@ -248,7 +248,10 @@ class Runner:
             if flight.landed is not None:
                 outcome = (RESTORED if phase == "undo" else APPLIED) if flight.landed else FAILED
                 done += flight.landed
-                self._result(action, outcome, f"re-read after Ctrl-C: {flight.seen}", phase=phase)
+                when = "landed before" if flight.landed else "did not land: interrupted by"
+                self._result(
+                    action, outcome, f"{when} Ctrl-C (re-read: {flight.seen})", phase=phase
+                )
         self.journal.append({"type": "end", "mode": mode, "status": "interrupted"})
         total = len(self.plan.automatic)
         return RunInterrupted(self.journal.path, flight, done, total, current and current[0])

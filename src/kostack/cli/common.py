@@ -14,7 +14,7 @@ from typing import IO, Any, Final, TypeVar
 
 import click
 
-from kostack.errors import ExitCode, KostackError
+from kostack.errors import ConfigError, ExitCode, KostackError
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.redact import CREDENTIAL_KEY, remember
 from kostack.report.i18n import LANGS
@@ -63,6 +63,26 @@ def optional_part(module: str, attr: str, what: str) -> Any:
         ) from exc
 
 
+TIMEOUT_VAR: Final = "KOSTACK_TIMEOUT"
+DEFAULT_TIMEOUT_S: Final = 30.0
+
+
+def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
+    """The per-request timeout: --timeout, else KOSTACK_TIMEOUT, else 30 s."""
+    if given is not None:
+        return given
+    raw = environ.get(TIMEOUT_VAR, "")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        raise ConfigError(
+            f"{TIMEOUT_VAR}={raw!r} is not a number of seconds", "e.g. KOSTACK_TIMEOUT=30"
+        ) from None
+    if not 0.1 <= value <= 3600:
+        raise ConfigError(f"{TIMEOUT_VAR}={raw} is out of range", "Give 0.1 to 3600 seconds.")
+    return value
+
+
 _NOT_A_SECRET_VAR = re.compile(r"_(FILE|PATH|DIR|URL|TYPE|NAME|ID|ENDPOINT)$")
 
 
@@ -93,6 +113,8 @@ def library_logs(stream: IO[str], level: int | None) -> Iterator[None]:
         handler = logging.StreamHandler(stream)
         handler.setLevel(level)
         handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+        # plugin discovery lists every entry point it finds: noise even with --debug
+        handler.addFilter(lambda record: not record.name.startswith("stevedore"))
     old_level = root.level
     root.addHandler(handler)
     if level is not None:

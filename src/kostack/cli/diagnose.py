@@ -55,10 +55,9 @@ def timeout_option(f: F) -> F:
         "--timeout",
         "timeout_s",
         type=click.FloatRange(min=0.1, max=3600),
-        default=30.0,
-        show_default=True,
         metavar="SECONDS",
-        help="Without --snapshot: give up on one API request after this long (a hard limit).",
+        help="Without --snapshot: give up on one API request after this long (a hard limit; "
+        "default 30, or $KOSTACK_TIMEOUT).",
     )(f)
 
 
@@ -144,7 +143,7 @@ def diagnose(
     probe_timeout: float | None,
     probe_lab: str | None,
     probe_icmp_clusterip: bool,
-    timeout_s: float,
+    timeout_s: float | None,
     **live: object,
 ) -> int:
     """Find the root cause of pod networking failures.
@@ -224,7 +223,7 @@ def trace(
     protocol: str | None,
     output: str,
     lang: str | None,
-    timeout_s: float,
+    timeout_s: float | None,
     **live: object,
 ) -> int:
     """Trace one flow hop by hop and say which rule decides it.

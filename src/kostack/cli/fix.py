@@ -24,7 +24,14 @@ from kostack.apply.engine import (
 from kostack.apply.interrupt import RunInterrupted
 from kostack.apply.journal import Journal, JournalError, default_path
 from kostack.apply.neutron import Neutron
-from kostack.cli.common import Environment, F, get_env, progress, read_snapshot
+from kostack.cli.common import (
+    Environment,
+    F,
+    get_env,
+    progress,
+    read_snapshot,
+    request_timeout,
+)
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ApplyError, ConfigError, ExitCode, Interrupted, KostackError
 from kostack.model import Snapshot
@@ -38,7 +45,6 @@ from kostack.report.safe import terminal_safe
 __all__ = ["fix", "preflight"]
 
 ACK_FLAG = "--i-understand-this-disables-filtering"
-DEFAULT_TIMEOUT_S = 30.0
 
 
 def _version() -> str:
@@ -168,12 +174,15 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
     return show
 
 
-def _connect(env: Environment, os_cloud: str | None, timeout_s: float) -> Neutron:
-    from kostack.collect.openstack import open_connection
+def _connect(env: Environment, os_cloud: str | None, timeout_s: float | None) -> Neutron:
+    """A Neutron client that has authenticated: refused or unreachable is exit 3, before any
+    journal is written."""
+    from kostack.collect.openstack import current_project, open_connection
 
-    return Neutron(
-        open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s), timeout_s=timeout_s
-    )
+    timeout_s = request_timeout(timeout_s, env.environ)
+    conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s)
+    current_project(conn)
+    return Neutron(conn, timeout_s=timeout_s)
 
 
 def _next_steps(journal: Path, *, undo: bool = False) -> str:
@@ -317,10 +326,8 @@ Examples:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1, max=3600),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
     metavar="SECONDS",
-    help="Give up on one Neutron request after this long.",
+    help="Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT).",
 )
 @click.option(
     "--retries",
@@ -338,7 +345,7 @@ def apply_cmd(
     journal_path: str | None,
     yes: bool,
     no_verify: bool,
-    timeout_s: float,
+    timeout_s: float | None,
     retries: int,
     snapshot_path: str | None,
     method: str,
@@ -402,7 +409,7 @@ def apply_cmd(
             if snapshot_path:
                 snapshot = read_snapshot(snapshot_path)
         else:
-            snapshot = _snapshot(ctx, snapshot_path, live)
+            snapshot = _snapshot(ctx, snapshot_path, {**live, "timeout_s": timeout_s})
             plan = build_plan(
                 snapshot, _options(method, tight, no_service_cidr), egress_target=target
             )
@@ -521,9 +528,8 @@ Examples:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1, max=3600),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
     metavar="SECONDS",
+    help="Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT).",
 )
 @click.pass_context
 def rollback_cmd(
@@ -533,7 +539,7 @@ def rollback_cmd(
     yes: bool,
     force: bool,
     os_cloud: str | None,
-    timeout_s: float,
+    timeout_s: float | None,
 ) -> int:
     """Restore every port, group and router the journal's runs changed, exactly as before.
 

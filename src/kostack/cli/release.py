@@ -43,6 +43,7 @@ from kostack.cli.common import (
     optional_part,
     progress,
     read_snapshot,
+    request_timeout,
 )
 from kostack.cli.diagnose import live_options
 from kostack.collect.helm import Scrubber, collect_helm, load_client, settings_of
@@ -154,7 +155,11 @@ def _with_helm(
     context = live.get("kube_context")
     client, context_namespace = load_client(kubeconfig, str(context) if context else None)
     with progress(env, "reading Helm releases"):
-        collected = collect_helm(client, context_namespace=context_namespace)
+        collected = collect_helm(
+            client,
+            context_namespace=context_namespace,
+            timeout_s=request_timeout(None, env.environ),
+        )
     gaps = tuple(g for g in base.gaps if not g.source.startswith("helm")) + collected.gaps
     return (
         base.model_copy(update={"helm": collected.state, "gaps": gaps}),

@@ -454,6 +454,7 @@ class KubeReader:
     """
 
     api_client: Any
+    timeout_s: float = REQUEST_TIMEOUT
 
     def _api(self, name: str) -> Any:
         return getattr(_client, name)(self.api_client)
@@ -471,10 +472,10 @@ class KubeReader:
             if token:
                 kwargs["_continue"] = token
             if namespace is not None and one_method != all_method:
-                call = _bound(getattr(api, one_method), namespace, **kwargs)
+                call = _bound(self.timeout_s, getattr(api, one_method), namespace, **kwargs)
             else:
-                call = _bound(getattr(api, all_method), **kwargs)
-            page = json.loads(_within_timeout(f"list {resource}", call))
+                call = _bound(self.timeout_s, getattr(api, all_method), **kwargs)
+            page = json.loads(_within_timeout(self.timeout_s, f"list {resource}", call))
             yield from page.get("items") or []
             token = (page.get("metadata") or {}).get("continue") or ""
             if not token:
@@ -483,6 +484,7 @@ class KubeReader:
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
         core = self._api("CoreV1Api")
         call = _bound(
+            self.timeout_s,
             core.read_namespaced_pod_log,
             pod,
             namespace,
@@ -490,27 +492,29 @@ class KubeReader:
             previous=previous,
             tail_lines=200,
         )
-        data = _within_timeout(f"read the log of {namespace}/{pod}", call)
+        data = _within_timeout(self.timeout_s, f"read the log of {namespace}/{pod}", call)
         return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
 
 
-def _bound(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+def _bound(
+    timeout_s: float, method: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Callable[[], Any]:
     """One raw request (the body read included), with the client's own timeout."""
 
     def call() -> Any:
-        response = method(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+        response = method(*args, _preload_content=False, _request_timeout=timeout_s, **kwargs)
         return response.data
 
     return call
 
 
-def _within_timeout(what: str, call: Callable[[], Any]) -> Any:
+def _within_timeout(timeout_s: float, what: str, call: Callable[[], Any]) -> Any:
     """The request under a hard deadline: a stuck API server ends the read (exit 3)."""
     try:
-        return within(REQUEST_TIMEOUT + GRACE_S, what, call)
+        return within(timeout_s + GRACE_S, what, call)
     except DeadlineExceeded as exc:
         raise CollectError(
-            f"the Kubernetes API did not answer ({what}) within {REQUEST_TIMEOUT} s",
+            f"the Kubernetes API did not answer ({what}) within {timeout_s:g} s",
             "Check the API server and the network path to it, then retry.",
         ) from exc
 
@@ -561,6 +565,7 @@ def collect_helm(
     context_namespace: str | None = None,
     logs: bool = True,
     log_reader: Callable[[KubeReader, str, str, str, bool], str] | None = None,
+    timeout_s: float = REQUEST_TIMEOUT,
 ) -> HelmCollection:
     """Read releases (all namespaces, or only `namespaces`), PVCs, PVs, StatefulSets, pods, events.
 
@@ -568,7 +573,7 @@ def collect_helm(
     anything that is forbidden or missing becomes a Gap and the matching part
     of the state stays None (unknown), never empty.
     """
-    reader = KubeReader(api_client)
+    reader = KubeReader(api_client, timeout_s)
     wanted = sorted(set(namespaces)) if namespaces is not None else None
     scopes: list[str | None] = list(wanted) if wanted is not None else [None]
     gaps: list[Gap] = []
@@ -583,6 +588,15 @@ def collect_helm(
         except ApiException as exc:
             _raise_for_connection(exc)
             gaps.append(_gap(source, exc, what))
+            return None
+        except ValueError:  # a page that is not JSON (a proxy's error page, a cut answer)
+            gaps.append(
+                Gap(
+                    source=source,
+                    error=f"the Kubernetes API answered the list of {what} with something that is not JSON",
+                    hint="Check the API server address (a proxy or load balancer may answer instead).",
+                )
+            )
             return None
         except (OSError, urllib3.exceptions.HTTPError) as exc:
             raise CollectError(

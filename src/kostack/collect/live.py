@@ -186,7 +186,7 @@ def _helm(
         options.kubeconfig, options.kube_context, in_cluster=None, environ=environ
     )
     try:
-        helm = collect_helm(session.client, logs=False)
+        helm = collect_helm(session.client, logs=False, timeout_s=options.timeout_s)
     finally:
         session.close()
     return helm.state, helm.gaps
