@@ -127,9 +127,12 @@ class Phase:
 class _Deadlined:
     """Calls every method of ``target`` through :func:`within`."""
 
-    def __init__(self, target: object, seconds: float) -> None:
+    def __init__(
+        self, target: object, seconds: float, on_start: Callable[[Worker], None] | None
+    ) -> None:
         self._target = target
         self._seconds = seconds
+        self._on_start = on_start
 
     def __getattr__(self, name: str) -> object:
         attribute = getattr(self._target, name)
@@ -138,11 +141,18 @@ class _Deadlined:
 
         @functools.wraps(attribute)  # the kubernetes watch reads the method's docstring
         def call(*args: object, **kwargs: object) -> object:
-            return within(self._seconds, name, lambda: attribute(*args, **kwargs))
+            return within(
+                self._seconds, name, lambda: attribute(*args, **kwargs), on_start=self._on_start
+            )
 
         return call
 
 
-def with_deadline(target: T, seconds: float) -> T:
-    """``target`` (a client API object) whose every method call has a hard deadline."""
-    return cast(T, _Deadlined(target, seconds))
+def with_deadline(
+    target: T, seconds: float, *, on_start: Callable[[Worker], None] | None = None
+) -> T:
+    """``target`` (a client API object) whose every method call has a hard deadline.
+
+    ``on_start`` sees each call's worker (to learn, after Ctrl-C, whether it ended).
+    """
+    return cast(T, _Deadlined(target, seconds, on_start))

@@ -308,12 +308,15 @@ class Silent:
     _sock: socket.socket | None = None
     _conns: list[socket.socket] = field(default_factory=list)
     _thread: threading.Thread | None = None
+    _url: str = ""
 
     def __enter__(self) -> Self:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         sock.listen(64)
         self._sock = sock
+        host, port = sock.getsockname()[:2]
+        self._url = f"http://{host}:{port}"
 
         def accept() -> None:
             while True:
@@ -342,9 +345,7 @@ class Silent:
 
     @property
     def url(self) -> str:
-        assert self._sock is not None
-        host, port = self._sock.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return self._url
 
 
 def closed_url() -> str:

@@ -195,7 +195,7 @@ class Neutron:
     Every request has a hard deadline (the connection's timeout and a grace,
     kostack.deadline): one that gets no answer by then is a TIMEOUT problem,
     like a socket timeout (ambiguous: the engine re-reads before going on).
-    ``pending`` is the latest request, for the re-read after Ctrl-C.
+    ``pending`` is the latest write request, for the re-read after Ctrl-C.
     """
 
     def __init__(self, conn: Any, *, timeout_s: float | None = None) -> None:
@@ -212,9 +212,10 @@ class Neutron:
     def _net(self) -> Any:
         return self._conn.network
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def _call(self, fn: Callable[[], T], *, write: bool = False) -> T:
         def started(worker: Worker) -> None:
-            self.pending = worker
+            if write:
+                self.pending = worker
 
         try:
             return within(self.timeout_s + GRACE_S, "a Neutron request", fn, on_start=started)
@@ -249,7 +250,9 @@ class Neutron:
     def update_port(self, port_id: str, body: dict[str, Any], if_revision: int) -> PortState:
         """PUT ``body`` on the port only if its revision is still ``if_revision`` (else 412)."""
         return self._port_state(
-            self._call(lambda: self._net.update_port(port_id, if_revision=if_revision, **body))
+            self._call(
+                lambda: self._net.update_port(port_id, if_revision=if_revision, **body), write=True
+            )
         )
 
     # ------------------------------------------------------------------ security groups
@@ -273,7 +276,7 @@ class Neutron:
             attrs["remote_group_id"] = rule.remote_group_id
         if rule.description:
             attrs["description"] = rule.description
-        created = self._call(lambda: self._net.create_security_group_rule(**attrs))
+        created = self._call(lambda: self._net.create_security_group_rule(**attrs), write=True)
         return str(created.id)
 
     def delete_rule(self, rule_id: str) -> bool:
@@ -287,7 +290,7 @@ class Neutron:
                 return False
             return True
 
-        return self._call(delete)
+        return self._call(delete, write=True)
 
     # ------------------------------------------------------------------ routers
 
@@ -305,6 +308,7 @@ class Neutron:
         body = [r.as_dict() for r in routes]
         return self._router_state(
             self._call(
-                lambda: self._net.update_router(router_id, if_revision=if_revision, routes=body)
+                lambda: self._net.update_router(router_id, if_revision=if_revision, routes=body),
+                write=True,
             )
         )

@@ -42,9 +42,15 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from kostack.analyze.messages import localize
-from kostack.apply.interrupt import RunInterrupted, release_in_flight, reread
+from kostack.apply.interrupt import (
+    SETTLE_S,
+    InFlight,
+    RunInterrupted,
+    release_in_flight,
+    reread,
+)
 from kostack.apply.release_result import ApplyResult, StepResult
-from kostack.deadline import DeadlineExceeded, with_deadline
+from kostack.deadline import DeadlineExceeded, Worker, with_deadline
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
 from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
@@ -277,13 +283,18 @@ class Reinstaller:
     context: str | None = None
     clock: Callable[[], float] = time.monotonic
     lang: str = "en"
-    # the step whose intent is journaled and whose result is not (for Ctrl-C)
+    # the step whose intent is journaled and whose result is not, and its latest request
     _current: tuple[Action, dict[str, Any] | None] | None = None
+    _pending: Worker | None = None
+
+    def _started(self, worker: Worker) -> None:
+        self._pending = worker
 
     @property
     def core(self) -> Any:
         # every request under a hard deadline (kostack.deadline), so Ctrl-C is seen at once
-        return with_deadline(_client.CoreV1Api(self.api_client), REQUEST_DEADLINE_S)
+        api = _client.CoreV1Api(self.api_client)
+        return with_deadline(api, REQUEST_DEADLINE_S, on_start=self._started)
 
     def run(self, plan: ReinstallPlan, version: str) -> ApplyResult:
         if plan.blocked:
@@ -364,8 +375,15 @@ class Reinstaller:
         flight = None
         if current is not None:
             action, before = current
+            pending = self._pending
+            settled = pending is None or pending.wait(SETTLE_S)
             after = reread("re-read the cluster", lambda: self._state(action))
             flight = release_in_flight(action.step, action.op, before, after)
+            if flight.landed is False and not settled and action.op in ("retain-pv", "delete-pvc"):
+                # its request is still out: the server may yet carry it out
+                flight = InFlight(
+                    flight.step, None, f"{flight.seen}; its request had no answer yet"
+                )
             self.journal.write(
                 "result",
                 step=action.step,
@@ -650,7 +668,9 @@ class Reinstaller:
         return StepResult(action, "failed", prefix + states)
 
     def _workloads(self, namespace: str, selector: str) -> list[str]:
-        apps = with_deadline(_client.AppsV1Api(self.api_client), REQUEST_DEADLINE_S)
+        apps = with_deadline(
+            _client.AppsV1Api(self.api_client), REQUEST_DEADLINE_S, on_start=self._started
+        )
         names: list[str] = []
         for lister in (apps.list_namespaced_deployment, apps.list_namespaced_stateful_set):
             names.extend(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import itertools
 import logging
@@ -184,4 +185,14 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
 def entrypoint() -> None:
     # installed twice: as `kostack`, and as `kubectl-kostack` so that `kubectl kostack` finds it
     invoked_as = os.path.basename(sys.argv[0]) if sys.argv else ""
-    sys.exit(main(prog_name="kubectl kostack" if invoked_as.startswith("kubectl-") else "kostack"))
+    code = main(prog_name="kubectl kostack" if invoked_as.startswith("kubectl-") else "kostack")
+    if code == ExitCode.INTERRUPTED:
+        # Ctrl-C: be gone at once. Tearing down the interpreter (thousands of modules of the
+        # cloud clients, threads abandoned mid-request) takes a second or more; the exit
+        # handlers (e.g. the kubernetes client removing its temporary key files) still run.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        atexit._run_exitfuncs()
+        os._exit(code)
+    sys.exit(code)

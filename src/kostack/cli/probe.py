@@ -322,6 +322,11 @@ def run_round(
     sequential: bool = False,
 ) -> ProbeRound:
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
+    env.activity = (
+        "probing the lab (only traffic was sent; nothing was changed)"
+        if lab is not None
+        else "probing (kostack deleted its probe pods and namespace before exiting)"
+    )
     if lab is not None:
         from kostack.lab.netns import require_root
 
