@@ -190,7 +190,6 @@ def test_collect_reports_the_keystone_refusal_in_one_line(world: World) -> None:
     ("command", "args"),
     [
         ("diagnose", live(["diagnose"], "-v")),
-        ("diagnose -o json", live(["diagnose"], "-o", "json")),
         ("trace", live(["trace", "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"])),
         ("fix plan", live(["fix", "plan"], "-o", "script")),
         ("report", live(["report"], "-o", "{u}.html")),

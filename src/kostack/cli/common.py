@@ -130,7 +130,8 @@ def interrupted(env: Environment, exc: BaseException) -> int:
     """Ctrl-C (or click's Abort) that no command turned into a fuller message: exit 130."""
     where = f" while {env.activity}" if env.activity else ""
     env.stderr.write(terminal_safe(f"error: interrupted (Ctrl-C){where}\n"))
-    for note in getattr(exc, "__notes__", ()):  # e.g. what a cleanup could not remove
+    source = exc.__cause__ or exc  # click turns KeyboardInterrupt into Abort (from it)
+    for note in getattr(source, "__notes__", ()):  # e.g. what a cleanup could not remove
         env.stderr.write(terminal_safe(f"note: {note}\n"))
     return int(ExitCode.INTERRUPTED)
 
