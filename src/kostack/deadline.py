@@ -58,9 +58,17 @@ class Worker:
         return self.done.wait(max(0.0, seconds))
 
 
-def start(fn: Callable[[], T], what: str) -> Worker:
-    """Start ``fn`` in a daemon worker thread (with the caller's context variables)."""
+def start(
+    fn: Callable[[], T], what: str, on_start: Callable[[Worker], None] | None = None
+) -> Worker:
+    """Start ``fn`` in a daemon worker thread (with the caller's context variables).
+
+    ``on_start`` sees the worker before the thread runs: whoever tracks the call
+    in flight knows of it before its request can leave.
+    """
     worker = Worker(what)
+    if on_start is not None:
+        on_start(worker)
     context = contextvars.copy_context()
 
     def run() -> None:
@@ -88,9 +96,7 @@ def within(
     ``fn``'s own exception is raised as is. ``on_start`` sees the worker (a
     caller that writes uses it to learn, after Ctrl-C, whether the call ended).
     """
-    worker = start(fn, what)
-    if on_start is not None:
-        on_start(worker)
+    worker = start(fn, what, on_start)
     if not worker.wait(seconds):
         raise DeadlineExceeded(
             f"{what} did not finish within {seconds:g} s",

@@ -31,6 +31,7 @@ from kostack.apply.interrupt import RunInterrupted, fix_in_flight
 from kostack.apply.journal import ActionLog, Journal
 from kostack.apply.messages import Explained, changed_since_planning, explain
 from kostack.apply.neutron import GroupState, Neutron, NeutronProblem, PortState, RouterState
+from kostack.interrupts import deferred_interrupts
 from kostack.plan.codec import PlanFormatError
 from kostack.plan.model import Action, Operation, Pair, PortFields, Route, restore_command
 
@@ -126,6 +127,12 @@ class Runner:
             self.on_event(event)
 
     def _intent(self, action: Action, before: dict[str, Any], phase: str = "apply") -> None:
+        with deferred_interrupts():  # the record and knowing it is in flight go together
+            self._journal_intent(action, before, phase)
+            self._current = (action, phase)
+        self._emit(Event(phase, "intent", action))
+
+    def _journal_intent(self, action: Action, before: dict[str, Any], phase: str) -> None:
         self.journal.append(
             {
                 "type": "intent" if phase == "apply" else "undo-intent",
@@ -139,8 +146,6 @@ class Runner:
                 "before" if phase == "apply" else "current": before,
             }
         )
-        self._current = (action, phase)
-        self._emit(Event(phase, "intent", action))
 
     def _result(
         self,
@@ -153,18 +158,19 @@ class Runner:
         error: NeutronProblem | None = None,
         **extra: Any,
     ) -> Step:
-        self.journal.append(
-            {
-                "type": "result" if phase == "apply" else "undo-result",
-                "action": action.id,
-                "outcome": outcome,
-                "message": message,
-                "after": after,
-                "error": error.as_dict() if error is not None else None,
-                **extra,
-            }
-        )
-        self._current = None
+        with deferred_interrupts():
+            self.journal.append(
+                {
+                    "type": "result" if phase == "apply" else "undo-result",
+                    "action": action.id,
+                    "outcome": outcome,
+                    "message": message,
+                    "after": after,
+                    "error": error.as_dict() if error is not None else None,
+                    **extra,
+                }
+            )
+            self._current = None
         self._emit(Event(phase, "result", action, outcome, message))
         return Step(action.id, outcome, message)
 

@@ -118,9 +118,24 @@ def _added_routes(action: Action, before: dict[str, Any] | None) -> list[Route]:
 
 
 def release_in_flight(
+    action: Any,
+    before: dict[str, Any] | None,
+    state: Callable[[], dict[str, Any] | None],
+    pending: Worker | None,
+) -> tuple[dict[str, Any] | None, InFlight]:
+    """The re-read state of the reinstall step in flight at Ctrl-C, and whether it landed."""
+    settled = pending is None or pending.wait(SETTLE_S)
+    after = reread("re-read the cluster", state)
+    flight = _release_landed(action.step, action.op, before, after)
+    if flight.landed is False and not settled and action.op in ("retain-pv", "delete-pvc"):
+        # its request is still out: the server may yet carry it out
+        flight = InFlight(flight.step, None, f"{flight.seen}; its request had no answer yet")
+    return after, flight
+
+
+def _release_landed(
     step: int, op: str, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> InFlight:
-    """Whether the reinstall step ``op`` in flight at Ctrl-C landed (from its re-read state)."""
     label = str(step)
     if op in ("wait-ready", "check-ready"):
         return InFlight(label, False, "it only waits for pods: nothing was being changed")

@@ -42,13 +42,7 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from kostack.analyze.messages import localize
-from kostack.apply.interrupt import (
-    SETTLE_S,
-    InFlight,
-    RunInterrupted,
-    release_in_flight,
-    reread,
-)
+from kostack.apply.interrupt import RunInterrupted, release_in_flight
 from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.deadline import DeadlineExceeded, Worker, with_deadline
 from kostack.errors import ApplyError
@@ -315,14 +309,15 @@ class Reinstaller:
     def _run(self, plan: ReinstallPlan, result: ApplyResult) -> ApplyResult:
         for action in plan.actions:
             before = self._state(action)
-            self.journal.write(
-                "intent",
-                step=action.step,
-                op=action.op,
-                target=action.target.label(),
-                before=before,
-            )
-            self._current = (action, before)
+            with deferred_interrupts():  # the record and knowing it is in flight go together
+                self.journal.write(
+                    "intent",
+                    step=action.step,
+                    op=action.op,
+                    target=action.target.label(),
+                    before=before,
+                )
+                self._current = (action, before)
             try:
                 step = self._step(plan, action)
             except ApiException as exc:
@@ -335,18 +330,20 @@ class Reinstaller:
                 )
             except DeadlineExceeded as exc:
                 step = StepResult(action, "failed", f"the Kubernetes API: {exc.message}")
-            result.steps.append(step)
-            self._current = None
-            self.journal.write(
-                "result",
-                step=action.step,
-                op=action.op,
-                target=action.target.label(),
-                outcome=step.outcome,
-                detail=step.detail,
-                after=self._state(action),
-                **({"command": step.command} if step.command else {}),
-            )
+            after = self._state(action)
+            with deferred_interrupts():
+                result.steps.append(step)
+                self._current = None
+                self.journal.write(
+                    "result",
+                    step=action.step,
+                    op=action.op,
+                    target=action.target.label(),
+                    outcome=step.outcome,
+                    detail=step.detail,
+                    after=after,
+                    **({"command": step.command} if step.command else {}),
+                )
             self.echo(
                 f"[{action.step}] {action.op} {action.target.label()}: {step.outcome} - {step.detail}"
             )
@@ -375,15 +372,9 @@ class Reinstaller:
         flight = None
         if current is not None:
             action, before = current
-            pending = self._pending
-            settled = pending is None or pending.wait(SETTLE_S)
-            after = reread("re-read the cluster", lambda: self._state(action))
-            flight = release_in_flight(action.step, action.op, before, after)
-            if flight.landed is False and not settled and action.op in ("retain-pv", "delete-pvc"):
-                # its request is still out: the server may yet carry it out
-                flight = InFlight(
-                    flight.step, None, f"{flight.seen}; its request had no answer yet"
-                )
+            after, flight = release_in_flight(
+                action, before, lambda: self._state(action), self._pending
+            )
             self.journal.write(
                 "result",
                 step=action.step,

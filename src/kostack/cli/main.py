@@ -126,8 +126,7 @@ def main(
     args = list(sys.argv[1:] if argv is None else argv)
     remember_environ(env.environ)
     real_out, real_err = env.stdout, env.stderr
-    env.stdout = cast(IO[str], RedactingStream(real_out))
-    env.stderr = cast(IO[str], RedactingStream(real_err))
+    env.stdout, env.stderr = _redacting(real_out), _redacting(real_err)
     try:
         with (
             contextlib.redirect_stdout(env.stdout),
@@ -140,6 +139,10 @@ def main(
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         env.stdout, env.stderr = real_out, real_err
+
+
+def _redacting(stream: IO[str]) -> IO[str]:
+    return stream if isinstance(stream, RedactingStream) else cast(IO[str], RedactingStream(stream))
 
 
 def _log_level(args: Sequence[str]) -> int | None:
@@ -185,7 +188,13 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
 def entrypoint() -> None:
     # installed twice: as `kostack`, and as `kubectl-kostack` so that `kubectl kostack` finds it
     invoked_as = os.path.basename(sys.argv[0]) if sys.argv else ""
+    # The whole process writes through the redactor, also after main() returns (a
+    # library thread's traceback, a warning printed at exit).
+    sys.stdout, sys.stderr = _redacting(sys.stdout), _redacting(sys.stderr)
     code = main(prog_name="kubectl kostack" if invoked_as.startswith("kubectl-") else "kostack")
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
     if code == ExitCode.INTERRUPTED:
         # Ctrl-C: be gone at once. Tearing down the interpreter (thousands of modules of the
         # cloud clients, threads abandoned mid-request) takes a second or more; the exit
