@@ -9,7 +9,7 @@ import pytest
 from conftest_neutron import SeededNeutron
 from safety_world import World, start_world
 
-from kostack.lab.faultproxy import FaultProxy
+from kostack_testkit.faultproxy import FaultProxy
 
 
 @pytest.fixture

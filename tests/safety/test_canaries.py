@@ -242,7 +242,7 @@ def test_release_reinstall_carried_out(world: World, tmp_path: Path) -> None:
     bindir.mkdir()
     helm = bindir / "helm"
     helm.write_text(
-        f"#!{sys.executable}\nimport sys\nfrom kostack.lab.helm_fake import main\nsys.exit(main())\n",
+        f"#!{sys.executable}\nimport sys\nfrom kostack_testkit.helm_fake import main\nsys.exit(main())\n",
         encoding="utf-8",
     )
     helm.chmod(0o755)

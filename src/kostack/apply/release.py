@@ -47,7 +47,7 @@ from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.deadline import DeadlineExceeded, Worker, with_deadline
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
-from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
 from kostack.redact import redact
 
 # The client, untyped on purpose: its objects stay inside this module.
@@ -122,7 +122,7 @@ def find_helm(environ: Mapping[str, str]) -> str | None:
     return shutil.which("helm", path=environ.get("PATH"))
 
 
-def helm_command_line(action: Action, kubeconfig: str | None, context: str | None) -> str:
+def helm_command_line(action: ReleaseAction, kubeconfig: str | None, context: str | None) -> str:
     """The exact command to run by hand for a helm step."""
     line = action.command
     if kubeconfig:
@@ -249,7 +249,7 @@ def _pvc_record(pvc: PlannedPVC) -> dict[str, Any]:
     }
 
 
-def _action_record(action: Action) -> dict[str, Any]:
+def _action_record(action: ReleaseAction) -> dict[str, Any]:
     return {
         "step": action.step,
         "op": action.op,
@@ -278,7 +278,7 @@ class Reinstaller:
     clock: Callable[[], float] = time.monotonic
     lang: str = "en"
     # the step whose intent is journaled and whose result is not, and its latest request
-    _current: tuple[Action, dict[str, Any] | None] | None = None
+    _current: tuple[ReleaseAction, dict[str, Any] | None] | None = None
     _pending: Worker | None = None
 
     def _started(self, worker: Worker) -> None:
@@ -393,7 +393,7 @@ class Reinstaller:
 
     # ---------------------------------------------------------------- steps
 
-    def _step(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _step(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         handler = {
             "retain-pv": self._retain,
             "helm-uninstall": self._uninstall,
@@ -406,7 +406,7 @@ class Reinstaller:
             return StepResult(action, "skipped", f"{action.op} is not run automatically")
         return handler(plan, action)
 
-    def _retain(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _retain(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name = action.target.name
         try:
             pv = self.core.read_persistent_volume(name)
@@ -450,7 +450,7 @@ class Reinstaller:
         ).items
         return list(items or [])
 
-    def _uninstall(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _uninstall(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         secrets = self._release_secrets(name, namespace)
         if not secrets:
@@ -497,7 +497,7 @@ class Reinstaller:
             )
         return StepResult(action, "applied", f"release {namespace}/{name} uninstalled", command)
 
-    def _delete_pvc(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _delete_pvc(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         started = self.clock()
         try:
@@ -595,7 +595,7 @@ class Reinstaller:
                     out.append(f"pod {namespace}/{pod.metadata.name}")
         return out
 
-    def _install(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _install(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         try:
             if self._release_secrets(name, namespace):
@@ -633,7 +633,7 @@ class Reinstaller:
             )
         return StepResult(action, "applied", f"release {namespace}/{name} installed", command)
 
-    def _wait_ready(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _wait_ready(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         namespace = action.target.namespace or ""
         selector = action.param("selector")
         if not self._workloads(namespace, selector):
@@ -697,7 +697,7 @@ class Reinstaller:
 
     # ---------------------------------------------------------------- state for the journal
 
-    def _state(self, action: Action) -> dict[str, Any] | None:
+    def _state(self, action: ReleaseAction) -> dict[str, Any] | None:
         """The target's state worth journaling (never a Secret's data)."""
         try:
             if action.op in ("retain-pv",):
