@@ -48,6 +48,7 @@ __all__ = [
     "collect_snapshot",
     "kubeconfig_secrets",
     "link_nodes",
+    "phase_budget",
     "scrub_snapshot",
     "source_label",
 ]
