@@ -19,7 +19,10 @@ command cannot lean on what an earlier one learned.
 
 from __future__ import annotations
 
+import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,6 +301,56 @@ def test_preflight(world: World) -> None:
     cases = run_paths(
         world, "preflight", args, os_paths=OS_ERRORS, kube_paths=(), expect=os_failure
     )
+    assert_clean(world, cases)
+
+
+def test_watch(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One live cycle on every path; what its endpoints served and the Events it posted too.
+
+    Before the server stops (after the cycle), every endpoint is fetched over
+    HTTP from the running server and kept as a file, so the leak search sees
+    exactly what a Prometheus or a curl would have got.
+    """
+    from kostack.watch.server import WatchServer
+
+    served = world.out / "served"
+    served.mkdir()
+    stop = WatchServer.stop
+    endpoints = ("/status", "/metrics", "/readyz", "/healthz")
+
+    def scrape_then_stop(server: WatchServer) -> None:
+        run = len(list(served.glob("*-status.txt")))
+        for endpoint in endpoints:
+            url = f"http://127.0.0.1:{server.port}{endpoint}"
+            try:
+                with urllib.request.urlopen(url, timeout=30) as answer:
+                    body = answer.read()
+            except urllib.error.HTTPError as exc:  # /readyz: 503 after a stale cycle
+                body = exc.read()
+            (served / f"{run}-{endpoint.strip('/')}.txt").write_bytes(body)
+        stop(server)
+
+    monkeypatch.setattr(WatchServer, "stop", scrape_then_stop)
+    watch = live(["watch"], "--listen", "127.0.0.1:0", "--cycles", "1", "--interval", "1")
+    cases = run_paths(
+        world, "watch", watch, os_paths=OS_ERRORS, kube_paths=KUBE_ERRORS, expect=lambda _: 0
+    )
+    statuses = [json.loads(p.read_text()) for p in sorted(served.glob("*-status.txt"))]
+    assert len(statuses) == len(cases)  # every run served, and was fetched
+    read = [s for s in statuses if s["last_cycle"]["result"] == "ok"]
+    assert read and all(s["diagnosis"]["findings"] for s in read)
+    # error paths: the sources' errors are published (and were searched)
+    assert sum(not s["sources"]["openstack"]["up"] for s in statuses) >= len(OS_ERRORS) - 2
+    assert sum(not s["sources"]["kubernetes"]["up"] for s in statuses) >= len(KUBE_ERRORS) - 2
+    # the Events kostack posted (the cluster's own, a crash quoting the Secret, are planted)
+    events = [
+        e
+        for e in world.api.list_objects("v1", "Event")
+        if e.get("source", {}).get("component") == "kostack-watch"
+    ]
+    assert events  # the root causes of the successful cycles were posted
+    (served / "events.json").write_text(json.dumps(events), encoding="utf-8")
+    used_for_real(world, world.runs)
     assert_clean(world, cases)
 
 
