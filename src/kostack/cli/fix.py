@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from kostack.plan.model import Method, Plan, PlanOptions
 from kostack.report.fixplan import describe, render_plan, render_script, render_verification
 from kostack.report.jsonout import dumps
 from kostack.report.safe import terminal_safe
+from kostack.shell import render
 
 __all__ = ["fix", "preflight"]
 
@@ -186,11 +186,11 @@ def _connect(env: Environment, os_cloud: str | None, timeout_s: float | None) ->
 
 
 def _next_steps(journal: Path, *, undo: bool = False) -> str:
-    quoted = shlex.quote(str(journal))
-    rollback = f"`kostack fix rollback {quoted} --yes`"
+    rollback = "`" + render(["kostack", "fix", "rollback", str(journal), "--yes"]) + "`"
     if undo:
         return f"continue the rollback with {rollback}"
-    return f"resume with `kostack fix apply --journal {quoted} --yes`, undo with {rollback}"
+    resume = render(["kostack", "fix", "apply", "--journal", str(journal), "--yes"])
+    return f"resume with `{resume}`, undo with {rollback}"
 
 
 def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted:
@@ -426,7 +426,11 @@ def apply_cmd(
     if not yes and not _confirm(env, "apply", question):
         env.stdout.write(
             "\nDry run: nothing was changed. Add --yes to apply"
-            + (f" (kostack fix apply --journal {jpath} --yes)" if resuming else "")
+            + (
+                f" ({render(['kostack', 'fix', 'apply', '--journal', str(jpath), '--yes'])})"
+                if resuming
+                else ""
+            )
             + ".\n"
         )
         return int(ExitCode.OK)
@@ -445,7 +449,8 @@ def apply_cmd(
         env.stdout.write(
             terminal_safe(
                 f"\n{'Resuming' if resuming else 'Applying'} with journal {journal.path} "
-                f"(resume: kostack fix apply --journal {journal.path}; undo: kostack fix rollback {journal.path})\n"
+                f"(resume: {render(['kostack', 'fix', 'apply', '--journal', str(journal.path)])}; "
+                f"undo: {render(['kostack', 'fix', 'rollback', str(journal.path)])})\n"
             )
         )
         env.activity = f"applying the fix ({_next_steps(journal.path)})"

@@ -117,7 +117,7 @@ def main(
     env: Environment | None = None,
     prog_name: str = "kostack",
 ) -> int:
-    """Run kostack; returns the exit code (STYLE.md: 0 ok, 1 findings, 2 usage, ...).
+    """Run kostack; returns the exit code (0 ok, 1 findings, 2 usage, ...; README.md lists them all).
 
     Everything the command writes to the environment's streams, to sys.stdout
     and sys.stderr, and every library log record, passes through the redactor

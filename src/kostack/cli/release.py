@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import shlex
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,17 +49,17 @@ from kostack.collect.helm import Scrubber, collect_helm, load_client, settings_o
 from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
 from kostack.model import Snapshot
 from kostack.plan.release import DEFAULT_TIMEOUT, ReinstallPlan, build_reinstall_plan
-from kostack.report.release_text import (
+from kostack.plan.release_advice import advice_about, reinstall_advice
+from kostack.report.release_plan_text import (
     apply_dict,
-    dumps,
     plan_dict,
-    release_check_dict,
     render_apply,
     render_plan,
-    render_release_check,
     render_step,
 )
+from kostack.report.release_text import dumps, release_check_dict, render_release_check
 from kostack.report.safe import terminal_safe
+from kostack.shell import command, quote, render
 
 
 class ReinstallBlocked(KostackError):
@@ -219,18 +218,28 @@ def check(
     if client is not None:
         client.close()
     diagnosis = _diagnosis(network)
-    report = check_releases(snapshot, diagnosis).about(name, namespace)
+    everything = check_releases(snapshot, diagnosis)
+    report = everything.about(name, namespace)
+    # decided on every release (a plan may also remove a copy elsewhere), shown for the asked ones
+    advice = advice_about(reinstall_advice(snapshot, diagnosis, everything), name, namespace)
     language = detect_lang(lang, env.environ)
     from kostack.cli.main import version
 
     if output == "json":
         env.stdout.write(
-            dumps(release_check_dict(report, version(), name=name, namespace=namespace))
+            dumps(
+                release_check_dict(report, version(), name=name, namespace=namespace, advice=advice)
+            )
         )
     else:
         env.stdout.write(
             render_release_check(
-                report, name=name, namespace=namespace, lang=language, verbose=verbose
+                report,
+                name=name,
+                namespace=namespace,
+                lang=language,
+                verbose=verbose,
+                advice=advice,
             )
         )
         if why:
@@ -416,13 +425,13 @@ def reinstall(
 
 def _again(name: str, namespace: str, chart: str, values_file: str | None, journal: Path) -> str:
     """What to run after an interrupted reinstall."""
-    check = shlex.join(["kostack", "release", "check", name, "--namespace", namespace])
-    command = ["kostack", "release", "reinstall", name, "--namespace", namespace, "--chart", chart]
-    command += ["--values", values_file] if values_file else []
+    check = render(command(["kostack", "release", "check"], [name], ["--namespace", namespace]))
+    options = ["--namespace", namespace, "--chart", chart]
+    options += ["--values", values_file] if values_file else []
+    again = render(command(["kostack", "release", "reinstall"], [name], [*options, "--yes"]))
     return (
-        f"the journal {shlex.quote(str(journal))} records every step; see what is left with "
-        f"`{check}`, then run `{shlex.join([*command, '--yes'])}` again (volumes set to Retain "
-        "keep their data)"
+        f"the journal {quote(str(journal))} records every step; see what is left with "
+        f"`{check}`, then run `{again}` again (volumes set to Retain keep their data)"
     )
 
 
