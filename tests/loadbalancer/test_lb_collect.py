@@ -90,3 +90,23 @@ def test_no_octavia_matters_only_with_a_loadbalancer_service(lb_world: LBWorld, 
     assert gap["source"] == "openstack.load_balancers" and "/v2/lbaas/loadbalancers" in gap["error"]
     statuses = {f["status"] for f in loud.json()["findings"] if f["check_id"].startswith("lb-")}
     assert statuses == {"unknown"}
+
+
+def test_an_octavia_listing_that_never_answers_is_a_gap_within_the_timeout(
+    lb_world: LBWorld,
+) -> None:
+    """A held GET (the server accepts and says nothing) ends at --timeout as a gap, not a hang."""
+    import time
+
+    _two_services(lb_world)
+    fault = lb_world.octavia_proxy.inject(
+        FaultKind.TIMEOUT, "GET", r"^/v2/lbaas/listeners$", hold_s=30
+    )
+    started = time.monotonic()
+    run = lb_world.run("diagnose", "-o", "json", "--timeout", "2")
+    assert time.monotonic() - started < 25  # the 30 s hold was not waited out
+    assert fault.fired.is_set()
+    assert run.code == 4, run.stderr  # partial: what Octavia holds is unknown
+    (gap,) = run.json()["gaps"]
+    assert gap["source"] == "openstack.load_balancers"
+    assert "/lbaas/listeners" in gap["error"]

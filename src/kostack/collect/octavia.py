@@ -36,7 +36,8 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from kostack.collect.openstack import PAGE_SIZE, redact
+from kostack.collect.openstack import PAGE_SIZE, api_timeout, redact
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.model.loadbalancer import (
     HealthMonitor,
     Listener,
@@ -97,8 +98,15 @@ class _Octavia:
                 f"({type(exc).__name__}: {redact(str(exc), self.secrets) or 'no endpoint'})"
             ) from exc
         self.requests += 1
+        seconds = api_timeout(self.conn)
         try:
-            response = get(path, params=dict(params or {}))
+            # a hard deadline, as for Neutron's listings (kostack.deadline): a socket timeout
+            # bounds one read, not the request
+            response = within(
+                seconds + GRACE_S, f"GET /v2{path}", lambda: get(path, params=dict(params or {}))
+            )
+        except DeadlineExceeded as exc:
+            raise _Failed(f"GET /v2{path} got no answer within {seconds:g} s") from exc
         except ksa.EndpointNotFound as exc:
             raise _Failed(
                 f"{NO_ENDPOINT} in the service catalogue: " + redact(str(exc), self.secrets)
