@@ -139,20 +139,10 @@ def _sev(severity: Severity) -> str:
 # --------------------------------------------------------------------------- release check
 
 
-def render_release_check(
-    report: ReleaseReport,
-    *,
-    name: str | None,
-    namespace: str | None,
-    lang: str = "en",
-    verbose: bool = False,
-    advice: tuple[ReinstallAdvice, ...] = (),
-) -> str:
-    """The first screen: which releases, the network, failing findings worst first, what to do.
-
-    Long for a reason: one screen in the order a person reads it, each block a few lines.
-    """
-    lines: list[str] = []
+def _releases_line(
+    report: ReleaseReport, name: str | None, namespace: str | None, lang: str
+) -> list[str]:
+    """Which releases the check looked at (or that none called `name` exists)."""
     helm = report.snapshot.helm
     releases = [
         r
@@ -164,20 +154,25 @@ def render_release_check(
         for r in releases
     )
     if releases:
-        lines.append(t(lang, "releases" if name else "releases_all", name=name, list=listed))
-    elif name:
+        return [t(lang, "releases" if name else "releases_all", name=name, list=listed)]
+    if name:
         where = f" in {namespace}" if namespace else ""
-        lines.append(t(lang, "no_releases", name=name, where=where))
+        return [t(lang, "no_releases", name=name, where=where)]
+    return []
+
+
+def _network_line(report: ReleaseReport, lang: str) -> str:
     diagnosis = report.diagnosis
     if diagnosis is None:
-        lines.append(t(lang, "network_unknown"))
-    elif diagnosis.root_causes:
-        lines.append(
-            t(lang, "network_root", root=root_cause_title(diagnosis.root_causes[0].key, lang))
-        )
-    else:
-        lines.append(t(lang, "network_ok"))
-    lines.append("")
+        return t(lang, "network_unknown")
+    if diagnosis.root_causes:
+        return t(lang, "network_root", root=root_cause_title(diagnosis.root_causes[0].key, lang))
+    return t(lang, "network_ok")
+
+
+def _failing_blocks(report: ReleaseReport, lang: str, verbose: bool) -> list[str]:
+    """Every failing finding, worst first, each followed by a blank line."""
+    lines: list[str] = []
     failing = sorted(
         report.failing(), key=lambda f: (-f.severity.rank, f.check_id, f.resource.label())
     )
@@ -192,9 +187,35 @@ def render_release_check(
             )
             lines.append(INDENT + t(lang, "chain_fix_network", command=again))
         lines.append("")
-    if advice:
-        lines.extend(_advice_lines(advice, lang))
-        lines.append("")
+    return lines
+
+
+def _volume_line(claim: PvcClaim, lang: str) -> str:
+    if claim.kept:
+        why = t(lang, "kept")
+    elif any(e.rule == "statefulset-template" for e in claim.evidence) or (
+        claim.orphan and not claim.kept
+    ):
+        why = t(lang, "sts")
+    else:
+        why = t(lang, "manifest")
+    volume = claim.volume
+    return INDENT + t(
+        lang,
+        "volume_line",
+        key=claim.key,
+        size=claim.pvc.size or "?",
+        volume=claim.pvc.volume_name or "unbound",
+        reclaim=(volume.reclaim_policy if volume else None) or "?",
+        why=why,
+    )
+
+
+def _volume_blocks(
+    report: ReleaseReport, name: str | None, namespace: str | None, lang: str, verbose: bool
+) -> list[str]:
+    """The volumes of release `name`, grouped by the release (or orphan) that owns them."""
+    lines: list[str] = []
     claims = report.claims_of(name, namespace) if name else ()
     groups: dict[str, list[PvcClaim]] = {}
     for claim in claims:
@@ -205,47 +226,41 @@ def render_release_check(
     for owner, members in sorted(groups.items()):
         lines.append(t(lang, "volumes", name=owner))
         for claim in sorted(members, key=lambda c: c.key):
-            why = []
-            if claim.kept:
-                why.append(t(lang, "kept"))
-            elif any(e.rule == "statefulset-template" for e in claim.evidence) or (
-                claim.orphan and not claim.kept
-            ):
-                why.append(t(lang, "sts"))
-            else:
-                why.append(t(lang, "manifest"))
-            volume = claim.volume
-            lines.append(
-                INDENT
-                + t(
-                    lang,
-                    "volume_line",
-                    key=claim.key,
-                    size=claim.pvc.size or "?",
-                    volume=claim.pvc.volume_name or "unbound",
-                    reclaim=(volume.reclaim_policy if volume else None) or "?",
-                    why=", ".join(why),
-                )
-            )
+            lines.append(_volume_line(claim, lang))
             if verbose:
                 lines.extend(2 * INDENT + e.text for e in claim.evidence)
         lines.append("")
-    if name:
-        suspects = [
-            c
-            for c in report.ownership.claims
-            if not c.proven
-            and c.release_name == name
-            and (namespace is None or c.pvc.namespace == namespace)
-        ]
-        if suspects:
-            lines.append(t(lang, "left_alone"))
-            for suspect in suspects:
-                reason = "; ".join(e.text for e in suspect.conflicts) or "; ".join(
-                    e.text for e in suspect.evidence
-                )
-                lines.append(f"{INDENT}{suspect.key}: {reason}")
-            lines.append("")
+    return lines
+
+
+def _suspect_lines(
+    report: ReleaseReport, name: str | None, namespace: str | None, lang: str
+) -> list[str]:
+    """Claims that look like release `name`'s but are not proven: left alone, with why."""
+    if not name:
+        return []
+    suspects = [
+        c
+        for c in report.ownership.claims
+        if not c.proven
+        and c.release_name == name
+        and (namespace is None or c.pvc.namespace == namespace)
+    ]
+    if not suspects:
+        return []
+    lines = [t(lang, "left_alone")]
+    for suspect in suspects:
+        reason = "; ".join(e.text for e in suspect.conflicts) or "; ".join(
+            e.text for e in suspect.evidence
+        )
+        lines.append(f"{INDENT}{suspect.key}: {reason}")
+    lines.append("")
+    return lines
+
+
+def _closing_lines(report: ReleaseReport, lang: str) -> list[str]:
+    """Findings left UNKNOWN, the checks that passed, and what could not be collected."""
+    lines: list[str] = []
     unknown = [f for f in report.findings if f.status == Status.UNKNOWN]
     if unknown:
         lines.append(t(lang, "unknown"))
@@ -264,6 +279,29 @@ def render_release_check(
         lines.extend(
             f"{INDENT}{g.source}: {g.error}" + (f" ({g.hint})" if g.hint else "") for g in gaps
         )
+    return lines
+
+
+def render_release_check(
+    report: ReleaseReport,
+    *,
+    name: str | None,
+    namespace: str | None,
+    lang: str = "en",
+    verbose: bool = False,
+    advice: tuple[ReinstallAdvice, ...] = (),
+) -> str:
+    """The first screen: which releases, the network, failing findings worst first, what to do."""
+    lines = _releases_line(report, name, namespace, lang)
+    lines.append(_network_line(report, lang))
+    lines.append("")
+    lines.extend(_failing_blocks(report, lang, verbose))
+    if advice:
+        lines.extend(_advice_lines(advice, lang))
+        lines.append("")
+    lines.extend(_volume_blocks(report, name, namespace, lang, verbose))
+    lines.extend(_suspect_lines(report, name, namespace, lang))
+    lines.extend(_closing_lines(report, lang))
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
 
