@@ -6,7 +6,13 @@ import re
 from typing import Any
 
 from kostack.plan.model import Rule
-from kostack.plan.preflight import PLANNED_NETWORK_ID, PLANNED_ROUTER_ID, PreflightResult
+from kostack.plan.preflight import (
+    PLANNED_NETWORK_ID,
+    PLANNED_ROUTER_ID,
+    NeededRule,
+    PortPlan,
+    PreflightResult,
+)
 from kostack.report.safe import terminal_safe
 from kostack.shell import Arg, Var, Word, render
 
@@ -36,7 +42,8 @@ def _planned_network(result: PreflightResult) -> bool:
     return result.network.id == PLANNED_NETWORK_ID
 
 
-def render_text(result: PreflightResult) -> str:
+def _text_breaks(result: PreflightResult) -> list[str]:
+    """The setup in one line, then what would break with the ports as they are."""
     spec = result.spec
     cps = sum(1 for n in spec.nodes if n.control_plane)
     net = result.network
@@ -51,27 +58,32 @@ def render_text(result: PreflightResult) -> str:
         f"  pods {spec.pod_cidr}, services {spec.service_cidr}, {spec.describe_cni()}",
         "",
     ]
-    breaks = result.breaks
     existing = any(p.existing is not None for p in result.ports)
     as_is = (
         "as the ports are"
         if existing
         else "with new ports in the project's default group and no allowed pairs"
     )
-    if breaks:
+    if result.breaks:
         out.append(f"What would break {as_is}:")
-        for rc in breaks:
+        for rc in result.breaks:
             out.append(f"  [{rc.severity}] {rc.title}")
             out.append(f"      {rc.message}")
     else:
         out.append(f"Nothing breaks {as_is}; the settings below are still the ones to use.")
     out.append("")
+    return out
+
+
+def _text_group(result: PreflightResult) -> list[str]:
+    """How to create the security group and which rules it needs."""
+    spec = result.spec
     if result.remaining:
-        out.append(
+        out = [
             "Create them like this (the diagnosis of this setup still finds the problems at the end):"
-        )
+        ]
     else:
-        out.append("Create them like this (verified: the diagnosis of this setup finds nothing):")
+        out = ["Create them like this (verified: the diagnosis of this setup finds nothing):"]
     if result.existing_group is not None:
         out.append(
             f"  security group {spec.group_name} exists ({result.existing_group.id}); "
@@ -85,7 +97,13 @@ def render_text(result: PreflightResult) -> str:
         out.append(f"    {_rule_text(needed.rule, spec.group_name):<32} {needed.why}")
     if not result.rules:
         out.append("    (nothing: every rule is there)")
-    out.append(f"  ports (port security on, in group {spec.group_name}):")
+    return out
+
+
+def _text_ports(result: PreflightResult) -> list[str]:
+    """The node ports, router routes, pod MTU, notes and what still breaks."""
+    spec = result.spec
+    out = [f"  ports (port security on, in group {spec.group_name}):"]
     for port in result.ports:
         pairs = ", ".join(
             p + (" (service CIDR, not needed for traffic)" if p in port.not_for_traffic else "")
@@ -101,7 +119,7 @@ def render_text(result: PreflightResult) -> str:
         out.extend(f"    {r.destination} via {r.nexthop}" for r in result.routes)
     mtu = spec.pod_mtu or result.recommended_mtu
     out.append(
-        f"  pod MTU {mtu} (network MTU {net.mtu} - {result.overhead} for {result.overhead_kind}"
+        f"  pod MTU {mtu} (network MTU {result.network.mtu} - {result.overhead} for {result.overhead_kind}"
         + (f"; the largest that fits is {result.recommended_mtu})" if spec.pod_mtu else ")")
     )
     for note in result.notes:
@@ -110,6 +128,12 @@ def render_text(result: PreflightResult) -> str:
         out.append("  Still breaks:")
         for rc in result.remaining:
             out.append(f"    [{rc.severity}] {rc.title}: {rc.message}")
+    return out
+
+
+def render_text(result: PreflightResult) -> str:
+    """The report: what breaks, how to create the ports, then the commands and Terraform."""
+    out = _text_breaks(result) + _text_group(result) + _text_ports(result)
     out.append("")
     out.append("# --- openstack CLI " + "-" * 60)
     out.append(render_commands(result).rstrip("\n"))
@@ -141,6 +165,55 @@ def _cli_rule(rule: Rule, group: str) -> list[str]:
     return args
 
 
+def _cli_port(result: PreflightResult, port: PortPlan, group: str, network: Arg) -> str | None:
+    """The command that creates the node's port, or joins its existing one (None: nothing to do)."""
+    pairs: list[str] = []
+    for p in port.pairs:
+        pairs += ["--allowed-address", f"ip-address={p}"]
+    if port.existing is not None:
+        member = result.group_id in port.existing.security_group_ids
+        join = [] if member else ["--security-group", group]
+        if not join and not pairs:
+            return None
+        return (
+            render(["openstack", "port", "set", *join, *pairs, port.existing.id])
+            + f"  # {_one_line(port.node)}"
+        )
+    fixed: Arg = (
+        Word(("subnet=", Var("SUBNET"), f",ip-address={port.ip}"))
+        if _planned_network(result)
+        else f"subnet={port.subnet_id},ip-address={port.ip}"
+    )
+    return render(
+        [
+            "openstack",
+            "port",
+            "create",
+            "--network",
+            network,
+            "--fixed-ip",
+            fixed,
+            "--enable-port-security",
+            "--security-group",
+            group,
+            *pairs,
+            port.node,
+        ]
+    )
+
+
+def _cli_routes(result: PreflightResult) -> str:
+    router: Arg = (
+        result.router.id
+        if result.router is not None and result.router.id != PLANNED_ROUTER_ID
+        else Var("ROUTER")
+    )
+    route_args: list[str] = []
+    for r in result.routes:
+        route_args += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
+    return render(["openstack", "router", "add", "route", *route_args, router])
+
+
 def render_commands(result: PreflightResult) -> str:
     """`openstack` commands that create the group, its rules and the node ports."""
     spec = result.spec
@@ -158,68 +231,20 @@ def render_commands(result: PreflightResult) -> str:
         group = result.existing_group.id
         lines.append(f"# security group {spec.group_name} exists: only its missing rules are added")
     else:
+        description = "Kubernetes nodes (kostack preflight)"
         lines.append(
             render(
-                [
-                    "openstack",
-                    "security",
-                    "group",
-                    "create",
-                    "--description",
-                    "Kubernetes nodes (kostack preflight)",
-                    group,
-                ]
+                ["openstack", "security", "group", "create", "--description", description, group]
             )
         )
     for needed in result.rules:
         lines.append(render(_cli_rule(needed.rule, group)))
     for port in result.ports:
-        pairs: list[str] = []
-        for p in port.pairs:
-            pairs += ["--allowed-address", f"ip-address={p}"]
-        if port.existing is not None:
-            member = result.group_id in port.existing.security_group_ids
-            join = [] if member else ["--security-group", group]
-            if not join and not pairs:
-                continue
-            lines.append(
-                render(["openstack", "port", "set", *join, *pairs, port.existing.id])
-                + f"  # {_one_line(port.node)}"
-            )
-        else:
-            fixed: Arg = (
-                Word(("subnet=", Var("SUBNET"), f",ip-address={port.ip}"))
-                if planned
-                else f"subnet={port.subnet_id},ip-address={port.ip}"
-            )
-            lines.append(
-                render(
-                    [
-                        "openstack",
-                        "port",
-                        "create",
-                        "--network",
-                        network,
-                        "--fixed-ip",
-                        fixed,
-                        "--enable-port-security",
-                        "--security-group",
-                        group,
-                        *pairs,
-                        port.node,
-                    ]
-                )
-            )
+        line = _cli_port(result, port, group, network)
+        if line is not None:
+            lines.append(line)
     if result.routes:
-        router: Arg = (
-            result.router.id
-            if result.router is not None and result.router.id != PLANNED_ROUTER_ID
-            else Var("ROUTER")
-        )
-        route_args: list[str] = []
-        for r in result.routes:
-            route_args += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-        lines.append(render(["openstack", "router", "add", "route", *route_args, router]))
+        lines.append(_cli_routes(result))
     if any(p.existing is None for p in result.ports):
         lines.append(
             "# then boot each node on its port: openstack server create --port NODE-NAME ..."
@@ -253,19 +278,12 @@ def _hcl(text: str) -> str:
     return f'"{escaped}"'
 
 
-def render_terraform(result: PreflightResult) -> str:
-    """`openstack_networking_secgroup_rule_v2` and `openstack_networking_port_v2` resources."""
+def _tf_group(result: PreflightResult, group: str) -> list[str]:
+    """The network and subnet variables (for a planned network) and the group or its lookup."""
     spec = result.spec
-    group = _slug(spec.group_name)
     existing = result.existing_group
-    ref = (
-        f"data.openstack_networking_secgroup_v2.{group}.id"
-        if existing is not None
-        else f"openstack_networking_secgroup_v2.{group}.id"
-    )
-    planned = _planned_network(result)
     out: list[str] = ["# kostack preflight: the node ports and their security group"]
-    if planned:
+    if _planned_network(result):
         out += [
             'variable "network_id" {',
             '  description = "The network the nodes are on"',
@@ -293,60 +311,82 @@ def render_terraform(result: PreflightResult) -> str:
             "  # Neutron gives a new group egress to anywhere (IPv4 and IPv6); rules below are ingress",
             "}",
         ]
-    for needed in result.rules:
-        rule = needed.rule
-        out += ["", f'resource "openstack_networking_secgroup_rule_v2" "{group}_{needed.slug}" {{']
-        out.append(f"  security_group_id = {ref}")
-        out.append(f"  description       = {_hcl(rule.description)}")
-        out.append(f"  direction         = {_hcl(rule.direction)}")
-        out.append(f"  ethertype         = {_hcl(rule.ethertype)}")
-        if rule.protocol:
-            out.append(f"  protocol          = {_hcl(rule.protocol)}")
-        if rule.port_range_min is not None:
-            out.append(f"  port_range_min    = {rule.port_range_min}")
-            out.append(f"  port_range_max    = {rule.port_range_max or rule.port_range_min}")
-        if rule.remote_ip_prefix:
-            out.append(f"  remote_ip_prefix  = {_hcl(rule.remote_ip_prefix)}")
-        else:
-            out.append(f"  remote_group_id   = {ref}")
-        out.append("}")
-    for port in result.ports:
-        name = _slug(port.node)
-        out.append("")
-        if port.existing is not None:
-            command = render(
-                ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
-            )
-            out.append(
-                f"# {_one_line(port.node)} has port {_one_line(port.existing.id)} already: "
-                + command
-            )
-        out.append(f'resource "openstack_networking_port_v2" "{name}" {{')
-        out.append(f"  name                  = {_hcl(port.node)}")
-        out.append(
-            "  network_id            = "
-            + ("var.network_id" if planned else _hcl(result.network.id))
+    return out
+
+
+def _tf_rule(needed: NeededRule, group: str, ref: str) -> list[str]:
+    rule = needed.rule
+    out = ["", f'resource "openstack_networking_secgroup_rule_v2" "{group}_{needed.slug}" {{']
+    out.append(f"  security_group_id = {ref}")
+    out.append(f"  description       = {_hcl(rule.description)}")
+    out.append(f"  direction         = {_hcl(rule.direction)}")
+    out.append(f"  ethertype         = {_hcl(rule.ethertype)}")
+    if rule.protocol:
+        out.append(f"  protocol          = {_hcl(rule.protocol)}")
+    if rule.port_range_min is not None:
+        out.append(f"  port_range_min    = {rule.port_range_min}")
+        out.append(f"  port_range_max    = {rule.port_range_max or rule.port_range_min}")
+    if rule.remote_ip_prefix:
+        out.append(f"  remote_ip_prefix  = {_hcl(rule.remote_ip_prefix)}")
+    else:
+        out.append(f"  remote_group_id   = {ref}")
+    out.append("}")
+    return out
+
+
+def _tf_port(result: PreflightResult, port: PortPlan, ref: str) -> list[str]:
+    """The node's port resource (with the import command when the port exists)."""
+    planned = _planned_network(result)
+    name = _slug(port.node)
+    out = [""]
+    if port.existing is not None:
+        command = render(
+            ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
         )
-        out.append("  admin_state_up        = true")
-        out.append("  port_security_enabled = true")
-        groups = [ref]
-        if port.existing is not None:
-            keep = result.group_id
-            groups = [_hcl(g) for g in port.existing.security_group_ids if g != keep] + groups
-        out.append(f"  security_group_ids    = [{', '.join(groups)}]")
+        out.append(
+            f"# {_one_line(port.node)} has port {_one_line(port.existing.id)} already: " + command
+        )
+    out.append(f'resource "openstack_networking_port_v2" "{name}" {{')
+    out.append(f"  name                  = {_hcl(port.node)}")
+    out.append(
+        "  network_id            = " + ("var.network_id" if planned else _hcl(result.network.id))
+    )
+    out.append("  admin_state_up        = true")
+    out.append("  port_security_enabled = true")
+    groups = [ref]
+    if port.existing is not None:
+        keep = result.group_id
+        groups = [_hcl(g) for g in port.existing.security_group_ids if g != keep] + groups
+    out.append(f"  security_group_ids    = [{', '.join(groups)}]")
+    out.append("")
+    out.append("  fixed_ip {")
+    out.append("    subnet_id  = " + ("var.subnet_id" if planned else _hcl(port.subnet_id)))
+    out.append(f"    ip_address = {_hcl(port.ip)}")
+    out.append("  }")
+    for pair in port.pairs:
         out.append("")
-        out.append("  fixed_ip {")
-        out.append("    subnet_id  = " + ("var.subnet_id" if planned else _hcl(port.subnet_id)))
-        out.append(f"    ip_address = {_hcl(port.ip)}")
+        if pair in port.not_for_traffic:
+            out.append(f"  # {SERVICE_NOTE}")
+        out.append("  allowed_address_pairs {")
+        out.append(f"    ip_address = {_hcl(pair)}")
         out.append("  }")
-        for pair in port.pairs:
-            out.append("")
-            if pair in port.not_for_traffic:
-                out.append(f"  # {SERVICE_NOTE}")
-            out.append("  allowed_address_pairs {")
-            out.append(f"    ip_address = {_hcl(pair)}")
-            out.append("  }")
-        out.append("}")
+    out.append("}")
+    return out
+
+
+def render_terraform(result: PreflightResult) -> str:
+    """`openstack_networking_secgroup_rule_v2` and `openstack_networking_port_v2` resources."""
+    group = _slug(result.spec.group_name)
+    ref = (
+        f"data.openstack_networking_secgroup_v2.{group}.id"
+        if result.existing_group is not None
+        else f"openstack_networking_secgroup_v2.{group}.id"
+    )
+    out = _tf_group(result, group)
+    for needed in result.rules:
+        out += _tf_rule(needed, group, ref)
+    for port in result.ports:
+        out += _tf_port(result, port, ref)
     return "\n".join(out) + "\n"
 
 
