@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kostack.lab import seed
 from kostack.lab.errors import LabInputError
-from kostack.lab.topology import Encapsulation, NodePlan, PodPlan, ServicePlan, Topology
+from kostack.lab.topology_layout import Encapsulation, NodePlan, PodPlan, ServicePlan, Topology
 
 if TYPE_CHECKING:
     from kostack.lab.scenarios import Scenario
