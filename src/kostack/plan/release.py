@@ -29,10 +29,15 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, chart_name, rule_for
-from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.model.snapshot import HelmRelease, HelmState, Snapshot, WorkloadPod
+from kostack.analyze.release_checks.charts import ChartRule, chart_name, rule_for
+from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.plan.release_actions import actions_for, readiness, recovery_recipe
+from kostack.plan.release_claims import (
+    claims_to_delete,
+    left_alone,
+    mount_blockers,
+    planned_pvc,
+)
 from kostack.plan.release_gate import network_gate
 from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import (
@@ -153,12 +158,12 @@ def build_reinstall_plan(
     spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart)
     removing = _removing(index, name, spots, wanted_chart, warnings)
     touched = index.claims_in(set(spots))
-    claims = _claims_to_delete(touched, name, set(spots), wanted_chart, removing)
-    pvcs = tuple(_planned(c) for c in claims)
+    claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
+    pvcs = tuple(planned_pvc(c) for c in claims)
     chosen = {p.key for p in pvcs}
     looked_at = index.ownership.claims if left_alone_everywhere else touched
-    left = _left_alone(looked_at, set(spots), chosen, name)
-    blockers.extend(_mount_blockers(index.pods_in(set(spots)), claims, name))
+    left = left_alone(looked_at, set(spots), chosen, name)
+    blockers.extend(mount_blockers(index.pods_in(set(spots)), claims, name))
     rule = rule_for(wanted_chart)
     settings = dict(install_settings or {})
     blockers.extend(_would_bind_blockers(index, rule, name, namespace, settings, chosen))
@@ -362,104 +367,6 @@ def _instance(release: HelmRelease, why: str) -> ReleaseInstance:
         values_keys=len(release.values_keys),
         secret_keys=release.secret_keys,
     )
-
-
-def _claims_to_delete(
-    claims: Iterable[PvcClaim],
-    name: str,
-    namespaces: set[str],
-    chart: str,
-    removing: list[ReleaseInstance],
-) -> list[PvcClaim]:
-    owners = {(r.namespace, r.name) for r in removing}
-    out = []
-    for claim in claims:
-        if not claim.proven or claim.pvc.namespace not in namespaces:
-            continue
-        if claim.owner is not None:
-            if (claim.owner.namespace, claim.owner.name) in owners:
-                out.append(claim)
-        elif claim.orphan and claim.release_name == name and claim.chart in (chart, None):
-            out.append(claim)
-    return sorted(out, key=lambda c: (c.pvc.namespace, not c.kept, c.pvc.name))
-
-
-def _planned(claim: PvcClaim) -> PlannedPVC:
-    pvc = claim.pvc
-    volume = claim.volume
-    owner = (
-        f"{claim.owner.namespace}/{claim.owner.name}"
-        if claim.owner is not None
-        else f"{claim.release_name} (release gone from {pvc.namespace})"
-    )
-    return PlannedPVC(
-        namespace=pvc.namespace,
-        name=pvc.name,
-        uid=pvc.uid,
-        size=pvc.size,
-        created=pvc.created,
-        volume=pvc.volume_name or (volume.name if volume else None),
-        reclaim_policy=volume.reclaim_policy if volume else None,
-        storage_class=pvc.storage_class,
-        access_modes=pvc.access_modes,
-        release=owner,
-        role=claim.role,
-        kept=claim.kept,
-        labels=dict(pvc.labels),
-        evidence=tuple(e.text for e in claim.evidence if e.weight != "conflict"),
-        volume_source=volume.source if volume else None,
-        resource_version=pvc.resource_version,
-    )
-
-
-def _left_alone(
-    claims: Iterable[PvcClaim], namespaces: set[str], chosen: set[str], name: str
-) -> tuple[LeftAlone, ...]:
-    out = []
-    for claim in claims:
-        if claim.key in chosen:
-            continue
-        if claim.pvc.namespace not in namespaces and not _named_like(claim, name):
-            continue
-        if claim.conflicts:
-            reason = "; ".join(e.text for e in claim.conflicts)
-        elif claim.proven and claim.owner is not None:
-            reason = f"belongs to release {claim.owner.namespace}/{claim.owner.name}"
-        elif claim.proven and claim.release_name:
-            reason = f"made by release {claim.release_name} (gone), not {name}"
-        elif claim.release_name:
-            reason = "looks related but nothing proves it: " + (
-                "; ".join(e.text for e in claim.evidence) or "no evidence"
-            )
-        else:
-            reason = "no Helm release made it"
-        if claim.pvc.namespace not in namespaces:
-            reason = f"in namespace {claim.pvc.namespace}, outside this reinstall; " + reason
-        out.append(LeftAlone(claim.key, reason))
-    return tuple(sorted(out, key=lambda item: item.pvc))
-
-
-def _named_like(claim: PvcClaim, name: str) -> bool:
-    return name in claim.pvc.name or any(claim.pvc.labels.get(k) == name for k in RELEASE_LABELS)
-
-
-def _mount_blockers(pods: Iterable[WorkloadPod], claims: list[PvcClaim], name: str) -> list[str]:
-    out: list[str] = []
-    keys = {(c.pvc.namespace, c.pvc.name) for c in claims}
-    for pod in pods:
-        if any(pod.labels.get(k) == name for k in RELEASE_LABELS):
-            continue
-        for claim in pod.claims:
-            if (pod.namespace, claim) in keys:
-                out.append(
-                    Msg(
-                        "plan.blocked.mounted",
-                        pvc=f"{pod.namespace}/{claim}",
-                        pod=f"{pod.namespace}/{pod.name}",
-                        name=name,
-                    )
-                )
-    return out
 
 
 __all__ = [
