@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 SCHEMA_VERSION: Final = 1
 
@@ -55,10 +55,36 @@ def _parse_mac(value: Any) -> str:
     return mac
 
 
+def _once(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The items in their order, each once: for lists whose meaning is a set.
+
+    A CIDR or an id listed twice means the same as listed once; keeping the
+    repeats would only make every analysis of the list pay for them (800
+    copies of one pod CIDR once cost 27 s and 2 GB).
+    """
+    return tuple(dict.fromkeys(items)) if len(items) > 1 else items
+
+
+def _endpoint_key(ep: ServiceEndpoint) -> tuple[object, ...]:
+    return (ep.ip, ep.node, ep.pod, ep.ready, tuple(sorted(ep.ports.items())))
+
+
+def _endpoints_once(items: tuple[ServiceEndpoint, ...]) -> tuple[ServiceEndpoint, ...]:
+    if len(items) < 2:
+        return items
+    first: dict[tuple[object, ...], ServiceEndpoint] = {}
+    for ep in items:
+        first.setdefault(_endpoint_key(ep), ep)
+    return tuple(first.values())
+
+
 IP = Annotated[IPAddress, BeforeValidator(_parse_ip), PlainSerializer(str, return_type=str)]
 CIDR = Annotated[IPNetwork, BeforeValidator(_parse_net), PlainSerializer(str, return_type=str)]
 MAC = Annotated[str, BeforeValidator(_parse_mac)]
 Name = Annotated[str, Field(max_length=1024)]
+Once = AfterValidator(_once)
+CIDRSet = Annotated[tuple[CIDR, ...], Once]
+StrSet = Annotated[tuple[str, ...], Once]
 
 
 class Record(BaseModel):
@@ -87,10 +113,10 @@ class Port(Record):
     name: Name = ""
     network_id: Name
     mac_address: MAC
-    fixed_ips: tuple[FixedIP, ...] = ()
-    allowed_address_pairs: tuple[AllowedAddressPair, ...] = ()
+    fixed_ips: Annotated[tuple[FixedIP, ...], Once] = ()
+    allowed_address_pairs: Annotated[tuple[AllowedAddressPair, ...], Once] = ()
     port_security_enabled: bool | None = None
-    security_group_ids: tuple[str, ...] = ()
+    security_group_ids: StrSet = ()
     device_id: Name = ""
     device_owner: Name = ""
     revision_number: int | None = None
@@ -152,8 +178,8 @@ class Router(Record):
     name: Name = ""
     external_network_id: Name | None = None
     enable_snat: bool | None = None
-    interface_subnet_ids: tuple[str, ...] = ()
-    routes: tuple[RouterRoute, ...] = ()
+    interface_subnet_ids: StrSet = ()
+    routes: Annotated[tuple[RouterRoute, ...], Once] = ()
     revision_number: int | None = None
 
 
@@ -168,7 +194,7 @@ class OpenStack(Record):
     release: Name | None = None
     backend: NeutronBackend | None = None
     backend_source: Name | None = None
-    extensions: tuple[str, ...] | None = None
+    extensions: StrSet | None = None
     networks: tuple[Network, ...] | None = None
     subnets: tuple[Subnet, ...] | None = None
     routers: tuple[Router, ...] | None = None
@@ -186,11 +212,11 @@ class NodeAddress(Record):
 
 class Node(Record):
     name: Name
-    roles: tuple[str, ...] = ()
+    roles: StrSet = ()
     internal_ip: IP | None = None
-    addresses: tuple[NodeAddress, ...] = ()
+    addresses: Annotated[tuple[NodeAddress, ...], Once] = ()
     provider_id: Name | None = None
-    pod_cidrs: tuple[CIDR, ...] = ()
+    pod_cidrs: CIDRSet = ()
     labels: dict[str, str] = Field(default_factory=dict)
     kubelet_version: Name | None = None
     os_image: Name | None = None
@@ -236,8 +262,8 @@ class Service(Record):
     name: Name
     type: Name = "ClusterIP"
     cluster_ip: IP | None = None
-    ports: tuple[ServicePort, ...] = ()
-    endpoints: tuple[ServiceEndpoint, ...] | None = None
+    ports: Annotated[tuple[ServicePort, ...], Once] = ()
+    endpoints: Annotated[tuple[ServiceEndpoint, ...], AfterValidator(_endpoints_once)] | None = None
 
 
 EncapMode = Literal["Always", "CrossSubnet", "Never"]
@@ -311,8 +337,8 @@ class Cluster(Record):
     nodes: tuple[Node, ...] | None = None
     pods: tuple[Pod, ...] | None = None
     services: tuple[Service, ...] | None = None
-    pod_cidrs: tuple[CIDR, ...] | None = None
-    service_cidrs: tuple[CIDR, ...] | None = None
+    pod_cidrs: CIDRSet | None = None
+    service_cidrs: CIDRSet | None = None
     cluster_dns_ip: IP | None = None
     dns_domain: Name = "cluster.local"
     kube_proxy_mode: KubeProxyMode | None = None
@@ -422,7 +448,7 @@ class ManifestStatefulSet(Record):
     replicas: int | None = Field(default=None, ge=0)
     selector: dict[str, str] = Field(default_factory=dict)
     claim_templates: tuple[ClaimTemplate, ...] = ()
-    claim_volumes: tuple[str, ...] = ()  # existingClaim-style PVCs the pod template mounts
+    claim_volumes: StrSet = ()  # existingClaim-style PVCs the pod template mounts
 
 
 class ManifestPVC(Record):
@@ -454,8 +480,8 @@ class HelmRelease(Record):
     objects: tuple[ManifestObject, ...] = ()
     manifest_pvcs: tuple[ManifestPVC, ...] = ()
     manifest_statefulsets: tuple[ManifestStatefulSet, ...] = ()
-    values_keys: tuple[str, ...] = ()
-    secret_keys: tuple[str, ...] = ()
+    values_keys: StrSet = ()
+    secret_keys: StrSet = ()
     settings: dict[str, str] = Field(default_factory=dict)
 
 
@@ -465,14 +491,14 @@ class PersistentVolumeClaim(Record):
     uid: Name = ""
     storage_class: Name | None = None
     size: Name | None = None
-    access_modes: tuple[str, ...] = ()
+    access_modes: StrSet = ()
     phase: Name | None = None
     volume_name: Name | None = None
     created: Name | None = None
     deleting: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
-    owner_refs: tuple[str, ...] = ()  # "Kind/name"
+    owner_refs: StrSet = ()  # "Kind/name"
     resource_version: Name | None = None
 
 
@@ -503,7 +529,7 @@ class StatefulSet(Record):
     replicas: int | None = None
     ready_replicas: int | None = None
     selector: dict[str, str] = Field(default_factory=dict)
-    claim_templates: tuple[str, ...] = ()
+    claim_templates: StrSet = ()
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     retention_when_deleted: Name | None = None
@@ -537,7 +563,7 @@ class WorkloadPod(Record):
     ready: bool | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     owner: Name | None = None  # "ReplicaSet/harbor-core-7d9f8b6c5d", "StatefulSet/harbor-database"
-    claims: tuple[str, ...] = ()
+    claims: StrSet = ()
     containers: tuple[ContainerState, ...] = ()
     log_lines: tuple[str, ...] = ()  # error lines from the last (previous) container log, redacted
     created: Name | None = None
@@ -562,8 +588,8 @@ class HelmState(Record):
     pvs: tuple[PersistentVolume, ...] | None = None
     statefulsets: tuple[StatefulSet, ...] | None = None
     pods: tuple[WorkloadPod, ...] | None = None
-    events: tuple[KubeEvent, ...] | None = None
-    namespaces: tuple[str, ...] | None = None
+    events: Annotated[tuple[KubeEvent, ...], Once] | None = None
+    namespaces: StrSet | None = None
     # The kubeconfig context's namespace: where `helm install` without -n puts a release.
     context_namespace: Name | None = None
 
@@ -578,7 +604,7 @@ class Snapshot(Record):
     openstack: OpenStack | None = None
     cluster: Cluster | None = None
     node_ports: tuple[NodePort, ...] | None = None
-    gaps: tuple[Gap, ...] = ()
+    gaps: Annotated[tuple[Gap, ...], Once] = ()
     probes: tuple[ProbeObservation, ...] = ()
     helm: HelmState | None = None
 
