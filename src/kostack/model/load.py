@@ -236,15 +236,15 @@ def check_consistency(s: Snapshot) -> None:
                 for j, fip in enumerate(port.fixed_ips):
                     if fip.subnet_id is None:
                         continue
-                    sn = subnet_by_id.get(fip.subnet_id)
-                    if sn is None:
+                    owner = subnet_by_id.get(fip.subnet_id)
+                    if owner is None:
                         raise SnapshotFormatError(
                             f"fixed IP refers to unknown subnet {fip.subnet_id!r}",
                             f"$.openstack.ports[{i}].fixed_ips[{j}].subnet_id",
                         )
-                    if fip.ip_address not in sn.cidr:
+                    if fip.ip_address not in owner.cidr:
                         raise SnapshotFormatError(
-                            f"fixed IP {fip.ip_address} is outside its subnet {sn.cidr}",
+                            f"fixed IP {fip.ip_address} is outside its subnet {owner.cidr}",
                             f"$.openstack.ports[{i}].fixed_ips[{j}].ip_address",
                         )
         port_ids = {p.id for p in os_.ports or ()}

@@ -541,11 +541,14 @@ def build_reinstall_plan(
     blockers.extend(_mount_blockers(helm, claims, name))
     rule = rule_for(wanted_chart)
     settings = dict(install_settings or {})
+    claim_by_key: dict[str, PvcClaim] = {}
+    for c in ownership.claims:
+        claim_by_key.setdefault(c.key, c)
     for expected in rule.expected_pvcs(name, settings):
         key = f"{namespace}/{expected.name}"
         if key in chosen:
             continue
-        existing = next((c for c in ownership.claims if c.key == key), None)
+        existing = claim_by_key.get(key)
         if existing is not None:
             why = "; ".join(e.text for e in existing.conflicts) or "no proof of ownership"
             blockers.append(Msg("plan.blocked.would-bind", pvc=key, name=name, why=why))

@@ -40,7 +40,7 @@ class ReleaseTrouble:
 
 
 def _newest(
-    releases: tuple[HelmRelease, ...], name: str, namespace: str | None
+    releases: tuple[HelmRelease, ...] | list[HelmRelease], name: str, namespace: str | None
 ) -> HelmRelease | None:
     alike = [r for r in releases if r.name == name and namespace in (None, r.namespace)]
     live = [r for r in alike if r.status in ACTIVE]
@@ -53,24 +53,31 @@ def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[R
     if snapshot.helm is None or snapshot.helm.releases is None:
         return ()
     report = check_releases(snapshot, diagnosis)
+    helm_pvcs = snapshot.helm.pvcs or ()
+    pvc_by_key: dict[tuple[str | None, str], PersistentVolumeClaim] = {
+        (p.namespace, p.name): p for p in reversed(helm_pvcs)
+    }
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for f in report.failing():
         name = f.extra.get("release")
         if isinstance(name, str) and name:
             grouped[name].append(f)
-    releases = snapshot.helm.releases
+    by_name: dict[str, list[HelmRelease]] = defaultdict(list)
+    for r in snapshot.helm.releases:
+        by_name[r.name].append(r)
     out = []
     for name in sorted(grouped):
         findings = grouped[name]
         spots = [f.extra.get("release_namespace") for f in findings]
         namespace = next((s for s in spots if isinstance(s, str) and s), None)
-        release = _newest(releases, name, namespace) or _newest(releases, name, None)
+        alike = by_name.get(name, [])
+        release = _newest(alike, name, namespace) or _newest(alike, name, None)
         claims = report.claims_of(name)
         pvcs = (
             tuple(sorted({c.key: c.pvc for c in claims}.values(), key=_pvc_order)) if claims else ()
         )
         if not pvcs:
-            pvcs = _named_pvcs(snapshot, findings)
+            pvcs = _named_pvcs(pvc_by_key, findings)
         out.append(
             ReleaseTrouble(
                 name=name,
@@ -94,7 +101,9 @@ def _pvc_namespace(pvcs: tuple[PersistentVolumeClaim, ...]) -> str:
     return pvcs[0].namespace if pvcs else "default"
 
 
-def _named_pvcs(snapshot: Snapshot, findings: list[Finding]) -> tuple[PersistentVolumeClaim, ...]:
+def _named_pvcs(
+    pvc_by_key: dict[tuple[str | None, str], PersistentVolumeClaim], findings: list[Finding]
+) -> tuple[PersistentVolumeClaim, ...]:
     """PVCs the findings name as affected, when the ownership analysis attributes none."""
     wanted = {
         (r.namespace, r.name)
@@ -102,6 +111,5 @@ def _named_pvcs(snapshot: Snapshot, findings: list[Finding]) -> tuple[Persistent
         for r in f.affected
         if r.kind in ("pvc", "persistentvolumeclaim")
     }
-    helm = snapshot.helm
-    pvcs = helm.pvcs if helm is not None and helm.pvcs is not None else ()
-    return tuple(sorted((p for p in pvcs if (p.namespace, p.name) in wanted), key=_pvc_order))
+    found = (pvc_by_key.get(key) for key in wanted)
+    return tuple(sorted((p for p in found if p is not None), key=_pvc_order))

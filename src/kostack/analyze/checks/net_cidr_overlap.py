@@ -128,8 +128,7 @@ def group_finding(ctx: CheckContext, group: tuple[Range, ...]) -> Finding:
     rest = len(others) - len(shown)
     overlapped: object = Msg(f"{ID}.more", names=shown, more=rest) if rest else shown
     evidence = tuple(
-        f"{r.kind} {r.name}={r.cidr}" if r.name else f"{r.kind}={r.cidr}"
-        for r in group[:MAX_NAMED]
+        f"{r.kind} {r.name}={r.cidr}" if r.name else f"{r.kind}={r.cidr}" for r in group[:MAX_NAMED]
     )
     if len(group) > MAX_NAMED:
         evidence += (f"... and {len(group) - MAX_NAMED} more overlapping ranges",)
