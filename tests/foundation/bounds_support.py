@@ -181,17 +181,20 @@ def vary(item: Any, i: int, key: str = "") -> Any:
 
 
 def _resolve(doc: Any, pattern: Pattern, rng: random.Random) -> Any:
-    node = doc
-    for part in pattern:
-        if part == "*":
-            if not isinstance(node, list) or not node:
-                return None
-            node = node[rng.randrange(len(node))]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
+    """The array at ``pattern``; for `*`, a random element under which the rest is non-empty."""
+    if not pattern:
+        return doc
+    part, rest = pattern[0], pattern[1:]
+    if part == "*":
+        if not isinstance(doc, list) or not doc:
             return None
-    return node
+        found = [
+            t for item in doc if isinstance(t := _resolve(item, rest, rng), list) and t
+        ]
+        return found[rng.randrange(len(found))] if found else None
+    if isinstance(doc, dict) and part in doc:
+        return _resolve(doc[part], rest, rng)
+    return None
 
 
 def grow(doc: Doc, pattern: Pattern, n: int, mode: str, rng: random.Random) -> bool:

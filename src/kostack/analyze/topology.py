@@ -9,7 +9,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Generic, TypeVar
 
 from kostack.model.snapshot import (
@@ -103,17 +103,35 @@ class PrefixIndex(Generic[T]):
     def __init__(self, items: Iterable[tuple[IPNetwork, T]] = ()) -> None:
         self._by_len: dict[tuple[int, int], dict[int, tuple[int, T]]] = {}
         self._lengths: dict[int, list[int]] = {4: [], 6: []}
-        for order, (net, value) in enumerate(items):
-            bucket = self._by_len.get((net.version, net.prefixlen))
-            if bucket is None:
-                bucket = self._by_len[(net.version, net.prefixlen)] = {}
-                self._lengths[net.version].append(net.prefixlen)
-            bucket.setdefault(int(net.network_address), (order, value))
-        for lengths in self._lengths.values():
-            lengths.sort(reverse=True)
+        self._count = 0
+        for net, value in items:
+            self.add(net, value)
+
+    def add(self, net: IPNetwork, value: T) -> None:
+        """Index ``net`` (a CIDR already indexed keeps its first value)."""
+        bucket = self._by_len.get((net.version, net.prefixlen))
+        if bucket is None:
+            bucket = self._by_len[(net.version, net.prefixlen)] = {}
+            self._lengths[net.version].append(net.prefixlen)
+            self._lengths[net.version].sort(reverse=True)
+        if int(net.network_address) not in bucket:
+            bucket[int(net.network_address)] = (self._count, value)
+            self._count += 1
 
     def __bool__(self) -> bool:
         return bool(self._by_len)
+
+    def covers(self, net: IPNetwork) -> bool:
+        """Whether an indexed CIDR contains all of ``net`` (same IP version)."""
+        bits = 32 if net.version == 4 else 128
+        value = int(net.network_address)
+        for length in self._lengths[net.version]:
+            if length > net.prefixlen:
+                continue
+            mask = ((1 << length) - 1) << (bits - length)
+            if (value & mask) in self._by_len[(net.version, length)]:
+                return True
+        return False
 
     def matches(self, ip: IPAddress) -> Iterator[tuple[int, T]]:
         """(insertion order, value) of every CIDR containing ``ip``, most specific first."""
@@ -343,3 +361,9 @@ class Topology:
 
 def parse_ip(text: str) -> IPAddress:
     return ipaddress.ip_address(text)
+
+
+@lru_cache(maxsize=4096)
+def parse_net(text: str) -> IPNetwork:
+    """``ipaddress.ip_network(text)``, remembered: plans repeat one pod CIDR per node port."""
+    return ipaddress.ip_network(text)

@@ -29,8 +29,8 @@ from kostack.analyze.diagnose import (
 )
 from kostack.analyze.findings import Remedy, command_for
 from kostack.analyze.remedy import apply_remedies
-from kostack.analyze.topology import NodeView, Topology, net_within
-from kostack.model.snapshot import IPAddress, IPNetwork, Port, Snapshot
+from kostack.analyze.topology import NodeView, PrefixIndex, Topology, parse_net
+from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule, Snapshot
 from kostack.plan.model import (
     Action,
     Inverse,
@@ -71,18 +71,26 @@ def ref(rc: RootCause) -> RootCauseRef:
 
 @dataclass
 class _Fixes:
-    """Which root causes an item fixes, and the first reason given for it."""
+    """Which root causes an item fixes, and the reasons given for it (each once, in order)."""
 
-    keys: list[str] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
+    _keys: dict[str, None] = field(default_factory=dict)
+    _reasons: dict[str, None] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    @property
+    def reasons(self) -> list[str]:
+        return list(self._reasons)
 
     def add(self, key: str, reason: str) -> bool:
         added = False
-        if key and key not in self.keys:
-            self.keys.append(key)
+        if key and key not in self._keys:
+            self._keys[key] = None
             added = True
-        if reason and reason not in self.reasons:
-            self.reasons.append(reason)
+        if reason:
+            self._reasons.setdefault(reason, None)
         return added
 
 
@@ -90,7 +98,7 @@ class _Fixes:
 class _PortItem:
     port: Port
     node: str
-    cidrs: list[IPNetwork] = field(default_factory=list)
+    cidrs: dict[IPNetwork, None] = field(default_factory=dict)  # an ordered set
     fixes: _Fixes = field(default_factory=_Fixes)
 
 
@@ -107,9 +115,11 @@ class _Builder:
         self.pairs: dict[str, _PortItem] = {}
         self.disable: dict[str, _PortItem] = {}
         self.rules: dict[tuple[str, tuple[object, ...]], tuple[Rule, _Fixes]] = {}
-        self.routes: dict[str, tuple[list[Route], _Fixes]] = {}
+        self.routes: dict[str, tuple[dict[Route, None], _Fixes]] = {}
         self.manual: dict[tuple[str, str, str], tuple[Remedy, _Fixes]] = {}
-        self.not_planned: list[str] = []
+        self._not_planned: dict[str, None] = {}
+        self.routers = {r.id: r for r in self.topo.routers}
+        self._existing_rules: dict[str, frozenset[tuple[object, ...]]] = {}
         # rules some root cause needs whatever the backend (the others are OVN-only)
         self.unconditional: set[tuple[str, tuple[object, ...]]] = set()
 
@@ -124,9 +134,21 @@ class _Builder:
                 self.unconditional.add((remedy.target_id, _rule_of(remedy).key()))
         return changed
 
+    @property
+    def not_planned(self) -> list[str]:
+        return list(self._not_planned)
+
     def _note(self, text: str) -> None:
-        if text not in self.not_planned:
-            self.not_planned.append(text)
+        self._not_planned.setdefault(text, None)
+
+    def existing_rules(self, group_id: str) -> frozenset[tuple[object, ...]]:
+        """The keys of a group's rules in the snapshot (computed once per group)."""
+        keys = self._existing_rules.get(group_id)
+        if keys is None:
+            group = self.topo.groups.get(group_id)
+            keys = frozenset(_key_of(r) for r in group.rules) if group is not None else frozenset()
+            self._existing_rules[group_id] = keys
+        return keys
 
     def _add(self, r: Remedy, key: str) -> bool:
         reason = str(r.reason)
@@ -147,15 +169,15 @@ class _Builder:
         if r.op == "add-router-route":
             try:
                 route = Route(
-                    str(ipaddress.ip_network(r.param("destination"))),
+                    str(parse_net(r.param("destination"))),
                     str(ipaddress.ip_address(r.param("nexthop"))),
                 )
             except ValueError:
                 return False
-            routes, fixes = self.routes.setdefault(r.target_id, ([], _Fixes()))
+            routes, fixes = self.routes.setdefault(r.target_id, ({}, _Fixes()))
             new = route not in routes
             if new:
-                routes.append(route)
+                routes[route] = None
             return fixes.add(key, reason) or new
         mkey = (r.target_kind, r.target_id, command_for(r))
         if mkey in self.manual:
@@ -170,7 +192,7 @@ class _Builder:
         if port is None:
             return False
         try:
-            cidr = ipaddress.ip_network(r.param("ip_address"))
+            cidr = parse_net(r.param("ip_address"))
         except ValueError:
             return False
         item = self.pairs.get(port.id)
@@ -178,7 +200,7 @@ class _Builder:
         if item is None:
             item = self.pairs[port.id] = _PortItem(port, r.target_name or port.name)
         if cidr not in item.cidrs:
-            item.cidrs.append(cidr)
+            item.cidrs[cidr] = None
             new = True
         return item.fixes.add(key, reason) or new
 
@@ -242,7 +264,7 @@ class _Builder:
             group = self.topo.groups.get(gid)
             if group is None:
                 continue
-            if any(_rule_holds(rule, existing) for existing in group.rules):
+            if rule.key() in self.existing_rules(gid):
                 continue
             rev = group.revision_number
             yield Action(
@@ -268,11 +290,11 @@ class _Builder:
 
     def _route_actions(self) -> Iterator[Action]:
         for rid, (routes, fixes) in sorted(self.routes.items()):
-            router = next((r for r in self.topo.routers if r.id == rid), None)
+            router = self.routers.get(rid)
             if router is None:
                 continue
             have = {Route(str(x.destination), str(x.nexthop)) for x in router.routes}
-            missing = tuple(sorted(r for r in routes if r not in have))
+            missing = tuple(sorted(r for r in routes if r not in have))  # routes: ordered set
             if not missing:
                 continue
             rev = router.revision_number
@@ -380,21 +402,24 @@ class _Builder:
         if self.options.service_cidr:
             for svc in self.topo.service_cidrs:
                 wanted.append((svc, True))
-        existing = [
-            p for p in port.allowed_address_pairs if p.mac_address in (None, port.mac_address)
-        ]
+        # pairs the port has (with its own MAC) and pairs added here: "already covered" is a
+        # lookup per prefix length, not a scan of every pair for every wanted CIDR
+        covered: PrefixIndex[None] = PrefixIndex(
+            (p.ip_address, None)
+            for p in port.allowed_address_pairs
+            if p.mac_address in (None, port.mac_address)
+        )
         add: list[Pair] = []
         not_for_traffic: list[str] = []
         for cidr, service in wanted:
-            if any(net_within(cidr, p.ip_address) for p in existing):
+            if covered.covers(cidr):
                 continue
-            if any(net_within(cidr, ipaddress.ip_network(p.ip_address)) for p in add):
-                continue
+            covered.add(cidr, None)
             add.append(Pair(str(cidr), port.mac_address))
             if service:
                 not_for_traffic.append(str(cidr))
                 notes.append(SERVICE_CIDR_SHORT.format(cidr=cidr))
-        if all(p.ip_address in not_for_traffic for p in add):
+        if set(not_for_traffic).issuperset(p.ip_address for p in add):
             return None  # nothing the traffic needs (or nothing at all) is missing
         after = PortFields.of(
             before.port_security_enabled,
@@ -450,7 +475,7 @@ def _rule_of(r: Remedy) -> Rule:
         protocol=r.param("protocol") or None,
         port_range_min=int(lo) if lo else None,
         port_range_max=int(hi) if hi else None,
-        remote_ip_prefix=str(ipaddress.ip_network(prefix)) if prefix else None,
+        remote_ip_prefix=str(parse_net(prefix)) if prefix else None,
         remote_group_id=r.param("remote_group_id") or None,
         description=r.param("description"),
     )
@@ -462,13 +487,9 @@ def _rev_text(kind: str, rev: int | None) -> str:
     return f"the {kind}'s revision_number is still {rev} (as read at planning)"
 
 
-def _rule_holds(rule: Rule, existing: object) -> bool:
-    """Whether an existing snapshot rule is the same rule (Neutron would call it a duplicate)."""
-    from kostack.model.snapshot import SecurityGroupRule
-
-    if not isinstance(existing, SecurityGroupRule):
-        return False
-    other = Rule(
+def _key_of(existing: SecurityGroupRule) -> tuple[object, ...]:
+    """The key of a snapshot rule, to compare with planned rules (Neutron would call equal keys duplicates)."""
+    return Rule(
         direction=existing.direction,
         ethertype=existing.ethertype,
         protocol=existing.protocol,
@@ -476,8 +497,7 @@ def _rule_holds(rule: Rule, existing: object) -> bool:
         port_range_max=existing.port_range_max,
         remote_ip_prefix=str(existing.remote_ip_prefix) if existing.remote_ip_prefix else None,
         remote_group_id=existing.remote_group_id,
-    )
-    return other.key() == rule.key()
+    ).key()
 
 
 # --------------------------------------------------------------------------- simulation
@@ -545,9 +565,11 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
             yield from ((r, rc.key, True) for r in rc.fix.conditional)
 
 
-def protection_lost(snapshot: Snapshot, actions: Iterable[Action]) -> str:
+def protection_lost(
+    snapshot: Snapshot, actions: Iterable[Action], topo: Topology | None = None
+) -> str:
     """What --method disable-port-security gives up, in one paragraph naming the objects."""
-    topo = Topology(snapshot)
+    topo = topo or Topology(snapshot)
     ports = [a for a in actions if a.operation == Operation.DISABLE_PORT_SECURITY]
     if not ports:
         return ""
@@ -555,10 +577,12 @@ def protection_lost(snapshot: Snapshot, actions: Iterable[Action]) -> str:
     if len(ports) > 6:
         names += f" and {len(ports) - 6} more"
     groups: dict[str, int] = {}
+    counted: set[str] = set()
     for a in ports:
         for gid in a.before.security_groups if a.before else ():
             grp = topo.groups.get(gid)
-            if grp is not None:
+            if grp is not None and gid not in counted:
+                counted.add(gid)
                 groups[grp.name or gid] = sum(1 for r in grp.rules if r.direction == "ingress")
     nets = sorted(
         {
@@ -623,7 +647,7 @@ def build_plan(
         for c in dict.fromkeys(c for a in actions for c in a.not_for_traffic)
     ]
     warnings: list[str] = []
-    lost = protection_lost(snapshot, actions)
+    lost = protection_lost(snapshot, actions, builder.topo)
     if lost:
         warnings.append(lost)
     for f in diagnosis.warnings:
