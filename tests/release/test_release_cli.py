@@ -305,6 +305,14 @@ def test_reinstall_yes_with_helm_and_the_canary(session: Session, fake_helm_bin:
     assert result.code == 0, result.out + result.err
     assert "Reinstall complete." in result.out
     assert "Retained volumes (5)" in result.out
+    # the API server sees kostack's deletes and patches as the reinstall, never as the collector
+    writes = [
+        r
+        for r in session.served.api.requests()
+        if r.method in ("POST", "PUT", "PATCH", "DELETE") and r.user_agent.startswith("kostack")
+    ]
+    assert writes, "the reinstall changed the cluster"
+    assert {r.user_agent for r in writes} == {"kostack (release reinstall)"}
     assert not SEED_FIVE & set(session.served.pvcs())
     assert "harbor/sh.helm.release.v1.harbor.v1" in session.served.releases()
     text = journal.read_text(encoding="utf-8")

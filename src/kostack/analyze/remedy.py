@@ -196,7 +196,9 @@ def apply_remedies(snapshot: Snapshot, remedies: Iterable[Remedy]) -> Snapshot:
             new_rules.setdefault(r.target_id, []).append(
                 SecurityGroupRule(
                     id=f"planned-{counter}",
-                    direction="ingress" if r.param("direction", "ingress") == "ingress" else "egress",
+                    direction="ingress"
+                    if r.param("direction", "ingress") == "ingress"
+                    else "egress",
                     ethertype="IPv6" if r.param("ethertype") == "IPv6" else "IPv4",
                     protocol=r.param("protocol") or None,
                     port_range_min=int(lo) if lo else None,

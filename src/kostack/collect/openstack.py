@@ -101,6 +101,10 @@ _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I
 
 # --------------------------------------------------------------------------- connection
 
+# The User-Agent comment of kostack's OpenStack requests: reads say this; the
+# commands that write say what they are (open_connection's ``purpose``).
+READ_ONLY: Final = "read-only collector"
+
 
 def open_connection(
     cloud: str | None,
@@ -108,8 +112,12 @@ def open_connection(
     environ: Mapping[str, str],
     timeout_s: float,
     config_files: Sequence[str] | None = None,
+    purpose: str = READ_ONLY,
 ) -> Any:
     """An openstacksdk Connection from the standard configuration sources.
+
+    ``purpose`` goes into the User-Agent of every request (``kostack (fix apply)``
+    ...), so that Neutron's logs tell kostack's reads from its writes.
 
     ``cloud`` (``--os-cloud``) wins, then ``OS_CLOUD``, then the ``OS_*``
     variables, then the only cloud in clouds.yaml. Variables are read from
@@ -127,7 +135,7 @@ def open_connection(
         loader = _environ_config_class()(
             environ,
             config_files=list(config_files) if config_files is not None else None,
-            app_name="kostack",
+            app_name=f"kostack ({purpose})",
         )
     except sdk_exceptions.ConfigException as exc:
         raise ConfigError(f"cannot read {where}: {redact(str(exc))}", _CLOUDS_HINT) from exc

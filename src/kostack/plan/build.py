@@ -51,6 +51,14 @@ from kostack.plan.model import (
 
 MAX_ITERATIONS = 4
 
+# What matters for a router is the routes the plan adds, not its revision: the
+# update writes the routes read just before it plus the missing ones, with
+# If-Match on that fresh revision, so nobody's route is ever overwritten.
+ROUTER_PRECONDITION = (
+    "each route is added only if the router does not have it yet; the route list is "
+    "re-read and written back with If-Match on the revision read just before"
+)
+
 SERVICE_CIDR_SHORT = "{cidr} is the service CIDR: not needed for traffic (see the plan's notes)"
 SERVICE_CIDR_NOTE = (
     "{cidr} is the service CIDR: not needed for traffic (service IPs never appear as a source "
@@ -304,7 +312,7 @@ class _Builder:
                 target=Target("router", rid, router.name),
                 reason=self._reason(fixes),
                 fixes=tuple(fixes.keys),
-                precondition=Precondition(rev, _rev_text("router", rev)),
+                precondition=Precondition(rev, ROUTER_PRECONDITION),
                 inverse=Inverse(
                     "remove-router-routes", "remove the routes kostack added", routes=missing
                 ),
@@ -678,10 +686,16 @@ def build_plan(
     )
 
 
-def compare(before: Diagnosis, after: Diagnosis) -> Verification:
-    """Before/after root causes of two real diagnoses (verify after apply)."""
+def compare(
+    before: Diagnosis | tuple[RootCause, ...] | tuple[RootCauseRef, ...], after: Diagnosis
+) -> Verification:
+    """Before/after root causes of real diagnoses (verify after apply).
+
+    ``before`` is a diagnosis, its root causes, or a plan's recorded before-state.
+    """
+    causes = before.root_causes if isinstance(before, Diagnosis) else before
     return Verification(
-        tuple(ref(rc) for rc in before.root_causes),
+        tuple(c if isinstance(c, RootCauseRef) else ref(c) for c in causes),
         tuple(ref(rc) for rc in after.root_causes),
         1,
         simulated=False,
