@@ -308,7 +308,7 @@ def test_reinstall_yes_with_helm_and_the_canary(session: Session, fake_helm_bin:
     # the API server sees kostack's deletes and patches as the reinstall, never as the collector
     writes = [
         r
-        for r in session.served.api.requests()
+        for r in session.served.api.requests
         if r.method in ("POST", "PUT", "PATCH", "DELETE") and r.user_agent.startswith("kostack")
     ]
     assert writes, "the reinstall changed the cluster"
