@@ -59,9 +59,10 @@ def helm_base() -> Doc:
 
     scenario = hf.harbor_seed()
     scenario.extend(hf.lookalikes())
-    with tempfile.TemporaryDirectory() as tmp, KubeApiDouble(
-        seed_cluster(extra=scenario.objects)
-    ) as api:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        KubeApiDouble(seed_cluster(extra=scenario.objects)) as api,
+    ):
         scenario.set_logs(api)
         kubeconfig = api.write_kubeconfig(Path(tmp) / "kubeconfig")
         client, _ = load_client(str(kubeconfig), api.context_name)
@@ -145,7 +146,7 @@ def _shift_cidr(text: str, i: int) -> str | None:
         return text
     size = 1 << (bits - net.prefixlen)
     span = 1 << (bits - keep)
-    low = (int(net.network_address) - (int(net.network_address) >> (bits - keep) << (bits - keep)))
+    low = int(net.network_address) - (int(net.network_address) >> (bits - keep) << (bits - keep))
     high = int(net.network_address) - low
     moved = high + (low + i * size) % span
     return str(ipaddress.ip_network((moved, net.prefixlen)))
@@ -188,9 +189,7 @@ def _resolve(doc: Any, pattern: Pattern, rng: random.Random) -> Any:
     if part == "*":
         if not isinstance(doc, list) or not doc:
             return None
-        found = [
-            t for item in doc if isinstance(t := _resolve(item, rest, rng), list) and t
-        ]
+        found = [t for item in doc if isinstance(t := _resolve(item, rest, rng), list) and t]
         return found[rng.randrange(len(found))] if found else None
     if isinstance(doc, dict) and part in doc:
         return _resolve(doc[part], rest, rng)
@@ -284,8 +283,12 @@ def run_everything(text: str, *, trace_memory: bool = False, records: int = 0) -
         out["report.md"] = len(render_markdown(incident, "test"))
         out["report.html"] = len(render_html(build_incident(snapshot, d, (), "ko", None), "test"))
         releases = check_releases(snapshot, d)
-        out["release.text"] = len(render_release_check(releases, name=None, namespace=None, lang="en", verbose=True))
-        out["release.json"] = len(dumps(release_check_dict(releases, "test", name=None, namespace=None)))
+        out["release.text"] = len(
+            render_release_check(releases, name=None, namespace=None, lang="en", verbose=True)
+        )
+        out["release.json"] = len(
+            dumps(release_check_dict(releases, "test", name=None, namespace=None))
+        )
         return measured
     finally:
         measured.cpu_s = time.process_time() - start
@@ -322,7 +325,11 @@ def _probe(argv: list[str]) -> None:
                     res = subprocess.run(
                         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
                     )
-                    row.append(json.loads(res.stdout.strip().splitlines()[-1]) if res.returncode == 0 else ["ERR", res.stderr[-300:]])
+                    row.append(
+                        json.loads(res.stdout.strip().splitlines()[-1])
+                        if res.returncode == 0
+                        else ["ERR", res.stderr[-300:]]
+                    )
                 except subprocess.TimeoutExpired:
                     row.append(["TIMEOUT"])
             print(name, mode, json.dumps(row), flush=True)
