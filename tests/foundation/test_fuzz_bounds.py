@@ -47,6 +47,8 @@ from hypothesis import strategies as st
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
+from kostack.model import SnapshotFormatError, loads_snapshot
+from kostack.model.load import UNIQUE
 
 CPU_FIXED_S = 2.0
 CPU_PER_BYTE_S = 50e-6  # 50 ms per KB of snapshot: linear, with room for a busy machine
@@ -253,3 +255,37 @@ def test_a_repeated_record_is_refused_with_both_paths(tmp_path: Path) -> None:
         f"($.openstack.security_groups[0].rules[{n}].id) in {path}"
     ), err.getvalue()
     assert "\nhint: " in err.getvalue()
+
+
+def _first_list(doc: Any, parts: list[str], path: str) -> tuple[str, list[Any]] | None:
+    if not parts:
+        return (path, doc) if isinstance(doc, list) and doc else None
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        for i, item in enumerate(doc if isinstance(doc, list) else ()):
+            found = _first_list(item, rest, f"{path}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(doc, dict) and head in doc:
+        return _first_list(doc[head], rest, f"{path}.{head}")
+    return None
+
+
+@pytest.mark.parametrize(("pattern", "scope", "what", "fields"), UNIQUE, ids=[u[0] for u in UNIQUE])
+def test_every_unique_key_refuses_a_repeat_with_both_paths(
+    bases: dict[str, str], pattern: str, scope: str, what: str, fields: tuple[str, ...]
+) -> None:
+    doc = json.loads(bases["helm"])
+    found = _first_list(doc, pattern.split("."), "$")
+    assert found is not None, f"{pattern} is empty in the base snapshot"
+    path, items = found
+    repeat = json.loads(json.dumps(items[0]))
+    if pattern == "cluster.services.*.ports":
+        repeat["name"] = "other"  # an exact repeat of a service port is one port (a set)
+    items.append(repeat)
+    with pytest.raises(SnapshotFormatError) as info:
+        loads_snapshot(json.dumps(doc))
+    assert info.value.what.startswith(f"duplicate {what} ")
+    assert info.value.what.endswith(f"(first at {path}[0])")
+    assert info.value.path == f"{path}[{len(items) - 1}].{fields[-1]}"
