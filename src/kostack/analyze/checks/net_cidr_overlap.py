@@ -51,6 +51,7 @@ class Range:
     kind: str  # "pod" | "service" | "subnet"
     name: str  # the subnet's name or id; "" for pod and service CIDRs
     cidr: IPNetwork
+    ident: str = ""  # the subnet's id: two subnets with one name and CIDR are two ranges
 
     def label(self) -> str:
         if self.kind == "subnet":
@@ -117,7 +118,7 @@ def _ranges(ctx: CheckContext) -> list[Range]:
         net = ctx.topo.networks.get(sn.network_id)
         if net is not None and net.router_external:
             continue
-        out.append(Range("subnet", sn.name or sn.id, sn.cidr))
+        out.append(Range("subnet", sn.name or sn.id, sn.cidr, sn.id))
     return out
 
 
