@@ -78,4 +78,5 @@ def test_ten_thousand_subnets_in_the_pod_cidr_are_one_finding_naming_eight() -> 
     assert dict(overlap[0].counts)["ranges"] == 10_001
     assert len(overlap[0].evidence) == 9 and overlap[0].evidence[-1].startswith("... and 9993 more")
     assert overlap[0].message.startswith("The pod CIDR 10.244.0.0/16 overlaps subnet sn-0 ")
-    assert "sn-6 10.244.0.24/30 and 9993 more: addresses" in overlap[0].message  # lead + 7 named + 9,993
+    # the lead, 7 named and 9,993 counted
+    assert "sn-6 10.244.0.24/30 and 9993 more: addresses" in overlap[0].message

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from kostack.model._sets import once, once_by
+
 SCHEMA_VERSION: Final = 1
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -55,34 +57,11 @@ def _parse_mac(value: Any) -> str:
     return mac
 
 
-def _once(items: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The items in their order, each once: for lists whose meaning is a set.
-
-    A CIDR or an id listed twice means the same as listed once; keeping the
-    repeats would only make every analysis of the list pay for them (800
-    copies of one pod CIDR once cost 27 s and 2 GB).
-    """
-    return tuple(dict.fromkeys(items)) if len(items) > 1 else items
-
-
-def _endpoint_key(ep: ServiceEndpoint) -> tuple[object, ...]:
-    return (ep.ip, ep.node, ep.pod, ep.ready, tuple(sorted(ep.ports.items())))
-
-
-def _endpoints_once(items: tuple[ServiceEndpoint, ...]) -> tuple[ServiceEndpoint, ...]:
-    if len(items) < 2:
-        return items
-    first: dict[tuple[object, ...], ServiceEndpoint] = {}
-    for ep in items:
-        first.setdefault(_endpoint_key(ep), ep)
-    return tuple(first.values())
-
-
 IP = Annotated[IPAddress, BeforeValidator(_parse_ip), PlainSerializer(str, return_type=str)]
 CIDR = Annotated[IPNetwork, BeforeValidator(_parse_net), PlainSerializer(str, return_type=str)]
 MAC = Annotated[str, BeforeValidator(_parse_mac)]
 Name = Annotated[str, Field(max_length=1024)]
-Once = AfterValidator(_once)
+Once = AfterValidator(once)
 CIDRSet = Annotated[tuple[CIDR, ...], Once]
 StrSet = Annotated[tuple[str, ...], Once]
 
@@ -257,13 +236,20 @@ class ServiceEndpoint(Record):
     ports: dict[str, int] = Field(default_factory=dict)
 
 
+def _endpoint_key(ep: ServiceEndpoint) -> tuple[object, ...]:
+    return (ep.ip, ep.node, ep.pod, ep.ready, tuple(sorted(ep.ports.items())))
+
+
 class Service(Record):
     namespace: Name
     name: Name
     type: Name = "ClusterIP"
     cluster_ip: IP | None = None
     ports: Annotated[tuple[ServicePort, ...], Once] = ()
-    endpoints: Annotated[tuple[ServiceEndpoint, ...], AfterValidator(_endpoints_once)] | None = None
+    # an exact repeat of an endpoint is one endpoint
+    endpoints: (
+        Annotated[tuple[ServiceEndpoint, ...], AfterValidator(once_by(_endpoint_key))] | None
+    ) = None
 
 
 EncapMode = Literal["Always", "CrossSubnet", "Never"]
