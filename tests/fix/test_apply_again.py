@@ -14,9 +14,13 @@ from pathlib import Path
 import pytest
 from conftest import SeedCloud, diff_states, run_cli, write_noauth_clouds
 
-from kostack.lab.faultproxy import FaultProxy
+from kostack.apply.engine import apply_plan
+from kostack.apply.journal import Journal
+from kostack.apply.neutron import Neutron
+from kostack.lab.faultproxy import FaultKind, FaultProxy
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.neutron import openstack_connection
+from kostack.plan.build import build_plan
 
 
 def _plan_file(seed_cloud: SeedCloud, tmp_path: Path) -> Path:
@@ -197,3 +201,30 @@ def test_neutron_sees_reads_as_the_collector_and_writes_as_what_they_are(
     assert all(r.user_agent.startswith("kostack (fix rollback) ") for r in undo_requests), {
         r.user_agent for r in undo_requests
     }
+
+
+@pytest.mark.neutron
+def test_a_real_412_names_what_was_applied_and_offers_resume_and_rollback(
+    seed_cloud: SeedCloud, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """Neutron itself refuses the second port update with 412 (a race after kostack's read)."""
+    plan = build_plan(seed_cloud.snapshot)
+    fault_proxy.inject(
+        FaultKind.HTTP_STATUS,
+        "PUT",
+        r"^/v2\.0/ports/",
+        nth=2,
+        status=412,
+        error_type="RevisionNumberConstraintFailed",
+        message="Constrained to 3, but current revision is 4",
+    )
+    journal = tmp_path / "j.jsonl"
+    with Journal.create(journal, plan) as j:
+        report = apply_plan(j, Neutron(openstack_connection(fault_proxy.endpoint)))
+    (problem,) = report.problems
+    assert "412 RevisionNumberConstraintFailed" in problem.line
+    applied = [s.action_id for s in report.steps if s.outcome == "applied"]
+    assert len(applied) == 2  # the router's routes and the first port
+    assert f"2 changes applied before it stopped: {applied[0]} (router " in problem.hint
+    assert f"kostack fix apply --journal {journal}" in problem.hint
+    assert f"kostack fix rollback {journal}" in problem.hint
