@@ -95,12 +95,17 @@ def fix_plan_line(nodes: int = 20_000) -> bool:
         text=True,
     ).stdout
     r = json.loads(out.strip().splitlines()[-1])
+    if r["diagnose_exit"] not in (0, 1) or r["plan_exit"] != 0:
+        # exit 2 would mean the snapshot was refused: the times would measure nothing
+        raise SystemExit(
+            f"fix-plan: the commands failed (exit {r['diagnose_exit']}, {r['plan_exit']})"
+        )
     ratio = r["plan_s"] / r["diagnose_s"]
     print(
         f"fix-plan: nodes={nodes} diagnose_s={r['diagnose_s']:.2f} plan_s={r['plan_s']:.2f} "
         f"ratio={ratio:.2f}"
     )
-    return ratio <= 2 and r["plan_exit"] == 0
+    return ratio <= 2
 
 
 def main() -> int:
