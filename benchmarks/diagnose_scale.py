@@ -27,7 +27,7 @@ import time
 def measure(nodes: int) -> dict[str, float]:
     from kostack.analyze.diagnose import diagnose
     from kostack.model import loads_snapshot
-    from kostack.testing.builders import synthetic_doc
+    from kostack_testkit.builders import synthetic_doc
 
     text = json.dumps(synthetic_doc(nodes, groups=100, rules=10_000, pods_per_node=30))
     t0 = time.perf_counter()
@@ -59,7 +59,7 @@ def measure_fix_plan(nodes: int) -> dict[str, float]:
 
     from kostack.cli.common import Environment
     from kostack.cli.main import main as kostack_main
-    from kostack.testing.builders import synthetic_doc
+    from kostack_testkit.builders import synthetic_doc
 
     def run(args: list[str]) -> tuple[float, int]:
         out = io.StringIO()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kostack.model import SnapshotFormatError, loads_snapshot
-from kostack.testing.builders import seed_doc
+from kostack_testkit.builders import seed_doc
 
 Doc = dict[str, Any]
 Pattern = tuple[str, ...]
@@ -53,9 +53,9 @@ def helm_base() -> Doc:
     import tempfile
 
     from kostack.collect.helm import collect_helm, load_client
-    from kostack.lab import helm_fixtures as hf
-    from kostack.lab.k8s_fixtures import seed_cluster
     from kostack.lab.kubeapi import KubeApiDouble
+    from kostack_testkit import helm_fixtures as hf
+    from kostack_testkit.k8s_fixtures import seed_cluster
 
     scenario = hf.harbor_seed()
     scenario.extend(hf.lookalikes())
@@ -107,6 +107,40 @@ def helm_base() -> Doc:
         for sts in release["manifest_statefulsets"]:
             if not sts["claim_templates"]:
                 sts["claim_volumes"] = [f"{sts['name']}-data"]
+    return doc
+
+
+def cilium_base(doc: Doc) -> Doc:
+    """``doc`` with Cilium's cluster-pool IPAM instead of Calico: the pool, the per-node
+    CiliumNode ranges (one node with a multi-pool range too) and the cluster CIDRs, so the
+    arrays only a Cilium snapshot has can grow as well."""
+    nodes = [n["name"] for n in doc["cluster"]["nodes"]]
+    doc["cluster"]["cni"] = {
+        "type": "cilium",
+        "version": "v1.18.2",
+        "cilium": {
+            "routing_mode": "tunnel",
+            "routing_key": "routing-mode",
+            "tunnel_protocol": "vxlan",
+            "mtu_auto": True,
+            "wireguard": False,
+            "ipam_mode": "cluster-pool",
+            "cluster_pool_cidrs": ["10.244.0.0/16"],
+            "cluster_pool_mask_size": 24,
+            "nodes": [
+                {
+                    "name": name,
+                    "pod_cidrs": [f"10.244.{i}.0/24"],
+                    "pool_cidrs": [f"10.245.{i}.0/24"] if i == 0 else [],
+                }
+                for i, name in enumerate(nodes)
+            ],
+        },
+    }
+    doc["cluster"]["pod_cidrs_source"] = (
+        "ConfigMap kube-system/cilium-config cluster-pool-ipv4-cidr"
+    )
+    doc["cluster"]["cluster_cidrs"] = ["10.244.0.0/16", "10.245.0.0/16"]
     return doc
 
 

@@ -36,6 +36,7 @@ import pytest
 from bounds_support import (
     Measured,
     array_patterns,
+    cilium_base,
     count_records,
     grow,
     helm_base,
@@ -125,10 +126,12 @@ PATTERNS: dict[str, list[tuple[str, ...]]] = {}
 
 @pytest.fixture(scope="module")
 def bases() -> dict[str, str]:
-    """The two starting snapshots as JSON text (the Helm one is read from the API double)."""
+    """The starting snapshots as JSON text: the seed incident (Calico), the same with the Helm
+    state read from the API double, and that one on Cilium instead of Calico."""
     if not BASES:
         BASES["network"] = json.dumps(network_base())
         BASES["helm"] = json.dumps(helm_base())
+        BASES["cilium"] = json.dumps(cilium_base(json.loads(BASES["helm"])))
         for name, text in BASES.items():
             PATTERNS[name] = array_patterns(json.loads(text))
     return BASES
@@ -150,7 +153,7 @@ growth = st.tuples(
     suppress_health_check=list(HealthCheck),
 )
 @given(
-    base=st.sampled_from(("network", "helm")),
+    base=st.sampled_from(("network", "helm", "cilium")),
     growths=st.lists(growth, min_size=1, max_size=3),
     lang=st.sampled_from(("en", "ko")),
 )
@@ -168,9 +171,14 @@ def test_any_snapshot_stays_within_the_bounds(
 
 
 def _large_cases() -> Iterator[Any]:
+    """Every array of the Helm base, then those only the Cilium base has (with that base)."""
     doc = helm_base()
-    for pattern in array_patterns(doc):
-        yield pytest.param(pattern, id=".".join(pattern))
+    calico = array_patterns(doc)
+    for pattern in calico:
+        yield pytest.param("helm", pattern, id=".".join(pattern))
+    for pattern in array_patterns(cilium_base(doc)):
+        if pattern not in calico:
+            yield pytest.param("cilium", pattern, id=".".join(pattern))
 
 
 LARGE = 1500
@@ -179,11 +187,13 @@ LARGE = 1500
 SMALLER = {("helm", "releases"): 400, ("cluster", "services", "*", "endpoints"): 600}
 
 
-@pytest.mark.parametrize("pattern", list(_large_cases()))
-def test_a_large_array_of_each_kind(bases: dict[str, str], pattern: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(("base", "pattern"), list(_large_cases()))
+def test_a_large_array_of_each_kind(
+    bases: dict[str, str], base: str, pattern: tuple[str, ...]
+) -> None:
     """Each array 1,500 long, varied copies (valid records) and, separately, duplicates."""
     for mode in ("vary", "dup"):
-        doc = json.loads(bases["helm"])
+        doc = json.loads(bases[base])
         grew = grow(doc, pattern, SMALLER.get(pattern, LARGE), mode, random.Random(7))
         assert grew, f"{'.'.join(pattern)} is not in the base snapshot"
         m = check(doc, lang="ko" if mode == "dup" else "en")
@@ -276,7 +286,7 @@ def _first_list(doc: Any, parts: list[str], path: str) -> tuple[str, list[Any]] 
 def test_every_unique_key_refuses_a_repeat_with_both_paths(
     bases: dict[str, str], pattern: str, scope: str, what: str, fields: tuple[str, ...]
 ) -> None:
-    doc = json.loads(bases["helm"])
+    doc = json.loads(bases["cilium" if ".cilium." in pattern else "helm"])
     found = _first_list(doc, pattern.split("."), "$")
     assert found is not None, f"{pattern} is empty in the base snapshot"
     path, items = found

@@ -1,22 +1,26 @@
 """net-cidr-overlap: pod, service and node networks do not overlap.
 
-Cost: O(n log n) in the number of ranges. The ranges are deduplicated (a pod
-CIDR listed twice is one range and never "overlaps itself"), sorted by their
-first address, and swept once: CIDRs either nest or are disjoint, so each
-group of overlapping ranges is one top-level range and everything inside it,
-and one finding is made per group, naming at most MAX_NAMED of its ranges.
-`overlapping_groups` is the pure part; `run` turns its groups into findings.
+Cost: O(n log n) in the number of ranges (analyze/cidr_sweep.py): the ranges
+are deduplicated (a pod CIDR listed twice is one range and never "overlaps
+itself"), sorted and swept once. Pod ranges overlapping each other, and
+service CIDRs overlapping each other or a subnet, make one finding per group
+of overlapping ranges. A pod range overlapping a service CIDR or a subnet is
+judged latent or actual (analyze/pod_overlap.py, checks/_cidr_overlap_pod.py):
+one finding for the ranges around it, and one per kind and verdict for the
+ranges inside it. Every finding names at most MAX_NAMED ranges and counts the
+rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
+from kostack.analyze.checks._cidr_overlap_pod import pod_overlap_finding, verdict_of
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.cidr_sweep import PodOverlapSet, Range, overlapping_groups, pod_overlap_sets
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.model.snapshot import IPNetwork
+from kostack.analyze.pod_overlap import PodOverlap, PodOverlaps
+
+__all__ = ["ID", "MAX_NAMED", "Range", "overlapping_groups", "run"]
 
 ID = "net-cidr-overlap"
 TITLE = "Pod, service and OpenStack subnet CIDRs do not overlap"
@@ -44,71 +48,24 @@ register(
 )
 
 
-@dataclass(frozen=True)
-class Range:
-    """One range the check compares: what it is (pod, service, subnet), its name and CIDR."""
-
-    kind: str  # "pod" | "service" | "subnet"
-    name: str  # the subnet's name or id; "" for pod and service CIDRs
-    cidr: IPNetwork
-    ident: str = ""  # the subnet's id: two subnets with one name and CIDR are two ranges
-
-    def label(self) -> str:
-        if self.kind == "subnet":
-            return Msg(f"{ID}.subnet", name=self.name, cidr=self.cidr)
-        return Msg(f"{ID}.{self.kind}", cidr=self.cidr)
+def label(r: Range) -> Msg:
+    if r.kind == "subnet":
+        return Msg(f"{ID}.subnet", name=r.name, cidr=r.cidr)
+    return Msg(f"{ID}.{r.kind}", cidr=r.cidr)
 
 
-def overlapping_groups(ranges: Iterable[Range]) -> list[tuple[Range, ...]]:
-    """Groups of ranges that overlap, each led by its widest range; O(n log n).
+def named(ranges: tuple[Range, ...] | list[Range], total: int) -> object:
+    """The labels of ``ranges`` (at most MAX_NAMED of them), then how many more of ``total``."""
+    shown = [label(r) for r in ranges[:MAX_NAMED]]
+    rest = total - len(shown)
+    return Msg(f"{ID}.more", names=shown, more=rest) if rest > 0 else shown
 
-    Duplicates (same kind, name and CIDR) count once, so no range overlaps
-    itself. Only overlaps that involve a pod or service range count: two
-    OpenStack subnets overlapping each other are Neutron's business, so a
-    subnet is in a group only when it overlaps a pod or service range.
-    Groups come in address order, IPv4 first.
-    """
-    # Ranges with one CIDR share one node of the nesting tree, so the tree is
-    # at most 33 deep (IPv4) or 129 (IPv6) however many ranges there are.
-    # A node is keyed (version, first address, -last address): sorting the
-    # keys puts every range right after the ranges that contain it.
-    by_key: dict[tuple[int, int, int], list[Range]] = {}
-    for r in dict.fromkeys(ranges):
-        first = int(r.cidr.network_address)
-        last = first + r.cidr.num_addresses - 1
-        by_key.setdefault((r.cidr.version, first, -last), []).append(r)
-    groups: list[tuple[Range, ...]] = []
-    members: list[tuple[int, int, int]] = []  # a top-level range and everything inside it
-    touched: set[tuple[int, int, int]] = set()  # those that overlap a pod or service range
-    stack: list[tuple[tuple[int, int, int], bool]] = []  # ranges containing this one
-    cluster_above = 0
 
-    def close() -> None:
-        named = [r for key in members if key in touched for r in by_key[key]]
-        if named:
-            groups.append(tuple(named))
-
-    for key in sorted(by_key):
-        version, first, _ = key
-        # CIDRs nest or are disjoint: in this order, the stack's top contains
-        # this range exactly when it has not ended before this one starts.
-        while stack and (stack[-1][0][0] != version or -stack[-1][0][2] < first):
-            cluster_above -= stack.pop()[1]
-        if not stack:
-            close()
-            members, touched = [], set()
-        here = by_key[key]
-        cluster = any(r.kind != "subnet" for r in here)
-        if cluster and len(here) > 1:
-            touched.add(key)  # e.g. the pod CIDR is also a subnet's CIDR
-        if stack and (cluster or cluster_above):
-            touched.add(key)
-            touched.update(k for k, is_cluster in stack if cluster or is_cluster)
-        members.append(key)
-        stack.append((key, cluster))
-        cluster_above += cluster
-    close()
-    return groups
+def _evidence(ranges: tuple[Range, ...] | list[Range], total: int) -> tuple[str, ...]:
+    lines = tuple(r.evidence() for r in ranges[:MAX_NAMED])
+    if total > len(lines):
+        lines += (f"... and {total - len(lines)} more overlapping ranges",)
+    return lines
 
 
 def _ranges(ctx: CheckContext) -> list[Range]:
@@ -125,31 +82,64 @@ def _ranges(ctx: CheckContext) -> list[Range]:
 def group_finding(ctx: CheckContext, group: tuple[Range, ...]) -> Finding:
     """One FAIL for a group of overlapping ranges, naming at most MAX_NAMED of them."""
     lead, others = group[0], group[1:]
-    shown = [r.label() for r in others[: MAX_NAMED - 1]]
-    rest = len(others) - len(shown)
-    overlapped: object = Msg(f"{ID}.more", names=shown, more=rest) if rest else shown
-    evidence = tuple(
-        f"{r.kind} {r.name}={r.cidr}" if r.name else f"{r.kind}={r.cidr}" for r in group[:MAX_NAMED]
-    )
-    if len(group) > MAX_NAMED:
-        evidence += (f"... and {len(group) - MAX_NAMED} more overlapping ranges",)
     return Finding(
         ID,
         Status.FAIL,
         SEVERITY,
         cluster_resource(ctx),
-        Msg(f"{ID}.fail", a=lead.label(), b=overlapped),
-        evidence,
+        Msg(f"{ID}.fail", a=label(lead), b=named(others[: MAX_NAMED - 1], len(others))),
+        _evidence(group, len(group)),
         cause="cidr-overlap",
         counts=(("ranges", len(group)),),
     )
+
+
+def pod_findings(ctx: CheckContext, judge: PodOverlaps, s: PodOverlapSet) -> list[Finding]:
+    """The findings for one pod range: the ranges around it (the whole pod range is in the
+    overlap: one verdict), then the ranges inside it, one finding per kind and verdict."""
+    pool = s.pod.cidr
+    out: list[Finding] = []
+    if s.around:
+        verdict = judge.judge(pool, s.around[0].cidr)
+        out.append(
+            pod_overlap_finding(
+                ctx,
+                [verdict],
+                named(s.around, s.around_count),
+                _evidence(s.around, s.around_count),
+                s.around_count,
+            )
+        )
+    buckets: dict[tuple[str, str], list[tuple[Range, PodOverlap]]] = {}
+    for r in s.inside:
+        verdict = judge.judge(pool, r.cidr)
+        buckets.setdefault((r.kind, verdict_of(verdict)), []).append((r, verdict))
+    for items in buckets.values():
+        ranges = [r for r, _ in items]
+        out.append(
+            pod_overlap_finding(
+                ctx,
+                [v for _, v in items],
+                named(ranges, len(ranges)),
+                _evidence(ranges, len(ranges)),
+                len(ranges),
+            )
+        )
+    return out
 
 
 def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    out = [group_finding(ctx, g) for g in overlapping_groups(_ranges(ctx))]
+    ranges = _ranges(ctx)
+    # Pod ranges among themselves, and service CIDRs with service CIDRs or subnets: groups.
+    out = [group_finding(ctx, g) for g in overlapping_groups(r for r in ranges if r.kind == "pod")]
+    out += [group_finding(ctx, g) for g in overlapping_groups(r for r in ranges if r.kind != "pod")]
+    # A pod range against the rest: latent or actual (analyze/pod_overlap.py).
+    judge = PodOverlaps(ctx.topo)
+    for s in pod_overlap_sets(ranges, MAX_NAMED):
+        out += pod_findings(ctx, judge, s)
     return out or [
         Finding(
             ID,
