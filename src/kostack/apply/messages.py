@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kostack.apply.neutron import NeutronProblem, ProblemKind
 from kostack.plan.model import Action, Target
+from kostack.shell import render
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ def changed_since_planning(
     )
 
 
+def _rollback(journal: str) -> str:
+    return render(["kostack", "fix", "rollback", journal])
+
+
 def explain(
     problem: NeutronProblem, action: Action, journal: str, *, undo: bool = False
 ) -> Explained:
@@ -52,10 +57,10 @@ def explain(
     who = _who(action.target)
     doing = "undoing" if undo else "updating"
     resume = (
-        f"run `kostack fix rollback {journal}` again"
+        f"run `{_rollback(journal)}` again"
         if undo
-        else f"resume with `kostack fix apply --journal {journal}` (it re-reads the {action.target.kind.replace('_', ' ')} first) "
-        f"or undo with `kostack fix rollback {journal}`"
+        else f"resume with `{render(['kostack', 'fix', 'apply', '--journal', journal])}` (it re-reads the {action.target.kind.replace('_', ' ')} first) "
+        f"or undo with `{_rollback(journal)}`"
     )
     t = problem.error_type
     rid = f" [request {problem.request_id}]" if problem.request_id else ""
@@ -88,8 +93,9 @@ def explain(
         return Explained(
             f"{who}: Neutron refuses allowed address pairs while port security is disabled "
             "(409 AddressPairAndPortSecurityRequired)",
-            f"turn port security on first (`openstack port set --enable-port-security "
-            f"{action.target.id}`) and {REPLAN}, or use --method disable-port-security",
+            "turn port security on first (`"
+            + render(["openstack", "port", "set", "--enable-port-security", action.target.id])
+            + f"`) and {REPLAN}, or use --method disable-port-security",
         )
     if t == "PortSecurityAndIPRequiredForSecurityGroups":
         return Explained(
@@ -153,11 +159,11 @@ def with_applied(explained: Explained, applied: list[Action], journal: str) -> E
         names += f" and {len(applied) - 5} more"
     n = len(applied)
     done = f"{n} change{'s' if n != 1 else ''} applied before it stopped: {names}"
-    if f"kostack fix rollback {journal}" in explained.hint:  # already says resume/undo
+    if _rollback(journal) in explained.hint:  # already says resume/undo
         return Explained(explained.line, f"{explained.hint.rstrip('.')}. {done}")
     return Explained(
         explained.line,
-        f"{explained.hint.rstrip('.')}. {done}; to go on from there: `kostack fix apply "
-        f"--journal {journal}` (it re-reads each object first); to undo them: "
-        f"`kostack fix rollback {journal}`",
+        f"{explained.hint.rstrip('.')}. {done}; to go on from there: "
+        f"`{render(['kostack', 'fix', 'apply', '--journal', journal])}` (it re-reads each "
+        f"object first); to undo them: `{_rollback(journal)}`",
     )
