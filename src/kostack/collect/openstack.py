@@ -106,6 +106,7 @@ _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I
 # The User-Agent comment of kostack's OpenStack requests: reads say this; the
 # commands that write say what they are (open_connection's ``purpose``).
 READ_ONLY: Final = "read-only collector"
+_PRODUCT: Final = "kostack"  # the User-Agent's product name: `kostack (fix apply)` ...
 
 
 def open_connection(
@@ -139,7 +140,7 @@ def open_connection(
         timeout_s=timeout_s,
         config_files_override=config_files,
         redact=redact,
-        app_name=f"kostack ({purpose})",
+        app_name=f"{_PRODUCT} ({purpose})",
     )
     try:
         return openstack.connection.Connection(config=region)
