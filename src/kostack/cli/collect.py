@@ -6,17 +6,19 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from kostack.cli.common import Environment, get_env
+from kostack.cli.defaults import COLLECT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from kostack.cli.diagnose import live_options
-from kostack.collect.live import DEFAULT_TIMEOUT_S, CollectOptions, collect_snapshot
 from kostack.errors import ConfigError, ExitCode
-from kostack.model import Snapshot, dump_snapshot
-from kostack.model.snapshot import NeutronBackend
 from kostack.report.safe import terminal_safe
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.model import Snapshot
+    from kostack.model.snapshot import NeutronBackend
 
 __all__ = ["collect", "collect_live"]
 
@@ -65,12 +67,14 @@ def collect_live(
     Options other than the live ones are ignored, so commands can pass their
     live options through unchanged.
     """
+    from kostack.collect.live import CollectOptions, collect_snapshot
+
     return collect_snapshot(
         CollectOptions(
             os_cloud=os_cloud,
             kubeconfig=kubeconfig,
             kube_context=kube_context,
-            neutron_backend=cast(NeutronBackend | None, neutron_backend),
+            neutron_backend=cast("NeutronBackend | None", neutron_backend),
             timeout_s=timeout_s,
             environ=env.environ,
         )
@@ -129,6 +133,9 @@ def collect(
     3 a source cannot be reached or rejects the credentials, 4 partial (what
     could not be read is listed on stderr and recorded in the snapshot).
     """
+    from kostack.collect.live import CollectOptions, collect_snapshot
+    from kostack.model import dump_snapshot
+
     env = get_env(ctx)
     target = _check_target(output_path)
     progress = _Progress(env)
@@ -139,7 +146,7 @@ def collect(
                 os_cloud=os_cloud,
                 kubeconfig=kubeconfig,
                 kube_context=kube_context,
-                neutron_backend=cast(NeutronBackend | None, neutron_backend),
+                neutron_backend=cast("NeutronBackend | None", neutron_backend),
                 openstack=not no_openstack,
                 kubernetes=not no_kubernetes,
                 helm=not no_helm,

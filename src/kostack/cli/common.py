@@ -8,14 +8,16 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from kostack.errors import ExitCode, KostackError
-from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.report.i18n import LANGS
 from kostack.report.safe import terminal_safe
+
+if TYPE_CHECKING:  # the model (pydantic) is imported by the commands that read a snapshot
+    from kostack.model import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +68,8 @@ def fail(env: Environment, err: KostackError) -> int:
 
 
 def read_snapshot(path: str) -> Snapshot:
+    from kostack.model import SnapshotFormatError, load_snapshot
+
     try:
         return load_snapshot(path)
     except SnapshotFormatError as exc:

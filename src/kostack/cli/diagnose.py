@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 import click
 
-from kostack.analyze.diagnose import diagnose as run_diagnosis
-from kostack.analyze.reach import EndpointError, parse_endpoint
-from kostack.analyze.reach import trace as run_trace
-from kostack.analyze.topology import Topology
 from kostack.cli.common import (
     SEVERITIES,
     F,
@@ -21,9 +18,9 @@ from kostack.cli.common import (
     read_snapshot,
 )
 from kostack.errors import ConfigError
-from kostack.model import Snapshot
-from kostack.report.jsonout import diagnosis_dict, dumps, trace_dict
-from kostack.report.text import render_diagnosis, render_trace
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.model import Snapshot
 
 
 def live_options(f: F) -> F:
@@ -143,6 +140,10 @@ def diagnose(
       kostack diagnose --snapshot snap.json --lang ko --fail-on critical
       kostack diagnose --active --probe-image registry.local/python:3.12
     """
+    from kostack.analyze.diagnose import diagnose as run_diagnosis
+    from kostack.report.jsonout import diagnosis_dict, dumps
+    from kostack.report.text import render_diagnosis
+
     env = get_env(ctx)
     try:
         target = ipaddress.ip_address(egress_target)
@@ -223,6 +224,12 @@ def trace(
 
     Exit codes: 0 reachable (or no reply expected), 1 blocked or undecided, 2 bad input.
     """
+    from kostack.analyze.reach import EndpointError, parse_endpoint
+    from kostack.analyze.reach import trace as run_trace
+    from kostack.analyze.topology import Topology
+    from kostack.report.jsonout import dumps, trace_dict
+    from kostack.report.text import render_trace
+
     env = get_env(ctx)
     snapshot = obtain_snapshot(ctx, snapshot_path, **live)
     topo = Topology(snapshot)

@@ -6,35 +6,25 @@ import ipaddress
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kostack.analyze.diagnose import diagnose
-from kostack.apply.engine import (
-    ALREADY,
-    APPLIED,
-    Event,
-    RunReport,
-    apply_plan,
-    rollback_journal,
-    rollback_preview,
-)
-from kostack.apply.journal import Journal, JournalError, default_path
-from kostack.apply.neutron import Neutron
 from kostack.cli.common import Environment, F, get_env, progress, read_snapshot
+from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ApplyError, ConfigError, ExitCode, KostackError
-from kostack.model import Snapshot
-from kostack.plan.build import build_plan, compare
-from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
-from kostack.plan.model import Method, Plan, PlanOptions
-from kostack.report.fixplan import describe, render_plan, render_script, render_verification
-from kostack.report.jsonout import dumps
 from kostack.report.safe import terminal_safe
 from kostack.shell import render
 
-__all__ = ["fix", "preflight"]
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.apply.engine import Event, RunReport
+    from kostack.apply.journal import JournalError
+    from kostack.apply.neutron import Neutron
+    from kostack.model import Snapshot
+    from kostack.plan.model import Plan, PlanOptions
+
+__all__ = ["fix"]
 
 ACK_FLAG = "--i-understand-this-disables-filtering"
 DEFAULT_TIMEOUT_S = 30.0
@@ -74,8 +64,8 @@ def plan_options(f: F) -> F:
     )(f)
     f = click.option(
         "--method",
-        type=click.Choice([str(m) for m in Method]),
-        default=str(Method.PAIRS),
+        type=click.Choice(FIX_METHODS),
+        default=FIX_DEFAULT_METHOD,
         show_default=True,
         help="pairs: allowed address pairs and scoped rules, port security stays on. "
         "disable-port-security: fast, drops all filtering on the node ports.",
@@ -105,6 +95,8 @@ def _snapshot(ctx: click.Context, snapshot_path: str | None, live: dict[str, Any
 
 
 def _options(method: str, tight: bool, no_service_cidr: bool) -> PlanOptions:
+    from kostack.plan.model import Method, PlanOptions
+
     return PlanOptions(Method(method), tight=tight, service_cidr=not no_service_cidr)
 
 
@@ -116,6 +108,8 @@ def _egress(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 
 def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
+    from kostack.plan.model import Method
+
     if plan.options.method == Method.DISABLE_PORT_SECURITY and plan.automatic and not acknowledged:
         raise ConfigError(
             f"{doing} with --method disable-port-security needs {ACK_FLAG}",
@@ -125,6 +119,8 @@ def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
 
 
 def _load_plan(path: str) -> Plan:
+    from kostack.plan.codec import PlanFormatError, plan_from_dict
+
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -154,6 +150,8 @@ def _confirm(env: Environment, word: str, question: str) -> bool:
 
 
 def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+    from kostack.report.fixplan import describe
+
     def show(event: Event) -> None:
         if event.stage != "result":
             return
@@ -168,6 +166,7 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
 
 
 def _connect(env: Environment, os_cloud: str | None, timeout_s: float) -> Neutron:
+    from kostack.apply.neutron import Neutron
     from kostack.collect.openstack import open_connection
 
     return Neutron(open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s))
@@ -246,6 +245,11 @@ def plan_cmd(
     canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
     -o script is an idempotent bash script of `openstack` commands.
     """
+    from kostack.plan.build import build_plan
+    from kostack.plan.codec import plan_to_dict
+    from kostack.report.fixplan import render_plan, render_script
+    from kostack.report.jsonout import dumps
+
     env = get_env(ctx)
     target = _egress(egress_target)
     snapshot = _snapshot(ctx, snapshot_path, live)
@@ -324,6 +328,11 @@ def apply_cmd(
     applied but a root cause remains, 2 bad input, 3 cannot reach or
     authenticate, 5 apply failed (resume or roll back with the journal).
     """
+    from kostack.apply.engine import ALREADY, APPLIED, apply_plan
+    from kostack.apply.journal import Journal, JournalError, default_path
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import describe, render_plan
+
     env = get_env(ctx)
     target = _egress(egress_target)
     jpath = Path(journal_path) if journal_path else None
@@ -442,7 +451,10 @@ def _verify(
     live: dict[str, Any],
 ) -> int:
     """Re-collect OpenStack, re-diagnose, print which root causes are gone and which remain."""
+    from kostack.analyze.diagnose import diagnose
     from kostack.apply.recollect import recollected_snapshot
+    from kostack.plan.build import compare
+    from kostack.report.fixplan import render_verification
 
     try:
         if snapshot is None:
@@ -511,6 +523,10 @@ def rollback_cmd(
     is re-read first. An object someone changed after kostack is left alone
     (with the command to restore it by hand) unless --force.
     """
+    from kostack.apply.engine import rollback_journal, rollback_preview
+    from kostack.apply.journal import Journal, JournalError
+    from kostack.report.fixplan import describe
+
     env = get_env(ctx)
     try:
         journal = Journal.open(Path(journal_path))
@@ -546,6 +562,3 @@ def rollback_cmd(
     if report.problems:
         return _report_problems(env, report)
     return int(ExitCode.OK)
-
-
-from kostack.cli.preflight import preflight  # noqa: E402  # registered by name in main._register

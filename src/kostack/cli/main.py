@@ -7,26 +7,42 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from importlib import metadata
 
 import click
 
 from kostack.cli.common import Environment, fail
+from kostack.cli.lazy import LazyGroup
 from kostack.errors import ExitCode, KostackError
 
 
 def version() -> str:
+    from importlib import metadata  # imported late: only --version and JSON output need it
+
     try:
         return metadata.version("kostack")
     except metadata.PackageNotFoundError:
         return "0+unknown"
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"kostack, version {version()}")
+        ctx.exit()
+
+
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example:\n\n  kostack diagnose --snapshot examples/seed-incident.json",
 )
-@click.version_option(version(), prog_name="kostack")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 @click.option(
     "--context",
@@ -73,34 +89,6 @@ def _defaults_for(
         if own:
             out[name] = own
     return out
-
-
-def _register() -> None:
-    from kostack.cli import diagnose as diagnose_cmds
-
-    cli.add_command(diagnose_cmds.diagnose)
-    cli.add_command(diagnose_cmds.trace)
-    for module_name, attr in (
-        ("kostack.cli.collect", "collect"),
-        ("kostack.cli.fix", "fix"),
-        ("kostack.cli.fix", "preflight"),
-        ("kostack.cli.probe", "probe"),
-        ("kostack.cli.lab", "lab"),
-        ("kostack.cli.release", "release"),
-        ("kostack.cli.report", "report"),
-        ("kostack.cli.watch", "watch"),
-        ("kostack.cli.completion", "completion"),
-    ):
-        try:
-            module = __import__(module_name, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # that part of kostack is not built into this version
-            raise
-        cli.add_command(getattr(module, attr))
-
-
-_register()
 
 
 def main(

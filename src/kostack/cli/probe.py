@@ -18,21 +18,17 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
+from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
+from kostack.cli.defaults import PROBE_MAX_SOURCES as DEFAULT_MAX_SOURCES
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
-from kostack.model import SCHEMA_VERSION, Snapshot
-from kostack.model.snapshot import Gap
-from kostack.probe.correlate import add_observations, correlate
-from kostack.probe.k8s_runner import DEFAULT_IMAGE, KubeProbeOptions, run_in_kubernetes
-from kostack.probe.lab_runner import LabPod, run_in_lab
-from kostack.probe.plan import DEFAULT_MAX_SOURCES, ProbePlan, build_probe_plan
-from kostack.probe.results import ProbeRound
-from kostack.report.i18n import t
-from kostack.report.jsonout import dumps
-from kostack.report.probes import matrix_dict, plan_dict, render_matrix, render_plan
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.lab.lab import Lab
+    from kostack.model import Snapshot
+    from kostack.probe.lab_runner import LabPod
+    from kostack.probe.plan import ProbePlan
+    from kostack.probe.results import ProbeRound
 
 __all__ = ["add_probe_observations", "lab_snapshot", "probe", "run_round"]
 
@@ -77,7 +73,7 @@ def lab_snapshot(lab: Lab) -> Snapshot:
     nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
     """
     from kostack.lab.seed import node_device_id
-    from kostack.model import parse_snapshot
+    from kostack.model import SCHEMA_VERSION, parse_snapshot
 
     topo = lab.topology
     scenario = lab.scenario
@@ -295,6 +291,8 @@ def lab_snapshot(lab: Lab) -> Snapshot:
 
 def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
     """Per node: the lab pod the agent runs in, and the echo listener probes aim at."""
+    from kostack.probe.lab_runner import LabPod
+
     topo = lab.topology
     sources: dict[str, LabPod] = {}
     echo: dict[str, str] = {}
@@ -321,6 +319,9 @@ def run_round(
     sequential: bool = False,
 ) -> ProbeRound:
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
+    from kostack.probe.k8s_runner import KubeProbeOptions, run_in_kubernetes
+    from kostack.probe.lab_runner import run_in_lab
+
     if lab is not None:
         from kostack.lab.netns import require_root
 
@@ -379,6 +380,9 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     tune it. A round that cannot run (no permission, image not pulled, lab
     down) becomes a gap `probes` in the snapshot: the static diagnosis stands.
     """
+    from kostack.probe.correlate import add_observations
+    from kostack.probe.plan import build_probe_plan
+
     env = get_env(ctx)
     params = ctx.params
     egress_text = (
@@ -424,6 +428,8 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
 
 
 def _with_gap(snapshot: Snapshot, error: str, hint: str) -> Snapshot:
+    from kostack.model.snapshot import Gap
+
     gap = Gap(source="probes", error=error, hint=hint)
     return snapshot.model_copy(update={"gaps": (*snapshot.gaps, gap)})
 
@@ -546,6 +552,12 @@ def probe(
     input, 3 cannot reach the cluster or the lab, 4 some probes could not
     run, 130 interrupted (the probe namespace is deleted first).
     """
+    from kostack.probe.correlate import add_observations
+    from kostack.probe.plan import build_probe_plan
+    from kostack.report.i18n import t
+    from kostack.report.jsonout import dumps
+    from kostack.report.probes import matrix_dict, plan_dict, render_matrix, render_plan
+
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     egress = parse_target(egress_target)
@@ -637,6 +649,8 @@ def probe(
 
 
 def _exit_code(snapshot: Snapshot) -> int:
+    from kostack.probe.correlate import correlate
+
     corr = correlate(snapshot)
     verdicts = {c.observation.verdict for c in corr.comparisons}
     if "fail" in verdicts or corr.mismatches:

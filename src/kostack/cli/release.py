@@ -15,21 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
-from kostack.analyze.diagnose import Diagnosis, diagnose
-from kostack.analyze.messages import localize
-from kostack.analyze.release_checks import check_releases
-from kostack.apply.release import (
-    Reinstaller,
-    ReleaseJournal,
-    SubprocessHelm,
-    default_journal_path,
-    find_helm,
-)
 from kostack.cli.common import (
     SEVERITIES,
     Environment,
@@ -40,21 +29,14 @@ from kostack.cli.common import (
     progress,
     read_snapshot,
 )
+from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
 from kostack.cli.diagnose import live_options
-from kostack.collect.helm import collect_helm, load_client, settings_of
 from kostack.errors import ConfigError, ExitCode, KostackError
-from kostack.model import Snapshot
-from kostack.plan.release import DEFAULT_TIMEOUT, build_reinstall_plan
-from kostack.plan.release_advice import advice_about, reinstall_advice
-from kostack.report.release_plan_text import (
-    apply_dict,
-    plan_dict,
-    render_apply,
-    render_plan,
-    render_step,
-)
-from kostack.report.release_text import dumps, release_check_dict, render_release_check
 from kostack.report.safe import terminal_safe
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.analyze.diagnose import Diagnosis
+    from kostack.model import Snapshot
 
 
 class ReinstallBlocked(KostackError):
@@ -124,6 +106,8 @@ def _network_snapshot(
 
 
 def _diagnosis(snapshot: Snapshot | None) -> Diagnosis | None:
+    from kostack.analyze.diagnose import diagnose
+
     if snapshot is None or (snapshot.openstack is None and snapshot.cluster is None):
         return None
     return diagnose(snapshot)
@@ -142,6 +126,9 @@ def _with_helm(
     force_live: bool,
 ) -> tuple[Snapshot, Any, str | None]:
     """The snapshot with the Helm state: the snapshot's own, else read live from the kubeconfig."""
+    from kostack.collect.helm import collect_helm, load_client
+    from kostack.model import Snapshot
+
     base = snapshot or Snapshot()
     if base.helm is not None and not force_live:
         return base, None, None
@@ -203,6 +190,10 @@ def check(
     when the diagnosis finds one. Exit codes: 0 ok, 1 a finding at or above
     --fail-on, 2 bad input, 3 cannot reach the cluster, 4 partial data.
     """
+    from kostack.analyze.release_checks import check_releases
+    from kostack.plan.release_advice import advice_about, reinstall_advice
+    from kostack.report.release_text import dumps, release_check_dict, render_release_check
+
     env = get_env(ctx)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
     snapshot, client, _ = _with_helm(env, network, live, force_live=False)
@@ -326,6 +317,24 @@ def reinstall(
     Exit codes: 0 done (or dry run), 1 blocked, 2 bad input, 3 cannot reach
     the cluster, 5 a step failed or stopped.
     """
+    from kostack.analyze.messages import localize
+    from kostack.apply.release import (
+        Reinstaller,
+        ReleaseJournal,
+        SubprocessHelm,
+        default_journal_path,
+        find_helm,
+    )
+    from kostack.plan.release import build_reinstall_plan
+    from kostack.report.release_plan_text import (
+        apply_dict,
+        plan_dict,
+        render_apply,
+        render_plan,
+        render_step,
+    )
+    from kostack.report.release_text import dumps
+
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
@@ -414,6 +423,10 @@ def reinstall(
 
 def _install_settings(values_file: str | None) -> dict[str, str]:
     """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
+    import yaml
+
+    from kostack.collect.helm import settings_of
+
     if not values_file:
         return {}
     try:

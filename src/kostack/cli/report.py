@@ -6,18 +6,16 @@ import ipaddress
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kostack.analyze.diagnose import diagnose as run_diagnosis
 from kostack.cli.common import detect_lang, get_env, optional_part
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ConfigError
-from kostack.report.html import render_html
-from kostack.report.i18n import t
-from kostack.report.incident import build_incident
-from kostack.report.journal import JournalAction, JournalLineError, read_journal
-from kostack.report.markdown import render_markdown
+
+if TYPE_CHECKING:  # the layers below are imported when the command runs: --help stays fast
+    from kostack.report.journal import JournalAction
 
 FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 
@@ -36,6 +34,8 @@ def _format_of(output: str, chosen: str | None) -> str:
 
 def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
     """Every action of the given fix journals, in the order given."""
+    from kostack.report.journal import JournalLineError, read_journal
+
     found: list[JournalAction] = []
     for path in paths:
         try:
@@ -143,6 +143,12 @@ def report(
     no network: styles and the picture of where packets are dropped are inside
     it. Without --snapshot, kostack collects first (read-only).
     """
+    from kostack.analyze.diagnose import diagnose as run_diagnosis
+    from kostack.report.html import render_html
+    from kostack.report.i18n import t
+    from kostack.report.incident import build_incident
+    from kostack.report.markdown import render_markdown
+
     env = get_env(ctx)
     fmt = _format_of(output, chosen_format)
     try:
