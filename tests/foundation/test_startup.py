@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 from collections.abc import Mapping
-
 from pathlib import Path
 from typing import get_args
 
@@ -155,11 +154,11 @@ def test_option_defaults_shown_in_help_equal_the_layers_own() -> None:
     from kostack.probe.k8s_runner import DEFAULT_IMAGE
     from kostack.probe.plan import DEFAULT_MAX_SOURCES
 
-    assert defaults.FIX_METHODS == tuple(str(m) for m in Method)
-    assert defaults.FIX_DEFAULT_METHOD == str(Method.PAIRS)
+    assert tuple(str(m) for m in Method) == defaults.FIX_METHODS
+    assert str(Method.PAIRS) == defaults.FIX_DEFAULT_METHOD
     assert defaults.COLLECT_TIMEOUT_S == DEFAULT_TIMEOUT_S
     assert defaults.PROBE_IMAGE == DEFAULT_IMAGE
     assert defaults.PROBE_MAX_SOURCES == DEFAULT_MAX_SOURCES
     assert defaults.RELEASE_TIMEOUT_S == DEFAULT_TIMEOUT
-    assert defaults.PREFLIGHT_CNIS == tuple(sorted(CNI_MODES))
-    assert defaults.NEUTRON_BACKENDS == get_args(NeutronBackend)
+    assert tuple(sorted(CNI_MODES)) == defaults.PREFLIGHT_CNIS
+    assert get_args(NeutronBackend) == defaults.NEUTRON_BACKENDS
