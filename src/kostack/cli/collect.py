@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,32 +26,18 @@ __all__ = ["collect", "collect_live"]
 
 
 def _stderr_is_terminal(env: Environment) -> bool:
-    isatty = getattr(env.stderr, "isatty", None)
-    return bool(isatty and isatty())
+    return env.stderr_isatty
 
 
-class _Progress:
-    """One self-overwriting status line on a terminal's stderr; nothing when piped."""
+@contextmanager
+def _collect_progress(env: Environment) -> Iterator[Callable[[str], None]]:
+    """A progress line on stderr naming the source and step being read (kostack.cli.console)."""
+    from kostack.cli.console import activity, language
+    from kostack.cli.messages import collect_step, say
 
-    def __init__(self, env: Environment) -> None:
-        self._env = env
-        self._on = _stderr_is_terminal(env)
-        self._width = 0
-
-    def __call__(self, step: str) -> None:
-        if not self._on:
-            return
-        line = terminal_safe(f"collecting: {step}...")[:100]
-        pad = " " * max(0, self._width - len(line))
-        self._env.stderr.write(f"\r{line}{pad}")
-        self._env.stderr.flush()
-        self._width = len(line)
-
-    def clear(self) -> None:
-        if self._on and self._width:
-            self._env.stderr.write("\r" + " " * self._width + "\r")
-            self._env.stderr.flush()
-            self._width = 0
+    lang = language(env)
+    with activity(env, say(lang, "cli.progress.collecting")) as describe:
+        yield lambda step: describe(terminal_safe(collect_step(lang, step)))
 
 
 def collect_live(
@@ -69,16 +57,18 @@ def collect_live(
     """
     from kostack.collect.live import CollectOptions, collect_snapshot
 
-    return collect_snapshot(
-        CollectOptions(
-            os_cloud=os_cloud,
-            kubeconfig=kubeconfig,
-            kube_context=kube_context,
-            neutron_backend=cast("NeutronBackend | None", neutron_backend),
-            timeout_s=timeout_s,
-            environ=env.environ,
+    with _collect_progress(env) as progress:
+        return collect_snapshot(
+            CollectOptions(
+                os_cloud=os_cloud,
+                kubeconfig=kubeconfig,
+                kube_context=kube_context,
+                neutron_backend=cast("NeutronBackend | None", neutron_backend),
+                timeout_s=timeout_s,
+                environ=env.environ,
+                progress=progress,
+            )
         )
-    )
 
 
 @click.command(
@@ -138,9 +128,8 @@ def collect(
 
     env = get_env(ctx)
     target = _check_target(output_path)
-    progress = _Progress(env)
     started = time.monotonic()
-    try:
+    with _collect_progress(env) as progress:
         snapshot = collect_snapshot(
             CollectOptions(
                 os_cloud=os_cloud,
@@ -155,8 +144,6 @@ def collect(
                 progress=progress,
             )
         )
-    finally:
-        progress.clear()
     text = dump_snapshot(snapshot)
     if target is None:
         env.stdout.write(text)

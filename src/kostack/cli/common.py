@@ -31,7 +31,11 @@ class Environment:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stdin_isatty: bool = field(default_factory=lambda: sys.stdin.isatty())
     stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
+    stderr_isatty: bool = field(default_factory=lambda: sys.stderr.isatty())
     debug: bool = False
+    color: str = "auto"  # --color: auto, always, never (kostack.cli.console)
+    progress: str = "auto"  # --progress: auto, always, never
+    lang: str | None = None  # the running command's --lang (progress and errors follow it)
 
 
 def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
@@ -61,9 +65,11 @@ def optional_part(module: str, attr: str, what: str) -> Any:
 
 
 def fail(env: Environment, err: KostackError) -> int:
-    env.stderr.write(terminal_safe(f"error: {err.message}\n"))
+    from kostack.cli.console import emit_err
+
+    emit_err(env, terminal_safe(f"error: {err.message}\n"))
     if err.hint:
-        env.stderr.write(terminal_safe(f"hint: {err.hint}\n"))
+        emit_err(env, terminal_safe(f"hint: {err.hint}\n"))
     return int(err.exit_code)
 
 
@@ -88,17 +94,12 @@ def get_env(ctx: click.Context) -> Environment:
 
 
 @contextmanager
-def progress(env: Environment, what: str) -> Iterator[None]:
-    """A one-line progress note on a terminal's stderr; silent when piped."""
-    if env.stdout_isatty and env.stderr.isatty():
-        env.stderr.write(f"{what}...\r")
-        env.stderr.flush()
-        try:
-            yield
-        finally:
-            env.stderr.write(" " * (len(what) + 3) + "\r")
-            env.stderr.flush()
-    else:
+def progress(env: Environment, key: str, **params: object) -> Iterator[None]:
+    """A spinner with message `key` (kostack.cli.messages) on stderr while the block runs."""
+    from kostack.cli.console import activity, language
+    from kostack.cli.messages import say
+
+    with activity(env, say(language(env), key, **params)):
         yield
 
 

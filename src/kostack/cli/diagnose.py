@@ -14,7 +14,6 @@ from kostack.cli.common import (
     exit_for,
     get_env,
     optional_part,
-    progress,
     read_snapshot,
 )
 from kostack.errors import ConfigError
@@ -49,8 +48,7 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     if snapshot_path:
         return read_snapshot(snapshot_path)
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
-    with progress(env, "collecting"):
-        snapshot: Snapshot = collect_live(env, **live)
+    snapshot: Snapshot = collect_live(env, **live)  # with its own progress per source
     return snapshot
 
 
@@ -141,6 +139,7 @@ def diagnose(
       kostack diagnose --active --probe-image registry.local/python:3.12
     """
     from kostack.analyze.diagnose import diagnose as run_diagnosis
+    from kostack.cli.console import diagnosing
     from kostack.report.jsonout import diagnosis_dict, dumps
     from kostack.report.text import render_diagnosis
 
@@ -155,7 +154,8 @@ def diagnose(
             "kostack.cli.probe", "add_probe_observations", "active probes"
         )
         snapshot = add_probe_observations(ctx, snapshot, **live)
-    result = run_diagnosis(snapshot, target)
+    with diagnosing(env, snapshot):
+        result = run_diagnosis(snapshot, target)
     language = detect_lang(lang, env.environ)
     from kostack.cli.main import version
 

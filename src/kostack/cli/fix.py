@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +166,31 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
     return show
 
 
+@contextmanager
+def _counted(
+    env: Environment, key: str, total: int
+) -> Iterator[Callable[[Callable[[Event], None]], Callable[[Event], None]]]:
+    """Progress on stderr counting the actions done, around an event printer."""
+    from kostack.cli.console import language, steps
+    from kostack.cli.messages import say
+    from kostack.report.fixplan import describe
+
+    title = say(language(env), key)
+    with steps(env, title, total) as bar:
+
+        def wrap(printer: Callable[[Event], None]) -> Callable[[Event], None]:
+            def on_event(event: Event) -> None:
+                if event.stage == "intent":
+                    bar.describe(f"{title}: {terminal_safe(describe(event.action))}")
+                printer(event)
+                if event.stage == "result":
+                    bar.advance()
+
+            return on_event
+
+        yield wrap
+
+
 def _connect(env: Environment, os_cloud: str | None, timeout_s: float) -> Neutron:
     from kostack.apply.neutron import Neutron
     from kostack.collect.openstack import open_connection
@@ -253,7 +279,8 @@ def plan_cmd(
     env = get_env(ctx)
     target = _egress(egress_target)
     snapshot = _snapshot(ctx, snapshot_path, live)
-    plan = build_plan(snapshot, _options(method, tight, no_service_cidr), egress_target=target)
+    with progress(env, "cli.progress.planning"):
+        plan = build_plan(snapshot, _options(method, tight, no_service_cidr), egress_target=target)
     if output == "json":
         env.stdout.write(dumps(plan_to_dict(plan, _version())))
     elif output == "script":
@@ -380,9 +407,10 @@ def apply_cmd(
                 snapshot = read_snapshot(snapshot_path)
         else:
             snapshot = _snapshot(ctx, snapshot_path, live)
-            plan = build_plan(
-                snapshot, _options(method, tight, no_service_cidr), egress_target=target
-            )
+            with progress(env, "cli.progress.planning"):
+                plan = build_plan(
+                    snapshot, _options(method, tight, no_service_cidr), egress_target=target
+                )
         env.stdout.write(render_plan(plan))
         if not plan.automatic:
             env.stdout.write("\nNothing to apply.\n")
@@ -424,7 +452,10 @@ def apply_cmd(
             )
         )
         try:
-            report = apply_plan(journal, neutron, retries=retries, on_event=_printer(env, plan))
+            with _counted(env, "cli.progress.applying", len(plan.automatic)) as counted:
+                report = apply_plan(
+                    journal, neutron, retries=retries, on_event=counted(_printer(env, plan))
+                )
         except OSError as exc:
             raise ApplyError(
                 f"cannot write the journal {journal.path}: {exc}",
@@ -459,7 +490,7 @@ def _verify(
     try:
         if snapshot is None:
             snapshot = _snapshot(ctx, None, live)
-        with progress(env, "verifying"):
+        with progress(env, "cli.progress.verifying"):
             after = recollected_snapshot(snapshot, neutron.connection)
     except KostackError as err:
         env.stdout.write(
@@ -552,9 +583,10 @@ def rollback_cmd(
             return int(ExitCode.OK)
         neutron = _connect(env, cloud, timeout_s)
         env.stdout.write("\n")
-        report = rollback_journal(
-            journal, neutron, force=force, on_event=_printer(env, journal.plan)
-        )
+        with _counted(env, "cli.progress.rolling_back", len(preview)) as counted:
+            report = rollback_journal(
+                journal, neutron, force=force, on_event=counted(_printer(env, journal.plan))
+            )
     env.stdout.write(
         f"{report.count('restored')} restored, {report.count('already-original')} already as before, "
         f"{report.count('not-changed')} not changed by kostack.\n"

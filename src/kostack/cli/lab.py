@@ -44,10 +44,12 @@ def _reports_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except LabError as err:
+            from kostack.cli.console import emit_err
+
             env = get_env(ctx)
-            env.stderr.write(terminal_safe(f"error: {err.message}\n"))
+            emit_err(env, terminal_safe(f"error: {err.message}\n"))
             if err.hint:
-                env.stderr.write(terminal_safe(f"hint: {err.hint}\n"))
+                emit_err(env, terminal_safe(f"hint: {err.hint}\n"))
             ctx.exit(int(err.exit_code))
 
     return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature

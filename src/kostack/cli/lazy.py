@@ -10,9 +10,11 @@ run, to show its own --help, or to complete its options.
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -102,7 +104,65 @@ def load_command(name: str) -> click.Command | None:
     command = getattr(module, entry.attr)
     if not isinstance(command, click.Command):
         raise TypeError(f"{entry.module}.{entry.attr} is not a click command")
+    _add_console_options(command)
     return command
+
+
+def _set_console(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`--color`/`--progress` given after the command: it wins over the top-level one."""
+    from kostack.cli.common import get_env
+
+    if value is not None and param.name is not None:
+        setattr(get_env(ctx), param.name, value)
+
+
+def _add_console_options(command: click.Command) -> None:
+    """Accept `--color` and `--progress` after any command too (`kostack diagnose --color never`)."""
+    from kostack.cli.console import CHOICES
+
+    names = {opt for p in command.params for opt in getattr(p, "opts", ())}
+    for flag, what in (
+        ("--color", "Colour results by severity"),
+        ("--progress", "Progress on stderr"),
+    ):
+        if flag not in names:
+            command.params.append(
+                click.Option(
+                    [flag],
+                    type=click.Choice(CHOICES),
+                    expose_value=False,
+                    callback=_set_console,
+                    help=f"{what} (same as the top-level {flag}; default auto).",
+                )
+            )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _add_console_options(sub)
+    elif command.callback is not None and not getattr(command.callback, "_kostack_console", False):
+        command.callback = _with_colored_stdout(command.callback)
+
+
+def _with_colored_stdout(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command with its text results coloured (kostack.cli.console decides when)."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from kostack.cli.common import get_env
+        from kostack.cli.console import colored_stdout, is_machine_output
+
+        ctx = click.get_current_context()
+        top = ctx
+        while top.parent is not None and top.parent.parent is not None:
+            top = top.parent
+        machine = is_machine_output(top.info_name or "", ctx.params)
+        env = get_env(ctx)
+        lang = ctx.params.get("lang")
+        env.lang = lang if isinstance(lang, str) else env.lang
+        with colored_stdout(env, machine=machine):
+            return callback(*args, **kwargs)
+
+    run._kostack_console = True  # type: ignore[attr-defined]  # marks a wrapped callback
+    return run
 
 
 class LazyGroup(click.Group):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import click
 
 from kostack.cli.common import Environment, fail
+from kostack.cli.console import CHOICES, emit_err
 from kostack.cli.lazy import LazyGroup
 from kostack.errors import ExitCode, KostackError
 
@@ -51,8 +52,32 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="kubeconfig context for every command (as in `kubectl kostack --context prod diagnose`).",
 )
 @click.option("--kubeconfig", metavar="FILE", help="kubeconfig file for every command.")
+@click.option(
+    "--color",
+    type=click.Choice(CHOICES),
+    default="auto",
+    envvar="KOSTACK_COLOR",
+    show_default=True,
+    help="Colour results by severity: auto = on a terminal unless NO_COLOR is set "
+    "(never in json, junit, sarif or scripts).",
+)
+@click.option(
+    "--progress",
+    type=click.Choice(CHOICES),
+    default="auto",
+    envvar="KOSTACK_PROGRESS",
+    show_default=True,
+    help="Progress on stderr for steps that take a while: auto = when stderr is a terminal.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, kube_context: str | None, kubeconfig: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    debug: bool,
+    kube_context: str | None,
+    kubeconfig: str | None,
+    color: str,
+    progress: str,
+) -> None:
     """Find why pods cannot talk on Kubernetes-on-OpenStack, and fix it safely.
 
     kostack reads your OpenStack project (Neutron ports, security groups,
@@ -62,6 +87,7 @@ def cli(ctx: click.Context, debug: bool, kube_context: str | None, kubeconfig: s
     """
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     env.debug = env.debug or debug
+    env.color, env.progress = color, progress
     ctx.obj = env
     # kubectl does not pass its own flags to a plugin: `kubectl kostack --context X diagnose`
     # puts them here, and they become the defaults of every command that takes them
@@ -120,8 +146,8 @@ def main(
         env.stderr.write("error: interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except click.ClickException as exc:
-        env.stderr.write(f"error: {exc.format_message()}\n")
-        env.stderr.write("hint: see `kostack --help` or `kostack COMMAND --help`\n")
+        emit_err(env, f"error: {exc.format_message()}\n")
+        emit_err(env, "hint: see `kostack --help` or `kostack COMMAND --help`\n")
         return int(ExitCode.USAGE)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

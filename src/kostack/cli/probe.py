@@ -319,8 +319,12 @@ def run_round(
     sequential: bool = False,
 ) -> ProbeRound:
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
+    from kostack.analyze.messages import localize
+    from kostack.cli.console import activity, language, steps
+    from kostack.cli.messages import say
     from kostack.probe.k8s_runner import KubeProbeOptions, run_in_kubernetes
     from kostack.probe.lab_runner import run_in_lab
+    from kostack.report.safe import terminal_safe
 
     if lab is not None:
         from kostack.lab.netns import require_root
@@ -331,7 +335,17 @@ def run_round(
         def execute(ns: str, argv: Any, timeout: float) -> Any:
             return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
 
-        return run_in_lab(plan, sources, echo, execute=execute, sequential=sequential)
+        lang = language(env)
+        total = sum(1 for node in plan.sources if node in sources)
+        with steps(env, say(lang, "cli.progress.probing_lab", sources=total), total) as bar:
+
+            def done(finished: int, of: int) -> None:
+                bar.describe(say(lang, "cli.progress.probing_lab_done", done=finished, total=of))
+                bar.advance()
+
+            return run_in_lab(
+                plan, sources, echo, execute=execute, sequential=sequential, on_done=done
+            )
     from kostack.collect._kube_api import open_session
 
     session = open_session(
@@ -342,22 +356,16 @@ def run_round(
     )
     session.client.user_agent = "kostack (probe runner)"
     try:
-        return run_in_kubernetes(
-            plan, session.client, KubeProbeOptions(image=image, progress=_progress(env))
-        )
+        lang = language(env)
+        with activity(env, say(lang, "cli.progress.probing")) as describe:
+            options = KubeProbeOptions(
+                image=image, progress=lambda text: describe(terminal_safe(localize(text, lang)))
+            )
+            return run_in_kubernetes(plan, session.client, options)
     except ProbeError as exc:
         raise ProbeError(session.redact(exc.message), session.redact(exc.hint)) from exc
     finally:
         session.close()
-
-
-def _progress(env: Environment) -> Any:
-    def say(text: str) -> None:
-        if env.stderr.isatty():
-            env.stderr.write(f"{text}...\n")
-            env.stderr.flush()
-
-    return say
 
 
 def _env_float(env: Environment, name: str, default: float) -> float:

@@ -94,8 +94,7 @@ def _network_snapshot(
         except ConfigError:
             return None, "live collection is not available in this build"
         try:
-            with progress(env, "collecting"):
-                snapshot = collect_live(env, **live)
+            snapshot = collect_live(env, **live)  # with its own progress per source
         except KostackError as exc:
             # The release checks still work from the cluster alone; the gate will say why it cannot pass.
             return None, f"{exc.message} ({exc.hint})" if exc.hint else exc.message
@@ -135,7 +134,7 @@ def _with_helm(
     kubeconfig = _kubeconfig(env, live)
     context = live.get("kube_context")
     client, context_namespace = load_client(kubeconfig, str(context) if context else None)
-    with progress(env, "reading Helm releases"):
+    with progress(env, "cli.progress.reading_helm"):
         collected = collect_helm(client, context_namespace=context_namespace)
     gaps = tuple(g for g in base.gaps if not g.source.startswith("helm")) + collected.gaps
     return (
@@ -325,6 +324,8 @@ def reinstall(
         default_journal_path,
         find_helm,
     )
+    from kostack.cli.console import activity
+    from kostack.cli.messages import say
     from kostack.plan.release import build_reinstall_plan
     from kostack.report.release_plan_text import (
         apply_dict,
@@ -388,12 +389,22 @@ def reinstall(
             else None
         )
         path = Path(journal_path) if journal_path else default_journal_path(name)
-        with ReleaseJournal(path) as journal:
+        with (
+            ReleaseJournal(path) as journal,
+            activity(env, say(language, "cli.progress.reinstall_step", step=name)) as describe,
+        ):
+
+            def echo(line: str) -> None:
+                # each step also names itself on the progress line (it may wait minutes)
+                describe(say(language, "cli.progress.reinstall_step", step=terminal_safe(line)))
+                if output == "text":
+                    _echo(env, line)
+
             result = Reinstaller(
                 client,
                 runner,
                 journal,
-                echo=(lambda line: _echo(env, line)) if output == "text" else (lambda _line: None),
+                echo=echo,
                 kubeconfig=kubeconfig,
                 context=str(context) if context else None,
                 lang=language,

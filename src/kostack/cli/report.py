@@ -144,6 +144,7 @@ def report(
     it. Without --snapshot, kostack collects first (read-only).
     """
     from kostack.analyze.diagnose import diagnose as run_diagnosis
+    from kostack.cli.console import diagnosing
     from kostack.report.html import render_html
     from kostack.report.i18n import t
     from kostack.report.incident import build_incident
@@ -162,7 +163,8 @@ def report(
             "kostack.cli.probe", "add_probe_observations", "active probes"
         )
         snapshot = add_probe_observations(ctx, snapshot, **live)
-    diagnosis = run_diagnosis(snapshot, target)
+    with diagnosing(env, snapshot):
+        diagnosis = run_diagnosis(snapshot, target)
     language = detect_lang(lang, env.environ)
     incident = build_incident(snapshot, diagnosis, history, language, target)
     from kostack.cli.main import version

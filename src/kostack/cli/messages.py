@@ -1,0 +1,79 @@
+"""What the commands themselves say (progress, lab lines, errors they raise), in English and Korean.
+
+Registered in the one catalogue of kostack.analyze.messages (`Msg`), so
+`Msg(key, ...)` renders in either language and the i18n tests cover these
+keys too. `say(lang, key, ...)` is the text in one language.
+
+Collection reports its steps in English words (kostack.collect cannot use
+this catalogue: it sits beside kostack.analyze); `COLLECT_STEPS` gives each
+step's Korean, and tests/foundation/test_console.py proves every step the
+collectors report is here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from kostack.analyze.messages import Msg, register
+
+register(
+    {
+        "cli.progress.collecting": {"en": "collecting", "ko": "수집 중"},
+        "cli.progress.collect_step": {"en": "collecting: {step}", "ko": "수집 중: {step}"},
+        "cli.progress.diagnosing": {
+            "en": "diagnosing {nodes} nodes, {ports} ports",
+            "ko": "진단 중: 노드 {nodes}대, 포트 {ports}개",
+        },
+        "cli.progress.planning": {"en": "planning the fix", "ko": "해결 계획을 세우는 중"},
+        "cli.progress.verifying": {
+            "en": "verifying (OpenStack re-collected, diagnosis re-run)",
+            "ko": "검증 중 (OpenStack 재수집, 진단 재실행)",
+        },
+        "cli.progress.applying": {"en": "applying changes", "ko": "변경 적용 중"},
+        "cli.progress.rolling_back": {"en": "rolling back", "ko": "롤백 중"},
+        "cli.progress.reading_helm": {
+            "en": "reading Helm releases",
+            "ko": "Helm 릴리스를 읽는 중",
+        },
+        "cli.progress.reinstall_step": {
+            "en": "reinstalling: {step}",
+            "ko": "재설치 중: {step}",
+        },
+        "cli.progress.probing": {"en": "probing", "ko": "점검 중"},
+        "cli.progress.probing_lab": {
+            "en": "probing from {sources} lab pods",
+            "ko": "랩 Pod {sources}개에서 점검 중",
+        },
+        "cli.progress.probing_lab_done": {
+            "en": "probing: {done} of {total} lab pods finished",
+            "ko": "점검 중: 랩 Pod {total}개 중 {done}개 완료",
+        },
+    }
+)
+
+# The steps kostack.collect reports (its exact English words) and their Korean.
+COLLECT_STEPS: Final = {
+    "connecting to OpenStack": "OpenStack 연결",
+    "reading Neutron (networks, subnets, routers, ports, security groups)": (
+        "Neutron 읽기 (네트워크, 서브넷, 라우터, 포트, 보안 그룹)"
+    ),
+    "reading Kubernetes": "Kubernetes 읽기",
+    "Kubernetes API version": "Kubernetes API 버전",
+    "nodes": "노드",
+    "pods": "Pod",
+    "kubeadm, kubelet and kube-proxy settings": "kubeadm, kubelet, kube-proxy 설정",
+    "services and EndpointSlices": "서비스와 EndpointSlice",
+    "CNI settings": "CNI 설정",
+    "reading Helm releases and volumes": "Helm 릴리스와 볼륨 읽기",
+}
+
+
+def say(lang: str, key: str, **params: object) -> str:
+    """The message `key` in `lang`."""
+    return Msg(key, **params).render(lang)
+
+
+def collect_step(lang: str, step: str) -> str:
+    """A collection step as the progress line shows it."""
+    shown = COLLECT_STEPS.get(step, step) if lang == "ko" else step
+    return say(lang, "cli.progress.collect_step", step=shown)
