@@ -44,7 +44,7 @@ from kubernetes.client.exceptions import ApiException
 from kostack.analyze.messages import localize
 from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.errors import ApplyError
-from kostack.plan.release import ReleaseAction, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
 from kostack.shell import Cmd, chain
 
 # The client, untyped on purpose: its objects stay inside this module.

@@ -37,7 +37,6 @@ from kostack.plan.release_gate import network_gate
 from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import (
     DEFAULT_TIMEOUT,
-    ReleaseAction,
     GateCheck,
     LeftAlone,
     NetworkGate,
@@ -45,6 +44,7 @@ from kostack.plan.release_model import (
     PlannedPVC,
     Precondition,
     ReinstallPlan,
+    ReleaseAction,
     ReleaseInstance,
     Target,
 )
@@ -421,7 +421,6 @@ def _mount_blockers(pods: Iterable[WorkloadPod], claims: list[PvcClaim], name: s
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "ReleaseAction",
     "GateCheck",
     "LeftAlone",
     "NetworkGate",
@@ -429,6 +428,7 @@ __all__ = [
     "PlannedPVC",
     "Precondition",
     "ReinstallPlan",
+    "ReleaseAction",
     "ReleaseInstance",
     "Target",
     "build_reinstall_plan",

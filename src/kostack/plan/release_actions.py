@@ -11,10 +11,10 @@ import json
 from kostack.analyze.release_checks.charts import ChartRule
 from kostack.model.snapshot import HelmState
 from kostack.plan.release_model import (
-    ReleaseAction,
     PlannedPVC,
     Precondition,
     ReinstallPlan,
+    ReleaseAction,
     ReleaseInstance,
     Target,
 )
@@ -43,7 +43,9 @@ def _reclaim_patch(volume: str, policy: str) -> Cmd:
     return Cmd(command(("kubectl", "patch", "pv"), (volume,), ("-p", body)))
 
 
-def _retain_actions(pvcs: tuple[PlannedPVC, ...], helm: HelmState, first_step: int) -> list[ReleaseAction]:
+def _retain_actions(
+    pvcs: tuple[PlannedPVC, ...], helm: HelmState, first_step: int
+) -> list[ReleaseAction]:
     volumes = {pv.name: pv for pv in helm.pvs or ()}
     out: list[ReleaseAction] = []
     for pvc in pvcs:
@@ -77,7 +79,9 @@ def _retain_actions(pvcs: tuple[PlannedPVC, ...], helm: HelmState, first_step: i
     return out
 
 
-def _delete_pvc_action(pvc: PlannedPVC, step: int, discard_data: bool, timeout: int) -> ReleaseAction:
+def _delete_pvc_action(
+    pvc: PlannedPVC, step: int, discard_data: bool, timeout: int
+) -> ReleaseAction:
     inverse = None
     if pvc.volume and (not discard_data or pvc.reclaim_policy == "Retain"):
         inverse = ReleaseAction(

@@ -14,7 +14,7 @@ from kostack.analyze.findings import Remedy, command_for
 from kostack.analyze.summary import cni_mode, describe_cni
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
-from kostack.plan.release_model import ReleaseAction, ReinstallPlan
+from kostack.plan.release_model import ReinstallPlan, ReleaseAction
 from kostack.report.incident_model import (
     MAX_APPLIED,
     MAX_COMMANDS,

@@ -12,7 +12,7 @@ from typing import Any
 
 from kostack.analyze.messages import localize as L
 from kostack.apply.release_result import ApplyResult, StepResult
-from kostack.plan.release import ReleaseAction, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
 from kostack.report.release_text import INDENT, OUTPUT_SCHEMA_VERSION, t
 from kostack.report.safe import terminal_safe
 
