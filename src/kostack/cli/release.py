@@ -125,12 +125,13 @@ def _with_helm(
     force_live: bool,
 ) -> tuple[Snapshot, Any, str | None]:
     """The snapshot with the Helm state: the snapshot's own, else read live from the kubeconfig."""
-    from kostack.collect.helm import collect_helm, load_client
     from kostack.model import Snapshot
 
     base = snapshot or Snapshot()
     if base.helm is not None and not force_live:
-        return base, None, None
+        return base, None, None  # offline: no Kubernetes client is even imported
+    from kostack.collect.helm import collect_helm, load_client
+
     kubeconfig = _kubeconfig(env, live)
     context = live.get("kube_context")
     client, context_namespace = load_client(kubeconfig, str(context) if context else None)
@@ -141,6 +142,23 @@ def _with_helm(
         base.model_copy(update={"helm": collected.state, "gaps": gaps}),
         client,
         context_namespace,
+    )
+
+
+def _require_a_cluster(env: Environment, live: dict[str, Any], snapshot_path: str) -> None:
+    """A snapshot without Helm state, and no kubeconfig to read the releases from: say which."""
+    if _kubeconfig(env, live):
+        return
+    home = env.environ.get("HOME")
+    default = Path(home, ".kube", "config") if home else Path("~/.kube/config").expanduser()
+    if default.is_file():
+        return
+    raise ConfigError(
+        f"{snapshot_path} has no Helm state, and there is no kubeconfig to read the releases "
+        f"from ({default} does not exist)",
+        "Collect the snapshot where the cluster is reachable (kostack collect reads the Helm "
+        "releases too), or give --kubeconfig FILE to read the releases live. "
+        "examples/harbor-wrong-namespace.json has Helm state.",
     )
 
 
@@ -195,6 +213,8 @@ def check(
 
     env = get_env(ctx)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
+    if snapshot_path and network is not None and network.helm is None:
+        _require_a_cluster(env, live, snapshot_path)
     snapshot, client, _ = _with_helm(env, network, live, force_live=False)
     if client is not None:
         client.close()
