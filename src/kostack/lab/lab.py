@@ -29,7 +29,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,6 +193,8 @@ class Lab:
         watch_interval: float | None = None,
         ready_timeout: float = 20.0,
         kube_api: bool = False,
+        own_neutron: bool = False,
+        step: Callable[[str], None] | None = None,
     ) -> LabStatus:
         """Build the lab for `scenario` with `nodes` nodes and wait until every server listens.
 
@@ -201,15 +203,24 @@ class Lab:
         the scenario into it when `seed_neutron`). `watch_interval` starts a
         background agent that re-renders when Neutron changes. `kube_api`
         serves the lab as a cluster (kubeconfig, clouds.yaml; see
-        kostack.lab.cluster) from a background daemon. On any
-        failure the half-built lab is torn down before the error is raised.
+        kostack.lab.cluster) from a background daemon. `own_neutron` starts
+        the lab's own real Neutron (kostack.lab.own_neutron), seeds it and
+        takes port security from it, as with an endpoint and `seed_neutron`.
+        `step` is told each stage (for progress). On any failure the
+        half-built lab is torn down before the error is raised.
         """
+        say = step or (lambda _stage: None)
         started = time.monotonic()
         require_lab_extra()
         chosen = get_scenario(scenario) if isinstance(scenario, str) else scenario
         if not 2 <= nodes <= MAX_NODES:
             raise LabInputError(
                 f"--nodes must be between 2 and {MAX_NODES}, not {nodes}", "the default is 4"
+            )
+        if own_neutron and neutron_endpoint is not None:
+            raise LabInputError(
+                "the lab's own Neutron and --neutron-endpoint exclude each other",
+                "give --neutron-endpoint to use your Neutron, or leave it out for the lab's own",
             )
         if neutron_endpoint is not None and not re.match(r"^https?://[^/\s]+", neutron_endpoint):
             raise LabInputError(
@@ -238,10 +249,17 @@ class Lab:
         )
         write_json_atomic(self.paths.state, state.model_dump(mode="json"))
         try:
+            records: list[ServerRecord] = []
+            if own_neutron:
+                neutron_endpoint, seed_neutron = self._own_neutron(state, records, say)
+                state = state.model_copy(update={"neutron_endpoint": neutron_endpoint})
+                write_json_atomic(self.paths.state, state.model_dump(mode="json"))
+            say("building the network")
             create_network(topo)
             source: PortSource
             if neutron_endpoint is not None:
                 if seed_neutron:
+                    say("writing the scenario into Neutron")
                     apply_scenario(neutron_endpoint, chosen, topo)
                 source = NeutronSource(neutron_endpoint)
             else:
@@ -250,6 +268,7 @@ class Lab:
                 write_json_atomic(self.paths.groups, groups)
                 source = FileSource(self.paths)
             self._agent = LabAgent(state, self.paths, source)
+            say("rendering port security")
             first = self._agent.sync(force=True)
             if first.unbound:
                 raise LabInputError(
@@ -258,10 +277,12 @@ class Lab:
                     if neutron_endpoint is not None
                     else "give every lab VM a port in the port description",
                 )
-            records = self._start_servers(topo, ready_timeout)
+            say("starting the pods' servers")
+            records += self._start_servers(topo, ready_timeout)
             if neutron_endpoint is not None and watch_interval is not None:
                 records.append(self._start_agent(watch_interval))
             if kube_api:
+                say("serving the cluster")
                 records.append(self._start_kube_api(neutron_endpoint, ready_timeout))
             state = state.model_copy(
                 update={
@@ -279,6 +300,36 @@ class Lab:
                 self.down()
             raise
         return self.status()
+
+    def _own_neutron(
+        self, state: LabState, records: list[ServerRecord], say: Callable[[str], None]
+    ) -> tuple[str, bool]:
+        """Start and seed the lab's own Neutron; its endpoint (the scenario is written next)."""
+        from kostack.lab.neutron import openstack_connection
+        from kostack.lab.neutron_seed import seed_topology  # loads openstacksdk: only here
+        from kostack.lab.own_neutron import start_own_neutron
+
+        record, endpoint = start_own_neutron(self.paths, self.prefix, timeout=120.0, step=say)
+        records.append(record)
+        # Recorded before seeding: a failure from here on still finds and stops it.
+        write_json_atomic(
+            self.paths.state,
+            state.model_copy(update={"servers": (record,)}).model_dump(mode="json"),
+        )
+        say("seeding Neutron")
+        topo = state.topology
+        try:
+            ids = seed_topology(endpoint, len(topo.nodes))
+            if topo.router_routes_to_pods:
+                # As in the lab's router (and the seed's cloud): a route back to each pod block.
+                routes = [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
+                openstack_connection(endpoint).network.update_router(ids.router_id, routes=routes)
+        except Exception as exc:  # any SDK/transport error from a Neutron we just started
+            raise LabError(
+                f"could not seed the lab's Neutron at {endpoint}: {type(exc).__name__}: {exc}",
+                f"see {self.paths.log_file('neutron')}",
+            ) from exc
+        return endpoint, True
 
     def down(self, *, all_labs: bool = False) -> DownReport:
         """Stop this lab's processes and delete its namespaces; works after a crash too.
@@ -532,10 +583,7 @@ class Lab:
 
     def _is_ours(self, pid: int, all_labs: bool) -> bool:
         """A pid from a pid file still names our process (pids get reused)."""
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return False
+        cmdline = netns.cmdline_words(pid)
         if netns.TAG_ARGUMENT.encode() not in cmdline:
             return False
         tag = cmdline[cmdline.index(netns.TAG_ARGUMENT.encode()) + 1 :][:1]
