@@ -48,6 +48,8 @@ if [ "$mode" = "--all" ]; then
     command -v nft >/dev/null 2>&1 || need+=(nftables)
     command -v ip >/dev/null 2>&1 || need+=(iproute2)
     command -v chromium >/dev/null 2>&1 || need+=(chromium)
+    # a CJK font: the Korean report's screenshot test proves Hangul renders (not as tofu)
+    [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK-* >/dev/null 2>&1 || need+=(fonts-noto-cjk)
     # kubectl: the kubectl-plugin tests (tests/report) run `kubectl kostack ...`
     command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
     # prometheus ships promtool: the watch tests run a real Prometheus and promtool (~10 s)
