@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import json
 import time
 import xml.etree.ElementTree as ET
 
@@ -145,6 +146,19 @@ def test_the_router_is_joined_to_every_subnet() -> None:
         assert len(links) == len(frames) == subnets
         for link, frame in zip(links, frames, strict=True):
             assert float(str(link.get("y2"))) == float(str(frame.get("y")))  # it reaches the frame
+
+
+def test_node_names_are_never_cut() -> None:
+    long_node = "k8s-worker-gpu-node-0001.region-one.cluster.example.internal"
+    # the name everywhere it occurs (node, its port, its pods), as a cloud would have it
+    doc = json.loads(
+        json.dumps(example_doc("seed-incident")).replace('"k8s-w-1"', f'"{long_node}"')
+    )
+    pic = picture(build(doc))
+    assert long_node in [n.name for n in pic.nodes]
+    texts = visible(ET.fromstring(render_svg(pic)))
+    assert not any("…" in text for text in texts)
+    assert long_node in "".join(texts)
 
 
 def test_pod_names_are_never_cut() -> None:

@@ -530,8 +530,10 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
 
     # --- vertical layout (nodes as tall as their longest list of pod names)
     pod_lines = {node.key: _pod_lines(node.pods, NODE_W - 32) for node in pic.nodes}
+    name_lines = {node.key: _wrap(node.name, NODE_W - 16, 13) for node in pic.nodes}
+    name_extra = 16 * (max((len(lines) for lines in name_lines.values()), default=1) - 1)
     tallest = max((len(lines) for lines in pod_lines.values()), default=0)
-    node_h = max(NODE_H, 68 + 15 * (tallest + 1))
+    node_h = max(NODE_H, 68 + name_extra + 15 * (tallest + 1))
     ext_y = MARGIN
     port_y = ext_y + 44 + 40 + arc_zone
     node_y = port_y + 26
@@ -680,24 +682,18 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
         if node.members > 1:
             role = t(lang, "pic.members", role=role, n=node.members)
         inner = NODE_W - 16
+        # the name whole (wrapped, never cut: it is what a reader looks up)
+        for i, line in enumerate(name_lines[node.key]):
+            svg.text(cx, node_y + 30 + 16 * i, line, anchor="middle", weight="bold", size=13)
         svg.text(
             cx,
-            node_y + 30,
-            _fit(node.name, inner, 13),
-            anchor="middle",
-            weight="bold",
-            size=13,
-            full=node.name,
-        )
-        svg.text(
-            cx,
-            node_y + 46,
+            node_y + 46 + name_extra,
             _fit(f"{role} · {node.ip}", inner, 11),
             anchor="middle",
             size=11,
             fill=MUTED,
         )
-        pod_y = node_y + 68
+        pod_y = node_y + 68 + name_extra
         for continued, line in pod_lines[node.key]:
             svg.text(left + (22 if continued else 10), pod_y, line, size=11)
             pod_y += 15
