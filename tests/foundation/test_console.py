@@ -255,3 +255,25 @@ def test_every_collection_step_has_korean() -> None:
                 steps.add(str(node.args[0].value))
     assert len(steps) >= 8
     assert steps <= set(COLLECT_STEPS), steps - set(COLLECT_STEPS)
+
+
+def test_every_lab_up_stage_has_korean() -> None:
+    """The stages Lab.up and the lab's own Neutron report (say("...")/step("...")) are translated."""
+    from kostack.cli.messages import LAB_STAGES, lab_stage
+
+    stages: set[str] = set()
+    for name in ("lab.py", "own_neutron.py"):
+        tree = ast.parse((ROOT / "src" / "kostack" / "lab" / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("say", "step")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                stages.add(str(node.args[0].value))
+    assert len(stages) >= 7
+    assert stages <= set(LAB_STAGES), stages - set(LAB_STAGES)
+    assert lab_stage("ko", "seeding Neutron") == "랩 구성 중: Neutron에 네트워크와 포트 생성"
+    assert lab_stage("en", "seeding Neutron") == "lab up: seeding Neutron"
