@@ -21,8 +21,6 @@ directory, so two labs can coexist. Needs root.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import json
 import re
 import shlex
@@ -30,7 +28,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +40,10 @@ from kostack.lab.agent import (
     SyncResult,
     apply_scenario,
 )
-from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError
+from kostack.lab.errors import LabError, LabInputError
 from kostack.lab.extra import require_lab_extra
+from kostack.lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
+from kostack.lab.lab_tls import make_certificate
 from kostack.lab.neutron import seed_command
 from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
@@ -78,95 +77,6 @@ BULK_BYTES = 4 * 1024 * 1024
 AGENT_NAME = "agent"
 KUBE_API_NAME = "kubeapi"
 CLOUD_NAME = "lab"
-
-
-@dataclass(frozen=True)
-class ProbeSpec:
-    """One probe to run from a pod (see podprobe.py for the kinds)."""
-
-    id: str
-    kind: str
-    host: str
-    port: int | None = None
-    name: str | None = None
-    expect: str | None = None
-    path: str | None = None
-    bytes: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    """What one probe saw."""
-
-    id: str
-    kind: str
-    target: str
-    ok: bool
-    detail: str
-    seconds: float
-
-
-@dataclass(frozen=True)
-class ServerStatus:
-    """A process the lab started and whether it still runs."""
-
-    name: str
-    netns: str | None
-    pid: int
-    alive: bool
-
-
-@dataclass(frozen=True)
-class LabStatus:
-    """What `status` reports."""
-
-    up: bool
-    prefix: str
-    state_dir: str
-    scenario: str | None = None
-    summary: str | None = None
-    nodes: tuple[str, ...] = ()
-    namespaces: tuple[str, ...] = ()
-    missing_namespaces: tuple[str, ...] = ()
-    servers: tuple[ServerStatus, ...] = ()
-    neutron_endpoint: str | None = None
-    portsec: dict[str, Any] | None = None
-    counters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    up_seconds: float | None = None
-    problems: tuple[str, ...] = ()
-    exports: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "up": self.up,
-            "prefix": self.prefix,
-            "state_dir": self.state_dir,
-            "scenario": self.scenario,
-            "summary": self.summary,
-            "nodes": list(self.nodes),
-            "namespaces": list(self.namespaces),
-            "missing_namespaces": list(self.missing_namespaces),
-            "servers": [s.__dict__ for s in self.servers],
-            "neutron_endpoint": self.neutron_endpoint,
-            "portsec": self.portsec,
-            "counters": self.counters,
-            "up_seconds": self.up_seconds,
-            "problems": list(self.problems),
-            "exports": list(self.exports),
-        }
-
-
-@dataclass(frozen=True)
-class DownReport:
-    """What `down` removed."""
-
-    namespaces_removed: tuple[str, ...]
-    processes_stopped: tuple[int, ...]
-    seconds: float
 
 
 class Lab:
@@ -305,9 +215,7 @@ class Lab:
         self, state: LabState, records: list[ServerRecord], say: Callable[[str], None]
     ) -> tuple[str, bool]:
         """Start and seed the lab's own Neutron; its endpoint (the scenario is written next)."""
-        from kostack.lab.neutron import openstack_connection
-        from kostack.lab.neutron_seed import seed_topology  # loads openstacksdk: only here
-        from kostack.lab.own_neutron import start_own_neutron
+        from kostack.lab.own_neutron import seed_own_neutron, start_own_neutron
 
         record, endpoint = start_own_neutron(self.paths, self.prefix, timeout=120.0, step=say)
         records.append(record)
@@ -317,18 +225,7 @@ class Lab:
             state.model_copy(update={"servers": (record,)}).model_dump(mode="json"),
         )
         say("seeding Neutron")
-        topo = state.topology
-        try:
-            ids = seed_topology(endpoint, len(topo.nodes))
-            if topo.router_routes_to_pods:
-                # As in the lab's router (and the seed's cloud): a route back to each pod block.
-                routes = [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
-                openstack_connection(endpoint).network.update_router(ids.router_id, routes=routes)
-        except Exception as exc:  # any SDK/transport error from a Neutron we just started
-            raise LabError(
-                f"could not seed the lab's Neutron at {endpoint}: {type(exc).__name__}: {exc}",
-                f"see {self.paths.log_file('neutron')}",
-            ) from exc
+        seed_own_neutron(endpoint, state.topology, self.paths.log_file(record.name))
         return endpoint, True
 
     def down(self, *, all_labs: bool = False) -> DownReport:
@@ -640,7 +537,7 @@ class Lab:
 
     def _start_servers(self, topo: Topology, ready_timeout: float) -> list[ServerRecord]:
         """Start DNS, TLS, HTTP and the pods' echo servers; return once all listen."""
-        cert, key = _make_certificate(self.paths.tls, topo)
+        cert, key = make_certificate(self.paths.tls, topo)
         domain = topo.dns_domain
         records = [
             f"kubernetes.default.svc.{domain}={topo.kubernetes_service_ip}",
@@ -800,88 +697,3 @@ def _tail(path: Path, lines: int = 5) -> str:
         return " | ".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-def _make_certificate(directory: Path, topo: Topology) -> tuple[Path, Path]:
-    """A self-signed EC P-256 certificate for the API server stand-in (cryptography, else openssl).
-
-    The key is a throwaway for the lab (0600 in the root-only state dir, gone at down).
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    cert_path, key_path = directory / "apiserver.crt", directory / "apiserver.key"
-    names = [
-        "kubernetes",
-        "kubernetes.default",
-        "kubernetes.default.svc",
-        f"kubernetes.default.svc.{topo.dns_domain}",
-    ]
-    addresses = [topo.kubernetes_service_ip, topo.control_plane.ip]
-    try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        return _make_certificate_openssl(cert_path, key_path, names, addresses)
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    now = datetime.datetime.now(datetime.UTC)
-    san: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
-    san += [x509.IPAddress(ipaddress.IPv4Address(a)) for a in addresses]
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName(san), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_path.touch(mode=0o600)
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return cert_path, key_path
-
-
-def _make_certificate_openssl(
-    cert_path: Path, key_path: Path, names: Sequence[str], addresses: Sequence[str]
-) -> tuple[Path, Path]:
-    san = ",".join([*(f"DNS:{n}" for n in names), *(f"IP:{a}" for a in addresses)])
-    try:
-        netns.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=kube-apiserver",
-                "-addext",
-                f"subjectAltName={san}",
-                "-keyout",
-                str(key_path),
-                "-out",
-                str(cert_path),
-            ]
-        )
-    except LabEnvironmentError as exc:
-        raise LabEnvironmentError(
-            "cannot make the API server's certificate: neither `cryptography` nor `openssl` is available",
-            "pip install cryptography (openstacksdk already depends on it)",
-        ) from exc
-    key_path.chmod(0o600)
-    return cert_path, key_path

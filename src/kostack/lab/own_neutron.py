@@ -25,8 +25,9 @@ from kostack.lab.errors import LabError
 from kostack.lab.neutron import SERVER_SCRIPT
 from kostack.lab.neutron_venv import find_neutron_python, neutron_venv_dir, provisioned
 from kostack.lab.state import ServerRecord, StatePaths
+from kostack.lab.topology import Topology
 
-__all__ = ["NEUTRON_NAME", "needs_provisioning", "start_own_neutron"]
+__all__ = ["NEUTRON_NAME", "needs_provisioning", "seed_own_neutron", "start_own_neutron"]
 
 NEUTRON_NAME = "neutron"
 
@@ -71,6 +72,24 @@ def start_own_neutron(
     paths.pid_file(NEUTRON_NAME).write_text(f"{pid}\n")
     endpoint = _wait_ready(pid, log, timeout)
     return ServerRecord(name=NEUTRON_NAME, netns=None, pid=pid, argv=tuple(argv)), endpoint
+
+
+def seed_own_neutron(endpoint: str, topo: Topology, log: Path) -> None:
+    """The seed's cloud for `topo`'s nodes, with the router's routes back to the pod blocks."""
+    from kostack.lab.neutron import openstack_connection
+    from kostack.lab.neutron_seed import seed_topology  # loads openstacksdk: only here
+
+    try:
+        ids = seed_topology(endpoint, len(topo.nodes))
+        if topo.router_routes_to_pods:
+            # As in the lab's router (and the seed's cloud): a route back to each pod block.
+            routes = [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
+            openstack_connection(endpoint).network.update_router(ids.router_id, routes=routes)
+    except Exception as exc:  # any SDK/transport error from a Neutron we just started
+        raise LabError(
+            f"could not seed the lab's Neutron at {endpoint}: {type(exc).__name__}: {exc}",
+            f"see {log}",
+        ) from exc
 
 
 def _wait_ready(pid: int, log: Path, timeout: float) -> str:
