@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli.common import Environment, get_env
-from kostack.cli.defaults import COLLECT_TIMEOUT_S as DEFAULT_TIMEOUT_S
+from kostack.cli.common import READ_ONLY, Environment, get_env, request_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError, ExitCode
+from kostack.redact import redact
 from kostack.report.safe import terminal_safe
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
@@ -47,7 +47,7 @@ def collect_live(
     kubeconfig: str | None = None,
     kube_context: str | None = None,
     neutron_backend: str | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     **_other: object,
 ) -> Snapshot:
     """Collect a snapshot live for `diagnose`/`trace` (read-only; gaps stay in the snapshot).
@@ -64,7 +64,7 @@ def collect_live(
                 kubeconfig=kubeconfig,
                 kube_context=kube_context,
                 neutron_backend=cast("NeutronBackend | None", neutron_backend),
-                timeout_s=timeout_s,
+                timeout_s=request_timeout(timeout_s, env.environ),
                 environ=env.environ,
                 progress=progress,
             )
@@ -94,10 +94,10 @@ Examples:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1, max=3600),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
     metavar="SECONDS",
-    help="Give up on one API request after this long (that part becomes a gap).",
+    help="[default: 30, or $KOSTACK_TIMEOUT] Give up on one API request after this long (that part becomes a gap; a service "
+    "that never answers is exit 3). Each phase (OpenStack, Kubernetes, Helm) gives up after "
+    "10 times this, at least 60 s.",
 )
 @live_options
 @click.pass_context
@@ -108,7 +108,7 @@ def collect(
     no_openstack: bool,
     no_kubernetes: bool,
     no_helm: bool,
-    timeout_s: float,
+    timeout_s: float | None,
     os_cloud: str | None,
     kubeconfig: str | None,
     kube_context: str | None,
@@ -129,6 +129,7 @@ def collect(
     env = get_env(ctx)
     target = _check_target(output_path)
     started = time.monotonic()
+    env.activity = f"collecting ({READ_ONLY})"
     with _collect_progress(env) as progress:
         snapshot = collect_snapshot(
             CollectOptions(
@@ -139,7 +140,7 @@ def collect(
                 openstack=not no_openstack,
                 kubernetes=not no_kubernetes,
                 helm=not no_helm,
-                timeout_s=timeout_s,
+                timeout_s=request_timeout(timeout_s, env.environ),
                 environ=env.environ,
                 progress=progress,
             )
@@ -180,7 +181,7 @@ def _write_atomically(target: Path, text: str) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.write(redact(text))
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 import click
 
 from kostack.cli.common import (
+    READ_ONLY,
     SEVERITIES,
     F,
     detect_lang,
+    doing,
     exit_for,
     get_env,
     optional_part,
@@ -43,12 +45,25 @@ def live_options(f: F) -> F:
     return f
 
 
+def timeout_option(f: F) -> F:
+    """--timeout for the commands that collect live when no --snapshot is given."""
+    return click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(min=0.1, max=3600),
+        metavar="SECONDS",
+        help="Without --snapshot: give up on one API request after this long (a hard limit; "
+        "default 30, or $KOSTACK_TIMEOUT).",
+    )(f)
+
+
 def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: object) -> Snapshot:
     env = get_env(ctx)
     if snapshot_path:
         return read_snapshot(snapshot_path)
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
-    snapshot: Snapshot = collect_live(env, **live)  # with its own progress per source
+    with doing(env, f"collecting ({READ_ONLY})"):
+        snapshot: Snapshot = collect_live(env, **live)  # with its own progress per source
     return snapshot
 
 
@@ -107,6 +122,7 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     is_flag=True,
     help="With --active: also ping the ClusterIP (no reply expected).",
 )
+@timeout_option
 @live_options
 @click.pass_context
 def diagnose(
@@ -123,6 +139,7 @@ def diagnose(
     probe_timeout: float | None,
     probe_lab: str | None,
     probe_icmp_clusterip: bool,
+    timeout_s: float | None,
     **live: object,
 ) -> int:
     """Find the root cause of pod networking failures.
@@ -148,7 +165,7 @@ def diagnose(
         target = ipaddress.ip_address(egress_target)
     except ValueError:
         raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
-    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     if active:
         add_probe_observations = optional_part(
             "kostack.cli.probe", "add_probe_observations", "active probes"
@@ -196,6 +213,7 @@ def diagnose(
 @click.option(
     "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
 )
+@timeout_option
 @live_options
 @click.pass_context
 def trace(
@@ -207,6 +225,7 @@ def trace(
     protocol: str | None,
     output: str,
     lang: str | None,
+    timeout_s: float | None,
     **live: object,
 ) -> int:
     """Trace one flow hop by hop and say which rule decides it.
@@ -231,7 +250,7 @@ def trace(
     from kostack.report.text import render_trace
 
     env = get_env(ctx)
-    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     topo = Topology(snapshot)
     try:
         s, _, _ = parse_endpoint(topo, src)

@@ -184,6 +184,10 @@ def up(
         )
     own_neutron = not no_neutron and neutron_endpoint is None
     lab_ = _lab(name, state_dir)
+    get_env(ctx).activity = (
+        "building the lab (what was built was torn down again; `kostack lab status` "
+        "shows anything left)"
+    )
     with _stages(get_env(ctx)) as stage:
         status = lab_.up(
             scenario_name,

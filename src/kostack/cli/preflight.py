@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli.common import get_env, read_snapshot
+from kostack.cli.common import get_env, read_snapshot, request_timeout
 from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
 from kostack.errors import ConfigError, ExitCode
 
@@ -188,7 +188,7 @@ def preflight(
     openstack: OpenStack | None = None
     network_id: str | None = None
     if network:
-        openstack = _openstack(snapshot_path, os_cloud, env, 30.0)
+        openstack = _openstack(snapshot_path, os_cloud, env, request_timeout(None, env.environ))
         network_id = _network_id(openstack, network)
     elif snapshot_path:
         raise ConfigError("--snapshot needs --network", "say which network the nodes are on")

@@ -22,6 +22,7 @@ from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
 from kostack.cli.defaults import PROBE_MAX_SOURCES as DEFAULT_MAX_SOURCES
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
+from kostack.redact import redact
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.lab.lab import Lab
@@ -326,6 +327,11 @@ def run_round(
     from kostack.probe.lab_runner import run_in_lab
     from kostack.report.safe import terminal_safe
 
+    env.activity = (
+        "probing the lab (only traffic was sent; nothing was changed)"
+        if lab is not None
+        else "probing (kostack deleted its probe pods and namespace before exiting)"
+    )
     if lab is not None:
         from kostack.lab.netns import require_root
 
@@ -616,7 +622,7 @@ def probe(
     if save_path:
         from kostack.model import dump_snapshot
 
-        Path(save_path).write_text(dump_snapshot(probed), encoding="utf-8")
+        Path(save_path).write_text(redact(dump_snapshot(probed)), encoding="utf-8")
     if output == "json":
         env.stdout.write(
             dumps(

@@ -13,7 +13,9 @@ step journaled, with the retained volumes and how to get their data back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,15 +30,18 @@ from kostack.cli.common import (
     optional_part,
     progress,
     read_snapshot,
+    request_timeout,
 )
 from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
 from kostack.cli.diagnose import live_options
-from kostack.errors import ConfigError, ExitCode, KostackError
+from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
 from kostack.report.safe import terminal_safe
+from kostack.shell import command, quote, render
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.analyze.diagnose import Diagnosis
     from kostack.model import Snapshot
+    from kostack.plan.release import ReinstallPlan
 
 
 class ReinstallBlocked(KostackError):
@@ -136,7 +141,11 @@ def _with_helm(
     context = live.get("kube_context")
     client, context_namespace = load_client(kubeconfig, str(context) if context else None)
     with progress(env, "cli.progress.reading_helm"):
-        collected = collect_helm(client, context_namespace=context_namespace)
+        collected = collect_helm(
+            client,
+            context_namespace=context_namespace,
+            timeout_s=request_timeout(None, env.environ),
+        )
     gaps = tuple(g for g in base.gaps if not g.source.startswith("helm")) + collected.gaps
     return (
         base.model_copy(update={"helm": collected.state, "gaps": gaps}),
@@ -409,8 +418,11 @@ def reinstall(
             else None
         )
         path = Path(journal_path) if journal_path else default_journal_path(name)
+        again = _again(name, namespace, chart, values_file, path)
+        env.activity = f"reinstalling {namespace}/{name} ({again})"
         with (
             ReleaseJournal(path) as journal,
+            _interrupt_message(plan, again),
             activity(env, say(language, "cli.progress.reinstall_step", step=name)) as describe,
         ):
 
@@ -452,11 +464,49 @@ def reinstall(
             client.close()
 
 
+def _again(name: str, namespace: str, chart: str, values_file: str | None, journal: Path) -> str:
+    """What to run after an interrupted reinstall."""
+    check = render(command(["kostack", "release", "check"], [name], ["--namespace", namespace]))
+    options = ["--namespace", namespace, "--chart", chart]
+    options += ["--values", values_file] if values_file else []
+    again = render(command(["kostack", "release", "reinstall"], [name], [*options, "--yes"]))
+    return (
+        f"the journal {quote(str(journal))} records every step; see what is left with "
+        f"`{check}`, then run `{again}` again (volumes set to Retain keep their data)"
+    )
+
+
+@contextlib.contextmanager
+def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
+    """Ctrl-C during the reinstall: which step was in flight and whether it landed."""
+    from kostack.apply.interrupt import RunInterrupted
+
+    try:
+        yield
+    except RunInterrupted as stop:
+        flight = stop.in_flight
+        if flight is None or stop.action is None:
+            what = "no step was in flight"
+        else:
+            state = {
+                True: "it landed",
+                False: "it did not land",
+                None: "it cannot be told whether it landed",
+            }[flight.landed]
+            step = stop.action
+            what = f"step {flight.step} ({step.op} {step.target.label()}) was in flight: {state} ({flight.seen})"
+        raise Interrupted(
+            f"interrupted (Ctrl-C) during the reinstall of {plan.namespace}/{plan.release}: {what}; "
+            f"{stop.done} of {stop.total} steps done",
+            again[:1].upper() + again[1:] + ".",
+        ) from None
+
+
 def _install_settings(values_file: str | None) -> dict[str, str]:
     """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
     import yaml
 
-    from kostack.collect.helm import settings_of
+    from kostack.collect.helm import Scrubber, settings_of
 
     if not values_file:
         return {}
@@ -472,6 +522,7 @@ def _install_settings(values_file: str | None) -> dict[str, str]:
         raise ConfigError(
             f"the values file {values_file} is not a YAML map", "Give a YAML values file."
         )
+    Scrubber().learn(values)  # its passwords and keys reach no output of this run
     return settings_of(values, {})
 
 
