@@ -277,3 +277,19 @@ def test_every_lab_up_stage_has_korean() -> None:
     assert stages <= set(LAB_STAGES), stages - set(LAB_STAGES)
     assert lab_stage("ko", "seeding Neutron") == "랩 구성 중: Neutron에 네트워크와 포트 생성"
     assert lab_stage("en", "seeding Neutron") == "lab up: seeding Neutron"
+
+
+def test_diagnosing_progress_survives_a_snapshot_without_nodes_or_ports() -> None:
+    """A collection gap leaves `nodes`/`ports` unset (None): the progress line says 0."""
+    from types import SimpleNamespace
+
+    from kostack.cli.console import diagnosing
+
+    err = io.StringIO()
+    env = Environment(stderr=err, environ={}, stderr_isatty=True, progress="always")
+    gap = SimpleNamespace(
+        cluster=SimpleNamespace(nodes=None), openstack=SimpleNamespace(ports=None)
+    )
+    with diagnosing(env, gap):
+        pass
+    assert "diagnosing 0 nodes, 0 ports" in err.getvalue()

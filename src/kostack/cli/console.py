@@ -391,7 +391,7 @@ def diagnosing(env: Environment, snapshot: Any) -> Iterator[None]:
     from kostack.cli.messages import say
 
     cluster, cloud = snapshot.cluster, snapshot.openstack
-    nodes = len(cluster.nodes) if cluster is not None else 0
+    nodes = len(cluster.nodes or ()) if cluster is not None else 0
     ports = len(cloud.ports or ()) if cloud is not None else 0
     with activity(env, say(language(env), "cli.progress.diagnosing", nodes=nodes, ports=ports)):
         yield
