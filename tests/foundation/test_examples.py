@@ -26,6 +26,11 @@ EXPECTED: dict[str, list[str]] = {
     "cilium-geneve-no-6081": ["sg-encap"],
     "unmatched-node": ["no-port"],
     "harbor-wrong-namespace": ["antispoof"],  # the seed with its Helm state
+    "lb-amphora-healthy": [],
+    "lb-amphora-nodeport-blocked": ["lb-nodeport-blocked"],
+    "lb-ovn-node-subnet-only": ["lb-nodeport-blocked"],
+    "lb-pending-create": ["lb-stuck"],
+    "lb-etp-local-by-design": [],
 }
 
 

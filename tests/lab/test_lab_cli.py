@@ -57,6 +57,7 @@ def test_help_example_is_the_rehearsal() -> None:
         "sudo -E kostack diagnose",
         "sudo -E kostack fix apply --yes",
         "sudo kostack lab probe",
+        "sudo kostack lab way-in --mode amphora",
         "sudo kostack lab down",
     ]
     assert "paste the export lines" in out
