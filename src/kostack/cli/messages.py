@@ -85,6 +85,10 @@ COLLECT_STEPS: Final = {
     "services and EndpointSlices": "서비스와 EndpointSlice",
     "CNI settings": "CNI 설정",
     "reading Helm releases and volumes": "Helm 릴리스와 볼륨 읽기",
+    "reading Octavia (load balancers, listeners, pools, health monitors)": (
+        "Octavia 읽기 (로드 밸런서, 리스너, 풀, 헬스 모니터)"
+    ),
+    "Services of type LoadBalancer": "LoadBalancer 유형 서비스",
 }
 
 
