@@ -44,7 +44,11 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
                 mode = "IPIP " + p.ipip_mode
             else:
                 mode = "no encapsulation (BGP)"
-            nat = "natOutgoing on" if p.nat_outgoing else "natOutgoing off"
+            nat = (
+                "natOutgoing ?"
+                if p.nat_outgoing is None
+                else ("natOutgoing on" if p.nat_outgoing else "natOutgoing off")
+            )
             pools.append(f"IPPool {p.cidr} {mode}, {nat}")
         return method, tuple(pools)
     if cni.type == "flannel" and cni.flannel is not None:
@@ -89,7 +93,7 @@ def environment(snapshot: Snapshot, topo: Topology) -> Environment:
         cni=cni,
         pools=pools,
         kube_proxy=(cl.kube_proxy_mode or "unknown") if cl else "unknown",
-        backend=(os_.backend or "unknown") if os_ else "unknown",
+        backend=(topo.backend or "unknown") if os_ else "unknown",
         node_subnets=subnets,
         os_images=tuple(sorted({v.node.os_image for v in views if v.node.os_image})),
         release=(os_.release or "unknown") if os_ else "unknown",

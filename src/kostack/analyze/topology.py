@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from kostack.analyze.engine.cases import World, effective_backend
 from kostack.model.snapshot import (
     CalicoIPPool,
     IPAddress,
@@ -120,10 +121,11 @@ class GroupMembers:
 
 
 class Topology:
-    """Lookup tables over one snapshot."""
+    """Lookup tables over one snapshot, in one world of its open unknowns (engine/cases.py)."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, world: World | None = None) -> None:
         self.snapshot = snapshot
+        self.world = world or World()
         os_ = snapshot.openstack
         cl = snapshot.cluster
         self.ports: dict[str, Port] = {p.id: p for p in (os_.ports or ())} if os_ else {}
@@ -133,7 +135,7 @@ class Topology:
         self.subnets: dict[str, Subnet] = {s.id: s for s in (os_.subnets or ())} if os_ else {}
         self.networks: dict[str, Network] = {n.id: n for n in (os_.networks or ())} if os_ else {}
         self.routers: tuple[Router, ...] = (os_.routers or ()) if os_ else ()
-        self.backend = os_.backend if os_ else None
+        self.backend = self.world.backend or effective_backend(snapshot)
         self.nodes: dict[str, Node] = {n.name: n for n in (cl.nodes or ())} if cl else {}
         self.pods: tuple[Pod, ...] = (cl.pods or ()) if cl else ()
         self.services: dict[tuple[str, str], Service] = (

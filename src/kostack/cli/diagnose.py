@@ -7,8 +7,13 @@ import ipaddress
 import click
 
 from kostack.analyze.diagnose import diagnose as run_diagnosis
-from kostack.analyze.reach import EndpointError, parse_endpoint
-from kostack.analyze.reach import trace as run_trace
+from kostack.analyze.reach import (
+    Disposition,
+    EndpointError,
+    FlowResult,
+    parse_endpoint,
+    trace_cases,
+)
 from kostack.analyze.topology import Topology
 from kostack.cli.common import (
     SEVERITIES,
@@ -22,8 +27,8 @@ from kostack.cli.common import (
 )
 from kostack.errors import ConfigError
 from kostack.model import Snapshot
-from kostack.report.jsonout import diagnosis_dict, dumps, trace_dict
-from kostack.report.text import render_diagnosis, render_trace
+from kostack.report.jsonout import cased_trace_dict, diagnosis_dict, dumps
+from kostack.report.text import render_cased_trace, render_diagnosis
 
 
 def live_options(f: F) -> F:
@@ -221,7 +226,11 @@ def trace(
       kostack trace --snapshot examples/seed-incident.json pod:demo/netshoot svc:kube-system/kube-dns:53/udp
       kostack trace --snapshot examples/seed-incident.json -p icmp pod:demo/netshoot svc:default/kubernetes
 
-    Exit codes: 0 reachable (or no reply expected), 1 blocked or undecided, 2 bad input.
+    When the snapshot leaves something open that changes the path (the Neutron
+    backend, masquerade), every case is traced and shown when they differ.
+
+    Exit codes: 0 reachable in every case (or a ClusterIP ping, which proves
+    nothing), 1 blocked in every case, 2 bad input, 4 undecided or it depends.
     """
     env = get_env(ctx)
     snapshot = obtain_snapshot(ctx, snapshot_path, **live)
@@ -240,12 +249,31 @@ def trace(
         raise ConfigError(
             f"give the service port: {dst}:PORT/PROTO", "e.g. svc:kube-system/kube-dns:53/udp"
         )
-    results = run_trace(topo, s, d, chosen, port)
+    cased = trace_cases(snapshot, s, d, chosen, port)
     from kostack.cli.main import version
 
     if output == "json":
-        env.stdout.write(dumps(trace_dict(results, version())))
+        env.stdout.write(dumps(cased_trace_dict(cased, version())))
     else:
-        env.stdout.write(render_trace(results, detect_lang(lang, env.environ)))
-    ok = all(r.ok or r.no_reply_expected for r in results)
-    return 0 if ok else 1
+        env.stdout.write(render_cased_trace(cased, detect_lang(lang, env.environ)))
+    return _trace_exit(cased.results)
+
+
+def _trace_exit(per_world: tuple[tuple[FlowResult, ...], ...]) -> int:
+    """0 open in every case, 1 blocked in every case, 4 undecided or depends."""
+
+    def state(results: tuple[FlowResult, ...]) -> str:
+        if all(r.ok or r.no_reply_expected for r in results):
+            return "open"
+        if any(r.verdict == Disposition.UNKNOWN for r in results):
+            return "unknown"
+        return "blocked"
+
+    states = {state(rs) for rs in per_world}
+    if states == {"open"}:
+        return 0
+    if states == {"blocked"}:
+        return 1
+    from kostack.errors import ExitCode
+
+    return int(ExitCode.PARTIAL)

@@ -248,7 +248,8 @@ class CalicoIPPool(Record):
     cidr: CIDR
     ipip_mode: EncapMode = "Never"
     vxlan_mode: EncapMode = "Never"
-    nat_outgoing: bool = False
+    # None: not collected (the engine then decides both ways)
+    nat_outgoing: bool | None = False
     block_size: int | None = Field(default=None, ge=0, le=128)
     disabled: bool = False
     source: Name | None = None
@@ -271,6 +272,10 @@ class Calico(Record):
     wireguard: bool | None = None
     # FelixConfiguration vxlanPort (Calico's default 4789); None when not collected.
     vxlan_port: int | None = Field(default=None, ge=1, le=65535)
+    # FelixConfiguration natOutgoingExclusions (Calico 3.31): IPPoolsAndHostIPs keeps the
+    # pod source on pod -> node traffic too; None when not collected (Felix's default
+    # is IPPoolsOnly).
+    nat_outgoing_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
 
 
 class Flannel(Record):
@@ -278,7 +283,8 @@ class Flannel(Record):
     backend_type: Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"] | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     direct_routing: bool = False
-    ip_masq: bool = True
+    # None: not collected (flanneld's --ip-masq is a DaemonSet argument)
+    ip_masq: bool | None = True
     mtu: int | None = Field(default=None, ge=68, le=65535)
 
 
@@ -287,7 +293,7 @@ class Cilium(Record):
     tunnel_protocol: Literal["vxlan", "geneve"] | None = None
     tunnel_port: int | None = Field(default=None, ge=1, le=65535)
     native_routing_cidr: CIDR | None = None
-    masquerade: bool = True
+    masquerade: bool | None = True
     mtu: int | None = Field(default=None, ge=68, le=65535)
     wireguard: bool | None = None
 

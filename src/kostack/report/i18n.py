@@ -27,7 +27,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "breaks": "Breaks:",
         "evidence": "Evidence:",
         "note": "Note:",
-        "ping_note": "ping {ip} fails on every cluster; a ClusterIP never answers ping. It is not evidence.",
         "fix_recommended": "Fix (recommended, keeps port security):",
         "fix": "Fix:",
         "fix_conditional": "Also needed if the cloud runs ML2/OVN (the Neutron backend is not known):",
@@ -60,7 +59,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "trace_endpoint": "via endpoint {n} of {total}: {target}",
         "trace_verdict_ok": "=> reachable",
         "trace_verdict_blocked": "=> {disposition} at hop {n}",
-        "trace_no_reply": "=> no reply expected: {why}",
+        "trace_expect.none": (
+            "=> no reply expected (healthy or not): a ClusterIP ping proves nothing; test with "
+            "nslookup, nc -zv or curl"
+        ),
+        "trace_expect.reject": (
+            "=> an immediate 'port unreachable' is expected (healthy or not): a ClusterIP ping "
+            "proves nothing; test with nslookup, nc -zv or curl"
+        ),
+        "trace_expect.local-answer": (
+            "=> the node itself answers (healthy or not): a ClusterIP ping proves nothing; test "
+            "with nslookup, nc -zv or curl"
+        ),
+        "trace_expect.depends": (
+            "=> the answer depends on the service proxy (see the hop above), healthy or not: a "
+            "ClusterIP ping proves nothing; test with nslookup, nc -zv or curl"
+        ),
+        "trace_cases": "The answer depends on what the snapshot does not say; {n} cases:",
+        "trace_case": "{case}:",
         "disp.accepted": "accepted",
         "disp.denied": "DENIED",
         "disp.no-route": "NO ROUTE",
@@ -97,7 +113,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "breaks": "영향:",
         "evidence": "근거:",
         "note": "참고:",
-        "ping_note": "ClusterIP({ip})에 대한 ping 실패는 정상이며 장애의 근거가 아닙니다. ClusterIP는 ping에 응답하지 않습니다.",
         "fix_recommended": "해결 (권장, 포트 보안 유지):",
         "fix": "해결:",
         "fix_conditional": "클라우드가 ML2/OVN이라면 추가로 필요 (Neutron 백엔드를 알 수 없음):",
@@ -130,7 +145,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "trace_endpoint": "엔드포인트 {n}/{total}: {target}",
         "trace_verdict_ok": "=> 도달 가능",
         "trace_verdict_blocked": "=> {n}번째 홉에서 {disposition}",
-        "trace_no_reply": "=> 응답이 오지 않는 것이 정상: {why}",
+        "trace_expect.none": (
+            "=> 정상이든 아니든 응답이 오지 않는 것이 정상입니다: ClusterIP ping은 아무것도 증명하지 "
+            "못하므로 nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_expect.reject": (
+            "=> 정상이든 아니든 즉시 'port unreachable'이 오는 것이 정상입니다: ClusterIP ping은 "
+            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_expect.local-answer": (
+            "=> 정상이든 아니든 노드 자신이 응답합니다: ClusterIP ping은 아무것도 증명하지 못하므로 "
+            "nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_expect.depends": (
+            "=> 응답은 서비스 프록시에 따라 다릅니다 (위 홉 참고). 정상이든 아니든 ClusterIP ping은 "
+            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_cases": "스냅샷에 없는 정보에 따라 결과가 달라집니다. 경우 {n}가지:",
+        "trace_case": "{case}:",
         "disp.accepted": "통과",
         "disp.denied": "차단",
         "disp.no-route": "경로 없음",

@@ -110,15 +110,6 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.other": "3.{n} Also a cause: {title}",
         "rep.note.clusterip": "3.{n} Not a symptom: ping to a ClusterIP",
         "rep.note.release": "3.{n} Why the {release} install failed",
-        "rep.ping.iptables": (
-            "A ClusterIP such as {ip} is a virtual address: kube-proxy ({mode} mode) only translates the "
-            "service's TCP/UDP/SCTP ports, so a ping to it never gets a reply, on a healthy cluster too. "
-            "A failed ping proves nothing, and a fixed network still does not answer it."
-        ),
-        "rep.ping.ipvs": (
-            "A ClusterIP such as {ip} is a virtual address. In IPVS mode every node holds it on kube-ipvs0 and "
-            "answers a ping itself, even when the service has no endpoints: a ping reply proves nothing either."
-        ),
         "rep.ping.observed": "Observed: ping {ip} -> {verdict}; this is expected and is not evidence of the fault.",
         "rep.ping.instead": (
             "Test services with TCP/UDP instead: nslookup against the cluster DNS, `nc -zv {ip} 443`, "
@@ -323,15 +314,6 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.other": "3.{n} 추가 원인: {title}",
         "rep.note.clusterip": "3.{n} 부차적 혼란: ClusterIP의 특성",
         "rep.note.release": "3.{n} {release} 설치 실패 원인",
-        "rep.ping.iptables": (
-            "{ip} 같은 ClusterIP는 가상 IP입니다. kube-proxy({mode} 모드)는 서비스의 TCP/UDP/SCTP 포트만 변환하므로 "
-            "정상 클러스터에서도 ping에는 응답이 없습니다. ping 실패는 장애의 근거가 아니며, 네트워크를 고친 뒤에도 "
-            "ping은 여전히 실패합니다."
-        ),
-        "rep.ping.ipvs": (
-            "{ip} 같은 ClusterIP는 가상 IP입니다. IPVS 모드에서는 모든 노드가 kube-ipvs0에 이 주소를 갖고 있어, "
-            "서비스에 엔드포인트가 없어도 노드가 직접 ping에 응답합니다. ping 성공도 아무것도 증명하지 않습니다."
-        ),
         "rep.ping.observed": "관측: ping {ip} -> {verdict}. 정상 동작이며 장애의 근거가 아닙니다.",
         "rep.ping.instead": (
             "서비스는 TCP/UDP로 확인해야 합니다: 클러스터 DNS로 nslookup, `nc -zv {ip} 443`, "

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from kostack.analyze import findings as findings_module
 from kostack.analyze.checks import BY_ID
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.engine.kube_proxy import ping_story
 from kostack.analyze.findings import Finding, Remedy, Resource, Status, command_for
 from kostack.analyze.reach import Endpoint, trace
 from kostack.analyze.summary import describe_cni, environment
@@ -677,9 +678,8 @@ def _api_ip(topo: Topology) -> str:
 
 
 def _ping_note(snapshot: Snapshot, topo: Topology, lang: str) -> str:
-    mode = snapshot.cluster.kube_proxy_mode if snapshot.cluster else None
-    key = "rep.ping.ipvs" if mode == "ipvs" else "rep.ping.iptables"
-    return t(lang, key, ip=_api_ip(topo), mode=mode or "iptables")
+    """The engine's one story of a ClusterIP ping, for this proxy mode."""
+    return localize(ping_story(topo, _api_ip(topo)), lang)
 
 
 def _notes(

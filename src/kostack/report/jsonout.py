@@ -7,12 +7,12 @@ from typing import Any
 
 from kostack.analyze.diagnose import Diagnosis, RootCause
 from kostack.analyze.findings import command_for
-from kostack.analyze.reach import FlowResult
+from kostack.analyze.reach import CasedTrace, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
 from kostack.report.probes import probes_dict
 
-OUTPUT_SCHEMA_VERSION = 1
+OUTPUT_SCHEMA_VERSION = 2
 
 
 def root_cause_dict(rc: RootCause) -> dict[str, Any]:
@@ -82,39 +82,57 @@ def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
     }
 
 
-def trace_dict(results: list[FlowResult], version: str) -> dict[str, Any]:
+def _path_dict(r: FlowResult) -> dict[str, Any]:
+    return {
+        "flow": r.describe(),
+        "source": r.src.label,
+        "destination": r.dst.label,
+        "requested": r.requested.label,
+        "protocol": r.protocol,
+        "port": r.port,
+        "verdict": str(r.verdict),
+        # what a ping to a ClusterIP gets back: none | reject | local-answer | depends
+        # (null for every other flow); whatever it is, it proves nothing
+        "expected_reply": r.expected_reply,
+        "hops": [
+            {
+                "step": h.step,
+                "where": h.where,
+                "direction": h.direction,
+                "disposition": str(h.disposition),
+                "detail": h.detail,
+                "cause": h.cause,
+                "evidence": [
+                    {"kind": e.kind, "id": e.id, "field": e.field, "value": e.value}
+                    for e in h.evidence
+                ],
+            }
+            for h in r.hops
+        ],
+    }
+
+
+def trace_dict(results: list[FlowResult] | tuple[FlowResult, ...], version: str) -> dict[str, Any]:
     return {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
-        "paths": [
-            {
-                "flow": r.describe(),
-                "source": r.src.label,
-                "destination": r.dst.label,
-                "requested": r.requested.label,
-                "protocol": r.protocol,
-                "port": r.port,
-                "verdict": str(r.verdict),
-                "no_reply_expected": r.no_reply_expected,
-                "hops": [
-                    {
-                        "step": h.step,
-                        "where": h.where,
-                        "direction": h.direction,
-                        "disposition": str(h.disposition),
-                        "detail": h.detail,
-                        "cause": h.cause,
-                        "evidence": [
-                            {"kind": e.kind, "id": e.id, "field": e.field, "value": e.value}
-                            for e in h.evidence
-                        ],
-                    }
-                    for h in r.hops
-                ],
-            }
-            for r in results
-        ],
+        "paths": [_path_dict(r) for r in results],
     }
+
+
+def cased_trace_dict(cased: CasedTrace, version: str) -> dict[str, Any]:
+    """`paths` of the first case, plus every case when they differ (`cases`)."""
+    out = trace_dict(cased.first, version)
+    out["agreed"] = cased.agreed
+    out["cases"] = (
+        []
+        if cased.agreed
+        else [
+            {"case": w.label(), "paths": [_path_dict(r) for r in rs]}
+            for w, rs in zip(cased.worlds, cased.results, strict=True)
+        ]
+    )
+    return out
 
 
 def dumps(data: dict[str, Any]) -> str:

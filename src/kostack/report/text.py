@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.engine.kube_proxy import ping_story
 from kostack.analyze.findings import Finding, Remedy, Status, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
-from kostack.analyze.reach import Disposition, FlowResult
+from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
@@ -94,7 +95,12 @@ def _root_cause(
     ):
         api = topo.services.get(("default", "kubernetes"))
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
-        out.append(f"{INDENT}{t(lang, 'note'):<{label_w}} {t(lang, 'ping_note', ip=ip)}")
+        note = L(ping_story(topo, ip), lang)
+        out.extend(
+            _wrap(
+                note, INDENT + " " * (label_w + 1), first=f"{INDENT}{t(lang, 'note'):<{label_w}} "
+            )
+        )
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")
@@ -236,10 +242,10 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     return out
 
 
-def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
+def _wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
     words = text.split()
     lines: list[str] = []
-    cur = indent
+    cur = first if first is not None else indent
     for w in words:
         if len(cur) + len(w) + 1 > width and cur.strip():
             lines.append(cur.rstrip())
@@ -253,12 +259,33 @@ def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
 # ---------------------------------------------------------------------------- trace
 
 
-def render_trace(results: list[FlowResult], lang: str = "en") -> str:
+def render_trace(results: list[FlowResult] | tuple[FlowResult, ...], lang: str = "en") -> str:
     if not results:
         return ""
     first = results[0]
     proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
     lines = [t(lang, "trace_header", src=first.src.label, dst=first.requested.label, proto=proto)]
+    lines.extend(_trace_paths(results, lang))
+    return terminal_safe("\n".join(lines) + "\n")
+
+
+def render_cased_trace(cased: CasedTrace, lang: str = "en") -> str:
+    """One story when every case agrees; else each case with its own path."""
+    if cased.agreed or len(cased.worlds) < 2:
+        return render_trace(cased.first, lang)
+    first = cased.first[0]
+    proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
+    lines = [t(lang, "trace_header", src=first.src.label, dst=first.requested.label, proto=proto)]
+    lines.append(t(lang, "trace_cases", n=len(cased.worlds)))
+    for world, results in zip(cased.worlds, cased.results, strict=True):
+        lines.append("")
+        lines.append(t(lang, "trace_case", case=L(world.label(), lang)))
+        lines.extend(_trace_paths(results, lang))
+    return terminal_safe("\n".join(lines) + "\n")
+
+
+def _trace_paths(results: list[FlowResult] | tuple[FlowResult, ...], lang: str) -> list[str]:
+    lines: list[str] = []
     for idx, r in enumerate(results, 1):
         if len(results) > 1:
             lines.append("")
@@ -278,9 +305,8 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
             if hop.disposition not in (Disposition.ACCEPTED, Disposition.NOT_APPLICABLE):
                 for e in hop.evidence:
                     lines.append(f"     {e.text()}")
-        if r.no_reply_expected:
-            hop = r.hops[-1]
-            lines.append(t(lang, "trace_no_reply", why=L(hop.detail, lang).split(":", 1)[0]))
+        if r.expected_reply is not None:
+            lines.append(t(lang, f"trace_expect.{r.expected_reply}"))
         elif r.blocking is None:
             lines.append(t(lang, "trace_verdict_ok"))
         else:
@@ -293,4 +319,4 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
                     n=idx_hop,
                 )
             )
-    return terminal_safe("\n".join(lines) + "\n")
+    return lines

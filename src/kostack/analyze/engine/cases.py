@@ -1,0 +1,367 @@
+"""Decide by cases: the unknowns a snapshot leaves open, enumerated in one place.
+
+When an input the engine needs is not in the snapshot but can take only a few
+values, the analysis runs once per combination (a *world*) and the results are
+merged: a verdict that is the same in every world is that verdict; one that
+differs is said once, with the condition it depends on and how to tell the
+cases apart. Only what cannot be enumerated (a node without a port) stays
+UNKNOWN.
+
+The unknowns, and why each can be enumerated:
+
+- the Neutron backend (``openstack.backend`` None): ML2/OVS or ML2/OVN; it
+  decides whether remote-group rules match members' allowed-address pairs.
+  Opened only when some security group has a remote-group rule.
+- masquerade (a Calico pool's ``natOutgoing``, flannel's ``ip-masq`` or
+  Cilium's masquerade set to None): on or off, one value for all of them.
+- Calico BGP (``calico.bgp`` None): running or not.
+- Calico ``natOutgoingExclusions`` when the FelixConfiguration could not be
+  read: IPPoolsOnly (the default) or IPPoolsAndHostIPs.
+- the kube-proxy mode (None): iptables, nftables or IPVS. It only changes
+  what a ping to a ClusterIP gets back, so the kube-proxy hop enumerates it
+  itself (``PROXY_MODES``) instead of multiplying worlds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from kostack.analyze.messages import Msg, register
+from kostack.model.snapshot import NeutronBackend, Snapshot
+
+PROXY_MODES: Final = ("iptables", "nftables", "ipvs")
+
+# API extension aliases that only neutron's OVN L3 service plugin loads
+# (neutron/common/ovn/extensions.py ML2_SUPPORTED_API_EXTENSIONS_OVN_L3 and
+# neutron/services/ovn_l3/plugin.py, which appends the HA chassis priority
+# alias); the agent-based L3RouterPlugin (neutron/services/l3_router/
+# l3_router_plugin.py) has none of them. Any user can list extensions.
+OVN_ONLY_EXTENSIONS: Final = frozenset(
+    {
+        "l3-agent-scheduler-ha-chassis-priority",
+        "enable-default-route-bfd",
+        "enable-default-route-ecmp",
+        "external-gateway-multihoming",
+    }
+)
+# Loaded by the agent-based L3RouterPlugin only (unless enable_dvr is off): a
+# hint for ML2/OVS, not proof.
+AGENT_L3_EXTENSIONS: Final = frozenset({"dvr"})
+
+register(
+    {
+        "case.backend.ml2/ovs": {"en": "on ML2/OVS", "ko": "ML2/OVS에서는"},
+        "case.backend.ml2/ovn": {"en": "on ML2/OVN", "ko": "ML2/OVN에서는"},
+        "case.masquerade.on": {
+            "en": "if pod traffic leaving the cluster is masqueraded",
+            "ko": "클러스터 밖으로 나가는 Pod 트래픽이 마스커레이드된다면",
+        },
+        "case.masquerade.off": {
+            "en": "if pod traffic leaving the cluster is not masqueraded",
+            "ko": "클러스터 밖으로 나가는 Pod 트래픽이 마스커레이드되지 않는다면",
+        },
+        "case.bgp.on": {"en": "if Calico runs BGP", "ko": "Calico가 BGP를 쓴다면"},
+        "case.bgp.off": {"en": "if Calico does not run BGP", "ko": "Calico가 BGP를 쓰지 않는다면"},
+        "case.host-exclusion.on": {
+            "en": "with natOutgoingExclusions IPPoolsAndHostIPs",
+            "ko": "natOutgoingExclusions가 IPPoolsAndHostIPs라면",
+        },
+        "case.host-exclusion.off": {
+            "en": "with natOutgoingExclusions IPPoolsOnly",
+            "ko": "natOutgoingExclusions가 IPPoolsOnly라면",
+        },
+        "case.and": {"en": "{a} and {b}", "ko": "{a}, 그리고 {b}"},
+        "case.or": {"en": "{a}, or {b}", "ko": "{a}, 또는 {b}"},
+        "case.either": {"en": "in every case", "ko": "모든 경우에"},
+        "case.holds": {
+            "en": "holds {cases}: checked for {what}",
+            "ko": "{what} 모두 확인했으며 결과가 같습니다 ({cases})",
+        },
+        "case.what.backend": {
+            "en": "ML2/OVS and ML2/OVN",
+            "ko": "ML2/OVS와 ML2/OVN",
+        },
+        "case.what.masquerade": {
+            "en": "masquerade on and off",
+            "ko": "마스커레이드 켜짐과 꺼짐",
+        },
+        "case.what.bgp": {"en": "BGP on and off", "ko": "BGP 켜짐과 꺼짐"},
+        "case.what.host-exclusion": {
+            "en": "both natOutgoingExclusions settings",
+            "ko": "natOutgoingExclusions 두 설정",
+        },
+        "tell.backend.flag": {
+            "en": "say which with `--neutron-backend ml2/ovs|ml2/ovn` (or set openstack.backend in "
+            "the snapshot)",
+            "ko": "`--neutron-backend ml2/ovs|ml2/ovn`으로 지정하거나 스냅샷의 openstack.backend를 "
+            "설정하세요",
+        },
+        "tell.backend.agents": {
+            "en": "an admin can run `openstack network agent list`: 'OVN Controller agent' means "
+            "ML2/OVN, 'Open vSwitch agent' ML2/OVS",
+            "ko": "관리자는 `openstack network agent list`로 확인할 수 있습니다: 'OVN Controller "
+            "agent'가 있으면 ML2/OVN, 'Open vSwitch agent'가 있으면 ML2/OVS입니다",
+        },
+        "tell.backend.extensions": {
+            "en": "any user can run `openstack extension list --network`: only the OVN L3 plugin "
+            "loads {aliases}; the agent-based L3 plugin loads 'dvr'",
+            "ko": "일반 사용자도 `openstack extension list --network`로 확인할 수 있습니다: {aliases:은/는} "
+            "OVN L3 플러그인만 로드하고, 에이전트 기반 L3 플러그인은 'dvr'을 로드합니다",
+        },
+        "tell.backend.mtu": {
+            "en": "network {net} has MTU {mtu}: {meaning}",
+            "ko": "네트워크 {net}의 MTU는 {mtu}입니다: {meaning}",
+        },
+        "tell.mtu.1442": {
+            "en": "the default for Geneve tenant networks, which ML2/OVN uses (a hint, not proof)",
+            "ko": "ML2/OVN이 쓰는 Geneve 테넌트 네트워크의 기본값입니다 (단서일 뿐 증거는 아님)",
+        },
+        "tell.mtu.1450": {
+            "en": "the default for VXLAN tenant networks, which ML2/OVS usually uses (a hint, not "
+            "proof)",
+            "ko": "ML2/OVS가 주로 쓰는 VXLAN 테넌트 네트워크의 기본값입니다 (단서일 뿐 증거는 아님)",
+        },
+        "tell.backend.dvr": {
+            "en": "the 'dvr' extension is loaded, which only the agent-based L3 plugin of ML2/OVS "
+            "does (a hint, not proof)",
+            "ko": "'dvr' 확장이 로드되어 있습니다. 이는 ML2/OVS의 에이전트 기반 L3 플러그인만 로드합니다 "
+            "(단서일 뿐 증거는 아님)",
+        },
+        "tell.masquerade": {
+            "en": "read natOutgoing of the IP pools (`kubectl get ippools -o yaml`), flannel's "
+            "--ip-masq or Cilium's enable-ipv4-masquerade",
+            "ko": "IP 풀의 natOutgoing(`kubectl get ippools -o yaml`), flannel의 --ip-masq 또는 Cilium의 "
+            "enable-ipv4-masquerade를 확인하세요",
+        },
+        "tell.bgp": {
+            "en": "read `kubectl get installation default -o yaml` (spec.calicoNetwork.bgp) or "
+            "calico_backend in ConfigMap kube-system/calico-config",
+            "ko": "`kubectl get installation default -o yaml`(spec.calicoNetwork.bgp) 또는 ConfigMap "
+            "kube-system/calico-config의 calico_backend를 확인하세요",
+        },
+        "tell.host-exclusion": {
+            "en": "read `kubectl get felixconfiguration default -o yaml` (spec.natOutgoingExclusions)",
+            "ko": "`kubectl get felixconfiguration default -o yaml`(spec.natOutgoingExclusions)을 "
+            "확인하세요",
+        },
+    }
+)
+
+VARIABLES: Final = ("backend", "masquerade", "bgp", "host-exclusion")
+
+
+@dataclass(frozen=True)
+class World:
+    """One combination of values for the unknowns that are open (None: not open)."""
+
+    backend: NeutronBackend | None = None
+    masquerade: bool | None = None
+    bgp: bool | None = None
+    host_exclusion: bool | None = None
+    open: tuple[str, ...] = field(default=(), compare=False)
+
+    def value(self, variable: str) -> object:
+        return {
+            "backend": self.backend,
+            "masquerade": self.masquerade,
+            "bgp": self.bgp,
+            "host-exclusion": self.host_exclusion,
+        }[variable]
+
+    def label(self) -> str:
+        """How this world reads in a sentence ("on ML2/OVN"); "" when nothing is open."""
+        parts = [_value_label(v, self.value(v)) for v in self.open]
+        return _join(parts, "case.and") if parts else ""
+
+
+def _value_label(variable: str, value: object) -> str:
+    if variable == "backend":
+        return Msg(f"case.backend.{value}")
+    return Msg(f"case.{variable}.{'on' if value else 'off'}")
+
+
+def _join(parts: Sequence[str], key: str) -> str:
+    out = parts[0]
+    for part in parts[1:]:
+        out = Msg(key, a=out, b=part)
+    return out
+
+
+# --------------------------------------------------------------------------- what is open
+
+
+def backend_from_extensions(snapshot: Snapshot) -> NeutronBackend | None:
+    """ML2/OVN when an extension only neutron's OVN L3 plugin loads is listed."""
+    os_ = snapshot.openstack
+    if os_ is None or os_.extensions is None:
+        return None
+    return "ml2/ovn" if OVN_ONLY_EXTENSIONS & set(os_.extensions) else None
+
+
+def effective_backend(snapshot: Snapshot) -> NeutronBackend | None:
+    """The backend the snapshot states, or the one its extensions prove."""
+    os_ = snapshot.openstack
+    if os_ is None:
+        return None
+    if os_.backend is not None:
+        return os_.backend
+    found = backend_from_extensions(snapshot)
+    if found is not None:
+        return found
+    node_nets = {n.network_type for n in os_.networks or () if not n.router_external}
+    return "ml2/ovn" if "geneve" in node_nets else None
+
+
+def _has_remote_group_rules(snapshot: Snapshot) -> bool:
+    os_ = snapshot.openstack
+    groups = (os_.security_groups or ()) if os_ is not None else ()
+    return any(r.remote_group_id is not None for g in groups for r in g.rules)
+
+
+def masquerade_unknown(snapshot: Snapshot) -> bool:
+    cl = snapshot.cluster
+    if cl is None:
+        return False
+    cni = cl.cni
+    if cni.type == "calico" and cni.calico is not None:
+        return any(p.nat_outgoing is None for p in cni.calico.ip_pools or ())
+    if cni.type == "flannel" and cni.flannel is not None:
+        return cni.flannel.ip_masq is None
+    if cni.type == "cilium" and cni.cilium is not None:
+        return cni.cilium.masquerade is None
+    return False
+
+
+def bgp_unknown(snapshot: Snapshot) -> bool:
+    cl = snapshot.cluster
+    calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+    return calico is not None and calico.bgp is None
+
+
+def host_exclusion_unknown(snapshot: Snapshot) -> bool:
+    """natOutgoingExclusions matters (some pool masquerades) and FelixConfiguration was not read."""
+    cl = snapshot.cluster
+    calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+    if calico is None or calico.nat_outgoing_exclusions is not None:
+        return False
+    if not any(p.nat_outgoing is not False for p in calico.ip_pools or ()):
+        return False
+    return snapshot.gap_for("cluster.cni.calico.felix") is not None
+
+
+def open_unknowns(snapshot: Snapshot) -> tuple[str, ...]:
+    out = []
+    if (
+        snapshot.openstack is not None
+        and effective_backend(snapshot) is None
+        and _has_remote_group_rules(snapshot)
+    ):
+        out.append("backend")
+    if masquerade_unknown(snapshot):
+        out.append("masquerade")
+    if bgp_unknown(snapshot):
+        out.append("bgp")
+    if host_exclusion_unknown(snapshot):
+        out.append("host-exclusion")
+    return tuple(out)
+
+
+_VALUES: Final[dict[str, tuple[object, ...]]] = {
+    "backend": ("ml2/ovs", "ml2/ovn"),
+    "masquerade": (True, False),
+    "bgp": (True, False),
+    "host-exclusion": (False, True),
+}
+
+
+def worlds(snapshot: Snapshot) -> tuple[World, ...]:
+    """Every combination of the open unknowns (one world when nothing is open)."""
+    names = open_unknowns(snapshot)
+    out = []
+    for combo in itertools.product(*(_VALUES[n] for n in names)):
+        values = dict(zip(names, combo, strict=True))
+        out.append(
+            World(
+                backend=values.get("backend"),  # type: ignore[arg-type]  # one of _VALUES
+                masquerade=values.get("masquerade"),  # type: ignore[arg-type]
+                bgp=values.get("bgp"),  # type: ignore[arg-type]
+                host_exclusion=values.get("host-exclusion"),  # type: ignore[arg-type]
+                open=names,
+            )
+        )
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+def condition(holds: Iterable[int], all_worlds: Sequence[World]) -> str:
+    """The shortest description of the worlds (by index) where something holds."""
+    chosen = set(holds)
+    if len(chosen) == len(all_worlds) or not all_worlds:
+        return Msg("case.either")
+    names = all_worlds[0].open
+    # the fewest variables whose values pick out exactly these worlds
+    for size in range(1, len(names) + 1):
+        for subset in itertools.combinations(names, size):
+            keys = {tuple(all_worlds[i].value(n) for n in subset) for i in chosen}
+            matches = {
+                i for i, w in enumerate(all_worlds) if tuple(w.value(n) for n in subset) in keys
+            }
+            if matches == chosen:
+                terms = [
+                    _join(
+                        [_value_label(n, v) for n, v in zip(subset, key, strict=True)], "case.and"
+                    )
+                    for key in sorted(keys, key=str)
+                ]
+                return _join(terms, "case.or")
+    return _join([all_worlds[i].label() for i in sorted(chosen)], "case.or")
+
+
+def holds_either_way(all_worlds: Sequence[World]) -> str:
+    """Evidence that a verdict was checked in every case ("" when nothing was open)."""
+    if len(all_worlds) < 2:
+        return ""
+    what = _join([Msg(f"case.what.{n}") for n in all_worlds[0].open], "case.and")
+    return Msg("case.holds", cases=Msg("case.either"), what=what)
+
+
+def how_to_tell(variables: Iterable[str], snapshot: Snapshot) -> tuple[str, ...]:
+    """How a user tells the cases apart: the flag, an admin command, non-admin signals."""
+    out: list[str] = []
+    for name in variables:
+        if name == "backend":
+            out.append(Msg("tell.backend.flag"))
+            out.append(Msg("tell.backend.agents"))
+            aliases = ", ".join(f"'{a}'" for a in sorted(OVN_ONLY_EXTENSIONS))
+            out.append(Msg("tell.backend.extensions", aliases=aliases))
+            os_ = snapshot.openstack
+            exts = set(os_.extensions or ()) if os_ is not None else set()
+            if exts & AGENT_L3_EXTENSIONS:
+                out.append(Msg("tell.backend.dvr"))
+            for net in (os_.networks or ()) if os_ is not None else ():
+                if not net.router_external and net.mtu in (1442, 1450):
+                    meaning = Msg(f"tell.mtu.{net.mtu}")
+                    out.append(
+                        Msg(
+                            "tell.backend.mtu", net=net.name or net.id, mtu=net.mtu, meaning=meaning
+                        )
+                    )
+        else:
+            out.append(Msg(f"tell.{name}"))
+    return tuple(out)
+
+
+def varying(holds: Iterable[int], all_worlds: Sequence[World]) -> tuple[str, ...]:
+    """The variables whose value matters for a set of worlds (for how_to_tell)."""
+    chosen = set(holds)
+    out = []
+    for name in all_worlds[0].open if all_worlds else ():
+        values = {all_worlds[i].value(name) for i in chosen}
+        if len(values) == 1:
+            out.append(name)
+    return tuple(out) or (all_worlds[0].open if all_worlds else ())
