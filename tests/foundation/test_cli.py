@@ -26,7 +26,8 @@ def test_diagnose_seed_text_leads_with_the_root_cause() -> None:
     code, out, err = run("diagnose", "--snapshot", SEED)
     assert code == 1 and err == ""
     lines = out.splitlines()
-    assert lines[0].startswith(
+    assert lines[0] == "VERDICT: 1 root cause(s) found."
+    assert lines[1].startswith(
         "Collected OpenStack project k8s (network k8s-net mtu 1450, 4 node ports"
     )
     assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in out
@@ -58,7 +59,7 @@ def test_fail_on_decides_the_exit_code() -> None:
     assert run("diagnose", "--snapshot", SEED, "--fail-on", "never")[0] == 0
     assert run("diagnose", "--snapshot", SEED, "--fail-on", "critical")[0] == 1
     fixed = str(ROOT / "examples" / "seed-port-security-off.json")
-    assert run("diagnose", "--snapshot", fixed)[0] == 0  # the warning is medium
+    assert run("diagnose", "--snapshot", fixed)[0] == 0  # decided healthy, a medium warning
     assert run("diagnose", "--snapshot", fixed, "--fail-on", "medium")[0] == 1
 
 
@@ -89,7 +90,9 @@ def test_korean_output() -> None:
     assert code == 1
     assert "근본 원인 1/1 [심각]" in out.replace("  ", " ")
     assert "Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함" in out
-    assert "10.96.0.1과 같은 ClusterIP" in out and "아무것도 증명하지 못하므로" in out
+    flat = " ".join(out.split())
+    assert out.startswith("판정: 근본 원인 1개를 찾았습니다.")
+    assert "10.96.0.1과 같은 ClusterIP" in flat and "아무것도 증명하지 못하므로" in flat
     _code, out, _ = run("diagnose", "--snapshot", SEED, environ={"LANG": "ko_KR.UTF-8"})
     assert "근본 원인" in out
 
@@ -113,7 +116,15 @@ def test_trace_icmp_to_clusterip_says_no_reply_expected() -> None:
     assert code == 0
     assert "no reply expected" in out and "healthy or not" in out
     code, out, _ = run(
-        "trace", "-o", "json", "--snapshot", SEED, "-p", "icmp", "pod:demo/netshoot", "svc:default/kubernetes"
+        "trace",
+        "-o",
+        "json",
+        "--snapshot",
+        SEED,
+        "-p",
+        "icmp",
+        "pod:demo/netshoot",
+        "svc:default/kubernetes",
     )
     (path,) = json.loads(out)["paths"]
     assert path["expected_reply"] == "none" and "no_reply_expected" not in path

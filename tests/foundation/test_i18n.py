@@ -55,7 +55,9 @@ def test_msg_is_a_plain_string_in_english() -> None:
     m = Msg("hop.src-fixed", ip="10.0.0.1")
     assert m == "source 10.0.0.1 is the port's fixed IP"
     assert m.render("ko") == "출발지 10.0.0.1은 포트의 고정 IP입니다"  # 일 -> 은
-    assert Msg("hop.src-fixed", ip="10.0.0.2").render("ko") == "출발지 10.0.0.2는 포트의 고정 IP입니다"
+    assert (
+        Msg("hop.src-fixed", ip="10.0.0.2").render("ko") == "출발지 10.0.0.2는 포트의 고정 IP입니다"
+    )
 
 
 @pytest.mark.parametrize(

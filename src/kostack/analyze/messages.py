@@ -36,10 +36,10 @@ class Msg(str):
 
 def _render(value: Any, lang: str) -> str:
     if isinstance(value, Msg):
-        return _Word(value.render(lang))
+        return Word(value.render(lang))
     if isinstance(value, list | tuple):
-        return _Word(", ".join(_render(v, lang) for v in value))
-    return _Word(str(value))
+        return Word(", ".join(_render(v, lang) for v in value))
+    return Word(str(value))
 
 
 # --------------------------------------------------------------------------- Korean particles
@@ -90,7 +90,7 @@ def particle(text: str, pair: str) -> str:
     return with_final if final else without
 
 
-class _Word(str):
+class Word(str):
     """A rendered value that understands a particle pair as its format spec."""
 
     def __format__(self, spec: str) -> str:

@@ -66,9 +66,10 @@ def rule_remedy(
     reason: str,
     cause: str,
     description: str = "",
+    direction: str = "ingress",
 ) -> Remedy:
     ethertype = "IPv6" if remote_prefix and ":" in remote_prefix else "IPv4"
-    params: list[tuple[str, str]] = [("direction", "ingress"), ("ethertype", ethertype)]
+    params: list[tuple[str, str]] = [("direction", direction), ("ethertype", ethertype)]
     if protocol:
         params.append(("protocol", protocol))
     if port is not None:

@@ -6,6 +6,7 @@ import ipaddress
 
 import click
 
+from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.diagnose import diagnose as run_diagnosis
 from kostack.analyze.reach import (
     Disposition,
@@ -138,8 +139,20 @@ def diagnose(
     """Find the root cause of pod networking failures.
 
     Without --snapshot, kostack collects from OpenStack and Kubernetes first
-    (read-only). Exit codes: 0 ok, 1 a finding at or above --fail-on, 2 bad
-    input, 3 cannot reach or authenticate, 4 partial data.
+    (read-only). What the snapshot does not say but can take only a few values
+    (the Neutron backend, masquerade, Calico BGP) is tried both ways: the same
+    answer either way is the answer; otherwise it is reported once, as
+    CONDITIONAL, with how to tell the cases apart.
+
+    \b
+    Exit codes:
+      0  decided healthy (warnings below --fail-on allowed)
+      1  a finding at or above --fail-on
+      2  bad input
+      3  cannot reach or authenticate
+      4  undecided: DNS, the API service, pod-to-pod or egress cannot be
+         decided, a cause at or above --fail-on is conditional, or data is
+         missing
 
     \b
     Examples:
@@ -170,11 +183,21 @@ def diagnose(
         env.stdout.write(render(result, version()))
     else:
         env.stdout.write(render_diagnosis(result, language, verbose))
+    return diagnosis_exit(result, fail_on)
+
+
+def diagnosis_exit(result: Diagnosis, fail_on: str) -> int:
+    """1: a decided finding at or above --fail-on; 4: a critical path (DNS, the API service,
+    pod-to-pod, egress) or a cause at or above --fail-on depends on what the snapshot does
+    not say, or data is missing; 0: decided healthy (warnings below --fail-on allowed)."""
+    from kostack.errors import ExitCode
+
     worst = result.worst()
     code = exit_for(str(worst) if worst else None, fail_on)
-    if code == 0 and snapshot.gaps:
-        from kostack.errors import ExitCode
-
+    if code != 0 or fail_on == "never":
+        return code
+    conditional = [rc for rc in result.conditional if exit_for(str(rc.severity), fail_on) != 0]
+    if result.verdict.critical_undecided or conditional or result.snapshot.gaps:
         return int(ExitCode.PARTIAL)
     return code
 

@@ -543,6 +543,10 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
         yield from ((r, rc.key, False) for r in rc.fix.remedies)
         if backend_unknown:
             yield from ((r, rc.key, True) for r in rc.fix.conditional)
+    # causes that hold only in some cases of what the snapshot leaves open (the pod-CIDR rule
+    # under ML2/OVN when the backend is not known): included, marked conditional
+    for rc in d.conditional:
+        yield from ((r, rc.key, True) for r in rc.fix.remedies)
 
 
 def protection_lost(snapshot: Snapshot, actions: Iterable[Action]) -> str:

@@ -8,8 +8,10 @@ from __future__ import annotations
 import locale
 import os
 
+from kostack.analyze.messages import Word
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
+from kostack.report.i18n_verdict import VERDICT_MESSAGES
 
 LANGS = ("en", "ko")
 
@@ -19,7 +21,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Collected OpenStack project {project} ({networks}, {ports} node ports, {groups} security groups) "
             "and cluster {version} ({nodes} nodes, {cni}{pools})."
         ),
-        "no_root_cause": "No root cause found: every check that could run passed.",
         "root_cause": "ROOT CAUSE {n} of {total}",
         "ports": "Ports:",
         "nodes": "Nodes:",
@@ -105,7 +106,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "OpenStack 프로젝트 {project} ({networks}, 노드 포트 {ports}개, 보안 그룹 {groups}개)와 "
             "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
         ),
-        "no_root_cause": "근본 원인을 찾지 못했습니다: 실행할 수 있는 모든 점검을 통과했습니다.",
         "root_cause": "근본 원인 {n}/{total}",
         "ports": "포트:",
         "nodes": "노드:",
@@ -162,7 +162,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_cases": "스냅샷에 없는 정보에 따라 결과가 달라집니다. 경우 {n}가지:",
-        "trace_case": "{case}:",
+        "trace_case": "{case} 조건:",
         "disp.accepted": "통과",
         "disp.denied": "차단",
         "disp.no-route": "경로 없음",
@@ -194,6 +194,9 @@ for _lang, _table in REPORT_MESSAGES.items():
 # so do the probe report's (kostack probe, diagnose --active)
 for _lang, _table in PROBE_MESSAGES.items():
     MESSAGES[_lang].update(_table)
+# and the verdict's
+for _lang, _table in VERDICT_MESSAGES.items():
+    MESSAGES[_lang].update(_table)
 
 
 def detect_lang(explicit: str | None = None) -> str:
@@ -211,4 +214,7 @@ def detect_lang(explicit: str | None = None) -> str:
 def t(lang: str, key: str, **params: object) -> str:
     table = MESSAGES.get(lang, MESSAGES["en"])
     template = table.get(key) or MESSAGES["en"][key]
-    return template.format(**params) if params else template
+    # a Korean template may write a particle pair as a format spec: "{ip:은/는}"
+    if not params:
+        return template
+    return template.format(**{k: Word(v) if isinstance(v, str) else v for k, v in params.items()})

@@ -15,6 +15,12 @@ from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
+from kostack.report.verdict_text import (
+    conditional_section,
+    consequence_lines,
+    undecided_lines,
+    verdict_line,
+)
 
 MAX_COMMANDS = 4
 INDENT = "  "
@@ -23,7 +29,7 @@ INDENT = "  "
 def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> str:
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
-    lines: list[str] = []
+    lines: list[str] = [verdict_line(d, lang)]
     pools = ", " + ", ".join(env.pools) if env.pools else ""
     lines.append(
         t(
@@ -41,11 +47,10 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
     )
     lines.append("")
     roots = d.root_causes
-    if not roots:
-        lines.append(t(lang, "no_root_cause"))
     for i, rc in enumerate(roots, 1):
         lines.extend(_root_cause(d, topo, rc, i, len(roots), lang, verbose))
         lines.append("")
+    lines.extend(conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang)))
     if d.warnings:
         lines.append(t(lang, "warnings"))
         for f in d.warnings:
@@ -65,7 +70,13 @@ def _root_cause(
     ports = [r for r in rc.resources if r.kind == "port"]
     nodes = [r for r in rc.resources if r.kind == "node"]
     groups = [r for r in rc.resources if r.kind == "security_group"]
-    label_w = max(len(t(lang, k)) for k in ("ports", "breaks", "note", "evidence", "groups")) + 1
+    label_w = (
+        max(
+            len(t(lang, k))
+            for k in ("ports", "breaks", "note", "evidence", "groups", "consequences", "explains")
+        )
+        + 1
+    )
     if groups:
         shown_groups = "  ".join(f"{r.name} {short_id(r.id)}" for r in groups)
         out.append(f"{INDENT}{t(lang, 'groups'):<{label_w}} {shown_groups}")
@@ -79,6 +90,7 @@ def _root_cause(
     for i, line in enumerate(breaks):
         label = t(lang, "breaks") if i == 0 else ""
         out.append(f"{INDENT}{label:<{label_w}} {line}")
+    out.extend(consequence_lines(rc, lang, label_w))
     out.extend(root_cause_probe_lines(d, rc, lang, label_w))
     if verbose:
         for i, e in enumerate(rc.evidence):
@@ -153,13 +165,16 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
 
 
 def _count_nodes(findings: list[Finding]) -> int:
+    """Source nodes a symptom hits (service flows say which; else the affected ports)."""
+    if all("sources" in f.extra for f in findings):
+        return len({n for f in findings for n in f.extra["sources"]})
     ports = {r.id for f in findings for r in f.affected}
     return len(ports)
 
 
 def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]:
     by_check: dict[str, list[Finding]] = defaultdict(list)
-    for f in rc.symptoms:
+    for f in (*rc.symptoms, *(s for c in rc.consequences for s in c.symptoms)):
         by_check[f.check_id].append(f)
     total_nodes = len(topo.node_views)
     out = []
@@ -204,11 +219,17 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     by_status: dict[Status, list[Finding]] = defaultdict(list)
     for f in d.findings:
         by_status[f.status].append(f)
-    failing_checks = {f.check_id for f in by_status[Status.FAIL]}
+    # a check that fails, depends on a case, or whose reading a root cause invalidates is not "ok"
+    not_ok = {
+        f.check_id
+        for f in d.findings
+        if f.status in (Status.FAIL, Status.CONDITIONAL, Status.UNKNOWN) or f.explained_by
+    }
+    not_ok |= {c.check_id for f in d.findings for c in f.consequences}
     ok_checks = [
         c
         for c in d.checks
-        if c.id not in failing_checks and any(f.check_id == c.id for f in by_status[Status.PASS])
+        if c.id not in not_ok and any(f.check_id == c.id for f in by_status[Status.PASS])
     ]
     if ok_checks and verbose:
         out.append(t(lang, "also_checked"))
@@ -223,19 +244,10 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     if na and verbose:
         out.append(t(lang, "not_applicable"))
         out.extend(f"{INDENT}{f.check_id}: {L(f.message, lang)}" for f in na)
-    unknown = by_status[Status.UNKNOWN]
+    unknown = [f for f in by_status[Status.UNKNOWN] if not f.explained_by]
     if unknown:
         out.append(t(lang, "unknown"))
-        per_check: dict[str, list[Finding]] = defaultdict(list)
-        for f in unknown:
-            per_check[f.check_id].append(f)
-        for check_id, fs in per_check.items():
-            if verbose or len(fs) == 1:
-                out.extend(f"{INDENT}{check_id}: {L(f.message, lang)}" for f in fs)
-            else:
-                out.append(
-                    f"{INDENT}{check_id}: {t(lang, 'unknown_more', n=len(fs))} {fs[0].message}"
-                )
+        out.extend(undecided_lines(unknown, lang, verbose))
     if d.snapshot.gaps:
         out.append(t(lang, "gaps"))
         out.extend(f"{INDENT}{g.source}: {g.error}" for g in d.snapshot.gaps)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import class_pairs
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import encapsulation
 
 ID = "net-mtu"
 TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
@@ -96,11 +94,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     net_mtu = min(net_mtus)
     overhead: int = 0
     kind: str = Msg(f"{ID}.no-encap")
-    for _a, _b, s, d, _n in class_pairs(ctx):
-        pod = ctx.matrix.pod_on(d)
-        if pod is None or pod.ip is None:
-            continue
-        decision = encapsulation(ctx.topo, s, d, pod.ip)
+    for _s, _t, decision in ctx.flows.decisions:
         if decision.encap is not None and decision.overhead > overhead:
             overhead, kind = decision.overhead, decision.encap
     cl = ctx.snapshot.cluster

@@ -55,6 +55,15 @@ def passes(port: Port, src_ip: IPAddress) -> bool:
     )
 
 
+def outcome(port: Port, src_ip: IPAddress) -> Disposition:
+    """The disposition `antispoof` gives, without building its hop (for grouping nodes)."""
+    if port.port_security_enabled is False:
+        return Disposition.NOT_APPLICABLE
+    if passes(port, src_ip):
+        return Disposition.ACCEPTED
+    return Disposition.UNKNOWN if port.port_security_enabled is None else Disposition.DENIED
+
+
 def antispoof(
     port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]
 ) -> Hop:

@@ -53,28 +53,28 @@ AGENT_L3_EXTENSIONS: Final = frozenset({"dvr"})
 
 register(
     {
-        "case.backend.ml2/ovs": {"en": "on ML2/OVS", "ko": "ML2/OVS에서는"},
-        "case.backend.ml2/ovn": {"en": "on ML2/OVN", "ko": "ML2/OVN에서는"},
+        "case.backend.ml2/ovs": {"en": "on ML2/OVS", "ko": "ML2/OVS"},
+        "case.backend.ml2/ovn": {"en": "on ML2/OVN", "ko": "ML2/OVN"},
         "case.masquerade.on": {
             "en": "if pod traffic leaving the cluster is masqueraded",
-            "ko": "클러스터 밖으로 나가는 Pod 트래픽이 마스커레이드된다면",
+            "ko": "클러스터 밖으로 나가는 Pod 트래픽 마스커레이드 켜짐",
         },
         "case.masquerade.off": {
             "en": "if pod traffic leaving the cluster is not masqueraded",
-            "ko": "클러스터 밖으로 나가는 Pod 트래픽이 마스커레이드되지 않는다면",
+            "ko": "클러스터 밖으로 나가는 Pod 트래픽 마스커레이드 꺼짐",
         },
-        "case.bgp.on": {"en": "if Calico runs BGP", "ko": "Calico가 BGP를 쓴다면"},
-        "case.bgp.off": {"en": "if Calico does not run BGP", "ko": "Calico가 BGP를 쓰지 않는다면"},
+        "case.bgp.on": {"en": "if Calico runs BGP", "ko": "Calico BGP 사용"},
+        "case.bgp.off": {"en": "if Calico does not run BGP", "ko": "Calico BGP 미사용"},
         "case.host-exclusion.on": {
             "en": "with natOutgoingExclusions IPPoolsAndHostIPs",
-            "ko": "natOutgoingExclusions가 IPPoolsAndHostIPs라면",
+            "ko": "natOutgoingExclusions=IPPoolsAndHostIPs",
         },
         "case.host-exclusion.off": {
             "en": "with natOutgoingExclusions IPPoolsOnly",
-            "ko": "natOutgoingExclusions가 IPPoolsOnly라면",
+            "ko": "natOutgoingExclusions=IPPoolsOnly",
         },
-        "case.and": {"en": "{a} and {b}", "ko": "{a}, 그리고 {b}"},
-        "case.or": {"en": "{a}, or {b}", "ko": "{a}, 또는 {b}"},
+        "case.and": {"en": "{a} and {b}", "ko": "{a} + {b}"},
+        "case.or": {"en": "{a}, or {b}", "ko": "{a} 또는 {b}"},
         "case.either": {"en": "in every case", "ko": "모든 경우에"},
         "case.holds": {
             "en": "holds {cases}: checked for {what}",

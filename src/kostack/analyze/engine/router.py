@@ -13,6 +13,7 @@ from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
+from kostack.model.snapshot import IPAddress, Router, RouterRoute
 
 register(
     {
@@ -82,6 +83,41 @@ register(
         },
     }
 )
+
+
+def route_to(topo: Topology, router: Router, ip: IPAddress) -> RouterRoute | None:
+    """The router's extra route for ``ip``: the longest matching prefix (indexed once per router)."""
+    cache: dict[str, tuple[dict[tuple[int, int, int], RouterRoute], dict[int, list[int]]]] = (
+        topo.__dict__.setdefault("_route_index", {})
+    )
+    found = cache.get(router.id)
+    if found is None:
+        index: dict[tuple[int, int, int], RouterRoute] = {}
+        for r in router.routes:
+            d = r.destination
+            index.setdefault((d.version, d.prefixlen, int(d.network_address)), r)
+        lengths = {v: sorted({k[1] for k in index if k[0] == v}, reverse=True) for v in (4, 6)}
+        found = cache[router.id] = (index, lengths)
+    index, lengths = found
+    bits = 32 if ip.version == 4 else 128
+    value = int(ip)
+    for plen in lengths[ip.version]:
+        net = (value >> (bits - plen)) << (bits - plen) if plen else 0
+        route = index.get((ip.version, plen, net))
+        if route is not None:
+            return route
+    return None
+
+
+def route_back_key(topo: Topology, view: NodeView, ip: IPAddress) -> tuple[object, ...]:
+    """What the router does with a reply to ``ip`` (a pod on ``view``): for grouping nodes."""
+    router = topo.router_for_subnet(view.subnet.id) if view.subnet is not None else None
+    if router is None:
+        return (None,)
+    route = route_to(topo, router, ip)
+    if route is None:
+        return (router.id, "none")
+    return (router.id, "ok" if route.nexthop == view.ip else "wrong")
 
 
 def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop:
@@ -190,14 +226,7 @@ def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> 
             )
         )
         return
-    route = next(
-        (
-            r
-            for r in router.routes
-            if r.destination.version == wire.src.version and wire.src in r.destination
-        ),
-        None,
-    )
+    route = route_to(topo, router, wire.src)
     if route is None:
         hops.append(
             Hop(
