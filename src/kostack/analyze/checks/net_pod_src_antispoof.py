@@ -34,6 +34,18 @@ register(
             "en": "pod -> pod to {dst}: {how}",
             "ko": "{dst}로 가는 Pod -> Pod 트래픽: {how}",
         },
+        f"{ID}.how-native": {
+            "en": "sent natively ({subnets})",
+            "ko": "캡슐화 없이 보냄 ({subnets})",
+        },
+        f"{ID}.how-routed": {
+            "en": "sent natively through the router's extra routes ({why})",
+            "ko": "라우터의 추가 경로를 통해 캡슐화 없이 보냄 ({why})",
+        },
+        f"{ID}.node": {
+            "en": "{node} ({ip}): pods in {blocks}; fixed_ips [{fixed}], allowed_address_pairs [{pairs}]",
+            "ko": "{node}({ip}): Pod 대역 {blocks}; fixed_ips [{fixed}], allowed_address_pairs [{pairs}]",
+        },
         f"{ID}.why-reply": {
             "en": "replies from its pods to {dst} leave unencapsulated too",
             "ko": "{dst}로 가는 Pod 응답도 캡슐화 없이 나감",
@@ -99,7 +111,7 @@ def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, s
         dst_label = nodes_label(dst_names)
         src_label = nodes_label(src_names)
         for n in src_names:
-            why[n].append(Msg(f"{ID}.why-p2p", dst=dst_label, how=decision.hop.detail))
+            why[n].append(Msg(f"{ID}.why-p2p", dst=dst_label, how=_how(decision.hop.detail)))
         for n in dst_names:
             why[n].append(Msg(f"{ID}.why-reply", dst=src_label))
     outside = flows.egress_target
@@ -123,6 +135,27 @@ def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, s
         if host:
             why[e.name].append(Msg(f"{ID}.why-host"))
     return why, unknown
+
+
+def _how(detail: str) -> str:
+    """How a group of nodes sends natively, without one node's block and address."""
+    params = detail.params if isinstance(detail, Msg) else {}
+    if isinstance(detail, Msg) and detail.key == "hop.native-routed":
+        return Msg(f"{ID}.how-routed", why=params.get("why", ""))
+    return Msg(f"{ID}.how-native", subnets=params.get("subnets", ""))
+
+
+def node_line(view: NodeView) -> str:
+    """One node's own block, address and port fields (never a group's representative's)."""
+    port = view.port
+    return Msg(
+        f"{ID}.node",
+        node=view.name,
+        ip=view.ip,
+        blocks=", ".join(str(b) for b in view.blocks) or "?",
+        fixed=", ".join(str(f.ip_address) for f in port.fixed_ips) if port else "",
+        pairs=", ".join(str(p.ip_address) for p in port.allowed_address_pairs) if port else "",
+    )
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -232,7 +265,6 @@ def _fail(
     )
     first = denied[0]
     assert first.port is not None
-    hop = antispoof(first.port, pods[first.name], first.port_label(), "forward")
     reasons = list(dict.fromkeys(r for v in denied for r in why[v.name]))
     src = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in first.blocks)
     return Finding(
@@ -241,7 +273,7 @@ def _fail(
         SEVERITY,
         cluster_resource(ctx),
         Msg(f"{ID}.fail", nodes=names(denied), src=src),
-        tuple(e.text() for e in hop.evidence) + tuple(reasons[:6]),
+        (*(node_line(v) for v in denied[:8]), *reasons[:6]),
         remedies,
         flows=tuple(reasons[:12]),
         cause=CAUSE,
