@@ -369,9 +369,9 @@ def parse_flannel(
         backend_type=backend_type,
         port=port,
         direct_routing=backend.get("DirectRouting") is True,
-        # flanneld's own default is off; kube-flannel.yml turns it on. When the
-        # DaemonSet is not visible the manifest's setting is assumed (the model's default).
-        ip_masq=ip_masq if ip_masq is not None else True,
+        # flanneld's own default is off; kube-flannel.yml turns it on. When the DaemonSet
+        # is not visible it is not known (None): the analysis tries both (engine/cases.py).
+        ip_masq=ip_masq,
         mtu=None,
     )
 
@@ -635,7 +635,11 @@ class CniCollector:
         # vxlanPort to 4789; no `default` object at all means every default applies.
         wireguard = None
         vxlan_port = None
+        # Calico 3.31 natOutgoingExclusions (default IPPoolsOnly); None when not readable
+        exclusions = None
         if not felix_failed:
+            found = felix_spec.get("natOutgoingExclusions")
+            exclusions = found if found in ("IPPoolsOnly", "IPPoolsAndHostIPs") else "IPPoolsOnly"
             wireguard = (
                 felix_spec.get("wireguardEnabled") is True
                 or felix_spec.get("wireguardEnabledV6") is True
@@ -655,6 +659,7 @@ class CniCollector:
             node_to_node_mesh=mesh,
             wireguard=wireguard,
             vxlan_port=vxlan_port,
+            nat_outgoing_exclusions=exclusions,
         )
         network = tuple(p.cidr for p in pools or () if not p.disabled)
         return CniResult(cni=CNI(type="calico", calico=calico), pod_network=network)

@@ -338,6 +338,7 @@ def seed_doc() -> Doc:
                     "bgp": True,
                     "node_to_node_mesh": True,
                     "wireguard": False,
+                    "nat_outgoing_exclusions": "IPPoolsOnly",
                 },
             },
         },
