@@ -54,8 +54,8 @@ MAX_ITERATIONS = 4
 SERVICE_CIDR_SHORT = "{cidr} is the service CIDR: not needed for traffic (see the plan's notes)"
 SERVICE_CIDR_NOTE = (
     "{cidr} is the service CIDR: not needed for traffic (service IPs never appear as a source "
-    "on the wire; kube-proxy rewrites them before packets leave the node). It is added because "
-    "the seed's operators and Kubespray add it; `--no-service-cidr` leaves it out."
+    "on the wire; kube-proxy rewrites them before packets leave the node). It is added only "
+    "because --service-cidr asked for it (some runbooks and Kubespray add it)."
 )
 TIGHT_NOTE = (
     "--tight: only the pod blocks {node} owns now ({blocks}). When the CNI gives the node "
