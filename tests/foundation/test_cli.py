@@ -154,3 +154,42 @@ def test_help_shows_examples() -> None:
     for cmd in (["diagnose", "--help"], ["trace", "--help"], ["--help"]):
         code, out, _ = run(*cmd)
         assert code == 0 and "Example" in out
+
+
+def test_trace_shows_each_case_when_the_backend_decides_and_exits_4() -> None:
+    path = str(ROOT / "examples" / "backend-unknown-healthy.json")
+    args = ("trace", "--snapshot", path, "pod:demo/netshoot")
+    code, out, _ = run(*args, "pod:kube-system/coredns-674b8bbfcf-7xk2q:53/udp")
+    assert code == 4
+    assert "The answer depends on what the snapshot does not say; 2 cases:" in out
+    assert "on ML2/OVS:" in out and "on ML2/OVN:" in out
+    assert "=> reachable" in out and "=> DENIED at hop" in out
+    code, out, _ = run(*args, "pod:kube-system/coredns-674b8bbfcf-7xk2q:53/udp", "-o", "json")
+    data = json.loads(out)
+    assert data["agreed"] is False and [c["case"] for c in data["cases"]] == [
+        "on ML2/OVS",
+        "on ML2/OVN",
+    ]
+    # a flow that is the same either way is told once, exit 0
+    code, out, _ = run("trace", "--snapshot", path, "node:k8s-w-1", "node:k8s-w-2:10250/tcp")
+    assert code == 0 and "cases:" not in out
+
+
+def test_diagnose_json_carries_the_verdict_and_node_sets() -> None:
+    path = str(ROOT / "examples" / "backend-unknown-healthy.json")
+    code, out, _ = run("diagnose", "--snapshot", path, "-o", "json")
+    assert code == 4
+    data = json.loads(out)
+    assert data["verdict"]["kind"] == "undecided"
+    assert data["verdict"]["critical_paths"]["pod-to-pod"] == "conditional"
+    assert data["cases"] == {"open": ["backend"], "worlds": ["on ML2/OVS", "on ML2/OVN"]}
+    (cond,) = data["conditional"]
+    assert cond["key"] == "sg-pod-source" and cond["condition"] == "on ML2/OVN"
+    nodes = cond["nodes"]
+    assert data["node_sets"][nodes] == ["k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3"]
+    assert data["nodes"]["k8s-w-2"]["blocks"] == ["10.244.2.0/26"]
+    # saying which backend decides it: healthy on ML2/OVS, the root cause on ML2/OVN
+    code, out, _ = run("diagnose", "--snapshot", path, "--neutron-backend", "ml2/ovs")
+    assert code == 0 and out.startswith("VERDICT: healthy.")
+    code, out, _ = run("diagnose", "--snapshot", path, "--neutron-backend", "ml2/ovn")
+    assert code == 1 and "Security groups drop pod-sourced packets" in out

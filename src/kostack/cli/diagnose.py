@@ -48,7 +48,8 @@ def live_options(f: F) -> F:
     f = click.option(
         "--neutron-backend",
         type=click.Choice(["ml2/ovs", "ml2/ovn"]),
-        help="Say which Neutron backend the cloud runs when the API does not reveal it.",
+        help="Say which Neutron backend the cloud runs when the API does not reveal it "
+        "(also with --snapshot: it overrides the snapshot's openstack.backend).",
     )(f)
     return f
 
@@ -56,7 +57,15 @@ def live_options(f: F) -> F:
 def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: object) -> Snapshot:
     env = get_env(ctx)
     if snapshot_path:
-        return read_snapshot(snapshot_path)
+        snapshot = read_snapshot(snapshot_path)
+        backend = live.get("neutron_backend")
+        if backend and snapshot.openstack is not None:
+            # the user says which backend the cloud runs: it decides the cases it opened
+            os_ = snapshot.openstack.model_copy(
+                update={"backend": backend, "backend_source": "--neutron-backend"}
+            )
+            snapshot = snapshot.model_copy(update={"openstack": os_})
+        return snapshot
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
     with progress(env, "collecting"):
         snapshot: Snapshot = collect_live(env, **live)

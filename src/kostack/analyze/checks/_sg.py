@@ -25,12 +25,12 @@ register(
         },
         "sg.fail-src": {
             "en": "The egress rules of {src} drop {what} ({label}) to {dst} ({n} node pairs): {detail}.",
-            "ko": "{src}의 egress 규칙이 {dst}로 가는 {what}({label}) 트래픽을 차단합니다 (노드 쌍 "
+            "ko": "{src}의 egress 규칙이 {dst:으로/로} 가는 {what}({label}) 트래픽을 차단합니다 (노드 쌍 "
             "{n}개): {detail}.",
         },
         "sg.fail-path": {
             "en": "{what} ({label}) from {src} to {dst} fails ({n} node pairs): {detail}.",
-            "ko": "{src}에서 {dst}로 가는 {what}({label}) 트래픽이 실패합니다 (노드 쌍 {n}개): {detail}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 {what}({label}) 트래픽이 실패합니다 (노드 쌍 {n}개): {detail}.",
         },
         "sg.reason": {
             "en": "admit {what} ({label}) between the cluster's nodes",
@@ -39,7 +39,7 @@ register(
         "sg.unknown": {
             "en": "Cannot decide whether {what} ({label}) from {src} to {dst} is admitted ({n} node "
             "pairs): {detail}.",
-            "ko": "{src}에서 {dst}로 가는 {what}({label}) 트래픽의 허용 여부를 판단할 수 없습니다 (노드 "
+            "ko": "{src}에서 {dst:으로/로} 가는 {what}({label}) 트래픽의 허용 여부를 판단할 수 없습니다 (노드 "
             "쌍 {n}개): {detail}.",
         },
     }

@@ -32,7 +32,7 @@ register(
     {
         f"{ID}.why-p2p": {
             "en": "pod -> pod to {dst}: {how}",
-            "ko": "{dst}로 가는 Pod -> Pod 트래픽: {how}",
+            "ko": "{dst:으로/로} 가는 Pod -> Pod 트래픽: {how}",
         },
         f"{ID}.how-native": {
             "en": "sent natively ({subnets})",
@@ -48,7 +48,7 @@ register(
         },
         f"{ID}.why-reply": {
             "en": "replies from its pods to {dst} leave unencapsulated too",
-            "ko": "{dst}로 가는 Pod 응답도 캡슐화 없이 나감",
+            "ko": "{dst:으로/로} 가는 Pod 응답도 캡슐화 없이 나감",
         },
         f"{ID}.why-egress": {
             "en": "pod -> outside the cluster leaves with the pod source (no masquerade, natOutgoing off)",

@@ -20,11 +20,11 @@ register(
         },
         f"{ID}.fail": {
             "en": "Pod-to-pod traffic from {src} to {dst} fails ({n} of {total} node pairs): {why}.",
-            "ko": "{src}에서 {dst}로 가는 Pod 간 트래픽이 실패합니다 (노드 쌍 {total}개 중 {n}개): {why}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 Pod 간 트래픽이 실패합니다 (노드 쌍 {total}개 중 {n}개): {why}.",
         },
         f"{ID}.unknown": {
             "en": "Pod-to-pod traffic from {src} to {dst} cannot be decided ({n} of {total} node pairs): {why}.",
-            "ko": "{src}에서 {dst}로 가는 Pod 간 트래픽을 판단할 수 없습니다 (노드 쌍 {total}개 중 {n}개): {why}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 Pod 간 트래픽을 판단할 수 없습니다 (노드 쌍 {total}개 중 {n}개): {why}.",
         },
         f"{ID}.pass": {
             "en": "Pod-to-pod traffic works across all {total} node pairs ({classes} situations traced).",

@@ -45,13 +45,13 @@ register(
         f"{ID}.fail": {
             "en": "Even with allowed pairs for the pod CIDR, security groups drop pod-sourced packets from "
             "{src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
-            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst}로 가는 Pod 출발 "
+            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst:으로/로} 가는 Pod 출발 "
             "패킷을 {where}에서 차단합니다 (Neutron 백엔드: {backend}): {detail}." + _OVN_NOTE_KO,
         },
         f"{ID}.unknown": {
             "en": "Even with allowed pairs for the pod CIDR, security groups may drop pod-sourced packets "
             "from {src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
-            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst}로 가는 Pod 출발 "
+            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst:으로/로} 가는 Pod 출발 "
             "패킷을 {where}에서 차단할 수 있습니다 (Neutron 백엔드: {backend}): {detail}."
             + _OVN_NOTE_KO,
         },

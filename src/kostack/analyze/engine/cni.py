@@ -31,23 +31,23 @@ register(
             "en": "IP pool {pool} has natOutgoing, but natOutgoingExclusions is IPPoolsAndHostIPs: "
             "traffic to host {dst} keeps the pod source {ip}",
             "ko": "IP 풀 {pool}의 natOutgoing이 켜져 있지만 natOutgoingExclusions가 IPPoolsAndHostIPs라 "
-            "호스트 {dst}로 가는 트래픽은 Pod 출발지 {ip:을/를} 그대로 씁니다",
+            "호스트 {dst:으로/로} 가는 트래픽은 Pod 출발지 {ip:을/를} 그대로 씁니다",
         },
         "hop.bgp-blocked": {
             "en": "Calico learns the route to {block} over BGP, and security groups drop TCP 179 "
             "between {src} and {dst} in both directions: no route",
-            "ko": "Calico는 {block}로 가는 경로를 BGP로 배우는데, 보안 그룹이 {src}와 {dst} 사이의 "
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, 보안 그룹이 {src:과/와} {dst} 사이의 "
             "TCP 179를 양방향 모두 차단하여 경로가 없습니다",
         },
         "hop.bgp-undecided": {
             "en": "Calico learns the route to {block} over BGP, and whether TCP 179 passes between "
             "{src} and {dst} cannot be decided: {why}",
-            "ko": "Calico는 {block}로 가는 경로를 BGP로 배우는데, {src}와 {dst} 사이에서 TCP 179가 "
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이에서 TCP 179가 "
             "통과하는지 판단할 수 없습니다: {why}",
         },
         "hop.bgp-ok": {
             "en": "route to {block} learned over BGP ({how})",
-            "ko": "{block}로 가는 경로를 BGP로 배움 ({how})",
+            "ko": "{block:으로/로} 가는 경로를 BGP로 배움 ({how})",
         },
         "hop.masq-unknown-cni": {
             "en": "the CNI is not known, so whether pod traffic is masqueraded is not known",

@@ -55,7 +55,7 @@ register(
         },
         "hop.flannel-unmodelled": {
             "en": "flannel backend {backend} is not modelled",
-            "ko": "flannel 백엔드 {backend}는 모델링하지 않습니다",
+            "ko": "flannel 백엔드 {backend:은/는} 모델링하지 않습니다",
         },
         "hop.no-cilium": {
             "en": "the Cilium routing mode was not collected",
@@ -63,7 +63,7 @@ register(
         },
         "why.pool-no-encap": {
             "en": "IP pool {pool} has no encapsulation (BGP-routed)",
-            "ko": "IP 풀 {pool}은 캡슐화를 쓰지 않음 (BGP 라우팅)",
+            "ko": "IP 풀 {pool:은/는} 캡슐화를 쓰지 않음 (BGP 라우팅)",
         },
         "why.pool-mode": {
             "en": "IP pool {pool} {field} {mode}",

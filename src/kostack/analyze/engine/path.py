@@ -43,11 +43,11 @@ register(
         },
         "hop.no-node": {
             "en": "the node of {what} is not known",
-            "ko": "{what}가 있는 노드를 알 수 없습니다",
+            "ko": "{what:이/가} 있는 노드를 알 수 없습니다",
         },
         "hop.local": {
             "en": "{what} is on the same node: delivered locally, Neutron is not involved",
-            "ko": "{what}는 같은 노드에 있어 로컬로 전달되며 Neutron을 거치지 않습니다",
+            "ko": "{what:은/는} 같은 노드에 있어 로컬로 전달되며 Neutron을 거치지 않습니다",
         },
         "hop.node-no-ip": {
             "en": "a node has no InternalIP",

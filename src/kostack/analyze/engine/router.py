@@ -38,14 +38,14 @@ register(
             "en": "same subnet {cidr}: switched directly",
             "ko": "같은 서브넷 {cidr}: 바로 전달됨",
         },
-        "hop.routed": {"en": "routed {src} -> {dst}", "ko": "{src} -> {dst}로 라우팅됨"},
+        "hop.routed": {"en": "routed {src} -> {dst}", "ko": "{src} -> {dst:으로/로} 라우팅됨"},
         "hop.no-router-joins": {
             "en": "no router joins {src} and {dst}",
-            "ko": "{src}와 {dst}를 연결하는 라우터가 없습니다",
+            "ko": "{src:과/와} {dst:을/를} 연결하는 라우터가 없습니다",
         },
         "hop.same-subnet-host": {
             "en": "{ip} is another host on the node subnet, not modelled",
-            "ko": "{ip}는 노드 서브넷의 다른 호스트로, 모델링하지 않습니다",
+            "ko": "{ip:은/는} 노드 서브넷의 다른 호스트로, 모델링하지 않습니다",
         },
         "hop.routers-not-collected": {
             "en": "routers were not collected",
@@ -61,25 +61,25 @@ register(
         },
         "hop.snat": {
             "en": "SNAT {src} -> the router's gateway address, out to {dst}",
-            "ko": "{src}를 라우터 게이트웨이 주소로 SNAT하여 {dst}로 내보냄",
+            "ko": "{src:을/를} 라우터 게이트웨이 주소로 SNAT하여 {dst:으로/로} 내보냄",
         },
         "hop.unsnat-node": {
             "en": "reply un-SNATed to {ip} on the node subnet",
-            "ko": "응답이 노드 서브넷의 {ip}로 역SNAT됨",
+            "ko": "응답이 노드 서브넷의 {ip:으로/로} 역SNAT됨",
         },
         "hop.no-route-back": {
             "en": "the reply is un-SNATed to the pod address {ip}, but the router has no route to it "
             "(routes: {routes}): the reply is lost",
-            "ko": "응답이 Pod 주소 {ip}로 역SNAT되지만 라우터에 그 주소로 가는 경로가 없어(경로: {routes}) 응답이 "
+            "ko": "응답이 Pod 주소 {ip:으로/로} 역SNAT되지만 라우터에 그 주소로 가는 경로가 없어(경로: {routes}) 응답이 "
             "사라집니다",
         },
         "hop.wrong-route": {
             "en": "the router routes {dest} via {via}, not via {node} ({ip})",
-            "ko": "라우터가 {dest}를 {node}({ip})가 아니라 {via}로 보냅니다",
+            "ko": "라우터가 {dest:을/를} {node}({ip})가 아니라 {via:으로/로} 보냅니다",
         },
         "hop.route-back": {
             "en": "reply routed back via extra route {dest} -> {via}",
-            "ko": "추가 경로 {dest} -> {via}를 통해 응답이 돌아옴",
+            "ko": "추가 경로 {dest} -> {via:을/를} 통해 응답이 돌아옴",
         },
     }
 )
