@@ -188,3 +188,27 @@ def test_heterogeneous_groups_are_judged_by_what_they_admit() -> None:
     family = ClusterFlows(load_snapshot(ROOT / "examples" / "hetero-groups.json")).pod_to_pod
     (cls,) = [c for c in family.targets if "k8s-w-1" in {m.name for m in c.members}]
     assert {m.name for m in cls.members} == {"k8s-w-1", "k8s-w-2"}
+
+
+def test_each_node_of_a_group_shows_its_own_block_address_and_next_hop() -> None:
+    from kostack.testing.builders import build, example_doc
+
+    d = _diag("seed-incident")
+    (rc,) = d.root_causes
+    lines = [e for e in rc.evidence if "pods in" in e]
+    assert "k8s-w-2 (10.0.0.13): pods in 10.244.2.0/26" in lines[2]
+    assert "k8s-w-3 (10.0.0.14): pods in 10.244.3.0/26" in lines[3]
+    # the group's reasons name no single member's block or address
+    reasons = [f for f in rc.findings[0].flows if "pod -> pod to" in f]
+    assert reasons and not any(" via " in r for r in reasons)
+    doc = example_doc("seed-fixed")
+    doc["openstack"]["routers"][0]["routes"] = []
+    fixed = diagnose(build(doc))
+    (egress,) = fixed.root_causes
+    routes = {(r.param("destination"), r.param("nexthop")) for r in egress.fix.remedies}
+    assert routes == {
+        ("10.244.0.0/26", "10.0.0.11"),
+        ("10.244.1.0/26", "10.0.0.12"),
+        ("10.244.2.0/26", "10.0.0.13"),
+        ("10.244.3.0/26", "10.0.0.14"),
+    }

@@ -21,7 +21,8 @@ def service_findings(
     """Findings for pods on every node -> ``svc`` on each (protocol, port) of ``checks``.
 
     Messages `<check_id>.fail|.unknown|.pass|.no-service`; fail/unknown get
-    {what, nodes, n, total, lost, why}.
+    {what, nodes, n, total, lost, why}. Long because the kube-proxy answer and the
+    per-endpoint facts are two shapes of one finding.
     """
     if svc is None or svc.cluster_ip is None:
         return [

@@ -159,6 +159,8 @@ def node_line(view: NodeView) -> str:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
+    """One finding per outcome group (no port, undecided, dropped, passing, encapsulated);
+    long because each group is built in place, in the order a reader meets them."""
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk

@@ -106,7 +106,10 @@ class EncapDecision:
 
 
 def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> EncapDecision:
-    """How the CNI carries pod traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``."""
+    """How the CNI carries pod traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``.
+
+    Long: one branch per CNI and mode, each a hop with its evidence.
+    """
     where = Msg("where.route", node=src.name)
     same: bool | None = None
     if src.subnet is not None and dst.subnet is not None:

@@ -151,6 +151,8 @@ def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop
 
 
 def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> None:
+    """Anti-spoofing, egress rules, the router's SNAT and the reply's way back, in packet
+    order (long: one hop per branch, each with its evidence)."""
     if src.port is None:
         hops.append(
             Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port")
