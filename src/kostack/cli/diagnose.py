@@ -57,15 +57,15 @@ def live_options(f: F) -> F:
 def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: object) -> Snapshot:
     env = get_env(ctx)
     if snapshot_path:
-        snapshot = read_snapshot(snapshot_path)
+        read = read_snapshot(snapshot_path)
         backend = live.get("neutron_backend")
-        if backend and snapshot.openstack is not None:
+        if backend and read.openstack is not None:
             # the user says which backend the cloud runs: it decides the cases it opened
-            os_ = snapshot.openstack.model_copy(
+            os_ = read.openstack.model_copy(
                 update={"backend": backend, "backend_source": "--neutron-backend"}
             )
-            snapshot = snapshot.model_copy(update={"openstack": os_})
-        return snapshot
+            read = read.model_copy(update={"openstack": os_})
+        return read
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
     with progress(env, "collecting"):
         snapshot: Snapshot = collect_live(env, **live)
@@ -203,7 +203,7 @@ def diagnosis_exit(result: Diagnosis, fail_on: str) -> int:
 
     worst = result.worst()
     code = exit_for(str(worst) if worst else None, fail_on)
-    if code != 0 or fail_on == "never":
+    if code != 0:
         return code
     conditional = [rc for rc in result.conditional if exit_for(str(rc.severity), fail_on) != 0]
     if result.verdict.critical_undecided or conditional or result.snapshot.gaps:
