@@ -11,9 +11,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$mode" = "--dev" ] || [ "$mode" = "--all" ]; then
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  .venv/bin/python -m pip install --quiet -e '.[dev,watch]'
 else
-  .venv/bin/python -m pip install --quiet -e .
+  .venv/bin/python -m pip install --quiet -e '.[watch]'
 fi
 
 if [ "$mode" = "--all" ]; then
@@ -31,6 +31,8 @@ if [ "$mode" = "--all" ]; then
     command -v chromium >/dev/null 2>&1 || need+=(chromium)
     # kubectl: the kubectl-plugin tests (tests/report) run `kubectl kostack ...`
     command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
+    # prometheus ships promtool: the watch tests run a real Prometheus and promtool (~10 s)
+    { command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || need+=(prometheus)
     if [ "${#need[@]}" -gt 0 ]; then
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

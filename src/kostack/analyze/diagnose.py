@@ -27,7 +27,7 @@ from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 
 SYMPTOM_CHECKS = ("net-dns", "net-api-service", "net-pod-to-pod", "net-pod-egress")
-WARNING_CAUSES = frozenset({"antispoof-off"})
+WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent"})
 PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node", "bgp-blocked"})
 # causes whose reading of addresses a pod range that contains node addresses invalidates
 ADDRESS_CAUSES = frozenset(
@@ -185,6 +185,13 @@ def run_checks(
 
 
 def diagnose(snapshot: Snapshot, egress_target: IPAddress | None = None) -> Diagnosis:
+    return diagnose_with_flows(snapshot, egress_target)[0]
+
+
+def diagnose_with_flows(
+    snapshot: Snapshot, egress_target: IPAddress | None = None
+) -> tuple[Diagnosis, ClusterFlows]:
+    """`diagnose`, keeping the flow families (for consumers that show classes: watch)."""
     findings, flows = run_checks(snapshot, egress_target)
     topo = flows.topo
     findings = _explained_by_overlap(findings, topo)
@@ -212,7 +219,7 @@ def diagnose(snapshot: Snapshot, egress_target: IPAddress | None = None) -> Diag
     for f in findings:
         counts[str(f.status)] += 1
     pod_classes = flows.pod_to_pod
-    return Diagnosis(
+    diagnosis = Diagnosis(
         snapshot,
         tuple(findings),
         roots,
@@ -226,6 +233,7 @@ def diagnose(snapshot: Snapshot, egress_target: IPAddress | None = None) -> Diag
         flows.worlds,
         _class_stats(flows),
     )
+    return diagnosis, flows
 
 
 def _class_stats(flows: ClusterFlows) -> tuple[int, int, int]:
@@ -366,6 +374,7 @@ __all__ = [
     "Verdict",
     "build_root_causes",
     "diagnose",
+    "diagnose_with_flows",
     "root_cause_title",
     "run_checks",
 ]

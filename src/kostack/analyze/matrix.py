@@ -82,9 +82,17 @@ class ServiceFlows:
 class Matrix:
     """Shared, lazily computed flows over node classes."""
 
-    def __init__(self, topo: Topology, egress_target: IPAddress | None = None) -> None:
+    def __init__(
+        self,
+        topo: Topology,
+        egress_target: IPAddress | None = None,
+        flows: ClusterFlows | None = None,
+    ) -> None:
+        """``flows``: reuse a diagnosis' families instead of evaluating them again."""
         self.topo = topo
         self.egress_target: IPAddress = egress_target or ipaddress.ip_address("1.1.1.1")
+        if flows is not None:
+            self.__dict__["flows"] = flows
 
     # ------------------------------------------------------------------ classes
 

@@ -88,6 +88,7 @@ def _register() -> None:
         ("kostack.cli.lab", "lab"),
         ("kostack.cli.release", "release"),
         ("kostack.cli.report", "report"),
+        ("kostack.cli.watch", "watch"),
         ("kostack.cli.completion", "completion"),
     ):
         try:

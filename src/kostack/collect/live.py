@@ -46,7 +46,9 @@ __all__ = [
     "CollectOptions",
     "collect_snapshot",
     "kubeconfig_secrets",
+    "link_nodes",
     "scrub_snapshot",
+    "source_label",
 ]
 
 DEFAULT_TIMEOUT_S: Final = 30.0
@@ -106,10 +108,10 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
         err.message = redact(err.message, secrets)
         err.hint = redact(err.hint, secrets)
         raise
-    node_ports, link_gaps = _link(openstack, cluster, identities, (*os_gaps, *kube_gaps))
+    node_ports, link_gaps = link_nodes(openstack, cluster, identities, (*os_gaps, *kube_gaps))
     snapshot = Snapshot(
         created_at=clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        source=_source(openstack, options),
+        source=source_label(openstack, options),
         openstack=openstack,
         cluster=cluster,
         node_ports=node_ports,
@@ -170,7 +172,7 @@ def _helm(
     return helm.state, helm.gaps
 
 
-def _link(
+def link_nodes(
     openstack: OpenStack | None,
     cluster: Cluster | None,
     identities: Sequence[NodeIdentity],
@@ -197,7 +199,8 @@ def _failed(part: str, gaps: Sequence[Gap]) -> bool:
     return any(g.source == part or g.source.startswith(part + ".") for g in gaps)
 
 
-def _source(openstack: OpenStack | None, options: CollectOptions) -> str:
+def source_label(openstack: OpenStack | None, options: CollectOptions) -> str:
+    """What the snapshot says it was read from (no credential, no URL)."""
     parts = []
     if openstack is not None:
         where = f"cloud {openstack.cloud}" if openstack.cloud else "OpenStack"

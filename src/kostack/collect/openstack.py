@@ -58,6 +58,7 @@ __all__ = [
     "ROUTER_INTERFACE_OWNERS",
     "close_connection",
     "collect_openstack",
+    "count_requests",
     "current_project",
     "detect_backend",
     "open_connection",
@@ -951,3 +952,23 @@ def _token_project_name(conn: Any) -> str | None:
     except Exception:  # noauth plugins have no token; the name is only a label
         return None
     return str(name) if name else None
+
+
+def count_requests(conn: Any) -> Callable[[], int]:
+    """Count every HTTP request the connection sends from now on (Keystone and Neutron alike).
+
+    Returns a function giving the count so far: `kostack watch` publishes it
+    per cycle. Installed as a response hook on the connection's HTTP session;
+    a connection without one counts nothing (0).
+    """
+    sent = [0]
+
+    def hook(response: Any, *args: Any, **kwargs: Any) -> Any:
+        sent[0] += 1
+        return response
+
+    http = getattr(getattr(conn, "session", None), "session", None)
+    hooks = getattr(http, "hooks", None)
+    if isinstance(hooks, dict):
+        hooks.setdefault("response", []).append(hook)
+    return lambda: sent[0]

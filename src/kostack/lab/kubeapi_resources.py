@@ -155,6 +155,10 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     _grouped("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), ("status",)),
     _grouped("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
     _grouped("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, ("sc",)),
+    _grouped("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False),
+    _grouped("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False),
+    _grouped("rbac.authorization.k8s.io", "v1", "roles", "Role", True),
+    _grouped("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True),
     _grouped(
         "apiextensions.k8s.io",
         "v1",
@@ -201,6 +205,7 @@ BUILTIN_GROUP_ORDER: tuple[str, ...] = (
     "apps",
     "batch",
     "networking.k8s.io",
+    "rbac.authorization.k8s.io",
     "storage.k8s.io",
     "apiextensions.k8s.io",
     "discovery.k8s.io",

@@ -66,12 +66,12 @@ register(
             "포트 보안은 노드 주소만 봅니다.",
         },
         f"{ID}.fail": {
-            "en": "Neutron anti-spoofing on the ports of {nodes} drops packets from their pods (sources "
-            "in {src}): they are neither the port's fixed IP nor inside an allowed address pair, and "
-            "these packets leave the VM unencapsulated.",
-            "ko": "{nodes}의 포트에서 Neutron anti-spoofing이 Pod에서 나온 패킷(출발지 {src})을 차단합니다: "
-            "이 주소는 포트의 고정 IP도 Allowed Address Pair에 속한 주소도 아니며, 패킷은 캡슐화 없이 "
-            "VM을 떠납니다.",
+            "en": "Neutron anti-spoofing on the ports of {nodes} drops packets from their pods (source "
+            "{src}) in {ranges}: they are neither the port's fixed IP nor inside an allowed address "
+            "pair, and these packets leave the VM unencapsulated.",
+            "ko": "{nodes}의 포트에서 Neutron anti-spoofing이 {ranges} 대역의 Pod에서 나온 패킷(출발지 "
+            "{src})을 차단합니다: 이 주소는 포트의 고정 IP도 Allowed Address Pair에 속한 주소도 아니며, "
+            "패킷은 캡슐화 없이 VM을 떠납니다.",
         },
         f"{ID}.reason": {
             "en": "pods on {node} send from addresses in {cidr}",
@@ -268,13 +268,13 @@ def _fail(
     first = denied[0]
     assert first.port is not None
     reasons = list(dict.fromkeys(r for v in denied for r in why[v.name]))
-    src = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in first.blocks)
+    ranges = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in first.blocks)
     return Finding(
         ID,
         Status.FAIL,
         SEVERITY,
         cluster_resource(ctx),
-        Msg(f"{ID}.fail", nodes=names(denied), src=src),
+        Msg(f"{ID}.fail", nodes=names(denied), src=pods[first.name], ranges=ranges),
         (*(node_line(v) for v in denied[:8]), *reasons[:6]),
         remedies,
         flows=tuple(reasons[:12]),

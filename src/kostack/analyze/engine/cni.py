@@ -162,13 +162,16 @@ def _calico_masquerade(
 def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
     """Routes to this pool's pods come from BGP: Calico on BGP, an IPIP or unencapsulated pool.
 
-    BIRD programs cluster routes for IPIP and no-encap pools (the default up to
-    Calico 3.32; confd/pkg/backends/calico/bgp_processor.go); Felix programs them
-    for VXLAN pools, so those never depend on BGP.
+    BIRD programs cluster routes for unencapsulated pools, and for IPIP pools
+    unless FelixConfiguration `programClusterRoutes: Enabled` hands them to
+    Felix (Calico 3.31; confd/pkg/backends/calico/bgp_processor.go); Felix
+    programs them for VXLAN pools, so those never depend on BGP.
     """
     cl = topo.snapshot.cluster
     calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
     if calico is None or pool is None or pool.vxlan_mode != "Never":
+        return False
+    if pool.ipip_mode != "Never" and calico.program_cluster_routes:
         return False
     bgp = calico.bgp if calico.bgp is not None else topo.world.bgp
     return bool(bgp) and calico.node_to_node_mesh is not False

@@ -135,7 +135,7 @@ def icmp_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
     mode = cl.kube_proxy_mode if cl else None
     if mode is not None:
         reply, what = _one_mode(topo, mode)
-        label = "Cilium kube-proxy replacement" if what.key == "icmp.cilium" else mode  # type: ignore[attr-defined]  # always a Msg
+        label = "kube-proxy replacement" if what.key == "icmp.cilium" else mode  # type: ignore[attr-defined]  # always a Msg
         return reply, what, label
     outcomes = [(m, *_one_mode(topo, m)) for m in PROXY_MODES]
     replies = {r for _, r, _ in outcomes}

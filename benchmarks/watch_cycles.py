@@ -1,0 +1,142 @@
+"""Benchmark: `kostack watch` cycles at 5,000 nodes against one `kostack diagnose` of the same snapshot.
+
+The snapshot is the diagnose benchmark's (`synthetic_doc(5000, groups=100,
+rules=10_000, pods_per_node=30)`, about 30 MB of JSON), written to a file.
+
+- ``diagnose``: what `kostack diagnose --snapshot FILE` does before printing:
+  read and validate the file, run every check. Timed in a child process
+  (so it does not touch the watch's memory) before the first cycle and after
+  every tenth, since the machine's load drifts over a long run; the ratio is
+  the median cycle over the median diagnose.
+- ``cycle``: one watch cycle in snapshot mode (`WatchLoop.run_cycle`), as
+  `kostack watch --snapshot FILE` runs it: read the file again, diagnose,
+  encode the /status diagnosis, publish the metrics, and a probe round that
+  is **simulated**: the real plan (`build_plan`, rotating seed) is built and
+  every planned probe is answered "pass" in 3 ms by an in-process runner
+  (no traffic: the benchmark measures kostack, not a network).
+
+Every cycle runs back to back (no interval wait). RSS is the process's
+resident memory (/proc/self/status VmRSS) after the first cycle and after the
+last; series is the number of samples in one /metrics exposition. The last
+line is::
+
+    watch: nodes=5000 cycle_s=.. rss_mb_start=.. rss_mb_end=.. series=.. cycles=100
+
+Targets: cycle_s (the median) at most 2x diagnose_s, RSS growth under 10%,
+series at most 2,000. Exit status 0 when all hold.
+Run: .venv/bin/python benchmarks/watch_cycles.py [--cycles N] [--nodes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def time_diagnose(path: Path) -> tuple[float, int]:
+    """Seconds of load + diagnose of ``path`` in a child process, and the root causes found."""
+    code = (
+        "import sys, time\n"
+        "from kostack.analyze.diagnose import diagnose\n"
+        "from kostack.model import load_snapshot\n"
+        "t = time.perf_counter()\n"
+        "d = diagnose(load_snapshot(sys.argv[1]))\n"
+        "print(time.perf_counter() - t, len(d.root_causes))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return float(out[0]), int(out[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cycles", type=int, default=100)
+    parser.add_argument("--nodes", type=int, default=5000)
+    args = parser.parse_args()
+
+    from kostack.probe.plan import ProbePlan
+    from kostack.probe.results import ProbeResult, ProbeRound
+    from kostack.testing.builders import synthetic_doc
+    from kostack.watch.loop import LoopSettings, WatchLoop
+    from kostack.watch.metrics import WatchMetrics, series_bound
+    from kostack.watch.probing import ProbeSettings
+    from kostack.watch.sources import SnapshotSource
+    from kostack.watch.state import WatchState
+
+    def simulated(plan: ProbePlan) -> ProbeRound:
+        results = tuple(ProbeResult(p.id, "pass", "simulated", elapsed_ms=3.0) for p in plan.probes)
+        return ProbeRound(plan, results, "simulated", 0.0, "1970-01-01T00:00:00Z")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "snapshot.json"
+        path.write_text(
+            json.dumps(synthetic_doc(args.nodes, groups=100, rules=10_000, pods_per_node=30))
+        )
+        diagnose_runs = [time_diagnose(path)]
+
+        state = WatchState(interval=60.0)
+        metrics = WatchMetrics(state, "benchmark")
+        log: list[str] = []
+        loop = WatchLoop(
+            SnapshotSource(path),
+            state,
+            metrics,
+            LoopSettings(interval=60.0),
+            "benchmark",
+            log.append,
+            probe_runner=simulated,
+            probe_settings=ProbeSettings(),
+        )
+        seconds: list[float] = []
+        rss_start = 0.0
+        for n in range(args.cycles):
+            record = loop.run_cycle()
+            if record.result != "ok":
+                print(f"cycle {record.cycle} {record.result}: {record.error}", file=sys.stderr)
+                return 2
+            seconds.append(record.seconds)
+            if n == 0:
+                rss_start = rss_mb()
+            if (n + 1) % 10 == 0:
+                diagnose_runs.append(time_diagnose(path))
+            log.clear()
+        rss_end = rss_mb()
+        series = metrics.series()
+    cycle_s = statistics.median(seconds)
+    diagnose_s = statistics.median(d for d, _ in diagnose_runs)
+    root_causes = diagnose_runs[0][1]
+    ratio = cycle_s / diagnose_s
+    growth = rss_end / rss_start - 1
+    ok = ratio <= 2 and growth < 0.10 and series <= 2000
+    print(
+        f"diagnose: nodes={args.nodes} diagnose_s={diagnose_s:.2f} root_causes={root_causes} "
+        f"(median of {len(diagnose_runs)} runs of load + diagnose of the same file)"
+    )
+    print(
+        f"cycles: first_s={seconds[0]:.2f} median_s={cycle_s:.2f} max_s={max(seconds):.2f} "
+        f"ratio={ratio:.2f} rss_growth={growth * 100:.1f}% series_bound={series_bound(8)} "
+        "probes=simulated"
+    )
+    print(f"targets: ratio<=2 rss_growth<10% series<=2000 -> {'met' if ok else 'MISSED'}")
+    print(
+        f"watch: nodes={args.nodes} cycle_s={cycle_s:.2f} rss_mb_start={rss_start:.0f} "
+        f"rss_mb_end={rss_end:.0f} series={series} cycles={args.cycles}"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""`kostack watch`: the continuous mode (the work is in `kostack.watch`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from typing import Any, cast
+
+import click
+
+from kostack.cli.common import detect_lang, get_env
+from kostack.cli.diagnose import live_options
+from kostack.errors import ConfigError
+from kostack.model.snapshot import NeutronBackend
+
+__all__ = ["watch"]
+
+_EXAMPLES = """\b
+Examples:
+  kostack watch --snapshot examples/seed-incident.json --listen 127.0.0.1:9109
+  kostack watch --os-cloud mycloud --context prod --interval 120 --lang ko
+  kostack watch --probes agents --probe-namespace kostack       # in the cluster (deploy/)
+  curl -s 127.0.0.1:9109/metrics; curl -s 127.0.0.1:9109/status
+"""
+
+
+def _workload(text: str | None, environ: Any, lang: str) -> Any:
+    from kostack.watch.events import Workload
+    from kostack.watch.messages import say
+
+    if text:
+        namespace, sep, name = text.partition("/")
+        if not sep or not namespace or not name:
+            raise ConfigError(
+                say(lang, "error.deployment", text=text), say(lang, "hint.deployment")
+            )
+        return Workload(namespace, name)
+    namespace = environ.get("POD_NAMESPACE", "")
+    return Workload(namespace, "kostack-watch") if namespace else None
+
+
+@click.command(epilog=_EXAMPLES)
+@click.option(
+    "--snapshot",
+    "snapshot_path",
+    metavar="FILE",
+    help="Watch a snapshot file (read again every cycle) instead of collecting live.",
+)
+@click.option(
+    "--listen",
+    default="127.0.0.1:9109",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Where /metrics, /healthz, /readyz and /status are served.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(1, 86400),
+    default=60.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds between cycles.",
+)
+@click.option(
+    "--jitter",
+    type=click.FloatRange(0, 0.5),
+    default=0.1,
+    show_default=True,
+    metavar="F",
+    help="Each wait is interval x (1 +- F).",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(1, 300),
+    default=20.0,
+    show_default=True,
+    metavar="S",
+    help="Per-request timeout of live collection.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    help="Language of log lines, Events and /readyz (default: from the locale).",
+)
+@click.option(
+    "--egress-target",
+    default="1.1.1.1",
+    show_default=True,
+    metavar="IP",
+    help="An address outside the cluster to judge pod egress against.",
+)
+@click.option(
+    "--max-classes",
+    type=click.IntRange(1, 12),
+    default=8,
+    show_default=True,
+    help="Node classes with their own metric labels; the rest are 'other'.",
+)
+@click.option(
+    "--probes",
+    type=click.Choice(["off", "agents", "lab"]),
+    default="off",
+    show_default=True,
+    help="Probe round each cycle: by the agent DaemonSet (deploy/), or in the network lab.",
+)
+@click.option(
+    "--probe-namespace",
+    metavar="NS",
+    help="With --probes agents: the agents' namespace (default: POD_NAMESPACE, else kostack).",
+)
+@click.option(
+    "--probe-token-file",
+    metavar="FILE",
+    default="/etc/kostack-agent/token",
+    show_default=True,
+    help="With --probes agents: the token the agents require.",
+)
+@click.option(
+    "--probe-address",
+    type=click.Choice(["pod", "host"]),
+    default="pod",
+    show_default=True,
+    help="Reach each agent at its pod IP, or at its node IP (hostPort).",
+)
+@click.option(
+    "--probe-timeout",
+    type=click.FloatRange(0.1, 60),
+    default=2.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds before a probe counts as silent.",
+)
+@click.option(
+    "--probe-max-sources",
+    type=click.IntRange(1, 1000),
+    default=16,
+    show_default=True,
+    help="Probe sources per round: every class, plus a sample that rotates each cycle.",
+)
+@click.option(
+    "--probe-egress",
+    default="1.1.1.1:443",
+    show_default=True,
+    metavar="IP:PORT",
+    help="Where pod egress is probed.",
+)
+@click.option("--probe-lab", metavar="NAME", help="With --probes lab: the lab's name ('default').")
+@click.option(
+    "--events/--no-events",
+    default=None,
+    help="Kubernetes Events on transitions (default: on when collecting live).",
+)
+@click.option(
+    "--deployment",
+    metavar="NS/NAME",
+    help="kostack's own Deployment, for cluster-wide Events (default: POD_NAMESPACE/kostack-watch).",
+)
+@click.option(
+    "--history",
+    "history_limit",
+    type=click.IntRange(1, 10000),
+    default=200,
+    show_default=True,
+    help="Transitions kept for /status.",
+)
+@click.option(
+    "--flap-window",
+    type=click.FloatRange(1),
+    default=3600.0,
+    show_default=True,
+    metavar="S",
+    help="Window of flap detection.",
+)
+@click.option(
+    "--flap-threshold",
+    type=click.IntRange(2, 1000),
+    default=4,
+    show_default=True,
+    help="Changes within the window that make a key flap.",
+)
+@click.option(
+    "--cycles",
+    "max_cycles",
+    type=click.IntRange(1),
+    metavar="N",
+    help="Stop after N cycles (default: until SIGTERM).",
+)
+@live_options
+@click.pass_context
+def watch(ctx: click.Context, /, **opts: Any) -> int:
+    """Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics.
+
+    Serves /metrics (Prometheus), /healthz, /readyz (a cycle succeeded
+    within 3 intervals) and /status (the last diagnosis as JSON, and the
+    history of transitions). Root causes appearing or clearing are logged
+    and, when collecting live, posted as Kubernetes Events. Runs until
+    SIGTERM (exit 0) or Ctrl-C (130); exit 2 for bad input. See docs/watch.md.
+    """
+    env = get_env(ctx)
+    lang = detect_lang(opts["lang"], env.environ)
+    try:
+        from kostack.watch.run import WatchConfig, run_watch
+    except ModuleNotFoundError as exc:
+        if exc.name != "prometheus_client":
+            raise
+        from kostack.watch.messages import say as say_
+
+        raise ConfigError(say_(lang, "error.extra"), say_(lang, "hint.extra")) from exc
+    from kostack.cli.main import version
+    from kostack.collect.live import CollectOptions
+    from kostack.watch.loop import LoopSettings
+    from kostack.watch.messages import say
+    from kostack.watch.probing import ProbeSettings
+    from kostack.watch.server import parse_listen
+
+    try:
+        egress_target = ipaddress.ip_address(opts["egress_target"])
+    except ValueError:
+        raise ConfigError(
+            say(lang, "error.egress", text=opts["egress_target"]), say(lang, "hint.egress")
+        ) from None
+    snapshot = opts["snapshot_path"]
+    if snapshot is not None and not os.path.isfile(snapshot):
+        # later cycles may find the file missing for a moment (rewritten): only the start is strict
+        raise ConfigError(say(lang, "error.snapshot", path=snapshot), say(lang, "hint.snapshot"))
+    collect = None
+    if snapshot is None:
+        collect = CollectOptions(
+            os_cloud=opts["os_cloud"],
+            kubeconfig=opts["kubeconfig"],
+            kube_context=opts["kube_context"],
+            neutron_backend=cast(NeutronBackend | None, opts["neutron_backend"]),
+            helm=False,
+            timeout_s=opts["timeout_s"],
+            environ=env.environ,
+        )
+    from kostack.cli.probe import parse_target
+
+    egress = parse_target(opts["probe_egress"])
+    runner, label, echo_port = _probe_runner(env, opts, lang)
+    events = opts["events"] if opts["events"] is not None else collect is not None
+    config = WatchConfig(
+        listen=parse_listen(opts["listen"], lang),
+        snapshot=snapshot,
+        collect=collect,
+        loop=LoopSettings(
+            interval=opts["interval"],
+            jitter=opts["jitter"],
+            egress_target=egress_target,
+            max_classes=opts["max_classes"],
+            max_cycles=opts["max_cycles"],
+        ),
+        lang=lang,
+        history_limit=opts["history_limit"],
+        flap_window_s=opts["flap_window"],
+        flap_threshold=opts["flap_threshold"],
+        events=events,
+        workload=_workload(opts["deployment"], env.environ, lang),
+        instance=env.environ.get("POD_NAME") or socket.gethostname(),
+        probe_settings=ProbeSettings(
+            timeout=opts["probe_timeout"],
+            egress=egress,
+            max_sources=opts["probe_max_sources"],
+            echo_port=echo_port,
+        ),
+        probe_label=label,
+    )
+    return run_watch(config, stderr=env.stderr, version=version(), probe_runner=runner)
+
+
+def _probe_runner(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, str, int | None]:
+    """The runner of each cycle's probe round, what to call it, and the echo port it needs."""
+    mode = opts["probes"]
+    if mode == "off":
+        return None, "", None
+    if mode == "lab":
+        from kostack.cli.probe import _lab, run_round
+        from kostack.probe.k8s_runner import DEFAULT_IMAGE
+
+        name = opts["probe_lab"]
+        lab = _lab(
+            None if name in (None, "1", "default") else name,
+            env.environ.get("KOSTACK_LAB_STATE_DIR"),
+        )
+
+        def in_lab(plan: Any) -> Any:
+            return run_round(env, plan, lab=lab, image=DEFAULT_IMAGE, live={})
+
+        return in_lab, f"the network lab ({lab.prefix}*)", lab.topology.echo_port
+    from kostack.probe.agents_runner import AgentOptions, agents_runner
+
+    namespace = opts["probe_namespace"] or env.environ.get("POD_NAMESPACE") or "kostack"
+    options = AgentOptions(
+        namespace=namespace,
+        token_file=opts["probe_token_file"],
+        address=opts["probe_address"],
+        kubeconfig=opts["kubeconfig"],
+        kube_context=opts["kube_context"],
+        environ=dict(env.environ),
+    )
+    return agents_runner(options), f"the agent DaemonSet in {namespace}", options.echo_port

@@ -1,0 +1,186 @@
+"""Everything `kostack watch` says, in English and Korean (log lines, Events, /readyz, errors).
+
+`say(lang, key, **params)` renders one message. Korean particles that depend
+on the word before them (은/는, 이/가, 을/를, 으로/로) are chosen by `josa`
+from the last syllable of the value, so "정상으로" and "판단 보류로" read right.
+Every key exists in both languages with the same placeholders (tests prove it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["MESSAGES", "josa", "say", "severity_name", "verdict_name"]
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "start": "kostack watch {version}: {source}; a cycle every {interval}s (jitter {jitter}%), "
+        "metrics on http://{listen}/metrics",
+        "source.snapshot": "snapshot {path} (read again every cycle)",
+        "source.live": "live collection ({what})",
+        "probes.off": "probes off",
+        "probes.on": "probes by {runner}",
+        "cycle.ok": "cycle {cycle} done in {seconds}s: {verdict}",
+        "cycle.stale": "cycle {cycle} could not read every source in {seconds}s; "
+        "the last diagnosis (cycle {last}) stays published",
+        "cycle.crashed": "cycle {cycle} failed with an internal error: {error}",
+        "verdict.healthy": "healthy",
+        "verdict.root-causes": "root causes",
+        "verdict.undecided": "undecided",
+        "verdict.detail.root-causes": "{n} root cause(s): {causes}",
+        "verdict.detail.undecided": "undecided: {checks} could not be decided",
+        "source.down": "source {source} is down: {error}",
+        "source.up": "source {source} answers again",
+        "source.gaps": "source {source}: {n} part(s) not collected (first: {error})",
+        "cause.appeared": "root cause present: {title} [{severity}] ({check}), {nodes} node(s)",
+        "cause.cleared": "root cause cleared: {title} ({check})",
+        "verdict.changed": "verdict changed: {before} -> {after}",
+        "probes.done": "probes: {passed} passed, {failed} failed, from {sources} node(s) in {seconds}s",
+        "probes.failed": "the probe round failed: {error}",
+        "flapping": "{what} is flapping: {n} changes within {window}s",
+        "stopping": "stopping ({signal})",
+        "stopped": "stopped after {cycles} cycle(s)",
+        "ready.none": "not ready: no cycle has succeeded yet",
+        "ready.stale": "not ready: the last successful cycle was {age}s ago "
+        "(the limit is {limit}s, 3 intervals)",
+        "ready.ok": "ready: the last successful cycle was {age}s ago",
+        "healthz": "ok: kostack watch is running",
+        "event.appeared": "kostack: {title} [{severity}] ({check}); {nodes} node(s) affected. "
+        "Run `kostack diagnose` for the evidence and the fix.",
+        "event.appeared.node": "kostack: {title} [{severity}] ({check}) affects this node. "
+        "Run `kostack diagnose` for the evidence and the fix.",
+        "event.cleared": "kostack: {title} ({check}) is no longer detected.",
+        "event.verdict": "kostack: the pod network verdict changed from {before} to {after}.",
+        "event.source.down": "kostack: cannot read {source}; the log of kostack watch and its /status say why.",
+        "event.source.up": "kostack: {source} can be read again.",
+        "error.extra": "kostack watch needs the optional dependency prometheus-client "
+        "(the extra kostack[watch])",
+        "hint.extra": "pip install 'kostack[watch]'",
+        "error.listen": "cannot listen on {address}: {error}",
+        "hint.listen": "choose a free address with --listen HOST:PORT",
+        "error.listen.form": "--listen {address!r} is not HOST:PORT",
+        "hint.listen.form": "e.g. --listen 127.0.0.1:9109 or --listen 0.0.0.0:9109",
+        "error.snapshot": "--snapshot {path}: no such file",
+        "hint.snapshot": "give a snapshot file (kostack collect -o FILE)",
+        "error.deployment": "--deployment {text!r} is not NAMESPACE/NAME",
+        "hint.deployment": "e.g. --deployment kostack/kostack-watch",
+        "error.egress": "--egress-target {text!r} is not an IP address",
+        "hint.egress": "e.g. --egress-target 1.1.1.1",
+    },
+    "ko": {
+        "start": "kostack watch {version}: {source}; {interval}초마다 한 주기 실행(지터 {jitter}%), "
+        "메트릭은 http://{listen}/metrics",
+        "source.snapshot": "스냅샷 {path} (주기마다 다시 읽음)",
+        "source.live": "실시간 수집 ({what})",
+        "probes.off": "프로브 끔",
+        "probes.on": "프로브 실행: {runner}",
+        "cycle.ok": "{cycle}번째 주기 완료({seconds}초): {verdict}",
+        "cycle.stale": "{cycle}번째 주기에서 {seconds}초 동안 일부 수집 대상을 읽지 못했습니다. "
+        "직전 진단({last}번째 주기)을 그대로 게시합니다",
+        "cycle.crashed": "{cycle}번째 주기가 내부 오류로 실패했습니다: {error}",
+        "verdict.healthy": "정상",
+        "verdict.root-causes": "근본 원인 있음",
+        "verdict.undecided": "판단 보류",
+        "verdict.detail.root-causes": "근본 원인 {n}개: {causes}",
+        "verdict.detail.undecided": "판단 보류: {checks} 항목을 판단할 수 없습니다",
+        "source.down": "수집 대상 {source}에 접근할 수 없습니다: {error}",
+        "source.up": "수집 대상 {source}에 다시 접근할 수 있습니다",
+        "source.gaps": "수집 대상 {source}: {n}개 항목을 수집하지 못했습니다 (첫 번째: {error})",
+        "cause.appeared": "근본 원인 감지: {title} [{severity}] ({check}), 노드 {nodes}대",
+        "cause.cleared": "근본 원인 해소: {title} ({check})",
+        "verdict.changed": "판정 변경: {before} -> {after}",
+        "probes.done": "프로브: 노드 {sources}대에서 성공 {passed}건, 실패 {failed}건({seconds}초)",
+        "probes.failed": "프로브 라운드가 실패했습니다: {error}",
+        "flapping": "{what} 상태가 반복해서 바뀝니다: {window}초 동안 {n}회",
+        "stopping": "종료합니다({signal})",
+        "stopped": "{cycles}번의 주기를 마치고 종료했습니다",
+        "ready.none": "준비 안 됨: 아직 성공한 주기가 없습니다",
+        "ready.stale": "준비 안 됨: 마지막으로 성공한 주기가 {age}초 전입니다 (한도 {limit}초, 주기 3회)",
+        "ready.ok": "준비됨: 마지막으로 성공한 주기는 {age}초 전입니다",
+        "healthz": "정상: kostack watch가 실행 중입니다",
+        "event.appeared": "kostack: {title} [{severity}] ({check}); 노드 {nodes}대에 영향이 있습니다. "
+        "근거와 해결 방법은 `kostack diagnose`로 확인하세요.",
+        "event.appeared.node": "kostack: {title} [{severity}] ({check}) 문제가 이 노드에 영향을 줍니다. "
+        "근거와 해결 방법은 `kostack diagnose`로 확인하세요.",
+        "event.cleared": "kostack: {title} ({check}) 문제가 더 이상 감지되지 않습니다.",
+        "event.verdict": "kostack: Pod 네트워크 판정이 {before}에서 {after} 바뀌었습니다.",
+        "event.source.down": "kostack: {source} 읽을 수 없습니다. 원인은 kostack watch의 로그와 /status에서 확인하세요.",
+        "event.source.up": "kostack: {source} 다시 읽을 수 있습니다.",
+        "error.extra": "kostack watch에는 선택 의존성 prometheus-client(추가 기능 kostack[watch])가 "
+        "필요합니다",
+        "hint.extra": "pip install 'kostack[watch]'",
+        "error.listen": "{address}에서 연결을 받을 수 없습니다: {error}",
+        "hint.listen": "--listen HOST:PORT로 비어 있는 주소를 지정하세요",
+        "error.listen.form": "--listen {address!r}는 HOST:PORT 형식이 아닙니다",
+        "hint.listen.form": "예: --listen 127.0.0.1:9109 또는 --listen 0.0.0.0:9109",
+        "error.snapshot": "--snapshot {path}: 파일이 없습니다",
+        "hint.snapshot": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
+        "error.deployment": "--deployment {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "hint.deployment": "예: --deployment kostack/kostack-watch",
+        "error.egress": "--egress-target {text!r}는 IP 주소가 아닙니다",
+        "hint.egress": "예: --egress-target 1.1.1.1",
+    },
+}
+
+# Keys whose Korean text puts a particle right after a placeholder: (key, placeholder, particle).
+_PARTICLES: dict[str, tuple[str, str]] = {
+    "event.verdict": ("after", "으로/로"),
+    "event.source.down": ("source", "을/를"),
+    "event.source.up": ("source", "을/를"),
+}
+
+
+_DIGIT_FINALS = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}
+
+
+def josa(word: str, pair: str) -> str:
+    """``word`` with the right one of a particle pair ("으로/로", "을/를", "이/가", "은/는").
+
+    Decided by the final consonant of the last syllable (a digit is read in
+    Sino-Korean: 3 -> 삼); after a word in Latin letters, whose reading is
+    not known, both are written the usual way: "kubernetes을(를)".
+    """
+    with_final, without_final = pair.split("/")
+    last = word.rstrip()[-1:]
+    if last and "가" <= last <= "힣":
+        final = (ord(last) - ord("가")) % 28
+    elif last in _DIGIT_FINALS:
+        final = _DIGIT_FINALS[last]
+    else:
+        if pair == "으로/로":
+            return f"{word}(으)로"
+        return f"{word}{with_final}({without_final})"
+    if pair == "으로/로" and final in (0, 8):  # no final consonant, or ㄹ: 로
+        return word + without_final
+    return word + (without_final if final == 0 else with_final)
+
+
+def say(lang: str, key: str, **params: Any) -> str:
+    """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
+    catalog = MESSAGES.get(lang, MESSAGES["en"])
+    template = catalog.get(key) or MESSAGES["en"][key]
+    if lang == "ko" and key in _PARTICLES:
+        name, pair = _PARTICLES[key]
+        if name in params:
+            params = {**params, name: josa(str(params[name]), pair)}
+    return template.format(**params)
+
+
+def verdict_name(lang: str, verdict: str) -> str:
+    return say(lang, f"verdict.{verdict}") if f"verdict.{verdict}" in MESSAGES["en"] else verdict
+
+
+_SEVERITIES = {
+    "en": {
+        "critical": "critical",
+        "high": "high",
+        "medium": "medium",
+        "low": "low",
+        "info": "info",
+    },
+    "ko": {"critical": "심각", "high": "높음", "medium": "보통", "low": "낮음", "info": "정보"},
+}
+
+
+def severity_name(lang: str, severity: str) -> str:
+    return _SEVERITIES.get(lang, _SEVERITIES["en"]).get(severity, severity)

@@ -1,0 +1,186 @@
+"""Start, run and stop `kostack watch`: the server, the loop thread, signals.
+
+`run_watch` serves the endpoints first (so /healthz answers while the first
+cycle runs), then cycles in a worker thread until SIGTERM or SIGINT (or
+``max_cycles``). On a signal it stops serving, gives the running cycle
+`STOP_GRACE_S` to finish, closes its connections and returns well within
+5 s: a cycle stuck on a slow API is abandoned (its thread is a daemon),
+and the probe agents of the DaemonSet need no cleanup (a round creates
+nothing in the cluster).
+"""
+
+from __future__ import annotations
+
+import datetime
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import IO, Any
+
+from kostack.collect.live import CollectOptions
+from kostack.errors import ExitCode
+from kostack.report.safe import terminal_safe
+from kostack.watch.events import KubeEventSink, Workload
+from kostack.watch.history import History
+from kostack.watch.loop import LoopSettings, WatchLoop
+from kostack.watch.messages import say
+from kostack.watch.metrics import WatchMetrics
+from kostack.watch.probing import ProbeRunner, ProbeSettings
+from kostack.watch.server import WatchServer
+from kostack.watch.sources import LiveSource, SnapshotSource, Source
+from kostack.watch.state import WatchState
+
+__all__ = ["STOP_GRACE_S", "WatchConfig", "run_watch"]
+
+STOP_GRACE_S = 3.0
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """Everything `kostack watch` was asked to do."""
+
+    listen: tuple[str, int]
+    snapshot: str | None = None
+    collect: CollectOptions | None = None
+    loop: LoopSettings = field(default_factory=LoopSettings)
+    lang: str = "en"
+    history_limit: int = 200
+    flap_window_s: float = 3600.0
+    flap_threshold: int = 4
+    events: bool = False
+    workload: Workload | None = None
+    instance: str = "kostack-watch"
+    probe_settings: ProbeSettings = field(default_factory=ProbeSettings)
+    probe_label: str = ""
+
+
+def _logger(stream: IO[str]) -> Callable[[str], None]:
+    lock = threading.Lock()
+
+    def log(text: str) -> None:
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with lock:
+            stream.write(terminal_safe(f"{stamp} {text}") + "\n")
+            stream.flush()
+
+    return log
+
+
+def _source(config: WatchConfig) -> Source:
+    if config.snapshot is not None:
+        return SnapshotSource(config.snapshot)
+    assert config.collect is not None
+    return LiveSource(config.collect)
+
+
+def _event_sink(config: WatchConfig) -> KubeEventSink | None:
+    if not config.events or config.collect is None:
+        return None
+    from kostack.collect._kube_api import open_session
+
+    options = config.collect
+    session = open_session(
+        options.kubeconfig,
+        options.kube_context,
+        in_cluster=None,
+        environ=options.environ if options.environ is not None else {},
+    )
+    session.client.user_agent = "kostack-watch (events)"
+    return KubeEventSink(session.client, instance=config.instance)
+
+
+def run_watch(
+    config: WatchConfig,
+    *,
+    stderr: IO[str],
+    version: str,
+    probe_runner: ProbeRunner | None = None,
+    stop: threading.Event | None = None,
+    signals: bool = True,
+    on_serving: Callable[[WatchServer], Any] | None = None,
+) -> int:
+    """Run until stopped; returns the exit code (0 on SIGTERM or after max_cycles, 130 on SIGINT)."""
+    log = _logger(stderr)
+    stop = stop or threading.Event()
+    state = WatchState(
+        interval=config.loop.interval,
+        lang=config.lang,
+        history=History(config.history_limit, config.flap_window_s, config.flap_threshold),
+    )
+    metrics = WatchMetrics(state, version)
+    server = WatchServer(config.listen, state, metrics, version)  # ConfigError when taken
+    source = _source(config)
+    events = _event_sink(config)
+    loop = WatchLoop(
+        source=source,
+        state=state,
+        metrics=metrics,
+        settings=config.loop,
+        version=version,
+        log=log,
+        probe_runner=probe_runner,
+        probe_settings=config.probe_settings,
+        events=events,
+        workload=config.workload,
+    )
+    caught: list[int] = []
+    previous: dict[int, Any] = {}
+    if signals and threading.current_thread() is threading.main_thread():
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            caught.append(signum)
+            stop.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, handler)
+    server.start()
+    if on_serving is not None:
+        on_serving(server)
+    what = (
+        say(config.lang, "source.snapshot", path=config.snapshot)
+        if config.snapshot is not None
+        else say(config.lang, "source.live", what=", ".join(source.names))
+    )
+    probes = (
+        say(config.lang, "probes.on", runner=config.probe_label)
+        if probe_runner is not None
+        else say(config.lang, "probes.off")
+    )
+    host = config.listen[0]
+    shown = f"[{host}]:{server.port}" if ":" in host else f"{host}:{server.port}"
+    log(
+        say(
+            config.lang,
+            "start",
+            version=version,
+            source=f"{what}, {probes}",
+            interval=f"{config.loop.interval:g}",
+            jitter=f"{config.loop.jitter * 100:g}",
+            listen=shown,
+        )
+    )
+    worker = threading.Thread(target=loop.run, args=(stop,), name="kostack-watch-loop", daemon=True)
+    worker.start()
+    try:
+        while not stop.wait(0.2):
+            if not worker.is_alive():
+                break  # max_cycles ran
+    finally:
+        if caught:
+            name = signal.Signals(caught[0]).name
+            log(say(config.lang, "stopping", signal=name))
+        stop.set()
+        server.stop()
+        worker.join(timeout=STOP_GRACE_S)
+        if not worker.is_alive():
+            source.close()  # a cycle still stuck owns the connection: the exit releases it
+        if events is not None:
+            events.close()
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        log(say(config.lang, "stopped", cycles=state.cycle))
+    if caught and caught[0] == signal.SIGINT:
+        return int(ExitCode.INTERRUPTED)
+    return int(ExitCode.OK)

@@ -1,0 +1,273 @@
+"""Where each cycle's snapshot comes from: a file read again every cycle, or live collection.
+
+`SnapshotSource` reads ``--snapshot FILE`` every cycle (edit the file, and
+the next cycle sees it). `LiveSource` reads OpenStack and Kubernetes
+read-only, as `kostack collect` does (without Helm releases), each source on
+its own so that one being down shows as ``up{source}=0`` for that source
+only. The OpenStack connection is kept across cycles (one Keystone token
+while it is valid) and rebuilt after a failure; Kubernetes is re-listed
+every cycle, paged, with the same constant number of list calls whatever
+the node count.
+
+A source is *up* when its core listing was read: Neutron's ports, the
+cluster's nodes (other parts that fail are gaps: UNKNOWN findings, counted
+in ``kostack_collect_gaps``). An API server that answers every request with
+an error, or too slowly, is therefore down, as is one that cannot be reached.
+A cycle gets a snapshot only when every source was read: with a source
+down there is nothing new to diagnose, and the last diagnosis stays
+published (the sources' ``up`` and the readiness say it is stale).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kostack.collect.live import (
+    CollectOptions,
+    kubeconfig_secrets,
+    link_nodes,
+    scrub_snapshot,
+    source_label,
+)
+from kostack.collect.openstack import (
+    close_connection,
+    collect_openstack,
+    count_requests,
+    current_project,
+    open_connection,
+    redact,
+    secret_values,
+)
+from kostack.errors import KostackError
+from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
+from kostack.model.snapshot import Gap
+from kostack.watch.state import SourceStatus
+
+__all__ = ["Collected", "LiveSource", "SnapshotSource", "Source"]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """One cycle's reading: the snapshot (None when a source could not be read) and how it went."""
+
+    snapshot: Snapshot | None
+    statuses: tuple[SourceStatus, ...]
+
+
+class Source:
+    """What the loop needs of a source."""
+
+    names: tuple[str, ...] = ()
+
+    def collect(self) -> Collected:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release connections (the loop calls it once, when stopping)."""
+
+
+class SnapshotSource(Source):
+    """``--snapshot FILE``, read again each cycle."""
+
+    names = ("snapshot",)
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def collect(self) -> Collected:
+        started = time.monotonic()
+        try:
+            snapshot = load_snapshot(self.path)
+        except SnapshotFormatError as exc:
+            status = SourceStatus(
+                "snapshot",
+                False,
+                time.monotonic() - started,
+                error=f"{exc.what} ({exc.path}) in {self.path}",
+                hint=exc.hint,
+            )
+            return Collected(None, (status,))
+        except OSError as exc:
+            status = SourceStatus(
+                "snapshot",
+                False,
+                time.monotonic() - started,
+                error=f"cannot read {self.path}: {exc.strerror or exc}",
+                hint="check the path given with --snapshot",
+            )
+            return Collected(None, (status,))
+        error, hint = _first_gap(snapshot.gaps)
+        status = SourceStatus(
+            "snapshot",
+            True,
+            time.monotonic() - started,
+            gaps=len(snapshot.gaps),
+            error=error,
+            hint=hint,
+        )
+        return Collected(snapshot, (status,))
+
+
+def _core_missing(name: str, part: str, gaps: tuple[Gap, ...], started: float) -> SourceStatus:
+    """A source that answered but not its core listing (Neutron ports, Kubernetes nodes): down."""
+    gap = next((g for g in gaps if g.source == part), None)
+    error = f"{part}: {gap.error}" if gap else f"{part} was not read"
+    return SourceStatus(
+        name,
+        False,
+        time.monotonic() - started,
+        gaps=len(gaps),
+        error=error,
+        hint=gap.hint if gap else "",
+    )
+
+
+def _first_gap(gaps: tuple[Gap, ...]) -> tuple[str, str]:
+    """The first gap's error and hint (a source that was read but not whole)."""
+    return (f"{gaps[0].source}: {gaps[0].error}", gaps[0].hint) if gaps else ("", "")
+
+
+@dataclass
+class LiveSource(Source):
+    """OpenStack and Kubernetes, read-only, as the options say (the same options as collect)."""
+
+    options: CollectOptions
+    _conn: Any = None
+    _count: Any = None
+    _secrets: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        names = []
+        if self.options.openstack:
+            names.append("openstack")
+        if self.options.kubernetes:
+            names.append("kubernetes")
+        self.names = tuple(names)
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        return os.environ if self.options.environ is None else self.options.environ
+
+    def collect(self) -> Collected:
+        statuses: list[SourceStatus] = []
+        openstack = os_gaps = None
+        if self.options.openstack:
+            openstack, os_gaps, status = self._openstack()
+            statuses.append(status)
+        cluster = kube_gaps = identities = None
+        if self.options.kubernetes:
+            cluster, kube_gaps, identities, status = self._kubernetes()
+            statuses.append(status)
+        if not all(s.up for s in statuses):
+            return Collected(None, tuple(statuses))
+        node_ports, link_gaps = link_nodes(
+            openstack, cluster, identities or (), (*(os_gaps or ()), *(kube_gaps or ()))
+        )
+        snapshot = Snapshot(
+            created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            source=source_label(openstack, self.options).replace(
+                "kostack collect", "kostack watch"
+            ),
+            openstack=openstack,
+            cluster=cluster,
+            node_ports=node_ports,
+            gaps=(*(os_gaps or ()), *(kube_gaps or ()), *link_gaps),
+        )
+        return Collected(scrub_snapshot(snapshot, self._secrets), tuple(statuses))
+
+    def _openstack(self) -> tuple[Any, Any, SourceStatus]:
+        started = time.monotonic()
+        before = 0
+        try:
+            if self._conn is None:
+                self._conn = open_connection(
+                    self.options.os_cloud, environ=self.environ, timeout_s=self.options.timeout_s
+                )
+                self._count = count_requests(self._conn)
+                self._secrets |= secret_values(self._conn)
+            before = self._count()
+            project = current_project(self._conn)
+            record, gaps = collect_openstack(
+                self._conn, project_scope=project, backend_hint=self.options.neutron_backend
+            )
+        except KostackError as err:
+            requests = self._count() - before if self._count is not None else 0
+            self._drop_connection()
+            status = SourceStatus(
+                "openstack",
+                False,
+                time.monotonic() - started,
+                requests,
+                error=redact(err.message, self._secrets),
+                hint=redact(err.hint, self._secrets),
+            )
+            return None, None, status
+        if record.ports is None:  # nothing to diagnose without the ports: the source is down
+            self._drop_connection()
+            return None, None, _core_missing("openstack", "openstack.ports", gaps, started)
+        error, hint = _first_gap(gaps)
+        status = SourceStatus(
+            "openstack",
+            True,
+            time.monotonic() - started,
+            self._count() - before,
+            gaps=len(gaps),
+            error=error,
+            hint=hint,
+        )
+        return record, gaps, status
+
+    def _kubernetes(self) -> tuple[Any, Any, Any, SourceStatus]:
+        from kostack.collect.kubernetes import collect_kubernetes
+
+        started = time.monotonic()
+        try:
+            self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.environ)
+            kube = collect_kubernetes(
+                self.options.kubeconfig,
+                self.options.kube_context,
+                timeout_s=self.options.timeout_s,
+                environ=self.environ,
+            )
+        except KostackError as err:
+            status = SourceStatus(
+                "kubernetes",
+                False,
+                time.monotonic() - started,
+                error=redact(err.message, self._secrets),
+                hint=redact(err.hint, self._secrets),
+            )
+            return None, None, None, status
+        if kube.cluster.nodes is None:  # an API server that answers errors to everything
+            return (
+                None,
+                None,
+                None,
+                _core_missing("kubernetes", "cluster.nodes", kube.gaps, started),
+            )
+        error, hint = _first_gap(kube.gaps)
+        status = SourceStatus(
+            "kubernetes",
+            True,
+            time.monotonic() - started,
+            kube.api_requests,
+            gaps=len(kube.gaps),
+            error=error,
+            hint=hint,
+        )
+        return kube.cluster, kube.gaps, kube.nodes_raw, status
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            close_connection(self._conn)
+        self._conn = None
+        self._count = None
+
+    def close(self) -> None:
+        self._drop_connection()

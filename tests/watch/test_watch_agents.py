@@ -1,0 +1,286 @@
+"""The probe agent DaemonSet: agent_daemon serving for real on loopback, the runner finding
+the agents through the Kubernetes API double and sending them plans (no pod created).
+
+Every address is on loopback (127.0.0.2 and .3 stand for two nodes' agent pods): nothing is
+sent anywhere else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kostack.lab.k8s_fixture_objects import namespace_object
+from kostack.lab.kubeapi import KubeApiDouble
+from kostack.probe import agent_daemon
+from kostack.probe.agents_runner import AgentOptions, agents_runner
+from kostack.probe.plan import PlannedProbe, Prediction, ProbePlan
+
+TOKEN = "s3cret-token-for-the-agents"
+AGENTS = {"node-a": "127.0.0.2", "node-b": "127.0.0.3"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def agent_pod(node: str, ip: str, ready: bool = True) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"kostack-probe-agent-{node}",
+            "namespace": "kostack",
+            "labels": {"app.kubernetes.io/name": "kostack-probe-agent"},
+        },
+        "spec": {"nodeName": node, "containers": [{"name": "agent", "image": "kostack:0.1.0"}]},
+        "status": {
+            "phase": "Running",
+            "podIP": ip,
+            "hostIP": ip,
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        },
+    }
+
+
+@pytest.fixture
+def ports() -> tuple[int, int]:
+    return free_port(), free_port()
+
+
+@pytest.fixture
+def daemons(ports: tuple[int, int]) -> Iterator[list[agent_daemon.Daemon]]:
+    echo_port, control_port = ports
+    started = [agent_daemon.serve(TOKEN, ip, echo_port, control_port) for ip in AGENTS.values()]
+    yield [daemon for _, _, daemon in started]
+    for echo, control, _ in started:
+        for server in (echo, control):
+            server.shutdown()
+            server.server_close()
+
+
+def probe(pid: str, kind: str, source: str, **fields: Any) -> PlannedProbe:
+    return PlannedProbe(
+        id=pid,
+        kind=kind,
+        source_node=source,
+        source_class="c",
+        target=fields.get("target_node") or str(fields.get("target_ip")),
+        target_class="c",
+        target_ip=fields.get("target_ip"),
+        target_port=fields.get("target_port"),
+        target_node=fields.get("target_node"),
+        protocol="tcp",
+        prediction=Prediction("open"),
+        reason="class-pair",
+        params=fields.get("params", {}),
+    )
+
+
+def make_plan(echo_port: int) -> ProbePlan:
+    closed = free_port()  # nothing listens there: a refused connection
+    probes = (
+        probe(
+            "pod-http/node-a->node-b",
+            "pod-http",
+            "node-a",
+            target_node="node-b",
+            target_port=echo_port,
+            params={"path": "/"},
+        ),
+        probe(
+            "api-tcp/node-b",
+            "api-tcp",
+            "node-b",
+            target_ip=ipaddress.ip_address("127.0.0.1"),
+            target_port=closed,
+        ),
+        probe(
+            "pod-http/node-c->node-a",
+            "pod-http",
+            "node-c",
+            target_node="node-a",
+            target_port=echo_port,
+        ),
+        probe(
+            "pod-http/node-a->node-c",
+            "pod-http",
+            "node-a",
+            target_node="node-c",
+            target_port=echo_port,
+        ),
+    )
+    return ProbePlan(
+        probes,
+        ("node-a", "node-b", "node-c"),
+        ("node-a", "node-b", "node-c"),
+        3,
+        1,
+        0,
+        2.0,
+        echo_port,
+    )
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[KubeApiDouble, Path]]:
+    pods = [agent_pod(node, ip) for node, ip in AGENTS.items()]
+    pods.append(agent_pod("node-c", "127.0.0.4", ready=False))  # not Ready: never used
+    with KubeApiDouble([namespace_object("kostack"), *pods]) as api:
+        yield api, api.write_kubeconfig(tmp_path / "kubeconfig")
+
+
+def options(
+    tmp_path: Path, kubeconfig: Path, control_port: int, echo_port: int, token: str = TOKEN
+) -> AgentOptions:
+    token_file = tmp_path / "token"
+    token_file.write_text(token + "\n")
+    return AgentOptions(
+        namespace="kostack",
+        token_file=str(token_file),
+        control_port=control_port,
+        echo_port=echo_port,
+        kubeconfig=str(kubeconfig),
+        environ={},
+    )
+
+
+def test_a_round_runs_on_the_agents_without_creating_anything(
+    tmp_path: Path,
+    ports: tuple[int, int],
+    daemons: list[agent_daemon.Daemon],
+    cluster: tuple[KubeApiDouble, Path],
+) -> None:
+    echo_port, control_port = ports
+    api, kubeconfig = cluster
+    round_ = agents_runner(options(tmp_path, kubeconfig, control_port, echo_port))(
+        make_plan(echo_port)
+    )
+    verdicts = {r.id: (r.verdict, r.target_ip, r.source_pod) for r in round_.results}
+    assert verdicts["pod-http/node-a->node-b"] == (
+        "pass",
+        "127.0.0.3",
+        "kostack/kostack-probe-agent-node-a",
+    )
+    assert verdicts["api-tcp/node-b"][0] == "fail"
+    assert verdicts["pod-http/node-c->node-a"][0] == "skipped"  # no Ready agent on the source
+    assert verdicts["pod-http/node-a->node-c"][0] == "skipped"  # ... nor on the target
+    assert "no Ready probe agent on 1 source node(s): node-c" in round_.problems
+    assert round_.runner == "agents" and sum(d.runs for d in daemons) == 2
+    # read-only: the runner only listed pods
+    writes = [r for r in api.requests if r.method not in ("GET",)]
+    assert writes == []
+    assert api.request_count(resource="pods", verb="list", namespace="kostack") == 1
+
+
+def test_a_wrong_token_runs_nothing(
+    tmp_path: Path,
+    ports: tuple[int, int],
+    daemons: list[agent_daemon.Daemon],
+    cluster: tuple[KubeApiDouble, Path],
+) -> None:
+    echo_port, control_port = ports
+    _, kubeconfig = cluster
+    runner = agents_runner(
+        options(tmp_path, kubeconfig, control_port, echo_port, token="not-the-right-token")
+    )
+    round_ = runner(make_plan(echo_port))
+    result = next(r for r in round_.results if r.id == "pod-http/node-a->node-b")
+    assert result.verdict == "error" and "HTTP 401" in result.detail
+    assert sum(d.runs for d in daemons) == 0
+
+
+def test_the_control_port_refuses_oversized_busy_and_bad_plans(
+    ports: tuple[int, int], daemons: list[agent_daemon.Daemon]
+) -> None:
+    _, control_port = ports
+    url = f"http://127.0.0.2:{control_port}/v1/run"
+
+    def post(body: bytes, token: str = TOKEN) -> tuple[int, str]:
+        request = urllib.request.Request(
+            url, data=body, headers={"Authorization": f"Bearer {token}"}, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, answer.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    assert post(b"x" * (agent_daemon.MAX_BODY + 1))[0] == 413
+    code, text = post(
+        json.dumps(
+            {"probes": [{"id": "a", "kind": "tcp", "host": "example.com", "port": 1}]}
+        ).encode()
+    )
+    assert code == 400 and "never resolves names" in json.loads(text)["error"]
+    daemons[0].busy.acquire()
+    try:
+        assert post(b"{}")[0] == 429
+    finally:
+        daemons[0].busy.release()
+    with urllib.request.urlopen(f"http://127.0.0.2:{control_port}/healthz", timeout=5) as answer:
+        assert answer.status == 200
+
+
+def test_the_daemon_needs_a_token_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert agent_daemon.main(["--echo-port", "0"]) == 2
+    short = tmp_path / "short"
+    short.write_text("abc")
+    assert agent_daemon.main(["--token-file", str(short)]) == 2
+    assert "at least 16 characters" in capsys.readouterr().err
+
+
+def test_the_daemon_is_python_3_8() -> None:
+    vermin = Path(sys.executable).with_name("vermin")
+    done = subprocess.run(
+        [str(vermin), "-t=3.8-", "--no-tips", "--violations", agent_daemon.__file__],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_daemon_runs_by_path_next_to_the_agent(tmp_path: Path, ports: tuple[int, int]) -> None:
+    """As in an image without kostack installed: `python3 -I agent_daemon.py` beside agent.py."""
+    echo_port, control_port = ports
+    token = tmp_path / "token"
+    token.write_text(TOKEN)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-S",  # no site-packages: kostack is not importable, agent.py beside it is
+            agent_daemon.__file__,
+            "--token-file",
+            str(token),
+            "--bind",
+            "127.0.0.5",
+            "--echo-port",
+            str(echo_port),
+            "--control-port",
+            str(control_port),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["control"] == control_port
+        with urllib.request.urlopen(f"http://127.0.0.5:{echo_port}/bytes/10", timeout=5) as answer:
+            assert answer.read() == b"x" * 10
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0

@@ -1,0 +1,127 @@
+"""`kostack watch` through main(): cycles, languages, bad input, the missing extra."""
+
+from __future__ import annotations
+
+import io
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+from watch_testing import EXAMPLES
+
+from kostack.cli.common import Environment
+from kostack.cli.main import main
+
+SEED = str(EXAMPLES / "seed-incident.json")
+
+
+def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(
+        stdout=out, stderr=err, environ=environ or {}, stdin_isatty=False, stdout_isatty=False
+    )
+    code = main(["watch", *args], env)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_runs_the_given_cycles_and_logs_the_root_cause() -> None:
+    code, out, err = run(
+        "--snapshot", SEED, "--listen", "127.0.0.1:0", "--interval", "1", "--cycles", "2"
+    )
+    assert code == 0 and out == ""
+    lines = err.splitlines()
+    assert "snapshot" in lines[0] and "probes off" in lines[0] and "a cycle every 1s" in lines[0]
+    assert any(
+        "root cause present: Neutron anti-spoofing drops pod traffic [critical] (net-pod-src-antispoof), 4 node(s)"
+        in line
+        for line in lines
+    )
+    assert (
+        sum("done in" in line and "1 root cause(s): antispoof [critical]" in line for line in lines)
+        == 2
+    )
+    assert lines[-1].endswith("stopped after 2 cycle(s)")
+
+
+def test_korean() -> None:
+    code, _, err = run(
+        "--snapshot", SEED, "--listen", "127.0.0.1:0", "--cycles", "1", "--lang", "ko"
+    )
+    assert code == 0
+    assert "근본 원인 감지: Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함 [심각]" in err
+    assert "1번째 주기 완료" in err and "1번의 주기를 마치고 종료했습니다" in err
+
+
+def test_korean_from_the_locale() -> None:
+    code, _, err = run(
+        "--snapshot",
+        SEED,
+        "--listen",
+        "127.0.0.1:0",
+        "--cycles",
+        "1",
+        environ={"LANG": "ko_KR.UTF-8"},
+    )
+    assert code == 0 and "주기 완료" in err
+
+
+def test_bad_listen_is_usage() -> None:
+    code, _, err = run("--snapshot", SEED, "--listen", "nowhere")
+    assert code == 2
+    assert "error: --listen 'nowhere' is not HOST:PORT" in err and "hint: e.g. --listen" in err
+
+
+def test_a_taken_port_is_usage() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, _, err = run("--snapshot", SEED, "--listen", f"127.0.0.1:{port}", "--lang", "ko")
+    assert code == 2
+    assert f"error: 127.0.0.1:{port}에서 연결을 받을 수 없습니다" in err
+    assert "hint: --listen HOST:PORT로 비어 있는 주소를 지정하세요" in err
+
+
+def test_a_missing_snapshot_is_usage(tmp_path: Path) -> None:
+    code, _, err = run("--snapshot", str(tmp_path / "none.json"))
+    assert code == 2 and "no such file" in err
+
+
+def test_a_broken_snapshot_later_is_a_stale_cycle_not_a_crash(tmp_path: Path) -> None:
+    target = tmp_path / "snap.json"
+    target.write_text("{ not json")
+    code, _, err = run("--snapshot", str(target), "--listen", "127.0.0.1:0", "--cycles", "1")
+    assert code == 0
+    assert "source snapshot is down" in err and "could not read every source" in err
+
+
+def test_without_the_extra_it_exits_2_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(sys.modules):
+        if name.startswith(("kostack.watch", "prometheus_client")):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(
+        sys.modules, "prometheus_client", None
+    )  # import fails like a missing package
+    code, _, err = run("--snapshot", SEED)
+    assert code == 2
+    assert (
+        "error: kostack watch needs the optional dependency prometheus-client (the extra kostack[watch])"
+        in err
+    )
+    assert "hint: pip install 'kostack[watch]'" in err
+
+
+def test_help_names_the_endpoints() -> None:
+    code, out, _ = run("--help")
+    assert code == 0
+    assert "/metrics" in out and "/readyz" in out and "--probes" in out and "docs/watch.md" in out
+
+
+def test_usage_errors_in_korean(tmp_path: Path) -> None:
+    code, _, err = run("--snapshot", str(tmp_path / "none.json"), "--lang", "ko")
+    assert code == 2 and "파일이 없습니다" in err and "hint: 스냅샷 파일을 지정하세요" in err
+    code, _, err = run("--snapshot", SEED, "--egress-target", "x", "--lang", "ko")
+    assert code == 2 and "IP 주소가 아닙니다" in err
+    code, _, err = run("--snapshot", SEED, "--deployment", "nope", "--lang", "ko")
+    assert code == 2 and "NAMESPACE/NAME 형식이 아닙니다" in err
