@@ -26,7 +26,7 @@ import time
 def measure(nodes: int) -> dict[str, float]:
     from kostack.analyze.diagnose import diagnose
     from kostack.model import loads_snapshot
-    from kostack.testing.builders import synthetic_doc
+    from kostack_testkit.builders import synthetic_doc
 
     text = json.dumps(synthetic_doc(nodes, groups=100, rules=10_000, pods_per_node=30))
     t0 = time.perf_counter()
@@ -51,7 +51,7 @@ def measure_hetero(nodes: int, heterogeneous: bool) -> dict[str, float]:
     from kostack.analyze.diagnose import diagnose
     from kostack.model import loads_snapshot
     from kostack.report.jsonout import diagnosis_dict, dumps
-    from kostack.testing.builders import hetero_doc
+    from kostack_testkit.builders import hetero_doc
 
     snapshot = loads_snapshot(json.dumps(hetero_doc(nodes, heterogeneous=heterogeneous)))
     # CPU seconds of this process: the machine is shared, wall time says more about the others

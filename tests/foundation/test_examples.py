@@ -191,7 +191,7 @@ def test_heterogeneous_groups_are_judged_by_what_they_admit() -> None:
 
 
 def test_each_node_of_a_group_shows_its_own_block_address_and_next_hop() -> None:
-    from kostack.testing.builders import build, example_doc
+    from kostack_testkit.builders import build, example_doc
 
     d = _diag("seed-incident")
     (rc,) = d.root_causes

@@ -21,7 +21,7 @@ from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import PASSING
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.topology import Topology
-from kostack.testing.builders import (
+from kostack_testkit.builders import (
     EXAMPLES,
     build,
     example_doc,
