@@ -212,3 +212,20 @@ def test_families_accept_a_shared_universe() -> None:
     again = Families(flows.topos, [], universe=flows.families.universe)
     result = again.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
     assert result.total == 12 and result.ok == [12]
+
+
+def test_wireguard_not_collected_is_tried_both_ways_for_the_mtu() -> None:
+    from kostack.analyze.diagnose import diagnose
+    from kostack.analyze.findings import Status
+
+    doc = example_doc("cilium-geneve-no-6081")
+    assert doc["cluster"]["cni"]["cilium"].get("wireguard") is None
+    d = diagnose(build(doc))
+    assert [w.wireguard for w in d.worlds] == [False, True]
+    (mtu,) = [f for f in d.findings if f.check_id == "net-mtu"]
+    # Cilium subtracts its overheads from its mtu: it fits whether WireGuard is on or off
+    assert mtu.status == Status.PASS
+    doc["cluster"]["cni"]["cilium"]["mtu"] = 1450
+    d = diagnose(build(doc))
+    statuses = {f.status for f in d.findings if f.check_id == "net-mtu"}
+    assert Status.UNKNOWN not in statuses

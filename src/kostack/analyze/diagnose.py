@@ -176,7 +176,8 @@ def run_checks(
     flows = ClusterFlows(snapshot, egress_target)
     per_world: list[list[Finding]] = []
     for w, topo in enumerate(flows.topos):
-        ctx = CheckContext(snapshot, topo, flows, w)
+        # the world's snapshot: the enumerated values written in (engine/cases.py resolve)
+        ctx = CheckContext(topo.snapshot, topo, flows, w)
         found: list[Finding] = []
         for check in CHECKS:
             found.extend(check.run(ctx))

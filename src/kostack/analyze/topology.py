@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from kostack.analyze.engine.cases import World, effective_backend
+from kostack.analyze.engine.cases import World, effective_backend, resolve
 from kostack.model.snapshot import (
     CalicoIPPool,
     IPAddress,
@@ -129,8 +129,9 @@ class Topology:
     """Lookup tables over one snapshot, in one world of its open unknowns (engine/cases.py)."""
 
     def __init__(self, snapshot: Snapshot, world: World | None = None) -> None:
-        self.snapshot = snapshot
         self.world = world or World()
+        self.snapshot = resolve(snapshot, self.world)
+        snapshot = self.snapshot
         os_ = snapshot.openstack
         cl = snapshot.cluster
         self.ports: dict[str, Port] = {p.id: p for p in (os_.ports or ())} if os_ else {}

@@ -17,6 +17,9 @@ The unknowns, and why each can be enumerated:
 - Calico BGP (``calico.bgp`` None): running or not.
 - Calico ``natOutgoingExclusions`` when the FelixConfiguration could not be
   read: IPPoolsOnly (the default) or IPPoolsAndHostIPs.
+- WireGuard (Calico's or Cilium's ``wireguard`` None): off or on; it changes
+  the overhead the pod MTU must leave. `resolve` writes the world's value
+  into the snapshot, so every reader sees it.
 - the kube-proxy mode (None): iptables, nftables or IPVS. It only changes
   what a ping to a ClusterIP gets back, so the kube-proxy hop enumerates it
   itself (``PROXY_MODES``) instead of multiplying worlds.
@@ -72,6 +75,15 @@ register(
         "case.host-exclusion.off": {
             "en": "with natOutgoingExclusions IPPoolsOnly",
             "ko": "natOutgoingExclusions=IPPoolsOnly",
+        },
+        "case.wireguard.on": {"en": "if WireGuard is on", "ko": "WireGuard 켜짐"},
+        "case.wireguard.off": {"en": "if WireGuard is off", "ko": "WireGuard 꺼짐"},
+        "case.what.wireguard": {"en": "WireGuard on and off", "ko": "WireGuard 켜짐과 꺼짐"},
+        "tell.wireguard": {
+            "en": "read FelixConfiguration wireguardEnabled (Calico) or enable-wireguard in "
+            "ConfigMap kube-system/cilium-config (Cilium)",
+            "ko": "FelixConfiguration의 wireguardEnabled(Calico) 또는 ConfigMap "
+            "kube-system/cilium-config의 enable-wireguard(Cilium)를 확인하세요",
         },
         "case.and": {"en": "{a} and {b}", "ko": "{a} + {b}"},
         "case.or": {"en": "{a}, or {b}", "ko": "{a} 또는 {b}"},
@@ -150,7 +162,7 @@ register(
     }
 )
 
-VARIABLES: Final = ("backend", "masquerade", "bgp", "host-exclusion")
+VARIABLES: Final = ("backend", "masquerade", "bgp", "host-exclusion", "wireguard")
 
 
 @dataclass(frozen=True)
@@ -161,6 +173,7 @@ class World:
     masquerade: bool | None = None
     bgp: bool | None = None
     host_exclusion: bool | None = None
+    wireguard: bool | None = None
     open: tuple[str, ...] = field(default=(), compare=False)
 
     def value(self, variable: str) -> object:
@@ -169,6 +182,7 @@ class World:
             "masquerade": self.masquerade,
             "bgp": self.bgp,
             "host-exclusion": self.host_exclusion,
+            "wireguard": self.wireguard,
         }[variable]
 
     def label(self) -> str:
@@ -252,6 +266,36 @@ def host_exclusion_unknown(snapshot: Snapshot) -> bool:
     return snapshot.gap_for("cluster.cni.calico.felix") is not None
 
 
+def wireguard_unknown(snapshot: Snapshot) -> bool:
+    cl = snapshot.cluster
+    if cl is None:
+        return False
+    if cl.cni.type == "calico" and cl.cni.calico is not None:
+        return cl.cni.calico.wireguard is None
+    if cl.cni.type == "cilium" and cl.cni.cilium is not None:
+        return cl.cni.cilium.wireguard is None
+    return False
+
+
+def resolve(snapshot: Snapshot, world: World) -> Snapshot:
+    """The snapshot with the world's values written where the snapshot has none (WireGuard)."""
+    cl = snapshot.cluster
+    if world.wireguard is None or cl is None:
+        return snapshot
+    cni = cl.cni
+    if cni.type == "calico" and cni.calico is not None and cni.calico.wireguard is None:
+        cni = cni.model_copy(
+            update={"calico": cni.calico.model_copy(update={"wireguard": world.wireguard})}
+        )
+    elif cni.type == "cilium" and cni.cilium is not None and cni.cilium.wireguard is None:
+        cni = cni.model_copy(
+            update={"cilium": cni.cilium.model_copy(update={"wireguard": world.wireguard})}
+        )
+    else:
+        return snapshot
+    return snapshot.model_copy(update={"cluster": cl.model_copy(update={"cni": cni})})
+
+
 def open_unknowns(snapshot: Snapshot) -> tuple[str, ...]:
     out = []
     if (
@@ -266,6 +310,8 @@ def open_unknowns(snapshot: Snapshot) -> tuple[str, ...]:
         out.append("bgp")
     if host_exclusion_unknown(snapshot):
         out.append("host-exclusion")
+    if wireguard_unknown(snapshot):
+        out.append("wireguard")
     return tuple(out)
 
 
@@ -274,6 +320,7 @@ _VALUES: Final[dict[str, tuple[object, ...]]] = {
     "masquerade": (True, False),
     "bgp": (True, False),
     "host-exclusion": (False, True),
+    "wireguard": (False, True),
 }
 
 
@@ -289,6 +336,7 @@ def worlds(snapshot: Snapshot) -> tuple[World, ...]:
                 masquerade=values.get("masquerade"),  # type: ignore[arg-type]
                 bgp=values.get("bgp"),  # type: ignore[arg-type]
                 host_exclusion=values.get("host-exclusion"),  # type: ignore[arg-type]
+                wireguard=values.get("wireguard"),  # type: ignore[arg-type]
                 open=names,
             )
         )
