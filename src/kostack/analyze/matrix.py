@@ -15,7 +15,7 @@ from functools import cached_property
 
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition, Endpoint, FlowResult, classify_ip, trace
+from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, trace
 from kostack.analyze.topology import NodeView, Topology, first_host
 from kostack.model.snapshot import IPAddress, Pod
 
@@ -232,33 +232,3 @@ class Matrix:
                 continue
             out.append((cls, trace(self.topo, src, dst, "tcp", 443)[0]))
         return tuple(out)
-
-    def node_to_node(
-        self, protocol: str, port: int | None, *, only: str = "all"
-    ) -> tuple[PairFlow, ...]:
-        """Node-sourced flows between node classes; ``only``: all | to-cp | from-cp | cp-cp."""
-        out: list[PairFlow] = []
-        for a in self.classes:
-            for b in self.classes:
-                if only == "to-cp" and not b.rep.is_control_plane:
-                    continue
-                if only == "from-cp" and not a.rep.is_control_plane:
-                    continue
-                if only == "cp-cp" and not (a.rep.is_control_plane and b.rep.is_control_plane):
-                    continue
-                if a is b:
-                    if a.size < 2:
-                        continue
-                    s, d, pairs = a.members[0], a.members[1], a.size * (a.size - 1)
-                else:
-                    s, d, pairs = a.rep, b.rep, a.size * b.size
-                if s.ip is None or d.ip is None:
-                    continue
-                src = Endpoint("node", f"node {s.name} {s.ip}", s.ip, s.name)
-                dst = Endpoint("node", f"node {d.name} {d.ip}", d.ip, d.name)
-                out.append(PairFlow(a, b, pairs, trace(self.topo, src, dst, protocol, port)[0]))
-        return tuple(out)
-
-
-def failed_pairs(flows: tuple[PairFlow, ...]) -> int:
-    return sum(f.pairs for f in flows if f.result.verdict != Disposition.ACCEPTED)

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.engine.kube_proxy import ping_story
-from kostack.analyze.findings import Finding, Remedy, Status, command_for
+from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
@@ -16,6 +16,7 @@ from kostack.report.i18n import t
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
 from kostack.report.verdict_text import (
+    commands,
     conditional_section,
     consequence_lines,
     undecided_lines,
@@ -116,24 +117,13 @@ def _root_cause(
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")
-        out.extend(_commands(rc.fix.remedies, lang, verbose))
+        out.extend(commands(rc.fix.remedies, lang, verbose))
     if rc.fix.conditional:
         out.append(f"{INDENT}{t(lang, 'fix_conditional')}")
-        out.extend(_commands(rc.fix.conditional, lang, verbose))
+        out.extend(commands(rc.fix.conditional, lang, verbose))
     if rc.fix.alternative:
         out.append(f"{INDENT}{t(lang, 'fix_fast')}")
-        out.extend(_commands(rc.fix.alternative, lang, verbose, limit=2))
-    return out
-
-
-def _commands(
-    remedies: tuple[Remedy, ...], lang: str, verbose: bool, limit: int = MAX_COMMANDS
-) -> list[str]:
-    cmds = [command_for(r) for r in remedies]
-    shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
-    out = [f"{INDENT * 2}{c}" for c in shown]
-    if len(shown) < len(cmds):
-        out.append(f"{INDENT * 2}{t(lang, 'fix_more', n=len(cmds) - len(shown))}")
+        out.extend(commands(rc.fix.alternative, lang, verbose, limit=2))
     return out
 
 

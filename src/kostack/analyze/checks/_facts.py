@@ -77,11 +77,6 @@ def hop_text(hop: Hop) -> str:
     return Msg(f"flow.{verb}{side}", where=hop.where, detail=hop.detail)
 
 
-def blocked_text(result: FlowResult) -> str:
-    hop = result.blocking
-    return hop_text(hop) if hop is not None else Msg("flow.ok")
-
-
 def flow_line(result: FlowResult, hop: Hop | None = None) -> str:
     shown = hop if hop is not None else result.blocking
     return Msg(
