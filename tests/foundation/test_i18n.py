@@ -85,6 +85,18 @@ def test_korean_particles_follow_pronunciation(word: str, pair: str, expected: s
     assert particle(word, pair) == expected
 
 
+def test_english_nouns_follow_their_count() -> None:
+    import kostack.analyze.checks._sg  # noqa: F401  (registers sg.*)
+
+    def text(n: int, lang: str) -> str:
+        m = Msg("sg.unknown", what="BGP", label="tcp 179", src="a", dst="b", n=n, detail="d")
+        return m.render(lang)
+
+    assert "(1 node pair)" in text(1, "en")
+    assert "(3 node pairs)" in text(3, "en") and "(11 node pairs)" in text(11, "en")
+    assert "(노드 쌍 1개)" in text(1, "ko")
+
+
 def test_every_check_has_a_short_label_in_every_language() -> None:
     from kostack.analyze.checks import CHECKS
 

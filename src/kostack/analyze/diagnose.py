@@ -21,8 +21,8 @@ from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.merge import CRITICAL_PATHS, Verdict, merge, verdict_of
-from kostack.analyze.messages import register
-from kostack.analyze.remedy import dedupe, disable_remedy
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.remedy import dedupe, disable_remedy, same_change
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 
@@ -103,6 +103,11 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
 
 
 register({f"title.{k}": v for k, v in ROOT_CAUSE_TITLES.items()})
+register(
+    {
+        "cause.in-case": {"en": "{message} ({condition})", "ko": "{message} ({condition} 조건)"},
+    }
+)
 
 
 def root_cause_title(key: str, lang: str = "en") -> str:
@@ -116,7 +121,9 @@ def root_cause_title(key: str, lang: str = "en") -> str:
 class Fix:
     remedies: tuple[Remedy, ...]
     alternative: tuple[Remedy, ...] = ()
-    conditional: tuple[Remedy, ...] = ()
+    # what to change in each case, for a cause that fails in every case but not the same
+    # way: (condition, remedies)
+    cases: tuple[tuple[str, tuple[Remedy, ...]], ...] = ()
 
     @property
     def commands(self) -> tuple[str, ...]:
@@ -143,6 +150,9 @@ class RootCause:
     consequences: tuple[RootCause, ...] = ()
     # undecided findings this cause explains (a node without a port: what needs its port)
     explains: tuple[Finding, ...] = ()
+    # for a cause that fails in every case but not the same way: the other ways, each
+    # with its condition (the message says the lead's)
+    cases: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,14 +260,17 @@ def _class_stats(flows: ClusterFlows) -> tuple[int, int, int]:
 def _conditional_causes(findings: list[Finding], topo: Topology) -> tuple[RootCause, ...]:
     """Root causes of the CONDITIONAL findings, one set per condition."""
     by_condition: dict[str, list[Finding]] = defaultdict(list)
+    leads: dict[str, Finding] = {}
     for f in findings:
         if f.status == Status.CONDITIONAL:
+            leads.setdefault(str(f.condition), f)
             group = by_condition[str(f.condition)]
-            group.append(replace(f, status=Status.FAIL))
-            group.extend(replace(c, status=Status.FAIL) for c in f.consequences)
+            # the condition is the cause's, said once
+            group.append(replace(f, status=Status.FAIL, condition=""))
+            group.extend(replace(c, status=Status.FAIL, condition="") for c in f.consequences)
     out: list[RootCause] = []
-    for group in by_condition.values():
-        lead = group[0]
+    for key, group in by_condition.items():
+        lead = leads[key]
         out.extend(
             replace(rc, condition=lead.condition, tell=lead.tell)
             for rc in build_root_causes(group, topo)
@@ -327,15 +340,16 @@ def build_root_causes(findings: list[Finding], topo: Topology) -> tuple[RootCaus
 
 
 def _root_cause(key: str, fs: list[Finding], ss: list[Finding], topo: Topology) -> RootCause:
-    lead = fs[0] if fs else ss[0]
+    # a decided finding leads; one whose details depend on the case says so
+    lead = next((f for f in fs if not f.condition), fs[0]) if fs else ss[0]
     severity = max((f.severity for f in fs + ss), key=lambda s: s.rank)
     resources: dict[tuple[str, str], Resource] = {}
     for f in fs or ss:
         for r in (f.resource, *f.affected):
             if r.kind in ("port", "node", "security_group", "router"):
                 resources.setdefault((r.kind, r.id), r)
-    remedies = dedupe(r for f in fs + ss for r in f.remedies)
-    for remedy in remedies:
+    remedies, case_fixes = _remedies_by_case(fs + ss)
+    for remedy in (*remedies, *(r for _c, rs in case_fixes for r in rs)):
         if remedy.target_kind == "security_group":
             resources.setdefault(
                 ("security_group", remedy.target_id),
@@ -349,18 +363,47 @@ def _root_cause(key: str, fs: list[Finding], ss: list[Finding], topo: Topology) 
             if r.kind == "port" and r.id in topo.ports
         )
     evidence = tuple(dict.fromkeys(e for f in fs or ss for e in f.evidence))[:8]
+    message = lead.message
+    if lead.condition:
+        message = Msg("cause.in-case", message=lead.message, condition=lead.condition)
     return RootCause(
         key,
         lead.check_id,
         root_cause_title(key),
         severity,
-        lead.message,
+        message,
         tuple(resources.values()),
         tuple(fs),
         tuple(ss),
         evidence,
-        Fix(remedies, alternative),
+        Fix(remedies, alternative, case_fixes),
+        tell=next((f.tell for f in fs if f.condition), ()),
+        cases=tuple(f for f in fs if f.condition and f is not lead),
     )
+
+
+def _remedies_by_case(
+    findings: list[Finding],
+) -> tuple[tuple[Remedy, ...], tuple[tuple[str, tuple[Remedy, ...]], ...]]:
+    """The fix for every case, and what it takes in each case where that differs."""
+    per_case: dict[str, list[Remedy]] = defaultdict(list)
+    for f in findings:
+        per_case[str(f.condition) if f.condition else ""].extend(f.remedies)
+    always = dedupe(per_case.pop("", []))
+    if not per_case:
+        return always, ()
+    conditions = {str(f.condition): f.condition for f in findings if f.condition}
+    fixes = {c: dedupe(rs) for c, rs in per_case.items()}
+    # a change every case needs is part of the fix, said once
+    common = set.intersection(*({same_change(r) for r in rs} for rs in fixes.values()))
+    always = dedupe(
+        [*always, *(r for rs in fixes.values() for r in rs if same_change(r) in common)]
+    )
+    cases = tuple(
+        (conditions[c], tuple(r for r in rs if same_change(r) not in common))
+        for c, rs in fixes.items()
+    )
+    return always, tuple((c, rs) for c, rs in cases if rs)
 
 
 __all__ = [

@@ -2,7 +2,10 @@
 
 A finding with the same identity (check, status, cause, resource, `key`,
 counts) in every world is that finding, with evidence that it holds either
-way. A failure found in some worlds only becomes CONDITIONAL, naming the
+way. A check that fails for the same cause in every world, but not the same
+way (a pod MTU too large for VXLAN's 50 bytes with WireGuard off, for its 60
+with it on), fails: each way is kept as a FAIL with the condition its details
+hold in, and its fix is said per case. A failure found in some worlds only becomes CONDITIONAL, naming the
 condition minimally ("on ML2/OVN") and how to tell the cases apart; the
 conditional findings of one (cause, condition) fold into one, the layer
 finding leading and the symptoms listed under it. A pass found in some worlds
@@ -56,6 +59,10 @@ def _identity(f: Finding) -> tuple[object, ...]:
     )
 
 
+def _cause_identity(f: Finding) -> tuple[object, ...]:
+    return (f.check_id, f.cause, f.resource.kind, f.resource.id)
+
+
 def merge(
     per_world: Sequence[list[Finding]], worlds: Sequence[World], snapshot: Snapshot
 ) -> list[Finding]:
@@ -71,6 +78,13 @@ def merge(
             else:
                 seen[ident] = (f, {w})
     everywhere = set(range(len(worlds)))
+    # the worlds where each (check, cause, resource) fails in a way that varies: in every
+    # world, the cause is decided and only its details depend on the case (a failure that
+    # holds everywhere with more in some worlds leaves the more conditional)
+    fails: dict[tuple[object, ...], set[int]] = defaultdict(set)
+    for f, where in seen.values():
+        if f.status == Status.FAIL and where != everywhere:
+            fails[_cause_identity(f)] |= where
     out: list[Finding] = []
     either = holds_either_way(worlds)
     for f, where in seen.values():
@@ -80,9 +94,9 @@ def merge(
             out.append(f)
         elif f.status == Status.FAIL:
             tell = how_to_tell(varying(where, worlds), snapshot)
-            out.append(
-                replace(f, status=Status.CONDITIONAL, condition=condition(where, worlds), tell=tell)
-            )
+            decided = fails[_cause_identity(f)] == everywhere
+            status = Status.FAIL if decided else Status.CONDITIONAL
+            out.append(replace(f, status=status, condition=condition(where, worlds), tell=tell))
         elif f.status == Status.UNKNOWN:
             out.append(replace(f, condition=condition(where, worlds)))
     # a check that passes (or does not apply) in every world, though not the same way, passes

@@ -8,6 +8,7 @@ Every key has every language with the same placeholders (tests prove it).
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -52,6 +53,9 @@ def _render(value: Any, lang: str) -> str:
 # for 으로/로, a final ㄹ takes 로 like a vowel.
 
 PARTICLES = frozenset({"은/는", "이/가", "을/를", "과/와", "으로/로"})
+# An English template picks a noun's number the same way: "{n} node {n:pair/pairs}"
+# prints the first form when the value is 1, the second otherwise.
+_PLURAL = re.compile(r"[a-z ]+/[a-z ]+")
 _DIGIT_BATCHIM = {"0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ"}
 _DIGIT_BATCHIM.update({"7": "ㄹ", "8": "ㄹ", "9": ""})
 # a number ending in zeros is read by its place: 10 십, 100 백, 1000 천, 10000 만
@@ -96,6 +100,9 @@ class Word(str):
     def __format__(self, spec: str) -> str:
         if spec in PARTICLES:
             return str(self) + particle(str(self), spec)
+        if _PLURAL.fullmatch(spec):
+            one, many = spec.split("/")
+            return one if str(self) == "1" else many
         return format(str(self), spec)
 
 
@@ -115,7 +122,7 @@ def register(messages: dict[str, dict[str, str]]) -> None:
     for key, langs in messages.items():
         for template in langs.values():
             for _, _, spec, _ in string.Formatter().parse(template):
-                if spec and spec not in PARTICLES:
+                if spec and spec not in PARTICLES and not _PLURAL.fullmatch(spec):
                     raise ValueError(f"message {key!r}: unknown format spec {spec!r}")
         if key in CATALOG and CATALOG[key] != langs:
             raise ValueError(f"message {key!r} registered twice with different text")

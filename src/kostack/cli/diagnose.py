@@ -125,7 +125,8 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
 @click.option(
     "--probe-icmp-clusterip",
     is_flag=True,
-    help="With --active: also ping the ClusterIP (no reply expected).",
+    help="With --active: also ping the ClusterIP (not judged: what comes back depends on the "
+    "proxy mode and proves nothing).",
 )
 @live_options
 @click.pass_context

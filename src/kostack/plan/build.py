@@ -532,17 +532,17 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
 
     Conditional remedies (the pod-CIDR rule when the Neutron backend is not
     known) are included: they are scoped to the pod CIDR and make the fix work
-    under ML2/OVN too.
+    under ML2/OVN too. So is what a decided cause needs in each case where that
+    differs (``rc.fix.cases``), marked conditional.
     """
-    backend_unknown = d.snapshot.openstack is None or d.snapshot.openstack.backend is None
     for rc in d.root_causes:
         disable = options.method == Method.DISABLE_PORT_SECURITY and rc.key in PORT_CAUSES
         if disable and rc.fix.alternative:
             yield from ((r, rc.key, False) for r in rc.fix.alternative)
             continue
         yield from ((r, rc.key, False) for r in rc.fix.remedies)
-        if backend_unknown:
-            yield from ((r, rc.key, True) for r in rc.fix.conditional)
+        for _condition, remedies in rc.fix.cases:
+            yield from ((r, rc.key, True) for r in remedies)
     # causes that hold only in some cases of what the snapshot leaves open (the pod-CIDR rule
     # under ML2/OVN when the backend is not known): included, marked conditional
     for rc in d.conditional:

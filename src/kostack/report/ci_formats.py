@@ -112,6 +112,8 @@ def junit(diagnosis: Diagnosis, version: str) -> str:
                 suite, "testcase", name=name, classname=f"kostack.{check_id}", time="0"
             )
             message = _clean(f.message)
+            if f.status == Status.FAIL and f.condition:
+                message += f" ({_clean(f.condition)})"
             if f.status == Status.FAIL:
                 failure = ET.SubElement(case, "failure", type=str(f.severity), message=message)
                 failure.text = _failure_text(f)

@@ -830,8 +830,8 @@ def _ping_rows(topo: Topology, lang: str) -> tuple[FlowRow, ...]:
             kind="ping",
             flow=f"ping {api.cluster_ip} ({localize(src.label, lang)})",
             ok=True,
-            verdict=t(lang, "rep.verdict.expected-no-reply")
-            if r.no_reply_expected
+            verdict=t(lang, f"rep.expect.{r.expected_reply}")
+            if r.expected_reply is not None
             else t(lang, "disp." + str(r.verdict)),
             where=localize(hop.where, lang) if hop else "",
             detail=localize(hop.detail, lang) if hop else "",
@@ -954,11 +954,17 @@ def _solution(
                     t(lang, "rep.fix.recommended_note") if rc.key == "antispoof" else "",
                 )
             )
-        if rc.fix.conditional:
+        for condition, remedies in rc.fix.cases:
             out.append(
                 CommandGroup(
-                    t(lang, "rep.fix.conditional", n=number()),
-                    _commands(rc.fix.conditional, done),
+                    t(
+                        lang,
+                        "rep.fix.case",
+                        n=number(),
+                        title=title,
+                        condition=localize(condition, lang),
+                    ),
+                    _commands(remedies, done),
                 )
             )
         if rc.fix.alternative:

@@ -63,11 +63,22 @@ def root_cause_dict(rc: RootCause, sets: NodeSets | None = None) -> dict[str, An
         ],
         "consequences": [root_cause_dict(c, sets) for c in rc.consequences],
         "explains": [{"check_id": f.check_id, "message": f.message} for f in rc.explains],
+        "cases": [
+            {"check_id": f.check_id, "condition": f.condition, "message": f.message}
+            for f in rc.cases
+        ],
         "evidence": list(rc.evidence),
         "fix": {
             "commands": list(rc.fix.commands),
             "remedies": [r.as_dict() for r in rc.fix.remedies],
-            "conditional_commands": [command_for(r) for r in rc.fix.conditional],
+            "cases": [
+                {
+                    "condition": condition,
+                    "commands": [command_for(r) for r in remedies],
+                    "remedies": [r.as_dict() for r in remedies],
+                }
+                for condition, remedies in rc.fix.cases
+            ],
             "alternative": {
                 "method": "disable-port-security",
                 "warning": "turns off anti-spoofing and every security group on these ports",

@@ -16,6 +16,7 @@ from kostack.report.i18n import t
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
 from kostack.report.verdict_text import (
+    case_lines,
     commands,
     conditional_section,
     consequence_lines,
@@ -68,6 +69,7 @@ def _root_cause(
     sev = t(lang, "sev." + str(rc.severity))
     out = [f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  {root_cause_title(rc.key, lang)}"]
     out.extend(_wrap(_summary(d, topo, rc, lang), INDENT))
+    out.extend(case_lines(rc, lang))
     ports = [r for r in rc.resources if r.kind == "port"]
     nodes = [r for r in rc.resources if r.kind == "node"]
     groups = [r for r in rc.resources if r.kind == "security_group"]
@@ -118,9 +120,9 @@ def _root_cause(
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")
         out.extend(commands(rc.fix.remedies, lang, verbose))
-    if rc.fix.conditional:
-        out.append(f"{INDENT}{t(lang, 'fix_conditional')}")
-        out.extend(commands(rc.fix.conditional, lang, verbose))
+    for condition, remedies in rc.fix.cases:
+        out.append(f"{INDENT}{t(lang, 'conditional_fix', condition=L(condition, lang))}")
+        out.extend(commands(remedies, lang, verbose))
     if rc.fix.alternative:
         out.append(f"{INDENT}{t(lang, 'fix_fast')}")
         out.extend(commands(rc.fix.alternative, lang, verbose, limit=2))

@@ -69,6 +69,19 @@ def conditional_section(
     return out
 
 
+def case_lines(rc: RootCause, lang: str) -> list[str]:
+    """A cause that fails in every case but not the same way: the other ways, how to tell."""
+    out: list[str] = []
+    for f in rc.cases:
+        line = t(lang, "case_other", condition=L(f.condition, lang), message=L(f.message, lang))
+        out.extend(wrap(line, INDENT))
+    if rc.tell and not rc.condition:
+        out.append(f"{INDENT}{t(lang, 'conditional_tell')}")
+        for line in rc.tell:
+            out.extend(wrap(f"- {L(line, lang)}", INDENT * 2))
+    return out
+
+
 def consequence_lines(rc: RootCause, lang: str, label_w: int) -> list[str]:
     """Causes that follow from this one, listed under it (never as root causes of their own),
     and the checks it leaves undecided."""

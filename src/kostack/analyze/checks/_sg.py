@@ -18,18 +18,18 @@ register(
             "ko": "보안 그룹이 노드 간 {what}({label}) 트래픽을 허용합니다 (노드 쌍 {total}개 확인).",
         },
         "sg.fail-dst": {
-            "en": "The ingress rules of {dst} drop {what} ({label}) from {src} ({n} node pairs): "
+            "en": "The ingress rules of {dst} drop {what} ({label}) from {src} ({n} node {n:pair/pairs}): "
             "{detail}.",
             "ko": "{dst}의 ingress 규칙이 {src}에서 오는 {what}({label}) 트래픽을 차단합니다 (노드 쌍 "
             "{n}개): {detail}.",
         },
         "sg.fail-src": {
-            "en": "The egress rules of {src} drop {what} ({label}) to {dst} ({n} node pairs): {detail}.",
+            "en": "The egress rules of {src} drop {what} ({label}) to {dst} ({n} node {n:pair/pairs}): {detail}.",
             "ko": "{src}의 egress 규칙이 {dst:으로/로} 가는 {what}({label}) 트래픽을 차단합니다 (노드 쌍 "
             "{n}개): {detail}.",
         },
         "sg.fail-path": {
-            "en": "{what} ({label}) from {src} to {dst} fails ({n} node pairs): {detail}.",
+            "en": "{what} ({label}) from {src} to {dst} fails ({n} node {n:pair/pairs}): {detail}.",
             "ko": "{src}에서 {dst:으로/로} 가는 {what}({label}) 트래픽이 실패합니다 (노드 쌍 {n}개): {detail}.",
         },
         "sg.reason": {
@@ -38,7 +38,7 @@ register(
         },
         "sg.unknown": {
             "en": "Cannot decide whether {what} ({label}) from {src} to {dst} is admitted ({n} node "
-            "pairs): {detail}.",
+            "{n:pair/pairs}): {detail}.",
             "ko": "{src}에서 {dst:으로/로} 가는 {what}({label}) 트래픽의 허용 여부를 판단할 수 없습니다 (노드 "
             "쌍 {n}개): {detail}.",
         },

@@ -56,7 +56,7 @@ register(
             + _OVN_NOTE_KO,
         },
         f"{ID}.flow": {
-            "en": "{src} -> {dst}: pod -> pod, {n} node pairs",
+            "en": "{src} -> {dst}: pod -> pod, {n} node {n:pair/pairs}",
             "ko": "{src} -> {dst}: Pod -> Pod, 노드 쌍 {n}개",
         },
         f"{ID}.na": {
