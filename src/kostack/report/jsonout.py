@@ -11,6 +11,7 @@ from kostack.analyze.reach import CasedTrace, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
 from kostack.report.probes import probes_dict
+from kostack.report.safe import json_safe
 
 OUTPUT_SCHEMA_VERSION = 2
 
@@ -218,4 +219,4 @@ def cased_trace_dict(cased: CasedTrace, version: str) -> dict[str, Any]:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)) + "\n"

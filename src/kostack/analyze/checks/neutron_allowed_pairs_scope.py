@@ -22,6 +22,11 @@ from kostack.model.snapshot import IPNetwork
 ID = "neutron-allowed-pairs-scope"
 TITLE = "Allowed address pairs on node ports cover the node's pod blocks and not the node subnet"
 SEVERITY = Severity.MEDIUM
+SEVERITY_NOTE = (
+    "a `0.0.0.0/0` or node-subnet-wide pair turns anti-spoofing effectively off: medium, like "
+    "port security off (one family, cause `antispoof-off`); an uncovered pod block drops pod "
+    "traffic and joins the anti-spoofing root cause, whose severity is that of the outage."
+)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 
 register(
