@@ -26,7 +26,7 @@ def test_diagnose_seed_text_leads_with_the_root_cause() -> None:
     code, out, err = run("diagnose", "--snapshot", SEED)
     assert code == 1 and err == ""
     lines = out.splitlines()
-    assert lines[0] == "VERDICT: 1 root cause(s) found."
+    assert lines[0] == "VERDICT: 1 root cause found."
     assert lines[1].startswith(
         "Collected OpenStack project k8s (network k8s-net mtu 1450, 4 node ports"
     )

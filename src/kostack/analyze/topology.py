@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from kostack.analyze.engine.cases import World, effective_backend, resolve
 from kostack.model.snapshot import (
@@ -56,6 +56,7 @@ PROTOCOL_NAMES: dict[int, str] = {1: "icmp", 4: "ipip", 6: "tcp", 17: "udp", 47:
 PORTED_PROTOCOLS = frozenset({6, 17, 132, 33, 136})
 
 
+@lru_cache(maxsize=1024)
 def protocol_number(protocol: str | None) -> int | str | None:
     """Neutron protocol field -> IP protocol number; None means any; a str is unrecognised."""
     if protocol is None:

@@ -12,14 +12,15 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
             "VERDICT: healthy. Every check was decided and nothing fails, in each of the {n} "
             "cases the snapshot leaves open."
         ),
-        "verdict.root-causes": "VERDICT: {n} root cause(s) found.",
+        "verdict.root-causes": "VERDICT: {n} root {n:cause/causes} found.",
         "verdict.also-conditional": (
-            "{n} more depend on what the snapshot does not say (see CONDITIONAL below)."
+            "{n} more {n:depends/depend} on what the snapshot does not say (see CONDITIONAL below)."
         ),
         "verdict.also-undecided": "Undecided as well: {paths}.",
         "verdict.undecided": "VERDICT: undecided. {paths} cannot be decided: {why}.",
         "verdict.undecided-causes": (
-            "VERDICT: undecided. {n} cause(s) depend on what the snapshot does not say: {why}."
+            "VERDICT: undecided. {n} {n:cause depends/causes depend} on what the snapshot does "
+            "not say: {why}."
         ),
         "conditional_cause": "CONDITIONAL {n} of {total}",
         "conditional_when": (

@@ -22,9 +22,9 @@ def verdict_line(d: Diagnosis, lang: str) -> str:
         key = "verdict.healthy-cases" if cases > 1 else "verdict.healthy"
         return t(lang, key, n=cases)
     if v.kind == "root-causes":
-        line = t(lang, "verdict.root-causes", n=v.root_causes)
+        line = t(lang, "verdict.root-causes", n=str(v.root_causes))
         if v.conditional:
-            line += " " + t(lang, "verdict.also-conditional", n=v.conditional)
+            line += " " + t(lang, "verdict.also-conditional", n=str(v.conditional))
         elif v.critical_undecided:
             line += " " + t(
                 lang, "verdict.also-undecided", paths=_paths(v.critical_undecided, lang)
@@ -34,7 +34,7 @@ def verdict_line(d: Diagnosis, lang: str) -> str:
     paths = v.critical_undecided
     if paths:
         return t(lang, "verdict.undecided", paths=_paths(paths, lang), why=why)
-    return t(lang, "verdict.undecided-causes", n=v.conditional, why=why)
+    return t(lang, "verdict.undecided-causes", n=str(v.conditional), why=why)
 
 
 def _paths(paths: tuple[str, ...], lang: str) -> str:

@@ -64,10 +64,10 @@ def uses_ipip(ctx: CheckContext) -> bool:
 
 def port4(rule: SecurityGroupRule) -> bool:
     return (
-        rule.direction == "ingress"
-        and protocol_number(rule.protocol) in (6, 17)
-        and rule.port_range_min == 4
+        rule.port_range_min == 4
+        and rule.direction == "ingress"
         and rule.port_range_max in (None, 4)
+        and protocol_number(rule.protocol) in (6, 17)
     )
 
 
@@ -75,13 +75,15 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
+    # each group's rules are read once, whatever the number of ports in it
+    port4_rules: dict[str, list[str]] = {
+        gid: [r.id for r in grp.rules if port4(r)] for gid, grp in ctx.topo.groups.items()
+    }
     by_rule: dict[tuple[str, str], list[NodeView]] = defaultdict(list)
     for view in ctx.topo.node_views.values():
         for gid in view.port.security_group_ids if view.port else ():
-            grp = ctx.topo.groups.get(gid)
-            for rule in grp.rules if grp is not None else ():
-                if port4(rule):
-                    by_rule[(gid, rule.id)].append(view)
+            for rule_id in port4_rules.get(gid, ()):
+                by_rule[(gid, rule_id)].append(view)
     if not by_rule:
         return [Finding(ID, Status.PASS, SEVERITY, cluster_resource(ctx), Msg(f"{ID}.pass"))]
     ipip = uses_ipip(ctx)
