@@ -59,3 +59,14 @@ def test_a_failure_that_holds_everywhere_with_more_in_some_cases_leaves_the_more
     assert {rc.key for rc in d.root_causes} == {"antispoof"}
     assert [rc.key for rc in d.conditional] == ["sg-pod-source"]
     assert all(not f.condition for rc in d.root_causes for f in rc.findings)
+
+
+def test_fix_plan_lists_each_case_fix_with_its_condition() -> None:
+    from kostack.plan.build import build_plan
+
+    plan = build_plan(build(_mtu_wireguard_unknown()))
+    manual = [a for a in plan.actions if not a.automatic]
+    by_mtu = {('"mtu":1450' in a.command): str(a.reason) for a in manual}
+    assert len(manual) == 2
+    assert "(1450 - 0 for no encapsulation) (if WireGuard is off)" in by_mtu[True]
+    assert "(1450 - 60 for WireGuard) (if WireGuard is on)" in by_mtu[False]

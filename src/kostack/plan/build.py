@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kostack.analyze.diagnose import (
     PORT_CAUSES,
@@ -28,6 +28,7 @@ from kostack.analyze.diagnose import (
     root_cause_title,
 )
 from kostack.analyze.findings import Remedy, command_for
+from kostack.analyze.messages import Msg
 from kostack.analyze.remedy import apply_remedies
 from kostack.analyze.topology import NodeView, Topology, net_within
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, Snapshot
@@ -541,8 +542,16 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
             yield from ((r, rc.key, False) for r in rc.fix.alternative)
             continue
         yield from ((r, rc.key, False) for r in rc.fix.remedies)
-        for _condition, remedies in rc.fix.cases:
-            yield from ((r, rc.key, True) for r in remedies)
+        for condition, remedies in rc.fix.cases:
+            # each says the case it is for ("... (if WireGuard is on)")
+            yield from (
+                (
+                    replace(r, reason=Msg("cause.in-case", message=r.reason, condition=condition)),
+                    rc.key,
+                    True,
+                )
+                for r in remedies
+            )
     # causes that hold only in some cases of what the snapshot leaves open (the pod-CIDR rule
     # under ML2/OVN when the backend is not known): included, marked conditional
     for rc in d.conditional:
