@@ -103,3 +103,12 @@ def test_every_check_has_a_short_label_in_every_language() -> None:
     for check in CHECKS:
         for lang in LANGS:
             assert f"short.{check.id}" in MESSAGES[lang], (lang, check.id)
+
+
+def test_report_markup_renders_korean_particles_and_english_plurals() -> None:
+    import kostack.analyze.checks._sg  # noqa: F401  (registers sg.*)
+    from kostack.report.markup import marked
+
+    m = Msg("sg.fail-src", src="a", dst="10.0.0.13", what="BGP", label="tcp 179", n=1, detail="d")
+    assert "10.0.0.13으로 가는" in marked(m, "ko")  # 삼 ends in ㅁ: 으로
+    assert "(1 node pair)" in marked(m, "en")
