@@ -32,8 +32,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from kostack.interrupts import deferred_interrupts
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
 from kostack.plan.model import Plan
+from kostack.redact import redact
 from kostack.shell import render
 
 JOURNAL_VERSION: Final = 1
@@ -197,16 +199,23 @@ class Journal:
     # ------------------------------------------------------------------ writing
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Write one record durably (one write, then fsync) and keep it in memory."""
-        record = {"seq": len(self.records) + 1, "at": now(), **record}
-        line = json.dumps(record, sort_keys=False, ensure_ascii=False) + "\n"
-        data = line.encode()
-        written = 0
-        while written < len(data):
-            written += os.write(self._fd, data[written:])
-        os.fsync(self._fd)
-        self.records.append(record)
-        return record
+        """Write one record durably (one write, then fsync) and keep it in memory.
+
+        Ctrl-C cannot split the write from the bookkeeping (it is raised right
+        after), so no two records share a ``seq``; no credential is written.
+        """
+        with deferred_interrupts():
+            last = int(self.records[-1].get("seq") or 0) if self.records else 0
+            seq = max(last, len(self.records)) + 1
+            line = redact(json.dumps({"seq": seq, "at": now(), **record}, ensure_ascii=False))
+            kept: dict[str, Any] = json.loads(line)
+            data = (line + "\n").encode()
+            written = 0
+            while written < len(data):
+                written += os.write(self._fd, data[written:])
+            os.fsync(self._fd)
+            self.records.append(kept)
+        return kept
 
     # ------------------------------------------------------------------ reading
 

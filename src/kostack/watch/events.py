@@ -19,6 +19,7 @@ the kubelet writes its own (kubernetes pkg/kubelet/kubelet.go, nodeRef).
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from kostack.analyze.diagnose import root_cause_title
+from kostack.deadline import GRACE_S, within
+from kostack.redact import redact
 from kostack.watch.history import Transition
 from kostack.watch.messages import say, severity_name, verdict_name
 
@@ -161,7 +164,7 @@ def event_body(spec: EventSpec, instance: str, now: datetime.datetime) -> dict[s
         },
         "involvedObject": involved,
         "reason": spec.reason,
-        "message": spec.message[:1024],
+        "message": redact(spec.message)[:1024],  # what kostack writes passes the redactor
         "type": spec.type,
         "source": {"component": COMPONENT},
         "reportingComponent": COMPONENT,
@@ -199,18 +202,23 @@ class KubeEventSink:
         for spec in specs:
             if not self.limiter.allow():
                 continue
+            body = cast(Any, event_body(spec, self.instance, now))  # the client sends it as is
             try:
-                self.core.create_namespaced_event(
-                    spec.namespace,
-                    cast(
-                        Any, event_body(spec, self.instance, now)
-                    ),  # a dict body: the client sends it as is
-                    _request_timeout=self.timeout_s,
+                # a hard deadline: a socket timeout alone does not bound a trickling answer
+                within(
+                    self.timeout_s + GRACE_S,
+                    "posting an Event",
+                    functools.partial(
+                        self.core.create_namespaced_event,
+                        spec.namespace,
+                        body,
+                        _request_timeout=self.timeout_s,
+                    ),
                 )
                 self.posted += 1
             except Exception as exc:  # the API server being down must not stop the watch
                 self.failed += 1
-                self.last_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+                self.last_error = redact(f"{type(exc).__name__}: {str(exc)[:200]}")
 
     def close(self) -> None:
         self.api_client.close()

@@ -23,6 +23,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from kostack.errors import ConfigError
+from kostack.redact import redact
 from kostack.watch.messages import say
 from kostack.watch.metrics import WatchMetrics
 from kostack.watch.state import WatchState
@@ -89,13 +90,16 @@ class WatchServer:
 
     def _route(self, path: str) -> tuple[int, str, bytes]:
         route = path.split("?", 1)[0].rstrip("/") or "/"
+        # Every answer passes the redactor (kostack.redact): /status by parts (its large
+        # diagnosis once per cycle, when published), the others whole.
         if route == "/metrics":
-            return 200, CONTENT_TYPE_LATEST, self.metrics.exposition()
+            exposition = redact(self.metrics.exposition().decode("utf-8", "replace"))
+            return 200, CONTENT_TYPE_LATEST, exposition.encode("utf-8")
         if route == "/healthz":
             return 200, "text/plain; charset=utf-8", _line(say(self.state.lang, "healthz"))
         if route == "/readyz":
             ready, reason = self.state.readiness()
-            return (200 if ready else 503), "text/plain; charset=utf-8", _line(reason)
+            return (200 if ready else 503), "text/plain; charset=utf-8", _line(redact(reason))
         if route == "/status":
             body = self.state.status_json(self.version)
             return 200, "application/json; charset=utf-8", body.encode()
@@ -136,7 +140,7 @@ def _handler(route: Callable[[str], tuple[int, str, bytes]]) -> type[BaseHTTPReq
                 status, content_type, body = route(self.path)
             except Exception as exc:  # one bad scrape must not end the server
                 status, content_type = 500, "text/plain; charset=utf-8"
-                body = _line(f"internal error: {type(exc).__name__}: {exc}")
+                body = _line(redact(f"internal error: {type(exc).__name__}: {exc}"))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
