@@ -32,6 +32,11 @@ EXPECTED: dict[str, list[str]] = {
     "bgp-blocked": ["bgp-blocked"],
     # item 5 correction: anti-spoofing follows from the overlap and is listed under it
     "pod-cidr-overlaps-nodes": ["cidr-overlap"],
+    "lb-amphora-healthy": [],
+    "lb-amphora-nodeport-blocked": ["lb-nodeport-blocked"],
+    "lb-ovn-node-subnet-only": ["lb-nodeport-blocked"],
+    "lb-pending-create": ["lb-stuck"],
+    "lb-etp-local-by-design": [],
 }
 
 # causes that hold only in some cases of what the snapshot leaves open

@@ -28,7 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Interim while this round's branches merge; the restructure (issue 12, part 2) sets the final
 # budget. Tracked in the lead's merge notes: do not raise it again without a reason here.
-SHIPPED_LINES_BUDGET = 45_000
+# 45,000 -> 54,000: main measured 48,421 lines when the LoadBalancer path (issue 18) merged it
+# (already over 45,000 after safety-redact and the splits), and that path adds 5,528 of its own
+# (Octavia collector, model, the way-in engine in analyze/loadbalancer/, seven checks, report
+# lines, `kostack lab way-in`).
+SHIPPED_LINES_BUDGET = 54_000
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

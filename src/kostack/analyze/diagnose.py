@@ -20,13 +20,21 @@ from kostack.analyze.checks import CHECKS, Check, CheckContext
 from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
 from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.loadbalancer.causes import LB_ROOT_CAUSE_TITLES
 from kostack.analyze.merge import CRITICAL_PATHS, Verdict, merge, verdict_of
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import dedupe, disable_remedy, same_change
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 
-SYMPTOM_CHECKS = ("net-dns", "net-api-service", "net-pod-to-pod", "net-pod-egress")
+SYMPTOM_CHECKS = (
+    "net-dns",
+    "net-api-service",
+    "net-pod-to-pod",
+    "net-pod-egress",
+    "lb-members-down",
+    "lb-pending-service",
+)
 WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent"})
 PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node", "bgp-blocked"})
 # causes whose reading of addresses a pod range that contains node addresses invalidates
@@ -102,6 +110,7 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
 }
 
 
+ROOT_CAUSE_TITLES.update(LB_ROOT_CAUSE_TITLES)
 register({f"title.{k}": v for k, v in ROOT_CAUSE_TITLES.items()})
 register(
     {
