@@ -1,14 +1,19 @@
-"""Benchmark: diagnose at 500 and 5,000 nodes (issue: foundation, item 8), and fix plan
-against diagnose at 20,000 nodes (issue: safety first, item 4).
+"""Benchmark: diagnose at 500 and 5,000 nodes (issue: foundation, item 8; engine v2), and fix
+plan against diagnose at 20,000 nodes (issue: safety first, item 4).
 
 Each size runs in its own process so peak RSS is that size's own. Prints one
-line per size, then the fix-plan line, and, last, the 5,000-node line with
-the 5,000/500 scaling:
+line per size, then the heterogeneous-groups line (every node in a security
+group of its own, rules written differently and relevant to node and pod
+traffic, some genuinely different; against the same cluster with one shared
+group), the fix-plan line, and, last, the 5,000-node line with the 5,000/500
+scaling:
 
+    diagnose-hetero: nodes=5000 same_s=.. het_s=.. ratio=.. rss_mb=.. out_mb=.. classes=..
     fix-plan: nodes=20000 diagnose_s=.. plan_s=.. ratio=..
     diagnose: nodes=5000 load_s=.. analyze_s=.. ratio=.. rss_mb=.. scaling=..
 
 Targets: ratio (analysis / JSON load) <= 2, rss_mb < 1024, scaling <= 12;
+hetero: het_s/same_s <= 3, rss_mb < 1024, out_mb (the `-o json` answer) <= 20;
 fix-plan ratio (`kostack fix plan` / `kostack diagnose`, both -o json on the
 same snapshot file, CPU seconds of the process) <= 2.
 Run: .venv/bin/python benchmarks/diagnose_scale.py
@@ -45,6 +50,61 @@ def measure(nodes: int) -> dict[str, float]:
         "classes": result.node_classes,
         "bytes": len(text),
     }
+
+
+def measure_hetero(nodes: int, heterogeneous: bool) -> dict[str, float]:
+    """`kostack diagnose -o json` on a loaded snapshot: analysis and the JSON answer."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack.model import loads_snapshot
+    from kostack.report.jsonout import diagnosis_dict, dumps
+    from kostack_testkit.builders import hetero_doc
+
+    snapshot = loads_snapshot(json.dumps(hetero_doc(nodes, heterogeneous=heterogeneous)))
+    # CPU seconds of this process: the machine is shared, wall time says more about the others
+    t0 = time.process_time()
+    result = diagnose(snapshot)
+    answer = dumps(diagnosis_dict(result, "bench"))
+    t1 = time.process_time()
+    return {
+        "seconds": t1 - t0,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "out_mb": len(answer.encode()) / 1e6,
+        "classes": result.classes[1],
+        "src_classes": result.classes[0],
+        "traces": result.classes[2],
+        "root_causes": len(result.root_causes),
+        "groups": len(snapshot.openstack.security_groups or ()) if snapshot.openstack else 0,
+    }
+
+
+def hetero(nodes: int = 5000) -> bool:
+    """Print the heterogeneous-groups line; True when its targets are met."""
+    rows = {}
+    for kind in ("same", "het"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--hetero-one", kind, str(nodes)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        rows[kind] = json.loads(out.strip().splitlines()[-1])
+    same, het = rows["same"], rows["het"]
+    ratio = het["seconds"] / same["seconds"]
+    ok = ratio <= 3 and het["rss_mb"] < 1024 and het["out_mb"] <= 20
+    print(
+        f"hetero: groups same={same['groups']} het={het['groups']} "
+        f"target_classes same={same['classes']} het={het['classes']} "
+        f"source_classes same={same['src_classes']} het={het['src_classes']} "
+        f"traces same={same['traces']} het={het['traces']} "
+        f"root_causes same={same['root_causes']} het={het['root_causes']}"
+    )
+    print(f"targets: het/same<=3 rss_mb<1024 out_mb<=20 -> {'met' if ok else 'MISSED'}")
+    print(
+        f"diagnose-hetero: nodes={nodes} same_s={same['seconds']:.2f} het_s={het['seconds']:.2f} "
+        f"ratio={ratio:.2f} rss_mb={het['rss_mb']:.0f} out_mb={het['out_mb']:.1f} "
+        f"classes={het['classes']}"
+    )
+    return ok
 
 
 def measure_fix_plan(nodes: int) -> dict[str, float]:
@@ -112,6 +172,11 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(measure(int(sys.argv[2]))))
         return 0
+    if len(sys.argv) == 4 and sys.argv[1] == "--hetero-one":
+        print(json.dumps(measure_hetero(int(sys.argv[3]), sys.argv[2] == "het")))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--hetero":
+        return 0 if hetero(int(sys.argv[2])) else 1
     if len(sys.argv) == 3 and sys.argv[1] == "--one-fix-plan":
         print(json.dumps(measure_fix_plan(int(sys.argv[2]))))
         return 0
@@ -134,6 +199,7 @@ def main() -> int:
     scaling = (big["load_s"] + big["analyze_s"]) / (small["load_s"] + small["analyze_s"])
     ok = ratio <= 2 and big["rss_mb"] < 1024 and scaling <= 12
     print(f"targets: ratio<=2 rss_mb<1024 scaling<=12 -> {'met' if ok else 'MISSED'}")
+    ok = hetero() and ok
     ok = fix_plan_line() and ok
     print(
         f"diagnose: nodes=5000 load_s={big['load_s']:.2f} analyze_s={big['analyze_s']:.2f} "

@@ -416,7 +416,7 @@ def add_pairs(doc: Doc, cidrs: list[str], only: set[str] | None = None) -> None:
     for port in ports_of(doc):
         if only is None or names.get(port["id"]) in only:
             port["allowed_address_pairs"] = [
-                *port["allowed_address_pairs"],
+                *port.get("allowed_address_pairs", []),
                 *({"ip_address": c} for c in cidrs),
             ]
 
@@ -535,6 +535,59 @@ def synthetic_doc(
     doc["cluster"]["services"][0]["endpoints"] = [
         {"ip": node_docs[0]["internal_ip"], "node": node_docs[0]["name"], "ports": {"https": 6443}}
     ]
+    return doc
+
+
+def hetero_doc(nodes: int, *, heterogeneous: bool = True, pods_per_node: int = 30) -> Doc:
+    """A large cluster whose node ports are each in a group of their own (``heterogeneous``),
+    or all in one shared group with the first node's rules (the baseline).
+
+    Every node's group admits the cluster's protocols, but written its own way:
+    the pod CIDR as one rule, two halves or TCP+UDP ranges; BGP from a /16 or a
+    /17; kubelet from the control plane's /30 and from the next node's /32 (so no
+    two admitted sets are equal); and every 50th node has no Typha rule (a
+    genuine drop). Allowed pairs for the pod CIDR on every port; no `default`.
+    """
+    doc = synthetic_doc(nodes, groups=3, rules=11, pods_per_node=pods_per_node)
+    doc["openstack"]["security_groups"] = []
+    add_pairs(doc, ["10.128.0.0/10"])
+    ips = [n["internal_ip"] for n in doc["cluster"]["nodes"]]
+
+    def rules_for(i: int, sg: str) -> list[Doc]:
+        pods: list[Doc] = [
+            [rule(sg, "ingress", None, None, "10.128.0.0/10", name=sg)],
+            [
+                rule(sg, "ingress", None, None, "10.128.0.0/11", name=sg),
+                rule(sg, "ingress", None, None, "10.160.0.0/11", name=sg),
+            ],
+            [
+                rule(sg, "ingress", "tcp", (1, 65535), "10.128.0.0/10", name=sg),
+                rule(sg, "ingress", "udp", (1, 65535), "10.128.0.0/10", name=sg),
+            ],
+        ][i % 3]
+        out = [
+            *new_group_rules(sg),
+            *pods,
+            rule(sg, "ingress", "tcp", 6443, "10.0.0.0/16", name=sg),
+            rule(sg, "ingress", "tcp", 10250, "10.0.1.0/30", name=sg),
+            rule(sg, "ingress", "tcp", 10250, f"{ips[(i + 1) % len(ips)]}/32", name=sg),
+            rule(sg, "ingress", "tcp", 179, "10.0.0.0/17" if i % 2 else "10.0.0.0/16", name=sg),
+            rule(sg, "ingress", "icmp", None, "10.0.0.0/16", name=sg),
+            rule(sg, "ingress", "tcp", 22, "0.0.0.0/0", name=sg),
+        ]
+        if i % 50 != 49:
+            out.append(rule(sg, "ingress", "tcp", 5473, "10.0.0.0/16", name=sg))
+        return out
+
+    groups = doc["openstack"]["security_groups"]
+    if not heterogeneous:
+        sg = fake_id("sg", "shared-nodes")
+        groups.append({"id": sg, "name": "k8s-nodes", "rules": rules_for(0, sg)})
+    for i, port in enumerate(ports_of(doc)):
+        if heterogeneous:
+            sg = fake_id("sg", f"node-{i}")
+            groups.append({"id": sg, "name": f"node-{i:05d}-sg", "rules": rules_for(i, sg)})
+        port["security_group_ids"] = [sg]
     return doc
 
 
@@ -687,6 +740,111 @@ def example_harbor_wrong_namespace(doc: Doc) -> None:
     doc["helm"] = seed_helm_doc()
 
 
+def _own_group(doc: Doc, node: str, rules: list[Doc]) -> None:
+    """Give ``node``'s port a group of its own (egress any + ``rules``), and only that."""
+    sg_id = fake_id("sg", f"own-{node}")
+    doc["openstack"]["security_groups"].append(
+        {"id": sg_id, "name": f"{node}-sg", "rules": [*new_group_rules(sg_id), *rules]}
+    )
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    for port in ports_of(doc):
+        if names[port["id"]] == node:
+            port["security_group_ids"] = [sg_id]
+
+
+def example_hetero_groups(doc: Doc) -> None:
+    """Every node in its own group; rules written differently that admit the same, except that
+    k8s-w-3's group has no kubelet rule."""
+    _fixed(doc)
+
+    def sg(node: str) -> str:
+        return fake_id("sg", f"own-{node}")
+
+    cp, w1, w2, w3 = (n for n, _ip, _m, _p in SEED_NODES)
+    _own_group(doc, cp, [
+        rule(sg(cp), "ingress", None, None, "10.0.0.0/24"),
+        rule(sg(cp), "ingress", None, None, POD_CIDR),
+    ])  # fmt: skip
+    _own_group(doc, w1, [
+        rule(sg(w1), "ingress", "tcp", (1, 65535), "10.0.0.0/24"),
+        rule(sg(w1), "ingress", "udp", (1, 65535), "10.0.0.0/24"),
+        rule(sg(w1), "ingress", "icmp", None, "10.0.0.0/24"),
+        rule(sg(w1), "ingress", None, None, POD_CIDR),
+    ])  # fmt: skip
+    _own_group(doc, w2, [
+        rule(sg(w2), "ingress", None, None, "10.0.0.0/16"),
+        rule(sg(w2), "ingress", None, None, "10.244.0.0/17"),
+        rule(sg(w2), "ingress", None, None, "10.244.128.0/17"),
+    ])  # fmt: skip
+    _own_group(doc, w3, [
+        rule(sg(w3), "ingress", "tcp", 22, "0.0.0.0/0"),
+        rule(sg(w3), "ingress", "tcp", 5473, "10.0.0.0/24"),
+        rule(sg(w3), "ingress", "tcp", 179, "10.0.0.0/24"),
+        rule(sg(w3), "ingress", "udp", 4789, "10.0.0.0/24"),
+        rule(sg(w3), "ingress", None, None, POD_CIDR),
+    ])  # fmt: skip
+
+
+def _backend_not_visible(doc: Doc) -> None:
+    """What a project member sees: no agents list, no provider:network_type."""
+    os_ = doc["openstack"]
+    os_["backend"] = None
+    os_["backend_source"] = None
+    for net in os_["networks"]:
+        net["network_type"] = None
+
+
+def example_backend_unknown_healthy(doc: Doc) -> None:
+    _fixed(doc)
+    _backend_not_visible(doc)
+
+
+def example_reply_drop_backend_unknown(doc: Doc) -> None:
+    example_pairs_some_ports(doc)
+    _backend_not_visible(doc)
+
+
+def example_bgp_blocked(doc: Doc) -> None:
+    """Calico without encapsulation (BGP-routed), pod-CIDR pairs, and no TCP 179 between nodes."""
+    add_pairs(doc, [POD_CIDR])
+    set_calico_mode(doc)
+    calico_pool(doc)["nat_outgoing"] = True
+    _custom_group_only(
+        doc,
+        [
+            *(r for r in _BASE_NODE_RULES if r["port_range_min"] != 179),
+            rule(SG_NODES, "ingress", None, None, POD_CIDR),
+        ],
+    )
+
+
+def example_pod_cidr_overlaps_nodes(doc: Doc) -> None:
+    """The pod CIDR 10.0.0.0/16 contains the node subnet 10.0.0.0/24, and the nodes' blocks are
+    in it (10.0.0.64/27, .96/27, .128/27, .160/27): an actual overlap."""
+    cl = doc["cluster"]
+    cl["pod_cidrs"] = ["10.0.0.0/16"]
+    calico_pool(doc)["cidr"] = "10.0.0.0/16"
+    calico_pool(doc)["block_size"] = 27
+    for i, b in enumerate(cl["cni"]["calico"]["blocks"]):
+        b["cidr"] = f"10.0.0.{64 + 32 * i}/27"
+    for i, n in enumerate(cl["nodes"]):
+        n["pod_cidrs"] = [f"10.0.0.{64 + 32 * i}/27"]
+
+    def moved(ip: str) -> str:
+        if not ip.startswith("10.244."):
+            return ip
+        _a, _b, third, last = ip.split(".")
+        return f"10.0.0.{64 + 32 * int(third) + int(last)}"
+
+    for p in cl["pods"]:
+        p["ip"] = moved(p["ip"])
+    for svc in cl["services"]:
+        for ep in svc["endpoints"]:
+            ep["ip"] = moved(ep["ip"])
+    for i, r in enumerate(doc["openstack"]["routers"][0]["routes"]):
+        r["destination"] = f"10.0.0.{64 + 32 * i}/27"
+
+
 EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "seed-incident": (
         "The seed incident: VXLANCrossSubnet in one subnet, no allowed pairs, natOutgoing off.",
@@ -738,6 +896,26 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
         "bound again, core and jobservice crash-looping), the newer attempt in harbor failing "
         "on the network.",
         example_harbor_wrong_namespace,
+    ),
+    "hetero-groups": (
+        "Every node in its own security group, rules written differently; k8s-w-3 lacks kubelet.",
+        example_hetero_groups,
+    ),
+    "backend-unknown-healthy": (
+        "The fixed seed seen by a project member: the Neutron backend is not visible.",
+        example_backend_unknown_healthy,
+    ),
+    "reply-drop-backend-unknown": (
+        "Pairs on two ports only, and the Neutron backend not visible: replies drop either way.",
+        example_reply_drop_backend_unknown,
+    ),
+    "bgp-blocked": (
+        "Calico without encapsulation (BGP routes), pod-CIDR pairs, TCP 179 blocked between nodes.",
+        example_bgp_blocked,
+    ),
+    "pod-cidr-overlaps-nodes": (
+        "The pod CIDR 10.0.0.0/16 contains the node subnet 10.0.0.0/24 and its blocks are in it.",
+        example_pod_cidr_overlaps_nodes,
     ),
 }
 

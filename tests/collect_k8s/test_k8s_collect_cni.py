@@ -31,7 +31,17 @@ def test_calico_manifest_ipip_always_with_typha(serve: ServeFn) -> None:
     assert (calico.mtu, calico.mtu_auto) == (None, True)
     assert calico.mtu_source == 'ConfigMap kube-system/calico-config veth_mtu "0"'
     assert calico.vxlan_port == 4789 and calico.wireguard is False
+    assert calico.nat_outgoing_exclusions == "IPPoolsOnly"  # Felix's default when unset
     assert len(calico.blocks or ()) == 4
+
+
+def test_calico_nat_outgoing_exclusions_from_felix_configuration(serve: ServeFn) -> None:
+    objects = fx.calico_manifest_cluster()
+    for obj in objects:
+        if obj["kind"] == "FelixConfiguration":
+            obj["spec"]["natOutgoingExclusions"] = "IPPoolsAndHostIPs"
+    calico = serve(objects).collect().cluster.cni.calico
+    assert calico is not None and calico.nat_outgoing_exclusions == "IPPoolsAndHostIPs"
 
 
 def test_calico_manifest_explicit_mtu_and_bgp_configuration(serve: ServeFn) -> None:

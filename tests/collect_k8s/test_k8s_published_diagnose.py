@@ -73,7 +73,7 @@ def test_mtu_is_decided_and_the_cni_is_named(serve: ServeFn, name: str) -> None:
     mtu = [f for f in diagnosis.findings if f.check_id == "net-mtu"]
     assert [f.status for f in mtu] == [Status.PASS], [str(f.message) for f in mtu]
     assert str(mtu[0].message).startswith(mtu_text), mtu[0].message
-    header = render_diagnosis(diagnosis).splitlines()[0]
+    header = render_diagnosis(diagnosis).splitlines()[1]  # after the verdict line
     assert f"4 nodes, {headline})" in header, header
 
 

@@ -56,9 +56,8 @@ def test_seed_plan_apply_verify_and_rollback_exactly(seed_cloud: SeedCloud, tmp_
     for port in after.openstack.ports:
         if port.id in node_ports:
             assert port.port_security_enabled is True
-            assert sorted(str(p.ip_address) for p in port.allowed_address_pairs) == sorted(
-                [POD_CIDR, SERVICE_CIDR]
-            )
+            # the pod CIDR only: the service CIDR is not needed for traffic (--service-cidr)
+            assert [str(p.ip_address) for p in port.allowed_address_pairs] == [POD_CIDR]
             original_port = original["ports"][port.id]
             assert sorted(port.security_group_ids) == sorted(original_port["security_groups"])
 

@@ -32,11 +32,15 @@ def test_plan_text_names_every_change_its_reason_precondition_and_undo() -> None
     run = run_cli("fix", "plan", "--snapshot", EXAMPLE, environ=NO_ENV)
     assert run.code == 0, run.stderr
     assert "4 changes to 4 ports for 1 root cause" in run.stdout
-    assert "add allowed address pairs 10.244.0.0/16, 10.96.0.0/12 (service CIDR)" in run.stdout
+    # the pod CIDR only, as diagnose recommends; the service CIDR only when asked for
+    assert "add allowed address pairs 10.244.0.0/16" in run.stdout
+    assert "10.96.0.0/12" not in run.stdout
     assert "root cause: Neutron anti-spoofing drops pod traffic" in run.stdout
     assert "revision_number is still 3" in run.stdout
     assert "undo:" in run.stdout
-    assert "not needed for traffic" in run.stdout
+    asked = run_cli("fix", "plan", "--snapshot", EXAMPLE, "--service-cidr", environ=NO_ENV)
+    assert "add allowed address pairs 10.244.0.0/16, 10.96.0.0/12 (service CIDR)" in asked.stdout
+    assert "not needed for traffic" in asked.stdout
     assert "gone:    antispoof" in run.stdout
 
 

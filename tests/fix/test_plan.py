@@ -19,13 +19,26 @@ SVC = "10.96.0.0/12"
 METHODS = (
     PlanOptions(),
     PlanOptions(Method.DISABLE_PORT_SECURITY),
-    PlanOptions(tight=True, service_cidr=False),
+    PlanOptions(tight=True),
+    PlanOptions(service_cidr=True),
 )
+
+
+def test_plan_recommends_what_diagnose_recommends_pod_pairs_only() -> None:
+    from kostack.analyze.diagnose import diagnose
+
+    snapshot = build(seed_doc())
+    plan = build_plan(snapshot)
+    (rc,) = diagnose(snapshot).root_causes
+    advised = {(r.target_id, r.param("ip_address")) for r in rc.fix.remedies}
+    planned = {(a.target.id, p.ip_address) for a in plan.actions for p in a.pairs}
+    assert planned == advised and {p for _, p in planned} == {POD}
+    assert not any("not needed for traffic" in n for n in plan.notes)
 
 
 def test_seed_plan_adds_pod_and_service_pairs_to_every_node_port() -> None:
     snapshot = build(seed_doc())
-    plan = build_plan(snapshot)
+    plan = build_plan(snapshot, PlanOptions(service_cidr=True))
     assert [a.operation for a in plan.actions] == [Operation.ADD_ALLOWED_PAIRS] * 4
     links = {link.port_id: link.node for link in snapshot.node_ports or ()}
     for action in plan.actions:

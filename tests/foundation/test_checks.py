@@ -39,6 +39,12 @@ def _seed(*edits: Edit) -> Callable[[], Doc]:
     return make
 
 
+def _add(doc: Doc, *edits: Edit) -> Doc:
+    for e in edits:
+        e(doc)
+    return doc
+
+
 def _fixed(*edits: Edit) -> Callable[[], Doc]:
     def make() -> Doc:
         doc = example_doc("seed-fixed")
@@ -134,7 +140,29 @@ def no_networks(d: Doc) -> None:
     d["openstack"]["ports"] = None
 
 
+def ipip_as_tcp_port_4(d: Doc) -> None:
+    sg = next(g for g in d["openstack"]["security_groups"] if g["name"] == "k8s-nodes")
+    sg["rules"].append(rule(SG_NODES, "ingress", "tcp", 4, group=SG_NODES))
+
+
+def host_exclusions(d: Doc) -> None:
+    calico = d["cluster"]["cni"]["calico"]
+    calico["ip_pools"][0]["nat_outgoing"] = True
+    calico["ip_pools"][0]["vxlan_mode"] = "Always"
+    calico["nat_outgoing_exclusions"] = "IPPoolsAndHostIPs"
+
+
 CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]] = {
+    "net-sg-ipip-proto": (
+        _ex("ipip-always-no-proto4"),
+        lambda: _add(example_doc("ipip-always-no-proto4"), ipip_as_tcp_port_4),
+        _seed(no_groups),
+    ),
+    "net-calico-host-nat": (
+        _fixed(host_exclusions),
+        _seed(host_exclusions),
+        _seed(host_exclusions, no_links),
+    ),
     # check id: (passing, failing, unknown)
     "net-pod-src-antispoof": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_links)),
     "net-sg-cni-encap": (
@@ -146,7 +174,7 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
     "net-sg-bgp": (
         _ex("seed-incident"),
         _seed(only_custom_group(rule(SG_NODES, "ingress", "udp", 4789, group=SG_NODES))),
-        _seed(bgp_unknown),
+        _seed(no_links),  # whether BGP runs, when not collected, is tried both ways
     ),
     "net-sg-typha": (_ex("seed-incident"), _seed(only_custom_group()), _seed(typha_unknown)),
     "net-sg-control-plane": (_ex("seed-incident"), _seed(only_custom_group()), _seed(no_cp_role)),
@@ -226,3 +254,24 @@ def test_port_security_off_fix_is_clean_with_an_insecure_warning() -> None:
     findings, _ = run_checks(build(doc))
     fails = [f for f in findings if f.status == Status.FAIL]
     assert {f.check_id for f in fails} == {"neutron-port-security-disabled"}
+
+
+def test_an_ipip_rule_written_as_tcp_port_4_joins_the_encapsulation_root_cause() -> None:
+    from kostack.analyze.diagnose import diagnose
+
+    d = diagnose(build(_add(example_doc("ipip-always-no-proto4"), ipip_as_tcp_port_4)))
+    (rc,) = d.root_causes
+    assert rc.key == "sg-encap"
+    assert {f.check_id for f in rc.findings} == {"net-sg-cni-encap", "net-sg-ipip-proto"}
+    assert all("--protocol ipip" in c for c in rc.fix.commands)
+
+
+def test_host_exclusions_make_pod_to_node_keep_the_pod_source() -> None:
+    from kostack.analyze.diagnose import diagnose
+
+    d = diagnose(build(_add(seed_doc(), host_exclusions)))
+    (rc,) = d.root_causes
+    assert rc.key == "antispoof"
+    assert {f.check_id for f in rc.findings} >= {"net-calico-host-nat"}
+    # VXLAN Always: pod-to-pod is fine; the API service (pod -> node) is what breaks
+    assert {f.check_id for f in rc.symptoms} == {"net-api-service"}

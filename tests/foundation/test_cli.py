@@ -26,14 +26,16 @@ def test_diagnose_seed_text_leads_with_the_root_cause() -> None:
     code, out, err = run("diagnose", "--snapshot", SEED)
     assert code == 1 and err == ""
     lines = out.splitlines()
-    assert lines[0].startswith(
+    assert lines[0] == "VERDICT: 1 root cause found."
+    assert lines[1].startswith(
         "Collected OpenStack project k8s (network k8s-net mtu 1450, 4 node ports"
     )
     assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in out
     assert "VXLANCrossSubnet" in out and "all 4 nodes are in 10.0.0.0/24" in out
     assert "k8s-cp-1 5f1c..  k8s-w-1 a07e..  k8s-w-2 9b3d..  k8s-w-3 c4e2.." in out
     assert "pod -> pod across nodes (12 of 12 node pairs)" in out
-    assert "ping 10.96.0.1 fails on every cluster" in out
+    # one story of the ClusterIP ping, for the proxy mode (iptables: it times out)
+    assert "A ping to it gets no reply" in out and "proves nothing" in out
     assert "openstack port set --allowed-address ip-address=10.244.0.0/16 5f1c" in out
     assert "--disable-port-security" in out
 
@@ -42,7 +44,7 @@ def test_diagnose_json_is_stable_and_complete() -> None:
     code, out, _ = run("diagnose", "--snapshot", SEED, "-o", "json")
     assert code == 1
     data = json.loads(out)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     (rc,) = data["root_causes"]
     assert rc["check_id"] == "net-pod-src-antispoof" and rc["severity"] == "critical"
     assert {k for k in ("check_id", "title", "severity", "resources", "flows", "fix")} <= set(rc)
@@ -57,7 +59,7 @@ def test_fail_on_decides_the_exit_code() -> None:
     assert run("diagnose", "--snapshot", SEED, "--fail-on", "never")[0] == 0
     assert run("diagnose", "--snapshot", SEED, "--fail-on", "critical")[0] == 1
     fixed = str(ROOT / "examples" / "seed-port-security-off.json")
-    assert run("diagnose", "--snapshot", fixed)[0] == 0  # the warning is medium
+    assert run("diagnose", "--snapshot", fixed)[0] == 0  # decided healthy, a medium warning
     assert run("diagnose", "--snapshot", fixed, "--fail-on", "medium")[0] == 1
 
 
@@ -88,7 +90,9 @@ def test_korean_output() -> None:
     assert code == 1
     assert "근본 원인 1/1 [심각]" in out.replace("  ", " ")
     assert "Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함" in out
-    assert "ping 실패는 정상이며 장애의 근거가 아닙니다" in out
+    flat = " ".join(out.split())
+    assert out.startswith("판정: 근본 원인 1개를 찾았습니다.")
+    assert "10.96.0.1과 같은 ClusterIP" in flat and "아무것도 증명하지 못하므로" in flat
     _code, out, _ = run("diagnose", "--snapshot", SEED, environ={"LANG": "ko_KR.UTF-8"})
     assert "근본 원인" in out
 
@@ -111,6 +115,19 @@ def test_trace_icmp_to_clusterip_says_no_reply_expected() -> None:
     )
     assert code == 0
     assert "no reply expected" in out and "healthy or not" in out
+    code, out, _ = run(
+        "trace",
+        "-o",
+        "json",
+        "--snapshot",
+        SEED,
+        "-p",
+        "icmp",
+        "pod:demo/netshoot",
+        "svc:default/kubernetes",
+    )
+    (path,) = json.loads(out)["paths"]
+    assert path["expected_reply"] == "none" and "no_reply_expected" not in path
 
 
 def test_trace_json_and_bad_endpoint() -> None:
@@ -137,3 +154,42 @@ def test_help_shows_examples() -> None:
     for cmd in (["diagnose", "--help"], ["trace", "--help"], ["--help"]):
         code, out, _ = run(*cmd)
         assert code == 0 and "Example" in out
+
+
+def test_trace_shows_each_case_when_the_backend_decides_and_exits_4() -> None:
+    path = str(ROOT / "examples" / "backend-unknown-healthy.json")
+    args = ("trace", "--snapshot", path, "pod:demo/netshoot")
+    code, out, _ = run(*args, "pod:kube-system/coredns-674b8bbfcf-7xk2q:53/udp")
+    assert code == 4
+    assert "The answer depends on what the snapshot does not say; 2 cases:" in out
+    assert "on ML2/OVS:" in out and "on ML2/OVN:" in out
+    assert "=> reachable" in out and "=> DENIED at hop" in out
+    code, out, _ = run(*args, "pod:kube-system/coredns-674b8bbfcf-7xk2q:53/udp", "-o", "json")
+    data = json.loads(out)
+    assert data["agreed"] is False and [c["case"] for c in data["cases"]] == [
+        "on ML2/OVS",
+        "on ML2/OVN",
+    ]
+    # a flow that is the same either way is told once, exit 0
+    code, out, _ = run("trace", "--snapshot", path, "node:k8s-w-1", "node:k8s-w-2:10250/tcp")
+    assert code == 0 and "cases:" not in out
+
+
+def test_diagnose_json_carries_the_verdict_and_node_sets() -> None:
+    path = str(ROOT / "examples" / "backend-unknown-healthy.json")
+    code, out, _ = run("diagnose", "--snapshot", path, "-o", "json")
+    assert code == 4
+    data = json.loads(out)
+    assert data["verdict"]["kind"] == "undecided"
+    assert data["verdict"]["critical_paths"]["pod-to-pod"] == "conditional"
+    assert data["cases"] == {"open": ["backend"], "worlds": ["on ML2/OVS", "on ML2/OVN"]}
+    (cond,) = data["conditional"]
+    assert cond["key"] == "sg-pod-source" and cond["condition"] == "on ML2/OVN"
+    nodes = cond["nodes"]
+    assert data["node_sets"][nodes] == ["k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3"]
+    assert data["nodes"]["k8s-w-2"]["blocks"] == ["10.244.2.0/26"]
+    # saying which backend decides it: healthy on ML2/OVS, the root cause on ML2/OVN
+    code, out, _ = run("diagnose", "--snapshot", path, "--neutron-backend", "ml2/ovs")
+    assert code == 0 and out.startswith("VERDICT: healthy.")
+    code, out, _ = run("diagnose", "--snapshot", path, "--neutron-backend", "ml2/ovn")
+    assert code == 1 and "Security groups drop pod-sourced packets" in out

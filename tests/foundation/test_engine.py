@@ -55,21 +55,51 @@ def test_seed_dns_trace_dnats_to_coredns_on_another_node_and_drops_at_source_ant
     assert local.ok and local.hops[-1].step == "deliver"
 
 
-@pytest.mark.parametrize("mode", ["iptables", "nftables", None])
-def test_icmp_to_clusterip_expects_no_reply_whatever_the_health(mode: str | None) -> None:
-    for doc in (seed_doc(), example_doc("seed-fixed")):
+@pytest.mark.parametrize(
+    ("mode", "version", "expected", "words"),
+    [
+        ("iptables", "v1.33.5", "none", "no reply"),
+        ("nftables", "v1.33.5", "reject", "'port unreachable'"),
+        ("ipvs", "v1.33.5", "depends", "unless the CNI's INPUT chain accepts"),
+        ("ipvs", "v1.24.3", "local-answer", "the node itself answers"),
+        (None, "v1.33.5", "depends", "the kube-proxy mode is not known"),
+    ],
+)
+def test_icmp_to_clusterip_per_proxy_mode_one_story_that_proves_nothing(
+    mode: str | None, version: str, expected: str, words: str
+) -> None:
+    for doc in (seed_doc(), example_doc("seed-fixed")):  # healthy or not, the same answer
         doc["cluster"]["kube_proxy_mode"] = mode
+        doc["cluster"]["kubernetes_version"] = version
         (r,) = _trace(build(doc), "pod:demo/netshoot", "svc:default/kubernetes", "icmp")
-        assert r.no_reply_expected and not r.ok
-        assert "no reply is expected" in r.hops[-1].detail
+        assert r.expected_reply == expected and r.no_reply_expected and not r.ok
+        hop = r.hops[-1]
+        assert words in hop.detail and "proves nothing" in hop.detail, hop.detail
+        assert hop.disposition == Disposition.NOT_APPLICABLE
 
 
-def test_icmp_to_clusterip_in_ipvs_mode_is_answered_locally_and_meaningless() -> None:
+def test_cilium_kube_proxy_replacement_does_not_answer_a_clusterip_ping() -> None:
     doc = seed_doc()
-    doc["cluster"]["kube_proxy_mode"] = "ipvs"
+    doc["cluster"]["kube_proxy_mode"] = "none"
+    doc["cluster"]["cni"] = {"type": "cilium", "cilium": {"routing_mode": "tunnel"}}
     (r,) = _trace(build(doc), "pod:demo/netshoot", "svc:default/kubernetes", "icmp")
-    assert r.no_reply_expected
-    assert "kube-ipvs0" in r.hops[-1].detail and "says nothing" in r.hops[-1].detail
+    assert r.expected_reply == "none" and "Cilium" in r.hops[-1].detail
+
+
+def test_the_ping_story_is_the_same_in_diagnose_trace_and_report() -> None:
+    from kostack.analyze.engine.kube_proxy import ping_story
+    from kostack.report.text import render_diagnosis, render_trace
+
+    doc = seed_doc()
+    doc["cluster"]["kube_proxy_mode"] = "nftables"
+    snap = build(doc)
+    (r,) = _trace(snap, "pod:demo/netshoot", "svc:default/kubernetes", "icmp")
+    story = ping_story(Topology(snap), "10.96.0.1")
+    assert "'port unreachable'" in story and "nftables" in story
+    assert "'port unreachable' is expected" in render_trace([r])
+    from kostack.analyze.diagnose import diagnose
+
+    assert "'port unreachable'" in " ".join(render_diagnosis(diagnose(snap)).split())
 
 
 def test_fixed_seed_reaches_dns_both_ways() -> None:

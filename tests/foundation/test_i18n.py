@@ -54,7 +54,47 @@ def test_every_finding_message_of_every_example_renders_in_korean(name: str) -> 
 def test_msg_is_a_plain_string_in_english() -> None:
     m = Msg("hop.src-fixed", ip="10.0.0.1")
     assert m == "source 10.0.0.1 is the port's fixed IP"
-    assert m.render("ko") == "출발지 10.0.0.1는 포트의 고정 IP입니다"
+    assert m.render("ko") == "출발지 10.0.0.1은 포트의 고정 IP입니다"  # 일 -> 은
+    assert (
+        Msg("hop.src-fixed", ip="10.0.0.2").render("ko") == "출발지 10.0.0.2는 포트의 고정 IP입니다"
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "pair", "expected"),
+    [
+        ("10.0.0.11", "이/가", "이"),  # 십일
+        ("10.0.0.12", "이/가", "가"),  # 십이
+        ("10.0.0.13", "은/는", "은"),  # 십삼
+        ("10.0.0.10", "을/를", "을"),  # 십
+        ("10.244.0.0/16", "을/를", "을"),  # 십육
+        ("10.0.0.11", "으로/로", "로"),  # ㄹ takes 로
+        ("10.0.0.13", "으로/로", "으로"),
+        ("10.0.0.14", "으로/로", "로"),
+        ("100", "이/가", "이"),  # 백
+        ("1000", "과/와", "과"),  # 천
+        ("k8s-w-2", "이/가", "가"),
+        ("k8s-nodes", "을/를", "를"),
+        ("노드", "은/는", "는"),
+        ("그룹", "으로/로", "으로"),
+    ],
+)
+def test_korean_particles_follow_pronunciation(word: str, pair: str, expected: str) -> None:
+    from kostack.analyze.messages import particle
+
+    assert particle(word, pair) == expected
+
+
+def test_english_nouns_follow_their_count() -> None:
+    import kostack.analyze.checks._sg  # noqa: F401  (registers sg.*)
+
+    def text(n: int, lang: str) -> str:
+        m = Msg("sg.unknown", what="BGP", label="tcp 179", src="a", dst="b", n=n, detail="d")
+        return m.render(lang)
+
+    assert "(1 node pair)" in text(1, "en")
+    assert "(3 node pairs)" in text(3, "en") and "(11 node pairs)" in text(11, "en")
+    assert "(노드 쌍 1개)" in text(1, "ko")
 
 
 def test_every_check_has_a_short_label_in_every_language() -> None:
@@ -63,3 +103,12 @@ def test_every_check_has_a_short_label_in_every_language() -> None:
     for check in CHECKS:
         for lang in LANGS:
             assert f"short.{check.id}" in MESSAGES[lang], (lang, check.id)
+
+
+def test_report_markup_renders_korean_particles_and_english_plurals() -> None:
+    import kostack.analyze.checks._sg  # noqa: F401  (registers sg.*)
+    from kostack.report.markup import marked
+
+    m = Msg("sg.fail-src", src="a", dst="10.0.0.13", what="BGP", label="tcp 179", n=1, detail="d")
+    assert "10.0.0.13으로 가는" in marked(m, "ko")  # 삼 ends in ㅁ: 으로
+    assert "(1 node pair)" in marked(m, "en")

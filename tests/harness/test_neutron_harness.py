@@ -488,3 +488,18 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_the_agent_based_l3_plugin_lists_dvr_and_no_ovn_only_extension(
+    seeded_neutron: SeededNeutron,
+) -> None:
+    """The non-admin signal engine/cases.py relies on, on a real Neutron (service plugin
+    `router`, the agent-based L3RouterPlugin): `dvr` is listed, none of the aliases only the
+    OVN L3 plugin loads, so the engine does not take this cloud for ML2/OVN."""
+    from kostack.analyze.engine.cases import AGENT_L3_EXTENSIONS, OVN_ONLY_EXTENSIONS
+
+    conn = openstack_connection(seeded_neutron.endpoint)
+    aliases = {e["alias"] for e in conn.network.get("/extensions").json()["extensions"]}
+    assert aliases >= AGENT_L3_EXTENSIONS
+    assert not OVN_ONLY_EXTENSIONS & aliases
+    assert {"allowed-address-pairs", "port-security", "security-group"} <= aliases

@@ -346,7 +346,7 @@ def test_every_kind_against_real_servers(
     assert r["egress-refused"]["verdict"] == "pass"
     assert r["ping"]["verdict"] in ("pass", "skipped")  # skipped only without a raw socket
     assert r["clusterip"]["verdict"] == "expected-no-reply"
-    assert r["clusterip"]["detail"].startswith("no reply expected: virtual IP")
+    assert r["clusterip"]["detail"].startswith("not judged: virtual IP")
     assert r["mtu"]["verdict"] in ("pass", "skipped")
     if r["mtu"]["verdict"] == "pass":
         assert r["mtu"]["extra"]["largest_ok"] == 1500
@@ -400,7 +400,7 @@ def test_no_raw_socket_is_skipped_not_failed(monkeypatch: pytest.MonkeyPatch) ->
     assert ping["verdict"] == "skipped" and ping["detail"].startswith("skipped: no raw socket")
     virtual = agent.run_one({"id": "v", "kind": "icmp", "host": "10.96.0.1", "virtual": True}, 1.0)
     assert virtual["verdict"] == "expected-no-reply"
-    assert virtual["detail"] == "no reply expected: virtual IP (not sent: no raw socket)"
+    assert virtual["detail"] == "not judged: virtual IP (not sent: no raw socket)"
     mtu = agent.run_one({"id": "m", "kind": "mtu", "host": "10.0.0.1"}, 1.0)
     assert mtu["verdict"] == "skipped"
 

@@ -24,7 +24,8 @@ def as_model_says(p: PlannedProbe) -> tuple[str, str]:
     if outcome == "no-reply-expected":
         return (
             "expected-no-reply",
-            "no reply expected: virtual IP (none came, as on every healthy cluster)",
+            "not judged: virtual IP (no echo reply: iptables, nftables and Cilium do not answer), "
+            "which says nothing about the service",
         )
     if outcome == "blocked":
         return "fail", "timed out after 2s"
@@ -66,7 +67,9 @@ def test_probes_that_agree_confirm_the_root_cause_in_text_and_json() -> None:
     assert "DNS/udp from k8s-w-2 timed out" in line or "DNS/udp from k8s-w-3 timed out" in line
     assert "pod->pod HTTP" in line and "timed out" in line
     assert "0 MODEL MISMATCH" in text
-    assert "ping 10.96.0.1 from 4 pods: no reply. Expected: a ClusterIP is a virtual IP" in text
+    assert (
+        "ping 10.96.0.1 from 4 pods: no reply. Not a symptom: a ClusterIP is a virtual IP" in text
+    )
     data = diagnosis_dict(d, "test")
     assert data["probes"]["mismatches"] == []
     assert "dns-udp/k8s-w-2" in data["probes"]["confirmations"]["antispoof"]

@@ -95,15 +95,18 @@ def test_plan_grows_at_most_linearly_and_never_full_mesh(nodes: int) -> None:
 
 
 def _many_classes(nodes: int) -> Any:
-    """Every node port in its own group with its own relevant rule: one class per node."""
+    """Every node port in its own group admitting pod traffic from the next node's pod only:
+    no two nodes admit the same sources, so one class per node."""
     doc = synthetic_doc(nodes, groups=3, rules=11, pods_per_node=1)
+    pod_ips = [p["ip"] for p in doc["cluster"]["pods"] if p["namespace"] == "apps"]
     for i, port in enumerate(doc["openstack"]["ports"]):
         sg = fake_id("sg", f"own-{i}")
+        nxt = pod_ips[(i + 1) % len(pod_ips)]
         doc["openstack"]["security_groups"].append(
             {
                 "id": sg,
                 "name": f"own-{i}",
-                "rules": [rule(sg, "ingress", "tcp", 20000 + i, "10.0.0.0/16")],
+                "rules": [rule(sg, "ingress", "tcp", 8080, f"{nxt}/32")],
             }
         )
         port["security_group_ids"] = [*port["security_group_ids"], sg]

@@ -139,9 +139,11 @@ def fix_journal(path: Path, snapshot_doc: dict[str, Any], *, failed_node: str = 
     """A real `kostack fix apply` journal (the apply layer's own writer) for the seed's plan."""
     from kostack.apply.journal import Journal
     from kostack.plan.build import build_plan
+    from kostack.plan.model import PlanOptions
     from kostack_testkit.builders import build
 
-    plan = build_plan(build(copy.deepcopy(snapshot_doc)))
+    # with the service-CIDR pair (asked for), so the journal holds more than the diagnosis' fix
+    plan = build_plan(build(copy.deepcopy(snapshot_doc)), PlanOptions(service_cidr=True))
     with Journal.create(path, plan, version="test") as journal:
         journal.append({"type": "run", "mode": "apply", "pid": 1})
         for action in plan.automatic:

@@ -94,7 +94,7 @@ def test_probe_results_are_the_symptoms_and_the_clusterip_ping_is_not() -> None:
     rows = {p.command: p for p in report.probes}
     assert rows["ping 10.96.0.1"].ok is None and "ClusterIP" in rows["ping 10.96.0.1"].meaning
     assert rows["nslookup kubernetes.default.svc.cluster.local 10.96.0.10"].ok is False
-    assert "관측: ping 10.96.0.1 -> 응답 없음 (정상)" in report.notes[0].paragraphs[1]
+    assert "관측: ping 10.96.0.1 -> 판단하지 않음 (가상 IP)" in report.notes[0].paragraphs[1]
     assert report.checked_intro.startswith("클러스터 안의 Pod에서 실행한 테스트")
 
 

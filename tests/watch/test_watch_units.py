@@ -63,16 +63,19 @@ def test_the_watch_diagnosis_is_the_diagnose_commands() -> None:
 
 
 def many_classes_doc(nodes: int) -> dict[str, Any]:
-    """Every node in a class of its own: each port has its own group with a cluster-relevant rule."""
+    """Every node in a class of its own: each port has its own group admitting pod traffic
+    from the next node's pod only (the engine classes nodes by what their ports admit)."""
     doc = synthetic_doc(nodes, groups=3, rules=20, pods_per_node=1)
     ports = [p for p in doc["openstack"]["ports"] if p["name"].startswith("node-")]
+    pod_ips = [p["ip"] for p in doc["cluster"]["pods"] if p["namespace"] == "apps"]
     for i, port in enumerate(ports):
         gid = fake_id("sg", f"own-{i}")
+        nxt = pod_ips[(i + 1) % len(pod_ips)]
         doc["openstack"]["security_groups"].append(
             {
                 "id": gid,
                 "name": f"own-{i}",
-                "rules": [rule(gid, "ingress", "tcp", 20000 + i, "10.0.0.0/16")],
+                "rules": [rule(gid, "ingress", "tcp", 8080, f"{nxt}/32")],
             }
         )
         port["security_group_ids"] = [*port["security_group_ids"], gid]

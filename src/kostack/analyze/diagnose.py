@@ -1,21 +1,29 @@
-"""Run every check over a snapshot and turn failing findings into root causes.
+"""Run every check over a snapshot, in every case it leaves open, and say what is wrong.
 
-Many flows failing for one reason are one root cause: symptom findings (DNS,
-API service, pod-to-pod, egress) are attached to the layer finding that names
-the reason (anti-spoofing, a security group, a route), and the result leads
-with that root cause, the resources it touches and the commands that fix it.
+The checks run once per world of the snapshot's open unknowns
+(engine/cases.py); `merge` turns their findings into one set: the same in
+every world is that verdict, different is one conditional finding per (cause,
+condition). Many flows failing for one reason are one root cause: symptom
+findings (DNS, API service, pod-to-pod, egress) are attached to the layer
+finding that names the reason (anti-spoofing, a security group, a route), and
+findings a root cause explains are listed under it, never as causes of their
+own. `Verdict` is the answer in one line: healthy, N root causes, or undecided
+and why.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kostack.analyze.checks import CHECKS, Check, CheckContext
+from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
+from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.loadbalancer.causes import LB_ROOT_CAUSE_TITLES
-from kostack.analyze.matrix import Matrix
-from kostack.analyze.remedy import dedupe, disable_remedy
+from kostack.analyze.merge import CRITICAL_PATHS, Verdict, merge, verdict_of
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.remedy import dedupe, disable_remedy, same_change
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 
@@ -27,8 +35,20 @@ SYMPTOM_CHECKS = (
     "lb-members-down",
     "lb-pending-service",
 )
-WARNING_CAUSES = frozenset({"port-security-off", "pairs-too-wide", "cidr-overlap-latent"})
-PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node"})
+WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent"})
+PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node", "bgp-blocked"})
+# causes whose reading of addresses a pod range that contains node addresses invalidates
+ADDRESS_CAUSES = frozenset(
+    {
+        "antispoof",
+        "sg-pod-source",
+        "sg-node",
+        "native-cross-subnet",
+        "router-no-route-back",
+        "router-wrong-route",
+        "antispoof-off",
+    }
+)
 
 ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof": {
@@ -79,10 +99,24 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Nodes are not matched to Neutron ports",
         "ko": "노드와 Neutron 포트가 매칭되지 않음",
     },
+    "bgp-blocked": {
+        "en": "Security groups block Calico BGP, so nodes have no routes to each other's pods",
+        "ko": "보안 그룹이 Calico BGP를 막아 노드 간 Pod 경로가 없음",
+    },
+    "antispoof-off": {
+        "en": "Anti-spoofing is effectively off on node ports",
+        "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",
+    },
 }
 
 
 ROOT_CAUSE_TITLES.update(LB_ROOT_CAUSE_TITLES)
+register({f"title.{k}": v for k, v in ROOT_CAUSE_TITLES.items()})
+register(
+    {
+        "cause.in-case": {"en": "{message} ({condition})", "ko": "{message} ({condition} 조건)"},
+    }
+)
 
 
 def root_cause_title(key: str, lang: str = "en") -> str:
@@ -96,7 +130,9 @@ def root_cause_title(key: str, lang: str = "en") -> str:
 class Fix:
     remedies: tuple[Remedy, ...]
     alternative: tuple[Remedy, ...] = ()
-    conditional: tuple[Remedy, ...] = ()
+    # what to change in each case, for a cause that fails in every case but not the same
+    # way: (condition, remedies)
+    cases: tuple[tuple[str, tuple[Remedy, ...]], ...] = ()
 
     @property
     def commands(self) -> tuple[str, ...]:
@@ -115,6 +151,17 @@ class RootCause:
     symptoms: tuple[Finding, ...]
     evidence: tuple[str, ...]
     fix: Fix
+    # set for a conditional cause: when it holds, and how to tell the cases apart
+    condition: str = ""
+    tell: tuple[str, ...] = ()
+    # root causes this one explains (a pod range overlapping the node subnet explains the
+    # anti-spoofing and routing findings that follow from it)
+    consequences: tuple[RootCause, ...] = ()
+    # undecided findings this cause explains (a node without a port: what needs its port)
+    explains: tuple[Finding, ...] = ()
+    # for a cause that fails in every case but not the same way: the other ways, each
+    # with its condition (the message says the lead's)
+    cases: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +174,11 @@ class Diagnosis:
     node_pairs: int
     node_classes: int
     counts: dict[str, int] = field(default_factory=dict)
+    conditional: tuple[RootCause, ...] = ()
+    verdict: Verdict = field(default_factory=Verdict)
+    worlds: tuple[World, ...] = ()
+    # over every family evaluated: the most source and target classes, and the traces run
+    classes: tuple[int, int, int] = (0, 0, 0)
 
     def by_status(self, status: Status) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.status == status)
@@ -138,42 +190,139 @@ class Diagnosis:
 
 def run_checks(
     snapshot: Snapshot, egress_target: IPAddress | None = None
-) -> tuple[list[Finding], Matrix]:
-    topo = Topology(snapshot)
-    matrix = Matrix(topo, egress_target)
-    ctx = CheckContext(snapshot, topo, matrix)
-    findings: list[Finding] = []
-    for check in CHECKS:
-        findings.extend(check.run(ctx))
-    return findings, matrix
+) -> tuple[list[Finding], ClusterFlows]:
+    """Every check in every world, merged (engine/cases.py)."""
+    flows = ClusterFlows(snapshot, egress_target)
+    per_world: list[list[Finding]] = []
+    for w, topo in enumerate(flows.topos):
+        # the world's snapshot: the enumerated values written in (engine/cases.py resolve)
+        ctx = CheckContext(topo.snapshot, topo, flows, w)
+        found: list[Finding] = []
+        for check in CHECKS:
+            found.extend(check.run(ctx))
+        per_world.append(found)
+    return merge(per_world, flows.worlds, snapshot), flows
 
 
 def diagnose(snapshot: Snapshot, egress_target: IPAddress | None = None) -> Diagnosis:
-    findings, matrix = run_checks(snapshot, egress_target)
-    roots = build_root_causes(findings, matrix.topo)
+    return diagnose_with_flows(snapshot, egress_target)[0]
+
+
+def diagnose_with_flows(
+    snapshot: Snapshot, egress_target: IPAddress | None = None
+) -> tuple[Diagnosis, ClusterFlows]:
+    """`diagnose`, keeping the flow families (for consumers that show classes: watch)."""
+    findings, flows = run_checks(snapshot, egress_target)
+    topo = flows.topo
+    findings = _explained_by_overlap(findings, topo)
+    roots = build_root_causes(findings, topo)
+    keys = {rc.key for rc in roots}
+    # what a decided cause leaves undecided (a node without a port) is listed under it
+    findings = [
+        replace(f, explained_by=f.cause)
+        if f.status == Status.UNKNOWN and f.cause in keys and not f.explained_by
+        else f
+        for f in findings
+    ]
+    roots = tuple(
+        replace(
+            rc,
+            explains=tuple(
+                f for f in findings if f.status == Status.UNKNOWN and f.explained_by == rc.key
+            ),
+        )
+        for rc in roots
+    )
+    conditional = _conditional_causes(findings, topo)
     warnings = tuple(f for f in findings if f.status == Status.FAIL and f.cause in WARNING_CAUSES)
     counts: dict[str, int] = defaultdict(int)
     for f in findings:
         counts[str(f.status)] += 1
-    return Diagnosis(
+    pod_classes = flows.pod_to_pod
+    diagnosis = Diagnosis(
         snapshot,
         tuple(findings),
         roots,
         warnings,
         CHECKS,
-        matrix.node_pairs,
-        len(matrix.classes),
+        flows.node_pairs,
+        max(len(pod_classes.sources), len(pod_classes.targets)),
         dict(counts),
+        conditional,
+        verdict_of(findings, roots, conditional),
+        flows.worlds,
+        _class_stats(flows),
     )
+    return diagnosis, flows
+
+
+def _class_stats(flows: ClusterFlows) -> tuple[int, int, int]:
+    stats = list(flows.families.stats)
+    hyp = flows.__dict__.get("pod_source_hypothesis_stats")
+    if hyp:
+        stats.extend(hyp)
+    if not stats:
+        return (0, 0, 0)
+    return (max(s[0] for s in stats), max(s[1] for s in stats), sum(s[2] for s in stats))
+
+
+def _conditional_causes(findings: list[Finding], topo: Topology) -> tuple[RootCause, ...]:
+    """Root causes of the CONDITIONAL findings, one set per condition."""
+    by_condition: dict[str, list[Finding]] = defaultdict(list)
+    leads: dict[str, Finding] = {}
+    for f in findings:
+        if f.status == Status.CONDITIONAL:
+            leads.setdefault(str(f.condition), f)
+            group = by_condition[str(f.condition)]
+            # the condition is the cause's, said once
+            group.append(replace(f, status=Status.FAIL, condition=""))
+            group.extend(replace(c, status=Status.FAIL, condition="") for c in f.consequences)
+    out: list[RootCause] = []
+    for key, group in by_condition.items():
+        lead = leads[key]
+        out.extend(
+            replace(rc, condition=lead.condition, tell=lead.tell)
+            for rc in build_root_causes(group, topo)
+        )
+    return tuple(out)
+
+
+def overlap_invalidates(topo: Topology) -> bool:
+    """A pod range contains node addresses: every reading of addresses is in doubt."""
+    pods = topo.pod_cidrs
+    return any(c.version == ip.version and ip in c for c in pods for ip in topo.node_by_ip)
+
+
+def _explained_by_overlap(findings: list[Finding], topo: Topology) -> list[Finding]:
+    """Mark what a pod range overlapping the node addresses explains (or contradicts)."""
+    if not any(f.cause == "cidr-overlap" and f.status == Status.FAIL for f in findings):
+        return findings
+    if not overlap_invalidates(topo):
+        return findings
+    out = []
+    for f in findings:
+        if f.cause in ADDRESS_CAUSES or (f.status == Status.PASS and f.check_id in ADDRESS_CHECKS):
+            f = replace(f, explained_by="cidr-overlap")
+        out.append(f)
+    return out
+
+
+ADDRESS_CHECKS = frozenset(
+    {
+        *SYMPTOM_CHECKS,
+        "net-pod-src-antispoof",
+        "net-sg-pod-source-ingress",
+        "neutron-allowed-pairs-scope",
+        "net-calico-host-nat",
+    }
+)
 
 
 def build_root_causes(findings: list[Finding], topo: Topology) -> tuple[RootCause, ...]:
+    """Group failing findings by cause: layer findings lead, symptoms attach, consequences nest."""
     layer: dict[str, list[Finding]] = defaultdict(list)
     symptoms: dict[str, list[Finding]] = defaultdict(list)
-    conditional: list[Remedy] = []
     for f in findings:
-        if f.check_id == "net-sg-pod-source-ingress" and f.status == Status.UNKNOWN:
-            conditional.extend(f.remedies)
         if f.status != Status.FAIL or f.cause in WARNING_CAUSES:
             continue
         if f.check_id in SYMPTOM_CHECKS:
@@ -182,46 +331,103 @@ def build_root_causes(findings: list[Finding], topo: Topology) -> tuple[RootCaus
             layer[f.cause or f.check_id].append(f)
     keys = list(layer) + [k for k in symptoms if k not in layer]
     out: list[RootCause] = []
-    ports_by_id = topo.ports
     for key in keys:
-        fs = layer.get(key, [])
-        ss = symptoms.get(key, [])
-        lead = fs[0] if fs else ss[0]
-        severity = max((f.severity for f in fs + ss), key=lambda s: s.rank)
-        resources: dict[tuple[str, str], Resource] = {}
-        for f in fs or ss:
-            for r in (f.resource, *f.affected):
-                if r.kind in ("port", "node", "security_group", "router"):
-                    resources.setdefault((r.kind, r.id), r)
-        remedies = dedupe(r for f in fs + ss for r in f.remedies)
-        for remedy in remedies:
-            if remedy.target_kind == "security_group":
-                resources.setdefault(
-                    ("security_group", remedy.target_id),
-                    Resource("security_group", remedy.target_id, remedy.target_name),
-                )
-        alternative: tuple[Remedy, ...] = ()
-        if key in PORT_CAUSES:
-            alternative = tuple(
-                disable_remedy(ports_by_id[r.id], r.name, key)
-                for r in resources.values()
-                if r.kind == "port" and r.id in ports_by_id
-            )
-        cond = dedupe(conditional) if key == "antispoof" else ()
-        evidence = tuple(dict.fromkeys(e for f in fs for e in f.evidence))[:8]
-        out.append(
-            RootCause(
-                key,
-                lead.check_id,
-                root_cause_title(key),
-                severity,
-                lead.message,
-                tuple(resources.values()),
-                tuple(fs),
-                tuple(ss),
-                evidence,
-                Fix(remedies, alternative, cond),
-            )
-        )
+        out.append(_root_cause(key, layer.get(key, []), symptoms.get(key, []), topo))
     out.sort(key=lambda rc: (-rc.severity.rank, -(len(rc.symptoms) + len(rc.findings))))
+    explained = [rc for rc in out if rc.findings and rc.findings[0].explained_by]
+    if explained:
+        out = [rc for rc in out if rc not in explained]
+        out = [
+            replace(
+                rc, consequences=tuple(e for e in explained if e.findings[0].explained_by == rc.key)
+            )
+            if any(e.findings[0].explained_by == rc.key for e in explained)
+            else rc
+            for rc in out
+        ]
     return tuple(out)
+
+
+def _root_cause(key: str, fs: list[Finding], ss: list[Finding], topo: Topology) -> RootCause:
+    # a decided finding leads; one whose details depend on the case says so
+    lead = next((f for f in fs if not f.condition), fs[0]) if fs else ss[0]
+    severity = max((f.severity for f in fs + ss), key=lambda s: s.rank)
+    resources: dict[tuple[str, str], Resource] = {}
+    for f in fs or ss:
+        for r in (f.resource, *f.affected):
+            if r.kind in ("port", "node", "security_group", "router"):
+                resources.setdefault((r.kind, r.id), r)
+    remedies, case_fixes = _remedies_by_case(fs + ss)
+    for remedy in (*remedies, *(r for _c, rs in case_fixes for r in rs)):
+        if remedy.target_kind == "security_group":
+            resources.setdefault(
+                ("security_group", remedy.target_id),
+                Resource("security_group", remedy.target_id, remedy.target_name),
+            )
+    alternative: tuple[Remedy, ...] = ()
+    if key in PORT_CAUSES:
+        alternative = tuple(
+            disable_remedy(topo.ports[r.id], r.name, key)
+            for r in resources.values()
+            if r.kind == "port" and r.id in topo.ports
+        )
+    evidence = tuple(dict.fromkeys(e for f in fs or ss for e in f.evidence))[:8]
+    message = lead.message
+    if lead.condition:
+        message = Msg("cause.in-case", message=lead.message, condition=lead.condition)
+    return RootCause(
+        key,
+        lead.check_id,
+        root_cause_title(key),
+        severity,
+        message,
+        tuple(resources.values()),
+        tuple(fs),
+        tuple(ss),
+        evidence,
+        Fix(remedies, alternative, case_fixes),
+        tell=next((f.tell for f in fs if f.condition), ()),
+        cases=tuple(f for f in fs if f.condition and f is not lead),
+    )
+
+
+def _remedies_by_case(
+    findings: list[Finding],
+) -> tuple[tuple[Remedy, ...], tuple[tuple[str, tuple[Remedy, ...]], ...]]:
+    """The fix for every case, and what it takes in each case where that differs."""
+    per_case: dict[str, list[Remedy]] = defaultdict(list)
+    for f in findings:
+        per_case[str(f.condition) if f.condition else ""].extend(f.remedies)
+    always = dedupe(per_case.pop("", []))
+    if not per_case:
+        return always, ()
+    conditions = {str(f.condition): f.condition for f in findings if f.condition}
+    fixes = {c: dedupe(rs) for c, rs in per_case.items()}
+    # a change every case needs is part of the fix, said once
+    common = set.intersection(*({same_change(r) for r in rs} for rs in fixes.values()))
+    always = dedupe(
+        [*always, *(r for rs in fixes.values() for r in rs if same_change(r) in common)]
+    )
+    cases = tuple(
+        (conditions[c], tuple(r for r in rs if same_change(r) not in common))
+        for c, rs in fixes.items()
+    )
+    return always, tuple((c, rs) for c, rs in cases if rs)
+
+
+__all__ = [
+    "CRITICAL_PATHS",
+    "PORT_CAUSES",
+    "ROOT_CAUSE_TITLES",
+    "SYMPTOM_CHECKS",
+    "WARNING_CAUSES",
+    "Diagnosis",
+    "Fix",
+    "RootCause",
+    "Verdict",
+    "build_root_causes",
+    "diagnose",
+    "diagnose_with_flows",
+    "root_cause_title",
+    "run_checks",
+]

@@ -14,6 +14,8 @@ class Status(StrEnum):
     FAIL = "fail"
     UNKNOWN = "unknown"
     NOT_APPLICABLE = "not-applicable"
+    # fails in some cases of what the snapshot leaves open, not in others (`condition` says when)
+    CONDITIONAL = "conditional"
 
 
 class Severity(StrEnum):
@@ -177,6 +179,18 @@ class Finding:
     affected: tuple[Resource, ...] = ()
     counts: tuple[tuple[str, int], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    # the nodes where the cause sits (JSON refers to them by node-set id)
+    nodes: tuple[str, ...] = ()
+    # identity across the cases of engine/cases.py (the diagnosis merges on it)
+    key: tuple[object, ...] = ()
+    # when it holds, for a CONDITIONAL (or conditionally UNKNOWN) finding ("on ML2/OVN")
+    condition: str = ""
+    # how to tell the cases apart
+    tell: tuple[str, ...] = ()
+    # findings this one explains: listed under it, never as causes of their own
+    consequences: tuple[Finding, ...] = ()
+    # the cause that explains this finding (set on consequences)
+    explained_by: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -191,4 +205,12 @@ class Finding:
             "affected": [r.as_dict() for r in self.affected],
             "counts": dict(self.counts),
             "remedies": [r.as_dict() for r in self.remedies],
+            "nodes": list(self.nodes),
+            "condition": self.condition or None,
+            "tell": list(self.tell),
+            "explained_by": self.explained_by or None,
+            "consequences": [
+                {"check_id": c.check_id, "status": str(c.status), "message": c.message}
+                for c in self.consequences
+            ],
         }

@@ -1,10 +1,9 @@
-"""Node classes and the flows the checks share.
+"""Node classes and traced representative flows, for the probe plan and the report picture.
 
-A naive walk over every node pair is O(N^2) (25 million pairs at 5,000
-nodes). Nodes that Neutron, the CNI and the security groups treat alike give
-the same answer, so nodes are grouped into classes by everything the engine
-looks at, and each class pair is traced once through a representative pair.
-Counts are then multiplied back out.
+The checks judge every pair through `kostack.analyze.flows` (engine/families.py).
+This view groups nodes into classes the same way (what their ports admit, not
+how their rules read) and traces one representative flow per class pair, for
+consumers that want a picture or a probe per class.
 """
 
 from __future__ import annotations
@@ -14,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
+from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition, Endpoint, FlowResult, classify_ip, trace
-from kostack.analyze.topology import NodeView, Topology, first_host, net_within, protocol_number
-from kostack.model.snapshot import IPAddress, IPNetwork, Pod
+from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, trace
+from kostack.analyze.topology import NodeView, Topology, first_host
+from kostack.model.snapshot import IPAddress, Pod
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
 
@@ -82,94 +82,23 @@ class ServiceFlows:
 class Matrix:
     """Shared, lazily computed flows over node classes."""
 
-    def __init__(self, topo: Topology, egress_target: IPAddress | None = None) -> None:
+    def __init__(
+        self,
+        topo: Topology,
+        egress_target: IPAddress | None = None,
+        flows: ClusterFlows | None = None,
+    ) -> None:
+        """``flows``: reuse a diagnosis' families instead of evaluating them again."""
         self.topo = topo
         self.egress_target: IPAddress = egress_target or ipaddress.ip_address("1.1.1.1")
-        self._rules_cache: dict[tuple[str, ...], object] = {}
+        if flows is not None:
+            self.__dict__["flows"] = flows
 
     # ------------------------------------------------------------------ classes
 
     @cached_property
-    def _interesting(self) -> tuple[tuple[int, int, int], ...]:
-        """Address ranges cluster flows can have at either end (node subnets, pod CIDRs,
-        the egress target), collapsed, as (version, first, last) integers."""
-        nets: set[IPNetwork] = set(self.topo.pod_cidrs)
-        for view in self.topo.node_views.values():
-            if view.subnet is not None:
-                nets.add(view.subnet.cidr)
-            nets.update(view.blocks)
-        nets.add(ipaddress.ip_network(self.egress_target))
-        out: list[tuple[int, int, int]] = []
-        for version in (4, 6):
-            same = [n for n in nets if n.version == version]
-            for n in ipaddress.collapse_addresses(same):  # type: ignore[type-var]  # one version at a time
-                out.append((version, int(n.network_address), int(n.broadcast_address)))
-        return tuple(out)
-
-    def _relevant(self, prefix: IPNetwork | None) -> bool:
-        if prefix is None or prefix.prefixlen == 0:
-            return True
-        lo, hi = int(prefix.network_address), int(prefix.broadcast_address)
-        return any(
-            v == prefix.version and lo <= last and first <= hi
-            for v, first, last in self._interesting
-        )
-
-    @cached_property
-    def _group_rules(self) -> dict[str, frozenset[tuple[object, ...]]]:
-        """Per group, the content of its rules that can match a cluster flow (ids dropped).
-
-        Two groups whose relevant rules read the same treat cluster traffic the
-        same, however many unrelated rules they carry.
-        """
-        out: dict[str, frozenset[tuple[object, ...]]] = {}
-        for gid, grp in self.topo.groups.items():
-            out[gid] = frozenset(
-                (
-                    r.direction,
-                    r.ethertype,
-                    protocol_number(r.protocol),
-                    r.port_range_min,
-                    r.port_range_max,
-                    r.remote_ip_prefix,
-                    r.remote_group_id,
-                    r.remote_address_group_id,
-                )
-                for r in grp.rules
-                if self._relevant(r.remote_ip_prefix)
-            )
-        return out
-
-    @cached_property
-    def _remote_groups(self) -> tuple[str, ...]:
-        return tuple(
-            sorted(
-                {str(rule[6]) for rules in self._group_rules.values() for rule in rules if rule[6]}
-            )
-        )
-
-    @cached_property
-    def _prefixes(self) -> tuple[IPNetwork, ...]:
-        out = {
-            rule[5]
-            for rules in self._group_rules.values()
-            for rule in rules
-            if isinstance(rule[5], ipaddress.IPv4Network | ipaddress.IPv6Network)
-            and rule[5].prefixlen > 0
-        }
-        return tuple(sorted(out, key=str))
-
-    def _rules_of(self, group_ids: tuple[str, ...]) -> object:
-        key = tuple(sorted(group_ids))
-        cached = self._rules_cache.get(key)
-        if cached is None:
-            missing = tuple(g for g in key if g not in self._group_rules)
-            rules: set[tuple[object, ...]] = set()
-            for g in key:
-                rules |= self._group_rules.get(g, frozenset())
-            cached = (frozenset(rules), missing)
-            self._rules_cache[key] = cached
-        return cached
+    def flows(self) -> ClusterFlows:
+        return ClusterFlows(self.topo.snapshot, self.egress_target)
 
     @cached_property
     def _special_ips(self) -> dict[str, frozenset[str]]:
@@ -182,51 +111,24 @@ class Matrix:
                     out[ep.node].add(key[1])
         return {k: frozenset(v) for k, v in out.items()}
 
-    def _signature(self, v: NodeView) -> tuple[object, ...]:
-        port = v.port
-        pairs: tuple[object, ...] = ()
-        prefix_bits: tuple[object, ...] = ()
-        if port is not None:
-            covered = tuple(
-                any(net_within(b, p.ip_address) for p in port.allowed_address_pairs)
-                for b in v.blocks
-            )
-            pod_cover = tuple(
-                any(net_within(c, p.ip_address) for p in port.allowed_address_pairs)
-                for c in self.topo.pod_cidrs
-            )
-            pairs = (
-                all(covered) if covered else None,
-                any(covered),
-                pod_cover,
-                len(port.allowed_address_pairs) > 0,
-            )
-        if v.ip is not None:
-            prefix_bits = tuple(
-                (
-                    p.version == v.ip.version and v.ip in p,
-                    tuple(net_within(b, p) for b in v.blocks),
-                )
-                for p in self._prefixes
-            )
-        return (
-            v.subnet.id if v.subnet else None,
-            v.is_control_plane,
-            port is not None,
-            port.port_security_enabled if port else None,
-            self._rules_of(port.security_group_ids) if port else (),
-            tuple(g in port.security_group_ids for g in self._remote_groups) if port else (),
-            pairs,
-            prefix_bits,
-            self._special_ips.get(v.name, frozenset()),
-            bool(v.blocks),
-        )
-
     @cached_property
     def classes(self) -> tuple[NodeClass, ...]:
+        """Nodes the engine treats alike: the same source and target class of the pod-to-pod
+        family (engine/families.py: what their admitted sets admit, not how the rules read),
+        the same role, the same service endpoints hosted."""
+        family = self.flows.pod_to_pod
+        src_of = {m.name: c.id for c in family.sources for m in c.members}
+        dst_of = {m.name: c.id for c in family.targets for m in c.members}
         groups: dict[tuple[object, ...], list[NodeView]] = defaultdict(list)
         for view in self.topo.node_views.values():
-            groups[self._signature(view)].append(view)
+            key = (
+                src_of.get(view.name),
+                dst_of.get(view.name),
+                view.is_control_plane,
+                view.subnet.id if view.subnet else None,
+                self._special_ips.get(view.name, frozenset()),
+            )
+            groups[key].append(view)
         return tuple(NodeClass(k, tuple(v)) for k, v in groups.items())
 
     # ------------------------------------------------------------------ representative pods
@@ -330,33 +232,3 @@ class Matrix:
                 continue
             out.append((cls, trace(self.topo, src, dst, "tcp", 443)[0]))
         return tuple(out)
-
-    def node_to_node(
-        self, protocol: str, port: int | None, *, only: str = "all"
-    ) -> tuple[PairFlow, ...]:
-        """Node-sourced flows between node classes; ``only``: all | to-cp | from-cp | cp-cp."""
-        out: list[PairFlow] = []
-        for a in self.classes:
-            for b in self.classes:
-                if only == "to-cp" and not b.rep.is_control_plane:
-                    continue
-                if only == "from-cp" and not a.rep.is_control_plane:
-                    continue
-                if only == "cp-cp" and not (a.rep.is_control_plane and b.rep.is_control_plane):
-                    continue
-                if a is b:
-                    if a.size < 2:
-                        continue
-                    s, d, pairs = a.members[0], a.members[1], a.size * (a.size - 1)
-                else:
-                    s, d, pairs = a.rep, b.rep, a.size * b.size
-                if s.ip is None or d.ip is None:
-                    continue
-                src = Endpoint("node", f"node {s.name} {s.ip}", s.ip, s.name)
-                dst = Endpoint("node", f"node {d.name} {d.ip}", d.ip, d.name)
-                out.append(PairFlow(a, b, pairs, trace(self.topo, src, dst, protocol, port)[0]))
-        return tuple(out)
-
-
-def failed_pairs(flows: tuple[PairFlow, ...]) -> int:
-    return sum(f.pairs for f in flows if f.result.verdict != Disposition.ACCEPTED)

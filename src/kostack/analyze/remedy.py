@@ -68,9 +68,10 @@ def rule_remedy(
     reason: str,
     cause: str,
     description: str = "",
+    direction: str = "ingress",
 ) -> Remedy:
     ethertype = "IPv6" if remote_prefix and ":" in remote_prefix else "IPv4"
-    params: list[tuple[str, str]] = [("direction", "ingress"), ("ethertype", ethertype)]
+    params: list[tuple[str, str]] = [("direction", direction), ("ethertype", ethertype)]
     if protocol:
         params.append(("protocol", protocol))
     if port is not None:
@@ -104,11 +105,16 @@ def disable_remedy(port: Port, node: str, cause: str) -> Remedy:
     )
 
 
+def same_change(r: Remedy) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """What a remedy changes (two remedies with the same are one change)."""
+    return (r.op, r.target_id, tuple(p for p in r.params if p[0] != "description"))
+
+
 def dedupe(remedies: Iterable[Remedy]) -> tuple[Remedy, ...]:
     seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
     out = []
     for r in remedies:
-        key = (r.op, r.target_id, tuple(p for p in r.params if p[0] != "description"))
+        key = same_change(r)
         if key not in seen:
             seen.add(key)
             out.append(r)

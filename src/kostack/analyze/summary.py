@@ -60,7 +60,11 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
         )
         pools = []
         for p in cni.calico.ip_pools or ():
-            nat = "natOutgoing on" if p.nat_outgoing else "natOutgoing off"
+            nat = (
+                "natOutgoing ?"
+                if p.nat_outgoing is None
+                else ("natOutgoing on" if p.nat_outgoing else "natOutgoing off")
+            )
             pools.append(f"IPPool {p.cidr} {_calico_pool_mode(p)}, {nat}")
         return _with_version(method, cni.version), tuple(pools)
     if cni.type == "flannel" and cni.flannel is not None:
@@ -132,7 +136,7 @@ def environment(snapshot: Snapshot, topo: Topology) -> Environment:
         cni_version=(cl.cni.version or "unknown") if cl else "unknown",
         pools=pools,
         kube_proxy=(cl.kube_proxy_mode or "unknown") if cl else "unknown",
-        backend=(os_.backend or "unknown") if os_ else "unknown",
+        backend=(topo.backend or "unknown") if os_ else "unknown",
         node_subnets=subnets,
         os_images=tuple(sorted({v.node.os_image for v in views if v.node.os_image})),
         release=(os_.release or "unknown") if os_ else "unknown",

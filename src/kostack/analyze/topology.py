@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Generic, TypeVar
 
+from kostack.analyze.engine.cases import World, effective_backend, resolve
 from kostack.model.snapshot import (
     CalicoIPPool,
     IPAddress,
@@ -57,6 +58,7 @@ PROTOCOL_NAMES: dict[int, str] = {1: "icmp", 4: "ipip", 6: "tcp", 17: "udp", 47:
 PORTED_PROTOCOLS = frozenset({6, 17, 132, 33, 136})
 
 
+@lru_cache(maxsize=1024)
 def protocol_number(protocol: str | None) -> int | str | None:
     """Neutron protocol field -> IP protocol number; None means any; a str is unrecognised."""
     if protocol is None:
@@ -192,10 +194,12 @@ class GroupMembers:
 
 
 class Topology:
-    """Lookup tables over one snapshot."""
+    """Lookup tables over one snapshot, in one world of its open unknowns (engine/cases.py)."""
 
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.snapshot = snapshot
+    def __init__(self, snapshot: Snapshot, world: World | None = None) -> None:
+        self.world = world or World()
+        self.snapshot = resolve(snapshot, self.world)
+        snapshot = self.snapshot
         os_ = snapshot.openstack
         cl = snapshot.cluster
         self.ports: dict[str, Port] = {p.id: p for p in (os_.ports or ())} if os_ else {}
@@ -205,7 +209,7 @@ class Topology:
         self.subnets: dict[str, Subnet] = {s.id: s for s in (os_.subnets or ())} if os_ else {}
         self.networks: dict[str, Network] = {n.id: n for n in (os_.networks or ())} if os_ else {}
         self.routers: tuple[Router, ...] = (os_.routers or ()) if os_ else ()
-        self.backend = os_.backend if os_ else None
+        self.backend = self.world.backend or effective_backend(snapshot)
         self.nodes: dict[str, Node] = {n.name: n for n in (cl.nodes or ())} if cl else {}
         self.pods: tuple[Pod, ...] = (cl.pods or ()) if cl else ()
         self.services: dict[tuple[str, str], Service] = (

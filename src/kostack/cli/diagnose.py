@@ -21,6 +21,8 @@ from kostack.cli.common import (
 from kostack.errors import ConfigError
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.analyze.diagnose import Diagnosis
+    from kostack.analyze.reach import FlowResult
     from kostack.model import Snapshot
 
 
@@ -40,7 +42,8 @@ def live_options(f: F) -> F:
     f = click.option(
         "--neutron-backend",
         type=click.Choice(["ml2/ovs", "ml2/ovn"]),
-        help="Say which Neutron backend the cloud runs when the API does not reveal it.",
+        help="Say which Neutron backend the cloud runs when the API does not reveal it "
+        "(also with --snapshot: it overrides the snapshot's openstack.backend).",
     )(f)
     return f
 
@@ -60,7 +63,15 @@ def timeout_option(f: F) -> F:
 def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: object) -> Snapshot:
     env = get_env(ctx)
     if snapshot_path:
-        return read_snapshot(snapshot_path)
+        read = read_snapshot(snapshot_path)
+        backend = live.get("neutron_backend")
+        if backend and read.openstack is not None:
+            # the user says which backend the cloud runs: it decides the cases it opened
+            os_ = read.openstack.model_copy(
+                update={"backend": backend, "backend_source": "--neutron-backend"}
+            )
+            read = read.model_copy(update={"openstack": os_})
+        return read
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
     with doing(env, f"collecting ({READ_ONLY})"):
         snapshot: Snapshot = collect_live(env, **live)  # with its own progress per source
@@ -120,7 +131,8 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
 @click.option(
     "--probe-icmp-clusterip",
     is_flag=True,
-    help="With --active: also ping the ClusterIP (no reply expected).",
+    help="With --active: also ping the ClusterIP (not judged: what comes back depends on the "
+    "proxy mode and proves nothing).",
 )
 @timeout_option
 @live_options
@@ -145,8 +157,22 @@ def diagnose(
     """Find the root cause of pod networking failures.
 
     Without --snapshot, kostack collects from OpenStack and Kubernetes first
-    (read-only). Exit codes: 0 ok, 1 a finding at or above --fail-on, 2 bad
-    input, 3 cannot reach or authenticate, 4 partial data.
+    (read-only). What the snapshot does not say but can take only a few values
+    (the Neutron backend, masquerade, Calico BGP, natOutgoingExclusions,
+    WireGuard, the kube-proxy mode) is tried every way: the same answer in
+    every case is the answer; a cause that fails in every case, differently,
+    is a root cause with a fix per case; otherwise it is reported once, as
+    CONDITIONAL, with how to tell the cases apart.
+
+    \b
+    Exit codes:
+      0  decided healthy (warnings below --fail-on allowed)
+      1  a finding at or above --fail-on
+      2  bad input
+      3  cannot reach or authenticate
+      4  undecided: DNS, the API service, pod-to-pod or egress cannot be
+         decided, a cause at or above --fail-on is conditional, or data is
+         missing
 
     \b
     Examples:
@@ -183,11 +209,21 @@ def diagnose(
         env.stdout.write(render(result, version()))
     else:
         env.stdout.write(render_diagnosis(result, language, verbose))
+    return diagnosis_exit(result, fail_on)
+
+
+def diagnosis_exit(result: Diagnosis, fail_on: str) -> int:
+    """1: a decided finding at or above --fail-on; 4: a critical path (DNS, the API service,
+    pod-to-pod, egress) or a cause at or above --fail-on depends on what the snapshot does
+    not say, or data is missing; 0: decided healthy (warnings below --fail-on allowed)."""
+    from kostack.errors import ExitCode
+
     worst = result.worst()
     code = exit_for(str(worst) if worst else None, fail_on)
-    if code == 0 and snapshot.gaps:
-        from kostack.errors import ExitCode
-
+    if code != 0:
+        return code
+    conditional = [rc for rc in result.conditional if exit_for(str(rc.severity), fail_on) != 0]
+    if result.verdict.critical_undecided or conditional or result.snapshot.gaps:
         return int(ExitCode.PARTIAL)
     return code
 
@@ -249,14 +285,23 @@ def trace(
       kostack trace --snapshot examples/lb-ovn-node-subnet-only.json ip:198.51.100.7 svc:shop/web:80/tcp
       kostack trace --snapshot examples/lb-amphora-healthy.json client ip:203.0.113.50:80/tcp
 
-    Exit codes: 0 reachable (or no reply expected), 1 blocked or undecided, 2 bad input.
+    When the snapshot leaves something open that changes the path (the Neutron
+    backend, masquerade), every case is traced and shown when they differ.
+
+    Exit codes: 0 reachable in every case (or a ClusterIP ping, which proves
+    nothing), 1 blocked in every case, 2 bad input, 4 undecided or it depends.
     """
     from kostack.analyze.loadbalancer.entry import ANY_CLIENT, lb_target, trace_way_in
-    from kostack.analyze.reach import EndpointError, parse_endpoint
-    from kostack.analyze.reach import trace as run_trace
+    from kostack.analyze.reach import (
+        CasedTrace,
+        EndpointError,
+        parse_endpoint,
+        trace_cases,
+        worlds,
+    )
     from kostack.analyze.topology import Topology
-    from kostack.report.jsonout import dumps, trace_dict
-    from kostack.report.text import render_trace
+    from kostack.report.jsonout import cased_trace_dict, dumps
+    from kostack.report.text import render_cased_trace
 
     env = get_env(ctx)
     snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
@@ -277,20 +322,50 @@ def trace(
         raise ConfigError(
             f"give the service port: {dst}:PORT/PROTO", "e.g. svc:kube-system/kube-dns:53/udp"
         )
-    if way_in is not None:
-        results = trace_way_in(topo, s.ip if s is not None else None, way_in, chosen, port)
-    elif s is None:
+    if way_in is None and s is None:
         raise ConfigError(
             f"{src!r} (any client) needs a Service of type LoadBalancer or its address as DST",
             "e.g. kostack trace client svc:shop/web:80/tcp",
         )
+    if way_in is not None:
+        # the way in, traced in every case too
+        client = s.ip if s is not None else None
+        all_worlds = worlds(snapshot)
+        cased = CasedTrace(
+            all_worlds,
+            tuple(
+                tuple(trace_way_in(Topology(snapshot, w), client, way_in, chosen, port))
+                for w in all_worlds
+            ),
+        )
     else:
-        results = run_trace(topo, s, d, chosen, port)
+        assert s is not None
+        cased = trace_cases(snapshot, s, d, chosen, port)
     from kostack.cli.main import version
 
     if output == "json":
-        env.stdout.write(dumps(trace_dict(results, version())))
+        env.stdout.write(dumps(cased_trace_dict(cased, version())))
     else:
-        env.stdout.write(render_trace(results, detect_lang(lang, env.environ)))
-    ok = all(r.ok or r.no_reply_expected for r in results)
-    return 0 if ok else 1
+        env.stdout.write(render_cased_trace(cased, detect_lang(lang, env.environ)))
+    return _trace_exit(cased.results)
+
+
+def _trace_exit(per_world: tuple[tuple[FlowResult, ...], ...]) -> int:
+    """0 open in every case, 1 blocked in every case, 4 undecided or depends."""
+    from kostack.analyze.reach import Disposition
+
+    def state(results: tuple[FlowResult, ...]) -> str:
+        if all(r.ok or r.no_reply_expected for r in results):
+            return "open"
+        if any(r.verdict == Disposition.UNKNOWN for r in results):
+            return "unknown"
+        return "blocked"
+
+    states = {state(rs) for rs in per_world}
+    if states == {"open"}:
+        return 0
+    if states == {"blocked"}:
+        return 1
+    from kostack.errors import ExitCode
+
+    return int(ExitCode.PARTIAL)

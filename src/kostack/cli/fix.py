@@ -54,9 +54,12 @@ def plan_options(f: F) -> F:
         "lose anti-spoofing and every security group.",
     )(f)
     f = click.option(
-        "--no-service-cidr",
-        is_flag=True,
-        help="Do not add the service CIDR as an allowed pair (it is not needed for traffic).",
+        "--service-cidr/--no-service-cidr",
+        "service_cidr",
+        default=False,
+        show_default=True,
+        help="Also add the service CIDR as an allowed pair. Not needed for traffic (service "
+        "IPs never leave a node as a source); off by default, as diagnose advises.",
     )(f)
     f = click.option(
         "--tight",
@@ -95,10 +98,10 @@ def _snapshot(ctx: click.Context, snapshot_path: str | None, live: dict[str, Any
     return snapshot
 
 
-def _options(method: str, tight: bool, no_service_cidr: bool) -> PlanOptions:
+def _options(method: str, tight: bool, service_cidr: bool) -> PlanOptions:
     from kostack.plan.model import Method, PlanOptions
 
-    return PlanOptions(Method(method), tight=tight, service_cidr=not no_service_cidr)
+    return PlanOptions(Method(method), tight=tight, service_cidr=service_cidr)
 
 
 def _egress(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -272,7 +275,7 @@ Examples:
   kostack fix plan --snapshot examples/seed-incident.json
   kostack fix plan --snapshot snap.json -o json > plan.json
   kostack fix plan --snapshot snap.json -o script > fix.sh
-  kostack fix plan --tight --no-service-cidr
+  kostack fix plan --tight --service-cidr
   kostack fix plan --method disable-port-security
 """,
 )
@@ -296,7 +299,7 @@ def plan_cmd(
     snapshot_path: str | None,
     method: str,
     tight: bool,
-    no_service_cidr: bool,
+    service_cidr: bool,
     acknowledged: bool,
     egress_target: str,
     **live: Any,
@@ -318,7 +321,7 @@ def plan_cmd(
     target = _egress(egress_target)
     snapshot = _snapshot(ctx, snapshot_path, live)
     with progress(env, "cli.progress.planning"):
-        plan = build_plan(snapshot, _options(method, tight, no_service_cidr), egress_target=target)
+        plan = build_plan(snapshot, _options(method, tight, service_cidr), egress_target=target)
     if output == "json":
         env.stdout.write(dumps(plan_to_dict(plan, _version())))
     elif output == "script":
@@ -378,7 +381,7 @@ def apply_cmd(
     snapshot_path: str | None,
     method: str,
     tight: bool,
-    no_service_cidr: bool,
+    service_cidr: bool,
     acknowledged: bool,
     egress_target: str,
     **live: Any,
@@ -446,7 +449,7 @@ def apply_cmd(
             snapshot = _snapshot(ctx, snapshot_path, {**live, "timeout_s": timeout_s})
             with progress(env, "cli.progress.planning"):
                 plan = build_plan(
-                    snapshot, _options(method, tight, no_service_cidr), egress_target=target
+                    snapshot, _options(method, tight, service_cidr), egress_target=target
                 )
         env.stdout.write(render_plan(plan))
         if not plan.automatic:

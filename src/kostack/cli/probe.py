@@ -504,7 +504,8 @@ Examples:
 @click.option(
     "--icmp-clusterip",
     is_flag=True,
-    help="Also ping the kubernetes ClusterIP (shown as: expected, no reply; it proves nothing).",
+    help="Also ping the kubernetes ClusterIP (not judged: what comes back depends on the proxy "
+    "mode and proves nothing).",
 )
 @click.option(
     "--max-sources",

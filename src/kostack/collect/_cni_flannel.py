@@ -133,9 +133,9 @@ def parse_flannel(
         backend_type=backend_type,
         port=port,
         direct_routing=_field(backend, "DirectRouting") is True,
-        # flanneld's own default is off; kube-flannel.yml turns it on. When the
-        # DaemonSet is not visible the manifest's setting is assumed (the model's default).
-        ip_masq=ip_masq if ip_masq is not None else True,
+        # flanneld's own default is off; kube-flannel.yml turns it on. When the DaemonSet
+        # is not visible it is not known (None): the analysis tries both (engine/cases.py).
+        ip_masq=ip_masq,
         mtu=mtu,
         mtu_auto=mtu is None,
         kube_subnet_mgr=kube_subnet_mgr,

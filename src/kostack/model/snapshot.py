@@ -328,7 +328,8 @@ class CalicoIPPool(Record):
     cidr: CIDR
     ipip_mode: EncapMode = "Never"
     vxlan_mode: EncapMode = "Never"
-    nat_outgoing: bool = False
+    # None: not collected (the engine then decides both ways)
+    nat_outgoing: bool | None = False
     block_size: int | None = Field(default=None, ge=0, le=128)
     disabled: bool = False
     source: Name | None = None
@@ -369,7 +370,8 @@ class Flannel(Record):
     backend_type: Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"] | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     direct_routing: bool = False
-    ip_masq: bool = True
+    # None: not collected (flanneld's --ip-masq is a DaemonSet argument)
+    ip_masq: bool | None = True
     # net-conf.json Backend.MTU: the MTU flanneld uses instead of the external
     # interface's (the pod MTU is this minus the backend's overhead). None: not set.
     mtu: int | None = Field(default=None, ge=68, le=65535)
@@ -397,7 +399,7 @@ class Cilium(Record):
     tunnel_protocol: Literal["vxlan", "geneve"] | None = None
     tunnel_port: int | None = Field(default=None, ge=1, le=65535)
     native_routing_cidr: CIDR | None = None
-    masquerade: bool = True
+    masquerade: bool | None = True
     # cilium-config "mtu": the MTU of the underlying network, overriding what the
     # agent detects; pods get it minus the tunnel/encryption overhead. None: unset.
     mtu: int | None = Field(default=None, ge=68, le=65535)

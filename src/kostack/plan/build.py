@@ -17,6 +17,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from kostack.analyze.diagnose import (
     PORT_CAUSES,
@@ -26,6 +27,7 @@ from kostack.analyze.diagnose import (
 )
 from kostack.analyze.findings import Remedy
 from kostack.analyze.loadbalancer.settle import settle_after_fix
+from kostack.analyze.messages import Msg
 from kostack.analyze.remedy import apply_remedies
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
@@ -45,8 +47,8 @@ MAX_ITERATIONS = 4
 
 SERVICE_CIDR_NOTE = (
     "{cidr} is the service CIDR: not needed for traffic (service IPs never appear as a source "
-    "on the wire; kube-proxy rewrites them before packets leave the node). It is added because "
-    "the seed's operators and Kubespray add it; `--no-service-cidr` leaves it out."
+    "on the wire; kube-proxy rewrites them before packets leave the node). It is added only "
+    "because --service-cidr asked for it (some runbooks and Kubespray add it)."
 )
 
 
@@ -108,17 +110,29 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
 
     Conditional remedies (the pod-CIDR rule when the Neutron backend is not
     known) are included: they are scoped to the pod CIDR and make the fix work
-    under ML2/OVN too.
+    under ML2/OVN too. So is what a decided cause needs in each case where that
+    differs (``rc.fix.cases``), marked conditional.
     """
-    backend_unknown = d.snapshot.openstack is None or d.snapshot.openstack.backend is None
     for rc in d.root_causes:
         disable = options.method == Method.DISABLE_PORT_SECURITY and rc.key in PORT_CAUSES
         if disable and rc.fix.alternative:
             yield from ((r, rc.key, False) for r in rc.fix.alternative)
             continue
         yield from ((r, rc.key, False) for r in rc.fix.remedies)
-        if backend_unknown:
-            yield from ((r, rc.key, True) for r in rc.fix.conditional)
+        for condition, remedies in rc.fix.cases:
+            # each says the case it is for ("... (if WireGuard is on)")
+            yield from (
+                (
+                    replace(r, reason=Msg("cause.in-case", message=r.reason, condition=condition)),
+                    rc.key,
+                    True,
+                )
+                for r in remedies
+            )
+    # causes that hold only in some cases of what the snapshot leaves open (the pod-CIDR rule
+    # under ML2/OVN when the backend is not known): included, marked conditional
+    for rc in d.conditional:
+        yield from ((r, rc.key, True) for r in rc.fix.remedies)
 
 
 def protection_lost(

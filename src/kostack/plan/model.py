@@ -333,7 +333,9 @@ class Verification:
 class PlanOptions:
     method: Method = Method.PAIRS
     tight: bool = False
-    service_cidr: bool = True
+    # the service CIDR as a pair too: never needed for traffic (kube-proxy rewrites service
+    # IPs before packets leave the node), so off by default, like diagnose's advice
+    service_cidr: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {"method": str(self.method), "tight": self.tight, "service_cidr": self.service_cidr}

@@ -26,7 +26,7 @@ kind:
   echo server; a transfer that stalls is the classic MTU symptom.
 - ``icmp``: echo request (raw socket, else an unprivileged ICMP datagram
   socket, else "skipped: no raw socket"). ``virtual: true`` marks a
-  ClusterIP: no reply is expected, whatever happens.
+  ClusterIP: not judged, whatever comes back (it depends on the proxy mode).
 - ``mtu``: ``sizes`` (IP packet sizes), ``expect``: DF-bit echo requests
   (IP_MTU_DISCOVER = IP_PMTUDISC_DO) of each size; reports the largest that
   passed.
@@ -59,7 +59,7 @@ MAX_PROBES = 2000
 MAX_TRANSFER = 64 * 1024 * 1024
 KINDS = ("dns", "tcp", "tls", "http", "transfer", "icmp", "mtu")
 VERDICTS = ("pass", "fail", "error", "expected-no-reply", "skipped")
-VIRTUAL_IP_NOTE = "no reply expected: virtual IP"
+VIRTUAL_IP_NOTE = "not judged: virtual IP"
 
 # Linux values; the socket module does not export them on every Python version.
 IP_MTU_DISCOVER = getattr(socket, "IP_MTU_DISCOVER", 10)
@@ -623,14 +623,15 @@ def probe_icmp(spec: dict[str, Any], timeout: float) -> Outcome:
         if state == "ok":
             return Outcome(
                 "expected-no-reply",
-                VIRTUAL_IP_NOTE + "; a reply came anyway (IPVS answers on every node), "
-                "which says nothing about the service",
+                VIRTUAL_IP_NOTE + "; an echo reply came (in IPVS mode the node itself "
+                "answers), which says nothing about the service",
                 replied=True,
                 socket=mode,
             )
         return Outcome(
             "expected-no-reply",
-            VIRTUAL_IP_NOTE + " (none came, as on every healthy cluster)",
+            VIRTUAL_IP_NOTE + " (no echo reply: iptables, nftables and Cilium do not answer), "
+            "which says nothing about the service",
             replied=False,
             socket=mode,
         )

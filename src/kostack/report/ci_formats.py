@@ -84,7 +84,11 @@ def junit(diagnosis: Diagnosis, version: str) -> str:
     for check_id in check_ids:
         findings = by_check.get(check_id, [])
         failures = sum(1 for f in findings if f.status == Status.FAIL)
-        skipped = sum(1 for f in findings if f.status in (Status.UNKNOWN, Status.NOT_APPLICABLE))
+        skipped = sum(
+            1
+            for f in findings
+            if f.status in (Status.UNKNOWN, Status.NOT_APPLICABLE, Status.CONDITIONAL)
+        )
         suite = ET.SubElement(
             root,
             "testsuite",
@@ -108,11 +112,18 @@ def junit(diagnosis: Diagnosis, version: str) -> str:
                 suite, "testcase", name=name, classname=f"kostack.{check_id}", time="0"
             )
             message = _clean(f.message)
+            if f.status == Status.FAIL and f.condition:
+                message += f" ({_clean(f.condition)})"
             if f.status == Status.FAIL:
                 failure = ET.SubElement(case, "failure", type=str(f.severity), message=message)
                 failure.text = _failure_text(f)
             elif f.status == Status.UNKNOWN:
                 ET.SubElement(case, "skipped", type="unknown", message=f"undecided: {message}")
+            elif f.status == Status.CONDITIONAL:
+                cond = _clean(f.condition)
+                ET.SubElement(
+                    case, "skipped", type="conditional", message=f"only {cond}: {message}"
+                )
             elif f.status == Status.NOT_APPLICABLE:
                 ET.SubElement(case, "skipped", type="not-applicable", message=message)
         totals["tests"] += len(findings)
@@ -189,11 +200,13 @@ def _fingerprint(f: Finding) -> str:
 
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     failing = f.status == Status.FAIL
-    locations = [{"logicalLocations": [_logical_location(f.resource)]}]
+    # a finding about a group of ports is located at its first port, the rest related
+    primary = f.affected[0] if f.resource.kind == "cluster" and f.affected else f.resource
+    locations = [{"logicalLocations": [_logical_location(primary)]}]
     related = [
         {"id": i, "logicalLocations": [_logical_location(r)]}
         for i, r in enumerate(f.affected[:20], 1)
-        if (r.kind, r.id) != (f.resource.kind, f.resource.id)
+        if (r.kind, r.id) != (primary.kind, primary.id)
     ]
     result: dict[str, Any] = {
         "ruleId": f.check_id,
@@ -207,6 +220,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
             "status": str(f.status),
             "severity": str(f.severity),
             "cause": f.cause,
+            "condition": _clean(f.condition) if f.condition else None,
             "evidence": [_clean(e) for e in f.evidence[:20]],
             "commands": [_clean(command_for(r)) for r in f.remedies[:20]],
         },
@@ -223,7 +237,7 @@ def sarif(diagnosis: Diagnosis, version: str) -> str:
     results = [
         _result(f, index[f.check_id])
         for f in diagnosis.findings
-        if f.status in (Status.FAIL, Status.UNKNOWN) and f.check_id in index
+        if f.status in (Status.FAIL, Status.UNKNOWN, Status.CONDITIONAL) and f.check_id in index
     ]
     snapshot = diagnosis.snapshot
     log = {

@@ -8,8 +8,10 @@ from __future__ import annotations
 import locale
 import os
 
+from kostack.analyze.messages import Word
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
+from kostack.report.i18n_verdict import VERDICT_MESSAGES
 
 LANGS = ("en", "ko")
 
@@ -19,7 +21,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Collected OpenStack project {project} ({networks}, {ports} node ports, {groups} security groups) "
             "and cluster {version} ({nodes} nodes, {cni}{pools})."
         ),
-        "no_root_cause": "No root cause found: every check that could run passed.",
         "root_cause": "ROOT CAUSE {n} of {total}",
         "ports": "Ports:",
         "nodes": "Nodes:",
@@ -27,10 +28,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "breaks": "Breaks:",
         "evidence": "Evidence:",
         "note": "Note:",
-        "ping_note": "ping {ip} fails on every cluster; a ClusterIP never answers ping. It is not evidence.",
         "fix_recommended": "Fix (recommended, keeps port security):",
         "fix": "Fix:",
-        "fix_conditional": "Also needed if the cloud runs ML2/OVN (the Neutron backend is not known):",
         "fix_fast": "Fix (fast, insecure: drops all filtering on these ports):",
         "fix_more": "... ({n} more)   -> `kostack fix plan` for the full, reviewable plan",
         "breaks_dns": "DNS (pods -> kube-dns {ip}:53) from pods on {n} of {total} nodes",
@@ -61,7 +60,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "trace_members": "members {n} of {total} (same path): {target}",
         "trace_verdict_ok": "=> reachable",
         "trace_verdict_blocked": "=> {disposition} at hop {n}",
-        "trace_no_reply": "=> no reply expected: {why}",
+        "trace_expect.none": (
+            "=> no reply expected (healthy or not): a ClusterIP ping proves nothing; test with "
+            "nslookup, nc -zv or curl"
+        ),
+        "trace_expect.reject": (
+            "=> an immediate 'port unreachable' is expected (healthy or not): a ClusterIP ping "
+            "proves nothing; test with nslookup, nc -zv or curl"
+        ),
+        "trace_expect.local-answer": (
+            "=> the node itself answers (healthy or not): a ClusterIP ping proves nothing; test "
+            "with nslookup, nc -zv or curl"
+        ),
+        "trace_expect.depends": (
+            "=> the answer depends on the service proxy (see the hop above), healthy or not: a "
+            "ClusterIP ping proves nothing; test with nslookup, nc -zv or curl"
+        ),
+        "trace_cases": "The answer depends on what the snapshot does not say; {n} cases:",
+        "trace_case": "{case}:",
         "disp.accepted": "accepted",
         "disp.denied": "DENIED",
         "disp.no-route": "NO ROUTE",
@@ -71,6 +87,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "details_hint": "(kostack diagnose -v for every finding)",
         "short.net-pod-src-antispoof": "anti-spoofing",
         "short.net-sg-cni-encap": "encapsulation rules",
+        "short.net-sg-ipip-proto": "IPIP as protocol 4",
+        "short.net-calico-host-nat": "pod sources to hosts",
         "short.net-sg-pod-source-ingress": "pod-source rules",
         "short.net-sg-bgp": "BGP 179",
         "short.net-sg-typha": "Typha 5473",
@@ -97,7 +115,6 @@ MESSAGES: dict[str, dict[str, str]] = {
             "OpenStack 프로젝트 {project} ({networks}, 노드 포트 {ports}개, 보안 그룹 {groups}개)와 "
             "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
         ),
-        "no_root_cause": "근본 원인을 찾지 못했습니다: 실행할 수 있는 모든 점검을 통과했습니다.",
         "root_cause": "근본 원인 {n}/{total}",
         "ports": "포트:",
         "nodes": "노드:",
@@ -105,10 +122,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "breaks": "영향:",
         "evidence": "근거:",
         "note": "참고:",
-        "ping_note": "ClusterIP({ip})에 대한 ping 실패는 정상이며 장애의 근거가 아닙니다. ClusterIP는 ping에 응답하지 않습니다.",
         "fix_recommended": "해결 (권장, 포트 보안 유지):",
         "fix": "해결:",
-        "fix_conditional": "클라우드가 ML2/OVN이라면 추가로 필요 (Neutron 백엔드를 알 수 없음):",
         "fix_fast": "해결 (빠르지만 보안 취약: 이 포트의 모든 필터링 해제):",
         "fix_more": "... (외 {n}개)   -> 전체 계획은 `kostack fix plan`으로 검토하세요",
         "breaks_dns": "DNS (Pod -> kube-dns {ip}:53): 노드 {total}대 중 {n}대의 Pod에서 실패",
@@ -139,7 +154,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "trace_members": "멤버 그룹 {n}/{total} (같은 경로): {target}",
         "trace_verdict_ok": "=> 도달 가능",
         "trace_verdict_blocked": "=> {n}번째 홉에서 {disposition}",
-        "trace_no_reply": "=> 응답이 오지 않는 것이 정상: {why}",
+        "trace_expect.none": (
+            "=> 정상이든 아니든 응답이 오지 않는 것이 정상입니다: ClusterIP ping은 아무것도 증명하지 "
+            "못하므로 nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_expect.reject": (
+            "=> 정상이든 아니든 즉시 'port unreachable'이 오는 것이 정상입니다: ClusterIP ping은 "
+            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_expect.local-answer": (
+            "=> 정상이든 아니든 노드 자신이 응답합니다: ClusterIP ping은 아무것도 증명하지 못하므로 "
+            "nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_expect.depends": (
+            "=> 응답은 서비스 프록시에 따라 다릅니다 (위 홉 참고). 정상이든 아니든 ClusterIP ping은 "
+            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+        ),
+        "trace_cases": "스냅샷에 없는 정보에 따라 결과가 달라집니다. 경우 {n}가지:",
+        "trace_case": "{case} 조건:",
         "disp.accepted": "통과",
         "disp.denied": "차단",
         "disp.no-route": "경로 없음",
@@ -149,6 +181,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "details_hint": "(전체 결과는 kostack diagnose -v)",
         "short.net-pod-src-antispoof": "anti-spoofing",
         "short.net-sg-cni-encap": "캡슐화 규칙",
+        "short.net-sg-ipip-proto": "IPIP 프로토콜 4",
+        "short.net-calico-host-nat": "호스트로 가는 Pod 출발지",
         "short.net-sg-pod-source-ingress": "Pod 출발 트래픽 규칙",
         "short.net-sg-bgp": "BGP 179",
         "short.net-sg-typha": "Typha 5473",
@@ -178,6 +212,9 @@ for _lang, _table in REPORT_MESSAGES.items():
 # so do the probe report's (kostack probe, diagnose --active)
 for _lang, _table in PROBE_MESSAGES.items():
     MESSAGES[_lang].update(_table)
+# and the verdict's
+for _lang, _table in VERDICT_MESSAGES.items():
+    MESSAGES[_lang].update(_table)
 
 
 def detect_lang(explicit: str | None = None) -> str:
@@ -195,4 +232,7 @@ def detect_lang(explicit: str | None = None) -> str:
 def t(lang: str, key: str, **params: object) -> str:
     table = MESSAGES.get(lang, MESSAGES["en"])
     template = table.get(key) or MESSAGES["en"][key]
-    return template.format(**params) if params else template
+    # a Korean template may write a particle pair as a format spec: "{ip:은/는}"
+    if not params:
+        return template
+    return template.format(**{k: Word(v) if isinstance(v, str) else v for k, v in params.items()})

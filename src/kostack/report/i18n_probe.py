@@ -29,17 +29,17 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.works": "works: {label} to {target}: {why}",
         "probe.fails": "fails: {label} to {target}: {why}",
         "probe.clusterip": (
-            "ping {ip} from {n} pods: {what}. Expected: a ClusterIP is a virtual IP, so ping says "
-            "nothing about the service."
+            "ping {ip} from {n} pods: {what}. Not a symptom: a ClusterIP is a virtual IP; what a "
+            "ping gets back depends on the proxy mode and says nothing about the service."
         ),
         "probe.clusterip_none": "no reply",
-        "probe.clusterip_some": "replies from {n} (IPVS answers locally)",
+        "probe.clusterip_some": "replies from {n} (in IPVS mode the node itself answers)",
         "probe.undecided": "Undecided by the model (the probe tells): {items}",
         "probe.not_run": "Could not run: {n} probes ({why})",
         "probe.pred.open": "open",
         "probe.pred.blocked": "blocked at {where}: {detail}",
         "probe.pred.blocked_short": "blocked ({cause})",
-        "probe.pred.no-reply-expected": "no reply expected (virtual IP)",
+        "probe.pred.no-reply-expected": "not judged (virtual IP: proves nothing)",
         "probe.pred.partial": "some endpoints blocked ({cause})",
         "probe.pred.unknown": "undecided",
         "probe.timed_out": "timed out",
@@ -66,11 +66,11 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.res.fail": "FAIL",
         "probe.res.error": "error",
         "probe.res.skipped": "skipped",
-        "probe.res.expected": "expected: no reply (virtual IP)",
+        "probe.res.expected": "not judged (virtual IP)",
         "probe.agree.mismatch": "MODEL MISMATCH",
         "probe.agree.ok": "as predicted",
         "probe.summary": (
-            "{passed} passed, {failed} failed, {expected} expected no reply, {other} could not run; "
+            "{passed} passed, {failed} failed, {expected} not judged (virtual IP), {other} could not run; "
             "{mismatches} model mismatches"
         ),
         "probe.notes": "Notes:",
@@ -98,17 +98,17 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.works": "통과: {target}로 {label}: {why}",
         "probe.fails": "실패: {target}로 {label}: {why}",
         "probe.clusterip": (
-            "Pod {n}개에서 ping {ip}: {what}. 정상입니다: ClusterIP는 가상 IP이므로 ping은 서비스 상태에 대해 "
-            "아무것도 말해 주지 않습니다."
+            "Pod {n}개에서 ping {ip}: {what}. 증상이 아닙니다: ClusterIP는 가상 IP이므로 ping 결과는 "
+            "프록시 모드에 따라 다르고 서비스 상태에 대해 아무것도 말해 주지 않습니다."
         ),
         "probe.clusterip_none": "응답 없음",
-        "probe.clusterip_some": "{n}개에서 응답 (IPVS가 로컬에서 응답)",
+        "probe.clusterip_some": "{n}개에서 응답 (IPVS 모드에서는 노드 자신이 응답)",
         "probe.undecided": "모델이 판단하지 못함 (프로브 결과 참고): {items}",
         "probe.not_run": "실행하지 못함: 프로브 {n}개 ({why})",
         "probe.pred.open": "통과",
         "probe.pred.blocked": "{where}에서 차단: {detail}",
         "probe.pred.blocked_short": "차단 ({cause})",
-        "probe.pred.no-reply-expected": "응답 없음이 정상 (가상 IP)",
+        "probe.pred.no-reply-expected": "판단하지 않음 (가상 IP: 아무것도 증명하지 않음)",
         "probe.pred.partial": "일부 엔드포인트 차단 ({cause})",
         "probe.pred.unknown": "판단 불가",
         "probe.timed_out": "시간 초과",
@@ -135,11 +135,11 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.res.fail": "실패",
         "probe.res.error": "오류",
         "probe.res.skipped": "건너뜀",
-        "probe.res.expected": "응답 없음이 정상 (가상 IP)",
+        "probe.res.expected": "판단하지 않음 (가상 IP)",
         "probe.agree.mismatch": "모델 불일치",
         "probe.agree.ok": "예측과 일치",
         "probe.summary": (
-            "통과 {passed}, 실패 {failed}, 응답 없음이 정상 {expected}, 실행 못 함 {other}; "
+            "통과 {passed}, 실패 {failed}, 판단하지 않음(가상 IP) {expected}, 실행 못 함 {other}; "
             "모델 불일치 {mismatches}"
         ),
         "probe.notes": "참고:",

@@ -115,15 +115,6 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.every_port": "{what} The same on all {n} affected ports: {ports}.",
         "rep.note.release": "3.{n} Why the {release} install failed",
         "rep.note.release_findings": "3.{n} What the release checks found about {release}",
-        "rep.ping.iptables": (
-            "A ClusterIP such as {ip} is a virtual address: kube-proxy ({mode} mode) only translates the "
-            "service's TCP/UDP/SCTP ports, so a ping to it never gets a reply, on a healthy cluster too. "
-            "A failed ping proves nothing, and a fixed network still does not answer it."
-        ),
-        "rep.ping.ipvs": (
-            "A ClusterIP such as {ip} is a virtual address. In IPVS mode every node holds it on kube-ipvs0 and "
-            "answers a ping itself, even when the service has no endpoints: a ping reply proves nothing either."
-        ),
         "rep.ping.observed": "Observed: ping {ip} -> {verdict}; this is expected and is not evidence of the fault.",
         "rep.ping.instead": (
             "Test services with TCP/UDP instead: nslookup against the cluster DNS, `{tcp}`, "
@@ -144,10 +135,14 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.verdict.pass": "success",
         "rep.verdict.fail": "FAILED",
         "rep.verdict.error": "error",
-        "rep.verdict.expected-no-reply": "no reply (expected)",
+        "rep.verdict.expected-no-reply": "not judged (virtual IP)",
         "rep.verdict.skipped": "skipped",
-        "rep.probe.clusterip_ping": "expected: a ClusterIP does not answer ping; proves nothing",
-        "rep.probe.no_reply_ok": "no reply is expected here",
+        "rep.expect.none": "no reply (expected)",
+        "rep.expect.reject": "port unreachable at once (expected)",
+        "rep.expect.local-answer": "the node answers (expected)",
+        "rep.expect.depends": "depends on the proxy mode (expected either way)",
+        "rep.probe.clusterip_ping": "not a symptom: what a ClusterIP ping gets back depends on the proxy mode and proves nothing",
+        "rep.probe.no_reply_ok": "not judged: this answer proves nothing",
         "rep.probe.tls_proves": "a TLS answer proves the path works",
         "rep.probe.broken": "broken",
         "rep.verify.dns": "cluster DNS answers",
@@ -166,7 +161,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
             "Removes anti-spoofing and every security group from these ports: kubelet, etcd and NodePorts "
             "become reachable from anything on the network. Re-enabling port security later restores nothing."
         ),
-        "rep.fix.conditional": "5.{n} Also needed if the cloud runs ML2/OVN (the Neutron backend is not known)",
+        "rep.fix.case": "5.{n} {title}: fix {condition}",
         "rep.fix.journal_only": "5.{n} Other commands recorded in the fix journals",
         "rep.recovery.title": "5.{n} Reinstall {release} cleanly",
         "rep.recovery.note": (
@@ -361,15 +356,6 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.every_port": "{what} 영향받는 포트 {n}개 모두 같습니다: {ports}.",
         "rep.note.release": "3.{n} {release} 설치 실패 원인",
         "rep.note.release_findings": "3.{n} 릴리스 {release} 점검 결과",
-        "rep.ping.iptables": (
-            "{ip} 같은 ClusterIP는 가상 IP입니다. kube-proxy({mode} 모드)는 서비스의 TCP/UDP/SCTP 포트만 변환하므로 "
-            "정상 클러스터에서도 ping에는 응답이 없습니다. ping 실패는 장애의 근거가 아니며, 네트워크를 고친 뒤에도 "
-            "ping은 여전히 실패합니다."
-        ),
-        "rep.ping.ipvs": (
-            "{ip} 같은 ClusterIP는 가상 IP입니다. IPVS 모드에서는 모든 노드가 kube-ipvs0에 이 주소를 갖고 있어, "
-            "서비스에 엔드포인트가 없어도 노드가 직접 ping에 응답합니다. ping 성공도 아무것도 증명하지 않습니다."
-        ),
         "rep.ping.observed": "관측: ping {ip} -> {verdict}. 정상 동작이며 장애의 근거가 아닙니다.",
         "rep.ping.instead": (
             "서비스는 TCP/UDP로 확인해야 합니다: 클러스터 DNS로 nslookup, `{tcp}`, "
@@ -388,10 +374,14 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.verdict.pass": "성공",
         "rep.verdict.fail": "실패",
         "rep.verdict.error": "오류",
-        "rep.verdict.expected-no-reply": "응답 없음 (정상)",
+        "rep.verdict.expected-no-reply": "판단하지 않음 (가상 IP)",
         "rep.verdict.skipped": "건너뜀",
-        "rep.probe.clusterip_ping": "정상 동작: ClusterIP는 ping에 응답하지 않으므로 아무것도 증명하지 않음",
-        "rep.probe.no_reply_ok": "응답이 없는 것이 정상",
+        "rep.expect.none": "응답 없음 (정상)",
+        "rep.expect.reject": "즉시 port unreachable (정상)",
+        "rep.expect.local-answer": "노드가 응답 (정상)",
+        "rep.expect.depends": "프록시 모드에 따라 다름 (어느 쪽이든 정상)",
+        "rep.probe.clusterip_ping": "증상이 아님: ClusterIP ping 결과는 프록시 모드에 따라 다르며 아무것도 증명하지 않음",
+        "rep.probe.no_reply_ok": "판단하지 않음: 이 응답은 아무것도 증명하지 않음",
         "rep.probe.tls_proves": "TLS 응답이 오면 네트워크 연결은 성공한 것",
         "rep.probe.broken": "비정상",
         "rep.verify.dns": "클러스터 DNS 응답 확인",
@@ -409,7 +399,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
             "이 포트들에서 스푸핑 방지와 모든 보안 그룹을 제거합니다. kubelet, etcd, NodePort가 네트워크의 누구에게나 "
             "열리며, 나중에 포트 보안을 다시 켜도 보안 그룹과 pair는 복구되지 않습니다."
         ),
-        "rep.fix.conditional": "5.{n} 클라우드가 ML2/OVN이라면 추가로 필요 (Neutron 백엔드를 알 수 없음)",
+        "rep.fix.case": "5.{n} {title}: 해결책 ({condition} 조건)",
         "rep.fix.journal_only": "5.{n} 조치 기록에 남은 그 밖의 명령",
         "rep.recovery.title": "5.{n} 애플리케이션({release}) 재배포",
         "rep.recovery.note": (

@@ -141,8 +141,8 @@ def ping_rows(topo: Topology, lang: str) -> tuple[FlowRow, ...]:
             kind="ping",
             flow=concat(f"ping {api.cluster_ip} (", localize(src.label, lang), ")"),
             ok=True,
-            verdict=t(lang, "rep.verdict.expected-no-reply")
-            if r.no_reply_expected
+            verdict=t(lang, f"rep.expect.{r.expected_reply}")
+            if r.expected_reply is not None
             else t(lang, "disp." + str(r.verdict)),
             where=localize(hop.where, lang) if hop else "",
             detail=localize(hop.detail, lang) if hop else "",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.engine.kube_proxy import ping_story
 from kostack.analyze.findings import Finding
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import ProbeObservation, Snapshot
 from kostack.report.i18n import MESSAGES
-from kostack.report.markup import Marked, marked, mt
+from kostack.report.markup import Marked, concat, marked, mt
 from kostack.report.topology_svg import Picture
 
 SYSTEM_NAMESPACES = frozenset(
@@ -181,9 +182,9 @@ def api_ip(topo: Topology) -> str:
 
 
 def ping_note(snapshot: Snapshot, topo: Topology, lang: str) -> Marked:
-    mode = snapshot.cluster.kube_proxy_mode if snapshot.cluster else None
-    key = "rep.ping.ipvs" if mode == "ipvs" else "rep.ping.iptables"
-    return mt(lang, key, ip=api_ip(topo), mode=mode or "iptables")
+    """The engine's one story of a ClusterIP ping, for this proxy mode."""
+    text = marked(ping_story(topo, api_ip(topo)), lang)
+    return text if isinstance(text, Marked) else concat(text)
 
 
 def is_clusterip_ping(p: ProbeObservation, topo: Topology) -> bool:

@@ -76,11 +76,17 @@ def solution(
                     t(lang, "rep.fix.recommended_note") if rc.key == "antispoof" else "",
                 )
             )
-        if rc.fix.conditional:
+        for condition, remedies in rc.fix.cases:
             out.append(
                 CommandGroup(
-                    t(lang, "rep.fix.conditional", n=number()),
-                    _commands(rc.fix.conditional, done),
+                    t(
+                        lang,
+                        "rep.fix.case",
+                        n=number(),
+                        title=title,
+                        condition=localize(condition, lang),
+                    ),
+                    _commands(remedies, done),
                 )
             )
         if rc.fix.alternative:

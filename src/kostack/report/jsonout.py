@@ -6,32 +6,80 @@ import json
 from typing import Any
 
 from kostack.analyze.diagnose import Diagnosis, RootCause
-from kostack.analyze.findings import command_for
-from kostack.analyze.reach import FlowResult
+from kostack.analyze.findings import Finding, command_for
+from kostack.analyze.reach import CasedTrace, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
 from kostack.report.probes import probes_dict
 from kostack.report.safe import json_safe
 
-OUTPUT_SCHEMA_VERSION = 1
+OUTPUT_SCHEMA_VERSION = 2
 
 
-def root_cause_dict(rc: RootCause) -> dict[str, Any]:
+class NodeSets:
+    """Node sets written once, referred to by id: output grows with nodes and causes."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, list[str]] = {}
+        self._ids: dict[tuple[str, ...], str] = {}
+
+    def ref(self, names: tuple[str, ...] | list[str]) -> str | None:
+        key = tuple(sorted(names))
+        if not key:
+            return None
+        if key not in self._ids:
+            self._ids[key] = f"ns{len(self._ids) + 1}"
+            self.table[self._ids[key]] = list(key)
+        return self._ids[key]
+
+
+def finding_dict(f: Finding, sets: NodeSets) -> dict[str, Any]:
+    out = f.as_dict()
+    out["nodes"] = sets.ref(f.nodes)
+    affected = out.pop("affected")
+    # large groups: the ports are in the `nodes` table, by node
+    out["affected"] = affected if len(affected) <= 16 else []
+    out["affected_count"] = len(affected)
+    out["consequences"] = [finding_dict(c, sets) for c in f.consequences]
+    return out
+
+
+def root_cause_dict(rc: RootCause, sets: NodeSets | None = None) -> dict[str, Any]:
+    sets = sets or NodeSets()
     return {
         "key": rc.key,
         "check_id": rc.check_id,
         "title": rc.title,
         "severity": str(rc.severity),
         "message": rc.message,
+        "condition": rc.condition or None,
+        "tell": list(rc.tell),
         "resources": [r.id for r in rc.resources],
         "resource_details": [r.as_dict() for r in rc.resources],
+        "nodes": sets.ref([n for f in rc.findings for n in f.nodes]),
         "flows": [flow for f in (*rc.findings, *rc.symptoms) for flow in f.flows],
-        "symptoms": [{"check_id": f.check_id, "message": f.message} for f in rc.symptoms],
+        "symptoms": [
+            {"check_id": f.check_id, "message": f.message, "nodes": sets.ref(f.nodes)}
+            for f in rc.symptoms
+        ],
+        "consequences": [root_cause_dict(c, sets) for c in rc.consequences],
+        "explains": [{"check_id": f.check_id, "message": f.message} for f in rc.explains],
+        "cases": [
+            {"check_id": f.check_id, "condition": f.condition, "message": f.message}
+            for f in rc.cases
+        ],
         "evidence": list(rc.evidence),
         "fix": {
             "commands": list(rc.fix.commands),
             "remedies": [r.as_dict() for r in rc.fix.remedies],
-            "conditional_commands": [command_for(r) for r in rc.fix.conditional],
+            "cases": [
+                {
+                    "condition": condition,
+                    "commands": [command_for(r) for r in remedies],
+                    "remedies": [r.as_dict() for r in remedies],
+                }
+                for condition, remedies in rc.fix.cases
+            ],
             "alternative": {
                 "method": "disable-port-security",
                 "warning": "turns off anti-spoofing and every security group on these ports",
@@ -43,10 +91,29 @@ def root_cause_dict(rc: RootCause) -> dict[str, Any]:
     }
 
 
+def nodes_table(topo: Topology) -> dict[str, dict[str, Any]]:
+    """Each node once: its address, port, subnet and pod blocks."""
+    return {
+        v.name: {
+            "ip": str(v.ip) if v.ip is not None else None,
+            "port": v.port.id if v.port is not None else None,
+            "subnet": str(v.subnet.cidr) if v.subnet is not None else None,
+            "blocks": [str(b) for b in v.blocks],
+            "control_plane": v.is_control_plane,
+        }
+        for v in topo.node_views.values()
+    }
+
+
 def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
     worst = d.worst()
+    sets = NodeSets()
+    root_causes = [root_cause_dict(rc, sets) for rc in d.root_causes]
+    conditional = [root_cause_dict(rc, sets) for rc in d.conditional]
+    findings = [finding_dict(f, sets) for f in d.findings]
+    warnings = [finding_dict(f, sets) for f in d.warnings]
     return {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
@@ -69,54 +136,86 @@ def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
             "kube_proxy_mode": env.kube_proxy,
             "neutron_backend": env.backend,
         },
+        "verdict": d.verdict.as_dict(),
+        "cases": {
+            "open": list(d.worlds[0].open) if d.worlds else [],
+            "worlds": [str(w.label()) for w in d.worlds if w.open],
+        },
         "summary": {
             "root_causes": len(d.root_causes),
+            "conditional": len(d.conditional),
             "worst_severity": str(worst) if worst else None,
             "node_pairs": d.node_pairs,
             "node_classes": d.node_classes,
+            "classes": {
+                "sources_max": d.classes[0],
+                "targets_max": d.classes[1],
+                "traces": d.classes[2],
+            },
             "findings": d.counts,
         },
-        "root_causes": [root_cause_dict(rc) for rc in d.root_causes],
-        "warnings": [f.as_dict() for f in d.warnings],
-        "findings": [f.as_dict() for f in d.findings],
+        "root_causes": root_causes,
+        "conditional": conditional,
+        "warnings": warnings,
+        "findings": findings,
+        "node_sets": sets.table,
+        "nodes": nodes_table(topo),
         "gaps": [g.model_dump() for g in d.snapshot.gaps],
         "probes": probes_dict(d),
     }
 
 
-def trace_dict(results: list[FlowResult], version: str) -> dict[str, Any]:
+def _path_dict(r: FlowResult) -> dict[str, Any]:
+    return {
+        "flow": r.describe(),
+        "source": r.src.label,
+        "destination": r.dst.label,
+        "requested": r.requested.label,
+        "protocol": r.protocol,
+        "port": r.port,
+        "verdict": str(r.verdict),
+        # what a ping to a ClusterIP gets back: none | reject | local-answer | depends
+        # (null for every other flow); whatever it is, it proves nothing
+        "expected_reply": r.expected_reply,
+        "hops": [
+            {
+                "step": h.step,
+                "where": h.where,
+                "direction": h.direction,
+                "disposition": str(h.disposition),
+                "detail": h.detail,
+                "cause": h.cause,
+                "evidence": [
+                    {"kind": e.kind, "id": e.id, "field": e.field, "value": e.value}
+                    for e in h.evidence
+                ],
+            }
+            for h in r.hops
+        ],
+    }
+
+
+def trace_dict(results: list[FlowResult] | tuple[FlowResult, ...], version: str) -> dict[str, Any]:
     return {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
-        "paths": [
-            {
-                "flow": r.describe(),
-                "source": r.src.label,
-                "destination": r.dst.label,
-                "requested": r.requested.label,
-                "protocol": r.protocol,
-                "port": r.port,
-                "verdict": str(r.verdict),
-                "no_reply_expected": r.no_reply_expected,
-                "hops": [
-                    {
-                        "step": h.step,
-                        "where": h.where,
-                        "direction": h.direction,
-                        "disposition": str(h.disposition),
-                        "detail": h.detail,
-                        "cause": h.cause,
-                        "evidence": [
-                            {"kind": e.kind, "id": e.id, "field": e.field, "value": e.value}
-                            for e in h.evidence
-                        ],
-                    }
-                    for h in r.hops
-                ],
-            }
-            for r in results
-        ],
+        "paths": [_path_dict(r) for r in results],
     }
+
+
+def cased_trace_dict(cased: CasedTrace, version: str) -> dict[str, Any]:
+    """`paths` of the first case, plus every case when they differ (`cases`)."""
+    out = trace_dict(cased.first, version)
+    out["agreed"] = cased.agreed
+    out["cases"] = (
+        []
+        if cased.agreed
+        else [
+            {"case": w.label(), "paths": [_path_dict(r) for r in rs]}
+            for w, rs in zip(cased.worlds, cased.results, strict=True)
+        ]
+    )
+    return out
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -88,7 +88,7 @@ def _marked_msg(msg: Msg, lang: str) -> Marked:
 
 
 def _param(value: object, lang: str) -> str:
-    # a Word, so that the template's Korean particle specs ("{node:이/가}") work here too
+    # a Word, so a template's particle ("{ip:으로/로}") and plural specs work here too
     if isinstance(value, Msg):
         return Word(_marked_msg(value, lang))
     if isinstance(value, list | tuple):

@@ -5,16 +5,25 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
-from kostack.analyze.findings import Finding, Remedy, Status, command_for
+from kostack.analyze.engine.kube_proxy import ping_story
+from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
-from kostack.analyze.reach import Disposition, FlowResult
+from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
 from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
+from kostack.report.verdict_text import (
+    case_lines,
+    commands,
+    conditional_section,
+    consequence_lines,
+    undecided_lines,
+    verdict_line,
+)
 
 MAX_COMMANDS = 4
 INDENT = "  "
@@ -23,7 +32,7 @@ INDENT = "  "
 def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> str:
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
-    lines: list[str] = []
+    lines: list[str] = [verdict_line(d, lang)]
     pools = ", " + ", ".join(env.pools) if env.pools else ""
     lines.append(
         t(
@@ -41,11 +50,10 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
     )
     lines.append("")
     roots = d.root_causes
-    if not roots:
-        lines.append(t(lang, "no_root_cause"))
     for i, rc in enumerate(roots, 1):
         lines.extend(_root_cause(d, topo, rc, i, len(roots), lang, verbose))
         lines.append("")
+    lines.extend(conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang)))
     if d.warnings:
         lines.append(t(lang, "warnings"))
         for f in d.warnings:
@@ -62,10 +70,17 @@ def _root_cause(
     sev = t(lang, "sev." + str(rc.severity))
     out = [f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  {root_cause_title(rc.key, lang)}"]
     out.extend(_wrap(_summary(d, topo, rc, lang), INDENT))
+    out.extend(case_lines(rc, lang))
     ports = [r for r in rc.resources if r.kind == "port"]
     nodes = [r for r in rc.resources if r.kind == "node"]
     groups = [r for r in rc.resources if r.kind == "security_group"]
-    label_w = max(len(t(lang, k)) for k in ("ports", "breaks", "note", "evidence", "groups")) + 1
+    label_w = (
+        max(
+            len(t(lang, k))
+            for k in ("ports", "breaks", "note", "evidence", "groups", "consequences", "explains")
+        )
+        + 1
+    )
     if groups:
         shown_groups = "  ".join(f"{r.name} {short_id(r.id)}" for r in groups)
         out.append(f"{INDENT}{t(lang, 'groups'):<{label_w}} {shown_groups}")
@@ -79,6 +94,7 @@ def _root_cause(
     for i, line in enumerate(breaks):
         label = t(lang, "breaks") if i == 0 else ""
         out.append(f"{INDENT}{label:<{label_w}} {line}")
+    out.extend(consequence_lines(rc, lang, label_w))
     out.extend(root_cause_probe_lines(d, rc, lang, label_w))
     if verbose:
         for i, e in enumerate(rc.evidence):
@@ -95,28 +111,22 @@ def _root_cause(
     ):
         api = topo.services.get(("default", "kubernetes"))
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
-        out.append(f"{INDENT}{t(lang, 'note'):<{label_w}} {t(lang, 'ping_note', ip=ip)}")
+        note = L(ping_story(topo, ip), lang)
+        out.extend(
+            _wrap(
+                note, INDENT + " " * (label_w + 1), first=f"{INDENT}{t(lang, 'note'):<{label_w}} "
+            )
+        )
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")
-        out.extend(_commands(rc.fix.remedies, lang, verbose))
-    if rc.fix.conditional:
-        out.append(f"{INDENT}{t(lang, 'fix_conditional')}")
-        out.extend(_commands(rc.fix.conditional, lang, verbose))
+        out.extend(commands(rc.fix.remedies, lang, verbose))
+    for condition, remedies in rc.fix.cases:
+        out.append(f"{INDENT}{t(lang, 'conditional_fix', condition=L(condition, lang))}")
+        out.extend(commands(remedies, lang, verbose))
     if rc.fix.alternative:
         out.append(f"{INDENT}{t(lang, 'fix_fast')}")
-        out.extend(_commands(rc.fix.alternative, lang, verbose, limit=2))
-    return out
-
-
-def _commands(
-    remedies: tuple[Remedy, ...], lang: str, verbose: bool, limit: int = MAX_COMMANDS
-) -> list[str]:
-    cmds = [command_for(r) for r in remedies]
-    shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
-    out = [f"{INDENT * 2}{c}" for c in shown]
-    if len(shown) < len(cmds):
-        out.append(f"{INDENT * 2}{t(lang, 'fix_more', n=len(cmds) - len(shown))}")
+        out.extend(commands(rc.fix.alternative, lang, verbose, limit=2))
     return out
 
 
@@ -146,13 +156,16 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
 
 
 def _count_nodes(findings: list[Finding]) -> int:
+    """Source nodes a symptom hits (service flows say which; else the affected ports)."""
+    if all("sources" in f.extra for f in findings):
+        return len({n for f in findings for n in f.extra["sources"]})
     ports = {r.id for f in findings for r in f.affected}
     return len(ports)
 
 
 def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]:
     by_check: dict[str, list[Finding]] = defaultdict(list)
-    for f in rc.symptoms:
+    for f in (*rc.symptoms, *(s for c in rc.consequences for s in c.symptoms)):
         by_check[f.check_id].append(f)
     total_nodes = len(topo.node_views)
     out = []
@@ -198,11 +211,17 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     by_status: dict[Status, list[Finding]] = defaultdict(list)
     for f in d.findings:
         by_status[f.status].append(f)
-    failing_checks = {f.check_id for f in by_status[Status.FAIL]}
+    # a check that fails, depends on a case, or whose reading a root cause invalidates is not "ok"
+    not_ok = {
+        f.check_id
+        for f in d.findings
+        if f.status in (Status.FAIL, Status.CONDITIONAL, Status.UNKNOWN) or f.explained_by
+    }
+    not_ok |= {c.check_id for f in d.findings for c in f.consequences}
     ok_checks = [
         c
         for c in d.checks
-        if c.id not in failing_checks and any(f.check_id == c.id for f in by_status[Status.PASS])
+        if c.id not in not_ok and any(f.check_id == c.id for f in by_status[Status.PASS])
     ]
     if ok_checks and verbose:
         out.append(t(lang, "also_checked"))
@@ -217,29 +236,20 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     if na and verbose:
         out.append(t(lang, "not_applicable"))
         out.extend(f"{INDENT}{f.check_id}: {L(f.message, lang)}" for f in na)
-    unknown = by_status[Status.UNKNOWN]
+    unknown = [f for f in by_status[Status.UNKNOWN] if not f.explained_by]
     if unknown:
         out.append(t(lang, "unknown"))
-        per_check: dict[str, list[Finding]] = defaultdict(list)
-        for f in unknown:
-            per_check[f.check_id].append(f)
-        for check_id, fs in per_check.items():
-            if verbose or len(fs) == 1:
-                out.extend(f"{INDENT}{check_id}: {L(f.message, lang)}" for f in fs)
-            else:
-                out.append(
-                    f"{INDENT}{check_id}: {t(lang, 'unknown_more', n=len(fs))} {fs[0].message}"
-                )
+        out.extend(undecided_lines(unknown, lang, verbose))
     if d.snapshot.gaps:
         out.append(t(lang, "gaps"))
         out.extend(f"{INDENT}{g.source}: {g.error}" for g in d.snapshot.gaps)
     return out
 
 
-def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
+def _wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
     words = text.split()
     lines: list[str] = []
-    cur = indent
+    cur = first if first is not None else indent
     for w in words:
         if len(cur) + len(w) + 1 > width and cur.strip():
             lines.append(cur.rstrip())
@@ -253,12 +263,33 @@ def _wrap(text: str, indent: str, width: int = 100) -> list[str]:
 # ---------------------------------------------------------------------------- trace
 
 
-def render_trace(results: list[FlowResult], lang: str = "en") -> str:
+def render_trace(results: list[FlowResult] | tuple[FlowResult, ...], lang: str = "en") -> str:
     if not results:
         return ""
     first = results[0]
     proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
     lines = [t(lang, "trace_header", src=first.src.label, dst=first.requested.label, proto=proto)]
+    lines.extend(_trace_paths(results, lang))
+    return terminal_safe("\n".join(lines) + "\n")
+
+
+def render_cased_trace(cased: CasedTrace, lang: str = "en") -> str:
+    """One story when every case agrees; else each case with its own path."""
+    if cased.agreed or len(cased.worlds) < 2:
+        return render_trace(cased.first, lang)
+    first = cased.first[0]
+    proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
+    lines = [t(lang, "trace_header", src=first.src.label, dst=first.requested.label, proto=proto)]
+    lines.append(t(lang, "trace_cases", n=len(cased.worlds)))
+    for world, results in zip(cased.worlds, cased.results, strict=True):
+        lines.append("")
+        lines.append(t(lang, "trace_case", case=L(world.label(), lang)))
+        lines.extend(_trace_paths(results, lang))
+    return terminal_safe("\n".join(lines) + "\n")
+
+
+def _trace_paths(results: list[FlowResult] | tuple[FlowResult, ...], lang: str) -> list[str]:
+    lines: list[str] = []
     for idx, r in enumerate(results, 1):
         if len(results) > 1:
             lines.append("")
@@ -279,9 +310,8 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
             if hop.disposition not in (Disposition.ACCEPTED, Disposition.NOT_APPLICABLE):
                 for e in hop.evidence:
                     lines.append(f"     {e.text()}")
-        if r.no_reply_expected:
-            hop = r.hops[-1]
-            lines.append(t(lang, "trace_no_reply", why=L(hop.detail, lang).split(":", 1)[0]))
+        if r.expected_reply is not None:
+            lines.append(t(lang, f"trace_expect.{r.expected_reply}"))
         elif r.blocking is None:
             lines.append(t(lang, "trace_verdict_ok"))
         else:
@@ -294,4 +324,4 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
                     n=idx_hop,
                 )
             )
-    return terminal_safe("\n".join(lines) + "\n")
+    return lines

@@ -20,10 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kostack.analyze.checks import CHECKS
-from kostack.analyze.diagnose import WARNING_CAUSES, Diagnosis, build_root_causes, run_checks
-from kostack.analyze.findings import Status
+from kostack.analyze.diagnose import Diagnosis, diagnose_with_flows
 from kostack.analyze.matrix import Matrix, NodeClass
+from kostack.analyze.merge import CRITICAL_PATHS as CRITICAL_PATH_CHECKS
 from kostack.analyze.reach import Disposition, FlowResult
 from kostack.model.snapshot import IPAddress, Snapshot
 
@@ -67,23 +66,19 @@ class Verdict:
 
 
 def verdict_of(diagnosis: Diagnosis) -> Verdict:
-    """healthy, root-causes (any root cause) or undecided (a critical check answered UNKNOWN).
+    """The engine's verdict (`Diagnosis.verdict`): healthy, root-causes or undecided.
 
-    An adapter until the engine gives its own overall verdict: root causes
-    win; else an UNKNOWN finding of a critical check (DNS, the kubernetes
-    service, pod-to-pod, egress) leaves the verdict undecided; else healthy.
+    Reasons: the root-cause keys; for undecided, the critical checks (DNS, the
+    kubernetes service, pod-to-pod, egress) that are undecided or hold only in
+    some cases, then the conditional causes' keys.
     """
     if diagnosis.root_causes:
         return Verdict("root-causes", tuple(dict.fromkeys(rc.key for rc in diagnosis.root_causes)))
-    undecided = tuple(
-        dict.fromkeys(
-            f.check_id
-            for f in diagnosis.findings
-            if f.status == Status.UNKNOWN and f.check_id in CRITICAL_CHECKS
-        )
-    )
-    if undecided:
-        return Verdict("undecided", undecided)
+    v = diagnosis.verdict
+    if v.kind == "undecided":
+        checks = tuple(CRITICAL_PATH_CHECKS[p] for p in v.critical_undecided)
+        causes = tuple(rc.key for rc in diagnosis.conditional)
+        return Verdict("undecided", tuple(dict.fromkeys((*checks, *causes))))
     return Verdict("healthy")
 
 
@@ -205,24 +200,10 @@ def assess(
 ) -> Assessment:
     """Diagnose ``snapshot`` as `kostack diagnose` does, keeping the engine's node classes.
 
-    The same steps as `kostack.analyze.diagnose.diagnose`, with the matrix
-    kept: its classes and flows are computed once and shared with the checks.
+    The diagnosis of `kostack.analyze.diagnose`, with its flow families kept:
+    the classes and flows are computed once and shared with the checks.
     """
-    findings, matrix = run_checks(snapshot, egress_target)
-    roots = build_root_causes(findings, matrix.topo)
-    warnings = tuple(f for f in findings if f.status == Status.FAIL and f.cause in WARNING_CAUSES)
-    counts: dict[str, int] = defaultdict(int)
-    for f in findings:
-        counts[str(f.status)] += 1
-    diagnosis = Diagnosis(
-        snapshot,
-        tuple(findings),
-        roots,
-        warnings,
-        CHECKS,
-        matrix.node_pairs,
-        len(matrix.classes),
-        dict(counts),
-    )
+    diagnosis, flows = diagnose_with_flows(snapshot, egress_target)
+    matrix = Matrix(flows.topo, egress_target, flows=flows)
     table = class_table(matrix.classes, max_classes)
     return Assessment(diagnosis, verdict_of(diagnosis), table, class_flows(matrix, table))

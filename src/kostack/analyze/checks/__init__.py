@@ -14,6 +14,7 @@ from kostack.analyze.checks import (
     lb_pending_service,
     lb_provisioning,
     net_api_service,
+    net_calico_host_nat,
     net_cidr_overlap,
     net_dns,
     net_mtu,
@@ -23,6 +24,7 @@ from kostack.analyze.checks import (
     net_sg_bgp,
     net_sg_cni_encap,
     net_sg_control_plane,
+    net_sg_ipip_proto,
     net_sg_pod_source_ingress,
     net_sg_typha,
     neutron_allowed_pairs_scope,
@@ -32,7 +34,9 @@ from kostack.analyze.checks.base import Check, CheckContext
 
 _MODULES: tuple[ModuleType, ...] = (
     net_pod_src_antispoof,
+    net_calico_host_nat,
     net_sg_cni_encap,
+    net_sg_ipip_proto,
     net_sg_pod_source_ingress,
     net_sg_bgp,
     net_sg_typha,

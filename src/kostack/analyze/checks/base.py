@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 
+from kostack.analyze.engine.families import End
 from kostack.analyze.findings import Finding, Resource, Severity, Status
-from kostack.analyze.matrix import Matrix, NodeClass
+from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import Port, Snapshot
@@ -16,9 +17,16 @@ from kostack.model.snapshot import Port, Snapshot
 
 @dataclass
 class CheckContext:
+    """What a check reads: the snapshot, and the world (engine/cases.py) it runs in.
+
+    ``topo`` is this world's topology; ``flows`` holds the families evaluated
+    over every world at once, read at index ``world``.
+    """
+
     snapshot: Snapshot
     topo: Topology
-    matrix: Matrix
+    flows: ClusterFlows
+    world: int = 0
 
 
 @dataclass(frozen=True)
@@ -82,8 +90,8 @@ register(
             "ko": "판단할 수 없음: {part} 정보를 수집하지 못했습니다: {error}.",
         },
         "common.no-port": {
-            "en": "Cannot decide for node {node}: {why}.",
-            "ko": "노드 {node}에 대해 판단할 수 없음: {why}.",
+            "en": "Cannot decide for {node}: {why}.",
+            "ko": "{node}에 대해 판단할 수 없음: {why}.",
         },
         "names.more": {"en": "{names} and {more} more", "ko": "{names} 외 {more}대"},
         "common.undecided": {
@@ -147,8 +155,18 @@ def node_resource(view: NodeView) -> Resource:
     return Resource("node", view.name, view.name)
 
 
-def class_ports(ctx: CheckContext, cls: NodeClass) -> tuple[Resource, ...]:
-    return tuple(port_resource(ctx, v.port, v.name) for v in cls.members if v.port is not None)
+def end_ports(ctx: CheckContext, ends: Sequence[End]) -> tuple[Resource, ...]:
+    """Port resources of the nodes of ``ends`` (each node once)."""
+    seen: dict[str, Resource] = {}
+    for e in ends:
+        v = e.view
+        if v is not None and v.port is not None and v.name not in seen:
+            seen[v.name] = port_resource(ctx, v.port, v.name)
+    return tuple(seen.values())
+
+
+def view_ports(ctx: CheckContext, views: Sequence[NodeView]) -> tuple[Resource, ...]:
+    return tuple(port_resource(ctx, v.port, v.name) for v in views if v.port is not None)
 
 
 def passed(

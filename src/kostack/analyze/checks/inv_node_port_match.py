@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, node_resource
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -14,10 +15,10 @@ NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 register(
     {
         f"{ID}.fail": {
-            "en": "Node {node} ({ip}) has no matching Neutron port ({why}); everything that depends on its "
+            "en": "No Neutron port matches {node} ({ip}): {why}; everything that depends on its "
             "port is UNKNOWN.",
-            "ko": "노드 {node}({ip})와 매칭되는 Neutron 포트가 없습니다 ({why}). 이 포트에 의존하는 판단은 모두 "
-            "UNKNOWN입니다.",
+            "ko": "{node}({ip})와 매칭되는 Neutron 포트가 없습니다: {why}. 이 포트에 의존하는 판단은 "
+            "모두 UNKNOWN입니다.",
         },
         f"{ID}.pass": {
             "en": "All {n} nodes are matched to their Neutron ports.",
@@ -31,25 +32,36 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    out = [
+    unmatched = [v for v in ctx.topo.node_views.values() if v.port is None]
+    if not unmatched:
+        return [
+            Finding(
+                ID,
+                Status.PASS,
+                SEVERITY,
+                cluster_resource(ctx),
+                Msg(f"{ID}.pass", n=len(ctx.topo.node_views)),
+            )
+        ]
+    first = unmatched[0]
+    return [
         Finding(
             ID,
             Status.FAIL,
             SEVERITY,
-            node_resource(view),
-            Msg(f"{ID}.fail", node=view.name, ip=view.ip, why=view.port_note),
-            (f"node {view.name} providerID={view.node.provider_id}", f"InternalIP={view.ip}"),
+            node_resource(first),
+            Msg(
+                f"{ID}.fail",
+                node=nodes_label([v.name for v in unmatched]),
+                ip=", ".join(str(v.ip) for v in unmatched[:4]),
+                why=first.port_note,
+            ),
+            tuple(
+                f"node {v.name} providerID={v.node.provider_id} InternalIP={v.ip}: {v.port_note}"
+                for v in unmatched[:8]
+            ),
             cause="no-port",
-        )
-        for view in ctx.topo.node_views.values()
-        if view.port is None
-    ]
-    return out or [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            cluster_resource(ctx),
-            Msg(f"{ID}.pass", n=len(ctx.topo.node_views)),
+            nodes=tuple(v.name for v in unmatched),
+            key=("no-port", tuple(v.name for v in unmatched)),
         )
     ]

@@ -42,6 +42,6 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    flows = ctx.matrix.api
+    svc = ctx.topo.services.get(("default", "kubernetes"))
     service = Resource("service", "default/kubernetes", "kubernetes", "default")
-    return service_findings(ctx, ID, SEVERITY, flows, service)
+    return service_findings(ctx, ID, SEVERITY, svc, (("tcp", 443),), service)

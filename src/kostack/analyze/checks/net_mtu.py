@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from kostack.analyze.checks._sg import class_pairs
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
-from kostack.analyze.reach import encapsulation
 from kostack.shell import chain, comment, render
 
 ID = "net-mtu"
@@ -58,11 +56,7 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
     from the engine's per-class decisions, plus encryption), and what it is."""
     overhead: int = 0
     kind: str = Msg(f"{ID}.no-encap")
-    for _a, _b, s, d, _n in class_pairs(ctx):
-        pod = ctx.matrix.pod_on(d)
-        if pod is None or pod.ip is None:
-            continue
-        decision = encapsulation(ctx.topo, s, d, pod.ip)
+    for _s, _t, decision in ctx.flows.decisions:
         if decision.encap is not None and decision.overhead > overhead:
             overhead, kind = decision.overhead, decision.encap
     cl = ctx.snapshot.cluster

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._flows import blocked_text, cause_of, evidence_of, flow_line
-from kostack.analyze.checks.base import CheckContext, class_ports, cluster_resource, missing
+from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition
 from kostack.analyze.topology import NodeView
 
 ID = "net-pod-egress"
@@ -25,8 +24,8 @@ register(
             "ko": "{nodes}에서 클러스터 외부({target})로 가는 Pod 트래픽을 판단할 수 없습니다: {why}.",
         },
         f"{ID}.pass": {
-            "en": "Pods on every node class reach {target}.",
-            "ko": "모든 노드 유형의 Pod가 {target}에 도달합니다.",
+            "en": "Pods on every node reach {target}.",
+            "ko": "모든 노드의 Pod가 {target}에 도달합니다.",
         },
         f"{ID}.route-reason": {
             "en": "route replies for {node}'s pods ({block}) back to {node}",
@@ -44,16 +43,16 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    target = ctx.matrix.egress_target
+    target = ctx.flows.egress_target
+    result = ctx.flows.egress
     out: list[Finding] = []
-    for cls, r in ctx.matrix.egress:
-        if r.verdict == Disposition.ACCEPTED:
-            continue
-        status = Status.UNKNOWN if r.verdict == Disposition.UNKNOWN else Status.FAIL
-        hop = r.blocking
+    for fact in result.facts[ctx.world]:
+        fv = FactView(ctx, result, fact)
+        status = fv.status
+        views = [e.view for e in fv.sources if e.view is not None]
         remedies: tuple[Remedy, ...] = ()
-        if hop is not None and hop.cause == "router-no-route-back":
-            remedies = _route_remedies(ctx, cls.members)
+        if fv.cause == "router-no-route-back":
+            remedies = _route_remedies(ctx, views)
         out.append(
             Finding(
                 ID,
@@ -62,16 +61,18 @@ def run(ctx: CheckContext) -> list[Finding]:
                 cluster_resource(ctx),
                 Msg(
                     f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
-                    nodes=cls.label(),
+                    nodes=fv.src_label(),
                     target=target,
-                    why=blocked_text(r),
+                    why=hop_text(fv.hop),
                 ),
-                evidence_of(r),
+                evidence_of(fv.hop),
                 remedies,
-                flows=(flow_line(r),),
-                cause=cause_of(r),
-                affected=class_ports(ctx, cls),
-                counts=(("nodes", cls.size),),
+                flows=fv.flows(),
+                cause=fv.cause,
+                affected=view_ports(ctx, views),
+                counts=(("nodes", len(views)),),
+                nodes=tuple(v.name for v in views),
+                key=fv.key(),
             )
         )
     return out or [
@@ -85,7 +86,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     ]
 
 
-def _route_remedies(ctx: CheckContext, members: tuple[NodeView, ...]) -> tuple[Remedy, ...]:
+def _route_remedies(ctx: CheckContext, members: list[NodeView]) -> tuple[Remedy, ...]:
     out = []
     for v in members:
         if v.subnet is None or v.ip is None:

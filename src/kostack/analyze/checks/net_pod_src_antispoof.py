@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import (
     CheckContext,
-    class_ports,
+    cluster_resource,
     missing,
     node_resource,
-    port_resource,
+    view_ports,
 )
+from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.cni import host_excluded, masquerade
+from kostack.analyze.engine.families import route_key
+from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
-from kostack.analyze.matrix import NodeClass
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition, antispoof, encapsulation
 from kostack.analyze.remedy import pair_remedy
+from kostack.analyze.topology import NodeView
+from kostack.model.snapshot import IPAddress
 
 ID = "net-pod-src-antispoof"
 TITLE = "Node ports let pod-sourced packets through Neutron anti-spoofing"
@@ -27,15 +32,32 @@ register(
     {
         f"{ID}.why-p2p": {
             "en": "pod -> pod to {dst}: {how}",
-            "ko": "{dst}로 가는 Pod -> Pod 트래픽: {how}",
+            "ko": "{dst:으로/로} 가는 Pod -> Pod 트래픽: {how}",
+        },
+        f"{ID}.how-native": {
+            "en": "sent natively ({subnets})",
+            "ko": "캡슐화 없이 보냄 ({subnets})",
+        },
+        f"{ID}.how-routed": {
+            "en": "sent natively through the router's extra routes ({why})",
+            "ko": "라우터의 추가 경로를 통해 캡슐화 없이 보냄 ({why})",
+        },
+        f"{ID}.node": {
+            "en": "{node} ({ip}): pods in {blocks}; fixed_ips [{fixed}], allowed_address_pairs [{pairs}]",
+            "ko": "{node}({ip}): Pod 대역 {blocks}; fixed_ips [{fixed}], allowed_address_pairs [{pairs}]",
         },
         f"{ID}.why-reply": {
             "en": "replies from its pods to {dst} leave unencapsulated too",
-            "ko": "{dst}로 가는 Pod 응답도 캡슐화 없이 나감",
+            "ko": "{dst:으로/로} 가는 Pod 응답도 캡슐화 없이 나감",
         },
         f"{ID}.why-egress": {
             "en": "pod -> outside the cluster leaves with the pod source (no masquerade, natOutgoing off)",
             "ko": "클러스터 외부로 가는 Pod 트래픽이 Pod IP를 출발지로 나감 (마스커레이드 없음, natOutgoing 꺼짐)",
+        },
+        f"{ID}.why-host": {
+            "en": "pod -> other nodes keeps the pod source (natOutgoingExclusions IPPoolsAndHostIPs)",
+            "ko": "다른 노드로 가는 Pod 트래픽이 Pod 출발지를 유지함 (natOutgoingExclusions "
+            "IPPoolsAndHostIPs)",
         },
         f"{ID}.pass-encap": {
             "en": "Pods on {nodes} never put their own source address on the wire (encapsulated or "
@@ -45,10 +67,15 @@ register(
         },
         f"{ID}.fail": {
             "en": "Neutron anti-spoofing on the ports of {nodes} drops packets from their pods (source "
-            "{src}): it is neither the port's fixed IP nor inside an allowed address pair, and these "
-            "packets leave the VM unencapsulated.",
-            "ko": "{nodes} 포트의 Neutron anti-spoofing이 Pod에서 나온 패킷(출발지 {src})을 차단합니다: 이 주소는 "
-            "포트의 고정 IP도 Allowed Address Pair에 속한 주소도 아니며, 패킷은 캡슐화 없이 VM을 떠납니다.",
+            "{src}) in {ranges}: they are neither the port's fixed IP nor inside an allowed address "
+            "pair, and these packets leave the VM unencapsulated.",
+            "ko": "{nodes}의 포트에서 Neutron anti-spoofing이 {ranges} 대역의 Pod에서 나온 패킷(출발지 "
+            "{src})을 차단합니다: 이 주소는 포트의 고정 IP도 Allowed Address Pair에 속한 주소도 아니며, "
+            "패킷은 캡슐화 없이 VM을 떠납니다.",
+        },
+        f"{ID}.reason": {
+            "en": "pods on {node} send from addresses in {cidr}",
+            "ko": "{node}의 Pod는 {cidr} 범위의 주소로 패킷을 보냄",
         },
         f"{ID}.pass": {
             "en": "Ports of {nodes} pass their pods' packets: {detail}.",
@@ -58,139 +85,201 @@ register(
 )
 
 
-def native_senders(ctx: CheckContext) -> tuple[dict[int, list[str]], dict[int, str]]:
-    """Node classes (by index) that put pod source addresses on the wire, with the reasons."""
-    m = ctx.matrix
-    why: dict[int, list[str]] = defaultdict(list)
-    unknown: dict[int, str] = {}
-    classes = m.classes
-    for ai, a in enumerate(classes):
-        for bi, b in enumerate(classes):
-            if a is b and a.size < 2:
-                continue
-            dst_v = b.members[1] if a is b else b.rep
-            dst_pod = m.pod_on(dst_v)
-            if dst_pod is None or dst_pod.ip is None:
-                continue
-            decision = encapsulation(ctx.topo, a.rep, dst_v, dst_pod.ip)
-            if decision.hop.disposition == Disposition.UNKNOWN:
-                unknown.setdefault(ai, decision.hop.detail)
-                continue
-            if decision.hop.disposition != Disposition.ACCEPTED or decision.encap is not None:
-                continue
-            how = decision.hop.detail
-            why[ai].append(Msg(f"{ID}.why-p2p", dst=b.label(), how=how))
-            why[bi].append(Msg(f"{ID}.why-reply", dst=a.label()))
-    for cls, result in m.egress:
-        src = m.pod_on(cls.rep)
-        if result.wire is not None and src is not None and result.wire.src == src.ip:
-            why[classes.index(cls)].append(Msg(f"{ID}.why-egress"))
+def _pod_addresses(ctx: CheckContext) -> dict[str, IPAddress]:
+    return {e.name: e.ip for e in ctx.flows.pods}
+
+
+def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Nodes whose pods put their own address on the wire, with the reasons (by node name),
+    and nodes where that is undecided. Linear: one decision per pair of route classes."""
+    topo = ctx.topo
+    flows = ctx.flows
+    members: dict[tuple[object, ...], list[str]] = defaultdict(list)
+    for e in flows.pods:
+        members[route_key(topo, e)].append(e.name)
+    why: dict[str, list[str]] = defaultdict(list)
+    unknown: dict[str, str] = {}
+    for s, t, decision in flows.decisions:
+        src_names = members[route_key(topo, s)]
+        dst_names = members[route_key(topo, t)]
+        if decision.hop.disposition == Disposition.UNKNOWN:
+            for n in src_names:
+                unknown.setdefault(n, decision.hop.detail)
+            continue
+        if decision.hop.disposition != Disposition.ACCEPTED or decision.encap is not None:
+            continue
+        dst_label = nodes_label(dst_names)
+        src_label = nodes_label(src_names)
+        for n in src_names:
+            why[n].append(Msg(f"{ID}.why-p2p", dst=dst_label, how=_how(decision.hop.detail)))
+        for n in dst_names:
+            why[n].append(Msg(f"{ID}.why-reply", dst=src_label))
+    outside = flows.egress_target
+    first_node = next(iter(topo.node_by_ip), None)
+    keeps: dict[tuple[object, ...], tuple[bool, bool]] = {}
+    for e in flows.pods:
+        key = route_key(topo, e)  # masquerade depends on the pod's pool only
+        if key not in keeps:
+            masq = masquerade(topo, e.ip, outside)
+            to_node = masquerade(topo, e.ip, first_node) if first_node is not None else None
+            keeps[key] = (
+                masq is not None and masq[0].passes and not masq[1],
+                host_excluded(topo)
+                and to_node is not None
+                and to_node[0].passes
+                and not to_node[1],
+            )
+        egress, host = keeps[key]
+        if egress:
+            why[e.name].append(Msg(f"{ID}.why-egress"))
+        if host:
+            why[e.name].append(Msg(f"{ID}.why-host"))
     return why, unknown
 
 
+def _how(detail: str) -> str:
+    """How a group of nodes sends natively, without one node's block and address."""
+    params = detail.params if isinstance(detail, Msg) else {}
+    if isinstance(detail, Msg) and detail.key == "hop.native-routed":
+        return Msg(f"{ID}.how-routed", why=params.get("why", ""))
+    return Msg(f"{ID}.how-native", subnets=params.get("subnets", ""))
+
+
+def node_line(view: NodeView) -> str:
+    """One node's own block, address and port fields (never a group's representative's)."""
+    port = view.port
+    return Msg(
+        f"{ID}.node",
+        node=view.name,
+        ip=view.ip,
+        blocks=", ".join(str(b) for b in view.blocks) or "?",
+        fixed=", ".join(str(f.ip_address) for f in port.fixed_ips) if port else "",
+        pairs=", ".join(str(p.ip_address) for p in port.allowed_address_pairs) if port else "",
+    )
+
+
 def run(ctx: CheckContext) -> list[Finding]:
+    """One finding per outcome group (no port, undecided, dropped, passing, encapsulated);
+    long because each group is built in place, in the order a reader meets them."""
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
     why, unknown = native_senders(ctx)
+    pods = _pod_addresses(ctx)
+    no_port: list[NodeView] = []
+    undecided: list[tuple[NodeView, str]] = []
+    denied: list[NodeView] = []
+    passing: list[tuple[NodeView, str]] = []
+    encapsulated: list[NodeView] = []
+    for v in ctx.topo.node_views.values():
+        if v.port is None:
+            no_port.append(v)
+            continue
+        reasons = why.get(v.name)
+        if not reasons:
+            if v.name in unknown:
+                undecided.append((v, unknown[v.name]))
+            else:
+                encapsulated.append(v)
+            continue
+        ip = pods.get(v.name)
+        if ip is None:
+            continue
+        hop = antispoof(v.port, ip, v.port_label(), "forward")
+        if hop.disposition == Disposition.DENIED:
+            denied.append(v)
+        elif hop.disposition == Disposition.UNKNOWN:
+            undecided.append((v, hop.detail))
+        else:
+            passing.append((v, hop.detail))
     out: list[Finding] = []
-    for idx, cls in enumerate(ctx.matrix.classes):
-        out.extend(_judge(ctx, cls, why.get(idx, []), unknown.get(idx)))
-    return out
-
-
-def _names(cls: NodeClass) -> str:
-    names = ", ".join(v.name for v in cls.members[:4])
-    return Msg("names.more", names=names, more=cls.size - 4) if cls.size > 4 else names
-
-
-def _judge(
-    ctx: CheckContext, cls: NodeClass, reasons: list[str], unknown: str | None
-) -> list[Finding]:
-    rep = cls.rep
-    if rep.port is None:
-        return [
+    if no_port:
+        out.append(
             Finding(
                 ID,
                 Status.UNKNOWN,
                 SEVERITY,
-                node_resource(rep),
-                Msg("common.no-port", node=rep.name, why=rep.port_note),
-                (f"node {rep.name}: no matching Neutron port",),
+                node_resource(no_port[0]),
+                Msg("common.no-port", node=names(no_port), why=no_port[0].port_note),
+                tuple(f"node {v.name}: {v.port_note}" for v in no_port[:8]),
                 cause="no-port",
+                nodes=tuple(v.name for v in no_port),
+                key=("no-port", tuple(v.name for v in no_port)),
             )
-        ]
-    res = port_resource(ctx, rep.port, rep.name)
-    if not reasons:
-        if unknown:
-            return [
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    res,
-                    Msg("common.undecided", what=cls.label(), why=unknown),
-                    (unknown,),
-                )
-            ]
-        return [
+        )
+    if undecided:
+        out.append(
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                cluster_resource(ctx),
+                Msg("common.undecided", what=names([v for v, _ in undecided]), why=undecided[0][1]),
+                (undecided[0][1],),
+                nodes=tuple(v.name for v, _ in undecided),
+                key=("undecided", tuple(v.name for v, _ in undecided)),
+            )
+        )
+    if denied:
+        out.append(_fail(ctx, denied, why, pods))
+    if passing:
+        views = [v for v, _ in passing]
+        out.append(
             Finding(
                 ID,
                 Status.PASS,
                 SEVERITY,
-                res,
-                Msg(f"{ID}.pass-encap", nodes=cls.label()),
-                affected=class_ports(ctx, cls),
+                cluster_resource(ctx),
+                Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1]),
+                (passing[0][1],),
+                affected=view_ports(ctx, views),
+                nodes=tuple(v.name for v in views),
             )
-        ]
-    pod = ctx.matrix.pod_on(rep)
-    if pod is None or pod.ip is None:
-        return []
-    hop = antispoof(rep.port, pod.ip, rep.port_label(), "forward")
-    evidence = tuple(e.text() for e in hop.evidence)
-    if hop.disposition == Disposition.DENIED:
-        targets = ctx.topo.pod_cidrs or rep.blocks
-        remedies = tuple(
-            pair_remedy(
-                v.port, v.name, cidr, f"pods on {v.name} send from addresses in {cidr}", CAUSE
-            )
-            for v in cls.members
-            if v.port is not None
-            for cidr in targets
         )
-        return [
+    if encapsulated:
+        out.append(
             Finding(
                 ID,
-                Status.FAIL,
+                Status.PASS,
                 SEVERITY,
-                res,
-                Msg(f"{ID}.fail", nodes=_names(cls), src=pod.ip),
-                evidence + tuple(reasons[:6]),
-                remedies,
-                flows=tuple(reasons),
-                cause=CAUSE,
-                affected=class_ports(ctx, cls),
+                cluster_resource(ctx),
+                Msg(f"{ID}.pass-encap", nodes=names(encapsulated)),
+                affected=view_ports(ctx, encapsulated),
+                nodes=tuple(v.name for v in encapsulated),
             )
-        ]
-    if hop.disposition == Disposition.UNKNOWN:
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                res,
-                Msg("common.undecided", what=rep.name, why=hop.detail),
-                evidence,
-            )
-        ]
-    return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            res,
-            Msg(f"{ID}.pass", nodes=_names(cls), detail=hop.detail),
-            evidence,
-            affected=class_ports(ctx, cls),
         )
-    ]
+    return out
+
+
+def names(views: list[NodeView]) -> str:
+    return nodes_label([v.name for v in views])
+
+
+def _fail(
+    ctx: CheckContext, denied: list[NodeView], why: dict[str, list[str]], pods: dict[str, IPAddress]
+) -> Finding:
+    targets = ctx.topo.pod_cidrs
+    remedies = tuple(
+        pair_remedy(v.port, v.name, cidr, Msg(f"{ID}.reason", node=v.name, cidr=cidr), CAUSE)
+        for v in denied
+        if v.port is not None
+        for cidr in (targets or v.blocks)
+    )
+    first = denied[0]
+    assert first.port is not None
+    reasons = list(dict.fromkeys(r for v in denied for r in why[v.name]))
+    ranges = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in first.blocks)
+    return Finding(
+        ID,
+        Status.FAIL,
+        SEVERITY,
+        cluster_resource(ctx),
+        Msg(f"{ID}.fail", nodes=names(denied), src=pods[first.name], ranges=ranges),
+        (*(node_line(v) for v in denied[:8]), *reasons[:6]),
+        remedies,
+        flows=tuple(reasons[:12]),
+        cause=CAUSE,
+        affected=view_ports(ctx, denied),
+        nodes=tuple(v.name for v in denied),
+        key=("denied", tuple(v.name for v in denied)),
+    )

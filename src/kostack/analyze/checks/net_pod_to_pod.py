@@ -1,12 +1,11 @@
-"""net-pod-to-pod: pods reach pods on every other node (every node-pair class)."""
+"""net-pod-to-pod: pods reach pods on every other node (every node pair, judged by classes)."""
 
 from __future__ import annotations
 
-from kostack.analyze.checks._flows import blocked_text, cause_of, evidence_of, flow_line
-from kostack.analyze.checks.base import CheckContext, class_ports, cluster_resource, missing
+from kostack.analyze.checks._facts import FactView, hop_text
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition
 
 ID = "net-pod-to-pod"
 TITLE = "Pods reach pods on every other node"
@@ -21,15 +20,15 @@ register(
         },
         f"{ID}.fail": {
             "en": "Pod-to-pod traffic from {src} to {dst} fails ({n} of {total} node pairs): {why}.",
-            "ko": "{src}에서 {dst}로 가는 Pod 간 트래픽이 실패합니다 (노드 쌍 {total}개 중 {n}개): {why}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 Pod 간 트래픽이 실패합니다 (노드 쌍 {total}개 중 {n}개): {why}.",
         },
         f"{ID}.unknown": {
             "en": "Pod-to-pod traffic from {src} to {dst} cannot be decided ({n} of {total} node pairs): {why}.",
-            "ko": "{src}에서 {dst}로 가는 Pod 간 트래픽을 판단할 수 없습니다 (노드 쌍 {total}개 중 {n}개): {why}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 Pod 간 트래픽을 판단할 수 없습니다 (노드 쌍 {total}개 중 {n}개): {why}.",
         },
         f"{ID}.pass": {
-            "en": "Pod-to-pod traffic works across all {total} node pairs ({classes} node-pair classes traced).",
-            "ko": "노드 쌍 {total}개 모두에서 Pod 간 트래픽이 정상입니다 (노드 쌍 유형 {classes}개 추적).",
+            "en": "Pod-to-pod traffic works across all {total} node pairs ({classes} situations traced).",
+            "ko": "노드 쌍 {total}개 모두에서 Pod 간 트래픽이 정상입니다 (상황 {classes}가지 추적).",
         },
     }
 )
@@ -39,9 +38,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    flows = ctx.matrix.pod_to_pod
-    total = ctx.matrix.node_pairs
-    if not flows:
+    result = ctx.flows.pod_to_pod
+    total = ctx.flows.node_pairs
+    if result.total == 0:
         return [
             Finding(
                 ID,
@@ -52,13 +51,9 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         ]
     out: list[Finding] = []
-    failed_pairs = 0
-    for pf in flows:
-        r = pf.result
-        if r.verdict == Disposition.ACCEPTED:
-            continue
-        failed_pairs += pf.pairs
-        status = Status.UNKNOWN if r.verdict == Disposition.UNKNOWN else Status.FAIL
+    for fact in result.facts[ctx.world]:
+        fv = FactView(ctx, result, fact)
+        status = fv.status
         out.append(
             Finding(
                 ID,
@@ -67,17 +62,19 @@ def run(ctx: CheckContext) -> list[Finding]:
                 cluster_resource(ctx),
                 Msg(
                     f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
-                    src=pf.src.label(),
-                    dst=pf.dst.label(),
-                    n=pf.pairs,
+                    src=fv.src_label(),
+                    dst=fv.dst_label(),
+                    n=fact.pairs,
                     total=total,
-                    why=blocked_text(r),
+                    why=hop_text(fv.hop),
                 ),
-                evidence_of(r),
-                flows=(flow_line(r),),
-                cause=cause_of(r),
-                affected=class_ports(ctx, pf.src) + class_ports(ctx, pf.dst),
-                counts=(("node_pairs", pf.pairs), ("node_pairs_total", total)),
+                (*(e.text() for e in fv.hop.evidence), f"{fv.hop.step}: {fv.hop.detail}"),
+                flows=fv.flows(),
+                cause=fv.cause,
+                affected=fv.affected(),  # type: ignore[arg-type]  # Resources
+                counts=(("node_pairs", fact.pairs), ("node_pairs_total", total)),
+                nodes=tuple(fv.side_names()),
+                key=fv.key(),
             )
         )
     if out:
@@ -88,6 +85,6 @@ def run(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             SEVERITY,
             cluster_resource(ctx),
-            Msg(f"{ID}.pass", total=total, classes=len(flows)),
+            Msg(f"{ID}.pass", total=total, classes=result.traced),
         )
     ]

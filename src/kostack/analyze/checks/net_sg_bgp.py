@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kostack.analyze.checks._sg import calico_feature_findings
 from kostack.analyze.checks.base import CheckContext, missing
-from kostack.analyze.findings import Finding, Severity
+from kostack.analyze.engine.cni import bgp_dependent
+from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import register
 
 ID = "net-sg-bgp"
@@ -40,4 +43,12 @@ def run(ctx: CheckContext) -> list[Finding]:
         return unk
     cl = ctx.snapshot.cluster
     calico = cl.cni.calico if cl else None
-    return calico_feature_findings(ctx, ID, SEVERITY, calico.bgp if calico else None, 179)
+    bgp = calico.bgp if calico else None
+    if calico is not None and bgp is None and "bgp" in ctx.topo.world.open:
+        bgp = ctx.topo.world.bgp
+    # where pod routes come from BGP (IPIP and unencapsulated pools), a blocked session is an
+    # outage: no route to the other node's pods (engine/cni.py bgp_route)
+    routed = any(bgp_dependent(ctx.topo, p) for p in ctx.topo.calico_pools)
+    severity, cause = (Severity.CRITICAL, "bgp-blocked") if routed else (SEVERITY, "sg-node")
+    out = calico_feature_findings(ctx, ID, severity, bgp, 179, cause)
+    return [replace(f, severity=SEVERITY) if f.status != Status.FAIL else f for f in out]

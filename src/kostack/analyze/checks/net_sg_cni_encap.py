@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from kostack.analyze.checks._sg import ClassPair, class_pairs, node_traffic_findings
+from kostack.analyze.checks._sg import node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition, encapsulation
 from kostack.analyze.topology import protocol_label
 
 ID = "net-sg-cni-encap"
@@ -40,19 +38,15 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    by_kind: dict[tuple[str, int, int | None], list[ClassPair]] = defaultdict(list)
+    kinds: dict[tuple[str, int, int | None], None] = {}
     unknown: list[str] = []
-    for a, b, s, d, n in class_pairs(ctx):
-        pod = ctx.matrix.pod_on(d)
-        if pod is None or pod.ip is None:
-            continue
-        decision = encapsulation(ctx.topo, s, d, pod.ip)
+    for _s, _t, decision in ctx.flows.decisions:
         if decision.hop.disposition == Disposition.UNKNOWN:
             unknown.append(decision.hop.detail)
         elif decision.encap is not None:
-            by_kind[(decision.encap, decision.proto, decision.port)].append((a, b, s, d, n))
+            kinds.setdefault((decision.encap, decision.proto, decision.port), None)
     out: list[Finding] = []
-    for (kind, proto, port), pairs in by_kind.items():
+    for kind, proto, port in kinds:
         out.extend(
             node_traffic_findings(
                 ctx,
@@ -61,8 +55,9 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Msg(f"{ID}.what", kind=kind),
                 protocol_label(proto),
                 port,
-                pairs,
+                "all",
                 CAUSE,
+                result=ctx.flows.encapsulated(kind, proto, port),
             )
         )
     if unknown and not out:
@@ -76,7 +71,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 (unknown[0],),
             )
         )
-    if not by_kind and not unknown:
+    if not kinds and not unknown:
         out.append(
             Finding(
                 ID,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import class_pairs, node_traffic_findings
+from kostack.analyze.checks._sg import node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -48,7 +48,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         Msg(f"{ID}.api"),
         "tcp",
         6443,
-        class_pairs(ctx, "to-cp"),
+        "to-cp",
         "sg-node",
     )
     out += node_traffic_findings(
@@ -58,7 +58,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         Msg(f"{ID}.kubelet"),
         "tcp",
         10250,
-        class_pairs(ctx, "from-cp"),
+        "from-cp",
         "sg-node",
     )
     if sum(1 for v in ctx.topo.node_views.values() if v.is_control_plane) > 1:
@@ -69,7 +69,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             Msg(f"{ID}.etcd"),
             "tcp",
             2379,
-            class_pairs(ctx, "cp-cp"),
+            "cp-cp",
             "sg-node",
             port_max=2380,
         )

@@ -10,20 +10,11 @@ remote prefix (docs/facts.md section 2).
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import class_pairs
-from kostack.analyze.checks.base import (
-    CheckContext,
-    class_ports,
-    cluster_resource,
-    missing,
-    port_resource,
-)
+from kostack.analyze.checks._facts import FactView
+from kostack.analyze.checks._sg import rule_remedies
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
-from kostack.analyze.matrix import POD_PORT
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition, Wire, encapsulation, security_groups
-from kostack.analyze.remedy import apply_remedies, cluster_group, pair_remedy, rule_remedy
-from kostack.analyze.topology import Topology, net_within
 
 ID = "net-sg-pod-source-ingress"
 TITLE = "Security groups admit pod-sourced packets between nodes"
@@ -54,18 +45,18 @@ register(
         f"{ID}.fail": {
             "en": "Even with allowed pairs for the pod CIDR, security groups drop pod-sourced packets from "
             "{src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
-            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst}로 가는 Pod 출발 "
+            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst:으로/로} 가는 Pod 출발 "
             "패킷을 {where}에서 차단합니다 (Neutron 백엔드: {backend}): {detail}." + _OVN_NOTE_KO,
         },
         f"{ID}.unknown": {
             "en": "Even with allowed pairs for the pod CIDR, security groups may drop pod-sourced packets "
             "from {src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
-            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst}로 가는 Pod 출발 "
+            "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst:으로/로} 가는 Pod 출발 "
             "패킷을 {where}에서 차단할 수 있습니다 (Neutron 백엔드: {backend}): {detail}."
             + _OVN_NOTE_KO,
         },
         f"{ID}.flow": {
-            "en": "{src} -> {dst}: pod -> pod, {n} node pairs",
+            "en": "{src} -> {dst}: pod -> pod, {n} node {n:pair/pairs}",
             "ko": "{src} -> {dst}: Pod -> Pod, 노드 쌍 {n}개",
         },
         f"{ID}.na": {
@@ -73,9 +64,19 @@ register(
             "ko": "캡슐화 없이 테넌트 네트워크를 지나는 Pod 출발 패킷이 없으므로 Pod 출발 규칙이 필요 없습니다.",
         },
         f"{ID}.pass": {
-            "en": "Security groups admit pod-sourced packets between nodes (Neutron backend {backend}).",
-            "ko": "보안 그룹이 노드 간 Pod 출발 패킷을 허용합니다 (Neutron 백엔드 {backend}).",
+            "en": "Security groups admit pod-sourced packets between nodes ({n} node pairs sent "
+            "natively).",
+            "ko": "보안 그룹이 노드 간 Pod 출발 패킷을 허용합니다 (캡슐화 없이 보내는 노드 쌍 {n}개).",
         },
+        f"{ID}.where-dst": {
+            "en": "the ingress rules of their ports",
+            "ko": "대상 포트의 ingress 규칙",
+        },
+        f"{ID}.where-src": {
+            "en": "the egress rules of their ports",
+            "ko": "출발 포트의 egress 규칙",
+        },
+        f"{ID}.where-path": {"en": "the tenant network", "ko": "테넌트 네트워크"},
     }
 )
 
@@ -86,77 +87,55 @@ def run(ctx: CheckContext) -> list[Finding]:
         return unk
     topo = ctx.topo
     cidrs = topo.pod_cidrs
-    pairs = [
-        pair_remedy(v.port, v.name, c, "hypothesis", "")
-        for v in topo.node_views.values()
-        if v.port is not None
-        for c in cidrs
-        if not any(net_within(c, p.ip_address) for p in v.port.allowed_address_pairs)
-    ]
-    hyp = Topology(apply_remedies(ctx.snapshot, pairs)) if pairs else topo
+    result = ctx.flows.pod_source_hypothesis
     out: list[Finding] = []
-    native = 0
-    group = cluster_group(topo)
-    for a, b, s, d, n in class_pairs(ctx):
-        src_pod, dst_pod = ctx.matrix.pod_on(s), ctx.matrix.pod_on(d)
-        if src_pod is None or dst_pod is None or src_pod.ip is None or dst_pod.ip is None:
-            continue
-        decision = encapsulation(topo, s, d, dst_pod.ip)
-        if decision.encap is not None or decision.hop.disposition != Disposition.ACCEPTED:
-            continue
-        native += 1
-        hs, hd = hyp.node_views[s.name], hyp.node_views[d.name]
-        if hs.port is None or hd.port is None:
-            continue
-        wire = Wire(src_pod.ip, dst_pod.ip, 6, POD_PORT)
-        for hop in (
-            security_groups(hyp, hs.port, wire, "egress", hs.port_label()),
-            security_groups(hyp, hd.port, wire, "ingress", hd.port_label()),
-        ):
-            if hop.disposition in (Disposition.ACCEPTED, Disposition.NOT_APPLICABLE):
-                continue
-            remedies: tuple[Remedy, ...] = ()
-            if group is not None:
-                remedies = tuple(
-                    rule_remedy(
-                        group,
-                        protocol=None,
-                        remote_prefix=str(c),
-                        reason=Msg(f"{ID}.reason", cidr=c),
-                        cause=CAUSE,
-                        description="kostack: pod CIDR",
-                    )
-                    for c in cidrs
-                )
-            status = Status.UNKNOWN if hop.disposition == Disposition.UNKNOWN else Status.FAIL
-            backend = topo.backend or "unknown"
-            key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
-            out.append(
-                Finding(
-                    ID,
-                    status,
-                    SEVERITY,
-                    port_resource(ctx, hd.port, d.name),
-                    Msg(
-                        key,
-                        src=s.name,
-                        dst=d.name,
-                        where=hop.where,
-                        backend=backend,
-                        detail=hop.detail,
-                    ),
-                    (hop.detail, *(e.text() for e in hop.evidence)),
-                    remedies,
-                    flows=(Msg(f"{ID}.flow", src=a.label(), dst=b.label(), n=n),),
-                    cause=CAUSE if status == Status.FAIL else hop.cause,
-                    affected=class_ports(ctx, b),
-                    counts=(("node_pairs", n),),
-                )
+    for fact in result.facts[ctx.world]:
+        fv = FactView(ctx, result, fact)
+        status = fv.status
+        remedies: tuple[Remedy, ...] = ()
+        if status == Status.FAIL and fv.side == "dst":
+            remedies = rule_remedies(
+                ctx,
+                [e.view for e in fv.targets if e.view is not None],
+                protocol=None,
+                port=None,
+                port_max=None,
+                reason=Msg(f"{ID}.reason", cidr=", ".join(str(c) for c in cidrs)),
+                cause=CAUSE,
+                description="kostack: pod CIDR",
+                remote_prefixes=tuple(str(c) for c in cidrs),
             )
-            break
+        backend = topo.backend or "unknown"
+        key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
+        out.append(
+            Finding(
+                ID,
+                status,
+                SEVERITY,
+                cluster_resource(ctx),
+                Msg(
+                    key,
+                    src=fv.src_label(),
+                    dst=fv.dst_label(),
+                    where=fv.hop.where
+                    if len(fv.side_names()) == 1
+                    else Msg(f"{ID}.where-{fv.side}"),
+                    backend=backend,
+                    detail=fv.hop.detail,
+                ),
+                (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
+                remedies,
+                flows=(Msg(f"{ID}.flow", src=fv.src_label(), dst=fv.dst_label(), n=fact.pairs),),
+                cause=CAUSE if status == Status.FAIL else fv.cause,
+                affected=fv.affected(),  # type: ignore[arg-type]  # Resources
+                counts=(("node_pairs", fact.pairs),),
+                nodes=tuple(fv.side_names()),
+                key=fv.key(),
+            )
+        )
     if out:
         return out
-    if native == 0:
+    if result.total == 0:
         return [
             Finding(
                 ID,
@@ -172,6 +151,6 @@ def run(ctx: CheckContext) -> list[Finding]:
             Status.PASS,
             SEVERITY,
             cluster_resource(ctx),
-            Msg(f"{ID}.pass", backend=topo.backend or "unknown"),
+            Msg(f"{ID}.pass", n=result.total),
         )
     ]

@@ -1,38 +1,55 @@
-"""neutron-allowed-pairs-scope: allowed address pairs are no wider than needed and cover each node's pods."""
+"""neutron-allowed-pairs-scope: allowed address pairs cover each node's pods and no more than that.
+
+A pair of 0.0.0.0/0, or one that covers the node subnet, turns anti-spoofing
+effectively off for the port (the VM can send as any other VM in its
+subnet): the same risk as port security off, same severity and cause key
+(`antispoof-off`, see neutron-port-security-disabled).
+"""
 
 from __future__ import annotations
 
-from kostack.analyze.checks.base import (
-    CheckContext,
-    cluster_resource,
-    missing,
-    node_resource,
-    port_resource,
-)
+from collections import defaultdict
+
+from kostack.analyze.checks._facts import nodes_label
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
-from kostack.analyze.topology import net_within
+from kostack.analyze.topology import NodeView, net_within
+from kostack.model.snapshot import IPNetwork
 
 ID = "neutron-allowed-pairs-scope"
-TITLE = "Allowed address pairs on node ports cover the node's pod blocks and nothing as wide as 0.0.0.0/0"
-SEVERITY = Severity.HIGH
-SEVERITY_NOTE = "a `0.0.0.0/0` pair is reported as high, an uncovered pod block as medium."
+TITLE = "Allowed address pairs on node ports cover the node's pod blocks and not the node subnet"
+SEVERITY = Severity.MEDIUM
+SEVERITY_NOTE = (
+    "a `0.0.0.0/0` or node-subnet-wide pair turns anti-spoofing effectively off: medium, like "
+    "port security off (one family, cause `antispoof-off`); an uncovered pod block drops pod "
+    "traffic and joins the anti-spoofing root cause, whose severity is that of the outage."
+)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 
 register(
     {
-        f"{ID}.too-wide": {
-            "en": "Port {port} of node {node} has allowed address pair {pair}: anti-spoofing is effectively "
-            "off for it. Use the pod CIDR instead.",
-            "ko": "노드 {node}의 포트 {port}에 Allowed Address Pair {pair}가 있어 사실상 anti-spoofing이 꺼진 "
-            "상태입니다. 대신 Pod CIDR을 사용하세요.",
+        f"{ID}.any": {
+            "en": "Anti-spoofing is effectively off on the ports of {nodes}: allowed address pair "
+            "{pair} admits any source address. Use the pod ranges instead.",
+            "ko": "{nodes}의 포트에서 anti-spoofing이 사실상 꺼져 있습니다: Allowed Address Pair "
+            "{pair:이/가} 모든 출발지 주소를 허용합니다. 대신 Pod 대역을 사용하세요.",
+        },
+        f"{ID}.subnet-wide": {
+            "en": "Anti-spoofing is effectively off on the ports of {nodes}: allowed address pair "
+            "{pair} covers the node subnet {subnet}, so each VM can send as any other VM in it. Use "
+            "pod ranges that do not contain node addresses.",
+            "ko": "{nodes}의 포트에서 anti-spoofing이 사실상 꺼져 있습니다: Allowed Address Pair "
+            "{pair:이/가} 노드 서브넷 {subnet:을/를} 포함해, 각 VM이 같은 서브넷의 다른 VM인 척 패킷을 "
+            "보낼 수 있습니다. 노드 주소를 포함하지 않는 Pod 대역을 사용하세요.",
         },
         f"{ID}.uncovered": {
-            "en": "Port {port} of node {node} has allowed pairs [{pairs}] that do not cover its pod blocks "
-            "{blocks}: packets from those pods are dropped.",
-            "ko": "노드 {node}의 포트 {port}에 있는 Allowed Address Pair [{pairs}]가 이 노드의 Pod 블록 {blocks}를 "
-            "포함하지 않아, 해당 Pod의 패킷이 차단됩니다.",
+            "en": "The allowed pairs on the ports of {nodes} do not cover their pod blocks (e.g. "
+            "{node}: pairs [{pairs}], blocks {blocks}): packets from those pods are dropped.",
+            "ko": "{nodes} 포트의 Allowed Address Pair가 Pod 블록을 포함하지 않아(예: {node}: pair "
+            "[{pairs}], 블록 {blocks}) 해당 Pod의 패킷이 차단됩니다.",
         },
         f"{ID}.reason": {"en": "cover {node}'s pod blocks", "ko": "{node}의 Pod 블록 허용"},
         f"{ID}.none": {
@@ -42,98 +59,125 @@ register(
             "판단합니다).",
         },
         f"{ID}.pass": {
-            "en": "Allowed pairs on {n} node ports cover their pod blocks and none is 0.0.0.0/0.",
-            "ko": "노드 포트 {n}개의 Allowed Address Pair가 각 노드의 Pod 블록을 포함하며 0.0.0.0/0은 없습니다.",
+            "en": "Allowed pairs on {n} node ports cover their pod blocks, and none covers the node "
+            "subnet.",
+            "ko": "노드 포트 {n}개의 Allowed Address Pair가 각 노드의 Pod 블록을 포함하며, 노드 서브넷을 "
+            "포함하는 것은 없습니다.",
         },
     }
 )
 
 
+def wide_pair(view: NodeView) -> tuple[str, IPNetwork] | None:
+    """("any" | "subnet-wide", the pair) when a pair turns anti-spoofing effectively off."""
+    if view.port is None:
+        return None
+    for p in view.port.allowed_address_pairs:
+        if p.ip_address.prefixlen == 0:
+            return "any", p.ip_address
+    for p in view.port.allowed_address_pairs:
+        if view.subnet is not None and net_within(view.subnet.cidr, p.ip_address):
+            return "subnet-wide", p.ip_address
+    return None
+
+
 def run(ctx: CheckContext) -> list[Finding]:
+    """Grouped by what is wrong: one finding per (kind, pair), one for uncovered blocks."""
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    out: list[Finding] = []
+    no_port: list[NodeView] = []
+    wide: dict[tuple[str, str, str], list[NodeView]] = defaultdict(list)
+    uncovered: list[NodeView] = []
     with_pairs = 0
     for view in ctx.topo.node_views.values():
         port = view.port
         if port is None:
-            out.append(
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    node_resource(view),
-                    Msg("common.no-port", node=view.name, why=view.port_note),
-                )
-            )
+            no_port.append(view)
             continue
         if not port.allowed_address_pairs or port.port_security_enabled is False:
             continue
         with_pairs += 1
-        res = port_resource(ctx, port, view.name)
-        pairs = [p.ip_address for p in port.allowed_address_pairs]
-        wide = [p for p in pairs if p.prefixlen == 0]
-        if wide:
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    Severity.HIGH,
-                    res,
-                    Msg(f"{ID}.too-wide", port=port.id, node=view.name, pair=wide[0]),
-                    (f"port {port.id} allowed_address_pairs={[str(p) for p in pairs]}",),
-                    cause="pairs-too-wide",
-                )
-            )
+        found = wide_pair(view)
+        if found is not None:
+            subnet = str(view.subnet.cidr) if view.subnet is not None else ""
+            wide[(found[0], str(found[1]), subnet)].append(view)
             continue
-        uncovered = [b for b in view.blocks if not any(net_within(b, p) for p in pairs)]
-        if uncovered:
-            targets = ctx.topo.pod_cidrs or tuple(uncovered)
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    Severity.MEDIUM,
-                    res,
-                    Msg(
-                        f"{ID}.uncovered",
-                        port=port.id,
-                        node=view.name,
-                        pairs=[str(p) for p in pairs],
-                        blocks=", ".join(str(b) for b in uncovered),
-                    ),
-                    (
-                        f"port {port.id} allowed_address_pairs={[str(p) for p in pairs]}",
-                        f"node {view.name} blocks={[str(b) for b in view.blocks]}",
-                    ),
-                    tuple(
-                        pair_remedy(
-                            port, view.name, c, Msg(f"{ID}.reason", node=view.name), "antispoof"
-                        )
-                        for c in targets
-                    ),
-                    cause="antispoof",
-                )
+        pairs = [p.ip_address for p in port.allowed_address_pairs]
+        if any(not any(net_within(b, p) for p in pairs) for b in view.blocks):
+            uncovered.append(view)
+    out: list[Finding] = []
+    if no_port:
+        out.append(no_port_finding(ID, SEVERITY, no_port))
+    for (kind, pair, subnet), views in wide.items():
+        out.append(
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                cluster_resource(ctx),
+                Msg(
+                    f"{ID}.{kind}",
+                    nodes=nodes_label([v.name for v in views]),
+                    pair=pair,
+                    subnet=subnet,
+                ),
+                tuple(
+                    f"port {v.port.id} allowed_address_pairs={[str(p.ip_address) for p in v.port.allowed_address_pairs]}"
+                    for v in views[:8]
+                    if v.port is not None
+                ),
+                cause="antispoof-off",
+                affected=view_ports(ctx, views),
+                nodes=tuple(v.name for v in views),
+                key=(kind, pair, tuple(v.name for v in views)),
             )
+        )
+    if uncovered:
+        out.append(_uncovered(ctx, uncovered))
     if out:
         return out
     if with_pairs == 0:
         return [
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.none"),
-            )
+            Finding(ID, Status.NOT_APPLICABLE, SEVERITY, cluster_resource(ctx), Msg(f"{ID}.none"))
         ]
     return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            cluster_resource(ctx),
-            Msg(f"{ID}.pass", n=with_pairs),
-        )
+        Finding(ID, Status.PASS, SEVERITY, cluster_resource(ctx), Msg(f"{ID}.pass", n=with_pairs))
     ]
+
+
+def _uncovered(ctx: CheckContext, views: list[NodeView]) -> Finding:
+    first = views[0]
+    assert first.port is not None
+    pairs = [str(p.ip_address) for p in first.port.allowed_address_pairs]
+    targets = ctx.topo.pod_cidrs
+    remedies = tuple(
+        pair_remedy(v.port, v.name, c, Msg(f"{ID}.reason", node=v.name), "antispoof")
+        for v in views
+        if v.port is not None
+        for c in (targets or v.blocks)
+    )
+    return Finding(
+        ID,
+        Status.FAIL,
+        SEVERITY,
+        cluster_resource(ctx),
+        Msg(
+            f"{ID}.uncovered",
+            nodes=nodes_label([v.name for v in views]),
+            node=first.name,
+            pairs=", ".join(pairs),
+            blocks=", ".join(str(b) for b in first.blocks),
+        ),
+        tuple(
+            f"node {v.name} blocks={[str(b) for b in v.blocks]} pairs="
+            f"{[str(p.ip_address) for p in v.port.allowed_address_pairs]}"
+            for v in views[:8]
+            if v.port is not None
+        ),
+        remedies,
+        cause="antispoof",
+        affected=view_ports(ctx, views),
+        nodes=tuple(v.name for v in views),
+        key=("uncovered", tuple(v.name for v in views)),
+    )

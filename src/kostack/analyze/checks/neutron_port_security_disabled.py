@@ -1,35 +1,44 @@
-"""neutron-port-security-disabled: node ports keep port security on (use allowed pairs instead)."""
+"""neutron-port-security-disabled: node ports keep port security on (use allowed pairs instead).
+
+Port security off is one way anti-spoofing is effectively off; an allowed
+pair of 0.0.0.0/0 or one that covers the node subnet is another
+(neutron-allowed-pairs-scope). Both are the same risk and carry the same
+severity and cause key (`antispoof-off`): a warning, not an outage.
+"""
 
 from __future__ import annotations
 
+from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import (
     CheckContext,
     cluster_resource,
     missing,
     node_resource,
-    port_resource,
+    view_ports,
 )
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.topology import NodeView
 
 ID = "neutron-port-security-disabled"
 TITLE = "Node ports keep Neutron port security on"
 SEVERITY = Severity.MEDIUM
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+CAUSE = "antispoof-off"
 
 register(
     {
         f"{ID}.fail": {
-            "en": "Port {port} of node {node} has port security disabled: pod traffic works, but the VM can "
-            "send from any address and no security group protects it. Prefer allowed address pairs for the "
-            "pod CIDR with port security on.",
-            "ko": "노드 {node}의 포트 {port}는 포트 보안이 꺼져 있습니다: Pod 통신은 되지만 VM이 어떤 주소로든 "
-            "패킷을 보낼 수 있고 보안 그룹도 적용되지 않습니다. 포트 보안을 켠 채 Pod CIDR을 Allowed Address "
-            "Pair로 허용하는 방식을 권장합니다.",
+            "en": "Anti-spoofing is off on the ports of {nodes}: port security is disabled, so the VMs "
+            "can send from any address and no security group protects them. Pod traffic works, but "
+            "prefer allowed address pairs for the pod ranges with port security on.",
+            "ko": "{nodes}의 포트에서 anti-spoofing이 꺼져 있습니다: 포트 보안이 꺼져 있어 VM이 어떤 "
+            "주소로든 패킷을 보낼 수 있고 보안 그룹도 적용되지 않습니다. Pod 통신은 되지만, 포트 보안을 "
+            "켠 채 Pod 대역을 Allowed Address Pair로 허용하는 방식을 권장합니다.",
         },
         f"{ID}.unknown": {
-            "en": "Cannot decide: port_security_enabled of port {port} ({node}) was not collected.",
-            "ko": "판단할 수 없음: 포트 {port}({node})의 port_security_enabled 값을 수집하지 못했습니다.",
+            "en": "Cannot decide: port_security_enabled of the ports of {nodes} was not collected.",
+            "ko": "판단할 수 없음: {nodes} 포트의 port_security_enabled 값을 수집하지 못했습니다.",
         },
         f"{ID}.pass": {
             "en": "All {n} node ports keep port security on.",
@@ -43,44 +52,46 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    out: list[Finding] = []
+    no_port: list[NodeView] = []
+    off: list[NodeView] = []
+    unknown: list[NodeView] = []
     for view in ctx.topo.node_views.values():
-        port = view.port
-        if port is None:
-            out.append(
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    node_resource(view),
-                    Msg("common.no-port", node=view.name, why=view.port_note),
-                )
+        if view.port is None:
+            no_port.append(view)
+        elif view.port.port_security_enabled is False:
+            off.append(view)
+        elif view.port.port_security_enabled is None:
+            unknown.append(view)
+    out: list[Finding] = []
+    if no_port:
+        out.append(no_port_finding(ID, SEVERITY, no_port))
+    if off:
+        out.append(
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                cluster_resource(ctx),
+                Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in off])),
+                tuple(f"port {v.port.id} port_security_enabled=false" for v in off[:8] if v.port),
+                cause=CAUSE,
+                affected=view_ports(ctx, off),
+                nodes=tuple(v.name for v in off),
+                key=("off", tuple(v.name for v in off)),
             )
-        elif port.port_security_enabled is False:
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    SEVERITY,
-                    port_resource(ctx, port, view.name),
-                    Msg(f"{ID}.fail", port=port.id, node=view.name),
-                    (
-                        f"port {port.id} port_security_enabled=false",
-                        f"security_groups={list(port.security_group_ids)}",
-                    ),
-                    cause="port-security-off",
-                )
+        )
+    if unknown:
+        out.append(
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                cluster_resource(ctx),
+                Msg(f"{ID}.unknown", nodes=nodes_label([v.name for v in unknown])),
+                nodes=tuple(v.name for v in unknown),
+                key=("unknown", tuple(v.name for v in unknown)),
             )
-        elif port.port_security_enabled is None:
-            out.append(
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    port_resource(ctx, port, view.name),
-                    Msg(f"{ID}.unknown", port=port.id, node=view.name),
-                )
-            )
+        )
     if out or not ctx.topo.node_views:
         return out
     return [
@@ -92,3 +103,22 @@ def run(ctx: CheckContext) -> list[Finding]:
             Msg(f"{ID}.pass", n=len(ctx.topo.node_views)),
         )
     ]
+
+
+def no_port_finding(check_id: str, severity: Severity, views: list[NodeView]) -> Finding:
+    """One UNKNOWN for every node without a matched port (grouped, as everything that needs it)."""
+    return Finding(
+        check_id,
+        Status.UNKNOWN,
+        severity,
+        node_resource(views[0]),
+        Msg(
+            "common.no-port",
+            node=nodes_label([v.name for v in views]),
+            why=views[0].port_note,
+        ),
+        tuple(f"node {v.name}: {v.port_note}" for v in views[:8]),
+        cause="no-port",
+        nodes=tuple(v.name for v in views),
+        key=("no-port", tuple(v.name for v in views)),
+    )

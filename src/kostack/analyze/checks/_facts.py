@@ -1,0 +1,156 @@
+"""From a family's facts to findings: one finding per (cause, hop, node set), with examples.
+
+A fact is a group of flows (engine/families.py): every pair of the family
+that fails, in one world, at one hop. Its finding names the hop, the nodes
+where the cause sits (the source ports for anti-spoofing and egress, the
+target ports for ingress and replies), how many pairs it breaks out of how
+many, and up to three traced example flows. Its `key` is what the diagnosis
+compares across worlds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kostack.analyze.checks.base import CheckContext, end_ports
+from kostack.analyze.engine.families import End, Fact, FamilyResult, hop_id, side_of
+from kostack.analyze.engine.types import Disposition, FlowResult, Hop
+from kostack.analyze.findings import Status
+from kostack.analyze.messages import Msg, register
+
+register(
+    {
+        "nodes.one": {"en": "node {names}", "ko": "노드 {names}"},
+        "nodes.many": {"en": "nodes {names}", "ko": "노드 {names}"},
+        "nodes.more": {
+            "en": "nodes {names} and {more} more",
+            "ko": "노드 {names} 외 {more}대",
+        },
+        "nodes.all": {"en": "all {n} nodes", "ko": "노드 {n}대 전체"},
+        "flow.at": {"en": "{where}: {detail}", "ko": "{where}: {detail}"},
+        "flow.line": {"en": "{flow} -> {result}", "ko": "{flow} -> {result}"},
+        "flow.ok": {"en": "ok", "ko": "정상"},
+        "flow.denied": {"en": "dropped at {where}: {detail}", "ko": "{where}에서 차단됨: {detail}"},
+        "flow.denied-reply": {
+            "en": "dropped at {where} (reply): {detail}",
+            "ko": "{where}에서 응답이 차단됨: {detail}",
+        },
+        "flow.no-route": {
+            "en": "no route at {where}: {detail}",
+            "ko": "{where}에서 경로 없음: {detail}",
+        },
+        "flow.no-route-reply": {
+            "en": "no route at {where} (reply): {detail}",
+            "ko": "{where}에서 응답 경로 없음: {detail}",
+        },
+        "flow.unknown": {
+            "en": "undecided at {where}: {detail}",
+            "ko": "{where}에서 판단 불가: {detail}",
+        },
+        "flow.unknown-reply": {
+            "en": "undecided at {where} (reply): {detail}",
+            "ko": "{where}에서 응답 판단 불가: {detail}",
+        },
+    }
+)
+
+NAMES_SHOWN = 4
+
+
+def nodes_label(names: Sequence[str], total: int | None = None) -> str:
+    """ "node a", "nodes a, b", "nodes a, b, c, d and 3 more", or "all N nodes"."""
+    if total is not None and len(names) == total and total > NAMES_SHOWN:
+        return Msg("nodes.all", n=total)
+    shown = ", ".join(names[:NAMES_SHOWN])
+    if len(names) == 1:
+        return Msg("nodes.one", names=shown)
+    if len(names) > NAMES_SHOWN:
+        return Msg("nodes.more", names=shown, more=len(names) - NAMES_SHOWN)
+    return Msg("nodes.many", names=shown)
+
+
+def hop_text(hop: Hop) -> str:
+    verb = {Disposition.DENIED: "denied", Disposition.NO_ROUTE: "no-route"}.get(
+        hop.disposition, "unknown"
+    )
+    side = "-reply" if hop.direction == "reply" else ""
+    return Msg(f"flow.{verb}{side}", where=hop.where, detail=hop.detail)
+
+
+def flow_line(result: FlowResult, hop: Hop | None = None) -> str:
+    shown = hop if hop is not None else result.blocking
+    return Msg(
+        "flow.line", flow=result.describe(), result=hop_text(shown) if shown else Msg("flow.ok")
+    )
+
+
+def evidence_of(hop: Hop | None) -> tuple[str, ...]:
+    if hop is None:
+        return ()
+    return (*tuple(e.text() for e in hop.evidence), f"{hop.step}: {hop.detail}")
+
+
+def fact_hop(fact: Fact) -> Hop:
+    """The hop of the fact in its first example flow."""
+    example = fact.examples[0]
+    return next(h for h in example.hops if hop_id(h) == fact.hop)
+
+
+def status_of(fact: Fact) -> Status:
+    return Status.UNKNOWN if fact.hop[3] == str(Disposition.UNKNOWN) else Status.FAIL
+
+
+class FactView:
+    """What a check needs to say about a fact: its hop, its nodes, its examples."""
+
+    def __init__(self, ctx: CheckContext, result: FamilyResult, fact: Fact) -> None:
+        self.ctx = ctx
+        self.result = result
+        self.fact = fact
+        self.hop = fact_hop(fact)
+        self.side = side_of(self.hop.step)
+        self.sources: list[End] = result.members("src", fact.src_classes)
+        self.targets: list[End] = result.members("dst", fact.dst_classes)
+
+    @property
+    def status(self) -> Status:
+        return status_of(self.fact)
+
+    @property
+    def cause(self) -> str:
+        return self.hop.cause
+
+    def side_ends(self) -> list[End]:
+        if self.side == "src":
+            return self.sources
+        if self.side == "dst":
+            return self.targets
+        return self.sources + self.targets
+
+    def side_names(self) -> list[str]:
+        return sorted({e.name for e in self.side_ends()})
+
+    def src_label(self) -> str:
+        return nodes_label(sorted({e.name for e in self.sources}), len(self.ctx.topo.node_views))
+
+    def dst_label(self) -> str:
+        return nodes_label(sorted({e.name for e in self.targets}), len(self.ctx.topo.node_views))
+
+    def affected(self) -> tuple[object, ...]:
+        return end_ports(self.ctx, self.side_ends())
+
+    def flows(self) -> tuple[str, ...]:
+        out = []
+        for r in self.fact.examples:
+            hop = next((h for h in r.hops if hop_id(h) == self.fact.hop), r.blocking)
+            out.append(flow_line(r, hop))
+        return tuple(out)
+
+    def key(self) -> tuple[object, ...]:
+        """Identity across worlds: the hop, the node sets, the scope."""
+        return (
+            self.fact.hop,
+            tuple(sorted({e.name for e in self.sources})),
+            tuple(sorted({e.name for e in self.targets})),
+            self.fact.pairs,
+        )

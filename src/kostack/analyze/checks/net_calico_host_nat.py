@@ -1,0 +1,135 @@
+"""net-calico-host-nat: with natOutgoingExclusions IPPoolsAndHostIPs, node ports pass pod sources.
+
+Calico 3.31's FelixConfiguration `natOutgoingExclusions: IPPoolsAndHostIPs`
+excludes the cluster's hosts from natOutgoing: pod traffic to another node
+(the API server, a hostNetwork pod, kubelet) leaves with the pod source IP,
+so every node port needs allowed pairs for its pods even where pod-to-pod
+traffic is encapsulated (calico felix/rules/nat.go: the NAT rule gains
+NotDestIPSet(all-hosts-net)).
+"""
+
+from __future__ import annotations
+
+from kostack.analyze.checks._facts import nodes_label
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
+from kostack.analyze.engine.antispoof import outcome
+from kostack.analyze.engine.cni import host_excluded
+from kostack.analyze.engine.types import Disposition
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.remedy import pair_remedy
+from kostack.analyze.topology import NodeView
+
+ID = "net-calico-host-nat"
+TITLE = "Node ports pass pod sources when Calico does not masquerade traffic to other hosts"
+SEVERITY = Severity.CRITICAL
+NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
+
+register(
+    {
+        f"{ID}.na-cni": {
+            "en": "The CNI is not Calico: natOutgoingExclusions does not apply.",
+            "ko": "CNI가 Calico가 아니므로 natOutgoingExclusions가 적용되지 않습니다.",
+        },
+        f"{ID}.na-nat": {
+            "en": "No Calico IP pool masquerades (natOutgoing off): pod sources already leave every "
+            "node as they are, which net-pod-src-antispoof judges.",
+            "ko": "natOutgoing이 켜진 Calico IP 풀이 없어 Pod 출발지는 이미 그대로 노드를 떠나며, 이는 "
+            "net-pod-src-antispoof 점검이 판단합니다.",
+        },
+        f"{ID}.na-pools-only": {
+            "en": "natOutgoingExclusions is IPPoolsOnly: pod traffic to other hosts is masqueraded to "
+            "the node address.",
+            "ko": "natOutgoingExclusions가 IPPoolsOnly라 다른 호스트로 가는 Pod 트래픽은 노드 주소로 "
+            "마스커레이드됩니다.",
+        },
+        f"{ID}.fail": {
+            "en": "natOutgoingExclusions is IPPoolsAndHostIPs, so pods on {nodes} reach other nodes "
+            "(the API server, kubelet, hostNetwork pods) with their own source address, and those "
+            "ports have no allowed pair for it: Neutron anti-spoofing drops that traffic.",
+            "ko": "natOutgoingExclusions가 IPPoolsAndHostIPs라 {nodes}의 Pod는 다른 노드(API 서버, "
+            "kubelet, hostNetwork Pod)로 자기 출발지 주소를 그대로 쓰는데, 해당 포트에 이를 허용하는 "
+            "Allowed Address Pair가 없어 Neutron anti-spoofing이 차단합니다.",
+        },
+        f"{ID}.reason": {
+            "en": "pods on {node} reach other hosts from addresses in {cidr}",
+            "ko": "{node}의 Pod는 {cidr} 범위의 주소로 다른 호스트에 접속함",
+        },
+        f"{ID}.pass": {
+            "en": "natOutgoingExclusions is IPPoolsAndHostIPs and the ports of all {n} nodes pass "
+            "their pods' addresses.",
+            "ko": "natOutgoingExclusions가 IPPoolsAndHostIPs이며, 노드 {n}대의 포트 모두 Pod 주소를 "
+            "통과시킵니다.",
+        },
+    }
+)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    unk = missing(ctx, ID, SEVERITY, NEEDS)
+    if unk:
+        return unk
+    res = cluster_resource(ctx)
+    cl = ctx.snapshot.cluster
+    if cl is None or cl.cni.type != "calico" or cl.cni.calico is None:
+        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, res, Msg(f"{ID}.na-cni"))]
+    pools = ctx.topo.calico_pools
+    nat = any(
+        (p.nat_outgoing if p.nat_outgoing is not None else ctx.topo.world.masquerade)
+        for p in pools
+        if not p.disabled
+    )
+    if not nat:
+        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, res, Msg(f"{ID}.na-nat"))]
+    if not host_excluded(ctx.topo):
+        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, res, Msg(f"{ID}.na-pools-only"))]
+    pods = {e.name: e.ip for e in ctx.flows.pods}
+    no_port: list[NodeView] = []
+    denied: list[NodeView] = []
+    for view in ctx.topo.node_views.values():
+        ip = pods.get(view.name)
+        if ip is None:
+            continue
+        if view.port is None:
+            no_port.append(view)
+        elif outcome(view.port, ip) == Disposition.DENIED:
+            denied.append(view)
+    out: list[Finding] = []
+    if no_port:
+        out.append(no_port_finding(ID, SEVERITY, no_port))
+    if denied:
+        targets = ctx.topo.pod_cidrs
+        out.append(
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                res,
+                Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in denied])),
+                (
+                    "felixconfiguration default natOutgoingExclusions=IPPoolsAndHostIPs",
+                    *(
+                        f"port {v.port.id} ({v.name}) allowed_address_pairs="
+                        f"{[str(p.ip_address) for p in v.port.allowed_address_pairs]}"
+                        for v in denied[:8]
+                        if v.port is not None
+                    ),
+                ),
+                tuple(
+                    pair_remedy(
+                        v.port, v.name, c, Msg(f"{ID}.reason", node=v.name, cidr=c), "antispoof"
+                    )
+                    for v in denied
+                    if v.port is not None
+                    for c in (targets or v.blocks)
+                ),
+                cause="antispoof",
+                affected=view_ports(ctx, denied),
+                nodes=tuple(v.name for v in denied),
+                key=("denied", tuple(v.name for v in denied)),
+            )
+        )
+    return out or [
+        Finding(ID, Status.PASS, SEVERITY, res, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))
+    ]

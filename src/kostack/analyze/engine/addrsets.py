@@ -1,0 +1,250 @@
+"""Security groups decided on address sets, so node pairs need not be enumerated.
+
+For a port and a query (direction, IP version, protocol, port), the addresses
+its groups admit (ingress: as sources; egress: as destinations) form a set:
+the `remote_ip_prefix` of every matching rule, the members of every matching
+remote group (their fixed IPs, and their allowed-pair ranges under ML2/OVS),
+or everything. Intersected with the *universe* — the addresses a cluster flow
+can have at either end (node IPs, pod addresses, service endpoints, the egress
+target), sorted — each set becomes a short tuple of index ranges over the
+universe. Two ports with equal tuples treat every cluster flow of that query
+alike, whatever their rule ids, descriptions or irrelevant rules; and how many
+of a class's addresses a set admits is a binary search per range.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kostack.analyze.engine.secgroups import Query
+from kostack.analyze.topology import PORTED_PROTOCOLS, Topology, protocol_number
+from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
+
+V6_OFFSET = 1 << 32  # IPv6 keys sort after every IPv4 key
+
+Ranges = tuple[tuple[int, int], ...]  # half-open index ranges over the universe, sorted, merged
+
+
+def addr_key(ip: IPAddress) -> int:
+    return int(ip) + (V6_OFFSET if ip.version == 6 else 0)
+
+
+def net_bounds(net: IPNetwork) -> tuple[int, int]:
+    off, bits = (V6_OFFSET, 128) if net.version == 6 else (0, 32)
+    lo = int(net.network_address)
+    return lo + off, (lo | ((1 << (bits - net.prefixlen)) - 1)) + off
+
+
+def merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(r for r in ranges if r[0] < r[1]):
+        if out and lo <= out[-1][1]:
+            if hi > out[-1][1]:
+                out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def contains(ranges: Ranges, pos: int) -> bool:
+    i = bisect_right(ranges, (pos, 1 << 200)) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
+
+
+def patterns(sets: Sequence[Ranges], positions: Sequence[int]) -> dict[tuple[bool, ...], int]:
+    """How many of ``positions`` (sorted) fall in each membership pattern across ``sets``.
+
+    The boundaries of all sets cut the universe into segments of one pattern
+    each; counting a segment is two binary searches, so the cost is
+    O(total ranges x log(len(positions))), not O(len(positions)).
+    """
+    if not sets:
+        return {(): len(positions)} if positions else {}
+    cuts = sorted({b for rs in sets for r in rs for b in r} | {0})
+    out: dict[tuple[bool, ...], int] = {}
+    n = len(positions)
+    for i, start in enumerate(cuts):
+        end = cuts[i + 1] if i + 1 < len(cuts) else None
+        lo = bisect_left(positions, start)
+        hi = bisect_left(positions, end) if end is not None else n
+        if hi > lo:
+            key = tuple(contains(rs, start) for rs in sets)
+            out[key] = out.get(key, 0) + hi - lo
+    return out
+
+
+class Universe:
+    """The sorted addresses cluster flows can have at either end."""
+
+    def __init__(self, addresses: Iterable[IPAddress]) -> None:
+        self.keys: list[int] = sorted({addr_key(a) for a in addresses})
+        self.everything: Ranges = ((0, len(self.keys)),) if self.keys else ()
+        # compiled security groups, shared by every SetEngine over this universe (the
+        # hypotheses of a diagnosis change ports, not groups): group id -> (group, compiled)
+        self.compiled: dict[str, tuple[object, _Compiled]] = {}
+        # admitted sets that use no remote group, shared the same way
+        self.admitted: dict[tuple[object, ...], Admitted] = {}
+
+    def position(self, ip: IPAddress) -> int:
+        k = addr_key(ip)
+        i = bisect_left(self.keys, k)
+        if i == len(self.keys) or self.keys[i] != k:
+            raise KeyError(ip)
+        return i
+
+    def span(self, lo: int, hi: int) -> tuple[int, int]:
+        """The index range of universe keys in [lo, hi]."""
+        return bisect_left(self.keys, lo), bisect_right(self.keys, hi)
+
+    def of_net(self, net: IPNetwork) -> tuple[int, int]:
+        return self.span(*net_bounds(net))
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """What a port's groups admit for one query, over the universe.
+
+    ``undecided``: a rule could not be read or a group is missing, so an
+    address outside ``ranges`` is undecided rather than dropped.
+    """
+
+    ranges: Ranges
+    undecided: bool = False
+
+
+class SetEngine:
+    """Admitted sets per (port, query) in one world, interned and cached."""
+
+    def __init__(self, topo: Topology, universe: Universe) -> None:
+        self.topo = topo
+        self.universe = universe
+        self._members: dict[str, Ranges] = {}
+        self._cache: dict[tuple[object, ...], Admitted] = {}
+        self._interned: dict[Admitted, Admitted] = {}
+        self._groups_key: dict[str, tuple[object, ...]] = {}
+        self.collected = topo.snapshot.openstack is not None and (
+            topo.snapshot.openstack.security_groups is not None
+        )
+
+    def members(self, group_id: str) -> Ranges:
+        """Remote-group member addresses: fixed IPs; allowed pairs too under ML2/OVS."""
+        cached = self._members.get(group_id)
+        if cached is not None:
+            return cached
+        m = self.topo.members.get(group_id)
+        spans: list[tuple[int, int]] = []
+        if m is not None:
+            for ip in m.fixed:
+                k = addr_key(ip)
+                spans.append(self.universe.span(k, k))
+            if self.topo.backend == "ml2/ovs":
+                spans.extend(self.universe.of_net(n) for n in m.pairs)
+        out = merge(spans)
+        self._members[group_id] = out
+        return out
+
+    def _compiled(self, group_id: str) -> _Compiled:
+        """A group's rules bucketed by (direction, IP version, protocol), remotes resolved."""
+        grp = self.topo.groups[group_id]
+        shared = self.universe.compiled.get(group_id)
+        if shared is not None and shared[0] is grp:
+            return shared[1]
+        buckets: dict[tuple[str, int, int | None], list[_Rule]] = defaultdict(list)
+        unreadable: set[tuple[str, int]] = set()
+        for rule in grp.rules:
+            version = 4 if rule.ethertype == "IPv4" else 6
+            proto = protocol_number(rule.protocol)
+            if isinstance(proto, str):
+                unreadable.add((rule.direction, version))
+                continue
+            lo, hi = 0, 65535
+            if proto in PORTED_PROTOCOLS and (
+                rule.port_range_min is not None or rule.port_range_max is not None
+            ):
+                lo = rule.port_range_min if rule.port_range_min is not None else 0
+                hi = rule.port_range_max if rule.port_range_max is not None else 65535
+            elif proto in (1, 58) and rule.port_range_min not in (None, 8, 128):
+                continue  # a rule for another ICMP type than echo request never matches
+            ported = proto in PORTED_PROTOCOLS and (lo, hi) != (0, 65535)
+            buckets[(rule.direction, version, proto)].append(
+                _Rule(lo, hi, ported, self._remote_spec(rule))
+            )
+        found = _Compiled(dict(buckets), frozenset(unreadable))
+        self.universe.compiled[group_id] = (grp, found)
+        return found
+
+    def _remote_spec(self, rule: SecurityGroupRule) -> Ranges | str | None:
+        """The rule's remote: index ranges, "group:<id>" (resolved per query), or None."""
+        if rule.remote_ip_prefix is not None:
+            return merge([self.universe.of_net(rule.remote_ip_prefix)])
+        if rule.remote_group_id is not None:
+            return "group:" + rule.remote_group_id
+        if rule.remote_address_group_id is not None:
+            return None
+        return self.universe.everything
+
+    def groups_key(self, port: Port) -> tuple[object, ...]:
+        """What decides a port's admitted sets: port security off, and its groups."""
+        gkey = self._groups_key.get(port.id)
+        if gkey is None:
+            gkey = self._groups_key[port.id] = (
+                port.port_security_enabled is False,
+                tuple(port.security_group_ids),
+            )
+        return gkey
+
+    def admitted(self, port: Port, q: Query) -> Admitted:
+        """The admitted set of ``port`` for ``q`` (everything when port security is off)."""
+        key = (self.groups_key(port), q)
+        cached = self._cache.get(key) or self.universe.admitted.get(key)
+        if cached is not None:
+            return cached
+        uses_members = False
+        if port.port_security_enabled is False:
+            result = Admitted(self.universe.everything)
+        elif not self.collected:
+            result = Admitted((), True)
+        else:
+            spans: list[tuple[int, int]] = []
+            undecided = any(g not in self.topo.groups for g in port.security_group_ids)
+            for gid in port.security_group_ids:
+                if gid not in self.topo.groups:
+                    continue
+                compiled = self._compiled(gid)
+                if (q.direction, q.version) in compiled.unreadable:
+                    undecided = True
+                for proto in (q.proto, None):
+                    for r in compiled.buckets.get((q.direction, q.version, proto), ()):
+                        if r.ported and (q.port is None or not r.lo <= q.port <= r.hi):
+                            continue
+                        if r.remote is None:
+                            undecided = True
+                        elif isinstance(r.remote, str):
+                            uses_members = True
+                            spans.extend(self.members(r.remote[6:]))
+                        else:
+                            spans.extend(r.remote)
+            result = Admitted(merge(spans), undecided)
+        result = self._interned.setdefault(result, result)
+        self._cache[key] = result
+        if not uses_members:
+            # no remote group: the same whatever the ports' pairs or the backend
+            self.universe.admitted[key] = result
+        return result
+
+
+@dataclass(frozen=True)
+class _Rule:
+    lo: int
+    hi: int
+    ported: bool  # has a port range to check
+    remote: Ranges | str | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    buckets: dict[tuple[str, int, int | None], list[_Rule]]
+    unreadable: frozenset[tuple[str, int]]

@@ -1,0 +1,118 @@
+"""Neutron anti-spoofing on a port: the source must be a fixed IP or inside an allowed pair.
+
+Anti-spoofing is stateless: a reply leaving a port is checked like any packet.
+When ``port_security_enabled`` was not collected, both values are tried: a
+source that passes with port security on passes with it off too.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from kostack.analyze.engine.types import Disposition, Evidence, Hop
+from kostack.analyze.messages import Msg, register
+from kostack.model.snapshot import IPAddress, Port
+
+register(
+    {
+        "hop.portsec-off": {
+            "en": "port security is disabled: no anti-spoofing and no security groups",
+            "ko": "포트 보안이 꺼져 있어 anti-spoofing과 보안 그룹이 적용되지 않습니다",
+        },
+        "hop.portsec-unknown": {
+            "en": "port_security_enabled was not collected, and with it on {detail}",
+            "ko": "port_security_enabled 값을 수집하지 못했고, 켜져 있다면 {detail}",
+        },
+        "hop.portsec-either": {
+            "en": "{detail} (port_security_enabled was not collected; this holds either way)",
+            "ko": "{detail} (port_security_enabled 값을 수집하지 못했지만 어느 쪽이든 같습니다)",
+        },
+        "hop.src-fixed": {
+            "en": "source {ip} is the port's fixed IP",
+            "ko": "출발지 {ip:은/는} 포트의 고정 IP입니다",
+        },
+        "hop.src-pair": {
+            "en": "source {ip} is inside allowed address pair {pair}",
+            "ko": "출발지 {ip:은/는} Allowed Address Pair {pair}에 속합니다",
+        },
+        "hop.antispoof-denied": {
+            "en": "source {ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
+            "ko": "출발지 주소 {ip}: fixed_ips {fixed}에도 allowed_address_pairs {pairs}에도 없음",
+        },
+    }
+)
+
+
+def passes(port: Port, src_ip: IPAddress) -> bool:
+    """Whether anti-spoofing with port security on lets ``src_ip`` leave ``port``."""
+    if any(f.ip_address == src_ip for f in port.fixed_ips):
+        return True
+    return any(
+        (p.mac_address is None or p.mac_address == port.mac_address)
+        and p.ip_address.version == src_ip.version
+        and src_ip in p.ip_address
+        for p in port.allowed_address_pairs
+    )
+
+
+def outcome(port: Port, src_ip: IPAddress) -> Disposition:
+    """The disposition `antispoof` gives, without building its hop (for grouping nodes)."""
+    if port.port_security_enabled is False:
+        return Disposition.NOT_APPLICABLE
+    if passes(port, src_ip):
+        return Disposition.ACCEPTED
+    return Disposition.UNKNOWN if port.port_security_enabled is None else Disposition.DENIED
+
+
+def antispoof(
+    port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]
+) -> Hop:
+    """Neutron's egress anti-spoofing on ``port`` for a packet with source ``src_ip``."""
+    step = "antispoof" if direction == "forward" else "reply-antispoof"
+    if port.port_security_enabled is False:
+        off = (Evidence("port", port.id, "port_security_enabled", "false"),)
+        return Hop(step, where, Disposition.NOT_APPLICABLE, Msg("hop.portsec-off"), off, direction)
+    hop = _enabled(port, src_ip, where, step, direction)
+    if port.port_security_enabled is None:
+        ev: tuple[Evidence, ...] = (
+            *hop.evidence,
+            Evidence("port", port.id, "port_security_enabled", "?"),
+        )
+        if hop.disposition == Disposition.ACCEPTED:
+            detail = Msg("hop.portsec-either", detail=hop.detail)
+            return Hop(step, where, Disposition.ACCEPTED, detail, ev, direction)
+        detail = Msg("hop.portsec-unknown", detail=hop.detail)
+        return Hop(step, where, Disposition.UNKNOWN, detail, ev, direction, cause="gap")
+    return hop
+
+
+def _enabled(
+    port: Port, src_ip: IPAddress, where: str, step: str, direction: Literal["forward", "reply"]
+) -> Hop:
+    for fip in port.fixed_ips:
+        if fip.ip_address == src_ip:
+            ev = (Evidence("port", port.id, "fixed_ips", str(src_ip)),)
+            return Hop(
+                step, where, Disposition.ACCEPTED, Msg("hop.src-fixed", ip=src_ip), ev, direction
+            )
+    for pair in port.allowed_address_pairs:
+        # the packet carries the port's MAC, so a pair with another MAC does not match it
+        mac_ok = pair.mac_address is None or pair.mac_address == port.mac_address
+        if mac_ok and pair.ip_address.version == src_ip.version and src_ip in pair.ip_address:
+            ev = (Evidence("port", port.id, "allowed_address_pairs", str(pair.ip_address)),)
+            detail = Msg("hop.src-pair", ip=src_ip, pair=pair.ip_address)
+            return Hop(step, where, Disposition.ACCEPTED, detail, ev, direction)
+    fixed = "[" + ", ".join(str(f.ip_address) for f in port.fixed_ips) + "]"
+    pairs = "[" + ", ".join(str(p.ip_address) for p in port.allowed_address_pairs) + "]"
+    return Hop(
+        step,
+        where,
+        Disposition.DENIED,
+        Msg("hop.antispoof-denied", ip=src_ip, fixed=fixed, pairs=pairs),
+        (
+            Evidence("port", port.id, "fixed_ips", fixed),
+            Evidence("port", port.id, "allowed_address_pairs", pairs),
+        ),
+        direction,
+        cause="antispoof",
+    )

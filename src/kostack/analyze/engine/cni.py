@@ -1,0 +1,214 @@
+"""The CNI hops: masquerade (natOutgoing, ip-masq) and how pod traffic crosses nodes.
+
+Calico: the destination's IP pool decides encapsulation (``vxlanMode``,
+``ipipMode``: Always, or CrossSubnet when the nodes' subnets differ);
+natOutgoing masquerades pod traffic to destinations outside every pool, and
+with FelixConfiguration ``natOutgoingExclusions: IPPoolsAndHostIPs`` (Calico
+3.31) also not to other hosts. Flannel: the backend type. Cilium: the routing
+mode. Routes to pods in IPIP and unencapsulated Calico pools are learned over
+BGP (BIRD programs them in Calico 3.31; Felix does for VXLAN pools), so with
+BGP on and TCP 179 blocked between two nodes, neither has a route to the
+other's pods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kostack.analyze.engine.types import Disposition, Evidence, Hop
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.topology import NodeView, Topology
+from kostack.model.snapshot import CalicoIPPool, IPAddress
+
+register(
+    {
+        "where.route": {"en": "route on {node}", "ko": "{node}의 라우팅"},
+        "hop.nat-case": {
+            "en": "{text} (not collected: {case})",
+            "ko": "{text} (수집되지 않음: {case})",
+        },
+        "hop.nat-host-excluded": {
+            "en": "IP pool {pool} has natOutgoing, but natOutgoingExclusions is IPPoolsAndHostIPs: "
+            "traffic to host {dst} keeps the pod source {ip}",
+            "ko": "IP 풀 {pool}의 natOutgoing이 켜져 있지만 natOutgoingExclusions가 IPPoolsAndHostIPs라 "
+            "호스트 {dst:으로/로} 가는 트래픽은 Pod 출발지 {ip:을/를} 그대로 씁니다",
+        },
+        "hop.bgp-blocked": {
+            "en": "Calico learns the route to {block} over BGP, and security groups drop TCP 179 "
+            "between {src} and {dst} in both directions: no route",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, 보안 그룹이 {src:과/와} {dst} 사이의 "
+            "TCP 179를 양방향 모두 차단하여 경로가 없습니다",
+        },
+        "hop.bgp-undecided": {
+            "en": "Calico learns the route to {block} over BGP, and whether TCP 179 passes between "
+            "{src} and {dst} cannot be decided: {why}",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이에서 TCP 179가 "
+            "통과하는지 판단할 수 없습니다: {why}",
+        },
+        "hop.bgp-ok": {
+            "en": "route to {block} learned over BGP ({how})",
+            "ko": "{block:으로/로} 가는 경로를 BGP로 배움 ({how})",
+        },
+        "hop.masq-unknown-cni": {
+            "en": "the CNI is not known, so whether pod traffic is masqueraded is not known",
+            "ko": "CNI를 알 수 없어 Pod 트래픽의 마스커레이드 여부를 알 수 없습니다",
+        },
+        "hop.no-pool": {
+            "en": "no Calico IP pool contains {ip}",
+            "ko": "{ip:을/를} 포함하는 Calico IP 풀이 없습니다",
+        },
+        "hop.nat-on": {
+            "en": "IP pool {pool} has natOutgoing: {ip} is masqueraded to the node IP",
+            "ko": "IP 풀 {pool}의 natOutgoing이 켜져 있어 {ip:이/가} 노드 IP로 마스커레이드됩니다",
+        },
+        "hop.nat-off": {
+            "en": "IP pool {pool} has natOutgoing off: the packet leaves with the pod source {ip}",
+            "ko": "IP 풀 {pool}의 natOutgoing이 꺼져 있어 패킷이 Pod 출발지 {ip} 그대로 나갑니다",
+        },
+        "hop.flannel-masq-true": {
+            "en": "flannel: {ip} is masqueraded to the node IP",
+            "ko": "flannel: {ip:이/가} 노드 IP로 마스커레이드됩니다",
+        },
+        "hop.flannel-masq-false": {
+            "en": "flannel: {ip} is not masqueraded: it leaves with the pod source",
+            "ko": "flannel: {ip:이/가} 마스커레이드되지 않고 Pod 출발지 그대로 나갑니다",
+        },
+        "hop.cilium-masq-true": {
+            "en": "cilium: {ip} is masqueraded to the node IP",
+            "ko": "cilium: {ip:이/가} 노드 IP로 마스커레이드됩니다",
+        },
+        "hop.cilium-masq-false": {
+            "en": "cilium: {ip} is not masqueraded: it leaves with the pod source",
+            "ko": "cilium: {ip:이/가} 마스커레이드되지 않고 Pod 출발지 그대로 나갑니다",
+        },
+    }
+)
+
+
+def _nat_value(topo: Topology, collected: bool | None) -> tuple[bool, bool]:
+    """(masquerade on?, assumed from the world?) for a setting that may not be collected."""
+    if collected is not None:
+        return collected, False
+    return bool(topo.world.masquerade), True
+
+
+def host_excluded(topo: Topology) -> bool:
+    """Calico natOutgoingExclusions is IPPoolsAndHostIPs (the world decides when not read)."""
+    cl = topo.snapshot.cluster
+    calico = cl.cni.calico if cl is not None else None
+    if calico is None:
+        return False
+    if calico.nat_outgoing_exclusions is not None:
+        return calico.nat_outgoing_exclusions == "IPPoolsAndHostIPs"
+    return bool(topo.world.host_exclusion)
+
+
+def _nat_hop(text: str, assumed: bool, topo: Topology, ev: tuple[Evidence, ...]) -> Hop:
+    if assumed:
+        text = Msg("hop.nat-case", text=text, case=topo.world.label())
+        ev = (*ev, Evidence("case", "masquerade", "", "on" if topo.world.masquerade else "off"))
+    return Hop("nat-outgoing", "", Disposition.ACCEPTED, text, ev)
+
+
+def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Hop, bool] | None:
+    """Does the CNI SNAT this pod's traffic to the node IP? (hop, on); None: no NAT question."""
+    cl = topo.snapshot.cluster
+    cni = cl.cni if cl else None
+    if cni is None or cni.type == "unknown":
+        hop = Hop("nat-outgoing", "", Disposition.UNKNOWN, Msg("hop.masq-unknown-cni"), cause="gap")
+        return hop, False
+    if cni.type == "calico":
+        return _calico_masquerade(topo, src_ip, dst_ip)
+    if cni.type == "flannel":
+        on, assumed = _nat_value(topo, cni.flannel.ip_masq if cni.flannel else True)
+        ev = (Evidence("configmap", "kube-flannel/kube-flannel-cfg", "ip-masq", str(on).lower()),)
+        return _nat_hop(Msg(f"hop.flannel-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
+    on, assumed = _nat_value(topo, cni.cilium.masquerade if cni.cilium else True)
+    ev = (
+        Evidence(
+            "configmap", "kube-system/cilium-config", "enable-ipv4-masquerade", str(on).lower()
+        ),
+    )
+    return _nat_hop(Msg(f"hop.cilium-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
+
+
+def _calico_masquerade(
+    topo: Topology, src_ip: IPAddress, dst_ip: IPAddress
+) -> tuple[Hop, bool] | None:
+    pool = topo.pool_for(src_ip)
+    if pool is None:
+        hop = Hop(
+            "nat-outgoing", "", Disposition.UNKNOWN, Msg("hop.no-pool", ip=src_ip), cause="gap"
+        )
+        return hop, False
+    if any(dst_ip in p.cidr for p in topo.calico_pools if p.cidr.version == dst_ip.version):
+        return None
+    on, assumed = _nat_value(topo, pool.nat_outgoing)
+    ev: tuple[Evidence, ...] = (Evidence("ippool", pool.name, "natOutgoing", str(on).lower()),)
+    if on and dst_ip in topo.node_by_ip and host_excluded(topo):
+        ev = (
+            *ev,
+            Evidence("felixconfiguration", "default", "natOutgoingExclusions", "IPPoolsAndHostIPs"),
+        )
+        text = Msg("hop.nat-host-excluded", pool=pool.name, dst=dst_ip, ip=src_ip)
+        return _nat_hop(text, assumed, topo, ev), False
+    key = "hop.nat-on" if on else "hop.nat-off"
+    return _nat_hop(Msg(key, pool=pool.name, ip=src_ip), assumed, topo, ev), on
+
+
+# ---------------------------------------------------------------------------- BGP routes
+
+
+def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
+    """Routes to this pool's pods come from BGP: Calico on BGP, an IPIP or unencapsulated pool.
+
+    BIRD programs cluster routes for unencapsulated pools, and for IPIP pools
+    unless FelixConfiguration `programClusterRoutes: Enabled` hands them to
+    Felix (Calico 3.31; confd/pkg/backends/calico/bgp_processor.go); Felix
+    programs them for VXLAN pools, so those never depend on BGP.
+    """
+    cl = topo.snapshot.cluster
+    calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+    if calico is None or pool is None or pool.vxlan_mode != "Never":
+        return False
+    if pool.ipip_mode != "Never" and calico.program_cluster_routes:
+        return False
+    bgp = calico.bgp if calico.bgp is not None else topo.world.bgp
+    return bool(bgp) and calico.node_to_node_mesh is not False
+
+
+# (src, dst) -> the first non-passing hop of a TCP 179 session src -> dst, or None
+SessionJudge = Callable[[NodeView, NodeView], Hop | None]
+
+
+def bgp_route(
+    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress, judge: SessionJudge
+) -> Hop | None:
+    """The BGP route hop for pod traffic src -> a pod ``dst_ip`` on dst (None: not BGP-routed).
+
+    A BGP session needs one TCP 179 connection, and either side may open it.
+    """
+    pool = topo.pool_for(dst_ip)
+    if not bgp_dependent(topo, pool):
+        return None
+    assert pool is not None
+    where = Msg("where.route", node=src.name)
+    block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), dst_ip)
+    ev = (
+        Evidence("ippool", pool.name, "ipipMode/vxlanMode", f"{pool.ipip_mode}/{pool.vxlan_mode}"),
+    )
+    there, back = judge(src, dst), judge(dst, src)
+    if there is None or back is None:
+        how = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
+        return Hop(
+            "bgp-route", where, Disposition.ACCEPTED, Msg("hop.bgp-ok", block=block, how=how), ev
+        )
+    undecided = next((h for h in (there, back) if h.disposition == Disposition.UNKNOWN), None)
+    if undecided is not None:
+        detail = Msg(
+            "hop.bgp-undecided", block=block, src=src.name, dst=dst.name, why=undecided.detail
+        )
+        return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause=undecided.cause)
+    detail = Msg("hop.bgp-blocked", block=block, src=src.name, dst=dst.name)
+    evidence = (*ev, *there.evidence, *back.evidence)
+    return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")

@@ -1,0 +1,396 @@
+"""Every pair of a flow family at once, by classes and address sets (docs/engine.md, "At scale").
+
+A family is a set of flows between sources and targets (pods on every node to
+pods on every other node; node to node on UDP 4789; pods on every node to the
+DNS endpoints...). Its verdict for a pair factors into what depends on the
+source alone (subnet, pool, anti-spoofing, the egress rules of its port), on
+the target alone (subnet, pool, routes, the ingress rules of its port,
+anti-spoofing of the reply) and on the pair only through memberships: is the
+target's address in the source port's admitted egress set, is the source's
+address in the target port's admitted ingress set (and the TCP 179 sets when
+the route comes from BGP). Sources are grouped into classes by everything on
+their side (admitted sets included, canonical over the universe), targets
+likewise; `pairs` then counts each class pair's members per membership
+pattern and traces one representative pair per distinct situation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from kostack.analyze.engine.addrsets import Admitted, SetEngine, Universe, contains
+from kostack.analyze.engine.antispoof import outcome
+from kostack.analyze.engine.cni import bgp_dependent, masquerade
+from kostack.analyze.engine.encap import encapsulation
+from kostack.analyze.engine.router import route_back_key, route_to
+from kostack.analyze.engine.secgroups import Query
+from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
+from kostack.analyze.topology import NodeView, Topology, protocol_number
+from kostack.model.snapshot import IPAddress, Port
+
+BGP_EGRESS = Query("egress", 4, 6, 179)
+BGP_INGRESS = Query("ingress", 4, 6, 179)
+
+
+@dataclass(frozen=True)
+class End:
+    """One end of a family's flows: a node (None for outside), the endpoint traced, its address."""
+
+    view: NodeView | None
+    endpoint: Endpoint
+    ip: IPAddress
+
+    @property
+    def node_ip(self) -> IPAddress | None:
+        return self.view.ip if self.view is not None else None
+
+    @property
+    def name(self) -> str:
+        return self.view.name if self.view is not None else str(self.ip)
+
+
+# (source rep, target rep) -> the flow's protocol and port, or None when the pair is not in it
+FlowOf = Callable[[End, End], tuple[str, int | None] | None]
+
+HopId = tuple[str, str, str, str]  # step, direction, cause, disposition
+
+
+def hop_id(hop: Hop) -> HopId:
+    return (hop.step, hop.direction, hop.cause, str(hop.disposition))
+
+
+@dataclass(frozen=True, eq=False)
+class _SetRow:
+    """The admitted sets of one port for a family's queries (one object per distinct row)."""
+
+    sets: tuple[Admitted, ...]
+
+
+_NO_PORT = _SetRow(())
+
+
+@dataclass
+class EndClass:
+    id: int
+    key: tuple[object, ...]
+    members: list[End]
+    # per world: (direction, query) -> the admitted set of this side's port
+    sets: tuple[dict[Query, Admitted], ...]
+
+    @property
+    def rep(self) -> End:
+        return self.members[0]
+
+
+@dataclass
+class Fact:
+    """Flows of a family that fail, in one world, at one hop (their attributed cause)."""
+
+    world: int
+    hop: HopId
+    pairs: int = 0
+    src_classes: set[int] = field(default_factory=set)
+    dst_classes: set[int] = field(default_factory=set)
+    examples: list[FlowResult] = field(default_factory=list)
+    every_world: bool = False
+
+
+@dataclass
+class FamilyResult:
+    worlds: int
+    sources: list[EndClass]
+    targets: list[EndClass]
+    total: int
+    ok: list[int]  # per world
+    facts: list[list[Fact]]  # per world
+    traced: int  # representative traces run
+    failed_sources: list[set[int]] = field(default_factory=list)  # per world: source classes
+
+    def members(self, side: str, class_ids: set[int]) -> list[End]:
+        classes = self.sources if side == "src" else self.targets
+        return [m for i in sorted(class_ids) for m in classes[i].members]
+
+
+SRC_STEPS = frozenset(
+    {"pod-egress", "kube-proxy", "nat-outgoing", "route", "bgp-route", "antispoof", "sg-egress"}
+)
+
+
+def side_of(step: str) -> str:
+    """Where a hop's cause sits: the source port, the target port, or the path between."""
+    if step in SRC_STEPS:
+        return "src"
+    if step in ("sg-ingress", "reply-antispoof", "deliver", "reply"):
+        return "dst"
+    return "path"
+
+
+class Families:
+    """Flow families over one snapshot in every world (the topologies share one snapshot)."""
+
+    def __init__(
+        self,
+        topos: Sequence[Topology],
+        addresses: Sequence[IPAddress],
+        universe: Universe | None = None,
+    ) -> None:
+        """``universe``: share another evaluation's (its addresses must cover these)."""
+        self.topos = list(topos)
+        self.universe = universe or Universe(
+            [*addresses, *(v.ip for v in self.topos[0].node_views.values() if v.ip is not None)]
+        )
+        self.engines = [SetEngine(t, self.universe) for t in self.topos]
+        self.bgp = any(bgp_dependent(t, p) for t in self.topos for p in t.calico_pools)
+        self._static: dict[tuple[object, ...], tuple[object, ...]] = {}
+        # (source classes, target classes, representative traces) of each evaluation, in order
+        self.stats: list[tuple[int, int, int]] = []
+        self._route: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._positions: dict[tuple[int, str], int | None] = {}
+        self._rows: dict[tuple[object, ...], _SetRow] = {}
+        self._interned_rows: dict[tuple[object, ...], _SetRow] = {}
+        self._keep: list[object] = []  # query tuples whose ids key _rows
+
+    def route(self, e: End) -> tuple[object, ...]:
+        """`route_key`, memoised per end."""
+        key = (e.name, int(e.ip), e.endpoint.kind)
+        found = self._route.get(key)
+        if found is None:
+            found = self._route[key] = route_key(self.topos[0], e)
+        return found
+
+    def position(self, e: End, kind: str) -> int | None:
+        """The universe position of an end's own address ("ip") or its node's ("node")."""
+        key = (id(e), kind)
+        found = self._positions.get(key, -1)
+        if found == -1:
+            a = e.ip if kind == "ip" else e.node_ip
+            found = self._positions[key] = self.universe.position(a) if a is not None else None
+        return found
+
+    def static(self, e: End, side: str) -> tuple[object, ...]:
+        """`static_key`, once per (node, address, kind, side) for all families."""
+        key = (e.name, int(e.ip), e.endpoint.kind, side)
+        found = self._static.get(key)
+        if found is None:
+            found = self._static[key] = static_key(self.topos[0], e, side)
+        return found
+
+    def evaluate(
+        self,
+        sources: Sequence[End],
+        targets: Sequence[End],
+        flow_of: FlowOf,
+        *,
+        same_node: str = "exclude",
+        steps: frozenset[str] | None = None,
+        joint: bool = False,
+    ) -> FamilyResult:
+        """Judge every (source, target) pair; ``same_node``: exclude such pairs, or trace them.
+
+        ``steps``: judge only these hops (a layer check looks at one mechanism).
+        ``joint``: few targets (service endpoints): sources are classed by what every
+        target admits of them, so a class fails or passes as a whole
+        (`FamilyResult.failed_sources` is then exact).
+        """
+        from kostack.analyze.engine.pairs import Run
+
+        queries = self._queries(sources, targets, flow_of)
+        target_nodes = {t.view.name for t in targets if t.view is not None}
+
+        joint_key = self._joint_key(targets, flow_of) if joint else (lambda e: None)
+
+        def hosts(e: End) -> object:
+            on = e.view is not None and e.view.name in target_nodes and same_node != "exclude"
+            return (e.view.name if on and e.view is not None else None, joint_key(e))
+
+        # a source is judged by its egress sets, a target by its ingress sets (and both by the
+        # TCP 179 sets, a BGP session being either way)
+        both = {BGP_EGRESS, BGP_INGRESS}
+        q_src = tuple(q for q in queries if q.direction == "egress" or q in both)
+        q_dst = tuple(q for q in queries if q.direction == "ingress" or q in both)
+        src_classes, src_of = self._classes(sources, "src", q_src, hosts)
+        dst_classes, dst_of = self._classes(targets, "dst", q_dst, lambda e: None)
+        selves: dict[tuple[int, int], list[tuple[End, End]]] = defaultdict(list)
+        if same_node == "exclude":
+            by_node = {t.view.name: (i, t) for i, t in enumerate(targets) if t.view is not None}
+            for i, s in enumerate(sources):
+                if s.view is not None and s.view.name in by_node:
+                    j, t = by_node[s.view.name]
+                    selves[(src_of[i], dst_of[j])].append((s, t))
+        run = Run(self, flow_of, same_node, steps)
+        for S in src_classes:
+            for T in dst_classes:
+                run.class_pair(S, T, selves.get((S.id, T.id), []))
+        self.stats.append((len(src_classes), len(dst_classes), run.traced))
+        return FamilyResult(
+            len(self.topos),
+            src_classes,
+            dst_classes,
+            run.total,
+            run.ok,
+            run.facts,
+            run.traced,
+            run.failed_sources,
+        )
+
+    def _admitted(self, w: int, port: Port | None, qs: tuple[Query, ...]) -> _SetRow:
+        """The admitted sets of ``port`` for ``qs`` in world ``w``, one interned row per groups."""
+        if port is None:
+            return _NO_PORT
+        eng = self.engines[w]
+        key = (w, id(qs), eng.groups_key(port))
+        row = self._rows.get(key)
+        if row is None:
+            sets = tuple(eng.admitted(port, q) for q in qs)
+            row = self._rows[key] = self._interned_rows.setdefault(
+                (w, tuple(map(id, sets))), _SetRow(sets)
+            )
+        return row
+
+    def _joint_key(self, targets: Sequence[End], flow_of: FlowOf) -> Callable[[End], object]:
+        """A source's memberships in every target's ingress (and TCP 179) sets, per world."""
+        memo: dict[tuple[object, ...], list[tuple[Query, str]]] = {}
+
+        def key(s: End) -> object:
+            bits: list[bool] = []
+            for w, topo in enumerate(self.topos):
+                for t in targets:
+                    port = t.view.port if t.view is not None else None
+                    flow = flow_of(s, t)
+                    if port is None or flow is None:
+                        continue
+                    mk = (w, self.route(s), self.route(t), t.ip in topo.node_by_ip, flow)
+                    if mk not in memo:
+                        memo[mk] = wire_sets(topo, s, t, flow)
+                    tests = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
+                    if self.bgp:
+                        tests += [(BGP_INGRESS, "node"), (BGP_EGRESS, "node")]
+                    for q, kind in tests:
+                        addr = s.ip if kind == "ip" else s.node_ip
+                        ranges = self.engines[w].admitted(port, q).ranges
+                        bits.append(
+                            addr is not None and contains(ranges, self.universe.position(addr))
+                        )
+            return tuple(bits)
+
+        return key
+
+    # ------------------------------------------------------------------ classes
+
+    def _queries(
+        self, sources: Sequence[End], targets: Sequence[End], flow_of: FlowOf
+    ) -> list[Query]:
+        """Every query the family's wires can need (from one rep per route class)."""
+        topo = self.topos[0]
+        src_reps = {self.route(s): s for s in reversed(sources)}
+        tgt_reps = {self.route(t): t for t in reversed(targets)}
+        out: dict[Query, None] = {}
+        for s in src_reps.values():
+            for t in tgt_reps.values():
+                flow = flow_of(s, t)
+                if flow is not None:
+                    for q, _ in wire_sets(topo, s, t, flow, world_topos=self.topos):
+                        out.setdefault(q, None)
+        if self.bgp:
+            out.setdefault(BGP_EGRESS, None)
+            out.setdefault(BGP_INGRESS, None)
+        return list(out)
+
+    def _classes(
+        self,
+        ends: Sequence[End],
+        side: str,
+        queries: Sequence[Query],
+        extra: Callable[[End], object],
+    ) -> tuple[list[EndClass], dict[int, int]]:
+        groups: dict[tuple[object, ...], EndClass] = {}
+        of: dict[int, int] = {}
+        qs = tuple(queries)
+        self._keep.append(qs)
+        for idx, e in enumerate(ends):
+            port = e.view.port if e.view is not None else None
+            found = tuple(self._admitted(w, port, qs) for w in range(len(self.engines)))
+            key = (self.static(e, side), extra(e), tuple(map(id, found)))
+            cls = groups.get(key)
+            if cls is None:
+                sets = tuple(dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found)
+                cls = groups[key] = EndClass(len(groups), key, [], sets)
+            cls.members.append(e)
+            of[idx] = cls.id
+        return list(groups.values()), of
+
+
+def route_key(topo: Topology, e: End) -> tuple[object, ...]:
+    v = e.view
+    pool = topo.pool_for(e.ip)
+    return (
+        v.subnet.id if v is not None and v.subnet is not None else None,
+        pool.name if pool is not None else None,
+        e.endpoint.kind,
+        v is None,
+    )
+
+
+def static_key(topo: Topology, e: End, side: str) -> tuple[object, ...]:
+    """Everything on one side that decides a hop, apart from the admitted sets."""
+    v = e.view
+    if v is None:
+        return ("outside", e.ip)
+    port = v.port
+    spoof: tuple[object, ...] = ()
+    if port is not None:
+        spoof = (outcome(port, e.ip), outcome(port, v.ip) if v.ip is not None else None)
+    router = topo.router_for_subnet(v.subnet.id) if v.subnet is not None else None
+    routes: tuple[object, ...] = ()
+    if side == "dst":
+        # whether each router routes this pod address (native traffic across subnets)
+        routes = tuple(route_to(topo, r, e.ip) is not None for r in topo.routers)
+    elif e.endpoint.kind == "pod":
+        routes = route_back_key(topo, v, e.ip)
+    return (
+        route_key(topo, e),
+        router.id if router is not None else None,
+        port is not None,
+        port.port_security_enabled if port is not None else None,
+        v.ip is not None,
+        v.is_control_plane,
+        spoof,
+        routes,
+    )
+
+
+def wire_sets(
+    topo: Topology,
+    s: End,
+    t: End,
+    flow: tuple[str, int | None],
+    *,
+    world_topos: Sequence[Topology] = (),
+) -> list[tuple[Query, str]]:
+    """The queries judging s -> t, each with whose address it tests ("ip" or "node").
+
+    Egress queries test the target's address, ingress ones the source's.
+    """
+    proto = protocol_number(flow[0])
+    assert isinstance(proto, int)
+    if s.view is not None and t.view is not None and t.endpoint.kind == "pod":
+        d = encapsulation(topo, s.view, t.view, t.ip)
+        if d.encap is not None:
+            return [
+                (Query("egress", 4, d.proto, d.port), "node"),
+                (Query("ingress", 4, d.proto, d.port), "node"),
+            ]
+    src_kind = "node" if s.endpoint.kind == "node" else "ip"
+    if s.endpoint.kind == "pod" and t.endpoint.kind in ("node", "external"):
+        kinds = set()
+        for w in world_topos or (topo,):
+            masq = masquerade(w, s.ip, t.ip)
+            kinds.add("node" if masq is not None and masq[1] else "ip")
+        src_kind = kinds.pop() if len(kinds) == 1 else "ip"
+    port = flow[1]
+    out = [(Query("egress", t.ip.version, proto, port), "ip")]
+    if t.view is not None:
+        out.append((Query("ingress", s.ip.version, proto, port), src_kind))
+    return out

@@ -1,0 +1,231 @@
+"""The kube-proxy hop: a ClusterIP is DNATed to one ready endpoint per connection.
+
+A ping to a ClusterIP is never DNATed, and what comes back depends on the
+proxy (docs/engine.md, "ClusterIP ping"): iptables lets it go unanswered,
+nftables rejects it at once (ICMP port unreachable from the
+`cluster-ips-check` chain, kubernetes pkg/proxy/nftables/proxier.go), IPVS
+(1.25+) rejects it from KUBE-IPVS-FILTER unless the CNI's INPUT chain accepts
+it first, in which case the node answers (kubernetes PR #108460; before 1.25
+the node always answers), and Cilium's kube-proxy replacement does not answer.
+In no mode does the answer say anything about the service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from kostack.analyze.engine.cases import PROXY_MODES
+from kostack.analyze.engine.endpoints import classify_ip
+from kostack.analyze.engine.types import (
+    Disposition,
+    Endpoint,
+    Evidence,
+    ExpectedReply,
+    FlowResult,
+    Hop,
+)
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.topology import Topology
+from kostack.model.snapshot import Service, ServicePort
+
+register(
+    {
+        "where.kube-proxy": {"en": "kube-proxy on {node}", "ko": "{node}의 kube-proxy"},
+        "icmp.none": {
+            "en": "no reply: nothing matches ICMP to a ClusterIP, so the ping times out",
+            "ko": "응답 없음: ClusterIP로 가는 ICMP와 일치하는 규칙이 없어 ping이 시간 초과됩니다",
+        },
+        "icmp.reject": {
+            "en": "an immediate 'port unreachable': the cluster-ips-check chain rejects anything "
+            "but a service port",
+            "ko": "즉시 'port unreachable': cluster-ips-check 체인이 서비스 포트 외의 모든 것을 "
+            "거부합니다",
+        },
+        "icmp.ipvs": {
+            "en": "'port unreachable' from KUBE-IPVS-FILTER, unless the CNI's INPUT chain accepts the "
+            "packet first: then the node itself answers, as it always did before 1.25",
+            "ko": "KUBE-IPVS-FILTER가 'port unreachable'을 돌려줍니다. 다만 CNI의 INPUT 체인이 먼저 "
+            "허용하면 노드 자신이 응답합니다 (1.25 이전에는 항상 노드가 응답)",
+        },
+        "icmp.ipvs-old": {
+            "en": "the node itself answers: the ClusterIP sits on kube-ipvs0 of every node, even "
+            "with no endpoints",
+            "ko": "노드 자신이 응답합니다: ClusterIP가 모든 노드의 kube-ipvs0에 붙어 있어 엔드포인트가 "
+            "없어도 응답합니다",
+        },
+        "icmp.cilium": {
+            "en": "no reply: Cilium's kube-proxy replacement does not load-balance ICMP",
+            "ko": "응답 없음: Cilium의 kube-proxy 대체 기능은 ICMP를 부하 분산하지 않습니다",
+        },
+        "icmp.unknown-proxy": {
+            "en": "whatever the service proxy does with ICMP (kube-proxy is off and the CNI is not "
+            "Cilium)",
+            "ko": "서비스 프록시가 ICMP를 어떻게 처리하는지에 달려 있음 (kube-proxy가 꺼져 있고 CNI가 "
+            "Cilium이 아님)",
+        },
+        "icmp.mode": {"en": "{mode} mode: {what}", "ko": "{mode} 모드: {what}"},
+        "icmp.modes": {
+            "en": "the kube-proxy mode is not known: {each}",
+            "ko": "kube-proxy 모드를 알 수 없습니다: {each}",
+        },
+        "hop.icmp-clusterip": {
+            "en": "{ip} is a virtual IP that kube-proxy DNATs only on the service's TCP/UDP/SCTP "
+            "ports; a ping gets {what}. Healthy or not, that proves nothing: test with nslookup, "
+            "nc -zv or curl",
+            "ko": "{ip:은/는} kube-proxy가 서비스의 TCP/UDP/SCTP 포트만 DNAT하는 가상 IP입니다. ping 결과는 "
+            "{what}. 정상이든 아니든 이 결과는 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 "
+            "확인하세요",
+        },
+        "ping.story": {
+            "en": "A ClusterIP such as {ip} is a virtual address that kube-proxy translates only on "
+            "the service's TCP/UDP/SCTP ports. A ping to it gets {what} ({mode}); healthy or not, "
+            "that proves nothing: test with nslookup, nc -zv or curl.",
+            "ko": "{ip:과/와} 같은 ClusterIP는 kube-proxy가 서비스의 TCP/UDP/SCTP 포트만 변환하는 가상 "
+            "주소입니다. ping 결과는 {what} ({mode}). 정상이든 아니든 이는 아무것도 증명하지 못하므로 "
+            "nslookup, nc -zv, curl로 확인하세요.",
+        },
+        "hop.no-service-port": {
+            "en": "service {svc} has no port {port}/{protocol} (ports: {offered}); kube-proxy does not DNAT it",
+            "ko": "서비스 {svc}에 {port}/{protocol} 포트가 없어(포트: {offered}) kube-proxy가 DNAT하지 않습니다",
+        },
+        "hop.no-endpoints-collected": {
+            "en": "the endpoints of {svc} were not collected",
+            "ko": "{svc}의 엔드포인트를 수집하지 못했습니다",
+        },
+        "hop.no-endpoints": {
+            "en": "service {svc} has no ready endpoints: kube-proxy rejects the connection",
+            "ko": "서비스 {svc}에 준비된 엔드포인트가 없어 kube-proxy가 연결을 거부합니다",
+        },
+        "hop.dnat": {
+            "en": "DNAT {vip} -> {target} ({label} on {node})",
+            "ko": "DNAT {vip} -> {target} ({node}의 {label})",
+        },
+    }
+)
+
+_MINOR = re.compile(r"v?1\.(\d+)")
+
+
+def _minor(version: str | None) -> int | None:
+    m = _MINOR.match(version or "")
+    return int(m.group(1)) if m else None
+
+
+def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
+    cl = topo.snapshot.cluster
+    if mode == "iptables":
+        return "none", Msg("icmp.none")
+    if mode == "nftables":
+        return "reject", Msg("icmp.reject")
+    if mode == "ipvs":
+        minor = _minor(cl.kubernetes_version if cl else None)
+        if minor is not None and minor < 25:
+            return "local-answer", Msg("icmp.ipvs-old")
+        return "depends", Msg("icmp.ipvs")
+    if cl is not None and cl.cni.type == "cilium":
+        return "none", Msg("icmp.cilium")
+    return "depends", Msg("icmp.unknown-proxy")
+
+
+def icmp_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
+    """What a ping to a ClusterIP gets back here: (expected reply, what it gets, mode label)."""
+    cl = topo.snapshot.cluster
+    mode = cl.kube_proxy_mode if cl else None
+    if mode is not None:
+        reply, what = _one_mode(topo, mode)
+        label = "kube-proxy replacement" if what.key == "icmp.cilium" else mode  # type: ignore[attr-defined]  # always a Msg
+        return reply, what, label
+    outcomes = [(m, *_one_mode(topo, m)) for m in PROXY_MODES]
+    replies = {r for _, r, _ in outcomes}
+    each = [Msg("icmp.mode", mode=m, what=w) for m, _, w in outcomes]
+    merged: ExpectedReply = replies.pop() if len(replies) == 1 else "depends"
+    return merged, Msg("icmp.modes", each="; ".join(each)), "?"
+
+
+def ping_story(topo: Topology, ip: object) -> str:
+    """What a ping to the ClusterIP ``ip`` does here, and why it proves nothing (one story for
+    diagnose, trace and the report)."""
+    _reply, what, mode = icmp_expectation(topo)
+    return Msg("ping.story", ip=ip, what=what, mode=mode if mode != "?" else "kube-proxy ?")
+
+
+def via_service(
+    topo: Topology,
+    src: Endpoint,
+    dst: Endpoint,
+    protocol: str,
+    port: int | None,
+    path: Callable[..., FlowResult],
+) -> list[FlowResult]:
+    """One path per ready endpoint; ``path`` traces from the DNAT on."""
+    assert dst.ip is not None
+    svc = topo.service_by_ip.get(dst.ip)
+    assert svc is not None
+    where = Msg("where.kube-proxy", node=src.node or "?")
+    ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
+
+    def single(hop: Hop, expected: str | None = None) -> list[FlowResult]:
+        return [FlowResult(src, dst, dst, protocol, port, (hop,), expected_reply=expected)]  # type: ignore[arg-type]  # an ExpectedReply
+
+    if protocol == "icmp":
+        reply, what, mode = icmp_expectation(topo)
+        ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
+        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what)
+        hop = Hop(
+            "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
+        )
+        return single(hop, reply)
+    sport = _service_port(svc, port, protocol)
+    if sport is None:
+        offered = ", ".join(f"{p.port}/{p.protocol.lower()}" for p in svc.ports) or "none"
+        detail = Msg(
+            "hop.no-service-port",
+            svc=f"{svc.namespace}/{svc.name}",
+            port=port,
+            protocol=protocol,
+            offered=offered,
+        )
+        ev = (Evidence("service", f"{svc.namespace}/{svc.name}", "spec.ports", offered),)
+        return single(
+            Hop("kube-proxy", where, Disposition.NO_ROUTE, detail, ev, cause="service-port")
+        )
+    if svc.endpoints is None:
+        detail = Msg("hop.no-endpoints-collected", svc=f"{svc.namespace}/{svc.name}")
+        return single(Hop("kube-proxy", where, Disposition.UNKNOWN, detail, (ev_svc,), cause="gap"))
+    ready = [e for e in svc.endpoints if e.ready]
+    if not ready:
+        detail = Msg("hop.no-endpoints", svc=f"{svc.namespace}/{svc.name}")
+        ev = (Evidence("endpointslice", f"{svc.namespace}/{svc.name}", "endpoints", "[]"),)
+        return single(
+            Hop("kube-proxy", where, Disposition.DENIED, detail, ev, cause="no-endpoints")
+        )
+    results: list[FlowResult] = []
+    for ep in ready:
+        target_port = ep.ports.get(sport.name) or sport.target_port or sport.port
+        target = classify_ip(topo, ep.ip)
+        if ep.pod:
+            target = replace(
+                target, label=f"{ep.pod.split('/')[-1]} {ep.ip}", node=ep.node or target.node
+            )
+        elif ep.node:
+            target = replace(target, node=ep.node)
+        detail = Msg(
+            "hop.dnat",
+            vip=f"{dst.ip}:{sport.port}",
+            target=f"{ep.ip}:{target_port}",
+            label=target.label,
+            node=target.node or "?",
+        )
+        hop = Hop("kube-proxy", where, Disposition.ACCEPTED, detail, (ev_svc,))
+        result = path(topo, src, target, dst, protocol, target_port, (hop,))
+        results.append(replace(result, port=sport.port))
+    return results
+
+
+def _service_port(svc: Service, port: int | None, protocol: str) -> ServicePort | None:
+    for p in svc.ports:
+        if p.protocol.lower() == protocol and (port is None or p.port == port):
+            return p
+    return None

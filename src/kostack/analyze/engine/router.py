@@ -1,0 +1,288 @@
+"""The tenant network, the Neutron router and traffic leaving the cluster.
+
+Same subnet: switched. Different subnets: a router with interfaces on both.
+Leaving the cluster: the router SNATs to its gateway address; the reply is
+un-SNATed to the original source, and a pod source needs a router route back
+to its node (`routes`), else the reply is lost.
+"""
+
+from __future__ import annotations
+
+from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.secgroups import security_groups
+from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.topology import NodeView, Topology
+from kostack.model.snapshot import IPAddress, Router, RouterRoute
+
+register(
+    {
+        "where.network": {"en": "tenant network {name}", "ko": "테넌트 네트워크 {name}"},
+        "where.router": {"en": "router {name}", "ko": "라우터 {name}"},
+        "where.subnet": {"en": "subnet {cidr}", "ko": "서브넷 {cidr}"},
+        "where.node": {"en": "node {node}", "ko": "노드 {node}"},
+        "hop.delivered": {"en": "delivered to {ip}", "ko": "{ip}에 전달됨"},
+        "hop.delivered-decap": {
+            "en": "delivered to {ip} (decapsulated {encap})",
+            "ko": "{encap} 캡슐을 풀어 {ip}에 전달됨",
+        },
+        "hop.reply-stateful": {
+            "en": "reply of an allowed connection: security groups are stateful",
+            "ko": "허용된 연결의 응답: 보안 그룹은 상태 기반(stateful)이라 통과합니다",
+        },
+        "hop.subnets-unknown": {
+            "en": "the nodes' subnets are not known",
+            "ko": "노드의 서브넷을 알 수 없습니다",
+        },
+        "hop.switched": {
+            "en": "same subnet {cidr}: switched directly",
+            "ko": "같은 서브넷 {cidr}: 바로 전달됨",
+        },
+        "hop.routed": {"en": "routed {src} -> {dst}", "ko": "{src} -> {dst:으로/로} 라우팅됨"},
+        "hop.no-router-joins": {
+            "en": "no router joins {src} and {dst}",
+            "ko": "{src:과/와} {dst:을/를} 연결하는 라우터가 없습니다",
+        },
+        "hop.same-subnet-host": {
+            "en": "{ip} is another host on the node subnet, not modelled",
+            "ko": "{ip:은/는} 노드 서브넷의 다른 호스트로, 모델링하지 않습니다",
+        },
+        "hop.routers-not-collected": {
+            "en": "routers were not collected",
+            "ko": "라우터를 수집하지 못했습니다",
+        },
+        "hop.no-gateway": {
+            "en": "no router with an external gateway serves subnet {cidr}",
+            "ko": "서브넷 {cidr}에 외부 게이트웨이가 있는 라우터가 연결되어 있지 않습니다",
+        },
+        "hop.no-snat": {
+            "en": "the router does not SNAT (enable_snat false): replies depend on routing outside OpenStack",
+            "ko": "라우터가 SNAT하지 않아(enable_snat false) 응답 경로는 OpenStack 밖의 라우팅에 달려 있습니다",
+        },
+        "hop.snat": {
+            "en": "SNAT {src} -> the router's gateway address, out to {dst}",
+            "ko": "{src:을/를} 라우터 게이트웨이 주소로 SNAT하여 {dst:으로/로} 내보냄",
+        },
+        "hop.unsnat-node": {
+            "en": "reply un-SNATed to {ip} on the node subnet",
+            "ko": "응답이 노드 서브넷의 {ip:으로/로} 역SNAT됨",
+        },
+        "hop.no-route-back": {
+            "en": "the reply is un-SNATed to the pod address {ip}, but the router has no route to it "
+            "(routes: {routes}): the reply is lost",
+            "ko": "응답이 Pod 주소 {ip:으로/로} 역SNAT되지만 라우터에 그 주소로 가는 경로가 없어(경로: {routes}) 응답이 "
+            "사라집니다",
+        },
+        "hop.wrong-route": {
+            "en": "the router routes {dest} via {via}, not via {node} ({ip})",
+            "ko": "라우터가 {dest:을/를} {node}({ip})가 아니라 {via:으로/로} 보냅니다",
+        },
+        "hop.route-back": {
+            "en": "reply routed back via extra route {dest} -> {via}",
+            "ko": "추가 경로 {dest} -> {via:을/를} 통해 응답이 돌아옴",
+        },
+    }
+)
+
+
+def route_to(topo: Topology, router: Router, ip: IPAddress) -> RouterRoute | None:
+    """The router's extra route for ``ip``: the longest matching prefix (indexed once per router)."""
+    cache: dict[str, tuple[dict[tuple[int, int, int], RouterRoute], dict[int, list[int]]]] = (
+        topo.__dict__.setdefault("_route_index", {})
+    )
+    found = cache.get(router.id)
+    if found is None:
+        index: dict[tuple[int, int, int], RouterRoute] = {}
+        for r in router.routes:
+            d = r.destination
+            index.setdefault((d.version, d.prefixlen, int(d.network_address)), r)
+        lengths = {v: sorted({k[1] for k in index if k[0] == v}, reverse=True) for v in (4, 6)}
+        found = cache[router.id] = (index, lengths)
+    index, lengths = found
+    bits = 32 if ip.version == 4 else 128
+    value = int(ip)
+    for plen in lengths[ip.version]:
+        net = (value >> (bits - plen)) << (bits - plen) if plen else 0
+        route = index.get((ip.version, plen, net))
+        if route is not None:
+            return route
+    return None
+
+
+def route_back_key(topo: Topology, view: NodeView, ip: IPAddress) -> tuple[object, ...]:
+    """What the router does with a reply to ``ip`` (a pod on ``view``): for grouping nodes."""
+    router = topo.router_for_subnet(view.subnet.id) if view.subnet is not None else None
+    if router is None:
+        return (None,)
+    route = route_to(topo, router, ip)
+    if route is None:
+        return (router.id, "none")
+    return (router.id, "ok" if route.nexthop == view.ip else "wrong")
+
+
+def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop:
+    net = topo.network_of(src)
+    label = Msg("where.network", name=net.name or net.id) if net else Msg("where.network", name="?")
+    if src.subnet is None or dst.subnet is None:
+        return Hop("network", label, Disposition.UNKNOWN, Msg("hop.subnets-unknown"), cause="gap")
+    if src.subnet.id == dst.subnet.id:
+        return Hop(
+            "network",
+            label,
+            Disposition.ACCEPTED,
+            Msg("hop.switched", cidr=src.subnet.cidr),
+        )
+    r1 = topo.router_for_subnet(src.subnet.id)
+    if r1 is not None and dst.subnet.id in r1.interface_subnet_ids:
+        return Hop(
+            "network",
+            Msg("where.router", name=r1.name or r1.id),
+            Disposition.ACCEPTED,
+            Msg("hop.routed", src=src.subnet.cidr, dst=dst.subnet.cidr),
+            (Evidence("router", r1.id, "interfaces", f"{src.subnet.id},{dst.subnet.id}"),),
+        )
+    return Hop(
+        "network",
+        label,
+        Disposition.NO_ROUTE,
+        Msg("hop.no-router-joins", src=src.subnet.cidr, dst=dst.subnet.cidr),
+        cause="no-router",
+    )
+
+
+def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> None:
+    """Anti-spoofing, egress rules, the router's SNAT and the reply's way back, in packet
+    order (long: one hop per branch, each with its evidence)."""
+    if src.port is None:
+        hops.append(
+            Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port")
+        )
+        return
+    hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
+    if hops[-1].disposition not in PASSING:
+        return
+    hops.append(security_groups(topo, src.port, wire, "egress", src.port_label()))
+    if hops[-1].disposition not in PASSING:
+        return
+    if src.subnet is None:
+        hops.append(
+            Hop("router", "-", Disposition.UNKNOWN, "the node's subnet is not known", cause="gap")
+        )
+        return
+    if src.subnet.cidr.version == wire.dst.version and wire.dst in src.subnet.cidr:
+        hops.append(
+            Hop(
+                "network",
+                Msg("where.subnet", cidr=src.subnet.cidr),
+                Disposition.UNKNOWN,
+                Msg("hop.same-subnet-host", ip=wire.dst),
+            )
+        )
+        return
+    router = topo.router_for_subnet(src.subnet.id)
+    if topo.snapshot.openstack is None or topo.snapshot.openstack.routers is None:
+        hops.append(
+            Hop("router", "-", Disposition.UNKNOWN, Msg("hop.routers-not-collected"), cause="gap")
+        )
+        return
+    if router is None or router.external_network_id is None:
+        hops.append(
+            Hop(
+                "router",
+                Msg("where.subnet", cidr=src.subnet.cidr),
+                Disposition.NO_ROUTE,
+                Msg("hop.no-gateway", cidr=src.subnet.cidr),
+                cause="no-router",
+            )
+        )
+        return
+    rlabel = Msg("where.router", name=router.name or router.id)
+    if router.enable_snat is False:
+        hops.append(
+            Hop(
+                "router",
+                rlabel,
+                Disposition.UNKNOWN,
+                Msg("hop.no-snat"),
+                (Evidence("router", router.id, "external_gateway_info.enable_snat", "false"),),
+            )
+        )
+        return
+    hops.append(
+        Hop(
+            "router",
+            rlabel,
+            Disposition.ACCEPTED,
+            Msg("hop.snat", src=wire.src, dst=wire.dst),
+            (Evidence("router", router.id, "external_gateway_info.enable_snat", "true"),),
+        )
+    )
+    if wire.src == src.ip or any(f.ip_address == wire.src for f in src.port.fixed_ips):
+        hops.append(
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.ACCEPTED,
+                Msg("hop.unsnat-node", ip=wire.src),
+                direction="reply",
+            )
+        )
+        return
+    route = route_to(topo, router, wire.src)
+    if route is None:
+        hops.append(
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.NO_ROUTE,
+                Msg(
+                    "hop.no-route-back",
+                    ip=wire.src,
+                    routes=", ".join(str(r.destination) for r in router.routes) or "-",
+                ),
+                (
+                    Evidence(
+                        "router",
+                        router.id,
+                        "routes",
+                        str([str(r.destination) for r in router.routes]),
+                    ),
+                ),
+                "reply",
+                cause="router-no-route-back",
+            )
+        )
+        return
+    if route.nexthop != src.ip:
+        hops.append(
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.DENIED,
+                Msg(
+                    "hop.wrong-route",
+                    dest=route.destination,
+                    via=route.nexthop,
+                    node=src.name,
+                    ip=src.ip,
+                ),
+                (
+                    Evidence(
+                        "router", router.id, "routes", f"{route.destination} via {route.nexthop}"
+                    ),
+                ),
+                "reply",
+                cause="router-wrong-route",
+            )
+        )
+        return
+    hops.append(
+        Hop(
+            "reply",
+            rlabel,
+            Disposition.ACCEPTED,
+            Msg("hop.route-back", dest=route.destination, via=route.nexthop),
+            (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
+            "reply",
+        )
+    )

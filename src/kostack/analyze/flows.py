@@ -1,0 +1,240 @@
+"""The flow families the checks share, evaluated once over every world of the snapshot.
+
+Pods on every node to pods on every other node; node-to-node cluster
+protocols; pods to the DNS and API endpoints; pods to an address outside.
+Each is a `Families` evaluation (engine/families.py): linear in nodes, plus a
+term per pair of classes that truly differ, never per node pair.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import cached_property
+
+from kostack.analyze.engine.cases import World, worlds
+from kostack.analyze.engine.encap import EncapDecision, encapsulation
+from kostack.analyze.engine.endpoints import classify_ip
+from kostack.analyze.engine.families import End, Families, FamilyResult, route_key
+from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.types import Endpoint, FlowResult
+from kostack.analyze.remedy import apply_remedies, pair_remedy
+from kostack.analyze.topology import NodeView, Topology, first_host, net_within
+from kostack.model.snapshot import IPAddress, Pod, Service, Snapshot
+
+POD_PORT = 8080  # a representative application port for pod-to-pod TCP
+SG_STEPS = frozenset({"sg-egress", "sg-ingress"})
+
+
+class ClusterFlows:
+    """Lazily evaluated families over a snapshot's worlds (engine/cases.py)."""
+
+    def __init__(self, snapshot: Snapshot, egress_target: IPAddress | None = None) -> None:
+        self.snapshot = snapshot
+        self.worlds: tuple[World, ...] = worlds(snapshot)
+        self.topos = [Topology(snapshot, w) for w in self.worlds]
+        self.topo = self.topos[0]
+        self.egress_target: IPAddress = egress_target or ipaddress.ip_address("1.1.1.1")
+
+    # ------------------------------------------------------------------ ends
+
+    @cached_property
+    def _pods_by_node(self) -> dict[str, Pod]:
+        out: dict[str, Pod] = {}
+        for pod in self.topo.pods:
+            if pod.node and pod.ip is not None and not pod.host_network and pod.node not in out:
+                out[pod.node] = pod
+        return out
+
+    def pod_on(self, view: NodeView) -> Endpoint | None:
+        """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
+        pod = self._pods_by_node.get(view.name)
+        if pod is not None and pod.ip is not None:
+            return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
+        if not view.blocks:
+            return None
+        ip = first_host(view.blocks[0])
+        return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
+
+    @cached_property
+    def pods(self) -> list[End]:
+        out = []
+        for v in self.topo.node_views.values():
+            ep = self.pod_on(v)
+            if ep is not None and ep.ip is not None:
+                out.append(End(v, ep, ep.ip))
+        return out
+
+    @cached_property
+    def nodes(self) -> list[End]:
+        return [
+            End(v, Endpoint("node", f"node {v.name} {v.ip}", v.ip, v.name), v.ip)
+            for v in self.topo.node_views.values()
+            if v.ip is not None
+        ]
+
+    def service_ends(self, svc: Service) -> list[End]:
+        out = []
+        for ep in svc.endpoints or ():
+            if not ep.ready:
+                continue
+            target = classify_ip(self.topo, ep.ip)
+            node = ep.node or target.node
+            view = self.topo.node_views.get(node or "")
+            label = f"{ep.pod.split('/')[-1]} {ep.ip}" if ep.pod else target.label
+            ep_end = Endpoint("node" if target.kind == "node" else "pod", label, ep.ip, node)
+            out.append(End(view, ep_end, ep.ip))
+        return out
+
+    @cached_property
+    def outside(self) -> End:
+        return End(None, classify_ip(self.topo, self.egress_target), self.egress_target)
+
+    @cached_property
+    def families(self) -> Families:
+        addresses = [e.ip for e in self.pods] + [self.egress_target]
+        for svc in self.topo.services.values():
+            addresses.extend(e.ip for e in svc.endpoints or ())
+        return Families(self.topos, addresses)
+
+    @property
+    def node_pairs(self) -> int:
+        n = len(self.topo.node_views)
+        return n * (n - 1)
+
+    # ------------------------------------------------------------------ families
+
+    @cached_property
+    def pod_to_pod(self) -> FamilyResult:
+        return self.families.evaluate(self.pods, self.pods, lambda s, t: ("tcp", POD_PORT))
+
+    def node_to_node(
+        self, protocol: str, port: int | None, scope: str = "all", *, port_max: int | None = None
+    ) -> FamilyResult:
+        """Node-sourced ``protocol``/``port`` between nodes, security groups only.
+
+        ``scope``: all | to-cp | from-cp | cp-cp.
+        """
+        key = ("node", protocol, port, scope)
+        cache: dict[tuple[object, ...], FamilyResult] = self.__dict__.setdefault("_nn", {})
+        if key not in cache:
+            src = [e for e in self.nodes if scope not in ("from-cp", "cp-cp") or _cp(e)]
+            dst = [e for e in self.nodes if scope not in ("to-cp", "cp-cp") or _cp(e)]
+            cache[key] = self.families.evaluate(
+                src, dst, lambda s, t: (protocol, port), steps=SG_STEPS
+            )
+        return cache[key]
+
+    def decision(self, s: End, t: End) -> EncapDecision | None:
+        """How the CNI carries pods on s's node to the pod ``t`` (memoised by route class)."""
+        if s.view is None or t.view is None:
+            return None
+        cache: dict[tuple[object, ...], EncapDecision] = self.__dict__.setdefault("_dec", {})
+        key = (route_key(self.topo, s), route_key(self.topo, t), s.view.name == t.view.name)
+        if key not in cache:
+            cache[key] = encapsulation(self.topo, s.view, t.view, t.ip)
+        return cache[key]
+
+    @cached_property
+    def decisions(self) -> list[tuple[End, End, EncapDecision]]:
+        """One (source rep, target rep, decision) per pair of route classes (pod to pod)."""
+        groups: dict[tuple[object, ...], list[End]] = {}
+        for e in self.pods:
+            groups.setdefault(route_key(self.topo, e), []).append(e)
+        out = []
+        for a in groups.values():
+            for b in groups.values():
+                s = a[0]
+                t = next((x for x in b if x.name != s.name), None)
+                if t is None:
+                    continue
+                d = self.decision(s, t)
+                if d is not None:
+                    out.append((s, t, d))
+        return out
+
+    def encapsulated(self, kind: str, proto: int, port: int | None) -> FamilyResult:
+        """Node to node on one encapsulation, for the node pairs whose pods use it."""
+        cache: dict[tuple[object, ...], FamilyResult] = self.__dict__.setdefault("_enc", {})
+        key = (kind, proto, port)
+        if key not in cache:
+            pod_of = {e.name: e for e in self.pods}
+
+            def flow(s: End, t: End) -> tuple[str, int | None] | None:
+                sp, tp = pod_of.get(s.name), pod_of.get(t.name)
+                d = self.decision(sp, tp) if sp is not None and tp is not None else None
+                if d is None or d.encap != kind or d.proto != proto or d.port != port:
+                    return None
+                return (str(proto), port)
+
+            cache[key] = self.families.evaluate(self.nodes, self.nodes, flow, steps=SG_STEPS)
+        return cache[key]
+
+    @cached_property
+    def pod_source_hypothesis(self) -> FamilyResult:
+        """Pod to pod with allowed pairs for the pod ranges on every node port, SG hops only."""
+        cidrs = self.topo.pod_cidrs
+        pairs = [
+            pair_remedy(v.port, v.name, c, "hypothesis", "")
+            for v in self.topo.node_views.values()
+            if v.port is not None
+            for c in cidrs
+            if not any(net_within(c, p.ip_address) for p in v.port.allowed_address_pairs)
+        ]
+        snap = apply_remedies(self.snapshot, pairs) if pairs else self.snapshot
+        topos = [Topology(snap, w) for w in self.worlds]
+        fam = Families(topos, [], universe=self.families.universe)
+        by_name = {v.name: v for v in topos[0].node_views.values()}
+        ends = [End(by_name[e.name], e.endpoint, e.ip) for e in self.pods if e.view is not None]
+
+        def native(s: End, t: End) -> tuple[str, int | None] | None:
+            d = self.decision(s, t)
+            if d is None or d.encap is not None or not d.hop.passes:
+                return None
+            return ("tcp", POD_PORT)
+
+        result = fam.evaluate(ends, ends, native, steps=SG_STEPS)
+        self.__dict__["pod_source_hypothesis_stats"] = fam.stats
+        return result
+
+    def service_flows(
+        self, svc: Service, protocol: str, port: int
+    ) -> tuple[list[FlowResult], FamilyResult | None]:
+        """The kube-proxy answer (traced from one pod) and, when it DNATs, pods on every node to
+        every ready endpoint."""
+        src = self.pods[0].endpoint if self.pods else None
+        if src is None or svc.cluster_ip is None:
+            return [], None
+        vip = Endpoint(
+            "service", f"svc {svc.namespace}/{svc.name} {svc.cluster_ip}", svc.cluster_ip
+        )
+        first = trace(self.topo, src, vip, protocol, port)
+        if any(h.step == "kube-proxy" and not h.passes for r in first for h in r.hops):
+            return first, None
+        sport = next(
+            (p for p in svc.ports if p.protocol.lower() == protocol and p.port == port), None
+        )
+        ends = self.service_ends(svc)
+        if sport is None or not ends:
+            return first, None
+        port_of = {
+            e.ip: (ep.ports.get(sport.name) or sport.target_port or sport.port)
+            for e, ep in zip(ends, [x for x in svc.endpoints or () if x.ready], strict=True)
+        }
+        family = self.families.evaluate(
+            self.pods,
+            ends,
+            lambda s, t: (protocol, port_of[t.ip]),
+            same_node="trace",
+            joint=True,
+        )
+        return first, family
+
+    @cached_property
+    def egress(self) -> FamilyResult:
+        return self.families.evaluate(
+            self.pods, [self.outside], lambda s, t: ("tcp", 443), same_node="trace", joint=True
+        )
+
+
+def _cp(e: End) -> bool:
+    return e.view is not None and e.view.is_control_plane

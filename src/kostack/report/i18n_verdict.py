@@ -1,0 +1,60 @@
+"""The verdict line's and conditional causes' strings, English and Korean.
+
+Merged into ``kostack.report.i18n.MESSAGES`` (same placeholders in every language).
+"""
+
+from __future__ import annotations
+
+VERDICT_MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "verdict.healthy": "VERDICT: healthy. Every check was decided and nothing fails.",
+        "verdict.healthy-cases": (
+            "VERDICT: healthy. Every check was decided and nothing fails, in each of the {n} "
+            "cases the snapshot leaves open."
+        ),
+        "verdict.root-causes": "VERDICT: {n} root {n:cause/causes} found.",
+        "verdict.also-conditional": (
+            "{n} more {n:depends/depend} on what the snapshot does not say (see CONDITIONAL below)."
+        ),
+        "verdict.also-undecided": "Undecided as well: {paths}.",
+        "verdict.undecided": "VERDICT: undecided. {paths} cannot be decided: {why}.",
+        "verdict.undecided-causes": (
+            "VERDICT: undecided. {n} {n:cause depends/causes depend} on what the snapshot does "
+            "not say: {why}."
+        ),
+        "conditional_cause": "CONDITIONAL {n} of {total}",
+        "conditional_when": (
+            "Only {condition}; in every other case this is healthy. What breaks then:"
+        ),
+        "conditional_tell": "How to tell the cases apart:",
+        "conditional_fix": "Fix ({condition}):",
+        "case_other": "Otherwise, {condition}: {message}",
+        "consequences": "Follows:",
+        "explains": "Undecided:",
+        "explains_line": "because of it, {checks} cannot be decided for these nodes",
+    },
+    "ko": {
+        "verdict.healthy": "판정: 정상. 모든 점검이 판단되었고 실패한 것이 없습니다.",
+        "verdict.healthy-cases": (
+            "판정: 정상. 모든 점검이 판단되었고, 스냅샷이 정하지 않은 {n}가지 경우 모두에서 실패한 "
+            "것이 없습니다."
+        ),
+        "verdict.root-causes": "판정: 근본 원인 {n}개를 찾았습니다.",
+        "verdict.also-conditional": (
+            "그 밖에 {n}개는 스냅샷에 없는 정보에 따라 달라집니다 (아래 '조건부' 참고)."
+        ),
+        "verdict.also-undecided": "판단하지 못한 경로도 있습니다: {paths}.",
+        "verdict.undecided": "판정: 판단 불가. {paths:을/를} 판단할 수 없습니다: {why}.",
+        "verdict.undecided-causes": (
+            "판정: 판단 불가. 원인 {n}개가 스냅샷에 없는 정보에 따라 달라집니다: {why}."
+        ),
+        "conditional_cause": "조건부 {n}/{total}",
+        "conditional_when": "{condition} 조건에서만 해당하며, 그 밖의 경우에는 정상입니다. 이때 영향:",
+        "conditional_tell": "경우를 구별하는 방법:",
+        "conditional_fix": "해결 ({condition} 조건):",
+        "case_other": "{condition} 조건에서는: {message}",
+        "consequences": "이어서 생김:",
+        "explains": "판단 불가:",
+        "explains_line": "이 때문에 해당 노드에 대해 {checks:을/를} 판단할 수 없습니다",
+    },
+}

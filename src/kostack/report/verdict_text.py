@@ -1,0 +1,148 @@
+"""The verdict line and the conditional causes, in the terminal rendering. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.findings import Finding, Remedy, command_for
+from kostack.analyze.messages import Msg
+from kostack.analyze.messages import localize as L
+from kostack.report.i18n import t
+
+INDENT = "  "
+MAX_COMMANDS = 4
+
+
+def verdict_line(d: Diagnosis, lang: str) -> str:
+    """The first line: healthy (decided), N root causes, or undecided and why."""
+    v = d.verdict
+    cases = len(d.worlds)
+    if v.kind == "healthy":
+        key = "verdict.healthy-cases" if cases > 1 else "verdict.healthy"
+        return t(lang, key, n=cases)
+    if v.kind == "root-causes":
+        line = t(lang, "verdict.root-causes", n=str(v.root_causes))
+        if v.conditional:
+            line += " " + t(lang, "verdict.also-conditional", n=str(v.conditional))
+        elif v.critical_undecided:
+            line += " " + t(
+                lang, "verdict.also-undecided", paths=_paths(v.critical_undecided, lang)
+            )
+        return line
+    why = "; ".join(L(r, lang) for r in v.reasons[:2]) or "-"
+    paths = v.critical_undecided
+    if paths:
+        return t(lang, "verdict.undecided", paths=_paths(paths, lang), why=why)
+    return t(lang, "verdict.undecided-causes", n=str(v.conditional), why=why)
+
+
+def _paths(paths: tuple[str, ...], lang: str) -> str:
+    return ", ".join(L(Msg(f"path.{p}"), lang) for p in paths)
+
+
+def conditional_section(
+    d: Diagnosis, lang: str, verbose: bool, breaks: Callable[[RootCause], list[str]]
+) -> list[str]:
+    """Each conditional cause: when it holds, what it breaks then, how to tell, the fix if so."""
+    out: list[str] = []
+    total = len(d.conditional)
+    for n, rc in enumerate(d.conditional, 1):
+        sev = t(lang, "sev." + str(rc.severity))
+        head = t(lang, "conditional_cause", n=n, total=total)
+        out.append(f"{head}  [{sev}]  {root_cause_title(rc.key, lang)}")
+        out.extend(wrap(t(lang, "conditional_when", condition=L(rc.condition, lang)), INDENT))
+        for line in breaks(rc):
+            out.extend(wrap(f"- {line}", INDENT * 2))
+        out.extend(wrap(L(rc.message, lang), INDENT))
+        if verbose:
+            for f in rc.symptoms:
+                out.extend(wrap(f"- {L(f.message, lang)}", INDENT * 2))
+        if rc.tell:
+            out.append(f"{INDENT}{t(lang, 'conditional_tell')}")
+            for line in rc.tell:
+                out.extend(wrap(f"- {L(line, lang)}", INDENT * 2))
+        if rc.fix.remedies:
+            out.append(f"{INDENT}{t(lang, 'conditional_fix', condition=L(rc.condition, lang))}")
+            out.extend(commands(rc.fix.remedies, lang, verbose))
+        out.append("")
+    return out
+
+
+def case_lines(rc: RootCause, lang: str) -> list[str]:
+    """A cause that fails in every case but not the same way: the other ways, how to tell."""
+    out: list[str] = []
+    for f in rc.cases:
+        line = t(lang, "case_other", condition=L(f.condition, lang), message=L(f.message, lang))
+        out.extend(wrap(line, INDENT))
+    if rc.tell and not rc.condition:
+        out.append(f"{INDENT}{t(lang, 'conditional_tell')}")
+        for line in rc.tell:
+            out.extend(wrap(f"- {L(line, lang)}", INDENT * 2))
+    return out
+
+
+def consequence_lines(rc: RootCause, lang: str, label_w: int) -> list[str]:
+    """Causes that follow from this one, listed under it (never as root causes of their own),
+    and the checks it leaves undecided."""
+    out: list[str] = []
+    for i, sub in enumerate(rc.consequences):
+        label = t(lang, "consequences") if i == 0 else ""
+        title = root_cause_title(sub.key, lang)
+        pad = INDENT + " " * (label_w + 1)
+        out.extend(
+            wrap(f"{title}: {L(sub.message, lang)}", pad, first=f"{INDENT}{label:<{label_w}} ")
+        )
+    if rc.explains:
+        checks = list(dict.fromkeys(t(lang, "short." + f.check_id) for f in rc.explains))
+        label = t(lang, "explains")
+        out.extend(
+            wrap(
+                t(lang, "explains_line", checks=", ".join(checks)),
+                INDENT + " " * (label_w + 1),
+                first=f"{INDENT}{label:<{label_w}} ",
+            )
+        )
+    return out
+
+
+def commands(
+    remedies: tuple[Remedy, ...], lang: str, verbose: bool, limit: int = MAX_COMMANDS
+) -> list[str]:
+    cmds = [command_for(r) for r in remedies]
+    shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
+    out = [f"{INDENT * 2}{c}" for c in shown]
+    if len(shown) < len(cmds):
+        out.append(f"{INDENT * 2}{t(lang, 'fix_more', n=len(cmds) - len(shown))}")
+    return out
+
+
+def undecided_lines(findings: list[Finding], lang: str, verbose: bool) -> list[str]:
+    """UNKNOWN findings, grouped per check, with the case they hold in when there is one."""
+    out: list[str] = []
+    per_check: dict[str, list[Finding]] = {}
+    for f in findings:
+        per_check.setdefault(f.check_id, []).append(f)
+    for check_id, fs in per_check.items():
+        fs = [f for f in fs if not f.explained_by]
+        if not fs:
+            continue
+        for f in fs if verbose else fs[:1]:
+            cond = f" ({L(f.condition, lang)})" if f.condition else ""
+            more = f" {t(lang, 'unknown_more', n=len(fs))}" if not verbose and len(fs) > 1 else ""
+            out.append(f"{INDENT}{check_id}:{more} {L(f.message, lang)}{cond}")
+    return out
+
+
+def wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
+    words = text.split()
+    lines: list[str] = []
+    cur = first if first is not None else indent
+    for w in words:
+        if len(cur) + len(w) + 1 > width and cur.strip():
+            lines.append(cur.rstrip())
+            cur = indent
+        cur += w + " "
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return lines
