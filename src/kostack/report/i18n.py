@@ -8,7 +8,6 @@ from __future__ import annotations
 import locale
 import os
 
-from kostack.analyze.messages import Word
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
 from kostack.report.i18n_verdict import VERDICT_MESSAGES
@@ -235,4 +234,6 @@ def t(lang: str, key: str, **params: object) -> str:
     # a Korean template may write a particle pair as a format spec: "{ip:은/는}"
     if not params:
         return template
+    from kostack.analyze.messages import Word  # not at import: --help loads no layer
+
     return template.format(**{k: Word(v) if isinstance(v, str) else v for k, v in params.items()})
