@@ -6,13 +6,19 @@ tests directory's conftest was imported first when the whole suite runs.)
 
 from __future__ import annotations
 
+import copy
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kostack.collect.kubernetes import KubeCollection, collect_kubernetes
+from kostack.collect.match import match_identities
 from kostack.lab.kubeapi import KubeApiDouble
+from kostack.model import Snapshot
+from kostack.model.snapshot import OpenStack
+from kostack.testing.builders import seed_doc
 
 
 @dataclass
@@ -36,3 +42,27 @@ class Served:
 
 
 ServeFn = Callable[..., Served]
+
+
+def openstack_on(subnet: str) -> dict[str, Any]:
+    """The seed project's Neutron objects with every address moved onto ``subnet``."""
+    doc = copy.deepcopy(seed_doc()["openstack"])
+    network = ipaddress.ip_network(subnet)
+    moved = {f"10.0.0.{n}": str(network.network_address + n) for n in range(1, 255)}
+    doc["subnets"][0]["cidr"] = subnet
+    doc["subnets"][0]["gateway_ip"] = moved[doc["subnets"][0]["gateway_ip"]]
+    for port in doc["ports"]:
+        for fixed in port["fixed_ips"]:
+            fixed["ip_address"] = moved.get(fixed["ip_address"], fixed["ip_address"])
+    for router in doc["routers"]:
+        router["routes"] = []  # the seed's routes point at its 10.0.0.x nodes
+    return doc
+
+
+def joined_snapshot(collection: KubeCollection, subnet: str = "10.0.0.0/24") -> Snapshot:
+    """A collected cluster on the seed's Neutron project (node subnet ``subnet``), with the
+    nodes matched to their ports by the collector's own matching."""
+    openstack = OpenStack.model_validate(openstack_on(subnet))
+    links = match_identities(collection.nodes_raw, openstack.ports or ())
+    assert all(link.port_id for link in links), links
+    return Snapshot(openstack=openstack, cluster=collection.cluster, node_ports=links)

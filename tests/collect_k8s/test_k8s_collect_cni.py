@@ -27,8 +27,9 @@ def test_calico_manifest_ipip_always_with_typha(serve: ServeFn) -> None:
     assert calico.bgp is True  # calico-config calico_backend: bird
     # No BGPConfiguration object: Calico's default, the full node-to-node mesh.
     assert calico.node_to_node_mesh is True
-    # veth_mtu "0": Felix detects the MTU at run time, which the API does not show.
-    assert (calico.mtu, calico.mtu_source) == (None, None)
+    # veth_mtu "0": Felix derives the MTU from the host interface at run time.
+    assert (calico.mtu, calico.mtu_auto) == (None, True)
+    assert calico.mtu_source == 'ConfigMap kube-system/calico-config veth_mtu "0"'
     assert calico.vxlan_port == 4789 and calico.wireguard is False
     assert len(calico.blocks or ()) == 4
 
@@ -72,7 +73,7 @@ def test_flannel(
     assert str(flannel.network) == "10.244.0.0/16"
     assert (flannel.backend_type, flannel.port, flannel.direct_routing) == (backend, port, direct)
     assert flannel.ip_masq is True  # kube-flannel.yml runs flanneld --ip-masq
-    assert flannel.mtu is None  # computed by flanneld at run time (subnet.env)
+    assert (flannel.mtu, flannel.mtu_auto) == (None, True)  # no Backend.MTU: the NIC's
     assert cluster.kube_proxy_mode == "iptables"
     # flannel's backend-data annotation holds the VTEP's MAC, not the NIC's.
     assert all(identity.macs == () for identity in collection.nodes_raw)
@@ -127,7 +128,7 @@ def test_cilium(
         port,
     )
     assert cilium.masquerade is True and cilium.wireguard is False
-    assert cilium.mtu is None  # "mtu" absent: detected by the agent
+    assert (cilium.mtu, cilium.mtu_auto) == (None, True)  # "mtu" absent: detected
     if mode == "native":
         assert str(cilium.native_routing_cidr) == "10.244.0.0/16"
     assert collection.cluster.kube_proxy_mode == "iptables"
@@ -141,7 +142,7 @@ def test_cilium_kube_proxy_replacement_means_no_kube_proxy(serve: ServeFn) -> No
 
 def test_cilium_legacy_tunnel_key(serve: ServeFn) -> None:
     """Before Cilium 1.14: `tunnel: vxlan|geneve|disabled` instead of routing-mode."""
-    objects = fx.cilium_cluster()
+    objects = fx.cilium_cluster(cilium_version="v1.13.4")
     for obj in objects:
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "cilium-config":
             del obj["data"]["routing-mode"], obj["data"]["tunnel-protocol"]

@@ -12,6 +12,9 @@ import kubernetes_validate
 import pytest
 from k8s_collect_served import ServeFn
 
+from kostack.lab import k8s_fixture_published as published_calico
+from kostack.lab import k8s_fixture_published_cilium as published_cilium
+from kostack.lab import k8s_fixture_published_flannel as published_flannel
 from kostack.lab import k8s_fixtures as fx
 from kostack.lab.k8s_fixture_scale import with_node_annotations, workload_pods
 
@@ -37,6 +40,19 @@ FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "cilium-native-kpr": lambda: fx.cilium_cluster(
         routing_mode="native", kube_proxy_replacement=True
     ),
+    # The published installs (test_k8s_collect_published.py).
+    "published-calico-v3.30.7-ipip": lambda: published_calico.calico_manifest_published(
+        "v3.30.7", "ipip"
+    ),
+    "published-calico-v3.31.7-vxlan": lambda: published_calico.calico_manifest_published(
+        "v3.31.7", "vxlan"
+    ),
+    "published-calico-operator": published_calico.calico_operator_published,
+    "published-flannel": published_flannel.flannel_published,
+    "published-cilium-default": published_cilium.cilium_chart_published,
+    "published-cilium-native-kpr": lambda: published_cilium.cilium_chart_published("native-kpr"),
+    "published-cilium-v1.6": published_cilium.cilium_quick_install_v16,
+    "published-kube-proxy-nftables": lambda: published_flannel.kube_proxy_published("nftables"),
 }
 
 

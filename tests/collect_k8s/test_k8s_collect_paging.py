@@ -65,5 +65,5 @@ def test_requests_do_not_grow_with_the_node_count(serve: ServeFn) -> None:
     extra_pages = len(large.api.requests) - len(first_pages(large))
     # 300 nodes: 1 page; 600+ pods (kube-proxy and calico-node on each node): 2; 300 blocks: 1.
     assert extra_pages == continuations(large, "/api/v1/pods") == 1
-    assert small_collection.api_requests == 15
-    assert large_collection.api_requests == 16
+    assert small_collection.api_requests == 16
+    assert large_collection.api_requests == 17

@@ -136,6 +136,7 @@ def test_cilium_defaults() -> None:
             }
         },
         notes,
+        version="v1.13.4",
     )
     cilium = configured.cilium
     assert (cilium.routing_mode, cilium.tunnel_protocol, cilium.tunnel_port) == (
@@ -150,6 +151,29 @@ def test_cilium_defaults() -> None:
     odd = parse_cilium({"data": {"routing-mode": "bgp"}}, notes)
     assert (odd.cilium.routing_mode, odd.cilium.tunnel_protocol) == (None, None)
     assert notes.skipped["cluster.cni.cilium"] == ["routing-mode 'bgp' is not modelled"]
+
+
+@pytest.mark.parametrize(
+    ("tunnel", "version", "expected"),
+    [
+        # Before 1.15 the legacy key decides.
+        ("disabled", "v1.13.4", ("native", "tunnel", None)),
+        ("geneve", "v1.14.0", ("tunnel", "tunnel", "geneve")),
+        # 1.15 removed it (cilium#29053): the agent's defaults apply, tunnel vxlan.
+        ("disabled", "v1.15.0", ("tunnel", None, "vxlan")),
+        ("geneve", "v1.18.2", ("tunnel", None, "vxlan")),
+        # Unknown version: "vxlan" means the same either way; anything else depends on it.
+        ("vxlan", None, ("tunnel", "tunnel", "vxlan")),
+        ("disabled", None, (None, None, None)),
+    ],
+)
+def test_cilium_legacy_tunnel_key_is_version_gated(
+    tunnel: str, version: str | None, expected: tuple[Any, ...]
+) -> None:
+    notes = Notes()
+    cilium = parse_cilium({"data": {"tunnel": tunnel}}, notes, version=version).cilium
+    assert (cilium.routing_mode, cilium.routing_key, cilium.tunnel_protocol) == expected
+    assert bool(notes.skipped) is (expected[0] is None)
 
 
 def test_kube_proxy_modes() -> None:
@@ -205,3 +229,68 @@ def test_dns_service_is_the_one_holding_cluster_dns(serve: ServeFn) -> None:
         ("10.0.0.11", "k8s-cp-1")
     ]
     assert served.api.request_count(resource="services") == 3
+
+
+@pytest.mark.parametrize(
+    ("backend", "mtu", "auto"),
+    [
+        ({"Type": "vxlan", "MTU": 1400}, 1400, False),
+        ({"type": "vxlan", "mtu": 1400}, 1400, False),  # Go's JSON decoding ignores case
+        ({"Type": "wireguard", "MTU": 1420}, 1420, False),
+        ({"Type": "vxlan"}, None, True),  # the external interface's MTU
+        ({"Type": "vxlan", "MTU": 0}, None, True),
+        ({"Type": "host-gw", "MTU": 1400}, None, True),  # host-gw has no MTU option
+    ],
+)
+def test_flannel_backend_mtu(backend: dict[str, Any], mtu: int | None, auto: bool) -> None:
+    flannel = parse_flannel(
+        net_conf({"Network": "10.244.0.0/16", "Backend": backend}),
+        ip_masq=True,
+        linux_only=True,
+        notes=Notes(),
+        kube_subnet_mgr=False,
+    )
+    assert flannel is not None
+    assert (flannel.mtu, flannel.mtu_auto) == (mtu, auto)
+    # With etcd leases (no --kube-subnet-mgr), SubnetLen defaults to /24 for a /16 Network.
+    assert flannel.kube_subnet_mgr is False and flannel.subnet_len == 24
+
+
+def calico_objects(**kw: Any) -> Any:
+    from kostack.collect._cni_calico_parse import CalicoObjects
+
+    return CalicoObjects(**kw)
+
+
+def test_calico_mtu_sources() -> None:
+    from kostack.collect._cni_calico_parse import calico_mtu
+
+    notes = Notes()
+    ipip = parse_ip_pool(pool({"cidr": "10.244.0.0/16", "ipipMode": "Always"}), "t", notes)
+    vxlan6 = parse_ip_pool(pool({"cidr": "fd00:10::/64", "vxlanMode": "Always"}), "t", notes)
+    assert ipip is not None and vxlan6 is not None
+    spec_only = {"spec": {"calicoNetwork": {"mtu": 1410}}}
+    got = calico_mtu(calico_objects(installation=spec_only), [ipip])
+    assert (got.mtu, got.source, got.auto) == (
+        1410,
+        "Installation default spec.calicoNetwork.mtu",
+        False,
+    )
+    # An operator Installation with no MTU anywhere: Felix detects it.
+    got = calico_mtu(calico_objects(installation={"spec": {}}, felix={"spec": {}}), [ipip])
+    assert (got.mtu, got.auto) == (None, True)
+    # Felix's own value for one enabled encapsulation, the other detected: both count.
+    felix = {"spec": {"ipipMTU": 1380}}
+    got = calico_mtu(calico_objects(felix=felix), [ipip, vxlan6])
+    assert (got.mtu, got.source, got.auto) == (1380, "FelixConfiguration default ipipMTU", True)
+    # A value for an encapsulation no pool uses does not count.
+    got = calico_mtu(calico_objects(felix={"spec": {"vxlanMTU": 1300}}), [ipip])
+    assert (got.mtu, got.auto) == (None, True)
+    # veth_mtu pins Felix's variables: its "0" wins over FelixConfiguration.
+    config = {"data": {"veth_mtu": "0"}}
+    got = calico_mtu(calico_objects(calico_config=config, felix=felix), [ipip])
+    assert (got.mtu, got.auto) == (None, True)
+    # What cannot be read stays unknown.
+    assert calico_mtu(calico_objects(felix_failed=True), [ipip]).auto is None
+    assert calico_mtu(calico_objects(installation_failed=True), [ipip]).auto is None
+    assert calico_mtu(calico_objects(), None).auto is None

@@ -82,11 +82,14 @@ def comparable(cluster: Cluster) -> dict[str, Any]:
         "nodes": nodes,
         "services": services,
         "pod_cidrs": data["pod_cidrs"],
+        "pod_cidrs_source": data["pod_cidrs_source"],
+        "cluster_cidrs": data["cluster_cidrs"],
         "service_cidrs": data["service_cidrs"],
         "cluster_dns_ip": data["cluster_dns_ip"],
         "dns_domain": data["dns_domain"],
         "kube_proxy_mode": data["kube_proxy_mode"],
         "cni_type": data["cni"]["type"],
+        "cni_version": (data["cni"]["version"], data["cni"]["version_source"]),
         "calico": calico,
         "coredns_and_netshoot": placed,
     }
@@ -196,7 +199,7 @@ def test_requests_are_lists_and_named_gets_only(serve: ServeFn) -> None:
     served = serve(fx.seed_cluster())
     collection = served.collect()
     requests = served.requests()
-    assert collection.api_requests == len(requests) == 15
+    assert collection.api_requests == len(requests) == 16
     node_names = {n.name for n in collection.cluster.nodes or ()}
     for line in requests:
         assert not any(name in line for name in node_names), line

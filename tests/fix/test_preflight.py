@@ -283,3 +283,31 @@ def test_cloud_names_cannot_break_out_of_comments_or_strings() -> None:
     )
     for text in (render_commands(result), render_terraform(result)):
         assert "\nrm -rf" not in text and "\x1b" not in text
+
+
+@pytest.mark.parametrize(
+    ("cni", "mode", "wireguard", "largest"),
+    [
+        ("calico", "vxlan", False, 1400),
+        ("calico", "ipip", True, 1390),  # Felix takes the smallest: WireGuard's 60
+        ("flannel", "vxlan", False, 1400),
+        ("flannel", "host-gw", False, 1450),
+        ("cilium", "vxlan", False, 1400),
+        ("cilium", "native", False, 1450),
+        ("cilium", "geneve", True, 1320),  # Cilium adds WireGuard's 80 to the tunnel's 50
+    ],
+)
+def test_the_recommended_mtu_is_what_the_cni_gives_pods(
+    cni: str, mode: str, wireguard: bool, largest: int
+) -> None:
+    """The planned snapshot says the CNI's own MTU setting (Flannel's Backend.MTU and
+    Cilium's `mtu` are the network's, not the pod's), and it fits."""
+    from kostack.analyze.mtu import effective_mtu
+    from kostack.analyze.topology import Topology
+
+    result = preflight(spec(cni=cni, mode=mode, wireguard=wireguard))
+    assert result.recommended_mtu == largest
+    assert "mtu" not in {r.key for r in result.remaining}
+    cluster = planned_cluster(result.spec, result.recommended_mtu)
+    topo = Topology(Snapshot(cluster=cluster))
+    assert {effective_mtu(topo, v).pod_mtu for v in topo.node_views.values()} == {largest}

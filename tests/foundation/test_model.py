@@ -5,17 +5,19 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kostack.model import (
+    SCHEMA_VERSION,
     SnapshotFormatError,
     dump_snapshot,
     load_snapshot,
     loads_snapshot,
     parse_snapshot,
 )
-from kostack.testing.builders import EXAMPLES, example_doc, seed_doc
+from kostack.testing.builders import EXAMPLES, build, example_doc, seed_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,10 +69,68 @@ def test_cidr_with_host_bits_is_rejected() -> None:
 
 
 def test_wrong_schema_version() -> None:
-    doc = seed_doc()
-    doc["schema_version"] = 7
-    err = _error(doc)
-    assert err.path == "$.schema_version" and "kostack collect" in err.hint
+    for version in (7, 0, "2", True, None):
+        doc = seed_doc()
+        doc["schema_version"] = version
+        err = _error(doc)
+        assert err.path == "$.schema_version" and "kostack collect" in err.hint
+        assert "reads 1, 2" in err.what
+
+
+def _as_version_1(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document as kostack wrote it with schema_version 1: none of version 2's fields."""
+    v1 = copy.deepcopy(doc)
+    v1["schema_version"] = 1
+    cluster = v1["cluster"]
+    for key in ("pod_cidrs_source", "cluster_cidrs"):
+        cluster.pop(key, None)
+    cni = cluster["cni"]
+    cni.pop("version", None)
+    cni.pop("version_source", None)
+    for key in ("mtu_auto", "nat_outgoing_exclusions", "program_cluster_routes"):
+        cni["calico"].pop(key, None)
+    return v1
+
+
+def test_schema_version_1_is_read_and_upgraded() -> None:
+    v1 = _as_version_1(seed_doc())
+    before = copy.deepcopy(v1)
+    snapshot = parse_snapshot(v1)
+    assert v1 == before  # the caller's document is not edited
+    assert snapshot.schema_version == SCHEMA_VERSION == 2
+    cluster = snapshot.cluster
+    assert cluster is not None
+    # Kept as it was, and marked as coming from a version-1 snapshot.
+    assert [str(c) for c in cluster.pod_cidrs or ()] == ["10.244.0.0/16"]
+    assert cluster.pod_cidrs_source == "schema_version 1 snapshot"
+    # Version 2's fields read as "not collected".
+    assert cluster.cluster_cidrs is None
+    assert (cluster.cni.version, cluster.cni.version_source) == (None, None)
+    calico = cluster.cni.calico
+    assert calico is not None and calico.mtu == 1400
+    assert (calico.mtu_auto, calico.nat_outgoing_exclusions) == (None, None)
+    # Written back, it is a version-2 document that reads the same.
+    again = loads_snapshot(dump_snapshot(snapshot))
+    assert again == snapshot and json.loads(dump_snapshot(again))["schema_version"] == 2
+
+
+def test_version_1_snapshot_diagnoses_like_version_2() -> None:
+    from kostack.analyze.diagnose import diagnose
+
+    v2 = diagnose(build(seed_doc()))
+    v1 = diagnose(parse_snapshot(_as_version_1(seed_doc())))
+    assert [rc.key for rc in v1.root_causes] == [rc.key for rc in v2.root_causes] == ["antispoof"]
+    assert {(f.check_id, f.status) for f in v1.findings} == {
+        (f.check_id, f.status) for f in v2.findings
+    }
+
+
+def test_upgrade_steps_are_chained() -> None:
+    """Each UPGRADES entry moves a document one version up; together they reach the current one."""
+    from kostack.model.load import UPGRADES, upgrade
+
+    assert sorted(UPGRADES) == list(range(1, SCHEMA_VERSION))
+    assert upgrade({"schema_version": 1})["schema_version"] == SCHEMA_VERSION
 
 
 @pytest.mark.parametrize(

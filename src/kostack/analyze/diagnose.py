@@ -19,7 +19,7 @@ from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 
 SYMPTOM_CHECKS = ("net-dns", "net-api-service", "net-pod-to-pod", "net-pod-egress")
-WARNING_CAUSES = frozenset({"port-security-off", "pairs-too-wide"})
+WARNING_CAUSES = frozenset({"port-security-off", "pairs-too-wide", "cidr-overlap-latent"})
 PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node"})
 
 ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Snapshot
+from kostack.model.snapshot import CalicoIPPool, Cilium, Snapshot
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Environment:
     control_plane: int
     workers: int
     cni: str
+    cni_version: str
     pools: tuple[str, ...]
     kube_proxy: str
     backend: str
@@ -27,7 +28,28 @@ class Environment:
     release: str
 
 
+def _with_version(name: str, version: str | None) -> str:
+    return f"{name} {version}" if version else name
+
+
+def _calico_pool_mode(pool: CalicoIPPool) -> str:
+    if pool.vxlan_mode != "Never":
+        return "VXLAN" + ("CrossSubnet" if pool.vxlan_mode == "CrossSubnet" else " Always")
+    if pool.ipip_mode != "Never":
+        return "IPIP " + pool.ipip_mode
+    return "no encapsulation (BGP)"
+
+
+def _cilium_mode(cilium: Cilium) -> str:
+    if cilium.routing_mode == "tunnel":
+        return f"tunnel {cilium.tunnel_protocol or 'vxlan'}"
+    if cilium.routing_mode == "native":
+        return "native routing"
+    return "routing mode ?"
+
+
 def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
+    """(the CNI's name with install method, version and mode; details such as its pools)."""
     cl = snapshot.cluster
     if cl is None:
         return "unknown CNI", ()
@@ -38,30 +60,50 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
         )
         pools = []
         for p in cni.calico.ip_pools or ():
-            if p.vxlan_mode != "Never":
-                mode = "VXLAN" + ("CrossSubnet" if p.vxlan_mode == "CrossSubnet" else " Always")
-            elif p.ipip_mode != "Never":
-                mode = "IPIP " + p.ipip_mode
-            else:
-                mode = "no encapsulation (BGP)"
             nat = "natOutgoing on" if p.nat_outgoing else "natOutgoing off"
-            pools.append(f"IPPool {p.cidr} {mode}, {nat}")
-        return method, tuple(pools)
+            pools.append(f"IPPool {p.cidr} {_calico_pool_mode(p)}, {nat}")
+        return _with_version(method, cni.version), tuple(pools)
     if cni.type == "flannel" and cni.flannel is not None:
         fl = cni.flannel
         extra = ", DirectRouting" if fl.direct_routing else ""
-        return f"Flannel {fl.backend_type or '?'}{extra}", (
+        name = _with_version("Flannel", cni.version)
+        return f"{name} {fl.backend_type or '?'}{extra}", (
             (f"network {fl.network}",) if fl.network else ()
         )
     if cni.type == "cilium" and cni.cilium is not None:
         c = cni.cilium
-        mode = (
-            f"tunnel {c.tunnel_protocol or 'vxlan'}"
-            if c.routing_mode == "tunnel"
-            else (c.routing_mode or "?")
-        )
-        return f"Cilium {mode}", ()
-    return cni.type if cni.type != "unknown" else "unknown CNI", ()
+        details = []
+        if c.ipam_mode:
+            ranges = ", ".join(str(p) for p in c.cluster_pool_cidrs)
+            details.append(f"ipam {c.ipam_mode}" + (f" {ranges}" if ranges else ""))
+        return f"{_with_version('Cilium', cni.version)} {_cilium_mode(c)}", tuple(details)
+    name = cni.type if cni.type != "unknown" else "unknown CNI"
+    return _with_version(name, cni.version), ()
+
+
+def cni_mode(snapshot: Snapshot) -> str:
+    """How the CNI carries pod traffic, in a few words ("VXLANCrossSubnet, natOutgoing off")."""
+    cl = snapshot.cluster
+    cni = cl.cni if cl is not None else None
+    if cni is None:
+        return ""
+    if cni.type == "calico" and cni.calico is not None and cni.calico.ip_pools:
+        pool = cni.calico.ip_pools[0]
+        nat = "natOutgoing on" if pool.nat_outgoing else "natOutgoing off"
+        return f"{_calico_pool_mode(pool)}, {nat}"
+    if cni.type == "flannel" and cni.flannel is not None:
+        return str(cni.flannel.backend_type or "")
+    if cni.type == "cilium" and cni.cilium is not None:
+        return _cilium_mode(cni.cilium)
+    return ""
+
+
+def cni_headline(snapshot: Snapshot) -> str:
+    """The CNI's name with its mode once: "Calico operator (VXLANCrossSubnet, natOutgoing off)",
+    "Cilium v1.18.2 native routing" (the name already says the mode)."""
+    name, _ = describe_cni(snapshot)
+    mode = cni_mode(snapshot)
+    return f"{name} ({mode})" if mode and mode not in name else name
 
 
 def environment(snapshot: Snapshot, topo: Topology) -> Environment:
@@ -87,6 +129,7 @@ def environment(snapshot: Snapshot, topo: Topology) -> Environment:
         control_plane=sum(1 for v in views if v.is_control_plane),
         workers=sum(1 for v in views if not v.is_control_plane),
         cni=cni,
+        cni_version=(cl.cni.version or "unknown") if cl else "unknown",
         pools=pools,
         kube_proxy=(cl.kube_proxy_mode or "unknown") if cl else "unknown",
         backend=(os_.backend or "unknown") if os_ else "unknown",

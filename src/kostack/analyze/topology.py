@@ -25,6 +25,11 @@ from kostack.model.snapshot import (
     Subnet,
 )
 
+# Cilium IPAM modes: its operator's own pools (per node in CiliumNode objects), and
+# the host-scope modes that take each Node's spec.podCIDRs.
+CILIUM_POOL_MODES = frozenset({"cluster-pool", "multi-pool"})
+CILIUM_NODE_CIDR_MODES = frozenset({"kubernetes", "hostscope-legacy"})
+
 PROTOCOL_NUMBERS: dict[str, int] = {
     "icmp": 1,
     "igmp": 2,
@@ -176,20 +181,49 @@ class Topology:
         return NodeView(node, ip, port, note, subnet, self._blocks_of(node))
 
     def _blocks_of(self, node: Node) -> tuple[IPNetwork, ...]:
+        """The pod ranges the CNI gave ``node`` (see ``node_cidrs_used``)."""
         blocks = self.blocks_by_node.get(node.name)
         if blocks:
             return tuple(blocks)
-        return node.pod_cidrs
+        return node.pod_cidrs if self.node_cidrs_used else ()
 
     @cached_property
     def blocks_by_node(self) -> dict[str, list[IPNetwork]]:
+        """Per-node ranges the CNI allocates from itself: Calico's IPAM blocks (by their
+        host affinity), Cilium's CiliumNode spec.ipam (cluster-pool and multi-pool)."""
         out: dict[str, list[IPNetwork]] = defaultdict(list)
-        calico = self.snapshot.cluster.cni.calico if self.snapshot.cluster else None
+        cni = self.snapshot.cluster.cni if self.snapshot.cluster else None
+        calico = cni.calico if cni is not None else None
         if calico is not None and calico.blocks:
             for b in calico.blocks:
                 if b.node:
                     out[b.node].append(b.cidr)
+        cilium = cni.cilium if cni is not None else None
+        if cilium is not None and cilium.ipam_mode in CILIUM_POOL_MODES:
+            for entry in cilium.nodes or ():
+                out[entry.name].extend((*entry.pod_cidrs, *entry.pool_cidrs))
         return out
+
+    @cached_property
+    def node_cidrs_used(self) -> bool:
+        """Whether Node spec.podCIDRs are where pods get addresses.
+
+        Yes for Flannel's kube subnet manager and Cilium's kubernetes (host-scope)
+        IPAM; no for Cilium's own pools (the operator ignores them) and Flannel's
+        etcd leases. Calico allocates from IPAM blocks; a node without one has no
+        pod range yet, and only when the blocks were not collected are the Node's
+        podCIDRs used as the best guess there is.
+        """
+        cni = self.snapshot.cluster.cni if self.snapshot.cluster else None
+        if cni is None:
+            return True
+        if cni.type == "calico" and cni.calico is not None:
+            return cni.calico.blocks is None
+        if cni.type == "cilium" and cni.cilium is not None and cni.cilium.ipam_mode:
+            return cni.cilium.ipam_mode in CILIUM_NODE_CIDR_MODES
+        if cni.type == "flannel" and cni.flannel is not None:
+            return cni.flannel.kube_subnet_mgr is not False
+        return True
 
     def subnet_of(self, ip: IPAddress) -> Subnet | None:
         for sn in self.subnets.values():
@@ -223,12 +257,18 @@ class Topology:
 
     @property
     def pod_cidrs(self) -> tuple[IPNetwork, ...]:
+        """The ranges pods get addresses from: the snapshot's, else the CNI's own pools."""
         cl = self.snapshot.cluster
         if cl is not None and cl.pod_cidrs:
             return cl.pod_cidrs
         pools = self.calico_pools
         if pools:
             return tuple(p.cidr for p in pools if not p.disabled)
+        cni = cl.cni if cl is not None else None
+        if cni is not None and cni.cilium is not None and cni.cilium.cluster_pool_cidrs:
+            return cni.cilium.cluster_pool_cidrs
+        if cni is not None and cni.flannel is not None and cni.flannel.network is not None:
+            return (cni.flannel.network,)
         return ()
 
     @property

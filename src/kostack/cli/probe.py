@@ -20,7 +20,7 @@ import click
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
-from kostack.model import Snapshot
+from kostack.model import SCHEMA_VERSION, Snapshot
 from kostack.model.snapshot import Gap
 from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.k8s_runner import DEFAULT_IMAGE, KubeProbeOptions, run_in_kubernetes
@@ -101,7 +101,7 @@ def lab_snapshot(lab: Lab) -> Snapshot:
         str(topo.encapsulation)
     ]
     doc: dict[str, Any] = {
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "source": f"kostack lab ({lab.prefix}*, scenario {scenario.name})",
         "openstack": {
             "project_name": "lab",

@@ -184,13 +184,17 @@ class _ClusterReader:
                 "kostack reads ConfigMap kube-system/kubelet-config (clusterDNS) and Service "
                 "kube-system/kube-dns; grant get on both.",
             )
+        cluster_cidrs = self._cluster_cidrs(kubeadm, proxy_cm)
+        pod_cidrs, pod_cidrs_source = self._pod_cidrs(cluster_cidrs, kubeadm_failure, cni_result)
         cluster = Cluster(
             name=kubeadm.cluster_name if kubeadm else None,
             kubernetes_version=version,
             nodes=nodes,
             pods=pods,
             services=services,
-            pod_cidrs=self._pod_cidrs(kubeadm, kubeadm_failure, proxy_cm, cni_result),
+            pod_cidrs=pod_cidrs,
+            pod_cidrs_source=pod_cidrs_source,
+            cluster_cidrs=cluster_cidrs[0] if cluster_cidrs else None,
             service_cidrs=self._service_cidrs(kubeadm, kubeadm_failure),
             cluster_dns_ip=cluster_dns_ip,
             dns_domain=(kubeadm.dns_domain if kubeadm else None)
@@ -422,27 +426,43 @@ class _ClusterReader:
             )
         return result
 
-    def _pod_cidrs(
-        self,
-        kubeadm: KubeadmNetworking | None,
-        kubeadm_failure: ReadFailure | None,
-        proxy_cm: JsonObject | None,
-        cni: CniResult | None,
-    ) -> tuple[IPNetwork, ...] | None:
-        """kubeadm's podSubnet; else kube-controller-manager --cluster-cidr; else kube-proxy's
-        clusterCIDR; else the CNI's own pod network (Calico's enabled pools, Flannel's Network,
-        Cilium's cluster-pool CIDR)."""
+    def _cluster_cidrs(
+        self, kubeadm: KubeadmNetworking | None, proxy_cm: JsonObject | None
+    ) -> tuple[tuple[IPNetwork, ...], str] | None:
+        """kube-controller-manager's cluster CIDR (where Node podCIDRs come from) and its source:
+        kubeadm's podSubnet, else its --cluster-cidr flag, else kube-proxy's clusterCIDR."""
         if kubeadm is not None and kubeadm.pod_subnets:
-            return kubeadm.pod_subnets
+            return kubeadm.pod_subnets, "ConfigMap kube-system/kubeadm-config networking.podSubnet"
         flag = parse_cidrs(flag_value(self.facts.controller_manager_args, "--cluster-cidr"))
         if flag:
-            return flag
+            return flag, "kube-controller-manager --cluster-cidr"
         if proxy_cm is not None:
             cluster_cidr = parse_cidrs(parse_kube_proxy(proxy_cm)[2])
             if cluster_cidr:
-                return cluster_cidr
+                return cluster_cidr, "ConfigMap kube-system/kube-proxy clusterCIDR"
+        return None
+
+    def _pod_cidrs(
+        self,
+        cluster_cidrs: tuple[tuple[IPNetwork, ...], str] | None,
+        kubeadm_failure: ReadFailure | None,
+        cni: CniResult | None,
+    ) -> tuple[tuple[IPNetwork, ...] | None, str | None]:
+        """Where pods really get addresses: the CNI's own pools (Calico's enabled IP pools,
+        Cilium's cluster pool, Flannel's Network); else the cluster CIDR, which the CNI
+        then uses through the Nodes' podCIDRs (Cilium's kubernetes IPAM)."""
+        if cni is not None and cni.pod_network_unknown:
+            self.gap_text(
+                "cluster.pod_cidrs",
+                cni.pod_network_unknown,
+                "The checks that need the pod address ranges say UNKNOWN; allowed-pair fixes "
+                "are not planned for ranges kostack cannot see.",
+            )
+            return None, None
         if cni is not None and cni.pod_network:
-            return cni.pod_network
+            return cni.pod_network, cni.pod_network_source
+        if cluster_cidrs is not None:
+            return cluster_cidrs
         why = kubeadm_failure.error if kubeadm_failure else "kubeadm-config has no podSubnet"
         self.gap_text(
             "cluster.pod_cidrs",
@@ -450,7 +470,7 @@ class _ClusterReader:
             "kostack reads networking.podSubnet from ConfigMap kube-system/kubeadm-config; "
             "grant get on it.",
         )
-        return None
+        return None, None
 
     def _service_cidrs(
         self, kubeadm: KubeadmNetworking | None, kubeadm_failure: ReadFailure | None

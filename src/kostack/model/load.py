@@ -8,7 +8,7 @@ hint. Nothing in here lets a traceback reach the user.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -52,17 +52,55 @@ def _describe(err: dict[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def parse_snapshot(data: object) -> Snapshot:
-    """Validate already-decoded JSON data into a Snapshot, or raise SnapshotFormatError."""
-    if not isinstance(data, dict):
-        raise SnapshotFormatError("a snapshot must be a JSON object", "$")
+def _upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 only added fields, each with a default meaning "not collected".
+
+    One meaning changed: ``cluster.pod_cidrs`` now holds the ranges the CNI
+    allocates from (version 1 preferred kubeadm's podSubnet). A version-1
+    snapshot keeps its value, and ``pod_cidrs_source`` says where it came from.
+    """
+    cluster = data.get("cluster")
+    if isinstance(cluster, dict) and cluster.get("pod_cidrs") is not None:
+        cluster.setdefault("pod_cidrs_source", "schema_version 1 snapshot")
+    return data
+
+
+# Each entry turns a document of version N into one of version N + 1 (pure JSON
+# in, JSON out). A later schema change adds one function and one entry here.
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1_to_2}
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a decoded snapshot of any readable version up to SCHEMA_VERSION (a new dict)."""
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version == SCHEMA_VERSION:
+        return data
+    if type(version) is not int or version not in UPGRADES:
         raise SnapshotFormatError(
-            f"unsupported schema_version {version!r}, this kostack reads {SCHEMA_VERSION}",
+            f"unsupported schema_version {version!r}, this kostack reads "
+            + ", ".join(str(v) for v in (*sorted(UPGRADES), SCHEMA_VERSION)),
             "$.schema_version",
             "Write the snapshot again with this kostack (`kostack collect -o FILE`).",
         )
+    upgraded: dict[str, Any] = json.loads(json.dumps(data))  # a copy: the caller's stays as is
+    while upgraded["schema_version"] != SCHEMA_VERSION:
+        step = upgraded["schema_version"]
+        upgraded = UPGRADES[step](upgraded)
+        upgraded["schema_version"] = step + 1
+    return upgraded
+
+
+def parse_snapshot(data: object) -> Snapshot:
+    """Validate already-decoded JSON data into a Snapshot, or raise SnapshotFormatError.
+
+    Older schema versions are upgraded first (see ``UPGRADES``).
+    """
+    if not isinstance(data, dict):
+        raise SnapshotFormatError("a snapshot must be a JSON object", "$")
+    try:
+        data = upgrade(data)
+    except RecursionError:
+        raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
     try:
         snapshot = Snapshot.model_validate(data)
     except ValidationError as exc:

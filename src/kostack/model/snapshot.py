@@ -9,63 +9,100 @@ UNKNOWN rather than PASS.
 
 from __future__ import annotations
 
-import ipaddress
-from typing import Annotated, Any, Final, Literal
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import Field
 
-SCHEMA_VERSION: Final = 1
+from kostack.model.helm import (
+    ClaimTemplate,
+    ContainerState,
+    HelmRelease,
+    HelmRevision,
+    HelmState,
+    KubeEvent,
+    ManifestObject,
+    ManifestPVC,
+    ManifestStatefulSet,
+    PersistentVolume,
+    PersistentVolumeClaim,
+    ReleaseStatus,
+    StatefulSet,
+    WorkloadPod,
+)
+from kostack.model.types import (
+    CIDR,
+    IP,
+    MAC,
+    IPAddress,
+    IPNetwork,
+    Name,
+    Record,
+)
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# The records and types defined in kostack.model.types and .helm are part of this module's
+# interface: kostack imports every snapshot record from here.
+__all__ = [
+    "CIDR",
+    "CNI",
+    "IP",
+    "MAC",
+    "SCHEMA_VERSION",
+    "AllowedAddressPair",
+    "CNIType",
+    "Calico",
+    "CalicoBlock",
+    "CalicoIPPool",
+    "Cilium",
+    "CiliumNodeIPAM",
+    "ClaimTemplate",
+    "Cluster",
+    "ContainerState",
+    "Direction",
+    "EncapMode",
+    "EtherType",
+    "FixedIP",
+    "Flannel",
+    "Gap",
+    "HelmRelease",
+    "HelmRevision",
+    "HelmState",
+    "IPAddress",
+    "IPNetwork",
+    "KubeEvent",
+    "KubeProxyMode",
+    "ManifestObject",
+    "ManifestPVC",
+    "ManifestStatefulSet",
+    "Name",
+    "Network",
+    "NeutronBackend",
+    "Node",
+    "NodeAddress",
+    "NodePort",
+    "OpenStack",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Pod",
+    "Port",
+    "ProbeObservation",
+    "ProbeVerdict",
+    "Record",
+    "ReleaseStatus",
+    "Router",
+    "RouterRoute",
+    "SecurityGroup",
+    "SecurityGroupRule",
+    "Service",
+    "ServiceEndpoint",
+    "ServicePort",
+    "ServiceProtocol",
+    "Snapshot",
+    "StatefulSet",
+    "Subnet",
+    "WorkloadPod",
+]
 
-
-def _parse_ip(value: Any) -> IPAddress:
-    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("expected an IP address as a string")
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        raise ValueError(f"not an IP address: {value!r}") from None
-
-
-def _parse_net(value: Any) -> IPNetwork:
-    """Parse a CIDR or a bare address (a /32 or /128); host bits must be zero."""
-    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
-        return value
-    if not isinstance(value, str):
-        raise ValueError("expected a CIDR as a string")
-    try:
-        return ipaddress.ip_network(value.strip(), strict=True)
-    except ValueError as exc:
-        raise ValueError(f"not a CIDR: {value!r} ({exc})") from None
-
-
-def _parse_mac(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("expected a MAC address as a string")
-    mac = value.strip().lower().replace("-", ":")
-    parts = mac.split(":")
-    if len(parts) != 6 or not all(
-        len(p) == 2 and all(c in "0123456789abcdef" for c in p) for p in parts
-    ):
-        raise ValueError(f"not a MAC address: {value!r}")
-    return mac
-
-
-IP = Annotated[IPAddress, BeforeValidator(_parse_ip), PlainSerializer(str, return_type=str)]
-CIDR = Annotated[IPNetwork, BeforeValidator(_parse_net), PlainSerializer(str, return_type=str)]
-MAC = Annotated[str, BeforeValidator(_parse_mac)]
-Name = Annotated[str, Field(max_length=1024)]
-
-
-class Record(BaseModel):
-    """Base for every snapshot record: immutable, unknown fields rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=65536)
-
+SCHEMA_VERSION: Final = 2
 
 # --------------------------------------------------------------------------- OpenStack
 
@@ -263,14 +300,25 @@ class Calico(Record):
     install_method: Literal["operator", "manifest", "unknown"] = "unknown"
     ip_pools: tuple[CalicoIPPool, ...] | None = None
     blocks: tuple[CalicoBlock, ...] | None = None
+    # The pod MTU as configured or reported (Installation status.mtu, calico-config
+    # veth_mtu, Felix's per-encapsulation MTU); None when calico-node detects it.
     mtu: int | None = Field(default=None, ge=68, le=65535)
     mtu_source: Name | None = None
+    # True: calico-node derives the MTU from the host interface (veth_mtu "0" or
+    # nothing set); False: a value is configured; None: the settings were not read.
+    mtu_auto: bool | None = None
     typha: bool | None = None
     bgp: bool | None = None
     node_to_node_mesh: bool | None = None
     wireguard: bool | None = None
     # FelixConfiguration vxlanPort (Calico's default 4789); None when not collected.
     vxlan_port: int | None = Field(default=None, ge=1, le=65535)
+    # FelixConfiguration natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" when unset,
+    # which is also how earlier versions behave); None when Felix's settings were not read.
+    nat_outgoing_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
+    # FelixConfiguration programClusterRoutes (Calico 3.31+): Felix, not BIRD, programs
+    # the IPIP routes; false when unset (its default, and all earlier versions).
+    program_cluster_routes: bool | None = None
 
 
 class Flannel(Record):
@@ -279,17 +327,48 @@ class Flannel(Record):
     port: int | None = Field(default=None, ge=1, le=65535)
     direct_routing: bool = False
     ip_masq: bool = True
+    # net-conf.json Backend.MTU: the MTU flanneld uses instead of the external
+    # interface's (the pod MTU is this minus the backend's overhead). None: not set.
     mtu: int | None = Field(default=None, ge=68, le=65535)
+    # True when Backend.MTU is unset (flanneld takes the interface MTU); None: not read.
+    mtu_auto: bool | None = None
+    # flanneld --kube-subnet-mgr: each node's lease is its Node spec.podCIDR.
+    # False: leases live in etcd, which kostack cannot read. None: not known.
+    kube_subnet_mgr: bool | None = None
+    subnet_len: int | None = Field(default=None, ge=1, le=128)
+
+
+class CiliumNodeIPAM(Record):
+    """What Cilium's operator handed one node (CiliumNode spec.ipam)."""
+
+    name: Name
+    pod_cidrs: tuple[CIDR, ...] = ()  # spec.ipam.podCIDRs (cluster-pool)
+    pool_cidrs: tuple[CIDR, ...] = ()  # spec.ipam.pools.allocated[].cidrs (multi-pool)
 
 
 class Cilium(Record):
     routing_mode: Literal["tunnel", "native"] | None = None
+    # Which key decided routing_mode: "routing-mode" (Cilium 1.14+) or the legacy
+    # "tunnel" key (vxlan | geneve | disabled), which agents from 1.15 on ignore.
+    routing_key: Literal["routing-mode", "tunnel"] | None = None
     tunnel_protocol: Literal["vxlan", "geneve"] | None = None
     tunnel_port: int | None = Field(default=None, ge=1, le=65535)
     native_routing_cidr: CIDR | None = None
     masquerade: bool = True
+    # cilium-config "mtu": the MTU of the underlying network, overriding what the
+    # agent detects; pods get it minus the tunnel/encryption overhead. None: unset.
     mtu: int | None = Field(default=None, ge=68, le=65535)
+    mtu_auto: bool | None = None
     wireguard: bool | None = None
+    ipsec: bool = False
+    kube_proxy_replacement: bool | None = None
+    # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
+    ipam_mode: Name | None = None
+    # cluster-pool-ipv4-cidr / -ipv6-cidr, or the multi-pool pools' CIDRs.
+    cluster_pool_cidrs: tuple[CIDR, ...] = ()
+    cluster_pool_mask_size: int | None = Field(default=None, ge=1, le=128)
+    # CiliumNode objects; None when not read (or the IPAM mode does not use them).
+    nodes: tuple[CiliumNodeIPAM, ...] | None = None
 
 
 CNIType = Literal["calico", "flannel", "cilium", "unknown"]
@@ -297,6 +376,9 @@ CNIType = Literal["calico", "flannel", "cilium", "unknown"]
 
 class CNI(Record):
     type: CNIType = "unknown"
+    # The CNI's version ("v3.30.7") and where it was read (an object field or an image).
+    version: Name | None = None
+    version_source: Name | None = None
     calico: Calico | None = None
     flannel: Flannel | None = None
     cilium: Cilium | None = None
@@ -311,7 +393,13 @@ class Cluster(Record):
     nodes: tuple[Node, ...] | None = None
     pods: tuple[Pod, ...] | None = None
     services: tuple[Service, ...] | None = None
+    # The ranges pods really get addresses from: the CNI's pools (Calico IP pools,
+    # Cilium's cluster pool, Flannel's Network), else the cluster CIDR.
     pod_cidrs: tuple[CIDR, ...] | None = None
+    pod_cidrs_source: Name | None = None
+    # kube-controller-manager's --cluster-cidr (kubeadm podSubnet): where Node
+    # spec.podCIDRs come from, whether or not the CNI uses them.
+    cluster_cidrs: tuple[CIDR, ...] | None = None
     service_cidrs: tuple[CIDR, ...] | None = None
     cluster_dns_ip: IP | None = None
     dns_domain: Name = "cluster.local"
@@ -360,219 +448,11 @@ class ProbeObservation(Record):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- Helm and storage
-#
-# What `kostack release` reads (collect/helm.py) about Helm releases and the
-# storage around them. Release values are NEVER stored: only their key paths
-# (`values_keys`, secret-looking leaves marked in `secret_keys`) and a short
-# allow-list of naming/persistence settings (`settings`) that ownership needs.
-# Rendered manifests are not stored either (they hold Secrets); only the
-# objects they declare (`objects`), with PVC and StatefulSet details.
-
-ReleaseStatus = Literal[
-    "unknown",
-    "deployed",
-    "uninstalled",
-    "superseded",
-    "failed",
-    "uninstalling",
-    "pending-install",
-    "pending-upgrade",
-    "pending-rollback",
-]
-
-
-class HelmRevision(Record):
-    """One stored revision of a release (one `sh.helm.release.v1.NAME.vN` Secret)."""
-
-    revision: int = Field(ge=1)
-    status: ReleaseStatus
-    chart: Name = ""
-    chart_version: Name = ""
-    app_version: Name = ""
-    first_deployed: Name | None = None
-    last_deployed: Name | None = None
-    deleted: Name | None = None
-    description: str = Field(default="", max_length=2048)
-    storage_object: Name = ""
-
-
-class ManifestObject(Record):
-    """An object a release's manifest declares (namespace None: the release namespace)."""
-
-    api_version: Name
-    kind: Name
-    name: Name
-    namespace: Name | None = None
-    keep: bool = False
-
-
-class ClaimTemplate(Record):
-    """A StatefulSet volumeClaimTemplate: PVCs `<name>-<statefulset>-<ordinal>` come from it."""
-
-    name: Name
-    labels: dict[str, str] = Field(default_factory=dict)
-    size: Name | None = None
-    storage_class: Name | None = None
-
-
-class ManifestStatefulSet(Record):
-    namespace: Name | None = None
-    name: Name
-    replicas: int | None = Field(default=None, ge=0)
-    selector: dict[str, str] = Field(default_factory=dict)
-    claim_templates: tuple[ClaimTemplate, ...] = ()
-    claim_volumes: tuple[str, ...] = ()  # existingClaim-style PVCs the pod template mounts
-
-
-class ManifestPVC(Record):
-    namespace: Name | None = None
-    name: Name
-    labels: dict[str, str] = Field(default_factory=dict)
-    keep: bool = False
-    size: Name | None = None
-    storage_class: Name | None = None
-
-
-class HelmRelease(Record):
-    """The newest revision of a release, its history and what its manifest declares."""
-
-    name: Name
-    namespace: Name
-    revision: int = Field(ge=1)
-    status: ReleaseStatus
-    chart: Name = ""
-    chart_version: Name = ""
-    app_version: Name = ""
-    first_deployed: Name | None = None
-    last_deployed: Name | None = None
-    description: str = Field(default="", max_length=2048)
-    storage: Literal["secret", "configmap"] = "secret"
-    storage_object: Name = ""
-    storage_resource_version: Name | None = None
-    history: tuple[HelmRevision, ...] = ()
-    objects: tuple[ManifestObject, ...] = ()
-    manifest_pvcs: tuple[ManifestPVC, ...] = ()
-    manifest_statefulsets: tuple[ManifestStatefulSet, ...] = ()
-    values_keys: tuple[str, ...] = ()
-    secret_keys: tuple[str, ...] = ()
-    settings: dict[str, str] = Field(default_factory=dict)
-
-
-class PersistentVolumeClaim(Record):
-    namespace: Name
-    name: Name
-    uid: Name = ""
-    storage_class: Name | None = None
-    size: Name | None = None
-    access_modes: tuple[str, ...] = ()
-    phase: Name | None = None
-    volume_name: Name | None = None
-    created: Name | None = None
-    deleting: bool = False
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    owner_refs: tuple[str, ...] = ()  # "Kind/name"
-    resource_version: Name | None = None
-
-
-class PersistentVolume(Record):
-    name: Name
-    uid: Name = ""
-    reclaim_policy: Name | None = None
-    phase: Name | None = None
-    claim_namespace: Name | None = None
-    claim_name: Name | None = None
-    claim_uid: Name | None = None
-    storage_class: Name | None = None
-    capacity: Name | None = None
-    source: Name | None = None  # "csi cinder.csi.openstack.org <volumeHandle>", "hostPath /x"
-    created: Name | None = None
-    resource_version: Name | None = None
-
-    @property
-    def claim(self) -> str | None:
-        if self.claim_namespace and self.claim_name:
-            return f"{self.claim_namespace}/{self.claim_name}"
-        return None
-
-
-class StatefulSet(Record):
-    namespace: Name
-    name: Name
-    replicas: int | None = None
-    ready_replicas: int | None = None
-    selector: dict[str, str] = Field(default_factory=dict)
-    claim_templates: tuple[str, ...] = ()
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    retention_when_deleted: Name | None = None
-    created: Name | None = None
-
-
-class ContainerState(Record):
-    """One container of a pod: readiness, restarts and how it last ended (no env, no args)."""
-
-    name: Name
-    ready: bool = False
-    started: bool | None = None
-    restart_count: int = 0
-    state: Name = ""  # running | waiting | terminated
-    reason: Name = ""  # CrashLoopBackOff, ImagePullBackOff, Error...
-    message: str = Field(default="", max_length=1024)
-    last_reason: Name = ""
-    last_exit_code: int | None = None
-    last_message: str = Field(default="", max_length=1024)
-    last_finished: Name | None = None
-
-
-class WorkloadPod(Record):
-    """A pod in a namespace that holds releases, with what explains why it is not ready."""
-
-    namespace: Name
-    name: Name
-    node: Name | None = None
-    ip: IP | None = None
-    phase: Name | None = None
-    ready: bool | None = None
-    labels: dict[str, str] = Field(default_factory=dict)
-    owner: Name | None = None  # "ReplicaSet/harbor-core-7d9f8b6c5d", "StatefulSet/harbor-database"
-    claims: tuple[str, ...] = ()
-    containers: tuple[ContainerState, ...] = ()
-    log_lines: tuple[str, ...] = ()  # error lines from the last (previous) container log, redacted
-    created: Name | None = None
-
-
-class KubeEvent(Record):
-    namespace: Name
-    kind: Name  # involved object kind
-    name: Name  # involved object name
-    type: Name = "Normal"
-    reason: Name = ""
-    message: str = Field(default="", max_length=1024)
-    count: int = 1
-    last_seen: Name | None = None
-
-
-class HelmState(Record):
-    """Helm releases (all namespaces) and the storage and workloads around them."""
-
-    releases: tuple[HelmRelease, ...] | None = None
-    pvcs: tuple[PersistentVolumeClaim, ...] | None = None
-    pvs: tuple[PersistentVolume, ...] | None = None
-    statefulsets: tuple[StatefulSet, ...] | None = None
-    pods: tuple[WorkloadPod, ...] | None = None
-    events: tuple[KubeEvent, ...] | None = None
-    namespaces: tuple[str, ...] | None = None
-    # The kubeconfig context's namespace: where `helm install` without -n puts a release.
-    context_namespace: Name | None = None
-
-
 # --------------------------------------------------------------------------- the snapshot
 
 
 class Snapshot(Record):
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[2] = SCHEMA_VERSION
     created_at: Name | None = None
     source: Name | None = None
     openstack: OpenStack | None = None

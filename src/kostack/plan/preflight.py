@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from kostack.analyze.diagnose import Diagnosis, diagnose
+from kostack.analyze.mtu import cilium_overhead, flannel_overhead
 from kostack.analyze.topology import first_host, net_within
 from kostack.model.snapshot import (
     CNI,
@@ -245,6 +246,9 @@ def encapsulation_overhead(spec: PreflightSpec) -> tuple[int, str]:
         "geneve": (70 if v6 else 50, "Geneve"),
     }
     overhead, kind = table.get(spec.mode, (0, "no encapsulation"))
+    if spec.wireguard and spec.cni == "cilium":
+        # Cilium's WireGuard adds to the tunnel (pkg/mtu: tunnel 50 + WireGuard 80).
+        return overhead + 80, (f"{kind} + WireGuard" if overhead else "WireGuard")
     if spec.wireguard:
         wg = 80 if v6 else 60
         if wg > overhead:
@@ -415,27 +419,29 @@ def _cni(spec: PreflightSpec, blocks: list[IPNetwork], mtu: int) -> CNI:
                 wireguard=spec.wireguard,
             ),
         )
+    # Flannel's Backend.MTU and Cilium's `mtu` are the network's MTU, not the pod's
+    # (kostack.analyze.mtu): the planned pod MTU plus what the CNI subtracts from them.
     if spec.cni == "flannel":
-        return CNI(
-            type="flannel",
-            flannel=Flannel(
-                network=spec.pod_cidr,
-                backend_type="host-gw" if spec.mode == "host-gw" else "vxlan",
-                ip_masq=spec.nat_outgoing,
-                mtu=mtu,
-            ),
+        flannel = Flannel(
+            network=spec.pod_cidr,
+            backend_type="host-gw" if spec.mode == "host-gw" else "vxlan",
+            ip_masq=spec.nat_outgoing,
+            mtu_auto=False,
         )
-    return CNI(
-        type="cilium",
-        cilium=Cilium(
-            routing_mode="native" if spec.mode == "native" else "tunnel",
-            tunnel_protocol=None if spec.mode == "native" else spec.mode,
-            native_routing_cidr=spec.pod_cidr if spec.mode == "native" else None,
-            masquerade=spec.nat_outgoing,
-            mtu=mtu,
-            wireguard=spec.wireguard,
-        ),
+        overhead = flannel_overhead(flannel)
+        base = mtu + overhead[0] if isinstance(overhead, tuple) else None
+        return CNI(type="flannel", flannel=flannel.model_copy(update={"mtu": base}))
+    cilium = Cilium(
+        routing_mode="native" if spec.mode == "native" else "tunnel",
+        tunnel_protocol=None if spec.mode == "native" else spec.mode,
+        native_routing_cidr=spec.pod_cidr if spec.mode == "native" else None,
+        masquerade=spec.nat_outgoing,
+        mtu_auto=False,
+        wireguard=spec.wireguard,
     )
+    overhead = cilium_overhead(cilium)
+    base = mtu + overhead[0] if isinstance(overhead, tuple) else None
+    return CNI(type="cilium", cilium=cilium.model_copy(update={"mtu": base}))
 
 
 @dataclass
@@ -766,7 +772,8 @@ def preflight(spec: PreflightSpec) -> PreflightResult:
     if spec.pod_mtu is None:
         notes.append(
             f"Set the pod MTU to {recommended} (network MTU {net_mtu} - {overhead} for {kind}); "
-            "Calico's operator detects it when it can, other CNIs need it in their config."
+            "Calico, Cilium and Flannel derive it from the interface MTU when none is configured; "
+            "a value configured larger than that breaks large packets."
         )
     all_groups = [g for g in cloud.groups if g.id != gid] + [group]
     recommended_snapshot = _snapshot(spec, cloud, mtu, planned_ports, all_groups, routers)

@@ -21,8 +21,9 @@ from kostack.analyze import findings as findings_module
 from kostack.analyze.checks import BY_ID
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Finding, Remedy, Resource, Status, command_for
+from kostack.analyze.mtu import effective_mtu
 from kostack.analyze.reach import Endpoint, trace
-from kostack.analyze.summary import describe_cni, environment
+from kostack.analyze.summary import cni_headline, cni_mode, describe_cni, environment
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import (
     IPAddress,
@@ -553,8 +554,10 @@ def _environment(
     cni, pools = describe_cni(snapshot)
     cl = snapshot.cluster
     mtu = ""
-    if cl is not None and cl.cni.calico is not None and cl.cni.calico.mtu:
-        mtu = f", MTU {cl.cni.calico.mtu}"
+    first = next(iter(topo.node_views.values()), None)
+    pod_mtu = effective_mtu(topo, first) if first is not None else None
+    if pod_mtu is not None and pod_mtu.pod_mtu is not None:
+        mtu = f", MTU {pod_mtu.pod_mtu}" + (" (auto)" if pod_mtu.auto else "")
     rows.append((t(lang, "rep.env.cni"), cni + (": " + "; ".join(pools) if pools else "") + mtu))
     if cl is not None:
         cidrs = t(
@@ -645,7 +648,6 @@ def _cause(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str) -> Ca
 
 
 def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
-    cni, pools = describe_cni(d.snapshot)
     subnets = sorted({str(v.subnet.cidr) for v in topo.node_views.values() if v.subnet is not None})
     flows = [str(flow) for f in rc.findings for flow in f.flows]
     whys = []
@@ -656,11 +658,10 @@ def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> st
         whys.append(", ".join(subnets))
     if any("outside the cluster" in flow for flow in flows):
         whys.append(t(lang, "antispoof_why_egress"))
-    mode = pools[0].split(" ", 2)[-1] if pools else cni
     return t(
         lang,
         "antispoof_summary",
-        cni=f"{cni} ({mode})",
+        cni=cni_headline(d.snapshot),
         why="; ".join(whys) or "-",
         pod_cidr=", ".join(str(c) for c in topo.pod_cidrs) or "?",
     )
@@ -1036,6 +1037,14 @@ def _recovery(tr: ReleaseTrouble, n: int, lang: str) -> CommandGroup:
     )
 
 
+def _lesson_mode(snapshot: Snapshot, pools: tuple[str, ...], cni: str) -> str:
+    """What the lesson says pod traffic is carried with: Calico's pool, else the CNI's mode."""
+    calico = snapshot.cluster is not None and snapshot.cluster.cni.type == "calico"
+    if calico and pools:
+        return pools[0]
+    return cni_mode(snapshot) or cni
+
+
 def _lessons(
     snapshot: Snapshot,
     d: Diagnosis,
@@ -1058,7 +1067,7 @@ def _lessons(
                     "rep.lesson.plan_pairs",
                     pods=pods,
                     cni=cni,
-                    mode=pools[0] if pools else cni,
+                    mode=_lesson_mode(snapshot, pools, cni),
                 ),
             )
         )

@@ -63,6 +63,7 @@ def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
             "control_plane_nodes": env.control_plane,
             "worker_nodes": env.workers,
             "cni": env.cni,
+            "cni_version": env.cni_version,
             "ip_pools": list(env.pools),
             "kube_proxy_mode": env.kube_proxy,
             "neutron_backend": env.backend,

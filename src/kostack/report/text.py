@@ -122,9 +122,8 @@ def _commands(
 def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
     if rc.key != "antispoof":
         return L(rc.message, lang)
-    from kostack.analyze.summary import describe_cni
+    from kostack.analyze.summary import cni_headline
 
-    cni, pools = describe_cni(d.snapshot)
     subnets = sorted({str(v.subnet.cidr) for v in topo.node_views.values() if v.subnet is not None})
     whys = []
     keys = {flow.key for f in rc.findings for flow in f.flows if isinstance(flow, Msg)}
@@ -135,12 +134,11 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
         whys.append(", ".join(subnets))
     if any(k.endswith(".why-egress") for k in keys):
         whys.append(t(lang, "antispoof_why_egress"))
-    mode = pools[0].split(" ", 2)[-1] if pools else cni
     pod_cidr = ", ".join(str(c) for c in topo.pod_cidrs) or "?"
     return t(
         lang,
         "antispoof_summary",
-        cni=f"{cni} ({mode})",
+        cni=cni_headline(d.snapshot),
         why="; ".join(whys) or "-",
         pod_cidr=pod_cidr,
     )

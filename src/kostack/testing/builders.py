@@ -215,7 +215,7 @@ def seed_doc() -> Doc:
         },
     ]
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "created_at": "2026-11-20T09:14:00Z",
         "source": "example: the seed incident (incident-report.ko.txt)",
         "openstack": {
@@ -312,12 +312,16 @@ def seed_doc() -> Doc:
             "pods": pods,
             "services": services,
             "pod_cidrs": ["10.244.0.0/16"],
+            "pod_cidrs_source": "Calico IPPools (enabled)",
+            "cluster_cidrs": ["10.244.0.0/16"],
             "service_cidrs": ["10.96.0.0/12"],
             "cluster_dns_ip": "10.96.0.10",
             "dns_domain": "cluster.local",
             "kube_proxy_mode": "iptables",
             "cni": {
                 "type": "calico",
+                "version": "v3.30.3",
+                "version_source": "ClusterInformation default spec.calicoVersion",
                 "calico": {
                     "install_method": "operator",
                     "ip_pools": [
@@ -334,10 +338,13 @@ def seed_doc() -> Doc:
                     "blocks": blocks,
                     "mtu": 1400,
                     "mtu_source": "Installation default status.mtu",
+                    "mtu_auto": False,
                     "typha": True,
                     "bgp": True,
                     "node_to_node_mesh": True,
                     "wireguard": False,
+                    "nat_outgoing_exclusions": "IPPoolsOnly",
+                    "program_cluster_routes": False,
                 },
             },
         },
@@ -565,8 +572,11 @@ def example_flannel_no_8472(doc: Doc) -> None:
             "port": None,
             "direct_routing": False,
             "mtu": 1400,
+            "mtu_auto": False,
+            "kube_subnet_mgr": True,
         },
     }
+    doc["cluster"]["pod_cidrs_source"] = "ConfigMap kube-flannel-cfg net-conf.json Network"
     for node in doc["cluster"]["nodes"]:
         node["labels"].pop("x", None)
     _custom_group_only(doc, [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)])
@@ -633,8 +643,16 @@ def example_ovn_seed_fix(doc: Doc) -> None:
 def example_cilium_geneve_no_6081(doc: Doc) -> None:
     doc["cluster"]["cni"] = {
         "type": "cilium",
-        "cilium": {"routing_mode": "tunnel", "tunnel_protocol": "geneve", "mtu": 1400},
+        "cilium": {
+            "routing_mode": "tunnel",
+            "routing_key": "routing-mode",
+            "tunnel_protocol": "geneve",
+            "mtu": 1400,
+            "mtu_auto": False,
+            "ipam_mode": "kubernetes",
+        },
     }
+    doc["cluster"]["pod_cidrs_source"] = "ConfigMap kube-system/kubeadm-config networking.podSubnet"
     _custom_group_only(doc, [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)])
 
 

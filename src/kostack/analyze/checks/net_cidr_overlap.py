@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from kostack.analyze.checks._cidr_overlap_pod import pod_overlap_finding
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.pod_overlap import PodOverlaps
 from kostack.model.snapshot import IPNetwork
 
 ID = "net-cidr-overlap"
@@ -33,6 +35,10 @@ register(
 )
 
 
+def _is_pod(label: str) -> bool:
+    return isinstance(label, Msg) and label.key == f"{ID}.pod"
+
+
 def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
@@ -46,12 +52,18 @@ def run(ctx: CheckContext) -> list[Finding]:
             continue
         named.append((Msg(f"{ID}.subnet", name=sn.name or sn.id), sn.cidr))
     out: list[Finding] = []
+    pods = PodOverlaps(ctx.topo)  # latent vs actual for a pod range (analyze/pod_overlap.py)
     for (na, a), (nb, b) in combinations(named, 2):
         if (
             a.version == b.version
             and a.overlaps(b)
             and not (na.startswith("subnet ") and nb.startswith("subnet "))
         ):
+            a_pod, b_pod = _is_pod(na), _is_pod(nb)
+            if a_pod != b_pod:
+                pool, other_name, other = (a, nb, b) if a_pod else (b, na, a)
+                out.append(pod_overlap_finding(ctx, pods.judge(pool, other), other_name))
+                continue
             out.append(
                 Finding(
                     ID,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from kostack.analyze.checks._sg import class_pairs
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
 from kostack.analyze.reach import encapsulation
 
 ID = "net-mtu"
@@ -15,10 +18,6 @@ NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
 
 register(
     {
-        f"{ID}.no-cni-mtu": {
-            "en": "Cannot decide: the CNI's MTU was not collected.",
-            "ko": "판단할 수 없음: CNI의 MTU를 수집하지 못했습니다.",
-        },
         f"{ID}.no-networks": {
             "en": "Cannot decide: the nodes' networks are not known.",
             "ko": "판단할 수 없음: 노드가 속한 네트워크를 알 수 없습니다.",
@@ -28,6 +27,10 @@ register(
             "ko": "판단할 수 없음: 네트워크의 mtu 값을 수집하지 못했습니다.",
         },
         f"{ID}.no-encap": {"en": "no encapsulation", "ko": "캡슐화 없음"},
+        f"{ID}.undecided": {
+            "en": "Cannot decide for node(s) {nodes}: {why}.",
+            "ko": "노드 {nodes}에 대해 판단할 수 없음: {why}.",
+        },
         f"{ID}.reason": {
             "en": "set the pod MTU to {limit} ({net_mtu} - {overhead} for {kind})",
             "ko": "Pod MTU를 {limit}로 설정 ({net_mtu} - {kind} {overhead})",
@@ -48,52 +51,9 @@ register(
 )
 
 
-def cni_mtu(ctx: CheckContext) -> tuple[int | None, str]:
-    cl = ctx.snapshot.cluster
-    if cl is None:
-        return None, ""
-    cni = cl.cni
-    if cni.type == "calico" and cni.calico is not None:
-        return cni.calico.mtu, cni.calico.mtu_source or "Calico MTU"
-    if cni.type == "flannel" and cni.flannel is not None:
-        return cni.flannel.mtu, "flannel subnet.env FLANNEL_MTU"
-    if cni.type == "cilium" and cni.cilium is not None:
-        return cni.cilium.mtu, "cilium-config mtu"
-    return None, ""
-
-
-def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
-    mtu, source = cni_mtu(ctx)
-    res = cluster_resource(ctx)
-    if mtu is None:
-        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, Msg(f"{ID}.no-cni-mtu"))]
-    nets = {ctx.topo.network_of(v) for v in ctx.topo.node_views.values()}
-    nets.discard(None)
-    if not nets:
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                res,
-                Msg(f"{ID}.no-networks"),
-            )
-        ]
-    net_mtus = [n.mtu for n in nets if n is not None and n.mtu is not None]
-    if not net_mtus:
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                res,
-                Msg(f"{ID}.no-net-mtu"),
-            )
-        ]
-    net_mtu = min(net_mtus)
+def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
+    """The largest overhead the CNI really adds between nodes here (encapsulations in use,
+    from the engine's per-class decisions, plus encryption), and what it is."""
     overhead: int = 0
     kind: str = Msg(f"{ID}.no-encap")
     for _a, _b, s, d, _n in class_pairs(ctx):
@@ -104,56 +64,87 @@ def run(ctx: CheckContext) -> list[Finding]:
         if decision.encap is not None and decision.overhead > overhead:
             overhead, kind = decision.overhead, decision.encap
     cl = ctx.snapshot.cluster
-    if cl is not None and cl.cni.calico is not None and cl.cni.calico.wireguard:
-        overhead, kind = max(overhead, 60), "WireGuard"
-    limit = net_mtu - overhead
-    names = ", ".join(sorted((n.name or n.id) for n in nets if n is not None))
-    if mtu > limit:
-        remedy = Remedy(
-            "manual",
-            "cni",
-            "mtu",
-            "CNI MTU",
-            (("command", _mtu_command(ctx, limit)),),
-            Msg(f"{ID}.reason", limit=limit, net_mtu=net_mtu, overhead=overhead, kind=kind),
-            "mtu",
-        )
-        return [
-            Finding(
-                ID,
-                Status.FAIL,
-                SEVERITY,
-                res,
-                Msg(
-                    f"{ID}.fail",
-                    mtu=mtu,
-                    source=source,
-                    names=names,
-                    net_mtu=net_mtu,
-                    kind=kind,
-                    overhead=overhead,
-                ),
-                (
-                    f"network {names} mtu={net_mtu}",
-                    f"{source}={mtu}",
-                    f"overhead {kind}={overhead}",
-                ),
-                (remedy,),
-                cause="mtu",
+    cni = cl.cni if cl is not None else None
+    if cni is not None and cni.calico is not None and cni.calico.wireguard:
+        overhead, kind = max(overhead, CALICO_WIREGUARD[0]), "WireGuard"
+    if cni is not None and cni.type == "cilium" and cni.cilium is not None and cni.cilium.wireguard:
+        kind = f"{kind} + WireGuard" if overhead else "WireGuard"
+        overhead += CILIUM_WIREGUARD
+    return overhead, kind
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    """Judge each group of nodes that share a network and a pod MTU (see analyze.mtu)."""
+    unk = missing(ctx, ID, SEVERITY, NEEDS)
+    if unk:
+        return unk
+    res = cluster_resource(ctx)
+    groups: dict[tuple[str, int | None, int | None, str, str], list[str]] = defaultdict(list)
+    for view in ctx.topo.node_views.values():
+        network = ctx.topo.network_of(view)
+        if network is None:
+            continue
+        got = effective_mtu(ctx.topo, view)
+        key = (network.name or network.id, got.pod_mtu, got.network_mtu, got.source, got.unknown)
+        groups[key].append(view.name)
+    if not groups:
+        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, Msg(f"{ID}.no-networks"))]
+    overhead, kind = needed_overhead(ctx)
+    out: list[Finding] = []
+    for (names, mtu, net_mtu, source, why), nodes in sorted(groups.items(), key=str):
+        if net_mtu is None:
+            out.append(Finding(ID, Status.UNKNOWN, SEVERITY, res, Msg(f"{ID}.no-net-mtu")))
+            continue
+        if mtu is None:
+            shown = ", ".join(nodes[:4]) + (f" (+{len(nodes) - 4})" if len(nodes) > 4 else "")
+            out.append(
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    res,
+                    Msg(f"{ID}.undecided", nodes=shown, why=why),
+                    (f"network {names} mtu={net_mtu}", why),
+                )
             )
-        ]
-    return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            res,
-            Msg(f"{ID}.pass", mtu=mtu, names=names, net_mtu=net_mtu, kind=kind, overhead=overhead),
+            continue
+        limit = net_mtu - overhead
+        evidence = (
+            f"network {names} mtu={net_mtu}",
+            f"pod MTU {mtu}: {source}",
+            f"overhead {kind}={overhead}",
         )
-    ]
+        if mtu > limit:
+            remedy = Remedy(
+                "manual",
+                "cni",
+                "mtu",
+                "CNI MTU",
+                (("command", _mtu_command(ctx, limit, net_mtu)),),
+                Msg(f"{ID}.reason", limit=limit, net_mtu=net_mtu, overhead=overhead, kind=kind),
+                "mtu",
+            )
+            message = Msg(
+                f"{ID}.fail",
+                mtu=mtu,
+                source=source,
+                names=names,
+                net_mtu=net_mtu,
+                kind=kind,
+                overhead=overhead,
+            )
+            out.append(
+                Finding(ID, Status.FAIL, SEVERITY, res, message, evidence, (remedy,), cause="mtu")
+            )
+            continue
+        message = Msg(
+            f"{ID}.pass", mtu=mtu, names=names, net_mtu=net_mtu, kind=kind, overhead=overhead
+        )
+        out.append(Finding(ID, Status.PASS, SEVERITY, res, message, evidence))
+    return out
 
 
-def _mtu_command(ctx: CheckContext, limit: int) -> str:
+def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
     cl = ctx.snapshot.cluster
     if cl is not None and cl.cni.type == "calico" and cl.cni.calico is not None:
         if cl.cni.calico.install_method == "operator":
@@ -164,5 +155,16 @@ def _mtu_command(ctx: CheckContext, limit: int) -> str:
         return (
             "kubectl -n kube-system patch configmap calico-config --type merge "
             f'-p \'{{"data":{{"veth_mtu":"{limit}"}}}}\' && kubectl -n kube-system rollout restart ds/calico-node'
+        )
+    if cl is not None and cl.cni.type == "cilium":
+        # cilium-config mtu is the underlying network's MTU; removing it lets the agent detect it.
+        return (
+            "kubectl -n kube-system patch configmap cilium-config --type merge "
+            f'-p \'{{"data":{{"mtu":"{net_mtu}"}}}}\' && kubectl -n kube-system rollout restart ds/cilium'
+        )
+    if cl is not None and cl.cni.type == "flannel":
+        return (
+            f"# set Backend.MTU in kube-flannel-cfg net-conf.json to {net_mtu} (or remove it), then "
+            "kubectl -n kube-flannel rollout restart ds/kube-flannel-ds"
         )
     return f"# set the CNI MTU to {limit}"

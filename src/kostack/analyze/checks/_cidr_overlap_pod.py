@@ -1,0 +1,92 @@
+"""net-cidr-overlap, for a pod range against a service CIDR or a node subnet: the finding,
+actual (critical) or latent (a warning that says when it bites). See analyze/pod_overlap.py."""
+
+from __future__ import annotations
+
+from kostack.analyze.checks.base import CheckContext, cluster_resource
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.pod_overlap import PodOverlap
+
+ID = "net-cidr-overlap"
+LATENT = "cidr-overlap-latent"
+
+register(
+    {
+        f"{ID}.pod-actual": {
+            "en": "The pod range {pool} overlaps the {other_name} {other}, and node ranges in the "
+            "overlap are handed out already ({blocks}): pods there get addresses that are routed to "
+            "the wrong place.",
+            "ko": "Pod 대역({pool})이 {other_name}({other}) 대역과 겹치고, 겹치는 부분의 노드 대역이 "
+            "이미 할당되어 있습니다({blocks}): 그 Pod들의 주소는 엉뚱한 곳으로 라우팅됩니다.",
+        },
+        f"{ID}.pod-unknown-use": {
+            "en": "The pod range {pool} overlaps the {other_name} {other}; whether nodes already have "
+            "ranges in the overlap is not known (the CNI's per-node ranges were not collected).",
+            "ko": "Pod 대역({pool})이 {other_name}({other}) 대역과 겹칩니다. 겹치는 부분에 이미 노드 "
+            "대역이 할당되었는지는 알 수 없습니다(CNI의 노드별 대역을 수집하지 못함).",
+        },
+        f"{ID}.pod-latent-sequential": {
+            "en": "The pod range {pool} overlaps the {other_name} {other}, but no node has a range in "
+            "the overlap yet ({allocated} handed out, in order from the start of the pool). It bites "
+            "when allocation reaches {bites_at}, after {blocks_left} more node ranges.",
+            "ko": "Pod 대역({pool})이 {other_name}({other}) 대역과 겹치지만 아직 겹치는 부분에 할당된 "
+            "노드 대역은 없습니다(대역 시작부터 순서대로 {allocated}개 할당). 할당이 {bites_at} 블록에 "
+            "이르면, 즉 노드 대역을 {blocks_left}개 더 나눠 준 뒤부터 문제가 됩니다.",
+        },
+        f"{ID}.pod-latent-random": {
+            "en": "The pod range {pool} overlaps the {other_name} {other}; no block is in the overlap "
+            "yet, but Calico claims blocks at random places in the pool, so any new block can land "
+            "there.",
+            "ko": "Pod 대역({pool})이 {other_name}({other}) 대역과 겹칩니다. 아직 겹치는 부분에 "
+            "블록은 없지만 Calico는 대역 안의 임의 위치에서 블록을 가져오므로 새 블록은 언제든 "
+            "그곳에 놓일 수 있습니다.",
+        },
+        f"{ID}.pod-latent": {
+            "en": "The pod range {pool} overlaps the {other_name} {other}; no node range is in the "
+            "overlap yet, and it bites once the CNI hands one out there.",
+            "ko": "Pod 대역({pool})이 {other_name}({other}) 대역과 겹칩니다. 아직 겹치는 부분에 노드 "
+            "대역은 없으며, CNI가 그곳의 대역을 할당하는 순간부터 문제가 됩니다.",
+        },
+    }
+)
+
+
+def pod_overlap_finding(ctx: CheckContext, overlap: PodOverlap, other_name: str) -> Finding:
+    """The finding for one pod range overlapping ``other_name`` (a localised label)."""
+    pool, other = overlap.pool, overlap.other
+    evidence = [f"pod range={pool}", f"{other_name}={other}", f"allocator={overlap.allocator}"]
+    res = cluster_resource(ctx)
+    common = {"pool": pool, "other_name": other_name, "other": other}
+    if overlap.in_use is None:
+        message = Msg(f"{ID}.pod-unknown-use", **common)
+        return Finding(
+            ID, Status.FAIL, Severity.HIGH, res, message, tuple(evidence), cause="cidr-overlap"
+        )
+    if overlap.in_use:
+        shown = ", ".join(f"{b} ({n})" if n else str(b) for n, b in overlap.in_use[:4])
+        if len(overlap.in_use) > 4:
+            shown += f" +{len(overlap.in_use) - 4}"
+        evidence.append(f"in the overlap: {shown}")
+        message = Msg(f"{ID}.pod-actual", blocks=shown, **common)
+        return Finding(
+            ID, Status.FAIL, Severity.CRITICAL, res, message, tuple(evidence), cause="cidr-overlap"
+        )
+    evidence.append(f"allocated={overlap.allocated}")
+    if overlap.bites_at is not None:
+        evidence.append(f"first block in the overlap={overlap.bites_at}")
+        message = Msg(
+            f"{ID}.pod-latent-sequential",
+            allocated=overlap.allocated,
+            bites_at=overlap.bites_at,
+            blocks_left=overlap.blocks_left,
+            **common,
+        )
+        severity = Severity.MEDIUM
+    elif overlap.allocator == "random":
+        message = Msg(f"{ID}.pod-latent-random", **common)
+        severity = Severity.HIGH
+    else:
+        message = Msg(f"{ID}.pod-latent", **common)
+        severity = Severity.MEDIUM
+    return Finding(ID, Status.FAIL, severity, res, message, tuple(evidence), cause=LATENT)

@@ -1,0 +1,306 @@
+"""Read Calico's settings: IP pools, IPAM blocks, the operator's Installation or the
+manifest's calico-config, Felix and BGP settings, ClusterInformation, Typha.
+
+A constant number of requests whatever the node count (IPAM blocks are one
+paged list). Everything that cannot be read becomes a gap with a hint.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+from kostack.collect._cni_calico_parse import (
+    CalicoObjects,
+    calico_bgp,
+    calico_mtu,
+    calico_version,
+    installation_pools_text,
+    nat_outgoing_exclusions,
+    parse_block,
+    parse_ip_pool,
+    program_cluster_routes,
+)
+from kostack.collect._cni_common import (
+    CniContext,
+    CniResult,
+    JsonObject,
+    agent_image,
+    combined,
+    image_version,
+    positive,
+    spec_of,
+)
+from kostack.collect._kube_api import ReadFailure
+from kostack.model.snapshot import CNI, Calico, CalicoBlock, CalicoIPPool
+
+CALICO_V1: Final = ("crd.projectcalico.org", "v1")
+CALICO_V3: Final = ("projectcalico.org", "v3")
+OPERATOR: Final = ("operator.tigera.io", "v1")
+VERSIONS: Final = (CALICO_V1, CALICO_V3)
+
+
+def _custom_list(ctx: CniContext, plural: str) -> tuple[list[JsonObject], str]:
+    """List a Calico resource through the first API version that serves it.
+
+    crd.projectcalico.org/v1 is where Calico stores everything; the
+    projectcalico.org/v3 API (calico-apiserver) serves the same objects and
+    may be readable when the CRDs are not, or be all there is.
+    """
+    failures: list[ReadFailure] = []
+    reader = ctx.reader
+    for group, version in VERSIONS:
+        request = f"GET /apis/{group}/{version}/{plural}"
+        try:
+            items = reader.all(
+                request, reader.custom.list_cluster_custom_object, group, version, plural
+            )
+            return items, f"{group}/{version}"
+        except ReadFailure as failure:
+            failures.append(failure)
+            if failure.kind not in ("not_found", "forbidden"):
+                break  # a timeout or server error: do not spend another timeout
+    raise combined(failures)
+
+
+def _custom_get(ctx: CniContext, plural: str, name: str) -> JsonObject | None:
+    """Get a Calico object through the first version that has it; None if none has."""
+    failures: list[ReadFailure] = []
+    reader = ctx.reader
+    for group, version in VERSIONS:
+        request = f"GET /apis/{group}/{version}/{plural}/{name}"
+        try:
+            return reader.call(
+                request, reader.custom.get_cluster_custom_object, group, version, plural, name
+            )
+        except ReadFailure as failure:
+            failures.append(failure)
+            if failure.kind not in ("not_found", "forbidden"):
+                break
+    if all(f.kind == "not_found" for f in failures):
+        return None
+    raise combined(failures)
+
+
+def calico_hint(failure: ReadFailure, plural: str) -> str:
+    resource = f"{plural}.crd.projectcalico.org"
+    if failure.kind == "forbidden":
+        return (
+            f"Grant get/list on {resource} (and {plural}.projectcalico.org) to the kubeconfig's user; "
+            "until then the checks that need Calico's settings say UNKNOWN."
+        )
+    if failure.kind == "not_found":
+        return (
+            f"The {resource} CRD is not installed although Calico runs: check the install "
+            f"(`kubectl get crd {resource}`)."
+        )
+    if failure.kind == "timeout":
+        return "The API server did not answer in time; retry with a longer timeout."
+    return "The API server answered with an error; retry, and check the API server's logs."
+
+
+def _settings(ctx: CniContext, plural: str, source: str) -> tuple[JsonObject | None, bool]:
+    """The `default` object of a Calico settings kind, and whether reading it failed."""
+    try:
+        return _custom_get(ctx, plural, "default"), False
+    except ReadFailure as failure:
+        ctx.gap(source, failure, calico_hint(failure, plural))
+        return None, True
+
+
+def _installation(ctx: CniContext) -> tuple[JsonObject | None, bool]:
+    reader = ctx.reader
+    try:
+        found = reader.get(
+            "GET /apis/operator.tigera.io/v1/installations/default",
+            reader.custom.get_cluster_custom_object,
+            *OPERATOR,
+            "installations",
+            "default",
+        )
+        return found, False
+    except ReadFailure as failure:
+        ctx.gap(
+            "cluster.cni.calico.install_method",
+            failure,
+            "kostack reads the Tigera operator's Installation `default` for the install "
+            "method, MTU, BGP and version; grant get on installations.operator.tigera.io.",
+        )
+        return None, True
+
+
+def _calico_config(ctx: CniContext) -> JsonObject | None:
+    reader = ctx.reader
+    try:
+        return reader.get(
+            "GET /api/v1/namespaces/kube-system/configmaps/calico-config",
+            reader.core.read_namespaced_config_map,
+            "calico-config",
+            "kube-system",
+        )
+    except ReadFailure as failure:
+        ctx.gap(
+            "cluster.cni.calico.calico_config",
+            failure,
+            "calico.yaml installs keep veth_mtu and calico_backend in ConfigMap "
+            "kube-system/calico-config; grant get on configmaps in kube-system.",
+        )
+        return None
+
+
+def _cluster_information(ctx: CniContext) -> JsonObject | None:
+    """ClusterInformation `default` (the running version); a failure only costs the version."""
+    try:
+        return _custom_get(ctx, "clusterinformations", "default")
+    except ReadFailure as failure:
+        ctx.check(failure)
+        return None
+
+
+def _install_method(
+    ctx: CniContext, objects: CalicoObjects
+) -> Literal["operator", "manifest", "unknown"]:
+    """Operator when its Installation `default` exists; manifest when calico-config does.
+
+    When neither can be read, where calico-node runs decides: the operator
+    deploys it in calico-system, calico.yaml in kube-system.
+    """
+    if objects.installation is not None:
+        return "operator"
+    if objects.calico_config is not None:
+        return "manifest"
+    spaces = ctx.facts.pod_cni.get("calico", [])
+    if "calico-system" in spaces:
+        return "operator"
+    if "kube-system" in spaces:
+        return "manifest"
+    return "unknown"
+
+
+def _typha(ctx: CniContext, method: str) -> bool | None:
+    """Whether calico-typha runs: its Deployment, with replicas above 0."""
+    namespace = {"operator": "calico-system", "manifest": "kube-system"}.get(method)
+    reader = ctx.reader
+    for space in [namespace] if namespace else ["calico-system", "kube-system"]:
+        try:
+            deployment = reader.get(
+                f"GET /apis/apps/v1/namespaces/{space}/deployments/calico-typha",
+                reader.apps.read_namespaced_deployment,
+                "calico-typha",
+                space,
+            )
+        except ReadFailure as failure:
+            ctx.check(failure)
+            if ctx.facts.pods_known:
+                return bool(ctx.facts.typha_namespaces)  # its pods say as much
+            ctx.gap(
+                "cluster.cni.calico.typha",
+                failure,
+                "kostack reads Deployment calico-typha; grant get on deployments.",
+            )
+            return None
+        if deployment is not None:
+            return spec_of(deployment).get("replicas") != 0
+    return False
+
+
+def _pools(
+    ctx: CniContext, detected: bool
+) -> tuple[tuple[CalicoIPPool, ...] | None, ReadFailure | None, bool]:
+    """(pools, the failure, whether Calico is there at all)."""
+    try:
+        items, api = _custom_list(ctx, "ippools")
+    except ReadFailure as failure:
+        if not detected:
+            ctx.probe_failed(failure)
+            return None, failure, False
+        return None, failure, True
+    parsed = (parse_ip_pool(item, f"{api} IPPool", ctx.notes) for item in items)
+    pools = tuple(p for p in parsed if p is not None)
+    # CRDs without pools and no running agent: left over from an uninstall.
+    return pools, None, detected or bool(pools)
+
+
+def _blocks(ctx: CniContext) -> tuple[CalicoBlock, ...] | None:
+    try:
+        block_items, _ = _custom_list(ctx, "ipamblocks")
+    except ReadFailure as failure:
+        ctx.gap("cluster.cni.calico.blocks", failure, calico_hint(failure, "ipamblocks"))
+        return None
+    return tuple(b for b in (parse_block(i) for i in block_items) if b is not None)
+
+
+def _version(ctx: CniContext, objects: CalicoObjects, method: str) -> tuple[str | None, str | None]:
+    version, source = calico_version(objects)
+    if version:
+        return version, source
+    namespace = "calico-system" if method == "operator" else "kube-system"
+    image = agent_image(ctx.agent_containers("calico", namespace, "calico-node"), "calico")
+    tag = image_version(image)
+    return (tag, f"image {image}") if tag else (None, None)
+
+
+def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
+    """Calico's settings; None when Calico is not installed (and was not detected)."""
+    pools, pools_failure, present = _pools(ctx, detected)
+    if not present:
+        return None
+    installation, installation_failed = _installation(ctx)
+    if pools_failure is not None:
+        intent = installation_pools_text(installation)
+        said = f" The operator's Installation asks for {intent}." if intent else ""
+        ctx.gap(
+            "cluster.cni.calico.ip_pools",
+            pools_failure,
+            calico_hint(pools_failure, "ippools") + said,
+        )
+    blocks = _blocks(ctx)
+    felix, felix_failed = _settings(ctx, "felixconfigurations", "cluster.cni.calico.felix")
+    bgp_conf, bgp_failed = _settings(ctx, "bgpconfigurations", "cluster.cni.calico.bgp")
+    calico_config = _calico_config(ctx) if installation is None else None
+    objects = CalicoObjects(
+        installation=installation,
+        felix=felix,
+        bgp_configuration=bgp_conf,
+        calico_config=calico_config,
+        cluster_information=_cluster_information(ctx),
+        installation_failed=installation_failed,
+        felix_failed=felix_failed,
+    )
+    method = _install_method(ctx, objects)
+    mtu = calico_mtu(objects, pools)
+    felix_spec = spec_of(felix)
+    # FelixConfiguration reference: wireguardEnabled defaults to false and
+    # vxlanPort to 4789; no `default` object at all means every default applies.
+    wireguard = None
+    vxlan_port = None
+    if not felix_failed:
+        wireguard = (
+            felix_spec.get("wireguardEnabled") is True
+            or felix_spec.get("wireguardEnabledV6") is True
+        )
+        vxlan_port = positive(felix_spec.get("vxlanPort")) or 4789
+    # BGPConfiguration reference: nodeToNodeMeshEnabled defaults to true.
+    mesh = None if bgp_failed else spec_of(bgp_conf).get("nodeToNodeMeshEnabled") is not False
+    bgp = None if installation_failed and calico_config is None else calico_bgp(objects)
+    version, version_source = _version(ctx, objects, method)
+    calico = Calico(
+        install_method=method,
+        ip_pools=pools,
+        blocks=blocks,
+        mtu=mtu.mtu,
+        mtu_source=mtu.source,
+        mtu_auto=mtu.auto,
+        typha=_typha(ctx, method),
+        bgp=bgp,
+        node_to_node_mesh=mesh,
+        wireguard=wireguard,
+        vxlan_port=vxlan_port,
+        nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
+        program_cluster_routes=program_cluster_routes(objects),
+    )
+    network = tuple(p.cidr for p in pools or () if not p.disabled)
+    return CniResult(
+        cni=CNI(type="calico", version=version, version_source=version_source, calico=calico),
+        pod_network=network,
+        pod_network_source="Calico IPPools (enabled)" if network else None,
+    )

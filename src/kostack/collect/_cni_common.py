@@ -1,0 +1,226 @@
+"""What the CNI readers share: the evidence gathered from nodes and pods, the read context,
+small value parsers, and where a CNI's version is read from.
+
+One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
+``_cni_cilium``); ``_kube_cni`` picks which one runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from kostack.collect._kube_api import Reader, ReadFailure
+from kostack.collect._kube_objects import (
+    Notes,
+    annotations_of,
+    as_dict,
+    container_args,
+    labels_of,
+    namespace_of,
+    pod_containers,
+)
+from kostack.model.snapshot import CNI, IPNetwork
+
+JsonObject = dict[str, Any]
+CniName = Literal["calico", "flannel", "cilium"]
+CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium")
+
+# The label (k8s-app, or app) of each CNI's per-node agent pods.
+AGENT_LABELS: Final[Mapping[str, CniName]] = {
+    "calico-node": "calico",
+    "flannel": "flannel",
+    "cilium": "cilium",
+}
+# The agent's main container in each published install (calico.yaml and the
+# operator: calico-node; kube-flannel.yml: kube-flannel; Cilium's chart: cilium-agent).
+AGENT_CONTAINERS: Final[Mapping[CniName, str]] = {
+    "calico": "calico-node",
+    "flannel": "kube-flannel",
+    "cilium": "cilium-agent",
+}
+
+
+@dataclass
+class ClusterFacts:
+    """What nodes and pods say about the CNI, gathered while they are read."""
+
+    pods_known: bool = False
+    node_cni: set[CniName] = field(default_factory=set)
+    pod_cni: dict[CniName, list[str]] = field(default_factory=dict)  # CNI -> agent namespaces
+    # The containers of the first agent pod seen per CNI (command line, env, image).
+    agent_containers: dict[CniName, list[dict[str, Any]]] = field(default_factory=dict)
+    typha_namespaces: set[str] = field(default_factory=set)
+    kube_proxy_pods: int = 0
+    apiserver_args: list[str] = field(default_factory=list)
+    controller_manager_args: list[str] = field(default_factory=list)
+    nodes_os: set[str] = field(default_factory=set)
+
+    def add_node(self, node: Mapping[str, Any]) -> None:
+        for key in annotations_of(node):
+            if key.startswith("projectcalico.org/"):
+                self.node_cni.add("calico")
+            elif key.startswith("flannel.alpha.coreos.com/"):
+                self.node_cni.add("flannel")
+            elif key.startswith(("network.cilium.io/", "io.cilium.network.")):
+                self.node_cni.add("cilium")
+        self.nodes_os.add(labels_of(node).get("kubernetes.io/os", "unknown"))
+
+    def add_pod(self, pod: Mapping[str, Any]) -> None:
+        labels = labels_of(pod)
+        namespace = namespace_of(pod)
+        app = labels.get("k8s-app") or labels.get("app") or ""
+        agent = AGENT_LABELS.get(app)
+        if agent is not None:
+            spaces = self.pod_cni.setdefault(agent, [])
+            if namespace not in spaces:
+                spaces.append(namespace)
+            self.agent_containers.setdefault(agent, pod_containers(pod))
+        if labels.get("k8s-app") == "calico-typha":
+            self.typha_namespaces.add(namespace)
+        if labels.get("k8s-app") == "kube-proxy":
+            self.kube_proxy_pods += 1
+        component = labels.get("component")
+        if namespace == "kube-system" and component == "kube-apiserver":
+            self.apiserver_args = [a for c in pod_containers(pod) for a in container_args(c)]
+        if namespace == "kube-system" and component == "kube-controller-manager":
+            self.controller_manager_args = [
+                a for c in pod_containers(pod) for a in container_args(c)
+            ]
+
+    def candidates(self) -> list[CniName]:
+        """CNIs to look at, most likely first: running agents, then node annotations."""
+        seen: list[CniName] = [c for c in CNI_ORDER if c in self.pod_cni]
+        seen += [c for c in CNI_ORDER if c in self.node_cni and c not in seen]
+        return seen
+
+    @property
+    def linux_only(self) -> bool:
+        return self.nodes_os == {"linux"}
+
+
+GapSink = Callable[[str, ReadFailure, str], None]
+# Raises when a failure ends collection (rejected credentials, server gone).
+FatalCheck = Callable[[ReadFailure], object]
+
+
+@dataclass
+class CniResult:
+    """One CNI's settings, and the pod address ranges it allocates from.
+
+    ``pod_network`` empty with ``pod_network_unknown`` None means "the CNI
+    takes the cluster CIDR" (Node podCIDRs); ``pod_network_unknown`` says why
+    the ranges cannot be known (an IPAM mode kostack does not model).
+    """
+
+    cni: CNI
+    kube_proxy_replacement: bool = False
+    pod_network: tuple[IPNetwork, ...] = ()
+    pod_network_source: str | None = None
+    pod_network_unknown: str | None = None
+
+
+@dataclass
+class CniContext:
+    """What every CNI reader needs: the reader, the evidence, and where gaps go."""
+
+    reader: Reader
+    facts: ClusterFacts
+    gap: GapSink
+    notes: Notes
+    check: FatalCheck
+    probe_failures: list[ReadFailure] = field(default_factory=list)
+
+    def probe_failed(self, failure: ReadFailure) -> None:
+        """A read made only to find out whether this CNI is installed failed."""
+        self.check(failure)
+        if failure.kind != "not_found":
+            self.probe_failures.append(failure)
+
+    def agent_containers(self, cni: CniName, namespace: str, daemonset: str) -> list[JsonObject]:
+        """The agent pod's containers; from its DaemonSet when the pods could not be listed."""
+        containers = self.facts.agent_containers.get(cni)
+        if containers is not None or self.facts.pods_known:
+            return containers or []
+        try:
+            found = self.reader.get(
+                f"GET /apis/apps/v1/namespaces/{namespace}/daemonsets/{daemonset}",
+                self.reader.apps.read_namespaced_daemon_set,
+                daemonset,
+                namespace,
+            )
+        except ReadFailure as failure:
+            self.check(failure)
+            return []  # the pods gap already says the agents could not be seen
+        template = as_dict(as_dict(as_dict(found).get("spec")).get("template"))
+        return pod_containers(template) if template else []
+
+
+def combined(failures: Sequence[ReadFailure]) -> ReadFailure:
+    """One failure for several attempts: the first one's kind, every request's error."""
+    first = failures[0]
+    if len(failures) == 1:
+        return first
+    detail = "; ".join([first.detail, *(f.error for f in failures[1:])])
+    return ReadFailure(first.kind, first.request, detail, first.status)
+
+
+def positive(value: object) -> int | None:
+    """A positive integer, also from a decimal string ("1450"); else None (0 included)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def truthy(value: object, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return str(value).strip().lower() in ("true", "1", "yes", "strict")
+
+
+def spec_of(obj: Mapping[str, Any] | None) -> dict[str, Any]:
+    return as_dict(obj.get("spec")) if obj is not None else {}
+
+
+_VERSION = re.compile(r"^v?\d+\.\d+(\.\d+)?([-+.][0-9A-Za-z.-]+)?$")
+
+
+def image_version(image: object) -> str | None:
+    """The version in an image reference's tag, or None when the tag is not a version.
+
+    ``quay.io/cilium/cilium:v1.18.2@sha256:...`` gives ``v1.18.2``; a registry
+    port (``registry:5000/calico/node``) is not a tag; ``latest`` is not a version.
+    """
+    if not isinstance(image, str) or not image:
+        return None
+    reference = image.split("@", 1)[0]
+    last = reference.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return None
+    tag = last.rsplit(":", 1)[1]
+    return tag if _VERSION.match(tag) else None
+
+
+def agent_image(containers: Sequence[Mapping[str, Any]], cni: CniName) -> str | None:
+    """The image of the CNI agent's main container (the first container if none is named so)."""
+    wanted = AGENT_CONTAINERS[cni]
+    named = [c for c in containers if c.get("name") == wanted]
+    for container in named or containers[:1]:
+        image = container.get("image")
+        if isinstance(image, str) and image:
+            return image
+    return None
+
+
+def version_tuple(version: str | None) -> tuple[int, ...] | None:
+    """``v3.31.7`` -> (3, 31, 7); None when there is no version or it does not parse."""
+    if not version:
+        return None
+    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if match is None:
+        return None
+    return tuple(int(part) for part in match.groups() if part is not None)

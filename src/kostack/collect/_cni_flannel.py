@@ -1,0 +1,206 @@
+"""Read Flannel's settings: ConfigMap kube-flannel-cfg (net-conf.json) and flanneld's flags.
+
+Sources: flannel-io/flannel Documentation/configuration.md, backends.md and
+kube-flannel.yml; pkg/subnet/config.go (net-conf.json fields, SubnetLen);
+pkg/backend/vxlan (Backend MTU, 50 bytes of overhead), wireguard (80), udp (28).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal, get_args
+
+from kostack.collect._cni_common import (
+    CniContext,
+    CniResult,
+    JsonObject,
+    agent_image,
+    combined,
+    image_version,
+    positive,
+)
+from kostack.collect._kube_api import ReadFailure
+from kostack.collect._kube_objects import Notes, as_dict, container_args, namespace_of
+from kostack.model.snapshot import CNI, Flannel
+
+FlannelBackend = Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"]
+_FLANNEL_TYPES: Final[Mapping[str, FlannelBackend]] = {t: t for t in get_args(FlannelBackend)}
+
+
+def flannel_flag(containers: Sequence[Mapping[str, Any]], flag: str) -> bool | None:
+    """A boolean flanneld flag from its container (flanneld's default for both is false).
+
+    flannel Documentation/configuration.md: "--ip-masq=false: setup IP
+    masquerade for traffic destined for outside the flannel network";
+    "--kube-subnet-mgr=false: Contact the Kubernetes API for subnet
+    assignment instead of etcd". kube-flannel.yml passes both. Any flag is
+    also FLANNELD_<FLAG> in the environment. None: no flanneld container seen.
+    """
+    env_name = "FLANNELD_" + flag.upper().replace("-", "_")
+    for container in containers:
+        arguments = container_args(container)
+        if not any("flanneld" in a for a in arguments) and container.get("name") != "kube-flannel":
+            continue
+        for argument in arguments:
+            if argument == f"--{flag}":
+                return True
+            if argument.startswith(f"--{flag}="):
+                return argument.split("=", 1)[1].strip().lower() in ("true", "1")
+        for env in container.get("env") or []:
+            if isinstance(env, dict) and env.get("name") == env_name:
+                return str(env.get("value", "")).strip().lower() in ("true", "1")
+        return False
+    return None
+
+
+def flannel_ip_masq(containers: Sequence[Mapping[str, Any]]) -> bool | None:
+    """flanneld's --ip-masq (see ``flannel_flag``)."""
+    return flannel_flag(containers, "ip-masq")
+
+
+def _field(conf: Mapping[str, Any], name: str) -> Any:
+    """A net-conf.json field: flanneld decodes it with Go's encoding/json, which matches
+    field names case-insensitively ("MTU" and "mtu" are the same field)."""
+    if name in conf:
+        return conf[name]
+    lowered = name.lower()
+    for key, value in conf.items():
+        if isinstance(key, str) and key.lower() == lowered:
+            return value
+    return None
+
+
+def _subnet_len(conf: Mapping[str, Any], network: ipaddress.IPv4Network | None) -> int | None:
+    """SubnetLen, else flannel's default: /24 for a Network of /22 or wider, else prefix + 2."""
+    explicit = positive(_field(conf, "SubnetLen"))
+    if explicit:
+        return explicit
+    if network is None or network.version != 4:
+        return None
+    return 24 if network.prefixlen <= 22 else network.prefixlen + 2
+
+
+def parse_flannel(
+    configmap: Mapping[str, Any],
+    *,
+    ip_masq: bool | None,
+    linux_only: bool,
+    notes: Notes,
+    kube_subnet_mgr: bool | None = None,
+) -> Flannel | None:
+    """net-conf.json of kube-flannel-cfg.
+
+    flannel Documentation/configuration.md and backends.md: Backend "Defaults
+    to udp"; vxlan Port "On Linux, defaults to kernel default, currently
+    8472, but on Windows, must be 4789"; udp Port defaults to 8285; wireguard
+    ListenPort to 51820; DirectRouting defaults to false; vxlan and wireguard
+    MTU: "If not defined, the MTU of the external interface is used".
+    """
+    data = as_dict(configmap.get("data"))
+    try:
+        conf = json.loads(str(data.get("net-conf.json", "")))
+    except ValueError:
+        notes.skip("cluster.cni.flannel", "net-conf.json is not JSON")
+        return None
+    if not isinstance(conf, dict):
+        notes.skip("cluster.cni.flannel", "net-conf.json is not a JSON object")
+        return None
+    network = None
+    network_text = _field(conf, "Network")
+    try:
+        if network_text:
+            network = ipaddress.ip_network(str(network_text).strip(), strict=False)
+    except ValueError:
+        notes.skip("cluster.cni.flannel", f"Network {network_text!r} is not a CIDR")
+    backend = as_dict(_field(conf, "Backend"))
+    type_text = str(_field(backend, "Type") or "udp").strip().lower()
+    backend_type = _FLANNEL_TYPES.get(type_text)
+    if backend_type is None:
+        notes.skip("cluster.cni.flannel", f"Backend.Type {type_text!r} is not modelled")
+    port = positive(_field(backend, "Port"))
+    if port is None:
+        if backend_type == "vxlan":
+            port = 8472 if linux_only else None
+        elif backend_type == "udp":
+            port = 8285
+        elif backend_type == "wireguard":
+            port = positive(_field(backend, "ListenPort")) or 51820
+    mtu = positive(_field(backend, "MTU")) if backend_type in ("vxlan", "wireguard") else None
+    return Flannel(
+        network=network,
+        backend_type=backend_type,
+        port=port,
+        direct_routing=_field(backend, "DirectRouting") is True,
+        # flanneld's own default is off; kube-flannel.yml turns it on. When the
+        # DaemonSet is not visible the manifest's setting is assumed (the model's default).
+        ip_masq=ip_masq if ip_masq is not None else True,
+        mtu=mtu,
+        mtu_auto=mtu is None,
+        kube_subnet_mgr=kube_subnet_mgr,
+        subnet_len=_subnet_len(
+            conf, network if isinstance(network, ipaddress.IPv4Network) else None
+        )
+        if kube_subnet_mgr is False
+        else None,
+    )
+
+
+def _configmap(ctx: CniContext) -> tuple[JsonObject | None, list[ReadFailure]]:
+    """kube-flannel.yml puts kube-flannel-cfg in kube-flannel (older ones: kube-system)."""
+    namespaces = list(
+        dict.fromkeys([*ctx.facts.pod_cni.get("flannel", []), "kube-flannel", "kube-system"])
+    )
+    failures: list[ReadFailure] = []
+    reader = ctx.reader
+    for space in namespaces:
+        request = f"GET /api/v1/namespaces/{space}/configmaps/kube-flannel-cfg"
+        try:
+            found = reader.call(
+                request, reader.core.read_namespaced_config_map, "kube-flannel-cfg", space
+            )
+            return found, failures
+        except ReadFailure as failure:
+            failures.append(failure)
+            if failure.kind not in ("not_found", "forbidden"):
+                break
+    return None, failures
+
+
+def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
+    """Flannel's settings; None when it is not installed (and was not detected)."""
+    configmap, failures = _configmap(ctx)
+    if configmap is None:
+        failure = combined(failures)
+        if not detected:
+            ctx.probe_failed(failure)
+            return None
+        ctx.gap(
+            "cluster.cni.flannel",
+            failure,
+            "flannel keeps its settings in ConfigMap kube-flannel-cfg (net-conf.json); "
+            "grant get on it, or check where flannel was installed.",
+        )
+        return CniResult(cni=CNI(type="flannel", flannel=None))
+    containers = ctx.agent_containers("flannel", namespace_of(configmap), "kube-flannel-ds")
+    flannel = parse_flannel(
+        configmap,
+        ip_masq=flannel_flag(containers, "ip-masq"),
+        linux_only=ctx.facts.linux_only,
+        notes=ctx.notes,
+        kube_subnet_mgr=flannel_flag(containers, "kube-subnet-mgr"),
+    )
+    image = agent_image(containers, "flannel")
+    version = image_version(image)
+    network = (flannel.network,) if flannel is not None and flannel.network else ()
+    return CniResult(
+        cni=CNI(
+            type="flannel",
+            version=version,
+            version_source=f"image {image}" if version else None,
+            flannel=flannel,
+        ),
+        pod_network=network,
+        pod_network_source="ConfigMap kube-flannel-cfg net-conf.json Network" if network else None,
+    )
