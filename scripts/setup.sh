@@ -11,9 +11,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$mode" = "--dev" ] || [ "$mode" = "--all" ]; then
-  .venv/bin/python -m pip install --quiet -e '.[dev,watch]'
+  .venv/bin/python -m pip install --quiet -e '.[dev,watch,guard]'
 else
-  .venv/bin/python -m pip install --quiet -e '.[watch]'
+  .venv/bin/python -m pip install --quiet -e '.[watch,guard]'
 fi
 
 if [ "$mode" = "--all" ]; then
