@@ -89,6 +89,7 @@ def _register() -> None:
         ("kostack.cli.release", "release"),
         ("kostack.cli.report", "report"),
         ("kostack.cli.watch", "watch"),
+        ("kostack.cli.guard", "guard"),
         ("kostack.cli.completion", "completion"),
     ):
         try:
