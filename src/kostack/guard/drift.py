@@ -40,21 +40,31 @@ from kostack.model.snapshot import Port, Snapshot
 from kostack.plan.build import build_plan
 from kostack.plan.model import Action, Method, Operation, PlanOptions, Rule
 
-__all__ = ["HOLD_CHECKS", "Drift", "DriftOptions", "Hold", "PortDrift", "RuleDrift", "compute"]
+__all__ = [
+    "HOLD_CHECKS",
+    "PAIR_CHECKS",
+    "RULE_CHECKS",
+    "Drift",
+    "DriftOptions",
+    "Hold",
+    "PortDrift",
+    "RuleDrift",
+    "compute",
+]
 
-# Checks whose UNKNOWN means guard cannot tell whether its pairs and rules are still needed.
-HOLD_CHECKS = frozenset(
+# Checks whose UNKNOWN means guard cannot tell whether its pairs (PAIR_CHECKS) or its
+# rules (RULE_CHECKS) are still needed: removing them then could cut traffic that needs them.
+PAIR_CHECKS = frozenset({"net-pod-src-antispoof", "inv-node-port-match"})
+RULE_CHECKS = frozenset(
     {
-        "net-pod-src-antispoof",
         "net-sg-cni-encap",
         "net-sg-pod-source-ingress",
         "net-sg-bgp",
         "net-sg-typha",
         "net-sg-control-plane",
-        "net-pod-to-pod",
-        "inv-node-port-match",
     }
 )
+HOLD_CHECKS = PAIR_CHECKS | RULE_CHECKS
 
 
 @dataclass(frozen=True)
@@ -225,11 +235,13 @@ def compute(
     node_names = [n.name for n in (snapshot.cluster.nodes or ())] if snapshot.cluster else []
     linked = {np.node for np in snapshot.node_ports or () if np.port_id is not None}
     unmatched = tuple(sorted(n for n in node_names if n not in linked))
-    holds = list(_holds(snapshot, diagnosis.findings, unmatched))
-    hold_all = any(h.key != "hold.unmatched" for h in holds)
+    unknown = {f.check_id for f in diagnosis.findings if f.status == Status.UNKNOWN}
+    hold_pairs = bool(snapshot.gaps) or bool(unknown & PAIR_CHECKS)
+    hold_rules = bool(snapshot.gaps) or bool(unknown & RULE_CHECKS)
     scope = set(node_of) | {pid for pid, o in ownership.items() if o.managed}
     by_id = {p.id: p for p in ports}
     port_drift: list[PortDrift] = []
+    tag_holds: list[Hold] = []
     for pid in sorted(scope | set(wanted)):
         if pid not in by_id:
             continue
@@ -239,14 +251,23 @@ def compute(
             ownership[pid],
             node,
             wanted.get(pid),
-            may_remove=not hold_all and (bool(node) or not unmatched),
+            may_remove=not hold_pairs and (bool(node) or not unmatched),
         )
         if drift is None:
             continue
         if drift.add and ownership[pid].tags + len(drift.add) + 1 > MAX_TAGS:
-            holds.append(Hold("hold.tags", (("port", pid), ("tags", str(ownership[pid].tags)))))
+            tag_holds.append(Hold("hold.tags", (("port", pid), ("tags", str(ownership[pid].tags)))))
             continue
         port_drift.append(drift)
+    rule_drift = _rule_drift(snapshot, wanted_rules, owned_rules, hold_rules)
+    holds = _holds(
+        snapshot,
+        unknown,
+        unmatched,
+        pairs_held=any(p.held for p in port_drift),
+        pairs_held_unused=any(p.held and not p.node for p in port_drift),
+        rules_held=any(r.held for r in rule_drift),
+    )
     off = tuple(
         sorted(
             (node_of[p.id], p.id)
@@ -254,7 +275,6 @@ def compute(
             if p.id in node_of and p.port_security_enabled is False
         )
     )
-    rule_drift = _rule_drift(snapshot, wanted_rules, owned_rules, hold_all)
     named = {r.group_id for r in rule_drift} | {
         rule.remote_group_id
         for r in rule_drift
@@ -267,7 +287,7 @@ def compute(
         rules=rule_drift,
         node_ports=len(scope),
         nodes=len(node_names),
-        holds=tuple(holds),
+        holds=(*holds, *tag_holds),
         port_security_off=off,
         unmatched_nodes=unmatched,
         outside=tuple(outside),
@@ -333,15 +353,27 @@ def _port_drift(
     return None
 
 
-def _holds(snapshot: Snapshot, findings: Any, unmatched: tuple[str, ...]) -> tuple[Hold, ...]:
+def _holds(
+    snapshot: Snapshot,
+    unknown: set[str],
+    unmatched: tuple[str, ...],
+    *,
+    pairs_held: bool,
+    pairs_held_unused: bool,
+    rules_held: bool,
+) -> tuple[Hold, ...]:
+    """Why removals were held, said only where something was held (or the reading had gaps)."""
     holds: list[Hold] = []
     if snapshot.gaps:
         first = snapshot.gaps[0]
         holds.append(Hold("hold.gaps", (("n", str(len(snapshot.gaps))), ("source", first.source))))
-    unknown = sorted({f.check_id for f in findings if f.status == Status.UNKNOWN} & HOLD_CHECKS)
-    if unknown:
-        holds.append(Hold("hold.unknown", (("checks", ", ".join(unknown)),)))
-    if unmatched:
+    checks = sorted(
+        (unknown & PAIR_CHECKS if pairs_held else set())
+        | (unknown & RULE_CHECKS if rules_held else set())
+    )
+    if checks:
+        holds.append(Hold("hold.unknown", (("checks", ", ".join(checks)),)))
+    if unmatched and pairs_held_unused:
         shown = ", ".join(unmatched[:5]) + (
             f" (+{len(unmatched) - 5})" if len(unmatched) > 5 else ""
         )

@@ -125,11 +125,13 @@ class Enforcer:
 
     # ------------------------------------------------------------------ gates
 
-    def _gate(self, kind: str, target: str) -> None:
+    def _gate(self) -> None:
         if not self.leader():
             raise _Stop("leader")
         if not self.budget.take():
             raise _Stop("budget")
+
+    def _hook(self, kind: str, target: str) -> None:
         if self.before_write is not None:
             self.before_write(kind, target)
 
@@ -156,7 +158,7 @@ class Enforcer:
     def _port(self, drift: PortDrift, pass_number: int, result: EnforceResult) -> None:
         pid = drift.port_id
         action = "add-pairs" if drift.add else "remove-pairs" if drift.remove else "tags"
-        self._gate(action, pid)
+        self._gate()
         try:
             current = self.neutron.port(pid)
         except NeutronProblem as problem:
@@ -228,6 +230,7 @@ class Enforcer:
             current.fields.port_security_enabled, current.fields.security_groups, (*kept, *added)
         )
         body = {"allowed_address_pairs": [p.as_dict() for p in target.allowed_address_pairs]}
+        self._hook("port", drift.port_id)
         try:
             state = self.neutron.update_port(drift.port_id, body, current.revision_number)
         except NeutronProblem as problem:
@@ -248,6 +251,8 @@ class Enforcer:
 
     def _tags(self, drift: PortDrift, state: PortState) -> str:
         """Mark what guard now owns on the port; the error text, or "" when done."""
+        if not drift.changes_pairs:
+            self._hook("tags", drift.port_id)
         present = set(state.tags)
         add = {pair_tag(c) for c in (*drift.add, *drift.claim)}
         if drift.mark:
@@ -269,7 +274,7 @@ class Enforcer:
     def _rule_add(
         self, drift: RuleDrift, rule: Rule, pass_number: int, result: EnforceResult
     ) -> None:
-        self._gate("add-rule", drift.group_id)
+        self._gate()
         reason = drift.reasons[0] if drift.reasons else "needed by the cluster's CNI"
         owned = Rule(
             direction=rule.direction,
@@ -284,24 +289,19 @@ class Enforcer:
         intent_id = self._intent(
             pass_number, op="rule-add", group=drift.group_id, rule=owned.as_dict()
         )
+        self._hook("rule-add", drift.group_id)
         try:
             rule_id = self.neutron.create_rule(drift.group_id, owned)
         except NeutronProblem as problem:
             if problem.error_type == "SecurityGroupRuleExists":
-                done = Done("add-rule", drift.group_id, "already", detail=rule.text(), rule=rule)
-            elif problem.ambiguous:
-                # the rule carries guard's marker from its creation: the next listing tells
-                done = Done(
-                    "add-rule",
-                    drift.group_id,
-                    "in-doubt",
-                    detail=rule.text(),
-                    error=problem.short(),
-                )
+                outcome, error = "already", ""  # someone created the same rule: theirs
             else:
-                done = Done(
-                    "add-rule", drift.group_id, "failed", detail=rule.text(), error=problem.short()
-                )
+                # a lost answer: the rule carries guard's marker from its creation, so the
+                # next listing tells whether it is there
+                outcome, error = ("in-doubt" if problem.ambiguous else "failed"), problem.short()
+            done = Done(
+                "add-rule", drift.group_id, outcome, detail=rule.text(), error=error, rule=rule
+            )
             self._result(intent_id, done, result)
             return
         done = Done("add-rule", drift.group_id, "applied", detail=rule.text(), rule=rule)
@@ -310,7 +310,7 @@ class Enforcer:
     def _rule_delete(
         self, drift: RuleDrift, rule_id: str, rule: Rule, pass_number: int, result: EnforceResult
     ) -> None:
-        self._gate("delete-rule", drift.group_id)
+        self._gate()
         intent_id = self._intent(
             pass_number,
             op="rule-delete",
@@ -318,18 +318,23 @@ class Enforcer:
             rule_id=rule_id,
             rule=rule.as_dict(),
         )
+        self._hook("rule-delete", drift.group_id)
         try:
             deleted = self.neutron.delete_rule(rule_id)
         except NeutronProblem as problem:
             outcome = "in-doubt" if problem.ambiguous else "failed"
             done = Done(
-                "delete-rule", drift.group_id, outcome, detail=rule.text(), error=problem.short()
+                "delete-rule",
+                drift.group_id,
+                outcome,
+                detail=rule.text(),
+                error=problem.short(),
+                rule=rule,
             )
             self._result(intent_id, done, result)
             return
-        done = Done(
-            "delete-rule", drift.group_id, "applied" if deleted else "already", detail=rule.text()
-        )
+        outcome = "applied" if deleted else "already"
+        done = Done("delete-rule", drift.group_id, outcome, detail=rule.text(), rule=rule)
         self._result(intent_id, done, result, rule_id=rule_id)
 
 
