@@ -130,3 +130,25 @@ def test_a_person_adding_the_same_pair_first_makes_it_theirs(guard_world: GuardW
     report = w.loop("enforce").run_pass()
     assert report.result == "clean"  # not guard's: kept although no node uses the port
     assert w.pairs("k8s-w-4") == sorted(FIXED)
+
+
+def test_a_port_changed_after_the_listing_is_read_again_before_any_write(
+    guard_world: GuardWorld,
+) -> None:
+    w = guard_world
+    w.fix_by_hand()
+    loop = w.loop("enforce")
+    w.join("k8s-w-4")
+    readings: list[int] = []
+
+    def person_edits_after_the_listing(_snapshot: object) -> None:
+        readings.append(1)
+        if len(readings) == 1:
+            w.set_pairs("k8s-w-4", ["192.168.60.0/24"])
+
+    loop.on_reading = person_edits_after_the_listing
+    report = loop.run_pass()
+    # guard saw the revision move on its one GET and wrote nothing from the stale listing
+    assert [(d.outcome, d.error) for d in report.done] == [("stale", ""), ("applied", "")]
+    assert report.result == "fixed" and len(readings) == 2
+    assert w.pairs("k8s-w-4") == sorted([*FIXED, "192.168.60.0/24"])

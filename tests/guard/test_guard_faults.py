@@ -1,0 +1,163 @@
+"""Neutron failing under guard (through the fault proxy): backoff, recovery, nothing half-done."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest_neutron import Seeder
+from guard_testing import (
+    FIXED,
+    POD_CIDR,
+    SERVICE_CIDR,
+    GuardWorld,
+    journal_records,
+    seed_api,
+    world,
+)
+
+from kostack.errors import ExitCode
+from kostack.guard.ownership import MARKER_TAG, pair_tag
+from kostack.lab.faultproxy import FaultKind, FaultProxy
+from kostack.lab.neutron import NeutronHarness
+
+pytestmark = pytest.mark.neutron
+
+PORT_PUT = r"^/v2\.0/ports/[^/]+$"
+PORT_TAGS = r"^/v2\.0/ports/[^/]+/tags$"
+OWNED_TAGS = sorted([MARKER_TAG, pair_tag(POD_CIDR), pair_tag(SERVICE_CIDR)])
+
+
+@pytest.fixture
+def proxied(
+    tmp_path: Path, neutron_harness: NeutronHarness, neutron_seeder: Seeder
+) -> Iterator[tuple[GuardWorld, FaultProxy]]:
+    ids = neutron_seeder()
+    with FaultProxy(neutron_harness.endpoint) as proxy, seed_api(len(ids.nodes)) as api:
+        yield world(tmp_path, proxy.endpoint, neutron_harness.endpoint, ids, api), proxy
+
+
+def test_a_500_on_the_update_fails_the_write_backs_off_and_the_next_pass_fixes(
+    proxied: tuple[GuardWorld, FaultProxy],
+) -> None:
+    w, proxy = proxied
+    w.fix_by_hand()
+    loop = w.loop("enforce")
+    w.join("k8s-w-4")
+    revision = w.port("k8s-w-4").revision_number
+    fault = proxy.inject(FaultKind.HTTP_500, "PUT", PORT_PUT)
+    report = loop.run_pass()
+    assert fault.fired.is_set()
+    assert [(d.action, d.outcome) for d in report.done] == [("add-pairs", "failed")]
+    assert report.exit_code() == ExitCode.APPLY_FAILED
+    # nothing half-done: the port is as it was, and the journal says the write failed
+    assert w.pairs("k8s-w-4") == [] and w.tags("k8s-w-4") == []
+    assert w.port("k8s-w-4").revision_number == revision
+    assert [r["outcome"] for r in journal_records(loop) if r["type"] == "result"] == ["failed"]
+    assert loop.failures == 1 and loop.next_delay() == loop.settings.backoff_base_s
+    again = loop.run_pass()
+    assert again.result == "fixed" and loop.failures == 0
+    assert w.pairs("k8s-w-4") == sorted(FIXED) and w.tags("k8s-w-4") == OWNED_TAGS
+    interval = loop.settings.interval
+    assert interval * 0.9 <= loop.next_delay() <= interval * 1.1
+
+
+def test_listing_errors_back_off_exponentially_and_recover(
+    proxied: tuple[GuardWorld, FaultProxy],
+) -> None:
+    w, proxy = proxied
+    w.fix_by_hand()
+    loop = w.loop("enforce")
+    w.join("k8s-w-4")
+    delays = []
+    for _ in range(3):
+        proxy.inject(FaultKind.HTTP_500, "GET", r"^/v2\.0/ports$")
+        report = loop.run_pass()
+        assert report.result == "unreachable" and report.done == ()
+        assert report.exit_code() == ExitCode.UNREACHABLE
+        assert "ports" in report.error
+        delays.append(loop.next_delay())
+    assert delays == [5.0, 10.0, 20.0]
+    assert w.pairs("k8s-w-4") == []
+    assert loop.run_pass().result == "fixed" and loop.failures == 0
+    assert w.pairs("k8s-w-4") == sorted(FIXED)
+
+
+def test_an_update_whose_answer_is_lost_is_settled_by_reading_the_port(
+    proxied: tuple[GuardWorld, FaultProxy],
+) -> None:
+    w, proxy = proxied
+    w.fix_by_hand()
+    loop = w.loop("enforce", timeout_s=2.0)
+    w.join("k8s-w-4")
+    # Neutron applies the update, and the answer never comes back
+    fault = proxy.inject(FaultKind.TIMEOUT, "PUT", PORT_PUT, forward=True, hold_s=8.0)
+    report = loop.run_pass()
+    assert fault.fired.is_set()
+    assert [(d.action, d.outcome) for d in report.done] == [("add-pairs", "applied")]
+    assert w.pairs("k8s-w-4") == sorted(FIXED) and w.tags("k8s-w-4") == OWNED_TAGS
+    assert loop.run_pass().result == "clean"
+
+
+def test_an_update_that_timed_out_before_landing_is_retried_after_backoff(
+    proxied: tuple[GuardWorld, FaultProxy],
+) -> None:
+    w, proxy = proxied
+    w.fix_by_hand()
+    loop = w.loop("enforce", timeout_s=2.0)
+    w.join("k8s-w-4")
+    proxy.inject(FaultKind.TIMEOUT, "PUT", PORT_PUT, forward=False, hold_s=8.0)
+    report = loop.run_pass()
+    assert [(d.action, d.outcome) for d in report.done] == [("add-pairs", "failed")]
+    assert w.pairs("k8s-w-4") == [] and loop.failures == 1
+    assert loop.run_pass().result == "fixed"
+    assert w.pairs("k8s-w-4") == sorted(FIXED)
+
+
+def test_pairs_added_but_not_tagged_are_claimed_by_the_next_pass(
+    proxied: tuple[GuardWorld, FaultProxy],
+) -> None:
+    w, proxy = proxied
+    w.fix_by_hand()
+    loop = w.loop("enforce")
+    w.join("k8s-w-4")
+    proxy.inject(FaultKind.HTTP_500, "POST", PORT_TAGS)
+    report = loop.run_pass()
+    assert [(d.action, d.outcome) for d in report.done] == [("add-pairs", "applied-untagged")]
+    assert report.exit_code() == ExitCode.APPLY_FAILED
+    assert w.pairs("k8s-w-4") == sorted(FIXED) and w.tags("k8s-w-4") == []
+    assert loop.journal is not None
+    port_id = w.port_ids["k8s-w-4"]
+    assert loop.journal.claims() == {port_id: frozenset(FIXED)}
+    # a restarted guard reads the claims back from its journal
+    path = loop.journal.path
+    loop.journal.close()
+    fresh = w.loop("enforce")
+    assert fresh.journal is not None and fresh.journal.path == path
+    assert fresh.journal.claims() == {port_id: frozenset(FIXED)}
+    again = fresh.run_pass()
+    assert [(d.action, d.outcome) for d in again.done] == [("tags", "applied")]
+    assert w.tags("k8s-w-4") == OWNED_TAGS
+    assert fresh.journal.claims() == {}
+    # and because they are guard's, they go when the node goes
+    w.leave("k8s-w-4")
+    assert fresh.run_pass().result == "fixed"
+    assert w.pairs("k8s-w-4") == []
+
+
+def test_neutron_down_then_back(
+    proxied: tuple[GuardWorld, FaultProxy], neutron_harness: NeutronHarness
+) -> None:
+    w, _proxy = proxied
+    w.fix_by_hand()
+    loop = w.loop("enforce", timeout_s=3.0)
+    w.join("k8s-w-4")
+    neutron_harness.kill()
+    try:
+        report = loop.run_pass()
+        assert report.result == "unreachable" and report.done == ()
+    finally:
+        neutron_harness.ensure_running()
+    assert loop.run_pass().result == "fixed"
+    assert w.pairs("k8s-w-4") == sorted(FIXED)
