@@ -161,3 +161,30 @@ def test_neutron_down_then_back(
         neutron_harness.ensure_running()
     assert loop.run_pass().result == "fixed"
     assert w.pairs("k8s-w-4") == sorted(FIXED)
+
+
+def steady_requests(
+    tmp_path: Path, neutron_harness: NeutronHarness, neutron_seeder: Seeder, nodes: int
+) -> tuple[int, int, int]:
+    """(Neutron requests counted by the proxy, by guard, Kubernetes requests) of a steady pass."""
+    ids = neutron_seeder(nodes)
+    with FaultProxy(neutron_harness.endpoint) as proxy, seed_api(nodes) as api:
+        (tmp_path / str(nodes)).mkdir()
+        w = world(tmp_path / str(nodes), proxy.endpoint, neutron_harness.endpoint, ids, api)
+        w.fix_by_hand()
+        loop = w.loop("enforce")
+        assert loop.run_pass().result == "clean"  # the first also discovers the API version
+        proxy.reset_counts()
+        report = loop.run_pass()
+        assert report.result == "clean"
+        assert proxy.count("*", r"^/v2\.0/ports/") == 0  # no per-port GET
+        assert proxy.count("PUT") == proxy.count("POST") == proxy.count("DELETE") == 0
+        return proxy.count(), report.openstack_requests, report.kubernetes_requests
+
+
+def test_a_steady_pass_sends_the_same_requests_whatever_the_node_count(
+    tmp_path: Path, neutron_harness: NeutronHarness, neutron_seeder: Seeder
+) -> None:
+    small = steady_requests(tmp_path, neutron_harness, neutron_seeder, 4)
+    large = steady_requests(tmp_path, neutron_harness, neutron_seeder, 24)
+    assert small == large and small[0] == small[1] and 0 < small[0] <= 10
