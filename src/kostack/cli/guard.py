@@ -61,7 +61,7 @@ def _pair(text: str, error: str, hint: str, lang: str) -> tuple[str, str]:
     "--snapshot",
     "snapshot_path",
     metavar="FILE",
-    help="With --once --mode audit: judge a snapshot file instead of listing live.",
+    help="Audit a snapshot file (read again each pass) instead of listing live.",
 )
 @click.option(
     "--tight", is_flag=True, help="Pairs for each node's own pod blocks, as `fix plan --tight`."
@@ -237,7 +237,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any
 
     snapshot = opts["snapshot_path"]
     if snapshot is not None:
-        if not opts["once"] or opts["mode"] != "audit":
+        if opts["mode"] != "audit":
             raise ConfigError(say(lang, "error.snapshot"), say(lang, "hint.snapshot"))
         if not os.path.isfile(snapshot):
             raise ConfigError(

@@ -137,7 +137,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.extra": "kostack guard needs the optional dependency prometheus-client "
         "(the extra kostack[guard])",
         "hint.extra": "pip install 'kostack[guard]'",
-        "error.snapshot": "--snapshot works only with --once and --mode audit",
+        "error.snapshot": "--snapshot works only with --mode audit",
         "hint.snapshot": "guard changes the cloud it lists: drop --snapshot to enforce",
         "error.snapshot.missing": "--snapshot {path}: no such file",
         "hint.snapshot.missing": "give a snapshot file (kostack collect -o FILE)",
@@ -263,7 +263,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.extra": "kostack guard에는 선택 의존성 prometheus-client(추가 기능 "
         "kostack[guard])가 필요합니다",
         "hint.extra": "pip install 'kostack[guard]'",
-        "error.snapshot": "--snapshot은 --once, --mode audit와 함께만 쓸 수 있습니다",
+        "error.snapshot": "--snapshot은 --mode audit와 함께만 쓸 수 있습니다",
         "hint.snapshot": "guard는 조회한 클라우드를 변경합니다. 강제(enforce)하려면 "
         "--snapshot을 빼세요",
         "error.snapshot.missing": "--snapshot {path}: 파일이 없습니다",
