@@ -21,7 +21,7 @@ import time
 def measure(nodes: int) -> dict[str, float]:
     from kostack.analyze.diagnose import diagnose
     from kostack.model import loads_snapshot
-    from kostack.testing.builders import synthetic_doc
+    from kostack_testkit.builders import synthetic_doc
 
     text = json.dumps(synthetic_doc(nodes, groups=100, rules=10_000, pods_per_node=30))
     t0 = time.perf_counter()

@@ -38,7 +38,7 @@ def main() -> int:
     from kostack.cli.probe import lab_pods, lab_snapshot
     from kostack.lab.lab import Lab
     from kostack.probe.lab_runner import run_in_lab
-    from kostack.probe.plan import build_plan
+    from kostack.probe.plan import build_probe_plan
 
     with tempfile.TemporaryDirectory(prefix="kostack-bench-") as state:
         lab = Lab(name="bench", state_dir=Path(state))
@@ -48,7 +48,7 @@ def main() -> int:
             lab.up(args.scenario, nodes=args.nodes)
             up_s = time.monotonic() - started
             topo = lab.topology
-            plan = build_plan(
+            plan = build_probe_plan(
                 lab_snapshot(lab),
                 timeout=args.timeout,
                 egress=(topo.internet_ip, topo.http_port),

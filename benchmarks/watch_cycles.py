@@ -11,7 +11,7 @@ rules=10_000, pods_per_node=30)`, about 30 MB of JSON), written to a file.
 - ``cycle``: one watch cycle in snapshot mode (`WatchLoop.run_cycle`), as
   `kostack watch --snapshot FILE` runs it: read the file again, diagnose,
   encode the /status diagnosis, publish the metrics, and a probe round that
-  is **simulated**: the real plan (`build_plan`, rotating seed) is built and
+  is **simulated**: the real plan (`build_probe_plan`, rotating seed) is built and
   every planned probe is answered "pass" in 3 ms by an in-process runner
   (no traffic: the benchmark measures kostack, not a network).
 
@@ -69,12 +69,12 @@ def main() -> int:
 
     from kostack.probe.plan import ProbePlan
     from kostack.probe.results import ProbeResult, ProbeRound
-    from kostack.testing.builders import synthetic_doc
     from kostack.watch.loop import LoopSettings, WatchLoop
     from kostack.watch.metrics import WatchMetrics, series_bound
     from kostack.watch.probing import ProbeSettings
     from kostack.watch.sources import SnapshotSource
     from kostack.watch.state import WatchState
+    from kostack_testkit.builders import synthetic_doc
 
     def simulated(plan: ProbePlan) -> ProbeRound:
         results = tuple(ProbeResult(p.id, "pass", "simulated", elapsed_ms=3.0) for p in plan.probes)

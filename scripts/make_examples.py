@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from kostack.model import Snapshot
-from kostack.testing.builders import EXAMPLES, example_doc
+from kostack_testkit.builders import EXAMPLES, example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Set up kostack in ./.venv.  --dev adds the test tools; --all also installs the
-# real Neutron harness venv (./.venv-neutron) and the lab's system packages.
+# Set up kostack in ./.venv.  --dev adds the lab extra, the test tools and the test
+# support package (testkit/); --all also provisions the lab's real Neutron (its own
+# venv in the user cache, $XDG_CACHE_HOME/kostack/neutron-29.0.0 or $KOSTACK_NEUTRON_VENV:
+# ~340 MB, 1-2 minutes the first time) and installs the lab's system packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-}"
@@ -11,18 +13,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$mode" = "--dev" ] || [ "$mode" = "--all" ]; then
-  .venv/bin/python -m pip install --quiet -e '.[dev,watch,guard]'
+  # kostack with the lab extra and the test tools, plus its unpublished test support
+  # (testkit/: fixtures, fakes, builders, fault proxy, Neutron harness; never in the wheel).
+  .venv/bin/python -m pip install --quiet -e '.[dev,lab,watch,guard]' -e ./testkit
 else
   .venv/bin/python -m pip install --quiet -e '.[watch,guard]'
 fi
 
 if [ "$mode" = "--all" ]; then
-  # The real Neutron API server lives in its own venv: its pins must not touch ours.
-  if [ ! -x .venv-neutron/bin/python ] || ! .venv-neutron/bin/python -c 'import neutron, openstackclient' 2>/dev/null; then
-    "$PY" -m venv .venv-neutron
-    .venv-neutron/bin/python -m pip install --quiet --upgrade pip
-    .venv-neutron/bin/python -m pip install --quiet neutron==29.0.0 openstacksdk==4.22.0 python-openstackclient==10.5.0
-  fi
+  # The lab's real Neutron lives in its own venv (its pins must not touch ours), in the
+  # user cache where `kostack lab` and the tests look for it; a no-op once it is there.
+  .venv/bin/python -m kostack.lab.neutron provision >/dev/null
   # The network lab needs nftables and iproute2 (root only; skipped otherwise).
   if [ "$(id -u)" = "0" ]; then
     need=()

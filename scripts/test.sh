@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --all
 export PATH="$PWD/.venv/bin:$PATH"
-echo "== ruff"; ruff check src tests benchmarks; ruff format --check src tests benchmarks
+echo "== ruff"; ruff check src testkit tests benchmarks scripts; ruff format --check src testkit tests benchmarks scripts
 echo "== mypy"; mypy
 echo "== import-linter"; lint-imports
 echo "== pytest"; python -m pytest "$@"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kostack.model import Snapshot
-from kostack.testing.builders import build, example_doc, seed_doc
+from kostack_testkit.builders import build, example_doc, seed_doc
 
 pytest_plugins = ["conftest_neutron"]
 

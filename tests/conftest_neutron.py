@@ -36,15 +36,11 @@ from typing import Any, Protocol
 
 import pytest
 
-from kostack.lab.faultproxy import FaultProxy
-from kostack.lab.neutron import (
-    HarnessError,
-    NeutronHarness,
-    SeedIds,
-    find_neutron_python,
-    openstack_connection,
-    seed_topology,
-)
+from kostack.lab.neutron import NeutronError, openstack_connection
+from kostack.lab.neutron_seed import SeedIds, seed_topology
+from kostack.lab.neutron_venv import find_neutron_python
+from kostack_testkit.faultproxy import FaultProxy
+from kostack_testkit.neutron_harness import NeutronHarness
 
 __all__ = [
     "SeededNeutron",
@@ -88,7 +84,7 @@ def neutron_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neutro
     """One real Neutron API server for the session."""
     try:
         python = find_neutron_python()
-    except HarnessError as exc:
+    except NeutronError as exc:
         if os.environ.get(REQUIRE_ENV):
             pytest.fail(f"{exc} ({REQUIRE_ENV} is set)")
         pytest.skip(str(exc))

@@ -22,9 +22,9 @@ from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.errors import ConfigError
-from kostack.lab.faultproxy import FaultKind, FaultProxy
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import load_snapshot, loads_snapshot
+from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron
 
@@ -299,7 +299,9 @@ def test_neutron_401_is_exit_3(live_seed: LiveSeed) -> None:
 def test_unknown_cloud_is_a_usage_error(live_seed: LiveSeed) -> None:
     result = live_seed.run("collect", "--os-cloud", "nope")
     assert result.code == 2
-    assert result.stderr.startswith("error: cannot use cloud 'nope'")
+    assert result.stderr.startswith(
+        "error: cloud 'nope' is not in clouds.yaml (clouds there: seed)"
+    )
 
 
 def test_output_into_a_missing_directory_is_a_usage_error(
@@ -365,7 +367,7 @@ def test_collect_help_shows_examples() -> None:
 def test_collect_reads_helm_releases_and_volumes_without_their_secrets(
     live_seed: LiveSeed, tmp_path: Path
 ) -> None:
-    from kostack.lab.helm_fixtures import CANARIES, harbor_seed
+    from kostack_testkit.helm_fixtures import CANARIES, harbor_seed
 
     scenario = harbor_seed()
     for obj in scenario.objects:

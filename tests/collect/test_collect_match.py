@@ -13,7 +13,7 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.collect.match import match_nodes, node_identity, server_id_from_provider_id
 from kostack.model.snapshot import FixedIP, Node, NodeAddress, NodePort, Port
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit.builders import build, seed_doc
 
 NET_A = "net-a"
 NET_B = "net-b"

@@ -21,9 +21,9 @@ from kostack.collect.openstack import (
     redact,
 )
 from kostack.errors import AuthError, CollectError, ConfigError, ExitCode
-from kostack.lab.faultproxy import FaultKind, FaultProxy
 from kostack.lab.neutron import openstack_connection
 from kostack.model.snapshot import Network
+from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron
 

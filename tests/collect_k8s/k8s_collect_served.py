@@ -18,7 +18,7 @@ from kostack.collect.match import match_identities
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import Snapshot
 from kostack.model.snapshot import OpenStack
-from kostack.testing.builders import seed_doc
+from kostack_testkit.builders import seed_doc
 
 
 @dataclass

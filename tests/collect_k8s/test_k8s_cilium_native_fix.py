@@ -14,10 +14,10 @@ from k8s_collect_served import ServeFn, joined_snapshot
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.remedy import apply_remedies
-from kostack.lab import k8s_fixture_published_cilium as cilium_fx
 from kostack.model import Snapshot
 from kostack.plan.build import build_plan
 from kostack.plan.model import PlanOptions
+from kostack_testkit import k8s_fixture_published_cilium as cilium_fx
 
 NODE_SUBNET = "192.168.10.0/24"
 

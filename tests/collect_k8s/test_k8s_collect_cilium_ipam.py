@@ -7,9 +7,9 @@ from typing import Any
 from k8s_collect_served import ServeFn, joined_snapshot
 
 from kostack.analyze.topology import Topology
-from kostack.lab import k8s_fixture_published_cilium as cilium_fx
-from kostack.lab import k8s_fixture_published_flannel as flannel_fx
-from kostack.lab.k8s_fixture_objects import JsonObject, crd_object, object_meta
+from kostack.lab.kube_objects import JsonObject, crd_object, object_meta
+from kostack_testkit import k8s_fixture_published_cilium as cilium_fx
+from kostack_testkit import k8s_fixture_published_flannel as flannel_fx
 
 NODES = ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3")
 

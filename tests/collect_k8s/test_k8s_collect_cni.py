@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from k8s_collect_served import ServeFn
 
-from kostack.lab import k8s_fixtures as fx
-from kostack.lab.k8s_fixture_objects import configmap_object
-from kostack.lab.k8s_fixture_scale import with_node_annotations
+from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.k8s_fixture_objects import configmap_object
+from kostack_testkit.k8s_fixture_scale import with_node_annotations
 
 
 def test_calico_manifest_ipip_always_with_typha(serve: ServeFn) -> None:

@@ -16,7 +16,7 @@ from k8s_collect_tls import Certificates, TlsProxy, make_certificates
 from kostack.collect import _kube_api
 from kostack.collect.kubernetes import collect_kubernetes
 from kostack.errors import CollectError, ConfigError
-from kostack.lab import k8s_fixtures as fx
+from kostack_testkit import k8s_fixtures as fx
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import kubernetes_validate
 import pytest
 from k8s_collect_served import ServeFn
 
-from kostack.lab import k8s_fixture_published as published_calico
-from kostack.lab import k8s_fixture_published_cilium as published_cilium
-from kostack.lab import k8s_fixture_published_flannel as published_flannel
-from kostack.lab import k8s_fixtures as fx
-from kostack.lab.k8s_fixture_scale import with_node_annotations, workload_pods
+from kostack_testkit import k8s_fixture_published as published_calico
+from kostack_testkit import k8s_fixture_published_cilium as published_cilium
+from kostack_testkit import k8s_fixture_published_flannel as published_flannel
+from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.k8s_fixture_scale import with_node_annotations, workload_pods
 
 K8S_VERSION = "1.33.5"
 

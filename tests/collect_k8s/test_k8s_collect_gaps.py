@@ -16,9 +16,9 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.collect.kubernetes import KubeCollection, collect_kubernetes
 from kostack.errors import AuthError, CollectError, ExitCode
-from kostack.lab import k8s_fixtures as fx
 from kostack.model.snapshot import Snapshot
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.builders import build, seed_doc
 
 CALICO_GROUPS = ("crd.projectcalico.org", "projectcalico.org")
 # Checks whose answer depends on how Calico carries pod traffic (its IP pools).

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from urllib.parse import parse_qs
 
 from k8s_collect_served import Served, ServeFn
 
-from kostack.lab import k8s_fixtures as fx
-from kostack.lab.k8s_fixture_scale import workload_pods
+from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.k8s_fixture_scale import workload_pods
 
 
 def first_pages(served: Served) -> list[str]:
@@ -67,3 +69,42 @@ def test_requests_do_not_grow_with_the_node_count(serve: ServeFn) -> None:
     assert extra_pages == continuations(large, "/api/v1/pods") == 1
     assert small_collection.api_requests == 16
     assert large_collection.api_requests == 17
+
+
+def test_an_expired_continue_token_reads_on_and_the_gap_says_so(serve: ServeFn) -> None:
+    """410 Gone on a later page: go on with the server's new token, never read a page twice."""
+    served = serve(fx.seed_cluster())
+    whole = served.collect()
+    served.api.reset_requests()
+    served.api.inject_fault("", "pods", status=410, verbs=["list"], continued=True, times=1)
+    paged = served.collect(page_size=3)
+    assert paged.cluster.pods == whole.cluster.pods  # complete, no page twice
+    pages = [r for r in served.api.requests if r.path == "/api/v1/pods"]
+    assert [r.status for r in pages].count(410) == 1
+    assert len(pages) == 1 + 5 + 1  # first page, 5 continuations, the refused one
+    renewed = parse_qs(pages[pages.index(next(r for r in pages if r.status == 410)) + 1].query)
+    assert json.loads(base64.urlsafe_b64decode(renewed["continue"][0]))["rv"] == -1
+    (gap,) = paged.gaps
+    assert gap.source == "cluster.pods"
+    assert gap.error.startswith("GET /api/v1/pods: the list's continue token expired (410 Gone)")
+    assert "may be missing or newer" in gap.error
+
+
+def test_a_410_without_a_token_to_go_on_is_a_gap(serve: ServeFn) -> None:
+    served = serve(fx.seed_cluster())
+    served.api.inject_fault("", "pods", status=410, verbs=["list"], continued=False)
+    collection = served.collect(page_size=3)
+    assert collection.cluster.pods is None
+    gap = next(g for g in collection.gaps if g.source == "cluster.pods")
+    assert gap.error.startswith("GET /api/v1/pods: 410 Gone")
+
+
+def test_a_list_that_keeps_expiring_gives_up(serve: ServeFn) -> None:
+    served = serve(fx.seed_cluster())
+    served.api.inject_fault("", "pods", status=410, verbs=["list"], continued=True)
+    collection = served.collect(page_size=3)
+    assert collection.cluster.pods is None
+    gap = next(g for g in collection.gaps if g.source == "cluster.pods")
+    assert "410 Gone: The provided continue parameter is too old" in gap.error
+    refused = [r for r in served.api.requests if r.path == "/api/v1/pods" and r.status == 410]
+    assert len(refused) == 4  # three renewed tokens followed, the fourth refusal ends it

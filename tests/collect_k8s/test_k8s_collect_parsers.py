@@ -16,8 +16,8 @@ from kostack.collect._kube_cni import (
     parse_ip_pool,
 )
 from kostack.collect._kube_objects import Notes, node_roles, parse_kube_proxy
-from kostack.lab import k8s_fixtures as fx
-from kostack.lab.k8s_fixture_objects import Backend, endpoints_objects, service_object
+from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.k8s_fixture_objects import Backend, endpoints_objects, service_object
 
 
 def pool(spec: dict[str, Any]) -> dict[str, Any]:

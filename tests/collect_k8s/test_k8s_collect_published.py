@@ -9,10 +9,10 @@ import pytest
 from k8s_collect_served import ServeFn
 
 from kostack.collect.kubernetes import KubeCollection
-from kostack.lab import k8s_fixture_published as calico_fx
-from kostack.lab import k8s_fixture_published_cilium as cilium_fx
-from kostack.lab import k8s_fixture_published_flannel as flannel_fx
-from kostack.lab.k8s_fixture_objects import JsonObject
+from kostack_testkit import k8s_fixture_published as calico_fx
+from kostack_testkit import k8s_fixture_published_cilium as cilium_fx
+from kostack_testkit import k8s_fixture_published_flannel as flannel_fx
+from kostack_testkit.k8s_fixture_objects import JsonObject
 
 NODES = ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3")
 
@@ -186,7 +186,7 @@ def cilium_nodes() -> list[dict[str, Any]]:
 
 
 def cilium_image_source(version: str = "v1.18.2") -> str:
-    from kostack.lab.k8s_fixture_objects import hex_id
+    from kostack_testkit.k8s_fixture_objects import hex_id
 
     return f"image quay.io/cilium/cilium:{version}@sha256:{hex_id(64, 'cilium-image', version)}"
 

@@ -13,7 +13,7 @@ from k8s_collect_served import ServeFn
 
 from kostack.collect.kubernetes import KubeCollection, collect_kubernetes
 from kostack.errors import KostackError
-from kostack.lab import k8s_fixtures as fx
+from kostack_testkit import k8s_fixtures as fx
 
 TOKEN = "kostack-canary-token-5f0d1c9e8b7a"
 WRONG_TOKEN = "kostack-canary-wrong-token-77aa41"

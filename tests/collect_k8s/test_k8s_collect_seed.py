@@ -11,9 +11,9 @@ from k8s_collect_served import ServeFn
 
 from kostack.analyze.diagnose import diagnose
 from kostack.collect.kubernetes import KubeCollection
-from kostack.lab import k8s_fixtures as fx
 from kostack.model.snapshot import Cluster, Snapshot
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.builders import build, seed_doc
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "seed-incident.json"
 

@@ -11,11 +11,11 @@ from k8s_collect_served import ServeFn, joined_snapshot
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
-from kostack.lab import k8s_fixture_published as calico_fx
-from kostack.lab import k8s_fixture_published_cilium as cilium_fx
-from kostack.lab import k8s_fixture_published_flannel as flannel_fx
-from kostack.lab.k8s_fixture_objects import JsonObject
 from kostack.report.text import render_diagnosis
+from kostack_testkit import k8s_fixture_published as calico_fx
+from kostack_testkit import k8s_fixture_published_cilium as cilium_fx
+from kostack_testkit import k8s_fixture_published_flannel as flannel_fx
+from kostack_testkit.k8s_fixture_objects import JsonObject
 
 CASES: dict[str, tuple[Callable[[], list[JsonObject]], str, str, str]] = {
     # name: (fixture, node subnet, the pod MTU and its source, the CNI as the header names it)

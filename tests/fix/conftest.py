@@ -2,7 +2,7 @@
 
 The seed cloud comes from the Neutron harness (`seeded_neutron`), read with
 the collect layer's `collect_openstack`; the cluster is the seed cluster of
-`kostack.testing.builders` (same node names, IPs, MACs and device ids as the
+`kostack_testkit.builders` (same node names, IPs, MACs and device ids as the
 harness), matched to the harness's ports by providerID. `cloud_state` reads
 every port, security group (with rules) and router back through the API so
 tests compare Neutron's real state field by field.
@@ -24,11 +24,11 @@ from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.collect.match import match_nodes
 from kostack.collect.openstack import collect_openstack
-from kostack.lab.k8s_fixtures import seed_cluster
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.neutron import openstack_connection
 from kostack.model import Snapshot, dump_snapshot
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit.builders import build, seed_doc
+from kostack_testkit.k8s_fixtures import seed_cluster
 
 # Fields Neutron changes on every update: not part of "the state" a rollback restores.
 VOLATILE = frozenset({"revision_number", "updated_at"})

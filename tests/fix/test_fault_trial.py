@@ -41,10 +41,11 @@ from conftest import cloud_state, diff_states, harness_snapshot
 from kostack.apply.engine import Event, RunReport, apply_plan, rollback_journal
 from kostack.apply.journal import Journal, read_records
 from kostack.apply.neutron import Neutron
-from kostack.lab.faultproxy import FaultKind, FaultProxy
-from kostack.lab.neutron import NeutronHarness, openstack_connection
+from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
 from kostack.plan.model import Action, Method, Operation, Plan, PlanOptions
+from kostack_testkit.faultproxy import FaultKind, FaultProxy
+from kostack_testkit.neutron_harness import NeutronHarness
 
 pytestmark = pytest.mark.neutron
 

@@ -12,7 +12,7 @@ from kostack.analyze.diagnose import diagnose
 from kostack.plan.build import build_plan, simulate
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
 from kostack.plan.model import Method, Operation, PlanOptions, PortFields
-from kostack.testing.builders import EXAMPLES, build, example_doc, seed_doc
+from kostack_testkit.builders import EXAMPLES, build, example_doc, seed_doc
 
 POD = "10.244.0.0/16"
 SVC = "10.96.0.0/12"

@@ -10,7 +10,7 @@ import pytest
 from kostack.analyze.checks import BY_ID, CHECKS
 from kostack.analyze.diagnose import run_checks
 from kostack.analyze.findings import Status
-from kostack.testing.builders import (
+from kostack_testkit.builders import (
     SG_NODES,
     add_pairs,
     build,

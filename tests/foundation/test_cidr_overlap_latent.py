@@ -11,7 +11,7 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import localize
 from kostack.analyze.pod_overlap import PodOverlaps
 from kostack.analyze.topology import Topology
-from kostack.testing.builders import add_pairs, build, seed_doc
+from kostack_testkit.builders import add_pairs, build, seed_doc
 
 Doc = dict[str, Any]
 NODES = ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3")

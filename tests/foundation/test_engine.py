@@ -16,7 +16,7 @@ from kostack.analyze.reach import (
 )
 from kostack.analyze.topology import Topology
 from kostack.model import Snapshot
-from kostack.testing.builders import (
+from kostack_testkit.builders import (
     SG_NODES,
     add_pairs,
     build,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.model import SnapshotFormatError, loads_snapshot
-from kostack.testing.builders import seed_doc
+from kostack_testkit.builders import seed_doc
 
 SEED = seed_doc()
 

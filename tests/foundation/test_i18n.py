@@ -9,7 +9,7 @@ import kostack.analyze.reach  # noqa: F401
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, diagnose
 from kostack.analyze.messages import CATALOG, LANGS, Msg, localize, placeholders
 from kostack.report.i18n import MESSAGES
-from kostack.testing.builders import EXAMPLES, build, example_doc
+from kostack_testkit.builders import EXAMPLES, build, example_doc
 
 
 def _hangul(text: str) -> bool:

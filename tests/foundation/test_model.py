@@ -17,7 +17,7 @@ from kostack.model import (
     loads_snapshot,
     parse_snapshot,
 )
-from kostack.testing.builders import EXAMPLES, build, example_doc, seed_doc
+from kostack_testkit.builders import EXAMPLES, build, example_doc, seed_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 

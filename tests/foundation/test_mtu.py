@@ -15,7 +15,7 @@ from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import localize
 from kostack.analyze.mtu import effective_mtu
 from kostack.analyze.topology import Topology
-from kostack.testing.builders import add_pairs, build, seed_doc
+from kostack_testkit.builders import add_pairs, build, seed_doc
 
 Doc = dict[str, Any]
 

@@ -14,20 +14,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from openstack import exceptions as sdk_exceptions
 
-from kostack.lab.k8s_fixtures import seed_device_id
-from kostack.lab.neutron import (
-    NeutronHarness,
-    node_device_id,
-    node_mac,
-    node_names,
-    openstack_connection,
-    subnet_for,
-)
+from kostack.lab.neutron import openstack_connection
+from kostack.lab.seed import node_device_id, node_mac, node_names, subnet_for
+from kostack_testkit.k8s_fixtures import seed_device_id
+from kostack_testkit.neutron_harness import NeutronHarness
 
 if TYPE_CHECKING:
     from conftest_neutron import OpenstackCli, SeededNeutron, Seeder
 
-    from kostack.lab.faultproxy import FaultProxy
+    from kostack_testkit.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.neutron
 

@@ -13,8 +13,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from kostack.lab import k8s_fixtures as fx
 from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit import k8s_fixtures as fx
 
 # kubernetes-validate maps any 1.33.x to its v1.33.0 schemas (checked: it
 # accepts "1.33", "1.33.5" and "v1.33.5"); ask for the seed's exact version.
@@ -343,7 +343,7 @@ def test_pod_ips_fall_inside_their_nodes_ranges() -> None:
 
 
 def test_provider_ids_match_the_neutron_harness_device_ids() -> None:
-    from kostack.lab.neutron import node_device_id
+    from kostack.lab.seed import node_device_id
 
     for node in by_kind(fx.seed_cluster(), "Node"):
         name = node["metadata"]["name"]

@@ -11,8 +11,8 @@ import kubernetes
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.k8s_fixtures import flannel_cluster, seed_cluster
 from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.k8s_fixtures import flannel_cluster, seed_cluster
 
 
 def double_threads() -> list[threading.Thread]:

@@ -9,12 +9,12 @@ from typing import Any
 from kostack.analyze.diagnose import diagnose
 from kostack.model import Snapshot, dump_snapshot, loads_snapshot
 from kostack.probe.correlate import add_observations, correlate
-from kostack.probe.plan import PlannedProbe, build_plan
+from kostack.probe.plan import PlannedProbe, build_probe_plan
 from kostack.probe.results import ProbeResult, ProbeRound
 from kostack.report.jsonout import diagnosis_dict
 from kostack.report.probes import matrix_dict, render_matrix
 from kostack.report.text import render_diagnosis
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit.builders import build, seed_doc
 
 Verdict = Callable[[PlannedProbe], tuple[str, str]]
 
@@ -32,7 +32,7 @@ def as_model_says(p: PlannedProbe) -> tuple[str, str]:
 
 
 def probed(snapshot: Snapshot, verdict: Verdict = as_model_says, **plan_args: Any) -> Snapshot:
-    plan = build_plan(snapshot, **plan_args)
+    plan = build_probe_plan(snapshot, **plan_args)
     results = []
     for p in plan.probes:
         v, detail = verdict(p)

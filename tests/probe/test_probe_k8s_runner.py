@@ -25,9 +25,9 @@ from kostack.model import dump_snapshot
 from kostack.probe.agent import AGENT, AGENT_VERSION
 from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.k8s_runner import KubeProbeOptions, probe_namespaces, run_in_kubernetes
-from kostack.probe.plan import build_plan
+from kostack.probe.plan import build_probe_plan
 from kostack.probe.results import AGENT_PATH
-from kostack.testing.builders import build, seed_doc
+from kostack_testkit.builders import build, seed_doc
 
 KubeletFactory = Callable[..., SimulatedKubelet]
 
@@ -63,7 +63,7 @@ def test_round_creates_pods_per_node_reads_logs_and_deletes_everything(
     seed_api: KubeApiDouble, seed_kubeconfig: Path, kubelet_factory: KubeletFactory
 ) -> None:
     kubelet = kubelet_factory(incident)
-    plan = build_plan(seed_snapshot(), timeout=1.0, icmp_clusterip=True)
+    plan = build_probe_plan(seed_snapshot(), timeout=1.0, icmp_clusterip=True)
     client = client_for(seed_api, seed_kubeconfig)
     round_ = run_in_kubernetes(plan, client, KubeProbeOptions(image="registry.local/py:3"))
 
@@ -129,7 +129,7 @@ def test_results_become_observations_that_confirm_the_seed_root_cause(
 ) -> None:
     kubelet_factory(incident)
     snapshot = seed_snapshot()
-    plan = build_plan(snapshot, timeout=1.0)
+    plan = build_probe_plan(snapshot, timeout=1.0)
     round_ = run_in_kubernetes(plan, client_for(seed_api, seed_kubeconfig))
     probed = add_observations(snapshot, round_)
     assert len(probed.probes) == len(plan.probes)
@@ -152,7 +152,7 @@ def test_configmap_carries_the_agent_unchanged(
 
     kubelet.on_probe_pod = grab
     run_in_kubernetes(
-        build_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
+        build_probe_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
     )
     assert seen and seen[0] == AGENT_PATH.read_text(encoding="utf-8")
 
@@ -163,7 +163,7 @@ def test_failure_midway_still_deletes_the_namespace(
     kubelet_factory(incident)
     seed_api.inject_fault("", "pods", status=500, verbs={"create"}, message="etcd is sad")
     with pytest.raises(ProbeError) as caught:
-        run_in_kubernetes(build_plan(seed_snapshot()), client_for(seed_api, seed_kubeconfig))
+        run_in_kubernetes(build_probe_plan(seed_snapshot()), client_for(seed_api, seed_kubeconfig))
     assert "etcd is sad" in caught.value.message
     assert namespaces(seed_api) == []
 
@@ -182,7 +182,7 @@ def test_image_that_does_not_pull_names_the_image_and_cleans_up(
     seed_api.on_create("", "pods", cannot_pull)
     with pytest.raises(ProbeError) as caught:
         run_in_kubernetes(
-            build_plan(seed_snapshot()),
+            build_probe_plan(seed_snapshot()),
             client_for(seed_api, seed_kubeconfig),
             KubeProbeOptions(image="docker.io/library/python:3.12-alpine"),
         )
@@ -201,7 +201,7 @@ def test_interrupt_deletes_the_namespace_before_it_propagates(
     kubelet.on_probe_pod = lambda _pod: os.kill(os.getpid(), signum)
     created_before = seed_api.request_count(resource="pods", verb="create")
     with pytest.raises(KeyboardInterrupt):
-        run_in_kubernetes(build_plan(seed_snapshot()), client_for(seed_api, seed_kubeconfig))
+        run_in_kubernetes(build_probe_plan(seed_snapshot()), client_for(seed_api, seed_kubeconfig))
     assert seed_api.request_count(resource="pods", verb="create") > created_before
     assert namespaces(seed_api) == []
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is restored
@@ -214,7 +214,7 @@ def test_cleanup_that_fails_says_what_is_left_and_how_to_remove_it(
     seed_api.inject_fault("", "namespaces", status=500, verbs={"delete"}, message="nope")
     with pytest.raises(ProbeError) as caught:
         run_in_kubernetes(
-            build_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
+            build_probe_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
         )
     left = namespaces(seed_api)
     assert len(left) == 1
@@ -229,7 +229,7 @@ def test_forbidden_is_an_access_error_with_the_permissions_needed(
 ) -> None:
     seed_api.inject_fault("", "namespaces", status=403, verbs={"create"})
     with pytest.raises(ProbeError) as caught:
-        run_in_kubernetes(build_plan(seed_snapshot()), client_for(seed_api, seed_kubeconfig))
+        run_in_kubernetes(build_probe_plan(seed_snapshot()), client_for(seed_api, seed_kubeconfig))
     assert "403" in caught.value.message
     assert "namespaces, configmaps and pods" in caught.value.hint
     assert namespaces(seed_api) == []
@@ -250,7 +250,7 @@ def test_agent_that_reports_nothing_is_an_error_not_a_verdict(
 
     seed_api.on_create("", "pods", crash)
     round_ = run_in_kubernetes(
-        build_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
+        build_probe_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
     )
     assert {r.verdict for r in round_.results} == {"error"}
     assert all("did not report" in r.detail for r in round_.results)

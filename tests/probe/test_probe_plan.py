@@ -10,8 +10,8 @@ import pytest
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.matrix import Matrix
 from kostack.analyze.topology import Topology
-from kostack.probe.plan import ALL_PAIRS_CLASSES, build_plan
-from kostack.testing.builders import build, example_doc, fake_id, rule, seed_doc, synthetic_doc
+from kostack.probe.plan import ALL_PAIRS_CLASSES, build_probe_plan
+from kostack_testkit.builders import build, example_doc, fake_id, rule, seed_doc, synthetic_doc
 
 
 def seed() -> Any:
@@ -20,7 +20,7 @@ def seed() -> Any:
 
 def test_seed_plan_covers_every_class_pair_with_predictions() -> None:
     snapshot = seed()
-    plan = build_plan(snapshot)
+    plan = build_probe_plan(snapshot)
     matrix = Matrix(Topology(snapshot))
     class_of = {m.name: c for c in matrix.classes for m in c.members}
     pairs = {
@@ -49,7 +49,7 @@ def test_seed_plan_covers_every_class_pair_with_predictions() -> None:
 
 
 def test_clusterip_ping_only_when_asked_and_expects_no_reply() -> None:
-    plan = build_plan(seed(), icmp_clusterip=True)
+    plan = build_probe_plan(seed(), icmp_clusterip=True)
     pings = [p for p in plan.probes if p.kind == "icmp-clusterip"]
     assert len(pings) == 4
     for ping in pings:
@@ -60,7 +60,7 @@ def test_clusterip_ping_only_when_asked_and_expects_no_reply() -> None:
 
 
 def test_agent_plan_fills_in_listeners_and_leaves_out_nodes_without_one() -> None:
-    plan = build_plan(seed(), timeout=1.5)
+    plan = build_probe_plan(seed(), timeout=1.5)
     document, unresolved = plan.agent_plan("k8s-w-1", {"k8s-cp-1": "10.244.0.99"}, parallel=False)
     assert document["timeout"] == 1.5 and document["parallel"] is False
     hosts = {s["id"]: s["host"] for s in document["probes"]}
@@ -73,25 +73,25 @@ def test_agent_plan_fills_in_listeners_and_leaves_out_nodes_without_one() -> Non
 
 
 def test_egress_target_and_echo_port_are_configurable() -> None:
-    plan = build_plan(seed(), egress=("203.0.113.10", 80), echo_port=9090)
+    plan = build_probe_plan(seed(), egress=("203.0.113.10", 80), echo_port=9090)
     egress = [p for p in plan.probes if p.kind == "egress"]
     assert {(str(p.target_ip), p.target_port) for p in egress} == {("203.0.113.10", 80)}
     assert {p.target_port for p in plan.probes if p.kind == "pod-http"} == {9090}
-    assert build_plan(seed(), egress=None).probes and not [
-        p for p in build_plan(seed(), egress=None).probes if p.kind == "egress"
+    assert build_probe_plan(seed(), egress=None).probes and not [
+        p for p in build_probe_plan(seed(), egress=None).probes if p.kind == "egress"
     ]
 
 
 @pytest.mark.parametrize("nodes", [200, 2000])
 def test_plan_grows_at_most_linearly_and_never_full_mesh(nodes: int) -> None:
     snapshot = build(synthetic_doc(nodes, groups=10, rules=100, pods_per_node=1))
-    plan = build_plan(snapshot, max_sources=16, seed=7)
+    plan = build_probe_plan(snapshot, max_sources=16, seed=7)
     assert len(plan.sources) <= 16 + plan.class_count
     assert len(plan.probes) <= 20 * len(plan.sources) + 5 * plan.class_count**2
     assert len(plan.probes) < nodes * (nodes - 1) / 10
     # seeded: the same seed, the same sample; another seed, another sample
-    assert build_plan(snapshot, max_sources=16, seed=7).sources == plan.sources
-    assert build_plan(snapshot, max_sources=16, seed=8).sources != plan.sources
+    assert build_probe_plan(snapshot, max_sources=16, seed=7).sources == plan.sources
+    assert build_probe_plan(snapshot, max_sources=16, seed=8).sources != plan.sources
 
 
 def _many_classes(nodes: int) -> Any:
@@ -112,7 +112,7 @@ def _many_classes(nodes: int) -> Any:
 
 def test_many_classes_get_o_of_classes_pairs_not_all_pairs() -> None:
     snapshot = _many_classes(120)
-    plan = build_plan(snapshot, max_sources=16)
+    plan = build_probe_plan(snapshot, max_sources=16)
     assert plan.class_count > ALL_PAIRS_CLASSES
     class_pairs = [p for p in plan.probes if p.kind == "pod-http" and p.reason == "class-pair"]
     # a ring over the classes plus to/from the control plane: O(classes)
@@ -124,7 +124,7 @@ def test_many_classes_get_o_of_classes_pairs_not_all_pairs() -> None:
 
 def test_mtu_probe_predicts_the_mtu_root_cause() -> None:
     snapshot = build(example_doc("mtu-1500"))
-    plan = build_plan(snapshot)
+    plan = build_probe_plan(snapshot)
     mtu = [p for p in plan.probes if p.kind == "mtu"]
     assert mtu
     predicted = {p.prediction.cause for p in mtu if p.prediction.outcome == "blocked"}
@@ -136,7 +136,7 @@ def test_mtu_probe_predicts_the_mtu_root_cause() -> None:
 
 
 def test_vxlan_no_4789_predicts_the_security_group_root_cause() -> None:
-    plan = build_plan(build(example_doc("vxlan-always-no-4789")))
+    plan = build_probe_plan(build(example_doc("vxlan-always-no-4789")))
     pod = [p for p in plan.probes if p.kind == "pod-http"]
     assert {p.prediction.cause for p in pod} == {"sg-encap"}
     assert all("VXLAN UDP 4789" in p.path for p in pod)
@@ -149,5 +149,5 @@ def test_empty_snapshot_plans_nothing_and_says_why() -> None:
     for svc in doc["cluster"]["services"]:
         svc["endpoints"] = []
     doc["node_ports"] = []
-    plan = build_plan(build(doc))
+    plan = build_probe_plan(build(doc))
     assert plan.probes == () and plan.notes

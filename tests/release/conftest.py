@@ -27,12 +27,12 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> HelmCollection:
 
 @pytest.fixture
 def fake_helm_bin(tmp_path: Path) -> Path:
-    """A directory with a `helm` executable that is kostack's fake helm (lab/helm_fake.py)."""
+    """A directory with a `helm` executable that is kostack's fake helm (testkit/kostack_testkit/helm_fake.py)."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     helm = bindir / "helm"
     helm.write_text(
-        f"#!{sys.executable}\nimport sys\nfrom kostack.lab.helm_fake import main\nsys.exit(main())\n",
+        f"#!{sys.executable}\nimport sys\nfrom kostack_testkit.helm_fake import main\nsys.exit(main())\n",
         encoding="utf-8",
     )
     os.chmod(helm, 0o755)

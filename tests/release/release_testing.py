@@ -12,14 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import kubernetes
 
 from kostack.collect.helm import HelmCollection, collect_helm, load_client
-from kostack.lab import helm_fixtures as hf
-from kostack.lab.k8s_fixtures import seed_cluster
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import Snapshot, load_snapshot
+from kostack_testkit import helm_fixtures as hf
+from kostack_testkit.k8s_fixtures import seed_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -38,8 +39,8 @@ class Served:
     client: kubernetes.client.ApiClient
     scenario: hf.HelmScenario
 
-    def collect(self) -> HelmCollection:
-        return collect_helm(self.client, context_namespace="default")
+    def collect(self, **options: Any) -> HelmCollection:
+        return collect_helm(self.client, context_namespace="default", **options)
 
     def pvcs(self) -> dict[str, dict[str, object]]:
         return {

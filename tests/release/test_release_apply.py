@@ -10,8 +10,8 @@ from release_testing import Served, with_helm
 from kostack.analyze.diagnose import diagnose
 from kostack.apply.release import Reinstaller, ReleaseJournal, read_journal
 from kostack.apply.release_result import ApplyResult
-from kostack.lab.helm_fake import FakeHelm
 from kostack.plan.release import ReinstallPlan, build_reinstall_plan
+from kostack_testkit.helm_fake import FakeHelm
 
 SEED_FIVE = {
     "default/harbor-registry",

@@ -21,8 +21,8 @@ from release_testing import EXAMPLES, Served, seed_state, serve, with_helm
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab import helm_fixtures as hf
 from kostack.model import dump_snapshot
+from kostack_testkit import helm_fixtures as hf
 
 SEED_FIVE = {
     "default/harbor-registry",

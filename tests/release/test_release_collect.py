@@ -17,8 +17,8 @@ from kostack.collect.helm import (
     settings_of,
     value_paths,
 )
-from kostack.lab import helm_fixtures as hf
-from kostack.lab.helm_fixture_storage import release_configmap
+from kostack_testkit import helm_fixtures as hf
+from kostack_testkit.helm_fixture_storage import release_configmap
 
 
 def release(collection: HelmCollection, namespace: str, name: str):  # type: ignore[no-untyped-def]
@@ -228,3 +228,36 @@ def test_unreachable_api_and_rejected_credentials_exit_3(served: Served, tmp_pat
     closed.write_text(yaml.safe_dump(document), encoding="utf-8")
     code, err = check(closed)
     assert code == 3 and "cannot reach the Kubernetes API" in err
+
+
+def test_releases_read_in_small_pages_are_the_same(tmp_path: Path) -> None:
+    """The Helm collector lists through the collect layer's one paging reader."""
+    with serve(hf.harbor_seed(), tmp_path) as s:
+        whole = s.collect()
+        s.api.reset_requests()
+        paged = s.collect(page_size=2)
+        secret_pages = [r for r in s.api.requests if r.path == "/api/v1/secrets"]
+    assert paged.state == whole.state and paged.gaps == ()
+    assert len(secret_pages) >= 2 and any("continue=" in r.query for r in secret_pages)
+    assert all("limit=2" in r.query for r in secret_pages)
+
+
+def test_an_expired_continue_token_in_the_release_list_reads_on(tmp_path: Path) -> None:
+    with serve(hf.harbor_seed(), tmp_path) as s:
+        whole = s.collect()
+        s.api.inject_fault("", "secrets", status=410, verbs=["list"], continued=True, times=1)
+        paged = s.collect(page_size=2)
+    assert paged.state.releases == whole.state.releases
+    (gap,) = paged.gaps
+    assert gap.source == "helm.releases"
+    assert gap.error.startswith("list secrets: the list's continue token expired (410 Gone)")
+
+
+def test_a_release_list_that_cannot_go_on_is_a_gap(tmp_path: Path) -> None:
+    with serve(hf.harbor_seed(), tmp_path) as s:
+        s.api.inject_fault("", "secrets", status=410, verbs=["list"], continued=False)
+        collection = s.collect(page_size=2)
+    assert collection.state.releases is None
+    gap = next(g for g in collection.gaps if g.source == "helm.releases")
+    assert gap.error.startswith("list secrets: 410 Gone")
+    assert gap.hint == "The list changed faster than kostack could page through it; retry."

@@ -11,8 +11,8 @@ import kubernetes_validate
 import pytest
 from release_testing import seed_state
 
-from kostack.lab import helm_fixtures as hf
-from kostack.lab.helm_fixture_storage import encode_release, go_json, go_time
+from kostack_testkit import helm_fixtures as hf
+from kostack_testkit.helm_fixture_storage import encode_release, go_json, go_time
 
 K8S_VERSION = "1.33.5"
 

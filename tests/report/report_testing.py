@@ -13,7 +13,7 @@ from typing import Any
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.testing.builders import example_doc
+from kostack_testkit.builders import example_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-incident.json"
@@ -139,7 +139,7 @@ def fix_journal(path: Path, snapshot_doc: dict[str, Any], *, failed_node: str = 
     """A real `kostack fix apply` journal (the apply layer's own writer) for the seed's plan."""
     from kostack.apply.journal import Journal
     from kostack.plan.build import build_plan
-    from kostack.testing.builders import build
+    from kostack_testkit.builders import build
 
     plan = build_plan(build(copy.deepcopy(snapshot_doc)))
     with Journal.create(path, plan, version="test") as journal:

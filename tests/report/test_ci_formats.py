@@ -21,7 +21,7 @@ from kostack.analyze.checks import CHECKS
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.report.ci_formats import junit, sarif
-from kostack.testing.builders import build, example_doc
+from kostack_testkit.builders import build, example_doc
 
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.json"))
 

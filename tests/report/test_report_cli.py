@@ -8,7 +8,7 @@ from pathlib import Path
 
 from report_testing import SEED, SEED_PORTS, fix_journal, run, write_doc
 
-from kostack.testing.builders import example_doc
+from kostack_testkit.builders import example_doc
 
 KO_HEADINGS = (
     "1. 개요 (Issue Summary)",

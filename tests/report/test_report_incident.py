@@ -14,9 +14,9 @@ from report_testing import (
 
 from kostack.analyze.diagnose import diagnose
 from kostack.report.incident import IncidentReport, build_incident
-from kostack.report.journal import JournalError, read_journal
+from kostack.report.journal import JournalLineError, read_journal
 from kostack.report.markdown import render_markdown
-from kostack.testing.builders import build, example_doc
+from kostack_testkit.builders import build, example_doc
 
 KO_HEADINGS = ("개요", "환경 정보", "원인 분석", "해결 과정", "최종 해결책", "교훈")
 
@@ -174,7 +174,7 @@ def test_any_json_lines_log_is_read_tolerantly() -> None:
 def test_a_damaged_journal_names_its_line() -> None:
     try:
         read_journal('{"command": "a"}\nnot json\n{"command": "b"}\n', "j.jsonl")
-    except JournalError as exc:
+    except JournalLineError as exc:
         assert (exc.source, exc.line) == ("j.jsonl", 2)
     else:
         raise AssertionError("a damaged line must not be skipped")

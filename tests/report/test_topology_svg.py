@@ -8,7 +8,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from kostack.report.topology_svg import DETAIL_LIMIT, MAX_BOXES, picture, render_svg
-from kostack.testing.builders import build, example_doc, synthetic_doc
+from kostack_testkit.builders import build, example_doc, synthetic_doc
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from kostack.lab.k8s_fixture_objects import namespace_object
+from kostack.lab.kube_objects import namespace_object
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.probe import agent_daemon
 from kostack.probe.agents_runner import AgentOptions, agents_runner

@@ -13,7 +13,6 @@ from watch_testing import EXAMPLES, metric_value
 from kostack.model import Snapshot, load_snapshot
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import ProbeResult, ProbeRound
-from kostack.testing.builders import build, fake_id, rule, seed_doc, synthetic_doc
 from kostack.watch.assess import OTHER, assess, class_table
 from kostack.watch.events import RateLimiter, Workload, events_for
 from kostack.watch.history import CauseState, History
@@ -23,6 +22,7 @@ from kostack.watch.metrics import WatchMetrics, series_bound
 from kostack.watch.probing import ProbeSettings
 from kostack.watch.sources import Collected, Source
 from kostack.watch.state import SourceStatus, WatchState
+from kostack_testkit.builders import build, fake_id, rule, seed_doc, synthetic_doc
 
 
 def seed() -> Snapshot:

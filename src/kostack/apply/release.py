@@ -44,7 +44,7 @@ from kubernetes.client.exceptions import ApiException
 from kostack.analyze.messages import localize
 from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.errors import ApplyError
-from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
 
 # The client, untyped on purpose: its objects stay inside this module.
 _client: Any = kubernetes.client
@@ -116,7 +116,7 @@ def find_helm(environ: Mapping[str, str]) -> str | None:
     return shutil.which("helm", path=environ.get("PATH"))
 
 
-def helm_command_line(action: Action, kubeconfig: str | None, context: str | None) -> str:
+def helm_command_line(action: ReleaseAction, kubeconfig: str | None, context: str | None) -> str:
     """The exact command to run by hand for a helm step."""
     line = action.command
     if kubeconfig:
@@ -242,7 +242,7 @@ def _pvc_record(pvc: PlannedPVC) -> dict[str, Any]:
     }
 
 
-def _action_record(action: Action) -> dict[str, Any]:
+def _action_record(action: ReleaseAction) -> dict[str, Any]:
     return {
         "step": action.step,
         "op": action.op,
@@ -339,7 +339,7 @@ class Reinstaller:
 
     # ---------------------------------------------------------------- steps
 
-    def _step(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _step(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         handler = {
             "retain-pv": self._retain,
             "helm-uninstall": self._uninstall,
@@ -352,7 +352,7 @@ class Reinstaller:
             return StepResult(action, "skipped", f"{action.op} is not run automatically")
         return handler(plan, action)
 
-    def _retain(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _retain(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name = action.target.name
         try:
             pv = self.core.read_persistent_volume(name)
@@ -396,7 +396,7 @@ class Reinstaller:
         ).items
         return list(items or [])
 
-    def _uninstall(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _uninstall(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         secrets = self._release_secrets(name, namespace)
         if not secrets:
@@ -443,7 +443,7 @@ class Reinstaller:
             )
         return StepResult(action, "applied", f"release {namespace}/{name} uninstalled", command)
 
-    def _delete_pvc(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _delete_pvc(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         started = self.clock()
         try:
@@ -541,7 +541,7 @@ class Reinstaller:
                     out.append(f"pod {namespace}/{pod.metadata.name}")
         return out
 
-    def _install(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _install(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         try:
             if self._release_secrets(name, namespace):
@@ -579,7 +579,7 @@ class Reinstaller:
             )
         return StepResult(action, "applied", f"release {namespace}/{name} installed", command)
 
-    def _wait_ready(self, plan: ReinstallPlan, action: Action) -> StepResult:
+    def _wait_ready(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         namespace = action.target.namespace or ""
         selector = action.param("selector")
         if not self._workloads(namespace, selector):
@@ -641,7 +641,7 @@ class Reinstaller:
 
     # ---------------------------------------------------------------- state for the journal
 
-    def _state(self, action: Action) -> dict[str, Any] | None:
+    def _state(self, action: ReleaseAction) -> dict[str, Any] | None:
         """The target's state worth journaling (never a Secret's data)."""
         try:
             if action.op in ("retain-pv",):

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from kostack.plan.release import Action
+from kostack.plan.release import ReleaseAction
 
 Outcome = Literal["applied", "already", "manual", "refused", "failed", "skipped"]
 
 
 @dataclass(frozen=True)
 class StepResult:
-    action: Action
+    action: ReleaseAction
     outcome: Outcome
     detail: str
     command: str = ""

@@ -25,7 +25,7 @@ from kostack.model.snapshot import Gap
 from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.k8s_runner import DEFAULT_IMAGE, KubeProbeOptions, run_in_kubernetes
 from kostack.probe.lab_runner import LabPod, run_in_lab
-from kostack.probe.plan import DEFAULT_MAX_SOURCES, ProbePlan, build_plan
+from kostack.probe.plan import DEFAULT_MAX_SOURCES, ProbePlan, build_probe_plan
 from kostack.probe.results import ProbeRound
 from kostack.report.i18n import t
 from kostack.report.jsonout import dumps
@@ -76,7 +76,7 @@ def lab_snapshot(lab: Lab) -> Snapshot:
     the lab's layout: network MTU, router routes back to the pod blocks,
     nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
     """
-    from kostack.lab.neutron import node_device_id
+    from kostack.lab.seed import node_device_id
     from kostack.model import parse_snapshot
 
     topo = lab.topology
@@ -392,7 +392,7 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     state_dir = env.environ.get("KOSTACK_LAB_STATE_DIR") or None
     lab = _lab(None if lab_name in ("1", "default") else lab_name, state_dir) if lab_name else None
     echo_port = lab.topology.echo_port if lab is not None else None
-    plan = build_plan(
+    plan = build_probe_plan(
         snapshot,
         timeout=timeout,
         egress=egress,
@@ -559,7 +559,7 @@ def probe(
     else:
         collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
         snapshot = collect_live(env, **live)
-    plan = build_plan(
+    plan = build_probe_plan(
         snapshot,
         timeout=timeout,
         egress=egress,

@@ -16,7 +16,7 @@ from kostack.errors import ConfigError
 from kostack.report.html import render_html
 from kostack.report.i18n import t
 from kostack.report.incident import build_incident
-from kostack.report.journal import JournalAction, JournalError, read_journal
+from kostack.report.journal import JournalAction, JournalLineError, read_journal
 from kostack.report.markdown import render_markdown
 
 FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
@@ -49,7 +49,7 @@ def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
             raise ConfigError(f"journal {path} is not UTF-8 text", "") from exc
         try:
             found.extend(read_journal(text, path))
-        except JournalError as exc:
+        except JournalLineError as exc:
             raise ConfigError(
                 f"journal {exc.source} line {exc.line}: {exc.problem}",
                 "A journal has one JSON object per line, as `kostack fix apply` writes it.",

@@ -4,8 +4,11 @@ Two things live here and nothing else: turning the operator's configuration
 (kubeconfig, KUBECONFIG, a context, or the in-cluster service account) into
 an official-client ``ApiClient``, and making one request at a time with a
 timeout, where every way a request can fail becomes a :class:`ReadFailure`
-whose text is exact and carries no credential. Client objects never leave
-the collect layer: ``kostack.collect.kubernetes`` is the only user.
+whose text is exact and carries no credential. :meth:`Reader.pages` is the
+one list reader of the collect layer (limit/continue paging, and what to do
+when a continue token expires); ``kostack.collect.kubernetes``, its CNI
+readers and ``kostack.collect.helm`` all list through it. Client objects
+never leave the collect layer.
 """
 
 from __future__ import annotations
@@ -50,16 +53,28 @@ FailureKind = Literal[
 
 
 class ReadFailure(Exception):
-    """One request that did not give an answer: what was asked and exactly why not."""
+    """One request that did not give an answer: what was asked and exactly why not.
+
+    ``status`` is the HTTP status (None when no answer came at all);
+    ``list_continue`` is the continue token a 410 answer to a list page
+    carries, to read the rest of the list inconsistently.
+    """
 
     def __init__(
-        self, kind: FailureKind, request: str, detail: str, status: int | None = None
+        self,
+        kind: FailureKind,
+        request: str,
+        detail: str,
+        status: int | None = None,
+        *,
+        list_continue: str | None = None,
     ) -> None:
         super().__init__(f"{request}: {detail}")
         self.kind: FailureKind = kind
         self.request = request
         self.detail = detail
         self.status = status
+        self.list_continue = list_continue
 
     @property
     def error(self) -> str:
@@ -157,6 +172,18 @@ class Session:
     redact: Redactor
     # What the client's kubeconfig loader logged (a failed exec plugin), redacted.
     loader_messages: tuple[str, ...] = ()
+
+    @classmethod
+    def of_client(cls, client: Any, source: str = "the given API client") -> Session:
+        """A session for an ApiClient built elsewhere (no credential known to redact)."""
+        server = str(getattr(getattr(client, "configuration", None), "host", "") or "?")
+        return cls(
+            client=client,
+            server=_public_url(server),
+            context=None,
+            source=source,
+            redact=Redactor(),
+        )
 
     def close(self) -> None:
         client: Any = self.client
@@ -415,8 +442,8 @@ def _transport_detail(exc: BaseException, timeout_s: float) -> tuple[FailureKind
     return "unreachable", text
 
 
-def _status_message(exc: ApiException) -> str:
-    """The message of the Kubernetes Status the server answered with, if any."""
+def _status(exc: ApiException) -> tuple[str, str | None]:
+    """The message of the Kubernetes Status the server answered with, and its continue token."""
     body = exc.body
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
@@ -424,10 +451,16 @@ def _status_message(exc: ApiException) -> str:
         try:
             status = json.loads(body)
         except ValueError:
-            return body.strip()[:500]
-        if isinstance(status, dict) and isinstance(status.get("message"), str):
-            return str(status["message"])
-    return ""
+            return body.strip()[:500], None
+        if isinstance(status, dict):
+            message = status.get("message")
+            metadata = status.get("metadata")
+            token = metadata.get("continue") if isinstance(metadata, dict) else None
+            return (
+                str(message) if isinstance(message, str) else "",
+                token if isinstance(token, str) and token else None,
+            )
+    return "", None
 
 
 _KINDS: Final[Mapping[int, FailureKind]] = {
@@ -439,12 +472,17 @@ _KINDS: Final[Mapping[int, FailureKind]] = {
 }
 
 
+# How many expired continue tokens one list may follow before it counts as failed.
+MAX_INCONSISTENT_CONTINUES: Final = 3
+
+
 class Reader:
     """Requests through the official client's typed APIs, answers as plain JSON dicts.
 
     Every call asks for the raw response (``_preload_content=False``): the
     collector needs a few fields of each object, and skipping the client's
-    model deserialisation keeps a 10,000-pod list fast.
+    model deserialisation keeps a 10,000-pod list fast. ``inconsistent``
+    names the lists read across an expired continue token (see ``pages``).
     """
 
     def __init__(self, session: Session, *, timeout_s: float, page_size: int) -> None:
@@ -458,6 +496,7 @@ class Reader:
         self.timeout_s = timeout_s
         self.page_size = page_size
         self.requests = 0
+        self.inconsistent: list[str] = []
         client = session.client
         self.core = kubernetes.client.CoreV1Api(client)
         self.apps = kubernetes.client.AppsV1Api(client)
@@ -479,11 +518,11 @@ class Reader:
         except ApiException as exc:
             status = int(exc.status) if exc.status else 0
             reason = str(exc.reason or "").strip()
-            message = _status_message(exc)
+            message, token = _status(exc)
             head = f"{status} {reason}".strip()
             detail = f"{head}: {message}" if message else head
             kind = _KINDS.get(status, "error")
-            raise ReadFailure(kind, request, redact(detail), status) from None
+            raise ReadFailure(kind, request, redact(detail), status, list_continue=token) from None
         except urllib3.exceptions.HTTPError as exc:
             kind, text = _transport_detail(exc, self.timeout_s)
             raise ReadFailure(kind, request, redact(text)) from None
@@ -511,16 +550,40 @@ class Reader:
     def pages(
         self, request: str, method: Callable[..., Any], *args: Any, **selectors: str
     ) -> Iterator[list[JsonObject]]:
-        """The items of a list, a page (``limit``) at a time, following ``continue``."""
+        """The items of a list, a page (``limit``) at a time, following ``continue``.
+
+        When a continue token has expired (410 Gone: etcd compacted the
+        revision the list started at), the API server answers with a new token
+        that reads the rest of the list at the latest revision (kubernetes
+        staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go,
+        handleCompactedErrorForPaging). Restarting instead would hand the
+        caller the first pages twice; so the rest is read with that token, and
+        the request is recorded in ``inconsistent`` (objects changed meanwhile
+        may be missing or newer). A 410 with no token, or more than
+        MAX_INCONSISTENT_CONTINUES in one list, raises ReadFailure ("expired").
+        """
         token: str | None = None
         page = 0
+        expired = 0
         while True:
             page += 1
             kwargs: dict[str, Any] = {"limit": self.page_size, **selectors}
             if token:
                 kwargs["_continue"] = token
             described = request if page == 1 else f"{request} (page {page})"
-            document = self.call(described, method, *args, **kwargs)
+            try:
+                document = self.call(described, method, *args, **kwargs)
+            except ReadFailure as failure:
+                if not (token and failure.kind == "expired" and failure.list_continue):
+                    raise
+                expired += 1
+                if expired > MAX_INCONSISTENT_CONTINUES:
+                    raise
+                if request not in self.inconsistent:
+                    self.inconsistent.append(request)
+                token = failure.list_continue
+                page -= 1
+                continue
             items = document.get("items")
             if not isinstance(items, list):
                 raise ReadFailure("error", described, "the list answer has no items")

@@ -26,15 +26,15 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import kubernetes
-import urllib3
 import yaml
 from kubernetes.client.exceptions import ApiException
 
+from kostack.collect._kube_api import Reader, ReadFailure, Session, fatal
 from kostack.errors import AuthError, CollectError
 from kostack.model.snapshot import (
     ClaimTemplate,
@@ -415,46 +415,38 @@ _LISTS = {
     "events": ("CoreV1Api", "list_event_for_all_namespaces", "list_namespaced_event"),
 }
 REQUEST_TIMEOUT = 30
+PAGE_SIZE = 500
 
 
-@dataclass
 class KubeReader:
     """Raw JSON reads through the official client's typed calls (`_preload_content=False`).
 
-    Raw JSON keeps every field as the server sent it and lets no client model
-    object escape this module.
+    Lists go through the collect layer's one list reader (`_kube_api.Reader`:
+    paging, expired continue tokens, exact failures); raw JSON keeps every
+    field as the server sent it and lets no client model object escape.
     """
 
-    api_client: Any
+    def __init__(
+        self, api_client: Any, session: Session | None = None, page_size: int = PAGE_SIZE
+    ) -> None:
+        self.api_client = api_client
+        self.session = session if session is not None else Session.of_client(api_client)
+        self.reader = Reader(self.session, timeout_s=REQUEST_TIMEOUT, page_size=page_size)
 
     def _api(self, name: str) -> Any:
         return getattr(_client, name)(self.api_client)
 
     def items(
         self, resource: str, namespace: str | None = None, **query: str
-    ) -> Iterator[dict[str, Any]]:
-        """Every item of a list, following `continue` tokens."""
+    ) -> list[dict[str, Any]]:
+        """Every item of a list (all namespaces, or `namespace`); ReadFailure when it fails."""
         api_name, all_method, one_method = _LISTS[resource]
         api = self._api(api_name)
-        token = ""
-        while True:
-            kwargs: dict[str, Any] = dict(query)
-            kwargs["limit"] = 500
-            if token:
-                kwargs["_continue"] = token
-            if namespace is not None and one_method != all_method:
-                response = getattr(api, one_method)(
-                    namespace, _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs
-                )
-            else:
-                response = getattr(api, all_method)(
-                    _preload_content=False, _request_timeout=REQUEST_TIMEOUT, **kwargs
-                )
-            page = json.loads(response.data)
-            yield from page.get("items") or []
-            token = (page.get("metadata") or {}).get("continue") or ""
-            if not token:
-                return
+        if namespace is not None and one_method != all_method:
+            return self.reader.all(
+                f"list {resource} in {namespace}", getattr(api, one_method), namespace, **query
+            )
+        return self.reader.all(f"list {resource}", getattr(api, all_method), **query)
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
         core = self._api("CoreV1Api")
@@ -495,6 +487,18 @@ def _api_message(exc: ApiException) -> str:
     return str(getattr(exc, "reason", "") or "error")[:300]
 
 
+def _failure_gap(source: str, failure: ReadFailure, what: str) -> Gap:
+    if failure.status == 403:
+        hint = f"Grant list on {what} to the kubeconfig user, or narrow the check with --namespace."
+    elif failure.status == 404:
+        hint = f"The API server does not serve {what}."
+    elif failure.kind == "expired":
+        hint = "The list changed faster than kostack could page through it; retry."
+    else:
+        hint = "Retry; if it persists, check the API server."
+    return Gap(source=source, error=failure.error, hint=hint)
+
+
 def _raise_for_connection(exc: BaseException) -> None:
     if isinstance(exc, ApiException) and exc.status == 401:
         raise AuthError(
@@ -516,14 +520,18 @@ def collect_helm(
     context_namespace: str | None = None,
     logs: bool = True,
     log_reader: Callable[[KubeReader, str, str, str, bool], str] | None = None,
+    session: Session | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> HelmCollection:
     """Read releases (all namespaces, or only `namespaces`), PVCs, PVs, StatefulSets, pods, events.
 
     Raises AuthError on 401 and CollectError when the API cannot be reached;
     anything that is forbidden or missing becomes a Gap and the matching part
-    of the state stays None (unknown), never empty.
+    of the state stays None (unknown), never empty. `session` (from
+    `_kube_api.open_session`, for `api_client`) lets errors name the cluster
+    and redact the kubeconfig's credentials.
     """
-    reader = KubeReader(api_client)
+    reader = KubeReader(api_client, session, page_size)
     wanted = sorted(set(namespaces)) if namespaces is not None else None
     scopes: list[str | None] = list(wanted) if wanted is not None else [None]
     gaps: list[Gap] = []
@@ -534,16 +542,26 @@ def collect_helm(
     ) -> list[dict[str, Any]] | None:
         """One list: a forbidden/missing resource is a gap (None); no API at all is fatal."""
         try:
-            return list(reader.items(resource, namespace, **query))
-        except ApiException as exc:
-            _raise_for_connection(exc)
-            gaps.append(_gap(source, exc, what))
+            items = reader.items(resource, namespace, **query)
+        except ReadFailure as failure:
+            # Rejected credentials and no API server at all end collection; the rest is a gap.
+            error = fatal(failure, reader.session)
+            if error is not None:
+                raise error from None
+            gaps.append(_failure_gap(source, failure, what))
             return None
-        except (OSError, urllib3.exceptions.HTTPError) as exc:
-            raise CollectError(
-                f"cannot reach the Kubernetes API ({type(exc).__name__})",
-                "Check the kubeconfig's server address and that the API server is up.",
-            ) from exc
+        for request in reader.reader.inconsistent:
+            gaps.append(
+                Gap(
+                    source=source,
+                    error=f"{request}: the list's continue token expired (410 Gone) and the "
+                    "rest was read at a later revision: objects changed meanwhile may be "
+                    "missing or newer",
+                    hint="Collect again: the cluster changed while kostack listed it.",
+                )
+            )
+        reader.reader.inconsistent.clear()
+        return items
 
     def listing(
         source: str, resource: str, what: str, query: Mapping[str, str] | None = None

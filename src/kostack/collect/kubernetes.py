@@ -204,6 +204,7 @@ class _ClusterReader:
             cni=cni_result.cni if cni_result else CNI(),
         )
         self._notes_to_gaps()
+        self._inconsistent_lists_to_gaps()
         return KubeCollection(
             cluster=cluster,
             gaps=tuple(self.gaps),
@@ -523,6 +524,18 @@ class _ClusterReader:
                 "its mode say UNKNOWN.",
             )
         return None
+
+    def _inconsistent_lists_to_gaps(self) -> None:
+        """A list read across an expired continue token may miss what changed meanwhile."""
+        sources = {"GET /api/v1/nodes": "cluster.nodes", "GET /api/v1/pods": "cluster.pods"}
+        for request in self.reader.inconsistent:
+            self.gap_text(
+                sources.get(request, "cluster"),
+                f"{request}: the list's continue token expired (410 Gone) and the rest was read "
+                "at a later revision: objects created, changed or deleted meanwhile may be "
+                "missing or newer",
+                "Collect again: the cluster changed while kostack listed it.",
+            )
 
     def _notes_to_gaps(self) -> None:
         for source, skipped in self.notes.skipped.items():

@@ -166,7 +166,7 @@ def _helm(
         options.kubeconfig, options.kube_context, in_cluster=None, environ=environ
     )
     try:
-        helm = collect_helm(session.client, logs=False)
+        helm = collect_helm(session.client, logs=False, session=session)
     finally:
         session.close()
     return helm.state, helm.gaps

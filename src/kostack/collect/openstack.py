@@ -36,6 +36,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
+from kostack.collect._os_config import ENV_CLOUD_NAMES, cloud_region
 from kostack.errors import AuthError, CollectError, ConfigError
 from kostack.model.snapshot import (
     AllowedAddressPair,
@@ -113,52 +114,24 @@ def open_connection(
     """An openstacksdk Connection from the standard configuration sources.
 
     ``cloud`` (``--os-cloud``) wins, then ``OS_CLOUD``, then the ``OS_*``
-    variables, then the only cloud in clouds.yaml. Variables are read from
-    ``environ``, not the process environment, so a caller (and a test) decides
-    what is seen. For a Neutron without Keystone, a clouds.yaml entry with
-    ``auth_type: none`` and ``network_endpoint_override: URL`` works.
-    No request is sent yet.
+    variables, then the only cloud in clouds.yaml. Variables (and HOME,
+    XDG_CONFIG_HOME, which say where clouds.yaml is) are read from
+    ``environ``, never the process environment, so a caller (and a test)
+    decides what is seen; ``config_files`` replaces the clouds.yaml search
+    path. The SDK is used through its public configuration API only
+    (``_os_config.cloud_region``). For a Neutron without Keystone, a
+    clouds.yaml entry with ``auth_type: none`` and
+    ``network_endpoint_override: URL`` works. No request is sent yet.
     """
     import openstack.connection
-    from keystoneauth1 import exceptions as ksa
-    from openstack import exceptions as sdk_exceptions
 
-    where = f"cloud {cloud!r}" if cloud else "the OpenStack configuration"
-    try:
-        loader = _environ_config_class()(
-            environ,
-            config_files=list(config_files) if config_files is not None else None,
-            app_name="kostack",
-        )
-    except sdk_exceptions.ConfigException as exc:
-        raise ConfigError(f"cannot read {where}: {redact(str(exc))}", _CLOUDS_HINT) from exc
-    if not cloud and set(loader.cloud_config.get("clouds", {})) <= {"defaults"}:
-        if environ.get("OS_CLOUD"):
-            raise ConfigError(
-                f"cloud {environ['OS_CLOUD']!r} (from OS_CLOUD) is not in any clouds.yaml",
-                "Put it in clouds.yaml (or point OS_CLIENT_CONFIG_FILE at yours), "
-                "or unset OS_CLOUD and source your openrc file.",
-            )
-        raise AuthError(
-            "no OpenStack credentials found (no --os-cloud, OS_CLOUD, OS_* variables or clouds.yaml)",
-            "Source your openrc file, or put the cloud in clouds.yaml and pass --os-cloud NAME; "
-            "use --no-openstack to collect only the cluster.",
-        )
-    try:
-        region = loader.get_one(cloud=cloud or None, api_timeout=timeout_s)
-    except sdk_exceptions.ConfigException as exc:
-        raise ConfigError(f"cannot use {where}: {redact(str(exc))}", _CLOUDS_HINT) from exc
-    except (ksa.MissingRequiredOptions, ksa.MissingAuthPlugin, ksa.NoMatchingPlugin) as exc:
-        raise AuthError(
-            f"incomplete OpenStack credentials in {where}: {redact(str(exc))}",
-            "Give auth_url and a username/password or application credential in clouds.yaml, "
-            "or source your openrc file.",
-        ) from exc
-    except (TypeError, ValueError) as exc:  # an auth section the chosen auth_type cannot take
-        raise ConfigError(
-            f"cannot use {where}: {type(exc).__name__}: {redact(str(exc))}",
-            "Check the cloud's auth_type and auth options in clouds.yaml.",
-        ) from exc
+    region = cloud_region(
+        cloud,
+        environ=environ,
+        timeout_s=timeout_s,
+        config_files_override=config_files,
+        redact=redact,
+    )
     try:
         return openstack.connection.Connection(config=region)
     except Exception as exc:  # the SDK raises many types for a bad auth section
@@ -167,49 +140,6 @@ def open_connection(
             f"{type(exc).__name__}: {redact(str(exc))}",
             "Check the cloud's auth_type and auth options in clouds.yaml.",
         ) from exc
-
-
-_CLOUDS_HINT: Final = (
-    "List the clouds in your clouds.yaml (`openstack --os-cloud NAME token issue` "
-    "should work), then pass --os-cloud NAME or set OS_CLOUD."
-)
-
-
-def _environ_config_class() -> Any:
-    """OpenStackConfig reading OS_* variables from a given mapping instead of os.environ."""
-    from openstack.config import loader as sdk_loader
-
-    class EnvironConfig(sdk_loader.OpenStackConfig):
-        def __init__(self, environ: Mapping[str, str], **kwargs: Any) -> None:
-            self._kostack_environ = dict(environ)
-            super().__init__(**kwargs)
-
-        def _get_envvar(self, key: str, default: str | None = None) -> str | None:
-            return self._kostack_environ.get(key, default)
-
-        def _get_os_environ(self, envvar_prefix: str | None = None) -> dict[str, Any] | None:
-            # Same rule as the SDK's own: OS_FOO becomes option "foo"; only
-            # selector variables (OS_CLOUD, OS_REGION_NAME...) make no cloud.
-            selectors = {
-                "OS_CLOUD",
-                "OS_REGION_NAME",
-                "OS_CLIENT_CONFIG_FILE",
-                "OS_CLIENT_SECURE_FILE",
-                "OS_CLOUD_NAME",
-            }
-            keys = [
-                k
-                for k in self._kostack_environ
-                if k.startswith("OS_") and not k.startswith(("OS_TEST", "OS_STD", "OS_LOG"))
-            ]
-            if not set(keys) - selectors:
-                return None
-            options: dict[str, Any] = self._defaults_module.get_defaults()
-            for key in keys:
-                options[key.split("_", 1)[1].lower()] = self._kostack_environ[key]
-            return options
-
-    return EnvironConfig
 
 
 def close_connection(conn: Any) -> None:
@@ -934,7 +864,7 @@ def _identity(
     project_id = project_scope or auth.get("project_id") or None
     project_name = _token_project_name(conn) or auth.get("project_name") or None
     return (
-        str(cloud) if cloud and cloud != "envvars" else ("env" if cloud else None),
+        str(cloud) if cloud and cloud not in ENV_CLOUD_NAMES else ("env" if cloud else None),
         str(region) if region else None,
         str(project_id) if project_id else None,
         str(project_name) if project_name else None,

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from kostack.lab import netns
 from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError
-from kostack.lab.neutron import openstack_connection
+from kostack.lab.neutron import openstack_connection, seed_command
 from kostack.lab.portsec import (
     NeutronBackend,
     Port,
@@ -349,7 +349,7 @@ def apply_scenario(endpoint: str, scenario: Scenario, topo: Topology) -> list[st
     if missing:
         raise LabInputError(
             f"Neutron at {endpoint} has no port for {', '.join(missing)}",
-            f"seed it first: kostack.lab.neutron.seed_topology(endpoint, nodes={len(topo.nodes)})",
+            f"seed it first: {seed_command(endpoint, len(topo.nodes))}",
         )
     project_id = ports[topo.nodes[0].name].project_id
     changes: list[str] = []

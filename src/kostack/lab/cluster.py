@@ -38,8 +38,7 @@ from typing import Any
 
 import yaml
 
-from kostack.lab.k8s_fixture_calico import calico_crds
-from kostack.lab.k8s_fixture_objects import namespace_object
+from kostack.lab.kube_objects import calico_crds, namespace_object
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.lab import CLOUD_NAME, Lab, cluster_environment, export_lines
 from kostack.lab.scenarios import kubernetes_objects

@@ -52,6 +52,7 @@ from kostack.lab.kubeapi_store import (
     KubeApiError,
     KubeStore,
     WatchEvent,
+    expired_continue,
     is_true,
     metadata_of,
     object_key,
@@ -93,9 +94,10 @@ class Fault:
     name: str | None = None
     times: int | None = None
     message: str | None = None
+    continued: bool | None = None
     hits: int = 0
 
-    def matches(self, route: _Route, verb: str) -> bool:
+    def matches(self, route: _Route, verb: str, query: Mapping[str, str]) -> bool:
         if self.times is not None and self.hits >= self.times:
             return False
         resource = route.resource_path
@@ -105,6 +107,7 @@ class Fault:
             and (self.verbs is None or verb in self.verbs)
             and (self.namespace is None or self.namespace == route.namespace)
             and (self.name is None or self.name == route.name)
+            and (self.continued is None or self.continued == bool(query.get("continue")))
         )
 
 
@@ -345,11 +348,15 @@ class KubeApiDouble(KubeStore):
         name: str | None = None,
         times: int | None = None,
         message: str | None = None,
+        continued: bool | None = None,
     ) -> Fault:
         """Answer matching requests with `status` (a Status body) and/or after `delay` s.
 
         403 answers read like RBAC denials (`User "..." cannot list resource
-        "nodes" in API group "" at the cluster scope`).
+        "nodes" in API group "" at the cluster scope`). `continued` True/False
+        matches only list pages with/without a continue token; 410 on a page
+        with one answers as kube-apiserver does when the token expired (the
+        Status carries a token that reads on at the latest revision).
         """
         fault = Fault(
             group=group,
@@ -361,6 +368,7 @@ class KubeApiDouble(KubeStore):
             name=name,
             times=times,
             message=message,
+            continued=continued,
         )
         with self._lock:
             self._faults.append(fault)
@@ -544,9 +552,13 @@ class KubeApiDouble(KubeStore):
             details["name"] = route.name
         return KubeApiError(403, text, details=details)
 
-    def _fault_error(self, fault: Fault, route: _Route, verb: str) -> KubeApiError | None:
+    def _fault_error(
+        self, fault: Fault, route: _Route, verb: str, query: Mapping[str, str]
+    ) -> KubeApiError | None:
         if fault.status is None:
             return None
+        if fault.status == 410 and query.get("continue") and fault.message is None:
+            return expired_continue(query["continue"])
         if fault.status == 403:
             return self._forbidden(route, verb, fault.message)
         if fault.status == 500:
@@ -626,13 +638,13 @@ class KubeApiDouble(KubeStore):
                 raise KubeApiError(404, "the server could not find the requested resource")
             if rtype.namespaced and not route.namespace and verb in ("create", "deletecollection"):
                 raise KubeApiError(405, f"{request.method} is not supported on {path}")
-            fault = next((f for f in self._faults if f.matches(route, verb)), None)
+            fault = next((f for f in self._faults if f.matches(route, verb, query)), None)
             if fault is not None:
                 fault.hits += 1
         if fault is not None:
             if fault.delay > 0:
                 await asyncio.sleep(fault.delay)
-            error = self._fault_error(fault, route, verb)
+            error = self._fault_error(fault, route, verb, query)
             if error is not None:
                 raise error
         if verb == "watch":

@@ -95,18 +95,20 @@ class KubeApiError(Exception):
         *,
         reason: str | None = None,
         details: Mapping[str, Any] | None = None,
+        list_continue: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.reason = reason or _REASONS.get(code, "Unknown")
         self.details = dict(details) if details else None
+        self.list_continue = list_continue
 
     def status_body(self) -> JsonObject:
         body: JsonObject = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": {"continue": self.list_continue} if self.list_continue else {},
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
@@ -115,6 +117,30 @@ class KubeApiError(Exception):
         if self.details:
             body["details"] = self.details
         return body
+
+
+# What kube-apiserver answers when a list's continue token outlived etcd's compaction
+# (kubernetes staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go).
+EXPIRED_CONTINUE: Final = (
+    "The provided continue parameter is too old to display a consistent list result. You can "
+    "start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted between "
+    "the time the first chunk was returned and now may show up in the list."
+)
+
+
+def expired_continue(token: str) -> KubeApiError:
+    """The 410 answer to a list page whose continue token expired, with the token that goes on.
+
+    The new token continues after the same object at the latest revision
+    (revision -1), as kube-apiserver's does.
+    """
+    decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+    renewed = base64.urlsafe_b64encode(
+        json.dumps({"rv": -1, "start": decoded["start"]}).encode()
+    ).decode()
+    return KubeApiError(410, EXPIRED_CONTINUE, list_continue=renewed)
 
 
 def _not_found(rtype: ResourceType, name: str) -> KubeApiError:
@@ -564,7 +590,8 @@ class KubeStore:
             try:
                 decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
                 start_after = (str(decoded["start"][0]), str(decoded["start"][1]))
-                list_version = int(decoded["rv"])
+                # -1: a token renewed after expiry reads on at the latest revision
+                list_version = int(decoded["rv"]) if int(decoded["rv"]) >= 0 else list_version
             except (ValueError, KeyError, IndexError, TypeError, binascii.Error) as error:
                 raise KubeApiError(400, f"continue key is not valid: {error}") from error
             matching = [o for o in matching if object_key(o) > start_after]

@@ -44,6 +44,8 @@ from kostack.lab.agent import (
     apply_scenario,
 )
 from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError
+from kostack.lab.extra import require_lab_extra
+from kostack.lab.neutron import seed_command
 from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
 from kostack.lab.state import (
@@ -202,6 +204,7 @@ class Lab:
         failure the half-built lab is torn down before the error is raised.
         """
         started = time.monotonic()
+        require_lab_extra()
         chosen = get_scenario(scenario) if isinstance(scenario, str) else scenario
         if not 2 <= nodes <= MAX_NODES:
             raise LabInputError(
@@ -215,7 +218,6 @@ class Lab:
         netns.require_root()
         netns.require_tools()
         netns.require_kernel_features()
-        _require_python_modules()
         existing = self._owned_namespaces()
         if existing:
             raise LabInputError(
@@ -251,7 +253,9 @@ class Lab:
             if first.unbound:
                 raise LabInputError(
                     f"Neutron has no port for the lab VMs behind {', '.join(first.unbound)}",
-                    f"seed Neutron for {nodes} nodes: kostack.lab.neutron.seed_topology(endpoint, nodes={nodes})",
+                    f"seed it first: {seed_command(neutron_endpoint, nodes)}"
+                    if neutron_endpoint is not None
+                    else "give every lab VM a port in the port description",
                 )
             records = self._start_servers(topo, ready_timeout)
             if neutron_endpoint is not None and watch_interval is not None:
@@ -747,16 +751,6 @@ def _tail(path: Path, lines: int = 5) -> str:
         return " | ".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-def _require_python_modules() -> None:
-    try:
-        import dnslib  # noqa: F401  (the CoreDNS stand-in needs it)
-    except ImportError as exc:
-        raise LabEnvironmentError(
-            "the lab's DNS server needs dnslib, which is not installed",
-            "pip install dnslib (it is in kostack's dev extras: pip install -e '.[dev]')",
-        ) from exc
 
 
 def _make_certificate(directory: Path, topo: Topology) -> tuple[Path, Path]:

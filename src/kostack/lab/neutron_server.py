@@ -1,7 +1,8 @@
 """Serve the real Neutron API (neutron 29) on loopback with sqlite and no Keystone.
 
 This is a standalone script, run by path with the Neutron venv's interpreter
-(`.venv-neutron/bin/python src/kostack/lab/neutron_server.py --state-dir DIR`).
+(`<neutron venv>/bin/python .../kostack/lab/neutron_server.py --state-dir DIR`;
+`neutron.NeutronServer` does that, and `neutron_venv.py` says where the venv is).
 It imports nothing from kostack because kostack is not installed in that venv.
 The main venv, where mypy runs, has neither neutron nor sqlalchemy, so those are
 imported with importlib.import_module (typed as a plain module): this keeps the
@@ -18,19 +19,14 @@ What it does (recipe and pitfalls: docs/dev/neutron-harness.md):
    WSGI server on 127.0.0.1 (port 0 picks a free port); connections are
    handled in parallel but Neutron runs one request at a time, because sqlite
    under parallel writers fails requests with "database is locked";
-4. once the first snapshot of the booted database is saved (the baseline),
-   answers its own `GET /` and only then prints one line to stdout:
+4. answers its own `GET /` and only then prints one line to stdout:
    `ready http://127.0.0.1:PORT/ pid=PID`;
 5. on SIGTERM or SIGINT stops serving and exits with status 0; with
    `--parent-pid` it also exits when that process is gone (no orphans).
 
-Besides Neutron's own API it answers a few private paths for the harness:
-`POST /__kostack__/reset` puts every table back to the baseline (the state
-right after boot) in one sqlite transaction, between two API requests (~20 ms,
-against seconds for deleting through the API or restarting the process).
-`POST /__kostack__/snapshot?name=N` saves the live database as snapshot N and
-`POST /__kostack__/reset?to=N` restores it the same way (a seeded cloud in
-~20 ms instead of seeding again). `GET /__kostack__/status` answers the pid.
+`main(extend=...)` lets a wrapper script add routes of its own in front of
+Neutron's (the test harness adds a fast database reset that way); it is
+given the serialised app, the lock that serialises Neutron and the state dir.
 """
 
 from __future__ import annotations
@@ -41,18 +37,14 @@ import copy
 import importlib
 import importlib.util
 import io
-import json
 import os
-import re
 import shutil
 import signal
 import socketserver
-import sqlite3
 import sys
 import sysconfig
 import threading
 import time
-import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -64,13 +56,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-CONTROL_PREFIX = "/__kostack__/"
 DB_FILE = "neutron.sqlite"
-BASELINE_FILE = "baseline.sqlite"
-SNAPSHOT_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+# extend(app, neutron_lock, state_dir) -> app: routes a wrapper adds in front of Neutron's.
+Extension = Callable[[WsgiApp, threading.Lock, Path], WsgiApp]
 
 
 def write_config(state_dir: Path) -> None:
@@ -181,48 +172,8 @@ def _insert_default_rule_templates(engine: Any) -> None:
             conn.execute(sa.insert(templates).values(template))
 
 
-def restore_baseline(db_path: Path, baseline_path: Path) -> int:
-    """Copy every table of the baseline over the live database; return the table count."""
-    conn = sqlite3.connect(db_path, isolation_level=None, timeout=30)
-    try:
-        # Rows go back in table order, so the foreign keys Neutron turns on per
-        # connection must be off on this one (they are off by default in sqlite).
-        conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("ATTACH DATABASE ? AS baseline", (str(baseline_path),))
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM main.sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%'"
-            )
-        ]
-        conn.execute("BEGIN IMMEDIATE")
-        for table in tables:
-            conn.execute(f'DELETE FROM main."{table}"')
-            conn.execute(f'INSERT INTO main."{table}" SELECT * FROM baseline."{table}"')
-        conn.execute("COMMIT")
-        conn.execute("DETACH DATABASE baseline")
-        return len(tables)
-    finally:
-        conn.close()
-
-
-def save_baseline(db_path: Path, baseline_path: Path) -> None:
-    """Snapshot the live database (sqlite online backup: consistent while in use)."""
-    tmp = baseline_path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    source = sqlite3.connect(db_path)
-    target = sqlite3.connect(tmp)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    tmp.replace(baseline_path)
-
-
-def with_control(app: WsgiApp, db_path: Path, baseline_path: Path) -> WsgiApp:
-    """Wrap the Neutron app: one Neutron call at a time, plus the private reset path.
+def one_at_a_time(app: WsgiApp) -> tuple[WsgiApp, threading.Lock]:
+    """Wrap the Neutron app so that Neutron runs one request at a time; returns it and its lock.
 
     Neutron on sqlite does not survive parallel writers: with 8 concurrent
     clients creating ports, almost every request failed with HTTP 500
@@ -233,10 +184,6 @@ def with_control(app: WsgiApp, db_path: Path, baseline_path: Path) -> WsgiApp:
     neutron_lock = threading.Lock()
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path.startswith(CONTROL_PREFIX):
-            with neutron_lock:
-                return _control(environ, start_response)
         # Read the body before taking the lock, so a slow client holds up nobody.
         length = int(environ.get("CONTENT_LENGTH") or 0)
         environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length) if length else b"")
@@ -245,38 +192,7 @@ def with_control(app: WsgiApp, db_path: Path, baseline_path: Path) -> WsgiApp:
             # still touch the database.
             return list(app(environ, start_response))
 
-    def _control(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ["PATH_INFO"][len(CONTROL_PREFIX) :]
-        method = environ["REQUEST_METHOD"]
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
-        name = query.get("name", [""])[0] or query.get("to", [""])[0]
-        if name and not SNAPSHOT_NAME.fullmatch(name):
-            return _json(start_response, "400 Bad Request", {"error": f"bad name {name!r}"})
-        snapshot = db_path.with_name(f"snapshot-{name}.sqlite") if name else baseline_path
-        started = time.perf_counter()
-        if path == "reset" and method == "POST":
-            if not snapshot.exists():
-                return _json(start_response, "404 Not Found", {"error": f"no snapshot {name!r}"})
-            tables = restore_baseline(db_path, snapshot)
-            body = {"reset": True, "tables": tables, "seconds": time.perf_counter() - started}
-            return _json(start_response, "200 OK", body)
-        if path == "snapshot" and method == "POST" and name:
-            save_baseline(db_path, snapshot)
-            body = {"snapshot": name, "seconds": time.perf_counter() - started}
-            return _json(start_response, "200 OK", body)
-        if path == "status" and method == "GET":
-            return _json(start_response, "200 OK", {"pid": os.getpid(), "db": str(db_path)})
-        return _json(start_response, "404 Not Found", {"error": f"no control path {path!r}"})
-
-    return application
-
-
-def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-    )
-    return [payload]
+    return application, neutron_lock
 
 
 class ThreadedWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -333,7 +249,8 @@ def parent_alive(parent_pid: int) -> bool:
     return os.getppid() == parent_pid
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, extend: Extension | None = None) -> int:
+    """Serve Neutron until SIGTERM/SIGINT (or the parent is gone); `extend` adds routes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--host", default="127.0.0.1")
@@ -350,11 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     state_dir: Path = args.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     db_path = state_dir / DB_FILE
-    baseline_path = state_dir / BASELINE_FILE
     write_config(state_dir)
-    fresh = not db_path.exists()
-    if fresh:
-        baseline_path.unlink(missing_ok=True)
+    if not db_path.exists():
         create_schema(db_path)
 
     stop = threading.Event()
@@ -371,17 +285,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     if stop.is_set():
         return 0
-    # Booting the plugin fills the VXLAN allocation table; the baseline is the
-    # database at this point, before any API request, so reset == fresh boot.
-    if not baseline_path.exists():
-        save_baseline(db_path, baseline_path)
+    served, neutron_lock = one_at_a_time(app)
+    if extend is not None:
+        served = extend(served, neutron_lock, state_dir)
 
     QuietHandler.verbose = args.access_log
     server_class = WSGIServer if args.single_threaded else ThreadedWSGIServer
     server = make_server(
         args.host,
         args.port,
-        with_control(app, db_path, baseline_path),
+        served,
         server_class=server_class,
         handler_class=QuietHandler,
     )

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from kostack.lab import seed
 from kostack.lab.errors import LabInputError
-from kostack.lab.neutron import node_device_id
 from kostack.lab.portsec import NeutronBackend
+from kostack.lab.seed import RuleSpec
 from kostack.lab.topology import Encapsulation, Topology, build_topology
 
 __all__ = [
@@ -38,25 +39,13 @@ __all__ = [
     "scenario_names",
 ]
 
-POD_CIDR = "10.244.0.0/16"
-SERVICE_CIDR = "10.96.0.0/12"
+POD_CIDR = seed.POD_SUBNET
+SERVICE_CIDR = seed.SERVICE_SUBNET
 _ID_NAMESPACE = uuid.UUID("6d1c3c52-4b43-5d7e-9a55-6b6f73746163")  # uuid5 root for lab ids
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RuleSpec(_Frozen):
-    """A security-group rule; `remote_group` names a group of the scenario."""
-
-    direction: Literal["ingress", "egress"]
-    ethertype: Literal["IPv4", "IPv6"] = "IPv4"
-    protocol: str | None = None
-    port_range_min: int | None = None
-    port_range_max: int | None = None
-    remote_ip_prefix: str | None = None
-    remote_group: str | None = None
 
 
 class SecurityGroupSpec(_Frozen):
@@ -87,11 +76,11 @@ class Scenario(_Frozen):
     encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
     nat_outgoing: bool = False
     router_routes_to_pods: bool = True
-    network_mtu: int = 1450
-    vm_nic_mtu: int = 1450
+    network_mtu: int = seed.NETWORK_MTU
+    vm_nic_mtu: int = seed.NETWORK_MTU
     port_security: bool = True
     allowed_pairs: tuple[str, ...] = ()
-    node_groups: tuple[str, ...] = ("default", "k8s-nodes")
+    node_groups: tuple[str, ...] = (seed.DEFAULT_GROUP, seed.NODES_GROUP)
     security_groups: tuple[SecurityGroupSpec, ...] = ()
     backend: NeutronBackend = NeutronBackend.ML2_OVS
     expected: ExpectedProbes
@@ -109,53 +98,27 @@ class Scenario(_Frozen):
         )
 
 
-_EGRESS_ANY = (
-    RuleSpec(direction="egress", ethertype="IPv4"),
-    RuleSpec(direction="egress", ethertype="IPv6"),
-)
-
 DEFAULT_GROUP = SecurityGroupSpec(
-    name="default",
+    name=seed.DEFAULT_GROUP,
     description="Default security group",
-    rules=(
-        *_EGRESS_ANY,
-        RuleSpec(direction="ingress", ethertype="IPv4", remote_group="default"),
-        RuleSpec(direction="ingress", ethertype="IPv6", remote_group="default"),
-    ),
+    rules=seed.DEFAULT_GROUP_RULES,
 )
 
-_NODES_BASE = (
-    *_EGRESS_ANY,
-    RuleSpec(
-        direction="ingress",
-        protocol="tcp",
-        port_range_min=22,
-        port_range_max=22,
-        remote_ip_prefix="0.0.0.0/0",
-    ),
-    RuleSpec(
-        direction="ingress",
-        protocol="tcp",
-        port_range_min=6443,
-        port_range_max=6443,
-        remote_ip_prefix="0.0.0.0/0",
-    ),
-    RuleSpec(direction="ingress", protocol="icmp", remote_ip_prefix="0.0.0.0/0"),
-)
+_NODES_BASE = (*seed.NEW_GROUP_RULES, *seed.NODES_GROUP_RULES)
 VXLAN_RULE = RuleSpec(
     direction="ingress",
     protocol="udp",
     port_range_min=4789,
     port_range_max=4789,
-    remote_group="k8s-nodes",
+    remote_group=seed.NODES_GROUP,
 )
 
 
 def _nodes_group(*extra: RuleSpec) -> SecurityGroupSpec:
     """`k8s-nodes` as the seed cloud has it (ssh, 6443, icmp from anywhere), plus `extra`."""
     return SecurityGroupSpec(
-        name="k8s-nodes",
-        description="Kubernetes nodes: SSH, API server, ping",
+        name=seed.NODES_GROUP,
+        description=seed.NODES_GROUP_DESCRIPTION,
         rules=(*_NODES_BASE, *extra),
     )
 
@@ -246,7 +209,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "lacks UDP 4789: pod-to-pod (and DNS) break, the rest is masqueraded and passes.",
         encapsulation=Encapsulation.VXLAN,
         nat_outgoing=True,
-        node_groups=("k8s-nodes",),
+        node_groups=(seed.NODES_GROUP,),
         security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_ONLY_POD_TO_POD_BROKEN,
     ),
@@ -255,7 +218,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         summary="Calico VXLAN Always with natOutgoing; k8s-nodes allows UDP 4789 from its members.",
         encapsulation=Encapsulation.VXLAN,
         nat_outgoing=True,
-        node_groups=("k8s-nodes",),
+        node_groups=(seed.NODES_GROUP,),
         security_groups=(DEFAULT_GROUP, _nodes_group(VXLAN_RULE)),
         expected=_ALL_OK,
     ),
@@ -267,7 +230,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         encapsulation=Encapsulation.VXLAN,
         nat_outgoing=True,
         vm_nic_mtu=1500,
-        node_groups=("k8s-nodes",),
+        node_groups=(seed.NODES_GROUP,),
         security_groups=(DEFAULT_GROUP, _nodes_group(VXLAN_RULE)),
         expected=ExpectedProbes(
             dns=True,
@@ -314,8 +277,8 @@ def neutron_description(
     the port's MAC filled in (as Neutron does), plus the router interface
     port 10.0.0.1 (device_owner network:router_interface).
     """
-    network_id = lab_id("network", "k8s-net")
-    subnet_id = lab_id("subnet", "k8s-subnet")
+    network_id = lab_id("network", seed.NETWORK_NAME)
+    subnet_id = lab_id("subnet", seed.SUBNET_NAME)
     group_ids = {g.name: lab_id("security-group", g.name) for g in scenario.security_groups}
     unknown = {n for n in scenario.node_groups if n not in group_ids}
     unknown |= {
@@ -368,7 +331,7 @@ def neutron_description(
             if scenario.port_security
             else [],
             "device_owner": "compute:nova",
-            "device_id": node_device_id(node.name),
+            "device_id": seed.node_device_id(node.name),
             "revision_number": 1,
         }
         for node in topo.nodes
@@ -384,7 +347,7 @@ def neutron_description(
             "port_security_enabled": True,
             "security_groups": [],
             "device_owner": "network:router_interface",
-            "device_id": lab_id("router", "k8s-router"),
+            "device_id": lab_id("router", seed.ROUTER_NAME),
             "revision_number": 1,
         }
     )
@@ -422,7 +385,7 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
                 "spec": {
                     "podCIDR": node.pod_cidr,
                     "podCIDRs": [node.pod_cidr],
-                    "providerID": f"openstack:///{node_device_id(node.name)}",
+                    "providerID": f"openstack:///{seed.node_device_id(node.name)}",
                 },
                 "status": {
                     "addresses": [
@@ -431,15 +394,15 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
                     ],
                     "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
                     "nodeInfo": {
-                        "kubeletVersion": "v1.33.5",
-                        "kubeProxyVersion": "v1.33.5",
+                        "kubeletVersion": seed.KUBERNETES_VERSION,
+                        "kubeProxyVersion": seed.KUBERNETES_VERSION,
                         "osImage": "Ubuntu 22.04.5 LTS",
                         "containerRuntimeVersion": "containerd://1.7.27",
                         "kernelVersion": "5.15.0-139-generic",
                         "operatingSystem": "linux",
                         "architecture": "amd64",
                         "machineID": node.name,
-                        "systemUUID": node_device_id(node.name),
+                        "systemUUID": seed.node_device_id(node.name),
                         "bootID": lab_id("boot", node.name),
                     },
                 },
@@ -561,7 +524,7 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
     cluster_configuration = {
         "apiVersion": "kubeadm.k8s.io/v1beta4",
         "kind": "ClusterConfiguration",
-        "kubernetesVersion": "v1.33.5",
+        "kubernetesVersion": seed.KUBERNETES_VERSION,
         "controlPlaneEndpoint": f"{topo.control_plane.ip}:6443",
         "networking": {
             "podSubnet": topo.pod_cidr,

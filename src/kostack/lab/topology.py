@@ -35,8 +35,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from kostack.lab import netns
-from kostack.lab.neutron import FIRST_NODE_HOST, node_mac, node_names
+from kostack.lab import netns, seed
 
 __all__ = [
     "BRIDGE",
@@ -155,17 +154,17 @@ class Topology(_Frozen):
     hv_netns: str
     router_netns: str
     internet_netns: str
-    network_cidr: str = "10.0.0.0/24"
-    gateway_ip: str = "10.0.0.1"
-    router_mac: str = "fa:16:3e:00:00:01"
-    network_mtu: int = 1450
-    vm_nic_mtu: int = 1450
-    pod_mtu: int = 1400
-    pod_cidr: str = "10.244.0.0/16"
-    service_cidr: str = "10.96.0.0/12"
-    external_cidr: str = "203.0.113.0/24"
-    router_external_ip: str = "203.0.113.1"
-    internet_ip: str = "203.0.113.10"
+    network_cidr: str = seed.NODE_SUBNET_CIDR
+    gateway_ip: str = str(ipaddress.IPv4Network(seed.NODE_SUBNET_CIDR).network_address + 1)
+    router_mac: str = seed.router_mac()
+    network_mtu: int = seed.NETWORK_MTU
+    vm_nic_mtu: int = seed.NETWORK_MTU
+    pod_mtu: int = seed.NETWORK_MTU - 50  # Calico's VXLAN overhead
+    pod_cidr: str = seed.POD_SUBNET
+    service_cidr: str = seed.SERVICE_SUBNET
+    external_cidr: str = seed.PUBLIC_CIDR
+    router_external_ip: str = seed.PUBLIC_GATEWAY_IP
+    internet_ip: str = str(ipaddress.IPv4Network(seed.PUBLIC_CIDR).network_address + 10)
     encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
     nat_outgoing: bool = False
     router_routes_to_pods: bool = True
@@ -175,7 +174,7 @@ class Topology(_Frozen):
     apiserver_port: int = 6443
     http_port: int = 80
     dns_port: int = 53
-    dns_domain: str = "cluster.local"
+    dns_domain: str = seed.DNS_DOMAIN
     nodes: tuple[NodePlan, ...]
     pods: tuple[PodPlan, ...]
     services: tuple[ServicePlan, ...]
@@ -241,7 +240,7 @@ def build_topology(
     encapsulation: Encapsulation,
     nat_outgoing: bool,
     router_routes_to_pods: bool = True,
-    network_mtu: int = 1450,
+    network_mtu: int = seed.NETWORK_MTU,
     vm_nic_mtu: int | None = None,
     pod_mtu: int | None = None,
     pods_per_node: int = 2,
@@ -259,24 +258,21 @@ def build_topology(
     netns.check_netns_name(prefix + "hv")
     nic_mtu = network_mtu if vm_nic_mtu is None else vm_nic_mtu
     veth_mtu = nic_mtu - encapsulation.overhead if pod_mtu is None else pod_mtu
-    pod_network = ipaddress.IPv4Network("10.244.0.0/16")
-    node_network = ipaddress.IPv4Network("10.0.0.0/24")
     node_plans: list[NodePlan] = []
     pod_plans: list[PodPlan] = []
-    for index, name in enumerate(node_names(nodes), start=1):
-        host = FIRST_NODE_HOST + index - 1
-        block = ipaddress.IPv4Network((int(pod_network.network_address) + (index - 1) * 256, 24))
-        mac = node_mac(host)
+    for planned in seed.seed_nodes(nodes, subnet_cidr=seed.NODE_SUBNET_CIDR):
+        index, name = planned.index + 1, planned.name
+        block = ipaddress.IPv4Network(planned.pod_cidr)
         node = NodePlan(
             index=index,
             name=name,
-            role="control-plane" if index == 1 else "worker",
+            role="control-plane" if planned.control_plane else "worker",
             netns=f"{prefix}n{index}",
-            ip=str(node_network.network_address + host),
-            mac=mac,
+            ip=planned.ip,
+            mac=planned.mac,
             tap=f"ks-tap-n{index}",
-            tap_mac="fe" + mac[2:],
-            pod_cidr=str(block),
+            tap_mac="fe" + planned.mac[2:],
+            pod_cidr=planned.pod_cidr,
             vtep_ip=str(block.network_address),
             vtep_mac=f"66:6b:73:00:{index // 100:02d}:{index % 100:02d}",
         )
@@ -302,7 +298,7 @@ def build_topology(
         ServicePlan(
             name="kubernetes",
             namespace="default",
-            cluster_ip="10.96.0.1",
+            cluster_ip=seed.KUBERNETES_SERVICE_IP,
             ports=(
                 ServicePort(
                     name="https",
@@ -316,7 +312,7 @@ def build_topology(
         ServicePlan(
             name="kube-dns",
             namespace="kube-system",
-            cluster_ip="10.96.0.10",
+            cluster_ip=seed.CLUSTER_DNS_IP,
             ports=(
                 ServicePort(
                     name="dns", port=53, protocol="UDP", target_ip=dns_pod.ip, target_port=53

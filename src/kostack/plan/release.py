@@ -194,7 +194,7 @@ class Precondition:
 
 
 @dataclass(frozen=True)
-class Action:
+class ReleaseAction:
     """One step: target, operation, parameters, reason, precondition, inverse, the equivalent command."""
 
     step: int
@@ -203,7 +203,7 @@ class Action:
     params: tuple[tuple[str, str], ...]
     reason: str
     precondition: Precondition | None = None
-    inverse: Action | None = None
+    inverse: ReleaseAction | None = None
     command: str = ""
 
     def param(self, key: str, default: str = "") -> str:
@@ -303,7 +303,7 @@ class ReinstallPlan:
     removing: tuple[ReleaseInstance, ...]
     pvcs: tuple[PlannedPVC, ...]
     left_alone: tuple[LeftAlone, ...]
-    actions: tuple[Action, ...]
+    actions: tuple[ReleaseAction, ...]
     gate: NetworkGate
     blockers: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -765,11 +765,11 @@ def _actions(
     helm: HelmState,
     rule: ChartRule,
     timeout: int,
-) -> tuple[Action, ...]:
-    actions: list[Action] = []
+) -> tuple[ReleaseAction, ...]:
+    actions: list[ReleaseAction] = []
     volumes = {pv.name: pv for pv in helm.pvs or ()}
 
-    def add(action: Action) -> None:
+    def add(action: ReleaseAction) -> None:
         actions.append(action)
 
     if not discard_data:
@@ -780,7 +780,7 @@ def _actions(
             old = pvc.reclaim_policy or "Delete"
             target = Target("PersistentVolume", pvc.volume)
             add(
-                Action(
+                ReleaseAction(
                     len(actions) + 1,
                     "retain-pv",
                     target,
@@ -790,7 +790,7 @@ def _actions(
                         resource_version=pv.resource_version if pv else None,
                         uid=pv.uid if pv else None,
                     ),
-                    Action(
+                    ReleaseAction(
                         0,
                         "restore-reclaim-policy",
                         target,
@@ -805,7 +805,7 @@ def _actions(
             )
     for release in removing:
         add(
-            Action(
+            ReleaseAction(
                 len(actions) + 1,
                 "helm-uninstall",
                 Target("HelmRelease", release.name, release.namespace),
@@ -822,7 +822,7 @@ def _actions(
     for pvc in pvcs:
         inverse = None
         if pvc.volume and (not discard_data or pvc.reclaim_policy == "Retain"):
-            inverse = Action(
+            inverse = ReleaseAction(
                 0,
                 "rebind-pvc",
                 Target("PersistentVolumeClaim", pvc.name, pvc.namespace),
@@ -836,7 +836,7 @@ def _actions(
                 + f" && kubectl create -f {pvc.name}.yaml  # spec.volumeName: {pvc.volume}",
             )
         add(
-            Action(
+            ReleaseAction(
                 len(actions) + 1,
                 "delete-pvc",
                 Target("PersistentVolumeClaim", pvc.name, pvc.namespace),
@@ -859,7 +859,7 @@ def _actions(
     if values_file:
         install += ["--values", values_file]
     add(
-        Action(
+        ReleaseAction(
             len(actions) + 1,
             "helm-install",
             Target("HelmRelease", name, namespace),
@@ -868,7 +868,7 @@ def _actions(
             Precondition(
                 absent=True, note=f"no release {name} and none of its volumes in {namespace}"
             ),
-            Action(
+            ReleaseAction(
                 0,
                 "helm-uninstall",
                 Target("HelmRelease", name, namespace),
@@ -882,7 +882,7 @@ def _actions(
     selector, others = _readiness(rule, name)
     selector_text = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
     add(
-        Action(
+        ReleaseAction(
             len(actions) + 1,
             "wait-ready",
             Target("Pods", selector_text, namespace),
@@ -895,7 +895,7 @@ def _actions(
     for component, labels in others:
         text = ",".join(f"{k}={v}" for k, v in labels)
         add(
-            Action(
+            ReleaseAction(
                 len(actions) + 1,
                 "check-ready",
                 Target("Pods", text, namespace),

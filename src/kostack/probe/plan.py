@@ -56,7 +56,7 @@ __all__ = [
     "PlannedProbe",
     "Prediction",
     "ProbePlan",
-    "build_plan",
+    "build_probe_plan",
     "cni_mtu",
     "mtu_prediction",
     "predict",
@@ -507,7 +507,7 @@ CLASS_PAIR_KINDS = ("pod-http", "icmp-pod", "icmp-node", "mtu", "transfer")
 SAMPLE_KINDS = ("pod-http",)
 
 
-def build_plan(
+def build_probe_plan(
     snapshot: Snapshot,
     *,
     timeout: float = 2.0,

@@ -60,7 +60,7 @@ STATUS_WORDS: dict[str, str] = {
 _OUTCOMES = frozenset({"applied", "failed", "rolled-back", "skipped"})
 
 
-class JournalError(ValueError):
+class JournalLineError(ValueError):
     """A journal line that is not a JSON object."""
 
     def __init__(self, source: str, line: int, problem: str) -> None:
@@ -224,9 +224,9 @@ def _records(text: str, source: str) -> list[tuple[int, dict[str, Any]]]:
             last = number == len(lines) or (number == len(lines) - 1 and not lines[-1].strip())
             if last:
                 break  # the torn last line of a crashed write (the journal's own rule)
-            raise JournalError(source, number, f"not JSON ({exc.msg})") from None
+            raise JournalLineError(source, number, f"not JSON ({exc.msg})") from None
         if not isinstance(obj, dict):
-            raise JournalError(source, number, "a journal line must be a JSON object")
+            raise JournalLineError(source, number, "a journal line must be a JSON object")
         out.append((number, obj))
     return out
 
@@ -257,7 +257,7 @@ def _fix_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAct
     try:
         plan = plan_from_dict(records[0].get("plan"), f"{source}:1 plan")
     except PlanFormatError as exc:
-        raise JournalError(source, 1, f"{exc.what} ({exc.where})") from exc
+        raise JournalLineError(source, 1, f"{exc.what} ({exc.where})") from exc
     started: dict[str, str] = {}
     finished: dict[str, str] = {}
     status: dict[str, str] = {}

@@ -18,7 +18,7 @@ from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.apply.release_result import ApplyResult, StepResult
-from kostack.plan.release import Action, PlannedPVC, ReinstallPlan, recovery_recipe
+from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
 from kostack.report.safe import terminal_safe
 
 OUTPUT_SCHEMA_VERSION: Final = 1
@@ -410,7 +410,7 @@ def render_plan(
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
 
-def _action_lines(action: Action, lang: str) -> list[str]:
+def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
     out = [
         f"{INDENT}{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
     ]

@@ -1,6 +1,6 @@
 """One probe round per cycle on a rotating sample, summarised by node class and probe kind.
 
-The plan is `kostack.probe.plan.build_plan`: every node class is a source
+The plan is `kostack.probe.plan.build_probe_plan`: every node class is a source
 (through its representative), class pairs get pod-to-pod, ICMP, MTU and
 transfer probes, and a seeded sample of further sources is added. The seed
 is the cycle number, so the sample rotates from cycle to cycle while every
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kostack.model.snapshot import Snapshot
-from kostack.probe.plan import ECHO_PORT, ProbePlan, build_plan
+from kostack.probe.plan import ECHO_PORT, ProbePlan, build_probe_plan
 from kostack.probe.results import ProbeRound
 from kostack.watch.assess import SERVICE_TARGETS, ClassTable
 
@@ -67,7 +67,7 @@ class ProbeSettings:
 
 def plan_round(snapshot: Snapshot, settings: ProbeSettings, cycle: int) -> ProbePlan:
     """The plan of cycle ``cycle``: the sample's seed is the cycle number (it rotates)."""
-    return build_plan(
+    return build_probe_plan(
         snapshot,
         timeout=settings.timeout,
         egress=settings.egress,

@@ -10,13 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kostack.lab.k8s_fixture_objects import (
-    JsonObject,
-    NodeSpec,
-    container_spec,
-    namespace_object,
-    pod_object,
-)
+from kostack.lab.kube_objects import JsonObject, namespace_object
+from kostack_testkit.k8s_fixture_objects import NodeSpec, container_spec, pod_object
 
 # First pod-range offset used for workload pods: below it sit CoreDNS (2),
 # calico-kube-controllers (3) and netshoot (7) in the standard fixtures.

@@ -2,7 +2,10 @@
 
 Used by examples/ (scripts/make_examples.py writes them), the tests and the
 benchmarks. Builders return plain JSON-shaped dicts so a variant is a small,
-readable edit; ``build()`` validates one into a Snapshot.
+readable edit; ``build()`` validates one into a Snapshot. The seed's
+topology (names, addresses, MACs, server ids, groups and rules) comes from
+its one definition, kostack.lab.seed; what is only a snapshot's (ids,
+revision numbers, pods, Calico settings) is here.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from kostack.lab import seed
 from kostack.model import Snapshot, parse_snapshot
 
 Doc = dict[str, Any]
@@ -26,27 +30,26 @@ def fake_id(kind: str, name: str, prefix: str = "") -> str:
     return prefix + u[len(prefix) :] if prefix else u
 
 
-def seed_device_id(node_name: str) -> str:
-    """The Nova server id of a seed node (the Neutron harness and the k8s fixtures agree on it)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "kostack-seed/" + node_name))
+seed_device_id = seed.node_device_id  # the Nova server id of a seed node
 
-
-SEED_NODES: tuple[tuple[str, str, str, str], ...] = (
-    # name, ip, mac, port id prefix (as in the north-star screens)
-    ("k8s-cp-1", "10.0.0.11", "fa:16:3e:00:00:11", "5f1c"),
-    ("k8s-w-1", "10.0.0.12", "fa:16:3e:00:00:12", "a07e"),
-    ("k8s-w-2", "10.0.0.13", "fa:16:3e:00:00:13", "9b3d"),
-    ("k8s-w-3", "10.0.0.14", "fa:16:3e:00:00:14", "c4e2"),
+# Port ids start as in the north-star screens (5f1c.., a07e.., ...).
+_PORT_ID_PREFIXES = {"k8s-cp-1": "5f1c", "k8s-w-1": "a07e", "k8s-w-2": "9b3d", "k8s-w-3": "c4e2"}
+SEED_NODES: tuple[tuple[str, str, str, str], ...] = tuple(
+    # name, ip, mac, port id prefix
+    (n.name, n.ip, n.mac, _PORT_ID_PREFIXES[n.name])
+    for n in seed.seed_nodes()
 )
 
 PROJECT_ID = "3f0e5c2a9d7b4c1e8a6f2b4d9c0e1a7b"
-NET_ID = fake_id("network", "k8s-net")
-PUBLIC_NET_ID = fake_id("network", "public")
-SUBNET_ID = fake_id("subnet", "k8s-subnet")
-PUBLIC_SUBNET_ID = fake_id("subnet", "public-subnet")
-ROUTER_ID = fake_id("router", "k8s-router")
-SG_DEFAULT = fake_id("sg", "default")
-SG_NODES = fake_id("sg", "k8s-nodes")
+NET_ID = fake_id("network", seed.NETWORK_NAME)
+PUBLIC_NET_ID = fake_id("network", seed.PUBLIC_NETWORK_NAME)
+SUBNET_ID = fake_id("subnet", seed.SUBNET_NAME)
+PUBLIC_SUBNET_ID = fake_id("subnet", seed.PUBLIC_SUBNET_NAME)
+ROUTER_ID = fake_id("router", seed.ROUTER_NAME)
+SG_DEFAULT = fake_id("sg", seed.DEFAULT_GROUP)
+SG_NODES = fake_id("sg", seed.NODES_GROUP)
+POD_CIDR = seed.POD_SUBNET
+SERVICE_CIDR = seed.SERVICE_SUBNET
 
 
 def rule(
@@ -78,19 +81,29 @@ def rule(
     }
 
 
+def seed_rule(sg: str, spec: seed.RuleSpec) -> Doc:
+    """A rule of the seed (kostack.lab.seed) in group ``sg``, as a snapshot dict."""
+    low, high = spec.port_range_min, spec.port_range_max
+    ports = None if low is None else (low, low if high is None else high)
+    return rule(
+        sg,
+        spec.direction,
+        spec.protocol,
+        ports,
+        spec.remote_ip_prefix,
+        group=sg if spec.remote_group is not None else None,  # the seed's: its own group
+        ethertype=spec.ethertype,
+    )
+
+
 def default_group_rules(sg: str) -> list[Doc]:
     """What Neutron gives a project's `default` group: egress any, ingress from members."""
-    return [
-        rule(sg, "egress", ethertype="IPv4"),
-        rule(sg, "egress", ethertype="IPv6"),
-        rule(sg, "ingress", group=sg, ethertype="IPv4"),
-        rule(sg, "ingress", group=sg, ethertype="IPv6"),
-    ]
+    return [seed_rule(sg, r) for r in seed.DEFAULT_GROUP_RULES]
 
 
 def new_group_rules(sg: str) -> list[Doc]:
     """What Neutron gives any new group: egress any (IPv4 and IPv6)."""
-    return [rule(sg, "egress", ethertype="IPv4"), rule(sg, "egress", ethertype="IPv6")]
+    return [seed_rule(sg, r) for r in seed.NEW_GROUP_RULES]
 
 
 def seed_doc() -> Doc:
@@ -99,6 +112,7 @@ def seed_doc() -> Doc:
     nodes: list[Doc] = []
     links: list[Doc] = []
     blocks: list[Doc] = []
+    plans = seed.seed_nodes()
     for idx, (name, ip, mac, prefix) in enumerate(SEED_NODES):
         port_id = fake_id("port", name, prefix)
         ports.append(
@@ -132,9 +146,9 @@ def seed_doc() -> Doc:
                     {"type": "Hostname", "address": name},
                 ],
                 "provider_id": f"openstack:///{seed_device_id(name)}",
-                "pod_cidrs": [f"10.244.{idx}.0/24"],
+                "pod_cidrs": [plans[idx].pod_cidr],
                 "labels": labels,
-                "kubelet_version": "v1.33.5",
+                "kubelet_version": seed.KUBERNETES_VERSION,
                 "os_image": "Ubuntu 22.04.5 LTS",
                 "kernel_version": "5.15.0-156-generic",
                 "container_runtime": "containerd://1.7.27",
@@ -142,7 +156,8 @@ def seed_doc() -> Doc:
             }
         )
         links.append({"node": name, "port_id": port_id, "matched_by": "provider_id"})
-        blocks.append({"cidr": f"10.244.{idx}.0/26", "node": name})
+        first_block = ipaddress.ip_network(plans[idx].pod_cidr).subnets(new_prefix=26)
+        blocks.append({"cidr": str(next(first_block)), "node": name})
     pods = [
         _pod(
             "kube-system",
@@ -185,14 +200,14 @@ def seed_doc() -> Doc:
         {
             "namespace": "default",
             "name": "kubernetes",
-            "cluster_ip": "10.96.0.1",
+            "cluster_ip": seed.KUBERNETES_SERVICE_IP,
             "ports": [{"name": "https", "port": 443, "protocol": "TCP", "target_port": 6443}],
-            "endpoints": [{"ip": "10.0.0.11", "node": "k8s-cp-1", "ports": {"https": 6443}}],
+            "endpoints": [{"ip": plans[0].ip, "node": plans[0].name, "ports": {"https": 6443}}],
         },
         {
             "namespace": "kube-system",
             "name": "kube-dns",
-            "cluster_ip": "10.96.0.10",
+            "cluster_ip": seed.CLUSTER_DNS_IP,
             "ports": [
                 {"name": "dns", "port": 53, "protocol": "UDP", "target_port": 53},
                 {"name": "dns-tcp", "port": 53, "protocol": "TCP", "target_port": 53},
@@ -236,15 +251,15 @@ def seed_doc() -> Doc:
             "networks": [
                 {
                     "id": NET_ID,
-                    "name": "k8s-net",
-                    "mtu": 1450,
+                    "name": seed.NETWORK_NAME,
+                    "mtu": seed.NETWORK_MTU,
                     "port_security_enabled": True,
                     "network_type": "vxlan",
                     "project_id": PROJECT_ID,
                 },
                 {
                     "id": PUBLIC_NET_ID,
-                    "name": "public",
+                    "name": seed.PUBLIC_NETWORK_NAME,
                     "mtu": 1500,
                     "port_security_enabled": True,
                     "network_type": "flat",
@@ -254,31 +269,28 @@ def seed_doc() -> Doc:
             "subnets": [
                 {
                     "id": SUBNET_ID,
-                    "name": "k8s-subnet",
+                    "name": seed.SUBNET_NAME,
                     "network_id": NET_ID,
-                    "cidr": "10.0.0.0/24",
-                    "gateway_ip": "10.0.0.1",
+                    "cidr": plans[0].subnet_cidr,
+                    "gateway_ip": plans[0].gateway_ip,
                 },
                 {
                     "id": PUBLIC_SUBNET_ID,
-                    "name": "public-subnet",
+                    "name": seed.PUBLIC_SUBNET_NAME,
                     "network_id": PUBLIC_NET_ID,
-                    "cidr": "203.0.113.0/24",
-                    "gateway_ip": "203.0.113.254",
+                    "cidr": seed.PUBLIC_CIDR,
+                    "gateway_ip": seed.PUBLIC_GATEWAY_IP,
                 },
             ],
             "routers": [
                 {
                     "id": ROUTER_ID,
-                    "name": "k8s-router",
+                    "name": seed.ROUTER_NAME,
                     "external_network_id": PUBLIC_NET_ID,
                     "enable_snat": True,
                     "interface_subnet_ids": [SUBNET_ID],
                     # what the OpenStack cloud controller's route controller adds per node podCIDR
-                    "routes": [
-                        {"destination": f"10.244.{i}.0/24", "nexthop": ip}
-                        for i, (_n, ip, _m, _p) in enumerate(SEED_NODES)
-                    ],
+                    "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in plans],
                     "revision_number": 4,
                 }
             ],
@@ -286,37 +298,35 @@ def seed_doc() -> Doc:
             "security_groups": [
                 {
                     "id": SG_DEFAULT,
-                    "name": "default",
+                    "name": seed.DEFAULT_GROUP,
                     "project_id": PROJECT_ID,
                     "revision_number": 5,
                     "rules": default_group_rules(SG_DEFAULT),
                 },
                 {
                     "id": SG_NODES,
-                    "name": "k8s-nodes",
+                    "name": seed.NODES_GROUP,
                     "project_id": PROJECT_ID,
                     "revision_number": 7,
                     "rules": [
                         *new_group_rules(SG_NODES),
-                        rule(SG_NODES, "ingress", "tcp", 22, "0.0.0.0/0"),
-                        rule(SG_NODES, "ingress", "tcp", 6443, "0.0.0.0/0"),
-                        rule(SG_NODES, "ingress", "icmp", None, "0.0.0.0/0"),
+                        *(seed_rule(SG_NODES, r) for r in seed.NODES_GROUP_RULES),
                     ],
                 },
             ],
         },
         "cluster": {
             "name": "kubernetes",
-            "kubernetes_version": "v1.33.5",
+            "kubernetes_version": seed.KUBERNETES_VERSION,
             "nodes": nodes,
             "pods": pods,
             "services": services,
-            "pod_cidrs": ["10.244.0.0/16"],
+            "pod_cidrs": [seed.POD_SUBNET],
             "pod_cidrs_source": "Calico IPPools (enabled)",
-            "cluster_cidrs": ["10.244.0.0/16"],
-            "service_cidrs": ["10.96.0.0/12"],
-            "cluster_dns_ip": "10.96.0.10",
-            "dns_domain": "cluster.local",
+            "cluster_cidrs": [seed.POD_SUBNET],
+            "service_cidrs": [seed.SERVICE_SUBNET],
+            "cluster_dns_ip": seed.CLUSTER_DNS_IP,
+            "dns_domain": seed.DNS_DOMAIN,
             "kube_proxy_mode": "iptables",
             "cni": {
                 "type": "calico",
@@ -327,7 +337,7 @@ def seed_doc() -> Doc:
                     "ip_pools": [
                         {
                             "name": "default-ipv4-ippool",
-                            "cidr": "10.244.0.0/16",
+                            "cidr": seed.POD_SUBNET,
                             "ipip_mode": "Never",
                             "vxlan_mode": "CrossSubnet",
                             "nat_outgoing": False,
@@ -522,9 +532,6 @@ def synthetic_doc(
 
 
 # --------------------------------------------------------------------------- the bundled examples
-
-POD_CIDR = "10.244.0.0/16"
-SERVICE_CIDR = "10.96.0.0/12"
 
 
 def _fixed(doc: Doc) -> None:

@@ -21,14 +21,21 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from kostack.lab.k8s_fixture_calico import (
+from kostack.lab.kube_objects import (
+    JsonObject,
+    calico_crds,
+    namespace_object,
+    object_meta,
+    object_uid,
+    timestamp,
+)
+from kostack_testkit.k8s_fixture_calico import (
     CALICO_CNI_CONFIG,
     CALICO_NODE_VOLUMES,
     CALICO_VERSION,
     ENCAPSULATION_OVERHEAD,
     NODENAME_ENV,
     CalicoEncapsulation,
-    calico_crds,
     calico_ipam,
     calico_node_annotations,
     calico_node_container,
@@ -40,13 +47,12 @@ from kostack.lab.k8s_fixture_calico import (
     standard_pod_ips,
     typha_objects,
 )
-from kostack.lab.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
-from kostack.lab.k8s_fixture_objects import (
+from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
+from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,
     POD_SUBNET,
     SERVICE_SUBNET,
     TOLERATE_EVERYTHING,
-    JsonObject,
     NodeSpec,
     configmap_object,
     container_spec,
@@ -57,12 +63,8 @@ from kostack.lab.k8s_fixture_objects import (
     identity,
     make_nodes,
     merge_objects,
-    namespace_object,
-    object_meta,
-    object_uid,
     seed_device_id,
     service_ip,
-    timestamp,
 )
 
 __all__ = [

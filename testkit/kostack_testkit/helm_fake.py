@@ -37,22 +37,23 @@ from kubernetes.client.exceptions import ApiException
 from kostack.analyze.release_checks.charts import chart_name
 from kostack.apply.release import HelmResult
 from kostack.collect.helm import decode_release
-from kostack.lab.helm_fixture_charts import HARBOR_DEFAULT_VALUES, harbor_notes, harbor_objects
-from kostack.lab.helm_fixture_cluster import (
+from kostack.lab.kube_objects import CLUSTER_CREATED, JsonObject
+from kostack_testkit.helm_fixture_charts import HARBOR_DEFAULT_VALUES, harbor_notes, harbor_objects
+from kostack_testkit.helm_fixture_cluster import (
     Placement,
     bound_claim,
     install_objects,
     volume_for,
 )
-from kostack.lab.helm_fixture_postgresql import POSTGRESQL_DEFAULT_VALUES, postgresql_objects
-from kostack.lab.helm_fixture_storage import (
+from kostack_testkit.helm_fixture_postgresql import POSTGRESQL_DEFAULT_VALUES, postgresql_objects
+from kostack_testkit.helm_fixture_storage import (
     HARBOR_CHART,
     POSTGRESQL_CHART,
     manifest_text,
     release_record,
     release_secret,
 )
-from kostack.lab.k8s_fixture_objects import CLUSTER_CREATED, JsonObject, NodeSpec
+from kostack_testkit.k8s_fixture_objects import NodeSpec
 
 _client: Any = kubernetes.client
 _config: Any = kubernetes.config

@@ -23,13 +23,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, timedelta
 from typing import Any, Final
 
-from kostack.lab.helm_fixture_charts import (
+from kostack.lab.kube_objects import JsonObject, object_meta
+from kostack_testkit.helm_fixture_charts import (
     HARBOR_DEFAULT_VALUES,
     harbor_fullname,
     harbor_notes,
     harbor_objects,
 )
-from kostack.lab.helm_fixture_cluster import (
+from kostack_testkit.helm_fixture_cluster import (
     CINDER_DRIVER,
     STORAGE_CLASS,
     HelmScenario,
@@ -45,12 +46,12 @@ from kostack.lab.helm_fixture_cluster import (
     statefulset_claims,
     storage_class,
 )
-from kostack.lab.helm_fixture_postgresql import (
+from kostack_testkit.helm_fixture_postgresql import (
     POSTGRESQL_DEFAULT_VALUES,
     postgresql_fullname,
     postgresql_objects,
 )
-from kostack.lab.helm_fixture_storage import (
+from kostack_testkit.helm_fixture_storage import (
     HARBOR_CHART,
     KST,
     POSTGRESQL_CHART,
@@ -64,7 +65,7 @@ from kostack.lab.helm_fixture_storage import (
     release_record,
     release_secret,
 )
-from kostack.lab.k8s_fixture_objects import JsonObject, NodeSpec, make_nodes, object_meta
+from kostack_testkit.k8s_fixture_objects import NodeSpec, make_nodes
 
 __all__ = [
     "CANARIES",

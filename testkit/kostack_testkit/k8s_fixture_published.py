@@ -13,10 +13,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
-from kostack.lab.k8s_fixture_calico import (
+from kostack.lab.kube_objects import JsonObject, calico_crds, crd_object, object_meta
+from kostack_testkit.k8s_fixture_calico import (
     CALICO_NODE_VOLUMES,
     NODENAME_ENV,
-    calico_crds,
     calico_ipam,
     calico_node_annotations,
     calico_node_container,
@@ -26,23 +26,20 @@ from kostack.lab.k8s_fixture_calico import (
     second_worker,
     standard_pod_ips,
 )
-from kostack.lab.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
-from kostack.lab.k8s_fixture_objects import (
+from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
+from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,
     POD_SUBNET,
     SERVICE_SUBNET,
-    JsonObject,
     NodeSpec,
     configmap_object,
     container_spec,
-    crd_object,
     daemonset_objects,
     deployment_objects,
     env_var,
     make_nodes,
-    object_meta,
 )
-from kostack.lab.k8s_fixtures import seed_cluster
+from kostack_testkit.k8s_fixtures import seed_cluster
 
 CalicoVersion = Literal["v3.30.7", "v3.31.7"]
 # projectcalico/calico@v3.30.7:manifests/calico.yaml pulls docker.io/calico/*;

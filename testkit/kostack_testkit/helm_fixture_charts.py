@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kostack.lab.helm_fixture_storage import HARBOR_CHART, ChartInfo, b64_text
-from kostack.lab.k8s_fixture_objects import JsonObject, name_suffix
+from kostack.lab.kube_objects import JsonObject
+from kostack_testkit.helm_fixture_storage import HARBOR_CHART, ChartInfo, b64_text
+from kostack_testkit.k8s_fixture_objects import name_suffix
 
 HARBOR_DEFAULT_VALUES: Final[Mapping[str, Any]] = {
     "expose": {

@@ -11,12 +11,12 @@ import json
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from kostack.lab.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
-from kostack.lab.k8s_fixture_objects import (
+from kostack.lab.kube_objects import JsonObject, namespace_object
+from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
+from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,
     POD_SUBNET,
     SERVICE_SUBNET,
-    JsonObject,
     NodeSpec,
     configmap_object,
     container_spec,
@@ -24,9 +24,8 @@ from kostack.lab.k8s_fixture_objects import (
     env_var,
     hex_id,
     make_nodes,
-    namespace_object,
 )
-from kostack.lab.k8s_fixture_published import calico_manifest_published, with_init_containers
+from kostack_testkit.k8s_fixture_published import calico_manifest_published, with_init_containers
 
 FLANNEL_VERSION: Final = "v0.28.9"
 

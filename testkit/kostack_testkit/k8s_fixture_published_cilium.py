@@ -16,24 +16,21 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final, Literal
 
-from kostack.lab.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
-from kostack.lab.k8s_fixture_objects import (
+from kostack.lab.kube_objects import JsonObject, crd_object, object_meta, object_uid
+from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
+from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,
     POD_SUBNET,
     SERVICE_SUBNET,
     TOLERATE_EVERYTHING,
-    JsonObject,
     NodeSpec,
     configmap_object,
     container_spec,
-    crd_object,
     daemonset_objects,
     deployment_objects,
     env_var,
     hex_id,
     make_nodes,
-    object_meta,
-    object_uid,
 )
 
 CILIUM_VERSION: Final = "v1.18.2"

@@ -1,6 +1,7 @@
 """Builders for single Kubernetes objects, shaped exactly like a real cluster's.
 
-Used by `k8s_fixtures` (whole clusters); other fixtures (Helm releases,
+The object metadata, namespaces and CRDs come from the lab's own
+`kostack.lab.kube_objects` (one definition). Used by `k8s_fixtures` (whole clusters); other fixtures (Helm releases,
 PVCs) can use them to stay consistent: deterministic uids (`object_uid`),
 timestamps relative to `CLUSTER_CREATED`, owner references, pod status.
 """
@@ -10,31 +11,30 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-JsonObject = dict[str, Any]
-KUBERNETES_VERSION: Final = "v1.33.5"
+from kostack.lab import seed
+from kostack.lab.kube_objects import (
+    JsonObject,
+    object_meta,
+    object_uid,
+    timestamp,
+)
+
+KUBERNETES_VERSION: Final = seed.KUBERNETES_VERSION
 
 
-POD_SUBNET: Final = "10.244.0.0/16"
-SERVICE_SUBNET: Final = "10.96.0.0/12"
+POD_SUBNET: Final = seed.POD_SUBNET
+SERVICE_SUBNET: Final = seed.SERVICE_SUBNET
 
 
-# When the cluster was built; every timestamp is an offset from it.
-CLUSTER_CREATED: Final = datetime(2025, 10, 20, 1, 2, 3, tzinfo=UTC)
 _NAME_ALPHABET: Final = "bcdfghjklmnpqrstvwxz2456789"
 
 
-def seed_device_id(node_name: str) -> str:
-    """The Nova server id of a seed node: Neutron's device_id and the providerID's uuid.
-
-    The Neutron harness uses the same rule for the node ports' device_id.
-    """
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "kostack-seed/" + node_name))
+# The Nova server id of a seed node: Neutron's device_id and the providerID's uuid.
+seed_device_id = seed.node_device_id
 
 
 @dataclass(frozen=True)
@@ -66,13 +66,19 @@ def make_nodes(
     *,
     workers: int = 3,
     control_planes: int = 1,
-    first_ip: str = "10.0.0.11",
+    first_ip: str | None = None,
     pod_subnet: str = POD_SUBNET,
     subnet_prefix: int = 24,
-    control_plane_prefix: str = "k8s-cp-",
-    worker_prefix: str = "k8s-w-",
+    control_plane_prefix: str = seed.CONTROL_PLANE_PREFIX,
+    worker_prefix: str = seed.WORKER_PREFIX,
 ) -> list[NodeSpec]:
-    """Control planes then workers, consecutive IPs, pod CIDRs 10.244.N.0/24 in order."""
+    """Control planes then workers, consecutive IPs, pod CIDRs 10.244.N.0/24 in order.
+
+    The defaults are the seed's (kostack.lab.seed): `k8s-cp-1` at 10.0.0.11, then
+    `k8s-w-1` ...; `first_ip` moves the first address.
+    """
+    if first_ip is None:
+        first_ip = seed.seed_nodes(1)[0].ip
     cidrs = ipaddress.ip_network(pod_subnet).subnets(new_prefix=24)
     first = ipaddress.ip_address(first_ip)
     names = [f"{control_plane_prefix}{n}" for n in range(1, control_planes + 1)] + [
@@ -88,11 +94,6 @@ def make_nodes(
         )
         for index, name in enumerate(names)
     ]
-
-
-def object_uid(kind: str, namespace: str, name: str) -> str:
-    """The uid fixtures give an object: stable, derived from its identity."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kostack-fixture/{kind}/{namespace}/{name}"))
 
 
 def identity(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
@@ -116,10 +117,6 @@ def merge_objects(*groups: Iterable[Mapping[str, Any]]) -> list[JsonObject]:
     return list(merged.values())
 
 
-def timestamp(minutes: float = 0.0) -> str:
-    return (CLUSTER_CREATED + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _digest(*parts: str) -> bytes:
     return hashlib.sha256("/".join(parts).encode()).digest()
 
@@ -133,36 +130,6 @@ def hex_id(length: int, *parts: str) -> str:
     return _digest(*parts).hex()[:length]
 
 
-def object_meta(
-    kind: str,
-    name: str,
-    namespace: str | None = None,
-    *,
-    labels: Mapping[str, str] | None = None,
-    annotations: Mapping[str, str] | None = None,
-    created: float = 0.0,
-    owner: Mapping[str, Any] | None = None,
-    generate_name: str | None = None,
-    generation: bool = False,
-) -> JsonObject:
-    metadata: JsonObject = {"name": name}
-    if generate_name:
-        metadata["generateName"] = generate_name
-    if namespace is not None:
-        metadata["namespace"] = namespace
-    metadata["uid"] = object_uid(kind, namespace or "", name)
-    if generation:
-        metadata["generation"] = 1
-    metadata["creationTimestamp"] = timestamp(created)
-    if labels:
-        metadata["labels"] = dict(labels)
-    if annotations:
-        metadata["annotations"] = dict(annotations)
-    if owner:
-        metadata["ownerReferences"] = [dict(owner)]
-    return metadata
-
-
 def owner_reference(api_version: str, kind: str, namespace: str, name: str) -> JsonObject:
     return {
         "apiVersion": api_version,
@@ -171,23 +138,6 @@ def owner_reference(api_version: str, kind: str, namespace: str, name: str) -> J
         "uid": object_uid(kind, namespace, name),
         "controller": True,
         "blockOwnerDeletion": True,
-    }
-
-
-def namespace_object(
-    name: str, labels: Mapping[str, str] | None = None, created: float = 0.0
-) -> JsonObject:
-    return {
-        "apiVersion": "v1",
-        "kind": "Namespace",
-        "metadata": object_meta(
-            "Namespace",
-            name,
-            labels={"kubernetes.io/metadata.name": name, **(labels or {})},
-            created=created,
-        ),
-        "spec": {"finalizers": ["kubernetes"]},
-        "status": {"phase": "Active"},
     }
 
 
@@ -729,54 +679,6 @@ def endpoints_objects(
         "ports": [dict(p) for p in ports],
     }
     return [endpoints, endpoint_slice]
-
-
-def crd_object(
-    group: str,
-    kind: str,
-    plural: str,
-    *,
-    namespaced: bool = False,
-    version: str = "v1",
-    status_subresource: bool = False,
-    short_names: Sequence[str] = (),
-) -> JsonObject:
-    """A CRD with a permissive structural schema (the real ones list every field)."""
-    version_entry: JsonObject = {
-        "name": version,
-        "schema": {
-            "openAPIV3Schema": {
-                "type": "object",
-                "x-kubernetes-preserve-unknown-fields": True,
-            }
-        },
-        "served": True,
-        "storage": True,
-    }
-    if status_subresource:
-        version_entry["subresources"] = {"status": {}}
-    names: JsonObject = {
-        "kind": kind,
-        "listKind": f"{kind}List",
-        "plural": plural,
-        "singular": kind.lower(),
-    }
-    if short_names:
-        names["shortNames"] = list(short_names)
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": object_meta(
-            "CustomResourceDefinition", f"{plural}.{group}", created=4.0, generation=True
-        ),
-        "spec": {
-            "conversion": {"strategy": "None"},
-            "group": group,
-            "names": names,
-            "scope": "Namespaced" if namespaced else "Cluster",
-            "versions": [version_entry],
-        },
-    }
 
 
 def split_roles(nodes: Sequence[NodeSpec]) -> tuple[list[NodeSpec], list[NodeSpec]]:

@@ -13,11 +13,17 @@ from typing import Any, Final
 
 import yaml
 
-from kostack.lab.k8s_fixture_objects import (
+from kostack.lab.kube_objects import (
+    JsonObject,
+    namespace_object,
+    object_meta,
+    object_uid,
+    timestamp,
+)
+from kostack_testkit.k8s_fixture_objects import (
     DEFAULT_TOLERATIONS,
     TOLERATE_EVERYTHING,
     Backend,
-    JsonObject,
     NodeSpec,
     configmap_object,
     container_spec,
@@ -25,14 +31,10 @@ from kostack.lab.k8s_fixture_objects import (
     deployment_objects,
     endpoints_objects,
     hex_id,
-    namespace_object,
-    object_meta,
-    object_uid,
     pod_object,
     service_ip,
     service_object,
     split_roles,
-    timestamp,
 )
 
 

@@ -20,21 +20,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from kostack.lab.k8s_fixture_objects import (
-    CLUSTER_CREATED,
+from kostack.lab.kube_objects import CLUSTER_CREATED, JsonObject, object_meta, object_uid, timestamp
+from kostack.lab.kubeapi_store import KubeStore
+from kostack_testkit.k8s_fixture_objects import (
     SERVICE_SUBNET,
-    JsonObject,
     NodeSpec,
     hex_id,
     name_suffix,
-    object_meta,
-    object_uid,
     owner_reference,
     pod_object,
     service_ip,
-    timestamp,
 )
-from kostack.lab.kubeapi_store import KubeStore
 
 STORAGE_CLASS: Final = "csi-cinder-sc-delete"
 CINDER_DRIVER: Final = "cinder.csi.openstack.org"

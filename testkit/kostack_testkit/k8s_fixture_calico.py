@@ -6,24 +6,20 @@ Shared by the operator install (`seed_cluster`) and the manifest install
 
 from __future__ import annotations
 
-import base64
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
-from kostack.lab.k8s_fixture_objects import (
+from kostack.lab.kube_objects import JsonObject, object_meta
+from kostack_testkit.k8s_fixture_objects import (
     TOLERATE_EVERYTHING,
     Backend,
-    JsonObject,
     NodeSpec,
     container_spec,
-    crd_object,
     deployment_objects,
     endpoints_objects,
     env_var,
     hex_id,
-    object_meta,
-    object_uid,
     service_ip,
     service_object,
     split_roles,
@@ -169,68 +165,6 @@ def calico_ipam(
             }
         )
     return objects
-
-
-def calico_crds(*, operator: bool, api_server: bool = False) -> list[JsonObject]:
-    """Calico's CRDs (and the operator's), plus the v3 APIService when calico-apiserver runs."""
-    crds = [
-        crd_object("crd.projectcalico.org", kind, plural, short_names=short)
-        for kind, plural, short in (
-            ("BGPConfiguration", "bgpconfigurations", ()),
-            ("BGPPeer", "bgppeers", ()),
-            ("BlockAffinity", "blockaffinities", ()),
-            ("ClusterInformation", "clusterinformations", ()),
-            ("FelixConfiguration", "felixconfigurations", ()),
-            ("IPAMBlock", "ipamblocks", ()),
-            ("IPAMHandle", "ipamhandles", ()),
-            ("IPPool", "ippools", ()),
-            ("IPReservation", "ipreservations", ()),
-        )
-    ]
-    if operator:
-        crds.append(
-            crd_object(
-                "operator.tigera.io", "Installation", "installations", status_subresource=True
-            )
-        )
-        crds.append(
-            crd_object("operator.tigera.io", "APIServer", "apiservers", status_subresource=True)
-        )
-    if api_server:
-        crds.append(
-            {
-                "apiVersion": "apiregistration.k8s.io/v1",
-                "kind": "APIService",
-                "metadata": object_meta(
-                    "APIService",
-                    "v3.projectcalico.org",
-                    labels={"k8s-app": "calico-apiserver"},
-                    created=12.0,
-                    owner={
-                        "apiVersion": "operator.tigera.io/v1",
-                        "kind": "APIServer",
-                        "name": "default",
-                        "uid": object_uid("APIServer", "", "default"),
-                        "controller": True,
-                        "blockOwnerDeletion": True,
-                    },
-                ),
-                "spec": {
-                    "caBundle": base64_placeholder_ca(),
-                    "group": "projectcalico.org",
-                    "groupPriorityMinimum": 1500,
-                    "service": {"name": "calico-api", "namespace": "calico-apiserver", "port": 443},
-                    "version": "v3",
-                    "versionPriority": 200,
-                },
-            }
-        )
-    return crds
-
-
-def base64_placeholder_ca() -> str:
-    """A base64 value where real objects carry a CA bundle (no real certificate)."""
-    return base64.b64encode(b"kostack lab placeholder, not a certificate\n").decode()
 
 
 def calico_pool(

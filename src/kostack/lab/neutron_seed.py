@@ -1,0 +1,248 @@
+"""Put the seed incident's cloud (lab/seed.py) into a real Neutron, through openstacksdk.
+
+`seed_topology(endpoint)` creates the networks, router, security groups and
+node ports exactly as an operator's script would, and returns every id it
+made; `kostack lab` then binds its VMs to those ports, and
+`agent.apply_scenario` changes their port security per scenario.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from kostack.lab import seed
+from kostack.lab.neutron import openstack_connection
+
+__all__ = ["SeedIds", "SeedNode", "seed_topology"]
+
+
+@dataclass(frozen=True)
+class SeedNode:
+    """One node of the seeded cluster: its Neutron port and server identity."""
+
+    name: str
+    port_id: str
+    device_id: str
+    ip_address: str
+    mac_address: str
+    subnet_id: str
+
+    @property
+    def provider_id(self) -> str:
+        """The Kubernetes providerID the OpenStack cloud provider would set."""
+        return f"openstack:///{self.device_id}"
+
+
+@dataclass(frozen=True)
+class SeedIds:
+    """Every id `seed_topology` created, for tests and the lab to refer to."""
+
+    project_id: str
+    public_network_id: str
+    public_subnet_id: str
+    network_id: str
+    subnet_id: str
+    second_subnet_id: str | None
+    router_id: str
+    router_gateway_port_id: str
+    router_interface_port_ids: tuple[str, ...]
+    default_sg_id: str
+    nodes_sg_id: str
+    nodes_sg_rule_ids: Mapping[str, str]
+    nodes: tuple[SeedNode, ...]
+    port_ids: Mapping[str, str] = field(init=False)
+    device_ids: Mapping[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Derived lookups by node name; read-only so the record stays frozen in spirit.
+        object.__setattr__(
+            self, "port_ids", MappingProxyType({n.name: n.port_id for n in self.nodes})
+        )
+        object.__setattr__(
+            self, "device_ids", MappingProxyType({n.name: n.device_id for n in self.nodes})
+        )
+
+    def node(self, name: str) -> SeedNode:
+        """The node called `name`."""
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(name)
+
+
+def _subnet(net_api: Any, name: str, network_id: str, cidr: ipaddress.IPv4Network) -> Any:
+    return net_api.create_subnet(
+        name=name,
+        network_id=network_id,
+        ip_version=4,
+        cidr=str(cidr),
+        gateway_ip=str(cidr.network_address + 1),
+    )
+
+
+def seed_topology(
+    endpoint: str,
+    nodes: int = seed.SEED_NODE_COUNT,
+    *,
+    subnet_cidr: str | None = None,
+    second_subnet_nodes: int = 0,
+    second_subnet_cidr: str = seed.SECOND_SUBNET_CIDR,
+) -> SeedIds:
+    """Create the seed incident's cloud (lab/seed.py) through openstacksdk; return its ids.
+
+    - `public`: external flat network, subnet 203.0.113.0/24 (no DHCP);
+    - `k8s-net`: VXLAN tenant network (MTU 1450 from Neutron), port security
+      on, subnet `k8s-subnet` 10.0.0.0/24 gateway 10.0.0.1 (widened towards
+      /16 when the node IPs do not fit, or `subnet_cidr`);
+    - `k8s-router`: gateway on `public`, an interface on each k8s subnet (at
+      its gateway IP, MAC fa:16:3e:00:00:01 as in the network lab);
+    - the project's `default` group as Neutron creates it, and `k8s-nodes`
+      with the seed's ingress rules (tcp/22, tcp/6443, icmp from 0.0.0.0/0);
+    - one port per node (`seed.seed_nodes`): name, IP, MAC and device_id of
+      the node, groups default + k8s-nodes, no allowed pairs, device_owner
+      compute:nova.
+
+    `second_subnet_nodes` puts the last that many workers on a second subnet
+    `k8s-subnet-2` (`second_subnet_cidr`, on the same network and router) for
+    cross-subnet scenarios; their IPs start at .11 of that subnet.
+    """
+    plans = seed.seed_nodes(
+        nodes,
+        subnet_cidr=subnet_cidr,
+        second_subnet_nodes=second_subnet_nodes,
+        second_subnet_cidr=second_subnet_cidr,
+    )
+    net_api = openstack_connection(endpoint).network
+    public, public_subnet = _public_network(net_api)
+    network = net_api.create_network(name=seed.NETWORK_NAME, is_port_security_enabled=True)
+    first_cidr = ipaddress.IPv4Network(plans[0].subnet_cidr)
+    subnets = [_subnet(net_api, seed.SUBNET_NAME, network.id, first_cidr)]
+    if second_subnet_nodes:
+        second_cidr = ipaddress.IPv4Network(plans[-1].subnet_cidr)
+        subnets.append(_subnet(net_api, seed.SECOND_SUBNET_NAME, network.id, second_cidr))
+    router, interface_port_ids = _router(net_api, public.id, network.id, subnets)
+    gateway_ports = list(net_api.ports(device_id=router.id, device_owner="network:router_gateway"))
+    project_id = str(network.project_id)
+    # Listing groups makes Neutron create the project's `default` group if needed.
+    default_sg = next(iter(net_api.security_groups(name=seed.DEFAULT_GROUP, project_id=project_id)))
+    nodes_sg, rule_ids = _nodes_group(net_api)
+    seeded_nodes = _node_ports(net_api, plans, network.id, subnets, (default_sg.id, nodes_sg.id))
+    return SeedIds(
+        project_id=project_id,
+        public_network_id=str(public.id),
+        public_subnet_id=str(public_subnet.id),
+        network_id=str(network.id),
+        subnet_id=str(subnets[0].id),
+        second_subnet_id=str(subnets[1].id) if len(subnets) > 1 else None,
+        router_id=str(router.id),
+        router_gateway_port_id=str(gateway_ports[0].id) if gateway_ports else "",
+        router_interface_port_ids=tuple(interface_port_ids),
+        default_sg_id=str(default_sg.id),
+        nodes_sg_id=str(nodes_sg.id),
+        nodes_sg_rule_ids=MappingProxyType(rule_ids),
+        nodes=seeded_nodes,
+    )
+
+
+def _public_network(net_api: Any) -> tuple[Any, Any]:
+    """The external flat network `public` and its subnet (no DHCP)."""
+    public = net_api.create_network(
+        name=seed.PUBLIC_NETWORK_NAME,
+        is_router_external=True,
+        provider_network_type="flat",
+        provider_physical_network="public",
+    )
+    public_subnet = net_api.create_subnet(
+        name=seed.PUBLIC_SUBNET_NAME,
+        network_id=public.id,
+        ip_version=4,
+        cidr=seed.PUBLIC_CIDR,
+        gateway_ip=seed.PUBLIC_GATEWAY_IP,
+        is_dhcp_enabled=False,
+    )
+    return public, public_subnet
+
+
+def _router(
+    net_api: Any, public_id: str, network_id: str, subnets: list[Any]
+) -> tuple[Any, list[str]]:
+    """`k8s-router`, gateway on `public`, an interface at each subnet's gateway IP."""
+    router = net_api.create_router(
+        name=seed.ROUTER_NAME, external_gateway_info={"network_id": public_id}
+    )
+    # The router's inside ports get the MACs the network lab gives its router
+    # (fa:16:3e:00:00:01, then fa:16:3e:01:00:01 on the second subnet).
+    interface_port_ids = []
+    for subnet_index, on_subnet in enumerate(subnets):
+        interface = net_api.create_port(
+            network_id=network_id,
+            fixed_ips=[{"subnet_id": on_subnet.id, "ip_address": on_subnet.gateway_ip}],
+            mac_address=seed.router_mac(subnet_index),
+        )
+        # positional: the keyword changed (port_id in openstacksdk 4.0, port in 4.22)
+        net_api.add_interface_to_router(router, None, interface.id)
+        interface_port_ids.append(str(interface.id))
+    return router, interface_port_ids
+
+
+def _nodes_group(net_api: Any) -> tuple[Any, dict[str, str]]:
+    """`k8s-nodes` with the seed's ingress rules; the rule ids by label."""
+    nodes_sg = net_api.create_security_group(
+        name=seed.NODES_GROUP, description=seed.NODES_GROUP_DESCRIPTION
+    )
+    rule_ids = {
+        rule.label: str(
+            net_api.create_security_group_rule(
+                security_group_id=nodes_sg.id,
+                direction=rule.direction,
+                ether_type=rule.ethertype,
+                remote_ip_prefix=rule.remote_ip_prefix,
+                protocol=rule.protocol,
+                port_range_min=rule.port_range_min,
+                port_range_max=rule.port_range_max,
+            ).id
+        )
+        for rule in seed.NODES_GROUP_RULES
+    }
+    return nodes_sg, rule_ids
+
+
+def _node_ports(
+    net_api: Any,
+    plans: tuple[seed.SeedNodePlan, ...],
+    network_id: str,
+    subnets: list[Any],
+    group_ids: tuple[str, str],
+) -> tuple[SeedNode, ...]:
+    """One port per node (name, IP, MAC, device_id of the node), created in one bulk POST."""
+    port_specs = [
+        {
+            "name": plan.name,
+            "network_id": network_id,
+            "fixed_ips": [{"subnet_id": subnets[plan.subnet_index].id, "ip_address": plan.ip}],
+            "mac_address": plan.mac,
+            "security_groups": list(group_ids),
+            "port_security_enabled": True,
+            "allowed_address_pairs": [],
+            "device_owner": "compute:nova",
+            "device_id": plan.device_id,
+        }
+        for plan in plans
+    ]
+    # One bulk POST: Neutron creates them in one request, several times faster.
+    by_name = {port.name: port for port in net_api.create_ports(port_specs)}
+    return tuple(
+        SeedNode(
+            name=plan.name,
+            port_id=str(by_name[plan.name].id),
+            device_id=plan.device_id,
+            ip_address=str(by_name[plan.name].fixed_ips[0]["ip_address"]),
+            mac_address=str(by_name[plan.name].mac_address),
+            subnet_id=str(by_name[plan.name].fixed_ips[0]["subnet_id"]),
+        )
+        for plan in plans
+    )

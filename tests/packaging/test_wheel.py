@@ -1,0 +1,217 @@
+"""The wheel holds the product only, and `pip install kostack` (no extras) runs the product.
+
+The wheel is built as a user would (`pip wheel --no-deps`, build isolation on)
+from a copy of the project files, so the checkout gets no build/ or egg-info.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import venv
+import zipfile
+from collections.abc import Iterator
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+from conftest_neutron import SeededNeutron
+
+from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.importgraph import ImportGraph, entry_modules
+from kostack_testkit.k8s_fixtures import seed_cluster
+
+ROOT = Path(__file__).resolve().parents[2]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+# Interim while this round's branches merge; the restructure (issue 12, part 2) sets the final
+# budget. Tracked in the lead's merge notes: do not raise it again without a reason here.
+SHIPPED_LINES_BUDGET = 45_000
+# What test support is called: none of it may ship.
+TEST_SUPPORT = re.compile(
+    r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
+    r"neutron_control|(^|/)tests?(/|_)|_test\.py$",
+    re.IGNORECASE,
+)
+LAB_EXTRA = {"aiohttp", "dnslib"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tree = tmp_path_factory.mktemp("tree")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, tree / name)
+    shutil.copytree(
+        ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(tree)],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
+    (built,) = out.glob("kostack-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def unpacked(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("unpacked")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    return target
+
+
+def test_the_wheel_holds_no_test_support(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    modules = sorted(n for n in names if n.endswith(".py"))
+    assert modules, "the wheel has no Python modules"
+    assert [m for m in modules if TEST_SUPPORT.search(m)] == []
+    assert {n.split("/", 1)[0] for n in names} == {"kostack", "kostack-0.1.0.dist-info"}
+    # Exactly the product's modules: nothing from testkit/ or tests/, nothing lost.
+    product = sorted(
+        str(p.relative_to(ROOT / "src"))
+        for p in (ROOT / "src" / "kostack").rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
+    assert modules == product
+
+
+def test_every_shipped_module_is_reachable_from_an_entry_point(unpacked: Path) -> None:
+    """Imports (late ones too), `python -m` module names and files a module runs count."""
+    graph = ImportGraph.scan(unpacked, ["kostack"])
+    starts = entry_modules(PYPROJECT["project"]["scripts"])
+    assert starts == {"kostack.cli.main", "kostack.cli.completion", "kostack.probe.agent_daemon"}
+    unreached = sorted(set(graph.files) - graph.reachable(starts))
+    assert unreached == [], f"shipped but no entry point reaches them: {unreached}"
+
+
+def test_shipped_python_stays_within_its_budget(unpacked: Path) -> None:
+    graph = ImportGraph.scan(unpacked, ["kostack"])
+    lines = graph.lines(graph.files)
+    biggest = sorted(graph.files, key=lambda m: graph.lines([m]), reverse=True)[:10]
+    print(f"shipped Python: {lines} lines in {len(graph.files)} modules")
+    assert lines <= SHIPPED_LINES_BUDGET, (
+        f"{lines} lines shipped (budget {SHIPPED_LINES_BUDGET}); the biggest: "
+        + ", ".join(f"{m} {graph.lines([m])}" for m in biggest)
+    )
+
+
+def test_lab_packages_are_only_in_the_lab_extra(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = Parser().parsestr(archive.read("kostack-0.1.0.dist-info/METADATA").decode())
+    requires = metadata.get_all("Requires-Dist") or []
+    always = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower() for r in requires if ";" not in r}
+    assert always.isdisjoint(LAB_EXTRA)
+    assert not any(name.startswith("kostack") for name in always)
+    lab = {
+        re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower()
+        for r in requires
+        if 'extra == "lab"' in r
+    }
+    assert lab == LAB_EXTRA
+    assert "lab" in (metadata.get_all("Provides-Extra") or [])
+    (openstacksdk,) = [r for r in requires if r.startswith("openstacksdk")]
+    assert ">=" in openstacksdk and "<" in openstacksdk.replace("<=", "")  # a tested range
+
+
+# -- the wheel installed in a fresh venv, without extras ------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new venv with `pip install kostack` from the wheel (its dependencies from the index)."""
+    target = tmp_path_factory.mktemp("fresh") / "venv"
+    venv.create(target, with_pip=True)
+    subprocess.run(
+        [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "--disable-pip-version-check", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=1200,
+    )  # fmt: skip
+    return target
+
+
+@pytest.fixture
+def seed_api() -> Iterator[KubeApiDouble]:
+    with KubeApiDouble(seed_cluster()) as api:
+        yield api
+
+
+def run(
+    venv_dir: Path, *args: str, env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(venv_dir / "bin" / "kostack"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
+
+
+@pytest.mark.neutron
+def test_pip_install_kostack_without_extras_runs_the_product(
+    fresh_venv: Path, seeded_neutron: SeededNeutron, seed_api: KubeApiDouble, tmp_path: Path
+) -> None:
+    """diagnose, collect (help and a live run), fix plan and report; lab up names the extra."""
+    python = str(fresh_venv / "bin" / "python")
+    # (aiohttp may come anyway: the kubernetes client 37 requires it itself.)
+    for module in ("dnslib", "kostack_testkit"):
+        absent = subprocess.run(
+            [python, "-c", f"import {module}"], capture_output=True, timeout=60, cwd=tmp_path
+        )
+        assert absent.returncode != 0, f"{module} is importable in a venv without extras"
+    home = tmp_path / "home"
+    home.mkdir()
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(
+        "clouds:\n  seed:\n    auth_type: none\n"
+        f"    network_endpoint_override: {seeded_neutron.endpoint}\n    region_name: RegionOne\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "KUBECONFIG": str(seed_api.write_kubeconfig(tmp_path / "kubeconfig")),
+        "OS_CLIENT_CONFIG_FILE": str(clouds),
+        "OS_CLOUD": "seed",
+    }
+
+    def kostack(*args: str) -> subprocess.CompletedProcess[str]:
+        return run(fresh_venv, *args, env=env, cwd=tmp_path)
+
+    example = str(ROOT / "examples" / "seed-incident.json")
+    diagnosed = kostack("diagnose", "--snapshot", example)
+    assert diagnosed.returncode == 1, diagnosed.stderr  # the seed's critical root cause
+    assert "Neutron anti-spoofing drops pod traffic" in diagnosed.stdout
+
+    helped = kostack("collect", "--help")
+    assert helped.returncode == 0 and "Usage: kostack collect" in helped.stdout
+
+    snapshot = tmp_path / "snap.json"
+    collected = kostack("collect", "-o", str(snapshot), "--neutron-backend", "ml2/ovs")
+    assert (collected.returncode, collected.stderr) == (0, "")
+    live = kostack("diagnose", "--snapshot", str(snapshot))
+    assert live.returncode == 1 and "Neutron anti-spoofing drops pod traffic" in live.stdout
+
+    planned = kostack("fix", "plan", "--snapshot", str(snapshot))
+    assert planned.returncode == 0, planned.stderr
+    assert "allowed" in planned.stdout.lower()
+
+    report = tmp_path / "incident.md"
+    reported = kostack("report", "--snapshot", str(snapshot), "-o", str(report), "--lang", "en")
+    assert reported.returncode == 0, reported.stderr
+    assert report.read_text(encoding="utf-8").startswith("#")
+
+    lab = kostack("lab", "up", "--scenario", "seed", "--state-dir", str(tmp_path / "lab"))
+    assert lab.returncode == 2
+    assert "needs the `lab` extra" in lab.stderr and "missing dnslib" in lab.stderr
+    assert "pip install 'kostack[lab]'" in lab.stderr
