@@ -69,8 +69,8 @@ def measure(harness: Any, nodes: int, interval: float, tmp: Path, join: bool) ->
 
     from kostack.guard.loop import GuardSettings
     from kostack.guard.run import GuardConfig, run_guard
-    from kostack.lab.faultproxy import FaultProxy
     from kostack.lab.neutron import seed_topology
+    from kostack_testkit.faultproxy import FaultProxy
 
     harness.reset()
     ids = seed_topology(harness.endpoint, nodes)
@@ -162,7 +162,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=10.0)
     args = parser.parse_args()
 
-    from kostack.lab.neutron import NeutronHarness
+    from kostack_testkit.neutron_harness import NeutronHarness
 
     with tempfile.TemporaryDirectory() as tmp, NeutronHarness() as harness:
         small_dir, large_dir = Path(tmp, "small"), Path(tmp, "large")

@@ -9,7 +9,7 @@ import pytest
 from conftest_neutron import Seeder
 from guard_testing import GuardWorld, seed_api, world
 
-from kostack.lab.neutron import NeutronHarness
+from kostack_testkit.neutron_harness import NeutronHarness
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from guard_testing import FIXED, GuardWorld, seed_api, world
 from kostack.errors import ExitCode
 from kostack.guard.breaker import BreakerSettings
 from kostack.guard.metrics import GuardMetrics
-from kostack.lab.neutron import NeutronHarness
+from kostack_testkit.neutron_harness import NeutronHarness
 
 pytestmark = pytest.mark.neutron
 

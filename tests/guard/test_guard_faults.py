@@ -19,8 +19,8 @@ from guard_testing import (
 
 from kostack.errors import ExitCode
 from kostack.guard.ownership import MARKER_TAG, pair_tag
-from kostack.lab.faultproxy import FaultKind, FaultProxy
-from kostack.lab.neutron import NeutronHarness
+from kostack_testkit.faultproxy import FaultKind, FaultProxy
+from kostack_testkit.neutron_harness import NeutronHarness
 
 pytestmark = pytest.mark.neutron
 

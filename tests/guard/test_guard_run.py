@@ -23,9 +23,9 @@ from kostack.guard.drift import DriftOptions
 from kostack.guard.loop import GuardSettings
 from kostack.guard.run import GuardConfig, run_guard
 from kostack.guard.server import GuardServer
-from kostack.lab.k8s_fixture_calico import calico_ipam
-from kostack.lab.k8s_fixture_objects import NodeSpec
 from kostack.serve.events import Workload
+from kostack_testkit.k8s_fixture_calico import calico_ipam
+from kostack_testkit.k8s_fixture_objects import NodeSpec
 
 pytestmark = pytest.mark.neutron
 

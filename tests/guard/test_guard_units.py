@@ -27,7 +27,7 @@ from kostack.guard.ownership import (
 from kostack.guard.render import render_report
 from kostack.guard.state import GuardState, PassReport
 from kostack.model.snapshot import Port, SecurityGroupRule
-from kostack.testing.builders import (
+from kostack_testkit.builders import (
     add_pairs,
     build,
     example_vxlan_no_4789,

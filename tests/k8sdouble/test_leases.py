@@ -19,7 +19,7 @@ import kubernetes_validate
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.k8s_fixture_objects import namespace_object
+from kostack.lab.kube_objects import namespace_object
 from kostack.lab.kubeapi import KubeApiDouble
 
 
@@ -94,7 +94,9 @@ def test_an_update_from_a_stale_read_is_a_conflict(
         coordination.replace_namespaced_lease("kostack-guard", "kostack", read_by_c)
     assert raised.value.status == 409
     assert status_of(raised.value)["reason"] == "Conflict"
-    assert coordination.read_namespaced_lease("kostack-guard", "kostack").spec.holder_identity == "b"
+    assert (
+        coordination.read_namespaced_lease("kostack-guard", "kostack").spec.holder_identity == "b"
+    )
 
 
 def test_an_update_without_resource_version_is_refused(
