@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kostack.errors import KostackError
-from kostack.guard.breaker import BreakerDecision, BreakerSettings, WriteBudget, judge
-from kostack.guard.drift import Drift, DriftOptions, compute
+from kostack.guard.breaker import BreakerSettings, WriteBudget, judge
+from kostack.guard.drift import DriftOptions, compute
 from kostack.guard.enforce import Done, Enforcer, WriteHook
 from kostack.guard.events import DriftMemory, breaker_event, pass_events
 from kostack.guard.journal import GuardJournal
@@ -39,9 +39,9 @@ from kostack.guard.lease import LeaderElector
 from kostack.guard.messages import say
 from kostack.guard.metrics import GuardMetrics
 from kostack.guard.ownership import pair_tag
-from kostack.guard.render import breaker_why, notes, write_line
+from kostack.guard.render import breaker_why, notes, pass_lines, write_line
 from kostack.guard.source import Reader
-from kostack.guard.state import GuardState, PassReport
+from kostack.guard.state import GuardState, PassReport, actionable, pass_result, remaining_items
 from kostack.model.snapshot import Snapshot
 from kostack.serve.events import EventSpec, Workload
 
@@ -185,7 +185,7 @@ class GuardLoop:
             drift = compute(reading.snapshot, self.settings.drift, self._claims(reading.snapshot))
             decision = judge(drift, self.settings.breaker)
             writer = self.reader.writer()
-            if mode != "enforce" or decision.open or not _actionable(drift) or writer is None:
+            if mode != "enforce" or decision.open or not actionable(drift) or writer is None:
                 break
             assert self.journal is not None, "enforce mode needs a journal"
             enforcer = Enforcer(
@@ -218,7 +218,7 @@ class GuardLoop:
                 )
                 continue
             break
-        remaining = _remaining(drift, done) if mode == "enforce" else drift.items
+        remaining = remaining_items(drift, done) if mode == "enforce" else drift.items
         if confirm and mode == "enforce" and any(d.outcome == "applied" for d in done):
             try:
                 again = self.reader.read()
@@ -234,7 +234,7 @@ class GuardLoop:
             mode=mode,
             started_at=started_wall,
             seconds=self.clock() - started,
-            result=_result(mode, drift, decision, done, deferred, remaining),
+            result=pass_result(mode, drift, decision, done, deferred, remaining),
             drift=drift,
             breaker=decision,
             done=tuple(done),
@@ -322,7 +322,15 @@ class GuardLoop:
         if self.metrics is not None:
             # writes were counted as they happened
             self.metrics.observe(PassReport(**{**report.__dict__, "done": ()}), tripped=tripped)
-        self._log_pass(report)
+        for line in pass_lines(
+            report, self.settings.breaker, self.settings.writes_per_minute, self.lang
+        ):
+            self.log(line)
+        current = tuple(notes(drift, self.lang))
+        for line in current:
+            if line not in self._notes:
+                self.log(line)
+        self._notes = current
         specs = pass_events(report, self.lang, self.workload, self.memory)
         if decision.open != was_open:
             s = self.settings.breaker
@@ -335,111 +343,3 @@ class GuardLoop:
             specs.extend(breaker_event(decision.open, why, self.lang, self.workload))
         if self.events is not None and specs:
             self.events.post(specs)
-
-    def _log_pass(self, report: PassReport) -> None:
-        drift = report.drift
-        assert drift is not None
-        n, seconds = report.number, f"{report.seconds:.2f}"
-        if report.result == "held":
-            assert report.breaker is not None
-            s = self.settings.breaker
-            why = breaker_why(report.breaker, s.max_share, s.floor, self.lang)
-            self.log(say(self.lang, "pass.held", n=n, seconds=seconds, why=why))
-        elif report.result == "drift":
-            rules = drift.rule_adds + drift.rule_deletes
-            self.log(
-                say(
-                    self.lang,
-                    "pass.drift",
-                    n=n,
-                    seconds=seconds,
-                    ports=len(drift.ports),
-                    rules=rules,
-                )
-            )
-        elif report.result == "fixed":
-            applied = report.count("applied")
-            self.log(say(self.lang, "pass.fixed", n=n, seconds=seconds, done=applied))
-        elif report.result == "partial":
-            applied = report.count("applied")
-            self.log(
-                say(
-                    self.lang,
-                    "pass.partial",
-                    n=n,
-                    seconds=seconds,
-                    done=applied,
-                    left=report.remaining,
-                )
-            )
-        elif report.result == "incomplete":
-            self.log(say(self.lang, "pass.incomplete", n=n, seconds=seconds))
-        else:
-            self.log(say(self.lang, "pass.clean", n=n, seconds=seconds, ports=drift.node_ports))
-        if report.deferred:
-            self.log(
-                say(
-                    self.lang,
-                    "deferred",
-                    n=report.deferred,
-                    per_minute=self.settings.writes_per_minute,
-                )
-            )
-        if report.not_leader:
-            self.log(say(self.lang, "not_leader"))
-        current = tuple(notes(drift, self.lang))
-        for line in current:
-            if line not in self._notes:
-                self.log(line)
-        self._notes = current
-
-
-def _actionable(drift: Drift) -> bool:
-    return any(p.changes_pairs or p.changes_tags for p in drift.ports) or any(
-        r.add or r.delete for r in drift.rules
-    )
-
-
-def _remaining(drift: Drift, done: list[Done]) -> int:
-    """Drift items the pass did not settle (without re-reading: from what was done)."""
-    settled = {(d.action, d.target) for d in done if d.outcome in ("applied", "already")}
-    ports_done = {
-        target for action, target in settled if action in ("add-pairs", "remove-pairs", "tags")
-    }
-    left = 0
-    for port in drift.ports:
-        if port.port_id not in ports_done:
-            left += len(port.add) + len(port.remove) + len(port.claim) + len(port.unclaim)
-    rule_done = sum(
-        1
-        for d in done
-        if d.action in ("add-rule", "delete-rule") and d.outcome in ("applied", "already")
-    )
-    return left + max(0, drift.rule_adds + drift.rule_deletes - rule_done)
-
-
-def _result(
-    mode: str,
-    drift: Drift,
-    decision: BreakerDecision,
-    done: list[Done],
-    deferred: int,
-    remaining: int,
-) -> str:
-    if decision.open:
-        return "held"
-    uncertain = (
-        any(h.key in ("hold.gaps", "hold.unknown") for h in drift.holds)
-        or any(p.held for p in drift.ports)
-        or any(r.held for r in drift.rules)
-    )
-    if mode != "enforce":
-        if drift.items:
-            return "drift"
-        return "incomplete" if uncertain else "clean"
-    if not done and not drift.items:
-        return "incomplete" if uncertain else "clean"
-    failed = any(d.outcome in ("failed", "in-doubt", "applied-untagged") for d in done)
-    if remaining or deferred or failed:
-        return "partial"
-    return "incomplete" if uncertain else "fixed"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable, Mapping
 
-from kostack.guard.breaker import BreakerDecision
+from kostack.guard.breaker import BreakerDecision, BreakerSettings
 from kostack.guard.drift import Drift, Hold, PortDrift
 from kostack.guard.enforce import Done
 from kostack.guard.messages import say
@@ -21,6 +21,7 @@ __all__ = [
     "breaker_why",
     "hold_text",
     "notes",
+    "pass_lines",
     "render_report",
     "rule_text",
     "short",
@@ -266,3 +267,60 @@ def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -
     if done.outcome == "applied-untagged":
         return say(lang, "write.untagged", target=target, error=done.error)
     return say(lang, "write.failed", target=target, error=done.error)
+
+
+def pass_lines(
+    report: PassReport, breaker: BreakerSettings, writes_per_minute: int, lang: str
+) -> list[str]:
+    """The log lines that sum a pass up (the writes have their own, `write_line`)."""
+    out: list[str] = []
+    drift = report.drift
+    assert drift is not None
+    n, seconds = report.number, f"{report.seconds:.2f}"
+    if report.result == "held":
+        assert report.breaker is not None
+        why = breaker_why(report.breaker, breaker.max_share, breaker.floor, lang)
+        out.append(say(lang, "pass.held", n=n, seconds=seconds, why=why))
+    elif report.result == "drift":
+        rules = drift.rule_adds + drift.rule_deletes
+        out.append(
+            say(
+                lang,
+                "pass.drift",
+                n=n,
+                seconds=seconds,
+                ports=len(drift.ports),
+                rules=rules,
+            )
+        )
+    elif report.result == "fixed":
+        applied = report.count("applied")
+        out.append(say(lang, "pass.fixed", n=n, seconds=seconds, done=applied))
+    elif report.result == "partial":
+        applied = report.count("applied")
+        out.append(
+            say(
+                lang,
+                "pass.partial",
+                n=n,
+                seconds=seconds,
+                done=applied,
+                left=report.remaining,
+            )
+        )
+    elif report.result == "incomplete":
+        out.append(say(lang, "pass.incomplete", n=n, seconds=seconds))
+    else:
+        out.append(say(lang, "pass.clean", n=n, seconds=seconds, ports=drift.node_ports))
+    if report.deferred:
+        out.append(
+            say(
+                lang,
+                "deferred",
+                n=report.deferred,
+                per_minute=writes_per_minute,
+            )
+        )
+    if report.not_leader:
+        out.append(say(lang, "not_leader"))
+    return out

@@ -20,7 +20,7 @@ from kostack.guard.drift import Drift
 from kostack.guard.enforce import Done
 from kostack.guard.messages import say
 
-__all__ = ["RESULTS", "GuardState", "PassReport"]
+__all__ = ["RESULTS", "GuardState", "PassReport", "actionable", "pass_result", "remaining_items"]
 
 READY_INTERVALS = 3
 STATUS_PORTS = 200  # ports listed in /status (the counts are whole)
@@ -194,3 +194,57 @@ class GuardState:
 
     def status_json(self, version: str) -> str:
         return json.dumps(self.status(version), ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- a pass's outcome
+
+
+def actionable(drift: Drift) -> bool:
+    return any(p.changes_pairs or p.changes_tags for p in drift.ports) or any(
+        r.add or r.delete for r in drift.rules
+    )
+
+
+def remaining_items(drift: Drift, done: list[Done]) -> int:
+    """Drift items the pass did not settle (without re-reading: from what was done)."""
+    settled = {(d.action, d.target) for d in done if d.outcome in ("applied", "already")}
+    ports_done = {
+        target for action, target in settled if action in ("add-pairs", "remove-pairs", "tags")
+    }
+    left = 0
+    for port in drift.ports:
+        if port.port_id not in ports_done:
+            left += len(port.add) + len(port.remove) + len(port.claim) + len(port.unclaim)
+    rule_done = sum(
+        1
+        for d in done
+        if d.action in ("add-rule", "delete-rule") and d.outcome in ("applied", "already")
+    )
+    return left + max(0, drift.rule_adds + drift.rule_deletes - rule_done)
+
+
+def pass_result(
+    mode: str,
+    drift: Drift,
+    decision: BreakerDecision,
+    done: list[Done],
+    deferred: int,
+    remaining: int,
+) -> str:
+    if decision.open:
+        return "held"
+    uncertain = (
+        any(h.key in ("hold.gaps", "hold.unknown") for h in drift.holds)
+        or any(p.held for p in drift.ports)
+        or any(r.held for r in drift.rules)
+    )
+    if mode != "enforce":
+        if drift.items:
+            return "drift"
+        return "incomplete" if uncertain else "clean"
+    if not done and not drift.items:
+        return "incomplete" if uncertain else "clean"
+    failed = any(d.outcome in ("failed", "in-doubt", "applied-untagged") for d in done)
+    if remaining or deferred or failed:
+        return "partial"
+    return "incomplete" if uncertain else "fixed"
