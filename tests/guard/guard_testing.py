@@ -99,6 +99,7 @@ class GuardWorld:
         writes_per_minute: int = 600,
         timeout_s: float = 10.0,
         clock: Callable[[], float] | None = None,
+        lang: str = "en",
     ) -> GuardLoop:
         settings = GuardSettings(
             mode=mode,
@@ -116,7 +117,7 @@ class GuardWorld:
         return GuardLoop(
             LiveReader(self.options(timeout_s)),
             settings,
-            GuardState(mode=mode, interval=30.0),
+            GuardState(mode=mode, interval=30.0, lang=lang),
             log=self.logs.append,
             journal=journal,
             elector=elector,

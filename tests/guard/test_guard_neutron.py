@@ -6,6 +6,8 @@ means fixed by the next pass, whatever the interval.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from guard_testing import FIXED, POD_CIDR, SERVICE_CIDR, GuardWorld, journal_records
 
@@ -152,3 +154,27 @@ def test_a_port_changed_after_the_listing_is_read_again_before_any_write(
     assert [(d.outcome, d.error) for d in report.done] == [("stale", ""), ("applied", "")]
     assert report.result == "fixed" and len(readings) == 2
     assert w.pairs("k8s-w-4") == sorted([*FIXED, "192.168.60.0/24"])
+
+
+def test_every_line_of_an_enforce_pass_in_korean(guard_world: GuardWorld) -> None:
+    w = guard_world
+    w.fix_by_hand()
+    edits: list[str] = []
+
+    def person_edits_first(kind: str, target: str) -> None:
+        if not edits:
+            edits.append(target)
+            w.set_pairs("k8s-w-4", ["192.168.50.0/24"])
+
+    loop = w.loop("enforce", before_write=person_edits_first, lang="ko")
+    w.join("k8s-w-4")
+    assert loop.run_pass().result == "fixed"
+    w.leave("k8s-w-4")
+    assert loop.run_pass().result == "fixed"
+    text = "\n".join(w.logs)
+    assert "Neutron이 조건부 변경을 거부했습니다(412" in text
+    assert "(k8s-w-4): 허용 주소 쌍 10.244.0.0/16, 10.96.0.0/12 추가" in text
+    assert "(노드 없음): guard가 추가했던 쌍 10.244.0.0/16, 10.96.0.0/12 제거" in text
+    assert "1번째 점검" in text and "건을 변경해 포트가 CNI에 필요한 상태가 되었습니다" in text
+    for line in w.logs:  # every line is Korean (names, CIDRs and Neutron's own words aside)
+        assert re.search("[가-힣]", line), line

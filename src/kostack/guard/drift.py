@@ -167,7 +167,7 @@ def _wanted(actions: Iterable[Action]) -> tuple[_Wanted, _WantedRules, list[str]
             rules = wanted_rules.setdefault(action.target.id, {})
             rules[action.rule.key()] = (action.rule, action.reason)
         else:
-            outside.append(f"{action.operation}: {action.target.label()}")
+            outside.append(f"{action.operation} {action.target.name or action.target.id}")
     return wanted, wanted_rules, outside
 
 

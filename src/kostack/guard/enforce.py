@@ -54,6 +54,9 @@ class Done:
     error: str = ""
     added: tuple[str, ...] = ()  # CIDRs (pairs)
     removed: tuple[str, ...] = ()
+    claimed: tuple[str, ...] = ()  # CIDRs whose ownership tag was added / dropped
+    unclaimed: tuple[str, ...] = ()
+    revision: int | None = None  # stale: the revision found
     rule: Rule | None = None
 
 
@@ -166,7 +169,14 @@ class Enforcer:
             return
         if drift.revision is not None and current.revision_number != drift.revision:
             result.done.append(
-                Done(action, pid, "stale", drift.node, detail=f"revision {current.revision_number}")
+                Done(
+                    action,
+                    pid,
+                    "stale",
+                    drift.node,
+                    detail=f"revision {current.revision_number}",
+                    revision=current.revision_number,
+                )
             )
             return
         intent_id = self._intent(
@@ -215,6 +225,8 @@ class Enforcer:
             error=tag_error,
             added=drift.add,
             removed=drift.remove,
+            claimed=drift.claim,
+            unclaimed=drift.unclaim,
         )
         self._result(intent_id, done, result, revision=state.revision_number)
         if not tag_error and (drift.claim or drift.add):
@@ -354,7 +366,7 @@ def _describe(drift: PortDrift) -> str:
     if drift.remove:
         parts.append("-" + ",".join(drift.remove))
     if drift.claim:
-        parts.append("claimed " + ",".join(drift.claim))
+        parts.append("+tag:" + ",".join(drift.claim))
     if drift.unclaim:
-        parts.append("dropped tags " + ",".join(drift.unclaim))
+        parts.append("-tag:" + ",".join(drift.unclaim))
     return " ".join(parts)

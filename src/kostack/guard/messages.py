@@ -54,11 +54,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         # ------------------------------------------------------------ writes
         "write.add": "port {port} ({node}): added allowed pairs {cidrs}",
         "write.remove": "port {port} ({node}): removed guard's pairs {cidrs}",
-        "write.tags": "port {port} ({node}): ownership tags fixed ({detail})",
+        "write.tags": "port {port} ({node}): guard's marker tag fixed",
+        "write.claimed": "port {port} ({node}): pairs {cidrs} tagged as guard's (the journal "
+        "says guard added them)",
+        "write.unclaimed": "port {port} ({node}): guard's tags for pairs not on the port "
+        "dropped ({cidrs})",
         "write.rule.add": "group {group}: created rule {rule}",
         "write.rule.delete": "group {group}: deleted guard's rule {rule}",
         "write.already": "{target}: already in place ({detail})",
-        "write.stale": "{target}: changed since it was read ({detail}); recomputed",
+        "write.stale": "{target}: changed since it was read (now revision {revision}); read "
+        "again and recomputed",
+        "write.stale.412": "{target}: Neutron refused the conditional update ({error}); read "
+        "again and recomputed",
         "write.failed": "{target}: the change failed: {error}",
         "write.indoubt": "{target}: no answer ({error}); the next pass reads what happened",
         "write.untagged": "port {target}: pairs added but not tagged ({error}); the journal "
@@ -184,11 +191,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "못했습니다",
         "write.add": "포트 {port}({node}): 허용 주소 쌍 {cidrs} 추가",
         "write.remove": "포트 {port}({node}): guard가 추가했던 쌍 {cidrs} 제거",
-        "write.tags": "포트 {port}({node}): 소유 태그 정리({detail})",
+        "write.tags": "포트 {port}({node}): guard 표시 태그 정리",
+        "write.claimed": "포트 {port}({node}): 쌍 {cidrs}에 guard 소유 태그 추가(저널에 guard가 "
+        "추가한 기록이 있음)",
+        "write.unclaimed": "포트 {port}({node}): 포트에 없는 쌍의 guard 태그 제거({cidrs})",
         "write.rule.add": "보안 그룹 {group}: 규칙 생성 - {rule}",
         "write.rule.delete": "보안 그룹 {group}: guard가 만든 규칙 삭제 - {rule}",
         "write.already": "{target}: 이미 반영되어 있습니다({detail})",
-        "write.stale": "{target}: 읽은 뒤에 바뀌었습니다({detail}). 다시 계산합니다",
+        "write.stale": "{target}: 읽은 뒤에 바뀌었습니다(현재 revision {revision}). 다시 읽고 "
+        "다시 계산합니다",
+        "write.stale.412": "{target}: Neutron이 조건부 변경을 거부했습니다({error}). 다시 읽고 "
+        "다시 계산합니다",
         "write.failed": "{target}: 변경 실패: {error}",
         "write.indoubt": "{target}: 응답이 없습니다({error}). 다음 점검에서 결과를 확인합니다",
         "write.untagged": "포트 {target}: 쌍은 추가했지만 태그를 달지 못했습니다({error}). "

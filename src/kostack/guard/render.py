@@ -253,15 +253,33 @@ def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -
                 lines.append(
                     say(lang, "write.remove", port=target, node=node, cidrs=", ".join(done.removed))
                 )
+            if done.claimed:
+                lines.append(
+                    say(
+                        lang, "write.claimed", port=target, node=node, cidrs=", ".join(done.claimed)
+                    )
+                )
+            if done.unclaimed:
+                lines.append(
+                    say(
+                        lang,
+                        "write.unclaimed",
+                        port=target,
+                        node=node,
+                        cidrs=", ".join(done.unclaimed),
+                    )
+                )
             if not lines:
-                lines.append(say(lang, "write.tags", port=target, node=node, detail=done.detail))
+                lines.append(say(lang, "write.tags", port=target, node=node))
             return "; ".join(lines)
         key = "write.rule.add" if done.action == "add-rule" else "write.rule.delete"
         return say(lang, key, group=target, rule=what)
     if done.outcome == "already":
         return say(lang, "write.already", target=target, detail=what or done.detail)
+    if done.outcome == "stale" and done.revision is not None:
+        return say(lang, "write.stale", target=target, revision=done.revision)
     if done.outcome == "stale":
-        return say(lang, "write.stale", target=target, detail=done.detail or done.error)
+        return say(lang, "write.stale.412", target=target, error=done.error)
     if done.outcome == "in-doubt":
         return say(lang, "write.indoubt", target=target, error=done.error)
     if done.outcome == "applied-untagged":
