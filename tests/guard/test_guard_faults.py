@@ -188,3 +188,47 @@ def test_a_steady_pass_sends_the_same_requests_whatever_the_node_count(
     small = steady_requests(tmp_path, neutron_harness, neutron_seeder, 4)
     large = steady_requests(tmp_path, neutron_harness, neutron_seeder, 24)
     assert small == large and small[0] == small[1] and 0 < small[0] <= 10
+
+
+def test_a_port_whose_removal_is_held_gets_no_request_while_others_are_fixed(
+    proxied: tuple[GuardWorld, FaultProxy],
+) -> None:
+    w, proxy = proxied
+    w.fix_by_hand()
+    loop = w.loop("enforce")
+    w.join("k8s-w-4")
+    assert loop.run_pass().result == "fixed"
+    w.leave("k8s-w-4")
+    # k8s-w-3 can no longer be matched to a port: no providerID, an address no port has
+    node = w.api.get("v1", "Node", "k8s-w-3")
+    assert node is not None
+    node["spec"].pop("providerID", None)
+    node["status"]["addresses"] = [{"type": "InternalIP", "address": "10.9.9.9"}]
+    w.api.add(node)
+    held_port = w.port_ids["k8s-w-4"]
+
+    # alone, the held removal is not worth a write: nothing is sent to any port
+    proxy.reset_counts()
+    report = loop.run_pass()
+    assert report.result == "incomplete" and report.done == ()
+    assert report.exit_code() == ExitCode.PARTIAL
+    assert report.drift is not None
+    holds = {h.key: dict(h.params) for h in report.drift.holds}
+    # the anti-spoofing check cannot be decided for a node without a port, and the node is named
+    assert holds == {
+        "hold.unknown": {"checks": "net-pod-src-antispoof"},
+        "hold.unmatched": {"n": "1", "nodes": "k8s-w-3"},
+    }
+    assert proxy.count("*", r"^/v2\.0/ports/") == 0 and proxy.count("PUT") == 0
+
+    # with a node to fix in the same pass, the held port still gets no request at all
+    w.join("k8s-w-5")
+    proxy.reset_counts()
+    report = loop.run_pass()
+    assert [(d.action, d.target, d.outcome) for d in report.done] == [
+        ("add-pairs", w.port_ids["k8s-w-5"], "applied")
+    ]
+    assert report.result == "incomplete"  # fixed what it could; the held removal is undecided
+    assert proxy.count("*", rf"^/v2\.0/ports/{held_port}") == 0
+    assert w.pairs("k8s-w-4") == sorted(FIXED)  # kept: the port might be k8s-w-3's
+    assert w.pairs("k8s-w-5")

@@ -105,7 +105,11 @@ class Enforcer:
         steps: list[tuple[str, Any]] = [
             *(("rule-add", r) for r in drift.rules if r.add),
             *(("port", p) for p in drift.ports if p.add or p.claim or p.mark),
-            *(("port", p) for p in drift.ports if not (p.add or p.claim or p.mark)),
+            *(
+                ("port", p)
+                for p in drift.ports
+                if (p.changes_pairs or p.changes_tags) and not (p.add or p.claim or p.mark)
+            ),
             *(("rule-delete", r) for r in drift.rules if r.delete),
         ]
         for index, (kind, item) in enumerate(steps):
