@@ -1,5 +1,5 @@
-"""Write the generated files: examples/*.json from the builders, and
-docs/snapshot.schema.json from the model. Tests check both are in sync."""
+"""Write the generated files: examples/*.json from the builders, docs/snapshot.schema.json
+from the model and docs/checks.md from the check modules. Tests check all are in sync."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from kostack.model import Snapshot
+from kostack_testkit import checks_doc
 from kostack_testkit.builders import EXAMPLES, example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +24,9 @@ def main() -> int:
     schema = ROOT / "docs" / "snapshot.schema.json"
     schema.write_text(json.dumps(Snapshot.model_json_schema(), indent=2) + "\n", encoding="utf-8")
     print(schema.relative_to(ROOT))
+    checks = ROOT / "docs" / "checks.md"
+    checks.write_text(checks_doc.render(), encoding="utf-8")
+    print(checks.relative_to(ROOT))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""kostack's error hierarchy and exit codes (one enum, STYLE.md)."""
+"""kostack's error hierarchy and exit codes (one enum; README.md lists the codes)."""
 
 from __future__ import annotations
 

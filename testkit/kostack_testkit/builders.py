@@ -107,7 +107,7 @@ def new_group_rules(sg: str) -> list[Doc]:
 
 
 def seed_doc() -> Doc:
-    """The seed incident as a snapshot document (see DOMAIN.md section 1)."""
+    """The seed incident as a snapshot document (see docs/facts.md section 1)."""
     ports: list[Doc] = []
     nodes: list[Doc] = []
     links: list[Doc] = []

@@ -1,4 +1,4 @@
-"""The reachability engine, hop by hop, against the facts in DOMAIN.md."""
+"""The reachability engine, hop by hop, against the facts in docs/facts.md."""
 
 from __future__ import annotations
 

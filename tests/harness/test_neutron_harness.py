@@ -204,7 +204,7 @@ def test_node_naming_and_addressing_helpers() -> None:
         subnet_for(70_000)
 
 
-# -- port security behaviours (DOMAIN.md section 2) -------------------------------------
+# -- port security behaviours (docs/facts.md section 2) -------------------------------------
 
 
 def test_allowed_pair_accepts_a_cidr(seeded_neutron: SeededNeutron) -> None:

@@ -1,5 +1,5 @@
 """Every built-in object of every fixture is a valid Kubernetes 1.33 object, and the
-seed cluster says what the incident report and DOMAIN.md say it does."""
+seed cluster says what the incident report and docs/facts.md say it does."""
 
 from __future__ import annotations
 

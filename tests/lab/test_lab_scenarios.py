@@ -1,4 +1,4 @@
-"""Every scenario reproduces its row of the table in notes/netns-lab.md, with counters as ground truth.
+"""Every scenario reproduces its row of the table in docs/lab.md, with counters as ground truth.
 
 Probes run from a pod on the first worker (k8s-w-1): DNS over UDP to
 10.96.0.10, TCP and TLS to 10.96.0.1:443, HTTP to the internet host, ICMP

@@ -112,7 +112,7 @@ def test_journal_records_every_step_and_the_recovery(served: Served, tmp_path: P
     assert {r["volume"] for r in recovery["retained"]} == {p.volume for p in the_plan.pvcs}
     recipe = "\n".join(recovery["recipe"])
     for pvc in the_plan.pvcs:
-        assert f"volumeName: {pvc.volume}" in recipe
+        assert f'volumeName: "{pvc.volume}"' in recipe
         assert f'"name":"{pvc.name}","uid":null' in recipe
     assert records[-1]["status"] == "complete"
     assert result.journal == journal

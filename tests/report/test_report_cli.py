@@ -40,7 +40,9 @@ def test_seed_report_in_korean_html_and_markdown(tmp_path: Path) -> None:
         # the real flows and where they die
         assert "pod demo/dns-test 10.244.2.5 -> svc kube-system/kube-dns 10.96.0.10 53/udp" in text
         assert "Neutron port 9b3d.. (k8s-w-2)" in text
-        assert "출발지 주소 10.244.2.5: fixed_ips [10.0.0.13]" in text.replace("\\[", "[")
+        assert "출발지 주소 10.244.2.5: fixed_ips [10.0.0.13]" in text.replace("\\[", "[").replace(
+            "\\]", "]"
+        )
         assert "ping 10.96.0.1" in text and "응답 없음 (정상)" in text
         assert "OpenStack Flamingo (2025.2)" in text and "v1.33.5 (Master 1, Worker 3" in text
     # the picture: every node port by its short id, each with the red X where it drops pod traffic

@@ -17,7 +17,19 @@ from kostack.report.topology_svg import FLOW_KINDS
 
 REPORT_SRC = Path(__file__).resolve().parents[2] / "src" / "kostack" / "report"
 # the incident report's modules (other renderers keep their own strings and tests)
-OWN_MODULES = ("incident.py", "markdown.py", "html.py", "topology_svg.py", "releases.py", "text.py")
+OWN_MODULES = (
+    "incident.py",
+    "incident_model.py",
+    "incident_summary.py",
+    "incident_causes.py",
+    "incident_checked.py",
+    "incident_solution.py",
+    "markdown.py",
+    "html.py",
+    "topology_svg.py",
+    "releases.py",
+    "text.py",
+)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 

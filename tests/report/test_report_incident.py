@@ -109,13 +109,34 @@ def test_a_failed_stateful_install_gets_its_cause_cleanup_and_lesson() -> None:
     assert "default/database-data-harbor-database-0" in text
     recovery = report.solution[-1]
     assert recovery.title == "5.3 애플리케이션(harbor) 재배포"
+    # exactly what `kostack release reinstall harbor --namespace harbor` plans: the release by
+    # namespace and name, its earlier install's volumes in default kept (Retain) and deleted
+    leftovers = (
+        "harbor-jobservice",
+        "harbor-registry",
+        "data-harbor-redis-0",
+        "database-data-harbor-database-0",
+    )
+    retain = '{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}'
     assert [c.command for c in recovery.commands] == [
-        "helm uninstall harbor -n harbor",
-        "kubectl delete pvc -n default data-harbor-redis-0 database-data-harbor-database-0 "
-        "harbor-jobservice harbor-registry",
-        "kostack diagnose",
-        "helm install harbor <REPO>/harbor --version 1.16.0 -n harbor --create-namespace",
+        "kostack release reinstall harbor --namespace harbor --chart '<REPO>/harbor' "
+        "--values values.yaml",
+        *(f"kubectl patch pv pv-{name} -p '{retain}'" for name in leftovers),
+        "helm uninstall harbor --namespace harbor --wait --timeout 600s",
+        *(
+            f"kubectl delete pvc {name} --namespace default --wait --timeout=600s"
+            for name in leftovers
+        ),
+        "helm install harbor '<REPO>/harbor' --namespace harbor --create-namespace "
+        "--values values.yaml",
+        "kubectl wait pod --namespace harbor -l component=core,release=harbor "
+        "--for=condition=Ready --timeout=600s",
+        "kubectl wait pod --namespace harbor -l component=jobservice,release=harbor "
+        "--for=condition=Ready --timeout=600s",
+        "kubectl wait pod --namespace harbor -l component=nginx,release=harbor "
+        "--for=condition=Ready --timeout=600s",
     ]
+    assert "재설치가 거부됩니다" in recovery.note  # the network comes first
     assert any(lesson.title.startswith("Clean Re-install") for lesson in report.lessons)
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from kostack.shell import comment, end_options, render
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -96,42 +98,69 @@ class Remedy:
         }
 
 
-def command_for(r: Remedy) -> str:
-    """The exact `openstack` (or kubectl) command for a remedy."""
+def argv_for(r: Remedy) -> tuple[str, ...] | None:
+    """The `openstack` command for a remedy as an argument list (None: a manual step)."""
     if r.op == "add-allowed-pair":
         return (
-            f"openstack port set --allowed-address ip-address={r.param('ip_address')} {r.target_id}"
+            "openstack",
+            "port",
+            "set",
+            "--allowed-address",
+            f"ip-address={r.param('ip_address')}",
+            *end_options([r.target_id]),
         )
     if r.op == "add-sg-rule":
-        parts = ["openstack security group rule create", f"--{r.param('direction', 'ingress')}"]
-        parts.append(f"--ethertype {r.param('ethertype', 'IPv4')}")
-        proto = r.param("protocol")
-        if proto:
-            parts.append(f"--protocol {proto}")
-        else:
-            parts.append("--protocol any")
+        argv = ["openstack", "security", "group", "rule", "create"]
+        argv += [
+            f"--{r.param('direction', 'ingress')}",
+            "--ethertype",
+            r.param("ethertype", "IPv4"),
+        ]
+        argv += ["--protocol", r.param("protocol") or "any"]
         lo, hi = r.param("port_range_min"), r.param("port_range_max")
         if lo:
-            parts.append(f"--dst-port {lo}" + (f":{hi}" if hi and hi != lo else ""))
+            argv += ["--dst-port", lo + (f":{hi}" if hi and hi != lo else "")]
         if r.param("remote_group_id"):
-            parts.append(f"--remote-group {r.param('remote_group_id')}")
+            argv += ["--remote-group", r.param("remote_group_id")]
         elif r.param("remote_ip_prefix"):
-            parts.append(f"--remote-ip {r.param('remote_ip_prefix')}")
+            argv += ["--remote-ip", r.param("remote_ip_prefix")]
         if r.param("description"):
-            parts.append(f"--description '{r.param('description')}'")
-        parts.append(r.target_id)
-        return " ".join(parts)
+            argv += ["--description", r.param("description")]
+        argv += end_options([r.target_id])
+        return tuple(argv)
     if r.op == "disable-port-security":
         return (
-            "openstack port set --no-security-group --disable-port-security "
-            f"--no-allowed-address {r.target_id}"
+            "openstack",
+            "port",
+            "set",
+            "--no-security-group",
+            "--disable-port-security",
+            "--no-allowed-address",
+            *end_options([r.target_id]),
         )
     if r.op == "add-router-route":
         return (
-            f"openstack router add route --route destination={r.param('destination')},"
-            f"gateway={r.param('nexthop')} {r.target_id}"
+            "openstack",
+            "router",
+            "add",
+            "route",
+            "--route",
+            f"destination={r.param('destination')},gateway={r.param('nexthop')}",
+            *end_options([r.target_id]),
         )
-    return r.param("command", "# " + r.reason)
+    return None
+
+
+def command_for(r: Remedy) -> str:
+    """The exact `openstack` (or kubectl) command for a remedy, quoted by the one renderer.
+
+    A manual remedy carries its command already rendered (``command``), or
+    only a reason, shown as a shell comment.
+    """
+    argv = argv_for(r)
+    if argv is not None:
+        return render(argv)
+    return r.param("command") or comment(r.reason)
 
 
 @dataclass(frozen=True)

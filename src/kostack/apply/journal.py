@@ -34,6 +34,7 @@ from typing import Any, Final, Self
 
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
 from kostack.plan.model import Plan
+from kostack.shell import render
 
 JOURNAL_VERSION: Final = 1
 
@@ -126,8 +127,9 @@ class Journal:
         except FileExistsError:
             raise JournalError(
                 f"journal {path} already exists",
-                f"resume it with `kostack fix apply --journal {path}`, roll it back with "
-                f"`kostack fix rollback {path}`, or choose another --journal file",
+                f"resume it with `{render(['kostack', 'fix', 'apply', '--journal', str(path)])}`, "
+                f"roll it back with `{render(['kostack', 'fix', 'rollback', str(path)])}`, "
+                "or choose another --journal file",
             ) from None
         except OSError as exc:
             raise JournalError(f"cannot create journal {path}: {exc.strerror}") from exc

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kostack.apply.neutron import NeutronProblem, ProblemKind
 from kostack.plan.model import Action, Target
+from kostack.shell import render
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,13 @@ def changed_since_planning(
     )
     return Explained(
         f"{_who(target)} changed since planning{revs}; kostack stopped and changed nothing more",
-        f"someone else changed it: {REPLAN}; `kostack fix rollback {journal}` undoes what this "
+        f"someone else changed it: {REPLAN}; `{_rollback(journal)}` undoes what this "
         "run already changed",
     )
+
+
+def _rollback(journal: str) -> str:
+    return render(["kostack", "fix", "rollback", journal])
 
 
 def explain(
@@ -52,10 +57,10 @@ def explain(
     who = _who(action.target)
     doing = "undoing" if undo else "updating"
     resume = (
-        f"run `kostack fix rollback {journal}` again"
+        f"run `{_rollback(journal)}` again"
         if undo
-        else f"resume with `kostack fix apply --journal {journal}` (it re-reads the {action.target.kind.replace('_', ' ')} first) "
-        f"or undo with `kostack fix rollback {journal}`"
+        else f"resume with `{render(['kostack', 'fix', 'apply', '--journal', journal])}` (it re-reads the {action.target.kind.replace('_', ' ')} first) "
+        f"or undo with `{_rollback(journal)}`"
     )
     t = problem.error_type
     rid = f" [request {problem.request_id}]" if problem.request_id else ""
@@ -88,8 +93,9 @@ def explain(
         return Explained(
             f"{who}: Neutron refuses allowed address pairs while port security is disabled "
             "(409 AddressPairAndPortSecurityRequired)",
-            f"turn port security on first (`openstack port set --enable-port-security "
-            f"{action.target.id}`) and {REPLAN}, or use --method disable-port-security",
+            "turn port security on first (`"
+            + render(["openstack", "port", "set", "--enable-port-security", action.target.id])
+            + f"`) and {REPLAN}, or use --method disable-port-security",
         )
     if t == "PortSecurityAndIPRequiredForSecurityGroups":
         return Explained(

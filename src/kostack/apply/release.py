@@ -45,6 +45,7 @@ from kostack.analyze.messages import localize
 from kostack.apply.release_result import ApplyResult, StepResult
 from kostack.errors import ApplyError
 from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
+from kostack.shell import Cmd, chain
 
 # The client, untyped on purpose: its objects stay inside this module.
 _client: Any = kubernetes.client
@@ -84,11 +85,7 @@ class SubprocessHelm:
     environ: Mapping[str, str] = field(default_factory=dict)
 
     def run(self, args: Sequence[str], timeout: int) -> HelmResult:
-        command = [self.path, *args]
-        if self.kubeconfig:
-            command += ["--kubeconfig", self.kubeconfig]
-        if self.context:
-            command += ["--kube-context", self.context]
+        command = [self.path, *with_globals(args, self.kubeconfig, self.context)]
         try:
             done = subprocess.run(
                 command,
@@ -108,6 +105,21 @@ class SubprocessHelm:
         return self.path
 
 
+def with_globals(
+    argv: Sequence[str], kubeconfig: str | None, context: str | None
+) -> tuple[str, ...]:
+    """helm's global flags added to a command, before a ``--`` that ends its options."""
+    flags: list[str] = []
+    if kubeconfig:
+        flags += ["--kubeconfig", kubeconfig]
+    if context:
+        flags += ["--kube-context", context]
+    if "--" in argv:
+        at = list(argv).index("--")
+        return (*argv[:at], *flags, *argv[at:])
+    return (*argv, *flags)
+
+
 def find_helm(environ: Mapping[str, str]) -> str | None:
     """The helm binary on PATH (KOSTACK_HELM overrides), or None."""
     explicit = environ.get("KOSTACK_HELM")
@@ -118,12 +130,10 @@ def find_helm(environ: Mapping[str, str]) -> str | None:
 
 def helm_command_line(action: ReleaseAction, kubeconfig: str | None, context: str | None) -> str:
     """The exact command to run by hand for a helm step."""
-    line = action.command
-    if kubeconfig:
-        line += f" --kubeconfig {kubeconfig}"
-    if context:
-        line += f" --kube-context {context}"
-    return line
+    if not action.commands:
+        return ""
+    head = with_globals(action.commands[0].argv, kubeconfig, context)
+    return chain(Cmd(head), *action.commands[1:])
 
 
 # --------------------------------------------------------------------------- journal
@@ -414,18 +424,8 @@ class Reinstaller:
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
             return StepResult(action, "manual", "helm is not installed", command)
-        done = self.helm.run(
-            [
-                "uninstall",
-                name,
-                "--namespace",
-                namespace,
-                "--wait",
-                "--timeout",
-                f"{plan.timeout}s",
-            ],
-            plan.timeout,
-        )
+        # exactly the command the plan shows (`helm` itself is the runner's)
+        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
             return StepResult(
                 action,
@@ -566,10 +566,7 @@ class Reinstaller:
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
             return StepResult(action, "manual", "helm is not installed", command)
-        args = ["install", name, plan.chart, "--namespace", namespace, "--create-namespace"]
-        if plan.values_file:
-            args += ["--values", plan.values_file]
-        done = self.helm.run(args, plan.timeout)
+        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
             return StepResult(
                 action,

@@ -32,6 +32,7 @@ from kostack.plan.model import Method, Plan, PlanOptions
 from kostack.report.fixplan import describe, render_plan, render_script, render_verification
 from kostack.report.jsonout import dumps
 from kostack.report.safe import terminal_safe
+from kostack.shell import render
 
 __all__ = ["fix", "preflight"]
 
@@ -386,7 +387,11 @@ def apply_cmd(
     if not yes and not _confirm(env, "apply", question):
         env.stdout.write(
             "\nDry run: nothing was changed. Add --yes to apply"
-            + (f" (kostack fix apply --journal {jpath} --yes)" if resuming else "")
+            + (
+                f" ({render(['kostack', 'fix', 'apply', '--journal', str(jpath), '--yes'])})"
+                if resuming
+                else ""
+            )
             + ".\n"
         )
         return int(ExitCode.OK)
@@ -405,7 +410,8 @@ def apply_cmd(
         env.stdout.write(
             terminal_safe(
                 f"\n{'Resuming' if resuming else 'Applying'} with journal {journal.path} "
-                f"(resume: kostack fix apply --journal {journal.path}; undo: kostack fix rollback {journal.path})\n"
+                f"(resume: {render(['kostack', 'fix', 'apply', '--journal', str(journal.path)])}; "
+                f"undo: {render(['kostack', 'fix', 'rollback', str(journal.path)])})\n"
             )
         )
         try:

@@ -109,7 +109,7 @@ def main(
     env: Environment | None = None,
     prog_name: str = "kostack",
 ) -> int:
-    """Run kostack; returns the exit code (STYLE.md: 0 ok, 1 findings, 2 usage, ...)."""
+    """Run kostack; returns the exit code (0 ok, 1 findings, 2 usage, ...; README.md lists them all)."""
     env = env or Environment()
     args = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -45,16 +45,15 @@ from kostack.collect.helm import collect_helm, load_client, settings_of
 from kostack.errors import ConfigError, ExitCode, KostackError
 from kostack.model import Snapshot
 from kostack.plan.release import DEFAULT_TIMEOUT, build_reinstall_plan
-from kostack.report.release_text import (
+from kostack.plan.release_advice import advice_about, reinstall_advice
+from kostack.report.release_plan_text import (
     apply_dict,
-    dumps,
     plan_dict,
-    release_check_dict,
     render_apply,
     render_plan,
-    render_release_check,
     render_step,
 )
+from kostack.report.release_text import dumps, release_check_dict, render_release_check
 from kostack.report.safe import terminal_safe
 
 
@@ -210,18 +209,28 @@ def check(
     if client is not None:
         client.close()
     diagnosis = _diagnosis(network)
-    report = check_releases(snapshot, diagnosis).about(name, namespace)
+    everything = check_releases(snapshot, diagnosis)
+    report = everything.about(name, namespace)
+    # decided on every release (a plan may also remove a copy elsewhere), shown for the asked ones
+    advice = advice_about(reinstall_advice(snapshot, diagnosis, everything), name, namespace)
     language = detect_lang(lang, env.environ)
     from kostack.cli.main import version
 
     if output == "json":
         env.stdout.write(
-            dumps(release_check_dict(report, version(), name=name, namespace=namespace))
+            dumps(
+                release_check_dict(report, version(), name=name, namespace=namespace, advice=advice)
+            )
         )
     else:
         env.stdout.write(
             render_release_check(
-                report, name=name, namespace=namespace, lang=language, verbose=verbose
+                report,
+                name=name,
+                namespace=namespace,
+                lang=language,
+                verbose=verbose,
+                advice=advice,
             )
         )
         if why:

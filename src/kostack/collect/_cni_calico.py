@@ -32,6 +32,7 @@ from kostack.collect._cni_common import (
 )
 from kostack.collect._kube_api import ReadFailure
 from kostack.model.snapshot import CNI, Calico, CalicoBlock, CalicoIPPool
+from kostack.shell import render
 
 CALICO_V1: Final = ("crd.projectcalico.org", "v1")
 CALICO_V3: Final = ("projectcalico.org", "v3")
@@ -91,7 +92,7 @@ def calico_hint(failure: ReadFailure, plural: str) -> str:
     if failure.kind == "not_found":
         return (
             f"The {resource} CRD is not installed although Calico runs: check the install "
-            f"(`kubectl get crd {resource}`)."
+            f"(`{render(['kubectl', 'get', 'crd', resource])}`)."
         )
     if failure.kind == "timeout":
         return "The API server did not answer in time; retry with a longer timeout."

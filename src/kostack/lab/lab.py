@@ -58,6 +58,7 @@ from kostack.lab.state import (
     write_json_atomic,
 )
 from kostack.lab.topology import MAX_NODES, PodPlan, Topology, create_network
+from kostack.shell import render
 
 __all__ = [
     "CLOUD_NAME",
@@ -222,7 +223,7 @@ class Lab:
         if existing:
             raise LabInputError(
                 f"a lab is already up ({len(existing)} namespaces such as {existing[0]})",
-                f"run `kostack lab down{f' --name {self._name}' if self._name else ''}` first",
+                f"run `{render(['kostack', 'lab', 'down', *(['--name', self._name] if self._name else [])])}` first",
             )
         topo = chosen.topology(prefix=self.prefix, nodes=nodes)
         self.paths.create()

@@ -7,7 +7,7 @@ probes at once in threads. SPEC_JSON is a list of objects with `id`,
 `expect` (dns), `path` (http), `bytes` (bulk). Prints a JSON list of
 results: id, kind, target, ok, detail, seconds.
 
-What "ok" means follows how a ClusterIP must be probed (DOMAIN.md section
+What "ok" means follows how a ClusterIP must be probed (docs/facts.md section
 4): a TLS handshake error or an HTTP 403 proves connectivity; only silence
 (a timeout) does not.
 """

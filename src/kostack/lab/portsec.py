@@ -90,7 +90,7 @@ _IPV6_ONLY = {
 
 
 class NeutronBackend(StrEnum):
-    """Which addresses a remote-group rule matches (see DOMAIN.md section 2)."""
+    """Which addresses a remote-group rule matches (see docs/facts.md section 2)."""
 
     ML2_OVS = "ml2/ovs"
     ML2_OVN = "ml2/ovn"

@@ -4,7 +4,7 @@ A scenario says how Calico routes (encapsulation, natOutgoing), what the
 Neutron ports look like (port security, allowed pairs, security groups and
 their rules, the backend's remote-group semantics), what the VMs were told
 about the MTU, and what the standard probes from a worker's pod must show
-(`expected`, the table in docs/notes netns-lab.md). Without a Neutron the lab
+(`expected`, the table in docs/lab.md). Without a Neutron the lab
 runs from `neutron_description()`; with one, `agent.apply_scenario` writes
 the same state into it. `kubernetes_objects()` gives the cluster side
 (Nodes, Pods, Services, EndpointSlices, Calico IPPool and Installation,

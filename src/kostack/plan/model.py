@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from kostack.analyze.topology import protocol_number
+from kostack.shell import end_options, render
 
 PLAN_SCHEMA_VERSION: Final = 1
 
@@ -401,18 +402,25 @@ class Plan:
         }
 
 
-def restore_command(port_id: str, fields: PortFields) -> str:
-    """The `openstack port set` command that writes ``fields`` back by hand."""
-    parts = ["openstack port set"]
+def restore_argv(port_id: str, fields: PortFields) -> tuple[str, ...]:
+    """The `openstack port set` arguments that write ``fields`` back by hand."""
+    argv = ["openstack", "port", "set"]
     if fields.port_security_enabled:
-        parts.append("--enable-port-security --no-security-group")
-        parts.extend(f"--security-group {g}" for g in fields.security_groups)
-        parts.append("--no-allowed-address")
-        parts.extend(
-            f"--allowed-address ip-address={p.ip_address},mac-address={p.mac_address}"
-            for p in fields.allowed_address_pairs
-        )
+        argv += ["--enable-port-security", "--no-security-group"]
+        for group in fields.security_groups:
+            argv += ["--security-group", group]
+        argv.append("--no-allowed-address")
+        for pair in fields.allowed_address_pairs:
+            argv += [
+                "--allowed-address",
+                f"ip-address={pair.ip_address},mac-address={pair.mac_address}",
+            ]
     else:
-        parts.append("--no-security-group --no-allowed-address --disable-port-security")
-    parts.append(port_id)
-    return " ".join(parts)
+        argv += ["--no-security-group", "--no-allowed-address", "--disable-port-security"]
+    argv += end_options([port_id])
+    return tuple(argv)
+
+
+def restore_command(port_id: str, fields: PortFields) -> str:
+    """The `openstack port set` command that writes ``fields`` back by hand (quoted)."""
+    return render(restore_argv(port_id, fields))

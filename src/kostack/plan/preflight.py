@@ -269,7 +269,7 @@ def _key(rule: SecurityGroupRule) -> tuple[object, ...]:
 
 
 def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[NeededRule, ...]:
-    """Exactly what the CNI and control plane need between nodes (DOMAIN.md section 3).
+    """Exactly what the CNI and control plane need between nodes (docs/facts.md section 3).
 
     Node-sourced traffic is admitted from the group's own members (``group_id``),
     pod-sourced traffic from the pod CIDR; never from 0.0.0.0/0.

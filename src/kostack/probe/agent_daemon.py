@@ -115,6 +115,11 @@ def control_handler(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 length = -1
             if not 0 < length <= MAX_BODY:
+                # Read (and drop) a modestly oversized body first: answering while the client
+                # is still sending resets the connection and the client never sees the 413.
+                if MAX_BODY < length <= 16 * MAX_BODY:
+                    _discard(self.rfile, length)
+                self.close_connection = True
                 self._answer(413, _summary_error(f"the plan must be 1 to {MAX_BODY} bytes"))
                 return
             status, text = daemon.run(self.rfile.read(length))
@@ -124,6 +129,14 @@ def control_handler(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
             return
 
     return Handler
+
+
+def _discard(stream: Any, length: int) -> None:
+    while length > 0:
+        chunk = stream.read(min(length, 65536))
+        if not chunk:
+            return
+        length -= len(chunk)
 
 
 class _EchoHandler(socketserver.StreamRequestHandler):

@@ -50,6 +50,7 @@ from kostack.probe.results import (
     parse_agent_output,
     skipped,
 )
+from kostack.shell import render
 
 __all__ = [
     "DEFAULT_IMAGE",
@@ -372,7 +373,8 @@ class _Run:
                 elif want == "running" and phase in ("Succeeded", "Failed"):
                     raise ProbeError(
                         f"echo pod {self.namespace}/{name} on node {pods[name]} exited ({phase})",
-                        f"check `kubectl -n {self.namespace} logs {name}`; does the image have python3?",
+                        f"check `{render(['kubectl', '-n', self.namespace, 'logs', name])}`; "
+                        "does the image have python3?",
                     )
                 elif want == "finished" and phase in ("Succeeded", "Failed"):
                     done[name] = (ip, self._log(name))
@@ -387,7 +389,8 @@ class _Run:
                 waiting = ", ".join(f"{n} on {pods[n]}" for n in pods if n not in done)
                 raise ProbeError(
                     f"probe pods did not start within {budget:g}s: {waiting}",
-                    f"see `kubectl -n {self.namespace} describe pods`; on a slow registry raise the start timeout, "
+                    f"see `{render(['kubectl', '-n', self.namespace, 'describe', 'pods'])}`; "
+                    "on a slow registry raise the start timeout, "
                     "in an air-gapped cluster give --image from your registry",
                 )
             time.sleep(interval)  # polling the API server, bounded by the deadline
@@ -521,7 +524,8 @@ def run_in_kubernetes(
         if leftovers:
             error = ProbeError(
                 "could not delete everything kostack created: " + "; ".join(leftovers),
-                f"delete it by hand: kubectl delete namespace {run.namespace}",
+                # the namespace kostack made for this run: its own, nothing else's
+                f"delete it by hand: {render(['kubectl', 'delete', 'namespace', run.namespace])}",
             )
             if round_ is not None:
                 raise error  # the round worked, the cleanup did not: say so

@@ -1,7 +1,7 @@
 """The probe plan at scale: which probes run from where, each with the static model's prediction.
 
 Pure: a function of a Snapshot, like the engine. Full-mesh probing is O(N^2)
-(DOMAIN.md section 4), so the plan covers every node-pair *class* the engine
+(docs/facts.md section 4), so the plan covers every node-pair *class* the engine
 distinguishes (same subnet, cross subnet, to and from the control plane, each
 CNI path: `kostack.analyze.matrix.Matrix` classes) plus a bounded, seeded
 random sample, never all pairs:

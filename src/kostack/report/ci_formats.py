@@ -26,7 +26,7 @@ from typing import Any
 from kostack.analyze.checks.base import Check
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status, command_for
-from kostack.report.safe import terminal_safe
+from kostack.report.safe import json_safe, terminal_safe
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/kostack/"
@@ -267,4 +267,4 @@ def sarif(diagnosis: Diagnosis, version: str) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"

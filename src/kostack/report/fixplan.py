@@ -8,7 +8,6 @@ for the shell in scripts.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 
 from kostack.plan.model import (
@@ -21,6 +20,7 @@ from kostack.plan.model import (
     restore_command,
 )
 from kostack.report.safe import terminal_safe
+from kostack.shell import comment, end_options, render
 
 
 def short(identifier: str) -> str:
@@ -147,8 +147,8 @@ set -euo pipefail
 
 # The fields of a port that the checks below look at, as JSON.
 kostack_port_state() {
-  openstack port show "$1" -f json -c revision_number -c port_security_enabled \
-    -c allowed_address_pairs -c security_group_ids
+  openstack port show -f json -c revision_number -c port_security_enabled \
+    -c allowed_address_pairs -c security_group_ids -- "$1"
 }
 
 kostack_revision() {
@@ -177,7 +177,7 @@ kostack_add_pairs() {  # PORT NAME PLANNED_REVISION CIDR...
   rev=$(kostack_revision "$state")
   [ "$rev" = "$planned" ] || kostack_changed "$port" "$name" "$rev" "$planned"
   for cidr in "${missing[@]}"; do args+=(--allowed-address "ip-address=$cidr"); done
-  openstack port set "${args[@]}" "$port"
+  openstack port set "${args[@]}" -- "$port"
   echo "changed  port $port ($name): added allowed address pairs ${missing[*]}"
 }
 
@@ -193,7 +193,7 @@ kostack_disable_port_security() {  # PORT NAME PLANNED_REVISION
   fi
   rev=$(kostack_revision "$state")
   [ "$rev" = "$planned" ] || kostack_changed "$port" "$name" "$rev" "$planned"
-  openstack port set --no-security-group --no-allowed-address --disable-port-security "$port"
+  openstack port set --no-security-group --no-allowed-address --disable-port-security -- "$port"
   echo "changed  port $port ($name): port security disabled"
 }
 
@@ -201,7 +201,7 @@ kostack_disable_port_security() {  # PORT NAME PLANNED_REVISION
 kostack_add_rule() {  # GROUP WHAT RULE-ARGS...
   local group=$1 what=$2 out
   shift 2
-  if out=$(openstack security group rule create "$@" -f value -c id "$group" 2>&1); then
+  if out=$(openstack security group rule create "$@" -f value -c id -- "$group" 2>&1); then
     echo "changed  security group $group: added rule $what ($out)"
   elif printf '%s\n' "$out" | grep -q "already exists"; then
     echo "ok       security group $group: rule $what already there"
@@ -216,7 +216,7 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
   local router=$1 routes
   shift
   local args=() added=()
-  routes=$(openstack router show "$router" -f json -c routes | tr -d ' \n')
+  routes=$(openstack router show -f json -c routes -- "$router" | tr -d ' \n')
   while [ $# -ge 2 ]; do
     if ! printf '%s' "$routes" | grep -Fq "{\"destination\":\"$1\",\"nexthop\":\"$2\"}" \
        && ! printf '%s' "$routes" | grep -Fq "{\"nexthop\":\"$2\",\"destination\":\"$1\"}"; then
@@ -229,15 +229,15 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
     echo "ok       router $router: routes already there"
     return 0
   fi
-  openstack router add route "${args[@]}" "$router" >/dev/null
+  openstack router add route "${args[@]}" -- "$router" >/dev/null
   echo "changed  router $router: added routes ${added[*]}"
 }
 """
 
 
 def _comment(text: str) -> str:
-    """A safe one-line shell comment (no newlines or control characters from the cloud)."""
-    return "# " + terminal_safe(text.replace("\n", " ").replace("\r", " "))
+    """A safe one-line shell comment (no newline or hidden character from the cloud ends it)."""
+    return comment(text)
 
 
 def _rule_args(action: Action) -> list[str]:
@@ -263,7 +263,6 @@ def _rule_args(action: Action) -> list[str]:
 
 def render_script(plan: Plan, version: str = "") -> str:
     """A reviewable, idempotent bash script of `openstack` CLI commands for the plan."""
-    q = shlex.quote
     src = plan.source
     lines = [
         "#!/usr/bin/env bash",
@@ -298,31 +297,33 @@ def render_script(plan: Plan, version: str = "") -> str:
         for note in action.notes:
             lines.append(_comment(f"note: {note}"))
         if action.operation == Operation.ADD_ALLOWED_PAIRS and action.before is not None:
-            undo = "openstack port set --no-allowed-address " + " ".join(
-                f"--allowed-address ip-address={p.ip_address},mac-address={p.mac_address}"
-                for p in action.before.allowed_address_pairs
-            )
-            lines.append(_comment(f"undo: {undo.rstrip()} {t.id}"))
+            undo = ["openstack", "port", "set", "--no-allowed-address"]
+            for p in action.before.allowed_address_pairs:
+                undo += [
+                    "--allowed-address",
+                    f"ip-address={p.ip_address},mac-address={p.mac_address}",
+                ]
+            lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
             lines.append(
-                " ".join(
+                render(
                     [
                         "kostack_add_pairs",
-                        q(t.id),
-                        q(t.name or "-"),
-                        q(str(action.precondition.revision_number)),
-                        *(q(p.ip_address) for p in action.pairs),
+                        t.id,
+                        t.name or "-",
+                        str(action.precondition.revision_number),
+                        *(p.ip_address for p in action.pairs),
                     ]
                 )
             )
         elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
             lines.append(_comment(f"undo: {restore_command(t.id, action.before)}"))
             lines.append(
-                " ".join(
+                render(
                     [
                         "kostack_disable_port_security",
-                        q(t.id),
-                        q(t.name or "-"),
-                        q(str(action.precondition.revision_number)),
+                        t.id,
+                        t.name or "-",
+                        str(action.precondition.revision_number),
                     ]
                 )
             )
@@ -331,26 +332,19 @@ def render_script(plan: Plan, version: str = "") -> str:
                 _comment("undo: openstack security group rule delete RULE_ID (printed below)")
             )
             lines.append(
-                " ".join(
-                    [
-                        "kostack_add_rule",
-                        q(t.id),
-                        q(action.rule.text()),
-                        *(q(a) for a in _rule_args(action)),
-                    ]
-                )
+                render(["kostack_add_rule", t.id, action.rule.text(), *_rule_args(action)])
             )
         elif action.operation == Operation.ADD_ROUTER_ROUTES:
-            undo = " ".join(
-                f"--route destination={r.destination},gateway={r.nexthop}" for r in action.routes
-            )
-            lines.append(_comment(f"undo: openstack router remove route {undo} {t.id}"))
+            undo = ["openstack", "router", "remove", "route"]
+            for r in action.routes:
+                undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
+            lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
             lines.append(
-                " ".join(
+                render(
                     [
                         "kostack_add_routes",
-                        q(t.id),
-                        *(q(x) for r in action.routes for x in (r.destination, r.nexthop)),
+                        t.id,
+                        *(x for r in action.routes for x in (r.destination, r.nexthop)),
                     ]
                 )
             )

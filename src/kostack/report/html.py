@@ -3,16 +3,21 @@
 One file, no network: the CSS and the topology picture (SVG) are inline, there
 is no script and no external reference, and a Content-Security-Policy forbids
 both anyway (air-gapped readers, and a second wall behind the escaping). Every
-string from the report goes through ``html_safe``; the only markup added to
-text is <code> around `backtick` spans, built after escaping.
+string from the report goes through ``html_safe`` (hidden characters such as
+bidi overrides shown as escapes); the only markup added to text is <code>
+around the code spans of kostack's own templates (``Marked`` text,
+report/markup.py), built after escaping: a backtick in a name stays a
+backtick.
 """
 
 from __future__ import annotations
 
 from kostack.report.i18n import t
 from kostack.report.incident import CommandGroup, IncidentReport, status_label
+from kostack.report.markup import DATA_TICK, Marked, code, concat, mt, plain
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
+from kostack.shell import comment
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -75,17 +80,21 @@ footer { margin-top: 36px; color: var(--muted); font-size: 13px; border-top: 1px
 
 
 def h(text: object) -> str:
-    return html_safe(str(text))
+    """Any report text, escaped, every character literal (Marked text as a person reads it)."""
+    return html_safe(plain(text))
 
 
-def inline(text: str) -> str:
-    """Escaped text; `backtick` spans become <code> (added after escaping)."""
+def inline(text: object) -> str:
+    """Escaped text; the code spans of Marked text become <code> (added after escaping)."""
+    if not isinstance(text, Marked):
+        return html_safe(str(text))
     parts = str(text).split("`")
     if len(parts) % 2 == 0:  # an unmatched backtick is plain text
-        parts = [*parts[:-2], parts[-2] + "`" + parts[-1]]
+        parts = [*parts[:-2], parts[-2] + DATA_TICK + parts[-1]]
     out = []
     for i, part in enumerate(parts):
-        out.append(f"<code>{h(part)}</code>" if i % 2 else h(part))
+        escaped = html_safe(part.replace(DATA_TICK, "`"))
+        out.append(f"<code>{escaped}</code>" if i % 2 else escaped)
     return "".join(out)
 
 
@@ -107,16 +116,16 @@ def _commands(group: CommandGroup, lang: str) -> str:
     lines = []
     for c in group.commands:
         line = h(c.command)
-        extra = [x for x in (c.note, c.error, c.time) if x]
+        extra = [plain(x) for x in (c.note, c.error, c.time) if x]
         if c.status:
             label = status_label(lang, c.status)
-            line += f'   <span class="status-{h(c.status)}"># {h(label)}</span>'
+            line += f'   <span class="status-{h(c.status)}">{h(comment(label))}</span>'
         if extra:
-            line += f'   <span class="comment"># {h(", ".join(extra))}</span>'
+            line += f'   <span class="comment">{h(comment(", ".join(extra)))}</span>'
         lines.append(line)
     if group.more:
-        more = t(lang, "rep.l.more_commands", n=group.more)
-        lines.append(f'<span class="comment"># {h(more)}</span>')
+        more = mt(lang, group.more_key, n=group.more)
+        lines.append(f'<span class="comment">{h(comment(plain(more)))}</span>')
     note = f"<p>{inline(group.note)}</p>" if group.note else ""
     return f"<h3>{inline(group.title)}</h3>{note}<pre>{chr(10).join(lines)}</pre>"
 
@@ -231,7 +240,7 @@ def render_html(report: IncidentReport, version: str = "") -> str:
                 [
                     (
                         "ok" if p.ok else ("fail" if p.ok is False else ""),
-                        [f"`{p.command}`", p.source, p.verdict, p.meaning, p.detail],
+                        [code(p.command), p.source, p.verdict, p.meaning, p.detail],
                     )
                     for p in report.probes
                 ],
@@ -252,8 +261,12 @@ def render_html(report: IncidentReport, version: str = "") -> str:
                         "ok" if f.ok else "fail",
                         [
                             f.kind,
-                            f.flow
-                            + (f" {t(lang, 'rep.l.alike', n=f.count - 1)}" if f.count > 1 else ""),
+                            concat(
+                                f.flow,
+                                concat(" ", mt(lang, "rep.l.alike", n=f.count - 1))
+                                if f.count > 1
+                                else "",
+                            ),
                             f.verdict,
                             f.where,
                             f.detail,
@@ -264,14 +277,15 @@ def render_html(report: IncidentReport, version: str = "") -> str:
             )
         )
     else:
-        o.append(f"<p>{inline(t(lang, 'rep.l.no_flows'))}</p>")
+        o.append(f"<p>{inline(mt(lang, 'rep.l.no_flows'))}</p>")
     if report.ping_note:
         o.append(f'<div class="note"><p>{inline(report.ping_note)}</p></div>')
     if report.verify:
         o.append(f'<p class="label">{h(t(lang, "rep.l.verify"))}</p><pre>')
         o.append(
             "\n".join(
-                h(c.command) + (f'   <span class="comment"># {h(c.note)}</span>' if c.note else "")
+                h(c.command)
+                + (f'   <span class="comment">{h(comment(plain(c.note)))}</span>' if c.note else "")
                 for c in report.verify
             )
         )
@@ -306,7 +320,7 @@ def render_html(report: IncidentReport, version: str = "") -> str:
             )
         )
         if report.applied_more:
-            o.append(f"<p>{inline(t(lang, 'rep.l.more_applied', n=report.applied_more))}</p>")
+            o.append(f"<p>{inline(mt(lang, 'rep.l.more_applied', n=report.applied_more))}</p>")
 
     o.append(f'<h2 id="solution">{h(t(lang, "rep.h.solution"))}</h2>')
     for group in report.solution:
@@ -318,6 +332,6 @@ def render_html(report: IncidentReport, version: str = "") -> str:
         for lesson in report.lessons
     )
     o.append("</ul>")
-    o.append(f"<footer>{inline(t(lang, 'rep.l.footer', version=version or '?'))}</footer>")
+    o.append(f"<footer>{inline(mt(lang, 'rep.l.footer', version=version or '?'))}</footer>")
     o.append("</main></body></html>\n")
     return "\n".join(o)

@@ -38,6 +38,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.l.alike": "(+{n} alike)",
         "rep.cli.wrote": "Wrote {path} ({format}): {n} root causes, {actions} journaled actions.",
         "rep.l.more_commands": "... and {n} more: `kostack fix plan` writes the full, reviewable plan",
+        "rep.l.more_reinstall": "... and {n} more: `kostack release reinstall` (a dry run) lists every step",
         "rep.l.more_applied": "... and {n} more actions in the journals.",
         "rep.l.item": "Item",
         "rep.l.value": "Value",
@@ -77,6 +78,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.title.outage": "Kubernetes on OpenStack: pod network outage",
         "rep.title.release_only": "Kubernetes on OpenStack: failed application install",
         "rep.title.and_release": " and failed install of {releases}",
+        "rep.title.release_findings": "Kubernetes on OpenStack: Helm release findings",
         "rep.title.affecting": " affecting {apps}",
         "rep.generated_from": "Snapshot taken {created} ({source}).",
         "rep.symptom.probe": "`{command}` from {source} fails: {detail}",
@@ -110,6 +112,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.other": "3.{n} Also a cause: {title}",
         "rep.note.clusterip": "3.{n} Not a symptom: ping to a ClusterIP",
         "rep.note.release": "3.{n} Why the {release} install failed",
+        "rep.note.release_findings": "3.{n} What the release checks found about {release}",
         "rep.ping.iptables": (
             "A ClusterIP such as {ip} is a virtual address: kube-proxy ({mode} mode) only translates the "
             "service's TCP/UDP/SCTP ports, so a ping to it never gets a reply, on a healthy cluster too. "
@@ -121,14 +124,15 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "rep.ping.observed": "Observed: ping {ip} -> {verdict}; this is expected and is not evidence of the fault.",
         "rep.ping.instead": (
-            "Test services with TCP/UDP instead: nslookup against the cluster DNS, `nc -zv {ip} 443`, "
-            "or `wget https://{ip}:443` (a TLS handshake error or HTTP 401/403 proves the path works)."
+            "Test services with TCP/UDP instead: nslookup against the cluster DNS, `{tcp}`, "
+            "or `{tls}` (a TLS handshake error or HTTP 401/403 proves the path works)."
         ),
         "rep.release.during_outage": (
             "It was installed while pod networking was broken, so its first start (database initialisation, "
             "jobs, components waiting for each other) could not complete."
         ),
-        "rep.release.pvcs": "PVCs: {pvcs}.",
+        "rep.release.pvcs": "PVCs its clean reinstall deletes, each proven to be its own or its earlier install's: {pvcs}.",
+        "rep.release.own_pvcs": "Volumes proven to be its own: {pvcs}.",
         # what was checked
         "rep.checked.probes": "Probes run from pods inside the cluster, with their results:",
         "rep.checked.static": (
@@ -163,11 +167,33 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.fix.conditional": "5.{n} Also needed if the cloud runs ML2/OVN (the Neutron backend is not known)",
         "rep.fix.journal_only": "5.{n} Other commands recorded in the fix journals",
         "rep.recovery.title": "5.{n} Reinstall {release} cleanly",
-        "rep.recovery.note": "Only after pod networking works again: remove the failed resources, PVCs included, and reinstall, so the database initialises from scratch.",
-        "rep.recovery.uninstall": "remove the failed release",
-        "rep.recovery.pvcs": "delete its leftover volumes (their data is lost)",
-        "rep.recovery.check_network": "confirm pod networking is healthy first",
-        "rep.recovery.reinstall": "reinstall into its own namespace",
+        "rep.recovery.note": (
+            "Only after pod networking works again. These are the steps `kostack release reinstall` "
+            "plans for {release}: the volumes are kept (reclaim policy Retain) and exactly the {n} PVCs "
+            "proven to belong to the releases it removes are deleted, so the database initialises from scratch."
+        ),
+        "rep.recovery.network_first": "Now the reinstall refuses to run: DNS or the kubernetes service fail from pods (apply the fixes above first).",
+        "rep.recovery.left_alone": "{n} PVCs that look related but are not proven to belong to them are left alone (the dry run lists them, with why).",
+        "rep.recovery.save_values": "keep the values it was installed with (they hold its passwords)",
+        "rep.recovery.kostack": "plans the steps below with their checks (dry run); add --yes to carry them out, journaled",
+        "rep.recovery.check": "shows the release's volumes with the evidence for each",
+        "rep.recovery.blocked": "No command that deletes anything is given: {reasons}.",
+        "rep.recovery.proof": (
+            "kostack deletes a volume only when its ownership is proven: the release's manifest declares "
+            "it, it is a claim of one of the release's StatefulSets and carries its labels, or Helm's "
+            "annotations meta.helm.sh/release-name and meta.helm.sh/release-namespace name the release."
+        ),
+        "rep.recovery.left_title": "5.{n} {release}: a copy left behind",
+        "rep.recovery.left_behind": (
+            "Release {release} is a copy an install without -n left behind; {newer} of the same chart "
+            "runs where it belongs. Reinstalling it where it is would be wrong, and removing it is its "
+            "owner's decision, so no command that deletes anything is given."
+        ),
+        "rep.recovery.op.retain": "keep the data of {pvc} when its claim is deleted",
+        "rep.recovery.op.uninstall": "uninstall release {release}",
+        "rep.recovery.op.delete_pvc": "delete PVC {pvc} (proven to be {owner}'s)",
+        "rep.recovery.op.install": "install {release} into its own namespace",
+        "rep.recovery.op.wait": "wait until {component} is ready",
         # lessons
         "rep.lesson.plan_pairs.title": "Plan port security before building the cluster",
         "rep.lesson.plan_pairs": (
@@ -189,8 +215,9 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.lesson.ping": "ping {ip} fails on every healthy cluster. Use nslookup, nc -zv, curl or wget against the service port.",
         "rep.lesson.clean.title": "Clean up failed stateful installs completely",
         "rep.lesson.clean": (
-            "After a failed install of {releases}, restarting pods is not enough: uninstall the release, delete "
-            "its PVCs (helm keeps them), fix the network, then reinstall into an explicit namespace (-n)."
+            "After a failed install of {releases}, restarting pods is not enough: fix the network, then "
+            "uninstall the release, delete exactly its own PVCs (helm keeps them; never `--all` in a shared "
+            "namespace) and reinstall into an explicit namespace (-n)."
         ),
         "rep.lesson.ci.title": "Keep the check running",
         "rep.lesson.ci": "Run `kostack diagnose -o junit` in CI and before installing applications, so this is caught before users see it.",
@@ -254,6 +281,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.l.alike": "(같은 결과 {n}건 더)",
         "rep.cli.wrote": "{path} 작성 완료 ({format}): 근본 원인 {n}개, 조치 기록 {actions}건.",
         "rep.l.more_commands": "... 외 {n}개: 전체 계획은 `kostack fix plan`으로 검토하세요",
+        "rep.l.more_reinstall": "... 외 {n}개: 모든 단계는 `kostack release reinstall`(시험 실행)로 확인하세요",
         "rep.l.more_applied": "... 조치 기록에 {n}건 더 있습니다.",
         "rep.l.item": "항목",
         "rep.l.value": "내용",
@@ -292,6 +320,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.title.outage": "OpenStack K8s 네트워크 통신 장애",
         "rep.title.release_only": "OpenStack K8s 애플리케이션 배포 실패",
         "rep.title.and_release": " 및 {releases} 배포 실패",
+        "rep.title.release_findings": "OpenStack K8s Helm 릴리스 점검 결과",
         "rep.title.affecting": " ({apps} 영향)",
         "rep.generated_from": "스냅샷 수집 시각 {created} ({source}).",
         "rep.symptom.probe": "{source}에서 `{command}` 실패: {detail}",
@@ -323,6 +352,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.other": "3.{n} 추가 원인: {title}",
         "rep.note.clusterip": "3.{n} 부차적 혼란: ClusterIP의 특성",
         "rep.note.release": "3.{n} {release} 설치 실패 원인",
+        "rep.note.release_findings": "3.{n} 릴리스 {release} 점검 결과",
         "rep.ping.iptables": (
             "{ip} 같은 ClusterIP는 가상 IP입니다. kube-proxy({mode} 모드)는 서비스의 TCP/UDP/SCTP 포트만 변환하므로 "
             "정상 클러스터에서도 ping에는 응답이 없습니다. ping 실패는 장애의 근거가 아니며, 네트워크를 고친 뒤에도 "
@@ -334,13 +364,14 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "rep.ping.observed": "관측: ping {ip} -> {verdict}. 정상 동작이며 장애의 근거가 아닙니다.",
         "rep.ping.instead": (
-            "서비스는 TCP/UDP로 확인해야 합니다: 클러스터 DNS로 nslookup, `nc -zv {ip} 443`, "
-            "`wget https://{ip}:443` (TLS Handshake 오류나 HTTP 401/403이 나오면 네트워크 연결은 성공한 것입니다)."
+            "서비스는 TCP/UDP로 확인해야 합니다: 클러스터 DNS로 nslookup, `{tcp}`, "
+            "`{tls}` (TLS Handshake 오류나 HTTP 401/403이 나오면 네트워크 연결은 성공한 것입니다)."
         ),
         "rep.release.during_outage": (
             "Pod 네트워크가 끊긴 상태에서 설치되어 최초 기동(DB 초기화, Job, 구성 요소 간 연결)이 완료되지 못했습니다."
         ),
-        "rep.release.pvcs": "PVC: {pvcs}.",
+        "rep.release.pvcs": "깨끗한 재설치가 삭제하는 PVC(모두 이 릴리스나 이전 설치의 것으로 증명됨): {pvcs}.",
+        "rep.release.own_pvcs": "이 릴리스의 것으로 증명된 볼륨: {pvcs}.",
         "rep.checked.probes": "클러스터 안의 Pod에서 실행한 테스트와 결과:",
         "rep.checked.static": (
             "스냅샷에 테스트 결과가 없어, kostack이 설정을 바탕으로 흐름을 홉 단위로 추적했습니다 "
@@ -373,11 +404,33 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.fix.conditional": "5.{n} 클라우드가 ML2/OVN이라면 추가로 필요 (Neutron 백엔드를 알 수 없음)",
         "rep.fix.journal_only": "5.{n} 조치 기록에 남은 그 밖의 명령",
         "rep.recovery.title": "5.{n} 애플리케이션({release}) 재배포",
-        "rep.recovery.note": "네트워크가 복구된 후, 기존의 실패한 리소스(특히 PVC)를 완전히 정리하고 재설치하여 DB 초기화가 처음부터 다시 수행되도록 합니다.",
-        "rep.recovery.uninstall": "실패한 릴리스 제거",
-        "rep.recovery.pvcs": "남은 볼륨 삭제 (데이터가 지워짐)",
-        "rep.recovery.check_network": "먼저 Pod 네트워크 정상화 확인",
-        "rep.recovery.reinstall": "자기 네임스페이스에 재설치",
+        "rep.recovery.note": (
+            "Pod 네트워크가 복구된 뒤에 실행합니다. 아래는 `kostack release reinstall`이 {release}에 대해 "
+            "계획하는 단계입니다. 볼륨의 데이터는 보존하고(회수 정책 Retain), 제거하는 릴리스의 것으로 증명된 PVC "
+            "{n}개만 삭제하여 DB 초기화가 처음부터 다시 수행되도록 합니다."
+        ),
+        "rep.recovery.network_first": "지금은 Pod에서 DNS나 kubernetes 서비스가 실패하므로 재설치가 거부됩니다(위의 조치를 먼저 적용).",
+        "rep.recovery.left_alone": "관련 있어 보이지만 제거하는 릴리스의 것으로 증명되지 않은 PVC {n}개는 건드리지 않습니다(시험 실행에서 이유와 함께 보여 줌).",
+        "rep.recovery.save_values": "설치할 때 쓴 값 보관 (비밀번호가 들어 있음)",
+        "rep.recovery.kostack": "아래 단계를 점검과 함께 계획 (시험 실행, --yes를 붙이면 기록을 남기며 실행)",
+        "rep.recovery.check": "릴리스의 볼륨과 각각의 근거 확인",
+        "rep.recovery.blocked": "무언가를 삭제하는 명령은 제시하지 않습니다: {reasons}.",
+        "rep.recovery.proof": (
+            "kostack은 소유가 증명된 볼륨만 삭제합니다: 릴리스의 매니페스트가 선언했거나, 릴리스의 StatefulSet이 "
+            "만든 클레임이고 그 레이블을 갖고 있거나, Helm 어노테이션 meta.helm.sh/release-name과 "
+            "meta.helm.sh/release-namespace가 그 릴리스를 가리키는 경우입니다."
+        ),
+        "rep.recovery.left_title": "5.{n} {release}: 남겨진 사본",
+        "rep.recovery.left_behind": (
+            "릴리스 {release}은(는) -n 없이 설치하면서 남겨진 사본이고, 같은 차트의 {newer}이(가) 제자리에서 "
+            "실행 중입니다. 그 자리에 다시 설치하는 것은 맞지 않고 제거 여부는 소유자가 정할 일이므로, "
+            "무언가를 삭제하는 명령은 제시하지 않습니다."
+        ),
+        "rep.recovery.op.retain": "{pvc} 클레임을 삭제해도 데이터 보존",
+        "rep.recovery.op.uninstall": "릴리스 {release} 제거",
+        "rep.recovery.op.delete_pvc": "PVC {pvc} 삭제 ({owner}의 것으로 증명됨)",
+        "rep.recovery.op.install": "{release}을(를) 자기 네임스페이스에 설치",
+        "rep.recovery.op.wait": "{component} 준비 완료까지 대기",
         "rep.lesson.plan_pairs.title": "OpenStack + K8s: 포트 보안은 구축 전에 계획한다",
         "rep.lesson.plan_pairs": (
             "{mode} 구성에서는 Pod 트래픽이 Pod IP({pods})를 단 채 VM 밖으로 나갑니다. 장애가 난 뒤가 아니라 {cni} "
@@ -397,8 +450,9 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.lesson.ping": "ping {ip}는 정상 클러스터에서도 실패합니다. 네트워크 테스트는 반드시 nslookup, nc -zv, curl, wget을 서비스 포트로 사용해야 합니다.",
         "rep.lesson.clean.title": "Clean Re-install: 실패한 Stateful 설치는 완전히 정리한다",
         "rep.lesson.clean": (
-            "{releases} 설치가 실패했을 때 Pod 재시작만으로는 부족합니다. 릴리스를 지우고, Helm이 남겨 두는 PVC까지 "
-            "삭제하고, 네트워크를 고친 뒤, 네임스페이스(-n)를 명시해 재설치해야 합니다."
+            "{releases} 설치가 실패했을 때 Pod 재시작만으로는 부족합니다. 네트워크를 고친 뒤, 릴리스를 지우고, "
+            "Helm이 남겨 두는 PVC 중 그 릴리스의 것만 삭제하고(공유 네임스페이스에서 `--all`은 금물), "
+            "네임스페이스(-n)를 명시해 재설치해야 합니다."
         ),
         "rep.lesson.ci.title": "점검을 계속 돌린다",
         "rep.lesson.ci": "CI와 애플리케이션 설치 전에 `kostack diagnose -o junit`을 실행해, 사용자가 겪기 전에 잡아냅니다.",

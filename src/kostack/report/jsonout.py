@@ -11,6 +11,7 @@ from kostack.analyze.reach import FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
 from kostack.report.probes import probes_dict
+from kostack.report.safe import json_safe
 
 OUTPUT_SCHEMA_VERSION = 1
 
@@ -119,4 +120,4 @@ def trace_dict(results: list[FlowResult], version: str) -> dict[str, Any]:
 
 
 def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    return json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)) + "\n"

@@ -1,9 +1,13 @@
-"""The incident report as Markdown. Pure: report in, text out.
+r"""The incident report as Markdown. Pure: report in, text out.
 
 Text from the cloud or cluster cannot inject markup: outside code spans
-``<``, ``>`` and ``&`` become entities (no raw HTML reaches a renderer that
-would pass it through) and ``[``/``]`` are escaped (no links); commands go in
-fenced blocks whose fence is longer than any backtick run inside them.
+``\``, `````, ``*``, ``~``, ``[``/``]`` are backslash-escaped and ``<``, ``&``
+become entities (no raw HTML reaches a renderer that would pass it through,
+no emphasis, link or code span opens); only kostack's own templates make code
+spans (``Marked`` text, report/markup.py), each fenced with more backticks than
+it holds. Commands go in fenced blocks whose fence is longer than any
+backtick run inside them; their comments cannot end a line. Hidden
+characters (controls, bidi overrides, zero-width) are shown as escapes.
 """
 
 from __future__ import annotations
@@ -18,32 +22,47 @@ from kostack.report.incident import (
     IncidentReport,
     status_label,
 )
+from kostack.report.markup import DATA_TICK, Marked, code, concat, mt, plain
 from kostack.report.safe import terminal_safe
+from kostack.shell import comment, visible
 
 _TICKS = re.compile(r"`+")
+_MARKDOWN = re.compile(r"[\\`*~\[\]]")
 
 
-def md_inline(text: str, *, cell: bool = False) -> str:
-    """Plain text made safe for Markdown; `code` spans are kept as code (renderers escape those)."""
-    text = terminal_safe(text).replace("\r", " ")
+def _text(part: str, cell: bool) -> str:
+    """Literal text: every character that Markdown would read as markup is escaped."""
+    text = terminal_safe(part).replace("\r", " ")
     if cell:
         text = text.replace("\n", " ")
-    parts = text.split("`")
-    closed = len(parts) % 2 == 1  # an unmatched backtick is text, not code
+    text = _MARKDOWN.sub(lambda m: "\\" + m.group(), text)
+    # `<` opens tags and autolinks, `&` entities: as entities they are text
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return text.replace("|", "\\|") if cell else text
+
+
+def code_span(text: str, *, cell: bool = False) -> str:
+    """``text`` as one code span, whatever backticks it holds (CommonMark: a longer fence)."""
+    body = visible(text)
+    if cell:
+        body = body.replace("|", "\\|")
+    longest = max((len(m.group()) for m in _TICKS.finditer(body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if body.startswith(("`", " ")) or body.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def md_inline(text: object, *, cell: bool = False) -> str:
+    """Report text made safe for Markdown; only Marked text has code spans."""
+    if not isinstance(text, Marked):
+        return _text(str(text), cell)
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick is text, not code
+        parts = [*parts[:-2], parts[-2] + DATA_TICK + parts[-1]]
     out = []
     for i, part in enumerate(parts):
-        code = i % 2 == 1 and (closed or i < len(parts) - 1)
-        if code:
-            out.append("`" + part.replace("|", "\\|") if cell else "`" + part)
-            out.append("`")
-            continue
-        if i % 2 == 1:
-            out.append("\\`")
-        # `<` opens tags and autolinks, `&` entities, `[` links: nothing else can become markup
-        esc = part.replace("&", "&amp;").replace("<", "&lt;").replace("[", "\\[")
-        if cell:
-            esc = esc.replace("|", "\\|")
-        out.append(esc)
+        literal = part.replace(DATA_TICK, "`")
+        out.append(code_span(literal, cell=cell) if i % 2 else _text(literal, cell))
     return "".join(out)
 
 
@@ -53,7 +72,7 @@ def _fence(body: str) -> str:
 
 
 def _code_block(lines: list[str], lang: str = "bash") -> list[str]:
-    body = "\n".join(terminal_safe(line) for line in lines)
+    body = "\n".join(visible(line) for line in lines)
     fence = _fence(body)
     return [fence + lang, body, fence]
 
@@ -76,22 +95,24 @@ def _commands(group: CommandGroup, lang: str) -> list[str]:
         out += [md_inline(group.note), ""]
     lines = []
     for c in group.commands:
-        comment = ", ".join(x for x in (c.note, _status(lang, c.status), c.error, c.time) if x)
-        lines.append(c.command + (f"   # {comment}" if comment else ""))
+        said = ", ".join(plain(x) for x in (c.note, _status(lang, c.status), c.error, c.time) if x)
+        lines.append(c.command + (f"   {comment(said)}" if said else ""))
     if group.more:
-        lines.append("# " + t(lang, "rep.l.more_commands", n=group.more))
+        lines.append(comment(plain(mt(lang, group.more_key, n=group.more))))
     out += _code_block(lines)
     out.append("")
     return out
 
 
 def _flow(row: FlowRow, lang: str) -> str:
-    more = f" {t(lang, 'rep.l.alike', n=row.count - 1)}" if row.count > 1 else ""
-    return row.flow + more
+    more = concat(" ", mt(lang, "rep.l.alike", n=row.count - 1)) if row.count > 1 else ""
+    return concat(row.flow, more)
 
 
 def _verify(commands: tuple[Command, ...]) -> list[str]:
-    return _code_block([f"{c.command}   # {c.note}" if c.note else c.command for c in commands])
+    return _code_block(
+        [f"{c.command}   {comment(plain(c.note))}" if c.note else c.command for c in commands]
+    )
 
 
 def render_markdown(report: IncidentReport, version: str = "") -> str:
@@ -139,7 +160,7 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
                     t(lang, "rep.l.groups"),
                 ],
                 [
-                    [p.node, f"`{p.port_id}`", p.fixed_ips, p.pairs, p.port_security, p.groups]
+                    [p.node, code(p.port_id), p.fixed_ips, p.pairs, p.port_security, p.groups]
                     for p in cause.ports
                 ],
             )
@@ -167,7 +188,7 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
                 t(lang, "rep.l.meaning"),
                 t(lang, "rep.l.detail"),
             ],
-            [[f"`{p.command}`", p.source, p.verdict, p.meaning, p.detail] for p in report.probes],
+            [[code(p.command), p.source, p.verdict, p.meaning, p.detail] for p in report.probes],
         )
     elif report.flows:
         out += _table(
@@ -181,8 +202,8 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
             [[f.kind, _flow(f, lang), f.verdict, f.where, f.detail] for f in report.flows],
         )
     else:
-        out.append(md_inline(t(lang, "rep.l.no_flows")))
-    out += ["", md_inline(t(lang, "rep.l.picture_md")), ""]
+        out.append(md_inline(mt(lang, "rep.l.no_flows")))
+    out += ["", md_inline(mt(lang, "rep.l.picture_md")), ""]
     if report.ping_note:
         out += [f"> {md_inline(report.ping_note)}", ""]
     if report.verify:
@@ -206,14 +227,14 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
             [
                 [
                     c.time,
-                    f"`{c.command}`",
+                    code(c.command),
                     _status(lang, c.status) + (f": {c.error}" if c.error else ""),
                 ]
                 for c in report.applied
             ],
         )
         if report.applied_more:
-            out += ["", md_inline(t(lang, "rep.l.more_applied", n=report.applied_more))]
+            out += ["", md_inline(mt(lang, "rep.l.more_applied", n=report.applied_more))]
         out.append("")
 
     out += [f"## {t(lang, 'rep.h.solution')}", ""]
@@ -224,5 +245,5 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
     out += [
         f"- **{md_inline(lesson.title)}**: {md_inline(lesson.text)}" for lesson in report.lessons
     ]
-    out += ["", "---", "", f"_{md_inline(t(lang, 'rep.l.footer', version=version or '?'))}_", ""]
+    out += ["", "---", "", f"_{md_inline(mt(lang, 'rep.l.footer', version=version or '?'))}_", ""]
     return "\n".join(out)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 from kostack.plan.model import Rule
 from kostack.plan.preflight import PLANNED_NETWORK_ID, PLANNED_ROUTER_ID, PreflightResult
 from kostack.report.safe import terminal_safe
+from kostack.shell import Arg, Var, Word, render
 
 SERVICE_NOTE = (
     "service CIDR: not needed for traffic (service IPs never appear as a source on the wire)"
@@ -141,11 +141,6 @@ def _cli_rule(rule: Rule, group: str) -> list[str]:
     return args
 
 
-def _join(args: list[str]) -> str:
-    """A shell command line; an argument already in double quotes (a "$VARIABLE") is kept."""
-    return " ".join(a if a.startswith('"') else shlex.quote(a) for a in args)
-
-
 def render_commands(result: PreflightResult) -> str:
     """`openstack` commands that create the group, its rules and the node ports."""
     spec = result.spec
@@ -158,13 +153,13 @@ def render_commands(result: PreflightResult) -> str:
         lines.append('SUBNET="my-k8s-subnet"')
         if result.routes:
             lines.append('ROUTER="my-k8s-router"')
-    network = '"$NETWORK"' if planned else result.network.id
+    network: Arg = Var("NETWORK") if planned else result.network.id
     if result.existing_group is not None:
         group = result.existing_group.id
         lines.append(f"# security group {spec.group_name} exists: only its missing rules are added")
     else:
         lines.append(
-            _join(
+            render(
                 [
                     "openstack",
                     "security",
@@ -177,7 +172,7 @@ def render_commands(result: PreflightResult) -> str:
             )
         )
     for needed in result.rules:
-        lines.append(_join(_cli_rule(needed.rule, group)))
+        lines.append(render(_cli_rule(needed.rule, group)))
     for port in result.ports:
         pairs: list[str] = []
         for p in port.pairs:
@@ -188,14 +183,17 @@ def render_commands(result: PreflightResult) -> str:
             if not join and not pairs:
                 continue
             lines.append(
-                _join(["openstack", "port", "set", *join, *pairs, port.existing.id])
+                render(["openstack", "port", "set", *join, *pairs, port.existing.id])
                 + f"  # {_one_line(port.node)}"
             )
         else:
-            subnet = "$SUBNET" if planned else port.subnet_id
-            fixed = f"subnet={subnet},ip-address={port.ip}"
+            fixed: Arg = (
+                Word(("subnet=", Var("SUBNET"), f",ip-address={port.ip}"))
+                if planned
+                else f"subnet={port.subnet_id},ip-address={port.ip}"
+            )
             lines.append(
-                _join(
+                render(
                     [
                         "openstack",
                         "port",
@@ -203,7 +201,7 @@ def render_commands(result: PreflightResult) -> str:
                         "--network",
                         network,
                         "--fixed-ip",
-                        f'"{fixed}"' if planned else fixed,
+                        fixed,
                         "--enable-port-security",
                         "--security-group",
                         group,
@@ -213,15 +211,15 @@ def render_commands(result: PreflightResult) -> str:
                 )
             )
     if result.routes:
-        router = (
+        router: Arg = (
             result.router.id
             if result.router is not None and result.router.id != PLANNED_ROUTER_ID
-            else '"$ROUTER"'
+            else Var("ROUTER")
         )
         route_args: list[str] = []
         for r in result.routes:
             route_args += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-        lines.append(_join(["openstack", "router", "add", "route", *route_args, router]))
+        lines.append(render(["openstack", "router", "add", "route", *route_args, router]))
     if any(p.existing is None for p in result.ports):
         lines.append(
             "# then boot each node on its port: openstack server create --port NODE-NAME ..."
@@ -316,9 +314,12 @@ def render_terraform(result: PreflightResult) -> str:
         name = _slug(port.node)
         out.append("")
         if port.existing is not None:
+            command = render(
+                ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
+            )
             out.append(
                 f"# {_one_line(port.node)} has port {_one_line(port.existing.id)} already: "
-                f"terraform import openstack_networking_port_v2.{name} {port.existing.id}"
+                + command
             )
         out.append(f'resource "openstack_networking_port_v2" "{name}" {{')
         out.append(f"  name                  = {_hcl(port.node)}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import string
-from datetime import datetime
 from typing import Any, Final
 
 from kostack.analyze.diagnose import root_cause_title
@@ -17,9 +16,9 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.apply.release_result import ApplyResult, StepResult
-from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
-from kostack.report.safe import terminal_safe
+from kostack.plan.release_advice import ReinstallAdvice
+from kostack.report.safe import json_safe, terminal_safe
+from kostack.shell import command, render
 
 OUTPUT_SCHEMA_VERSION: Final = 1
 INDENT = "  "
@@ -32,7 +31,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "network_root": "Network: ROOT CAUSE {root} (from the diagnosis).",
         "network_ok": "Network: the diagnosis finds no root cause.",
         "network_unknown": "Network: not judged (no OpenStack/cluster snapshot); chains stop at the application.",
-        "chain_fix_network": "Fix the network first (`kostack fix plan`), then reinstall cleanly: kostack release reinstall {name} --namespace {ns} --chart CHART --values FILE",
+        "chain_fix_network": "Fix the network first (`kostack fix plan`), then check again: {command}",
+        "next": "What to do:",
+        "next_reinstall": "Release {release} failed: reinstall it cleanly (the dry run shows every step; it deletes only the {n} PVCs proven to belong to the releases it removes):",
+        "next_save": "keep the values it was installed with first:",
+        "next_network_first": "The reinstall refuses to run until DNS and the kubernetes service work from pods: fix the network first (`kostack fix plan`).",
+        "next_blocked": "Release {release} failed, but no command that deletes anything is given: {reasons}. kostack deletes a volume only when the release's manifest declares it, it is a claim of the release's StatefulSet with its labels, or Helm's annotations name the release.",
+        "next_left_behind": "Release {release} failed and is a copy an install without -n left behind ({newer} of the same chart runs where it belongs): no command that deletes anything is given; removing it is its owner's decision.",
         "volumes": "Volumes of release {name}:",
         "volume_line": "{key}  {size}  {volume}  reclaim {reclaim}  {why}",
         "kept": "kept by helm.sh/resource-policy",
@@ -74,7 +79,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "network_root": "네트워크: 근본 원인 {root}(진단 결과).",
         "network_ok": "네트워크: 진단에서 근본 원인을 찾지 못했습니다.",
         "network_unknown": "네트워크: 판단하지 않음(OpenStack/클러스터 스냅샷 없음). 원인 사슬은 애플리케이션에서 멈춥니다.",
-        "chain_fix_network": "먼저 네트워크를 고친 뒤(`kostack fix plan`) 깨끗하게 다시 설치하세요: kostack release reinstall {name} --namespace {ns} --chart CHART --values FILE",
+        "chain_fix_network": "먼저 네트워크를 고친 뒤(`kostack fix plan`) 다시 점검하세요: {command}",
+        "next": "조치:",
+        "next_reinstall": "릴리스 {release}이(가) 실패했습니다. 깨끗하게 다시 설치하세요(시험 실행이 모든 단계를 보여 주며, 제거하는 릴리스의 것으로 증명된 PVC {n}개만 삭제합니다):",
+        "next_save": "먼저 설치할 때 쓴 값을 보관하세요:",
+        "next_network_first": "Pod에서 DNS와 kubernetes 서비스가 동작할 때까지 재설치는 거부됩니다. 먼저 네트워크를 고치세요(`kostack fix plan`).",
+        "next_blocked": "릴리스 {release}이(가) 실패했지만 무언가를 삭제하는 명령은 제시하지 않습니다: {reasons}. kostack은 릴리스의 매니페스트가 선언했거나, 릴리스 StatefulSet의 레이블을 가진 클레임이거나, Helm 어노테이션이 그 릴리스를 가리키는 볼륨만 삭제합니다.",
+        "next_left_behind": "릴리스 {release}은(는) 실패했고 -n 없이 설치하면서 남겨진 사본입니다(같은 차트의 {newer}이(가) 제자리에서 실행 중). 무언가를 삭제하는 명령은 제시하지 않으며, 제거 여부는 소유자가 정할 일입니다.",
         "volumes": "릴리스 {name}의 볼륨:",
         "volume_line": "{key}  {size}  {volume}  회수 정책 {reclaim}  {why}",
         "kept": "helm.sh/resource-policy로 보존",
@@ -135,8 +146,12 @@ def render_release_check(
     namespace: str | None,
     lang: str = "en",
     verbose: bool = False,
+    advice: tuple[ReinstallAdvice, ...] = (),
 ) -> str:
-    """The first screen: which releases, the network, then failing findings worst first."""
+    """The first screen: which releases, the network, failing findings worst first, what to do.
+
+    Long for a reason: one screen in the order a person reads it, each block a few lines.
+    """
     lines: list[str] = []
     helm = report.snapshot.helm
     releases = [
@@ -170,7 +185,15 @@ def render_release_check(
         lines.extend(_finding_block(finding, lang, verbose))
         if finding.check_id == "rel-pods-ready" and finding.cause:
             ns = finding.resource.namespace or "NAMESPACE"
-            lines.append(INDENT + t(lang, "chain_fix_network", name=finding.resource.name, ns=ns))
+            again = render(
+                command(
+                    ("kostack", "release", "check"), (finding.resource.name,), ("--namespace", ns)
+                )
+            )
+            lines.append(INDENT + t(lang, "chain_fix_network", command=again))
+        lines.append("")
+    if advice:
+        lines.extend(_advice_lines(advice, lang))
         lines.append("")
     claims = report.claims_of(name, namespace) if name else ()
     groups: dict[str, list[PvcClaim]] = {}
@@ -244,6 +267,48 @@ def render_release_check(
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
 
+def _advice_lines(advice: tuple[ReinstallAdvice, ...], lang: str) -> list[str]:
+    """What to do about each failed release: only the reinstall plan deletes anything."""
+    lines = [t(lang, "next")]
+    for a in advice:
+        release = "/".join(a.failed.key)
+        if a.plan is None:
+            lines.append(
+                INDENT + t(lang, "next_left_behind", release=release, newer=a.left_behind_for)
+            )
+            continue
+        if not a.actionable:
+            reasons = "; ".join(L(b, lang) for b in a.blockers)
+            lines.append(INDENT + t(lang, "next_blocked", release=release, reasons=reasons))
+            continue
+        lines.append(INDENT + t(lang, "next_reinstall", release=release, n=len(a.plan.pvcs)))
+        save = a.save_values()
+        if save is not None:
+            lines.append(2 * INDENT + t(lang, "next_save"))
+            lines.append(2 * INDENT + "$ " + save.render())
+        lines.append(2 * INDENT + "$ " + a.command().render())
+        if a.network_first:
+            lines.append(2 * INDENT + t(lang, "next_network_first"))
+    return lines
+
+
+def advice_dict(a: ReinstallAdvice) -> dict[str, Any]:
+    """One piece of advice for `-o json`: the command, and exactly what its plan would delete."""
+    plan = a.plan
+    save = a.save_values()
+    return {
+        "release": "/".join(a.failed.key),
+        "reasons": [f.check_id for f in a.failed.findings],
+        "command": a.command().render() if a.actionable else None,
+        "save_values": save.render() if save is not None and a.actionable else None,
+        "network_first": a.network_first,
+        "blocked": [str(b) for b in a.blockers],
+        "left_behind_for": a.left_behind_for or None,
+        "removes": sorted("/".join(k) for k in a.removes()) if a.actionable else [],
+        "deletes_pvcs": [p.key for p in plan.pvcs] if plan is not None and a.actionable else [],
+    }
+
+
 def _finding_block(finding: Finding, lang: str, verbose: bool) -> list[str]:
     head = f"[{_sev(finding.severity)}] {finding.check_id}: {L(finding.message, lang)}"
     out = [head]
@@ -268,7 +333,12 @@ def finding_dict(finding: Finding, lang: str = "en") -> dict[str, Any]:
 
 
 def release_check_dict(
-    report: ReleaseReport, version: str, *, name: str | None, namespace: str | None
+    report: ReleaseReport,
+    version: str,
+    *,
+    name: str | None,
+    namespace: str | None,
+    advice: tuple[ReinstallAdvice, ...] = (),
 ) -> dict[str, Any]:
     helm = report.snapshot.helm
     releases = [
@@ -305,6 +375,7 @@ def release_check_dict(
             for r in releases
         ],
         "findings": [finding_dict(f) for f in report.findings],
+        "advice": [advice_dict(a) for a in advice],
         "pvcs": [
             {
                 "pvc": c.key,
@@ -325,231 +396,5 @@ def release_check_dict(
     }
 
 
-# --------------------------------------------------------------------------- reinstall plan
-
-
-def _reclaim_text(pvc: PlannedPVC, plan: ReinstallPlan, lang: str) -> str:
-    old = pvc.reclaim_policy or "?"
-    if not pvc.volume:
-        return "-"
-    if old == "Retain":
-        return "Retain"
-    if plan.discard_data:
-        return t(lang, "discard", old=old)
-    return t(lang, "retain_arrow", old=old)
-
-
-def render_plan(
-    plan: ReinstallPlan,
-    *,
-    now: datetime,
-    lang: str = "en",
-    dry_run: bool = True,
-    total_pvcs: int | None = None,
-) -> str:
-    lines = [
-        t(
-            lang,
-            "plan_title",
-            name=plan.release,
-            ns=plan.namespace,
-            chart=plan.chart,
-            mode=t(lang, "mode_dry") if dry_run else t(lang, "mode_apply"),
-        )
-    ]
-    lines.append(t(lang, "gate"))
-    for check in plan.gate.checks:
-        lines.append(f"{INDENT}[{check.status}] {L(check.text, lang)}")
-    if plan.removing:
-        lines.append(t(lang, "removes"))
-        for r in plan.removing:
-            lines.append(
-                f"{INDENT}{r.namespace}/{r.name} ({r.chart} {r.chart_version}, revision {r.revision} {r.status}): {L(r.reason, lang)}"
-            )
-    if plan.pvcs:
-        lines.append(
-            t(
-                lang,
-                "pvcs_title",
-                n=len(plan.pvcs),
-                total=total_pvcs if total_pvcs is not None else "?",
-                namespaces=", ".join(plan.from_namespaces),
-            )
-        )
-        rows = [t(lang, "pvc_header").split("|")]
-        for pvc in plan.pvcs:
-            rows.append(
-                [
-                    pvc.key,
-                    pvc.size or "?",
-                    pvc.age(now),
-                    pvc.volume or "unbound",
-                    _reclaim_text(pvc, plan, lang),
-                    pvc.release + (f" ({pvc.role})" if pvc.role else ""),
-                ]
-            )
-        lines.extend(_table(rows))
-    else:
-        lines.append(t(lang, "pvcs_none"))
-    if plan.left_alone:
-        lines.append(t(lang, "left_title", n=len(plan.left_alone)))
-        lines.extend(f"{INDENT}{item.pvc}: {item.reason}" for item in plan.left_alone)
-    if plan.warnings:
-        lines.append(t(lang, "warnings"))
-        lines.extend(f"{INDENT}{L(w, lang)}" for w in plan.warnings)
-    if plan.blockers:
-        lines.append(t(lang, "blocked"))
-        lines.extend(f"{INDENT}{L(b, lang)}" for b in plan.blockers)
-    if plan.actions and not plan.blockers:
-        lines.append(t(lang, "steps"))
-        for action in plan.actions:
-            lines.extend(_action_lines(action, lang))
-    if dry_run:
-        lines.append("")
-        lines.append(t(lang, "dry_footer"))
-    return terminal_safe("\n".join(lines).rstrip() + "\n")
-
-
-def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
-    out = [
-        f"{INDENT}{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
-    ]
-    if action.precondition is not None:
-        out.append(f"{INDENT}   {t(lang, 'precondition', text=action.precondition.text())}")
-    if action.command:
-        out.append(f"{INDENT}   $ {action.command}")
-    if action.inverse is not None and action.inverse.command:
-        out.append(f"{INDENT}   {t(lang, 'inverse', text=action.inverse.command)}")
-    return out
-
-
-def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        INDENT + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-        for row in rows
-    ]
-
-
-def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
-    return {
-        "schema_version": OUTPUT_SCHEMA_VERSION,
-        "kostack_version": version,
-        "release": plan.release,
-        "namespace": plan.namespace,
-        "chart": plan.chart,
-        "values_file": plan.values_file,
-        "discard_data": plan.discard_data,
-        "from_namespaces": list(plan.from_namespaces),
-        "blocked": plan.blocked,
-        "blockers": [str(b) for b in plan.blockers],
-        "warnings": [str(w) for w in plan.warnings],
-        "gate": {
-            "passed": plan.gate.passed,
-            "checks": [
-                {"name": c.name, "status": c.status, "text": str(c.text), "source": c.source}
-                for c in plan.gate.checks
-            ],
-        },
-        "removing": [
-            {
-                "release": f"{r.namespace}/{r.name}",
-                "status": r.status,
-                "revision": r.revision,
-                "chart": r.chart,
-                "reason": str(r.reason),
-            }
-            for r in plan.removing
-        ],
-        "pvcs": [
-            {
-                "pvc": p.key,
-                "size": p.size,
-                "created": p.created,
-                "volume": p.volume,
-                "reclaim_policy": p.reclaim_policy,
-                "release": p.release,
-                "role": p.role,
-                "kept": p.kept,
-                "evidence": list(p.evidence),
-            }
-            for p in plan.pvcs
-        ],
-        "left_alone": [{"pvc": item.pvc, "reason": item.reason} for item in plan.left_alone],
-        "actions": [
-            {
-                "step": a.step,
-                "op": a.op,
-                "target": {
-                    "kind": a.target.kind,
-                    "name": a.target.name,
-                    "namespace": a.target.namespace,
-                },
-                "params": dict(a.params),
-                "reason": str(a.reason),
-                "precondition": a.precondition.text() if a.precondition else None,
-                "command": a.command,
-                "inverse": a.inverse.command if a.inverse else None,
-            }
-            for a in plan.actions
-        ],
-        "recovery": list(recovery_recipe(plan)),
-    }
-
-
-# --------------------------------------------------------------------------- apply
-
-
-def render_step(step: StepResult) -> str:
-    action = step.action
-    line = f"[{action.step}] {action.op} {action.target.label()}: {step.outcome}: {step.detail}"
-    if step.outcome == "manual" and step.command:
-        line += f"\n    run: {step.command}"
-    return terminal_safe(line + "\n")
-
-
-def render_apply(result: ApplyResult, *, lang: str = "en") -> str:
-    lines = []
-    if result.status == "complete":
-        lines.append(t(lang, "result_complete"))
-    elif result.status == "stopped":
-        lines.append(t(lang, "result_stopped", reason=result.reason))
-    else:
-        lines.append(t(lang, "result_failed", reason=result.reason))
-    if result.retained:
-        lines.append(t(lang, "retained", n=len(result.retained)))
-        for item in result.retained:
-            lines.append(
-                f"{INDENT}{item['volume']}  ({item['claim']}, {item['size'] or '?'}, {item['phase']}, reclaim {item['reclaim_policy']})"
-            )
-        lines.append(t(lang, "recipe"))
-        lines.extend(INDENT + line for line in result.recovery)
-    if result.journal is not None:
-        lines.append(t(lang, "journal", path=result.journal))
-    return terminal_safe("\n".join(lines).rstrip() + "\n")
-
-
-def apply_dict(result: ApplyResult) -> dict[str, Any]:
-    """What a run did, for `-o json` with --yes (journal path, steps, retained volumes, recipe)."""
-    return {
-        "status": result.status,
-        "reason": result.reason,
-        "steps": [
-            {
-                "step": s.action.step,
-                "op": s.action.op,
-                "target": s.action.target.label(),
-                "outcome": s.outcome,
-                "detail": s.detail,
-                "command": s.command or None,
-            }
-            for s in result.steps
-        ],
-        "retained": result.retained,
-        "recovery": list(result.recovery),
-        "journal": str(result.journal) if result.journal else None,
-    }
-
-
 def dumps(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json_safe(json.dumps(document, indent=2, ensure_ascii=False, default=str)) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from kostack.analyze.checks._sg import class_pairs
@@ -10,6 +11,7 @@ from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
 from kostack.analyze.reach import encapsulation
+from kostack.shell import chain, comment, render
 
 ID = "net-mtu"
 TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
@@ -148,23 +150,59 @@ def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
     cl = ctx.snapshot.cluster
     if cl is not None and cl.cni.type == "calico" and cl.cni.calico is not None:
         if cl.cni.calico.install_method == "operator":
-            return (
-                "kubectl patch installation default --type merge "
-                f'-p \'{{"spec":{{"calicoNetwork":{{"mtu":{limit}}}}}}}\''
+            patch = {"spec": {"calicoNetwork": {"mtu": limit}}}
+            return render(
+                [
+                    "kubectl",
+                    "patch",
+                    "installation",
+                    "default",
+                    "--type",
+                    "merge",
+                    "-p",
+                    _json(patch),
+                ]
             )
-        return (
-            "kubectl -n kube-system patch configmap calico-config --type merge "
-            f'-p \'{{"data":{{"veth_mtu":"{limit}"}}}}\' && kubectl -n kube-system rollout restart ds/calico-node'
+        config = {"data": {"veth_mtu": str(limit)}}
+        return chain(
+            (
+                "kubectl",
+                "-n",
+                "kube-system",
+                "patch",
+                "configmap",
+                "calico-config",
+                "--type",
+                "merge",
+                "-p",
+                _json(config),
+            ),
+            ("kubectl", "-n", "kube-system", "rollout", "restart", "ds/calico-node"),
         )
     if cl is not None and cl.cni.type == "cilium":
         # cilium-config mtu is the underlying network's MTU; removing it lets the agent detect it.
-        return (
-            "kubectl -n kube-system patch configmap cilium-config --type merge "
-            f'-p \'{{"data":{{"mtu":"{net_mtu}"}}}}\' && kubectl -n kube-system rollout restart ds/cilium'
+        return chain(
+            (
+                "kubectl",
+                "-n",
+                "kube-system",
+                "patch",
+                "configmap",
+                "cilium-config",
+                "--type",
+                "merge",
+                "-p",
+                _json({"data": {"mtu": str(net_mtu)}}),
+            ),
+            ("kubectl", "-n", "kube-system", "rollout", "restart", "ds/cilium"),
         )
     if cl is not None and cl.cni.type == "flannel":
-        return (
-            f"# set Backend.MTU in kube-flannel-cfg net-conf.json to {net_mtu} (or remove it), then "
-            "kubectl -n kube-flannel rollout restart ds/kube-flannel-ds"
+        return comment(
+            f"set Backend.MTU in kube-flannel-cfg net-conf.json to {net_mtu} (or remove it), then "
+            + render(["kubectl", "-n", "kube-flannel", "rollout", "restart", "ds/kube-flannel-ds"])
         )
-    return f"# set the CNI MTU to {limit}"
+    return comment(f"set the CNI MTU to {limit}")
+
+
+def _json(document: object) -> str:
+    return json.dumps(document, separators=(",", ":"))

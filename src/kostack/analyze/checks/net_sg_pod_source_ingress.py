@@ -5,7 +5,7 @@ Evaluated as if every node port already had an allowed pair for the pod CIDR
 destination's security groups then admit packets whose source is a pod. Under
 ML2/OVS a remote-group rule matches the members' allowed pairs; under ML2/OVN
 it matches only their fixed IPs, so pods need a rule with the pod CIDR as
-remote prefix (DOMAIN.md section 2).
+remote prefix (docs/facts.md section 2).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from kostack.analyze.topology import net_within
 ID = "neutron-allowed-pairs-scope"
 TITLE = "Allowed address pairs on node ports cover the node's pod blocks and nothing as wide as 0.0.0.0/0"
 SEVERITY = Severity.HIGH
+SEVERITY_NOTE = "a `0.0.0.0/0` pair is reported as high, an uncovered pod block as medium."
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 
 register(

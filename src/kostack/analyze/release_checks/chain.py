@@ -25,6 +25,7 @@ from kostack.analyze.reach import Disposition, Endpoint, FlowResult, trace
 from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, rule_for
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import HelmRelease, KubeEvent, Snapshot, WorkloadPod
+from kostack.shell import command, render
 
 ErrorKind = Literal["refused", "timeout", "dns", "no-route", "reset"]
 
@@ -93,9 +94,9 @@ register(
             "ko": "{component}이(가) {deps}에 도달하는 데 필요한 클러스터 네트워크가 고장입니다(근본 원인: {root})",
         },
         "chain.end.component": {
-            "en": "{component} itself fails while what it needs is ready; see `kubectl logs -n {namespace} {pod} --previous`",
+            "en": "{component} itself fails while what it needs is ready; see `{command}`",
             "ko": "필요한 구성 요소는 준비되었는데 {component} 자체가 실패합니다. "
-            "`kubectl logs -n {namespace} {pod} --previous`를 확인하세요",
+            "`{command}`를 확인하세요",
         },
         "chain.end.stale": {
             "en": "{component} uses the credentials in the values, but the database volume {pvc} is older than this install: it keeps the first install's initialisation (see rel-stale-volume)",
@@ -577,8 +578,11 @@ def _terminal(
                 Msg(
                     "chain.end.component",
                     component=name,
-                    namespace=release.namespace,
-                    pod=pod,
+                    command=render(
+                        command(
+                            ("kubectl", "logs"), (pod,), ("-n", release.namespace, "--previous")
+                        )
+                    ),
                 ),
                 Msg("chain.says", line=_clip(quote)) if quote else "",
             )

@@ -23,8 +23,10 @@ Pure: reads a HelmState, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from kostack.analyze.release_checks.charts import (
@@ -90,15 +92,18 @@ class PvcClaim:
 class Ownership:
     claims: tuple[PvcClaim, ...]
 
+    @cached_property
+    def _by_owner(self) -> dict[tuple[str, str], tuple[PvcClaim, ...]]:
+        """Proven claims by their live owner (namespace, name): one pass, then lookups."""
+        out: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)
+        for c in self.claims:
+            if c.proven and c.owner is not None:
+                out[(c.owner.namespace, c.owner.name)].append(c)
+        return {key: tuple(found) for key, found in out.items()}
+
     def of_release(self, release: HelmRelease) -> tuple[PvcClaim, ...]:
         """PVCs proven to belong to this release record."""
-        return tuple(
-            c
-            for c in self.claims
-            if c.proven
-            and c.owner is not None
-            and (c.owner.name, c.owner.namespace) == (release.name, release.namespace)
-        )
+        return self._by_owner.get((release.namespace, release.name), ())
 
     def orphans(self) -> tuple[PvcClaim, ...]:
         return tuple(c for c in self.claims if c.orphan)
@@ -133,7 +138,12 @@ def _looks_like(claim: PvcClaim, name: str) -> bool:
 
 def analyse(helm: HelmState) -> Ownership:
     """Attribute every PVC in the snapshot (releases and PVCs must have been collected)."""
-    releases = helm.releases or ()
+    # one pass to index the releases: each PVC then looks only at its own namespace and name
+    by_namespace: dict[str, list[HelmRelease]] = defaultdict(list)
+    by_name: dict[str, list[HelmRelease]] = defaultdict(list)
+    for release in helm.releases or ():
+        by_namespace[release.namespace].append(release)
+        by_name[release.name].append(release)
     volumes = {pv.name: pv for pv in helm.pvs or ()}
     by_claim = {
         (pv.claim_namespace, pv.claim_name): pv
@@ -143,18 +153,21 @@ def analyse(helm: HelmState) -> Ownership:
     claims = []
     for pvc in helm.pvcs or ():
         volume = volumes.get(pvc.volume_name or "") or by_claim.get((pvc.namespace, pvc.name))
-        claims.append(_claim(pvc, volume, releases))
+        here = tuple(by_namespace.get(pvc.namespace, ()))
+        claims.append(_claim(pvc, volume, here, by_name))
     return Ownership(tuple(claims))
 
 
 def _claim(
-    pvc: PersistentVolumeClaim, volume: PersistentVolume | None, releases: tuple[HelmRelease, ...]
+    pvc: PersistentVolumeClaim,
+    volume: PersistentVolume | None,
+    here: tuple[HelmRelease, ...],
+    by_name: Mapping[str, list[HelmRelease]],
 ) -> PvcClaim:
+    """One PVC's owner from the releases in its namespace (``here``); by name for an orphan's."""
     kept = pvc.annotations.get(RESOURCE_POLICY_ANNOTATION) == "keep"
     candidates = [
-        (release, _evidence(pvc, release))
-        for release in releases
-        if release.namespace == pvc.namespace and release.status != "uninstalled"
+        (release, _evidence(pvc, release)) for release in here if release.status != "uninstalled"
     ]
     owners = [
         (release, ev)
@@ -202,7 +215,7 @@ def _claim(
             chart=release.chart,
             evidence=tuple(ev),
         )
-    return _orphan(pvc, volume, kept, releases)
+    return _orphan(pvc, volume, kept, by_name)
 
 
 def _manifest_keep(pvc: PersistentVolumeClaim, release: HelmRelease) -> bool:
@@ -357,7 +370,7 @@ def _orphan(
     pvc: PersistentVolumeClaim,
     volume: PersistentVolume | None,
     kept: bool,
-    releases: tuple[HelmRelease, ...],
+    by_name: Mapping[str, list[HelmRelease]],
 ) -> PvcClaim:
     """A PVC no live release in its namespace claims: which release made it, if provable."""
     ann_name = pvc.annotations.get(RELEASE_NAME_ANNOTATION)
@@ -388,13 +401,11 @@ def _orphan(
             )
     ev.extend(_label_evidence(pvc, name))
     chart = chart_from_labels(pvc.labels)
+    same_name = by_name.get(name, [])
     uninstalled = [
-        r
-        for r in releases
-        if r.name == name and r.namespace == pvc.namespace and r.status == "uninstalled"
+        r for r in same_name if r.namespace == pvc.namespace and r.status == "uninstalled"
     ]
     if chart is None:
-        same_name = [r for r in releases if r.name == name]
         chart = same_name[0].chart if same_name else None
     rule: ChartRule | None = rule_for(chart) if chart else None
     role = rule.role_of(pvc.name, name) if rule is not None else None

@@ -8,6 +8,7 @@ meant to go, and the older one still holds its volumes.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 
 from kostack.analyze.findings import Finding, Severity, Status
@@ -20,6 +21,7 @@ from kostack.analyze.release_checks.base import (
     release_tag,
     short_time,
 )
+from kostack.model.snapshot import HelmRelease
 
 ID = "rel-namespace"
 TITLE = "Each Helm release is in the namespace it was meant for"
@@ -59,16 +61,18 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     assert helm is not None
     live = [r for r in ctx.releases if r.status != "uninstalled"]
     catch_all = {"default", helm.context_namespace or "default"}
+    by_chart: dict[str, list[HelmRelease]] = defaultdict(list)
+    for release in live:
+        by_chart[release.chart].append(release)
     out: list[Finding] = []
     for release in live:
         first = installed_at(release)
         # Only a release in the catch-all namespace is suspected of being left behind.
+        suspect = release.namespace in catch_all and first is not None
         newer = [
             other
-            for other in live
-            if release.namespace in catch_all
-            and other.chart == release.chart
-            and other.namespace != release.namespace
+            for other in (by_chart[release.chart] if suspect else ())
+            if other.namespace != release.namespace
             and first is not None
             and (installed_at(other) or first) > first
         ]

@@ -60,6 +60,9 @@ def run(ctx: ReleaseContext) -> list[Finding]:
         if (claim.release_name, claim.pvc.namespace) in live_at:
             continue
         left[(claim.release_name, claim.pvc.namespace)].append(claim)
+    left_by_name: dict[str, list[tuple[str, list[PvcClaim]]]] = defaultdict(list)
+    for (name, ns), found in left.items():
+        left_by_name[name].append((ns, found))
     out: list[Finding] = []
     for release in live:
         tag = release_tag(release.name, release.namespace)
@@ -80,7 +83,7 @@ def run(ctx: ReleaseContext) -> list[Finding]:
                         extra=tag,
                     )
                 )
-        elsewhere = [(key, claims) for key, claims in left.items() if key[0] == release.name]
+        elsewhere = [((release.name, ns), claims) for ns, claims in left_by_name[release.name]]
         for (name, ns), claims in elsewhere:
             out.append(
                 Finding(

@@ -1,0 +1,186 @@
+"""The network gate of a clean reinstall: DNS and the kubernetes service must work from pods.
+
+A reinstall during a network outage initialises the release's state (its
+database, its jobs) while its parts cannot reach each other: the gate passes
+only when the diagnosis (and probes, when given) show both working. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from kostack.analyze.diagnose import Diagnosis
+from kostack.analyze.findings import Status
+from kostack.analyze.messages import Msg, register
+from kostack.model.snapshot import ProbeObservation
+from kostack.plan.release_model import GateCheck, NetworkGate
+
+register(
+    {
+        "gate.dns.fail": {
+            "en": "DNS from pods fails: {detail}",
+            "ko": "Pod에서 DNS 조회가 실패합니다: {detail}",
+        },
+        "gate.api.fail": {
+            "en": "the kubernetes service (API server) is unreachable from pods: {detail}",
+            "ko": "Pod에서 kubernetes 서비스(API 서버)에 도달할 수 없습니다: {detail}",
+        },
+        "gate.dns.unknown": {
+            "en": "DNS from pods could not be confirmed: {detail}",
+            "ko": "Pod의 DNS 조회가 정상인지 확인하지 못했습니다: {detail}",
+        },
+        "gate.api.unknown": {
+            "en": "the kubernetes service could not be confirmed reachable from pods: {detail}",
+            "ko": "Pod에서 kubernetes 서비스 도달 여부를 확인하지 못했습니다: {detail}",
+        },
+        "gate.dns.pass": {
+            "en": "DNS from pods works ({detail})",
+            "ko": "Pod의 DNS 조회 정상({detail})",
+        },
+        "gate.api.pass": {
+            "en": "the kubernetes service is reachable from pods ({detail})",
+            "ko": "Pod에서 kubernetes 서비스 도달 가능({detail})",
+        },
+        "gate.dns.short-fail": {
+            "en": "DNS from pods fails ({n} of {total} checks)",
+            "ko": "Pod의 DNS 조회 실패(점검 {total}개 중 {n}개)",
+        },
+        "gate.api.short-fail": {
+            "en": "the kubernetes service is unreachable from pods ({n} of {total} checks)",
+            "ko": "Pod에서 kubernetes 서비스 도달 불가(점검 {total}개 중 {n}개)",
+        },
+        "gate.dns.short-probe": {
+            "en": "the DNS probe {id} failed",
+            "ko": "DNS 프로브 {id} 실패",
+        },
+        "gate.api.short-probe": {
+            "en": "the kubernetes service probe {id} failed",
+            "ko": "kubernetes 서비스 프로브 {id} 실패",
+        },
+        "gate.dns.short-unknown": {
+            "en": "DNS from pods not confirmed",
+            "ko": "Pod의 DNS 조회 미확인",
+        },
+        "gate.api.short-unknown": {
+            "en": "the kubernetes service from pods not confirmed",
+            "ko": "Pod에서 kubernetes 서비스 도달 미확인",
+        },
+    }
+)
+
+
+# --------------------------------------------------------------------------- the gate
+
+
+def network_gate(
+    diagnosis: Diagnosis | None, probes: Iterable[ProbeObservation] = (), note: str = ""
+) -> NetworkGate:
+    """DNS and the kubernetes service from pods: pass only if both are shown to work."""
+    if diagnosis is None:
+        why = note or "no network diagnosis (no OpenStack/cluster snapshot)"
+        return NetworkGate(
+            (
+                GateCheck(
+                    "dns",
+                    "unknown",
+                    Msg("gate.dns.unknown", detail=why),
+                    "none",
+                    Msg("gate.dns.short-unknown"),
+                ),
+                GateCheck(
+                    "api-service",
+                    "unknown",
+                    Msg("gate.api.unknown", detail=why),
+                    "none",
+                    Msg("gate.api.short-unknown"),
+                ),
+            )
+        )
+    probes = tuple(probes)
+    roots = tuple(rc.title for rc in diagnosis.root_causes)
+    checks = (
+        _gate_check("dns", "net-dns", diagnosis, [p for p in probes if p.kind == "dns"]),
+        _gate_check(
+            "api-service",
+            "net-api-service",
+            diagnosis,
+            [p for p in probes if p.kind in ("tcp", "tls", "http") and _is_api_probe(p, diagnosis)],
+        ),
+    )
+    return NetworkGate(checks, roots)
+
+
+def _is_api_probe(probe: ProbeObservation, diagnosis: Diagnosis) -> bool:
+    if "kubernetes" in probe.target and "kubernetes." in probe.target + ".":
+        return True
+    cluster = diagnosis.snapshot.cluster
+    if cluster is None or not cluster.service_cidrs or probe.target_ip is None:
+        return False
+    first = next(iter(cluster.service_cidrs[0].hosts()), None)
+    return probe.target_ip == first and probe.target_port in (443, None)
+
+
+def _gate_check(
+    name: Literal["dns", "api-service"],
+    check_id: str,
+    diagnosis: Diagnosis,
+    probes: list[ProbeObservation],
+) -> GateCheck:
+    key = "dns" if name == "dns" else "api"
+    findings = [f for f in diagnosis.findings if f.check_id == check_id]
+    failed = [f for f in findings if f.status == Status.FAIL]
+    unknown = [f for f in findings if f.status == Status.UNKNOWN]
+    probe_fail = [p for p in probes if p.verdict in ("fail", "error")]
+    probe_pass = [p for p in probes if p.verdict == "pass"]
+    if failed or probe_fail:
+        if failed:
+            cause = next(
+                (
+                    rc.title
+                    for rc in diagnosis.root_causes
+                    if any(f in rc.symptoms or f in rc.findings for f in failed)
+                ),
+                "",
+            )
+            detail = failed[0].message + (f" (ROOT CAUSE: {cause})" if cause else "")
+            if len(failed) > 1:
+                detail += f" [+{len(failed) - 1} more]"
+            return GateCheck(
+                name,
+                "fail",
+                Msg(f"gate.{key}.fail", detail=detail),
+                "diagnosis",
+                Msg(f"gate.{key}.short-fail", n=len(failed), total=len(findings)),
+            )
+        probe = probe_fail[0]
+        return GateCheck(
+            name,
+            "fail",
+            Msg(f"gate.{key}.fail", detail=f"probe {probe.id} {probe.verdict}: {probe.detail}"),
+            "probe",
+            Msg(f"gate.{key}.short-probe", id=probe.id),
+        )
+    if probe_pass:
+        probe = probe_pass[0]
+        return GateCheck(
+            name,
+            "pass",
+            Msg(f"gate.{key}.pass", detail=f"probe {probe.id}: {probe.detail or 'ok'}"),
+            "probe",
+        )
+    if unknown or not findings:
+        detail = unknown[0].message if unknown else f"{check_id} did not run"
+        return GateCheck(
+            name,
+            "unknown",
+            Msg(f"gate.{key}.unknown", detail=detail),
+            "diagnosis",
+            Msg(f"gate.{key}.short-unknown"),
+        )
+    return GateCheck(
+        name,
+        "pass",
+        Msg(f"gate.{key}.pass", detail=f"{check_id}: {len(findings)} checks pass"),
+        "diagnosis",
+    )

@@ -1,0 +1,199 @@
+"""The records of a clean-reinstall plan: targets, preconditions, actions, volumes, the gate.
+
+Frozen data built by `plan/release.py` and carried out by `apply/release.py`.
+An action keeps its equivalent shell commands as argument lists; they are
+rendered (quoted) by `kostack.shell` whenever they are shown. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from kostack.analyze.release_checks.base import parse_time
+from kostack.shell import Cmd, chain
+
+Op = Literal[
+    "retain-pv",
+    "helm-uninstall",
+    "delete-pvc",
+    "helm-install",
+    "wait-ready",
+    "check-ready",
+    "rebind-pvc",
+    "restore-reclaim-policy",
+]
+GateStatus = Literal["pass", "fail", "unknown"]
+DEFAULT_TIMEOUT = 600
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # PersistentVolume | PersistentVolumeClaim | HelmRelease | Pods
+    name: str
+    namespace: str | None = None
+
+    def label(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """What must still hold when the action runs (else it is refused, nothing is changed)."""
+
+    resource_version: str | None = None
+    uid: str | None = None
+    absent: bool = False
+    note: str = ""
+
+    def text(self) -> str:
+        if self.absent:
+            return "absent" + (f" ({self.note})" if self.note else "")
+        parts = []
+        if self.resource_version:
+            parts.append(f"resourceVersion={self.resource_version}")
+        if self.uid:
+            parts.append(f"uid={self.uid}")
+        if self.note:
+            parts.append(self.note)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ReleaseAction:
+    """One step: target, operation, parameters, reason, precondition, inverse, the equivalent command."""
+
+    step: int
+    op: Op
+    target: Target
+    params: tuple[tuple[str, str], ...]
+    reason: str
+    precondition: Precondition | None = None
+    inverse: ReleaseAction | None = None
+    commands: tuple[Cmd, ...] = ()  # the equivalent commands, run one after the other
+
+    @property
+    def command(self) -> str:
+        """The equivalent shell command line, quoted ("" when there is none)."""
+        return chain(*self.commands) if self.commands else ""
+
+    def param(self, key: str, default: str = "") -> str:
+        for k, v in self.params:
+            if k == key:
+                return v
+        return default
+
+
+@dataclass(frozen=True)
+class PlannedPVC:
+    namespace: str
+    name: str
+    uid: str
+    size: str | None
+    created: str | None
+    volume: str | None
+    reclaim_policy: str | None
+    storage_class: str | None
+    access_modes: tuple[str, ...]
+    release: str  # "default/harbor" or "harbor (gone)"
+    role: str | None
+    kept: bool
+    labels: Mapping[str, str]
+    evidence: tuple[str, ...]
+    volume_source: str | None = None
+    resource_version: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def age(self, now: datetime) -> str:
+        created = parse_time(self.created)
+        if created is None:
+            return "?"
+        seconds = (now - created).total_seconds()
+        if seconds >= 86400:
+            return f"{seconds / 86400:.0f}d"
+        if seconds >= 3600:
+            return f"{seconds / 3600:.0f}h"
+        return f"{max(seconds, 0) / 60:.0f}m"
+
+
+@dataclass(frozen=True)
+class LeftAlone:
+    pvc: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReleaseInstance:
+    name: str
+    namespace: str
+    status: str
+    revision: int
+    chart: str
+    chart_version: str
+    storage_object: str
+    resource_version: str | None
+    reason: str
+    values_keys: int
+    secret_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    name: Literal["dns", "api-service"]
+    status: GateStatus
+    text: str  # what decided it, in full
+    source: str  # diagnosis | probe | none
+    summary: str = ""  # one short clause for the blocker line
+
+
+@dataclass(frozen=True)
+class NetworkGate:
+    checks: tuple[GateCheck, ...]
+    root_causes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and all(c.status == "pass" for c in self.checks)
+
+    def reasons(self) -> tuple[str, ...]:
+        return tuple(c.summary or c.text for c in self.checks if c.status != "pass")
+
+
+@dataclass(frozen=True)
+class ReinstallPlan:
+    release: str
+    namespace: str
+    chart: str
+    chart_name: str
+    values_file: str | None
+    discard_data: bool
+    from_namespaces: tuple[str, ...]
+    removing: tuple[ReleaseInstance, ...]
+    pvcs: tuple[PlannedPVC, ...]
+    left_alone: tuple[LeftAlone, ...]
+    actions: tuple[ReleaseAction, ...]
+    gate: NetworkGate
+    blockers: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    timeout: int = DEFAULT_TIMEOUT
+    gate_component: str | None = None
+    ready_selector: Mapping[str, str] = field(default_factory=dict)
+    other_components: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blockers)
+
+    @property
+    def retained_volumes(self) -> tuple[PlannedPVC, ...]:
+        if self.discard_data:
+            return tuple(p for p in self.pvcs if p.volume and p.reclaim_policy == "Retain")
+        return tuple(p for p in self.pvcs if p.volume)

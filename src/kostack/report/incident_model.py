@@ -1,0 +1,192 @@
+"""The incident report's records, and the helpers every part of its builder shares.
+
+Text fields hold either ``Marked`` text (kostack's templates: backticks are
+code-span markup) or plain data from the cloud and cluster (every character
+literal); see report/markup.py. Commands are rendered by ``kostack.shell``.
+Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kostack.analyze.findings import Finding
+from kostack.analyze.topology import Topology
+from kostack.model.snapshot import ProbeObservation, Snapshot
+from kostack.report.i18n import MESSAGES
+from kostack.report.markup import Marked, marked, mt
+from kostack.report.topology_svg import Picture
+
+SYSTEM_NAMESPACES = frozenset(
+    {
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "calico-system",
+        "calico-apiserver",
+        "tigera-operator",
+        "kube-flannel",
+        "cilium",
+        "cilium-system",
+    }
+)
+SERVICE_SYMPTOMS = ("net-dns", "net-api-service")
+MAX_COMMANDS = 20
+MAX_APPLIED = 50
+TEST_POD_WORDS = ("netshoot", "dns-test", "debug", "busybox", "dnsutils", "toolbox")
+
+
+# --------------------------------------------------------------------------- the report's records
+
+
+@dataclass(frozen=True)
+class Command:
+    command: str
+    note: str = ""
+    status: str = ""  # "", applied, failed, started, planned, rolled-back, skipped
+    time: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CommandGroup:
+    title: str
+    commands: tuple[Command, ...]
+    note: str = ""
+    more: int = 0  # commands not shown
+    more_key: str = "rep.l.more_commands"  # where the full list is (`kostack fix plan`...)
+
+
+@dataclass(frozen=True)
+class PortRow:
+    node: str
+    port_id: str
+    fixed_ips: str
+    pairs: str
+    port_security: str
+    groups: str
+
+
+@dataclass(frozen=True)
+class CauseSection:
+    key: str
+    check_id: str
+    heading: str
+    severity: str
+    severity_label: str
+    what: str
+    why: str
+    breaks: tuple[str, ...]
+    ports: tuple[PortRow, ...]
+    evidence: tuple[str, ...]
+    background: str
+
+
+@dataclass(frozen=True)
+class Note:
+    heading: str
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProbeRow:
+    command: str
+    source: str
+    verdict: str
+    ok: bool | None
+    meaning: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    """Alike flows (same kind, outcome and reason): one example and how many there are."""
+
+    kind: str
+    flow: str
+    ok: bool
+    verdict: str
+    where: str
+    detail: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Lesson:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class IncidentReport:
+    lang: str
+    title: str
+    generated_from: str
+    symptoms: tuple[str, ...]
+    impact: tuple[str, ...]
+    environment: tuple[tuple[str, str], ...]
+    causes: tuple[CauseSection, ...]
+    notes: tuple[Note, ...]
+    probes: tuple[ProbeRow, ...]
+    flows: tuple[FlowRow, ...]
+    checked_intro: str
+    ping_note: str
+    verify: tuple[Command, ...]
+    also_ok: tuple[str, ...]
+    undecided: tuple[str, ...]
+    gaps: tuple[str, ...]
+    applied: tuple[Command, ...]
+    applied_more: int
+    applied_note: str
+    solution: tuple[CommandGroup, ...]
+    lessons: tuple[Lesson, ...]
+    picture: Picture
+    root_cause_count: int
+    worst: str
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def finding_message(finding: Finding, lang: str) -> Marked | str:
+    """A finding's one-sentence message in ``lang`` (its template's code spans kept as markup)."""
+    return marked(finding.message, lang)
+
+
+def localize(text: object, lang: str) -> Marked | str:
+    """Text that knows its template renders itself in ``lang``; plain text stays as it is (data)."""
+    return marked(text, lang)
+
+
+def status_label(lang: str, status: str) -> str:
+    """How an action ended, in ``lang`` (an outcome without a label is shown as it is)."""
+    if not status:
+        return ""
+    key = "rep.status." + status
+    return mt(lang, key) if key in MESSAGES["en"] else status
+
+
+def api_ip(topo: Topology) -> str:
+    """The kubernetes service's ClusterIP (or the first address of the service CIDR)."""
+    api = topo.services.get(("default", "kubernetes"))
+    if api is not None and api.cluster_ip is not None:
+        return str(api.cluster_ip)
+    cidrs = topo.service_cidrs
+    if cidrs:
+        return str(next(iter(cidrs[0].hosts()), cidrs[0].network_address))
+    return "10.96.0.1"
+
+
+def ping_note(snapshot: Snapshot, topo: Topology, lang: str) -> Marked:
+    mode = snapshot.cluster.kube_proxy_mode if snapshot.cluster else None
+    key = "rep.ping.ipvs" if mode == "ipvs" else "rep.ping.iptables"
+    return mt(lang, key, ip=api_ip(topo), mode=mode or "iptables")
+
+
+def is_clusterip_ping(p: ProbeObservation, topo: Topology) -> bool:
+    icmp = p.kind.lower() in ("ping", "icmp") or (p.protocol or "").lower() == "icmp"
+    return icmp and p.target_ip is not None and p.target_ip in topo.service_by_ip
+
+
+def verdict_label(verdict: str, lang: str) -> Marked:
+    return mt(lang, "rep.verdict." + verdict)

@@ -1,0 +1,276 @@
+"""The report's solution (the fix of every root cause, then clean reinstalls) and its lessons.
+
+Commands that uninstall or delete anything come only from the reinstall
+plan of a release that failed (plan/release_advice.py): the same plan, the
+same proven volumes, the same namespaces as `kostack release reinstall`. When
+that plan cannot prove what it would delete, the report prints no deleting
+command and says why. Pure.
+"""
+
+from __future__ import annotations
+
+from kostack.analyze.diagnose import Diagnosis, root_cause_title
+from kostack.analyze.findings import Remedy, command_for
+from kostack.analyze.summary import cni_mode, describe_cni
+from kostack.analyze.topology import Topology
+from kostack.model.snapshot import Snapshot
+from kostack.plan.release_model import ReinstallPlan, ReleaseAction
+from kostack.report.incident_model import (
+    MAX_APPLIED,
+    MAX_COMMANDS,
+    SERVICE_SYMPTOMS,
+    Command,
+    CommandGroup,
+    Lesson,
+    api_ip,
+    is_clusterip_ping,
+    localize,
+)
+from kostack.report.markup import Marked, join
+from kostack.report.markup import mt as t
+from kostack.report.releases import ReleaseTrouble, release_labels
+from kostack.report.topology_svg import Picture
+from kostack.shell import Cmd, command
+
+
+def _norm(command: str) -> str:
+    return " ".join(command.split())
+
+
+def _commands(remedies: tuple[Remedy, ...], applied: dict[str, Command]) -> tuple[Command, ...]:
+    out = []
+    for r in remedies:
+        cmd = command_for(r)
+        done = applied.get(_norm(cmd))
+        out.append(
+            Command(
+                cmd,
+                r.target_name,
+                done.status if done else "",
+                done.time if done else "",
+                done.error if done else "",
+            )
+        )
+    return tuple(out)
+
+
+def solution(
+    d: Diagnosis, applied: tuple[Command, ...], troubles: tuple[ReleaseTrouble, ...], lang: str
+) -> tuple[CommandGroup, ...]:
+    """The fix of every root cause (recommended, conditional, fast), then clean reinstalls."""
+    done = {_norm(c.command): c for c in applied}
+    out: list[CommandGroup] = []
+
+    def number() -> int:
+        return len(out) + 1
+
+    for rc in d.root_causes:
+        title = root_cause_title(rc.key, lang)
+        if rc.fix.remedies:
+            key = "rep.fix.recommended" if rc.fix.alternative else "rep.fix.plain"
+            out.append(
+                CommandGroup(
+                    t(lang, key, n=number(), title=title),
+                    _commands(rc.fix.remedies, done),
+                    t(lang, "rep.fix.recommended_note") if rc.key == "antispoof" else "",
+                )
+            )
+        if rc.fix.conditional:
+            out.append(
+                CommandGroup(
+                    t(lang, "rep.fix.conditional", n=number()),
+                    _commands(rc.fix.conditional, done),
+                )
+            )
+        if rc.fix.alternative:
+            out.append(
+                CommandGroup(
+                    t(lang, "rep.fix.fast", n=number()),
+                    _commands(rc.fix.alternative, done),
+                    t(lang, "rep.fix.fast_note"),
+                )
+            )
+    out = [capped(g) for g in out]
+    planned = {_norm(c.command) for g in out for c in g.commands}
+    extra = tuple(c for c in applied if _norm(c.command) not in planned)
+    if extra:
+        out.append(CommandGroup(t(lang, "rep.fix.journal_only", n=number()), extra))
+    labels = release_labels(troubles)
+    for tr in troubles:
+        if tr.advice is not None:
+            out.append(capped(recovery(tr, labels[tr.key], number(), lang)))
+    return tuple(out)
+
+
+def shown(applied: tuple[Command, ...]) -> tuple[Command, ...]:
+    """Every failed action, and the others up to MAX_APPLIED, in journal order."""
+    if len(applied) <= MAX_APPLIED:
+        return applied
+    budget = MAX_APPLIED - sum(1 for c in applied if c.status == "failed")
+    out = []
+    for c in applied:
+        if c.status == "failed":
+            out.append(c)
+        elif budget > 0:
+            out.append(c)
+            budget -= 1
+    return tuple(out)
+
+
+def capped(group: CommandGroup) -> CommandGroup:
+    """Counts instead of floods: the first MAX_COMMANDS commands, and how many more there are."""
+    if len(group.commands) <= MAX_COMMANDS:
+        return group
+    return CommandGroup(
+        group.title,
+        group.commands[:MAX_COMMANDS],
+        group.note,
+        len(group.commands) - MAX_COMMANDS,
+        group.more_key,
+    )
+
+
+def _action_note(action: ReleaseAction, plan: ReinstallPlan, lang: str) -> Marked:
+    target = action.target
+    where = f"{target.namespace}/{target.name}" if target.namespace else target.name
+    if action.op == "retain-pv":
+        return t(lang, "rep.recovery.op.retain", pvc=action.param("claim"), volume=target.name)
+    if action.op == "helm-uninstall":
+        return t(lang, "rep.recovery.op.uninstall", release=where)
+    if action.op == "delete-pvc":
+        owner = next((p.release for p in plan.pvcs if p.key == where), "?")
+        return t(lang, "rep.recovery.op.delete_pvc", pvc=where, owner=owner)
+    if action.op == "helm-install":
+        return t(lang, "rep.recovery.op.install", release=where)
+    component = action.param("component") or plan.gate_component or action.param("selector")
+    return t(lang, "rep.recovery.op.wait", component=component)
+
+
+def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
+    """The clean reinstall of a failed release: the reinstall plan's own steps, or why there are none."""
+    advice = tr.advice
+    assert advice is not None
+    release = f"{tr.namespace}/{tr.name}"
+    check = Cmd(
+        command(("kostack", "release", "check"), (tr.name,), ("--namespace", tr.namespace, "-v"))
+    )
+    if advice.plan is None:
+        return CommandGroup(
+            t(lang, "rep.recovery.left_title", n=n, release=label),
+            (Command(check.render(), t(lang, "rep.recovery.check")),),
+            join(
+                " ",
+                [
+                    t(
+                        lang,
+                        "rep.recovery.left_behind",
+                        release=release,
+                        newer=advice.left_behind_for,
+                    ),
+                    t(lang, "rep.recovery.proof"),
+                ],
+            ),
+        )
+    plan = advice.plan
+    if not advice.actionable:
+        reasons = join("; ", [localize(b, lang) for b in advice.blockers])
+        return CommandGroup(
+            t(lang, "rep.recovery.title", n=n, release=label),
+            (Command(check.render(), t(lang, "rep.recovery.check")),),
+            join(
+                " ",
+                [t(lang, "rep.recovery.blocked", reasons=reasons), t(lang, "rep.recovery.proof")],
+            ),
+        )
+    commands: list[Command] = []
+    save = advice.save_values()
+    if save is not None:
+        commands.append(Command(save.render(), t(lang, "rep.recovery.save_values")))
+    commands.append(Command(advice.command().render(), t(lang, "rep.recovery.kostack")))
+    commands.extend(
+        Command(a.command, _action_note(a, plan, lang)) for a in plan.actions if a.command
+    )
+    notes: list[str] = [t(lang, "rep.recovery.note", release=release, n=len(plan.pvcs))]
+    if advice.network_first:
+        notes.append(t(lang, "rep.recovery.network_first"))
+    if plan.left_alone:
+        notes.append(t(lang, "rep.recovery.left_alone", n=len(plan.left_alone)))
+    notes.extend(localize(w, lang) for w in plan.warnings)
+    return CommandGroup(
+        t(lang, "rep.recovery.title", n=n, release=label),
+        tuple(commands),
+        join(" ", notes),
+        more_key="rep.l.more_reinstall",
+    )
+
+
+def _lesson_mode(snapshot: Snapshot, pools: tuple[str, ...], cni: str) -> str:
+    """What the lesson says pod traffic is carried with: Calico's pool, else the CNI's mode."""
+    calico = snapshot.cluster is not None and snapshot.cluster.cni.type == "calico"
+    if calico and pools:
+        return pools[0]
+    return cni_mode(snapshot) or cni
+
+
+def lessons(
+    snapshot: Snapshot,
+    d: Diagnosis,
+    topo: Topology,
+    troubles: tuple[ReleaseTrouble, ...],
+    pic: Picture,
+    lang: str,
+) -> tuple[Lesson, ...]:
+    keys = {rc.key for rc in d.root_causes}
+    warnings = {f.cause for f in d.warnings}
+    out: list[Lesson] = []
+    pods = ", ".join(str(c) for c in topo.pod_cidrs) or "<POD_CIDR>"
+    cni, pools = describe_cni(snapshot)
+    if "antispoof" in keys:
+        out.append(
+            Lesson(
+                t(lang, "rep.lesson.plan_pairs.title"),
+                t(
+                    lang,
+                    "rep.lesson.plan_pairs",
+                    pods=pods,
+                    cni=cni,
+                    mode=_lesson_mode(snapshot, pools, cni),
+                ),
+            )
+        )
+    if keys & {"sg-encap", "sg-node", "sg-pod-source"}:
+        out.append(Lesson(t(lang, "rep.lesson.sg.title"), t(lang, "rep.lesson.sg", cni=cni)))
+    if "mtu" in keys:
+        out.append(Lesson(t(lang, "rep.lesson.mtu.title"), t(lang, "rep.lesson.mtu")))
+    if "no-port" in keys:
+        out.append(Lesson(t(lang, "rep.lesson.no_port.title"), t(lang, "rep.lesson.no_port")))
+    if keys & {"router-no-route-back", "router-wrong-route", "native-cross-subnet", "no-router"}:
+        out.append(
+            Lesson(t(lang, "rep.lesson.routes.title"), t(lang, "rep.lesson.routes", pods=pods))
+        )
+    if "port-security-off" in warnings:
+        out.append(
+            Lesson(t(lang, "rep.lesson.portsec_off.title"), t(lang, "rep.lesson.portsec_off"))
+        )
+    services_hit = any(f.check_id in SERVICE_SYMPTOMS for rc in d.root_causes for f in rc.symptoms)
+    pinged = any(is_clusterip_ping(p, topo) for p in snapshot.probes)
+    if services_hit or pinged:
+        out.append(
+            Lesson(t(lang, "rep.lesson.ping.title"), t(lang, "rep.lesson.ping", ip=api_ip(topo)))
+        )
+    failed = list(dict.fromkeys(tr.name for tr in troubles if tr.failed))
+    if failed:
+        out.append(
+            Lesson(
+                t(lang, "rep.lesson.clean.title"),
+                t(lang, "rep.lesson.clean", releases=", ".join(failed)),
+            )
+        )
+    if d.root_causes:
+        out.append(Lesson(t(lang, "rep.lesson.ci.title"), t(lang, "rep.lesson.ci")))
+    if not out:
+        out.append(Lesson(t(lang, "rep.lesson.healthy.title"), t(lang, "rep.lesson.healthy")))
+    return tuple(out)
+
+
+__all__ = ["capped", "lessons", "recovery", "shown", "solution"]

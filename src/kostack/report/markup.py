@@ -1,0 +1,98 @@
+"""Code spans in report text: only kostack's own templates make them, never a name from the cluster.
+
+The report's templates mark code with backticks ("run `kostack diagnose`").
+Names from a cloud or cluster may hold backticks too (a Helm release name is
+free text in the release Secret's JSON); if both reached the Markdown or HTML
+renderer alike, a name could open or close a code span. So report text comes
+in two kinds:
+
+- ``Marked``: built here from a template (``mt``, ``marked``); its backticks
+  are markup, and every backtick that came from data was replaced by
+  ``DATA_TICK`` on the way in;
+- any other ``str``: plain data, every character literal.
+
+Renderers (markdown.py, html.py) split only ``Marked`` text on backticks and
+turn ``DATA_TICK`` back into a literal, escaped backtick. A ``DATA_TICK`` in
+the data itself is shown as the escape ``\\ue000``. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kostack.analyze.messages import CATALOG, Msg
+from kostack.report.i18n import MESSAGES
+
+DATA_TICK = "\ue000"  # a backtick that came from data, inside Marked text
+
+
+class Marked(str):
+    """Report text whose backticks are code-span markup (data backticks are DATA_TICK)."""
+
+    __slots__ = ()
+
+    def plain(self) -> str:
+        """The text as a person reads it (markup and data backticks alike)."""
+        return self.replace(DATA_TICK, "`")
+
+
+def plain(value: object) -> str:
+    """Any report text as a person reads it, for places without markup (code blocks, titles)."""
+    return value.plain() if isinstance(value, Marked) else str(value)
+
+
+def literal(value: object) -> str:
+    """Data for Marked text: its backticks cannot act as markup."""
+    if isinstance(value, Marked):
+        return str(value)
+    return str(value).replace(DATA_TICK, "\\ue000").replace("`", DATA_TICK)
+
+
+def code(value: object) -> Marked:
+    """A code span around data (a command, an id)."""
+    return Marked("`" + literal(value) + "`")
+
+
+def join(separator: str, parts: Iterable[object]) -> Marked:
+    """Marked text joined from Marked text and data (separator: kostack's own text)."""
+    return Marked(literal(separator).join(literal(p) for p in parts))
+
+
+def concat(*parts: object) -> Marked:
+    """Marked text from pieces: Marked ones keep their markup, the others are data."""
+    return Marked("".join(literal(p) for p in parts))
+
+
+def mt(lang: str, key: str, /, **params: object) -> Marked:
+    """``report.i18n.t`` with the template's backticks as markup and the parameters as data."""
+    table = MESSAGES.get(lang, MESSAGES["en"])
+    template = table.get(key) or MESSAGES["en"][key]
+    if not params:
+        return Marked(template)
+    return Marked(template.format(**{k: literal(v) for k, v in params.items()}))
+
+
+def marked(text: object, lang: str) -> Marked | str:
+    """A message in ``lang``: a Msg as Marked text (its template's markup), anything else as data."""
+    if isinstance(text, Marked):
+        return text
+    if isinstance(text, Msg):
+        return _marked_msg(text, lang)
+    render = getattr(text, "render", None)
+    return str(render(lang)) if callable(render) else str(text)
+
+
+def _marked_msg(msg: Msg, lang: str) -> Marked:
+    template = CATALOG[msg.key].get(lang) or CATALOG[msg.key]["en"]
+    return Marked(template.format(**{k: _param(v, lang) for k, v in msg.params.items()}))
+
+
+def _param(value: object, lang: str) -> str:
+    if isinstance(value, Msg):
+        return _marked_msg(value, lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_param(v, lang) for v in value)
+    return literal(value)
+
+
+__all__ = ["DATA_TICK", "Marked", "code", "concat", "join", "literal", "marked", "mt", "plain"]

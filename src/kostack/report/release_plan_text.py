@@ -1,0 +1,242 @@
+"""Renderings of `kostack release reinstall`: the plan, each step as it runs, the result. Pure.
+
+Text for people (English or Korean, cluster-provided text escaped, commands
+rendered by `kostack.shell`) and the canonical JSON (with a schema version).
+The current time is passed in for ages.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kostack.analyze.messages import localize as L
+from kostack.apply.release_result import ApplyResult, StepResult
+from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
+from kostack.report.release_text import INDENT, OUTPUT_SCHEMA_VERSION, t
+from kostack.report.safe import terminal_safe
+
+# --------------------------------------------------------------------------- reinstall plan
+
+
+def _reclaim_text(pvc: PlannedPVC, plan: ReinstallPlan, lang: str) -> str:
+    old = pvc.reclaim_policy or "?"
+    if not pvc.volume:
+        return "-"
+    if old == "Retain":
+        return "Retain"
+    if plan.discard_data:
+        return t(lang, "discard", old=old)
+    return t(lang, "retain_arrow", old=old)
+
+
+def render_plan(
+    plan: ReinstallPlan,
+    *,
+    now: datetime,
+    lang: str = "en",
+    dry_run: bool = True,
+    total_pvcs: int | None = None,
+) -> str:
+    lines = [
+        t(
+            lang,
+            "plan_title",
+            name=plan.release,
+            ns=plan.namespace,
+            chart=plan.chart,
+            mode=t(lang, "mode_dry") if dry_run else t(lang, "mode_apply"),
+        )
+    ]
+    lines.append(t(lang, "gate"))
+    for check in plan.gate.checks:
+        lines.append(f"{INDENT}[{check.status}] {L(check.text, lang)}")
+    if plan.removing:
+        lines.append(t(lang, "removes"))
+        for r in plan.removing:
+            lines.append(
+                f"{INDENT}{r.namespace}/{r.name} ({r.chart} {r.chart_version}, revision {r.revision} {r.status}): {L(r.reason, lang)}"
+            )
+    if plan.pvcs:
+        lines.append(
+            t(
+                lang,
+                "pvcs_title",
+                n=len(plan.pvcs),
+                total=total_pvcs if total_pvcs is not None else "?",
+                namespaces=", ".join(plan.from_namespaces),
+            )
+        )
+        rows = [t(lang, "pvc_header").split("|")]
+        for pvc in plan.pvcs:
+            rows.append(
+                [
+                    pvc.key,
+                    pvc.size or "?",
+                    pvc.age(now),
+                    pvc.volume or "unbound",
+                    _reclaim_text(pvc, plan, lang),
+                    pvc.release + (f" ({pvc.role})" if pvc.role else ""),
+                ]
+            )
+        lines.extend(_table(rows))
+    else:
+        lines.append(t(lang, "pvcs_none"))
+    if plan.left_alone:
+        lines.append(t(lang, "left_title", n=len(plan.left_alone)))
+        lines.extend(f"{INDENT}{item.pvc}: {item.reason}" for item in plan.left_alone)
+    if plan.warnings:
+        lines.append(t(lang, "warnings"))
+        lines.extend(f"{INDENT}{L(w, lang)}" for w in plan.warnings)
+    if plan.blockers:
+        lines.append(t(lang, "blocked"))
+        lines.extend(f"{INDENT}{L(b, lang)}" for b in plan.blockers)
+    if plan.actions and not plan.blockers:
+        lines.append(t(lang, "steps"))
+        for action in plan.actions:
+            lines.extend(_action_lines(action, lang))
+    if dry_run:
+        lines.append("")
+        lines.append(t(lang, "dry_footer"))
+    return terminal_safe("\n".join(lines).rstrip() + "\n")
+
+
+def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
+    out = [
+        f"{INDENT}{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
+    ]
+    if action.precondition is not None:
+        out.append(f"{INDENT}   {t(lang, 'precondition', text=action.precondition.text())}")
+    if action.command:
+        out.append(f"{INDENT}   $ {action.command}")
+    if action.inverse is not None and action.inverse.command:
+        out.append(f"{INDENT}   {t(lang, 'inverse', text=action.inverse.command)}")
+    return out
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        INDENT + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
+
+
+def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
+    return {
+        "schema_version": OUTPUT_SCHEMA_VERSION,
+        "kostack_version": version,
+        "release": plan.release,
+        "namespace": plan.namespace,
+        "chart": plan.chart,
+        "values_file": plan.values_file,
+        "discard_data": plan.discard_data,
+        "from_namespaces": list(plan.from_namespaces),
+        "blocked": plan.blocked,
+        "blockers": [str(b) for b in plan.blockers],
+        "warnings": [str(w) for w in plan.warnings],
+        "gate": {
+            "passed": plan.gate.passed,
+            "checks": [
+                {"name": c.name, "status": c.status, "text": str(c.text), "source": c.source}
+                for c in plan.gate.checks
+            ],
+        },
+        "removing": [
+            {
+                "release": f"{r.namespace}/{r.name}",
+                "status": r.status,
+                "revision": r.revision,
+                "chart": r.chart,
+                "reason": str(r.reason),
+            }
+            for r in plan.removing
+        ],
+        "pvcs": [
+            {
+                "pvc": p.key,
+                "size": p.size,
+                "created": p.created,
+                "volume": p.volume,
+                "reclaim_policy": p.reclaim_policy,
+                "release": p.release,
+                "role": p.role,
+                "kept": p.kept,
+                "evidence": list(p.evidence),
+            }
+            for p in plan.pvcs
+        ],
+        "left_alone": [{"pvc": item.pvc, "reason": item.reason} for item in plan.left_alone],
+        "actions": [
+            {
+                "step": a.step,
+                "op": a.op,
+                "target": {
+                    "kind": a.target.kind,
+                    "name": a.target.name,
+                    "namespace": a.target.namespace,
+                },
+                "params": dict(a.params),
+                "reason": str(a.reason),
+                "precondition": a.precondition.text() if a.precondition else None,
+                "command": a.command,
+                "inverse": a.inverse.command if a.inverse else None,
+            }
+            for a in plan.actions
+        ],
+        "recovery": list(recovery_recipe(plan)),
+    }
+
+
+# --------------------------------------------------------------------------- apply
+
+
+def render_step(step: StepResult) -> str:
+    action = step.action
+    line = f"[{action.step}] {action.op} {action.target.label()}: {step.outcome}: {step.detail}"
+    if step.outcome == "manual" and step.command:
+        line += f"\n    run: {step.command}"
+    return terminal_safe(line + "\n")
+
+
+def render_apply(result: ApplyResult, *, lang: str = "en") -> str:
+    lines = []
+    if result.status == "complete":
+        lines.append(t(lang, "result_complete"))
+    elif result.status == "stopped":
+        lines.append(t(lang, "result_stopped", reason=result.reason))
+    else:
+        lines.append(t(lang, "result_failed", reason=result.reason))
+    if result.retained:
+        lines.append(t(lang, "retained", n=len(result.retained)))
+        for item in result.retained:
+            lines.append(
+                f"{INDENT}{item['volume']}  ({item['claim']}, {item['size'] or '?'}, {item['phase']}, reclaim {item['reclaim_policy']})"
+            )
+        lines.append(t(lang, "recipe"))
+        lines.extend(INDENT + line for line in result.recovery)
+    if result.journal is not None:
+        lines.append(t(lang, "journal", path=result.journal))
+    return terminal_safe("\n".join(lines).rstrip() + "\n")
+
+
+def apply_dict(result: ApplyResult) -> dict[str, Any]:
+    """What a run did, for `-o json` with --yes (journal path, steps, retained volumes, recipe)."""
+    return {
+        "status": result.status,
+        "reason": result.reason,
+        "steps": [
+            {
+                "step": s.action.step,
+                "op": s.action.op,
+                "target": s.action.target.label(),
+                "outcome": s.outcome,
+                "detail": s.detail,
+                "command": s.command or None,
+            }
+            for s in result.steps
+        ],
+        "retained": result.retained,
+        "recovery": list(result.recovery),
+        "journal": str(result.journal) if result.journal else None,
+    }
