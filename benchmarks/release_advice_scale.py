@@ -77,7 +77,7 @@ def measure(releases: int) -> dict[str, float]:
     from kostack.analyze.release_checks import check_releases
     from kostack.model import loads_snapshot
     from kostack.report.releases import release_troubles
-    from kostack.testing.builders import example_doc
+    from kostack_testkit.builders import example_doc
 
     doc = example_doc("seed-fixed")
     items, claims = [], []

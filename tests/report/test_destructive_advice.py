@@ -25,7 +25,7 @@ from shell_argv import html_commands, json_commands, markdown_commands, paste, t
 
 from kostack.analyze.diagnose import diagnose
 from kostack.report.incident import build_incident
-from kostack.testing.builders import build, example_doc
+from kostack_testkit.builders import build, example_doc
 
 FAILED = ("harbor", "harbor")
 

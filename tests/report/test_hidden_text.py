@@ -28,7 +28,7 @@ from kostack.report.incident import build_incident
 from kostack.report.markdown import render_markdown
 from kostack.report.safe import html_safe, json_safe, terminal_safe
 from kostack.shell import is_hidden
-from kostack.testing.builders import build, example_doc
+from kostack_testkit.builders import build, example_doc
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u2028\u2029\u00a0\u3000"

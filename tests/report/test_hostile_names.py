@@ -36,7 +36,7 @@ from shell_argv import (
 
 from kostack.report.fixplan import _SCRIPT_HELPERS
 from kostack.shell import is_hidden
-from kostack.testing.builders import example_doc
+from kostack_testkit.builders import example_doc
 
 PAYLOADS = {
     "semicolon": ";id",

@@ -1,0 +1,366 @@
+"""The world preflight diagnoses: the cloud and the cluster as they would be once built.
+
+`planned_cloud` takes the network, subnets, routers, groups and node ports
+from an OpenStack record, or plans them (one subnet per node /24 or /64, a
+router, the project's `default` group) when there is none;
+`planned_cluster` plans the nodes (kubeadm's per-node pod CIDRs), the
+`kubernetes` and `kube-dns` services and the CNI; `planned_snapshot` puts
+them together with the ports to diagnose.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kostack.analyze.mtu import cilium_overhead, flannel_overhead
+from kostack.analyze.topology import first_host
+from kostack.model.snapshot import (
+    CNI,
+    Calico,
+    CalicoBlock,
+    CalicoIPPool,
+    Cilium,
+    Cluster,
+    Flannel,
+    IPAddress,
+    IPNetwork,
+    Network,
+    Node,
+    NodeAddress,
+    NodePort,
+    OpenStack,
+    Port,
+    Router,
+    SecurityGroup,
+    SecurityGroupRule,
+    Service,
+    ServiceEndpoint,
+    ServicePort,
+    Snapshot,
+    Subnet,
+)
+from kostack.plan.preflight_spec import (
+    BLOCK_PREFIX_V4,
+    DEFAULT_GROUP_ID,
+    NODE_MASK_V4,
+    PLANNED_NETWORK_ID,
+    PLANNED_ROUTER_ID,
+    PreflightError,
+    PreflightSpec,
+)
+
+
+def node_pod_cidrs(spec: PreflightSpec) -> list[IPNetwork]:
+    """kubeadm's per-node pod CIDRs (/24 for IPv4, or smaller pieces for many nodes)."""
+    n = len(spec.nodes)
+    need = (
+        spec.pod_cidr.prefixlen + max(0, math.ceil(math.log2(n)))
+        if n > 1
+        else spec.pod_cidr.prefixlen
+    )
+    mask = max(need, NODE_MASK_V4 if spec.pod_cidr.version == 4 else 64)
+    if mask > spec.pod_cidr.max_prefixlen:
+        raise PreflightError(f"the pod CIDR {spec.pod_cidr} is too small for {n} nodes")
+    nets: Iterator[IPNetwork] = spec.pod_cidr.subnets(new_prefix=mask)
+    return [next(nets) for _ in range(n)]
+
+
+def node_blocks(spec: PreflightSpec, node_cidrs: list[IPNetwork]) -> list[IPNetwork]:
+    """One Calico block per node: the first /26 of its pod CIDR."""
+    prefix = BLOCK_PREFIX_V4 if spec.pod_cidr.version == 4 else 122
+    out: list[IPNetwork] = []
+    for c in node_cidrs:
+        pieces: Iterator[IPNetwork] = c.subnets(new_prefix=max(prefix, c.prefixlen))
+        out.append(next(pieces))
+    return out
+
+
+def default_group() -> SecurityGroup:
+    """The project's `default` group as Neutron creates it."""
+    rules = [
+        SecurityGroupRule(id="default-egress-v4", direction="egress", ethertype="IPv4"),
+        SecurityGroupRule(id="default-egress-v6", direction="egress", ethertype="IPv6"),
+        SecurityGroupRule(
+            id="default-ingress-v4",
+            direction="ingress",
+            ethertype="IPv4",
+            remote_group_id=DEFAULT_GROUP_ID,
+        ),
+        SecurityGroupRule(
+            id="default-ingress-v6",
+            direction="ingress",
+            ethertype="IPv6",
+            remote_group_id=DEFAULT_GROUP_ID,
+        ),
+    ]
+    return SecurityGroup(id=DEFAULT_GROUP_ID, name="default", rules=tuple(rules))
+
+
+def planned_mac(i: int) -> str:
+    """A Neutron-style MAC (fa:16:3e prefix) for the i-th planned port."""
+    return f"fa:16:3e:7f:{(i >> 8) & 255:02x}:{i & 255:02x}"
+
+
+def _cni(spec: PreflightSpec, blocks: list[IPNetwork], mtu: int) -> CNI:
+    """The CNI's configuration as it would be installed with the planned pod MTU."""
+    names = [n.name for n in spec.nodes]
+    if spec.cni == "calico":
+        ipip = {"ipip": "Always", "ipip-crosssubnet": "CrossSubnet"}.get(spec.mode, "Never")
+        vxlan = {"vxlan": "Always", "vxlan-crosssubnet": "CrossSubnet"}.get(spec.mode, "Never")
+        return CNI(
+            type="calico",
+            calico=Calico(
+                install_method="operator",
+                ip_pools=(
+                    CalicoIPPool(
+                        name="default-ipv4-ippool"
+                        if spec.pod_cidr.version == 4
+                        else "default-ipv6-ippool",
+                        cidr=spec.pod_cidr,
+                        ipip_mode=ipip,
+                        vxlan_mode=vxlan,
+                        nat_outgoing=spec.nat_outgoing,
+                        block_size=BLOCK_PREFIX_V4 if spec.pod_cidr.version == 4 else 122,
+                        source="preflight",
+                    ),
+                ),
+                blocks=tuple(
+                    CalicoBlock(cidr=b, node=n) for b, n in zip(blocks, names, strict=True)
+                ),
+                mtu=mtu,
+                mtu_source="preflight: the planned pod MTU",
+                typha=spec.typha_on,
+                bgp=spec.bgp_on,
+                node_to_node_mesh=spec.bgp_on,
+                wireguard=spec.wireguard,
+            ),
+        )
+    # Flannel's Backend.MTU and Cilium's `mtu` are the network's MTU, not the pod's
+    # (kostack.analyze.mtu): the planned pod MTU plus what the CNI subtracts from them.
+    if spec.cni == "flannel":
+        flannel = Flannel(
+            network=spec.pod_cidr,
+            backend_type="host-gw" if spec.mode == "host-gw" else "vxlan",
+            ip_masq=spec.nat_outgoing,
+            mtu_auto=False,
+        )
+        overhead = flannel_overhead(flannel)
+        base = mtu + overhead[0] if isinstance(overhead, tuple) else None
+        return CNI(type="flannel", flannel=flannel.model_copy(update={"mtu": base}))
+    cilium = Cilium(
+        routing_mode="native" if spec.mode == "native" else "tunnel",
+        tunnel_protocol=None if spec.mode == "native" else spec.mode,
+        native_routing_cidr=spec.pod_cidr if spec.mode == "native" else None,
+        masquerade=spec.nat_outgoing,
+        mtu_auto=False,
+        wireguard=spec.wireguard,
+    )
+    overhead = cilium_overhead(cilium)
+    base = mtu + overhead[0] if isinstance(overhead, tuple) else None
+    return CNI(type="cilium", cilium=cilium.model_copy(update={"mtu": base}))
+
+
+@dataclass
+class PlannedCloud:
+    """The OpenStack side of the planned snapshot, before ports are decided."""
+
+    network: Network
+    subnets: list[Subnet]
+    routers: list[Router]
+    groups: list[SecurityGroup]
+    ports: dict[str, Port]  # node name -> existing port
+    other_ports: list[Port]
+    other_subnets: list[Subnet]
+
+
+def planned_cloud(spec: PreflightSpec) -> PlannedCloud:
+    """The chosen network from the OpenStack record, or a planned one when there is none."""
+    if spec.openstack is not None and spec.network_id is not None:
+        return _recorded_cloud(spec, spec.openstack, spec.network_id)
+    return _new_cloud(spec)
+
+
+def _recorded_cloud(spec: PreflightSpec, os_: OpenStack, network_id: str) -> PlannedCloud:
+    """Network `network_id` of the record: its subnets, routers, the nodes' existing ports."""
+    nets = {n.id: n for n in os_.networks or ()}
+    network = nets.get(network_id)
+    if network is None:
+        raise PreflightError(f"network {network_id} is not in the OpenStack record")
+    all_subnets = list(os_.subnets or ())
+    subnets = [s for s in all_subnets if s.network_id == network.id]
+    if not subnets:
+        raise PreflightError(f"network {network.name or network.id} has no subnet")
+    by_ip: dict[IPAddress, Port] = {}
+    for p in os_.ports or ():
+        if p.network_id == network.id:
+            for f in p.fixed_ips:
+                by_ip[f.ip_address] = p
+    ports = {n.name: by_ip[n.ip] for n in spec.nodes if n.ip in by_ip}
+    used = {p.id for p in ports.values()}
+    groups = list(os_.security_groups or ())
+    if not any(g.name == "default" for g in groups):
+        groups.append(default_group())
+    subnet_ids = {s.id for s in subnets}
+    routers = [r for r in os_.routers or () if subnet_ids & set(r.interface_subnet_ids)]
+    return PlannedCloud(
+        network,
+        subnets,
+        routers,
+        groups,
+        ports,
+        [p for p in os_.ports or () if p.id not in used],
+        [s for s in all_subnets if s.network_id != network.id],
+    )
+
+
+def _new_cloud(spec: PreflightSpec) -> PlannedCloud:
+    """A planned network: a subnet per node /24 (/64) not in --subnet-cidr, a router, `default`."""
+    backend = spec.backend
+    mtu = spec.network_mtu or (1442 if backend == "ml2/ovn" else 1450)
+    network = Network(
+        id=PLANNED_NETWORK_ID,
+        name="planned network",
+        mtu=mtu,
+        port_security_enabled=True,
+        network_type="geneve" if backend == "ml2/ovn" else "vxlan",
+    )
+    cidrs: list[IPNetwork] = []
+    if spec.subnet_cidr is not None:
+        cidrs.append(spec.subnet_cidr)
+    for n in spec.nodes:
+        if not any(n.ip.version == c.version and n.ip in c for c in cidrs):
+            cidrs.append(
+                ipaddress.ip_network(f"{n.ip}/{24 if n.ip.version == 4 else 64}", strict=False)
+            )
+    subnets = [
+        Subnet(
+            id=f"planned-subnet-{i}",
+            name=f"planned subnet {c}",
+            network_id=network.id,
+            cidr=c,
+            gateway_ip=first_host(c),
+        )
+        for i, c in enumerate(cidrs, 1)
+    ]
+    router = Router(
+        id=PLANNED_ROUTER_ID,
+        name="planned router",
+        external_network_id="external",
+        enable_snat=True,
+        interface_subnet_ids=tuple(s.id for s in subnets),
+    )
+    return PlannedCloud(network, subnets, [router], [default_group()], {}, [], [])
+
+
+def subnet_for(cloud: PlannedCloud, ip: IPAddress) -> Subnet:
+    """The subnet of the network that holds node IP `ip` (PreflightError if none does)."""
+    for s in cloud.subnets:
+        if s.cidr.version == ip.version and ip in s.cidr:
+            return s
+    raise PreflightError(
+        f"node IP {ip} is in no subnet of network {cloud.network.name or cloud.network.id}",
+        "give node IPs from the network's subnets",
+    )
+
+
+def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
+    """The cluster part of the planned snapshot: nodes, services, CIDRs, the CNI."""
+    node_cidrs = node_pod_cidrs(spec)
+    blocks = node_blocks(spec, node_cidrs)
+    nodes = tuple(
+        Node(
+            name=n.name,
+            roles=("control-plane",) if n.control_plane else (),
+            internal_ip=n.ip,
+            addresses=(NodeAddress(type="InternalIP", address=str(n.ip)),),
+            pod_cidrs=(c,),
+            ready=True,
+        )
+        for n, c in zip(spec.nodes, node_cidrs, strict=True)
+    )
+    cp = next(n for n in spec.nodes if n.control_plane)
+    dns_nodes = [cp, *(n for n in spec.nodes if not n.control_plane)][:2]
+    block_of = {n.name: b for n, b in zip(spec.nodes, blocks, strict=True)}
+    pod_ip = {
+        n.name: first_host(block_of[n.name] if spec.cni == "calico" else c)
+        for n, c in zip(spec.nodes, node_cidrs, strict=True)
+    }
+    service_ip = first_host(spec.service_cidr)
+    dns_ip = ipaddress.ip_address(int(spec.service_cidr.network_address) + 10)
+    services = (
+        Service(
+            namespace="default",
+            name="kubernetes",
+            cluster_ip=service_ip,
+            ports=(ServicePort(name="https", port=443, target_port=6443),),
+            endpoints=(ServiceEndpoint(ip=cp.ip, node=cp.name, ports={"https": 6443}),),
+        ),
+        Service(
+            namespace="kube-system",
+            name="kube-dns",
+            cluster_ip=dns_ip,
+            ports=(
+                ServicePort(name="dns", port=53, protocol="UDP", target_port=53),
+                ServicePort(name="dns-tcp", port=53, protocol="TCP", target_port=53),
+            ),
+            endpoints=tuple(
+                ServiceEndpoint(ip=pod_ip[n.name], node=n.name, ports={"dns": 53, "dns-tcp": 53})
+                for n in dns_nodes
+            ),
+        ),
+    )
+    return Cluster(
+        name="planned",
+        nodes=nodes,
+        pods=(),
+        services=services,
+        pod_cidrs=(spec.pod_cidr,),
+        service_cidrs=(spec.service_cidr,),
+        cluster_dns_ip=dns_ip,
+        kube_proxy_mode="iptables",
+        cni=_cni(spec, blocks, mtu),
+    )
+
+
+def planned_snapshot(
+    spec: PreflightSpec,
+    cloud: PlannedCloud,
+    mtu: int,
+    ports: dict[str, Port],
+    groups: list[SecurityGroup],
+    routers: list[Router],
+) -> Snapshot:
+    """The snapshot diagnosis reads: the planned cluster, the cloud with these ports."""
+    cluster = planned_cluster(spec, mtu)
+    os_ = OpenStack(
+        backend=spec.backend or (spec.openstack.backend if spec.openstack else None),
+        networks=(cloud.network,),
+        subnets=(*cloud.subnets, *cloud.other_subnets),
+        routers=tuple(routers),
+        ports=(*ports.values(), *cloud.other_ports),
+        security_groups=tuple(groups),
+    )
+    return Snapshot(
+        source="kostack preflight (planned cluster)",
+        openstack=os_,
+        cluster=cluster,
+        node_ports=tuple(
+            NodePort(node=n.name, port_id=ports[n.name].id, matched_by="manual") for n in spec.nodes
+        ),
+    )
+
+
+__all__ = [
+    "PlannedCloud",
+    "default_group",
+    "node_blocks",
+    "node_pod_cidrs",
+    "planned_cloud",
+    "planned_cluster",
+    "planned_mac",
+    "planned_snapshot",
+    "subnet_for",
+]
