@@ -51,3 +51,9 @@ class ProbeError(KostackError):
 
 class ApplyError(KostackError):
     exit_code = ExitCode.APPLY_FAILED
+
+
+class Interrupted(KostackError):
+    """Ctrl-C: what was in flight, whether it landed, and how to resume or undo (exit 130)."""
+
+    exit_code = ExitCode.INTERRUPTED

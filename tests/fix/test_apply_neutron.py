@@ -210,9 +210,13 @@ def test_an_interrupted_apply_resumes_from_its_journal(
         run_apply(plan, seed_cloud.endpoint, path, on_event=interrupt)
     records = read_records(path)
     assert records[-1]["type"] == "end" and records[-1]["status"] == "interrupted"
+    # Ctrl-C came after the intent, before the request: the re-read says it did not land
+    assert records[-2]["action"] == third.id and records[-2]["outcome"] == "failed"
+    assert records[-2]["message"].startswith("did not land: interrupted by Ctrl-C (re-read: port")
+    assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
     neutron = Neutron(openstack_connection(seed_cloud.endpoint))
     with Journal.open(path) as journal:
-        assert journal.logs()[third.id].outcome == "in-doubt"
+        assert journal.logs()[third.id].outcome == "failed"
         report = apply_plan(journal, neutron)
     assert report.ok and report.steps[0].message == "done by an earlier run"
     conn = openstack_connection(seed_cloud.endpoint)

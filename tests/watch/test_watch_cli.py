@@ -125,3 +125,31 @@ def test_usage_errors_in_korean(tmp_path: Path) -> None:
     assert code == 2 and "IP 주소가 아닙니다" in err
     code, _, err = run("--snapshot", SEED, "--deployment", "nope", "--lang", "ko")
     assert code == 2 and "NAMESPACE/NAME 형식이 아닙니다" in err
+
+
+def test_timeout_from_the_option_the_environment_or_the_default() -> None:
+    from kostack.cli.watch import WATCH_TIMEOUT_S, _timeout
+    from kostack.errors import ConfigError
+
+    assert _timeout(None, {}) == WATCH_TIMEOUT_S == 20.0
+    assert _timeout(None, {"KOSTACK_TIMEOUT": "3.5"}) == 3.5
+    assert _timeout(7.0, {"KOSTACK_TIMEOUT": "3.5"}) == 7.0  # --timeout wins
+    for bad in ("soon", "0", "5000"):
+        with pytest.raises(ConfigError, match="KOSTACK_TIMEOUT"):
+            _timeout(None, {"KOSTACK_TIMEOUT": bad})
+
+
+def test_a_bad_kostack_timeout_is_usage_in_live_mode(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\n")
+    code, out, err = run(
+        "--kubeconfig",
+        str(kubeconfig),
+        "--listen",
+        "127.0.0.1:0",
+        "--cycles",
+        "1",
+        environ={"KOSTACK_TIMEOUT": "soon"},
+    )
+    assert code == 2 and out == ""
+    assert "error: KOSTACK_TIMEOUT='soon' is not a number of seconds" in err

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kostack.apply.interrupt import RunInterrupted, fix_in_flight
 from kostack.apply.journal import ActionLog, Journal
 from kostack.apply.messages import Explained, changed_since_planning, explain
 from kostack.apply.neutron import GroupState, Neutron, NeutronProblem, PortState, RouterState
+from kostack.interrupts import deferred_interrupts
 from kostack.plan.codec import PlanFormatError
 from kostack.plan.model import Action, Operation, Pair, PortFields, Route, restore_command
 
@@ -112,6 +114,7 @@ class Runner:
         self.on_event = on_event
         self.sleep = sleep
         self.expected_group_rev: dict[str, int | None] = {}
+        self._current: tuple[Action, str] | None = None  # intent journaled, no result yet
 
     # ------------------------------------------------------------------ shared
 
@@ -124,6 +127,12 @@ class Runner:
             self.on_event(event)
 
     def _intent(self, action: Action, before: dict[str, Any], phase: str = "apply") -> None:
+        with deferred_interrupts():  # the record and knowing it is in flight go together
+            self._journal_intent(action, before, phase)
+            self._current = (action, phase)
+        self._emit(Event(phase, "intent", action))
+
+    def _journal_intent(self, action: Action, before: dict[str, Any], phase: str) -> None:
         self.journal.append(
             {
                 "type": "intent" if phase == "apply" else "undo-intent",
@@ -137,7 +146,6 @@ class Runner:
                 "before" if phase == "apply" else "current": before,
             }
         )
-        self._emit(Event(phase, "intent", action))
 
     def _result(
         self,
@@ -150,17 +158,19 @@ class Runner:
         error: NeutronProblem | None = None,
         **extra: Any,
     ) -> Step:
-        self.journal.append(
-            {
-                "type": "result" if phase == "apply" else "undo-result",
-                "action": action.id,
-                "outcome": outcome,
-                "message": message,
-                "after": after,
-                "error": error.as_dict() if error is not None else None,
-                **extra,
-            }
-        )
+        with deferred_interrupts():
+            self.journal.append(
+                {
+                    "type": "result" if phase == "apply" else "undo-result",
+                    "action": action.id,
+                    "outcome": outcome,
+                    "message": message,
+                    "after": after,
+                    "error": error.as_dict() if error is not None else None,
+                    **extra,
+                }
+            )
+            self._current = None
         self._emit(Event(phase, "result", action, outcome, message))
         return Step(action.id, outcome, message)
 
@@ -228,10 +238,29 @@ class Runner:
                     status = "stopped"
                     break
         except KeyboardInterrupt:
-            self.journal.append({"type": "end", "mode": mode, "status": "interrupted"})
-            raise
+            raise self._interrupted(mode, steps) from None
         self.journal.append({"type": "end", "mode": mode, "status": status})
         return RunReport(mode, self.journal.path, tuple(steps), tuple(problems))
+
+    def _interrupted(self, mode: str, steps: list[Step]) -> RunInterrupted:
+        """Ctrl-C: re-read the change in flight, journal what it did, end the run."""
+        current, self._current = self._current, None
+        flight = None
+        done = sum(1 for s in steps if s.outcome in (APPLIED, ALREADY, RESTORED, ALREADY_ORIGINAL))
+        if current is not None:
+            action, phase = current
+            log = self.journal.logs()[action.id]
+            flight = fix_in_flight(self.n, action, phase, log, self.n.pending)
+            if flight.landed is not None:
+                outcome = (RESTORED if phase == "undo" else APPLIED) if flight.landed else FAILED
+                done += flight.landed
+                when = "landed before" if flight.landed else "did not land: interrupted by"
+                self._result(
+                    action, outcome, f"{when} Ctrl-C (re-read: {flight.seen})", phase=phase
+                )
+        self.journal.append({"type": "end", "mode": mode, "status": "interrupted"})
+        total = len(self.plan.automatic)
+        return RunInterrupted(self.journal.path, flight, done, total, current and current[0])
 
     def _init_expected(self, logs: dict[str, ActionLog]) -> None:
         """Group revisions to expect: the planned one plus the rules kostack already created."""
@@ -472,8 +501,7 @@ class Runner:
                     )
                     problems.append(stop.explained)
         except KeyboardInterrupt:
-            self.journal.append({"type": "end", "mode": "rollback", "status": "interrupted"})
-            raise
+            raise self._interrupted("rollback", steps) from None
         status = "complete" if not problems else "failed"
         self.journal.append({"type": "end", "mode": "rollback", "status": status})
         return RunReport("rollback", self.journal.path, tuple(steps), tuple(problems))

@@ -32,8 +32,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from kostack.interrupts import deferred_interrupts
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
 from kostack.plan.model import Plan
+from kostack.redact import redact
 from kostack.shell import render
 
 JOURNAL_VERSION: Final = 1
@@ -188,11 +190,17 @@ class Journal:
     # ------------------------------------------------------------------ writing
 
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Write one record durably (one write, then fsync) and keep it in memory."""
-        record = {"seq": len(self.records) + 1, "at": now(), **record}
-        write_record(self._fd, record)
-        self.records.append(record)
-        return record
+        """Write one record durably (one write, then fsync) and keep it in memory.
+
+        Ctrl-C cannot split the write from the bookkeeping (it is raised right
+        after), so no two records share a ``seq``; no credential is written.
+        """
+        with deferred_interrupts():
+            last = int(self.records[-1].get("seq") or 0) if self.records else 0
+            seq = max(last, len(self.records)) + 1
+            kept = write_record(self._fd, {"seq": seq, "at": now(), **record})
+            self.records.append(kept)
+        return kept
 
     # ------------------------------------------------------------------ reading
 
@@ -255,13 +263,21 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 # (shared with `kostack guard`'s journal, kostack/guard/journal.py)
 
 
-def write_record(fd: int, record: dict[str, Any]) -> None:
-    """Append one record as one JSON line: a single write() on an O_APPEND fd, then fsync."""
-    data = (json.dumps(record, sort_keys=False, ensure_ascii=False) + "\n").encode()
-    written = 0
-    while written < len(data):
-        written += os.write(fd, data[written:])
-    os.fsync(fd)
+def write_record(fd: int, record: dict[str, Any]) -> dict[str, Any]:
+    """Append one record as one JSON line: a single write() on an O_APPEND fd, then fsync.
+
+    The line passes the redactor (no credential is written) and Ctrl-C waits
+    until it is down; returns the record as written.
+    """
+    with deferred_interrupts():
+        line = redact(json.dumps(record, sort_keys=False, ensure_ascii=False))
+        kept: dict[str, Any] = json.loads(line)
+        data = (line + "\n").encode()
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    return kept
 
 
 def lock_exclusive(fd: int, path: Path) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from kostack.deadline import GRACE_S, DeadlineExceeded, Worker, within
+from kostack.errors import KostackError
 from kostack.plan.model import Pair, PortFields, Route, Rule
 
 T = TypeVar("T")
@@ -149,6 +151,14 @@ def _problem(exc: BaseException) -> NeutronProblem:
     raise exc
 
 
+def _api_timeout(conn: Any) -> float:
+    config = getattr(getattr(conn, "config", None), "config", None) or {}
+    try:
+        return float(config.get("api_timeout") or 30.0)
+    except (TypeError, ValueError):
+        return 30.0
+
+
 def _pairs(raw: Iterable[Any], mac: str) -> tuple[Pair, ...]:
     out = []
     for p in raw or ():
@@ -181,10 +191,18 @@ def _normal_prefix(prefix: str) -> str:
 
 
 class Neutron:
-    """The writes and reads of `kostack fix`, over an openstacksdk Connection."""
+    """The writes and reads of `kostack fix`, over an openstacksdk Connection.
 
-    def __init__(self, conn: Any) -> None:
+    Every request has a hard deadline (the connection's timeout and a grace,
+    kostack.deadline): one that gets no answer by then is a TIMEOUT problem,
+    like a socket timeout (ambiguous: the engine re-reads before going on).
+    ``pending`` is the latest write request, for the re-read after Ctrl-C.
+    """
+
+    def __init__(self, conn: Any, *, timeout_s: float | None = None) -> None:
         self._conn = conn
+        self.timeout_s = timeout_s or _api_timeout(conn)
+        self.pending: Worker | None = None
 
     @property
     def connection(self) -> Any:
@@ -195,9 +213,19 @@ class Neutron:
     def _net(self) -> Any:
         return self._conn.network
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def _call(self, fn: Callable[[], T], *, write: bool = False) -> T:
+        def started(worker: Worker) -> None:
+            if write:
+                self.pending = worker
+
         try:
-            return fn()
+            return within(self.timeout_s + GRACE_S, "a Neutron request", fn, on_start=started)
+        except DeadlineExceeded as exc:
+            raise NeutronProblem(
+                ProblemKind.TIMEOUT, f"no answer within {self.timeout_s:g} s"
+            ) from exc
+        except KostackError:
+            raise  # the identity endpoint refused the credentials (AuthError)
         except Exception as exc:
             raise _problem(exc) from exc
 
@@ -224,7 +252,9 @@ class Neutron:
     def update_port(self, port_id: str, body: dict[str, Any], if_revision: int) -> PortState:
         """PUT ``body`` on the port only if its revision is still ``if_revision`` (else 412)."""
         return self._port_state(
-            self._call(lambda: self._net.update_port(port_id, if_revision=if_revision, **body))
+            self._call(
+                lambda: self._net.update_port(port_id, if_revision=if_revision, **body), write=True
+            )
         )
 
     def add_port_tags(self, port_id: str, tags: Iterable[str]) -> None:
@@ -283,20 +313,21 @@ class Neutron:
             attrs["remote_group_id"] = rule.remote_group_id
         if rule.description:
             attrs["description"] = rule.description
-        created = self._call(lambda: self._net.create_security_group_rule(**attrs))
+        created = self._call(lambda: self._net.create_security_group_rule(**attrs), write=True)
         return str(created.id)
 
     def delete_rule(self, rule_id: str) -> bool:
         """Delete a rule; False when it was already gone."""
         from openstack import exceptions as os_exc
 
-        try:
-            self._net.delete_security_group_rule(rule_id, ignore_missing=False)
-        except os_exc.NotFoundException:
-            return False
-        except Exception as exc:
-            raise _problem(exc) from exc
-        return True
+        def delete() -> bool:
+            try:
+                self._net.delete_security_group_rule(rule_id, ignore_missing=False)
+            except os_exc.NotFoundException:
+                return False
+            return True
+
+        return self._call(delete, write=True)
 
     # ------------------------------------------------------------------ routers
 
@@ -314,6 +345,7 @@ class Neutron:
         body = [r.as_dict() for r in routes]
         return self._router_state(
             self._call(
-                lambda: self._net.update_router(router_id, if_revision=if_revision, routes=body)
+                lambda: self._net.update_router(router_id, if_revision=if_revision, routes=body),
+                write=True,
             )
         )

@@ -42,9 +42,13 @@ import urllib3
 from kubernetes.client.exceptions import ApiException
 
 from kostack.analyze.messages import localize
+from kostack.apply.interrupt import RunInterrupted, release_in_flight
 from kostack.apply.release_result import ApplyResult, StepResult
+from kostack.deadline import DeadlineExceeded, Worker, with_deadline
 from kostack.errors import ApplyError
+from kostack.interrupts import deferred_interrupts
 from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
+from kostack.redact import redact
 from kostack.shell import Cmd, chain
 
 # The client, untyped on purpose: its objects stay inside this module.
@@ -52,6 +56,8 @@ _client: Any = kubernetes.client
 _watch: Any = kubernetes.watch
 
 JOURNAL_VERSION: Final = 1
+# A Kubernetes request that has not finished by then is abandoned (exit 3).
+REQUEST_DEADLINE_S: Final = 60.0
 _SECRETISH = re.compile(
     r"(?i)\b(password|passwd|secret|token|key)(\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
 )
@@ -190,11 +196,12 @@ class ReleaseJournal:
 
     def write(self, record_type: str, **fields: Any) -> dict[str, Any]:
         record = {"type": record_type, "at": _now(), **fields}
-        line = json.dumps(record, ensure_ascii=False, sort_keys=False, default=str) + "\n"
+        line = redact(json.dumps(record, ensure_ascii=False, sort_keys=False, default=str)) + "\n"
         if self._fd is None:
             raise ApplyError("the journal is not open")
-        os.write(self._fd, line.encode())
-        os.fsync(self._fd)
+        with deferred_interrupts():  # Ctrl-C never leaves half a record
+            os.write(self._fd, line.encode())
+            os.fsync(self._fd)
         return record
 
 
@@ -280,10 +287,18 @@ class Reinstaller:
     context: str | None = None
     clock: Callable[[], float] = time.monotonic
     lang: str = "en"
+    # the step whose intent is journaled and whose result is not, and its latest request
+    _current: tuple[ReleaseAction, dict[str, Any] | None] | None = None
+    _pending: Worker | None = None
+
+    def _started(self, worker: Worker) -> None:
+        self._pending = worker
 
     @property
     def core(self) -> Any:
-        return _client.CoreV1Api(self.api_client)
+        # every request under a hard deadline (kostack.deadline), so Ctrl-C is seen at once
+        api = _client.CoreV1Api(self.api_client)
+        return with_deadline(api, REQUEST_DEADLINE_S, on_start=self._started)
 
     def run(self, plan: ReinstallPlan, version: str) -> ApplyResult:
         if plan.blocked:
@@ -296,14 +311,23 @@ class Reinstaller:
         self.journal.write(
             "run", mode="apply", pid=os.getpid(), helm=self.helm.describe() if self.helm else None
         )
+        try:
+            return self._run(plan, result)
+        except KeyboardInterrupt:
+            raise self._interrupted(plan, result) from None
+
+    def _run(self, plan: ReinstallPlan, result: ApplyResult) -> ApplyResult:
         for action in plan.actions:
-            self.journal.write(
-                "intent",
-                step=action.step,
-                op=action.op,
-                target=action.target.label(),
-                before=self._state(action),
-            )
+            before = self._state(action)
+            with deferred_interrupts():  # the record and knowing it is in flight go together
+                self.journal.write(
+                    "intent",
+                    step=action.step,
+                    op=action.op,
+                    target=action.target.label(),
+                    before=before,
+                )
+                self._current = (action, before)
             try:
                 step = self._step(plan, action)
             except ApiException as exc:
@@ -314,17 +338,22 @@ class Reinstaller:
                 step = StepResult(
                     action, "failed", f"cannot reach the Kubernetes API ({type(exc).__name__})"
                 )
-            result.steps.append(step)
-            self.journal.write(
-                "result",
-                step=action.step,
-                op=action.op,
-                target=action.target.label(),
-                outcome=step.outcome,
-                detail=step.detail,
-                after=self._state(action),
-                **({"command": step.command} if step.command else {}),
-            )
+            except DeadlineExceeded as exc:
+                step = StepResult(action, "failed", f"the Kubernetes API: {exc.message}")
+            after = self._state(action)
+            with deferred_interrupts():
+                result.steps.append(step)
+                self._current = None
+                self.journal.write(
+                    "result",
+                    step=action.step,
+                    op=action.op,
+                    target=action.target.label(),
+                    outcome=step.outcome,
+                    detail=step.detail,
+                    after=after,
+                    **({"command": step.command} if step.command else {}),
+                )
             self.echo(
                 f"[{action.step}] {action.op} {action.target.label()}: {step.outcome} - {step.detail}"
             )
@@ -346,6 +375,31 @@ class Reinstaller:
         self.journal.write("recovery", retained=result.retained, recipe=list(result.recovery))
         self.journal.write("end", status=result.status, reason=result.reason)
         return result
+
+    def _interrupted(self, plan: ReinstallPlan, result: ApplyResult) -> RunInterrupted:
+        """Ctrl-C: re-read the step in flight, journal what it did, end the run."""
+        current, self._current = self._current, None
+        flight = None
+        if current is not None:
+            action, before = current
+            after, flight = release_in_flight(
+                action, before, lambda: self._state(action), self._pending
+            )
+            self.journal.write(
+                "result",
+                step=action.step,
+                op=action.op,
+                target=action.target.label(),
+                outcome="interrupted",
+                landed=flight.landed,
+                detail=f"re-read after Ctrl-C: {flight.seen}",
+                after=after,
+            )
+        self.journal.write("end", status="interrupted", reason="Ctrl-C")
+        done = sum(1 for s in result.steps if s.outcome in ("applied", "already", "skipped"))
+        return RunInterrupted(
+            self.journal.path, flight, done, len(plan.actions), current and current[0]
+        )
 
     # ---------------------------------------------------------------- steps
 
@@ -602,7 +656,9 @@ class Reinstaller:
         return StepResult(action, "failed", prefix + states)
 
     def _workloads(self, namespace: str, selector: str) -> list[str]:
-        apps = _client.AppsV1Api(self.api_client)
+        apps = with_deadline(
+            _client.AppsV1Api(self.api_client), REQUEST_DEADLINE_S, on_start=self._started
+        )
         names: list[str] = []
         for lister in (apps.list_namespaced_deployment, apps.list_namespaced_stateful_set):
             names.extend(

@@ -10,12 +10,13 @@ from typing import Any, cast
 
 import click
 
-from kostack.cli.common import Environment, get_env
+from kostack.cli.common import READ_ONLY, Environment, get_env, request_timeout
 from kostack.cli.diagnose import live_options
-from kostack.collect.live import DEFAULT_TIMEOUT_S, CollectOptions, collect_snapshot
+from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.errors import ConfigError, ExitCode
 from kostack.model import Snapshot, dump_snapshot
 from kostack.model.snapshot import NeutronBackend
+from kostack.redact import redact
 from kostack.report.safe import terminal_safe
 
 __all__ = ["collect", "collect_live"]
@@ -57,7 +58,7 @@ def collect_live(
     kubeconfig: str | None = None,
     kube_context: str | None = None,
     neutron_backend: str | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = None,
     **_other: object,
 ) -> Snapshot:
     """Collect a snapshot live for `diagnose`/`trace` (read-only; gaps stay in the snapshot).
@@ -71,7 +72,7 @@ def collect_live(
             kubeconfig=kubeconfig,
             kube_context=kube_context,
             neutron_backend=cast(NeutronBackend | None, neutron_backend),
-            timeout_s=timeout_s,
+            timeout_s=request_timeout(timeout_s, env.environ),
             environ=env.environ,
         )
     )
@@ -100,10 +101,10 @@ Examples:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1, max=3600),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
     metavar="SECONDS",
-    help="Give up on one API request after this long (that part becomes a gap).",
+    help="[default: 30, or $KOSTACK_TIMEOUT] Give up on one API request after this long (that part becomes a gap; a service "
+    "that never answers is exit 3). Each phase (OpenStack, Kubernetes, Helm) gives up after "
+    "10 times this, at least 60 s.",
 )
 @live_options
 @click.pass_context
@@ -114,7 +115,7 @@ def collect(
     no_openstack: bool,
     no_kubernetes: bool,
     no_helm: bool,
-    timeout_s: float,
+    timeout_s: float | None,
     os_cloud: str | None,
     kubeconfig: str | None,
     kube_context: str | None,
@@ -133,6 +134,7 @@ def collect(
     target = _check_target(output_path)
     progress = _Progress(env)
     started = time.monotonic()
+    env.activity = f"collecting ({READ_ONLY})"
     try:
         snapshot = collect_snapshot(
             CollectOptions(
@@ -143,7 +145,7 @@ def collect(
                 openstack=not no_openstack,
                 kubernetes=not no_kubernetes,
                 helm=not no_helm,
-                timeout_s=timeout_s,
+                timeout_s=request_timeout(timeout_s, env.environ),
                 environ=env.environ,
                 progress=progress,
             )
@@ -186,7 +188,7 @@ def _write_atomically(target: Path, text: str) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            stream.write(redact(text))
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import locale
+import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Final, TypeVar
 
 import click
 
-from kostack.errors import ExitCode, KostackError
+from kostack.errors import ConfigError, ExitCode, KostackError
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
+from kostack.redact import CREDENTIAL_KEY, remember
 from kostack.report.i18n import LANGS
 from kostack.report.safe import terminal_safe
 
@@ -30,6 +33,8 @@ class Environment:
     stdin_isatty: bool = field(default_factory=lambda: sys.stdin.isatty())
     stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
     debug: bool = False
+    # What the command is doing now, for the message after Ctrl-C ("while collecting").
+    activity: str = ""
 
 
 def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
@@ -56,6 +61,79 @@ def optional_part(module: str, attr: str, what: str) -> Any:
         raise ConfigError(
             f"{what} is not available in this build", "Give a snapshot with --snapshot FILE."
         ) from exc
+
+
+TIMEOUT_VAR: Final = "KOSTACK_TIMEOUT"
+DEFAULT_TIMEOUT_S: Final = 30.0
+
+
+def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
+    """The per-request timeout: --timeout, else KOSTACK_TIMEOUT, else 30 s."""
+    if given is not None:
+        return given
+    raw = environ.get(TIMEOUT_VAR, "")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        raise ConfigError(
+            f"{TIMEOUT_VAR}={raw!r} is not a number of seconds", "e.g. KOSTACK_TIMEOUT=30"
+        ) from None
+    if not 0.1 <= value <= 3600:
+        raise ConfigError(f"{TIMEOUT_VAR}={raw} is out of range", "Give 0.1 to 3600 seconds.")
+    return value
+
+
+_NOT_A_SECRET_VAR = re.compile(r"_(FILE|PATH|DIR|URL|TYPE|NAME|ID|ENDPOINT)$")
+
+
+def remember_environ(environ: Mapping[str, str]) -> None:
+    """Hand the credentials in the environment (OS_PASSWORD, OS_TOKEN...) to the redactor."""
+    remember(
+        *(
+            value
+            for name, value in environ.items()
+            if CREDENTIAL_KEY.search(name) and not _NOT_A_SECRET_VAR.search(name.upper())
+        )
+    )
+
+
+@contextmanager
+def library_logs(stream: IO[str], level: int | None) -> Iterator[None]:
+    """Where the client libraries' log records go while a command runs.
+
+    Without --debug or -v nowhere: keystoneauth, urllib3 and the kubernetes
+    client would otherwise print their own warnings before kostack's error.
+    With them, to ``stream`` (the redacting stderr), named by logger.
+    """
+    root = logging.getLogger()
+    handler: logging.Handler
+    if level is None:
+        handler = logging.NullHandler()
+    else:
+        handler = logging.StreamHandler(stream)
+        handler.setLevel(level)
+        handler.setFormatter(logging.Formatter("%(name)s: %(levelname)s: %(message)s"))
+        # plugin discovery lists every entry point it finds: noise even with --debug
+        handler.addFilter(lambda record: not record.name.startswith("stevedore"))
+    old_level = root.level
+    root.addHandler(handler)
+    if level is not None:
+        root.setLevel(min(level, old_level) if old_level else level)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def interrupted(env: Environment, exc: BaseException) -> int:
+    """Ctrl-C (or click's Abort) that no command turned into a fuller message: exit 130."""
+    where = f" while {env.activity}" if env.activity else ""
+    env.stderr.write(terminal_safe(f"error: interrupted (Ctrl-C){where}\n"))
+    source = exc.__cause__ or exc  # click turns KeyboardInterrupt into Abort (from it)
+    for note in getattr(source, "__notes__", ()):  # e.g. what a cleanup could not remove
+        env.stderr.write(terminal_safe(f"note: {note}\n"))
+    return int(ExitCode.INTERRUPTED)
 
 
 def fail(env: Environment, err: KostackError) -> int:
@@ -96,6 +174,18 @@ def progress(env: Environment, what: str) -> Iterator[None]:
             env.stderr.flush()
     else:
         yield
+
+
+READ_ONLY: Final = "nothing was changed"
+
+
+@contextmanager
+def doing(env: Environment, activity: str) -> Iterator[None]:
+    """Name what the command is doing, for the message if Ctrl-C interrupts it."""
+    previous = env.activity
+    env.activity = activity
+    yield
+    env.activity = previous  # not on an exception: the error message still needs it
 
 
 SEVERITIES = ("info", "low", "medium", "high", "critical", "never")

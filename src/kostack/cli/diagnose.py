@@ -11,9 +11,11 @@ from kostack.analyze.reach import EndpointError, parse_endpoint
 from kostack.analyze.reach import trace as run_trace
 from kostack.analyze.topology import Topology
 from kostack.cli.common import (
+    READ_ONLY,
     SEVERITIES,
     F,
     detect_lang,
+    doing,
     exit_for,
     get_env,
     optional_part,
@@ -47,12 +49,24 @@ def live_options(f: F) -> F:
     return f
 
 
+def timeout_option(f: F) -> F:
+    """--timeout for the commands that collect live when no --snapshot is given."""
+    return click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(min=0.1, max=3600),
+        metavar="SECONDS",
+        help="Without --snapshot: give up on one API request after this long (a hard limit; "
+        "default 30, or $KOSTACK_TIMEOUT).",
+    )(f)
+
+
 def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: object) -> Snapshot:
     env = get_env(ctx)
     if snapshot_path:
         return read_snapshot(snapshot_path)
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
-    with progress(env, "collecting"):
+    with doing(env, f"collecting ({READ_ONLY})"), progress(env, "collecting"):
         snapshot: Snapshot = collect_live(env, **live)
     return snapshot
 
@@ -112,6 +126,7 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     is_flag=True,
     help="With --active: also ping the ClusterIP (no reply expected).",
 )
+@timeout_option
 @live_options
 @click.pass_context
 def diagnose(
@@ -128,6 +143,7 @@ def diagnose(
     probe_timeout: float | None,
     probe_lab: str | None,
     probe_icmp_clusterip: bool,
+    timeout_s: float | None,
     **live: object,
 ) -> int:
     """Find the root cause of pod networking failures.
@@ -148,7 +164,7 @@ def diagnose(
         target = ipaddress.ip_address(egress_target)
     except ValueError:
         raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
-    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     if active:
         add_probe_observations = optional_part(
             "kostack.cli.probe", "add_probe_observations", "active probes"
@@ -195,6 +211,7 @@ def diagnose(
 @click.option(
     "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
 )
+@timeout_option
 @live_options
 @click.pass_context
 def trace(
@@ -206,6 +223,7 @@ def trace(
     protocol: str | None,
     output: str,
     lang: str | None,
+    timeout_s: float | None,
     **live: object,
 ) -> int:
     """Trace one flow hop by hop and say which rule decides it.
@@ -224,7 +242,7 @@ def trace(
     Exit codes: 0 reachable (or no reply expected), 1 blocked or undecided, 2 bad input.
     """
     env = get_env(ctx)
-    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     topo = Topology(snapshot)
     try:
         s, _, _ = parse_endpoint(topo, src)

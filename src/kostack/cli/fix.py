@@ -20,11 +20,19 @@ from kostack.apply.engine import (
     rollback_journal,
     rollback_preview,
 )
+from kostack.apply.interrupt import RunInterrupted
 from kostack.apply.journal import Journal, JournalError, default_path
 from kostack.apply.neutron import Neutron
-from kostack.cli.common import Environment, F, get_env, progress, read_snapshot
+from kostack.cli.common import (
+    Environment,
+    F,
+    get_env,
+    progress,
+    read_snapshot,
+    request_timeout,
+)
 from kostack.cli.diagnose import live_options, obtain_snapshot
-from kostack.errors import ApplyError, ConfigError, ExitCode, KostackError
+from kostack.errors import ApplyError, ConfigError, ExitCode, Interrupted, KostackError
 from kostack.model import Snapshot
 from kostack.plan.build import build_plan, compare
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
@@ -37,7 +45,6 @@ from kostack.shell import render
 __all__ = ["fix", "preflight"]
 
 ACK_FLAG = "--i-understand-this-disables-filtering"
-DEFAULT_TIMEOUT_S = 30.0
 
 
 def _version() -> str:
@@ -167,10 +174,44 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
     return show
 
 
-def _connect(env: Environment, os_cloud: str | None, timeout_s: float) -> Neutron:
-    from kostack.collect.openstack import open_connection
+def _connect(env: Environment, os_cloud: str | None, timeout_s: float | None) -> Neutron:
+    """A Neutron client that has authenticated: refused or unreachable is exit 3, before any
+    journal is written."""
+    from kostack.collect.openstack import current_project, open_connection
 
-    return Neutron(open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s))
+    timeout_s = request_timeout(timeout_s, env.environ)
+    conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s)
+    current_project(conn)
+    return Neutron(conn, timeout_s=timeout_s)
+
+
+def _next_steps(journal: Path, *, undo: bool = False) -> str:
+    rollback = "`" + render(["kostack", "fix", "rollback", str(journal), "--yes"]) + "`"
+    if undo:
+        return f"continue the rollback with {rollback}"
+    resume = render(["kostack", "fix", "apply", "--journal", str(journal), "--yes"])
+    return f"resume with `{resume}`, undo with {rollback}"
+
+
+def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted:
+    """Ctrl-C during apply or rollback: what was in flight, whether it landed, what next."""
+    flight = stop.in_flight
+    if flight is None:
+        what = "no change was in flight"
+    else:
+        state = {
+            True: "it landed",
+            False: "it did not land",
+            None: "its request had no answer yet, so it may still land",
+        }[flight.landed]
+        change = describe(plan.action(flight.step))
+        what = f"change {flight.step} ({change}) was in flight: {state} ({flight.seen})"
+    doing = "rolling back" if undo else "applying the fix"
+    return Interrupted(
+        f"interrupted (Ctrl-C) while {doing}: {what}; {stop.done} of {stop.total} "
+        f"changes {'restored or unchanged' if undo else 'in place'}",
+        f"The journal {stop.journal} records it: {_next_steps(stop.journal, undo=undo)}.",
+    )
 
 
 def _report_problems(env: Environment, report: RunReport) -> int:
@@ -285,10 +326,8 @@ Examples:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1, max=3600),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
     metavar="SECONDS",
-    help="Give up on one Neutron request after this long.",
+    help="Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT).",
 )
 @click.option(
     "--retries",
@@ -306,7 +345,7 @@ def apply_cmd(
     journal_path: str | None,
     yes: bool,
     no_verify: bool,
-    timeout_s: float,
+    timeout_s: float | None,
     retries: int,
     snapshot_path: str | None,
     method: str,
@@ -370,7 +409,7 @@ def apply_cmd(
             if snapshot_path:
                 snapshot = read_snapshot(snapshot_path)
         else:
-            snapshot = _snapshot(ctx, snapshot_path, live)
+            snapshot = _snapshot(ctx, snapshot_path, {**live, "timeout_s": timeout_s})
             plan = build_plan(
                 snapshot, _options(method, tight, no_service_cidr), egress_target=target
             )
@@ -414,8 +453,11 @@ def apply_cmd(
                 f"undo: {render(['kostack', 'fix', 'rollback', str(journal.path)])})\n"
             )
         )
+        env.activity = f"applying the fix ({_next_steps(journal.path)})"
         try:
             report = apply_plan(journal, neutron, retries=retries, on_event=_printer(env, plan))
+        except RunInterrupted as stop:
+            raise _interrupted(stop, plan, undo=False) from None
         except OSError as exc:
             raise ApplyError(
                 f"cannot write the journal {journal.path}: {exc}",
@@ -491,9 +533,8 @@ Examples:
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0.1, max=3600),
-    default=DEFAULT_TIMEOUT_S,
-    show_default=True,
     metavar="SECONDS",
+    help="Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT).",
 )
 @click.pass_context
 def rollback_cmd(
@@ -503,7 +544,7 @@ def rollback_cmd(
     yes: bool,
     force: bool,
     os_cloud: str | None,
-    timeout_s: float,
+    timeout_s: float | None,
 ) -> int:
     """Restore every port, group and router the journal's runs changed, exactly as before.
 
@@ -536,9 +577,13 @@ def rollback_cmd(
             return int(ExitCode.OK)
         neutron = _connect(env, cloud, timeout_s)
         env.stdout.write("\n")
-        report = rollback_journal(
-            journal, neutron, force=force, on_event=_printer(env, journal.plan)
-        )
+        env.activity = f"rolling back ({_next_steps(journal.path, undo=True)})"
+        try:
+            report = rollback_journal(
+                journal, neutron, force=force, on_event=_printer(env, journal.plan)
+            )
+        except RunInterrupted as stop:
+            raise _interrupted(stop, journal.plan, undo=True) from None
     env.stdout.write(
         f"{report.count('restored')} restored, {report.count('already-original')} already as before, "
         f"{report.count('not-changed')} not changed by kostack.\n"

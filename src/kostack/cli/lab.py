@@ -158,6 +158,10 @@ def up(
 
     if seed_neutron and not neutron_endpoint:
         raise LabInputError("--seed-neutron needs --neutron-endpoint", "give the Neutron root URL")
+    get_env(ctx).activity = (
+        "building the lab (what was built was torn down again; `kostack lab status` "
+        "shows anything left)"
+    )
     status = _lab(name, state_dir).up(
         scenario_name,
         nodes=nodes,

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import itertools
+import logging
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from importlib import metadata
+from typing import IO, cast
 
 import click
 
-from kostack.cli.common import Environment, fail
+from kostack.cli.common import Environment, fail, interrupted, library_logs, remember_environ
 from kostack.errors import ExitCode, KostackError
+from kostack.redact import RedactingStream
 
 
 def version() -> str:
@@ -27,7 +32,11 @@ def version() -> str:
     epilog="Example:\n\n  kostack diagnose --snapshot examples/seed-incident.json",
 )
 @click.version_option(version(), prog_name="kostack")
-@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Show tracebacks and the client libraries' log (credentials redacted).",
+)
 @click.option(
     "--context",
     "kube_context",
@@ -109,29 +118,60 @@ def main(
     env: Environment | None = None,
     prog_name: str = "kostack",
 ) -> int:
-    """Run kostack; returns the exit code (0 ok, 1 findings, 2 usage, ...; README.md lists them all)."""
+    """Run kostack; returns the exit code (0 ok, 1 findings, 2 usage, ...; README.md lists them all).
+
+    Everything the command writes to the environment's streams, to sys.stdout
+    and sys.stderr, and every library log record, passes through the redactor
+    (kostack.redact): no code path can print a credential.
+    """
     env = env or Environment()
     args = list(sys.argv[1:] if argv is None else argv)
+    remember_environ(env.environ)
+    real_out, real_err = env.stdout, env.stderr
+    env.stdout, env.stderr = _redacting(real_out), _redacting(real_err)
     try:
-        # click prints --help and --version itself: send that to the injected stdout too
-        with contextlib.redirect_stdout(env.stdout):
-            result = cli.main(
-                args=args,
-                prog_name=prog_name,
-                complete_var="_KOSTACK_COMPLETE",
-                standalone_mode=False,
-                obj=env,
-            )
+        with (
+            contextlib.redirect_stdout(env.stdout),
+            contextlib.redirect_stderr(env.stderr),
+            library_logs(env.stderr, _log_level(args)),
+        ):
+            return _run(args, env, prog_name)
+    finally:
+        for stream in (env.stdout, env.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        env.stdout, env.stderr = real_out, real_err
+
+
+def _redacting(stream: IO[str]) -> IO[str]:
+    return stream if isinstance(stream, RedactingStream) else cast(IO[str], RedactingStream(stream))
+
+
+def _log_level(args: Sequence[str]) -> int | None:
+    """Which library log records reach stderr: all with --debug, warnings with -v, else none."""
+    words = list(itertools.takewhile(lambda a: a != "--", args))
+    if "--debug" in words:
+        return logging.DEBUG
+    if "-v" in words or "--verbose" in words:
+        return logging.WARNING
+    return None
+
+
+def _run(args: list[str], env: Environment, prog_name: str) -> int:
+    try:
+        result = cli.main(
+            args=args,
+            prog_name=prog_name,
+            complete_var="_KOSTACK_COMPLETE",
+            standalone_mode=False,
+            obj=env,
+        )
     except KostackError as err:
         if env.debug:
             traceback.print_exc(file=env.stderr)
         return fail(env, err)
-    except click.exceptions.Abort:
-        env.stderr.write("error: interrupted\n")
-        return int(ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        env.stderr.write("error: interrupted\n")
-        return int(ExitCode.INTERRUPTED)
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        return interrupted(env, exc)
     except click.ClickException as exc:
         env.stderr.write(f"error: {exc.format_message()}\n")
         env.stderr.write("hint: see `kostack --help` or `kostack COMMAND --help`\n")
@@ -150,4 +190,20 @@ def main(
 def entrypoint() -> None:
     # installed twice: as `kostack`, and as `kubectl-kostack` so that `kubectl kostack` finds it
     invoked_as = os.path.basename(sys.argv[0]) if sys.argv else ""
-    sys.exit(main(prog_name="kubectl kostack" if invoked_as.startswith("kubectl-") else "kostack"))
+    # The whole process writes through the redactor, also after main() returns (a
+    # library thread's traceback, a warning printed at exit).
+    sys.stdout, sys.stderr = _redacting(sys.stdout), _redacting(sys.stderr)
+    code = main(prog_name="kubectl kostack" if invoked_as.startswith("kubectl-") else "kostack")
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    if code == ExitCode.INTERRUPTED:
+        # Ctrl-C: be gone at once. Tearing down the interpreter (thousands of modules of the
+        # cloud clients, threads abandoned mid-request) takes a second or more; the exit
+        # handlers (e.g. the kubernetes client removing its temporary key files) still run.
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        atexit._run_exitfuncs()
+        os._exit(code)
+    sys.exit(code)

@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import click
 
-from kostack.cli.common import get_env, read_snapshot
+from kostack.cli.common import get_env, read_snapshot, request_timeout
 from kostack.errors import ConfigError, ExitCode
 from kostack.model.snapshot import IPNetwork, NeutronBackend, OpenStack
 from kostack.plan.preflight import (
@@ -187,7 +187,7 @@ def preflight(
     openstack: OpenStack | None = None
     network_id: str | None = None
     if network:
-        openstack = _openstack(snapshot_path, os_cloud, env, 30.0)
+        openstack = _openstack(snapshot_path, os_cloud, env, request_timeout(None, env.environ))
         network_id = _network_id(openstack, network)
     elif snapshot_path:
         raise ConfigError("--snapshot needs --network", "say which network the nodes are on")

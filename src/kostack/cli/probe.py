@@ -27,6 +27,7 @@ from kostack.probe.k8s_runner import DEFAULT_IMAGE, KubeProbeOptions, run_in_kub
 from kostack.probe.lab_runner import LabPod, run_in_lab
 from kostack.probe.plan import DEFAULT_MAX_SOURCES, ProbePlan, build_probe_plan
 from kostack.probe.results import ProbeRound
+from kostack.redact import redact
 from kostack.report.i18n import t
 from kostack.report.jsonout import dumps
 from kostack.report.probes import matrix_dict, plan_dict, render_matrix, render_plan
@@ -321,6 +322,11 @@ def run_round(
     sequential: bool = False,
 ) -> ProbeRound:
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
+    env.activity = (
+        "probing the lab (only traffic was sent; nothing was changed)"
+        if lab is not None
+        else "probing (kostack deleted its probe pods and namespace before exiting)"
+    )
     if lab is not None:
         from kostack.lab.netns import require_root
 
@@ -596,7 +602,7 @@ def probe(
     if save_path:
         from kostack.model import dump_snapshot
 
-        Path(save_path).write_text(dump_snapshot(probed), encoding="utf-8")
+        Path(save_path).write_text(redact(dump_snapshot(probed)), encoding="utf-8")
     if output == "json":
         env.stdout.write(
             dumps(

@@ -13,7 +13,9 @@ step journaled, with the retained volumes and how to get their data back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import yaml
 from kostack.analyze.diagnose import Diagnosis, diagnose
 from kostack.analyze.messages import localize
 from kostack.analyze.release_checks import check_releases
+from kostack.apply.interrupt import RunInterrupted
 from kostack.apply.release import (
     Reinstaller,
     ReleaseJournal,
@@ -39,12 +42,13 @@ from kostack.cli.common import (
     optional_part,
     progress,
     read_snapshot,
+    request_timeout,
 )
 from kostack.cli.diagnose import live_options
-from kostack.collect.helm import collect_helm, load_client, settings_of
-from kostack.errors import ConfigError, ExitCode, KostackError
+from kostack.collect.helm import Scrubber, collect_helm, load_client, settings_of
+from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
 from kostack.model import Snapshot
-from kostack.plan.release import DEFAULT_TIMEOUT, build_reinstall_plan
+from kostack.plan.release import DEFAULT_TIMEOUT, ReinstallPlan, build_reinstall_plan
 from kostack.plan.release_advice import advice_about, reinstall_advice
 from kostack.report.release_plan_text import (
     apply_dict,
@@ -55,6 +59,7 @@ from kostack.report.release_plan_text import (
 )
 from kostack.report.release_text import dumps, release_check_dict, render_release_check
 from kostack.report.safe import terminal_safe
+from kostack.shell import command, quote, render
 
 
 class ReinstallBlocked(KostackError):
@@ -149,7 +154,11 @@ def _with_helm(
     context = live.get("kube_context")
     client, context_namespace = load_client(kubeconfig, str(context) if context else None)
     with progress(env, "reading Helm releases"):
-        collected = collect_helm(client, context_namespace=context_namespace)
+        collected = collect_helm(
+            client,
+            context_namespace=context_namespace,
+            timeout_s=request_timeout(None, env.environ),
+        )
     gaps = tuple(g for g in base.gaps if not g.source.startswith("helm")) + collected.gaps
     return (
         base.model_copy(update={"helm": collected.state, "gaps": gaps}),
@@ -379,7 +388,9 @@ def reinstall(
             else None
         )
         path = Path(journal_path) if journal_path else default_journal_path(name)
-        with ReleaseJournal(path) as journal:
+        again = _again(name, namespace, chart, values_file, path)
+        env.activity = f"reinstalling {namespace}/{name} ({again})"
+        with ReleaseJournal(path) as journal, _interrupt_message(plan, again):
             result = Reinstaller(
                 client,
                 runner,
@@ -412,6 +423,42 @@ def reinstall(
             client.close()
 
 
+def _again(name: str, namespace: str, chart: str, values_file: str | None, journal: Path) -> str:
+    """What to run after an interrupted reinstall."""
+    check = render(command(["kostack", "release", "check"], [name], ["--namespace", namespace]))
+    options = ["--namespace", namespace, "--chart", chart]
+    options += ["--values", values_file] if values_file else []
+    again = render(command(["kostack", "release", "reinstall"], [name], [*options, "--yes"]))
+    return (
+        f"the journal {quote(str(journal))} records every step; see what is left with "
+        f"`{check}`, then run `{again}` again (volumes set to Retain keep their data)"
+    )
+
+
+@contextlib.contextmanager
+def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
+    """Ctrl-C during the reinstall: which step was in flight and whether it landed."""
+    try:
+        yield
+    except RunInterrupted as stop:
+        flight = stop.in_flight
+        if flight is None or stop.action is None:
+            what = "no step was in flight"
+        else:
+            state = {
+                True: "it landed",
+                False: "it did not land",
+                None: "it cannot be told whether it landed",
+            }[flight.landed]
+            step = stop.action
+            what = f"step {flight.step} ({step.op} {step.target.label()}) was in flight: {state} ({flight.seen})"
+        raise Interrupted(
+            f"interrupted (Ctrl-C) during the reinstall of {plan.namespace}/{plan.release}: {what}; "
+            f"{stop.done} of {stop.total} steps done",
+            again[:1].upper() + again[1:] + ".",
+        ) from None
+
+
 def _install_settings(values_file: str | None) -> dict[str, str]:
     """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
     if not values_file:
@@ -428,6 +475,7 @@ def _install_settings(values_file: str | None) -> dict[str, str]:
         raise ConfigError(
             f"the values file {values_file} is not a YAML map", "Give a YAML values file."
         )
+    Scrubber().learn(values)  # its passwords and keys reach no output of this run
     return settings_of(values, {})
 
 

@@ -13,6 +13,7 @@ from kostack.analyze.diagnose import diagnose as run_diagnosis
 from kostack.cli.common import detect_lang, get_env, optional_part
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ConfigError
+from kostack.redact import redact
 from kostack.report.html import render_html
 from kostack.report.i18n import t
 from kostack.report.incident import build_incident
@@ -64,7 +65,7 @@ def _write(path: str, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=".kostack-report-", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.write(redact(text))
         os.replace(tmp, target)
     except OSError as exc:
         raise ConfigError(

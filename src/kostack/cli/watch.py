@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import click
 
-from kostack.cli.common import detect_lang, get_env
+from kostack.cli.common import TIMEOUT_VAR, detect_lang, get_env, request_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
 from kostack.model.snapshot import NeutronBackend
@@ -23,6 +23,16 @@ Examples:
   kostack watch --probes agents --probe-namespace kostack       # in the cluster (deploy/)
   curl -s 127.0.0.1:9109/metrics; curl -s 127.0.0.1:9109/status
 """
+
+
+WATCH_TIMEOUT_S = 20.0
+
+
+def _timeout(given: float | None, environ: Any) -> float:
+    """--timeout, else $KOSTACK_TIMEOUT (as the other commands), else 20 s."""
+    if given is None and not environ.get(TIMEOUT_VAR):
+        return WATCH_TIMEOUT_S
+    return request_timeout(given, environ)
 
 
 def _workload(text: str | None, environ: Any, lang: str) -> Any:
@@ -73,11 +83,10 @@ def _workload(text: str | None, environ: Any, lang: str) -> Any:
 @click.option(
     "--timeout",
     "timeout_s",
-    type=click.FloatRange(1, 300),
-    default=20.0,
-    show_default=True,
+    type=click.FloatRange(0.1, 300),
     metavar="S",
-    help="Per-request timeout of live collection.",
+    help=f"Per-request timeout of live collection, a hard limit (default {WATCH_TIMEOUT_S:g}, "
+    "or $KOSTACK_TIMEOUT).",
 )
 @click.option(
     "--lang",
@@ -233,7 +242,7 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
             kube_context=opts["kube_context"],
             neutron_backend=cast(NeutronBackend | None, opts["neutron_backend"]),
             helm=False,
-            timeout_s=opts["timeout_s"],
+            timeout_s=_timeout(opts["timeout_s"], env.environ),
             environ=env.environ,
         )
     from kostack.cli.probe import parse_target

@@ -32,7 +32,9 @@ import yaml
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError, ConfigError
+from kostack.redact import remember
 
 # The client's configuration loaders carry no type hints; reached through Any
 # so mypy --strict checks everything around them instead of ignoring lines.
@@ -98,6 +100,7 @@ class Redactor:
         secret = secret.strip()
         if len(secret) < 6:
             return  # too short to be a credential, and would mangle ordinary words
+        remember(secret)  # and at the output boundary, wherever it turns up later
         self._secrets.add(secret)
         lowered = secret.lower()
         for prefix in ("bearer ", "basic "):
@@ -254,6 +257,24 @@ def _read_documents(files: Sequence[Path]) -> list[JsonObject]:
         if isinstance(document, dict):
             documents.append(document)
     return documents
+
+
+def remember_kubeconfig(kubeconfig: str | None, environ: Mapping[str, str]) -> None:
+    """Hand the credentials of the kubeconfig files that will be read to the redactor.
+
+    For callers that give the files to the official loader before open_session
+    (whose errors may quote them); unreadable files give nothing.
+    """
+    paths, _asked = _kubeconfig_paths(kubeconfig, environ)
+    for path in _existing(paths):
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        users = document.get("users") if isinstance(document, dict) else None
+        for user in users if isinstance(users, list) else ():
+            if isinstance(user, dict):
+                remember(*_credential_strings(user.get("user")))
 
 
 def _context_names(documents: Sequence[JsonObject]) -> list[str]:
@@ -510,11 +531,20 @@ class Reader:
         """One request; the decoded JSON object, or ReadFailure."""
         redact = self.session.redact
         self.requests += 1
-        try:
+
+        def fetch() -> Any:
             response = method(
                 *args, _preload_content=False, _request_timeout=self.timeout_s, **kwargs
             )
-            data = response.data
+            return response.data
+
+        try:
+            # the socket timeout bounds each read; the watchdog bounds the whole request
+            data = within(self.timeout_s + GRACE_S, request, fetch)
+        except DeadlineExceeded:
+            raise ReadFailure(
+                "timeout", request, f"no complete answer within {self.timeout_s:g} s"
+            ) from None
         except ApiException as exc:
             status = int(exc.status) if exc.status else 0
             reason = str(exc.reason or "").strip()

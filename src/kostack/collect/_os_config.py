@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from kostack.errors import AuthError, ConfigError
+from kostack.redact import remember_credentials
 
 __all__ = ["ENV_CLOUD_NAMES", "ConfigFiles", "cloud_region", "config_files", "environment_cloud"]
 
@@ -138,6 +139,10 @@ def cloud_region(
         )
     except sdk_exceptions.ConfigException as exc:
         raise ConfigError(f"cannot read {where}: {redact(str(exc))}", CLOUDS_HINT) from exc
+    # Every credential of clouds.yaml, secure.yaml and OS_* goes to the redactor before
+    # any request can echo one (kostack.redact).
+    remember_credentials(config.cloud_config)
+    remember_credentials(from_env or {})
     known = sorted(set(config.cloud_config.get("clouds") or {}) - {"defaults"})
     selected, options = _choose(cloud, selected, from_env, known, environ)
     options["api_timeout"] = timeout_s

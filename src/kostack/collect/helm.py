@@ -35,6 +35,7 @@ import yaml
 from kubernetes.client.exceptions import ApiException
 
 from kostack.collect._kube_api import Reader, ReadFailure, Session, fatal
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
 from kostack.model.snapshot import (
     ClaimTemplate,
@@ -52,6 +53,7 @@ from kostack.model.snapshot import (
     StatefulSet,
     WorkloadPod,
 )
+from kostack.redact import redact, remember
 
 # The client's config loaders and API classes, untyped on purpose (no client object leaves here).
 _config: Any = kubernetes.config
@@ -123,6 +125,27 @@ class Scrubber:
         elif isinstance(values, str) and len(values) >= 4 and is_secret_key(path):
             self.secrets.add(values)
             self.secrets.add(base64.b64encode(values.encode()).decode())
+            remember(values)  # and at the output boundary, wherever it turns up later
+
+    def learn_secret_object(self, doc: Mapping[str, Any]) -> None:
+        """A Secret in a release manifest: every value of its data and stringData."""
+        for key in ("data", "stringData"):
+            data = doc.get(key)
+            if not isinstance(data, Mapping):
+                continue
+            for value in data.values():
+                if not isinstance(value, str) or len(value) < 4:
+                    continue
+                self.secrets.add(value)
+                remember(value)
+                if key == "data":
+                    try:
+                        plain = base64.b64decode(value, validate=True).decode()
+                    except (binascii.Error, ValueError, UnicodeDecodeError):
+                        continue
+                    if len(plain.strip()) >= 4:
+                        self.secrets.add(plain.strip())
+                        remember(plain)
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
@@ -258,9 +281,12 @@ def revision_of(record: Mapping[str, Any], storage_object: str) -> HelmRevision:
 
 
 def manifest_parts(
-    manifest: str, namespace: str
+    manifest: str, namespace: str, scrub: Scrubber | None = None
 ) -> tuple[tuple[ManifestObject, ...], tuple[ManifestPVC, ...], tuple[ManifestStatefulSet, ...]]:
-    """The objects a manifest declares; only names, labels and storage facts are kept."""
+    """The objects a manifest declares; only names, labels and storage facts are kept.
+
+    The data of the Secrets it declares is handed to ``scrub`` (and never kept).
+    """
     objects: list[ManifestObject] = []
     pvcs: list[ManifestPVC] = []
     sets: list[ManifestStatefulSet] = []
@@ -272,6 +298,8 @@ def manifest_parts(
         if not isinstance(doc, Mapping):
             continue
         kind = _text(doc.get("kind"))
+        if kind == "Secret" and scrub is not None:
+            scrub.learn_secret_object(doc)
         meta = doc.get("metadata") or {}
         if not kind or not isinstance(meta, Mapping) or not _text(meta.get("name")):
             continue
@@ -364,7 +392,7 @@ def release_from_records(
     history = tuple(revision_of(rec, obj) for rec, obj, _ in records)
     latest, storage_object, resource_version = records[-1]
     namespace = _text(latest.get("namespace"))
-    objects, pvcs, sets = manifest_parts(_text(latest.get("manifest")), namespace)
+    objects, pvcs, sets = manifest_parts(_text(latest.get("manifest")), namespace, scrub)
     config = latest.get("config") or {}
     defaults = (latest.get("chart") or {}).get("values") or {}
     keys = value_paths(config)
@@ -427,11 +455,16 @@ class KubeReader:
     """
 
     def __init__(
-        self, api_client: Any, session: Session | None = None, page_size: int = PAGE_SIZE
+        self,
+        api_client: Any,
+        session: Session | None = None,
+        page_size: int = PAGE_SIZE,
+        timeout_s: float = REQUEST_TIMEOUT,
     ) -> None:
         self.api_client = api_client
         self.session = session if session is not None else Session.of_client(api_client)
-        self.reader = Reader(self.session, timeout_s=REQUEST_TIMEOUT, page_size=page_size)
+        self.reader = Reader(self.session, timeout_s=timeout_s, page_size=page_size)
+        self.timeout_s = timeout_s
 
     def _api(self, name: str) -> Any:
         return getattr(_client, name)(self.api_client)
@@ -450,17 +483,40 @@ class KubeReader:
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
         core = self._api("CoreV1Api")
-        response = core.read_namespaced_pod_log(
+        call = _bound(
+            self.timeout_s,
+            core.read_namespaced_pod_log,
             pod,
             namespace,
             container=container,
             previous=previous,
             tail_lines=200,
-            _preload_content=False,
-            _request_timeout=REQUEST_TIMEOUT,
         )
-        data = response.data
+        data = _within_timeout(self.timeout_s, f"read the log of {namespace}/{pod}", call)
         return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+
+
+def _bound(
+    timeout_s: float, method: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Callable[[], Any]:
+    """One raw request (the body read included), with the client's own timeout."""
+
+    def call() -> Any:
+        response = method(*args, _preload_content=False, _request_timeout=timeout_s, **kwargs)
+        return response.data
+
+    return call
+
+
+def _within_timeout(timeout_s: float, what: str, call: Callable[[], Any]) -> Any:
+    """The request under a hard deadline: a stuck API server ends the read (exit 3)."""
+    try:
+        return within(timeout_s + GRACE_S, what, call)
+    except DeadlineExceeded as exc:
+        raise CollectError(
+            f"the Kubernetes API did not answer ({what}) within {timeout_s:g} s",
+            "Check the API server and the network path to it, then retry.",
+        ) from exc
 
 
 def _gap(source: str, exc: ApiException, what: str) -> Gap:
@@ -472,7 +528,8 @@ def _gap(source: str, exc: ApiException, what: str) -> Gap:
         hint = f"The API server does not serve {what}."
     else:
         hint = "Retry; if it persists, check the API server."
-    return Gap(source=source, error=f"HTTP {status}: {reason}", hint=hint)
+    # a server may echo the request (its Authorization header) in the message
+    return Gap(source=source, error=redact(f"HTTP {status}: {reason}"), hint=hint)
 
 
 def _api_message(exc: ApiException) -> str:
@@ -496,7 +553,8 @@ def _failure_gap(source: str, failure: ReadFailure, what: str) -> Gap:
         hint = "The list changed faster than kostack could page through it; retry."
     else:
         hint = "Retry; if it persists, check the API server."
-    return Gap(source=source, error=failure.error, hint=hint)
+    # (the reader redacted the kubeconfig's credentials; the shapes of others go too)
+    return Gap(source=source, error=redact(failure.error), hint=hint)
 
 
 def _raise_for_connection(exc: BaseException) -> None:
@@ -522,6 +580,7 @@ def collect_helm(
     log_reader: Callable[[KubeReader, str, str, str, bool], str] | None = None,
     session: Session | None = None,
     page_size: int = PAGE_SIZE,
+    timeout_s: float = REQUEST_TIMEOUT,
 ) -> HelmCollection:
     """Read releases (all namespaces, or only `namespaces`), PVCs, PVs, StatefulSets, pods, events.
 
@@ -531,7 +590,7 @@ def collect_helm(
     `_kube_api.open_session`, for `api_client`) lets errors name the cluster
     and redact the kubeconfig's credentials.
     """
-    reader = KubeReader(api_client, session, page_size)
+    reader = KubeReader(api_client, session, page_size, timeout_s)
     wanted = sorted(set(namespaces)) if namespaces is not None else None
     scopes: list[str | None] = list(wanted) if wanted is not None else [None]
     gaps: list[Gap] = []
@@ -913,6 +972,9 @@ def load_client(
     kubeconfig: str | None = None, context: str | None = None
 ) -> tuple[Any, str | None]:
     """An ApiClient for the kubeconfig (KUBECONFIG / ~/.kube/config) and the context's namespace."""
+    from kostack.collect._kube_api import remember_kubeconfig
+
+    remember_kubeconfig(kubeconfig, os.environ)
     try:
         contexts, active = _config.list_kube_config_contexts(config_file=kubeconfig)
         chosen = (

@@ -30,6 +30,7 @@ from kostack.collect.openstack import (
     redact,
     secret_values,
 )
+from kostack.deadline import Phase
 from kostack.errors import ConfigError, KostackError
 from kostack.model.snapshot import (
     Cluster,
@@ -47,6 +48,7 @@ __all__ = [
     "collect_snapshot",
     "kubeconfig_secrets",
     "link_nodes",
+    "phase_budget",
     "scrub_snapshot",
     "source_label",
 ]
@@ -69,6 +71,8 @@ class CollectOptions:
     kubernetes: bool = True
     helm: bool = True
     timeout_s: float = DEFAULT_TIMEOUT_S
+    # The wall-clock budget of each phase (OpenStack, Kubernetes, Helm); None: phase_budget().
+    phase_timeout_s: float | None = None
     environ: Mapping[str, str] | None = None
     progress: Progress | None = None
     clock: Callable[[], datetime] | None = None
@@ -90,16 +94,23 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
     progress = options.progress or (lambda _step: None)
     clock = options.clock or (lambda: datetime.now(UTC))
     secrets: set[str] = set()
+    budget = options.phase_timeout_s or phase_budget(options.timeout_s)
     try:
         secrets |= kubeconfig_secrets(options.kubeconfig, environ) if options.kubernetes else set()
         openstack, os_gaps = (
-            _openstack(options, environ, progress, secrets) if options.openstack else (None, ())
+            Phase("reading OpenStack", budget).run(
+                lambda: _openstack(options, environ, progress, secrets)
+            )
+            if options.openstack
+            else (None, ())
         )
         cluster, kube_gaps, identities = (
-            _kubernetes(options, environ, progress) if options.kubernetes else (None, (), ())
+            Phase("reading Kubernetes", budget).run(lambda: _kubernetes(options, environ, progress))
+            if options.kubernetes
+            else (None, (), ())
         )
         helm, helm_gaps = (
-            _helm(options, environ, progress)
+            Phase("reading Helm releases", budget).run(lambda: _helm(options, environ, progress))
             if options.kubernetes and options.helm and cluster is not None
             else (None, ())
         )
@@ -121,6 +132,18 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
     return scrub_snapshot(snapshot, secrets)
 
 
+# A phase makes a handful of requests (8 for OpenStack, about 15 for Kubernetes, plus
+# pages): each is bounded by the per-request timeout; the phase by this many of them,
+# and never less than a minute (a large cluster's pages add up).
+PHASE_REQUESTS: Final = 10
+PHASE_MIN_S: Final = 60.0
+
+
+def phase_budget(timeout_s: float) -> float:
+    """How long one collection phase may take in all."""
+    return max(PHASE_MIN_S, PHASE_REQUESTS * timeout_s)
+
+
 def _openstack(
     options: CollectOptions,
     environ: Mapping[str, str],
@@ -129,7 +152,7 @@ def _openstack(
 ) -> tuple[OpenStack, tuple[Gap, ...]]:
     progress("connecting to OpenStack")
     conn = open_connection(options.os_cloud, environ=environ, timeout_s=options.timeout_s)
-    secrets |= secret_values(conn)
+    secrets |= secret_values(conn)  # (and the redactor at the output boundary has them)
     try:
         project = current_project(conn)
         progress("reading Neutron (networks, subnets, routers, ports, security groups)")
@@ -166,7 +189,9 @@ def _helm(
         options.kubeconfig, options.kube_context, in_cluster=None, environ=environ
     )
     try:
-        helm = collect_helm(session.client, logs=False, session=session)
+        helm = collect_helm(
+            session.client, logs=False, session=session, timeout_s=options.timeout_s
+        )
     finally:
         session.close()
     return helm.state, helm.gaps

@@ -37,7 +37,8 @@ from typing import Any, Final, TypeVar
 from pydantic import ValidationError
 
 from kostack.collect._os_config import ENV_CLOUD_NAMES, cloud_region
-from kostack.errors import AuthError, CollectError, ConfigError
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.errors import AuthError, CollectError, ConfigError, KostackError
 from kostack.model.snapshot import (
     AllowedAddressPair,
     FixedIP,
@@ -53,6 +54,7 @@ from kostack.model.snapshot import (
     SecurityGroupRule,
     Subnet,
 )
+from kostack.redact import remember
 
 __all__ = [
     "PAGE_SIZE",
@@ -133,13 +135,15 @@ def open_connection(
         redact=redact,
     )
     try:
-        return openstack.connection.Connection(config=region)
+        conn = openstack.connection.Connection(config=region)
     except Exception as exc:  # the SDK raises many types for a bad auth section
         raise ConfigError(
             f"cannot build an OpenStack connection for cloud {region.name!r}: "
             f"{type(exc).__name__}: {redact(str(exc))}",
             "Check the cloud's auth_type and auth options in clouds.yaml.",
         ) from exc
+    watch_identity(conn)
+    return conn
 
 
 def close_connection(conn: Any) -> None:
@@ -154,13 +158,104 @@ def current_project(conn: Any) -> str | None:
     """The project id of the connection's token (None with ``auth_type: none``).
 
     Authenticates if needed, so a wrong password or an unreachable Keystone
-    shows up here as AuthError / CollectError.
+    shows up here as AuthError / CollectError, within the connection's timeout
+    whatever keystoneauth does (see kostack.deadline).
     """
+    seconds = api_timeout(conn)
     try:
-        project = conn.current_project_id
+        project = within(
+            seconds + GRACE_S,
+            f"authenticating at {_auth_url(conn)}",
+            lambda: conn.current_project_id,
+        )
+    except DeadlineExceeded as exc:
+        raise CollectError(
+            f"Keystone at {_auth_url(conn, path=True)} did not answer within {seconds:g} s "
+            f"while authenticating {describe_credential(conn)}",
+            "Check the auth_url in clouds.yaml and your network path to it (VPN, proxy); "
+            "`openstack token issue` should answer. Raise the limit with --timeout SECONDS.",
+        ) from exc
+    except KostackError:
+        raise
     except Exception as exc:
         raise _connection_error(exc, "Keystone", _auth_url(conn)) from exc
     return str(project) if project else None
+
+
+def api_timeout(conn: Any) -> float:
+    """The connection's per-request timeout (``--timeout``), 30 s when it has none."""
+    config = getattr(getattr(conn, "config", None), "config", None) or {}
+    try:
+        return float(config.get("api_timeout") or 30.0)
+    except (TypeError, ValueError):
+        return 30.0
+
+
+# --------------------------------------------------------------------------- identity refusals
+
+
+def describe_credential(conn: Any) -> str:
+    """Which credential the cloud uses, named without its secret (for error messages)."""
+    config = getattr(getattr(conn, "config", None), "config", None) or {}
+    auth = config.get("auth") or {}
+    auth_type = str(config.get("auth_type") or "password")
+    cloud = config.get("name") or getattr(getattr(conn, "config", None), "name", None)
+
+    def first(*keys: str) -> str:
+        return next((str(auth[k]) for k in keys if auth.get(k)), "")
+
+    if "applicationcredential" in auth_type.replace("_", ""):
+        who = first("application_credential_id", "application_credential_name")
+        user = first("username", "user_id")
+        what = f"application credential {who or '(no id)'}" + (f" of user {user}" if user else "")
+    elif "token" in auth_type:
+        project = first("project_name", "project_id")
+        what = "a token" + (f" for project {project}" if project else "")
+    else:
+        user = first("username", "user_id") or "(no user)"
+        domain = first("user_domain_name", "user_domain_id")
+        what = f"the password of user {user}" + (f" in domain {domain}" if domain else "")
+    where = f"cloud {cloud!r}, " if cloud and cloud != "envvars" else ""
+    return f"{what} ({where}auth type {auth_type})"
+
+
+def watch_identity(conn: Any) -> None:
+    """Make a 401 from the identity endpoint end the call at once, as an AuthError.
+
+    keystoneauth1 (5.x) deadlocks when version discovery of the auth_url
+    answers 401: it retries the discovery GET authenticated, which needs a
+    token, which re-enters ``get_access`` under the lock it already holds (the
+    ``openstack`` CLI hangs the same way). A response hook on the session's
+    HTTP client sees the 401 first and raises, which unwinds the client's
+    stack and its lock. The deadline in current_project is the backstop.
+    """
+    try:
+        http = conn.config.get_session().session
+    except Exception:
+        return  # auth_type none, or no session: nothing authenticates
+    hooks = getattr(http, "hooks", None)
+    auth_url = _auth_url(conn, path=True)
+    if not isinstance(hooks, dict) or "://" not in auth_url:
+        return
+    base = auth_url.rstrip("/")
+    root = re.sub(r"/v[0-9][0-9.]*$", "", base)
+
+    def refused(response: Any, *_args: Any, **_kwargs: Any) -> Any:
+        if getattr(response, "status_code", None) != 401:
+            return response
+        url = _public_url(str(getattr(response, "url", "") or ""))
+        if url.rstrip("/") not in (base, root) and not url.startswith(base + "/"):
+            return response
+        request = getattr(response, "request", None)
+        method = str(getattr(request, "method", "") or "GET")
+        raise AuthError(
+            f"OpenStack rejected the credentials: {url} answered 401 to {method} "
+            f"{urllib.parse.urlsplit(url).path or '/'} with {describe_credential(conn)}",
+            "Check that credential in clouds.yaml (or your openrc), and that auth_url is this "
+            "cloud's Keystone; `openstack token issue` shows whether it works.",
+        )
+
+    hooks.setdefault("response", []).append(refused)
 
 
 def secret_values(conn: Any) -> frozenset[str]:
@@ -175,6 +270,7 @@ def secret_values(conn: Any) -> frozenset[str]:
         value = config.get(key)
         if isinstance(value, str) and len(value) >= 4:
             values.add(value)
+    remember(*values)
     return frozenset(values)
 
 
@@ -187,10 +283,18 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
-def _auth_url(conn: Any) -> str:
+def _auth_url(conn: Any, *, path: bool = False) -> str:
     config = getattr(getattr(conn, "config", None), "config", None) or {}
     url = (config.get("auth") or {}).get("auth_url")
-    return _endpoint_name(str(url)) if url else "the identity endpoint"
+    if not url:
+        return "the identity endpoint"
+    return _public_url(str(url)) if path else _endpoint_name(str(url))
+
+
+def _public_url(url: str) -> str:
+    """scheme://host:port/path of a URL: never its user info or query."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{_endpoint_name(url)}{parts.path}" if parts.scheme else url
 
 
 def _endpoint_name(url: str) -> str:
@@ -299,8 +403,23 @@ class _Neutron:
 
         first = not self._contacted
         self.requests += 1
+        seconds = api_timeout(self._conn)
         try:
-            response = self._conn.network.get(path, params=dict(query))
+            response = within(
+                seconds + GRACE_S,
+                f"GET /v2.0{path}",
+                lambda: self._conn.network.get(path, params=dict(query)),
+            )
+        except DeadlineExceeded as exc:
+            if first:
+                raise CollectError(
+                    f"Neutron at {self.where()} did not answer GET /v2.0{path} within {seconds:g} s",
+                    "Check the network endpoint and your network path to it (VPN, proxy); "
+                    "`openstack network list` should answer. Raise the limit with --timeout.",
+                ) from exc
+            raise _ListingFailed(
+                f"GET /v2.0{path} got no answer within {seconds:g} s", None
+            ) from exc
         except ksa.ConnectTimeout as exc:
             if first:
                 raise _connection_error(exc, "Neutron", self.where()) from exc

@@ -40,6 +40,7 @@ from kostack.apply.journal import (
     parse_records,
     write_record,
 )
+from kostack.interrupts import deferred_interrupts
 
 __all__ = ["IN_DOUBT", "JOURNAL_VERSION", "GuardJournal", "journal_path"]
 
@@ -118,10 +119,10 @@ class GuardJournal:
             raise JournalError(f"guard's journal {self.path} is closed")
         if record.get("type") != "guard-journal" and self._size() > self.max_bytes:
             self._rotate()
-        record = {"at": now(), **record}
-        write_record(self._fd, record)
-        self._track(record)
-        return record
+        with deferred_interrupts():  # the record and guard's claims of it go together
+            kept = write_record(self._fd, {"at": now(), **record})
+            self._track(kept)
+        return kept
 
     def _size(self) -> int:
         try:

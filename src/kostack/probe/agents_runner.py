@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import ProbeError
 from kostack.probe.plan import ECHO_PORT, PlannedProbe, ProbePlan
 from kostack.probe.results import (
@@ -42,6 +43,7 @@ from kostack.probe.results import (
     parse_agent_output,
     skipped,
 )
+from kostack.redact import remember
 
 __all__ = [
     "AGENT_LABEL",
@@ -109,8 +111,12 @@ def list_agents(
     """node -> its Ready agent pod (the first by name when a node has two)."""
     from kubernetes.client import CoreV1Api
 
-    response: Any = CoreV1Api(api_client).list_namespaced_pod(
-        namespace, label_selector=selector, _preload_content=False, _request_timeout=timeout
+    response: Any = within(
+        timeout + GRACE_S,
+        f"listing the probe agents in {namespace}",
+        lambda: CoreV1Api(api_client).list_namespaced_pod(
+            namespace, label_selector=selector, _preload_content=False, _request_timeout=timeout
+        ),
     )
     document = json.loads(response.data)
     agents: dict[str, AgentPod] = {}
@@ -147,9 +153,18 @@ def http_send(
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             method="POST",
         )
-        try:
+
+        def post() -> str:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
                 return str(answer.read().decode("utf-8", "replace"))
+
+        try:
+            # a hard deadline: the socket timeout bounds each read, not an answer that trickles
+            return within(timeout + GRACE_S, f"agent {agent.name}", post)
+        except DeadlineExceeded as exc:
+            raise AgentUnreachable(
+                f"agent {agent.name} at {host}:{port} did not answer within {timeout:g} s"
+            ) from exc
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:300].strip()
             raise AgentUnreachable(
@@ -235,6 +250,7 @@ def agents_runner(options: AgentOptions) -> Callable[[ProbePlan], ProbeRound]:
 
         try:
             token = Path(options.token_file).read_text(encoding="utf-8").strip()
+            remember(token)  # an agent or a proxy echoing the request must not show it
         except OSError as exc:
             raise ProbeError(
                 f"cannot read the probe agents' token {options.token_file}: {exc.strerror or exc}",

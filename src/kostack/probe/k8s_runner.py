@@ -39,6 +39,7 @@ from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from kostack.deadline import GRACE_S, DeadlineExceeded, with_deadline
 from kostack.errors import ProbeError
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import (
@@ -157,6 +158,8 @@ def _api_error(exc: BaseException) -> str:
         except ValueError:
             message = None
         return f"HTTP {exc.status} {reason}: {message or ''}".strip().rstrip(":")
+    if isinstance(exc, DeadlineExceeded):
+        return f"no answer within {exc.seconds:g} s"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -176,7 +179,7 @@ class _Run:
     def _call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, _request_timeout=self.options.request_timeout, **kwargs)
-        except (ApiException, HTTPError, OSError) as exc:
+        except (ApiException, HTTPError, OSError, DeadlineExceeded) as exc:
             hint = "Check that your kubeconfig user may create namespaces, ConfigMaps and pods."
             if isinstance(exc, ApiException) and exc.status == 403:
                 hint = (
@@ -424,7 +427,7 @@ class _Run:
             )
             data: bytes = response.data
             return data.decode("utf-8", "replace")
-        except (ApiException, HTTPError, OSError) as exc:
+        except (ApiException, HTTPError, OSError, DeadlineExceeded) as exc:
             if quiet:
                 return ""
             raise ProbeError(
@@ -448,7 +451,7 @@ class _Run:
         except ApiException as exc:
             if exc.status != 404:
                 problems.append(f"deleting namespace {self.namespace}: {_api_error(exc)}")
-        except (HTTPError, OSError) as exc:
+        except (HTTPError, OSError, DeadlineExceeded) as exc:
             problems.append(f"deleting namespace {self.namespace}: {_api_error(exc)}")
         if problems:
             problems += self._delete_contents()
@@ -463,7 +466,7 @@ class _Run:
                 if exc.status == 404:
                     return []
                 return [f"checking namespace {self.namespace}: {_api_error(exc)}"]
-            except (HTTPError, OSError):
+            except (HTTPError, OSError, DeadlineExceeded):
                 break
             time.sleep(0.1)  # namespace deletion is asynchronous on a real cluster
         # Still terminating: Kubernetes finishes it; nothing of ours keeps running for long.
@@ -481,7 +484,7 @@ class _Run:
                     label_selector=f"app.kubernetes.io/managed-by={MANAGED_BY}",
                     _request_timeout=self.options.request_timeout,
                 )
-            except (ApiException, HTTPError, OSError) as exc:
+            except (ApiException, HTTPError, OSError, DeadlineExceeded) as exc:
                 problems.append(f"deleting {what} in {self.namespace}: {_api_error(exc)}")
         return problems
 
@@ -497,7 +500,9 @@ def run_in_kubernetes(
     propagates after the cleanup.
     """
     opts = options or KubeProbeOptions()
-    run = _Run(CoreV1Api(api_client), plan, opts)
+    # every request with a hard deadline (a socket timeout alone does not bound a request)
+    core = with_deadline(CoreV1Api(api_client), opts.request_timeout + GRACE_S)
+    run = _Run(core, plan, opts)
     started_at = _now_text()
     started = time.monotonic()
     round_: ProbeRound | None = None

@@ -13,11 +13,15 @@ words (English or Korean), are the mode's: `kostack.watch.events`,
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+
+from kostack.deadline import GRACE_S, within
+from kostack.redact import redact
 
 __all__ = ["EventSpec", "KubeEventSink", "RateLimiter", "Workload", "event_body"]
 
@@ -112,7 +116,7 @@ def event_body(
         },
         "involvedObject": involved,
         "reason": spec.reason,
-        "message": spec.message[:1024],
+        "message": redact(spec.message)[:1024],  # what kostack writes passes the redactor
         "type": spec.type,
         "source": {"component": component},
         "reportingComponent": component,
@@ -152,18 +156,23 @@ class KubeEventSink:
         for spec in specs:
             if not self.limiter.allow():
                 continue
+            body = cast(Any, event_body(spec, self.instance, now, self.component))
             try:
-                self.core.create_namespaced_event(
-                    spec.namespace,
-                    cast(
-                        Any, event_body(spec, self.instance, now, self.component)
-                    ),  # a dict body: the client sends it as is
-                    _request_timeout=self.timeout_s,
+                # a hard deadline: a socket timeout alone does not bound a trickling answer
+                within(
+                    self.timeout_s + GRACE_S,
+                    "posting an Event",
+                    functools.partial(
+                        self.core.create_namespaced_event,
+                        spec.namespace,
+                        body,  # a dict body: the client sends it as is
+                        _request_timeout=self.timeout_s,
+                    ),
                 )
                 self.posted += 1
             except Exception as exc:  # the API server being down must not stop the mode
                 self.failed += 1
-                self.last_error = f"{type(exc).__name__}: {str(exc)[:200]}"
+                self.last_error = redact(f"{type(exc).__name__}: {str(exc)[:200]}")
 
     def close(self) -> None:
         self.api_client.close()

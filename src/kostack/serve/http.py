@@ -5,19 +5,22 @@ status, content type and body) and the server does the rest: standard
 library, one daemon thread per connection (each with a socket timeout, so a
 client that never finishes cannot pin one), GET and HEAD only, no access
 log (scrapes every few seconds would drown the mode's own log), and an
-internal error in one route answers 500 without ending the server.
+internal error in one route answers 500 without ending the server. Every
+answer passes the redactor (`kostack.redact`), whole, unless the mode says
+a route redacts its own parts (watch's large /status, once per cycle).
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from kostack.errors import ConfigError
+from kostack.redact import redact
 
 __all__ = ["ExporterServer", "Route", "parse_listen", "text_body"]
 
@@ -84,8 +87,10 @@ class ExporterServer:
         *,
         name: str,
         lang: str = "en",
+        redacted_by_route: Collection[str] = (),
     ) -> None:
         self.routes = dict(routes)
+        self.redacted_by_route = frozenset(redacted_by_route)
         self.name = name
         handler = _handler(self._route, name)
         family_v6 = ":" in address[0]
@@ -119,7 +124,10 @@ class ExporterServer:
         route = path.split("?", 1)[0].rstrip("/") or "/"
         serve = self.routes.get(route)
         if serve is not None:
-            return serve()
+            status, content_type, body = serve()
+            if route not in self.redacted_by_route:
+                body = redact(body.decode("utf-8", "replace")).encode("utf-8")
+            return status, content_type, body
         paths = " ".join(sorted(p for p in self.routes if p != "/"))
         if route == "/":
             return 200, TEXT, text_body(f"{self.name}: {paths}")
@@ -145,7 +153,7 @@ def _handler(
                 status, content_type, body = route(self.path)
             except Exception as exc:  # one bad scrape must not end the server
                 status, content_type = 500, TEXT
-                body = text_body(f"internal error: {type(exc).__name__}: {exc}")
+                body = text_body(redact(f"internal error: {type(exc).__name__}: {exc}"))
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))

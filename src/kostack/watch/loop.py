@@ -33,6 +33,7 @@ from typing import Protocol
 from kostack.analyze.diagnose import root_cause_title
 from kostack.errors import KostackError
 from kostack.model.snapshot import IPAddress, Snapshot
+from kostack.redact import redact
 from kostack.report.jsonout import diagnosis_dict
 from kostack.watch.assess import Assessment, assess
 from kostack.watch.events import EventSpec, Workload, events_for
@@ -228,8 +229,11 @@ class WatchLoop:
             class_table=assessment.classes,
             flows=assessment.flows,
             nodes=node_count,
-            # text: nothing published keeps the snapshot (or the engine's objects) alive
-            diagnosis_json=json.dumps(diagnosis_dict(diagnosis, self.version), ensure_ascii=False),
+            # text: nothing published keeps the snapshot (or the engine's objects) alive;
+            # redacted once here, not on every /status request (kostack.redact)
+            diagnosis_json=redact(
+                json.dumps(diagnosis_dict(diagnosis, self.version), ensure_ascii=False)
+            ),
         )
 
     def _probe(

@@ -46,6 +46,7 @@ class WatchServer(ExporterServer):
             },
             name="kostack watch",
             lang=state.lang,
+            redacted_by_route=("/status",),  # by parts: its diagnosis once per cycle
         )
 
     def _readyz(self) -> tuple[int, str, bytes]:

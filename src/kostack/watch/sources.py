@@ -32,6 +32,7 @@ from kostack.collect.live import (
     CollectOptions,
     kubeconfig_secrets,
     link_nodes,
+    phase_budget,
     scrub_snapshot,
     source_label,
 )
@@ -44,6 +45,7 @@ from kostack.collect.openstack import (
     redact,
     secret_values,
 )
+from kostack.deadline import Phase
 from kostack.errors import KostackError
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.model.snapshot import Gap
@@ -184,18 +186,24 @@ class LiveSource(Source):
     def _openstack(self) -> tuple[Any, Any, SourceStatus]:
         started = time.monotonic()
         before = 0
-        try:
+
+        def read() -> Any:
             if self._conn is None:
                 self._conn = open_connection(
                     self.options.os_cloud, environ=self.environ, timeout_s=self.options.timeout_s
                 )
                 self._count = count_requests(self._conn)
                 self._secrets |= secret_values(self._conn)
+            nonlocal before
             before = self._count()
             project = current_project(self._conn)
-            record, gaps = collect_openstack(
+            return collect_openstack(
                 self._conn, project_scope=project, backend_hint=self.options.neutron_backend
             )
+
+        try:
+            # every request has its own hard deadline; the whole reading has a budget too
+            record, gaps = self._phase("reading OpenStack").run(read)
         except KostackError as err:
             requests = self._count() - before if self._count is not None else 0
             self._drop_connection()
@@ -229,11 +237,13 @@ class LiveSource(Source):
         started = time.monotonic()
         try:
             self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.environ)
-            kube = collect_kubernetes(
-                self.options.kubeconfig,
-                self.options.kube_context,
-                timeout_s=self.options.timeout_s,
-                environ=self.environ,
+            kube = self._phase("reading Kubernetes").run(
+                lambda: collect_kubernetes(
+                    self.options.kubeconfig,
+                    self.options.kube_context,
+                    timeout_s=self.options.timeout_s,
+                    environ=self.environ,
+                )
             )
         except KostackError as err:
             status = SourceStatus(
@@ -262,6 +272,9 @@ class LiveSource(Source):
             hint=hint,
         )
         return kube.cluster, kube.gaps, kube.nodes_raw, status
+
+    def _phase(self, what: str) -> Phase:
+        return Phase(what, self.options.phase_timeout_s or phase_budget(self.options.timeout_s))
 
     def _drop_connection(self) -> None:
         if self._conn is not None:

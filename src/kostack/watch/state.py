@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kostack.redact import redact
 from kostack.watch.assess import ClassTable, FlowCount, NodeClassInfo, Verdict
 from kostack.watch.history import CauseState, History
 from kostack.watch.messages import say
@@ -167,7 +168,8 @@ class WatchState:
     def status_json(self, version: str) -> str:
         """/status as JSON text: `status` plus the published diagnosis under ``diagnosis``."""
         published = self.published
-        head = json.dumps(self.status(version), ensure_ascii=False, indent=1)
+        # (the diagnosis was redacted when it was published; the rest is redacted here)
+        head = redact(json.dumps(self.status(version), ensure_ascii=False, indent=1))
         diagnosis = published.diagnosis_json if published is not None else "null"
         return f'{head[:-2]},\n "diagnosis": {diagnosis}\n}}\n'
 

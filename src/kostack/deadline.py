@@ -1,0 +1,164 @@
+"""Hard wall-clock deadlines that do not depend on a client library's cooperation.
+
+A socket timeout bounds one read, not a request: a server that sends a byte
+every few seconds, a retry loop, or a client that deadlocks on its own lock
+(keystoneauth re-entering ``get_access`` after a 401 during discovery) can
+hold a call forever. :func:`within` runs the blocking call in a worker thread
+and stops waiting at the deadline: the caller gets :class:`DeadlineExceeded`
+(exit 3) and the worker is abandoned (a daemon thread: it never keeps the
+process alive). The caller's thread only waits on an event, so Ctrl-C is
+raised there at once, whatever the worker is stuck in.
+
+:class:`Phase` gives a whole phase (reading OpenStack, reading Kubernetes)
+one budget on top of the deadlines of the calls in it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final, TypeVar, cast
+
+from kostack.errors import CollectError
+
+__all__ = ["GRACE_S", "DeadlineExceeded", "Phase", "Worker", "with_deadline", "within"]
+
+T = TypeVar("T")
+
+# Beyond its own timeout, how long a client gets to give up by itself (its
+# error message is more precise than ours) before the watchdog stops waiting.
+GRACE_S: Final = 1.0
+
+
+class DeadlineExceeded(CollectError):
+    """A call or a phase did not finish within its deadline (exit 3)."""
+
+    def __init__(self, message: str, hint: str = "", *, what: str = "", seconds: float = 0.0):
+        super().__init__(message, hint)
+        self.what = what
+        self.seconds = seconds
+
+
+@dataclass
+class Worker:
+    """One blocking call running in a daemon thread (see :func:`within`)."""
+
+    what: str
+    done: threading.Event = field(default_factory=threading.Event)
+    value: object = None
+    error: BaseException | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` (interruptible by Ctrl-C); True when the call has ended."""
+        return self.done.wait(max(0.0, seconds))
+
+
+def start(
+    fn: Callable[[], T], what: str, on_start: Callable[[Worker], None] | None = None
+) -> Worker:
+    """Start ``fn`` in a daemon worker thread (with the caller's context variables).
+
+    ``on_start`` sees the worker before the thread runs: whoever tracks the call
+    in flight knows of it before its request can leave.
+    """
+    worker = Worker(what)
+    if on_start is not None:
+        on_start(worker)
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            worker.value = context.run(fn)
+        except BaseException as exc:  # handed to the caller, whatever it is
+            worker.error = exc
+        finally:
+            worker.done.set()
+
+    threading.Thread(target=run, name=f"kostack: {what}"[:60], daemon=True).start()
+    return worker
+
+
+def within(
+    seconds: float,
+    what: str,
+    fn: Callable[[], T],
+    *,
+    hint: str = "",
+    on_start: Callable[[Worker], None] | None = None,
+) -> T:
+    """``fn()``, or DeadlineExceeded when it has not returned after ``seconds``.
+
+    ``fn``'s own exception is raised as is. ``on_start`` sees the worker (a
+    caller that writes uses it to learn, after Ctrl-C, whether the call ended).
+    """
+    worker = start(fn, what, on_start)
+    if not worker.wait(seconds):
+        raise DeadlineExceeded(
+            f"{what} did not finish within {seconds:g} s",
+            hint
+            or "The server accepted the connection but did not answer in time; check it "
+            "(and any proxy in between), or retry with a longer --timeout.",
+            what=what,
+            seconds=seconds,
+        )
+    if worker.error is not None:
+        raise worker.error
+    return worker.value  # type: ignore[return-value]  # fn's value, set by run()
+
+
+class Phase:
+    """A wall-clock budget for a whole phase of work."""
+
+    def __init__(self, what: str, budget_s: float) -> None:
+        self.what = what
+        self.budget_s = budget_s
+
+    def run(self, fn: Callable[[], T], *, hint: str = "") -> T:
+        """Run the whole phase under its budget (see :func:`within`)."""
+        return within(
+            self.budget_s,
+            self.what,
+            fn,
+            hint=hint
+            or "One part of the collection took longer than its whole budget; check the "
+            "network path and the server, or retry with a longer --timeout.",
+        )
+
+
+class _Deadlined:
+    """Calls every method of ``target`` through :func:`within`."""
+
+    def __init__(
+        self, target: object, seconds: float, on_start: Callable[[Worker], None] | None
+    ) -> None:
+        self._target = target
+        self._seconds = seconds
+        self._on_start = on_start
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        @functools.wraps(attribute)  # the kubernetes watch reads the method's docstring
+        def call(*args: object, **kwargs: object) -> object:
+            return within(
+                self._seconds, name, lambda: attribute(*args, **kwargs), on_start=self._on_start
+            )
+
+        return call
+
+
+def with_deadline(
+    target: T, seconds: float, *, on_start: Callable[[Worker], None] | None = None
+) -> T:
+    """``target`` (a client API object) whose every method call has a hard deadline.
+
+    ``on_start`` sees each call's worker (to learn, after Ctrl-C, whether it ended).
+    """
+    return cast(T, _Deadlined(target, seconds, on_start))

@@ -1,0 +1,259 @@
+"""Deadlines that hold whatever the server or the client library does.
+
+The servers: a Keystone that answers 401 to everything (keystoneauth then
+deadlocks on its own lock: the call never returns by itself), one that
+accepts and never answers, one that answers only after a minute, and one
+that trickles its answer a byte at a time (each read succeeds, so socket
+timeouts never fire). Each real `kostack` process must end within its
+deadline plus a margin, with exit 3 and a one-line error; each in-process
+check shows which part held (the watchdog, the phase budget).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from safety_proc import Kostack
+from safety_servers import Credentials, Keystone, Silent, Slow, _Base, wait_for
+
+from kostack.collect import openstack as os_collect
+from kostack.collect.live import CollectOptions, collect_snapshot
+from kostack.collect.openstack import current_project, open_connection
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.errors import AuthError, CollectError
+
+TIMEOUT_S = 2.0
+# How long after the server saw the request kostack may take to be gone: its deadline,
+# the grace, and a margin for a busy machine (what was measured is far less).
+MARGIN_S = 10.0
+
+
+def creds() -> Credentials:
+    return Credentials("u1", "pw-not-a-canary", "app-id", "app-secret", "tok", "gAAAAAissued")
+
+
+def clouds(tmp_path: Path, auth_url: str) -> Path:
+    path = tmp_path / "clouds.yaml"
+    cloud = {
+        "auth_type": "password",
+        "auth": {
+            "auth_url": f"{auth_url}/v3",
+            "username": "u1",
+            "password": "pw-not-a-canary",
+            "project_name": "k8s",
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+        },
+    }
+    path.write_text(yaml.safe_dump({"clouds": {"c": cloud}}), encoding="utf-8")
+    return path
+
+
+class Trickle(_Base):
+    """200 with a long body sent one byte at a time: every read gets data, none times out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stop = threading.Event()
+
+    def respond(self, arrival: Any) -> tuple[int, bytes, dict[str, str]]:
+        raise NotImplementedError  # replaced by the streaming handler below
+
+    def __enter__(self) -> Trickle:
+        import http.server
+
+        trickle = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+            def do_GET(self) -> None:
+                trickle.arrived.set()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "1000000")
+                self.end_headers()
+                try:
+                    while not trickle.stop.wait(0.1):  # the server's pace
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                except OSError:
+                    return
+
+            do_POST = do_GET
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        self.stop.set()
+        super().__exit__(*args)
+
+
+@pytest.fixture
+def refusing(tmp_path: Path) -> Iterator[Keystone]:
+    with Keystone(creds(), "http://127.0.0.1:9/", refuse_all=True) as keystone:
+        yield keystone
+
+
+# --------------------------------------------------------------------------- real processes
+
+
+@pytest.mark.parametrize("command", ["collect", "diagnose"])
+def test_keystone_401_on_discovery_ends_at_once_with_one_line(
+    refusing: Keystone, tmp_path: Path, command: str
+) -> None:
+    """keystoneauth deadlocks here (the `openstack` CLI hangs); kostack says who refused what."""
+    environ = {"OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, refusing.url)), "HOME": str(tmp_path)}
+    extra = ["--no-kubernetes"] if command == "collect" else []
+    run = Kostack.start(
+        command, "--os-cloud", "c", "--timeout", str(TIMEOUT_S), *extra, environ=environ
+    )
+    wait_for(refusing.arrived, "the version discovery request")
+    ended = run.ended()
+    assert ended.code == 3, ended.stderr
+    lines = ended.stderr.splitlines()
+    assert lines[0] == (
+        f"error: OpenStack rejected the credentials: {refusing.url}/v3 answered 401 to GET /v3 "
+        "with the password of user u1 in domain Default (cloud 'c', auth type password)"
+    )
+    assert lines[1].startswith("hint: Check that credential in clouds.yaml")
+    assert len(lines) == 2  # no keystoneauth log line before it, no traceback
+    assert "pw-not-a-canary" not in ended.stderr + ended.stdout
+    assert ended.at - refusing.arrivals[0].at < TIMEOUT_S + GRACE_S + MARGIN_S
+
+
+@pytest.mark.parametrize("server", ["silent", "slow"])
+@pytest.mark.parametrize("command", ["collect", "diagnose"])
+def test_a_keystone_that_does_not_answer_ends_within_the_deadline(
+    tmp_path: Path, server: str, command: str
+) -> None:
+    with Silent() if server == "silent" else Slow(60.0) as keystone:
+        environ = {
+            "OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, keystone.url)),
+            "HOME": str(tmp_path),
+        }
+        extra = ["--no-kubernetes"] if command == "collect" else []
+        run = Kostack.start(
+            command, "--os-cloud", "c", "--timeout", str(TIMEOUT_S), *extra, environ=environ
+        )
+        wait_for(keystone.arrived, "the first request")
+        arrived = time.monotonic()
+        ended = run.ended()
+    assert ended.code == 3, ended.stderr
+    lines = ended.stderr.splitlines()
+    assert lines[0].startswith(f"error: Keystone at {keystone.url}")
+    assert "did not answer" in lines[0] and lines[1].startswith("hint: ")
+    assert ended.at - arrived < TIMEOUT_S + GRACE_S + MARGIN_S
+
+
+def test_a_trickling_api_server_ends_within_the_deadline(tmp_path: Path) -> None:
+    """Each byte resets the socket timeout: only the watchdog can end this request."""
+    with Trickle() as api:
+        kubeconfig = tmp_path / "kc"
+        kubeconfig.write_text(
+            yaml.safe_dump(
+                {
+                    "clusters": [{"name": "c", "cluster": {"server": api.url}}],
+                    "users": [{"name": "u", "user": {"token": "t0ken-not-a-canary"}}],
+                    "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+                    "current-context": "x",
+                }
+            ),
+            encoding="utf-8",
+        )
+        run = Kostack.start(
+            "collect",
+            "--no-openstack",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--timeout",
+            str(TIMEOUT_S),
+            environ={"HOME": str(tmp_path)},
+        )
+        wait_for(api.arrived, "the first request")
+        arrived = time.monotonic()
+        ended = run.ended()
+    assert ended.code == 3, ended.stderr
+    assert ended.stderr.startswith("error: the Kubernetes API server did not answer (GET /version")
+    assert f"no complete answer within {TIMEOUT_S:g} s" in ended.stderr
+    assert ended.at - arrived < TIMEOUT_S + GRACE_S + MARGIN_S
+
+
+# --------------------------------------------------------------------------- in-process
+
+
+def test_within_abandons_a_call_that_never_returns() -> None:
+    release = threading.Event()
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded) as caught:
+        within(0.2, "a call stuck on a lock", release.wait)
+    assert time.monotonic() - started < 0.2 + MARGIN_S
+    assert caught.value.message == "a call stuck on a lock did not finish within 0.2 s"
+    assert caught.value.exit_code == 3
+    release.set()
+
+
+def test_within_passes_results_and_errors_through() -> None:
+    assert within(5, "adding", lambda: 2 + 2) == 4
+    with pytest.raises(ZeroDivisionError):
+        within(5, "dividing", lambda: 1 / 0)
+
+
+def test_the_watchdog_alone_ends_the_keystoneauth_deadlock(
+    refusing: Keystone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the 401 hook, keystoneauth really hangs: the deadline still ends the call."""
+    monkeypatch.setattr(os_collect, "watch_identity", lambda conn: None)
+    conn = open_connection(
+        "c", environ={"OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, refusing.url))}, timeout_s=1.0
+    )
+    with pytest.raises(CollectError) as caught:
+        current_project(conn)
+    assert caught.value.message == (
+        f"Keystone at {refusing.url}/v3 did not answer within 1 s while authenticating the "
+        "password of user u1 in domain Default (cloud 'c', auth type password)"
+    )
+    # the abandoned call is still stuck inside keystoneauth: it never cooperated
+    stuck = [t for t in threading.enumerate() if t.name.startswith("kostack: authenticating")]
+    assert stuck and all(t.is_alive() for t in stuck)
+
+
+def test_the_401_hook_names_the_refused_credential(refusing: Keystone, tmp_path: Path) -> None:
+    conn = open_connection(
+        "c", environ={"OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, refusing.url))}, timeout_s=5
+    )
+    started = time.monotonic()
+    with pytest.raises(AuthError) as caught:
+        current_project(conn)
+    assert time.monotonic() - started < 5  # at once, not at the deadline
+    assert "answered 401 to GET /v3 with the password of user u1" in caught.value.message
+
+
+def test_a_phase_has_a_budget_of_its_own(tmp_path: Path) -> None:
+    """Each request may take 5 s; the OpenStack phase as a whole gets 1 s."""
+    with Silent() as keystone:
+        options = CollectOptions(
+            os_cloud="c",
+            kubernetes=False,
+            timeout_s=5.0,
+            phase_timeout_s=1.0,
+            environ={"OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, keystone.url))},
+        )
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded) as caught:
+            collect_snapshot(options)
+    assert caught.value.message == "reading OpenStack did not finish within 1 s"
+    assert time.monotonic() - started < 1 + MARGIN_S
