@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Interim while this round's branches merge; the restructure (issue 12, part 2) sets the final
 # budget. Tracked in the lead's merge notes: do not raise it again without a reason here.
-# 45,000 -> 51,000: `kostack guard` (#15) ships 4,545 lines net (the guard package in 19
+# 45,000 -> 52,500: `kostack guard` (#15) ships 4,559 lines net (the guard package in 19
 # modules under 400 lines, its CLI, Leases in the Kubernetes API double, and kostack.serve,
 # which it shares with watch and which took watch's server and Event sink out of watch); main
-# measured 46,283 (over its own 45,000) when guard last merged it, guard's branch 50,828.
-SHIPPED_LINES_BUDGET = 51_000
+# measured 47,828 (over its own 45,000) when guard last merged it, guard's branch 52,387.
+SHIPPED_LINES_BUDGET = 52_500
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
