@@ -2,7 +2,8 @@
 # Set up kostack in ./.venv.  --dev adds the lab extra, the test tools and the test
 # support package (testkit/); --all also provisions the lab's real Neutron (its own
 # venv in the user cache, $XDG_CACHE_HOME/kostack/neutron-29.0.0 or $KOSTACK_NEUTRON_VENV:
-# ~340 MB, 1-2 minutes the first time) and installs the lab's system packages.
+# ~340 MB, 1-2 minutes the first time), the test Octavia (test support, its own venv in
+# the user cache too: kostack_testkit.octavia_venv) and installs the lab's system packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-}"
@@ -24,6 +25,10 @@ if [ "$mode" = "--all" ]; then
   # The lab's real Neutron lives in its own venv (its pins must not touch ours), in the
   # user cache where `kostack lab` and the tests look for it; a no-op once it is there.
   .venv/bin/python -m kostack.lab.neutron provision >/dev/null
+  # The real Octavia API for the LoadBalancer tests (test support: docs/dev/octavia-harness.md)
+  # in a venv of its own in the user cache, $XDG_CACHE_HOME/kostack/octavia-19.0.0 or
+  # $KOSTACK_OCTAVIA_VENV; a no-op once it is there.
+  .venv/bin/python -m kostack_testkit.octavia_venv provision >/dev/null
   # The network lab needs nftables and iproute2 (root only; skipped otherwise).
   if [ "$(id -u)" = "0" ]; then
     need=()

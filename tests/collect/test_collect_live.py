@@ -38,7 +38,7 @@ SEED_EXAMPLE = ROOT / "examples" / "seed-incident.json"
 def test_live_diagnose_finds_the_same_root_cause_as_the_seed_example(live_seed: LiveSeed) -> None:
     live = live_seed.run("diagnose", "-o", "json")
     example = run_cli("diagnose", "--snapshot", str(SEED_EXAMPLE), "-o", "json", environ={})
-    assert (live.code, example.code) == (1, 1)
+    assert (live.code, example.code) == (1, 1), live.stderr
     assert live.stderr == ""
     live_doc, example_doc = json.loads(live.stdout), json.loads(example.stdout)
 

@@ -202,5 +202,6 @@ def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
     gap = next(g for g in collection.gaps if g.source == "cluster.cni")
     assert "no calico-node, flannel or cilium pods" in gap.error
     # Probed: Calico's IPPools (v1 and v3), kube-flannel-cfg (kube-flannel and
-    # kube-system) and cilium-config, after the 9 reads every cluster gets.
-    assert collection.api_requests == 9 + 5
+    # kube-system) and cilium-config, after the 10 reads every cluster gets (the 10th:
+    # Services of type LoadBalancer).
+    assert collection.api_requests == 10 + 5

@@ -228,7 +228,8 @@ def test_dns_service_is_the_one_holding_cluster_dns(serve: ServeFn) -> None:
     assert [(str(e.ip), e.node) for e in services[("dns", "cluster-dns")].endpoints or ()] == [
         ("10.0.0.11", "k8s-cp-1")
     ]
-    assert served.api.request_count(resource="services") == 3
+    # kubernetes, kube-dns, the clusterDNS owner, and the Services of type LoadBalancer
+    assert served.api.request_count(resource="services") == 4
 
 
 @pytest.mark.parametrize(

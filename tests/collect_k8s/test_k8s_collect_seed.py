@@ -199,7 +199,9 @@ def test_requests_are_lists_and_named_gets_only(serve: ServeFn) -> None:
     served = serve(fx.seed_cluster())
     collection = served.collect()
     requests = served.requests()
-    assert collection.api_requests == len(requests) == 16
+    # 16 reads, and the Services of type LoadBalancer (none here: no slices, no events)
+    assert collection.api_requests == len(requests) == 17
+    assert "GET /api/v1/services?fieldSelector=spec.type%3DLoadBalancer&limit=500 200" in requests
     node_names = {n.name for n in collection.cluster.nodes or ()}
     for line in requests:
         assert not any(name in line for name in node_names), line

@@ -19,6 +19,7 @@ from kostack_testkit.builders import (
     rule,
     seed_doc,
 )
+from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 
 Doc = dict[str, Any]
 Edit = Callable[[Doc], None]
@@ -163,6 +164,9 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
     "neutron-allowed-pairs-scope": (_ex("seed-fixed"), _fixed(wide_pair), _fixed(unmatched)),
     "inv-node-port-match": (_ex("seed-incident"), _fixed(unmatched), _seed(no_links)),
 }
+
+
+CASES.update(LB_CHECK_CASES)
 
 
 def test_every_registered_check_has_cases() -> None:

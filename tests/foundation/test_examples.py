@@ -25,6 +25,11 @@ EXPECTED: dict[str, list[str]] = {
     "ovn-seed-fix-not-enough": ["sg-pod-source"],
     "cilium-geneve-no-6081": ["sg-encap"],
     "unmatched-node": ["no-port"],
+    "lb-amphora-healthy": [],
+    "lb-amphora-nodeport-blocked": ["lb-nodeport-blocked"],
+    "lb-ovn-node-subnet-only": ["lb-nodeport-blocked"],
+    "lb-pending-create": ["lb-stuck"],
+    "lb-etp-local-by-design": [],
 }
 
 

@@ -28,11 +28,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Interim while this round's branches merge; the restructure (issue 12, part 2) sets the final
 # budget. Tracked in the lead's merge notes: do not raise it again without a reason here.
-# 45,000 -> 52,500: `kostack guard` (#15) ships 4,559 lines net (the guard package in 19
+# 45,000 -> 54,000: main measured 48,421 lines when the LoadBalancer path (issue 18) merged it
+# (already over 45,000 after safety-redact and the splits), and that path adds 5,528 of its own
+# (Octavia collector, model, the way-in engine in analyze/loadbalancer/, seven checks, report
+# lines, `kostack lab way-in`).
+# 54,000 -> 58,600: `kostack guard` (#15) adds 4,559 lines net (the guard package in 19
 # modules under 400 lines, its CLI, Leases in the Kubernetes API double, and kostack.serve,
 # which it shares with watch and which took watch's server and Event sink out of watch); main
-# measured 47,828 (over its own 45,000) when guard last merged it, guard's branch 52,387.
-SHIPPED_LINES_BUDGET = 52_500
+# measured 53,949 when guard last merged it, guard's branch 58,508.
+SHIPPED_LINES_BUDGET = 58_600
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

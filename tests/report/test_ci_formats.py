@@ -20,6 +20,7 @@ from report_testing import DATA, ROOT, SEED, SEED_PORTS, run
 from kostack.analyze.checks import CHECKS
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
+from kostack.model import load_snapshot
 from kostack.report.ci_formats import junit, sarif
 from kostack_testkit.builders import build, example_doc
 
@@ -44,7 +45,7 @@ def sarif_errors(log: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_every_example_validates_in_both_formats(name: str) -> None:
-    d = diagnose(build(example_doc(name)))
+    d = diagnose(load_snapshot(ROOT / "examples" / f"{name}.json"))
     log = json.loads(sarif(d, "1.2.3"))
     assert sarif_errors(log) == []
     junit_schema().validate(junit(d, "1.2.3"))

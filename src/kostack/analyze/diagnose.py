@@ -13,12 +13,20 @@ from dataclasses import dataclass, field
 
 from kostack.analyze.checks import CHECKS, Check, CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
+from kostack.analyze.loadbalancer.causes import LB_ROOT_CAUSE_TITLES
 from kostack.analyze.matrix import Matrix
 from kostack.analyze.remedy import dedupe, disable_remedy
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 
-SYMPTOM_CHECKS = ("net-dns", "net-api-service", "net-pod-to-pod", "net-pod-egress")
+SYMPTOM_CHECKS = (
+    "net-dns",
+    "net-api-service",
+    "net-pod-to-pod",
+    "net-pod-egress",
+    "lb-members-down",
+    "lb-pending-service",
+)
 WARNING_CAUSES = frozenset({"port-security-off", "pairs-too-wide", "cidr-overlap-latent"})
 PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node"})
 
@@ -72,6 +80,9 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "ko": "노드와 Neutron 포트가 매칭되지 않음",
     },
 }
+
+
+ROOT_CAUSE_TITLES.update(LB_ROOT_CAUSE_TITLES)
 
 
 def root_cause_title(key: str, lang: str = "en") -> str:

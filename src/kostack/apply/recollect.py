@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.collect.match import match_nodes
+from kostack.collect.octavia import collect_octavia
 from kostack.collect.openstack import collect_openstack, current_project
 from kostack.model.snapshot import Gap, OpenStack, Snapshot
 
@@ -29,6 +30,16 @@ def recollect_openstack(
     scope = project_scope if project_scope is not None else current_project(conn)
     hint = previous.backend if previous is not None else None
     record, gaps = collect_openstack(conn, project_scope=scope, backend_hint=hint)
+    if previous is not None and previous.load_balancers is not None:
+        # A fix changes Neutron only, but Octavia's statuses move after it: read them again.
+        octavia = collect_octavia(conn, project_scope=scope)
+        record = record.model_copy(
+            update={
+                "load_balancers": octavia.load_balancers,
+                "load_balancer_quota": octavia.quota or previous.load_balancer_quota,
+            }
+        )
+        gaps = (*gaps, *octavia.gaps)
     if previous is not None:
         update: dict[str, Any] = {}
         if previous.backend is not None:

@@ -123,7 +123,12 @@ def collect(
 ) -> int:
     """Read OpenStack and Kubernetes (read-only) and write a snapshot.
 
-    Credentials come from where the usual tools find them: clouds.yaml,
+    OpenStack: Neutron (networks, subnets, routers, ports, security groups,
+    floating IPs) and Octavia (load balancers, listeners, pools, monitors, and
+    the members of pools that are not healthy). Kubernetes: nodes, pods,
+    kubeadm/kubelet/kube-proxy settings, the CNI, the kubernetes and DNS
+    services, every Service of type LoadBalancer with its EndpointSlices and
+    events, and Helm releases (--no-helm to skip). Credentials come from where the usual tools find them: clouds.yaml,
     OS_CLOUD or the OS_* variables of an openrc file (or --os-cloud), and
     kubeconfig, KUBECONFIG or the in-cluster service account (or --kubeconfig,
     --context). The snapshot never holds a credential. Exit codes: 0 complete,

@@ -7,6 +7,7 @@ import ipaddress
 import click
 
 from kostack.analyze.diagnose import diagnose as run_diagnosis
+from kostack.analyze.loadbalancer.entry import ANY_CLIENT, lb_target, trace_way_in
 from kostack.analyze.reach import EndpointError, parse_endpoint
 from kostack.analyze.reach import trace as run_trace
 from kostack.analyze.topology import Topology
@@ -233,32 +234,50 @@ def trace(
       pod:NAMESPACE/NAME        node:NAME
       svc:NAMESPACE/NAME:PORT/PROTO
       ip:A.B.C.D[:PORT/PROTO]
+      client                    (SRC only: any client outside the cluster)
+
+    From an outside client (ip:... or client) to a Service of type
+    LoadBalancer (or its floating IP), the way in is traced: floating IP,
+    VIP, listener, pool, the provider (amphora or OVN), each member node's
+    security groups on the NodePort, kube-proxy, the pod.
 
     \b
     Examples:
       kostack trace --snapshot examples/seed-incident.json pod:demo/netshoot svc:kube-system/kube-dns:53/udp
       kostack trace --snapshot examples/seed-incident.json -p icmp pod:demo/netshoot svc:default/kubernetes
+      kostack trace --snapshot examples/lb-ovn-node-subnet-only.json ip:198.51.100.7 svc:shop/web:80/tcp
+      kostack trace --snapshot examples/lb-amphora-healthy.json client ip:203.0.113.50:80/tcp
 
     Exit codes: 0 reachable (or no reply expected), 1 blocked or undecided, 2 bad input.
     """
     env = get_env(ctx)
     snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     topo = Topology(snapshot)
+    any_client = src.strip().lower() in ANY_CLIENT
     try:
-        s, _, _ = parse_endpoint(topo, src)
+        s = None if any_client else parse_endpoint(topo, src)[0]
         d, port, proto = parse_endpoint(topo, dst)
     except EndpointError as exc:
         raise ConfigError(
             str(exc), exc.hint or "See `kostack trace --help` for endpoint forms."
         ) from exc
     chosen = protocol or proto or "tcp"
+    way_in = lb_target(topo, d) if s is None or s.kind == "external" else None
     if chosen == "icmp":
         port = None
-    elif d.kind == "service" and port is None:
+    elif d.kind == "service" and port is None and way_in is None:
         raise ConfigError(
             f"give the service port: {dst}:PORT/PROTO", "e.g. svc:kube-system/kube-dns:53/udp"
         )
-    results = run_trace(topo, s, d, chosen, port)
+    if way_in is not None:
+        results = trace_way_in(topo, s.ip if s is not None else None, way_in, chosen, port)
+    elif s is None:
+        raise ConfigError(
+            f"{src!r} (any client) needs a Service of type LoadBalancer or its address as DST",
+            "e.g. kostack trace client svc:shop/web:80/tcp",
+        )
+    else:
+        results = run_trace(topo, s, d, chosen, port)
     from kostack.cli.main import version
 
     if output == "json":

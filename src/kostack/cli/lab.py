@@ -24,6 +24,7 @@ Examples:
   sudo kostack lab up --scenario seed
   export KUBECONFIG=/run/kostack/lab/kubeconfig; sudo -E kostack diagnose
   sudo kostack lab probe            # DNS, 10.96.0.1:443, egress, ping, pod-to-pod, 4 MiB
+  sudo kostack lab way-in --mode amphora   # a load balancer in front of the NodePorts, probed
   sudo kostack lab status
   sudo kostack lab down
 """
@@ -338,6 +339,87 @@ def probe(
             ctx,
             f"  {key:16} {'ok     ' if result.ok else 'FAILED '} {result.target:22} {result.detail}",
         )
+
+
+@lab.command("way-in")
+@click.option(
+    "--mode",
+    type=click.Choice(["amphora", "ovn"]),
+    required=True,
+    help="amphora: the nodes see the load balancer's address in their subnet; ovn: they see the client.",
+)
+@click.option(
+    "--node-port",
+    type=click.IntRange(30000, 32767),
+    default=31080,
+    show_default=True,
+    help="The Service's NodePort on every member node.",
+)
+@click.option(
+    "--member",
+    "members",
+    multiple=True,
+    metavar="NODE",
+    help="A member node (repeat; default: every node).",
+)
+@click.option("--remove", "remove_it", is_flag=True, help="Take the load balancer out again.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Seconds before the probe counts as silent.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the probe's result as JSON.")
+@_lab_options
+@click.pass_context
+@_reports_errors
+def way_in(
+    ctx: click.Context,
+    mode: str,
+    node_port: int,
+    members: tuple[str, ...],
+    remove_it: bool,
+    timeout: float,
+    as_json: bool,
+    name: str | None,
+    state_dir: Path | None,
+) -> None:
+    """Put a load balancer for 203.0.113.50:80 in front of the nodes' NodePort and probe it.
+
+    The router namespace plays the load balancer behind the floating IP
+    203.0.113.50 (round robin to the members' NodePort, which DNATs to a pod
+    on that node); the nodes' security groups decide, as in the cloud. The
+    probe connects from the lab's internet host (203.0.113.10) and says which
+    pod answered; exit 1 when nothing did (`kostack lab status` shows which
+    port dropped it). docs/loadbalancer.md, "The lab".
+
+    \b
+    Example:
+      sudo kostack lab up --scenario fixed
+      sudo kostack lab way-in --mode ovn --member k8s-w-1 --member k8s-w-2
+      sudo kostack lab way-in --mode ovn --remove
+    """
+    from kostack.lab.netns import require_root
+    from kostack.lab.way_in import WayIn, install, probe, remove
+
+    require_root()
+    running = _lab(name, state_dir)
+    way = WayIn("ovn" if mode == "ovn" else "amphora", node_port=node_port, members=members)
+    if remove_it:
+        remove(running, way)
+        _write(ctx, "way in removed")
+        return
+    install(running, way)
+    result = probe(running, way, timeout=timeout)
+    if as_json:
+        _write(ctx, json.dumps({"mode": mode, **result.__dict__}, indent=2))
+    else:
+        where = f"{way.floating_ip}:{way.listener_port} -> NodePort {node_port} ({mode})"
+        verdict = f"answered by {result.pod}" if result.ok else f"FAILED: {result.detail}"
+        _write(ctx, f"  way-in  {where}  {verdict}")
+    if not result.ok:
+        ctx.exit(1)
 
 
 @lab.command("scenarios")

@@ -20,6 +20,7 @@ from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
     KubeProxyMode,
+    LoadBalancerIngress,
     Node,
     NodeAddress,
     Pod,
@@ -274,6 +275,7 @@ def parse_service(
                     protocol=entry.get("protocol") or "TCP",
                     # A named targetPort resolves per pod; the EndpointSlice ports carry the numbers.
                     target_port=target if isinstance(target, int) and target > 0 else None,
+                    node_port=_port_number(entry.get("nodePort")),
                 )
             )
         except ValidationError:
@@ -287,7 +289,66 @@ def parse_service(
         cluster_ip=cluster_ip,
         ports=tuple(ports),
         endpoints=endpoints,
+        **load_balancer_fields(obj, notes),
     )
+
+
+# The annotations kept: the OpenStack cloud controller's own (no other annotation is stored).
+OCCM_ANNOTATION_PREFIXES: Final = (
+    "loadbalancer.openstack.org/",
+    "service.beta.kubernetes.io/openstack-internal-load-balancer",
+)
+
+
+def _port_number(value: object) -> int | None:
+    return value if isinstance(value, int) and 0 < value < 65536 else None
+
+
+def load_balancer_fields(obj: Mapping[str, Any], notes: Notes) -> dict[str, Any]:
+    """The fields of a Service that matter for type NodePort and LoadBalancer."""
+    spec = as_dict(obj.get("spec"))
+    meta = as_dict(obj.get("metadata"))
+    namespace, name = namespace_of(obj), name_of(obj)
+    ranges = []
+    for text in as_list(spec.get("loadBalancerSourceRanges")):
+        try:
+            # The API server accepts host bits here ("203.0.113.7/24"); the range is the network.
+            ranges.append(ipaddress.ip_network(str(text).strip(), strict=False))
+        except ValueError:
+            notes.skip(
+                "cluster.services",
+                f"service {namespace}/{name}: loadBalancerSourceRanges entry {text!r} skipped",
+            )
+    annotations = {
+        str(k): str(v)[:1024]
+        for k, v in as_dict(meta.get("annotations")).items()
+        if str(k).startswith(OCCM_ANNOTATION_PREFIXES)
+    }
+    ingress = []
+    for entry in as_list(as_dict(as_dict(obj.get("status")).get("loadBalancer")).get("ingress")):
+        entry = as_dict(entry)
+        try:
+            ingress.append(
+                LoadBalancerIngress(
+                    ip=parse_ip(entry.get("ip")),
+                    hostname=as_str(entry.get("hostname")),
+                    ip_mode=as_str(entry.get("ipMode")),
+                )
+            )
+        except ValidationError:
+            notes.skip("cluster.services", f"service {namespace}/{name}: ingress {entry!r} skipped")
+    allocate = spec.get("allocateLoadBalancerNodePorts")
+    return {
+        "uid": as_str(meta.get("uid")),
+        "created": as_str(meta.get("creationTimestamp")),
+        "external_traffic_policy": as_str(spec.get("externalTrafficPolicy")),
+        "health_check_node_port": _port_number(spec.get("healthCheckNodePort")),
+        "load_balancer_source_ranges": tuple(ranges),
+        "load_balancer_class": as_str(spec.get("loadBalancerClass")),
+        "allocate_load_balancer_node_ports": allocate if isinstance(allocate, bool) else None,
+        "annotations": annotations,
+        "load_balancer_ingress": tuple(ingress),
+    }
 
 
 def slice_endpoints(

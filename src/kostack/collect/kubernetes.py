@@ -32,6 +32,7 @@ from kostack.collect._kube_api import (
     open_session,
 )
 from kostack.collect._kube_cni import ClusterFacts, CniCollector, CniResult
+from kostack.collect._kube_lb import read_lb_services
 from kostack.collect._kube_objects import (
     KubeadmNetworking,
     Notes,
@@ -172,6 +173,9 @@ class _ClusterReader:
         cluster_dns = kubelet.cluster_dns[0] if kubelet and kubelet.cluster_dns else None
         self.progress("services and EndpointSlices")
         services = self._services(cluster_dns, nodes)
+        self.progress("Services of type LoadBalancer")
+        lb = read_lb_services(self.reader, nodes, self.gap, self.notes)
+        services = _merge_services(services, lb.services)
         self.progress("CNI settings")
         cni_result = self._cni()
         dns_service = self._dns_service(services, cluster_dns)
@@ -202,6 +206,7 @@ class _ClusterReader:
             or "cluster.local",
             kube_proxy_mode=self._kube_proxy_mode(proxy_cm, proxy_failure, cni_result),
             cni=cni_result.cni if cni_result else CNI(),
+            service_events=lb.events,
         )
         self._notes_to_gaps()
         self._inconsistent_lists_to_gaps()
@@ -547,3 +552,16 @@ class _ClusterReader:
                 f"skipped {len(skipped)} value(s) kostack could not read: {shown}",
                 "The rest was collected; the checks that need the skipped values may say UNKNOWN.",
             )
+
+
+def _merge_services(
+    core: tuple[Service, ...] | None, balanced: tuple[Service, ...] | None
+) -> tuple[Service, ...] | None:
+    """The kubernetes and DNS services, then every Service of type LoadBalancer (no repeats).
+
+    When only the LoadBalancer list failed the others stay; its gap says what is missing.
+    """
+    if core is None:
+        return None
+    seen = {(s.namespace, s.name) for s in core}
+    return core + tuple(s for s in balanced or () if (s.namespace, s.name) not in seen)

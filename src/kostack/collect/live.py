@@ -22,6 +22,8 @@ from typing import Any, Final
 import yaml
 
 from kostack.collect.match import NodeIdentity, match_identities
+from kostack.collect.octavia import NO_ENDPOINT, collect_octavia
+from kostack.collect.octavia import SOURCE as OCTAVIA_SOURCE
 from kostack.collect.openstack import (
     close_connection,
     collect_openstack,
@@ -119,6 +121,7 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
         err.message = redact(err.message, secrets)
         err.hint = redact(err.hint, secrets)
         raise
+    os_gaps = _without_unneeded_octavia_gaps(os_gaps, cluster, kube_gaps)
     node_ports, link_gaps = link_nodes(openstack, cluster, identities, (*os_gaps, *kube_gaps))
     snapshot = Snapshot(
         created_at=clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -156,9 +159,42 @@ def _openstack(
     try:
         project = current_project(conn)
         progress("reading Neutron (networks, subnets, routers, ports, security groups)")
-        return collect_openstack(conn, project_scope=project, backend_hint=options.neutron_backend)
+        record, gaps = collect_openstack(
+            conn, project_scope=project, backend_hint=options.neutron_backend
+        )
+        progress("reading Octavia (load balancers, listeners, pools, health monitors)")
+        octavia = collect_octavia(conn, project_scope=project, project_hint=_ports_project(record))
+        record = record.model_copy(
+            update={
+                "load_balancers": octavia.load_balancers,
+                "load_balancer_quota": octavia.quota,
+            }
+        )
+        return record, (*gaps, *octavia.gaps)
     finally:
         close_connection(conn)
+
+
+def _ports_project(record: OpenStack) -> str | None:
+    """The one project owning every port read (whose Octavia quota matters), if there is one."""
+    projects = {p.project_id for p in record.ports or () if p.project_id}
+    return next(iter(projects)) if len(projects) == 1 else None
+
+
+def _without_unneeded_octavia_gaps(
+    gaps: tuple[Gap, ...], cluster: Cluster | None, kube_gaps: tuple[Gap, ...]
+) -> tuple[Gap, ...]:
+    """A cloud without Octavia is only a gap when the cluster has a Service of type LoadBalancer."""
+    if cluster is None:
+        # Kubernetes not read: a cloud without Octavia at all is normal, nothing to report.
+        return tuple(
+            g for g in gaps if not (g.source == OCTAVIA_SOURCE and g.error.startswith(NO_ENDPOINT))
+        )
+    if cluster.services is None or _failed("cluster.services", kube_gaps):
+        return gaps
+    if any(s.type == "LoadBalancer" for s in cluster.services):
+        return gaps
+    return tuple(g for g in gaps if g.source != OCTAVIA_SOURCE)
 
 
 def _kubernetes(

@@ -36,6 +36,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
+from kostack.collect._neutron_fip import floating_ip
 from kostack.collect._os_config import ENV_CLOUD_NAMES, cloud_region
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError, ConfigError, KostackError
@@ -97,6 +98,7 @@ _DEPENDENTS: Final[Mapping[str, str]] = {
     "routers": "routes back to pod CIDRs and SNAT are unknown",
     "ports": "anti-spoofing, allowed address pairs and node-to-port matching are unknown",
     "security_groups": "every security-group check (CNI encapsulation, BGP, pod sources) is UNKNOWN",
+    "floating_ips": "which floating IP fronts a load balancer's VIP is unknown",
 }
 
 _SECRET_KEY = re.compile(r"password|secret|token|passcode|key", re.IGNORECASE)
@@ -718,6 +720,7 @@ class _Listings:
     ports: list[dict[str, Any]] | None = None
     security_groups: list[dict[str, Any]] | None = None
     agents: list[dict[str, Any]] | None = None
+    floating_ips: list[dict[str, Any]] | None = None
     gaps: list[Gap] = field(default_factory=list)
     forbidden: set[str] = field(default_factory=set)
 
@@ -763,6 +766,7 @@ def collect_openstack(
     if raw.security_groups is not None and project_scope:
         raw.security_groups += _referenced_groups(raw, fetch)
     raw.agents = _fetch_agents(neutron)
+    raw.floating_ips = fetch("floating_ips", "floatingips", "floatingips", scope)
 
     core = {"networks", "subnets", "routers", "ports", "security_groups"}
     if core <= raw.forbidden:
@@ -909,6 +913,7 @@ def _record(
         routers=routers,
         ports=ports,
         security_groups=groups,
+        floating_ips=convert("floating_ips", raw.floating_ips, floating_ip),
     )
     return record, tuple(gaps)
 

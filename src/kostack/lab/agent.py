@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import ipaddress
 import json
 import signal
 import sys
@@ -30,7 +29,7 @@ from typing import Any, Protocol
 
 from kostack.lab import netns
 from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError
-from kostack.lab.neutron import openstack_connection, seed_command
+from kostack.lab.neutron import openstack_connection
 from kostack.lab.portsec import (
     NeutronBackend,
     Port,
@@ -42,7 +41,7 @@ from kostack.lab.portsec import (
     port_from_api,
     render_ruleset,
 )
-from kostack.lab.scenarios import RuleSpec, Scenario
+from kostack.lab.scenario_neutron import apply_scenario
 from kostack.lab.state import (
     CounterOwnerRecord,
     LabState,
@@ -300,137 +299,6 @@ class LabAgent:
                 if log is not None:
                     print(f"sync failed: {exc}", file=log, flush=True)
             stop.wait(interval)
-
-
-# -- writing a scenario into a Neutron ------------------------------------------------
-
-
-def _rule_key(
-    direction: str,
-    ethertype: str,
-    protocol: str | None,
-    port_min: int | None,
-    port_max: int | None,
-    prefix: str | None,
-    remote_group_id: str | None,
-) -> tuple[Any, ...]:
-    normal_prefix = str(ipaddress.ip_network(prefix, strict=False)) if prefix else None
-    normal_protocol = None if protocol in (None, "", "any") else str(protocol).lower()
-    return (
-        direction,
-        ethertype,
-        normal_protocol,
-        port_min,
-        port_max,
-        normal_prefix,
-        remote_group_id,
-    )
-
-
-def apply_scenario(endpoint: str, scenario: Scenario, topo: Topology) -> list[str]:
-    """Make a seeded Neutron match the scenario's port security; return what was changed.
-
-    Expects the ports `seed_topology` creates (named like the nodes). Groups
-    are created when missing and their rules made equal to the scenario's;
-    each node port gets the scenario's port security, groups and pairs, in
-    the order Neutron accepts (one PUT to disable port security, groups and
-    pairs only once it is enabled).
-    """
-    try:
-        conn = openstack_connection(endpoint)
-        network = conn.network
-        ports = {p.name: p for p in network.ports()}
-    except Exception as exc:  # any SDK/transport error means Neutron is unreachable
-        raise LabEnvironmentError(
-            f"cannot read ports from Neutron at {endpoint}: {exc}",
-            "check the endpoint and that Neutron runs",
-        ) from exc
-    missing = [node.name for node in topo.nodes if node.name not in ports]
-    if missing:
-        raise LabInputError(
-            f"Neutron at {endpoint} has no port for {', '.join(missing)}",
-            f"seed it first: {seed_command(endpoint, len(topo.nodes))}",
-        )
-    project_id = ports[topo.nodes[0].name].project_id
-    changes: list[str] = []
-    existing = {g.name: g for g in network.security_groups(project_id=project_id)}
-    group_ids: dict[str, str] = {}
-    for spec in scenario.security_groups:
-        group = existing.get(spec.name)
-        if group is None:
-            group = network.create_security_group(name=spec.name, description=spec.description)
-            changes.append(f"created security group {spec.name}")
-        group_ids[spec.name] = str(group.id)
-    for spec in scenario.security_groups:
-        group = network.get_security_group(group_ids[spec.name])
-        have = {
-            _rule_key(
-                r["direction"],
-                r.get("ethertype", "IPv4"),
-                r.get("protocol"),
-                r.get("port_range_min"),
-                r.get("port_range_max"),
-                r.get("remote_ip_prefix"),
-                r.get("remote_group_id"),
-            ): r["id"]
-            for r in group.security_group_rules or []
-        }
-        want: dict[tuple[Any, ...], RuleSpec] = {}
-        for rule in spec.rules:
-            remote = group_ids[rule.remote_group] if rule.remote_group else None
-            key = _rule_key(
-                rule.direction,
-                rule.ethertype,
-                rule.protocol,
-                rule.port_range_min,
-                rule.port_range_max,
-                rule.remote_ip_prefix,
-                remote,
-            )
-            want[key] = rule
-        for key, rule_id in have.items():
-            if key not in want:
-                network.delete_security_group_rule(rule_id)
-                changes.append(f"deleted rule {rule_id} from {spec.name}")
-        for key, rule in want.items():
-            if key in have:
-                continue
-            network.create_security_group_rule(
-                security_group_id=group_ids[spec.name],
-                direction=rule.direction,
-                ether_type=rule.ethertype,
-                protocol=rule.protocol,
-                port_range_min=rule.port_range_min,
-                port_range_max=rule.port_range_max,
-                remote_ip_prefix=rule.remote_ip_prefix,
-                remote_group_id=group_ids[rule.remote_group] if rule.remote_group else None,
-            )
-            changes.append(f"added rule {key} to {spec.name}")
-    for node in topo.nodes:
-        port = ports[node.name]
-        if not scenario.port_security:
-            if port.is_port_security_enabled:
-                network.update_port(
-                    port.id,
-                    is_port_security_enabled=False,
-                    security_group_ids=[],
-                    allowed_address_pairs=[],
-                )
-                changes.append(f"disabled port security on {node.name}")
-            continue
-        if not port.is_port_security_enabled:
-            network.update_port(port.id, is_port_security_enabled=True)
-        groups = [group_ids[name] for name in scenario.node_groups]
-        pairs = [{"ip_address": pair} for pair in scenario.allowed_pairs]
-        current_pairs = sorted(p["ip_address"] for p in port.allowed_address_pairs or [])
-        if sorted(port.security_group_ids or []) != sorted(groups) or current_pairs != sorted(
-            scenario.allowed_pairs
-        ):
-            network.update_port(port.id, security_group_ids=groups, allowed_address_pairs=pairs)
-            changes.append(
-                f"set groups {scenario.node_groups} and pairs {scenario.allowed_pairs} on {node.name}"
-            )
-    return changes
 
 
 # -- daemon -------------------------------------------------------------------------

@@ -833,6 +833,7 @@ class KubeStore:
                 for s in services
                 for p in (s.get("spec") or {}).get("ports") or []
             }
+            used_ports |= {(s.get("spec") or {}).get("healthCheckNodePort") for s in services}
             next_port = self._node_port_range[0]
             for port in spec.get("ports") or []:
                 if port.get("nodePort"):
@@ -841,6 +842,14 @@ class KubeStore:
                     next_port += 1
                 port["nodePort"] = next_port
                 used_ports.add(next_port)
+            if spec["type"] == "LoadBalancer":
+                spec.setdefault("allocateLoadBalancerNodePorts", True)
+                # The API server allocates the kube-proxy health check port from the same
+                # range for externalTrafficPolicy Local (pkg/registry/core/service/storage).
+                if spec["externalTrafficPolicy"] == "Local" and not spec.get("healthCheckNodePort"):
+                    while next_port in used_ports:
+                        next_port += 1
+                    spec["healthCheckNodePort"] = next_port
 
     def _update(
         self,

@@ -29,6 +29,7 @@ from kostack.model.helm import (
     StatefulSet,
     WorkloadPod,
 )
+from kostack.model.loadbalancer import FloatingIP, LoadBalancer, LoadBalancerQuota
 from kostack.model.types import (
     CIDR,
     IP,
@@ -62,6 +63,7 @@ __all__ = [
     "EtherType",
     "FixedIP",
     "Flannel",
+    "FloatingIP",
     "Gap",
     "HelmRelease",
     "HelmRevision",
@@ -70,6 +72,9 @@ __all__ = [
     "IPNetwork",
     "KubeEvent",
     "KubeProxyMode",
+    "LoadBalancer",
+    "LoadBalancerIngress",
+    "LoadBalancerQuota",
     "ManifestObject",
     "ManifestPVC",
     "ManifestStatefulSet",
@@ -213,6 +218,10 @@ class OpenStack(Record):
     routers: tuple[Router, ...] | None = None
     ports: tuple[Port, ...] | None = None
     security_groups: tuple[SecurityGroup, ...] | None = None
+    floating_ips: tuple[FloatingIP, ...] | None = None
+    # Octavia (docs/loadbalancer.md); None: not collected (no load-balancer endpoint, or failed)
+    load_balancers: tuple[LoadBalancer, ...] | None = None
+    load_balancer_quota: LoadBalancerQuota | None = None
 
 
 # --------------------------------------------------------------------------- Kubernetes
@@ -260,6 +269,7 @@ class ServicePort(Record):
     port: int = Field(ge=1, le=65535)
     protocol: ServiceProtocol = "TCP"
     target_port: int | None = Field(default=None, ge=1, le=65535)
+    node_port: int | None = Field(default=None, ge=1, le=65535)
 
 
 class ServiceEndpoint(Record):
@@ -270,6 +280,14 @@ class ServiceEndpoint(Record):
     ports: dict[str, int] = Field(default_factory=dict)
 
 
+class LoadBalancerIngress(Record):
+    """One entry of a Service's status.loadBalancer.ingress."""
+
+    ip: IP | None = None
+    hostname: Name | None = None
+    ip_mode: Name | None = None  # VIP | Proxy
+
+
 class Service(Record):
     namespace: Name
     name: Name
@@ -277,6 +295,17 @@ class Service(Record):
     cluster_ip: IP | None = None
     ports: tuple[ServicePort, ...] = ()
     endpoints: tuple[ServiceEndpoint, ...] | None = None
+    # type LoadBalancer (and NodePort) services; docs/loadbalancer.md
+    uid: Name | None = None
+    created: Name | None = None
+    external_traffic_policy: Name | None = None  # Cluster | Local
+    health_check_node_port: int | None = Field(default=None, ge=1, le=65535)
+    load_balancer_source_ranges: tuple[CIDR, ...] = ()
+    load_balancer_class: Name | None = None
+    allocate_load_balancer_node_ports: bool | None = None
+    # only the OpenStack cloud controller's keys (loadbalancer.openstack.org/*, ...)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    load_balancer_ingress: tuple[LoadBalancerIngress, ...] = ()
 
 
 EncapMode = Literal["Always", "CrossSubnet", "Never"]
@@ -407,6 +436,8 @@ class Cluster(Record):
     dns_domain: Name = "cluster.local"
     kube_proxy_mode: KubeProxyMode | None = None
     cni: CNI = Field(default_factory=CNI)
+    # Events about type LoadBalancer services (the cloud controller's reasons); None: not read
+    service_events: tuple[KubeEvent, ...] | None = None
 
 
 # --------------------------------------------------------------------------- links, gaps, probes

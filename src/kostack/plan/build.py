@@ -28,6 +28,7 @@ from kostack.analyze.diagnose import (
     root_cause_title,
 )
 from kostack.analyze.findings import Remedy, command_for
+from kostack.analyze.loadbalancer.settle import settle_after_fix
 from kostack.analyze.remedy import apply_remedies
 from kostack.analyze.topology import NodeView, Topology, net_within
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, Snapshot
@@ -56,6 +57,11 @@ SERVICE_CIDR_NOTE = (
     "{cidr} is the service CIDR: not needed for traffic (service IPs never appear as a source "
     "on the wire; kube-proxy rewrites them before packets leave the node). It is added because "
     "the seed's operators and Kubespray add it; `--no-service-cidr` leaves it out."
+)
+PUBLIC_NODEPORT_NOTE = (
+    "NodePort {port} open to every address: the Service is public and its provider (OVN) keeps "
+    "the client's address; set the Service's spec.loadBalancerSourceRanges and plan again to "
+    "open it to those ranges only"
 )
 TIGHT_NOTE = (
     "--tight: only the pod blocks {node} owns now ({blocks}). When the CNI gives the node "
@@ -187,6 +193,7 @@ class _Builder:
         if (
             rule.remote_ip_prefix is not None
             and ipaddress.ip_network(rule.remote_ip_prefix).prefixlen == 0
+            and not _public_nodeport(r, rule)
         ):
             self._note(
                 f"not planned: a rule open to {rule.remote_ip_prefix} ({reason}); "
@@ -258,12 +265,20 @@ class _Builder:
                 ),
                 rule=rule,
                 notes=(
-                    "needed only under ML2/OVN, where a remote-group rule does not match the "
-                    "members' allowed pairs; the Neutron backend is not known, so it is included "
-                    "(under ML2/OVS it changes nothing)",
+                    (
+                        "needed only under ML2/OVN, where a remote-group rule does not match the "
+                        "members' allowed pairs; the Neutron backend is not known, so it is included "
+                        "(under ML2/OVS it changes nothing)",
+                    )
+                    if (gid, rkey) not in self.unconditional
+                    else ()
                 )
-                if (gid, rkey) not in self.unconditional
-                else (),
+                + (
+                    (PUBLIC_NODEPORT_NOTE.format(port=rule.port_range_min),)
+                    if rule.remote_ip_prefix is not None
+                    and ipaddress.ip_network(rule.remote_ip_prefix).prefixlen == 0
+                    else ()
+                ),
             )
 
     def _route_actions(self) -> Iterator[Action]:
@@ -441,6 +456,21 @@ class _Builder:
             )
 
 
+def _public_nodeport(r: Remedy, rule: Rule) -> bool:
+    """A rule for one NodePort of a public LoadBalancer Service on the OVN provider.
+
+    OVN keeps the client's address, so a Service open to the world needs its
+    NodePort open to the world (OCCM's manage-security-groups does the same,
+    cloud-provider-openstack pkg/openstack/loadbalancer_sg.go); one port only,
+    never a range, and the plan says how to narrow it (loadBalancerSourceRanges).
+    """
+    return (
+        r.cause == "lb-nodeport-blocked"
+        and rule.port_range_min is not None
+        and rule.port_range_min == rule.port_range_max
+    )
+
+
 def _rule_of(r: Remedy) -> Rule:
     lo, hi = r.param("port_range_min"), r.param("port_range_max")
     prefix = r.param("remote_ip_prefix") or None
@@ -520,8 +550,9 @@ def simulated_remedies(actions: Iterable[Action]) -> tuple[Remedy, ...]:
 
 
 def simulate(snapshot: Snapshot, actions: Iterable[Action]) -> Snapshot:
-    """The snapshot as it would be after the automatic actions."""
-    return apply_remedies(snapshot, simulated_remedies(a for a in actions if a.automatic))
+    """The snapshot as it would be after the automatic actions (and Octavia's next monitor run)."""
+    after = apply_remedies(snapshot, simulated_remedies(a for a in actions if a.automatic))
+    return settle_after_fix(snapshot, after)
 
 
 # --------------------------------------------------------------------------- the plan

@@ -25,14 +25,19 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.release_checks.charts import RELEASE_LABELS, chart_name, rule_for
-from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.model.snapshot import HelmRelease, HelmState, Snapshot, WorkloadPod
+from kostack.analyze.release_checks.charts import ChartRule, chart_name, rule_for
+from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.plan.release_actions import actions_for, readiness, recovery_recipe
+from kostack.plan.release_claims import (
+    claims_to_delete,
+    left_alone,
+    mount_blockers,
+    planned_pvc,
+)
 from kostack.plan.release_gate import network_gate
 from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import (
@@ -140,30 +145,66 @@ def build_reinstall_plan(
     """
     wanted_chart = chart_name(chart)
     gate = network_gate(diagnosis, snapshot.probes, network_note)
-    blockers: list[str] = []
+    blockers = _input_blockers(snapshot, gate)
     warnings: list[str] = []
+    helm = snapshot.helm
+    if helm is None or helm.releases is None or helm.pvcs is None:
+        asked = (name, namespace, chart, wanted_chart, values_file, discard_data)
+        nothing = ReinstallPlan(*asked, (namespace,), (), (), (), (), gate)
+        return _with(nothing, blockers, warnings)
+    if index is None:
+        index = HelmIndex.of(helm)
+    catch_all = catch_all_namespaces(helm)
+    spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart)
+    removing = _removing(index, name, spots, wanted_chart, warnings)
+    touched = index.claims_in(set(spots))
+    claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
+    pvcs = tuple(planned_pvc(c) for c in claims)
+    chosen = {p.key for p in pvcs}
+    looked_at = index.ownership.claims if left_alone_everywhere else touched
+    left = left_alone(looked_at, set(spots), chosen, name)
+    blockers.extend(mount_blockers(index.pods_in(set(spots)), claims, name))
+    rule = rule_for(wanted_chart)
+    settings = dict(install_settings or {})
+    blockers.extend(_would_bind_blockers(index, rule, name, namespace, settings, chosen))
+    warnings.extend(_late_warnings(name, spots, values_file, discard_data, removing, pvcs))
+    actions = actions_for(
+        name, namespace, chart, values_file, discard_data, removing, pvcs, helm, rule, timeout
+    )
+    gate_labels, others = readiness(rule, name)
+    return ReinstallPlan(
+        release=name,
+        namespace=namespace,
+        chart=chart,
+        chart_name=wanted_chart,
+        values_file=values_file,
+        discard_data=discard_data,
+        from_namespaces=tuple(sorted(spots)),
+        removing=tuple(removing),
+        pvcs=pvcs,
+        left_alone=left,
+        actions=actions,
+        gate=gate,
+        blockers=tuple(blockers),
+        warnings=tuple(warnings),
+        timeout=timeout,
+        gate_component=rule.gate_component,
+        ready_selector=gate_labels,
+        other_components=others,
+    )
+
+
+def _input_blockers(snapshot: Snapshot, gate: NetworkGate) -> list[str]:
+    """What stops the plan before it looks at releases: the network, missing Helm state."""
+    blockers: list[str] = []
     if not gate.passed:
         roots = f" (ROOT CAUSE: {gate.root_causes[0]})" if gate.root_causes else ""
         blockers.append(Msg("plan.blocked.network", reasons="; ".join(gate.reasons()) + roots))
     helm = snapshot.helm
-    empty = ReinstallPlan(
-        name,
-        namespace,
-        chart,
-        wanted_chart,
-        values_file,
-        discard_data,
-        (namespace,),
-        (),
-        (),
-        (),
-        (),
-        gate,
-    )
     if helm is None:
         gap = snapshot.gap_for("helm")
         blockers.append(Msg("plan.blocked.no-helm", why=f": {gap.error}" if gap else ""))
-        return _with(empty, blockers, warnings)
+        return blockers
     for part, value in (
         ("helm.releases", helm.releases),
         ("helm.pvcs", helm.pvcs),
@@ -171,17 +212,22 @@ def build_reinstall_plan(
     ):
         if value is None:
             blockers.append(Msg("plan.blocked.missing", what=part))
-    if helm.releases is None or helm.pvcs is None:
-        return _with(empty, blockers, warnings)
-    if index is None:
-        index = HelmIndex.of(helm)
-    ownership = index.ownership
-    catch_all = catch_all_namespaces(helm)
-    same_name = list(index.releases_by_name.get(name, ()))
+    return blockers
+
+
+def _spots(
+    index: HelmIndex,
+    name: str,
+    namespace: str,
+    from_namespaces: Iterable[str],
+    catch_all: frozenset[str],
+    wanted_chart: str,
+) -> dict[str, str]:
+    """The namespaces the plan cleans, each with why: target, asked (--from) or stray."""
     spots: dict[str, str] = {namespace: "target"}
     for ns in from_namespaces:
         spots.setdefault(ns, "asked")
-    for release in same_name:
+    for release in index.releases_by_name.get(name, ()):
         if release.namespace in spots:
             continue
         if release.namespace in catch_all and (release.chart == wanted_chart or not release.chart):
@@ -195,9 +241,17 @@ def build_reinstall_plan(
             and claim.chart in (wanted_chart, None)
         ):
             spots[claim.pvc.namespace] = "stray"
+    return spots
+
+
+def _removing(
+    index: HelmIndex, name: str, spots: Mapping[str, str], wanted_chart: str, warnings: list[str]
+) -> list[ReleaseInstance]:
+    """The releases called `name` in the cleaned namespaces, strays first; warns on other charts."""
     removing = []
     for release in sorted(
-        same_name, key=lambda r: (spots.get(r.namespace) != "stray", r.namespace)
+        index.releases_by_name.get(name, ()),
+        key=lambda r: (spots.get(r.namespace) != "stray", r.namespace),
     ):
         why = spots.get(release.namespace)
         if why is None:
@@ -212,15 +266,19 @@ def build_reinstall_plan(
                 )
             )
         removing.append(_instance(release, why))
-    touched = index.claims_in(set(spots))
-    claims = _claims_to_delete(touched, name, set(spots), wanted_chart, removing)
-    pvcs = tuple(_planned(c) for c in claims)
-    chosen = {p.key for p in pvcs}
-    looked_at = ownership.claims if left_alone_everywhere else touched
-    left = _left_alone(looked_at, set(spots), chosen, name)
-    blockers.extend(_mount_blockers(index.pods_in(set(spots)), claims, name))
-    rule = rule_for(wanted_chart)
-    settings = dict(install_settings or {})
+    return removing
+
+
+def _would_bind_blockers(
+    index: HelmIndex,
+    rule: ChartRule,
+    name: str,
+    namespace: str,
+    settings: dict[str, str],
+    chosen: set[str],
+) -> list[str]:
+    """A claim the new install would reuse but that the plan does not delete blocks it."""
+    blockers: list[str] = []
     for expected in rule.expected_pvcs(name, settings):
         key = f"{namespace}/{expected.name}"
         if key in chosen:
@@ -229,6 +287,19 @@ def build_reinstall_plan(
         if existing is not None:
             why = "; ".join(e.text for e in existing.conflicts) or "no proof of ownership"
             blockers.append(Msg("plan.blocked.would-bind", pvc=key, name=name, why=why))
+    return blockers
+
+
+def _late_warnings(
+    name: str,
+    spots: Mapping[str, str],
+    values_file: str | None,
+    discard_data: bool,
+    removing: Sequence[ReleaseInstance],
+    pvcs: Sequence[PlannedPVC],
+) -> list[str]:
+    """Nothing to remove, values that would be lost, data that would be discarded."""
+    warnings: list[str] = []
     if not removing and not pvcs:
         warnings.append(Msg("plan.warn.nothing", name=name, namespaces=", ".join(sorted(spots))))
     if values_file is None and removing:
@@ -255,30 +326,7 @@ def build_reinstall_plan(
         doomed = [p for p in pvcs if p.volume and p.reclaim_policy != "Retain"]
         if doomed:
             warnings.append(Msg("plan.warn.discard", n=len(doomed)))
-    actions = actions_for(
-        name, namespace, chart, values_file, discard_data, removing, pvcs, helm, rule, timeout
-    )
-    gate_labels, others = readiness(rule, name)
-    return ReinstallPlan(
-        release=name,
-        namespace=namespace,
-        chart=chart,
-        chart_name=wanted_chart,
-        values_file=values_file,
-        discard_data=discard_data,
-        from_namespaces=tuple(sorted(spots)),
-        removing=tuple(removing),
-        pvcs=pvcs,
-        left_alone=left,
-        actions=actions,
-        gate=gate,
-        blockers=tuple(blockers),
-        warnings=tuple(warnings),
-        timeout=timeout,
-        gate_component=rule.gate_component,
-        ready_selector=gate_labels,
-        other_components=others,
-    )
+    return warnings
 
 
 def _with(plan: ReinstallPlan, blockers: list[str], warnings: list[str]) -> ReinstallPlan:
@@ -319,104 +367,6 @@ def _instance(release: HelmRelease, why: str) -> ReleaseInstance:
         values_keys=len(release.values_keys),
         secret_keys=release.secret_keys,
     )
-
-
-def _claims_to_delete(
-    claims: Iterable[PvcClaim],
-    name: str,
-    namespaces: set[str],
-    chart: str,
-    removing: list[ReleaseInstance],
-) -> list[PvcClaim]:
-    owners = {(r.namespace, r.name) for r in removing}
-    out = []
-    for claim in claims:
-        if not claim.proven or claim.pvc.namespace not in namespaces:
-            continue
-        if claim.owner is not None:
-            if (claim.owner.namespace, claim.owner.name) in owners:
-                out.append(claim)
-        elif claim.orphan and claim.release_name == name and claim.chart in (chart, None):
-            out.append(claim)
-    return sorted(out, key=lambda c: (c.pvc.namespace, not c.kept, c.pvc.name))
-
-
-def _planned(claim: PvcClaim) -> PlannedPVC:
-    pvc = claim.pvc
-    volume = claim.volume
-    owner = (
-        f"{claim.owner.namespace}/{claim.owner.name}"
-        if claim.owner is not None
-        else f"{claim.release_name} (release gone from {pvc.namespace})"
-    )
-    return PlannedPVC(
-        namespace=pvc.namespace,
-        name=pvc.name,
-        uid=pvc.uid,
-        size=pvc.size,
-        created=pvc.created,
-        volume=pvc.volume_name or (volume.name if volume else None),
-        reclaim_policy=volume.reclaim_policy if volume else None,
-        storage_class=pvc.storage_class,
-        access_modes=pvc.access_modes,
-        release=owner,
-        role=claim.role,
-        kept=claim.kept,
-        labels=dict(pvc.labels),
-        evidence=tuple(e.text for e in claim.evidence if e.weight != "conflict"),
-        volume_source=volume.source if volume else None,
-        resource_version=pvc.resource_version,
-    )
-
-
-def _left_alone(
-    claims: Iterable[PvcClaim], namespaces: set[str], chosen: set[str], name: str
-) -> tuple[LeftAlone, ...]:
-    out = []
-    for claim in claims:
-        if claim.key in chosen:
-            continue
-        if claim.pvc.namespace not in namespaces and not _named_like(claim, name):
-            continue
-        if claim.conflicts:
-            reason = "; ".join(e.text for e in claim.conflicts)
-        elif claim.proven and claim.owner is not None:
-            reason = f"belongs to release {claim.owner.namespace}/{claim.owner.name}"
-        elif claim.proven and claim.release_name:
-            reason = f"made by release {claim.release_name} (gone), not {name}"
-        elif claim.release_name:
-            reason = "looks related but nothing proves it: " + (
-                "; ".join(e.text for e in claim.evidence) or "no evidence"
-            )
-        else:
-            reason = "no Helm release made it"
-        if claim.pvc.namespace not in namespaces:
-            reason = f"in namespace {claim.pvc.namespace}, outside this reinstall; " + reason
-        out.append(LeftAlone(claim.key, reason))
-    return tuple(sorted(out, key=lambda item: item.pvc))
-
-
-def _named_like(claim: PvcClaim, name: str) -> bool:
-    return name in claim.pvc.name or any(claim.pvc.labels.get(k) == name for k in RELEASE_LABELS)
-
-
-def _mount_blockers(pods: Iterable[WorkloadPod], claims: list[PvcClaim], name: str) -> list[str]:
-    out: list[str] = []
-    keys = {(c.pvc.namespace, c.pvc.name) for c in claims}
-    for pod in pods:
-        if any(pod.labels.get(k) == name for k in RELEASE_LABELS):
-            continue
-        for claim in pod.claims:
-            if (pod.namespace, claim) in keys:
-                out.append(
-                    Msg(
-                        "plan.blocked.mounted",
-                        pvc=f"{pod.namespace}/{claim}",
-                        pod=f"{pod.namespace}/{pod.name}",
-                        name=name,
-                    )
-                )
-    return out
 
 
 __all__ = [

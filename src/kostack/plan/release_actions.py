@@ -119,6 +119,88 @@ def _delete_pvc_action(
     )
 
 
+def _uninstall_action(release: ReleaseInstance, step: int, timeout: int) -> ReleaseAction:
+    return ReleaseAction(
+        step,
+        "helm-uninstall",
+        Target("HelmRelease", release.name, release.namespace),
+        (("timeout", f"{timeout}s"),),
+        release.reason,
+        Precondition(
+            resource_version=release.resource_version,
+            note=f"{release.storage_object} is still the newest revision ({release.revision}, {release.status})",
+        ),
+        None,
+        (
+            Cmd(
+                command(
+                    ("helm", "uninstall"),
+                    (release.name,),
+                    ("--namespace", release.namespace, "--wait", "--timeout", f"{timeout}s"),
+                )
+            ),
+        ),
+    )
+
+
+def _install_action(
+    name: str, namespace: str, chart: str, values_file: str | None, step: int
+) -> ReleaseAction:
+    options = ["--namespace", namespace, "--create-namespace"]
+    if values_file:
+        options += ["--values", values_file]
+    install = command(("helm", "install"), (name, chart), options)
+    return ReleaseAction(
+        step,
+        "helm-install",
+        Target("HelmRelease", name, namespace),
+        (("chart", chart), ("values", values_file or "")),
+        f"install {name} into {namespace} (its own namespace)",
+        Precondition(absent=True, note=f"no release {name} and none of its volumes in {namespace}"),
+        ReleaseAction(
+            0,
+            "helm-uninstall",
+            Target("HelmRelease", name, namespace),
+            (),
+            "undo the install",
+            commands=(Cmd(command(("helm", "uninstall"), (name,), ("--namespace", namespace))),),
+        ),
+        (Cmd(install),),
+    )
+
+
+def _readiness_actions(
+    name: str, namespace: str, rule: ChartRule, timeout: int, first_step: int
+) -> list[ReleaseAction]:
+    """Wait for the part the others need, then check each other component."""
+    selector, others = readiness(rule, name)
+    selector_text = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+    actions = [
+        ReleaseAction(
+            first_step,
+            "wait-ready",
+            Target("Pods", selector_text, namespace),
+            (("selector", selector_text), ("timeout", f"{timeout}s")),
+            "wait for the part the others need"
+            + (f" ({rule.gate_component})" if rule.gate_component else ""),
+            commands=(_wait(namespace, selector_text, timeout),),
+        )
+    ]
+    for component, labels in others:
+        text = ",".join(f"{k}={v}" for k, v in labels)
+        actions.append(
+            ReleaseAction(
+                first_step + len(actions),
+                "check-ready",
+                Target("Pods", text, namespace),
+                (("selector", text), ("component", component), ("timeout", f"{timeout}s")),
+                f"judge {component} only now that what it needs is ready",
+                commands=(_wait(namespace, text, timeout),),
+            )
+        )
+    return actions
+
+
 def actions_for(
     name: str,
     namespace: str,
@@ -136,89 +218,11 @@ def actions_for(
     if not discard_data:
         actions.extend(_retain_actions(pvcs, helm, 1))
     for release in removing:
-        actions.append(
-            ReleaseAction(
-                len(actions) + 1,
-                "helm-uninstall",
-                Target("HelmRelease", release.name, release.namespace),
-                (("timeout", f"{timeout}s"),),
-                release.reason,
-                Precondition(
-                    resource_version=release.resource_version,
-                    note=f"{release.storage_object} is still the newest revision ({release.revision}, {release.status})",
-                ),
-                None,
-                (
-                    Cmd(
-                        command(
-                            ("helm", "uninstall"),
-                            (release.name,),
-                            (
-                                "--namespace",
-                                release.namespace,
-                                "--wait",
-                                "--timeout",
-                                f"{timeout}s",
-                            ),
-                        )
-                    ),
-                ),
-            )
-        )
+        actions.append(_uninstall_action(release, len(actions) + 1, timeout))
     for pvc in pvcs:
         actions.append(_delete_pvc_action(pvc, len(actions) + 1, discard_data, timeout))
-    options = ["--namespace", namespace, "--create-namespace"]
-    if values_file:
-        options += ["--values", values_file]
-    install = command(("helm", "install"), (name, chart), options)
-    actions.append(
-        ReleaseAction(
-            len(actions) + 1,
-            "helm-install",
-            Target("HelmRelease", name, namespace),
-            (("chart", chart), ("values", values_file or "")),
-            f"install {name} into {namespace} (its own namespace)",
-            Precondition(
-                absent=True, note=f"no release {name} and none of its volumes in {namespace}"
-            ),
-            ReleaseAction(
-                0,
-                "helm-uninstall",
-                Target("HelmRelease", name, namespace),
-                (),
-                "undo the install",
-                commands=(
-                    Cmd(command(("helm", "uninstall"), (name,), ("--namespace", namespace))),
-                ),
-            ),
-            (Cmd(install),),
-        )
-    )
-    selector, others = readiness(rule, name)
-    selector_text = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-    actions.append(
-        ReleaseAction(
-            len(actions) + 1,
-            "wait-ready",
-            Target("Pods", selector_text, namespace),
-            (("selector", selector_text), ("timeout", f"{timeout}s")),
-            "wait for the part the others need"
-            + (f" ({rule.gate_component})" if rule.gate_component else ""),
-            commands=(_wait(namespace, selector_text, timeout),),
-        )
-    )
-    for component, labels in others:
-        text = ",".join(f"{k}={v}" for k, v in labels)
-        actions.append(
-            ReleaseAction(
-                len(actions) + 1,
-                "check-ready",
-                Target("Pods", text, namespace),
-                (("selector", text), ("component", component), ("timeout", f"{timeout}s")),
-                f"judge {component} only now that what it needs is ready",
-                commands=(_wait(namespace, text, timeout),),
-            )
-        )
+    actions.append(_install_action(name, namespace, chart, values_file, len(actions) + 1))
+    actions.extend(_readiness_actions(name, namespace, rule, timeout, len(actions) + 1))
     return tuple(actions)
 
 

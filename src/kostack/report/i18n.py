@@ -58,6 +58,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sev.info": "info",
         "trace_header": "Trace {src} -> {dst} {proto}",
         "trace_endpoint": "via endpoint {n} of {total}: {target}",
+        "trace_members": "members {n} of {total} (same path): {target}",
         "trace_verdict_ok": "=> reachable",
         "trace_verdict_blocked": "=> {disposition} at hop {n}",
         "trace_no_reply": "=> no reply expected: {why}",
@@ -83,6 +84,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "short.neutron-port-security-disabled": "port security on",
         "short.neutron-allowed-pairs-scope": "allowed-pair scope",
         "short.inv-node-port-match": "node-port matching",
+        "short.lb-nodeport-source": "LoadBalancer NodePort sources",
+        "short.lb-members-down": "LoadBalancer members",
+        "short.lb-provisioning": "load balancer status",
+        "short.lb-etp-local": "externalTrafficPolicy Local",
+        "short.lb-ovn-limits": "OVN provider limits",
+        "short.lb-floating-ip": "LoadBalancer floating IPs",
+        "short.lb-pending-service": "LoadBalancer addresses",
     },
     "ko": {
         "collected": (
@@ -128,6 +136,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sev.info": "정보",
         "trace_header": "경로 추적 {src} -> {dst} {proto}",
         "trace_endpoint": "엔드포인트 {n}/{total}: {target}",
+        "trace_members": "멤버 그룹 {n}/{total} (같은 경로): {target}",
         "trace_verdict_ok": "=> 도달 가능",
         "trace_verdict_blocked": "=> {n}번째 홉에서 {disposition}",
         "trace_no_reply": "=> 응답이 오지 않는 것이 정상: {why}",
@@ -153,6 +162,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "short.neutron-port-security-disabled": "포트 보안 활성",
         "short.neutron-allowed-pairs-scope": "Allowed Address Pair 범위",
         "short.inv-node-port-match": "노드-포트 매칭",
+        "short.lb-nodeport-source": "LoadBalancer NodePort 출발지",
+        "short.lb-members-down": "LoadBalancer 멤버",
+        "short.lb-provisioning": "로드밸런서 상태",
+        "short.lb-etp-local": "externalTrafficPolicy Local",
+        "short.lb-ovn-limits": "OVN 프로바이더 제약",
+        "short.lb-floating-ip": "LoadBalancer Floating IP",
+        "short.lb-pending-service": "LoadBalancer 주소",
     },
 }
 

@@ -219,6 +219,10 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
             "uninstall the release, delete exactly its own PVCs (helm keeps them; never `--all` in a shared "
             "namespace) and reinstall into an explicit namespace (-n)."
         ),
+        "rep.lesson.lb.title": "Open NodePorts to where the load balancer really sends from",
+        "rep.lesson.lb": "With Octavia's amphora provider a node sees the amphora's address in the member subnet; with the OVN provider it sees the clients themselves (and OVN's health checks come from a port in the member subnet, so members can look healthy while clients are cut off). Open the NodePorts on the nodes' security group to that source when the cluster is built (the member subnet for amphora; loadBalancerSourceRanges or the world for OVN), or let the cloud controller manage it (manage-security-groups = true).",
+        "rep.lesson.lb_status.title": "Watch the load balancers, not only the Service",
+        "rep.lesson.lb_status": "A Service stays <pending> while its Octavia load balancer is PENDING_*, in ERROR, over quota or asks its provider for what it cannot do. `openstack loadbalancer status show` and the Service's events (`kubectl describe service`) say which; `kostack diagnose` reads both.",
         "rep.lesson.ci.title": "Keep the check running",
         "rep.lesson.ci": "Run `kostack diagnose -o junit` in CI and before installing applications, so this is caught before users see it.",
         "rep.lesson.healthy.title": "Nothing to fix",
@@ -454,6 +458,10 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
             "Helm이 남겨 두는 PVC 중 그 릴리스의 것만 삭제하고(공유 네임스페이스에서 `--all`은 금물), "
             "네임스페이스(-n)를 명시해 재설치해야 합니다."
         ),
+        "rep.lesson.lb.title": "NodePort는 로드밸런서의 실제 출발지에 맞춰 연다",
+        "rep.lesson.lb": "Octavia amphora 프로바이더에서는 노드가 멤버 서브넷 안의 amphora 주소를 보고, OVN 프로바이더에서는 클라이언트 자체를 봅니다 (OVN 헬스 체크는 멤버 서브넷의 포트에서 오므로 멤버는 정상으로 보이는데 클라이언트는 차단될 수 있습니다). 클러스터를 만들 때 노드 보안 그룹의 NodePort를 그 출발지에 열거나(amphora는 멤버 서브넷, OVN은 loadBalancerSourceRanges 또는 전체), 클라우드 컨트롤러가 관리하게 하세요(manage-security-groups = true).",
+        "rep.lesson.lb_status.title": "Service만이 아니라 로드밸런서를 본다",
+        "rep.lesson.lb_status": "Octavia 로드밸런서가 PENDING_*이거나 ERROR이거나 쿼터를 넘었거나 프로바이더가 못 하는 기능을 요청하면 Service는 <pending>에 머뭅니다. `openstack loadbalancer status show`와 Service 이벤트(`kubectl describe service`)가 원인을 알려 주며, `kostack diagnose`는 둘 다 읽습니다.",
         "rep.lesson.ci.title": "점검을 계속 돌린다",
         "rep.lesson.ci": "CI와 애플리케이션 설치 전에 `kostack diagnose -o junit`을 실행해, 사용자가 겪기 전에 잡아냅니다.",
         "rep.lesson.healthy.title": "조치할 것 없음",

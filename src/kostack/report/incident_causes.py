@@ -22,6 +22,7 @@ from kostack.report.incident_model import (
     ping_note,
     verdict_label,
 )
+from kostack.report.lb_text import lb_breaks_marked
 from kostack.report.markup import Marked, code, concat, join, plain
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
@@ -62,6 +63,7 @@ def breaks(d: Diagnosis, topo: Topology, symptoms: tuple[Finding, ...], lang: st
         out.append(
             t(lang, "breaks_egress", n=_count_nodes(by_check["net-pod-egress"]), total=total)
         )
+    out.extend(lb_breaks_marked(by_check, lang))
     return out
 
 

@@ -26,6 +26,7 @@ from kostack.report.incident_model import (
     is_clusterip_ping,
     localize,
 )
+from kostack.report.lb_text import LB_BLOCKED, LB_STATUS
 from kostack.report.markup import Marked, join
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
@@ -258,6 +259,10 @@ def lessons(
         out.append(
             Lesson(t(lang, "rep.lesson.ping.title"), t(lang, "rep.lesson.ping", ip=api_ip(topo)))
         )
+    if keys & LB_BLOCKED:
+        out.append(Lesson(t(lang, "rep.lesson.lb.title"), t(lang, "rep.lesson.lb")))
+    if keys & LB_STATUS:
+        out.append(Lesson(t(lang, "rep.lesson.lb_status.title"), t(lang, "rep.lesson.lb_status")))
     failed = list(dict.fromkeys(tr.name for tr in troubles if tr.failed))
     if failed:
         out.append(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.mtu import effective_mtu
-from kostack.analyze.summary import describe_cni, environment
+from kostack.analyze.summary import Environment, describe_cni, environment
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Pod, Snapshot
 from kostack.report.incident_causes import affected_nodes, breaks
@@ -229,13 +229,9 @@ def impact(
     return tuple(out)
 
 
-def environment_rows(
-    snapshot: Snapshot, topo: Topology, apps: tuple[App, ...], lang: str
-) -> tuple[tuple[str, str], ...]:
-    """The environment table: infrastructure, Neutron, network, OS, Kubernetes, CNI, apps, Helm."""
-    env = environment(snapshot, topo)
+def _infrastructure_rows(snapshot: Snapshot, env: Environment, lang: str) -> list[tuple[str, str]]:
+    """The cloud (release, cloud, region, project) and the Neutron backend."""
     os_ = snapshot.openstack
-    rows: list[tuple[str, str]] = []
     infra = release_label(os_.release if os_ else None, lang)
     where = []
     if os_ is not None:
@@ -246,16 +242,20 @@ def environment_rows(
         where.append(f"project {env.project}")
     if where:
         infra = concat(infra, " — " + ", ".join(where))
-    rows.append((t(lang, "rep.env.infra"), infra))
     backend = env.backend
     if os_ is not None and os_.backend_source:
         backend += f" ({os_.backend_source})"
-    rows.append(
+    return [
+        (t(lang, "rep.env.infra"), infra),
         (
             t(lang, "rep.env.neutron"),
             backend if env.backend != "unknown" else t(lang, "rep.env.unknown"),
-        )
-    )
+        ),
+    ]
+
+
+def _node_rows(env: Environment, topo: Topology, lang: str) -> list[tuple[str, str]]:
+    """The network the nodes are on (subnets, routers) and their OS and kernels."""
     network: str = ", ".join(env.networks) or "?"
     if env.node_subnets:
         network = concat(
@@ -264,15 +264,20 @@ def environment_rows(
     routers = [r.name or r.id for r in topo.routers]
     if routers:
         network = concat(network, " · ", t(lang, "rep.env.routers", routers=", ".join(routers)))
-    rows.append((t(lang, "rep.env.network"), network))
     kernels = sorted(
         {v.node.kernel_version for v in topo.node_views.values() if v.node.kernel_version}
     )
     node_os: str = ", ".join(env.os_images) or t(lang, "rep.env.unknown")
     if kernels:
         node_os = concat(node_os, f" (kernel {', '.join(kernels[:3])})")
-    rows.append((t(lang, "rep.env.os"), node_os))
-    rows.append(
+    return [(t(lang, "rep.env.network"), network), (t(lang, "rep.env.os"), node_os)]
+
+
+def _cluster_rows(
+    snapshot: Snapshot, env: Environment, topo: Topology, lang: str
+) -> list[tuple[str, str]]:
+    """Kubernetes (version, nodes, kube-proxy), the CNI with its pools and MTU, the CIDRs."""
+    rows: list[tuple[str, str]] = [
         (
             t(lang, "rep.env.kubernetes"),
             t(
@@ -284,7 +289,7 @@ def environment_rows(
                 proxy=env.kube_proxy,
             ),
         )
-    )
+    ]
     cni, pools = describe_cni(snapshot)
     cl = snapshot.cluster
     mtu = ""
@@ -302,6 +307,12 @@ def environment_rows(
             dns=cl.cluster_dns_ip or "?",
         )
         rows.append((t(lang, "rep.env.cidrs"), cidrs))
+    return rows
+
+
+def _workload_rows(snapshot: Snapshot, apps: tuple[App, ...], lang: str) -> list[tuple[str, str]]:
+    """The applications found (up to 8) and the Helm releases (up to 8)."""
+    rows: list[tuple[str, str]] = []
     if apps:
         shown = "; ".join(
             f"{a.name} ({a.namespace}: {', '.join(a.workloads[:4])}"
@@ -325,4 +336,17 @@ def environment_rows(
                 ),
             )
         )
-    return tuple(rows)
+    return rows
+
+
+def environment_rows(
+    snapshot: Snapshot, topo: Topology, apps: tuple[App, ...], lang: str
+) -> tuple[tuple[str, str], ...]:
+    """The environment table: infrastructure, Neutron, network, OS, Kubernetes, CNI, apps, Helm."""
+    env = environment(snapshot, topo)
+    return (
+        *_infrastructure_rows(snapshot, env, lang),
+        *_node_rows(env, topo, lang),
+        *_cluster_rows(snapshot, env, topo, lang),
+        *_workload_rows(snapshot, apps, lang),
+    )

@@ -16,6 +16,7 @@ import re
 
 from kostack.report.i18n import t
 from kostack.report.incident import (
+    CauseSection,
     Command,
     CommandGroup,
     FlowRow,
@@ -115,72 +116,72 @@ def _verify(commands: tuple[Command, ...]) -> list[str]:
     )
 
 
-def render_markdown(report: IncidentReport, version: str = "") -> str:
-    """The whole report as GitHub-flavoured Markdown."""
-    lang = report.lang
-    out: list[str] = [
-        f"# {md_inline(report.title)}",
-        "",
-        f"_{md_inline(report.generated_from)}_",
-        "",
-    ]
-
-    out += [f"## {t(lang, 'rep.h.summary')}", "", f"**{t(lang, 'rep.h.symptoms')}**", ""]
+def _summary(report: IncidentReport, lang: str) -> list[str]:
+    out = [f"## {t(lang, 'rep.h.summary')}", "", f"**{t(lang, 'rep.h.symptoms')}**", ""]
     out += [f"- {md_inline(s)}" for s in report.symptoms]
     out += ["", f"**{t(lang, 'rep.h.impact')}**", ""]
     out += [f"- {md_inline(s)}" for s in report.impact]
     out.append("")
-
     out += [f"## {t(lang, 'rep.h.environment')}", ""]
     out += _table(
         [t(lang, "rep.l.item"), t(lang, "rep.l.value")], [[k, v] for k, v in report.environment]
     )
     out.append("")
+    return out
 
-    out += [f"## {t(lang, 'rep.h.rca')}", ""]
-    for cause in report.causes:
-        out += [f"### {md_inline(cause.heading)}", ""]
-        out += [f"**{t(lang, 'rep.l.severity')}**: {md_inline(cause.severity_label)}", ""]
-        out.append(f"- **{t(lang, 'rep.l.what')}**: {md_inline(cause.what)}")
-        if cause.why:
-            out.append(f"- **{t(lang, 'rep.l.why')}**: {md_inline(cause.why)}")
-        if cause.breaks:
-            out.append(f"- **{t(lang, 'rep.l.result')}**:")
-            out += [f"  - {md_inline(b)}" for b in cause.breaks]
+
+def _cause(cause: CauseSection, lang: str) -> list[str]:
+    out = [f"### {md_inline(cause.heading)}", ""]
+    out += [f"**{t(lang, 'rep.l.severity')}**: {md_inline(cause.severity_label)}", ""]
+    out.append(f"- **{t(lang, 'rep.l.what')}**: {md_inline(cause.what)}")
+    if cause.why:
+        out.append(f"- **{t(lang, 'rep.l.why')}**: {md_inline(cause.why)}")
+    if cause.breaks:
+        out.append(f"- **{t(lang, 'rep.l.result')}**:")
+        out += [f"  - {md_inline(b)}" for b in cause.breaks]
+    out.append("")
+    if cause.ports:
+        out += [f"**{t(lang, 'rep.l.ports')}**", ""]
+        out += _table(
+            [
+                t(lang, "rep.l.node"),
+                t(lang, "rep.l.port"),
+                t(lang, "rep.l.fixed_ips"),
+                t(lang, "rep.l.pairs"),
+                t(lang, "rep.l.port_security"),
+                t(lang, "rep.l.groups"),
+            ],
+            [
+                [p.node, code(p.port_id), p.fixed_ips, p.pairs, p.port_security, p.groups]
+                for p in cause.ports
+            ],
+        )
         out.append("")
-        if cause.ports:
-            out += [f"**{t(lang, 'rep.l.ports')}**", ""]
-            out += _table(
-                [
-                    t(lang, "rep.l.node"),
-                    t(lang, "rep.l.port"),
-                    t(lang, "rep.l.fixed_ips"),
-                    t(lang, "rep.l.pairs"),
-                    t(lang, "rep.l.port_security"),
-                    t(lang, "rep.l.groups"),
-                ],
-                [
-                    [p.node, code(p.port_id), p.fixed_ips, p.pairs, p.port_security, p.groups]
-                    for p in cause.ports
-                ],
-            )
-            out.append("")
-        if cause.evidence:
-            out += [f"**{t(lang, 'rep.l.evidence')}**", ""]
-            out += _code_block(list(cause.evidence[:8]), "text")
-            out.append("")
-        if cause.background:
-            out += [f"> **{t(lang, 'rep.l.background')}** ({md_inline(cause.check_id)}):"]
-            out += [f"> {md_inline(cause.background)}", ""]
+    if cause.evidence:
+        out += [f"**{t(lang, 'rep.l.evidence')}**", ""]
+        out += _code_block(list(cause.evidence[:8]), "text")
+        out.append("")
+    if cause.background:
+        out += [f"> **{t(lang, 'rep.l.background')}** ({md_inline(cause.check_id)}):"]
+        out += [f"> {md_inline(cause.background)}", ""]
+    return out
+
+
+def _root_causes(report: IncidentReport, lang: str) -> list[str]:
+    out = [f"## {t(lang, 'rep.h.rca')}", ""]
+    for cause in report.causes:
+        out += _cause(cause, lang)
     for note in report.notes:
         out += [f"### {md_inline(note.heading)}", ""]
         for p in note.paragraphs:
             out += [md_inline(p), ""]
+    return out
 
-    out += [f"## {t(lang, 'rep.h.troubleshooting')}", "", f"### {t(lang, 'rep.h.checked')}", ""]
-    out += [md_inline(report.checked_intro), ""]
+
+def _checked_table(report: IncidentReport, lang: str) -> list[str]:
+    """The probes that ran, else the flows the model traced, else a line saying none."""
     if report.probes:
-        out += _table(
+        return _table(
             [
                 t(lang, "rep.l.command"),
                 t(lang, "rep.l.source"),
@@ -190,8 +191,8 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
             ],
             [[code(p.command), p.source, p.verdict, p.meaning, p.detail] for p in report.probes],
         )
-    elif report.flows:
-        out += _table(
+    if report.flows:
+        return _table(
             [
                 t(lang, "rep.l.kind"),
                 t(lang, "rep.l.flow"),
@@ -201,8 +202,13 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
             ],
             [[f.kind, _flow(f, lang), f.verdict, f.where, f.detail] for f in report.flows],
         )
-    else:
-        out.append(md_inline(mt(lang, "rep.l.no_flows")))
+    return [md_inline(mt(lang, "rep.l.no_flows"))]
+
+
+def _checked(report: IncidentReport, lang: str) -> list[str]:
+    out = [f"## {t(lang, 'rep.h.troubleshooting')}", "", f"### {t(lang, 'rep.h.checked')}", ""]
+    out += [md_inline(report.checked_intro), ""]
+    out += _checked_table(report, lang)
     out += ["", md_inline(mt(lang, "rep.l.picture_md")), ""]
     if report.ping_note:
         out += [f"> {md_inline(report.ping_note)}", ""]
@@ -219,8 +225,11 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
             out += [f"**{t(lang, key)}**", ""]
             out += [f"- {md_inline(i)}" for i in items]
             out.append("")
+    return out
 
-    out += [f"### {t(lang, 'rep.h.applied')}", "", md_inline(report.applied_note), ""]
+
+def _applied(report: IncidentReport, lang: str) -> list[str]:
+    out = [f"### {t(lang, 'rep.h.applied')}", "", md_inline(report.applied_note), ""]
     if report.applied:
         out += _table(
             [t(lang, "rep.l.when"), t(lang, "rep.l.command"), t(lang, "rep.l.status")],
@@ -236,11 +245,25 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
         if report.applied_more:
             out += ["", md_inline(mt(lang, "rep.l.more_applied", n=report.applied_more))]
         out.append("")
+    return out
 
+
+def render_markdown(report: IncidentReport, version: str = "") -> str:
+    """The whole report as GitHub-flavoured Markdown."""
+    lang = report.lang
+    out: list[str] = [
+        f"# {md_inline(report.title)}",
+        "",
+        f"_{md_inline(report.generated_from)}_",
+        "",
+    ]
+    out += _summary(report, lang)
+    out += _root_causes(report, lang)
+    out += _checked(report, lang)
+    out += _applied(report, lang)
     out += [f"## {t(lang, 'rep.h.solution')}", ""]
     for group in report.solution:
         out += _commands(group, lang)
-
     out += [f"## {t(lang, 'rep.h.lessons')}", ""]
     out += [
         f"- **{md_inline(lesson.title)}**: {md_inline(lesson.text)}" for lesson in report.lessons

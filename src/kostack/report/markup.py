@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kostack.analyze.messages import CATALOG, Msg
+from kostack.analyze.messages import CATALOG, Msg, Word
 from kostack.report.i18n import MESSAGES
 
 DATA_TICK = "\ue000"  # a backtick that came from data, inside Marked text
@@ -88,11 +88,12 @@ def _marked_msg(msg: Msg, lang: str) -> Marked:
 
 
 def _param(value: object, lang: str) -> str:
+    # a Word, so that the template's Korean particle specs ("{node:이/가}") work here too
     if isinstance(value, Msg):
-        return _marked_msg(value, lang)
+        return Word(_marked_msg(value, lang))
     if isinstance(value, list | tuple):
-        return ", ".join(_param(v, lang) for v in value)
-    return literal(value)
+        return Word(", ".join(_param(v, lang) for v in value))
+    return Word(literal(value))
 
 
 __all__ = ["DATA_TICK", "Marked", "code", "concat", "join", "literal", "marked", "mt", "plain"]

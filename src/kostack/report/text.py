@@ -12,6 +12,7 @@ from kostack.analyze.reach import Disposition, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
+from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
 from kostack.report.safe import terminal_safe
 
@@ -185,6 +186,7 @@ def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]
         out.append(
             t(lang, "breaks_egress", n=_count_nodes(by_check["net-pod-egress"]), total=total_nodes)
         )
+    out.extend(lb_breaks(by_check, lang))
     if not out:
         for f in rc.findings[:3]:
             out.extend(L(flow, lang) for flow in f.flows[:2])
@@ -260,13 +262,14 @@ def render_trace(results: list[FlowResult], lang: str = "en") -> str:
     for idx, r in enumerate(results, 1):
         if len(results) > 1:
             lines.append("")
+            members = any(h.step == "provider" for h in r.hops)
             lines.append(
                 t(
                     lang,
-                    "trace_endpoint",
+                    "trace_members" if members else "trace_endpoint",
                     n=idx,
                     total=len(results),
-                    target=f"{r.dst.label} on {r.dst.node}",
+                    target=f"{L(r.dst.label, lang)} on {r.dst.node}",
                 )
             )
         for n, hop in enumerate(r.hops, 1):

@@ -6,6 +6,13 @@ from types import ModuleType
 
 from kostack.analyze.checks import (
     inv_node_port_match,
+    lb_etp_local,
+    lb_floating_ip,
+    lb_members_down,
+    lb_nodeport_source,
+    lb_ovn_limits,
+    lb_pending_service,
+    lb_provisioning,
     net_api_service,
     net_cidr_overlap,
     net_dns,
@@ -39,6 +46,13 @@ _MODULES: tuple[ModuleType, ...] = (
     neutron_port_security_disabled,
     neutron_allowed_pairs_scope,
     inv_node_port_match,
+    lb_nodeport_source,
+    lb_members_down,
+    lb_provisioning,
+    lb_etp_local,
+    lb_ovn_limits,
+    lb_floating_ip,
+    lb_pending_service,
 )
 
 CHECKS: tuple[Check, ...] = tuple(

@@ -1,0 +1,139 @@
+"""Helpers the load balancer checks (lb-*) share."""
+
+from __future__ import annotations
+
+from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, lb_analysis
+from kostack.analyze.loadbalancer.index import BalancedService
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.remedy import cluster_group, rule_remedy
+from kostack.analyze.topology import Topology
+from kostack.model.snapshot import IPNetwork, SecurityGroup
+
+register(
+    {
+        "lb.na-none": {
+            "en": "The cluster has no Service of type LoadBalancer.",
+            "ko": "클러스터에 LoadBalancer 타입 Service가 없습니다.",
+        },
+        "lb.unknown-services": {
+            "en": "Cannot decide: the Services of type LoadBalancer were not collected: {error}.",
+            "ko": "판단할 수 없음: LoadBalancer 타입 Service를 수집하지 못했습니다: {error}.",
+        },
+        "lb.unknown-octavia": {
+            "en": "Cannot decide for {n} Service(s) of type LoadBalancer: Octavia was not collected: {error}.",
+            "ko": "LoadBalancer 타입 Service {n}개에 대해 판단할 수 없음: Octavia를 수집하지 못했습니다: {error}.",
+        },
+        "lb.rule-reason": {
+            "en": "admit {what} to NodePort {port}/{protocol} of {svc}",
+            "ko": "{svc}의 NodePort {port}/{protocol:으로/로} {what} 허용",
+        },
+    }
+)
+
+NEEDS = ("cluster.services",)
+
+
+def service_resource(bs: BalancedService) -> Resource:
+    svc = bs.service
+    return Resource("service", f"{svc.namespace}/{svc.name}", svc.name, namespace=svc.namespace)
+
+
+def lb_resource(bs: BalancedService) -> Resource:
+    lb = bs.lb
+    if lb is None:
+        return service_resource(bs)
+    return Resource("loadbalancer", lb.id, lb.name or lb.id, project=lb.project_id)
+
+
+def start(
+    ctx: CheckContext, check_id: str, severity: Severity, *, octavia: bool = True
+) -> tuple[LBAnalysis | None, list[Finding]]:
+    """The shared analysis, or the findings that end the check early (UNKNOWN / NOT-APPLICABLE)."""
+    unk = missing(ctx, check_id, severity, NEEDS)
+    if unk:
+        return None, unk
+    snap = ctx.snapshot
+    gap = snap.gap_for("cluster.services.load_balancers")
+    scope = Resource("cluster", "services", "Services of type LoadBalancer")
+    if gap is not None:
+        return None, [
+            Finding(
+                check_id,
+                Status.UNKNOWN,
+                severity,
+                scope,
+                Msg("lb.unknown-services", error=gap.error.rstrip(".")),
+                (f"gap: {gap.source}: {gap.error}",),
+            )
+        ]
+    analysis = lb_analysis(ctx.topo)
+    if not analysis.index.load_balancer_services:
+        return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, Msg("lb.na-none"))]
+    if octavia and not analysis.index.lbs_known:
+        og = snap.gap_for("openstack.load_balancers", "openstack")
+        error = og.error if og else "openstack.load_balancers: null"
+        return None, [
+            Finding(
+                check_id,
+                Status.UNKNOWN,
+                severity,
+                scope,
+                Msg(
+                    "lb.unknown-octavia",
+                    n=len(analysis.index.load_balancer_services),
+                    error=error.rstrip("."),
+                ),
+                (f"gap: {og.source}: {og.error}" if og else "openstack.load_balancers: null",),
+            )
+        ]
+    return analysis, []
+
+
+def node_group(topo: Topology, node_names: list[str]) -> SecurityGroup | None:
+    """The group to open a NodePort on: shared by these nodes' ports, not `default` if possible."""
+    ports = [
+        v.port
+        for name in node_names
+        if (v := topo.node_views.get(name)) is not None and v.port is not None
+    ]
+    if not ports:
+        return None
+    shared = set(ports[0].security_group_ids)
+    for p in ports[1:]:
+        shared &= set(p.security_group_ids)
+    groups = [
+        topo.groups[g] for g in ports[0].security_group_ids if g in shared and g in topo.groups
+    ]
+    if not groups:
+        return cluster_group(topo)
+    non_default = [g for g in groups if g.name != "default"]
+    return (non_default or groups)[0]
+
+
+def nodeport_rule(
+    group: SecurityGroup,
+    bs: BalancedService,
+    *,
+    protocol: str,
+    port: int,
+    prefix: IPNetwork,
+    what: str,
+    cause: str,
+) -> Remedy:
+    """An ingress rule for one NodePort from one source prefix (the fix the plan applies)."""
+    return rule_remedy(
+        group,
+        protocol=protocol.lower(),
+        port=port,
+        remote_prefix=str(prefix),
+        reason=Msg("lb.rule-reason", what=what, port=port, protocol=protocol.lower(), svc=bs.key),
+        cause=cause,
+        description=f"kostack: LoadBalancer {bs.key} NodePort {port}",
+    )
+
+
+def names(items: list[str], limit: int = 4) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" (+{len(items) - limit})" if len(items) > limit else "")

@@ -1,0 +1,277 @@
+"""lb-floating-ip: each LoadBalancer Service's floating IP is attached to its load balancer's VIP port.
+
+OCCM (pkg/openstack/loadbalancer.go ensureFloatingIP) creates or reuses a
+floating IP on the load balancer's ``vip_port_id`` and publishes its address
+in status.loadBalancer.ingress. A VIP port is normally DOWN in Neutron (the
+amphora answers for the VIP through an allowed address pair; OVN's VIP port
+is virtual), so a DOWN VIP port is not a fault: a floating IP pointing at a
+port that is gone, at another port, or at nothing is.
+"""
+
+from __future__ import annotations
+
+from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
+from kostack.analyze.messages import Msg, register
+from kostack.model.loadbalancer import FloatingIP
+from kostack.model.snapshot import IPAddress
+from kostack.shell import Var, end_options, render
+
+ID = "lb-floating-ip"
+TITLE = "Each LoadBalancer Service's floating IP is attached to its load balancer's VIP port"
+SEVERITY = Severity.HIGH
+NEEDS = ("cluster.services",)
+VIP_OWNERS = ("Octavia", "ovn-lb:vip")
+INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
+
+register(
+    {
+        f"{ID}.unbound": {
+            "en": "Service {svc} advertises {ip}, a floating IP attached to no port: nothing answers there.",
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 어떤 포트에도 연결되지 않은 Floating IP라 아무도 응답하지 않습니다.",
+        },
+        f"{ID}.elsewhere": {
+            "en": "Service {svc} advertises {ip}, but that floating IP is attached to port {port}, not to "
+            "the VIP port {vip} of load balancer {lb}.",
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 로드밸런서 {lb}의 VIP 포트 {vip:이/가} 아니라 포트 {port}에 연결되어 있습니다.",
+        },
+        f"{ID}.gone": {
+            "en": "Service {svc} advertises {ip}, a floating IP attached to port {port}, which no longer exists.",
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 이제 존재하지 않는 포트 {port}에 연결된 Floating IP입니다.",
+        },
+        f"{ID}.inactive": {
+            "en": "Service {svc} advertises {ip}, a floating IP on port {port} ({owner}), which is {status} "
+            "and not a load balancer VIP: traffic to it is lost.",
+            "ko": "Service {svc:이/가} 알리는 {ip:은/는} 포트 {port}({owner})의 Floating IP인데, 이 포트는 {status} 상태이며 "
+            "로드밸런서 VIP가 아니라 트래픽이 사라집니다.",
+        },
+        f"{ID}.error": {
+            "en": "Floating IP {ip} of Service {svc} is in status ERROR.",
+            "ko": "Service {svc}의 Floating IP {ip} 상태가 ERROR입니다.",
+        },
+        f"{ID}.mismatch": {
+            "en": "Service {svc} advertises {ip}, but load balancer {lb}'s VIP port carries floating IP "
+            "{fip}: clients are sent to the wrong address.",
+            "ko": "Service {svc:은/는} {ip:을/를} 알리지만 로드밸런서 {lb}의 VIP 포트에는 Floating IP {fip:이/가} 있어 "
+            "클라이언트가 엉뚱한 주소로 갑니다.",
+        },
+        f"{ID}.vip-gone": {
+            "en": "Load balancer {lb} of Service {svc} names VIP port {vip}, which is not in Neutron.",
+            "ko": "Service {svc}의 로드밸런서 {lb:이/가} 가리키는 VIP 포트 {vip:이/가} Neutron에 없습니다.",
+        },
+        f"{ID}.ok": {
+            "en": "Service {svc}: floating IP {ip} is attached to VIP {vip} of load balancer {lb}.",
+            "ko": "Service {svc}: Floating IP {ip:이/가} 로드밸런서 {lb}의 VIP {vip}에 연결되어 있습니다.",
+        },
+        f"{ID}.internal": {
+            "en": "Service {svc} is reached on its VIP {ip} (no floating IP).",
+            "ko": "Service {svc:은/는} Floating IP 없이 VIP {ip:으로/로} 접근합니다.",
+        },
+        f"{ID}.na": {
+            "en": "Service {svc} has no external address yet (lb-pending-service explains why).",
+            "ko": "Service {svc}에는 아직 외부 주소가 없습니다 (이유는 lb-pending-service 참고).",
+        },
+        f"{ID}.unknown": {
+            "en": "Cannot decide for Service {svc}: {why}.",
+            "ko": "Service {svc}에 대해 판단할 수 없음: {why}.",
+        },
+        f"{ID}.fix": {
+            "en": "attach the floating IP to the load balancer's VIP port",
+            "ko": "Floating IP를 로드밸런서 VIP 포트에 연결",
+        },
+    }
+)
+
+
+def _attach(bs: BalancedService, fip: FloatingIP) -> Remedy:
+    lb = bs.lb
+    # The VIP port's id, or a variable the reader sets (`openstack loadbalancer show` has it).
+    vip: str | Var = lb.vip_port_id if lb is not None and lb.vip_port_id else Var("VIP_PORT_ID")
+    return Remedy(
+        "manual",
+        "floatingip",
+        fip.id,
+        str(fip.floating_ip_address),
+        (
+            (
+                "command",
+                render(
+                    ("openstack", "floating", "ip", "set", "--port", vip, *end_options([fip.id]))
+                ),
+            ),
+        ),
+        Msg(f"{ID}.fix"),
+        cause="lb-fip",
+    )
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    analysis, early = start(ctx, ID, SEVERITY)
+    if analysis is None:
+        return early
+    index = analysis.index
+    out: list[Finding] = []
+    for bs in index.services:
+        resource = lb_resource(bs)
+        base = {"svc": bs.key}
+        addresses = bs.external_addresses
+        lb = bs.lb
+        if not addresses:
+            out.append(
+                Finding(ID, Status.NOT_APPLICABLE, SEVERITY, resource, Msg(f"{ID}.na", **base))
+            )
+            continue
+        if lb is None:
+            out.append(
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    resource,
+                    Msg(f"{ID}.unknown", why=bs.note or "no load balancer matched", **base),
+                )
+            )
+            continue
+        ip = addresses[0]
+        if lb.vip_address == ip:
+            out.append(
+                Finding(ID, Status.PASS, SEVERITY, resource, Msg(f"{ID}.internal", ip=ip, **base))
+            )
+            continue
+        if not index.fips_known:
+            out.append(
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    resource,
+                    Msg(f"{ID}.unknown", why="floating IPs were not collected", **base),
+                )
+            )
+            continue
+        out.append(_judge(ctx, index, bs, ip))
+    return out
+
+
+def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress) -> Finding:
+    """One published address; long because each way a floating IP misses is its own finding."""
+    lb = bs.lb
+    assert lb is not None
+    resource = lb_resource(bs)
+    base = {"svc": bs.key, "ip": ip}
+    ports = ctx.topo.ports
+    fip = index.fip_by_address.get(ip)
+    ports_known = ctx.snapshot.openstack is not None and ctx.snapshot.openstack.ports is not None
+    if lb.vip_port_id and ports_known and lb.vip_port_id not in ports:
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            resource,
+            Msg(f"{ID}.vip-gone", lb=lb.name or lb.id, vip=lb.vip_port_id, svc=bs.key),
+            evidence=(f"loadbalancer {lb.id} vip_port_id={lb.vip_port_id}",),
+            cause="lb-fip",
+        )
+    if fip is None:
+        on_vip = ", ".join(str(f.floating_ip_address) for f in bs.floating_ips) or "none"
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            resource,
+            Msg(f"{ID}.mismatch", lb=lb.name or lb.id, fip=on_vip, **base),
+            evidence=(
+                f"service {bs.key} status.loadBalancer.ingress[0].ip={ip}",
+                f"loadbalancer {lb.id} vip_port_id={lb.vip_port_id} floating IPs: {on_vip}",
+            ),
+            cause="lb-fip",
+        )
+    ev = (
+        f"floatingip {fip.id} floating_ip_address={fip.floating_ip_address} port_id={fip.port_id} "
+        f"status={fip.status}",
+        f"loadbalancer {lb.id} vip_port_id={lb.vip_port_id}",
+    )
+    affected = (Resource("floatingip", fip.id, str(fip.floating_ip_address)),)
+    if not fip.port_id:
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            resource,
+            Msg(f"{ID}.unbound", **base),
+            evidence=ev,
+            cause="lb-fip",
+            remedies=(_attach(bs, fip),),
+            affected=affected,
+        )
+    if fip.port_id != lb.vip_port_id:
+        port = ports.get(fip.port_id)
+        if port is None and ports_known:
+            return Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                resource,
+                Msg(f"{ID}.gone", port=fip.port_id, **base),
+                evidence=ev,
+                cause="lb-fip",
+                remedies=(_attach(bs, fip),),
+                affected=affected,
+            )
+        if port is not None and port.status != "ACTIVE" and port.device_owner not in VIP_OWNERS:
+            return Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                resource,
+                Msg(
+                    f"{ID}.inactive",
+                    port=port.name or port.id,
+                    owner=port.device_owner or "-",
+                    status=port.status or "?",
+                    **base,
+                ),
+                evidence=(
+                    *ev,
+                    f"port {port.id} status={port.status} device_owner={port.device_owner}",
+                ),
+                cause="lb-fip",
+                remedies=(_attach(bs, fip),),
+                affected=affected,
+            )
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            resource,
+            Msg(
+                f"{ID}.elsewhere",
+                port=fip.port_id,
+                vip=lb.vip_port_id or "?",
+                lb=lb.name or lb.id,
+                **base,
+            ),
+            evidence=ev,
+            cause="lb-fip",
+            remedies=(_attach(bs, fip),),
+            affected=affected,
+        )
+    if fip.status == "ERROR":
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            resource,
+            Msg(f"{ID}.error", **base),
+            evidence=ev,
+            cause="lb-fip",
+        )
+    return Finding(
+        ID,
+        Status.PASS,
+        SEVERITY,
+        resource,
+        Msg(f"{ID}.ok", vip=lb.vip_address or "?", lb=lb.name or lb.id, **base),
+    )

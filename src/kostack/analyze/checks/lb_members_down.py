@@ -1,0 +1,250 @@
+"""lb-members-down: load balancer members are up, and a member that is down is down for a known reason."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from kostack.analyze.checks._lb import lb_resource, names, start
+from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.loadbalancer.analysis import PortAnalysis
+from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
+from kostack.analyze.messages import Msg, register
+
+ID = "lb-members-down"
+TITLE = "Load balancer members are ONLINE, and any member that is down is down for a known reason"
+SEVERITY = Severity.HIGH
+NEEDS = ("cluster.services",)
+
+# why a member is down -> (root-cause key, failing?)
+CAUSES: dict[str, tuple[str, bool]] = {
+    "sg": ("lb-nodeport-blocked", True),
+    "no-endpoints": ("no-endpoints", True),
+    "node-not-ready": ("lb-node-not-ready", True),
+    "not-a-node": ("lb-stale-members", True),
+    "admin-down": ("lb-admin-down", True),
+    "unexplained": ("lb-members-down", True),
+    # externalTrafficPolicy Local: down by design (lb-etp-local judges the whole)
+    "no-local-endpoint": ("", False),
+}
+
+register(
+    {
+        f"{ID}.down": {
+            "en": "{n} of {total} members of pool {pool} ({svc} port {port}) are {status}: {why}.",
+            "ko": "풀 {pool}({svc} 포트 {port})의 멤버 {total}개 중 {n}개가 {status} 상태입니다: {why}.",
+        },
+        f"{ID}.unexplained": {
+            "en": "kostack finds nothing in the cloud or the cluster that blocks the health monitor on "
+            "{nodes}; look at the application on NodePort {port} and the monitor's settings "
+            "(type {type}, delay {delay}s, timeout {timeout}s)",
+            "ko": "클라우드와 클러스터에서 {nodes}에 대한 헬스 모니터를 막는 요인을 찾지 못했습니다. "
+            "NodePort {port}의 애플리케이션과 모니터 설정(유형 {type}, 지연 {delay}s, 타임아웃 {timeout}s)을 확인하세요",
+        },
+        f"{ID}.ok": {
+            "en": "All {total} members of pool {pool} ({svc} port {port}) are {status}.",
+            "ko": "풀 {pool}({svc} 포트 {port})의 멤버 {total}개가 모두 {status} 상태입니다.",
+        },
+        f"{ID}.by-design": {
+            "en": "{n} of {total} members of pool {pool} ({svc} port {port}) are down by design: "
+            "their nodes run no endpoint (externalTrafficPolicy Local).",
+            "ko": "풀 {pool}({svc} 포트 {port})의 멤버 {total}개 중 {n}개는 설계대로 다운입니다: "
+            "해당 노드에 엔드포인트가 없습니다 (externalTrafficPolicy Local).",
+        },
+        f"{ID}.contradiction": {
+            "en": "Octavia reports members of pool {pool} ({svc}) as {status} on {nodes}, but kostack "
+            "expects the health monitor to fail there: {why}.",
+            "ko": "Octavia는 풀 {pool}({svc})의 멤버를 {nodes}에서 {status:으로/로} 보고하지만, kostack은 헬스 "
+            "모니터가 실패할 것으로 예상합니다: {why}.",
+        },
+        f"{ID}.no-members": {
+            "en": "Pool {pool} ({svc} port {port}) has no members: the load balancer has nowhere to send traffic.",
+            "ko": "풀 {pool}({svc} 포트 {port})에 멤버가 없어 로드밸런서가 트래픽을 보낼 곳이 없습니다.",
+        },
+        f"{ID}.not-provisioned": {
+            "en": "Pool {pool} ({svc} port {port}) is {status}: its members are not monitored yet "
+            "(lb-provisioning judges it).",
+            "ko": "풀 {pool}({svc} 포트 {port})이(가) {status} 상태라 멤버가 아직 모니터링되지 않습니다 "
+            "(lb-provisioning이 판단).",
+        },
+        f"{ID}.na": {
+            "en": "Service {svc} has no pool with members to judge.",
+            "ko": "Service {svc}에는 판단할 멤버가 있는 풀이 없습니다.",
+        },
+        f"{ID}.unread": {
+            "en": "Cannot decide for pool {pool} ({svc} port {port}): {note}.",
+            "ko": "풀 {pool}({svc} 포트 {port})에 대해 판단할 수 없음: {note}.",
+        },
+    }
+)
+
+
+def _reason(h: MemberHealth) -> str:
+    if h.expected == "down":
+        return h.reason
+    return "unexplained"
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    analysis, early = start(ctx, ID, SEVERITY)
+    if analysis is None:
+        return early
+    out: list[Finding] = []
+    for bs in analysis.index.services:
+        pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
+        if not pas:
+            out.append(
+                Finding(
+                    ID,
+                    Status.NOT_APPLICABLE,
+                    SEVERITY,
+                    lb_resource(bs),
+                    Msg(f"{ID}.na", svc=bs.key),
+                )
+            )
+        for pa in pas:
+            out.extend(_pool_findings(ctx, pa))
+    return out
+
+
+def _pool_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
+    """One pool; long because down members are grouped by reason, each group one finding."""
+    bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
+    assert pool is not None
+    resource = Resource(
+        "pool", pool.id, pool.name or pool.id, project=bs.lb.project_id if bs.lb else None
+    )
+    base = {"pool": pool.name or pool.id, "svc": bs.key, "port": sp.port}
+    lb = bs.lb
+    state = lb.provisioning_status if lb is not None else ""
+    if pool.provisioning_status != "ACTIVE" or state in ("PENDING_CREATE", "ERROR"):
+        shown = pool.provisioning_status if pool.provisioning_status != "ACTIVE" else state
+        return [
+            Finding(
+                ID,
+                Status.NOT_APPLICABLE,
+                SEVERITY,
+                resource,
+                Msg(f"{ID}.not-provisioned", status=shown, **base),
+            )
+        ]
+    if not pool.member_ids and not pa.port.members:
+        return [
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                resource,
+                Msg(f"{ID}.no-members", **base),
+                evidence=(f"pool {pool.id} members=[]",),
+                cause="lb-members-down",
+            )
+        ]
+    if not pa.port.members:
+        return [
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                resource,
+                Msg(f"{ID}.unread", note=pa.port.members_note or "-", **base),
+                evidence=(f"pool {pool.id} operating_status={pool.operating_status}",),
+            )
+        ]
+    down: dict[str, list[MemberHealth]] = defaultdict(list)
+    contradictions: list[MemberHealth] = []
+    for h in pa.health:
+        if h.actual in ("OFFLINE", "ERROR"):
+            down[_reason(h)].append(h)
+        elif h.expected == "down" and h.agrees is False and h.reason == "sg":
+            contradictions.append(h)
+    total = len(pa.health)
+    findings: list[Finding] = []
+    monitor = pool.healthmonitor
+    for reason, rows in down.items():
+        cause, failing = CAUSES.get(reason, ("lb-members-down", True))
+        nodes = [h.member.label for h in rows]
+        statuses = "/".join(sorted({h.actual for h in rows}))
+        if not failing:
+            findings.append(
+                Finding(
+                    ID,
+                    Status.PASS,
+                    SEVERITY,
+                    resource,
+                    Msg(f"{ID}.by-design", n=len(rows), total=total, **base),
+                )
+            )
+            continue
+        if reason == "unexplained":
+            why = Msg(
+                f"{ID}.unexplained",
+                nodes=names(nodes),
+                port=sp.node_port or "?",
+                type=monitor.type if monitor else "-",
+                delay=monitor.delay if monitor else "-",
+                timeout=monitor.timeout if monitor else "-",
+            )
+        else:
+            why = health_text(rows[0])
+        affected = tuple(
+            Resource("port", v.port.id, v.name)
+            for h in rows
+            if (v := h.member.node) is not None and v.port is not None
+        )
+        findings.append(
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                resource,
+                Msg(
+                    f"{ID}.down",
+                    n=len(rows),
+                    total=total,
+                    status=statuses,
+                    why=why,
+                    **base,
+                ),
+                evidence=tuple(
+                    f"member {h.member.member.id if h.member.member else '?'} ({h.member.label}) "
+                    f"operating_status={h.actual}"
+                    for h in rows[:4]
+                )
+                + tuple(str(hop.detail) for hop in rows[0].hops[:2]),
+                cause=cause,
+                affected=affected,
+                counts=(("members", len(rows)),),
+                flows=(why,),
+            )
+        )
+    if contradictions:
+        findings.append(
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                resource,
+                Msg(
+                    f"{ID}.contradiction",
+                    pool=pool.name or pool.id,
+                    svc=bs.key,
+                    status="/".join(sorted({h.actual for h in contradictions})),
+                    nodes=names([h.member.label for h in contradictions]),
+                    why=health_text(contradictions[0]),
+                ),
+                evidence=tuple(str(hop.detail) for hop in contradictions[0].hops[:2]),
+            )
+        )
+    if findings:
+        return findings
+    statuses = "/".join(sorted({h.actual for h in pa.health})) or "?"
+    return [
+        Finding(
+            ID,
+            Status.PASS,
+            SEVERITY,
+            resource,
+            Msg(f"{ID}.ok", total=total, status=statuses, **base),
+        )
+    ]

@@ -1,0 +1,295 @@
+"""lb-pending-service: every Service of type LoadBalancer has an external address (no `<pending>`).
+
+A Service shows EXTERNAL-IP ``<pending>`` until the cloud controller writes
+status.loadBalancer.ingress. kostack explains it from what OCCM sees: its
+load balancer (missing, still pending, in ERROR, or ACTIVE without a floating
+IP), Octavia's quota, the subnets and networks the Service's annotations
+name, what the OVN provider refuses, and the last warning OCCM recorded on
+the Service (reason SyncLoadBalancerFailed, "Error syncing load balancer:
+failed to ensure load balancer: ..." from the Kubernetes service controller).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks.lb_ovn_limits import _asks, _provider
+from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text, parse_time
+from kostack.analyze.loadbalancer.index import BalancedService
+from kostack.analyze.messages import Msg, register
+from kostack.model.snapshot import KubeEvent
+
+ID = "lb-pending-service"
+TITLE = "Every Service of type LoadBalancer has an external address (no <pending>)"
+SEVERITY = Severity.HIGH
+NEEDS = ("cluster.services",)
+A = "loadbalancer.openstack.org/"
+INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
+JUST_CREATED_S = 120
+
+register(
+    {
+        f"{ID}.pending": {
+            "en": "Service {svc} has no external address (EXTERNAL-IP <pending>, {age}): {why}.",
+            "ko": "Service {svc}에 외부 주소가 없습니다 (EXTERNAL-IP <pending>, {age}): {why}.",
+        },
+        f"{ID}.ok": {
+            "en": "Service {svc} has its external address {ip}.",
+            "ko": "Service {svc}에 외부 주소 {ip:이/가} 있습니다.",
+        },
+        f"{ID}.young": {
+            "en": "Service {svc} was created {age} before the snapshot; the cloud controller is still at work.",
+            "ko": "Service {svc:은/는} 스냅샷 {age} 전에 만들어져 클라우드 컨트롤러가 아직 작업 중입니다.",
+        },
+        f"{ID}.unknown": {
+            "en": "Cannot explain why Service {svc} has no external address: {why}.",
+            "ko": "Service {svc}에 외부 주소가 없는 이유를 설명할 수 없음: {why}.",
+        },
+        f"{ID}.why-lb-pending": {
+            "en": "its load balancer {lb} is {status}; the cloud controller waits for ACTIVE",
+            "ko": "로드밸런서 {lb:이/가} {status} 상태라 클라우드 컨트롤러가 ACTIVE를 기다립니다",
+        },
+        f"{ID}.why-lb-error": {
+            "en": "its load balancer {lb} is in ERROR and cannot be updated",
+            "ko": "로드밸런서 {lb:이/가} ERROR 상태라 갱신할 수 없습니다",
+        },
+        f"{ID}.why-no-fip": {
+            "en": "its load balancer {lb} is ACTIVE but has no floating IP on its VIP ({event})",
+            "ko": "로드밸런서 {lb:이/가} ACTIVE이지만 VIP에 Floating IP가 없습니다 ({event})",
+        },
+        f"{ID}.why-no-status": {
+            "en": "its load balancer {lb} is ACTIVE with floating IP {ip}, but the cloud controller "
+            "never wrote the address into the Service ({event})",
+            "ko": "로드밸런서 {lb:이/가} ACTIVE이고 Floating IP {ip}도 있지만 클라우드 컨트롤러가 주소를 "
+            "Service에 기록하지 않았습니다 ({event})",
+        },
+        f"{ID}.why-quota": {
+            "en": "Octavia's load balancer quota is used up ({used} of {limit}) and no load balancer "
+            "exists for it",
+            "ko": "Octavia 로드밸런서 쿼터를 모두 썼고({limit}개 중 {used}개) 이 Service의 로드밸런서가 없습니다",
+        },
+        f"{ID}.why-subnet": {
+            "en": "annotation {annotation}={value} names a {kind} that is not in Neutron, so the cloud "
+            "controller cannot create the load balancer",
+            "ko": "애너테이션 {annotation}={value:이/가} Neutron에 없는 {kind:을/를} 가리켜 클라우드 컨트롤러가 "
+            "로드밸런서를 만들 수 없습니다",
+        },
+        f"{ID}.why-ovn": {
+            "en": "it asks the OVN provider for something it refuses (see lb-ovn-limits)",
+            "ko": "OVN 프로바이더가 거부하는 기능을 요청합니다 (lb-ovn-limits 참고)",
+        },
+        f"{ID}.why-event": {
+            "en": "the cloud controller reported: {message}",
+            "ko": "클라우드 컨트롤러가 보고했습니다: {message}",
+        },
+        f"{ID}.why-nobody": {
+            "en": "no load balancer exists for it and no controller recorded any event on it: is "
+            "openstack-cloud-controller-manager running (and is it the cluster's cloud provider)?",
+            "ko": "이 Service의 로드밸런서가 없고 어떤 컨트롤러도 이벤트를 남기지 않았습니다. "
+            "openstack-cloud-controller-manager가 실행 중이며 클러스터의 클라우드 프로바이더로 설정되어 있나요?",
+        },
+        f"{ID}.why-events-unknown": {
+            "en": "no load balancer exists for it, and the Service's events were not collected",
+            "ko": "이 Service의 로드밸런서가 없고 Service 이벤트도 수집하지 못했습니다",
+        },
+        f"{ID}.kind-subnet": {"en": "subnet", "ko": "서브넷"},
+        f"{ID}.kind-network": {"en": "network", "ko": "네트워크"},
+        f"{ID}.no-event": {
+            "en": "no event from the cloud controller",
+            "ko": "클라우드 컨트롤러 이벤트 없음",
+        },
+    }
+)
+
+# What an OCCM error message means: (pattern, root-cause key)
+_EVENT_CAUSES = (
+    (re.compile(r"quota", re.I), "lb-quota"),
+    (
+        re.compile(r"(subnet|network)[^.]*not found|not found[^.]*(subnet|network)", re.I),
+        "lb-subnet",
+    ),
+    (re.compile(r"does not support|UnsupportedOption", re.I), "lb-ovn-unsupported"),
+    (re.compile(r"Invalid state ERROR", re.I), "lb-error"),
+    (re.compile(r"immutable|PENDING_", re.I), "lb-stuck"),
+    (re.compile(r"floating", re.I), "lb-fip"),
+)
+
+
+def _last_warning(events: tuple[KubeEvent, ...], bs: BalancedService) -> KubeEvent | None:
+    mine = [
+        e
+        for e in events
+        if e.namespace == bs.service.namespace and e.name == bs.service.name and e.type == "Warning"
+    ]
+    return max(mine, key=lambda e: e.last_seen or "") if mine else None
+
+
+def _why(
+    ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService
+) -> tuple[Msg, str, tuple[str, ...]] | None:
+    """(explanation, root-cause key, evidence), or None when nothing explains it.
+
+    Long because it walks OCCM's reasons in the order they decide, one short block each.
+    """
+    cl = ctx.snapshot.cluster
+    events = cl.service_events if cl is not None else None
+    warning = _last_warning(events or (), bs)
+    event_text = (
+        f"{warning.reason}: {warning.message}"
+        if warning is not None
+        else str(Msg(f"{ID}.no-event"))
+    )
+    ev_event = (
+        (f"event {bs.key} {warning.reason} x{warning.count}: {warning.message}",) if warning else ()
+    )
+    lb = bs.lb
+    if lb is not None:
+        name = lb.name or lb.id
+        ev = (f"loadbalancer {lb.id} provisioning_status={lb.provisioning_status}", *ev_event)
+        if lb.provisioning_status.startswith("PENDING_"):
+            changed = parse_time(lb.updated_at) or parse_time(lb.created_at)
+            now = analysis.now
+            busy = (
+                now is not None
+                and changed is not None
+                and (now - changed).total_seconds() < STUCK_AFTER_S
+            )
+            cause = "lb-busy" if busy else "lb-stuck"
+            return Msg(f"{ID}.why-lb-pending", lb=name, status=lb.provisioning_status), cause, ev
+        if lb.provisioning_status == "ERROR":
+            return Msg(f"{ID}.why-lb-error", lb=name), "lb-error", ev
+        internal = bs.service.annotations.get(INTERNAL, "").lower() == "true"
+        if not bs.floating_ips and not internal:
+            return Msg(f"{ID}.why-no-fip", lb=name, event=event_text), "lb-fip", ev
+        ip = bs.floating_ips[0].floating_ip_address if bs.floating_ips else lb.vip_address
+        return Msg(f"{ID}.why-no-status", lb=name, ip=ip or "?", event=event_text), "lb-occm", ev
+    topo = ctx.topo
+    ann = bs.service.annotations
+    os_ = ctx.snapshot.openstack
+    for key, kind, known in (
+        (
+            "subnet-id",
+            "subnet",
+            topo.subnets if os_ is not None and os_.subnets is not None else None,
+        ),
+        (
+            "member-subnet-id",
+            "subnet",
+            topo.subnets if os_ is not None and os_.subnets is not None else None,
+        ),
+        (
+            "network-id",
+            "network",
+            topo.networks if os_ is not None and os_.networks is not None else None,
+        ),
+        (
+            "floating-network-id",
+            "network",
+            topo.networks if os_ is not None and os_.networks is not None else None,
+        ),
+    ):
+        value = ann.get(A + key)
+        if value and known is not None and value not in known:
+            return (
+                Msg(
+                    f"{ID}.why-subnet",
+                    annotation=A + key,
+                    value=value,
+                    kind=Msg(f"{ID}.kind-{kind}"),
+                ),
+                "lb-subnet",
+                (
+                    f"service {bs.key} annotation {A}{key}={value}",
+                    f"openstack.{kind}s: no id {value}",
+                    *ev_event,
+                ),
+            )
+    if _provider(analysis, bs) == "ovn" and _asks(bs):
+        what = "; ".join(w for w, _ in _asks(bs))
+        return Msg(f"{ID}.why-ovn"), "lb-ovn-unsupported", (what, *ev_event)
+    quota = os_.load_balancer_quota if os_ is not None else None
+    if quota is not None and quota.load_balancer is not None and quota.load_balancer >= 0:
+        used = len(analysis.index.lbs)
+        if used >= quota.load_balancer:
+            return (
+                Msg(f"{ID}.why-quota", used=used, limit=quota.load_balancer),
+                "lb-quota",
+                (
+                    f"octavia quota load_balancer={quota.load_balancer}, load balancers={used}",
+                    *ev_event,
+                ),
+            )
+    if warning is not None:
+        cause = next(
+            (c for pattern, c in _EVENT_CAUSES if pattern.search(warning.message)), "lb-occm"
+        )
+        return Msg(f"{ID}.why-event", message=warning.message[:300]), cause, ev_event
+    if events is None:
+        return None
+    return Msg(f"{ID}.why-nobody"), "lb-no-controller", (f"events of {bs.key}: none",)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    analysis, early = start(ctx, ID, SEVERITY)
+    if analysis is None:
+        return early
+    now = analysis.now
+    out: list[Finding] = []
+    for bs in analysis.index.services:
+        resource = lb_resource(bs)
+        if bs.external_addresses or any(i.hostname for i in bs.service.load_balancer_ingress):
+            ip = (
+                bs.external_addresses[0]
+                if bs.external_addresses
+                else bs.service.load_balancer_ingress[0].hostname
+            )
+            out.append(
+                Finding(ID, Status.PASS, SEVERITY, resource, Msg(f"{ID}.ok", svc=bs.key, ip=ip))
+            )
+            continue
+        created = parse_time(bs.service.created)
+        age = (now - created).total_seconds() if now is not None and created is not None else None
+        age_shown = age_text(age) if age is not None else "?"
+        why = _why(ctx, analysis, bs)
+        if why is None:
+            reason = Msg(f"{ID}.why-events-unknown")
+            out.append(
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    resource,
+                    Msg(f"{ID}.unknown", svc=bs.key, why=reason),
+                )
+            )
+            continue
+        text, cause, evidence = why
+        if cause == "lb-busy" or (
+            cause == "lb-no-controller" and age is not None and age < JUST_CREATED_S
+        ):
+            out.append(
+                Finding(
+                    ID,
+                    Status.PASS,
+                    SEVERITY,
+                    resource,
+                    Msg(f"{ID}.young", svc=bs.key, age=age_shown),
+                )
+            )
+            continue
+        out.append(
+            Finding(
+                ID,
+                Status.FAIL,
+                SEVERITY,
+                resource,
+                Msg(f"{ID}.pending", svc=bs.key, age=age_shown, why=text),
+                evidence=(f"service {bs.key} status.loadBalancer.ingress=[]", *evidence),
+                cause=cause,
+            )
+        )
+    return out

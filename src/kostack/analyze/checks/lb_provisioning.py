@@ -1,0 +1,225 @@
+"""lb-provisioning: each Service's load balancer is ACTIVE, not stuck in PENDING_* or ERROR."""
+
+from __future__ import annotations
+
+from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.loadbalancer.analysis import age_text, parse_time
+from kostack.analyze.loadbalancer.index import BalancedService
+from kostack.analyze.messages import Msg, register
+from kostack.model.loadbalancer import LoadBalancer
+from kostack.shell import end_options, render
+
+ID = "lb-provisioning"
+TITLE = "Each Service's load balancer is ACTIVE, not stuck in PENDING_* or ERROR"
+SEVERITY = Severity.CRITICAL
+NEEDS = ("cluster.services",)
+# Octavia's amphora build gives up after amp_active_retries x amp_active_wait_sec
+# (30 x 10 s by default, octavia common/config.py); OCCM waits a similar time.
+# Ten minutes in PENDING_* is past every default: stuck, not busy.
+STUCK_AFTER_S = 600
+
+register(
+    {
+        f"{ID}.stuck": {
+            "en": "Load balancer {name} of {svc} has been {status} for {age} ({what}): the provider "
+            "never finished, and Octavia refuses every change while it is pending (409 immutable).",
+            "ko": "{svc}의 로드밸런서 {name:이/가} {age} 동안 {status} 상태입니다({what}): 프로바이더가 작업을 "
+            "끝내지 못했고, pending 상태에서는 Octavia가 모든 변경을 거부합니다(409 immutable).",
+        },
+        f"{ID}.busy": {
+            "en": "Load balancer {name} of {svc} is {status} for {age} ({what}): still within the "
+            "provider's time ({limit}).",
+            "ko": "{svc}의 로드밸런서 {name:이/가} {age}째 {status} 상태입니다({what}): 아직 프로바이더 "
+            "허용 시간({limit}) 안입니다.",
+        },
+        f"{ID}.pending-no-age": {
+            "en": "Load balancer {name} of {svc} is {status} ({what}); how long is not known "
+            "(no timestamps to compare).",
+            "ko": "{svc}의 로드밸런서 {name:이/가} {status} 상태입니다({what}). 얼마나 오래되었는지는 "
+            "알 수 없습니다 (비교할 시각 없음).",
+        },
+        f"{ID}.error": {
+            "en": "Load balancer {name} of {svc} is in ERROR ({what}, last change {age} before the "
+            "snapshot): the cloud controller cannot update it (409 Invalid state ERROR).",
+            "ko": "{svc}의 로드밸런서 {name:이/가} ERROR 상태입니다({what}, 스냅샷 {age} 전 마지막 변경): "
+            "클라우드 컨트롤러가 갱신할 수 없습니다(409 Invalid state ERROR).",
+        },
+        f"{ID}.ok": {
+            "en": "Load balancer {name} of {svc} and all its parts are ACTIVE.",
+            "ko": "{svc}의 로드밸런서 {name:과/와} 모든 구성 요소가 ACTIVE입니다.",
+        },
+        f"{ID}.na": {
+            "en": "Service {svc} has no load balancer (lb-pending-service explains why).",
+            "ko": "Service {svc}에는 로드밸런서가 없습니다 (이유는 lb-pending-service 참고).",
+        },
+        f"{ID}.fix-stuck": {
+            "en": "an operator with admin rights looks at the provider (octavia-worker log for amphora, "
+            "the OVN provider agent for ovn), then deletes the stuck load balancer; the cloud "
+            "controller creates it again",
+            "ko": "관리자 권한이 있는 운영자가 프로바이더(amphora는 octavia-worker 로그, ovn은 OVN 프로바이더 "
+            "에이전트)를 확인한 뒤 멈춘 로드밸런서를 삭제하면 클라우드 컨트롤러가 다시 만듭니다",
+        },
+        f"{ID}.fix-error": {
+            "en": "delete the load balancer in ERROR with its children; the cloud controller creates a new "
+            "one on its next sync (amphora: `openstack loadbalancer failover` may recover it in place)",
+            "ko": "ERROR 상태의 로드밸런서를 하위 객체와 함께 삭제하면 클라우드 컨트롤러가 다음 동기화 때 새로 "
+            "만듭니다 (amphora는 `openstack loadbalancer failover`로 복구될 수도 있음)",
+        },
+    }
+)
+
+PENDING = ("PENDING_CREATE", "PENDING_UPDATE", "PENDING_DELETE")
+
+
+def _parts(lb: LoadBalancer, statuses: tuple[str, ...]) -> list[str]:
+    """The load balancer's own and its children's objects in one of ``statuses``."""
+    out = []
+    if lb.provisioning_status in statuses:
+        out.append(f"loadbalancer {lb.provisioning_status}")
+    out.extend(
+        f"listener {li.name or li.id} {li.provisioning_status}"
+        for li in lb.listeners
+        if li.provisioning_status in statuses
+    )
+    for pool in lb.pools:
+        if pool.provisioning_status in statuses:
+            out.append(f"pool {pool.name or pool.id} {pool.provisioning_status}")
+        hm = pool.healthmonitor
+        if hm is not None and hm.provisioning_status in statuses:
+            out.append(f"health monitor {hm.name or hm.id} {hm.provisioning_status}")
+        n = sum(1 for m in pool.members or () if m.provisioning_status in statuses)
+        if n:
+            out.append(f"{n} members of {pool.name or pool.id}")
+    return out
+
+
+def _manual(bs: BalancedService, key: str, cmd: str) -> Remedy:
+    lb = bs.lb
+    assert lb is not None
+    return Remedy(
+        "manual",
+        "loadbalancer",
+        lb.id,
+        lb.name,
+        (("command", cmd),),
+        Msg(key),
+        cause="lb-stuck" if key.endswith("stuck") else "lb-error",
+    )
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    """Each Service's load balancer; long because ERROR, stuck, busy and ACTIVE each word a finding."""
+    analysis, early = start(ctx, ID, SEVERITY)
+    if analysis is None:
+        return early
+    now = analysis.now
+    out: list[Finding] = []
+    for bs in analysis.index.services:
+        lb = bs.lb
+        if lb is None:
+            out.append(
+                Finding(
+                    ID,
+                    Status.NOT_APPLICABLE,
+                    SEVERITY,
+                    lb_resource(bs),
+                    Msg(f"{ID}.na", svc=bs.key),
+                )
+            )
+            continue
+        changed = parse_time(lb.updated_at) or parse_time(lb.created_at)
+        age = (now - changed).total_seconds() if now is not None and changed is not None else None
+        common = {"name": lb.name or lb.id, "svc": bs.key}
+        ev = (
+            f"loadbalancer {lb.id} provisioning_status={lb.provisioning_status} "
+            f"operating_status={lb.operating_status}",
+            f"loadbalancer {lb.id} created_at={lb.created_at} updated_at={lb.updated_at}",
+            f"snapshot created_at={ctx.snapshot.created_at}",
+        )
+        errors = _parts(lb, ("ERROR",))
+        pending = _parts(lb, PENDING)
+        if errors:
+            cmd = render(
+                ("openstack", "loadbalancer", "delete", "--cascade", *end_options([lb.id]))
+            )
+            out.append(
+                Finding(
+                    ID,
+                    Status.FAIL,
+                    SEVERITY,
+                    lb_resource(bs),
+                    Msg(
+                        f"{ID}.error",
+                        what=", ".join(errors[:3]),
+                        age=age_text(age) if age is not None else "?",
+                        **common,
+                    ),
+                    evidence=ev,
+                    cause="lb-error",
+                    remedies=(_manual(bs, f"{ID}.fix-error", cmd),),
+                )
+            )
+        elif pending and age is None:
+            out.append(
+                Finding(
+                    ID,
+                    Status.UNKNOWN,
+                    SEVERITY,
+                    lb_resource(bs),
+                    Msg(
+                        f"{ID}.pending-no-age",
+                        status=lb.provisioning_status,
+                        what=", ".join(pending[:3]),
+                        **common,
+                    ),
+                    evidence=ev,
+                )
+            )
+        elif pending and age is not None and age >= STUCK_AFTER_S:
+            cmd = render(("openstack", "loadbalancer", "status", "show", *end_options([lb.id])))
+            out.append(
+                Finding(
+                    ID,
+                    Status.FAIL,
+                    SEVERITY,
+                    lb_resource(bs),
+                    Msg(
+                        f"{ID}.stuck",
+                        status=lb.provisioning_status
+                        if lb.provisioning_status in PENDING
+                        else pending[0].rsplit(" ", 1)[-1],
+                        age=age_text(age),
+                        what=", ".join(pending[:3]),
+                        **common,
+                    ),
+                    evidence=ev,
+                    cause="lb-stuck",
+                    remedies=(_manual(bs, f"{ID}.fix-stuck", cmd),),
+                    counts=(("age_seconds", int(age)),),
+                )
+            )
+        elif pending and age is not None:
+            out.append(
+                Finding(
+                    ID,
+                    Status.PASS,
+                    SEVERITY,
+                    lb_resource(bs),
+                    Msg(
+                        f"{ID}.busy",
+                        status=lb.provisioning_status,
+                        age=age_text(age),
+                        what=", ".join(pending[:3]),
+                        limit=age_text(STUCK_AFTER_S),
+                        **common,
+                    ),
+                    evidence=ev,
+                )
+            )
+        else:
+            out.append(
+                Finding(ID, Status.PASS, SEVERITY, lb_resource(bs), Msg(f"{ID}.ok", **common))
+            )
+    return out

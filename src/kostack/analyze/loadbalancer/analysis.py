@@ -1,0 +1,90 @@
+"""Everything the load balancer checks share, computed once per Topology.
+
+For each Service of type LoadBalancer and each of its ports: every member's
+client leg (from "any client", i.e. the provider's real source) and every
+member's health prediction. Linear in services x members (the input).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, PortPath
+from kostack.analyze.loadbalancer.monitor import MemberHealth, member_health
+from kostack.analyze.loadbalancer.path import MemberPath, member_path
+from kostack.analyze.topology import Topology
+
+
+@dataclass(frozen=True)
+class PortAnalysis:
+    service: BalancedService
+    port: PortPath
+    client_legs: tuple[MemberPath, ...]
+    health: tuple[MemberHealth, ...]
+
+
+@dataclass
+class LBAnalysis:
+    topo: Topology
+    index: LBIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = LBIndex(self.topo)
+
+    @cached_property
+    def ports(self) -> tuple[PortAnalysis, ...]:
+        out = []
+        for bs in self.index.services:
+            for pp in bs.ports:
+                legs = tuple(
+                    member_path(self.index, bs, pp, mv, None, ignore_member_status=True)
+                    for mv in pp.members
+                )
+                health = tuple(member_health(self.index, bs, pp, mv) for mv in pp.members)
+                out.append(PortAnalysis(bs, pp, legs, health))
+        return tuple(out)
+
+    def ports_of(self, bs: BalancedService) -> tuple[PortAnalysis, ...]:
+        return tuple(p for p in self.ports if p.service is bs)
+
+    @cached_property
+    def now(self) -> datetime | None:
+        """When the snapshot was taken (ages are measured against it, never the clock)."""
+        return parse_time(self.topo.snapshot.created_at)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 timestamp (Octavia's have no zone: UTC) or None."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+_CACHE: weakref.WeakKeyDictionary[Topology, LBAnalysis] = weakref.WeakKeyDictionary()
+
+
+def lb_analysis(topo: Topology) -> LBAnalysis:
+    """The shared analysis for ``topo`` (built on first use)."""
+    found = _CACHE.get(topo)
+    if found is None:
+        found = _CACHE[topo] = LBAnalysis(topo)
+    return found
+
+
+def age_text(seconds: float) -> str:
+    """A short age: 45s, 12m, 3h20m, 2d4h."""
+    s = int(seconds)
+    if s < 120:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600}h"

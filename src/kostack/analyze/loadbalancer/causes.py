@@ -1,0 +1,62 @@
+"""Root causes of the way in (cause keys of the lb-* checks), titled in English and Korean."""
+
+from __future__ import annotations
+
+LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
+    "lb-nodeport-blocked": {
+        "en": "Node security groups drop load balancer traffic to NodePorts",
+        "ko": "노드 보안 그룹이 NodePort로 가는 로드밸런서 트래픽을 차단함",
+    },
+    "lb-stuck": {
+        "en": "A load balancer is stuck in PENDING_*",
+        "ko": "로드밸런서가 PENDING_* 상태에서 멈춤",
+    },
+    "lb-error": {
+        "en": "A load balancer is in ERROR",
+        "ko": "로드밸런서가 ERROR 상태임",
+    },
+    "lb-etp-local": {
+        "en": "externalTrafficPolicy Local sends traffic to nodes without endpoints",
+        "ko": "externalTrafficPolicy Local인데 엔드포인트가 없는 노드로 트래픽이 감",
+    },
+    "lb-ovn-unsupported": {
+        "en": "A Service asks the OVN provider for what it does not support",
+        "ko": "Service가 OVN 프로바이더가 지원하지 않는 기능을 요청함",
+    },
+    "lb-fip": {
+        "en": "A LoadBalancer Service's floating IP does not reach its load balancer",
+        "ko": "LoadBalancer Service의 Floating IP가 로드밸런서로 이어지지 않음",
+    },
+    "lb-quota": {
+        "en": "Octavia's load balancer quota is used up",
+        "ko": "Octavia 로드밸런서 쿼터가 소진됨",
+    },
+    "lb-subnet": {
+        "en": "A Service names a subnet or network that does not exist",
+        "ko": "Service가 존재하지 않는 서브넷이나 네트워크를 지정함",
+    },
+    "lb-occm": {
+        "en": "The cloud controller fails to finish a LoadBalancer Service",
+        "ko": "클라우드 컨트롤러가 LoadBalancer Service 처리를 끝내지 못함",
+    },
+    "lb-no-controller": {
+        "en": "No cloud controller handles LoadBalancer Services",
+        "ko": "LoadBalancer Service를 처리하는 클라우드 컨트롤러가 없음",
+    },
+    "lb-members-down": {
+        "en": "Load balancer members are down for no visible reason",
+        "ko": "뚜렷한 이유 없이 로드밸런서 멤버가 다운됨",
+    },
+    "lb-node-not-ready": {
+        "en": "Load balancer members sit on NotReady nodes",
+        "ko": "로드밸런서 멤버가 NotReady 노드에 있음",
+    },
+    "lb-stale-members": {
+        "en": "Load balancer members point at machines that are not nodes",
+        "ko": "로드밸런서 멤버가 노드가 아닌 머신을 가리킴",
+    },
+    "lb-admin-down": {
+        "en": "Load balancer objects are administratively down",
+        "ko": "로드밸런서 객체가 관리상 비활성화됨",
+    },
+}

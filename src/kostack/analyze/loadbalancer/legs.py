@@ -1,0 +1,235 @@
+"""The member leg of the way in: a member node's security groups, then kube-proxy's NodePort.
+
+Shared by the client path (path.py) and the health monitor (monitor.py): both
+end at a node's Neutron port on a NodePort (or the health-check node port)
+from a set of sources, and then meet kube-proxy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kostack.analyze.loadbalancer._engine import Disposition, Evidence, Hop
+from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
+from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
+from kostack.analyze.loadbalancer.provider import SourceSet
+from kostack.analyze.messages import Msg
+from kostack.analyze.topology import short_id
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """The security-group hop for one member and the admission behind it."""
+
+    hop: Hop
+    admission: Admission | None
+    source: SourceSet | None
+
+
+def _rules_text(index: LBIndex, adm: Admission) -> str:
+    parts = []
+    for rule in adm.rules[:3]:
+        remote = str(rule.remote_ip_prefix or "") or (
+            f"group {index.topo.groups[rule.remote_group_id].name}"
+            if rule.remote_group_id in index.topo.groups
+            else "any"
+        )
+        ports = (
+            f" {rule.port_range_min}-{rule.port_range_max}"
+            if rule.port_range_min is not None
+            else ""
+        )
+        parts.append(f"{short_id(rule.id)} ({rule.protocol or 'any'}{ports} from {remote})")
+    return ", ".join(parts) or "-"
+
+
+def security_group_hop(
+    index: LBIndex,
+    mv: MemberView,
+    candidates: list[SourceSet | None],
+    protocol: str,
+    port: int,
+) -> Admitted:
+    """Does the member node's port admit ``candidates`` (one, or one per provider) on ``port``?
+
+    Long because each coverage outcome (all, some, none, undecided, unfiltered) words its hop.
+    """
+    node = mv.node
+    where = node.port_label() if node is not None else Msg("lb.where-member", member=mv.label)
+    if node is None:
+        return Admitted(
+            Hop(
+                "sg-ingress",
+                where,
+                Disposition.UNKNOWN,
+                Msg("lb.member-not-node", member=mv.label, ip=mv.address or "?"),
+                cause="lb-member-unknown",
+            ),
+            None,
+            None,
+        )
+    if node.port is None:
+        return Admitted(
+            Hop("sg-ingress", where, Disposition.UNKNOWN, node.port_note, cause="no-port"),
+            None,
+            None,
+        )
+    results: list[tuple[SourceSet, Admission]] = []
+    for source in candidates:
+        if source is None:
+            return Admitted(
+                Hop(
+                    "sg-ingress",
+                    where,
+                    Disposition.UNKNOWN,
+                    Msg("lb.source-unknown"),
+                    cause="gap",
+                ),
+                None,
+                None,
+            )
+        results.append((source, admission(index.topo, node.port, source.prefixes, protocol, port)))
+    coverages = {a.coverage for _, a in results}
+    if len(coverages) > 1:
+        return Admitted(
+            Hop(
+                "sg-ingress",
+                where,
+                Disposition.UNKNOWN,
+                Msg(
+                    "lb.provider-decides",
+                    port=port,
+                    sources=" / ".join(s.label for s, _ in results),
+                ),
+                cause="lb-provider-unknown",
+            ),
+            results[0][1],
+            results[0][0],
+        )
+    source, adm = results[0]
+    wire = f"{source.text} -> {node.ip}:{port}/{protocol}"
+    groups = ", ".join(adm.groups) or "none"
+    evidence = tuple(
+        Evidence("security_group_rule", r.id, "remote_ip_prefix", str(r.remote_ip_prefix or ""))
+        for r in adm.rules[:3]
+    ) or tuple(
+        Evidence("security_group", g, "rules", "ingress") for g in node.port.security_group_ids
+    )
+    if adm.coverage == Coverage.NO_FILTER:
+        hop = Hop(
+            "sg-ingress",
+            where,
+            Disposition.NOT_APPLICABLE,
+            Msg("lb.sg-no-filter"),
+            (Evidence("port", node.port.id, "port_security_enabled", "false"),),
+        )
+    elif adm.coverage == Coverage.ALL:
+        hop = Hop(
+            "sg-ingress",
+            where,
+            Disposition.ACCEPTED,
+            Msg("lb.sg-admits", source=source.label, wire=wire, rules=_rules_text(index, adm)),
+            evidence,
+        )
+    elif adm.coverage == Coverage.UNKNOWN:
+        hop = Hop(
+            "sg-ingress",
+            where,
+            Disposition.UNKNOWN,
+            Msg("lb.sg-undecided", source=source.label, wire=wire, why=adm.reason),
+            evidence,
+            cause="sg-undecided",
+        )
+    else:
+        refused = ", ".join(str(r) for r in adm.refused[:4])
+        key = "lb.sg-denies" if adm.coverage == Coverage.NONE else "lb.sg-denies-some"
+        hop = Hop(
+            "sg-ingress",
+            where,
+            Disposition.DENIED,
+            Msg(key, source=source.label, wire=wire, groups=groups, refused=refused),
+            (*source.evidence, *evidence),
+            cause="lb-nodeport-blocked",
+        )
+    return Admitted(hop, adm, source)
+
+
+def kube_proxy_hop(
+    bs: BalancedService, mv: MemberView, node_port: int, *, health_check: bool = False
+) -> Hop:
+    """What kube-proxy on the member node does with a connection to the NodePort."""
+    node = mv.node
+    where = Msg("where.kube-proxy", node=node.name if node else mv.label)
+    svc = bs.service
+    ev = Evidence(
+        "service", bs.key, "spec.externalTrafficPolicy", svc.external_traffic_policy or "Cluster"
+    )
+    if node is not None and node.node.ready is False:
+        return Hop(
+            "kube-proxy",
+            where,
+            Disposition.DENIED,
+            Msg("lb.node-not-ready", node=node.name),
+            (Evidence("node", node.name, "status.conditions[Ready]", "False"),),
+            cause="lb-node-not-ready",
+        )
+    if svc.endpoints is None:
+        return Hop(
+            "kube-proxy",
+            where,
+            Disposition.UNKNOWN,
+            Msg("hop.no-endpoints-collected", svc=bs.key),
+            cause="gap",
+        )
+    ready = [e for e in svc.endpoints if e.ready]
+    local = [e for e in ready if node is not None and e.node == node.name]
+    if health_check:
+        if local:
+            return Hop(
+                "kube-proxy",
+                where,
+                Disposition.ACCEPTED,
+                Msg("lb.healthz-200", port=node_port, n=len(local)),
+                (ev,),
+            )
+        return Hop(
+            "kube-proxy",
+            where,
+            Disposition.DENIED,
+            Msg("lb.healthz-503", port=node_port),
+            (ev,),
+            cause="lb-no-local-endpoint",
+        )
+    if not ready:
+        return Hop(
+            "kube-proxy",
+            where,
+            Disposition.DENIED,
+            Msg("hop.no-endpoints", svc=bs.key),
+            (Evidence("endpointslice", bs.key, "endpoints", "[]"),),
+            cause="no-endpoints",
+        )
+    if bs.local_policy:
+        if not local:
+            return Hop(
+                "kube-proxy",
+                where,
+                Disposition.DENIED,
+                Msg("lb.local-no-endpoint", port=node_port, node=node.name if node else "?"),
+                (ev,),
+                cause="lb-no-local-endpoint",
+            )
+        return Hop(
+            "kube-proxy",
+            where,
+            Disposition.ACCEPTED,
+            Msg("lb.local-dnat", port=node_port, n=len(local)),
+            (ev,),
+        )
+    return Hop(
+        "kube-proxy",
+        where,
+        Disposition.ACCEPTED,
+        Msg("lb.cluster-dnat", port=node_port, n=len(ready), local=len(local)),
+        (ev,),
+    )

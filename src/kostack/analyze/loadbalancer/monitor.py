@@ -1,0 +1,136 @@
+"""What each pool's health monitor should see, member by member, and why.
+
+The monitor probes every member from the provider's monitor source (see
+provider.py) on the member's ``monitor_port`` (else its ``protocol_port``,
+the NodePort). kostack predicts the answer from the node's security groups
+and kube-proxy, and compares it with the operating status Octavia reports:
+
+- TCP / UDP-CONNECT on the NodePort: kube-proxy accepts when the Service has
+  a ready endpoint (externalTrafficPolicy Cluster) or one on this node
+  (Local: elsewhere it drops, so the member goes OFFLINE: by design);
+- HTTP on the health-check node port (OCCM's monitor for
+  externalTrafficPolicy Local, ``url_path /healthz``): kube-proxy's health
+  server answers 200 with a local endpoint and 503 without one;
+- PING: ICMP echo to the node; only the security groups decide;
+- no monitor: members report NO_MONITOR and get traffic whatever their state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from kostack.analyze.loadbalancer._engine import PASSING, Disposition, Hop
+from kostack.analyze.loadbalancer.admission import Admission
+from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView, PortPath
+from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
+from kostack.analyze.loadbalancer.provider import SourceSet, monitor_sources
+from kostack.analyze.messages import Msg
+
+Expected = Literal["up", "down", "unknown", "no-monitor"]
+
+
+@dataclass(frozen=True)
+class MemberHealth:
+    member: MemberView
+    expected: Expected
+    # what decides it: "sg" (the node refuses the monitor), "no-local-endpoint" (by
+    # design under externalTrafficPolicy Local), "no-endpoints", "node-not-ready",
+    # "admin-down", "not-a-node", "" (up), "gap"
+    reason: str
+    hops: tuple[Hop, ...]
+    source: SourceSet | None
+    admission: Admission | None
+    monitor_port: int | None
+
+    @property
+    def actual(self) -> str:
+        return self.member.status
+
+    @property
+    def agrees(self) -> bool | None:
+        """Whether Octavia's status matches the prediction (None: nothing to compare)."""
+        if self.expected == "unknown" or self.member.member is None:
+            return None
+        down = self.actual in ("OFFLINE", "ERROR")
+        if self.expected == "no-monitor":
+            return self.actual == "NO_MONITOR"
+        return down == (self.expected == "down")
+
+
+def monitor_port(pp: PortPath, mv: MemberView) -> int | None:
+    if mv.member is not None and mv.member.monitor_port:
+        return mv.member.monitor_port
+    return pp.service_port.node_port or mv.port
+
+
+def member_health(
+    index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView
+) -> MemberHealth:
+    """Predict one member's monitor result (see the module docstring)."""
+    pool = pp.pool
+    monitor = pool.healthmonitor if pool is not None else None
+    port = monitor_port(pp, mv)
+    if monitor is None or not monitor.admin_state_up:
+        return MemberHealth(mv, "no-monitor", "", (), None, None, port)
+    if mv.member is not None and not mv.member.admin_state_up:
+        return MemberHealth(mv, "down", "admin-down", (), None, None, port)
+    if mv.node is None:
+        return MemberHealth(mv, "unknown", "not-a-node", (), None, None, port)
+    kind = monitor.type.upper()
+    protocol = "icmp" if kind == "PING" else ("udp" if kind == "UDP-CONNECT" else "tcp")
+    if port is None and kind != "PING":
+        return MemberHealth(mv, "unknown", "gap", (), None, None, port)
+    admitted = security_group_hop(index, mv, monitor_sources(index, bs, mv), protocol, port or 0)
+    hops = [admitted.hop]
+    if admitted.hop.disposition == Disposition.DENIED:
+        return MemberHealth(
+            mv, "down", "sg", tuple(hops), admitted.source, admitted.admission, port
+        )
+    if admitted.hop.disposition not in PASSING:
+        return MemberHealth(
+            mv, "unknown", "gap", tuple(hops), admitted.source, admitted.admission, port
+        )
+    if kind == "PING":
+        return MemberHealth(mv, "up", "", tuple(hops), admitted.source, admitted.admission, port)
+    health_check = (
+        kind in ("HTTP", "HTTPS")
+        and bs.service.health_check_node_port is not None
+        and port == bs.service.health_check_node_port
+    )
+    proxy = kube_proxy_hop(bs, mv, port or 0, health_check=health_check)
+    hops.append(proxy)
+    reasons = {
+        "lb-no-local-endpoint": "no-local-endpoint",
+        "no-endpoints": "no-endpoints",
+        "lb-node-not-ready": "node-not-ready",
+    }
+    if proxy.disposition == Disposition.DENIED:
+        reason = reasons.get(proxy.cause, "no-endpoints")
+        return MemberHealth(
+            mv, "down", reason, tuple(hops), admitted.source, admitted.admission, port
+        )
+    if proxy.disposition not in PASSING:
+        return MemberHealth(
+            mv, "unknown", "gap", tuple(hops), admitted.source, admitted.admission, port
+        )
+    return MemberHealth(mv, "up", "", tuple(hops), admitted.source, admitted.admission, port)
+
+
+def health_text(h: MemberHealth) -> Msg:
+    """One sentence: what the monitor sees on this member and why."""
+    key = {
+        "sg": "lb.health-sg",
+        "no-local-endpoint": "lb.health-no-local",
+        "no-endpoints": "lb.health-no-endpoints",
+        "node-not-ready": "lb.health-not-ready",
+        "admin-down": "lb.health-admin-down",
+        "not-a-node": "lb.health-not-node",
+    }.get(h.reason, "lb.health-up" if h.expected == "up" else "lb.health-unknown")
+    return Msg(
+        key,
+        member=h.member.label,
+        port=h.monitor_port or "?",
+        source=h.source.label if h.source else "?",
+        status=h.actual,
+    )

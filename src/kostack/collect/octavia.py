@@ -1,0 +1,427 @@
+"""Read Octavia's load balancers (read-only) into the snapshot's OpenStack record.
+
+The listings are plain Octavia v2 API GETs through the SDK's authenticated
+``load_balancer`` adapter (never ``conn.load_balancer.listeners(...)``: the
+SDK drops filters it does not know without a word, e.g. ``loadbalancer_id``
+on listeners, and returns everything). The number of requests:
+
+- one GET each for load balancers, listeners, pools and health monitors
+  (pages of ``PAGE_SIZE``), plus the SDK's version discovery: constant in the
+  number of load balancers;
+- one GET for the project's quota, when the project is known;
+- members: Octavia has no listing of members across pools, only
+  ``GET /v2/lbaas/pools/{pool_id}/members`` (octavia api/v2/controllers:
+  members are a sub-resource of a pool; a pool record carries only member
+  ids). A pool whose statuses already settle its members is not asked:
+  ACTIVE and ONLINE with an ONLINE health monitor means every enabled member
+  answered the monitor (Octavia rolls member health up into the pool:
+  DEGRADED when some are down, ERROR when all are). Every other pool with
+  members costs one GET. So a healthy cluster reads a constant number of
+  requests, and each pool that is not healthy adds one: the pools that need
+  a closer look. docs/loadbalancer.md says this and the benchmark measures it.
+
+A missing load-balancer endpoint (no Octavia in the catalogue), a 403 or a
+failed listing becomes a Gap (``openstack.load_balancers``) and the record
+holds None; the caller drops that gap when the cluster has no Service of
+type LoadBalancer. Nothing here raises for Octavia alone: Neutron decides
+whether OpenStack is reachable at all.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+from pydantic import ValidationError
+
+from kostack.collect.openstack import PAGE_SIZE, api_timeout, redact
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.model.loadbalancer import (
+    HealthMonitor,
+    Listener,
+    LoadBalancer,
+    LoadBalancerQuota,
+    Member,
+    Pool,
+)
+from kostack.model.snapshot import Gap
+
+__all__ = ["NO_ENDPOINT", "SOURCE", "OctaviaCollection", "collect_octavia", "pool_needs_members"]
+
+SOURCE: Final = "openstack.load_balancers"
+NO_ENDPOINT: Final = "no load-balancer (Octavia) endpoint"
+_HINT: Final = (
+    "every check of Services of type LoadBalancer is UNKNOWN; the user needs read access to "
+    "Octavia (`openstack loadbalancer list` must work)"
+)
+
+T = TypeVar("T")
+
+
+@dataclass
+class OctaviaCollection:
+    """What was read: the load balancers (None when not), the quota, gaps and the request count."""
+
+    load_balancers: tuple[LoadBalancer, ...] | None
+    quota: LoadBalancerQuota | None
+    gaps: tuple[Gap, ...]
+    requests: int = 0
+    member_requests: int = 0
+
+
+class _Failed(Exception):
+    def __init__(self, error: str, status: int | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+
+
+@dataclass
+class _Octavia:
+    conn: Any
+    secrets: frozenset[str]
+    requests: int = 0
+    seen_paths: list[str] = field(default_factory=list)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        from keystoneauth1 import exceptions as ksa
+
+        try:
+            # The SDK resolves the endpoint on first use of the proxy: without one it raises
+            # ServiceDisabledException, EndpointNotFound, or (auth_type none) even asserts.
+            get = self.conn.load_balancer.get
+        except Exception as exc:
+            raise _Failed(
+                f"{NO_ENDPOINT} in the service catalogue or the cloud's configuration "
+                f"({type(exc).__name__}: {redact(str(exc), self.secrets) or 'no endpoint'})"
+            ) from exc
+        self.requests += 1
+        seconds = api_timeout(self.conn)
+        try:
+            # a hard deadline, as for Neutron's listings (kostack.deadline): a socket timeout
+            # bounds one read, not the request
+            response = within(
+                seconds + GRACE_S, f"GET /v2{path}", lambda: get(path, params=dict(params or {}))
+            )
+        except DeadlineExceeded as exc:
+            raise _Failed(f"GET /v2{path} got no answer within {seconds:g} s") from exc
+        except ksa.EndpointNotFound as exc:
+            raise _Failed(
+                f"{NO_ENDPOINT} in the service catalogue: " + redact(str(exc), self.secrets)
+            ) from exc
+        except ksa.ConnectTimeout as exc:
+            raise _Failed(f"GET /v2{path} timed out: {redact(str(exc), self.secrets)}") from exc
+        except ksa.ClientException as exc:
+            raise _Failed(
+                f"GET /v2{path} failed: {type(exc).__name__}: {redact(str(exc), self.secrets)}"
+            ) from exc
+        status = int(response.status_code)
+        if status >= 400:
+            raise _Failed(
+                f"HTTP {status} on GET /v2{path}: {redact(_message(response), self.secrets)}",
+                status,
+            )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise _Failed(f"GET /v2{path} answered something that is not JSON", status) from exc
+        if not isinstance(body, dict):
+            raise _Failed(f"GET /v2{path} answered a JSON {type(body).__name__}", status)
+        return body
+
+    def list(self, path: str, key: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        query: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
+        items: list[Any] = []
+        while True:
+            body = self.get(path, query)
+            page = body.get(key)
+            if not isinstance(page, list):
+                raise _Failed(f"GET /v2{path} answered without a {key!r} list")
+            items.extend(i for i in page if isinstance(i, dict))
+            marker = _next_marker(body.get(f"{key}_links"))
+            if marker is None or not page:
+                return items
+            query = {**query, "marker": marker}
+
+
+def _message(response: Any) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return (getattr(response, "text", "") or "").strip()[:300] or "(no body)"
+    if isinstance(body, dict):
+        for key in ("faultstring", "message", "description"):
+            if body.get(key):
+                return str(body[key])[:300]
+    return str(body)[:300]
+
+
+def _next_marker(links: object) -> str | None:
+    for link in links if isinstance(links, list) else ():
+        if isinstance(link, dict) and link.get("rel") == "next":
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(link.get("href", ""))).query)
+            if query.get("marker"):
+                return query["marker"][-1]
+    return None
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _opt(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _ids(items: object) -> tuple[str, ...]:
+    out = []
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict) and item.get("id"):
+            out.append(str(item["id"]))
+    return tuple(out)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _monitor(raw: dict[str, Any]) -> HealthMonitor:
+    return HealthMonitor(
+        id=str(raw["id"]),
+        name=_text(raw.get("name")),
+        type=str(raw.get("type") or ""),
+        delay=_int(raw.get("delay")),
+        timeout=_int(raw.get("timeout")),
+        max_retries=_int(raw.get("max_retries")),
+        max_retries_down=_int(raw.get("max_retries_down")),
+        url_path=_opt(raw.get("url_path")),
+        http_method=_opt(raw.get("http_method")),
+        expected_codes=_opt(raw.get("expected_codes")),
+        admin_state_up=raw.get("admin_state_up") is not False,
+        provisioning_status=_text(raw.get("provisioning_status")),
+        operating_status=_text(raw.get("operating_status")),
+    )
+
+
+def _member(raw: dict[str, Any]) -> Member:
+    return Member(
+        id=str(raw["id"]),
+        name=_text(raw.get("name")),
+        address=raw["address"],
+        protocol_port=raw["protocol_port"],
+        subnet_id=_opt(raw.get("subnet_id")),
+        monitor_address=_opt(raw.get("monitor_address")),
+        monitor_port=_int(raw.get("monitor_port")),
+        weight=_int(raw.get("weight")),
+        backup=raw.get("backup") is True,
+        admin_state_up=raw.get("admin_state_up") is not False,
+        provisioning_status=_text(raw.get("provisioning_status")),
+        operating_status=_text(raw.get("operating_status")),
+    )
+
+
+def _listener(raw: dict[str, Any]) -> Listener:
+    return Listener(
+        id=str(raw["id"]),
+        name=_text(raw.get("name")),
+        protocol=str(raw.get("protocol") or ""),
+        protocol_port=raw["protocol_port"],
+        default_pool_id=_opt(raw.get("default_pool_id")),
+        allowed_cidrs=tuple(str(c) for c in raw.get("allowed_cidrs") or ()),
+        connection_limit=_int(raw.get("connection_limit")),
+        admin_state_up=raw.get("admin_state_up") is not False,
+        provisioning_status=_text(raw.get("provisioning_status")),
+        operating_status=_text(raw.get("operating_status")),
+        tags=tuple(str(t) for t in raw.get("tags") or ()),
+    )
+
+
+def _pool(
+    raw: dict[str, Any],
+    monitors: Mapping[str, HealthMonitor],
+    members: Mapping[str, tuple[Member, ...]],
+) -> Pool:
+    persistence = raw.get("session_persistence")
+    pool_id = str(raw["id"])
+    member_ids = _ids(raw.get("members"))
+    return Pool(
+        id=pool_id,
+        name=_text(raw.get("name")),
+        protocol=str(raw.get("protocol") or ""),
+        lb_algorithm=_text(raw.get("lb_algorithm")),
+        session_persistence=_opt(persistence.get("type"))
+        if isinstance(persistence, dict)
+        else None,
+        listener_ids=_ids(raw.get("listeners")),
+        admin_state_up=raw.get("admin_state_up") is not False,
+        provisioning_status=_text(raw.get("provisioning_status")),
+        operating_status=_text(raw.get("operating_status")),
+        healthmonitor=monitors.get(_text(raw.get("healthmonitor_id"))),
+        member_ids=member_ids,
+        members=members.get(pool_id) if member_ids else (),
+    )
+
+
+def pool_needs_members(raw_pool: Mapping[str, Any], monitor: HealthMonitor | None) -> bool:
+    """Whether the pool's own record leaves its members' state open (see the module docstring)."""
+    if not _ids(raw_pool.get("members")):
+        return False
+    settled = (
+        raw_pool.get("provisioning_status") == "ACTIVE"
+        and raw_pool.get("operating_status") == "ONLINE"
+        and monitor is not None
+        and monitor.admin_state_up
+        and monitor.provisioning_status == "ACTIVE"
+        and monitor.operating_status == "ONLINE"
+    )
+    return not settled
+
+
+def _convert(
+    items: Iterable[dict[str, Any]],
+    make: Callable[[dict[str, Any]], T],
+    problems: list[str] | None = None,
+) -> list[T]:
+    """Convert items; one the model rejects is left out and named in ``problems``."""
+    out: list[T] = []
+    for item in items:
+        try:
+            out.append(make(item))
+        except (ValidationError, ValueError, TypeError, KeyError) as exc:
+            if problems is not None:
+                detail = (
+                    exc.errors(include_url=False)[0]["msg"]
+                    if isinstance(exc, ValidationError)
+                    else repr(exc)
+                )
+                problems.append(f"{item.get('id', '?')} left out: {detail}")
+    return out
+
+
+# --------------------------------------------------------------------------- the collector
+
+
+def collect_octavia(
+    conn: Any, *, project_scope: str | None, project_hint: str | None = None
+) -> OctaviaCollection:
+    """Read load balancers, listeners, pools, monitors, the members that matter and the quota.
+
+    ``project_scope`` filters the listings (normally the token's project);
+    ``project_hint`` names the project whose quota to read when there is no
+    scope (e.g. the project of the node ports).
+    """
+    from kostack.collect.openstack import secret_values
+
+    octavia = _Octavia(conn, secret_values(conn))
+    scope = {"project_id": project_scope} if project_scope else {}
+    try:
+        raw_lbs = octavia.list("/lbaas/loadbalancers", "loadbalancers", scope)
+        raw_listeners = octavia.list("/lbaas/listeners", "listeners", scope)
+        raw_pools = octavia.list("/lbaas/pools", "pools", scope)
+        raw_monitors = octavia.list("/lbaas/healthmonitors", "healthmonitors", scope)
+        problems: list[str] = []
+        monitors = {m.id: m for m in _convert(raw_monitors, _monitor, problems)}
+        members: dict[str, tuple[Member, ...]] = {}
+        member_requests = 0
+        for raw in raw_pools:
+            monitor = monitors.get(_text(raw.get("healthmonitor_id")))
+            if not raw.get("id") or not pool_needs_members(raw, monitor):
+                continue
+            member_requests += 1
+            listed = octavia.list(f"/lbaas/pools/{raw['id']}/members", "members")
+            members[str(raw["id"])] = tuple(_convert(listed, _member, problems))
+    except _Failed as failed:
+        hint = _HINT
+        if failed.status == 403:
+            hint += "; Octavia's policy refused the listing (a role such as load-balancer_observer or member)"
+        gap = Gap(source=SOURCE, error=failed.error, hint=hint)
+        return OctaviaCollection(None, None, (gap,), octavia.requests)
+    lbs = _assemble(raw_lbs, raw_listeners, raw_pools, monitors, members, problems)
+    quota = _quota(octavia, project_scope or project_hint or _single_project(raw_lbs))
+    gaps: tuple[Gap, ...] = ()
+    if problems:
+        shown = "; ".join(problems[:3]) + (
+            f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
+        )
+        gaps = (
+            Gap(
+                source=SOURCE,
+                error=redact(f"some Octavia objects could not be read: {shown}", octavia.secrets),
+                hint="these objects are left out; what depends on them may be UNKNOWN",
+            ),
+        )
+    return OctaviaCollection(lbs, quota, gaps, octavia.requests, member_requests)
+
+
+def _single_project(raw_lbs: list[dict[str, Any]]) -> str | None:
+    projects = {str(lb["project_id"]) for lb in raw_lbs if lb.get("project_id")}
+    return next(iter(projects)) if len(projects) == 1 else None
+
+
+def _assemble(
+    raw_lbs: list[dict[str, Any]],
+    raw_listeners: list[dict[str, Any]],
+    raw_pools: list[dict[str, Any]],
+    monitors: Mapping[str, HealthMonitor],
+    members: Mapping[str, tuple[Member, ...]],
+    problems: list[str],
+) -> tuple[LoadBalancer, ...]:
+    listeners_of: dict[str, list[Listener]] = {}
+    for raw in raw_listeners:
+        for listener in _convert([raw], _listener, problems):
+            for lb_id in _ids(raw.get("loadbalancers")):
+                listeners_of.setdefault(lb_id, []).append(listener)
+    pools_of: dict[str, list[Pool]] = {}
+    for raw in raw_pools:
+        for pool in _convert([raw], lambda r: _pool(r, monitors, members), problems):
+            for lb_id in _ids(raw.get("loadbalancers")):
+                pools_of.setdefault(lb_id, []).append(pool)
+
+    def lb(raw: dict[str, Any]) -> LoadBalancer:
+        lb_id = str(raw["id"])
+        return LoadBalancer(
+            id=lb_id,
+            name=_text(raw.get("name")),
+            description=_text(raw.get("description"))[:1024],
+            tags=tuple(str(t) for t in raw.get("tags") or ()),
+            provider=_text(raw.get("provider")),
+            project_id=_opt(raw.get("project_id")),
+            vip_address=_opt(raw.get("vip_address")),
+            vip_port_id=_opt(raw.get("vip_port_id")),
+            vip_subnet_id=_opt(raw.get("vip_subnet_id")),
+            vip_network_id=_opt(raw.get("vip_network_id")),
+            admin_state_up=raw.get("admin_state_up") is not False,
+            provisioning_status=_text(raw.get("provisioning_status")),
+            operating_status=_text(raw.get("operating_status")),
+            created_at=_opt(raw.get("created_at")),
+            updated_at=_opt(raw.get("updated_at")),
+            listeners=tuple(listeners_of.get(lb_id, ())),
+            pools=tuple(pools_of.get(lb_id, ())),
+        )
+
+    return tuple(_convert(raw_lbs, lb, problems))
+
+
+def _quota(octavia: _Octavia, project: str | None) -> LoadBalancerQuota | None:
+    if not project:
+        return None
+    try:
+        body = octavia.get(f"/lbaas/quotas/{urllib.parse.quote(project)}")
+    except _Failed:
+        # Reading a quota is often admin-only; nothing depends on it but one explanation.
+        return None
+    raw = body.get("quota")
+    if not isinstance(raw, dict):
+        return None
+    return LoadBalancerQuota(
+        load_balancer=_int(raw.get("load_balancer", raw.get("loadbalancer"))),
+        listener=_int(raw.get("listener")),
+        pool=_int(raw.get("pool")),
+        member=_int(raw.get("member")),
+        health_monitor=_int(raw.get("health_monitor", raw.get("healthmonitor"))),
+    )

@@ -1,0 +1,119 @@
+"""Which volume claims a reinstall deletes, which it leaves alone, and what blocks it.
+
+Pure helpers of `kostack.plan.release.build_reinstall_plan` over the claims
+the ownership analysis proved (`kostack.analyze.release_checks.ownership`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from kostack.analyze.messages import Msg
+from kostack.analyze.release_checks.charts import RELEASE_LABELS
+from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.model.snapshot import WorkloadPod
+from kostack.plan.release_model import LeftAlone, PlannedPVC, ReleaseInstance
+
+__all__ = ["claims_to_delete", "left_alone", "mount_blockers", "planned_pvc"]
+
+
+def claims_to_delete(
+    claims: Iterable[PvcClaim],
+    name: str,
+    namespaces: set[str],
+    chart: str,
+    removing: list[ReleaseInstance],
+) -> list[PvcClaim]:
+    """The proven claims of the releases being removed (or of the gone release), kept first."""
+    owners = {(r.namespace, r.name) for r in removing}
+    out = []
+    for claim in claims:
+        if not claim.proven or claim.pvc.namespace not in namespaces:
+            continue
+        if claim.owner is not None:
+            if (claim.owner.namespace, claim.owner.name) in owners:
+                out.append(claim)
+        elif claim.orphan and claim.release_name == name and claim.chart in (chart, None):
+            out.append(claim)
+    return sorted(out, key=lambda c: (c.pvc.namespace, not c.kept, c.pvc.name))
+
+
+def planned_pvc(claim: PvcClaim) -> PlannedPVC:
+    """The plan's record of a claim it deletes: the volume, its owner and the evidence."""
+    pvc = claim.pvc
+    volume = claim.volume
+    owner = (
+        f"{claim.owner.namespace}/{claim.owner.name}"
+        if claim.owner is not None
+        else f"{claim.release_name} (release gone from {pvc.namespace})"
+    )
+    return PlannedPVC(
+        namespace=pvc.namespace,
+        name=pvc.name,
+        uid=pvc.uid,
+        size=pvc.size,
+        created=pvc.created,
+        volume=pvc.volume_name or (volume.name if volume else None),
+        reclaim_policy=volume.reclaim_policy if volume else None,
+        storage_class=pvc.storage_class,
+        access_modes=pvc.access_modes,
+        release=owner,
+        role=claim.role,
+        kept=claim.kept,
+        labels=dict(pvc.labels),
+        evidence=tuple(e.text for e in claim.evidence if e.weight != "conflict"),
+        volume_source=volume.source if volume else None,
+        resource_version=pvc.resource_version,
+    )
+
+
+def left_alone(
+    claims: Iterable[PvcClaim], namespaces: set[str], chosen: set[str], name: str
+) -> tuple[LeftAlone, ...]:
+    """Claims in the cleaned namespaces (or named like the release) kept, each with why."""
+    out = []
+    for claim in claims:
+        if claim.key in chosen:
+            continue
+        if claim.pvc.namespace not in namespaces and not _named_like(claim, name):
+            continue
+        if claim.conflicts:
+            reason = "; ".join(e.text for e in claim.conflicts)
+        elif claim.proven and claim.owner is not None:
+            reason = f"belongs to release {claim.owner.namespace}/{claim.owner.name}"
+        elif claim.proven and claim.release_name:
+            reason = f"made by release {claim.release_name} (gone), not {name}"
+        elif claim.release_name:
+            reason = "looks related but nothing proves it: " + (
+                "; ".join(e.text for e in claim.evidence) or "no evidence"
+            )
+        else:
+            reason = "no Helm release made it"
+        if claim.pvc.namespace not in namespaces:
+            reason = f"in namespace {claim.pvc.namespace}, outside this reinstall; " + reason
+        out.append(LeftAlone(claim.key, reason))
+    return tuple(sorted(out, key=lambda item: item.pvc))
+
+
+def _named_like(claim: PvcClaim, name: str) -> bool:
+    return name in claim.pvc.name or any(claim.pvc.labels.get(k) == name for k in RELEASE_LABELS)
+
+
+def mount_blockers(pods: Iterable[WorkloadPod], claims: list[PvcClaim], name: str) -> list[str]:
+    """A pod of another release that mounts a claim the plan deletes blocks the plan."""
+    out: list[str] = []
+    keys = {(c.pvc.namespace, c.pvc.name) for c in claims}
+    for pod in pods:
+        if any(pod.labels.get(k) == name for k in RELEASE_LABELS):
+            continue
+        for claim in pod.claims:
+            if (pod.namespace, claim) in keys:
+                out.append(
+                    Msg(
+                        "plan.blocked.mounted",
+                        pvc=f"{pod.namespace}/{claim}",
+                        pod=f"{pod.namespace}/{pod.name}",
+                        name=name,
+                    )
+                )
+    return out

@@ -1,0 +1,205 @@
+"""The records of a probe plan: probe kinds, predictions, planned probes, the plan.
+
+Shared by the planner (`kostack.probe.plan`), the engine's predictions
+(`kostack.probe.predict`), the runners and the report. Also registers the
+messages the planner and the predictions print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kostack.analyze.messages import register
+from kostack.model.snapshot import IPAddress
+
+__all__ = [
+    "ALL_PAIRS_CLASSES",
+    "DEFAULT_EGRESS",
+    "DEFAULT_MAX_SOURCES",
+    "ECHO_PORT",
+    "KINDS",
+    "MTU_LADDER",
+    "TRANSFER_SIZES",
+    "KindInfo",
+    "Outcome",
+    "PlannedProbe",
+    "Prediction",
+    "ProbePlan",
+]
+
+ECHO_PORT = 8080  # the lab's pods and kostack's echo pods listen here
+DEFAULT_MAX_SOURCES = 16
+ALL_PAIRS_CLASSES = 8
+DEFAULT_EGRESS: tuple[str, int] = ("1.1.1.1", 443)
+MTU_LADDER = (1000, 1280, 1400, 1450, 1500)
+TRANSFER_SIZES = (65536, 1048576)
+
+Outcome = Literal["open", "blocked", "no-reply-expected", "partial", "unknown"]
+
+register(
+    {
+        "probe.no-pod": {
+            "en": "no pod address is known on node {node} (no pods, no pod CIDR)",
+            "ko": "노드 {node}에서 쓸 Pod 주소를 알 수 없습니다 (Pod도 Pod CIDR도 없음)",
+        },
+        "probe.mtu-unknown": {
+            "en": "the pod MTU or the network MTU was not collected",
+            "ko": "Pod MTU 또는 네트워크 MTU를 수집하지 못했습니다",
+        },
+        "probe.mtu-too-big": {
+            "en": "pods send packets of up to {pod_mtu} bytes, but the path carries {path_mtu} "
+            "({net_mtu} - {overhead} for {kind}): larger packets are dropped",
+            "ko": "Pod는 최대 {pod_mtu}바이트 패킷을 보내지만 경로는 {path_mtu}바이트({net_mtu} - {kind} "
+            "{overhead})까지만 전달합니다: 더 큰 패킷은 버려집니다",
+        },
+        "probe.mtu-fits": {
+            "en": "pod MTU {pod_mtu} fits the path ({path_mtu} = {net_mtu} - {overhead} for {kind})",
+            "ko": "Pod MTU {pod_mtu}가 경로({path_mtu} = {net_mtu} - {kind} {overhead})에 맞습니다",
+        },
+        "probe.no-encap": {"en": "no encapsulation", "ko": "캡슐화 없음"},
+        "probe.where-network": {"en": "tenant network {name}", "ko": "테넌트 네트워크 {name}"},
+        "probe.path-native": {
+            "en": "{scope}, native (pod IPs on the wire)",
+            "ko": "{scope}, 캡슐화 없음 (Pod IP가 그대로 전달)",
+        },
+        "probe.path-encap": {"en": "{scope}, {kind}", "ko": "{scope}, {kind}"},
+        "probe.same-subnet": {"en": "same subnet", "ko": "같은 서브넷"},
+        "probe.cross-subnet": {"en": "cross subnet", "ko": "다른 서브넷"},
+        "probe.subnet-unknown": {"en": "subnets unknown", "ko": "서브넷 알 수 없음"},
+        "probe.pods-on": {"en": "pods on {label}", "ko": "{label}의 Pod"},
+        "probe.pod-on": {"en": "a pod on {node}", "ko": "{node}의 Pod"},
+        "probe.node": {"en": "node {node} {ip}", "ko": "노드 {node} {ip}"},
+        "probe.nodes-of": {"en": "nodes: {label}", "ko": "노드: {label}"},
+        "probe.no-dns": {
+            "en": "no DNS probes: the snapshot has no cluster DNS IP and no kube-system/kube-dns service",
+            "ko": "DNS 프로브 없음: 스냅샷에 클러스터 DNS IP도 kube-system/kube-dns 서비스도 없습니다",
+        },
+        "probe.no-api": {
+            "en": "no kubernetes-service probes: the snapshot has no default/kubernetes service",
+            "ko": "kubernetes 서비스 프로브 없음: 스냅샷에 default/kubernetes 서비스가 없습니다",
+        },
+        "probe.no-nodes": {
+            "en": "nothing to probe: the snapshot has no nodes",
+            "ko": "프로브할 대상이 없습니다: 스냅샷에 노드가 없습니다",
+        },
+    }
+)
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """What a probe kind is: the agent's mechanism, the protocol, how it is shown."""
+
+    mechanism: str
+    protocol: str
+    label: str
+    target: Literal["service", "external", "pod", "node"]
+
+
+KINDS: dict[str, KindInfo] = {
+    "dns-udp": KindInfo("dns", "udp", "DNS/udp", "service"),
+    "dns-tcp": KindInfo("dns", "tcp", "DNS/tcp", "service"),
+    "api-tcp": KindInfo("tcp", "tcp", "TCP", "service"),
+    "api-tls": KindInfo("tls", "tcp", "TLS", "service"),
+    "icmp-clusterip": KindInfo("icmp", "icmp", "ping", "service"),
+    "egress": KindInfo("tcp", "tcp", "egress TCP", "external"),
+    "pod-http": KindInfo("http", "tcp", "pod->pod HTTP", "pod"),
+    "icmp-pod": KindInfo("icmp", "icmp", "ping pod", "pod"),
+    "icmp-node": KindInfo("icmp", "icmp", "ping node", "node"),
+    "mtu": KindInfo("mtu", "icmp", "MTU (DF)", "pod"),
+    "transfer": KindInfo("transfer", "tcp", "transfer", "pod"),
+}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the static engine says a probe will see, and the hop that decides it."""
+
+    outcome: Outcome
+    cause: str = ""
+    where: str = ""
+    detail: str = ""
+    because: str = ""  # for an open flow: the hop that makes it work, when worth saying
+    via: str = ""  # kube-proxy's DNAT for a service flow
+
+    @property
+    def blocked(self) -> bool:
+        return self.outcome == "blocked"
+
+
+@dataclass(frozen=True)
+class PlannedProbe:
+    """One probe: from a pod on ``source_node`` to a target, with the model's prediction."""
+
+    id: str
+    kind: str
+    source_node: str
+    source_class: str
+    target: str
+    target_class: str
+    target_ip: IPAddress | None  # None: "a pod on target_node", filled in by the runner
+    target_port: int | None
+    target_node: str | None
+    protocol: str
+    prediction: Prediction
+    reason: Literal["service", "class-pair", "sample"]
+    path: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def info(self) -> KindInfo:
+        return KINDS[self.kind]
+
+    def agent_spec(self, target_ip: str | None, timeout: float) -> dict[str, Any]:
+        """The agent's JSON for this probe, aimed at ``target_ip`` (the planned one if None)."""
+        host = target_ip if target_ip is not None else str(self.target_ip)
+        spec: dict[str, Any] = {"id": self.id, "kind": self.info.mechanism, "host": host}
+        if self.target_port is not None:
+            spec["port"] = self.target_port
+        spec["timeout"] = timeout
+        spec.update(self.params)
+        return spec
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    """Every probe of a round, the nodes that run the agent and those that need a listener."""
+
+    probes: tuple[PlannedProbe, ...]
+    sources: tuple[str, ...]
+    echo_nodes: tuple[str, ...]
+    node_count: int
+    class_count: int
+    seed: int
+    timeout: float
+    echo_port: int
+    notes: tuple[str, ...] = ()
+
+    def for_source(self, node: str) -> tuple[PlannedProbe, ...]:
+        return tuple(p for p in self.probes if p.source_node == node)
+
+    def agent_plan(
+        self, node: str, echo_ips: Mapping[str, str], *, parallel: bool = True
+    ) -> tuple[dict[str, Any], tuple[PlannedProbe, ...]]:
+        """The agent's plan for ``node`` and the probes left out (no listener on their node).
+
+        ``echo_ips`` maps a node name to the address of the listener there.
+        """
+        specs: list[dict[str, Any]] = []
+        unresolved: list[PlannedProbe] = []
+        for probe in self.for_source(node):
+            if probe.target_ip is None:
+                ip = echo_ips.get(probe.target_node or "")
+                if ip is None:
+                    unresolved.append(probe)
+                    continue
+                specs.append(probe.agent_spec(ip, self.timeout))
+            else:
+                specs.append(probe.agent_spec(None, self.timeout))
+        document = {"version": 1, "timeout": self.timeout, "parallel": parallel, "probes": specs}
+        return document, tuple(unresolved)
+
+    def by_id(self) -> dict[str, PlannedProbe]:
+        return {p.id: p for p in self.probes}

@@ -1,0 +1,252 @@
+"""The static engine's prediction for each probe: open, blocked at a hop, or unknown.
+
+Pure functions of a `Topology` (`kostack.analyze.reach.trace` underneath),
+used when planning a round (`kostack.probe.plan`) and again when correlating
+what the probes saw with the model (`kostack.probe.correlate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kostack.analyze.matrix import Matrix
+from kostack.analyze.messages import Msg
+from kostack.analyze.reach import (
+    Disposition,
+    Endpoint,
+    FlowResult,
+    classify_ip,
+    encapsulation,
+    trace,
+)
+from kostack.analyze.topology import NodeView, Topology
+from kostack.model.snapshot import IPAddress, Snapshot
+from kostack.probe.plan_model import KINDS, MTU_LADDER, Prediction
+
+__all__ = [
+    "MtuPlan",
+    "cni_mtu",
+    "mtu_prediction",
+    "path_label",
+    "predict",
+    "predict_probe",
+    "summarize",
+]
+
+_MASQUERADE_KEYS = frozenset({"hop.nat-on", "hop.flannel-masq-true", "hop.cilium-masq-true"})
+_PAIR_KEYS = frozenset({"hop.src-pair"})
+
+
+def _key(text: str) -> str:
+    return text.key if isinstance(text, Msg) else ""
+
+
+def summarize(results: Sequence[FlowResult]) -> Prediction:
+    """One prediction from the engine's paths (one per service endpoint)."""
+    if not results:
+        return Prediction("unknown")
+    if all(r.no_reply_expected for r in results):
+        hop = results[0].hops[-1]
+        return Prediction("no-reply-expected", hop.cause, hop.where, hop.detail)
+    via = next(
+        (
+            h.detail
+            for r in results
+            for h in r.hops
+            if h.step == "kube-proxy" and h.disposition == Disposition.ACCEPTED
+        ),
+        "",
+    )
+    opened = [r for r in results if r.ok]
+    blocked = [
+        r
+        for r in results
+        if r.blocking is not None and r.verdict in (Disposition.DENIED, Disposition.NO_ROUTE)
+    ]
+    if len(opened) == len(results):
+        because = next(
+            (
+                h.detail
+                for r in opened
+                for h in r.hops
+                if _key(h.detail) in _MASQUERADE_KEYS | _PAIR_KEYS
+            ),
+            "",
+        )
+        return Prediction("open", because=because, via=via)
+    first = (blocked or [r for r in results if r.blocking is not None])[0]
+    deciding = first.blocking
+    assert deciding is not None  # not every path is open, so this one has a blocking hop
+    if len(blocked) == len(results):
+        return Prediction("blocked", deciding.cause, deciding.where, deciding.detail, via=via)
+    if opened:
+        return Prediction("partial", deciding.cause, deciding.where, deciding.detail, via=via)
+    return Prediction("unknown", deciding.cause, deciding.where, deciding.detail, via=via)
+
+
+def predict(
+    topo: Topology, src: Endpoint | None, dst: Endpoint | None, protocol: str, port: int | None
+) -> Prediction:
+    """The engine's prediction for one flow (unknown when an end has no address)."""
+    if src is None or dst is None:
+        node = src.node if src is not None else (dst.node if dst is not None else "?")
+        return Prediction("unknown", "gap", "", Msg("probe.no-pod", node=node or "?"))
+    return summarize(trace(topo, src, dst, protocol, port))
+
+
+def cni_mtu(snapshot: Snapshot) -> int | None:
+    """The pod MTU the CNI configured, when the snapshot has it."""
+    cl = snapshot.cluster
+    if cl is None:
+        return None
+    cni = cl.cni
+    if cni.type == "calico" and cni.calico is not None:
+        return cni.calico.mtu
+    if cni.type == "flannel" and cni.flannel is not None:
+        return cni.flannel.mtu
+    if cni.type == "cilium" and cni.cilium is not None:
+        return cni.cilium.mtu
+    return None
+
+
+@dataclass(frozen=True)
+class MtuPlan:
+    """The MTU probe's prediction, the pod MTU it expects and the DF sizes it sends."""
+
+    prediction: Prediction
+    expect: int | None
+    sizes: tuple[int, ...]
+
+
+def mtu_prediction(
+    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress | None, base: Prediction
+) -> MtuPlan:
+    """DF-bit probes between pods on two nodes: pods send up to their MTU; the path carries
+    the network MTU minus the encapsulation overhead. ``base`` is the pod-to-pod ICMP prediction."""
+    pod_mtu = cni_mtu(topo.snapshot)
+    network = topo.network_of(src)
+    net_mtu = network.mtu if network is not None else None
+    overhead = 0
+    kind: str = Msg("probe.no-encap")
+    if dst_ip is not None:
+        decision = encapsulation(topo, src, dst, dst_ip)
+        if decision.encap is not None:
+            overhead, kind = decision.overhead, decision.encap
+    path_mtu = net_mtu - overhead if net_mtu is not None else None
+    sizes = tuple(
+        sorted(
+            {
+                s
+                for s in (*MTU_LADDER, pod_mtu, net_mtu, path_mtu)
+                if s is not None and 576 <= s <= 9000
+            }
+        )
+    )
+    if base.outcome != "open":
+        return MtuPlan(base, pod_mtu, sizes)
+    if pod_mtu is None or net_mtu is None or path_mtu is None:
+        return MtuPlan(Prediction("unknown", "gap", "", Msg("probe.mtu-unknown")), pod_mtu, sizes)
+    params = {
+        "pod_mtu": pod_mtu,
+        "path_mtu": path_mtu,
+        "net_mtu": net_mtu,
+        "overhead": overhead,
+        "kind": kind,
+    }
+    where = Msg("probe.where-network", name=(network.name or network.id) if network else "?")
+    if pod_mtu > path_mtu:
+        return MtuPlan(
+            Prediction("blocked", "mtu", where, Msg("probe.mtu-too-big", **params)),
+            pod_mtu,
+            sizes,
+        )
+    return MtuPlan(
+        Prediction("open", because=Msg("probe.mtu-fits", **params)),
+        pod_mtu,
+        sizes,
+    )
+
+
+def path_label(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress | None) -> str:
+    """How pod traffic between the two nodes travels: same/cross subnet, native/encapsulated."""
+    if src.subnet is None or dst.subnet is None:
+        scope = Msg("probe.subnet-unknown")
+    elif src.subnet.id == dst.subnet.id:
+        scope = Msg("probe.same-subnet")
+    else:
+        scope = Msg("probe.cross-subnet")
+    if dst_ip is None:
+        return scope
+    decision = encapsulation(topo, src, dst, dst_ip)
+    if decision.encap is None:
+        return Msg("probe.path-native", scope=scope)
+    label = decision.encap + (f" UDP {decision.port}" if decision.port else "")
+    return Msg("probe.path-encap", scope=scope, kind=label)
+
+
+# ---------------------------------------------------------------------------- one probe
+
+
+def _pod_endpoint(
+    topo: Topology, matrix: Matrix, view: NodeView, ip: IPAddress | None
+) -> Endpoint | None:
+    """A pod on ``view``: at ``ip`` when it is a pod address, else the matrix's representative."""
+    if ip is not None and topo.in_pod_network(ip):
+        pod = topo.pod_by_ip.get(ip)
+        label = f"pod {pod.namespace}/{pod.name} {ip}" if pod else f"a pod on {view.name} ({ip})"
+        return Endpoint("pod", label, ip, view.name)
+    return matrix.pod_on(view)
+
+
+def predict_probe(
+    topo: Topology,
+    matrix: Matrix,
+    kind: str,
+    source_node: str,
+    *,
+    target_ip: IPAddress | None,
+    target_port: int | None,
+    target_node: str | None = None,
+    source_ip: IPAddress | None = None,
+) -> Prediction:
+    """The engine's prediction for a probe of ``kind`` from a pod on ``source_node``.
+
+    Used when planning (``target_ip`` None for "a pod on target_node") and
+    again when correlating, from what was recorded, against the snapshot
+    being diagnosed.
+    """
+    info = KINDS.get(kind)
+    s_view = topo.node_views.get(source_node)
+    if info is None or s_view is None:
+        return Prediction("unknown", "gap", "", Msg("probe.no-pod", node=source_node))
+    src = _pod_endpoint(topo, matrix, s_view, source_ip)
+    protocol = info.protocol
+    if kind in ("dns-udp", "dns-tcp"):
+        protocol = "udp" if kind == "dns-udp" else "tcp"
+    if info.target in ("service", "external", "node"):
+        if target_ip is None:
+            return Prediction("unknown", "gap")
+        port = None if protocol == "icmp" else target_port
+        return predict(topo, src, classify_ip(topo, target_ip), protocol, port)
+    d_view = topo.node_views.get(target_node or "")
+    if d_view is None and target_ip is not None:
+        d_view = topo.node_of_pod_ip(target_ip)
+    if d_view is None:
+        return Prediction("unknown", "gap", "", Msg("probe.no-pod", node=target_node or "?"))
+    dst = _pod_endpoint(topo, matrix, d_view, target_ip)
+    if kind == "pod-http":
+        return predict(topo, src, dst, "tcp", target_port)
+    if kind == "icmp-pod":
+        return predict(topo, src, dst, "icmp", None)
+    dst_ip = dst.ip if dst is not None else None
+    if kind == "mtu":
+        return mtu_prediction(
+            topo, s_view, d_view, dst_ip, predict(topo, src, dst, "icmp", None)
+        ).prediction
+    http = predict(
+        topo, src, dst, "tcp", target_port
+    )  # transfer: stalls when large packets are lost
+    if http.outcome != "open":
+        return http
+    return mtu_prediction(topo, s_view, d_view, dst_ip, http).prediction

@@ -1,0 +1,284 @@
+"""`kostack preflight` as something to run: `openstack` CLI commands and a Terraform snippet.
+
+Both create the security group, its missing rules, the node ports (or fix
+the existing ones) and the router routes the preflight recommends. Every
+shell word is quoted (`kostack.shell`) and every HCL string escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kostack.plan.model import Rule
+from kostack.plan.preflight import (
+    PLANNED_NETWORK_ID,
+    PLANNED_ROUTER_ID,
+    NeededRule,
+    PortPlan,
+    PreflightResult,
+)
+from kostack.report.safe import terminal_safe
+from kostack.shell import Arg, Var, Word, render
+
+__all__ = ["SERVICE_NOTE", "one_line", "planned_network", "render_commands", "render_terraform"]
+
+SERVICE_NOTE = (
+    "service CIDR: not needed for traffic (service IPs never appear as a source on the wire)"
+)
+
+
+def one_line(text: str) -> str:
+    """Cloud-provided text made safe for a shell or HCL comment (no line breaks or controls)."""
+    return terminal_safe(" ".join(text.split()))
+
+
+def planned_network(result: PreflightResult) -> bool:
+    """Whether the preflight ran against a planned network (no real network id to use)."""
+    return result.network.id == PLANNED_NETWORK_ID
+
+
+# --------------------------------------------------------------------------- openstack CLI
+
+
+def _cli_rule(rule: Rule, group: str) -> list[str]:
+    args = ["openstack", "security", "group", "rule", "create", f"--{rule.direction}"]
+    args += ["--ethertype", rule.ethertype, "--protocol", rule.protocol or "any"]
+    if rule.port_range_min is not None:
+        hi = rule.port_range_max
+        args += [
+            "--dst-port",
+            f"{rule.port_range_min}" + (f":{hi}" if hi not in (None, rule.port_range_min) else ""),
+        ]
+    if rule.remote_ip_prefix:
+        args += ["--remote-ip", rule.remote_ip_prefix]
+    else:
+        args += ["--remote-group", group]
+    if rule.description:
+        args += ["--description", rule.description]
+    args.append(group)
+    return args
+
+
+def _cli_port(result: PreflightResult, port: PortPlan, group: str, network: Arg) -> str | None:
+    """The command that creates the node's port, or joins its existing one (None: nothing to do)."""
+    pairs: list[str] = []
+    for p in port.pairs:
+        pairs += ["--allowed-address", f"ip-address={p}"]
+    if port.existing is not None:
+        member = result.group_id in port.existing.security_group_ids
+        join = [] if member else ["--security-group", group]
+        if not join and not pairs:
+            return None
+        return (
+            render(["openstack", "port", "set", *join, *pairs, port.existing.id])
+            + f"  # {one_line(port.node)}"
+        )
+    fixed: Arg = (
+        Word(("subnet=", Var("SUBNET"), f",ip-address={port.ip}"))
+        if planned_network(result)
+        else f"subnet={port.subnet_id},ip-address={port.ip}"
+    )
+    return render(
+        [
+            "openstack",
+            "port",
+            "create",
+            "--network",
+            network,
+            "--fixed-ip",
+            fixed,
+            "--enable-port-security",
+            "--security-group",
+            group,
+            *pairs,
+            port.node,
+        ]
+    )
+
+
+def _cli_routes(result: PreflightResult) -> str:
+    router: Arg = (
+        result.router.id
+        if result.router is not None and result.router.id != PLANNED_ROUTER_ID
+        else Var("ROUTER")
+    )
+    route_args: list[str] = []
+    for r in result.routes:
+        route_args += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
+    return render(["openstack", "router", "add", "route", *route_args, router])
+
+
+def render_commands(result: PreflightResult) -> str:
+    """`openstack` commands that create the group, its rules and the node ports."""
+    spec = result.spec
+    group = spec.group_name
+    planned = planned_network(result)
+    lines = ["# kostack preflight: create the node ports and their security group"]
+    if planned:
+        lines.append("# Set these to your network and subnet first:")
+        lines.append('NETWORK="my-k8s-net"')
+        lines.append('SUBNET="my-k8s-subnet"')
+        if result.routes:
+            lines.append('ROUTER="my-k8s-router"')
+    network: Arg = Var("NETWORK") if planned else result.network.id
+    if result.existing_group is not None:
+        group = result.existing_group.id
+        lines.append(f"# security group {spec.group_name} exists: only its missing rules are added")
+    else:
+        description = "Kubernetes nodes (kostack preflight)"
+        lines.append(
+            render(
+                ["openstack", "security", "group", "create", "--description", description, group]
+            )
+        )
+    for needed in result.rules:
+        lines.append(render(_cli_rule(needed.rule, group)))
+    for port in result.ports:
+        line = _cli_port(result, port, group, network)
+        if line is not None:
+            lines.append(line)
+    if result.routes:
+        lines.append(_cli_routes(result))
+    if any(p.existing is None for p in result.ports):
+        lines.append(
+            "# then boot each node on its port: openstack server create --port NODE-NAME ..."
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- Terraform
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9_]+", "_", text.lower()).strip("_") or "x"
+    return slug if slug[0].isalpha() else f"n_{slug}"
+
+
+def _hcl(text: str) -> str:
+    """A quoted HCL string: escapes, control characters as \\uNNNN, no template interpolation."""
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ord(ch) < 32 or 127 <= ord(ch) < 160:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    escaped = "".join(out).replace("${", "$${").replace("%{", "%%{")
+    return f'"{escaped}"'
+
+
+def _tf_group(result: PreflightResult, group: str) -> list[str]:
+    """The network and subnet variables (for a planned network) and the group or its lookup."""
+    spec = result.spec
+    existing = result.existing_group
+    out: list[str] = ["# kostack preflight: the node ports and their security group"]
+    if planned_network(result):
+        out += [
+            'variable "network_id" {',
+            '  description = "The network the nodes are on"',
+            "  type        = string",
+            "}",
+            "",
+            'variable "subnet_id" {',
+            '  description = "The subnet the node IPs are in"',
+            "  type        = string",
+            "}",
+            "",
+        ]
+    if existing is not None:
+        out += [
+            f"# the group exists ({existing.id}): only its missing rules are added",
+            f'data "openstack_networking_secgroup_v2" "{group}" {{',
+            f"  secgroup_id = {_hcl(existing.id)}",
+            "}",
+        ]
+    else:
+        out += [
+            f'resource "openstack_networking_secgroup_v2" "{group}" {{',
+            f"  name        = {_hcl(spec.group_name)}",
+            '  description = "Kubernetes nodes (kostack preflight)"',
+            "  # Neutron gives a new group egress to anywhere (IPv4 and IPv6); rules below are ingress",
+            "}",
+        ]
+    return out
+
+
+def _tf_rule(needed: NeededRule, group: str, ref: str) -> list[str]:
+    rule = needed.rule
+    out = ["", f'resource "openstack_networking_secgroup_rule_v2" "{group}_{needed.slug}" {{']
+    out.append(f"  security_group_id = {ref}")
+    out.append(f"  description       = {_hcl(rule.description)}")
+    out.append(f"  direction         = {_hcl(rule.direction)}")
+    out.append(f"  ethertype         = {_hcl(rule.ethertype)}")
+    if rule.protocol:
+        out.append(f"  protocol          = {_hcl(rule.protocol)}")
+    if rule.port_range_min is not None:
+        out.append(f"  port_range_min    = {rule.port_range_min}")
+        out.append(f"  port_range_max    = {rule.port_range_max or rule.port_range_min}")
+    if rule.remote_ip_prefix:
+        out.append(f"  remote_ip_prefix  = {_hcl(rule.remote_ip_prefix)}")
+    else:
+        out.append(f"  remote_group_id   = {ref}")
+    out.append("}")
+    return out
+
+
+def _tf_port(result: PreflightResult, port: PortPlan, ref: str) -> list[str]:
+    """The node's port resource (with the import command when the port exists)."""
+    planned = planned_network(result)
+    name = _slug(port.node)
+    out = [""]
+    if port.existing is not None:
+        command = render(
+            ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
+        )
+        out.append(
+            f"# {one_line(port.node)} has port {one_line(port.existing.id)} already: " + command
+        )
+    out.append(f'resource "openstack_networking_port_v2" "{name}" {{')
+    out.append(f"  name                  = {_hcl(port.node)}")
+    out.append(
+        "  network_id            = " + ("var.network_id" if planned else _hcl(result.network.id))
+    )
+    out.append("  admin_state_up        = true")
+    out.append("  port_security_enabled = true")
+    groups = [ref]
+    if port.existing is not None:
+        keep = result.group_id
+        groups = [_hcl(g) for g in port.existing.security_group_ids if g != keep] + groups
+    out.append(f"  security_group_ids    = [{', '.join(groups)}]")
+    out.append("")
+    out.append("  fixed_ip {")
+    out.append("    subnet_id  = " + ("var.subnet_id" if planned else _hcl(port.subnet_id)))
+    out.append(f"    ip_address = {_hcl(port.ip)}")
+    out.append("  }")
+    for pair in port.pairs:
+        out.append("")
+        if pair in port.not_for_traffic:
+            out.append(f"  # {SERVICE_NOTE}")
+        out.append("  allowed_address_pairs {")
+        out.append(f"    ip_address = {_hcl(pair)}")
+        out.append("  }")
+    out.append("}")
+    return out
+
+
+def render_terraform(result: PreflightResult) -> str:
+    """`openstack_networking_secgroup_rule_v2` and `openstack_networking_port_v2` resources."""
+    group = _slug(result.spec.group_name)
+    ref = (
+        f"data.openstack_networking_secgroup_v2.{group}.id"
+        if result.existing_group is not None
+        else f"openstack_networking_secgroup_v2.{group}.id"
+    )
+    out = _tf_group(result, group)
+    for needed in result.rules:
+        out += _tf_rule(needed, group, ref)
+    for port in result.ports:
+        out += _tf_port(result, port, ref)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,126 @@
+"""The words of `kostack release check` and `reinstall` in English and Korean.
+
+`t(lang, key, **params)` formats one; a key missing in a language falls
+back to English. Used by `kostack.report.release_text` and
+`kostack.report.release_plan_text`.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any, Final
+
+__all__ = ["INDENT", "OUTPUT_SCHEMA_VERSION", "TEXT", "placeholders", "t"]
+
+OUTPUT_SCHEMA_VERSION: Final = 1
+INDENT = "  "
+
+TEXT: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "releases": "Helm releases named {name}: {list}.",
+        "releases_all": "Helm releases: {list}.",
+        "no_releases": "No Helm release named {name} was found{where}.",
+        "network_root": "Network: ROOT CAUSE {root} (from the diagnosis).",
+        "network_ok": "Network: the diagnosis finds no root cause.",
+        "network_unknown": "Network: not judged (no OpenStack/cluster snapshot); chains stop at the application.",
+        "chain_fix_network": "Fix the network first (`kostack fix plan`), then check again: {command}",
+        "next": "What to do:",
+        "next_reinstall": "Release {release} failed: reinstall it cleanly (the dry run shows every step; it deletes only the {n} PVCs proven to belong to the releases it removes):",
+        "next_save": "keep the values it was installed with first:",
+        "next_network_first": "The reinstall refuses to run until DNS and the kubernetes service work from pods: fix the network first (`kostack fix plan`).",
+        "next_blocked": "Release {release} failed, but no command that deletes anything is given: {reasons}. kostack deletes a volume only when the release's manifest declares it, it is a claim of the release's StatefulSet with its labels, or Helm's annotations name the release.",
+        "next_left_behind": "Release {release} failed and is a copy an install without -n left behind ({newer} of the same chart runs where it belongs): no command that deletes anything is given; removing it is its owner's decision.",
+        "volumes": "Volumes of release {name}:",
+        "volume_line": "{key}  {size}  {volume}  reclaim {reclaim}  {why}",
+        "kept": "kept by helm.sh/resource-policy",
+        "sts": "StatefulSet claim (Helm never deletes it)",
+        "manifest": "in the manifest",
+        "orphan": "release gone",
+        "left_alone": "Looks related, not proven (kostack never touches these):",
+        "also_ok": "Also checked, ok: {list}.",
+        "unknown": "Could not decide (missing data):",
+        "gaps": "Not collected:",
+        "plan_title": "Reinstall {name} into {ns} with {chart}{mode}",
+        "mode_dry": " (dry run: nothing is changed)",
+        "mode_apply": "",
+        "gate": "Network gate:",
+        "removes": "Removes these releases:",
+        "pvcs_title": "Deletes exactly these {n} PVCs (of {total} PVCs in {namespaces}; nothing else is touched):",
+        "pvcs_none": "Deletes no PVC (none is proven to belong to the release).",
+        "pvc_header": "NAMESPACE/NAME|SIZE|AGE|VOLUME|RECLAIM|RELEASE",
+        "retain_arrow": "{old} -> Retain",
+        "discard": "{old} (deleted with the claim)",
+        "left_title": "Left alone ({n}):",
+        "warnings": "Warnings:",
+        "blocked": "Blocked, nothing will be done:",
+        "steps": "Steps:",
+        "precondition": "precondition: {text}",
+        "inverse": "undo: {text}",
+        "dry_footer": "Dry run: nothing was changed. Run again with --yes to act.",
+        "result_complete": "Reinstall complete.",
+        "result_stopped": "Stopped: {reason}",
+        "result_failed": "Failed: {reason}",
+        "retained": "Retained volumes ({n}): the data stays on them after the claims are gone.",
+        "recipe": "To get the data of a retained volume back:",
+        "journal": "Journal: {path}",
+    },
+    "ko": {
+        "releases": "이름이 {name}인 Helm 릴리스: {list}.",
+        "releases_all": "Helm 릴리스: {list}.",
+        "no_releases": "이름이 {name}인 Helm 릴리스를 찾지 못했습니다{where}.",
+        "network_root": "네트워크: 근본 원인 {root}(진단 결과).",
+        "network_ok": "네트워크: 진단에서 근본 원인을 찾지 못했습니다.",
+        "network_unknown": "네트워크: 판단하지 않음(OpenStack/클러스터 스냅샷 없음). 원인 사슬은 애플리케이션에서 멈춥니다.",
+        "chain_fix_network": "먼저 네트워크를 고친 뒤(`kostack fix plan`) 다시 점검하세요: {command}",
+        "next": "조치:",
+        "next_reinstall": "릴리스 {release}이(가) 실패했습니다. 깨끗하게 다시 설치하세요(시험 실행이 모든 단계를 보여 주며, 제거하는 릴리스의 것으로 증명된 PVC {n}개만 삭제합니다):",
+        "next_save": "먼저 설치할 때 쓴 값을 보관하세요:",
+        "next_network_first": "Pod에서 DNS와 kubernetes 서비스가 동작할 때까지 재설치는 거부됩니다. 먼저 네트워크를 고치세요(`kostack fix plan`).",
+        "next_blocked": "릴리스 {release}이(가) 실패했지만 무언가를 삭제하는 명령은 제시하지 않습니다: {reasons}. kostack은 릴리스의 매니페스트가 선언했거나, 릴리스 StatefulSet의 레이블을 가진 클레임이거나, Helm 어노테이션이 그 릴리스를 가리키는 볼륨만 삭제합니다.",
+        "next_left_behind": "릴리스 {release}은(는) 실패했고 -n 없이 설치하면서 남겨진 사본입니다(같은 차트의 {newer}이(가) 제자리에서 실행 중). 무언가를 삭제하는 명령은 제시하지 않으며, 제거 여부는 소유자가 정할 일입니다.",
+        "volumes": "릴리스 {name}의 볼륨:",
+        "volume_line": "{key}  {size}  {volume}  회수 정책 {reclaim}  {why}",
+        "kept": "helm.sh/resource-policy로 보존",
+        "sts": "StatefulSet 클레임(Helm이 삭제하지 않음)",
+        "manifest": "매니페스트에 있음",
+        "orphan": "릴리스 없음",
+        "left_alone": "관련 있어 보이지만 증명되지 않음(kostack은 건드리지 않음):",
+        "also_ok": "함께 확인, 정상: {list}.",
+        "unknown": "판단 불가(데이터 없음):",
+        "gaps": "수집하지 못함:",
+        "plan_title": "{name}을(를) {ns}에 {chart}(으)로 다시 설치{mode}",
+        "mode_dry": "(시험 실행: 아무것도 바꾸지 않음)",
+        "mode_apply": "",
+        "gate": "네트워크 점검:",
+        "removes": "제거할 릴리스:",
+        "pvcs_title": "정확히 다음 PVC {n}개만 삭제합니다({namespaces}의 PVC {total}개 중, 그 밖에는 건드리지 않음):",
+        "pvcs_none": "삭제할 PVC가 없습니다(릴리스의 것으로 증명된 PVC 없음).",
+        "pvc_header": "네임스페이스/이름|크기|생성 후|볼륨|회수 정책|릴리스",
+        "retain_arrow": "{old} -> Retain",
+        "discard": "{old}(클레임과 함께 삭제)",
+        "left_title": "건드리지 않음({n}):",
+        "warnings": "주의:",
+        "blocked": "차단됨, 아무것도 하지 않습니다:",
+        "steps": "단계:",
+        "precondition": "전제 조건: {text}",
+        "inverse": "되돌리기: {text}",
+        "dry_footer": "시험 실행: 아무것도 바꾸지 않았습니다. 실행하려면 --yes를 붙여 다시 실행하세요.",
+        "result_complete": "다시 설치를 마쳤습니다.",
+        "result_stopped": "중단됨: {reason}",
+        "result_failed": "실패: {reason}",
+        "retained": "보존된 볼륨 {n}개: 클레임이 삭제된 뒤에도 데이터가 남아 있습니다.",
+        "recipe": "보존된 볼륨의 데이터를 되살리려면:",
+        "journal": "기록(journal): {path}",
+    },
+}
+
+
+def t(lang: str, key: str, /, **params: Any) -> str:
+    """The text of `key` in `lang` (English when missing), formatted with `params`."""
+    table = TEXT.get(lang, TEXT["en"])
+    return (table.get(key) or TEXT["en"][key]).format(**params)
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template formats (`{name}`)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
