@@ -1,12 +1,18 @@
-"""Benchmark: diagnose at 500 and 5,000 nodes (issue: foundation, item 8).
+"""Benchmark: diagnose at 500 and 5,000 nodes (issue: foundation, item 8), and fix plan
+against diagnose at 20,000 nodes (issue: safety first, item 4).
 
 Each size runs in its own process so peak RSS is that size's own. Prints one
-line per size and, last, the 5,000-node line with the 5,000/500 scaling:
+line per size, then the fix-plan line, and, last, the 5,000-node line with
+the 5,000/500 scaling:
 
+    fix-plan: nodes=20000 diagnose_s=.. plan_s=.. ratio=..
     diagnose: nodes=5000 load_s=.. analyze_s=.. ratio=.. rss_mb=.. scaling=..
 
-Targets: ratio (analysis / JSON load) <= 2, rss_mb < 1024, scaling <= 12.
+Targets: ratio (analysis / JSON load) <= 2, rss_mb < 1024, scaling <= 12;
+fix-plan ratio (`kostack fix plan` / `kostack diagnose`, both -o json on the
+same snapshot file, CPU seconds of the process) <= 2.
 Run: .venv/bin/python benchmarks/diagnose_scale.py
+     .venv/bin/python benchmarks/diagnose_scale.py --fix-plan 20000   (only that line)
 """
 
 from __future__ import annotations
@@ -41,10 +47,76 @@ def measure(nodes: int) -> dict[str, float]:
     }
 
 
+def measure_fix_plan(nodes: int) -> dict[str, float]:
+    """CPU seconds of `kostack diagnose -o json` and `kostack fix plan -o json` on one file.
+
+    CPU time of this process (time.process_time), not wall time: the machine
+    the benchmark runs on may be busy, and both commands are single-threaded.
+    """
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from kostack.cli.common import Environment
+    from kostack.cli.main import main as kostack_main
+    from kostack_testkit.builders import synthetic_doc
+
+    def run(args: list[str]) -> tuple[float, int]:
+        out = io.StringIO()
+        env = Environment(
+            stdout=out, stderr=io.StringIO(), environ={}, stdin_isatty=False, stdout_isatty=False
+        )
+        start = time.process_time()
+        code = kostack_main(args, env)
+        return time.process_time() - start, code
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "snapshot.json"
+        path.write_text(
+            json.dumps(synthetic_doc(nodes, groups=100, rules=10_000, pods_per_node=30))
+        )
+        diagnose_s, diagnose_code = run(["diagnose", "--snapshot", str(path), "-o", "json"])
+        plan_s, plan_code = run(["fix", "plan", "--snapshot", str(path), "-o", "json"])
+    return {
+        "nodes": nodes,
+        "diagnose_s": diagnose_s,
+        "plan_s": plan_s,
+        "diagnose_exit": diagnose_code,
+        "plan_exit": plan_code,
+    }
+
+
+def fix_plan_line(nodes: int = 20_000) -> bool:
+    """Print `fix-plan: nodes=.. diagnose_s=.. plan_s=.. ratio=..`; True when ratio <= 2."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one-fix-plan", str(nodes)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    if r["diagnose_exit"] not in (0, 1) or r["plan_exit"] != 0:
+        # exit 2 would mean the snapshot was refused: the times would measure nothing
+        raise SystemExit(
+            f"fix-plan: the commands failed (exit {r['diagnose_exit']}, {r['plan_exit']})"
+        )
+    ratio = r["plan_s"] / r["diagnose_s"]
+    print(
+        f"fix-plan: nodes={nodes} diagnose_s={r['diagnose_s']:.2f} plan_s={r['plan_s']:.2f} "
+        f"ratio={ratio:.2f}"
+    )
+    return ratio <= 2
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(measure(int(sys.argv[2]))))
         return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--one-fix-plan":
+        print(json.dumps(measure_fix_plan(int(sys.argv[2]))))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--fix-plan":
+        return 0 if fix_plan_line(int(sys.argv[2])) else 1
     rows = {}
     for n in (500, 5000):
         out = subprocess.run(
@@ -62,6 +134,7 @@ def main() -> int:
     scaling = (big["load_s"] + big["analyze_s"]) / (small["load_s"] + small["analyze_s"])
     ok = ratio <= 2 and big["rss_mb"] < 1024 and scaling <= 12
     print(f"targets: ratio<=2 rss_mb<1024 scaling<=12 -> {'met' if ok else 'MISSED'}")
+    ok = fix_plan_line() and ok
     print(
         f"diagnose: nodes=5000 load_s={big['load_s']:.2f} analyze_s={big['analyze_s']:.2f} "
         f"ratio={ratio:.2f} rss_mb={big['rss_mb']:.0f} scaling={scaling:.1f}"

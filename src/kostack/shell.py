@@ -34,6 +34,19 @@ def is_hidden(char: str) -> bool:
     return category in _HIDDEN_CATEGORIES or (category == "Zs" and char != " ")
 
 
+def has_hidden(text: str, keep: str = "") -> bool:
+    """Whether ``text`` holds a hidden character (:func:`is_hidden`) other than those in ``keep``.
+
+    One C-speed pass: Python's ``str.isprintable`` is false exactly for the
+    Unicode categories Other (Cc, Cf, Cs, Co, Cn) and Separator (Zl, Zp, Zs)
+    except the ASCII space, which is :func:`is_hidden`'s set. Reports scan
+    whole documents with it, so it must not cost a Python call per character.
+    """
+    if keep:
+        text = text.translate(dict.fromkeys(map(ord, keep)))
+    return not text.isprintable()
+
+
 def _ansi_c(arg: str) -> str:
     out = ["$'"]
     for char in arg:
@@ -49,7 +62,7 @@ def _ansi_c(arg: str) -> str:
 
 def quote(arg: str) -> str:
     """One argument, quoted so that the shell passes exactly ``arg`` and a reader sees all of it."""
-    if any(is_hidden(char) for char in arg):
+    if has_hidden(arg):
         return _ansi_c(arg)
     return shlex.quote(arg)
 
@@ -152,7 +165,7 @@ def chain(*commands: Cmd | Sequence[str]) -> str:
 
 def visible(text: str) -> str:
     """``text`` with every hidden character written as an escape (``\\n``, ``\\x1b``, ``\\u202e``)."""
-    if not any(is_hidden(char) for char in text):
+    if not has_hidden(text):
         return text
     out = []
     for char in text:
@@ -180,6 +193,7 @@ __all__ = [
     "command",
     "comment",
     "end_options",
+    "has_hidden",
     "is_hidden",
     "quote",
     "render",

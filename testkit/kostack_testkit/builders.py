@@ -449,7 +449,13 @@ def variant(*edits: Callable[[Doc], None]) -> Doc:
 def synthetic_doc(
     nodes: int, groups: int = 100, rules: int = 10_000, pods_per_node: int = 30
 ) -> Doc:
-    """A large cluster for the benchmark: seed-like, ``nodes`` node ports in one /16."""
+    """A large cluster for the benchmark: seed-like, ``nodes`` node ports in one /16.
+
+    Up to 65,000 nodes (node addresses 10.0.1.0 onwards in 10.0.0.0/16, one /26
+    pod block each in 10.128.0.0/10); more would repeat an address.
+    """
+    if nodes > 65_000:
+        raise ValueError("synthetic_doc makes at most 65,000 nodes")
     doc = seed_doc()
     net = ipaddress.ip_network("10.0.0.0/16")
     doc["openstack"]["subnets"][0]["cidr"] = str(net)
@@ -480,7 +486,8 @@ def synthetic_doc(
         ip = str(ipaddress.ip_address(host_base + i))
         mac = f"fa:16:3e:{(i >> 16) & 255:02x}:{(i >> 8) & 255:02x}:{i & 255:02x}"
         port_id = fake_id("port", name)
-        block = ipaddress.ip_network(f"10.{128 + (i >> 8) % 64}.{i & 255}.0/26")
+        # the i-th /26 of the pod CIDR 10.128.0.0/10: unique for up to 65,536 nodes
+        block = ipaddress.ip_network((int(ipaddress.ip_address("10.128.0.0")) + 64 * i, 26))
         ports.append(
             {
                 "id": port_id,

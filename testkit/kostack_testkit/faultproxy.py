@@ -91,6 +91,7 @@ class ProxiedRequest:
     query: str
     status: int | None  # None: no HTTP answer (timeout or reset)
     fault: FaultKind | None
+    user_agent: str = ""  # the client's User-Agent header, as sent
 
 
 @dataclass
@@ -336,6 +337,7 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         fault = proxy._claim_fault(method, path)
         kind = fault.kind if fault is not None else None
+        agent = self.headers.get("User-Agent", "")
 
         if fault is not None and kind in (
             FaultKind.HTTP_500,
@@ -345,14 +347,14 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             status = {FaultKind.HTTP_500: 500, FaultKind.HTTP_409: 409}.get(
                 kind, fault.status or 500
             )
-            proxy._record(ProxiedRequest(method, path, query, status, kind), fault)
+            proxy._record(ProxiedRequest(method, path, query, status, kind, agent), fault)
             self._send_neutron_error(status, fault)
             return
 
         if fault is not None and (kind is FaultKind.TIMEOUT or kind is FaultKind.RESET):
             if fault.forward:
                 self._forward(method, body)
-            proxy._record(ProxiedRequest(method, path, query, None, kind), fault)
+            proxy._record(ProxiedRequest(method, path, query, None, kind, agent), fault)
             if kind is FaultKind.TIMEOUT:
                 proxy._release.wait(timeout=fault.hold_s)
                 self.close_connection = True
@@ -364,10 +366,10 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             status, headers, payload = self._forward(method, body)
         except OSError as exc:
             # Neutron is down (e.g. killed by a test): answer like a gateway would.
-            proxy._record(ProxiedRequest(method, path, query, 502, None), None)
+            proxy._record(ProxiedRequest(method, path, query, 502, None, agent), None)
             self._send_json(502, {"error": f"upstream unreachable: {exc}"})
             return
-        proxy._record(ProxiedRequest(method, path, query, status, None), None)
+        proxy._record(ProxiedRequest(method, path, query, status, None, agent), None)
         self.send_response(status)
         for name, value in headers:
             if name.lower() not in _HOP_BY_HOP:

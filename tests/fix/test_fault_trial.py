@@ -10,7 +10,10 @@ and injects one fault, chosen by a seeded RNG:
   the plan touches, between planning and apply, or between kostack's read
   and its write: a conditional port or router update then gets Neutron's
   412, a rule create gets 409 SecurityGroupRuleExists when the other client
-  created the same rule;
+  created the same rule. A router is the exception before the write: what
+  matters is the routes the plan adds, so kostack adds them to the routes the
+  router has (the other client's route stays), and a resume after a 412 does
+  the same;
 - http500: the fault proxy answers one write with a 500 (never forwarded);
 - timeout: the proxy holds one write past the client's timeout, sometimes
   after forwarding it (the change lands, the answer is lost).
@@ -26,6 +29,8 @@ original exactly. KOSTACK_FIX_TRIAL_RUNS raises the count.
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import random
 import time
@@ -108,6 +113,9 @@ class Trial:
         return cloud_state(self.endpoint, self.neutron(False).connection)
 
 
+FOREIGN_ROUTE = {"destination": "192.168.88.0/24", "nexthop": "10.0.0.99"}
+
+
 def _victim(rng: random.Random, plan: Plan, kinds: tuple[Operation, ...]) -> Action:
     return rng.choice([a for a in plan.automatic if a.operation in kinds])
 
@@ -131,11 +139,18 @@ def _concurrent_change(endpoint: str, action: Action) -> None:
         )
     else:
         conn.network.add_extra_routes_to_router(
-            action.target.id,
-            body={
-                "router": {"routes": [{"destination": "192.168.88.0/24", "nexthop": "10.0.0.99"}]}
-            },
+            action.target.id, body={"router": {"routes": [FOREIGN_ROUTE]}}
         )
+
+
+def _plus_foreign_route(state: dict[str, Any], router_id: str) -> dict[str, Any]:
+    """``state`` with the other client's route on the router (as cloud_state() sorts lists)."""
+    out = copy.deepcopy(state)
+    routes = [*out["routers"][router_id]["routes"], FOREIGN_ROUTE]
+    out["routers"][router_id]["routes"] = sorted(
+        routes, key=lambda v: json.dumps(v, sort_keys=True)
+    )
+    return out
 
 
 def _once_at_intent(victim: Action, change: Callable[[], None]) -> Callable[[Event], None]:
@@ -180,6 +195,8 @@ def one_run(trial: Trial, rng: random.Random, kind: str, number: int) -> str:
     expected_original = original
     killed = False
     duplicate = False
+    router_kept = False  # a router changed before kostack's read: its routes are added anyway
+    target = trial.targets[variant]
 
     if kind == "kill":
         steps = [(a.id, stage) for a in plan.automatic for stage in ("intent", "result")]
@@ -206,6 +223,9 @@ def one_run(trial: Trial, rng: random.Random, kind: str, number: int) -> str:
             hook = _once_at_intent(victim, lambda: _concurrent_change(trial.endpoint, victim))
         else:
             _concurrent_change(trial.endpoint, victim)
+            router_kept = victim.operation == Operation.ADD_ROUTER_ROUTES
+        if victim.operation == Operation.ADD_ROUTER_ROUTES:
+            target = _plus_foreign_route(target, victim.target.id)
     else:
         victim = _victim(rng, plan, tuple(WRITE_PATHS))
         method, pattern = WRITE_PATHS[victim.operation]
@@ -239,18 +259,23 @@ def one_run(trial: Trial, rng: random.Random, kind: str, number: int) -> str:
         )
         assert result["outcome"] == "already-present", result
         assert "another client created the same rule" in result["message"]
+    elif router_kept:
+        assert report.ok, report.problems
     elif kind == "concurrent":
         _check_stopped_at_change(report, path, plan)
     if kind == "concurrent":
         # the other client's change stays: it is part of the state to return to
         expected_original = _with_foreign_change(original, trial.state(), plan, path)
+        if victim.operation == Operation.ADD_ROUTER_ROUTES:
+            # rollback removes only the routes kostack added
+            expected_original = _plus_foreign_route(original, victim.target.id)
 
     if report.ok and duplicate:
         assert content(trial.state()) == trial.targets[variant]  # the other client's rule did it
         ended = "target-after-409"
     elif report.ok:
-        assert content(trial.state()) == trial.targets[variant]
-        ended = "target"
+        assert content(trial.state()) == target
+        ended = "target-kept-route" if router_kept else "target"
     elif kind != "concurrent" and rng.random() < 0.5:
         with Journal.open(path) as journal:
             resumed = apply_plan(journal, trial.neutron(False), retries=1, backoff_s=0.05)
@@ -258,11 +283,17 @@ def one_run(trial: Trial, rng: random.Random, kind: str, number: int) -> str:
         assert content(trial.state()) == trial.targets[variant]
         ended = "resumed"
     else:
+        ended = "rolled-back"
         if kind == "concurrent" and rng.random() < 0.5:
             with Journal.open(path) as journal:
                 again = apply_plan(journal, trial.neutron(False), retries=1, backoff_s=0.05)
-            assert not again.ok and "changed since planning" in again.problems[0].line
-        ended = "rolled-back"
+            if victim.operation == Operation.ADD_ROUTER_ROUTES:
+                # re-read on resume: the plan's routes join the other client's
+                assert again.ok, again.problems
+                assert content(trial.state()) == target
+                ended = "resumed-router"
+            else:
+                assert not again.ok and "changed since planning" in again.problems[0].line
     if ended == "target" and rng.random() < 0.5:
         return ended  # (half of the clean endings skip the extra rollback, to keep the trial short)
     with Journal.open(path) as journal:

@@ -198,3 +198,38 @@ def test_published_json_schema_is_in_sync() -> None:
 
     on_disk = json.loads((ROOT / "docs" / "snapshot.schema.json").read_text(encoding="utf-8"))
     assert on_disk == Snapshot.model_json_schema(), "run scripts/make_examples.py"
+
+
+def test_lists_that_are_sets_keep_each_value_once() -> None:
+    doc = seed_doc()
+    cl, os_ = doc["cluster"], doc["openstack"]
+    cl["pod_cidrs"] = ["10.244.0.0/16", "10.244.0.0/16"]
+    cl["nodes"][0]["pod_cidrs"] *= 3
+    cl["services"][1]["endpoints"] *= 2
+    os_["ports"][0]["security_group_ids"] *= 2
+    os_["ports"][0]["allowed_address_pairs"] = [{"ip_address": "10.244.0.0/16"}] * 3
+    os_["routers"][0]["routes"] *= 2
+    snap = parse_snapshot(doc)
+    assert [str(c) for c in snap.cluster.pod_cidrs] == ["10.244.0.0/16"]
+    assert len(snap.cluster.nodes[0].pod_cidrs) == 1
+    assert len(snap.cluster.services[1].endpoints) == 2
+    assert len(snap.openstack.ports[0].security_group_ids) == 2
+    assert len(snap.openstack.ports[0].allowed_address_pairs) == 1
+    assert len(snap.openstack.routers[0].routes) == 4
+
+
+def test_a_repeated_service_or_rule_id_is_refused() -> None:
+    doc = seed_doc()
+    doc["cluster"]["services"].append(copy.deepcopy(doc["cluster"]["services"][1]))
+    err = _error(doc)
+    assert err.what == "duplicate service 'kube-system/kube-dns' (first at $.cluster.services[1])"
+    assert err.path == "$.cluster.services[2].name"
+    doc = seed_doc()
+    groups = doc["openstack"]["security_groups"]
+    rule = copy.deepcopy(groups[0]["rules"][0])
+    rule["port_range_min"] = rule["port_range_max"] = 22  # same id, another rule
+    groups[1]["rules"].append(rule)
+    err = _error(doc)
+    assert err.what.startswith("duplicate security group rule id ")
+    assert err.what.endswith("(first at $.openstack.security_groups[0].rules[0])")
+    assert err.path == f"$.openstack.security_groups[1].rules[{len(groups[1]['rules']) - 1}].id"

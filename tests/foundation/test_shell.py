@@ -10,7 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shell_argv import paste
 
-from kostack.shell import Cmd, chain, command, comment, end_options, is_hidden, quote, render
+from kostack.shell import (
+    Cmd,
+    chain,
+    command,
+    comment,
+    end_options,
+    has_hidden,
+    is_hidden,
+    quote,
+    render,
+)
 
 HOSTILE = (
     "harbor;id",
@@ -155,3 +165,14 @@ def test_any_argv_reads_back_in_bash(tmp_path: Path) -> None:
     done = paste([render(["kubectl", *argv]) for argv in cases], tmp_path)
     assert not done.canary, done.errors
     assert [r.calls for r in done.results] == [[("kubectl", *argv)] for argv in cases]
+
+
+def test_has_hidden_is_is_hidden_for_every_code_point() -> None:
+    """The one-pass scan (str.isprintable) and the per-character rule agree on all of Unicode."""
+    differ = [
+        hex(code) for code in range(0x110000) if has_hidden(chr(code)) != is_hidden(chr(code))
+    ]
+    assert differ == []
+    assert not has_hidden("a\nb\tc", keep="\n\t")
+    assert has_hidden("a\nb\u202ec", keep="\n\t")
+    assert has_hidden("a\rb", keep="\n\t")

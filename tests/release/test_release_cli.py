@@ -305,6 +305,14 @@ def test_reinstall_yes_with_helm_and_the_canary(session: Session, fake_helm_bin:
     assert result.code == 0, result.out + result.err
     assert "Reinstall complete." in result.out
     assert "Retained volumes (5)" in result.out
+    # the API server sees kostack's deletes and patches as the reinstall, never as the collector
+    writes = [
+        r
+        for r in session.served.api.requests
+        if r.method in ("POST", "PUT", "PATCH", "DELETE") and r.user_agent.startswith("kostack")
+    ]
+    assert writes, "the reinstall changed the cluster"
+    assert {r.user_agent for r in writes} == {"kostack (release reinstall)"}
     assert not SEED_FIVE & set(session.served.pvcs())
     assert "harbor/sh.helm.release.v1.harbor.v1" in session.served.releases()
     text = journal.read_text(encoding="utf-8")
@@ -314,6 +322,24 @@ def test_reinstall_yes_with_helm_and_the_canary(session: Session, fake_helm_bin:
     assert {
         r["claim"] for r in next(r for r in records if r["type"] == "recovery")["retained"]
     } == SEED_FIVE
+    # the incident report takes the reinstall's journal and says what each step did
+    report = session.tmp / "incident.md"
+    reported = session.run(
+        "report",
+        "--snapshot",
+        example("seed-fixed.json"),
+        "--journal",
+        str(journal),
+        "-o",
+        str(report),
+    )
+    assert reported.code == 0, reported.err
+    steps = [r for r in records if r["type"] == "result"]
+    assert f"{len(steps)} journaled actions" in reported.out
+    markdown = report.read_text(encoding="utf-8")
+    session.seen.append(markdown)
+    uninstall = next(a for a in records[0]["actions"] if a["op"] == "helm-uninstall")
+    assert f"{uninstall['command']}   # {uninstall['target']}, applied" in markdown, markdown
     # afterwards, the check sees a healthy harbor/harbor and no trace of the old one
     after = session.run(
         "release",

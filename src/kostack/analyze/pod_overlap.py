@@ -18,7 +18,7 @@ podCIDRs); when it will depends on the allocator:
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,7 +26,6 @@ from kostack.analyze.topology import (
     CILIUM_NODE_CIDR_MODES,
     CILIUM_POOL_MODES,
     Topology,
-    net_within,
 )
 from kostack.model.snapshot import IPNetwork
 
@@ -57,16 +56,28 @@ class PodOverlap:
         return None if self.in_use is None else bool(self.in_use)
 
 
-def _allocator(topo: Topology, pool: IPNetwork) -> tuple[Allocator, int | None]:
+def _node_prefixes(topo: Topology) -> dict[int, int]:
+    """The longest Node podCIDR mask per IP version (kube-controller-manager's
+    --node-cidr-mask-size as the Nodes show it), read once for every pool."""
+    out: dict[int, int] = {}
+    for node in topo.nodes.values():
+        for c in node.pod_cidrs:
+            out[c.version] = min(out.get(c.version, c.prefixlen), c.prefixlen)
+    return out
+
+
+def _allocator(
+    topo: Topology, pool: IPNetwork, node_prefixes: dict[int, int]
+) -> tuple[Allocator, int | None]:
     """Which allocator hands out ``pool``'s blocks, and the block prefix length."""
     cluster = topo.snapshot.cluster
     cni = cluster.cni if cluster is not None else None
     if cni is None:
         return "unknown", None
     if cni.type == "calico":
-        for p in topo.calico_pools:
-            if p.cidr == pool:
-                return "random", p.block_size
+        pool_entry = topo.calico_pool_of(pool)
+        if pool_entry is not None:
+            return "random", pool_entry.block_size
         return "unknown", None
     if cni.type == "cilium" and cni.cilium is not None:
         if cni.cilium.ipam_mode == "cluster-pool":
@@ -76,18 +87,17 @@ def _allocator(topo: Topology, pool: IPNetwork) -> tuple[Allocator, int | None]:
             return "unknown", None
     if topo.node_cidrs_used:
         # kube-controller-manager --node-cidr-mask-size: what the Nodes show, else its default.
-        sizes = {
-            c.prefixlen
-            for n in topo.nodes.values()
-            for c in n.pod_cidrs
-            if c.version == pool.version
-        }
-        return "sequential", min(sizes) if sizes else (24 if pool.version == 4 else 64)
+        default = 24 if pool.version == 4 else 64
+        return "sequential", node_prefixes.get(pool.version, default)
     return "unknown", None
 
 
-def _per_node(topo: Topology, pool: IPNetwork) -> list[tuple[str, IPNetwork]] | None:
-    """Every node's ranges inside ``pool``; None when the CNI's per-node ranges are unknown."""
+Handed = tuple[int, int, str, IPNetwork]  # (first address, last address, node, range)
+
+
+def _handed_out(topo: Topology) -> dict[int, list[Handed]] | None:
+    """Every range the CNI handed a node (Calico blocks without a node count too), sorted by
+    first address, per IP version; None when the CNI's per-node ranges are unknown."""
     cluster = topo.snapshot.cluster
     cni = cluster.cni if cluster is not None else None
     if (
@@ -101,34 +111,48 @@ def _per_node(topo: Topology, pool: IPNetwork) -> list[tuple[str, IPNetwork]] | 
         return None
     if cluster is None or cluster.nodes is None:
         return None
-    out = [
-        (view.name, block)
-        for view in topo.node_views.values()
-        for block in view.blocks
-        if net_within(block, pool)
-    ]
-    # Calico blocks with no node affinity count as handed out too.
+    named = [(view.name, block) for view in topo.node_views.values() for block in view.blocks]
     if cni is not None and cni.calico is not None:
-        out += [
-            ("", b.cidr) for b in cni.calico.blocks or () if not b.node and net_within(b.cidr, pool)
-        ]
+        named += [("", b.cidr) for b in cni.calico.blocks or () if not b.node]
+    out: dict[int, list[Handed]] = {4: [], 6: []}
+    for node, block in named:
+        first = int(block.network_address)
+        out[block.version].append((first, first + block.num_addresses - 1, node, block))
+    for ranges in out.values():
+        ranges.sort(key=lambda r: (r[0], r[1], r[2]))
     return out
 
 
 class PodOverlaps:
-    """Judges pod-range overlaps over one topology: each pool's per-node ranges are indexed
-    once (sorted, non-overlapping), and each question is a binary search, so many subnets
-    against many nodes costs O((nodes + questions) log nodes), not nodes x subnets."""
+    """Judges pod-range overlaps over one topology: the handed-out ranges are sorted once,
+    each pool's share is a binary search away, and each question is a binary search, so
+    many pools and subnets against many nodes cost O((nodes + pools + questions) log nodes),
+    not nodes x subnets."""
 
     def __init__(self, topo: Topology) -> None:
         self.topo = topo
         self._index: dict[IPNetwork, _PoolIndex] = {}
+        self._handed: dict[int, list[Handed]] | None = None
+        self._starts: dict[int, list[int]] = {}
+        self._prefixes: dict[int, int] | None = None
+
+    def _in_pool(self, pool: IPNetwork) -> list[Handed] | None:
+        if self._prefixes is None:  # first question: read the nodes once
+            self._prefixes = _node_prefixes(self.topo)
+            self._handed = _handed_out(self.topo)
+            self._starts = {v: [r[0] for r in rs] for v, rs in (self._handed or {}).items()}
+        if self._handed is None:
+            return None
+        ranges, starts = self._handed[pool.version], self._starts[pool.version]
+        lo = int(pool.network_address)
+        hi = lo + pool.num_addresses - 1
+        return [r for r in ranges[bisect_left(starts, lo) : bisect_right(starts, hi)] if r[1] <= hi]
 
     def _pool(self, pool: IPNetwork) -> _PoolIndex:
         index = self._index.get(pool)
         if index is None:
-            allocator, prefix = _allocator(self.topo, pool)
-            per_node = _per_node(self.topo, pool)
+            per_node = self._in_pool(pool)
+            allocator, prefix = _allocator(self.topo, pool, self._prefixes or {})
             index = _PoolIndex(allocator, prefix, per_node)
             self._index[pool] = index
         return index
@@ -165,33 +189,28 @@ class _PoolIndex:
         self,
         allocator: Allocator,
         prefix: int | None,
-        per_node: list[tuple[str, IPNetwork]] | None,
+        per_node: list[Handed] | None,
     ) -> None:
         self.allocator = allocator
         self.prefix = prefix
-        self.ranges = (
-            sorted(
-                {
-                    (int(b.network_address), int(b.broadcast_address), node, b)
-                    for node, b in per_node
-                }
-            )
-            if per_node is not None
-            else None
-        )
-        self.ends = [end for _, end, _, _ in self.ranges or ()]
+        self.ranges = sorted(set(per_node)) if per_node is not None else None
+        # The highest last address so far, at each position: a binary search over it finds
+        # the first range that can reach an address even when (hostile) ranges nest.
+        self.reach: list[int] = []
+        for _, end, _, _ in self.ranges or ():
+            self.reach.append(max(end, self.reach[-1]) if self.reach else end)
         self.allocated = len({b for _, _, _, b in self.ranges or ()})
-        self.highest_end = max(self.ends, default=0)
+        self.highest_end = self.reach[-1] if self.reach else 0
 
     def overlapping(self, other: IPNetwork) -> tuple[tuple[str, IPNetwork], ...]:
-        """Ranges overlapping ``other``: blocks do not overlap each other, so sorted by start
-        their ends are sorted too, and the first candidate is a binary search away."""
+        """Ranges overlapping ``other``, in address order."""
         lo, hi = int(other.network_address), int(other.broadcast_address)
         out: list[tuple[str, IPNetwork]] = []
-        for start, _end, node, block in (self.ranges or [])[bisect_left(self.ends, lo) :]:
+        for start, end, node, block in (self.ranges or [])[bisect_left(self.reach, lo) :]:
             if start > hi:
                 break
-            out.append((node, block))
+            if end >= lo:
+                out.append((node, block))
         return tuple(out)
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kostack.analyze.findings import Remedy
-from kostack.analyze.topology import Topology, protocol_number
+from kostack.analyze.topology import Topology, parse_net, protocol_number
 from kostack.model.snapshot import (
     AllowedAddressPair,
+    IPAddress,
     IPNetwork,
     Port,
     RouterRoute,
@@ -113,61 +115,116 @@ def dedupe(remedies: Iterable[Remedy]) -> tuple[Remedy, ...]:
     return tuple(out)
 
 
+@dataclass
+class _PortChange:
+    """A port's fields as the remedies so far leave them (built into a Port once at the end)."""
+
+    port: Port
+    pairs: list[AllowedAddressPair]
+    nets: set[IPNetwork]  # the pairs' networks, for "already there" in O(1)
+    enabled: bool | None
+    groups: tuple[str, ...]
+
+    @classmethod
+    def of(cls, port: Port) -> _PortChange:
+        pairs = list(port.allowed_address_pairs)
+        return cls(
+            port,
+            pairs,
+            {p.ip_address for p in pairs},
+            port.port_security_enabled,
+            port.security_group_ids,
+        )
+
+    def build(self) -> Port:
+        pairs = tuple(self.pairs)
+        if (
+            pairs == self.port.allowed_address_pairs
+            and self.enabled == self.port.port_security_enabled
+            and self.groups == self.port.security_group_ids
+        ):
+            return self.port
+        return self.port.model_copy(
+            update={
+                "allowed_address_pairs": pairs,
+                "port_security_enabled": self.enabled,
+                "security_group_ids": self.groups,
+            }
+        )
+
+
 def apply_remedies(snapshot: Snapshot, remedies: Iterable[Remedy]) -> Snapshot:
-    """The snapshot as it would be after ``remedies`` (manual ones are ignored)."""
+    """The snapshot as it would be after ``remedies`` (manual ones are ignored).
+
+    Linear in the remedies and the objects they touch: each port, group and
+    router is rebuilt once with all its changes (not copied per remedy), and
+    "already there" is a set lookup, not a scan of the port's pairs, the
+    group's rules or the router's routes.
+    """
     os_ = snapshot.openstack
     if os_ is None:
         return snapshot
     ports = {p.id: p for p in os_.ports or ()}
     groups = {g.id: g for g in os_.security_groups or ()}
     routers = {r.id: r for r in os_.routers or ()}
+    port_changes: dict[str, _PortChange] = {}
+    new_pairs: dict[IPNetwork, AllowedAddressPair] = {}
+    new_rules: dict[str, list[SecurityGroupRule]] = {}
+    new_routes: dict[str, dict[tuple[IPNetwork, IPAddress], RouterRoute]] = {}
     counter = 0
     for r in remedies:
-        if r.op == "add-allowed-pair" and r.target_id in ports:
-            port = ports[r.target_id]
-            net = ipaddress.ip_network(r.param("ip_address"))
-            if not any(p.ip_address == net for p in port.allowed_address_pairs):
-                ports[port.id] = port.model_copy(
-                    update={
-                        "allowed_address_pairs": (
-                            *port.allowed_address_pairs,
-                            AllowedAddressPair(ip_address=net),
-                        )
-                    }
-                )
-        elif r.op == "disable-port-security" and r.target_id in ports:
-            ports[r.target_id] = ports[r.target_id].model_copy(
-                update={
-                    "port_security_enabled": False,
-                    "security_group_ids": (),
-                    "allowed_address_pairs": (),
-                }
-            )
+        if r.op in ("add-allowed-pair", "disable-port-security") and r.target_id in ports:
+            change = port_changes.get(r.target_id)
+            if change is None:
+                change = port_changes[r.target_id] = _PortChange.of(ports[r.target_id])
+            if r.op == "disable-port-security":
+                change.enabled, change.groups = False, ()
+                change.pairs, change.nets = [], set()
+                continue
+            net = parse_net(r.param("ip_address"))
+            if net not in change.nets:
+                pair = new_pairs.get(net)
+                if pair is None:  # one immutable record per network, shared by every port
+                    pair = new_pairs[net] = AllowedAddressPair(ip_address=net)
+                change.pairs.append(pair)
+                change.nets.add(net)
         elif r.op == "add-sg-rule" and r.target_id in groups:
-            grp = groups[r.target_id]
             counter += 1
             lo = r.param("port_range_min")
             hi = r.param("port_range_max")
             prefix = r.param("remote_ip_prefix")
-            new = SecurityGroupRule(
-                id=f"planned-{counter}",
-                direction="ingress" if r.param("direction", "ingress") == "ingress" else "egress",
-                ethertype="IPv6" if r.param("ethertype") == "IPv6" else "IPv4",
-                protocol=r.param("protocol") or None,
-                port_range_min=int(lo) if lo else None,
-                port_range_max=int(hi) if hi else None,
-                remote_ip_prefix=ipaddress.ip_network(prefix) if prefix else None,
-                remote_group_id=r.param("remote_group_id") or None,
+            new_rules.setdefault(r.target_id, []).append(
+                SecurityGroupRule(
+                    id=f"planned-{counter}",
+                    direction="ingress"
+                    if r.param("direction", "ingress") == "ingress"
+                    else "egress",
+                    ethertype="IPv6" if r.param("ethertype") == "IPv6" else "IPv4",
+                    protocol=r.param("protocol") or None,
+                    port_range_min=int(lo) if lo else None,
+                    port_range_max=int(hi) if hi else None,
+                    remote_ip_prefix=parse_net(prefix) if prefix else None,
+                    remote_group_id=r.param("remote_group_id") or None,
+                )
             )
-            groups[grp.id] = grp.model_copy(update={"rules": (*grp.rules, new)})
         elif r.op == "add-router-route" and r.target_id in routers:
-            rt = routers[r.target_id]
+            pending = new_routes.get(r.target_id)
+            if pending is None:
+                pending = new_routes[r.target_id] = {
+                    (x.destination, x.nexthop): x for x in routers[r.target_id].routes
+                }
             route = RouterRoute(
-                destination=ipaddress.ip_network(r.param("destination")),
+                destination=parse_net(r.param("destination")),
                 nexthop=ipaddress.ip_address(r.param("nexthop")),
             )
-            if route not in rt.routes:
-                routers[rt.id] = rt.model_copy(update={"routes": (*rt.routes, route)})
+            pending.setdefault((route.destination, route.nexthop), route)
+    for pid, change in port_changes.items():
+        ports[pid] = change.build()
+    for gid, rules in new_rules.items():
+        groups[gid] = groups[gid].model_copy(update={"rules": (*groups[gid].rules, *rules)})
+    for rid, routes in new_routes.items():
+        if len(routes) != len(routers[rid].routes):
+            routers[rid] = routers[rid].model_copy(update={"routes": tuple(routes.values())})
     new_os = os_.model_copy(
         update={
             "ports": tuple(ports.values()) if os_.ports is not None else None,

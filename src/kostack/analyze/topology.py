@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import Generic, TypeVar
 
 from kostack.model.snapshot import (
     CalicoIPPool,
@@ -89,6 +91,71 @@ def first_host(block: IPNetwork) -> IPAddress:
 def short_id(identifier: str) -> str:
     """The first 4 characters of an id and an ellipsis, as the screens show ports."""
     return identifier[:4] + ".." if len(identifier) > 6 else identifier
+
+
+T = TypeVar("T")
+
+
+class PrefixIndex(Generic[T]):
+    """CIDR -> value, answering "which CIDRs contain this address" in O(prefix lengths).
+
+    A linear scan over every block, pool or subnet for every address would make
+    the analysis quadratic in the nodes (a /26 block per node); this looks the
+    address up once per prefix length present (at most 33 for IPv4, 129 for
+    IPv6). For one CIDR listed twice the first value is kept.
+    """
+
+    def __init__(self, items: Iterable[tuple[IPNetwork, T]] = ()) -> None:
+        self._by_len: dict[tuple[int, int], dict[int, tuple[int, T]]] = {}
+        self._lengths: dict[int, list[int]] = {4: [], 6: []}
+        self._count = 0
+        for net, value in items:
+            self.add(net, value)
+
+    def add(self, net: IPNetwork, value: T) -> None:
+        """Index ``net`` (a CIDR already indexed keeps its first value)."""
+        bucket = self._by_len.get((net.version, net.prefixlen))
+        if bucket is None:
+            bucket = self._by_len[(net.version, net.prefixlen)] = {}
+            self._lengths[net.version].append(net.prefixlen)
+            self._lengths[net.version].sort(reverse=True)
+        if int(net.network_address) not in bucket:
+            bucket[int(net.network_address)] = (self._count, value)
+            self._count += 1
+
+    def __bool__(self) -> bool:
+        return bool(self._by_len)
+
+    def covers(self, net: IPNetwork) -> bool:
+        """Whether an indexed CIDR contains all of ``net`` (same IP version)."""
+        bits = 32 if net.version == 4 else 128
+        value = int(net.network_address)
+        for length in self._lengths[net.version]:
+            if length > net.prefixlen:
+                continue
+            mask = ((1 << length) - 1) << (bits - length)
+            if (value & mask) in self._by_len[(net.version, length)]:
+                return True
+        return False
+
+    def matches(self, ip: IPAddress) -> Iterator[tuple[int, T]]:
+        """(insertion order, value) of every CIDR containing ``ip``, most specific first."""
+        bits = 32 if ip.version == 4 else 128
+        value = int(ip)
+        for length in self._lengths[ip.version]:
+            mask = ((1 << length) - 1) << (bits - length)
+            hit = self._by_len[(ip.version, length)].get(value & mask)
+            if hit is not None:
+                yield hit
+
+    def most_specific(self, ip: IPAddress) -> T | None:
+        """The value of the longest CIDR containing ``ip`` (the first listed on a tie)."""
+        return next((value for _, value in self.matches(ip)), None)
+
+    def first_listed(self, ip: IPAddress) -> T | None:
+        """The value of the first-listed CIDR containing ``ip``, however specific."""
+        best = min(self.matches(ip), key=lambda hit: hit[0], default=None)
+        return best[1] if best is not None else None
 
 
 @dataclass(frozen=True)
@@ -225,21 +292,23 @@ class Topology:
             return cni.flannel.kube_subnet_mgr is not False
         return True
 
+    @cached_property
+    def _subnet_index(self) -> PrefixIndex[Subnet]:
+        return PrefixIndex((sn.cidr, sn) for sn in self.subnets.values())
+
     def subnet_of(self, ip: IPAddress) -> Subnet | None:
-        for sn in self.subnets.values():
-            if sn.cidr.version == ip.version and ip in sn.cidr:
-                return sn
-        return None
+        """The first subnet (in snapshot order) whose CIDR contains ``ip``."""
+        return self._subnet_index.first_listed(ip)
+
+    @cached_property
+    def _block_index(self) -> PrefixIndex[NodeView]:
+        return PrefixIndex(
+            (block, view) for view in self.node_views.values() for block in view.blocks
+        )
 
     def node_of_pod_ip(self, ip: IPAddress) -> NodeView | None:
         """The node that owns ``ip`` by its pod blocks (most specific block wins)."""
-        best: tuple[int, NodeView] | None = None
-        for view in self.node_views.values():
-            for block in view.blocks:
-                better = best is None or block.prefixlen > best[0]
-                if better and block.version == ip.version and ip in block:
-                    best = (block.prefixlen, view)
-        return best[1] if best else None
+        return self._block_index.most_specific(ip)
 
     # ------------------------------------------------------------------ cluster
 
@@ -283,16 +352,31 @@ class Topology:
             return ()
         return cl.cni.calico.ip_pools
 
+    @cached_property
+    def _pool_index(self) -> PrefixIndex[CalicoIPPool]:
+        return PrefixIndex((pool.cidr, pool) for pool in self.calico_pools)
+
     def pool_for(self, ip: IPAddress) -> CalicoIPPool | None:
-        best: CalicoIPPool | None = None
+        """The most specific Calico pool containing ``ip`` (the first listed on a tie)."""
+        return self._pool_index.most_specific(ip)
+
+    @cached_property
+    def _pool_by_cidr(self) -> dict[IPNetwork, CalicoIPPool]:
+        out: dict[IPNetwork, CalicoIPPool] = {}
         for pool in self.calico_pools:
-            better = best is None or pool.cidr.prefixlen > best.cidr.prefixlen
-            if better and pool.cidr.version == ip.version and ip in pool.cidr:
-                best = pool
-        return best
+            out.setdefault(pool.cidr, pool)
+        return out
+
+    def calico_pool_of(self, cidr: IPNetwork) -> CalicoIPPool | None:
+        """The (first listed) Calico pool whose CIDR is exactly ``cidr``."""
+        return self._pool_by_cidr.get(cidr)
+
+    @cached_property
+    def _pod_cidr_index(self) -> PrefixIndex[IPNetwork]:
+        return PrefixIndex((c, c) for c in self.pod_cidrs)
 
     def in_pod_network(self, ip: IPAddress) -> bool:
-        return any(c.version == ip.version and ip in c for c in self.pod_cidrs)
+        return self._pod_cidr_index.most_specific(ip) is not None
 
     # ------------------------------------------------------------------ neutron
 
@@ -306,11 +390,17 @@ class Topology:
                 m.pairs.extend(p.ip_address for p in port.allowed_address_pairs)
         return out
 
-    def router_for_subnet(self, subnet_id: str) -> Router | None:
+    @cached_property
+    def _router_by_subnet(self) -> dict[str, Router]:
+        out: dict[str, Router] = {}
         for r in self.routers:
-            if subnet_id in r.interface_subnet_ids:
-                return r
-        return None
+            for subnet_id in r.interface_subnet_ids:
+                out.setdefault(subnet_id, r)
+        return out
+
+    def router_for_subnet(self, subnet_id: str) -> Router | None:
+        """The first router with an interface on ``subnet_id``."""
+        return self._router_by_subnet.get(subnet_id)
 
     def network_of(self, view: NodeView) -> Network | None:
         if view.port is not None:
@@ -322,3 +412,9 @@ class Topology:
 
 def parse_ip(text: str) -> IPAddress:
     return ipaddress.ip_address(text)
+
+
+@lru_cache(maxsize=4096)
+def parse_net(text: str) -> IPNetwork:
+    """``ipaddress.ip_network(text)``, remembered: plans repeat one pod CIDR per node port."""
+    return ipaddress.ip_network(text)

@@ -3,8 +3,11 @@
 Every port update is conditional on the revision read at planning
 (`If-Match: revision_number=N`); Neutron answers 412 when someone changed
 the port in between and kostack stops there, touching nothing more. Security
-groups and routers have no conditional create, so their revision is compared
-just before the change. Each action is journaled before (intent, with the
+groups have no conditional create, so their revision is compared just before
+the change. A router's routes are read, the missing ones appended, and the
+list written back conditional on the revision just read: what matters is the
+routes the plan adds, so a router edited since planning in other ways is not
+"changed since planning". Each action is journaled before (intent, with the
 before-state) and after (result, with the after-state) it runs.
 
 When an answer is lost (timeout, connection reset, Neutron killed, 5xx) the
@@ -29,7 +32,7 @@ from typing import Any
 
 from kostack.apply.interrupt import RunInterrupted, fix_in_flight
 from kostack.apply.journal import ActionLog, Journal
-from kostack.apply.messages import Explained, changed_since_planning, explain
+from kostack.apply.messages import Explained, changed_since_planning, explain, with_applied
 from kostack.apply.neutron import GroupState, Neutron, NeutronProblem, PortState, RouterState
 from kostack.interrupts import deferred_interrupts
 from kostack.plan.codec import PlanFormatError
@@ -234,7 +237,8 @@ class Runner:
                             error=stop.problem,
                         )
                     )
-                    problems.append(stop.explained)
+                    applied = [self.plan.action(s.action_id) for s in steps if s.outcome == APPLIED]
+                    problems.append(with_applied(stop.explained, applied, self.jpath))
                     status = "stopped"
                     break
         except KeyboardInterrupt:
@@ -425,16 +429,19 @@ class Runner:
                 )
             self._intent(action, _router_state(router))
             return self._result(action, ALREADY, "the routes are already there")
-        rev = action.precondition.revision_number
-        moved = (
-            set(router.routes) != _before_routes(log)
-            if reconcile
-            else rev is not None and router.revision_number != rev
-        )
-        if moved:
+        # What matters is the routes the plan adds (`missing` are still to add), not the
+        # revision: someone renaming the router or adding their own route since planning
+        # changes nothing here, and the PUT below keeps every route it reads now. Only
+        # when resuming an in-doubt update must the routes be as the intent recorded them.
+        if reconcile and set(router.routes) != _before_routes(log):
             raise _Stop(
                 FAILED,
-                changed_since_planning(action.target, rev, router.revision_number, self.jpath),
+                changed_since_planning(
+                    action.target,
+                    action.precondition.revision_number,
+                    router.revision_number,
+                    self.jpath,
+                ),
             )
         self._intent(action, _router_state(router))
         target = (*router.routes, *missing)

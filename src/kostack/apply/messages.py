@@ -39,10 +39,10 @@ def changed_since_planning(
         if planned is not None and current is not None
         else ""
     )
+    # what was applied before, and how to resume or undo it, is added by with_applied()
     return Explained(
         f"{_who(target)} changed since planning{revs}; kostack stopped and changed nothing more",
-        f"someone else changed it: {REPLAN}; `{_rollback(journal)}` undoes what this "
-        "run already changed",
+        f"someone else changed it: {REPLAN}",
     )
 
 
@@ -142,4 +142,28 @@ def explain(
     return Explained(
         f"Neutron error while {doing} {who}: {problem.short()}{rid}",
         resume,
+    )
+
+
+def with_applied(explained: Explained, applied: list[Action], journal: str) -> Explained:
+    """``explained`` with what was already applied, and how to go on or undo it, in the hint.
+
+    A run that stops after changing something must say so: the operator chooses
+    between resuming (once the object that stopped it is as planned again) and
+    rolling back what was done.
+    """
+    if not applied:
+        return explained
+    names = ", ".join(f"{a.id} ({_who(a.target)})" for a in applied[:5])
+    if len(applied) > 5:
+        names += f" and {len(applied) - 5} more"
+    n = len(applied)
+    done = f"{n} change{'s' if n != 1 else ''} applied before it stopped: {names}"
+    if _rollback(journal) in explained.hint:  # already says resume/undo
+        return Explained(explained.line, f"{explained.hint.rstrip('.')}. {done}")
+    return Explained(
+        explained.line,
+        f"{explained.hint.rstrip('.')}. {done}; to go on from there: "
+        f"`{render(['kostack', 'fix', 'apply', '--journal', journal])}` (it re-reads each "
+        f"object first); to undo them: `{_rollback(journal)}`",
     )

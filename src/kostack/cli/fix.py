@@ -174,13 +174,15 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
     return show
 
 
-def _connect(env: Environment, os_cloud: str | None, timeout_s: float | None) -> Neutron:
+def _connect(
+    env: Environment, os_cloud: str | None, timeout_s: float | None, purpose: str
+) -> Neutron:
     """A Neutron client that has authenticated: refused or unreachable is exit 3, before any
-    journal is written."""
+    journal is written. Its User-Agent says what the requests are for (`kostack (fix apply)`)."""
     from kostack.collect.openstack import current_project, open_connection
 
     timeout_s = request_timeout(timeout_s, env.environ)
-    conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s)
+    conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s, purpose=purpose)
     current_project(conn)
     return Neutron(conn, timeout_s=timeout_s)
 
@@ -434,7 +436,7 @@ def apply_cmd(
             + ".\n"
         )
         return int(ExitCode.OK)
-    neutron = _connect(env, live.get("os_cloud"), timeout_s)
+    neutron = _connect(env, live.get("os_cloud"), timeout_s, "fix apply")
     try:
         journal = (
             Journal.open(jpath)  # type: ignore[arg-type]  # resuming implies a path
@@ -470,6 +472,13 @@ def apply_cmd(
     )
     if report.problems:
         return _report_problems(env, report)
+    if not resuming and report.count(ALREADY) == len(plan.automatic):
+        env.stdout.write(
+            terminal_safe(
+                f"Plan {plan.digest()} is already applied: every change is in place, "
+                "nothing was changed.\n"
+            )
+        )
     if no_verify:
         return int(ExitCode.OK)
     return _verify(ctx, env, neutron, plan, snapshot, live)
@@ -483,9 +492,15 @@ def _verify(
     snapshot: Snapshot | None,
     live: dict[str, Any],
 ) -> int:
-    """Re-collect OpenStack, re-diagnose, print which root causes are gone and which remain."""
+    """Re-collect OpenStack, re-diagnose, print which root causes are gone and which remain.
+
+    "Before" is the diagnosis of the snapshot read before applying; when there
+    is none (`--plan FILE` or a resumed journal without --snapshot), it is the
+    plan's own before-state: reading the cloud now would show the fixed state.
+    """
     from kostack.apply.recollect import recollected_snapshot
 
+    before = diagnose(snapshot).root_causes if snapshot is not None else None
     try:
         if snapshot is None:
             snapshot = _snapshot(ctx, None, live)
@@ -498,13 +513,16 @@ def _verify(
             )
         )
         return int(ExitCode.OK)
-    verification = compare(diagnose(snapshot), diagnose(after))
+    verification = compare(
+        before if before is not None else plan.verification.before, diagnose(after)
+    )
     env.stdout.write("\n")
     env.stdout.write(
         terminal_safe(
             render_verification(
                 verification,
                 heading="Verified after applying (OpenStack re-collected, diagnosis re-run):",
+                before_note="" if before is not None else "as planned",
             )
         )
     )
@@ -575,7 +593,7 @@ def rollback_cmd(
         if not yes and not _confirm(env, "rollback", "Restore these objects?"):
             env.stdout.write("\nDry run: nothing was changed. Add --yes to roll back.\n")
             return int(ExitCode.OK)
-        neutron = _connect(env, cloud, timeout_s)
+        neutron = _connect(env, cloud, timeout_s, "fix rollback")
         env.stdout.write("\n")
         env.activity = f"rolling back ({_next_steps(journal.path, undo=True)})"
         try:

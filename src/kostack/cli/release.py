@@ -61,6 +61,9 @@ from kostack.report.release_text import dumps, release_check_dict, render_releas
 from kostack.report.safe import terminal_safe
 from kostack.shell import command, quote, render
 
+# What the API server's audit log sees for the reinstall's deletes and patches.
+REINSTALL_USER_AGENT = "kostack (release reinstall)"
+
 
 class ReinstallBlocked(KostackError):
     """The plan cannot be carried out (network gate, unproven volumes...)."""
@@ -379,6 +382,8 @@ def reinstall(
             return int(ExitCode.OK)
         if client is None:  # pragma: no cover - force_live=True always reads live
             raise ConfigError("the cluster was not read", "Give --kubeconfig/--context.")
+        # the client read the cluster as the collector; its writes say what they are
+        client.user_agent = REINSTALL_USER_AGENT
         kubeconfig = _kubeconfig(env, live)
         context = live.get("kube_context")
         helm_path = find_helm(env.environ)

@@ -44,7 +44,8 @@ def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
         except OSError as exc:
             raise ConfigError(
                 f"cannot read journal {path}: {exc.strerror or exc}",
-                "Give the JSON-lines journal that `kostack fix apply` wrote.",
+                "Give the JSON-lines journal that `kostack fix apply` or "
+                "`kostack release reinstall` wrote.",
             ) from exc
         except UnicodeDecodeError as exc:
             raise ConfigError(f"journal {path} is not UTF-8 text", "") from exc
@@ -53,7 +54,8 @@ def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
         except JournalLineError as exc:
             raise ConfigError(
                 f"journal {exc.source} line {exc.line}: {exc.problem}",
-                "A journal has one JSON object per line, as `kostack fix apply` writes it.",
+                "A journal has one JSON object per line, as `kostack fix apply` and "
+                "`kostack release reinstall` write it.",
             ) from exc
     return tuple(found)
 
@@ -94,7 +96,8 @@ Examples:
     "journals",
     metavar="FILE",
     multiple=True,
-    help="A fix journal (JSON lines from `kostack fix apply`); repeat for several.",
+    help="A journal (JSON lines from `kostack fix apply` or `kostack release reinstall`); "
+    "repeat for several.",
 )
 @click.option(
     "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."

@@ -113,8 +113,11 @@ def cloud_region(
     timeout_s: float,
     config_files_override: Sequence[str] | None = None,
     redact: Any = str,
+    app_name: str = "kostack",
 ) -> Any:
     """The SDK's CloudRegion for `cloud` (or what OS_CLOUD / OS_* / clouds.yaml choose).
+
+    `app_name` leads the User-Agent of every request the region's connection sends.
 
     Raises ConfigError for configuration that cannot be used and AuthError
     when there are no credentials at all or they are incomplete. `redact`
@@ -135,7 +138,7 @@ def cloud_region(
             secure_files=[] if from_env else list(files.secure),
             vendor_files=list(files.vendor),
             load_envvars=False,
-            app_name="kostack",
+            app_name=app_name,
         )
     except sdk_exceptions.ConfigException as exc:
         raise ConfigError(f"cannot read {where}: {redact(str(exc))}", CLOUDS_HINT) from exc

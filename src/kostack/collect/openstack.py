@@ -107,6 +107,11 @@ _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.I
 
 # --------------------------------------------------------------------------- connection
 
+# The User-Agent comment of kostack's OpenStack requests: reads say this; the
+# commands that write say what they are (open_connection's ``purpose``).
+READ_ONLY: Final = "read-only collector"
+_PRODUCT: Final = "kostack"  # the User-Agent's product name: `kostack (fix apply)` ...
+
 
 def open_connection(
     cloud: str | None,
@@ -114,8 +119,12 @@ def open_connection(
     environ: Mapping[str, str],
     timeout_s: float,
     config_files: Sequence[str] | None = None,
+    purpose: str = READ_ONLY,
 ) -> Any:
     """An openstacksdk Connection from the standard configuration sources.
+
+    ``purpose`` goes into the User-Agent of every request (``kostack (fix apply)``
+    ...), so that Neutron's logs tell kostack's reads from its writes.
 
     ``cloud`` (``--os-cloud``) wins, then ``OS_CLOUD``, then the ``OS_*``
     variables, then the only cloud in clouds.yaml. Variables (and HOME,
@@ -135,6 +144,7 @@ def open_connection(
         timeout_s=timeout_s,
         config_files_override=config_files,
         redact=redact,
+        app_name=f"{_PRODUCT} ({purpose})",
     )
     try:
         conn = openstack.connection.Connection(config=region)

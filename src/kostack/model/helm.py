@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from kostack.model.types import IP, Name, Record
+from kostack.model.types import IP, Name, Once, Record, StrSet
 
 # --------------------------------------------------------------------------- Helm and storage
 #
@@ -70,7 +70,7 @@ class ManifestStatefulSet(Record):
     replicas: int | None = Field(default=None, ge=0)
     selector: dict[str, str] = Field(default_factory=dict)
     claim_templates: tuple[ClaimTemplate, ...] = ()
-    claim_volumes: tuple[str, ...] = ()  # existingClaim-style PVCs the pod template mounts
+    claim_volumes: StrSet = ()  # existingClaim-style PVCs the pod template mounts
 
 
 class ManifestPVC(Record):
@@ -102,8 +102,8 @@ class HelmRelease(Record):
     objects: tuple[ManifestObject, ...] = ()
     manifest_pvcs: tuple[ManifestPVC, ...] = ()
     manifest_statefulsets: tuple[ManifestStatefulSet, ...] = ()
-    values_keys: tuple[str, ...] = ()
-    secret_keys: tuple[str, ...] = ()
+    values_keys: StrSet = ()
+    secret_keys: StrSet = ()
     settings: dict[str, str] = Field(default_factory=dict)
 
 
@@ -113,14 +113,14 @@ class PersistentVolumeClaim(Record):
     uid: Name = ""
     storage_class: Name | None = None
     size: Name | None = None
-    access_modes: tuple[str, ...] = ()
+    access_modes: StrSet = ()
     phase: Name | None = None
     volume_name: Name | None = None
     created: Name | None = None
     deleting: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
-    owner_refs: tuple[str, ...] = ()  # "Kind/name"
+    owner_refs: StrSet = ()  # "Kind/name"
     resource_version: Name | None = None
 
 
@@ -151,7 +151,7 @@ class StatefulSet(Record):
     replicas: int | None = None
     ready_replicas: int | None = None
     selector: dict[str, str] = Field(default_factory=dict)
-    claim_templates: tuple[str, ...] = ()
+    claim_templates: StrSet = ()
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
     retention_when_deleted: Name | None = None
@@ -185,7 +185,7 @@ class WorkloadPod(Record):
     ready: bool | None = None
     labels: dict[str, str] = Field(default_factory=dict)
     owner: Name | None = None  # "ReplicaSet/harbor-core-7d9f8b6c5d", "StatefulSet/harbor-database"
-    claims: tuple[str, ...] = ()
+    claims: StrSet = ()
     containers: tuple[ContainerState, ...] = ()
     log_lines: tuple[str, ...] = ()  # error lines from the last (previous) container log, redacted
     created: Name | None = None
@@ -210,7 +210,7 @@ class HelmState(Record):
     pvs: tuple[PersistentVolume, ...] | None = None
     statefulsets: tuple[StatefulSet, ...] | None = None
     pods: tuple[WorkloadPod, ...] | None = None
-    events: tuple[KubeEvent, ...] | None = None
-    namespaces: tuple[str, ...] | None = None
+    events: Annotated[tuple[KubeEvent, ...], Once] | None = None
+    namespaces: StrSet | None = None
     # The kubeconfig context's namespace: where `helm install` without -n puts a release.
     context_namespace: Name | None = None

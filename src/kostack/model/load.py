@@ -8,7 +8,7 @@ hint. Nothing in here lets a traceback reach the user.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -150,30 +150,111 @@ def dump_snapshot(snapshot: Snapshot) -> str:
     return snapshot.model_dump_json(indent=2, exclude_defaults=False) + "\n"
 
 
-def _dupes(values: Iterable[str]) -> str | None:
-    seen: set[str] = set()
-    for v in values:
-        if v in seen:
-            return v
-        seen.add(v)
-    return None
+# --------------------------------------------------------------------------- unique keys
+#
+# Records that name something must name it once: two ports with one id, two
+# rules with one id, a pod listed twice... would make every count and every
+# planned change ambiguous (which of the two does a rule id mean?), so the
+# loader rejects them with the JSON paths of both. Lists whose meaning is a set
+# (CIDRs, id references, keys) are deduplicated silently by the schema instead.
+
+# (path, scope, what, key fields): `*` walks every element; scope "global" is one
+# key space over every parent (rule ids are unique in the whole cloud), "parent"
+# one per parent list (a release's revisions).
+UNIQUE: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("openstack.networks", "global", "network id", ("id",)),
+    ("openstack.subnets", "global", "subnet id", ("id",)),
+    ("openstack.routers", "global", "router id", ("id",)),
+    ("openstack.ports", "global", "port id", ("id",)),
+    ("openstack.security_groups", "global", "security group id", ("id",)),
+    ("openstack.security_groups.*.rules", "global", "security group rule id", ("id",)),
+    ("cluster.nodes", "global", "node name", ("name",)),
+    ("cluster.pods", "global", "pod", ("namespace", "name")),
+    ("cluster.services", "global", "service", ("namespace", "name")),
+    ("cluster.services.*.ports", "parent", "service port", ("port", "protocol")),
+    ("cluster.cni.calico.ip_pools", "global", "Calico IP pool", ("name",)),
+    ("cluster.cni.calico.blocks", "global", "Calico block", ("cidr",)),
+    ("cluster.cni.cilium.nodes", "global", "CiliumNode", ("name",)),
+    ("node_ports", "global", "node_ports entry for node", ("node",)),
+    ("probes", "global", "probe id", ("id",)),
+    ("helm.releases", "global", "Helm release", ("namespace", "name")),
+    ("helm.releases.*.history", "parent", "release revision", ("revision",)),
+    (
+        "helm.releases.*.objects",
+        "parent",
+        "manifest object",
+        ("api_version", "kind", "namespace", "name"),
+    ),
+    (
+        "helm.releases.*.manifest_pvcs",
+        "parent",
+        "manifest PersistentVolumeClaim",
+        ("namespace", "name"),
+    ),
+    (
+        "helm.releases.*.manifest_statefulsets",
+        "parent",
+        "manifest StatefulSet",
+        ("namespace", "name"),
+    ),
+    (
+        "helm.releases.*.manifest_statefulsets.*.claim_templates",
+        "parent",
+        "volumeClaimTemplate",
+        ("name",),
+    ),
+    ("helm.pvcs", "global", "PersistentVolumeClaim", ("namespace", "name")),
+    ("helm.pvs", "global", "PersistentVolume", ("name",)),
+    ("helm.statefulsets", "global", "StatefulSet", ("namespace", "name")),
+    ("helm.pods", "global", "pod", ("namespace", "name")),
+    ("helm.pods.*.containers", "parent", "container", ("name",)),
+)
+
+
+def _walk(node: Any, parts: list[str], path: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(JSON path, list) for every list the dotted pattern ``parts`` reaches."""
+    if node is None:
+        return
+    if not parts:
+        if isinstance(node, tuple):
+            yield path, node
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        for i, item in enumerate(node if isinstance(node, tuple) else ()):
+            yield from _walk(item, rest, f"{path}[{i}]")
+        return
+    yield from _walk(getattr(node, head, None), rest, f"{path}.{head}")
+
+
+def check_unique(s: Snapshot) -> None:
+    """Reject a record whose key (id, name, namespace/name) an earlier record already has."""
+    for pattern, scope, what, fields in UNIQUE:
+        first: dict[tuple[object, ...], str] = {}
+        for path, items in _walk(s, pattern.split("."), "$"):
+            if scope == "parent":
+                first = {}
+            for i, item in enumerate(items):
+                value = tuple(getattr(item, f) for f in fields)
+                here = f"{path}[{i}]"
+                seen = first.setdefault(value, here)
+                if seen != here:
+                    shown = "/".join("" if v is None else str(v) for v in value)
+                    raise SnapshotFormatError(
+                        f"duplicate {what} {shown!r} (first at {seen})",
+                        f"{here}.{fields[-1]}",
+                        "Each id or name may appear once; remove the repeated record "
+                        "(a snapshot written by `kostack collect` never repeats one).",
+                    )
 
 
 def check_consistency(s: Snapshot) -> None:
     """Cross-record checks the schema cannot express: unique ids and references."""
+    check_unique(s)
     os_ = s.openstack
     network_ids: set[str] = set()
     port_ids: set[str] = set()
     if os_ is not None:
-        for field in ("networks", "subnets", "routers", "ports", "security_groups"):
-            items = getattr(os_, field)
-            if items is None:
-                continue
-            ids = [it.id for it in items]
-            dup = _dupes(ids)
-            if dup is not None:
-                idx = ids.index(dup, ids.index(dup) + 1)
-                raise SnapshotFormatError(f"duplicate id {dup!r}", f"$.openstack.{field}[{idx}].id")
         if os_.networks is not None:
             network_ids = {n.id for n in os_.networks}
             for i, sn in enumerate(os_.subnets or ()):
@@ -190,33 +271,26 @@ def check_consistency(s: Snapshot) -> None:
                     )
         if os_.subnets is not None:
             subnet_by_id = {sn.id: sn for sn in os_.subnets}
-            subnet_ids = set(subnet_by_id)
             for i, port in enumerate(os_.ports or ()):
                 for j, fip in enumerate(port.fixed_ips):
-                    if fip.subnet_id is not None and fip.subnet_id not in subnet_ids:
+                    if fip.subnet_id is None:
+                        continue
+                    owner = subnet_by_id.get(fip.subnet_id)
+                    if owner is None:
                         raise SnapshotFormatError(
                             f"fixed IP refers to unknown subnet {fip.subnet_id!r}",
                             f"$.openstack.ports[{i}].fixed_ips[{j}].subnet_id",
                         )
-                    if fip.subnet_id is not None:
-                        sn = subnet_by_id[fip.subnet_id]
-                        if fip.ip_address not in sn.cidr:
-                            raise SnapshotFormatError(
-                                f"fixed IP {fip.ip_address} is outside its subnet {sn.cidr}",
-                                f"$.openstack.ports[{i}].fixed_ips[{j}].ip_address",
-                            )
+                    if fip.ip_address not in owner.cidr:
+                        raise SnapshotFormatError(
+                            f"fixed IP {fip.ip_address} is outside its subnet {owner.cidr}",
+                            f"$.openstack.ports[{i}].fixed_ips[{j}].ip_address",
+                        )
         port_ids = {p.id for p in os_.ports or ()}
     cl = s.cluster
     node_names: set[str] = set()
     if cl is not None and cl.nodes is not None:
-        names = [n.name for n in cl.nodes]
-        dup = _dupes(names)
-        if dup is not None:
-            idx = names.index(dup, names.index(dup) + 1)
-            raise SnapshotFormatError(
-                f"duplicate node name {dup!r}", f"$.cluster.nodes[{idx}].name"
-            )
-        node_names = set(names)
+        node_names = {n.name for n in cl.nodes}
         for i, pod in enumerate(cl.pods or ()):
             if pod.node is not None and pod.node not in node_names:
                 raise SnapshotFormatError(

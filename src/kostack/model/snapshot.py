@@ -9,10 +9,11 @@ UNKNOWN rather than PASS.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from kostack.model._sets import once_by
 from kostack.model.helm import (
     ClaimTemplate,
     ContainerState,
@@ -34,10 +35,13 @@ from kostack.model.types import (
     CIDR,
     IP,
     MAC,
+    CIDRSet,
     IPAddress,
     IPNetwork,
     Name,
+    Once,
     Record,
+    StrSet,
 )
 
 # The records and types defined in kostack.model.types and .helm are part of this module's
@@ -49,6 +53,7 @@ __all__ = [
     "MAC",
     "SCHEMA_VERSION",
     "AllowedAddressPair",
+    "CIDRSet",
     "CNIType",
     "Calico",
     "CalicoBlock",
@@ -84,6 +89,7 @@ __all__ = [
     "Node",
     "NodeAddress",
     "NodePort",
+    "Once",
     "OpenStack",
     "PersistentVolume",
     "PersistentVolumeClaim",
@@ -103,6 +109,7 @@ __all__ = [
     "ServiceProtocol",
     "Snapshot",
     "StatefulSet",
+    "StrSet",
     "Subnet",
     "WorkloadPod",
 ]
@@ -129,10 +136,10 @@ class Port(Record):
     name: Name = ""
     network_id: Name
     mac_address: MAC
-    fixed_ips: tuple[FixedIP, ...] = ()
-    allowed_address_pairs: tuple[AllowedAddressPair, ...] = ()
+    fixed_ips: Annotated[tuple[FixedIP, ...], Once] = ()
+    allowed_address_pairs: Annotated[tuple[AllowedAddressPair, ...], Once] = ()
     port_security_enabled: bool | None = None
-    security_group_ids: tuple[str, ...] = ()
+    security_group_ids: StrSet = ()
     device_id: Name = ""
     device_owner: Name = ""
     revision_number: int | None = None
@@ -196,8 +203,8 @@ class Router(Record):
     name: Name = ""
     external_network_id: Name | None = None
     enable_snat: bool | None = None
-    interface_subnet_ids: tuple[str, ...] = ()
-    routes: tuple[RouterRoute, ...] = ()
+    interface_subnet_ids: StrSet = ()
+    routes: Annotated[tuple[RouterRoute, ...], Once] = ()
     revision_number: int | None = None
 
 
@@ -212,7 +219,7 @@ class OpenStack(Record):
     release: Name | None = None
     backend: NeutronBackend | None = None
     backend_source: Name | None = None
-    extensions: tuple[str, ...] | None = None
+    extensions: StrSet | None = None
     networks: tuple[Network, ...] | None = None
     subnets: tuple[Subnet, ...] | None = None
     routers: tuple[Router, ...] | None = None
@@ -234,11 +241,11 @@ class NodeAddress(Record):
 
 class Node(Record):
     name: Name
-    roles: tuple[str, ...] = ()
+    roles: StrSet = ()
     internal_ip: IP | None = None
-    addresses: tuple[NodeAddress, ...] = ()
+    addresses: Annotated[tuple[NodeAddress, ...], Once] = ()
     provider_id: Name | None = None
-    pod_cidrs: tuple[CIDR, ...] = ()
+    pod_cidrs: CIDRSet = ()
     labels: dict[str, str] = Field(default_factory=dict)
     kubelet_version: Name | None = None
     os_image: Name | None = None
@@ -288,13 +295,20 @@ class LoadBalancerIngress(Record):
     ip_mode: Name | None = None  # VIP | Proxy
 
 
+def _endpoint_key(ep: ServiceEndpoint) -> tuple[object, ...]:
+    return (ep.ip, ep.node, ep.pod, ep.ready, tuple(sorted(ep.ports.items())))
+
+
 class Service(Record):
     namespace: Name
     name: Name
     type: Name = "ClusterIP"
     cluster_ip: IP | None = None
-    ports: tuple[ServicePort, ...] = ()
-    endpoints: tuple[ServiceEndpoint, ...] | None = None
+    ports: Annotated[tuple[ServicePort, ...], Once] = ()
+    # an exact repeat of an endpoint is one endpoint
+    endpoints: (
+        Annotated[tuple[ServiceEndpoint, ...], AfterValidator(once_by(_endpoint_key))] | None
+    ) = None
     # type LoadBalancer (and NodePort) services; docs/loadbalancer.md
     uid: Name | None = None
     created: Name | None = None
@@ -373,8 +387,8 @@ class CiliumNodeIPAM(Record):
     """What Cilium's operator handed one node (CiliumNode spec.ipam)."""
 
     name: Name
-    pod_cidrs: tuple[CIDR, ...] = ()  # spec.ipam.podCIDRs (cluster-pool)
-    pool_cidrs: tuple[CIDR, ...] = ()  # spec.ipam.pools.allocated[].cidrs (multi-pool)
+    pod_cidrs: CIDRSet = ()  # spec.ipam.podCIDRs (cluster-pool)
+    pool_cidrs: CIDRSet = ()  # spec.ipam.pools.allocated[].cidrs (multi-pool)
 
 
 class Cilium(Record):
@@ -396,7 +410,7 @@ class Cilium(Record):
     # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
     ipam_mode: Name | None = None
     # cluster-pool-ipv4-cidr / -ipv6-cidr, or the multi-pool pools' CIDRs.
-    cluster_pool_cidrs: tuple[CIDR, ...] = ()
+    cluster_pool_cidrs: CIDRSet = ()
     cluster_pool_mask_size: int | None = Field(default=None, ge=1, le=128)
     # CiliumNode objects; None when not read (or the IPAM mode does not use them).
     nodes: tuple[CiliumNodeIPAM, ...] | None = None
@@ -426,12 +440,12 @@ class Cluster(Record):
     services: tuple[Service, ...] | None = None
     # The ranges pods really get addresses from: the CNI's pools (Calico IP pools,
     # Cilium's cluster pool, Flannel's Network), else the cluster CIDR.
-    pod_cidrs: tuple[CIDR, ...] | None = None
+    pod_cidrs: CIDRSet | None = None
     pod_cidrs_source: Name | None = None
     # kube-controller-manager's --cluster-cidr (kubeadm podSubnet): where Node
     # spec.podCIDRs come from, whether or not the CNI uses them.
-    cluster_cidrs: tuple[CIDR, ...] | None = None
-    service_cidrs: tuple[CIDR, ...] | None = None
+    cluster_cidrs: CIDRSet | None = None
+    service_cidrs: CIDRSet | None = None
     cluster_dns_ip: IP | None = None
     dns_domain: Name = "cluster.local"
     kube_proxy_mode: KubeProxyMode | None = None
@@ -491,7 +505,7 @@ class Snapshot(Record):
     openstack: OpenStack | None = None
     cluster: Cluster | None = None
     node_ports: tuple[NodePort, ...] | None = None
-    gaps: tuple[Gap, ...] = ()
+    gaps: Annotated[tuple[Gap, ...], Once] = ()
     probes: tuple[ProbeObservation, ...] = ()
     helm: HelmState | None = None
 

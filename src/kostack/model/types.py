@@ -6,7 +6,9 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from kostack.model._sets import once
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -57,3 +59,10 @@ class Record(BaseModel):
     """Base for every snapshot record: immutable, unknown fields rejected."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=65536)
+
+
+# Lists whose meaning is a set: a repeat is dropped when the snapshot is read
+# (kostack.model._sets; docs/limits.md lists them).
+Once = AfterValidator(once)
+CIDRSet = Annotated[tuple[CIDR, ...], Once]
+StrSet = Annotated[tuple[str, ...], Once]

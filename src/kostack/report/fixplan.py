@@ -51,9 +51,10 @@ def _refs(refs: Iterable[RootCauseRef]) -> str:
     return ", ".join(f"{r.key} ({r.title})" for r in refs) or "none"
 
 
-def render_verification(v: Verification, *, heading: str) -> str:
+def render_verification(v: Verification, *, heading: str, before_note: str = "") -> str:
     lines = [heading]
-    lines.append(f"  before:  {len(v.before)} root cause{'s' if len(v.before) != 1 else ''}")
+    note = f" ({before_note})" if before_note else ""
+    lines.append(f"  before:  {len(v.before)} root cause{'s' if len(v.before) != 1 else ''}{note}")
     for r in v.gone:
         lines.append(f"  gone:    {r.key}  {r.title}")
     for r in v.remain:

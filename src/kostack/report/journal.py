@@ -7,6 +7,11 @@ command, the command being exactly what the diagnosis' fix prints (the plan's
 actions are mapped back to remedies), so the report can mark planned commands
 as applied.
 
+A `kostack release reinstall` journal (kostack.apply.release) also starts with
+its plan (the release, the namespace and the steps, each with the command it
+equals), then `intent` and `result` records per step: one entry per step, with
+its command and how it ended.
+
 Any other JSON-lines event log is read tolerantly, from a few fields:
 
 - the command: ``command`` | ``cmd`` | ``action.command`` (else ``op`` and
@@ -232,11 +237,72 @@ def _records(text: str, source: str) -> list[tuple[int, dict[str, Any]]]:
 
 
 def read_journal(text: str, source: str) -> tuple[JournalAction, ...]:
-    """The actions of one journal: a `kostack fix apply` journal, or any JSON-lines event log."""
+    """The actions of one journal: `kostack fix apply`, `kostack release reinstall`, or any
+    JSON-lines event log."""
     records = _records(text, source)
     if records and records[0][1].get("type") == "plan":
+        first = records[0][1]
+        if "plan" not in first and "release" in first and "actions" in first:
+            return _release_journal([obj for _, obj in records], source)
         return _fix_journal([obj for _, obj in records], source)
     return actions(_generic(records, source))
+
+
+# `kostack release reinstall` step outcomes (kostack.apply.release_result), as the report says them
+RELEASE_OUTCOMES = {
+    "applied": "applied",
+    "already": "already-present",
+    "manual": "manual",
+    "refused": "failed",
+    "failed": "failed",
+    "skipped": "skipped",
+}
+
+
+def _release_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAction, ...]:
+    """One entry per step of a reinstall journal: the step's command and how it ended."""
+    plan = records[0]
+    steps = plan.get("actions")
+    if not isinstance(steps, list) or not all(isinstance(a, dict) for a in steps):
+        raise JournalLineError(source, 1, "the reinstall plan record has no list of steps")
+    release = f"{plan.get('namespace') or '?'}/{plan.get('release') or '?'}"
+    started: dict[str, str] = {}
+    finished: dict[str, str] = {}
+    status: dict[str, str] = {}
+    problem: dict[str, str] = {}
+    for rec in records[1:]:
+        step = rec.get("step")
+        if not isinstance(step, int | str) or isinstance(step, bool):
+            continue
+        key = str(step)
+        at = str(rec.get("at") or "")
+        if rec.get("type") == "intent":
+            started.setdefault(key, at)
+            status.setdefault(key, "started")
+        elif rec.get("type") == "result":
+            outcome = str(rec.get("outcome") or "unknown")
+            status[key] = RELEASE_OUTCOMES.get(outcome, outcome)
+            finished[key] = at
+            problem[key] = str(rec.get("detail") or "") if status[key] == "failed" else ""
+    out: list[JournalAction] = []
+    for number, step_record in enumerate(steps, 1):
+        key = str(step_record.get("step", number))
+        op = str(step_record.get("op") or "step")
+        target = str(step_record.get("target") or release)
+        command = str(step_record.get("command") or f"# {op} {target}")
+        out.append(
+            JournalAction(
+                action_id=f"{release} step {key}",
+                command=command,
+                status=status.get(key, "planned"),
+                target=target,
+                started=started.get(key, ""),
+                finished=finished.get(key, ""),
+                error=problem.get(key, ""),
+                source=source,
+            )
+        )
+    return tuple(out)
 
 
 def _problem(record: dict[str, Any]) -> str:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import html
 
-from kostack.shell import is_hidden, visible
+from kostack.shell import has_hidden, is_hidden, visible
 
 _KEEP = frozenset("\n\t")
 
 
 def terminal_safe(text: str) -> str:
     """Hidden characters as visible escapes (newlines and tabs kept), so names cannot drive the terminal."""
-    if not any(is_hidden(char) and char not in _KEEP for char in text):
+    if not has_hidden(text, keep="\n\t"):
         return text
     return "".join(char if char in _KEEP else visible(char) for char in text)
 
@@ -54,7 +54,7 @@ def json_safe(document: str) -> str:
     characters raw; inside a string they may be written escaped instead, and
     outside strings JSON has only structure and whitespace (kept).
     """
-    if not any(is_hidden(char) and char not in _JSON_STRUCTURAL for char in document):
+    if not has_hidden(document, keep="\n\r\t"):
         return document
     return "".join(
         _json_escape(char) if is_hidden(char) and char not in _JSON_STRUCTURAL else char

@@ -75,7 +75,7 @@ class ReleaseReport:
         """
         return tuple(
             c
-            for c in self.ownership.claims
+            for c in (self.ownership.claims if name is None else self.ownership.named(name))
             if (c.proven or not proven_only)
             and (name is None or c.release_name == name)
             and (namespace is None or namespace in (c.pvc.namespace, c.release_namespace))

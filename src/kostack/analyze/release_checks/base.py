@@ -17,6 +17,7 @@ from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
+from kostack.analyze.release_checks.workload import WorkloadIndex
 from kostack.model.snapshot import HelmRelease, HelmState, PersistentVolumeClaim, Snapshot
 
 
@@ -39,6 +40,11 @@ class ReleaseContext:
     @property
     def releases(self) -> tuple[HelmRelease, ...]:
         return (self.helm.releases if self.helm else None) or ()
+
+    @cached_property
+    def workloads(self) -> WorkloadIndex:
+        """Pods, pod events and services grouped once for every release's lookups."""
+        return WorkloadIndex(self.snapshot)
 
 
 @dataclass(frozen=True)

@@ -13,40 +13,32 @@ the diagnosis finds a network root cause.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Disposition, Endpoint, FlowResult, trace
-from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, rule_for
+from kostack.analyze.release_checks.charts import ChartRule, rule_for
+from kostack.analyze.release_checks.workload import (
+    ERROR_WORDS,
+    ComponentHealth,
+    ConnError,
+    WorkloadIndex,
+    addresses,
+    health,
+    parse_errors,
+    release_pods,
+)
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import HelmRelease, KubeEvent, Snapshot, WorkloadPod
+from kostack.model.snapshot import HelmRelease, Snapshot, WorkloadPod
 from kostack.shell import command, render
 
-ErrorKind = Literal["refused", "timeout", "dns", "no-route", "reset"]
+__all__ = ["Chain", "Link", "build_chain", "parse_errors", "release_pods", "root_title"]
 
 # Network symptom checks of the diagnosis: a root cause with these symptoms breaks pod traffic.
 POD_TRAFFIC_CHECKS = frozenset({"net-dns", "net-pod-to-pod", "net-api-service"})
-
-_URL = re.compile(r'"?(?:https?|tcp|redis)://([A-Za-z0-9.-]+)(?::(\d+))?')
-_DIAL = re.compile(
-    r"dial tcp (\[?[0-9a-fA-F.:]+\]?|[A-Za-z0-9.-]+):(\d+): (?:connect: )?"
-    r"(connection refused|i/o timeout|no route to host|connection reset by peer|connection timed out)"
-)
-_LOOKUP = re.compile(
-    r"lookup ([A-Za-z0-9.-]+)(?: on [0-9.:\[\]a-fA-F]+)?: (?:.*?)(i/o timeout|no such host|server misbehaving)"
-)
-_CONNECT_TO = re.compile(r"(?:connect|connection) to (?:tcp:)?([A-Za-z0-9.-]+):(\d+)")
-# Words of a line saying a part failed on its own terms (not a connection that never got through).
-_ERROR_WORDS = re.compile(
-    r"fatal|panic|authentication failed|permission denied|no such file|invalid|dirty database|"
-    r"server error|exit|cannot|failed to (?!connect)",
-    re.IGNORECASE,
-)
 
 register(
     {
@@ -117,35 +109,6 @@ register(
 
 
 @dataclass(frozen=True)
-class ConnError:
-    """A failed connection a pod reported (log line, termination message or event)."""
-
-    kind: ErrorKind
-    target: str  # host:port as written
-    host: str
-    port: int | None
-    line: str
-    component: str | None = None  # the part of the release the target is
-
-
-@dataclass(frozen=True)
-class ComponentHealth:
-    component: str
-    pods: tuple[WorkloadPod, ...]
-    ready: bool
-    crashloop: bool
-    state: str
-    says: tuple[str, ...]
-    errors: tuple[ConnError, ...]
-
-    @property
-    def pod_names(self) -> str:
-        names = [p.name + (f" on {p.node}" if p.node else "") for p in self.pods[:3]]
-        more = f" +{len(self.pods) - 3}" if len(self.pods) > 3 else ""
-        return ", ".join(names) + more
-
-
-@dataclass(frozen=True)
 class Link:
     component: str
     text: Msg
@@ -180,181 +143,12 @@ class Chain:
         return tuple(out)
 
 
-def release_pods(release: HelmRelease, pods: Iterable[WorkloadPod]) -> tuple[WorkloadPod, ...]:
-    """The pods a release made: same namespace and a release label naming it."""
-    rule = rule_for(release.chart)
-    out = []
-    for pod in pods:
-        if pod.namespace != release.namespace:
-            continue
-        if not any(pod.labels.get(k) == release.name for k in RELEASE_LABELS):
-            continue
-        if any(pod.labels.get(k, v) != v for k, v in rule.extra_labels.items()):
-            continue
-        out.append(pod)
-    return tuple(out)
-
-
-def health(
-    rule: ChartRule,
-    release: HelmRelease,
-    pods: tuple[WorkloadPod, ...],
-    events: Iterable[KubeEvent],
-    addresses: dict[str, str],
-) -> dict[str, ComponentHealth]:
-    """Per component of the chart (or per pod owner for charts kostack does not know)."""
-    groups: dict[str, list[WorkloadPod]] = {}
-    for pod in pods:
-        name = rule.component_of(pod.labels) or _owner_name(pod, release.name)
-        groups.setdefault(name, []).append(pod)
-    by_pod: dict[str, list[KubeEvent]] = {}
-    for event in events:
-        if event.kind == "Pod" and event.namespace == release.namespace:
-            by_pod.setdefault(event.name, []).append(event)
-    out = {}
-    for name, members in groups.items():
-        ready = all(p.ready for p in members)
-        crash = any(c.reason == "CrashLoopBackOff" for p in members for c in p.containers)
-        says: list[str] = []
-        for pod in members:
-            for container in pod.containers:
-                for text in (container.last_message, container.message):
-                    if text and not text.startswith("back-off"):
-                        says.append(text)
-            says.extend(pod.log_lines)
-            says.extend(
-                e.message for e in by_pod.get(pod.name, []) if e.type == "Warning" and e.message
-            )
-        says = list(dict.fromkeys(s.strip() for s in says if s.strip()))
-        errors = tuple(
-            dict.fromkeys(
-                _resolve(err, rule, release, addresses)
-                for line in says
-                for err in parse_errors(line)
-            )
-        )
-        out[name] = ComponentHealth(
-            name, tuple(members), ready, crash, _state(members), tuple(says), errors
-        )
-    return out
-
-
-def _owner_name(pod: WorkloadPod, release: str) -> str:
-    if pod.owner:
-        kind, _, name = pod.owner.partition("/")
-        if kind == "ReplicaSet":
-            name = name.rsplit("-", 1)[0]
-        return name.removeprefix(release + "-") or name
-    return pod.name
-
-
-def _state(pods: Iterable[WorkloadPod]) -> str:
-    parts = []
-    for pod in pods:
-        for c in pod.containers:
-            if c.ready:
-                continue
-            bits = [c.reason or c.state or "not ready"]
-            if c.restart_count:
-                bits.append(f"{c.restart_count} restarts")
-            if c.last_exit_code is not None:
-                bits.append(
-                    f"last exit {c.last_exit_code}"
-                    + (f" ({c.last_reason})" if c.last_reason else "")
-                )
-            parts.append(f"{c.name}: " + ", ".join(bits))
-        if not pod.containers and pod.phase:
-            parts.append(pod.phase)
-    return "; ".join(dict.fromkeys(parts)) or "not ready"
-
-
-def parse_errors(line: str) -> list[ConnError]:
-    """Connection failures named in a log line or event message."""
-    out: list[ConnError] = []
-    url: re.Match[str] | None = _URL.search(line) or _CONNECT_TO.search(line)
-    url_host = url.group(1) if url else None
-    url_port = int(url.group(2)) if url and url.group(2) else None
-    for match in _DIAL.finditer(line):
-        host, port, what = match.group(1).strip("[]"), int(match.group(2)), match.group(3)
-        kind: ErrorKind = {
-            "connection refused": "refused",
-            "i/o timeout": "timeout",
-            "connection timed out": "timeout",
-            "no route to host": "no-route",
-            "connection reset by peer": "reset",
-        }[what]  # type: ignore[assignment]
-        shown_host = url_host if url_host and _is_ip(host) else host
-        shown_port = url_port if url_host and _is_ip(host) and url_port else port
-        out.append(ConnError(kind, f"{shown_host}:{shown_port}", shown_host, shown_port, line))
-        # also keep the address itself: a service IP maps to a service name
-        if shown_host != host:
-            out.append(ConnError(kind, f"{host}:{port}", host, port, line))
-    for match in _LOOKUP.finditer(line):
-        out.append(ConnError("dns", match.group(1), match.group(1), None, line))
-    if not out:
-        connect = _CONNECT_TO.search(line)
-        if connect and ("timeout" in line or "timed out" in line):
-            out.append(
-                ConnError(
-                    "timeout",
-                    f"{connect.group(1)}:{connect.group(2)}",
-                    connect.group(1),
-                    int(connect.group(2)),
-                    line,
-                )
-            )
-    return out
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _resolve(
-    err: ConnError, rule: ChartRule, release: HelmRelease, addresses: dict[str, str]
-) -> ConnError:
-    """Which part of the release the failed connection was aimed at, if any."""
-    if err.host in addresses:
-        return replace(err, component=addresses[err.host])
-    short = err.host.split(".", 1)[0]
-    fullname = rule.fullname(release.name, release.settings)
-    component = None
-    for c in rule.components:
-        if short in (f"{fullname}-{c.name}", c.name):
-            component = c.name
-    if component is None and short.startswith(fullname + "-"):
-        component = short[len(fullname) + 1 :]
-    return replace(err, component=component)
-
-
-def _addresses(
-    snapshot: Snapshot, rule: ChartRule, release: HelmRelease, pods: Iterable[WorkloadPod]
-) -> dict[str, str]:
-    """Service and pod IPs of the release's namespace, by the part of the release they reach."""
-    out: dict[str, str] = {}
-    fullname = rule.fullname(release.name, release.settings)
-    if snapshot.cluster and snapshot.cluster.services:
-        for svc in snapshot.cluster.services:
-            if svc.cluster_ip is None or svc.namespace != release.namespace:
-                continue
-            if svc.name.startswith(fullname + "-"):
-                out[str(svc.cluster_ip)] = svc.name[len(fullname) + 1 :]
-    for pod in pods:
-        component = rule.component_of(pod.labels)
-        if pod.ip is not None and component:
-            out[str(pod.ip)] = component
-    return out
-
-
 def build_chain(
     snapshot: Snapshot,
     release: HelmRelease,
     diagnosis: Diagnosis | None,
     stale_volumes: tuple[str, ...] = (),
+    index: WorkloadIndex | None = None,
 ) -> Chain | None:
     """The cause chain of a release whose pods are not all ready (None when they are).
 
@@ -365,9 +159,9 @@ def build_chain(
     if helm is None or helm.pods is None:
         return None
     rule = rule_for(release.chart)
-    pods = release_pods(release, helm.pods)
-    addresses = _addresses(snapshot, rule, release, pods)
-    parts = health(rule, release, pods, helm.events or (), addresses)
+    index = index or WorkloadIndex(snapshot)
+    pods = release_pods(release, index)
+    parts = health(rule, release, pods, index, addresses(index, rule, release, pods))
     failing = {name for name, h in parts.items() if not h.ready}
     if not failing:
         return None
@@ -567,7 +361,7 @@ def _terminal(
                 )
             ],
         )
-    own_errors = [line for line in last.says if _ERROR_WORDS.search(line)]
+    own_errors = [line for line in last.says if ERROR_WORDS.search(line)]
     if own_errors or not roots:
         pod = last.pods[0].name if last.pods else "?"
         telling = next((line for line in own_errors if _TELLING.search(line)), None)

@@ -25,6 +25,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 RELEASE_LABELS = ("release", "app.kubernetes.io/instance")
+# Expected trivy volumes are listed up to this many replicas: a values file
+# saying 10^9 must not make a list of 10^9 names (role_of still recognises a
+# volume of any ordinal by its name).
+MAX_LISTED_REPLICAS = 128
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,8 @@ class ChartRule:
             ]
             replicas = settings.get("trivy.replicas", "1")
             if replicas.isdigit():
-                out.extend(
-                    ExpectedPVC(f"data-{fn}-trivy-{i}", "trivy") for i in range(1, int(replicas))
-                )
+                count = min(int(replicas), MAX_LISTED_REPLICAS)
+                out.extend(ExpectedPVC(f"data-{fn}-trivy-{i}", "trivy") for i in range(1, count))
             return tuple(out)
         if self.chart == "postgresql":
             if settings.get("architecture") == "replication":

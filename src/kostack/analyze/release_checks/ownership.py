@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -37,6 +37,7 @@ from kostack.analyze.release_checks.charts import (
     rule_for,
 )
 from kostack.model.snapshot import (
+    ClaimTemplate,
     HelmRelease,
     HelmState,
     ManifestStatefulSet,
@@ -94,28 +95,39 @@ class Ownership:
 
     @cached_property
     def _by_owner(self) -> dict[tuple[str, str], tuple[PvcClaim, ...]]:
-        """Proven claims by their live owner (namespace, name): one pass, then lookups."""
         out: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)
         for c in self.claims:
             if c.proven and c.owner is not None:
-                out[(c.owner.namespace, c.owner.name)].append(c)
-        return {key: tuple(found) for key, found in out.items()}
+                out[(c.owner.name, c.owner.namespace)].append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _by_name(self) -> dict[str, tuple[PvcClaim, ...]]:
+        out: dict[str, list[PvcClaim]] = defaultdict(list)
+        for c in self.claims:
+            if c.release_name is not None:
+                out[c.release_name].append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def named(self, name: str) -> tuple[PvcClaim, ...]:
+        """Claims (proven or not) attributed to release name ``name``, in snapshot order."""
+        return self._by_name.get(name, ())
 
     def of_release(self, release: HelmRelease) -> tuple[PvcClaim, ...]:
-        """PVCs proven to belong to this release record."""
-        return self._by_owner.get((release.namespace, release.name), ())
+        """PVCs proven to belong to this release record (an index lookup)."""
+        return self._by_owner.get((release.name, release.namespace), ())
+
+    @cached_property
+    def _orphans(self) -> tuple[PvcClaim, ...]:
+        return tuple(c for c in self.claims if c.orphan)
 
     def orphans(self) -> tuple[PvcClaim, ...]:
-        return tuple(c for c in self.claims if c.orphan)
+        return self._orphans
 
     def for_release_name(self, name: str, namespaces: Iterable[str]) -> tuple[PvcClaim, ...]:
         """Proven PVCs of release `name` (live or gone) in these namespaces."""
         wanted = set(namespaces)
-        return tuple(
-            c
-            for c in self.claims
-            if c.proven and c.release_name == name and c.pvc.namespace in wanted
-        )
+        return tuple(c for c in self.named(name) if c.proven and c.pvc.namespace in wanted)
 
     def suspects(self, name: str, namespaces: Iterable[str]) -> tuple[PvcClaim, ...]:
         """PVCs in these namespaces that look like release `name`'s but are not proven."""
@@ -136,38 +148,142 @@ def _looks_like(claim: PvcClaim, name: str) -> bool:
     return name in claim.pvc.name
 
 
+@dataclass(frozen=True)
+class _Manifest:
+    """One release's manifest, indexed: what `_evidence` looks up for every PVC."""
+
+    declared: dict[tuple[str, str], bool]  # (namespace, PVC name) -> declared with keep
+    templates: dict[tuple[str, str], list[tuple[ManifestStatefulSet, ClaimTemplate]]]
+    statefulsets: frozenset[str]
+    expected: dict[str, str]  # PVC name the chart's naming rule gives -> role
+    trivy_prefix: str | None  # harbor: "data-<fullname>-trivy" (any ordinal)
+
+
+def _manifest(release: HelmRelease) -> _Manifest:
+    declared: dict[tuple[str, str], bool] = {}
+    for m in release.manifest_pvcs:
+        key = (m.namespace or release.namespace, m.name)
+        declared[key] = declared.get(key, False) or m.keep
+    templates: dict[tuple[str, str], list[tuple[ManifestStatefulSet, ClaimTemplate]]] = defaultdict(
+        list
+    )
+    for sts in release.manifest_statefulsets:
+        for template in sts.claim_templates:
+            prefix = f"{template.name}-{sts.name}"
+            templates[(sts.namespace or release.namespace, prefix)].append((sts, template))
+    rule = rule_for(release.chart)
+    expected = {
+        e.name: e.role for e in reversed(rule.expected_pvcs(release.name, release.settings))
+    }
+    trivy = (
+        f"data-{rule.fullname(release.name, release.settings)}-trivy"
+        if rule.chart == "harbor"
+        else None
+    )
+    return _Manifest(
+        declared,
+        dict(templates),
+        frozenset(s.name for s in release.manifest_statefulsets),
+        expected,
+        trivy,
+    )
+
+
+_ORDINAL = re.compile(r"(.+)-(\d+)")
+
+
+class _Index:
+    """Which releases could say anything about a PVC, found by lookups instead of a scan.
+
+    A release gives evidence for or against a PVC only through something both
+    name: its manifest declares the PVC, a volumeClaimTemplate's name pattern,
+    Helm's annotations or a release label naming it, an owner reference to one
+    of its StatefulSets, or its chart's naming rule; and it speaks at all only
+    when it lives in the PVC's namespace. So per PVC only those releases are
+    weighed, and the cost is linear in PVCs plus manifests, not their product.
+    """
+
+    def __init__(self, releases: tuple[HelmRelease, ...]) -> None:
+        self.order = {id(r): i for i, r in enumerate(releases)}
+        self.manifests: dict[int, _Manifest] = {}
+        self.by_name: dict[tuple[str, str], list[HelmRelease]] = defaultdict(list)
+        self.by_key: dict[tuple[str, str, str], list[HelmRelease]] = defaultdict(list)
+        for r in releases:
+            if r.status == "uninstalled":
+                continue
+            m = self.manifests[id(r)] = _manifest(r)
+            ns = r.namespace
+            self.by_name[(ns, r.name)].append(r)
+            for pvc_ns, name in m.declared:
+                if pvc_ns == ns:
+                    self.by_key[(ns, "declared", name)].append(r)
+            for sts_ns, prefix in m.templates:
+                if sts_ns == ns:
+                    self.by_key[(ns, "template", prefix)].append(r)
+            for sts_name in m.statefulsets:
+                self.by_key[(ns, "statefulset", sts_name)].append(r)
+            for name in m.expected:
+                self.by_key[(ns, "expected", name)].append(r)
+            if m.trivy_prefix:
+                self.by_key[(ns, "trivy", m.trivy_prefix)].append(r)
+
+    def candidates(self, pvc: PersistentVolumeClaim) -> list[HelmRelease]:
+        """The live releases in the PVC's namespace that might give evidence, in snapshot order."""
+        ns = pvc.namespace
+        found: dict[int, HelmRelease] = {}
+
+        def add(releases: Iterable[HelmRelease]) -> None:
+            for r in releases:
+                found.setdefault(id(r), r)
+
+        names = [pvc.annotations.get(RELEASE_NAME_ANNOTATION)]
+        names += [pvc.labels.get(k) for k in RELEASE_LABELS]
+        for name in names:
+            if name:
+                add(self.by_name.get((ns, name), ()))
+        add(self.by_key.get((ns, "declared", pvc.name), ()))
+        add(self.by_key.get((ns, "expected", pvc.name), ()))
+        ordinal = _ORDINAL.fullmatch(pvc.name)
+        if ordinal:
+            add(self.by_key.get((ns, "template", ordinal.group(1)), ()))
+            add(self.by_key.get((ns, "trivy", ordinal.group(1)), ()))
+        for ref in pvc.owner_refs:
+            kind, _, sts_name = ref.partition("/")
+            if kind == "StatefulSet":
+                add(self.by_key.get((ns, "statefulset", sts_name), ()))
+        return sorted(found.values(), key=lambda r: self.order[id(r)])
+
+
 def analyse(helm: HelmState) -> Ownership:
     """Attribute every PVC in the snapshot (releases and PVCs must have been collected)."""
-    # one pass to index the releases: each PVC then looks only at its own namespace and name
-    by_namespace: dict[str, list[HelmRelease]] = defaultdict(list)
-    by_name: dict[str, list[HelmRelease]] = defaultdict(list)
-    for release in helm.releases or ():
-        by_namespace[release.namespace].append(release)
-        by_name[release.name].append(release)
+    releases = helm.releases or ()
     volumes = {pv.name: pv for pv in helm.pvs or ()}
     by_claim = {
         (pv.claim_namespace, pv.claim_name): pv
         for pv in helm.pvs or ()
         if pv.claim_namespace and pv.claim_name
     }
+    index = _Index(releases)
+    by_name: dict[str, list[HelmRelease]] = defaultdict(list)
+    for r in releases:
+        by_name[r.name].append(r)
     claims = []
     for pvc in helm.pvcs or ():
         volume = volumes.get(pvc.volume_name or "") or by_claim.get((pvc.namespace, pvc.name))
-        here = tuple(by_namespace.get(pvc.namespace, ()))
-        claims.append(_claim(pvc, volume, here, by_name))
+        claims.append(_claim(pvc, volume, index, by_name))
     return Ownership(tuple(claims))
 
 
 def _claim(
     pvc: PersistentVolumeClaim,
     volume: PersistentVolume | None,
-    here: tuple[HelmRelease, ...],
-    by_name: Mapping[str, list[HelmRelease]],
+    index: _Index,
+    by_name: dict[str, list[HelmRelease]],
 ) -> PvcClaim:
-    """One PVC's owner from the releases in its namespace (``here``); by name for an orphan's."""
     kept = pvc.annotations.get(RESOURCE_POLICY_ANNOTATION) == "keep"
     candidates = [
-        (release, _evidence(pvc, release)) for release in here if release.status != "uninstalled"
+        (release, _evidence(pvc, release, index.manifests[id(release)]))
+        for release in index.candidates(pvc)
     ]
     owners = [
         (release, ev)
@@ -177,6 +293,7 @@ def _claim(
     if len(owners) == 1:
         release, ev = owners[0]
         rule = rule_for(release.chart)
+        manifest = index.manifests[id(release)]
         return PvcClaim(
             pvc,
             volume,
@@ -184,9 +301,9 @@ def _claim(
             release.namespace,
             release,
             proven=True,
-            kept=kept or _manifest_keep(pvc, release),
+            kept=kept or manifest.declared.get((pvc.namespace, pvc.name), False),
             role=rule.role_of(pvc.name, release.name, release.settings)
-            or _template_role(pvc, release),
+            or _template_role(pvc, manifest),
             chart=release.chart,
             evidence=tuple(ev),
         )
@@ -218,52 +335,44 @@ def _claim(
     return _orphan(pvc, volume, kept, by_name)
 
 
-def _manifest_keep(pvc: PersistentVolumeClaim, release: HelmRelease) -> bool:
-    return any(
-        m.keep and m.name == pvc.name and (m.namespace or release.namespace) == pvc.namespace
-        for m in release.manifest_pvcs
-    )
-
-
-def _template_role(pvc: PersistentVolumeClaim, release: HelmRelease) -> str | None:
-    for sts, template, _ in _template_matches(pvc, release):
-        return f"{sts.name}/{template}"
+def _template_role(pvc: PersistentVolumeClaim, manifest: _Manifest) -> str | None:
+    for sts, template, _ in _template_matches(pvc, manifest):
+        return f"{sts.name}/{template.name}"
     return None
 
 
 def _template_matches(
-    pvc: PersistentVolumeClaim, release: HelmRelease
-) -> list[tuple[ManifestStatefulSet, str, int]]:
-    out = []
-    for sts in release.manifest_statefulsets:
-        if (sts.namespace or release.namespace) != pvc.namespace:
-            continue
-        for template in sts.claim_templates:
-            match = re.fullmatch(
-                rf"{re.escape(template.name)}-{re.escape(sts.name)}-(\d+)", pvc.name
-            )
-            if match:
-                out.append((sts, template.name, int(match.group(1))))
-    return out
+    pvc: PersistentVolumeClaim, manifest: _Manifest
+) -> list[tuple[ManifestStatefulSet, ClaimTemplate, int]]:
+    """The volumeClaimTemplates whose `<template>-<statefulset>-N` is this PVC's name."""
+    match = _ORDINAL.fullmatch(pvc.name)
+    if match is None:
+        return []
+    ordinal = int(match.group(2))
+    return [
+        (sts, template, ordinal)
+        for sts, template in manifest.templates.get((pvc.namespace, match.group(1)), ())
+    ]
 
 
-def _evidence(pvc: PersistentVolumeClaim, release: HelmRelease) -> list[Evidence]:
+def _evidence(
+    pvc: PersistentVolumeClaim, release: HelmRelease, manifest: _Manifest
+) -> list[Evidence]:
     ev: list[Evidence] = []
     rel = f"{release.namespace}/{release.name}"
     where = f"{release.storage_object or 'release ' + rel} (revision {release.revision})"
-    for declared in release.manifest_pvcs:
-        if declared.name == pvc.name and (declared.namespace or release.namespace) == pvc.namespace:
-            ev.append(
-                Evidence(
-                    "manifest",
-                    "proof",
-                    f"the manifest of release {rel} declares PersistentVolumeClaim "
-                    f"{pvc.namespace}/{pvc.name} ({where})",
-                )
+    if (pvc.namespace, pvc.name) in manifest.declared:
+        ev.append(
+            Evidence(
+                "manifest",
+                "proof",
+                f"the manifest of release {rel} declares PersistentVolumeClaim "
+                f"{pvc.namespace}/{pvc.name} ({where})",
             )
-    for sts, template, ordinal in _template_matches(pvc, release):
-        template_labels = next((t.labels for t in sts.claim_templates if t.name == template), {})
-        wanted = {**template_labels, **sts.selector}
+        )
+    for sts, claim_template, ordinal in _template_matches(pvc, manifest):
+        template = claim_template.name
+        wanted = {**claim_template.labels, **sts.selector}
         missing = {k: v for k, v in wanted.items() if pvc.labels.get(k) != v}
         text = (
             f"named {template}-{sts.name}-{ordinal}: volumeClaimTemplate '{template}' of "
@@ -299,7 +408,7 @@ def _evidence(pvc: PersistentVolumeClaim, release: HelmRelease) -> list[Evidence
             )
     ev.extend(_annotation_evidence(pvc, release.name, release.namespace))
     ev.extend(_label_evidence(pvc, release.name))
-    sts_names = {s.name for s in release.manifest_statefulsets}
+    sts_names = manifest.statefulsets
     for ref in pvc.owner_refs:
         kind, _, name = ref.partition("/")
         if kind == "StatefulSet" and name in sts_names:
@@ -315,7 +424,9 @@ def _evidence(pvc: PersistentVolumeClaim, release: HelmRelease) -> list[Evidence
                 )
             )
     rule = rule_for(release.chart)
-    role = rule.role_of(pvc.name, release.name, release.settings)
+    role = manifest.expected.get(pvc.name)
+    if role is None and manifest.trivy_prefix and _ORDINAL.fullmatch(pvc.name):
+        role = "trivy" if pvc.name.rpartition("-")[0] == manifest.trivy_prefix else None
     if role is not None and ev:
         ev.append(
             Evidence(
@@ -370,7 +481,7 @@ def _orphan(
     pvc: PersistentVolumeClaim,
     volume: PersistentVolume | None,
     kept: bool,
-    by_name: Mapping[str, list[HelmRelease]],
+    by_name: dict[str, list[HelmRelease]],
 ) -> PvcClaim:
     """A PVC no live release in its namespace claims: which release made it, if provable."""
     ann_name = pvc.annotations.get(RELEASE_NAME_ANNOTATION)
@@ -401,7 +512,7 @@ def _orphan(
             )
     ev.extend(_label_evidence(pvc, name))
     chart = chart_from_labels(pvc.labels)
-    same_name = by_name.get(name, [])
+    same_name = by_name.get(name, ())
     uninstalled = [
         r for r in same_name if r.namespace == pvc.namespace and r.status == "uninstalled"
     ]

@@ -9,7 +9,8 @@ meant to go, and the older one still holds its volumes.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -53,6 +54,39 @@ register(
 )
 
 
+Rank = tuple[datetime, int]  # (installed, -position): max() picks the newest, first listed
+
+
+def _newest_elsewhere(live: list[HelmRelease]) -> Callable[[HelmRelease], HelmRelease | None]:
+    """For a release: the newest live release of its chart in another namespace, if any.
+
+    Per chart, the newest release of each namespace and the two newest
+    namespaces are kept, so each question is answered in O(1) (one pass over
+    the releases, not one per pair).
+    """
+    ranked: dict[str, dict[str, tuple[Rank, HelmRelease]]] = defaultdict(dict)
+    for pos, r in enumerate(live):
+        when = installed_at(r)
+        if when is None:
+            continue
+        rank = (when, -pos)
+        best = ranked[r.chart].get(r.namespace)
+        if best is None or rank > best[0]:
+            ranked[r.chart][r.namespace] = (rank, r)
+    top: dict[str, list[tuple[Rank, HelmRelease]]] = {
+        chart: sorted(per_ns.values(), key=lambda item: item[0], reverse=True)[:2]
+        for chart, per_ns in ranked.items()
+    }
+
+    def newest(release: HelmRelease) -> HelmRelease | None:
+        for _, other in top.get(release.chart, ()):
+            if other.namespace != release.namespace:
+                return other
+        return None
+
+    return newest
+
+
 def run(ctx: ReleaseContext) -> list[Finding]:
     unknown = missing(ctx, ID, SEVERITY, NEEDS)
     if unknown:
@@ -61,28 +95,19 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     assert helm is not None
     live = [r for r in ctx.releases if r.status != "uninstalled"]
     catch_all = {"default", helm.context_namespace or "default"}
-    by_chart: dict[str, list[HelmRelease]] = defaultdict(list)
-    for release in live:
-        by_chart[release.chart].append(release)
+    newest_elsewhere = _newest_elsewhere(live)
     out: list[Finding] = []
     for release in live:
         first = installed_at(release)
         # Only a release in the catch-all namespace is suspected of being left behind.
-        suspect = release.namespace in catch_all and first is not None
-        newer = [
-            other
-            for other in (by_chart[release.chart] if suspect else ())
-            if other.namespace != release.namespace
-            and first is not None
-            and (installed_at(other) or first) > first
-        ]
+        other = newest_elsewhere(release) if release.namespace in catch_all else None
+        other_when = installed_at(other) if other is not None else None
+        if first is None or other_when is None or other_when <= first:
+            other = None
         tag = release_tag(release.name, release.namespace)
         pvcs = len(ctx.ownership.of_release(release)) if helm.pvcs is not None else 0
         pvc_text = Msg(f"{ID}.pvcs", n=pvcs) if pvcs else ""
-        if newer:
-            other = max(
-                newer, key=lambda r: installed_at(r) or first or datetime.min.replace(tzinfo=UTC)
-            )
+        if other is not None:
             out.append(
                 Finding(
                     ID,

@@ -66,9 +66,9 @@ def run(ctx: ReleaseContext) -> list[Finding]:
         tag = release_tag(release.name, release.namespace)
         params = {"ns": release.namespace, "name": release.name}
         stale = tuple(f"{c.pvc.namespace}/{c.pvc.name}" for c in stale_state_claims(ctx, release))
-        chain = build_chain(ctx.snapshot, release, ctx.diagnosis, stale)
+        chain = build_chain(ctx.snapshot, release, ctx.diagnosis, stale, ctx.workloads)
         if chain is None:
-            pods = release_pods(release, helm.pods)
+            pods = release_pods(release, ctx.workloads)
             key = f"{ID}.pass" if pods else f"{ID}.none"
             out.append(
                 Finding(
