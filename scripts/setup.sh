@@ -9,6 +9,24 @@ cd "$(dirname "$0")/.."
 mode="${1:-}"
 PY="${PYTHON:-python3}"
 
+# kostack needs Python 3.11 or later (pyproject.toml requires-python): say so before pip does.
+# The interpreter that matters is the venv's when there is one (e.g. made by uv), else $PY.
+check="$PY"
+[ -x .venv/bin/python ] && check=.venv/bin/python
+if ! command -v "$check" >/dev/null 2>&1; then
+  echo "error: $check not found; kostack needs Python 3.11 or later" >&2
+  echo "hint: install Python 3.11 or newer, then: PYTHON=python3.11 bash scripts/setup.sh" >&2
+  exit 2
+fi
+if ! "$check" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  found="$("$check" -c 'import platform; print(platform.python_version())' 2>/dev/null || echo unknown)"
+  echo "error: kostack needs Python 3.11 or later; $check is $found" >&2
+  echo "hint: with a newer interpreter installed: PYTHON=python3.12 bash scripts/setup.sh" >&2
+  echo "hint: or let uv fetch one: uv venv --seed --python 3.12 .venv && bash scripts/setup.sh" >&2
+  [ "$check" = .venv/bin/python ] && echo "hint: remove the old .venv first (rm -rf .venv)" >&2
+  exit 2
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
@@ -35,6 +53,8 @@ if [ "$mode" = "--all" ]; then
     command -v nft >/dev/null 2>&1 || need+=(nftables)
     command -v ip >/dev/null 2>&1 || need+=(iproute2)
     command -v chromium >/dev/null 2>&1 || need+=(chromium)
+    # a CJK font: the Korean report's screenshot test proves Hangul renders (not as tofu)
+    [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto/NotoSansCJK-* >/dev/null 2>&1 || need+=(fonts-noto-cjk)
     # kubectl: the kubectl-plugin tests (tests/report) run `kubectl kostack ...`
     command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
     # prometheus ships promtool: the watch tests run a real Prometheus and promtool (~10 s)

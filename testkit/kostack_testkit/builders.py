@@ -680,6 +680,13 @@ def example_unmatched_node(doc: Doc) -> None:
     _fixed(doc)
 
 
+def example_harbor_wrong_namespace(doc: Doc) -> None:
+    """The seed with its Helm state: Harbor in the wrong namespace, stale PVCs, crash loops."""
+    from kostack_testkit.helm_example import seed_helm_doc
+
+    doc["helm"] = seed_helm_doc()
+
+
 EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "seed-incident": (
         "The seed incident: VXLANCrossSubnet in one subnet, no allowed pairs, natOutgoing off.",
@@ -725,6 +732,12 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "unmatched-node": (
         "Fixed pairs, but node k8s-w-3 matched no Neutron port.",
         example_unmatched_node,
+    ),
+    "harbor-wrong-namespace": (
+        "The seed with its Helm state: Harbor installed without -n into default (stale PVCs "
+        "bound again, core and jobservice crash-looping), the newer attempt in harbor failing "
+        "on the network.",
+        example_harbor_wrong_namespace,
     ),
 }
 

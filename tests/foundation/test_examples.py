@@ -25,6 +25,7 @@ EXPECTED: dict[str, list[str]] = {
     "ovn-seed-fix-not-enough": ["sg-pod-source"],
     "cilium-geneve-no-6081": ["sg-encap"],
     "unmatched-node": ["no-port"],
+    "harbor-wrong-namespace": ["antispoof"],  # the seed with its Helm state
     "lb-amphora-healthy": [],
     "lb-amphora-nodeport-blocked": ["lb-nodeport-blocked"],
     "lb-ovn-node-subnet-only": ["lb-nodeport-blocked"],

@@ -40,6 +40,27 @@ def test_bad_node_count_and_endpoint_are_bad_input(tmp_path: Path) -> None:
     assert code == 2 and "--seed-neutron needs --neutron-endpoint" in err
     code, _, err = invoke("up", "--scenario", "seed", "--name", "Bad_Name")
     assert code == 2 and "bad lab name" in err
+    code, _, err = invoke(
+        "up", "--scenario", "seed", "--no-neutron", "--neutron-endpoint", "http://127.0.0.1:1/"
+    )
+    assert code == 2 and "--no-neutron and --neutron-endpoint exclude each other" in err
+
+
+def test_help_example_is_the_rehearsal() -> None:
+    """The group's example runs diagnose with both sides exported (it exited 3 without Neutron)."""
+    code, out, _ = invoke("--help")
+    assert code == 0
+    lines = [line.strip() for line in out.split("Examples", 1)[1].splitlines()]
+    commands = [line.split("#")[0].strip() for line in lines if line.startswith("sudo")]
+    assert commands == [
+        "sudo kostack lab up --scenario seed",
+        "sudo -E kostack diagnose",
+        "sudo -E kostack fix apply --yes",
+        "sudo kostack lab probe",
+        "sudo kostack lab way-in --mode amphora",
+        "sudo kostack lab down",
+    ]
+    assert "paste the export lines" in out
 
 
 def test_not_root_exits_3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -61,10 +82,14 @@ def test_scenarios_lists_every_scenario() -> None:
 def test_cli_up_status_probe_down(root_only: None, tmp_path: Path) -> None:
     name, state = lab_name(), str(tmp_path / "state")
     try:
-        code, out, err = invoke("up", "--scenario", "fixed", "--name", name, "--state-dir", state)
+        code, out, err = invoke(
+            "up", "--scenario", "fixed", "--no-neutron", "--name", name, "--state-dir", state
+        )
         assert code == 0, err
         assert out.startswith("lab up: scenario fixed (4 nodes)")
-        # served as a cluster by default; no Neutron endpoint, so no clouds.yaml line
+        # the next commands name this lab (without --name they would find no lab)
+        assert f"kostack lab probe --name {name} --state-dir {state}," in out
+        # served as a cluster by default; no Neutron, so no clouds.yaml line
         assert out.splitlines()[-1] == f"export KUBECONFIG={state}/kubeconfig"
         code, out, err = invoke("up", "--scenario", "fixed", "--name", name, "--state-dir", state)
         assert code == 2 and f"kostack lab down --name {name}" in err
@@ -81,7 +106,11 @@ def test_cli_up_status_probe_down(root_only: None, tmp_path: Path) -> None:
         assert status["exports"] == [f"export KUBECONFIG={state}/kubeconfig"]
         code, out, _ = invoke("probe", "--json", "--name", name, "--state-dir", state)
         results = json.loads(out)
+        # ping to a ClusterIP never answers, and is no failure: every probe that counts passed
         assert code == 0 and results["dns"]["ok"] and not results["ping_cluster_ip"]["ok"]
+        code, out, _ = invoke("probe", "--name", name, "--state-dir", state)
+        assert code == 0 and out.rstrip().endswith("all 6 probes passed")
+        assert "ping_cluster_ip  expected" in out
     finally:
         code, out, err = invoke("down", "--name", name, "--state-dir", state)
     assert code == 0, err
@@ -90,3 +119,25 @@ def test_cli_up_status_probe_down(root_only: None, tmp_path: Path) -> None:
     assert not Path(state).exists()
     code, out, _ = invoke("status", "--name", name, "--state-dir", state)
     assert code == 0 and out.startswith("no lab is up")
+
+
+@pytest.mark.lab
+def test_cli_probe_exits_1_when_a_probe_fails(root_only: None, tmp_path: Path) -> None:
+    name, state = lab_name(), str(tmp_path / "state")
+    try:
+        code, out, err = invoke(
+            "up", "--scenario", "seed", "--no-neutron", "--name", name, "--state-dir", state
+        )
+        assert code == 0, err
+        code, out, _ = invoke("probe", "--timeout", "0.5", "--name", name, "--state-dir", state)
+        assert code == 1
+        assert "  dns              FAILED" in out
+        assert out.rstrip().endswith("6 of 6 probes failed")
+        code, out, _ = invoke(
+            "probe", "--json", "--timeout", "0.5", "--name", name, "--state-dir", state
+        )
+        assert code == 1 and not json.loads(out)["pod_to_pod"]["ok"]
+    finally:
+        code, _, err = invoke("down", "--name", name, "--state-dir", state)
+    assert code == 0, err
+    assert_nothing_left(name)

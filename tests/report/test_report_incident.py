@@ -201,3 +201,56 @@ def test_a_damaged_journal_names_its_line() -> None:
         raise AssertionError("a damaged line must not be skipped")
     # a torn last line (a crash mid-write) is skipped, as the journal writer documents
     assert len(read_journal('{"command": "a"}\n{"comm', "j.jsonl")) == 1
+
+
+def test_what_happens_names_every_affected_port() -> None:
+    for lang, tail in (
+        ("en", "The same on all 4 affected ports: k8s-cp-1, k8s-w-1, k8s-w-2, k8s-w-3."),
+        ("ko", "영향받는 포트 4개 모두 같습니다: k8s-cp-1, k8s-w-1, k8s-w-2, k8s-w-3."),
+    ):
+        (cause,) = report_of(example_doc("seed-incident"), lang).causes
+        assert str(cause.what).endswith(tail)
+    # one finding already names all its ports (k8s-w-2, k8s-w-3): nothing added
+    (cause,) = report_of(example_doc("pairs-some-ports"), "en").causes
+    assert "ports of k8s-w-2, k8s-w-3 drops" in str(cause.what)
+    assert "affected ports" not in str(cause.what)
+
+
+def test_the_clusterip_explanation_is_not_repeated_in_4_1() -> None:
+    for lang in ("en", "ko"):
+        md = render_markdown(report_of(example_doc("seed-incident"), lang), "test")
+        section3, section4 = md.split("## 4.", 1)
+        explanation = report_of(example_doc("seed-incident"), lang).notes[0].paragraphs[0]
+        assert str(explanation) in section3
+        assert str(explanation) not in section4
+        assert "3.2" in section4.split("### 4.2", 1)[0]  # 4.1 points to it
+
+
+def test_a_large_probe_round_is_one_row_per_kind_and_outcome_failures_first() -> None:
+    doc = seed_with_probes()
+    base = doc["probes"]
+    probes = []
+    for i in range(60):  # pod-to-pod from every node to every other, some pass
+        probes.append(
+            {
+                "id": f"pod-tcp/{i}",
+                "kind": "pod-tcp",
+                "source_pod": "demo/netshoot",
+                "target": f"pod-{i}",
+                "target_ip": f"10.244.{i % 4}.{10 + i}",
+                "target_port": 8080,
+                "protocol": "tcp",
+                "verdict": "fail" if i % 3 else "pass",
+                "detail": "timeout" if i % 3 else "connected",
+            }
+        )
+    doc["probes"] = [*probes, *base]
+    report = report_of(doc, "en")
+    kinds = [(row.command.split()[0], row.ok, row.count) for row in report.probes]
+    assert len(report.probes) == 5  # pod-tcp fail, pod-tcp pass, dns, api, ping
+    assert [ok for _, ok, _ in kinds] == sorted(
+        (ok for _, ok, _ in kinds), key=lambda ok: {False: 0, None: 1, True: 2}[ok]
+    )
+    assert sorted(row.count for row in report.probes) == [1, 1, 1, 20, 40]
+    md = render_markdown(report, "test")
+    assert "(+39 alike)" in md and "(+19 alike)" in md

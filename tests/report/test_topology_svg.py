@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import json
 import time
 import xml.etree.ElementTree as ET
 
@@ -119,3 +120,60 @@ def test_many_kinds_of_nodes_hide_the_rest_and_say_so() -> None:
     assert pic.aggregated and len(pic.nodes) == MAX_BOXES
     assert pic.hidden_nodes == pic.total_nodes - sum(n.members for n in pic.nodes) > 0
     assert f"{pic.hidden_nodes} nodes in further groups are not drawn." in render_svg(pic)
+
+
+def test_the_legend_explains_only_the_symbols_drawn() -> None:
+    def legend(example: str) -> set[str]:
+        root = ET.fromstring(render_svg(picture(build(example_doc(example)))))
+        return {
+            str(line.get("class")).removeprefix("legend-")
+            for line in root.iter(f"{SVG}line")
+            if str(line.get("class")).startswith("legend-")
+        }
+
+    assert legend("seed-incident") == {"fail"}  # every flow dies at its source port
+    assert legend("seed-fixed") == {"ok"}
+    assert legend("two-subnets-crosssubnet") == {"fail", "ok"}
+    texts = visible(ET.fromstring(render_svg(picture(build(example_doc("seed-incident"))))))
+    assert "passes" not in " ".join(texts) and "undecided" not in " ".join(texts)
+
+
+def test_the_router_is_joined_to_every_subnet() -> None:
+    for example, subnets in (("seed-incident", 1), ("two-subnets-crosssubnet", 2)):
+        root = ET.fromstring(render_svg(picture(build(example_doc(example)))))
+        links = [x for x in root.iter(f"{SVG}line") if x.get("class") == "router-link"]
+        frames = root.findall(f".//{SVG}rect[@class='subnet']")
+        assert len(links) == len(frames) == subnets
+        for link, frame in zip(links, frames, strict=True):
+            assert float(str(link.get("y2"))) == float(str(frame.get("y")))  # it reaches the frame
+
+
+def test_node_names_are_never_cut() -> None:
+    long_node = "k8s-worker-gpu-node-0001.region-one.cluster.example.internal"
+    # the name everywhere it occurs (node, its port, its pods), as a cloud would have it
+    doc = json.loads(
+        json.dumps(example_doc("seed-incident")).replace('"k8s-w-1"', f'"{long_node}"')
+    )
+    pic = picture(build(doc))
+    assert long_node in [n.name for n in pic.nodes]
+    texts = visible(ET.fromstring(render_svg(pic)))
+    assert not any("…" in text for text in texts)
+    assert long_node in "".join(texts)
+
+
+def test_pod_names_are_never_cut() -> None:
+    doc = example_doc("seed-incident")
+    long_name = "harbor-jobservice-5c8d7f9b4-k8p2n-with-a-much-longer-suffix"
+    doc["cluster"]["pods"][0]["name"] = long_name
+    pic = picture(build(doc))
+    root = ET.fromstring(render_svg(pic))
+    texts = visible(root)
+    assert not any("…" in text for text in texts if text.startswith("●"))
+    shown = {n.key: n.pods for n in pic.nodes}
+    drawn = "".join(texts).replace("● ", "\n")
+    for pods in shown.values():
+        for pod in pods:
+            assert pod in drawn, pod
+    # the node boxes grew to hold every line
+    heights = {float(str(r.get("height"))) for r in root.findall(f".//{SVG}rect[@class='node']")}
+    assert len(heights) == 1 and heights.pop() >= 128

@@ -5,50 +5,39 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from kostack.cli.common import READ_ONLY, Environment, get_env, request_timeout
 from kostack.cli.diagnose import live_options
-from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.errors import ConfigError, ExitCode
-from kostack.model import Snapshot, dump_snapshot
-from kostack.model.snapshot import NeutronBackend
 from kostack.redact import redact
 from kostack.report.safe import terminal_safe
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.model import Snapshot
+    from kostack.model.snapshot import NeutronBackend
 
 __all__ = ["collect", "collect_live"]
 
 
 def _stderr_is_terminal(env: Environment) -> bool:
-    isatty = getattr(env.stderr, "isatty", None)
-    return bool(isatty and isatty())
+    return env.stderr_isatty
 
 
-class _Progress:
-    """One self-overwriting status line on a terminal's stderr; nothing when piped."""
+@contextmanager
+def _collect_progress(env: Environment) -> Iterator[Callable[[str], None]]:
+    """A progress line on stderr naming the source and step being read (kostack.cli.console)."""
+    from kostack.cli.console import activity, language
+    from kostack.cli.messages import collect_step, say
 
-    def __init__(self, env: Environment) -> None:
-        self._env = env
-        self._on = _stderr_is_terminal(env)
-        self._width = 0
-
-    def __call__(self, step: str) -> None:
-        if not self._on:
-            return
-        line = terminal_safe(f"collecting: {step}...")[:100]
-        pad = " " * max(0, self._width - len(line))
-        self._env.stderr.write(f"\r{line}{pad}")
-        self._env.stderr.flush()
-        self._width = len(line)
-
-    def clear(self) -> None:
-        if self._on and self._width:
-            self._env.stderr.write("\r" + " " * self._width + "\r")
-            self._env.stderr.flush()
-            self._width = 0
+    lang = language(env)
+    with activity(env, say(lang, "cli.progress.collecting")) as describe:
+        yield lambda step: describe(terminal_safe(collect_step(lang, step)))
 
 
 def collect_live(
@@ -66,16 +55,20 @@ def collect_live(
     Options other than the live ones are ignored, so commands can pass their
     live options through unchanged.
     """
-    return collect_snapshot(
-        CollectOptions(
-            os_cloud=os_cloud,
-            kubeconfig=kubeconfig,
-            kube_context=kube_context,
-            neutron_backend=cast(NeutronBackend | None, neutron_backend),
-            timeout_s=request_timeout(timeout_s, env.environ),
-            environ=env.environ,
+    from kostack.collect.live import CollectOptions, collect_snapshot
+
+    with _collect_progress(env) as progress:
+        return collect_snapshot(
+            CollectOptions(
+                os_cloud=os_cloud,
+                kubeconfig=kubeconfig,
+                kube_context=kube_context,
+                neutron_backend=cast("NeutronBackend | None", neutron_backend),
+                timeout_s=request_timeout(timeout_s, env.environ),
+                environ=env.environ,
+                progress=progress,
+            )
         )
-    )
 
 
 @click.command(
@@ -135,18 +128,20 @@ def collect(
     3 a source cannot be reached or rejects the credentials, 4 partial (what
     could not be read is listed on stderr and recorded in the snapshot).
     """
+    from kostack.collect.live import CollectOptions, collect_snapshot
+    from kostack.model import dump_snapshot
+
     env = get_env(ctx)
     target = _check_target(output_path)
-    progress = _Progress(env)
     started = time.monotonic()
     env.activity = f"collecting ({READ_ONLY})"
-    try:
+    with _collect_progress(env) as progress:
         snapshot = collect_snapshot(
             CollectOptions(
                 os_cloud=os_cloud,
                 kubeconfig=kubeconfig,
                 kube_context=kube_context,
-                neutron_backend=cast(NeutronBackend | None, neutron_backend),
+                neutron_backend=cast("NeutronBackend | None", neutron_backend),
                 openstack=not no_openstack,
                 kubernetes=not no_kubernetes,
                 helm=not no_helm,
@@ -155,8 +150,6 @@ def collect(
                 progress=progress,
             )
         )
-    finally:
-        progress.clear()
     text = dump_snapshot(snapshot)
     if target is None:
         env.stdout.write(text)

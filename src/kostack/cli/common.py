@@ -10,15 +10,17 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Any, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
 from kostack.errors import ConfigError, ExitCode, KostackError
-from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.redact import CREDENTIAL_KEY, remember
 from kostack.report.i18n import LANGS
 from kostack.report.safe import terminal_safe
+
+if TYPE_CHECKING:  # the model (pydantic) is imported by the commands that read a snapshot
+    from kostack.model import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +34,11 @@ class Environment:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stdin_isatty: bool = field(default_factory=lambda: sys.stdin.isatty())
     stdout_isatty: bool = field(default_factory=lambda: sys.stdout.isatty())
+    stderr_isatty: bool = field(default_factory=lambda: sys.stderr.isatty())
     debug: bool = False
+    color: str = "auto"  # --color: auto, always, never (kostack.cli.console)
+    progress: str = "auto"  # --progress: auto, always, never
+    lang: str | None = None  # the running command's --lang (progress and errors follow it)
     # What the command is doing now, for the message after Ctrl-C ("while collecting").
     activity: str = ""
 
@@ -137,13 +143,17 @@ def interrupted(env: Environment, exc: BaseException) -> int:
 
 
 def fail(env: Environment, err: KostackError) -> int:
-    env.stderr.write(terminal_safe(f"error: {err.message}\n"))
+    from kostack.cli.console import emit_err
+
+    emit_err(env, terminal_safe(f"error: {err.message}\n"))
     if err.hint:
-        env.stderr.write(terminal_safe(f"hint: {err.hint}\n"))
+        emit_err(env, terminal_safe(f"hint: {err.hint}\n"))
     return int(err.exit_code)
 
 
 def read_snapshot(path: str) -> Snapshot:
+    from kostack.model import SnapshotFormatError, load_snapshot
+
     try:
         return load_snapshot(path)
     except SnapshotFormatError as exc:
@@ -162,17 +172,12 @@ def get_env(ctx: click.Context) -> Environment:
 
 
 @contextmanager
-def progress(env: Environment, what: str) -> Iterator[None]:
-    """A one-line progress note on a terminal's stderr; silent when piped."""
-    if env.stdout_isatty and env.stderr.isatty():
-        env.stderr.write(f"{what}...\r")
-        env.stderr.flush()
-        try:
-            yield
-        finally:
-            env.stderr.write(" " * (len(what) + 3) + "\r")
-            env.stderr.flush()
-    else:
+def progress(env: Environment, key: str, **params: object) -> Iterator[None]:
+    """A spinner with message `key` (kostack.cli.messages) on stderr while the block runs."""
+    from kostack.cli.console import activity, language
+    from kostack.cli.messages import say
+
+    with activity(env, say(language(env), key, **params)):
         yield
 
 

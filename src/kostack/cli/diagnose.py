@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING
 
 import click
 
-from kostack.analyze.diagnose import diagnose as run_diagnosis
-from kostack.analyze.loadbalancer.entry import ANY_CLIENT, lb_target, trace_way_in
-from kostack.analyze.reach import EndpointError, parse_endpoint
-from kostack.analyze.reach import trace as run_trace
-from kostack.analyze.topology import Topology
 from kostack.cli.common import (
     READ_ONLY,
     SEVERITIES,
@@ -20,13 +16,12 @@ from kostack.cli.common import (
     exit_for,
     get_env,
     optional_part,
-    progress,
     read_snapshot,
 )
 from kostack.errors import ConfigError
-from kostack.model import Snapshot
-from kostack.report.jsonout import diagnosis_dict, dumps, trace_dict
-from kostack.report.text import render_diagnosis, render_trace
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.model import Snapshot
 
 
 def live_options(f: F) -> F:
@@ -67,8 +62,8 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     if snapshot_path:
         return read_snapshot(snapshot_path)
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
-    with doing(env, f"collecting ({READ_ONLY})"), progress(env, "collecting"):
-        snapshot: Snapshot = collect_live(env, **live)
+    with doing(env, f"collecting ({READ_ONLY})"):
+        snapshot: Snapshot = collect_live(env, **live)  # with its own progress per source
     return snapshot
 
 
@@ -160,6 +155,11 @@ def diagnose(
       kostack diagnose --snapshot snap.json --lang ko --fail-on critical
       kostack diagnose --active --probe-image registry.local/python:3.12
     """
+    from kostack.analyze.diagnose import diagnose as run_diagnosis
+    from kostack.cli.console import diagnosing
+    from kostack.report.jsonout import diagnosis_dict, dumps
+    from kostack.report.text import render_diagnosis
+
     env = get_env(ctx)
     try:
         target = ipaddress.ip_address(egress_target)
@@ -171,7 +171,8 @@ def diagnose(
             "kostack.cli.probe", "add_probe_observations", "active probes"
         )
         snapshot = add_probe_observations(ctx, snapshot, **live)
-    result = run_diagnosis(snapshot, target)
+    with diagnosing(env, snapshot):
+        result = run_diagnosis(snapshot, target)
     language = detect_lang(lang, env.environ)
     from kostack.cli.main import version
 
@@ -250,6 +251,13 @@ def trace(
 
     Exit codes: 0 reachable (or no reply expected), 1 blocked or undecided, 2 bad input.
     """
+    from kostack.analyze.loadbalancer.entry import ANY_CLIENT, lb_target, trace_way_in
+    from kostack.analyze.reach import EndpointError, parse_endpoint
+    from kostack.analyze.reach import trace as run_trace
+    from kostack.analyze.topology import Topology
+    from kostack.report.jsonout import dumps, trace_dict
+    from kostack.report.text import render_trace
+
     env = get_env(ctx)
     snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     topo = Topology(snapshot)

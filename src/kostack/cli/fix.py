@@ -4,45 +4,29 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kostack.analyze.diagnose import diagnose
-from kostack.apply.engine import (
-    ALREADY,
-    APPLIED,
-    Event,
-    RunReport,
-    apply_plan,
-    rollback_journal,
-    rollback_preview,
-)
-from kostack.apply.interrupt import RunInterrupted
-from kostack.apply.journal import Journal, JournalError, default_path
-from kostack.apply.neutron import Neutron
-from kostack.cli.common import (
-    Environment,
-    F,
-    get_env,
-    progress,
-    read_snapshot,
-    request_timeout,
-)
+from kostack.cli.common import Environment, F, get_env, progress, read_snapshot, request_timeout
+from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ApplyError, ConfigError, ExitCode, Interrupted, KostackError
-from kostack.model import Snapshot
-from kostack.plan.build import build_plan, compare
-from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
-from kostack.plan.model import Method, Plan, PlanOptions
-from kostack.report.fixplan import describe, render_plan, render_script, render_verification
-from kostack.report.jsonout import dumps
 from kostack.report.safe import terminal_safe
 from kostack.shell import render
 
-__all__ = ["fix", "preflight"]
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.apply.engine import Event, RunReport
+    from kostack.apply.interrupt import RunInterrupted
+    from kostack.apply.journal import JournalError
+    from kostack.apply.neutron import Neutron
+    from kostack.model import Snapshot
+    from kostack.plan.model import Plan, PlanOptions
+
+__all__ = ["fix"]
 
 ACK_FLAG = "--i-understand-this-disables-filtering"
 
@@ -81,8 +65,8 @@ def plan_options(f: F) -> F:
     )(f)
     f = click.option(
         "--method",
-        type=click.Choice([str(m) for m in Method]),
-        default=str(Method.PAIRS),
+        type=click.Choice(FIX_METHODS),
+        default=FIX_DEFAULT_METHOD,
         show_default=True,
         help="pairs: allowed address pairs and scoped rules, port security stays on. "
         "disable-port-security: fast, drops all filtering on the node ports.",
@@ -112,6 +96,8 @@ def _snapshot(ctx: click.Context, snapshot_path: str | None, live: dict[str, Any
 
 
 def _options(method: str, tight: bool, no_service_cidr: bool) -> PlanOptions:
+    from kostack.plan.model import Method, PlanOptions
+
     return PlanOptions(Method(method), tight=tight, service_cidr=not no_service_cidr)
 
 
@@ -123,6 +109,8 @@ def _egress(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
 
 
 def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
+    from kostack.plan.model import Method
+
     if plan.options.method == Method.DISABLE_PORT_SECURITY and plan.automatic and not acknowledged:
         raise ConfigError(
             f"{doing} with --method disable-port-security needs {ACK_FLAG}",
@@ -132,6 +120,8 @@ def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
 
 
 def _load_plan(path: str) -> Plan:
+    from kostack.plan.codec import PlanFormatError, plan_from_dict
+
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -161,6 +151,8 @@ def _confirm(env: Environment, word: str, question: str) -> bool:
 
 
 def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+    from kostack.report.fixplan import describe
+
     def show(event: Event) -> None:
         if event.stage != "result":
             return
@@ -174,11 +166,37 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
     return show
 
 
+@contextmanager
+def _counted(
+    env: Environment, key: str, total: int
+) -> Iterator[Callable[[Callable[[Event], None]], Callable[[Event], None]]]:
+    """Progress on stderr counting the actions done, around an event printer."""
+    from kostack.cli.console import language, steps
+    from kostack.cli.messages import say
+    from kostack.report.fixplan import describe
+
+    title = say(language(env), key)
+    with steps(env, title, total) as bar:
+
+        def wrap(printer: Callable[[Event], None]) -> Callable[[Event], None]:
+            def on_event(event: Event) -> None:
+                if event.stage == "intent":
+                    bar.describe(f"{title}: {terminal_safe(describe(event.action))}")
+                printer(event)
+                if event.stage == "result":
+                    bar.advance()
+
+            return on_event
+
+        yield wrap
+
+
 def _connect(
     env: Environment, os_cloud: str | None, timeout_s: float | None, purpose: str
 ) -> Neutron:
     """A Neutron client that has authenticated: refused or unreachable is exit 3, before any
     journal is written. Its User-Agent says what the requests are for (`kostack (fix apply)`)."""
+    from kostack.apply.neutron import Neutron
     from kostack.collect.openstack import current_project, open_connection
 
     timeout_s = request_timeout(timeout_s, env.environ)
@@ -197,6 +215,8 @@ def _next_steps(journal: Path, *, undo: bool = False) -> str:
 
 def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted:
     """Ctrl-C during apply or rollback: what was in flight, whether it landed, what next."""
+    from kostack.report.fixplan import describe
+
     flight = stop.in_flight
     if flight is None:
         what = "no change was in flight"
@@ -289,10 +309,16 @@ def plan_cmd(
     canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
     -o script is an idempotent bash script of `openstack` commands.
     """
+    from kostack.plan.build import build_plan
+    from kostack.plan.codec import plan_to_dict
+    from kostack.report.fixplan import render_plan, render_script
+    from kostack.report.jsonout import dumps
+
     env = get_env(ctx)
     target = _egress(egress_target)
     snapshot = _snapshot(ctx, snapshot_path, live)
-    plan = build_plan(snapshot, _options(method, tight, no_service_cidr), egress_target=target)
+    with progress(env, "cli.progress.planning"):
+        plan = build_plan(snapshot, _options(method, tight, no_service_cidr), egress_target=target)
     if output == "json":
         env.stdout.write(dumps(plan_to_dict(plan, _version())))
     elif output == "script":
@@ -365,6 +391,12 @@ def apply_cmd(
     applied but a root cause remains, 2 bad input, 3 cannot reach or
     authenticate, 5 apply failed (resume or roll back with the journal).
     """
+    from kostack.apply.engine import ALREADY, APPLIED, apply_plan
+    from kostack.apply.interrupt import RunInterrupted
+    from kostack.apply.journal import Journal, JournalError, default_path
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import describe, render_plan
+
     env = get_env(ctx)
     target = _egress(egress_target)
     jpath = Path(journal_path) if journal_path else None
@@ -412,9 +444,10 @@ def apply_cmd(
                 snapshot = read_snapshot(snapshot_path)
         else:
             snapshot = _snapshot(ctx, snapshot_path, {**live, "timeout_s": timeout_s})
-            plan = build_plan(
-                snapshot, _options(method, tight, no_service_cidr), egress_target=target
-            )
+            with progress(env, "cli.progress.planning"):
+                plan = build_plan(
+                    snapshot, _options(method, tight, no_service_cidr), egress_target=target
+                )
         env.stdout.write(render_plan(plan))
         if not plan.automatic:
             env.stdout.write("\nNothing to apply.\n")
@@ -457,7 +490,10 @@ def apply_cmd(
         )
         env.activity = f"applying the fix ({_next_steps(journal.path)})"
         try:
-            report = apply_plan(journal, neutron, retries=retries, on_event=_printer(env, plan))
+            with _counted(env, "cli.progress.applying", len(plan.automatic)) as counted:
+                report = apply_plan(
+                    journal, neutron, retries=retries, on_event=counted(_printer(env, plan))
+                )
         except RunInterrupted as stop:
             raise _interrupted(stop, plan, undo=False) from None
         except OSError as exc:
@@ -498,13 +534,16 @@ def _verify(
     is none (`--plan FILE` or a resumed journal without --snapshot), it is the
     plan's own before-state: reading the cloud now would show the fixed state.
     """
+    from kostack.analyze.diagnose import diagnose
     from kostack.apply.recollect import recollected_snapshot
+    from kostack.plan.build import compare
+    from kostack.report.fixplan import render_verification
 
     before = diagnose(snapshot).root_causes if snapshot is not None else None
     try:
         if snapshot is None:
             snapshot = _snapshot(ctx, None, live)
-        with progress(env, "verifying"):
+        with progress(env, "cli.progress.verifying"):
             after = recollected_snapshot(snapshot, neutron.connection)
     except KostackError as err:
         env.stdout.write(
@@ -570,6 +609,11 @@ def rollback_cmd(
     is re-read first. An object someone changed after kostack is left alone
     (with the command to restore it by hand) unless --force.
     """
+    from kostack.apply.engine import rollback_journal, rollback_preview
+    from kostack.apply.interrupt import RunInterrupted
+    from kostack.apply.journal import Journal, JournalError
+    from kostack.report.fixplan import describe
+
     env = get_env(ctx)
     try:
         journal = Journal.open(Path(journal_path))
@@ -597,9 +641,10 @@ def rollback_cmd(
         env.stdout.write("\n")
         env.activity = f"rolling back ({_next_steps(journal.path, undo=True)})"
         try:
-            report = rollback_journal(
-                journal, neutron, force=force, on_event=_printer(env, journal.plan)
-            )
+            with _counted(env, "cli.progress.rolling_back", len(preview)) as counted:
+                report = rollback_journal(
+                    journal, neutron, force=force, on_event=counted(_printer(env, journal.plan))
+                )
         except RunInterrupted as stop:
             raise _interrupted(stop, journal.plan, undo=True) from None
     env.stdout.write(
@@ -609,6 +654,3 @@ def rollback_cmd(
     if report.problems:
         return _report_problems(env, report)
     return int(ExitCode.OK)
-
-
-from kostack.cli.preflight import preflight  # noqa: E402  # registered by name in main._register

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from kostack.cli.common import get_env
+from kostack.cli.common import Environment, get_env
 from kostack.lab.errors import LabError
 from kostack.report.safe import terminal_safe
+from kostack.shell import render
 
 if TYPE_CHECKING:
     from kostack.lab.lab import Lab
@@ -20,14 +22,17 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 _EXAMPLES = """\b
-Examples:
-  sudo kostack lab up --scenario seed
-  export KUBECONFIG=/run/kostack/lab/kubeconfig; sudo -E kostack diagnose
-  sudo kostack lab probe            # DNS, 10.96.0.1:443, egress, ping, pod-to-pod, 4 MiB
+Examples (rehearse the incident; README "Rehearse the incident"):
+  sudo kostack lab up --scenario seed   # then paste the export lines it prints
+  sudo -E kostack diagnose              # exit 1: Neutron anti-spoofing drops pod traffic
+  sudo -E kostack fix apply --yes       # allowed address pairs, in the lab's Neutron
+  sudo kostack lab probe                # DNS, 10.96.0.1:443, egress, pod-to-pod, 4 MiB
   sudo kostack lab way-in --mode amphora   # a load balancer in front of the NodePorts, probed
-  sudo kostack lab status
   sudo kostack lab down
 """
+
+# Probes that never answer on a healthy cluster: shown to make the point, never a failure.
+EXPECTED_SILENT = {"ping_cluster_ip": "a ClusterIP never answers ping, on a healthy cluster too"}
 
 
 def _lab(name: str | None, state_dir: Path | None) -> Lab:
@@ -45,10 +50,12 @@ def _reports_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except LabError as err:
+            from kostack.cli.console import emit_err
+
             env = get_env(ctx)
-            env.stderr.write(terminal_safe(f"error: {err.message}\n"))
+            emit_err(env, terminal_safe(f"error: {err.message}\n"))
             if err.hint:
-                env.stderr.write(terminal_safe(f"hint: {err.hint}\n"))
+                emit_err(env, terminal_safe(f"hint: {err.hint}\n"))
             ctx.exit(int(err.exit_code))
 
     return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature
@@ -123,6 +130,12 @@ def lab() -> None:
     help="With --neutron-endpoint: seconds between polls of Neutron (0 = no background agent; use `lab sync`).",
 )
 @click.option(
+    "--no-neutron",
+    is_flag=True,
+    help="No Neutron at all: port security from the scenario's own description "
+    "(no clouds.yaml, so kostack sees only the cluster side).",
+)
+@click.option(
     "--no-kube-api",
     is_flag=True,
     help="Do not serve the lab as a cluster (no Kubernetes API double, no kubeconfig).",
@@ -138,6 +151,7 @@ def up(
     neutron_endpoint: str | None,
     seed_neutron: bool,
     watch_interval: float,
+    no_neutron: bool,
     no_kube_api: bool,
     as_json: bool,
     name: str | None,
@@ -145,10 +159,16 @@ def up(
 ) -> None:
     """Build the lab for a scenario and start its servers (DNS, API server, web, pod echo).
 
+    The lab brings up its own real Neutron (neutron 29 from the user cache,
+    on 127.0.0.1, no Keystone; installed on first use, about 370 MB), seeds
+    it with the scenario's network, ports and security groups, and takes
+    port security from it: a fix applied to that Neutron reaches the
+    packets. --neutron-endpoint uses yours instead; --no-neutron none.
+
     Unless --no-kube-api, the lab is also served as a cluster (nodes, pods,
     services, EndpointSlices, IP pools, kubeadm config) through a Kubernetes
     API double on 127.0.0.1; paste the printed `export` lines and `kostack
-    collect`, `diagnose` and `probe` run against the lab (and its Neutron).
+    collect`, `diagnose`, `fix` and `probe` run against the lab and its Neutron.
 
     \b
     Example:
@@ -159,18 +179,29 @@ def up(
 
     if seed_neutron and not neutron_endpoint:
         raise LabInputError("--seed-neutron needs --neutron-endpoint", "give the Neutron root URL")
+    if no_neutron and neutron_endpoint:
+        raise LabInputError(
+            "--no-neutron and --neutron-endpoint exclude each other", "give one of them"
+        )
+    own_neutron = not no_neutron and neutron_endpoint is None
+    lab_ = _lab(name, state_dir)
     get_env(ctx).activity = (
         "building the lab (what was built was torn down again; `kostack lab status` "
         "shows anything left)"
     )
-    status = _lab(name, state_dir).up(
-        scenario_name,
-        nodes=nodes,
-        neutron_endpoint=neutron_endpoint,
-        seed_neutron=seed_neutron,
-        watch_interval=watch_interval if neutron_endpoint and watch_interval > 0 else None,
-        kube_api=not no_kube_api,
-    )
+    with _stages(get_env(ctx)) as stage:
+        status = lab_.up(
+            scenario_name,
+            nodes=nodes,
+            neutron_endpoint=neutron_endpoint,
+            seed_neutron=seed_neutron,
+            watch_interval=(
+                watch_interval if (neutron_endpoint or own_neutron) and watch_interval > 0 else None
+            ),
+            kube_api=not no_kube_api,
+            own_neutron=own_neutron,
+            step=stage,
+        )
     if as_json:
         _write(ctx, json.dumps(status.to_dict(), indent=2))
         return
@@ -180,11 +211,56 @@ def up(
     )
     _write(ctx, f"  {status.summary}")
     _write(ctx, f"  namespaces {status.prefix}*, state in {status.state_dir}")
-    _write(ctx, "  next: `kostack lab probe`, `kostack lab status`, `kostack lab down`")
+    if status.neutron_endpoint:
+        whose = "the lab's own" if own_neutron else "your"
+        _write(ctx, f"  port security from {whose} Neutron at {status.neutron_endpoint}")
+    same_lab = _same_lab_options(name, state_dir)
+    _write(
+        ctx,
+        "  next: "
+        + ", ".join(
+            render(["kostack", "lab", verb, *same_lab]) for verb in ("probe", "status", "down")
+        ),
+    )
     if status.exports:
-        _write(ctx, "  to run `kostack collect/diagnose/probe` against the lab, paste:")
+        sides = "the cluster and its Neutron" if status.neutron_endpoint else "the cluster"
+        _write(ctx, f"  to run kostack collect, diagnose, fix and probe against {sides}, paste:")
         for line in status.exports:
             _write(ctx, line)
+
+
+def _same_lab_options(name: str | None, state_dir: Path | None) -> list[str]:
+    """The options that name this lab again in a later command (`--name`, `--state-dir`)."""
+    options = ["--name", name] if name else []
+    if state_dir is not None:
+        options += ["--state-dir", str(state_dir)]
+    return options
+
+
+@contextmanager
+def _stages(env: Environment) -> Iterator[Callable[[str], None]]:
+    """A progress line on stderr naming the stage `lab up` is at (kostack.cli.console).
+
+    Before the first use of the lab's Neutron, a note (kept on the screen)
+    says what is downloaded, how big, how long and where.
+    """
+    from kostack.cli.console import activity, language
+    from kostack.cli.messages import lab_stage, say
+
+    lang = language(env)
+    with activity(env, say(lang, "cli.progress.lab_up")) as describe:
+
+        def stage(what: str) -> None:
+            if what == "provisioning Neutron":
+                from kostack.lab.neutron_venv import neutron_venv_dir
+
+                env.stderr.write(
+                    terminal_safe(say(lang, "cli.lab.provisioning", venv=str(neutron_venv_dir())))
+                    + "\n"
+                )
+            describe(lab_stage(lang, what))
+
+        yield stage
 
 
 @lab.command("down")
@@ -320,8 +396,11 @@ def probe(
 ) -> None:
     """Run the standard probes from a pod: DNS, 10.96.0.1:443 TCP and TLS, egress, ping, pod-to-pod, 4 MiB.
 
-    Ping to a ClusterIP never answers, on a healthy cluster too; it is shown
-    to make that point, not as evidence.
+    Port security is re-read first (from the lab's Neutron: a fix applied a
+    moment ago counts). Ping to a ClusterIP never answers, on a healthy
+    cluster too; it is shown to make that point, not as evidence, and never
+    counts as a failure.
+    Exit codes: 0 every probe passed, 1 a probe failed, 2 bad input, 3 not root.
 
     \b
     Example:
@@ -330,15 +409,32 @@ def probe(
     from kostack.lab.netns import require_root
 
     require_root()
-    results = _lab(name, state_dir).probe_round(source, timeout=timeout)
+    lab_ = _lab(name, state_dir)
+    # Probe what the port description (the lab's Neutron) says now, even if a change made a
+    # moment ago has not been picked up by the lab's agent yet.
+    lab_.sync()
+    results = lab_.probe_round(source, timeout=timeout)
+    failed = [k for k, r in results.items() if not r.ok and k not in EXPECTED_SILENT]
     if as_json:
         _write(ctx, json.dumps({k: v.__dict__ for k, v in results.items()}, indent=2))
-        return
-    for key, result in results.items():
+    else:
+        for key, result in results.items():
+            verdict = "ok" if result.ok else "expected" if key in EXPECTED_SILENT else "FAILED"
+            detail = (
+                f"{result.detail} ({EXPECTED_SILENT[key]})"
+                if key in EXPECTED_SILENT and not result.ok
+                else result.detail
+            )
+            _write(ctx, f"  {key:16} {verdict:8} {result.target:22} {detail}")
+        counted = len(results) - sum(1 for k in results if k in EXPECTED_SILENT)
         _write(
             ctx,
-            f"  {key:16} {'ok     ' if result.ok else 'FAILED '} {result.target:22} {result.detail}",
+            f"{len(failed)} of {counted} probes failed"
+            if failed
+            else f"all {counted} probes passed",
         )
+    if failed:
+        ctx.exit(1)
 
 
 @lab.command("way-in")

@@ -10,28 +10,45 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from importlib import metadata
 from typing import IO, cast
 
 import click
 
 from kostack.cli.common import Environment, fail, interrupted, library_logs, remember_environ
+from kostack.cli.console import CHOICES, emit_err
+from kostack.cli.lazy import LazyGroup
 from kostack.errors import ExitCode, KostackError
 from kostack.redact import RedactingStream
 
 
 def version() -> str:
+    from importlib import metadata  # imported late: only --version and JSON output need it
+
     try:
         return metadata.version("kostack")
     except metadata.PackageNotFoundError:
         return "0+unknown"
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"kostack, version {version()}")
+        ctx.exit()
+
+
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example:\n\n  kostack diagnose --snapshot examples/seed-incident.json",
 )
-@click.version_option(version(), prog_name="kostack")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 @click.option(
     "--debug",
     is_flag=True,
@@ -44,8 +61,32 @@ def version() -> str:
     help="kubeconfig context for every command (as in `kubectl kostack --context prod diagnose`).",
 )
 @click.option("--kubeconfig", metavar="FILE", help="kubeconfig file for every command.")
+@click.option(
+    "--color",
+    type=click.Choice(CHOICES),
+    default="auto",
+    envvar="KOSTACK_COLOR",
+    show_default=True,
+    help="Colour results by severity: auto = on a terminal unless NO_COLOR is set "
+    "(never in json, junit, sarif or scripts).",
+)
+@click.option(
+    "--progress",
+    type=click.Choice(CHOICES),
+    default="auto",
+    envvar="KOSTACK_PROGRESS",
+    show_default=True,
+    help="Progress on stderr for steps that take a while: auto = when stderr is a terminal.",
+)
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, kube_context: str | None, kubeconfig: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    debug: bool,
+    kube_context: str | None,
+    kubeconfig: str | None,
+    color: str,
+    progress: str,
+) -> None:
     """Find why pods cannot talk on Kubernetes-on-OpenStack, and fix it safely.
 
     kostack reads your OpenStack project (Neutron ports, security groups,
@@ -55,6 +96,7 @@ def cli(ctx: click.Context, debug: bool, kube_context: str | None, kubeconfig: s
     """
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     env.debug = env.debug or debug
+    env.color, env.progress = color, progress
     ctx.obj = env
     # kubectl does not pass its own flags to a plugin: `kubectl kostack --context X diagnose`
     # puts them here, and they become the defaults of every command that takes them
@@ -82,35 +124,6 @@ def _defaults_for(
         if own:
             out[name] = own
     return out
-
-
-def _register() -> None:
-    from kostack.cli import diagnose as diagnose_cmds
-
-    cli.add_command(diagnose_cmds.diagnose)
-    cli.add_command(diagnose_cmds.trace)
-    for module_name, attr in (
-        ("kostack.cli.collect", "collect"),
-        ("kostack.cli.fix", "fix"),
-        ("kostack.cli.fix", "preflight"),
-        ("kostack.cli.probe", "probe"),
-        ("kostack.cli.lab", "lab"),
-        ("kostack.cli.release", "release"),
-        ("kostack.cli.report", "report"),
-        ("kostack.cli.watch", "watch"),
-        ("kostack.cli.guard", "guard"),
-        ("kostack.cli.completion", "completion"),
-    ):
-        try:
-            module = __import__(module_name, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # that part of kostack is not built into this version
-            raise
-        cli.add_command(getattr(module, attr))
-
-
-_register()
 
 
 def main(
@@ -173,8 +186,8 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         return interrupted(env, exc)
     except click.ClickException as exc:
-        env.stderr.write(f"error: {exc.format_message()}\n")
-        env.stderr.write("hint: see `kostack --help` or `kostack COMMAND --help`\n")
+        emit_err(env, f"error: {exc.format_message()}\n")
+        emit_err(env, "hint: see `kostack --help` or `kostack COMMAND --help`\n")
         return int(ExitCode.USAGE)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

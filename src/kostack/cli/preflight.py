@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from kostack.cli.common import get_env, read_snapshot, request_timeout
+from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
 from kostack.errors import ConfigError, ExitCode
-from kostack.model.snapshot import IPNetwork, NeutronBackend, OpenStack
-from kostack.plan.preflight import (
-    CNI_MODES,
-    PreflightError,
-    PreflightSpec,
-    nodes_from_ports,
-    planned_nodes,
-)
-from kostack.plan.preflight import (
-    preflight as run_preflight,
-)
-from kostack.report.jsonout import dumps
-from kostack.report.preflight import (
-    preflight_dict,
-    render_commands,
-    render_terraform,
-    render_text,
-)
+
+if TYPE_CHECKING:  # the layers below are imported when the command runs: --help stays fast
+    from kostack.model.snapshot import IPNetwork, NeutronBackend, OpenStack
 
 DEFAULT_MODES = {"calico": "vxlan-crosssubnet", "flannel": "vxlan", "cilium": "vxlan"}
 
@@ -92,7 +78,7 @@ Examples:
 )
 @click.option("--pod-cidr", required=True, metavar="CIDR", help="The planned pod CIDR.")
 @click.option("--service-cidr", required=True, metavar="CIDR", help="The planned service CIDR.")
-@click.option("--cni", type=click.Choice(sorted(CNI_MODES)), default="calico", show_default=True)
+@click.option("--cni", type=click.Choice(PREFLIGHT_CNIS), default="calico", show_default=True)
 @click.option(
     "--mode",
     metavar="MODE",
@@ -132,7 +118,7 @@ Examples:
 @click.option("--bgp/--no-bgp", default=None, help="Calico BGP (default: on unless VXLAN Always).")
 @click.option("--typha/--no-typha", default=None, help="Calico Typha (default: on for Calico).")
 @click.option("--wireguard", is_flag=True, help="The CNI encrypts pod traffic with WireGuard.")
-@click.option("--neutron-backend", type=click.Choice(["ml2/ovs", "ml2/ovn"]))
+@click.option("--neutron-backend", type=click.Choice(NEUTRON_BACKENDS))
 @click.option(
     "--security-group",
     "group_name",
@@ -183,6 +169,21 @@ def preflight(
     Exit codes: 0 the recommended setup works, 1 something breaks even so
     (e.g. overlapping CIDRs, a pod MTU too large), 2 bad input.
     """
+    from kostack.plan.preflight import (
+        PreflightError,
+        PreflightSpec,
+        nodes_from_ports,
+        planned_nodes,
+    )
+    from kostack.plan.preflight import preflight as run_preflight
+    from kostack.report.jsonout import dumps
+    from kostack.report.preflight import (
+        preflight_dict,
+        render_commands,
+        render_terraform,
+        render_text,
+    )
+
     env = get_env(ctx)
     openstack: OpenStack | None = None
     network_id: str | None = None
@@ -214,7 +215,7 @@ def preflight(
         typha=typha,
         wireguard=wireguard,
         pod_mtu=pod_mtu,
-        backend=cast(NeutronBackend | None, neutron_backend),
+        backend=cast("NeutronBackend | None", neutron_backend),
         network_mtu=network_mtu,
         subnet_cidr=_cidr(subnet_cidr, "--subnet-cidr") if subnet_cidr else None,
         group_name=group_name,

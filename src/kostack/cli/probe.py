@@ -18,22 +18,18 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
+from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
+from kostack.cli.defaults import PROBE_MAX_SOURCES as DEFAULT_MAX_SOURCES
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
-from kostack.model import SCHEMA_VERSION, Snapshot
-from kostack.model.snapshot import Gap
-from kostack.probe.correlate import add_observations, correlate
-from kostack.probe.k8s_runner import DEFAULT_IMAGE, KubeProbeOptions, run_in_kubernetes
-from kostack.probe.lab_runner import LabPod, run_in_lab
-from kostack.probe.plan import DEFAULT_MAX_SOURCES, ProbePlan, build_probe_plan
-from kostack.probe.results import ProbeRound
 from kostack.redact import redact
-from kostack.report.i18n import t
-from kostack.report.jsonout import dumps
-from kostack.report.probes import matrix_dict, plan_dict, render_matrix, render_plan
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.lab.lab import Lab
+    from kostack.model import Snapshot
+    from kostack.probe.lab_runner import LabPod
+    from kostack.probe.plan import ProbePlan
+    from kostack.probe.results import ProbeRound
 
 __all__ = ["add_probe_observations", "lab_snapshot", "probe", "run_round"]
 
@@ -78,7 +74,7 @@ def lab_snapshot(lab: Lab) -> Snapshot:
     nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
     """
     from kostack.lab.seed import node_device_id
-    from kostack.model import parse_snapshot
+    from kostack.model import SCHEMA_VERSION, parse_snapshot
 
     topo = lab.topology
     scenario = lab.scenario
@@ -296,6 +292,8 @@ def lab_snapshot(lab: Lab) -> Snapshot:
 
 def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
     """Per node: the lab pod the agent runs in, and the echo listener probes aim at."""
+    from kostack.probe.lab_runner import LabPod
+
     topo = lab.topology
     sources: dict[str, LabPod] = {}
     echo: dict[str, str] = {}
@@ -322,6 +320,13 @@ def run_round(
     sequential: bool = False,
 ) -> ProbeRound:
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
+    from kostack.analyze.messages import localize
+    from kostack.cli.console import activity, language, steps
+    from kostack.cli.messages import say
+    from kostack.probe.k8s_runner import KubeProbeOptions, run_in_kubernetes
+    from kostack.probe.lab_runner import run_in_lab
+    from kostack.report.safe import terminal_safe
+
     env.activity = (
         "probing the lab (only traffic was sent; nothing was changed)"
         if lab is not None
@@ -336,7 +341,17 @@ def run_round(
         def execute(ns: str, argv: Any, timeout: float) -> Any:
             return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
 
-        return run_in_lab(plan, sources, echo, execute=execute, sequential=sequential)
+        lang = language(env)
+        total = sum(1 for node in plan.sources if node in sources)
+        with steps(env, say(lang, "cli.progress.probing_lab", sources=total), total) as bar:
+
+            def done(finished: int, of: int) -> None:
+                bar.describe(say(lang, "cli.progress.probing_lab_done", done=finished, total=of))
+                bar.advance()
+
+            return run_in_lab(
+                plan, sources, echo, execute=execute, sequential=sequential, on_done=done
+            )
     from kostack.collect._kube_api import open_session
 
     session = open_session(
@@ -347,22 +362,16 @@ def run_round(
     )
     session.client.user_agent = "kostack (probe runner)"
     try:
-        return run_in_kubernetes(
-            plan, session.client, KubeProbeOptions(image=image, progress=_progress(env))
-        )
+        lang = language(env)
+        with activity(env, say(lang, "cli.progress.probing")) as describe:
+            options = KubeProbeOptions(
+                image=image, progress=lambda text: describe(terminal_safe(localize(text, lang)))
+            )
+            return run_in_kubernetes(plan, session.client, options)
     except ProbeError as exc:
         raise ProbeError(session.redact(exc.message), session.redact(exc.hint)) from exc
     finally:
         session.close()
-
-
-def _progress(env: Environment) -> Any:
-    def say(text: str) -> None:
-        if env.stderr.isatty():
-            env.stderr.write(f"{text}...\n")
-            env.stderr.flush()
-
-    return say
 
 
 def _env_float(env: Environment, name: str, default: float) -> float:
@@ -385,6 +394,9 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     tune it. A round that cannot run (no permission, image not pulled, lab
     down) becomes a gap `probes` in the snapshot: the static diagnosis stands.
     """
+    from kostack.probe.correlate import add_observations
+    from kostack.probe.plan import build_probe_plan
+
     env = get_env(ctx)
     params = ctx.params
     egress_text = (
@@ -430,6 +442,8 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
 
 
 def _with_gap(snapshot: Snapshot, error: str, hint: str) -> Snapshot:
+    from kostack.model.snapshot import Gap
+
     gap = Gap(source="probes", error=error, hint=hint)
     return snapshot.model_copy(update={"gaps": (*snapshot.gaps, gap)})
 
@@ -552,6 +566,12 @@ def probe(
     input, 3 cannot reach the cluster or the lab, 4 some probes could not
     run, 130 interrupted (the probe namespace is deleted first).
     """
+    from kostack.probe.correlate import add_observations
+    from kostack.probe.plan import build_probe_plan
+    from kostack.report.i18n import t
+    from kostack.report.jsonout import dumps
+    from kostack.report.probes import matrix_dict, plan_dict, render_matrix, render_plan
+
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     egress = parse_target(egress_target)
@@ -643,6 +663,8 @@ def probe(
 
 
 def _exit_code(snapshot: Snapshot) -> int:
+    from kostack.probe.correlate import correlate
+
     corr = correlate(snapshot)
     verdicts = {c.observation.verdict for c in corr.comparisons}
     if "fail" in verdicts or corr.mismatches:

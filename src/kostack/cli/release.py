@@ -17,22 +17,10 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
-from kostack.analyze.diagnose import Diagnosis, diagnose
-from kostack.analyze.messages import localize
-from kostack.analyze.release_checks import check_releases
-from kostack.apply.interrupt import RunInterrupted
-from kostack.apply.release import (
-    Reinstaller,
-    ReleaseJournal,
-    SubprocessHelm,
-    default_journal_path,
-    find_helm,
-)
 from kostack.cli.common import (
     SEVERITIES,
     Environment,
@@ -44,22 +32,16 @@ from kostack.cli.common import (
     read_snapshot,
     request_timeout,
 )
+from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
 from kostack.cli.diagnose import live_options
-from kostack.collect.helm import Scrubber, collect_helm, load_client, settings_of
 from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
-from kostack.model import Snapshot
-from kostack.plan.release import DEFAULT_TIMEOUT, ReinstallPlan, build_reinstall_plan
-from kostack.plan.release_advice import advice_about, reinstall_advice
-from kostack.report.release_plan_text import (
-    apply_dict,
-    plan_dict,
-    render_apply,
-    render_plan,
-    render_step,
-)
-from kostack.report.release_text import dumps, release_check_dict, render_release_check
 from kostack.report.safe import terminal_safe
 from kostack.shell import command, quote, render
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.analyze.diagnose import Diagnosis
+    from kostack.model import Snapshot
+    from kostack.plan.release import ReinstallPlan
 
 # What the API server's audit log sees for the reinstall's deletes and patches.
 REINSTALL_USER_AGENT = "kostack (release reinstall)"
@@ -120,8 +102,7 @@ def _network_snapshot(
         except ConfigError:
             return None, "live collection is not available in this build"
         try:
-            with progress(env, "collecting"):
-                snapshot = collect_live(env, **live)
+            snapshot = collect_live(env, **live)  # with its own progress per source
         except KostackError as exc:
             # The release checks still work from the cluster alone; the gate will say why it cannot pass.
             return None, f"{exc.message} ({exc.hint})" if exc.hint else exc.message
@@ -132,6 +113,8 @@ def _network_snapshot(
 
 
 def _diagnosis(snapshot: Snapshot | None) -> Diagnosis | None:
+    from kostack.analyze.diagnose import diagnose
+
     if snapshot is None or (snapshot.openstack is None and snapshot.cluster is None):
         return None
     return diagnose(snapshot)
@@ -150,13 +133,17 @@ def _with_helm(
     force_live: bool,
 ) -> tuple[Snapshot, Any, str | None]:
     """The snapshot with the Helm state: the snapshot's own, else read live from the kubeconfig."""
+    from kostack.model import Snapshot
+
     base = snapshot or Snapshot()
     if base.helm is not None and not force_live:
-        return base, None, None
+        return base, None, None  # offline: no Kubernetes client is even imported
+    from kostack.collect.helm import collect_helm, load_client
+
     kubeconfig = _kubeconfig(env, live)
     context = live.get("kube_context")
     client, context_namespace = load_client(kubeconfig, str(context) if context else None)
-    with progress(env, "reading Helm releases"):
+    with progress(env, "cli.progress.reading_helm"):
         collected = collect_helm(
             client,
             context_namespace=context_namespace,
@@ -167,6 +154,23 @@ def _with_helm(
         base.model_copy(update={"helm": collected.state, "gaps": gaps}),
         client,
         context_namespace,
+    )
+
+
+def _require_a_cluster(env: Environment, live: dict[str, Any], snapshot_path: str) -> None:
+    """A snapshot without Helm state, and no kubeconfig to read the releases from: say which."""
+    if _kubeconfig(env, live):
+        return
+    home = env.environ.get("HOME")
+    default = Path(home, ".kube", "config") if home else Path("~/.kube/config").expanduser()
+    if default.is_file():
+        return
+    raise ConfigError(
+        f"{snapshot_path} has no Helm state, and there is no kubeconfig to read the releases "
+        f"from ({default} does not exist)",
+        "Collect the snapshot where the cluster is reachable (kostack collect reads the Helm "
+        "releases too), or give --kubeconfig FILE to read the releases live. "
+        "examples/harbor-wrong-namespace.json has Helm state.",
     )
 
 
@@ -215,8 +219,14 @@ def check(
     when the diagnosis finds one. Exit codes: 0 ok, 1 a finding at or above
     --fail-on, 2 bad input, 3 cannot reach the cluster, 4 partial data.
     """
+    from kostack.analyze.release_checks import check_releases
+    from kostack.plan.release_advice import advice_about, reinstall_advice
+    from kostack.report.release_text import dumps, release_check_dict, render_release_check
+
     env = get_env(ctx)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
+    if snapshot_path and network is not None and network.helm is None:
+        _require_a_cluster(env, live, snapshot_path)
     snapshot, client, _ = _with_helm(env, network, live, force_live=False)
     if client is not None:
         client.close()
@@ -338,6 +348,26 @@ def reinstall(
     Exit codes: 0 done (or dry run), 1 blocked, 2 bad input, 3 cannot reach
     the cluster, 5 a step failed or stopped.
     """
+    from kostack.analyze.messages import localize
+    from kostack.apply.release import (
+        Reinstaller,
+        ReleaseJournal,
+        SubprocessHelm,
+        default_journal_path,
+        find_helm,
+    )
+    from kostack.cli.console import activity
+    from kostack.cli.messages import say
+    from kostack.plan.release import build_reinstall_plan
+    from kostack.report.release_plan_text import (
+        apply_dict,
+        plan_dict,
+        render_apply,
+        render_plan,
+        render_step,
+    )
+    from kostack.report.release_text import dumps
+
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
@@ -395,12 +425,23 @@ def reinstall(
         path = Path(journal_path) if journal_path else default_journal_path(name)
         again = _again(name, namespace, chart, values_file, path)
         env.activity = f"reinstalling {namespace}/{name} ({again})"
-        with ReleaseJournal(path) as journal, _interrupt_message(plan, again):
+        with (
+            ReleaseJournal(path) as journal,
+            _interrupt_message(plan, again),
+            activity(env, say(language, "cli.progress.reinstall_step", step=name)) as describe,
+        ):
+
+            def echo(line: str) -> None:
+                # each step also names itself on the progress line (it may wait minutes)
+                describe(say(language, "cli.progress.reinstall_step", step=terminal_safe(line)))
+                if output == "text":
+                    _echo(env, line)
+
             result = Reinstaller(
                 client,
                 runner,
                 journal,
-                echo=(lambda line: _echo(env, line)) if output == "text" else (lambda _line: None),
+                echo=echo,
                 kubeconfig=kubeconfig,
                 context=str(context) if context else None,
                 lang=language,
@@ -443,6 +484,8 @@ def _again(name: str, namespace: str, chart: str, values_file: str | None, journ
 @contextlib.contextmanager
 def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
     """Ctrl-C during the reinstall: which step was in flight and whether it landed."""
+    from kostack.apply.interrupt import RunInterrupted
+
     try:
         yield
     except RunInterrupted as stop:
@@ -466,6 +509,10 @@ def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
 
 def _install_settings(values_file: str | None) -> dict[str, str]:
     """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
+    import yaml
+
+    from kostack.collect.helm import Scrubber, settings_of
+
     if not values_file:
         return {}
     try:

@@ -6,19 +6,17 @@ import ipaddress
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from kostack.analyze.diagnose import diagnose as run_diagnosis
 from kostack.cli.common import detect_lang, get_env, optional_part
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ConfigError
 from kostack.redact import redact
-from kostack.report.html import render_html
-from kostack.report.i18n import t
-from kostack.report.incident import build_incident
-from kostack.report.journal import JournalAction, JournalLineError, read_journal
-from kostack.report.markdown import render_markdown
+
+if TYPE_CHECKING:  # the layers below are imported when the command runs: --help stays fast
+    from kostack.report.journal import JournalAction
 
 FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 
@@ -37,6 +35,8 @@ def _format_of(output: str, chosen: str | None) -> str:
 
 def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
     """Every action of the given fix journals, in the order given."""
+    from kostack.report.journal import JournalLineError, read_journal
+
     found: list[JournalAction] = []
     for path in paths:
         try:
@@ -147,6 +147,13 @@ def report(
     no network: styles and the picture of where packets are dropped are inside
     it. Without --snapshot, kostack collects first (read-only).
     """
+    from kostack.analyze.diagnose import diagnose as run_diagnosis
+    from kostack.cli.console import diagnosing
+    from kostack.report.html import render_html
+    from kostack.report.i18n import t
+    from kostack.report.incident import build_incident
+    from kostack.report.markdown import render_markdown
+
     env = get_env(ctx)
     fmt = _format_of(output, chosen_format)
     try:
@@ -160,7 +167,8 @@ def report(
             "kostack.cli.probe", "add_probe_observations", "active probes"
         )
         snapshot = add_probe_observations(ctx, snapshot, **live)
-    diagnosis = run_diagnosis(snapshot, target)
+    with diagnosing(env, snapshot):
+        diagnosis = run_diagnosis(snapshot, target)
     language = detect_lang(lang, env.environ)
     incident = build_incident(snapshot, diagnosis, history, language, target)
     from kostack.cli.main import version

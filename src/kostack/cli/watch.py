@@ -5,14 +5,16 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from kostack.cli.common import TIMEOUT_VAR, detect_lang, get_env, request_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
-from kostack.model.snapshot import NeutronBackend
+
+if TYPE_CHECKING:
+    from kostack.model.snapshot import NeutronBackend
 
 __all__ = ["watch"]
 
@@ -240,7 +242,7 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
             os_cloud=opts["os_cloud"],
             kubeconfig=opts["kubeconfig"],
             kube_context=opts["kube_context"],
-            neutron_backend=cast(NeutronBackend | None, opts["neutron_backend"]),
+            neutron_backend=cast("NeutronBackend | None", opts["neutron_backend"]),
             helm=False,
             timeout_s=_timeout(opts["timeout_s"], env.environ),
             environ=env.environ,
@@ -285,8 +287,8 @@ def _probe_runner(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, str, 
     if mode == "off":
         return None, "", None
     if mode == "lab":
+        from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
         from kostack.cli.probe import _lab, run_round
-        from kostack.probe.k8s_runner import DEFAULT_IMAGE
 
         name = opts["probe_lab"]
         lab = _lab(

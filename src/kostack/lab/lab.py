@@ -21,16 +21,13 @@ directory, so two labs can coexist. Needs root.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import json
 import re
 import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +40,10 @@ from kostack.lab.agent import (
     SyncResult,
     apply_scenario,
 )
-from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError
+from kostack.lab.errors import LabError, LabInputError
 from kostack.lab.extra import require_lab_extra
+from kostack.lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
+from kostack.lab.lab_tls import make_certificate
 from kostack.lab.neutron import seed_command
 from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
@@ -80,95 +79,6 @@ KUBE_API_NAME = "kubeapi"
 CLOUD_NAME = "lab"
 
 
-@dataclass(frozen=True)
-class ProbeSpec:
-    """One probe to run from a pod (see podprobe.py for the kinds)."""
-
-    id: str
-    kind: str
-    host: str
-    port: int | None = None
-    name: str | None = None
-    expect: str | None = None
-    path: str | None = None
-    bytes: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
-
-@dataclass(frozen=True)
-class ProbeResult:
-    """What one probe saw."""
-
-    id: str
-    kind: str
-    target: str
-    ok: bool
-    detail: str
-    seconds: float
-
-
-@dataclass(frozen=True)
-class ServerStatus:
-    """A process the lab started and whether it still runs."""
-
-    name: str
-    netns: str | None
-    pid: int
-    alive: bool
-
-
-@dataclass(frozen=True)
-class LabStatus:
-    """What `status` reports."""
-
-    up: bool
-    prefix: str
-    state_dir: str
-    scenario: str | None = None
-    summary: str | None = None
-    nodes: tuple[str, ...] = ()
-    namespaces: tuple[str, ...] = ()
-    missing_namespaces: tuple[str, ...] = ()
-    servers: tuple[ServerStatus, ...] = ()
-    neutron_endpoint: str | None = None
-    portsec: dict[str, Any] | None = None
-    counters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    up_seconds: float | None = None
-    problems: tuple[str, ...] = ()
-    exports: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "up": self.up,
-            "prefix": self.prefix,
-            "state_dir": self.state_dir,
-            "scenario": self.scenario,
-            "summary": self.summary,
-            "nodes": list(self.nodes),
-            "namespaces": list(self.namespaces),
-            "missing_namespaces": list(self.missing_namespaces),
-            "servers": [s.__dict__ for s in self.servers],
-            "neutron_endpoint": self.neutron_endpoint,
-            "portsec": self.portsec,
-            "counters": self.counters,
-            "up_seconds": self.up_seconds,
-            "problems": list(self.problems),
-            "exports": list(self.exports),
-        }
-
-
-@dataclass(frozen=True)
-class DownReport:
-    """What `down` removed."""
-
-    namespaces_removed: tuple[str, ...]
-    processes_stopped: tuple[int, ...]
-    seconds: float
-
-
 class Lab:
     """One network lab (namespaces `ks-*` or `ks-NAME-*`) and its state directory."""
 
@@ -193,6 +103,8 @@ class Lab:
         watch_interval: float | None = None,
         ready_timeout: float = 20.0,
         kube_api: bool = False,
+        own_neutron: bool = False,
+        step: Callable[[str], None] | None = None,
     ) -> LabStatus:
         """Build the lab for `scenario` with `nodes` nodes and wait until every server listens.
 
@@ -201,15 +113,24 @@ class Lab:
         the scenario into it when `seed_neutron`). `watch_interval` starts a
         background agent that re-renders when Neutron changes. `kube_api`
         serves the lab as a cluster (kubeconfig, clouds.yaml; see
-        kostack.lab.cluster) from a background daemon. On any
-        failure the half-built lab is torn down before the error is raised.
+        kostack.lab.cluster) from a background daemon. `own_neutron` starts
+        the lab's own real Neutron (kostack.lab.own_neutron), seeds it and
+        takes port security from it, as with an endpoint and `seed_neutron`.
+        `step` is told each stage (for progress). On any failure the
+        half-built lab is torn down before the error is raised.
         """
+        say = step or (lambda _stage: None)
         started = time.monotonic()
         require_lab_extra()
         chosen = get_scenario(scenario) if isinstance(scenario, str) else scenario
         if not 2 <= nodes <= MAX_NODES:
             raise LabInputError(
                 f"--nodes must be between 2 and {MAX_NODES}, not {nodes}", "the default is 4"
+            )
+        if own_neutron and neutron_endpoint is not None:
+            raise LabInputError(
+                "the lab's own Neutron and --neutron-endpoint exclude each other",
+                "give --neutron-endpoint to use your Neutron, or leave it out for the lab's own",
             )
         if neutron_endpoint is not None and not re.match(r"^https?://[^/\s]+", neutron_endpoint):
             raise LabInputError(
@@ -238,10 +159,17 @@ class Lab:
         )
         write_json_atomic(self.paths.state, state.model_dump(mode="json"))
         try:
+            records: list[ServerRecord] = []
+            if own_neutron:
+                neutron_endpoint, seed_neutron = self._own_neutron(state, records, say)
+                state = state.model_copy(update={"neutron_endpoint": neutron_endpoint})
+                write_json_atomic(self.paths.state, state.model_dump(mode="json"))
+            say("building the network")
             create_network(topo)
             source: PortSource
             if neutron_endpoint is not None:
                 if seed_neutron:
+                    say("writing the scenario into Neutron")
                     apply_scenario(neutron_endpoint, chosen, topo)
                 source = NeutronSource(neutron_endpoint)
             else:
@@ -250,6 +178,7 @@ class Lab:
                 write_json_atomic(self.paths.groups, groups)
                 source = FileSource(self.paths)
             self._agent = LabAgent(state, self.paths, source)
+            say("rendering port security")
             first = self._agent.sync(force=True)
             if first.unbound:
                 raise LabInputError(
@@ -258,10 +187,12 @@ class Lab:
                     if neutron_endpoint is not None
                     else "give every lab VM a port in the port description",
                 )
-            records = self._start_servers(topo, ready_timeout)
+            say("starting the pods' servers")
+            records += self._start_servers(topo, ready_timeout)
             if neutron_endpoint is not None and watch_interval is not None:
                 records.append(self._start_agent(watch_interval))
             if kube_api:
+                say("serving the cluster")
                 records.append(self._start_kube_api(neutron_endpoint, ready_timeout))
             state = state.model_copy(
                 update={
@@ -279,6 +210,23 @@ class Lab:
                 self.down()
             raise
         return self.status()
+
+    def _own_neutron(
+        self, state: LabState, records: list[ServerRecord], say: Callable[[str], None]
+    ) -> tuple[str, bool]:
+        """Start and seed the lab's own Neutron; its endpoint (the scenario is written next)."""
+        from kostack.lab.own_neutron import seed_own_neutron, start_own_neutron
+
+        record, endpoint = start_own_neutron(self.paths, self.prefix, timeout=120.0, step=say)
+        records.append(record)
+        # Recorded before seeding: a failure from here on still finds and stops it.
+        write_json_atomic(
+            self.paths.state,
+            state.model_copy(update={"servers": (record,)}).model_dump(mode="json"),
+        )
+        say("seeding Neutron")
+        seed_own_neutron(endpoint, state.topology, self.paths.log_file(record.name))
+        return endpoint, True
 
     def down(self, *, all_labs: bool = False) -> DownReport:
         """Stop this lab's processes and delete its namespaces; works after a crash too.
@@ -532,10 +480,7 @@ class Lab:
 
     def _is_ours(self, pid: int, all_labs: bool) -> bool:
         """A pid from a pid file still names our process (pids get reused)."""
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return False
+        cmdline = netns.cmdline_words(pid)
         if netns.TAG_ARGUMENT.encode() not in cmdline:
             return False
         tag = cmdline[cmdline.index(netns.TAG_ARGUMENT.encode()) + 1 :][:1]
@@ -592,7 +537,7 @@ class Lab:
 
     def _start_servers(self, topo: Topology, ready_timeout: float) -> list[ServerRecord]:
         """Start DNS, TLS, HTTP and the pods' echo servers; return once all listen."""
-        cert, key = _make_certificate(self.paths.tls, topo)
+        cert, key = make_certificate(self.paths.tls, topo)
         domain = topo.dns_domain
         records = [
             f"kubernetes.default.svc.{domain}={topo.kubernetes_service_ip}",
@@ -752,88 +697,3 @@ def _tail(path: Path, lines: int = 5) -> str:
         return " | ".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-def _make_certificate(directory: Path, topo: Topology) -> tuple[Path, Path]:
-    """A self-signed EC P-256 certificate for the API server stand-in (cryptography, else openssl).
-
-    The key is a throwaway for the lab (0600 in the root-only state dir, gone at down).
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    cert_path, key_path = directory / "apiserver.crt", directory / "apiserver.key"
-    names = [
-        "kubernetes",
-        "kubernetes.default",
-        "kubernetes.default.svc",
-        f"kubernetes.default.svc.{topo.dns_domain}",
-    ]
-    addresses = [topo.kubernetes_service_ip, topo.control_plane.ip]
-    try:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-    except ImportError:
-        return _make_certificate_openssl(cert_path, key_path, names, addresses)
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    now = datetime.datetime.now(datetime.UTC)
-    san: list[x509.GeneralName] = [x509.DNSName(n) for n in names]
-    san += [x509.IPAddress(ipaddress.IPv4Address(a)) for a in addresses]
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName(san), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_path.touch(mode=0o600)
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    return cert_path, key_path
-
-
-def _make_certificate_openssl(
-    cert_path: Path, key_path: Path, names: Sequence[str], addresses: Sequence[str]
-) -> tuple[Path, Path]:
-    san = ",".join([*(f"DNS:{n}" for n in names), *(f"IP:{a}" for a in addresses)])
-    try:
-        netns.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=kube-apiserver",
-                "-addext",
-                f"subjectAltName={san}",
-                "-keyout",
-                str(key_path),
-                "-out",
-                str(cert_path),
-            ]
-        )
-    except LabEnvironmentError as exc:
-        raise LabEnvironmentError(
-            "cannot make the API server's certificate: neither `cryptography` nor `openssl` is available",
-            "pip install cryptography (openstacksdk already depends on it)",
-        ) from exc
-    key_path.chmod(0o600)
-    return cert_path, key_path

@@ -227,6 +227,23 @@ def namespace_pids(netns: str) -> list[int]:
     return [int(word) for word in completed.stdout.split() if word.isdigit()]
 
 
+def cmdline_words(pid: int) -> list[bytes]:
+    """The words of a process's command line (empty when it is gone).
+
+    A process that set its title (Neutron does, through setproctitle) leaves
+    one space-joined string instead of NUL-separated arguments; its words
+    are then split at spaces (a lab's tag never contains one).
+    """
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    words = raw.rstrip(b"\0").split(b"\0")
+    if len(words) == 1 and b" " in words[0]:
+        words = words[0].split()
+    return words
+
+
 def find_tagged_processes(tag: str, *, any_lab: bool = False) -> list[int]:
     """Pids whose command line carries `--lab-tag TAG` (every process the lab starts does).
 
@@ -237,10 +254,7 @@ def find_tagged_processes(tag: str, *, any_lab: bool = False) -> list[int]:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
-        try:
-            words = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
+        words = cmdline_words(int(entry.name))
         if marker not in words:
             continue
         value = words[words.index(marker) + 1 :][:1]

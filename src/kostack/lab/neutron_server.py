@@ -262,6 +262,9 @@ def main(argv: list[str] | None = None, *, extend: Extension | None = None) -> i
     parser.add_argument(
         "--parent-pid", type=int, default=0, help="exit when this process is gone (0: never)"
     )
+    parser.add_argument(
+        "--lab-tag", default="", help="the lab that owns this server (`kostack lab down` finds it)"
+    )
     args = parser.parse_args(argv)
 
     state_dir: Path = args.state_dir.resolve()

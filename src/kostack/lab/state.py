@@ -114,6 +114,7 @@ class StatePaths:
         self.kubeconfig = root / "kubeconfig"
         self.clouds = root / "clouds.yaml"
         self.kubelet = root / "kubelet"
+        self.neutron = root / "neutron"  # the lab's own Neutron: config and sqlite database
 
     def create(self) -> None:
         """Make the directories (root-only: the TLS key lives here)."""
@@ -135,7 +136,7 @@ class StatePaths:
         files = (self.state, self.portsec, self.portsec_nft, self.ports, self.groups)
         for path in (*files, self.kubeconfig, self.clouds):
             path.unlink(missing_ok=True)
-        for directory in (self.pids, self.ready, self.logs, self.tls, self.kubelet):
+        for directory in (self.pids, self.ready, self.logs, self.tls, self.kubelet, self.neutron):
             shutil.rmtree(directory, ignore_errors=True)
         # Not empty (someone else's files) or already gone: leave it.
         with contextlib.suppress(OSError):

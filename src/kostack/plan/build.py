@@ -29,7 +29,7 @@ from kostack.analyze.loadbalancer.settle import settle_after_fix
 from kostack.analyze.remedy import apply_remedies
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
-from kostack.plan.builder import Builder
+from kostack.plan.assemble import Builder
 from kostack.plan.model import (
     Action,
     Method,

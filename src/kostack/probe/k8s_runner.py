@@ -39,6 +39,7 @@ from kubernetes.client import CoreV1Api
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from kostack.analyze.messages import Msg, register
 from kostack.deadline import GRACE_S, DeadlineExceeded, with_deadline
 from kostack.errors import ProbeError
 from kostack.probe.plan import ProbePlan
@@ -52,6 +53,36 @@ from kostack.probe.results import (
     skipped,
 )
 from kostack.shell import render
+
+# What the runner reports while it works (the CLI shows it on stderr).
+register(
+    {
+        "probe.progress.interrupted": {
+            "en": "cleaning up the probe namespace first (interrupt again after it is gone)",
+            "ko": "먼저 점검용 네임스페이스를 정리하는 중 (정리된 뒤에 다시 중단하세요)",
+        },
+        "probe.progress.namespace": {
+            "en": "creating namespace {namespace}",
+            "ko": "네임스페이스 {namespace} 만드는 중",
+        },
+        "probe.progress.echo": {
+            "en": "starting {pods} echo pods",
+            "ko": "에코 Pod {pods}개 시작 중",
+        },
+        "probe.progress.running": {
+            "en": "running {probes} probes from {pods} pods",
+            "ko": "Pod {pods}개에서 점검 {probes}개 실행 중",
+        },
+        "probe.progress.finished": {
+            "en": "probe pods finished: {done} of {total}",
+            "ko": "점검 Pod 완료: {total}개 중 {done}개",
+        },
+        "probe.progress.cleanup": {
+            "en": "deleting namespace {namespace}",
+            "ko": "네임스페이스 {namespace} 삭제 중",
+        },
+    }
+)
 
 __all__ = [
     "DEFAULT_IMAGE",
@@ -131,7 +162,7 @@ def _shielded(progress: Progress) -> Iterator[list[int]]:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         caught.append(signum)
-        progress("cleaning up the probe namespace first (interrupt again after it is gone)")
+        progress(Msg("probe.progress.interrupted"))
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -236,7 +267,7 @@ class _Run:
             "kind": "Namespace",
             "metadata": {"name": self.namespace, "labels": _labels("round")},
         }
-        self.progress(f"creating namespace {self.namespace}")
+        self.progress(Msg("probe.progress.namespace", namespace=self.namespace))
         # Marked before the request: a create that timed out may still have happened.
         self.created = True
         self._call(f"creating namespace {self.namespace}", self.core.create_namespace, body)
@@ -264,7 +295,7 @@ class _Run:
         nodes = self.plan.echo_nodes
         if not nodes:
             return {}
-        self.progress(f"starting {len(nodes)} echo pods")
+        self.progress(Msg("probe.progress.echo", pods=len(nodes)))
         names: dict[str, str] = {}
         agent = f"{AGENT_DIR}/agent.py"
         for index, node in enumerate(nodes):
@@ -324,7 +355,11 @@ class _Run:
             )
             pods[name] = node
         self.progress(
-            f"running {sum(len(t) for t in targets.values())} probes from {len(pods)} pods"
+            Msg(
+                "probe.progress.running",
+                probes=sum(len(t) for t in targets.values()),
+                pods=len(pods),
+            )
         )
         finished = self._wait(pods, want="finished")
         runs: list[SourceRun] = []
@@ -381,6 +416,7 @@ class _Run:
                     )
                 elif want == "finished" and phase in ("Succeeded", "Failed"):
                     done[name] = (ip, self._log(name))
+                    self.progress(Msg("probe.progress.finished", done=len(done), total=len(pods)))
             if len(done) == len(pods):
                 return done
             if time.monotonic() > deadline:
@@ -439,7 +475,7 @@ class _Run:
         """Delete the namespace (and so everything in it); what could not be removed."""
         if not self.created:
             return []
-        self.progress(f"deleting namespace {self.namespace}")
+        self.progress(Msg("probe.progress.cleanup", namespace=self.namespace))
         problems: list[str] = []
         try:
             self.core.delete_namespace(

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from kostack.probe.plan import PlannedProbe, ProbePlan
@@ -117,12 +117,15 @@ def run_in_lab(
     execute: Execute | None = None,
     python: str = sys.executable,
     sequential: bool = False,
+    on_done: Callable[[int, int], None] | None = None,
 ) -> ProbeRound:
     """Run every probe of ``plan`` from the lab pods in ``pods`` (node name -> pod).
 
     Sources the lab has no pod for (the snapshot names a node the lab lacks)
-    get `skipped` results saying so.
+    get `skipped` results saying so. ``on_done(done, total)`` is told each time
+    a source pod finished (for progress).
     """
+    tell = on_done or (lambda _done, _total: None)
     run = execute or _netns_exec
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     started = time.monotonic()
@@ -138,17 +141,20 @@ def run_in_lab(
             problems.append(f"node {node} of the snapshot is not in the lab")
             continue
         jobs.append((node, pod))
+    outcomes: list[tuple[list[ProbeResult], SourceRun]] = []
     if sequential:
-        outcomes = [_run_source(plan, node, pod, echo, run, python, False) for node, pod in jobs]
+        for node, pod in jobs:
+            outcomes.append(_run_source(plan, node, pod, echo, run, python, False))
+            tell(len(outcomes), len(jobs))
     elif jobs:
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             futures = [
                 pool.submit(_run_source, plan, node, pod, echo, run, python, True)
                 for node, pod in jobs
             ]
-            outcomes = [f.result() for f in futures]
-    else:
-        outcomes = []
+            for finished, _ in enumerate(as_completed(futures), start=1):
+                tell(finished, len(jobs))
+            outcomes = [f.result() for f in futures]  # in plan order
     for source_results, source_run in outcomes:
         results += source_results
         runs.append(source_run)

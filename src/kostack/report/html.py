@@ -240,7 +240,15 @@ def render_html(report: IncidentReport, version: str = "") -> str:
                 [
                     (
                         "ok" if p.ok else ("fail" if p.ok is False else ""),
-                        [code(p.command), p.source, p.verdict, p.meaning, p.detail],
+                        [
+                            code(p.command),
+                            concat(p.source, concat(" ", mt(lang, "rep.l.alike", n=p.count - 1)))
+                            if p.count > 1
+                            else p.source,
+                            p.verdict,
+                            p.meaning,
+                            p.detail,
+                        ],
                     )
                     for p in report.probes
                 ],

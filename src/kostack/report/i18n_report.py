@@ -111,6 +111,8 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.main": "3.{n} Root cause: {title}",
         "rep.cause.other": "3.{n} Also a cause: {title}",
         "rep.note.clusterip": "3.{n} Not a symptom: ping to a ClusterIP",
+        "rep.ping.see": "No reply to a ping to a ClusterIP is expected, healthy or not (see {section}).",
+        "rep.cause.every_port": "{what} The same on all {n} affected ports: {ports}.",
         "rep.note.release": "3.{n} Why the {release} install failed",
         "rep.note.release_findings": "3.{n} What the release checks found about {release}",
         "rep.ping.iptables": (
@@ -355,6 +357,8 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.main": "3.{n} 핵심 원인: {title}",
         "rep.cause.other": "3.{n} 추가 원인: {title}",
         "rep.note.clusterip": "3.{n} 부차적 혼란: ClusterIP의 특성",
+        "rep.ping.see": "ClusterIP로 보낸 ping에는 정상이든 아니든 응답이 없습니다({section} 참고).",
+        "rep.cause.every_port": "{what} 영향받는 포트 {n}개 모두 같습니다: {ports}.",
         "rep.note.release": "3.{n} {release} 설치 실패 원인",
         "rep.note.release_findings": "3.{n} 릴리스 {release} 점검 결과",
         "rep.ping.iptables": (

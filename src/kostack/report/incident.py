@@ -27,7 +27,7 @@ from kostack.report.incident_checked import (
     also_ok,
     flow_rows,
     ping_rows,
-    probe_row,
+    probe_rows,
     undecided,
     verify_commands,
 )
@@ -75,12 +75,16 @@ def build_incident(
     troubles = release_troubles(snapshot, diagnosis)
     roots = diagnosis.root_causes
     causes = tuple(cause_section(diagnosis, topo, rc, i, lang) for i, rc in enumerate(roots, 1))
-    probes = tuple(probe_row(p, topo, lang) for p in snapshot.probes)
+    probes = probe_rows(snapshot.probes, topo, lang)
     applied = tuple(
         Command(a.command, a.target, a.status, a.finished or a.started, a.error) for a in journals
     )
     worst = diagnosis.worst()
     shown_applied = shown(applied)
+    noted = notes(snapshot, topo, diagnosis, troubles, len(causes), lang)
+    # 4.1 says why a ClusterIP ping proves nothing only where section 3 does not already
+    ping_heading = t(lang, "rep.note.clusterip", n=len(causes) + 1)
+    explained = any(n.heading == ping_heading for n in noted)
     return IncidentReport(
         lang=lang,
         title=title(roots, apps, troubles, lang),
@@ -89,11 +93,15 @@ def build_incident(
         impact=impact(diagnosis, topo, apps, troubles, lang),
         environment=environment_rows(snapshot, topo, apps, lang),
         causes=causes,
-        notes=notes(snapshot, topo, diagnosis, troubles, len(causes), lang),
+        notes=noted,
         probes=probes,
         flows=flow_rows(pic, lang) + ping_rows(topo, lang),
         checked_intro=t(lang, "rep.checked.probes" if probes else "rep.checked.static"),
-        ping_note=ping_note(snapshot, topo, lang),
+        ping_note=(
+            t(lang, "rep.ping.see", section=ping_heading.split(" ", 1)[0])
+            if explained
+            else ping_note(snapshot, topo, lang)
+        ),
         verify=verify_commands(snapshot, topo, lang),
         also_ok=also_ok(diagnosis, lang),
         undecided=undecided(diagnosis, lang),

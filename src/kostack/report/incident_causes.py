@@ -120,6 +120,11 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
     heading = t(lang, "rep.cause.main" if n == 1 else "rep.cause.other", n=n, title=heading_title)
     lead = rc.findings[0] if rc.findings else rc.symptoms[0]
     what = finding_message(lead, lang)
+    ports = sorted({r.name or r.id for r in rc.resources if r.kind == "port"})
+    if len(rc.findings) > 1 and len(ports) > 1:
+        # the lead finding names its own node class; the cause is every port's
+        shown_ports = ", ".join(ports[:20]) + (f" (+{len(ports) - 20})" if len(ports) > 20 else "")
+        what = t(lang, "rep.cause.every_port", what=what, n=len(ports), ports=shown_ports)
     why: str = ""
     if rc.key == "antispoof":
         why = _antispoof_why(d, topo, rc, lang)

@@ -7,6 +7,8 @@ namespace names, probe targets and kinds come from the cluster. Pure.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Status
@@ -78,6 +80,22 @@ def probe_row(p: ProbeObservation, topo: Topology, lang: str) -> ProbeRow:
     domain = topo.snapshot.cluster.dns_domain if topo.snapshot.cluster else "cluster.local"
     command = render(probe_argv(p, domain))
     return ProbeRow(command, source, verdict_label(p.verdict, lang), ok, meaning, p.detail)
+
+
+def probe_rows(
+    probes: Sequence[ProbeObservation], topo: Topology, lang: str
+) -> tuple[ProbeRow, ...]:
+    """One row per kind of probe and outcome, failures first, with an example and a count.
+
+    A round from every node to every other makes hundreds of probes; the
+    reader needs which kinds fail, how many, and one command to re-run.
+    """
+    groups: dict[tuple[str, str], list[ProbeObservation]] = defaultdict(list)
+    for p in probes:
+        groups[(p.kind, p.verdict)].append(p)
+    rows = [replace(probe_row(alike[0], topo, lang), count=len(alike)) for alike in groups.values()]
+    order = {False: 0, None: 1, True: 2}
+    return tuple(sorted(rows, key=lambda r: order[r.ok]))
 
 
 def flow_rows(pic: Picture, lang: str) -> tuple[FlowRow, ...]:

@@ -90,12 +90,15 @@ class Note:
 
 @dataclass(frozen=True)
 class ProbeRow:
+    """Alike probes (same kind and outcome): one example and how many there are."""
+
     command: str
     source: str
     verdict: str
     ok: bool | None
     meaning: str
     detail: str
+    count: int = 1
 
 
 @dataclass(frozen=True)

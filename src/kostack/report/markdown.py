@@ -105,6 +105,10 @@ def _commands(group: CommandGroup, lang: str) -> list[str]:
     return out
 
 
+def _alike(text: str, count: int, lang: str) -> str:
+    return concat(text, concat(" ", mt(lang, "rep.l.alike", n=count - 1))) if count > 1 else text
+
+
 def _flow(row: FlowRow, lang: str) -> str:
     more = concat(" ", mt(lang, "rep.l.alike", n=row.count - 1)) if row.count > 1 else ""
     return concat(row.flow, more)
@@ -189,7 +193,10 @@ def _checked_table(report: IncidentReport, lang: str) -> list[str]:
                 t(lang, "rep.l.meaning"),
                 t(lang, "rep.l.detail"),
             ],
-            [[code(p.command), p.source, p.verdict, p.meaning, p.detail] for p in report.probes],
+            [
+                [code(p.command), _alike(p.source, p.count, lang), p.verdict, p.meaning, p.detail]
+                for p in report.probes
+            ],
         )
     if report.flows:
         return _table(

@@ -415,6 +415,33 @@ def _fit(text: str, pixels: float, size: float = 12) -> str:
     return out + "…"
 
 
+def _wrap(text: str, pixels: float, size: float = 11) -> list[str]:
+    """``text`` in lines that fit ``pixels``, broken after '/', '-' or '.' where possible.
+
+    Nothing is cut: a name is the handle a reader searches for.
+    """
+    lines: list[str] = []
+    rest = text
+    while _width(rest, size) > pixels:
+        fit = 0
+        while fit < len(rest) and _width(rest[: fit + 1], size) <= pixels:
+            fit += 1
+        fit = max(fit, 1)
+        cut = max((i + 1 for i in range(fit) if rest[i] in "/-."), default=fit)
+        lines.append(rest[:cut])
+        rest = rest[cut:]
+    return [*lines, rest] if rest or not lines else lines
+
+
+def _pod_lines(pods: Iterable[str], pixels: float) -> list[tuple[bool, str]]:
+    """Every shown pod's name, wrapped: (continuation line?, text)."""
+    out: list[tuple[bool, str]] = []
+    for pod in pods:
+        wrapped = _wrap("● " + pod, pixels)
+        out += [(False, wrapped[0]), *((True, line) for line in wrapped[1:])]
+    return out
+
+
 def _e(text: object) -> str:
     return html_safe(str(text))
 
@@ -501,12 +528,18 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
     max_dx = max(spans, default=1.0)
     arc_zone = (ARC_MAX if spans else 0) + 70  # room for the drop labels above the ports
 
-    # --- vertical layout
+    # --- vertical layout (nodes as tall as their longest list of pod names)
+    pod_lines = {node.key: _pod_lines(node.pods, NODE_W - 32) for node in pic.nodes}
+    name_lines = {node.key: _wrap(node.name, NODE_W - 16, 13) for node in pic.nodes}
+    name_extra = 16 * (max((len(lines) for lines in name_lines.values()), default=1) - 1)
+    tallest = max((len(lines) for lines in pod_lines.values()), default=0)
+    node_h = max(NODE_H, 68 + name_extra + 15 * (tallest + 1))
     ext_y = MARGIN
     port_y = ext_y + 44 + 40 + arc_zone
     node_y = port_y + 26
-    legend_y = node_y + NODE_H + SUBNET_PAD + 46
+    legend_y = node_y + node_h + SUBNET_PAD + 46
     height = legend_y + LEGEND_H
+    used: set[str] = set()  # what the legend explains: only symbols the picture uses
 
     svg = _Svg()
     svg.add(
@@ -547,14 +580,21 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
         full=router_label,
     )
 
-    # --- subnets
+    # --- subnets, each joined to the router by its interface
     subnets = {s.key: s for s in pic.subnets}
     for key, starts in subnet_span.items():
         sn = subnets.get(key)
         left = min(starts) - SUBNET_PAD
         right = max(starts) + NODE_W + SUBNET_PAD
         top = port_y - PORT_H - 10
-        bottom = node_y + NODE_H + SUBNET_PAD + 22
+        bottom = node_y + node_h + SUBNET_PAD + 22
+        if pic.router:
+            joint = min(max(ext_x, left + 20), right - 20)
+            svg.add(
+                f'<line class="router-link" x1="{ext_x:.1f}" y1="{ext_y + 44:.1f}" '
+                f'x2="{joint:.1f}" y2="{top:.1f}" stroke="{MUTED}" stroke-width="2" '
+                f'stroke-dasharray="2 3"><title>{_e(router_label)}</title></line>'
+            )
         svg.add(
             f'<rect class="subnet" x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" '
             f'height="{bottom - top:.1f}" rx="10" fill="#eef4fb" stroke="#9cb8d9"/>'
@@ -604,6 +644,7 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
             marker = ' marker-end="url(#ks-arrow-ok)"'
         elif colour == GREY:
             marker = ' marker-end="url(#ks-arrow-grey)"'
+        used.add("ok" if worst.ok else "unknown" if colour == GREY else "fail")
         cls = "flow-ok" if worst.ok else ("flow-unknown" if colour == GREY else "flow-fail")
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         svg.add(
@@ -635,32 +676,26 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
         arrived = arrivals.get(node.key, [])
         svg.add(
             f'<rect class="node" x="{left:.1f}" y="{node_y:.1f}" width="{NODE_W}" '
-            f'height="{NODE_H}" rx="8" fill="#ffffff" stroke="{INK}"/>'
+            f'height="{node_h}" rx="8" fill="#ffffff" stroke="{INK}"/>'
         )
         role = t(lang, "pic.role.cp" if node.control_plane else "pic.role.worker")
         if node.members > 1:
             role = t(lang, "pic.members", role=role, n=node.members)
         inner = NODE_W - 16
+        # the name whole (wrapped, never cut: it is what a reader looks up)
+        for i, line in enumerate(name_lines[node.key]):
+            svg.text(cx, node_y + 30 + 16 * i, line, anchor="middle", weight="bold", size=13)
         svg.text(
             cx,
-            node_y + 30,
-            _fit(node.name, inner, 13),
-            anchor="middle",
-            weight="bold",
-            size=13,
-            full=node.name,
-        )
-        svg.text(
-            cx,
-            node_y + 46,
+            node_y + 46 + name_extra,
             _fit(f"{role} · {node.ip}", inner, 11),
             anchor="middle",
             size=11,
             fill=MUTED,
         )
-        pod_y = node_y + 68
-        for pod in node.pods:
-            svg.text(left + 10, pod_y, _fit("● " + pod, inner, 11), size=11, full=pod)
+        pod_y = node_y + 68 + name_extra
+        for continued, line in pod_lines[node.key]:
+            svg.text(left + (22 if continued else 10), pod_y, line, size=11)
             pod_y += 15
         more = node.pod_count - len(node.pods)
         if more > 0:
@@ -704,6 +739,7 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
                 fill=MUTED,
             )
         if drops or arrived:
+            used.add("fail")
             dropped = drops + arrived
             kinds = sorted({t(lang, "pic.kind." + f.kind) for f in dropped})
             reasons = ", ".join(sorted({f.reason for f in dropped}))
@@ -747,24 +783,31 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
                 f'stroke="{MUTED}" stroke-width="1.5"/>'
             )
 
-    # --- legend
+    # --- legend: only the symbols drawn above, one after the other
     ly = legend_y
-    svg.add(
-        f'<line x1="{MARGIN}" y1="{ly}" x2="{MARGIN + 36}" y2="{ly}" stroke="{RED}" '
-        'stroke-width="3"/>'
-    )
-    svg.cross(MARGIN + 48, ly, r=6)
-    svg.text(MARGIN + 62, ly + 4, t(lang, "pic.legend_fail"), size=11)
-    svg.add(
-        f'<line x1="{MARGIN + 300}" y1="{ly}" x2="{MARGIN + 336}" y2="{ly}" stroke="{GREEN}" '
-        'stroke-width="1.6" marker-end="url(#ks-arrow-ok)"/>'
-    )
-    svg.text(MARGIN + 344, ly + 4, t(lang, "pic.legend_ok"), size=11)
-    svg.add(
-        f'<line x1="{MARGIN + 480}" y1="{ly}" x2="{MARGIN + 516}" y2="{ly}" stroke="{GREY}" '
-        'stroke-width="1.6" stroke-dasharray="6 4"/>'
-    )
-    svg.text(MARGIN + 524, ly + 4, t(lang, "pic.legend_unknown"), size=11)
+    lx = float(MARGIN)
+    if "fail" in used:
+        svg.add(
+            f'<line class="legend-fail" x1="{lx}" y1="{ly}" x2="{lx + 36}" y2="{ly}" '
+            f'stroke="{RED}" stroke-width="3"/>'
+        )
+        svg.cross(lx + 48, ly, r=6)
+        label = t(lang, "pic.legend_fail")
+        svg.text(lx + 62, ly + 4, label, size=11)
+        lx += 62 + _width(label, 11) + 30
+    for key, colour, style in (
+        ("ok", GREEN, 'marker-end="url(#ks-arrow-ok)"'),
+        ("unknown", GREY, 'stroke-dasharray="6 4"'),
+    ):
+        if key not in used:
+            continue
+        svg.add(
+            f'<line class="legend-{key}" x1="{lx}" y1="{ly}" x2="{lx + 36}" y2="{ly}" '
+            f'stroke="{colour}" stroke-width="1.6" {style}/>'
+        )
+        label = t(lang, f"pic.legend_{key}")
+        svg.text(lx + 44, ly + 4, label, size=11)
+        lx += 44 + _width(label, 11) + 30
     note = t(lang, "pic.scope", total=pic.total_nodes)
     if pic.aggregated:
         note = t(lang, "pic.aggregated", total=pic.total_nodes, boxes=len(pic.nodes))

@@ -1,0 +1,295 @@
+"""Colour and progress on the terminal (issue #13 item 2): when they are shown, that they only
+add escape sequences (never change the text), that progress stays on stderr, and that the
+output programs read is byte-identical with and without a terminal."""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import pty
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from kostack.cli.common import Environment
+from kostack.cli.console import Highlighting, ansi, color_enabled, progress_enabled
+from kostack.cli.main import main
+from kostack.cli.messages import COLLECT_STEPS
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = str(ROOT / "examples" / "seed-incident.json")
+KOSTACK = str(Path(sys.executable).parent / "kostack")
+ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def strip(text: str) -> str:
+    return ESCAPE.sub("", text)
+
+
+def run(
+    args: list[str],
+    *,
+    tty: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[int, str, str]:
+    """kostack in-process; `tty` says stdout and stderr are terminals."""
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(
+        stdout=out,
+        stderr=err,
+        environ={"LANG": "C.UTF-8", **(environ or {})},
+        stdin_isatty=False,
+        stdout_isatty=tty,
+        stderr_isatty=tty,
+    )
+    return main(args, env), out.getvalue(), err.getvalue()
+
+
+def on_a_terminal(args: list[str], environ: Mapping[str, str] | None = None) -> tuple[int, bytes]:
+    """kostack with stdout and stderr on a real pseudo-terminal; everything the terminal got."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [KOSTACK, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=secondary,
+        stderr=secondary,
+        env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "TERM": "xterm", **(environ or {})},
+        cwd=ROOT,
+    )
+    os.close(secondary)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(primary)
+    return process.wait(timeout=60), received
+
+
+# -- when ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("color", "tty", "environ", "expected"),
+    [
+        ("auto", True, {}, True),
+        ("auto", False, {}, False),  # piped
+        ("auto", True, {"NO_COLOR": "1"}, False),
+        ("auto", True, {"NO_COLOR": ""}, True),  # no-color.org: set and not empty
+        ("auto", True, {"TERM": "dumb"}, False),
+        ("never", True, {}, False),
+        ("always", False, {}, True),
+        ("always", False, {"NO_COLOR": "1"}, True),  # the explicit option wins
+    ],
+)
+def test_colour_decision(color: str, tty: bool, environ: dict[str, str], expected: bool) -> None:
+    env = Environment(environ=environ, stdout_isatty=tty, stderr_isatty=tty, color=color)
+    assert color_enabled(env) is expected
+    assert color_enabled(env, machine=True) is False  # json, junit, sarif, scripts: never
+
+
+@pytest.mark.parametrize(
+    ("progress", "tty", "expected"),
+    [("auto", True, True), ("auto", False, False), ("never", True, False), ("always", False, True)],
+)
+def test_progress_decision(progress: str, tty: bool, expected: bool) -> None:
+    env = Environment(environ={}, stdout_isatty=False, stderr_isatty=tty, progress=progress)
+    assert progress_enabled(env) is expected
+
+
+# -- colour only adds escapes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diagnose", "--snapshot", SEED, "-v"],
+        ["diagnose", "--snapshot", SEED, "--lang", "ko", "-v"],
+        ["trace", "--snapshot", SEED, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"],
+        ["fix", "plan", "--snapshot", SEED],
+        ["probe", "--snapshot", SEED],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_colour_adds_escapes_and_changes_no_character(args: list[str]) -> None:
+    code, plain, _ = run(args)
+    code_colored, colored, _ = run(["--color", "always", *args])
+    assert code == code_colored
+    assert ESCAPE.search(plain) is None
+    assert ESCAPE.search(colored) is not None
+    assert strip(colored) == plain
+
+
+def test_severity_and_verdicts_get_their_colours() -> None:
+    _, colored, _ = run(["diagnose", "--snapshot", SEED, "--color", "always"])
+    assert "\x1b[1;31m[critical]\x1b[0m" in colored
+    _, colored_ko, _ = run(["diagnose", "--snapshot", SEED, "--lang", "ko", "--color", "always"])
+    assert "\x1b[1;31m[심각]\x1b[0m" in colored_ko
+    _, traced, _ = run(
+        ["--color", "always", "trace", "--snapshot", SEED, "pod:demo/netshoot", "node:k8s-w-2"]
+    )
+    assert "\x1b[1;31mDENIED\x1b[0m" in traced
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["diagnose", "--snapshot", SEED, "-o", "json"],
+        ["diagnose", "--snapshot", SEED, "-o", "sarif"],
+        ["diagnose", "--snapshot", SEED, "-o", "junit"],
+        ["fix", "plan", "--snapshot", SEED, "-o", "json"],
+        ["fix", "plan", "--snapshot", SEED, "-o", "script"],
+        ["report", "--snapshot", SEED, "-o", "-", "--format", "md"],
+    ],
+    ids=lambda args: " ".join(args[:2] + args[3:]),
+)
+def test_machine_output_is_byte_identical_with_and_without_a_terminal(args: list[str]) -> None:
+    _, piped, _ = run(args)
+    _, forced, _ = run(["--color", "always", "--progress", "always", *args], tty=True)
+    _, on_tty, _ = run(args, tty=True)
+    assert piped == forced == on_tty
+    assert ESCAPE.search(piped) is None
+
+
+def test_no_color_and_a_pipe_give_plain_text_on_a_real_terminal() -> None:
+    code, received = on_a_terminal(["diagnose", "--snapshot", SEED])
+    assert code == 1 and b"\x1b[1;31m[critical]" in received
+    code, received = on_a_terminal(["diagnose", "--snapshot", SEED], {"NO_COLOR": "1"})
+    text = received.decode()
+    assert code == 1 and "[critical]" in text
+    assert "\x1b[1;31m" not in text  # no colour on the result (progress may still draw)
+
+
+def test_json_on_a_real_terminal_is_the_same_bytes_as_piped() -> None:
+    piped = subprocess.run(
+        [KOSTACK, "diagnose", "--snapshot", SEED, "-o", "json"],
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    ).stdout
+    code, received = on_a_terminal(
+        ["--progress", "never", "diagnose", "--snapshot", SEED, "-o", "json"]
+    )
+    assert code == 1
+    # the terminal turns each \n into \r\n (its line discipline); nothing else may differ
+    assert received.replace(b"\r\n", b"\n") == piped
+
+
+# -- progress ------------------------------------------------------------------------------
+
+
+def test_progress_is_drawn_on_stderr_only_and_is_transient() -> None:
+    args = ["diagnose", "--snapshot", SEED]
+    _, plain, plain_err = run(args)
+    _, out, err = run(["--progress", "always", *args])
+    assert out == plain and plain_err == ""
+    assert "diagnosing 4 nodes, 4 ports" in err
+    assert err.rstrip().endswith("\x1b[2K") or "\x1b[?25h" in err  # cleared at the end
+
+
+def test_progress_follows_the_commands_language() -> None:
+    _, _, err = run(["--progress", "always", "diagnose", "--snapshot", SEED, "--lang", "ko"])
+    assert "진단 중: 노드 4대, 포트 4개" in err
+
+
+def test_progress_is_silent_when_stderr_is_piped() -> None:
+    _, _, err = run(["diagnose", "--snapshot", SEED])
+    assert err == ""
+
+
+# -- pieces ---------------------------------------------------------------------------------
+
+
+def test_highlighting_stream_colours_whole_lines_written_in_pieces() -> None:
+    target = io.StringIO()
+    stream = Highlighting(target)
+    for piece in ("ROOT CAUSE 1 of 1  [crit", "ical]  x\n  4 Neutron port: DEN", "IED\nrest"):
+        stream.write(piece)
+    assert target.getvalue() == ansi("ROOT CAUSE 1 of 1  [critical]  x\n  4 Neutron port: DENIED\n")
+    stream.flush()
+    assert (
+        strip(target.getvalue())
+        == "ROOT CAUSE 1 of 1  [critical]  x\n  4 Neutron port: DENIED\nrest"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tab\there",
+        "trailing   \n",
+        "\r\n",
+        "한국어 [심각] 차단됨",
+        "\\x1b[31m escaped",
+        "",
+        "a" * 5000,
+    ],
+)
+def test_ansi_keeps_every_character(text: str) -> None:
+    assert strip(ansi(text)) == text
+
+
+def test_every_collection_step_has_korean() -> None:
+    """The steps kostack.collect reports (literal progress("...") calls) are all translated."""
+    steps: set[str] = set()
+    for path in (ROOT / "src" / "kostack" / "collect").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and (
+                    (isinstance(node.func, ast.Name) and node.func.id == "progress")
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "progress")
+                )
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                steps.add(str(node.args[0].value))
+    assert len(steps) >= 8
+    assert steps <= set(COLLECT_STEPS), steps - set(COLLECT_STEPS)
+
+
+def test_every_lab_up_stage_has_korean() -> None:
+    """The stages Lab.up and the lab's own Neutron report (say("...")/step("...")) are translated."""
+    from kostack.cli.messages import LAB_STAGES, lab_stage
+
+    stages: set[str] = set()
+    for name in ("lab.py", "own_neutron.py"):
+        tree = ast.parse((ROOT / "src" / "kostack" / "lab" / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("say", "step")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                stages.add(str(node.args[0].value))
+    assert len(stages) >= 7
+    assert stages <= set(LAB_STAGES), stages - set(LAB_STAGES)
+    assert lab_stage("ko", "seeding Neutron") == "랩 구성 중: Neutron에 네트워크와 포트 생성"
+    assert lab_stage("en", "seeding Neutron") == "lab up: seeding Neutron"
+
+
+def test_diagnosing_progress_survives_a_snapshot_without_nodes_or_ports() -> None:
+    """A collection gap leaves `nodes`/`ports` unset (None): the progress line says 0."""
+    from types import SimpleNamespace
+
+    from kostack.cli.console import diagnosing
+
+    err = io.StringIO()
+    env = Environment(stderr=err, environ={}, stderr_isatty=True, progress="always")
+    gap = SimpleNamespace(
+        cluster=SimpleNamespace(nodes=None), openstack=SimpleNamespace(ports=None)
+    )
+    with diagnosing(env, gap):
+        pass
+    assert "diagnosing 0 nodes, 0 ports" in err.getvalue()
