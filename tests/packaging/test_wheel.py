@@ -32,11 +32,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (already over 45,000 after safety-redact and the splits), and that path adds 5,528 of its own
 # (Octavia collector, model, the way-in engine in analyze/loadbalancer/, seven checks, report
 # lines, `kostack lab way-in`).
-# 54,000 -> 59,600: `kostack guard` (#15) adds 4,559 lines net (the guard package in 19
+# 54,000 -> 60,900: `kostack guard` (#15) adds 4,563 lines net (the guard package in 19
 # modules under 400 lines, its CLI, Leases in the Kubernetes API double, and kostack.serve,
 # which it shares with watch and which took watch's server and Event sink out of watch); main
-# measured 54,926 (over its own 54,000) when guard last merged it, guard's branch 59,485.
-SHIPPED_LINES_BUDGET = 59_600
+# measured 56,243 (over its own 54,000) when guard last merged it, guard's branch 60,806.
+SHIPPED_LINES_BUDGET = 60_900
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
