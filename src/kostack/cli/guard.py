@@ -7,15 +7,17 @@ import os
 import socket
 import uuid
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from kostack.cli.common import detect_lang, get_env
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
-from kostack.model.snapshot import NeutronBackend
 from kostack.report.safe import terminal_safe
+
+if TYPE_CHECKING:
+    from kostack.model.snapshot import NeutronBackend
 
 __all__ = ["guard"]
 
@@ -250,7 +252,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any
             os_cloud=opts["os_cloud"],
             kubeconfig=opts["kubeconfig"],
             kube_context=opts["kube_context"],
-            neutron_backend=cast(NeutronBackend | None, opts["neutron_backend"]),
+            neutron_backend=cast("NeutronBackend | None", opts["neutron_backend"]),
             helm=False,
             timeout_s=opts["timeout_s"],
             environ=env.environ,
