@@ -34,9 +34,9 @@ fi
 if [ "$mode" = "--dev" ] || [ "$mode" = "--all" ]; then
   # kostack with the lab extra and the test tools, plus its unpublished test support
   # (testkit/: fixtures, fakes, builders, fault proxy, Neutron harness; never in the wheel).
-  .venv/bin/python -m pip install --quiet -e '.[dev,lab,watch]' -e ./testkit
+  .venv/bin/python -m pip install --quiet -e '.[dev,lab,watch,guard]' -e ./testkit
 else
-  .venv/bin/python -m pip install --quiet -e '.[watch]'
+  .venv/bin/python -m pip install --quiet -e '.[watch,guard]'
 fi
 
 if [ "$mode" = "--all" ]; then

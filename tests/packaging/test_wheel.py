@@ -32,7 +32,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (already over 45,000 after safety-redact and the splits), and that path adds 5,528 of its own
 # (Octavia collector, model, the way-in engine in analyze/loadbalancer/, seven checks, report
 # lines, `kostack lab way-in`).
-SHIPPED_LINES_BUDGET = 54_000
+# 54,000 -> 60,900: `kostack guard` (#15) adds 4,563 lines net (the guard package in 19
+# modules under 400 lines, its CLI, Leases in the Kubernetes API double, and kostack.serve,
+# which it shares with watch and which took watch's server and Event sink out of watch); main
+# measured 56,243 (over its own 54,000) when guard last merged it, guard's branch 60,806.
+# 60,900 -> 64,500: engine v2 (#11: decide by cases, aggregation, the engine package) and
+# guard merged together: 64,191 measured. Issue 12's target (40,000) is not met: the new
+# capabilities (watch, guard, the LoadBalancer path, engine v2) outgrew it; this budget only
+# stops silent growth until the target is settled.
+SHIPPED_LINES_BUDGET = 64_500
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

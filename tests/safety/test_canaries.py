@@ -415,3 +415,26 @@ def test_lab_commands_with_credentials_in_the_environment(world: World, tmp_path
             assert run.code != 70, run.stderr
             cases.append(Case(" ".join(argv), "openrc", bool(debug), run.code))
     assert_clean(world, cases)
+
+
+def test_guard(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`guard --once`: audit on every path (text and JSON); enforce, with its journal, on the
+    error paths (the success path would change the shared Neutron that later tests read)."""
+    monkeypatch.chdir(world.out)
+    audit = live(["guard", "--once"])
+    audit_json = live(["guard", "--once", "-o", "json"])
+    enforce = live(["guard", "--once", "--mode", "enforce"], "--journal-dir", "{u}")
+    cases = run_paths(
+        world, "guard", audit, os_paths=OS_ERRORS, kube_paths=KUBE_ERRORS, expect=os_failure
+    )
+    cases += run_paths(
+        world, "guard json", audit_json, os_paths=("pw", "wrong", "neutron500"), kube_paths=()
+    )
+    errors = tuple(p for p in OS_ERRORS if p != "pw")
+    cases += run_paths(
+        world, "guard enforce", enforce, os_paths=errors, kube_paths=KUBE_ERRORS, expect=os_failure
+    )
+    read = next(r for r in world.runs if r.args[:4] == ("guard", "--once", "--os-cloud", "pw"))
+    assert read.code in (0, 1, 4) and "kostack guard" in read.stdout  # the cloud was read
+    used_for_real(world, world.runs)
+    assert_clean(world, cases)

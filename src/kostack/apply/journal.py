@@ -147,7 +147,7 @@ class Journal:
                 "plan": plan_to_dict(plan, version),
             }
         )
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
         return journal
 
     @classmethod
@@ -169,16 +169,7 @@ class Journal:
         return journal
 
     def _lock(self) -> None:
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(self._fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise JournalError(
-                    f"journal {self.path} is in use by another kostack process",
-                    "wait for it to finish; two runs must not change the same ports at once",
-                ) from None
-            raise
+        lock_exclusive(self._fd, self.path)
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -207,13 +198,7 @@ class Journal:
         with deferred_interrupts():
             last = int(self.records[-1].get("seq") or 0) if self.records else 0
             seq = max(last, len(self.records)) + 1
-            line = redact(json.dumps({"seq": seq, "at": now(), **record}, ensure_ascii=False))
-            kept: dict[str, Any] = json.loads(line)
-            data = (line + "\n").encode()
-            written = 0
-            while written < len(data):
-                written += os.write(self._fd, data[written:])
-            os.fsync(self._fd)
+            kept = write_record(self._fd, {"seq": seq, "at": now(), **record})
             self.records.append(kept)
         return kept
 
@@ -260,6 +245,57 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         ) from None
     except OSError as exc:
         raise JournalError(f"cannot read journal {path}: {exc.strerror}") from exc
+    records = parse_records(text, path)
+    if not records or records[0].get("type") != "plan":
+        raise JournalError(
+            f"{path} is not a kostack fix journal (its first line is not the plan)",
+            "give the file `kostack fix apply` printed",
+        )
+    version = records[0].get("journal_version")
+    if version != JOURNAL_VERSION:
+        raise JournalError(
+            f"journal {path} has version {version!r}; this kostack reads {JOURNAL_VERSION}"
+        )
+    return records
+
+
+# --------------------------------------------------------------------------- JSON lines, durably
+# (shared with `kostack guard`'s journal, kostack/guard/journal.py)
+
+
+def write_record(fd: int, record: dict[str, Any]) -> dict[str, Any]:
+    """Append one record as one JSON line: a single write() on an O_APPEND fd, then fsync.
+
+    The line passes the redactor (no credential is written) and Ctrl-C waits
+    until it is down; returns the record as written.
+    """
+    with deferred_interrupts():
+        line = redact(json.dumps(record, sort_keys=False, ensure_ascii=False))
+        kept: dict[str, Any] = json.loads(line)
+        data = (line + "\n").encode()
+        written = 0
+        while written < len(data):
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    return kept
+
+
+def lock_exclusive(fd: int, path: Path) -> None:
+    """Take the file's exclusive flock or raise JournalError (another process holds it)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            raise JournalError(
+                f"journal {path} is in use by another kostack process",
+                "wait for it to finish; two runs must not change the same ports at once",
+            ) from None
+        raise
+
+
+def parse_records(text: str, path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a journal's lines; a torn last line (a crash mid-write) is skipped."""
     lines = text.split("\n")
     records: list[dict[str, Any]] = []
     for number, line in enumerate(lines, 1):
@@ -277,20 +313,10 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         if not isinstance(rec, dict):
             raise JournalError(f"journal {path} line {number} is not a JSON object")
         records.append(rec)
-    if not records or records[0].get("type") != "plan":
-        raise JournalError(
-            f"{path} is not a kostack fix journal (its first line is not the plan)",
-            "give the file `kostack fix apply` printed",
-        )
-    version = records[0].get("journal_version")
-    if version != JOURNAL_VERSION:
-        raise JournalError(
-            f"journal {path} has version {version!r}; this kostack reads {JOURNAL_VERSION}"
-        )
     return records
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make the new file's directory entry durable too."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -83,6 +83,7 @@ class PortState:
     revision_number: int
     mac_address: str
     fields: PortFields
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,7 @@ class Neutron:
                 [str(g) for g in raw.security_group_ids or ()],
                 _pairs(raw.allowed_address_pairs, mac),
             ),
+            tags=tuple(str(t) for t in getattr(raw, "tags", None) or ()),
         )
 
     def port(self, port_id: str) -> PortState:
@@ -254,6 +256,41 @@ class Neutron:
                 lambda: self._net.update_port(port_id, if_revision=if_revision, **body), write=True
             )
         )
+
+    def add_port_tags(self, port_id: str, tags: Iterable[str]) -> None:
+        """Add tags to a port, keeping the others (one POST /ports/ID/tags; idempotent).
+
+        Never the PUT of the whole tag list: that would drop a tag someone
+        else added meanwhile.
+        """
+        body = {"tags": sorted(set(tags))}
+        self._checked(lambda: self._net.post(f"/ports/{port_id}/tags", json=body))
+
+    def remove_port_tag(self, port_id: str, tag: str) -> bool:
+        """Remove one tag (DELETE /ports/ID/tags/TAG); False when it was not there."""
+        from urllib.parse import quote
+
+        response = self._call(lambda: self._net.delete(f"/ports/{port_id}/tags/{quote(tag)}"))
+        if int(response.status_code) == 404:
+            return False
+        self._raise_for(response)
+        return True
+
+    def _checked(self, fn: Callable[[], Any]) -> Any:
+        response = self._call(fn)
+        self._raise_for(response)
+        return response
+
+    @staticmethod
+    def _raise_for(response: Any) -> None:
+        """A raw adapter answer with an error status, as the SDK's own calls raise it."""
+        from openstack import exceptions as os_exc
+
+        if int(response.status_code) >= 400:
+            try:
+                os_exc.raise_from_response(response)
+            except Exception as exc:
+                raise _problem(exc) from exc
 
     # ------------------------------------------------------------------ security groups
 

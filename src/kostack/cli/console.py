@@ -208,8 +208,8 @@ MACHINE_FORMATS: Final = frozenset({"json", "junit", "sarif", "script", "command
 
 
 # Commands whose stdout is always for programs or files: a snapshot (collect), Markdown or
-# HTML (report), a shell script (completion), a log of a long run (watch).
-PLAIN_COMMANDS: Final = frozenset({"collect", "report", "completion", "watch"})
+# HTML (report), a shell script (completion), a log of a long run (watch, guard).
+PLAIN_COMMANDS: Final = frozenset({"collect", "report", "completion", "watch", "guard"})
 
 
 def is_machine_output(command: str, params: Mapping[str, Any]) -> bool:

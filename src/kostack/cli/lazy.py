@@ -82,6 +82,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "watch",
         "Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics.",
     ),
+    "guard": LazyCommand(
+        "kostack.cli.guard",
+        "guard",
+        "Keep node ports right as nodes come and go: audit drift, or enforce with a safety net.",
+    ),
     "completion": LazyCommand(
         "kostack.cli.completion",
         "completion",

@@ -613,6 +613,7 @@ def _port(raw: dict[str, Any]) -> Port:
         revision_number=revision if isinstance(revision, int) else None,
         status=_text(raw.get("status")),
         project_id=raw.get("project_id") or raw.get("tenant_id") or None,
+        tags=tuple(str(t) for t in raw.get("tags") or () if isinstance(t, str)),
     )
 
 

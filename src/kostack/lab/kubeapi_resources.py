@@ -47,6 +47,9 @@ class ResourceType:
     subresources: tuple[str, ...] = ()
     storage_group: str | None = None
     custom: bool = False
+    # False where the registry strategy forbids updates without a resourceVersion
+    # (custom resources and Leases): such a PUT is 422, a stale one 409.
+    unconditional_update: bool = True
 
     @property
     def api_version(self) -> str:
@@ -152,6 +155,9 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     ),
     _grouped("batch", "v1", "jobs", "Job", True, (), ("status",), ("all",)),
     _grouped("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
+    ResourceType(
+        "coordination.k8s.io", "v1", "leases", "Lease", True, "lease", unconditional_update=False
+    ),
     _grouped("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), ("status",)),
     _grouped("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
     _grouped("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, ("sc",)),
@@ -208,6 +214,7 @@ BUILTIN_GROUP_ORDER: tuple[str, ...] = (
     "rbac.authorization.k8s.io",
     "storage.k8s.io",
     "apiextensions.k8s.io",
+    "coordination.k8s.io",
     "discovery.k8s.io",
 )
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from kostack.lab.kubeapi_leases import MicroTimeError, normalize_micro_times, validate_lease
 from kostack.lab.kubeapi_patch import (
     PatchError,
     PatchTestFailed,
@@ -723,6 +724,14 @@ class KubeStore:
             raise self._invalid(
                 rtype, name, [("metadata.name", f'Invalid value: "{name}": not a valid name')]
             )
+        if rtype.storage_key == ("coordination.k8s.io", "leases"):
+            try:
+                normalize_micro_times(obj)
+            except MicroTimeError as error:
+                raise KubeApiError(400, str(error)) from error
+            causes = validate_lease(obj)
+            if causes:
+                raise self._invalid(rtype, name, causes)
         if self._validator is not None:
             problems = list(self._validator(self._serve(rtype, obj)))
             if problems:
@@ -856,7 +865,7 @@ class KubeStore:
         new["metadata"].setdefault("name", name)
         version = str(new["metadata"].get("resourceVersion", ""))
         current = str(metadata_of(existing).get("resourceVersion", ""))
-        if not version and rtype.custom:
+        if not version and (rtype.custom or not rtype.unconditional_update):
             raise self._invalid(
                 rtype,
                 name,

@@ -145,6 +145,8 @@ class Port(Record):
     revision_number: int | None = None
     status: Name = ""
     project_id: Name | None = None
+    # Neutron tags (standard-attr-tag): `kostack guard` marks the pairs it added with them.
+    tags: tuple[str, ...] = ()
 
 
 Direction = Literal["ingress", "egress"]

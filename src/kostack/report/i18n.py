@@ -237,3 +237,30 @@ def t(lang: str, key: str, **params: object) -> str:
     from kostack.analyze.messages import Word  # not at import: --help loads no layer
 
     return template.format(**{k: Word(v) if isinstance(v, str) else v for k, v in params.items()})
+
+
+# --------------------------------------------------------------------------- particles
+
+_DIGIT_FINALS = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}
+
+
+def josa(word: str, pair: str) -> str:
+    """``word`` with the right one of a particle pair ("으로/로", "을/를", "이/가", "은/는").
+
+    Decided by the final consonant of the last syllable (a digit is read in
+    Sino-Korean: 3 -> 삼); after a word in Latin letters, whose reading is
+    not known, both are written the usual way: "kubernetes을(를)".
+    """
+    with_final, without_final = pair.split("/")
+    last = word.rstrip()[-1:]
+    if last and "가" <= last <= "힣":
+        final = (ord(last) - ord("가")) % 28
+    elif last in _DIGIT_FINALS:
+        final = _DIGIT_FINALS[last]
+    else:
+        if pair == "으로/로":
+            return f"{word}(으)로"
+        return f"{word}{with_final}({without_final})"
+    if pair == "으로/로" and final in (0, 8):  # no final consonant, or ㄹ: 로
+        return word + without_final
+    return word + (without_final if final == 0 else with_final)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kostack.report.i18n import josa
+
 __all__ = ["MESSAGES", "josa", "say", "severity_name", "verdict_name"]
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -56,10 +58,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.extra": "kostack watch needs the optional dependency prometheus-client "
         "(the extra kostack[watch])",
         "hint.extra": "pip install 'kostack[watch]'",
-        "error.listen": "cannot listen on {address}: {error}",
-        "hint.listen": "choose a free address with --listen HOST:PORT",
-        "error.listen.form": "--listen {address!r} is not HOST:PORT",
-        "hint.listen.form": "e.g. --listen 127.0.0.1:9109 or --listen 0.0.0.0:9109",
         "error.snapshot": "--snapshot {path}: no such file",
         "hint.snapshot": "give a snapshot file (kostack collect -o FILE)",
         "error.deployment": "--deployment {text!r} is not NAMESPACE/NAME",
@@ -109,10 +107,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.extra": "kostack watch에는 선택 의존성 prometheus-client(추가 기능 kostack[watch])가 "
         "필요합니다",
         "hint.extra": "pip install 'kostack[watch]'",
-        "error.listen": "{address}에서 연결을 받을 수 없습니다: {error}",
-        "hint.listen": "--listen HOST:PORT로 비어 있는 주소를 지정하세요",
-        "error.listen.form": "--listen {address!r}는 HOST:PORT 형식이 아닙니다",
-        "hint.listen.form": "예: --listen 127.0.0.1:9109 또는 --listen 0.0.0.0:9109",
         "error.snapshot": "--snapshot {path}: 파일이 없습니다",
         "hint.snapshot": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
         "error.deployment": "--deployment {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
@@ -128,31 +122,6 @@ _PARTICLES: dict[str, tuple[str, str]] = {
     "event.source.down": ("source", "을/를"),
     "event.source.up": ("source", "을/를"),
 }
-
-
-_DIGIT_FINALS = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}
-
-
-def josa(word: str, pair: str) -> str:
-    """``word`` with the right one of a particle pair ("으로/로", "을/를", "이/가", "은/는").
-
-    Decided by the final consonant of the last syllable (a digit is read in
-    Sino-Korean: 3 -> 삼); after a word in Latin letters, whose reading is
-    not known, both are written the usual way: "kubernetes을(를)".
-    """
-    with_final, without_final = pair.split("/")
-    last = word.rstrip()[-1:]
-    if last and "가" <= last <= "힣":
-        final = (ord(last) - ord("가")) % 28
-    elif last in _DIGIT_FINALS:
-        final = _DIGIT_FINALS[last]
-    else:
-        if pair == "으로/로":
-            return f"{word}(으)로"
-        return f"{word}{with_final}({without_final})"
-    if pair == "으로/로" and final in (0, 8):  # no final consonant, or ㄹ: 로
-        return word + without_final
-    return word + (without_final if final == 0 else with_final)
 
 
 def say(lang: str, key: str, **params: Any) -> str:

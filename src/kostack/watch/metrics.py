@@ -11,23 +11,23 @@ node-class ids, which are at most ``max_classes + 1`` (`kostack.watch.assess`):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
-import prometheus_client
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    GCCollector,
-    Histogram,
-    PlatformCollector,
-    ProcessCollector,
-)
+from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from kostack.analyze.checks import CHECKS
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES
 from kostack.analyze.findings import Severity, Status
+from kostack.serve.metrics import (
+    RUNTIME_SERIES,
+    exposition,
+    gauge,
+    histogram_series,
+    new_registry,
+    series,
+)
 from kostack.watch.assess import CRITICAL_CHECKS, FLOW_KINDS, FLOW_VERDICTS, VERDICTS
 from kostack.watch.history import Transition
 from kostack.watch.probing import KIND_GROUPS, ProbeSummary
@@ -45,8 +45,6 @@ SERVICE_FLOWS = tuple(f for f in FLOW_KINDS if f != "pod-to-pod")
 COLLECT_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 CYCLE_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 PROBE_BUCKETS = (0.005, 0.025, 0.1, 0.25, 0.5, 1.0, 2.5)
-# The process, platform and GC collectors of prometheus-client (measured: 19 on CPython 3.11).
-RUNTIME_SERIES = 30
 
 
 def _cause_vocabulary() -> int:
@@ -54,8 +52,7 @@ def _cause_vocabulary() -> int:
     return len(ROOT_CAUSE_TITLES) + len(CHECKS) + 1
 
 
-def _histogram_series(buckets: Sequence[float]) -> int:
-    return len(buckets) + 1 + 2  # each bucket, +Inf, _sum, _count
+_histogram_series = histogram_series
 
 
 def series_bound(max_classes: int) -> int:
@@ -95,8 +92,7 @@ def series_bound(max_classes: int) -> int:
     return gauges + accumulating + RUNTIME_SERIES
 
 
-def _gauge(name: str, doc: str, labels: Sequence[str] = ()) -> GaugeMetricFamily:
-    return GaugeMetricFamily(name, doc, labels=list(labels))
+_gauge = gauge
 
 
 class _StateCollector(Collector):
@@ -237,11 +233,7 @@ class WatchMetrics:
     """The registry `/metrics` serves, and what the loop records into it."""
 
     def __init__(self, state: WatchState, version: str) -> None:
-        prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in the client; no *_created series: half the histograms' cost
-        self.registry = CollectorRegistry(auto_describe=True)
-        ProcessCollector(registry=self.registry)
-        PlatformCollector(registry=self.registry)
-        GCCollector(registry=self.registry)
+        self.registry = new_registry()
         r = self.registry
         self.collect_seconds = Histogram(
             "kostack_collect_duration_seconds",
@@ -319,8 +311,8 @@ class WatchMetrics:
                 child.observe(seconds)
 
     def exposition(self) -> bytes:
-        return prometheus_client.generate_latest(self.registry)
+        return exposition(self.registry)
 
     def series(self) -> int:
         """Series in one exposition (what Prometheus would store per scrape)."""
-        return sum(len(metric.samples) for metric in self.registry.collect())
+        return series(self.registry)

@@ -1,0 +1,344 @@
+"""Guard's words for a pass: the `--once` report, log lines for each write, rule texts.
+
+Renderers take finished values and return text (English or Korean); they
+never query. Everything taken from the cloud or the cluster is escaped by
+the caller before it reaches a terminal (`kostack.report.safe`).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+
+from kostack.guard.breaker import BreakerDecision, BreakerSettings
+from kostack.guard.drift import Drift, Hold, PortDrift
+from kostack.guard.enforce import Done
+from kostack.guard.messages import say
+from kostack.guard.state import PassReport
+from kostack.plan.model import Rule
+
+__all__ = [
+    "breaker_why",
+    "hold_text",
+    "notes",
+    "pass_lines",
+    "render_report",
+    "rule_text",
+    "short",
+    "write_line",
+]
+
+SHOWN = 20  # ports listed one by one in a report; the rest are counted
+
+
+def short(port_id: str) -> str:
+    return port_id[:8] + ".." if len(port_id) > 10 else port_id
+
+
+def rule_text(rule: Rule, lang: str, groups: Mapping[str, str] | None = None) -> str:
+    """A rule in the operator's words (the remote group by name when known)."""
+    proto = rule.protocol or ("any protocol" if lang != "ko" else "모든 프로토콜")
+    ports = ""
+    if rule.port_range_min is not None:
+        hi = rule.port_range_max
+        ports = f" {rule.port_range_min}" + (
+            f"-{hi}" if hi is not None and hi != rule.port_range_min else ""
+        )
+    if rule.remote_group_id:
+        name = (groups or {}).get(rule.remote_group_id) or short(rule.remote_group_id)
+        remote = f"from group {name}" if lang != "ko" else f"출발지 그룹 {name}"
+    elif rule.remote_ip_prefix:
+        remote = (
+            f"from {rule.remote_ip_prefix}" if lang != "ko" else f"출발지 {rule.remote_ip_prefix}"
+        )
+    else:
+        remote = "from anywhere" if lang != "ko" else "출발지 전체"
+    direction = (
+        rule.direction if lang != "ko" else ("수신" if rule.direction == "ingress" else "송신")
+    )
+    return f"{direction} {rule.ethertype} {proto}{ports} {remote}"
+
+
+def _cidrs(drift: PortDrift, lang: str) -> str:
+    parts = [
+        c + (" " + say(lang, "report.service") if c in drift.service else "") for c in drift.add
+    ]
+    return ", ".join(parts)
+
+
+def _node(node: str, lang: str) -> str:
+    return node or say(lang, "unknown_node")
+
+
+def breaker_why(decision: BreakerDecision, share: float, floor: int, lang: str) -> str:
+    parts = []
+    if "share" in decision.reasons:
+        parts.append(
+            say(
+                lang,
+                "breaker.share",
+                changing=decision.changing,
+                scope=decision.scope,
+                allowed=decision.allowed,
+                share=f"{share * 100:g}",
+                floor=floor,
+            )
+        )
+    if "removals" in decision.reasons:
+        parts.append(
+            say(lang, "breaker.removals", removals=decision.removals, max=decision.max_removals)
+        )
+    return "; ".join(parts)
+
+
+def hold_text(hold: Hold, lang: str) -> str:
+    return say(lang, hold.key, **dict(hold.params))
+
+
+def notes(drift: Drift, lang: str) -> list[str]:
+    """Holds, ports with port security off, plan steps that are not guard's."""
+    out = [hold_text(h, lang) for h in drift.holds]
+    if drift.port_security_off:
+        nodes = ", ".join(n for n, _ in drift.port_security_off[:6])
+        if len(drift.port_security_off) > 6:
+            nodes += f" (+{len(drift.port_security_off) - 6})"
+        out.append(say(lang, "portsec.off", n=len(drift.port_security_off), nodes=nodes))
+    if drift.outside:
+        steps = "; ".join(drift.outside[:3]) + (" ..." if len(drift.outside) > 3 else "")
+        out.append(say(lang, "outside", n=len(drift.outside), steps=steps))
+    return out
+
+
+def _port_lines(drift: PortDrift, lang: str) -> Iterable[str]:
+    port, node = short(drift.port_id), _node(drift.node, lang)
+    if drift.add:
+        yield say(lang, "report.port.add", port=port, node=node, cidrs=_cidrs(drift, lang))
+        yield "  " + say(
+            lang,
+            "report.why",
+            reason=say(
+                lang,
+                "report.why.pairs",
+                node=node,
+                cidrs=", ".join(c for c in drift.add if c not in drift.service)
+                or ", ".join(drift.add),
+            ),
+        )
+    if drift.remove:
+        why = say(lang, "report.why.left" if not drift.node else "report.why.unneeded")
+        yield say(
+            lang, "report.port.remove", port=port, node=node, cidrs=", ".join(drift.remove), why=why
+        )
+    if drift.held:
+        yield say(lang, "report.port.held", port=port, node=node, cidrs=", ".join(drift.held))
+    if drift.claim:
+        yield say(lang, "report.port.claim", port=port, node=node, cidrs=", ".join(drift.claim))
+    if drift.unclaim:
+        yield say(lang, "report.port.unclaim", port=port, node=node, cidrs=", ".join(drift.unclaim))
+
+
+def render_report(
+    report: PassReport,
+    lang: str,
+    *,
+    share: float,
+    floor: int,
+    command: list[str],
+) -> str:
+    """The text `kostack guard --once` prints."""
+    lines: list[str] = []
+    if report.result == "unreachable":
+        lines.append(say(lang, "report.unreachable", error=report.error))
+        if report.hint:
+            lines.append(report.hint)
+        return "\n".join(lines) + "\n"
+    if report.result == "standby":
+        return say(lang, "report.standby", holder=report.holder) + "\n"
+    drift = report.drift
+    assert drift is not None
+    groups = drift.group_names
+    lines.append(
+        say(
+            lang,
+            "report.head",
+            mode=say(lang, f"mode.{report.mode}"),
+            ports=drift.node_ports,
+            nodes=drift.nodes,
+        )
+    )
+    if drift.clean:
+        lines.append(say(lang, "report.clean"))
+    else:
+        rules = drift.rule_adds + drift.rule_deletes
+        lines.append(say(lang, "report.drift", ports=len(drift.ports), rules=rules))
+        for port in drift.ports[:SHOWN]:
+            lines.extend("  " + line for line in _port_lines(port, lang))
+        if len(drift.ports) > SHOWN:
+            lines.append(f"  ... (+{len(drift.ports) - SHOWN})")
+        for group in drift.rules:
+            name = group.group_name or short(group.group_id)
+            for rule in group.add:
+                lines.append(
+                    "  "
+                    + say(lang, "report.rule.add", group=name, rule=rule_text(rule, lang, groups))
+                )
+            for _rid, rule in group.delete:
+                lines.append(
+                    "  "
+                    + say(
+                        lang, "report.rule.delete", group=name, rule=rule_text(rule, lang, groups)
+                    )
+                )
+            for _rid, rule in group.held:
+                lines.append(
+                    "  "
+                    + say(lang, "report.rule.held", group=name, rule=rule_text(rule, lang, groups))
+                )
+    lines.extend(notes(drift, lang))
+    decision = report.breaker
+    if decision is not None:
+        state = say(lang, "breaker.state.open" if decision.open else "breaker.state.closed")
+        lines.append(
+            say(
+                lang,
+                "report.breaker",
+                state=state,
+                changing=decision.changing,
+                scope=decision.scope,
+                allowed=decision.allowed,
+                removals=decision.removals,
+                max=decision.max_removals,
+            )
+        )
+        if decision.open:
+            lines.append(say(lang, "breaker.opened", why=breaker_why(decision, share, floor, lang)))
+    if report.mode == "audit" and not drift.clean:
+        lines.append(say(lang, "report.audit", command=" ".join(shlex.quote(a) for a in command)))
+    if report.mode == "enforce" and (report.done or report.deferred):
+        lines.append(
+            say(
+                lang,
+                "report.done",
+                applied=report.count("applied"),
+                already=report.count("already"),
+                failed=report.failed,
+                deferred=report.deferred,
+            )
+        )
+        lines.extend("  " + write_line(done, lang, groups) for done in report.done)
+    if report.mode == "enforce" and report.remaining:
+        lines.append(say(lang, "report.remaining", items=report.remaining))
+    return "\n".join(lines) + "\n"
+
+
+def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -> str:
+    """The log line of one write."""
+    node = _node(done.node, lang)
+    target = short(done.target)
+    if done.action in ("add-rule", "delete-rule"):
+        target = (groups or {}).get(done.target) or target
+    what = (
+        rule_text(done.rule, lang, groups)
+        if done.rule is not None
+        else ", ".join((*done.added, *done.removed))
+    )
+    if done.outcome == "applied":
+        if done.action in ("add-pairs", "remove-pairs", "tags"):
+            lines = []
+            if done.added:
+                lines.append(
+                    say(lang, "write.add", port=target, node=node, cidrs=", ".join(done.added))
+                )
+            if done.removed:
+                lines.append(
+                    say(lang, "write.remove", port=target, node=node, cidrs=", ".join(done.removed))
+                )
+            if done.claimed:
+                lines.append(
+                    say(
+                        lang, "write.claimed", port=target, node=node, cidrs=", ".join(done.claimed)
+                    )
+                )
+            if done.unclaimed:
+                lines.append(
+                    say(
+                        lang,
+                        "write.unclaimed",
+                        port=target,
+                        node=node,
+                        cidrs=", ".join(done.unclaimed),
+                    )
+                )
+            if not lines:
+                lines.append(say(lang, "write.tags", port=target, node=node))
+            return "; ".join(lines)
+        key = "write.rule.add" if done.action == "add-rule" else "write.rule.delete"
+        return say(lang, key, group=target, rule=what)
+    if done.outcome == "already":
+        return say(lang, "write.already", target=target, detail=what or done.detail)
+    if done.outcome == "stale" and done.revision is not None:
+        return say(lang, "write.stale", target=target, revision=done.revision)
+    if done.outcome == "stale":
+        return say(lang, "write.stale.412", target=target, error=done.error)
+    if done.outcome == "in-doubt":
+        return say(lang, "write.indoubt", target=target, error=done.error)
+    if done.outcome == "applied-untagged":
+        return say(lang, "write.untagged", target=target, error=done.error)
+    return say(lang, "write.failed", target=target, error=done.error)
+
+
+def pass_lines(
+    report: PassReport, breaker: BreakerSettings, writes_per_minute: int, lang: str
+) -> list[str]:
+    """The log lines that sum a pass up (the writes have their own, `write_line`)."""
+    out: list[str] = []
+    drift = report.drift
+    assert drift is not None
+    n, seconds = report.number, f"{report.seconds:.2f}"
+    if report.result == "held":
+        assert report.breaker is not None
+        why = breaker_why(report.breaker, breaker.max_share, breaker.floor, lang)
+        out.append(say(lang, "pass.held", n=n, seconds=seconds, why=why))
+    elif report.result == "drift":
+        rules = drift.rule_adds + drift.rule_deletes
+        out.append(
+            say(
+                lang,
+                "pass.drift",
+                n=n,
+                seconds=seconds,
+                ports=len(drift.ports),
+                rules=rules,
+            )
+        )
+    elif report.result == "fixed":
+        applied = report.count("applied")
+        out.append(say(lang, "pass.fixed", n=n, seconds=seconds, done=applied))
+    elif report.result == "partial":
+        applied = report.count("applied")
+        out.append(
+            say(
+                lang,
+                "pass.partial",
+                n=n,
+                seconds=seconds,
+                done=applied,
+                left=report.remaining,
+            )
+        )
+    elif report.result == "incomplete":
+        out.append(say(lang, "pass.incomplete", n=n, seconds=seconds))
+    else:
+        out.append(say(lang, "pass.clean", n=n, seconds=seconds, ports=drift.node_ports))
+    if report.deferred:
+        out.append(
+            say(
+                lang,
+                "deferred",
+                n=report.deferred,
+                per_minute=writes_per_minute,
+            )
+        )
+    if report.not_leader:
+        out.append(say(lang, "not_leader"))
+    return out

@@ -1,0 +1,176 @@
+"""Where each pass's snapshot comes from: Neutron and Kubernetes listed, or a snapshot file.
+
+`LiveReader` lists Neutron with the same constant number of list calls as
+`kostack collect` (one GET per collection: extensions, ports, routers,
+networks, subnets, security groups with their rules, agents; pages only
+past 1,000 items), never one request per node, and reads the cluster the
+same way (nodes, pods, services and the CNI's objects, paged). The
+OpenStack connection is kept between passes (one Keystone token while it
+is valid, and `writer()` updates through the same session) and rebuilt
+after a failure. `FileReader` reads ``--snapshot FILE`` (audit only).
+
+A reading that misses the core of a source (Neutron's ports and security
+groups, the cluster's nodes) raises: guard has nothing to decide on. Other
+gaps stay in the snapshot, and removals are held while there are any.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kostack.apply.neutron import Neutron
+from kostack.collect.live import CollectOptions, kubeconfig_secrets, link_nodes, scrub_snapshot
+from kostack.collect.openstack import (
+    close_connection,
+    collect_openstack,
+    count_requests,
+    current_project,
+    open_connection,
+    redact,
+    secret_values,
+)
+from kostack.errors import CollectError, ConfigError, KostackError
+from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
+
+__all__ = ["FileReader", "LiveReader", "Reader", "Reading"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    snapshot: Snapshot
+    openstack_requests: int = 0
+    kubernetes_requests: int = 0
+    seconds: float = 0.0
+
+
+class Reader:
+    """What the loop needs of a source."""
+
+    def read(self) -> Reading:
+        raise NotImplementedError
+
+    def writer(self) -> Neutron | None:
+        """Neutron updates through the reader's connection (None: read-only source)."""
+        return None
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+@dataclass
+class FileReader(Reader):
+    path: Path
+
+    def read(self) -> Reading:
+        started = time.monotonic()
+        try:
+            snapshot = load_snapshot(self.path)
+        except SnapshotFormatError as exc:
+            raise ConfigError(f"{exc.what} ({exc.path}) in {self.path}", exc.hint) from exc
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read {self.path}: {exc.strerror or exc}",
+                "give a snapshot file (kostack collect -o FILE)",
+            ) from exc
+        return Reading(snapshot, seconds=time.monotonic() - started)
+
+
+@dataclass
+class LiveReader(Reader):
+    options: CollectOptions
+    _conn: Any = None
+    _count: Any = None
+    _secrets: set[str] = field(default_factory=set)
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        return os.environ if self.options.environ is None else self.options.environ
+
+    def _connection(self) -> Any:
+        if self._conn is None:
+            self._conn = open_connection(
+                self.options.os_cloud, environ=self.environ, timeout_s=self.options.timeout_s
+            )
+            self._count = count_requests(self._conn)
+            self._secrets |= secret_values(self._conn)
+        return self._conn
+
+    def read(self) -> Reading:
+        from kostack.collect.kubernetes import collect_kubernetes
+
+        started = time.monotonic()
+        before = 0
+        try:
+            conn = self._connection()
+            before = self._count()
+            project = current_project(conn)
+            openstack, os_gaps = collect_openstack(
+                conn, project_scope=project, backend_hint=self.options.neutron_backend
+            )
+        except KostackError as err:
+            self._drop()
+            err.message = redact(err.message, self._secrets)
+            err.hint = redact(err.hint, self._secrets)
+            raise
+        requests = self._count() - before
+        core = [g for g in os_gaps if g.source in ("openstack.ports", "openstack.security_groups")]
+        if openstack.ports is None or openstack.security_groups is None:
+            self._drop()
+            gap = core[0] if core else None
+            raise CollectError(
+                "Neutron's ports or security groups could not be listed"
+                + (f": {gap.error}" if gap else ""),
+                gap.hint if gap else "check Neutron's health (`openstack port list`)",
+            )
+        self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.environ)
+        kube = collect_kubernetes(
+            self.options.kubeconfig,
+            self.options.kube_context,
+            timeout_s=self.options.timeout_s,
+            environ=self.environ,
+        )
+        if kube.cluster.nodes is None:
+            gap = next((g for g in kube.gaps if g.source.startswith("cluster.nodes")), None)
+            raise CollectError(
+                "the cluster's nodes could not be listed" + (f": {gap.error}" if gap else ""),
+                gap.hint if gap else "check the API server (`kubectl get nodes`)",
+            )
+        node_ports, link_gaps = link_nodes(
+            openstack, kube.cluster, kube.nodes_raw, (*os_gaps, *kube.gaps)
+        )
+        snapshot = Snapshot(
+            created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            source="kostack guard",
+            openstack=openstack,
+            cluster=kube.cluster,
+            node_ports=node_ports,
+            gaps=(*os_gaps, *kube.gaps, *link_gaps),
+        )
+        return Reading(
+            scrub_snapshot(snapshot, self._secrets),
+            openstack_requests=requests,
+            kubernetes_requests=kube.api_requests,
+            seconds=time.monotonic() - started,
+        )
+
+    def writer(self) -> Neutron:
+        return Neutron(self._connection())
+
+    def requests(self) -> int:
+        """Every request the OpenStack connection sent so far (reads and writes)."""
+        return int(self._count()) if self._count is not None else 0
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            close_connection(self._conn)
+        self._conn = None
+        self._count = None
+
+    def close(self) -> None:
+        self._drop()
