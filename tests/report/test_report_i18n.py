@@ -27,6 +27,8 @@ OWN_MODULES = (
     "markdown.py",
     "html.py",
     "topology_svg.py",
+    "topology_picture.py",
+    "topology_draw.py",
     "releases.py",
     "text.py",
 )

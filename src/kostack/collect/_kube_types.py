@@ -1,0 +1,134 @@
+"""What a Kubernetes API session is and how its reads fail: Session, Redactor, ReadFailure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import kubernetes
+
+from kostack.redact import remember
+
+# The client's configuration loaders carry no type hints; reached through Any
+# so mypy --strict checks everything around them instead of ignoring lines.
+
+JsonObject = dict[str, Any]
+
+REDACTED: Final = "<redacted>"
+
+FailureKind = Literal[
+    "unauthorized", "forbidden", "not_found", "timeout", "unreachable", "expired", "error"
+]
+
+
+class ReadFailure(Exception):
+    """One request that did not give an answer: what was asked and exactly why not.
+
+    ``status`` is the HTTP status (None when no answer came at all);
+    ``list_continue`` is the continue token a 410 answer to a list page
+    carries, to read the rest of the list inconsistently.
+    """
+
+    def __init__(
+        self,
+        kind: FailureKind,
+        request: str,
+        detail: str,
+        status: int | None = None,
+        *,
+        list_continue: str | None = None,
+    ) -> None:
+        super().__init__(f"{request}: {detail}")
+        self.kind: FailureKind = kind
+        self.request = request
+        self.detail = detail
+        self.status = status
+        self.list_continue = list_continue
+
+    @property
+    def error(self) -> str:
+        """The exact error, as a gap records it: the request and the server's answer."""
+        return f"{self.request}: {self.detail}"
+
+
+class Redactor:
+    """Replaces every credential known to the session with ``<redacted>``.
+
+    Error texts can echo what they were given (an exec plugin's stderr, a
+    kubeconfig line); everything kostack raises or records passes through here.
+    """
+
+    def __init__(self, secrets: Sequence[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str) -> None:
+        secret = secret.strip()
+        if len(secret) < 6:
+            return  # too short to be a credential, and would mangle ordinary words
+        remember(secret)  # and at the output boundary, wherever it turns up later
+        self._secrets.add(secret)
+        lowered = secret.lower()
+        for prefix in ("bearer ", "basic "):
+            if lowered.startswith(prefix):
+                self.add(secret[len(prefix) :])
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+@dataclass
+class Session:
+    """An official-client ApiClient plus what errors may say about it."""
+
+    client: kubernetes.client.ApiClient
+    server: str
+    context: str | None
+    source: str
+    redact: Redactor
+    # What the client's kubeconfig loader logged (a failed exec plugin), redacted.
+    loader_messages: tuple[str, ...] = ()
+
+    @classmethod
+    def of_client(cls, client: Any, source: str = "the given API client") -> Session:
+        """A session for an ApiClient built elsewhere (no credential known to redact)."""
+        server = str(getattr(getattr(client, "configuration", None), "host", "") or "?")
+        return cls(
+            client=client,
+            server=_public_url(server),
+            context=None,
+            source=source,
+            redact=Redactor(),
+        )
+
+    def close(self) -> None:
+        client: Any = self.client
+        client.close()
+
+    @property
+    def where(self) -> str:
+        """How error messages name the cluster: server, context and configuration source."""
+        context = f", context {self.context}" if self.context else ""
+        return f"{self.server}{context}; {self.source}"
+
+
+def _public_url(url: str) -> str:
+    """The server URL without any user:password part."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable server URL>"
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

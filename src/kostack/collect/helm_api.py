@@ -1,0 +1,158 @@
+"""The Kubernetes API reads of the Helm collection: raw JSON lists and pod logs, and their gaps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import kubernetes
+from kubernetes.client.exceptions import ApiException
+
+from kostack.collect._kube_api import Reader, ReadFailure, Session
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.errors import AuthError, CollectError
+from kostack.model.snapshot import Gap
+from kostack.redact import redact
+
+# The client's API classes, untyped on purpose (no client object leaves here).
+_client: Any = kubernetes.client
+
+_LISTS = {
+    "secrets": ("CoreV1Api", "list_secret_for_all_namespaces", "list_namespaced_secret"),
+    "configmaps": ("CoreV1Api", "list_config_map_for_all_namespaces", "list_namespaced_config_map"),
+    "persistentvolumeclaims": (
+        "CoreV1Api",
+        "list_persistent_volume_claim_for_all_namespaces",
+        "list_namespaced_persistent_volume_claim",
+    ),
+    "persistentvolumes": ("CoreV1Api", "list_persistent_volume", "list_persistent_volume"),
+    "statefulsets": (
+        "AppsV1Api",
+        "list_stateful_set_for_all_namespaces",
+        "list_namespaced_stateful_set",
+    ),
+    "pods": ("CoreV1Api", "list_pod_for_all_namespaces", "list_namespaced_pod"),
+    "events": ("CoreV1Api", "list_event_for_all_namespaces", "list_namespaced_event"),
+}
+REQUEST_TIMEOUT = 30
+PAGE_SIZE = 500
+
+
+class KubeReader:
+    """Raw JSON reads through the official client's typed calls (`_preload_content=False`).
+
+    Lists go through the collect layer's one list reader (`_kube_api.Reader`:
+    paging, expired continue tokens, exact failures); raw JSON keeps every
+    field as the server sent it and lets no client model object escape.
+    """
+
+    def __init__(
+        self,
+        api_client: Any,
+        session: Session | None = None,
+        page_size: int = PAGE_SIZE,
+        timeout_s: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self.api_client = api_client
+        self.session = session if session is not None else Session.of_client(api_client)
+        self.reader = Reader(self.session, timeout_s=timeout_s, page_size=page_size)
+        self.timeout_s = timeout_s
+
+    def _api(self, name: str) -> Any:
+        return getattr(_client, name)(self.api_client)
+
+    def items(
+        self, resource: str, namespace: str | None = None, **query: str
+    ) -> list[dict[str, Any]]:
+        """Every item of a list (all namespaces, or `namespace`); ReadFailure when it fails."""
+        api_name, all_method, one_method = _LISTS[resource]
+        api = self._api(api_name)
+        if namespace is not None and one_method != all_method:
+            return self.reader.all(
+                f"list {resource} in {namespace}", getattr(api, one_method), namespace, **query
+            )
+        return self.reader.all(f"list {resource}", getattr(api, all_method), **query)
+
+    def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
+        core = self._api("CoreV1Api")
+        call = _bound(
+            self.timeout_s,
+            core.read_namespaced_pod_log,
+            pod,
+            namespace,
+            container=container,
+            previous=previous,
+            tail_lines=200,
+        )
+        data = _within_timeout(self.timeout_s, f"read the log of {namespace}/{pod}", call)
+        return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+
+
+def _bound(
+    timeout_s: float, method: Callable[..., Any], *args: Any, **kwargs: Any
+) -> Callable[[], Any]:
+    """One raw request (the body read included), with the client's own timeout."""
+
+    def call() -> Any:
+        response = method(*args, _preload_content=False, _request_timeout=timeout_s, **kwargs)
+        return response.data
+
+    return call
+
+
+def _within_timeout(timeout_s: float, what: str, call: Callable[[], Any]) -> Any:
+    """The request under a hard deadline: a stuck API server ends the read (exit 3)."""
+    try:
+        return within(timeout_s + GRACE_S, what, call)
+    except DeadlineExceeded as exc:
+        raise CollectError(
+            f"the Kubernetes API did not answer ({what}) within {timeout_s:g} s",
+            "Check the API server and the network path to it, then retry.",
+        ) from exc
+
+
+def _gap(source: str, exc: ApiException, what: str) -> Gap:
+    status = int(getattr(exc, "status", 0) or 0)
+    reason = _api_message(exc)
+    if status == 403:
+        hint = f"Grant list on {what} to the kubeconfig user, or narrow the check with --namespace."
+    elif status == 404:
+        hint = f"The API server does not serve {what}."
+    else:
+        hint = "Retry; if it persists, check the API server."
+    # a server may echo the request (its Authorization header) in the message
+    return Gap(source=source, error=redact(f"HTTP {status}: {reason}"), hint=hint)
+
+
+def _api_message(exc: ApiException) -> str:
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            message = json.loads(body).get("message")
+            if message:
+                return str(message)[:300]
+        except (ValueError, AttributeError):
+            pass
+    return str(getattr(exc, "reason", "") or "error")[:300]
+
+
+def _failure_gap(source: str, failure: ReadFailure, what: str) -> Gap:
+    if failure.status == 403:
+        hint = f"Grant list on {what} to the kubeconfig user, or narrow the check with --namespace."
+    elif failure.status == 404:
+        hint = f"The API server does not serve {what}."
+    elif failure.kind == "expired":
+        hint = "The list changed faster than kostack could page through it; retry."
+    else:
+        hint = "Retry; if it persists, check the API server."
+    # (the reader redacted the kubeconfig's credentials; the shapes of others go too)
+    return Gap(source=source, error=redact(failure.error), hint=hint)
+
+
+def _raise_for_connection(exc: BaseException) -> None:
+    if isinstance(exc, ApiException) and exc.status == 401:
+        raise AuthError(
+            "the Kubernetes API rejected the credentials (HTTP 401)",
+            "Check the kubeconfig user's token or certificate (kubectl auth whoami).",
+        ) from exc
