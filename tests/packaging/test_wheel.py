@@ -40,7 +40,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # guard merged together: 64,191 measured. Issue 12's target (40,000) is not met: the new
 # capabilities (watch, guard, the LoadBalancer path, engine v2) outgrew it; this budget only
 # stops silent growth until the target is settled.
-SHIPPED_LINES_BUDGET = 64_500
+# 64,500 -> 65,000: splitting five god-files (#12 item 3) adds 635 lines of module
+# docstrings, imports and re-exports: 64,826 measured.
+SHIPPED_LINES_BUDGET = 65_000
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
