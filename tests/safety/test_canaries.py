@@ -20,6 +20,7 @@ command cannot lean on what an earlier one learned.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -239,8 +240,14 @@ def test_release_commands(world: World, monkeypatch: pytest.MonkeyPatch) -> None
     assert_clean(world, cases)
 
 
-def test_release_reinstall_carried_out(world: World, tmp_path: Path) -> None:
-    """--yes with kostack's fake helm: every step journaled, the journal clean."""
+@pytest.mark.parametrize("debug", DEBUG, ids=("plain", "debug"))
+def test_release_reinstall_carried_out(
+    world: World, tmp_path: Path, debug: tuple[str, ...]
+) -> None:
+    """--yes with kostack's fake helm: every step journaled, the journal clean.
+
+    One run per test, so each finds the release as the world planted it (a world of its own).
+    """
     bindir = tmp_path / "bin"
     bindir.mkdir()
     helm = bindir / "helm"
@@ -254,34 +261,32 @@ def test_release_reinstall_carried_out(world: World, tmp_path: Path) -> None:
         yaml.safe_dump({"auth": {"username": "app", "password": world.canaries.helm_values}}),
         encoding="utf-8",
     )
-    cases = []
-    # with --debug only (tests/release covers the plain run): each helm call is a subprocess
-    for debug in DEBUG[1:]:
-        journal = world.out / f"reinstall-{len(debug)}.jsonl"
-        run = world.run(
-            *debug,
-            "release",
-            "reinstall",
-            "vault",
-            "--namespace",
-            "vault",
-            "--chart",
-            "bitnami/postgresql",
-            "--values",
-            str(values),
-            "--snapshot",
-            FIXED,
-            "--kubeconfig",
-            str(world.kubeconfigs["kube"]),
-            "--yes",
-            "--journal",
-            str(journal),
-            environ=world.environ(PATH=f"{bindir}:/usr/bin:/bin"),
-        )
-        assert run.code in (0, 5), run.stderr[-3000:]
-        assert journal.exists()
-        cases.append(Case("release reinstall --yes", "kube", bool(debug), run.code))
-    assert_clean(world, cases)
+    journal = world.out / f"reinstall-{len(debug)}.jsonl"
+    run = world.run(
+        *debug,
+        "release",
+        "reinstall",
+        "vault",
+        "--namespace",
+        "vault",
+        "--chart",
+        "bitnami/postgresql",
+        "--values",
+        str(values),
+        "--snapshot",
+        FIXED,
+        "--kubeconfig",
+        str(world.kubeconfigs["kube"]),
+        "--yes",
+        "--journal",
+        str(journal),
+        environ=world.environ(PATH=f"{bindir}:/usr/bin:/bin"),
+    )
+    assert run.code in (0, 5), run.stderr[-3000:]
+    assert journal.exists()
+    if debug:
+        assert run.stderr, "--debug says nothing"
+    assert_clean(world, [Case("release reinstall --yes", "kube", bool(debug), run.code)])
 
 
 def test_preflight(world: World) -> None:
@@ -414,6 +419,48 @@ def test_lab_commands_with_credentials_in_the_environment(world: World, tmp_path
             run = world.run(*debug, *argv, environ=environ)
             assert run.code != 70, run.stderr
             cases.append(Case(" ".join(argv), "openrc", bool(debug), run.code))
+    assert_clean(world, cases)
+
+
+@pytest.mark.lab
+def test_lab_up_with_credentials_in_the_environment(world: World, tmp_path: Path) -> None:
+    """`lab up` with an openrc and a token kubeconfig loaded; the lab's own kubeconfig and every
+    file of its state are searched before `lab down` (always run) removes them.
+
+    --no-neutron: the lab's own Neutron (a 370 MB install on first use) is not started here.
+    """
+    from kostack.lab.netns import list_namespaces
+
+    environ = world.environ(**world.openrc(), KUBECONFIG=str(world.kubeconfigs["kube"]))
+    cases = []
+    names = []
+    for debug in DEBUG:
+        name = f"c{os.getpid() % 1_000_000}{len(debug)}"  # this process's, 1-8 letters/digits
+        names.append(name)
+        state = tmp_path / f"lab-{name}"
+        where = ["--name", name, "--state-dir", str(state)]
+        try:
+            up = world.run(
+                *debug, "lab", "up", "--scenario", "fixed", "--no-neutron", *where, environ=environ
+            )
+            cases.append(Case("lab up", "openrc", bool(debug), up.code))
+            assert up.code == 0, up.stderr[-3000:]
+            # the cluster it prints is the lab's own, never the kubeconfig in the environment
+            assert up.stdout.splitlines()[-1] == f"export KUBECONFIG={state}/kubeconfig"
+            # `lab down` deletes the state: keep a copy of every file it wrote, to be searched
+            kept = world.out / f"lab-up-{len(debug)}"
+            for path in state.rglob("*"):
+                if path.is_file() and not path.is_symlink():
+                    copy = kept / path.relative_to(state)
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    copy.write_bytes(path.read_bytes())
+            assert (kept / "kubeconfig").is_file()
+        finally:
+            down = world.run(*debug, "lab", "down", *where, environ=environ)
+            cases.append(Case("lab down", "openrc", bool(debug), down.code))
+        assert down.code == 0, down.stderr[-3000:]
+    left = [n for n in list_namespaces() if any(n.startswith(f"ks-{m}-") for m in names)]
+    assert left == [], f"namespaces left behind: {left}"
     assert_clean(world, cases)
 
 
