@@ -61,6 +61,8 @@ def _world(
             ),
             kubeconfig=api.write_kubeconfig(tmp_path / "kubeconfig"),
             home=home,
+            # the amphora provider's usual cloud: ML2/OVS (the OVN world leaves it open)
+            backend="ml2/ovs" if provider == "amphora" else None,
         )
         conn.close()
 
