@@ -199,6 +199,9 @@ class Topology:
     def __init__(self, snapshot: Snapshot, world: World | None = None) -> None:
         self.world = world or World()
         self.snapshot = resolve(snapshot, self.world)
+        # analyses built on this topology and living exactly as long as it (e.g. the
+        # load balancer analysis); never a module-level cache that could keep it alive
+        self.derived: dict[str, object] = {}
         snapshot = self.snapshot
         os_ = snapshot.openstack
         cl = snapshot.cluster

@@ -7,7 +7,6 @@ member's health prediction. Linear in services x members (the input).
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -67,14 +66,13 @@ def parse_time(text: str | None) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-_CACHE: weakref.WeakKeyDictionary[Topology, LBAnalysis] = weakref.WeakKeyDictionary()
-
-
 def lb_analysis(topo: Topology) -> LBAnalysis:
-    """The shared analysis for ``topo`` (built on first use)."""
-    found = _CACHE.get(topo)
-    if found is None:
-        found = _CACHE[topo] = LBAnalysis(topo)
+    """The shared analysis for ``topo`` (built on first use, kept on the topology itself:
+    a weak-keyed module cache whose value holds the topology would never let it go)."""
+    found = topo.derived.get("lb")
+    if not isinstance(found, LBAnalysis):
+        found = LBAnalysis(topo)
+        topo.derived["lb"] = found
     return found
 
 
