@@ -37,13 +37,8 @@ from kostack.lab.kubeapi_selectors import (
     fields_match,
     labels_match,
 )
-from kostack.lab.kubeapi_store import (
-    KubeApiError,
-    KubeStore,
-    WatchEvent,
-    metadata_of,
-    object_key,
-)
+from kostack.lab.kubeapi_status import KubeApiError, WatchEvent, metadata_of, object_key
+from kostack.lab.kubeapi_store import KubeStore
 
 __all__ = ["KubeApiServer", "ServerThread"]
 

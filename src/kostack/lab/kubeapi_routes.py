@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kostack.lab.kubeapi_resources import BUILTIN_GROUP_ORDER, ResourceType, version_priority
-from kostack.lab.kubeapi_store import JsonObject, KubeApiError, expired_continue, is_true
+from kostack.lab.kubeapi_status import JsonObject, KubeApiError, expired_continue, is_true
 
 __all__ = [
     "Fault",
