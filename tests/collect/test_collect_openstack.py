@@ -12,7 +12,7 @@ import pytest
 from collect_keystone import Credentials, KeystoneDouble
 from conftest_neutron import SeededNeutron
 
-from kostack.collect import openstack as os_collect
+from kostack.collect import _neutron_listing
 from kostack.collect.openstack import (
     collect_openstack,
     current_project,
@@ -194,7 +194,7 @@ def test_pages_are_followed_by_marker(
     fault_proxy: FaultProxy,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(os_collect, "PAGE_SIZE", 2)
+    monkeypatch.setattr(_neutron_listing, "PAGE_SIZE", 2)
     record, gaps = collect_openstack(connect(), project_scope=None)
     assert gaps == ()
     # 4 node ports + router interface + router gateway = 6 ports: 3 full pages and an empty one.

@@ -22,7 +22,7 @@ import yaml
 from safety_proc import Kostack
 from safety_servers import Credentials, Keystone, Silent, Slow, _Base, wait_for
 
-from kostack.collect import openstack as os_collect
+from kostack.collect import _os_connection
 from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.collect.openstack import current_project, open_connection
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
@@ -216,7 +216,7 @@ def test_the_watchdog_alone_ends_the_keystoneauth_deadlock(
     refusing: Keystone, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without the 401 hook, keystoneauth really hangs: the deadline still ends the call."""
-    monkeypatch.setattr(os_collect, "watch_identity", lambda conn: None)
+    monkeypatch.setattr(_os_connection, "watch_identity", lambda conn: None)
     conn = open_connection(
         "c", environ={"OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, refusing.url))}, timeout_s=1.0
     )

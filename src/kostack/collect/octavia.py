@@ -36,7 +36,8 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from kostack.collect.openstack import PAGE_SIZE, api_timeout, redact
+from kostack.collect._os_connection import api_timeout
+from kostack.collect.openstack import PAGE_SIZE, redact
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.model.loadbalancer import (
     HealthMonitor,

@@ -1,0 +1,187 @@
+"""Plain Neutron API GETs through the SDK's authenticated network adapter: paged, counted, timed.
+
+A listing that fails in a way that leaves the others usable (403, an error status, a
+timeout after the first answer) raises ``ListingFailed``, which the collector turns into a
+Gap; the first request failing to connect, or a 401, stops the whole collection.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from kostack.collect._os_connection import (
+    api_timeout,
+    auth_endpoint,
+    connection_error,
+    endpoint_name,
+    redact,
+)
+from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.errors import AuthError, CollectError
+
+PAGE_SIZE: Final = 1000
+
+
+# --------------------------------------------------------------------------- raw listings
+
+
+class ListingFailed(Exception):
+    """One listing failed in a way that leaves the rest usable (becomes a Gap)."""
+
+    def __init__(self, error: str, status: int | None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+
+
+class NeutronReader:
+    """GET listings through the SDK's network adapter, counted and paginated."""
+
+    def __init__(self, conn: Any, secrets: frozenset[str]) -> None:
+        self._conn = conn
+        self._secrets = secrets
+        self.requests = 0
+        self._contacted = False
+
+    def where(self) -> str:
+        """scheme://host:port of the network endpoint (the override, else the catalogue's)."""
+        lookups: tuple[Callable[[], Any], ...] = (
+            lambda: self._conn.config.get_endpoint("network"),
+            lambda: self._conn.network.get_endpoint(),
+        )
+        for lookup in lookups:
+            try:
+                endpoint = lookup()
+            except Exception:  # no catalogue without a token: try the next source
+                continue
+            if endpoint:
+                return endpoint_name(str(endpoint))
+        return "the network endpoint"
+
+    def list(
+        self, resource: str, key: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of `GET /v2.0/<resource>` with `params`, page by page."""
+        query: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
+        items: list[dict[str, Any]] = []
+        while True:
+            body = self._get(f"/{resource}", query)
+            page = body.get(key)
+            if not isinstance(page, list):
+                raise ListingFailed(f"GET /v2.0/{resource} answered without a {key!r} list", None)
+            items.extend(item for item in page if isinstance(item, dict))
+            marker = _next_marker(body.get(f"{key}_links"))
+            if marker is None or not page:
+                return items
+            query = {**query, "marker": marker}
+
+    def _get(self, path: str, query: Mapping[str, Any]) -> dict[str, Any]:
+        from keystoneauth1 import exceptions as ksa
+
+        first = not self._contacted
+        self.requests += 1
+        seconds = api_timeout(self._conn)
+        try:
+            response = within(
+                seconds + GRACE_S,
+                f"GET /v2.0{path}",
+                lambda: self._conn.network.get(path, params=dict(query)),
+            )
+        except DeadlineExceeded as exc:
+            if first:
+                raise CollectError(
+                    f"Neutron at {self.where()} did not answer GET /v2.0{path} within {seconds:g} s",
+                    "Check the network endpoint and your network path to it (VPN, proxy); "
+                    "`openstack network list` should answer. Raise the limit with --timeout.",
+                ) from exc
+            raise ListingFailed(
+                f"GET /v2.0{path} got no answer within {seconds:g} s", None
+            ) from exc
+        except ksa.ConnectTimeout as exc:
+            if first:
+                raise connection_error(exc, "Neutron", self.where()) from exc
+            raise ListingFailed(
+                f"GET /v2.0{path} timed out: {redact(str(exc), self._secrets)}", None
+            ) from exc
+        except (ksa.ConnectionError, ksa.DiscoveryFailure, ksa.EndpointNotFound) as exc:
+            if first:
+                raise connection_error(exc, "Neutron", self.where()) from exc
+            raise ListingFailed(
+                f"GET /v2.0{path} failed: {type(exc).__name__}: {redact(str(exc), self._secrets)}",
+                None,
+            ) from exc
+        except (ksa.http.Unauthorized, ksa.AuthorizationFailure, ksa.MissingRequiredOptions) as exc:
+            raise connection_error(exc, "Keystone", auth_endpoint(self._conn)) from exc
+        except ksa.ClientException as exc:
+            raise connection_error(exc, "Neutron", self.where()) from exc
+        self._contacted = True
+        status = int(response.status_code)
+        if status == 401:
+            raise AuthError(
+                f"Neutron at {self.where()} answered 401 Unauthorized to GET /v2.0{path}: "
+                f"{_neutron_message(response)}",
+                "The token was rejected: check the credentials of this cloud "
+                "(`openstack token issue`).",
+            )
+        if status >= 400:
+            raise ListingFailed(
+                f"HTTP {status} {_reason(response)} on GET /v2.0{path}: "
+                f"{redact(_neutron_message(response), self._secrets)}"
+                f"{_request_id(response)}",
+                status,
+            )
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise ListingFailed(
+                f"GET /v2.0{path} answered something that is not JSON", status
+            ) from exc
+        if not isinstance(body, dict):
+            raise ListingFailed(f"GET /v2.0{path} answered a JSON {type(body).__name__}", status)
+        return body
+
+
+def _next_marker(links: object) -> str | None:
+    """The `marker` of a Neutron `<key>_links` rel=next link (the host is ignored)."""
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if isinstance(link, dict) and link.get("rel") == "next":
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(link.get("href", ""))).query)
+            markers = query.get("marker")
+            if markers:
+                return markers[-1]
+    return None
+
+
+def _reason(response: Any) -> str:
+    reason = getattr(response, "reason", "") or ""
+    return str(reason)
+
+
+def _request_id(response: Any) -> str:
+    headers = getattr(response, "headers", {}) or {}
+    rid = headers.get("x-openstack-request-id") or headers.get("x-compute-request-id")
+    return f" (request {rid})" if rid else ""
+
+
+def _neutron_message(response: Any) -> str:
+    """The message of a NeutronError body, else the start of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return (getattr(response, "text", "") or "").strip()[:300] or "(no body)"
+    if isinstance(body, dict):
+        error = body.get("NeutronError")
+        if isinstance(error, dict) and error.get("message"):
+            kind = error.get("type")
+            message = str(error["message"])
+            return f"{kind}: {message}" if kind else message
+        if isinstance(error, str):
+            return error
+        for value in body.values():  # {"forbidden": {"message": ...}} and the like
+            if isinstance(value, dict) and value.get("message"):
+                return str(value["message"])
+    return str(body)[:300]
