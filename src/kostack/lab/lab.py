@@ -21,17 +21,15 @@ directory, so two labs can coexist. Needs root.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import shlex
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kostack.lab import netns, podprobe, servers
+from kostack.lab import netns
 from kostack.lab.agent import (
     FileSource,
     LabAgent,
@@ -42,21 +40,19 @@ from kostack.lab.agent import (
 )
 from kostack.lab.errors import LabError, LabInputError
 from kostack.lab.extra import require_lab_extra
+from kostack.lab.lab_core import KUBE_API_NAME
+from kostack.lab.lab_probing import LabProbing
+from kostack.lab.lab_processes import LabProcesses
 from kostack.lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
-from kostack.lab.lab_tls import make_certificate
 from kostack.lab.neutron import seed_command
 from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
 from kostack.lab.state import (
     LabState,
-    PortsecState,
     ServerRecord,
-    StatePaths,
-    default_state_dir,
-    read_json,
     write_json_atomic,
 )
-from kostack.lab.topology import MAX_NODES, PodPlan, Topology, create_network
+from kostack.lab.topology import MAX_NODES, Topology, create_network
 from kostack.shell import render
 
 __all__ = [
@@ -71,25 +67,11 @@ __all__ = [
     "export_lines",
 ]
 
-_LAB_NAME = re.compile(r"^[a-z0-9]{1,8}$")
-_ROLE = re.compile(r"^(hv|rt|inet|n\d+|n\d+p\d+)$")
-BULK_BYTES = 4 * 1024 * 1024
-AGENT_NAME = "agent"
-KUBE_API_NAME = "kubeapi"
 CLOUD_NAME = "lab"
 
 
-class Lab:
+class Lab(LabProbing, LabProcesses):
     """One network lab (namespaces `ks-*` or `ks-NAME-*`) and its state directory."""
-
-    def __init__(self, name: str | None = None, state_dir: Path | None = None) -> None:
-        if name is not None and not _LAB_NAME.match(name):
-            raise LabInputError(
-                f"bad lab name {name!r}", "use 1-8 lowercase letters or digits, e.g. t1"
-            )
-        self.prefix = f"ks-{name}-" if name else "ks-"
-        self.paths = StatePaths(state_dir or default_state_dir(self.prefix))
-        self._agent: LabAgent | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -123,29 +105,7 @@ class Lab:
         started = time.monotonic()
         require_lab_extra()
         chosen = get_scenario(scenario) if isinstance(scenario, str) else scenario
-        if not 2 <= nodes <= MAX_NODES:
-            raise LabInputError(
-                f"--nodes must be between 2 and {MAX_NODES}, not {nodes}", "the default is 4"
-            )
-        if own_neutron and neutron_endpoint is not None:
-            raise LabInputError(
-                "the lab's own Neutron and --neutron-endpoint exclude each other",
-                "give --neutron-endpoint to use your Neutron, or leave it out for the lab's own",
-            )
-        if neutron_endpoint is not None and not re.match(r"^https?://[^/\s]+", neutron_endpoint):
-            raise LabInputError(
-                f"bad Neutron endpoint {neutron_endpoint!r}",
-                "give the root URL, e.g. http://127.0.0.1:9696/",
-            )
-        netns.require_root()
-        netns.require_tools()
-        netns.require_kernel_features()
-        existing = self._owned_namespaces()
-        if existing:
-            raise LabInputError(
-                f"a lab is already up ({len(existing)} namespaces such as {existing[0]})",
-                f"run `{render(['kostack', 'lab', 'down', *(['--name', self._name] if self._name else [])])}` first",
-            )
+        self._check_up(nodes, neutron_endpoint, own_neutron=own_neutron)
         topo = chosen.topology(prefix=self.prefix, nodes=nodes)
         self.paths.create()
         state = LabState(
@@ -166,27 +126,7 @@ class Lab:
                 write_json_atomic(self.paths.state, state.model_dump(mode="json"))
             say("building the network")
             create_network(topo)
-            source: PortSource
-            if neutron_endpoint is not None:
-                if seed_neutron:
-                    say("writing the scenario into Neutron")
-                    apply_scenario(neutron_endpoint, chosen, topo)
-                source = NeutronSource(neutron_endpoint)
-            else:
-                ports, groups = neutron_description(chosen, topo)
-                write_json_atomic(self.paths.ports, ports)
-                write_json_atomic(self.paths.groups, groups)
-                source = FileSource(self.paths)
-            self._agent = LabAgent(state, self.paths, source)
-            say("rendering port security")
-            first = self._agent.sync(force=True)
-            if first.unbound:
-                raise LabInputError(
-                    f"Neutron has no port for the lab VMs behind {', '.join(first.unbound)}",
-                    f"seed it first: {seed_command(neutron_endpoint, nodes)}"
-                    if neutron_endpoint is not None
-                    else "give every lab VM a port in the port description",
-                )
+            self._render_first(state, neutron_endpoint, seed_neutron=seed_neutron, say=say)
             say("starting the pods' servers")
             records += self._start_servers(topo, ready_timeout)
             if neutron_endpoint is not None and watch_interval is not None:
@@ -211,22 +151,63 @@ class Lab:
             raise
         return self.status()
 
-    def _own_neutron(
-        self, state: LabState, records: list[ServerRecord], say: Callable[[str], None]
-    ) -> tuple[str, bool]:
-        """Start and seed the lab's own Neutron; its endpoint (the scenario is written next)."""
-        from kostack.lab.own_neutron import seed_own_neutron, start_own_neutron
+    def _check_up(self, nodes: int, neutron_endpoint: str | None, *, own_neutron: bool) -> None:
+        """Refuse bad arguments, a missing tool or kernel feature, and a lab already up."""
+        if not 2 <= nodes <= MAX_NODES:
+            raise LabInputError(
+                f"--nodes must be between 2 and {MAX_NODES}, not {nodes}", "the default is 4"
+            )
+        if own_neutron and neutron_endpoint is not None:
+            raise LabInputError(
+                "the lab's own Neutron and --neutron-endpoint exclude each other",
+                "give --neutron-endpoint to use your Neutron, or leave it out for the lab's own",
+            )
+        if neutron_endpoint is not None and not re.match(r"^https?://[^/\s]+", neutron_endpoint):
+            raise LabInputError(
+                f"bad Neutron endpoint {neutron_endpoint!r}",
+                "give the root URL, e.g. http://127.0.0.1:9696/",
+            )
+        netns.require_root()
+        netns.require_tools()
+        netns.require_kernel_features()
+        existing = self._owned_namespaces()
+        if existing:
+            raise LabInputError(
+                f"a lab is already up ({len(existing)} namespaces such as {existing[0]})",
+                f"run `{render(['kostack', 'lab', 'down', *(['--name', self._name] if self._name else [])])}` first",
+            )
 
-        record, endpoint = start_own_neutron(self.paths, self.prefix, timeout=120.0, step=say)
-        records.append(record)
-        # Recorded before seeding: a failure from here on still finds and stops it.
-        write_json_atomic(
-            self.paths.state,
-            state.model_copy(update={"servers": (record,)}).model_dump(mode="json"),
-        )
-        say("seeding Neutron")
-        seed_own_neutron(endpoint, state.topology, self.paths.log_file(record.name))
-        return endpoint, True
+    def _render_first(
+        self,
+        state: LabState,
+        neutron_endpoint: str | None,
+        *,
+        seed_neutron: bool,
+        say: Callable[[str], None],
+    ) -> None:
+        """Choose where port security comes from (seeding Neutron if asked) and render it once."""
+        chosen, topo = state.scenario, state.topology
+        source: PortSource
+        if neutron_endpoint is not None:
+            if seed_neutron:
+                say("writing the scenario into Neutron")
+                apply_scenario(neutron_endpoint, chosen, topo)
+            source = NeutronSource(neutron_endpoint)
+        else:
+            ports, groups = neutron_description(chosen, topo)
+            write_json_atomic(self.paths.ports, ports)
+            write_json_atomic(self.paths.groups, groups)
+            source = FileSource(self.paths)
+        self._agent = LabAgent(state, self.paths, source)
+        say("rendering port security")
+        first = self._agent.sync(force=True)
+        if first.unbound:
+            raise LabInputError(
+                f"Neutron has no port for the lab VMs behind {', '.join(first.unbound)}",
+                f"seed it first: {seed_command(neutron_endpoint, len(topo.nodes))}"
+                if neutron_endpoint is not None
+                else "give every lab VM a port in the port description",
+            )
 
     def down(self, *, all_labs: bool = False) -> DownReport:
         """Stop this lab's processes and delete its namespaces; works after a crash too.
@@ -389,66 +370,6 @@ class Lab:
         write_json_atomic(self.paths.groups, [dict(g) for g in security_groups])
         return self.sync()
 
-    # -- probes ------------------------------------------------------------------
-
-    def probe(
-        self, pod: str, specs: Sequence[ProbeSpec], timeout: float = 2.0
-    ) -> list[ProbeResult]:
-        """Run probes from inside `pod` (name, netns or IP), all at once."""
-        topo = self._require_state().topology
-        plan = self._pod(topo, pod)
-        argv = [
-            sys.executable,
-            "-I",
-            podprobe.__file__,
-            "--timeout",
-            str(timeout),
-            json.dumps([s.to_json() for s in specs]),
-        ]
-        bulk = [s.bytes or 0 for s in specs if s.kind == "bulk"]
-        budget = timeout * 3 + 10 + (max(bulk) / 1_000_000 if bulk else 0)
-        completed = netns.exec_in(plan.netns, argv, timeout=budget)
-        return [ProbeResult(**r) for r in json.loads(completed.stdout)]
-
-    def default_probe_pods(self) -> tuple[PodPlan, PodPlan]:
-        """The probing pod (first pod on the first worker) and a pod on another worker (or the control plane)."""
-        topo = self._require_state().topology
-        source = topo.pods_on(topo.nodes[1].name)[0]
-        target_node = topo.nodes[2] if len(topo.nodes) > 2 else topo.nodes[0]
-        on_target = topo.pods_on(target_node.name)
-        # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
-        return source, next((p for p in on_target if p.app == "echo"), on_target[0])
-
-    def standard_probes(
-        self, target: PodPlan | None = None, bulk_bytes: int = BULK_BYTES
-    ) -> list[ProbeSpec]:
-        """The table's probes: DNS, kubernetes TCP + TLS, egress HTTP, ping ClusterIP, pod-to-pod, bulk."""
-        topo = self._require_state().topology
-        remote = target or self.default_probe_pods()[1]
-        dns_name = f"kubernetes.default.svc.{topo.dns_domain}"
-        kubernetes_ip = topo.kubernetes_service_ip
-        return [
-            ProbeSpec(
-                "dns", "dns", topo.dns_service_ip, port=53, name=dns_name, expect=kubernetes_ip
-            ),
-            ProbeSpec("kubernetes_tcp", "tcp", kubernetes_ip, port=443),
-            ProbeSpec("kubernetes_tls", "tls", kubernetes_ip, port=443),
-            ProbeSpec("egress_http", "http", topo.internet_ip, port=topo.http_port, path="/"),
-            ProbeSpec("ping_cluster_ip", "icmp", kubernetes_ip),
-            ProbeSpec("pod_to_pod", "http", remote.ip, port=topo.echo_port, path="/"),
-            ProbeSpec("bulk_transfer", "bulk", remote.ip, port=topo.echo_port, bytes=bulk_bytes),
-        ]
-
-    def probe_round(
-        self, source: str | None = None, timeout: float = 2.0
-    ) -> dict[str, ProbeResult]:
-        """Run the standard probes from `source` (default: a pod on the first worker), keyed by probe id.
-
-        The keys are the fields of `scenarios.ExpectedProbes`.
-        """
-        pod = source or self.default_probe_pods()[0].name
-        return {r.id: r for r in self.probe(pod, self.standard_probes(), timeout=timeout)}
-
     # -- internals -----------------------------------------------------------------
 
     def _exports(self, state: LabState) -> tuple[str, ...]:
@@ -457,210 +378,6 @@ class Lab:
             return ()
         clouds = self.paths.clouds if self.paths.clouds.exists() else None
         return tuple(export_lines(self.paths.kubeconfig, clouds))
-
-    def _pod(self, topo: Topology, key: str) -> PodPlan:
-        for candidate in (key, self.prefix + key):
-            try:
-                return topo.pod(candidate)
-            except KeyError:
-                continue
-        raise LabInputError(f"no pod {key!r} in this lab", "see `kostack lab status` for the pods")
-
-    @property
-    def _name(self) -> str:
-        return self.prefix.removeprefix("ks-").rstrip("-")
-
-    def _owned_namespaces(self, *, all_labs: bool = False) -> list[str]:
-        names = netns.list_namespaces()
-        if all_labs:
-            return [n for n in names if n.startswith(netns.LAB_PREFIX)]
-        return [
-            n for n in names if n.startswith(self.prefix) and _ROLE.match(n[len(self.prefix) :])
-        ]
-
-    def _is_ours(self, pid: int, all_labs: bool) -> bool:
-        """A pid from a pid file still names our process (pids get reused)."""
-        cmdline = netns.cmdline_words(pid)
-        if netns.TAG_ARGUMENT.encode() not in cmdline:
-            return False
-        tag = cmdline[cmdline.index(netns.TAG_ARGUMENT.encode()) + 1 :][:1]
-        if not tag:
-            return False
-        return tag[0] == self.prefix.encode() or (
-            all_labs and tag[0].startswith(netns.LAB_PREFIX.encode())
-        )
-
-    def _load_state(self) -> LabState | None:
-        try:
-            return LabState.model_validate(read_json(self.paths.state))
-        except (OSError, ValueError):
-            return None
-
-    def _load_portsec(self) -> PortsecState | None:
-        try:
-            return PortsecState.model_validate(read_json(self.paths.portsec))
-        except (OSError, ValueError):
-            return None
-
-    def _require_state(self) -> LabState:
-        state = self._load_state()
-        if state is None:
-            raise LabInputError(
-                f"no lab is up (no state in {self.paths.root})",
-                "run `kostack lab up --scenario seed`",
-            )
-        return state
-
-    def _agent_for(self, state: LabState) -> LabAgent:
-        if self._agent is None:
-            source: PortSource = (
-                NeutronSource(state.neutron_endpoint)
-                if state.neutron_endpoint
-                else FileSource(self.paths)
-            )
-            self._agent = LabAgent(state, self.paths, source)
-        return self._agent
-
-    def _server_argv(self, label: str, name: str, *extra: str) -> list[str]:
-        return [
-            sys.executable,
-            "-I",
-            servers.__file__,
-            netns.TAG_ARGUMENT,
-            self.prefix,
-            "--name",
-            name,
-            "--ready-file",
-            str(self.paths.ready_file(label)),
-            *extra,
-        ]
-
-    def _start_servers(self, topo: Topology, ready_timeout: float) -> list[ServerRecord]:
-        """Start DNS, TLS, HTTP and the pods' echo servers; return once all listen."""
-        cert, key = make_certificate(self.paths.tls, topo)
-        domain = topo.dns_domain
-        records = [
-            f"kubernetes.default.svc.{domain}={topo.kubernetes_service_ip}",
-            f"kube-dns.kube-system.svc.{domain}={topo.dns_service_ip}",
-        ]
-        wanted: list[tuple[str, str, list[str]]] = []
-        for pod in topo.pods:
-            extra = ["--echo", str(topo.echo_port)]
-            if pod.app == "coredns":
-                extra += ["--dns", str(topo.dns_port)]
-                for record in records:
-                    extra += ["--dns-record", record]
-            label = pod.netns.removeprefix(self.prefix)
-            wanted.append((label, pod.netns, self._server_argv(label, pod.name, *extra)))
-        control_plane = topo.control_plane
-        wanted.append(
-            (
-                "apiserver",
-                control_plane.netns,
-                self._server_argv(
-                    "apiserver",
-                    "kube-apiserver",
-                    "--tls",
-                    str(topo.apiserver_port),
-                    "--cert",
-                    str(cert),
-                    "--key",
-                    str(key),
-                ),
-            )
-        )
-        wanted.append(
-            (
-                "internet",
-                topo.internet_netns,
-                self._server_argv(
-                    "internet",
-                    "internet",
-                    "--http",
-                    str(topo.http_port),
-                    "--body",
-                    f"hello from {topo.internet_ip}\n",
-                ),
-            )
-        )
-        started: list[ServerRecord] = []
-        for label, ns, argv in wanted:
-            self.paths.ready_file(label).unlink(missing_ok=True)
-            pid = netns.spawn(ns, argv, self.paths.log_file(label))
-            self.paths.pid_file(label).write_text(f"{pid}\n")
-            started.append(ServerRecord(name=label, netns=ns, pid=pid, argv=tuple(argv)))
-        self._wait_ready(started, ready_timeout)
-        return started
-
-    def _wait_ready(self, records: Sequence[ServerRecord], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        pending = list(records)
-        while pending:
-            pending = [r for r in pending if not self.paths.ready_file(r.name).exists()]
-            for record in pending:
-                if not netns.process_alive(record.pid):
-                    raise LabError(
-                        f"lab server {record.name} exited before it was ready",
-                        f"see {self.paths.log_file(record.name)}: {_tail(self.paths.log_file(record.name))}",
-                    )
-            if not pending:
-                return
-            if time.monotonic() > deadline:
-                raise LabError(
-                    f"lab servers not ready within {timeout:g}s: {', '.join(r.name for r in pending)}",
-                    f"see the logs in {self.paths.logs}",
-                )
-            time.sleep(0.005)  # polling for ready files, bounded by the deadline
-
-    def _start_agent(self, interval: float) -> ServerRecord:
-        argv = [
-            sys.executable,
-            "-m",
-            "kostack.lab.agent",
-            "--state-dir",
-            str(self.paths.root),
-            "--interval",
-            str(interval),
-            netns.TAG_ARGUMENT,
-            self.prefix,
-        ]
-        # The agent talks to Neutron on loopback and to the lab through `ip netns exec`.
-        pid = netns.spawn(None, argv, self.paths.log_file(AGENT_NAME))
-        self.paths.pid_file(AGENT_NAME).write_text(f"{pid}\n")
-        return ServerRecord(name=AGENT_NAME, netns=None, pid=pid, argv=tuple(argv))
-
-    def _start_kube_api(self, neutron_endpoint: str | None, timeout: float) -> ServerRecord:
-        """Start the cluster daemon; return once it wrote the kubeconfig (its readiness signal)."""
-        argv = [
-            sys.executable,
-            "-m",
-            "kostack.lab.cluster",
-            "--state-dir",
-            str(self.paths.root),
-            netns.TAG_ARGUMENT,
-            self.prefix,
-        ]
-        if neutron_endpoint is not None:
-            argv += ["--neutron-endpoint", neutron_endpoint]
-        self.paths.kubeconfig.unlink(missing_ok=True)
-        self.paths.clouds.unlink(missing_ok=True)
-        log = self.paths.log_file(KUBE_API_NAME)
-        # The double listens on loopback; the stand-in kubelet enters the lab via `ip netns exec`.
-        pid = netns.spawn(None, argv, log)
-        self.paths.pid_file(KUBE_API_NAME).write_text(f"{pid}\n")
-        deadline = time.monotonic() + timeout
-        while not self.paths.kubeconfig.exists():
-            if not netns.process_alive(pid):
-                raise LabError(
-                    "the lab's Kubernetes API exited before it was ready",
-                    f"see {log}: {_tail(log)}",
-                )
-            if time.monotonic() > deadline:
-                raise LabError(
-                    f"the lab's Kubernetes API not ready within {timeout:g}s", f"see {log}"
-                )
-            time.sleep(0.01)  # polling for the kubeconfig, bounded by the deadline
-        return ServerRecord(name=KUBE_API_NAME, netns=None, pid=pid, argv=tuple(argv))
 
 
 def cluster_environment(kubeconfig: Path, clouds: Path | None) -> dict[str, str]:
@@ -690,10 +407,3 @@ def _read_pid(path: Path) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        return " | ".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"

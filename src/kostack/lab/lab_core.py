@@ -1,0 +1,95 @@
+"""The lab's identity, state files and the lookups every part of `Lab` builds on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kostack.lab import netns
+from kostack.lab.agent import (
+    FileSource,
+    LabAgent,
+    NeutronSource,
+    PortSource,
+)
+from kostack.lab.errors import LabInputError
+from kostack.lab.state import (
+    LabState,
+    PortsecState,
+    StatePaths,
+    default_state_dir,
+    read_json,
+)
+
+_LAB_NAME = re.compile(r"^[a-z0-9]{1,8}$")
+_ROLE = re.compile(r"^(hv|rt|inet|n\d+|n\d+p\d+)$")
+AGENT_NAME = "agent"
+KUBE_API_NAME = "kubeapi"
+
+
+class LabCore:
+    """One network lab (namespaces `ks-*` or `ks-NAME-*`) and its state directory."""
+
+    def __init__(self, name: str | None = None, state_dir: Path | None = None) -> None:
+        if name is not None and not _LAB_NAME.match(name):
+            raise LabInputError(
+                f"bad lab name {name!r}", "use 1-8 lowercase letters or digits, e.g. t1"
+            )
+        self.prefix = f"ks-{name}-" if name else "ks-"
+        self.paths = StatePaths(state_dir or default_state_dir(self.prefix))
+        self._agent: LabAgent | None = None
+
+    @property
+    def _name(self) -> str:
+        return self.prefix.removeprefix("ks-").rstrip("-")
+
+    def _owned_namespaces(self, *, all_labs: bool = False) -> list[str]:
+        names = netns.list_namespaces()
+        if all_labs:
+            return [n for n in names if n.startswith(netns.LAB_PREFIX)]
+        return [
+            n for n in names if n.startswith(self.prefix) and _ROLE.match(n[len(self.prefix) :])
+        ]
+
+    def _is_ours(self, pid: int, all_labs: bool) -> bool:
+        """A pid from a pid file still names our process (pids get reused)."""
+        cmdline = netns.cmdline_words(pid)
+        if netns.TAG_ARGUMENT.encode() not in cmdline:
+            return False
+        tag = cmdline[cmdline.index(netns.TAG_ARGUMENT.encode()) + 1 :][:1]
+        if not tag:
+            return False
+        return tag[0] == self.prefix.encode() or (
+            all_labs and tag[0].startswith(netns.LAB_PREFIX.encode())
+        )
+
+    def _load_state(self) -> LabState | None:
+        try:
+            return LabState.model_validate(read_json(self.paths.state))
+        except (OSError, ValueError):
+            return None
+
+    def _load_portsec(self) -> PortsecState | None:
+        try:
+            return PortsecState.model_validate(read_json(self.paths.portsec))
+        except (OSError, ValueError):
+            return None
+
+    def _require_state(self) -> LabState:
+        state = self._load_state()
+        if state is None:
+            raise LabInputError(
+                f"no lab is up (no state in {self.paths.root})",
+                "run `kostack lab up --scenario seed`",
+            )
+        return state
+
+    def _agent_for(self, state: LabState) -> LabAgent:
+        if self._agent is None:
+            source: PortSource = (
+                NeutronSource(state.neutron_endpoint)
+                if state.neutron_endpoint
+                else FileSource(self.paths)
+            )
+            self._agent = LabAgent(state, self.paths, source)
+        return self._agent

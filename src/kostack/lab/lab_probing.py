@@ -1,0 +1,85 @@
+"""Probes from inside the lab's pods: DNS, kubernetes TCP + TLS, egress, ping, pod-to-pod, bulk."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+
+from kostack.lab import netns, podprobe
+from kostack.lab.errors import LabInputError
+from kostack.lab.lab_core import LabCore
+from kostack.lab.lab_records import ProbeResult, ProbeSpec
+from kostack.lab.topology import PodPlan, Topology
+
+BULK_BYTES = 4 * 1024 * 1024
+
+
+class LabProbing(LabCore):
+    """Run probes from inside the lab's pods."""
+
+    def probe(
+        self, pod: str, specs: Sequence[ProbeSpec], timeout: float = 2.0
+    ) -> list[ProbeResult]:
+        """Run probes from inside `pod` (name, netns or IP), all at once."""
+        topo = self._require_state().topology
+        plan = self._pod(topo, pod)
+        argv = [
+            sys.executable,
+            "-I",
+            podprobe.__file__,
+            "--timeout",
+            str(timeout),
+            json.dumps([s.to_json() for s in specs]),
+        ]
+        bulk = [s.bytes or 0 for s in specs if s.kind == "bulk"]
+        budget = timeout * 3 + 10 + (max(bulk) / 1_000_000 if bulk else 0)
+        completed = netns.exec_in(plan.netns, argv, timeout=budget)
+        return [ProbeResult(**r) for r in json.loads(completed.stdout)]
+
+    def default_probe_pods(self) -> tuple[PodPlan, PodPlan]:
+        """The probing pod (first pod on the first worker) and a pod on another worker (or the control plane)."""
+        topo = self._require_state().topology
+        source = topo.pods_on(topo.nodes[1].name)[0]
+        target_node = topo.nodes[2] if len(topo.nodes) > 2 else topo.nodes[0]
+        on_target = topo.pods_on(target_node.name)
+        # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
+        return source, next((p for p in on_target if p.app == "echo"), on_target[0])
+
+    def standard_probes(
+        self, target: PodPlan | None = None, bulk_bytes: int = BULK_BYTES
+    ) -> list[ProbeSpec]:
+        """The table's probes: DNS, kubernetes TCP + TLS, egress HTTP, ping ClusterIP, pod-to-pod, bulk."""
+        topo = self._require_state().topology
+        remote = target or self.default_probe_pods()[1]
+        dns_name = f"kubernetes.default.svc.{topo.dns_domain}"
+        kubernetes_ip = topo.kubernetes_service_ip
+        return [
+            ProbeSpec(
+                "dns", "dns", topo.dns_service_ip, port=53, name=dns_name, expect=kubernetes_ip
+            ),
+            ProbeSpec("kubernetes_tcp", "tcp", kubernetes_ip, port=443),
+            ProbeSpec("kubernetes_tls", "tls", kubernetes_ip, port=443),
+            ProbeSpec("egress_http", "http", topo.internet_ip, port=topo.http_port, path="/"),
+            ProbeSpec("ping_cluster_ip", "icmp", kubernetes_ip),
+            ProbeSpec("pod_to_pod", "http", remote.ip, port=topo.echo_port, path="/"),
+            ProbeSpec("bulk_transfer", "bulk", remote.ip, port=topo.echo_port, bytes=bulk_bytes),
+        ]
+
+    def probe_round(
+        self, source: str | None = None, timeout: float = 2.0
+    ) -> dict[str, ProbeResult]:
+        """Run the standard probes from `source` (default: a pod on the first worker), keyed by probe id.
+
+        The keys are the fields of `scenarios.ExpectedProbes`.
+        """
+        pod = source or self.default_probe_pods()[0].name
+        return {r.id: r for r in self.probe(pod, self.standard_probes(), timeout=timeout)}
+
+    def _pod(self, topo: Topology, key: str) -> PodPlan:
+        for candidate in (key, self.prefix + key):
+            try:
+                return topo.pod(candidate)
+            except KeyError:
+                continue
+        raise LabInputError(f"no pod {key!r} in this lab", "see `kostack lab status` for the pods")
