@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from probe_testing import add_router_routes, run_cli
 
-from kostack.cli.probe import lab_snapshot
 from kostack.lab.cluster import serve_lab_cluster
 from kostack.lab.lab import Lab
+from kostack.lab.lab_snapshot import lab_snapshot
 from kostack.model import dump_snapshot
 
 pytestmark = [pytest.mark.lab]

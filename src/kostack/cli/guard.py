@@ -7,17 +7,31 @@ import os
 import socket
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from kostack.cli._options import (
+    collect_options,
+    deployment_option,
+    events_option,
+    interval_option,
+    jitter_option,
+    lang_option,
+    listen_option,
+    namespaced_name,
+    options,
+    serve_extra,
+    snapshot_option,
+    workload,
+)
 from kostack.cli.common import detect_lang, get_env
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
 from kostack.report.safe import terminal_safe
 
 if TYPE_CHECKING:
-    from kostack.model.snapshot import NeutronBackend
+    pass
 
 __all__ = ["guard"]
 
@@ -33,168 +47,135 @@ Examples:
 """
 
 
-def _pair(text: str, error: str, hint: str, lang: str) -> tuple[str, str]:
-    from kostack.guard.messages import say
-
-    namespace, sep, name = text.partition("/")
-    if not sep or not namespace or not name or "/" in name:
-        raise ConfigError(say(lang, error, text=text), say(lang, hint))
-    return namespace, name
+_OPTIONS = (
+    click.option(
+        "--mode",
+        type=click.Choice(["audit", "enforce"]),
+        default="audit",
+        show_default=True,
+        help="audit reports drift and changes nothing; enforce fixes it.",
+    ),
+    click.option(
+        "--once", is_flag=True, help="One pass, then exit (cron, CI); no leader election."
+    ),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="With --once: the report's format.",
+    ),
+    snapshot_option("Audit a snapshot file (read again each pass) instead of listing live."),
+    click.option(
+        "--tight", is_flag=True, help="Pairs for each node's own pod blocks, as `fix plan --tight`."
+    ),
+    click.option(
+        "--no-service-cidr",
+        is_flag=True,
+        help="Do not add the service CIDR as a pair (as `fix plan --no-service-cidr`).",
+    ),
+    interval_option("Seconds between passes (a node joining starts one sooner)."),
+    jitter_option(),
+    click.option(
+        "--settle",
+        type=click.FloatRange(0, 300),
+        default=2.0,
+        show_default=True,
+        metavar="S",
+        help="After a Kubernetes change, wait this long for more before the pass.",
+    ),
+    listen_option("127.0.0.1:9110"),
+    click.option(
+        "--breaker-share",
+        type=click.FloatRange(0, 1),
+        default=0.3,
+        show_default=True,
+        metavar="F",
+        help="Open the circuit breaker when a pass would change pairs on more than this share of ports.",
+    ),
+    click.option(
+        "--breaker-floor",
+        type=click.IntRange(0),
+        default=2,
+        show_default=True,
+        metavar="N",
+        help="... but never below N ports (a node joining a small cluster).",
+    ),
+    click.option(
+        "--breaker-removals",
+        type=click.IntRange(0),
+        default=5,
+        show_default=True,
+        metavar="N",
+        help="Open it when a pass would remove pairs or rules on more than N ports and rules.",
+    ),
+    click.option(
+        "--writes-per-minute",
+        type=click.IntRange(1, 10000),
+        default=60,
+        show_default=True,
+        metavar="N",
+        help="Rate limit of Neutron writes (one port update with its tags, one rule).",
+    ),
+    click.option(
+        "--max-rereads",
+        type=click.IntRange(0, 10),
+        default=3,
+        show_default=True,
+        help="Times a pass reads again and recomputes when ports change under it (412).",
+    ),
+    click.option(
+        "--journal-dir",
+        metavar="DIR",
+        help="Where the enforce journal goes (default: the current directory).",
+    ),
+    click.option(
+        "--lease",
+        metavar="NS/NAME",
+        help="The Lease for leader election (default: POD_NAMESPACE/kostack-guard in a pod).",
+    ),
+    click.option("--no-lease", is_flag=True, help="No leader election: this is the only guard."),
+    click.option(
+        "--lease-duration",
+        type=click.IntRange(2, 3600),
+        default=15,
+        show_default=True,
+        metavar="S",
+        help="How long a silent leader keeps the Lease.",
+    ),
+    events_option(
+        "Kubernetes Events on fixes, drift and the breaker (default: on when live, not --once)."
+    ),
+    deployment_option(
+        "guard's own Deployment, for cluster-wide Events (default: POD_NAMESPACE/kostack-guard)."
+    ),
+    click.option(
+        "--no-watch", is_flag=True, help="Do not watch Nodes and IPAM objects; passes only."
+    ),
+    click.option(
+        "--passes",
+        "max_passes",
+        type=click.IntRange(1),
+        metavar="N",
+        help="Stop after N passes (default: until SIGTERM).",
+    ),
+    click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(1, 300),
+        default=20.0,
+        show_default=True,
+        metavar="S",
+        help="Per-request timeout.",
+    ),
+    lang_option("Language of the report, log lines and Events (default: from the locale)."),
+    live_options,
+)
 
 
 @click.command(epilog=_EXAMPLES)
-@click.option(
-    "--mode",
-    type=click.Choice(["audit", "enforce"]),
-    default="audit",
-    show_default=True,
-    help="audit reports drift and changes nothing; enforce fixes it.",
-)
-@click.option("--once", is_flag=True, help="One pass, then exit (cron, CI); no leader election.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="With --once: the report's format.",
-)
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    metavar="FILE",
-    help="Audit a snapshot file (read again each pass) instead of listing live.",
-)
-@click.option(
-    "--tight", is_flag=True, help="Pairs for each node's own pod blocks, as `fix plan --tight`."
-)
-@click.option(
-    "--no-service-cidr",
-    is_flag=True,
-    help="Do not add the service CIDR as a pair (as `fix plan --no-service-cidr`).",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(1, 86400),
-    default=60.0,
-    show_default=True,
-    metavar="S",
-    help="Seconds between passes (a node joining starts one sooner).",
-)
-@click.option(
-    "--jitter",
-    type=click.FloatRange(0, 0.5),
-    default=0.1,
-    show_default=True,
-    metavar="F",
-    help="Each wait is interval x (1 +- F).",
-)
-@click.option(
-    "--settle",
-    type=click.FloatRange(0, 300),
-    default=2.0,
-    show_default=True,
-    metavar="S",
-    help="After a Kubernetes change, wait this long for more before the pass.",
-)
-@click.option(
-    "--listen",
-    default="127.0.0.1:9110",
-    show_default=True,
-    metavar="HOST:PORT",
-    help="Where /metrics, /healthz, /readyz and /status are served.",
-)
-@click.option(
-    "--breaker-share",
-    type=click.FloatRange(0, 1),
-    default=0.3,
-    show_default=True,
-    metavar="F",
-    help="Open the circuit breaker when a pass would change pairs on more than this share of ports.",
-)
-@click.option(
-    "--breaker-floor",
-    type=click.IntRange(0),
-    default=2,
-    show_default=True,
-    metavar="N",
-    help="... but never below N ports (a node joining a small cluster).",
-)
-@click.option(
-    "--breaker-removals",
-    type=click.IntRange(0),
-    default=5,
-    show_default=True,
-    metavar="N",
-    help="Open it when a pass would remove pairs or rules on more than N ports and rules.",
-)
-@click.option(
-    "--writes-per-minute",
-    type=click.IntRange(1, 10000),
-    default=60,
-    show_default=True,
-    metavar="N",
-    help="Rate limit of Neutron writes (one port update with its tags, one rule).",
-)
-@click.option(
-    "--max-rereads",
-    type=click.IntRange(0, 10),
-    default=3,
-    show_default=True,
-    help="Times a pass reads again and recomputes when ports change under it (412).",
-)
-@click.option(
-    "--journal-dir",
-    metavar="DIR",
-    help="Where the enforce journal goes (default: the current directory).",
-)
-@click.option(
-    "--lease",
-    metavar="NS/NAME",
-    help="The Lease for leader election (default: POD_NAMESPACE/kostack-guard in a pod).",
-)
-@click.option("--no-lease", is_flag=True, help="No leader election: this is the only guard.")
-@click.option(
-    "--lease-duration",
-    type=click.IntRange(2, 3600),
-    default=15,
-    show_default=True,
-    metavar="S",
-    help="How long a silent leader keeps the Lease.",
-)
-@click.option(
-    "--events/--no-events",
-    default=None,
-    help="Kubernetes Events on fixes, drift and the breaker (default: on when live, not --once).",
-)
-@click.option(
-    "--deployment",
-    metavar="NS/NAME",
-    help="guard's own Deployment, for cluster-wide Events (default: POD_NAMESPACE/kostack-guard).",
-)
-@click.option("--no-watch", is_flag=True, help="Do not watch Nodes and IPAM objects; passes only.")
-@click.option(
-    "--passes",
-    "max_passes",
-    type=click.IntRange(1),
-    metavar="N",
-    help="Stop after N passes (default: until SIGTERM).",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(1, 300),
-    default=20.0,
-    show_default=True,
-    metavar="S",
-    help="Per-request timeout.",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "ko"]),
-    help="Language of the report, log lines and Events (default: from the locale).",
-)
-@live_options
+@options(*_OPTIONS)
 @click.pass_context
 def guard(ctx: click.Context, /, **opts: Any) -> int:
     """Keep node ports right as nodes come and go: audit drift, or enforce with a safety net.
@@ -210,14 +191,10 @@ def guard(ctx: click.Context, /, **opts: Any) -> int:
     """
     env = get_env(ctx)
     lang = detect_lang(opts["lang"], env.environ)
-    try:
-        from kostack.guard.run import GuardConfig, run_guard, run_once
-    except ModuleNotFoundError as exc:
-        if exc.name != "prometheus_client":
-            raise
-        from kostack.guard.messages import say as say_
+    from kostack.guard.messages import say
 
-        raise ConfigError(say_(lang, "error.extra"), say_(lang, "hint.extra")) from exc
+    with serve_extra(lang, say):
+        from kostack.guard.run import GuardConfig, run_guard, run_once
     config = _config(env, opts, lang, GuardConfig)
     from kostack.cli.main import version
 
@@ -229,12 +206,10 @@ def guard(ctx: click.Context, /, **opts: Any) -> int:
 
 
 def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any:
-    from kostack.collect.live import CollectOptions
     from kostack.guard.breaker import BreakerSettings
     from kostack.guard.drift import DriftOptions
     from kostack.guard.loop import GuardSettings
     from kostack.guard.messages import say
-    from kostack.serve.events import Workload
     from kostack.serve.http import parse_listen
 
     snapshot = opts["snapshot_path"]
@@ -248,27 +223,14 @@ def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any
             )
     collect = None
     if snapshot is None:
-        collect = CollectOptions(
-            os_cloud=opts["os_cloud"],
-            kubeconfig=opts["kubeconfig"],
-            kube_context=opts["kube_context"],
-            neutron_backend=cast("NeutronBackend | None", opts["neutron_backend"]),
-            helm=False,
-            timeout_s=opts["timeout_s"],
-            environ=env.environ,
-        )
+        collect = collect_options(opts, env.environ, opts["timeout_s"])
     namespace = env.environ.get("POD_NAMESPACE", "")
     lease = None
     if not opts["no_lease"] and not opts["once"] and collect is not None:
         if opts["lease"]:
-            lease = _pair(opts["lease"], "error.lease", "hint.lease", lang)
+            lease = namespaced_name(opts["lease"], "error.lease", "hint.lease", lang, say)
         elif namespace:
             lease = (namespace, "kostack-guard")
-    workload = None
-    if opts["deployment"]:
-        workload = Workload(*_pair(opts["deployment"], "error.deployment", "hint.deployment", lang))
-    elif namespace:
-        workload = Workload(namespace, "kostack-guard")
     events = (
         opts["events"] if opts["events"] is not None else (collect is not None and not opts["once"])
     )
@@ -300,7 +262,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any
         renew_deadline_s=max(1.0, opts["lease_duration"] * 2 / 3),
         retry_period_s=max(0.5, opts["lease_duration"] / 7.5),
         events=bool(events),
-        workload=workload,
+        workload=workload(opts["deployment"], env.environ, "kostack-guard", lang, say),
         watches=not opts["no_watch"],
         environ=dict(env.environ),
     )

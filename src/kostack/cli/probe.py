@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kostack.cli._options import lang_option, options, snapshot_option
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
 from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
 from kostack.cli.defaults import PROBE_MAX_SOURCES as DEFAULT_MAX_SOURCES
@@ -27,11 +28,10 @@ from kostack.redact import redact
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.lab.lab import Lab
     from kostack.model import Snapshot
-    from kostack.probe.lab_runner import LabPod
     from kostack.probe.plan import ProbePlan
     from kostack.probe.results import ProbeRound
 
-__all__ = ["add_probe_observations", "lab_snapshot", "probe", "run_round"]
+__all__ = ["add_probe_observations", "probe", "run_round"]
 
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_EGRESS = "1.1.1.1:443"
@@ -65,251 +65,6 @@ def _lab(name: str | None, state_dir: str | None) -> Lab:
     return Lab(name=name, state_dir=Path(state_dir) if state_dir else None)
 
 
-def lab_snapshot(lab: Lab) -> Snapshot:
-    """The snapshot of a running lab, as collection would read it from its Neutron and its cluster.
-
-    Ports and security groups come from the lab's port description (its
-    Neutron when it has one, so a fix applied there shows), the rest from
-    the lab's layout: network MTU, router routes back to the pod blocks,
-    nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
-    """
-    from kostack.lab.seed import node_device_id
-    from kostack.model import SCHEMA_VERSION, parse_snapshot
-
-    topo = lab.topology
-    scenario = lab.scenario
-    ports_json, groups_json = lab.port_description()
-    by_ip: dict[str, dict[str, Any]] = {}
-    for port in ports_json:
-        for fixed in port.get("fixed_ips") or []:
-            by_ip[str(fixed.get("ip_address"))] = port
-    node_port = next((by_ip[n.ip] for n in topo.nodes if n.ip in by_ip), None)
-    network_id = str(node_port["network_id"]) if node_port else "lab-network"
-    subnet_id = (
-        str((node_port.get("fixed_ips") or [{}])[0].get("subnet_id") or "lab-subnet")
-        if node_port
-        else "lab-subnet"
-    )
-    router_port = by_ip.get(topo.gateway_ip)
-    router_id = str(router_port.get("device_id") or "lab-router") if router_port else "lab-router"
-    cp = topo.control_plane
-    dns_pod = topo.dns_pod
-    vxlan_mode = {"None": "Never", "VXLANCrossSubnet": "CrossSubnet", "VXLAN": "Always"}[
-        str(topo.encapsulation)
-    ]
-    doc: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "source": f"kostack lab ({lab.prefix}*, scenario {scenario.name})",
-        "openstack": {
-            "project_name": "lab",
-            "backend": str(scenario.backend),
-            "backend_source": "lab scenario",
-            "networks": [
-                {
-                    "id": network_id,
-                    "name": "k8s-net",
-                    "mtu": topo.network_mtu,
-                    "port_security_enabled": True,
-                    "network_type": "vxlan",
-                },
-                {"id": "lab-public", "name": "public", "mtu": 1500, "router_external": True},
-            ],
-            "subnets": [
-                {
-                    "id": subnet_id,
-                    "name": "k8s-subnet",
-                    "network_id": network_id,
-                    "cidr": topo.network_cidr,
-                    "gateway_ip": topo.gateway_ip,
-                }
-            ],
-            "routers": [
-                {
-                    "id": router_id,
-                    "name": "k8s-router",
-                    "external_network_id": "lab-public",
-                    "enable_snat": True,
-                    "interface_subnet_ids": [subnet_id],
-                    "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
-                    if topo.router_routes_to_pods
-                    else [],
-                }
-            ],
-            "ports": [
-                {
-                    "id": p["id"],
-                    "name": p.get("name") or "",
-                    "network_id": p["network_id"],
-                    "mac_address": p["mac_address"],
-                    "fixed_ips": [
-                        {"subnet_id": f.get("subnet_id"), "ip_address": f["ip_address"]}
-                        for f in p.get("fixed_ips") or []
-                    ],
-                    "allowed_address_pairs": [
-                        {"ip_address": a["ip_address"], "mac_address": a.get("mac_address")}
-                        for a in p.get("allowed_address_pairs") or []
-                    ],
-                    "port_security_enabled": p.get("port_security_enabled"),
-                    "security_group_ids": list(p.get("security_groups") or []),
-                    "device_id": p.get("device_id") or "",
-                    "device_owner": p.get("device_owner") or "",
-                    "revision_number": p.get("revision_number"),
-                }
-                for p in ports_json
-            ],
-            "security_groups": [
-                {
-                    "id": g["id"],
-                    "name": g.get("name") or "",
-                    "revision_number": g.get("revision_number"),
-                    "stateful": g.get("stateful", True) is not False,
-                    "rules": [
-                        {
-                            "id": r["id"],
-                            "direction": r["direction"],
-                            "ethertype": r.get("ethertype") or "IPv4",
-                            "protocol": None if r.get("protocol") is None else str(r["protocol"]),
-                            "port_range_min": r.get("port_range_min"),
-                            "port_range_max": r.get("port_range_max"),
-                            "remote_ip_prefix": r.get("remote_ip_prefix"),
-                            "remote_group_id": r.get("remote_group_id"),
-                        }
-                        for r in g.get("security_group_rules") or []
-                    ],
-                }
-                for g in groups_json
-            ],
-        },
-        "cluster": {
-            "name": "kostack-lab",
-            "kubernetes_version": "v1.33.5",
-            "nodes": [
-                {
-                    "name": n.name,
-                    "roles": ["control-plane"] if n.role == "control-plane" else [],
-                    "internal_ip": n.ip,
-                    "addresses": [{"type": "InternalIP", "address": n.ip}],
-                    "provider_id": f"openstack:///{node_device_id(n.name)}",
-                    "pod_cidrs": [n.pod_cidr],
-                    "ready": True,
-                }
-                for n in topo.nodes
-            ],
-            "pods": [
-                {
-                    "namespace": p.namespace,
-                    "name": p.name,
-                    "node": p.node,
-                    "ip": p.ip,
-                    "phase": "Running",
-                    "labels": {"k8s-app": "kube-dns"} if p.app == "coredns" else {"app": "echo"},
-                }
-                for p in topo.pods
-            ],
-            "services": [
-                {
-                    "namespace": "default",
-                    "name": "kubernetes",
-                    "cluster_ip": topo.kubernetes_service_ip,
-                    "ports": [
-                        {
-                            "name": "https",
-                            "port": 443,
-                            "protocol": "TCP",
-                            "target_port": topo.apiserver_port,
-                        }
-                    ],
-                    "endpoints": [
-                        {"ip": cp.ip, "node": cp.name, "ports": {"https": topo.apiserver_port}}
-                    ],
-                },
-                {
-                    "namespace": "kube-system",
-                    "name": "kube-dns",
-                    "cluster_ip": topo.dns_service_ip,
-                    "ports": [
-                        {
-                            "name": "dns",
-                            "port": 53,
-                            "protocol": "UDP",
-                            "target_port": topo.dns_port,
-                        },
-                        {
-                            "name": "dns-tcp",
-                            "port": 53,
-                            "protocol": "TCP",
-                            "target_port": topo.dns_port,
-                        },
-                    ],
-                    "endpoints": [
-                        {
-                            "ip": dns_pod.ip,
-                            "node": dns_pod.node,
-                            "pod": f"{dns_pod.namespace}/{dns_pod.name}",
-                            "ports": {"dns": topo.dns_port, "dns-tcp": topo.dns_port},
-                        }
-                    ],
-                },
-            ],
-            "pod_cidrs": [topo.pod_cidr],
-            "service_cidrs": [topo.service_cidr],
-            "cluster_dns_ip": topo.dns_service_ip,
-            "dns_domain": topo.dns_domain,
-            "kube_proxy_mode": "nftables",
-            "cni": {
-                "type": "calico",
-                "calico": {
-                    "install_method": "operator",
-                    "ip_pools": [
-                        {
-                            "name": "default-ipv4-ippool",
-                            "cidr": topo.pod_cidr,
-                            "ipip_mode": "Never",
-                            "vxlan_mode": vxlan_mode,
-                            "nat_outgoing": topo.nat_outgoing,
-                            "block_size": 24,
-                        }
-                    ],
-                    "blocks": [{"cidr": n.pod_cidr, "node": n.name} for n in topo.nodes],
-                    "mtu": topo.pod_mtu,
-                    "mtu_source": "Installation default status.mtu",
-                    "vxlan_port": topo.vxlan_port,
-                },
-            },
-        },
-        "node_ports": [
-            {
-                "node": n.name,
-                "port_id": by_ip[n.ip]["id"] if n.ip in by_ip else None,
-                "matched_by": "internal_ip" if n.ip in by_ip else None,
-                "note": "" if n.ip in by_ip else f"no port has fixed IP {n.ip}",
-            }
-            for n in topo.nodes
-        ],
-    }
-    return parse_snapshot(doc)
-
-
-def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
-    """Per node: the lab pod the agent runs in, and the echo listener probes aim at."""
-    from kostack.probe.lab_runner import LabPod
-
-    topo = lab.topology
-    sources: dict[str, LabPod] = {}
-    echo: dict[str, str] = {}
-    for node in topo.nodes:
-        pods = topo.pods_on(node.name)
-        # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
-        chosen = next((p for p in pods if p.app == "echo"), pods[0] if pods else None)
-        if chosen is None:
-            continue
-        sources[node.name] = LabPod(
-            node.name, chosen.netns, f"{chosen.namespace}/{chosen.name}", chosen.ip
-        )
-        echo[node.name] = chosen.ip
-    return sources, echo
-
-
 def run_round(
     env: Environment,
     plan: ProbePlan,
@@ -336,6 +91,8 @@ def run_round(
         from kostack.lab.netns import require_root
 
         require_root()
+        from kostack.lab.lab_snapshot import lab_pods
+
         sources, echo = lab_pods(lab)
 
         def execute(ns: str, argv: Any, timeout: float) -> Any:
@@ -457,79 +214,77 @@ Examples:
 """
 
 
+_OPTIONS = (
+    snapshot_option("Plan from this snapshot instead of collecting live."),
+    click.option(
+        "--lab",
+        "use_lab",
+        is_flag=True,
+        help="Run the probes in the network lab (`kostack lab up`), as root.",
+    ),
+    click.option(
+        "--lab-name", metavar="NAME", help="With --lab: the lab's name (`kostack lab up --name`)."
+    ),
+    click.option(
+        "--lab-state-dir",
+        metavar="DIR",
+        envvar="KOSTACK_LAB_STATE_DIR",
+        help="With --lab: the lab's state directory (env KOSTACK_LAB_STATE_DIR).",
+    ),
+    click.option(
+        "--image",
+        default=DEFAULT_IMAGE,
+        show_default=True,
+        metavar="IMG",
+        help="Image of the probe pods: anything with python3 (use your registry's when air-gapped).",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(0.1, 60),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="S",
+        help="Seconds before a probe counts as silent (every probe runs at once).",
+    ),
+    click.option(
+        "--egress-target",
+        default=DEFAULT_EGRESS,
+        show_default=True,
+        metavar="HOST:PORT",
+        help="Where pod egress is tested (a name is resolved here, never in the pods).",
+    ),
+    click.option(
+        "--icmp-clusterip",
+        is_flag=True,
+        help="Also ping the kubernetes ClusterIP (not judged: what comes back depends on the proxy "
+        "mode and proves nothing).",
+    ),
+    click.option(
+        "--max-sources",
+        type=click.IntRange(1, 1000),
+        default=DEFAULT_MAX_SOURCES,
+        show_default=True,
+        help="Probe from every node up to this many; beyond, one node per class plus a sample.",
+    ),
+    click.option("--seed", type=int, default=0, show_default=True, help="Seed of the node sample."),
+    click.option(
+        "--save",
+        "save_path",
+        metavar="FILE",
+        help="Also write the snapshot with the probe observations.",
+    ),
+    click.option(
+        "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+    ),
+    lang_option(),
+    click.option("-v", "--verbose", is_flag=True, help="Every probe with its detail."),
+    click.option("--yes", is_flag=True, help="Send the probes (without it: print the plan only)."),
+    live_options,
+)
+
+
 @click.command(epilog=_EXAMPLES)
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    metavar="FILE",
-    help="Plan from this snapshot instead of collecting live.",
-)
-@click.option(
-    "--lab",
-    "use_lab",
-    is_flag=True,
-    help="Run the probes in the network lab (`kostack lab up`), as root.",
-)
-@click.option(
-    "--lab-name", metavar="NAME", help="With --lab: the lab's name (`kostack lab up --name`)."
-)
-@click.option(
-    "--lab-state-dir",
-    metavar="DIR",
-    envvar="KOSTACK_LAB_STATE_DIR",
-    help="With --lab: the lab's state directory (env KOSTACK_LAB_STATE_DIR).",
-)
-@click.option(
-    "--image",
-    default=DEFAULT_IMAGE,
-    show_default=True,
-    metavar="IMG",
-    help="Image of the probe pods: anything with python3 (use your registry's when air-gapped).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.1, 60),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    metavar="S",
-    help="Seconds before a probe counts as silent (every probe runs at once).",
-)
-@click.option(
-    "--egress-target",
-    default=DEFAULT_EGRESS,
-    show_default=True,
-    metavar="HOST:PORT",
-    help="Where pod egress is tested (a name is resolved here, never in the pods).",
-)
-@click.option(
-    "--icmp-clusterip",
-    is_flag=True,
-    help="Also ping the kubernetes ClusterIP (not judged: what comes back depends on the proxy "
-    "mode and proves nothing).",
-)
-@click.option(
-    "--max-sources",
-    type=click.IntRange(1, 1000),
-    default=DEFAULT_MAX_SOURCES,
-    show_default=True,
-    help="Probe from every node up to this many; beyond, one node per class plus a sample.",
-)
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the node sample.")
-@click.option(
-    "--save",
-    "save_path",
-    metavar="FILE",
-    help="Also write the snapshot with the probe observations.",
-)
-@click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
-)
-@click.option("-v", "--verbose", is_flag=True, help="Every probe with its detail.")
-@click.option("--yes", is_flag=True, help="Send the probes (without it: print the plan only).")
-@live_options
+@options(*_OPTIONS)
 @click.pass_context
 def probe(
     ctx: click.Context,
@@ -569,9 +324,6 @@ def probe(
     """
     from kostack.probe.correlate import add_observations
     from kostack.probe.plan import build_probe_plan
-    from kostack.report.i18n import t
-    from kostack.report.jsonout import dumps
-    from kostack.report.probes import matrix_dict, plan_dict, render_matrix, render_plan
 
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
@@ -582,6 +334,8 @@ def probe(
     if snapshot_path:
         snapshot = read_snapshot(snapshot_path)
     elif lab is not None and not any(live.values()):
+        from kostack.lab.lab_snapshot import lab_snapshot
+
         snapshot = lab_snapshot(lab)
     else:
         collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
@@ -595,28 +349,8 @@ def probe(
         seed=seed,
         **({"echo_port": lab.topology.echo_port} if lab is not None else {}),
     )
-    from kostack.cli.main import version
-
     if not yes:
-        pods = len(plan.sources) + len(plan.echo_nodes)
-        what = (
-            t(language, "probe.dry_run_lab")
-            if lab is not None
-            else t(language, "probe.dry_run_k8s", pods=pods, image=image)
-        )
-        if output == "json":
-            env.stdout.write(
-                dumps(
-                    {
-                        "schema_version": 1,
-                        "kostack_version": version(),
-                        "dry_run": True,
-                        "plan": plan_dict(plan),
-                    }
-                )
-            )
-        else:
-            env.stdout.write(render_plan(plan, language, what))
+        _write_plan(env, plan, language, lab=lab, image=image, output=output)
         return int(ExitCode.OK)
     round_ = run_round(env, plan, lab=lab, image=image, live=live)
     probed = add_observations(snapshot, round_)
@@ -624,6 +358,55 @@ def probe(
         from kostack.model import dump_snapshot
 
         Path(save_path).write_text(redact(dump_snapshot(probed)), encoding="utf-8")
+    _write_round(env, probed, round_, plan, language, output=output, verbose=verbose)
+    return _exit_code(probed)
+
+
+def _write_plan(
+    env: Environment, plan: ProbePlan, language: str, *, lab: Lab | None, image: str, output: str
+) -> None:
+    """The dry run: the plan with the model's predictions, and what --yes would start."""
+    from kostack.cli.main import version
+    from kostack.report.i18n import t
+    from kostack.report.jsonout import dumps
+    from kostack.report.probes import plan_dict, render_plan
+
+    pods = len(plan.sources) + len(plan.echo_nodes)
+    what = (
+        t(language, "probe.dry_run_lab")
+        if lab is not None
+        else t(language, "probe.dry_run_k8s", pods=pods, image=image)
+    )
+    if output == "json":
+        env.stdout.write(
+            dumps(
+                {
+                    "schema_version": 1,
+                    "kostack_version": version(),
+                    "dry_run": True,
+                    "plan": plan_dict(plan),
+                }
+            )
+        )
+    else:
+        env.stdout.write(render_plan(plan, language, what))
+
+
+def _write_round(
+    env: Environment,
+    probed: Snapshot,
+    round_: ProbeRound,
+    plan: ProbePlan,
+    language: str,
+    *,
+    output: str,
+    verbose: bool,
+) -> None:
+    """The round's matrix (text) or the round and the matrix (JSON)."""
+    from kostack.cli.main import version
+    from kostack.report.jsonout import dumps
+    from kostack.report.probes import matrix_dict, render_matrix
+
     if output == "json":
         env.stdout.write(
             dumps(
@@ -660,7 +443,6 @@ def probe(
                 verbose=verbose,
             )
         )
-    return _exit_code(probed)
 
 
 def _exit_code(snapshot: Snapshot) -> int:

@@ -5,16 +5,29 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from kostack.cli._options import (
+    collect_options,
+    deployment_option,
+    events_option,
+    interval_option,
+    jitter_option,
+    lang_option,
+    listen_option,
+    options,
+    serve_extra,
+    snapshot_option,
+    workload,
+)
 from kostack.cli.common import TIMEOUT_VAR, detect_lang, get_env, request_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
 
 if TYPE_CHECKING:
-    from kostack.model.snapshot import NeutronBackend
+    pass
 
 __all__ = ["watch"]
 
@@ -37,168 +50,125 @@ def _timeout(given: float | None, environ: Any) -> float:
     return request_timeout(given, environ)
 
 
-def _workload(text: str | None, environ: Any, lang: str) -> Any:
-    from kostack.watch.events import Workload
-    from kostack.watch.messages import say
-
-    if text:
-        namespace, sep, name = text.partition("/")
-        if not sep or not namespace or not name:
-            raise ConfigError(
-                say(lang, "error.deployment", text=text), say(lang, "hint.deployment")
-            )
-        return Workload(namespace, name)
-    namespace = environ.get("POD_NAMESPACE", "")
-    return Workload(namespace, "kostack-watch") if namespace else None
+_OPTIONS = (
+    snapshot_option("Watch a snapshot file (read again every cycle) instead of collecting live."),
+    listen_option("127.0.0.1:9109"),
+    interval_option("Seconds between cycles."),
+    jitter_option(),
+    click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(0.1, 300),
+        metavar="S",
+        help=f"Per-request timeout of live collection, a hard limit (default {WATCH_TIMEOUT_S:g}, "
+        "or $KOSTACK_TIMEOUT).",
+    ),
+    lang_option("Language of log lines, Events and /readyz (default: from the locale)."),
+    click.option(
+        "--egress-target",
+        default="1.1.1.1",
+        show_default=True,
+        metavar="IP",
+        help="An address outside the cluster to judge pod egress against.",
+    ),
+    click.option(
+        "--max-classes",
+        type=click.IntRange(1, 12),
+        default=8,
+        show_default=True,
+        help="Node classes with their own metric labels; the rest are 'other'.",
+    ),
+    click.option(
+        "--probes",
+        type=click.Choice(["off", "agents", "lab"]),
+        default="off",
+        show_default=True,
+        help="Probe round each cycle: by the agent DaemonSet (deploy/), or in the network lab.",
+    ),
+    click.option(
+        "--probe-namespace",
+        metavar="NS",
+        help="With --probes agents: the agents' namespace (default: POD_NAMESPACE, else kostack).",
+    ),
+    click.option(
+        "--probe-token-file",
+        metavar="FILE",
+        default="/etc/kostack-agent/token",
+        show_default=True,
+        help="With --probes agents: the token the agents require.",
+    ),
+    click.option(
+        "--probe-address",
+        type=click.Choice(["pod", "host"]),
+        default="pod",
+        show_default=True,
+        help="Reach each agent at its pod IP, or at its node IP (hostPort).",
+    ),
+    click.option(
+        "--probe-timeout",
+        type=click.FloatRange(0.1, 60),
+        default=2.0,
+        show_default=True,
+        metavar="S",
+        help="Seconds before a probe counts as silent.",
+    ),
+    click.option(
+        "--probe-max-sources",
+        type=click.IntRange(1, 1000),
+        default=16,
+        show_default=True,
+        help="Probe sources per round: every class, plus a sample that rotates each cycle.",
+    ),
+    click.option(
+        "--probe-egress",
+        default="1.1.1.1:443",
+        show_default=True,
+        metavar="IP:PORT",
+        help="Where pod egress is probed.",
+    ),
+    click.option(
+        "--probe-lab", metavar="NAME", help="With --probes lab: the lab's name ('default')."
+    ),
+    events_option("Kubernetes Events on transitions (default: on when collecting live)."),
+    deployment_option(
+        "kostack's own Deployment, for cluster-wide Events (default: POD_NAMESPACE/kostack-watch)."
+    ),
+    click.option(
+        "--history",
+        "history_limit",
+        type=click.IntRange(1, 10000),
+        default=200,
+        show_default=True,
+        help="Transitions kept for /status.",
+    ),
+    click.option(
+        "--flap-window",
+        type=click.FloatRange(1),
+        default=3600.0,
+        show_default=True,
+        metavar="S",
+        help="Window of flap detection.",
+    ),
+    click.option(
+        "--flap-threshold",
+        type=click.IntRange(2, 1000),
+        default=4,
+        show_default=True,
+        help="Changes within the window that make a key flap.",
+    ),
+    click.option(
+        "--cycles",
+        "max_cycles",
+        type=click.IntRange(1),
+        metavar="N",
+        help="Stop after N cycles (default: until SIGTERM).",
+    ),
+    live_options,
+)
 
 
 @click.command(epilog=_EXAMPLES)
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    metavar="FILE",
-    help="Watch a snapshot file (read again every cycle) instead of collecting live.",
-)
-@click.option(
-    "--listen",
-    default="127.0.0.1:9109",
-    show_default=True,
-    metavar="HOST:PORT",
-    help="Where /metrics, /healthz, /readyz and /status are served.",
-)
-@click.option(
-    "--interval",
-    type=click.FloatRange(1, 86400),
-    default=60.0,
-    show_default=True,
-    metavar="S",
-    help="Seconds between cycles.",
-)
-@click.option(
-    "--jitter",
-    type=click.FloatRange(0, 0.5),
-    default=0.1,
-    show_default=True,
-    metavar="F",
-    help="Each wait is interval x (1 +- F).",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(0.1, 300),
-    metavar="S",
-    help=f"Per-request timeout of live collection, a hard limit (default {WATCH_TIMEOUT_S:g}, "
-    "or $KOSTACK_TIMEOUT).",
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "ko"]),
-    help="Language of log lines, Events and /readyz (default: from the locale).",
-)
-@click.option(
-    "--egress-target",
-    default="1.1.1.1",
-    show_default=True,
-    metavar="IP",
-    help="An address outside the cluster to judge pod egress against.",
-)
-@click.option(
-    "--max-classes",
-    type=click.IntRange(1, 12),
-    default=8,
-    show_default=True,
-    help="Node classes with their own metric labels; the rest are 'other'.",
-)
-@click.option(
-    "--probes",
-    type=click.Choice(["off", "agents", "lab"]),
-    default="off",
-    show_default=True,
-    help="Probe round each cycle: by the agent DaemonSet (deploy/), or in the network lab.",
-)
-@click.option(
-    "--probe-namespace",
-    metavar="NS",
-    help="With --probes agents: the agents' namespace (default: POD_NAMESPACE, else kostack).",
-)
-@click.option(
-    "--probe-token-file",
-    metavar="FILE",
-    default="/etc/kostack-agent/token",
-    show_default=True,
-    help="With --probes agents: the token the agents require.",
-)
-@click.option(
-    "--probe-address",
-    type=click.Choice(["pod", "host"]),
-    default="pod",
-    show_default=True,
-    help="Reach each agent at its pod IP, or at its node IP (hostPort).",
-)
-@click.option(
-    "--probe-timeout",
-    type=click.FloatRange(0.1, 60),
-    default=2.0,
-    show_default=True,
-    metavar="S",
-    help="Seconds before a probe counts as silent.",
-)
-@click.option(
-    "--probe-max-sources",
-    type=click.IntRange(1, 1000),
-    default=16,
-    show_default=True,
-    help="Probe sources per round: every class, plus a sample that rotates each cycle.",
-)
-@click.option(
-    "--probe-egress",
-    default="1.1.1.1:443",
-    show_default=True,
-    metavar="IP:PORT",
-    help="Where pod egress is probed.",
-)
-@click.option("--probe-lab", metavar="NAME", help="With --probes lab: the lab's name ('default').")
-@click.option(
-    "--events/--no-events",
-    default=None,
-    help="Kubernetes Events on transitions (default: on when collecting live).",
-)
-@click.option(
-    "--deployment",
-    metavar="NS/NAME",
-    help="kostack's own Deployment, for cluster-wide Events (default: POD_NAMESPACE/kostack-watch).",
-)
-@click.option(
-    "--history",
-    "history_limit",
-    type=click.IntRange(1, 10000),
-    default=200,
-    show_default=True,
-    help="Transitions kept for /status.",
-)
-@click.option(
-    "--flap-window",
-    type=click.FloatRange(1),
-    default=3600.0,
-    show_default=True,
-    metavar="S",
-    help="Window of flap detection.",
-)
-@click.option(
-    "--flap-threshold",
-    type=click.IntRange(2, 1000),
-    default=4,
-    show_default=True,
-    help="Changes within the window that make a key flap.",
-)
-@click.option(
-    "--cycles",
-    "max_cycles",
-    type=click.IntRange(1),
-    metavar="N",
-    help="Stop after N cycles (default: until SIGTERM).",
-)
-@live_options
+@options(*_OPTIONS)
 @click.pass_context
 def watch(ctx: click.Context, /, **opts: Any) -> int:
     """Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics.
@@ -211,19 +181,22 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
     """
     env = get_env(ctx)
     lang = detect_lang(opts["lang"], env.environ)
-    try:
-        from kostack.watch.run import WatchConfig, run_watch
-    except ModuleNotFoundError as exc:
-        if exc.name != "prometheus_client":
-            raise
-        from kostack.watch.messages import say as say_
+    from kostack.watch.messages import say
 
-        raise ConfigError(say_(lang, "error.extra"), say_(lang, "hint.extra")) from exc
+    with serve_extra(lang, say):
+        from kostack.watch.run import run_watch
     from kostack.cli.main import version
-    from kostack.collect.live import CollectOptions
+
+    config, runner = _config(env, opts, lang)
+    return run_watch(config, stderr=env.stderr, version=version(), probe_runner=runner)
+
+
+def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
+    """The watch's configuration from its options, and the runner of each cycle's probes."""
     from kostack.watch.loop import LoopSettings
     from kostack.watch.messages import say
     from kostack.watch.probing import ProbeSettings
+    from kostack.watch.run import WatchConfig
     from kostack.watch.server import parse_listen
 
     try:
@@ -238,15 +211,7 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
         raise ConfigError(say(lang, "error.snapshot", path=snapshot), say(lang, "hint.snapshot"))
     collect = None
     if snapshot is None:
-        collect = CollectOptions(
-            os_cloud=opts["os_cloud"],
-            kubeconfig=opts["kubeconfig"],
-            kube_context=opts["kube_context"],
-            neutron_backend=cast("NeutronBackend | None", opts["neutron_backend"]),
-            helm=False,
-            timeout_s=_timeout(opts["timeout_s"], env.environ),
-            environ=env.environ,
-        )
+        collect = collect_options(opts, env.environ, _timeout(opts["timeout_s"], env.environ))
     from kostack.cli.probe import parse_target
 
     egress = parse_target(opts["probe_egress"])
@@ -268,7 +233,7 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
         flap_window_s=opts["flap_window"],
         flap_threshold=opts["flap_threshold"],
         events=events,
-        workload=_workload(opts["deployment"], env.environ, lang),
+        workload=workload(opts["deployment"], env.environ, "kostack-watch", lang, say),
         instance=env.environ.get("POD_NAME") or socket.gethostname(),
         probe_settings=ProbeSettings(
             timeout=opts["probe_timeout"],
@@ -278,7 +243,7 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
         ),
         probe_label=label,
     )
-    return run_watch(config, stderr=env.stderr, version=version(), probe_runner=runner)
+    return config, runner
 
 
 def _probe_runner(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, str, int | None]:

@@ -1,0 +1,155 @@
+"""Click options several commands share, and the setup `kostack watch` and `kostack guard` share.
+
+`options(...)` applies a command's option list (kept as data next to the command)
+in the order given, so `--help` lists them in that order. The factories build the
+options whose meaning is the same everywhere; where the help text differs per
+command, it is a parameter, so each command's `--help` says what it always said.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import click
+
+from kostack.errors import ConfigError
+
+if TYPE_CHECKING:
+    from kostack.collect.live import CollectOptions
+    from kostack.model.snapshot import NeutronBackend
+    from kostack.serve.events import Workload
+
+__all__ = [
+    "collect_options",
+    "deployment_option",
+    "events_option",
+    "interval_option",
+    "jitter_option",
+    "lang_option",
+    "listen_option",
+    "namespaced_name",
+    "options",
+    "serve_extra",
+    "snapshot_option",
+    "workload",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+Decorator = Callable[[Any], Any]
+Say = Callable[..., str]
+
+
+def options(*decorators: Decorator) -> Callable[[F], F]:
+    """Apply click options (or groups of them) as if stacked in this order above the command."""
+
+    def apply(f: F) -> F:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
+def lang_option(help: str = "Language (default: from the locale).") -> Decorator:
+    """--lang en|ko (the default comes from the locale, see cli.common.detect_lang)."""
+    return click.option("--lang", type=click.Choice(["en", "ko"]), help=help)
+
+
+def snapshot_option(help: str) -> Decorator:
+    """--snapshot FILE, passed as `snapshot_path`."""
+    return click.option("--snapshot", "snapshot_path", metavar="FILE", help=help)
+
+
+def listen_option(default: str) -> Decorator:
+    """--listen HOST:PORT of the exporter of a long-running mode."""
+    return click.option(
+        "--listen",
+        default=default,
+        show_default=True,
+        metavar="HOST:PORT",
+        help="Where /metrics, /healthz, /readyz and /status are served.",
+    )
+
+
+def interval_option(help: str) -> Decorator:
+    """--interval S between a long-running mode's cycles or passes."""
+    return click.option(
+        "--interval",
+        type=click.FloatRange(1, 86400),
+        default=60.0,
+        show_default=True,
+        metavar="S",
+        help=help,
+    )
+
+
+def jitter_option() -> Decorator:
+    """--jitter F: each wait of a long-running mode is interval x (1 +- F)."""
+    return click.option(
+        "--jitter",
+        type=click.FloatRange(0, 0.5),
+        default=0.1,
+        show_default=True,
+        metavar="F",
+        help="Each wait is interval x (1 +- F).",
+    )
+
+
+def events_option(help: str) -> Decorator:
+    """--events/--no-events (None: the command decides from how it reads)."""
+    return click.option("--events/--no-events", default=None, help=help)
+
+
+def deployment_option(help: str) -> Decorator:
+    """--deployment NS/NAME: the command's own Deployment, for cluster-wide Events."""
+    return click.option("--deployment", metavar="NS/NAME", help=help)
+
+
+@contextlib.contextmanager
+def serve_extra(lang: str, say: Say) -> Iterator[None]:
+    """Around importing a long-running mode: without prometheus-client, say which extra to install."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if exc.name != "prometheus_client":
+            raise
+        raise ConfigError(say(lang, "error.extra"), say(lang, "hint.extra")) from exc
+
+
+def collect_options(
+    opts: Mapping[str, Any], environ: Mapping[str, str], timeout_s: float
+) -> CollectOptions:
+    """Live collection as the live options (--os-cloud, --kubeconfig, ...) ask, without Helm."""
+    from kostack.collect.live import CollectOptions
+
+    return CollectOptions(
+        os_cloud=opts["os_cloud"],
+        kubeconfig=opts["kubeconfig"],
+        kube_context=opts["kube_context"],
+        neutron_backend=cast("NeutronBackend | None", opts["neutron_backend"]),
+        helm=False,
+        timeout_s=timeout_s,
+        environ=environ,
+    )
+
+
+def namespaced_name(text: str, error: str, hint: str, lang: str, say: Say) -> tuple[str, str]:
+    """NS/NAME as (namespace, name); anything else is bad input (`error`, `hint` are message ids)."""
+    namespace, sep, name = text.partition("/")
+    if not sep or not namespace or not name or "/" in name:
+        raise ConfigError(say(lang, error, text=text), say(lang, hint))
+    return namespace, name
+
+
+def workload(
+    text: str | None, environ: Mapping[str, str], default_name: str, lang: str, say: Say
+) -> Workload | None:
+    """--deployment NS/NAME, else POD_NAMESPACE/`default_name` in a pod, else None."""
+    from kostack.serve.events import Workload
+
+    if text:
+        return Workload(*namespaced_name(text, "error.deployment", "hint.deployment", lang, say))
+    namespace = environ.get("POD_NAMESPACE", "")
+    return Workload(namespace, default_name) if namespace else None

@@ -1,0 +1,295 @@
+"""What collection would read from a running lab: its Neutron's ports and groups, its cluster.
+
+`kostack probe --lab` and `kostack watch --probes lab` plan from this snapshot when
+no live source is given; `lab_pods` says which lab pod probes from (and answers for)
+each node.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kostack.lab.lab import Lab
+    from kostack.lab.scenarios import Scenario
+    from kostack.lab.topology import Topology
+    from kostack.model import Snapshot
+    from kostack.probe.lab_runner import LabPod
+
+__all__ = ["lab_pods", "lab_snapshot"]
+
+
+def lab_snapshot(lab: Lab) -> Snapshot:
+    """The snapshot of a running lab, as collection would read it from its Neutron and its cluster.
+
+    Ports and security groups come from the lab's port description (its
+    Neutron when it has one, so a fix applied there shows), the rest from
+    the lab's layout: network MTU, router routes back to the pod blocks,
+    nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
+    """
+    from kostack.model import SCHEMA_VERSION, parse_snapshot
+
+    topo = lab.topology
+    scenario = lab.scenario
+    ports_json, groups_json = lab.port_description()
+    by_ip: dict[str, dict[str, Any]] = {}
+    for port in ports_json:
+        for fixed in port.get("fixed_ips") or []:
+            by_ip[str(fixed.get("ip_address"))] = port
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "source": f"kostack lab ({lab.prefix}*, scenario {scenario.name})",
+        "openstack": _openstack(topo, scenario, ports_json, groups_json, by_ip),
+        "cluster": _cluster(topo),
+        "node_ports": _node_ports(topo, by_ip),
+    }
+    return parse_snapshot(doc)
+
+
+def _openstack(
+    topo: Topology,
+    scenario: Scenario,
+    ports_json: list[dict[str, Any]],
+    groups_json: list[dict[str, Any]],
+    by_ip: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """The OpenStack record: the lab's network, subnet and router, its ports and groups."""
+    node_port = next((by_ip[n.ip] for n in topo.nodes if n.ip in by_ip), None)
+    network_id = str(node_port["network_id"]) if node_port else "lab-network"
+    subnet_id = (
+        str((node_port.get("fixed_ips") or [{}])[0].get("subnet_id") or "lab-subnet")
+        if node_port
+        else "lab-subnet"
+    )
+    router_port = by_ip.get(topo.gateway_ip)
+    router_id = str(router_port.get("device_id") or "lab-router") if router_port else "lab-router"
+    return {
+        "project_name": "lab",
+        "backend": str(scenario.backend),
+        "backend_source": "lab scenario",
+        "networks": [
+            {
+                "id": network_id,
+                "name": "k8s-net",
+                "mtu": topo.network_mtu,
+                "port_security_enabled": True,
+                "network_type": "vxlan",
+            },
+            {"id": "lab-public", "name": "public", "mtu": 1500, "router_external": True},
+        ],
+        "subnets": [
+            {
+                "id": subnet_id,
+                "name": "k8s-subnet",
+                "network_id": network_id,
+                "cidr": topo.network_cidr,
+                "gateway_ip": topo.gateway_ip,
+            }
+        ],
+        "routers": [
+            {
+                "id": router_id,
+                "name": "k8s-router",
+                "external_network_id": "lab-public",
+                "enable_snat": True,
+                "interface_subnet_ids": [subnet_id],
+                "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
+                if topo.router_routes_to_pods
+                else [],
+            }
+        ],
+        "ports": [_port(p) for p in ports_json],
+        "security_groups": [_group(g) for g in groups_json],
+    }
+
+
+def _port(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": p["id"],
+        "name": p.get("name") or "",
+        "network_id": p["network_id"],
+        "mac_address": p["mac_address"],
+        "fixed_ips": [
+            {"subnet_id": f.get("subnet_id"), "ip_address": f["ip_address"]}
+            for f in p.get("fixed_ips") or []
+        ],
+        "allowed_address_pairs": [
+            {"ip_address": a["ip_address"], "mac_address": a.get("mac_address")}
+            for a in p.get("allowed_address_pairs") or []
+        ],
+        "port_security_enabled": p.get("port_security_enabled"),
+        "security_group_ids": list(p.get("security_groups") or []),
+        "device_id": p.get("device_id") or "",
+        "device_owner": p.get("device_owner") or "",
+        "revision_number": p.get("revision_number"),
+    }
+
+
+def _group(g: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": g["id"],
+        "name": g.get("name") or "",
+        "revision_number": g.get("revision_number"),
+        "stateful": g.get("stateful", True) is not False,
+        "rules": [
+            {
+                "id": r["id"],
+                "direction": r["direction"],
+                "ethertype": r.get("ethertype") or "IPv4",
+                "protocol": None if r.get("protocol") is None else str(r["protocol"]),
+                "port_range_min": r.get("port_range_min"),
+                "port_range_max": r.get("port_range_max"),
+                "remote_ip_prefix": r.get("remote_ip_prefix"),
+                "remote_group_id": r.get("remote_group_id"),
+            }
+            for r in g.get("security_group_rules") or []
+        ],
+    }
+
+
+def _cluster(topo: Topology) -> dict[str, Any]:
+    """The cluster record: nodes, pods, the two services, CIDRs, DNS, kube-proxy and Calico."""
+    from kostack.lab.seed import node_device_id
+
+    return {
+        "name": "kostack-lab",
+        "kubernetes_version": "v1.33.5",
+        "nodes": [
+            {
+                "name": n.name,
+                "roles": ["control-plane"] if n.role == "control-plane" else [],
+                "internal_ip": n.ip,
+                "addresses": [{"type": "InternalIP", "address": n.ip}],
+                "provider_id": f"openstack:///{node_device_id(n.name)}",
+                "pod_cidrs": [n.pod_cidr],
+                "ready": True,
+            }
+            for n in topo.nodes
+        ],
+        "pods": [
+            {
+                "namespace": p.namespace,
+                "name": p.name,
+                "node": p.node,
+                "ip": p.ip,
+                "phase": "Running",
+                "labels": {"k8s-app": "kube-dns"} if p.app == "coredns" else {"app": "echo"},
+            }
+            for p in topo.pods
+        ],
+        "services": _services(topo),
+        "pod_cidrs": [topo.pod_cidr],
+        "service_cidrs": [topo.service_cidr],
+        "cluster_dns_ip": topo.dns_service_ip,
+        "dns_domain": topo.dns_domain,
+        "kube_proxy_mode": "nftables",
+        "cni": _calico(topo),
+    }
+
+
+def _services(topo: Topology) -> list[dict[str, Any]]:
+    """kubernetes (the control plane's apiserver) and kube-dns (the CoreDNS pod)."""
+    cp = topo.control_plane
+    dns_pod = topo.dns_pod
+    return [
+        {
+            "namespace": "default",
+            "name": "kubernetes",
+            "cluster_ip": topo.kubernetes_service_ip,
+            "ports": [
+                {
+                    "name": "https",
+                    "port": 443,
+                    "protocol": "TCP",
+                    "target_port": topo.apiserver_port,
+                }
+            ],
+            "endpoints": [{"ip": cp.ip, "node": cp.name, "ports": {"https": topo.apiserver_port}}],
+        },
+        {
+            "namespace": "kube-system",
+            "name": "kube-dns",
+            "cluster_ip": topo.dns_service_ip,
+            "ports": [
+                {
+                    "name": "dns",
+                    "port": 53,
+                    "protocol": "UDP",
+                    "target_port": topo.dns_port,
+                },
+                {
+                    "name": "dns-tcp",
+                    "port": 53,
+                    "protocol": "TCP",
+                    "target_port": topo.dns_port,
+                },
+            ],
+            "endpoints": [
+                {
+                    "ip": dns_pod.ip,
+                    "node": dns_pod.node,
+                    "pod": f"{dns_pod.namespace}/{dns_pod.name}",
+                    "ports": {"dns": topo.dns_port, "dns-tcp": topo.dns_port},
+                }
+            ],
+        },
+    ]
+
+
+def _calico(topo: Topology) -> dict[str, Any]:
+    """Calico as the operator installs it: one pool, a block per node, the lab's MTU."""
+    vxlan_mode = {"None": "Never", "VXLANCrossSubnet": "CrossSubnet", "VXLAN": "Always"}[
+        str(topo.encapsulation)
+    ]
+    return {
+        "type": "calico",
+        "calico": {
+            "install_method": "operator",
+            "ip_pools": [
+                {
+                    "name": "default-ipv4-ippool",
+                    "cidr": topo.pod_cidr,
+                    "ipip_mode": "Never",
+                    "vxlan_mode": vxlan_mode,
+                    "nat_outgoing": topo.nat_outgoing,
+                    "block_size": 24,
+                }
+            ],
+            "blocks": [{"cidr": n.pod_cidr, "node": n.name} for n in topo.nodes],
+            "mtu": topo.pod_mtu,
+            "mtu_source": "Installation default status.mtu",
+            "vxlan_port": topo.vxlan_port,
+        },
+    }
+
+
+def _node_ports(topo: Topology, by_ip: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "node": n.name,
+            "port_id": by_ip[n.ip]["id"] if n.ip in by_ip else None,
+            "matched_by": "internal_ip" if n.ip in by_ip else None,
+            "note": "" if n.ip in by_ip else f"no port has fixed IP {n.ip}",
+        }
+        for n in topo.nodes
+    ]
+
+
+def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
+    """Per node: the lab pod the agent runs in, and the echo listener probes aim at."""
+    from kostack.probe.lab_runner import LabPod
+
+    topo = lab.topology
+    sources: dict[str, LabPod] = {}
+    echo: dict[str, str] = {}
+    for node in topo.nodes:
+        pods = topo.pods_on(node.name)
+        # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
+        chosen = next((p for p in pods if p.app == "echo"), pods[0] if pods else None)
+        if chosen is None:
+            continue
+        sources[node.name] = LabPod(
+            node.name, chosen.netns, f"{chosen.namespace}/{chosen.name}", chosen.ip
+        )
+        echo[node.name] = chosen.ip
+    return sources, echo
