@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from kostack.cli._options import options
 from kostack.cli.common import Environment, get_env
 from kostack.lab.errors import LabError
 from kostack.report.safe import terminal_safe
@@ -18,6 +19,7 @@ from kostack.shell import render
 
 if TYPE_CHECKING:
     from kostack.lab.lab import Lab
+    from kostack.lab.lab_records import LabStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,50 +99,55 @@ def lab() -> None:
     """
 
 
+_UP_OPTIONS = (
+    click.option(
+        "--scenario",
+        "scenario_name",
+        required=True,
+        metavar="NAME",
+        help="Which state to build; see `kostack lab scenarios`.",
+    ),
+    click.option(
+        "--nodes",
+        type=int,
+        default=4,
+        show_default=True,
+        help="Node VMs: 1 control plane + workers (2-40).",
+    ),
+    click.option(
+        "--neutron-endpoint",
+        metavar="URL",
+        help="Take port security from this Neutron (root URL, e.g. http://127.0.0.1:9696/) instead of the scenario.",
+    ),
+    click.option(
+        "--seed-neutron",
+        is_flag=True,
+        help="First write the scenario's port security into that Neutron (its ports must exist).",
+    ),
+    click.option(
+        "--watch-interval",
+        type=float,
+        default=0.5,
+        show_default=True,
+        help="With --neutron-endpoint: seconds between polls of Neutron (0 = no background agent; use `lab sync`).",
+    ),
+    click.option(
+        "--no-neutron",
+        is_flag=True,
+        help="No Neutron at all: port security from the scenario's own description "
+        "(no clouds.yaml, so kostack sees only the cluster side).",
+    ),
+    click.option(
+        "--no-kube-api",
+        is_flag=True,
+        help="Do not serve the lab as a cluster (no Kubernetes API double, no kubeconfig).",
+    ),
+    click.option("--json", "as_json", is_flag=True, help="Print the status as JSON."),
+)
+
+
 @lab.command("up")
-@click.option(
-    "--scenario",
-    "scenario_name",
-    required=True,
-    metavar="NAME",
-    help="Which state to build; see `kostack lab scenarios`.",
-)
-@click.option(
-    "--nodes",
-    type=int,
-    default=4,
-    show_default=True,
-    help="Node VMs: 1 control plane + workers (2-40).",
-)
-@click.option(
-    "--neutron-endpoint",
-    metavar="URL",
-    help="Take port security from this Neutron (root URL, e.g. http://127.0.0.1:9696/) instead of the scenario.",
-)
-@click.option(
-    "--seed-neutron",
-    is_flag=True,
-    help="First write the scenario's port security into that Neutron (its ports must exist).",
-)
-@click.option(
-    "--watch-interval",
-    type=float,
-    default=0.5,
-    show_default=True,
-    help="With --neutron-endpoint: seconds between polls of Neutron (0 = no background agent; use `lab sync`).",
-)
-@click.option(
-    "--no-neutron",
-    is_flag=True,
-    help="No Neutron at all: port security from the scenario's own description "
-    "(no clouds.yaml, so kostack sees only the cluster side).",
-)
-@click.option(
-    "--no-kube-api",
-    is_flag=True,
-    help="Do not serve the lab as a cluster (no Kubernetes API double, no kubeconfig).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@options(*_UP_OPTIONS)
 @_lab_options
 @click.pass_context
 @_reports_errors
@@ -202,6 +209,19 @@ def up(
             own_neutron=own_neutron,
             step=stage,
         )
+    _write_up(
+        ctx,
+        status,
+        as_json=as_json,
+        own_neutron=own_neutron,
+        same_lab=_same_lab_options(name, state_dir),
+    )
+
+
+def _write_up(
+    ctx: click.Context, status: LabStatus, *, as_json: bool, own_neutron: bool, same_lab: list[str]
+) -> None:
+    """What `lab up` built, where its Neutron is, what to run next and the lines to paste."""
     if as_json:
         _write(ctx, json.dumps(status.to_dict(), indent=2))
         return
@@ -214,7 +234,6 @@ def up(
     if status.neutron_endpoint:
         whose = "the lab's own" if own_neutron else "your"
         _write(ctx, f"  port security from {whose} Neutron at {status.neutron_endpoint}")
-    same_lab = _same_lab_options(name, state_dir)
     _write(
         ctx,
         "  next: "
