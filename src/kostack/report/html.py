@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from kostack.report.i18n import t
 from kostack.report.incident import CommandGroup, IncidentReport, status_label
+from kostack.report.incident_model import CauseSection
 from kostack.report.markup import DATA_TICK, Marked, code, concat, mt, plain
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
@@ -142,6 +143,29 @@ def render_html(report: IncidentReport, version: str = "") -> str:
     o.append(f"<title>{h(report.title)}</title><style>{CSS}</style></head><body><main>")
     o.append(f'<h1>{inline(report.title)}</h1><p class="meta">{inline(report.generated_from)}</p>')
 
+    o += _summary(report, lang)
+    o += _root_causes(report, lang)
+    o += _troubleshooting(report, lang)
+    o += _applied(report, lang)
+
+    o.append(f'<h2 id="solution">{h(t(lang, "rep.h.solution"))}</h2>')
+    for group in report.solution:
+        o.append(_commands(group, lang))
+
+    o.append(f'<h2 id="lessons">{h(t(lang, "rep.h.lessons"))}</h2><ul class="lessons">')
+    o.extend(
+        f'<li><span class="label">{inline(lesson.title)}:</span> {inline(lesson.text)}</li>'
+        for lesson in report.lessons
+    )
+    o.append("</ul>")
+    o.append(f"<footer>{inline(mt(lang, 'rep.l.footer', version=version or '?'))}</footer>")
+    o.append("</main></body></html>\n")
+    return "\n".join(o)
+
+
+def _summary(report: IncidentReport, lang: str) -> list[str]:
+    """Summary (symptoms, impact) and environment."""
+    o: list[str] = []
     healthy = " healthy" if not report.root_cause_count else ""
     o.append(f'<h2 id="summary">{h(t(lang, "rep.h.summary"))}</h2>')
     o.append(f'<div class="summary-box{healthy}">')
@@ -158,7 +182,12 @@ def render_html(report: IncidentReport, version: str = "") -> str:
             [("", [k, v]) for k, v in report.environment],
         )
     )
+    return o
 
+
+def _root_causes(report: IncidentReport, lang: str) -> list[str]:
+    """Root-cause analysis: the picture, each cause, the notes."""
+    o: list[str] = []
     o.append(f'<h2 id="rca">{h(t(lang, "rep.h.rca"))}</h2>')
     if report.picture.nodes:
         o.append(
@@ -166,126 +195,80 @@ def render_html(report: IncidentReport, version: str = "") -> str:
             f"<figcaption>{h(t(lang, 'rep.h.topology'))}</figcaption></figure>"
         )
     for cause in report.causes:
-        o.append(f"<h3>{inline(cause.heading)}</h3>")
-        o.append(
-            f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
-            f'<span class="badge {h(cause.severity)}">{h(cause.severity_label)}</span></p><ul>'
-        )
-        o.append(
-            f'<li><span class="label">{h(t(lang, "rep.l.what"))}:</span> {inline(cause.what)}</li>'
-        )
-        if cause.why:
-            o.append(
-                f'<li><span class="label">{h(t(lang, "rep.l.why"))}:</span> {inline(cause.why)}</li>'
-            )
-        if cause.breaks:
-            o.append(f'<li><span class="label">{h(t(lang, "rep.l.result"))}:</span><ul>')
-            o.extend(f"<li>{inline(b)}</li>" for b in cause.breaks)
-            o.append("</ul></li>")
-        o.append("</ul>")
-        if cause.ports:
-            o.append(f'<p class="label">{h(t(lang, "rep.l.ports"))}</p>')
-            o.append(
-                _table(
-                    [
-                        t(lang, "rep.l.node"),
-                        t(lang, "rep.l.port"),
-                        t(lang, "rep.l.fixed_ips"),
-                        t(lang, "rep.l.pairs"),
-                        t(lang, "rep.l.port_security"),
-                        t(lang, "rep.l.groups"),
-                    ],
-                    [
-                        (
-                            "",
-                            [
-                                p.node,
-                                f"<code>{h(p.port_id)}</code>",
-                                p.fixed_ips,
-                                p.pairs,
-                                p.port_security,
-                                p.groups,
-                            ],
-                        )
-                        for p in cause.ports
-                    ],
-                    raw={1},
-                )
-            )
-        if cause.evidence:
-            o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
-            o.append("<pre>" + "\n".join(h(e) for e in cause.evidence[:8]) + "</pre>")
-        if cause.background:
-            o.append(
-                f'<div class="background"><span class="label">{h(t(lang, "rep.l.background"))} '
-                f"(<code>{h(cause.check_id)}</code>):</span> {inline(cause.background)}</div>"
-            )
+        o += _cause(cause, lang)
     for note in report.notes:
         o.append(f'<h3>{inline(note.heading)}</h3><div class="note">')
         o.extend(f"<p>{inline(p)}</p>" for p in note.paragraphs)
         o.append("</div>")
+    return o
 
+
+def _cause(cause: CauseSection, lang: str) -> list[str]:
+    """One root cause: severity, what, why, what breaks, its ports, evidence, background."""
+    o: list[str] = []
+    o.append(f"<h3>{inline(cause.heading)}</h3>")
+    o.append(
+        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
+        f'<span class="badge {h(cause.severity)}">{h(cause.severity_label)}</span></p><ul>'
+    )
+    o.append(
+        f'<li><span class="label">{h(t(lang, "rep.l.what"))}:</span> {inline(cause.what)}</li>'
+    )
+    if cause.why:
+        o.append(
+            f'<li><span class="label">{h(t(lang, "rep.l.why"))}:</span> {inline(cause.why)}</li>'
+        )
+    if cause.breaks:
+        o.append(f'<li><span class="label">{h(t(lang, "rep.l.result"))}:</span><ul>')
+        o.extend(f"<li>{inline(b)}</li>" for b in cause.breaks)
+        o.append("</ul></li>")
+    o.append("</ul>")
+    if cause.ports:
+        o.append(f'<p class="label">{h(t(lang, "rep.l.ports"))}</p>')
+        o.append(
+            _table(
+                [
+                    t(lang, "rep.l.node"),
+                    t(lang, "rep.l.port"),
+                    t(lang, "rep.l.fixed_ips"),
+                    t(lang, "rep.l.pairs"),
+                    t(lang, "rep.l.port_security"),
+                    t(lang, "rep.l.groups"),
+                ],
+                [
+                    (
+                        "",
+                        [
+                            p.node,
+                            f"<code>{h(p.port_id)}</code>",
+                            p.fixed_ips,
+                            p.pairs,
+                            p.port_security,
+                            p.groups,
+                        ],
+                    )
+                    for p in cause.ports
+                ],
+                raw={1},
+            )
+        )
+    if cause.evidence:
+        o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
+        o.append("<pre>" + "\n".join(h(e) for e in cause.evidence[:8]) + "</pre>")
+    if cause.background:
+        o.append(
+            f'<div class="background"><span class="label">{h(t(lang, "rep.l.background"))} '
+            f"(<code>{h(cause.check_id)}</code>):</span> {inline(cause.background)}</div>"
+        )
+    return o
+
+
+def _troubleshooting(report: IncidentReport, lang: str) -> list[str]:
+    """What was checked: probes (or else flows), the ping note, verify commands, the lists."""
+    o: list[str] = []
     o.append(f'<h2 id="troubleshooting">{h(t(lang, "rep.h.troubleshooting"))}</h2>')
     o.append(f"<h3>{h(t(lang, 'rep.h.checked'))}</h3><p>{inline(report.checked_intro)}</p>")
-    if report.probes:
-        o.append(
-            _table(
-                [
-                    t(lang, "rep.l.command"),
-                    t(lang, "rep.l.source"),
-                    t(lang, "rep.l.verdict"),
-                    t(lang, "rep.l.meaning"),
-                    t(lang, "rep.l.detail"),
-                ],
-                [
-                    (
-                        "ok" if p.ok else ("fail" if p.ok is False else ""),
-                        [
-                            code(p.command),
-                            concat(p.source, concat(" ", mt(lang, "rep.l.alike", n=p.count - 1)))
-                            if p.count > 1
-                            else p.source,
-                            p.verdict,
-                            p.meaning,
-                            p.detail,
-                        ],
-                    )
-                    for p in report.probes
-                ],
-            )
-        )
-    elif report.flows:
-        o.append(
-            _table(
-                [
-                    t(lang, "rep.l.kind"),
-                    t(lang, "rep.l.flow"),
-                    t(lang, "rep.l.verdict"),
-                    t(lang, "rep.l.where"),
-                    t(lang, "rep.l.detail"),
-                ],
-                [
-                    (
-                        "ok" if f.ok else "fail",
-                        [
-                            f.kind,
-                            concat(
-                                f.flow,
-                                concat(" ", mt(lang, "rep.l.alike", n=f.count - 1))
-                                if f.count > 1
-                                else "",
-                            ),
-                            f.verdict,
-                            f.where,
-                            f.detail,
-                        ],
-                    )
-                    for f in report.flows
-                ],
-            )
-        )
-    else:
-        o.append(f"<p>{inline(mt(lang, 'rep.l.no_flows'))}</p>")
+    o.append(_checks_table(report, lang))
     if report.ping_note:
         o.append(f'<div class="note"><p>{inline(report.ping_note)}</p></div>')
     if report.verify:
@@ -308,6 +291,12 @@ def render_html(report: IncidentReport, version: str = "") -> str:
             o.extend(f"<li>{inline(i)}</li>" for i in items)
             o.append("</ul>")
 
+    return o
+
+
+def _applied(report: IncidentReport, lang: str) -> list[str]:
+    """What was applied (from the journals)."""
+    o: list[str] = []
     o.append(f"<h3>{h(t(lang, 'rep.h.applied'))}</h3><p>{inline(report.applied_note)}</p>")
     if report.applied:
         o.append(
@@ -330,16 +319,62 @@ def render_html(report: IncidentReport, version: str = "") -> str:
         if report.applied_more:
             o.append(f"<p>{inline(mt(lang, 'rep.l.more_applied', n=report.applied_more))}</p>")
 
-    o.append(f'<h2 id="solution">{h(t(lang, "rep.h.solution"))}</h2>')
-    for group in report.solution:
-        o.append(_commands(group, lang))
+    return o
 
-    o.append(f'<h2 id="lessons">{h(t(lang, "rep.h.lessons"))}</h2><ul class="lessons">')
-    o.extend(
-        f'<li><span class="label">{inline(lesson.title)}:</span> {inline(lesson.text)}</li>'
-        for lesson in report.lessons
-    )
-    o.append("</ul>")
-    o.append(f"<footer>{inline(mt(lang, 'rep.l.footer', version=version or '?'))}</footer>")
-    o.append("</main></body></html>\n")
-    return "\n".join(o)
+
+def _checks_table(report: IncidentReport, lang: str) -> str:
+    """The probes run (or else the flows judged) as a table."""
+    if report.probes:
+        return _table(
+            [
+                t(lang, "rep.l.command"),
+                t(lang, "rep.l.source"),
+                t(lang, "rep.l.verdict"),
+                t(lang, "rep.l.meaning"),
+                t(lang, "rep.l.detail"),
+            ],
+            [
+                (
+                    "ok" if p.ok else ("fail" if p.ok is False else ""),
+                    [
+                        code(p.command),
+                        concat(p.source, concat(" ", mt(lang, "rep.l.alike", n=p.count - 1)))
+                        if p.count > 1
+                        else p.source,
+                        p.verdict,
+                        p.meaning,
+                        p.detail,
+                    ],
+                )
+                for p in report.probes
+            ],
+        )
+    if report.flows:
+        return _table(
+            [
+                t(lang, "rep.l.kind"),
+                t(lang, "rep.l.flow"),
+                t(lang, "rep.l.verdict"),
+                t(lang, "rep.l.where"),
+                t(lang, "rep.l.detail"),
+            ],
+            [
+                (
+                    "ok" if f.ok else "fail",
+                    [
+                        f.kind,
+                        concat(
+                            f.flow,
+                            concat(" ", mt(lang, "rep.l.alike", n=f.count - 1))
+                            if f.count > 1
+                            else "",
+                        ),
+                        f.verdict,
+                        f.where,
+                        f.detail,
+                    ],
+                )
+                for f in report.flows
+            ],
+        )
+    return f"<p>{inline(mt(lang, 'rep.l.no_flows'))}</p>"
