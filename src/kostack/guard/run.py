@@ -16,16 +16,13 @@ and returns.
 from __future__ import annotations
 
 import datetime
-import signal
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 from kostack.collect.live import CollectOptions
-from kostack.errors import ExitCode
 from kostack.guard.enforce import WriteHook
 from kostack.guard.events import COMPONENT, leader_event
 from kostack.guard.journal import GuardJournal, journal_path
@@ -40,6 +37,7 @@ from kostack.guard.state import GuardState, PassReport
 from kostack.model.snapshot import Snapshot
 from kostack.report.safe import terminal_safe
 from kostack.serve.events import KubeEventSink, Workload
+from kostack.serve.signals import exit_code, signal_name, stop_on_signals
 
 __all__ = ["STOP_GRACE_S", "GuardConfig", "run_guard", "run_once", "watched_kinds"]
 
@@ -176,16 +174,7 @@ def run_guard(
     reader = _reader(config)
     journal = _journal(config, version)
     session = _session(config) if config.collect is not None else None
-    events: EventPoster | None = None
-    if session is not None and config.events:
-        events = KubeEventSink(session.client, instance=config.instance, component=COMPONENT)
-    elector = None
-    if session is not None and config.lease is not None:
-        elector = _elector(config, session.client, state, log, events, wake, metrics)
-    watcher = None
-    if session is not None and config.watches:
-        watcher = KubeWatcher(session.client, lambda _kind: wake.set(), stop)
-        watcher.ensure({"nodes"})
+    events, elector, watcher = _cluster_parts(config, session, state, log, metrics, stop, wake)
 
     def on_reading(snapshot: Snapshot) -> None:
         if watcher is not None:
@@ -204,21 +193,41 @@ def run_guard(
         before_write=before_write,
         on_reading=on_reading,
     )
-    caught: list[int] = []
-    previous: dict[int, Any] = {}
-    if signals and threading.current_thread() is threading.main_thread():
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            caught.append(signum)
+    with stop_on_signals(signals, stop, wake) as caught:
+        server.start()
+        if on_serving is not None:
+            on_serving(server)
+        _log_start(config, server, log, version, journal, elector)
+        threads = _start_threads(loop, elector, stop, wake)
+        worker = threads[-1]
+        try:
+            while not stop.wait(0.2):
+                if not worker.is_alive():
+                    break  # max_passes ran
+        finally:
+            if caught:
+                log(say(config.lang, "stopping", signal=signal_name(caught)))
             stop.set()
             wake.set()
+            server.stop()
+            for thread in threads:
+                thread.join(timeout=STOP_GRACE_S)
+            if elector is not None and elector.is_leader():
+                elector.release()
+            if not worker.is_alive():
+                reader.close()
+                if journal is not None:
+                    journal.close()
+            if session is not None:
+                session.close()
+            log(say(config.lang, "stopped", passes=state.passes))
+    return exit_code(caught)
 
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, handler)
-    server.start()
-    if on_serving is not None:
-        on_serving(server)
-    _log_start(config, server, log, version, journal, elector)
+
+def _start_threads(
+    loop: GuardLoop, elector: LeaderElector | None, stop: threading.Event, wake: threading.Event
+) -> list[threading.Thread]:
+    """Start the Lease's thread (after a first try, so the first pass knows), then the loop's (last)."""
     threads = []
     if elector is not None:
         elector.try_acquire_or_renew()  # the first pass knows whether it leads
@@ -233,32 +242,30 @@ def run_guard(
     threads.append(worker)
     for thread in threads:
         thread.start()
-    try:
-        while not stop.wait(0.2):
-            if not worker.is_alive():
-                break  # max_passes ran
-    finally:
-        if caught:
-            log(say(config.lang, "stopping", signal=signal.Signals(caught[0]).name))
-        stop.set()
-        wake.set()
-        server.stop()
-        for thread in threads:
-            thread.join(timeout=STOP_GRACE_S)
-        if elector is not None and elector.is_leader():
-            elector.release()
-        if not worker.is_alive():
-            reader.close()
-            if journal is not None:
-                journal.close()
-        if session is not None:
-            session.close()
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        log(say(config.lang, "stopped", passes=state.passes))
-    if caught and caught[0] == signal.SIGINT:
-        return int(ExitCode.INTERRUPTED)
-    return int(ExitCode.OK)
+    return threads
+
+
+def _cluster_parts(
+    config: GuardConfig,
+    session: Any,
+    state: GuardState,
+    log: Callable[[str], None],
+    metrics: GuardMetrics,
+    stop: threading.Event,
+    wake: threading.Event,
+) -> tuple[EventPoster | None, LeaderElector | None, KubeWatcher | None]:
+    """When reading live: the Event sink, the Lease's elector and the watch on Nodes (each optional)."""
+    events: EventPoster | None = None
+    if session is not None and config.events:
+        events = KubeEventSink(session.client, instance=config.instance, component=COMPONENT)
+    elector = None
+    if session is not None and config.lease is not None:
+        elector = _elector(config, session.client, state, log, events, wake, metrics)
+    watcher = None
+    if session is not None and config.watches:
+        watcher = KubeWatcher(session.client, lambda _kind: wake.set(), stop)
+        watcher.ensure({"nodes"})
+    return events, elector, watcher
 
 
 def _elector(

@@ -12,16 +12,14 @@ nothing in the cluster).
 from __future__ import annotations
 
 import datetime
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import FrameType
 from typing import IO, Any
 
 from kostack.collect.live import CollectOptions
-from kostack.errors import ExitCode
 from kostack.report.safe import terminal_safe
+from kostack.serve.signals import exit_code, signal_name, stop_on_signals
 from kostack.watch.events import KubeEventSink, Workload
 from kostack.watch.history import History
 from kostack.watch.loop import LoopSettings, WatchLoop
@@ -125,19 +123,42 @@ def run_watch(
         events=events,
         workload=config.workload,
     )
-    caught: list[int] = []
-    previous: dict[int, Any] = {}
-    if signals and threading.current_thread() is threading.main_thread():
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            caught.append(signum)
+    with stop_on_signals(signals, stop) as caught:
+        server.start()
+        if on_serving is not None:
+            on_serving(server)
+        _log_start(config, server, source, probe_runner, log, version)
+        worker = threading.Thread(
+            target=loop.run, args=(stop,), name="kostack-watch-loop", daemon=True
+        )
+        worker.start()
+        try:
+            while not stop.wait(0.2):
+                if not worker.is_alive():
+                    break  # max_cycles ran
+        finally:
+            if caught:
+                log(say(config.lang, "stopping", signal=signal_name(caught)))
             stop.set()
+            server.stop()
+            worker.join(timeout=STOP_GRACE_S)
+            if not worker.is_alive():
+                source.close()  # a cycle still stuck owns the connection: the exit releases it
+            if events is not None:
+                events.close()
+            log(say(config.lang, "stopped", cycles=state.cycle))
+    return exit_code(caught)
 
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, handler)
-    server.start()
-    if on_serving is not None:
-        on_serving(server)
+
+def _log_start(
+    config: WatchConfig,
+    server: WatchServer,
+    source: Source,
+    probe_runner: ProbeRunner | None,
+    log: Callable[[str], None],
+    version: str,
+) -> None:
+    """The first log line: version, what is watched, whether it probes, the interval, where it serves."""
     what = (
         say(config.lang, "source.snapshot", path=config.snapshot)
         if config.snapshot is not None
@@ -161,26 +182,3 @@ def run_watch(
             listen=shown,
         )
     )
-    worker = threading.Thread(target=loop.run, args=(stop,), name="kostack-watch-loop", daemon=True)
-    worker.start()
-    try:
-        while not stop.wait(0.2):
-            if not worker.is_alive():
-                break  # max_cycles ran
-    finally:
-        if caught:
-            name = signal.Signals(caught[0]).name
-            log(say(config.lang, "stopping", signal=name))
-        stop.set()
-        server.stop()
-        worker.join(timeout=STOP_GRACE_S)
-        if not worker.is_alive():
-            source.close()  # a cycle still stuck owns the connection: the exit releases it
-        if events is not None:
-            events.close()
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        log(say(config.lang, "stopped", cycles=state.cycle))
-    if caught and caught[0] == signal.SIGINT:
-        return int(ExitCode.INTERRUPTED)
-    return int(ExitCode.OK)

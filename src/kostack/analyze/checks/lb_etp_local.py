@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kostack.analyze.checks._lb import lb_resource, names, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import PortAnalysis
-from kostack.analyze.loadbalancer.monitor import health_text
+from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import Msg, register
 from kostack.shell import command, render
 
@@ -106,7 +108,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _judge(pa: PortAnalysis) -> Finding:
-    """One Local Service port; long because each of its six outcomes is its own finding."""
+    """One Local Service port: unknown, no endpoints, no monitor, serving down, empty up, or fine."""
     bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
     assert pool is not None
     resource = lb_resource(bs)
@@ -151,88 +153,13 @@ def _judge(pa: PortAnalysis) -> Finding:
             cause="no-endpoints",
         )
     if monitor is None:
-        lb = bs.lb
-        remedy = Remedy(
-            "manual",
-            "service",
-            bs.key,
-            bs.service.name,
-            (
-                (
-                    "command",
-                    render(
-                        command(
-                            ("kubectl", "-n", bs.service.namespace, "annotate", "service"),
-                            (bs.service.name,),
-                            (
-                                "loadbalancer.openstack.org/enable-health-monitor=true",
-                                "--overwrite",
-                            ),
-                        )
-                    ),
-                ),
-            ),
-            Msg(f"{ID}.fix-monitor"),
-            cause="lb-etp-local",
-        )
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(
-                f"{ID}.no-monitor",
-                pool=pool.name or pool.id,
-                n=len(without),
-                nodes=names([h.member.label for h in without]),
-                **base,
-            ),
-            evidence=(*evidence, f"loadbalancer {lb.id if lb else '?'}"),
-            cause="lb-etp-local",
-            remedies=(remedy,),
-        )
+        return _no_monitor(pa, base, evidence, without)
     serving_down = [h for h in with_ep if h.actual in DOWN]
     if serving_down:
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(
-                f"{ID}.serving-down",
-                n=len(serving_down),
-                nodes=names([h.member.label for h in serving_down]),
-                why=health_text(serving_down[0]),
-                **base,
-            ),
-            evidence=evidence + tuple(str(hop.detail) for hop in serving_down[0].hops[:2]),
-            cause="lb-nodeport-blocked" if serving_down[0].reason == "sg" else "lb-etp-local",
-            affected=tuple(
-                Resource("port", h.member.node.port.id, h.member.node.name)
-                for h in serving_down
-                if h.member.node is not None and h.member.node.port is not None
-            ),
-        )
+        return _serving_down(pa, base, evidence, serving_down)
     empty_up = [h for h in without if h.actual not in DOWN]
     if empty_up:
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(
-                f"{ID}.empty-up",
-                n=len(empty_up),
-                nodes=names([h.member.label for h in empty_up]),
-                status="/".join(sorted({h.actual for h in empty_up})),
-                type=monitor.type,
-                mport=empty_up[0].monitor_port or "?",
-                hc=bs.service.health_check_node_port or "-",
-                **base,
-            ),
-            evidence=evidence,
-            cause="lb-etp-local",
-        )
+        return _empty_up(pa, base, evidence, empty_up, monitor.type)
     return Finding(
         ID,
         Status.PASS,
@@ -248,4 +175,113 @@ def _judge(pa: PortAnalysis) -> Finding:
             **base,
         ),
         evidence=evidence,
+    )
+
+
+def _no_monitor(
+    pa: PortAnalysis, base: dict[str, Any], evidence: tuple[str, ...], without: list[MemberHealth]
+) -> Finding:
+    """No health monitor: members without an endpoint keep getting traffic they drop."""
+    bs, pool = pa.service, pa.port.pool
+    assert pool is not None
+    resource = lb_resource(bs)
+    lb = bs.lb
+    remedy = Remedy(
+        "manual",
+        "service",
+        bs.key,
+        bs.service.name,
+        (
+            (
+                "command",
+                render(
+                    command(
+                        ("kubectl", "-n", bs.service.namespace, "annotate", "service"),
+                        (bs.service.name,),
+                        (
+                            "loadbalancer.openstack.org/enable-health-monitor=true",
+                            "--overwrite",
+                        ),
+                    )
+                ),
+            ),
+        ),
+        Msg(f"{ID}.fix-monitor"),
+        cause="lb-etp-local",
+    )
+    return Finding(
+        ID,
+        Status.FAIL,
+        SEVERITY,
+        resource,
+        Msg(
+            f"{ID}.no-monitor",
+            pool=pool.name or pool.id,
+            n=len(without),
+            nodes=names([h.member.label for h in without]),
+            **base,
+        ),
+        evidence=(*evidence, f"loadbalancer {lb.id if lb else '?'}"),
+        cause="lb-etp-local",
+        remedies=(remedy,),
+    )
+
+
+def _serving_down(
+    pa: PortAnalysis,
+    base: dict[str, Any],
+    evidence: tuple[str, ...],
+    serving_down: list[MemberHealth],
+) -> Finding:
+    """Members on nodes with an endpoint are down: the Service is broken there."""
+    resource = lb_resource(pa.service)
+    return Finding(
+        ID,
+        Status.FAIL,
+        SEVERITY,
+        resource,
+        Msg(
+            f"{ID}.serving-down",
+            n=len(serving_down),
+            nodes=names([h.member.label for h in serving_down]),
+            why=health_text(serving_down[0]),
+            **base,
+        ),
+        evidence=evidence + tuple(str(hop.detail) for hop in serving_down[0].hops[:2]),
+        cause="lb-nodeport-blocked" if serving_down[0].reason == "sg" else "lb-etp-local",
+        affected=tuple(
+            Resource("port", h.member.node.port.id, h.member.node.name)
+            for h in serving_down
+            if h.member.node is not None and h.member.node.port is not None
+        ),
+    )
+
+
+def _empty_up(
+    pa: PortAnalysis,
+    base: dict[str, Any],
+    evidence: tuple[str, ...],
+    empty_up: list[MemberHealth],
+    monitor_type: str,
+) -> Finding:
+    """Members without an endpoint are up: the monitor does not ask kube-proxy's health check."""
+    bs = pa.service
+    resource = lb_resource(bs)
+    return Finding(
+        ID,
+        Status.FAIL,
+        SEVERITY,
+        resource,
+        Msg(
+            f"{ID}.empty-up",
+            n=len(empty_up),
+            nodes=names([h.member.label for h in empty_up]),
+            status="/".join(sorted({h.actual for h in empty_up})),
+            type=monitor_type,
+            mport=empty_up[0].monitor_port or "?",
+            hc=bs.service.health_check_node_port or "-",
+            **base,
+        ),
+        evidence=evidence,
+        cause="lb-etp-local",
     )

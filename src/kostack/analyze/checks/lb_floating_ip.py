@@ -10,6 +10,8 @@ port that is gone, at another port, or at nothing is.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kostack.analyze.checks._lb import lb_resource, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
@@ -156,7 +158,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress) -> Finding:
-    """One published address; long because each way a floating IP misses is its own finding."""
+    """One published address: each way a floating IP misses the VIP is its own finding."""
     lb = bs.lb
     assert lb is not None
     resource = lb_resource(bs)
@@ -207,57 +209,7 @@ def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress
             affected=affected,
         )
     if fip.port_id != lb.vip_port_id:
-        port = ports.get(fip.port_id)
-        if port is None and ports_known:
-            return Finding(
-                ID,
-                Status.FAIL,
-                SEVERITY,
-                resource,
-                Msg(f"{ID}.gone", port=fip.port_id, **base),
-                evidence=ev,
-                cause="lb-fip",
-                remedies=(_attach(bs, fip),),
-                affected=affected,
-            )
-        if port is not None and port.status != "ACTIVE" and port.device_owner not in VIP_OWNERS:
-            return Finding(
-                ID,
-                Status.FAIL,
-                SEVERITY,
-                resource,
-                Msg(
-                    f"{ID}.inactive",
-                    port=port.name or port.id,
-                    owner=port.device_owner or "-",
-                    status=port.status or "?",
-                    **base,
-                ),
-                evidence=(
-                    *ev,
-                    f"port {port.id} status={port.status} device_owner={port.device_owner}",
-                ),
-                cause="lb-fip",
-                remedies=(_attach(bs, fip),),
-                affected=affected,
-            )
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(
-                f"{ID}.elsewhere",
-                port=fip.port_id,
-                vip=lb.vip_port_id or "?",
-                lb=lb.name or lb.id,
-                **base,
-            ),
-            evidence=ev,
-            cause="lb-fip",
-            remedies=(_attach(bs, fip),),
-            affected=affected,
-        )
+        return _elsewhere(ctx, bs, fip, base, ev, ports_known=ports_known)
     if fip.status == "ERROR":
         return Finding(
             ID,
@@ -274,4 +226,72 @@ def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress
         SEVERITY,
         resource,
         Msg(f"{ID}.ok", vip=lb.vip_address or "?", lb=lb.name or lb.id, **base),
+    )
+
+
+def _elsewhere(
+    ctx: CheckContext,
+    bs: BalancedService,
+    fip: FloatingIP,
+    base: dict[str, Any],
+    ev: tuple[str, ...],
+    *,
+    ports_known: bool,
+) -> Finding:
+    """The floating IP is bound to another port than the VIP: gone, inactive or just elsewhere."""
+    lb = bs.lb
+    assert lb is not None
+    resource = lb_resource(bs)
+    affected = (Resource("floatingip", fip.id, str(fip.floating_ip_address)),)
+    assert fip.port_id is not None
+    port = ctx.topo.ports.get(fip.port_id)
+    if port is None and ports_known:
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            resource,
+            Msg(f"{ID}.gone", port=fip.port_id, **base),
+            evidence=ev,
+            cause="lb-fip",
+            remedies=(_attach(bs, fip),),
+            affected=affected,
+        )
+    if port is not None and port.status != "ACTIVE" and port.device_owner not in VIP_OWNERS:
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            resource,
+            Msg(
+                f"{ID}.inactive",
+                port=port.name or port.id,
+                owner=port.device_owner or "-",
+                status=port.status or "?",
+                **base,
+            ),
+            evidence=(
+                *ev,
+                f"port {port.id} status={port.status} device_owner={port.device_owner}",
+            ),
+            cause="lb-fip",
+            remedies=(_attach(bs, fip),),
+            affected=affected,
+        )
+    return Finding(
+        ID,
+        Status.FAIL,
+        SEVERITY,
+        resource,
+        Msg(
+            f"{ID}.elsewhere",
+            port=fip.port_id,
+            vip=lb.vip_port_id or "?",
+            lb=lb.name or lb.id,
+            **base,
+        ),
+        evidence=ev,
+        cause="lb-fip",
+        remedies=(_attach(bs, fip),),
+        affected=affected,
     )

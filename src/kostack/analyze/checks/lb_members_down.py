@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from kostack.analyze.checks._lb import lb_resource, names, start
 from kostack.analyze.checks.base import CheckContext
@@ -108,14 +109,76 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 
 def _pool_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
-    """One pool; long because down members are grouped by reason, each group one finding."""
+    """One pool: down members grouped by reason (each group one finding), contradictions, or OK."""
     bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
     assert pool is not None
     resource = Resource(
         "pool", pool.id, pool.name or pool.id, project=bs.lb.project_id if bs.lb else None
     )
     base = {"pool": pool.name or pool.id, "svc": bs.key, "port": sp.port}
-    lb = bs.lb
+    early = _unready(pa, resource, base)
+    if early:
+        return early
+    down: dict[str, list[MemberHealth]] = defaultdict(list)
+    contradictions: list[MemberHealth] = []
+    for h in pa.health:
+        if h.actual in ("OFFLINE", "ERROR"):
+            down[_reason(h)].append(h)
+        elif h.expected == "down" and h.agrees is False and h.reason == "sg":
+            contradictions.append(h)
+    total = len(pa.health)
+    findings: list[Finding] = []
+    for reason, rows in down.items():
+        cause, failing = CAUSES.get(reason, ("lb-members-down", True))
+        if not failing:
+            findings.append(
+                Finding(
+                    ID,
+                    Status.PASS,
+                    SEVERITY,
+                    resource,
+                    Msg(f"{ID}.by-design", n=len(rows), total=total, **base),
+                )
+            )
+            continue
+        findings.append(_down(pa, resource, base, reason, rows, total, cause))
+    if contradictions:
+        findings.append(
+            Finding(
+                ID,
+                Status.UNKNOWN,
+                SEVERITY,
+                resource,
+                Msg(
+                    f"{ID}.contradiction",
+                    pool=pool.name or pool.id,
+                    svc=bs.key,
+                    status="/".join(sorted({h.actual for h in contradictions})),
+                    nodes=names([h.member.label for h in contradictions]),
+                    why=health_text(contradictions[0]),
+                ),
+                evidence=tuple(str(hop.detail) for hop in contradictions[0].hops[:2]),
+            )
+        )
+    if findings:
+        return findings
+    statuses = "/".join(sorted({h.actual for h in pa.health})) or "?"
+    return [
+        Finding(
+            ID,
+            Status.PASS,
+            SEVERITY,
+            resource,
+            Msg(f"{ID}.ok", total=total, status=statuses, **base),
+        )
+    ]
+
+
+def _unready(pa: PortAnalysis, resource: Resource, base: dict[str, Any]) -> list[Finding]:
+    """A pool not provisioned (N/A), without members (FAIL) or whose members were not read."""
+    pool = pa.port.pool
+    assert pool is not None
+    lb = pa.service.lb
     state = lb.provisioning_status if lb is not None else ""
     if pool.provisioning_status != "ACTIVE" or state in ("PENDING_CREATE", "ERROR"):
         shown = pool.provisioning_status if pool.provisioning_status != "ACTIVE" else state
@@ -151,100 +214,61 @@ def _pool_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
                 evidence=(f"pool {pool.id} operating_status={pool.operating_status}",),
             )
         ]
-    down: dict[str, list[MemberHealth]] = defaultdict(list)
-    contradictions: list[MemberHealth] = []
-    for h in pa.health:
-        if h.actual in ("OFFLINE", "ERROR"):
-            down[_reason(h)].append(h)
-        elif h.expected == "down" and h.agrees is False and h.reason == "sg":
-            contradictions.append(h)
-    total = len(pa.health)
-    findings: list[Finding] = []
+    return []
+
+
+def _down(
+    pa: PortAnalysis,
+    resource: Resource,
+    base: dict[str, Any],
+    reason: str,
+    rows: list[MemberHealth],
+    total: int,
+    cause: str,
+) -> Finding:
+    """One group of down members (same reason), with why they are down."""
+    sp, pool = pa.port.service_port, pa.port.pool
+    assert pool is not None
     monitor = pool.healthmonitor
-    for reason, rows in down.items():
-        cause, failing = CAUSES.get(reason, ("lb-members-down", True))
-        nodes = [h.member.label for h in rows]
-        statuses = "/".join(sorted({h.actual for h in rows}))
-        if not failing:
-            findings.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.by-design", n=len(rows), total=total, **base),
-                )
-            )
-            continue
-        if reason == "unexplained":
-            why = Msg(
-                f"{ID}.unexplained",
-                nodes=names(nodes),
-                port=sp.node_port or "?",
-                type=monitor.type if monitor else "-",
-                delay=monitor.delay if monitor else "-",
-                timeout=monitor.timeout if monitor else "-",
-            )
-        else:
-            why = health_text(rows[0])
-        affected = tuple(
-            Resource("port", v.port.id, v.name)
-            for h in rows
-            if (v := h.member.node) is not None and v.port is not None
+    nodes = [h.member.label for h in rows]
+    statuses = "/".join(sorted({h.actual for h in rows}))
+    if reason == "unexplained":
+        why = Msg(
+            f"{ID}.unexplained",
+            nodes=names(nodes),
+            port=sp.node_port or "?",
+            type=monitor.type if monitor else "-",
+            delay=monitor.delay if monitor else "-",
+            timeout=monitor.timeout if monitor else "-",
         )
-        findings.append(
-            Finding(
-                ID,
-                Status.FAIL,
-                SEVERITY,
-                resource,
-                Msg(
-                    f"{ID}.down",
-                    n=len(rows),
-                    total=total,
-                    status=statuses,
-                    why=why,
-                    **base,
-                ),
-                evidence=tuple(
-                    f"member {h.member.member.id if h.member.member else '?'} ({h.member.label}) "
-                    f"operating_status={h.actual}"
-                    for h in rows[:4]
-                )
-                + tuple(str(hop.detail) for hop in rows[0].hops[:2]),
-                cause=cause,
-                affected=affected,
-                counts=(("members", len(rows)),),
-                flows=(why,),
-            )
+    else:
+        why = health_text(rows[0])
+    affected = tuple(
+        Resource("port", v.port.id, v.name)
+        for h in rows
+        if (v := h.member.node) is not None and v.port is not None
+    )
+    return Finding(
+        ID,
+        Status.FAIL,
+        SEVERITY,
+        resource,
+        Msg(
+            f"{ID}.down",
+            n=len(rows),
+            total=total,
+            status=statuses,
+            why=why,
+            **base,
+        ),
+        evidence=tuple(
+            f"member {h.member.member.id if h.member.member else '?'} ({h.member.label}) "
+            f"operating_status={h.actual}"
+            for h in rows[:4]
         )
-    if contradictions:
-        findings.append(
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                resource,
-                Msg(
-                    f"{ID}.contradiction",
-                    pool=pool.name or pool.id,
-                    svc=bs.key,
-                    status="/".join(sorted({h.actual for h in contradictions})),
-                    nodes=names([h.member.label for h in contradictions]),
-                    why=health_text(contradictions[0]),
-                ),
-                evidence=tuple(str(hop.detail) for hop in contradictions[0].hops[:2]),
-            )
-        )
-    if findings:
-        return findings
-    statuses = "/".join(sorted({h.actual for h in pa.health})) or "?"
-    return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.ok", total=total, status=statuses, **base),
-        )
-    ]
+        + tuple(str(hop.detail) for hop in rows[0].hops[:2]),
+        cause=cause,
+        affected=affected,
+        counts=(("members", len(rows)),),
+        flows=(why,),
+    )
