@@ -14,6 +14,7 @@ the diagnosis finds a network root cause.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -175,7 +176,31 @@ def build_chain(
 
     needed_by_failing = {d for name in failing for d in blocked_on(name)}
     starts = sorted(failing - needed_by_failing, key=lambda n: _order(rule, n)) or sorted(failing)
-    # The longest path from a start along failing dependencies.
+    best = _longest_path(starts, blocked_on)
+    links = _path_links(rule, release, parts, best)
+    last = parts[best[-1]]
+    end, root, tail = _terminal(snapshot, rule, release, parts, last, diagnosis, stale_volumes)
+    links.extend(tail)
+    others = sorted(failing - set(best), key=lambda n: _order(rule, n))
+    for name in others:
+        h = parts[name]
+        links.append(
+            Link(
+                name,
+                Msg(
+                    "chain.link.crashloop" if h.crashloop else "chain.link.not-ready",
+                    component=_display(rule, release, name),
+                    pods=h.pod_names,
+                    state=h.state,
+                ),
+            )
+        )
+    affected = tuple(p for name in [*best, *others] for p in parts[name].pods)
+    return Chain(release, tuple(links), end, root, affected, tuple([*best, *others]))
+
+
+def _longest_path(starts: list[str], blocked_on: Callable[[str], list[str]]) -> list[str]:
+    """The longest path from a start along failing dependencies (the first one found)."""
     best: list[str] = []
     for start in starts:
         path = [start]
@@ -186,6 +211,13 @@ def build_chain(
             path.append(nxt[0])
         if len(path) > len(best):
             best = path
+    return best
+
+
+def _path_links(
+    rule: ChartRule, release: HelmRelease, parts: dict[str, ComponentHealth], best: list[str]
+) -> list[Link]:
+    """Each part on the path, then why it waits for the next (refused by it, or depends on it)."""
     links: list[Link] = []
     for i, name in enumerate(best):
         h = parts[name]
@@ -226,25 +258,7 @@ def build_chain(
                         ),
                     )
                 )
-    last = parts[best[-1]]
-    end, root, tail = _terminal(snapshot, rule, release, parts, last, diagnosis, stale_volumes)
-    links.extend(tail)
-    others = sorted(failing - set(best), key=lambda n: _order(rule, n))
-    for name in others:
-        h = parts[name]
-        links.append(
-            Link(
-                name,
-                Msg(
-                    "chain.link.crashloop" if h.crashloop else "chain.link.not-ready",
-                    component=_display(rule, release, name),
-                    pods=h.pod_names,
-                    state=h.state,
-                ),
-            )
-        )
-    affected = tuple(p for name in [*best, *others] for p in parts[name].pods)
-    return Chain(release, tuple(links), end, root, affected, tuple([*best, *others]))
+    return links
 
 
 def _order(rule: ChartRule, name: str) -> int:
@@ -320,79 +334,10 @@ def _terminal(
     roots = pod_traffic_root_causes(diagnosis)
     name = _display(rule, release, last.component)
     if network_errors:
-        err = network_errors[0]
-        target_health = parts.get(err.component or "")
-        health_key = (
-            "chain.health.ready"
-            if target_health is not None and target_health.ready
-            else "chain.health.unknown"
-        )
-        if roots:
-            root = roots[0]
-            links = [
-                Link(
-                    last.component,
-                    Msg(
-                        "chain.end.network",
-                        component=name,
-                        target=err.target,
-                        health=Msg(health_key),
-                        root=root_title(root),
-                    ),
-                )
-            ]
-            traced = _trace(snapshot, rule, last, target_health, err)
-            if traced is not None:
-                links.append(Link(last.component, traced))
-            return "network", root, links
-        return (
-            "unknown",
-            None,
-            [
-                Link(
-                    last.component,
-                    Msg(
-                        "chain.end.network-suspected",
-                        component=name,
-                        target=err.target,
-                        kind=Msg(f"chain.kind.{err.kind}"),
-                        health=Msg(health_key),
-                    ),
-                )
-            ],
-        )
+        return _network_end(snapshot, rule, parts, last, name, network_errors[0], roots)
     own_errors = [line for line in last.says if ERROR_WORDS.search(line)]
     if own_errors or not roots:
-        pod = last.pods[0].name if last.pods else "?"
-        telling = next((line for line in own_errors if _TELLING.search(line)), None)
-        quote = telling or (own_errors[0] if own_errors else "")
-        links = [
-            Link(
-                last.component,
-                Msg(
-                    "chain.end.component",
-                    component=name,
-                    command=render(
-                        command(
-                            ("kubectl", "logs"), (pod,), ("-n", release.namespace, "--previous")
-                        )
-                    ),
-                ),
-                Msg("chain.says", line=_clip(quote)) if quote else "",
-            )
-        ]
-        for stale in stale_volumes:
-            links.append(
-                Link(
-                    last.component,
-                    Msg(
-                        "chain.end.stale",
-                        component=name,
-                        pvc=stale,
-                    ),
-                )
-            )
-        return "component", None, links
+        return _component_end(release, last, name, own_errors, stale_volumes)
     if roots:
         deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
         root = roots[0]
@@ -412,6 +357,96 @@ def _terminal(
             ],
         )
     return "unknown", None, []
+
+
+def _network_end(
+    snapshot: Snapshot,
+    rule: ChartRule,
+    parts: dict[str, ComponentHealth],
+    last: ComponentHealth,
+    name: str,
+    err: ConnError,
+    roots: tuple[RootCause, ...],
+) -> tuple[Literal["network", "component", "unknown"], RootCause | None, list[Link]]:
+    """The last part cannot reach another: the network root cause (traced when it can be), or suspected."""
+    target_health = parts.get(err.component or "")
+    health_key = (
+        "chain.health.ready"
+        if target_health is not None and target_health.ready
+        else "chain.health.unknown"
+    )
+    if roots:
+        root = roots[0]
+        links = [
+            Link(
+                last.component,
+                Msg(
+                    "chain.end.network",
+                    component=name,
+                    target=err.target,
+                    health=Msg(health_key),
+                    root=root_title(root),
+                ),
+            )
+        ]
+        traced = _trace(snapshot, rule, last, target_health, err)
+        if traced is not None:
+            links.append(Link(last.component, traced))
+        return "network", root, links
+    return (
+        "unknown",
+        None,
+        [
+            Link(
+                last.component,
+                Msg(
+                    "chain.end.network-suspected",
+                    component=name,
+                    target=err.target,
+                    kind=Msg(f"chain.kind.{err.kind}"),
+                    health=Msg(health_key),
+                ),
+            )
+        ],
+    )
+
+
+def _component_end(
+    release: HelmRelease,
+    last: ComponentHealth,
+    name: str,
+    own_errors: list[str],
+    stale_volumes: tuple[str, ...],
+) -> tuple[Literal["network", "component", "unknown"], RootCause | None, list[Link]]:
+    """The last part fails by itself: its log line, the command to read it, stale volumes."""
+    pod = last.pods[0].name if last.pods else "?"
+    telling = next((line for line in own_errors if _TELLING.search(line)), None)
+    quote = telling or (own_errors[0] if own_errors else "")
+    links = [
+        Link(
+            last.component,
+            Msg(
+                "chain.end.component",
+                component=name,
+                command=render(
+                    command(("kubectl", "logs"), (pod,), ("-n", release.namespace, "--previous"))
+                ),
+            ),
+            Msg("chain.says", line=_clip(quote)) if quote else "",
+        )
+    ]
+    for stale in stale_volumes:
+        links.append(
+            Link(
+                last.component,
+                Msg(
+                    "chain.end.stale",
+                    component=name,
+                    pvc=stale,
+                ),
+            )
+        )
+    return "component", None, links
 
 
 def _trace(
