@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from kostack.cli._options import options
 from kostack.cli.common import READ_ONLY, Environment, get_env, request_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError, ExitCode
@@ -71,35 +72,40 @@ def collect_live(
         )
 
 
-@click.command(
-    epilog="""\b
+_EXAMPLES = """\b
 Examples:
   kostack collect -o snap.json
   kostack collect --os-cloud mycloud --context prod -o snap.json
   kostack collect --no-kubernetes --neutron-backend ml2/ovn > openstack-only.json
   kostack diagnose --snapshot snap.json
 """
+
+_OPTIONS = (
+    click.option(
+        "-o",
+        "--output",
+        "output_path",
+        metavar="FILE",
+        help="Write the snapshot to FILE (default: standard output).",
+    ),
+    click.option("--no-openstack", is_flag=True, help="Do not read OpenStack (cluster only)."),
+    click.option("--no-kubernetes", is_flag=True, help="Do not read Kubernetes (OpenStack only)."),
+    click.option("--no-helm", is_flag=True, help="Do not read Helm releases, PVCs and PVs."),
+    click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(min=0.1, max=3600),
+        metavar="SECONDS",
+        help="[default: 30, or $KOSTACK_TIMEOUT] Give up on one API request after this long (that part becomes a gap; a service "
+        "that never answers is exit 3). Each phase (OpenStack, Kubernetes, Helm) gives up after "
+        "10 times this, at least 60 s.",
+    ),
+    live_options,
 )
-@click.option(
-    "-o",
-    "--output",
-    "output_path",
-    metavar="FILE",
-    help="Write the snapshot to FILE (default: standard output).",
-)
-@click.option("--no-openstack", is_flag=True, help="Do not read OpenStack (cluster only).")
-@click.option("--no-kubernetes", is_flag=True, help="Do not read Kubernetes (OpenStack only).")
-@click.option("--no-helm", is_flag=True, help="Do not read Helm releases, PVCs and PVs.")
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=0.1, max=3600),
-    metavar="SECONDS",
-    help="[default: 30, or $KOSTACK_TIMEOUT] Give up on one API request after this long (that part becomes a gap; a service "
-    "that never answers is exit 3). Each phase (OpenStack, Kubernetes, Helm) gives up after "
-    "10 times this, at least 60 s.",
-)
-@live_options
+
+
+@click.command(epilog=_EXAMPLES)
+@options(*_OPTIONS)
 @click.pass_context
 def collect(
     ctx: click.Context,

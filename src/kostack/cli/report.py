@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kostack.cli._options import lang_option, options, snapshot_option
 from kostack.cli.common import detect_lang, get_env, optional_part
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ConfigError
@@ -76,56 +77,54 @@ def _write(path: str, text: str) -> None:
         ) from exc
 
 
-@click.command(
-    epilog="""\b
+_EXAMPLES = """\b
 Examples:
   kostack report --snapshot examples/seed-incident.json --lang ko -o incident.html
   kostack report --snapshot snap.json --journal fix-journal.jsonl -o incident.md
   kostack report --os-cloud mycloud --context prod -o incident.html
   kubectl kostack report -o incident.html
 """
+
+_OPTIONS = (
+    snapshot_option("Read a snapshot instead of collecting live."),
+    click.option(
+        "--journal",
+        "journals",
+        metavar="FILE",
+        multiple=True,
+        help="A journal (JSON lines from `kostack fix apply` or `kostack release reinstall`); "
+        "repeat for several.",
+    ),
+    lang_option(),
+    click.option(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="Where to write the report: FILE.md (Markdown) or FILE.html (one self-contained page).",
+    ),
+    click.option(
+        "--format",
+        "chosen_format",
+        type=click.Choice(["md", "html"]),
+        help="Format, when the file name does not say it (-o - writes to standard output).",
+    ),
+    click.option(
+        "--egress-target",
+        default="1.1.1.1",
+        show_default=True,
+        metavar="IP",
+        help="An address outside the cluster to judge pod egress against (nothing is sent).",
+    ),
+    click.option(
+        "--active", is_flag=True, help="Also run in-cluster probes and report them (sends traffic)."
+    ),
+    live_options,
 )
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    metavar="FILE",
-    help="Read a snapshot instead of collecting live.",
-)
-@click.option(
-    "--journal",
-    "journals",
-    metavar="FILE",
-    multiple=True,
-    help="A journal (JSON lines from `kostack fix apply` or `kostack release reinstall`); "
-    "repeat for several.",
-)
-@click.option(
-    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
-)
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    metavar="FILE",
-    help="Where to write the report: FILE.md (Markdown) or FILE.html (one self-contained page).",
-)
-@click.option(
-    "--format",
-    "chosen_format",
-    type=click.Choice(["md", "html"]),
-    help="Format, when the file name does not say it (-o - writes to standard output).",
-)
-@click.option(
-    "--egress-target",
-    default="1.1.1.1",
-    show_default=True,
-    metavar="IP",
-    help="An address outside the cluster to judge pod egress against (nothing is sent).",
-)
-@click.option(
-    "--active", is_flag=True, help="Also run in-cluster probes and report them (sends traffic)."
-)
-@live_options
+
+
+@click.command(epilog=_EXAMPLES)
+@options(*_OPTIONS)
 @click.pass_context
 def report(
     ctx: click.Context,
