@@ -91,26 +91,9 @@ def compute(
     hold_pairs = bool(snapshot.gaps) or bool(unknown & PAIR_CHECKS)
     hold_rules = bool(snapshot.gaps) or bool(unknown & RULE_CHECKS)
     scope = set(node_of) | {pid for pid, o in ownership.items() if o.managed}
-    by_id = {p.id: p for p in ports}
-    port_drift: list[PortDrift] = []
-    tag_holds: list[Hold] = []
-    for pid in sorted(scope | set(wanted)):
-        if pid not in by_id:
-            continue
-        node = node_of.get(pid, "")
-        drift = _port_drift(
-            by_id[pid],
-            ownership[pid],
-            node,
-            wanted.get(pid),
-            may_remove=not hold_pairs and (bool(node) or not unmatched),
-        )
-        if drift is None:
-            continue
-        if drift.add and ownership[pid].tags + len(drift.add) + 1 > MAX_TAGS:
-            tag_holds.append(Hold("hold.tags", (("port", pid), ("tags", str(ownership[pid].tags)))))
-            continue
-        port_drift.append(drift)
+    port_drift, tag_holds = _port_drifts(
+        ports, ownership, node_of, wanted, sorted(scope | set(wanted)), hold_pairs, unmatched
+    )
     rule_drift = _rule_drift(snapshot, wanted_rules, owned_rules, hold_rules)
     holds = _holds(
         snapshot,
@@ -147,6 +130,39 @@ def compute(
         plan_digest=plan.digest(),
         group_names={g.id: g.name for g in groups if g.id in named and g.name},
     )
+
+
+def _port_drifts(
+    ports: tuple[Port, ...],
+    ownership: Mapping[str, PortOwnership],
+    node_of: Mapping[str, str],
+    wanted: _Wanted,
+    candidates: list[str],
+    hold_pairs: bool,
+    unmatched: tuple[str, ...],
+) -> tuple[list[PortDrift], list[Hold]]:
+    """Each candidate port's drift, and the ports held back because their tags would overflow."""
+    by_id = {p.id: p for p in ports}
+    port_drift: list[PortDrift] = []
+    tag_holds: list[Hold] = []
+    for pid in candidates:
+        if pid not in by_id:
+            continue
+        node = node_of.get(pid, "")
+        drift = _port_drift(
+            by_id[pid],
+            ownership[pid],
+            node,
+            wanted.get(pid),
+            may_remove=not hold_pairs and (bool(node) or not unmatched),
+        )
+        if drift is None:
+            continue
+        if drift.add and ownership[pid].tags + len(drift.add) + 1 > MAX_TAGS:
+            tag_holds.append(Hold("hold.tags", (("port", pid), ("tags", str(ownership[pid].tags)))))
+            continue
+        port_drift.append(drift)
+    return port_drift, tag_holds
 
 
 _Wanted = dict[str, tuple[set[str], set[str], str]]  # port -> (cidrs, service CIDRs, reason)

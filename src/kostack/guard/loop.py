@@ -29,10 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kostack.apply.neutron import Neutron
 from kostack.errors import KostackError
 from kostack.guard.breaker import BreakerSettings, WriteBudget, judge
-from kostack.guard.drift import DriftOptions, compute
-from kostack.guard.enforce import Done, Enforcer, WriteHook
+from kostack.guard.drift import Drift, DriftOptions, compute
+from kostack.guard.enforce import Done, Enforcer, EnforceResult, WriteHook
 from kostack.guard.events import DriftMemory, breaker_event, pass_events
 from kostack.guard.journal import GuardJournal
 from kostack.guard.lease import LeaderElector
@@ -187,20 +188,7 @@ class GuardLoop:
             writer = self.reader.writer()
             if mode != "enforce" or decision.open or not actionable(drift) or writer is None:
                 break
-            assert self.journal is not None, "enforce mode needs a journal"
-            enforcer = Enforcer(
-                writer,
-                self.journal,
-                self.budget,
-                leader=lambda: self.elector is None or self.elector.is_leader(),
-                before_write=self.before_write,
-            )
-            result = enforcer.apply(drift, number)
-            for item in result.done:
-                done.append(item)
-                self.log(write_line(item, self.lang))
-                if self.metrics is not None:
-                    self.metrics.observe_done(item)
+            result = self._enforce(writer, drift, number, done)
             deferred += result.deferred
             not_leader = not_leader or result.not_leader
             if result.stale and rereads < self.settings.max_rereads and not not_leader:
@@ -249,6 +237,26 @@ class GuardLoop:
         return report
 
     # ------------------------------------------------------------------ parts of a pass
+
+    def _enforce(
+        self, writer: Neutron, drift: Drift, number: int, done: list[Done]
+    ) -> EnforceResult:
+        """Write what the drift needs (journal first); each write is logged, counted and added to `done`."""
+        assert self.journal is not None, "enforce mode needs a journal"
+        enforcer = Enforcer(
+            writer,
+            self.journal,
+            self.budget,
+            leader=lambda: self.elector is None or self.elector.is_leader(),
+            before_write=self.before_write,
+        )
+        result = enforcer.apply(drift, number)
+        for item in result.done:
+            done.append(item)
+            self.log(write_line(item, self.lang))
+            if self.metrics is not None:
+                self.metrics.observe_done(item)
+        return result
 
     def _claims(self, snapshot: Snapshot) -> dict[str, frozenset[str]]:
         """The journal's claims still open after this reading (tagged or absent ones settle)."""

@@ -175,25 +175,7 @@ def render_report(
             lines.extend("  " + line for line in _port_lines(port, lang))
         if len(drift.ports) > SHOWN:
             lines.append(f"  ... (+{len(drift.ports) - SHOWN})")
-        for group in drift.rules:
-            name = group.group_name or short(group.group_id)
-            for rule in group.add:
-                lines.append(
-                    "  "
-                    + say(lang, "report.rule.add", group=name, rule=rule_text(rule, lang, groups))
-                )
-            for _rid, rule in group.delete:
-                lines.append(
-                    "  "
-                    + say(
-                        lang, "report.rule.delete", group=name, rule=rule_text(rule, lang, groups)
-                    )
-                )
-            for _rid, rule in group.held:
-                lines.append(
-                    "  "
-                    + say(lang, "report.rule.held", group=name, rule=rule_text(rule, lang, groups))
-                )
+        lines.extend(_rule_lines(drift, lang))
     lines.extend(notes(drift, lang))
     decision = report.breaker
     if decision is not None:
@@ -229,6 +211,28 @@ def render_report(
     if report.mode == "enforce" and report.remaining:
         lines.append(say(lang, "report.remaining", items=report.remaining))
     return "\n".join(lines) + "\n"
+
+
+def _rule_lines(drift: Drift, lang: str) -> list[str]:
+    """One line per security-group rule the pass adds, deletes or holds back."""
+    groups = drift.group_names
+    lines: list[str] = []
+    for group in drift.rules:
+        name = group.group_name or short(group.group_id)
+        for rule in group.add:
+            lines.append(
+                "  " + say(lang, "report.rule.add", group=name, rule=rule_text(rule, lang, groups))
+            )
+        for _rid, rule in group.delete:
+            lines.append(
+                "  "
+                + say(lang, "report.rule.delete", group=name, rule=rule_text(rule, lang, groups))
+            )
+        for _rid, rule in group.held:
+            lines.append(
+                "  " + say(lang, "report.rule.held", group=name, rule=rule_text(rule, lang, groups))
+            )
+    return lines
 
 
 def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -> str:
