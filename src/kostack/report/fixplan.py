@@ -291,68 +291,71 @@ def render_script(plan: Plan, version: str = "") -> str:
     if not plan.automatic:
         lines.append("echo 'Nothing to change.'")
     for action in plan.actions:
-        t = action.target
-        lines.append("")
-        lines.append(_comment(f"{action.id}: {describe(action)}"))
-        lines.append(_comment(f"why: {action.reason}"))
-        for note in action.notes:
-            lines.append(_comment(f"note: {note}"))
-        if action.operation == Operation.ADD_ALLOWED_PAIRS and action.before is not None:
-            undo = ["openstack", "port", "set", "--no-allowed-address"]
-            for p in action.before.allowed_address_pairs:
-                undo += [
-                    "--allowed-address",
-                    f"ip-address={p.ip_address},mac-address={p.mac_address}",
-                ]
-            lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
-            lines.append(
-                render(
-                    [
-                        "kostack_add_pairs",
-                        t.id,
-                        t.name or "-",
-                        str(action.precondition.revision_number),
-                        *(p.ip_address for p in action.pairs),
-                    ]
-                )
-            )
-        elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
-            lines.append(_comment(f"undo: {restore_command(t.id, action.before)}"))
-            lines.append(
-                render(
-                    [
-                        "kostack_disable_port_security",
-                        t.id,
-                        t.name or "-",
-                        str(action.precondition.revision_number),
-                    ]
-                )
-            )
-        elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
-            lines.append(
-                _comment("undo: openstack security group rule delete RULE_ID (printed below)")
-            )
-            lines.append(
-                render(["kostack_add_rule", t.id, action.rule.text(), *_rule_args(action)])
-            )
-        elif action.operation == Operation.ADD_ROUTER_ROUTES:
-            undo = ["openstack", "router", "remove", "route"]
-            for r in action.routes:
-                undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-            lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
-            lines.append(
-                render(
-                    [
-                        "kostack_add_routes",
-                        t.id,
-                        *(x for r in action.routes for x in (r.destination, r.nexthop)),
-                    ]
-                )
-            )
-        else:
-            lines.append(_comment("manual step, not run by this script:"))
-            lines.append(_comment(action.command))
+        lines.extend(_action_lines(action))
     lines.append("")
     lines.append("echo 'Done. Check with: kostack diagnose'")
     # names come from the cloud and the cluster: no control character reaches the terminal
     return terminal_safe("\n".join(lines) + "\n")
+
+
+def _action_lines(action: Action) -> list[str]:
+    """One action: what and why, its undo command as a comment, the helper call that does it."""
+    lines: list[str] = []
+    t = action.target
+    lines.append("")
+    lines.append(_comment(f"{action.id}: {describe(action)}"))
+    lines.append(_comment(f"why: {action.reason}"))
+    for note in action.notes:
+        lines.append(_comment(f"note: {note}"))
+    if action.operation == Operation.ADD_ALLOWED_PAIRS and action.before is not None:
+        undo = ["openstack", "port", "set", "--no-allowed-address"]
+        for p in action.before.allowed_address_pairs:
+            undo += [
+                "--allowed-address",
+                f"ip-address={p.ip_address},mac-address={p.mac_address}",
+            ]
+        lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
+        lines.append(
+            render(
+                [
+                    "kostack_add_pairs",
+                    t.id,
+                    t.name or "-",
+                    str(action.precondition.revision_number),
+                    *(p.ip_address for p in action.pairs),
+                ]
+            )
+        )
+    elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
+        lines.append(_comment(f"undo: {restore_command(t.id, action.before)}"))
+        lines.append(
+            render(
+                [
+                    "kostack_disable_port_security",
+                    t.id,
+                    t.name or "-",
+                    str(action.precondition.revision_number),
+                ]
+            )
+        )
+    elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
+        lines.append(_comment("undo: openstack security group rule delete RULE_ID (printed below)"))
+        lines.append(render(["kostack_add_rule", t.id, action.rule.text(), *_rule_args(action)]))
+    elif action.operation == Operation.ADD_ROUTER_ROUTES:
+        undo = ["openstack", "router", "remove", "route"]
+        for r in action.routes:
+            undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
+        lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
+        lines.append(
+            render(
+                [
+                    "kostack_add_routes",
+                    t.id,
+                    *(x for r in action.routes for x in (r.destination, r.nexthop)),
+                ]
+            )
+        )
+    else:
+        lines.append(_comment("manual step, not run by this script:"))
+        lines.append(_comment(action.command))
+    return lines

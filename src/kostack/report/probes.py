@@ -384,30 +384,7 @@ def render_matrix(
         ),
         "",
     ]
-    header = [
-        t(lang, "probe.col.source"),
-        t(lang, "probe.col.target"),
-        t(lang, "probe.col.probe"),
-        t(lang, "probe.col.time"),
-        t(lang, "probe.col.result"),
-        t(lang, "probe.col.model"),
-    ]
-    table = []
-    for row in rows:
-        source = L(row.source, lang)
-        if len(row.nodes) > 1:
-            source = f"{source} [{len(row.nodes)}]"
-        table.append(
-            [
-                source,
-                L(row.target, lang),
-                KINDS[row.kind].label if row.kind in KINDS else row.kind,
-                f"{row.max_ms / 1000:.2f}s",
-                _result_cell(row, lang),
-                _model_cell(row, lang),
-            ]
-        )
-    lines.extend(_table(header, table))
+    lines.extend(_matrix_table(rows, lang))
     lines.append("")
     verdicts = Counter(c.observation.verdict for c in corr.comparisons)
     lines.append(
@@ -437,6 +414,34 @@ def render_matrix(
         lines.append(t(lang, "probe.problems"))
         lines.extend(f"{INDENT}{p}" for p in problems)
     return terminal_safe("\n".join(lines).rstrip() + "\n")
+
+
+def _matrix_table(rows: Sequence[MatrixRow], lang: str) -> list[str]:
+    """The matrix itself: source class, target, probe, slowest time, result, the model's word."""
+    header = [
+        t(lang, "probe.col.source"),
+        t(lang, "probe.col.target"),
+        t(lang, "probe.col.probe"),
+        t(lang, "probe.col.time"),
+        t(lang, "probe.col.result"),
+        t(lang, "probe.col.model"),
+    ]
+    table = []
+    for row in rows:
+        source = L(row.source, lang)
+        if len(row.nodes) > 1:
+            source = f"{source} [{len(row.nodes)}]"
+        table.append(
+            [
+                source,
+                L(row.target, lang),
+                KINDS[row.kind].label if row.kind in KINDS else row.kind,
+                f"{row.max_ms / 1000:.2f}s",
+                _result_cell(row, lang),
+                _model_cell(row, lang),
+            ]
+        )
+    return _table(header, table)
 
 
 def matrix_dict(snapshot: Snapshot) -> dict[str, Any]:
