@@ -10,6 +10,8 @@ half-initialised.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
@@ -24,7 +26,9 @@ from kostack.analyze.release_checks.base import (
     release_tag,
     short_time,
 )
-from kostack.analyze.release_checks.charts import rule_for
+from kostack.analyze.release_checks.charts import ChartRule, rule_for
+from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.model.snapshot import HelmRelease
 
 ID = "rel-stale-volume"
 TITLE = "A stateful release's database volume is not older than the release"
@@ -72,72 +76,67 @@ def run(ctx: ReleaseContext) -> list[Finding]:
         for claim in ctx.ownership.of_release(release):
             if claim.role not in rule.state_roles:
                 continue
-            pvc = claim.pvc
-            name = f"{pvc.namespace}/{pvc.name}"
-            created = parse_time(pvc.created)
-            params = {"pvc": name, "ns": release.namespace, "name": release.name}
-            if created is None or installed is None:
-                why = (
-                    "the PVC's creationTimestamp"
-                    if created is None
-                    else "the release's first_deployed"
-                )
-                out.append(
-                    Finding(
-                        ID,
-                        Status.UNKNOWN,
-                        SEVERITY,
-                        pvc_resource(pvc),
-                        Msg(f"{ID}.unknown", **params, why=why),
-                        extra=tag,
-                    )
-                )
-                continue
-            if created + STALE_SLACK < installed:
-                present = [k for k in rule.first_start_values if k in release.values_keys]
-                ignored = (
-                    Msg(f"{ID}.ignored", keys=", ".join(present))
-                    if present
-                    else Msg(f"{ID}.ignored-none")
-                )
-                out.append(
-                    Finding(
-                        ID,
-                        Status.FAIL,
-                        SEVERITY,
-                        pvc_resource(pvc),
-                        Msg(
-                            f"{ID}.fail",
-                            **params,
-                            role=claim.role,
-                            created=short_time(pvc.created),
-                            age=age_text(created, installed),
-                            installed=short_time(installed.isoformat()),
-                            ignored=ignored,
-                        ),
-                        evidence=(
-                            f"PersistentVolumeClaim {name} metadata.creationTimestamp={pvc.created}",
-                            f"release {release.namespace}/{release.name} first_deployed="
-                            f"{installed.isoformat()} (history: "
-                            + ", ".join(f"v{h.revision} {h.status}" for h in release.history)
-                            + ")",
-                            *(e.text for e in claim.evidence if e.weight == "proof"),
-                        ),
-                        affected=(release_resource(release),),
-                        extra=tag,
-                    )
-                )
-            else:
-                out.append(
-                    Finding(
-                        ID,
-                        Status.PASS,
-                        SEVERITY,
-                        pvc_resource(pvc),
-                        Msg(
-                            f"{ID}.pass", **params, role=claim.role, created=short_time(pvc.created)
-                        ),
-                        extra=tag,
-                    )
-                )
+            out.append(_judge(release, rule, installed, tag, claim))
     return out
+
+
+def _judge(
+    release: HelmRelease,
+    rule: ChartRule,
+    installed: datetime | None,
+    tag: dict[str, object],
+    claim: PvcClaim,
+) -> Finding:
+    """One state volume of the release: older than the release (FAIL), not (PASS), or unknown."""
+    pvc = claim.pvc
+    name = f"{pvc.namespace}/{pvc.name}"
+    created = parse_time(pvc.created)
+    params = {"pvc": name, "ns": release.namespace, "name": release.name}
+    if created is None or installed is None:
+        why = "the PVC's creationTimestamp" if created is None else "the release's first_deployed"
+        return Finding(
+            ID,
+            Status.UNKNOWN,
+            SEVERITY,
+            pvc_resource(pvc),
+            Msg(f"{ID}.unknown", **params, why=why),
+            extra=tag,
+        )
+    if created + STALE_SLACK < installed:
+        present = [k for k in rule.first_start_values if k in release.values_keys]
+        ignored = (
+            Msg(f"{ID}.ignored", keys=", ".join(present)) if present else Msg(f"{ID}.ignored-none")
+        )
+        return Finding(
+            ID,
+            Status.FAIL,
+            SEVERITY,
+            pvc_resource(pvc),
+            Msg(
+                f"{ID}.fail",
+                **params,
+                role=claim.role,
+                created=short_time(pvc.created),
+                age=age_text(created, installed),
+                installed=short_time(installed.isoformat()),
+                ignored=ignored,
+            ),
+            evidence=(
+                f"PersistentVolumeClaim {name} metadata.creationTimestamp={pvc.created}",
+                f"release {release.namespace}/{release.name} first_deployed="
+                f"{installed.isoformat()} (history: "
+                + ", ".join(f"v{h.revision} {h.status}" for h in release.history)
+                + ")",
+                *(e.text for e in claim.evidence if e.weight == "proof"),
+            ),
+            affected=(release_resource(release),),
+            extra=tag,
+        )
+    return Finding(
+        ID,
+        Status.PASS,
+        SEVERITY,
+        pvc_resource(pvc),
+        Msg(f"{ID}.pass", **params, role=claim.role, created=short_time(pvc.created)),
+        extra=tag,
+    )
