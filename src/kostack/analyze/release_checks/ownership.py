@@ -370,6 +370,43 @@ def _evidence(
                 f"{pvc.namespace}/{pvc.name} ({where})",
             )
         )
+    ev.extend(_template_evidence(pvc, manifest, rel))
+    ev.extend(_annotation_evidence(pvc, release.name, release.namespace))
+    ev.extend(_label_evidence(pvc, release.name))
+    sts_names = manifest.statefulsets
+    for ref in pvc.owner_refs:
+        kind, _, name = ref.partition("/")
+        if kind == "StatefulSet" and name in sts_names:
+            ev.append(
+                Evidence("owner-reference", "support", f"owner reference {ref} is in the release")
+            )
+        else:
+            ev.append(
+                Evidence(
+                    "owner-reference",
+                    "conflict",
+                    f"owner reference {ref} is not an object of release {rel}",
+                )
+            )
+    rule = rule_for(release.chart)
+    role = manifest.expected.get(pvc.name)
+    if role is None and manifest.trivy_prefix and _ORDINAL.fullmatch(pvc.name):
+        role = "trivy" if pvc.name.rpartition("-")[0] == manifest.trivy_prefix else None
+    if role is not None and ev:
+        ev.append(
+            Evidence(
+                "chart-naming",
+                "support",
+                f"{pvc.name} is the {role} volume the {rule.chart} chart names for release "
+                f"{release.name} (fullname {rule.fullname(release.name, release.settings)})",
+            )
+        )
+    return ev
+
+
+def _template_evidence(pvc: PersistentVolumeClaim, manifest: _Manifest, rel: str) -> list[Evidence]:
+    """The PVC is named as a volumeClaimTemplate of a StatefulSet in the release (with its labels or not)."""
+    ev: list[Evidence] = []
     for sts, claim_template, ordinal in _template_matches(pvc, manifest):
         template = claim_template.name
         wanted = {**claim_template.labels, **sts.selector}
@@ -406,36 +443,6 @@ def _evidence(
                     f"labels of {pvc.namespace}/{pvc.name} do not match StatefulSet {sts.name}'s selector",
                 )
             )
-    ev.extend(_annotation_evidence(pvc, release.name, release.namespace))
-    ev.extend(_label_evidence(pvc, release.name))
-    sts_names = manifest.statefulsets
-    for ref in pvc.owner_refs:
-        kind, _, name = ref.partition("/")
-        if kind == "StatefulSet" and name in sts_names:
-            ev.append(
-                Evidence("owner-reference", "support", f"owner reference {ref} is in the release")
-            )
-        else:
-            ev.append(
-                Evidence(
-                    "owner-reference",
-                    "conflict",
-                    f"owner reference {ref} is not an object of release {rel}",
-                )
-            )
-    rule = rule_for(release.chart)
-    role = manifest.expected.get(pvc.name)
-    if role is None and manifest.trivy_prefix and _ORDINAL.fullmatch(pvc.name):
-        role = "trivy" if pvc.name.rpartition("-")[0] == manifest.trivy_prefix else None
-    if role is not None and ev:
-        ev.append(
-            Evidence(
-                "chart-naming",
-                "support",
-                f"{pvc.name} is the {role} volume the {rule.chart} chart names for release "
-                f"{release.name} (fullname {rule.fullname(release.name, release.settings)})",
-            )
-        )
     return ev
 
 
