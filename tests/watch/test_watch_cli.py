@@ -153,3 +153,22 @@ def test_a_bad_kostack_timeout_is_usage_in_live_mode(tmp_path: Path) -> None:
     )
     assert code == 2 and out == ""
     assert "error: KOSTACK_TIMEOUT='soon' is not a number of seconds" in err
+
+
+def test_watch_and_guard_read_their_deployment_the_same_way() -> None:
+    """One parser (cli/_options) for both: NS/NAME, else POD_NAMESPACE/<own name>, else none."""
+    from kostack.cli._options import workload
+    from kostack.errors import ConfigError
+    from kostack.guard.messages import say as guard_say
+    from kostack.serve.events import Workload
+    from kostack.watch.messages import say as watch_say
+
+    for say, own in ((watch_say, "kostack-watch"), (guard_say, "kostack-guard")):
+        assert workload("ops/kw", {}, own, "en", say) == Workload("ops", "kw")
+        assert workload(None, {"POD_NAMESPACE": "kostack"}, own, "en", say) == Workload(
+            "kostack", own
+        )
+        assert workload(None, {}, own, "en", say) is None
+        for bad in ("nope", "/kw", "ops/", "ops/kw/extra"):
+            with pytest.raises(ConfigError, match="NAMESPACE/NAME"):
+                workload(bad, {}, own, "en", say)
