@@ -12,7 +12,7 @@ worker: each worker is its own pytest session.
 Why not xdist's own ``loadgroup`` alone: it carries the group to the
 scheduler by appending ``@group`` to the test's node id, which pytest 9.2's
 structured node ids no longer allow, so the marks are silently ignored
-(pytest-xdist issue 1386, open for xdist 3.8). Here each worker writes the
+(pytest-dev/pytest-xdist#1386, open for xdist 3.8). Here each worker writes the
 groups it collected to a file in a directory the controller made, and the
 controller's scheduler (xdist's ``LoadScopeScheduling``, one work unit per
 group or per ungrouped test) reads them once every worker has collected,
