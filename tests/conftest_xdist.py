@@ -63,15 +63,25 @@ def shared_scope_group(item: pytest.Item) -> str | None:
 
 
 def group_of(item: pytest.Item) -> str | None:
-    """The test's own ``xdist_group`` mark, else its shared-fixture group, else None."""
+    """The test's own ``xdist_group`` mark, else its shared-fixture group, else None.
+
+    ``xdist_spread`` (on a module whose shared fixture is cheap) keeps its tests ungrouped.
+    """
     mark = item.get_closest_marker("xdist_group")
     if mark is not None:
         return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+    if item.get_closest_marker("xdist_spread") is not None:
+        return None
     return shared_scope_group(item)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """On the controller of an xdist run: the directory the workers write their groups to."""
+    """Register ``xdist_spread``; on the controller of an xdist run, make the groups directory."""
+    config.addinivalue_line(
+        "markers",
+        "xdist_spread: split a module's tests over the xdist workers although they share a "
+        "module-scoped fixture (a cheap one: each worker makes its own); docs/dev/testing.md",
+    )
     if _is_controller(config):
         config.stash[_DIR_KEY] = Path(tempfile.mkdtemp(prefix="kostack-xdist-groups-"))
 
