@@ -7,7 +7,7 @@ import pytest
 from kostack.model import Snapshot
 from kostack_testkit.builders import build, example_doc, seed_doc
 
-pytest_plugins = ["conftest_neutron", "conftest_octavia"]
+pytest_plugins = ["conftest_neutron", "conftest_octavia", "conftest_xdist"]
 
 
 @pytest.fixture

@@ -88,7 +88,9 @@ def neutron_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neutro
         if os.environ.get(REQUIRE_ENV):
             pytest.fail(f"{exc} ({REQUIRE_ENV} is set)")
         pytest.skip(str(exc))
-    harness = NeutronHarness(python=python)
+    # 180 s, not the product's 60 s: under xdist every worker starts its own Neutron at the same
+    # moment, and a first start on a loaded machine (load average 16 on 2 cores) took over 60 s
+    harness = NeutronHarness(python=python, startup_timeout_s=180.0)
     try:
         harness.start(tmp_path_factory.mktemp("neutron"))
         yield harness

@@ -120,6 +120,9 @@ def check(doc: dict[str, Any], *, trace_memory: bool = False, lang: str = "en") 
 # --------------------------------------------------------------------------- the property
 
 
+# The module fixture below is cheap (three JSON texts): let xdist spread the 80 cases.
+pytestmark = pytest.mark.xdist_spread
+
 BASES: dict[str, str] = {}
 PATTERNS: dict[str, list[tuple[str, ...]]] = {}
 
