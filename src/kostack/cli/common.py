@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
-from kostack.errors import ConfigError, ExitCode, KostackError
+from kostack.errors import ConfigError, ExitCode, KostackError, NoCredentials
 from kostack.redact import CREDENTIAL_KEY, remember
 from kostack.report.i18n import LANGS
 from kostack.report.safe import terminal_safe
@@ -130,6 +130,22 @@ def library_logs(stream: IO[str], level: int | None) -> Iterator[None]:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+@contextmanager
+def openstack_needed(env: Environment, way: str, **params: object) -> Iterator[None]:
+    """No OpenStack credentials at all: say so in the command's language, with how the
+    running command can do without them (`way`: a key of kostack.cli.messages)."""
+    try:
+        yield
+    except NoCredentials as err:
+        from kostack.cli.console import language
+        from kostack.cli.messages import say
+
+        lang = language(env)
+        err.message = say(lang, "cli.error.no_credentials")
+        err.hint = f"{say(lang, 'cli.hint.no_credentials')} {say(lang, way, **params)}"
+        raise
 
 
 def interrupted(env: Environment, exc: BaseException) -> int:

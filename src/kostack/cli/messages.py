@@ -56,6 +56,49 @@ register(
             "PyPI에서 약 370 MB, 1~2분, 처음 한 번만 걸립니다",
         },
         "cli.progress.lab_stage": {"en": "lab up: {stage}", "ko": "랩 구성 중: {stage}"},
+        # No OpenStack credentials at all: what to give, and how *this* command does without.
+        "cli.error.no_credentials": {
+            "en": "no OpenStack credentials found "
+            "(no --os-cloud, OS_CLOUD, OS_* variables or clouds.yaml)",
+            "ko": "OpenStack 자격 증명이 없습니다 "
+            "(--os-cloud, OS_CLOUD, OS_* 변수, clouds.yaml 모두 없음)",
+        },
+        "cli.hint.no_credentials": {
+            "en": "Source your openrc file, or put the cloud in clouds.yaml and pass "
+            "--os-cloud NAME.",
+            "ko": "openrc 파일을 source하거나, clouds.yaml에 클라우드를 넣고 "
+            "--os-cloud NAME을 주세요.",
+        },
+        "cli.way.collect": {
+            "en": "To collect only the cluster, add --no-openstack.",
+            "ko": "클러스터만 수집하려면 --no-openstack을 추가하세요.",
+        },
+        "cli.way.snapshot": {
+            "en": "To run without OpenStack, collect the cluster alone and give that snapshot: "
+            "`{collect}`, then `{command}`.",
+            "ko": "OpenStack 없이 실행하려면 클러스터만 수집한 스냅샷을 주세요: "
+            "`{collect}` 실행 후 `{command}`.",
+        },
+        "cli.way.fix_apply": {
+            "en": "fix apply changes Neutron ports and security groups, so it needs the "
+            "cloud's credentials; `{command}` shows the plan without them.",
+            "ko": "fix apply는 Neutron 포트와 보안 그룹을 바꾸므로 클라우드 자격 증명이 "
+            "필요합니다. 자격 증명 없이 계획만 보려면 `{command}`을 실행하세요.",
+        },
+        "cli.way.fix_rollback": {
+            "en": "fix rollback changes Neutron back, so it needs the credentials of the cloud "
+            "the journal was applied to (--os-cloud NAME, or the journal's own cloud).",
+            "ko": "fix rollback은 Neutron을 되돌리므로 저널이 적용된 클라우드의 자격 증명이 "
+            "필요합니다 (--os-cloud NAME, 또는 저널에 기록된 클라우드).",
+        },
+        "cli.way.preflight": {
+            "en": "To check --network without credentials, give --snapshot FILE "
+            "(from `kostack collect --no-kubernetes -o FILE`); "
+            "without --network, preflight checks the plan alone.",
+            "ko": "자격 증명 없이 --network를 점검하려면 --snapshot FILE을 주세요 "
+            "(`kostack collect --no-kubernetes -o FILE`로 수집). "
+            "--network 없이 실행하면 preflight는 계획만 점검합니다.",
+        },
     }
 )
 
