@@ -56,6 +56,29 @@ register(
             "PyPI에서 약 370 MB, 1~2분, 처음 한 번만 걸립니다",
         },
         "cli.progress.lab_stage": {"en": "lab up: {stage}", "ko": "랩 구성 중: {stage}"},
+        # `fix apply` when a root cause remains that kostack does not change itself.
+        "cli.fix.nothing_automatic": {
+            "en": "Nothing for kostack to apply, but {n} root {n:cause remains/causes remain}:",
+            "ko": "kostack이 적용할 변경은 없지만 근본 원인 {n}개가 남아 있습니다:",
+        },
+        "cli.fix.remain": {
+            "en": "{n} root {n:cause remains/causes remain}:",
+            "ko": "근본 원인 {n}개가 남아 있습니다:",
+        },
+        "cli.fix.by_hand": {
+            "en": "Do by hand ({n} {n:step/steps}; kostack does not run {n:it/them}):",
+            "ko": "직접 실행하세요 (단계 {n}개, kostack은 실행하지 않음):",
+        },
+        "cli.fix.then_verify": {
+            "en": "Then check again: `kostack diagnose`.",
+            "ko": "그다음 다시 점검하세요: `kostack diagnose`.",
+        },
+        "cli.fix.no_step": {
+            "en": 'kostack has no step for it (see "Not planned" above); `kostack diagnose -v` '
+            "shows the evidence.",
+            "ko": 'kostack에는 이를 위한 단계가 없습니다 (위의 "Not planned" 참고). '
+            "`kostack diagnose -v`가 근거를 보여 줍니다.",
+        },
         # No OpenStack credentials at all: what to give, and how *this* command does without.
         "cli.error.no_credentials": {
             "en": "no OpenStack credentials found "
