@@ -22,7 +22,6 @@ from kostack.plan.model import (
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
 
-
 PORT_OPERATIONS = frozenset({Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY})
 
 
