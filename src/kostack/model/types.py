@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import types
+from collections.abc import Callable
 from typing import Annotated, Any, Final, Union, get_args, get_origin
 
 from pydantic import (
@@ -74,7 +75,7 @@ Name = Annotated[str, Field(max_length=1024)]
 STRICT_SCALARS: Final = "kostack.strict_scalars"
 STRICT_TYPE_ERROR: Final = "kostack_strict_type"
 
-_JSON_KINDS: Final = {
+_JSON_KINDS: Final[dict[type, tuple[str, Callable[[object], bool]]]] = {
     int: ("a whole number", lambda v: type(v) is int),
     float: ("a number", lambda v: type(v) in (int, float)),
     bool: ("true or false", lambda v: type(v) is bool),
@@ -106,7 +107,7 @@ def _scalar(annotation: object) -> type | None:
     if get_origin(annotation) in (Union, types.UnionType):
         kinds = [a for a in get_args(annotation) if a is not type(None)]
         return _scalar(kinds[0]) if len(kinds) == 1 else None
-    return annotation if annotation in _JSON_KINDS else None  # type: ignore[return-value]
+    return annotation if isinstance(annotation, type) and annotation in _JSON_KINDS else None
 
 
 @functools.cache
