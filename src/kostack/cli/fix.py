@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the layers below are imported when a command runs: --help s
     from kostack.apply.journal import JournalError
     from kostack.apply.neutron import Neutron
     from kostack.model import Snapshot
-    from kostack.plan.model import Plan, PlanOptions, RootCauseRef
+    from kostack.plan.model import Plan, PlanOptions
 
 __all__ = ["fix"]
 
@@ -465,7 +465,9 @@ def apply_cmd(
                 )
         env.stdout.write(render_plan(plan))
         if not plan.automatic:
-            return _nothing_to_apply(env, plan)
+            from kostack.cli.fix_remaining import nothing_to_apply
+
+            return nothing_to_apply(env, plan)
         _require_ack(plan, acknowledged, "applying")
     counts = plan.counts()
     question = (
@@ -580,49 +582,11 @@ def _verify(
         )
     )
     if verification.after:
-        _by_hand(env, plan, verification.after)
+        from kostack.cli.fix_remaining import by_hand
+
+        by_hand(env, plan, verification.after)
         return int(ExitCode.FINDINGS)
     return int(ExitCode.OK)
-
-
-def _nothing_to_apply(env: Environment, plan: Plan) -> int:
-    """No change for kostack to make: exit 0 only when no root cause remains; else exit 1,
-    with what remains and the steps to do by hand."""
-    remaining = plan.verification.after
-    if not remaining:
-        env.stdout.write("\nNothing to apply.\n")
-        return int(ExitCode.OK)
-    _by_hand(env, plan, remaining, nothing_applied=True)
-    return int(ExitCode.FINDINGS)
-
-
-def _by_hand(
-    env: Environment,
-    plan: Plan,
-    remaining: Iterable[RootCauseRef],
-    *,
-    nothing_applied: bool = False,
-) -> None:
-    """The root causes that remain, and each manual step of the plan for them (or that none is)."""
-    from kostack.analyze.diagnose import root_cause_title
-    from kostack.cli.console import language
-    from kostack.cli.messages import say
-
-    lang = language(env)
-    left = list(remaining)
-    keys = {r.key for r in left}
-    steps = [a for a in plan.manual if keys & set(a.fixes)]
-    head = "cli.fix.nothing_automatic" if nothing_applied else "cli.fix.remain"
-    lines = ["", say(lang, head, n=len(left))]
-    lines += [f"  {r.key}  {root_cause_title(r.key, lang)}" for r in left]
-    if steps:
-        lines.append(say(lang, "cli.fix.by_hand", n=len(steps)))
-        for a in steps:
-            lines.append(f"  {a.id:>3}  {a.command}")
-        lines.append(say(lang, "cli.fix.then_verify"))
-    else:
-        lines.append(say(lang, "cli.fix.no_step"))
-    env.stdout.write(terminal_safe("\n".join(lines)) + "\n")
 
 
 @fix.command(
