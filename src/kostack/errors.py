@@ -39,6 +39,14 @@ class AuthError(KostackError):
     exit_code = ExitCode.UNREACHABLE
 
 
+class NoCredentials(AuthError):
+    """No OpenStack credentials anywhere (no --os-cloud, OS_CLOUD, OS_* variables or clouds.yaml).
+
+    The hint names only what every command that reads OpenStack accepts; the
+    CLI adds how the running command can do without OpenStack (its options).
+    """
+
+
 class CollectError(KostackError):
     """A source could not be reached or read at all."""
 

@@ -71,16 +71,17 @@ def test_bad_snapshot_is_one_error_line_with_a_hint(tmp_path: Path) -> None:
     code, out, err = run("diagnose", "--snapshot", str(bad))
     assert code == 2 and out == ""
     first, second = err.splitlines()
-    assert (
-        first.startswith("error: ")
-        and "($.openstack.ports[1].allowed_address_pairs[0].ip_address)" in first
+    assert first.startswith(
+        f"error: snapshot {bad}, $.openstack.ports[1].allowed_address_pairs[0].ip_address: "
     )
     assert second.startswith("hint: ")
 
 
 def test_missing_file_and_usage_errors() -> None:
     code, _, err = run("diagnose", "--snapshot", "/nonexistent.json")
-    assert code == 2 and err.startswith("error: no such file")
+    assert code == 2 and err.startswith(
+        "error: cannot read snapshot /nonexistent.json: no such file"
+    )
     code, _, err = run("diagnose", "--bogus")
     assert code == 2 and "error:" in err and "Traceback" not in err
 

@@ -263,9 +263,9 @@ def test_a_repeated_record_is_refused_with_both_paths(tmp_path: Path) -> None:
     assert code == 2
     n = len(rules) - 1
     assert err.getvalue().startswith(
-        f"error: duplicate security group rule id {rules[1]['id']!r} "
-        f"(first at $.openstack.security_groups[0].rules[1]) "
-        f"($.openstack.security_groups[0].rules[{n}].id) in {path}"
+        f"error: snapshot {path}, $.openstack.security_groups[0].rules[{n}].id: "
+        f"duplicate security group rule id {rules[1]['id']!r} "
+        f"(first at $.openstack.security_groups[0].rules[1])"
     ), err.getvalue()
     assert "\nhint: " in err.getvalue()
 

@@ -82,7 +82,10 @@ def test_wrong_schema_version() -> None:
         doc["schema_version"] = version
         err = _error(doc)
         assert err.path == "$.schema_version" and "kostack collect" in err.hint
-        assert "reads 1, 2" in err.what
+        if type(version) is int:
+            assert "reads 1, 2" in err.what
+        else:  # "2", true, null: the wrong type, said as such (not "unsupported '2'")
+            assert err.what.startswith("expected a whole number, got ")
 
 
 def _as_version_1(doc: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,8 @@ def test_seed_in_korean_follows_the_seed_report() -> None:
     assert cause.heading == "3.1 핵심 원인: Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함"
     assert {p.port_id for p in cause.ports} == set(SEED_PORTS.values())
     assert all(p.pairs == "[]" and p.port_security == "on" for p in cause.ports)
-    assert "노드 쌍 12개 중 12개" in " ".join(cause.breaks)
+    assert "노드 쌍 12개 중 12개" in " ".join(report.symptoms)
+    assert cause.breaks == ("개요(1절)에 적은 증상 전부",)  # not the same list twice
     assert report.notes[0].heading == "3.2 부차적 혼란: ClusterIP의 특성"
     assert "10.96.0.1" in report.notes[0].paragraphs[0]
     commands = [c.command for g in report.solution for c in g.commands]

@@ -24,6 +24,7 @@ import contextlib
 import http.server
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +54,7 @@ class _Base:
         self._lock = threading.Lock()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.tls: tuple[str, str] | None = None
 
     def respond(self, arrival: Arrival) -> tuple[int, bytes, dict[str, str]]:
         raise NotImplementedError
@@ -92,6 +94,10 @@ class _Base:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _any
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls is not None:  # (certificate, key): serve HTTPS
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         # shutdown() waits for serve_forever to notice: poll often, or every stop costs 0.25 s
         self._thread = threading.Thread(
@@ -116,7 +122,7 @@ class _Base:
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
 
     def seen(self) -> bytes:
         """Everything clients sent (headers and bodies): proves a credential was really used."""

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from kostack.cli._options import options
-from kostack.cli.common import READ_ONLY, Environment, get_env, request_timeout
+from kostack.cli.common import (
+    READ_ONLY,
+    Environment,
+    get_env,
+    openstack_needed,
+    request_timeout,
+)
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError, ExitCode
 from kostack.redact import redact
@@ -58,7 +64,8 @@ def collect_live(
     """
     from kostack.collect.live import CollectOptions, collect_snapshot
 
-    with _collect_progress(env) as progress:
+    way, params = _without_openstack()
+    with _collect_progress(env) as progress, openstack_needed(env, way, **params):
         return collect_snapshot(
             CollectOptions(
                 os_cloud=os_cloud,
@@ -70,6 +77,24 @@ def collect_live(
                 progress=progress,
             )
         )
+
+
+def _without_openstack() -> tuple[str, dict[str, object]]:
+    """How the running command can do without OpenStack (a kostack.cli.messages key and its
+    parameters): a snapshot of the cluster alone, except for `fix apply`, which writes to it."""
+    from kostack.shell import render
+
+    ctx = click.get_current_context(silent=True)
+    words = ctx.command_path.split() if ctx is not None else ["kostack"]
+    prog = ctx.find_root().command_path.split() if ctx is not None else ["kostack"]
+    if words[-2:] == ["fix", "apply"]:
+        return "cli.way.fix_apply", {
+            "command": render([*prog, "fix", "plan", "--snapshot", "FILE"])
+        }
+    return "cli.way.snapshot", {
+        "collect": render([*prog, "collect", "--no-openstack", "-o", "snap.json"]),
+        "command": render([*words, "--snapshot", "snap.json"]),
+    }
 
 
 _EXAMPLES = """\b
@@ -141,7 +166,7 @@ def collect(
     target = _check_target(output_path)
     started = time.monotonic()
     env.activity = f"collecting ({READ_ONLY})"
-    with _collect_progress(env) as progress:
+    with _collect_progress(env) as progress, openstack_needed(env, "cli.way.collect"):
         snapshot = collect_snapshot(
             CollectOptions(
                 os_cloud=os_cloud,

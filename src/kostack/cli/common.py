@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
-from kostack.errors import ConfigError, ExitCode, KostackError
+from kostack.errors import ConfigError, ExitCode, KostackError, NoCredentials
 from kostack.redact import CREDENTIAL_KEY, remember
 from kostack.report.i18n import LANGS
 from kostack.report.safe import terminal_safe
@@ -109,7 +109,10 @@ def library_logs(stream: IO[str], level: int | None) -> Iterator[None]:
 
     Without --debug or -v nowhere: keystoneauth, urllib3 and the kubernetes
     client would otherwise print their own warnings before kostack's error.
-    With them, to ``stream`` (the redacting stderr), named by logger.
+    With them, to ``stream`` (the redacting stderr), named by logger. Python
+    warnings go the same way (logger ``py.warnings``): urllib3 warns on every
+    request to a kubeconfig's ``insecure-skip-tls-verify`` cluster or a cloud
+    with ``insecure: true``, and openstacksdk of deprecations.
     """
     root = logging.getLogger()
     handler: logging.Handler
@@ -125,11 +128,29 @@ def library_logs(stream: IO[str], level: int | None) -> Iterator[None]:
     root.addHandler(handler)
     if level is not None:
         root.setLevel(min(level, old_level) if old_level else level)
+    logging.captureWarnings(True)
     try:
         yield
     finally:
+        logging.captureWarnings(False)
         root.removeHandler(handler)
         root.setLevel(old_level)
+
+
+@contextmanager
+def openstack_needed(env: Environment, way: str, **params: object) -> Iterator[None]:
+    """No OpenStack credentials at all: say so in the command's language, with how the
+    running command can do without them (`way`: a key of kostack.cli.messages)."""
+    try:
+        yield
+    except NoCredentials as err:
+        from kostack.cli.console import language
+        from kostack.cli.messages import say
+
+        lang = language(env)
+        err.message = say(lang, "cli.error.no_credentials")
+        err.hint = f"{say(lang, 'cli.hint.no_credentials')} {say(lang, way, **params)}"
+        raise
 
 
 def interrupted(env: Environment, exc: BaseException) -> int:
@@ -157,9 +178,12 @@ def read_snapshot(path: str) -> Snapshot:
     try:
         return load_snapshot(path)
     except SnapshotFormatError as exc:
-        from kostack.errors import ConfigError
+        from kostack.cli.console import language
+        from kostack.cli.messages import snapshot_error
 
-        raise ConfigError(f"{exc.what} ({exc.path}) in {path}", exc.hint) from exc
+        ctx = click.get_current_context(silent=True)
+        lang = language(get_env(ctx)) if ctx is not None else "en"
+        raise ConfigError(*snapshot_error(lang, exc, path)) from exc
 
 
 def get_env(ctx: click.Context) -> Environment:

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kostack.cli.common import Environment, F, get_env, progress, read_snapshot, request_timeout
+from kostack.cli.common import (
+    Environment,
+    F,
+    get_env,
+    openstack_needed,
+    progress,
+    read_snapshot,
+    request_timeout,
+)
 from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ApplyError, ConfigError, ExitCode, Interrupted, KostackError
@@ -203,7 +211,11 @@ def _connect(
     from kostack.collect.openstack import current_project, open_connection
 
     timeout_s = request_timeout(timeout_s, env.environ)
-    conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s, purpose=purpose)
+    way = "cli.way.fix_rollback" if purpose == "fix rollback" else "cli.way.fix_apply"
+    with openstack_needed(
+        env, way, command=render(["kostack", "fix", "plan", "--snapshot", "FILE"])
+    ):
+        conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s, purpose=purpose)
     current_project(conn)
     return Neutron(conn, timeout_s=timeout_s)
 
@@ -453,8 +465,9 @@ def apply_cmd(
                 )
         env.stdout.write(render_plan(plan))
         if not plan.automatic:
-            env.stdout.write("\nNothing to apply.\n")
-            return int(ExitCode.OK)
+            from kostack.cli.fix_remaining import nothing_to_apply
+
+            return nothing_to_apply(env, plan)
         _require_ack(plan, acknowledged, "applying")
     counts = plan.counts()
     question = (
@@ -568,7 +581,12 @@ def _verify(
             )
         )
     )
-    return int(ExitCode.FINDINGS) if verification.after else int(ExitCode.OK)
+    if verification.after:
+        from kostack.cli.fix_remaining import by_hand
+
+        by_hand(env, plan, verification.after)
+        return int(ExitCode.FINDINGS)
+    return int(ExitCode.OK)
 
 
 @fix.command(

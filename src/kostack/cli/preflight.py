@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli.common import get_env, read_snapshot, request_timeout
+from kostack.cli.common import get_env, openstack_needed, read_snapshot, request_timeout
 from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
 from kostack.errors import ConfigError, ExitCode
 
@@ -46,7 +46,8 @@ def _openstack(
         return snapshot.openstack
     from kostack.collect.openstack import collect_openstack, current_project, open_connection
 
-    conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s)
+    with openstack_needed(env, "cli.way.preflight"):
+        conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s)
     record, _gaps = collect_openstack(conn, project_scope=current_project(conn))
     return record
 

@@ -174,6 +174,34 @@ def _require_a_cluster(env: Environment, live: dict[str, Any], snapshot_path: st
     )
 
 
+SHOWN_RELEASES = 20
+
+
+def _require_release(snapshot: Snapshot, name: str, namespace: str | None, lang: str) -> None:
+    """`release check NAME` where no release has that name: an error (exit 2) naming the ones
+    that exist. Releases that could not be read (a gap) decide nothing: the check says so."""
+    from kostack.report.release_words import t
+
+    helm = snapshot.helm
+    releases = helm.releases if helm is not None else None
+    if releases is None or any(g.source.startswith("helm") for g in snapshot.gaps):
+        return
+    if any(r.name == name and namespace in (None, r.namespace) for r in releases):
+        return
+    where = t(lang, "missing_where", namespace=namespace) if namespace else ""
+    existing = sorted({f"{r.namespace}/{r.name}" for r in releases})
+    if not existing:
+        raise ConfigError(
+            t(lang, "missing_none", name=name, where=where), t(lang, "missing_hint_none")
+        )
+    shown = ", ".join(existing[:SHOWN_RELEASES])
+    if len(existing) > SHOWN_RELEASES:
+        shown = t(lang, "missing_more", list=shown, n=len(existing) - SHOWN_RELEASES)
+    raise ConfigError(
+        t(lang, "missing", name=name, where=where, list=shown), t(lang, "missing_hint")
+    )
+
+
 @release.command(
     epilog="""\b
 Examples:
@@ -230,12 +258,14 @@ def check(
     snapshot, client, _ = _with_helm(env, network, live, force_live=False)
     if client is not None:
         client.close()
+    language = detect_lang(lang, env.environ)
+    if name is not None:
+        _require_release(snapshot, name, namespace, language)
     diagnosis = _diagnosis(network)
     everything = check_releases(snapshot, diagnosis)
     report = everything.about(name, namespace)
     # decided on every release (a plan may also remove a copy elsewhere), shown for the asked ones
     advice = advice_about(reinstall_advice(snapshot, diagnosis, everything), name, namespace)
-    language = detect_lang(lang, env.environ)
     from kostack.cli.main import version
 
     if output == "json":

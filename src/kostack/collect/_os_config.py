@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from kostack.errors import AuthError, ConfigError
+from kostack.errors import AuthError, ConfigError, NoCredentials
 from kostack.redact import remember_credentials
 
 __all__ = ["ENV_CLOUD_NAMES", "ConfigFiles", "cloud_region", "config_files", "environment_cloud"]
@@ -192,10 +192,9 @@ def _choose(
     elif from_env is not None:
         options.update(from_env)
     elif not known:
-        raise AuthError(
+        raise NoCredentials(
             "no OpenStack credentials found (no --os-cloud, OS_CLOUD, OS_* variables or clouds.yaml)",
-            "Source your openrc file, or put the cloud in clouds.yaml and pass --os-cloud NAME; "
-            "use --no-openstack to collect only the cluster.",
+            "Source your openrc file, or put the cloud in clouds.yaml and pass --os-cloud NAME.",
         )
     elif len(known) > 1:
         raise ConfigError(

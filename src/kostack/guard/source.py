@@ -72,7 +72,7 @@ class FileReader(Reader):
         try:
             snapshot = load_snapshot(self.path)
         except SnapshotFormatError as exc:
-            raise ConfigError(f"{exc.what} ({exc.path}) in {self.path}", exc.hint) from exc
+            raise ConfigError(exc.describe(self.path), exc.hint) from exc
         except OSError as exc:
             raise ConfigError(
                 f"cannot read {self.path}: {exc.strerror or exc}",

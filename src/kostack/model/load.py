@@ -10,23 +10,48 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 
 from kostack.model.snapshot import SCHEMA_VERSION, Snapshot
+from kostack.model.types import STRICT_SCALARS, STRICT_TYPE_ERROR, json_kind
+
+DEFAULT_HINT: Final = (
+    "Check the file against docs/snapshot.md, or write a fresh one with `kostack collect -o FILE`."
+)
 
 
 class SnapshotFormatError(Exception):
-    """A snapshot file that cannot be used: malformed JSON, wrong shape, or inconsistent."""
+    """A snapshot file that cannot be used: unreadable, malformed JSON, wrong shape, inconsistent.
 
-    def __init__(self, what: str, path: str = "$", hint: str = "") -> None:
-        super().__init__(f"{what} ({path})")
+    ``what`` says what is wrong, ``path`` where: a JSON path (``$.cluster.nodes[2].name``),
+    "line L column C" for JSON that does not parse, or "" when the file itself cannot be
+    read. ``hint`` says what to do. ``key`` and ``params`` name the kind of error for a
+    translation (kostack.cli.messages: "snapshot.<key>"); "" is one only English says.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        path: str = "$",
+        hint: str = "",
+        *,
+        key: str = "",
+        params: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{what} ({path})" if path else what)
         self.what = what
         self.path = path
-        self.hint = hint or (
-            "Check the file against docs/snapshot.md, or write a fresh one with `kostack collect -o FILE`."
-        )
+        self.hint = hint or DEFAULT_HINT
+        self.key = key
+        self.params = params or {}
+
+    def describe(self, file: str | Path) -> str:
+        """One line: which file, where in it, what is wrong."""
+        if not self.path:
+            return f"cannot read snapshot {file}: {self.what}"
+        return f"snapshot {file}, {self.path}: {self.what}"
 
 
 def json_path(loc: Iterable[int | str]) -> str:
@@ -42,14 +67,66 @@ def json_path(loc: Iterable[int | str]) -> str:
     return out
 
 
-def _describe(err: dict[str, Any]) -> str:
-    kind = err.get("type", "")
+# pydantic error types -> what the value should have been (the JSON words a user writes)
+_EXPECTED: Final = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "set_type": "a list",
+    "frozen_set_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "dataclass_type": "an object",
+}
+
+
+def _error(err: dict[str, Any]) -> SnapshotFormatError:
+    """One pydantic error as a SnapshotFormatError: what, where, and what to do."""
+    kind = str(err.get("type", ""))
+    loc = tuple(err.get("loc", ()))
+    ctx = err.get("ctx") or {}
+    if kind == STRICT_TYPE_ERROR:
+        where = json_path((*loc, ctx["field"]))
+        return _type_error(where, str(ctx["expected"]), str(ctx["got"]))
+    where = json_path(loc)
     if kind == "missing":
-        return "required field is missing"
+        return SnapshotFormatError(
+            "required field is missing",
+            where,
+            "Add it (docs/snapshot.md lists every field), or write a fresh snapshot with "
+            "`kostack collect -o FILE`.",
+            key="missing",
+        )
     if kind == "extra_forbidden":
-        return "unknown field"
-    msg = str(err.get("msg", "invalid value"))
-    return msg.removeprefix("Value error, ")
+        return SnapshotFormatError(
+            "unknown field",
+            where,
+            "Remove it, or check its spelling against docs/snapshot.md.",
+            key="unknown",
+        )
+    if kind in _EXPECTED:
+        return _type_error(where, _EXPECTED[kind], json_kind(err.get("input")))
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    return SnapshotFormatError(msg, where)
+
+
+def _type_error(where: str, expected: str, got: str) -> SnapshotFormatError:
+    return SnapshotFormatError(
+        f"expected {expected}, got {got}",
+        where,
+        "Write the value as JSON of that type (a number or true/false without quotes, a list "
+        "in [...]), as `kostack collect -o FILE` does.",
+        key="type",
+        params={"expected": expected, "got": got},
+    )
 
 
 def _upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
@@ -73,14 +150,28 @@ UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     """Bring a decoded snapshot of any readable version up to SCHEMA_VERSION (a new dict)."""
     version = data.get("schema_version")
-    if version == SCHEMA_VERSION:
+    if type(version) is int and version == SCHEMA_VERSION:
         return data
-    if type(version) is not int or version not in UPGRADES:
+    readable = ", ".join(str(v) for v in (*sorted(UPGRADES), SCHEMA_VERSION))
+    if "schema_version" not in data:
         raise SnapshotFormatError(
-            f"unsupported schema_version {version!r}, this kostack reads "
-            + ", ".join(str(v) for v in (*sorted(UPGRADES), SCHEMA_VERSION)),
+            "schema_version is missing",
             "$.schema_version",
-            "Write the snapshot again with this kostack (`kostack collect -o FILE`).",
+            f'Add "schema_version": {SCHEMA_VERSION} if the file follows docs/snapshot.md, or '
+            "write a fresh snapshot with `kostack collect -o FILE`.",
+            key="version_missing",
+            params={"version": str(SCHEMA_VERSION)},
+        )
+    if type(version) is not int:
+        raise _type_error("$.schema_version", "a whole number", json_kind(version))
+    if version not in UPGRADES:
+        raise SnapshotFormatError(
+            f"schema_version {version} is not one this kostack reads (it reads {readable})",
+            "$.schema_version",
+            "Read it with the kostack that wrote it, or write the snapshot again with this "
+            "one (`kostack collect -o FILE`).",
+            key="version",
+            params={"version": str(version), "readable": readable},
         )
     upgraded: dict[str, Any] = json.loads(json.dumps(data))  # a copy: the caller's stays as is
     while upgraded["schema_version"] != SCHEMA_VERSION:
@@ -96,18 +187,24 @@ def parse_snapshot(data: object) -> Snapshot:
     Older schema versions are upgraded first (see ``UPGRADES``).
     """
     if not isinstance(data, dict):
-        raise SnapshotFormatError("a snapshot must be a JSON object", "$")
+        raise SnapshotFormatError(
+            f"a snapshot is a JSON object ({{...}}), this is {json_kind(data)}",
+            "$",
+            key="not_object",
+            params={"got": json_kind(data)},
+        )
     try:
         data = upgrade(data)
     except RecursionError:
         raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
     try:
-        snapshot = Snapshot.model_validate(data)
+        snapshot = Snapshot.model_validate(data, context={STRICT_SCALARS: True})
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-        raise SnapshotFormatError(_describe(dict(first)) + more, json_path(first["loc"])) from None
+        first = _error(dict(errors[0]))
+        if len(errors) > 1:
+            first.what += f" (and {len(errors) - 1} more problems)"
+        raise first from None
     except (RecursionError, MemoryError):
         raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
     check_consistency(snapshot)
@@ -120,10 +217,20 @@ def loads_snapshot(text: str | bytes) -> Snapshot:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SnapshotFormatError(
-            f"not valid JSON: {exc.msg}", f"line {exc.lineno} column {exc.colno}"
+            f"not valid JSON: {exc.msg}",
+            f"line {exc.lineno} column {exc.colno}",
+            "A snapshot is the JSON `kostack collect -o FILE` writes: check the file is not cut "
+            "short, YAML, or edited into invalid JSON.",
+            key="json",
+            params={"reason": exc.msg},
         ) from None
     except UnicodeDecodeError:
-        raise SnapshotFormatError("not valid JSON: the file is not UTF-8 text", "$") from None
+        raise SnapshotFormatError(
+            "not valid JSON: the file is not UTF-8 text",
+            "$",
+            "A snapshot is the UTF-8 JSON `kostack collect -o FILE` writes.",
+            key="utf8",
+        ) from None
     except RecursionError:
         raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
     return parse_snapshot(data)
@@ -136,12 +243,31 @@ def load_snapshot(path: str | Path) -> Snapshot:
         raw = p.read_bytes()
     except FileNotFoundError:
         raise SnapshotFormatError(
-            f"no such file: {p}",
-            "$",
-            "Give the path of a snapshot written by `kostack collect -o FILE`.",
+            "no such file",
+            "",
+            "Give the path of a snapshot written by `kostack collect -o FILE` "
+            "(examples/ has some).",
+            key="no_file",
+        ) from None
+    except IsADirectoryError:
+        raise SnapshotFormatError(
+            "it is a directory, not a file",
+            "",
+            "Give the snapshot file itself, e.g. DIR/snap.json.",
+            key="directory",
+        ) from None
+    except PermissionError:
+        raise SnapshotFormatError(
+            "permission denied",
+            "",
+            "Make the file readable for this user, or run kostack as one who can read it.",
+            key="permission",
         ) from None
     except OSError as exc:
-        raise SnapshotFormatError(f"cannot read {p}: {exc.strerror}", "$") from None
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise SnapshotFormatError(
+            reason, "", "Check the path and the file.", key="unreadable", params={"reason": reason}
+        ) from None
     return loads_snapshot(raw)
 
 

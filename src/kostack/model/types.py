@@ -3,10 +3,23 @@ the record base class (immutable, unknown fields rejected)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from typing import Annotated, Any
+import types
+from collections.abc import Callable
+from typing import Annotated, Any, Final, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from kostack.model._sets import once
 
@@ -55,10 +68,80 @@ MAC = Annotated[str, BeforeValidator(_parse_mac)]
 Name = Annotated[str, Field(max_length=1024)]
 
 
+# Validation context under which a number, a count or a flag must be given as one: what the
+# snapshot loader passes (kostack.model.load). Pydantic alone would take "1450" for an MTU,
+# 1.0 for a port and "yes" for a flag; a snapshot that says so was not written by kostack
+# and may mean something else, so the loader names it instead of guessing.
+STRICT_SCALARS: Final = "kostack.strict_scalars"
+STRICT_TYPE_ERROR: Final = "kostack_strict_type"
+
+_JSON_KINDS: Final[dict[type, tuple[str, Callable[[object], bool]]]] = {
+    int: ("a whole number", lambda v: type(v) is int),
+    float: ("a number", lambda v: type(v) in (int, float)),
+    bool: ("true or false", lambda v: type(v) is bool),
+}
+
+
+def json_kind(value: object) -> str:
+    """What a decoded JSON value is, as an error message names it (with a short value)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the string {shown!r}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _scalar(annotation: object) -> type | None:
+    """int, float or bool when a field holds exactly that (optionally None), else None."""
+    if get_origin(annotation) is Annotated:
+        return _scalar(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        kinds = [a for a in get_args(annotation) if a is not type(None)]
+        return _scalar(kinds[0]) if len(kinds) == 1 else None
+    return annotation if isinstance(annotation, type) and annotation in _JSON_KINDS else None
+
+
+@functools.cache
+def _scalar_fields(cls: type[BaseModel]) -> tuple[tuple[str, type], ...]:
+    return tuple(
+        (name, kind)
+        for name, field in cls.model_fields.items()
+        if (kind := _scalar(field.annotation)) is not None
+    )
+
+
 class Record(BaseModel):
     """Base for every snapshot record: immutable, unknown fields rejected."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=65536)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_scalars(cls, data: Any, info: ValidationInfo) -> Any:
+        """Under STRICT_SCALARS: a number, count or flag must be a JSON number or boolean."""
+        if not isinstance(data, dict) or not (info.context and info.context.get(STRICT_SCALARS)):
+            return data
+        for name, kind in _scalar_fields(cls):
+            value = data.get(name)
+            if value is None:
+                continue
+            expected, fits = _JSON_KINDS[kind]
+            if not fits(value):
+                raise PydanticCustomError(
+                    STRICT_TYPE_ERROR,
+                    "expected {expected}, got {got}",
+                    {"field": name, "expected": expected, "got": json_kind(value)},
+                )
+        return data
 
 
 # Lists whose meaning is a set: a repeat is dropped when the snapshot is read

@@ -22,6 +22,8 @@ from kostack.plan.model import (
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
 
+PORT_OPERATIONS = frozenset({Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY})
+
 
 def short(identifier: str) -> str:
     return identifier[:8] + ".." if len(identifier) > 10 else identifier
@@ -97,10 +99,15 @@ def render_plan(plan: Plan, *, verbose: bool = False) -> str:
             if counts[key]:
                 what.append(f"{counts[key]} {label}{'s' if counts[key] != 1 else ''}")
         roots = len(plan.verification.before)
+        manual = len(plan.manual)
+        # The method is how port actions fix anti-spoofing: a plan without one has none.
+        on_ports = any(a.operation in PORT_OPERATIONS for a in plan.actions)
         out.append(
             f"Plan {plan.digest()}: {counts['actions']} change{'s' if counts['actions'] != 1 else ''}"
             + (f" to {', '.join(what)}" if what else "")
-            + f" for {roots} root cause{'s' if roots != 1 else ''} (method: {method})."
+            + (f" and {manual} manual step{'s' if manual != 1 else ''}" if manual else "")
+            + f" for {roots} root cause{'s' if roots != 1 else ''}"
+            + (f" (method: {method})." if on_ports else ".")
         )
         out.append(f"From: {where}" + (f"; project {src.project}" if src.project else "") + ".")
         if plan.options.tight:

@@ -19,6 +19,8 @@ markup) or plain data (report/markup.py); commands are rendered by
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
@@ -74,7 +76,11 @@ def build_incident(
     apps = applications(snapshot)
     troubles = release_troubles(snapshot, diagnosis)
     roots = diagnosis.root_causes
-    causes = tuple(cause_section(diagnosis, topo, rc, i, lang) for i, rc in enumerate(roots, 1))
+    seen = symptoms(snapshot, diagnosis, topo, troubles, lang)
+    causes = tuple(
+        _not_repeating(cause_section(diagnosis, topo, rc, i, lang), seen, lang)
+        for i, rc in enumerate(roots, 1)
+    )
     probes = probe_rows(snapshot.probes, topo, lang)
     applied = tuple(
         Command(a.command, a.target, a.status, a.finished or a.started, a.error) for a in journals
@@ -89,7 +95,7 @@ def build_incident(
         lang=lang,
         title=title(roots, apps, troubles, lang),
         generated_from=generated_from(snapshot, lang),
-        symptoms=symptoms(snapshot, diagnosis, topo, troubles, lang),
+        symptoms=seen,
         impact=impact(diagnosis, topo, apps, troubles, lang),
         environment=environment_rows(snapshot, topo, apps, lang),
         causes=causes,
@@ -117,6 +123,17 @@ def build_incident(
         root_cause_count=len(roots),
         worst=str(worst) if worst else "",
     )
+
+
+def _not_repeating(cause: CauseSection, seen: tuple[str, ...], lang: str) -> CauseSection:
+    """A cause whose result is the symptoms section 1 lists (all, or the first n) says so,
+    instead of the same list again."""
+    n = len(cause.breaks)
+    if n < 2 or tuple(cause.breaks) != seen[:n]:
+        return cause
+    if n == len(seen):
+        return replace(cause, breaks=(t(lang, "rep.breaks.all_symptoms"),))
+    return replace(cause, breaks=(t(lang, "rep.breaks.first_symptoms", n=n),))
 
 
 __all__ = [

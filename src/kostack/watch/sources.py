@@ -91,7 +91,7 @@ class SnapshotSource(Source):
                 "snapshot",
                 False,
                 time.monotonic() - started,
-                error=f"{exc.what} ({exc.path}) in {self.path}",
+                error=exc.describe(self.path),
                 hint=exc.hint,
             )
             return Collected(None, (status,))

@@ -26,8 +26,9 @@ from kostack.model.snapshot import Snapshot
 register(
     {
         "hop.pod-egress": {
-            "en": "{src} on {node} -> node (veth)",
-            "ko": "{node}의 {src} -> 노드 (veth)",
+            # the hop is already labelled with the pod: the detail says only where it goes
+            "en": "out through its veth to node {node}",
+            "ko": "veth를 거쳐 노드 {node:으로/로}",
         },
         "hop.bad-protocol": {
             "en": "unsupported protocol {protocol}",
@@ -82,7 +83,7 @@ def trace(
         results = [_path(topo, src, dst, dst, protocol, port, (), full=full)]
     if src.kind != "pod":
         return results
-    detail = Msg("hop.pod-egress", src=src.label, node=src.node)
+    detail = Msg("hop.pod-egress", node=src.node)
     first = Hop("pod-egress", src.label, Disposition.ACCEPTED, detail)
     return [replace(r, hops=(first, *r.hops)) for r in results]
 

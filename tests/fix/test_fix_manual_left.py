@@ -1,0 +1,86 @@
+"""`fix apply` when a root cause needs a step by hand: exit 1 and the step printed.
+
+It used to print "Nothing to apply." and exit 0 while the MTU root cause (a
+`kubectl patch` kostack never runs) remained; and the plan's header said
+"method: allowed address pairs" though the plan touched no port.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SeedCloud, diff_states, run_cli
+
+ROOT = Path(__file__).parents[2]
+MTU_ONLY = str(ROOT / "examples" / "mtu-1500.json")
+FIXED = str(ROOT / "examples" / "seed-fixed.json")
+PATCH = "kubectl patch installation default --type merge"
+
+
+@pytest.mark.parametrize("yes", [True, False])
+def test_nothing_automatic_but_a_manual_step_is_exit_1(yes: bool) -> None:
+    run = run_cli("fix", "apply", "--snapshot", MTU_ONLY, *(["--yes"] if yes else []), environ={})
+    assert run.code == 1, run.stdout + run.stderr
+    assert "Nothing to apply." not in run.stdout
+    tail = run.stdout.split("Nothing for kostack to apply, but 1 root cause remains:\n", 1)[1]
+    assert tail.startswith("  mtu  The pod MTU is larger than the tenant network can carry\n")
+    assert "Do by hand (1 step; kostack does not run it):" in tail
+    assert f"a1  {PATCH}" in tail
+    assert "`kostack diagnose`" in tail
+
+
+def test_in_korean() -> None:
+    run = run_cli("fix", "apply", "--snapshot", MTU_ONLY, environ={"LANG": "ko_KR.UTF-8"})
+    assert run.code == 1
+    assert "kostack이 적용할 변경은 없지만 근본 원인 1개가 남아 있습니다:" in run.stdout
+    assert "직접 실행하세요 (단계 1개, kostack은 실행하지 않음):" in run.stdout
+
+
+def test_nothing_left_is_still_exit_0() -> None:
+    run = run_cli("fix", "apply", "--snapshot", FIXED, "--yes", environ={})
+    assert run.code == 0
+    assert "Nothing to apply." in run.stdout
+    assert "Do by hand" not in run.stdout
+
+
+def test_a_plan_without_port_actions_names_no_method() -> None:
+    run = run_cli("fix", "plan", "--snapshot", MTU_ONLY, environ={})
+    header = run.stdout.splitlines()[0]
+    assert "method:" not in header, header
+    assert header.endswith(": 0 changes and 1 manual step for 1 root cause.")
+    seed = run_cli(
+        "fix", "plan", "--snapshot", str(ROOT / "examples" / "seed-incident.json"), environ={}
+    )
+    assert "(method: allowed address pairs, port security stays on)" in seed.stdout
+
+
+@pytest.mark.neutron
+def test_after_applying_the_remaining_manual_step_is_printed(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    """The seed's anti-spoofing (fixed in Neutron) and a Calico MTU too big: the MTU remains."""
+    data = json.loads(Path(seed_cloud.snapshot_path).read_text(encoding="utf-8"))
+    calico = data["cluster"]["cni"]["calico"]
+    calico.update(mtu=1500, mtu_source="Installation default spec.calicoNetwork.mtu")
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps(data), encoding="utf-8")
+    original = seed_cloud.state()
+    run = run_cli(
+        "fix",
+        "apply",
+        "--snapshot",
+        str(both),
+        "--journal",
+        str(tmp_path / "j.jsonl"),
+        "--yes",
+        environ=seed_cloud.environ,
+    )
+    assert run.code == 1, run.stdout + run.stderr
+    assert "gone:    antispoof" in run.stdout
+    assert "remains: mtu" in run.stdout
+    tail = run.stdout.split("1 root cause remains:\n", 1)[1]
+    assert "Do by hand (1 step; kostack does not run it):" in tail
+    assert PATCH in tail
+    assert diff_states(original, seed_cloud.state()) != []  # the pairs were applied
