@@ -16,7 +16,7 @@ import click
 
 from kostack.errors import ConfigError, ExitCode, KostackError
 from kostack.redact import CREDENTIAL_KEY, remember
-from kostack.report.i18n import LANGS
+from kostack.report.i18n import LANG_VAR, LANGS
 from kostack.report.safe import terminal_safe
 
 if TYPE_CHECKING:  # the model (pydantic) is imported by the commands that read a snapshot
@@ -44,9 +44,12 @@ class Environment:
 
 
 def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
-    """--lang wins; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
+    """--lang wins; else KOSTACK_LANG; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
     if explicit:
         return explicit if explicit in LANGS else "en"
+    chosen = environ.get(LANG_VAR, "").strip().lower()
+    if chosen:
+        return chosen if chosen in LANGS else "en"
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(var, "")
         if value:

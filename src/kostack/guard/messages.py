@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.report.i18n import josa
+from kostack.korean import fill
 
 __all__ = ["MESSAGES", "say"]
 
@@ -262,11 +262,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unknown_node": "노드 없음",
         "mode.audit": "감사(audit)",
         "mode.enforce": "강제(enforce)",
-        "event.pairs.added": "kostack guard가 이 노드의 포트 {port}에 허용 주소 쌍 {cidrs} "
+        "event.pairs.added": "kostack guard가 이 노드의 포트 {port}에 허용 주소 쌍 {cidrs:을/를} "
         "추가했습니다.",
         "event.pairs.removed": "kostack guard가 포트 {port}에서 자신이 추가한 허용 주소 쌍 "
-        "{cidrs} 제거했습니다({why}).",
-        "event.drift": "kostack guard(감사 모드): 이 노드의 포트 {port}에 허용 주소 쌍 {cidrs} "
+        "{cidrs:을/를} 제거했습니다({why}).",
+        "event.drift": "kostack guard(감사 모드): 이 노드의 포트 {port}에 허용 주소 쌍 {cidrs:이/가} "
         "없어 이 노드의 Pod가 다른 노드와 통신할 수 없습니다. `kostack guard --once --mode "
         "enforce` 또는 `kostack fix plan`으로 고칠 수 있습니다.",
         "event.breaker.open": "kostack guard: 회로 차단기가 열려 아무것도 변경하지 않았습니다: "
@@ -288,20 +288,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# Keys whose Korean text puts a particle right after a placeholder: key -> (placeholder, particle).
-_PARTICLES: dict[str, tuple[str, str]] = {
-    "event.pairs.added": ("cidrs", "을/를"),
-    "event.pairs.removed": ("cidrs", "을/를"),
-    "event.drift": ("cidrs", "이/가"),
-}
-
-
 def say(lang: str, key: str, **params: Any) -> str:
     """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
     catalog = MESSAGES.get(lang, MESSAGES["en"])
     template = catalog.get(key) or MESSAGES["en"][key]
-    if lang == "ko" and key in _PARTICLES:
-        name, pair = _PARTICLES[key]
-        if name in params:
-            params = {**params, name: josa(str(params[name]), pair)}
-    return template.format(**params)
+    return fill(template, params)

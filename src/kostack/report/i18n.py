@@ -8,11 +8,13 @@ from __future__ import annotations
 import locale
 import os
 
+from kostack.korean import fill
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
 from kostack.report.i18n_verdict import VERDICT_MESSAGES
 
 LANGS = ("en", "ko")
+LANG_VAR = "KOSTACK_LANG"  # every command's language when --lang is not given
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -217,9 +219,12 @@ for _lang, _table in VERDICT_MESSAGES.items():
 
 
 def detect_lang(explicit: str | None = None) -> str:
-    """--lang wins; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
+    """--lang wins; else KOSTACK_LANG; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
     if explicit:
         return explicit if explicit in LANGS else "en"
+    chosen = os.environ.get(LANG_VAR, "").strip().lower()
+    if chosen:
+        return chosen if chosen in LANGS else "en"
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
@@ -232,35 +237,4 @@ def t(lang: str, key: str, **params: object) -> str:
     table = MESSAGES.get(lang, MESSAGES["en"])
     template = table.get(key) or MESSAGES["en"][key]
     # a Korean template may write a particle pair as a format spec: "{ip:은/는}"
-    if not params:
-        return template
-    from kostack.analyze.messages import Word  # not at import: --help loads no layer
-
-    return template.format(**{k: Word(v) if isinstance(v, str) else v for k, v in params.items()})
-
-
-# --------------------------------------------------------------------------- particles
-
-_DIGIT_FINALS = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}
-
-
-def josa(word: str, pair: str) -> str:
-    """``word`` with the right one of a particle pair ("으로/로", "을/를", "이/가", "은/는").
-
-    Decided by the final consonant of the last syllable (a digit is read in
-    Sino-Korean: 3 -> 삼); after a word in Latin letters, whose reading is
-    not known, both are written the usual way: "kubernetes을(를)".
-    """
-    with_final, without_final = pair.split("/")
-    last = word.rstrip()[-1:]
-    if last and "가" <= last <= "힣":
-        final = (ord(last) - ord("가")) % 28
-    elif last in _DIGIT_FINALS:
-        final = _DIGIT_FINALS[last]
-    else:
-        if pair == "으로/로":
-            return f"{word}(으)로"
-        return f"{word}{with_final}({without_final})"
-    if pair == "으로/로" and final in (0, 8):  # no final consonant, or ㄹ: 로
-        return word + without_final
-    return word + (without_final if final == 0 else with_final)
+    return fill(template, params) if params else template
