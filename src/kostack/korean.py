@@ -23,6 +23,7 @@ This module imports nothing of kostack's: every layer may use it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 PARTICLES: Final = frozenset({"은/는", "이/가", "을/를", "과/와", "으로/로"})
@@ -116,6 +117,32 @@ class Word(str):
         return format(str(self), spec)
 
 
-def fill(template: str, params: dict[str, object]) -> str:
-    """``template`` formatted with every string value as a `Word` (particles chosen)."""
-    return template.format(**{k: Word(v) if isinstance(v, str) else v for k, v in params.items()})
+class _Value:
+    """A non-string value (a count, a port) that takes a particle or plural spec like a `Word`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return format(Word(self.value), spec) if is_spec(spec) else format(self.value, spec)
+
+    def __getattr__(self, name: str) -> object:  # "{x.attr}" in a template
+        return getattr(self.value, name)
+
+    def __getitem__(self, key: object) -> object:
+        return self.value[key]  # type: ignore[index]
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """``template`` formatted with every value read as a `Word` (particles and plurals chosen)."""
+    return template.format(
+        **{k: Word(v) if isinstance(v, str) else _Value(v) for k, v in params.items()}
+    )

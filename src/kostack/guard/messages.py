@@ -223,7 +223,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hold.unknown": "제거 보류: {checks} 항목을 판단할 수 없습니다(UNKNOWN)",
         "hold.unmatched": "노드가 쓰지 않는 포트에서의 제거 보류: 노드 {n}대를 포트와 연결하지 "
         "못했습니다({nodes})",
-        "hold.tags": "포트 {port}는 변경하지 않았습니다: 태그가 {tags}개이고 Neutron은 50개까지 "
+        "hold.tags": "포트 {port:은/는} 변경하지 않았습니다: 태그가 {tags}개이고 Neutron은 50개까지 "
         "허용합니다",
         "portsec.off": "노드 포트 {n}개의 포트 보안이 꺼져 있습니다({nodes}). 허용 주소 쌍에는 "
         "포트 보안이 필요하므로 guard는 이 포트를 건드리지 않습니다",
@@ -234,7 +234,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.drift": "포트 {ports}개와 규칙 {rules}개가 어긋나 있습니다:",
         "report.port.add": "포트 {port}({node}): 허용 주소 쌍 추가 - {cidrs}",
         "report.port.remove": "포트 {port}({node}): guard가 추가한 쌍 {cidrs} 제거({why})",
-        "report.port.held": "포트 {port}({node}): guard가 추가한 쌍 {cidrs}는 더 이상 필요 "
+        "report.port.held": "포트 {port}({node}): guard가 추가한 쌍 {cidrs:은/는} 더 이상 필요 "
         "없습니다(제거 보류)",
         "report.port.claim": "포트 {port}({node}): 쌍 {cidrs}에 guard 소유 태그 추가(저널에 "
         "guard가 추가한 기록이 있음)",
@@ -281,9 +281,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "--snapshot을 빼세요",
         "error.snapshot.missing": "--snapshot {path}: 파일이 없습니다",
         "hint.snapshot.missing": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
-        "error.lease": "--lease {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "error.lease": "--lease 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.lease": "예: --lease kostack/kostack-guard, guard를 하나만 실행하면 --no-lease",
-        "error.deployment": "--deployment {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "error.deployment": "--deployment 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.deployment": "예: --deployment kostack/kostack-guard",
     },
 }

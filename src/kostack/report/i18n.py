@@ -139,7 +139,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unknown_more": "{n}건 판단 불가, 예:",
         "gaps": "수집하지 못한 항목:",
         "antispoof_summary": (
-            "{cni}는 노드 간 Pod 트래픽을 캡슐화하지 않고 보냅니다 ({why}). 이 패킷은 Pod IP({pod_cidr})를 "
+            "{cni:은/는} 노드 간 Pod 트래픽을 캡슐화하지 않고 보냅니다 ({why}). 이 패킷은 Pod IP({pod_cidr})를 "
             "출발지로 VM을 떠나는데, 이 주소는 포트의 고정 IP도 Allowed Address Pair도 아니므로 "
             "Neutron이 스푸핑으로 보고 차단합니다."
         ),

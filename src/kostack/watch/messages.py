@@ -109,9 +109,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hint.extra": "pip install 'kostack[watch]'",
         "error.snapshot": "--snapshot {path}: 파일이 없습니다",
         "hint.snapshot": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
-        "error.deployment": "--deployment {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "error.deployment": "--deployment 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.deployment": "예: --deployment kostack/kostack-watch",
-        "error.egress": "--egress-target {text!r}는 IP 주소가 아닙니다",
+        "error.egress": "--egress-target 값 {text!r}: IP 주소가 아닙니다",
         "hint.egress": "예: --egress-target 1.1.1.1",
     },
 }

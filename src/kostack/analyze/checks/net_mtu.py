@@ -33,7 +33,7 @@ register(
         },
         f"{ID}.reason": {
             "en": "set the pod MTU to {limit} ({net_mtu} - {overhead} for {kind})",
-            "ko": "Pod MTU를 {limit}로 설정 ({net_mtu} - {kind} {overhead})",
+            "ko": "Pod MTU를 {limit:으로/로} 설정 ({net_mtu} - {kind} {overhead})",
         },
         f"{ID}.fail": {
             "en": "The pod MTU {mtu} ({source}) is above what network {names} (MTU {net_mtu}) carries with "

@@ -26,20 +26,20 @@ register(
     {
         f"{ID}.failed": {
             "en": "Release {ns}/{name} revision {rev} ({when}) is failed: {description}.",
-            "ko": "릴리스 {ns}/{name} 리비전 {rev}({when})이(가) 실패 상태입니다: {description}.",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev:은/는}({when}) 실패 상태입니다: {description}.",
         },
         f"{ID}.pending": {
             "en": "Release {ns}/{name} revision {rev} is stuck in {status}: Helm refuses to upgrade or roll it back until that is resolved.",
-            "ko": "릴리스 {ns}/{name} 리비전 {rev}이(가) {status} 상태에 멈춰 있습니다. 해결될 때까지 Helm이 업그레이드나 "
+            "ko": "릴리스 {ns}/{name} 리비전 {rev:이/가} {status} 상태에 멈춰 있습니다. 해결될 때까지 Helm이 업그레이드나 "
             "롤백을 거부합니다.",
         },
         f"{ID}.uninstalled": {
             "en": "Release {ns}/{name} was uninstalled with --keep-history (revision {rev}); only its history and kept volumes remain.",
-            "ko": "릴리스 {ns}/{name}은(는) --keep-history로 삭제되었습니다(리비전 {rev}). 이력과 보존된 볼륨만 남아 있습니다.",
+            "ko": "릴리스 {ns}/{name:은/는} --keep-history로 삭제되었습니다(리비전 {rev}). 이력과 보존된 볼륨만 남아 있습니다.",
         },
         f"{ID}.pass": {
             "en": "Release {ns}/{name} revision {rev} is {status}.",
-            "ko": "릴리스 {ns}/{name} 리비전 {rev}은(는) {status} 상태입니다.",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev:은/는} {status} 상태입니다.",
         },
     }
 )
