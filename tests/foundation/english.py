@@ -28,7 +28,7 @@ ALLOWED_WORDS = frozenset(
         "never", "auto", "true", "false", "null", "none", "host", "gw", "local", "cluster",
     }
 )  # fmt: skip
-_SPANS = re.compile(r"`[^`]*`|'[^'\n]*'|\"[^\"\n]*\"|<[^>\n]*>")
+_SPANS = re.compile(r"`[^`]*`|'[^'\n]*'|\"[^\"\n]*\"|“[^”\n]*”|<[^>\n]*>")
 _WORD = re.compile(r"[^\s,;:()\[\]{}=]+")
 _LOWER_WORD = re.compile(r"[a-z]+'?[a-z]*[.!?]?")
 

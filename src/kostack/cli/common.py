@@ -81,14 +81,21 @@ def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
     if given is not None:
         return given
     raw = environ.get(TIMEOUT_VAR, "")
+    from kostack.analyze.messages import Msg
+    from kostack.cli import errors_text  # noqa: F401  (registers the messages)
+
     try:
         value = float(raw) if raw else DEFAULT_TIMEOUT_S
     except ValueError:
         raise ConfigError(
-            f"{TIMEOUT_VAR}={raw!r} is not a number of seconds", "e.g. KOSTACK_TIMEOUT=30"
+            Msg("cli.err.timeout-nan", var=TIMEOUT_VAR, value=repr(raw)),
+            Msg("cli.hint.timeout-nan", var=TIMEOUT_VAR),
         ) from None
     if not 0.1 <= value <= 3600:
-        raise ConfigError(f"{TIMEOUT_VAR}={raw} is out of range", "Give 0.1 to 3600 seconds.")
+        raise ConfigError(
+            Msg("cli.err.timeout-range", var=TIMEOUT_VAR, value=raw),
+            Msg("cli.hint.timeout-range"),
+        )
     return value
 
 
@@ -146,12 +153,27 @@ def interrupted(env: Environment, exc: BaseException) -> int:
 
 
 def fail(env: Environment, err: KostackError) -> int:
-    from kostack.cli.console import emit_err
+    """The error and its hint on stderr, in the command's language (a `Msg` is translated)."""
+    from kostack.cli.console import emit_err, language
 
-    emit_err(env, terminal_safe(f"error: {err.message}\n"))
-    if err.hint:
-        emit_err(env, terminal_safe(f"hint: {err.hint}\n"))
+    lang = language(env)
+    error, hint = err.message, err.hint
+    if lang != "en":
+        from kostack.analyze.messages import Msg, localize
+        from kostack.cli.errors_text import said
+
+        error, hint = localize(error, lang), localize(hint, lang) if hint else hint
+        emit_err(env, terminal_safe(f"{said(Msg(_ERROR), lang)}{error}\n"))
+        if hint:
+            emit_err(env, terminal_safe(f"{said(Msg(_HINT), lang)}{hint}\n"))
+        return int(err.exit_code)
+    emit_err(env, terminal_safe(f"error: {error}\n"))
+    if hint:
+        emit_err(env, terminal_safe(f"hint: {hint}\n"))
     return int(err.exit_code)
+
+
+_ERROR, _HINT = "cli.err.prefix", "cli.hint.prefix"
 
 
 def read_snapshot(path: str) -> Snapshot:
@@ -160,9 +182,10 @@ def read_snapshot(path: str) -> Snapshot:
     try:
         return load_snapshot(path)
     except SnapshotFormatError as exc:
+        from kostack.cli.errors_text import snapshot_error
         from kostack.errors import ConfigError
 
-        raise ConfigError(f"{exc.what} ({exc.path}) in {path}", exc.hint) from exc
+        raise ConfigError(*snapshot_error(exc.what, exc.path, exc.hint, path)) from exc
 
 
 def get_env(ctx: click.Context) -> Environment:

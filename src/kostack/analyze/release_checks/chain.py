@@ -56,7 +56,7 @@ register(
         },
         "chain.says": {
             "en": "it says: {line}",
-            "ko": "로그/이벤트: {line}",
+            "ko": "로그/이벤트: “{line}”",
         },
         "chain.because-refused": {
             "en": "{component} refuses {target} because {dependency} is not listening: the refusal is a symptom of {dependency} not being ready",
