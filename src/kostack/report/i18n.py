@@ -23,6 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "and cluster {version} ({nodes} nodes, {cni}{pools})."
         ),
         "root_cause": "ROOT CAUSE {n} of {total}",
+        "network_one": "network {name}",
         "ports": "Ports:",
         "nodes": "Nodes:",
         "groups": "Groups:",
@@ -117,6 +118,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
         ),
         "root_cause": "근본 원인 {n}/{total}",
+        "network_one": "네트워크 {name}",
         "ports": "포트:",
         "nodes": "노드:",
         "groups": "그룹:",
@@ -156,20 +158,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "trace_verdict_ok": "=> 도달 가능",
         "trace_verdict_blocked": "=> {n}번째 홉에서 {disposition}",
         "trace_expect.none": (
-            "=> 정상이든 아니든 응답이 오지 않는 것이 정상입니다: ClusterIP ping은 아무것도 증명하지 "
-            "못하므로 nslookup, nc -zv, curl로 확인하세요"
+            "=> 응답이 오지 않는 것이 예상된 결과입니다(클러스터 상태와 무관): ClusterIP ping은 "
+            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_expect.reject": (
-            "=> 정상이든 아니든 즉시 'port unreachable'이 오는 것이 정상입니다: ClusterIP ping은 "
-            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+            "=> 즉시 'port unreachable'이 오는 것이 예상된 결과입니다(클러스터 상태와 무관): "
+            "ClusterIP ping은 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_expect.local-answer": (
-            "=> 정상이든 아니든 노드 자신이 응답합니다: ClusterIP ping은 아무것도 증명하지 못하므로 "
-            "nslookup, nc -zv, curl로 확인하세요"
+            "=> 노드 자신이 응답합니다(클러스터 상태와 무관): ClusterIP ping은 아무것도 증명하지 "
+            "못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_expect.depends": (
-            "=> 응답은 서비스 프록시에 따라 다릅니다 (위 홉 참고). 정상이든 아니든 ClusterIP ping은 "
-            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+            "=> 응답은 서비스 프록시에 따라 다릅니다 (위 홉 참고). 클러스터 상태와 무관하게 "
+            "ClusterIP ping은 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_cases": "스냅샷에 없는 정보에 따라 결과가 달라집니다. 경우 {n}가지:",
         "trace_case": "{case} 조건:",

@@ -87,7 +87,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "manifest": "매니페스트에 있음",
         "orphan": "릴리스 없음",
         "left_alone": "관련 있어 보이지만 증명되지 않음(kostack은 건드리지 않음):",
-        "also_ok": "함께 확인, 정상: {list}.",
+        "also_ok": "함께 점검했고 정상: {list}.",
         "unknown": "판단 불가(데이터 없음):",
         "gaps": "수집하지 못함:",
         "plan_title": "{name:을/를} {ns}에 {chart:으로/로} 다시 설치{mode}",

@@ -39,7 +39,8 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
             lang,
             "collected",
             project=env.project,
-            networks=", ".join(f"network {n}" for n in env.networks) or "network ?",
+            networks=", ".join(t(lang, "network_one", name=L(n, lang)) for n in env.networks)
+            or t(lang, "network_one", name="?"),
             ports=env.node_ports,
             groups=env.security_groups,
             version=env.kubernetes_version,
