@@ -51,6 +51,19 @@ def english_runs(line: str) -> list[str]:
     return runs
 
 
+_QUOTED = re.compile(r"“[^”]*”")
+
+
 def english_lines(output: str) -> list[str]:
-    """The lines of ``output`` that carry an English sentence."""
-    return [line for line in output.splitlines() if english_runs(line)]
+    """The lines of ``output`` that carry an English sentence.
+
+    Third-party words kostack quotes (“...”: a log line, Helm's status text, a note
+    recorded in the snapshot) are not kostack's sentences, also when a long line
+    was wrapped inside the quotes.
+    """
+    unquoted = _QUOTED.sub(lambda m: "".join(c if c == "\n" else " " for c in m.group()), output)
+    return [
+        line
+        for line, bare in zip(output.splitlines(), unquoted.splitlines(), strict=True)
+        if english_runs(bare)
+    ]

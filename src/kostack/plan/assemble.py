@@ -40,19 +40,6 @@ from kostack.plan.model import (
 # update writes the routes read just before it plus the missing ones, with
 # If-Match on that fresh revision, so nobody's route is ever overwritten.
 
-SERVICE_CIDR_SHORT = "{cidr} is the service CIDR: not needed for traffic (see the plan's notes)"
-PUBLIC_NODEPORT_NOTE = (
-    "NodePort {port} open to every address: the Service is public and its provider (OVN) keeps "
-    "the client's address; set the Service's spec.loadBalancerSourceRanges and plan again to "
-    "open it to those ranges only"
-)
-TIGHT_NOTE = (
-    "--tight: only the pod blocks {node} owns now ({blocks}). When the CNI gives the node "
-    "another block (Calico does as its blocks fill), that block's pods are dropped again "
-    "until you re-plan."
-)
-
-
 @dataclass
 class _Fixes:
     """Which root causes an item fixes, and the reasons given for it (each once, in order)."""
@@ -267,16 +254,12 @@ class Builder:
                 ),
                 rule=rule,
                 notes=(
-                    (
-                        "needed only under ML2/OVN, where a remote-group rule does not match the "
-                        "members' allowed pairs; the Neutron backend is not known, so it is "
-                        "included (under ML2/OVS it changes nothing)",
-                    )
+                    (Msg("plan.note.ovn-only"),)
                     if (gid, rkey) not in self.unconditional
                     else ()
                 )
                 + (
-                    (PUBLIC_NODEPORT_NOTE.format(port=rule.port_range_min),)
+                    (Msg("plan.note.public-nodeport", port=rule.port_range_min),)
                     if rule.remote_ip_prefix is not None
                     and ipaddress.ip_network(rule.remote_ip_prefix).prefixlen == 0
                     else ()
@@ -387,12 +370,10 @@ class Builder:
             if blocks:
                 cidrs = blocks
                 notes.append(
-                    TIGHT_NOTE.format(node=item.node, blocks=", ".join(str(b) for b in blocks))
+                    Msg("plan.note.tight", node=item.node, blocks=", ".join(str(b) for b in blocks))
                 )
             else:
-                notes.append(
-                    f"--tight: {item.node}'s pod blocks are not known, so the pod CIDR is used"
-                )
+                notes.append(Msg("plan.note.tight-unknown", node=item.node))
         wanted.extend((c, False) for c in cidrs)
         if self.options.service_cidr:
             for svc in self.topo.service_cidrs:
@@ -413,7 +394,7 @@ class Builder:
             add.append(Pair(str(cidr), port.mac_address))
             if service:
                 not_for_traffic.append(str(cidr))
-                notes.append(SERVICE_CIDR_SHORT.format(cidr=cidr))
+                notes.append(Msg("plan.note.service-short", cidr=str(cidr)))
         if set(not_for_traffic).issuperset(p.ip_address for p in add):
             return None  # nothing the traffic needs (or nothing at all) is missing
         after = PortFields.of(

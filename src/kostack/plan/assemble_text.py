@@ -7,6 +7,50 @@ from kostack.analyze.messages import Msg, register
 
 register(
     {
+        "plan.note.ovn-only": {
+            "en": "needed only under ML2/OVN, where a remote-group rule does not match the "
+            "members' allowed pairs; the Neutron backend is not known, so it is included (under "
+            "ML2/OVS it changes nothing)",
+            "ko": "ML2/OVN에서만 필요합니다 (원격 그룹 규칙이 멤버의 Allowed Address Pair와 일치하지 "
+            "않음). Neutron 백엔드를 알 수 없어 포함했습니다 (ML2/OVS에서는 아무것도 바꾸지 않음)",
+        },
+        "plan.note.public-nodeport": {
+            "en": "NodePort {port} open to every address: the Service is public and its provider "
+            "(OVN) keeps the client's address; set the Service's spec.loadBalancerSourceRanges and "
+            "plan again to open it to those ranges only",
+            "ko": "NodePort {port:이/가} 모든 주소에 열립니다: 서비스가 공개되어 있고 프로바이더(OVN)가 "
+            "클라이언트 주소를 유지하기 때문입니다. 그 범위에만 열려면 서비스의 "
+            "spec.loadBalancerSourceRanges를 설정하고 다시 계획하세요",
+        },
+        "plan.note.tight": {
+            "en": "--tight: only the pod blocks {node} owns now ({blocks}). When the CNI gives the "
+            "node another block (Calico does as its blocks fill), that block's pods are dropped "
+            "again until you re-plan.",
+            "ko": "--tight: {node:이/가} 지금 가진 Pod 블록({blocks})만 추가합니다. CNI가 노드에 새 "
+            "블록을 주면(Calico는 블록이 차면 줌) 다시 계획할 때까지 그 블록의 Pod 트래픽은 다시 "
+            "차단됩니다.",
+        },
+        "plan.note.tight-unknown": {
+            "en": "--tight: {node}'s pod blocks are not known, so the pod CIDR is used",
+            "ko": "--tight: {node}의 Pod 블록을 알 수 없어 Pod CIDR 전체를 씁니다",
+        },
+        "plan.note.service-short": {
+            "en": "{cidr} is the service CIDR: not needed for traffic (see the plan's notes)",
+            "ko": "{cidr:은/는} 서비스 CIDR입니다: 트래픽에는 필요 없습니다 (계획의 참고 참조)",
+        },
+        "plan.note.service": {
+            "en": "{cidr} is the service CIDR: not needed for traffic (service IPs never appear as "
+            "a source on the wire; kube-proxy rewrites them before packets leave the node). It is "
+            "added only because --service-cidr asked for it (some runbooks and Kubespray add it).",
+            "ko": "{cidr:은/는} 서비스 CIDR입니다: 트래픽에는 필요 없습니다 (서비스 IP는 패킷의 "
+            "출발지로 나타나지 않으며, kube-proxy가 패킷이 노드를 떠나기 전에 바꿉니다). "
+            "--service-cidr를 주었기 때문에만 추가합니다 (일부 런북과 Kubespray가 추가함).",
+        },
+        "plan.not-planned": {
+            "en": "root cause {cause} ({title}): kostack has no change to make for it; {message}",
+            "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
+        },
+        "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
         "plan.and": {"en": "{first}; {then}", "ko": "{first}; {then}"},
         "plan.reason": {"en": "{first} (root cause: {titles})", "ko": "{first} (근본 원인: {titles})"},
         "plan.undo.rule": {
@@ -62,10 +106,10 @@ register(
 )
 
 
-def title_msg(key: str) -> str:
-    """A root cause's title, in either language (its key when kostack has no title for it)."""
+def title_msg(key: str, fallback: str = "") -> str:
+    """A root cause's title, in either language (``fallback`` or the key when kostack has none)."""
     titles = ROOT_CAUSE_TITLES.get(key)
     if titles is None:
-        return key
+        return fallback or key
     register({f"rc.title.{key}": {lang: titles[lang] for lang in ("en", "ko")}})
     return Msg(f"rc.title.{key}")

@@ -105,7 +105,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "d.rule": "보안 그룹 {who}: 규칙 {rule} 추가",
         "d.routes": "라우터 {who}: 경로 {routes} 추가",
         "d.route": "{destination}, 다음 홉 {nexthop}",
-        "d.manual": "수동 단계 ({kind} {name}): {command}",
+        "d.manual": "수동 단계 ({kind} {name}): `{command}`",
     },
 }
 
