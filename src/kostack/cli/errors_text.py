@@ -278,7 +278,8 @@ def click_error(exc: click.ClickException) -> Msg:
     detail = exc.format_message()
     param = _param_name(exc)
     if isinstance(exc, click.MissingParameter):
-        kind = "click.missing-argument" if exc.param_type_name == "argument" else "click.missing-option"
+        is_argument = isinstance(exc.param, click.Argument)
+        kind = "click.missing-argument" if is_argument else "click.missing-option"
         return Msg(kind, param=param or "?")
     if isinstance(exc, click.NoSuchOption):
         if exc.possibilities:
