@@ -51,6 +51,30 @@ register(
             "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
         },
         "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
+        "preflight.note.nat-off": {
+            "en": "natOutgoing is off: pods reach the outside with their own address, so the "
+            "router needs a route back to each node's pods (the OpenStack cloud controller adds "
+            "them with --configure-routes; the routes below do it by hand). Turning natOutgoing on "
+            "avoids both the routes and the allowed pairs for egress.",
+            "ko": "natOutgoing이 꺼져 있어 Pod가 자기 주소로 외부에 나가므로, 라우터에 각 노드의 Pod로 "
+            "돌아오는 경로가 필요합니다 (OpenStack 클라우드 컨트롤러는 --configure-routes로 추가하고, "
+            "아래 경로는 직접 추가하는 방법입니다). natOutgoing을 켜면 이 경로도, 외부 통신을 위한 "
+            "Allowed Address Pair도 필요 없습니다.",
+        },
+        "preflight.note.no-pairs": {
+            "en": "No allowed address pairs are needed: pod traffic between nodes is always "
+            "encapsulated and traffic to the outside is masqueraded to the node's address.",
+            "ko": "Allowed Address Pair가 필요 없습니다: 노드 간 Pod 트래픽은 항상 캡슐화되고 외부로 "
+            "가는 트래픽은 노드 주소로 마스커레이드됩니다.",
+        },
+        "preflight.note.mtu": {
+            "en": "Set the pod MTU to {mtu} (network MTU {net} - {overhead} for {kind}); Calico, "
+            "Cilium and Flannel derive it from the interface MTU when none is configured; a value "
+            "configured larger than that breaks large packets.",
+            "ko": "Pod MTU를 {mtu:으로/로} 설정하세요 (네트워크 MTU {net} - {kind} {overhead}). Calico, "
+            "Cilium, Flannel은 설정이 없으면 인터페이스 MTU에서 이 값을 계산하며, 이보다 크게 설정하면 "
+            "큰 패킷이 깨집니다.",
+        },
         "plan.and": {"en": "{first}; {then}", "ko": "{first}; {then}"},
         "plan.reason": {"en": "{first} (root cause: {titles})", "ko": "{first} (근본 원인: {titles})"},
         "plan.undo.rule": {

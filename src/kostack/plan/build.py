@@ -50,7 +50,8 @@ MAX_ITERATIONS = 4
 
 def ref(rc: RootCause) -> RootCauseRef:
     """The short form of a root cause that plans and verification reports carry."""
-    return RootCauseRef(rc.key, str(rc.title), str(rc.severity), str(rc.message), len(rc.resources))
+    # the message stays a Msg: the plan and the preflight report say it in either language
+    return RootCauseRef(rc.key, str(rc.title), str(rc.severity), rc.message, len(rc.resources))
 
 
 # --------------------------------------------------------------------------- simulation
