@@ -120,7 +120,7 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
             "프로브 계획: 노드 {nodes}대 중 {sources}대에서 {n}개 ({classes}개 노드 클래스), "
             "프로브당 제한 시간 {timeout:g}초. 예측은 정적 모델의 결과입니다."
         ),
-        "probe.dry_run": "드라이런: 아무것도 보내지 않았습니다. 실행하려면 --yes를 추가하세요 ({what}).",
+        "probe.dry_run": "시험 실행: 아무것도 보내지 않았습니다. 실행하려면 --yes를 추가하세요 ({what}).",
         "probe.dry_run_lab": "랩의 Pod 네임스페이스에서 실행",
         "probe.dry_run_k8s": (
             "kostack-probe-* 네임스페이스와 이미지 {image}의 Pod {pods}개를 만들고, 끝나면 삭제"
