@@ -132,7 +132,9 @@ def test_every_catalogue_renders_through_the_one_helper() -> None:
 
     assert Msg("hop.src-fixed", ip="10.96.0.1").render("ko").startswith("출발지 10.96.0.1은 ")
     assert "ML2/OVN으로" in watch_say("ko", "event.verdict", before="정상", after="ML2/OVN")
-    assert "10.244.0.0/16을 추가" in guard_say("ko", "event.pairs.added", port="p", cidrs="10.244.0.0/16")
+    assert "10.244.0.0/16을 추가" in guard_say(
+        "ko", "event.pairs.added", port="p", cidrs="10.244.0.0/16"
+    )
     assert "10.244.0.0/24가 없어" in guard_say("ko", "event.drift", port="p", cidrs="10.244.0.0/24")
     MESSAGES["ko"]["test.particle"] = "{x:이/가} 있습니다"
     MESSAGES["en"]["test.particle"] = "{x} is there"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from watch_testing import EXAMPLES, metric_value
 
+from kostack.korean import josa
 from kostack.model import Snapshot, load_snapshot
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import ProbeResult, ProbeRound
@@ -17,7 +18,6 @@ from kostack.watch.assess import OTHER, assess, class_table
 from kostack.watch.events import RateLimiter, Workload, events_for
 from kostack.watch.history import CauseState, History
 from kostack.watch.loop import LoopSettings, WatchLoop
-from kostack.korean import josa
 from kostack.watch.messages import MESSAGES, say
 from kostack.watch.metrics import WatchMetrics, series_bound
 from kostack.watch.probing import ProbeSettings

@@ -81,7 +81,10 @@ register(
             "en": "(no Neutron port for {node})",
             "ko": "(노드 {node}의 Neutron 포트 없음)",
         },
-        "topo.label-port": {"en": "Neutron port {port} ({node})", "ko": "Neutron 포트 {port} ({node})"},
+        "topo.label-port": {
+            "en": "Neutron port {port} ({node})",
+            "ko": "Neutron 포트 {port} ({node})",
+        },
         "topo.node-note": {"en": "node {node}: {note}", "ko": "노드 {node}: {note}"},
     }
 )

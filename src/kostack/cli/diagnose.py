@@ -292,6 +292,7 @@ def trace(
     nothing), 1 blocked in every case, 2 bad input, 4 undecided or it depends.
     """
     from kostack.analyze.loadbalancer.entry import ANY_CLIENT, lb_target, trace_way_in
+    from kostack.analyze.messages import Msg
     from kostack.analyze.reach import (
         CasedTrace,
         EndpointError,
@@ -299,7 +300,6 @@ def trace(
         trace_cases,
         worlds,
     )
-    from kostack.analyze.messages import Msg
     from kostack.analyze.topology import Topology
     from kostack.report.jsonout import cased_trace_dict, dumps
     from kostack.report.text import render_cased_trace

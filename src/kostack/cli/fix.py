@@ -527,9 +527,15 @@ def apply_cmd(
                 f"cannot write the journal {journal.path}: {exc}",
                 "free disk space, then resume with the same --journal",
             ) from exc
-    stopped = say(env, "fixrun.stopped", action=report.steps[-1].action_id) if report.problems else ""
+    stopped = (
+        say(env, "fixrun.stopped", action=report.steps[-1].action_id) if report.problems else ""
+    )
     summary = say(
-        env, "fixrun.summary", applied=report.count(APPLIED), already=report.count(ALREADY), stopped=stopped
+        env,
+        "fixrun.summary",
+        applied=report.count(APPLIED),
+        already=report.count(ALREADY),
+        stopped=stopped,
     )
     env.stdout.write(summary + "\n")
     if report.problems:
@@ -557,8 +563,8 @@ def _verify(
     """
     from kostack.analyze.diagnose import diagnose
     from kostack.apply.recollect import recollected_snapshot
-    from kostack.plan.build import compare
     from kostack.cli.fix_text import lang_of, say
+    from kostack.plan.build import compare
     from kostack.report.fixplan import render_verification
 
     before = diagnose(snapshot).root_causes if snapshot is not None else None
@@ -571,7 +577,9 @@ def _verify(
         from kostack.analyze.messages import localize
 
         message = localize(err.message, lang_of(env))
-        env.stdout.write(terminal_safe("\n" + say(env, "fixrun.not_verified", error=message) + "\n"))
+        env.stdout.write(
+            terminal_safe("\n" + say(env, "fixrun.not_verified", error=message) + "\n")
+        )
         return int(ExitCode.OK)
     verification = compare(
         before if before is not None else plan.verification.before, diagnose(after)

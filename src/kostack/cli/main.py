@@ -202,7 +202,8 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
             emit_err(env, f"error: {exc.format_message()}\n")
             emit_err(env, "hint: see `kostack --help` or `kostack COMMAND --help`\n")
             return int(ExitCode.USAGE)
-        from kostack.cli.errors_text import Msg, click_error
+        from kostack.analyze.messages import Msg
+        from kostack.cli.errors_text import click_error
 
         return fail(env, ConfigError(click_error(exc), Msg("cli.err.usage_hint")))
     except click.exceptions.Exit as exc:
@@ -214,7 +215,8 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
             env.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
             env.stderr.write("hint: rerun with --debug and report the traceback\n")
             return int(ExitCode.INTERNAL)
-        from kostack.cli.errors_text import Msg
+        from kostack.analyze.messages import Msg
+        from kostack.cli import errors_text  # noqa: F401  (registers the messages)
 
         error = Msg("cli.err.internal", error=f"{type(exc).__name__}: {exc}")
         fail(env, ConfigError(error, Msg("cli.hint.internal")))

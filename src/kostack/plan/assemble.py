@@ -17,12 +17,11 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from kostack.analyze.diagnose import root_cause_title
 from kostack.analyze.findings import Remedy, command_for
 from kostack.analyze.messages import Msg
-from kostack.plan.assemble_text import title_msg
 from kostack.analyze.topology import NodeView, PrefixIndex, Topology, parse_net
 from kostack.model.snapshot import IPNetwork, Port, SecurityGroupRule, Snapshot
+from kostack.plan.assemble_text import title_msg
 from kostack.plan.model import (
     Action,
     Inverse,
@@ -39,6 +38,7 @@ from kostack.plan.model import (
 # What matters for a router is the routes the plan adds, not its revision: the
 # update writes the routes read just before it plus the missing ones, with
 # If-Match on that fresh revision, so nobody's route is ever overwritten.
+
 
 @dataclass
 class _Fixes:
@@ -254,9 +254,7 @@ class Builder:
                 ),
                 rule=rule,
                 notes=(
-                    (Msg("plan.note.ovn-only"),)
-                    if (gid, rkey) not in self.unconditional
-                    else ()
+                    (Msg("plan.note.ovn-only"),) if (gid, rkey) not in self.unconditional else ()
                 )
                 + (
                     (Msg("plan.note.public-nodeport", port=rule.port_range_min),)
@@ -283,9 +281,7 @@ class Builder:
                 reason=self._reason(fixes),
                 fixes=tuple(fixes.keys),
                 precondition=Precondition(rev, Msg("plan.only-if.router")),
-                inverse=Inverse(
-                    "remove-router-routes", Msg("plan.undo.routes"), routes=missing
-                ),
+                inverse=Inverse("remove-router-routes", Msg("plan.undo.routes"), routes=missing),
                 routes=missing,
                 notes=(
                     "if the OpenStack cloud controller manages this router's routes "
@@ -412,7 +408,10 @@ class Builder:
             precondition=Precondition(rev, _rev_text("port", rev)),
             inverse=Inverse(
                 "restore-port-fields",
-                Msg("plan.undo.pairs", pairs=", ".join(p.ip_address for p in before.allowed_address_pairs))
+                Msg(
+                    "plan.undo.pairs",
+                    pairs=", ".join(p.ip_address for p in before.allowed_address_pairs),
+                )
                 if before.allowed_address_pairs
                 else Msg("plan.undo.no-pairs"),
                 port_fields=before,
@@ -475,7 +474,7 @@ def _rev_text(kind: str, rev: int | None) -> str:
     return Msg(f"plan.only-if.{kind.replace(' ', '-')}.rev", rev=rev)
 
 
-def _semicolons(items: list[Msg]) -> Msg:
+def _semicolons(items: list[str]) -> str:
     """Root-cause titles joined by "; " in either language."""
     joined = items[0]
     for item in items[1:]:

@@ -76,7 +76,10 @@ register(
             "큰 패킷이 깨집니다.",
         },
         "plan.and": {"en": "{first}; {then}", "ko": "{first}; {then}"},
-        "plan.reason": {"en": "{first} (root cause: {titles})", "ko": "{first} (근본 원인: {titles})"},
+        "plan.reason": {
+            "en": "{first} (root cause: {titles})",
+            "ko": "{first} (근본 원인: {titles})",
+        },
         "plan.undo.rule": {
             "en": "delete the rule kostack created (its id is in the journal)",
             "ko": "kostack이 만든 규칙을 삭제 (규칙 id는 저널에 있음)",

@@ -47,7 +47,6 @@ from kostack.plan.model import (
 MAX_ITERATIONS = 4
 
 
-
 def ref(rc: RootCause) -> RootCauseRef:
     """The short form of a root cause that plans and verification reports carry."""
     # the message stays a Msg: the plan and the preflight report say it in either language
@@ -206,7 +205,12 @@ def build_plan(
     for rc in diagnosis.root_causes:
         if rc.key not in planned:
             not_planned.append(
-                Msg("plan.not-planned", cause=rc.key, title=title_msg(rc.key, rc.title), message=rc.message)
+                Msg(
+                    "plan.not-planned",
+                    cause=rc.key,
+                    title=title_msg(rc.key, rc.title),
+                    message=rc.message,
+                )
             )
     notes = [
         Msg("plan.note.service", cidr=c)

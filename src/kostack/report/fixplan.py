@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kostack.analyze.messages import localize as L
 from kostack.plan.model import (
     Action,
     Method,
@@ -20,7 +21,6 @@ from kostack.plan.model import (
     Verification,
     restore_command,
 )
-from kostack.analyze.messages import localize as L
 from kostack.report.fixplan_words import t
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
@@ -61,7 +61,8 @@ def rule_text(rule: Rule, lang: str) -> str:
     proto = rule.protocol or t(lang, "r.any_protocol")
     hi = rule.port_range_max
     ports = (
-        f" {rule.port_range_min}" + (f"-{hi}" if hi is not None and hi != rule.port_range_min else "")
+        f" {rule.port_range_min}"
+        + (f"-{hi}" if hi is not None and hi != rule.port_range_min else "")
         if rule.port_range_min is not None
         else ""
     )
@@ -115,7 +116,9 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
     method = t(lang, "method.pairs" if plan.options.method == Method.PAIRS else "method.disable")
     out: list[str] = []
     src = plan.source
-    where = t(lang, "source", source=src.snapshot_source) if src.snapshot_source else t(lang, "live")
+    where = (
+        t(lang, "source", source=src.snapshot_source) if src.snapshot_source else t(lang, "live")
+    )
     if src.snapshot_created_at:
         where += t(lang, "collected", when=src.snapshot_created_at)
     if not plan.actions:
@@ -129,7 +132,15 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
         roots = len(plan.verification.before)
         to = t(lang, "head.to", what=", ".join(what)) if what else ""
         out.append(
-            t(lang, "head", digest=plan.digest(), n=counts["actions"], to=to, roots=roots, method=method)
+            t(
+                lang,
+                "head",
+                digest=plan.digest(),
+                n=counts["actions"],
+                to=to,
+                roots=roots,
+                method=method,
+            )
         )
         project = t(lang, "from.project", project=src.project) if src.project else ""
         out.append(t(lang, "from", where=where, project=project))

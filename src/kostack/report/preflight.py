@@ -70,7 +70,13 @@ def _text_breaks(result: PreflightResult, lang: str) -> list[str]:
     )
     out = [
         t(lang, "head", n=len(spec.nodes), cps=cps, where=where, backend=backend),
-        t(lang, "setup", pods=str(spec.pod_cidr), services=str(spec.service_cidr), cni=L(spec.describe_cni(), lang)),
+        t(
+            lang,
+            "setup",
+            pods=str(spec.pod_cidr),
+            services=str(spec.service_cidr),
+            cni=L(spec.describe_cni(), lang),
+        ),
         "",
     ]
     existing = any(p.existing is not None for p in result.ports)
@@ -118,7 +124,9 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
         pairs = ", ".join(
             t(lang, "service_pair", cidr=p) if p in port.not_for_traffic else p for p in port.pairs
         )
-        what = t(lang, "existing_port", id=port.existing.id) if port.existing else t(lang, "new_port")
+        what = (
+            t(lang, "existing_port", id=port.existing.id) if port.existing else t(lang, "new_port")
+        )
         needs = t(lang, "pairs", pairs=pairs) if pairs else t(lang, "no_pairs")
         out.append(f"    {port.node:<12} {port.ip:<15} {what}; {needs}")
     if result.routes:
@@ -153,7 +161,11 @@ def severity_word(severity: str, lang: str) -> str:
     """A severity as diagnose prints it in ``lang``."""
     from kostack.report.i18n import MESSAGES
 
-    return MESSAGES.get(lang, MESSAGES["en"]).get(f"sev.{severity}", severity) if lang != "en" else severity
+    return (
+        MESSAGES.get(lang, MESSAGES["en"]).get(f"sev.{severity}", severity)
+        if lang != "en"
+        else severity
+    )
 
 
 def render_text(result: PreflightResult, lang: str = "en") -> str:

@@ -116,6 +116,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+
 def say(lang: str, key: str, **params: Any) -> str:
     """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
     catalog = MESSAGES.get(lang, MESSAGES["en"])

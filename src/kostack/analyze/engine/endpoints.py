@@ -11,14 +11,20 @@ from kostack.model.snapshot import IPAddress
 
 register(
     {
-        "ep.no-kind": {"en": "endpoint {spec} has no kind", "ko": "엔드포인트 {spec}에 종류가 없습니다"},
+        "ep.no-kind": {
+            "en": "endpoint {spec} has no kind",
+            "ko": "엔드포인트 {spec}에 종류가 없습니다",
+        },
         "ep.hint.forms": {
             "en": "Write pod:NAMESPACE/NAME, node:NAME, svc:NAMESPACE/NAME:PORT/PROTO or "
             "ip:A.B.C.D[:PORT/PROTO].",
             "ko": "pod:NAMESPACE/NAME, node:NAME, svc:NAMESPACE/NAME:PORT/PROTO, "
             "ip:A.B.C.D[:PORT/PROTO] 중 하나로 쓰세요.",
         },
-        "ep.bad-port": {"en": "bad port {port} in {spec}", "ko": "{spec}의 포트 {port:이/가} 잘못되었습니다"},
+        "ep.bad-port": {
+            "en": "bad port {port} in {spec}",
+            "ko": "{spec}의 포트 {port:이/가} 잘못되었습니다",
+        },
         "ep.hint.port": {
             "en": "Ports look like 53/udp or 443/tcp.",
             "ko": "포트는 53/udp, 443/tcp처럼 씁니다.",
@@ -32,7 +38,10 @@ register(
             "en": "pod endpoint {spec} needs NAMESPACE/NAME",
             "ko": "Pod 엔드포인트 {spec}에는 NAMESPACE/NAME이 필요합니다",
         },
-        "ep.no-pod": {"en": "no pod {pod} in the snapshot", "ko": "스냅샷에 Pod {pod:이/가} 없습니다"},
+        "ep.no-pod": {
+            "en": "no pod {pod} in the snapshot",
+            "ko": "스냅샷에 Pod {pod:이/가} 없습니다",
+        },
         "ep.hint.pods": {
             "en": "List pods with `kostack diagnose -o json`.",
             "ko": "Pod 목록은 `kostack diagnose -o json`으로 볼 수 있습니다.",
@@ -41,7 +50,10 @@ register(
             "en": "pod {pod} has no IP in the snapshot",
             "ko": "스냅샷에서 Pod {pod}에 IP가 없습니다",
         },
-        "ep.no-node": {"en": "no node {node} in the snapshot", "ko": "스냅샷에 노드 {node:이/가} 없습니다"},
+        "ep.no-node": {
+            "en": "no node {node} in the snapshot",
+            "ko": "스냅샷에 노드 {node:이/가} 없습니다",
+        },
         "ep.svc-form": {
             "en": "service endpoint {spec} needs NAMESPACE/NAME:PORT/PROTO",
             "ko": "서비스 엔드포인트 {spec}에는 NAMESPACE/NAME:PORT/PROTO가 필요합니다",
@@ -110,9 +122,7 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         name = split_port(name) if ":" in name else name
         pod = topo.pod_by_name.get((ns, name))
         if pod is None:
-            raise EndpointError(
-                Msg("ep.no-pod", pod=f"{ns}/{name}"), Msg("ep.hint.pods")
-            )
+            raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), Msg("ep.hint.pods"))
         if pod.ip is None:
             raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
         node = pod.node
@@ -147,9 +157,7 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         except ValueError:
             raise EndpointError(Msg("ep.not-ip", host=repr(host))) from None
         return classify_ip(topo, ip), port, proto
-    raise EndpointError(
-        Msg("ep.kind", kind=repr(kind), spec=repr(spec)), Msg("ep.hint.kinds")
-    )
+    raise EndpointError(Msg("ep.kind", kind=repr(kind), spec=repr(spec)), Msg("ep.hint.kinds"))
 
 
 def classify_ip(topo: Topology, ip: IPAddress) -> Endpoint:

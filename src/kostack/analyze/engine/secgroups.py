@@ -162,7 +162,11 @@ def rule_text(topo: Topology, rule: SecurityGroupRule) -> str:
     else:
         remote = Msg("sg.remote.any")
     return Msg(
-        "sg.rule", id=short_id(rule.id), direction=rule.direction, what=f"{proto}{ports}", remote=remote
+        "sg.rule",
+        id=short_id(rule.id),
+        direction=rule.direction,
+        what=f"{proto}{ports}",
+        remote=remote,
     )
 
 

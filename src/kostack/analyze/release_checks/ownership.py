@@ -420,9 +420,7 @@ def _evidence(
     for ref in pvc.owner_refs:
         kind, _, name = ref.partition("/")
         if kind == "StatefulSet" and name in sts_names:
-            ev.append(
-                Evidence("owner-reference", "support", Msg("own.ref-in", ref=ref))
-            )
+            ev.append(Evidence("owner-reference", "support", Msg("own.ref-in", ref=ref)))
         else:
             ev.append(
                 Evidence(
@@ -486,10 +484,14 @@ def _label_evidence(pvc: PersistentVolumeClaim, name: str) -> list[Evidence]:
         if value is None:
             continue
         if value == name:
-            out.append(Evidence("release-label", "support", Msg("own.label", label=f"{key}={value}")))
+            out.append(
+                Evidence("release-label", "support", Msg("own.label", label=f"{key}={value}"))
+            )
         else:
             out.append(
-                Evidence("release-label", "conflict", Msg("own.label-other", label=f"{key}={value}"))
+                Evidence(
+                    "release-label", "conflict", Msg("own.label-other", label=f"{key}={value}")
+                )
             )
     return out
 
@@ -563,9 +565,7 @@ def _orphan(
             )
         )
     for ref in pvc.owner_refs:
-        ev.append(
-            Evidence("owner-reference", "conflict", Msg("own.ref-not-helm", ref=ref))
-        )
+        ev.append(Evidence("owner-reference", "conflict", Msg("own.ref-not-helm", ref=ref)))
     proven = any(e.weight == "proof" for e in ev) and not any(e.weight == "conflict" for e in ev)
     return PvcClaim(
         pvc,

@@ -91,7 +91,9 @@ class ComponentHealth:
 
     @property
     def pod_names(self) -> str:
-        names = [Msg("rel.pod-on", pod=p.name, node=p.node) if p.node else p.name for p in self.pods]
+        names = [
+            Msg("rel.pod-on", pod=p.name, node=p.node) if p.node else p.name for p in self.pods
+        ]
         if len(names) > 3:
             return Msg("rel.pods-more", pods=names[:3], n=len(names) - 3)
         return Msg("rel.pods", pods=names)
@@ -173,15 +175,15 @@ def _state(pods: Iterable[WorkloadPod]) -> str:
                     if c.last_reason
                     else Msg("rel.state.exit", code=c.last_exit_code)
                 )
-            part = Msg("rel.state.container", name=c.name, bits=bits)
-            parts.setdefault(str(part), part)
+            said: str = Msg("rel.state.container", name=c.name, bits=bits)
+            parts.setdefault(str(said), said)
         if not pod.containers and pod.phase:
             parts.setdefault(pod.phase, pod.phase)
     if not parts:
         return Msg("rel.state.not-ready")
     state, *rest = parts.values()
-    for part in rest:
-        state = Msg("rel.state.and", first=state, then=part)
+    for more in rest:
+        state = Msg("rel.state.and", first=state, then=more)
     return state
 
 
