@@ -181,10 +181,16 @@ def _state(pods: Iterable[WorkloadPod]) -> str:
             parts.setdefault(pod.phase, pod.phase)
     if not parts:
         return Msg("rel.state.not-ready")
-    state, *rest = parts.values()
+    # a few states, the rest counted: one line however many containers (and no deep nesting)
+    state, *rest = list(parts.values())[:STATES_SHOWN]
     for more in rest:
         state = Msg("rel.state.and", first=state, then=more)
+    if len(parts) > STATES_SHOWN:
+        state = Msg("rel.state.more", states=state, n=len(parts) - STATES_SHOWN)
     return state
+
+
+STATES_SHOWN = 4
 
 
 register(
@@ -204,6 +210,7 @@ register(
         },
         "rel.state.container": {"en": "{name}: {bits}", "ko": "{name}: {bits}"},
         "rel.state.and": {"en": "{first}; {then}", "ko": "{first}; {then}"},
+        "rel.state.more": {"en": "{states}; +{n} more", "ko": "{states}; 외 {n}개"},
     }
 )
 
