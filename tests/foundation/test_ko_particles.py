@@ -14,6 +14,7 @@ import pytest
 import kostack.analyze.checks  # registers every check's messages
 import kostack.analyze.loadbalancer.texts  # noqa: F401
 from kostack.analyze.messages import CATALOG, Msg, particle, register
+from kostack.korean import fill, josa
 from kostack.report.markup import marked
 
 ONE_FORM = re.compile(r"(이|가|은|는|을|를|과|와|으로|로)(?![가-힣])|(로부터|으로부터)")
@@ -60,3 +61,84 @@ def test_the_report_markup_path_takes_the_spec_too() -> None:
         assert str(marked(msg, "ko")) == "포트 31080으로 `nc`"
     finally:
         del CATALOG["test.lb-particles"]
+
+
+# The one helper (kostack.korean): what precedes the particle, read aloud.
+@pytest.mark.parametrize(
+    ("word", "pair", "expected"),
+    [
+        # IPs and numbers, Sino-Korean
+        ("10.96.0.1", "은/는", "10.96.0.1은"),  # 일
+        ("10.96.0.1", "이/가", "10.96.0.1이"),
+        ("10.244.1.7", "을/를", "10.244.1.7을"),  # 칠
+        ("10.244.1.2", "을/를", "10.244.1.2를"),  # 이
+        ("10.0.0.13", "으로/로", "10.0.0.13으로"),  # 삼
+        ("10.0.0.17", "으로/로", "10.0.0.17로"),  # 칠: ㄹ takes 로
+        ("1450", "이/가", "1450이"),  # 오십: 십
+        ("1500", "은/는", "1500은"),  # 오백
+        ("3000", "과/와", "3000과"),  # 삼천
+        ("20000", "이/가", "20000이"),  # 이만
+        ("1000000", "을/를", "1000000을"),  # 백만
+        ("300000000", "은/는", "300000000은"),  # 삼억
+        ("0", "이/가", "0이"),  # 영
+        ("9", "이/가", "9가"),  # 구
+        # CIDRs end in their prefix length; ports after a protocol
+        ("10.244.0.0/16", "을/를", "10.244.0.0/16을"),  # 십육
+        ("10.0.0.0/24", "이/가", "10.0.0.0/24가"),  # 이십사
+        ("10.96.0.0/12", "은/는", "10.96.0.0/12는"),  # 십이
+        ("tcp:443", "을/를", "tcp:443을"),  # 사백사십삼
+        ("udp:53", "을/를", "udp:53을"),  # 오십삼
+        # names that end in a digit or a Latin word
+        ("k8s-w-3", "으로/로", "k8s-w-3으로"),  # 삼
+        ("k8s-w-2", "으로/로", "k8s-w-2로"),  # 이
+        ("k8s-cp-1", "으로/로", "k8s-cp-1로"),  # 일: ㄹ
+        ("k8s-nodes", "을/를", "k8s-nodes를"),  # 즈
+        ("Neutron", "은/는", "Neutron은"),  # 뉴트론
+        ("Calico", "이/가", "Calico가"),  # 캘리코
+        ("kube-proxy", "이/가", "kube-proxy가"),
+        ("kube-system", "으로/로", "kube-system으로"),  # 시스템
+        ("ping", "을/를", "ping을"),  # 핑
+        ("openstack", "을/를", "openstack을"),  # 스택
+        ("default", "과/와", "default와"),  # 디폴트
+        ("harbor/harbor-core", "이/가", "harbor/harbor-core가"),
+        ("kernel", "으로/로", "kernel로"),  # 커널: ㄹ
+        # acronyms letter by letter
+        ("OVN", "은/는", "OVN은"),  # 엔
+        ("VM", "이/가", "VM이"),  # 엠
+        ("DNS", "이/가", "DNS가"),  # 에스
+        ("BGP", "을/를", "BGP를"),  # 피
+        ("ML2/OVS", "으로/로", "ML2/OVS로"),
+        ("ML2/OVN", "으로/로", "ML2/OVN으로"),
+        ("MTU", "은/는", "MTU는"),  # 유
+        # Hangul, and what trails the word
+        ("노드", "은/는", "노드는"),
+        ("그룹", "과/와", "그룹과"),
+        ("서울", "으로/로", "서울로"),
+        ("판단 보류", "으로/로", "판단 보류로"),
+        ("포트(k8s-w-3)", "이/가", "포트(k8s-w-3)이"),  # 삼, read inside the brackets
+        ("'10.0.0.11'", "은/는", "'10.0.0.11'은"),
+    ],
+)
+def test_the_one_particle_helper_reads_what_precedes(word: str, pair: str, expected: str) -> None:
+    assert josa(word, pair) == expected
+    assert fill(f"{{w:{pair}}}", {"w": word}) == expected  # the format-spec path says the same
+
+
+def test_every_catalogue_renders_through_the_one_helper() -> None:
+    """analyze.messages, report.i18n (t), watch and guard: same particle after the same word."""
+    from kostack.guard.messages import say as guard_say
+    from kostack.report.i18n import MESSAGES, t
+    from kostack.watch.messages import say as watch_say
+
+    assert Msg("hop.src-fixed", ip="10.96.0.1").render("ko").startswith("출발지 10.96.0.1은 ")
+    assert "ML2/OVN으로" in watch_say("ko", "event.verdict", before="정상", after="ML2/OVN")
+    assert "10.244.0.0/16을 추가" in guard_say(
+        "ko", "event.pairs.added", port="p", cidrs="10.244.0.0/16"
+    )
+    assert "10.244.0.0/24가 없어" in guard_say("ko", "event.drift", port="p", cidrs="10.244.0.0/24")
+    MESSAGES["ko"]["test.particle"] = "{x:이/가} 있습니다"
+    MESSAGES["en"]["test.particle"] = "{x} is there"
+    try:
+        assert t("ko", "test.particle", x="tcp:443") == "tcp:443이 있습니다"
+    finally:
+        del MESSAGES["ko"]["test.particle"], MESSAGES["en"]["test.particle"]

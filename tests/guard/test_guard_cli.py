@@ -58,7 +58,10 @@ def test_korean_report() -> None:
     assert code == 1
     assert out.startswith("kostack guard, 감사(audit) 모드: 점검 대상 포트 4개 (노드 4대).")
     assert "포트 2개와 규칙 0개가 어긋나 있습니다:" in out
-    assert "허용 주소 쌍 추가 - 10.244.0.0/16, 10.96.0.0/12 (서비스 CIDR, 정책에 따라 추가)" in out
+    assert (
+        "Allowed Address Pair 추가 - 10.244.0.0/16, 10.96.0.0/12 (서비스 CIDR, 정책에 따라 추가)"
+        in out
+    )
     assert "감사(audit) 모드이므로 아무것도 변경하지 않았습니다." in out
 
 

@@ -327,7 +327,7 @@ def test_the_once_report_in_korean_has_no_english_sentence() -> None:
     text = render_report(
         report_of(seed_doc()), "ko", share=0.3, floor=2, command=["kostack", "guard"]
     )
-    assert "허용 주소 쌍 추가 - 10.244.0.0/16" in text and "회로 차단기: 닫힘" in text
+    assert "Allowed Address Pair 추가 - 10.244.0.0/16" in text and "회로 차단기: 닫힘" in text
     english = [line for line in text.splitlines() if re.search(r"\b(the|port|add|would)\b", line)]
     assert english == []
 

@@ -60,7 +60,7 @@ def test_seed_in_korean_follows_the_seed_report() -> None:
     kinds = {f.kind: f for f in report.flows}
     assert set(kinds) == {"DNS", "API", "Pod→Pod", "외부", "ping"}
     assert kinds["ping"].verdict == "응답 없음 (정상)" and kinds["ping"].ok
-    assert kinds["Pod→Pod"].count == 12 and "Neutron port" in kinds["Pod→Pod"].where
+    assert kinds["Pod→Pod"].count == 12 and "Neutron 포트" in kinds["Pod→Pod"].where
 
 
 def test_the_report_changes_with_the_data() -> None:

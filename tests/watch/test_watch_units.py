@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from watch_testing import EXAMPLES, metric_value
 
+from kostack.korean import josa
 from kostack.model import Snapshot, load_snapshot
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import ProbeResult, ProbeRound
@@ -17,7 +18,7 @@ from kostack.watch.assess import OTHER, assess, class_table
 from kostack.watch.events import RateLimiter, Workload, events_for
 from kostack.watch.history import CauseState, History
 from kostack.watch.loop import LoopSettings, WatchLoop
-from kostack.watch.messages import MESSAGES, josa, say
+from kostack.watch.messages import MESSAGES, say
 from kostack.watch.metrics import WatchMetrics, series_bound
 from kostack.watch.probing import ProbeSettings
 from kostack.watch.sources import Collected, Source
@@ -244,7 +245,8 @@ def test_every_message_exists_in_english_and_korean_with_the_same_placeholders()
         ("노드", "을/를", "노드를"),
         ("포트", "이/가", "포트가"),
         ("3", "을/를", "3을"),
-        ("openstack", "을/를", "openstack을(를)"),
+        ("openstack", "을/를", "openstack을"),  # 오픈스택
+        ("10.96.0.1", "이/가", "10.96.0.1이"),
     ],
 )
 def test_korean_particles_follow_the_last_syllable(word: str, pair: str, expected: str) -> None:

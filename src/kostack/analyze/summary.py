@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import CalicoIPPool, Cilium, Snapshot
+
+register({"env.network-mtu": {"en": "{name} mtu {mtu}", "ko": "{name} MTU {mtu}"}})
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,8 @@ def environment(snapshot: Snapshot, topo: Topology) -> Environment:
         net = topo.network_of(view)
         if net is not None and net.id not in seen:
             seen.add(net.id)
-            nets.append(f"{net.name or net.id} mtu {net.mtu if net.mtu is not None else '?'}")
+            mtu = net.mtu if net.mtu is not None else "?"
+            nets.append(Msg("env.network-mtu", name=net.name or net.id, mtu=mtu))
     cni, pools = describe_cni(snapshot)
     views = list(topo.node_views.values())
     subnets = tuple(sorted({str(v.subnet.cidr) for v in views if v.subnet is not None}))

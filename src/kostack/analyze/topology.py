@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 from typing import Generic, TypeVar
 
 from kostack.analyze.engine.cases import World, effective_backend, resolve
+from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import (
     CalicoIPPool,
     IPAddress,
@@ -56,6 +57,37 @@ PROTOCOL_NUMBERS: dict[str, int] = {
 }
 PROTOCOL_NAMES: dict[int, str] = {1: "icmp", 4: "ipip", 6: "tcp", 17: "udp", 47: "gre", 132: "sctp"}
 PORTED_PROTOCOLS = frozenset({6, 17, 132, 33, 136})
+
+register(
+    {
+        "topo.no-mapping": {
+            "en": "the node-to-port mapping was not collected",
+            "ko": "노드-포트 매칭 정보를 수집하지 못했습니다",
+        },
+        "topo.no-entry": {
+            "en": "no node_ports entry for node {node}",
+            "ko": "node_ports에 노드 {node} 항목이 없습니다",
+        },
+        "topo.no-match": {
+            "en": "no Neutron port matched node {node}",
+            "ko": "노드 {node}와 매칭되는 Neutron 포트가 없습니다",
+        },
+        "topo.recorded": {"en": "{note}", "ko": "수집 기록: “{note}”"},
+        "topo.port-missing": {
+            "en": "port {port} is not in the snapshot",
+            "ko": "포트 {port:이/가} 스냅샷에 없습니다",
+        },
+        "topo.label-no-port": {
+            "en": "(no Neutron port for {node})",
+            "ko": "(노드 {node}의 Neutron 포트 없음)",
+        },
+        "topo.label-port": {
+            "en": "Neutron port {port} ({node})",
+            "ko": "Neutron 포트 {port} ({node})",
+        },
+        "topo.node-note": {"en": "node {node}: {note}", "ko": "노드 {node}: {note}"},
+    }
+)
 
 
 @lru_cache(maxsize=1024)
@@ -181,8 +213,8 @@ class NodeView:
 
     def port_label(self) -> str:
         if self.port is None:
-            return f"(no Neutron port for {self.name})"
-        return f"Neutron port {short_id(self.port.id)} ({self.name})"
+            return Msg("topo.label-no-port", node=self.name)
+        return Msg("topo.label-port", port=short_id(self.port.id), node=self.name)
 
 
 @dataclass
@@ -232,15 +264,19 @@ class Topology:
         note = ""
         link = self.links.get(node.name)
         if self.snapshot.node_ports is None:
-            note = "the node-to-port mapping was not collected"
+            note = Msg("topo.no-mapping")
         elif link is None:
-            note = f"no node_ports entry for node {node.name}"
+            note = Msg("topo.no-entry", node=node.name)
         elif link.port_id is None:
-            note = link.note or f"no Neutron port matched node {node.name}"
+            note = (
+                Msg("topo.recorded", note=link.note)
+                if link.note
+                else Msg("topo.no-match", node=node.name)
+            )
         else:
             port = self.ports.get(link.port_id)
             if port is None:
-                note = f"port {link.port_id} is not in the snapshot"
+                note = Msg("topo.port-missing", port=link.port_id)
         subnet: Subnet | None = None
         if port is not None:
             for fip in port.fixed_ips:

@@ -16,7 +16,7 @@ import click
 
 from kostack.errors import ConfigError, ExitCode, KostackError, NoCredentials
 from kostack.redact import CREDENTIAL_KEY, remember
-from kostack.report.i18n import LANGS
+from kostack.report.i18n import LANG_VAR, LANGS
 from kostack.report.safe import terminal_safe
 
 if TYPE_CHECKING:  # the model (pydantic) is imported by the commands that read a snapshot
@@ -44,9 +44,12 @@ class Environment:
 
 
 def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
-    """--lang wins; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
+    """--lang wins; else KOSTACK_LANG; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
     if explicit:
         return explicit if explicit in LANGS else "en"
+    chosen = environ.get(LANG_VAR, "").strip().lower()
+    if chosen:
+        return chosen if chosen in LANGS else "en"
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = environ.get(var, "")
         if value:
@@ -78,14 +81,21 @@ def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
     if given is not None:
         return given
     raw = environ.get(TIMEOUT_VAR, "")
+    from kostack.analyze.messages import Msg
+    from kostack.cli import errors_text  # noqa: F401  (registers the messages)
+
     try:
         value = float(raw) if raw else DEFAULT_TIMEOUT_S
     except ValueError:
         raise ConfigError(
-            f"{TIMEOUT_VAR}={raw!r} is not a number of seconds", "e.g. KOSTACK_TIMEOUT=30"
+            Msg("cli.err.timeout-nan", var=TIMEOUT_VAR, value=repr(raw)),
+            Msg("cli.hint.timeout-nan", var=TIMEOUT_VAR),
         ) from None
     if not 0.1 <= value <= 3600:
-        raise ConfigError(f"{TIMEOUT_VAR}={raw} is out of range", "Give 0.1 to 3600 seconds.")
+        raise ConfigError(
+            Msg("cli.err.timeout-range", var=TIMEOUT_VAR, value=raw),
+            Msg("cli.hint.timeout-range"),
+        )
     return value
 
 
@@ -164,12 +174,27 @@ def interrupted(env: Environment, exc: BaseException) -> int:
 
 
 def fail(env: Environment, err: KostackError) -> int:
-    from kostack.cli.console import emit_err
+    """The error and its hint on stderr, in the command's language (a `Msg` is translated)."""
+    from kostack.cli.console import emit_err, language
 
-    emit_err(env, terminal_safe(f"error: {err.message}\n"))
-    if err.hint:
-        emit_err(env, terminal_safe(f"hint: {err.hint}\n"))
+    lang = language(env)
+    error, hint = err.message, err.hint
+    if lang != "en":
+        from kostack.analyze.messages import Msg, localize
+        from kostack.cli.errors_text import said
+
+        error, hint = localize(error, lang), localize(hint, lang) if hint else hint
+        emit_err(env, terminal_safe(f"{said(Msg(_ERROR), lang)}{error}\n"))
+        if hint:
+            emit_err(env, terminal_safe(f"{said(Msg(_HINT), lang)}{hint}\n"))
+        return int(err.exit_code)
+    emit_err(env, terminal_safe(f"error: {error}\n"))
+    if hint:
+        emit_err(env, terminal_safe(f"hint: {hint}\n"))
     return int(err.exit_code)
+
+
+_ERROR, _HINT = "cli.err.prefix", "cli.hint.prefix"
 
 
 def read_snapshot(path: str) -> Snapshot:

@@ -292,6 +292,7 @@ def trace(
     nothing), 1 blocked in every case, 2 bad input, 4 undecided or it depends.
     """
     from kostack.analyze.loadbalancer.entry import ANY_CLIENT, lb_target, trace_way_in
+    from kostack.analyze.messages import Msg
     from kostack.analyze.reach import (
         CasedTrace,
         EndpointError,
@@ -311,17 +312,13 @@ def trace(
         s = None if any_client else parse_endpoint(topo, src)[0]
         d, port, proto = parse_endpoint(topo, dst)
     except EndpointError as exc:
-        raise ConfigError(
-            str(exc), exc.hint or "See `kostack trace --help` for endpoint forms."
-        ) from exc
+        raise ConfigError(exc.message, exc.hint or Msg("ep.hint.forms")) from exc
     chosen = protocol or proto or "tcp"
     way_in = lb_target(topo, d) if s is None or s.kind == "external" else None
     if chosen == "icmp":
         port = None
     elif d.kind == "service" and port is None and way_in is None:
-        raise ConfigError(
-            f"give the service port: {dst}:PORT/PROTO", "e.g. svc:kube-system/kube-dns:53/udp"
-        )
+        raise ConfigError(Msg("ep.need-port", dst=dst), Msg("ep.hint.need-port"))
     if way_in is None and s is None:
         raise ConfigError(
             f"{src!r} (any client) needs a Service of type LoadBalancer or its address as DST",

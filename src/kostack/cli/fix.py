@@ -45,8 +45,18 @@ def _version() -> str:
     return version()
 
 
+def lang_option(f: F) -> F:
+    """--lang, as diagnose has it (default: KOSTACK_LANG, else the locale)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "ko"]),
+        help="Language (default: KOSTACK_LANG, else the locale).",
+    )(f)
+
+
 def plan_options(f: F) -> F:
     """What the plan is built from and how (shared by `fix plan` and `fix apply`)."""
+    f = lang_option(f)
     f = click.option(
         "--egress-target",
         default="1.1.1.1",
@@ -162,13 +172,17 @@ def _confirm(env: Environment, word: str, question: str) -> bool:
 
 
 def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+    from kostack.cli.fix_text import lang_of, say
     from kostack.report.fixplan import describe
+
+    lang = lang_of(env)
 
     def show(event: Event) -> None:
         if event.stage != "result":
             return
         extra = f" ({event.message})" if event.message and event.outcome != "failed" else ""
-        what = ("undo: " if event.phase == "undo" else "") + describe(event.action)
+        undo = say(env, "fixrun.undo") if event.phase == "undo" else ""
+        what = undo + describe(event.action, lang)
         env.stdout.write(
             terminal_safe(f"  {event.action.id:>3} {event.outcome:<16} {what}{extra}\n")
         )
@@ -186,13 +200,14 @@ def _counted(
     from kostack.cli.messages import say
     from kostack.report.fixplan import describe
 
-    title = say(language(env), key)
+    lang = language(env)
+    title = say(lang, key)
     with steps(env, title, total) as bar:
 
         def wrap(printer: Callable[[Event], None]) -> Callable[[Event], None]:
             def on_event(event: Event) -> None:
                 if event.stage == "intent":
-                    bar.describe(f"{title}: {terminal_safe(describe(event.action))}")
+                    bar.describe(f"{title}: {terminal_safe(describe(event.action, lang))}")
                 printer(event)
                 if event.stage == "result":
                     bar.advance()
@@ -314,6 +329,7 @@ def plan_cmd(
     service_cidr: bool,
     acknowledged: bool,
     egress_target: str,
+    lang: str | None = None,
     **live: Any,
 ) -> int:
     """Show the changes that fix the diagnosis, verified before anything runs.
@@ -324,6 +340,7 @@ def plan_cmd(
     canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
     -o script is an idempotent bash script of `openstack` commands.
     """
+    from kostack.cli.fix_text import lang_of
     from kostack.plan.build import build_plan
     from kostack.plan.codec import plan_to_dict
     from kostack.report.fixplan import render_plan, render_script
@@ -340,7 +357,7 @@ def plan_cmd(
         _require_ack(plan, acknowledged, "-o script")
         env.stdout.write(render_script(plan, _version()))
     else:
-        env.stdout.write(render_plan(plan, verbose=verbose))
+        env.stdout.write(render_plan(plan, verbose=verbose, lang=lang_of(env)))
     return int(ExitCode.OK)
 
 
@@ -396,6 +413,7 @@ def apply_cmd(
     service_cidr: bool,
     acknowledged: bool,
     egress_target: str,
+    lang: str | None = None,
     **live: Any,
 ) -> int:
     """Apply the plan: conditional on the revisions read at planning, journaled, verified.
@@ -409,10 +427,12 @@ def apply_cmd(
     from kostack.apply.engine import ALREADY, APPLIED, apply_plan
     from kostack.apply.interrupt import RunInterrupted
     from kostack.apply.journal import Journal, JournalError, default_path
+    from kostack.cli.fix_text import lang_of, say
     from kostack.plan.build import build_plan
     from kostack.report.fixplan import describe, render_plan
 
     env = get_env(ctx)
+    lang = lang_of(env)
     target = _egress(egress_target)
     jpath = Path(journal_path) if journal_path else None
     snapshot: Snapshot | None = None
@@ -439,18 +459,22 @@ def apply_cmd(
                 "plan again with `kostack fix plan` and apply with a new journal",
             )
         left = [a for a in plan.automatic if a.id not in done]
-        env.stdout.write(
-            terminal_safe(
-                f"Resuming {jpath}: plan {plan.digest()}, {len(done)} of "
-                f"{len(plan.automatic)} changes done, {len(left)} left.\n"
-            )
+        resume_line = say(
+            env,
+            "fixrun.resuming",
+            journal=str(jpath),
+            digest=plan.digest(),
+            done=len(done),
+            total=len(plan.automatic),
+            left=len(left),
         )
+        env.stdout.write(terminal_safe(resume_line + "\n"))
         for a in left:
-            env.stdout.write(terminal_safe(f"  {a.id:>3} {describe(a)}\n"))
+            env.stdout.write(terminal_safe(f"  {a.id:>3} {describe(a, lang)}\n"))
         if snapshot_path:
             snapshot = read_snapshot(snapshot_path)
         if not left:
-            env.stdout.write("Nothing left to apply.\n")
+            env.stdout.write(say(env, "fixrun.nothing_left") + "\n")
             return int(ExitCode.OK)
     else:
         if plan_path:
@@ -463,27 +487,24 @@ def apply_cmd(
                 plan = build_plan(
                     snapshot, _options(method, tight, service_cidr), egress_target=target
                 )
-        env.stdout.write(render_plan(plan))
+        env.stdout.write(render_plan(plan, lang=lang))
         if not plan.automatic:
             from kostack.cli.fix_remaining import nothing_to_apply
 
             return nothing_to_apply(env, plan)
         _require_ack(plan, acknowledged, "applying")
     counts = plan.counts()
-    question = (
-        f"Change {counts['ports']} ports, {counts['security_groups']} security groups and "
-        f"{counts['routers']} routers?"
+    question = say(
+        env,
+        "fixrun.question",
+        ports=counts["ports"],
+        groups=counts["security_groups"],
+        routers=counts["routers"],
     )
     if not yes and not _confirm(env, "apply", question):
-        env.stdout.write(
-            "\nDry run: nothing was changed. Add --yes to apply"
-            + (
-                f" ({render(['kostack', 'fix', 'apply', '--journal', str(jpath), '--yes'])})"
-                if resuming
-                else ""
-            )
-            + ".\n"
-        )
+        again = render(["kostack", "fix", "apply", "--journal", str(jpath), "--yes"])
+        resume = say(env, "fixrun.dry_resume", command=again) if resuming else ""
+        env.stdout.write("\n" + say(env, "fixrun.dry", resume=resume) + "\n")
         return int(ExitCode.OK)
     neutron = _connect(env, live.get("os_cloud"), timeout_s, "fix apply")
     try:
@@ -497,13 +518,15 @@ def apply_cmd(
     except JournalError as exc:
         raise _journal_error(exc) from exc
     with journal:
-        env.stdout.write(
-            terminal_safe(
-                f"\n{'Resuming' if resuming else 'Applying'} with journal {journal.path} "
-                f"(resume: {render(['kostack', 'fix', 'apply', '--journal', str(journal.path)])}; "
-                f"undo: {render(['kostack', 'fix', 'rollback', str(journal.path)])})\n"
-            )
+        start = say(
+            env,
+            "fixrun.start",
+            what=say(env, "fixrun.resuming_word" if resuming else "fixrun.applying"),
+            journal=str(journal.path),
+            resume=render(["kostack", "fix", "apply", "--journal", str(journal.path)]),
+            undo=render(["kostack", "fix", "rollback", str(journal.path)]),
         )
+        env.stdout.write(terminal_safe(f"\n{start}\n"))
         env.activity = f"applying the fix ({_next_steps(journal.path)})"
         try:
             with _counted(env, "cli.progress.applying", len(plan.automatic)) as counted:
@@ -517,20 +540,21 @@ def apply_cmd(
                 f"cannot write the journal {journal.path}: {exc}",
                 "free disk space, then resume with the same --journal",
             ) from exc
-    env.stdout.write(
-        f"{report.count(APPLIED)} applied, {report.count(ALREADY)} already in place"
-        + (f", stopped at {report.steps[-1].action_id}" if report.problems else "")
-        + ".\n"
+    stopped = (
+        say(env, "fixrun.stopped", action=report.steps[-1].action_id) if report.problems else ""
     )
+    summary = say(
+        env,
+        "fixrun.summary",
+        applied=report.count(APPLIED),
+        already=report.count(ALREADY),
+        stopped=stopped,
+    )
+    env.stdout.write(summary + "\n")
     if report.problems:
         return _report_problems(env, report)
     if not resuming and report.count(ALREADY) == len(plan.automatic):
-        env.stdout.write(
-            terminal_safe(
-                f"Plan {plan.digest()} is already applied: every change is in place, "
-                "nothing was changed.\n"
-            )
-        )
+        env.stdout.write(terminal_safe(say(env, "fixrun.already", digest=plan.digest()) + "\n"))
     if no_verify:
         return int(ExitCode.OK)
     return _verify(ctx, env, neutron, plan, snapshot, live)
@@ -552,6 +576,7 @@ def _verify(
     """
     from kostack.analyze.diagnose import diagnose
     from kostack.apply.recollect import recollected_snapshot
+    from kostack.cli.fix_text import lang_of, say
     from kostack.plan.build import compare
     from kostack.report.fixplan import render_verification
 
@@ -562,10 +587,11 @@ def _verify(
         with progress(env, "cli.progress.verifying"):
             after = recollected_snapshot(snapshot, neutron.connection)
     except KostackError as err:
+        from kostack.analyze.messages import localize
+
+        message = localize(err.message, lang_of(env))
         env.stdout.write(
-            terminal_safe(
-                f"\nNot verified: {err.message}\nRun `kostack diagnose` to check the result.\n"
-            )
+            terminal_safe("\n" + say(env, "fixrun.not_verified", error=message) + "\n")
         )
         return int(ExitCode.OK)
     verification = compare(
@@ -576,8 +602,9 @@ def _verify(
         terminal_safe(
             render_verification(
                 verification,
-                heading="Verified after applying (OpenStack re-collected, diagnosis re-run):",
-                before_note="" if before is not None else "as planned",
+                heading=say(env, "fixrun.verified"),
+                before_note="" if before is not None else say(env, "fixrun.as_planned"),
+                lang=lang_of(env),
             )
         )
     )
@@ -614,6 +641,7 @@ Examples:
     metavar="SECONDS",
     help="Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT).",
 )
+@lang_option
 @click.pass_context
 def rollback_cmd(
     ctx: click.Context,
@@ -623,6 +651,7 @@ def rollback_cmd(
     force: bool,
     os_cloud: str | None,
     timeout_s: float | None,
+    lang: str | None = None,
 ) -> int:
     """Restore every port, group and router the journal's runs changed, exactly as before.
 
@@ -633,9 +662,11 @@ def rollback_cmd(
     from kostack.apply.engine import rollback_journal, rollback_preview
     from kostack.apply.interrupt import RunInterrupted
     from kostack.apply.journal import Journal, JournalError
+    from kostack.cli.fix_text import lang_of, say
     from kostack.report.fixplan import describe
 
     env = get_env(ctx)
+    lang = lang_of(env)
     try:
         journal = Journal.open(Path(journal_path))
     except JournalError as exc:
@@ -644,19 +675,23 @@ def rollback_cmd(
         preview = rollback_preview(journal)
         header = journal.records[0]
         cloud = os_cloud or (header.get("cloud") if isinstance(header.get("cloud"), str) else None)
-        env.stdout.write(
-            terminal_safe(
-                f"Rollback of {journal.path}: plan {journal.plan.digest()}, "
-                f"{len(preview)} of {len(journal.plan.automatic)} changes were started.\n"
-            )
+        head = say(
+            env,
+            "fixrun.rollback_head",
+            journal=str(journal.path),
+            digest=journal.plan.digest(),
+            started=len(preview),
+            total=len(journal.plan.automatic),
         )
+        env.stdout.write(terminal_safe(head + "\n"))
         if not preview:
-            env.stdout.write("Nothing to roll back.\n")
+            env.stdout.write(say(env, "fixrun.nothing_rollback") + "\n")
             return int(ExitCode.OK)
         for action, state in preview:
-            env.stdout.write(terminal_safe(f"  {action.id:>3} {state:<19} {describe(action)}\n"))
-        if not yes and not _confirm(env, "rollback", "Restore these objects?"):
-            env.stdout.write("\nDry run: nothing was changed. Add --yes to roll back.\n")
+            line = f"  {action.id:>3} {state:<19} {describe(action, lang)}\n"
+            env.stdout.write(terminal_safe(line))
+        if not yes and not _confirm(env, "rollback", say(env, "fixrun.restore_q")):
+            env.stdout.write("\n" + say(env, "fixrun.dry_rollback") + "\n")
             return int(ExitCode.OK)
         neutron = _connect(env, cloud, timeout_s, "fix rollback")
         env.stdout.write("\n")
@@ -668,10 +703,14 @@ def rollback_cmd(
                 )
         except RunInterrupted as stop:
             raise _interrupted(stop, journal.plan, undo=True) from None
-    env.stdout.write(
-        f"{report.count('restored')} restored, {report.count('already-original')} already as before, "
-        f"{report.count('not-changed')} not changed by kostack.\n"
+    summary = say(
+        env,
+        "fixrun.rollback_summary",
+        restored=report.count("restored"),
+        original=report.count("already-original"),
+        untouched=report.count("not-changed"),
     )
+    env.stdout.write(summary + "\n")
     if report.problems:
         return _report_problems(env, report)
     return int(ExitCode.OK)

@@ -26,7 +26,9 @@ def nothing_to_apply(env: Environment, plan: Plan) -> int:
     with what remains and the steps to do by hand."""
     remaining = plan.verification.after
     if not remaining:
-        env.stdout.write("\nNothing to apply.\n")
+        from kostack.cli.fix_text import say
+
+        env.stdout.write("\n" + say(env, "fixrun.nothing") + "\n")
         return int(ExitCode.OK)
     by_hand(env, plan, remaining, nothing_applied=True)
     return int(ExitCode.FINDINGS)

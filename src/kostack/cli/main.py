@@ -15,9 +15,9 @@ from typing import IO, cast
 import click
 
 from kostack.cli.common import Environment, fail, interrupted, library_logs, remember_environ
-from kostack.cli.console import CHOICES, emit_err
+from kostack.cli.console import CHOICES, emit_err, language
 from kostack.cli.lazy import LazyGroup
-from kostack.errors import ExitCode, KostackError
+from kostack.errors import ConfigError, ExitCode, KostackError
 from kostack.redact import RedactingStream
 
 
@@ -170,7 +170,19 @@ def _log_level(args: Sequence[str]) -> int | None:
     return None
 
 
+def _lang_in(args: Sequence[str]) -> str | None:
+    """The --lang the command line gives, read before click parses it (for click's own errors)."""
+    words = list(itertools.takewhile(lambda a: a != "--", args))
+    for i, word in enumerate(words):
+        if word == "--lang" and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
+    return None
+
+
 def _run(args: list[str], env: Environment, prog_name: str) -> int:
+    env.lang = env.lang or _lang_in(args)
     try:
         result = cli.main(
             args=args,
@@ -186,16 +198,28 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         return interrupted(env, exc)
     except click.ClickException as exc:
-        emit_err(env, f"error: {exc.format_message()}\n")
-        emit_err(env, "hint: see `kostack --help` or `kostack COMMAND --help`\n")
-        return int(ExitCode.USAGE)
+        if language(env) == "en":
+            emit_err(env, f"error: {exc.format_message()}\n")
+            emit_err(env, "hint: see `kostack --help` or `kostack COMMAND --help`\n")
+            return int(ExitCode.USAGE)
+        from kostack.analyze.messages import Msg
+        from kostack.cli.errors_text import click_error
+
+        return fail(env, ConfigError(click_error(exc), Msg("cli.err.usage_hint")))
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except Exception as exc:
         if env.debug:
             traceback.print_exc(file=env.stderr)
-        env.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
-        env.stderr.write("hint: rerun with --debug and report the traceback\n")
+        if language(env) == "en":
+            env.stderr.write(f"error: internal error: {type(exc).__name__}: {exc}\n")
+            env.stderr.write("hint: rerun with --debug and report the traceback\n")
+            return int(ExitCode.INTERNAL)
+        from kostack.analyze.messages import Msg
+        from kostack.cli import errors_text  # noqa: F401  (registers the messages)
+
+        error = Msg("cli.err.internal", error=f"{type(exc).__name__}: {exc}")
+        fail(env, ConfigError(error, Msg("cli.hint.internal")))
         return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else 0
 

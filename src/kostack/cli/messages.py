@@ -152,7 +152,7 @@ COLLECT_STEPS: Final = {
     "CNI settings": "CNI 설정",
     "reading Helm releases and volumes": "Helm 릴리스와 볼륨 읽기",
     "reading Octavia (load balancers, listeners, pools, health monitors)": (
-        "Octavia 읽기 (로드 밸런서, 리스너, 풀, 헬스 모니터)"
+        "Octavia 읽기 (로드밸런서, 리스너, 풀, 헬스 모니터)"
     ),
     "Services of type LoadBalancer": "LoadBalancer 유형 서비스",
 }

@@ -135,6 +135,12 @@ Examples:
     default="text",
     show_default=True,
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    help="Language of the report (default: KOSTACK_LANG, else the locale); the commands and "
+    "Terraform stay as they are.",
+)
 @click.pass_context
 def preflight(
     ctx: click.Context,
@@ -159,6 +165,7 @@ def preflight(
     group_name: str,
     no_service_cidr: bool,
     output: str,
+    lang: str | None = None,
 ) -> int:
     """Check a cluster before it is built: what would break, and the ports to create.
 
@@ -237,5 +244,7 @@ def preflight(
     elif output == "terraform":
         env.stdout.write(render_terraform(result))
     else:
-        env.stdout.write(render_text(result))
+        from kostack.cli.console import language
+
+        env.stdout.write(render_text(result, language(env)))
     return int(ExitCode.FINDINGS) if result.remaining else int(ExitCode.OK)

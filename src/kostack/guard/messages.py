@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.report.i18n import josa
+from kostack.korean import fill
 
 __all__ = ["MESSAGES", "say"]
 
@@ -189,7 +189,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "다시 계산합니다({attempt}/{max})",
         "pass.incomplete": "{n}번째 점검({seconds}초): 조치할 차이는 없지만 일부 정보를 읽지 "
         "못했습니다",
-        "write.add": "포트 {port}({node}): 허용 주소 쌍 {cidrs} 추가",
+        "write.add": "포트 {port}({node}): Allowed Address Pair {cidrs} 추가",
         "write.remove": "포트 {port}({node}): guard가 추가했던 쌍 {cidrs} 제거",
         "write.tags": "포트 {port}({node}): guard 표시 태그 정리",
         "write.claimed": "포트 {port}({node}): 쌍 {cidrs}에 guard 소유 태그 추가(저널에 guard가 "
@@ -223,18 +223,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hold.unknown": "제거 보류: {checks} 항목을 판단할 수 없습니다(UNKNOWN)",
         "hold.unmatched": "노드가 쓰지 않는 포트에서의 제거 보류: 노드 {n}대를 포트와 연결하지 "
         "못했습니다({nodes})",
-        "hold.tags": "포트 {port}는 변경하지 않았습니다: 태그가 {tags}개이고 Neutron은 50개까지 "
+        "hold.tags": "포트 {port:은/는} 변경하지 않았습니다: 태그가 {tags}개이고 Neutron은 50개까지 "
         "허용합니다",
-        "portsec.off": "노드 포트 {n}개의 포트 보안이 꺼져 있습니다({nodes}). 허용 주소 쌍에는 "
+        "portsec.off": "노드 포트 {n}개의 포트 보안이 꺼져 있습니다({nodes}). Allowed Address Pair에는 "
         "포트 보안이 필요하므로 guard는 이 포트를 건드리지 않습니다",
         "outside": "계획 중 {n}단계는 guard가 하지 않습니다({steps}): `kostack fix plan`을 "
         "참고하세요",
         "report.head": "kostack guard, {mode} 모드: 점검 대상 포트 {ports}개 (노드 {nodes}대).",
         "report.clean": "차이 없음: 모든 노드 포트와 노드 보안 그룹이 CNI에 필요한 상태입니다.",
         "report.drift": "포트 {ports}개와 규칙 {rules}개가 어긋나 있습니다:",
-        "report.port.add": "포트 {port}({node}): 허용 주소 쌍 추가 - {cidrs}",
+        "report.port.add": "포트 {port}({node}): Allowed Address Pair 추가 - {cidrs}",
         "report.port.remove": "포트 {port}({node}): guard가 추가한 쌍 {cidrs} 제거({why})",
-        "report.port.held": "포트 {port}({node}): guard가 추가한 쌍 {cidrs}는 더 이상 필요 "
+        "report.port.held": "포트 {port}({node}): guard가 추가한 쌍 {cidrs:은/는} 더 이상 필요 "
         "없습니다(제거 보류)",
         "report.port.claim": "포트 {port}({node}): 쌍 {cidrs}에 guard 소유 태그 추가(저널에 "
         "guard가 추가한 기록이 있음)",
@@ -248,7 +248,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.why.unneeded": "CNI에 더 이상 필요하지 않습니다",
         "report.service": "(서비스 CIDR, 정책에 따라 추가)",
         "report.why": "이유: {reason}",
-        "report.why.pairs": "{node}의 Pod가 {cidrs} 주소로 트래픽을 보내는데, 허용 주소 쌍이 "
+        "report.why.pairs": "{node}의 Pod가 {cidrs} 주소로 트래픽을 보내는데, Allowed Address Pair이 "
         "없으면 Neutron anti-spoofing이 이를 차단합니다",
         "report.breaker": "회로 차단기: {state} (포트 {scope}개 중 {changing}개 변경 예정, 한도 "
         "{allowed}개; 제거 {removals}건, 한도 {max}건).",
@@ -262,11 +262,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unknown_node": "노드 없음",
         "mode.audit": "감사(audit)",
         "mode.enforce": "강제(enforce)",
-        "event.pairs.added": "kostack guard가 이 노드의 포트 {port}에 허용 주소 쌍 {cidrs} "
+        "event.pairs.added": "kostack guard가 이 노드의 포트 {port}에 Allowed Address Pair {cidrs:을/를} "
         "추가했습니다.",
-        "event.pairs.removed": "kostack guard가 포트 {port}에서 자신이 추가한 허용 주소 쌍 "
-        "{cidrs} 제거했습니다({why}).",
-        "event.drift": "kostack guard(감사 모드): 이 노드의 포트 {port}에 허용 주소 쌍 {cidrs} "
+        "event.pairs.removed": "kostack guard가 포트 {port}에서 자신이 추가한 Allowed Address Pair "
+        "{cidrs:을/를} 제거했습니다({why}).",
+        "event.drift": "kostack guard(감사 모드): 이 노드의 포트 {port}에 Allowed Address Pair {cidrs:이/가} "
         "없어 이 노드의 Pod가 다른 노드와 통신할 수 없습니다. `kostack guard --once --mode "
         "enforce` 또는 `kostack fix plan`으로 고칠 수 있습니다.",
         "event.breaker.open": "kostack guard: 회로 차단기가 열려 아무것도 변경하지 않았습니다: "
@@ -281,18 +281,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "--snapshot을 빼세요",
         "error.snapshot.missing": "--snapshot {path}: 파일이 없습니다",
         "hint.snapshot.missing": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
-        "error.lease": "--lease {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "error.lease": "--lease 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.lease": "예: --lease kostack/kostack-guard, guard를 하나만 실행하면 --no-lease",
-        "error.deployment": "--deployment {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "error.deployment": "--deployment 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.deployment": "예: --deployment kostack/kostack-guard",
     },
-}
-
-# Keys whose Korean text puts a particle right after a placeholder: key -> (placeholder, particle).
-_PARTICLES: dict[str, tuple[str, str]] = {
-    "event.pairs.added": ("cidrs", "을/를"),
-    "event.pairs.removed": ("cidrs", "을/를"),
-    "event.drift": ("cidrs", "이/가"),
 }
 
 
@@ -300,8 +293,4 @@ def say(lang: str, key: str, **params: Any) -> str:
     """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
     catalog = MESSAGES.get(lang, MESSAGES["en"])
     template = catalog.get(key) or MESSAGES["en"][key]
-    if lang == "ko" and key in _PARTICLES:
-        name, pair = _PARTICLES[key]
-        if name in params:
-            params = {**params, name: josa(str(params[name]), pair)}
-    return template.format(**params)
+    return fill(template, params)

@@ -17,10 +17,11 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from kostack.analyze.diagnose import root_cause_title
 from kostack.analyze.findings import Remedy, command_for
+from kostack.analyze.messages import Msg
 from kostack.analyze.topology import NodeView, PrefixIndex, Topology, parse_net
 from kostack.model.snapshot import IPNetwork, Port, SecurityGroupRule, Snapshot
+from kostack.plan.assemble_text import title_msg
 from kostack.plan.model import (
     Action,
     Inverse,
@@ -37,22 +38,6 @@ from kostack.plan.model import (
 # What matters for a router is the routes the plan adds, not its revision: the
 # update writes the routes read just before it plus the missing ones, with
 # If-Match on that fresh revision, so nobody's route is ever overwritten.
-ROUTER_PRECONDITION = (
-    "each route is added only if the router does not have it yet; the route list is "
-    "re-read and written back with If-Match on the revision read just before"
-)
-
-SERVICE_CIDR_SHORT = "{cidr} is the service CIDR: not needed for traffic (see the plan's notes)"
-PUBLIC_NODEPORT_NOTE = (
-    "NodePort {port} open to every address: the Service is public and its provider (OVN) keeps "
-    "the client's address; set the Service's spec.loadBalancerSourceRanges and plan again to "
-    "open it to those ranges only"
-)
-TIGHT_NOTE = (
-    "--tight: only the pod blocks {node} owns now ({blocks}). When the CNI gives the node "
-    "another block (Calico does as its blocks fill), that block's pods are dropped again "
-    "until you re-plan."
-)
 
 
 @dataclass
@@ -137,7 +122,7 @@ class Builder:
         return keys
 
     def _add(self, r: Remedy, key: str) -> bool:
-        reason = str(r.reason)
+        reason = r.reason  # a Msg: the plan says it in either language
         if r.op == "add-allowed-pair":
             return self._add_pair(r, key, reason)
         if r.op == "disable-port-security":
@@ -240,9 +225,11 @@ class Builder:
         )
 
     def _reason(self, fixes: _Fixes) -> str:
-        titles = "; ".join(str(root_cause_title(k)) for k in fixes.keys)
         first = fixes.reasons[0] if fixes.reasons else ""
-        return f"{first} (root cause: {titles})" if titles else first
+        if not fixes.keys:
+            return first
+        titles = [title_msg(k) for k in fixes.keys]
+        return Msg("plan.reason", first=first, titles=_semicolons(titles))
 
     def _rule_actions(self) -> Iterator[Action]:
         for (gid, rkey), (rule, fixes) in sorted(
@@ -263,20 +250,14 @@ class Builder:
                 precondition=Precondition(rev, _rev_text("security group", rev)),
                 inverse=Inverse(
                     "delete-sg-rule",
-                    "delete the rule kostack created (its id is in the journal)",
+                    Msg("plan.undo.rule"),
                 ),
                 rule=rule,
                 notes=(
-                    (
-                        "needed only under ML2/OVN, where a remote-group rule does not match the "
-                        "members' allowed pairs; the Neutron backend is not known, so it is "
-                        "included (under ML2/OVS it changes nothing)",
-                    )
-                    if (gid, rkey) not in self.unconditional
-                    else ()
+                    (Msg("plan.note.ovn-only"),) if (gid, rkey) not in self.unconditional else ()
                 )
                 + (
-                    (PUBLIC_NODEPORT_NOTE.format(port=rule.port_range_min),)
+                    (Msg("plan.note.public-nodeport", port=rule.port_range_min),)
                     if rule.remote_ip_prefix is not None
                     and ipaddress.ip_network(rule.remote_ip_prefix).prefixlen == 0
                     else ()
@@ -299,10 +280,8 @@ class Builder:
                 target=Target("router", rid, router.name),
                 reason=self._reason(fixes),
                 fixes=tuple(fixes.keys),
-                precondition=Precondition(rev, ROUTER_PRECONDITION),
-                inverse=Inverse(
-                    "remove-router-routes", "remove the routes kostack added", routes=missing
-                ),
+                precondition=Precondition(rev, Msg("plan.only-if.router")),
+                inverse=Inverse("remove-router-routes", Msg("plan.undo.routes"), routes=missing),
                 routes=missing,
                 notes=(
                     "if the OpenStack cloud controller manages this router's routes "
@@ -356,7 +335,7 @@ class Builder:
             precondition=Precondition(rev, _rev_text("port", rev)),
             inverse=Inverse(
                 "restore-port-fields",
-                "one PUT with port security on and the groups and pairs it had",
+                Msg("plan.undo.port-security"),
                 port_fields=before,
             ),
             before=before,
@@ -387,12 +366,10 @@ class Builder:
             if blocks:
                 cidrs = blocks
                 notes.append(
-                    TIGHT_NOTE.format(node=item.node, blocks=", ".join(str(b) for b in blocks))
+                    Msg("plan.note.tight", node=item.node, blocks=", ".join(str(b) for b in blocks))
                 )
             else:
-                notes.append(
-                    f"--tight: {item.node}'s pod blocks are not known, so the pod CIDR is used"
-                )
+                notes.append(Msg("plan.note.tight-unknown", node=item.node))
         wanted.extend((c, False) for c in cidrs)
         if self.options.service_cidr:
             for svc in self.topo.service_cidrs:
@@ -413,7 +390,7 @@ class Builder:
             add.append(Pair(str(cidr), port.mac_address))
             if service:
                 not_for_traffic.append(str(cidr))
-                notes.append(SERVICE_CIDR_SHORT.format(cidr=cidr))
+                notes.append(Msg("plan.note.service-short", cidr=str(cidr)))
         if set(not_for_traffic).issuperset(p.ip_address for p in add):
             return None  # nothing the traffic needs (or nothing at all) is missing
         after = PortFields.of(
@@ -431,12 +408,12 @@ class Builder:
             precondition=Precondition(rev, _rev_text("port", rev)),
             inverse=Inverse(
                 "restore-port-fields",
-                "set allowed_address_pairs back to "
-                + (
-                    "[" + ", ".join(p.ip_address for p in before.allowed_address_pairs) + "]"
-                    if before.allowed_address_pairs
-                    else "[] (none)"
-                ),
+                Msg(
+                    "plan.undo.pairs",
+                    pairs=", ".join(p.ip_address for p in before.allowed_address_pairs),
+                )
+                if before.allowed_address_pairs
+                else Msg("plan.undo.no-pairs"),
                 port_fields=before,
             ),
             before=before,
@@ -454,8 +431,8 @@ class Builder:
                 target=Target(r.target_kind, r.target_id, r.target_name),
                 reason=self._reason(fixes),
                 fixes=tuple(fixes.keys),
-                precondition=Precondition(None, "none: kostack does not run manual steps"),
-                inverse=Inverse("none", "undo by hand"),
+                precondition=Precondition(None, Msg("plan.only-if.manual")),
+                inverse=Inverse("none", Msg("plan.undo.by-hand")),
                 command=command,
                 notes=(str(r.note),) if r.note else (),
             )
@@ -493,8 +470,16 @@ def _rule_of(r: Remedy) -> Rule:
 
 def _rev_text(kind: str, rev: int | None) -> str:
     if rev is None:
-        return f"the {kind}'s fields still equal the planned before-state (no revision_number in the snapshot)"
-    return f"the {kind}'s revision_number is still {rev} (as read at planning)"
+        return Msg(f"plan.only-if.{kind.replace(' ', '-')}.fields")
+    return Msg(f"plan.only-if.{kind.replace(' ', '-')}.rev", rev=rev)
+
+
+def _semicolons(items: list[str]) -> str:
+    """Root-cause titles joined by "; " in either language."""
+    joined = items[0]
+    for item in items[1:]:
+        joined = Msg("plan.and", first=joined, then=item)
+    return joined
 
 
 def _key_of(existing: SecurityGroupRule) -> tuple[object, ...]:

@@ -32,6 +32,7 @@ from kostack.analyze.remedy import apply_remedies
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.plan.assemble import Builder
+from kostack.plan.assemble_text import title_msg
 from kostack.plan.model import (
     Action,
     Method,
@@ -45,16 +46,11 @@ from kostack.plan.model import (
 
 MAX_ITERATIONS = 4
 
-SERVICE_CIDR_NOTE = (
-    "{cidr} is the service CIDR: not needed for traffic (service IPs never appear as a source "
-    "on the wire; kube-proxy rewrites them before packets leave the node). It is added only "
-    "because --service-cidr asked for it (some runbooks and Kubespray add it)."
-)
-
 
 def ref(rc: RootCause) -> RootCauseRef:
     """The short form of a root cause that plans and verification reports carry."""
-    return RootCauseRef(rc.key, str(rc.title), str(rc.severity), str(rc.message), len(rc.resources))
+    # the message stays a Msg: the plan and the preflight report say it in either language
+    return RootCauseRef(rc.key, str(rc.title), str(rc.severity), rc.message, len(rc.resources))
 
 
 # --------------------------------------------------------------------------- simulation
@@ -209,11 +205,15 @@ def build_plan(
     for rc in diagnosis.root_causes:
         if rc.key not in planned:
             not_planned.append(
-                f"root cause {rc.key} ({rc.title}): kostack has no change to make for it; "
-                f"{rc.message}"
+                Msg(
+                    "plan.not-planned",
+                    cause=rc.key,
+                    title=title_msg(rc.key, rc.title),
+                    message=rc.message,
+                )
             )
     notes = [
-        SERVICE_CIDR_NOTE.format(cidr=c)
+        Msg("plan.note.service", cidr=c)
         for c in dict.fromkeys(c for a in actions for c in a.not_for_traffic)
     ]
     warnings: list[str] = []
@@ -221,7 +221,7 @@ def build_plan(
     if lost:
         warnings.append(lost)
     for f in diagnosis.warnings:
-        warnings.append(f"left as it is: {f.message}")
+        warnings.append(Msg("plan.left-alone", message=f.message))
     os_ = snapshot.openstack
     source = PlanSource(
         snapshot_source=snapshot.source,

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kostack.analyze.diagnose import diagnose
+from kostack.analyze.messages import Msg
 from kostack.analyze.topology import net_within
 from kostack.model.snapshot import (
     AllowedAddressPair,
@@ -38,6 +39,7 @@ from kostack.model.snapshot import (
     SecurityGroup,
     SecurityGroupRule,
 )
+from kostack.plan import assemble_text  # noqa: F401  (registers the preflight notes)
 from kostack.plan.build import ref
 from kostack.plan.model import Route
 from kostack.plan.preflight_spec import (
@@ -277,23 +279,19 @@ def _notes(
     """What the operator should know beyond the rules and ports: routes, pairs, the pod MTU."""
     notes: list[str] = []
     if not spec.nat_outgoing and has_router:
-        notes.append(
-            "natOutgoing is off: pods reach the outside with their own address, so the router "
-            "needs a route back to each node's pods (the OpenStack cloud controller adds them "
-            "with --configure-routes; the routes below do it by hand). Turning natOutgoing on "
-            "avoids both the routes and the allowed pairs for egress."
-        )
+        notes.append(Msg("preflight.note.nat-off"))
     if not _needs_pairs(spec):
-        notes.append(
-            "No allowed address pairs are needed: pod traffic between nodes is always "
-            "encapsulated and traffic to the outside is masqueraded to the node's address."
-        )
+        notes.append(Msg("preflight.note.no-pairs"))
     if spec.pod_mtu is None:
         recommended = net_mtu - overhead
         notes.append(
-            f"Set the pod MTU to {recommended} (network MTU {net_mtu} - {overhead} for {kind}); "
-            "Calico, Cilium and Flannel derive it from the interface MTU when none is configured; "
-            "a value configured larger than that breaks large packets."
+            Msg(
+                "preflight.note.mtu",
+                mtu=recommended,
+                net=net_mtu,
+                overhead=overhead,
+                kind=kind,
+            )
         )
     return notes
 

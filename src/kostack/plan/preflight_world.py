@@ -131,7 +131,7 @@ def _cni(spec: PreflightSpec, blocks: list[IPNetwork], mtu: int) -> CNI:
                     CalicoBlock(cidr=b, node=n) for b, n in zip(blocks, names, strict=True)
                 ),
                 mtu=mtu,
-                mtu_source="preflight: the planned pod MTU",
+                mtu_source="kostack preflight --pod-mtu",
                 typha=spec.typha_on,
                 bgp=spec.bgp_on,
                 node_to_node_mesh=spec.bgp_on,

@@ -68,21 +68,21 @@ register(
         },
         "plan.blocked.would-bind": {
             "en": "PVC {pvc} would be bound by the new install (the chart names it so) but is not proven to belong to release {name}: {why}. Resolve it by hand first",
-            "ko": "새 설치가 PVC {pvc}를 바인딩하게 되지만(차트가 그 이름을 씀) 릴리스 {name}의 것으로 증명되지 않았습니다: {why}. "
+            "ko": "새 설치가 PVC {pvc:을/를} 바인딩하게 되지만(차트가 그 이름을 씀) 릴리스 {name}의 것으로 증명되지 않았습니다: {why}. "
             "먼저 직접 정리하세요",
         },
         "plan.blocked.mounted": {
             "en": "PVC {pvc} is mounted by pod {pod}, which is not part of release {name}: deleting the claim would wait forever",
-            "ko": "PVC {pvc}를 릴리스 {name}에 속하지 않은 Pod {pod}가 마운트하고 있어 삭제가 끝나지 않습니다",
+            "ko": "PVC {pvc:을/를} 릴리스 {name}에 속하지 않은 Pod {pod:이/가} 마운트하고 있어 삭제가 끝나지 않습니다",
         },
         "plan.blocked.missing": {
             "en": "{what} was not collected: kostack cannot prove which volumes belong to the release",
-            "ko": "{what}을(를) 수집하지 못해 어떤 볼륨이 릴리스의 것인지 증명할 수 없습니다",
+            "ko": "{what:을/를} 수집하지 못해 어떤 볼륨이 릴리스의 것인지 증명할 수 없습니다",
         },
         "plan.warn.no-values": {
             "en": "no --values: the chart's defaults will be used. The previous values of {releases} ({n} keys, including {secret_keys}) are not reused; save them first with `{command}` and pass --values",
             "ko": "--values가 없어 차트 기본값이 쓰입니다. {releases}의 이전 값({n}개 키, {secret_keys} 포함)은 재사용되지 않습니다. "
-            "먼저 `{command}`(으)로 저장하고 --values로 넘기세요",
+            "먼저 `{command}` 명령으로 저장하고 --values로 넘기세요",
         },
         "plan.warn.discard": {
             "en": "--discard-data: the {n} volumes with reclaim policy Delete are deleted with their data when their claims go; nothing can be recovered",
@@ -94,7 +94,7 @@ register(
         },
         "plan.warn.chart": {
             "en": "release {release} runs chart {chart}, not {wanted}: its volumes are still removed with it",
-            "ko": "릴리스 {release}는 {wanted}가 아니라 {chart} 차트를 씁니다. 그래도 릴리스와 함께 볼륨을 제거합니다",
+            "ko": "릴리스 {release:은/는} {wanted:이/가} 아니라 {chart} 차트를 씁니다. 그래도 릴리스와 함께 볼륨을 제거합니다",
         },
         "plan.reason.target": {
             "en": "release {ns}/{name} is in the target namespace: it is replaced",
@@ -102,11 +102,11 @@ register(
         },
         "plan.reason.stray": {
             "en": "release {ns}/{name} of the same chart sits in {ns}, where `helm install` without -n puts it: a copy left behind",
-            "ko": "같은 차트의 릴리스 {ns}/{name}이(가) -n 없이 설치하면 들어가는 {ns}에 있습니다: 남겨진 사본",
+            "ko": "같은 차트의 릴리스 {ns}/{name:이/가} -n 없이 설치하면 들어가는 {ns}에 있습니다: 남겨진 사본",
         },
         "plan.reason.asked": {
             "en": "release {ns}/{name}: {ns} was given with --from",
-            "ko": "릴리스 {ns}/{name}: --from으로 {ns}를 지정함",
+            "ko": "릴리스 {ns}/{name}: --from으로 {ns:을/를} 지정함",
         },
     }
 )

@@ -56,7 +56,7 @@ register(
         },
         "probe.mtu-fits": {
             "en": "pod MTU {pod_mtu} fits the path ({path_mtu} = {net_mtu} - {overhead} for {kind})",
-            "ko": "Pod MTU {pod_mtu}가 경로({path_mtu} = {net_mtu} - {kind} {overhead})에 맞습니다",
+            "ko": "Pod MTU {pod_mtu:이/가} 경로({path_mtu} = {net_mtu} - {kind} {overhead})에 맞습니다",
         },
         "probe.no-encap": {"en": "no encapsulation", "ko": "캡슐화 없음"},
         "probe.where-network": {"en": "tenant network {name}", "ko": "테넌트 네트워크 {name}"},

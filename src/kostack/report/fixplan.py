@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kostack.analyze.messages import localize as L
 from kostack.plan.model import (
     Action,
     Method,
     Operation,
     Plan,
     RootCauseRef,
+    Rule,
     Verification,
     restore_command,
 )
+from kostack.report.fixplan_words import t
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
 
@@ -29,121 +32,158 @@ def short(identifier: str) -> str:
     return identifier[:8] + ".." if len(identifier) > 10 else identifier
 
 
-def describe(action: Action) -> str:
+def describe(action: Action, lang: str = "en") -> str:
     """What an action does, in one line."""
-    t = action.target
-    who = f"{t.name} {short(t.id)}" if t.name else t.id
+    tg = action.target
+    who = f"{tg.name} {short(tg.id)}" if tg.name else tg.id
     if action.operation == Operation.ADD_ALLOWED_PAIRS:
         pairs = ", ".join(
-            p.ip_address + (" (service CIDR)" if p.ip_address in action.not_for_traffic else "")
+            t(lang, "d.service_cidr", cidr=p.ip_address)
+            if p.ip_address in action.not_for_traffic
+            else p.ip_address
             for p in action.pairs
         )
-        return f"port {who}: add allowed address pairs {pairs}"
+        return t(lang, "d.pairs", who=who, pairs=pairs)
     if action.operation == Operation.DISABLE_PORT_SECURITY:
-        return f"port {who}: clear security groups and pairs, disable port security (one request)"
+        return t(lang, "d.disable", who=who)
     if action.operation == Operation.ADD_SG_RULE and action.rule is not None:
-        return f"security group {who}: add rule {action.rule.text()}"
+        return t(lang, "d.rule", who=who, rule=rule_text(action.rule, lang))
     if action.operation == Operation.ADD_ROUTER_ROUTES:
-        routes = ", ".join(f"{r.destination} via {r.nexthop}" for r in action.routes)
-        return f"router {who}: add routes {routes}"
-    return f"manual ({t.kind} {t.name or t.id}): {action.command}"
+        routes = ", ".join(
+            t(lang, "d.route", destination=r.destination, nexthop=r.nexthop) for r in action.routes
+        )
+        return t(lang, "d.routes", who=who, routes=routes)
+    return t(lang, "d.manual", kind=tg.kind, name=tg.name or tg.id, command=action.command)
+
+
+def rule_text(rule: Rule, lang: str) -> str:
+    """A planned rule in one line: direction, ethertype, protocol and ports, from where."""
+    if lang == "en":
+        return rule.text()
+    proto = rule.protocol or t(lang, "r.any_protocol")
+    hi = rule.port_range_max
+    ports = (
+        f" {rule.port_range_min}"
+        + (f"-{hi}" if hi is not None and hi != rule.port_range_min else "")
+        if rule.port_range_min is not None
+        else ""
+    )
+    if rule.remote_group_id:
+        remote = t(lang, "r.from_group", group=rule.remote_group_id)
+    elif rule.remote_ip_prefix:
+        remote = t(lang, "r.from_prefix", prefix=rule.remote_ip_prefix)
+    else:
+        remote = t(lang, "r.from_anywhere")
+    return f"{rule.direction} {rule.ethertype} {proto}{ports} ({remote})"
 
 
 def _refs(refs: Iterable[RootCauseRef]) -> str:
     return ", ".join(f"{r.key} ({r.title})" for r in refs) or "none"
 
 
-def render_verification(v: Verification, *, heading: str, before_note: str = "") -> str:
+def render_verification(
+    v: Verification, *, heading: str, before_note: str = "", lang: str = "en"
+) -> str:
     lines = [heading]
     note = f" ({before_note})" if before_note else ""
-    lines.append(f"  before:  {len(v.before)} root cause{'s' if len(v.before) != 1 else ''}{note}")
+    lines.append(t(lang, "v.before", n=len(v.before), note=note))
     for r in v.gone:
-        lines.append(f"  gone:    {r.key}  {r.title}")
+        lines.append(t(lang, "v.gone", key=r.key, title=_title(r, lang)))
     for r in v.remain:
-        lines.append(f"  remains: {r.key}  {r.title}")
+        lines.append(t(lang, "v.remains", key=r.key, title=_title(r, lang)))
     after_keys = {r.key for r in v.after}
     for r in v.revealed:
-        state = "remains" if r.key in after_keys else "fixed too"
-        lines.append(f"  found:   {r.key}  {r.title} (hidden behind the first; {state})")
+        state = t(lang, "v.found.remains" if r.key in after_keys else "v.found.fixed")
+        lines.append(t(lang, "v.found", key=r.key, title=_title(r, lang), state=state))
     revealed = {r.key for r in v.revealed}
     for r in v.new:
         if r.key not in revealed:
-            lines.append(f"  new:     {r.key}  {r.title}: {r.message}")
+            message = L(r.message, lang)
+            lines.append(t(lang, "v.new", key=r.key, title=_title(r, lang), message=message))
     if not v.before and not v.after:
-        lines.append("  no root cause before or after")
+        lines.append(t(lang, "v.none"))
     return "\n".join(lines) + "\n"
 
 
-def render_plan(plan: Plan, *, verbose: bool = False) -> str:
+def _title(ref: RootCauseRef, lang: str) -> str:
+    """A root cause's title in ``lang`` (the recorded title when kostack does not know the key)."""
+    from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
+
+    return root_cause_title(ref.key, lang) if ref.key in ROOT_CAUSE_TITLES else ref.title
+
+
+def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
     """The plan as a person reviews it."""
     counts = plan.counts()
-    method = (
-        "allowed address pairs, port security stays on"
-        if plan.options.method == Method.PAIRS
-        else "disable port security (fast, insecure)"
-    )
+    method = t(lang, "method.pairs" if plan.options.method == Method.PAIRS else "method.disable")
     out: list[str] = []
     src = plan.source
-    where = src.snapshot_source or "live collection"
+    where = (
+        t(lang, "source", source=src.snapshot_source) if src.snapshot_source else t(lang, "live")
+    )
     if src.snapshot_created_at:
-        where += f", collected {src.snapshot_created_at}"
+        where += t(lang, "collected", when=src.snapshot_created_at)
     if not plan.actions:
-        out.append(f"Nothing to change: no root cause kostack can fix ({where}).")
+        out.append(t(lang, "nothing", where=where))
     else:
-        what = []
-        for key, label in (
-            ("ports", "port"),
-            ("security_groups", "security group"),
-            ("routers", "router"),
-        ):
-            if counts[key]:
-                what.append(f"{counts[key]} {label}{'s' if counts[key] != 1 else ''}")
+        what = [
+            t(lang, f"count.{key}", n=counts[key])
+            for key in ("ports", "security_groups", "routers")
+            if counts[key]
+        ]
         roots = len(plan.verification.before)
         manual = len(plan.manual)
         # The method is how port actions fix anti-spoofing: a plan without one has none.
         on_ports = any(a.operation in PORT_OPERATIONS for a in plan.actions)
         out.append(
-            f"Plan {plan.digest()}: {counts['actions']} change{'s' if counts['actions'] != 1 else ''}"
-            + (f" to {', '.join(what)}" if what else "")
-            + (f" and {manual} manual step{'s' if manual != 1 else ''}" if manual else "")
-            + f" for {roots} root cause{'s' if roots != 1 else ''}"
-            + (f" (method: {method})." if on_ports else ".")
+            t(
+                lang,
+                "head",
+                digest=plan.digest(),
+                n=counts["actions"],
+                to=t(lang, "head.to", what=", ".join(what)) if what else "",
+                manual=t(lang, "head.manual", m=manual) if manual else "",
+                roots=roots,
+                method=t(lang, "head.method", method=method) if on_ports else "",
+            )
         )
-        out.append(f"From: {where}" + (f"; project {src.project}" if src.project else "") + ".")
+        project = t(lang, "from.project", project=src.project) if src.project else ""
+        out.append(t(lang, "from", where=where, project=project))
         if plan.options.tight:
-            out.append("--tight: each node's port gets only the pod blocks it owns.")
+            out.append(t(lang, "tight"))
     for action in plan.actions:
         out.append("")
-        out.append(f"{action.id:>3}  {describe(action)}")
-        out.append(f"     why:     {action.reason}")
+        out.append(f"{action.id:>3}  {describe(action, lang)}")
+        out.append(t(lang, "why", text=L(action.reason, lang)))
         if action.automatic:
-            out.append(f"     only if: {action.precondition.text}")
-            out.append(f"     undo:    {action.inverse.description}")
+            out.append(t(lang, "only_if", text=L(action.precondition.text, lang)))
+            out.append(t(lang, "undo", text=L(action.inverse.description, lang)))
         for note in action.notes:
-            out.append(f"     note:    {note}")
+            out.append(t(lang, "note", text=L(note, lang)))
         if verbose and action.before is not None:
+            before = action.before
             out.append(
-                "     before:  pairs ["
-                + ", ".join(p.ip_address for p in action.before.allowed_address_pairs)
-                + f"], port security {'on' if action.before.port_security_enabled else 'off'}, "
-                f"groups {list(action.before.security_groups)}"
+                t(
+                    lang,
+                    "before",
+                    pairs=", ".join(p.ip_address for p in before.allowed_address_pairs),
+                    state=t(lang, "on" if before.port_security_enabled else "off"),
+                    groups=str(list(before.security_groups)),
+                )
             )
     for note in plan.notes:
         out.append("")
-        out.append(f"Note: {note}")
+        out.append(t(lang, "plan_note", text=L(note, lang)))
     for warning in plan.warnings:
         out.append("")
-        out.append(f"WARNING: {warning}")
+        out.append(t(lang, "warning", text=L(warning, lang)))
     if plan.not_planned:
         out.append("")
-        out.append("Not planned:")
-        out.extend(f"  - {n}" for n in plan.not_planned)
+        out.append(t(lang, "not_planned"))
+        out.extend(f"  - {L(n, lang)}" for n in plan.not_planned)
     out.append("")
     out.append(
-        render_verification(
-            plan.verification,
-            heading="Verified before applying (the diagnosis re-run on the snapshot with these changes):",
-        ).rstrip("\n")
+        render_verification(plan.verification, heading=t(lang, "verified"), lang=lang).rstrip("\n")
     )
     return terminal_safe("\n".join(out) + "\n")
 

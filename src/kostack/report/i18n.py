@@ -8,11 +8,13 @@ from __future__ import annotations
 import locale
 import os
 
+from kostack.korean import fill
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
 from kostack.report.i18n_verdict import VERDICT_MESSAGES
 
 LANGS = ("en", "ko")
+LANG_VAR = "KOSTACK_LANG"  # every command's language when --lang is not given
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -21,6 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "and cluster {version} ({nodes} nodes, {cni}{pools})."
         ),
         "root_cause": "ROOT CAUSE {n} of {total}",
+        "network_one": "network {name}",
         "ports": "Ports:",
         "nodes": "Nodes:",
         "groups": "Groups:",
@@ -115,6 +118,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
         ),
         "root_cause": "근본 원인 {n}/{total}",
+        "network_one": "네트워크 {name}",
         "ports": "포트:",
         "nodes": "노드:",
         "groups": "그룹:",
@@ -137,7 +141,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unknown_more": "{n}건 판단 불가, 예:",
         "gaps": "수집하지 못한 항목:",
         "antispoof_summary": (
-            "{cni}는 노드 간 Pod 트래픽을 캡슐화하지 않고 보냅니다 ({why}). 이 패킷은 Pod IP({pod_cidr})를 "
+            "{cni:은/는} 노드 간 Pod 트래픽을 캡슐화하지 않고 보냅니다 ({why}). 이 패킷은 Pod IP({pod_cidr})를 "
             "출발지로 VM을 떠나는데, 이 주소는 포트의 고정 IP도 Allowed Address Pair도 아니므로 "
             "Neutron이 스푸핑으로 보고 차단합니다."
         ),
@@ -154,20 +158,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "trace_verdict_ok": "=> 도달 가능",
         "trace_verdict_blocked": "=> {n}번째 홉에서 {disposition}",
         "trace_expect.none": (
-            "=> 정상이든 아니든 응답이 오지 않는 것이 정상입니다: ClusterIP ping은 아무것도 증명하지 "
-            "못하므로 nslookup, nc -zv, curl로 확인하세요"
+            "=> 응답이 오지 않는 것이 예상된 결과입니다(클러스터 상태와 무관): ClusterIP ping은 "
+            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_expect.reject": (
-            "=> 정상이든 아니든 즉시 'port unreachable'이 오는 것이 정상입니다: ClusterIP ping은 "
-            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+            "=> 즉시 'port unreachable'이 오는 것이 예상된 결과입니다(클러스터 상태와 무관): "
+            "ClusterIP ping은 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_expect.local-answer": (
-            "=> 정상이든 아니든 노드 자신이 응답합니다: ClusterIP ping은 아무것도 증명하지 못하므로 "
-            "nslookup, nc -zv, curl로 확인하세요"
+            "=> 노드 자신이 응답합니다(클러스터 상태와 무관): ClusterIP ping은 아무것도 증명하지 "
+            "못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_expect.depends": (
-            "=> 응답은 서비스 프록시에 따라 다릅니다 (위 홉 참고). 정상이든 아니든 ClusterIP ping은 "
-            "아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
+            "=> 응답은 서비스 프록시에 따라 다릅니다 (위 홉 참고). 클러스터 상태와 무관하게 "
+            "ClusterIP ping은 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 확인하세요"
         ),
         "trace_cases": "스냅샷에 없는 정보에 따라 결과가 달라집니다. 경우 {n}가지:",
         "trace_case": "{case} 조건:",
@@ -217,9 +221,12 @@ for _lang, _table in VERDICT_MESSAGES.items():
 
 
 def detect_lang(explicit: str | None = None) -> str:
-    """--lang wins; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
+    """--lang wins; else KOSTACK_LANG; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
     if explicit:
         return explicit if explicit in LANGS else "en"
+    chosen = os.environ.get(LANG_VAR, "").strip().lower()
+    if chosen:
+        return chosen if chosen in LANGS else "en"
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
@@ -232,35 +239,4 @@ def t(lang: str, key: str, **params: object) -> str:
     table = MESSAGES.get(lang, MESSAGES["en"])
     template = table.get(key) or MESSAGES["en"][key]
     # a Korean template may write a particle pair as a format spec: "{ip:은/는}"
-    if not params:
-        return template
-    from kostack.analyze.messages import Word  # not at import: --help loads no layer
-
-    return template.format(**{k: Word(v) if isinstance(v, str) else v for k, v in params.items()})
-
-
-# --------------------------------------------------------------------------- particles
-
-_DIGIT_FINALS = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 8, "9": 0}
-
-
-def josa(word: str, pair: str) -> str:
-    """``word`` with the right one of a particle pair ("으로/로", "을/를", "이/가", "은/는").
-
-    Decided by the final consonant of the last syllable (a digit is read in
-    Sino-Korean: 3 -> 삼); after a word in Latin letters, whose reading is
-    not known, both are written the usual way: "kubernetes을(를)".
-    """
-    with_final, without_final = pair.split("/")
-    last = word.rstrip()[-1:]
-    if last and "가" <= last <= "힣":
-        final = (ord(last) - ord("가")) % 28
-    elif last in _DIGIT_FINALS:
-        final = _DIGIT_FINALS[last]
-    else:
-        if pair == "으로/로":
-            return f"{word}(으)로"
-        return f"{word}{with_final}({without_final})"
-    if pair == "으로/로" and final in (0, 8):  # no final consonant, or ㄹ: 로
-        return word + without_final
-    return word + (without_final if final == 0 else with_final)
+    return fill(template, params) if params else template

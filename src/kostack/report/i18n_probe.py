@@ -86,7 +86,7 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "probe.n_undecided": "모델이 판단하지 못한 것 {n}개",
         "probe.n_not_run": "실행하지 못한 것 {n}개",
-        "probe.mismatch": "모델 불일치(MODEL MISMATCH)  {source}에서 {target}로 {label}",
+        "probe.mismatch": "모델 불일치(MODEL MISMATCH)  {source}에서 {target:으로/로} {label}",
         "probe.mismatch_model": "모델:    {prediction}",
         "probe.mismatch_probe": "프로브:  {verdict}: {detail}",
         "probe.mismatch_hint": (
@@ -95,8 +95,8 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "probe.contrast": "{node}의 Pod에서 어떤 프로브는 통과하고 어떤 프로브는 실패하는 이유{same}:",
         "probe.contrast_same": " (다른 노드 {n}대도 같음)",
-        "probe.works": "통과: {target}로 {label}: {why}",
-        "probe.fails": "실패: {target}로 {label}: {why}",
+        "probe.works": "통과: {target:으로/로} {label}: {why}",
+        "probe.fails": "실패: {target:으로/로} {label}: {why}",
         "probe.clusterip": (
             "Pod {n}개에서 ping {ip}: {what}. 증상이 아닙니다: ClusterIP는 가상 IP이므로 ping 결과는 "
             "프록시 모드에 따라 다르고 서비스 상태에 대해 아무것도 말해 주지 않습니다."
@@ -120,7 +120,7 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
             "프로브 계획: 노드 {nodes}대 중 {sources}대에서 {n}개 ({classes}개 노드 클래스), "
             "프로브당 제한 시간 {timeout:g}초. 예측은 정적 모델의 결과입니다."
         ),
-        "probe.dry_run": "드라이런: 아무것도 보내지 않았습니다. 실행하려면 --yes를 추가하세요 ({what}).",
+        "probe.dry_run": "시험 실행: 아무것도 보내지 않았습니다. 실행하려면 --yes를 추가하세요 ({what}).",
         "probe.dry_run_lab": "랩의 Pod 네임스페이스에서 실행",
         "probe.dry_run_k8s": (
             "kostack-probe-* 네임스페이스와 이미지 {image}의 Pod {pods}개를 만들고, 끝나면 삭제"

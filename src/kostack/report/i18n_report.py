@@ -309,7 +309,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.l.status": "상태",
         "rep.l.no_flows": "추적할 수 있는 흐름이 없습니다 (스냅샷에 노드, Pod 또는 포트 정보가 없음).",
         "rep.l.picture_md": "HTML 보고서(`-o report.html`)에서는 이 내용을 그림으로 보여 줍니다.",
-        "rep.l.footer": "kostack {version}이 위 데이터로 생성했습니다. 이 보고서에 손으로 쓴 내용은 없습니다.",
+        "rep.l.footer": "kostack {version:이/가} 위 데이터로 생성했습니다. 이 보고서에 손으로 쓴 내용은 없습니다.",
         "rep.status.applied": "적용됨",
         "rep.status.failed": "실패",
         "rep.status.started": "시작됨, 결과 기록 없음",
@@ -327,7 +327,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.title.and_release": " 및 {releases} 배포 실패",
         "rep.title.release_findings": "OpenStack K8s Helm 릴리스 점검 결과",
         "rep.title.affecting": " ({apps} 영향)",
-        "rep.generated_from": "스냅샷 수집 시각 {created} ({source}).",
+        "rep.generated_from": "스냅샷 수집 시각 {created} (출처: “{source}”).",
         "rep.symptom.probe": "{source}에서 `{command}` 실패: {detail}",
         "rep.symptom.static": "{what}",
         "rep.symptom.pod": "Pod {pod} 상태가 {phase}입니다.",
@@ -356,7 +356,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cause.main": "3.{n} 핵심 원인: {title}",
         "rep.cause.other": "3.{n} 추가 원인: {title}",
         "rep.note.clusterip": "3.{n} 부차적 혼란: ClusterIP의 특성",
-        "rep.ping.see": "ClusterIP로 보낸 ping에는 정상이든 아니든 응답이 없습니다({section} 참고).",
+        "rep.ping.see": "ClusterIP로 보낸 ping에는 클러스터 상태와 무관하게 응답이 없습니다({section} 참고).",
         "rep.cause.every_port": "{what} 영향받는 포트 {n}개 모두 같습니다: {ports}.",
         "rep.note.release": "3.{n} {release} 설치 실패 원인",
         "rep.note.release_findings": "3.{n} 릴리스 {release} 점검 결과",
@@ -424,14 +424,14 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "rep.recovery.left_title": "5.{n} {release}: 남겨진 사본",
         "rep.recovery.left_behind": (
-            "릴리스 {release}은(는) -n 없이 설치하면서 남겨진 사본이고, 같은 차트의 {newer}이(가) 제자리에서 "
+            "릴리스 {release:은/는} -n 없이 설치하면서 남겨진 사본이고, 같은 차트의 {newer:이/가} 제자리에서 "
             "실행 중입니다. 그 자리에 다시 설치하는 것은 맞지 않고 제거 여부는 소유자가 정할 일이므로, "
             "무언가를 삭제하는 명령은 제시하지 않습니다."
         ),
         "rep.recovery.op.retain": "{pvc} 클레임을 삭제해도 데이터 보존",
         "rep.recovery.op.uninstall": "릴리스 {release} 제거",
         "rep.recovery.op.delete_pvc": "PVC {pvc} 삭제 ({owner}의 것으로 증명됨)",
-        "rep.recovery.op.install": "{release}을(를) 자기 네임스페이스에 설치",
+        "rep.recovery.op.install": "{release:을/를} 자기 네임스페이스에 설치",
         "rep.recovery.op.wait": "{component} 준비 완료까지 대기",
         "rep.lesson.plan_pairs.title": "OpenStack + K8s: 포트 보안은 구축 전에 계획한다",
         "rep.lesson.plan_pairs": (
@@ -439,7 +439,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
             "설치 전에 모든 노드 포트에 Pod CIDR을 Allowed Address Pair로 넣어 두어야 합니다 (또는 항상 캡슐화하고 NAT)."
         ),
         "rep.lesson.sg.title": "CNI 프로토콜은 먼저 열어 둔다",
-        "rep.lesson.sg": "{cni}가 노드 사이에 보내는 트래픽(캡슐화, BGP, Typha, API 서버)은 CNI 설치 전에 보안 그룹에서 허용해야 합니다.",
+        "rep.lesson.sg": "{cni:이/가} 노드 사이에 보내는 트래픽(캡슐화, BGP, Typha, API 서버)은 CNI 설치 전에 보안 그룹에서 허용해야 합니다.",
         "rep.lesson.mtu.title": "Pod MTU는 테넌트 네트워크에서 계산한다",
         "rep.lesson.mtu": "Pod MTU = 네트워크 MTU - 캡슐화 오버헤드 (VXLAN 50, IPIP 20, WireGuard 60).",
         "rep.lesson.no_port.title": "노드와 포트의 대응을 유지한다",
@@ -449,7 +449,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.lesson.portsec_off.title": "포트 보안 비활성화는 임시 조치다",
         "rep.lesson.portsec_off": "노드의 모든 필터링이 사라집니다. Allowed Address Pair와 보안 그룹 규칙으로 바꿔야 합니다.",
         "rep.lesson.ping.title": "ClusterIP Ping: ClusterIP는 ping으로 테스트하지 않는다",
-        "rep.lesson.ping": "ping {ip}는 정상 클러스터에서도 실패합니다. 네트워크 테스트는 반드시 nslookup, nc -zv, curl, wget을 서비스 포트로 사용해야 합니다.",
+        "rep.lesson.ping": "ping {ip:은/는} 정상 클러스터에서도 실패합니다. 네트워크 테스트는 반드시 nslookup, nc -zv, curl, wget을 서비스 포트로 사용해야 합니다.",
         "rep.lesson.clean.title": "Clean Re-install: 실패한 Stateful 설치는 완전히 정리한다",
         "rep.lesson.clean": (
             "{releases} 설치가 실패했을 때 Pod 재시작만으로는 부족합니다. 네트워크를 고친 뒤, 릴리스를 지우고, "

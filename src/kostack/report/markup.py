@@ -69,7 +69,7 @@ def mt(lang: str, key: str, /, **params: object) -> Marked:
     template = table.get(key) or MESSAGES["en"][key]
     if not params:
         return Marked(template)
-    return Marked(template.format(**{k: literal(v) for k, v in params.items()}))
+    return Marked(template.format(**{k: Word(literal(v)) for k, v in params.items()}))
 
 
 def marked(text: object, lang: str) -> Marked | str:

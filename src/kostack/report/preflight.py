@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.plan.model import Rule
+from kostack.analyze.messages import localize as L
+from kostack.plan.model import RootCauseRef, Rule
 from kostack.plan.preflight import PreflightResult
 from kostack.report.preflight_scripts import (
     SERVICE_NOTE,
@@ -16,115 +17,160 @@ from kostack.report.preflight_scripts import (
     render_commands,
     render_terraform,
 )
+from kostack.report.preflight_words import KIND_KO, RULE_WHY_KO, t
 from kostack.report.safe import terminal_safe
 
 __all__ = ["SERVICE_NOTE", "preflight_dict", "render_commands", "render_terraform", "render_text"]
 
 
-def _rule_text(rule: Rule, group: str) -> str:
-    proto = rule.protocol or "any"
+def _rule_text(rule: Rule, group: str, lang: str = "en") -> str:
+    proto = rule.protocol or t(lang, "any")
     ports = ""
     if rule.port_range_min is not None:
         hi = rule.port_range_max
         ports = f" {rule.port_range_min}" + (
             f"-{hi}" if hi not in (None, rule.port_range_min) else ""
         )
-    remote = f"from {rule.remote_ip_prefix}" if rule.remote_ip_prefix else f"from group {group}"
-    return f"{proto}{ports} {remote}"
+    remote = (
+        t(lang, "from_prefix", prefix=rule.remote_ip_prefix)
+        if rule.remote_ip_prefix
+        else t(lang, "from_group", group=group)
+    )
+    return t(lang, "rule", proto=proto, ports=ports, remote=remote)
 
 
-def _text_breaks(result: PreflightResult) -> list[str]:
+def _title(rc: RootCauseRef, lang: str) -> str:
+    from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
+
+    return root_cause_title(rc.key, lang) if rc.key in ROOT_CAUSE_TITLES else rc.title
+
+
+def _kind(kind: str, lang: str) -> str:
+    return KIND_KO.get(kind, kind) if lang == "ko" else kind
+
+
+def _text_breaks(result: PreflightResult, lang: str) -> list[str]:
     """The setup in one line, then what would break with the ports as they are."""
     spec = result.spec
     cps = sum(1 for n in spec.nodes if n.control_plane)
     net = result.network
     where = (
-        f"a planned network (MTU {net.mtu}, {net.network_type})"
+        t(lang, "planned", mtu=net.mtu, type=_kind(str(net.network_type), lang))
         if planned_network(result)
-        else f"network {net.name or net.id} (MTU {net.mtu}, {net.network_type or 'type unknown'})"
+        else t(
+            lang,
+            "network",
+            name=net.name or net.id,
+            mtu=net.mtu,
+            type=net.network_type or t(lang, "type_unknown"),
+        )
     )
-    backend = spec.backend or (spec.openstack.backend if spec.openstack else None) or "unknown"
+    backend = (
+        spec.backend or (spec.openstack.backend if spec.openstack else None) or t(lang, "unknown")
+    )
     out = [
-        f"Preflight: {len(spec.nodes)} nodes ({cps} control plane) on {where}, Neutron backend {backend}.",
-        f"  pods {spec.pod_cidr}, services {spec.service_cidr}, {spec.describe_cni()}",
+        t(lang, "head", n=len(spec.nodes), cps=cps, where=where, backend=backend),
+        t(
+            lang,
+            "setup",
+            pods=str(spec.pod_cidr),
+            services=str(spec.service_cidr),
+            cni=L(spec.describe_cni(), lang),
+        ),
         "",
     ]
     existing = any(p.existing is not None for p in result.ports)
-    as_is = (
-        "as the ports are"
-        if existing
-        else "with new ports in the project's default group and no allowed pairs"
-    )
+    as_is = t(lang, "as_existing" if existing else "as_new")
     if result.breaks:
-        out.append(f"What would break {as_is}:")
+        out.append(t(lang, "breaks", as_is=as_is))
         for rc in result.breaks:
-            out.append(f"  [{rc.severity}] {rc.title}")
-            out.append(f"      {rc.message}")
+            out.append(f"  [{severity_word(rc.severity, lang)}] {_title(rc, lang)}")
+            out.append(f"      {L(rc.message, lang)}")
     else:
-        out.append(f"Nothing breaks {as_is}; the settings below are still the ones to use.")
+        out.append(t(lang, "nothing", as_is=as_is))
     out.append("")
     return out
 
 
-def _text_group(result: PreflightResult) -> list[str]:
+def _text_group(result: PreflightResult, lang: str) -> list[str]:
     """How to create the security group and which rules it needs."""
     spec = result.spec
-    if result.remaining:
-        out = [
-            "Create them like this (the diagnosis of this setup still finds the problems at the end):"
-        ]
-    else:
-        out = ["Create them like this (verified: the diagnosis of this setup finds nothing):"]
+    out = [t(lang, "create_remaining" if result.remaining else "create_ok")]
     if result.existing_group is not None:
         out.append(
-            f"  security group {spec.group_name} exists ({result.existing_group.id}); "
-            f"{len(result.rules_present)} of the rules it needs are there, add:"
+            t(
+                lang,
+                "group_exists",
+                group=spec.group_name,
+                id=result.existing_group.id,
+                n=len(result.rules_present),
+            )
         )
     else:
-        out.append(
-            f"  security group {spec.group_name} (ingress; Neutron adds egress to anywhere):"
-        )
+        out.append(t(lang, "group_new", group=spec.group_name))
     for needed in result.rules:
-        out.append(f"    {_rule_text(needed.rule, spec.group_name):<32} {needed.why}")
+        why = RULE_WHY_KO.get(needed.slug, needed.why) if lang == "ko" else needed.why
+        out.append(f"    {_rule_text(needed.rule, spec.group_name, lang):<32} {why}")
     if not result.rules:
-        out.append("    (nothing: every rule is there)")
+        out.append(t(lang, "no_rules"))
     return out
 
 
-def _text_ports(result: PreflightResult) -> list[str]:
+def _text_ports(result: PreflightResult, lang: str) -> list[str]:
     """The node ports, router routes, pod MTU, notes and what still breaks."""
     spec = result.spec
-    out = [f"  ports (port security on, in group {spec.group_name}):"]
+    out = [t(lang, "ports", group=spec.group_name)]
     for port in result.ports:
         pairs = ", ".join(
-            p + (" (service CIDR, not needed for traffic)" if p in port.not_for_traffic else "")
-            for p in port.pairs
+            t(lang, "service_pair", cidr=p) if p in port.not_for_traffic else p for p in port.pairs
         )
-        what = f"existing port {port.existing.id}" if port.existing else "new port"
-        out.append(
-            f"    {port.node:<12} {port.ip:<15} {what}; "
-            + (f"allowed pairs {pairs}" if pairs else "no allowed pairs needed")
+        what = (
+            t(lang, "existing_port", id=port.existing.id) if port.existing else t(lang, "new_port")
         )
+        needs = t(lang, "pairs", pairs=pairs) if pairs else t(lang, "no_pairs")
+        out.append(f"    {port.node:<12} {port.ip:<15} {what}; {needs}")
     if result.routes:
-        out.append("  router routes back to each node's pods:")
-        out.extend(f"    {r.destination} via {r.nexthop}" for r in result.routes)
+        out.append(t(lang, "routes"))
+        out.extend(
+            t(lang, "route", destination=r.destination, nexthop=r.nexthop) for r in result.routes
+        )
     mtu = spec.pod_mtu or result.recommended_mtu
+    largest = t(lang, "largest", mtu=result.recommended_mtu) if spec.pod_mtu else ""
     out.append(
-        f"  pod MTU {mtu} (network MTU {result.network.mtu} - {result.overhead} for {result.overhead_kind}"
-        + (f"; the largest that fits is {result.recommended_mtu})" if spec.pod_mtu else ")")
+        t(
+            lang,
+            "mtu",
+            mtu=mtu,
+            net=result.network.mtu,
+            overhead=result.overhead,
+            kind=_kind(result.overhead_kind, lang),
+            largest=largest,
+        )
     )
     for note in result.notes:
-        out.append(f"  Note: {note}")
+        out.append(t(lang, "note", note=L(note, lang)))
     if result.remaining:
-        out.append("  Still breaks:")
+        out.append(t(lang, "still"))
         for rc in result.remaining:
-            out.append(f"    [{rc.severity}] {rc.title}: {rc.message}")
+            sev = severity_word(rc.severity, lang)
+            out.append(f"    [{sev}] {_title(rc, lang)}: {L(rc.message, lang)}")
     return out
 
 
-def render_text(result: PreflightResult) -> str:
+def severity_word(severity: str, lang: str) -> str:
+    """A severity as diagnose prints it in ``lang``."""
+    from kostack.report.i18n import MESSAGES
+
+    return (
+        MESSAGES.get(lang, MESSAGES["en"]).get(f"sev.{severity}", severity)
+        if lang != "en"
+        else severity
+    )
+
+
+def render_text(result: PreflightResult, lang: str = "en") -> str:
     """The report: what breaks, how to create the ports, then the commands and Terraform."""
-    out = _text_breaks(result) + _text_group(result) + _text_ports(result)
+    out = _text_breaks(result, lang) + _text_group(result, lang) + _text_ports(result, lang)
     out.append("")
     out.append("# --- openstack CLI " + "-" * 60)
     out.append(render_commands(result).rstrip("\n"))

@@ -129,7 +129,7 @@ def _volume_blocks(
         for claim in sorted(members, key=lambda c: c.key):
             lines.append(_volume_line(claim, lang))
             if verbose:
-                lines.extend(2 * INDENT + e.text for e in claim.evidence)
+                lines.extend(2 * INDENT + L(e.text, lang) for e in claim.evidence)
         lines.append("")
     return lines
 
@@ -151,8 +151,8 @@ def _suspect_lines(
         return []
     lines = [t(lang, "left_alone")]
     for suspect in suspects:
-        reason = "; ".join(e.text for e in suspect.conflicts) or "; ".join(
-            e.text for e in suspect.evidence
+        reason = "; ".join(L(e.text, lang) for e in suspect.conflicts) or "; ".join(
+            L(e.text, lang) for e in suspect.evidence
         )
         lines.append(f"{INDENT}{suspect.key}: {reason}")
     lines.append("")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import string
 from typing import Any, Final
 
+from kostack.korean import fill
+
 __all__ = ["INDENT", "OUTPUT_SCHEMA_VERSION", "TEXT", "placeholders", "t"]
 
 OUTPUT_SCHEMA_VERSION: Final = 1
@@ -85,11 +87,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "network_unknown": "네트워크: 판단하지 않음(OpenStack/클러스터 스냅샷 없음). 원인 사슬은 애플리케이션에서 멈춥니다.",
         "chain_fix_network": "먼저 네트워크를 고친 뒤(`kostack fix plan`) 다시 점검하세요: {command}",
         "next": "조치:",
-        "next_reinstall": "릴리스 {release}이(가) 실패했습니다. 깨끗하게 다시 설치하세요(시험 실행이 모든 단계를 보여 주며, 제거하는 릴리스의 것으로 증명된 PVC {n}개만 삭제합니다):",
+        "next_reinstall": "릴리스 {release:이/가} 실패했습니다. 깨끗하게 다시 설치하세요(시험 실행이 모든 단계를 보여 주며, 제거하는 릴리스의 것으로 증명된 PVC {n}개만 삭제합니다):",
         "next_save": "먼저 설치할 때 쓴 값을 보관하세요:",
         "next_network_first": "Pod에서 DNS와 kubernetes 서비스가 동작할 때까지 재설치는 거부됩니다. 먼저 네트워크를 고치세요(`kostack fix plan`).",
-        "next_blocked": "릴리스 {release}이(가) 실패했지만 무언가를 삭제하는 명령은 제시하지 않습니다: {reasons}. kostack은 릴리스의 매니페스트가 선언했거나, 릴리스 StatefulSet의 레이블을 가진 클레임이거나, Helm 어노테이션이 그 릴리스를 가리키는 볼륨만 삭제합니다.",
-        "next_left_behind": "릴리스 {release}은(는) 실패했고 -n 없이 설치하면서 남겨진 사본입니다(같은 차트의 {newer}이(가) 제자리에서 실행 중). 무언가를 삭제하는 명령은 제시하지 않으며, 제거 여부는 소유자가 정할 일입니다.",
+        "next_blocked": "릴리스 {release:이/가} 실패했지만 무언가를 삭제하는 명령은 제시하지 않습니다: {reasons}. kostack은 릴리스의 매니페스트가 선언했거나, 릴리스 StatefulSet의 레이블을 가진 클레임이거나, Helm 어노테이션이 그 릴리스를 가리키는 볼륨만 삭제합니다.",
+        "next_left_behind": "릴리스 {release:은/는} 실패했고 -n 없이 설치하면서 남겨진 사본입니다(같은 차트의 {newer:이/가} 제자리에서 실행 중). 무언가를 삭제하는 명령은 제시하지 않으며, 제거 여부는 소유자가 정할 일입니다.",
         "volumes": "릴리스 {name}의 볼륨:",
         "volume_line": "{key}  {size}  {volume}  회수 정책 {reclaim}  {why}",
         "kept": "helm.sh/resource-policy로 보존",
@@ -97,10 +99,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "manifest": "매니페스트에 있음",
         "orphan": "릴리스 없음",
         "left_alone": "관련 있어 보이지만 증명되지 않음(kostack은 건드리지 않음):",
-        "also_ok": "함께 확인, 정상: {list}.",
+        "also_ok": "함께 점검했고 정상: {list}.",
         "unknown": "판단 불가(데이터 없음):",
         "gaps": "수집하지 못함:",
-        "plan_title": "{name}을(를) {ns}에 {chart}(으)로 다시 설치{mode}",
+        "plan_title": "{name:을/를} {ns}에 {chart:으로/로} 다시 설치{mode}",
         "mode_dry": "(시험 실행: 아무것도 바꾸지 않음)",
         "mode_apply": "",
         "gate": "네트워크 점검:",
@@ -130,7 +132,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
 def t(lang: str, key: str, /, **params: Any) -> str:
     """The text of `key` in `lang` (English when missing), formatted with `params`."""
     table = TEXT.get(lang, TEXT["en"])
-    return (table.get(key) or TEXT["en"][key]).format(**params)
+    return fill(table.get(key) or TEXT["en"][key], params)
 
 
 def placeholders(template: str) -> set[str]:

@@ -39,7 +39,8 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
             lang,
             "collected",
             project=env.project,
-            networks=", ".join(f"network {n}" for n in env.networks) or "network ?",
+            networks=", ".join(t(lang, "network_one", name=L(n, lang)) for n in env.networks)
+            or t(lang, "network_one", name="?"),
             ports=env.node_ports,
             groups=env.security_groups,
             version=env.kubernetes_version,
@@ -99,12 +100,12 @@ def _root_cause(
     if verbose:
         for i, e in enumerate(rc.evidence):
             label = t(lang, "evidence") if i == 0 else ""
-            out.append(f"{INDENT}{label:<{label_w}} {e}")
+            out.append(f"{INDENT}{label:<{label_w}} {L(e, lang)}")
         for f in rc.symptoms:
             for flow in f.flows:
                 out.append(f"{INDENT}{'':<{label_w}} {L(flow, lang)}")
     elif rc.evidence:
-        out.append(f"{INDENT}{t(lang, 'evidence'):<{label_w}} {rc.evidence[0]}")
+        out.append(f"{INDENT}{t(lang, 'evidence'):<{label_w}} {L(rc.evidence[0], lang)}")
     if (
         any(f.check_id in ("net-api-service", "net-dns") for f in rc.symptoms)
         or rc.key == "antispoof"

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from kostack.errors import ConfigError
+from kostack.korean import fill
 from kostack.redact import redact
 
 __all__ = ["ExporterServer", "Route", "parse_listen", "text_body"]
@@ -37,14 +38,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "ko": {
         "error.listen": "{address}에서 연결을 받을 수 없습니다: {error}",
         "hint.listen": "--listen HOST:PORT로 비어 있는 주소를 지정하세요",
-        "error.listen.form": "--listen {address!r}는 HOST:PORT 형식이 아닙니다",
+        "error.listen.form": "--listen 값 {address!r}: HOST:PORT 형식이 아닙니다",
         "hint.listen.form": "예: --listen 127.0.0.1:9109 또는 --listen 0.0.0.0:9109",
     },
 }
 
 
 def _say(lang: str, key: str, **params: Any) -> str:
-    return _MESSAGES.get(lang, _MESSAGES["en"])[key].format(**params)
+    return fill(_MESSAGES.get(lang, _MESSAGES["en"])[key], params)
 
 
 def parse_listen(text: str, lang: str = "en") -> tuple[str, int]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.report.i18n import josa
+from kostack.korean import fill
 
-__all__ = ["MESSAGES", "josa", "say", "severity_name", "verdict_name"]
+__all__ = ["MESSAGES", "say", "severity_name", "verdict_name"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -101,26 +101,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.appeared.node": "kostack: {title} [{severity}] ({check}) 문제가 이 노드에 영향을 줍니다. "
         "근거와 해결 방법은 `kostack diagnose`로 확인하세요.",
         "event.cleared": "kostack: {title} ({check}) 문제가 더 이상 감지되지 않습니다.",
-        "event.verdict": "kostack: Pod 네트워크 판정이 {before}에서 {after} 바뀌었습니다.",
-        "event.source.down": "kostack: {source} 읽을 수 없습니다. 원인은 kostack watch의 로그와 /status에서 확인하세요.",
-        "event.source.up": "kostack: {source} 다시 읽을 수 있습니다.",
+        "event.verdict": "kostack: Pod 네트워크 판정이 {before}에서 {after:으로/로} 바뀌었습니다.",
+        "event.source.down": "kostack: {source:을/를} 읽을 수 없습니다. 원인은 kostack watch의 로그와 /status에서 확인하세요.",
+        "event.source.up": "kostack: {source:을/를} 다시 읽을 수 있습니다.",
         "error.extra": "kostack watch에는 선택 의존성 prometheus-client(추가 기능 kostack[watch])가 "
         "필요합니다",
         "hint.extra": "pip install 'kostack[watch]'",
         "error.snapshot": "--snapshot {path}: 파일이 없습니다",
         "hint.snapshot": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
-        "error.deployment": "--deployment {text!r}는 NAMESPACE/NAME 형식이 아닙니다",
+        "error.deployment": "--deployment 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.deployment": "예: --deployment kostack/kostack-watch",
-        "error.egress": "--egress-target {text!r}는 IP 주소가 아닙니다",
+        "error.egress": "--egress-target 값 {text!r}: IP 주소가 아닙니다",
         "hint.egress": "예: --egress-target 1.1.1.1",
     },
-}
-
-# Keys whose Korean text puts a particle right after a placeholder: (key, placeholder, particle).
-_PARTICLES: dict[str, tuple[str, str]] = {
-    "event.verdict": ("after", "으로/로"),
-    "event.source.down": ("source", "을/를"),
-    "event.source.up": ("source", "을/를"),
 }
 
 
@@ -128,11 +121,7 @@ def say(lang: str, key: str, **params: Any) -> str:
     """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
     catalog = MESSAGES.get(lang, MESSAGES["en"])
     template = catalog.get(key) or MESSAGES["en"][key]
-    if lang == "ko" and key in _PARTICLES:
-        name, pair = _PARTICLES[key]
-        if name in params:
-            params = {**params, name: josa(str(params[name]), pair)}
-    return template.format(**params)
+    return fill(template, params)
 
 
 def verdict_name(lang: str, verdict: str) -> str:

@@ -16,6 +16,11 @@ LATENT = "cidr-overlap-latent"
 
 register(
     {
+        f"{ID}.in-overlap": {"en": "in the overlap: {blocks}", "ko": "겹치는 범위 안: {blocks}"},
+        f"{ID}.first-in-overlap": {
+            "en": "first block in the overlap={block}",
+            "ko": "겹치는 범위의 첫 블록={block}",
+        },
         f"{ID}.pod-actual": {
             "en": "The pod range {pool} overlaps the {others}, and node ranges in the overlap are "
             "handed out already ({blocks}): pods there get addresses that are routed to the wrong "
@@ -105,7 +110,7 @@ def pod_overlap_finding(
         shown = ", ".join(f"{b} ({n})" if n else str(b) for n, b in in_use[:SHOWN_BLOCKS])
         if len(in_use) > SHOWN_BLOCKS:
             shown += f" +{len(in_use) - SHOWN_BLOCKS}"
-        evidence.append(f"in the overlap: {shown}")
+        evidence.append(Msg(f"{ID}.in-overlap", blocks=shown))
         message = Msg(f"{ID}.pod-actual", blocks=shown, **common)
         return Finding(
             ID,
@@ -121,7 +126,7 @@ def pod_overlap_finding(
     if verdict == "sequential":
         # the overlap allocation reaches first is the one that bites first
         soonest = min(overlaps, key=lambda o: o.blocks_left or 0)
-        evidence.append(f"first block in the overlap={soonest.bites_at}")
+        evidence.append(Msg(f"{ID}.first-in-overlap", block=soonest.bites_at))
         message = Msg(
             f"{ID}.pod-latent-sequential",
             allocated=soonest.allocated,

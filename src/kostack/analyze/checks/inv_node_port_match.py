@@ -57,7 +57,11 @@ def run(ctx: CheckContext) -> list[Finding]:
                 why=first.port_note,
             ),
             tuple(
-                f"node {v.name} providerID={v.node.provider_id} InternalIP={v.ip}: {v.port_note}"
+                Msg(
+                    "topo.node-note",
+                    node=f"{v.name} providerID={v.node.provider_id} InternalIP={v.ip}",
+                    note=v.port_note,
+                )
                 for v in unmatched[:8]
             ),
             cause="no-port",

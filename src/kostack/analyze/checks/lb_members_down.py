@@ -65,7 +65,7 @@ register(
         f"{ID}.not-provisioned": {
             "en": "Pool {pool} ({svc} port {port}) is {status}: its members are not monitored yet "
             "(lb-provisioning judges it).",
-            "ko": "풀 {pool}({svc} 포트 {port})이(가) {status} 상태라 멤버가 아직 모니터링되지 않습니다 "
+            "ko": "풀 {pool}({svc} 포트 {port}) 상태가 {status}라서 멤버가 아직 모니터링되지 않습니다 "
             "(lb-provisioning이 판단).",
         },
         f"{ID}.na": {

@@ -32,7 +32,7 @@ register(
     {
         f"{ID}.pod": {"en": "pod CIDR {cidr}", "ko": "Pod CIDR {cidr}"},
         f"{ID}.service": {"en": "service CIDR {cidr}", "ko": "서비스 CIDR {cidr}"},
-        f"{ID}.subnet": {"en": "subnet {name} {cidr}", "ko": "subnet {name} {cidr}"},
+        f"{ID}.subnet": {"en": "subnet {name} {cidr}", "ko": "서브넷 {name} {cidr}"},
         f"{ID}.more": {"en": "{names} and {more} more", "ko": "{names} 외 {more}개"},
         f"{ID}.fail": {
             "en": "The {a} overlaps {b}: addresses in the overlap are routed to the wrong place "

@@ -18,6 +18,8 @@ NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
 
 register(
     {
+        f"{ID}.overhead": {"en": "overhead {kind}={overhead}", "ko": "오버헤드({kind})={overhead}"},
+        f"{ID}.pod-mtu": {"en": "pod MTU {mtu}: {source}", "ko": "Pod MTU {mtu}: {source}"},
         f"{ID}.no-networks": {
             "en": "Cannot decide: the nodes' networks are not known.",
             "ko": "판단할 수 없음: 노드가 속한 네트워크를 알 수 없습니다.",
@@ -33,7 +35,7 @@ register(
         },
         f"{ID}.reason": {
             "en": "set the pod MTU to {limit} ({net_mtu} - {overhead} for {kind})",
-            "ko": "Pod MTU를 {limit}로 설정 ({net_mtu} - {kind} {overhead})",
+            "ko": "Pod MTU를 {limit:으로/로} 설정 ({net_mtu} - {kind} {overhead})",
         },
         f"{ID}.fail": {
             "en": "The pod MTU {mtu} ({source}) is above what network {names} (MTU {net_mtu}) carries with "
@@ -45,7 +47,7 @@ register(
         },
         f"{ID}.pass": {
             "en": "The pod MTU {mtu} fits network {names} (MTU {net_mtu}, {kind} needs {overhead}).",
-            "ko": "Pod MTU({mtu})가 네트워크 {names}(MTU {net_mtu}, {kind} 오버헤드 {overhead})에 맞습니다.",
+            "ko": "Pod MTU({mtu})가 네트워크 {names}(MTU {net_mtu}, {kind}: 오버헤드 {overhead}바이트)에 맞습니다.",
         },
     }
 )
@@ -107,8 +109,8 @@ def run(ctx: CheckContext) -> list[Finding]:
         limit = net_mtu - overhead
         evidence = (
             f"network {names} mtu={net_mtu}",
-            f"pod MTU {mtu}: {source}",
-            f"overhead {kind}={overhead}",
+            Msg(f"{ID}.pod-mtu", mtu=mtu, source=source),
+            Msg(f"{ID}.overhead", kind=kind, overhead=overhead),
         )
         if mtu > limit:
             remedy = Remedy(

@@ -29,7 +29,7 @@ register(
         },
         f"{ID}.route-reason": {
             "en": "route replies for {node}'s pods ({block}) back to {node}",
-            "ko": "{node}의 Pod({block})로 가는 응답을 {node}로 라우팅",
+            "ko": "{node}의 Pod({block})로 가는 응답을 {node:으로/로} 라우팅",
         },
         f"{ID}.route-note": {
             "en": "alternative: enable natOutgoing on the IP pool so pods leave with the node address",

@@ -201,7 +201,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 SEVERITY,
                 node_resource(no_port[0]),
                 Msg("common.no-port", node=names(no_port), why=no_port[0].port_note),
-                tuple(f"node {v.name}: {v.port_note}" for v in no_port[:8]),
+                tuple(Msg("topo.node-note", node=v.name, note=v.port_note) for v in no_port[:8]),
                 cause="no-port",
                 nodes=tuple(v.name for v in no_port),
                 key=("no-port", tuple(v.name for v in no_port)),

@@ -117,7 +117,7 @@ def no_port_finding(check_id: str, severity: Severity, views: list[NodeView]) ->
             node=nodes_label([v.name for v in views]),
             why=views[0].port_note,
         ),
-        tuple(f"node {v.name}: {v.port_note}" for v in views[:8]),
+        tuple(Msg("topo.node-note", node=v.name, note=v.port_note) for v in views[:8]),
         cause="no-port",
         nodes=tuple(v.name for v in views),
         key=("no-port", tuple(v.name for v in views)),

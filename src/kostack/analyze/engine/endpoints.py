@@ -5,8 +5,83 @@ from __future__ import annotations
 import ipaddress
 
 from kostack.analyze.engine.types import Endpoint, EndpointError
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress
+
+register(
+    {
+        "ep.no-kind": {
+            "en": "endpoint {spec} has no kind",
+            "ko": "엔드포인트 {spec}에 종류가 없습니다",
+        },
+        "ep.hint.forms": {
+            "en": "Write pod:NAMESPACE/NAME, node:NAME, svc:NAMESPACE/NAME:PORT/PROTO or "
+            "ip:A.B.C.D[:PORT/PROTO].",
+            "ko": "pod:NAMESPACE/NAME, node:NAME, svc:NAMESPACE/NAME:PORT/PROTO, "
+            "ip:A.B.C.D[:PORT/PROTO] 중 하나로 쓰세요.",
+        },
+        "ep.bad-port": {
+            "en": "bad port {port} in {spec}",
+            "ko": "{spec}의 포트 {port:이/가} 잘못되었습니다",
+        },
+        "ep.hint.port": {
+            "en": "Ports look like 53/udp or 443/tcp.",
+            "ko": "포트는 53/udp, 443/tcp처럼 씁니다.",
+        },
+        "ep.bad-proto": {
+            "en": "bad protocol {proto} in {spec}",
+            "ko": "{spec}의 프로토콜 {proto:이/가} 잘못되었습니다",
+        },
+        "ep.hint.proto": {"en": "Use tcp, udp or sctp.", "ko": "tcp, udp, sctp 중 하나를 쓰세요."},
+        "ep.pod-form": {
+            "en": "pod endpoint {spec} needs NAMESPACE/NAME",
+            "ko": "Pod 엔드포인트 {spec}에는 NAMESPACE/NAME이 필요합니다",
+        },
+        "ep.no-pod": {
+            "en": "no pod {pod} in the snapshot",
+            "ko": "스냅샷에 Pod {pod:이/가} 없습니다",
+        },
+        "ep.hint.pods": {
+            "en": "List pods with `kostack diagnose -o json`.",
+            "ko": "Pod 목록은 `kostack diagnose -o json`으로 볼 수 있습니다.",
+        },
+        "ep.pod-no-ip": {
+            "en": "pod {pod} has no IP in the snapshot",
+            "ko": "스냅샷에서 Pod {pod}에 IP가 없습니다",
+        },
+        "ep.no-node": {
+            "en": "no node {node} in the snapshot",
+            "ko": "스냅샷에 노드 {node:이/가} 없습니다",
+        },
+        "ep.svc-form": {
+            "en": "service endpoint {spec} needs NAMESPACE/NAME:PORT/PROTO",
+            "ko": "서비스 엔드포인트 {spec}에는 NAMESPACE/NAME:PORT/PROTO가 필요합니다",
+        },
+        "ep.no-svc": {
+            "en": "no service {svc} in the snapshot",
+            "ko": "스냅샷에 서비스 {svc:이/가} 없습니다",
+        },
+        "ep.headless": {
+            "en": "service {svc} is headless (no ClusterIP)",
+            "ko": "서비스 {svc:은/는} headless입니다 (ClusterIP 없음)",
+        },
+        "ep.not-ip": {"en": "not an IP address: {host}", "ko": "IP 주소가 아닙니다: {host}"},
+        "ep.kind": {
+            "en": "unknown endpoint kind {kind} in {spec}",
+            "ko": "{spec}의 엔드포인트 종류 {kind:을/를} 알 수 없습니다",
+        },
+        "ep.hint.kinds": {"en": "Kinds: pod, node, svc, ip.", "ko": "종류: pod, node, svc, ip."},
+        "ep.need-port": {
+            "en": "give the service port: {dst}:PORT/PROTO",
+            "ko": "서비스 포트를 주세요: {dst}:PORT/PROTO",
+        },
+        "ep.hint.need-port": {
+            "en": "e.g. svc:kube-system/kube-dns:53/udp",
+            "ko": "예: svc:kube-system/kube-dns:53/udp",
+        },
+    }
+)
 
 
 def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str | None]:
@@ -14,8 +89,8 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
     kind, sep, rest = spec.partition(":")
     if not sep:
         raise EndpointError(
-            f"endpoint {spec!r} has no kind",
-            "Write pod:NAMESPACE/NAME, node:NAME, svc:NAMESPACE/NAME:PORT/PROTO or ip:A.B.C.D[:PORT/PROTO].",
+            Msg("ep.no-kind", spec=repr(spec)),
+            Msg("ep.hint.forms"),
         )
     port: int | None = None
     proto: str | None = None
@@ -30,26 +105,26 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         num, _slash, pr = pp.partition("/")
         if not num.isdigit() or not 0 < int(num) < 65536:
             raise EndpointError(
-                f"bad port {pp!r} in {spec!r}", "Ports look like 53/udp or 443/tcp."
+                Msg("ep.bad-port", port=repr(pp), spec=repr(spec)), Msg("ep.hint.port")
             )
         port = int(num)
         proto = (pr or "tcp").lower()
         if proto not in ("tcp", "udp", "sctp"):
-            raise EndpointError(f"bad protocol {pr!r} in {spec!r}", "Use tcp, udp or sctp.")
+            raise EndpointError(
+                Msg("ep.bad-proto", proto=repr(pr), spec=repr(spec)), Msg("ep.hint.proto")
+            )
         return host.strip("[]")
 
     if kind == "pod":
         ns, slash, name = rest.partition("/")
         if not slash:
-            raise EndpointError(f"pod endpoint {spec!r} needs NAMESPACE/NAME")
+            raise EndpointError(Msg("ep.pod-form", spec=repr(spec)))
         name = split_port(name) if ":" in name else name
         pod = topo.pod_by_name.get((ns, name))
         if pod is None:
-            raise EndpointError(
-                f"no pod {ns}/{name} in the snapshot", "List pods with `kostack diagnose -o json`."
-            )
+            raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), Msg("ep.hint.pods"))
         if pod.ip is None:
-            raise EndpointError(f"pod {ns}/{name} has no IP in the snapshot")
+            raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
         node = pod.node
         if pod.host_network:
             return Endpoint("node", f"pod {ns}/{name} (hostNetwork)", pod.ip, node), port, proto
@@ -58,18 +133,18 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         name = split_port(rest)
         view = topo.node_views.get(name)
         if view is None:
-            raise EndpointError(f"no node {name!r} in the snapshot")
+            raise EndpointError(Msg("ep.no-node", node=repr(name)))
         return Endpoint("node", f"node {name} {view.ip}", view.ip, name), port, proto
     if kind in ("svc", "service"):
         ns, slash, name = rest.partition("/")
         if not slash:
-            raise EndpointError(f"service endpoint {spec!r} needs NAMESPACE/NAME:PORT/PROTO")
+            raise EndpointError(Msg("ep.svc-form", spec=repr(spec)))
         name = split_port(name)
         svc = topo.services.get((ns, name))
         if svc is None:
-            raise EndpointError(f"no service {ns}/{name} in the snapshot")
+            raise EndpointError(Msg("ep.no-svc", svc=f"{ns}/{name}"))
         if svc.cluster_ip is None:
-            raise EndpointError(f"service {ns}/{name} is headless (no ClusterIP)")
+            raise EndpointError(Msg("ep.headless", svc=f"{ns}/{name}"))
         return (
             Endpoint("service", f"svc {ns}/{name} {svc.cluster_ip}", svc.cluster_ip),
             port,
@@ -80,9 +155,9 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         try:
             ip = ipaddress.ip_address(host)
         except ValueError:
-            raise EndpointError(f"not an IP address: {host!r}") from None
+            raise EndpointError(Msg("ep.not-ip", host=repr(host))) from None
         return classify_ip(topo, ip), port, proto
-    raise EndpointError(f"unknown endpoint kind {kind!r} in {spec!r}", "Kinds: pod, node, svc, ip.")
+    raise EndpointError(Msg("ep.kind", kind=repr(kind), spec=repr(spec)), Msg("ep.hint.kinds"))
 
 
 def classify_ip(topo: Topology, ip: IPAddress) -> Endpoint:

@@ -75,7 +75,7 @@ register(
             "ports; a ping gets {what}. Healthy or not, that proves nothing: test with nslookup, "
             "nc -zv or curl",
             "ko": "{ip:은/는} kube-proxy가 서비스의 TCP/UDP/SCTP 포트만 DNAT하는 가상 IP입니다. ping 결과는 "
-            "{what}. 정상이든 아니든 이 결과는 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 "
+            "{what}. 클러스터 상태와 무관하게 이 결과는 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 "
             "확인하세요",
         },
         "ping.story": {
@@ -83,7 +83,7 @@ register(
             "the service's TCP/UDP/SCTP ports. A ping to it gets {what} ({mode}); healthy or not, "
             "that proves nothing: test with nslookup, nc -zv or curl.",
             "ko": "{ip:과/와} 같은 ClusterIP는 kube-proxy가 서비스의 TCP/UDP/SCTP 포트만 변환하는 가상 "
-            "주소입니다. ping 결과는 {what} ({mode}). 정상이든 아니든 이는 아무것도 증명하지 못하므로 "
+            "주소입니다. ping 결과는 {what} ({mode}). 클러스터 상태와 무관하게 이는 아무것도 증명하지 못하므로 "
             "nslookup, nc -zv, curl로 확인하세요.",
         },
         "hop.no-service-port": {

@@ -22,6 +22,14 @@ from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule
 
 register(
     {
+        "sg.rule": {
+            "en": "rule {id} ({direction} {what} {remote})",
+            "ko": "규칙 {id} ({direction} {what}, {remote})",
+        },
+        "sg.remote.from": {"en": "from {prefix}", "ko": "출발지 {prefix}"},
+        "sg.remote.to": {"en": "to {prefix}", "ko": "목적지 {prefix}"},
+        "sg.remote.group": {"en": "remote group {group}", "ko": "원격 그룹 {group}"},
+        "sg.remote.any": {"en": "any", "ko": "전체"},
         "text.join": {"en": "{items}", "ko": "{items}"},
         "hop.sg-portsec-off": {
             "en": "port security is disabled: security groups are not applied",
@@ -144,15 +152,22 @@ def rule_text(topo: Topology, rule: SecurityGroupRule) -> str:
             if rule.port_range_max not in (None, rule.port_range_min)
             else ""
         )
+    remote: str
     if rule.remote_ip_prefix is not None:
         word = "from" if rule.direction == "ingress" else "to"
-        remote = f"{word} {rule.remote_ip_prefix}"
+        remote = Msg(f"sg.remote.{word}", prefix=rule.remote_ip_prefix)
     elif rule.remote_group_id is not None:
         grp = topo.groups.get(rule.remote_group_id)
-        remote = f"remote group {grp.name if grp else short_id(rule.remote_group_id)}"
+        remote = Msg("sg.remote.group", group=grp.name if grp else short_id(rule.remote_group_id))
     else:
-        remote = "any"
-    return f"rule {short_id(rule.id)} ({rule.direction} {proto}{ports} {remote})"
+        remote = Msg("sg.remote.any")
+    return Msg(
+        "sg.rule",
+        id=short_id(rule.id),
+        direction=rule.direction,
+        what=f"{proto}{ports}",
+        remote=remote,
+    )
 
 
 def security_groups(

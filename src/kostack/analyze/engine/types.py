@@ -135,4 +135,5 @@ class EndpointError(ValueError):
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
+        self.message = message  # a Msg: the CLI says it in the command's language
         self.hint = hint

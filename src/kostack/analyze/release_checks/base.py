@@ -78,7 +78,7 @@ register(
     {
         "rel.unknown-part": {
             "en": "Cannot decide: {part} was not collected{why}.",
-            "ko": "판단할 수 없음: {part}을(를) 수집하지 못했습니다{why}.",
+            "ko": "판단할 수 없음: {part:을/를} 수집하지 못했습니다{why}.",
         },
     }
 )

@@ -45,11 +45,11 @@ register(
     {
         "chain.link.crashloop": {
             "en": "{component} ({pods}) is crash-looping: {state}",
-            "ko": "{component}({pods})이(가) 재시작을 반복합니다: {state}",
+            "ko": "구성 요소 {component}({pods}): 재시작을 반복합니다: {state}",
         },
         "chain.link.not-ready": {
             "en": "{component} ({pods}) is not ready: {state}",
-            "ko": "{component}({pods})이(가) 준비되지 않았습니다: {state}",
+            "ko": "구성 요소 {component}({pods}): 준비되지 않았습니다: {state}",
         },
         "chain.link.missing": {
             "en": "{component} has no pod",
@@ -57,20 +57,20 @@ register(
         },
         "chain.says": {
             "en": "it says: {line}",
-            "ko": "로그/이벤트: {line}",
+            "ko": "로그/이벤트: “{line}”",
         },
         "chain.because-refused": {
             "en": "{component} refuses {target} because {dependency} is not listening: the refusal is a symptom of {dependency} not being ready",
-            "ko": "{dependency}가 포트를 열지 않아 {component}의 {target} 연결이 거부됩니다(connection refused): "
-            "{dependency}이(가) 준비되지 않은 결과입니다",
+            "ko": "{dependency:이/가} 포트를 열지 않아 {component}의 {target} 연결이 거부됩니다(connection refused): "
+            "{dependency:이/가} 준비되지 않은 결과입니다",
         },
         "chain.because-dependency": {
             "en": "{component} depends on {dependency}, which is not ready",
-            "ko": "{component}은(는) 준비되지 않은 {dependency}에 의존합니다",
+            "ko": "{component:은/는} 준비되지 않은 {dependency}에 의존합니다",
         },
         "chain.end.network": {
             "en": "{component} cannot reach {target} although it is {health}: the cluster network drops the traffic (ROOT CAUSE: {root})",
-            "ko": "{target}이(가) {health} 상태인데도 {component}이(가) 도달하지 못합니다: 클러스터 네트워크가 트래픽을 "
+            "ko": "{target:이/가} {health} 상태인데도 {component:이/가} 도달하지 못합니다: 클러스터 네트워크가 트래픽을 "
             "버립니다(근본 원인: {root})",
         },
         "chain.end.network-trace": {
@@ -79,12 +79,12 @@ register(
         },
         "chain.end.network-suspected": {
             "en": "{component} cannot reach {target} ({kind}) although it is {health}: suspect the pod network; run `kostack diagnose` to find its root cause",
-            "ko": "{target}이(가) {health} 상태인데도 {component}이(가) 도달하지 못합니다({kind}): Pod 네트워크를 "
+            "ko": "{target:이/가} {health} 상태인데도 {component:이/가} 도달하지 못합니다({kind}): Pod 네트워크를 "
             "의심하세요. `kostack diagnose`로 근본 원인을 찾으세요",
         },
         "chain.end.network-root": {
             "en": "the cluster network is broken (ROOT CAUSE: {root}), which {component} needs to reach {deps}",
-            "ko": "{component}이(가) {deps}에 도달하는 데 필요한 클러스터 네트워크가 고장입니다(근본 원인: {root})",
+            "ko": "{component:이/가} {deps}에 도달하는 데 필요한 클러스터 네트워크가 고장입니다(근본 원인: {root})",
         },
         "chain.end.component": {
             "en": "{component} itself fails while what it needs is ready; see `{command}`",
@@ -93,7 +93,7 @@ register(
         },
         "chain.end.stale": {
             "en": "{component} uses the credentials in the values, but the database volume {pvc} is older than this install: it keeps the first install's initialisation (see rel-stale-volume)",
-            "ko": "{component}은(는) 값에 있는 자격 증명을 쓰지만, 데이터베이스 볼륨 {pvc}이(가) 이번 설치보다 오래되어 "
+            "ko": "{component:은/는} 값에 있는 자격 증명을 쓰지만, 데이터베이스 볼륨 {pvc:이/가} 이번 설치보다 오래되어 "
             "처음 설치 때의 초기화 상태를 유지합니다(rel-stale-volume 참고)",
         },
         "chain.line": {"en": "{arrow}{text}{says}", "ko": "{arrow}{text}{says}"},

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
+from kostack.analyze.messages import Msg
+from kostack.analyze.release_checks import ownership_text  # noqa: F401  (its messages)
 from kostack.analyze.release_checks.charts import (
     RELEASE_LABELS,
     ChartRule,
@@ -360,14 +362,15 @@ def _evidence(
 ) -> list[Evidence]:
     ev: list[Evidence] = []
     rel = f"{release.namespace}/{release.name}"
-    where = f"{release.storage_object or 'release ' + rel} (revision {release.revision})"
+    where = Msg(
+        "own.where", obj=release.storage_object or Msg("own.release", rel=rel), rev=release.revision
+    )
     if (pvc.namespace, pvc.name) in manifest.declared:
         ev.append(
             Evidence(
                 "manifest",
                 "proof",
-                f"the manifest of release {rel} declares PersistentVolumeClaim "
-                f"{pvc.namespace}/{pvc.name} ({where})",
+                Msg("own.declared", rel=rel, pvc=f"{pvc.namespace}/{pvc.name}", where=where),
             )
         )
     ev.extend(_template_evidence(pvc, manifest, rel))
@@ -377,16 +380,10 @@ def _evidence(
     for ref in pvc.owner_refs:
         kind, _, name = ref.partition("/")
         if kind == "StatefulSet" and name in sts_names:
-            ev.append(
-                Evidence("owner-reference", "support", f"owner reference {ref} is in the release")
-            )
+            ev.append(Evidence("owner-reference", "support", Msg("own.ref-in", ref=ref)))
         else:
             ev.append(
-                Evidence(
-                    "owner-reference",
-                    "conflict",
-                    f"owner reference {ref} is not an object of release {rel}",
-                )
+                Evidence("owner-reference", "conflict", Msg("own.ref-not-in", ref=ref, rel=rel))
             )
     rule = rule_for(release.chart)
     role = manifest.expected.get(pvc.name)
@@ -397,8 +394,14 @@ def _evidence(
             Evidence(
                 "chart-naming",
                 "support",
-                f"{pvc.name} is the {role} volume the {rule.chart} chart names for release "
-                f"{release.name} (fullname {rule.fullname(release.name, release.settings)})",
+                Msg(
+                    "own.chart-names-full",
+                    pvc=pvc.name,
+                    role=role,
+                    chart=rule.chart,
+                    release=release.name,
+                    fullname=rule.fullname(release.name, release.settings),
+                ),
             )
         )
     return ev
@@ -411,19 +414,22 @@ def _template_evidence(pvc: PersistentVolumeClaim, manifest: _Manifest, rel: str
         template = claim_template.name
         wanted = {**claim_template.labels, **sts.selector}
         missing = {k: v for k, v in wanted.items() if pvc.labels.get(k) != v}
-        text = (
-            f"named {template}-{sts.name}-{ordinal}: volumeClaimTemplate '{template}' of "
-            f"StatefulSet {pvc.namespace}/{sts.name} in the manifest of release {rel}"
-        )
+        named = {
+            "pvc": f"{template}-{sts.name}-{ordinal}",
+            "template": template,
+            "sts": f"{pvc.namespace}/{sts.name}",
+            "rel": rel,
+        }
         if not missing:
             ev.append(
                 Evidence(
                     "statefulset-template",
                     "proof",
-                    text
-                    + " (carries its selector labels "
-                    + ", ".join(f"{k}={v}" for k, v in sorted(sts.selector.items()))
-                    + ")",
+                    Msg(
+                        "own.template-labels",
+                        **named,
+                        labels=", ".join(f"{k}={v}" for k, v in sorted(sts.selector.items())),
+                    ),
                 )
             )
         else:
@@ -431,16 +437,18 @@ def _template_evidence(pvc: PersistentVolumeClaim, manifest: _Manifest, rel: str
                 Evidence(
                     "statefulset-template",
                     "support",
-                    text
-                    + "; but it lacks the labels the StatefulSet controller would have copied: "
-                    + ", ".join(f"{k}={v}" for k, v in sorted(missing.items())),
+                    Msg(
+                        "own.template-lacks",
+                        **named,
+                        labels=", ".join(f"{k}={v}" for k, v in sorted(missing.items())),
+                    ),
                 )
             )
             ev.append(
                 Evidence(
                     "statefulset-labels",
                     "conflict",
-                    f"labels of {pvc.namespace}/{pvc.name} do not match StatefulSet {sts.name}'s selector",
+                    Msg("own.labels-differ", pvc=f"{pvc.namespace}/{pvc.name}", sts=sts.name),
                 )
             )
     return ev
@@ -456,15 +464,18 @@ def _annotation_evidence(pvc: PersistentVolumeClaim, name: str, namespace: str) 
             Evidence(
                 "helm-annotations",
                 "proof",
-                f"annotations {RELEASE_NAME_ANNOTATION}={owner_name}, "
-                f"{RELEASE_NAMESPACE_ANNOTATION}={owner_ns}",
+                Msg(
+                    "own.annotations",
+                    annotations=f"{RELEASE_NAME_ANNOTATION}={owner_name}, "
+                    f"{RELEASE_NAMESPACE_ANNOTATION}={owner_ns}",
+                ),
             )
         ]
     return [
         Evidence(
             "helm-annotations",
             "conflict",
-            f"annotations say Helm release {owner_ns or '?'}/{owner_name or '?'} owns it",
+            Msg("own.annotations-other", rel=f"{owner_ns or '?'}/{owner_name or '?'}"),
         )
     ]
 
@@ -476,10 +487,14 @@ def _label_evidence(pvc: PersistentVolumeClaim, name: str) -> list[Evidence]:
         if value is None:
             continue
         if value == name:
-            out.append(Evidence("release-label", "support", f"label {key}={value}"))
+            out.append(
+                Evidence("release-label", "support", Msg("own.label", label=f"{key}={value}"))
+            )
         else:
             out.append(
-                Evidence("release-label", "conflict", f"label {key}={value} names another release")
+                Evidence(
+                    "release-label", "conflict", Msg("own.label-other", label=f"{key}={value}")
+                )
             )
     return out
 
@@ -504,7 +519,7 @@ def _orphan(
                 Evidence(
                     "helm-annotations",
                     "conflict",
-                    f"annotation {RELEASE_NAMESPACE_ANNOTATION}={ann_ns} is not its namespace",
+                    Msg("own.annotation-ns", annotation=f"{RELEASE_NAMESPACE_ANNOTATION}={ann_ns}"),
                 )
             )
         else:
@@ -512,9 +527,12 @@ def _orphan(
                 Evidence(
                     "helm-annotations",
                     "proof",
-                    f"annotations {RELEASE_NAME_ANNOTATION}={ann_name}, "
-                    f"{RELEASE_NAMESPACE_ANNOTATION}={ann_ns}: Helm installed it for release "
-                    f"{pvc.namespace}/{ann_name}",
+                    Msg(
+                        "own.annotations-for",
+                        annotations=f"{RELEASE_NAME_ANNOTATION}={ann_name}, "
+                        f"{RELEASE_NAMESPACE_ANNOTATION}={ann_ns}",
+                        rel=f"{pvc.namespace}/{ann_name}",
+                    ),
                 )
             )
     ev.extend(_label_evidence(pvc, name))
@@ -534,7 +552,7 @@ def _orphan(
             Evidence(
                 "chart-naming",
                 "proof" if has_label else "support",
-                f"{pvc.name} is the {role} volume the {rule.chart} chart names for release {name}",
+                Msg("own.chart-names", pvc=pvc.name, role=role, chart=rule.chart, release=name),
             )
         )
     for record in uninstalled:
@@ -542,14 +560,15 @@ def _orphan(
             Evidence(
                 "release-history",
                 "support",
-                f"release {record.namespace}/{record.name} was uninstalled with --keep-history "
-                f"(revision {record.revision})",
+                Msg(
+                    "own.kept-history",
+                    rel=f"{record.namespace}/{record.name}",
+                    rev=record.revision,
+                ),
             )
         )
     for ref in pvc.owner_refs:
-        ev.append(
-            Evidence("owner-reference", "conflict", f"owner reference {ref} is not a Helm release")
-        )
+        ev.append(Evidence("owner-reference", "conflict", Msg("own.ref-not-helm", ref=ref)))
     proven = any(e.weight == "proof" for e in ev) and not any(e.weight == "conflict" for e in ev)
     return PvcClaim(
         pvc,

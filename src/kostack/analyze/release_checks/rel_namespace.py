@@ -33,13 +33,13 @@ register(
     {
         f"{ID}.newer": {
             "en": "Release {ns}/{name} (chart {chart}, installed {when}) is in {ns}, but a newer release {other} of the same chart (installed {other_when}) is in {other_ns}: {ns}/{name} was probably installed without -n and left behind{pvcs}.",
-            "ko": "릴리스 {ns}/{name}(차트 {chart}, {when} 설치)이(가) {ns}에 있지만, 같은 차트의 더 새로운 릴리스 "
-            "{other}({other_when} 설치)이(가) {other_ns}에 있습니다. {ns}/{name}은(는) -n 없이 설치되어 "
+            "ko": "{when}에 차트 {chart:으로/로} 설치한 릴리스 {ns}/{name:이/가} {ns}에 있지만, 같은 차트로 "
+            "{other_when}에 설치한 더 새로운 릴리스 {other:이/가} {other_ns}에 있습니다. {ns}/{name:은/는} -n 없이 설치되어 "
             "남겨진 것으로 보입니다{pvcs}.",
         },
         f"{ID}.default": {
             "en": "Release {ns}/{name} (chart {chart}) is in the namespace {ns}, where `helm install` without -n puts a release; an application normally gets its own namespace.",
-            "ko": "릴리스 {ns}/{name}(차트 {chart})이(가) -n 없이 `helm install`하면 들어가는 네임스페이스 {ns}에 "
+            "ko": "차트 {chart}의 릴리스 {ns}/{name:이/가} -n 없이 `helm install`하면 들어가는 네임스페이스 {ns}에 "
             "있습니다. 애플리케이션은 보통 자체 네임스페이스를 씁니다.",
         },
         f"{ID}.pvcs": {
@@ -48,7 +48,7 @@ register(
         },
         f"{ID}.pass": {
             "en": "Release {ns}/{name} is in its own namespace {ns}.",
-            "ko": "릴리스 {ns}/{name}은(는) 자체 네임스페이스 {ns}에 있습니다.",
+            "ko": "릴리스 {ns}/{name:은/는} 자체 네임스페이스 {ns}에 있습니다.",
         },
     }
 )

@@ -30,8 +30,8 @@ register(
     {
         f"{ID}.fail": {
             "en": "{n} PVCs in {ns} were made by release {name}, which no longer exists in {ns}: {pvcs}. They keep their data; an install named {name} in {ns} binds them again.",
-            "ko": "{ns}의 PVC {n}개는 {ns}에 더 이상 없는 릴리스 {name}이(가) 만든 것입니다: {pvcs}. 데이터가 그대로 "
-            "남아 있어 {ns}에 {name}(으)로 다시 설치하면 다시 바인딩됩니다.",
+            "ko": "{ns}의 PVC {n}개는 {ns}에 더 이상 없는 릴리스 {name:이/가} 만든 것입니다: {pvcs}. 데이터가 그대로 "
+            "남아 있어 {ns}에 {name:으로/로} 다시 설치하면 다시 바인딩됩니다.",
         },
         f"{ID}.pass": {
             "en": "Every PVC made by a Helm release belongs to a release that still exists ({n} PVCs checked).",

@@ -32,12 +32,12 @@ register(
     {
         f"{ID}.elsewhere": {
             "en": "Release {name} is installed in {release_ns}, but {n} PVCs made for release {name} by an install in {ns} that is gone remain in {ns}: {pvcs}.",
-            "ko": "릴리스 {name}은(는) {release_ns}에 설치되어 있지만, 지금은 없는 {ns} 설치가 만든 PVC {n}개가 {ns}에 "
+            "ko": "릴리스 {name:은/는} {release_ns}에 설치되어 있지만, 지금은 없는 {ns} 설치가 만든 PVC {n}개가 {ns}에 "
             "남아 있습니다: {pvcs}.",
         },
         f"{ID}.declared": {
             "en": "Release {release_ns}/{name} declares PVC {pvc} outside its namespace.",
-            "ko": "릴리스 {release_ns}/{name}이(가) 자기 네임스페이스 밖의 PVC {pvc}를 선언합니다.",
+            "ko": "릴리스 {release_ns}/{name:이/가} 자기 네임스페이스 밖의 PVC {pvc:을/를} 선언합니다.",
         },
         f"{ID}.pass": {
             "en": "Every PVC of release {release_ns}/{name} ({n}) is in {release_ns}; none is left in another namespace.",

@@ -39,12 +39,12 @@ register(
     {
         f"{ID}.fail": {
             "en": "PVC {pvc} (the {role} volume) was created {created}, {age} before release {ns}/{name} was installed ({installed}): it holds the database an earlier install initialised, so {ignored}.",
-            "ko": "PVC {pvc}({role} 볼륨)은(는) {created}에 만들어져, 릴리스 {ns}/{name} 설치({installed})보다 {age} "
+            "ko": "{role} 볼륨인 PVC {pvc:은/는} {created}에 만들어져, 릴리스 {ns}/{name} 설치({installed})보다 {age} "
             "오래되었습니다. 이전 설치가 초기화한 데이터베이스가 들어 있으므로 {ignored}.",
         },
         f"{ID}.ignored": {
             "en": "the values' {keys} will be ignored",
-            "ko": "값의 {keys}은(는) 무시됩니다",
+            "ko": "값의 {keys:은/는} 무시됩니다",
         },
         f"{ID}.ignored-none": {
             "en": "its first-start settings are ignored",
@@ -52,11 +52,11 @@ register(
         },
         f"{ID}.unknown": {
             "en": "Cannot decide whether PVC {pvc} is older than release {ns}/{name}: {why} is not known.",
-            "ko": "PVC {pvc}이(가) 릴리스 {ns}/{name}보다 오래되었는지 판단할 수 없습니다: {why}을(를) 알 수 없습니다.",
+            "ko": "PVC {pvc:이/가} 릴리스 {ns}/{name}보다 오래되었는지 판단할 수 없습니다: {why:을/를} 알 수 없습니다.",
         },
         f"{ID}.pass": {
             "en": "The {role} volume {pvc} of release {ns}/{name} was created by this install ({created}).",
-            "ko": "릴리스 {ns}/{name}의 {role} 볼륨 {pvc}은(는) 이번 설치에서 만들어졌습니다({created}).",
+            "ko": "릴리스 {ns}/{name}의 {role} 볼륨 {pvc:은/는} 이번 설치에서 만들어졌습니다({created}).",
         },
     }
 )

@@ -24,22 +24,30 @@ NEEDS = ("helm.releases",)
 
 register(
     {
+        f"{ID}.revision": {
+            "en": "revision {rev}: {status} ({chart}, last deployed {when})",
+            "ko": "리비전 {rev}: {status} ({chart}, 마지막 배포 {when})",
+        },
+        f"{ID}.revision-says": {
+            "en": "revision {rev}: {status} ({chart}, last deployed {when}): {says}",
+            "ko": "리비전 {rev}: {status} ({chart}, 마지막 배포 {when}): “{says}”",
+        },
         f"{ID}.failed": {
             "en": "Release {ns}/{name} revision {rev} ({when}) is failed: {description}.",
-            "ko": "릴리스 {ns}/{name} 리비전 {rev}({when})이(가) 실패 상태입니다: {description}.",
+            "ko": "릴리스 {ns}/{name}의 {when} 리비전 {rev:은/는} 실패 상태입니다: “{description}”.",
         },
         f"{ID}.pending": {
             "en": "Release {ns}/{name} revision {rev} is stuck in {status}: Helm refuses to upgrade or roll it back until that is resolved.",
-            "ko": "릴리스 {ns}/{name} 리비전 {rev}이(가) {status} 상태에 멈춰 있습니다. 해결될 때까지 Helm이 업그레이드나 "
+            "ko": "릴리스 {ns}/{name} 리비전 {rev:이/가} {status} 상태에 멈춰 있습니다. 해결될 때까지 Helm이 업그레이드나 "
             "롤백을 거부합니다.",
         },
         f"{ID}.uninstalled": {
             "en": "Release {ns}/{name} was uninstalled with --keep-history (revision {rev}); only its history and kept volumes remain.",
-            "ko": "릴리스 {ns}/{name}은(는) --keep-history로 삭제되었습니다(리비전 {rev}). 이력과 보존된 볼륨만 남아 있습니다.",
+            "ko": "릴리스 {ns}/{name:은/는} --keep-history로 삭제되었습니다(리비전 {rev}). 이력과 보존된 볼륨만 남아 있습니다.",
         },
         f"{ID}.pass": {
             "en": "Release {ns}/{name} revision {rev} is {status}.",
-            "ko": "릴리스 {ns}/{name} 리비전 {rev}은(는) {status} 상태입니다.",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev:은/는} {status} 상태입니다.",
         },
     }
 )
@@ -54,8 +62,14 @@ def run(ctx: ReleaseContext) -> list[Finding]:
         params = {"ns": release.namespace, "name": release.name, "rev": release.revision}
         tag = release_tag(release.name, release.namespace)
         evidence = tuple(
-            f"revision {h.revision}: {h.status} ({h.chart} {h.chart_version}, last deployed "
-            f"{h.last_deployed or '?'}){': ' + h.description if h.description else ''}"
+            Msg(
+                f"{ID}.revision-says" if h.description else f"{ID}.revision",
+                rev=h.revision,
+                status=h.status,
+                chart=f"{h.chart} {h.chart_version}",
+                when=h.last_deployed or "?",
+                says=h.description,
+            )
             for h in release.history
         )
         if release.status == "failed":

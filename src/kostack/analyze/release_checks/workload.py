@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, rule_for
 from kostack.model.snapshot import HelmRelease, KubeEvent, Service, Snapshot, WorkloadPod
 
@@ -84,15 +85,18 @@ class ComponentHealth:
     pods: tuple[WorkloadPod, ...]
     ready: bool
     crashloop: bool
-    state: str
+    state: str  # a Msg: what is wrong with each container, in either language
     says: tuple[str, ...]
     errors: tuple[ConnError, ...]
 
     @property
     def pod_names(self) -> str:
-        names = [p.name + (f" on {p.node}" if p.node else "") for p in self.pods[:3]]
-        more = f" +{len(self.pods) - 3}" if len(self.pods) > 3 else ""
-        return ", ".join(names) + more
+        names = [
+            Msg("rel.pod-on", pod=p.name, node=p.node) if p.node else p.name for p in self.pods
+        ]
+        if len(names) > 3:
+            return Msg("rel.pods-more", pods=names[:3], n=len(names) - 3)
+        return Msg("rel.pods", pods=names)
 
 
 def release_pods(release: HelmRelease, pods: WorkloadIndex) -> tuple[WorkloadPod, ...]:
@@ -157,23 +161,58 @@ def _owner_name(pod: WorkloadPod, release: str) -> str:
 
 
 def _state(pods: Iterable[WorkloadPod]) -> str:
-    parts = []
+    parts: dict[str, str] = {}  # by English text: the same state once
     for pod in pods:
         for c in pod.containers:
             if c.ready:
                 continue
-            bits = [c.reason or c.state or "not ready"]
+            bits: list[str] = [c.reason or c.state or Msg("rel.state.not-ready")]
             if c.restart_count:
-                bits.append(f"{c.restart_count} restarts")
+                bits.append(Msg("rel.state.restarts", n=c.restart_count))
             if c.last_exit_code is not None:
                 bits.append(
-                    f"last exit {c.last_exit_code}"
-                    + (f" ({c.last_reason})" if c.last_reason else "")
+                    Msg("rel.state.exit-why", code=c.last_exit_code, why=c.last_reason)
+                    if c.last_reason
+                    else Msg("rel.state.exit", code=c.last_exit_code)
                 )
-            parts.append(f"{c.name}: " + ", ".join(bits))
+            said: str = Msg("rel.state.container", name=c.name, bits=bits)
+            parts.setdefault(str(said), said)
         if not pod.containers and pod.phase:
-            parts.append(pod.phase)
-    return "; ".join(dict.fromkeys(parts)) or "not ready"
+            parts.setdefault(pod.phase, pod.phase)
+    if not parts:
+        return Msg("rel.state.not-ready")
+    # a few states, the rest counted: one line however many containers (and no deep nesting)
+    state, *rest = list(parts.values())[:STATES_SHOWN]
+    for more in rest:
+        state = Msg("rel.state.and", first=state, then=more)
+    if len(parts) > STATES_SHOWN:
+        state = Msg("rel.state.more", states=state, n=len(parts) - STATES_SHOWN)
+    return state
+
+
+STATES_SHOWN = 4
+
+
+register(
+    {
+        "rel.pod-on": {"en": "{pod} on {node}", "ko": "{node}의 {pod}"},
+        "rel.pods": {"en": "{pods}", "ko": "{pods}"},
+        "rel.pods-more": {"en": "{pods} +{n}", "ko": "{pods} 외 {n}개"},
+        "rel.state.not-ready": {"en": "not ready", "ko": "준비 안 됨"},
+        "rel.state.restarts": {
+            "en": "{n} {n:restart/restarts}",
+            "ko": "재시작 {n}회",
+        },
+        "rel.state.exit": {"en": "last exit {code}", "ko": "마지막 종료 코드 {code}"},
+        "rel.state.exit-why": {
+            "en": "last exit {code} ({why})",
+            "ko": "마지막 종료 코드 {code} ({why})",
+        },
+        "rel.state.container": {"en": "{name}: {bits}", "ko": "{name}: {bits}"},
+        "rel.state.and": {"en": "{first}; {then}", "ko": "{first}; {then}"},
+        "rel.state.more": {"en": "{states}; +{n} more", "ko": "{states}; 외 {n}개"},
+    }
+)
 
 
 def parse_errors(line: str) -> list[ConnError]:

@@ -1,0 +1,93 @@
+"""What `kostack fix apply` and `fix rollback` say while they run, in English and Korean.
+
+Registered in the one catalogue (kostack.analyze.messages); `say(env, key, ...)`
+is the text in the running command's language (--lang, KOSTACK_LANG, locale).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kostack.analyze.messages import Msg, register
+
+if TYPE_CHECKING:
+    from kostack.cli.common import Environment
+
+register(
+    {
+        "fixrun.resuming": {
+            "en": "Resuming {journal}: plan {digest}, {done} of {total} changes done, {left} left.",
+            "ko": "{journal:을/를} 이어서 실행합니다: 계획 {digest}, 변경 {total}건 중 {done}건 완료, "
+            "{left}건 남음.",
+        },
+        "fixrun.nothing_left": {"en": "Nothing left to apply.", "ko": "남은 변경이 없습니다."},
+        "fixrun.nothing": {"en": "Nothing to apply.", "ko": "적용할 변경이 없습니다."},
+        "fixrun.question": {
+            "en": "Change {ports} ports, {groups} security groups and {routers} routers?",
+            "ko": "포트 {ports}개, 보안 그룹 {groups}개, 라우터 {routers}개를 변경할까요?",
+        },
+        "fixrun.dry": {
+            "en": "Dry run: nothing was changed. Add --yes to apply{resume}.",
+            "ko": "시험 실행: 아무것도 변경하지 않았습니다. 적용하려면 --yes를 붙이세요{resume}.",
+        },
+        "fixrun.dry_resume": {"en": " ({command})", "ko": " ({command})"},
+        "fixrun.start": {
+            "en": "{what} with journal {journal} (resume: {resume}; undo: {undo})",
+            "ko": "저널 {journal}에 기록하며 {what} (이어서 실행: {resume}; 되돌리기: {undo})",
+        },
+        "fixrun.applying": {"en": "Applying", "ko": "적용합니다"},
+        "fixrun.resuming_word": {"en": "Resuming", "ko": "이어서 적용합니다"},
+        "fixrun.summary": {
+            "en": "{applied} applied, {already} already in place{stopped}.",
+            "ko": "{applied}건 적용, {already}건은 이미 적용되어 있음{stopped}.",
+        },
+        "fixrun.stopped": {"en": ", stopped at {action}", "ko": ", {action}에서 멈춤"},
+        "fixrun.already": {
+            "en": "Plan {digest} is already applied: every change is in place, nothing was changed.",
+            "ko": "계획 {digest:은/는} 이미 적용되어 있습니다: 모든 변경이 반영되어 있어 아무것도 "
+            "바꾸지 않았습니다.",
+        },
+        "fixrun.not_verified": {
+            "en": "Not verified: {error}\nRun `kostack diagnose` to check the result.",
+            "ko": "검증하지 못했습니다: {error}\n결과는 `kostack diagnose`로 확인하세요.",
+        },
+        "fixrun.verified": {
+            "en": "Verified after applying (OpenStack re-collected, diagnosis re-run):",
+            "ko": "적용 후 검증했습니다 (OpenStack 재수집, 진단 재실행):",
+        },
+        "fixrun.as_planned": {"en": "as planned", "ko": "계획 기준"},
+        "fixrun.undo": {"en": "undo: ", "ko": "되돌리기: "},
+        "fixrun.rollback_head": {
+            "en": "Rollback of {journal}: plan {digest}, {started} of {total} changes were started.",
+            "ko": "{journal} 롤백: 계획 {digest}, 변경 {total}건 중 {started}건이 시작되었습니다.",
+        },
+        "fixrun.nothing_rollback": {
+            "en": "Nothing to roll back.",
+            "ko": "롤백할 것이 없습니다.",
+        },
+        "fixrun.dry_rollback": {
+            "en": "Dry run: nothing was changed. Add --yes to roll back.",
+            "ko": "시험 실행: 아무것도 변경하지 않았습니다. 롤백하려면 --yes를 붙이세요.",
+        },
+        "fixrun.restore_q": {"en": "Restore these objects?", "ko": "이 객체들을 되돌릴까요?"},
+        "fixrun.rollback_summary": {
+            "en": "{restored} restored, {original} already as before, {untouched} not changed "
+            "by kostack.",
+            "ko": "{restored}건 복원, {original}건은 이미 원래대로, {untouched}건은 kostack이 바꾸지 "
+            "않음.",
+        },
+    }
+)
+
+
+def say(env: Environment, key: str, **params: object) -> str:
+    """Message ``key`` in the running command's language."""
+    from kostack.cli.console import language
+
+    return Msg(key, **params).render(language(env))
+
+
+def lang_of(env: Environment) -> str:
+    from kostack.cli.console import language
+
+    return language(env)

@@ -1,0 +1,148 @@
+"""Korean particles chosen by how the word before them is read aloud: the one helper.
+
+Every catalogue (analyze.messages' `Msg`, report.i18n's `t()`, watch's and
+guard's `say()`) writes a particle pair as the placeholder's format spec,
+"{ip:은/는}", "{n:이/가}", "{cidr:을/를}", "{x:과/와}", "{node:으로/로}", and
+formats its values as `Word`s; `particle()` picks the form.
+
+The first form follows a final consonant (batchim). How the end is read:
+- Hangul: the last syllable's own final consonant.
+- Digits, the Sino-Korean way: 10.0.0.11 ends in 십일 -> ㄹ ("10.0.0.11은"),
+  10.96.0.1 in 일 ("10.96.0.1이"), tcp:443 in 삼 ("tcp:443을"), k8s-w-3 in
+  삼 ("k8s-w-3으로"); a number ending in zeros by its place: 10 십 (ㅂ),
+  100 백 (ㄱ), 1000 천 (ㄴ), 10000 .. 10^7 만 (ㄴ), 10^8 .. 10^11 억 (ㄱ).
+  A CIDR ends in its prefix length: 10.244.0.0/16 in 십육 (ㄱ).
+- Latin letters: an acronym (all capitals) letter by letter, as 엘 (L), 엠 (M),
+  엔 (N) and otherwise a vowel (DNS 에스, API 아이, BGP 피); a word by its
+  last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, anything else a vowel ("Calico는",
+  "kube-proxy가", "Neutron은", "ping을").
+For 으로/로, a final ㄹ takes 로 like a vowel ("10.0.0.11로").
+This module imports nothing of kostack's: every layer may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+PARTICLES: Final = frozenset({"은/는", "이/가", "을/를", "과/와", "으로/로"})
+
+_DIGIT_FINAL: Final = {
+    "0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ",
+    "9": "",
+}  # fmt: skip
+_HANGUL_FINALS: Final = (
+    "", "ㄱ", "ㄲ", "ㄳ", "ㄴ", "ㄵ", "ㄶ", "ㄷ", "ㄹ", "ㄺ", "ㄻ", "ㄼ", "ㄽ", "ㄾ", "ㄿ", "ㅀ",
+    "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ",
+)  # fmt: skip
+_ACRONYM_FINAL: Final = {"L": "ㄹ", "M": "ㅁ", "N": "ㄴ"}
+_WORD_FINAL: Final = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ"}
+_TRAILING: Final = " )]}>'\".,;:!?`\u2019\u201d"
+_LATIN_TAIL = re.compile(r"[A-Za-z]+$")
+
+
+def _zeros_final(zeros: int) -> str:
+    """The final consonant of a number whose last non-zero digit has ``zeros`` zeros after it."""
+    if zeros < 4:
+        return ("", "ㅂ", "ㄱ", "ㄴ")[zeros]  # 십, 백, 천
+    return ("ㄴ", "ㄱ", "", "ㅇ")[min(zeros // 4, 4) - 1]  # 만, 억, 조, 경
+
+
+def final_consonant(text: str) -> str:
+    """The final consonant of ``text`` read aloud in Korean ("" for a vowel ending)."""
+    word = str(text).rstrip(_TRAILING)
+    if not word:
+        return ""
+    last = word[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        return _HANGUL_FINALS[(ord(last) - 0xAC00) % 28]
+    if last.isdigit():
+        number = word[len(word) - (len(word) - len(word.rstrip("0123456789"))) :]
+        zeros = len(number) - len(number.rstrip("0"))
+        if zeros == 0 or zeros == len(number):
+            return _DIGIT_FINAL[last]
+        return _zeros_final(zeros)
+    tail = _LATIN_TAIL.search(word)
+    if tail is None:
+        return ""
+    letters = tail.group()
+    if letters.isupper() and len(letters) <= 5:  # an acronym, read letter by letter
+        return _ACRONYM_FINAL.get(letters[-1], "")
+    lower = letters.lower()
+    if lower.endswith("ng"):
+        return "ㅇ"  # ping 핑
+    if lower.endswith("ck"):
+        return "ㄱ"  # openstack 오픈스택
+    if len(letters) == 1:  # a single letter is read by its name: 엘, 엠, 엔
+        return _ACRONYM_FINAL.get(letters.upper(), "")
+    return _WORD_FINAL.get(lower[-1], "")
+
+
+def particle(text: str, pair: str) -> str:
+    """The form of a particle pair ("이/가", "으로/로", ...) that follows ``text``."""
+    with_final, without = pair.split("/")
+    final = final_consonant(text)
+    if pair == "으로/로":
+        return without if final in ("", "ㄹ") else with_final
+    return with_final if final else without
+
+
+def josa(word: str, pair: str) -> str:
+    """``word`` followed by the right form of ``pair``: josa("10.96.0.1", "이/가") == "10.96.0.1이"."""
+    return str(word) + particle(str(word), pair)
+
+
+_PLURAL = re.compile(r"[a-z ]+/[a-z ]+")
+
+
+def is_spec(spec: str) -> bool:
+    """Whether ``spec`` is a format spec `Word` understands (a particle pair or a plural)."""
+    return spec in PARTICLES or bool(_PLURAL.fullmatch(spec))
+
+
+class Word(str):
+    """A rendered value that understands a particle pair as its format spec.
+
+    English templates pick a noun's number the same way: "{n} node {n:pair/pairs}"
+    prints the first form when the value is 1, the second otherwise.
+    """
+
+    def __format__(self, spec: str) -> str:
+        if spec in PARTICLES:
+            return josa(str(self), spec)
+        if _PLURAL.fullmatch(spec):
+            one, many = spec.split("/")
+            return one if str(self) == "1" else many
+        return format(str(self), spec)
+
+
+class _Value:
+    """A non-string value (a count, a port) that takes a particle or plural spec like a `Word`."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        return format(Word(self.value), spec) if is_spec(spec) else format(self.value, spec)
+
+    def __getattr__(self, name: str) -> object:  # "{x.attr}" in a template
+        return getattr(self.value, name)
+
+    def __getitem__(self, key: object) -> object:
+        return self.value[key]  # type: ignore[index]
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """``template`` formatted with every value read as a `Word` (particles and plurals chosen)."""
+    return template.format(
+        **{k: Word(v) if isinstance(v, str) else _Value(v) for k, v in params.items()}
+    )

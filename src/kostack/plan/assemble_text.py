@@ -1,0 +1,142 @@
+"""What a fix plan's actions say (why, only if, undo), in English and Korean."""
+
+from __future__ import annotations
+
+from kostack.analyze.diagnose import ROOT_CAUSE_TITLES
+from kostack.analyze.messages import Msg, register
+
+register(
+    {
+        "plan.note.ovn-only": {
+            "en": "needed only under ML2/OVN, where a remote-group rule does not match the "
+            "members' allowed pairs; the Neutron backend is not known, so it is included (under "
+            "ML2/OVS it changes nothing)",
+            "ko": "ML2/OVN에서만 필요합니다 (원격 그룹 규칙이 멤버의 Allowed Address Pair와 일치하지 "
+            "않음). Neutron 백엔드를 알 수 없어 포함했습니다 (ML2/OVS에서는 아무것도 바꾸지 않음)",
+        },
+        "plan.note.public-nodeport": {
+            "en": "NodePort {port} open to every address: the Service is public and its provider "
+            "(OVN) keeps the client's address; set the Service's spec.loadBalancerSourceRanges and "
+            "plan again to open it to those ranges only",
+            "ko": "NodePort {port:이/가} 모든 주소에 열립니다: 서비스가 공개되어 있고 프로바이더(OVN)가 "
+            "클라이언트 주소를 유지하기 때문입니다. 그 범위에만 열려면 서비스의 "
+            "spec.loadBalancerSourceRanges를 설정하고 다시 계획하세요",
+        },
+        "plan.note.tight": {
+            "en": "--tight: only the pod blocks {node} owns now ({blocks}). When the CNI gives the "
+            "node another block (Calico does as its blocks fill), that block's pods are dropped "
+            "again until you re-plan.",
+            "ko": "--tight: {node:이/가} 지금 가진 Pod 블록({blocks})만 추가합니다. CNI가 노드에 새 "
+            "블록을 주면(Calico는 블록이 차면 줌) 다시 계획할 때까지 그 블록의 Pod 트래픽은 다시 "
+            "차단됩니다.",
+        },
+        "plan.note.tight-unknown": {
+            "en": "--tight: {node}'s pod blocks are not known, so the pod CIDR is used",
+            "ko": "--tight: {node}의 Pod 블록을 알 수 없어 Pod CIDR 전체를 씁니다",
+        },
+        "plan.note.service-short": {
+            "en": "{cidr} is the service CIDR: not needed for traffic (see the plan's notes)",
+            "ko": "{cidr:은/는} 서비스 CIDR입니다: 트래픽에는 필요 없습니다 (계획의 참고 참조)",
+        },
+        "plan.note.service": {
+            "en": "{cidr} is the service CIDR: not needed for traffic (service IPs never appear as "
+            "a source on the wire; kube-proxy rewrites them before packets leave the node). It is "
+            "added only because --service-cidr asked for it (some runbooks and Kubespray add it).",
+            "ko": "{cidr:은/는} 서비스 CIDR입니다: 트래픽에는 필요 없습니다 (서비스 IP는 패킷의 "
+            "출발지로 나타나지 않으며, kube-proxy가 패킷이 노드를 떠나기 전에 바꿉니다). "
+            "--service-cidr를 주었기 때문에만 추가합니다 (일부 런북과 Kubespray가 추가함).",
+        },
+        "plan.not-planned": {
+            "en": "root cause {cause} ({title}): kostack has no change to make for it; {message}",
+            "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
+        },
+        "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
+        "preflight.note.nat-off": {
+            "en": "natOutgoing is off: pods reach the outside with their own address, so the "
+            "router needs a route back to each node's pods (the OpenStack cloud controller adds "
+            "them with --configure-routes; the routes below do it by hand). Turning natOutgoing on "
+            "avoids both the routes and the allowed pairs for egress.",
+            "ko": "natOutgoing이 꺼져 있어 Pod가 자기 주소로 외부에 나가므로, 라우터에 각 노드의 Pod로 "
+            "돌아오는 경로가 필요합니다 (OpenStack 클라우드 컨트롤러는 --configure-routes로 추가하고, "
+            "아래 경로는 직접 추가하는 방법입니다). natOutgoing을 켜면 이 경로도, 외부 통신을 위한 "
+            "Allowed Address Pair도 필요 없습니다.",
+        },
+        "preflight.note.no-pairs": {
+            "en": "No allowed address pairs are needed: pod traffic between nodes is always "
+            "encapsulated and traffic to the outside is masqueraded to the node's address.",
+            "ko": "Allowed Address Pair가 필요 없습니다: 노드 간 Pod 트래픽은 항상 캡슐화되고 외부로 "
+            "가는 트래픽은 노드 주소로 마스커레이드됩니다.",
+        },
+        "preflight.note.mtu": {
+            "en": "Set the pod MTU to {mtu} (network MTU {net} - {overhead} for {kind}); Calico, "
+            "Cilium and Flannel derive it from the interface MTU when none is configured; a value "
+            "configured larger than that breaks large packets.",
+            "ko": "Pod MTU를 {mtu:으로/로} 설정하세요 (네트워크 MTU {net} - {kind} {overhead}). Calico, "
+            "Cilium, Flannel은 설정이 없으면 인터페이스 MTU에서 이 값을 계산하며, 이보다 크게 설정하면 "
+            "큰 패킷이 깨집니다.",
+        },
+        "plan.and": {"en": "{first}; {then}", "ko": "{first}; {then}"},
+        "plan.reason": {
+            "en": "{first} (root cause: {titles})",
+            "ko": "{first} (근본 원인: {titles})",
+        },
+        "plan.undo.rule": {
+            "en": "delete the rule kostack created (its id is in the journal)",
+            "ko": "kostack이 만든 규칙을 삭제 (규칙 id는 저널에 있음)",
+        },
+        "plan.undo.routes": {
+            "en": "remove the routes kostack added",
+            "ko": "kostack이 추가한 경로를 제거",
+        },
+        "plan.undo.port-security": {
+            "en": "one PUT with port security on and the groups and pairs it had",
+            "ko": "포트 보안을 켜고 원래 보안 그룹과 Allowed Address Pair로 되돌리는 PUT 한 번",
+        },
+        "plan.undo.pairs": {
+            "en": "set allowed_address_pairs back to [{pairs}]",
+            "ko": "allowed_address_pairs를 [{pairs}]로 되돌림",
+        },
+        "plan.undo.no-pairs": {
+            "en": "set allowed_address_pairs back to [] (none)",
+            "ko": "allowed_address_pairs를 [](없음)로 되돌림",
+        },
+        "plan.undo.by-hand": {"en": "undo by hand", "ko": "직접 되돌림"},
+        "plan.only-if.manual": {
+            "en": "none: kostack does not run manual steps",
+            "ko": "없음: kostack은 수동 단계를 실행하지 않음",
+        },
+        "plan.only-if.router": {
+            "en": "each route is added only if the router does not have it yet; the route list is "
+            "re-read and written back with If-Match on the revision read just before",
+            "ko": "라우터에 아직 없는 경로만 추가하며, 경로 목록은 직전에 읽은 리비전으로 If-Match를 "
+            "걸어 다시 읽고 씀",
+        },
+        "plan.only-if.port.rev": {
+            "en": "the port's revision_number is still {rev} (as read at planning)",
+            "ko": "포트의 revision_number가 계획할 때 읽은 {rev} 그대로일 때",
+        },
+        "plan.only-if.port.fields": {
+            "en": "the port's fields still equal the planned before-state (no revision_number in "
+            "the snapshot)",
+            "ko": "포트의 필드가 계획할 때의 상태 그대로일 때 (스냅샷에 revision_number 없음)",
+        },
+        "plan.only-if.security-group.rev": {
+            "en": "the security group's revision_number is still {rev} (as read at planning)",
+            "ko": "보안 그룹의 revision_number가 계획할 때 읽은 {rev} 그대로일 때",
+        },
+        "plan.only-if.security-group.fields": {
+            "en": "the security group's fields still equal the planned before-state (no "
+            "revision_number in the snapshot)",
+            "ko": "보안 그룹의 필드가 계획할 때의 상태 그대로일 때 (스냅샷에 revision_number 없음)",
+        },
+    }
+)
+
+
+def title_msg(key: str, fallback: str = "") -> str:
+    """A root cause's title, in either language (``fallback`` or the key when kostack has none)."""
+    titles = ROOT_CAUSE_TITLES.get(key)
+    if titles is None:
+        return fallback or key
+    register({f"rc.title.{key}": {lang: titles[lang] for lang in ("en", "ko")}})
+    return Msg(f"rc.title.{key}")

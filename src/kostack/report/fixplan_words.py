@@ -1,0 +1,120 @@
+"""What `kostack fix` prints about a plan, its verification and its actions, in English and Korean.
+
+`t(lang, key, **params)` formats one through kostack.korean (particles after
+values chosen by how they are read). Every key has both languages with the
+same placeholders (tests/foundation/test_i18n.py proves it).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from kostack.korean import fill
+
+TEXT: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "method.pairs": "allowed address pairs, port security stays on",
+        "method.disable": "disable port security (fast, insecure)",
+        "live": "live collection",
+        "source": "{source}",
+        "r.any_protocol": "any protocol",
+        "r.from_group": "from remote group {group}",
+        "r.from_prefix": "from {prefix}",
+        "r.from_anywhere": "from anywhere",
+        "collected": ", collected {when}",
+        "nothing": "Nothing to change: no root cause kostack can fix ({where}).",
+        "count.ports": "{n} {n:port/ports}",
+        "count.security_groups": "{n} security {n:group/groups}",
+        "count.routers": "{n} {n:router/routers}",
+        "head": "Plan {digest}: {n} {n:change/changes}{to}{manual} for {roots} root "
+        "{roots:cause/causes}{method}.",
+        "head.to": " to {what}",
+        "head.manual": " and {m} manual {m:step/steps}",
+        "head.method": " (method: {method})",
+        "from": "From: {where}{project}.",
+        "from.project": "; project {project}",
+        "tight": "--tight: each node's port gets only the pod blocks it owns.",
+        "why": "     why:     {text}",
+        "only_if": "     only if: {text}",
+        "undo": "     undo:    {text}",
+        "note": "     note:    {text}",
+        "before": "     before:  pairs [{pairs}], port security {state}, groups {groups}",
+        "on": "on",
+        "off": "off",
+        "plan_note": "Note: {text}",
+        "warning": "WARNING: {text}",
+        "not_planned": "Not planned:",
+        "verified": "Verified before applying (the diagnosis re-run on the snapshot with these "
+        "changes):",
+        "v.before": "  before:  {n} root {n:cause/causes}{note}",
+        "v.gone": "  gone:    {key}  {title}",
+        "v.remains": "  remains: {key}  {title}",
+        "v.found": "  found:   {key}  {title} (hidden behind the first; {state})",
+        "v.found.remains": "remains",
+        "v.found.fixed": "fixed too",
+        "v.new": "  new:     {key}  {title}: {message}",
+        "v.none": "  no root cause before or after",
+        "d.pairs": "port {who}: add allowed address pairs {pairs}",
+        "d.service_cidr": "{cidr} (service CIDR)",
+        "d.disable": "port {who}: clear security groups and pairs, disable port security "
+        "(one request)",
+        "d.rule": "security group {who}: add rule {rule}",
+        "d.routes": "router {who}: add routes {routes}",
+        "d.route": "{destination} via {nexthop}",
+        "d.manual": "manual ({kind} {name}): {command}",
+    },
+    "ko": {
+        "method.pairs": "Allowed Address Pair 추가, 포트 보안 유지",
+        "method.disable": "포트 보안 해제 (빠르지만 보안 취약)",
+        "live": "실시간 수집",
+        "source": "“{source}”",
+        "r.any_protocol": "모든 프로토콜",
+        "r.from_group": "출발지: 원격 그룹 {group}",
+        "r.from_prefix": "출발지: {prefix}",
+        "r.from_anywhere": "출발지: 전체",
+        "collected": ", 수집 시각 {when}",
+        "nothing": "변경할 것이 없습니다: kostack이 고칠 수 있는 근본 원인이 없습니다 ({where}).",
+        "count.ports": "포트 {n}개",
+        "count.security_groups": "보안 그룹 {n}개",
+        "count.routers": "라우터 {n}개",
+        "head": "계획 {digest}: 근본 원인 {roots}개를 위한 변경 {n}건{to}{manual}{method}.",
+        "head.to": ", 대상 {what}",
+        "head.manual": ", 수동 단계 {m}개",
+        "head.method": " (방식: {method})",
+        "from": "출처: {where}{project}.",
+        "from.project": "; 프로젝트 {project}",
+        "tight": "--tight: 각 노드의 포트에는 그 노드가 가진 Pod 블록만 추가합니다.",
+        "why": "     이유:    {text}",
+        "only_if": "     조건:    {text}",
+        "undo": "     되돌리기: {text}",
+        "note": "     참고:    {text}",
+        "before": "     변경 전: pairs [{pairs}], 포트 보안 {state}, 그룹 {groups}",
+        "on": "켜짐",
+        "off": "꺼짐",
+        "plan_note": "참고: {text}",
+        "warning": "경고: {text}",
+        "not_planned": "계획하지 않은 항목:",
+        "verified": "적용 전에 검증했습니다 (이 변경을 반영한 스냅샷으로 진단을 다시 실행):",
+        "v.before": "  변경 전: 근본 원인 {n}개{note}",
+        "v.gone": "  해결됨:  {key}  {title}",
+        "v.remains": "  남음:    {key}  {title}",
+        "v.found": "  발견:    {key}  {title} (첫 원인에 가려져 있었음, {state})",
+        "v.found.remains": "남음",
+        "v.found.fixed": "함께 해결됨",
+        "v.new": "  새 원인:  {key}  {title}: {message}",
+        "v.none": "  변경 전과 후 모두 근본 원인 없음",
+        "d.pairs": "포트 {who}: Allowed Address Pair {pairs} 추가",
+        "d.service_cidr": "{cidr} (서비스 CIDR)",
+        "d.disable": "포트 {who}: 보안 그룹과 pair를 비우고 포트 보안 해제 (요청 한 번)",
+        "d.rule": "보안 그룹 {who}: 규칙 {rule} 추가",
+        "d.routes": "라우터 {who}: 경로 {routes} 추가",
+        "d.route": "{destination}, 다음 홉 {nexthop}",
+        "d.manual": "수동 단계 ({kind} {name}): `{command}`",
+    },
+}
+
+
+def t(lang: str, key: str, /, **params: Any) -> str:
+    """The text of `key` in `lang` (English when the language is not known)."""
+    table = TEXT.get(lang, TEXT["en"])
+    return fill(table.get(key) or TEXT["en"][key], params)

@@ -1,0 +1,69 @@
+"""Find English sentences in output that should be Korean (tests/foundation/test_korean_complete.py).
+
+A line carries an English sentence when, outside backticks, quotes and
+shell commands, it has three or more English words in a row, all lowercase
+(a sentence's words; names such as "Neutron", "k8s-w-1", "10.0.0.0/24",
+"kube-proxy" or "natOutgoing" are not lowercase words, so they never count).
+A few lowercase phrases are names of things and stay as they are: ALLOWED.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Shell commands kostack prints (quoted, to copy): a line that starts with one is a command.
+COMMANDS = (
+    "openstack ", "kubectl ", "kostack ", "helm ", "sudo ", "export ", "curl ", "nc ", "ping ",
+    "nslookup ", "ip ", "bash ", "terraform ", "# ", "$ ",
+)  # fmt: skip
+# Lowercase words that are names (protocols, config values, commands) rather than English.
+ALLOWED_WORDS = frozenset(
+    {
+        "tcp", "udp", "icmp", "sctp", "ipip", "vxlan", "geneve", "bgp", "ovs", "ovn", "ml2",
+        "iptables", "ipvs", "nftables", "kubelet", "kubeadm", "etcd", "calico", "cilium",
+        "flannel", "typha", "nc", "curl", "nslookup", "ping", "zv", "ok", "helm", "kubectl",
+        "openstack", "kostack", "json", "yaml", "md", "html", "sarif", "junit", "text",
+        "amphora", "harbor", "jobservice", "redis", "postgresql", "trivy", "core", "portal",
+        "registry", "database", "ingress", "egress", "natoutgoing", "crosssubnet", "always",
+        "never", "auto", "true", "false", "null", "none", "host", "gw", "local", "cluster",
+    }
+)  # fmt: skip
+_SPANS = re.compile(r"`[^`]*`|'[^'\n]*'|\"[^\"\n]*\"|“[^”\n]*”|<[^>\n]*>")
+_WORD = re.compile(r"[^\s,;:()\[\]{}=]+")
+_LOWER_WORD = re.compile(r"[a-z]+'?[a-z]*[.!?]?")
+
+
+def english_runs(line: str) -> list[str]:
+    """The runs of three or more lowercase English words in ``line`` (none when it is Korean)."""
+    text = _SPANS.sub(" ", line).strip()
+    if text.lstrip("-*> |0123456789.").startswith(COMMANDS):
+        return []
+    runs: list[str] = []
+    run: list[str] = []
+    for word in [*_WORD.findall(text), "|"]:
+        bare = word.rstrip(".!?")
+        if _LOWER_WORD.fullmatch(word) and bare not in ALLOWED_WORDS:
+            run.append(word)
+            continue
+        if len(run) >= 3:
+            runs.append(" ".join(run))
+        run = []
+    return runs
+
+
+_QUOTED = re.compile(r"“[^”]*”")
+
+
+def english_lines(output: str) -> list[str]:
+    """The lines of ``output`` that carry an English sentence.
+
+    Third-party words kostack quotes (“...”: a log line, Helm's status text, a note
+    recorded in the snapshot) are not kostack's sentences, also when a long line
+    was wrapped inside the quotes.
+    """
+    unquoted = _QUOTED.sub(lambda m: "".join(c if c == "\n" else " " for c in m.group()), output)
+    return [
+        line
+        for line, bare in zip(output.splitlines(), unquoted.splitlines(), strict=True)
+        if english_runs(bare)
+    ]

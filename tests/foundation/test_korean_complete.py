@@ -1,0 +1,305 @@
+"""Under --lang ko, no command family prints an English sentence: results and errors alike.
+
+Every family runs in Korean over the examples (diagnose text and -v, trace,
+fix plan / apply (dry run) / rollback (dry run, on a journal), report md,
+release check, preflight) and through its errors (missing file, bad JSON,
+bad option values, unknown option, KOSTACK_TIMEOUT=abc); `english_lines`
+(tests/foundation/english.py) flags a line with three or more lowercase
+English words in a row outside backticks, quotes and commands. The first
+tests prove the detector itself fails on English and passes Korean.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from english import ALLOWED_WORDS, english_lines, english_runs
+
+from kostack.cli.common import Environment
+from kostack.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+ALL = sorted(p.stem for p in EXAMPLES.glob("*.json"))
+SEED = str(EXAMPLES / "seed-incident.json")
+HARBOR = str(EXAMPLES / "harbor-wrong-namespace.json")
+# A cross-section of what a fix plan can hold: pairs, rules, routes, manual steps, notes,
+# warnings and root causes kostack cannot fix.
+PLANS = (
+    "seed-incident",
+    "hetero-groups",
+    "ovn-seed-fix-not-enough",
+    "lb-ovn-node-subnet-only",
+    "mtu-1500",
+    "pod-cidr-overlaps-nodes",
+    "seed-port-security-off",
+    "unmatched-node",
+    "lb-pending-create",
+)
+
+
+def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(
+        stdout=out,
+        stderr=err,
+        environ=environ or {},
+        stdin_isatty=False,
+        stdout_isatty=False,
+        stderr_isatty=False,
+    )
+    code = main(list(args), env)
+    return code, out.getvalue() + err.getvalue()
+
+
+def korean(*args: str, environ: dict[str, str] | None = None) -> str:
+    code, text = run(*args, environ=environ)
+    assert code != 70, text  # an internal error is not a translation
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in text), text
+    bad = english_lines(text)
+    assert bad == [], "\n".join(bad)
+    return text
+
+
+# --------------------------------------------------------------------------- the detector
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "error: no pod demo/ghost in the snapshot",
+        "  근거:      no ingress rule in groups [k8s-nodes] admits 10.0.0.11 -> 10.0.0.12 tcp:179",
+        "     why:     pods on k8s-cp-1 send from addresses in 10.244.0.0/16",
+        "hint: see `kostack --help` or the docs",
+        "Dry run: nothing was changed.",
+    ],
+)
+def test_the_detector_flags_an_english_sentence(line: str) -> None:
+    assert english_runs(line), line
+    assert english_lines(f"판정: 정상\n{line}\n") == [line]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "근본 원인 1/1  [심각]  Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함",
+        "    openstack port set --allowed-address ip-address=10.244.0.0/16 5f1c7974",
+        "힌트: `kostack collect -o FILE`로 만든 스냅샷의 경로를 주세요.",
+        "  net-mtu: Pod MTU(1400)가 네트워크 k8s-net(MTU 1450, VXLAN: 오버헤드 50바이트)에 맞습니다.",
+        "로그/이벤트: “failed to connect to the database at harbor-database:5432”",
+        "  kube-system/kube-dns 10.96.0.10 udp:53 natOutgoing off, calico vxlan crosssubnet",
+    ],
+)
+def test_the_detector_passes_korean_commands_names_and_quotes(line: str) -> None:
+    assert english_runs(line) == [], english_runs(line)
+
+
+def test_a_quote_wrapped_over_two_lines_stays_a_quote() -> None:
+    text = "참고: 수집 기록: “no port with device_id of x and\n  no port with fixed IP 10.0.0.14”."
+    assert english_lines(text) == []
+    assert english_lines(text.replace("“", "").replace("”", "")) != []
+
+
+def test_the_allowlist_stays_short_and_names_only() -> None:
+    # names of protocols, tools, config values and chart parts: never an English sentence word
+    assert len(ALLOWED_WORDS) < 80
+    assert not ALLOWED_WORDS & {"the", "is", "not", "no", "in", "of", "to", "from", "and", "with"}
+
+
+# --------------------------------------------------------------------------- the families
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_diagnose_is_korean(name: str) -> None:
+    korean("diagnose", "--snapshot", str(EXAMPLES / f"{name}.json"), "--lang", "ko")
+    korean("diagnose", "--snapshot", str(EXAMPLES / f"{name}.json"), "--lang", "ko", "-v")
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "src", "dst", "extra"),
+    [
+        (SEED, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp", ()),
+        (SEED, "pod:demo/netshoot", "svc:default/kubernetes", ("-p", "icmp")),
+        (SEED, "pod:demo/netshoot", "ip:1.1.1.1:443/tcp", ()),
+        (
+            str(EXAMPLES / "lb-ovn-node-subnet-only.json"),
+            "ip:198.51.100.7",
+            "svc:shop/web:80/tcp",
+            (),
+        ),
+        (str(EXAMPLES / "lb-amphora-healthy.json"), "client", "ip:203.0.113.50:80/tcp", ()),
+        (
+            str(EXAMPLES / "reply-drop-backend-unknown.json"),
+            "pod:demo/netshoot",
+            "pod:demo/dns-test:8080/tcp",
+            (),
+        ),
+    ],
+)
+def test_trace_is_korean(snapshot: str, src: str, dst: str, extra: tuple[str, ...]) -> None:
+    korean("trace", "--snapshot", snapshot, "--lang", "ko", *extra, src, dst)
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_fix_plan_and_apply_dry_run_are_korean(name: str) -> None:
+    snapshot = str(EXAMPLES / f"{name}.json")
+    text = korean("fix", "plan", "--snapshot", snapshot, "--lang", "ko", "-v")
+    assert "계획" in text or "변경할 것이 없습니다" in text
+    korean("fix", "apply", "--snapshot", snapshot, "--lang", "ko")
+
+
+def test_fix_rollback_dry_run_is_korean(tmp_path: Path) -> None:
+    from kostack.apply.journal import Journal
+    from kostack.model import load_snapshot
+    from kostack.plan.build import build_plan
+    from kostack.plan.model import PlanOptions
+
+    plan = build_plan(load_snapshot(SEED), PlanOptions())
+    path = tmp_path / "fix.journal.jsonl"
+    with Journal.create(path, plan, version="test", cloud=None):
+        pass
+    text = korean("fix", "rollback", str(path), "--lang", "ko")
+    assert "롤백" in text
+
+
+def test_every_fix_command_follows_kostack_lang() -> None:
+    text = korean("fix", "plan", "--snapshot", SEED, environ={"KOSTACK_LANG": "ko"})
+    assert text.startswith("계획 sha256:")
+    code, english = run(
+        "fix", "plan", "--snapshot", SEED, "--lang", "en", environ={"KOSTACK_LANG": "ko"}
+    )
+    assert code == 0 and english.startswith("Plan sha256:")  # --lang wins
+
+
+@pytest.mark.parametrize(
+    "name", ["seed-incident", "harbor-wrong-namespace", "unmatched-node", "lb-ovn-node-subnet-only"]
+)
+def test_report_markdown_is_korean(name: str) -> None:
+    korean(
+        "report",
+        "--snapshot",
+        str(EXAMPLES / f"{name}.json"),
+        "--lang",
+        "ko",
+        "-o",
+        "-",
+        "--format",
+        "md",
+    )
+
+
+def test_release_check_is_korean() -> None:
+    korean("release", "check", "--snapshot", HARBOR, "--lang", "ko")
+    korean("release", "check", "-v", "--snapshot", HARBOR, "--lang", "ko")
+    korean(
+        "release", "check", "harbor", "--namespace", "default", "--snapshot", HARBOR, "--lang", "ko"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (
+            "--pod-cidr",
+            "10.244.0.0/16",
+            "--service-cidr",
+            "10.96.0.0/12",
+            "--node",
+            "10.0.0.11=k8s-cp-1",
+            "--node",
+            "10.0.0.12=k8s-w-1",
+            "--subnet-cidr",
+            "10.0.0.0/24",
+            "--network-mtu",
+            "1450",
+        ),
+        (
+            "--pod-cidr",
+            "10.0.0.0/16",
+            "--service-cidr",
+            "10.96.0.0/12",
+            "--node",
+            "10.0.0.11",
+            "--subnet-cidr",
+            "10.0.0.0/24",
+            "--network-mtu",
+            "1450",
+            "--pod-mtu",
+            "1450",
+        ),
+        (
+            "--snapshot",
+            SEED,
+            "--network",
+            "k8s-net",
+            "--pod-cidr",
+            "10.244.0.0/16",
+            "--service-cidr",
+            "10.96.0.0/12",
+            "--cni",
+            "cilium",
+            "--mode",
+            "native",
+        ),
+    ],
+)
+def test_preflight_is_korean(args: tuple[str, ...]) -> None:
+    korean("preflight", "--lang", "ko", *args)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("diagnose", "--snapshot", "/nonexistent/snap.json"),
+        ("diagnose", "--snapshot", "BAD_JSON"),
+        ("diagnose", "--snapshot", "A_DIRECTORY"),
+        ("diagnose", "--snapshot", "NOT_AN_OBJECT"),
+        ("diagnose", "--snapshot", SEED, "--fail-on", "bogus"),
+        ("diagnose", "--snapshot", SEED, "--bogus-option"),
+        ("diagnose", "--snapshot", SEED, "--egres-target", "1.1.1.1"),
+        ("diagnose", "--snapshot", SEED, "--timeout", "abc"),
+        ("diagnose", "--snapshot", SEED, "--timeout", "99999"),
+        ("trace", "--snapshot", SEED, "pod:nope/x", "ip:1.2.3.4"),
+        ("trace", "--snapshot", SEED, "bogus", "ip:1.2.3.4"),
+        ("trace", "--snapshot", SEED, "pod:demo/netshoot", "svc:kube-system/kube-dns"),
+        ("trace", "--snapshot", SEED, "pod:demo/netshoot", "ip:not-an-ip"),
+        ("trace", "--snapshot", SEED, "pod:demo/netshoot"),
+        ("fix", "plan", "--snapshot", SEED, "--method", "nope"),
+        ("report", "--snapshot", SEED),
+        ("nosuchcommand",),
+    ],
+)
+def test_errors_are_korean(args: tuple[str, ...], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    array = tmp_path / "array.json"
+    array.write_text("[]")
+    real = [
+        {"BAD_JSON": str(bad), "A_DIRECTORY": str(tmp_path), "NOT_AN_OBJECT": str(array)}.get(a, a)
+        for a in args
+    ]
+    code, text = run(*real, "--lang", "ko")
+    assert code == 2, text
+    assert text.startswith("오류: "), text
+    assert english_lines(text) == [], text
+
+
+def test_kostack_timeout_error_is_korean() -> None:
+    code, text = run("diagnose", "--lang", "ko", environ={"KOSTACK_TIMEOUT": "abc"})
+    assert code == 2
+    assert (
+        text
+        == "오류: KOSTACK_TIMEOUT='abc'는 초 단위 숫자가 아닙니다\n힌트: 예: KOSTACK_TIMEOUT=30\n"
+    )
+
+
+def test_english_errors_keep_their_words() -> None:
+    code, text = run("diagnose", "--snapshot", SEED, "--fail-on", "bogus")
+    assert code == 2 and text.startswith("error: Invalid value for '--fail-on'")
+    code, text = run("diagnose", "--snapshot", "/nonexistent/snap.json")
+    assert text.startswith("error: no such file: /nonexistent/snap.json")
