@@ -36,7 +36,8 @@ _LOWER_WORD = re.compile(r"[a-z]+'?[a-z]*[.!?]?")
 def english_runs(line: str) -> list[str]:
     """The runs of three or more lowercase English words in ``line`` (none when it is Korean)."""
     text = _SPANS.sub(" ", line).strip()
-    if text.lstrip("-*> |0123456789.").startswith(COMMANDS):
+    # a list item, a numbered step or a plan action's id ("a1", "12") may precede the command
+    if re.sub(r"^[-*> |0-9.]*(?:[a-z]\d+\s+)?", "", text).startswith(COMMANDS):
         return []
     runs: list[str] = []
     run: list[str] = []

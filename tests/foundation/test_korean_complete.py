@@ -302,4 +302,4 @@ def test_english_errors_keep_their_words() -> None:
     code, text = run("diagnose", "--snapshot", SEED, "--fail-on", "bogus")
     assert code == 2 and text.startswith("error: Invalid value for '--fail-on'")
     code, text = run("diagnose", "--snapshot", "/nonexistent/snap.json")
-    assert text.startswith("error: no such file: /nonexistent/snap.json")
+    assert text.startswith("error: cannot read snapshot /nonexistent/snap.json: no such file")

@@ -12,6 +12,7 @@ collectors report is here.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from kostack.analyze.messages import Msg, register
@@ -179,7 +180,7 @@ register(
         "snapshot.what.unreadable": {"en": "{reason}", "ko": "읽기 실패 ({reason})"},
         "snapshot.what.json": {
             "en": "not valid JSON: {reason}",
-            "ko": "올바른 JSON이 아닙니다: {reason}",
+            "ko": "올바른 JSON이 아닙니다: “{reason}”",
         },
         "snapshot.what.utf8": {
             "en": "not valid JSON: the file is not UTF-8 text",
@@ -304,7 +305,11 @@ def snapshot_error(lang: str, err: Any, file: str) -> tuple[str, str]:
         what, hint = err.what, (err.hint if lang == "en" else say(lang, "snapshot.hint.default"))
     if not err.path:
         return say(lang, "snapshot.file", file=file, what=what), hint
-    return say(lang, "snapshot.at", file=file, where=err.path, what=what), hint
+    where = err.path
+    at_line = re.fullmatch(r"line (\d+) column (\d+)", where)
+    if at_line and lang == "ko":
+        where = f"{at_line[1]}행 {at_line[2]}열"
+    return say(lang, "snapshot.at", file=file, where=where, what=what), hint
 
 
 def say(lang: str, key: str, **params: object) -> str:

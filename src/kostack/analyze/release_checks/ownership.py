@@ -499,6 +499,29 @@ def _label_evidence(pvc: PersistentVolumeClaim, name: str) -> list[Evidence]:
     return out
 
 
+def _orphan_annotation_evidence(
+    pvc: PersistentVolumeClaim, ann_name: str | None, ann_ns: str | None
+) -> list[Evidence]:
+    """What Helm's ownership annotations on an orphaned PVC say (nothing when it has none)."""
+    if ann_name is None:
+        return []
+    if ann_ns not in (None, pvc.namespace):
+        annotation = f"{RELEASE_NAMESPACE_ANNOTATION}={ann_ns}"
+        return [
+            Evidence(
+                "helm-annotations", "conflict", Msg("own.annotation-ns", annotation=annotation)
+            )
+        ]
+    annotations = f"{RELEASE_NAME_ANNOTATION}={ann_name}, {RELEASE_NAMESPACE_ANNOTATION}={ann_ns}"
+    return [
+        Evidence(
+            "helm-annotations",
+            "proof",
+            Msg("own.annotations-for", annotations=annotations, rel=f"{pvc.namespace}/{ann_name}"),
+        )
+    ]
+
+
 def _orphan(
     pvc: PersistentVolumeClaim,
     volume: PersistentVolume | None,
@@ -512,29 +535,7 @@ def _orphan(
     name = ann_name or (labelled[1] if labelled else None)
     if name is None:
         return PvcClaim(pvc, volume, kept=kept)
-    ev: list[Evidence] = []
-    if ann_name is not None:
-        if ann_ns not in (None, pvc.namespace):
-            ev.append(
-                Evidence(
-                    "helm-annotations",
-                    "conflict",
-                    Msg("own.annotation-ns", annotation=f"{RELEASE_NAMESPACE_ANNOTATION}={ann_ns}"),
-                )
-            )
-        else:
-            ev.append(
-                Evidence(
-                    "helm-annotations",
-                    "proof",
-                    Msg(
-                        "own.annotations-for",
-                        annotations=f"{RELEASE_NAME_ANNOTATION}={ann_name}, "
-                        f"{RELEASE_NAMESPACE_ANNOTATION}={ann_ns}",
-                        rel=f"{pvc.namespace}/{ann_name}",
-                    ),
-                )
-            )
+    ev = _orphan_annotation_evidence(pvc, ann_name, ann_ns)
     ev.extend(_label_evidence(pvc, name))
     chart = chart_from_labels(pvc.labels)
     same_name = by_name.get(name, ())
