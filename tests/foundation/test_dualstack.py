@@ -190,3 +190,37 @@ def test_a_v2_snapshot_reads_as_single_stack_and_diagnoses_the_same() -> None:
 
     doc = copy.deepcopy(seed_doc())
     assert ClusterFlows(build(doc)).versions == (4,)
+
+
+def _vxlan_always(doc: Doc, mtu: int) -> Doc:
+    calico = doc["cluster"]["cni"]["calico"]
+    for pool in calico["ip_pools"]:
+        pool["vxlan_mode"] = "Always"
+    calico["mtu"], calico["mtu_auto"] = mtu, False
+    return doc
+
+
+def test_mtu_per_family_ipv6_vxlan_costs_70() -> None:
+    """Pod MTU 1400 on a 1450 network: fits VXLAN over IPv4 (50), not over IPv6 (70)."""
+    v4_only = copy.deepcopy(dualstack_example_doc("dualstack-fixed"))
+    pools = v4_only["cluster"]["cni"]["calico"]["ip_pools"]
+    _vxlan_always(v4_only, 1400)
+    pools[1]["vxlan_mode"] = "Never"
+    assert not [
+        f
+        for f in diagnose(build(v4_only)).findings
+        if f.check_id == "net-mtu" and f.status == Status.FAIL
+    ]
+    both = _vxlan_always(copy.deepcopy(dualstack_example_doc("dualstack-fixed")), 1400)
+    failing = [
+        f
+        for f in diagnose(build(both)).findings
+        if f.check_id == "net-mtu" and f.status == Status.FAIL
+    ]
+    assert failing and "70" in " ".join(map(str, failing[0].evidence)) + str(failing[0].message)
+    fits = _vxlan_always(copy.deepcopy(dualstack_example_doc("dualstack-fixed")), 1380)
+    assert not [
+        f
+        for f in diagnose(build(fits)).findings
+        if f.check_id == "net-mtu" and f.status == Status.FAIL
+    ]
