@@ -2,8 +2,9 @@
 an IPv6 subnet on the node network, an IPv6 InternalIP, pod block and pod address per node,
 Calico's second IP pool, dual-stack Services. Written as schema_version 3 documents.
 
-Addresses follow docs/facts.md ("IPv6"): node n (1..4) has fd00:0:0:1::1n on the SLAAC
-subnet fd00:0:0:1::/64 (Neutron's router advertises it: ipv6_ra_mode slaac); its pods get
+Addresses follow docs/facts.md ("IPv6"): node n (1..4) has fd00:0:0:1::1n on the DHCPv6-stateful
+subnet fd00:0:0:1::/64 (a SLAAC subnet would not do: Neutron refuses a chosen address on it,
+AllocationOnAutoAddressSubnet, pinned in tests/fix/test_apply_dualstack.py); its pods get
 fd00:10:244:0:0:0:0:n00 and up, from a /122 Calico block (Calico's IPv6 default block size).
 """
 
@@ -60,8 +61,8 @@ def make_dual_stack(doc: Doc) -> None:
             "cidr": NODE_SUBNET_V6,
             "gateway_ip": "fd00:0:0:1::1",
             "ip_version": 6,
-            "ipv6_ra_mode": "slaac",
-            "ipv6_address_mode": "slaac",
+            "ipv6_ra_mode": "dhcpv6-stateful",
+            "ipv6_address_mode": "dhcpv6-stateful",
             "enable_dhcp": True,
         }
     )
