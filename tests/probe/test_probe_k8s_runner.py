@@ -26,7 +26,7 @@ from kostack.probe.agent import AGENT, AGENT_VERSION
 from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.k8s_runner import KubeProbeOptions, probe_namespaces, run_in_kubernetes
 from kostack.probe.plan import build_probe_plan
-from kostack.probe.results import AGENT_PATH
+from kostack.probe.results import AGENT_FILES, AGENT_PATH
 from kostack_testkit.builders import build, seed_doc
 
 KubeletFactory = Callable[..., SimulatedKubelet]
@@ -142,19 +142,21 @@ def test_results_become_observations_that_confirm_the_seed_root_cause(
 def test_configmap_carries_the_agent_unchanged(
     seed_api: KubeApiDouble, seed_kubeconfig: Path, kubelet_factory: KubeletFactory
 ) -> None:
-    seen: list[str] = []
+    seen: list[dict[str, str]] = []
     kubelet = kubelet_factory(incident)
 
     def grab(pod: dict[str, Any]) -> None:
         cm = seed_api.get("v1", "ConfigMap", "kostack-probe-agent", pod["metadata"]["namespace"])
         assert cm is not None
-        seen.append(cm["data"]["agent.py"])
+        seen.append(dict(cm["data"]))
 
     kubelet.on_probe_pod = grab
     run_in_kubernetes(
         build_probe_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
     )
-    assert seen and seen[0] == AGENT_PATH.read_text(encoding="utf-8")
+    # The agent and every module it imports, byte for byte (a pod has nothing else).
+    assert seen and seen[0] == {p.name: p.read_text(encoding="utf-8") for p in AGENT_FILES}
+    assert AGENT_PATH in AGENT_FILES
 
 
 def test_failure_midway_still_deletes_the_namespace(

@@ -129,15 +129,27 @@ class HttpHandler(socketserver.StreamRequestHandler):
 
 
 def dns_answer(query: bytes, records: Mapping[str, str]) -> bytes:
-    """The reply to one DNS query: A records from `records`, NXDOMAIN for unknown names."""
-    from dnslib import QTYPE, RCODE, RR, A, DNSRecord  # only the DNS pod needs dnslib
+    """The reply to one DNS query, NXDOMAIN for unknown names.
+
+    A record's value is one address or several, comma-separated (a dual-stack
+    service: "10.96.0.1,fd00:10:96::1"): A answers carry the IPv4 ones, AAAA
+    answers the IPv6 ones; a name without an address of the asked family gets
+    NOERROR with no answer, as CoreDNS does.
+    """
+    import ipaddress
+
+    from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSRecord  # only the DNS pod needs dnslib
 
     request = DNSRecord.parse(query)
     reply = request.reply()
     name = str(request.q.qname).rstrip(".").lower()
     if name in records:
-        if request.q.qtype in (QTYPE.A, QTYPE.ANY):
-            reply.add_answer(RR(name + ".", QTYPE.A, rdata=A(records[name]), ttl=30))
+        for address in records[name].split(","):
+            version = ipaddress.ip_address(address.strip()).version
+            if version == 4 and request.q.qtype in (QTYPE.A, QTYPE.ANY):
+                reply.add_answer(RR(name + ".", QTYPE.A, rdata=A(address.strip()), ttl=30))
+            elif version == 6 and request.q.qtype in (QTYPE.AAAA, QTYPE.ANY):
+                reply.add_answer(RR(name + ".", QTYPE.AAAA, rdata=AAAA(address.strip()), ttl=30))
     else:
         reply.header.rcode = RCODE.NXDOMAIN
     packed: bytes = reply.pack()

@@ -3,7 +3,7 @@
 What it creates, all in one new namespace `kostack-probe-<random>` (labelled
 `app.kubernetes.io/managed-by: kostack`):
 
-1. ConfigMap `kostack-probe-agent` holding the agent (one stdlib-only file);
+1. ConfigMap `kostack-probe-agent` holding the agent (stdlib-only files, one folder);
 2. an echo pod on every node a pod-to-pod or MTU probe targets
    (`python3 agent.py --serve 8080`), pinned with `nodeName`, tolerating
    every taint; kostack waits until each runs and has an IP;
@@ -44,7 +44,7 @@ from kostack.deadline import GRACE_S, DeadlineExceeded, with_deadline
 from kostack.errors import ProbeError
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import (
-    AGENT_PATH,
+    AGENT_FILES,
     ProbeResult,
     ProbeRound,
     SourceRun,
@@ -281,7 +281,7 @@ class _Run:
                 "namespace": self.namespace,
                 "labels": _labels("agent"),
             },
-            "data": {"agent.py": AGENT_PATH.read_text(encoding="utf-8")},
+            "data": {path.name: path.read_text(encoding="utf-8") for path in AGENT_FILES},
         }
         self._call(
             f"creating ConfigMap {self.namespace}/{AGENT_CONFIGMAP}",
