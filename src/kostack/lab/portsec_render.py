@@ -383,6 +383,10 @@ def _render_port(
         "ether type arp accept",
         *ingress_fixed_rules([str(n.network_address) for n in _networks(port.fixed_ips, 6)]),
         *ingress,
+        # IPv6 multicast no rule admits (other VMs' MLD reports, sent from link-local
+        # addresses no remote group holds): Neutron drops it too. Not counted: the drop
+        # counters stay the ground truth for unicast traffic.
+        "ether type ip6 ip6 daddr ff00::/8 drop",
         f'counter name "sg_in_drop_{key}" drop',
         "}",
     ]

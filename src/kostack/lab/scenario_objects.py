@@ -82,7 +82,14 @@ def _node_port(
         "name": node.name,
         "network_id": network_id,
         "mac_address": node.mac,
-        "fixed_ips": [{"subnet_id": subnet_id, "ip_address": node.ip}],
+        "fixed_ips": [
+            {"subnet_id": subnet_id, "ip_address": node.ip},
+            *(
+                [{"subnet_id": lab_id("subnet", seed.SUBNET6_NAME), "ip_address": node.ip6}]
+                if node.ip6
+                else []
+            ),
+        ],
         "allowed_address_pairs": [
             {"ip_address": pair, "mac_address": node.mac} for pair in scenario.allowed_pairs
         ]
