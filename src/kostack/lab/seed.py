@@ -29,6 +29,8 @@ __all__ = [
     "DEFAULT_GROUP",
     "DEFAULT_GROUP_RULES",
     "DNS_DOMAIN",
+    "ECHO_SERVICE_IP",
+    "ECHO_SERVICE_IP6",
     "FIRST_NODE_HOST",
     "KUBERNETES_SERVICE_IP",
     "KUBERNETES_VERSION",
@@ -51,6 +53,7 @@ __all__ = [
     "SECOND_SUBNET_NAME",
     "SEED_NODE_COUNT",
     "SERVICE_SUBNET",
+    "SERVICE_SUBNET6",
     "SUBNET6_NAME",
     "SUBNET_NAME",
     "WORKER_PREFIX",
@@ -95,6 +98,11 @@ KUBERNETES_VERSION: Final = "v1.33.5"
 POD_SUBNET: Final = "10.244.0.0/16"
 POD_SUBNET6: Final = "fd00:10:244::/56"  # kubeadm podSubnet "10.244.0.0/16,fd00:10:244::/56"
 SERVICE_SUBNET: Final = "10.96.0.0/12"
+# Dual-stack: kubeadm serviceSubnet "10.96.0.0/12,fd00:10:96::/112", and the lab's one
+# dual-stack Service (demo/echo, PreferDualStack) at these ClusterIPs.
+SERVICE_SUBNET6: Final = "fd00:10:96::/112"
+ECHO_SERVICE_IP: Final = "10.96.0.20"
+ECHO_SERVICE_IP6: Final = "fd00:10:96::20"
 KUBERNETES_SERVICE_IP: Final = "10.96.0.1"  # first address of the service subnet
 CLUSTER_DNS_IP: Final = "10.96.0.10"  # kubeadm's tenth address
 DNS_DOMAIN: Final = "cluster.local"

@@ -252,6 +252,7 @@ def plan_pod(topo: Topology, pod: PodPlan) -> list[str]:
 def plan_kube_proxy(topo: Topology) -> str:
     """kube-proxy's DNAT (TCP/UDP only: ICMP to a ClusterIP goes nowhere) and natOutgoing."""
     service_rules: list[str] = []
+    service_rules6: list[str] = []
     for service in topo.services:
         for port in service.ports:
             proto = port.protocol.lower()
@@ -259,6 +260,11 @@ def plan_kube_proxy(topo: Topology) -> str:
                 f"ip daddr {service.cluster_ip} {proto} dport {port.port} "
                 f"dnat to {port.target_ip}:{port.target_port}"
             )
+            if service.cluster_ip6 and port.target_ip6:
+                service_rules6.append(
+                    f"ip6 daddr {service.cluster_ip6} {proto} dport {port.port} "
+                    f"dnat to [{port.target_ip6}]:{port.target_port}"
+                )
     lines = [
         "table ip ks-kube-proxy",
         "delete table ip ks-kube-proxy",
@@ -276,6 +282,24 @@ def plan_kube_proxy(topo: Topology) -> str:
         "}",
         "}",
     ]
+    if service_rules6:  # a dual-stack service's IPv6 ClusterIP
+        lines += [
+            "table ip6 ks-kube-proxy",
+            "delete table ip6 ks-kube-proxy",
+            "table ip6 ks-kube-proxy {",
+            "chain services {",
+            *service_rules6,
+            "}",
+            "chain prerouting {",
+            "type nat hook prerouting priority dstnat; policy accept;",
+            "jump services",
+            "}",
+            "chain output {",
+            "type nat hook output priority -100; policy accept;",
+            "jump services",
+            "}",
+            "}",
+        ]
     if topo.nat_outgoing:
         # Calico's natOutgoing: pod sources to anything outside the IP pools.
         lines += [

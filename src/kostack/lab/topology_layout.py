@@ -119,15 +119,22 @@ class ServicePort(_Frozen):
     protocol: Literal["TCP", "UDP"]
     target_ip: str
     target_port: int
+    target_ip6: str | None = None  # a dual-stack service: the endpoint's IPv6 address
 
 
 class ServicePlan(_Frozen):
-    """A ClusterIP service as kube-proxy programs it (one endpoint)."""
+    """A ClusterIP service as kube-proxy programs it (one endpoint).
+
+    `cluster_ip6` makes it dual-stack (ipFamilyPolicy PreferDualStack,
+    ipFamilies IPv4 and IPv6): kube-proxy DNATs both ClusterIPs.
+    """
 
     name: str
     namespace: str
     cluster_ip: str
     ports: tuple[ServicePort, ...]
+    cluster_ip6: str | None = None
+    selector: tuple[tuple[str, str], ...] = ()
 
 
 class Topology(_Frozen):
@@ -310,6 +317,33 @@ def _services(control_plane: NodePlan, dns_pod: PodPlan) -> tuple[ServicePlan, .
     )
 
 
+def _dual_stack_services(pods: list[PodPlan]) -> tuple[ServicePlan, ...]:
+    """demo/echo, dual-stack, to the first echo pod of the last node (dual-stack labs only)."""
+    if not pods or pods[0].ip6 is None:
+        return ()
+    last_node = pods[-1].node
+    target = next(p for p in pods if p.node == last_node and p.app == "echo")
+    return (
+        ServicePlan(
+            name="echo",
+            namespace="demo",
+            cluster_ip=seed.ECHO_SERVICE_IP,
+            cluster_ip6=seed.ECHO_SERVICE_IP6,
+            selector=(("kostack.io/lab-echo", "service"),),
+            ports=(
+                ServicePort(
+                    name="http",
+                    port=80,
+                    protocol="TCP",
+                    target_ip=target.ip,
+                    target_ip6=target.ip6,
+                    target_port=8080,
+                ),
+            ),
+        ),
+    )
+
+
 def build_topology(
     *,
     prefix: str,
@@ -363,5 +397,5 @@ def build_topology(
         pod_cidr6=seed.POD_SUBNET6 if dual_stack else None,
         nodes=tuple(node_plans),
         pods=tuple(pod_plans),
-        services=_services(node_plans[0], pod_plans[0]),
+        services=_services(node_plans[0], pod_plans[0]) + _dual_stack_services(pod_plans),
     )
