@@ -172,7 +172,7 @@ def test_dual_stack_service_answers_on_both_cluster_ips(lab: Lab) -> None:
     """kube-proxy's DNAT for both ClusterIPs of demo/echo, and its A and AAAA records."""
     lab.up("dualstack-fixed", nodes=3)
     topo = lab.topology
-    (echo,) = [s for s in topo.services if s.cluster_ip6]
+    echo = next(s for s in topo.services if s.name == "echo")
     assert (echo.cluster_ip, echo.cluster_ip6) == ("10.96.0.20", "fd00:10:96::20")
     source = topo.pods_on("k8s-w-1")[0]
     assert source.ip6 == "fd00:10:244:1::11"
@@ -188,6 +188,11 @@ def test_dual_stack_service_answers_on_both_cluster_ips(lab: Lab) -> None:
         "probes": [
             {"id": "aaaa", "kind": "dns", "host": topo.dns_service_ip, "record": "AAAA",
              "name": "echo.demo.svc.cluster.local", "expect": "fd00:10:96::20"},
+            # DNS over IPv6: kube-dns's IPv6 ClusterIP, DNATed to CoreDNS's IPv6 address.
+            {"id": "dns6", "kind": "dns", "host": "fd00:10:96::a", "record": "AAAA",
+             "name": "kube-dns.kube-system.svc.cluster.local", "expect": "fd00:10:96::a"},
+            {"id": "dns6-tcp", "kind": "dns", "host": "fd00:10:96::a", "transport": "tcp",
+             "name": "kubernetes.default.svc.cluster.local", "expect": "10.96.0.1"},
             {"id": "ping6", "kind": "icmp", "host": echo.ports[0].target_ip6},
         ]
     }  # fmt: skip
@@ -197,4 +202,5 @@ def test_dual_stack_service_answers_on_both_cluster_ips(lab: Lab) -> None:
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     verdicts = {r["id"]: (r["verdict"], r["detail"]) for r in lines if "id" in r}
     assert verdicts["aaaa"][0] == "pass", verdicts
+    assert verdicts["dns6"][0] == verdicts["dns6-tcp"][0] == "pass", verdicts
     assert verdicts["ping6"][0] == "pass", verdicts  # ICMPv6 echo pod to pod, across nodes

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "CLUSTER_DNS_IP",
+    "CLUSTER_DNS_IP6",
     "CONTROL_PLANE_PREFIX",
     "DEFAULT_GROUP",
     "DEFAULT_GROUP_RULES",
@@ -103,6 +104,7 @@ SERVICE_SUBNET: Final = "10.96.0.0/12"
 SERVICE_SUBNET6: Final = "fd00:10:96::/112"
 ECHO_SERVICE_IP: Final = "10.96.0.20"
 ECHO_SERVICE_IP6: Final = "fd00:10:96::20"
+CLUSTER_DNS_IP6: Final = "fd00:10:96::a"  # kube-dns made PreferDualStack: the tenth address
 KUBERNETES_SERVICE_IP: Final = "10.96.0.1"  # first address of the service subnet
 CLUSTER_DNS_IP: Final = "10.96.0.10"  # kubeadm's tenth address
 DNS_DOMAIN: Final = "cluster.local"

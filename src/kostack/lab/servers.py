@@ -245,7 +245,9 @@ def _parse_records(pairs: Sequence[str]) -> dict[str, str]:
         name, _, address = pair.partition("=")
         key = name.rstrip(".").lower()
         # A name given twice (an IPv4 and an IPv6 address) answers both A and AAAA.
-        records[key] = f"{records[key]},{address}" if key in records else address
+        known = records[key].split(",") if key in records else []
+        if address not in known:
+            records[key] = ",".join([*known, address])
     return records
 
 

@@ -285,7 +285,13 @@ def _pod_plans(node: NodePlan, prefix: str, pods_per_node: int) -> list[PodPlan]
 
 
 def _services(control_plane: NodePlan, dns_pod: PodPlan) -> tuple[ServicePlan, ...]:
-    """The `kubernetes` service (to the API server) and `kube-dns` (to the CoreDNS pod)."""
+    """The `kubernetes` service (to the API server) and `kube-dns` (to the CoreDNS pod).
+
+    In a dual-stack lab kube-dns is PreferDualStack (fd00:10:96::a, the tenth
+    address as for IPv4), as an operator makes it to resolve over IPv6
+    (`kubectl patch` of ipFamilyPolicy); `kubernetes` stays single-stack IPv4
+    (the API server's service has the primary family only).
+    """
     return (
         ServicePlan(
             name="kubernetes",
@@ -305,12 +311,23 @@ def _services(control_plane: NodePlan, dns_pod: PodPlan) -> tuple[ServicePlan, .
             name="kube-dns",
             namespace="kube-system",
             cluster_ip=seed.CLUSTER_DNS_IP,
+            cluster_ip6=seed.CLUSTER_DNS_IP6 if dns_pod.ip6 else None,
             ports=(
                 ServicePort(
-                    name="dns", port=53, protocol="UDP", target_ip=dns_pod.ip, target_port=53
+                    name="dns",
+                    port=53,
+                    protocol="UDP",
+                    target_ip=dns_pod.ip,
+                    target_ip6=dns_pod.ip6,
+                    target_port=53,
                 ),
                 ServicePort(
-                    name="dns-tcp", port=53, protocol="TCP", target_ip=dns_pod.ip, target_port=53
+                    name="dns-tcp",
+                    port=53,
+                    protocol="TCP",
+                    target_ip=dns_pod.ip,
+                    target_ip6=dns_pod.ip6,
+                    target_port=53,
                 ),
             ),
         ),
