@@ -21,6 +21,7 @@ from kostack.cli.common import Environment, detect_lang, get_env, optional_part,
 from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
 from kostack.cli.defaults import PROBE_MAX_SOURCES as DEFAULT_MAX_SOURCES
 from kostack.cli.diagnose import live_options
+from kostack.cli.lab_snapshot import lab_snapshot
 from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
 from kostack.redact import redact
 
@@ -65,238 +66,14 @@ def _lab(name: str | None, state_dir: str | None) -> Lab:
     return Lab(name=name, state_dir=Path(state_dir) if state_dir else None)
 
 
-def lab_snapshot(lab: Lab) -> Snapshot:
-    """The snapshot of a running lab, as collection would read it from its Neutron and its cluster.
-
-    Ports and security groups come from the lab's port description (its
-    Neutron when it has one, so a fix applied there shows), the rest from
-    the lab's layout: network MTU, router routes back to the pod blocks,
-    nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
-    """
-    from kostack.lab.seed import node_device_id
-    from kostack.model import SCHEMA_VERSION, parse_snapshot
-
-    topo = lab.topology
-    scenario = lab.scenario
-    ports_json, groups_json = lab.port_description()
-    by_ip: dict[str, dict[str, Any]] = {}
-    for port in ports_json:
-        for fixed in port.get("fixed_ips") or []:
-            by_ip[str(fixed.get("ip_address"))] = port
-    node_port = next((by_ip[n.ip] for n in topo.nodes if n.ip in by_ip), None)
-    network_id = str(node_port["network_id"]) if node_port else "lab-network"
-    subnet_id = (
-        str((node_port.get("fixed_ips") or [{}])[0].get("subnet_id") or "lab-subnet")
-        if node_port
-        else "lab-subnet"
-    )
-    router_port = by_ip.get(topo.gateway_ip)
-    router_id = str(router_port.get("device_id") or "lab-router") if router_port else "lab-router"
-    cp = topo.control_plane
-    dns_pod = topo.dns_pod
-    vxlan_mode = {"None": "Never", "VXLANCrossSubnet": "CrossSubnet", "VXLAN": "Always"}[
-        str(topo.encapsulation)
-    ]
-    doc: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "source": f"kostack lab ({lab.prefix}*, scenario {scenario.name})",
-        "openstack": {
-            "project_name": "lab",
-            "backend": str(scenario.backend),
-            "backend_source": "lab scenario",
-            "networks": [
-                {
-                    "id": network_id,
-                    "name": "k8s-net",
-                    "mtu": topo.network_mtu,
-                    "port_security_enabled": True,
-                    "network_type": "vxlan",
-                },
-                {"id": "lab-public", "name": "public", "mtu": 1500, "router_external": True},
-            ],
-            "subnets": [
-                {
-                    "id": subnet_id,
-                    "name": "k8s-subnet",
-                    "network_id": network_id,
-                    "cidr": topo.network_cidr,
-                    "gateway_ip": topo.gateway_ip,
-                }
-            ],
-            "routers": [
-                {
-                    "id": router_id,
-                    "name": "k8s-router",
-                    "external_network_id": "lab-public",
-                    "enable_snat": True,
-                    "interface_subnet_ids": [subnet_id],
-                    "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
-                    if topo.router_routes_to_pods
-                    else [],
-                }
-            ],
-            "ports": [
-                {
-                    "id": p["id"],
-                    "name": p.get("name") or "",
-                    "network_id": p["network_id"],
-                    "mac_address": p["mac_address"],
-                    "fixed_ips": [
-                        {"subnet_id": f.get("subnet_id"), "ip_address": f["ip_address"]}
-                        for f in p.get("fixed_ips") or []
-                    ],
-                    "allowed_address_pairs": [
-                        {"ip_address": a["ip_address"], "mac_address": a.get("mac_address")}
-                        for a in p.get("allowed_address_pairs") or []
-                    ],
-                    "port_security_enabled": p.get("port_security_enabled"),
-                    "security_group_ids": list(p.get("security_groups") or []),
-                    "device_id": p.get("device_id") or "",
-                    "device_owner": p.get("device_owner") or "",
-                    "revision_number": p.get("revision_number"),
-                }
-                for p in ports_json
-            ],
-            "security_groups": [
-                {
-                    "id": g["id"],
-                    "name": g.get("name") or "",
-                    "revision_number": g.get("revision_number"),
-                    "stateful": g.get("stateful", True) is not False,
-                    "rules": [
-                        {
-                            "id": r["id"],
-                            "direction": r["direction"],
-                            "ethertype": r.get("ethertype") or "IPv4",
-                            "protocol": None if r.get("protocol") is None else str(r["protocol"]),
-                            "port_range_min": r.get("port_range_min"),
-                            "port_range_max": r.get("port_range_max"),
-                            "remote_ip_prefix": r.get("remote_ip_prefix"),
-                            "remote_group_id": r.get("remote_group_id"),
-                        }
-                        for r in g.get("security_group_rules") or []
-                    ],
-                }
-                for g in groups_json
-            ],
-        },
-        "cluster": {
-            "name": "kostack-lab",
-            "kubernetes_version": "v1.33.5",
-            "nodes": [
-                {
-                    "name": n.name,
-                    "roles": ["control-plane"] if n.role == "control-plane" else [],
-                    "internal_ip": n.ip,
-                    "addresses": [{"type": "InternalIP", "address": n.ip}],
-                    "provider_id": f"openstack:///{node_device_id(n.name)}",
-                    "pod_cidrs": [n.pod_cidr],
-                    "ready": True,
-                }
-                for n in topo.nodes
-            ],
-            "pods": [
-                {
-                    "namespace": p.namespace,
-                    "name": p.name,
-                    "node": p.node,
-                    "ip": p.ip,
-                    "phase": "Running",
-                    "labels": {"k8s-app": "kube-dns"} if p.app == "coredns" else {"app": "echo"},
-                }
-                for p in topo.pods
-            ],
-            "services": [
-                {
-                    "namespace": "default",
-                    "name": "kubernetes",
-                    "cluster_ip": topo.kubernetes_service_ip,
-                    "ports": [
-                        {
-                            "name": "https",
-                            "port": 443,
-                            "protocol": "TCP",
-                            "target_port": topo.apiserver_port,
-                        }
-                    ],
-                    "endpoints": [
-                        {"ip": cp.ip, "node": cp.name, "ports": {"https": topo.apiserver_port}}
-                    ],
-                },
-                {
-                    "namespace": "kube-system",
-                    "name": "kube-dns",
-                    "cluster_ip": topo.dns_service_ip,
-                    "ports": [
-                        {
-                            "name": "dns",
-                            "port": 53,
-                            "protocol": "UDP",
-                            "target_port": topo.dns_port,
-                        },
-                        {
-                            "name": "dns-tcp",
-                            "port": 53,
-                            "protocol": "TCP",
-                            "target_port": topo.dns_port,
-                        },
-                    ],
-                    "endpoints": [
-                        {
-                            "ip": dns_pod.ip,
-                            "node": dns_pod.node,
-                            "pod": f"{dns_pod.namespace}/{dns_pod.name}",
-                            "ports": {"dns": topo.dns_port, "dns-tcp": topo.dns_port},
-                        }
-                    ],
-                },
-            ],
-            "pod_cidrs": [topo.pod_cidr],
-            "service_cidrs": [topo.service_cidr],
-            "cluster_dns_ip": topo.dns_service_ip,
-            "dns_domain": topo.dns_domain,
-            "kube_proxy_mode": "nftables",
-            "cni": {
-                "type": "calico",
-                "calico": {
-                    "install_method": "operator",
-                    "ip_pools": [
-                        {
-                            "name": "default-ipv4-ippool",
-                            "cidr": topo.pod_cidr,
-                            "ipip_mode": "Never",
-                            "vxlan_mode": vxlan_mode,
-                            "nat_outgoing": topo.nat_outgoing,
-                            "block_size": 24,
-                        }
-                    ],
-                    "blocks": [{"cidr": n.pod_cidr, "node": n.name} for n in topo.nodes],
-                    "mtu": topo.pod_mtu,
-                    "mtu_source": "Installation default status.mtu",
-                    "vxlan_port": topo.vxlan_port,
-                },
-            },
-        },
-        "node_ports": [
-            {
-                "node": n.name,
-                "port_id": by_ip[n.ip]["id"] if n.ip in by_ip else None,
-                "matched_by": "internal_ip" if n.ip in by_ip else None,
-                "note": "" if n.ip in by_ip else f"no port has fixed IP {n.ip}",
-            }
-            for n in topo.nodes
-        ],
-    }
-    return parse_snapshot(doc)
-
-
-def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
-    """Per node: the lab pod the agent runs in, and the echo listener probes aim at."""
+def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str]]:
+    """Per node: the lab pod the agent runs in, the echo listener probes aim at, its IPv6."""
     from kostack.probe.lab_runner import LabPod
 
     topo = lab.topology
     sources: dict[str, LabPod] = {}
     echo: dict[str, str] = {}
+    echo6: dict[str, str] = {}
     for node in topo.nodes:
         pods = topo.pods_on(node.name)
         # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
@@ -307,7 +84,9 @@ def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
             node.name, chosen.netns, f"{chosen.namespace}/{chosen.name}", chosen.ip
         )
         echo[node.name] = chosen.ip
-    return sources, echo
+        if chosen.ip6:
+            echo6[node.name] = chosen.ip6
+    return sources, echo, echo6
 
 
 def run_round(
@@ -336,7 +115,7 @@ def run_round(
         from kostack.lab.netns import require_root
 
         require_root()
-        sources, echo = lab_pods(lab)
+        sources, echo, echo6 = lab_pods(lab)
 
         def execute(ns: str, argv: Any, timeout: float) -> Any:
             return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
@@ -350,7 +129,13 @@ def run_round(
                 bar.advance()
 
             return run_in_lab(
-                plan, sources, echo, execute=execute, sequential=sequential, on_done=done
+                plan,
+                sources,
+                echo,
+                execute=execute,
+                sequential=sequential,
+                on_done=done,
+                echo6=echo6,
             )
     from kostack.collect._kube_api import open_session
 

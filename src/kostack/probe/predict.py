@@ -22,7 +22,7 @@ from kostack.analyze.reach import (
 )
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, Snapshot
-from kostack.probe.plan_model import KINDS, MTU_LADDER, Prediction
+from kostack.probe.plan_model import IPV6_KINDS, KINDS, MTU_LADDER, Prediction
 
 __all__ = [
     "MtuPlan",
@@ -216,6 +216,9 @@ def predict_probe(
     again when correlating, from what was recorded, against the snapshot
     being diagnosed.
     """
+    if kind in IPV6_KINDS.values() or (target_ip is not None and target_ip.version == 6):
+        # The engine's flows are IPv4: an IPv6 probe is evidence the model cannot check.
+        return Prediction("unknown", "ipv6", detail=Msg("probe.ipv6-unmodelled"))
     info = KINDS.get(kind)
     s_view = topo.node_views.get(source_node)
     if info is None or s_view is None:

@@ -1,0 +1,277 @@
+"""The snapshot of a running lab, as collection would read it (used by `kostack probe --lab`).
+
+Split out of `kostack.cli.probe`; `lab_snapshot` is re-exported there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.lab.lab import Lab
+    from kostack.model import Snapshot
+
+__all__ = ["lab_snapshot"]
+
+
+def lab_snapshot(lab: Lab) -> Snapshot:
+    """The snapshot of a running lab, as collection would read it from its Neutron and its cluster.
+
+    Ports and security groups come from the lab's port description (its
+    Neutron when it has one, so a fix applied there shows), the rest from
+    the lab's layout: network MTU, router routes back to the pod blocks,
+    nodes, pods, the kubernetes and kube-dns services, Calico's pool and MTU.
+    """
+    from kostack.lab.seed import node_device_id
+    from kostack.model import SCHEMA_VERSION, parse_snapshot
+
+    topo = lab.topology
+    scenario = lab.scenario
+    ports_json, groups_json = lab.port_description()
+    by_ip: dict[str, dict[str, Any]] = {}
+    for port in ports_json:
+        for fixed in port.get("fixed_ips") or []:
+            by_ip[str(fixed.get("ip_address"))] = port
+    node_port = next((by_ip[n.ip] for n in topo.nodes if n.ip in by_ip), None)
+    network_id = str(node_port["network_id"]) if node_port else "lab-network"
+    subnet_id = (
+        str((node_port.get("fixed_ips") or [{}])[0].get("subnet_id") or "lab-subnet")
+        if node_port
+        else "lab-subnet"
+    )
+    router_port = by_ip.get(topo.gateway_ip)
+    router_id = str(router_port.get("device_id") or "lab-router") if router_port else "lab-router"
+    cp = topo.control_plane
+    dns_pod = topo.dns_pod
+    vxlan_mode = {"None": "Never", "VXLANCrossSubnet": "CrossSubnet", "VXLAN": "Always"}[
+        str(topo.encapsulation)
+    ]
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "source": f"kostack lab ({lab.prefix}*, scenario {scenario.name})",
+        "openstack": {
+            "project_name": "lab",
+            "backend": str(scenario.backend),
+            "backend_source": "lab scenario",
+            "networks": [
+                {
+                    "id": network_id,
+                    "name": "k8s-net",
+                    "mtu": topo.network_mtu,
+                    "port_security_enabled": True,
+                    "network_type": "vxlan",
+                },
+                {"id": "lab-public", "name": "public", "mtu": 1500, "router_external": True},
+            ],
+            "subnets": [
+                {
+                    "id": subnet_id,
+                    "name": "k8s-subnet",
+                    "network_id": network_id,
+                    "cidr": topo.network_cidr,
+                    "gateway_ip": topo.gateway_ip,
+                }
+            ],
+            "routers": [
+                {
+                    "id": router_id,
+                    "name": "k8s-router",
+                    "external_network_id": "lab-public",
+                    "enable_snat": True,
+                    "interface_subnet_ids": [subnet_id],
+                    "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
+                    if topo.router_routes_to_pods
+                    else [],
+                }
+            ],
+            "ports": [
+                {
+                    "id": p["id"],
+                    "name": p.get("name") or "",
+                    "network_id": p["network_id"],
+                    "mac_address": p["mac_address"],
+                    "fixed_ips": [
+                        {"subnet_id": f.get("subnet_id"), "ip_address": f["ip_address"]}
+                        for f in p.get("fixed_ips") or []
+                    ],
+                    "allowed_address_pairs": [
+                        {"ip_address": a["ip_address"], "mac_address": a.get("mac_address")}
+                        for a in p.get("allowed_address_pairs") or []
+                    ],
+                    "port_security_enabled": p.get("port_security_enabled"),
+                    "security_group_ids": list(p.get("security_groups") or []),
+                    "device_id": p.get("device_id") or "",
+                    "device_owner": p.get("device_owner") or "",
+                    "revision_number": p.get("revision_number"),
+                }
+                for p in ports_json
+            ],
+            "security_groups": [
+                {
+                    "id": g["id"],
+                    "name": g.get("name") or "",
+                    "revision_number": g.get("revision_number"),
+                    "stateful": g.get("stateful", True) is not False,
+                    "rules": [
+                        {
+                            "id": r["id"],
+                            "direction": r["direction"],
+                            "ethertype": r.get("ethertype") or "IPv4",
+                            "protocol": None if r.get("protocol") is None else str(r["protocol"]),
+                            "port_range_min": r.get("port_range_min"),
+                            "port_range_max": r.get("port_range_max"),
+                            "remote_ip_prefix": r.get("remote_ip_prefix"),
+                            "remote_group_id": r.get("remote_group_id"),
+                        }
+                        for r in g.get("security_group_rules") or []
+                    ],
+                }
+                for g in groups_json
+            ],
+        },
+        "cluster": {
+            "name": "kostack-lab",
+            "kubernetes_version": "v1.33.5",
+            "nodes": [
+                {
+                    "name": n.name,
+                    "roles": ["control-plane"] if n.role == "control-plane" else [],
+                    "internal_ip": n.ip,
+                    "addresses": [{"type": "InternalIP", "address": n.ip}],
+                    "provider_id": f"openstack:///{node_device_id(n.name)}",
+                    "pod_cidrs": [n.pod_cidr],
+                    "ready": True,
+                }
+                for n in topo.nodes
+            ],
+            "pods": [
+                {
+                    "namespace": p.namespace,
+                    "name": p.name,
+                    "node": p.node,
+                    "ip": p.ip,
+                    "phase": "Running",
+                    "labels": {"k8s-app": "kube-dns"} if p.app == "coredns" else {"app": "echo"},
+                }
+                for p in topo.pods
+            ],
+            "services": [
+                {
+                    "namespace": "default",
+                    "name": "kubernetes",
+                    "cluster_ip": topo.kubernetes_service_ip,
+                    "ports": [
+                        {
+                            "name": "https",
+                            "port": 443,
+                            "protocol": "TCP",
+                            "target_port": topo.apiserver_port,
+                        }
+                    ],
+                    "endpoints": [
+                        {"ip": cp.ip, "node": cp.name, "ports": {"https": topo.apiserver_port}}
+                    ],
+                },
+                {
+                    "namespace": "kube-system",
+                    "name": "kube-dns",
+                    "cluster_ip": topo.dns_service_ip,
+                    "ports": [
+                        {
+                            "name": "dns",
+                            "port": 53,
+                            "protocol": "UDP",
+                            "target_port": topo.dns_port,
+                        },
+                        {
+                            "name": "dns-tcp",
+                            "port": 53,
+                            "protocol": "TCP",
+                            "target_port": topo.dns_port,
+                        },
+                    ],
+                    "endpoints": [
+                        {
+                            "ip": dns_pod.ip,
+                            "node": dns_pod.node,
+                            "pod": f"{dns_pod.namespace}/{dns_pod.name}",
+                            "ports": {"dns": topo.dns_port, "dns-tcp": topo.dns_port},
+                        }
+                    ],
+                },
+            ],
+            "pod_cidrs": [topo.pod_cidr],
+            "service_cidrs": [topo.service_cidr],
+            "cluster_dns_ip": topo.dns_service_ip,
+            "dns_domain": topo.dns_domain,
+            "kube_proxy_mode": "nftables",
+            "cni": {
+                "type": "calico",
+                "calico": {
+                    "install_method": "operator",
+                    "ip_pools": [
+                        {
+                            "name": "default-ipv4-ippool",
+                            "cidr": topo.pod_cidr,
+                            "ipip_mode": "Never",
+                            "vxlan_mode": vxlan_mode,
+                            "nat_outgoing": topo.nat_outgoing,
+                            "block_size": 24,
+                        }
+                    ],
+                    "blocks": [{"cidr": n.pod_cidr, "node": n.name} for n in topo.nodes],
+                    "mtu": topo.pod_mtu,
+                    "mtu_source": "Installation default status.mtu",
+                    "vxlan_port": topo.vxlan_port,
+                },
+            },
+        },
+        "node_ports": [
+            {
+                "node": n.name,
+                "port_id": by_ip[n.ip]["id"] if n.ip in by_ip else None,
+                "matched_by": "internal_ip" if n.ip in by_ip else None,
+                "note": "" if n.ip in by_ip else f"no port has fixed IP {n.ip}",
+            }
+            for n in topo.nodes
+        ],
+    }
+    if topo.dual_stack:
+        _add_ipv6(doc, lab, ports_json)
+    return parse_snapshot(doc)
+
+
+def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -> None:
+    """A dual-stack lab: the IPv6 subnet, the nodes' IPv6 InternalIPs and pod CIDRs."""
+    from kostack.lab.seed import SUBNET6_NAME
+
+    topo = lab.topology
+    assert topo.network_cidr6 is not None and topo.pod_cidr6 is not None  # dual_stack
+    network = doc["openstack"]["networks"][0]["id"]
+    subnet6 = next(
+        (
+            str(fixed["subnet_id"])
+            for port in ports_json
+            for fixed in port.get("fixed_ips") or []
+            if ":" in str(fixed.get("ip_address")) and fixed.get("subnet_id")
+        ),
+        "lab-subnet-v6",
+    )
+    doc["openstack"]["subnets"].append(
+        {
+            "id": subnet6,
+            "name": SUBNET6_NAME,
+            "network_id": network,
+            "cidr": topo.network_cidr6,
+            "gateway_ip": str(ipaddress.ip_network(topo.network_cidr6).network_address + 1),
+        }
+    )
+    cluster = doc["cluster"]
+    nodes = {n.name: n for n in topo.nodes}
+    for node in cluster["nodes"]:
+        plan = nodes[node["name"]]
+        if plan.ip6 and plan.pod_cidr6:
+            node["addresses"].append({"type": "InternalIP", "address": plan.ip6})
+            node["pod_cidrs"].append(plan.pod_cidr6)
+    cluster["pod_cidrs"] = [*cluster["pod_cidrs"], topo.pod_cidr6]
