@@ -360,3 +360,30 @@ def test_diagnose_active_that_cannot_probe_keeps_the_static_diagnosis_and_says_w
     assert "probes: the probe round failed: creating namespace kostack-probe-" in result.out
     assert "403" in result.out
     assert namespaces(seed_api) == []
+
+
+def test_dual_stack_ipv6_probes_aim_at_the_echo_pods_ipv6_addresses(
+    seed_api: KubeApiDouble, seed_kubeconfig: Path, kubelet_factory: KubeletFactory
+) -> None:
+    """The echo pods' second podIP (status.podIPs) is where the plan's IPv6 probes go."""
+    from test_probe_plan import dual_stack_doc
+
+    def second_ip(pod: dict[str, Any]) -> None:
+        labels = pod["metadata"].get("labels") or {}
+        if labels.get("app.kubernetes.io/component") == "echo":
+            status = pod.setdefault("status", {})
+            ipv4 = status.get("podIP") or "10.244.9.9"
+            status["podIPs"] = [{"ip": ipv4}, {"ip": "fd00:10:244:9::" + ipv4.rsplit(".", 1)[1]}]
+
+    kubelet = kubelet_factory(incident)
+    seed_api.on_create("", "pods", second_ip)  # after the double gave the pod its IPv4
+    plan = build_probe_plan(build(dual_stack_doc()), timeout=1.0)
+    run_in_kubernetes(plan, client_for(seed_api, seed_kubeconfig))
+    sent: dict[str, str] = {}
+    for pod in kubelet.created:
+        if pod["metadata"]["labels"]["app.kubernetes.io/component"] == "probe":
+            for spec in json.loads(pod["spec"]["containers"][0]["command"][-1])["probes"]:
+                sent[spec["id"]] = spec["host"]
+    http6 = {k: v for k, v in sent.items() if k.startswith("pod-http6/")}
+    assert http6 and all(v.startswith("fd00:10:244:9::") for v in http6.values()), sent
+    assert all(not v.startswith("fd00") for k, v in sent.items() if k.startswith("pod-http/"))

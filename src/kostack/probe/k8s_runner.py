@@ -365,7 +365,7 @@ class _Run:
                 phase = status.phase if status else None
                 self._check_start(name, pods[name], status)
                 ip = status.pod_ip if status else None
-                for entry in (status.pod_i_ps if status else None) or []:  # dual-stack
+                for entry in (status.pod_ips if status else None) or []:  # dual-stack
                     if entry.ip and ":" in entry.ip:
                         self.pod_ips6.setdefault(name, entry.ip)
                 if want == "running" and phase == "Running" and ip:
