@@ -10,6 +10,7 @@ from pathlib import Path
 from kostack.model import Snapshot
 from kostack_testkit import checks_doc
 from kostack_testkit.builders import EXAMPLES, example_doc
+from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,13 @@ def main() -> int:
         path = ROOT / "examples" / f"{name}.json"
         path.write_text(
             json.dumps(example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        print(path.relative_to(ROOT))
+    for name in DUALSTACK_EXAMPLES:
+        path = ROOT / "examples" / f"{name}.json"
+        path.write_text(
+            json.dumps(dualstack_example_doc(name), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
         )
         print(path.relative_to(ROOT))
     for name in LB_EXAMPLES:

@@ -18,6 +18,7 @@ from kostack.model import (
     parse_snapshot,
 )
 from kostack_testkit.builders import EXAMPLES, build, example_doc, seed_doc
+from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +31,15 @@ def test_seed_round_trips_through_json() -> None:
     assert str(again.openstack.ports[0].fixed_ips[0].ip_address) == "10.0.0.11"
 
 
-@pytest.mark.parametrize("name", sorted([*EXAMPLES, *LB_EXAMPLES]))
+@pytest.mark.parametrize("name", sorted([*EXAMPLES, *LB_EXAMPLES, *DUALSTACK_EXAMPLES]))
 def test_bundled_examples_are_in_sync_with_the_builders(name: str) -> None:
+    if name in DUALSTACK_EXAMPLES:
+        on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+        assert on_disk == json.loads(json.dumps(dualstack_example_doc(name))), (
+            "run scripts/make_examples.py"
+        )
+        assert load_snapshot(ROOT / "examples" / f"{name}.json").schema_version == 3
+        return
     if name in LB_EXAMPLES:
         on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
         assert on_disk == json.loads(json.dumps(lb_example_doc(name))), (
@@ -82,12 +90,36 @@ def test_wrong_schema_version() -> None:
         doc["schema_version"] = version
         err = _error(doc)
         assert err.path == "$.schema_version" and "kostack collect" in err.hint
-        assert "reads 1, 2" in err.what
+        assert "reads 1, 2, 3" in err.what
+
+
+V3_FIELDS: dict[str, tuple[str, ...]] = {
+    "subnets": ("ip_version", "ipv6_ra_mode", "ipv6_address_mode", "enable_dhcp"),
+    "pods": ("ips",),
+    "services": ("cluster_ips", "ip_families", "ip_family_policy"),
+}
+
+
+def _as_version_2(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document as kostack wrote it with schema_version 2: none of version 3's fields."""
+    v2 = copy.deepcopy(doc)
+    v2["schema_version"] = 2
+    for where, key in (("openstack", "subnets"), ("cluster", "pods"), ("cluster", "services")):
+        for item in (v2.get(where) or {}).get(key) or ():
+            for field in V3_FIELDS[key]:
+                item.pop(field, None)
+    for cni_key, fields in (
+        ("flannel", ("enable_ipv4", "enable_ipv6", "ipv6_network", "ipv6_subnet_len")),
+        ("cilium", ("native_routing_cidr_v6", "enable_ipv4", "enable_ipv6")),
+    ):
+        for field in fields:
+            (v2["cluster"]["cni"].get(cni_key) or {}).pop(field, None)
+    return v2
 
 
 def _as_version_1(doc: dict[str, Any]) -> dict[str, Any]:
     """A document as kostack wrote it with schema_version 1: none of version 2's fields."""
-    v1 = copy.deepcopy(doc)
+    v1 = _as_version_2(doc)
     v1["schema_version"] = 1
     cluster = v1["cluster"]
     for key in ("pod_cidrs_source", "cluster_cidrs"):
@@ -105,7 +137,7 @@ def test_schema_version_1_is_read_and_upgraded() -> None:
     before = copy.deepcopy(v1)
     snapshot = parse_snapshot(v1)
     assert v1 == before  # the caller's document is not edited
-    assert snapshot.schema_version == SCHEMA_VERSION == 2
+    assert snapshot.schema_version == SCHEMA_VERSION == 3
     cluster = snapshot.cluster
     assert cluster is not None
     # Kept as it was, and marked as coming from a version-1 snapshot.
@@ -117,9 +149,77 @@ def test_schema_version_1_is_read_and_upgraded() -> None:
     calico = cluster.cni.calico
     assert calico is not None and calico.mtu == 1400
     assert (calico.mtu_auto, calico.nat_outgoing_exclusions) == (None, None)
-    # Written back, it is a version-2 document that reads the same.
+    # Written back, it is a current document that reads the same.
     again = loads_snapshot(dump_snapshot(snapshot))
-    assert again == snapshot and json.loads(dump_snapshot(again))["schema_version"] == 2
+    assert again == snapshot and json.loads(dump_snapshot(again))["schema_version"] == 3
+
+
+def test_schema_version_2_is_read_as_single_stack() -> None:
+    """A version-2 snapshot has no per-family lists: each subnet's family is its CIDR's, a
+    pod's and a service's one address is their list of one, and it reads like the current."""
+    current = build(seed_doc())
+    v2 = _as_version_2(json.loads(dump_snapshot(current)))
+    assert (
+        "ips" not in v2["cluster"]["pods"][0] and "ip_version" not in v2["openstack"]["subnets"][0]
+    )
+    before = copy.deepcopy(v2)
+    snapshot = parse_snapshot(v2)
+    assert v2 == before
+    assert snapshot == current
+    assert snapshot.openstack is not None and snapshot.cluster is not None
+    assert {sn.ip_version for sn in snapshot.openstack.subnets or ()} == {4}
+    pods = [p for p in snapshot.cluster.pods or () if p.ip is not None]
+    assert pods and all(p.ips == (p.ip,) for p in pods)
+    services = [s for s in snapshot.cluster.services or () if s.cluster_ip is not None]
+    assert services and all(s.cluster_ips == (s.cluster_ip,) for s in services)
+
+
+def test_a_v6_subnet_in_a_v2_document_is_ipv6() -> None:
+    doc = _as_version_2(json.loads(dump_snapshot(build(seed_doc()))))
+    net = doc["openstack"]["subnets"][0]["network_id"]
+    doc["openstack"]["subnets"].append({"id": "v6", "network_id": net, "cidr": "fd00:1::/64"})
+    snapshot = parse_snapshot(doc)
+    assert snapshot.openstack is not None and snapshot.openstack.subnets is not None
+    assert snapshot.openstack.subnets[-1].ip_version == 6
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "words"),
+    [
+        (
+            lambda d: d["openstack"]["subnets"][0].update(ip_version=6),
+            "$.openstack.subnets[0]",
+            "ip_version 6",
+        ),
+        (
+            lambda d: d["openstack"]["subnets"][0].update(ipv6_ra_mode="slaac"),
+            "$.openstack.subnets[0]",
+            "IPv4 subnet",
+        ),
+        (
+            lambda d: d["cluster"]["pods"][0].update(ips=["fd00:10:244::5", "10.244.9.9"]),
+            "$.cluster.pods[0]",
+            "not the primary",
+        ),
+        (
+            lambda d: d["cluster"]["pods"][0].update(ip=None, ips=["10.244.9.8", "10.244.9.9"]),
+            "$.cluster.pods[0]",
+            "one address per family",
+        ),
+        (
+            lambda d: d["cluster"]["services"][0].update(
+                cluster_ips=[d["cluster"]["services"][0]["cluster_ip"], "10.96.9.9"]
+            ),
+            "$.cluster.services[0]",
+            "one address per family",
+        ),
+    ],
+)
+def test_dual_stack_fields_are_checked(edit: Any, path: str, words: str) -> None:
+    doc = json.loads(dump_snapshot(build(seed_doc())))
+    edit(doc)
+    err = _error(doc)
+    assert err.path == path and words in err.what
 
 
 def test_version_1_snapshot_diagnoses_like_version_2() -> None:

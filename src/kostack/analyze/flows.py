@@ -65,6 +65,43 @@ class ClusterFlows:
         return out
 
     @cached_property
+    def versions(self) -> tuple[int, ...]:
+        """The pod address families of the cluster, the primary (that of ``pods``) first."""
+        found = {c.version for c in self.topo.pod_cidrs or ()}
+        found |= {b.version for v in self.topo.node_views.values() for b in v.blocks}
+        found |= {ip.version for p in self._pods_by_node.values() for ip in p.addresses}
+        primary = self.pods[0].ip.version if self.pods else min(found, default=4)
+        return (primary, *sorted(found - {primary}))
+
+    def pods_of(self, version: int) -> list[End]:
+        """A pod on every node, by its address of one family (``pods`` for the primary)."""
+        if self.pods and self.pods[0].ip.version == version:
+            return self.pods
+        cache: dict[int, list[End]] = self.__dict__.setdefault("_pods_of", {})
+        if version not in cache:
+            out = []
+            for v in self.topo.node_views.values():
+                pod = self._pods_by_node.get(v.name)
+                ip = next((a for a in pod.addresses if a.version == version), None) if pod else None
+                if pod is not None and ip is not None:
+                    ep = Endpoint("pod", f"pod {pod.namespace}/{pod.name} {ip}", ip, v.name)
+                else:
+                    block = next((b for b in v.blocks if b.version == version), None)
+                    if block is None:
+                        continue
+                    ip = first_host(block)
+                    ep = Endpoint("pod", f"a pod on {v.name} ({ip})", ip, v.name)
+                out.append(End(v, ep, ip))
+            cache[version] = out
+        return cache[version]
+
+    def outside_of(self, version: int) -> IPAddress:
+        """The representative address outside the cluster in one family."""
+        if self.egress_target.version == version:
+            return self.egress_target
+        return ipaddress.ip_address("2606:4700:4700::1111" if version == 6 else "1.1.1.1")
+
+    @cached_property
     def nodes(self) -> list[End]:
         return [
             End(v, Endpoint("node", f"node {v.name} {v.ip}", v.ip, v.name), v.ip)
@@ -107,6 +144,28 @@ class ClusterFlows:
     def pod_to_pod(self) -> FamilyResult:
         return self.families.evaluate(self.pods, self.pods, lambda s, t: ("tcp", POD_PORT))
 
+    def pod_to_pod_of(self, version: int) -> FamilyResult:
+        """Pod to pod in one address family (`pod_to_pod` for the primary one)."""
+        pods = self.pods_of(version)
+        if pods is self.pods:
+            return self.pod_to_pod
+        cache: dict[int, FamilyResult] = self.__dict__.setdefault("_p2p_of", {})
+        if version not in cache:
+            cache[version] = self.families_of(version).evaluate(
+                pods, pods, lambda s, t: ("tcp", POD_PORT)
+            )
+        return cache[version]
+
+    def families_of(self, version: int) -> Families:
+        """The address-set evaluation over the addresses of one family."""
+        if self.pods and self.pods[0].ip.version == version:
+            return self.families
+        cache: dict[int, Families] = self.__dict__.setdefault("_fam_of", {})
+        if version not in cache:
+            addresses = [e.ip for e in self.pods_of(version)] + [self.outside_of(version)]
+            cache[version] = Families(self.topos, addresses)
+        return cache[version]
+
     def node_to_node(
         self, protocol: str, port: int | None, scope: str = "all", *, port_max: int | None = None
     ) -> FamilyResult:
@@ -137,8 +196,12 @@ class ClusterFlows:
     @cached_property
     def decisions(self) -> list[tuple[End, End, EncapDecision]]:
         """One (source rep, target rep, decision) per pair of route classes (pod to pod)."""
+        return self.decisions_of(self.pods)
+
+    def decisions_of(self, pods: list[End]) -> list[tuple[End, End, EncapDecision]]:
+        """`decisions` over pods of one family (`pods_of`)."""
         groups: dict[tuple[object, ...], list[End]] = {}
-        for e in self.pods:
+        for e in pods:
             groups.setdefault(route_key(self.topo, e), []).append(e)
         out = []
         for a in groups.values():

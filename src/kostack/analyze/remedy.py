@@ -251,3 +251,17 @@ def rule_admits(rule: SecurityGroupRule, protocol: str | None, port: int | None)
         return True
     hi = rule.port_range_max if rule.port_range_max is not None else rule.port_range_min
     return rule.port_range_min <= port <= hi
+
+
+def pair_ranges(remedies: Iterable[Remedy]) -> list[str]:
+    """The ranges a fix adds as allowed pairs, each once: what anti-spoofing drops (on a
+    dual-stack cluster, possibly one family's ranges only)."""
+    return list(
+        dict.fromkeys(
+            str(value)
+            for r in remedies
+            if r.op == "add-allowed-pair"
+            for key, value in r.params
+            if key == "ip_address"
+        )
+    )

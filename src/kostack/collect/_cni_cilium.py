@@ -134,7 +134,7 @@ def parse_cilium(
 
     cilium-agent defaults (pkg/defaults, pkg/datapath/tunnel): routing-mode
     "tunnel", tunnel-protocol "vxlan", tunnel-port 0 = 8472 for vxlan and 6081
-    for geneve; enable-ipv4-masquerade true; enable-wireguard false; mtu 0 =
+    for geneve; enable-ipv4 true, enable-ipv6 false; enable-ipv4-masquerade true; enable-wireguard false; mtu 0 =
     detected from the node's devices at run time. Before 1.14 the key was
     ``tunnel`` (vxlan | geneve | disabled, disabled meaning native routing)
     and ``native-routing-cidr``; agents from 1.15 on ignore ``tunnel``.
@@ -148,6 +148,8 @@ def parse_cilium(
         port = positive(data.get("tunnel-port")) or (6081 if protocol == "geneve" else 8472)
     cidr_text = data.get("ipv4-native-routing-cidr") or data.get("native-routing-cidr")
     native = _cidrs(cidr_text, "ipv4-native-routing-cidr", notes)[:1] if cidr_text else []
+    v6_text = data.get("ipv6-native-routing-cidr")
+    native_v6 = _cidrs(v6_text, "ipv6-native-routing-cidr", notes)[:1] if v6_text else []
     masquerade_key = "enable-ipv4-masquerade" if "enable-ipv4-masquerade" in data else "masquerade"
     ipam_mode, pools, unknown = _ipam(data, notes)
     mtu = positive(data.get("mtu"))
@@ -158,6 +160,9 @@ def parse_cilium(
         tunnel_protocol=protocol,
         tunnel_port=port,
         native_routing_cidr=native[0] if native else None,
+        native_routing_cidr_v6=native_v6[0] if native_v6 else None,
+        enable_ipv4=truthy(data.get("enable-ipv4"), True),
+        enable_ipv6=truthy(data.get("enable-ipv6"), False),
         masquerade=truthy(data.get(masquerade_key), True),
         mtu=mtu,
         mtu_auto=mtu is None,

@@ -114,6 +114,13 @@ def parse_flannel(
             network = ipaddress.ip_network(str(network_text).strip(), strict=False)
     except ValueError:
         notes.skip("cluster.cni.flannel", f"Network {network_text!r} is not a CIDR")
+    ipv6_network = None
+    v6_text = _field(conf, "IPv6Network")
+    try:
+        if v6_text:
+            ipv6_network = ipaddress.ip_network(str(v6_text).strip(), strict=False)
+    except ValueError:
+        notes.skip("cluster.cni.flannel", f"IPv6Network {v6_text!r} is not a CIDR")
     backend = as_dict(_field(conf, "Backend"))
     type_text = str(_field(backend, "Type") or "udp").strip().lower()
     backend_type = _FLANNEL_TYPES.get(type_text)
@@ -144,6 +151,12 @@ def parse_flannel(
         )
         if kube_subnet_mgr is False
         else None,
+        # EnableIPv4 defaults to true, EnableIPv6 to false (pkg/subnet/config.go).
+        enable_ipv4=_field(conf, "EnableIPv4") is not False,
+        enable_ipv6=_field(conf, "EnableIPv6") is True,
+        ipv6_network=ipv6_network if isinstance(ipv6_network, ipaddress.IPv6Network) else None,
+        ipv6_subnet_len=positive(_field(conf, "IPv6SubnetLen"))
+        or (64 if _field(conf, "EnableIPv6") is True else None),
     )
 
 
@@ -193,7 +206,7 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
     )
     image = agent_image(containers, "flannel")
     version = image_version(image)
-    network = (flannel.network,) if flannel is not None and flannel.network else ()
+    network = flannel.networks if flannel is not None else ()
     return CniResult(
         cni=CNI(
             type="flannel",
@@ -202,5 +215,8 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
             flannel=flannel,
         ),
         pod_network=network,
-        pod_network_source="ConfigMap kube-flannel-cfg net-conf.json Network" if network else None,
+        pod_network_source="ConfigMap kube-flannel-cfg net-conf.json Network"
+        + (" and IPv6Network" if any(n.version == 6 for n in network) else "")
+        if network
+        else None,
     )

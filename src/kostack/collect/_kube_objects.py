@@ -238,12 +238,20 @@ def parse_pod(obj: Mapping[str, Any], notes: Notes) -> Pod | None:
     ip = parse_ip(raw_ip)
     if raw_ip and ip is None:
         notes.skip("cluster.pods", f"pod {namespace}/{name}: podIP {raw_ip!r} is not an address")
+    ips = _family_ips(
+        [as_dict(e).get("ip") for e in as_list(status.get("podIPs"))],
+        ip,
+        "cluster.pods",
+        f"pod {namespace}/{name}: podIPs",
+        notes,
+    )
     try:
         return Pod(
             namespace=namespace,
             name=name,
             node=as_str(spec.get("nodeName")),
             ip=ip,
+            ips=ips,
             phase=as_str(status.get("phase")),
             host_network=spec.get("hostNetwork") is True,
             labels=labels_of(obj),
@@ -256,6 +264,27 @@ def parse_pod(obj: Mapping[str, Any], notes: Notes) -> Pod | None:
 
 
 # --------------------------------------------------------------------------- services
+
+
+def _family_ips(
+    texts: list[Any], primary: IPAddress | None, source: str, what: str, notes: Notes
+) -> tuple[IPAddress, ...]:
+    """status.podIPs / spec.clusterIPs: one address per family, the primary first.
+    Anything else (a bad address, two of one family, a primary not first) is noted and
+    the list dropped, so the object keeps its primary address alone."""
+    ips = [parse_ip(t) for t in texts if isinstance(t, str)]
+    if not ips:
+        return ()
+    good = [ip for ip in ips if ip is not None]
+    if (
+        len(good) != len(texts)
+        or len(good) > 2
+        or len({ip.version for ip in good}) != len(good)
+        or (primary is not None and good[0] != primary)
+    ):
+        notes.skip(source, f"{what} {texts!r} is not one address per family, primary first")
+        return ()
+    return tuple(good)
 
 
 def parse_service(
@@ -282,11 +311,25 @@ def parse_service(
             notes.skip("cluster.services", f"service {namespace}/{name}: port {entry!r} skipped")
     cluster_ip_text = as_str(spec.get("clusterIP"))
     cluster_ip = parse_ip(cluster_ip_text) if cluster_ip_text not in (None, "None") else None
+    cluster_ips = _family_ips(
+        [t for t in as_list(spec.get("clusterIPs")) if t != "None"],
+        cluster_ip,
+        "cluster.services",
+        f"service {namespace}/{name}: clusterIPs",
+        notes,
+    )
+    families = tuple(f for f in as_list(spec.get("ipFamilies")) if f in ("IPv4", "IPv6"))
+    policy = spec.get("ipFamilyPolicy")
     return Service(
         namespace=namespace,
         name=name,
         type=str(spec.get("type") or "ClusterIP"),
         cluster_ip=cluster_ip,
+        cluster_ips=cluster_ips,
+        ip_families=families[:2] if len(set(families)) == len(families) else families[:1],
+        ip_family_policy=(
+            policy if policy in ("SingleStack", "PreferDualStack", "RequireDualStack") else None
+        ),
         ports=tuple(ports),
         endpoints=endpoints,
         **load_balancer_fields(obj, notes),

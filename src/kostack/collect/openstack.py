@@ -583,6 +583,10 @@ def _subnet(raw: dict[str, Any]) -> Subnet:
         network_id=str(raw["network_id"]),
         cidr=_cidr(raw["cidr"]),
         gateway_ip=raw.get("gateway_ip") or None,
+        ip_version=raw["ip_version"] if raw.get("ip_version") in (4, 6) else None,
+        ipv6_ra_mode=raw.get("ipv6_ra_mode") or None,
+        ipv6_address_mode=raw.get("ipv6_address_mode") or None,
+        enable_dhcp=_optional_bool(raw.get("enable_dhcp")),
     )
 
 

@@ -65,9 +65,32 @@ def _upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _upgrade_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 (dual stack) only added fields; a version-2 document means IPv4 or IPv6
+    single stack as written: each subnet's ``ip_version`` is its CIDR's family, and a
+    pod's ``ips`` / a service's ``cluster_ips`` are their one address (when it has one)."""
+    openstack = data.get("openstack")
+    if isinstance(openstack, dict):
+        for subnet in openstack.get("subnets") or ():
+            if isinstance(subnet, dict) and isinstance(subnet.get("cidr"), str):
+                subnet.setdefault("ip_version", 6 if ":" in subnet["cidr"] else 4)
+    cluster = data.get("cluster")
+    if isinstance(cluster, dict):
+        for pod in cluster.get("pods") or ():
+            if isinstance(pod, dict) and isinstance(pod.get("ip"), str):
+                pod.setdefault("ips", [pod["ip"]])
+        for service in cluster.get("services") or ():
+            if isinstance(service, dict) and isinstance(service.get("cluster_ip"), str):
+                service.setdefault("cluster_ips", [service["cluster_ip"]])
+    return data
+
+
 # Each entry turns a document of version N into one of version N + 1 (pure JSON
 # in, JSON out). A later schema change adds one function and one entry here.
-UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _upgrade_1_to_2}
+UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _upgrade_1_to_2,
+    2: _upgrade_2_to_3,
+}
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,23 @@ UNKNOWN rather than PASS.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from kostack.model._sets import once_by
+from kostack.model.cni import (
+    CNI,
+    Calico,
+    CalicoBlock,
+    CalicoIPPool,
+    Cilium,
+    CiliumNodeIPAM,
+    CNIType,
+    EncapMode,
+    Flannel,
+)
 from kostack.model.helm import (
     ClaimTemplate,
     ContainerState,
@@ -74,7 +86,10 @@ __all__ = [
     "HelmRevision",
     "HelmState",
     "IPAddress",
+    "IPFamily",
+    "IPFamilyPolicy",
     "IPNetwork",
+    "IPv6Mode",
     "KubeEvent",
     "KubeProxyMode",
     "LoadBalancer",
@@ -114,7 +129,7 @@ __all__ = [
     "WorkloadPod",
 ]
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 # --------------------------------------------------------------------------- OpenStack
 
@@ -185,12 +200,38 @@ class Network(Record):
     project_id: Name | None = None
 
 
+IPv6Mode = Literal["slaac", "dhcpv6-stateful", "dhcpv6-stateless"]
+
+
 class Subnet(Record):
     id: Name
     name: Name = ""
     network_id: Name
     cidr: CIDR
     gateway_ip: IP | None = None
+    # Neutron's ip_version; None in a hand-written snapshot means the CIDR's family.
+    ip_version: Literal[4, 6] | None = None
+    # IPv6 subnets only: who sends router advertisements and how ports get addresses
+    # (None: not set, so no RA from Neutron's router; docs/snapshot.md).
+    ipv6_ra_mode: IPv6Mode | None = None
+    ipv6_address_mode: IPv6Mode | None = None
+    enable_dhcp: bool | None = None
+
+    @model_validator(mode="after")
+    def _family_agrees(self) -> Subnet:
+        if self.ip_version is not None and self.ip_version != self.cidr.version:
+            raise ValueError(
+                f"ip_version {self.ip_version} but cidr {self.cidr} is IPv{self.cidr.version}"
+            )
+        if self.cidr.version == 4 and (self.ipv6_ra_mode or self.ipv6_address_mode):
+            raise ValueError("ipv6_ra_mode / ipv6_address_mode on an IPv4 subnet")
+        if self.gateway_ip is not None and self.gateway_ip.version != self.cidr.version:
+            raise ValueError(f"gateway_ip {self.gateway_ip} is not in the family of {self.cidr}")
+        return self
+
+    @property
+    def version(self) -> int:
+        return self.cidr.version
 
 
 class RouterRoute(Record):
@@ -257,15 +298,43 @@ class Node(Record):
     def is_control_plane(self) -> bool:
         return "control-plane" in self.roles or "master" in self.roles
 
+    @property
+    def internal_ips(self) -> tuple[IPAddress, ...]:
+        """Every InternalIP (a dual-stack node has one per family), ``internal_ip`` first."""
+        out = [self.internal_ip] if self.internal_ip is not None else []
+        for a in self.addresses:
+            if a.type == "InternalIP":
+                ip = _ip_or_none(a.address)
+                if ip is not None and ip not in out:
+                    out.append(ip)
+        return tuple(out)
+
+    def internal_ip_of(self, version: int) -> IPAddress | None:
+        """The node's InternalIP of one family (4 or 6), or None."""
+        return next((ip for ip in self.internal_ips if ip.version == version), None)
+
 
 class Pod(Record):
     namespace: Name
     name: Name
     node: Name | None = None
+    # status.podIP (the primary address) and status.podIPs (one per family on a
+    # dual-stack cluster, the primary first); ips empty: only ``ip`` is known.
     ip: IP | None = None
+    ips: Annotated[tuple[IP, ...], Once] = ()
     phase: Name | None = None
     host_network: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _primary_first(self) -> Pod:
+        _check_families(self.ip, self.ips, "podIPs")
+        return self
+
+    @property
+    def addresses(self) -> tuple[IPAddress, ...]:
+        """Every address of the pod (one per family), the primary first."""
+        return _all_of(self.ip, self.ips)
 
 
 ServiceProtocol = Literal["TCP", "UDP", "SCTP"]
@@ -299,11 +368,21 @@ def _endpoint_key(ep: ServiceEndpoint) -> tuple[object, ...]:
     return (ep.ip, ep.node, ep.pod, ep.ready, tuple(sorted(ep.ports.items())))
 
 
+IPFamily = Literal["IPv4", "IPv6"]
+IPFamilyPolicy = Literal["SingleStack", "PreferDualStack", "RequireDualStack"]
+
+
 class Service(Record):
     namespace: Name
     name: Name
     type: Name = "ClusterIP"
+    # spec.clusterIP (the primary) and spec.clusterIPs (one per family, the primary first);
+    # cluster_ips empty: only ``cluster_ip`` is known.
     cluster_ip: IP | None = None
+    cluster_ips: Annotated[tuple[IP, ...], Once] = ()
+    # spec.ipFamilies (primary first) and spec.ipFamilyPolicy; () / None: not set or not read
+    ip_families: Annotated[tuple[IPFamily, ...], Once] = ()
+    ip_family_policy: IPFamilyPolicy | None = None
     ports: Annotated[tuple[ServicePort, ...], Once] = ()
     # an exact repeat of an endpoint is one endpoint
     endpoints: (
@@ -321,114 +400,40 @@ class Service(Record):
     annotations: dict[str, str] = Field(default_factory=dict)
     load_balancer_ingress: tuple[LoadBalancerIngress, ...] = ()
 
+    @model_validator(mode="after")
+    def _primary_first(self) -> Service:
+        _check_families(self.cluster_ip, self.cluster_ips, "clusterIPs")
+        return self
 
-EncapMode = Literal["Always", "CrossSubnet", "Never"]
-
-
-class CalicoIPPool(Record):
-    name: Name
-    cidr: CIDR
-    ipip_mode: EncapMode = "Never"
-    vxlan_mode: EncapMode = "Never"
-    # None: not collected (the engine then decides both ways)
-    nat_outgoing: bool | None = False
-    block_size: int | None = Field(default=None, ge=0, le=128)
-    disabled: bool = False
-    source: Name | None = None
+    @property
+    def cluster_addresses(self) -> tuple[IPAddress, ...]:
+        """Every ClusterIP (one per family), the primary first."""
+        return _all_of(self.cluster_ip, self.cluster_ips)
 
 
-class CalicoBlock(Record):
-    cidr: CIDR
-    node: Name | None = None
+def _ip_or_none(text: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
 
 
-class Calico(Record):
-    install_method: Literal["operator", "manifest", "unknown"] = "unknown"
-    ip_pools: tuple[CalicoIPPool, ...] | None = None
-    blocks: tuple[CalicoBlock, ...] | None = None
-    # The pod MTU as configured or reported (Installation status.mtu, calico-config
-    # veth_mtu, Felix's per-encapsulation MTU); None when calico-node detects it.
-    mtu: int | None = Field(default=None, ge=68, le=65535)
-    mtu_source: Name | None = None
-    # True: calico-node derives the MTU from the host interface (veth_mtu "0" or
-    # nothing set); False: a value is configured; None: the settings were not read.
-    mtu_auto: bool | None = None
-    typha: bool | None = None
-    bgp: bool | None = None
-    node_to_node_mesh: bool | None = None
-    wireguard: bool | None = None
-    # FelixConfiguration vxlanPort (Calico's default 4789); None when not collected.
-    vxlan_port: int | None = Field(default=None, ge=1, le=65535)
-    # FelixConfiguration natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" when unset,
-    # which is also how earlier versions behave); None when Felix's settings were not read.
-    nat_outgoing_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
-    # FelixConfiguration programClusterRoutes (Calico 3.31+): Felix, not BIRD, programs
-    # the IPIP routes; false when unset (its default, and all earlier versions).
-    program_cluster_routes: bool | None = None
+def _all_of(primary: IPAddress | None, every: tuple[IPAddress, ...]) -> tuple[IPAddress, ...]:
+    if not every:
+        return (primary,) if primary is not None else ()
+    return every
 
 
-class Flannel(Record):
-    network: CIDR | None = None
-    backend_type: Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"] | None = None
-    port: int | None = Field(default=None, ge=1, le=65535)
-    direct_routing: bool = False
-    # None: not collected (flanneld's --ip-masq is a DaemonSet argument)
-    ip_masq: bool | None = True
-    # net-conf.json Backend.MTU: the MTU flanneld uses instead of the external
-    # interface's (the pod MTU is this minus the backend's overhead). None: not set.
-    mtu: int | None = Field(default=None, ge=68, le=65535)
-    # True when Backend.MTU is unset (flanneld takes the interface MTU); None: not read.
-    mtu_auto: bool | None = None
-    # flanneld --kube-subnet-mgr: each node's lease is its Node spec.podCIDR.
-    # False: leases live in etcd, which kostack cannot read. None: not known.
-    kube_subnet_mgr: bool | None = None
-    subnet_len: int | None = Field(default=None, ge=1, le=128)
-
-
-class CiliumNodeIPAM(Record):
-    """What Cilium's operator handed one node (CiliumNode spec.ipam)."""
-
-    name: Name
-    pod_cidrs: CIDRSet = ()  # spec.ipam.podCIDRs (cluster-pool)
-    pool_cidrs: CIDRSet = ()  # spec.ipam.pools.allocated[].cidrs (multi-pool)
-
-
-class Cilium(Record):
-    routing_mode: Literal["tunnel", "native"] | None = None
-    # Which key decided routing_mode: "routing-mode" (Cilium 1.14+) or the legacy
-    # "tunnel" key (vxlan | geneve | disabled), which agents from 1.15 on ignore.
-    routing_key: Literal["routing-mode", "tunnel"] | None = None
-    tunnel_protocol: Literal["vxlan", "geneve"] | None = None
-    tunnel_port: int | None = Field(default=None, ge=1, le=65535)
-    native_routing_cidr: CIDR | None = None
-    masquerade: bool | None = True
-    # cilium-config "mtu": the MTU of the underlying network, overriding what the
-    # agent detects; pods get it minus the tunnel/encryption overhead. None: unset.
-    mtu: int | None = Field(default=None, ge=68, le=65535)
-    mtu_auto: bool | None = None
-    wireguard: bool | None = None
-    ipsec: bool = False
-    kube_proxy_replacement: bool | None = None
-    # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
-    ipam_mode: Name | None = None
-    # cluster-pool-ipv4-cidr / -ipv6-cidr, or the multi-pool pools' CIDRs.
-    cluster_pool_cidrs: CIDRSet = ()
-    cluster_pool_mask_size: int | None = Field(default=None, ge=1, le=128)
-    # CiliumNode objects; None when not read (or the IPAM mode does not use them).
-    nodes: tuple[CiliumNodeIPAM, ...] | None = None
-
-
-CNIType = Literal["calico", "flannel", "cilium", "unknown"]
-
-
-class CNI(Record):
-    type: CNIType = "unknown"
-    # The CNI's version ("v3.30.7") and where it was read (an object field or an image).
-    version: Name | None = None
-    version_source: Name | None = None
-    calico: Calico | None = None
-    flannel: Flannel | None = None
-    cilium: Cilium | None = None
+def _check_families(primary: IPAddress | None, every: tuple[IPAddress, ...], what: str) -> None:
+    """Kubernetes: the list holds at most one address per family, the primary first."""
+    if not every:
+        return
+    if primary is not None and every[0] != primary:
+        raise ValueError(f"{what}[0] {every[0]} is not the primary address {primary}")
+    if len(every) > 2 or len({ip.version for ip in every}) != len(every):
+        raise ValueError(
+            f"{what} holds at most one address per family: {', '.join(map(str, every))}"
+        )
 
 
 KubeProxyMode = Literal["iptables", "ipvs", "nftables", "none"]
@@ -501,7 +506,7 @@ class ProbeObservation(Record):
 
 
 class Snapshot(Record):
-    schema_version: Literal[2] = SCHEMA_VERSION
+    schema_version: Literal[3] = SCHEMA_VERSION
     created_at: Name | None = None
     source: Name | None = None
     openstack: OpenStack | None = None

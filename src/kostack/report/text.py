@@ -10,6 +10,7 @@ from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
+from kostack.analyze.remedy import pair_ranges
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
@@ -145,14 +146,18 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
         whys.append(", ".join(subnets))
     if any(k.endswith(".why-egress") for k in keys):
         whys.append(t(lang, "antispoof_why_egress"))
-    pod_cidr = ", ".join(str(c) for c in topo.pod_cidrs) or "?"
-    return t(
+    pod_cidr = ", ".join(pair_ranges(rc.fix.remedies) or [str(c) for c in topo.pod_cidrs]) or "?"
+    summary = t(
         lang,
         "antispoof_summary",
         cni=cni_headline(d.snapshot),
         why="; ".join(whys) or "-",
         pod_cidr=pod_cidr,
     )
+    if isinstance(rc.message, Msg) and rc.message.key.endswith(".fail-family"):
+        # one family works: say so first ("IPv4 works, IPv6 pod traffic is dropped: ...")
+        return L(rc.message, lang) + "\n" + summary
+    return summary
 
 
 def _count_nodes(findings: list[Finding]) -> int:

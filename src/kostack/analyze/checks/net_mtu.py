@@ -56,7 +56,15 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
     from the engine's per-class decisions, plus encryption), and what it is."""
     overhead: int = 0
     kind: str = Msg(f"{ID}.no-encap")
-    for _s, _t, decision in ctx.flows.decisions:
+    flows = ctx.flows
+    every = [
+        d
+        for v in flows.versions
+        for d in (
+            flows.decisions if v == flows.versions[0] else flows.decisions_of(flows.pods_of(v))
+        )
+    ]  # each family's pods: an IPv6 pool's VXLAN costs 70 bytes, not 50
+    for _s, _t, decision in every:
         if decision.encap is not None and decision.overhead > overhead:
             overhead, kind = decision.overhead, decision.encap
     cl = ctx.snapshot.cluster

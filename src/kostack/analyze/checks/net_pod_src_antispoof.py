@@ -73,6 +73,16 @@ register(
             "{src})을 차단합니다: 이 주소는 포트의 고정 IP도 Allowed Address Pair에 속한 주소도 아니며, "
             "패킷은 캡슐화 없이 VM을 떠납니다.",
         },
+        f"{ID}.fail-family": {
+            "en": "{works} works, {family} pod traffic is dropped: no {family} allowed address pair "
+            "for {ranges} on the ports of {nodes}. Neutron anti-spoofing checks each family on its "
+            "own, so packets from their pods (source {src}) leave the VM unencapsulated and are "
+            "dropped.",
+            "ko": "{works:은/는} 정상이지만 {family} Pod 트래픽은 차단됩니다: {nodes}의 포트에 {ranges}에 대한 "
+            "{family} Allowed Address Pair가 없습니다. Neutron anti-spoofing은 주소 체계마다 따로 "
+            "검사하므로, 캡슐화 없이 VM을 떠나는 Pod 패킷(출발지 {src})이 차단됩니다.",
+        },
+        f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
         f"{ID}.reason": {
             "en": "pods on {node} send from addresses in {cidr}",
             "ko": "{node}의 Pod는 {cidr} 범위의 주소로 패킷을 보냄",
@@ -85,21 +95,27 @@ register(
 )
 
 
-def _pod_addresses(ctx: CheckContext) -> dict[str, IPAddress]:
-    return {e.name: e.ip for e in ctx.flows.pods}
+def _pod_addresses(ctx: CheckContext, version: int | None = None) -> dict[str, IPAddress]:
+    pods = ctx.flows.pods if version is None else ctx.flows.pods_of(version)
+    return {e.name: e.ip for e in pods}
 
 
-def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Nodes whose pods put their own address on the wire, with the reasons (by node name),
-    and nodes where that is undecided. Linear: one decision per pair of route classes."""
+def native_senders(
+    ctx: CheckContext, version: int | None = None
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Nodes whose pods put their own address (of ``version``; None: the primary family) on
+    the wire, with the reasons (by node name), and nodes where that is undecided. Linear:
+    one decision per pair of route classes."""
     topo = ctx.topo
     flows = ctx.flows
+    pods = flows.pods if version is None else flows.pods_of(version)
     members: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    for e in flows.pods:
+    for e in pods:
         members[route_key(topo, e)].append(e.name)
     why: dict[str, list[str]] = defaultdict(list)
     unknown: dict[str, str] = {}
-    for s, t, decision in flows.decisions:
+    decisions = flows.decisions if pods is flows.pods else flows.decisions_of(pods)
+    for s, t, decision in decisions:
         src_names = members[route_key(topo, s)]
         dst_names = members[route_key(topo, t)]
         if decision.hop.disposition == Disposition.UNKNOWN:
@@ -114,10 +130,11 @@ def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, s
             why[n].append(Msg(f"{ID}.why-p2p", dst=dst_label, how=_how(decision.hop.detail)))
         for n in dst_names:
             why[n].append(Msg(f"{ID}.why-reply", dst=src_label))
-    outside = flows.egress_target
-    first_node = next(iter(topo.node_by_ip), None)
+    outside = flows.outside_of(pods[0].ip.version) if pods else flows.egress_target
+    family = outside.version
+    first_node = next((ip for ip in topo.node_by_ip if ip.version == family), None)
     keeps: dict[tuple[object, ...], tuple[bool, bool]] = {}
-    for e in flows.pods:
+    for e in pods:
         key = route_key(topo, e)  # masquerade depends on the pod's pool only
         if key not in keeps:
             masq = masquerade(topo, e.ip, outside)
@@ -159,13 +176,31 @@ def node_line(view: NodeView) -> str:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    """One finding per outcome group (no port, undecided, dropped, passing, encapsulated);
-    long because each group is built in place, in the order a reader meets them."""
+    """The primary family's findings, then the other family's on a dual-stack cluster (each
+    family's pods have their own addresses, pairs and routes: one can break alone)."""
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    why, unknown = native_senders(ctx)
-    pods = _pod_addresses(ctx)
+    versions = ctx.flows.versions
+    out = _run_family(ctx, None, None)
+    if len(versions) < 2:
+        return out
+    other = _run_family(ctx, versions[1], None)
+    breaks = any(f.status == Status.FAIL for f in out)
+    other_breaks = any(f.status == Status.FAIL for f in other)
+    if breaks and not other_breaks:  # say which family works, and which one breaks
+        out = _run_family(ctx, None, versions[1])
+    elif other_breaks and not breaks:
+        other = _run_family(ctx, versions[1], versions[0])
+    return out + other
+
+
+def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> list[Finding]:
+    """One finding per outcome group (no port, undecided, dropped, passing, encapsulated) for
+    one family (None: the primary); ``works``: the other family, when it passes. Long
+    because each group is built in place, in the order a reader meets them."""
+    why, unknown = native_senders(ctx, version)
+    pods = _pod_addresses(ctx, version)
     no_port: list[NodeView] = []
     undecided: list[tuple[NodeView, str]] = []
     denied: list[NodeView] = []
@@ -193,7 +228,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         else:
             passing.append((v, hop.detail))
     out: list[Finding] = []
-    if no_port:
+    if no_port and version is None:  # the primary family reports them once
         out.append(
             Finding(
                 ID,
@@ -214,14 +249,21 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.UNKNOWN,
                 SEVERITY,
                 cluster_resource(ctx),
-                Msg("common.undecided", what=names([v for v, _ in undecided]), why=undecided[0][1]),
+                _in(
+                    version,
+                    Msg(
+                        "common.undecided",
+                        what=names([v for v, _ in undecided]),
+                        why=undecided[0][1],
+                    ),
+                ),
                 (undecided[0][1],),
                 nodes=tuple(v.name for v, _ in undecided),
-                key=("undecided", tuple(v.name for v, _ in undecided)),
+                key=("undecided", *_fam(version), tuple(v.name for v, _ in undecided)),
             )
         )
     if denied:
-        out.append(_fail(ctx, denied, why, pods))
+        out.append(_fail(ctx, denied, why, pods, version, works))
     if passing:
         views = [v for v, _ in passing]
         out.append(
@@ -230,7 +272,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.PASS,
                 SEVERITY,
                 cluster_resource(ctx),
-                Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1]),
+                _in(version, Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])),
                 (passing[0][1],),
                 affected=view_ports(ctx, views),
                 nodes=tuple(v.name for v in views),
@@ -243,7 +285,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Status.PASS,
                 SEVERITY,
                 cluster_resource(ctx),
-                Msg(f"{ID}.pass-encap", nodes=names(encapsulated)),
+                _in(version, Msg(f"{ID}.pass-encap", nodes=names(encapsulated))),
                 affected=view_ports(ctx, encapsulated),
                 nodes=tuple(v.name for v in encapsulated),
             )
@@ -255,31 +297,63 @@ def names(views: list[NodeView]) -> str:
     return nodes_label([v.name for v in views])
 
 
+def _fam(version: int | None) -> tuple[str, ...]:
+    return () if version is None else (f"IPv{version}",)
+
+
+def _in(version: int | None, message: str) -> str:
+    """A finding of the second family says which family it is about."""
+    return (
+        message if version is None else Msg(f"{ID}.family", family=f"IPv{version}", message=message)
+    )
+
+
 def _fail(
-    ctx: CheckContext, denied: list[NodeView], why: dict[str, list[str]], pods: dict[str, IPAddress]
+    ctx: CheckContext,
+    denied: list[NodeView],
+    why: dict[str, list[str]],
+    pods: dict[str, IPAddress],
+    version: int | None = None,
+    works: int | None = None,
 ) -> Finding:
-    targets = ctx.topo.pod_cidrs
+    """The drop, with a pair per pod range of the family that breaks (both families' ranges
+    are fixed by their own findings). ``works``: the other family, which passes."""
+    first = denied[0]
+    family = pods[first.name].version
+    targets = tuple(c for c in ctx.topo.pod_cidrs if c.version == family)
+    own = tuple(b for b in first.blocks if b.version == family)
     remedies = tuple(
         pair_remedy(v.port, v.name, cidr, Msg(f"{ID}.reason", node=v.name, cidr=cidr), CAUSE)
         for v in denied
         if v.port is not None
-        for cidr in (targets or v.blocks)
+        for cidr in (targets or tuple(b for b in v.blocks if b.version == family))
     )
-    first = denied[0]
     assert first.port is not None
     reasons = list(dict.fromkeys(r for v in denied for r in why[v.name]))
-    ranges = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in first.blocks)
+    ranges = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in own)
+    message: str = Msg(f"{ID}.fail", nodes=names(denied), src=pods[first.name], ranges=ranges)
+    if works is not None:
+        message = Msg(
+            f"{ID}.fail-family",
+            works=f"IPv{works}",
+            family=f"IPv{family}",
+            ranges=ranges,
+            nodes=names(denied),
+            src=pods[first.name],
+        )
+    elif version is not None:
+        message = _in(version, message)
     return Finding(
         ID,
         Status.FAIL,
         SEVERITY,
         cluster_resource(ctx),
-        Msg(f"{ID}.fail", nodes=names(denied), src=pods[first.name], ranges=ranges),
+        message,
         (*(node_line(v) for v in denied[:8]), *reasons[:6]),
         remedies,
         flows=tuple(reasons[:12]),
         cause=CAUSE,
         affected=view_ports(ctx, denied),
         nodes=tuple(v.name for v in denied),
-        key=("denied", tuple(v.name for v in denied)),
+        key=("denied", *_fam(version), tuple(v.name for v in denied)),
     )

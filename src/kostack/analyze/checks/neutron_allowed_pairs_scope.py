@@ -146,16 +146,27 @@ def run(ctx: CheckContext) -> list[Finding]:
     ]
 
 
+def _missing_pairs(ctx: CheckContext, view: NodeView) -> list[IPNetwork]:
+    """The pod ranges (else blocks) of the families whose blocks the pairs leave uncovered,
+    less those a pair already covers (a dual-stack port may lack only its IPv6 pair)."""
+    assert view.port is not None
+    pairs = [p.ip_address for p in view.port.allowed_address_pairs]
+    families = {b.version for b in view.blocks if not any(net_within(b, p) for p in pairs)}
+    wanted = [c for c in ctx.topo.pod_cidrs if c.version in families] or [
+        b for b in view.blocks if b.version in families
+    ]
+    return [c for c in wanted if not any(net_within(c, p) for p in pairs)]
+
+
 def _uncovered(ctx: CheckContext, views: list[NodeView]) -> Finding:
     first = views[0]
     assert first.port is not None
     pairs = [str(p.ip_address) for p in first.port.allowed_address_pairs]
-    targets = ctx.topo.pod_cidrs
     remedies = tuple(
         pair_remedy(v.port, v.name, c, Msg(f"{ID}.reason", node=v.name), "antispoof")
         for v in views
         if v.port is not None
-        for c in (targets or v.blocks)
+        for c in _missing_pairs(ctx, v)
     )
     return Finding(
         ID,

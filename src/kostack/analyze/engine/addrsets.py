@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.topology import PORTED_PROTOCOLS, Topology, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
@@ -156,7 +157,7 @@ class SetEngine:
         unreadable: set[tuple[str, int]] = set()
         for rule in grp.rules:
             version = 4 if rule.ethertype == "IPv4" else 6
-            proto = protocol_number(rule.protocol)
+            proto = rule_protocol(protocol_number(rule.protocol), rule.ethertype)
             if isinstance(proto, str):
                 unreadable.add((rule.direction, version))
                 continue

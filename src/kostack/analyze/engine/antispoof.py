@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from kostack.analyze.engine.ipv6 import link_local
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPAddress, Port
@@ -35,6 +36,10 @@ register(
             "en": "source {ip} is inside allowed address pair {pair}",
             "ko": "출발지 {ip:은/는} Allowed Address Pair {pair}에 속합니다",
         },
+        "hop.src-link-local": {
+            "en": "source {ip} is the port's IPv6 link-local address (from its MAC), which Neutron always allows",
+            "ko": "출발지 {ip:은/는} 포트 MAC에서 나온 IPv6 링크 로컬 주소이며 Neutron이 항상 허용합니다",
+        },
         "hop.antispoof-denied": {
             "en": "source {ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
             "ko": "출발지 주소 {ip}: fixed_ips {fixed}에도 allowed_address_pairs {pairs}에도 없음",
@@ -46,6 +51,8 @@ register(
 def passes(port: Port, src_ip: IPAddress) -> bool:
     """Whether anti-spoofing with port security on lets ``src_ip`` leave ``port``."""
     if any(f.ip_address == src_ip for f in port.fixed_ips):
+        return True
+    if src_ip.version == 6 and src_ip == link_local(port.mac_address):
         return True
     return any(
         (p.mac_address is None or p.mac_address == port.mac_address)
@@ -95,6 +102,10 @@ def _enabled(
             return Hop(
                 step, where, Disposition.ACCEPTED, Msg("hop.src-fixed", ip=src_ip), ev, direction
             )
+    if src_ip.version == 6 and src_ip == link_local(port.mac_address):
+        ev = (Evidence("port", port.id, "mac_address", port.mac_address),)
+        detail = Msg("hop.src-link-local", ip=src_ip)
+        return Hop(step, where, Disposition.ACCEPTED, detail, ev, direction)
     for pair in port.allowed_address_pairs:
         # the packet carries the port's MAC, so a pair with another MAC does not match it
         mac_ok = pair.mac_address is None or pair.mac_address == port.mac_address

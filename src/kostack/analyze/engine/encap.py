@@ -198,7 +198,10 @@ def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddres
         port: int | None
         ev: tuple[Evidence, ...]
         if pool.vxlan_mode != "Never":
-            mode, kind, proto, port, ovh, fld = pool.vxlan_mode, "VXLAN", 17, 4789, 50, "vxlanMode"
+            # an IPv6 pool's VXLAN runs over the nodes' IPv6 addresses (Felix's vxlan-v6.calico):
+            # 70 bytes (40 IPv6 + 8 UDP + 8 VXLAN + 14 Ethernet), 50 over IPv4
+            ovh = 70 if pool.cidr.version == 6 else 50
+            mode, kind, proto, port, fld = pool.vxlan_mode, "VXLAN", 17, 4789, "vxlanMode"
         elif pool.ipip_mode != "Never":
             mode, kind, proto, port, ovh, fld = pool.ipip_mode, "IPIP", 4, None, 20, "ipipMode"
         else:

@@ -24,6 +24,7 @@ from kostack.analyze.engine.addrsets import Admitted, SetEngine, Universe, conta
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import bgp_dependent, masquerade
 from kostack.analyze.engine.encap import encapsulation
+from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.router import route_back_key, route_to
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
@@ -375,12 +376,16 @@ def wire_sets(
     """
     proto = protocol_number(flow[0])
     assert isinstance(proto, int)
+    if proto == ICMP and t.ip.version == 6:
+        proto = ICMPV6  # a ping between IPv6 addresses is ICMPv6 (engine/ipv6.py)
     if s.view is not None and t.view is not None and t.endpoint.kind == "pod":
         d = encapsulation(topo, s.view, t.view, t.ip)
         if d.encap is not None:
+            # the tunnel runs between the node addresses: its family is theirs (the underlay)
+            under = s.view.ip.version if s.view.ip is not None else 4
             return [
-                (Query("egress", 4, d.proto, d.port), "node"),
-                (Query("ingress", 4, d.proto, d.port), "node"),
+                (Query("egress", under, d.proto, d.port), "node"),
+                (Query("ingress", under, d.proto, d.port), "node"),
             ]
     src_kind = "node" if s.endpoint.kind == "node" else "ip"
     if s.endpoint.kind == "pod" and t.endpoint.kind in ("node", "external"):

@@ -15,6 +15,7 @@ from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.cni import SessionJudge, bgp_route, masquerade
 from kostack.analyze.engine.encap import encapsulation
+from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
 from kostack.analyze.engine.router import external_leg, network_hop
 from kostack.analyze.engine.secgroups import security_groups
@@ -122,6 +123,8 @@ def _path(
     if src.ip is None or dst.ip is None:
         hops.append(Hop("flow", "-", Disposition.UNKNOWN, Msg("hop.no-ip")))
         return done()
+    if proto == ICMP and dst.ip.version == 6:
+        proto = ICMPV6  # a ping between IPv6 addresses is ICMPv6 (engine/ipv6.py)
     src_view = topo.node_views.get(src.node or "")
     if src_view is None:
         hops.append(Hop("flow", src.label, Disposition.UNKNOWN, Msg("hop.no-node", what=src.label)))

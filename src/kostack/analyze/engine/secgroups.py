@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.types import Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import PORTED_PROTOCOLS, Topology, protocol_number, short_id
@@ -90,7 +91,7 @@ def rule_applies(rule: SecurityGroupRule, q: Query) -> bool | None:
     """Does ``rule`` cover ``q`` apart from its remote end? None: its protocol is unreadable."""
     if rule.direction != q.direction or (rule.ethertype == "IPv4") != (q.version == 4):
         return False
-    want = protocol_number(rule.protocol)
+    want = rule_protocol(protocol_number(rule.protocol), rule.ethertype)
     if isinstance(want, str):
         return None
     if want is not None and want != q.proto:

@@ -1,0 +1,141 @@
+"""The CNI's settings in a snapshot: Calico, Flannel and Cilium (docs/snapshot.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from kostack.model.types import CIDR, CIDRSet, Name, Record
+
+EncapMode = Literal["Always", "CrossSubnet", "Never"]
+
+
+class CalicoIPPool(Record):
+    name: Name
+    cidr: CIDR
+    ipip_mode: EncapMode = "Never"
+    vxlan_mode: EncapMode = "Never"
+    # None: not collected (the engine then decides both ways)
+    nat_outgoing: bool | None = False
+    block_size: int | None = Field(default=None, ge=0, le=128)
+    disabled: bool = False
+    source: Name | None = None
+
+    @property
+    def version(self) -> int:
+        """4 or 6: the pool's family (Calico allows IPIP on IPv4 pools only)."""
+        return self.cidr.version
+
+
+class CalicoBlock(Record):
+    cidr: CIDR
+    node: Name | None = None
+
+
+class Calico(Record):
+    install_method: Literal["operator", "manifest", "unknown"] = "unknown"
+    ip_pools: tuple[CalicoIPPool, ...] | None = None
+    blocks: tuple[CalicoBlock, ...] | None = None
+    # The pod MTU as configured or reported (Installation status.mtu, calico-config
+    # veth_mtu, Felix's per-encapsulation MTU); None when calico-node detects it.
+    mtu: int | None = Field(default=None, ge=68, le=65535)
+    mtu_source: Name | None = None
+    # True: calico-node derives the MTU from the host interface (veth_mtu "0" or
+    # nothing set); False: a value is configured; None: the settings were not read.
+    mtu_auto: bool | None = None
+    typha: bool | None = None
+    bgp: bool | None = None
+    node_to_node_mesh: bool | None = None
+    wireguard: bool | None = None
+    # FelixConfiguration vxlanPort (Calico's default 4789); None when not collected.
+    vxlan_port: int | None = Field(default=None, ge=1, le=65535)
+    # FelixConfiguration natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" when unset,
+    # which is also how earlier versions behave); None when Felix's settings were not read.
+    nat_outgoing_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
+    # FelixConfiguration programClusterRoutes (Calico 3.31+): Felix, not BIRD, programs
+    # the IPIP routes; false when unset (its default, and all earlier versions).
+    program_cluster_routes: bool | None = None
+
+
+class Flannel(Record):
+    network: CIDR | None = None
+    backend_type: Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"] | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    direct_routing: bool = False
+    # None: not collected (flanneld's --ip-masq is a DaemonSet argument)
+    ip_masq: bool | None = True
+    # net-conf.json Backend.MTU: the MTU flanneld uses instead of the external
+    # interface's (the pod MTU is this minus the backend's overhead). None: not set.
+    mtu: int | None = Field(default=None, ge=68, le=65535)
+    # True when Backend.MTU is unset (flanneld takes the interface MTU); None: not read.
+    mtu_auto: bool | None = None
+    # flanneld --kube-subnet-mgr: each node's lease is its Node spec.podCIDR.
+    # False: leases live in etcd, which kostack cannot read. None: not known.
+    kube_subnet_mgr: bool | None = None
+    subnet_len: int | None = Field(default=None, ge=1, le=128)
+    # net-conf.json EnableIPv4 / EnableIPv6 (flannel's defaults: true / false), IPv6Network
+    # and IPv6SubnetLen (default 64): dual stack in flannel is these keys.
+    enable_ipv4: bool = True
+    enable_ipv6: bool = False
+    ipv6_network: CIDR | None = None
+    ipv6_subnet_len: int | None = Field(default=None, ge=1, le=128)
+
+    @property
+    def networks(self) -> tuple[CIDR, ...]:
+        """The pod ranges flannel allocates from, IPv4 first (only the enabled families)."""
+        out = [self.network] if self.enable_ipv4 and self.network is not None else []
+        if self.enable_ipv6 and self.ipv6_network is not None:
+            out.append(self.ipv6_network)
+        return tuple(out)
+
+
+class CiliumNodeIPAM(Record):
+    """What Cilium's operator handed one node (CiliumNode spec.ipam)."""
+
+    name: Name
+    pod_cidrs: CIDRSet = ()  # spec.ipam.podCIDRs (cluster-pool)
+    pool_cidrs: CIDRSet = ()  # spec.ipam.pools.allocated[].cidrs (multi-pool)
+
+
+class Cilium(Record):
+    routing_mode: Literal["tunnel", "native"] | None = None
+    # Which key decided routing_mode: "routing-mode" (Cilium 1.14+) or the legacy
+    # "tunnel" key (vxlan | geneve | disabled), which agents from 1.15 on ignore.
+    routing_key: Literal["routing-mode", "tunnel"] | None = None
+    tunnel_protocol: Literal["vxlan", "geneve"] | None = None
+    tunnel_port: int | None = Field(default=None, ge=1, le=65535)
+    native_routing_cidr: CIDR | None = None
+    # cilium-config ipv6-native-routing-cidr (native_routing_cidr is the IPv4 one).
+    native_routing_cidr_v6: CIDR | None = None
+    # cilium-config enable-ipv4 / enable-ipv6 (Cilium's defaults: true / false).
+    enable_ipv4: bool | None = True
+    enable_ipv6: bool | None = False
+    masquerade: bool | None = True
+    # cilium-config "mtu": the MTU of the underlying network, overriding what the
+    # agent detects; pods get it minus the tunnel/encryption overhead. None: unset.
+    mtu: int | None = Field(default=None, ge=68, le=65535)
+    mtu_auto: bool | None = None
+    wireguard: bool | None = None
+    ipsec: bool = False
+    kube_proxy_replacement: bool | None = None
+    # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
+    ipam_mode: Name | None = None
+    # cluster-pool-ipv4-cidr / -ipv6-cidr, or the multi-pool pools' CIDRs.
+    cluster_pool_cidrs: CIDRSet = ()
+    cluster_pool_mask_size: int | None = Field(default=None, ge=1, le=128)
+    # CiliumNode objects; None when not read (or the IPAM mode does not use them).
+    nodes: tuple[CiliumNodeIPAM, ...] | None = None
+
+
+CNIType = Literal["calico", "flannel", "cilium", "unknown"]
+
+
+class CNI(Record):
+    type: CNIType = "unknown"
+    # The CNI's version ("v3.30.7") and where it was read (an object field or an image).
+    version: Name | None = None
+    version_source: Name | None = None
+    calico: Calico | None = None
+    flannel: Flannel | None = None
+    cilium: Cilium | None = None

@@ -1,0 +1,152 @@
+"""The seed as a dual-stack cluster (kubeadm ``podSubnet: "10.244.0.0/16,fd00:10:244::/56"``):
+an IPv6 subnet on the node network, an IPv6 InternalIP, pod block and pod address per node,
+Calico's second IP pool, dual-stack Services. Written as schema_version 3 documents.
+
+Addresses follow docs/facts.md ("IPv6"): node n (1..4) has fd00:0:0:1::1n on the DHCPv6-stateful
+subnet fd00:0:0:1::/64 (a SLAAC subnet would not do: Neutron refuses a chosen address on it,
+AllocationOnAutoAddressSubnet, pinned in tests/fix/test_apply_dualstack.py); its pods get
+fd00:10:244:0:0:0:0:n00 and up, from a /122 Calico block (Calico's IPv6 default block size).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from kostack_testkit.builders import (
+    NET_ID,
+    POD_CIDR,
+    SERVICE_CIDR,
+    add_pairs,
+    fake_id,
+    seed_doc,
+)
+
+Doc = dict[str, Any]
+
+POD_CIDR_V6 = "fd00:10:244::/56"
+SERVICE_CIDR_V6 = "fd00:10:96::/112"
+NODE_SUBNET_V6 = "fd00:0:0:1::/64"
+SUBNET_V6_ID = fake_id("subnet", "k8s-subnet-v6")
+BLOCK_PREFIX_V6 = 122
+
+
+def node_ip_v6(index: int) -> str:
+    """Node ``index`` (0-based, in the seed's order): fd00:0:0:1::11, ::12, ..."""
+    return str(ipaddress.ip_address("fd00:0:0:1::11") + index)
+
+
+def node_block_v6(index: int) -> str:
+    """Node ``index``'s first IPv6 Calico block: a /122 in fd00:10:244::/56, one per node."""
+    base = int(ipaddress.ip_network(POD_CIDR_V6).network_address)
+    return str(ipaddress.ip_network((base + (index << 8), BLOCK_PREFIX_V6)))
+
+
+def pod_ip_v6(v4: str, index: int) -> str:
+    """The IPv6 address of the pod with IPv4 address ``v4`` on node ``index``."""
+    host = int(ipaddress.ip_address(v4)) & 0x3F
+    block = ipaddress.ip_network(node_block_v6(index))
+    return str(block.network_address + max(host, 2))
+
+
+def make_dual_stack(doc: Doc) -> None:
+    """Turn the seed document into its dual-stack twin (IPv4 stays primary)."""
+    doc["schema_version"] = 3
+    os_ = doc["openstack"]
+    os_["subnets"].append(
+        {
+            "id": SUBNET_V6_ID,
+            "name": "k8s-subnet-v6",
+            "network_id": NET_ID,
+            "cidr": NODE_SUBNET_V6,
+            "gateway_ip": "fd00:0:0:1::1",
+            "ip_version": 6,
+            "ipv6_ra_mode": "dhcpv6-stateful",
+            "ipv6_address_mode": "dhcpv6-stateful",
+            "enable_dhcp": True,
+        }
+    )
+    for sn in os_["subnets"]:
+        sn.setdefault("ip_version", 6 if ":" in sn["cidr"] else 4)
+    for router in os_["routers"]:
+        router["interface_subnet_ids"].append(SUBNET_V6_ID)
+    cluster = doc["cluster"]
+    index = {n["name"]: i for i, n in enumerate(cluster["nodes"])}
+    port_of = {link["node"]: link["port_id"] for link in doc["node_ports"]}
+    ports = {p["id"]: p for p in os_["ports"]}
+    for node in cluster["nodes"]:
+        i = index[node["name"]]
+        node["addresses"].insert(1, {"type": "InternalIP", "address": node_ip_v6(i)})
+        node["pod_cidrs"].append(
+            str(ipaddress.ip_network(node_block_v6(i)).supernet(new_prefix=64))
+        )
+        ports[port_of[node["name"]]]["fixed_ips"].append(
+            {"subnet_id": SUBNET_V6_ID, "ip_address": node_ip_v6(i)}
+        )
+    calico = cluster["cni"]["calico"]
+    v4_pool = calico["ip_pools"][0]
+    calico["ip_pools"].append(
+        {
+            "name": "default-ipv6-ippool",
+            "cidr": POD_CIDR_V6,
+            "ipip_mode": "Never",  # Calico allows no IPIP on IPv6 pools
+            "vxlan_mode": v4_pool["vxlan_mode"],
+            "nat_outgoing": False,
+            "block_size": BLOCK_PREFIX_V6,
+            "disabled": False,
+            "source": v4_pool.get("source"),
+        }
+    )
+    for name, i in index.items():
+        calico["blocks"].append({"cidr": node_block_v6(i), "node": name})
+    for key, extra in (
+        ("pod_cidrs", POD_CIDR_V6),
+        ("cluster_cidrs", POD_CIDR_V6),
+        ("service_cidrs", SERVICE_CIDR_V6),
+    ):
+        cluster[key] = [*cluster[key], extra]
+    for pod in cluster["pods"]:
+        if pod.get("ip") and not pod.get("host_network") and pod.get("node") in index:
+            pod["ips"] = [pod["ip"], pod_ip_v6(pod["ip"], index[pod["node"]])]
+    for n, svc in enumerate(cluster["services"]):
+        if svc.get("cluster_ip"):
+            svc["cluster_ips"] = [svc["cluster_ip"], f"fd00:10:96::{n + 1:x}"]
+            svc["ip_families"] = ["IPv4", "IPv6"]
+            svc["ip_family_policy"] = "PreferDualStack"
+
+
+def dual_stack_doc() -> Doc:
+    doc = seed_doc()
+    make_dual_stack(doc)
+    return doc
+
+
+def ipv6_broken(doc: Doc) -> None:
+    """The seed's fix for IPv4 only: pairs for the IPv4 pod and service CIDRs; IPv6 breaks."""
+    add_pairs(doc, [POD_CIDR, SERVICE_CIDR])
+
+
+def dual_stack_fixed(doc: Doc) -> None:
+    """Pairs for both families' pod and service CIDRs on every node port."""
+    add_pairs(doc, [POD_CIDR, SERVICE_CIDR, POD_CIDR_V6, SERVICE_CIDR_V6])
+
+
+DUALSTACK_EXAMPLES = {
+    "dualstack-ipv6-broken": (
+        "The seed as a dual-stack cluster, with allowed pairs for the IPv4 pod and service "
+        "CIDRs only: IPv4 works, IPv6 pod traffic is dropped.",
+        ipv6_broken,
+    ),
+    "dualstack-fixed": (
+        "The dual-stack seed with allowed pairs for both families' pod and service CIDRs.",
+        dual_stack_fixed,
+    ),
+}
+
+
+def dualstack_example_doc(name: str) -> Doc:
+    description, edit = DUALSTACK_EXAMPLES[name]
+    doc = dual_stack_doc()
+    edit(doc)
+    doc["source"] = f"example {name}: {description}"
+    return doc
