@@ -185,9 +185,10 @@ def test_dual_stack_plans_the_class_pairs_once_per_family() -> None:
     assert len(v6) <= len(v4)  # bounded by the class pairs: the plan stays O(classes)
     assert len({p.id for p in plan.probes}) == len(plan.probes)  # ids stay unique
     for probe in v6:
-        # The static model is IPv4-only: UNKNOWN, never a guess.
-        assert probe.prediction.outcome == "unknown" and probe.prediction.cause == "ipv6"
-        assert probe.info.label.endswith("(IPv6)") or "IPv6" in probe.info.label
+        # Neutron has no IPv6 here (no IPv6 subnet, fixed IP or pair) and Calico's IPAM
+        # blocks are IPv4: the model cannot decide, so UNKNOWN, never a guess.
+        assert probe.prediction.outcome == "unknown", probe
+        assert "IPv6" in probe.info.label
     node6 = next(p for p in v6 if p.kind == "icmp-node6" and p.id.endswith("->k8s-cp-1"))
     assert str(node6.target_ip) == "fd00:10::11"
     mtu6 = next(p for p in v6 if p.kind == "mtu6")
@@ -209,3 +210,24 @@ def test_dual_stack_agent_plan_aims_ipv6_probes_at_the_ipv6_listener() -> None:
     assert "pod-http/k8s-w-1->k8s-w-2" not in left_out
     _, without = plan.agent_plan("k8s-w-1", echo4)
     assert {p.family for p in without if p.target_node == "k8s-cp-1"} == {6}
+
+
+@pytest.mark.parametrize(
+    ("example", "http6", "cause6"),
+    [("dualstack-ipv6-broken", "blocked", "antispoof"), ("dualstack-fixed", "open", "")],
+)
+def test_ipv6_probes_carry_the_engines_per_family_prediction(
+    example: str, http6: str, cause6: str
+) -> None:
+    """The examples: pairs for IPv4 only, then for both; IPv4 pod traffic is open in both."""
+    import json
+    from pathlib import Path
+
+    from kostack.model import parse_snapshot
+
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{example}.json"
+    plan = build_probe_plan(parse_snapshot(json.loads(path.read_text(encoding="utf-8"))))
+    outcomes = {(p.kind, p.prediction.outcome, p.prediction.cause) for p in plan.probes}
+    assert {o for o in outcomes if o[0] == "pod-http"} == {("pod-http", "open", "")}
+    assert {o for o in outcomes if o[0] == "pod-http6"} == {("pod-http6", http6, cause6)}
+    assert {o for o in outcomes if o[0] == "icmp-pod6"} == {("icmp-pod6", http6, cause6)}

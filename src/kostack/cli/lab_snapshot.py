@@ -275,3 +275,14 @@ def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -
             node["addresses"].append({"type": "InternalIP", "address": plan.ip6})
             node["pod_cidrs"].append(plan.pod_cidr6)
     cluster["pod_cidrs"] = [*cluster["pod_cidrs"], topo.pod_cidr6]
+    calico = cluster["cni"]["calico"]
+    pool4 = calico["ip_pools"][0]
+    calico["ip_pools"].append(
+        {**pool4, "name": "default-ipv6-ippool", "cidr": topo.pod_cidr6, "block_size": 122}
+    )
+    # The lab routes one IPv6 block per node (its /64 podCIDR), as the IPv4 /24s.
+    calico["blocks"] += [{"cidr": n.pod_cidr6, "node": n.name} for n in topo.nodes if n.pod_cidr6]
+    for pod in cluster["pods"]:  # status.podIPs: both families, the primary first
+        pod_plan = topo.pod(pod["name"])
+        if pod_plan.ip6:
+            pod["ips"] = [pod_plan.ip, pod_plan.ip6]
