@@ -5,19 +5,23 @@ Each size runs in its own process so peak RSS is that size's own. Prints one
 line per size, then the heterogeneous-groups line (every node in a security
 group of its own, rules written differently and relevant to node and pod
 traffic, some genuinely different; against the same cluster with one shared
-group), the fix-plan line, and, last, the 5,000-node line with the 5,000/500
-scaling:
+group), the fix-plan line, the dual-stack line (the 5,000-node cluster with an
+IPv6 address, block and pod address per node, both families judged), and, last,
+the 5,000-node line with the 5,000/500 scaling:
 
     diagnose-hetero: nodes=5000 same_s=.. het_s=.. ratio=.. rss_mb=.. out_mb=.. classes=..
     fix-plan: nodes=20000 diagnose_s=.. plan_s=.. ratio=..
+    diagnose-dualstack: nodes=5000 snapshot_mb=.. root_causes=.. load_s=.. analyze_s=.. ratio=.. rss_mb=..
     diagnose: nodes=5000 load_s=.. analyze_s=.. ratio=.. rss_mb=.. scaling=..
 
 Targets: ratio (analysis / JSON load) <= 2, rss_mb < 1024, scaling <= 12;
 hetero: het_s/same_s <= 3, rss_mb < 1024, out_mb (the `-o json` answer) <= 20;
 fix-plan ratio (`kostack fix plan` / `kostack diagnose`, both -o json on the
-same snapshot file, CPU seconds of the process) <= 2.
+same snapshot file, CPU seconds of the process) <= 2; dual stack: ratio <= 2,
+rss_mb < 1024.
 Run: .venv/bin/python benchmarks/diagnose_scale.py
      .venv/bin/python benchmarks/diagnose_scale.py --fix-plan 20000   (only that line)
+     .venv/bin/python benchmarks/diagnose_scale.py --dual-stack 5000  (only that line)
 """
 
 from __future__ import annotations
@@ -29,12 +33,18 @@ import sys
 import time
 
 
-def measure(nodes: int) -> dict[str, float]:
+def measure(nodes: int, dual_stack: bool = False) -> dict[str, float]:
     from kostack.analyze.diagnose import diagnose
     from kostack.model import loads_snapshot
     from kostack_testkit.builders import synthetic_doc
+    from kostack_testkit.dualstack import synthetic_dual_stack_doc
 
-    text = json.dumps(synthetic_doc(nodes, groups=100, rules=10_000, pods_per_node=30))
+    doc = (
+        synthetic_dual_stack_doc(nodes)
+        if dual_stack
+        else synthetic_doc(nodes, groups=100, rules=10_000, pods_per_node=30)
+    )
+    text = json.dumps(doc)
     t0 = time.perf_counter()
     snapshot = loads_snapshot(text)
     t1 = time.perf_counter()
@@ -168,10 +178,35 @@ def fix_plan_line(nodes: int = 20_000) -> bool:
     return ratio <= 2
 
 
+def dual_stack_line(nodes: int = 5000) -> bool:
+    """The same cluster dual stack (an IPv6 address, block and pod address per node, both
+    families judged): the same targets as the single-stack line."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one-dual", str(nodes)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    ratio = r["analyze_s"] / r["load_s"]
+    ok = ratio <= 2 and r["rss_mb"] < 1024
+    print(
+        f"diagnose-dualstack: nodes={nodes} snapshot_mb={r['bytes'] / 1e6:.1f} "
+        f"root_causes={r['root_causes']} load_s={r['load_s']:.2f} analyze_s={r['analyze_s']:.2f} "
+        f"ratio={ratio:.2f} rss_mb={r['rss_mb']:.0f} -> {'met' if ok else 'MISSED'}"
+    )
+    return ok
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(measure(int(sys.argv[2]))))
         return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--one-dual":
+        print(json.dumps(measure(int(sys.argv[2]), dual_stack=True)))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--dual-stack":
+        return 0 if dual_stack_line(int(sys.argv[2])) else 1
     if len(sys.argv) == 4 and sys.argv[1] == "--hetero-one":
         print(json.dumps(measure_hetero(int(sys.argv[3]), sys.argv[2] == "het")))
         return 0
@@ -201,6 +236,7 @@ def main() -> int:
     print(f"targets: ratio<=2 rss_mb<1024 scaling<=12 -> {'met' if ok else 'MISSED'}")
     ok = hetero() and ok
     ok = fix_plan_line() and ok
+    ok = dual_stack_line() and ok
     print(
         f"diagnose: nodes=5000 load_s={big['load_s']:.2f} analyze_s={big['analyze_s']:.2f} "
         f"ratio={ratio:.2f} rss_mb={big['rss_mb']:.0f} scaling={scaling:.1f}"

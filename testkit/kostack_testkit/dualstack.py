@@ -32,25 +32,29 @@ BLOCK_PREFIX_V6 = 122
 
 
 def node_ip_v6(index: int) -> str:
-    """Node ``index`` (0-based, in the seed's order): fd00:0:0:1::11, ::12, ..."""
+    """Node ``index`` (0-based, in the seed's order): fd00:0:0:1::11, ::12, ... (hex)"""
     return str(ipaddress.ip_address("fd00:0:0:1::11") + index)
 
 
-def node_block_v6(index: int) -> str:
-    """Node ``index``'s first IPv6 Calico block: a /122 in fd00:10:244::/56, one per node."""
+def node_block_v6(index: int, *, per_node_64: bool = True) -> str:
+    """Node ``index``'s first IPv6 Calico block, a /122: the first of the node's own /64
+    (fd00:10:244:<index>::/64, its Node spec.podCIDR, up to 256 nodes), or, for more nodes,
+    the index-th /122 of fd00:10:244::/56 (no per-node /64)."""
     base = int(ipaddress.ip_network(POD_CIDR_V6).network_address)
-    return str(ipaddress.ip_network((base + (index << 8), BLOCK_PREFIX_V6)))
+    offset = index << 64 if per_node_64 else index << (128 - BLOCK_PREFIX_V6)
+    return str(ipaddress.ip_network((base + offset, BLOCK_PREFIX_V6)))
 
 
-def pod_ip_v6(v4: str, index: int) -> str:
+def pod_ip_v6(v4: str, index: int, *, per_node_64: bool = True) -> str:
     """The IPv6 address of the pod with IPv4 address ``v4`` on node ``index``."""
     host = int(ipaddress.ip_address(v4)) & 0x3F
-    block = ipaddress.ip_network(node_block_v6(index))
+    block = ipaddress.ip_network(node_block_v6(index, per_node_64=per_node_64))
     return str(block.network_address + max(host, 2))
 
 
 def make_dual_stack(doc: Doc) -> None:
-    """Turn the seed document into its dual-stack twin (IPv4 stays primary)."""
+    """Turn the seed document (or a synthetic one of builders.synthetic_doc) into its
+    dual-stack twin (IPv4 stays primary). Linear in the nodes and pods."""
     doc["schema_version"] = 3
     os_ = doc["openstack"]
     os_["subnets"].append(
@@ -74,12 +78,16 @@ def make_dual_stack(doc: Doc) -> None:
     index = {n["name"]: i for i, n in enumerate(cluster["nodes"])}
     port_of = {link["node"]: link["port_id"] for link in doc["node_ports"]}
     ports = {p["id"]: p for p in os_["ports"]}
+    per_node_64 = len(index) <= 256
     for node in cluster["nodes"]:
         i = index[node["name"]]
-        node["addresses"].insert(1, {"type": "InternalIP", "address": node_ip_v6(i)})
-        node["pod_cidrs"].append(
-            str(ipaddress.ip_network(node_block_v6(i)).supernet(new_prefix=64))
+        addresses = node.setdefault(
+            "addresses", [{"type": "InternalIP", "address": node["internal_ip"]}]
         )
+        addresses.insert(1, {"type": "InternalIP", "address": node_ip_v6(i)})
+        if node.get("pod_cidrs"):  # spec.podCIDRs: one per family
+            own = ipaddress.ip_network(node_block_v6(i)).supernet(new_prefix=64)
+            node["pod_cidrs"].append(str(own))
         ports[port_of[node["name"]]]["fixed_ips"].append(
             {"subnet_id": SUBNET_V6_ID, "ip_address": node_ip_v6(i)}
         )
@@ -98,7 +106,7 @@ def make_dual_stack(doc: Doc) -> None:
         }
     )
     for name, i in index.items():
-        calico["blocks"].append({"cidr": node_block_v6(i), "node": name})
+        calico["blocks"].append({"cidr": node_block_v6(i, per_node_64=per_node_64), "node": name})
     for key, extra in (
         ("pod_cidrs", POD_CIDR_V6),
         ("cluster_cidrs", POD_CIDR_V6),
@@ -107,7 +115,10 @@ def make_dual_stack(doc: Doc) -> None:
         cluster[key] = [*cluster[key], extra]
     for pod in cluster["pods"]:
         if pod.get("ip") and not pod.get("host_network") and pod.get("node") in index:
-            pod["ips"] = [pod["ip"], pod_ip_v6(pod["ip"], index[pod["node"]])]
+            pod["ips"] = [
+                pod["ip"],
+                pod_ip_v6(pod["ip"], index[pod["node"]], per_node_64=per_node_64),
+            ]
     for n, svc in enumerate(cluster["services"]):
         if svc.get("cluster_ip"):
             svc["cluster_ips"] = [svc["cluster_ip"], f"fd00:10:96::{n + 1:x}"]
@@ -149,4 +160,13 @@ def dualstack_example_doc(name: str) -> Doc:
     doc = dual_stack_doc()
     edit(doc)
     doc["source"] = f"example {name}: {description}"
+    return doc
+
+
+def synthetic_dual_stack_doc(nodes: int, pods_per_node: int = 30) -> Doc:
+    """builders.synthetic_doc made dual stack (the benchmark's dual-stack variant)."""
+    from kostack_testkit.builders import synthetic_doc
+
+    doc = synthetic_doc(nodes, groups=100, rules=10_000, pods_per_node=pods_per_node)
+    make_dual_stack(doc)
     return doc

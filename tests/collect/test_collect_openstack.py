@@ -79,6 +79,12 @@ def test_reads_the_seed_topology(seeded_neutron: SeededNeutron, connect: Connect
     subnets = {s.id: s for s in record.subnets or ()}
     assert str(subnets[ids.subnet_id].cidr) == "10.0.0.0/24"
     assert str(subnets[ids.subnet_id].gateway_ip) == "10.0.0.1"
+    seed_subnet = subnets[ids.subnet_id]
+    assert (seed_subnet.ip_version, seed_subnet.ipv6_ra_mode, seed_subnet.ipv6_address_mode) == (
+        4,
+        None,
+        None,
+    )
 
     (router,) = record.routers or ()
     assert router.id == ids.router_id and router.name == "k8s-router"

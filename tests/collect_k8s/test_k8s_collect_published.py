@@ -173,6 +173,11 @@ def test_flannel(serve: ServeFn) -> None:
         "mtu_auto": True,
         "kube_subnet_mgr": True,  # flanneld --kube-subnet-mgr: leases are Node podCIDRs
         "subnet_len": None,
+        # net-conf.json has no EnableIPv6: IPv4 only
+        "enable_ipv4": True,
+        "enable_ipv6": False,
+        "ipv6_network": None,
+        "ipv6_subnet_len": None,
     }
     nodes = {n.name: [str(c) for c in n.pod_cidrs] for n in collection.cluster.nodes or ()}
     assert nodes == {name: [f"10.244.{i}.0/24"] for i, name in enumerate(NODES)}
@@ -211,6 +216,9 @@ def test_cilium_chart_defaults(serve: ServeFn) -> None:
         "tunnel_protocol": "vxlan",
         "tunnel_port": 8472,
         "native_routing_cidr": None,
+        "native_routing_cidr_v6": None,
+        "enable_ipv4": True,
+        "enable_ipv6": False,
         "masquerade": True,
         "mtu": None,
         "mtu_auto": True,
@@ -244,6 +252,9 @@ def test_cilium_chart_native_routing_with_kube_proxy_replacement(serve: ServeFn)
         "tunnel_protocol": None,
         "tunnel_port": None,
         "native_routing_cidr": "10.0.0.0/8",
+        "native_routing_cidr_v6": None,
+        "enable_ipv4": True,
+        "enable_ipv6": False,
         "masquerade": True,
         "mtu": None,
         "mtu_auto": True,
@@ -280,6 +291,9 @@ def test_cilium_quick_install_v16_legacy_tunnel_key(serve: ServeFn) -> None:
         "tunnel_protocol": "vxlan",
         "tunnel_port": 8472,
         "native_routing_cidr": None,
+        "native_routing_cidr_v6": None,
+        "enable_ipv4": True,
+        "enable_ipv6": False,
         "masquerade": True,  # the legacy `masquerade` key
         "mtu": None,
         "mtu_auto": True,

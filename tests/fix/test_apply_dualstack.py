@@ -152,3 +152,17 @@ def test_ovn_plan_adds_an_ipv6_rule_for_the_ipv6_pod_range(
 def test_neutron_refuses_a_chosen_address_on_a_slaac_subnet(seed_cloud: SeedCloud) -> None:
     """Pinned: on a SLAAC subnet Neutron derives each port's address from its MAC."""
     _dual_stack_cloud(seed_cloud.endpoint, "slaac")
+
+
+def test_the_script_adds_ipv6_pairs_and_ethertype_ipv6_rules() -> None:
+    """No Neutron needed: the reviewed script of the dual-stack OVN plan (`fix plan -o script`)."""
+    from kostack.report.fixplan import render_script
+    from kostack_testkit.dualstack import dualstack_example_doc
+
+    doc = dualstack_example_doc("dualstack-ipv6-broken")
+    doc["openstack"]["backend"] = "ml2/ovn"
+    script = render_script(build_plan(build(doc)))
+    assert "--ingress --ethertype IPv6 --protocol any --remote-ip fd00:10:244::/56" in script
+    adds = [line for line in script.splitlines() if line.startswith("kostack_add_pairs ")]
+    # one per node port, the IPv6 pod range only (the IPv4 pairs are already there)
+    assert len(adds) == 4 and all(line.split()[4:] == ["fd00:10:244::/56"] for line in adds)

@@ -333,3 +333,15 @@ def test_a_repeated_service_or_rule_id_is_refused() -> None:
     assert err.what.startswith("duplicate security group rule id ")
     assert err.what.endswith("(first at $.openstack.security_groups[0].rules[0])")
     assert err.path == f"$.openstack.security_groups[1].rules[{len(groups[1]['rules']) - 1}].id"
+
+
+@pytest.mark.parametrize("bad", [True, 7, "x", {"a": 1}, None])
+def test_the_version_2_upgrade_leaves_malformed_lists_to_validation(bad: object) -> None:
+    doc = _as_version_2(json.loads(dump_snapshot(build(seed_doc()))))
+    doc["openstack"]["subnets"] = bad
+    doc["cluster"]["pods"] = bad
+    if bad is None:
+        parse_snapshot(doc)  # null: not collected, reads
+        return
+    err = _error(doc)
+    assert err.path.startswith(("$.openstack.subnets", "$.cluster.pods"))

@@ -65,21 +65,26 @@ def _upgrade_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _items(value: object) -> list[Any]:
+    """A JSON list, or nothing (what is not a list is left for validation to name)."""
+    return value if isinstance(value, list) else []
+
+
 def _upgrade_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
     """Version 3 (dual stack) only added fields; a version-2 document means IPv4 or IPv6
     single stack as written: each subnet's ``ip_version`` is its CIDR's family, and a
     pod's ``ips`` / a service's ``cluster_ips`` are their one address (when it has one)."""
     openstack = data.get("openstack")
     if isinstance(openstack, dict):
-        for subnet in openstack.get("subnets") or ():
+        for subnet in _items(openstack.get("subnets")):
             if isinstance(subnet, dict) and isinstance(subnet.get("cidr"), str):
                 subnet.setdefault("ip_version", 6 if ":" in subnet["cidr"] else 4)
     cluster = data.get("cluster")
     if isinstance(cluster, dict):
-        for pod in cluster.get("pods") or ():
+        for pod in _items(cluster.get("pods")):
             if isinstance(pod, dict) and isinstance(pod.get("ip"), str):
                 pod.setdefault("ips", [pod["ip"]])
-        for service in cluster.get("services") or ():
+        for service in _items(cluster.get("services")):
             if isinstance(service, dict) and isinstance(service.get("cluster_ip"), str):
                 service.setdefault("cluster_ips", [service["cluster_ip"]])
     return data
