@@ -70,7 +70,9 @@ class SeededNeutron:
 
 
 class Seeder(Protocol):
-    def __call__(self, nodes: int = 4, *, second_subnet_nodes: int = 0) -> SeedIds: ...
+    def __call__(
+        self, nodes: int = 4, *, second_subnet_nodes: int = 0, dual_stack: bool = False
+    ) -> SeedIds: ...
 
 
 class OpenstackCli(Protocol):
@@ -110,14 +112,16 @@ def neutron(neutron_harness: NeutronHarness) -> str:
 def neutron_seeder(neutron: str, neutron_harness: NeutronHarness) -> Seeder:
     """Seed (or restore the snapshot of) the seed incident's topology."""
 
-    def seed(nodes: int = 4, *, second_subnet_nodes: int = 0) -> SeedIds:
-        name = f"seed-{nodes}-{second_subnet_nodes}"
+    def seed(nodes: int = 4, *, second_subnet_nodes: int = 0, dual_stack: bool = False) -> SeedIds:
+        name = f"seed-{nodes}-{second_subnet_nodes}{'-ds' if dual_stack else ''}"
         cached = _SEED_CACHE.get(name)
         if cached is not None and neutron_harness.has_snapshot(name):
             neutron_harness.reset(to=name)
             return cached
         neutron_harness.reset()
-        ids = seed_topology(neutron, nodes, second_subnet_nodes=second_subnet_nodes)
+        ids = seed_topology(
+            neutron, nodes, second_subnet_nodes=second_subnet_nodes, dual_stack=dual_stack
+        )
         neutron_harness.snapshot(name)
         _SEED_CACHE[name] = ids
         return ids

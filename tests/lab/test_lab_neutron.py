@@ -107,3 +107,46 @@ def test_lab_vm_without_a_port_is_refused(lab: Lab, seeded_neutron: Any) -> None
     with pytest.raises(LabInputError, match="no port"):
         lab.up("seed", nodes=5, neutron_endpoint=seeded_neutron.endpoint)
     assert lab.status().namespaces == ()
+
+
+def test_dual_stack_from_neutron_only_ipv6_breaks_until_its_pair(
+    lab: Lab, seeded_neutron: Any
+) -> None:
+    """The real Neutron gets an IPv6 subnet and IPv6 fixed IPs; pairs for IPv4 only.
+
+    IPv4 pod-to-pod passes, IPv6 pod-to-pod is dropped by anti-spoofing on the
+    sender's port; adding the IPv6 pod CIDR as a pair through the API (what
+    `fix apply` does) makes IPv6 pass too.
+    """
+    endpoint, ids = seeded_neutron.endpoint, seeded_neutron.ids
+    lab.up("dualstack-ipv6-broken", neutron_endpoint=endpoint, seed_neutron=True)
+    network = openstack_connection(endpoint).network
+    port = network.get_port(ids.port_ids["k8s-w-1"])
+    assert {e["ip_address"] for e in port.fixed_ips} == {"10.0.0.12", "fd00:10::12"}
+    subnet6 = network.get_subnet(
+        next(e["subnet_id"] for e in port.fixed_ips if ":" in e["ip_address"])
+    )
+    assert subnet6.ip_version == 6 and subnet6.cidr == "fd00:10::/64"
+    assert subnet6.ipv6_address_mode == "dhcpv6-stateful"
+    ruleset = lab.paths.portsec_nft.read_text()
+    assert "fa:16:3e:00:00:12 . fd00:10::12" in ruleset  # from Neutron's fixed IPs
+    assert "fa:16:3e:00:00:12 . fe80::f816:3eff:fe00:12" in ruleset  # its link-local
+    assert "fd00:10:244::/56" not in ruleset
+
+    before = table(lab)
+    assert before["pod_to_pod"] and before["dns"] and not before["pod_to_pod_ipv6"]
+    assert lab.counters()["k8s-w-1"].antispoof_drops > 0
+
+    for node in ids.nodes:
+        network.update_port(
+            node.port_id,
+            allowed_address_pairs=[
+                {"ip_address": "10.244.0.0/16"},
+                {"ip_address": "fd00:10:244::/56"},
+            ],
+        )
+    assert lab.sync().changed
+    assert "fa:16:3e:00:00:12 . fd00:10:244::/56" in lab.paths.portsec_nft.read_text()
+    after = table(lab)
+    assert after["pod_to_pod"] and after["pod_to_pod_ipv6"] and after["bulk_transfer"]
+    assert lab.counters()["k8s-w-1"].antispoof_drops == 0

@@ -16,6 +16,7 @@ from kostack.lab.portsec import (
     remote_group_addresses,
     render_ruleset,
 )
+from kostack.lab.portsec_ipv6 import link_local
 from kostack.lab.scenarios import (
     SCENARIOS,
     get_scenario,
@@ -251,7 +252,7 @@ def test_rules_render_protocols_ports_prefixes_and_groups() -> None:
     assert "ip protocol 4 ip saddr 10.0.0.0/24 accept" in text
     assert "ip protocol 6 tcp dport 30000-32767 accept" in text
     assert "ip protocol 1 icmp type 8 icmp code 0 accept" in text
-    assert "rule r6" not in text  # IPv6: the lab is IPv4
+    assert 'ether type ip6 meta l4proto 6 accept comment "default rule r6"' in text
     assert "rule r8" not in text  # address groups are not modelled
     assert "ether type ip return" in text  # egress any
     assert 'iifname "ks-tap-0" jump portsec_k8s_w_1' in text
@@ -354,3 +355,98 @@ def test_unknown_scenario_names_the_choices() -> None:
     with pytest.raises(LabInputError) as caught:
         get_scenario("nope")
     assert "seed" in caught.value.hint
+
+
+# ---------------------------------------------------------------------------- IPv6
+
+
+def test_link_local_is_neutrons_eui64() -> None:
+    # netaddr.EUI("fa:16:3e:00:00:12").ipv6_link_local(), as Neutron computes it.
+    assert link_local(MAC) == "fe80::f816:3eff:fe00:12"
+    assert link_local("00:00:5e:00:53:01") == "fe80::200:5eff:fe00:5301"
+
+
+def test_ipv6_antispoof_holds_fixed_pairs_and_the_link_local_per_mac() -> None:
+    port = port_from_api(
+        rest_port(
+            fixed_ips=[{"ip_address": "10.0.0.12"}, {"ip_address": "fd00:10::12"}],
+            allowed_address_pairs=[
+                {"ip_address": "10.244.0.0/16"},
+                {"ip_address": "fd00:10:244::/56"},
+                {"ip_address": "fd00:10:244:1::/64"},  # inside the /56: collapsed
+                {"ip_address": "192.0.2.7", "mac_address": "fa:16:3e:aa:bb:cc"},
+            ],
+        )
+    )
+    assert antispoof_elements(port, 6) == [
+        f"{MAC} . fd00:10::12",
+        f"{MAC} . fd00:10:244::/56",
+        f"{MAC} . fe80::f816:3eff:fe00:12",
+    ]
+    # The other MAC has only an IPv4 pair: no IPv6 at all (not even its link-local).
+    assert antispoof_elements(port) == [
+        f"{MAC} . 10.0.0.12",
+        f"{MAC} . 10.244.0.0/16",
+        "fa:16:3e:aa:bb:cc . 192.0.2.7",
+    ]
+    v4_only = port_from_api(rest_port())
+    assert antispoof_elements(v4_only, 6) == []
+
+
+def test_ipv6_rules_groups_and_what_neutron_always_allows() -> None:
+    group = {
+        "id": "sg-default",
+        "name": "default",
+        "security_group_rules": [
+            rule(id="v6a", ethertype="IPv6", remote_group_id="sg-default"),
+            rule(id="v6b", ethertype="IPv6", protocol="icmp", port_range_min=128),
+            rule(id="v6c", ethertype="IPv6", protocol="ipv6-icmp", remote_ip_prefix="::/0"),
+            rule(id="v6d", ethertype="IPv6", protocol="tcp", port_range_min=8080,
+                 port_range_max=8080, remote_ip_prefix="fd00:10:244::/56"),
+            rule(id="v6e", ethertype="IPv6", direction="egress"),
+            rule(id="v6f", ethertype="IPv6", protocol="tcp", remote_ip_prefix="10.0.0.0/8"),
+        ],
+    }  # fmt: skip
+    port = rest_port(
+        fixed_ips=[{"ip_address": "10.0.0.12"}, {"ip_address": "fd00:10::12"}],
+        allowed_address_pairs=[{"ip_address": "fd00:10:244::/56"}],
+    )
+    text = _render([port], [group])
+    assert "set remote_group_0_6 {\ntype ipv6_addr" in text
+    assert "elements = { fd00:10::12, fd00:10:244::/56 }" in text  # OVS: pairs are members
+    assert 'ether type ip6 ip6 saddr @remote_group_0_6 accept comment "default rule v6a"' in text
+    assert "ether type ip6 meta l4proto 58 icmpv6 type 128 accept" in text
+    assert 'ether type ip6 meta l4proto 58 accept comment "default rule v6c"' in text
+    assert "meta l4proto 6 tcp dport 8080 ip6 saddr fd00:10:244::/56 accept" in text
+    assert 'ether type ip6 return comment "default rule v6e"' in text
+    assert "rule v6f" not in text  # an IPv4 prefix on an IPv6 rule matches nothing
+    assert "type ether_addr . ipv6_addr" in text
+    assert "ether saddr . ip6 saddr @portsec6_k8s_w_1 accept" in text
+    # Duplicate address detection from ::, before the address check.
+    dad = "ip6 saddr :: ip6 daddr ff02::/16 icmpv6 type { 131, 135, 143 } accept"
+    assert text.index(dad) < text.index("@portsec6_k8s_w_1 accept")
+    # A port never sends RAs or DHCPv6 replies; ND, RS and MLD queries always pass.
+    assert 'ether type ip6 icmpv6 type 134 counter name "sg_out_drop_k8s_w_1" drop' in text
+    assert "ether type ip6 icmpv6 type { 130, 133, 135, 136 } return" in text
+    assert "udp sport 547 udp dport 546 counter name" in text
+    assert "ether type ip6 udp sport 546 udp dport 547 return" in text
+    # Into the port: ND, MLD queries and RAs; DHCPv6 replies to its address or link-local.
+    assert "ether type ip6 icmpv6 type { 130, 135, 136, 134 } accept" in text
+    assert "udp sport 547 udp dport 546 ip6 daddr { fd00:10::12, fe80::/64 } accept" in text
+    assert "table ip6 ks-portsec {" in text
+
+
+def test_ovn_remote_groups_hold_no_ipv6_pairs() -> None:
+    group = {
+        "id": "sg-default",
+        "name": "default",
+        "security_group_rules": [rule(id="v6a", ethertype="IPv6", remote_group_id="sg-default")],
+    }
+    port = rest_port(
+        fixed_ips=[{"ip_address": "fd00:10::12"}],
+        allowed_address_pairs=[{"ip_address": "fd00:10:244::/56"}],
+    )
+    text = _render([port], [group], backend=NeutronBackend.ML2_OVN)
+    assert "set remote_group_0_6 {\ntype ipv6_addr\nflags interval" in text
+    members = text.split("set remote_group_0_6 {", 1)[1].split("}", 1)[0]
+    assert "fd00:10::12" in members and "fd00:10:244::" not in members

@@ -42,7 +42,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # stops silent growth until the target is settled.
 # 64,500 -> 65,000: splitting five god-files (#12 item 3) adds 635 lines of module
 # docstrings, imports and re-exports: 64,826 measured.
-SHIPPED_LINES_BUDGET = 65_000
+# 65,000 -> 66,700: IPv6 and dual stack (#16): the per-family model and engine (branch
+# dualstack) and the probe agent's ICMPv6/AAAA/IPv6 MTU, its split into per-kind modules,
+# the lab's IPv6 port security and the per-family probe plan (dsprobe): 66,645 measured.
+SHIPPED_LINES_BUDGET = 66_700
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

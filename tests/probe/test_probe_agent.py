@@ -22,10 +22,8 @@ from typing import Any
 
 import pytest
 
-from kostack.probe import agent
-from kostack.probe.results import AGENT_PATH, parse_agent_output
-
-SOURCE = AGENT_PATH.read_text(encoding="utf-8")
+from kostack.probe import agent, agent_icmp
+from kostack.probe.results import AGENT_FILES, AGENT_PATH, parse_agent_output
 
 
 def run_agent(
@@ -50,27 +48,53 @@ def results_of(done: subprocess.CompletedProcess[str]) -> dict[str, dict[str, An
 # ---------------------------------------------------------------------------- portability
 
 
-def test_agent_is_python_3_8_syntax_and_stdlib_only() -> None:
-    tree = ast.parse(SOURCE, feature_version=(3, 8))
+@pytest.mark.parametrize("path", AGENT_FILES, ids=lambda p: p.name)
+def test_agent_is_python_3_8_syntax_and_stdlib_only(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"), feature_version=(3, 8))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
-    assert "kostack" not in imported
+    # kostack only under `if TYPE_CHECKING or __package__` (imported from the package); a
+    # pod imports the siblings shipped with it.
+    siblings = {p.stem for p in AGENT_FILES}
+    assert imported <= set(sys.stdlib_module_names) | {"__future__", "kostack"} | siblings
+    if "kostack" in imported:
+        assert "if TYPE_CHECKING or __package__:" in path.read_text(encoding="utf-8")
 
 
 def test_vermin_finds_nothing_newer_than_python_3_8() -> None:
     vermin = Path(sys.executable).with_name("vermin")
     done = subprocess.run(
-        [str(vermin), "-t=3.8-", "--no-tips", "--violations", str(AGENT_PATH)],
+        [str(vermin), "-t=3.8-", "--no-tips", "--violations", *map(str, AGENT_FILES)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_shipped_files_are_all_it_needs(tmp_path: Path) -> None:
+    """A folder with AGENT_FILES only (what a pod gets), run isolated, no site-packages."""
+    for path in AGENT_FILES:
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    plan = {"probes": [{"id": "x", "kind": "dns", "host": "127.0.0.1", "port": 9, "timeout": 0.2}]}
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", str(tmp_path / "agent.py"), json.dumps(plan)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert results_of(done)["x"]["verdict"] == "fail", done.stderr
+    shipped = {p.stem for p in AGENT_FILES}
+    on_disk = {p.stem for p in AGENT_PATH.parent.glob("agent*.py")} - {
+        "agent_daemon",
+        "agents_runner",
+    }
+    assert on_disk == shipped  # a new module of the agent must be shipped too
 
 
 def test_runs_with_the_system_python3_too() -> None:
@@ -423,7 +447,7 @@ def test_mtu_reports_the_largest_size_that_passed(
     largest: int | None,
 ) -> None:
     monkeypatch.setattr(
-        agent, "_echo_exchange", lambda host, sizes, timeout, df: (dict(status), "raw", "")
+        agent_icmp, "_echo_exchange", lambda host, sizes, timeout, df: (dict(status), "raw", "")
     )
     spec: dict[str, Any] = {
         "id": "m",
@@ -446,3 +470,17 @@ def test_dns_wire_format_round_trips() -> None:
     assert agent.dns_answer(reply, 0x1234) == (0, ["10.96.0.1"])
     with pytest.raises(ValueError):
         agent.dns_answer(reply, 0x4321)
+
+
+def test_dns_aaaa_wire_format_round_trips() -> None:
+    name = "kubernetes.default.svc.cluster.local"
+    records = {name: "10.96.0.1,fd00:10:96::1"}
+    from kostack.lab.servers import dns_answer
+
+    query = agent.dns_query(name, 0x2345, 28)
+    assert agent.dns_answer(dns_answer(query, records), 0x2345, 28) == (0, ["fd00:10:96::1"])
+    a_query = agent.dns_query(name, 0x2346)
+    assert agent.dns_answer(dns_answer(a_query, records), 0x2346) == (0, ["10.96.0.1"])
+    # An IPv4-only name: AAAA is NOERROR with no address (not NXDOMAIN), as CoreDNS answers.
+    only_v4 = agent.dns_query(name, 0x2347, 28)
+    assert agent.dns_answer(dns_answer(only_v4, {name: "10.96.0.1"}), 0x2347, 28) == (0, [])

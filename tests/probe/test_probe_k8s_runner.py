@@ -26,7 +26,7 @@ from kostack.probe.agent import AGENT, AGENT_VERSION
 from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.k8s_runner import KubeProbeOptions, probe_namespaces, run_in_kubernetes
 from kostack.probe.plan import build_probe_plan
-from kostack.probe.results import AGENT_PATH
+from kostack.probe.results import AGENT_FILES, AGENT_PATH
 from kostack_testkit.builders import build, seed_doc
 
 KubeletFactory = Callable[..., SimulatedKubelet]
@@ -142,19 +142,21 @@ def test_results_become_observations_that_confirm_the_seed_root_cause(
 def test_configmap_carries_the_agent_unchanged(
     seed_api: KubeApiDouble, seed_kubeconfig: Path, kubelet_factory: KubeletFactory
 ) -> None:
-    seen: list[str] = []
+    seen: list[dict[str, str]] = []
     kubelet = kubelet_factory(incident)
 
     def grab(pod: dict[str, Any]) -> None:
         cm = seed_api.get("v1", "ConfigMap", "kostack-probe-agent", pod["metadata"]["namespace"])
         assert cm is not None
-        seen.append(cm["data"]["agent.py"])
+        seen.append(dict(cm["data"]))
 
     kubelet.on_probe_pod = grab
     run_in_kubernetes(
         build_probe_plan(seed_snapshot(), timeout=1.0), client_for(seed_api, seed_kubeconfig)
     )
-    assert seen and seen[0] == AGENT_PATH.read_text(encoding="utf-8")
+    # The agent and every module it imports, byte for byte (a pod has nothing else).
+    assert seen and seen[0] == {p.name: p.read_text(encoding="utf-8") for p in AGENT_FILES}
+    assert AGENT_PATH in AGENT_FILES
 
 
 def test_failure_midway_still_deletes_the_namespace(
@@ -358,3 +360,30 @@ def test_diagnose_active_that_cannot_probe_keeps_the_static_diagnosis_and_says_w
     assert "probes: the probe round failed: creating namespace kostack-probe-" in result.out
     assert "403" in result.out
     assert namespaces(seed_api) == []
+
+
+def test_dual_stack_ipv6_probes_aim_at_the_echo_pods_ipv6_addresses(
+    seed_api: KubeApiDouble, seed_kubeconfig: Path, kubelet_factory: KubeletFactory
+) -> None:
+    """The echo pods' second podIP (status.podIPs) is where the plan's IPv6 probes go."""
+    from test_probe_plan import dual_stack_doc
+
+    def second_ip(pod: dict[str, Any]) -> None:
+        labels = pod["metadata"].get("labels") or {}
+        if labels.get("app.kubernetes.io/component") == "echo":
+            status = pod.setdefault("status", {})
+            ipv4 = status.get("podIP") or "10.244.9.9"
+            status["podIPs"] = [{"ip": ipv4}, {"ip": "fd00:10:244:9::" + ipv4.rsplit(".", 1)[1]}]
+
+    kubelet = kubelet_factory(incident)
+    seed_api.on_create("", "pods", second_ip)  # after the double gave the pod its IPv4
+    plan = build_probe_plan(build(dual_stack_doc()), timeout=1.0)
+    run_in_kubernetes(plan, client_for(seed_api, seed_kubeconfig))
+    sent: dict[str, str] = {}
+    for pod in kubelet.created:
+        if pod["metadata"]["labels"]["app.kubernetes.io/component"] == "probe":
+            for spec in json.loads(pod["spec"]["containers"][0]["command"][-1])["probes"]:
+                sent[spec["id"]] = spec["host"]
+    http6 = {k: v for k, v in sent.items() if k.startswith("pod-http6/")}
+    assert http6 and all(v.startswith("fd00:10:244:9::") for v in http6.values()), sent
+    assert all(not v.startswith("fd00") for k, v in sent.items() if k.startswith("pod-http/"))

@@ -350,3 +350,40 @@ def test_incident_report_from_a_lab_run_shows_the_probes(lab: Lab, tmp_path: Pat
     assert "<script" not in html
     assert 'src="http' not in html and 'href="http' not in html  # self-contained: nothing fetched
     assert "wget http://10.244." in html  # a failed pod-to-pod probe, as the operator would run it
+
+
+@pytest.mark.parametrize(
+    ("scenario", "ipv6_verdict"), [("dualstack-ipv6-broken", "fail"), ("dualstack-fixed", "pass")]
+)
+def test_dual_stack_probes_tell_the_families_apart(
+    lab: Lab, tmp_path: Path, scenario: str, ipv6_verdict: str
+) -> None:
+    """Pairs for the IPv4 pod CIDR only: every IPv4 pod probe passes, every IPv6 one fails.
+
+    The IPv6 probes (kinds ending in 6) run from the same pods to the same
+    listeners' IPv6 addresses and are compared with the engine's IPv6 verdict.
+    """
+    lab.up(scenario, nodes=3)
+    snapshot = write(tmp_path / "snap.json", lab_snapshot(lab))
+    result = run_cli(["diagnose", "--snapshot", snapshot, "--active", "-o", "json"], lab_env(lab))
+    probes = json.loads(result.out)["probes"]
+    mismatches = probes["mismatches"]
+    assert mismatches == []
+    verdicts: dict[str, set[str]] = {}
+    for c in probes["comparisons"]:
+        verdicts.setdefault(c["kind"], set()).add(c["verdict"])
+    for kind in ("pod-http", "icmp-pod", "icmp-node", "transfer"):
+        assert verdicts[kind] == {"pass"}, (kind, verdicts)
+    # From a pod: the IPv6 source is the pod's, so a ping to a node's IPv6 needs the pair too.
+    for kind in ("pod-http6", "icmp-pod6", "icmp-node6", "transfer6"):
+        assert verdicts[kind] == {ipv6_verdict}, (kind, verdicts)
+    # The engine decides IPv6 per family: the probes confirm it (or agree it is open).
+    http6 = {c["agreement"] for c in probes["comparisons"] if c["kind"] == "pod-http6"}
+    if ipv6_verdict == "fail":
+        assert http6 == {"confirmed"}
+        assert any(i.startswith("pod-http6/") for i in probes["confirmations"]["antispoof"])
+    else:
+        assert http6 == {"as-predicted"}
+    if ipv6_verdict == "fail":  # the report names the family of what failed
+        text = run_cli(["diagnose", "--snapshot", snapshot, "--active"], lab_env(lab)).out
+        assert "pod->pod HTTP (IPv6)" in text

@@ -154,3 +154,80 @@ def test_empty_snapshot_plans_nothing_and_says_why() -> None:
     doc["node_ports"] = []
     plan = build_probe_plan(build(doc))
     assert plan.probes == () and plan.notes
+
+
+# ---------------------------------------------------------------------------- dual-stack
+
+
+def dual_stack_doc() -> dict[str, Any]:
+    """The seed with an IPv6 pod CIDR per node and an IPv6 InternalIP (kubeadm dual-stack)."""
+    doc = seed_doc()
+    cluster = doc["cluster"]
+    cluster["pod_cidrs"] = [*cluster["pod_cidrs"], "fd00:10:244::/56"]
+    for index, node in enumerate(cluster["nodes"]):
+        host = node["internal_ip"].rsplit(".", 1)[1]
+        node["pod_cidrs"] = [*node["pod_cidrs"], f"fd00:10:244:{index:x}::/64"]
+        node["addresses"].insert(1, {"type": "InternalIP", "address": f"fd00:10::{host}"})
+    return doc
+
+
+def test_dual_stack_plans_the_class_pairs_once_per_family() -> None:
+    v4_only = build_probe_plan(seed())
+    plan = build_probe_plan(build(dual_stack_doc()))
+    assert not any(p.family == 6 for p in v4_only.probes)
+    v4 = [p for p in plan.probes if p.family == 4]
+    v6 = [p for p in plan.probes if p.family == 6]
+    assert [p.id for p in v4] == [p.id for p in v4_only.probes]  # IPv4 unchanged
+    pairs4 = {(p.source_node, p.target_node, p.kind) for p in v4 if p.reason == "class-pair"}
+    pairs6 = {(p.source_node, p.target_node, p.kind.removesuffix("6")) for p in v6}
+    assert pairs6 == pairs4  # every class pair, every pair kind, over IPv6 too
+    assert {p.kind for p in v6} == {"pod-http6", "icmp-pod6", "icmp-node6", "mtu6", "transfer6"}
+    assert len(v6) <= len(v4)  # bounded by the class pairs: the plan stays O(classes)
+    assert len({p.id for p in plan.probes}) == len(plan.probes)  # ids stay unique
+    for probe in v6:
+        # Neutron has no IPv6 here (no IPv6 subnet, fixed IP or pair) and Calico's IPAM
+        # blocks are IPv4: the model cannot decide, so UNKNOWN, never a guess.
+        assert probe.prediction.outcome == "unknown", probe
+        assert "IPv6" in probe.info.label
+    node6 = next(p for p in v6 if p.kind == "icmp-node6" and p.id.endswith("->k8s-cp-1"))
+    assert str(node6.target_ip) == "fd00:10::11"
+    mtu6 = next(p for p in v6 if p.kind == "mtu6")
+    assert min(mtu6.params["sizes"]) >= 1280  # every IPv6 link carries 1280
+
+
+def test_dual_stack_agent_plan_aims_ipv6_probes_at_the_ipv6_listener() -> None:
+    plan = build_probe_plan(build(dual_stack_doc()), timeout=1.0)
+    echo4 = {"k8s-cp-1": "10.244.0.99", "k8s-w-2": "10.244.2.99"}
+    echo6 = {"k8s-cp-1": "fd00:10:244::99"}
+    document, unresolved = plan.agent_plan("k8s-w-1", echo4, echo_ips6=echo6)
+    hosts = {s["id"]: s["host"] for s in document["probes"]}
+    assert hosts["pod-http/k8s-w-1->k8s-cp-1"] == "10.244.0.99"
+    assert hosts["pod-http6/k8s-w-1->k8s-cp-1"] == "fd00:10:244::99"
+    assert hosts["icmp-node6/k8s-w-1->k8s-cp-1"] == "fd00:10::11"
+    # No IPv6 listener on k8s-w-2: its IPv6 probes are left out, not sent to an IPv4 address.
+    left_out = {p.id for p in unresolved}
+    assert "pod-http6/k8s-w-1->k8s-w-2" in left_out
+    assert "pod-http/k8s-w-1->k8s-w-2" not in left_out
+    _, without = plan.agent_plan("k8s-w-1", echo4)
+    assert {p.family for p in without if p.target_node == "k8s-cp-1"} == {6}
+
+
+@pytest.mark.parametrize(
+    ("example", "http6", "cause6"),
+    [("dualstack-ipv6-broken", "blocked", "antispoof"), ("dualstack-fixed", "open", "")],
+)
+def test_ipv6_probes_carry_the_engines_per_family_prediction(
+    example: str, http6: str, cause6: str
+) -> None:
+    """The examples: pairs for IPv4 only, then for both; IPv4 pod traffic is open in both."""
+    import json
+    from pathlib import Path
+
+    from kostack.model import parse_snapshot
+
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{example}.json"
+    plan = build_probe_plan(parse_snapshot(json.loads(path.read_text(encoding="utf-8"))))
+    outcomes = {(p.kind, p.prediction.outcome, p.prediction.cause) for p in plan.probes}
+    assert {o for o in outcomes if o[0] == "pod-http"} == {("pod-http", "open", "")}
+    assert {o for o in outcomes if o[0] == "pod-http6"} == {("pod-http6", http6, cause6)}
+    assert {o for o in outcomes if o[0] == "icmp-pod6"} == {("icmp-pod6", http6, cause6)}

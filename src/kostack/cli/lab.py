@@ -548,8 +548,9 @@ def scenarios(ctx: click.Context) -> None:
     """
     from kostack.lab.scenarios import SCENARIOS
 
+    width = max(len(s.name) for s in SCENARIOS)
     for scenario in SCENARIOS:
-        _write(ctx, f"{scenario.name:18} {scenario.summary}")
+        _write(ctx, f"{scenario.name:{width}} {scenario.summary}")
 
 
 def main() -> None:

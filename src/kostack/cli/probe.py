@@ -93,7 +93,7 @@ def run_round(
         require_root()
         from kostack.lab.lab_snapshot import lab_pods
 
-        sources, echo = lab_pods(lab)
+        sources, echo, echo6 = lab_pods(lab)
 
         def execute(ns: str, argv: Any, timeout: float) -> Any:
             return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
@@ -107,7 +107,13 @@ def run_round(
                 bar.advance()
 
             return run_in_lab(
-                plan, sources, echo, execute=execute, sequential=sequential, on_done=done
+                plan,
+                sources,
+                echo,
+                execute=execute,
+                sequential=sequential,
+                on_done=done,
+                echo6=echo6,
             )
     from kostack.collect._kube_api import open_session
 

@@ -134,16 +134,24 @@ class LabKubelet:
         configmap = self.api.get("v1", "ConfigMap", AGENT_CONFIGMAP, namespace)
         if configmap is None:
             raise RuntimeError(f"no ConfigMap {AGENT_CONFIGMAP} with the probe agent")
-        # One file per pod, written whole before it runs: pods start concurrently, and a file
-        # shared between them could be re-truncated while another pod's python reads it.
+        # One folder per pod (the ConfigMap's files: the agent and its modules), each file
+        # written whole before it runs: pods start concurrently, and a file shared between
+        # them could be re-truncated while another pod's python reads it.
         pod_name = pod["metadata"]["name"]
-        agent = self.workdir / f"{namespace}-{pod_name}-agent.py"
-        partial = agent.with_suffix(".tmp")
-        partial.write_text(configmap["data"]["agent.py"], encoding="utf-8")
-        partial.replace(agent)
+        folder = self.workdir / f"{namespace}-{pod_name}"
+        folder.mkdir(exist_ok=True)
+        for name, text in configmap["data"].items():
+            if "/" in name or name.startswith("."):
+                raise RuntimeError(f"ConfigMap {AGENT_CONFIGMAP} has a bad key {name!r}")
+            partial = folder / f".{name}.tmp"
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(folder / name)
         container = pod["spec"]["containers"][0]
         mount = container["volumeMounts"][0]["mountPath"]
-        argv = [str(agent) if a == f"{mount}/agent.py" else a for a in container["command"]]
+        argv = [
+            str(folder / a[len(mount) + 1 :]) if a.startswith(f"{mount}/") else a
+            for a in container["command"]
+        ]
         completed = self.lab.exec_in(netns, argv, timeout=POD_RUN_TIMEOUT)
         return completed.stdout
 

@@ -49,7 +49,10 @@ class LabProbing(LabCore):
     def standard_probes(
         self, target: PodPlan | None = None, bulk_bytes: int = BULK_BYTES
     ) -> list[ProbeSpec]:
-        """The table's probes: DNS, kubernetes TCP + TLS, egress HTTP, ping ClusterIP, pod-to-pod, bulk."""
+        """The table's probes: DNS, kubernetes TCP + TLS, egress HTTP, ping ClusterIP, pod-to-pod, bulk.
+
+        Dual-stack labs add pod-to-pod over IPv6 (HTTP to the target pod's IPv6 address).
+        """
         topo = self._require_state().topology
         remote = target or self.default_probe_pods()[1]
         dns_name = f"kubernetes.default.svc.{topo.dns_domain}"
@@ -64,6 +67,11 @@ class LabProbing(LabCore):
             ProbeSpec("ping_cluster_ip", "icmp", kubernetes_ip),
             ProbeSpec("pod_to_pod", "http", remote.ip, port=topo.echo_port, path="/"),
             ProbeSpec("bulk_transfer", "bulk", remote.ip, port=topo.echo_port, bytes=bulk_bytes),
+            *(
+                [ProbeSpec("pod_to_pod_ipv6", "http", remote.ip6, port=topo.echo_port, path="/")]
+                if remote.ip6
+                else []
+            ),
         ]
 
     def probe_round(

@@ -61,6 +61,10 @@ class LabProcesses(LabCore):
             f"kubernetes.default.svc.{domain}={topo.kubernetes_service_ip}",
             f"kube-dns.kube-system.svc.{domain}={topo.dns_service_ip}",
         ]
+        for service in topo.services:  # a dual-stack service answers A and AAAA
+            if service.cluster_ip6:
+                name = f"{service.name}.{service.namespace}.svc.{domain}"
+                records += [f"{name}={service.cluster_ip}", f"{name}={service.cluster_ip6}"]
         wanted: list[tuple[str, str, list[str]]] = []
         for pod in topo.pods:
             extra = ["--echo", str(topo.echo_port)]

@@ -7,6 +7,7 @@ each node.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ def lab_snapshot(lab: Lab) -> Snapshot:
         "cluster": _cluster(topo),
         "node_ports": _node_ports(topo, by_ip),
     }
+    if topo.dual_stack:
+        _add_ipv6(doc, lab, ports_json)
     return parse_snapshot(doc)
 
 
@@ -275,13 +278,14 @@ def _node_ports(topo: Topology, by_ip: dict[str, dict[str, Any]]) -> list[dict[s
     ]
 
 
-def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
-    """Per node: the lab pod the agent runs in, and the echo listener probes aim at."""
+def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str]]:
+    """Per node: the lab pod the agent runs in, the echo listener probes aim at, its IPv6."""
     from kostack.probe.lab_runner import LabPod
 
     topo = lab.topology
     sources: dict[str, LabPod] = {}
     echo: dict[str, str] = {}
+    echo6: dict[str, str] = {}
     for node in topo.nodes:
         pods = topo.pods_on(node.name)
         # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
@@ -292,4 +296,52 @@ def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str]]:
             node.name, chosen.netns, f"{chosen.namespace}/{chosen.name}", chosen.ip
         )
         echo[node.name] = chosen.ip
-    return sources, echo
+        if chosen.ip6:
+            echo6[node.name] = chosen.ip6
+    return sources, echo, echo6
+
+
+def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -> None:
+    """A dual-stack lab: the IPv6 subnet, the nodes' IPv6 InternalIPs and pod CIDRs."""
+    from kostack.lab.seed import SUBNET6_NAME
+
+    topo = lab.topology
+    assert topo.network_cidr6 is not None and topo.pod_cidr6 is not None  # dual_stack
+    network = doc["openstack"]["networks"][0]["id"]
+    subnet6 = next(
+        (
+            str(fixed["subnet_id"])
+            for port in ports_json
+            for fixed in port.get("fixed_ips") or []
+            if ":" in str(fixed.get("ip_address")) and fixed.get("subnet_id")
+        ),
+        "lab-subnet-v6",
+    )
+    doc["openstack"]["subnets"].append(
+        {
+            "id": subnet6,
+            "name": SUBNET6_NAME,
+            "network_id": network,
+            "cidr": topo.network_cidr6,
+            "gateway_ip": str(ipaddress.ip_network(topo.network_cidr6).network_address + 1),
+        }
+    )
+    cluster = doc["cluster"]
+    nodes = {n.name: n for n in topo.nodes}
+    for node in cluster["nodes"]:
+        plan = nodes[node["name"]]
+        if plan.ip6 and plan.pod_cidr6:
+            node["addresses"].append({"type": "InternalIP", "address": plan.ip6})
+            node["pod_cidrs"].append(plan.pod_cidr6)
+    cluster["pod_cidrs"] = [*cluster["pod_cidrs"], topo.pod_cidr6]
+    calico = cluster["cni"]["calico"]
+    pool4 = calico["ip_pools"][0]
+    calico["ip_pools"].append(
+        {**pool4, "name": "default-ipv6-ippool", "cidr": topo.pod_cidr6, "block_size": 122}
+    )
+    # The lab routes one IPv6 block per node (its /64 podCIDR), as the IPv4 /24s.
+    calico["blocks"] += [{"cidr": n.pod_cidr6, "node": n.name} for n in topo.nodes if n.pod_cidr6]
+    for pod in cluster["pods"]:  # status.podIPs: both families, the primary first
+        pod_plan = topo.pod(pod["name"])
+        if pod_plan.ip6:
+            pod["ips"] = [pod_plan.ip, pod_plan.ip6]

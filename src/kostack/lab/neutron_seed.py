@@ -17,7 +17,7 @@ from typing import Any
 from kostack.lab import seed
 from kostack.lab.neutron import openstack_connection
 
-__all__ = ["SeedIds", "SeedNode", "seed_topology"]
+__all__ = ["SeedIds", "SeedNode", "ensure_ipv6", "seed_topology"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class SeedNode:
     ip_address: str
     mac_address: str
     subnet_id: str
+    ip6_address: str | None = None  # dual-stack seeds: the port's IPv6 fixed IP
 
     @property
     def provider_id(self) -> str:
@@ -54,6 +55,7 @@ class SeedIds:
     nodes_sg_id: str
     nodes_sg_rule_ids: Mapping[str, str]
     nodes: tuple[SeedNode, ...]
+    subnet6_id: str | None = None  # dual-stack seeds: `k8s-subnet-v6`
     port_ids: Mapping[str, str] = field(init=False)
     device_ids: Mapping[str, str] = field(init=False)
 
@@ -84,6 +86,51 @@ def _subnet(net_api: Any, name: str, network_id: str, cidr: ipaddress.IPv4Networ
     )
 
 
+def ipv6_address_of(ipv4: str) -> str:
+    """A node's IPv6 fixed IP on `k8s-subnet-v6`: the IPv4 host number's digits (.11 -> ::11)."""
+    subnet6 = ipaddress.IPv6Network(seed.NODE_SUBNET6_CIDR)
+    return str(subnet6.network_address + int(ipv4.rsplit(".", 1)[1], 16))
+
+
+def ensure_ipv6(net_api: Any, network_id: str, ports: Mapping[str, Any]) -> tuple[Any, list[str]]:
+    """The IPv6 subnet `k8s-subnet-v6` on the network, and an IPv6 fixed IP on every port.
+
+    `ports` maps node names to openstacksdk ports (with their IPv4 fixed IP).
+    The subnet is created when missing: fd00:10::/64, gateway fd00:10::1,
+    ipv6_address_mode dhcpv6-stateful and no ra_mode (addresses assigned by
+    Neutron, router advertisements from an external router: Neutron then
+    adds no SLAAC address to ports on its own). Returns the subnet and what
+    was changed.
+    """
+    changes: list[str] = []
+    found = list(net_api.subnets(name=seed.SUBNET6_NAME, network_id=network_id))
+    if found:
+        subnet6 = found[0]
+    else:
+        cidr = ipaddress.IPv6Network(seed.NODE_SUBNET6_CIDR)
+        subnet6 = net_api.create_subnet(
+            name=seed.SUBNET6_NAME,
+            network_id=network_id,
+            ip_version=6,
+            cidr=str(cidr),
+            gateway_ip=str(cidr.network_address + 1),
+            ipv6_address_mode="dhcpv6-stateful",
+            is_dhcp_enabled=True,
+        )
+        changes.append(f"created IPv6 subnet {seed.SUBNET6_NAME} {cidr}")
+    for name, port in ports.items():
+        fixed = list(port.fixed_ips or [])
+        if any(entry.get("subnet_id") == subnet6.id for entry in fixed):
+            continue
+        ipv4 = next(
+            e["ip_address"] for e in fixed if ipaddress.ip_address(e["ip_address"]).version == 4
+        )
+        wanted = {"subnet_id": subnet6.id, "ip_address": ipv6_address_of(ipv4)}
+        net_api.update_port(port.id, fixed_ips=[*fixed, wanted])
+        changes.append(f"added IPv6 fixed IP {wanted['ip_address']} to {name}")
+    return subnet6, changes
+
+
 def seed_topology(
     endpoint: str,
     nodes: int = seed.SEED_NODE_COUNT,
@@ -91,6 +138,7 @@ def seed_topology(
     subnet_cidr: str | None = None,
     second_subnet_nodes: int = 0,
     second_subnet_cidr: str = seed.SECOND_SUBNET_CIDR,
+    dual_stack: bool = False,
 ) -> SeedIds:
     """Create the seed incident's cloud (lab/seed.py) through openstacksdk; return its ids.
 
@@ -109,6 +157,9 @@ def seed_topology(
     `second_subnet_nodes` puts the last that many workers on a second subnet
     `k8s-subnet-2` (`second_subnet_cidr`, on the same network and router) for
     cross-subnet scenarios; their IPs start at .11 of that subnet.
+
+    `dual_stack` adds the IPv6 subnet `k8s-subnet-v6` fd00:10::/64 to
+    `k8s-net` and an IPv6 fixed IP to every node port (`ensure_ipv6`).
     """
     plans = seed.seed_nodes(
         nodes,
@@ -131,6 +182,17 @@ def seed_topology(
     default_sg = next(iter(net_api.security_groups(name=seed.DEFAULT_GROUP, project_id=project_id)))
     nodes_sg, rule_ids = _nodes_group(net_api)
     seeded_nodes = _node_ports(net_api, plans, network.id, subnets, (default_sg.id, nodes_sg.id))
+    subnet6_id: str | None = None
+    if dual_stack:
+        by_name = {
+            p.name: p for p in net_api.ports(network_id=network.id, device_owner="compute:nova")
+        }
+        subnet6, _changes = ensure_ipv6(net_api, str(network.id), by_name)
+        subnet6_id = str(subnet6.id)
+        seeded_nodes = tuple(
+            SeedNode(**{**vars(n), "ip6_address": ipv6_address_of(n.ip_address)})
+            for n in seeded_nodes
+        )
     return SeedIds(
         project_id=project_id,
         public_network_id=str(public.id),
@@ -145,6 +207,7 @@ def seed_topology(
         nodes_sg_id=str(nodes_sg.id),
         nodes_sg_rule_ids=MappingProxyType(rule_ids),
         nodes=seeded_nodes,
+        subnet6_id=subnet6_id,
     )
 
 

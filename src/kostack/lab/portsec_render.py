@@ -19,7 +19,16 @@ Ports with `port_security_enabled` false, and trusted ports (device_owner
 `network:*`, e.g. the router interface) get no chain at all. Which addresses
 a `remote_group_id` rule matches depends on the backend: ML2/OVS takes the
 member ports' fixed IPs and allowed pairs, ML2/OVN only the fixed IPs
-(`NeutronBackend`). IPv6 rules and addresses are ignored: the lab is IPv4.
+(`NeutronBackend`).
+
+IPv6 the same way: a second per-port set of type `ether_addr . ipv6_addr`
+(fixed IPv6 addresses, IPv6 pairs, and the EUI-64 link-local address of
+each MAC that has an IPv6 address), `ip6` conntrack marks (bridged IPv6
+reaches the ip6 hooks through br_netfilter's bridge-nf-call-ip6tables), IPv6
+rules (`ethertype IPv6`) with `ip6` addresses and ICMPv6 types, remote-group
+sets of type `ipv6_addr`, and what Neutron always allows for IPv6 (neighbour
+discovery, MLD, RAs only from unfiltered router ports, DHCPv6;
+`kostack.lab.portsec_ipv6`, which cites the Neutron files).
 Pure: nothing here runs a command (`kostack.lab.portsec` loads and reads).
 """
 
@@ -30,6 +39,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from kostack.lab.portsec_ipv6 import (
+    egress_fixed_rules,
+    ingress_fixed_rules,
+    link_local,
+    unspecified_source_rule,
+)
 from kostack.lab.portsec_model import (
     CounterOwner,
     NeutronBackend,
@@ -72,6 +87,13 @@ _PROTOCOL_NUMBERS: Mapping[str, int] = {
     "udplite": 136,
 }
 _PORTED = {6: "tcp", 17: "udp", 33: "dccp", 132: "sctp", 136: "udplite"}
+_ICMP_NAMES = {
+    "icmp",
+    "icmpv6",
+    "ipv6-icmp",
+    "58",
+}  # with ethertype IPv6, Neutron reads icmp as ICMPv6
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _IPV6_ONLY = {
     "icmpv6",
     "ipv6-icmp",
@@ -107,24 +129,34 @@ def _comment(text: str) -> str:
     return f'comment "{cleaned}"'
 
 
-def _ipv4_networks(addresses: Iterable[str]) -> list[ipaddress.IPv4Network]:
-    networks: list[ipaddress.IPv4Network] = []
+def _networks(addresses: Iterable[str], version: int = 4) -> list[Network]:
+    """The addresses of one IP version as collapsed networks (others and garbage skipped)."""
+    networks: list[Network] = []
     for address in addresses:
         try:
             network = ipaddress.ip_network(address, strict=False)
         except ValueError:
             continue
-        if isinstance(network, ipaddress.IPv4Network):
+        if network.version == version:
             networks.append(network)
-    return list(ipaddress.collapse_addresses(networks))
+    return list(ipaddress.collapse_addresses(networks))  # type: ignore[type-var]  # one IP version, filtered above
 
 
-def _element(network: ipaddress.IPv4Network) -> str:
-    return str(network.network_address) if network.prefixlen == 32 else str(network)
+def _ipv4_networks(addresses: Iterable[str]) -> list[Network]:
+    return _networks(addresses, 4)
 
 
-def antispoof_elements(port: Port) -> list[str]:
-    """`mac . address` elements a port may send from (fixed IPs + pairs), collapsed per MAC."""
+def _element(network: Network) -> str:
+    full = network.max_prefixlen
+    return str(network.network_address) if network.prefixlen == full else str(network)
+
+
+def antispoof_elements(port: Port, version: int = 4) -> list[str]:
+    """`mac . address` elements a port may send from (fixed IPs + pairs), collapsed per MAC.
+
+    IPv6 also holds the EUI-64 link-local address of every MAC that has an
+    IPv6 address, as Neutron adds it (`kostack.lab.portsec_ipv6`).
+    """
     by_mac: dict[str, list[str]] = {port.mac_address: list(port.fixed_ips)}
     for pair in port.allowed_address_pairs:
         by_mac.setdefault((pair.mac_address or port.mac_address).lower(), []).append(
@@ -132,12 +164,15 @@ def antispoof_elements(port: Port) -> list[str]:
         )
     elements: list[str] = []
     for mac, addresses in by_mac.items():
-        elements += [f"{mac} . {_element(n)}" for n in _ipv4_networks(addresses)]
+        networks = _networks(addresses, version)
+        if version == 6 and networks:
+            networks = _networks([*addresses, link_local(mac)], 6)
+        elements += [f"{mac} . {_element(n)}" for n in networks]
     return elements
 
 
 def remote_group_addresses(
-    group_id: str, ports: Sequence[Port], backend: NeutronBackend
+    group_id: str, ports: Sequence[Port], backend: NeutronBackend, version: int = 4
 ) -> list[str]:
     """The addresses a `remote_group_id` rule matches: members' fixed IPs (and pairs on OVS)."""
     addresses: list[str] = []
@@ -147,7 +182,7 @@ def remote_group_addresses(
         addresses += port.fixed_ips
         if backend.remote_group_includes_pairs:
             addresses += [pair.ip_address for pair in port.allowed_address_pairs]
-    return [_element(n) for n in _ipv4_networks(addresses)]
+    return [_element(n) for n in _networks(addresses, version)]
 
 
 def _protocol_number(protocol: str | None) -> int | None:
@@ -163,35 +198,48 @@ def _protocol_number(protocol: str | None) -> int | None:
 def _rule_match(
     rule: SecurityGroupRule, group: SecurityGroup, group_sets: Mapping[str, str], out: _Render
 ) -> str | None:
-    """The nft match for one IPv4 rule, or None when it cannot match IPv4 traffic."""
-    if rule.ethertype.lower() != "ipv4" or (rule.protocol or "") in _IPV6_ONLY:
+    """The nft match for one rule (IPv4 or IPv6), or None when it can match no traffic."""
+    version = 6 if rule.ethertype.lower() == "ipv6" else 4
+    if rule.ethertype.lower() not in ("ipv4", "ipv6"):
+        return None
+    if version == 4 and (rule.protocol or "") in _IPV6_ONLY:
         return None
     where = f"rule {rule.id} of group {group.name or group.id}"
+    protocol = rule.protocol
+    if version == 6 and (protocol or "") in _ICMP_NAMES | {"1"}:
+        protocol = "58"
+    elif version == 6 and protocol in _IPV6_ONLY:
+        out.warnings.append(f"{where}: protocol {protocol!r} is not modelled, rule ignored")
+        return None
     try:
-        number = _protocol_number(rule.protocol)
+        number = _protocol_number(protocol)
     except ValueError:
         out.warnings.append(f"{where}: unknown protocol {rule.protocol!r}, rule ignored")
         return None
-    parts = ["ether type ip"]
+    parts = ["ether type ip" if version == 4 else "ether type ip6"]
+    icmp = "icmp" if version == 4 else "icmpv6"
     if number is not None:
-        parts.append(f"ip protocol {number}")
+        parts.append(f"ip protocol {number}" if version == 4 else f"meta l4proto {number}")
         low, high = rule.port_range_min, rule.port_range_max
         if number in _PORTED and low is not None:
             span = str(low) if high is None or high == low else f"{low}-{high}"
             parts.append(f"{_PORTED[number]} dport {span}")
-        elif number == 1 and low is not None:
-            parts.append(f"icmp type {low}")
+        elif number == (1 if version == 4 else 58) and low is not None:
+            parts.append(f"{icmp} type {low}")
             if high is not None:
-                parts.append(f"icmp code {high}")
-    field_name = "ip saddr" if rule.direction == "ingress" else "ip daddr"
+                parts.append(f"{icmp} code {high}")
+    family = "ip" if version == 4 else "ip6"
+    field_name = f"{family} saddr" if rule.direction == "ingress" else f"{family} daddr"
     if rule.remote_ip_prefix:
-        networks = _ipv4_networks([rule.remote_ip_prefix])
+        networks = _networks([rule.remote_ip_prefix], version)
         if not networks:
             return None
         if networks[0].prefixlen > 0:
             parts.append(f"{field_name} {_element(networks[0])}")
     elif rule.remote_group_id:
-        parts.append(f"{field_name} @{group_sets[rule.remote_group_id]}")
+        parts.append(
+            f"{field_name} @{group_sets[rule.remote_group_id]}{'' if version == 4 else '_6'}"
+        )
     elif rule.remote_address_group_id:
         out.warnings.append(f"{where}: remote address groups are not modelled, rule ignored")
         return None
@@ -264,16 +312,17 @@ def _declare_remote_groups(
             out.warnings.append(
                 f"remote group {gid} is not among the security groups: it matches nothing"
             )
-        out.lines += [
-            f"set {set_name} {{",
-            "type ipv4_addr",
-            "flags interval",
-            _comment(f"members of {name} {gid}"),
-        ]
-        elements = remote_group_addresses(gid, ports, backend)
-        if elements:
-            out.lines.append(f"elements = {{ {', '.join(elements)} }}")
-        out.lines.append("}")
+        for version, suffix in ((4, ""), (6, "_6")):
+            out.lines += [
+                f"set {set_name}{suffix} {{",
+                f"type ipv{version}_addr",
+                "flags interval",
+                _comment(f"members of {name} {gid}"),
+            ]
+            elements = remote_group_addresses(gid, ports, backend, version)
+            if elements:
+                out.lines.append(f"elements = {{ {', '.join(elements)} }}")
+            out.lines.append("}")
 
 
 def _render_port(
@@ -305,6 +354,10 @@ def _render_port(
     elements = antispoof_elements(port)
     if elements:
         out.lines.append(f"elements = {{ {', '.join(elements)} }}")
+    out.lines += ["}", f"set portsec6_{key} {{", "type ether_addr . ipv6_addr", "flags interval"]
+    elements6 = antispoof_elements(port, 6)
+    if elements6:
+        out.lines.append(f"elements = {{ {', '.join(elements6)} }}")
     out.lines.append("}")
     out.prerouting.append(f'iifname "{binding.tap}" jump portsec_{key} {tag}')
     out.forward_out.append(f'iifname "{binding.tap}" jump sg_out_{key} {tag}')
@@ -313,6 +366,8 @@ def _render_port(
         f"chain portsec_{key} {{",
         f"ether type ip ether saddr . ip saddr @portsec_{key} accept",
         f"ether type arp ether saddr . arp saddr ip @portsec_{key} accept",
+        unspecified_source_rule(),
+        f"ether type ip6 ether saddr . ip6 saddr @portsec6_{key} accept",
         f'counter name "portsec_drop_{key}" drop',
         "}",
     ]
@@ -320,12 +375,18 @@ def _render_port(
     out.chains += [
         f"chain sg_out_{key} {{",
         "ether type arp return",
+        *egress_fixed_rules(f"sg_out_drop_{key}"),
         *egress,
         f'counter name "sg_out_drop_{key}" drop',
         "}",
         f"chain sg_in_{key} {{",
         "ether type arp accept",
+        *ingress_fixed_rules([str(n.network_address) for n in _networks(port.fixed_ips, 6)]),
         *ingress,
+        # IPv6 multicast no rule admits (other VMs' MLD reports, sent from link-local
+        # addresses no remote group holds): Neutron drops it too. Not counted: the drop
+        # counters stay the ground truth for unicast traffic.
+        "ether type ip6 ip6 daddr ff00::/8 drop",
         f'counter name "sg_in_drop_{key}" drop',
         "}",
     ]
@@ -390,6 +451,16 @@ def _hooks_and_chains(out: _Render) -> list[str]:
         f"table ip {TABLE}",
         f"delete table ip {TABLE}",
         f"table ip {TABLE} {{",
+        "chain prerouting {",
+        "type filter hook prerouting priority -150; policy accept;",
+        f"ct state established,related meta mark set {MARK_ESTABLISHED}",
+        f"ct state invalid meta mark set {MARK_INVALID}",
+        "}",
+        "}",
+        # Bridged IPv6 reaches the ip6 hooks (bridge-nf-call-ip6tables): the same marks.
+        f"table ip6 {TABLE}",
+        f"delete table ip6 {TABLE}",
+        f"table ip6 {TABLE} {{",
         "chain prerouting {",
         "type filter hook prerouting priority -150; policy accept;",
         f"ct state established,related meta mark set {MARK_ESTABLISHED}",

@@ -12,6 +12,7 @@ from typing import Any
 
 from kostack.lab.errors import LabEnvironmentError, LabInputError
 from kostack.lab.neutron import openstack_connection, seed_command
+from kostack.lab.neutron_seed import ensure_ipv6
 from kostack.lab.scenarios import RuleSpec, Scenario, SecurityGroupSpec
 from kostack.lab.topology import Topology
 
@@ -165,11 +166,19 @@ def apply_scenario(endpoint: str, scenario: Scenario, topo: Topology) -> list[st
     are created when missing and their rules made equal to the scenario's;
     each node port gets the scenario's port security, groups and pairs, in
     the order Neutron accepts (one PUT to disable port security, groups and
-    pairs only once it is enabled).
+    pairs only once it is enabled). A dual-stack scenario first gets the
+    IPv6 subnet and the nodes' IPv6 fixed IPs (`neutron_seed.ensure_ipv6`).
     """
     network, ports = _neutron_ports(endpoint, topo)
     project_id = ports[topo.nodes[0].name].project_id
     changes: list[str] = []
+    if topo.dual_stack:
+        node_ports = {node.name: ports[node.name] for node in topo.nodes}
+        network_id = str(node_ports[topo.nodes[0].name].network_id)
+        _subnet6, added = ensure_ipv6(network, network_id, node_ports)
+        changes += added
+        if added:  # re-read: the ports' revisions and fixed IPs changed
+            network, ports = _neutron_ports(endpoint, topo)
     group_ids = _ensure_groups(network, scenario, project_id, changes)
     for spec in scenario.security_groups:
         _sync_rules(network, spec, group_ids, changes)

@@ -82,7 +82,14 @@ def _node_port(
         "name": node.name,
         "network_id": network_id,
         "mac_address": node.mac,
-        "fixed_ips": [{"subnet_id": subnet_id, "ip_address": node.ip}],
+        "fixed_ips": [
+            {"subnet_id": subnet_id, "ip_address": node.ip},
+            *(
+                [{"subnet_id": lab_id("subnet", seed.SUBNET6_NAME), "ip_address": node.ip6}]
+                if node.ip6
+                else []
+            ),
+        ],
         "allowed_address_pairs": [
             {"ip_address": pair, "mac_address": node.mac} for pair in scenario.allowed_pairs
         ]
@@ -150,16 +157,24 @@ def _node_object(node: NodePlan, topo: Topology) -> dict[str, Any]:
             "annotations": {
                 "projectcalico.org/IPv4Address": f"{node.ip}/{topo.network_cidr.split('/')[1]}",
                 "projectcalico.org/IPv4VXLANTunnelAddr": node.vtep_ip,
+                **(
+                    {
+                        "projectcalico.org/IPv6Address": f"{node.ip6}/{topo.network_cidr6.split('/')[1]}"
+                    }
+                    if node.ip6 and topo.network_cidr6
+                    else {}
+                ),
             },
         },
         "spec": {
             "podCIDR": node.pod_cidr,
-            "podCIDRs": [node.pod_cidr],
+            "podCIDRs": [node.pod_cidr, *([node.pod_cidr6] if node.pod_cidr6 else [])],
             "providerID": f"openstack:///{seed.node_device_id(node.name)}",
         },
         "status": {
             "addresses": [
                 {"type": "InternalIP", "address": node.ip},
+                *([{"type": "InternalIP", "address": node.ip6}] if node.ip6 else []),
                 {"type": "Hostname", "address": node.name},
             ],
             "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
@@ -182,6 +197,9 @@ def _node_object(node: NodePlan, topo: Topology) -> dict[str, Any]:
 def _pod_object(pod: PodPlan, topo: Topology) -> dict[str, Any]:
     node = topo.node(pod.node)
     labels = {"k8s-app": "kube-dns"} if pod.app == "coredns" else {"app": "echo"}
+    for service in topo.services:  # the dual-stack echo service selects its one pod
+        if pod.ip in {p.target_ip for p in service.ports}:
+            labels.update(dict(service.selector))
     container = {
         "name": "coredns" if pod.app == "coredns" else "echo",
         "image": "registry.k8s.io/coredns/coredns:v1.12.0"
@@ -202,16 +220,31 @@ def _pod_object(pod: PodPlan, topo: Topology) -> dict[str, Any]:
         "status": {
             "phase": "Running",
             "hostIP": node.ip,
-            "hostIPs": [{"ip": node.ip}],
+            "hostIPs": [{"ip": node.ip}, *([{"ip": node.ip6}] if node.ip6 else [])],
             "podIP": pod.ip,
-            "podIPs": [{"ip": pod.ip}],
+            "podIPs": [{"ip": pod.ip}, *([{"ip": pod.ip6}] if pod.ip6 else [])],
         },
     }
 
 
-def _service_objects(service: ServicePlan) -> list[dict[str, Any]]:
-    """The Service and the EndpointSlice that points it at its one endpoint."""
+def _service_objects(service: ServicePlan, dual_stack: bool = False) -> list[dict[str, Any]]:
+    """The Service and the EndpointSlice(s) that point it at its one endpoint.
+
+    In a dual-stack cluster every Service says its families (the API server
+    fills them in): SingleStack IPv4 for `kubernetes` and `kube-dns` (as
+    kubeadm makes them), PreferDualStack with both ClusterIPs and an IPv6
+    EndpointSlice for a service with `cluster_ip6`.
+    """
     selector = {"selector": {"k8s-app": "kube-dns"}} if service.name == "kube-dns" else {}
+    if service.selector:
+        selector = {"selector": dict(service.selector)}
+    families: dict[str, Any] = {}
+    cluster_ips = [service.cluster_ip]
+    if service.cluster_ip6:
+        cluster_ips.append(service.cluster_ip6)
+        families = {"ipFamilies": ["IPv4", "IPv6"], "ipFamilyPolicy": "PreferDualStack"}
+    elif dual_stack:
+        families = {"ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack"}
     ports = [
         {"name": p.name, "port": p.port, "protocol": p.protocol, "targetPort": p.target_port}
         for p in service.ports
@@ -224,7 +257,8 @@ def _service_objects(service: ServicePlan) -> list[dict[str, Any]]:
             "spec": {
                 "type": "ClusterIP",
                 "clusterIP": service.cluster_ip,
-                "clusterIPs": [service.cluster_ip],
+                "clusterIPs": cluster_ips,
+                **families,
                 "ports": ports,
                 **selector,
             },
@@ -246,6 +280,29 @@ def _service_objects(service: ServicePlan) -> list[dict[str, Any]]:
                 for p in service.ports
             ],
         },
+        *(
+            [
+                {
+                    "apiVersion": "discovery.k8s.io/v1",
+                    "kind": "EndpointSlice",
+                    "metadata": {
+                        "name": f"{service.name}-lab-v6",
+                        "namespace": service.namespace,
+                        "labels": {"kubernetes.io/service-name": service.name},
+                    },
+                    "addressType": "IPv6",
+                    "endpoints": [
+                        {"addresses": [service.ports[0].target_ip6], "conditions": {"ready": True}}
+                    ],
+                    "ports": [
+                        {"name": p.name, "port": p.target_port, "protocol": p.protocol}
+                        for p in service.ports
+                    ],
+                }
+            ]
+            if service.cluster_ip6 and service.ports[0].target_ip6
+            else []
+        ),
     ]
 
 
@@ -276,14 +333,42 @@ def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
         "blockSize": 24,
         "nodeSelector": "all()",
     }
+    pools = [ippool]
+    if topo.pod_cidr6:
+        pools.append(
+            {
+                "apiVersion": "crd.projectcalico.org/v1",
+                "kind": "IPPool",
+                "metadata": {"name": "default-ipv6-ippool"},
+                "spec": {
+                    "cidr": topo.pod_cidr6,
+                    "ipipMode": "Never",  # Calico has no IPIP for IPv6
+                    "vxlanMode": vxlan_mode,
+                    "natOutgoing": scenario.nat_outgoing,
+                    "blockSize": 122,  # Calico's IPv6 default
+                    "nodeSelector": "all()",
+                },
+            }
+        )
     installation = {
         "apiVersion": "operator.tigera.io/v1",
         "kind": "Installation",
         "metadata": {"name": "default"},
-        "spec": {"calicoNetwork": {"ipPools": [pool]}},
+        "spec": {
+            "calicoNetwork": {
+                "ipPools": [
+                    pool,
+                    *(
+                        [{**pool, "cidr": topo.pod_cidr6, "blockSize": 122}]
+                        if topo.pod_cidr6
+                        else []
+                    ),
+                ]
+            }
+        },
         "status": {"mtu": topo.pod_mtu},
     }
-    return [ippool, installation]
+    return [*pools, installation]
 
 
 def _config_maps(topo: Topology) -> list[dict[str, Any]]:
@@ -294,8 +379,10 @@ def _config_maps(topo: Topology) -> list[dict[str, Any]]:
         "kubernetesVersion": seed.KUBERNETES_VERSION,
         "controlPlaneEndpoint": f"{topo.control_plane.ip}:6443",
         "networking": {
-            "podSubnet": topo.pod_cidr,
-            "serviceSubnet": topo.service_cidr,
+            "podSubnet": ",".join(c for c in (topo.pod_cidr, topo.pod_cidr6) if c),
+            "serviceSubnet": ",".join(
+                [topo.service_cidr, *([seed.SERVICE_SUBNET6] if topo.dual_stack else [])]
+            ),
             "dnsDomain": topo.dns_domain,
         },
     }
@@ -303,7 +390,7 @@ def _config_maps(topo: Topology) -> list[dict[str, Any]]:
         "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
         "kind": "KubeProxyConfiguration",
         "mode": "nftables",
-        "clusterCIDR": topo.pod_cidr,
+        "clusterCIDR": ",".join(c for c in (topo.pod_cidr, topo.pod_cidr6) if c),
     }
     return [
         {
@@ -332,7 +419,7 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
     objects = [_node_object(node, topo) for node in topo.nodes]
     objects.extend(_pod_object(pod, topo) for pod in topo.pods)
     for service in topo.services:
-        objects.extend(_service_objects(service))
+        objects.extend(_service_objects(service, topo.dual_stack))
     objects.extend(_calico_objects(scenario, topo))
     objects.extend(_config_maps(topo))
     return objects

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 POD_CIDR = seed.POD_SUBNET
+POD_CIDR6 = seed.POD_SUBNET6
 SERVICE_CIDR = seed.SERVICE_SUBNET
 
 
@@ -63,6 +64,7 @@ class ExpectedProbes(_Frozen):
     ping_cluster_ip: bool = False  # never answers, healthy or not
     pod_to_pod: bool
     bulk_transfer: bool
+    pod_to_pod_ipv6: bool | None = None  # dual-stack labs only (None: not probed)
 
 
 class Scenario(_Frozen):
@@ -80,6 +82,7 @@ class Scenario(_Frozen):
     node_groups: tuple[str, ...] = (seed.DEFAULT_GROUP, seed.NODES_GROUP)
     security_groups: tuple[SecurityGroupSpec, ...] = ()
     backend: NeutronBackend = NeutronBackend.ML2_OVS
+    dual_stack: bool = False
     expected: ExpectedProbes
 
     def topology(self, *, prefix: str, nodes: int) -> Topology:
@@ -92,6 +95,7 @@ class Scenario(_Frozen):
             router_routes_to_pods=self.router_routes_to_pods,
             network_mtu=self.network_mtu,
             vm_nic_mtu=self.vm_nic_mtu,
+            dual_stack=self.dual_stack,
         )
 
 
@@ -237,6 +241,25 @@ SCENARIOS: tuple[Scenario, ...] = (
             pod_to_pod=True,
             bulk_transfer=False,
         ),
+    ),
+    Scenario(
+        name="dualstack-ipv6-broken",
+        summary="Dual-stack (pods have 10.244.x and fd00:10:244:x addresses, nodes an IPv6 fixed "
+        "IP too), the seed fixed for IPv4 only: the pair 10.244.0.0/16 is on every node port but "
+        "fd00:10:244::/56 is not, so IPv4 works and IPv6 pod traffic is dropped by anti-spoofing.",
+        dual_stack=True,
+        allowed_pairs=(POD_CIDR,),
+        security_groups=(DEFAULT_GROUP, _nodes_group()),
+        expected=_ALL_OK.model_copy(update={"pod_to_pod_ipv6": False}),
+    ),
+    Scenario(
+        name="dualstack-fixed",
+        summary="The fixed twin of dualstack-ipv6-broken: pairs for both pod CIDRs "
+        "(10.244.0.0/16 and fd00:10:244::/56) on every node port; both families pass.",
+        dual_stack=True,
+        allowed_pairs=(POD_CIDR, POD_CIDR6),
+        security_groups=(DEFAULT_GROUP, _nodes_group()),
+        expected=_ALL_OK.model_copy(update={"pod_to_pod_ipv6": True}),
     ),
 )
 

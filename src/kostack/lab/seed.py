@@ -25,10 +25,13 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "CLUSTER_DNS_IP",
+    "CLUSTER_DNS_IP6",
     "CONTROL_PLANE_PREFIX",
     "DEFAULT_GROUP",
     "DEFAULT_GROUP_RULES",
     "DNS_DOMAIN",
+    "ECHO_SERVICE_IP",
+    "ECHO_SERVICE_IP6",
     "FIRST_NODE_HOST",
     "KUBERNETES_SERVICE_IP",
     "KUBERNETES_VERSION",
@@ -38,8 +41,10 @@ __all__ = [
     "NODES_GROUP",
     "NODES_GROUP_DESCRIPTION",
     "NODES_GROUP_RULES",
+    "NODE_SUBNET6_CIDR",
     "NODE_SUBNET_CIDR",
     "POD_SUBNET",
+    "POD_SUBNET6",
     "PUBLIC_CIDR",
     "PUBLIC_GATEWAY_IP",
     "PUBLIC_NETWORK_NAME",
@@ -49,6 +54,8 @@ __all__ = [
     "SECOND_SUBNET_NAME",
     "SEED_NODE_COUNT",
     "SERVICE_SUBNET",
+    "SERVICE_SUBNET6",
+    "SUBNET6_NAME",
     "SUBNET_NAME",
     "WORKER_PREFIX",
     "RuleSpec",
@@ -71,6 +78,10 @@ NETWORK_NAME: Final = "k8s-net"
 NETWORK_MTU: Final = 1450  # what Neutron gives a VXLAN network on a 1500 underlay
 SUBNET_NAME: Final = "k8s-subnet"
 NODE_SUBNET_CIDR: Final = "10.0.0.0/24"
+# Dual-stack labs: an IPv6 subnet on the same network (ULA, RFC 4193: never routed), node
+# k8s-cp-1 at ::11 as in IPv4, and kubeadm's dual-stack podSubnet second half.
+SUBNET6_NAME: Final = "k8s-subnet-v6"
+NODE_SUBNET6_CIDR: Final = "fd00:10::/64"
 SECOND_SUBNET_NAME: Final = "k8s-subnet-2"
 SECOND_SUBNET_CIDR: Final = "10.1.0.0/24"
 FIRST_NODE_HOST: Final = 11  # k8s-cp-1 is 10.0.0.11; the gateway (router) is .1
@@ -86,7 +97,14 @@ NODES_GROUP_DESCRIPTION: Final = "Kubernetes nodes: SSH, API server, ping"
 # Kubernetes side (kubeadm defaults where kubeadm has one)
 KUBERNETES_VERSION: Final = "v1.33.5"
 POD_SUBNET: Final = "10.244.0.0/16"
+POD_SUBNET6: Final = "fd00:10:244::/56"  # kubeadm podSubnet "10.244.0.0/16,fd00:10:244::/56"
 SERVICE_SUBNET: Final = "10.96.0.0/12"
+# Dual-stack: kubeadm serviceSubnet "10.96.0.0/12,fd00:10:96::/112", and the lab's one
+# dual-stack Service (demo/echo, PreferDualStack) at these ClusterIPs.
+SERVICE_SUBNET6: Final = "fd00:10:96::/112"
+ECHO_SERVICE_IP: Final = "10.96.0.20"
+ECHO_SERVICE_IP6: Final = "fd00:10:96::20"
+CLUSTER_DNS_IP6: Final = "fd00:10:96::a"  # kube-dns made PreferDualStack: the tenth address
 KUBERNETES_SERVICE_IP: Final = "10.96.0.1"  # first address of the service subnet
 CLUSTER_DNS_IP: Final = "10.96.0.10"  # kubeadm's tenth address
 DNS_DOMAIN: Final = "cluster.local"

@@ -45,6 +45,47 @@ class _Server(socketserver.ThreadingTCPServer):
         super().__init__(("0.0.0.0", port), handler)
 
 
+class _DualStackServer(_Server):
+    """One listener for both families ([::], IPV6_V6ONLY off): a dual-stack pod has two IPs."""
+
+    address_family = socket.AF_INET6
+
+    def __init__(
+        self, port: int, handler: type[socketserver.BaseRequestHandler], **settings: Any
+    ) -> None:
+        self.settings = settings
+        socketserver.ThreadingTCPServer.__init__(self, ("::", port), handler)
+
+    def server_bind(self) -> None:
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
+def _listener(
+    port: int, handler: type[socketserver.BaseRequestHandler], **settings: Any
+) -> _Server:
+    """A TCP listener on both families; IPv4 only where the namespace has IPv6 disabled."""
+    try:
+        return _DualStackServer(port, handler, **settings)
+    except OSError:
+        return _Server(port, handler, **settings)
+
+
+def _udp_socket(port: int) -> socket.socket:
+    """A UDP socket on both families (IPv4 only where IPv6 is disabled)."""
+    try:
+        udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        udp.bind(("::", port))
+        return udp
+    except OSError:
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        udp.bind(("0.0.0.0", port))
+        return udp
+
+
 def _read_request(stream: Any) -> str:
     """Read an HTTP request head; return the path ("/" if none)."""
     line = stream.readline(4096)
@@ -129,15 +170,27 @@ class HttpHandler(socketserver.StreamRequestHandler):
 
 
 def dns_answer(query: bytes, records: Mapping[str, str]) -> bytes:
-    """The reply to one DNS query: A records from `records`, NXDOMAIN for unknown names."""
-    from dnslib import QTYPE, RCODE, RR, A, DNSRecord  # only the DNS pod needs dnslib
+    """The reply to one DNS query, NXDOMAIN for unknown names.
+
+    A record's value is one address or several, comma-separated (a dual-stack
+    service: "10.96.0.1,fd00:10:96::1"): A answers carry the IPv4 ones, AAAA
+    answers the IPv6 ones; a name without an address of the asked family gets
+    NOERROR with no answer, as CoreDNS does.
+    """
+    import ipaddress
+
+    from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSRecord  # only the DNS pod needs dnslib
 
     request = DNSRecord.parse(query)
     reply = request.reply()
     name = str(request.q.qname).rstrip(".").lower()
     if name in records:
-        if request.q.qtype in (QTYPE.A, QTYPE.ANY):
-            reply.add_answer(RR(name + ".", QTYPE.A, rdata=A(records[name]), ttl=30))
+        for address in records[name].split(","):
+            version = ipaddress.ip_address(address.strip()).version
+            if version == 4 and request.q.qtype in (QTYPE.A, QTYPE.ANY):
+                reply.add_answer(RR(name + ".", QTYPE.A, rdata=A(address.strip()), ttl=30))
+            elif version == 6 and request.q.qtype in (QTYPE.AAAA, QTYPE.ANY):
+                reply.add_answer(RR(name + ".", QTYPE.AAAA, rdata=AAAA(address.strip()), ttl=30))
     else:
         reply.header.rcode = RCODE.NXDOMAIN
     packed: bytes = reply.pack()
@@ -190,7 +243,11 @@ def _parse_records(pairs: Sequence[str]) -> dict[str, str]:
     records: dict[str, str] = {}
     for pair in pairs:
         name, _, address = pair.partition("=")
-        records[name.rstrip(".").lower()] = address
+        key = name.rstrip(".").lower()
+        # A name given twice (an IPv4 and an IPv6 address) answers both A and AAAA.
+        known = records[key].split(",") if key in records else []
+        if address not in known:
+            records[key] = ",".join([*known, address])
     return records
 
 
@@ -202,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ready-file", type=Path, required=True)
     parser.add_argument("--echo", type=int, help="HTTP echo port")
     parser.add_argument("--dns", type=int, help="DNS port (UDP and TCP)")
-    parser.add_argument("--dns-record", action="append", default=[], metavar="NAME=IPV4")
+    parser.add_argument("--dns-record", action="append", default=[], metavar="NAME=ADDRESS")
     parser.add_argument("--tls", type=int, help="TLS (API server stand-in) port")
     parser.add_argument("--cert", type=Path)
     parser.add_argument("--key", type=Path)
@@ -216,22 +273,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         starters.append(server.serve_forever)
 
     if args.echo:
-        add(_Server(args.echo, EchoHandler, name=args.name))
+        add(_listener(args.echo, EchoHandler, name=args.name))
     if args.dns:
         import dnslib  # noqa: F401  (loaded now, so the first query is answered as fast as the rest)
 
         records = _parse_records(args.dns_record)
-        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        udp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        udp.bind(("0.0.0.0", args.dns))
+        udp = _udp_socket(args.dns)
         starters.append(lambda: _serve_dns_udp(udp, records))
-        add(_Server(args.dns, DnsTcpHandler, records=records))
+        add(_listener(args.dns, DnsTcpHandler, records=records))
     if args.tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
-        add(_Server(args.tls, TlsHandler, context=context))
+        add(_listener(args.tls, TlsHandler, context=context))
     if args.http:
-        add(_Server(args.http, HttpHandler, body=args.body))
+        add(_listener(args.http, HttpHandler, body=args.body))
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

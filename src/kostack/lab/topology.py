@@ -39,6 +39,7 @@ from kostack.lab import netns
 from kostack.lab.topology_layout import (
     BRIDGE,
     CALICO_GATEWAY,
+    CALICO_GATEWAY6,
     CALICO_HOST_MAC,
     MAX_NODES,
     MAX_PODS_PER_NODE,
@@ -93,6 +94,22 @@ class _Frozen(BaseModel):
 
 _NO_IPV6 = {"net.ipv6.conf.all.disable_ipv6": 1, "net.ipv6.conf.default.disable_ipv6": 1}
 _NO_RP_FILTER = {"net.ipv4.conf.all.rp_filter": 0, "net.ipv4.conf.default.rp_filter": 0}
+# Dual-stack namespaces: IPv6 on, no duplicate address detection (an address is usable at
+# once, so nothing waits; per interface the kernel takes max(all, interface), hence default
+# too, set before any interface exists), no autoconfiguration from stray RAs.
+_IPV6_NO_DAD = {
+    "net.ipv6.conf.all.disable_ipv6": 0,
+    "net.ipv6.conf.default.disable_ipv6": 0,
+    "net.ipv6.conf.all.accept_dad": 0,
+    "net.ipv6.conf.default.accept_dad": 0,
+    "net.ipv6.conf.all.accept_ra": 0,
+    "net.ipv6.conf.default.accept_ra": 0,
+}
+
+
+def pod_sysctls(topo: Topology) -> dict[str, int]:
+    """A pod namespace before its interface exists: IPv6 off, or on without DAD (dual-stack)."""
+    return dict(_IPV6_NO_DAD if topo.dual_stack else _NO_IPV6)
 
 
 def _prefixlen(cidr: str) -> int:
@@ -106,7 +123,13 @@ def plan_hv(topo: Topology) -> list[str]:
     (or router) namespace, so it never appears in the root namespace.
     """
     mtu = topo.network_mtu
-    lines = ["link set lo up", f"link add {BRIDGE} type bridge", f"link set {BRIDGE} mtu {mtu} up"]
+    # Multicast snooping off: the bridge floods neighbour solicitations to every port, as
+    # Neutron's networks deliver them (no MLD querier in the lab).
+    lines = [
+        "link set lo up",
+        f"link add {BRIDGE} type bridge mcast_snooping 0",
+        f"link set {BRIDGE} mtu {mtu} up",
+    ]
     for node in topo.nodes:
         lines += [
             f"link add {node.tap} type veth peer name {NODE_NIC} netns {node.netns}",
@@ -120,8 +143,16 @@ def plan_hv(topo: Topology) -> list[str]:
 
 
 def hv_sysctls() -> dict[str, str | int]:
-    """Bridged IPv4 through the ip hooks (br_netfilter), so conntrack sees it."""
-    return {**_NO_IPV6, "net.bridge.bridge-nf-call-iptables": 1}
+    """Bridged IPv4 and IPv6 through the ip and ip6 hooks (br_netfilter): conntrack sees both.
+
+    The hypervisor's own stack stays IPv4-only (it has no address on the
+    bridge); bridged IPv6 frames still reach the ip6 hooks.
+    """
+    return {
+        **_NO_IPV6,
+        "net.bridge.bridge-nf-call-iptables": 1,
+        "net.bridge.bridge-nf-call-ip6tables": 1,
+    }
 
 
 class NodeSetup(_Frozen):
@@ -144,6 +175,12 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
         f"route add default via {topo.gateway_ip} dev {NODE_NIC}",
         f"route add blackhole {node.pod_cidr}",
     ]
+    if node.ip6 and node.pod_cidr6 and topo.network_cidr6:
+        lines += [
+            f"addr add {node.ip6}/{ipaddress.IPv6Network(topo.network_cidr6).prefixlen} "
+            f"dev {NODE_NIC} nodad",
+            f"route add blackhole {node.pod_cidr6}",
+        ]
     after: dict[str, int] = {}
     for pod in topo.pods_on(node.name):
         lines += [
@@ -151,6 +188,8 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
             f"link set {pod.host_veth} address {CALICO_HOST_MAC} mtu {topo.pod_mtu} gso_max_segs 1 up",
             f"route add {pod.ip}/32 dev {pod.host_veth} scope link",
         ]
+        if pod.ip6:
+            lines.append(f"route add {pod.ip6}/128 dev {pod.host_veth}")
         after[f"net.ipv4.conf.{pod.host_veth}.proxy_arp"] = 1
         after[f"net.ipv4.neigh.{pod.host_veth}.proxy_delay"] = 0
     fdb: list[str] = []
@@ -175,8 +214,13 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
             )
         else:
             lines.append(f"route add {other.pod_cidr} via {other.ip} dev {NODE_NIC}")
+        if other.pod_cidr6 and other.ip6:  # IPv6 pod blocks: native (one subnet)
+            lines.append(f"route add {other.pod_cidr6} via {other.ip6} dev {NODE_NIC}")
+    family: dict[str, int] = (
+        {**_IPV6_NO_DAD, "net.ipv6.conf.all.forwarding": 1} if topo.dual_stack else _NO_IPV6
+    )
     return NodeSetup(
-        sysctls_before={**_NO_IPV6, **_NO_RP_FILTER, "net.ipv4.ip_forward": 1},
+        sysctls_before={**family, **_NO_RP_FILTER, "net.ipv4.ip_forward": 1},
         ip_lines=tuple(lines),
         sysctls_after=after,
         fdb_lines=tuple(fdb),
@@ -185,19 +229,30 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
 
 
 def plan_pod(topo: Topology, pod: PodPlan) -> list[str]:
-    """`ip` lines inside a pod: /32 address, default route via 169.254.1.1."""
-    return [
+    """`ip` lines inside a pod: /32 address, default route via 169.254.1.1.
+
+    Dual-stack: also a /128 and an IPv6 default route via the host veth's
+    link-local address, as Calico wires IPv6 pods.
+    """
+    lines = [
         "link set lo up",
         f"link set {POD_NIC} mtu {topo.pod_mtu} gso_max_segs 1 up",
         f"addr add {pod.ip}/32 dev {POD_NIC}",
         f"route add {CALICO_GATEWAY} dev {POD_NIC} scope link",
         f"route add default via {CALICO_GATEWAY} dev {POD_NIC}",
     ]
+    if pod.ip6:
+        lines += [
+            f"addr add {pod.ip6}/128 dev {POD_NIC} nodad",
+            f"route add default via {CALICO_GATEWAY6} dev {POD_NIC}",
+        ]
+    return lines
 
 
 def plan_kube_proxy(topo: Topology) -> str:
     """kube-proxy's DNAT (TCP/UDP only: ICMP to a ClusterIP goes nowhere) and natOutgoing."""
     service_rules: list[str] = []
+    service_rules6: list[str] = []
     for service in topo.services:
         for port in service.ports:
             proto = port.protocol.lower()
@@ -205,6 +260,11 @@ def plan_kube_proxy(topo: Topology) -> str:
                 f"ip daddr {service.cluster_ip} {proto} dport {port.port} "
                 f"dnat to {port.target_ip}:{port.target_port}"
             )
+            if service.cluster_ip6 and port.target_ip6:
+                service_rules6.append(
+                    f"ip6 daddr {service.cluster_ip6} {proto} dport {port.port} "
+                    f"dnat to [{port.target_ip6}]:{port.target_port}"
+                )
     lines = [
         "table ip ks-kube-proxy",
         "delete table ip ks-kube-proxy",
@@ -222,6 +282,24 @@ def plan_kube_proxy(topo: Topology) -> str:
         "}",
         "}",
     ]
+    if service_rules6:  # a dual-stack service's IPv6 ClusterIP
+        lines += [
+            "table ip6 ks-kube-proxy",
+            "delete table ip6 ks-kube-proxy",
+            "table ip6 ks-kube-proxy {",
+            "chain services {",
+            *service_rules6,
+            "}",
+            "chain prerouting {",
+            "type nat hook prerouting priority dstnat; policy accept;",
+            "jump services",
+            "}",
+            "chain output {",
+            "type nat hook output priority -100; policy accept;",
+            "jump services",
+            "}",
+            "}",
+        ]
     if topo.nat_outgoing:
         # Calico's natOutgoing: pod sources to anything outside the IP pools.
         lines += [
@@ -305,7 +383,7 @@ def create_network(topo: Topology) -> None:
     #    router solicitations on the bridge, no noise in the drop counters).
     before: list[Callable[[], None]] = [lambda: netns.set_sysctls(hv, hv_sysctls())]
     before += [_bind(netns.set_sysctls, n, dict(s.sysctls_before)) for n, s in node_setups.items()]
-    before += [_bind(netns.set_sysctls, p.netns, dict(_NO_IPV6)) for p in topo.pods]
+    before += [_bind(netns.set_sysctls, p.netns, pod_sysctls(topo)) for p in topo.pods]
     before += [
         _bind(netns.set_sysctls, topo.router_netns, dict(router.router_sysctls)),
         _bind(netns.set_sysctls, topo.internet_netns, dict(_NO_IPV6)),

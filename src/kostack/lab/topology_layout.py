@@ -18,6 +18,7 @@ from kostack.lab import netns, seed
 __all__ = [
     "BRIDGE",
     "CALICO_GATEWAY",
+    "CALICO_GATEWAY6",
     "CALICO_HOST_MAC",
     "MAX_NODES",
     "MAX_PODS_PER_NODE",
@@ -43,6 +44,8 @@ ROUTER_TAP = "ks-tap-rt"
 ROUTER_UPLINK = "ks-eth1"
 CALICO_HOST_MAC = "ee:ee:ee:ee:ee:ee"
 CALICO_GATEWAY = "169.254.1.1"
+# Calico's IPv6 pod gateway: the host veth's EUI-64 link-local address (MAC ee:ee:ee:ee:ee:ee).
+CALICO_GATEWAY6 = "fe80::ecee:eeff:feee:eeee"
 MAX_NODES = 40
 MAX_PODS_PER_NODE = 8
 
@@ -84,6 +87,8 @@ class NodePlan(_Frozen):
     pod_cidr: str
     vtep_ip: str
     vtep_mac: str
+    ip6: str | None = None  # dual-stack labs: the port's IPv6 fixed IP
+    pod_cidr6: str | None = None  # and the node's IPv6 pod block
 
     @property
     def short_name(self) -> str:
@@ -103,6 +108,7 @@ class PodPlan(_Frozen):
     ip: str
     host_veth: str
     app: Literal["coredns", "echo"]
+    ip6: str | None = None  # dual-stack labs: the pod's IPv6 address
 
 
 class ServicePort(_Frozen):
@@ -113,15 +119,22 @@ class ServicePort(_Frozen):
     protocol: Literal["TCP", "UDP"]
     target_ip: str
     target_port: int
+    target_ip6: str | None = None  # a dual-stack service: the endpoint's IPv6 address
 
 
 class ServicePlan(_Frozen):
-    """A ClusterIP service as kube-proxy programs it (one endpoint)."""
+    """A ClusterIP service as kube-proxy programs it (one endpoint).
+
+    `cluster_ip6` makes it dual-stack (ipFamilyPolicy PreferDualStack,
+    ipFamilies IPv4 and IPv6): kube-proxy DNATs both ClusterIPs.
+    """
 
     name: str
     namespace: str
     cluster_ip: str
     ports: tuple[ServicePort, ...]
+    cluster_ip6: str | None = None
+    selector: tuple[tuple[str, str], ...] = ()
 
 
 class Topology(_Frozen):
@@ -152,9 +165,17 @@ class Topology(_Frozen):
     http_port: int = 80
     dns_port: int = 53
     dns_domain: str = seed.DNS_DOMAIN
+    # Dual-stack (None: IPv4 only): the IPv6 subnet of the network and the IPv6 pod CIDR.
+    network_cidr6: str | None = None
+    pod_cidr6: str | None = None
     nodes: tuple[NodePlan, ...]
     pods: tuple[PodPlan, ...]
     services: tuple[ServicePlan, ...]
+
+    @property
+    def dual_stack(self) -> bool:
+        """Whether nodes and pods also have IPv6 addresses."""
+        return self.network_cidr6 is not None
 
     def namespaces(self) -> list[str]:
         """Every namespace of the lab, in creation order."""
@@ -176,7 +197,7 @@ class Topology(_Frozen):
     def pod(self, key: str) -> PodPlan:
         """A pod by name, `namespace/name`, namespace (netns) or IP."""
         for pod in self.pods:
-            if key in {pod.name, f"{pod.namespace}/{pod.name}", pod.netns, pod.ip}:
+            if key in {pod.name, f"{pod.namespace}/{pod.name}", pod.netns, pod.ip, pod.ip6}:
                 return pod
         raise KeyError(key)
 
@@ -210,9 +231,18 @@ class Topology(_Frozen):
         return ipaddress.IPv4Address(a.ip) in network and ipaddress.IPv4Address(b.ip) in network
 
 
-def _node_plan(planned: seed.SeedNodePlan, prefix: str) -> NodePlan:
+def _node_plan(planned: seed.SeedNodePlan, prefix: str, dual_stack: bool = False) -> NodePlan:
     index = planned.index + 1
     block = ipaddress.IPv4Network(planned.pod_cidr)
+    ipv6: dict[str, str] = {}
+    if dual_stack:
+        # The IPv4 host number's digits (10.0.0.11 -> fd00:10::11) and one /64 pod block per
+        # node inside the /56 (fd00:10:244:<index-1>::/64).
+        host = planned.ip.rsplit(".", 1)[1]
+        subnet6 = ipaddress.IPv6Network(seed.NODE_SUBNET6_CIDR)
+        pods6 = ipaddress.IPv6Network(seed.POD_SUBNET6)
+        block6 = ipaddress.IPv6Network((int(pods6.network_address) + (planned.index << 64), 64))
+        ipv6 = {"ip6": str(subnet6.network_address + int(host, 16)), "pod_cidr6": str(block6)}
     return NodePlan(
         index=index,
         name=planned.name,
@@ -225,12 +255,14 @@ def _node_plan(planned: seed.SeedNodePlan, prefix: str) -> NodePlan:
         pod_cidr=planned.pod_cidr,
         vtep_ip=str(block.network_address),
         vtep_mac=f"66:6b:73:00:{index // 100:02d}:{index % 100:02d}",
+        **ipv6,
     )
 
 
 def _pod_plans(node: NodePlan, prefix: str, pods_per_node: int) -> list[PodPlan]:
     """The node's pods: echo pods, except that the first pod of node 1 is CoreDNS."""
     block = ipaddress.IPv4Network(node.pod_cidr)
+    block6 = ipaddress.IPv6Network(node.pod_cidr6) if node.pod_cidr6 else None
     pods = []
     for pod_index in range(1, pods_per_node + 1):
         is_dns = node.index == 1 and pod_index == 1
@@ -245,13 +277,21 @@ def _pod_plans(node: NodePlan, prefix: str, pods_per_node: int) -> list[PodPlan]
                 ip=str(block.network_address + 10 + pod_index),
                 host_veth=f"ks-cali{pod_index}",
                 app="coredns" if is_dns else "echo",
+                # The IPv4 host number's digits again: 10.244.1.11 -> fd00:10:244:1::11.
+                ip6=str(block6.network_address + int(str(10 + pod_index), 16)) if block6 else None,
             )
         )
     return pods
 
 
 def _services(control_plane: NodePlan, dns_pod: PodPlan) -> tuple[ServicePlan, ...]:
-    """The `kubernetes` service (to the API server) and `kube-dns` (to the CoreDNS pod)."""
+    """The `kubernetes` service (to the API server) and `kube-dns` (to the CoreDNS pod).
+
+    In a dual-stack lab kube-dns is PreferDualStack (fd00:10:96::a, the tenth
+    address as for IPv4), as an operator makes it to resolve over IPv6
+    (`kubectl patch` of ipFamilyPolicy); `kubernetes` stays single-stack IPv4
+    (the API server's service has the primary family only).
+    """
     return (
         ServicePlan(
             name="kubernetes",
@@ -271,12 +311,50 @@ def _services(control_plane: NodePlan, dns_pod: PodPlan) -> tuple[ServicePlan, .
             name="kube-dns",
             namespace="kube-system",
             cluster_ip=seed.CLUSTER_DNS_IP,
+            cluster_ip6=seed.CLUSTER_DNS_IP6 if dns_pod.ip6 else None,
             ports=(
                 ServicePort(
-                    name="dns", port=53, protocol="UDP", target_ip=dns_pod.ip, target_port=53
+                    name="dns",
+                    port=53,
+                    protocol="UDP",
+                    target_ip=dns_pod.ip,
+                    target_ip6=dns_pod.ip6,
+                    target_port=53,
                 ),
                 ServicePort(
-                    name="dns-tcp", port=53, protocol="TCP", target_ip=dns_pod.ip, target_port=53
+                    name="dns-tcp",
+                    port=53,
+                    protocol="TCP",
+                    target_ip=dns_pod.ip,
+                    target_ip6=dns_pod.ip6,
+                    target_port=53,
+                ),
+            ),
+        ),
+    )
+
+
+def _dual_stack_services(pods: list[PodPlan]) -> tuple[ServicePlan, ...]:
+    """demo/echo, dual-stack, to the first echo pod of the last node (dual-stack labs only)."""
+    if not pods or pods[0].ip6 is None:
+        return ()
+    last_node = pods[-1].node
+    target = next(p for p in pods if p.node == last_node and p.app == "echo")
+    return (
+        ServicePlan(
+            name="echo",
+            namespace="demo",
+            cluster_ip=seed.ECHO_SERVICE_IP,
+            cluster_ip6=seed.ECHO_SERVICE_IP6,
+            selector=(("kostack.io/lab-echo", "service"),),
+            ports=(
+                ServicePort(
+                    name="http",
+                    port=80,
+                    protocol="TCP",
+                    target_ip=target.ip,
+                    target_ip6=target.ip6,
+                    target_port=8080,
                 ),
             ),
         ),
@@ -294,13 +372,21 @@ def build_topology(
     vm_nic_mtu: int | None = None,
     pod_mtu: int | None = None,
     pods_per_node: int = 2,
+    dual_stack: bool = False,
 ) -> Topology:
     """Lay out a lab of `nodes` nodes (1 control plane + workers), `pods_per_node` pods each.
 
     The VM NIC MTU defaults to the network's (the VM was told the MTU); the
     pod MTU is what Calico's auto-detection picks: VM NIC MTU minus the
     encapsulation overhead (50 for VXLAN, even in CrossSubnet mode).
+
+    `dual_stack` gives every node an IPv6 address on the network's IPv6
+    subnet and an IPv6 pod block, every pod an IPv6 address; IPv6 pod traffic
+    is routed natively (Calico's vxlanModeV6 CrossSubnet in one subnet), so a
+    dual-stack lab needs an encapsulation that is native within the subnet.
     """
+    if dual_stack and encapsulation.encapsulates(True):
+        raise ValueError("a dual-stack lab routes IPv6 natively: use none or vxlan-cross-subnet")
     if not 2 <= nodes <= MAX_NODES:
         raise ValueError(f"nodes must be between 2 and {MAX_NODES}, not {nodes}")
     if not 1 <= pods_per_node <= MAX_PODS_PER_NODE:
@@ -309,7 +395,7 @@ def build_topology(
     nic_mtu = network_mtu if vm_nic_mtu is None else vm_nic_mtu
     veth_mtu = nic_mtu - encapsulation.overhead if pod_mtu is None else pod_mtu
     node_plans = [
-        _node_plan(planned, prefix)
+        _node_plan(planned, prefix, dual_stack)
         for planned in seed.seed_nodes(nodes, subnet_cidr=seed.NODE_SUBNET_CIDR)
     ]
     pod_plans = [pod for node in node_plans for pod in _pod_plans(node, prefix, pods_per_node)]
@@ -324,7 +410,9 @@ def build_topology(
         encapsulation=encapsulation,
         nat_outgoing=nat_outgoing,
         router_routes_to_pods=router_routes_to_pods,
+        network_cidr6=seed.NODE_SUBNET6_CIDR if dual_stack else None,
+        pod_cidr6=seed.POD_SUBNET6 if dual_stack else None,
         nodes=tuple(node_plans),
         pods=tuple(pod_plans),
-        services=_services(node_plans[0], pod_plans[0]),
+        services=_services(node_plans[0], pod_plans[0]) + _dual_stack_services(pod_plans),
     )

@@ -70,6 +70,7 @@ class AgentPod:
     name: str
     pod_ip: str
     host_ip: str
+    pod_ip6: str = ""  # a dual-stack pod's IPv6 address (status.podIPs)
 
 
 Send = Callable[[AgentPod, Mapping[str, Any]], str]
@@ -125,12 +126,14 @@ def list_agents(
         if not node or node in agents or not _ready(pod):
             continue
         status = pod["status"]
+        ipv6 = [str(e.get("ip")) for e in status.get("podIPs") or () if ":" in str(e.get("ip"))]
         agents[node] = AgentPod(
             node,
             namespace,
             pod["metadata"]["name"],
             str(status["podIP"]),
             str(status.get("hostIP") or ""),
+            ipv6[0] if ipv6 else "",
         )
     return agents
 
@@ -193,6 +196,7 @@ def run_with_agents(
     """Run ``plan`` on the agents (one per source node, all at once) and collect a round."""
     started, started_at = time.monotonic(), _now_text()
     echo_ips = {node: agent.pod_ip for node, agent in agents.items()}
+    echo_ips6 = {node: agent.pod_ip6 for node, agent in agents.items() if agent.pod_ip6}
 
     def one(node: str) -> tuple[list[ProbeResult], SourceRun | None]:
         agent = agents.get(node)
@@ -200,7 +204,7 @@ def run_with_agents(
             why = f"skipped: no Ready probe agent on node {node}"
             return skipped(plan.for_source(node), why), None
         pod = f"{agent.namespace}/{agent.name}"
-        document, unresolved = plan.agent_plan(node, echo_ips)
+        document, unresolved = plan.agent_plan(node, echo_ips, echo_ips6=echo_ips6)
         results = skipped(
             unresolved, "skipped: no Ready probe agent on the target node", source_pod=pod
         )

@@ -3,7 +3,7 @@
 What it creates, all in one new namespace `kostack-probe-<random>` (labelled
 `app.kubernetes.io/managed-by: kostack`):
 
-1. ConfigMap `kostack-probe-agent` holding the agent (one stdlib-only file);
+1. ConfigMap `kostack-probe-agent` holding the agent (stdlib-only files, one folder);
 2. an echo pod on every node a pod-to-pod or MTU probe targets
    (`python3 agent.py --serve 8080`), pinned with `nodeName`, tolerating
    every taint; kostack waits until each runs and has an IP;
@@ -22,17 +22,13 @@ cut it short.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import secrets
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any, Final
 
 from kubernetes.client import CoreV1Api
@@ -42,9 +38,10 @@ from urllib3.exceptions import HTTPError
 from kostack.analyze.messages import Msg, register
 from kostack.deadline import GRACE_S, DeadlineExceeded, with_deadline
 from kostack.errors import ProbeError
+from kostack.probe.k8s_signals import shielded, sigterm_interrupts
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import (
-    AGENT_PATH,
+    AGENT_FILES,
     ProbeResult,
     ProbeRound,
     SourceRun,
@@ -131,47 +128,6 @@ def _now_text() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-class _Interrupted(KeyboardInterrupt):
-    """SIGTERM during a round: handled like Ctrl-C."""
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """While the round runs, SIGTERM raises KeyboardInterrupt (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise _Interrupted("SIGTERM")
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _shielded(progress: Progress) -> Iterator[list[int]]:
-    """Cleanup must finish: Ctrl-C and SIGTERM are recorded, not raised, meanwhile."""
-    caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield caught
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        caught.append(signum)
-        progress(Msg("probe.progress.interrupted"))
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield caught
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 def _labels(component: str) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": NAME_LABEL,
@@ -204,6 +160,8 @@ class _Run:
         self.namespace = options.namespace or f"kostack-probe-{secrets.token_hex(3)}"
         self.progress: Progress = options.progress or (lambda _text: None)
         self.created = False
+        self.pod_ips6: dict[str, str] = {}  # pod name -> its IPv6 address (dual-stack)
+        self.echo_ips6: dict[str, str] = {}  # node -> its echo pod's IPv6 address
 
     # -- requests ----------------------------------------------------------------
 
@@ -281,7 +239,7 @@ class _Run:
                 "namespace": self.namespace,
                 "labels": _labels("agent"),
             },
-            "data": {"agent.py": AGENT_PATH.read_text(encoding="utf-8")},
+            "data": {path.name: path.read_text(encoding="utf-8") for path in AGENT_FILES},
         }
         self._call(
             f"creating ConfigMap {self.namespace}/{AGENT_CONFIGMAP}",
@@ -318,6 +276,7 @@ class _Run:
             )
             names[name] = node
         running = self._wait(names, want="running")
+        self.echo_ips6 = {names[n]: ip for n, ip in self.pod_ips6.items() if n in names}
         return {names[name]: ip for name, (ip, _text) in running.items() if ip}
 
     def run_probes(self, echo_ips: Mapping[str, str]) -> tuple[list[ProbeResult], list[SourceRun]]:
@@ -328,7 +287,7 @@ class _Run:
         agent = f"{AGENT_DIR}/agent.py"
         deadline = int(self.plan.timeout * 4 + self.options.start_timeout + 60)
         for index, node in enumerate(self.plan.sources):
-            document, unresolved = self.plan.agent_plan(node, echo_ips)
+            document, unresolved = self.plan.agent_plan(node, echo_ips, echo_ips6=self.echo_ips6)
             unresolved_by_node[node] = unresolved
             name = f"probe-{index:03d}"
             if unresolved:
@@ -406,6 +365,9 @@ class _Run:
                 phase = status.phase if status else None
                 self._check_start(name, pods[name], status)
                 ip = status.pod_ip if status else None
+                for entry in (status.pod_ips if status else None) or []:  # dual-stack
+                    if entry.ip and ":" in entry.ip:
+                        self.pod_ips6.setdefault(name, entry.ip)
                 if want == "running" and phase == "Running" and ip:
                     done[name] = (ip, "")
                 elif want == "running" and phase in ("Succeeded", "Failed"):
@@ -543,7 +505,7 @@ def run_in_kubernetes(
     started = time.monotonic()
     round_: ProbeRound | None = None
     try:
-        with _sigterm_interrupts():
+        with sigterm_interrupts():
             run.create_namespace()
             run.create_agent()
             echo_ips = run.start_echo()
@@ -560,7 +522,7 @@ def run_in_kubernetes(
             problems=tuple(r.problem for r in runs if r.problem),
         )
     finally:
-        with _shielded(run.progress) as caught:
+        with shielded(run.progress) as caught:
             leftovers = run.cleanup()
         if leftovers:
             error = ProbeError(

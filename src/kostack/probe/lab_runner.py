@@ -80,9 +80,10 @@ def _run_source(
     execute: Execute,
     python: str,
     parallel: bool,
+    echo6: Mapping[str, str] | None = None,
 ) -> tuple[list[ProbeResult], SourceRun]:
     started = time.monotonic()
-    document, unresolved = plan.agent_plan(node, echo, parallel=parallel)
+    document, unresolved = plan.agent_plan(node, echo, parallel=parallel, echo_ips6=echo6)
     results = skipped(
         unresolved,
         "skipped: the lab has no listening pod on the target node",
@@ -118,8 +119,12 @@ def run_in_lab(
     python: str = sys.executable,
     sequential: bool = False,
     on_done: Callable[[int, int], None] | None = None,
+    echo6: Mapping[str, str] | None = None,
 ) -> ProbeRound:
     """Run every probe of ``plan`` from the lab pods in ``pods`` (node name -> pod).
+
+    ``echo6`` maps a node to its listener's IPv6 address (a dual-stack lab):
+    the plan's IPv6 probes aim there.
 
     Sources the lab has no pod for (the snapshot names a node the lab lacks)
     get `skipped` results saying so. ``on_done(done, total)`` is told each time
@@ -144,12 +149,12 @@ def run_in_lab(
     outcomes: list[tuple[list[ProbeResult], SourceRun]] = []
     if sequential:
         for node, pod in jobs:
-            outcomes.append(_run_source(plan, node, pod, echo, run, python, False))
+            outcomes.append(_run_source(plan, node, pod, echo, run, python, False, echo6))
             tell(len(outcomes), len(jobs))
     elif jobs:
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
             futures = [
-                pool.submit(_run_source, plan, node, pod, echo, run, python, True)
+                pool.submit(_run_source, plan, node, pod, echo, run, python, True, echo6)
                 for node, pod in jobs
             ]
             for finished, _ in enumerate(as_completed(futures), start=1):

@@ -15,7 +15,12 @@ random sample, never all pairs:
   else each class to its neighbour, to itself and to and from the control
   plane: O(classes)): pod-to-pod HTTP, ICMP to the pod and to the node, a
   DF-bit MTU ladder and a sized transfer;
-- a ring over the sources in seeded order: pod-to-pod HTTP to the next one.
+- a ring over the sources in seeded order: pod-to-pod HTTP to the next one;
+- in a dual-stack cluster (an IPv6 pod CIDR on a node or the cluster), the
+  class-pair probes once more over IPv6 (kinds `pod-http6`, `icmp-pod6`,
+  `icmp-node6`, `mtu6`, `transfer6`): the pod's IPv6 listener, the node's
+  IPv6 InternalIP. The static model does not decide IPv6 flows, so these
+  are predicted `unknown` ("probe.ipv6-unmodelled"), never a guess.
 
 Every planned probe carries the engine's prediction (`kostack.analyze.reach.
 trace`): open, blocked at a hop (with the root-cause key of that hop), no
@@ -46,6 +51,7 @@ from kostack.probe.plan_model import (
     DEFAULT_EGRESS,
     DEFAULT_MAX_SOURCES,
     ECHO_PORT,
+    IPV6_KINDS,
     KINDS,
     TRANSFER_SIZES,
     KindInfo,
@@ -118,6 +124,40 @@ def _class_pairs(classes: Sequence[NodeClass]) -> list[tuple[NodeClass, NodeClas
     return [(classes[i], classes[j]) for i, j in wanted if i != j or classes[i].size >= 2]
 
 
+def dual_stack(snapshot: Snapshot) -> bool:
+    """Whether pods have IPv6 addresses: an IPv6 pod CIDR on the cluster or on a node."""
+    cluster = snapshot.cluster
+    if cluster is None:
+        return False
+    cidrs = [*(cluster.pod_cidrs or ()), *(c for n in cluster.nodes or () for c in n.pod_cidrs)]
+    return any(c.version == 6 for c in cidrs)
+
+
+def _node_ipv6(topo: Topology, name: str) -> IPAddress | None:
+    """The node's IPv6 InternalIP, if the snapshot has one."""
+    cluster = topo.snapshot.cluster
+    nodes = (cluster.nodes if cluster is not None else None) or ()
+    node = next((n for n in nodes if n.name == name), None)
+    for address in node.addresses if node is not None else ():
+        if address.type != "InternalIP":
+            continue
+        try:
+            ip = ipaddress.ip_address(address.address)
+        except ValueError:
+            continue
+        if ip.version == 6:
+            return ip
+    return None
+
+
+def _ipv6_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The IPv4 probe's parameters for its IPv6 twin (IPv6 links carry at least 1280 bytes)."""
+    if kind != "mtu":
+        return dict(params)
+    sizes = sorted({max(1280, int(s)) for s in params.get("sizes") or ()})
+    return {**params, "sizes": sizes}
+
+
 def _pair_nodes(a: NodeClass, b: NodeClass) -> tuple[NodeView, NodeView]:
     return (a.members[0], a.members[1]) if a is b else (a.rep, b.rep)
 
@@ -148,6 +188,7 @@ class _Planner:
     matrix: Matrix
     class_of: dict[str, NodeClass]
     echo_port: int
+    dual_stack: bool = False
     probes: list[PlannedProbe] = field(default_factory=list)
     echo_nodes: set[str] = field(default_factory=set)
 
@@ -163,9 +204,10 @@ class _Planner:
         params: Mapping[str, Any],
         reason: Reason,
         path: str = "",
+        target_node_name: str = "",
     ) -> None:
         topo = self.topo
-        prediction = predict_probe(
+        prediction = predict_probe(  # IPv6 kinds: unknown (the model is IPv4)
             topo,
             self.matrix,
             kind,
@@ -179,6 +221,8 @@ class _Planner:
         suffix = f"->{target_node}" if target_node else ""
         if kind == "icmp-node" and target_ip is not None:
             suffix = f"->{topo.node_by_ip[target_ip].name}" if target_ip in topo.node_by_ip else ""
+        elif kind == "icmp-node6" and target_node_name:
+            suffix = f"->{target_node_name}"
         self.probes.append(
             PlannedProbe(
                 id=f"{kind}/{source}{suffix}",
@@ -272,6 +316,27 @@ class _Planner:
                 if mtu.expect is not None:
                     params["expect"] = mtu.expect
             add(kind, s.name, pod_target, pods_class, None, port, d.name, params, reason, path)
+            if self.dual_stack and reason == "class-pair":
+                add(IPV6_KINDS[kind], s.name, pod_target, pods_class, None, port, d.name,
+                    _ipv6_params(kind, params), reason, path)  # fmt: skip
+        if self.dual_stack and reason == "class-pair" and "icmp-node" in kinds:
+            ip6 = _node_ipv6(topo, d.name)
+            if ip6 is not None:
+                node_class = Msg("probe.nodes-of", label=class_of[d.name].label())
+                target = Msg("probe.node", node=d.name, ip=ip6)
+                add(
+                    "icmp-node6",
+                    s.name,
+                    target,
+                    node_class,
+                    ip6,
+                    None,
+                    None,
+                    {},
+                    reason,
+                    "",
+                    d.name,
+                )
 
     def pod_probes(
         self, classes: Sequence[NodeClass], sources: Sequence[str], rng: random.Random
@@ -316,7 +381,13 @@ def build_probe_plan(
     classes = matrix.classes
     rng = random.Random(seed)
     sources = _pick_sources(sorted(views), classes, max_sources, rng)
-    planner = _Planner(topo, matrix, {m.name: c for c in classes for m in c.members}, echo_port)
+    planner = _Planner(
+        topo,
+        matrix,
+        {m.name: c for c in classes for m in c.members},
+        echo_port,
+        dual_stack(snapshot),
+    )
     notes = planner.service_probes(snapshot, sources, egress, egress_ip, icmp_clusterip)
     planner.pod_probes(classes, sources, rng)
     return ProbePlan(

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_EGRESS",
     "DEFAULT_MAX_SOURCES",
     "ECHO_PORT",
+    "IPV6_KINDS",
     "KINDS",
     "MTU_LADDER",
     "TRANSFER_SIZES",
@@ -80,6 +81,10 @@ register(
             "en": "no kubernetes-service probes: the snapshot has no default/kubernetes service",
             "ko": "kubernetes 서비스 프로브 없음: 스냅샷에 default/kubernetes 서비스가 없습니다",
         },
+        "probe.ipv6-unmodelled": {
+            "en": "the static model does not decide IPv6 flows: this probe is the only evidence",
+            "ko": "정적 모델은 IPv6 흐름을 판단하지 않습니다: 이 프로브가 유일한 근거입니다",
+        },
         "probe.no-nodes": {
             "en": "nothing to probe: the snapshot has no nodes",
             "ko": "프로브할 대상이 없습니다: 스냅샷에 노드가 없습니다",
@@ -110,7 +115,14 @@ KINDS: dict[str, KindInfo] = {
     "icmp-node": KindInfo("icmp", "icmp", "ping node", "node"),
     "mtu": KindInfo("mtu", "icmp", "MTU (DF)", "pod"),
     "transfer": KindInfo("transfer", "tcp", "transfer", "pod"),
+    # The same between pods over IPv6, in a dual-stack cluster (kind name + "6").
+    "pod-http6": KindInfo("http", "tcp", "pod->pod HTTP (IPv6)", "pod"),
+    "icmp-pod6": KindInfo("icmp", "icmp", "ping pod (IPv6)", "pod"),
+    "icmp-node6": KindInfo("icmp", "icmp", "ping node (IPv6)", "node"),
+    "mtu6": KindInfo("mtu", "icmp", "MTU (IPv6, unfragmented)", "pod"),
+    "transfer6": KindInfo("transfer", "tcp", "transfer (IPv6)", "pod"),
 }
+IPV6_KINDS = {kind: kind + "6" for kind in ("pod-http", "icmp-pod", "icmp-node", "mtu", "transfer")}
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,11 @@ class PlannedProbe:
     def info(self) -> KindInfo:
         return KINDS[self.kind]
 
+    @property
+    def family(self) -> int:
+        """6 for the IPv6 kinds of a dual-stack cluster, else 4."""
+        return 6 if self.kind in IPV6_KINDS.values() else 4
+
     def agent_spec(self, target_ip: str | None, timeout: float) -> dict[str, Any]:
         """The agent's JSON for this probe, aimed at ``target_ip`` (the planned one if None)."""
         host = target_ip if target_ip is not None else str(self.target_ip)
@@ -181,17 +198,25 @@ class ProbePlan:
         return tuple(p for p in self.probes if p.source_node == node)
 
     def agent_plan(
-        self, node: str, echo_ips: Mapping[str, str], *, parallel: bool = True
+        self,
+        node: str,
+        echo_ips: Mapping[str, str],
+        *,
+        parallel: bool = True,
+        echo_ips6: Mapping[str, str] | None = None,
     ) -> tuple[dict[str, Any], tuple[PlannedProbe, ...]]:
         """The agent's plan for ``node`` and the probes left out (no listener on their node).
 
-        ``echo_ips`` maps a node name to the address of the listener there.
+        ``echo_ips`` maps a node name to the address of the listener there,
+        ``echo_ips6`` to its IPv6 address (the IPv6 probes of a dual-stack
+        cluster; a node without one leaves them out).
         """
         specs: list[dict[str, Any]] = []
         unresolved: list[PlannedProbe] = []
         for probe in self.for_source(node):
             if probe.target_ip is None:
-                ip = echo_ips.get(probe.target_node or "")
+                listeners = (echo_ips6 or {}) if probe.family == 6 else echo_ips
+                ip = listeners.get(probe.target_node or "")
                 if ip is None:
                     unresolved.append(probe)
                     continue

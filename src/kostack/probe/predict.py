@@ -22,7 +22,7 @@ from kostack.analyze.reach import (
 )
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, Snapshot
-from kostack.probe.plan_model import KINDS, MTU_LADDER, Prediction
+from kostack.probe.plan_model import IPV6_KINDS, KINDS, MTU_LADDER, Prediction
 
 __all__ = [
     "MtuPlan",
@@ -199,6 +199,73 @@ def _pod_endpoint(
     return matrix.pod_on(view)
 
 
+_UNMODELLED = Prediction("unknown", "ipv6", detail=Msg("probe.ipv6-unmodelled"))
+
+
+def _pod6(topo: Topology, view: NodeView | None, ip: IPAddress | None) -> Endpoint | None:
+    """A pod on ``view`` by its IPv6 address: ``ip`` when it is one, else its IPv6 block's first."""
+    if view is None:
+        return None
+    if ip is not None and ip.version == 6 and topo.in_pod_network(ip):
+        pod = topo.pod_by_ip.get(ip)
+        label = f"pod {pod.namespace}/{pod.name} {ip}" if pod else f"a pod on {view.name} ({ip})"
+        return Endpoint("pod", label, ip, view.name)
+    block = next((b for b in view.blocks if b.version == 6), None)
+    if block is None:  # IPAM blocks of one family only: the node's IPv6 podCIDR
+        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
+        node = next((n for n in nodes if n.name == view.name), None)
+        block = next((c for c in node.pod_cidrs if c.version == 6), None) if node else None
+    if block is None:
+        return None
+    first = block.network_address + 1 if block.num_addresses > 1 else block.network_address
+    return Endpoint("pod", f"a pod on {view.name} ({first})", first, view.name)
+
+
+def _predict_ipv6(
+    topo: Topology,
+    kind: str,
+    source_node: str,
+    target_ip: IPAddress | None,
+    target_port: int | None,
+    target_node: str | None,
+    source_ip: IPAddress | None,
+) -> Prediction:
+    """The engine's per-family prediction for an IPv6 probe of a dual-stack cluster.
+
+    Pod to pod and to a node's IPv6 address as the engine traces them; the MTU
+    and transfer probes only inherit a blocked path (the per-family MTU is the
+    net-mtu check's, not mapped to a size here). Unknown when a pod or node
+    has no IPv6 address in the snapshot.
+    """
+    src = _pod6(topo, topo.node_views.get(source_node), source_ip)
+    if src is None:
+        return _UNMODELLED
+    if kind == "icmp-node6":
+        if target_ip is None or target_ip.version != 6:
+            return _UNMODELLED
+        # A node's IPv6 InternalIP is the node (classify_ip knows the primary addresses only).
+        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
+        owner = next((n.name for n in nodes if target_ip in n.internal_ips), None)
+        target = (
+            Endpoint("node", f"node {owner} {target_ip}", target_ip, owner)
+            if owner is not None
+            else classify_ip(topo, target_ip)
+        )
+        return predict(topo, src, target, "icmp", None)
+    d_view = topo.node_views.get(target_node or "")
+    if d_view is None and target_ip is not None:
+        d_view = topo.node_of_pod_ip(target_ip)
+    dst = _pod6(topo, d_view, target_ip)
+    if dst is None:
+        return _UNMODELLED
+    if kind == "pod-http6":
+        return predict(topo, src, dst, "tcp", target_port)
+    if kind == "icmp-pod6":
+        return predict(topo, src, dst, "icmp", None)
+    base = predict(topo, src, dst, "icmp" if kind == "mtu6" else "tcp", target_port)
+    return base if base.outcome == "blocked" else _UNMODELLED
+
+
 def predict_probe(
     topo: Topology,
     matrix: Matrix,
@@ -216,6 +283,10 @@ def predict_probe(
     again when correlating, from what was recorded, against the snapshot
     being diagnosed.
     """
+    if kind in IPV6_KINDS.values():
+        return _predict_ipv6(
+            topo, kind, source_node, target_ip, target_port, target_node, source_ip
+        )
     info = KINDS.get(kind)
     s_view = topo.node_views.get(source_node)
     if info is None or s_view is None:

@@ -16,6 +16,7 @@ from typing import Any, Final
 from kostack.probe.plan import PlannedProbe, ProbePlan
 
 __all__ = [
+    "AGENT_FILES",
     "AGENT_PATH",
     "VERDICTS",
     "AgentOutput",
@@ -28,6 +29,12 @@ __all__ = [
 ]
 
 AGENT_PATH: Final = Path(__file__).with_name("agent.py")
+# The agent and its modules (one per probe kind), shipped together in one folder: a pod
+# gets them all in its ConfigMap, the lab's stand-in kubelet copies them all.
+AGENT_FILES: Final = tuple(
+    AGENT_PATH.with_name(name)
+    for name in ("agent.py", "agent_base.py", "agent_dns.py", "agent_icmp.py", "agent_tcp.py")
+)
 VERDICTS: Final = ("pass", "fail", "error", "expected-no-reply", "skipped")
 
 
