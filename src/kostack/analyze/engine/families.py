@@ -143,38 +143,72 @@ class Families:
         )
         self.engines = [SetEngine(t, self.universe) for t in self.topos]
         self.bgp = any(bgp_dependent(t, p) for t in self.topos for p in t.calico_pools)
-        self._static: dict[tuple[object, ...], tuple[object, ...]] = {}
         # (source classes, target classes, representative traces) of each evaluation, in order
         self.stats: list[tuple[int, int, int]] = []
-        self._route: dict[tuple[object, ...], tuple[object, ...]] = {}
-        self._positions: dict[tuple[int, str], int | None] = {}
         self._rows: dict[tuple[object, ...], _SetRow] = {}
         self._interned_rows: dict[tuple[object, ...], _SetRow] = {}
         self._keep: list[object] = []  # query tuples whose ids key _rows
+        # what is known of each end object, by id (the record keeps the end alive, so an
+        # id is never reused while cached); keys shared by many ends are interned
+        self._ends: dict[int, _EndInfo] = {}
+        self._interned: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._profiles: dict[tuple[object, ...], _Profile] = {}
+
+    def _info(self, e: End) -> _EndInfo:
+        info = self._ends.get(id(e))
+        if info is None:
+            info = self._ends[id(e)] = _EndInfo(e)
+        return info
+
+    def _intern(self, key: tuple[object, ...]) -> tuple[object, ...]:
+        return self._interned.setdefault(key, key)
 
     def route(self, e: End) -> tuple[object, ...]:
         """`route_key`, memoised per end."""
-        key = (e.name, int(e.ip), e.endpoint.kind)
-        found = self._route.get(key)
-        if found is None:
-            found = self._route[key] = route_key(self.topos[0], e)
-        return found
+        info = self._info(e)
+        if info.route is None:
+            info.route = self._intern(route_key(self.topos[0], e))
+        return info.route
 
     def position(self, e: End, kind: str) -> int | None:
         """The universe position of an end's own address ("ip") or its node's ("node")."""
-        key = (id(e), kind)
-        found = self._positions.get(key, -1)
+        info = self._info(e)
+        found = info.ip_pos if kind == "ip" else info.node_pos
         if found == -1:
             a = e.ip if kind == "ip" else e.node_ip
-            found = self._positions[key] = self.universe.position(a) if a is not None else None
+            found = self.universe.position(a) if a is not None else None
+            if kind == "ip":
+                info.ip_pos = found
+            else:
+                info.node_pos = found
         return found
 
     def static(self, e: End, side: str) -> tuple[object, ...]:
-        """`static_key`, once per (node, address, kind, side) for all families."""
-        key = (e.name, int(e.ip), e.endpoint.kind, side)
-        found = self._static.get(key)
+        """`static_key`, once per end and side for all families."""
+        return self._profile(e, side).static
+
+    def _profile(self, e: End, side: str) -> _Profile:
+        """An end's static key, and a token naming it with the end's groups in every world.
+
+        Ends with one token have the same admitted rows for any queries, so `_classes`
+        looks the rows up once per token, not per end.
+        """
+        info = self._info(e)
+        found = info.src if side == "src" else info.dst
         if found is None:
-            found = self._static[key] = static_key(self.topos[0], e, side)
+            static = self._intern(static_key(self.topos[0], e, side))
+            port = e.view.port if e.view is not None else None
+            groups = (
+                tuple(eng.groups_key(port) for eng in self.engines) if port is not None else None
+            )
+            key = (static, groups)
+            found = self._profiles.get(key)
+            if found is None:
+                found = self._profiles[key] = _Profile(len(self._profiles), static, port)
+            if side == "src":
+                info.src = found
+            else:
+                info.dst = found
         return found
 
     def evaluate(
@@ -205,13 +239,16 @@ class Families:
             on = e.view is not None and e.view.name in target_nodes and same_node != "exclude"
             return (e.view.name if on and e.view is not None else None, joint_key(e))
 
+        # without a joint key or same-node tracing every source's extra is (None, None)
+        src_extra = hosts if joint or same_node != "exclude" else None
+
         # a source is judged by its egress sets, a target by its ingress sets (and both by the
         # TCP 179 sets, a BGP session being either way)
         both = {BGP_EGRESS, BGP_INGRESS}
         q_src = tuple(q for q in queries if q.direction == "egress" or q in both)
         q_dst = tuple(q for q in queries if q.direction == "ingress" or q in both)
-        src_classes, src_of = self._classes(sources, "src", q_src, hosts)
-        dst_classes, dst_of = self._classes(targets, "dst", q_dst, lambda e: None)
+        src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
+        dst_classes, dst_of = self._classes(targets, "dst", q_dst, None)
         selves: dict[tuple[int, int], list[tuple[End, End]]] = defaultdict(list)
         if same_node == "exclude":
             by_node = {t.view.name: (i, t) for i, t in enumerate(targets) if t.view is not None}
@@ -303,23 +340,60 @@ class Families:
         ends: Sequence[End],
         side: str,
         queries: Sequence[Query],
-        extra: Callable[[End], object],
+        extra: Callable[[End], object] | None,
+        constant: object = None,
     ) -> tuple[list[EndClass], dict[int, int]]:
+        """Group ``ends`` by everything on their side; ``extra`` (or the ``constant``) too.
+
+        Ends with one profile token (static key and groups in every world) have the
+        same admitted rows, so the rows are looked up once per token, not per end.
+        """
         groups: dict[tuple[object, ...], EndClass] = {}
         of: dict[int, int] = {}
         qs = tuple(queries)
         self._keep.append(qs)
+        worlds = range(len(self.engines))
+        by_token: dict[tuple[int, object], EndClass] = {}
         for idx, e in enumerate(ends):
-            port = e.view.port if e.view is not None else None
-            found = tuple(self._admitted(w, port, qs) for w in range(len(self.engines)))
-            key = (self.static(e, side), extra(e), tuple(map(id, found)))
-            cls = groups.get(key)
+            prof = self._profile(e, side)
+            ex = extra(e) if extra is not None else constant
+            cls = by_token.get((prof.token, ex))
             if cls is None:
-                sets = tuple(dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found)
-                cls = groups[key] = EndClass(len(groups), key, [], sets)
+                found = tuple(self._admitted(w, prof.port, qs) for w in worlds)
+                key = (prof.static, ex, tuple(map(id, found)))
+                cls = groups.get(key)
+                if cls is None:
+                    sets = tuple(
+                        dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found
+                    )
+                    cls = groups[key] = EndClass(len(groups), key, [], sets)
+                by_token[(prof.token, ex)] = cls
             cls.members.append(e)
             of[idx] = cls.id
         return list(groups.values()), of
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What decides one side of an end's classes; ``port``: one port with its groups."""
+
+    token: int
+    static: tuple[object, ...]
+    port: Port | None
+
+
+class _EndInfo:
+    """Per end object: its route key, universe positions (-1: not yet) and profiles."""
+
+    __slots__ = ("end", "route", "ip_pos", "node_pos", "src", "dst")
+
+    def __init__(self, end: End) -> None:
+        self.end = end
+        self.route: tuple[object, ...] | None = None
+        self.ip_pos: int | None = -1
+        self.node_pos: int | None = -1
+        self.src: _Profile | None = None
+        self.dst: _Profile | None = None
 
 
 def route_key(topo: Topology, e: End) -> tuple[object, ...]:
