@@ -171,7 +171,7 @@ class NodeView:
     subnet: Subnet | None
     blocks: tuple[IPNetwork, ...]
 
-    @property
+    @cached_property
     def name(self) -> str:
         return self.node.name
 

@@ -95,8 +95,9 @@ def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, s
     topo = ctx.topo
     flows = ctx.flows
     members: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    for e in flows.pods:
-        members[route_key(topo, e)].append(e.name)
+    route_of = [(e, route_key(topo, e)) for e in flows.pods]
+    for e, key in route_of:
+        members[key].append(e.name)
     why: dict[str, list[str]] = defaultdict(list)
     unknown: dict[str, str] = {}
     for s, t, decision in flows.decisions:
@@ -108,17 +109,18 @@ def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, s
             continue
         if decision.hop.disposition != Disposition.ACCEPTED or decision.encap is not None:
             continue
-        dst_label = nodes_label(dst_names)
-        src_label = nodes_label(src_names)
+        # one message per route class pair, shared by its nodes
+        p2p = Msg(f"{ID}.why-p2p", dst=nodes_label(dst_names), how=_how(decision.hop.detail))
+        reply = Msg(f"{ID}.why-reply", dst=nodes_label(src_names))
         for n in src_names:
-            why[n].append(Msg(f"{ID}.why-p2p", dst=dst_label, how=_how(decision.hop.detail)))
+            why[n].append(p2p)
         for n in dst_names:
-            why[n].append(Msg(f"{ID}.why-reply", dst=src_label))
+            why[n].append(reply)
     outside = flows.egress_target
     first_node = next(iter(topo.node_by_ip), None)
     keeps: dict[tuple[object, ...], tuple[bool, bool]] = {}
-    for e in flows.pods:
-        key = route_key(topo, e)  # masquerade depends on the pod's pool only
+    why_egress, why_host = Msg(f"{ID}.why-egress"), Msg(f"{ID}.why-host")
+    for e, key in route_of:  # masquerade depends on the pod's pool only
         if key not in keeps:
             masq = masquerade(topo, e.ip, outside)
             to_node = masquerade(topo, e.ip, first_node) if first_node is not None else None
@@ -131,9 +133,9 @@ def native_senders(ctx: CheckContext) -> tuple[dict[str, list[str]], dict[str, s
             )
         egress, host = keeps[key]
         if egress:
-            why[e.name].append(Msg(f"{ID}.why-egress"))
+            why[e.name].append(why_egress)
         if host:
-            why[e.name].append(Msg(f"{ID}.why-host"))
+            why[e.name].append(why_host)
     return why, unknown
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from kostack.analyze.engine.addrsets import Admitted, SetEngine, Universe, contains
+from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import bgp_dependent, masquerade
 from kostack.analyze.engine.encap import encapsulation
@@ -42,11 +43,11 @@ class End:
     endpoint: Endpoint
     ip: IPAddress
 
-    @property
+    @cached_property
     def node_ip(self) -> IPAddress | None:
         return self.view.ip if self.view is not None else None
 
-    @property
+    @cached_property
     def name(self) -> str:
         return self.view.name if self.view is not None else str(self.ip)
 
@@ -196,7 +197,14 @@ class Families:
         info = self._info(e)
         found = info.src if side == "src" else info.dst
         if found is None:
-            static = self._intern(static_key(self.topos[0], e, side))
+            if e.view is None:
+                static = self._intern(("outside", e.ip))
+            else:
+                # `static_key`, its shared part computed once for both sides
+                if info.common is None:
+                    info.common = common_key(self.topos[0], e, self.route(e))
+                routes = side_routes(self.topos[0], e, side)
+                static = self._intern((*info.common, routes))
             port = e.view.port if e.view is not None else None
             groups = (
                 tuple(eng.groups_key(port) for eng in self.engines) if port is not None else None
@@ -289,27 +297,36 @@ class Families:
     def _joint_key(self, targets: Sequence[End], flow_of: FlowOf) -> Callable[[End], object]:
         """A source's memberships in every target's ingress (and TCP 179) sets, per world."""
         memo: dict[tuple[object, ...], list[tuple[Query, str]]] = {}
+        # per (target, wire key): the sets to test and whose address each tests
+        tests_of: dict[tuple[object, ...], list[tuple[Ranges, str]]] = {}
+        judged = [
+            (w, topo, j, t, t.view.port, self.route(t), t.ip in topo.node_by_ip)
+            for w, topo in enumerate(self.topos)
+            for j, t in enumerate(targets)
+            if t.view is not None and t.view.port is not None
+        ]
 
         def key(s: End) -> object:
             bits: list[bool] = []
-            for w, topo in enumerate(self.topos):
-                for t in targets:
-                    port = t.view.port if t.view is not None else None
-                    flow = flow_of(s, t)
-                    if port is None or flow is None:
-                        continue
-                    mk = (w, self.route(s), self.route(t), t.ip in topo.node_by_ip, flow)
+            route = self.route(s)
+            for w, topo, j, t, port, t_route, t_node in judged:
+                flow = flow_of(s, t)
+                if flow is None:
+                    continue
+                mk = (w, route, t_route, t_node, flow)
+                tests = tests_of.get((j, mk))
+                if tests is None:
                     if mk not in memo:
                         memo[mk] = wire_sets(topo, s, t, flow)
-                    tests = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
+                    qs = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
                     if self.bgp:
-                        tests += [(BGP_INGRESS, "node"), (BGP_EGRESS, "node")]
-                    for q, kind in tests:
-                        addr = s.ip if kind == "ip" else s.node_ip
-                        ranges = self.engines[w].admitted(port, q).ranges
-                        bits.append(
-                            addr is not None and contains(ranges, self.universe.position(addr))
-                        )
+                        qs += [(BGP_INGRESS, "node"), (BGP_EGRESS, "node")]
+                    tests = tests_of[(j, mk)] = [
+                        (self.engines[w].admitted(port, q).ranges, kind) for q, kind in qs
+                    ]
+                for ranges, kind in tests:
+                    pos = self.position(s, kind)
+                    bits.append(pos is not None and contains(ranges, pos))
             return tuple(bits)
 
         return key
@@ -383,13 +400,14 @@ class _Profile:
 
 
 class _EndInfo:
-    """Per end object: its route key, universe positions (-1: not yet) and profiles."""
+    """Per end object: route key, shared static part, universe positions (-1: not yet), profiles."""
 
-    __slots__ = ("end", "route", "ip_pos", "node_pos", "src", "dst")
+    __slots__ = ("common", "dst", "end", "ip_pos", "node_pos", "route", "src")
 
     def __init__(self, end: End) -> None:
         self.end = end
         self.route: tuple[object, ...] | None = None
+        self.common: tuple[object, ...] | None = None
         self.ip_pos: int | None = -1
         self.node_pos: int | None = -1
         self.src: _Profile | None = None
@@ -409,30 +427,41 @@ def route_key(topo: Topology, e: End) -> tuple[object, ...]:
 
 def static_key(topo: Topology, e: End, side: str) -> tuple[object, ...]:
     """Everything on one side that decides a hop, apart from the admitted sets."""
-    v = e.view
-    if v is None:
+    if e.view is None:
         return ("outside", e.ip)
+    return (*common_key(topo, e, route_key(topo, e)), side_routes(topo, e, side))
+
+
+def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[object, ...]:
+    """The part of `static_key` both sides share (``route``: the end's `route_key`)."""
+    v = e.view
+    assert v is not None
     port = v.port
     spoof: tuple[object, ...] = ()
     if port is not None:
         spoof = (outcome(port, e.ip), outcome(port, v.ip) if v.ip is not None else None)
     router = topo.router_for_subnet(v.subnet.id) if v.subnet is not None else None
-    routes: tuple[object, ...] = ()
-    if side == "dst":
-        # whether each router routes this pod address (native traffic across subnets)
-        routes = tuple(route_to(topo, r, e.ip) is not None for r in topo.routers)
-    elif e.endpoint.kind == "pod":
-        routes = route_back_key(topo, v, e.ip)
     return (
-        route_key(topo, e),
+        route,
         router.id if router is not None else None,
         port is not None,
         port.port_security_enabled if port is not None else None,
         v.ip is not None,
         v.is_control_plane,
         spoof,
-        routes,
     )
+
+
+def side_routes(topo: Topology, e: End, side: str) -> tuple[object, ...]:
+    """The last part of `static_key`: what the routers do with the end's address."""
+    v = e.view
+    assert v is not None
+    if side == "dst":
+        # whether each router routes this pod address (native traffic across subnets)
+        return tuple(route_to(topo, r, e.ip) is not None for r in topo.routers)
+    if e.endpoint.kind == "pod":
+        return route_back_key(topo, v, e.ip)
+    return ()
 
 
 def wire_sets(
