@@ -12,7 +12,7 @@ from kostack.analyze.checks.base import (
     node_resource,
     view_ports,
 )
-from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.families import route_key
 from kostack.analyze.engine.types import Disposition
@@ -187,10 +187,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         ip = pods.get(v.name)
         if ip is None:
             continue
-        hop = antispoof(v.port, ip, v.port_label(), "forward")
-        if hop.disposition == Disposition.DENIED:
+        if outcome(v.port, ip) == Disposition.DENIED:  # the hop's disposition, unbuilt
             denied.append(v)
-        elif hop.disposition == Disposition.UNKNOWN:
+            continue
+        hop = antispoof(v.port, ip, v.port_label(), "forward")
+        if hop.disposition == Disposition.UNKNOWN:
             undecided.append((v, hop.detail))
         else:
             passing.append((v, hop.detail))
