@@ -154,6 +154,7 @@ class Families:
         self._ends: dict[int, _EndInfo] = {}
         self._interned: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._profiles: dict[tuple[object, ...], _Profile] = {}
+        self._static_ids: dict[tuple[object, ...], int] = {}
 
     def _info(self, e: End) -> _EndInfo:
         info = self._ends.get(id(e))
@@ -212,7 +213,8 @@ class Families:
             key = (static, groups)
             found = self._profiles.get(key)
             if found is None:
-                found = self._profiles[key] = _Profile(len(self._profiles), static, port)
+                static_id = self._static_ids.setdefault(static, len(self._static_ids))
+                found = self._profiles[key] = _Profile(len(self._profiles), static, static_id, port)
             if side == "src":
                 info.src = found
             else:
@@ -288,10 +290,12 @@ class Families:
         key = (w, id(qs), eng.groups_key(port))
         row = self._rows.get(key)
         if row is None:
-            sets = tuple(eng.admitted(port, q) for q in qs)
-            row = self._rows[key] = self._interned_rows.setdefault(
-                (w, tuple(map(id, sets))), _SetRow(sets)
-            )
+            sets = eng.admitted_row(port, qs)
+            ids = (w, tuple(map(id, sets)))
+            row = self._interned_rows.get(ids)
+            if row is None:
+                row = self._interned_rows[ids] = _SetRow(sets)
+            self._rows[key] = row
         return row
 
     def _joint_key(self, targets: Sequence[End], flow_of: FlowOf) -> Callable[[End], object]:
@@ -377,13 +381,15 @@ class Families:
             cls = by_token.get((prof.token, ex))
             if cls is None:
                 found = tuple(self._admitted(w, prof.port, qs) for w in worlds)
-                key = (prof.static, ex, tuple(map(id, found)))
-                cls = groups.get(key)
+                ids = tuple(map(id, found))
+                # the class key is (static key, extra, rows); grouped by the static key's id
+                cls = groups.get((prof.static_id, ex, ids))
                 if cls is None:
                     sets = tuple(
                         dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found
                     )
-                    cls = groups[key] = EndClass(len(groups), key, [], sets)
+                    cls = EndClass(len(groups), (prof.static, ex, ids), [], sets)
+                    groups[(prof.static_id, ex, ids)] = cls
                 by_token[(prof.token, ex)] = cls
             cls.members.append(e)
             of[idx] = cls.id
@@ -396,6 +402,7 @@ class _Profile:
 
     token: int
     static: tuple[object, ...]
+    static_id: int  # one per distinct static key (cheaper to hash)
     port: Port | None
 
 
