@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
@@ -42,14 +41,14 @@ class End:
     view: NodeView | None
     endpoint: Endpoint
     ip: IPAddress
+    # read on every lookup of the engine: attributes, not properties
+    node_ip: IPAddress | None = field(init=False, repr=False, compare=False)
+    name: str = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def node_ip(self) -> IPAddress | None:
-        return self.view.ip if self.view is not None else None
-
-    @cached_property
-    def name(self) -> str:
-        return self.view.name if self.view is not None else str(self.ip)
+    def __post_init__(self) -> None:
+        view = self.view
+        object.__setattr__(self, "node_ip", view.ip if view is not None else None)
+        object.__setattr__(self, "name", view.name if view is not None else str(self.ip))
 
 
 # (source rep, target rep) -> the flow's protocol and port, or None when the pair is not in it
@@ -203,7 +202,7 @@ class Families:
             else:
                 # `static_key`, its shared part computed once for both sides
                 if info.common is None:
-                    info.common = common_key(self.topos[0], e, self.route(e))
+                    info.common = self._intern(common_key(self.topos[0], e, self.route(e)))
                 routes = side_routes(self.topos[0], e, side)
                 static = self._intern((*info.common, routes))
             port = e.view.port if e.view is not None else None
