@@ -94,7 +94,9 @@ def test_an_update_whose_answer_is_lost_is_settled_by_reading_the_port(
     # Neutron applies the update, and the answer never comes back
     fault = proxy.inject(FaultKind.TIMEOUT, "PUT", PORT_PUT, forward=True, hold_s=8.0)
     report = loop.run_pass()
-    assert fault.fired.is_set()
+    assert fault.fired.wait(
+        10
+    )  # under load the proxy may read the request after the client gave up
     assert [(d.action, d.outcome) for d in report.done] == [("add-pairs", "applied")]
     assert w.pairs("k8s-w-4") == sorted(FIXED) and w.tags("k8s-w-4") == OWNED_TAGS
     assert loop.run_pass().result == "clean"

@@ -109,7 +109,9 @@ def test_timeout_holds_longer_than_the_client_waits(
     with pytest.raises(ks_exceptions.ConnectTimeout):
         conn.network.update_port(port_id, allowed_address_pairs=[{"ip_address": "10.244.0.0/16"}])
     assert time.monotonic() - started < 10
-    assert fault.fired.is_set()
+    assert fault.fired.wait(
+        10
+    )  # under load the proxy may read the request after the client gave up
     assert fault_proxy.count("PUT", PORT_PATH) == 1
 
     pairs = openstack_connection(seeded_neutron.endpoint).network.get_port(port_id)

@@ -105,7 +105,9 @@ def test_an_octavia_listing_that_never_answers_is_a_gap_within_the_timeout(
     started = time.monotonic()
     run = lb_world.run("diagnose", "-o", "json", "--timeout", "2")
     assert time.monotonic() - started < 25  # the 30 s hold was not waited out
-    assert fault.fired.is_set()
+    assert fault.fired.wait(
+        10
+    )  # under load the proxy may read the request after the client gave up
     assert run.code == 4, run.stderr  # partial: what Octavia holds is unknown
     (gap,) = run.json()["gaps"]
     assert gap["source"] == "openstack.load_balancers"

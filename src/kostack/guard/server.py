@@ -15,33 +15,23 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from kostack.guard.messages import say
 from kostack.guard.metrics import GuardMetrics
 from kostack.guard.state import GuardState
-from kostack.serve.http import TEXT, ExporterServer, text_body
+from kostack.serve.status import ModeServer
 
 __all__ = ["GuardServer"]
 
 
-class GuardServer(ExporterServer):
+class GuardServer(ModeServer):
+    """Serves guard's endpoints from a background thread until `stop`."""
+
     def __init__(
         self, address: tuple[str, int], state: GuardState, metrics: GuardMetrics, version: str
     ) -> None:
-        self.state = state
-        self.metrics = metrics
-        self.version = version
         super().__init__(
             address,
-            {
-                "/metrics": lambda: (200, CONTENT_TYPE_LATEST, self.metrics.exposition()),
-                "/healthz": lambda: (200, TEXT, text_body(say(self.state.lang, "healthz"))),
-                "/readyz": self._readyz,
-                "/status": self._status,
-            },
+            state,
+            metrics,
+            version,
             name="kostack guard",
-            lang=state.lang,
+            alive=lambda lang: say(lang, "healthz"),
+            metrics_type=CONTENT_TYPE_LATEST,
         )
-
-    def _readyz(self) -> tuple[int, str, bytes]:
-        ready, reason = self.state.readiness()
-        return (200 if ready else 503), TEXT, text_body(reason)
-
-    def _status(self) -> tuple[int, str, bytes]:
-        return 200, "application/json; charset=utf-8", self.state.status_json(self.version).encode()

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from kostack.serve.http import TEXT, ExporterServer, parse_listen, text_body
+from kostack.serve.http import parse_listen
+from kostack.serve.status import ModeServer
 from kostack.watch.messages import say
 from kostack.watch.metrics import WatchMetrics
 from kostack.watch.state import WatchState
@@ -23,36 +24,19 @@ from kostack.watch.state import WatchState
 __all__ = ["WatchServer", "parse_listen"]
 
 
-class WatchServer(ExporterServer):
+class WatchServer(ModeServer):
     """Serves the watch's endpoints from a background thread until `stop`."""
 
     def __init__(
-        self,
-        address: tuple[str, int],
-        state: WatchState,
-        metrics: WatchMetrics,
-        version: str,
+        self, address: tuple[str, int], state: WatchState, metrics: WatchMetrics, version: str
     ) -> None:
-        self.state = state
-        self.metrics = metrics
-        self.version = version
         super().__init__(
             address,
-            {
-                "/metrics": lambda: (200, CONTENT_TYPE_LATEST, self.metrics.exposition()),
-                "/healthz": lambda: (200, TEXT, text_body(say(self.state.lang, "healthz"))),
-                "/readyz": self._readyz,
-                "/status": self._status,
-            },
+            state,
+            metrics,
+            version,
             name="kostack watch",
-            lang=state.lang,
+            alive=lambda lang: say(lang, "healthz"),
+            metrics_type=CONTENT_TYPE_LATEST,
             redacted_by_route=("/status",),  # by parts: its diagnosis once per cycle
         )
-
-    def _readyz(self) -> tuple[int, str, bytes]:
-        ready, reason = self.state.readiness()
-        return (200 if ready else 503), TEXT, text_body(reason)
-
-    def _status(self) -> tuple[int, str, bytes]:
-        body = self.state.status_json(self.version)
-        return 200, "application/json; charset=utf-8", body.encode()
