@@ -14,7 +14,7 @@ from functools import cached_property
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.encap import EncapDecision, encapsulation
 from kostack.analyze.engine.endpoints import classify_ip
-from kostack.analyze.engine.families import End, Families, FamilyResult, route_key
+from kostack.analyze.engine.families import End, Families, FamilyResult
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import Endpoint, FlowResult
 from kostack.analyze.remedy import apply_remedies, pair_remedy
@@ -188,7 +188,8 @@ class ClusterFlows:
         if s.view is None or t.view is None:
             return None
         cache: dict[tuple[object, ...], EncapDecision] = self.__dict__.setdefault("_dec", {})
-        key = (route_key(self.topo, s), route_key(self.topo, t), s.view.name == t.view.name)
+        route = self.families.route  # route_key on self.topo, memoised per end
+        key = (route(s), route(t), s.view.name == t.view.name)
         if key not in cache:
             cache[key] = encapsulation(self.topo, s.view, t.view, t.ip)
         return cache[key]
@@ -202,7 +203,7 @@ class ClusterFlows:
         """`decisions` over pods of one family (`pods_of`)."""
         groups: dict[tuple[object, ...], list[End]] = {}
         for e in pods:
-            groups.setdefault(route_key(self.topo, e), []).append(e)
+            groups.setdefault(self.families.route(e), []).append(e)
         out = []
         for a in groups.values():
             for b in groups.values():
@@ -283,10 +284,11 @@ class ClusterFlows:
             e.ip: (ep.ports.get(sport.name) or sport.target_port or sport.port)
             for e, ep in zip(ends, [x for x in svc.endpoints or () if x.ready], strict=True)
         }
+        flow_by_end = {id(e): (protocol, port_of[e.ip]) for e in ends}  # ends outlive it
         family = self.families.evaluate(
             self.pods,
             ends,
-            lambda s, t: (protocol, port_of[t.ip]),
+            lambda s, t: flow_by_end[id(t)],
             same_node="trace",
             joint=True,
         )

@@ -9,6 +9,7 @@ Every key has every language with the same placeholders (tests prove it).
 from __future__ import annotations
 
 import string
+from functools import cache
 from typing import Any
 
 from kostack.korean import PARTICLES, Word, final_consonant, is_spec, particle
@@ -30,15 +31,36 @@ class Msg(str):
     def __new__(cls, key: str, **params: Any) -> Msg:
         if key not in CATALOG:
             raise KeyError(f"no message {key!r}")
-        text = str(CATALOG[key]["en"].format(**{k: _render(v, "en") for k, v in params.items()}))
-        obj = super().__new__(cls, text)
+        obj = super().__new__(cls, _fill(CATALOG[key]["en"], params, "en"))
         obj.key = key
         obj.params = params
         return obj
 
     def render(self, lang: str) -> str:
         template = CATALOG[self.key].get(lang) or CATALOG[self.key]["en"]
-        return str(template.format(**{k: _render(v, lang) for k, v in self.params.items()}))
+        return _fill(template, self.params, lang)
+
+
+def _fill(template: str, params: dict[str, Any], lang: str) -> str:
+    """``template`` with ``params`` rendered in ``lang``; plain values where no placeholder has
+    a format spec (the same text, without a Python-level __format__ per value)."""
+    if _has_spec(template):
+        return str(template.format(**{k: _render(v, lang) for k, v in params.items()}))
+    return template.format(**{k: _plain(v, lang) for k, v in params.items()})
+
+
+@cache
+def _has_spec(template: str) -> bool:
+    return any(spec for _, _, spec, _ in string.Formatter().parse(template))
+
+
+def _plain(value: Any, lang: str) -> str:
+    """`_render` as a plain str (what a Word prints with an empty format spec)."""
+    if isinstance(value, Msg):
+        return value.render(lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_render(v, lang) for v in value)
+    return str(value)
 
 
 def _render(value: Any, lang: str) -> str:

@@ -202,10 +202,11 @@ class NodeView:
     port_note: str
     subnet: Subnet | None
     blocks: tuple[IPNetwork, ...]
+    # the node's name, read on every lookup of the engine (an attribute, not a property)
+    name: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def name(self) -> str:
-        return self.node.name
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", self.node.name)
 
     @property
     def is_control_plane(self) -> bool:

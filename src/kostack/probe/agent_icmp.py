@@ -161,6 +161,8 @@ def _echo_exchange(
 
     Per size: ok, lost, local (the sender refused it: larger than the local MTU),
     unreachable, frag-needed (IPv4) or too-big (IPv6).
+
+    Long because one receive loop reads every ICMP reply kind of both families in place.
     """
     version = ipaddress.ip_address(host).version
     sock, mode = _icmp_socket(df, version)

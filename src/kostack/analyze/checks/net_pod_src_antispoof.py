@@ -12,7 +12,7 @@ from kostack.analyze.checks.base import (
     node_resource,
     view_ports,
 )
-from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.families import route_key
 from kostack.analyze.engine.types import Disposition
@@ -110,8 +110,9 @@ def native_senders(
     flows = ctx.flows
     pods = flows.pods if version is None else flows.pods_of(version)
     members: dict[tuple[object, ...], list[str]] = defaultdict(list)
-    for e in pods:
-        members[route_key(topo, e)].append(e.name)
+    route_of = [(e, route_key(topo, e)) for e in pods]
+    for e, key in route_of:
+        members[key].append(e.name)
     why: dict[str, list[str]] = defaultdict(list)
     unknown: dict[str, str] = {}
     decisions = flows.decisions if pods is flows.pods else flows.decisions_of(pods)
@@ -124,18 +125,19 @@ def native_senders(
             continue
         if decision.hop.disposition != Disposition.ACCEPTED or decision.encap is not None:
             continue
-        dst_label = nodes_label(dst_names)
-        src_label = nodes_label(src_names)
+        # one message per route class pair, shared by its nodes
+        p2p = Msg(f"{ID}.why-p2p", dst=nodes_label(dst_names), how=_how(decision.hop.detail))
+        reply = Msg(f"{ID}.why-reply", dst=nodes_label(src_names))
         for n in src_names:
-            why[n].append(Msg(f"{ID}.why-p2p", dst=dst_label, how=_how(decision.hop.detail)))
+            why[n].append(p2p)
         for n in dst_names:
-            why[n].append(Msg(f"{ID}.why-reply", dst=src_label))
+            why[n].append(reply)
     outside = flows.outside_of(pods[0].ip.version) if pods else flows.egress_target
     family = outside.version
     first_node = next((ip for ip in topo.node_by_ip if ip.version == family), None)
     keeps: dict[tuple[object, ...], tuple[bool, bool]] = {}
-    for e in pods:
-        key = route_key(topo, e)  # masquerade depends on the pod's pool only
+    why_egress, why_host = Msg(f"{ID}.why-egress"), Msg(f"{ID}.why-host")
+    for e, key in route_of:  # masquerade depends on the pod's pool only
         if key not in keeps:
             masq = masquerade(topo, e.ip, outside)
             to_node = masquerade(topo, e.ip, first_node) if first_node is not None else None
@@ -148,9 +150,9 @@ def native_senders(
             )
         egress, host = keeps[key]
         if egress:
-            why[e.name].append(Msg(f"{ID}.why-egress"))
+            why[e.name].append(why_egress)
         if host:
-            why[e.name].append(Msg(f"{ID}.why-host"))
+            why[e.name].append(why_host)
     return why, unknown
 
 
@@ -197,8 +199,10 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> list[Finding]:
     """One finding per outcome group (no port, undecided, dropped, passing, encapsulated) for
-    one family (None: the primary); ``works``: the other family, when it passes. Long
-    because each group is built in place, in the order a reader meets them."""
+    one family (None: the primary); ``works``: the other family, when it passes.
+
+    Long because each group is built in place, in the order a reader meets them.
+    """
     why, unknown = native_senders(ctx, version)
     pods = _pod_addresses(ctx, version)
     no_port: list[NodeView] = []
@@ -220,10 +224,11 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         ip = pods.get(v.name)
         if ip is None:
             continue
-        hop = antispoof(v.port, ip, v.port_label(), "forward")
-        if hop.disposition == Disposition.DENIED:
+        if outcome(v.port, ip) == Disposition.DENIED:  # the hop's disposition, unbuilt
             denied.append(v)
-        elif hop.disposition == Disposition.UNKNOWN:
+            continue
+        hop = antispoof(v.port, ip, v.port_label(), "forward")
+        if hop.disposition == Disposition.UNKNOWN:
             undecided.append((v, hop.detail))
         else:
             passing.append((v, hop.detail))

@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
@@ -88,6 +89,8 @@ class Universe:
         self.compiled: dict[str, tuple[object, _Compiled]] = {}
         # admitted sets that use no remote group, shared the same way
         self.admitted: dict[tuple[object, ...], Admitted] = {}
+        # a remote prefix's index ranges (rules of many groups name the same prefixes)
+        self.prefixes: dict[IPNetwork, Ranges] = {}
 
     def position(self, ip: IPAddress) -> int:
         k = addr_key(ip)
@@ -124,7 +127,7 @@ class SetEngine:
         self.universe = universe
         self._members: dict[str, Ranges] = {}
         self._cache: dict[tuple[object, ...], Admitted] = {}
-        self._interned: dict[Admitted, Admitted] = {}
+        self._interned: dict[tuple[Ranges, bool], Admitted] = {}
         self._groups_key: dict[str, tuple[object, ...]] = {}
         self.collected = topo.snapshot.openstack is not None and (
             topo.snapshot.openstack.security_groups is not None
@@ -180,7 +183,11 @@ class SetEngine:
     def _remote_spec(self, rule: SecurityGroupRule) -> Ranges | str | None:
         """The rule's remote: index ranges, "group:<id>" (resolved per query), or None."""
         if rule.remote_ip_prefix is not None:
-            return merge([self.universe.of_net(rule.remote_ip_prefix)])
+            found = self.universe.prefixes.get(rule.remote_ip_prefix)
+            if found is None:
+                found = merge([self.universe.of_net(rule.remote_ip_prefix)])
+                self.universe.prefixes[rule.remote_ip_prefix] = found
+            return found
         if rule.remote_group_id is not None:
             return "group:" + rule.remote_group_id
         if rule.remote_address_group_id is not None:
@@ -196,6 +203,11 @@ class SetEngine:
                 tuple(port.security_group_ids),
             )
         return gkey
+
+    def admitted_row(self, port: Port, qs: Sequence[Query]) -> tuple[Admitted, ...]:
+        """`admitted` for each of ``qs``."""
+        gkey = self.groups_key(port)
+        return tuple(self._cache.get((gkey, q)) or self.admitted(port, q) for q in qs)
 
     def admitted(self, port: Port, q: Query) -> Admitted:
         """The admitted set of ``port`` for ``q`` (everything when port security is off)."""
@@ -229,7 +241,8 @@ class SetEngine:
                         else:
                             spans.extend(r.remote)
             result = Admitted(merge(spans), undecided)
-        result = self._interned.setdefault(result, result)
+        # one object per distinct set (keyed by its fields: a tuple hashes in C)
+        result = self._interned.setdefault((result.ranges, result.undecided), result)
         self._cache[key] = result
         if not uses_members:
             # no remote group: the same whatever the ports' pairs or the backend
@@ -237,8 +250,7 @@ class SetEngine:
         return result
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(NamedTuple):
     lo: int
     hi: int
     ported: bool  # has a port range to check

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.engine.addrsets import Admitted, SetEngine, Universe, contains
+from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import bgp_dependent, masquerade
 from kostack.analyze.engine.encap import encapsulation
@@ -42,14 +42,14 @@ class End:
     view: NodeView | None
     endpoint: Endpoint
     ip: IPAddress
+    # read on every lookup of the engine: attributes, not properties
+    node_ip: IPAddress | None = field(init=False, repr=False, compare=False)
+    name: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def node_ip(self) -> IPAddress | None:
-        return self.view.ip if self.view is not None else None
-
-    @property
-    def name(self) -> str:
-        return self.view.name if self.view is not None else str(self.ip)
+    def __post_init__(self) -> None:
+        view = self.view
+        object.__setattr__(self, "node_ip", view.ip if view is not None else None)
+        object.__setattr__(self, "name", view.name if view is not None else str(self.ip))
 
 
 # (source rep, target rep) -> the flow's protocol and port, or None when the pair is not in it
@@ -144,38 +144,81 @@ class Families:
         )
         self.engines = [SetEngine(t, self.universe) for t in self.topos]
         self.bgp = any(bgp_dependent(t, p) for t in self.topos for p in t.calico_pools)
-        self._static: dict[tuple[object, ...], tuple[object, ...]] = {}
         # (source classes, target classes, representative traces) of each evaluation, in order
         self.stats: list[tuple[int, int, int]] = []
-        self._route: dict[tuple[object, ...], tuple[object, ...]] = {}
-        self._positions: dict[tuple[int, str], int | None] = {}
         self._rows: dict[tuple[object, ...], _SetRow] = {}
         self._interned_rows: dict[tuple[object, ...], _SetRow] = {}
         self._keep: list[object] = []  # query tuples whose ids key _rows
+        # what is known of each end object, by id (the record keeps the end alive, so an
+        # id is never reused while cached); keys shared by many ends are interned
+        self._ends: dict[int, _EndInfo] = {}
+        self._interned: dict[tuple[object, ...], tuple[object, ...]] = {}
+        self._profiles: dict[tuple[object, ...], _Profile] = {}
+        self._static_ids: dict[tuple[object, ...], int] = {}
+
+    def _info(self, e: End) -> _EndInfo:
+        info = self._ends.get(id(e))
+        if info is None:
+            info = self._ends[id(e)] = _EndInfo(e)
+        return info
+
+    def _intern(self, key: tuple[object, ...]) -> tuple[object, ...]:
+        return self._interned.setdefault(key, key)
 
     def route(self, e: End) -> tuple[object, ...]:
         """`route_key`, memoised per end."""
-        key = (e.name, int(e.ip), e.endpoint.kind)
-        found = self._route.get(key)
-        if found is None:
-            found = self._route[key] = route_key(self.topos[0], e)
-        return found
+        info = self._info(e)
+        if info.route is None:
+            info.route = self._intern(route_key(self.topos[0], e))
+        return info.route
 
     def position(self, e: End, kind: str) -> int | None:
         """The universe position of an end's own address ("ip") or its node's ("node")."""
-        key = (id(e), kind)
-        found = self._positions.get(key, -1)
+        info = self._info(e)
+        found = info.ip_pos if kind == "ip" else info.node_pos
         if found == -1:
             a = e.ip if kind == "ip" else e.node_ip
-            found = self._positions[key] = self.universe.position(a) if a is not None else None
+            found = self.universe.position(a) if a is not None else None
+            if kind == "ip":
+                info.ip_pos = found
+            else:
+                info.node_pos = found
         return found
 
     def static(self, e: End, side: str) -> tuple[object, ...]:
-        """`static_key`, once per (node, address, kind, side) for all families."""
-        key = (e.name, int(e.ip), e.endpoint.kind, side)
-        found = self._static.get(key)
+        """`static_key`, once per end and side for all families."""
+        return self._profile(e, side).static
+
+    def _profile(self, e: End, side: str) -> _Profile:
+        """An end's static key, and a token naming it with the end's groups in every world.
+
+        Ends with one token have the same admitted rows for any queries, so `_classes`
+        looks the rows up once per token, not per end.
+        """
+        info = self._info(e)
+        found = info.src if side == "src" else info.dst
         if found is None:
-            found = self._static[key] = static_key(self.topos[0], e, side)
+            if e.view is None:
+                static = self._intern(("outside", e.ip))
+            else:
+                # `static_key`, its shared part computed once for both sides
+                if info.common is None:
+                    info.common = self._intern(common_key(self.topos[0], e, self.route(e)))
+                routes = side_routes(self.topos[0], e, side)
+                static = self._intern((*info.common, routes))
+            port = e.view.port if e.view is not None else None
+            groups = (
+                tuple(eng.groups_key(port) for eng in self.engines) if port is not None else None
+            )
+            key = (static, groups)
+            found = self._profiles.get(key)
+            if found is None:
+                static_id = self._static_ids.setdefault(static, len(self._static_ids))
+                found = self._profiles[key] = _Profile(len(self._profiles), static, static_id, port)
+            if side == "src":
+                info.src = found
+            else:
+                info.dst = found
         return found
 
     def evaluate(
@@ -206,13 +249,16 @@ class Families:
             on = e.view is not None and e.view.name in target_nodes and same_node != "exclude"
             return (e.view.name if on and e.view is not None else None, joint_key(e))
 
+        # without a joint key or same-node tracing every source's extra is (None, None)
+        src_extra = hosts if joint or same_node != "exclude" else None
+
         # a source is judged by its egress sets, a target by its ingress sets (and both by the
         # TCP 179 sets, a BGP session being either way)
         both = {BGP_EGRESS, BGP_INGRESS}
         q_src = tuple(q for q in queries if q.direction == "egress" or q in both)
         q_dst = tuple(q for q in queries if q.direction == "ingress" or q in both)
-        src_classes, src_of = self._classes(sources, "src", q_src, hosts)
-        dst_classes, dst_of = self._classes(targets, "dst", q_dst, lambda e: None)
+        src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
+        dst_classes, dst_of = self._classes(targets, "dst", q_dst, None)
         selves: dict[tuple[int, int], list[tuple[End, End]]] = defaultdict(list)
         if same_node == "exclude":
             by_node = {t.view.name: (i, t) for i, t in enumerate(targets) if t.view is not None}
@@ -244,36 +290,47 @@ class Families:
         key = (w, id(qs), eng.groups_key(port))
         row = self._rows.get(key)
         if row is None:
-            sets = tuple(eng.admitted(port, q) for q in qs)
-            row = self._rows[key] = self._interned_rows.setdefault(
-                (w, tuple(map(id, sets))), _SetRow(sets)
-            )
+            sets = eng.admitted_row(port, qs)
+            ids = (w, tuple(map(id, sets)))
+            row = self._interned_rows.get(ids)
+            if row is None:
+                row = self._interned_rows[ids] = _SetRow(sets)
+            self._rows[key] = row
         return row
 
     def _joint_key(self, targets: Sequence[End], flow_of: FlowOf) -> Callable[[End], object]:
         """A source's memberships in every target's ingress (and TCP 179) sets, per world."""
         memo: dict[tuple[object, ...], list[tuple[Query, str]]] = {}
+        # per (target, wire key): the sets to test and whose address each tests
+        tests_of: dict[tuple[object, ...], list[tuple[Ranges, str]]] = {}
+        judged = [
+            (w, topo, j, t, t.view.port, self.route(t), t.ip in topo.node_by_ip)
+            for w, topo in enumerate(self.topos)
+            for j, t in enumerate(targets)
+            if t.view is not None and t.view.port is not None
+        ]
 
         def key(s: End) -> object:
             bits: list[bool] = []
-            for w, topo in enumerate(self.topos):
-                for t in targets:
-                    port = t.view.port if t.view is not None else None
-                    flow = flow_of(s, t)
-                    if port is None or flow is None:
-                        continue
-                    mk = (w, self.route(s), self.route(t), t.ip in topo.node_by_ip, flow)
+            route = self.route(s)
+            for w, topo, j, t, port, t_route, t_node in judged:
+                flow = flow_of(s, t)
+                if flow is None:
+                    continue
+                mk = (w, route, t_route, t_node, flow)
+                tests = tests_of.get((j, mk))
+                if tests is None:
                     if mk not in memo:
                         memo[mk] = wire_sets(topo, s, t, flow)
-                    tests = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
+                    qs = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
                     if self.bgp:
-                        tests += [(BGP_INGRESS, "node"), (BGP_EGRESS, "node")]
-                    for q, kind in tests:
-                        addr = s.ip if kind == "ip" else s.node_ip
-                        ranges = self.engines[w].admitted(port, q).ranges
-                        bits.append(
-                            addr is not None and contains(ranges, self.universe.position(addr))
-                        )
+                        qs += [(BGP_INGRESS, "node"), (BGP_EGRESS, "node")]
+                    tests = tests_of[(j, mk)] = [
+                        (self.engines[w].admitted(port, q).ranges, kind) for q, kind in qs
+                    ]
+                for ranges, kind in tests:
+                    pos = self.position(s, kind)
+                    bits.append(pos is not None and contains(ranges, pos))
             return tuple(bits)
 
         return key
@@ -304,23 +361,64 @@ class Families:
         ends: Sequence[End],
         side: str,
         queries: Sequence[Query],
-        extra: Callable[[End], object],
+        extra: Callable[[End], object] | None,
+        constant: object = None,
     ) -> tuple[list[EndClass], dict[int, int]]:
+        """Group ``ends`` by everything on their side; ``extra`` (or the ``constant``) too.
+
+        Ends with one profile token (static key and groups in every world) have the
+        same admitted rows, so the rows are looked up once per token, not per end.
+        """
         groups: dict[tuple[object, ...], EndClass] = {}
         of: dict[int, int] = {}
         qs = tuple(queries)
         self._keep.append(qs)
+        worlds = range(len(self.engines))
+        by_token: dict[tuple[int, object], EndClass] = {}
         for idx, e in enumerate(ends):
-            port = e.view.port if e.view is not None else None
-            found = tuple(self._admitted(w, port, qs) for w in range(len(self.engines)))
-            key = (self.static(e, side), extra(e), tuple(map(id, found)))
-            cls = groups.get(key)
+            prof = self._profile(e, side)
+            ex = extra(e) if extra is not None else constant
+            cls = by_token.get((prof.token, ex))
             if cls is None:
-                sets = tuple(dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found)
-                cls = groups[key] = EndClass(len(groups), key, [], sets)
+                found = tuple(self._admitted(w, prof.port, qs) for w in worlds)
+                ids = tuple(map(id, found))
+                # the class key is (static key, extra, rows); grouped by the static key's id
+                cls = groups.get((prof.static_id, ex, ids))
+                if cls is None:
+                    sets = tuple(
+                        dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found
+                    )
+                    cls = EndClass(len(groups), (prof.static, ex, ids), [], sets)
+                    groups[(prof.static_id, ex, ids)] = cls
+                by_token[(prof.token, ex)] = cls
             cls.members.append(e)
             of[idx] = cls.id
         return list(groups.values()), of
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What decides one side of an end's classes; ``port``: one port with its groups."""
+
+    token: int
+    static: tuple[object, ...]
+    static_id: int  # one per distinct static key (cheaper to hash)
+    port: Port | None
+
+
+class _EndInfo:
+    """Per end object: route key, shared static part, universe positions (-1: not yet), profiles."""
+
+    __slots__ = ("common", "dst", "end", "ip_pos", "node_pos", "route", "src")
+
+    def __init__(self, end: End) -> None:
+        self.end = end
+        self.route: tuple[object, ...] | None = None
+        self.common: tuple[object, ...] | None = None
+        self.ip_pos: int | None = -1
+        self.node_pos: int | None = -1
+        self.src: _Profile | None = None
+        self.dst: _Profile | None = None
 
 
 def route_key(topo: Topology, e: End) -> tuple[object, ...]:
@@ -336,30 +434,41 @@ def route_key(topo: Topology, e: End) -> tuple[object, ...]:
 
 def static_key(topo: Topology, e: End, side: str) -> tuple[object, ...]:
     """Everything on one side that decides a hop, apart from the admitted sets."""
-    v = e.view
-    if v is None:
+    if e.view is None:
         return ("outside", e.ip)
+    return (*common_key(topo, e, route_key(topo, e)), side_routes(topo, e, side))
+
+
+def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[object, ...]:
+    """The part of `static_key` both sides share (``route``: the end's `route_key`)."""
+    v = e.view
+    assert v is not None
     port = v.port
     spoof: tuple[object, ...] = ()
     if port is not None:
         spoof = (outcome(port, e.ip), outcome(port, v.ip) if v.ip is not None else None)
     router = topo.router_for_subnet(v.subnet.id) if v.subnet is not None else None
-    routes: tuple[object, ...] = ()
-    if side == "dst":
-        # whether each router routes this pod address (native traffic across subnets)
-        routes = tuple(route_to(topo, r, e.ip) is not None for r in topo.routers)
-    elif e.endpoint.kind == "pod":
-        routes = route_back_key(topo, v, e.ip)
     return (
-        route_key(topo, e),
+        route,
         router.id if router is not None else None,
         port is not None,
         port.port_security_enabled if port is not None else None,
         v.ip is not None,
         v.is_control_plane,
         spoof,
-        routes,
     )
+
+
+def side_routes(topo: Topology, e: End, side: str) -> tuple[object, ...]:
+    """The last part of `static_key`: what the routers do with the end's address."""
+    v = e.view
+    assert v is not None
+    if side == "dst":
+        # whether each router routes this pod address (native traffic across subnets)
+        return tuple(route_to(topo, r, e.ip) is not None for r in topo.routers)
+    if e.endpoint.kind == "pod":
+        return route_back_key(topo, v, e.ip)
+    return ()
 
 
 def wire_sets(
