@@ -15,7 +15,10 @@ rules=10_000, pods_per_node=30)`, about 30 MB of JSON), written to a file.
   every planned probe is answered "pass" in 3 ms by an in-process runner
   (no traffic: the benchmark measures kostack, not a network).
 
-Every cycle runs back to back (no interval wait). RSS is the process's
+Every cycle runs back to back (no interval wait), on the allocator `kostack
+watch` runs on: the C allocator (PYTHONMALLOC=malloc; the entry point
+re-executes itself so, see kostack.cli.main.LONG_RUNNING); this script
+re-executes itself the same way unless PYTHONMALLOC is set. RSS is the process's
 resident memory (/proc/self/status VmRSS) after the first cycle and after the
 last; series is the number of samples in one /metrics exposition. The last
 line is::
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -62,6 +66,12 @@ def time_diagnose(path: Path) -> tuple[float, int]:
 
 
 def main() -> int:
+    if not os.environ.get("PYTHONMALLOC"):  # as `kostack watch` runs
+        os.execve(
+            sys.executable,
+            [sys.executable, *sys.orig_argv[1:]],
+            {**os.environ, "PYTHONMALLOC": "malloc"},
+        )
     parser = argparse.ArgumentParser()
     parser.add_argument("--cycles", type=int, default=100)
     parser.add_argument("--nodes", type=int, default=5000)
