@@ -9,7 +9,7 @@ from typing import Any
 
 from kostack.collect._kube_cni import parse_cilium, parse_flannel
 from kostack.collect._kube_objects import Notes, parse_node, parse_pod, parse_service
-from kostack.collect.openstack import _subnet
+from kostack.collect._neutron_records import subnet_record as _subnet
 
 
 def _pod(status: dict[str, Any]) -> dict[str, Any]:

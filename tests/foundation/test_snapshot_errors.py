@@ -146,7 +146,9 @@ def test_a_version_this_kostack_does_not_read(tmp_path: Path) -> None:
     data["schema_version"] = 9
     code, _out, err = diagnose(write(tmp_path, data))
     assert code == 2
-    assert "$.schema_version: schema_version 9 is not one this kostack reads (it reads 1, 2)" in err
+    assert (
+        "$.schema_version: schema_version 9 is not one this kostack reads (it reads 1, 2, 3)" in err
+    )
     data.pop("schema_version")
     _code, _out, err = diagnose(write(tmp_path, data))
     assert "$.schema_version: schema_version is missing" in err

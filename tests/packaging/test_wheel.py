@@ -45,7 +45,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 65,000 -> 66,700: IPv6 and dual stack (#16): the per-family model and engine (branch
 # dualstack) and the probe agent's ICMPv6/AAAA/IPv6 MTU, its split into per-kind modules,
 # the lab's IPv6 port security and the per-family probe plan (dsprobe): 66,645 measured.
-SHIPPED_LINES_BUDGET = 66_700
+# 66,700 -> 69,600: complete Korean (#13 B: a catalogue entry per sentence in both languages,
+# kostack/korean.py, the fix/preflight/release/error texts), the message and exit-code fixes
+# (#13 B), splits of four more god-files (#12), and the merge of all of them with dual stack:
+# 69,514 measured on main after the merges.
+SHIPPED_LINES_BUDGET = 69_600
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

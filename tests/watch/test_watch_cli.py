@@ -79,8 +79,8 @@ def test_a_taken_port_is_usage() -> None:
         port = taken.getsockname()[1]
         code, _, err = run("--snapshot", SEED, "--listen", f"127.0.0.1:{port}", "--lang", "ko")
     assert code == 2
-    assert f"error: 127.0.0.1:{port}에서 연결을 받을 수 없습니다" in err
-    assert "hint: --listen HOST:PORT로 비어 있는 주소를 지정하세요" in err
+    assert f"오류: 127.0.0.1:{port}에서 연결을 받을 수 없습니다" in err
+    assert "힌트: --listen HOST:PORT로 비어 있는 주소를 지정하세요" in err
 
 
 def test_a_missing_snapshot_is_usage(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_help_names_the_endpoints() -> None:
 
 def test_usage_errors_in_korean(tmp_path: Path) -> None:
     code, _, err = run("--snapshot", str(tmp_path / "none.json"), "--lang", "ko")
-    assert code == 2 and "파일이 없습니다" in err and "hint: 스냅샷 파일을 지정하세요" in err
+    assert code == 2 and "파일이 없습니다" in err and "힌트: 스냅샷 파일을 지정하세요" in err
     code, _, err = run("--snapshot", SEED, "--egress-target", "x", "--lang", "ko")
     assert code == 2 and "IP 주소가 아닙니다" in err
     code, _, err = run("--snapshot", SEED, "--deployment", "nope", "--lang", "ko")
