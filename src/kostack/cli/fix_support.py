@@ -1,0 +1,290 @@
+"""What the `kostack fix` commands share: plan options, loading, confirming, connecting,
+printing progress and the next steps (split out of `kostack.cli.fix`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kostack.cli.common import (
+    Environment,
+    F,
+    openstack_needed,
+    request_timeout,
+)
+from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
+from kostack.cli.diagnose import live_options, obtain_snapshot
+from kostack.errors import ApplyError, ConfigError, Interrupted
+from kostack.report.safe import terminal_safe
+from kostack.shell import render
+
+if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
+    from kostack.apply.engine import Event, RunReport
+    from kostack.apply.interrupt import RunInterrupted
+    from kostack.apply.journal import JournalError
+    from kostack.apply.neutron import Neutron
+    from kostack.model import Snapshot
+    from kostack.plan.model import Plan, PlanOptions
+
+__all__ = [
+    "ACK_FLAG",
+    "_confirm",
+    "_connect",
+    "_counted",
+    "_egress",
+    "_interrupted",
+    "_journal_error",
+    "_load_plan",
+    "_next_steps",
+    "_options",
+    "_printer",
+    "_report_problems",
+    "_require_ack",
+    "_snapshot",
+    "_version",
+    "lang_option",
+    "plan_options",
+]
+
+ACK_FLAG = "--i-understand-this-disables-filtering"
+
+
+def _version() -> str:
+    from kostack.cli.main import version
+
+    return version()
+
+
+def lang_option(f: F) -> F:
+    """--lang, as diagnose has it (default: KOSTACK_LANG, else the locale)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["en", "ko"]),
+        help="Language (default: KOSTACK_LANG, else the locale).",
+    )(f)
+
+
+def plan_options(f: F) -> F:
+    """What the plan is built from and how (shared by `fix plan` and `fix apply`)."""
+    f = lang_option(f)
+    f = click.option(
+        "--egress-target",
+        default="1.1.1.1",
+        show_default=True,
+        metavar="IP",
+        help="An address outside the cluster to judge pod egress against (nothing is sent).",
+    )(f)
+    f = click.option(
+        ACK_FLAG,
+        "acknowledged",
+        is_flag=True,
+        help="Required with --method disable-port-security: you accept that the node ports "
+        "lose anti-spoofing and every security group.",
+    )(f)
+    f = click.option(
+        "--service-cidr/--no-service-cidr",
+        "service_cidr",
+        default=False,
+        show_default=True,
+        help="Also add the service CIDR as an allowed pair. Not needed for traffic (service "
+        "IPs never leave a node as a source); off by default, as diagnose advises.",
+    )(f)
+    f = click.option(
+        "--tight",
+        is_flag=True,
+        help="Allowed pairs for only the pod blocks each node owns, not the whole pod CIDR.",
+    )(f)
+    f = click.option(
+        "--method",
+        type=click.Choice(FIX_METHODS),
+        default=FIX_DEFAULT_METHOD,
+        show_default=True,
+        help="pairs: allowed address pairs and scoped rules, port security stays on. "
+        "disable-port-security: fast, drops all filtering on the node ports.",
+    )(f)
+    f = click.option(
+        "--snapshot",
+        "snapshot_path",
+        metavar="FILE",
+        help="Plan from a snapshot instead of collecting live.",
+    )(f)
+    return live_options(f)
+
+
+def _snapshot(ctx: click.Context, snapshot_path: str | None, live: dict[str, Any]) -> Snapshot:
+    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
+    backend = live.get("neutron_backend")
+    os_ = snapshot.openstack
+    if backend and os_ is not None and os_.backend != backend:
+        snapshot = snapshot.model_copy(
+            update={
+                "openstack": os_.model_copy(
+                    update={"backend": backend, "backend_source": "--neutron-backend"}
+                )
+            }
+        )
+    return snapshot
+
+
+def _options(method: str, tight: bool, service_cidr: bool) -> PlanOptions:
+    from kostack.plan.model import Method, PlanOptions
+
+    return PlanOptions(Method(method), tight=tight, service_cidr=service_cidr)
+
+
+def _egress(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        raise ConfigError(f"--egress-target {value!r} is not an IP address") from None
+
+
+def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
+    from kostack.plan.model import Method
+
+    if plan.options.method == Method.DISABLE_PORT_SECURITY and plan.automatic and not acknowledged:
+        raise ConfigError(
+            f"{doing} with --method disable-port-security needs {ACK_FLAG}",
+            "It turns off anti-spoofing and every security group on the node ports (read the "
+            "WARNING in the plan). The recommended fix keeps port security on: drop --method.",
+        )
+
+
+def _load_plan(path: str) -> Plan:
+    from kostack.plan.codec import PlanFormatError, plan_from_dict
+
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no plan file {path}", "write one with `kostack fix plan -o json`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read plan {path}: {exc}") from exc
+    try:
+        return plan_from_dict(doc, path)
+    except PlanFormatError as exc:
+        raise ConfigError(f"{exc.what} ({exc.where})", exc.hint) from exc
+
+
+def _journal_error(exc: JournalError) -> ConfigError:
+    return ConfigError(exc.message, exc.hint)
+
+
+def _confirm(env: Environment, word: str, question: str) -> bool:
+    """A typed confirmation, only on a terminal."""
+    if not (env.stdin_isatty and env.stdout_isatty):
+        return False
+    answer = click.prompt(
+        f"{question} Type {word!r} to go on", default="", show_default=False, err=True
+    )
+    return str(answer).strip() == word
+
+
+def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+    from kostack.cli.fix_text import lang_of, say
+    from kostack.report.fixplan import describe
+
+    lang = lang_of(env)
+
+    def show(event: Event) -> None:
+        if event.stage != "result":
+            return
+        extra = f" ({event.message})" if event.message and event.outcome != "failed" else ""
+        undo = say(env, "fixrun.undo") if event.phase == "undo" else ""
+        what = undo + describe(event.action, lang)
+        env.stdout.write(
+            terminal_safe(f"  {event.action.id:>3} {event.outcome:<16} {what}{extra}\n")
+        )
+        env.stdout.flush()
+
+    return show
+
+
+@contextmanager
+def _counted(
+    env: Environment, key: str, total: int
+) -> Iterator[Callable[[Callable[[Event], None]], Callable[[Event], None]]]:
+    """Progress on stderr counting the actions done, around an event printer."""
+    from kostack.cli.console import language, steps
+    from kostack.cli.messages import say
+    from kostack.report.fixplan import describe
+
+    lang = language(env)
+    title = say(lang, key)
+    with steps(env, title, total) as bar:
+
+        def wrap(printer: Callable[[Event], None]) -> Callable[[Event], None]:
+            def on_event(event: Event) -> None:
+                if event.stage == "intent":
+                    bar.describe(f"{title}: {terminal_safe(describe(event.action, lang))}")
+                printer(event)
+                if event.stage == "result":
+                    bar.advance()
+
+            return on_event
+
+        yield wrap
+
+
+def _connect(
+    env: Environment, os_cloud: str | None, timeout_s: float | None, purpose: str
+) -> Neutron:
+    """A Neutron client that has authenticated: refused or unreachable is exit 3, before any
+    journal is written. Its User-Agent says what the requests are for (`kostack (fix apply)`)."""
+    from kostack.apply.neutron import Neutron
+    from kostack.collect.openstack import current_project, open_connection
+
+    timeout_s = request_timeout(timeout_s, env.environ)
+    way = "cli.way.fix_rollback" if purpose == "fix rollback" else "cli.way.fix_apply"
+    with openstack_needed(
+        env, way, command=render(["kostack", "fix", "plan", "--snapshot", "FILE"])
+    ):
+        conn = open_connection(os_cloud, environ=env.environ, timeout_s=timeout_s, purpose=purpose)
+    current_project(conn)
+    return Neutron(conn, timeout_s=timeout_s)
+
+
+def _next_steps(journal: Path, *, undo: bool = False) -> str:
+    rollback = "`" + render(["kostack", "fix", "rollback", str(journal), "--yes"]) + "`"
+    if undo:
+        return f"continue the rollback with {rollback}"
+    resume = render(["kostack", "fix", "apply", "--journal", str(journal), "--yes"])
+    return f"resume with `{resume}`, undo with {rollback}"
+
+
+def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted:
+    """Ctrl-C during apply or rollback: what was in flight, whether it landed, what next."""
+    from kostack.report.fixplan import describe
+
+    flight = stop.in_flight
+    if flight is None:
+        what = "no change was in flight"
+    else:
+        state = {
+            True: "it landed",
+            False: "it did not land",
+            None: "its request had no answer yet, so it may still land",
+        }[flight.landed]
+        change = describe(plan.action(flight.step))
+        what = f"change {flight.step} ({change}) was in flight: {state} ({flight.seen})"
+    doing = "rolling back" if undo else "applying the fix"
+    return Interrupted(
+        f"interrupted (Ctrl-C) while {doing}: {what}; {stop.done} of {stop.total} "
+        f"changes {'restored or unchanged' if undo else 'in place'}",
+        f"The journal {stop.journal} records it: {_next_steps(stop.journal, undo=undo)}.",
+    )
+
+
+def _report_problems(env: Environment, report: RunReport) -> int:
+    for problem in report.problems[:-1]:
+        env.stderr.write(terminal_safe(f"error: {problem.line}\n"))
+        env.stderr.write(terminal_safe(f"hint: {problem.hint}\n"))
+    last = report.problems[-1]
+    raise ApplyError(last.line, last.hint)
