@@ -17,7 +17,7 @@ import pytest
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.model import SnapshotFormatError, loads_snapshot
+from kostack.model import SCHEMA_VERSION, SnapshotFormatError, loads_snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-incident.json"
@@ -152,7 +152,7 @@ def test_a_version_this_kostack_does_not_read(tmp_path: Path) -> None:
     data.pop("schema_version")
     _code, _out, err = diagnose(write(tmp_path, data))
     assert "$.schema_version: schema_version is missing" in err
-    assert 'hint: Add "schema_version": 2' in err
+    assert f'hint: Add "schema_version": {SCHEMA_VERSION}' in err
 
 
 def test_not_an_object(tmp_path: Path) -> None:
