@@ -7,7 +7,6 @@ Run as a real process (`python3 agent.py '<plan>'`) against servers on
 from __future__ import annotations
 
 import ast
-import datetime
 import json
 import socket
 import socketserver
@@ -24,6 +23,7 @@ import pytest
 
 from kostack.probe import agent, agent_icmp
 from kostack.probe.results import AGENT_FILES, AGENT_PATH, parse_agent_output
+from kostack_testkit.tls import self_signed
 
 
 def run_agent(
@@ -230,34 +230,7 @@ def dns() -> Iterator[int]:
 
 
 def _certificate(directory: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - datetime.timedelta(minutes=1))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "c.pem", directory / "k.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
+    return self_signed(directory, "kube-apiserver")
 
 
 class _Tls(socketserver.ThreadingTCPServer):

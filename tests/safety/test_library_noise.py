@@ -10,7 +10,6 @@ hold only kostack's own lines.
 
 from __future__ import annotations
 
-import datetime
 import io
 import json
 import sys
@@ -24,6 +23,7 @@ from safety_servers import Echo
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
+from kostack_testkit.tls import self_signed
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = str(ROOT / "examples" / "seed-incident.json")
@@ -32,34 +32,8 @@ NOISE = ("keystoneauth", "InsecureRequestWarning", "urllib3", "warnings.warn", "
 
 
 def certificate(directory: Path) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "tls.crt", directory / "tls.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return str(cert_path), str(key_path)
+    cert, key = self_signed(directory, "localhost")
+    return str(cert), str(key)
 
 
 def _environ(home: Path, keystone: str, kube: str) -> dict[str, str]:
