@@ -35,6 +35,7 @@ Examples (rehearse the incident; README "Rehearse the incident"):
 
 # Probes that never answer on a healthy cluster: shown to make the point, never a failure.
 EXPECTED_SILENT = {"ping_cluster_ip": "a ClusterIP never answers ping, on a healthy cluster too"}
+EXPECTED_SILENT["ping_cluster_ip_ipv6"] = EXPECTED_SILENT["ping_cluster_ip"]  # dual-stack labs
 
 
 def _lab(name: str | None, state_dir: Path | None) -> Lab:
