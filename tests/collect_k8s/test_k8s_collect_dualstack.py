@@ -2,8 +2,8 @@
 
 The objects are the dual-stack lab's (`kubernetes_objects` of
 `dualstack-fixed`): Nodes with an InternalIP and a podCIDR per family, Pods
-with two podIPs, kube-dns PreferDualStack with two ClusterIPs and an IPv6
-EndpointSlice, kubeadm's dual-stack podSubnet/serviceSubnet, Calico's IPv6
+with two podIPs, kube-dns and kubernetes PreferDualStack with two ClusterIPs
+and an IPv6 EndpointSlice each, kubeadm's dual-stack podSubnet/serviceSubnet, Calico's IPv6
 pool. Every built-in object validates against the Kubernetes 1.33 schemas.
 """
 
@@ -45,7 +45,10 @@ def test_dual_stack_objects_validate_against_1_33() -> None:
     assert dns["ipFamilies"] == ["IPv4", "IPv6"] and dns["ipFamilyPolicy"] == "PreferDualStack"
     assert dns["clusterIPs"] == ["10.96.0.10", "fd00:10:96::a"]
     api = by_name[("Service", "kubernetes")]["spec"]
-    assert api["ipFamilies"] == ["IPv4"] and api["ipFamilyPolicy"] == "SingleStack"
+    assert api["ipFamilies"] == ["IPv4", "IPv6"] and api["ipFamilyPolicy"] == "PreferDualStack"
+    assert api["clusterIPs"] == ["10.96.0.1", "fd00:10:96::1"]
+    api6 = by_name[("EndpointSlice", "kubernetes-lab-v6")]
+    assert api6["addressType"] == "IPv6" and api6["endpoints"][0]["addresses"] == ["fd00:10::11"]
     pod = by_name[("Pod", "echo-w-1-1")]["status"]
     assert pod["podIPs"] == [{"ip": "10.244.1.11"}, {"ip": "fd00:10:244:1::11"}]
     node = by_name[("Node", "k8s-w-1")]

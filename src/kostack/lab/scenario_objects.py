@@ -248,9 +248,9 @@ def _service_objects(service: ServicePlan, dual_stack: bool = False) -> list[dic
     """The Service and the EndpointSlice(s) that point it at its one endpoint.
 
     In a dual-stack cluster every Service says its families (the API server
-    fills them in): SingleStack IPv4 for `kubernetes` and `kube-dns` (as
-    kubeadm makes them), PreferDualStack with both ClusterIPs and an IPv6
-    EndpointSlice for a service with `cluster_ip6`.
+    fills them in): PreferDualStack with both ClusterIPs and an IPv6
+    EndpointSlice for a service with `cluster_ip6` (all of the lab's in a
+    dual-stack lab), SingleStack IPv4 otherwise.
     """
     selector = {"selector": {"k8s-app": "kube-dns"}} if service.name == "kube-dns" else {}
     if service.selector:
