@@ -228,7 +228,10 @@ PROBES = {
 def run_probe(spec: Mapping[str, Any], timeout: float) -> Result:
     """Run one probe; any exception becomes a failed result with its reason."""
     kind = str(spec["kind"])
-    target = f"{spec['host']}:{spec['port']}" if "port" in spec else str(spec["host"])
+    host = str(spec["host"])
+    if "port" in spec:  # an IPv6 address in brackets, so its port reads apart (RFC 3986)
+        host = f"[{host}]" if ":" in host else host
+    target = f"{host}:{spec['port']}" if "port" in spec else host
     started = time.monotonic()
     try:
         ok, detail = PROBES[kind](spec, timeout)
