@@ -49,7 +49,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # kostack/korean.py, the fix/preflight/release/error texts), the message and exit-code fixes
 # (#13 B), splits of four more god-files (#12), and the merge of all of them with dual stack:
 # 69,514 measured on main after the merges.
-SHIPPED_LINES_BUDGET = 69_600
+# 69,600 -> 69,900: the lab's IPv6 router side and outside (lab/router6.py), dual-stack
+# kubernetes service and per-family lab probes with ICMPv6 (#16 lab, branch ds4): 69,894.
+SHIPPED_LINES_BUDGET = 69_900
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
