@@ -109,6 +109,20 @@ class ClusterFlows:
             if v.ip is not None
         ]
 
+    def nodes_of(self, version: int) -> list[End]:
+        """Every node by its address of one family (`nodes` when that is their primary)."""
+        if self.nodes and all(e.ip.version == version for e in self.nodes):
+            return self.nodes
+        cache: dict[int, list[End]] = self.__dict__.setdefault("_nodes_of", {})
+        if version not in cache:
+            cache[version] = [
+                End(v, Endpoint("node", f"node {v.name} {ip}", ip, v.name), ip)
+                for v in self.topo.node_views.values()
+                for ip in (v.ip_of(version),)
+                if ip is not None
+            ]
+        return cache[version]
+
     def service_ends(self, svc: Service) -> list[End]:
         out = []
         for ep in svc.endpoints or ():
@@ -189,7 +203,7 @@ class ClusterFlows:
             return None
         cache: dict[tuple[object, ...], EncapDecision] = self.__dict__.setdefault("_dec", {})
         route = self.families.route  # route_key on self.topo, memoised per end
-        key = (route(s), route(t), s.view.name == t.view.name)
+        key = (route(s), route(t), s.view.name == t.view.name, t.ip.version)
         if key not in cache:
             cache[key] = encapsulation(self.topo, s.view, t.view, t.ip)
         return cache[key]
@@ -216,12 +230,25 @@ class ClusterFlows:
                     out.append((s, t, d))
         return out
 
-    def encapsulated(self, kind: str, proto: int, port: int | None) -> FamilyResult:
-        """Node to node on one encapsulation, for the node pairs whose pods use it."""
+    def encapsulated(
+        self,
+        kind: str,
+        proto: int,
+        port: int | None,
+        family: int | None = None,
+        underlay: int | None = None,
+    ) -> FamilyResult:
+        """Node to node on one encapsulation, for the node pairs whose pods use it.
+
+        ``family``: of those pods (None: the primary); ``underlay``: the family of the node
+        addresses the tunnel runs between (None: the nodes' primary).
+        """
         cache: dict[tuple[object, ...], FamilyResult] = self.__dict__.setdefault("_enc", {})
-        key = (kind, proto, port)
+        key = (kind, proto, port, family, underlay)
         if key not in cache:
-            pod_of = {e.name: e for e in self.pods}
+            pods = self.pods if family is None else self.pods_of(family)
+            nodes = self.nodes if underlay is None else self.nodes_of(underlay)
+            pod_of = {e.name: e for e in pods}
 
             def flow(s: End, t: End) -> tuple[str, int | None] | None:
                 sp, tp = pod_of.get(s.name), pod_of.get(t.name)
@@ -230,7 +257,7 @@ class ClusterFlows:
                     return None
                 return (str(proto), port)
 
-            cache[key] = self.families.evaluate(self.nodes, self.nodes, flow, steps=SG_STEPS)
+            cache[key] = self.families.evaluate(nodes, nodes, flow, steps=SG_STEPS)
         return cache[key]
 
     @cached_property

@@ -62,6 +62,8 @@ class Run:
 
     @staticmethod
     def _addr(e: End, kind: str) -> IPAddress | None:
+        if kind in ("node4", "node6"):
+            return e.view.ip_of(int(kind[4])) if e.view is not None else None
         return e.ip if kind == "ip" else e.node_ip
 
     def _positions_of(self, cls: EndClass, side: str, kind: str) -> list[int] | None:
