@@ -119,11 +119,21 @@ def make_dual_stack(doc: Doc) -> None:
                 pod["ip"],
                 pod_ip_v6(pod["ip"], index[pod["node"]], per_node_64=per_node_64),
             ]
+    v6_of = {f"{p['namespace']}/{p['name']}": p["ips"][1] for p in cluster["pods"] if p.get("ips")}
     for n, svc in enumerate(cluster["services"]):
         if svc.get("cluster_ip"):
             svc["cluster_ips"] = [svc["cluster_ip"], f"fd00:10:96::{n + 1:x}"]
             svc["ip_families"] = ["IPv4", "IPv6"]
             svc["ip_family_policy"] = "PreferDualStack"
+            # the IPv6 EndpointSlice: the same pods by their IPv6 addresses
+            svc["endpoints"] = [
+                *(svc.get("endpoints") or ()),
+                *(
+                    {**ep, "ip": v6_of[ep["pod"]]}
+                    for ep in svc.get("endpoints") or ()
+                    if ep.get("pod") in v6_of
+                ),
+            ]
 
 
 def dual_stack_doc() -> Doc:

@@ -167,3 +167,29 @@ def test_cilium_tunnels_over_the_underlay_protocol() -> None:
     d4 = _decision(over_v6, 4)
     assert (d4.underlay, d4.overhead) == (6, 70)  # both families over IPv6
     assert any(e.field == "underlay-protocol" and e.value == "ipv6" for e in d4.hop.evidence)
+
+
+def test_dns_is_judged_per_family_over_each_cluster_ip() -> None:
+    """kube-dns PreferDualStack: IPv6 pods ask its IPv6 ClusterIP, which kube-proxy DNATs to
+    the IPv6 endpoints only; here that crosses the IPv6 tunnel and fails, IPv4 DNS works."""
+    snap = build(_broken())
+    d = diagnose(snap)
+    dns = [f for f in d.findings if f.check_id == "net-dns"]
+    failing = [f for f in dns if f.status == Status.FAIL]
+    assert failing and all("[fd00:10:96::2]" in localize(f.message, "en") for f in failing)
+    assert {f.cause for f in failing} == {"sg-encap"}
+    (rc,) = d.root_causes
+    assert {s.check_id for s in rc.symptoms} == {"net-dns"}
+    topo = Topology(snap)
+    flows = ClusterFlows(snap)
+    src = flows.pods_of(6)[2].endpoint
+    vip = classify_ip(topo, ip("fd00:10:96::2"))
+    results = trace(topo, src, vip, "udp", 53)
+    assert results and all(r.dst.ip is not None and r.dst.ip.version == 6 for r in results)
+    # the fixed twin: DNS passes over both ClusterIPs, every endpoint counted
+    fixed = _broken()
+    group(fixed, "k8s-nodes")["rules"].append(
+        rule(SG_NODES, "ingress", "udp", 4789, group=SG_NODES, ethertype="IPv6")
+    )
+    ok = [f for f in diagnose(build(fixed)).findings if f.check_id == "net-dns"]
+    assert [f.status for f in ok] == [Status.PASS]
