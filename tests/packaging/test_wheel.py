@@ -48,8 +48,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 66,700 -> 69,600: complete Korean (#13 B: a catalogue entry per sentence in both languages,
 # kostack/korean.py, the fix/preflight/release/error texts), the message and exit-code fixes
 # (#13 B), splits of four more god-files (#12), and the merge of all of them with dual stack:
-# 69,514 measured on main after the merges.
-SHIPPED_LINES_BUDGET = 69_600
+# 69,514 measured on main after the merges. Dual stack per family (issue 16, ds2): the
+# tunnel's underlay family, encapsulation and _path split into helpers, per-family services
+# and the IPv6 tunnel root cause: 69,839 measured (+325).
+SHIPPED_LINES_BUDGET = 69_930
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
