@@ -51,7 +51,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 69,514 measured on main after the merges. Dual stack per family (issue 16, ds2): the
 # tunnel's underlay family, encapsulation and _path split into helpers, per-family services
 # and the IPv6 tunnel root cause: 69,839 measured (+325).
-SHIPPED_LINES_BUDGET = 69_930
+SHIPPED_LINES_BUDGET = 69_925
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
