@@ -193,3 +193,16 @@ def test_dns_is_judged_per_family_over_each_cluster_ip() -> None:
     )
     ok = [f for f in diagnose(build(fixed)).findings if f.check_id == "net-dns"]
     assert [f.status for f in ok] == [Status.PASS]
+
+
+def test_the_report_names_the_failing_dns_cluster_ip() -> None:
+    """Only IPv6 DNS fails: the "breaks" line names the IPv6 ClusterIP, not the IPv4 one."""
+    from kostack.analyze.summary import dns_cluster_ips
+
+    snap = build(_broken())
+    d = diagnose(snap)
+    (rc,) = d.root_causes
+    dns = [s for s in rc.symptoms if s.check_id == "net-dns"]
+    assert dns_cluster_ips(Topology(snap), dns) == "[fd00:10:96::2]"
+    seed = diagnose(build(dualstack_example_doc("dualstack-ipv6-broken")))
+    assert seed.root_causes[0].key == "antispoof"

@@ -106,7 +106,9 @@ def service_findings(
                     ),
                     nodes=tuple(fv.side_names()),
                     key=(what, *fv.key()),
-                    extra={"sources": tuple(sources)},
+                    # another family's ClusterIP says which one fails (reports name it)
+                    extra={"sources": tuple(sources)}
+                    | ({"cluster_ip": str(cluster_ip)} if cluster_ip is not None else {}),
                 )
             )
     return out or [
