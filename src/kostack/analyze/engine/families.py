@@ -330,7 +330,8 @@ class Families:
                         memo[mk] = wire_sets(topo, s, t, flow)
                     qs = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
                     if self.bgp:
-                        qs += [(BGP_INGRESS, "node"), (BGP_EGRESS, "node")]
+                        bk = bgp_kind(s)
+                        qs += [(BGP_INGRESS, bk), (BGP_EGRESS, bk)]
                     tests = tests_of[(j, mk)] = [
                         (self.engines[w].admitted(port, q).ranges, kind) for q, kind in qs
                     ]
@@ -475,6 +476,15 @@ def side_routes(topo: Topology, e: End, side: str) -> tuple[object, ...]:
     if e.endpoint.kind == "pod":
         return route_back_key(topo, v, e.ip)
     return ()
+
+
+def bgp_kind(e: End) -> str:
+    """Whose address a BGP session (TCP 179) tests: the node's primary one, as the engine's
+    session judge (path.py `session_judge`) takes it; "node" when that is the end's family."""
+    v = e.view
+    if v is None or v.ip is None or v.ip.version == e.ip.version:
+        return "node"
+    return f"node{v.ip.version}"
 
 
 def wire_sets(
