@@ -206,3 +206,28 @@ def test_the_report_names_the_failing_dns_cluster_ip() -> None:
     assert dns_cluster_ips(Topology(snap), dns) == "[fd00:10:96::2]"
     seed = diagnose(build(dualstack_example_doc("dualstack-ipv6-broken")))
     assert seed.root_causes[0].key == "antispoof"
+
+
+def test_fix_plan_proposes_the_ipv6_tunnel_rule_and_verifies_it() -> None:
+    """`kostack fix plan -o json` on the example: one rule, ethertype IPv6, UDP 4789, and the
+    re-run diagnosis on the snapshot with it has no root cause left."""
+    import io
+    import json
+    from pathlib import Path
+
+    from kostack.cli.common import Environment
+    from kostack.cli.main import main as kostack_main
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "dualstack-ipv6-tunnel-broken.json"
+    out, err = io.StringIO(), io.StringIO()
+    env = Environment(
+        stdout=out, stderr=err, environ={"LANG": "C"}, stdin_isatty=False, stdout_isatty=False
+    )
+    code = kostack_main(["fix", "plan", "--snapshot", str(example), "-o", "json"], env)
+    text = out.getvalue()
+    assert code in (0, 1), err.getvalue()
+    plan = json.loads(text)
+    rules = [json.dumps(a) for a in plan["actions"]]
+    assert len(rules) == 1, rules
+    assert '"ethertype": "IPv6"' in rules[0] and '"port_range_min": 4789' in rules[0]
+    assert "sg-encap" in text
