@@ -239,8 +239,8 @@ register(
             "ko": "{a}와 {b}에 있습니다 (Neutron 목록 JSON)",
         },
         "lab.x.list_of_objects": {
-            "en": "the {key} description must be a JSON list of objects",
-            "ko": "{key} 설명은 객체의 JSON 리스트여야 합니다",
+            "en": "the {kind} description must be a JSON list of objects",
+            "ko": "{kind} 설명은 객체의 JSON 리스트여야 합니다",
         },
         "lab.x.or_wrapped": {"en": "or {form}", "ko": "또는 {form}"},
         "lab.x.no_port_for": {
@@ -442,7 +442,7 @@ ERRORS: Final = make_shapes(
     (r"cannot read the lab's port description: (?P<why>.+)", from_groups("lab.x.read_description")),
     (r"it lives in (?P<a>\S+) and (?P<b>\S+) \(Neutron list JSON\)", from_groups("lab.x.lives_in")),
     (
-        r"the (?P<key>\w+) description must be a JSON list of objects",
+        r"the (?P<kind>\w+) description must be a JSON list of objects",
         from_groups("lab.x.list_of_objects"),
     ),
     (r"or (?P<form>\{.+\})", from_groups("lab.x.or_wrapped")),

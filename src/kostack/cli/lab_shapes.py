@@ -117,7 +117,7 @@ register(
         "lab.os.no_route": {"en": "No route to host", "ko": "호스트로 가는 경로 없음"},
         "lab.os.timed_out": {"en": "timed out", "ko": "시간 초과"},
         "lab.os.reset": {"en": "Connection reset by peer", "ko": "상대가 연결을 재설정함"},
-        "lab.os.other": {"en": "{why}", "ko": "“{why}”"},
+        "lab.os.other": {"en": "{why}", "ko": "오류 “{why}”"},
     }
 )
 
@@ -246,6 +246,13 @@ def warning(lang: str, text: str) -> str:
 def detail(lang: str, text: str) -> str:
     """A probe's detail ("timed out after 2s"), in ``lang``; a pass's own words
     ("kubernetes.default.svc.cluster.local -> 10.96.0.1", "HTTP/1.1 200 OK") stay."""
-    if lang == "en" or not re.search(r"[a-z]{2,} [a-z]{2,}|^[a-z]+$|Error", text):
+    if lang == "en":
         return text
-    return said_as(text, _DETAILS, "lab.d.other").render(lang)
+    said = said_as(text, _DETAILS, "lab.d.other")
+    if said.key == "lab.d.other" and not _SENTENCE.search(text):
+        return text  # a name, an address, a status line: not a sentence to translate
+    return said.render(lang)
+
+
+# two lowercase words in a row: what a pass's own words never have
+_SENTENCE: Final = re.compile(r"\b[a-z]{2,} [a-z]{2,}\b")
