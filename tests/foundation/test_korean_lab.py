@@ -315,8 +315,20 @@ def test_every_lab_command_is_korean(tmp_path: Path) -> None:
 
     korean(0, "scenarios", "--lang", "ko")
     try:
-        up = korean(0, "up", "--scenario", "seed", "--no-neutron", *lab, "--lang", "ko")
-        assert up.startswith("랩 구성 완료: 시나리오 seed, 노드 4대")
+        up = korean(
+            0,
+            "up",
+            "--scenario",
+            "seed",
+            "--no-neutron",
+            *lab,
+            "--lang",
+            "ko",
+            "--progress",
+            "always",
+        )
+        assert "랩 구성 중" in up  # the progress line (stderr) is Korean too
+        assert "랩 구성 완료: 시나리오 seed, 노드 4대" in up
         assert f"export KUBECONFIG={tmp_path / 'state'}/kubeconfig" in up.splitlines()
         again = korean(2, "up", "--scenario", "seed", "--no-neutron", *lab, "--lang", "ko")
         assert again.startswith("오류: 랩이 이미 실행 중입니다")

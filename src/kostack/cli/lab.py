@@ -31,9 +31,8 @@ Examples (rehearse the incident; README "Rehearse the incident"):
   sudo kostack lab down
 """
 
-# Probes that never answer on a healthy cluster: shown to make the point, never a failure
-# (the value: the key of the note that says why, kostack.cli.lab_text).
-EXPECTED_SILENT = {"ping_cluster_ip": "lab.probe.silent_ping"}
+# Probes that never answer on a healthy cluster: shown to make the point, never a failure.
+EXPECTED_SILENT = {"ping_cluster_ip": "a ClusterIP never answers ping, on a healthy cluster too"}
 
 
 def _lab(name: str | None, state_dir: Path | None) -> Lab:

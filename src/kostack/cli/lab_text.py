@@ -246,6 +246,14 @@ def status_lines(lang: str, current: LabStatus) -> list[str]:
     return lines
 
 
+def _note(lang: str, note: str) -> str:
+    """Why a silent probe is expected (kostack.cli.lab.EXPECTED_SILENT's English), in ``lang``."""
+    if lang == "en":
+        return note
+    silent_ping = Msg("lab.probe.silent_ping")
+    return silent_ping.render(lang) if note == str(silent_ping) else f"“{note}”"
+
+
 def probe_lines(
     lang: str, results: Mapping[str, ProbeResult], expected_silent: Mapping[str, str]
 ) -> list[str]:
@@ -259,7 +267,7 @@ def probe_lines(
         )
         text = detail(lang, result.detail)
         if silent:
-            text += f" ({say(lang, expected_silent[key])})"
+            text += f" ({_note(lang, expected_silent[key])})"
         lines.append(f"  {key:16} {pad(verdict, 8)} {result.target:22} {text}")
     failed = sum(1 for k, r in results.items() if not r.ok and k not in expected_silent)
     counted = len(results) - sum(1 for k in results if k in expected_silent)
