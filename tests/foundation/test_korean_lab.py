@@ -29,6 +29,7 @@ from kostack.cli.lab_text import SCENARIOS_KO, up_lines
 from kostack.cli.main import main
 from kostack.lab.lab_records import LabStatus
 from kostack.lab.scenarios import SCENARIOS
+from kostack.report.probe_words import observed, verdict_word
 
 
 def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
@@ -232,8 +233,72 @@ def test_probe_details_are_korean(text: str) -> None:
     assert detail("en", text) == text
 
 
+# What the probe agent (kostack.probe.agent*) says, as `kostack probe` shows it.
+AGENT_DETAILS = (
+    "timed out after 2s (UDP, 2 queries)",
+    "timed out after 2s",
+    "no echo reply within 2s (2 requests)",
+    "no echo reply within 2s",
+    "no answer within 2s",
+    "connected",
+    "connected, but the answer is not HTTP",
+    "connected, no HTTP answer within 2s",
+    "TCP answer that is not a DNS reply",
+    "kubernetes.default.svc.cluster.local -> no address over TCP",
+    "answered NXDOMAIN for kubernetes.default.svc.cluster.local over UDP",
+    "answered rcode 9 for kubernetes.default over TCP",
+    "answered 10.96.0.9 over UDP, expected 10.96.0.1",
+    "closed after 65536 of 4194304 bytes",
+    "stalled after 65536 of 4194304 bytes",
+    "connection reset by the target",
+    "destination unreachable (code 3)",
+    "echo reply (raw socket)",
+    "every DF size passed up to 1422 bytes",
+    "1422-byte DF packets pass (largest tested that passed: 1472)",
+    "largest DF packet that passed: 1400 bytes; larger ones are lost",
+    "largest DF packet that passed: 1422 bytes; 1450 bytes lost, too big from 10.0.0.1: pods "
+    "send up to 1450 bytes (their MTU)",
+    "packet too big (MTU 1450)",
+    "port unreachable: nothing answers DNS on 10.96.0.10:53",
+    "reachable: HTTP 403 proves connectivity (TLSv1.3 handshake completed)",
+    "skipped: no Ready probe agent on node k8s-w-1",
+    "skipped: no Ready probe agent on the target node",
+    "skipped: no raw socket (ping needs NET_RAW or ping_group_range)",
+    "skipped: no raw socket (no NET_RAW and ping_group_range excludes us)",
+    "skipped: no DF echo of any size came back, so the path is blocked or drops ICMP; MTU not "
+    "measurable (see the pod-to-pod probes)",
+    "skipped: the echo pod on the target node did not start",
+    "skipped: the lab has no listening pod on the target node",
+    "skipped: the lab has no pod on node k8s-w-2",
+    "unreachable: No route to host",
+    "ECONNREFUSED: Connection refused",
+    "EHOSTUNREACH: some errno kostack has no Korean for",
+    "ValueError: the agent could not parse this",
+    "a detail no agent has written yet",
+)
+
+
+@pytest.mark.parametrize("text", AGENT_DETAILS)
+def test_the_probe_agents_details_are_korean(text: str) -> None:
+    said = observed("ko", text)
+    assert hangul(said) and english_lines(said) == [], said
+    assert observed("en", text) == text
+
+
+def test_probe_verdicts_are_korean() -> None:
+    words = [
+        verdict_word("ko", v) for v in ("pass", "fail", "error", "skipped", "expected-no-reply")
+    ]
+    assert all(hangul(w) for w in words) and len(set(words)) == 5
+    assert verdict_word("en", "fail") == "fail"
+
+
 @pytest.mark.parametrize(
-    "text", ["kubernetes.default.svc.cluster.local -> 10.96.0.1", "TLS TLSv1.3, HTTP/1.1 200 OK"]
+    "text",
+    [
+        "kubernetes.default.svc.cluster.local -> 10.96.0.1",
+        "TLS TLSv1.3, HTTP/1.1 200 OK",
+    ],
 )
 def test_a_pass_keeps_its_own_words(text: str) -> None:
     assert detail("ko", text) == text
@@ -341,6 +406,11 @@ def test_every_lab_command_is_korean(tmp_path: Path) -> None:
         way = korean(1, "way-in", "--mode", "ovn", "--timeout", "0.3", *lab, "--lang", "ko")
         assert "실패: " in way
         korean(0, "way-in", "--mode", "ovn", "--remove", *lab, "--lang", "ko")
+        probe = ["--lab", "--lab-name", name, "--lab-state-dir", str(tmp_path / "state")]
+        code, text = run("probe", *probe, "--yes", "-v", "--timeout", "0.3", "--lang", "ko")
+        assert code == 1 and hangul(text) and english_lines(text) == [], text
+        assert "시간 초과" in text
+        seen.extend(text.splitlines())
         code, english = run("lab", "status", *lab, "--lang", "en", environ={"KOSTACK_LANG": "ko"})
         assert code == 0 and english.startswith("lab up: scenario seed")  # --lang wins
     finally:
