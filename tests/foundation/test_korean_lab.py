@@ -357,6 +357,31 @@ def test_up_with_a_neutron_prints_both_exports_as_they_are() -> None:
     assert "(2 nodes)" in english
 
 
+SEED = str(Path(__file__).resolve().parents[2] / "examples" / "seed-incident.json")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("probe", "--lab-name", "x"),
+        ("probe", "--snapshot", SEED, "--egress-target", "bogus"),
+        ("probe", "--lab", "--lab-name", "nosuch", "--lab-state-dir", "STATE"),
+        ("lab", "probe", "--name", "Bad_Name"),
+        ("lab", "status", "--state-dir", "STATE"),
+        ("lab", "up", "--scenario", "nope", "--state-dir", "STATE"),
+    ],
+)
+def test_probe_and_lab_errors_are_korean(args: tuple[str, ...], tmp_path: Path) -> None:
+    real = [str(tmp_path / "state") if a == "STATE" else a for a in args]
+    code, text = run(*real, "--lang", "ko")
+    assert code in (0, 2), text
+    assert hangul(text) and english_lines(text) == [], text
+    if code == 2:
+        assert text.startswith("오류: "), text
+    code, english = run(*real, "--lang", "en")
+    assert code in (0, 2) and not hangul(english), english
+
+
 # --------------------------------------------------------------------------- a real lab
 
 
