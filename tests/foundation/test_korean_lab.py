@@ -357,6 +357,21 @@ def test_up_with_a_neutron_prints_both_exports_as_they_are() -> None:
     assert "(2 nodes)" in english
 
 
+def test_ctrl_c_during_lab_up_is_korean() -> None:
+    from kostack.analyze.messages import Msg
+    from kostack.cli.common import interrupted
+
+    for activity, lang in ((Msg("lab.up.activity"), "ko"), ("collecting (a)", "ko"), ("", "en")):
+        env = Environment(stdout=io.StringIO(), stderr=io.StringIO(), environ={}, lang=lang)
+        env.activity = activity
+        stop = KeyboardInterrupt()
+        stop.add_note("ks-t1-n1 was not removed")
+        assert interrupted(env, stop) == 130
+        text = env.stderr.getvalue()
+        assert english_lines(text) == [] if lang == "ko" else text.startswith("error: "), text
+    assert text == "error: interrupted (Ctrl-C)\nnote: ks-t1-n1 was not removed\n"
+
+
 SEED = str(Path(__file__).resolve().parents[2] / "examples" / "seed-incident.json")
 
 

@@ -206,11 +206,12 @@ def up(
         raise LabInputError(
             "--no-neutron and --neutron-endpoint exclude each other", "give one of them"
         )
-    from kostack.cli.lab_text import say, up_lines
+    from kostack.analyze.messages import Msg
+    from kostack.cli.lab_text import up_lines
 
     own_neutron = not no_neutron and neutron_endpoint is None
     lab_ = _lab(name, state_dir)
-    get_env(ctx).activity = say(_lang(ctx), "lab.up.activity")
+    get_env(ctx).activity = Msg("lab.up.activity")  # said in the command's language on Ctrl-C
     with _stages(get_env(ctx)) as stage:
         status = lab_.up(
             scenario_name,

@@ -56,8 +56,8 @@ register(
         "lab.up.activity": {
             "en": "building the lab (what was built was torn down again; `kostack lab status` "
             "shows anything left)",
-            "ko": "랩 구성 (만든 것은 다시 정리했습니다. 남은 것은 `kostack lab status`로 "
-            "확인하세요)",
+            "ko": "랩 구성 (만든 것은 다시 정리했고, 남은 것은 `kostack lab status`로 "
+            "확인할 수 있습니다)",
         },
         "lab.down.done": {
             "en": "lab down: removed {namespaces} {namespaces:namespace/namespaces}, stopped "

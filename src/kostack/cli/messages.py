@@ -150,6 +150,7 @@ register(
             "ko": "--lab-name에는 --lab이 필요합니다",
         },
         "cli.probe.add_lab": {"en": "add --lab", "ko": "--lab을 추가하세요"},
+        "cli.note.prefix": {"en": "note: ", "ko": "참고: "},
     }
 )
 
