@@ -432,36 +432,41 @@ def probe(
         ctx.exit(1)
 
 
+_WAY_IN_OPTIONS = (
+    click.option(
+        "--mode",
+        type=click.Choice(["amphora", "ovn"]),
+        required=True,
+        help="amphora: the nodes see the load balancer's address in their subnet; ovn: they see the client.",
+    ),
+    click.option(
+        "--node-port",
+        type=click.IntRange(30000, 32767),
+        default=31080,
+        show_default=True,
+        help="The Service's NodePort on every member node.",
+    ),
+    click.option(
+        "--member",
+        "members",
+        multiple=True,
+        metavar="NODE",
+        help="A member node (repeat; default: every node).",
+    ),
+    click.option("--remove", "remove_it", is_flag=True, help="Take the load balancer out again."),
+    click.option(
+        "--timeout",
+        type=float,
+        default=2.0,
+        show_default=True,
+        help="Seconds before the probe counts as silent.",
+    ),
+    click.option("--json", "as_json", is_flag=True, help="Print the probe's result as JSON."),
+)
+
+
 @lab.command("way-in")
-@click.option(
-    "--mode",
-    type=click.Choice(["amphora", "ovn"]),
-    required=True,
-    help="amphora: the nodes see the load balancer's address in their subnet; ovn: they see the client.",
-)
-@click.option(
-    "--node-port",
-    type=click.IntRange(30000, 32767),
-    default=31080,
-    show_default=True,
-    help="The Service's NodePort on every member node.",
-)
-@click.option(
-    "--member",
-    "members",
-    multiple=True,
-    metavar="NODE",
-    help="A member node (repeat; default: every node).",
-)
-@click.option("--remove", "remove_it", is_flag=True, help="Take the load balancer out again.")
-@click.option(
-    "--timeout",
-    type=float,
-    default=2.0,
-    show_default=True,
-    help="Seconds before the probe counts as silent.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the probe's result as JSON.")
+@options(*_WAY_IN_OPTIONS)
 @_lab_options
 @click.pass_context
 @_reports_errors

@@ -17,6 +17,16 @@ from typing import Any, Final
 
 from kostack.analyze.messages import Msg, register
 
+__all__ = [
+    "COLLECT_STEPS",
+    "LAB_STAGES",
+    "Msg",
+    "collect_step",
+    "lab_stage",
+    "say",
+    "snapshot_error",
+]
+
 register(
     {
         "cli.progress.collecting": {"en": "collecting", "ko": "수집 중"},

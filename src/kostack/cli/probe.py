@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kostack.analyze.messages import Msg
-from kostack.cli import messages as _messages  # noqa: F401  (registers cli.probe.*)
 from kostack.cli._options import lang_option, options, snapshot_option
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
 from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
@@ -41,6 +39,8 @@ DEFAULT_EGRESS = "1.1.1.1:443"
 
 def parse_target(text: str) -> tuple[str, int]:
     """HOST:PORT (a name is resolved here, on this machine: the agent never resolves)."""
+    from kostack.cli.messages import Msg  # imported late: `kostack probe --help` stays fast
+
     host, sep, port_text = text.strip().rpartition(":")
     if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(Msg("cli.probe.not_target", value=repr(text)), Msg("cli.probe.target_eg"))
@@ -143,6 +143,7 @@ def _env_float(env: Environment, name: str, default: float) -> float:
         return float(text) if text else default
     except ValueError:
         from kostack.cli import errors_text  # noqa: F401  (registers the message)
+        from kostack.cli.messages import Msg
 
         raise ConfigError(Msg("cli.err.timeout-nan", var=name, value=repr(text))) from None
 
@@ -338,6 +339,8 @@ def probe(
     egress = parse_target(egress_target)
     lab = _lab(lab_name, lab_state_dir) if use_lab else None
     if lab_name and not use_lab:
+        from kostack.cli.messages import Msg
+
         raise ConfigError(Msg("cli.probe.lab_name"), Msg("cli.probe.add_lab"))
     if snapshot_path:
         snapshot = read_snapshot(snapshot_path)
