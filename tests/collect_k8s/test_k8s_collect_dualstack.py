@@ -85,3 +85,18 @@ def test_collector_reads_both_families(serve: ServeFn) -> None:
     assert {str(e.ip) for e in dns.endpoints or ()} == {"10.244.0.11", "fd00:10:244::11"}
     pods = {p.name: p for p in cluster.pods}
     assert str(pods["echo-w-1-1"].ip) == "10.244.1.11"  # podIP, the primary family
+
+
+def test_collector_reads_cilium_underlay(serve: ServeFn) -> None:
+    """The published Cilium chart's cilium-config with an IPv6 underlay, served by the double."""
+    from kostack_testkit import k8s_fixture_published_cilium as cilium_fx
+
+    objects = cilium_fx.cilium_chart_published()
+    for obj in objects:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "cilium-config":
+            obj["data"].update({"enable-ipv6": "true", "underlay-protocol": "ipv6"})
+    collection = serve(objects).collect()
+    assert collection.gaps == ()
+    cilium = collection.cluster.cni.cilium
+    assert cilium is not None
+    assert cilium.enable_ipv6 is True and cilium.underlay_protocol == "ipv6"

@@ -30,9 +30,7 @@ LONG_FUNCTIONS = frozenset(
         "cli/preflight.py:preflight",
         "cli/diagnose.py:diagnose",
         "cli/diagnose.py:trace",
-        "analyze/engine/encap.py:encapsulation",
         "analyze/engine/router.py:external_leg",
-        "analyze/engine/path.py:_path",
         "apply/messages.py:explain",
     }
 )
