@@ -259,6 +259,8 @@ def probe_lines(
 ) -> list[str]:
     """The probe table of `lab probe` and its summary line."""
     lines = []
+    name_w = max([16, *(len(k) for k in results)])
+    target_w = max([22, *(len(r.target) for r in results.values())])
     for key, result in results.items():
         silent = key in expected_silent and not result.ok
         verdict = say(
@@ -268,7 +270,7 @@ def probe_lines(
         text = detail(lang, result.detail)
         if silent:
             text += f" ({_note(lang, expected_silent[key])})"
-        lines.append(f"  {key:16} {pad(verdict, 8)} {result.target:22} {text}")
+        lines.append(f"  {key:{name_w}} {pad(verdict, 8)} {result.target:{target_w}} {text}")
     failed = sum(1 for k, r in results.items() if not r.ok and k not in expected_silent)
     counted = len(results) - sum(1 for k in results if k in expected_silent)
     if failed:
