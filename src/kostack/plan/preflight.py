@@ -210,8 +210,11 @@ def _needs_pairs(spec: PreflightSpec) -> bool:
 
 
 def _pair_cidrs(spec: PreflightSpec) -> tuple[list[IPNetwork], list[IPNetwork]]:
-    """The pod CIDRs ports need as pairs (per family), and the service CIDRs that go along."""
-    families = [v for v in spec.families if spec.needs_pairs_of(v)]
+    """The pod CIDRs ports need as pairs, and the service CIDRs that go along: every family's
+    once one family sends natively (kostack's pair-scope check, like `fix plan`, wants a
+    port's pairs to cover all its pod blocks; an unneeded pair of an encapsulated family
+    only admits that family's pod addresses)."""
+    families = list(spec.families) if _needs_pairs(spec) else []
     pods = [c for v in families if (c := spec.pod_cidr_of(v)) is not None]
     services = [c for v in families if (c := spec.service_cidr_of(v)) is not None]
     return pods, services if spec.service_pair else []

@@ -280,38 +280,30 @@ def subnet_for(cloud: PlannedCloud, ip: IPAddress) -> Subnet:
 
 
 def _services(
-    spec: PreflightSpec, cp: PlannedNode, dns_pods: list[tuple[str, list[IPAddress]]]
+    spec: PreflightSpec, cp: PlannedNode, dns_pods: list[tuple[str, IPAddress]]
 ) -> tuple[Service, ...]:
-    """`kubernetes` (single stack, the primary family, as the API server makes it) and
-    `kube-dns` (both families on a dual-stack cluster, PreferDualStack)."""
-    service_ip = first_host(spec.service_cidr)
-    dns_ips = tuple(ipaddress.ip_address(int(c.network_address) + 10) for c in spec.service_cidrs)
-    dual = len(dns_ips) > 1
-    families = tuple("IPv6" if ip.version == 6 else "IPv4" for ip in dns_ips)
+    """`kubernetes` and `kube-dns` as kubeadm creates them: single stack, the primary family
+    (neither sets ipFamilyPolicy, so both are SingleStack on a dual-stack cluster too)."""
+    dns_ip = ipaddress.ip_address(int(spec.service_cidr.network_address) + 10)
     return (
         Service(
             namespace="default",
             name="kubernetes",
-            cluster_ip=service_ip,
+            cluster_ip=first_host(spec.service_cidr),
             ports=(ServicePort(name="https", port=443, target_port=6443),),
             endpoints=(ServiceEndpoint(ip=cp.ip, node=cp.name, ports={"https": 6443}),),
         ),
         Service(
             namespace="kube-system",
             name="kube-dns",
-            cluster_ip=dns_ips[0],
-            cluster_ips=dns_ips if dual else (),
-            ip_families=families if dual else (),
-            ip_family_policy="PreferDualStack" if dual else None,
+            cluster_ip=dns_ip,
             ports=(
                 ServicePort(name="dns", port=53, protocol="UDP", target_port=53),
                 ServicePort(name="dns-tcp", port=53, protocol="TCP", target_port=53),
             ),
             endpoints=tuple(
                 ServiceEndpoint(ip=ip, node=node, ports={"dns": 53, "dns-tcp": 53})
-                for node, ips in dns_pods
-                for ip in ips
-                if ip.version in {d.version for d in dns_ips}
+                for node, ip in dns_pods
             ),
         ),
     )
@@ -336,7 +328,7 @@ def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
     dns_nodes = [cp, *(n for n in spec.nodes if not n.control_plane)][:2]
     index = {n.name: i for i, n in enumerate(spec.nodes)}
     source = blocks_per_family if spec.cni == "calico" else per_family
-    dns_pods = [(n.name, [first_host(fam[index[n.name]]) for fam in source]) for n in dns_nodes]
+    dns_pods = [(n.name, first_host(source[0][index[n.name]])) for n in dns_nodes]
     blocks = [(fam[i], n.name) for fam in blocks_per_family for i, n in enumerate(spec.nodes)]
     return Cluster(
         name="planned",

@@ -135,9 +135,7 @@ def dual_stack(snapshot: Snapshot) -> bool:
 
 def _node_ipv6(topo: Topology, name: str) -> IPAddress | None:
     """The node's IPv6 InternalIP, if the snapshot has one."""
-    cluster = topo.snapshot.cluster
-    nodes = (cluster.nodes if cluster is not None else None) or ()
-    node = next((n for n in nodes if n.name == name), None)
+    node = topo.nodes.get(name)
     for address in node.addresses if node is not None else ():
         if address.type != "InternalIP":
             continue

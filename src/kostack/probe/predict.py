@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from kostack.analyze.matrix import Matrix
 from kostack.analyze.messages import Msg
@@ -202,6 +203,20 @@ def _pod_endpoint(
 _UNMODELLED = Prediction("unknown", "ipv6", detail=Msg("probe.ipv6-unmodelled"))
 
 
+def node_by_internal_ip(topo: Topology) -> dict[IPAddress, str]:
+    """Every InternalIP of every node (both families) -> the first node that has it, built
+    once per topology (``classify_ip`` knows the primary addresses only)."""
+    index = topo.derived.get("probe.node-by-internal-ip")
+    if index is None:
+        built: dict[IPAddress, str] = {}
+        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
+        for n in nodes:
+            for ip in n.internal_ips:
+                built.setdefault(ip, n.name)
+        topo.derived["probe.node-by-internal-ip"] = index = built
+    return cast("dict[IPAddress, str]", index)
+
+
 def _pod6(topo: Topology, view: NodeView | None, ip: IPAddress | None) -> Endpoint | None:
     """A pod on ``view`` by its IPv6 address: ``ip`` when it is one, else its IPv6 block's first."""
     if view is None:
@@ -212,8 +227,7 @@ def _pod6(topo: Topology, view: NodeView | None, ip: IPAddress | None) -> Endpoi
         return Endpoint("pod", label, ip, view.name)
     block = next((b for b in view.blocks if b.version == 6), None)
     if block is None:  # IPAM blocks of one family only: the node's IPv6 podCIDR
-        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
-        node = next((n for n in nodes if n.name == view.name), None)
+        node = topo.nodes.get(view.name)
         block = next((c for c in node.pod_cidrs if c.version == 6), None) if node else None
     if block is None:
         return None
@@ -244,8 +258,7 @@ def _predict_ipv6(
         if target_ip is None or target_ip.version != 6:
             return _UNMODELLED
         # A node's IPv6 InternalIP is the node (classify_ip knows the primary addresses only).
-        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
-        owner = next((n.name for n in nodes if target_ip in n.internal_ips), None)
+        owner = node_by_internal_ip(topo).get(target_ip)
         target = (
             Endpoint("node", f"node {owner} {target_ip}", target_ip, owner)
             if owner is not None
