@@ -15,6 +15,7 @@ from kostack.analyze.matrix import Matrix
 from kostack.analyze.messages import Msg
 from kostack.analyze.reach import (
     Disposition,
+    EncapDecision,
     Endpoint,
     FlowResult,
     classify_ip,
@@ -93,7 +94,35 @@ def predict(
     if src is None or dst is None:
         node = src.node if src is not None else (dst.node if dst is not None else "?")
         return Prediction("unknown", "gap", "", Msg("probe.no-pod", node=node or "?"))
-    return summarize(trace(topo, src, dst, protocol, port))
+    # a plan asks the same flow several times (the MTU and transfer probes trace what the
+    # ping and HTTP probes of the same pair trace): each is traced once per topology
+    cache = cast(
+        "dict[tuple[object, ...], Prediction]", topo.derived.setdefault("probe.predict", {})
+    )
+    key = (src, _msg_key(src.label), dst, _msg_key(dst.label), protocol, port)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = summarize(trace(topo, src, dst, protocol, port))
+    return found
+
+
+def _msg_key(text: str) -> object:
+    """What tells two labels apart beyond their English text (a message's key and params)."""
+    return (text.key, repr(text.params)) if isinstance(text, Msg) else None
+
+
+def _encapsulation(
+    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress
+) -> EncapDecision:
+    """`encapsulation`, decided once per (source node, target node, address) and topology."""
+    cache = cast(
+        "dict[tuple[object, ...], EncapDecision]", topo.derived.setdefault("probe.encap", {})
+    )
+    key = (src.name, dst.name, dst_ip)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = encapsulation(topo, src, dst, dst_ip)
+    return found
 
 
 def cni_mtu(snapshot: Snapshot) -> int | None:
@@ -131,7 +160,7 @@ def mtu_prediction(
     overhead = 0
     kind: str = Msg("probe.no-encap")
     if dst_ip is not None:
-        decision = encapsulation(topo, src, dst, dst_ip)
+        decision = _encapsulation(topo, src, dst, dst_ip)
         if decision.encap is not None:
             overhead, kind = decision.overhead, decision.encap
     path_mtu = net_mtu - overhead if net_mtu is not None else None
@@ -179,7 +208,7 @@ def path_label(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress |
         scope = Msg("probe.cross-subnet")
     if dst_ip is None:
         return scope
-    decision = encapsulation(topo, src, dst, dst_ip)
+    decision = _encapsulation(topo, src, dst, dst_ip)
     if decision.encap is None:
         return Msg("probe.path-native", scope=scope)
     label = decision.encap + (f" UDP {decision.port}" if decision.port else "")
