@@ -31,6 +31,7 @@ __all__ = [
     "cni_mtu",
     "mtu_prediction",
     "path_label",
+    "pod6_on",
     "predict",
     "predict_probe",
     "summarize",
@@ -150,10 +151,21 @@ class MtuPlan:
 
 
 def mtu_prediction(
-    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress | None, base: Prediction
+    topo: Topology,
+    src: NodeView,
+    dst: NodeView,
+    dst_ip: IPAddress | None,
+    base: Prediction,
+    version: int = 4,
 ) -> MtuPlan:
     """DF-bit probes between pods on two nodes: pods send up to their MTU; the path carries
-    the network MTU minus the encapsulation overhead. ``base`` is the pod-to-pod ICMP prediction."""
+    the network MTU minus the encapsulation overhead. ``base`` is the pod-to-pod ICMP prediction.
+
+    Per family: the pod MTU (one veth for both families) and the network MTU are the same,
+    the overhead is that of the tunnel carrying ``dst_ip``'s family (the engine's decision:
+    VXLAN over the nodes' IPv6 addresses costs 70 bytes, not 50; a family may be native
+    where the other is encapsulated), and IPv6 sizes start at 1280 (its minimum link MTU).
+    """
     pod_mtu = cni_mtu(topo.snapshot)
     network = topo.network_of(src)
     net_mtu = network.mtu if network is not None else None
@@ -167,7 +179,7 @@ def mtu_prediction(
     sizes = tuple(
         sorted(
             {
-                s
+                max(1280, s) if version == 6 else s
                 for s in (*MTU_LADDER, pod_mtu, net_mtu, path_mtu)
                 if s is not None and 576 <= s <= 9000
             }
@@ -246,7 +258,7 @@ def node_by_internal_ip(topo: Topology) -> dict[IPAddress, str]:
     return cast("dict[IPAddress, str]", index)
 
 
-def _pod6(topo: Topology, view: NodeView | None, ip: IPAddress | None) -> Endpoint | None:
+def pod6_on(topo: Topology, view: NodeView | None, ip: IPAddress | None = None) -> Endpoint | None:
     """A pod on ``view`` by its IPv6 address: ``ip`` when it is one, else its IPv6 block's first."""
     if view is None:
         return None
@@ -276,11 +288,11 @@ def _predict_ipv6(
     """The engine's per-family prediction for an IPv6 probe of a dual-stack cluster.
 
     Pod to pod and to a node's IPv6 address as the engine traces them; the MTU
-    and transfer probes only inherit a blocked path (the per-family MTU is the
-    net-mtu check's, not mapped to a size here). Unknown when a pod or node
-    has no IPv6 address in the snapshot.
+    and transfer probes as their IPv4 twins, with the IPv6 path's overhead
+    (`mtu_prediction` for family 6). Unknown when a pod or node has no IPv6
+    address in the snapshot.
     """
-    src = _pod6(topo, topo.node_views.get(source_node), source_ip)
+    src = pod6_on(topo, topo.node_views.get(source_node), source_ip)
     if src is None:
         return _UNMODELLED
     if kind == "icmp-node6":
@@ -297,7 +309,7 @@ def _predict_ipv6(
     d_view = topo.node_views.get(target_node or "")
     if d_view is None and target_ip is not None:
         d_view = topo.node_of_pod_ip(target_ip)
-    dst = _pod6(topo, d_view, target_ip)
+    dst = pod6_on(topo, d_view, target_ip)
     if dst is None:
         return _UNMODELLED
     if kind == "pod-http6":
@@ -305,7 +317,12 @@ def _predict_ipv6(
     if kind == "icmp-pod6":
         return predict(topo, src, dst, "icmp", None)
     base = predict(topo, src, dst, "icmp" if kind == "mtu6" else "tcp", target_port)
-    return base if base.outcome == "blocked" else _UNMODELLED
+    s_view = topo.node_views[source_node]
+    if kind == "transfer6" and base.outcome != "open":
+        return base  # transfer: stalls when large packets are lost, else as HTTP
+    if d_view is None:
+        return base if base.outcome == "blocked" else _UNMODELLED
+    return mtu_prediction(topo, s_view, d_view, dst.ip, base, 6).prediction
 
 
 def predict_probe(
