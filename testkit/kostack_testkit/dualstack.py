@@ -119,11 +119,21 @@ def make_dual_stack(doc: Doc) -> None:
                 pod["ip"],
                 pod_ip_v6(pod["ip"], index[pod["node"]], per_node_64=per_node_64),
             ]
+    v6_of = {f"{p['namespace']}/{p['name']}": p["ips"][1] for p in cluster["pods"] if p.get("ips")}
     for n, svc in enumerate(cluster["services"]):
         if svc.get("cluster_ip"):
             svc["cluster_ips"] = [svc["cluster_ip"], f"fd00:10:96::{n + 1:x}"]
             svc["ip_families"] = ["IPv4", "IPv6"]
             svc["ip_family_policy"] = "PreferDualStack"
+            # the IPv6 EndpointSlice: the same pods by their IPv6 addresses
+            svc["endpoints"] = [
+                *(svc.get("endpoints") or ()),
+                *(
+                    {**ep, "ip": v6_of[ep["pod"]]}
+                    for ep in svc.get("endpoints") or ()
+                    if ep.get("pod") in v6_of
+                ),
+            ]
 
 
 def dual_stack_doc() -> Doc:
@@ -142,6 +152,37 @@ def dual_stack_fixed(doc: Doc) -> None:
     add_pairs(doc, [POD_CIDR, SERVICE_CIDR, POD_CIDR_V6, SERVICE_CIDR_V6])
 
 
+def ipv6_tunnel_broken(doc: Doc) -> None:
+    """Both pools VXLAN Always and natOutgoing, pairs for both families, nodes only in
+    `k8s-nodes` with UDP 4789 from the group for IPv4 only: Calico's IPv6 pool encapsulates
+    over the nodes' IPv6 addresses (vxlan-v6.calico), so only IPv6 pod traffic breaks. The
+    pod MTU is what Calico detects with the IPv6 tunnel on: 1450 - 70 = 1380."""
+    from kostack_testkit.builders import (
+        _BASE_NODE_RULES,
+        SG_NODES,
+        _custom_group_only,
+        rule,
+        set_calico_mode,
+    )
+
+    dual_stack_fixed(doc)
+    set_calico_mode(doc, vxlan="Always")
+    calico = doc["cluster"]["cni"]["calico"]
+    for pool in calico["ip_pools"]:
+        pool["vxlan_mode"] = "Always"
+        pool["nat_outgoing"] = True
+    calico["bgp"] = False
+    calico["mtu"] = 1380
+    _custom_group_only(
+        doc,
+        [
+            *_BASE_NODE_RULES,
+            rule(SG_NODES, "ingress", "udp", 4789, group=SG_NODES),
+            rule(SG_NODES, "ingress", "icmp", None, group=SG_NODES, ethertype="IPv6"),
+        ],
+    )
+
+
 DUALSTACK_EXAMPLES = {
     "dualstack-ipv6-broken": (
         "The seed as a dual-stack cluster, with allowed pairs for the IPv4 pod and service "
@@ -151,6 +192,12 @@ DUALSTACK_EXAMPLES = {
     "dualstack-fixed": (
         "The dual-stack seed with allowed pairs for both families' pod and service CIDRs.",
         dual_stack_fixed,
+    ),
+    "dualstack-ipv6-tunnel-broken": (
+        "The dual-stack seed on VXLAN Always, with a UDP 4789 rule for IPv4 only: Calico's "
+        "IPv6 pool tunnels over the nodes' IPv6 addresses, so IPv4 works and IPv6 pod "
+        "traffic is dropped.",
+        ipv6_tunnel_broken,
     ),
 }
 

@@ -2,8 +2,8 @@
 
 The objects are the dual-stack lab's (`kubernetes_objects` of
 `dualstack-fixed`): Nodes with an InternalIP and a podCIDR per family, Pods
-with two podIPs, kube-dns PreferDualStack with two ClusterIPs and an IPv6
-EndpointSlice, kubeadm's dual-stack podSubnet/serviceSubnet, Calico's IPv6
+with two podIPs, kube-dns and kubernetes PreferDualStack with two ClusterIPs
+and an IPv6 EndpointSlice each, kubeadm's dual-stack podSubnet/serviceSubnet, Calico's IPv6
 pool. Every built-in object validates against the Kubernetes 1.33 schemas.
 """
 
@@ -45,7 +45,10 @@ def test_dual_stack_objects_validate_against_1_33() -> None:
     assert dns["ipFamilies"] == ["IPv4", "IPv6"] and dns["ipFamilyPolicy"] == "PreferDualStack"
     assert dns["clusterIPs"] == ["10.96.0.10", "fd00:10:96::a"]
     api = by_name[("Service", "kubernetes")]["spec"]
-    assert api["ipFamilies"] == ["IPv4"] and api["ipFamilyPolicy"] == "SingleStack"
+    assert api["ipFamilies"] == ["IPv4", "IPv6"] and api["ipFamilyPolicy"] == "PreferDualStack"
+    assert api["clusterIPs"] == ["10.96.0.1", "fd00:10:96::1"]
+    api6 = by_name[("EndpointSlice", "kubernetes-lab-v6")]
+    assert api6["addressType"] == "IPv6" and api6["endpoints"][0]["addresses"] == ["fd00:10::11"]
     pod = by_name[("Pod", "echo-w-1-1")]["status"]
     assert pod["podIPs"] == [{"ip": "10.244.1.11"}, {"ip": "fd00:10:244:1::11"}]
     node = by_name[("Node", "k8s-w-1")]
@@ -82,3 +85,18 @@ def test_collector_reads_both_families(serve: ServeFn) -> None:
     assert {str(e.ip) for e in dns.endpoints or ()} == {"10.244.0.11", "fd00:10:244::11"}
     pods = {p.name: p for p in cluster.pods}
     assert str(pods["echo-w-1-1"].ip) == "10.244.1.11"  # podIP, the primary family
+
+
+def test_collector_reads_cilium_underlay(serve: ServeFn) -> None:
+    """The published Cilium chart's cilium-config with an IPv6 underlay, served by the double."""
+    from kostack_testkit import k8s_fixture_published_cilium as cilium_fx
+
+    objects = cilium_fx.cilium_chart_published()
+    for obj in objects:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "cilium-config":
+            obj["data"].update({"enable-ipv6": "true", "underlay-protocol": "ipv6"})
+    collection = serve(objects).collect()
+    assert collection.gaps == ()
+    cilium = collection.cluster.cni.cilium
+    assert cilium is not None
+    assert cilium.enable_ipv6 is True and cilium.underlay_protocol == "ipv6"

@@ -219,6 +219,7 @@ def test_cilium_chart_defaults(serve: ServeFn) -> None:
         "native_routing_cidr_v6": None,
         "enable_ipv4": True,
         "enable_ipv6": False,
+        "underlay_protocol": None,
         "masquerade": True,
         "mtu": None,
         "mtu_auto": True,
@@ -255,6 +256,7 @@ def test_cilium_chart_native_routing_with_kube_proxy_replacement(serve: ServeFn)
         "native_routing_cidr_v6": None,
         "enable_ipv4": True,
         "enable_ipv6": False,
+        "underlay_protocol": None,
         "masquerade": True,
         "mtu": None,
         "mtu_auto": True,
@@ -294,6 +296,7 @@ def test_cilium_quick_install_v16_legacy_tunnel_key(serve: ServeFn) -> None:
         "native_routing_cidr_v6": None,
         "enable_ipv4": True,
         "enable_ipv6": False,
+        "underlay_protocol": None,
         "masquerade": True,  # the legacy `masquerade` key
         "mtu": None,
         "mtu_auto": True,

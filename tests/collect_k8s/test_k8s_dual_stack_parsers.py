@@ -175,3 +175,17 @@ def test_cilium_dual_stack() -> None:
     assert cilium.native_routing_cidr_v6 == ipaddress.ip_network("fd00:10:244::/56")
     assert {c.version for c in cilium.cluster_pool_cidrs} == {4, 6}
     assert parse_cilium({"data": {}}, Notes()).cilium.enable_ipv6 is False
+
+
+def test_cilium_underlay_protocol() -> None:
+    """cilium-config underlay-protocol (Cilium 1.17+): kept as written, absent is None (the
+    engine reads IPv4), anything else is skipped with a note."""
+    for text, want in (("ipv6", "ipv6"), ("IPv4", "ipv4"), ("auto", "auto"), ("", None)):
+        got = parse_cilium({"data": {"underlay-protocol": text}}, Notes()).cilium
+        assert got.underlay_protocol == want, text
+    assert parse_cilium({"data": {}}, Notes()).cilium.underlay_protocol is None
+    notes = Notes()
+    assert (
+        parse_cilium({"data": {"underlay-protocol": "ipx"}}, notes).cilium.underlay_protocol is None
+    )
+    assert any("underlay-protocol 'ipx'" in s for v in notes.skipped.values() for s in v)

@@ -41,6 +41,8 @@ EXPECTED: dict[str, list[str]] = {
     # dual stack: pairs for the IPv4 ranges only, so only IPv6 breaks; and its fixed twin
     "dualstack-ipv6-broken": ["antispoof"],
     "dualstack-fixed": [],
+    # only the IPv6 VXLAN rule missing: Calico's IPv6 pool tunnels over the nodes' IPv6 addresses
+    "dualstack-ipv6-tunnel-broken": ["sg-encap"],
 }
 
 # causes that hold only in some cases of what the snapshot leaves open

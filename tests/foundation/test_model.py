@@ -113,7 +113,7 @@ def _as_version_2(doc: dict[str, Any]) -> dict[str, Any]:
                 item.pop(field, None)
     for cni_key, fields in (
         ("flannel", ("enable_ipv4", "enable_ipv6", "ipv6_network", "ipv6_subnet_len")),
-        ("cilium", ("native_routing_cidr_v6", "enable_ipv4", "enable_ipv6")),
+        ("cilium", ("native_routing_cidr_v6", "enable_ipv4", "enable_ipv6", "underlay_protocol")),
     ):
         for field in fields:
             (v2["cluster"]["cni"].get(cni_key) or {}).pop(field, None)

@@ -29,9 +29,7 @@ LONG_FUNCTIONS = frozenset(
         "cli/fix.py:rollback_cmd",
         "cli/diagnose.py:diagnose",
         "cli/diagnose.py:trace",
-        "analyze/engine/encap.py:encapsulation",
         "analyze/engine/router.py:external_leg",
-        "analyze/engine/path.py:_path",
         "apply/messages.py:explain",
     }
 )

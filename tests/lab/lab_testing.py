@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from kostack.lab.lab import Lab
 from kostack.lab.netns import find_tagged_processes, list_namespaces
 
 
@@ -23,3 +29,35 @@ def assert_nothing_left(name: str) -> None:
     # Lab interfaces only ever live inside lab namespaces; none may show up in the root one.
     leaked = [p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith("ks-")]
     assert leaked == [], f"ks- interfaces in the root namespace: {leaked}"
+
+
+def root_namespace_state() -> tuple[str, ...]:
+    """The root namespace's routes (both families), addresses and nft ruleset: the lab never changes them."""
+    commands = (
+        ["ip", "-4", "route", "show", "table", "all"],
+        ["ip", "-6", "route", "show", "table", "all"],
+        ["ip", "-brief", "address"],
+        ["nft", "-s", "list", "ruleset"],  # -s: without counters
+    )
+    outputs = (
+        subprocess.run(c, capture_output=True, text=True, check=True).stdout for c in commands
+    )
+    return tuple(re.sub(r"expires \d+sec", "", out) for out in outputs)  # RA-learnt routes age
+
+
+def module_lab(scenario: str, state_dir: Path, nodes: int = 3) -> Iterator[Lab]:
+    """One lab for a whole test module (up once, down once), as root; without root it FAILS.
+
+    Afterwards nothing of the lab is left and the root namespace is as before.
+    """
+    if os.geteuid() != 0:
+        pytest.fail("the network lab needs root to create namespaces (CI runs as root)")
+    before = root_namespace_state()
+    lab = Lab(name=lab_name(), state_dir=state_dir)
+    try:
+        lab.up(scenario, nodes=nodes)
+        yield lab
+    finally:
+        lab.down()
+    assert_nothing_left(lab_name())
+    assert root_namespace_state() == before

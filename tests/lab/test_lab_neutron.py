@@ -12,6 +12,8 @@ import pytest
 from kostack.lab.errors import LabInputError
 from kostack.lab.lab import Lab
 from kostack.lab.neutron import openstack_connection
+from kostack.lab.portsec_ipv6 import link_local
+from kostack.lab.seed import ROUTER6_MAC
 
 pytestmark = [pytest.mark.lab, pytest.mark.neutron]
 
@@ -127,14 +129,26 @@ def test_dual_stack_from_neutron_only_ipv6_breaks_until_its_pair(
         next(e["subnet_id"] for e in port.fixed_ips if ":" in e["ip_address"])
     )
     assert subnet6.ip_version == 6 and subnet6.cidr == "fd00:10::/64"
-    assert subnet6.ipv6_address_mode == "dhcpv6-stateful"
+    assert subnet6.ipv6_address_mode == subnet6.ipv6_ra_mode == "dhcpv6-stateful"
+    # Neutron made the router a port of its own on the IPv6 subnet (its own MAC); the lab's
+    # router took that address, and the nodes route IPv6 via that port's link-local address.
+    (router6,) = network.ports(device_id=ids.router_id, device_owner="network:router_interface",
+                               fixed_ips=f"subnet_id={subnet6.id}")  # fmt: skip
+    assert [e["ip_address"] for e in router6.fixed_ips] == ["fd00:10::1"]
+    assert router6.mac_address not in {"fa:16:3e:00:00:01", ROUTER6_MAC}
+    rt = lab.exec_in("rt", ["ip", "-6", "-brief", "address", "show", "dev", "ks-eth0"]).stdout
+    assert "fd00:10::1/64" in rt and f"{link_local(router6.mac_address)}/64" in rt
+    w1 = lab.exec_in("n2", ["ip", "-6", "route", "show", "default"]).stdout
+    assert f"via {link_local(router6.mac_address)} dev ks-eth0 proto ra" in w1
     ruleset = lab.paths.portsec_nft.read_text()
     assert "fa:16:3e:00:00:12 . fd00:10::12" in ruleset  # from Neutron's fixed IPs
     assert "fa:16:3e:00:00:12 . fe80::f816:3eff:fe00:12" in ruleset  # its link-local
     assert "fd00:10:244::/56" not in ruleset
 
     before = table(lab)
-    assert before["pod_to_pod"] and before["dns"] and not before["pod_to_pod_ipv6"]
+    assert before["pod_to_pod"] and before["dns"] and before["egress_http"]
+    ipv6 = ("dns_ipv6", "kubernetes_tls_ipv6", "egress_http_ipv6", "pod_to_pod_ipv6")
+    assert not any(before[k] for k in ipv6), before
     assert lab.counters()["k8s-w-1"].antispoof_drops > 0
 
     for node in ids.nodes:
@@ -149,4 +163,6 @@ def test_dual_stack_from_neutron_only_ipv6_breaks_until_its_pair(
     assert "fa:16:3e:00:00:12 . fd00:10:244::/56" in lab.paths.portsec_nft.read_text()
     after = table(lab)
     assert after["pod_to_pod"] and after["pod_to_pod_ipv6"] and after["bulk_transfer"]
+    assert all(after[k] for k in ipv6), after  # egress over IPv6 through Neutron's router too
+    assert not after["ping_cluster_ip_ipv6"]
     assert lab.counters()["k8s-w-1"].antispoof_drops == 0

@@ -109,10 +109,25 @@ class ClusterFlows:
             if v.ip is not None
         ]
 
-    def service_ends(self, svc: Service) -> list[End]:
+    def nodes_of(self, version: int) -> list[End]:
+        """Every node by its address of one family (`nodes` when that is their primary)."""
+        if self.nodes and all(e.ip.version == version for e in self.nodes):
+            return self.nodes
+        cache: dict[int, list[End]] = self.__dict__.setdefault("_nodes_of", {})
+        if version not in cache:
+            cache[version] = [
+                End(v, Endpoint("node", f"node {v.name} {ip}", ip, v.name), ip)
+                for v in self.topo.node_views.values()
+                for ip in (v.ip_of(version),)
+                if ip is not None
+            ]
+        return cache[version]
+
+    def service_ends(self, svc: Service, version: int | None = None) -> list[End]:
+        """The ready endpoints (of one family: those a ClusterIP of it DNATs to)."""
         out = []
         for ep in svc.endpoints or ():
-            if not ep.ready:
+            if not ep.ready or (version is not None and ep.ip.version != version):
                 continue
             target = classify_ip(self.topo, ep.ip)
             node = ep.node or target.node
@@ -178,6 +193,8 @@ class ClusterFlows:
         cache: dict[int, Families] = self.__dict__.setdefault("_fam_of", {})
         if version not in cache:
             addresses = [e.ip for e in self.pods_of(version)] + [self.outside_of(version)]
+            for svc in self.topo.services.values():
+                addresses.extend(e.ip for e in svc.endpoints or () if e.ip.version == version)
             cache[version] = Families(self.topos, addresses)
         return cache[version]
 
@@ -204,7 +221,7 @@ class ClusterFlows:
             return None
         cache: dict[tuple[object, ...], EncapDecision] = self.__dict__.setdefault("_dec", {})
         route = self.families.route  # route_key on self.topo, memoised per end
-        key = (route(s), route(t), s.view.name == t.view.name)
+        key = (route(s), route(t), s.view.name == t.view.name, t.ip.version)
         if key not in cache:
             cache[key] = encapsulation(self.topo, s.view, t.view, t.ip)
         return cache[key]
@@ -231,12 +248,25 @@ class ClusterFlows:
                     out.append((s, t, d))
         return out
 
-    def encapsulated(self, kind: str, proto: int, port: int | None) -> FamilyResult:
-        """Node to node on one encapsulation, for the node pairs whose pods use it."""
+    def encapsulated(
+        self,
+        kind: str,
+        proto: int,
+        port: int | None,
+        family: int | None = None,
+        underlay: int | None = None,
+    ) -> FamilyResult:
+        """Node to node on one encapsulation, for the node pairs whose pods use it.
+
+        ``family``: of those pods (None: the primary); ``underlay``: the family of the node
+        addresses the tunnel runs between (None: the nodes' primary).
+        """
         cache: dict[tuple[object, ...], FamilyResult] = self.__dict__.setdefault("_enc", {})
-        key = (kind, proto, port)
+        key = (kind, proto, port, family, underlay)
         if key not in cache:
-            pod_of = {e.name: e for e in self.pods}
+            pods = self.pods if family is None else self.pods_of(family)
+            nodes = self.nodes if underlay is None else self.nodes_of(underlay)
+            pod_of = {e.name: e for e in pods}
 
             def flow(s: End, t: End) -> tuple[str, int | None] | None:
                 sp, tp = pod_of.get(s.name), pod_of.get(t.name)
@@ -245,7 +275,7 @@ class ClusterFlows:
                     return None
                 return (str(proto), port)
 
-            cache[key] = self.families.evaluate(self.nodes, self.nodes, flow, steps=SG_STEPS)
+            cache[key] = self.families.evaluate(nodes, nodes, flow, steps=SG_STEPS)
         return cache[key]
 
     @cached_property
@@ -275,33 +305,49 @@ class ClusterFlows:
         self.__dict__["pod_source_hypothesis_stats"] = fam.stats
         return result
 
+    def service_families(self, svc: Service) -> list[IPAddress]:
+        """The service's ClusterIPs of the pods' other families that have ready endpoints of
+        their own (a dual-stack Service: kube-dns answers AAAA over its IPv6 ClusterIP)."""
+        primary = svc.cluster_ip
+        return [
+            a
+            for a in svc.cluster_addresses
+            if a != primary
+            and a.version in self.versions[1:]
+            and any(e.ready and e.ip.version == a.version for e in svc.endpoints or ())
+        ]
+
     def service_flows(
-        self, svc: Service, protocol: str, port: int
+        self, svc: Service, protocol: str, port: int, cluster_ip: IPAddress | None = None
     ) -> tuple[list[FlowResult], FamilyResult | None]:
         """The kube-proxy answer (traced from one pod) and, when it DNATs, pods on every node to
-        every ready endpoint."""
-        src = self.pods[0].endpoint if self.pods else None
-        if src is None or svc.cluster_ip is None:
+        every ready endpoint; ``cluster_ip``: another family's (pods of that family, its
+        endpoints), None for the primary."""
+        version = cluster_ip.version if cluster_ip is not None else None
+        pods = self.pods if version is None else self.pods_of(version)
+        families = self.families if version is None else self.families_of(version)
+        vip_ip = cluster_ip or svc.cluster_ip
+        src = pods[0].endpoint if pods else None
+        if src is None or vip_ip is None:
             return [], None
-        vip = Endpoint(
-            "service", f"svc {svc.namespace}/{svc.name} {svc.cluster_ip}", svc.cluster_ip
-        )
+        vip = Endpoint("service", f"svc {svc.namespace}/{svc.name} {vip_ip}", vip_ip)
         first = trace(self.topo, src, vip, protocol, port)
         if any(h.step == "kube-proxy" and not h.passes for r in first for h in r.hops):
             return first, None
         sport = next(
             (p for p in svc.ports if p.protocol.lower() == protocol and p.port == port), None
         )
-        ends = self.service_ends(svc)
+        ends = self.service_ends(svc, vip_ip.version)
         if sport is None or not ends:
             return first, None
+        ready = [x for x in svc.endpoints or () if x.ready and x.ip.version == vip_ip.version]
         port_of = {
             e.ip: (ep.ports.get(sport.name) or sport.target_port or sport.port)
-            for e, ep in zip(ends, [x for x in svc.endpoints or () if x.ready], strict=True)
+            for e, ep in zip(ends, ready, strict=True)
         }
         flow_by_end = {id(e): (protocol, port_of[e.ip]) for e in ends}  # ends outlive it
-        family = self.families.evaluate(
-            self.pods,
+        family = families.evaluate(
+            pods,
             ends,
             lambda s, t: flow_by_end[id(t)],
             same_node="trace",

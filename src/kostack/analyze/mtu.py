@@ -11,17 +11,20 @@ the metadata service). What each CNI does with it:
   (IPIP 20, VXLAN 50 / 70 for IPv6, WireGuard 60 / 80 for IPv6) and uses
   the smallest result. The operator reports the result in Installation status.mtu.
 - Cilium (pkg/mtu): ``mtu`` replaces the detected MTU of the underlying
-  network (the node's device); pods' routes get it minus the tunnel (50) and
-  WireGuard (80) overhead.
+  network (the node's device); pods' routes get it minus the tunnel (50; 70 with
+  ``underlay-protocol`` ipv6) and WireGuard (80) overhead.
 - Flannel (pkg/backend/*): Backend.MTU replaces the external interface's
   MTU; pods get it minus the backend's overhead (vxlan 50, wireguard 80,
-  udp 28, host-gw 0) and flanneld writes that to subnet.env.
+  udp 28, host-gw 0) and flanneld writes that to subnet.env. Its vxlan
+  subtracts 50 even for the IPv6 device, whose packets need 70 (docs/facts.md):
+  net-mtu then judges IPv6 pod traffic against 70.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.engine.encap import cilium_underlay
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import Calico, Cilium, Flannel
@@ -30,7 +33,7 @@ from kostack.model.snapshot import Calico, Cilium, Flannel
 CALICO_IPIP = 20
 CALICO_VXLAN = (50, 70)  # IPv4, IPv6
 CALICO_WIREGUARD = (60, 80)
-CILIUM_TUNNEL = 50
+CILIUM_TUNNEL = (50, 70)  # over an IPv4 underlay, an IPv6 one (pkg/mtu TunnelOverheadIPv4/6)
 CILIUM_WIREGUARD = 80
 FLANNEL_BACKENDS = {"vxlan": 50, "wireguard": 80, "udp": 28, "host-gw": 0}
 
@@ -134,7 +137,7 @@ def cilium_overhead(cilium: Cilium) -> tuple[int, str] | Msg:
         return Msg("mtu.cilium-wireguard")
     overhead, kinds = 0, []
     if cilium.routing_mode == "tunnel":
-        overhead += CILIUM_TUNNEL
+        overhead += CILIUM_TUNNEL[cilium_underlay(cilium) == 6]
         kinds.append("Geneve" if cilium.tunnel_protocol == "geneve" else "VXLAN")
     if cilium.wireguard:
         overhead += CILIUM_WIREGUARD

@@ -69,8 +69,11 @@ def rule_remedy(
     cause: str,
     description: str = "",
     direction: str = "ingress",
+    ethertype: str | None = None,
 ) -> Remedy:
-    ethertype = "IPv6" if remote_prefix and ":" in remote_prefix else "IPv4"
+    """``ethertype``: IPv4 or IPv6; None: the remote prefix's family (IPv4 without one)."""
+    if ethertype is None:
+        ethertype = "IPv6" if remote_prefix and ":" in remote_prefix else "IPv4"
     params: list[tuple[str, str]] = [("direction", direction), ("ethertype", ethertype)]
     if protocol:
         params.append(("protocol", protocol))

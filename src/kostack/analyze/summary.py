@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import CalicoIPPool, Cilium, Snapshot
@@ -145,3 +146,15 @@ def environment(snapshot: Snapshot, topo: Topology) -> Environment:
         os_images=tuple(sorted({v.node.os_image for v in views if v.node.os_image})),
         release=(os_.release or "unknown") if os_ else "unknown",
     )
+
+
+def dns_cluster_ips(topo: Topology, findings: list[Finding]) -> str | None:
+    """The DNS ClusterIPs the findings fail on: the primary, and another family's when a
+    finding names it (a dual-stack kube-dns failing over IPv6 only names its IPv6 one, in
+    brackets: the message appends ":53")."""
+    primary = topo.snapshot.cluster.cluster_dns_ip if topo.snapshot.cluster else None
+    ips = dict.fromkeys(
+        f"[{f.extra['cluster_ip']}]" if "cluster_ip" in f.extra else str(primary or "?")
+        for f in findings
+    )
+    return ", ".join(ips) if ips else (str(primary) if primary else None)

@@ -204,9 +204,22 @@ class NodeView:
     blocks: tuple[IPNetwork, ...]
     # the node's name, read on every lookup of the engine (an attribute, not a property)
     name: str = field(init=False, repr=False, compare=False)
+    # every InternalIP of the node, ``ip`` first (a dual-stack node has one per family)
+    ips: tuple[IPAddress, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", self.node.name)
+        ips = self.node.internal_ips
+        if self.ip is not None and (not ips or ips[0] != self.ip):
+            ips = (self.ip, *(a for a in ips if a != self.ip))
+        object.__setattr__(self, "ips", ips)
+
+    def ip_of(self, version: int) -> IPAddress | None:
+        """The node's address of one family (4 or 6): ``ip`` when it is of that family."""
+        ip = self.ip
+        if ip is not None and ip.version == version:
+            return ip
+        return next((a for a in self.ips if a.version == version), None)
 
     @property
     def is_control_plane(self) -> bool:
@@ -253,9 +266,11 @@ class Topology:
         )
         self.links = {link.node: link for link in (snapshot.node_ports or ())}
         self.node_views: dict[str, NodeView] = {n.name: self._view(n) for n in self.nodes.values()}
+        # every node address of every family; a node's primary address wins a clash
         self.node_by_ip: dict[IPAddress, NodeView] = {
-            v.ip: v for v in self.node_views.values() if v.ip is not None
+            a: v for v in self.node_views.values() for a in v.ips[1:]
         }
+        self.node_by_ip.update({v.ip: v for v in self.node_views.values() if v.ip is not None})
 
     # ------------------------------------------------------------------ nodes
 
@@ -358,7 +373,10 @@ class Topology:
 
     @cached_property
     def pod_by_ip(self) -> dict[IPAddress, Pod]:
-        return {p.ip: p for p in self.pods if p.ip is not None and not p.host_network}
+        """Every pod address of every family (status.podIPs); a primary address wins a clash."""
+        out = {a: p for p in self.pods if not p.host_network for a in p.addresses}
+        out.update({p.ip: p for p in self.pods if p.ip is not None and not p.host_network})
+        return out
 
     @cached_property
     def pod_by_name(self) -> dict[tuple[str, str], Pod]:
@@ -366,7 +384,10 @@ class Topology:
 
     @cached_property
     def service_by_ip(self) -> dict[IPAddress, Service]:
-        return {s.cluster_ip: s for s in self.services.values() if s.cluster_ip is not None}
+        """Every ClusterIP of every family (spec.clusterIPs); a primary one wins a clash."""
+        out = {a: s for s in self.services.values() for a in s.cluster_addresses}
+        out.update({s.cluster_ip: s for s in self.services.values() if s.cluster_ip is not None})
+        return out
 
     @property
     def pod_cidrs(self) -> tuple[IPNetwork, ...]:

@@ -163,6 +163,7 @@ def parse_cilium(
         native_routing_cidr_v6=native_v6[0] if native_v6 else None,
         enable_ipv4=truthy(data.get("enable-ipv4"), True),
         enable_ipv6=truthy(data.get("enable-ipv6"), False),
+        underlay_protocol=_underlay(data.get("underlay-protocol"), notes),
         masquerade=truthy(data.get(masquerade_key), True),
         mtu=mtu,
         mtu_auto=mtu is None,
@@ -176,6 +177,22 @@ def parse_cilium(
         else None,
     )
     return CiliumSettings(cilium, kube_proxy_replacement, tuple(pools), unknown)
+
+
+def _underlay(value: object, notes: Notes) -> Literal["ipv4", "ipv6", "auto"] | None:
+    """cilium-config underlay-protocol (Cilium 1.17+, pkg/datapath/tunnel): ipv4, ipv6 or
+    auto; absent (or empty) is None, which the engine reads as ipv4 (the default)."""
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip().lower()
+    if text == "ipv4":
+        return "ipv4"
+    if text == "ipv6":
+        return "ipv6"
+    if text == "auto":
+        return "auto"
+    notes.skip(SOURCE, f"underlay-protocol {value!r} is not ipv4, ipv6 or auto")
+    return None
 
 
 def parse_cilium_node(obj: Mapping[str, Any], notes: Notes) -> CiliumNodeIPAM | None:

@@ -113,7 +113,7 @@ def _endpoints(
         owner = labels_of(slice_).get(SERVICE_NAME_LABEL)
         if owner:
             by_service[(namespace_of(slice_), owner)].append(slice_)
-    node_by_ip = {n.internal_ip: n.name for n in nodes or () if n.internal_ip is not None}
+    node_by_ip = {ip: n.name for n in nodes or () for ip in n.internal_ips}
     return {
         (namespace_of(s), name_of(s)): slice_endpoints(
             by_service.get((namespace_of(s), name_of(s)), []), node_by_ip

@@ -386,7 +386,7 @@ class _ClusterReader:
                 "endpoints run; grant list on endpointslices.discovery.k8s.io.",
             )
             return None
-        node_by_ip = {n.internal_ip: n.name for n in nodes or () if n.internal_ip is not None}
+        node_by_ip = {ip: n.name for n in nodes or () for ip in n.internal_ips}
         out: dict[tuple[str, str], Any] = {}
         for service in services:
             key = (namespace_of(service), name_of(service))

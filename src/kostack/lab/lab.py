@@ -46,6 +46,7 @@ from kostack.lab.lab_processes import LabProcesses
 from kostack.lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
 from kostack.lab.neutron import seed_command
 from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
+from kostack.lab.router6 import configure_router6
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
 from kostack.lab.state import (
     LabState,
@@ -208,6 +209,8 @@ class Lab(LabProbing, LabProcesses):
                 if neutron_endpoint is not None
                 else "give every lab VM a port in the port description",
             )
+        if topo.dual_stack:  # the router's IPv6 side, from its port on the IPv6 subnet
+            configure_router6(topo, source.fetch()[0])
 
     def down(self, *, all_labs: bool = False) -> DownReport:
         """Stop this lab's processes and delete its namespaces; works after a crash too.

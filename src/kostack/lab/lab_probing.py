@@ -51,7 +51,7 @@ class LabProbing(LabCore):
     ) -> list[ProbeSpec]:
         """The table's probes: DNS, kubernetes TCP + TLS, egress HTTP, ping ClusterIP, pod-to-pod, bulk.
 
-        Dual-stack labs add pod-to-pod over IPv6 (HTTP to the target pod's IPv6 address).
+        Dual-stack labs add the same per family over IPv6 (`_ipv6_probes`).
         """
         topo = self._require_state().topology
         remote = target or self.default_probe_pods()[1]
@@ -67,11 +67,30 @@ class LabProbing(LabCore):
             ProbeSpec("ping_cluster_ip", "icmp", kubernetes_ip),
             ProbeSpec("pod_to_pod", "http", remote.ip, port=topo.echo_port, path="/"),
             ProbeSpec("bulk_transfer", "bulk", remote.ip, port=topo.echo_port, bytes=bulk_bytes),
-            *(
-                [ProbeSpec("pod_to_pod_ipv6", "http", remote.ip6, port=topo.echo_port, path="/")]
-                if remote.ip6
-                else []
+            *self._ipv6_probes(topo, remote),
+        ]
+
+    @staticmethod
+    def _ipv6_probes(topo: Topology, remote: PodPlan) -> list[ProbeSpec]:
+        """A dual-stack lab's probes over IPv6: the same paths from the pod's IPv6 source.
+
+        DNS to kube-dns's IPv6 ClusterIP, TCP and TLS to the `kubernetes`
+        service's, HTTP to the IPv6 internet host, ICMPv6 echo to the IPv6
+        ClusterIP (never answers, as for IPv4) and HTTP to the remote pod.
+        """
+        kubernetes6, dns6 = topo.kubernetes_service_ip6, topo.dns_service_ip6
+        if not (topo.dual_stack and remote.ip6 and kubernetes6 and dns6):
+            return []
+        dns_name = f"kubernetes.default.svc.{topo.dns_domain}"
+        return [
+            ProbeSpec(
+                "dns_ipv6", "dns", dns6, port=53, name=dns_name, expect=topo.kubernetes_service_ip
             ),
+            ProbeSpec("kubernetes_tcp_ipv6", "tcp", kubernetes6, port=443),
+            ProbeSpec("kubernetes_tls_ipv6", "tls", kubernetes6, port=443),
+            ProbeSpec("egress_http_ipv6", "http", topo.internet_ip6, port=topo.http_port, path="/"),
+            ProbeSpec("ping_cluster_ip_ipv6", "icmp", kubernetes6),
+            ProbeSpec("pod_to_pod_ipv6", "http", remote.ip6, port=topo.echo_port, path="/"),
         ]
 
     def probe_round(

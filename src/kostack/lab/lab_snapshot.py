@@ -303,7 +303,8 @@ def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str
 
 def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -> None:
     """A dual-stack lab: the IPv6 subnet, the nodes' IPv6 InternalIPs and pod CIDRs."""
-    from kostack.lab.seed import SUBNET6_NAME
+    from kostack.lab.router6 import find_router6
+    from kostack.lab.seed import SUBNET6_ADDRESS_MODE, SUBNET6_NAME, SUBNET6_RA_MODE
 
     topo = lab.topology
     assert topo.network_cidr6 is not None and topo.pod_cidr6 is not None  # dual_stack
@@ -317,6 +318,7 @@ def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -
         ),
         "lab-subnet-v6",
     )
+    router6 = find_router6(topo, ports_json)
     doc["openstack"]["subnets"].append(
         {
             "id": subnet6,
@@ -324,8 +326,19 @@ def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -
             "network_id": network,
             "cidr": topo.network_cidr6,
             "gateway_ip": str(ipaddress.ip_network(topo.network_cidr6).network_address + 1),
+            # Only a subnet Neutron's router advertises can be its interface (kostack.lab.router6).
+            "ipv6_ra_mode": SUBNET6_RA_MODE if router6 else None,
+            "ipv6_address_mode": SUBNET6_ADDRESS_MODE,
         }
     )
+    if router6 is not None:
+        router = doc["openstack"]["routers"][0]
+        router["interface_subnet_ids"].append(subnet6)
+        if topo.router_routes_to_pods:
+            router["routes"] += [
+                {"destination": n.pod_cidr6, "nexthop": n.ip6} for n in topo.nodes if n.ip6
+            ]
+    _add_service_families(doc["cluster"]["services"], topo)
     cluster = doc["cluster"]
     nodes = {n.name: n for n in topo.nodes}
     for node in cluster["nodes"]:
@@ -345,3 +358,17 @@ def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -
         pod_plan = topo.pod(pod["name"])
         if pod_plan.ip6:
             pod["ips"] = [pod_plan.ip, pod_plan.ip6]
+
+
+def _add_service_families(services: list[dict[str, Any]], topo: Topology) -> None:
+    """Both ClusterIPs, the families and an IPv6 endpoint for each dual-stack lab service."""
+    plans = {(s.namespace, s.name): s for s in topo.services}
+    for service in services:
+        plan = plans.get((service["namespace"], service["name"]))
+        if plan is None or plan.cluster_ip6 is None or plan.ports[0].target_ip6 is None:
+            continue
+        service["cluster_ips"] = [plan.cluster_ip, plan.cluster_ip6]
+        service["ip_families"] = ["IPv4", "IPv6"]
+        service["ip_family_policy"] = "PreferDualStack"
+        first = service["endpoints"][0]
+        service["endpoints"].append({**first, "ip": plan.ports[0].target_ip6})

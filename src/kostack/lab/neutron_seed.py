@@ -97,10 +97,12 @@ def ensure_ipv6(net_api: Any, network_id: str, ports: Mapping[str, Any]) -> tupl
 
     `ports` maps node names to openstacksdk ports (with their IPv4 fixed IP).
     The subnet is created when missing: fd00:10::/64, gateway fd00:10::1,
-    ipv6_address_mode dhcpv6-stateful and no ra_mode (addresses assigned by
-    Neutron, router advertisements from an external router: Neutron then
-    adds no SLAAC address to ports on its own). Returns the subnet and what
-    was changed.
+    ipv6_ra_mode and ipv6_address_mode dhcpv6-stateful (addresses assigned
+    by Neutron's DHCPv6, no SLAAC address added to ports; Neutron's router
+    advertises the subnet), and attached to `k8s-router` when the cloud has
+    it (Neutron makes the router a port of its own at the gateway IP; an
+    older subnet without an RA mode cannot be attached and stays without
+    one). Returns the subnet and what was changed.
     """
     changes: list[str] = []
     found = list(net_api.subnets(name=seed.SUBNET6_NAME, network_id=network_id))
@@ -114,10 +116,12 @@ def ensure_ipv6(net_api: Any, network_id: str, ports: Mapping[str, Any]) -> tupl
             ip_version=6,
             cidr=str(cidr),
             gateway_ip=str(cidr.network_address + 1),
-            ipv6_address_mode="dhcpv6-stateful",
+            ipv6_ra_mode=seed.SUBNET6_RA_MODE,
+            ipv6_address_mode=seed.SUBNET6_ADDRESS_MODE,
             is_dhcp_enabled=True,
         )
         changes.append(f"created IPv6 subnet {seed.SUBNET6_NAME} {cidr}")
+    changes += _attach_to_router(net_api, network_id, subnet6)
     for name, port in ports.items():
         fixed = list(port.fixed_ips or [])
         if any(entry.get("subnet_id") == subnet6.id for entry in fixed):
@@ -129,6 +133,22 @@ def ensure_ipv6(net_api: Any, network_id: str, ports: Mapping[str, Any]) -> tupl
         net_api.update_port(port.id, fixed_ips=[*fixed, wanted])
         changes.append(f"added IPv6 fixed IP {wanted['ip_address']} to {name}")
     return subnet6, changes
+
+
+def _attach_to_router(net_api: Any, network_id: str, subnet6: Any) -> list[str]:
+    """Attach the IPv6 subnet to `k8s-router` unless it is attached or cannot be."""
+    if not subnet6.ipv6_ra_mode:  # RAs from a router outside Neutron: l3_db refuses it
+        return []
+    routers = list(net_api.routers(name=seed.ROUTER_NAME))
+    if not routers:
+        return []
+    owned = net_api.ports(
+        device_id=routers[0].id, device_owner="network:router_interface", network_id=network_id
+    )
+    if any(e.get("subnet_id") == subnet6.id for p in owned for e in p.fixed_ips or []):
+        return []
+    net_api.add_interface_to_router(routers[0], subnet6.id)  # positional: subnet_id
+    return [f"attached {seed.SUBNET6_NAME} to {seed.ROUTER_NAME}"]
 
 
 def seed_topology(

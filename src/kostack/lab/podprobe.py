@@ -68,7 +68,8 @@ def _dns_addresses(message: bytes, query_id: int) -> tuple[int, list[str]]:
 def probe_dns(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
     query_id = random.randrange(1, 0xFFFF)
     name = str(spec["name"])
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+    family = socket.AF_INET6 if ":" in str(spec["host"]) else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
         sock.sendto(_dns_query(name, query_id), (spec["host"], int(spec.get("port", 53))))
         deadline = time.monotonic() + timeout
@@ -134,6 +135,8 @@ def _checksum(data: bytes) -> int:
 
 
 def probe_icmp(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    if ":" in str(spec["host"]):
+        return probe_icmp6(spec, timeout)
     ident = (os.getpid() ^ threading.get_ident()) & 0xFFFF
     payload = b"kostack-lab-ping"
     header = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
@@ -158,6 +161,30 @@ def probe_icmp(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
                 "!H", ident
             ):
                 return False, f"destination unreachable from {source}"
+
+
+def probe_icmp6(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+    """ICMPv6 echo (type 128; the kernel fills the checksum of a raw ICMPv6 socket)."""
+    ident = (os.getpid() ^ threading.get_ident()) & 0xFFFF
+    packet = struct.pack("!BBHHH", 128, 0, 0, ident, 1) + b"kostack-lab-ping"
+    with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as sock:
+        sock.sendto(packet, (spec["host"], 0))
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False, f"no echo reply within {timeout:g}s"
+            sock.settimeout(remaining)
+            try:
+                data, address = sock.recvfrom(2048)
+            except TimeoutError:
+                return False, f"no echo reply within {timeout:g}s"
+            # A raw ICMPv6 socket gets no IPv6 header; an error quotes ours after 8 + 40 bytes.
+            icmp_type, _code, _sum, reply_id, _seq = struct.unpack("!BBHHH", data[:8])
+            if icmp_type == 129 and reply_id == ident:
+                return True, f"echo reply from {address[0]}"
+            if icmp_type == 1 and data[52:54] == struct.pack("!H", ident):
+                return False, f"destination unreachable from {address[0]}"
 
 
 def probe_bulk(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
@@ -201,7 +228,10 @@ PROBES = {
 def run_probe(spec: Mapping[str, Any], timeout: float) -> Result:
     """Run one probe; any exception becomes a failed result with its reason."""
     kind = str(spec["kind"])
-    target = f"{spec['host']}:{spec['port']}" if "port" in spec else str(spec["host"])
+    host = str(spec["host"])
+    if "port" in spec:  # an IPv6 address in brackets, so its port reads apart (RFC 3986)
+        host = f"[{host}]" if ":" in host else host
+    target = f"{host}:{spec['port']}" if "port" in spec else host
     started = time.monotonic()
     try:
         ok, detail = PROBES[kind](spec, timeout)

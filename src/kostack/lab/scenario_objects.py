@@ -9,6 +9,7 @@ uuid5 values (`lab_id`).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -121,6 +122,19 @@ def _router_port(topo: Topology, network_id: str, subnet_id: str) -> dict[str, A
     }
 
 
+def _router_port6(topo: Topology, network_id: str) -> dict[str, Any]:
+    """The router's port on the IPv6 subnet (Neutron makes one per IPv6 subnet attached)."""
+    assert topo.network_cidr6 is not None  # dual-stack labs only
+    gateway6 = str(ipaddress.IPv6Network(topo.network_cidr6).network_address + 1)
+    subnet6_id = lab_id("subnet", seed.SUBNET6_NAME)
+    return {
+        **_router_port(topo, network_id, subnet6_id),
+        "id": lab_id("port", "router-interface-v6"),
+        "mac_address": seed.ROUTER6_MAC,
+        "fixed_ips": [{"subnet_id": subnet6_id, "ip_address": gateway6}],
+    }
+
+
 def neutron_description(
     scenario: Scenario, topo: Topology
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -129,7 +143,8 @@ def neutron_description(
     Shapes follow `GET /v2.0/ports` and `GET /v2.0/security-groups`: node
     ports named like the nodes, MAC and fixed IP of the lab VM, pairs with
     the port's MAC filled in (as Neutron does), plus the router interface
-    port 10.0.0.1 (device_owner network:router_interface).
+    port 10.0.0.1 (device_owner network:router_interface) and, dual-stack,
+    its port at fd00:10::1 on the IPv6 subnet.
     """
     network_id = lab_id("network", seed.NETWORK_NAME)
     subnet_id = lab_id("subnet", seed.SUBNET_NAME)
@@ -138,6 +153,8 @@ def neutron_description(
     groups = _security_groups(scenario, group_ids)
     ports = [_node_port(scenario, node, group_ids, network_id, subnet_id) for node in topo.nodes]
     ports.append(_router_port(topo, network_id, subnet_id))
+    if topo.dual_stack:
+        ports.append(_router_port6(topo, network_id))
     return ports, groups
 
 
@@ -231,9 +248,9 @@ def _service_objects(service: ServicePlan, dual_stack: bool = False) -> list[dic
     """The Service and the EndpointSlice(s) that point it at its one endpoint.
 
     In a dual-stack cluster every Service says its families (the API server
-    fills them in): SingleStack IPv4 for `kubernetes` and `kube-dns` (as
-    kubeadm makes them), PreferDualStack with both ClusterIPs and an IPv6
-    EndpointSlice for a service with `cluster_ip6`.
+    fills them in): PreferDualStack with both ClusterIPs and an IPv6
+    EndpointSlice for a service with `cluster_ip6` (all of the lab's in a
+    dual-stack lab), SingleStack IPv4 otherwise.
     """
     selector = {"selector": {"k8s-app": "kube-dns"}} if service.name == "kube-dns" else {}
     if service.selector:

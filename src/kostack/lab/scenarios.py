@@ -64,7 +64,13 @@ class ExpectedProbes(_Frozen):
     ping_cluster_ip: bool = False  # never answers, healthy or not
     pod_to_pod: bool
     bulk_transfer: bool
-    pod_to_pod_ipv6: bool | None = None  # dual-stack labs only (None: not probed)
+    # Dual-stack labs only (None: not probed): the same probes over IPv6.
+    dns_ipv6: bool | None = None
+    kubernetes_tcp_ipv6: bool | None = None
+    kubernetes_tls_ipv6: bool | None = None
+    egress_http_ipv6: bool | None = None
+    ping_cluster_ip_ipv6: bool | None = None  # never answers, as for IPv4
+    pod_to_pod_ipv6: bool | None = None
 
 
 class Scenario(_Frozen):
@@ -140,6 +146,13 @@ _ONLY_POD_TO_POD_BROKEN = ExpectedProbes(
     pod_to_pod=False,
     bulk_transfer=False,
 )
+
+
+def _ipv6_expected(passing: bool) -> dict[str, bool]:
+    """The IPv6 probes of a dual-stack lab: all pass or all fail; the ClusterIP ping never answers."""
+    names = ("dns", "kubernetes_tcp", "kubernetes_tls", "egress_http", "pod_to_pod")
+    return {**{f"{name}_ipv6": passing for name in names}, "ping_cluster_ip_ipv6": False}
+
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
@@ -250,7 +263,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         dual_stack=True,
         allowed_pairs=(POD_CIDR,),
         security_groups=(DEFAULT_GROUP, _nodes_group()),
-        expected=_ALL_OK.model_copy(update={"pod_to_pod_ipv6": False}),
+        expected=_ALL_OK.model_copy(update=_ipv6_expected(False)),
     ),
     Scenario(
         name="dualstack-fixed",
@@ -259,7 +272,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         dual_stack=True,
         allowed_pairs=(POD_CIDR, POD_CIDR6),
         security_groups=(DEFAULT_GROUP, _nodes_group()),
-        expected=_ALL_OK.model_copy(update={"pod_to_pod_ipv6": True}),
+        expected=_ALL_OK.model_copy(update=_ipv6_expected(True)),
     ),
 )
 

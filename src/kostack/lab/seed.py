@@ -34,6 +34,7 @@ __all__ = [
     "ECHO_SERVICE_IP6",
     "FIRST_NODE_HOST",
     "KUBERNETES_SERVICE_IP",
+    "KUBERNETES_SERVICE_IP6",
     "KUBERNETES_VERSION",
     "NETWORK_MTU",
     "NETWORK_NAME",
@@ -46,16 +47,21 @@ __all__ = [
     "POD_SUBNET",
     "POD_SUBNET6",
     "PUBLIC_CIDR",
+    "PUBLIC_CIDR6",
     "PUBLIC_GATEWAY_IP",
+    "PUBLIC_GATEWAY_IP6",
     "PUBLIC_NETWORK_NAME",
     "PUBLIC_SUBNET_NAME",
+    "ROUTER6_MAC",
     "ROUTER_NAME",
     "SECOND_SUBNET_CIDR",
     "SECOND_SUBNET_NAME",
     "SEED_NODE_COUNT",
     "SERVICE_SUBNET",
     "SERVICE_SUBNET6",
+    "SUBNET6_ADDRESS_MODE",
     "SUBNET6_NAME",
+    "SUBNET6_RA_MODE",
     "SUBNET_NAME",
     "WORKER_PREFIX",
     "RuleSpec",
@@ -82,6 +88,14 @@ NODE_SUBNET_CIDR: Final = "10.0.0.0/24"
 # k8s-cp-1 at ::11 as in IPv4, and kubeadm's dual-stack podSubnet second half.
 SUBNET6_NAME: Final = "k8s-subnet-v6"
 NODE_SUBNET6_CIDR: Final = "fd00:10::/64"
+# Neutron's router advertises the subnet (M flag: addresses from DHCPv6, prefix not
+# autonomous), so the subnet can be a router interface (neutron/db/l3_db.py refuses one
+# with an address mode but no RA mode: "configured to receive RAs from an external router").
+SUBNET6_RA_MODE: Final = "dhcpv6-stateful"
+SUBNET6_ADDRESS_MODE: Final = "dhcpv6-stateful"
+# The router's own port on the IPv6 subnet in the lab's built-in description (Neutron gives
+# that port a MAC of its own; "f6" is never a node MAC, whose octets read as decimal digits).
+ROUTER6_MAC: Final = "fa:16:3e:f6:00:01"
 SECOND_SUBNET_NAME: Final = "k8s-subnet-2"
 SECOND_SUBNET_CIDR: Final = "10.1.0.0/24"
 FIRST_NODE_HOST: Final = 11  # k8s-cp-1 is 10.0.0.11; the gateway (router) is .1
@@ -90,6 +104,9 @@ PUBLIC_NETWORK_NAME: Final = "public"
 PUBLIC_SUBNET_NAME: Final = "public-subnet"
 PUBLIC_CIDR: Final = "203.0.113.0/24"  # TEST-NET-3 (RFC 5737): never a real network
 PUBLIC_GATEWAY_IP: Final = "203.0.113.1"
+# The lab's IPv6 outside (dual-stack labs): documentation prefix (RFC 3849), never routed.
+PUBLIC_CIDR6: Final = "2001:db8:113::/64"
+PUBLIC_GATEWAY_IP6: Final = "2001:db8:113::1"
 DEFAULT_GROUP: Final = "default"
 NODES_GROUP: Final = "k8s-nodes"
 NODES_GROUP_DESCRIPTION: Final = "Kubernetes nodes: SSH, API server, ping"
@@ -99,11 +116,12 @@ KUBERNETES_VERSION: Final = "v1.33.5"
 POD_SUBNET: Final = "10.244.0.0/16"
 POD_SUBNET6: Final = "fd00:10:244::/56"  # kubeadm podSubnet "10.244.0.0/16,fd00:10:244::/56"
 SERVICE_SUBNET: Final = "10.96.0.0/12"
-# Dual-stack: kubeadm serviceSubnet "10.96.0.0/12,fd00:10:96::/112", and the lab's one
-# dual-stack Service (demo/echo, PreferDualStack) at these ClusterIPs.
+# Dual-stack: kubeadm serviceSubnet "10.96.0.0/12,fd00:10:96::/112", and the lab's
+# dual-stack Services (demo/echo, kube-dns, kubernetes; PreferDualStack) at these ClusterIPs.
 SERVICE_SUBNET6: Final = "fd00:10:96::/112"
 ECHO_SERVICE_IP: Final = "10.96.0.20"
 ECHO_SERVICE_IP6: Final = "fd00:10:96::20"
+KUBERNETES_SERVICE_IP6: Final = "fd00:10:96::1"  # `kubernetes` made PreferDualStack
 CLUSTER_DNS_IP6: Final = "fd00:10:96::a"  # kube-dns made PreferDualStack: the tenth address
 KUBERNETES_SERVICE_IP: Final = "10.96.0.1"  # first address of the service subnet
 CLUSTER_DNS_IP: Final = "10.96.0.10"  # kubeadm's tenth address

@@ -301,15 +301,19 @@ def plan_kube_proxy(topo: Topology) -> str:
             "}",
         ]
     if topo.nat_outgoing:
-        # Calico's natOutgoing: pod sources to anything outside the IP pools.
-        lines += [
-            "table ip ks-calico {",
-            "chain nat-outgoing {",
-            "type nat hook postrouting priority srcnat; policy accept;",
-            f"ip saddr {topo.pod_cidr} ip daddr != {topo.pod_cidr} masquerade",
-            "}",
-            "}",
-        ]
+        # Calico's natOutgoing: pod sources to anything outside the IP pools (per pool, so
+        # the IPv6 pool too in a dual-stack lab: its IPPool carries the same natOutgoing).
+        for family, pool in (("ip", topo.pod_cidr), ("ip6", topo.pod_cidr6)):
+            if pool is None:
+                continue
+            lines += [
+                f"table {family} ks-calico {{",
+                "chain nat-outgoing {",
+                "type nat hook postrouting priority srcnat; policy accept;",
+                f"{family} saddr {pool} {family} daddr != {pool} masquerade",
+                "}",
+                "}",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -319,11 +323,19 @@ class RouterSetup(_Frozen):
     router_sysctls: dict[str, int]
     router_lines: tuple[str, ...]
     router_nft: str
+    internet_sysctls: dict[str, int]
     internet_lines: tuple[str, ...]
 
 
 def plan_router(topo: Topology) -> RouterSetup:
-    """Neutron router: SNAT to 203.0.113.1, blackhole default, optional pod routes."""
+    """Neutron router: SNAT to 203.0.113.1, blackhole default, optional pod routes.
+
+    Dual-stack: IPv6 forwarding, the gateway side's IPv6 address and a
+    blackhole IPv6 default, no IPv6 NAT (Neutron routes IPv6 as it is), and
+    the internet host's routes back to the tenant's IPv6 prefixes. The
+    tenant side's IPv6 address comes later, from the router interface port
+    on the IPv6 subnet (`kostack.lab.router6`).
+    """
     external_len = _prefixlen(topo.external_cidr)
     router_lines = [
         "link set lo up",
@@ -355,10 +367,27 @@ def plan_router(topo: Topology) -> RouterSetup:
         f"link set {NODE_NIC} up",
         f"addr add {topo.internet_ip}/{external_len} dev {NODE_NIC}",
     ]
+    family: dict[str, int] = dict(_NO_IPV6)
+    internet_family: dict[str, int] = dict(_NO_IPV6)
+    if topo.dual_stack:
+        assert topo.network_cidr6 is not None and topo.pod_cidr6 is not None  # dual_stack
+        external_len6 = ipaddress.IPv6Network(topo.external_cidr6).prefixlen
+        router_lines += [
+            f"addr add {topo.router_external_ip6}/{external_len6} dev {ROUTER_UPLINK} nodad",
+            "route add blackhole ::/0",
+        ]
+        internet_lines += [
+            f"addr add {topo.internet_ip6}/{external_len6} dev {NODE_NIC} nodad",
+            f"route add {topo.network_cidr6} via {topo.router_external_ip6} dev {NODE_NIC}",
+            f"route add {topo.pod_cidr6} via {topo.router_external_ip6} dev {NODE_NIC}",
+        ]
+        family = {**_IPV6_NO_DAD, "net.ipv6.conf.all.forwarding": 1}
+        internet_family = dict(_IPV6_NO_DAD)
     return RouterSetup(
-        router_sysctls={**_NO_IPV6, **_NO_RP_FILTER, "net.ipv4.ip_forward": 1},
+        router_sysctls={**family, **_NO_RP_FILTER, "net.ipv4.ip_forward": 1},
         router_lines=tuple(router_lines),
         router_nft=nft + "\n",
+        internet_sysctls=internet_family,
         internet_lines=tuple(internet_lines),
     )
 
@@ -380,13 +409,14 @@ def create_network(topo: Topology) -> None:
     node_setups = {node.netns: plan_node(topo, node) for node in topo.nodes}
 
     # 1. sysctls that must hold before interfaces exist (IPv6 off: no stray
-    #    router solicitations on the bridge, no noise in the drop counters).
+    #    router solicitations on the bridge, no noise in the drop counters;
+    #    dual-stack: IPv6 on without DAD or autoconfiguration).
     before: list[Callable[[], None]] = [lambda: netns.set_sysctls(hv, hv_sysctls())]
     before += [_bind(netns.set_sysctls, n, dict(s.sysctls_before)) for n, s in node_setups.items()]
     before += [_bind(netns.set_sysctls, p.netns, pod_sysctls(topo)) for p in topo.pods]
     before += [
         _bind(netns.set_sysctls, topo.router_netns, dict(router.router_sysctls)),
-        _bind(netns.set_sysctls, topo.internet_netns, dict(_NO_IPV6)),
+        _bind(netns.set_sysctls, topo.internet_netns, dict(router.internet_sysctls)),
     ]
     netns.run_parallel(before)
 

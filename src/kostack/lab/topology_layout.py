@@ -168,6 +168,12 @@ class Topology(_Frozen):
     # Dual-stack (None: IPv4 only): the IPv6 subnet of the network and the IPv6 pod CIDR.
     network_cidr6: str | None = None
     pod_cidr6: str | None = None
+    # The IPv6 "outside": a documentation prefix (RFC 3849, never routed) between the router
+    # and the internet host. Neutron routes IPv6 without NAT, so the internet host routes the
+    # tenant's IPv6 prefixes back to the router's gateway address.
+    external_cidr6: str = seed.PUBLIC_CIDR6
+    router_external_ip6: str = seed.PUBLIC_GATEWAY_IP6
+    internet_ip6: str = str(ipaddress.IPv6Network(seed.PUBLIC_CIDR6).network_address + 0x10)
     nodes: tuple[NodePlan, ...]
     pods: tuple[PodPlan, ...]
     services: tuple[ServicePlan, ...]
@@ -224,6 +230,18 @@ class Topology(_Frozen):
     def dns_service_ip(self) -> str:
         """The kube-dns ClusterIP (10th address of the service CIDR, as kubeadm does)."""
         return str(ipaddress.IPv4Network(self.service_cidr).network_address + 10)
+
+    @property
+    def kubernetes_service_ip6(self) -> str | None:
+        """The `kubernetes` service's IPv6 ClusterIP in a dual-stack lab (first of the IPv6 range)."""
+        service = next((s for s in self.services if s.name == "kubernetes"), None)
+        return service.cluster_ip6 if service else None
+
+    @property
+    def dns_service_ip6(self) -> str | None:
+        """kube-dns's IPv6 ClusterIP in a dual-stack lab."""
+        service = next((s for s in self.services if s.name == "kube-dns"), None)
+        return service.cluster_ip6 if service else None
 
     def same_subnet(self, a: NodePlan, b: NodePlan) -> bool:
         """Whether two nodes share an IP subnet (all lab nodes do, for now)."""
@@ -287,22 +305,25 @@ def _pod_plans(node: NodePlan, prefix: str, pods_per_node: int) -> list[PodPlan]
 def _services(control_plane: NodePlan, dns_pod: PodPlan) -> tuple[ServicePlan, ...]:
     """The `kubernetes` service (to the API server) and `kube-dns` (to the CoreDNS pod).
 
-    In a dual-stack lab kube-dns is PreferDualStack (fd00:10:96::a, the tenth
-    address as for IPv4), as an operator makes it to resolve over IPv6
-    (`kubectl patch` of ipFamilyPolicy); `kubernetes` stays single-stack IPv4
-    (the API server's service has the primary family only).
+    In a dual-stack lab both are PreferDualStack: kube-dns at fd00:10:96::a
+    (the tenth address as for IPv4), `kubernetes` at fd00:10:96::1 (the first)
+    to the control plane's IPv6 address, as an operator makes them to reach
+    both over IPv6 (`kubectl patch` of ipFamilyPolicy; the API server creates
+    `kubernetes` with its primary family only).
     """
     return (
         ServicePlan(
             name="kubernetes",
             namespace="default",
             cluster_ip=seed.KUBERNETES_SERVICE_IP,
+            cluster_ip6=seed.KUBERNETES_SERVICE_IP6 if control_plane.ip6 else None,
             ports=(
                 ServicePort(
                     name="https",
                     port=443,
                     protocol="TCP",
                     target_ip=control_plane.ip,
+                    target_ip6=control_plane.ip6,
                     target_port=6443,
                 ),
             ),

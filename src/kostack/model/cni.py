@@ -111,6 +111,9 @@ class Cilium(Record):
     # cilium-config enable-ipv4 / enable-ipv6 (Cilium's defaults: true / false).
     enable_ipv4: bool | None = True
     enable_ipv6: bool | None = False
+    # cilium-config underlay-protocol (Cilium 1.17+): the family the tunnel runs over
+    # (ipv4 | ipv6 | auto); None when the key is absent (IPv4, as before 1.17).
+    underlay_protocol: Literal["ipv4", "ipv6", "auto"] | None = None
     masquerade: bool | None = True
     # cilium-config "mtu": the MTU of the underlying network, overriding what the
     # agent detects; pods get it minus the tunnel/encryption overhead. None: unset.

@@ -8,7 +8,7 @@ from kostack.analyze.checks import BY_ID
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Finding, Resource
 from kostack.analyze.remedy import pair_ranges
-from kostack.analyze.summary import cni_headline
+from kostack.analyze.summary import cni_headline, dns_cluster_ips
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
 from kostack.report.incident_model import (
@@ -42,7 +42,7 @@ def breaks(d: Diagnosis, topo: Topology, symptoms: tuple[Finding, ...], lang: st
     total = len(topo.node_views)
     out = []
     if "net-dns" in by_check:
-        ip = topo.snapshot.cluster.cluster_dns_ip if topo.snapshot.cluster else None
+        ip = dns_cluster_ips(topo, by_check["net-dns"])
         out.append(
             t(lang, "breaks_dns", ip=ip or "?", n=_count_nodes(by_check["net-dns"]), total=total)
         )

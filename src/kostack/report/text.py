@@ -11,7 +11,7 @@ from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
 from kostack.analyze.remedy import pair_ranges
-from kostack.analyze.summary import environment
+from kostack.analyze.summary import dns_cluster_ips, environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.report.i18n import t
 from kostack.report.lb_text import lb_breaks
@@ -176,7 +176,7 @@ def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]
     total_nodes = len(topo.node_views)
     out = []
     if "net-dns" in by_check:
-        ip = topo.snapshot.cluster.cluster_dns_ip if topo.snapshot.cluster else None
+        ip = dns_cluster_ips(topo, by_check["net-dns"])
         out.append(
             t(
                 lang,

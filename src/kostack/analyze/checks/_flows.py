@@ -35,9 +35,17 @@ def service_findings(
             )
         ]
     out: list[Finding] = []
-    for protocol, port in checks:
+    # the primary ClusterIP, then each other family's (a dual-stack Service: its pods of that
+    # family reach it, and kube-proxy DNATs it to that family's endpoints)
+    others = ctx.flows.service_families(svc)
+    for protocol, port, cluster_ip in [
+        *((p, n, None) for p, n in checks),
+        *((p, n, a) for a in others for p, n in checks),
+    ]:
         what = f"{svc.name}:{port}/{protocol}"
-        first, family = ctx.flows.service_flows(svc, protocol, port)
+        if cluster_ip is not None:
+            what = f"{svc.name} [{cluster_ip}]:{port}/{protocol}"
+        first, family = ctx.flows.service_flows(svc, protocol, port, cluster_ip)
         if family is None:
             blocking = next((r.blocking for r in first if r.blocking is not None), None)
             if blocking is None:
@@ -98,7 +106,9 @@ def service_findings(
                     ),
                     nodes=tuple(fv.side_names()),
                     key=(what, *fv.key()),
-                    extra={"sources": tuple(sources)},
+                    # another family's ClusterIP says which one fails (reports name it)
+                    extra={"sources": tuple(sources)}
+                    | ({"cluster_ip": str(cluster_ip)} if cluster_ip is not None else {}),
                 )
             )
     return out or [

@@ -66,6 +66,7 @@ def rule_remedies(
     description: str,
     remote_prefixes: tuple[str, ...] = (),
     sources: list[NodeView] | None = None,
+    family: int | None = None,
 ) -> tuple[Remedy, ...]:
     """Ingress rules that admit the traffic on ``views``' ports (the targets).
 
@@ -73,6 +74,8 @@ def rule_remedies(
     one. Else into each target port's own group, from the groups of the
     ``sources`` when they are few (kubelet from the control plane's group),
     else from the node subnets. ``remote_prefixes`` (the pod CIDR) win.
+    ``family``: rules of ethertype IPv6 from the nodes' IPv6 subnets (6), or the
+    default (None: the node subnets' family, IPv4 for a group).
     """
     shared = cluster_group(ctx.topo)
     if shared is not None:
@@ -96,7 +99,19 @@ def rule_remedies(
         }
         if 0 < len(src_groups) <= 4:
             remote_groups = sorted(src_groups)
-    subnets = sorted({str(v.subnet.cidr) for v in ctx.topo.node_views.values() if v.subnet})
+    if family is None or family == 4:
+        subnets = sorted({str(v.subnet.cidr) for v in ctx.topo.node_views.values() if v.subnet})
+    else:
+        subnets = sorted(
+            {
+                str(sn.cidr)
+                for v in ctx.topo.node_views.values()
+                for a in v.ips
+                if a.version == family
+                for sn in (ctx.topo.subnet_of(a),)
+                if sn is not None
+            }
+        )
     remotes: list[tuple[str | None, str | None]] = (
         [(None, p) for p in remote_prefixes]
         or [(g, None) for g in remote_groups]
@@ -113,6 +128,7 @@ def rule_remedies(
             reason=reason,
             cause=cause,
             description=description,
+            ethertype=None if family is None else f"IPv{family}",
         )
         for grp in groups
         for remote_group, prefix in remotes
@@ -131,8 +147,10 @@ def node_traffic_findings(
     *,
     port_max: int | None = None,
     result: FamilyResult | None = None,
+    family: int | None = None,
 ) -> list[Finding]:
-    """Findings for node-sourced ``protocol``/``port`` traffic between nodes (``scope``)."""
+    """Findings for node-sourced ``protocol``/``port`` traffic between nodes (``scope``);
+    ``family``: the rules a fix proposes are of that ethertype (`rule_remedies`)."""
     result = result or ctx.flows.node_to_node(protocol, port, scope, port_max=port_max)
     label = traffic_label(protocol, port, port_max)
     facts = result.facts[ctx.world]
@@ -176,6 +194,7 @@ def node_traffic_findings(
                     reason=Msg("sg.reason", what=what, label=label),
                     cause=cause,
                     description=f"kostack: {what}",
+                    family=family,
                 )
         out.append(
             Finding(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kostack.analyze.checks._sg import node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.engine.types import Disposition
@@ -24,42 +26,64 @@ CAUSE = "sg-encap"
 register(
     {
         f"{ID}.what": {"en": "{kind} encapsulation", "ko": "{kind} 캡슐화"},
+        f"{ID}.what-v6": {"en": "{kind} encapsulation over IPv6", "ko": "IPv6 위의 {kind} 캡슐화"},
         f"{ID}.subject": {"en": "the CNI's encapsulation", "ko": "CNI 캡슐화"},
         f"{ID}.na": {
             "en": "The CNI does not encapsulate traffic between any pair of these nodes, so no "
             "encapsulation rule is needed.",
             "ko": "이 노드들 사이에서는 CNI가 트래픽을 캡슐화하지 않으므로 캡슐화 규칙이 필요 없습니다.",
         },
+        f"{ID}.fail-family": {
+            "en": "{works} works, {family} pod traffic is dropped: {family} pods' {kind} runs between "
+            "the nodes' {family} addresses, and the security groups admit it over {works} only. "
+            "{message}",
+            "ko": "{works:은/는} 정상이지만 {family} Pod 트래픽은 차단됩니다: {family} Pod의 {kind:은/는} 노드의 "
+            "{family} 주소 사이에서 전달되는데, 보안 그룹은 {works}에서만 이를 허용합니다. {message}",
+        },
     }
 )
 
+# (kind, IP protocol, port, pods' family or None for the primary, underlay family or None)
+Tunnel = tuple[str, int, int | None, int | None, int | None]
+
 
 def run(ctx: CheckContext) -> list[Finding]:
+    """Per tunnel and per family: an IPv6 pool's VXLAN runs between the nodes' IPv6 addresses
+    and needs its own rule of ethertype IPv6 (docs/facts.md, "Encapsulation over IPv6")."""
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    kinds: dict[tuple[str, int, int | None], None] = {}
+    flows = ctx.flows
+    tunnels: dict[Tunnel, None] = {}
     unknown: list[str] = []
-    for _s, _t, decision in ctx.flows.decisions:
-        if decision.hop.disposition == Disposition.UNKNOWN:
-            unknown.append(decision.hop.detail)
-        elif decision.encap is not None:
-            kinds.setdefault((decision.encap, decision.proto, decision.port), None)
+    for v in flows.versions:
+        primary = v == flows.versions[0]
+        decisions = flows.decisions if primary else flows.decisions_of(flows.pods_of(v))
+        for _s, _t, decision in decisions:
+            if decision.hop.disposition == Disposition.UNKNOWN:
+                unknown.append(decision.hop.detail)
+            elif decision.encap is not None:
+                under = decision.underlay
+                primary_under = under is None or all(e.ip.version == under for e in flows.nodes)
+                tunnels.setdefault(
+                    (
+                        decision.encap,
+                        decision.proto,
+                        decision.port,
+                        None if primary else v,
+                        None if primary_under else under,
+                    ),
+                    None,
+                )
+    # one judgement per (tunnel, underlay): pods of two families in one tunnel over one
+    # family are one rule
+    judged: dict[tuple[object, ...], Tunnel] = {}
+    for t in tunnels:
+        judged.setdefault((t[0], t[1], t[2], t[4]), t)
+    results = {t: _findings(ctx, t) for t in judged.values()}
     out: list[Finding] = []
-    for kind, proto, port in kinds:
-        out.extend(
-            node_traffic_findings(
-                ctx,
-                ID,
-                SEVERITY,
-                Msg(f"{ID}.what", kind=kind),
-                protocol_label(proto),
-                port,
-                "all",
-                CAUSE,
-                result=ctx.flows.encapsulated(kind, proto, port),
-            )
-        )
+    for t, found in results.items():
+        out.extend(_say_family(ctx, t, found, results))
     if unknown and not out:
         out.append(
             Finding(
@@ -71,7 +95,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 (unknown[0],),
             )
         )
-    if not kinds and not unknown:
+    if not tunnels and not unknown:
         out.append(
             Finding(
                 ID,
@@ -82,3 +106,45 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
         )
     return out
+
+
+def _findings(ctx: CheckContext, t: Tunnel) -> list[Finding]:
+    kind, proto, port, family, under = t
+    what = Msg(f"{ID}.what-v6" if under == 6 else f"{ID}.what", kind=kind)
+    return node_traffic_findings(
+        ctx,
+        ID,
+        SEVERITY,
+        what,
+        protocol_label(proto),
+        port,
+        "all",
+        CAUSE,
+        result=ctx.flows.encapsulated(kind, proto, port, family, under),
+        family=under,
+    )
+
+
+def _say_family(
+    ctx: CheckContext, t: Tunnel, found: list[Finding], results: dict[Tunnel, list[Finding]]
+) -> list[Finding]:
+    """A tunnel over one family that fails while the same tunnel over the other passes says
+    which family works and which breaks."""
+    if t[4] is None or not any(f.status == Status.FAIL for f in found):
+        return found
+    other = next(
+        (fs for o, fs in results.items() if o[:3] == t[:3] and o[4] is None and o is not t), None
+    )
+    if not other or any(f.status != Status.PASS for f in other):
+        return found
+    fam = f"IPv{t[4]}"
+    works = f"IPv{4 if t[4] == 6 else 6}"
+    return [
+        replace(
+            f,
+            message=Msg(f"{ID}.fail-family", works=works, family=fam, kind=t[0], message=f.message),
+        )
+        if f.status == Status.FAIL
+        else f
+        for f in found
+    ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
+from kostack.model.cni import Calico, Cilium, Flannel
 from kostack.model.snapshot import IPAddress
 
 register(
@@ -96,6 +97,12 @@ register(
 )
 
 
+# Bytes each encapsulation adds, by the family of the outer (underlay) header: an IPv6
+# header is 40 bytes, an IPv4 one 20 (docs/facts.md, "Encapsulation over IPv6").
+VXLAN_OVERHEAD = {4: 50, 6: 70}  # outer IP + UDP 8 + VXLAN 8 + inner Ethernet 14
+GENEVE_OVERHEAD = {4: 50, 6: 70}  # outer IP + UDP 8 + Geneve 8 (no options) + Ethernet 14
+
+
 @dataclass(frozen=True)
 class EncapDecision:
     hop: Hop
@@ -103,172 +110,189 @@ class EncapDecision:
     proto: int = 0
     port: int | None = None
     overhead: int = 0
+    # the family of the node addresses the tunnel runs between (None: the nodes' primary)
+    underlay: int | None = None
 
 
-def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> EncapDecision:
-    """How the CNI carries pod traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``.
+class _Route:
+    """One node-to-pod decision being made: its hop's wording, and the hops it can give."""
 
-    Long: one branch per CNI and mode, each a hop with its evidence.
-    """
-    where = Msg("where.route", node=src.name)
-    same: bool | None = None
-    if src.subnet is not None and dst.subnet is not None:
-        same = src.subnet.id == dst.subnet.id
-    subnet_text = (
-        Msg("text.same-subnet", cidr=src.subnet.cidr)
-        if same and src.subnet
-        else (
-            f"{src.subnet.cidr} vs {dst.subnet.cidr}"
-            if src.subnet is not None and dst.subnet is not None
-            else Msg("text.subnets-unknown")
-        )
-    )
-    block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), None)
-    via = f"{block or dst_ip} via {dst.ip}"
-    cl = topo.snapshot.cluster
-    cni = cl.cni if cl else None
-
-    def unknown(reason: str) -> EncapDecision:
-        return EncapDecision(Hop("route", where, Disposition.UNKNOWN, reason, cause="gap"))
-
-    def native(ev: tuple[Evidence, ...], why: str) -> EncapDecision:
-        if same is False:
-            return (
-                EncapDecision(
-                    Hop(
-                        "route",
-                        where,
-                        Disposition.NO_ROUTE,
-                        Msg("hop.native-cross-subnet", via=via, why=why, subnets=subnet_text),
-                        ev,
-                        cause="native-cross-subnet",
-                    )
-                )
-                if not _router_routes(topo, src, dst_ip)
-                else EncapDecision(
-                    Hop(
-                        "route",
-                        where,
-                        Disposition.ACCEPTED,
-                        Msg("hop.native-routed", via=via, why=why),
-                        ev,
-                    )
-                )
-            )
-        return EncapDecision(
-            Hop(
-                "route",
-                where,
-                Disposition.ACCEPTED,
-                Msg("hop.native", via=via, subnets=subnet_text),
-                ev,
+    def __init__(self, topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> None:
+        self.topo, self.src, self.dst_ip = topo, src, dst_ip
+        self.where = Msg("where.route", node=src.name)
+        self.same: bool | None = None
+        if src.subnet is not None and dst.subnet is not None:
+            self.same = src.subnet.id == dst.subnet.id
+        self.subnet_text = (
+            Msg("text.same-subnet", cidr=src.subnet.cidr)
+            if self.same and src.subnet
+            else (
+                f"{src.subnet.cidr} vs {dst.subnet.cidr}"
+                if src.subnet is not None and dst.subnet is not None
+                else Msg("text.subnets-unknown")
             )
         )
+        block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), None)
+        self.via = f"{block or dst_ip} via {dst.ip}"
+
+    def unknown(self, reason: str) -> EncapDecision:
+        return EncapDecision(Hop("route", self.where, Disposition.UNKNOWN, reason, cause="gap"))
+
+    def native(self, ev: tuple[Evidence, ...], why: str) -> EncapDecision:
+        if self.same is False:
+            if not _router_routes(self.topo, self.src, self.dst_ip):
+                detail = Msg(
+                    "hop.native-cross-subnet", via=self.via, why=why, subnets=self.subnet_text
+                )
+                hop = Hop(
+                    "route",
+                    self.where,
+                    Disposition.NO_ROUTE,
+                    detail,
+                    ev,
+                    cause="native-cross-subnet",
+                )
+                return EncapDecision(hop)
+            detail = Msg("hop.native-routed", via=self.via, why=why)
+            return EncapDecision(Hop("route", self.where, Disposition.ACCEPTED, detail, ev))
+        detail = Msg("hop.native", via=self.via, subnets=self.subnet_text)
+        return EncapDecision(Hop("route", self.where, Disposition.ACCEPTED, detail, ev))
 
     def encap(
-        kind: str, proto: int, port: int | None, overhead: int, ev: tuple[Evidence, ...], why: str
+        self,
+        kind: str,
+        proto: int,
+        port: int | None,
+        overhead: int,
+        ev: tuple[Evidence, ...],
+        why: str,
+        underlay: int | None = None,
     ) -> EncapDecision:
         label = (
             Msg("text.encap-udp", kind=kind, port=port)
             if port
             else Msg("text.encap-proto", kind=kind, proto=proto)
         )
-        return EncapDecision(
-            Hop(
-                "route",
-                where,
-                Disposition.ACCEPTED,
-                Msg("hop.encap", via=via, subnets=subnet_text, label=label, why=why),
-                ev,
-            ),
-            kind,
-            proto,
-            port,
-            overhead,
-        )
+        detail = Msg("hop.encap", via=self.via, subnets=self.subnet_text, label=label, why=why)
+        hop = Hop("route", self.where, Disposition.ACCEPTED, detail, ev)
+        return EncapDecision(hop, kind, proto, port, overhead, underlay)
 
+
+def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> EncapDecision:
+    """How the CNI carries pod traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``."""
+    route = _Route(topo, src, dst, dst_ip)
+    cl = topo.snapshot.cluster
+    cni = cl.cni if cl else None
     if cni is None or cni.type == "unknown":
-        return unknown(Msg("hop.route-unknown-cni"))
+        return route.unknown(Msg("hop.route-unknown-cni"))
     if cni.type == "calico":
-        if cni.calico is None or cni.calico.ip_pools is None:
-            return unknown(Msg("hop.no-pools"))
-        pool = topo.pool_for(dst_ip)
-        if pool is None:
-            return unknown(Msg("hop.no-pool", ip=dst_ip))
-        port: int | None
-        ev: tuple[Evidence, ...]
-        if pool.vxlan_mode != "Never":
-            # an IPv6 pool's VXLAN runs over the nodes' IPv6 addresses (Felix's vxlan-v6.calico):
-            # 70 bytes (40 IPv6 + 8 UDP + 8 VXLAN + 14 Ethernet), 50 over IPv4
-            ovh = 70 if pool.cidr.version == 6 else 50
-            mode, kind, proto, port, fld = pool.vxlan_mode, "VXLAN", 17, 4789, "vxlanMode"
-        elif pool.ipip_mode != "Never":
-            mode, kind, proto, port, ovh, fld = pool.ipip_mode, "IPIP", 4, None, 20, "ipipMode"
-        else:
-            ev = (Evidence("ippool", pool.name, "ipipMode/vxlanMode", "Never"),)
-            return native(ev, Msg("why.pool-no-encap", pool=pool.name))
-        ev = (Evidence("ippool", pool.name, fld, mode),)
-        if mode == "Always":
-            return encap(
-                kind,
-                proto,
-                port,
-                ovh,
-                ev,
-                Msg("why.pool-mode", pool=pool.name, field=fld, mode="Always"),
-            )
-        if same is None:
-            return unknown(Msg("why.crosssubnet-unknown", pool=pool.name, field=fld))
-        if same:
-            return native(ev, Msg("why.pool-mode", pool=pool.name, field=fld, mode="CrossSubnet"))
-        return encap(
-            kind, proto, port, ovh, ev, Msg("why.crosssubnet-diff", pool=pool.name, field=fld)
-        )
+        return _calico(route, cni.calico)
     if cni.type == "flannel":
-        fl = cni.flannel
-        if fl is None or fl.backend_type is None:
-            return unknown(Msg("hop.no-flannel"))
-        ev_b = Evidence(
-            "configmap", "kube-flannel/kube-flannel-cfg", "Backend.Type", fl.backend_type
-        )
-        if fl.backend_type == "host-gw":
-            return native((ev_b,), Msg("why.flannel-host-gw"))
-        if fl.backend_type == "vxlan":
-            port = fl.port or 8472
-            if fl.direct_routing:
-                ev = (
-                    ev_b,
-                    Evidence(
-                        "configmap",
-                        "kube-flannel/kube-flannel-cfg",
-                        "Backend.DirectRouting",
-                        "true",
-                    ),
-                )
-                if same is None:
-                    return unknown("flannel DirectRouting, but the nodes' subnets are not known")
-                if same:
-                    return native(ev, Msg("why.flannel-direct"))
-                return encap("VXLAN", 17, port, 50, ev, Msg("why.flannel-diff"))
-            return encap("VXLAN", 17, port, 50, (ev_b,), Msg("why.flannel-vxlan"))
-        if fl.backend_type == "wireguard":
-            return encap(
-                "WireGuard", 17, fl.port or 51820, 80, (ev_b,), Msg("why.flannel-wireguard")
+        return _flannel(route, cni.flannel)
+    return _cilium(route, cni.cilium)
+
+
+def _calico(route: _Route, calico: Calico | None) -> EncapDecision:
+    """An IP pool's mode; an IPv6 pool's VXLAN runs over the nodes' IPv6 addresses (Felix's
+    vxlan-v6.calico device), and IPIP exists for IPv4 pools only (docs/facts.md)."""
+    if calico is None or calico.ip_pools is None:
+        return route.unknown(Msg("hop.no-pools"))
+    pool = route.topo.pool_for(route.dst_ip)
+    if pool is None:
+        return route.unknown(Msg("hop.no-pool", ip=route.dst_ip))
+    family = pool.cidr.version
+    if pool.vxlan_mode != "Never":
+        mode, kind, proto, port, fld = pool.vxlan_mode, "VXLAN", 17, 4789, "vxlanMode"
+        ovh = VXLAN_OVERHEAD[family]
+    elif pool.ipip_mode != "Never":
+        mode, kind, proto, port, ovh, fld = pool.ipip_mode, "IPIP", 4, None, 20, "ipipMode"
+    else:
+        ev = (Evidence("ippool", pool.name, "ipipMode/vxlanMode", "Never"),)
+        return route.native(ev, Msg("why.pool-no-encap", pool=pool.name))
+    ev = (Evidence("ippool", pool.name, fld, mode),)
+    if mode == "Always":
+        why = Msg("why.pool-mode", pool=pool.name, field=fld, mode="Always")
+        return route.encap(kind, proto, port, ovh, ev, why, family)
+    if route.same is None:
+        return route.unknown(Msg("why.crosssubnet-unknown", pool=pool.name, field=fld))
+    if route.same:
+        return route.native(ev, Msg("why.pool-mode", pool=pool.name, field=fld, mode="CrossSubnet"))
+    why = Msg("why.crosssubnet-diff", pool=pool.name, field=fld)
+    return route.encap(kind, proto, port, ovh, ev, why, family)
+
+
+def _flannel(route: _Route, fl: Flannel | None) -> EncapDecision:
+    """The backend; flannel's IPv6 VXLAN device (flannel-v6.<VNI>) runs over the nodes' IPv6
+    addresses, its IPv4 one over their IPv4 addresses (docs/facts.md)."""
+    if fl is None or fl.backend_type is None:
+        return route.unknown(Msg("hop.no-flannel"))
+    ev_b = Evidence("configmap", "kube-flannel/kube-flannel-cfg", "Backend.Type", fl.backend_type)
+    if fl.backend_type == "host-gw":
+        return route.native((ev_b,), Msg("why.flannel-host-gw"))
+    if fl.backend_type == "vxlan":
+        port = fl.port or 8472
+        family = route.dst_ip.version
+        ovh = VXLAN_OVERHEAD[family]
+        if fl.direct_routing:
+            direct = Evidence(
+                "configmap", "kube-flannel/kube-flannel-cfg", "Backend.DirectRouting", "true"
             )
-        if fl.backend_type == "udp":
-            return encap("flannel-udp", 17, fl.port or 8285, 28, (ev_b,), Msg("why.flannel-udp"))
-        return unknown(Msg("hop.flannel-unmodelled", backend=fl.backend_type))
-    cil = cni.cilium
+            if route.same is None:
+                return route.unknown("flannel DirectRouting, but the nodes' subnets are not known")
+            if route.same:
+                return route.native((ev_b, direct), Msg("why.flannel-direct"))
+            return route.encap(
+                "VXLAN", 17, port, ovh, (ev_b, direct), Msg("why.flannel-diff"), family
+            )
+        return route.encap("VXLAN", 17, port, ovh, (ev_b,), Msg("why.flannel-vxlan"), family)
+    if fl.backend_type == "wireguard":
+        why = Msg("why.flannel-wireguard")
+        return route.encap("WireGuard", 17, fl.port or 51820, 80, (ev_b,), why)
+    if fl.backend_type == "udp":
+        return route.encap("flannel-udp", 17, fl.port or 8285, 28, (ev_b,), Msg("why.flannel-udp"))
+    return route.unknown(Msg("hop.flannel-unmodelled", backend=fl.backend_type))
+
+
+def _cilium(route: _Route, cil: Cilium | None) -> EncapDecision:
+    """Native routing, or the tunnel over the family `cilium_underlay` says."""
     if cil is None or cil.routing_mode is None:
-        return unknown(Msg("hop.no-cilium"))
+        return route.unknown(Msg("hop.no-cilium"))
     ev_m = Evidence("configmap", "kube-system/cilium-config", "routing-mode", cil.routing_mode)
     if cil.routing_mode == "native":
-        return native((ev_m,), Msg("why.cilium-native"))
+        return route.native((ev_m,), Msg("why.cilium-native"))
     tp = cil.tunnel_protocol or "vxlan"
-    ev = (ev_m, Evidence("configmap", "kube-system/cilium-config", "tunnel-protocol", tp))
+    ev: tuple[Evidence, ...] = (
+        ev_m,
+        Evidence("configmap", "kube-system/cilium-config", "tunnel-protocol", tp),
+    )
+    family = cilium_underlay(cil)
+    if cil.underlay_protocol is not None:
+        ev = (
+            *ev,
+            Evidence(
+                "configmap", "kube-system/cilium-config", "underlay-protocol", cil.underlay_protocol
+            ),
+        )
     if tp == "geneve":
-        return encap("Geneve", 17, cil.tunnel_port or 6081, 50, ev, Msg("why.cilium-geneve"))
-    return encap("VXLAN", 17, cil.tunnel_port or 8472, 50, ev, Msg("why.cilium-vxlan"))
+        port = cil.tunnel_port or 6081
+        return route.encap(
+            "Geneve", 17, port, GENEVE_OVERHEAD[family], ev, Msg("why.cilium-geneve"), family
+        )
+    port = cil.tunnel_port or 8472
+    return route.encap(
+        "VXLAN", 17, port, VXLAN_OVERHEAD[family], ev, Msg("why.cilium-vxlan"), family
+    )
+
+
+def cilium_underlay(cil: Cilium) -> int:
+    """The family of Cilium's tunnel underlay: cilium-config ``underlay-protocol`` (Cilium
+    1.17+; ipv4, ipv6 or auto = IPv4 when enabled, else IPv6), ipv4 when absent (earlier
+    versions tunnel over IPv4 only). cilium pkg/datapath/tunnel/tunnel.go `newConfig`."""
+    if cil.underlay_protocol == "ipv6":
+        return 6
+    if cil.underlay_protocol == "auto" and cil.enable_ipv4 is False:
+        return 6
+    return 4
 
 
 def _router_routes(topo: Topology, src: NodeView, dst_ip: IPAddress) -> bool:

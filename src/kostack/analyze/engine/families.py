@@ -48,7 +48,9 @@ class End:
 
     def __post_init__(self) -> None:
         view = self.view
-        object.__setattr__(self, "node_ip", view.ip if view is not None else None)
+        # the node's address of this end's family (a dual-stack node has one per family)
+        node_ip = view.ip_of(self.ip.version) or view.ip if view is not None else None
+        object.__setattr__(self, "node_ip", node_ip)
         object.__setattr__(self, "name", view.name if view is not None else str(self.ip))
 
 
@@ -140,7 +142,7 @@ class Families:
         """``universe``: share another evaluation's (its addresses must cover these)."""
         self.topos = list(topos)
         self.universe = universe or Universe(
-            [*addresses, *(v.ip for v in self.topos[0].node_views.values() if v.ip is not None)]
+            [*addresses, *(a for v in self.topos[0].node_views.values() for a in v.ips)]
         )
         self.engines = [SetEngine(t, self.universe) for t in self.topos]
         self.bgp = any(bgp_dependent(t, p) for t in self.topos for p in t.calico_pools)
@@ -173,7 +175,11 @@ class Families:
         return info.route
 
     def position(self, e: End, kind: str) -> int | None:
-        """The universe position of an end's own address ("ip") or its node's ("node")."""
+        """The universe position of an end's own address ("ip") or its node's ("node"; "node4"
+        or "node6": the node's address of that family, for a tunnel over another family)."""
+        if kind in ("node4", "node6"):
+            a = e.view.ip_of(int(kind[4])) if e.view is not None else None
+            return self.universe.position(a) if a is not None else None
         info = self._info(e)
         found = info.ip_pos if kind == "ip" else info.node_pos
         if found == -1:
@@ -338,7 +344,8 @@ class Families:
                         memo[mk] = wire_sets(topo, s, t, flow)
                     qs = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
                     if self.bgp:
-                        qs += [(BGP_INGRESS, "node"), (BGP_EGRESS, "node")]
+                        bk = bgp_kind(s)
+                        qs += [(BGP_INGRESS, bk), (BGP_EGRESS, bk)]
                     tests = tests_of[(j, mk)] = [
                         (self.engines[w].admitted(port, q).ranges, kind) for q, kind in qs
                     ]
@@ -485,6 +492,15 @@ def side_routes(topo: Topology, e: End, side: str) -> tuple[object, ...]:
     return ()
 
 
+def bgp_kind(e: End) -> str:
+    """Whose address a BGP session (TCP 179) tests: the node's primary one, as the engine's
+    session judge (path.py `session_judge`) takes it; "node" when that is the end's family."""
+    v = e.view
+    if v is None or v.ip is None or v.ip.version == e.ip.version:
+        return "node"
+    return f"node{v.ip.version}"
+
+
 def wire_sets(
     topo: Topology,
     s: End,
@@ -504,11 +520,14 @@ def wire_sets(
     if s.view is not None and t.view is not None and t.endpoint.kind == "pod":
         d = encapsulation(topo, s.view, t.view, t.ip)
         if d.encap is not None:
-            # the tunnel runs between the node addresses: its family is theirs (the underlay)
-            under = s.view.ip.version if s.view.ip is not None else 4
+            # the tunnel runs between the node addresses of its underlay family (an IPv6
+            # pool's VXLAN over the nodes' IPv6 addresses); the ends' node_ip is of the pods'
+            under = d.underlay or (s.view.ip.version if s.view.ip is not None else 4)
+            # "node": the end's node address of the pods' family; "node4"/"node6": of another
+            kind = "node" if under == t.ip.version else f"node{under}"
             return [
-                (Query("egress", under, d.proto, d.port), "node"),
-                (Query("ingress", under, d.proto, d.port), "node"),
+                (Query("egress", under, d.proto, d.port), kind),
+                (Query("ingress", under, d.proto, d.port), kind),
             ]
     src_kind = "node" if s.endpoint.kind == "node" else "ip"
     if s.endpoint.kind == "pod" and t.endpoint.kind in ("node", "external"):

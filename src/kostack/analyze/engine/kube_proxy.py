@@ -194,7 +194,9 @@ def via_service(
     if svc.endpoints is None:
         detail = Msg("hop.no-endpoints-collected", svc=f"{svc.namespace}/{svc.name}")
         return single(Hop("kube-proxy", where, Disposition.UNKNOWN, detail, (ev_svc,), cause="gap"))
-    ready = [e for e in svc.endpoints if e.ready]
+    # kube-proxy programs each family apart: a ClusterIP of one family DNATs to that
+    # family's endpoints only (one EndpointSlice per addressType)
+    ready = [e for e in svc.endpoints if e.ready and e.ip.version == dst.ip.version]
     if not ready:
         detail = Msg("hop.no-endpoints", svc=f"{svc.namespace}/{svc.name}")
         ev = (Evidence("endpointslice", f"{svc.namespace}/{svc.name}", "endpoints", "[]"),)

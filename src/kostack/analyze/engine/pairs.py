@@ -27,6 +27,7 @@ from kostack.analyze.engine.families import (
     Families,
     FlowOf,
     HopId,
+    bgp_kind,
     hop_id,
     wire_sets,
 )
@@ -62,6 +63,8 @@ class Run:
 
     @staticmethod
     def _addr(e: End, kind: str) -> IPAddress | None:
+        if kind in ("node4", "node6"):
+            return e.view.ip_of(int(kind[4])) if e.view is not None else None
         return e.ip if kind == "ip" else e.node_ip
 
     def _positions_of(self, cls: EndClass, side: str, kind: str) -> list[int] | None:
@@ -113,7 +116,7 @@ class Run:
                     for q in (BGP_EGRESS, BGP_INGRESS):
                         a = cls.sets[w].get(q)
                         if a is not None:
-                            side.append((a.ranges, "node"))
+                            side.append((a.ranges, bgp_kind(cls.rep)))
                             undecided.append(a.undecided)
         src_pats = self._patterns(S, "src", t_side)
         tgt_pats = self._patterns(T, "dst", s_side)

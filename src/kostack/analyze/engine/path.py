@@ -22,7 +22,7 @@ from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Endpoint, FlowResult, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import PORTED_PROTOCOLS, NodeView, Topology, protocol_number
-from kostack.model.snapshot import Snapshot
+from kostack.model.snapshot import IPAddress, Snapshot
 
 register(
     {
@@ -100,113 +100,156 @@ def _path(
     *,
     full: bool = False,
 ) -> FlowResult:
-    """One path; the body reads top to bottom as the packet goes (why it is long)."""
-    hops: list[Hop] = list(prefix)
-
-    def done(wire: Wire | None = None) -> FlowResult:
-        return FlowResult(src, dst, requested, protocol, port, tuple(hops), wire=wire)
-
-    def stop() -> bool:
-        """Stop here? Yes on a drop, unless ``full`` and the packet is still defined."""
-        return hops[-1].disposition not in PASSING and not (
-            full and hops[-1].disposition != Disposition.UNKNOWN
-        )
-
+    """One path; it reads top to bottom as the packet goes."""
+    leg = _Leg(topo, src, dst, requested, protocol, port, prefix, full)
     proto = protocol_number(protocol)
     if not isinstance(proto, int):
-        hops.append(
-            Hop("flow", "-", Disposition.UNKNOWN, Msg("hop.bad-protocol", protocol=protocol))
-        )
-        return done()
+        return leg.fail("flow", "-", Msg("hop.bad-protocol", protocol=protocol))
     if src.kind == "external":
-        hops.append(Hop("flow", "-", Disposition.UNKNOWN, Msg("hop.external-source")))
-        return done()
+        return leg.fail("flow", "-", Msg("hop.external-source"))
     if src.ip is None or dst.ip is None:
-        hops.append(Hop("flow", "-", Disposition.UNKNOWN, Msg("hop.no-ip")))
-        return done()
+        return leg.fail("flow", "-", Msg("hop.no-ip"))
     if proto == ICMP and dst.ip.version == 6:
         proto = ICMPV6  # a ping between IPv6 addresses is ICMPv6 (engine/ipv6.py)
     src_view = topo.node_views.get(src.node or "")
     if src_view is None:
-        hops.append(Hop("flow", src.label, Disposition.UNKNOWN, Msg("hop.no-node", what=src.label)))
-        return done()
+        return leg.fail("flow", src.label, Msg("hop.no-node", what=src.label))
     dst_view = topo.node_views.get(dst.node or "") if dst.kind in ("pod", "node") else None
     at_src = Msg("where.node", node=src_view.name)
     if dst.kind in ("pod", "node") and dst_view is None:
-        hops.append(Hop("route", at_src, Disposition.UNKNOWN, Msg("hop.no-node", what=dst.label)))
-        return done()
+        return leg.fail("route", at_src, Msg("hop.no-node", what=dst.label))
     if dst_view is not None and dst_view.name == src_view.name:
-        hops.append(Hop("deliver", at_src, Disposition.ACCEPTED, Msg("hop.local", what=dst.label)))
-        return done()
-
-    # --- what leaves the source node
-    wire_src = src.ip
-    masqueraded = False
-    if src.kind == "pod" and dst.kind in ("external", "node"):
-        masq = masquerade(topo, src.ip, dst.ip)
-        if masq is not None:
-            hop, masqueraded = masq
-            hops.append(replace(hop, where=at_src))
-            if hop.disposition not in PASSING:
-                return done()  # what leaves the node is not known: do not guess the packet
-            if masqueraded:
-                if src_view.ip is None:
-                    hops.append(
-                        Hop(
-                            "nat-outgoing",
-                            src_view.name,
-                            Disposition.UNKNOWN,
-                            Msg("hop.node-no-ip"),
-                        )
-                    )
-                    return done()
-                wire_src = src_view.ip
-    elif src.kind == "node" and src_view.ip is not None:
-        wire_src = src_view.ip
-
+        leg.hops.append(
+            Hop("deliver", at_src, Disposition.ACCEPTED, Msg("hop.local", what=dst.label))
+        )
+        return leg.done()
+    source = _wire_source(leg, src_view, src.ip, dst.ip, at_src)
+    if source is None:
+        return leg.done()
+    wire_src, masqueraded = source
     l4_port = port if proto in PORTED_PROTOCOLS else None
     if dst_view is not None and dst.kind == "pod":
-        decision = encapsulation(topo, src_view, dst_view, dst.ip)
-        hops.append(decision.hop)
-        if decision.hop.disposition == Disposition.UNKNOWN or stop():
-            return done()
-        bgp = bgp_route(topo, src_view, dst_view, dst.ip, session_judge(topo))
-        if bgp is not None:
-            hops.append(bgp)
-            if stop():
-                return done()
-        if decision.encap is not None:
-            if src_view.ip is None or dst_view.ip is None:
-                hops.append(Hop("route", src_view.name, Disposition.UNKNOWN, Msg("hop.node-no-ip")))
-                return done()
-            wire = Wire(
-                src_view.ip,
-                dst_view.ip,
-                decision.proto,
-                decision.port,
-                decision.encap,
-                wire_src,
-                dst.ip,
-            )
-        else:
-            wire = Wire(wire_src, dst.ip, proto, l4_port)
-        neutron_leg(topo, hops, src_view, dst_view, wire, full=full)
-        return done(wire)
+        return _to_pod(leg, src_view, dst_view, wire_src, dst.ip, proto, l4_port)
     wire = Wire(wire_src, dst.ip, proto, l4_port)
     if dst_view is not None:
         detail = Msg("hop.to-node", ip=dst.ip, node=dst_view.name)
-        hops.append(Hop("route", at_src, Disposition.ACCEPTED, detail))
+        leg.hops.append(Hop("route", at_src, Disposition.ACCEPTED, detail))
         if src.kind == "pod" and not masqueraded:
             # the node answers the pod's address: it needs the route to that pod
             back = bgp_route(topo, dst_view, src_view, src.ip, session_judge(topo))
             if back is not None:
-                hops.append(replace(back, direction="reply"))
-                if stop():
-                    return done(wire)
-        neutron_leg(topo, hops, src_view, dst_view, wire, full=full)
-        return done(wire)
-    external_leg(topo, hops, src_view, wire)
-    return done(wire)
+                leg.hops.append(replace(back, direction="reply"))
+                if leg.stop():
+                    return leg.done(wire)
+        neutron_leg(topo, leg.hops, src_view, dst_view, wire, full=full)
+        return leg.done(wire)
+    external_leg(topo, leg.hops, src_view, wire)
+    return leg.done(wire)
+
+
+class _Leg:
+    """The hops of one path so far, and how it ends."""
+
+    def __init__(
+        self,
+        topo: Topology,
+        src: Endpoint,
+        dst: Endpoint,
+        requested: Endpoint,
+        protocol: str,
+        port: int | None,
+        prefix: tuple[Hop, ...],
+        full: bool,
+    ) -> None:
+        self.topo, self.src, self.dst, self.requested = topo, src, dst, requested
+        self.protocol, self.port, self.full = protocol, port, full
+        self.hops: list[Hop] = list(prefix)
+
+    def done(self, wire: Wire | None = None) -> FlowResult:
+        return FlowResult(
+            self.src,
+            self.dst,
+            self.requested,
+            self.protocol,
+            self.port,
+            tuple(self.hops),
+            wire=wire,
+        )
+
+    def fail(self, step: str, where: str, detail: str) -> FlowResult:
+        """End the path at an undecided hop."""
+        self.hops.append(Hop(step, where, Disposition.UNKNOWN, detail))
+        return self.done()
+
+    def stop(self) -> bool:
+        """Stop here? Yes on a drop, unless ``full`` and the packet is still defined."""
+        return self.hops[-1].disposition not in PASSING and not (
+            self.full and self.hops[-1].disposition != Disposition.UNKNOWN
+        )
+
+
+def _wire_source(
+    leg: _Leg, src_view: NodeView, src_ip: IPAddress, dst_ip: IPAddress, at_src: str
+) -> tuple[IPAddress, bool] | None:
+    """The source address the packet leaves the node with, and whether it was masqueraded
+    (None: not known, the path ends). A node sends from its address of the packet's family."""
+    src = leg.src
+    if src.kind == "pod" and leg.dst.kind in ("external", "node"):
+        masq = masquerade(leg.topo, src_ip, dst_ip)
+        if masq is None:
+            return src_ip, False
+        hop, masqueraded = masq
+        leg.hops.append(replace(hop, where=at_src))
+        if hop.disposition not in PASSING:
+            return None  # what leaves the node is not known: do not guess the packet
+        if not masqueraded:
+            return src_ip, False
+        node_ip = src_view.ip_of(dst_ip.version) or src_view.ip
+        if node_ip is None:
+            leg.hops.append(
+                Hop("nat-outgoing", src_view.name, Disposition.UNKNOWN, Msg("hop.node-no-ip"))
+            )
+            return None
+        return node_ip, True
+    if src.kind == "node":
+        return src_view.ip_of(dst_ip.version) or src_view.ip or src_ip, False
+    return src_ip, False
+
+
+def _to_pod(
+    leg: _Leg,
+    src_view: NodeView,
+    dst_view: NodeView,
+    wire_src: IPAddress,
+    dst_ip: IPAddress,
+    proto: int,
+    l4_port: int | None,
+) -> FlowResult:
+    """To a pod on another node: the CNI's route (native or a tunnel between the nodes'
+    addresses of the tunnel's underlay family), then Neutron."""
+    topo = leg.topo
+    decision = encapsulation(topo, src_view, dst_view, dst_ip)
+    leg.hops.append(decision.hop)
+    if decision.hop.disposition == Disposition.UNKNOWN or leg.stop():
+        return leg.done()
+    bgp = bgp_route(topo, src_view, dst_view, dst_ip, session_judge(topo))
+    if bgp is not None:
+        leg.hops.append(bgp)
+        if leg.stop():
+            return leg.done()
+    if decision.encap is not None:
+        under = decision.underlay
+        outer_src = src_view.ip_of(under) if under is not None else src_view.ip
+        outer_dst = dst_view.ip_of(under) if under is not None else dst_view.ip
+        if outer_src is None or outer_dst is None:
+            return leg.fail("route", src_view.name, Msg("hop.node-no-ip"))
+        wire = Wire(
+            outer_src, outer_dst, decision.proto, decision.port, decision.encap, wire_src, dst_ip
+        )
+    else:
+        wire = Wire(wire_src, dst_ip, proto, l4_port)
+    neutron_leg(topo, leg.hops, src_view, dst_view, wire, full=leg.full)
+    return leg.done(wire)
 
 
 def neutron_leg(
