@@ -27,7 +27,6 @@ LONG_FUNCTIONS = frozenset(
         "cli/release.py:check",
         "cli/fix.py:apply_cmd",
         "cli/fix.py:rollback_cmd",
-        "cli/preflight.py:preflight",
         "cli/diagnose.py:diagnose",
         "cli/diagnose.py:trace",
         "analyze/engine/router.py:external_leg",

@@ -231,3 +231,36 @@ def test_ipv6_probes_carry_the_engines_per_family_prediction(
     assert {o for o in outcomes if o[0] == "pod-http"} == {("pod-http", "open", "")}
     assert {o for o in outcomes if o[0] == "pod-http6"} == {("pod-http6", http6, cause6)}
     assert {o for o in outcomes if o[0] == "icmp-pod6"} == {("icmp-pod6", http6, cause6)}
+
+
+@pytest.mark.parametrize(("pod_mtu", "mtu6"), [(1400, "blocked"), (1380, "open")])
+def test_mtu_probes_are_sized_and_predicted_per_family(pod_mtu: int, mtu6: str) -> None:
+    """VXLAN Always on both pools of the fixed dual-stack example, network MTU 1450: the
+    IPv4 pool's VXLAN runs over IPv4 (50 bytes: path 1400), the IPv6 pool's over the nodes'
+    IPv6 addresses (70 bytes: path 1380). One pod MTU (1400) fits IPv4 only."""
+    from kostack_testkit.dualstack import dualstack_example_doc
+
+    doc = dualstack_example_doc("dualstack-fixed")
+    calico = doc["cluster"]["cni"]["calico"]
+    for pool in calico["ip_pools"]:
+        pool["vxlan_mode"] = "Always"
+    calico["mtu"] = pod_mtu
+    plan = build_probe_plan(build(doc))
+    mtu4 = [p for p in plan.probes if p.kind == "mtu"]
+    six = [p for p in plan.probes if p.kind == "mtu6"]
+    assert mtu4 and len(six) == len(mtu4)
+    for probe in mtu4:
+        assert probe.prediction.outcome == "open", probe.prediction
+        sizes = probe.params["sizes"]
+        assert 1400 in sizes and (1380 in sizes) == (pod_mtu == 1380)  # the IPv6 path's size
+        assert probe.params["expect"] == pod_mtu
+    for probe in six:
+        assert probe.prediction.outcome == mtu6, probe.prediction
+        assert 1380 in probe.params["sizes"] and min(probe.params["sizes"]) >= 1280
+        assert probe.params["expect"] == pod_mtu
+        assert "VXLAN" in probe.path
+        if mtu6 == "blocked":
+            assert probe.prediction.cause == "mtu"
+            assert "1380 (1450 - 70 for VXLAN)" in probe.prediction.detail
+    transfer6 = {p.prediction.outcome for p in plan.probes if p.kind == "transfer6"}
+    assert transfer6 == {mtu6}  # a transfer stalls where large IPv6 packets are lost

@@ -14,7 +14,7 @@ from functools import cached_property
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.encap import EncapDecision, encapsulation
 from kostack.analyze.engine.endpoints import classify_ip
-from kostack.analyze.engine.families import End, Families, FamilyResult
+from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import Endpoint, FlowResult
 from kostack.analyze.remedy import apply_remedies, pair_remedy
@@ -158,6 +158,21 @@ class ClusterFlows:
     @cached_property
     def pod_to_pod(self) -> FamilyResult:
         return self.families.evaluate(self.pods, self.pods, lambda s, t: ("tcp", POD_PORT))
+
+    @property
+    def pod_classes(self) -> tuple[list[EndClass], list[EndClass]]:
+        """The source and target classes of `pod_to_pod` (from it when judged already,
+        else grouped without judging the class pairs: `Families.partition`)."""
+        judged = self.__dict__.get("pod_to_pod")
+        if judged is not None:
+            return judged.sources, judged.targets
+        cache: dict[str, tuple[list[EndClass], list[EndClass]]]
+        cache = self.__dict__.setdefault("_pod_classes", {})
+        if "p" not in cache:
+            cache["p"] = self.families.partition(
+                self.pods, self.pods, lambda s, t: ("tcp", POD_PORT)
+            )
+        return cache["p"]
 
     def pod_to_pod_of(self, version: int) -> FamilyResult:
         """Pod to pod in one address family (`pod_to_pod` for the primary one)."""

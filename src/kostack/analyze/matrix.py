@@ -116,9 +116,9 @@ class Matrix:
         """Nodes the engine treats alike: the same source and target class of the pod-to-pod
         family (engine/families.py: what their admitted sets admit, not how the rules read),
         the same role, the same service endpoints hosted."""
-        family = self.flows.pod_to_pod
-        src_of = {m.name: c.id for c in family.sources for m in c.members}
-        dst_of = {m.name: c.id for c in family.targets for m in c.members}
+        sources, targets = self.flows.pod_classes
+        src_of = {m.name: c.id for c in sources for m in c.members}
+        dst_of = {m.name: c.id for c in targets for m in c.members}
         groups: dict[tuple[object, ...], list[NodeView]] = defaultdict(list)
         for view in self.topo.node_views.values():
             key = (

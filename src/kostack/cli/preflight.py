@@ -7,23 +7,44 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from kostack.cli._options import options
 from kostack.cli.common import get_env, openstack_needed, read_snapshot, request_timeout
 from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
 from kostack.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:  # the layers below are imported when the command runs: --help stays fast
+    from kostack.cli.common import Environment as Env
     from kostack.model.snapshot import IPNetwork, NeutronBackend, OpenStack
+    from kostack.plan.preflight import PlannedNode, PreflightResult, PreflightSpec
 
 DEFAULT_MODES = {"calico": "vxlan-crosssubnet", "flannel": "vxlan", "cilium": "vxlan"}
 
 
 def _cidr(value: str, flag: str) -> IPNetwork:
     try:
-        return ipaddress.ip_network(value, strict=True)
+        return ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
         raise ConfigError(
             f"{flag} {value!r} is not a CIDR ({exc})", f"e.g. {flag} 10.244.0.0/16"
         ) from None
+
+
+def _cidrs(value: str, flag: str) -> tuple[IPNetwork, IPNetwork | None]:
+    """One CIDR, or a dual-stack pair as kubeadm writes it ("10.244.0.0/16,fd00:10:244::/56")."""
+    parts = [p for p in value.split(",") if p.strip()]
+    if not parts or len(parts) > 2:
+        raise ConfigError(
+            f"{flag} {value!r}: give one CIDR, or two (one IPv4, one IPv6) separated by a comma",
+            f"e.g. {flag} 10.244.0.0/16,fd00:10:244::/56",
+        )
+    nets = [_cidr(p, flag) for p in parts]
+    if len(nets) == 2 and nets[0].version == nets[1].version:
+        raise ConfigError(
+            f"{flag} {value!r}: both CIDRs are IPv{nets[0].version}; a dual-stack pair is one "
+            "IPv4 and one IPv6 CIDR",
+            f"e.g. {flag} 10.244.0.0/16,fd00:10:244::/56",
+        )
+    return nets[0], (nets[1] if len(nets) == 2 else None)
 
 
 def _node_specs(values: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
@@ -66,125 +87,74 @@ def _network_id(openstack: OpenStack, wanted: str) -> str:
     raise ConfigError(f"no network {wanted!r}", f"networks seen: {known}")
 
 
-@click.command(
-    epilog="""\b
-Examples:
-  kostack preflight --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12 \\
-      --cni calico --mode vxlan-crosssubnet \\
-      --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1 --node 10.0.0.13=k8s-w-2
-  kostack preflight --network k8s-net --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12
-  kostack preflight --snapshot snap.json --network k8s-net --pod-cidr 10.244.0.0/16 \\
-      --service-cidr 10.96.0.0/12 --cni cilium --mode native -o terraform > k8s-ports.tf
-"""
-)
-@click.option("--pod-cidr", required=True, metavar="CIDR", help="The planned pod CIDR.")
-@click.option("--service-cidr", required=True, metavar="CIDR", help="The planned service CIDR.")
-@click.option("--cni", type=click.Choice(PREFLIGHT_CNIS), default="calico", show_default=True)
-@click.option(
-    "--mode",
-    metavar="MODE",
-    help="calico: vxlan-crosssubnet (default), vxlan, ipip, ipip-crosssubnet, none; "
-    "flannel: vxlan (default), host-gw; cilium: vxlan (default), geneve, native.",
-)
-@click.option(
-    "--node",
-    "nodes",
-    multiple=True,
-    metavar="IP[=NAME]",
-    help="A planned node (repeat); without --node, the VM ports of --network are the nodes.",
-)
-@click.option(
-    "--control-planes",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="How many of the nodes (the first ones) are control planes.",
-)
-@click.option(
-    "--network", metavar="NAME|ID", help="The OpenStack network the nodes are (will be) on."
-)
-@click.option(
-    "--snapshot", "snapshot_path", metavar="FILE", help="Read the network from a snapshot."
-)
-@click.option("--os-cloud", metavar="NAME", help="clouds.yaml entry, to read --network live.")
-@click.option("--subnet-cidr", metavar="CIDR", help="The planned subnet (without --network).")
-@click.option("--network-mtu", type=click.IntRange(68, 65535), help="The planned network MTU.")
-@click.option("--pod-mtu", type=click.IntRange(68, 65535), help="The pod MTU you plan to set.")
-@click.option(
-    "--nat-outgoing/--no-nat-outgoing",
-    default=True,
-    show_default=True,
-    help="Whether pods' traffic to the outside is masqueraded to the node address.",
-)
-@click.option("--bgp/--no-bgp", default=None, help="Calico BGP (default: on unless VXLAN Always).")
-@click.option("--typha/--no-typha", default=None, help="Calico Typha (default: on for Calico).")
-@click.option("--wireguard", is_flag=True, help="The CNI encrypts pod traffic with WireGuard.")
-@click.option("--neutron-backend", type=click.Choice(NEUTRON_BACKENDS))
-@click.option(
-    "--security-group",
-    "group_name",
-    default="k8s-nodes",
-    show_default=True,
-    help="Name of the group to create.",
-)
-@click.option("--no-service-cidr", is_flag=True, help="Leave the service CIDR pair out.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["text", "json", "commands", "terraform"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--lang",
-    type=click.Choice(["en", "ko"]),
-    help="Language of the report (default: KOSTACK_LANG, else the locale); the commands and "
-    "Terraform stay as they are.",
-)
-@click.pass_context
-def preflight(
-    ctx: click.Context,
-    /,
-    pod_cidr: str,
-    service_cidr: str,
-    cni: str,
-    mode: str | None,
-    nodes: tuple[str, ...],
-    control_planes: int,
-    network: str | None,
-    snapshot_path: str | None,
-    os_cloud: str | None,
-    subnet_cidr: str | None,
-    network_mtu: int | None,
-    pod_mtu: int | None,
-    nat_outgoing: bool,
-    bgp: bool | None,
-    typha: bool | None,
-    wireguard: bool,
-    neutron_backend: str | None,
-    group_name: str,
-    no_service_cidr: bool,
-    output: str,
-    lang: str | None = None,
-) -> int:
-    """Check a cluster before it is built: what would break, and the ports to create.
+def _where(env: Env, opts: dict[str, Any]) -> tuple[OpenStack | None, str | None]:
+    """The OpenStack record and network id with --network (from a snapshot or live)."""
+    if opts["network"]:
+        timeout = request_timeout(None, env.environ)
+        openstack = _openstack(opts["snapshot_path"], opts["os_cloud"], env, timeout)
+        return openstack, _network_id(openstack, opts["network"])
+    if opts["snapshot_path"]:
+        raise ConfigError("--snapshot needs --network", "say which network the nodes are on")
+    return None, None
 
-    From the network (and its ports) or planned node IPs, the pod and service
-    CIDRs and the CNI mode, kostack diagnoses the cluster-to-be exactly as
-    `kostack diagnose` would the built one (anti-spoofing, security groups,
-    CIDR overlaps, MTU), and prints the security group, rules and ports that
-    make it work, as `openstack` commands and Terraform. Nothing is changed.
-    Exit codes: 0 the recommended setup works, 1 something breaks even so
-    (e.g. overlapping CIDRs, a pod MTU too large), 2 bad input.
-    """
-    from kostack.plan.preflight import (
-        PreflightError,
-        PreflightSpec,
-        nodes_from_ports,
-        planned_nodes,
+
+def _nodes(
+    opts: dict[str, Any],
+    openstack: OpenStack | None,
+    network_id: str | None,
+    families: tuple[int, ...],
+) -> tuple[PlannedNode, ...]:
+    """The planned nodes: --node, else the VM ports of --network."""
+    from kostack.plan.preflight import PreflightError, nodes_from_ports, planned_nodes
+
+    if opts["nodes"]:
+        try:
+            specs = _node_specs(opts["nodes"])
+            return tuple(planned_nodes(specs, opts["control_planes"], families))
+        except PreflightError as exc:
+            raise ConfigError(exc.message, exc.hint) from exc
+    if openstack is not None and network_id is not None:
+        return nodes_from_ports(openstack, network_id, opts["control_planes"], families)
+    raise ConfigError(
+        "no nodes: give --node IP[=NAME] for each planned node, or --network",
+        "e.g. --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1",
     )
-    from kostack.plan.preflight import preflight as run_preflight
-    from kostack.report.jsonout import dumps
+
+
+def _spec(env: Env, opts: dict[str, Any]) -> PreflightSpec:
+    """The preflight's inputs from the command line (usage errors as ConfigError)."""
+    from kostack.plan.preflight import PreflightSpec
+
+    openstack, network_id = _where(env, opts)
+    pod, pod2 = _cidrs(opts["pod_cidr"], "--pod-cidr")
+    service, service2 = _cidrs(opts["service_cidr"], "--service-cidr")
+    families = (pod.version,) if pod2 is None else (pod.version, pod2.version)
+    subnet_cidr = opts["subnet_cidr"]
+    return PreflightSpec(
+        pod_cidr=pod,
+        service_cidr=service,
+        cni=opts["cni"],
+        mode=opts["mode"] or DEFAULT_MODES[opts["cni"]],
+        nodes=_nodes(opts, openstack, network_id, families),
+        nat_outgoing=opts["nat_outgoing"],
+        bgp=opts["bgp"],
+        typha=opts["typha"],
+        wireguard=opts["wireguard"],
+        pod_mtu=opts["pod_mtu"],
+        backend=cast("NeutronBackend | None", opts["neutron_backend"]),
+        network_mtu=opts["network_mtu"],
+        subnet_cidr=_cidr(subnet_cidr, "--subnet-cidr") if subnet_cidr else None,
+        group_name=opts["group_name"],
+        service_pair=not opts["no_service_cidr"],
+        openstack=openstack,
+        network_id=network_id,
+        pod_cidr_secondary=pod2,
+        service_cidr_secondary=service2,
+    )
+
+
+def _write(env: Env, result: PreflightResult, output: str) -> None:
+    """The result in the chosen output form."""
     from kostack.report.preflight import (
         preflight_dict,
         render_commands,
@@ -192,51 +162,9 @@ def preflight(
         render_text,
     )
 
-    env = get_env(ctx)
-    openstack: OpenStack | None = None
-    network_id: str | None = None
-    if network:
-        openstack = _openstack(snapshot_path, os_cloud, env, request_timeout(None, env.environ))
-        network_id = _network_id(openstack, network)
-    elif snapshot_path:
-        raise ConfigError("--snapshot needs --network", "say which network the nodes are on")
-    if nodes:
-        try:
-            planned = tuple(planned_nodes(_node_specs(nodes), control_planes))
-        except PreflightError as exc:
-            raise ConfigError(exc.message, exc.hint) from exc
-    elif openstack is not None and network_id is not None:
-        planned = nodes_from_ports(openstack, network_id, control_planes)
-    else:
-        raise ConfigError(
-            "no nodes: give --node IP[=NAME] for each planned node, or --network",
-            "e.g. --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1",
-        )
-    spec = PreflightSpec(
-        pod_cidr=_cidr(pod_cidr, "--pod-cidr"),
-        service_cidr=_cidr(service_cidr, "--service-cidr"),
-        cni=cni,
-        mode=mode or DEFAULT_MODES[cni],
-        nodes=planned,
-        nat_outgoing=nat_outgoing,
-        bgp=bgp,
-        typha=typha,
-        wireguard=wireguard,
-        pod_mtu=pod_mtu,
-        backend=cast("NeutronBackend | None", neutron_backend),
-        network_mtu=network_mtu,
-        subnet_cidr=_cidr(subnet_cidr, "--subnet-cidr") if subnet_cidr else None,
-        group_name=group_name,
-        service_pair=not no_service_cidr,
-        openstack=openstack,
-        network_id=network_id,
-    )
-    try:
-        result = run_preflight(spec)
-    except PreflightError as exc:
-        raise ConfigError(exc.message, exc.hint) from exc
     if output == "json":
         from kostack.cli.main import version
+        from kostack.report.jsonout import dumps
 
         env.stdout.write(dumps(preflight_dict(result, version())))
     elif output == "commands":
@@ -247,4 +175,125 @@ def preflight(
         from kostack.cli.console import language
 
         env.stdout.write(render_text(result, language(env)))
+
+
+_OPTIONS = (
+    click.option(
+        "--pod-cidr",
+        required=True,
+        metavar="CIDR[,CIDR]",
+        help="The planned pod CIDR; dual stack as kubeadm's podSubnet: 10.244.0.0/16,fd00:10:244::/56.",
+    ),
+    click.option(
+        "--service-cidr",
+        required=True,
+        metavar="CIDR[,CIDR]",
+        help="The planned service CIDR; dual stack: 10.96.0.0/12,fd00:10:96::/112.",
+    ),
+    click.option("--cni", type=click.Choice(PREFLIGHT_CNIS), default="calico", show_default=True),
+    click.option(
+        "--mode",
+        metavar="MODE",
+        help="calico: vxlan-crosssubnet (default), vxlan, ipip, ipip-crosssubnet, none; "
+        "flannel: vxlan (default), host-gw; cilium: vxlan (default), geneve, native.",
+    ),
+    click.option(
+        "--node",
+        "nodes",
+        multiple=True,
+        metavar="IP[,IP][=NAME]",
+        help="A planned node (repeat; dual stack: its IPv4 and IPv6 address); without --node, "
+        "the VM ports of --network are the nodes.",
+    ),
+    click.option(
+        "--control-planes",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="How many of the nodes (the first ones) are control planes.",
+    ),
+    click.option(
+        "--network", metavar="NAME|ID", help="The OpenStack network the nodes are (will be) on."
+    ),
+    click.option(
+        "--snapshot", "snapshot_path", metavar="FILE", help="Read the network from a snapshot."
+    ),
+    click.option("--os-cloud", metavar="NAME", help="clouds.yaml entry, to read --network live."),
+    click.option("--subnet-cidr", metavar="CIDR", help="The planned subnet (without --network)."),
+    click.option("--network-mtu", type=click.IntRange(68, 65535), help="The planned network MTU."),
+    click.option("--pod-mtu", type=click.IntRange(68, 65535), help="The pod MTU you plan to set."),
+    click.option(
+        "--nat-outgoing/--no-nat-outgoing",
+        default=True,
+        show_default=True,
+        help="Whether pods' traffic to the outside is masqueraded to the node address.",
+    ),
+    click.option(
+        "--bgp/--no-bgp", default=None, help="Calico BGP (default: on unless VXLAN Always)."
+    ),
+    click.option("--typha/--no-typha", default=None, help="Calico Typha (default: on for Calico)."),
+    click.option("--wireguard", is_flag=True, help="The CNI encrypts pod traffic with WireGuard."),
+    click.option("--neutron-backend", type=click.Choice(NEUTRON_BACKENDS)),
+    click.option(
+        "--security-group",
+        "group_name",
+        default="k8s-nodes",
+        show_default=True,
+        help="Name of the group to create.",
+    ),
+    click.option("--no-service-cidr", is_flag=True, help="Leave the service CIDR pair out."),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json", "commands", "terraform"]),
+        default="text",
+        show_default=True,
+    ),
+    click.option(
+        "--lang",
+        type=click.Choice(["en", "ko"]),
+        help="Language of the report (default: KOSTACK_LANG, else the locale); the commands and "
+        "Terraform stay as they are.",
+    ),
+)
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  kostack preflight --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12 \\
+      --cni calico --mode vxlan-crosssubnet \\
+      --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1 --node 10.0.0.13=k8s-w-2
+  kostack preflight --network k8s-net --pod-cidr 10.244.0.0/16 --service-cidr 10.96.0.0/12
+  kostack preflight --snapshot snap.json --network k8s-net --pod-cidr 10.244.0.0/16 \\
+      --service-cidr 10.96.0.0/12 --cni cilium --mode native -o terraform > k8s-ports.tf
+  kostack preflight --pod-cidr 10.244.0.0/16,fd00:10:244::/56 \\
+      --service-cidr 10.96.0.0/12,fd00:10:96::/112 \\
+      --node 10.0.0.11,fd00:0:0:1::11=k8s-cp-1 --node 10.0.0.12,fd00:0:0:1::12=k8s-w-1
+"""
+)
+@options(*_OPTIONS)
+@click.pass_context
+def preflight(ctx: click.Context, /, **opts: Any) -> int:
+    """Check a cluster before it is built: what would break, and the ports to create.
+
+    From the network (and its ports) or planned node IPs, the pod and service
+    CIDRs (one, or a dual-stack IPv4,IPv6 pair) and the CNI mode, kostack
+    diagnoses the cluster-to-be exactly as `kostack diagnose` would the built
+    one (anti-spoofing, security groups, CIDR overlaps, MTU, per family), and
+    prints the security group, rules and ports that make it work, as
+    `openstack` commands and Terraform. Nothing is changed.
+    Exit codes: 0 the recommended setup works, 1 something breaks even so
+    (e.g. overlapping CIDRs, a pod MTU too large), 2 bad input.
+    """
+    from kostack.plan.preflight import PreflightError
+    from kostack.plan.preflight import preflight as run_preflight
+
+    env = get_env(ctx)
+    spec = _spec(env, opts)
+    try:
+        result = run_preflight(spec)
+    except PreflightError as exc:
+        raise ConfigError(exc.message, exc.hint) from exc
+    _write(env, result, opts["output"])
     return int(ExitCode.FINDINGS) if result.remaining else int(ExitCode.OK)

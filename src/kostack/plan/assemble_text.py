@@ -75,6 +75,21 @@ register(
             "Cilium, Flannel은 설정이 없으면 인터페이스 MTU에서 이 값을 계산하며, 이보다 크게 설정하면 "
             "큰 패킷이 깨집니다.",
         },
+        "preflight.note.ipip-v6": {
+            "en": "Calico has no IPIP for IPv6 pools: the IPv6 pool is planned without "
+            "encapsulation (BGP-routed), so IPv6 pods send with their own address; the IPv6 "
+            "pairs and the IPv6 pod-CIDR rule below are for that. Use VXLAN to tunnel IPv6 too.",
+            "ko": "Calico는 IPv6 풀에 IPIP를 쓸 수 없습니다: IPv6 풀은 캡슐화 없이(BGP 라우팅) "
+            "계획하므로 IPv6 Pod는 자기 주소로 보냅니다. 아래의 IPv6 Allowed Address Pair와 IPv6 "
+            "Pod CIDR 규칙이 그 때문입니다. IPv6도 터널로 보내려면 VXLAN을 쓰세요.",
+        },
+        "preflight.note.mtu-family": {
+            "en": "{family} pod packets fit in {path} bytes between nodes (network MTU {net} - "
+            "{overhead} for {kind} over {under}); the pod MTU is one for both families, so the "
+            "smaller decides.",
+            "ko": "{family} Pod 패킷은 노드 간에 {path}바이트까지 전달됩니다 (네트워크 MTU {net} - "
+            "{under} 위 {kind} {overhead}). Pod MTU는 두 패밀리에 하나이므로 작은 쪽이 정합니다.",
+        },
         "plan.and": {"en": "{first}; {then}", "ko": "{first}; {then}"},
         "plan.reason": {
             "en": "{first} (root cause: {titles})",

@@ -32,6 +32,8 @@ from kostack.analyze.topology import net_within
 from kostack.model.snapshot import (
     AllowedAddressPair,
     FixedIP,
+    IPAddress,
+    IPNetwork,
     OpenStack,
     Port,
     Router,
@@ -79,6 +81,9 @@ def preflight(spec: PreflightSpec) -> PreflightResult:
     validate(spec)
     cloud = planned_cloud(spec)
     overhead, kind = encapsulation_overhead(spec)
+    overheads = tuple(
+        (v, *encapsulation_overhead(spec, v), spec.tunnel_version(v)) for v in spec.families
+    )
     net_mtu = cloud.network.mtu or spec.network_mtu or 1450
     recommended = net_mtu - overhead
     mtu = spec.pod_mtu or recommended
@@ -93,7 +98,7 @@ def preflight(spec: PreflightSpec) -> PreflightResult:
     group = _recommended_group(spec, cloud)
     planned_ports, port_plans = _planned_ports(spec, cloud, current_ports, group.group.id)
     routers, routes = _router_routes(spec, cloud)
-    notes = _notes(spec, has_router=bool(routers), net_mtu=net_mtu, overhead=overhead, kind=kind)
+    notes = _notes(spec, has_router=bool(routers), net_mtu=net_mtu, overheads=overheads)
     all_groups = [g for g in cloud.groups if g.id != group.group.id] + [group.group]
     recommended_snapshot = planned_snapshot(spec, cloud, mtu, planned_ports, all_groups, routers)
     remaining = diagnose(recommended_snapshot).root_causes
@@ -111,6 +116,7 @@ def preflight(spec: PreflightSpec) -> PreflightResult:
         overhead_kind=kind,
         recommended_mtu=recommended,
         notes=tuple(notes),
+        overheads=overheads,
         existing_group=group.existing,
         rules_present=group.present,
     )
@@ -125,13 +131,14 @@ def _current_ports(spec: PreflightSpec, cloud: PlannedCloud) -> dict[str, Port]:
         if existing is not None:
             ports[n.name] = existing
             continue
-        subnet = subnet_for(cloud, n.ip)
         ports[n.name] = Port(
             id=f"planned-port-{n.name}",
             name=n.name,
             network_id=cloud.network.id,
             mac_address=planned_mac(i),
-            fixed_ips=(FixedIP(subnet_id=subnet.id, ip_address=n.ip),),
+            fixed_ips=tuple(
+                FixedIP(subnet_id=subnet_for(cloud, ip).id, ip_address=ip) for ip in n.ips
+            ),
             port_security_enabled=cloud.network.port_security_enabled is not False,
             security_group_ids=(default.id,),
         )
@@ -198,24 +205,37 @@ def _planned_rule(r: NeededRule) -> SecurityGroupRule:
 
 
 def _needs_pairs(spec: PreflightSpec) -> bool:
-    """Whether pods send across the network with their own address (so ports need pairs)."""
-    return spec.native_pods or not spec.nat_outgoing
+    """Whether pods of some family send across the network with their own address."""
+    return any(spec.needs_pairs_of(v) for v in spec.families)
+
+
+def _pair_cidrs(spec: PreflightSpec) -> tuple[list[IPNetwork], list[IPNetwork]]:
+    """The pod CIDRs ports need as pairs, and the service CIDRs that go along: every family's
+    once one family sends natively (kostack's pair-scope check, like `fix plan`, wants a
+    port's pairs to cover all its pod blocks; an unneeded pair of an encapsulated family
+    only admits that family's pod addresses)."""
+    families = list(spec.families) if _needs_pairs(spec) else []
+    pods = [c for v in families if (c := spec.pod_cidr_of(v)) is not None]
+    services = [c for v in families if (c := spec.service_cidr_of(v)) is not None]
+    return pods, services if spec.service_pair else []
 
 
 def _planned_ports(
     spec: PreflightSpec, cloud: PlannedCloud, current: dict[str, Port], gid: str
 ) -> tuple[dict[str, Port], list[PortPlan]]:
     """Each node's port as recommended (in group `gid`, with the pairs it lacks), and its plan."""
-    need_pairs = _needs_pairs(spec)
-    pair_cidrs = [spec.pod_cidr] if need_pairs else []
-    service_pairs = [spec.service_cidr] if need_pairs and spec.service_pair else []
+    pair_cidrs, service_pairs = _pair_cidrs(spec)
     planned: dict[str, Port] = {}
     plans: list[PortPlan] = []
     for n in spec.nodes:
         port = current[n.name]
         existing = cloud.ports.get(n.name)
         have = [p.ip_address for p in port.allowed_address_pairs]
-        add = [c for c in (*pair_cidrs, *service_pairs) if not any(net_within(c, h) for h in have)]
+        add = [
+            c
+            for c in (*pair_cidrs, *service_pairs)
+            if not any(h.version == c.version and net_within(c, h) for h in have)
+        ]
         groups = (
             tuple(dict.fromkeys((*port.security_group_ids, gid)))
             if existing is not None
@@ -231,17 +251,20 @@ def _planned_ports(
                 ),
             }
         )
-        subnet = subnet_for(cloud, n.ip)
+        subnets = [subnet_for(cloud, ip) for ip in n.ips]
         plans.append(
             PortPlan(
                 node=n.name,
                 ip=str(n.ip),
-                subnet_id=subnet.id,
-                subnet_name=subnet.name or subnet.id,
+                subnet_id=subnets[0].id,
+                subnet_name=subnets[0].name or subnets[0].id,
                 existing=existing,
                 pairs=tuple(str(c) for c in add),
                 not_for_traffic=tuple(str(c) for c in add if c in service_pairs),
                 control_plane=n.control_plane,
+                fixed_ips=tuple(
+                    (str(ip), s.id, s.name or s.id) for ip, s in zip(n.ips, subnets, strict=True)
+                ),
             )
         )
     return planned, plans
@@ -252,9 +275,11 @@ def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Route
     routers = list(cloud.routers)
     if spec.nat_outgoing or not routers:
         return routers, []
-    node_cidrs = node_pod_cidrs(spec)
-    blocks = node_blocks(spec, node_cidrs) if spec.cni == "calico" else node_cidrs
-    routes = [Route(str(b), str(n.ip)) for b, n in zip(blocks, spec.nodes, strict=True)]
+    routes: list[Route] = []
+    for v in spec.families:  # each family's pod ranges via the node's address of that family
+        node_cidrs = node_pod_cidrs(spec, v)
+        blocks = node_blocks(spec, node_cidrs) if spec.cni == "calico" else node_cidrs
+        routes += [Route(str(b), str(n.ip_of(v))) for b, n in zip(blocks, spec.nodes, strict=True)]
     router = routers[0]
     routers[0] = router.model_copy(
         update={
@@ -274,7 +299,11 @@ def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Route
 
 
 def _notes(
-    spec: PreflightSpec, *, has_router: bool, net_mtu: int, overhead: int, kind: str
+    spec: PreflightSpec,
+    *,
+    has_router: bool,
+    net_mtu: int,
+    overheads: tuple[tuple[int, int, str, int], ...],
 ) -> list[str]:
     """What the operator should know beyond the rules and ports: routes, pairs, the pod MTU."""
     notes: list[str] = []
@@ -282,6 +311,9 @@ def _notes(
         notes.append(Msg("preflight.note.nat-off"))
     if not _needs_pairs(spec):
         notes.append(Msg("preflight.note.no-pairs"))
+    if spec.cni == "calico" and spec.dual_stack and spec.mode.startswith("ipip"):
+        notes.append(Msg("preflight.note.ipip-v6"))
+    _, overhead, kind, _ = max(overheads, key=lambda o: o[1])
     if spec.pod_mtu is None:
         recommended = net_mtu - overhead
         notes.append(
@@ -293,13 +325,40 @@ def _notes(
                 kind=kind,
             )
         )
+    if len({o[1] for o in overheads}) > 1:
+        for version, size, what, under in overheads:
+            notes.append(
+                Msg(
+                    "preflight.note.mtu-family",
+                    family=f"IPv{version}",
+                    path=net_mtu - size,
+                    net=net_mtu,
+                    overhead=size,
+                    kind=what,
+                    under=f"IPv{under}",
+                )
+            )
     return notes
 
 
+def _primary_first(
+    ips: list[IPAddress], families: tuple[int, ...]
+) -> tuple[IPAddress, tuple[IPAddress, ...]]:
+    """The address of the primary family (else the first), and one of each other pod family."""
+    primary = next((ip for ip in ips if ip.version == families[0]), ips[0])
+    others: list[IPAddress] = []
+    for v in families[1:]:
+        ip = next((x for x in ips if x.version == v), None)
+        if v != primary.version and ip is not None:
+            others.append(ip)
+    return primary, tuple(others)
+
+
 def nodes_from_ports(
-    openstack: OpenStack, network_id: str, control_planes: int
+    openstack: OpenStack, network_id: str, control_planes: int, families: tuple[int, ...] = (4,)
 ) -> tuple[PlannedNode, ...]:
-    """The VM ports of a network as planned nodes (sorted by name), the first N control planes."""
+    """The VM ports of a network as planned nodes (sorted by name), the first N control planes;
+    a port's fixed IP of each pod family is the node's address of that family."""
     ports = sorted(
         (
             p
@@ -308,24 +367,37 @@ def nodes_from_ports(
         ),
         key=lambda p: p.name or p.id,
     )
-    return tuple(
-        PlannedNode(p.name or p.id, p.fixed_ips[0].ip_address, i < control_planes)
-        for i, p in enumerate(ports)
-    )
+    out = []
+    for i, p in enumerate(ports):
+        primary, others = _primary_first([f.ip_address for f in p.fixed_ips], families)
+        out.append(PlannedNode(p.name or p.id, primary, i < control_planes, others))
+    return tuple(out)
 
 
 def planned_nodes(
-    specs: tuple[tuple[str, str | None], ...], control_planes: int
+    specs: tuple[tuple[str, str | None], ...],
+    control_planes: int,
+    families: tuple[int, ...] = (4,),
 ) -> Iterator[PlannedNode]:
-    """(ip, name) pairs as planned nodes; unnamed ones become node-1, node-2..."""
-    for i, (ip_text, name) in enumerate(specs):
-        try:
-            ip = ipaddress.ip_address(ip_text)
-        except ValueError:
+    """(ips, name) pairs as planned nodes (``ips``: "IP" or "IPv4,IPv6" for a dual-stack
+    node); unnamed ones become node-1, node-2..."""
+    for i, (ips_text, name) in enumerate(specs):
+        ips: list[IPAddress] = []
+        for text in ips_text.split(","):
+            try:
+                ips.append(ipaddress.ip_address(text.strip()))
+            except ValueError:
+                raise PreflightError(
+                    f"{text.strip()!r} is not an IP address",
+                    "e.g. --node 10.0.0.11=k8s-cp-1 (dual stack: --node 10.0.0.11,fd00::11=k8s-cp-1)",
+                ) from None
+        if len({ip.version for ip in ips}) != len(ips):
             raise PreflightError(
-                f"{ip_text!r} is not an IP address", "e.g. --node 10.0.0.11=k8s-cp-1"
-            ) from None
-        yield PlannedNode(name or f"node-{i + 1}", ip, i < control_planes)
+                f"node {ips_text!r} has two addresses of one IP version",
+                "give at most one IPv4 and one IPv6 address: --node 10.0.0.11,fd00::11=NAME",
+            )
+        primary, others = _primary_first(ips, families)
+        yield PlannedNode(name or f"node-{i + 1}", primary, i < control_planes, others)
 
 
 # The names below stay importable from here (the CLI, the report and the tests use them).

@@ -11,6 +11,7 @@ snapshot is built in `kostack.plan.preflight_world`, the whole run in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.model.snapshot import (
@@ -54,15 +55,24 @@ class PreflightError(ValueError):
 @dataclass(frozen=True)
 class PlannedNode:
     name: str
-    ip: IPAddress
+    ip: IPAddress  # the primary address (the family of the first pod CIDR)
     control_plane: bool = False
+    other_ips: tuple[IPAddress, ...] = ()  # a dual-stack node's address of the other family
+
+    @property
+    def ips(self) -> tuple[IPAddress, ...]:
+        return (self.ip, *self.other_ips)
+
+    def ip_of(self, version: int) -> IPAddress | None:
+        """The node's address of one family (4 or 6), or None."""
+        return next((ip for ip in self.ips if ip.version == version), None)
 
 
 @dataclass(frozen=True)
 class PreflightSpec:
     """What is planned: nodes, CIDRs, CNI; and what exists (an OpenStack record, optional)."""
 
-    pod_cidr: IPNetwork
+    pod_cidr: IPNetwork  # the primary family's (kubeadm podSubnet's first CIDR)
     service_cidr: IPNetwork
     cni: str
     mode: str
@@ -79,11 +89,63 @@ class PreflightSpec:
     service_pair: bool = True
     openstack: OpenStack | None = None
     network_id: str | None = None
+    # dual stack (kubeadm podSubnet "10.244.0.0/16,fd00:10:244::/56"): the other family's CIDRs
+    pod_cidr_secondary: IPNetwork | None = None
+    service_cidr_secondary: IPNetwork | None = None
+
+    @property
+    def pod_cidrs(self) -> tuple[IPNetwork, ...]:
+        """The pod CIDRs, the primary first (one per family)."""
+        second = self.pod_cidr_secondary
+        return (self.pod_cidr,) if second is None else (self.pod_cidr, second)
+
+    @property
+    def service_cidrs(self) -> tuple[IPNetwork, ...]:
+        second = self.service_cidr_secondary
+        return (self.service_cidr,) if second is None else (self.service_cidr, second)
+
+    @property
+    def families(self) -> tuple[int, ...]:
+        """The IP versions pods get addresses of, the primary first."""
+        return tuple(c.version for c in self.pod_cidrs)
+
+    @property
+    def dual_stack(self) -> bool:
+        return len(self.pod_cidrs) > 1
+
+    def pod_cidr_of(self, version: int) -> IPNetwork | None:
+        return next((c for c in self.pod_cidrs if c.version == version), None)
+
+    def service_cidr_of(self, version: int) -> IPNetwork | None:
+        return next((c for c in self.service_cidrs if c.version == version), None)
 
     @property
     def native_pods(self) -> bool:
-        """Whether pod-sourced packets cross the tenant network unencapsulated (same subnet)."""
+        """Whether pod-sourced packets of the primary family cross the network unencapsulated."""
+        return self.native_pods_of(self.pod_cidr.version)
+
+    def native_pods_of(self, version: int) -> bool:
+        """Whether pod-sourced packets of one family cross the tenant network unencapsulated
+        (at least within a subnet). Calico has no IPIP for IPv6 pools: with an IPIP mode the
+        IPv6 pool is planned without encapsulation (BGP-routed), so its pods send natively."""
+        if self.cni == "calico" and version == 6 and self.mode.startswith("ipip"):
+            return True
         return self.mode in ("vxlan-crosssubnet", "ipip-crosssubnet", "none", "host-gw", "native")
+
+    def needs_pairs_of(self, version: int) -> bool:
+        """Whether pods of one family send across the network with their own address."""
+        return self.native_pods_of(version) or not self.nat_outgoing
+
+    @property
+    def underlay_version(self) -> int:
+        """The family Cilium's tunnel runs over: IPv4 whenever nodes have it (its default)."""
+        return 4 if 4 in self.families else 6
+
+    def tunnel_version(self, version: int) -> int:
+        """The family the packets of pod family ``version`` are tunnelled over: Calico's
+        IPv6 pools and Flannel's IPv6 network over the nodes' IPv6 addresses, Cilium over
+        its underlay."""
+        return self.underlay_version if self.cni == "cilium" else version
 
     @property
     def bgp_on(self) -> bool:
@@ -144,6 +206,8 @@ class PortPlan:
     pairs: tuple[str, ...]
     not_for_traffic: tuple[str, ...]
     control_plane: bool
+    # every fixed IP (ip, subnet id, subnet name), the primary first: one per family
+    fixed_ips: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +225,8 @@ class PreflightResult:
     overhead_kind: str
     recommended_mtu: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # (IP version, overhead, what, the tunnel's IP version) per pod family, the primary first
+    overheads: tuple[tuple[int, int, str, int], ...] = ()
     existing_group: SecurityGroup | None = (
         None  # a group with the chosen name exists: rules go there
     )
@@ -197,20 +263,70 @@ def validate(spec: PreflightSpec) -> None:
         raise PreflightError("two nodes share an IP", "give every node its own IP")
     if not any(n.control_plane for n in spec.nodes):
         raise PreflightError("no control-plane node", "mark at least one (--control-planes N)")
+    _validate_families(spec)
+
+
+def _validate_families(spec: PreflightSpec) -> None:
+    """One CIDR per family, primaries of one family, an address per pod family on every node."""
+    pods, services = spec.pod_cidrs, spec.service_cidrs
+    if len({c.version for c in pods}) != len(pods) or len({c.version for c in services}) != len(
+        services
+    ):
+        raise PreflightError(
+            "two CIDRs of the same IP version: a dual-stack pair is one IPv4 and one IPv6 CIDR",
+            "e.g. --pod-cidr 10.244.0.0/16,fd00:10:244::/56",
+        )
     if spec.pod_cidr.version != spec.service_cidr.version:
-        raise PreflightError("the pod and service CIDRs are of different IP versions")
+        raise PreflightError(
+            "the pod and service CIDRs are of different IP versions",
+            "list the same family first in both (kubeadm: podSubnet and serviceSubnet)",
+        )
+    if not {c.version for c in services} <= set(spec.families):
+        raise PreflightError(
+            "the service CIDRs are dual stack but the pod CIDR is not",
+            "give an IPv6 pod CIDR too, e.g. --pod-cidr 10.244.0.0/16,fd00:10:244::/56",
+        )
+    if spec.cni == "calico" and spec.mode.startswith("ipip") and spec.families[0] == 6:
+        raise PreflightError(
+            "Calico IPIP carries IPv4 only; an IPv6 pod CIDR cannot use it",
+            "use --mode vxlan-crosssubnet, vxlan or none",
+        )
+    for version in spec.families:
+        lacking = [n.name for n in spec.nodes if n.ip_of(version) is None]
+        if lacking:
+            example = "fd00:0:0:1::11" if version == 6 else "10.0.0.11"
+            raise PreflightError(
+                f"the pod CIDR {spec.pod_cidr_of(version)} is IPv{version}, but node "
+                f"{lacking[0]} has no IPv{version} address"
+                + (f" ({len(lacking) - 1} more)" if len(lacking) > 1 else ""),
+                f"give every node an address of each family, e.g. --node 10.0.0.11,{example}=NAME"
+                if version == 6
+                else f"give every node an IPv4 address, e.g. --node {example},fd00:0:0:1::11=NAME",
+            )
 
 
-def encapsulation_overhead(spec: PreflightSpec) -> tuple[int, str]:
-    """Bytes the CNI adds to a packet between nodes (Calico "Configure MTU"), and what."""
-    v6 = spec.pod_cidr.version == 6
+def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> tuple[int, str]:
+    """Bytes the CNI adds to a packet of one pod family between nodes (Calico "Configure MTU"),
+    and what; without ``version``, the largest over the cluster's families (what sets the pod
+    MTU: one veth MTU carries both families).
+
+    The tunnel's underlay decides: Calico's IPv6 pools and Flannel's IPv6 network tunnel over
+    the nodes' IPv6 addresses (VXLAN 70 = 40 IPv6 + 8 UDP + 8 VXLAN + 14 Ethernet, not 50);
+    Cilium tunnels both families over IPv4 when nodes have it. Calico has no IPIP for IPv6.
+    """
+    if version is None:
+        return max(
+            (encapsulation_overhead(spec, v) for v in spec.families), key=lambda pair: pair[0]
+        )
+    v6 = spec.tunnel_version(version) == 6
     table = {
         "vxlan": (70 if v6 else 50, "VXLAN"),
         "vxlan-crosssubnet": (70 if v6 else 50, "VXLAN (across subnets)"),
-        "ipip": (20, "IPIP"),
-        "ipip-crosssubnet": (20, "IPIP (across subnets)"),
         "geneve": (70 if v6 else 50, "Geneve"),
     }
+    if version == 4:
+        table["ipip"] = (20, "IPIP")
+        table["ipip-crosssubnet"] = (20, "IPIP (across subnets)")
     overhead, kind = table.get(spec.mode, (0, "no encapsulation"))
     if spec.wireguard and spec.cni == "cilium":
         # Cilium's WireGuard adds to the tunnel (pkg/mtu: tunnel 50 + WireGuard 80).
@@ -239,10 +355,15 @@ def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[Need
     """Exactly what the CNI and control plane need between nodes (docs/facts.md section 3).
 
     Node-sourced traffic is admitted from the group's own members (``group_id``),
-    pod-sourced traffic from the pod CIDR; never from 0.0.0.0/0.
+    pod-sourced traffic from the pod CIDR; never from 0.0.0.0/0. A remote-group
+    rule matches the members' addresses of its ethertype only, so on a dual-stack
+    cluster what runs over the nodes' IPv6 addresses (Calico's IPv6 VXLAN and BGP,
+    Flannel's IPv6 VXLAN, Cilium's IPv6 health checks) gets a rule of ethertype
+    IPv6, and pod-sourced packets a rule per family that sends natively. The
+    control plane (API server, kubelet, etcd, Typha) talks over the primary family.
     """
-    ether = "IPv6" if spec.pod_cidr.version == 6 else "IPv4"
     out: list[NeededRule] = []
+    primary = spec.families[0]
 
     def add(
         slug: str,
@@ -251,56 +372,85 @@ def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[Need
         lo: int | None = None,
         hi: int | None = None,
         prefix: str | None = None,
+        version: int = primary,
     ) -> None:
+        tagged = spec.dual_stack and version == 6
         rule = Rule(
             direction="ingress",
-            ethertype=ether,
+            ethertype="IPv6" if version == 6 else "IPv4",
             protocol=protocol,
             port_range_min=lo,
             port_range_max=hi if hi is not None else lo,
             remote_ip_prefix=prefix,
             remote_group_id=None if prefix else group_id,
-            description=f"kostack: {why}",
+            description=f"kostack: {why}" + (" over IPv6" if tagged else ""),
         )
-        out.append(NeededRule(rule, why, slug))
+        out.append(
+            NeededRule(
+                rule, why + (" over IPv6" if tagged else ""), slug + ("_v6" if tagged else "")
+            )
+        )
 
     add("apiserver", "Kubernetes API server (tcp 6443)", "tcp", 6443)
     add("kubelet", "kubelet (tcp 10250)", "tcp", 10250)
     if sum(1 for n in spec.nodes if n.control_plane) > 1:
         add("etcd", "etcd between control-plane nodes (tcp 2379-2380)", "tcp", 2379, 2380)
     if spec.cni == "calico":
-        if spec.mode in ("ipip", "ipip-crosssubnet"):
-            add("calico_ipip", "Calico IPIP (IP protocol 4)", "ipip")
-        if spec.mode in ("vxlan", "vxlan-crosssubnet"):
-            add("calico_vxlan", "Calico VXLAN (udp 4789)", "udp", 4789)
-        if spec.bgp_on:
-            add("calico_bgp", "Calico BGP (tcp 179)", "tcp", 179)
-        if spec.typha_on:
-            add("calico_typha", "Calico Typha (tcp 5473)", "tcp", 5473)
-        if spec.wireguard:
-            add("calico_wireguard", "Calico WireGuard (udp 51820)", "udp", 51820)
+        _calico_rules(spec, add)
     elif spec.cni == "flannel":
         if spec.mode == "vxlan":
-            add("flannel_vxlan", "Flannel VXLAN (udp 8472)", "udp", 8472)
+            for v in spec.families:  # flannel.1 over IPv4, flannel-v6.1 over IPv6
+                add("flannel_vxlan", "Flannel VXLAN (udp 8472)", "udp", 8472, version=v)
     elif spec.cni == "cilium":
+        under = spec.underlay_version
         if spec.mode == "vxlan":
-            add("cilium_vxlan", "Cilium VXLAN (udp 8472)", "udp", 8472)
+            add("cilium_vxlan", "Cilium VXLAN (udp 8472)", "udp", 8472, version=under)
         if spec.mode == "geneve":
-            add("cilium_geneve", "Cilium Geneve (udp 6081)", "udp", 6081)
-        add("cilium_health", "Cilium health checks (tcp 4240)", "tcp", 4240)
-        add("cilium_icmp", "Cilium health checks (ICMP)", "icmp")
+            add("cilium_geneve", "Cilium Geneve (udp 6081)", "udp", 6081, version=under)
+        for v in spec.families:  # cilium-health probes every node address it has
+            add("cilium_health", "Cilium health checks (tcp 4240)", "tcp", 4240, version=v)
+            icmp = "ipv6-icmp" if v == 6 else "icmp"
+            add("cilium_icmp", "Cilium health checks (ICMP)", icmp, version=v)
         if spec.wireguard:
-            add("cilium_wireguard", "Cilium WireGuard (udp 51871)", "udp", 51871)
-    if spec.native_pods or not spec.nat_outgoing:
-        # pods' packets cross the network with their own source: to pods on other nodes
-        # (native routing), or to node addresses such as the API server (no masquerade)
-        add(
-            "pod_cidr",
-            "pod-sourced packets between nodes (any protocol from the pod CIDR)",
-            None,
-            prefix=str(spec.pod_cidr),
-        )
+            add("cilium_wireguard", "Cilium WireGuard (udp 51871)", "udp", 51871, version=under)
+    for v in spec.families:
+        cidr = spec.pod_cidr_of(v)
+        if cidr is not None and spec.needs_pairs_of(v):
+            # pods' packets cross the network with their own source: to pods on other nodes
+            # (native routing), or to node addresses such as the API server (no masquerade)
+            why = "pod-sourced packets between nodes (any protocol from the pod CIDR)"
+            add("pod_cidr", why, None, prefix=str(cidr), version=v)
     return tuple(out)
+
+
+class _Add(Protocol):
+    def __call__(
+        self,
+        slug: str,
+        why: str,
+        protocol: str | None,
+        lo: int | None = None,
+        hi: int | None = None,
+        prefix: str | None = None,
+        version: int = 4,
+    ) -> None: ...
+
+
+def _calico_rules(spec: PreflightSpec, add: _Add) -> None:
+    """Calico's node-to-node rules: IPIP (IPv4 pools), VXLAN, BGP and WireGuard per family."""
+    families = spec.families
+    if spec.mode in ("ipip", "ipip-crosssubnet") and 4 in families:
+        add("calico_ipip", "Calico IPIP (IP protocol 4)", "ipip", version=4)
+    for v in families:
+        if spec.mode in ("vxlan", "vxlan-crosssubnet"):  # vxlan.calico / vxlan-v6.calico
+            add("calico_vxlan", "Calico VXLAN (udp 4789)", "udp", 4789, version=v)
+        if spec.bgp_on:  # BIRD and BIRD6 peer over each family's node addresses
+            add("calico_bgp", "Calico BGP (tcp 179)", "tcp", 179, version=v)
+    if spec.typha_on:
+        add("calico_typha", "Calico Typha (tcp 5473)", "tcp", 5473, version=families[0])
+    if spec.wireguard:
+        for v in families:  # wireguard.cali / wg-v6.cali
+            add("calico_wireguard", "Calico WireGuard (udp 51820)", "udp", 51820, version=v)
 
 
 __all__ = [

@@ -48,31 +48,32 @@ from kostack.plan.preflight_spec import (
     NODE_MASK_V4,
     PLANNED_NETWORK_ID,
     PLANNED_ROUTER_ID,
+    PlannedNode,
     PreflightError,
     PreflightSpec,
 )
 
 
-def node_pod_cidrs(spec: PreflightSpec) -> list[IPNetwork]:
-    """kubeadm's per-node pod CIDRs (/24 for IPv4, or smaller pieces for many nodes)."""
+def node_pod_cidrs(spec: PreflightSpec, version: int | None = None) -> list[IPNetwork]:
+    """kubeadm's per-node pod CIDRs of one family (the primary by default): /24 for IPv4,
+    /64 for IPv6 (--node-cidr-mask-size-ipv4/-ipv6), or smaller pieces for many nodes."""
+    cidr = spec.pod_cidr_of(version) if version is not None else spec.pod_cidr
+    if cidr is None:
+        return []
     n = len(spec.nodes)
-    need = (
-        spec.pod_cidr.prefixlen + max(0, math.ceil(math.log2(n)))
-        if n > 1
-        else spec.pod_cidr.prefixlen
-    )
-    mask = max(need, NODE_MASK_V4 if spec.pod_cidr.version == 4 else 64)
-    if mask > spec.pod_cidr.max_prefixlen:
-        raise PreflightError(f"the pod CIDR {spec.pod_cidr} is too small for {n} nodes")
-    nets: Iterator[IPNetwork] = spec.pod_cidr.subnets(new_prefix=mask)
+    need = cidr.prefixlen + max(0, math.ceil(math.log2(n))) if n > 1 else cidr.prefixlen
+    mask = max(need, NODE_MASK_V4 if cidr.version == 4 else 64)
+    if mask > cidr.max_prefixlen:
+        raise PreflightError(f"the pod CIDR {cidr} is too small for {n} nodes")
+    nets: Iterator[IPNetwork] = cidr.subnets(new_prefix=mask)
     return [next(nets) for _ in range(n)]
 
 
 def node_blocks(spec: PreflightSpec, node_cidrs: list[IPNetwork]) -> list[IPNetwork]:
-    """One Calico block per node: the first /26 of its pod CIDR."""
-    prefix = BLOCK_PREFIX_V4 if spec.pod_cidr.version == 4 else 122
+    """One Calico block per node: the first /26 (IPv6: /122) of its pod CIDR."""
     out: list[IPNetwork] = []
     for c in node_cidrs:
+        prefix = BLOCK_PREFIX_V4 if c.version == 4 else 122
         pieces: Iterator[IPNetwork] = c.subnets(new_prefix=max(prefix, c.prefixlen))
         out.append(next(pieces))
     return out
@@ -104,32 +105,32 @@ def planned_mac(i: int) -> str:
     return f"fa:16:3e:7f:{(i >> 8) & 255:02x}:{i & 255:02x}"
 
 
-def _cni(spec: PreflightSpec, blocks: list[IPNetwork], mtu: int) -> CNI:
+def _calico_pool(spec: PreflightSpec, cidr: IPNetwork) -> CalicoIPPool:
+    """The IP pool of one family as the operator would create it in the planned mode."""
+    ipip = {"ipip": "Always", "ipip-crosssubnet": "CrossSubnet"}.get(spec.mode, "Never")
+    vxlan = {"vxlan": "Always", "vxlan-crosssubnet": "CrossSubnet"}.get(spec.mode, "Never")
+    if cidr.version == 6:
+        ipip = "Never"  # Calico has no IPIP for IPv6 pools: the pool is BGP-routed
+    return CalicoIPPool(
+        name="default-ipv4-ippool" if cidr.version == 4 else "default-ipv6-ippool",
+        cidr=cidr,
+        ipip_mode=ipip,
+        vxlan_mode=vxlan,
+        nat_outgoing=spec.nat_outgoing,
+        block_size=BLOCK_PREFIX_V4 if cidr.version == 4 else 122,
+        source="preflight",
+    )
+
+
+def _cni(spec: PreflightSpec, blocks: list[tuple[IPNetwork, str]], mtu: int) -> CNI:
     """The CNI's configuration as it would be installed with the planned pod MTU."""
-    names = [n.name for n in spec.nodes]
     if spec.cni == "calico":
-        ipip = {"ipip": "Always", "ipip-crosssubnet": "CrossSubnet"}.get(spec.mode, "Never")
-        vxlan = {"vxlan": "Always", "vxlan-crosssubnet": "CrossSubnet"}.get(spec.mode, "Never")
         return CNI(
             type="calico",
             calico=Calico(
                 install_method="operator",
-                ip_pools=(
-                    CalicoIPPool(
-                        name="default-ipv4-ippool"
-                        if spec.pod_cidr.version == 4
-                        else "default-ipv6-ippool",
-                        cidr=spec.pod_cidr,
-                        ipip_mode=ipip,
-                        vxlan_mode=vxlan,
-                        nat_outgoing=spec.nat_outgoing,
-                        block_size=BLOCK_PREFIX_V4 if spec.pod_cidr.version == 4 else 122,
-                        source="preflight",
-                    ),
-                ),
-                blocks=tuple(
-                    CalicoBlock(cidr=b, node=n) for b, n in zip(blocks, names, strict=True)
-                ),
+                ip_pools=tuple(_calico_pool(spec, c) for c in spec.pod_cidrs),
+                blocks=tuple(CalicoBlock(cidr=b, node=n) for b, n in blocks),
                 mtu=mtu,
                 mtu_source="kostack preflight --pod-mtu",
                 typha=spec.typha_on,
@@ -138,6 +139,7 @@ def _cni(spec: PreflightSpec, blocks: list[IPNetwork], mtu: int) -> CNI:
                 wireguard=spec.wireguard,
             ),
         )
+    v6 = spec.pod_cidr_secondary if spec.dual_stack else None  # the primary's family stays
     # Flannel's Backend.MTU and Cilium's `mtu` are the network's MTU, not the pod's
     # (kostack.analyze.mtu): the planned pod MTU plus what the CNI subtracts from them.
     if spec.cni == "flannel":
@@ -146,6 +148,8 @@ def _cni(spec: PreflightSpec, blocks: list[IPNetwork], mtu: int) -> CNI:
             backend_type="host-gw" if spec.mode == "host-gw" else "vxlan",
             ip_masq=spec.nat_outgoing,
             mtu_auto=False,
+            enable_ipv6=v6 is not None,
+            ipv6_network=v6,
         )
         overhead = flannel_overhead(flannel)
         base = mtu + overhead[0] if isinstance(overhead, tuple) else None
@@ -154,6 +158,8 @@ def _cni(spec: PreflightSpec, blocks: list[IPNetwork], mtu: int) -> CNI:
         routing_mode="native" if spec.mode == "native" else "tunnel",
         tunnel_protocol=None if spec.mode == "native" else spec.mode,
         native_routing_cidr=spec.pod_cidr if spec.mode == "native" else None,
+        native_routing_cidr_v6=v6 if spec.mode == "native" else None,
+        enable_ipv6=v6 is not None,
         masquerade=spec.nat_outgoing,
         mtu_auto=False,
         wireguard=spec.wireguard,
@@ -231,17 +237,24 @@ def _new_cloud(spec: PreflightSpec) -> PlannedCloud:
     if spec.subnet_cidr is not None:
         cidrs.append(spec.subnet_cidr)
     for n in spec.nodes:
-        if not any(n.ip.version == c.version and n.ip in c for c in cidrs):
-            cidrs.append(
-                ipaddress.ip_network(f"{n.ip}/{24 if n.ip.version == 4 else 64}", strict=False)
-            )
+        for ip in n.ips:
+            if not any(ip.version == c.version and ip in c for c in cidrs):
+                cidrs.append(
+                    ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", strict=False)
+                )
+    # named without the CIDR (messages print "subnet NAME CIDR"); an IPv6 subnet is
+    # DHCPv6-stateful: on a SLAAC one Neutron refuses a chosen fixed IP (the address
+    # comes from the MAC), and the planned ports are created with the node IPs given
     subnets = [
         Subnet(
             id=f"planned-subnet-{i}",
-            name=f"planned subnet {c}",
+            name=f"planned-{i}",
             network_id=network.id,
             cidr=c,
             gateway_ip=first_host(c),
+            ip_version=c.version,
+            ipv6_ra_mode="dhcpv6-stateful" if c.version == 6 else None,
+            ipv6_address_mode="dhcpv6-stateful" if c.version == 6 else None,
         )
         for i, c in enumerate(cidrs, 1)
     ]
@@ -266,35 +279,17 @@ def subnet_for(cloud: PlannedCloud, ip: IPAddress) -> Subnet:
     )
 
 
-def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
-    """The cluster part of the planned snapshot: nodes, services, CIDRs, the CNI."""
-    node_cidrs = node_pod_cidrs(spec)
-    blocks = node_blocks(spec, node_cidrs)
-    nodes = tuple(
-        Node(
-            name=n.name,
-            roles=("control-plane",) if n.control_plane else (),
-            internal_ip=n.ip,
-            addresses=(NodeAddress(type="InternalIP", address=str(n.ip)),),
-            pod_cidrs=(c,),
-            ready=True,
-        )
-        for n, c in zip(spec.nodes, node_cidrs, strict=True)
-    )
-    cp = next(n for n in spec.nodes if n.control_plane)
-    dns_nodes = [cp, *(n for n in spec.nodes if not n.control_plane)][:2]
-    block_of = {n.name: b for n, b in zip(spec.nodes, blocks, strict=True)}
-    pod_ip = {
-        n.name: first_host(block_of[n.name] if spec.cni == "calico" else c)
-        for n, c in zip(spec.nodes, node_cidrs, strict=True)
-    }
-    service_ip = first_host(spec.service_cidr)
+def _services(
+    spec: PreflightSpec, cp: PlannedNode, dns_pods: list[tuple[str, IPAddress]]
+) -> tuple[Service, ...]:
+    """`kubernetes` and `kube-dns` as kubeadm creates them: single stack, the primary family
+    (neither sets ipFamilyPolicy, so both are SingleStack on a dual-stack cluster too)."""
     dns_ip = ipaddress.ip_address(int(spec.service_cidr.network_address) + 10)
-    services = (
+    return (
         Service(
             namespace="default",
             name="kubernetes",
-            cluster_ip=service_ip,
+            cluster_ip=first_host(spec.service_cidr),
             ports=(ServicePort(name="https", port=443, target_port=6443),),
             endpoints=(ServiceEndpoint(ip=cp.ip, node=cp.name, ports={"https": 6443}),),
         ),
@@ -307,19 +302,42 @@ def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
                 ServicePort(name="dns-tcp", port=53, protocol="TCP", target_port=53),
             ),
             endpoints=tuple(
-                ServiceEndpoint(ip=pod_ip[n.name], node=n.name, ports={"dns": 53, "dns-tcp": 53})
-                for n in dns_nodes
+                ServiceEndpoint(ip=ip, node=node, ports={"dns": 53, "dns-tcp": 53})
+                for node, ip in dns_pods
             ),
         ),
     )
+
+
+def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
+    """The cluster part of the planned snapshot: nodes, services, CIDRs, the CNI (per family)."""
+    per_family = [node_pod_cidrs(spec, v) for v in spec.families]  # [family][node]
+    blocks_per_family = [node_blocks(spec, cidrs) for cidrs in per_family]
+    nodes = tuple(
+        Node(
+            name=n.name,
+            roles=("control-plane",) if n.control_plane else (),
+            internal_ip=n.ip,
+            addresses=tuple(NodeAddress(type="InternalIP", address=str(ip)) for ip in n.ips),
+            pod_cidrs=tuple(cidrs[i] for cidrs in per_family),
+            ready=True,
+        )
+        for i, n in enumerate(spec.nodes)
+    )
+    cp = next(n for n in spec.nodes if n.control_plane)
+    dns_nodes = [cp, *(n for n in spec.nodes if not n.control_plane)][:2]
+    index = {n.name: i for i, n in enumerate(spec.nodes)}
+    source = blocks_per_family if spec.cni == "calico" else per_family
+    dns_pods = [(n.name, first_host(source[0][index[n.name]])) for n in dns_nodes]
+    blocks = [(fam[i], n.name) for fam in blocks_per_family for i, n in enumerate(spec.nodes)]
     return Cluster(
         name="planned",
         nodes=nodes,
         pods=(),
-        services=services,
-        pod_cidrs=(spec.pod_cidr,),
-        service_cidrs=(spec.service_cidr,),
-        cluster_dns_ip=dns_ip,
+        services=_services(spec, cp, dns_pods),
+        pod_cidrs=spec.pod_cidrs,
+        service_cidrs=spec.service_cidrs,
+        cluster_dns_ip=ipaddress.ip_address(int(spec.service_cidr.network_address) + 10),
         kube_proxy_mode="iptables",
         cni=_cni(spec, blocks, mtu),
     )

@@ -19,8 +19,11 @@ random sample, never all pairs:
 - in a dual-stack cluster (an IPv6 pod CIDR on a node or the cluster), the
   class-pair probes once more over IPv6 (kinds `pod-http6`, `icmp-pod6`,
   `icmp-node6`, `mtu6`, `transfer6`): the pod's IPv6 listener, the node's
-  IPv6 InternalIP. The static model does not decide IPv6 flows, so these
-  are predicted `unknown` ("probe.ipv6-unmodelled"), never a guess.
+  IPv6 InternalIP, each with its own path label and prediction (the engine
+  traces each family on its own); the IPv6 MTU ladder is sized for the IPv6
+  path (its tunnel's overhead: VXLAN over IPv6 is 70 bytes, not 50; sizes
+  from 1280, IPv6's minimum link MTU). Unknown ("probe.ipv6-unmodelled")
+  only where the snapshot has no IPv6 address for a pod or node.
 
 Every planned probe carries the engine's prediction (`kostack.analyze.reach.
 trace`): open, blocked at a hop (with the root-cause key of that hop), no
@@ -63,6 +66,7 @@ from kostack.probe.predict import (
     cni_mtu,
     mtu_prediction,
     path_label,
+    pod6_on,
     predict,
     predict_probe,
     summarize,
@@ -135,9 +139,7 @@ def dual_stack(snapshot: Snapshot) -> bool:
 
 def _node_ipv6(topo: Topology, name: str) -> IPAddress | None:
     """The node's IPv6 InternalIP, if the snapshot has one."""
-    cluster = topo.snapshot.cluster
-    nodes = (cluster.nodes if cluster is not None else None) or ()
-    node = next((n for n in nodes if n.name == name), None)
+    node = topo.nodes.get(name)
     for address in node.addresses if node is not None else ():
         if address.type != "InternalIP":
             continue
@@ -148,14 +150,6 @@ def _node_ipv6(topo: Topology, name: str) -> IPAddress | None:
         if ip.version == 6:
             return ip
     return None
-
-
-def _ipv6_params(kind: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The IPv4 probe's parameters for its IPv6 twin (IPv6 links carry at least 1280 bytes)."""
-    if kind != "mtu":
-        return dict(params)
-    sizes = sorted({max(1280, int(s)) for s in params.get("sizes") or ()})
-    return {**params, "sizes": sizes}
 
 
 def _pair_nodes(a: NodeClass, b: NodeClass) -> tuple[NodeView, NodeView]:
@@ -207,7 +201,7 @@ class _Planner:
         target_node_name: str = "",
     ) -> None:
         topo = self.topo
-        prediction = predict_probe(  # IPv6 kinds: unknown (the model is IPv4)
+        prediction = predict_probe(  # IPv6 kinds: per family (predict._predict_ipv6)
             topo,
             self.matrix,
             kind,
@@ -296,6 +290,10 @@ class _Planner:
         path = path_label(topo, s, d, dst_ip)
         pod_target = Msg("probe.pod-on", node=d.name)
         pods_class = Msg("probe.pods-on", label=class_of[d.name].label())
+        twins = self.dual_stack and reason == "class-pair"
+        dst6 = pod6_on(topo, d) if twins else None
+        ip6 = dst6.ip if dst6 is not None else None
+        path6 = path_label(topo, s, d, ip6) if twins else ""
         for kind in kinds:
             if kind == "icmp-node":
                 if d.ip is not None:
@@ -316,10 +314,16 @@ class _Planner:
                 if mtu.expect is not None:
                     params["expect"] = mtu.expect
             add(kind, s.name, pod_target, pods_class, None, port, d.name, params, reason, path)
-            if self.dual_stack and reason == "class-pair":
+            if twins:
+                params6 = params
+                if kind == "mtu":  # the IPv6 path's own overhead and sizes
+                    mtu6 = mtu_prediction(topo, s, d, ip6, Prediction("open"), 6)
+                    params6 = {"sizes": list(mtu6.sizes)}
+                    if mtu6.expect is not None:
+                        params6["expect"] = mtu6.expect
                 add(IPV6_KINDS[kind], s.name, pod_target, pods_class, None, port, d.name,
-                    _ipv6_params(kind, params), reason, path)  # fmt: skip
-        if self.dual_stack and reason == "class-pair" and "icmp-node" in kinds:
+                    dict(params6), reason, path6)  # fmt: skip
+        if twins and "icmp-node" in kinds:
             ip6 = _node_ipv6(topo, d.name)
             if ip6 is not None:
                 node_class = Msg("probe.nodes-of", label=class_of[d.name].label())

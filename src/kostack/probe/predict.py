@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from kostack.analyze.matrix import Matrix
 from kostack.analyze.messages import Msg
 from kostack.analyze.reach import (
     Disposition,
+    EncapDecision,
     Endpoint,
     FlowResult,
     classify_ip,
@@ -29,6 +31,7 @@ __all__ = [
     "cni_mtu",
     "mtu_prediction",
     "path_label",
+    "pod6_on",
     "predict",
     "predict_probe",
     "summarize",
@@ -92,7 +95,35 @@ def predict(
     if src is None or dst is None:
         node = src.node if src is not None else (dst.node if dst is not None else "?")
         return Prediction("unknown", "gap", "", Msg("probe.no-pod", node=node or "?"))
-    return summarize(trace(topo, src, dst, protocol, port))
+    # a plan asks the same flow several times (the MTU and transfer probes trace what the
+    # ping and HTTP probes of the same pair trace): each is traced once per topology
+    cache = cast(
+        "dict[tuple[object, ...], Prediction]", topo.derived.setdefault("probe.predict", {})
+    )
+    key = (src, _msg_key(src.label), dst, _msg_key(dst.label), protocol, port)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = summarize(trace(topo, src, dst, protocol, port))
+    return found
+
+
+def _msg_key(text: str) -> object:
+    """What tells two labels apart beyond their English text (a message's key and params)."""
+    return (text.key, repr(text.params)) if isinstance(text, Msg) else None
+
+
+def _encapsulation(
+    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress
+) -> EncapDecision:
+    """`encapsulation`, decided once per (source node, target node, address) and topology."""
+    cache = cast(
+        "dict[tuple[object, ...], EncapDecision]", topo.derived.setdefault("probe.encap", {})
+    )
+    key = (src.name, dst.name, dst_ip)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = encapsulation(topo, src, dst, dst_ip)
+    return found
 
 
 def cni_mtu(snapshot: Snapshot) -> int | None:
@@ -120,24 +151,35 @@ class MtuPlan:
 
 
 def mtu_prediction(
-    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress | None, base: Prediction
+    topo: Topology,
+    src: NodeView,
+    dst: NodeView,
+    dst_ip: IPAddress | None,
+    base: Prediction,
+    version: int = 4,
 ) -> MtuPlan:
     """DF-bit probes between pods on two nodes: pods send up to their MTU; the path carries
-    the network MTU minus the encapsulation overhead. ``base`` is the pod-to-pod ICMP prediction."""
+    the network MTU minus the encapsulation overhead. ``base`` is the pod-to-pod ICMP prediction.
+
+    Per family: the pod MTU (one veth for both families) and the network MTU are the same,
+    the overhead is that of the tunnel carrying ``dst_ip``'s family (the engine's decision:
+    VXLAN over the nodes' IPv6 addresses costs 70 bytes, not 50; a family may be native
+    where the other is encapsulated), and IPv6 sizes start at 1280 (its minimum link MTU).
+    """
     pod_mtu = cni_mtu(topo.snapshot)
     network = topo.network_of(src)
     net_mtu = network.mtu if network is not None else None
     overhead = 0
     kind: str = Msg("probe.no-encap")
     if dst_ip is not None:
-        decision = encapsulation(topo, src, dst, dst_ip)
+        decision = _encapsulation(topo, src, dst, dst_ip)
         if decision.encap is not None:
             overhead, kind = decision.overhead, decision.encap
     path_mtu = net_mtu - overhead if net_mtu is not None else None
     sizes = tuple(
         sorted(
             {
-                s
+                max(1280, s) if version == 6 else s
                 for s in (*MTU_LADDER, pod_mtu, net_mtu, path_mtu)
                 if s is not None and 576 <= s <= 9000
             }
@@ -178,7 +220,7 @@ def path_label(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress |
         scope = Msg("probe.cross-subnet")
     if dst_ip is None:
         return scope
-    decision = encapsulation(topo, src, dst, dst_ip)
+    decision = _encapsulation(topo, src, dst, dst_ip)
     if decision.encap is None:
         return Msg("probe.path-native", scope=scope)
     label = decision.encap + (f" UDP {decision.port}" if decision.port else "")
@@ -202,7 +244,21 @@ def _pod_endpoint(
 _UNMODELLED = Prediction("unknown", "ipv6", detail=Msg("probe.ipv6-unmodelled"))
 
 
-def _pod6(topo: Topology, view: NodeView | None, ip: IPAddress | None) -> Endpoint | None:
+def node_by_internal_ip(topo: Topology) -> dict[IPAddress, str]:
+    """Every InternalIP of every node (both families) -> the first node that has it, built
+    once per topology (``classify_ip`` knows the primary addresses only)."""
+    index = topo.derived.get("probe.node-by-internal-ip")
+    if index is None:
+        built: dict[IPAddress, str] = {}
+        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
+        for n in nodes:
+            for ip in n.internal_ips:
+                built.setdefault(ip, n.name)
+        topo.derived["probe.node-by-internal-ip"] = index = built
+    return cast("dict[IPAddress, str]", index)
+
+
+def pod6_on(topo: Topology, view: NodeView | None, ip: IPAddress | None = None) -> Endpoint | None:
     """A pod on ``view`` by its IPv6 address: ``ip`` when it is one, else its IPv6 block's first."""
     if view is None:
         return None
@@ -212,8 +268,7 @@ def _pod6(topo: Topology, view: NodeView | None, ip: IPAddress | None) -> Endpoi
         return Endpoint("pod", label, ip, view.name)
     block = next((b for b in view.blocks if b.version == 6), None)
     if block is None:  # IPAM blocks of one family only: the node's IPv6 podCIDR
-        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
-        node = next((n for n in nodes if n.name == view.name), None)
+        node = topo.nodes.get(view.name)
         block = next((c for c in node.pod_cidrs if c.version == 6), None) if node else None
     if block is None:
         return None
@@ -233,19 +288,18 @@ def _predict_ipv6(
     """The engine's per-family prediction for an IPv6 probe of a dual-stack cluster.
 
     Pod to pod and to a node's IPv6 address as the engine traces them; the MTU
-    and transfer probes only inherit a blocked path (the per-family MTU is the
-    net-mtu check's, not mapped to a size here). Unknown when a pod or node
-    has no IPv6 address in the snapshot.
+    and transfer probes as their IPv4 twins, with the IPv6 path's overhead
+    (`mtu_prediction` for family 6). Unknown when a pod or node has no IPv6
+    address in the snapshot.
     """
-    src = _pod6(topo, topo.node_views.get(source_node), source_ip)
+    src = pod6_on(topo, topo.node_views.get(source_node), source_ip)
     if src is None:
         return _UNMODELLED
     if kind == "icmp-node6":
         if target_ip is None or target_ip.version != 6:
             return _UNMODELLED
         # A node's IPv6 InternalIP is the node (classify_ip knows the primary addresses only).
-        nodes = (topo.snapshot.cluster.nodes if topo.snapshot.cluster else None) or ()
-        owner = next((n.name for n in nodes if target_ip in n.internal_ips), None)
+        owner = node_by_internal_ip(topo).get(target_ip)
         target = (
             Endpoint("node", f"node {owner} {target_ip}", target_ip, owner)
             if owner is not None
@@ -255,7 +309,7 @@ def _predict_ipv6(
     d_view = topo.node_views.get(target_node or "")
     if d_view is None and target_ip is not None:
         d_view = topo.node_of_pod_ip(target_ip)
-    dst = _pod6(topo, d_view, target_ip)
+    dst = pod6_on(topo, d_view, target_ip)
     if dst is None:
         return _UNMODELLED
     if kind == "pod-http6":
@@ -263,7 +317,12 @@ def _predict_ipv6(
     if kind == "icmp-pod6":
         return predict(topo, src, dst, "icmp", None)
     base = predict(topo, src, dst, "icmp" if kind == "mtu6" else "tcp", target_port)
-    return base if base.outcome == "blocked" else _UNMODELLED
+    s_view = topo.node_views[source_node]
+    if kind == "transfer6" and base.outcome != "open":
+        return base  # transfer: stalls when large packets are lost, else as HTTP
+    if d_view is None:
+        return base if base.outcome == "blocked" else _UNMODELLED
+    return mtu_prediction(topo, s_view, d_view, dst.ip, base, 6).prediction
 
 
 def predict_probe(

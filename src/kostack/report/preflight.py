@@ -39,6 +39,15 @@ def _rule_text(rule: Rule, group: str, lang: str = "en") -> str:
     return t(lang, "rule", proto=proto, ports=ports, remote=remote)
 
 
+def _rule_why(slug: str, why: str, lang: str) -> str:
+    """Why a rule is there; a dual-stack cluster's IPv6 twin (slug ``*_v6``) says IPv6."""
+    if lang != "ko":
+        return why
+    base = slug.removesuffix("_v6")
+    ko = RULE_WHY_KO.get(base, why)
+    return f"{ko} (IPv6)" if base != slug else ko
+
+
 def _title(rc: RootCauseRef, lang: str) -> str:
     from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
 
@@ -73,8 +82,8 @@ def _text_breaks(result: PreflightResult, lang: str) -> list[str]:
         t(
             lang,
             "setup",
-            pods=str(spec.pod_cidr),
-            services=str(spec.service_cidr),
+            pods=", ".join(map(str, spec.pod_cidrs)),
+            services=", ".join(map(str, spec.service_cidrs)),
             cni=L(spec.describe_cni(), lang),
         ),
         "",
@@ -109,7 +118,7 @@ def _text_group(result: PreflightResult, lang: str) -> list[str]:
     else:
         out.append(t(lang, "group_new", group=spec.group_name))
     for needed in result.rules:
-        why = RULE_WHY_KO.get(needed.slug, needed.why) if lang == "ko" else needed.why
+        why = _rule_why(needed.slug, needed.why, lang)
         out.append(f"    {_rule_text(needed.rule, spec.group_name, lang):<32} {why}")
     if not result.rules:
         out.append(t(lang, "no_rules"))
@@ -128,7 +137,8 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
             t(lang, "existing_port", id=port.existing.id) if port.existing else t(lang, "new_port")
         )
         needs = t(lang, "pairs", pairs=pairs) if pairs else t(lang, "no_pairs")
-        out.append(f"    {port.node:<12} {port.ip:<15} {what}; {needs}")
+        ips = ", ".join(ip for ip, _, _ in port.fixed_ips) or port.ip
+        out.append(f"    {port.node:<12} {ips:<15} {what}; {needs}")
     if result.routes:
         out.append(t(lang, "routes"))
         out.extend(
@@ -191,11 +201,18 @@ def preflight_dict(result: PreflightResult, version: str) -> dict[str, Any]:
         "kostack_version": version,
         "inputs": {
             "nodes": [
-                {"name": n.name, "ip": str(n.ip), "control_plane": n.control_plane}
+                {
+                    "name": n.name,
+                    "ip": str(n.ip),
+                    "ips": [str(ip) for ip in n.ips],
+                    "control_plane": n.control_plane,
+                }
                 for n in spec.nodes
             ],
             "pod_cidr": str(spec.pod_cidr),
             "service_cidr": str(spec.service_cidr),
+            "pod_cidrs": [str(c) for c in spec.pod_cidrs],
+            "service_cidrs": [str(c) for c in spec.service_cidrs],
             "cni": spec.cni,
             "mode": spec.mode,
             "nat_outgoing": spec.nat_outgoing,
@@ -220,6 +237,9 @@ def preflight_dict(result: PreflightResult, version: str) -> dict[str, Any]:
                     "node": p.node,
                     "ip": p.ip,
                     "subnet_id": p.subnet_id,
+                    "fixed_ips": [
+                        {"ip_address": ip, "subnet_id": sid} for ip, sid, _ in p.fixed_ips
+                    ],
                     "existing_port_id": p.existing.id if p.existing else None,
                     "allowed_address_pairs": list(p.pairs),
                     "not_needed_for_traffic": list(p.not_for_traffic),
@@ -229,6 +249,10 @@ def preflight_dict(result: PreflightResult, version: str) -> dict[str, Any]:
             "router_routes": [r.as_dict() for r in result.routes],
             "pod_mtu": spec.pod_mtu or result.recommended_mtu,
             "largest_pod_mtu": result.recommended_mtu,
+            "overhead_per_family": [
+                {"ip_version": v, "overhead": size, "what": what, "tunnel_ip_version": under}
+                for v, size, what, under in result.overheads
+            ],
         },
         "remaining": [rc.as_dict() for rc in result.remaining],
         "notes": list(result.notes),

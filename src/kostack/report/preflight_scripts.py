@@ -37,6 +37,22 @@ def planned_network(result: PreflightResult) -> bool:
     return result.network.id == PLANNED_NETWORK_ID
 
 
+def _subnet_vars(result: PreflightResult) -> dict[str, str]:
+    """A planned network's subnets by id -> the variable suffix: "" for the first, "_2"..."""
+    return {sub.id: "" if i == 1 else f"_{i}" for i, sub in enumerate(result.subnets, 1)}
+
+
+def _auto_address(result: PreflightResult, subnet_id: str) -> bool:
+    """Whether Neutron picks the port's address itself (an IPv6 SLAAC or DHCPv6-stateless
+    subnet: a chosen address is refused, AllocationOnAutoAddressSubnet)."""
+    sub = next((s for s in result.subnets if s.id == subnet_id), None)
+    return sub is not None and sub.ipv6_address_mode in ("slaac", "dhcpv6-stateless")
+
+
+def _fixed_ips(port: PortPlan) -> tuple[tuple[str, str, str], ...]:
+    return port.fixed_ips or ((port.ip, port.subnet_id, port.subnet_name),)
+
+
 # --------------------------------------------------------------------------- openstack CLI
 
 
@@ -73,11 +89,16 @@ def _cli_port(result: PreflightResult, port: PortPlan, group: str, network: Arg)
             render(["openstack", "port", "set", *join, *pairs, port.existing.id])
             + f"  # {one_line(port.node)}"
         )
-    fixed: Arg = (
-        Word(("subnet=", Var("SUBNET"), f",ip-address={port.ip}"))
-        if planned_network(result)
-        else f"subnet={port.subnet_id},ip-address={port.ip}"
-    )
+    fixed: list[Arg] = []
+    names = _subnet_vars(result)
+    for ip, subnet_id, _ in _fixed_ips(port):
+        address = "" if _auto_address(result, subnet_id) else f",ip-address={ip}"
+        fixed += [
+            "--fixed-ip",
+            Word(("subnet=", Var("SUBNET" + names.get(subnet_id, "")), address))
+            if planned_network(result)
+            else f"subnet={subnet_id}{address}",
+        ]
     return render(
         [
             "openstack",
@@ -85,8 +106,7 @@ def _cli_port(result: PreflightResult, port: PortPlan, group: str, network: Arg)
             "create",
             "--network",
             network,
-            "--fixed-ip",
-            fixed,
+            *fixed,
             "--enable-port-security",
             "--security-group",
             group,
@@ -117,7 +137,15 @@ def render_commands(result: PreflightResult) -> str:
     if planned:
         lines.append("# Set these to your network and subnet first:")
         lines.append('NETWORK="my-k8s-net"')
-        lines.append('SUBNET="my-k8s-subnet"')
+        for sub in result.subnets:
+            suffix = _subnet_vars(result)[sub.id]
+            lines.append(f'SUBNET{suffix}="my-k8s-subnet{suffix.replace("_", "-")}"  # {sub.cidr}')
+            if sub.version == 6:
+                lines.append(
+                    "#   an IPv6 subnet with --ipv6-ra-mode dhcpv6-stateful "
+                    "--ipv6-address-mode dhcpv6-stateful: on a SLAAC one Neutron refuses a "
+                    "chosen address"
+                )
         if result.routes:
             lines.append('ROUTER="my-k8s-router"')
     network: Arg = Var("NETWORK") if planned else result.network.id
@@ -184,12 +212,22 @@ def _tf_group(result: PreflightResult, group: str) -> list[str]:
             "  type        = string",
             "}",
             "",
-            'variable "subnet_id" {',
-            '  description = "The subnet the node IPs are in"',
-            "  type        = string",
-            "}",
-            "",
         ]
+        for sub in result.subnets:
+            suffix = _subnet_vars(result)[sub.id]
+            what = (
+                f"IPv{sub.version} subnet {sub.cidr}" if suffix or len(result.subnets) > 1 else ""
+            )
+            out += [
+                f'variable "subnet_id{suffix}" {{',
+                "  description = "
+                + _hcl(
+                    f"The {what} the node IPs are in" if what else "The subnet the node IPs are in"
+                ),
+                "  type        = string",
+                "}",
+                "",
+            ]
     if existing is not None:
         out += [
             f"# the group exists ({existing.id}): only its missing rules are added",
@@ -253,10 +291,18 @@ def _tf_port(result: PreflightResult, port: PortPlan, ref: str) -> list[str]:
         groups = [_hcl(g) for g in port.existing.security_group_ids if g != keep] + groups
     out.append(f"  security_group_ids    = [{', '.join(groups)}]")
     out.append("")
-    out.append("  fixed_ip {")
-    out.append("    subnet_id  = " + ("var.subnet_id" if planned else _hcl(port.subnet_id)))
-    out.append(f"    ip_address = {_hcl(port.ip)}")
-    out.append("  }")
+    names = _subnet_vars(result)
+    for ip, subnet_id, _ in _fixed_ips(port):
+        out.append("  fixed_ip {")
+        out.append(
+            "    subnet_id  = "
+            + (f"var.subnet_id{names.get(subnet_id, '')}" if planned else _hcl(subnet_id))
+        )
+        if _auto_address(result, subnet_id):
+            out.append(f"    # Neutron derives the address from the MAC here (not {one_line(ip)})")
+        else:
+            out.append(f"    ip_address = {_hcl(ip)}")
+        out.append("  }")
     for pair in port.pairs:
         out.append("")
         if pair in port.not_for_traffic:

@@ -288,6 +288,20 @@ class Families:
             run.failed_sources,
         )
 
+    def partition(
+        self, sources: Sequence[End], targets: Sequence[End], flow_of: FlowOf
+    ) -> tuple[list[EndClass], list[EndClass]]:
+        """The source and target classes `evaluate` (same_node "exclude", not joint) groups
+        the ends into, without judging any class pair: O(ends), where judging is O(classes^2)
+        (the probe plan needs the classes only)."""
+        queries = self._queries(sources, targets, flow_of)
+        both = {BGP_EGRESS, BGP_INGRESS}
+        q_src = tuple(q for q in queries if q.direction == "egress" or q in both)
+        q_dst = tuple(q for q in queries if q.direction == "ingress" or q in both)
+        src_classes, _ = self._classes(sources, "src", q_src, None, (None, None))
+        dst_classes, _ = self._classes(targets, "dst", q_dst, None)
+        return src_classes, dst_classes
+
     def _admitted(self, w: int, port: Port | None, qs: tuple[Query, ...]) -> _SetRow:
         """The admitted sets of ``port`` for ``qs`` in world ``w``, one interned row per groups."""
         if port is None:
