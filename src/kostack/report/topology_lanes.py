@@ -198,8 +198,8 @@ def _lane(
             )
             continue
         svg.add(
-            f'<circle class="lane-hop" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#ffffff" '
-            f'stroke="{stroke}"/>'
+            f'<rect class="lane-hop" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" '
+            f'rx="4" fill="#ffffff" stroke="{stroke}"/>'
         )
     if lane.outcome == "ok":
         return
