@@ -49,11 +49,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # kostack/korean.py, the fix/preflight/release/error texts), the message and exit-code fixes
 # (#13 B), splits of four more god-files (#12), and the merge of all of them with dual stack:
 # 69,514 measured on main after the merges.
-# 69,600 -> 70,250 (#13 ux13, +639 lines): the picture's flow lanes (report/topology_lanes.py
+# 69,600 -> 71,000: `kostack lab` and `kostack probe` in Korean (#13 item 3, branch kolab):
+# the lab's lines, errors, probe details, warnings and scenario descriptions in both languages
+# (cli/lab_text.py, cli/lab_errors.py, cli/lab_shapes.py, report/probe_words.py): 70,943
+# measured.
+# 71,000 -> 71,650 (#13 ux13, +639 lines): the picture's flow lanes (report/topology_lanes.py
 # and its words in both languages), one progress line per diagnosis phase (cli/console.py
 # PhaseLines, analyze/diagnose.py Phases), `fix apply`/`rollback` bodies split into
 # cli/fix_run.py with --no-verify's exit by the plan's own check.
-SHIPPED_LINES_BUDGET = 70_250
+SHIPPED_LINES_BUDGET = 71_650
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
