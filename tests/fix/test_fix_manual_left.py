@@ -84,3 +84,57 @@ def test_after_applying_the_remaining_manual_step_is_printed(
     assert "Do by hand (1 step; kostack does not run it):" in tail
     assert PATCH in tail
     assert diff_states(original, seed_cloud.state()) != []  # the pairs were applied
+
+
+@pytest.mark.neutron
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_no_verify_still_exits_1_when_the_plan_says_a_root_cause_remains(
+    seed_cloud: SeedCloud, tmp_path: Path, lang: str
+) -> None:
+    """--no-verify skips re-reading the cloud, not the plan's own check: the MTU step remains."""
+    data = json.loads(Path(seed_cloud.snapshot_path).read_text(encoding="utf-8"))
+    calico = data["cluster"]["cni"]["calico"]
+    calico.update(mtu=1500, mtu_source="Installation default spec.calicoNetwork.mtu")
+    both = tmp_path / "both.json"
+    both.write_text(json.dumps(data), encoding="utf-8")
+    original = seed_cloud.state()
+    journal = tmp_path / "j.jsonl"
+    args = ("fix", "apply", "--snapshot", str(both), "--journal", str(journal), "--no-verify")
+    run = run_cli(*args, "--yes", "--lang", lang, environ=seed_cloud.environ)
+    assert run.code == 1, run.stdout + run.stderr
+    assert diff_states(original, seed_cloud.state()) != []  # the pairs were applied
+    assert "Verified after applying" not in run.stdout  # nothing was re-read
+    assert "적용 후 검증했습니다" not in run.stdout
+    if lang == "en":
+        assert "the plan's own check says the fix is not complete: exit 1." in run.stdout
+        tail = run.stdout.split("1 root cause remains:\n", 1)[1]
+        assert tail.startswith("  mtu  The pod MTU is larger than the tenant network can carry\n")
+        assert "Do by hand (1 step; kostack does not run it):" in tail
+    else:
+        assert "계획 자체의 점검으로도 수정이 끝나지 않습니다: 종료 코드 1." in run.stdout
+        assert "근본 원인 1개가 남아 있습니다:" in run.stdout
+        assert "직접 실행하세요 (단계 1개, kostack은 실행하지 않음):" in run.stdout
+    assert PATCH in run.stdout
+    # resuming the finished journal says the same: nothing left to apply, the MTU remains
+    again = run_cli(*args, "--yes", "--lang", lang, environ=seed_cloud.environ)
+    assert again.code == 1, again.stdout + again.stderr
+    assert PATCH in again.stdout
+
+
+@pytest.mark.neutron
+def test_no_verify_is_exit_0_when_the_plan_fixes_everything(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    run = run_cli(
+        "fix",
+        "apply",
+        "--snapshot",
+        str(seed_cloud.snapshot_path),
+        "--journal",
+        str(tmp_path / "j.jsonl"),
+        "--no-verify",
+        "--yes",
+        environ=seed_cloud.environ,
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert "Do by hand" not in run.stdout and "exit 1" not in run.stdout

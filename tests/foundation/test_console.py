@@ -293,3 +293,120 @@ def test_diagnosing_progress_survives_a_snapshot_without_nodes_or_ports() -> Non
     with diagnosing(env, gap):
         pass
     assert "diagnosing 0 nodes, 0 ports" in err.getvalue()
+
+
+# -- one line per phase of the diagnosis ------------------------------------------------------
+
+PHASES_EN = (
+    "diagnosing 4 nodes, 4 ports: snapshot read and validated",
+    "indexing nodes, ports and security groups",
+    "flow classes: pod to pod across nodes",
+    "checks",
+    "root causes and the paths they explain",
+    "writing the report",
+)
+
+
+def _final_frame(received: bytes, first: str = "✓ diagnosing") -> list[str]:
+    """The lines of the last progress frame drawn (from its first line, `first`) before the
+    display was cleared."""
+    text = strip(received.decode()).replace("\r\n", "\n")
+    start = text.rfind(first)
+    assert start >= 0, text
+    lines = []
+    for line in text[start:].split("\n"):
+        line = line.split("\r")[0].strip()  # what a refresh wrote over the line comes later
+        if not line.startswith(("✓", *"⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")):
+            break
+        lines.append(line)
+    return lines
+
+
+def test_every_phase_of_the_diagnosis_has_its_line_on_a_real_terminal() -> None:
+    code, received = on_a_terminal(["diagnose", "--snapshot", SEED])
+    assert code == 1
+    text = strip(received.decode())
+    assert "reading the snapshot" in text
+    drawn = "\n".join(_final_frame(received))
+    for phase in PHASES_EN:
+        assert f"✓ {phase}" in drawn, (phase, drawn)
+    # the checks count up to every check, by name while they run
+    from kostack.analyze.checks import CHECKS
+
+    assert f"{len(CHECKS)}/{len(CHECKS)}" in drawn
+    # the result follows the cleared display, whole
+    assert "ROOT CAUSE 1 of 1" in text
+
+
+def test_the_phases_in_korean() -> None:
+    _, received = on_a_terminal(["diagnose", "--snapshot", SEED, "--lang", "ko"])
+    drawn = "\n".join(_final_frame(received, "✓ 진단 중"))
+    for phase in ("진단 중: 노드 4대, 포트 4개: 스냅샷 읽기와 검증 완료", "점검", "보고서 작성"):
+        assert f"✓ {phase}" in drawn, (phase, drawn)
+
+
+@pytest.mark.parametrize("output", ["json", "junit", "sarif"])
+def test_no_phase_lines_for_programs_even_on_a_terminal(output: str) -> None:
+    code, received = on_a_terminal(["diagnose", "--snapshot", SEED, "-o", output])
+    assert code == 1
+    text = received.decode()
+    assert "indexing nodes" not in text and "reading the snapshot" not in text
+    assert "\x1b[?25l" not in text  # no live display hid the cursor
+    _, _, err = run(["--progress", "always", "diagnose", "--snapshot", SEED, "-o", output])
+    assert "writing the report" in err  # asked for: drawn
+
+
+def test_no_phase_lines_when_stderr_is_piped() -> None:
+    process = subprocess.run(
+        [KOSTACK, "diagnose", "--snapshot", SEED],
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+        env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "TERM": "xterm"},
+    )
+    assert process.returncode == 1 and process.stderr == b""
+    assert b"ROOT CAUSE 1 of 1" in process.stdout and b"\x1b[" not in process.stdout
+
+
+def test_phase_lines_follow_no_color() -> None:
+    _, received = on_a_terminal(["diagnose", "--snapshot", SEED], {"NO_COLOR": "1"})
+    text = received.decode()
+    assert "indexing nodes" in strip(text)
+    # no colour anywhere: the only escapes are cursor moves and line clears
+    assert not re.search(r"\x1b\[[0-9;]*m", text.replace("\x1b[0m", "")), "colour with NO_COLOR"
+
+
+def test_phase_lines_tick_each_phase_and_name_the_running_check() -> None:
+    """What the engine tells the display, recorded (rich draws frames on its own clock)."""
+    from kostack.analyze.checks import CHECKS
+    from kostack.analyze.diagnose import diagnose
+    from kostack.cli.console import PhaseLines
+    from kostack.model import load_snapshot
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.tasks: dict[int, dict[str, object]] = {}
+
+        def add_task(self, description: str, total: int | None = None, **fields: object) -> int:
+            self.tasks[len(self.tasks)] = {"description": description, "total": total, "done": 0}
+            return len(self.tasks) - 1
+
+        def update(self, task: int, **changes: object) -> None:
+            entry = self.tasks[task]
+            entry["done"] = changes.get(
+                "completed", int(str(entry["done"])) + int(str(changes.get("advance", 0)))
+            )
+            entry.update({k: v for k, v in changes.items() if k in ("description", "total")})
+            entry.setdefault("seen", []).append(changes.get("description"))  # type: ignore[union-attr]
+
+    recorder = Recorder()
+    lines = PhaseLines(Environment(environ={}), recorder)
+    diagnose(load_snapshot(SEED), phases=lines)
+    lines.start("report")
+    lines.close()
+    described = [str(e["description"]) for e in recorder.tasks.values()]
+    assert described == list(PHASES_EN[1:])
+    checks = recorder.tasks[2]
+    assert checks["total"] == checks["done"] == len(CHECKS)
+    assert f"checks: {CHECKS[0].id}" in checks["seen"]  # type: ignore[operator]
+    assert all(e["done"] == (e["total"] or 1) for e in recorder.tasks.values())

@@ -113,7 +113,7 @@ def test_no_credentials_hint_names_what_the_command_has(
 
 
 def test_rollback_says_it_needs_the_journals_cloud(tmp_path: Path) -> None:
-    from kostack.cli.fix import _connect
+    from kostack.cli.fix_support import _connect
     from kostack.errors import NoCredentials
 
     env = Environment(environ={"HOME": str(tmp_path)}, stderr=io.StringIO())

@@ -35,6 +35,8 @@ def test_seed_flows_die_at_their_source_port() -> None:
     root = ET.fromstring(svg)
     drops = [g for g in root.iter(f"{SVG}g") if g.get("class") == "drop"]
     assert len(drops) == 4 + 1  # one X on each port, one in the legend
+    # no red line per node to its port: the flows are drawn once per class, in the lanes
+    assert not [x for x in root.iter(f"{SVG}line") if x.get("class") == "flow-fail"]
     assert not [p for p in root.iter(f"{SVG}path") if p.get("class") == "flow-ok"]
     texts = visible(root)
     for label in ("port 5f1c..", "port a07e..", "port 9b3d..", "port c4e2.."):
@@ -48,8 +50,12 @@ def test_seed_flows_die_at_their_source_port() -> None:
 def test_passing_flows_are_green_and_dropped_ones_red_where_they_die() -> None:
     fixed = ET.fromstring(render_svg(picture(build(example_doc("seed-fixed")))))
     classes = [p.get("class") for p in fixed.iter(f"{SVG}path") if p.get("class")]
-    assert classes and set(classes) == {"flow-ok"}
-    assert all(p.get("stroke") == "#2e7d32" for p in fixed.iter(f"{SVG}path") if p.get("class"))
+    assert classes and set(classes) == {"flow-ok", "lane-ok", "lane-router"}
+    assert all(
+        p.get("stroke") == "#2e7d32"
+        for p in fixed.iter(f"{SVG}path")
+        if str(p.get("class")) in ("flow-ok", "lane-ok")
+    )
     # two subnets, no pairs: only same-subnet pairs are native and dropped
     pic = picture(build(example_doc("two-subnets-crosssubnet")))
     bad = {(f.src, f.dst) for f in pic.flows if f.kind == "pod-to-pod" and not f.ok}
@@ -59,7 +65,7 @@ def test_passing_flows_are_green_and_dropped_ones_red_where_they_die() -> None:
     assert all(subnet[a] == subnet[b] for a, b in bad)
     assert all(subnet[a] != subnet[b] for a, b in good)
     svg = render_svg(pic)
-    assert 'class="flow-ok"' in svg and 'class="flow-fail"' in svg
+    assert 'class="flow-ok"' in svg and 'class="lane-fail"' in svg and 'class="lane-ok"' in svg
     assert len(ET.fromstring(svg).findall(f".//{SVG}rect[@class='subnet']")) == 2
 
 

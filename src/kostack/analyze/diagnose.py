@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from kostack.analyze.checks import CHECKS, Check, CheckContext
 from kostack.analyze.engine.cases import World
@@ -188,31 +189,63 @@ class Diagnosis:
         return max(failing, key=lambda s: s.rank) if failing else None
 
 
+class Phases(Protocol):
+    """Told where a diagnosis is, for a progress display (the CLI's); it must not fail.
+
+    `start` names the phase that begins ("index", "flows", "checks", "causes")
+    with how many steps it has (None: unknown); `advance` counts one step done.
+    """
+
+    def start(self, phase: str, total: int | None = None, detail: str = "") -> None: ...
+
+    def advance(self, detail: str = "") -> None: ...
+
+
+class _Silent:
+    def start(self, phase: str, total: int | None = None, detail: str = "") -> None:
+        return None
+
+    def advance(self, detail: str = "") -> None:
+        return None
+
+
+SILENT: Phases = _Silent()
+
+
 def run_checks(
-    snapshot: Snapshot, egress_target: IPAddress | None = None
+    snapshot: Snapshot, egress_target: IPAddress | None = None, phases: Phases = SILENT
 ) -> tuple[list[Finding], ClusterFlows]:
     """Every check in every world, merged (engine/cases.py)."""
+    phases.start("index")
     flows = ClusterFlows(snapshot, egress_target)
+    phases.start("flows")
+    if flows.pods:
+        flows.pod_to_pod  # noqa: B018  # the pod-to-pod classes, evaluated once (cached) here
     per_world: list[list[Finding]] = []
+    phases.start("checks", len(CHECKS) * len(flows.topos))
     for w, topo in enumerate(flows.topos):
         # the world's snapshot: the enumerated values written in (engine/cases.py resolve)
         ctx = CheckContext(topo.snapshot, topo, flows, w)
         found: list[Finding] = []
         for check in CHECKS:
             found.extend(check.run(ctx))
+            phases.advance(check.id)
         per_world.append(found)
     return merge(per_world, flows.worlds, snapshot), flows
 
 
-def diagnose(snapshot: Snapshot, egress_target: IPAddress | None = None) -> Diagnosis:
-    return diagnose_with_flows(snapshot, egress_target)[0]
+def diagnose(
+    snapshot: Snapshot, egress_target: IPAddress | None = None, phases: Phases = SILENT
+) -> Diagnosis:
+    return diagnose_with_flows(snapshot, egress_target, phases)[0]
 
 
 def diagnose_with_flows(
-    snapshot: Snapshot, egress_target: IPAddress | None = None
+    snapshot: Snapshot, egress_target: IPAddress | None = None, phases: Phases = SILENT
 ) -> tuple[Diagnosis, ClusterFlows]:
     """`diagnose`, keeping the flow families (for consumers that show classes: watch)."""
-    findings, flows = run_checks(snapshot, egress_target)
+    findings, flows = run_checks(snapshot, egress_target, phases)
+    phases.start("causes")
     topo = flows.topo
     findings = _explained_by_overlap(findings, topo)
     roots = build_root_causes(findings, topo)

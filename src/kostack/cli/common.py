@@ -39,6 +39,9 @@ class Environment:
     color: str = "auto"  # --color: auto, always, never (kostack.cli.console)
     progress: str = "auto"  # --progress: auto, always, never
     lang: str | None = None  # the running command's --lang (progress and errors follow it)
+    # The running command writes a format for programs (-o json/junit/sarif): no progress
+    # unless --progress always (kostack.cli.console.progress_enabled).
+    for_programs: bool = False
     # What the command is doing now, for the message after Ctrl-C ("while collecting").
     activity: str = ""
 
@@ -223,10 +226,16 @@ _ERROR, _HINT = "cli.err.prefix", "cli.hint.prefix"
 
 
 def read_snapshot(path: str) -> Snapshot:
+    """The snapshot at `path`, read and validated (a spinner on stderr meanwhile: seconds at
+    thousands of nodes)."""
     from kostack.model import SnapshotFormatError, load_snapshot
 
+    current = click.get_current_context(silent=True)
     try:
-        return load_snapshot(path)
+        if current is None:
+            return load_snapshot(path)
+        with progress(get_env(current), "cli.phase.reading"):
+            return load_snapshot(path)
     except SnapshotFormatError as exc:
         from kostack.cli.console import language
         from kostack.cli.messages import snapshot_error

@@ -10,9 +10,11 @@ sequences are added). Colour is on when:
   terminal, NO_COLOR is unset or empty (https://no-color.org) and TERM is
   not `dumb`.
 
-Progress (`activity`, `steps`) goes to stderr only, never stdout, and only
-when stderr is a terminal (`--progress auto`), or when forced with
-`--progress always`; `--progress never` silences it. It is transient: the
+Progress (`activity`, `steps`, the diagnosis's `PhaseLines`) goes to stderr
+only, never stdout, and only when stderr is a terminal and the output is not
+for programs (-o json, junit, sarif) (`--progress auto`), or when forced with
+`--progress always`; `--progress never` silences it. Its colour follows
+`--color` and NO_COLOR as the result's does. It is transient: the
 line is cleared when the step ends, so what stays on the screen is the
 result. rich is imported only when colour or progress is actually shown.
 """
@@ -118,6 +120,8 @@ def progress_enabled(env: Environment) -> bool:
         return False
     if env.progress == "always":
         return True
+    if env.for_programs:  # -o json/junit/sarif: read by programs, quiet unless asked
+        return False
     return env.stderr_isatty and env.environ.get("TERM") != "dumb"
 
 
@@ -210,6 +214,15 @@ MACHINE_FORMATS: Final = frozenset({"json", "junit", "sarif", "script", "command
 # Commands whose stdout is always for programs or files: a snapshot (collect), Markdown or
 # HTML (report), a shell script (completion), a log of a long run (watch, guard).
 PLAIN_COMMANDS: Final = frozenset({"collect", "report", "completion", "watch", "guard"})
+
+
+# Formats whose run draws no progress unless --progress always (a program reads them).
+QUIET_FORMATS: Final = frozenset({"json", "junit", "sarif"})
+
+
+def for_programs(params: Mapping[str, Any]) -> bool:
+    """Whether a command run with `params` writes a format read by programs (-o json, --json)."""
+    return str(params.get("output")) in QUIET_FORMATS or bool(params.get("as_json"))
 
 
 def is_machine_output(command: str, params: Mapping[str, Any]) -> bool:
@@ -325,7 +338,12 @@ def steps(env: Environment, what: str, total: int | None = None) -> Iterator[Ste
         _SHOWN.pop(id(env), None)
 
 
-def _progress_display(env: Environment) -> Any:
+def _counted(task: Any) -> bool:
+    """Whether a task shows a bar and a count: it has a total, and is not a phase without one."""
+    return task.total is not None and task.fields.get("counted", True) is not False
+
+
+def _progress_display(env: Environment, finished: str = " ") -> Any:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -351,14 +369,14 @@ def _progress_display(env: Environment) -> Any:
         """The bar only for steps with a known total (a spinner alone says "working")."""
 
         def render(self, task: Task) -> Any:
-            return super().render(task) if task.total is not None else Text("")
+            return super().render(task) if _counted(task) else Text("")
 
     class Count(MofNCompleteColumn):
         def render(self, task: Task) -> Text:
-            return super().render(task) if task.total is not None else Text("")
+            return super().render(task) if _counted(task) else Text("")
 
     return Progress(
-        SpinnerColumn(),
+        SpinnerColumn(finished_text=finished),
         TextColumn("{task.description}"),
         CountedBar(bar_width=20),
         Count(),
@@ -385,13 +403,85 @@ def activity(env: Environment, what: str) -> Iterator[Callable[[str], None]]:
         yield progress.describe
 
 
+class PhaseLines:
+    """The phases of a diagnosis as lines on stderr, one per phase (kostack.analyze.diagnose.Phases).
+
+    A phase that ends keeps its line, ticked, with its time; the one running
+    has the spinner (and a count for the checks). Does nothing when progress
+    is off.
+    """
+
+    def __init__(self, env: Environment, progress: Any) -> None:
+        self._env = env
+        self._progress = progress
+        self._task: Any = None
+        self._total: int | None = None
+        self._label = ""
+        self._lock = threading.Lock()
+
+    def done(self, label: str) -> None:
+        """A line for a phase already over (the snapshot read before the display began)."""
+        if self._progress is None:
+            return
+        with self._lock:
+            task = self._progress.add_task(label, total=1, counted=False)
+            self._progress.update(task, completed=1)  # finished: ticked
+
+    def start(self, phase: str, total: int | None = None, detail: str = "") -> None:
+        if self._progress is None:
+            return
+        from kostack.cli.messages import say
+
+        label = say(language(self._env), f"cli.phase.{phase}")
+        with self._lock:
+            self._finish()
+            self._label, self._total = label, total
+            self._task = self._progress.add_task(label, total=total, counted=total is not None)
+
+    def advance(self, detail: str = "") -> None:
+        if self._progress is None or self._task is None:
+            return
+        with self._lock:
+            text = f"{self._label}: {detail}" if detail else self._label
+            self._progress.update(self._task, advance=1, description=text)
+
+    def _finish(self) -> None:
+        if self._task is not None:
+            # a spinner-only phase gets a total of 1 so that it shows as finished
+            total = self._total if self._total is not None else 1
+            self._progress.update(self._task, total=total, completed=total, description=self._label)
+
+    def close(self) -> None:
+        if self._progress is None:
+            return
+        with self._lock:
+            self._finish()
+            self._task = None
+
+
 @contextmanager
-def diagnosing(env: Environment, snapshot: Any) -> Iterator[None]:
-    """A spinner naming the size of what is diagnosed (it takes seconds at thousands of nodes)."""
+def diagnosing(env: Environment, snapshot: Any) -> Iterator[PhaseLines]:
+    """One line per phase of the diagnosis on stderr (it takes seconds at thousands of nodes).
+
+    The first line says what was read (nodes, ports); the block then calls
+    `start` for each phase (`kostack.analyze.diagnose.Phases`), the command
+    `start("report")` while it renders.
+    """
     from kostack.cli.messages import say
 
     cluster, cloud = snapshot.cluster, snapshot.openstack
     nodes = len(cluster.nodes or ()) if cluster is not None else 0
     ports = len(cloud.ports or ()) if cloud is not None else 0
-    with activity(env, say(language(env), "cli.progress.diagnosing", nodes=nodes, ports=ports)):
-        yield
+    if not progress_enabled(env):
+        yield PhaseLines(env, None)
+        return
+    progress = _progress_display(env, finished="✓")
+    lines = PhaseLines(env, progress)
+    lines.done(say(language(env), "cli.phase.load", nodes=f"{nodes:,}", ports=f"{ports:,}"))
+    _SHOWN[id(env)] = progress
+    try:
+        with progress:
+            yield lines
+            lines.close()
+    finally:
+        _SHOWN.pop(id(env), None)

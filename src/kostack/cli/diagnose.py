@@ -183,8 +183,6 @@ def diagnose(
     """
     from kostack.analyze.diagnose import diagnose as run_diagnosis
     from kostack.cli.console import diagnosing
-    from kostack.report.jsonout import diagnosis_dict, dumps
-    from kostack.report.text import render_diagnosis
 
     env = get_env(ctx)
     try:
@@ -197,19 +195,26 @@ def diagnose(
             "kostack.cli.probe", "add_probe_observations", "active probes"
         )
         snapshot = add_probe_observations(ctx, snapshot, **live)
-    with diagnosing(env, snapshot):
-        result = run_diagnosis(snapshot, target)
-    language = detect_lang(lang, env.environ)
+    with diagnosing(env, snapshot) as phases:
+        result = run_diagnosis(snapshot, target, phases)
+        phases.start("report")
+        text = rendered(result, output, detect_lang(lang, env.environ), verbose)
+    env.stdout.write(text)
+    return diagnosis_exit(result, fail_on)
+
+
+def rendered(result: Diagnosis, output: str, language: str, verbose: bool) -> str:
+    """The diagnosis as `diagnose -o OUTPUT` prints it."""
     from kostack.cli.main import version
+    from kostack.report.jsonout import diagnosis_dict, dumps
+    from kostack.report.text import render_diagnosis
 
     if output == "json":
-        env.stdout.write(dumps(diagnosis_dict(result, version())))
-    elif output in ("junit", "sarif"):
+        return dumps(diagnosis_dict(result, version()))
+    if output in ("junit", "sarif"):
         render = optional_part("kostack.report.ci_formats", output, f"-o {output}")
-        env.stdout.write(render(result, version()))
-    else:
-        env.stdout.write(render_diagnosis(result, language, verbose))
-    return diagnosis_exit(result, fail_on)
+        return str(render(result, version()))
+    return render_diagnosis(result, language, verbose)
 
 
 def diagnosis_exit(result: Diagnosis, fail_on: str) -> int:

@@ -22,6 +22,12 @@ register(
         },
         "fixrun.nothing_left": {"en": "Nothing left to apply.", "ko": "남은 변경이 없습니다."},
         "fixrun.nothing": {"en": "Nothing to apply.", "ko": "적용할 변경이 없습니다."},
+        "fixrun.planned_remain": {
+            "en": "Not verified (--no-verify), and the plan's own check says the fix is not "
+            "complete: exit 1.",
+            "ko": "확인하지 않았고(--no-verify), 계획 자체의 점검으로도 수정이 끝나지 않습니다: "
+            "종료 코드 1.",
+        },
         "fixrun.question": {
             "en": "Change {ports} ports, {groups} security groups and {routers} routers?",
             "ko": "포트 {ports}개, 보안 그룹 {groups}개, 라우터 {routers}개를 변경할까요?",

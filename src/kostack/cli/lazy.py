@@ -153,7 +153,7 @@ def _with_colored_stdout(callback: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
         from kostack.cli.common import get_env
-        from kostack.cli.console import colored_stdout, is_machine_output
+        from kostack.cli.console import colored_stdout, for_programs, is_machine_output
 
         ctx = click.get_current_context()
         top = ctx
@@ -161,6 +161,7 @@ def _with_colored_stdout(callback: Callable[..., Any]) -> Callable[..., Any]:
             top = top.parent
         machine = is_machine_output(top.info_name or "", ctx.params)
         env = get_env(ctx)
+        env.for_programs = for_programs(ctx.params)
         lang = ctx.params.get("lang")
         env.lang = lang if isinstance(lang, str) else env.lang
         with colored_stdout(env, machine=machine):

@@ -76,7 +76,8 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     default="auto",
     envvar="KOSTACK_PROGRESS",
     show_default=True,
-    help="Progress on stderr for steps that take a while: auto = when stderr is a terminal.",
+    help="Progress on stderr for steps that take a while (one line per diagnosis phase): "
+    "auto = when stderr is a terminal and the output is not json, junit or sarif.",
 )
 @click.pass_context
 def cli(

@@ -35,6 +35,25 @@ register(
             "en": "diagnosing {nodes} nodes, {ports} ports",
             "ko": "진단 중: 노드 {nodes}대, 포트 {ports}개",
         },
+        "cli.phase.load": {
+            "en": "diagnosing {nodes} nodes, {ports} ports: snapshot read and validated",
+            "ko": "진단 중: 노드 {nodes}대, 포트 {ports}개: 스냅샷 읽기와 검증 완료",
+        },
+        "cli.phase.reading": {"en": "reading the snapshot", "ko": "스냅샷을 읽는 중"},
+        "cli.phase.index": {
+            "en": "indexing nodes, ports and security groups",
+            "ko": "노드, 포트, 보안 그룹 색인",
+        },
+        "cli.phase.flows": {
+            "en": "flow classes: pod to pod across nodes",
+            "ko": "흐름 유형: 노드 간 Pod 간 통신",
+        },
+        "cli.phase.checks": {"en": "checks", "ko": "점검"},
+        "cli.phase.causes": {
+            "en": "root causes and the paths they explain",
+            "ko": "근본 원인과 그 원인이 설명하는 경로",
+        },
+        "cli.phase.report": {"en": "writing the report", "ko": "보고서 작성"},
         "cli.progress.planning": {"en": "planning the fix", "ko": "해결 계획을 세우는 중"},
         "cli.progress.verifying": {
             "en": "verifying (OpenStack re-collected, diagnosis re-run)",

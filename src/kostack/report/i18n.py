@@ -9,6 +9,7 @@ import locale
 import os
 
 from kostack.korean import fill
+from kostack.report.i18n_lanes import LANE_MESSAGES
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
 from kostack.report.i18n_verdict import VERDICT_MESSAGES
@@ -217,6 +218,9 @@ for _lang, _table in PROBE_MESSAGES.items():
     MESSAGES[_lang].update(_table)
 # and the verdict's
 for _lang, _table in VERDICT_MESSAGES.items():
+    MESSAGES[_lang].update(_table)
+# and the topology picture's flow lanes
+for _lang, _table in LANE_MESSAGES.items():
     MESSAGES[_lang].update(_table)
 
 

@@ -5,7 +5,8 @@ source port for anti-spoofing, on the destination port for a security group,
 mid-way for a missing route); flows that pass are green; undecided ones grey
 and dashed. The drawing goes in steps: the layout, the outside and the router,
 the subnets, the lines between ports, the nodes with their ports and drops,
-then a legend of only the symbols drawn.
+the flow lanes (one per flow class: the hops it crosses and where it dies,
+kostack.report.topology_lanes), then a legend of only the symbols drawn.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.report.i18n import t
+from kostack.report.topology_lanes import draw_lanes
 from kostack.report.topology_layout import Layout, layout
 from kostack.report.topology_picture import PicFlow, PicNode, Picture
 from kostack.report.topology_svg_kit import (
@@ -47,6 +49,7 @@ def render_svg(pic: Picture, lang: str = "en") -> str:
     arrivals = _flow_lines(svg, lay, lang, used)
     for node in pic.nodes:
         _node(svg, node, lay, lang, arrivals.get(node.key, []), used)
+    draw_lanes(svg, pic, lay.lanes_y, lay.width, lang, used)
     _legend(svg, pic, lay, lang, used)
     svg.add("</svg>")
     return "".join(svg.parts)
@@ -207,7 +210,7 @@ def _node(
     py = _port(svg, node, lay, lang, bool(drops or arrived))
     if drops or arrived:
         _drops(svg, lay, lang, cx, py, drops, arrived, used)
-    if node.port_id and not drops:
+    if node.port_id:  # the node's link to its port (the flows are drawn in the lanes below)
         svg.add(
             f'<line x1="{cx:.1f}" y1="{lay.node_y:.1f}" x2="{cx:.1f}" y2="{lay.port_y:.1f}" '
             f'stroke="{MUTED}" stroke-width="1.5"/>'
@@ -309,13 +312,6 @@ def _drops(
     reasons = ", ".join(sorted({f.reason for f in dropped}))
     tip = "; ".join(sorted({f"{f.label}: {f.where}: {f.detail}" for f in dropped}))
     at_port = bool(arrived) or any(f.stage == "src-port" for f in drops)
-    if drops and at_port:
-        # the packet leaves the VM, reaches its port and dies there: X on the port
-        svg.add(
-            f'<line class="flow-fail" x1="{cx:.1f}" y1="{node_y:.1f}" x2="{cx:.1f}" '
-            f'y2="{lay.port_y:.1f}" stroke="{RED}" stroke-width="4"><title>{_e(tip)}</title>'
-            "</line>"
-        )
     if at_port:
         svg.cross(cx, py - 4, label=tip)
     if any(f.stage not in ("src-port", "dst-port") for f in dropped):

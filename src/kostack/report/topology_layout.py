@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from kostack.report.topology_lanes import lanes_height
 from kostack.report.topology_picture import PicFlow, Picture
 from kostack.report.topology_svg_kit import (
     ARC_MAX,
@@ -41,6 +42,7 @@ class Layout:
     ext_y: int
     port_y: int
     node_y: int
+    lanes_y: int
     legend_y: int
 
 
@@ -96,7 +98,9 @@ def layout(pic: Picture) -> Layout:
     ext_y = MARGIN
     port_y = ext_y + 44 + 40 + arc_zone
     node_y = port_y + 26
-    legend_y = node_y + node_h + SUBNET_PAD + 46
+    lanes_y = node_y + node_h + SUBNET_PAD + 40
+    lanes_h = lanes_height(pic)
+    legend_y = lanes_y + lanes_h + (12 if lanes_h else 6)
     return Layout(
         width=width,
         height=legend_y + LEGEND_H,
@@ -113,5 +117,6 @@ def layout(pic: Picture) -> Layout:
         ext_y=ext_y,
         port_y=port_y,
         node_y=node_y,
+        lanes_y=lanes_y,
         legend_y=legend_y,
     )

@@ -109,10 +109,10 @@ class _Svg:
             f'stroke-linejoin="round" paint-order="stroke">{title}{_e(text)}</text>'
         )
 
-    def cross(self, x: float, y: float, r: float = 9, label: str = "") -> None:
+    def cross(self, x: float, y: float, r: float = 9, label: str = "", cls: str = "drop") -> None:
         title = f"<title>{_e(label)}</title>" if label else ""
         self.add(
-            f'<g class="drop" stroke="{RED}" stroke-width="4" stroke-linecap="round">{title}'
+            f'<g class="{cls}" stroke="{RED}" stroke-width="4" stroke-linecap="round">{title}'
             f'<line x1="{x - r:.1f}" y1="{y - r:.1f}" x2="{x + r:.1f}" y2="{y + r:.1f}"/>'
             f'<line x1="{x - r:.1f}" y1="{y + r:.1f}" x2="{x + r:.1f}" y2="{y - r:.1f}"/></g>'
         )
