@@ -33,7 +33,6 @@ LONG_FUNCTIONS = frozenset(
         "analyze/engine/encap.py:encapsulation",
         "analyze/engine/router.py:external_leg",
         "analyze/engine/path.py:_path",
-        "apply/messages.py:explain",
     }
 )
 
