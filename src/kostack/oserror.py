@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import socket
 from typing import Final
 
 from kostack.catalog import Msg, register
@@ -48,7 +47,10 @@ KOREAN: Final = {
 }
 _CODES: Final = {
     **{getattr(errno, name): name for name in KOREAN if hasattr(errno, name)},
-    **{getattr(socket, name): name for name in KOREAN if name.startswith("EAI_")},
+    # getaddrinfo's codes as glibc's netdb.h numbers them (socket.gaierror.errno; this
+    # module stays free of socket, which the analysis layers may not import)
+    -2: "EAI_NONAME",
+    -3: "EAI_AGAIN",
 }
 
 register(
