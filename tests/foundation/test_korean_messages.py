@@ -457,3 +457,32 @@ def test_messages_stay_messages_through_redaction() -> None:
     mapped = map_text(said, lambda text: text.replace("abc123secret", "<redacted>"))
     assert isinstance(mapped, Msg)
     assert "<redacted>" in localize(mapped, "ko") and "abc123secret" not in localize(mapped, "ko")
+
+
+# --------------------------------------------------------------------------- file errors
+
+
+def test_journal_and_report_file_errors_are_korean(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_text('{"type": "plan"}\nnot json\n{}\n')
+    cases = [
+        (("fix", "rollback", str(tmp_path / "missing.jsonl")), "에 저널이 없습니다"),
+        (("fix", "rollback", str(tmp_path)), "디렉터리입니다(EISDIR)"),
+        (("fix", "rollback", str(damaged)), "번째 줄이 JSON이 아닙니다"),
+        (("report", "--snapshot", SEED, "-o", "-"), "보고서 형식을 알 수 없습니다"),
+        (
+            ("report", "--snapshot", SEED, "-o", str(tmp_path / "no" / "r.html")),
+            "파일이나 디렉터리가 없습니다(ENOENT)",
+        ),
+        (
+            ("report", "--snapshot", SEED, "--journal", str(tmp_path), "-o", "r.md"),
+            "디렉터리입니다(EISDIR)",
+        ),
+    ]
+    for args, words in cases:
+        code, korean = run(*args, "--lang", "ko")
+        assert code == 2 and words in korean, korean
+        assert is_korean(korean), korean
+        code, english = run(*args)
+        assert code == 2 and english.startswith("error: "), english
+        assert english_lines(english), english
