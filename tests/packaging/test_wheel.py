@@ -49,7 +49,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # kostack/korean.py, the fix/preflight/release/error texts), the message and exit-code fixes
 # (#13 B), splits of four more god-files (#12), and the merge of all of them with dual stack:
 # 69,514 measured on main after the merges.
-SHIPPED_LINES_BUDGET = 69_600
+# 69,600 -> 70,800: Korean for what was still English (#13 item 3: collection errors in
+# collect/texts.py, Neutron error explanations, journal and file errors, release-plan
+# errors, OS errors in kostack/oserror.py, script comments): 70,679 measured, +1,165 lines,
+# nearly all of them the Korean (and English) texts of the message catalogues.
+SHIPPED_LINES_BUDGET = 70_800
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
