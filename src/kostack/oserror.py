@@ -15,7 +15,7 @@ import os
 import re
 from typing import Final
 
-from kostack.catalog import Msg, register
+from kostack.catalog import CATALOG, Msg, register
 
 __all__ = ["KOREAN", "in_text", "reason", "reason_of"]
 
@@ -53,27 +53,42 @@ _CODES: Final = {
     -3: "EAI_AGAIN",
 }
 
+# The C library's words (glibc's strerror and gai_strerror), what English prints.
+_ENGLISH: Final = {
+    **{name: os.strerror(code) for code, name in _CODES.items() if code > 0},
+    "EAI_NONAME": "Name or service not known",
+    "EAI_AGAIN": "Temporary failure in name resolution",
+}
+
 register(
     {
-        **{
-            f"os.{name}": {"en": "{text}", "ko": f"{words}({{name}})"}
-            for name, words in KOREAN.items()
-        },
-        "os.other": {"en": "{text}", "ko": "“{text}”({name})"},
-        "os.in-text": {"en": "{text}", "ko": "{reason}: “{text}”"},
+        # os.NAME: the error itself; os.lead.NAME: what leads a library's message in Korean
+        **{f"os.{n}": {"en": _ENGLISH[n], "ko": f"{w}({n})"} for n, w in KOREAN.items()},
+        **{f"os.lead.{n}": {"en": "", "ko": f"{w}({n}): "} for n, w in KOREAN.items()},
+        "os.in-text": {"en": "{lead}{text}", "ko": "{lead}“{text}”"},
         "os.quoted": {"en": "{text}", "ko": "“{text}”"},
     }
 )
 
 
+def _literal(text: str) -> str:
+    """``text`` as a template that prints it as it is."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def reason_of(code: int | None, text: str | None = None) -> str:
-    """The words for errno ``code`` (``text``: the strerror shown in English)."""
+    """The words for errno ``code`` (``text``: the strerror English shows, if not libc's)."""
     if code is None:
         return text or ""
     name = _CODES.get(code) or errno.errorcode.get(code, str(code))
     shown = text or (os.strerror(code) if code > 0 else name)
-    key = f"os.{name}" if name in KOREAN else "os.other"
-    return Msg(key, text=shown, name=name)
+    if name in KOREAN and shown == _ENGLISH[name]:
+        return Msg(f"os.{name}")
+    # an errno without Korean words (or with words of its own): quoted, with its name
+    key = f"os.other.{name}.{shown}"
+    if key not in CATALOG:
+        register({key: {"en": _literal(shown), "ko": f"“{_literal(shown)}”({name})"}})
+    return Msg(key)
 
 
 def reason(exc: BaseException) -> str:
@@ -89,6 +104,7 @@ _ERRNO = re.compile(r"\[Errno (-?\d+)\] ?([^\]\)\"'\n]*)")
 def in_text(text: str) -> str:
     """``text`` (a library's message), quoted in Korean and led by the OS error it carries."""
     match = _ERRNO.search(text)
-    if match is None:
+    name = _CODES.get(int(match[1])) if match else None
+    if name is None:
         return Msg("os.quoted", text=text)
-    return Msg("os.in-text", reason=reason_of(int(match[1]), match[2].strip()), text=text)
+    return Msg("os.in-text", lead=Msg(f"os.lead.{name}"), text=text)
