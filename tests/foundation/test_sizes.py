@@ -28,7 +28,6 @@ LONG_FUNCTIONS = frozenset(
         "cli/diagnose.py:diagnose",
         "cli/diagnose.py:trace",
         "analyze/engine/router.py:external_leg",
-        "apply/messages.py:explain",
     }
 )
 

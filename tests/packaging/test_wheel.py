@@ -65,7 +65,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # and its words in both languages), one progress line per diagnosis phase (cli/console.py
 # PhaseLines, analyze/diagnose.py Phases), `fix apply`/`rollback` bodies split into
 # cli/fix_run.py with --no-verify's exit by the plan's own check.
-SHIPPED_LINES_BUDGET = 72_740
+# 72,740 -> 73,910: the rest of #13 item 3 in Korean (branch komsg): collection errors in
+# collect/texts.py, Neutron error explanations, journal and file errors, release-plan errors,
+# OS errors in kostack/oserror.py, script comments; +1,165 lines, nearly all of them the
+# Korean (and English) texts of the message catalogues: 72,083 measured on komsg after its merge of main.
+SHIPPED_LINES_BUDGET = 73_910
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -23,7 +23,7 @@ from kostack.apply.engine_base import (
     _Stop,
 )
 from kostack.apply.journal import ActionLog
-from kostack.apply.messages import Explained, changed_since_planning, explain
+from kostack.apply.messages import changed_since_planning, explain, unknown_operation
 from kostack.apply.neutron import GroupState, PortState, RouterState
 from kostack.plan.model import Action, Operation, PortFields
 
@@ -41,7 +41,7 @@ class ApplySteps(RunnerBase):
             return self._apply_routes(action, log, reconcile)
         raise _Stop(
             FAILED,
-            Explained(f"action {action.id}: unknown operation {action.operation}", "plan again"),
+            unknown_operation(action),
         )
 
     # ports ----------------------------------------------------------------

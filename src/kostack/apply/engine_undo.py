@@ -25,7 +25,7 @@ from kostack.apply.engine_base import (
     _Stop,
 )
 from kostack.apply.journal import ActionLog
-from kostack.apply.messages import Explained, explain
+from kostack.apply.messages import explain, undo_conflict
 from kostack.apply.neutron import NeutronProblem, PortState, RouterState
 from kostack.plan.model import Action, Operation, Route, restore_command
 
@@ -54,12 +54,7 @@ class UndoSteps(RunnerBase):
         if not cur.fields.same(action.after) and not force:
             raise _Stop(
                 CONFLICT,
-                Explained(
-                    f"port {pid} ({action.target.name}) changed after kostack changed it; "
-                    "not restored, to keep the other change",
-                    f"restore it by hand: {restore_command(pid, before)}; or run rollback with "
-                    "--force to write the recorded before-state anyway",
-                ),
+                undo_conflict(pid, action.target.name, restore_command(pid, before)),
             )
         self._intent(action, _port_state(cur), phase="undo")
         body = cur.fields.changes_to(before)

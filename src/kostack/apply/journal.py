@@ -32,7 +32,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from kostack.apply.journal_texts import Msg
 from kostack.interrupts import deferred_interrupts
+from kostack.oserror import reason
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
 from kostack.plan.model import Plan
 from kostack.redact import redact
@@ -128,13 +130,15 @@ class Journal:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
         except FileExistsError:
             raise JournalError(
-                f"journal {path} already exists",
-                f"resume it with `{render(['kostack', 'fix', 'apply', '--journal', str(path)])}`, "
-                f"roll it back with `{render(['kostack', 'fix', 'rollback', str(path)])}`, "
-                "or choose another --journal file",
+                Msg("journal.exists", path=path),
+                Msg(
+                    "journal.hint.exists",
+                    apply=render(["kostack", "fix", "apply", "--journal", str(path)]),
+                    rollback=render(["kostack", "fix", "rollback", str(path)]),
+                ),
             ) from None
         except OSError as exc:
-            raise JournalError(f"cannot create journal {path}: {exc.strerror}") from exc
+            raise JournalError(Msg("journal.cannot-create", path=path, why=reason(exc))) from exc
         journal = cls(path, fd, plan, [])
         journal._lock()
         journal.append(
@@ -163,7 +167,7 @@ class Journal:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         except OSError as exc:
-            raise JournalError(f"cannot open journal {path}: {exc.strerror}") from exc
+            raise JournalError(Msg("journal.cannot-open", path=path, why=reason(exc))) from exc
         journal = cls(path, fd, plan, records)
         journal._lock()
         return journal
@@ -240,21 +244,16 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise JournalError(
-            f"no journal at {path}", "give the file `kostack fix apply` printed"
-        ) from None
+        raise JournalError(Msg("journal.missing", path=path), Msg("journal.hint.give")) from None
     except OSError as exc:
-        raise JournalError(f"cannot read journal {path}: {exc.strerror}") from exc
+        raise JournalError(Msg("journal.cannot-read", path=path, why=reason(exc))) from exc
     records = parse_records(text, path)
     if not records or records[0].get("type") != "plan":
-        raise JournalError(
-            f"{path} is not a kostack fix journal (its first line is not the plan)",
-            "give the file `kostack fix apply` printed",
-        )
+        raise JournalError(Msg("journal.not-journal", path=path), Msg("journal.hint.give"))
     version = records[0].get("journal_version")
     if version != JOURNAL_VERSION:
         raise JournalError(
-            f"journal {path} has version {version!r}; this kostack reads {JOURNAL_VERSION}"
+            Msg("journal.version", path=path, version=repr(version), known=JOURNAL_VERSION)
         )
     return records
 
@@ -288,8 +287,7 @@ def lock_exclusive(fd: int, path: Path) -> None:
         os.close(fd)
         if exc.errno in (errno.EAGAIN, errno.EACCES):
             raise JournalError(
-                f"journal {path} is in use by another kostack process",
-                "wait for it to finish; two runs must not change the same ports at once",
+                Msg("journal.in-use", path=path), Msg("journal.hint.in-use")
             ) from None
         raise
 
@@ -307,11 +305,10 @@ def parse_records(text: str, path: Path) -> list[dict[str, Any]]:
             if number == len(lines) or (number == len(lines) - 1 and not lines[-1]):
                 break  # the torn last line of a crashed write
             raise JournalError(
-                f"journal {path} line {number} is not JSON",
-                "the journal was edited or damaged; compare the ports by hand",
+                Msg("journal.not-json", path=path, number=number), Msg("journal.hint.damaged")
             ) from None
         if not isinstance(rec, dict):
-            raise JournalError(f"journal {path} line {number} is not a JSON object")
+            raise JournalError(Msg("journal.not-object", path=path, number=number))
         records.append(rec)
     return records
 

@@ -1,48 +1,267 @@
-"""Every Neutron error as one line naming the object, and a hint saying what to do."""
+"""Every Neutron error as one line naming the object, and a hint saying what to do.
+
+Lines and hints are `Msg`s: English as they are, Korean with ``--lang ko``
+(Neutron's own words, its error message, stay as they are, quoted “...”).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.messages import CATALOG, Msg, register
 from kostack.apply.neutron import NeutronProblem, ProblemKind
 from kostack.plan.model import Action, Target
 from kostack.shell import render
 
+register(
+    {
+        "apply.kind.port": {"en": "port", "ko": "포트"},
+        "apply.kind.security_group": {"en": "security group", "ko": "보안 그룹"},
+        "apply.kind.router": {"en": "router", "ko": "라우터"},
+        "apply.kind.cni": {"en": "cni", "ko": "CNI"},
+        "apply.who": {"en": "{kind} {id}", "ko": "{kind} {id}"},
+        "apply.who.named": {"en": "{kind} {id} ({name})", "ko": "{kind} {id}({name})"},
+        "apply.replan": {
+            "en": "re-run `kostack fix plan` (and apply the new plan)",
+            "ko": "`kostack fix plan`을 다시 실행하세요(새 계획을 적용)",
+        },
+        "apply.resume": {
+            "en": "resume with `{apply}` (it re-reads the {kind} first) or undo with `{rollback}`",
+            "ko": "`{apply}`로 이어서 실행하거나(먼저 {kind:을/를} 다시 읽습니다) `{rollback}`로 "
+            "되돌리세요",
+        },
+        "apply.resume.undo": {
+            "en": "run `{rollback}` again",
+            "ko": "`{rollback}`을 다시 실행하세요",
+        },
+        "apply.doing.updating": {"en": "updating", "ko": "변경"},
+        "apply.doing.undoing": {"en": "undoing", "ko": "되돌리기"},
+        "apply.err.changed": {
+            "en": "{who} changed since planning{revs}; kostack stopped and changed nothing more",
+            "ko": "{who:이/가} 계획 이후에 바뀌었습니다{revs}. kostack은 멈췄고 더 바꾸지 "
+            "않았습니다",
+        },
+        "apply.err.revs": {
+            "en": " (planned at revision {planned}, now {current})",
+            "ko": "(계획 시 리비전 {planned}, 현재 {current})",
+        },
+        "apply.hint.changed": {
+            "en": "someone else changed it: {replan}",
+            "ko": "다른 누군가가 바꿨습니다: {replan}",
+        },
+        "apply.err.timeout": {
+            "en": "no answer from Neutron while {doing} {who} (timeout); the change may or may "
+            "not have been made",
+            "ko": "{who} {doing} 중 Neutron이 응답하지 않았습니다(시간 초과). 변경이 "
+            "반영되었는지 알 수 없습니다",
+        },
+        "apply.hint.timeout": {
+            "en": "check that Neutron is up, then {resume}",
+            "ko": "Neutron이 동작하는지 확인한 다음 {resume}",
+        },
+        "apply.err.connection": {
+            "en": "cannot reach Neutron while {doing} {who}: {message}",
+            "ko": "{who} {doing} 중 Neutron에 연결할 수 없습니다: “{message}”",
+        },
+        "apply.hint.connection": {
+            "en": "check the endpoint and that neutron-server runs, then {resume}",
+            "ko": "엔드포인트와 neutron-server 실행 여부를 확인한 다음 {resume}",
+        },
+        "apply.err.412": {
+            "en": "{who} changed since planning: Neutron refused the conditional update "
+            "(412 {type}: {message}); nothing more was changed",
+            "ko": "{who:이/가} 계획 이후에 바뀌었습니다: Neutron이 조건부 변경을 거부했습니다"
+            "(412 {type}: “{message}”). 더 바꾸지 않았습니다",
+        },
+        "apply.err.portsec-sg": {
+            "en": "{who}: Neutron refuses to disable port security while a security group is "
+            "attached (409 PortSecurityPortHasSecurityGroup)",
+            "ko": "{who}: 보안 그룹이 붙어 있는 동안 Neutron은 포트 보안 끄기를 거부합니다"
+            "(409 PortSecurityPortHasSecurityGroup)",
+        },
+        "apply.hint.portsec-sg": {
+            "en": "kostack clears groups and pairs in the same request, so another client "
+            "attached a group meanwhile: {replan}",
+            "ko": "kostack은 같은 요청에서 보안 그룹과 Allowed Address Pair를 비우므로, 그 사이 "
+            "다른 클라이언트가 보안 그룹을 붙인 것입니다: {replan}",
+        },
+        "apply.err.pairs-portsec": {
+            "en": "{who}: Neutron refuses allowed address pairs while port security is disabled "
+            "(409 AddressPairAndPortSecurityRequired)",
+            "ko": "{who}: 포트 보안이 꺼져 있는 동안 Neutron은 Allowed Address Pair를 "
+            "거부합니다(409 AddressPairAndPortSecurityRequired)",
+        },
+        "apply.hint.pairs-portsec": {
+            "en": "turn port security on first (`{command}`) and {replan}, or use "
+            "--method disable-port-security",
+            "ko": "먼저 포트 보안을 켜고(`{command}`) {replan}. 또는 --method "
+            "disable-port-security를 쓰세요",
+        },
+        "apply.err.sg-portsec": {
+            "en": "{who}: Neutron refuses security groups on a port without port security "
+            "(400 PortSecurityAndIPRequiredForSecurityGroups)",
+            "ko": "{who}: 포트 보안이 없는 포트에는 Neutron이 보안 그룹을 거부합니다"
+            "(400 PortSecurityAndIPRequiredForSecurityGroups)",
+        },
+        "apply.hint.sg-portsec": {
+            "en": "the port's port security was turned off meanwhile: {replan}",
+            "ko": "그 사이 포트의 포트 보안이 꺼졌습니다: {replan}",
+        },
+        "apply.err.rule-exists": {
+            "en": "{who}: the rule already exists (409 SecurityGroupRuleExists: {message})",
+            "ko": "{who}: 규칙이 이미 있습니다(409 SecurityGroupRuleExists: “{message}”)",
+        },
+        "apply.hint.rule-exists": {
+            "en": "nothing to add: {replan}",
+            "ko": "추가할 것이 없습니다: {replan}",
+        },
+        "apply.err.quota": {
+            "en": "{who}: Neutron quota exceeded ({status} {type}: {message})",
+            "ko": "{who}: Neutron 쿼터를 초과했습니다({status} {type}: “{message}”)",
+        },
+        "apply.hint.quota": {
+            "en": "ask for a higher quota (security_group_rule / port) or remove unused rules, "
+            "then {resume}",
+            "ko": "쿼터(security_group_rule / port)를 늘려 달라고 요청하거나 쓰지 않는 규칙을 "
+            "지운 다음 {resume}",
+        },
+        "apply.err.404": {
+            "en": "{who} no longer exists (404 {type})",
+            "ko": "{who:이/가} 더 이상 없습니다(404 {type})",
+        },
+        "apply.hint.404": {
+            "en": "it was deleted after planning: {replan}",
+            "ko": "계획 이후에 삭제되었습니다: {replan}",
+        },
+        "apply.err.policy": {
+            "en": "Neutron refused {doing} {who}: {detail}",
+            "ko": "Neutron이 {who} {doing:을/를} 거부했습니다: “{detail}”",
+        },
+        "apply.hint.policy": {
+            "en": "your credentials lack the right to change it (policy); use a project member "
+            "role that may update ports and security groups",
+            "ko": "자격 증명에 이를 바꿀 권한이 없습니다(정책). 포트와 보안 그룹을 변경할 수 "
+            "있는 프로젝트 member 역할을 쓰세요",
+        },
+        "apply.err.400": {
+            "en": "Neutron rejected the request for {who}: {detail}{rid}",
+            "ko": "Neutron이 {who}에 대한 요청을 거부했습니다: “{detail}”{rid}",
+        },
+        "apply.hint.400": {
+            "en": "this is a kostack bug or an unusual Neutron; report it with the journal "
+            "{journal}",
+            "ko": "kostack의 버그이거나 흔치 않은 Neutron입니다. 저널 {journal:과/와} 함께 "
+            "보고해 주세요",
+        },
+        "apply.err.5xx": {
+            "en": "Neutron failed while {doing} {who}: {detail}{rid}",
+            "ko": "{who} {doing} 중 Neutron이 실패했습니다: “{detail}”{rid}",
+        },
+        "apply.hint.5xx": {
+            "en": "see the neutron-server log for the request id, then {resume}",
+            "ko": "neutron-server 로그에서 요청 id를 찾아본 다음 {resume}",
+        },
+        "apply.err.other": {
+            "en": "Neutron error while {doing} {who}: {detail}{rid}",
+            "ko": "{who} {doing} 중 Neutron 오류: “{detail}”{rid}",
+        },
+        "apply.rid": {"en": " [request {rid}]", "ko": " [요청 {rid}]"},
+        "apply.hint.other": {"en": "{resume}", "ko": "{resume}"},
+        "apply.err.unknown-op": {
+            "en": "action {id}: unknown operation {operation}",
+            "ko": "작업 {id}: 알 수 없는 동작 {operation}",
+        },
+        "apply.hint.unknown-op": {"en": "plan again", "ko": "계획을 다시 세우세요"},
+        "apply.err.undo-conflict": {
+            "en": "port {port} ({name}) changed after kostack changed it; not restored, to keep "
+            "the other change",
+            "ko": "포트 {port}({name})의 상태가 kostack이 바꾼 뒤에 다시 바뀌었습니다. 다른 "
+            "변경을 지키려고 복원하지 않았습니다",
+        },
+        "apply.hint.undo-conflict": {
+            "en": "restore it by hand: {command}; or run rollback with --force to write the "
+            "recorded before-state anyway",
+            "ko": "직접 복원하세요: {command}. 또는 rollback을 --force와 함께 실행해 기록된 이전 "
+            "상태를 그대로 쓰세요",
+        },
+        "apply.applied.item": {"en": "{id} ({who})", "ko": "{id}({who})"},
+        "apply.applied.more": {"en": "{names} and {n} more", "ko": "{names} 외 {n}건"},
+        "apply.applied": {
+            "en": "{n} {n:change/changes} applied before it stopped: {names}",
+            "ko": "멈추기 전에 변경 {n}건을 적용했습니다: {names}",
+        },
+        "apply.applied.resumed": {"en": "{hint}. {done}", "ko": "{hint}. {done}"},
+        "apply.applied.next": {
+            "en": "{hint}. {done}; to go on from there: `{apply}` (it re-reads each object "
+            "first); to undo them: `{rollback}`",
+            "ko": "{hint}. {done}. 이어서 하려면: `{apply}`(먼저 각 객체를 다시 읽습니다). "
+            "되돌리려면: `{rollback}`",
+        },
+    }
+)
+
 
 @dataclass(frozen=True)
 class Explained:
-    """One line for `error:` (names the object) and one for `hint:`."""
+    """One line for `error:` (names the object) and one for `hint:` (`Msg`s or plain text)."""
 
     line: str
     hint: str
 
     def __post_init__(self) -> None:
         # Neutron and keystoneauth messages may span lines: the user gets one line each
-        object.__setattr__(self, "line", " ".join(self.line.split()))
-        object.__setattr__(self, "hint", " ".join(self.hint.split()))
+        for name in ("line", "hint"):
+            value = getattr(self, name)
+            if not isinstance(value, Msg):
+                object.__setattr__(self, name, _one_line(value))
 
 
-REPLAN = "re-run `kostack fix plan` (and apply the new plan)"
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
-def _who(target: Target) -> str:
-    kind = {"security_group": "security group"}.get(target.kind, target.kind)
-    name = f" ({target.name})" if target.name else ""
-    return f"{kind} {target.id}{name}"
+REPLAN = str(Msg("apply.replan"))
+
+
+def _kind(kind: str) -> str:
+    key = f"apply.kind.{kind}"
+    return Msg(key) if key in CATALOG else kind.replace("_", " ")
+
+
+def _who(target: Target) -> Msg:
+    if target.name:
+        return Msg("apply.who.named", kind=_kind(target.kind), id=target.id, name=target.name)
+    return Msg("apply.who", kind=_kind(target.kind), id=target.id)
 
 
 def changed_since_planning(
     target: Target, planned: int | None, current: int | None, journal: str
 ) -> Explained:
-    revs = (
-        f" (planned at revision {planned}, now {current})"
+    revs: str = (
+        Msg("apply.err.revs", planned=planned, current=current)
         if planned is not None and current is not None
         else ""
     )
     # what was applied before, and how to resume or undo it, is added by with_applied()
     return Explained(
-        f"{_who(target)} changed since planning{revs}; kostack stopped and changed nothing more",
-        f"someone else changed it: {REPLAN}",
+        Msg("apply.err.changed", who=_who(target), revs=revs),
+        Msg("apply.hint.changed", replan=Msg("apply.replan")),
+    )
+
+
+def unknown_operation(action: Action) -> Explained:
+    """A plan action this kostack cannot carry out (a plan written by another version)."""
+    return Explained(
+        Msg("apply.err.unknown-op", id=action.id, operation=action.operation),
+        Msg("apply.hint.unknown-op"),
+    )
+
+
+def undo_conflict(port: str, name: str, command: str) -> Explained:
+    """A port changed by someone else after kostack changed it: rollback leaves it."""
+    return Explained(
+        Msg("apply.err.undo-conflict", port=port, name=name),
+        Msg("apply.hint.undo-conflict", command=command),
     )
 
 
@@ -50,99 +269,78 @@ def _rollback(journal: str) -> str:
     return render(["kostack", "fix", "rollback", journal])
 
 
+def _apply(journal: str) -> str:
+    return render(["kostack", "fix", "apply", "--journal", journal])
+
+
+def _resume(action: Action, journal: str, undo: bool) -> Msg:
+    if undo:
+        return Msg("apply.resume.undo", rollback=_rollback(journal))
+    return Msg(
+        "apply.resume",
+        apply=_apply(journal),
+        kind=_kind(action.target.kind),
+        rollback=_rollback(journal),
+    )
+
+
 def explain(
     problem: NeutronProblem, action: Action, journal: str, *, undo: bool = False
 ) -> Explained:
     """The one-line explanation of ``problem`` raised while running (or undoing) ``action``."""
-    who = _who(action.target)
-    doing = "undoing" if undo else "updating"
-    resume = (
-        f"run `{_rollback(journal)}` again"
-        if undo
-        else f"resume with `{render(['kostack', 'fix', 'apply', '--journal', journal])}` (it re-reads the {action.target.kind.replace('_', ' ')} first) "
-        f"or undo with `{_rollback(journal)}`"
-    )
-    t = problem.error_type
-    rid = f" [request {problem.request_id}]" if problem.request_id else ""
+    t, status = problem.error_type, problem.status
+    name = _classify(problem)
+    params = {
+        "who": _who(action.target),
+        "doing": Msg("apply.doing.undoing" if undo else "apply.doing.updating"),
+        "resume": _resume(action, journal, undo),
+        "replan": Msg("apply.replan"),
+        "message": _one_line(problem.message),
+        "type": t or {"412": "Precondition Failed", "404": "Not Found"}.get(name, ""),
+        "status": status,
+        "journal": journal,
+        "rid": Msg("apply.rid", rid=problem.request_id) if problem.request_id else "",
+        "command": render(["openstack", "port", "set", "--enable-port-security", action.target.id]),
+        "detail": _one_line(
+            problem.short() if name == "other" else f"{status} {t} {problem.message}"
+        ),
+    }
+    hint = "changed" if name == "412" else name
+    return Explained(Msg(f"apply.err.{name}", **params), Msg(f"apply.hint.{hint}", **params))
+
+
+_BY_TYPE = {
+    "PortSecurityPortHasSecurityGroup": "portsec-sg",
+    "AddressPairAndPortSecurityRequired": "pairs-portsec",
+    "PortSecurityAndIPRequiredForSecurityGroups": "sg-portsec",
+    "SecurityGroupRuleExists": "rule-exists",
+}
+
+
+def _classify(problem: NeutronProblem) -> str:
+    """Which message explains ``problem`` (checked most specific first)."""
+    t, status = problem.error_type, problem.status
     if problem.kind == ProblemKind.TIMEOUT:
-        return Explained(
-            f"no answer from Neutron while {doing} {who} (timeout); the change may or may not "
-            "have been made",
-            f"check that Neutron is up, then {resume}",
-        )
+        return "timeout"
     if problem.kind == ProblemKind.CONNECTION:
-        return Explained(
-            f"cannot reach Neutron while {doing} {who}: {problem.message}",
-            f"check the endpoint and that neutron-server runs, then {resume}",
-        )
-    status = problem.status
+        return "connection"
     if status == 412 or t == "RevisionNumberConstraintFailed":
-        return Explained(
-            f"{who} changed since planning: Neutron refused the conditional update "
-            f"(412 {t or 'Precondition Failed'}: {problem.message}); nothing more was changed",
-            f"someone else changed it: {REPLAN}",
-        )
-    if t == "PortSecurityPortHasSecurityGroup":
-        return Explained(
-            f"{who}: Neutron refuses to disable port security while a security group is attached "
-            "(409 PortSecurityPortHasSecurityGroup)",
-            "kostack clears groups and pairs in the same request, so another client attached a "
-            f"group meanwhile: {REPLAN}",
-        )
-    if t == "AddressPairAndPortSecurityRequired":
-        return Explained(
-            f"{who}: Neutron refuses allowed address pairs while port security is disabled "
-            "(409 AddressPairAndPortSecurityRequired)",
-            "turn port security on first (`"
-            + render(["openstack", "port", "set", "--enable-port-security", action.target.id])
-            + f"`) and {REPLAN}, or use --method disable-port-security",
-        )
-    if t == "PortSecurityAndIPRequiredForSecurityGroups":
-        return Explained(
-            f"{who}: Neutron refuses security groups on a port without port security "
-            "(400 PortSecurityAndIPRequiredForSecurityGroups)",
-            f"the port's port security was turned off meanwhile: {REPLAN}",
-        )
-    if t == "SecurityGroupRuleExists":
-        return Explained(
-            f"{who}: the rule already exists (409 SecurityGroupRuleExists: {problem.message})",
-            f"nothing to add: {REPLAN}",
-        )
+        return "412"
+    if t in _BY_TYPE:
+        return _BY_TYPE[t]
     if t in ("OverQuota", "OverQuotaException") or (
         status == 409 and "quota" in problem.message.lower()
     ):
-        return Explained(
-            f"{who}: Neutron quota exceeded ({status} {t}: {problem.message})",
-            "ask for a higher quota (security_group_rule / port) or remove unused rules, then "
-            + resume,
-        )
+        return "quota"
     if status == 404:
-        return Explained(
-            f"{who} no longer exists (404 {t or 'Not Found'})",
-            f"it was deleted after planning: {REPLAN}",
-        )
+        return "404"
     if status in (401, 403):
-        return Explained(
-            f"Neutron refused {doing} {who}: {status} {t or ''} {problem.message}".rstrip(),
-            "your credentials lack the right to change it (policy); use a project member "
-            "role that may update ports and security groups",
-        )
+        return "policy"
     if status == 400:
-        return Explained(
-            f"Neutron rejected the request for {who}: 400 {t} {problem.message}{rid}",
-            f"this is a kostack bug or an unusual Neutron; report it with the journal {journal}",
-        )
+        return "400"
     if status is not None and status >= 500:
-        return Explained(
-            f"Neutron failed while {doing} {who}: {status} {t} {problem.message}{rid}".replace(
-                "  ", " "
-            ),
-            f"see the neutron-server log for the request id, then {resume}",
-        )
-    return Explained(
-        f"Neutron error while {doing} {who}: {problem.short()}{rid}",
-        resume,
-    )
+        return "5xx"
+    return "other"
 
 
 def with_applied(explained: Explained, applied: list[Action], journal: str) -> Explained:
@@ -154,16 +352,21 @@ def with_applied(explained: Explained, applied: list[Action], journal: str) -> E
     """
     if not applied:
         return explained
-    names = ", ".join(f"{a.id} ({_who(a.target)})" for a in applied[:5])
+    items = [Msg("apply.applied.item", id=a.id, who=_who(a.target)) for a in applied[:5]]
+    names: object = items
     if len(applied) > 5:
-        names += f" and {len(applied) - 5} more"
-    n = len(applied)
-    done = f"{n} change{'s' if n != 1 else ''} applied before it stopped: {names}"
+        names = Msg("apply.applied.more", names=items, n=len(applied) - 5)
+    done = Msg("apply.applied", n=len(applied), names=names)
+    hint = explained.hint if isinstance(explained.hint, Msg) else explained.hint.rstrip(".")
     if _rollback(journal) in explained.hint:  # already says resume/undo
-        return Explained(explained.line, f"{explained.hint.rstrip('.')}. {done}")
+        return Explained(explained.line, Msg("apply.applied.resumed", hint=hint, done=done))
     return Explained(
         explained.line,
-        f"{explained.hint.rstrip('.')}. {done}; to go on from there: "
-        f"`{render(['kostack', 'fix', 'apply', '--journal', journal])}` (it re-reads each "
-        f"object first); to undo them: `{_rollback(journal)}`",
+        Msg(
+            "apply.applied.next",
+            hint=hint,
+            done=done,
+            apply=_apply(journal),
+            rollback=_rollback(journal),
+        ),
     )

@@ -214,6 +214,10 @@ def _check_target(output_path: str | None) -> Path | None:
 
 def _write_atomically(target: Path, text: str) -> None:
     """Write via a temporary file and rename, so a failed run never leaves half a snapshot."""
+    from kostack.analyze.messages import Msg
+    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
+    from kostack.oserror import reason
+
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
@@ -221,7 +225,9 @@ def _write_atomically(target: Path, text: str) -> None:
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise ConfigError(f"cannot write {target}: {exc.strerror}", "Check the path.") from exc
+        raise ConfigError(
+            Msg("io.cannot-write", path=target, why=reason(exc)), Msg("io.hint.check-path")
+        ) from exc
 
 
 def _summary(snapshot: Snapshot, elapsed: float, target: Path | None) -> str:

@@ -179,6 +179,47 @@ register(
         "word.subnet": {"en": "subnet", "ko": "서브넷"},
         "word.fixed-ip": {"en": "fixed IP", "ko": "고정 IP"},
         "os.is-dir": {"en": "Is a directory", "ko": "디렉터리입니다"},
+        "io.cannot-write": {
+            "en": "cannot write {path}: {why}",
+            "ko": "{path:을/를} 쓸 수 없습니다: {why}",
+        },
+        "io.hint.check-path": {"en": "Check the path.", "ko": "경로를 확인하세요."},
+        "io.hint.writable": {
+            "en": "Check that the directory exists and is writable.",
+            "ko": "디렉터리가 있는지, 쓸 수 있는지 확인하세요.",
+        },
+        "report.err.format": {
+            "en": "cannot tell the report format from -o {output}",
+            "ko": "-o {output}에서 보고서 형식을 알 수 없습니다",
+        },
+        "report.hint.format": {
+            "en": "Name the file .md or .html (e.g. -o incident.html), or give --format md|html.",
+            "ko": "파일 이름을 .md나 .html로 하거나(예: -o incident.html) --format md|html을 주세요.",
+        },
+        "report.err.journal": {
+            "en": "cannot read journal {path}: {why}",
+            "ko": "저널 {path:을/를} 읽을 수 없습니다: {why}",
+        },
+        "report.hint.journal": {
+            "en": "Give the JSON-lines journal that `kostack fix apply` or "
+            "`kostack release reinstall` wrote.",
+            "ko": "`kostack fix apply`나 `kostack release reinstall`이 쓴 JSON Lines 저널을 "
+            "주세요.",
+        },
+        "report.err.journal-utf8": {
+            "en": "journal {path} is not UTF-8 text",
+            "ko": "저널 {path:은/는} UTF-8 텍스트가 아닙니다",
+        },
+        "report.err.journal-line": {
+            "en": "journal {source} line {line}: {problem}",
+            "ko": "저널 {source}의 {line}번째 줄: “{problem}”",
+        },
+        "report.hint.journal-line": {
+            "en": "A journal has one JSON object per line, as `kostack fix apply` and "
+            "`kostack release reinstall` write it.",
+            "ko": "저널은 `kostack fix apply`와 `kostack release reinstall`이 쓰는 대로 한 줄에 "
+            "JSON 객체 하나입니다.",
+        },
         "os.denied": {"en": "Permission denied", "ko": "권한이 없습니다"},
     }
 )

@@ -103,7 +103,7 @@ def plan_cmd(
         env.stdout.write(dumps(plan_to_dict(plan, _version())))
     elif output == "script":
         _require_ack(plan, acknowledged, "-o script")
-        env.stdout.write(render_script(plan, _version()))
+        env.stdout.write(render_script(plan, _version(), lang_of(env)))
     else:
         env.stdout.write(render_plan(plan, verbose=verbose, lang=lang_of(env)))
     return int(ExitCode.OK)

@@ -15,6 +15,7 @@ import click
 from kostack.cli.common import (
     Environment,
     F,
+    fail,
     openstack_needed,
     request_timeout,
 )
@@ -284,7 +285,6 @@ def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted
 
 def _report_problems(env: Environment, report: RunReport) -> int:
     for problem in report.problems[:-1]:
-        env.stderr.write(terminal_safe(f"error: {problem.line}\n"))
-        env.stderr.write(terminal_safe(f"hint: {problem.hint}\n"))
+        fail(env, ApplyError(problem.line, problem.hint))  # printed in the command's language
     last = report.problems[-1]
     raise ApplyError(last.line, last.hint)

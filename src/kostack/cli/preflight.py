@@ -167,10 +167,11 @@ def _write(env: Env, result: PreflightResult, output: str) -> None:
         from kostack.report.jsonout import dumps
 
         env.stdout.write(dumps(preflight_dict(result, version())))
-    elif output == "commands":
-        env.stdout.write(render_commands(result))
-    elif output == "terraform":
-        env.stdout.write(render_terraform(result))
+    elif output in ("commands", "terraform"):
+        from kostack.cli.console import language
+
+        render = render_commands if output == "commands" else render_terraform
+        env.stdout.write(render(result, language(env)))
     else:
         from kostack.cli.console import language
 

@@ -378,7 +378,6 @@ def reinstall(
     Exit codes: 0 done (or dry run), 1 blocked, 2 bad input, 3 cannot reach
     the cluster, 5 a step failed or stopped.
     """
-    from kostack.analyze.messages import localize
     from kostack.apply.release import (
         Reinstaller,
         ReleaseJournal,
@@ -388,7 +387,7 @@ def reinstall(
     )
     from kostack.cli.console import activity
     from kostack.cli.messages import say
-    from kostack.plan.release import build_reinstall_plan
+    from kostack.plan.release import blocked_error, build_reinstall_plan
     from kostack.report.release_plan_text import (
         apply_dict,
         plan_dict,
@@ -434,10 +433,7 @@ def reinstall(
                 render_plan(plan, now=now, lang=language, dry_run=not yes, total_pvcs=total)
             )
         if plan.blocked:
-            raise ReinstallBlocked(
-                "reinstall blocked: " + "; ".join(localize(b, language) for b in plan.blockers),
-                "Nothing was changed. Resolve the blockers above, then run the command again.",
-            )
+            raise ReinstallBlocked(*blocked_error(plan.blockers))
         if not yes:
             return int(ExitCode.OK)
         if client is None:  # pragma: no cover - force_live=True always reads live

@@ -23,19 +23,22 @@ FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 
 
 def _format_of(output: str, chosen: str | None) -> str:
+    from kostack.analyze.messages import Msg
+    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
+
     if chosen:
         return chosen
     suffix = Path(output).suffix.lower()
     if output == "-" or suffix not in FORMATS:
-        raise ConfigError(
-            f"cannot tell the report format from -o {output!r}",
-            "Name the file .md or .html (e.g. -o incident.html), or give --format md|html.",
-        )
+        raise ConfigError(Msg("report.err.format", output=repr(output)), Msg("report.hint.format"))
     return FORMATS[suffix]
 
 
 def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
     """Every action of the given fix journals, in the order given."""
+    from kostack.analyze.messages import Msg
+    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
+    from kostack.oserror import reason
     from kostack.report.journal import JournalLineError, read_journal
 
     found: list[JournalAction] = []
@@ -44,25 +47,28 @@ def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(
-                f"cannot read journal {path}: {exc.strerror or exc}",
-                "Give the JSON-lines journal that `kostack fix apply` or "
-                "`kostack release reinstall` wrote.",
+                Msg("report.err.journal", path=path, why=reason(exc)), Msg("report.hint.journal")
             ) from exc
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"journal {path} is not UTF-8 text", "") from exc
+            raise ConfigError(Msg("report.err.journal-utf8", path=path), "") from exc
         try:
             found.extend(read_journal(text, path))
         except JournalLineError as exc:
             raise ConfigError(
-                f"journal {exc.source} line {exc.line}: {exc.problem}",
-                "A journal has one JSON object per line, as `kostack fix apply` and "
-                "`kostack release reinstall` write it.",
+                Msg(
+                    "report.err.journal-line", source=exc.source, line=exc.line, problem=exc.problem
+                ),
+                Msg("report.hint.journal-line"),
             ) from exc
     return tuple(found)
 
 
 def _write(path: str, text: str) -> None:
     """Write atomically: a reader never sees half a report."""
+    from kostack.analyze.messages import Msg
+    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
+    from kostack.oserror import reason
+
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
@@ -72,8 +78,7 @@ def _write(path: str, text: str) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         raise ConfigError(
-            f"cannot write {path}: {exc.strerror or exc}",
-            "Check that the directory exists and is writable.",
+            Msg("io.cannot-write", path=path, why=reason(exc)), Msg("io.hint.writable")
         ) from exc
 
 

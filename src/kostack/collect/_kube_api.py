@@ -29,6 +29,7 @@ from kubernetes.config.config_exception import ConfigException
 
 from kostack.collect._kube_reader import MAX_INCONSISTENT_CONTINUES, Reader, fatal
 from kostack.collect._kube_types import (
+    IN_CLUSTER,
     REDACTED,
     FailureKind,
     JsonObject,
@@ -37,6 +38,7 @@ from kostack.collect._kube_types import (
     Session,
     _public_url,
 )
+from kostack.collect.texts import Msg, kubeconfig_yaml_error
 from kostack.errors import ConfigError
 from kostack.redact import remember
 
@@ -146,19 +148,14 @@ def _read_documents(files: Sequence[Path]) -> list[JsonObject]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(
-                f"cannot read kubeconfig {path}: {exc.__class__.__name__}",
-                "Check the file's permissions, or pass another one with --kubeconfig.",
+                Msg("col.kc.cannot-read", path=path, error=exc.__class__.__name__),
+                Msg("col.hint.kc.cannot-read"),
             ) from None
         try:
             document = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             # yaml's message quotes the offending line, which may hold a token: give the place only.
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            raise ConfigError(
-                f"kubeconfig {path} is not valid YAML{where}",
-                "Fix the file, or check it with `kubectl config view --kubeconfig FILE`.",
-            ) from None
+            raise ConfigError(*kubeconfig_yaml_error(path, exc)) from None
         if isinstance(document, dict):
             documents.append(document)
     return documents
@@ -226,11 +223,10 @@ def open_session(
     if use_in_cluster:
         if context:
             raise ConfigError(
-                "--context cannot be used with the in-cluster service account",
-                "Drop --context, or pass a kubeconfig that has that context.",
+                Msg("col.kc.context-in-cluster"), Msg("col.hint.kc.context-in-cluster")
             )
         _load_in_cluster(configuration, environ, redact)
-        source = f"in-cluster service account ({SERVICE_ACCOUNT_DIR})"
+        source = f"{IN_CLUSTER}{SERVICE_ACCOUNT_DIR})"
         chosen_context: str | None = None
     else:
         chosen_context, source = _load_kubeconfig(
@@ -272,8 +268,7 @@ def _load_kubeconfig(
     if not files:
         where = "KUBECONFIG" if not kubeconfig and asked else "kubeconfig"
         raise ConfigError(
-            f"no {where} file found at {paths}",
-            "Pass --kubeconfig FILE, set KUBECONFIG, or run kostack in a pod with a service account.",
+            Msg("col.kc.no-file", what=where, paths=paths), Msg("col.hint.kc.no-file")
         )
     documents = _read_documents(files)
     for document in documents:
@@ -283,10 +278,10 @@ def _load_kubeconfig(
                     redact.add(secret)
     names = _context_names(documents)
     if context is not None and context not in names:
-        known = ", ".join(names) or "none"
+        known: str = ", ".join(names) or Msg("col.none")
         raise ConfigError(
-            f"context {context!r} is not in kubeconfig {paths}",
-            f"Contexts there: {known}. Pick one with --context.",
+            Msg("col.kc.no-context", context=repr(context), paths=paths),
+            Msg("col.hint.kc.no-context", known=known),
         )
     try:
         with _loader_logs(loader_messages):
@@ -299,8 +294,8 @@ def _load_kubeconfig(
             )
     except (ConfigException, OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(
-            redact(f"cannot use kubeconfig {paths}: {exc}"),
-            "Check it with `kubectl config view --minify`; kostack reads the same fields.",
+            Msg("col.kc.cannot-use", paths=paths, detail=redact(str(exc))),
+            Msg("col.hint.kc.cannot-use"),
         ) from None
     chosen_context = context or _current_context(documents)
     source = f"kubeconfig {os.pathsep.join(str(f) for f in files)}"
@@ -358,6 +353,5 @@ def _load_in_cluster(
         loader.load_and_set(configuration)
     except (ConfigException, OSError) as exc:
         raise ConfigError(
-            redact(f"cannot use the in-cluster service account: {exc}"),
-            "Run kostack inside a pod with a mounted service account token, or pass --kubeconfig.",
+            Msg("col.kc.in-cluster", detail=redact(str(exc))), Msg("col.hint.kc.in-cluster")
         ) from None

@@ -19,8 +19,10 @@ from kubernetes.client.exceptions import ApiException
 # The client's configuration loaders carry no type hints; reached through Any
 # so mypy --strict checks everything around them instead of ignoring lines.
 from kostack.collect._kube_types import FailureKind, JsonObject, ReadFailure, Session
+from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError, ConfigError
+from kostack.oserror import in_text
 
 _OBJECT_ADDRESS: Final = re.compile(
     r"<[^<>]*? object at 0x[0-9a-f]+>:?\s*|HTTPS?Connection(?:Pool)?\([^()]*\):\s*"
@@ -91,10 +93,10 @@ class Reader:
     def __init__(self, session: Session, *, timeout_s: float, page_size: int) -> None:
         if timeout_s <= 0:
             raise ConfigError(
-                f"timeout must be positive, not {timeout_s}", "Pass a timeout in seconds."
+                Msg("col.kube.bad-timeout", value=timeout_s), Msg("col.hint.kube.bad-timeout")
             )
         if page_size < 1:
-            raise ConfigError(f"page size must be at least 1, not {page_size}", "")
+            raise ConfigError(Msg("col.kube.bad-page", value=page_size), "")
         self.session = session
         self.timeout_s = timeout_s
         self.page_size = page_size
@@ -220,33 +222,20 @@ def fatal(
     that stops accepting connections. ``forbidden`` and ``timeout`` say whether
     a 403 or a timeout ends it too (the basic reads: the first request, nodes).
     """
-    where = session.where
+    said = {"where": session.where, "error": in_text(failure.error)}
     if failure.kind == "unauthorized":
-        plugin = (
-            f" The kubeconfig's credential plugin said: {'; '.join(session.loader_messages)}"
+        plugin: str = (
+            Msg("col.kube.plugin", said="; ".join(session.loader_messages))
             if session.loader_messages
             else ""
         )
         return AuthError(
-            f"the Kubernetes API server rejected the credentials ({failure.error}) [{where}]",
-            "The token or client certificate is wrong or expired: refresh it "
-            "(`kubectl auth whoami` shows who you are), or pick another --context." + plugin,
+            Msg("col.kube.rejected", **said), Msg("col.hint.kube.rejected", plugin=plugin)
         )
     if failure.kind == "unreachable":
-        return CollectError(
-            f"cannot reach the Kubernetes API server ({failure.error}) [{where}]",
-            "Check the server address in the kubeconfig, the VPN or bastion, and that the "
-            "API server is up (`kubectl get --raw /version`).",
-        )
+        return CollectError(Msg("col.kube.unreachable", **said), Msg("col.hint.kube.unreachable"))
     if forbidden and failure.kind == "forbidden":
-        return AuthError(
-            f"the Kubernetes API server refused a basic read ({failure.error}) [{where}]",
-            "kostack needs get/list on nodes, pods, services, endpointslices and configmaps "
-            "(a read-only ClusterRole such as `view` plus nodes); ask your cluster admin.",
-        )
+        return AuthError(Msg("col.kube.forbidden", **said), Msg("col.hint.kube.forbidden"))
     if timeout and failure.kind == "timeout":
-        return CollectError(
-            f"the Kubernetes API server did not answer ({failure.error}) [{where}]",
-            "Check the network path to the API server, or retry with a longer timeout.",
-        )
+        return CollectError(Msg("col.kube.timeout", **said), Msg("col.hint.kube.timeout"))
     return None

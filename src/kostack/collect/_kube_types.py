@@ -17,6 +17,9 @@ from kostack.redact import remember
 JsonObject = dict[str, Any]
 
 REDACTED: Final = "<redacted>"
+# how `Session.where` names a session not read from a kubeconfig file
+GIVEN_CLIENT: Final = "the given API client"
+IN_CLUSTER: Final = "in-cluster service account ("
 
 FailureKind = Literal[
     "unauthorized", "forbidden", "not_found", "timeout", "unreachable", "expired", "error"
@@ -95,14 +98,14 @@ class Session:
     loader_messages: tuple[str, ...] = ()
 
     @classmethod
-    def of_client(cls, client: Any, source: str = "the given API client") -> Session:
+    def of_client(cls, client: Any, source: str = "") -> Session:
         """A session for an ApiClient built elsewhere (no credential known to redact)."""
         server = str(getattr(getattr(client, "configuration", None), "host", "") or "?")
         return cls(
             client=client,
             server=_public_url(server),
             context=None,
-            source=source,
+            source=source or GIVEN_CLIENT,
             redact=Redactor(),
         )
 
@@ -113,8 +116,15 @@ class Session:
     @property
     def where(self) -> str:
         """How error messages name the cluster: server, context and configuration source."""
-        context = f", context {self.context}" if self.context else ""
-        return f"{self.server}{context}; {self.source}"
+        from kostack.collect.texts import Msg
+
+        context: str = Msg("col.kube.where.context", context=self.context) if self.context else ""
+        source: str = self.source
+        if source == GIVEN_CLIENT:
+            source = Msg("col.kube.given-client")
+        elif source.startswith(IN_CLUSTER):
+            source = Msg("col.kube.in-cluster", dir=source[len(IN_CLUSTER) : -1])
+        return Msg("col.kube.where", server=self.server, context=context, source=source)
 
 
 def _public_url(url: str) -> str:

@@ -11,6 +11,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from kostack.collect import texts
 from kostack.collect._os_connection import (
     api_timeout,
     auth_endpoint,
@@ -18,6 +19,7 @@ from kostack.collect._os_connection import (
     endpoint_name,
     redact,
 )
+from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
 
@@ -92,9 +94,13 @@ class NeutronReader:
         except DeadlineExceeded as exc:
             if first:
                 raise CollectError(
-                    f"Neutron at {self.where()} did not answer GET /v2.0{path} within {seconds:g} s",
-                    "Check the network endpoint and your network path to it (VPN, proxy); "
-                    "`openstack network list` should answer. Raise the limit with --timeout.",
+                    Msg(
+                        "col.neutron.deadline",
+                        where=self.where(),
+                        path=path,
+                        seconds=texts.seconds(seconds),
+                    ),
+                    Msg("col.hint.neutron.deadline"),
                 ) from exc
             raise ListingFailed(
                 f"GET /v2.0{path} got no answer within {seconds:g} s", None
@@ -120,10 +126,13 @@ class NeutronReader:
         status = int(response.status_code)
         if status == 401:
             raise AuthError(
-                f"Neutron at {self.where()} answered 401 Unauthorized to GET /v2.0{path}: "
-                f"{_neutron_message(response)}",
-                "The token was rejected: check the credentials of this cloud "
-                "(`openstack token issue`).",
+                Msg(
+                    "col.neutron.401",
+                    where=self.where(),
+                    path=path,
+                    message=_neutron_message(response),
+                ),
+                Msg("col.hint.neutron.401"),
             )
         if status >= 400:
             raise ListingFailed(

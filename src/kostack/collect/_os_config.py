@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from kostack.collect.texts import Msg
 from kostack.errors import AuthError, ConfigError, NoCredentials
+from kostack.oserror import in_text
 from kostack.redact import remember_credentials
 
 __all__ = ["ENV_CLOUD_NAMES", "ConfigFiles", "cloud_region", "config_files", "environment_cloud"]
@@ -51,10 +53,7 @@ SELECTORS: Final = frozenset(
 _IGNORED_PREFIXES: Final = ("OS_TEST", "OS_STD", "OS_LOG")
 _EXTENSIONS: Final = ("yaml", "yml", "json")
 
-CLOUDS_HINT: Final = (
-    "List the clouds in your clouds.yaml (`openstack --os-cloud NAME token issue` "
-    "should work), then pass --os-cloud NAME or set OS_CLOUD."
-)
+CLOUDS_HINT: Final = Msg("col.hint.clouds")
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,9 @@ def cloud_region(
     files = config_files(environ, config_files_override)
     selected = cloud or environ.get("OS_CLOUD") or None
     from_env = environment_cloud(environ) if selected is None else None
-    where = f"cloud {selected!r}" if selected else "the OpenStack configuration"
+    where = (
+        Msg("col.os.where.cloud", cloud=repr(selected)) if selected else Msg("col.os.where.config")
+    )
     try:
         # A cloud of OS_* variables stands alone, as in the SDK: clouds.yaml is not merged in.
         config = OpenStackConfig(
@@ -141,7 +142,9 @@ def cloud_region(
             app_name=app_name,
         )
     except sdk_exceptions.ConfigException as exc:
-        raise ConfigError(f"cannot read {where}: {redact(str(exc))}", CLOUDS_HINT) from exc
+        raise ConfigError(
+            Msg("col.os.cannot-read", where=where, detail=redact(str(exc))), CLOUDS_HINT
+        ) from exc
     # Every credential of clouds.yaml, secure.yaml and OS_* goes to the redactor before
     # any request can echo one (kostack.redact).
     remember_credentials(config.cloud_config)
@@ -152,17 +155,22 @@ def cloud_region(
     try:
         return config.get_one(cloud=selected, **options)
     except sdk_exceptions.ConfigException as exc:
-        raise ConfigError(f"cannot use {where}: {redact(str(exc))}", CLOUDS_HINT) from exc
+        raise ConfigError(
+            Msg("col.os.cannot-use", where=where, detail=redact(str(exc))), CLOUDS_HINT
+        ) from exc
     except (ksa.MissingRequiredOptions, ksa.MissingAuthPlugin, ksa.NoMatchingPlugin) as exc:
         raise AuthError(
-            f"incomplete OpenStack credentials in {where}: {redact(str(exc))}",
-            "Give auth_url and a username/password or application credential in clouds.yaml, "
-            "or source your openrc file.",
+            Msg("col.os.incomplete.in", where=where, detail=in_text(redact(str(exc)))),
+            Msg("col.hint.os.incomplete"),
         ) from exc
     except (TypeError, ValueError) as exc:  # an auth section the chosen auth_type cannot take
         raise ConfigError(
-            f"cannot use {where}: {type(exc).__name__}: {redact(str(exc))}",
-            "Check the cloud's auth_type and auth options in clouds.yaml.",
+            Msg(
+                "col.os.cannot-use",
+                where=where,
+                detail=f"{type(exc).__name__}: {redact(str(exc))}",
+            ),
+            Msg("col.hint.os.auth-type"),
         ) from exc
 
 
@@ -179,27 +187,23 @@ def _choose(
         if selected not in known:
             if not cloud:
                 raise ConfigError(
-                    f"cloud {selected!r} (from OS_CLOUD) is not in any clouds.yaml",
-                    "Put it in clouds.yaml (or point OS_CLIENT_CONFIG_FILE at yours), "
-                    "or unset OS_CLOUD and source your openrc file.",
+                    Msg("col.os.env-cloud-missing", cloud=repr(selected)),
+                    Msg("col.hint.os.env-cloud-missing"),
                 )
-            clouds_there = f" (clouds there: {', '.join(known)})" if known else ""
+            there: str = Msg("col.os.clouds-there", names=", ".join(known)) if known else ""
             raise ConfigError(
-                f"cloud {selected!r} is not in clouds.yaml{clouds_there}", CLOUDS_HINT
+                Msg("col.os.cloud-missing", cloud=repr(selected), there=there), CLOUDS_HINT
             )
         if environ.get("OS_REGION_NAME"):
             options["region_name"] = environ["OS_REGION_NAME"]
     elif from_env is not None:
         options.update(from_env)
     elif not known:
-        raise NoCredentials(
-            "no OpenStack credentials found (no --os-cloud, OS_CLOUD, OS_* variables or clouds.yaml)",
-            "Source your openrc file, or put the cloud in clouds.yaml and pass --os-cloud NAME.",
-        )
+        raise NoCredentials(Msg("col.os.no-credentials"), Msg("col.hint.os.no-credentials"))
     elif len(known) > 1:
         raise ConfigError(
-            f"clouds.yaml has {len(known)} clouds ({', '.join(known)}) and none is chosen",
-            "Pass --os-cloud NAME or set OS_CLOUD.",
+            Msg("col.os.many-clouds", n=len(known), names=", ".join(known)),
+            Msg("col.hint.os.many-clouds"),
         )
     else:
         selected = known[0]

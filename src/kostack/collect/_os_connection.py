@@ -13,9 +13,12 @@ import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from kostack.collect import texts
 from kostack.collect._os_config import cloud_region
+from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError, ConfigError, KostackError
+from kostack.oserror import in_text
 from kostack.redact import remember
 
 _SECRET_KEY = re.compile(r"password|secret|token|passcode|key", re.IGNORECASE)
@@ -67,9 +70,12 @@ def open_connection(
         conn = openstack.connection.Connection(config=region)
     except Exception as exc:  # the SDK raises many types for a bad auth section
         raise ConfigError(
-            f"cannot build an OpenStack connection for cloud {region.name!r}: "
-            f"{type(exc).__name__}: {redact(str(exc))}",
-            "Check the cloud's auth_type and auth options in clouds.yaml.",
+            Msg(
+                "col.os.build",
+                cloud=repr(region.name),
+                detail=f"{type(exc).__name__}: {redact(str(exc))}",
+            ),
+            Msg("col.hint.os.auth-type"),
         ) from exc
     watch_identity(conn)
     return conn
@@ -99,10 +105,13 @@ def current_project(conn: Any) -> str | None:
         )
     except DeadlineExceeded as exc:
         raise CollectError(
-            f"Keystone at {auth_endpoint(conn, path=True)} did not answer within {seconds:g} s "
-            f"while authenticating {describe_credential(conn)}",
-            "Check the auth_url in clouds.yaml and your network path to it (VPN, proxy); "
-            "`openstack token issue` should answer. Raise the limit with --timeout SECONDS.",
+            Msg(
+                "col.keystone.deadline",
+                where=auth_endpoint(conn, path=True),
+                seconds=texts.seconds(seconds),
+                credential=describe_credential(conn),
+            ),
+            Msg("col.hint.keystone.deadline"),
         ) from exc
     except KostackError:
         raise
@@ -133,19 +142,25 @@ def describe_credential(conn: Any) -> str:
     def first(*keys: str) -> str:
         return next((str(auth[k]) for k in keys if auth.get(k)), "")
 
+    said: dict[str, object] = {
+        "auth": auth_type,
+        "where": Msg("col.os.cred.cloud", cloud=repr(cloud))
+        if cloud and cloud != "envvars"
+        else "",
+    }
     if "applicationcredential" in auth_type.replace("_", ""):
         who = first("application_credential_id", "application_credential_name")
         user = first("username", "user_id")
-        what = f"application credential {who or '(no id)'}" + (f" of user {user}" if user else "")
-    elif "token" in auth_type:
+        of_user = Msg("col.os.cred.appcred.user", user=user) if user else ""
+        return Msg("col.os.cred.appcred", who=who or Msg("col.os.cred.no-id"), user=of_user, **said)
+    if "token" in auth_type:
         project = first("project_name", "project_id")
-        what = "a token" + (f" for project {project}" if project else "")
-    else:
-        user = first("username", "user_id") or "(no user)"
-        domain = first("user_domain_name", "user_domain_id")
-        what = f"the password of user {user}" + (f" in domain {domain}" if domain else "")
-    where = f"cloud {cloud!r}, " if cloud and cloud != "envvars" else ""
-    return f"{what} ({where}auth type {auth_type})"
+        of = Msg("col.os.cred.token.project", project=project) if project else ""
+        return Msg("col.os.cred.token", project=of, **said)
+    name = first("username", "user_id") or Msg("col.os.cred.no-user")
+    domain = first("user_domain_name", "user_domain_id")
+    in_domain = Msg("col.os.cred.domain", domain=domain) if domain else ""
+    return Msg("col.os.cred.password", user=name, domain=in_domain, **said)
 
 
 def watch_identity(conn: Any) -> None:
@@ -178,10 +193,14 @@ def watch_identity(conn: Any) -> None:
         request = getattr(response, "request", None)
         method = str(getattr(request, "method", "") or "GET")
         raise AuthError(
-            f"OpenStack rejected the credentials: {url} answered 401 to {method} "
-            f"{urllib.parse.urlsplit(url).path or '/'} with {describe_credential(conn)}",
-            "Check that credential in clouds.yaml (or your openrc), and that auth_url is this "
-            "cloud's Keystone; `openstack token issue` shows whether it works.",
+            Msg(
+                "col.os.401",
+                url=url,
+                method=method,
+                path=urllib.parse.urlsplit(url).path or "/",
+                credential=describe_credential(conn),
+            ),
+            Msg("col.hint.os.401"),
         )
 
     hooks.setdefault("response", []).append(refused)
@@ -238,37 +257,19 @@ def connection_error(exc: Exception, service: str, where: str) -> Exception:
     """Map a keystoneauth / SDK failure to AuthError or CollectError (both exit 3)."""
     from keystoneauth1 import exceptions as ksa
 
-    detail = redact(f"{type(exc).__name__}: {exc}")
+    said = {
+        "service": service,
+        "where": where,
+        "detail": in_text(redact(f"{type(exc).__name__}: {exc}")),
+    }
     if isinstance(exc, ksa.http.Unauthorized | ksa.AuthorizationFailure):
-        return AuthError(
-            f"OpenStack rejected the credentials ({service} at {where}): {detail}",
-            "Check the password or application credential of this cloud "
-            "(`openstack token issue` shows whether they work).",
-        )
+        return AuthError(Msg("col.os.rejected", **said), Msg("col.hint.os.rejected"))
     if isinstance(exc, ksa.MissingRequiredOptions | ksa.MissingAuthPlugin):
-        return AuthError(
-            f"incomplete OpenStack credentials: {detail}",
-            "Give auth_url and a username/password or application credential in clouds.yaml, "
-            "or source your openrc file.",
-        )
+        return AuthError(Msg("col.os.incomplete", **said), Msg("col.hint.os.incomplete"))
     if isinstance(exc, ksa.http.Forbidden):
-        return AuthError(
-            f"OpenStack refused access ({service} at {where}): {detail}",
-            "The user needs a role (e.g. member or reader) in the project.",
-        )
+        return AuthError(Msg("col.os.forbidden", **said), Msg("col.hint.os.forbidden"))
     if isinstance(exc, ksa.ConnectTimeout):
-        return CollectError(
-            f"{service} at {where} did not answer in time: {detail}",
-            "Check the endpoint and your network path to it (VPN, proxy); "
-            "`openstack network list` should answer.",
-        )
+        return CollectError(Msg("col.os.slow", **said), Msg("col.hint.os.slow"))
     if isinstance(exc, ksa.ConnectionError | ksa.DiscoveryFailure | ksa.EndpointNotFound):
-        return CollectError(
-            f"cannot reach {service} at {where}: {detail}",
-            "Check the auth_url / endpoint in clouds.yaml and your network path to it; "
-            "`openstack network list` should answer.",
-        )
-    return CollectError(
-        f"{service} at {where} failed: {detail}",
-        "Rerun with --debug for details; `openstack network list` should answer.",
-    )
+        return CollectError(Msg("col.os.unreachable", **said), Msg("col.hint.os.unreachable"))
+    return CollectError(Msg("col.os.failed", **said), Msg("col.hint.os.failed"))

@@ -55,7 +55,8 @@ from kostack.collect.helm_release import (
     settings_of,
     value_paths,
 )
-from kostack.errors import CollectError
+from kostack.collect.texts import Msg, kubeconfig_yaml_error
+from kostack.errors import CollectError, ConfigError
 from kostack.model.snapshot import (
     Gap,
     HelmRelease,
@@ -313,6 +314,8 @@ def load_client(
     kubeconfig: str | None = None, context: str | None = None
 ) -> tuple[Any, str | None]:
     """An ApiClient for the kubeconfig (KUBECONFIG / ~/.kube/config) and the context's namespace."""
+    import yaml as _yaml
+
     from kostack.collect._kube_api import remember_kubeconfig
 
     remember_kubeconfig(kubeconfig, os.environ)
@@ -326,9 +329,10 @@ def load_client(
         from kostack.collect._kube_api import open_session
 
         client = open_session(kubeconfig, context, in_cluster=None, environ=os.environ).client
+    except _yaml.YAMLError as exc:
+        # yaml's message quotes the offending line, which may hold a token: give the place only
+        shown = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
+        raise ConfigError(*kubeconfig_yaml_error(shown, exc)) from None
     except (_config.ConfigException, OSError, TypeError, ValueError) as exc:
-        raise CollectError(
-            f"cannot load the kubeconfig ({exc})",
-            "Give --kubeconfig FILE and --context NAME, or set KUBECONFIG.",
-        ) from exc
+        raise CollectError(Msg("col.kc.helm", detail=str(exc)), Msg("col.hint.kc.helm")) from exc
     return client, namespace

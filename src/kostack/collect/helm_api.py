@@ -9,7 +9,9 @@ from typing import Any
 import kubernetes
 from kubernetes.client.exceptions import ApiException
 
+from kostack.collect import texts
 from kostack.collect._kube_api import Reader, ReadFailure, Session
+from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
 from kostack.model.snapshot import Gap
@@ -107,8 +109,8 @@ def _within_timeout(timeout_s: float, what: str, call: Callable[[], Any]) -> Any
         return within(timeout_s + GRACE_S, what, call)
     except DeadlineExceeded as exc:
         raise CollectError(
-            f"the Kubernetes API did not answer ({what}) within {timeout_s:g} s",
-            "Check the API server and the network path to it, then retry.",
+            Msg("col.kube.deadline", what=what, seconds=texts.seconds(timeout_s)),
+            Msg("col.hint.kube.deadline"),
         ) from exc
 
 
@@ -152,7 +154,4 @@ def _failure_gap(source: str, failure: ReadFailure, what: str) -> Gap:
 
 def _raise_for_connection(exc: BaseException) -> None:
     if isinstance(exc, ApiException) and exc.status == 401:
-        raise AuthError(
-            "the Kubernetes API rejected the credentials (HTTP 401)",
-            "Check the kubeconfig user's token or certificate (kubectl auth whoami).",
-        ) from exc
+        raise AuthError(Msg("col.kube.401"), Msg("col.hint.kube.401")) from exc

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import yaml
 
+from kostack.catalog import map_text
 from kostack.collect.match import NodeIdentity, match_identities
 from kostack.collect.octavia import NO_ENDPOINT, collect_octavia
 from kostack.collect.octavia import SOURCE as OCTAVIA_SOURCE
@@ -32,6 +33,7 @@ from kostack.collect.openstack import (
     redact,
     secret_values,
 )
+from kostack.collect.texts import Msg
 from kostack.deadline import Phase
 from kostack.errors import ConfigError, KostackError
 from kostack.model.snapshot import (
@@ -88,10 +90,7 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
     What could not be read in part is in ``snapshot.gaps`` (exit 4 for the CLI).
     """
     if not options.openstack and not options.kubernetes:
-        raise ConfigError(
-            "nothing to collect: both --no-openstack and --no-kubernetes were given",
-            "Drop one of them.",
-        )
+        raise ConfigError(Msg("col.nothing"), Msg("col.hint.nothing"))
     environ: Mapping[str, str] = os.environ if options.environ is None else options.environ
     progress = options.progress or (lambda _step: None)
     clock = options.clock or (lambda: datetime.now(UTC))
@@ -118,8 +117,8 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
         )
     except KostackError as err:
         # Error texts may quote what they were given; never let a credential through.
-        err.message = redact(err.message, secrets)
-        err.hint = redact(err.hint, secrets)
+        err.message = map_text(err.message, lambda text: redact(text, secrets))
+        err.hint = map_text(err.hint, lambda text: redact(text, secrets))
         raise
     os_gaps = _without_unneeded_octavia_gaps(os_gaps, cluster, kube_gaps)
     node_ports, link_gaps = link_nodes(openstack, cluster, identities, (*os_gaps, *kube_gaps))

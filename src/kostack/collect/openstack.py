@@ -52,6 +52,7 @@ from kostack.collect._os_connection import (
     redact,
     secret_values,
 )
+from kostack.collect.texts import Msg
 from kostack.errors import AuthError
 from kostack.model.snapshot import (
     Gap,
@@ -198,10 +199,7 @@ def collect_openstack(
     core = {"networks", "subnets", "routers", "ports", "security_groups"}
     if core <= raw.forbidden:
         raise AuthError(
-            f"OpenStack accepted the credentials but refuses every networking listing "
-            f"({raw.gaps[0].error})",
-            "The user needs a role such as member or reader in the project "
-            "(`openstack port list` must work).",
+            Msg("col.os.no-listing", error=raw.gaps[0].error), Msg("col.hint.os.no-listing")
         )
     return _record(conn, raw, project_scope, backend_hint, secrets)
 

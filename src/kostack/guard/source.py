@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kostack.apply.neutron import Neutron
+from kostack.catalog import Msg, map_text, register
 from kostack.collect.live import CollectOptions, kubeconfig_secrets, link_nodes, scrub_snapshot
 from kostack.collect.openstack import (
     close_connection,
@@ -37,8 +38,44 @@ from kostack.collect.openstack import (
 )
 from kostack.errors import CollectError, ConfigError, KostackError
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
+from kostack.oserror import in_text, reason
 
 __all__ = ["FileReader", "LiveReader", "Reader", "Reading"]
+
+register(
+    {
+        "guard.err.ports": {
+            "en": "Neutron's ports or security groups could not be listed{why}",
+            "ko": "Neutron의 포트나 보안 그룹 목록을 읽지 못했습니다{why}",
+        },
+        "guard.hint.ports": {
+            "en": "check Neutron's health (`openstack port list`)",
+            "ko": "Neutron 상태를 확인하세요(`openstack port list`)",
+        },
+        "guard.err.nodes": {
+            "en": "the cluster's nodes could not be listed{why}",
+            "ko": "클러스터의 노드 목록을 읽지 못했습니다{why}",
+        },
+        "guard.hint.nodes": {
+            "en": "check the API server (`kubectl get nodes`)",
+            "ko": "API 서버를 확인하세요(`kubectl get nodes`)",
+        },
+        "guard.err.why": {"en": ": {error}", "ko": ": {error}"},
+        "guard.err.read": {
+            "en": "cannot read {path}: {why}",
+            "ko": "{path:을/를} 읽을 수 없습니다: {why}",
+        },
+        "guard.hint.read": {
+            "en": "give a snapshot file (kostack collect -o FILE)",
+            "ko": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
+        },
+    }
+)
+
+
+def _why(error: str) -> str:
+    """ ": ERROR" after a message (a collector's words, quoted in Korean), or nothing."""
+    return Msg("guard.err.why", error=in_text(error)) if error else ""
 
 
 @dataclass(frozen=True)
@@ -75,8 +112,7 @@ class FileReader(Reader):
             raise ConfigError(exc.describe(self.path), exc.hint) from exc
         except OSError as exc:
             raise ConfigError(
-                f"cannot read {self.path}: {exc.strerror or exc}",
-                "give a snapshot file (kostack collect -o FILE)",
+                Msg("guard.err.read", path=self.path, why=reason(exc)), Msg("guard.hint.read")
             ) from exc
         return Reading(snapshot, seconds=time.monotonic() - started)
 
@@ -115,8 +151,8 @@ class LiveReader(Reader):
             )
         except KostackError as err:
             self._drop()
-            err.message = redact(err.message, self._secrets)
-            err.hint = redact(err.hint, self._secrets)
+            err.message = map_text(err.message, lambda t: redact(t, self._secrets))
+            err.hint = map_text(err.hint, lambda t: redact(t, self._secrets))
             raise
         requests = self._count() - before
         core = [g for g in os_gaps if g.source in ("openstack.ports", "openstack.security_groups")]
@@ -124,9 +160,8 @@ class LiveReader(Reader):
             self._drop()
             gap = core[0] if core else None
             raise CollectError(
-                "Neutron's ports or security groups could not be listed"
-                + (f": {gap.error}" if gap else ""),
-                gap.hint if gap else "check Neutron's health (`openstack port list`)",
+                Msg("guard.err.ports", why=_why(gap.error if gap else "")),
+                gap.hint if gap else Msg("guard.hint.ports"),
             )
         self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.environ)
         kube = collect_kubernetes(
@@ -138,8 +173,8 @@ class LiveReader(Reader):
         if kube.cluster.nodes is None:
             gap = next((g for g in kube.gaps if g.source.startswith("cluster.nodes")), None)
             raise CollectError(
-                "the cluster's nodes could not be listed" + (f": {gap.error}" if gap else ""),
-                gap.hint if gap else "check the API server (`kubectl get nodes`)",
+                Msg("guard.err.nodes", why=_why(gap.error if gap else "")),
+                gap.hint if gap else Msg("guard.hint.nodes"),
             )
         node_ports, link_gaps = link_nodes(
             openstack, kube.cluster, kube.nodes_raw, (*os_gaps, *kube.gaps)

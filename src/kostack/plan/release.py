@@ -31,6 +31,7 @@ from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.charts import ChartRule, chart_name, rule_for
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
+from kostack.oserror import in_text
 from kostack.plan.release_actions import actions_for, readiness, recovery_recipe
 from kostack.plan.release_claims import (
     claims_to_delete,
@@ -65,6 +66,18 @@ register(
         "plan.blocked.no-helm": {
             "en": "the Helm state was not collected{why}",
             "ko": "Helm 상태를 수집하지 못했습니다{why}",
+        },
+        "plan.blocked.no-helm.why": {"en": ": {error}", "ko": ": {error}"},
+        "plan.reasons": {"en": "{reasons}{roots}", "ko": "{reasons}{roots}"},
+        "plan.joined": {"en": "{first}; {rest}", "ko": "{first}; {rest}"},
+        "plan.no-proof": {"en": "no proof of ownership", "ko": "소유 증거 없음"},
+        "plan.err.blocked": {
+            "en": "reinstall blocked: {blockers}",
+            "ko": "재설치 차단됨: {blockers}",
+        },
+        "plan.hint.blocked": {
+            "en": "Nothing was changed. Resolve the blockers above, then run the command again.",
+            "ko": "아무것도 바꾸지 않았습니다. 위의 차단 사유를 해결한 다음 명령을 다시 실행하세요.",
         },
         "plan.blocked.would-bind": {
             "en": "PVC {pvc} would be bound by the new install (the chart names it so) but is not proven to belong to release {name}: {why}. Resolve it by hand first",
@@ -194,16 +207,33 @@ def build_reinstall_plan(
     )
 
 
+def blocked_error(blockers: Sequence[str]) -> tuple[str, str]:
+    """The error (and hint) of a reinstall its blockers stop, in the command's language."""
+    return Msg("plan.err.blocked", blockers=_joined(blockers)), Msg("plan.hint.blocked")
+
+
+def _joined(items: Sequence[str]) -> str:
+    """``items`` joined by "; " in every language (each item said in the plan's language)."""
+    if not items:
+        return ""
+    out: str = items[-1]
+    for item in reversed(items[:-1]):
+        out = Msg("plan.joined", first=item, rest=out)
+    return out
+
+
 def _input_blockers(snapshot: Snapshot, gate: NetworkGate) -> list[str]:
     """What stops the plan before it looks at releases: the network, missing Helm state."""
     blockers: list[str] = []
     if not gate.passed:
-        roots = f" (ROOT CAUSE: {gate.root_causes[0]})" if gate.root_causes else ""
-        blockers.append(Msg("plan.blocked.network", reasons="; ".join(gate.reasons()) + roots))
+        roots = Msg("gate.cause", cause=gate.root_causes[0]) if gate.root_causes else ""
+        reasons = Msg("plan.reasons", reasons=_joined(gate.reasons()), roots=roots)
+        blockers.append(Msg("plan.blocked.network", reasons=reasons))
     helm = snapshot.helm
     if helm is None:
         gap = snapshot.gap_for("helm")
-        blockers.append(Msg("plan.blocked.no-helm", why=f": {gap.error}" if gap else ""))
+        why = Msg("plan.blocked.no-helm.why", error=in_text(gap.error)) if gap else ""
+        blockers.append(Msg("plan.blocked.no-helm", why=why))
         return blockers
     for part, value in (
         ("helm.releases", helm.releases),
@@ -285,7 +315,7 @@ def _would_bind_blockers(
             continue
         existing = index.claims_by_key.get(key)
         if existing is not None:
-            why = "; ".join(e.text for e in existing.conflicts) or "no proof of ownership"
+            why = _joined([e.text for e in existing.conflicts]) or Msg("plan.no-proof")
             blockers.append(Msg("plan.blocked.would-bind", pvc=key, name=name, why=why))
     return blockers
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from kostack.analyze.diagnose import Diagnosis
+from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
 from kostack.analyze.findings import Status
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import CATALOG, Msg, register
 from kostack.model.snapshot import ProbeObservation
 from kostack.plan.release_model import GateCheck, NetworkGate
 
@@ -58,6 +58,27 @@ register(
             "en": "the kubernetes service probe {id} failed",
             "ko": "kubernetes 서비스 프로브 {id} 실패",
         },
+        "gate.detail": {"en": "{message}{cause}{more}", "ko": "{message}{cause}{more}"},
+        "gate.cause": {"en": " (ROOT CAUSE: {cause})", "ko": " (근본 원인: {cause})"},
+        "gate.more": {"en": " [+{n} more]", "ko": " [외 {n}건]"},
+        "gate.probe.fail": {
+            "en": "probe {id} {verdict}: {detail}",
+            "ko": "프로브 {id} {verdict}: “{detail}”",
+        },
+        "gate.probe.pass": {"en": "probe {id}: {detail}", "ko": "프로브 {id}: {detail}"},
+        "gate.probe.pass.ok": {"en": "probe {id}: ok", "ko": "프로브 {id}: 정상"},
+        "gate.not-run": {
+            "en": "{check} did not run",
+            "ko": "{check:이/가} 실행되지 않았습니다",
+        },
+        "gate.checks-pass": {
+            "en": "{check}: {n} checks pass",
+            "ko": "{check}: 점검 {n}개 통과",
+        },
+        "gate.no-diagnosis": {
+            "en": "no network diagnosis (no OpenStack/cluster snapshot)",
+            "ko": "네트워크 진단 없음(OpenStack/클러스터 스냅샷 없음)",
+        },
         "gate.dns.short-unknown": {
             "en": "DNS from pods not confirmed",
             "ko": "Pod의 DNS 조회 미확인",
@@ -73,12 +94,23 @@ register(
 # --------------------------------------------------------------------------- the gate
 
 
+def cause_title(cause: RootCause) -> str:
+    """A root cause's title as a `Msg` (said in the plan's language), else as it is."""
+    titles = ROOT_CAUSE_TITLES.get(cause.key)
+    if titles is None or titles.get("en") != cause.title:
+        return cause.title
+    key = f"gate.title.{cause.key}"
+    if key not in CATALOG:
+        register({key: dict(titles)})
+    return Msg(key)
+
+
 def network_gate(
     diagnosis: Diagnosis | None, probes: Iterable[ProbeObservation] = (), note: str = ""
 ) -> NetworkGate:
     """DNS and the kubernetes service from pods: pass only if both are shown to work."""
     if diagnosis is None:
-        why = note or "no network diagnosis (no OpenStack/cluster snapshot)"
+        why = note or Msg("gate.no-diagnosis")
         return NetworkGate(
             (
                 GateCheck(
@@ -98,7 +130,7 @@ def network_gate(
             )
         )
     probes = tuple(probes)
-    roots = tuple(rc.title for rc in diagnosis.root_causes)
+    roots = tuple(cause_title(rc) for rc in diagnosis.root_causes)
     checks = (
         _gate_check("dns", "net-dns", diagnosis, [p for p in probes if p.kind == "dns"]),
         _gate_check(
@@ -137,15 +169,18 @@ def _gate_check(
         if failed:
             cause = next(
                 (
-                    rc.title
+                    cause_title(rc)
                     for rc in diagnosis.root_causes
                     if any(f in rc.symptoms or f in rc.findings for f in failed)
                 ),
                 "",
             )
-            detail = failed[0].message + (f" (ROOT CAUSE: {cause})" if cause else "")
-            if len(failed) > 1:
-                detail += f" [+{len(failed) - 1} more]"
+            detail = Msg(
+                "gate.detail",
+                message=failed[0].message,
+                cause=Msg("gate.cause", cause=cause) if cause else "",
+                more=Msg("gate.more", n=len(failed) - 1) if len(failed) > 1 else "",
+            )
             return GateCheck(
                 name,
                 "fail",
@@ -157,7 +192,12 @@ def _gate_check(
         return GateCheck(
             name,
             "fail",
-            Msg(f"gate.{key}.fail", detail=f"probe {probe.id} {probe.verdict}: {probe.detail}"),
+            Msg(
+                f"gate.{key}.fail",
+                detail=Msg(
+                    "gate.probe.fail", id=probe.id, verdict=probe.verdict, detail=probe.detail
+                ),
+            ),
             "probe",
             Msg(f"gate.{key}.short-probe", id=probe.id),
         )
@@ -166,21 +206,26 @@ def _gate_check(
         return GateCheck(
             name,
             "pass",
-            Msg(f"gate.{key}.pass", detail=f"probe {probe.id}: {probe.detail or 'ok'}"),
+            Msg(
+                f"gate.{key}.pass",
+                detail=Msg("gate.probe.pass", id=probe.id, detail=probe.detail)
+                if probe.detail
+                else Msg("gate.probe.pass.ok", id=probe.id),
+            ),
             "probe",
         )
     if unknown or not findings:
-        detail = unknown[0].message if unknown else f"{check_id} did not run"
+        why: str = unknown[0].message if unknown else Msg("gate.not-run", check=check_id)
         return GateCheck(
             name,
             "unknown",
-            Msg(f"gate.{key}.unknown", detail=detail),
+            Msg(f"gate.{key}.unknown", detail=why),
             "diagnosis",
             Msg(f"gate.{key}.short-unknown"),
         )
     return GateCheck(
         name,
         "pass",
-        Msg(f"gate.{key}.pass", detail=f"{check_id}: {len(findings)} checks pass"),
+        Msg(f"gate.{key}.pass", detail=Msg("gate.checks-pass", check=check_id, n=len(findings))),
         "diagnosis",
     )

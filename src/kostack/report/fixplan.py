@@ -9,6 +9,7 @@ for the shell in scripts.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Final
 
 from kostack.analyze.messages import localize as L
 from kostack.plan.model import (
@@ -283,6 +284,35 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
 """
 
 
+# The helpers' comments in Korean (their commands are the same in every language).
+_HELPER_COMMENTS_KO: Final = {
+    "# The fields of a port that the checks below look at, as JSON.": (
+        "# 아래 검사가 보는 포트 필드(JSON)."
+    ),
+    "# Add allowed address pairs that are not there yet (the CLI keeps existing pairs).": (
+        "# 아직 없는 Allowed Address Pair를 추가합니다(CLI는 기존 pair를 유지합니다)."
+    ),
+    "# Clear groups and pairs and disable port security in one request.": (
+        "# 보안 그룹과 pair를 비우고 포트 보안을 해제합니다(요청 한 번)."
+    ),
+    '# Create a rule; Neutron refuses a duplicate with "already exists" (409), which is fine.': (
+        '# 규칙을 만듭니다. 중복이면 Neutron이 "already exists"(409)로 거부하며, 문제없습니다.'
+    ),
+    "# Add the router routes that are not there yet, in one request.": (
+        "# 아직 없는 라우터 경로를 한 번의 요청으로 추가합니다."
+    ),
+}
+
+
+def _helpers(lang: str) -> str:
+    if lang != "ko":
+        return _SCRIPT_HELPERS
+    text = _SCRIPT_HELPERS
+    for english, korean in _HELPER_COMMENTS_KO.items():
+        text = text.replace(english, korean)
+    return text
+
+
 def _comment(text: str) -> str:
     """A safe one-line shell comment (no newline or hidden character from the cloud ends it)."""
     return comment(text)
@@ -309,51 +339,56 @@ def _rule_args(action: Action) -> list[str]:
     return args
 
 
-def render_script(plan: Plan, version: str = "") -> str:
-    """A reviewable, idempotent bash script of `openstack` CLI commands for the plan."""
+def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
+    """A reviewable, idempotent bash script of `openstack` CLI commands for the plan.
+
+    Its comments are in ``lang``; the commands are the same in every language.
+    """
     src = plan.source
+    when = src.snapshot_created_at
     lines = [
         "#!/usr/bin/env bash",
-        _comment(f"kostack {version} fix plan {plan.digest()} as a script".replace("  ", " ")),
+        _comment(t(lang, "s.head", version=version, digest=plan.digest()).replace("  ", " ")),
         _comment(
-            f"from {src.snapshot_source or 'live collection'}"
-            + (f" (collected {src.snapshot_created_at})" if src.snapshot_created_at else "")
-            + (f", project {src.project}" if src.project else "")
+            t(
+                lang,
+                "s.from",
+                source=t(lang, "source", source=src.snapshot_source)
+                if src.snapshot_source
+                else t(lang, "live"),
+                collected=t(lang, "s.collected", when=when) if when else "",
+                project=t(lang, "s.project", project=src.project) if src.project else "",
+            )
         ),
         "#",
-        "# Review it before running. It needs the `openstack` CLI and credentials for the",
-        "# project (OS_CLOUD or OS_* variables). It is idempotent: what is already in place",
-        "# is skipped, so a second run changes nothing. A port that changed since planning",
-        "# stops it (exit 3): re-run `kostack fix plan`. Security-group rules rely on",
-        "# Neutron refusing duplicates. Unlike `kostack fix apply` it keeps no journal:",
-        "# the undo command of each change is in its comment.",
+        *(f"# {line}" for line in t(lang, "s.about").splitlines()),
     ]
     for note in plan.notes:
         lines.append("#")
-        lines.append(_comment("Note: " + note))
+        lines.append(_comment(t(lang, "s.note", text=L(note, lang))))
     for warning in plan.warnings:
         lines.append("#")
-        lines.append(_comment("WARNING: " + warning))
-    lines.append(_SCRIPT_HELPERS)
+        lines.append(_comment(t(lang, "s.warning", text=L(warning, lang))))
+    lines.append(_helpers(lang))
     if not plan.automatic:
         lines.append("echo 'Nothing to change.'")
     for action in plan.actions:
-        lines.extend(_action_lines(action))
+        lines.extend(_action_lines(action, lang))
     lines.append("")
     lines.append("echo 'Done. Check with: kostack diagnose'")
     # names come from the cloud and the cluster: no control character reaches the terminal
     return terminal_safe("\n".join(lines) + "\n")
 
 
-def _action_lines(action: Action) -> list[str]:
+def _action_lines(action: Action, lang: str = "en") -> list[str]:
     """One action: what and why, its undo command as a comment, the helper call that does it."""
     lines: list[str] = []
-    t = action.target
+    tg = action.target
     lines.append("")
-    lines.append(_comment(f"{action.id}: {describe(action)}"))
-    lines.append(_comment(f"why: {action.reason}"))
+    lines.append(_comment(f"{action.id}: {describe(action, lang)}"))
+    lines.append(_comment(t(lang, "s.why", text=L(action.reason, lang))))
     for note in action.notes:
-        lines.append(_comment(f"note: {note}"))
+        lines.append(_comment(t(lang, "s.action.note", text=L(note, lang))))
     if action.operation == Operation.ADD_ALLOWED_PAIRS and action.before is not None:
         undo = ["openstack", "port", "set", "--no-allowed-address"]
         for p in action.before.allowed_address_pairs:
@@ -361,48 +396,48 @@ def _action_lines(action: Action) -> list[str]:
                 "--allowed-address",
                 f"ip-address={p.ip_address},mac-address={p.mac_address}",
             ]
-        lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
+        lines.append(_comment(t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))))
         lines.append(
             render(
                 [
                     "kostack_add_pairs",
-                    t.id,
-                    t.name or "-",
+                    tg.id,
+                    tg.name or "-",
                     str(action.precondition.revision_number),
                     *(p.ip_address for p in action.pairs),
                 ]
             )
         )
     elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
-        lines.append(_comment(f"undo: {restore_command(t.id, action.before)}"))
+        lines.append(_comment(t(lang, "s.undo", command=restore_command(tg.id, action.before))))
         lines.append(
             render(
                 [
                     "kostack_disable_port_security",
-                    t.id,
-                    t.name or "-",
+                    tg.id,
+                    tg.name or "-",
                     str(action.precondition.revision_number),
                 ]
             )
         )
     elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
-        lines.append(_comment("undo: openstack security group rule delete RULE_ID (printed below)"))
-        lines.append(render(["kostack_add_rule", t.id, action.rule.text(), *_rule_args(action)]))
+        lines.append(_comment(t(lang, "s.undo.rule")))
+        lines.append(render(["kostack_add_rule", tg.id, action.rule.text(), *_rule_args(action)]))
     elif action.operation == Operation.ADD_ROUTER_ROUTES:
         undo = ["openstack", "router", "remove", "route"]
         for r in action.routes:
             undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-        lines.append(_comment("undo: " + render([*undo, *end_options([t.id])])))
+        lines.append(_comment(t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))))
         lines.append(
             render(
                 [
                     "kostack_add_routes",
-                    t.id,
+                    tg.id,
                     *(x for r in action.routes for x in (r.destination, r.nexthop)),
                 ]
             )
         )
     else:
-        lines.append(_comment("manual step, not run by this script:"))
+        lines.append(_comment(t(lang, "s.manual")))
         lines.append(_comment(action.command))
     return lines

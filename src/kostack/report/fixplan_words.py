@@ -114,6 +114,51 @@ TEXT: Final[dict[str, dict[str, str]]] = {
 }
 
 
+# The comments of `kostack fix plan -o script` (the commands stay as they are).
+TEXT["en"].update(
+    {
+        "s.head": "kostack {version} fix plan {digest} as a script",
+        "s.from": "from {source}{collected}{project}",
+        "s.collected": " (collected {when})",
+        "s.project": ", project {project}",
+        "s.about": "Review it before running. It needs the `openstack` CLI and credentials for the\n"
+        "project (OS_CLOUD or OS_* variables). It is idempotent: what is already in place\n"
+        "is skipped, so a second run changes nothing. A port that changed since planning\n"
+        "stops it (exit 3): re-run `kostack fix plan`. Security-group rules rely on\n"
+        "Neutron refusing duplicates. Unlike `kostack fix apply` it keeps no journal:\n"
+        "the undo command of each change is in its comment.",
+        "s.note": "Note: {text}",
+        "s.warning": "WARNING: {text}",
+        "s.why": "why: {text}",
+        "s.action.note": "note: {text}",
+        "s.undo": "undo: {command}",
+        "s.undo.rule": "undo: openstack security group rule delete RULE_ID (printed below)",
+        "s.manual": "manual step, not run by this script:",
+    }
+)
+TEXT["ko"].update(
+    {
+        "s.head": "kostack {version} fix plan {digest}: 스크립트",
+        "s.from": "출처: {source}{collected}{project}",
+        "s.collected": " (수집 시각 {when})",
+        "s.project": ", 프로젝트 {project}",
+        "s.about": "실행하기 전에 검토하세요. `openstack` CLI와 프로젝트의 자격 증명(OS_CLOUD 또는\n"
+        "OS_* 변수)이 필요합니다. 여러 번 실행해도 결과가 같습니다: 이미 반영된 것은 건너뛰므로\n"
+        "두 번째 실행은 아무것도 바꾸지 않습니다. 계획 이후에 바뀐 포트가 있으면 멈춥니다\n"
+        "(exit 3): `kostack fix plan`을 다시 실행하세요. 보안 그룹 규칙은 Neutron이 중복을\n"
+        "거부하는 것에 기댑니다. `kostack fix apply`와 달리 저널을 남기지 않습니다:\n"
+        "각 변경의 되돌리기 명령은 그 변경의 주석에 있습니다.",
+        "s.note": "참고: {text}",
+        "s.warning": "경고: {text}",
+        "s.why": "이유: {text}",
+        "s.action.note": "참고: {text}",
+        "s.undo": "되돌리기: {command}",
+        "s.undo.rule": "되돌리기: openstack security group rule delete RULE_ID (아래에 출력됨)",
+        "s.manual": "수동 단계, 이 스크립트는 실행하지 않음:",
+    }
+)
+
+
 def t(lang: str, key: str, /, **params: Any) -> str:
     """The text of `key` in `lang` (English when the language is not known)."""
     table = TEXT.get(lang, TEXT["en"])

@@ -183,10 +183,10 @@ def render_text(result: PreflightResult, lang: str = "en") -> str:
     out = _text_breaks(result, lang) + _text_group(result, lang) + _text_ports(result, lang)
     out.append("")
     out.append("# --- openstack CLI " + "-" * 60)
-    out.append(render_commands(result).rstrip("\n"))
+    out.append(render_commands(result, lang).rstrip("\n"))
     out.append("")
     out.append("# --- Terraform " + "-" * 64)
-    out.append(render_terraform(result).rstrip("\n"))
+    out.append(render_terraform(result, lang).rstrip("\n"))
     return terminal_safe("\n".join(out) + "\n")
 
 

@@ -17,6 +17,7 @@ from kostack.plan.preflight import (
     PortPlan,
     PreflightResult,
 )
+from kostack.report.preflight_words import t
 from kostack.report.safe import terminal_safe
 from kostack.shell import Arg, Var, Word, render
 
@@ -128,14 +129,17 @@ def _cli_routes(result: PreflightResult) -> str:
     return render(["openstack", "router", "add", "route", *route_args, router])
 
 
-def render_commands(result: PreflightResult) -> str:
-    """`openstack` commands that create the group, its rules and the node ports."""
+def render_commands(result: PreflightResult, lang: str = "en") -> str:
+    """`openstack` commands that create the group, its rules and the node ports.
+
+    The comments are in ``lang``; the commands are the same in every language.
+    """
     spec = result.spec
     group = spec.group_name
     planned = planned_network(result)
-    lines = ["# kostack preflight: create the node ports and their security group"]
+    lines = [f"# {t(lang, 'c.head')}"]
     if planned:
-        lines.append("# Set these to your network and subnet first:")
+        lines.append(f"# {t(lang, 'c.set-first')}")
         lines.append('NETWORK="my-k8s-net"')
         for sub in result.subnets:
             suffix = _subnet_vars(result)[sub.id]
@@ -151,7 +155,7 @@ def render_commands(result: PreflightResult) -> str:
     network: Arg = Var("NETWORK") if planned else result.network.id
     if result.existing_group is not None:
         group = result.existing_group.id
-        lines.append(f"# security group {spec.group_name} exists: only its missing rules are added")
+        lines.append(f"# {t(lang, 'c.group-exists', group=one_line(spec.group_name))}")
     else:
         description = "Kubernetes nodes (kostack preflight)"
         lines.append(
@@ -168,9 +172,8 @@ def render_commands(result: PreflightResult) -> str:
     if result.routes:
         lines.append(_cli_routes(result))
     if any(p.existing is None for p in result.ports):
-        lines.append(
-            "# then boot each node on its port: openstack server create --port NODE-NAME ..."
-        )
+        boot = "openstack server create --port NODE-NAME ..."
+        lines.append(f"# {t(lang, 'c.boot', command=boot)}")
     return "\n".join(lines) + "\n"
 
 
@@ -200,11 +203,11 @@ def _hcl(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _tf_group(result: PreflightResult, group: str) -> list[str]:
+def _tf_group(result: PreflightResult, group: str, lang: str) -> list[str]:
     """The network and subnet variables (for a planned network) and the group or its lookup."""
     spec = result.spec
     existing = result.existing_group
-    out: list[str] = ["# kostack preflight: the node ports and their security group"]
+    out: list[str] = [f"# {t(lang, 'tf.head')}"]
     if planned_network(result):
         out += [
             'variable "network_id" {',
@@ -230,7 +233,7 @@ def _tf_group(result: PreflightResult, group: str) -> list[str]:
             ]
     if existing is not None:
         out += [
-            f"# the group exists ({existing.id}): only its missing rules are added",
+            f"# {t(lang, 'tf.group-exists', id=one_line(existing.id))}",
             f'data "openstack_networking_secgroup_v2" "{group}" {{',
             f"  secgroup_id = {_hcl(existing.id)}",
             "}",
@@ -240,7 +243,7 @@ def _tf_group(result: PreflightResult, group: str) -> list[str]:
             f'resource "openstack_networking_secgroup_v2" "{group}" {{',
             f"  name        = {_hcl(spec.group_name)}",
             '  description = "Kubernetes nodes (kostack preflight)"',
-            "  # Neutron gives a new group egress to anywhere (IPv4 and IPv6); rules below are ingress",
+            f"  # {t(lang, 'tf.egress')}",
             "}",
         ]
     return out
@@ -266,7 +269,7 @@ def _tf_rule(needed: NeededRule, group: str, ref: str) -> list[str]:
     return out
 
 
-def _tf_port(result: PreflightResult, port: PortPlan, ref: str) -> list[str]:
+def _tf_port(result: PreflightResult, port: PortPlan, ref: str, lang: str) -> list[str]:
     """The node's port resource (with the import command when the port exists)."""
     planned = planned_network(result)
     name = _slug(port.node)
@@ -275,9 +278,8 @@ def _tf_port(result: PreflightResult, port: PortPlan, ref: str) -> list[str]:
         command = render(
             ["terraform", "import", f"openstack_networking_port_v2.{name}", port.existing.id]
         )
-        out.append(
-            f"# {one_line(port.node)} has port {one_line(port.existing.id)} already: " + command
-        )
+        node, existing = one_line(port.node), one_line(port.existing.id)
+        out.append(f"# {t(lang, 'tf.has-port', node=node, port=existing, command=command)}")
     out.append(f'resource "openstack_networking_port_v2" "{name}" {{')
     out.append(f"  name                  = {_hcl(port.node)}")
     out.append(
@@ -306,7 +308,7 @@ def _tf_port(result: PreflightResult, port: PortPlan, ref: str) -> list[str]:
     for pair in port.pairs:
         out.append("")
         if pair in port.not_for_traffic:
-            out.append(f"  # {SERVICE_NOTE}")
+            out.append(f"  # {t(lang, 'tf.service')}")
         out.append("  allowed_address_pairs {")
         out.append(f"    ip_address = {_hcl(pair)}")
         out.append("  }")
@@ -314,17 +316,20 @@ def _tf_port(result: PreflightResult, port: PortPlan, ref: str) -> list[str]:
     return out
 
 
-def render_terraform(result: PreflightResult) -> str:
-    """`openstack_networking_secgroup_rule_v2` and `openstack_networking_port_v2` resources."""
+def render_terraform(result: PreflightResult, lang: str = "en") -> str:
+    """`openstack_networking_secgroup_rule_v2` and `openstack_networking_port_v2` resources.
+
+    The comments are in ``lang``; the resources are the same in every language.
+    """
     group = _slug(result.spec.group_name)
     ref = (
         f"data.openstack_networking_secgroup_v2.{group}.id"
         if result.existing_group is not None
         else f"openstack_networking_secgroup_v2.{group}.id"
     )
-    out = _tf_group(result, group)
+    out = _tf_group(result, group, lang)
     for needed in result.rules:
         out += _tf_rule(needed, group, ref)
     for port in result.ports:
-        out += _tf_port(result, port, ref)
+        out += _tf_port(result, port, ref, lang)
     return "\n".join(out) + "\n"

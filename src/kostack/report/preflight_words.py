@@ -110,6 +110,38 @@ KIND_KO: Final = {
 }
 
 
+# The comments of the commands and the Terraform (`-o commands`, `-o terraform`).
+TEXT["en"].update(
+    {
+        "c.head": "kostack preflight: create the node ports and their security group",
+        "c.set-first": "Set these to your network and subnet first:",
+        "c.group-exists": "security group {group} exists: only its missing rules are added",
+        "c.boot": "then boot each node on its port: {command}",
+        "tf.head": "kostack preflight: the node ports and their security group",
+        "tf.group-exists": "the group exists ({id}): only its missing rules are added",
+        "tf.egress": "Neutron gives a new group egress to anywhere (IPv4 and IPv6); rules below "
+        "are ingress",
+        "tf.has-port": "{node} has port {port} already: {command}",
+        "tf.service": "service CIDR: not needed for traffic (service IPs never appear as a source "
+        "on the wire)",
+    }
+)
+TEXT["ko"].update(
+    {
+        "c.head": "kostack preflight: 노드 포트와 그 보안 그룹 만들기",
+        "c.set-first": "먼저 네트워크와 서브넷을 설정하세요:",
+        "c.group-exists": "보안 그룹 {group:이/가} 이미 있습니다: 빠진 규칙만 추가합니다",
+        "c.boot": "그다음 각 노드를 그 포트로 부팅하세요: {command}",
+        "tf.head": "kostack preflight: 노드 포트와 그 보안 그룹",
+        "tf.group-exists": "보안 그룹이 이미 있습니다({id}): 빠진 규칙만 추가합니다",
+        "tf.egress": "Neutron은 새 보안 그룹에 모든 곳으로의 egress(IPv4, IPv6)를 줍니다. 아래 "
+        "규칙은 ingress입니다",
+        "tf.has-port": "{node}에는 이미 포트 {port:이/가} 있습니다: {command}",
+        "tf.service": "서비스 CIDR: 트래픽에는 필요 없음(서비스 IP는 출발지 주소로 전송되지 않음)",
+    }
+)
+
+
 def t(lang: str, key: str, /, **params: Any) -> str:
     """The text of `key` in `lang` (English when the language is not known)."""
     table = TEXT.get(lang, TEXT["en"])

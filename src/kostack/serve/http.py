@@ -19,8 +19,10 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from kostack.catalog import localize
 from kostack.errors import ConfigError
 from kostack.korean import fill
+from kostack.oserror import reason
 from kostack.redact import redact
 
 __all__ = ["ExporterServer", "Route", "parse_listen", "text_body"]
@@ -101,7 +103,7 @@ class ExporterServer:
         except OSError as exc:
             shown = f"[{address[0]}]:{address[1]}" if family_v6 else f"{address[0]}:{address[1]}"
             raise ConfigError(
-                _say(lang, "error.listen", address=shown, error=exc.strerror or str(exc)),
+                _say(lang, "error.listen", address=shown, error=localize(reason(exc), lang)),
                 _say(lang, "hint.listen"),
             ) from exc
         self.thread = threading.Thread(

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kostack.catalog import map_text
 from kostack.collect.live import (
     CollectOptions,
     kubeconfig_secrets,
@@ -212,8 +213,8 @@ class LiveSource(Source):
                 False,
                 time.monotonic() - started,
                 requests,
-                error=redact(err.message, self._secrets),
-                hint=redact(err.hint, self._secrets),
+                error=map_text(err.message, lambda t: redact(t, self._secrets)),
+                hint=map_text(err.hint, lambda t: redact(t, self._secrets)),
             )
             return None, None, status
         if record.ports is None:  # nothing to diagnose without the ports: the source is down
@@ -250,8 +251,8 @@ class LiveSource(Source):
                 "kubernetes",
                 False,
                 time.monotonic() - started,
-                error=redact(err.message, self._secrets),
-                hint=redact(err.hint, self._secrets),
+                error=map_text(err.message, lambda t: redact(t, self._secrets)),
+                hint=map_text(err.hint, lambda t: redact(t, self._secrets)),
             )
             return None, None, None, status
         if kube.cluster.nodes is None:  # an API server that answers errors to everything
