@@ -411,9 +411,7 @@ def test_cli_creates_ipip_and_vxlan_rules(
 # -- the harness ------------------------------------------------------------------------
 
 
-def test_reset_empties_the_cloud(
-    neutron_harness: NeutronHarness, openstack_conn: Any
-) -> None:
+def test_reset_empties_the_cloud(neutron_harness: NeutronHarness, openstack_conn: Any) -> None:
     network = openstack_conn.network.create_network(name="left-over")
     default_before = next(iter(openstack_conn.network.security_groups(name="default")))
 
