@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kostack.cli._options import lang_option, options, snapshot_option
 from kostack.cli.common import (
     READ_ONLY,
     SEVERITIES,
@@ -78,73 +79,62 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     return snapshot
 
 
-def _diagnose_options(f: F) -> F:
-    """The options of `diagnose` before --timeout and the live ones, in --help's order."""
-    options = (
-        click.option(
-            "--snapshot",
-            "snapshot_path",
-            metavar="FILE",
-            help="Read a snapshot instead of collecting live.",
-        ),
-        click.option(
-            "-o",
-            "--output",
-            type=click.Choice(["text", "json", "junit", "sarif"]),
-            default="text",
-            show_default=True,
-        ),
-        click.option(
-            "--fail-on",
-            type=click.Choice(SEVERITIES),
-            default="high",
-            show_default=True,
-            help="Exit 1 when a finding at or above this severity fails.",
-        ),
-        click.option(
-            "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
-        ),
-        click.option(
-            "-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command."
-        ),
-        click.option(
-            "--egress-target",
-            default="1.1.1.1",
-            show_default=True,
-            metavar="IP",
-            help="An address outside the cluster to judge pod egress against (nothing is sent).",
-        ),
-        click.option(
-            "--active",
-            is_flag=True,
-            help="Also run in-cluster probes and correlate them with the static model (sends traffic).",
-        ),
-        click.option(
-            "--probe-image",
-            metavar="IMAGE",
-            help="With --active: the probe pods' image (any with python3).",
-        ),
-        click.option(
-            "--probe-timeout",
-            type=float,
-            metavar="S",
-            help="With --active: per-probe timeout in seconds.",
-        ),
-        click.option(
-            "--probe-lab",
-            metavar="NAME",
-            help="With --active: probe the network lab NAME ('default') instead.",
-        ),
-        click.option(
-            "--probe-icmp-clusterip",
-            is_flag=True,
-            help="With --active: also ping the ClusterIP (not judged: what comes back depends on the "
-            "proxy mode and proves nothing).",
-        ),
-    )
-    for option in reversed(options):
-        f = option(f)
-    return f
+# The options of `diagnose` before --timeout and the live ones, in --help's order.
+_diagnose_options = options(
+    snapshot_option("Read a snapshot instead of collecting live."),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json", "junit", "sarif"]),
+        default="text",
+        show_default=True,
+    ),
+    click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default="high",
+        show_default=True,
+        help="Exit 1 when a finding at or above this severity fails.",
+    ),
+    lang_option(),
+    click.option(
+        "-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command."
+    ),
+    click.option(
+        "--egress-target",
+        default="1.1.1.1",
+        show_default=True,
+        metavar="IP",
+        help="An address outside the cluster to judge pod egress against (nothing is sent).",
+    ),
+    click.option(
+        "--active",
+        is_flag=True,
+        help="Also run in-cluster probes and correlate them with the static model (sends traffic).",
+    ),
+    click.option(
+        "--probe-image",
+        metavar="IMAGE",
+        help="With --active: the probe pods' image (any with python3).",
+    ),
+    click.option(
+        "--probe-timeout",
+        type=float,
+        metavar="S",
+        help="With --active: per-probe timeout in seconds.",
+    ),
+    click.option(
+        "--probe-lab",
+        metavar="NAME",
+        help="With --active: probe the network lab NAME ('default') instead.",
+    ),
+    click.option(
+        "--probe-icmp-clusterip",
+        is_flag=True,
+        help="With --active: also ping the ClusterIP (not judged: what comes back depends on the "
+        "proxy mode and proves nothing).",
+    ),
+)
 
 
 @click.command()

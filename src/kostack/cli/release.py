@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kostack.cli._options import options
 from kostack.cli.common import (
     SEVERITIES,
     Environment,
@@ -290,59 +291,55 @@ def _write_check(
         )
 
 
-def _reinstall_options(f: Any) -> Any:
-    """NAME and the options of `release reinstall`, in the order --help lists them."""
-    options = (
-        click.argument("name", metavar="NAME"),
-        click.option(
-            "-n", "--namespace", required=True, metavar="NS", help="Namespace to install into."
-        ),
-        click.option(
-            "--chart", required=True, metavar="CHART", help="Chart reference, as for helm install."
-        ),
-        click.option(
-            "-f",
-            "--values",
-            "values_file",
-            metavar="FILE",
-            type=click.Path(exists=True, dir_okay=False),
-            help="Values file for the new install (passed to helm as is).",
-        ),
-        click.option(
-            "--from",
-            "from_namespaces",
-            multiple=True,
-            metavar="NS",
-            help="Also remove release NAME and its volumes from NS (default: NS, and the "
-            "namespace `helm install` without -n used, when the release of the chart is there).",
-        ),
-        click.option(
-            "--discard-data",
-            is_flag=True,
-            help="Do not set volumes to Retain first: data on Delete volumes is lost with the claims.",
-        ),
-        click.option("--yes", is_flag=True, help="Act (default: show the plan only)."),
-        click.option(
-            "--journal",
-            "journal_path",
-            metavar="FILE",
-            help="Journal file (default: ./kostack-reinstall-NAME-TIME.journal.jsonl).",
-        ),
-        click.option(
-            "--timeout",
-            type=click.IntRange(min=1, max=86400),
-            default=DEFAULT_TIMEOUT,
-            show_default=True,
-            metavar="SECONDS",
-            help="How long to wait for a deletion, helm, or readiness.",
-        ),
-        click.option(
-            "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-        ),
-    )
-    for option in reversed(options):
-        f = option(f)
-    return f
+# NAME and the options of `release reinstall`, in the order --help lists them.
+_reinstall_options = options(
+    click.argument("name", metavar="NAME"),
+    click.option(
+        "-n", "--namespace", required=True, metavar="NS", help="Namespace to install into."
+    ),
+    click.option(
+        "--chart", required=True, metavar="CHART", help="Chart reference, as for helm install."
+    ),
+    click.option(
+        "-f",
+        "--values",
+        "values_file",
+        metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Values file for the new install (passed to helm as is).",
+    ),
+    click.option(
+        "--from",
+        "from_namespaces",
+        multiple=True,
+        metavar="NS",
+        help="Also remove release NAME and its volumes from NS (default: NS, and the "
+        "namespace `helm install` without -n used, when the release of the chart is there).",
+    ),
+    click.option(
+        "--discard-data",
+        is_flag=True,
+        help="Do not set volumes to Retain first: data on Delete volumes is lost with the claims.",
+    ),
+    click.option("--yes", is_flag=True, help="Act (default: show the plan only)."),
+    click.option(
+        "--journal",
+        "journal_path",
+        metavar="FILE",
+        help="Journal file (default: ./kostack-reinstall-NAME-TIME.journal.jsonl).",
+    ),
+    click.option(
+        "--timeout",
+        type=click.IntRange(min=1, max=86400),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long to wait for a deletion, helm, or readiness.",
+    ),
+    click.option(
+        "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+    ),
+)
 
 
 @release.command(
