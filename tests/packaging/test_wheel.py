@@ -53,7 +53,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # the lab's lines, errors, probe details, warnings and scenario descriptions in both languages
 # (cli/lab_text.py, cli/lab_errors.py, cli/lab_shapes.py, report/probe_words.py): 70,943
 # measured.
-SHIPPED_LINES_BUDGET = 71_000
+# 71,000 -> 71,100: release check/reinstall, diagnose and trace split under 80 lines each (#12,
+# branch fnsplit): the new helpers' signatures, imports and docstrings (cli/release_run.py), +107
+# net: 71,050 measured.
+SHIPPED_LINES_BUDGET = 71_100
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
