@@ -4,7 +4,6 @@ unreadable raises one clear error with exit code 3."""
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,15 +127,12 @@ def test_missing_calico_crds_404(serve: ServeFn) -> None:
 def test_timeout_on_one_list_is_a_gap(serve: ServeFn) -> None:
     served = serve(fx.seed_cluster())
     fault = served.api.inject_fault("crd.projectcalico.org", "ippools", delay=3.0)
-    started = time.monotonic()
     collection = served.collect(timeout_s=0.5)
-    elapsed = time.monotonic() - started
     error = gaps_by_source(collection)["cluster.cni.calico.ip_pools"]
     assert error.startswith("GET /apis/crd.projectcalico.org/v1/ippools: no answer within 0.5 s")
     # Read timeouts are not retried, and the v3 API is not tried after a timeout.
     assert fault.hits == 1
     assert not any("projectcalico.org/v3" in line for line in served.requests())
-    assert elapsed < 2.5
     assert collection.cluster.cni.calico is not None
     assert collection.cluster.cni.calico.blocks is not None  # the rest was read
 
@@ -186,7 +182,6 @@ def kubeconfig_for(path: Path, server: str, token: str = "kostack-canary-unused-
 
 def test_unreachable_server_is_collect_error_exit_3(tmp_path: Path, closed_port: int) -> None:
     kubeconfig = kubeconfig_for(tmp_path / "kc", f"http://127.0.0.1:{closed_port}")
-    started = time.monotonic()
     with pytest.raises(CollectError) as caught:
         collect_kubernetes(str(kubeconfig), None, environ={}, timeout_s=2)
     error = caught.value
@@ -197,7 +192,6 @@ def test_unreachable_server_is_collect_error_exit_3(tmp_path: Path, closed_port:
     assert f"http://127.0.0.1:{closed_port}, context ctx" in error.message
     assert " object at 0x" not in error.message
     assert error.hint
-    assert time.monotonic() - started < 2
 
 
 def test_server_that_never_answers_is_collect_error(tmp_path: Path, silent_server: int) -> None:

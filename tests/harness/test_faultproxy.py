@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-import time
+import threading
 import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING
@@ -104,11 +104,10 @@ def test_timeout_holds_longer_than_the_client_waits(
     conn.network.get_port(port_id)  # version discovery outside the timed part
     fault = fault_proxy.inject(FaultKind.TIMEOUT, "PUT", PORT_PATH, hold_s=30, forward=forward)
 
-    started = time.monotonic()
-    # openstacksdk lets keystoneauth's exception through unwrapped, and does not retry.
+    # openstacksdk lets keystoneauth's exception through unwrapped, and does not retry:
+    # ConnectTimeout is the kind of the client's own 0.5 s timeout, not an end of the 30 s hold.
     with pytest.raises(ks_exceptions.ConnectTimeout):
         conn.network.update_port(port_id, allowed_address_pairs=[{"ip_address": "10.244.0.0/16"}])
-    assert time.monotonic() - started < 10
     assert fault.fired.wait(
         10
     )  # under load the proxy may read the request after the client gave up
@@ -155,9 +154,11 @@ def test_stop_releases_a_held_connection(neutron: str) -> None:
         urllib.request.urlopen(request, timeout=0.3)
     assert fault.fired.wait(timeout=5)
 
-    started = time.monotonic()
-    proxy.stop()
-    assert time.monotonic() - started < 5
+    # stop() does not wait out the 60 s hold (a 30 s guard, well below it, ends a hang)
+    stopper = threading.Thread(target=proxy.stop, daemon=True)
+    stopper.start()
+    stopper.join(30)
+    assert not stopper.is_alive()
 
 
 def test_two_faults_due_on_one_request_fire_one_after_the_other(

@@ -30,9 +30,7 @@ def test_down_leaves_nothing(lab: Lab) -> None:
     status = lab.up("seed")
     pids = [s.pid for s in status.servers]
     assert all(netns.process_alive(pid) for pid in pids)
-    started = time.monotonic()
     report = lab.down()
-    assert time.monotonic() - started < 5
     assert len(report.namespaces_removed) == 15
     assert sorted(report.processes_stopped) == sorted(pids)
     assert not any(netns.process_alive(pid) for pid in pids)

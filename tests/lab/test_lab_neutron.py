@@ -97,11 +97,11 @@ def test_agent_watches_neutron(lab: Lab, seeded_neutron: Any) -> None:
 
 def test_eight_nodes_from_neutron(lab: Lab, neutron_seeder: Any, neutron: str) -> None:
     neutron_seeder(nodes=8)
-    started = time.monotonic()
     lab.up("vxlan-ok", nodes=8, neutron_endpoint=neutron, seed_neutron=True)
-    # A bound against a hang or a per-node wait, not a speed target: 16 s was measured with the
-    # suite on two xdist workers at load average 15 on 2 cores (15 s was the bound before).
-    assert time.monotonic() - started < 45
+    # No time bound (how long `lab up` takes is for benchmarks): the outcome is eight nodes,
+    # each with its namespace, and pods that reach each other across them.
+    status = lab.status()
+    assert status.up and len(status.nodes) == 8 and status.missing_namespaces == ()
     assert table(lab)["pod_to_pod"]
 
 

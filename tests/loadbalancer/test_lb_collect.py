@@ -96,15 +96,12 @@ def test_an_octavia_listing_that_never_answers_is_a_gap_within_the_timeout(
     lb_world: LBWorld,
 ) -> None:
     """A held GET (the server accepts and says nothing) ends at --timeout as a gap, not a hang."""
-    import time
 
     _two_services(lb_world)
     fault = lb_world.octavia_proxy.inject(
         FaultKind.TIMEOUT, "GET", r"^/v2/lbaas/listeners$", hold_s=30
     )
-    started = time.monotonic()
     run = lb_world.run("diagnose", "-o", "json", "--timeout", "2")
-    assert time.monotonic() - started < 25  # the 30 s hold was not waited out
     assert fault.fired.wait(
         10
     )  # under load the proxy may read the request after the client gave up
@@ -112,3 +109,4 @@ def test_an_octavia_listing_that_never_answers_is_a_gap_within_the_timeout(
     (gap,) = run.json()["gaps"]
     assert gap["source"] == "openstack.load_balancers"
     assert "/lbaas/listeners" in gap["error"]
+    assert "/lbaas/listeners timed out" in gap["error"]  # --timeout ended it, not the 30 s hold

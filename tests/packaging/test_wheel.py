@@ -69,7 +69,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # collect/texts.py, Neutron error explanations, journal and file errors, release-plan errors,
 # OS errors in kostack/oserror.py, script comments; +1,165 lines, nearly all of them the
 # Korean (and English) texts of the message catalogues: 72,083 measured on komsg after its merge of main.
-SHIPPED_LINES_BUDGET = 73_910
+# 73,910 -> 74,020: four CLI functions split below 80 lines (#12, branch fnsplit: release
+# check/reinstall with cli/release_run.py, diagnose, trace): +107 measured on fnsplit.
+SHIPPED_LINES_BUDGET = 74_020
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

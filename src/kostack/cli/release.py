@@ -13,14 +13,12 @@ step journaled, with the retained volumes and how to get their data back.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from kostack.cli._options import options
 from kostack.cli.common import (
     SEVERITIES,
     Environment,
@@ -34,27 +32,13 @@ from kostack.cli.common import (
 )
 from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
 from kostack.cli.diagnose import live_options
-from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
-from kostack.report.safe import terminal_safe
-from kostack.shell import command, quote, render
+from kostack.errors import ConfigError, ExitCode, KostackError
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.analyze.diagnose import Diagnosis
+    from kostack.analyze.release_checks import ReleaseReport
     from kostack.model import Snapshot
-    from kostack.plan.release import ReinstallPlan
-
-# What the API server's audit log sees for the reinstall's deletes and patches.
-REINSTALL_USER_AGENT = "kostack (release reinstall)"
-
-
-class ReinstallBlocked(KostackError):
-    """The plan cannot be carried out (network gate, unproven volumes...)."""
-
-    exit_code = ExitCode.FINDINGS
-
-
-class ReinstallIncomplete(KostackError):
-    exit_code = ExitCode.APPLY_FAILED
+    from kostack.plan.release_advice import ReinstallAdvice
 
 
 @click.group(
@@ -249,7 +233,6 @@ def check(
     """
     from kostack.analyze.release_checks import check_releases
     from kostack.plan.release_advice import advice_about, reinstall_advice
-    from kostack.report.release_text import dumps, release_check_dict, render_release_check
 
     env = get_env(ctx)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
@@ -266,14 +249,35 @@ def check(
     report = everything.about(name, namespace)
     # decided on every release (a plan may also remove a copy elsewhere), shown for the asked ones
     advice = advice_about(reinstall_advice(snapshot, diagnosis, everything), name, namespace)
+    _write_check(env, report, name, namespace, output, language, verbose, advice)
+    if output != "json" and why:
+        env.stderr.write(f"note: network not judged: {why}\n")
+    worst = report.worst()
+    code = exit_for(str(worst) if worst else None, fail_on)
+    if code == 0 and any(g.source.startswith("helm") for g in snapshot.gaps):
+        return int(ExitCode.PARTIAL)
+    return code
+
+
+def _write_check(
+    env: Environment,
+    report: ReleaseReport,
+    name: str | None,
+    namespace: str | None,
+    output: str,
+    language: str,
+    verbose: bool,
+    advice: tuple[ReinstallAdvice, ...],
+) -> None:
+    """The release check's report on stdout: JSON, or text in the language."""
     from kostack.cli.main import version
+    from kostack.report.release_text import dumps, release_check_dict, render_release_check
 
     if output == "json":
-        env.stdout.write(
-            dumps(
-                release_check_dict(report, version(), name=name, namespace=namespace, advice=advice)
-            )
+        answer = release_check_dict(
+            report, version(), name=name, namespace=namespace, advice=advice
         )
+        env.stdout.write(dumps(answer))
     else:
         env.stdout.write(
             render_release_check(
@@ -285,13 +289,57 @@ def check(
                 advice=advice,
             )
         )
-        if why:
-            env.stderr.write(f"note: network not judged: {why}\n")
-    worst = report.worst()
-    code = exit_for(str(worst) if worst else None, fail_on)
-    if code == 0 and any(g.source.startswith("helm") for g in snapshot.gaps):
-        return int(ExitCode.PARTIAL)
-    return code
+
+
+# NAME and the options of `release reinstall`, in the order --help lists them.
+_reinstall_options = options(
+    click.argument("name", metavar="NAME"),
+    click.option(
+        "-n", "--namespace", required=True, metavar="NS", help="Namespace to install into."
+    ),
+    click.option(
+        "--chart", required=True, metavar="CHART", help="Chart reference, as for helm install."
+    ),
+    click.option(
+        "-f",
+        "--values",
+        "values_file",
+        metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False),
+        help="Values file for the new install (passed to helm as is).",
+    ),
+    click.option(
+        "--from",
+        "from_namespaces",
+        multiple=True,
+        metavar="NS",
+        help="Also remove release NAME and its volumes from NS (default: NS, and the "
+        "namespace `helm install` without -n used, when the release of the chart is there).",
+    ),
+    click.option(
+        "--discard-data",
+        is_flag=True,
+        help="Do not set volumes to Retain first: data on Delete volumes is lost with the claims.",
+    ),
+    click.option("--yes", is_flag=True, help="Act (default: show the plan only)."),
+    click.option(
+        "--journal",
+        "journal_path",
+        metavar="FILE",
+        help="Journal file (default: ./kostack-reinstall-NAME-TIME.journal.jsonl).",
+    ),
+    click.option(
+        "--timeout",
+        type=click.IntRange(min=1, max=86400),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long to wait for a deletion, helm, or readiness.",
+    ),
+    click.option(
+        "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+    ),
+)
 
 
 @release.command(
@@ -302,50 +350,7 @@ Examples:
   kostack release reinstall pg --namespace databases --chart bitnami/postgresql --from default
 """
 )
-@click.argument("name", metavar="NAME")
-@click.option("-n", "--namespace", required=True, metavar="NS", help="Namespace to install into.")
-@click.option(
-    "--chart", required=True, metavar="CHART", help="Chart reference, as for helm install."
-)
-@click.option(
-    "-f",
-    "--values",
-    "values_file",
-    metavar="FILE",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Values file for the new install (passed to helm as is).",
-)
-@click.option(
-    "--from",
-    "from_namespaces",
-    multiple=True,
-    metavar="NS",
-    help="Also remove release NAME and its volumes from NS (default: NS, and the "
-    "namespace `helm install` without -n used, when the release of the chart is there).",
-)
-@click.option(
-    "--discard-data",
-    is_flag=True,
-    help="Do not set volumes to Retain first: data on Delete volumes is lost with the claims.",
-)
-@click.option("--yes", is_flag=True, help="Act (default: show the plan only).")
-@click.option(
-    "--journal",
-    "journal_path",
-    metavar="FILE",
-    help="Journal file (default: ./kostack-reinstall-NAME-TIME.journal.jsonl).",
-)
-@click.option(
-    "--timeout",
-    type=click.IntRange(min=1, max=86400),
-    default=DEFAULT_TIMEOUT,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long to wait for a deletion, helm, or readiness.",
-)
-@click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@_reinstall_options
 @_snapshot_options
 @click.pass_context
 def reinstall(
@@ -378,184 +383,40 @@ def reinstall(
     Exit codes: 0 done (or dry run), 1 blocked, 2 bad input, 3 cannot reach
     the cluster, 5 a step failed or stopped.
     """
-    from kostack.apply.release import (
-        Reinstaller,
-        ReleaseJournal,
-        SubprocessHelm,
-        default_journal_path,
-        find_helm,
-    )
-    from kostack.cli.console import activity
-    from kostack.cli.messages import say
-    from kostack.plan.release import blocked_error, build_reinstall_plan
-    from kostack.report.release_plan_text import (
-        apply_dict,
-        plan_dict,
-        render_apply,
-        render_plan,
-        render_step,
-    )
-    from kostack.report.release_text import dumps
+    from kostack.cli.release_run import ReinstallRun, carry_out, show_plan
 
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
     snapshot, client, _ = _with_helm(env, network, live, force_live=yes)
     try:
-        diagnosis = _diagnosis(network)
-        settings = _install_settings(values_file)
-        plan = build_reinstall_plan(
+        run = ReinstallRun(
+            env,
+            language=language,
+            output=output,
+            yes=yes,
+            kubeconfig=_kubeconfig(env, live),
+            context=str(live["kube_context"]) if live.get("kube_context") else None,
+        )
+        plan = show_plan(
+            run,
             snapshot,
-            diagnosis,
+            _diagnosis(network),
             name=name,
             namespace=namespace,
             chart=chart,
             values_file=values_file,
             discard_data=discard_data,
             from_namespaces=from_namespaces,
-            install_settings=settings,
             timeout=timeout,
             network_note=why,
         )
-        from kostack.cli.main import version
-
-        now = dt.datetime.now(dt.UTC)
-        total = sum(
-            1
-            for p in (snapshot.helm.pvcs or () if snapshot.helm else ())
-            if p.namespace in plan.from_namespaces
-        )
-        if output == "json":
-            if not yes or plan.blocked:
-                env.stdout.write(dumps(plan_dict(plan, version())))
-        else:
-            env.stdout.write(
-                render_plan(plan, now=now, lang=language, dry_run=not yes, total_pvcs=total)
-            )
-        if plan.blocked:
-            raise ReinstallBlocked(*blocked_error(plan.blockers))
         if not yes:
             return int(ExitCode.OK)
         if client is None:  # pragma: no cover - force_live=True always reads live
             raise ConfigError("the cluster was not read", "Give --kubeconfig/--context.")
-        # the client read the cluster as the collector; its writes say what they are
-        client.user_agent = REINSTALL_USER_AGENT
-        kubeconfig = _kubeconfig(env, live)
-        context = live.get("kube_context")
-        helm_path = find_helm(env.environ)
-        runner = (
-            SubprocessHelm(helm_path, kubeconfig, str(context) if context else None, env.environ)
-            if helm_path
-            else None
-        )
-        path = Path(journal_path) if journal_path else default_journal_path(name)
-        again = _again(name, namespace, chart, values_file, path)
-        env.activity = f"reinstalling {namespace}/{name} ({again})"
-        with (
-            ReleaseJournal(path) as journal,
-            _interrupt_message(plan, again),
-            activity(env, say(language, "cli.progress.reinstall_step", step=name)) as describe,
-        ):
-
-            def echo(line: str) -> None:
-                # each step also names itself on the progress line (it may wait minutes)
-                describe(say(language, "cli.progress.reinstall_step", step=terminal_safe(line)))
-                if output == "text":
-                    _echo(env, line)
-
-            result = Reinstaller(
-                client,
-                runner,
-                journal,
-                echo=echo,
-                kubeconfig=kubeconfig,
-                context=str(context) if context else None,
-                lang=language,
-            ).run(plan, version())
-        if output == "json":
-            env.stdout.write(dumps({**plan_dict(plan, version()), "result": apply_dict(result)}))
-        else:
-            env.stdout.write("\n" + render_apply(result, lang=language))
-        if result.status == "stopped":
-            step = next((s for s in result.steps if s.outcome == "manual"), None)
-            if output == "text" and step is not None:
-                env.stdout.write(render_step(step))
-            raise ReinstallIncomplete(
-                f"reinstall stopped: {result.reason}",
-                f"The journal {path} records every step so far.",
-            )
-        if result.status == "failed":
-            raise ReinstallIncomplete(
-                f"reinstall failed: {result.reason}",
-                f"Nothing after that step was done; the journal {path} has the details.",
-            )
+        carry_out(run, client, plan, journal_path)
         return int(ExitCode.OK)
     finally:
         if client is not None:
             client.close()
-
-
-def _again(name: str, namespace: str, chart: str, values_file: str | None, journal: Path) -> str:
-    """What to run after an interrupted reinstall."""
-    check = render(command(["kostack", "release", "check"], [name], ["--namespace", namespace]))
-    options = ["--namespace", namespace, "--chart", chart]
-    options += ["--values", values_file] if values_file else []
-    again = render(command(["kostack", "release", "reinstall"], [name], [*options, "--yes"]))
-    return (
-        f"the journal {quote(str(journal))} records every step; see what is left with "
-        f"`{check}`, then run `{again}` again (volumes set to Retain keep their data)"
-    )
-
-
-@contextlib.contextmanager
-def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
-    """Ctrl-C during the reinstall: which step was in flight and whether it landed."""
-    from kostack.apply.interrupt import RunInterrupted
-
-    try:
-        yield
-    except RunInterrupted as stop:
-        flight = stop.in_flight
-        if flight is None or stop.action is None:
-            what = "no step was in flight"
-        else:
-            state = {
-                True: "it landed",
-                False: "it did not land",
-                None: "it cannot be told whether it landed",
-            }[flight.landed]
-            step = stop.action
-            what = f"step {flight.step} ({step.op} {step.target.label()}) was in flight: {state} ({flight.seen})"
-        raise Interrupted(
-            f"interrupted (Ctrl-C) during the reinstall of {plan.namespace}/{plan.release}: {what}; "
-            f"{stop.done} of {stop.total} steps done",
-            again[:1].upper() + again[1:] + ".",
-        ) from None
-
-
-def _install_settings(values_file: str | None) -> dict[str, str]:
-    """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
-    import yaml
-
-    from kostack.collect.helm import Scrubber, settings_of
-
-    if not values_file:
-        return {}
-    try:
-        with open(values_file, encoding="utf-8") as stream:
-            values = yaml.safe_load(stream) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(
-            f"cannot read the values file {values_file}: {type(exc).__name__}",
-            "Give a YAML values file.",
-        ) from exc
-    if not isinstance(values, dict):
-        raise ConfigError(
-            f"the values file {values_file} is not a YAML map", "Give a YAML values file."
-        )
-    Scrubber().learn(values)  # its passwords and keys reach no output of this run
-    return settings_of(values, {})
-
-
-def _echo(env: Environment, line: str) -> None:
-    env.stdout.write(terminal_safe(line) + "\n")

@@ -6,7 +6,7 @@ Every key must exist in every language (tests/test_i18n.py proves it).
 from __future__ import annotations
 
 import locale
-import os
+from collections.abc import Mapping
 
 from kostack.korean import fill
 from kostack.report.i18n_lanes import LANE_MESSAGES
@@ -224,15 +224,18 @@ for _lang, _table in LANE_MESSAGES.items():
     MESSAGES[_lang].update(_table)
 
 
-def detect_lang(explicit: str | None = None) -> str:
-    """--lang wins; else KOSTACK_LANG; else the locale (LC_ALL, LC_MESSAGES, LANG); else English."""
+def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:
+    """--lang wins; else KOSTACK_LANG; else the locale (LC_ALL, LC_MESSAGES, LANG); else English.
+
+    `environ` is the command's environment (the CLI passes its own, tests a dict).
+    """
     if explicit:
         return explicit if explicit in LANGS else "en"
-    chosen = os.environ.get(LANG_VAR, "").strip().lower()
+    chosen = environ.get(LANG_VAR, "").strip().lower()
     if chosen:
         return chosen if chosen in LANGS else "en"
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
+        value = environ.get(var, "")
         if value:
             return "ko" if value.lower().startswith("ko") else "en"
     loc = locale.getlocale()[0] or ""

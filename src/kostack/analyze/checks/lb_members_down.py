@@ -104,11 +104,11 @@ def run(ctx: CheckContext) -> list[Finding]:
                 )
             )
         for pa in pas:
-            out.extend(_pool_findings(ctx, pa))
+            out.extend(_pool_findings(pa))
     return out
 
 
-def _pool_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
+def _pool_findings(pa: PortAnalysis) -> list[Finding]:
     """One pool: down members grouped by reason (each group one finding), contradictions, or OK."""
     bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
     assert pool is not None

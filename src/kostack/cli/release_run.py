@@ -1,0 +1,228 @@
+"""Carrying out `kostack release reinstall`: the plan shown, then (with --yes) every step run.
+
+The command itself (its options and help) is in cli/release.py; this module is
+imported only when it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kostack.cli.common import Environment
+from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
+from kostack.report.safe import terminal_safe
+from kostack.shell import command, quote, render
+
+if TYPE_CHECKING:
+    from kostack.analyze.diagnose import Diagnosis
+    from kostack.model import Snapshot
+    from kostack.plan.release import ReinstallPlan
+
+# What the API server's audit log sees for the reinstall's deletes and patches.
+REINSTALL_USER_AGENT = "kostack (release reinstall)"
+
+
+class ReinstallBlocked(KostackError):
+    """The plan cannot be carried out (network gate, unproven volumes...)."""
+
+    exit_code = ExitCode.FINDINGS
+
+
+class ReinstallIncomplete(KostackError):
+    exit_code = ExitCode.APPLY_FAILED
+
+
+@dataclass(frozen=True)
+class ReinstallRun:
+    """How this run talks (language, -o, --yes) and which cluster it acts on."""
+
+    env: Environment
+    language: str
+    output: str
+    yes: bool
+    kubeconfig: str | None
+    context: str | None
+
+
+def show_plan(
+    run: ReinstallRun,
+    snapshot: Snapshot,
+    diagnosis: Diagnosis | None,
+    *,
+    network_note: str,
+    values_file: str | None,
+    **choices: Any,
+) -> ReinstallPlan:
+    """Build the plan and print it (JSON only when nothing will follow); blocked: raise."""
+    from kostack.cli.main import version
+    from kostack.plan.release import blocked_error, build_reinstall_plan
+    from kostack.report.release_plan_text import plan_dict, render_plan
+    from kostack.report.release_text import dumps
+
+    env, language = run.env, run.language
+    plan = build_reinstall_plan(
+        snapshot,
+        diagnosis,
+        values_file=values_file,
+        install_settings=_install_settings(values_file),
+        network_note=network_note,
+        **choices,
+    )
+    now = dt.datetime.now(dt.UTC)
+    total = sum(
+        1
+        for p in (snapshot.helm.pvcs or () if snapshot.helm else ())
+        if p.namespace in plan.from_namespaces
+    )
+    if run.output == "json":
+        if not run.yes or plan.blocked:
+            env.stdout.write(dumps(plan_dict(plan, version())))
+    else:
+        env.stdout.write(
+            render_plan(plan, now=now, lang=language, dry_run=not run.yes, total_pvcs=total)
+        )
+    if plan.blocked:
+        raise ReinstallBlocked(*blocked_error(plan.blockers))
+    return plan
+
+
+def carry_out(
+    run: ReinstallRun,
+    client: Any,
+    plan: ReinstallPlan,
+    journal_path: str | None,
+) -> None:
+    """Run every step of the plan, journaled; print the result; stopped or failed: raise."""
+    from kostack.apply.release import (
+        Reinstaller,
+        ReleaseJournal,
+        SubprocessHelm,
+        default_journal_path,
+        find_helm,
+    )
+    from kostack.cli.console import activity
+    from kostack.cli.main import version
+    from kostack.cli.messages import say
+    from kostack.report.release_plan_text import apply_dict, plan_dict, render_apply, render_step
+    from kostack.report.release_text import dumps
+
+    env, language, output = run.env, run.language, run.output
+    name, namespace = plan.release, plan.namespace
+    # the client read the cluster as the collector; its writes say what they are
+    client.user_agent = REINSTALL_USER_AGENT
+    helm_path = find_helm(env.environ)
+    runner = (
+        SubprocessHelm(helm_path, run.kubeconfig, run.context, env.environ) if helm_path else None
+    )
+    path = Path(journal_path) if journal_path else default_journal_path(name)
+    again = _again(name, namespace, plan.chart, plan.values_file, path)
+    env.activity = f"reinstalling {namespace}/{name} ({again})"
+    with (
+        ReleaseJournal(path) as journal,
+        _interrupt_message(plan, again),
+        activity(env, say(language, "cli.progress.reinstall_step", step=name)) as describe,
+    ):
+
+        def echo(line: str) -> None:
+            # each step also names itself on the progress line (it may wait minutes)
+            describe(say(language, "cli.progress.reinstall_step", step=terminal_safe(line)))
+            if output == "text":
+                _echo(env, line)
+
+        result = Reinstaller(
+            client,
+            runner,
+            journal,
+            echo=echo,
+            kubeconfig=run.kubeconfig,
+            context=run.context,
+            lang=language,
+        ).run(plan, version())
+    if output == "json":
+        env.stdout.write(dumps({**plan_dict(plan, version()), "result": apply_dict(result)}))
+    else:
+        env.stdout.write("\n" + render_apply(result, lang=language))
+    if result.status == "stopped":
+        step = next((s for s in result.steps if s.outcome == "manual"), None)
+        if output == "text" and step is not None:
+            env.stdout.write(render_step(step))
+        raise ReinstallIncomplete(
+            f"reinstall stopped: {result.reason}",
+            f"The journal {path} records every step so far.",
+        )
+    if result.status == "failed":
+        raise ReinstallIncomplete(
+            f"reinstall failed: {result.reason}",
+            f"Nothing after that step was done; the journal {path} has the details.",
+        )
+
+
+def _again(name: str, namespace: str, chart: str, values_file: str | None, journal: Path) -> str:
+    """What to run after an interrupted reinstall."""
+    check = render(command(["kostack", "release", "check"], [name], ["--namespace", namespace]))
+    options = ["--namespace", namespace, "--chart", chart]
+    options += ["--values", values_file] if values_file else []
+    again = render(command(["kostack", "release", "reinstall"], [name], [*options, "--yes"]))
+    return (
+        f"the journal {quote(str(journal))} records every step; see what is left with "
+        f"`{check}`, then run `{again}` again (volumes set to Retain keep their data)"
+    )
+
+
+@contextlib.contextmanager
+def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
+    """Ctrl-C during the reinstall: which step was in flight and whether it landed."""
+    from kostack.apply.interrupt import RunInterrupted
+
+    try:
+        yield
+    except RunInterrupted as stop:
+        flight = stop.in_flight
+        if flight is None or stop.action is None:
+            what = "no step was in flight"
+        else:
+            state = {
+                True: "it landed",
+                False: "it did not land",
+                None: "it cannot be told whether it landed",
+            }[flight.landed]
+            step = stop.action
+            what = f"step {flight.step} ({step.op} {step.target.label()}) was in flight: {state} ({flight.seen})"
+        raise Interrupted(
+            f"interrupted (Ctrl-C) during the reinstall of {plan.namespace}/{plan.release}: {what}; "
+            f"{stop.done} of {stop.total} steps done",
+            again[:1].upper() + again[1:] + ".",
+        ) from None
+
+
+def _install_settings(values_file: str | None) -> dict[str, str]:
+    """Only the naming/persistence settings of the new values (the rest may hold secrets)."""
+    import yaml
+
+    from kostack.collect.helm import Scrubber, settings_of
+
+    if not values_file:
+        return {}
+    try:
+        with open(values_file, encoding="utf-8") as stream:
+            values = yaml.safe_load(stream) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(
+            f"cannot read the values file {values_file}: {type(exc).__name__}",
+            "Give a YAML values file.",
+        ) from exc
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"the values file {values_file} is not a YAML map", "Give a YAML values file."
+        )
+    Scrubber().learn(values)  # its passwords and keys reach no output of this run
+    return settings_of(values, {})
+
+
+def _echo(env: Environment, line: str) -> None:
+    env.stdout.write(terminal_safe(line) + "\n")
