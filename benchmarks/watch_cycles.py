@@ -120,6 +120,8 @@ def main() -> int:
             seconds.append(record.seconds)
             if n == 0:
                 rss_start = rss_mb()
+            # progress on stderr (a long run): the per-cycle RSS curve
+            print(f"cycle {n + 1}: {record.seconds:.2f}s rss_mb={rss_mb():.1f}", file=sys.stderr)
             if (n + 1) % 10 == 0:
                 diagnose_runs.append(time_diagnose(path))
             log.clear()
