@@ -56,7 +56,8 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 @dataclass
 class WatchProcess:
-    """`kostack watch ARGS` in a child process; stderr lines collected as they come."""
+    """`kostack watch ARGS` (or ``command``: guard) in a child process; stderr lines
+    collected as they come; ``port``: the one the start line names."""
 
     args: Sequence[str]
     env: dict[str, str] | None = None
@@ -64,12 +65,13 @@ class WatchProcess:
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str] = field(default_factory=queue.Queue)
     port: int = 0
+    command: str = "watch"
 
     def start(self, timeout: float = 60.0) -> WatchProcess:
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.process = subprocess.Popen(
-            [*KOSTACK, "watch", *self.args],
+            [*KOSTACK, self.command, *self.args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
