@@ -88,7 +88,7 @@ def test_cli_up_status_probe_down(root_only: None, tmp_path: Path) -> None:
         assert code == 0, err
         assert out.startswith("lab up: scenario fixed (4 nodes)")
         # the next commands name this lab (without --name they would find no lab)
-        assert f"kostack lab probe --name {name} --state-dir {state}," in out
+        assert f"`kostack lab probe --name {name} --state-dir {state}`," in out
         # served as a cluster by default; no Neutron, so no clouds.yaml line
         assert out.splitlines()[-1] == f"export KUBECONFIG={state}/kubeconfig"
         code, out, err = invoke("up", "--scenario", "fixed", "--name", name, "--state-dir", state)

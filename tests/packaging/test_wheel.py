@@ -49,7 +49,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # kostack/korean.py, the fix/preflight/release/error texts), the message and exit-code fixes
 # (#13 B), splits of four more god-files (#12), and the merge of all of them with dual stack:
 # 69,514 measured on main after the merges.
-SHIPPED_LINES_BUDGET = 69_600
+# 69,600 -> 71,000: `kostack lab` and `kostack probe` in Korean (#13 item 3, branch kolab):
+# the lab's lines, errors, probe details, warnings and scenario descriptions in both languages
+# (cli/lab_text.py, cli/lab_errors.py, cli/lab_shapes.py, report/probe_words.py): 70,943
+# measured.
+SHIPPED_LINES_BUDGET = 71_000
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

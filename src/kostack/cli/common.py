@@ -7,7 +7,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
@@ -165,12 +165,33 @@ def openstack_needed(env: Environment, way: str, **params: object) -> Iterator[N
 
 def interrupted(env: Environment, exc: BaseException) -> int:
     """Ctrl-C (or click's Abort) that no command turned into a fuller message: exit 130."""
+    from kostack.cli.console import language
+
+    lang = language(env)
+    source = exc.__cause__ or exc  # click turns KeyboardInterrupt into Abort (from it)
+    notes = getattr(source, "__notes__", ())  # e.g. what a cleanup could not remove
+    if lang != "en":
+        env.stderr.write(terminal_safe(_interrupted_in(lang, env.activity, notes)))
+        return int(ExitCode.INTERRUPTED)
     where = f" while {env.activity}" if env.activity else ""
     env.stderr.write(terminal_safe(f"error: interrupted (Ctrl-C){where}\n"))
-    source = exc.__cause__ or exc  # click turns KeyboardInterrupt into Abort (from it)
-    for note in getattr(source, "__notes__", ()):  # e.g. what a cleanup could not remove
+    for note in notes:
         env.stderr.write(terminal_safe(f"note: {note}\n"))
     return int(ExitCode.INTERRUPTED)
+
+
+def _interrupted_in(lang: str, activity: str, notes: Iterable[str]) -> str:
+    """The Ctrl-C lines in ``lang``: an activity said as a `Msg` is translated, one in
+    English words only is quoted (“...”), as are the notes of a cleanup."""
+    from kostack.analyze.messages import Msg
+    from kostack.cli.errors_text import said
+    from kostack.cli.messages import say
+
+    what = activity if isinstance(activity, Msg) else f"“{activity}”"
+    where = Msg("cli.err.while", what=what) if activity else ""
+    lines = [said(Msg(_ERROR), lang) + Msg("cli.err.interrupted", where=where).render(lang)]
+    lines += [say(lang, "cli.note.prefix") + f"“{note}”" for note in notes]
+    return "".join(f"{line}\n" for line in lines)
 
 
 def fail(env: Environment, err: KostackError) -> int:
@@ -184,6 +205,10 @@ def fail(env: Environment, err: KostackError) -> int:
         from kostack.cli.errors_text import said
 
         error, hint = localize(error, lang), localize(hint, lang) if hint else hint
+        if type(err).__module__ == "kostack.lab.errors":  # the lab's own English words
+            from kostack.cli.lab_errors import lab_error
+
+            error, hint = lab_error(lang, error, hint or "")
         emit_err(env, terminal_safe(f"{said(Msg(_ERROR), lang)}{error}\n"))
         if hint:
             emit_err(env, terminal_safe(f"{said(Msg(_HINT), lang)}{hint}\n"))

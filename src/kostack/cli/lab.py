@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from kostack.cli._options import options
+from kostack.cli._options import lang_option, options
 from kostack.cli.common import Environment, get_env
 from kostack.lab.errors import LabError
 from kostack.report.safe import terminal_safe
-from kostack.shell import render
 
 if TYPE_CHECKING:
     from kostack.lab.lab import Lab
-    from kostack.lab.lab_records import LabStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,8 +41,19 @@ def _lab(name: str | None, state_dir: Path | None) -> Lab:
     return Lab(name=name, state_dir=state_dir)
 
 
+def _lang(ctx: click.Context) -> str:
+    """The language of what the command prints: its --lang, else KOSTACK_LANG or the locale."""
+    from kostack.cli.console import language
+
+    env = get_env(ctx)
+    given = ctx.params.get("lang")
+    env.lang = given if isinstance(given, str) else env.lang
+    return language(env)
+
+
 def _reports_errors(function: F) -> F:
-    """Turn a LabError into `error: ...` / `hint: ...` on stderr and its exit code."""
+    """Turn a LabError into `error: ...` / `hint: ...` on stderr (in the command's
+    language, kostack.cli.lab_shapes) and its exit code."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -52,18 +61,24 @@ def _reports_errors(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except LabError as err:
+            from kostack.analyze.messages import Msg
             from kostack.cli.console import emit_err
+            from kostack.cli.errors_text import said
+            from kostack.cli.lab_errors import lab_error
 
-            env = get_env(ctx)
-            emit_err(env, terminal_safe(f"error: {err.message}\n"))
-            if err.hint:
-                emit_err(env, terminal_safe(f"hint: {err.hint}\n"))
+            env, lang = get_env(ctx), _lang(ctx)
+            message, hint = lab_error(lang, str(err.message), str(err.hint or ""))
+            emit_err(env, terminal_safe(f"{said(Msg('cli.err.prefix'), lang)}{message}\n"))
+            if hint:
+                emit_err(env, terminal_safe(f"{said(Msg('cli.hint.prefix'), lang)}{hint}\n"))
             ctx.exit(int(err.exit_code))
 
     return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature
 
 
 def _lab_options(function: F) -> F:
+    """--name and --state-dir (which lab), and --lang (every lab command speaks Korean too)."""
+    function = lang_option()(function)
     function = click.option(
         "--state-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -163,6 +178,7 @@ def up(
     as_json: bool,
     name: str | None,
     state_dir: Path | None,
+    lang: str | None,
 ) -> None:
     """Build the lab for a scenario and start its servers (DNS, API server, web, pod echo).
 
@@ -190,12 +206,12 @@ def up(
         raise LabInputError(
             "--no-neutron and --neutron-endpoint exclude each other", "give one of them"
         )
+    from kostack.analyze.messages import Msg
+    from kostack.cli.lab_text import up_lines
+
     own_neutron = not no_neutron and neutron_endpoint is None
     lab_ = _lab(name, state_dir)
-    get_env(ctx).activity = (
-        "building the lab (what was built was torn down again; `kostack lab status` "
-        "shows anything left)"
-    )
+    get_env(ctx).activity = Msg("lab.up.activity")  # said in the command's language on Ctrl-C
     with _stages(get_env(ctx)) as stage:
         status = lab_.up(
             scenario_name,
@@ -209,43 +225,12 @@ def up(
             own_neutron=own_neutron,
             step=stage,
         )
-    _write_up(
-        ctx,
-        status,
-        as_json=as_json,
-        own_neutron=own_neutron,
-        same_lab=_same_lab_options(name, state_dir),
-    )
-
-
-def _write_up(
-    ctx: click.Context, status: LabStatus, *, as_json: bool, own_neutron: bool, same_lab: list[str]
-) -> None:
-    """What `lab up` built, where its Neutron is, what to run next and the lines to paste."""
     if as_json:
         _write(ctx, json.dumps(status.to_dict(), indent=2))
         return
-    _write(
-        ctx,
-        f"lab up: scenario {status.scenario} ({len(status.nodes)} nodes) in {status.up_seconds or 0:.2f} s",
-    )
-    _write(ctx, f"  {status.summary}")
-    _write(ctx, f"  namespaces {status.prefix}*, state in {status.state_dir}")
-    if status.neutron_endpoint:
-        whose = "the lab's own" if own_neutron else "your"
-        _write(ctx, f"  port security from {whose} Neutron at {status.neutron_endpoint}")
-    _write(
-        ctx,
-        "  next: "
-        + ", ".join(
-            render(["kostack", "lab", verb, *same_lab]) for verb in ("probe", "status", "down")
-        ),
-    )
-    if status.exports:
-        sides = "the cluster and its Neutron" if status.neutron_endpoint else "the cluster"
-        _write(ctx, f"  to run kostack collect, diagnose, fix and probe against {sides}, paste:")
-        for line in status.exports:
-            _write(ctx, line)
+    same_lab = _same_lab_options(name, state_dir)
+    for line in up_lines(_lang(ctx), status, own_neutron=own_neutron, same_lab=same_lab):
+        _write(ctx, line)
 
 
 def _same_lab_options(name: str | None, state_dir: Path | None) -> list[str]:
@@ -293,7 +278,12 @@ def _stages(env: Environment) -> Iterator[Callable[[str], None]]:
 @click.pass_context
 @_reports_errors
 def down(
-    ctx: click.Context, all_labs: bool, as_json: bool, name: str | None, state_dir: Path | None
+    ctx: click.Context,
+    all_labs: bool,
+    as_json: bool,
+    name: str | None,
+    state_dir: Path | None,
+    lang: str | None,
 ) -> None:
     """Stop the lab's processes and delete its namespaces (also after a crash).
 
@@ -314,10 +304,17 @@ def down(
             ),
         )
         return
+    from kostack.cli.lab_text import say
+
     _write(
         ctx,
-        f"lab down: removed {len(report.namespaces_removed)} namespaces, "
-        f"stopped {len(report.processes_stopped)} processes in {report.seconds:.2f} s",
+        say(
+            _lang(ctx),
+            "lab.down.done",
+            namespaces=len(report.namespaces_removed),
+            processes=len(report.processes_stopped),
+            seconds=f"{report.seconds:.2f}",
+        ),
     )
 
 
@@ -326,7 +323,9 @@ def down(
 @_lab_options
 @click.pass_context
 @_reports_errors
-def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path | None) -> None:
+def status(
+    ctx: click.Context, as_json: bool, name: str | None, state_dir: Path | None, lang: str | None
+) -> None:
     """Show the scenario, namespaces, processes, port-security source and drop counters.
 
     \b
@@ -340,37 +339,17 @@ def status(ctx: click.Context, as_json: bool, name: str | None, state_dir: Path 
     if as_json:
         _write(ctx, json.dumps(current.to_dict(), indent=2))
         return
-    if current.scenario is None:
-        _write(ctx, f"no lab is up ({current.prefix}*, state dir {current.state_dir})")
-    else:
-        _write(
-            ctx,
-            f"lab {'up' if current.up else 'DEGRADED'}: scenario {current.scenario}, prefix {current.prefix}",
-        )
-        for node in current.nodes:
-            _write(ctx, f"  node {node}")
-        alive = sum(1 for s in current.servers if s.alive)
-        _write(ctx, f"  processes: {alive} of {len(current.servers)} running")
-        source = (current.portsec or {}).get("source", "not rendered")
-        _write(ctx, f"  port security from {source}")
-        for line in current.exports:
-            _write(ctx, f"  {line}")
-        for port, counts in sorted(current.counters.items()):
-            _write(
-                ctx,
-                f"  port {port:12} anti-spoofing drops {counts['antispoof_drops']:5}  "
-                f"ingress drops {counts['ingress_drops']:5}  egress drops {counts['egress_drops']:5}  "
-                f"tap rx dropped {counts['tap_rx_dropped']:5}",
-            )
-    for problem in current.problems:
-        _write(ctx, f"  problem: {problem}")
+    from kostack.cli.lab_text import status_lines
+
+    for line in status_lines(_lang(ctx), current):
+        _write(ctx, line)
 
 
 @lab.command("sync")
 @_lab_options
 @click.pass_context
 @_reports_errors
-def sync(ctx: click.Context, name: str | None, state_dir: Path | None) -> None:
+def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str | None) -> None:
     """Re-read port security (Neutron or the lab's description) and re-render if it changed.
 
     \b
@@ -380,11 +359,18 @@ def sync(ctx: click.Context, name: str | None, state_dir: Path | None) -> None:
     from kostack.lab.netns import require_root
 
     require_root()
+    from kostack.cli.lab_shapes import warning
+    from kostack.cli.lab_text import say
+
     result = _lab(name, state_dir).sync()
-    verb = "re-rendered" if result.changed else "unchanged"
-    _write(ctx, f"port security {verb} ({result.fingerprint}) in {result.seconds:.2f} s")
-    for warning in result.warnings:
-        _write(ctx, f"  warning: {warning}")
+    said = "lab.sync.changed" if result.changed else "lab.sync.unchanged"
+    language = _lang(ctx)
+    _write(
+        ctx,
+        say(language, said, fingerprint=result.fingerprint, seconds=f"{result.seconds:.2f}"),
+    )
+    for text in result.warnings:
+        _write(ctx, "  " + say(language, "lab.sync.warning", warning=warning(language, text)))
 
 
 @lab.command("probe")
@@ -412,6 +398,7 @@ def probe(
     as_json: bool,
     name: str | None,
     state_dir: Path | None,
+    lang: str | None,
 ) -> None:
     """Run the standard probes from a pod: DNS, 10.96.0.1:443 TCP and TLS, egress, ping, pod-to-pod, 4 MiB.
 
@@ -437,55 +424,49 @@ def probe(
     if as_json:
         _write(ctx, json.dumps({k: v.__dict__ for k, v in results.items()}, indent=2))
     else:
-        for key, result in results.items():
-            verdict = "ok" if result.ok else "expected" if key in EXPECTED_SILENT else "FAILED"
-            detail = (
-                f"{result.detail} ({EXPECTED_SILENT[key]})"
-                if key in EXPECTED_SILENT and not result.ok
-                else result.detail
-            )
-            _write(ctx, f"  {key:16} {verdict:8} {result.target:22} {detail}")
-        counted = len(results) - sum(1 for k in results if k in EXPECTED_SILENT)
-        _write(
-            ctx,
-            f"{len(failed)} of {counted} probes failed"
-            if failed
-            else f"all {counted} probes passed",
-        )
+        from kostack.cli.lab_text import probe_lines
+
+        for line in probe_lines(_lang(ctx), results, EXPECTED_SILENT):
+            _write(ctx, line)
     if failed:
         ctx.exit(1)
 
 
+_WAY_IN_OPTIONS = (
+    click.option(
+        "--mode",
+        type=click.Choice(["amphora", "ovn"]),
+        required=True,
+        help="amphora: the nodes see the load balancer's address in their subnet; ovn: they see the client.",
+    ),
+    click.option(
+        "--node-port",
+        type=click.IntRange(30000, 32767),
+        default=31080,
+        show_default=True,
+        help="The Service's NodePort on every member node.",
+    ),
+    click.option(
+        "--member",
+        "members",
+        multiple=True,
+        metavar="NODE",
+        help="A member node (repeat; default: every node).",
+    ),
+    click.option("--remove", "remove_it", is_flag=True, help="Take the load balancer out again."),
+    click.option(
+        "--timeout",
+        type=float,
+        default=2.0,
+        show_default=True,
+        help="Seconds before the probe counts as silent.",
+    ),
+    click.option("--json", "as_json", is_flag=True, help="Print the probe's result as JSON."),
+)
+
+
 @lab.command("way-in")
-@click.option(
-    "--mode",
-    type=click.Choice(["amphora", "ovn"]),
-    required=True,
-    help="amphora: the nodes see the load balancer's address in their subnet; ovn: they see the client.",
-)
-@click.option(
-    "--node-port",
-    type=click.IntRange(30000, 32767),
-    default=31080,
-    show_default=True,
-    help="The Service's NodePort on every member node.",
-)
-@click.option(
-    "--member",
-    "members",
-    multiple=True,
-    metavar="NODE",
-    help="A member node (repeat; default: every node).",
-)
-@click.option("--remove", "remove_it", is_flag=True, help="Take the load balancer out again.")
-@click.option(
-    "--timeout",
-    type=float,
-    default=2.0,
-    show_default=True,
-    help="Seconds before the probe counts as silent.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the probe's result as JSON.")
+@options(*_WAY_IN_OPTIONS)
 @_lab_options
 @click.pass_context
 @_reports_errors
@@ -499,6 +480,7 @@ def way_in(
     as_json: bool,
     name: str | None,
     state_dir: Path | None,
+    lang: str | None,
 ) -> None:
     """Put a load balancer for 203.0.113.50:80 in front of the nodes' NodePort and probe it.
 
@@ -515,6 +497,8 @@ def way_in(
       sudo kostack lab way-in --mode ovn --member k8s-w-1 --member k8s-w-2
       sudo kostack lab way-in --mode ovn --remove
     """
+    from kostack.cli.lab_shapes import detail
+    from kostack.cli.lab_text import say
     from kostack.lab.netns import require_root
     from kostack.lab.way_in import WayIn, install, probe, remove
 
@@ -523,7 +507,7 @@ def way_in(
     way = WayIn("ovn" if mode == "ovn" else "amphora", node_port=node_port, members=members)
     if remove_it:
         remove(running, way)
-        _write(ctx, "way in removed")
+        _write(ctx, say(_lang(ctx), "lab.way.removed"))
         return
     install(running, way)
     result = probe(running, way, timeout=timeout)
@@ -531,26 +515,35 @@ def way_in(
         _write(ctx, json.dumps({"mode": mode, **result.__dict__}, indent=2))
     else:
         where = f"{way.floating_ip}:{way.listener_port} -> NodePort {node_port} ({mode})"
-        verdict = f"answered by {result.pod}" if result.ok else f"FAILED: {result.detail}"
+        language = _lang(ctx)
+        verdict = (
+            say(language, "lab.way.answered", pod=result.pod)
+            if result.ok
+            else say(language, "lab.way.failed", detail=detail(language, result.detail))
+        )
         _write(ctx, f"  way-in  {where}  {verdict}")
     if not result.ok:
         ctx.exit(1)
 
 
 @lab.command("scenarios")
+@lang_option()
 @click.pass_context
-def scenarios(ctx: click.Context) -> None:
+def scenarios(ctx: click.Context, lang: str | None) -> None:
     """List the scenarios `lab up` can build.
 
     \b
     Example:
       kostack lab scenarios
     """
+    from kostack.cli.lab_text import scenario_summary
     from kostack.lab.scenarios import SCENARIOS
 
+    language = _lang(ctx)
     width = max(len(s.name) for s in SCENARIOS)
     for scenario in SCENARIOS:
-        _write(ctx, f"{scenario.name:{width}} {scenario.summary}")
+        summary = scenario_summary(language, scenario.name, scenario.summary)
+        _write(ctx, f"{scenario.name:{width}} {summary}")
 
 
 def main() -> None:

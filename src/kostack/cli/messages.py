@@ -17,6 +17,16 @@ from typing import Any, Final
 
 from kostack.analyze.messages import Msg, register
 
+__all__ = [
+    "COLLECT_STEPS",
+    "LAB_STAGES",
+    "Msg",
+    "collect_step",
+    "lab_stage",
+    "say",
+    "snapshot_error",
+]
+
 register(
     {
         "cli.progress.collecting": {"en": "collecting", "ko": "수집 중"},
@@ -123,6 +133,34 @@ register(
             "(`kostack collect --no-kubernetes -o FILE`로 수집). "
             "--network 없이 실행하면 preflight는 계획만 점검합니다.",
         },
+    }
+)
+
+# `kostack probe`'s own errors.
+register(
+    {
+        "cli.probe.not_target": {
+            "en": "--egress-target {value} is not HOST:PORT",
+            "ko": "--egress-target {value:은/는} HOST:PORT 형식이 아닙니다",
+        },
+        "cli.probe.target_eg": {
+            "en": "e.g. --egress-target 1.1.1.1:443",
+            "ko": "예: --egress-target 1.1.1.1:443",
+        },
+        "cli.probe.unresolved": {
+            "en": "cannot resolve --egress-target host {host}: {why}",
+            "ko": "--egress-target의 호스트 {host}의 주소를 찾을 수 없습니다: “{why}”",
+        },
+        "cli.probe.give_ip": {
+            "en": "give an IP address: the probe pods are sent addresses, never names",
+            "ko": "IP 주소를 주세요. 점검 Pod에는 이름이 아니라 주소만 보냅니다",
+        },
+        "cli.probe.lab_name": {
+            "en": "--lab-name needs --lab",
+            "ko": "--lab-name에는 --lab이 필요합니다",
+        },
+        "cli.probe.add_lab": {"en": "add --lab", "ko": "--lab을 추가하세요"},
+        "cli.note.prefix": {"en": "note: ", "ko": "참고: "},
     }
 )
 

@@ -39,11 +39,11 @@ DEFAULT_EGRESS = "1.1.1.1:443"
 
 def parse_target(text: str) -> tuple[str, int]:
     """HOST:PORT (a name is resolved here, on this machine: the agent never resolves)."""
+    from kostack.cli.messages import Msg  # imported late: `kostack probe --help` stays fast
+
     host, sep, port_text = text.strip().rpartition(":")
     if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError(
-            f"--egress-target {text!r} is not HOST:PORT", "e.g. --egress-target 1.1.1.1:443"
-        )
+        raise ConfigError(Msg("cli.probe.not_target", value=repr(text)), Msg("cli.probe.target_eg"))
     host = host.strip("[]")
     try:
         return str(ipaddress.ip_address(host)), int(port_text)
@@ -53,8 +53,8 @@ def parse_target(text: str) -> tuple[str, int]:
         infos = socket.getaddrinfo(host, int(port_text), type=socket.SOCK_STREAM)
     except OSError as exc:
         raise ConfigError(
-            f"cannot resolve --egress-target host {host!r}: {exc}",
-            "give an IP address: the probe pods are sent addresses, never names",
+            Msg("cli.probe.unresolved", host=repr(host), why=str(exc)),
+            Msg("cli.probe.give_ip"),
         ) from exc
     return str(infos[0][4][0]), int(port_text)
 
@@ -142,7 +142,10 @@ def _env_float(env: Environment, name: str, default: float) -> float:
     try:
         return float(text) if text else default
     except ValueError:
-        raise ConfigError(f"{name}={text!r} is not a number of seconds") from None
+        from kostack.cli import errors_text  # noqa: F401  (registers the message)
+        from kostack.cli.messages import Msg
+
+        raise ConfigError(Msg("cli.err.timeout-nan", var=name, value=repr(text))) from None
 
 
 def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) -> Snapshot:
@@ -336,7 +339,9 @@ def probe(
     egress = parse_target(egress_target)
     lab = _lab(lab_name, lab_state_dir) if use_lab else None
     if lab_name and not use_lab:
-        raise ConfigError("--lab-name needs --lab", "add --lab")
+        from kostack.cli.messages import Msg
+
+        raise ConfigError(Msg("cli.probe.lab_name"), Msg("cli.probe.add_lab"))
     if snapshot_path:
         snapshot = read_snapshot(snapshot_path)
     elif lab is not None and not any(live.values()):

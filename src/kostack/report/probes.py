@@ -10,6 +10,7 @@ A model mismatch is always shown, with both sides.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from kostack.model.snapshot import Snapshot
 from kostack.probe.correlate import Comparison, Correlation, correlate, short_outcome
 from kostack.probe.plan import KINDS, Prediction, ProbePlan
 from kostack.report.i18n import t
+from kostack.report.probe_words import observed, verdict_word
 from kostack.report.safe import terminal_safe
 
 __all__ = [
@@ -164,7 +166,7 @@ def probe_section(d: Diagnosis, lang: str, verbose: bool = False) -> list[str]:
         lines.append(f"{INDENT}{t(lang, 'probe.undecided', items=items)}")
     not_run = corr.by("not-comparable")
     if not_run:
-        reasons = Counter(_reason(c.observation.detail) for c in not_run)
+        reasons = Counter(_reason(c.observation.detail, lang) for c in not_run)
         why = "; ".join(f"{reason} ({n})" for reason, n in reasons.most_common(3))
         lines.append(f"{INDENT}{t(lang, 'probe.not_run', n=len(not_run), why=why)}")
     lines.append("")
@@ -184,15 +186,17 @@ def mismatch_lines(corr: Correlation, lang: str) -> list[str]:
             f"{INDENT * 3}{t(lang, 'probe.mismatch_model', prediction=prediction_text(c.prediction, lang))}"
         )
         lines.append(
-            f"{INDENT * 3}{t(lang, 'probe.mismatch_probe', verdict=o.verdict, detail=o.detail)}"
+            f"{INDENT * 3}{t(lang, 'probe.mismatch_probe', verdict=verdict_word(lang, o.verdict), detail=observed(lang, o.detail))}"
         )
     if corr.mismatches:
         lines.append(f"{INDENT * 3}{t(lang, 'probe.mismatch_hint')}")
     return lines
 
 
-def _reason(detail: str) -> str:
+def _reason(detail: str, lang: str) -> str:
     """The gist of why a probe could not run ("no raw socket", "the agent exited 2")."""
+    if lang != "en":
+        return observed(lang, detail).removeprefix("건너뜀: ")[:80]
     text = detail.removeprefix("skipped: ").removeprefix("error: ")
     return text.split(", so ", 1)[0].split(";", 1)[0].split(" (", 1)[0][:80]
 
@@ -326,7 +330,7 @@ def _result_cell(row: MatrixRow, lang: str) -> str:
 def short_detail(detail: str, lang: str) -> str:
     if "timed out" in detail or "no echo reply" in detail:
         return t(lang, "probe.timed_out")
-    return detail.split(";", 1)[0].split(" (", 1)[0][:48]
+    return observed(lang, detail).split(";", 1)[0].split(" (", 1)[0][:48]
 
 
 def _model_cell(row: MatrixRow, lang: str) -> str:
@@ -339,20 +343,30 @@ def _model_cell(row: MatrixRow, lang: str) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [len(h) for h in header]
+    """Columns aligned on a terminal, where a Hangul syllable takes two cells."""
+    widths = [_cells(h) for h in header]
     for row in rows:
         for i, cell in enumerate(row[:-1]):
-            widths[i] = min(max(widths[i], len(cell)), 46)
+            widths[i] = min(max(widths[i], _cells(cell)), 46)
     out = []
     for row in (header, *rows):
-        cells = [
-            (cell if len(cell) <= widths[i] else cell[: widths[i] - 2] + "..").ljust(widths[i])
-            if i < len(row) - 1
-            else cell
-            for i, cell in enumerate(row)
-        ]
+        cells = [_fit(cell, widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
         out.append("  ".join(cells).rstrip())
     return out
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells ``text`` takes (East Asian wide characters take two)."""
+    return len(text) + sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
+
+
+def _fit(cell: str, width: int) -> str:
+    """``cell`` cut (with "..") or padded to ``width`` terminal cells."""
+    if _cells(cell) > width:
+        while _cells(cell) > width - 2:
+            cell = cell[:-1]
+        cell += ".."
+    return cell + " " * (width - _cells(cell))
 
 
 def render_matrix(
@@ -404,7 +418,8 @@ def render_matrix(
         for c in corr.comparisons:
             o = c.observation
             lines.append(
-                f"{INDENT}{o.id}: {o.verdict} ({o.elapsed_ms or 0:.0f} ms) {o.detail} "
+                f"{INDENT}{o.id}: {verdict_word(lang, o.verdict)} ({o.elapsed_ms or 0:.0f} ms) "
+                f"{observed(lang, o.detail)} "
                 f"[{prediction_text(c.prediction, lang, short=True)}]"
             )
     if notes:
