@@ -20,8 +20,8 @@ watch` runs on: the C allocator (PYTHONMALLOC=malloc; the entry point
 re-executes itself so, see kostack.cli.main.LONG_RUNNING); this script
 re-executes itself the same way unless PYTHONMALLOC is set. RSS is the process's
 resident memory (/proc/self/status VmRSS) after the first cycle and after the
-last; series is the number of samples in one /metrics exposition. The last
-line is::
+last; series is the number of samples in one /metrics exposition. Each cycle's
+seconds and RSS go to stderr as it ends (the curve). The last line is::
 
     watch: nodes=5000 cycle_s=.. rss_mb_start=.. rss_mb_end=.. series=.. cycles=100
 
@@ -120,6 +120,8 @@ def main() -> int:
             seconds.append(record.seconds)
             if n == 0:
                 rss_start = rss_mb()
+            # progress on stderr (a long run): the per-cycle RSS curve
+            print(f"cycle {n + 1}: {record.seconds:.2f}s rss_mb={rss_mb():.1f}", file=sys.stderr)
             if (n + 1) % 10 == 0:
                 diagnose_runs.append(time_diagnose(path))
             log.clear()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from watch_testing import listening_ports
 
 from kostack.lab.kube_objects import namespace_object
 from kostack.lab.kubeapi import KubeApiDouble
@@ -30,10 +31,13 @@ TOKEN = "s3cret-token-for-the-agents"
 AGENTS = {"node-a": "127.0.0.2", "node-b": "127.0.0.3"}
 
 
-def free_port() -> int:
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections: bound (nobody else can take it) but
+    not listening, for as long as the test runs."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
 
 
 def agent_pod(node: str, ip: str, ready: bool = True) -> dict[str, Any]:
@@ -56,19 +60,30 @@ def agent_pod(node: str, ip: str, ready: bool = True) -> dict[str, Any]:
 
 
 @pytest.fixture
-def ports() -> tuple[int, int]:
-    return free_port(), free_port()
+def started() -> Iterator[list[tuple[Any, Any, agent_daemon.Daemon]]]:
+    """One daemon per agent address, all on the same two ports, as in the DaemonSet: the
+    first binds free ports (port 0), the others take the ports it got. No port is chosen
+    and released before use, so no other process can take it in between."""
+    first, *others = AGENTS.values()
+    started = [agent_daemon.serve(TOKEN, first, 0, 0)]
+    echo, control = (server.server_address[1] for server in started[0][:2])
+    started += [agent_daemon.serve(TOKEN, ip, echo, control) for ip in others]
+    yield started
+    for echo_server, control_server, _ in started:
+        for server in (echo_server, control_server):
+            server.shutdown()
+            server.server_close()
 
 
 @pytest.fixture
-def daemons(ports: tuple[int, int]) -> Iterator[list[agent_daemon.Daemon]]:
-    echo_port, control_port = ports
-    started = [agent_daemon.serve(TOKEN, ip, echo_port, control_port) for ip in AGENTS.values()]
-    yield [daemon for _, _, daemon in started]
-    for echo, control, _ in started:
-        for server in (echo, control):
-            server.shutdown()
-            server.server_close()
+def ports(started: list[tuple[Any, Any, agent_daemon.Daemon]]) -> tuple[int, int]:
+    """(echo, control) ports of the agents."""
+    return started[0][0].server_address[1], started[0][1].server_address[1]
+
+
+@pytest.fixture
+def daemons(started: list[tuple[Any, Any, agent_daemon.Daemon]]) -> list[agent_daemon.Daemon]:
+    return [daemon for _, _, daemon in started]
 
 
 def probe(pid: str, kind: str, source: str, **fields: Any) -> PlannedProbe:
@@ -89,8 +104,8 @@ def probe(pid: str, kind: str, source: str, **fields: Any) -> PlannedProbe:
     )
 
 
-def make_plan(echo_port: int) -> ProbePlan:
-    closed = free_port()  # nothing listens there: a refused connection
+def make_plan(echo_port: int, closed: int) -> ProbePlan:
+    """``closed``: a port where nothing listens (a refused connection)."""
     probes = (
         probe(
             "pod-http/node-a->node-b",
@@ -162,11 +177,12 @@ def test_a_round_runs_on_the_agents_without_creating_anything(
     ports: tuple[int, int],
     daemons: list[agent_daemon.Daemon],
     cluster: tuple[KubeApiDouble, Path],
+    closed_port: int,
 ) -> None:
     echo_port, control_port = ports
     api, kubeconfig = cluster
     round_ = agents_runner(options(tmp_path, kubeconfig, control_port, echo_port))(
-        make_plan(echo_port)
+        make_plan(echo_port, closed_port)
     )
     verdicts = {r.id: (r.verdict, r.target_ip, r.source_pod) for r in round_.results}
     assert verdicts["pod-http/node-a->node-b"] == (
@@ -190,13 +206,14 @@ def test_a_wrong_token_runs_nothing(
     ports: tuple[int, int],
     daemons: list[agent_daemon.Daemon],
     cluster: tuple[KubeApiDouble, Path],
+    closed_port: int,
 ) -> None:
     echo_port, control_port = ports
     _, kubeconfig = cluster
     runner = agents_runner(
         options(tmp_path, kubeconfig, control_port, echo_port, token="not-the-right-token")
     )
-    round_ = runner(make_plan(echo_port))
+    round_ = runner(make_plan(echo_port, closed_port))
     result = next(r for r in round_.results if r.id == "pod-http/node-a->node-b")
     assert result.verdict == "error" and "HTTP 401" in result.detail
     assert sum(d.runs for d in daemons) == 0
@@ -253,9 +270,10 @@ def test_the_daemon_is_python_3_8() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_daemon_runs_by_path_next_to_the_agent(tmp_path: Path, ports: tuple[int, int]) -> None:
-    """As in an image without kostack installed: `python3 -I agent_daemon.py` beside agent.py."""
-    echo_port, control_port = ports
+def test_the_daemon_runs_by_path_next_to_the_agent(tmp_path: Path) -> None:
+    """As in an image without kostack installed: `python3 -I agent_daemon.py` beside agent.py.
+
+    Port 0 on both: the JSON line it prints says the ports it bound, and they answer."""
     token = tmp_path / "token"
     token.write_text(TOKEN)
     process = subprocess.Popen(
@@ -269,18 +287,25 @@ def test_the_daemon_runs_by_path_next_to_the_agent(tmp_path: Path, ports: tuple[
             "--bind",
             "127.0.0.5",
             "--echo-port",
-            str(echo_port),
+            "0",
             "--control-port",
-            str(control_port),
+            "0",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None
-        assert json.loads(process.stdout.readline())["control"] == control_port
+        bound = json.loads(process.stdout.readline())
+        echo_port, control_port = bound["echo"], bound["control"]
+        assert 0 not in (echo_port, control_port) and echo_port != control_port
+        assert listening_ports(process.pid) == {echo_port, control_port}
         with urllib.request.urlopen(f"http://127.0.0.5:{echo_port}/bytes/10", timeout=5) as answer:
             assert answer.read() == b"x" * 10
+        with urllib.request.urlopen(
+            f"http://127.0.0.5:{control_port}/healthz", timeout=5
+        ) as answer:
+            assert answer.status == 200
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0

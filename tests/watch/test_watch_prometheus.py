@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import urllib.parse
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from watch_testing import EXAMPLES, ROOT, WatchProcess, http_get, wait_for
+from watch_testing import EXAMPLES, ROOT, WatchProcess, http_get, listening_ports, wait_for
 
 RULES = ROOT / "deploy" / "alerts" / "kostack.rules.yaml"
 RULE_TESTS = ROOT / "deploy" / "alerts" / "kostack.rules.test.yaml"
@@ -35,15 +34,9 @@ def tool(name: str) -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Prometheus:
     def __init__(self, tmp: Path, target: str) -> None:
-        self.port = free_port()
+        self.port = 0  # Prometheus binds a free port; read back from /proc once it listens
         config = {
             "global": {"scrape_interval": "500ms", "evaluation_interval": "500ms"},
             "rule_files": [str(RULES)],
@@ -63,13 +56,20 @@ class Prometheus:
                 tool("prometheus"),
                 f"--config.file={tmp / 'prometheus.yml'}",
                 f"--storage.tsdb.path={tmp / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--web.listen-address=127.0.0.1:0",
                 "--web.enable-lifecycle",
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+        # Its log names the address asked for, not the port it got: ask /proc instead.
+        (self.port,) = wait_for("Prometheus listening", self._listening, 60)
         wait_for("Prometheus ready", lambda: http_get(f"{self.url}/-/ready")[0] == 200, 60)
+
+    def _listening(self) -> set[int] | None:
+        if self.process.poll() is not None:
+            raise AssertionError(f"prometheus exited {self.process.returncode}")
+        return listening_ports(self.process.pid) or None
 
     @property
     def url(self) -> str:

@@ -56,7 +56,8 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 @dataclass
 class WatchProcess:
-    """`kostack watch ARGS` in a child process; stderr lines collected as they come."""
+    """`kostack watch ARGS` (or ``command``: guard) in a child process; stderr lines
+    collected as they come; ``port``: the one the start line names."""
 
     args: Sequence[str]
     env: dict[str, str] | None = None
@@ -64,12 +65,13 @@ class WatchProcess:
     lines: list[str] = field(default_factory=list)
     _queue: queue.Queue[str] = field(default_factory=queue.Queue)
     port: int = 0
+    command: str = "watch"
 
     def start(self, timeout: float = 60.0) -> WatchProcess:
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         self.process = subprocess.Popen(
-            [*KOSTACK, "watch", *self.args],
+            [*KOSTACK, self.command, *self.args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -169,3 +171,22 @@ def metric_value(exposition: str, name: str, **labels: str) -> float | None:
         if all(found.get(k) == v for k, v in labels.items()):
             return float(value)
     return None
+
+
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports process ``pid`` listens on, from /proc (its socket inodes matched
+    against the LISTEN rows of its network namespace's tcp tables)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for row in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+                fields = row.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: TCP_LISTEN
+                    ports.add(int(fields[1].rpartition(":")[2], 16))
+    return ports

@@ -69,7 +69,8 @@ def listen_option(default: str) -> Decorator:
         default=default,
         show_default=True,
         metavar="HOST:PORT",
-        help="Where /metrics, /healthz, /readyz and /status are served.",
+        help="Where /metrics, /healthz, /readyz and /status are served. "
+        "Port 0 takes any free port; the start line on stderr names the one taken.",
     )
 
 

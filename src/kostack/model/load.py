@@ -365,7 +365,13 @@ UNIQUE: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 
 
-def _walk(node: Any, parts: list[str], path: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
+# Split once: attribute names made afresh on every load are each kept by CPython's type
+# attribute cache (keyed by the string's address) until evicted; in `kostack watch`,
+# which loads every cycle, those strings pinned scattered heap pages (docs/watch.md).
+_PARTS: Final = {pattern: tuple(pattern.split(".")) for pattern, *_ in UNIQUE}
+
+
+def _walk(node: Any, parts: tuple[str, ...], path: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(JSON path, list) for every list the dotted pattern ``parts`` reaches."""
     if node is None:
         return
@@ -385,7 +391,7 @@ def check_unique(s: Snapshot) -> None:
     """Reject a record whose key (id, name, namespace/name) an earlier record already has."""
     for pattern, scope, what, fields in UNIQUE:
         first: dict[tuple[object, ...], str] = {}
-        for path, items in _walk(s, pattern.split("."), "$"):
+        for path, items in _walk(s, _PARTS[pattern], "$"):
             if scope == "parent":
                 first = {}
             for i, item in enumerate(items):

@@ -16,7 +16,9 @@ One pod per node runs this, so a probe round needs no pod creation:
   plan's own limits (``agent.validate``: IP addresses only, at most
   ``MAX_PROBES`` probes); without the token nothing runs (401).
 
-Standard library only, Python 3.8 or newer, like ``agent.py`` beside it.
+Once listening it prints one JSON line on stdout with the ports it bound
+(``{"agent": ..., "echo": PORT, "control": PORT}``; a port of 0 takes any
+free one). Standard library only, Python 3.8 or newer, like ``agent.py`` beside it.
 """
 
 from __future__ import annotations
@@ -208,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps(
             {
                 "agent": agent.AGENT,
-                "echo": int(options["--echo-port"]),
-                "control": int(options["--control-port"]),
+                "echo": echo.server_address[1],  # the bound ports (0: any free one)
+                "control": control.server_address[1],
             }
         ),
         flush=True,

@@ -24,6 +24,7 @@ import ctypes
 import gc
 import json
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -347,6 +348,10 @@ def _release_memory() -> None:
     memory reflects the largest cycle ever rather than what is alive.
     """
     gc.collect()
+    # CPython's type attribute cache keeps a reference to each attribute name it saw
+    # (slot chosen by the string's address): names made afresh each cycle pile up,
+    # scattered over the heap, until evicted. Emptied, their pages can be trimmed.
+    sys._clear_type_cache()
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
 
