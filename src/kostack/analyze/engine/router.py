@@ -152,7 +152,7 @@ def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop
 
 def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> None:
     """Anti-spoofing, egress rules, the router's SNAT and the reply's way back, in packet
-    order (long: one hop per branch, each with its evidence)."""
+    order (long because each branch appends its own hop with its evidence)."""
     if src.port is None:
         hops.append(
             Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port")
@@ -217,6 +217,14 @@ def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> 
             (Evidence("router", router.id, "external_gateway_info.enable_snat", "true"),),
         )
     )
+    _reply_leg(topo, hops, router, rlabel, src, wire)
+
+
+def _reply_leg(
+    topo: Topology, hops: list[Hop], router: Router, rlabel: Msg, src: NodeView, wire: Wire
+) -> None:
+    """The reply's way back through the router: un-SNAT to a node, or a route to the pod."""
+    assert src.port is not None
     if wire.src == src.ip or any(f.ip_address == wire.src for f in src.port.fixed_ips):
         hops.append(
             Hop(
