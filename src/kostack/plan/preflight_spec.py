@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kostack.analyze.diagnose import Diagnosis
+from kostack.catalog import Msg
 from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
@@ -28,6 +29,7 @@ from kostack.model.snapshot import (
 )
 from kostack.plan.build import ref
 from kostack.plan.model import RootCauseRef, Route, Rule
+from kostack.plan.preflight_kinds import kind
 
 CNI_MODES: dict[str, tuple[str, ...]] = {
     "calico": ("vxlan-crosssubnet", "vxlan", "ipip", "ipip-crosssubnet", "none"),
@@ -170,10 +172,10 @@ class PreflightSpec:
             "vxlan": "VXLAN Always",
             "ipip": "IPIP Always",
             "ipip-crosssubnet": "IPIP CrossSubnet",
-            "none": "no encapsulation (BGP)",
+            "none": kind("preflight.mode.none"),
             "host-gw": "host-gw",
-            "geneve": "Geneve tunnel",
-            "native": "native routing",
+            "geneve": kind("preflight.mode.geneve"),
+            "native": kind("preflight.mode.native"),
         }
         mode = names.get(self.mode, self.mode)
         extras = [f"natOutgoing {'on' if self.nat_outgoing else 'off'}"]
@@ -182,7 +184,7 @@ class PreflightSpec:
             extras.append(f"Typha {'on' if self.typha_on else 'off'}")
         if self.wireguard:
             extras.append("WireGuard on")
-        return f"{self.cni.capitalize()} {mode} ({', '.join(extras)})"
+        return Msg("preflight.cni", cni=self.cni.capitalize(), mode=mode, extras=", ".join(extras))
 
 
 @dataclass(frozen=True)
@@ -321,21 +323,21 @@ def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> t
     v6 = spec.tunnel_version(version) == 6
     table = {
         "vxlan": (70 if v6 else 50, "VXLAN"),
-        "vxlan-crosssubnet": (70 if v6 else 50, "VXLAN (across subnets)"),
+        "vxlan-crosssubnet": (70 if v6 else 50, kind("preflight.kind.vxlan-cross")),
         "geneve": (70 if v6 else 50, "Geneve"),
     }
     if version == 4:
         table["ipip"] = (20, "IPIP")
-        table["ipip-crosssubnet"] = (20, "IPIP (across subnets)")
-    overhead, kind = table.get(spec.mode, (0, "no encapsulation"))
+        table["ipip-crosssubnet"] = (20, kind("preflight.kind.ipip-cross"))
+    overhead, name = table.get(spec.mode, (0, kind("preflight.kind.none")))
     if spec.wireguard and spec.cni == "cilium":
         # Cilium's WireGuard adds to the tunnel (pkg/mtu: tunnel 50 + WireGuard 80).
-        return overhead + 80, (f"{kind} + WireGuard" if overhead else "WireGuard")
+        return overhead + 80, (f"{name} + WireGuard" if overhead else "WireGuard")
     if spec.wireguard:
         wg = 80 if v6 else 60
         if wg > overhead:
-            overhead, kind = wg, "WireGuard"
-    return overhead, kind
+            overhead, name = wg, "WireGuard"
+    return overhead, name
 
 
 def rule_key(rule: SecurityGroupRule) -> tuple[object, ...]:

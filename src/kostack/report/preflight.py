@@ -55,7 +55,7 @@ def _title(rc: RootCauseRef, lang: str) -> str:
 
 
 def _kind(kind: str, lang: str) -> str:
-    return KIND_KO.get(kind, kind) if lang == "ko" else kind
+    return KIND_KO.get(kind, L(kind, lang)) if lang == "ko" else kind
 
 
 def _text_breaks(result: PreflightResult, lang: str) -> list[str]:

@@ -1,0 +1,22 @@
+"""How preflight names the encapsulation overhead and the CNI's mode, in English and Korean."""
+
+from __future__ import annotations
+
+from kostack.catalog import Msg, register
+
+register(
+    {
+        "preflight.kind.vxlan-cross": {"en": "VXLAN (across subnets)", "ko": "VXLAN (서브넷 간)"},
+        "preflight.kind.ipip-cross": {"en": "IPIP (across subnets)", "ko": "IPIP (서브넷 간)"},
+        "preflight.kind.none": {"en": "no encapsulation", "ko": "캡슐화 없음"},
+        "preflight.mode.none": {"en": "no encapsulation (BGP)", "ko": "캡슐화 없음 (BGP)"},
+        "preflight.mode.geneve": {"en": "Geneve tunnel", "ko": "Geneve 터널"},
+        "preflight.mode.native": {"en": "native routing", "ko": "네이티브 라우팅"},
+        "preflight.cni": {"en": "{cni} {mode} ({extras})", "ko": "{cni} {mode} ({extras})"},
+    }
+)
+
+
+def kind(key: str) -> Msg:
+    """The overhead's or mode's name (``preflight.kind.*``, ``preflight.mode.*``)."""
+    return Msg(key)
