@@ -41,3 +41,16 @@ def test_preflight_keeps_the_english_names_in_english_and_json() -> None:
     code, out = run(*PREFLIGHT[:-2], "--cni", "calico", "--mode", "none")
     assert code == 0 and "Calico no encapsulation (BGP)" in out
     assert "(network MTU 1500 - 0 for no encapsulation)" in out
+
+
+def test_probe_is_one_korean_term_the_glossarys() -> None:
+    import kostack.plan.release_gate
+    import kostack.probe.plan_model  # noqa: F401  (both register probe messages)
+    from kostack.catalog import CATALOG
+    from kostack.report.i18n import MESSAGES as REPORT
+    from kostack.watch.messages import MESSAGES as WATCH
+
+    korean = [m["ko"] for m in CATALOG.values()] + [*REPORT["ko"].values(), *WATCH["ko"].values()]
+    assert [text for text in korean if "프로브" in text] == []
+    assert REPORT["ko"]["probe.round"].startswith("점검 라운드:")
+    assert [m["ko"] for m in CATALOG.values() if m["ko"].startswith("DNS 점검 없음")]

@@ -158,14 +158,14 @@ def test_probes_that_could_not_run_are_counted_not_compared() -> None:
 
 def test_korean_probe_report_reads_korean() -> None:
     text = render_diagnosis(diagnose(probed(natoutgoing(), icmp_clusterip=True)), "ko")
-    section = text[text.index("프로브  ") :]
+    section = text[text.index("점검  ") :]
     assert "모델 불일치(MODEL MISMATCH) 0개" in section
-    assert "통과하고 어떤 프로브는 실패하는 이유" in section
+    assert "통과하고 어떤 점검은 실패하는 이유" in section
     assert "ClusterIP는 가상 IP" in section
     matrix = render_matrix(
         probed(seed()), "ko", seconds=1.0, timeout=2.0, node_count=4, class_count=3
     )
-    assert "프로브 라운드" in matrix and "출발" in matrix
+    assert "점검 라운드" in matrix and "출발" in matrix
 
 
 def test_without_probes_the_reports_are_unchanged() -> None:

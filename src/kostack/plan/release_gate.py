@@ -52,21 +52,21 @@ register(
         },
         "gate.dns.short-probe": {
             "en": "the DNS probe {id} failed",
-            "ko": "DNS 프로브 {id} 실패",
+            "ko": "DNS 점검 {id} 실패",
         },
         "gate.api.short-probe": {
             "en": "the kubernetes service probe {id} failed",
-            "ko": "kubernetes 서비스 프로브 {id} 실패",
+            "ko": "kubernetes 서비스 점검 {id} 실패",
         },
         "gate.detail": {"en": "{message}{cause}{more}", "ko": "{message}{cause}{more}"},
         "gate.cause": {"en": " (ROOT CAUSE: {cause})", "ko": " (근본 원인: {cause})"},
         "gate.more": {"en": " [+{n} more]", "ko": " [외 {n}건]"},
         "gate.probe.fail": {
             "en": "probe {id} {verdict}: {detail}",
-            "ko": "프로브 {id} {verdict}: “{detail}”",
+            "ko": "점검 {id} {verdict}: “{detail}”",
         },
-        "gate.probe.pass": {"en": "probe {id}: {detail}", "ko": "프로브 {id}: {detail}"},
-        "gate.probe.pass.ok": {"en": "probe {id}: ok", "ko": "프로브 {id}: 정상"},
+        "gate.probe.pass": {"en": "probe {id}: {detail}", "ko": "점검 {id}: {detail}"},
+        "gate.probe.pass.ok": {"en": "probe {id}: ok", "ko": "점검 {id}: 정상"},
         "gate.not-run": {
             "en": "{check} did not run",
             "ko": "{check:이/가} 실행되지 않았습니다",

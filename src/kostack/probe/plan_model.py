@@ -75,19 +75,19 @@ register(
         "probe.nodes-of": {"en": "nodes: {label}", "ko": "노드: {label}"},
         "probe.no-dns": {
             "en": "no DNS probes: the snapshot has no cluster DNS IP and no kube-system/kube-dns service",
-            "ko": "DNS 프로브 없음: 스냅샷에 클러스터 DNS IP도 kube-system/kube-dns 서비스도 없습니다",
+            "ko": "DNS 점검 없음: 스냅샷에 클러스터 DNS IP도 kube-system/kube-dns 서비스도 없습니다",
         },
         "probe.no-api": {
             "en": "no kubernetes-service probes: the snapshot has no default/kubernetes service",
-            "ko": "kubernetes 서비스 프로브 없음: 스냅샷에 default/kubernetes 서비스가 없습니다",
+            "ko": "kubernetes 서비스 점검 없음: 스냅샷에 default/kubernetes 서비스가 없습니다",
         },
         "probe.ipv6-unmodelled": {
             "en": "the static model does not decide IPv6 flows: this probe is the only evidence",
-            "ko": "정적 모델은 IPv6 흐름을 판단하지 않습니다: 이 프로브가 유일한 근거입니다",
+            "ko": "정적 모델은 IPv6 흐름을 판단하지 않습니다: 이 점검이 유일한 근거입니다",
         },
         "probe.no-nodes": {
             "en": "nothing to probe: the snapshot has no nodes",
-            "ko": "프로브할 대상이 없습니다: 스냅샷에 노드가 없습니다",
+            "ko": "점검할 대상이 없습니다: 스냅샷에 노드가 없습니다",
         },
     }
 )

@@ -77,23 +77,23 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.problems": "Problems while probing:",
     },
     "ko": {
-        "probe.l.probes": "프로브:",
-        "probe.confirmed": "실패한 프로브 {n}개가 확인함: {examples}{more}",
+        "probe.l.probes": "점검:",
+        "probe.confirmed": "실패한 점검 {n}개가 확인함: {examples}{more}",
         "probe.more": " (외 {n}개)",
         "probe.section": (
-            "프로브  노드 {sources}대에서 {n}개 ({runner}): 모델 예측과 일치 {as_predicted}개, "
+            "점검  노드 {sources}대에서 {n}개 ({runner}): 모델 예측과 일치 {as_predicted}개, "
             "근본 원인 확인 {confirmed}개, 모델 불일치(MODEL MISMATCH) {mismatches}개"
         ),
         "probe.n_undecided": "모델이 판단하지 못한 것 {n}개",
         "probe.n_not_run": "실행하지 못한 것 {n}개",
         "probe.mismatch": "모델 불일치(MODEL MISMATCH)  {source}에서 {target:으로/로} {label}",
         "probe.mismatch_model": "모델:    {prediction}",
-        "probe.mismatch_probe": "프로브:  {verdict}: {detail}",
+        "probe.mismatch_probe": "점검:  {verdict}: {detail}",
         "probe.mismatch_hint": (
             "스냅샷과 실제 네트워크가 다릅니다: 스냅샷에 없거나 잘못 담긴 무언가가 이 흐름을 결정합니다. "
             "다시 수집하거나 위의 홉을 확인하세요."
         ),
-        "probe.contrast": "{node}의 Pod에서 어떤 프로브는 통과하고 어떤 프로브는 실패하는 이유{same}:",
+        "probe.contrast": "{node}의 Pod에서 어떤 점검은 통과하고 어떤 점검은 실패하는 이유{same}:",
         "probe.contrast_same": " (다른 노드 {n}대도 같음)",
         "probe.works": "통과: {target:으로/로} {label}: {why}",
         "probe.fails": "실패: {target:으로/로} {label}: {why}",
@@ -103,8 +103,8 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "probe.clusterip_none": "응답 없음",
         "probe.clusterip_some": "{n}개에서 응답 (IPVS 모드에서는 노드 자신이 응답)",
-        "probe.undecided": "모델이 판단하지 못함 (프로브 결과 참고): {items}",
-        "probe.not_run": "실행하지 못함: 프로브 {n}개 ({why})",
+        "probe.undecided": "모델이 판단하지 못함 (점검 결과 참고): {items}",
+        "probe.not_run": "실행하지 못함: 점검 {n}개 ({why})",
         "probe.pred.open": "통과",
         "probe.pred.blocked": "{where}에서 차단: {detail}",
         "probe.pred.blocked_short": "차단 ({cause})",
@@ -113,12 +113,12 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.pred.unknown": "판단 불가",
         "probe.timed_out": "시간 초과",
         "probe.round": (
-            "프로브 라운드: 노드 {nodes}대 중 {sources}대에서 {n}개 ({classes}개 노드 클래스), {seconds:.2f}초, "
-            "프로브당 제한 시간 {timeout:g}초 (실행기: {runner})"
+            "점검 라운드: 노드 {nodes}대 중 {sources}대에서 {n}개 ({classes}개 노드 클래스), {seconds:.2f}초, "
+            "점검당 제한 시간 {timeout:g}초 (실행기: {runner})"
         ),
         "probe.plan": (
-            "프로브 계획: 노드 {nodes}대 중 {sources}대에서 {n}개 ({classes}개 노드 클래스), "
-            "프로브당 제한 시간 {timeout:g}초. 예측은 정적 모델의 결과입니다."
+            "점검 계획: 노드 {nodes}대 중 {sources}대에서 {n}개 ({classes}개 노드 클래스), "
+            "점검당 제한 시간 {timeout:g}초. 예측은 정적 모델의 결과입니다."
         ),
         "probe.dry_run": "시험 실행: 아무것도 보내지 않았습니다. 실행하려면 --yes를 추가하세요 ({what}).",
         "probe.dry_run_lab": "랩의 Pod 네임스페이스에서 실행",
@@ -127,7 +127,7 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "probe.col.source": "출발",
         "probe.col.target": "대상",
-        "probe.col.probe": "프로브",
+        "probe.col.probe": "점검",
         "probe.col.result": "결과",
         "probe.col.model": "모델",
         "probe.col.time": "시간",
@@ -143,6 +143,6 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
             "모델 불일치 {mismatches}"
         ),
         "probe.notes": "참고:",
-        "probe.problems": "프로브 중 문제:",
+        "probe.problems": "점검 중 문제:",
     },
 }
