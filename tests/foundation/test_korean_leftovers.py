@@ -6,8 +6,18 @@ Each case names the English words the old code printed, so a regression shows wh
 
 from __future__ import annotations
 
+import io
+import re
+from pathlib import Path
+from typing import Any
+
 import pytest
+from english import english_lines
 from test_korean_messages import run
+
+from kostack.catalog import Msg, localize
+from kostack.cli import interrupt_text  # noqa: F401  (registers the Ctrl-C texts)
+from kostack.cli.common import Environment
 
 PREFLIGHT = (
     "preflight", "--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12",
@@ -54,3 +64,76 @@ def test_probe_is_one_korean_term_the_glossarys() -> None:
     assert [text for text in korean if "프로브" in text] == []
     assert REPORT["ko"]["probe.round"].startswith("점검 라운드:")
     assert [m["ko"] for m in CATALOG.values() if m["ko"].startswith("DNS 점검 없음")]
+
+
+def _fix_stop(tmp_path: Path, landed: bool | None) -> tuple[Any, Any]:
+    from kostack.apply.interrupt import InFlight, RunInterrupted
+    from kostack.plan.build import build_plan
+    from kostack_testkit.builders import build, example_doc
+
+    plan = build_plan(build(example_doc("seed-incident")))
+    action = plan.actions[0]
+    seen = Msg("int.seen.port", id=action.target.id, rev=7)
+    return plan, RunInterrupted(tmp_path / "j.jsonl", InFlight(action.id, landed, seen), 1, 3)
+
+
+@pytest.mark.parametrize("undo", [False, True])
+@pytest.mark.parametrize("landed", [True, False, None])
+def test_ctrl_c_during_a_fix_says_what_was_in_flight_in_korean(
+    tmp_path: Path, undo: bool, landed: bool | None
+) -> None:
+    from kostack.cli.fix_support import _interrupted
+
+    plan, stop = _fix_stop(tmp_path, landed)
+    err = _interrupted(stop, plan, undo=undo)
+    error, hint = localize(err.message, "ko"), localize(err.hint, "ko")
+    assert ("롤백 중 중단됨 (Ctrl-C)" if undo else "해결 적용 중 중단됨 (Ctrl-C)") in error
+    assert "의 리비전은 7" in error and "변경 3개 중 1개" in error
+    assert {True: "반영됨", False: "반영되지 않음", None: "나중에 반영될 수"}[landed] in error
+    for english in ("was in flight", "it landed", "is at revision", "changes in place"):
+        assert english not in error
+    assert hint.startswith(f"저널 {stop.journal}에 기록되어 있습니다: ")
+    assert f"`kostack fix rollback {stop.journal} --yes`" in hint
+    assert "resume with" not in hint and "continue the rollback" not in hint
+    assert english_lines(error + "\n" + hint) == []
+    # English stays as it was (the safety tests match it word for word)
+    assert str(err.message).startswith("interrupted (Ctrl-C) while ")
+    assert str(err.hint).startswith(f"The journal {stop.journal} records it: ")
+
+
+@pytest.mark.parametrize(
+    ("activity", "korean"),
+    [
+        (Msg("act.collecting"), "수집 중 (아무것도 바꾸지 않았습니다)"),
+        (Msg("act.probing"), "점검 중 (kostack은 끝내기 전에 점검 Pod와"),
+        (Msg("act.probing-lab"), "랩 점검 중 (트래픽만 보냈고"),
+        (Msg("act.applying", next=Msg("act.next.fix", resume="R", rollback="B")), "재개: `R`"),
+        (Msg("act.rolling-back", next=Msg("act.next.rollback", rollback="B")), "롤백 계속: `B`"),
+    ],
+)
+def test_the_ctrl_c_activity_is_said_in_korean_not_quoted(activity: str, korean: str) -> None:
+    from kostack.cli.common import interrupted
+
+    env = Environment(
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ={},
+        stdin_isatty=False,
+        stdout_isatty=False,
+        stderr_isatty=False,
+    )
+    env.lang = "ko"
+    env.activity = activity
+    assert interrupted(env, KeyboardInterrupt()) == 130
+    said = env.stderr.getvalue()
+    assert korean in said and "“" not in said, said
+    assert english_lines(said) == [], said
+
+
+def test_the_commands_name_their_activity_as_a_message() -> None:
+    """collect, diagnose, probe, fix and release set a Msg, so Ctrl-C is said in Korean."""
+    src = Path(__file__).parents[2] / "src" / "kostack" / "cli"
+    for name in ("collect", "diagnose", "probe", "fix_run", "release_run"):
+        text = (src / f"{name}.py").read_text()
+        assert re.search(r"(env\.activity = |doing\(env, )Msg\(", text), name
+        assert not re.search(r"(env\.activity = |doing\(env, )f?\"", text), name

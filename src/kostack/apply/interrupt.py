@@ -17,8 +17,60 @@ from typing import Any, Final, TypeVar
 
 from kostack.apply.journal import ActionLog
 from kostack.apply.neutron import Neutron
+from kostack.catalog import Msg, register
 from kostack.deadline import DeadlineExceeded, Worker, within
 from kostack.plan.model import Action, Operation, Route
+
+register(
+    {
+        "int.seen.cannot": {
+            "en": "cannot re-read {kind} {id}",
+            "ko": "{kind} {id:을/를} 다시 읽을 수 없음",
+        },
+        "int.seen.port": {
+            "en": "port {id} is at revision {rev}",
+            "ko": "포트 {id}의 리비전은 {rev}",
+        },
+        "int.seen.group": {
+            "en": "security group {id} is at revision {rev}",
+            "ko": "보안 그룹 {id}의 리비전은 {rev}",
+        },
+        "int.seen.router": {
+            "en": "router {id} is at revision {rev}",
+            "ko": "라우터 {id}의 리비전은 {rev}",
+        },
+        "int.seen.no-answer": {
+            "en": "{seen}; its request had no answer yet",
+            "ko": "{seen}; 요청에 아직 응답이 없음",
+        },
+        "int.seen.waits": {
+            "en": "it only waits for pods: nothing was being changed",
+            "ko": "Pod를 기다리기만 하는 단계: 바뀌던 것이 없음",
+        },
+        "int.seen.no-cluster": {
+            "en": "the cluster could not be re-read",
+            "ko": "클러스터를 다시 읽을 수 없음",
+        },
+        "int.seen.reread-failed": {
+            "en": "the re-read failed ({error})",
+            "ko": "다시 읽기 실패 (“{error}”)",
+        },
+        "int.seen.policy": {
+            "en": "the volume's reclaim policy is {policy}",
+            "ko": "볼륨의 reclaim policy는 {policy}",
+        },
+        "int.seen.claim-gone": {"en": "the claim is gone", "ko": "PVC가 삭제됨"},
+        "int.seen.claim-terminating": {
+            "en": "the claim is being deleted (Terminating)",
+            "ko": "PVC 삭제 중 (Terminating)",
+        },
+        "int.seen.claim-there": {"en": "the claim is still there", "ko": "PVC가 아직 있음"},
+        "int.seen.no-records": {"en": "no release record is left", "ko": "남은 릴리스 기록 없음"},
+        "int.seen.records": {"en": "release records: {listed}", "ko": "릴리스 기록: {listed}"},
+        "int.seen.none": {"en": "none", "ko": "없음"},
+        "int.seen.unknown-step": {"en": "unknown step", "ko": "알 수 없는 단계"},
+    }
+)
 
 __all__ = ["REREAD_S", "SETTLE_S", "InFlight", "RunInterrupted", "fix_in_flight", "reread"]
 
@@ -68,14 +120,14 @@ def fix_in_flight(
     undo = phase == "undo"
     target = action.target
     landed: bool | None = None
-    seen = f"cannot re-read {target.kind.replace('_', ' ')} {target.id}"
+    seen = Msg("int.seen.cannot", kind=target.kind.replace("_", " "), id=target.id)
     if action.operation in (Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY):
         port = reread("re-read the port", lambda: neutron.port(target.id))
         if port is not None and action.after is not None and action.before is not None:
             wanted, original = (
                 (action.before, action.after) if undo else (action.after, action.before)
             )
-            seen = f"port {target.id} is at revision {port.revision_number}"
+            seen = Msg("int.seen.port", id=target.id, rev=port.revision_number)
             if port.fields.same(wanted):
                 landed = True
             elif port.fields.same(original):
@@ -91,14 +143,14 @@ def fix_in_flight(
                 present = any(r.id == gone for r in group.rules)
             else:
                 present = any(r.rule.key() == key and r.id not in known for r in group.rules)
-            seen = f"security group {target.id} is at revision {group.revision_number}"
+            seen = Msg("int.seen.group", id=target.id, rev=group.revision_number)
             landed = present != undo
     elif action.operation == Operation.ADD_ROUTER_ROUTES:
         router = reread("re-read the router", lambda: neutron.router(target.id))
         if router is not None:
             added = _added_routes(action, before)
             there = [r for r in added if r in router.routes]
-            seen = f"router {target.id} is at revision {router.revision_number}"
+            seen = Msg("int.seen.router", id=target.id, rev=router.revision_number)
             if len(there) == (0 if undo else len(added)):
                 landed = True
             elif len(there) == (len(added) if undo else 0):
@@ -129,7 +181,7 @@ def release_in_flight(
     flight = _release_landed(action.step, action.op, before, after)
     if flight.landed is False and not settled and action.op in ("retain-pv", "delete-pvc"):
         # its request is still out: the server may yet carry it out
-        flight = InFlight(flight.step, None, f"{flight.seen}; its request had no answer yet")
+        flight = InFlight(flight.step, None, Msg("int.seen.no-answer", seen=flight.seen))
     return after, flight
 
 
@@ -138,32 +190,32 @@ def _release_landed(
 ) -> InFlight:
     label = str(step)
     if op in ("wait-ready", "check-ready"):
-        return InFlight(label, False, "it only waits for pods: nothing was being changed")
+        return InFlight(label, False, Msg("int.seen.waits"))
     if after is None:
-        return InFlight(label, None, "the cluster could not be re-read")
+        return InFlight(label, None, Msg("int.seen.no-cluster"))
     if "error" in after:
-        return InFlight(label, None, f"the re-read failed ({after['error']})")
+        return InFlight(label, None, Msg("int.seen.reread-failed", error=after["error"]))
     gone = after.get("exists") is False
     if op == "retain-pv":
         policy = after.get("reclaimPolicy")
-        return InFlight(label, policy == "Retain", f"the volume's reclaim policy is {policy}")
+        return InFlight(label, policy == "Retain", Msg("int.seen.policy", policy=policy))
     if op == "delete-pvc":
         if gone:
-            return InFlight(label, True, "the claim is gone")
+            return InFlight(label, True, Msg("int.seen.claim-gone"))
         if after.get("terminating"):
-            return InFlight(label, True, "the claim is being deleted (Terminating)")
-        return InFlight(label, False, "the claim is still there")
+            return InFlight(label, True, Msg("int.seen.claim-terminating"))
+        return InFlight(label, False, Msg("int.seen.claim-there"))
     revisions = list(after.get("revisions") or [])
     was = list((before or {}).get("revisions") or [])
-    listed = ", ".join(revisions) or "none"
+    listed = ", ".join(revisions) or Msg("int.seen.none")
     if op == "helm-uninstall":
         if not revisions:
-            return InFlight(label, True, "no release record is left")
+            return InFlight(label, True, Msg("int.seen.no-records"))
         landed = False if revisions == was else None
-        return InFlight(label, landed, f"release records: {listed}")
+        return InFlight(label, landed, Msg("int.seen.records", listed=listed))
     if op == "helm-install":
         if revisions == was:
-            return InFlight(label, False, f"release records: {listed}")
+            return InFlight(label, False, Msg("int.seen.records", listed=listed))
         done = all("(deployed)" in r for r in revisions[-1:])
-        return InFlight(label, True if done else None, f"release records: {listed}")
-    return InFlight(label, None, "unknown step")
+        return InFlight(label, True if done else None, Msg("int.seen.records", listed=listed))
+    return InFlight(label, None, Msg("int.seen.unknown-step"))

@@ -14,13 +14,13 @@ import click
 
 from kostack.cli._options import options
 from kostack.cli.common import (
-    READ_ONLY,
     Environment,
     get_env,
     openstack_needed,
     request_timeout,
 )
 from kostack.cli.diagnose import live_options
+from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError, ExitCode
 from kostack.redact import redact
 from kostack.report.safe import terminal_safe
@@ -165,7 +165,7 @@ def collect(
     env = get_env(ctx)
     target = _check_target(output_path)
     started = time.monotonic()
-    env.activity = f"collecting ({READ_ONLY})"
+    env.activity = Msg("act.collecting")
     with _collect_progress(env) as progress, openstack_needed(env, "cli.way.collect"):
         snapshot = collect_snapshot(
             CollectOptions(

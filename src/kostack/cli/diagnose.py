@@ -9,7 +9,6 @@ import click
 
 from kostack.cli._options import lang_option, options, snapshot_option
 from kostack.cli.common import (
-    READ_ONLY,
     SEVERITIES,
     F,
     detect_lang,
@@ -19,6 +18,7 @@ from kostack.cli.common import (
     optional_part,
     read_snapshot,
 )
+from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
@@ -74,7 +74,7 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
             read = read.model_copy(update={"openstack": os_})
         return read
     collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
-    with doing(env, f"collecting ({READ_ONLY})"):
+    with doing(env, Msg("act.collecting")):
         snapshot: Snapshot = collect_live(env, **live)  # with its own progress per source
     return snapshot
 

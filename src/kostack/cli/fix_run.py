@@ -31,6 +31,7 @@ from kostack.cli.fix_support import (
     _snapshot,
     _version,
 )
+from kostack.cli.interrupt_text import Msg
 from kostack.errors import ApplyError, ConfigError, ExitCode, KostackError
 from kostack.report.safe import terminal_safe
 from kostack.shell import render
@@ -294,7 +295,7 @@ def _apply(
             undo=render(["kostack", "fix", "rollback", str(journal.path)]),
         )
         env.stdout.write(terminal_safe(f"\n{start}\n"))
-        env.activity = f"applying the fix ({_next_steps(journal.path)})"
+        env.activity = Msg("act.applying", next=_next_steps(journal.path))
         try:
             with _counted(env, "cli.progress.applying", len(plan.automatic)) as counted:
                 on_event = counted(_printer(env, plan))
@@ -421,7 +422,7 @@ def run_rollback(
         cloud = os_cloud or (header.get("cloud") if isinstance(header.get("cloud"), str) else None)
         neutron = _connect(env, cloud, timeout_s, "fix rollback")
         env.stdout.write("\n")
-        env.activity = f"rolling back ({_next_steps(journal.path, undo=True)})"
+        env.activity = Msg("act.rolling-back", next=_next_steps(journal.path, undo=True))
         try:
             with _counted(env, "cli.progress.rolling_back", len(preview)) as counted:
                 on_event = counted(_printer(env, journal.plan))

@@ -253,34 +253,50 @@ def _connect(
 
 
 def _next_steps(journal: Path, *, undo: bool = False) -> str:
-    rollback = "`" + render(["kostack", "fix", "rollback", str(journal), "--yes"]) + "`"
+    from kostack.cli.interrupt_text import Msg
+
+    rollback = render(["kostack", "fix", "rollback", str(journal), "--yes"])
     if undo:
-        return f"continue the rollback with {rollback}"
+        return Msg("act.next.rollback", rollback=rollback)
     resume = render(["kostack", "fix", "apply", "--journal", str(journal), "--yes"])
-    return f"resume with `{resume}`, undo with {rollback}"
+    return Msg("act.next.fix", resume=resume, rollback=rollback)
 
 
 def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted:
     """Ctrl-C during apply or rollback: what was in flight, whether it landed, what next."""
+    from kostack.catalog import register
+    from kostack.cli.interrupt_text import Msg
     from kostack.report.fixplan import describe
 
     flight = stop.in_flight
     if flight is None:
-        what = "no change was in flight"
+        what = Msg("fix.int.none")
     else:
-        state = {
-            True: "it landed",
-            False: "it did not land",
-            None: "its request had no answer yet, so it may still land",
-        }[flight.landed]
-        change = describe(plan.action(flight.step))
-        what = f"change {flight.step} ({change}) was in flight: {state} ({flight.seen})"
-    doing = "rolling back" if undo else "applying the fix"
+        state = {True: "landed", False: "not-landed", None: "maybe"}[flight.landed]
+        action = plan.action(flight.step)
+        key = f"fix.int.change.{flight.step}"  # the action's own words, in both languages
+        register({key: {lang: _braced(describe(action, lang)) for lang in ("en", "ko")}})
+        what = Msg(
+            "fix.int.flight",
+            step=flight.step,
+            change=Msg(key),
+            state=Msg(f"fix.int.{state}"),
+            seen=flight.seen,
+        )
     return Interrupted(
-        f"interrupted (Ctrl-C) while {doing}: {what}; {stop.done} of {stop.total} "
-        f"changes {'restored or unchanged' if undo else 'in place'}",
-        f"The journal {stop.journal} records it: {_next_steps(stop.journal, undo=undo)}.",
+        Msg(
+            "fix.int.rollback" if undo else "fix.int.apply",
+            what=what,
+            done=stop.done,
+            total=stop.total,
+        ),
+        Msg("fix.int.hint", journal=stop.journal, next=_next_steps(stop.journal, undo=undo)),
     )
+
+
+def _braced(text: str) -> str:
+    """``text`` as a template that says it as it is."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _report_problems(env: Environment, report: RunReport) -> int:

@@ -77,16 +77,13 @@ def run_round(
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
     from kostack.analyze.messages import localize
     from kostack.cli.console import activity, language, steps
+    from kostack.cli.interrupt_text import Msg
     from kostack.cli.messages import say
     from kostack.probe.k8s_runner import KubeProbeOptions, run_in_kubernetes
     from kostack.probe.lab_runner import run_in_lab
     from kostack.report.safe import terminal_safe
 
-    env.activity = (
-        "probing the lab (only traffic was sent; nothing was changed)"
-        if lab is not None
-        else "probing (kostack deleted its probe pods and namespace before exiting)"
-    )
+    env.activity = Msg("act.probing-lab" if lab is not None else "act.probing")
     if lab is not None:
         from kostack.lab.netns import require_root
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kostack.cli.common import Environment
+from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
 from kostack.report.safe import terminal_safe
 from kostack.shell import command, quote, render
@@ -121,7 +122,7 @@ def carry_out(
     )
     path = Path(journal_path) if journal_path else default_journal_path(name)
     again = _again(name, namespace, plan.chart, plan.values_file, path)
-    env.activity = f"reinstalling {namespace}/{name} ({again})"
+    env.activity = Msg("act.reinstalling", release=f"{namespace}/{name}", next=again)
     with (
         ReleaseJournal(path) as journal,
         _interrupt_message(plan, again),
@@ -168,10 +169,7 @@ def _again(name: str, namespace: str, chart: str, values_file: str | None, journ
     options = ["--namespace", namespace, "--chart", chart]
     options += ["--values", values_file] if values_file else []
     again = render(command(["kostack", "release", "reinstall"], [name], [*options, "--yes"]))
-    return (
-        f"the journal {quote(str(journal))} records every step; see what is left with "
-        f"`{check}`, then run `{again}` again (volumes set to Retain keep their data)"
-    )
+    return Msg("act.next.release", journal=quote(str(journal)), check=check, again=again)
 
 
 @contextlib.contextmanager
@@ -184,19 +182,27 @@ def _interrupt_message(plan: ReinstallPlan, again: str) -> Iterator[None]:
     except RunInterrupted as stop:
         flight = stop.in_flight
         if flight is None or stop.action is None:
-            what = "no step was in flight"
+            what: str = Msg("rel.int.none")
         else:
-            state = {
-                True: "it landed",
-                False: "it did not land",
-                None: "it cannot be told whether it landed",
-            }[flight.landed]
+            state = {True: "fix.int.landed", False: "fix.int.not-landed", None: "rel.int.untold"}
             step = stop.action
-            what = f"step {flight.step} ({step.op} {step.target.label()}) was in flight: {state} ({flight.seen})"
+            what = Msg(
+                "rel.int.flight",
+                step=flight.step,
+                op=f"{step.op} {step.target.label()}",
+                state=Msg(state[flight.landed]),
+                seen=flight.seen,
+            )
+        params = again.params if isinstance(again, Msg) else {}
         raise Interrupted(
-            f"interrupted (Ctrl-C) during the reinstall of {plan.namespace}/{plan.release}: {what}; "
-            f"{stop.done} of {stop.total} steps done",
-            again[:1].upper() + again[1:] + ".",
+            Msg(
+                "rel.int",
+                release=f"{plan.namespace}/{plan.release}",
+                what=what,
+                done=stop.done,
+                total=stop.total,
+            ),
+            Msg("rel.int.hint", **params) if params else again,
         ) from None
 
 
