@@ -362,6 +362,22 @@ def test_diagnose_active_that_cannot_probe_keeps_the_static_diagnosis_and_says_w
     assert namespaces(seed_api) == []
 
 
+def test_a_failed_probe_round_is_a_korean_gap_under_lang_ko(
+    seed_api: KubeApiDouble, seed_kubeconfig: Path, tmp_path: Path
+) -> None:
+    seed_api.inject_fault("", "namespaces", status=403, verbs={"create"})
+    snap = tmp_path / "seed.json"
+    snap.write_text(dump_snapshot(seed_snapshot()), encoding="utf-8")
+    args = ["diagnose", "--snapshot", str(snap), "--active", "--kubeconfig", str(seed_kubeconfig)]
+    result = run_cli([*args, "--lang", "ko"])
+    assert result.code == 1, result.err
+    assert "probes: 점검 라운드가 실패했습니다: " in result.out, result.out
+    assert "the probe round failed" not in result.out
+    # the snapshot's gap stays English data (`-o json`)
+    as_json = run_cli([*args, "--lang", "ko", "-o", "json"])
+    assert "the probe round failed: " in as_json.out
+
+
 def test_dual_stack_ipv6_probes_aim_at_the_echo_pods_ipv6_addresses(
     seed_api: KubeApiDouble, seed_kubeconfig: Path, kubelet_factory: KubeletFactory
 ) -> None:

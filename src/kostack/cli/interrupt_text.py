@@ -1,5 +1,6 @@
 """What a Ctrl-C says, in English and Korean: the activity it stopped and, for a fix, what was
-in flight and how to resume or undo (`kostack.cli.common.interrupted`, `fix_support`)."""
+in flight and how to resume or undo (`kostack.cli.common.interrupted`, `fix_support`); and the
+gap an active diagnosis records when its probes cannot run (`kostack.cli.probe`)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,19 @@ register(
         "rel.int.flight": {
             "en": "step {step} ({op}) was in flight: {state} ({seen})",
             "ko": "단계 {step}({op}) 진행 중이었음: {state} ({seen})",
+        },
+        "probe.gap.failed": {
+            "en": "the probe round failed: {error}",
+            "ko": "점검 라운드가 실패했습니다: {error}",
+        },
+        "probe.gap.nothing": {"en": "nothing to probe: {why}", "ko": "점검할 것이 없습니다: {why}"},
+        "probe.gap.no-plan": {
+            "en": "no probe could be planned",
+            "ko": "계획할 수 있는 점검이 없습니다",
+        },
+        "probe.gap.nothing.hint": {
+            "en": "check the snapshot's nodes and services",
+            "ko": "스냅샷의 노드와 서비스를 확인하세요",
         },
         "fix.int.none": {"en": "no change was in flight", "ko": "진행 중인 변경이 없었습니다"},
         "fix.int.landed": {"en": "it landed", "ko": "반영됨"},

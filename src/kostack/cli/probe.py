@@ -157,6 +157,7 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     tune it. A round that cannot run (no permission, image not pulled, lab
     down) becomes a gap `probes` in the snapshot: the static diagnosis stands.
     """
+    from kostack.cli.interrupt_text import Msg
     from kostack.probe.correlate import add_observations
     from kostack.probe.plan import build_probe_plan
 
@@ -182,10 +183,9 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
         **({"echo_port": echo_port} if echo_port else {}),
     )
     if not plan.probes:
-        why = "; ".join(str(n) for n in plan.notes) or "no probe could be planned"
-        return _with_gap(
-            snapshot, f"nothing to probe: {why}", "check the snapshot's nodes and services"
-        )
+        notes = tuple(plan.notes)
+        why = notes[0] if len(notes) == 1 else (notes or Msg("probe.gap.no-plan"))
+        return _with_gap(snapshot, Msg("probe.gap.nothing", why=why), Msg("probe.gap.nothing.hint"))
     try:
         round_ = run_round(
             env,
@@ -200,14 +200,16 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
         raise  # bad input stays bad input
     except KostackError as exc:
         # The static diagnosis still stands; the report says the probes could not run.
-        return _with_gap(snapshot, f"the probe round failed: {exc.message}", exc.hint)
+        return _with_gap(snapshot, Msg("probe.gap.failed", error=exc.message), exc.hint)
     return add_observations(snapshot, round_)
 
 
 def _with_gap(snapshot: Snapshot, error: str, hint: str) -> Snapshot:
     from kostack.model.snapshot import Gap
 
-    gap = Gap(source="probes", error=error, hint=hint)
+    # constructed, not validated: validation would turn the messages into English str; a
+    # message renders in the reader's language and dumps as its English text
+    gap = Gap.model_construct(source="probes", error=error, hint=hint)
     return snapshot.model_copy(update={"gaps": (*snapshot.gaps, gap)})
 
 
@@ -328,6 +330,7 @@ def probe(
     input, 3 cannot reach the cluster or the lab, 4 some probes could not
     run, 130 interrupted (the probe namespace is deleted first).
     """
+    from kostack.cli.interrupt_text import Msg
     from kostack.probe.correlate import add_observations
     from kostack.probe.plan import build_probe_plan
 

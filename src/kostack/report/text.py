@@ -248,7 +248,7 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
         out.extend(undecided_lines(unknown, lang, verbose))
     if d.snapshot.gaps:
         out.append(t(lang, "gaps"))
-        out.extend(f"{INDENT}{g.source}: {g.error}" for g in d.snapshot.gaps)
+        out.extend(f"{INDENT}{g.source}: {L(g.error, lang)}" for g in d.snapshot.gaps)
     return out
 
 
