@@ -397,3 +397,23 @@ def test_collect_reads_helm_releases_and_volumes_without_their_secrets(
         assert secret not in text and secret not in result.stdout + result.stderr
     no_helm = live_seed.run("collect", "--no-helm")
     assert no_helm.code == 0 and json.loads(no_helm.stdout)["helm"] is None
+
+
+def test_a_partial_collection_is_said_in_korean(live_seed: LiveSeed) -> None:
+    """KOSTACK_LANG=ko (collect has no --lang): the warning, the closing hint and kostack's own hints (here Calico's RBAC) are
+    Korean; the server's error is quoted as it is; the snapshot's gap stays English."""
+    for group in ("crd.projectcalico.org", "projectcalico.org"):
+        live_seed.api.inject_fault(group, "*", status=403)
+    result = live_seed.run("collect", environ={**live_seed.environ, "KOSTACK_LANG": "ko"})
+    assert result.code == 4, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "경고: 일부만 수집한 스냅샷: 4개 부분을 수집하지 못했습니다", lines
+    assert lines[1].startswith("  cluster.cni.calico.ip_pools: “GET /apis/"), lines
+    felix = lines[lines.index(next(x for x in lines if "calico.felix:" in x)) + 1]
+    assert felix.startswith(
+        "    (kubeconfig 사용자에게 felixconfigurations.crd.projectcalico.org"
+    ), felix
+    assert lines[-1].startswith("힌트: 이 부분이 필요한 점검은 판단 불가(UNKNOWN)로 답합니다")
+    assert "Grant get/list" not in result.stderr and "partial snapshot" not in result.stderr
+    gaps = {g.source: g.hint for g in loads_snapshot(result.stdout).gaps}
+    assert gaps["cluster.cni.calico.felix"].startswith("Grant get/list on felixconfigurations")

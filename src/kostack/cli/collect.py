@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from kostack.catalog import localize
 from kostack.cli._options import options
 from kostack.cli.common import (
     Environment,
@@ -188,10 +189,13 @@ def collect(
     else:
         _write_atomically(target, text)
     elapsed = time.monotonic() - started
+    from kostack.cli.console import language
+
+    lang = language(env)
     if _stderr_is_terminal(env):
-        env.stderr.write(terminal_safe(_summary(snapshot, elapsed, target)) + "\n")
+        env.stderr.write(terminal_safe(_summary(snapshot, elapsed, target, lang)) + "\n")
     if snapshot.gaps:
-        _report_gaps(env, snapshot)
+        _report_gaps(env, snapshot, lang)
         return int(ExitCode.PARTIAL)
     return int(ExitCode.OK)
 
@@ -230,39 +234,51 @@ def _write_atomically(target: Path, text: str) -> None:
         ) from exc
 
 
-def _summary(snapshot: Snapshot, elapsed: float, target: Path | None) -> str:
-    parts = []
+def _summary(snapshot: Snapshot, elapsed: float, target: Path | None, lang: str) -> str:
+    parts: list[str] = []
     os_ = snapshot.openstack
     if os_ is not None:
         project = os_.project_name or os_.project_id or os_.cloud or "OpenStack"
         parts.append(
-            f"OpenStack project {project} ({_count(os_.networks, 'network')}, "
-            f"{_count(os_.ports, 'port')}, {_count(os_.security_groups, 'security group')})"
+            Msg(
+                "col.done.os",
+                project=project,
+                networks=_count(os_.networks, "network"),
+                ports=_count(os_.ports, "port"),
+                groups=_count(os_.security_groups, "security group"),
+            )
         )
     cl = snapshot.cluster
     if cl is not None:
-        version = cl.kubernetes_version or "of unknown version"
-        parts.append(f"cluster {version} ({_count(cl.nodes, 'node')}, CNI {cl.cni.type})")
-    where = f" into {target}" if target is not None else ""
-    return f"collected {' and '.join(parts)} in {elapsed:.1f} s{where}"
+        version = cl.kubernetes_version or Msg("col.done.version-unknown")
+        nodes = _count(cl.nodes, "node")
+        parts.append(Msg("col.done.cluster", version=version, nodes=nodes, cni=cl.cni.type))
+    said = parts[0] if len(parts) == 1 else Msg("col.done.and", first=parts[0], then=parts[1])
+    where = Msg("col.done.where", path=target) if target is not None else ""
+    done = Msg("col.done", parts=said if parts else "", seconds=f"{elapsed:.1f}", where=where)
+    return done.render(lang)
 
 
 def _count(items: tuple[Any, ...] | None, noun: str) -> str:
     if items is None:
-        return f"{noun}s unknown"
-    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+        return Msg(f"col.unknown.{noun}")
+    return Msg(f"col.count.{noun}", n=len(items))
 
 
-def _report_gaps(env: Environment, snapshot: Snapshot) -> None:
+def _report_gaps(env: Environment, snapshot: Snapshot, lang: str) -> None:
+    """The parts that could not be collected; in Korean, kostack's own words are translated and
+    the source's error (and a hint kostack has no Korean for) quoted as it is."""
     gaps = snapshot.gaps
-    noun = "part" if len(gaps) == 1 else "parts"
-    lines = [f"warning: partial snapshot: {len(gaps)} {noun} could not be collected"]
+    lines = [Msg("col.partial", n=len(gaps)).render(lang)]
     for gap in gaps:
-        lines.append(f"  {gap.source}: {gap.error}")
+        lines.append(f"  {gap.source}: {_said(gap.error, lang)}")
         if gap.hint:
-            lines.append(f"    ({gap.hint})")
-    lines.append(
-        "hint: checks that need these parts answer UNKNOWN; fix the access or the "
-        "timeout and collect again"
-    )
+            lines.append(f"    ({_said(gap.hint, lang)})")
+    lines.append(Msg("col.partial.hint").render(lang))
     env.stderr.write(terminal_safe("\n".join(lines)) + "\n")
+
+
+def _said(text: str, lang: str) -> str:
+    if lang == "en" or isinstance(text, Msg):
+        return localize(text, lang)
+    return f"“{text}”"

@@ -73,6 +73,45 @@ register(
             "en": "check the snapshot's nodes and services",
             "ko": "스냅샷의 노드와 서비스를 확인하세요",
         },
+        "col.done": {
+            "en": "collected {parts} in {seconds} s{where}",
+            "ko": "{parts} 수집 완료 ({seconds}초){where}",
+        },
+        "col.done.and": {"en": "{first} and {then}", "ko": "{first}, {then}"},
+        "col.done.where": {"en": " into {path}", "ko": ": {path}"},
+        "col.done.os": {
+            "en": "OpenStack project {project} ({networks}, {ports}, {groups})",
+            "ko": "OpenStack 프로젝트 {project} ({networks}, {ports}, {groups})",
+        },
+        "col.done.cluster": {
+            "en": "cluster {version} ({nodes}, CNI {cni})",
+            "ko": "클러스터 {version} ({nodes}, CNI {cni})",
+        },
+        "col.done.version-unknown": {"en": "of unknown version", "ko": "(버전 알 수 없음)"},
+        "col.count.network": {"en": "{n} {n:network/networks}", "ko": "네트워크 {n}개"},
+        "col.count.port": {"en": "{n} {n:port/ports}", "ko": "포트 {n}개"},
+        "col.count.security group": {
+            "en": "{n} security {n:group/groups}",
+            "ko": "보안 그룹 {n}개",
+        },
+        "col.count.node": {"en": "{n} {n:node/nodes}", "ko": "노드 {n}개"},
+        "col.unknown.network": {"en": "networks unknown", "ko": "네트워크 수 알 수 없음"},
+        "col.unknown.port": {"en": "ports unknown", "ko": "포트 수 알 수 없음"},
+        "col.unknown.security group": {
+            "en": "security groups unknown",
+            "ko": "보안 그룹 수 알 수 없음",
+        },
+        "col.unknown.node": {"en": "nodes unknown", "ko": "노드 수 알 수 없음"},
+        "col.partial": {
+            "en": "warning: partial snapshot: {n} {n:part/parts} could not be collected",
+            "ko": "경고: 일부만 수집한 스냅샷: {n}개 부분을 수집하지 못했습니다",
+        },
+        "col.partial.hint": {
+            "en": "hint: checks that need these parts answer UNKNOWN; fix the access or the "
+            "timeout and collect again",
+            "ko": "힌트: 이 부분이 필요한 점검은 판단 불가(UNKNOWN)로 답합니다. 접근 권한이나 제한 "
+            "시간을 고친 뒤 다시 수집하세요",
+        },
         "fix.int.none": {"en": "no change was in flight", "ko": "진행 중인 변경이 없었습니다"},
         "fix.int.landed": {"en": "it landed", "ko": "반영됨"},
         "fix.int.not-landed": {"en": "it did not land", "ko": "반영되지 않음"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final, Literal
 
+from kostack.catalog import Msg, register
 from kostack.collect._cni_calico_parse import (
     CalicoObjects,
     calico_bgp,
@@ -82,21 +83,46 @@ def _custom_get(ctx: CniContext, plural: str, name: str) -> JsonObject | None:
     raise combined(failures)
 
 
+register(
+    {
+        "col.calico.forbidden": {
+            "en": "Grant get/list on {resource} (and {plural}.projectcalico.org) to the "
+            "kubeconfig's user; until then the checks that need Calico's settings say UNKNOWN.",
+            "ko": "kubeconfig 사용자에게 {resource}(와 {plural}.projectcalico.org)의 get/list 권한을 "
+            "주세요. 그 전까지 Calico 설정이 필요한 점검은 판단 불가(UNKNOWN)입니다.",
+        },
+        "col.calico.no-crd": {
+            "en": "The {resource} CRD is not installed although Calico runs: check the install "
+            "(`{command}`).",
+            "ko": "Calico가 실행 중인데 {resource} CRD가 설치되어 있지 않습니다: 설치를 확인하세요 "
+            "(`{command}`).",
+        },
+        "col.calico.timeout": {
+            "en": "The API server did not answer in time; retry with a longer timeout.",
+            "ko": "API 서버가 제시간에 응답하지 않았습니다. 제한 시간을 늘려 다시 시도하세요.",
+        },
+        "col.calico.error": {
+            "en": "The API server answered with an error; retry, and check the API server's logs.",
+            "ko": "API 서버가 오류로 응답했습니다. 다시 시도하고 API 서버의 로그를 확인하세요.",
+        },
+        "col.calico.asks": {
+            "en": "{hint} The operator's Installation asks for {intent}.",
+            "ko": "{hint} 오퍼레이터의 Installation이 요청하는 것: “{intent}”.",
+        },
+    }
+)
+
+
 def calico_hint(failure: ReadFailure, plural: str) -> str:
     resource = f"{plural}.crd.projectcalico.org"
     if failure.kind == "forbidden":
-        return (
-            f"Grant get/list on {resource} (and {plural}.projectcalico.org) to the kubeconfig's user; "
-            "until then the checks that need Calico's settings say UNKNOWN."
-        )
+        return Msg("col.calico.forbidden", resource=resource, plural=plural)
     if failure.kind == "not_found":
-        return (
-            f"The {resource} CRD is not installed although Calico runs: check the install "
-            f"(`{render(['kubectl', 'get', 'crd', resource])}`)."
-        )
+        command = render(["kubectl", "get", "crd", resource])
+        return Msg("col.calico.no-crd", resource=resource, command=command)
     if failure.kind == "timeout":
-        return "The API server did not answer in time; retry with a longer timeout."
-    return "The API server answered with an error; retry, and check the API server's logs."
+        return Msg("col.calico.timeout")
+    return Msg("col.calico.error")
 
 
 def _settings(ctx: CniContext, plural: str, source: str) -> tuple[JsonObject | None, bool]:
@@ -248,12 +274,10 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     installation, installation_failed = _installation(ctx)
     if pools_failure is not None:
         intent = installation_pools_text(installation)
-        said = f" The operator's Installation asks for {intent}." if intent else ""
-        ctx.gap(
-            "cluster.cni.calico.ip_pools",
-            pools_failure,
-            calico_hint(pools_failure, "ippools") + said,
-        )
+        hint = calico_hint(pools_failure, "ippools")
+        if intent:
+            hint = Msg("col.calico.asks", hint=hint, intent=intent)
+        ctx.gap("cluster.cni.calico.ip_pools", pools_failure, hint)
     blocks = _blocks(ctx)
     felix, felix_failed = _settings(ctx, "felixconfigurations", "cluster.cni.calico.felix")
     bgp_conf, bgp_failed = _settings(ctx, "bgpconfigurations", "cluster.cni.calico.bgp")

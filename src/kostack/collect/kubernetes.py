@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+from kostack.catalog import Msg, map_text
 from kostack.collect._kube_api import (
     JsonObject,
     Reader,
@@ -143,12 +144,14 @@ class _ClusterReader:
 
     def gap(self, source: str, failure: ReadFailure, hint: str) -> None:
         self._check(failure)
-        redact = self.session.redact
-        self.gaps.append(Gap(source=source, error=redact(failure.error), hint=redact(hint)))
+        self.gap_text(source, failure.error, hint)
 
     def gap_text(self, source: str, error: str, hint: str) -> None:
+        """A gap; a hint said as a `Msg` stays one (the CLI says it in Korean, JSON in English)."""
         redact = self.session.redact
-        self.gaps.append(Gap(source=source, error=redact(error), hint=redact(hint)))
+        said = map_text(hint, redact)
+        gap = Gap(source=source, error=redact(error), hint=said)
+        self.gaps.append(gap.model_copy(update={"hint": said}) if isinstance(said, Msg) else gap)
 
     def _get(self, request: str, method: Callable[..., Any], *args: Any) -> JsonObject | None:
         """A named object, None when absent; failures raise ReadFailure (after _check)."""
