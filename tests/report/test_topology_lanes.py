@@ -107,6 +107,23 @@ def test_the_lanes_are_in_korean() -> None:
     assert "출발 노드의 포트에서" in said and "(포트 4개)" in said
 
 
+def test_a_security_group_lane_says_its_reason_and_rule_in_korean() -> None:
+    """The reason word and the rule text are Korean; Neutron's field names may stay."""
+    pic = picture(build(example_doc("vxlan-always-no-4789")), lang="ko")
+    root = ET.fromstring(render_svg(pic, "ko"))
+    said = "\n".join(_texts(_lanes(root)))
+    assert "도착 노드의 포트에서 차단: 보안 그룹" in said, said
+    tips = " ".join(el.text or "" for el in root.iter(f"{SVG}title"))
+    assert (
+        "(10.244.0.2 -> 10.244.1.2를 실은 VXLAN)을 허용하는 ingress 규칙이 없습니다" in said + tips
+    )
+    for english in ("carrying", "security group", "anti-spoofing", " at the "):
+        assert english not in said + tips, english
+    seed = render_svg(picture(build(example_doc("seed-incident")), lang="ko"), "ko")
+    assert "출발 노드의 포트에서 차단: 스푸핑 방지" in seed
+    assert "fixed_ips [10.0.0.12]에도 allowed_address_pairs []에도 없음" in seed
+
+
 def test_the_number_of_elements_does_not_grow_with_nodes() -> None:
     def drawn(nodes: int) -> tuple[int, int, int]:
         svg = render_svg(picture(build(synthetic_doc(nodes, groups=10, rules=50, pods_per_node=2))))

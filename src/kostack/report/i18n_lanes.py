@@ -44,7 +44,7 @@ LANE_MESSAGES: dict[str, dict[str, str]] = {
         "lane.flows": "{kind} · 흐름 {n}개",
         "lane.flows_one": "{kind} · 흐름 1개",
         "lane.reply": "응답이 차단됨",
-        "lane.dies": "{hop}에서 {reason}에 의해 차단",
+        "lane.dies": "{hop}에서 차단: {reason}",
         "lane.at.src-node": "출발 노드",
         "lane.at.src-port": "출발 노드의 포트",
         "lane.at.network": "네트워크",

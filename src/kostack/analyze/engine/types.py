@@ -7,7 +7,17 @@ from enum import StrEnum
 from typing import Literal
 
 from kostack.analyze.topology import protocol_label
+from kostack.catalog import Msg, register
 from kostack.model.snapshot import IPAddress
+
+register(
+    {
+        "wire.encap": {
+            "en": "{wire} ({encap} carrying {inner})",
+            "ko": "{wire} ({inner:을/를} 실은 {encap})",
+        },
+    }
+)
 
 
 class Disposition(StrEnum):
@@ -85,7 +95,8 @@ class Wire:
         port = f":{self.dst_port}" if self.dst_port is not None else ""
         base = f"{self.src} -> {self.dst} {protocol_label(self.proto)}{port}"
         if self.encap:
-            base += f" ({self.encap} carrying {self.inner_src} -> {self.inner_dst})"
+            inner = f"{self.inner_src} -> {self.inner_dst}"
+            return Msg("wire.encap", wire=base, encap=self.encap, inner=inner)
         return base
 
 
