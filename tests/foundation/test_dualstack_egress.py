@@ -8,10 +8,12 @@ import ipaddress
 from typing import Any
 
 from kostack.analyze.diagnose import diagnose
+from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import localize
+from kostack.analyze.topology import Topology
 from kostack_testkit.builders import POD_CIDR, SERVICE_CIDR, add_pairs, build, seed_doc
 from kostack_testkit.dualstack import (
     POD_CIDR_V6,
@@ -93,6 +95,35 @@ def test_a_route_back_to_unique_local_pod_addresses_is_undecided() -> None:
 def test_a_route_back_to_the_wrong_node_is_a_wrong_route() -> None:
     d = diagnose(build(_doc(ipv6_egress_broken, lambda d: _v6_routes_back(d, wrong=True))))
     assert [rc.key for rc in d.root_causes] == ["router-wrong-route"]
+
+
+def _cilium(doc: Doc, **masq: bool) -> Doc:
+    doc["cluster"]["cni"] = {
+        "type": "cilium",
+        "cilium": {
+            "routing_mode": "tunnel",
+            "enable_ipv6": True,
+            "ipam_mode": "kubernetes",
+            **masq,
+        },
+    }
+    return doc
+
+
+def test_cilium_masquerades_ipv6_by_enable_ipv6_masquerade_not_the_ipv4_key() -> None:
+    outside = ipaddress.ip_address("2606:4700:4700::1111")
+    pod = ipaddress.ip_address("fd00:10:244:1::5")
+    for v4, v6 in ((True, False), (False, True)):
+        topo = Topology(build(_cilium(_doc(), masquerade=v4, masquerade_v6=v6)))
+        found = masquerade(topo, pod, outside)
+        assert found is not None and found[1] is v6
+        assert [(e.field, e.value) for e in found[0].evidence] == [
+            ("enable-ipv6-masquerade", str(v6).lower())
+        ]
+    # IPv6 masquerade off and no route back: the IPv6-only egress root cause, for Cilium too
+    doc = _cilium(_doc(ipv6_egress_broken), masquerade_v6=False)
+    egress = [f for f in _of(doc, EGRESS) if f.status == Status.FAIL]
+    assert [f.cause for f in egress] == ["ipv6-egress-no-nat"]
 
 
 def test_single_stack_egress_is_judged_as_before() -> None:
