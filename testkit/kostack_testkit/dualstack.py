@@ -148,7 +148,16 @@ def ipv6_broken(doc: Doc) -> None:
 
 
 def dual_stack_fixed(doc: Doc) -> None:
-    """Pairs for both families' pod and service CIDRs on every node port."""
+    """Pairs for both families' pod and service CIDRs on every node port, and natOutgoing on
+    the IPv6 pool: a Neutron router does not NAT IPv6 and the router's routes back cover the
+    IPv4 blocks only, so IPv6 pod egress needs the node to masquerade it."""
+    add_pairs(doc, [POD_CIDR, SERVICE_CIDR, POD_CIDR_V6, SERVICE_CIDR_V6])
+    doc["cluster"]["cni"]["calico"]["ip_pools"][1]["nat_outgoing"] = True
+
+
+def ipv6_egress_broken(doc: Doc) -> None:
+    """Pairs for both families, the IPv6 pool without natOutgoing (Calico's default for an
+    IPv6 pool) and router routes back for the IPv4 blocks only: IPv6 pod egress is lost."""
     add_pairs(doc, [POD_CIDR, SERVICE_CIDR, POD_CIDR_V6, SERVICE_CIDR_V6])
 
 
@@ -190,7 +199,8 @@ DUALSTACK_EXAMPLES = {
         ipv6_broken,
     ),
     "dualstack-fixed": (
-        "The dual-stack seed with allowed pairs for both families' pod and service CIDRs.",
+        "The dual-stack seed with allowed pairs for both families' pod and service CIDRs, "
+        "and natOutgoing on the IPv6 pool.",
         dual_stack_fixed,
     ),
     "dualstack-ipv6-tunnel-broken": (

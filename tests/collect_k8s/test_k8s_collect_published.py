@@ -221,6 +221,7 @@ def test_cilium_chart_defaults(serve: ServeFn) -> None:
         "enable_ipv6": False,
         "underlay_protocol": None,
         "masquerade": True,
+        "masquerade_v6": True,
         "mtu": None,
         "mtu_auto": True,
         "wireguard": False,
@@ -258,6 +259,7 @@ def test_cilium_chart_native_routing_with_kube_proxy_replacement(serve: ServeFn)
         "enable_ipv6": False,
         "underlay_protocol": None,
         "masquerade": True,
+        "masquerade_v6": True,
         "mtu": None,
         "mtu_auto": True,
         "wireguard": False,
@@ -298,6 +300,7 @@ def test_cilium_quick_install_v16_legacy_tunnel_key(serve: ServeFn) -> None:
         "enable_ipv6": False,
         "underlay_protocol": None,
         "masquerade": True,  # the legacy `masquerade` key
+        "masquerade_v6": True,
         "mtu": None,
         "mtu_auto": True,
         "wireguard": False,

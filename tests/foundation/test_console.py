@@ -338,6 +338,23 @@ def test_every_phase_of_the_diagnosis_has_its_line_on_a_real_terminal() -> None:
     assert "ROOT CAUSE 1 of 1" in text
 
 
+def test_report_and_fix_plan_show_the_diagnosis_phases(tmp_path: Path) -> None:
+    """`kostack report` and `kostack fix plan` run the same engine: the same lines, and the
+    plan's own phase (it re-diagnoses the changed snapshot) after them."""
+    code, received = on_a_terminal(
+        ["report", "--snapshot", SEED, "-o", str(tmp_path / "report.md")]
+    )
+    assert code == 0, strip(received.decode())
+    drawn = "\n".join(_final_frame(received))
+    for phase in PHASES_EN[:-1]:
+        assert f"✓ {phase}" in drawn, (phase, drawn)
+    code, received = on_a_terminal(["fix", "plan", "--snapshot", SEED])
+    assert code == 0, strip(received.decode())
+    drawn = "\n".join(_final_frame(received))
+    for phase in (*PHASES_EN[:-1], "planning the fix and checking it by diagnosing"):
+        assert f"✓ {phase}" in drawn, (phase, drawn)
+
+
 def test_the_phases_in_korean() -> None:
     _, received = on_a_terminal(["diagnose", "--snapshot", SEED, "--lang", "ko"])
     drawn = "\n".join(_final_frame(received, "✓ 진단 중"))

@@ -105,6 +105,8 @@ def test_only_ipv6_breaks_and_the_message_says_so_in_both_languages() -> None:
 def test_only_ipv4_breaks_says_ipv6_works() -> None:
     doc = dual_stack_doc()
     add_pairs(doc, [POD_CIDR_V6, SERVICE_CIDR_V6])
+    # IPv6 egress needs the node's masquerade (a Neutron router does not NAT IPv6)
+    doc["cluster"]["cni"]["calico"]["ip_pools"][1]["nat_outgoing"] = True
     (rc,) = diagnose(build(doc)).root_causes
     en = localize(rc.findings[0].message, "en")
     assert en.startswith("IPv6 works, IPv4 pod traffic is dropped"), en

@@ -11,14 +11,12 @@ tests prove the detector itself fails on English and passes Korean.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from english import ALLOWED_WORDS, english_lines, english_runs
 
-from kostack.cli.common import Environment
-from kostack.cli.main import main
+from kostack_testkit.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -40,18 +38,7 @@ PLANS = (
 )
 
 
-def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(
-        stdout=out,
-        stderr=err,
-        environ=environ or {},
-        stdin_isatty=False,
-        stdout_isatty=False,
-        stderr_isatty=False,
-    )
-    code = main(list(args), env)
-    return code, out.getvalue() + err.getvalue()
+run = run_cli
 
 
 def korean(*args: str, environ: dict[str, str] | None = None) -> str:

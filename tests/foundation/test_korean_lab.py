@@ -26,23 +26,12 @@ from kostack.cli.common import Environment
 from kostack.cli.lab_errors import ERRORS, lab_error
 from kostack.cli.lab_shapes import detail, problem, said_as, warning
 from kostack.cli.lab_text import SCENARIOS_KO, up_lines
-from kostack.cli.main import main
 from kostack.lab.lab_records import LabStatus
 from kostack.lab.scenarios import SCENARIOS
 from kostack.report.probe_words import observed, verdict_word
+from kostack_testkit.cli import run_cli
 
-
-def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(
-        stdout=out,
-        stderr=err,
-        environ=environ or {},
-        stdin_isatty=False,
-        stdout_isatty=False,
-        stderr_isatty=False,
-    )
-    return main(list(args), env), out.getvalue() + err.getvalue()
+run = run_cli
 
 
 def hangul(text: str) -> bool:

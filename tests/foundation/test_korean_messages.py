@@ -12,7 +12,6 @@ the shell comments of `fix plan -o script` and `preflight -o commands / -o terra
 from __future__ import annotations
 
 import errno
-import io
 import re
 import socket
 import string
@@ -22,8 +21,7 @@ import pytest
 from english import COMMANDS, english_lines, english_runs
 
 from kostack.catalog import Msg, localize
-from kostack.cli.common import Environment
-from kostack.cli.main import main
+from kostack_testkit.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -31,18 +29,7 @@ SEED = str(EXAMPLES / "seed-incident.json")
 HARBOR = str(EXAMPLES / "harbor-wrong-namespace.json")
 
 
-def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(
-        stdout=out,
-        stderr=err,
-        environ=environ or {},
-        stdin_isatty=False,
-        stdout_isatty=False,
-        stderr_isatty=False,
-    )
-    code = main(list(args), env)
-    return code, out.getvalue() + err.getvalue()
+run = run_cli
 
 
 def is_korean(text: str) -> bool:

@@ -15,11 +15,10 @@ from kostack.analyze.loadbalancer.admission import Coverage, admission
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology
-from kostack.cli.common import Environment
-from kostack.cli.main import main
 from kostack.model import dump_snapshot
 from kostack.plan.build import build_plan
 from kostack_testkit.builders import SG_NODES, build, group, rule
+from kostack_testkit.cli import run_cli
 from kostack_testkit.lb_fixtures import (
     LB_ID,
     LB_NAME,
@@ -190,13 +189,7 @@ def test_ovn_monitor_source_is_its_health_check_port() -> None:
 # --------------------------------------------------------------------------- trace, i18n, plan
 
 
-def _cli(*args: str) -> tuple[int, str]:
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(stdout=out, stderr=err, environ={}, stdin_isatty=False, stdout_isatty=False)
-    code = main(list(args), env)
-    return code, out.getvalue() + err.getvalue()
+_cli = run_cli
 
 
 def _snapshot_file(tmp_path: Path, make: Callable[[], Doc]) -> str:

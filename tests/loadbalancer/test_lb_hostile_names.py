@@ -11,7 +11,6 @@ fails, and every argument holding part of a name holds all of it.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -28,11 +27,10 @@ from shell_argv import (
     text_commands,
 )
 
-from kostack.cli.common import Environment
-from kostack.cli.main import main
 from kostack.model import dump_snapshot
 from kostack.shell import is_hidden
 from kostack_testkit.builders import build
+from kostack_testkit.cli import run_cli
 from kostack_testkit.lb_fixtures import (
     FIP_ID,
     LB_ID,
@@ -107,11 +105,7 @@ def _hostile(make: Callable[[], Doc], names: dict[str, str]) -> Doc:
     return _replace(doc, NAME, names["service"])  # "web": only the Service and its pods
 
 
-def _run(*args: str) -> tuple[int, str]:
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(stdout=out, stderr=err, environ={}, stdin_isatty=False, stdout_isatty=False)
-    code = main(list(args), env)
-    return code, out.getvalue() + err.getvalue()
+_run = run_cli
 
 
 def _outputs(snap: str, tmp: Path) -> dict[str, str]:

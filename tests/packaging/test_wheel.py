@@ -71,7 +71,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Korean (and English) texts of the message catalogues: 72,083 measured on komsg after its merge of main.
 # 73,910 -> 74,020: four CLI functions split below 80 lines (#12, branch fnsplit: release
 # check/reinstall with cli/release_run.py, diagnose, trace): +107 measured on fnsplit.
-SHIPPED_LINES_BUDGET = 74_020
+# 74,020 -> 74,160: dual-stack egress per family (#16, branch ds5: the router's IPv6 leg
+# without NAT, net-pod-egress per family with its English and Korean texts, Cilium's
+# enable-ipv6-masquerade, the pair-scope check per family): +145 lines (git diff
+# --shortstat main -- src/kostack on ds5; 74,072 measured by this test).
+SHIPPED_LINES_BUDGET = 74_160
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

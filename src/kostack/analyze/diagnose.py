@@ -46,6 +46,7 @@ ADDRESS_CAUSES = frozenset(
         "sg-node",
         "native-cross-subnet",
         "router-no-route-back",
+        "ipv6-egress-no-nat",
         "router-wrong-route",
         "antispoof-off",
     }
@@ -79,6 +80,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "router-no-route-back": {
         "en": "Replies to pods' outbound traffic have no route back",
         "ko": "Pod 외부 통신의 응답이 돌아올 경로가 없음",
+    },
+    "ipv6-egress-no-nat": {
+        "en": "Pods' IPv6 traffic leaves unmasqueraded and a Neutron router does not NAT IPv6",
+        "ko": "Pod의 IPv6 트래픽이 마스커레이드되지 않고 Neutron 라우터는 IPv6를 NAT하지 않음",
     },
     "router-wrong-route": {
         "en": "The router sends pod replies to the wrong node",

@@ -361,6 +361,24 @@ class ClusterFlows:
             self.pods, [self.outside], lambda s, t: ("tcp", 443), same_node="trace", joint=True
         )
 
+    def egress_of(self, version: int) -> FamilyResult:
+        """Pods of one family to the outside address of that family (``egress`` for the
+        primary): a Neutron router NATs IPv4 only, so each family leaves its own way."""
+        if not self.pods or self.pods[0].ip.version == version:
+            return self.egress
+        cache: dict[int, FamilyResult] = self.__dict__.setdefault("_egress_of", {})
+        if version not in cache:
+            ip = self.outside_of(version)
+            outside = End(None, classify_ip(self.topo, ip), ip)
+            cache[version] = self.families_of(version).evaluate(
+                self.pods_of(version),
+                [outside],
+                lambda s, t: ("tcp", 443),
+                same_node="trace",
+                joint=True,
+            )
+        return cache[version]
+
 
 def _cp(e: End) -> bool:
     return e.view is not None and e.view.is_control_plane

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from kostack.cli.common import get_env, progress
+from kostack.cli.common import get_env
 from kostack.cli.fix_run import apply_options, rollback_options
 from kostack.cli.fix_support import (
     _egress,
@@ -88,6 +88,8 @@ def plan_cmd(
     canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
     -o script is an idempotent bash script of `openstack` commands.
     """
+    from kostack.analyze.diagnose import diagnose
+    from kostack.cli.console import diagnosing
     from kostack.cli.fix_text import lang_of
     from kostack.plan.build import build_plan
     from kostack.plan.codec import plan_to_dict
@@ -97,8 +99,15 @@ def plan_cmd(
     env = get_env(ctx)
     target = _egress(egress_target)
     snapshot = _snapshot(ctx, snapshot_path, live)
-    with progress(env, "cli.progress.planning"):
-        plan = build_plan(snapshot, _options(method, tight, service_cidr), egress_target=target)
+    with diagnosing(env, snapshot) as phases:
+        diagnosis = diagnose(snapshot, target, phases)
+        phases.start("plan")
+        plan = build_plan(
+            snapshot,
+            _options(method, tight, service_cidr),
+            diagnosis=diagnosis,
+            egress_target=target,
+        )
     if output == "json":
         env.stdout.write(dumps(plan_to_dict(plan, _version())))
     elif output == "script":

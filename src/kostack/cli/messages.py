@@ -54,6 +54,10 @@ register(
             "ko": "근본 원인과 그 원인이 설명하는 경로",
         },
         "cli.phase.report": {"en": "writing the report", "ko": "보고서 작성"},
+        "cli.phase.plan": {
+            "en": "planning the fix and checking it by diagnosing the changed snapshot",
+            "ko": "해결 계획을 세우고 바뀐 스냅샷을 다시 진단해 확인",
+        },
         "cli.progress.planning": {"en": "planning the fix", "ko": "해결 계획을 세우는 중"},
         "cli.progress.verifying": {
             "en": "verifying (OpenStack re-collected, diagnosis re-run)",

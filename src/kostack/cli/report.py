@@ -171,8 +171,8 @@ def report(
             "kostack.cli.probe", "add_probe_observations", "active probes"
         )
         snapshot = add_probe_observations(ctx, snapshot, **live)
-    with diagnosing(env, snapshot):
-        diagnosis = run_diagnosis(snapshot, target)
+    with diagnosing(env, snapshot) as phases:
+        diagnosis = run_diagnosis(snapshot, target, phases)
     language = detect_lang(lang, env.environ)
     incident = build_incident(snapshot, diagnosis, history, language, target)
     from kostack.cli.main import version

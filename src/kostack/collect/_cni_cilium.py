@@ -165,6 +165,7 @@ def parse_cilium(
         enable_ipv6=truthy(data.get("enable-ipv6"), False),
         underlay_protocol=_underlay(data.get("underlay-protocol"), notes),
         masquerade=truthy(data.get(masquerade_key), True),
+        masquerade_v6=truthy(data.get("enable-ipv6-masquerade"), True),
         mtu=mtu,
         mtu_auto=mtu is None,
         wireguard=truthy(data.get("enable-wireguard"), False),

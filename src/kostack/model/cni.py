@@ -115,6 +115,9 @@ class Cilium(Record):
     # (ipv4 | ipv6 | auto); None when the key is absent (IPv4, as before 1.17).
     underlay_protocol: Literal["ipv4", "ipv6", "auto"] | None = None
     masquerade: bool | None = True
+    # cilium-config enable-ipv6-masquerade (on unless set false): IPv6 pod traffic leaving
+    # the cluster leaves with the node's IPv6 address (a Neutron router does not NAT IPv6).
+    masquerade_v6: bool | None = True
     # cilium-config "mtu": the MTU of the underlying network, overriding what the
     # agent detects; pods get it minus the tunnel/encryption overhead. None: unset.
     mtu: int | None = Field(default=None, ge=68, le=65535)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView
+from kostack.model.snapshot import IPAddress
 
 ID = "net-pod-egress"
 TITLE = "Pods reach addresses outside the cluster"
@@ -27,6 +29,16 @@ register(
             "en": "Pods on every node reach {target}.",
             "ko": "모든 노드의 Pod가 {target}에 도달합니다.",
         },
+        f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
+        f"{ID}.v6-fix": {
+            "en": "{message} Either masquerade pods' IPv6 traffic on the nodes (Calico: natOutgoing "
+            "true on the IPv6 IP pool; Cilium: enable-ipv6-masquerade; flannel: ipMasq), or route "
+            "each node's IPv6 pod block to it on the router, which helps only when the pod "
+            "addresses are global.",
+            "ko": "{message} 노드에서 Pod의 IPv6 트래픽을 마스커레이드하거나(Calico: IPv6 IP 풀의 natOutgoing "
+            "true, Cilium: enable-ipv6-masquerade, flannel: ipMasq), 라우터에서 각 노드의 IPv6 Pod 블록을 "
+            "그 노드로 라우팅하십시오. 후자는 Pod 주소가 전역 주소일 때만 효과가 있습니다.",
+        },
         f"{ID}.route-reason": {
             "en": "route replies for {node}'s pods ({block}) back to {node}",
             "ko": "{node}의 Pod({block})로 가는 응답을 {node:으로/로} 라우팅",
@@ -43,38 +55,16 @@ def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    target = ctx.flows.egress_target
-    result = ctx.flows.egress
-    out: list[Finding] = []
-    for fact in result.facts[ctx.world]:
-        fv = FactView(ctx, result, fact)
-        status = fv.status
-        views = [e.view for e in fv.sources if e.view is not None]
-        remedies: tuple[Remedy, ...] = ()
-        if fv.cause == "router-no-route-back":
-            remedies = _route_remedies(ctx, views)
-        out.append(
-            Finding(
-                ID,
-                status,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(
-                    f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
-                    nodes=fv.src_label(),
-                    target=target,
-                    why=hop_text(fv.hop),
-                ),
-                evidence_of(fv.hop),
-                remedies,
-                flows=fv.flows(),
-                cause=fv.cause,
-                affected=view_ports(ctx, views),
-                counts=(("nodes", len(views)),),
-                nodes=tuple(v.name for v in views),
-                key=fv.key(),
-            )
-        )
+    versions = ctx.flows.versions
+    if len(versions) < 2:  # single stack: the primary family, as it always was
+        out = _run_family(ctx, ctx.flows.egress, ctx.flows.egress_target, None)
+        target: object = ctx.flows.egress_target
+    else:  # each family leaves its own way (a Neutron router NATs IPv4 only)
+        out = []
+        targets = [ctx.flows.outside_of(v) for v in versions]
+        for v, t in zip(versions, targets, strict=True):
+            out += _run_family(ctx, ctx.flows.egress_of(v), t, v)
+        target = ", ".join(str(t) for t in targets)
     return out or [
         Finding(
             ID,
@@ -84,6 +74,44 @@ def run(ctx: CheckContext) -> list[Finding]:
             Msg(f"{ID}.pass", target=target),
         )
     ]
+
+
+def _run_family(
+    ctx: CheckContext, result: FamilyResult, target: IPAddress, version: int | None
+) -> list[Finding]:
+    """One family's findings (``version`` None: single stack, said without a family)."""
+    out: list[Finding] = []
+    for fact in result.facts[ctx.world]:
+        fv = FactView(ctx, result, fact)
+        status = fv.status
+        views = [e.view for e in fv.sources if e.view is not None]
+        remedies: tuple[Remedy, ...] = ()
+        if fv.cause == "router-no-route-back":
+            remedies = _route_remedies(ctx, views)
+        key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
+        msg = Msg(key, nodes=fv.src_label(), target=target, why=hop_text(fv.hop))
+        if version is not None:
+            msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
+        if fv.cause == "ipv6-egress-no-nat":
+            msg = Msg(f"{ID}.v6-fix", message=msg)
+        out.append(
+            Finding(
+                ID,
+                status,
+                SEVERITY,
+                cluster_resource(ctx),
+                msg,
+                evidence_of(fv.hop),
+                remedies,
+                flows=fv.flows(),
+                cause=fv.cause,
+                affected=view_ports(ctx, views),
+                counts=(("nodes", len(views)),),
+                nodes=tuple(v.name for v in views),
+                key=fv.key() if version is None else (version, *fv.key()),
+            )
+        )
+    return out
 
 
 def _route_remedies(ctx: CheckContext, members: list[NodeView]) -> tuple[Remedy, ...]:

@@ -81,6 +81,18 @@ def wide_pair(view: NodeView) -> tuple[str, IPNetwork] | None:
     return None
 
 
+def uncovered_blocks(view: NodeView) -> list[IPNetwork]:
+    """The node's pod blocks its pairs leave uncovered, per family: a block is judged only
+    against pairs of its own family, and only when the port has a pair of that family
+    (whether a family needs pairs at all is net-pod-src-antispoof's finding)."""
+    assert view.port is not None
+    pairs = [p.ip_address for p in view.port.allowed_address_pairs]
+    families = {p.version for p in pairs}
+    return [
+        b for b in view.blocks if b.version in families and not any(net_within(b, p) for p in pairs)
+    ]
+
+
 def run(ctx: CheckContext) -> list[Finding]:
     """Grouped by what is wrong: one finding per (kind, pair), one for uncovered blocks."""
     unk = missing(ctx, ID, SEVERITY, NEEDS)
@@ -103,8 +115,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             subnet = str(view.subnet.cidr) if view.subnet is not None else ""
             wide[(found[0], str(found[1]), subnet)].append(view)
             continue
-        pairs = [p.ip_address for p in port.allowed_address_pairs]
-        if any(not any(net_within(b, p) for p in pairs) for b in view.blocks):
+        if uncovered_blocks(view):
             uncovered.append(view)
     out: list[Finding] = []
     if no_port:
@@ -151,7 +162,7 @@ def _missing_pairs(ctx: CheckContext, view: NodeView) -> list[IPNetwork]:
     less those a pair already covers (a dual-stack port may lack only its IPv6 pair)."""
     assert view.port is not None
     pairs = [p.ip_address for p in view.port.allowed_address_pairs]
-    families = {b.version for b in view.blocks if not any(net_within(b, p) for p in pairs)}
+    families = {b.version for b in uncovered_blocks(view)}
     wanted = [c for c in ctx.topo.pod_cidrs if c.version in families] or [
         b for b in view.blocks if b.version in families
     ]
@@ -162,6 +173,7 @@ def _uncovered(ctx: CheckContext, views: list[NodeView]) -> Finding:
     first = views[0]
     assert first.port is not None
     pairs = [str(p.ip_address) for p in first.port.allowed_address_pairs]
+    broken = {b.version for b in uncovered_blocks(first)}  # its families' blocks, as examples
     remedies = tuple(
         pair_remedy(v.port, v.name, c, Msg(f"{ID}.reason", node=v.name), "antispoof")
         for v in views
@@ -178,7 +190,7 @@ def _uncovered(ctx: CheckContext, views: list[NodeView]) -> Finding:
             nodes=nodes_label([v.name for v in views]),
             node=first.name,
             pairs=", ".join(pairs),
-            blocks=", ".join(str(b) for b in first.blocks),
+            blocks=", ".join(str(b) for b in first.blocks if b.version in broken),
         ),
         tuple(
             f"node {v.name} blocks={[str(b) for b in v.blocks]} pairs="

@@ -123,12 +123,13 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
         on, assumed = _nat_value(topo, cni.flannel.ip_masq if cni.flannel else True)
         ev = (Evidence("configmap", "kube-flannel/kube-flannel-cfg", "ip-masq", str(on).lower()),)
         return _nat_hop(Msg(f"hop.flannel-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
-    on, assumed = _nat_value(topo, cni.cilium.masquerade if cni.cilium else True)
-    ev = (
-        Evidence(
-            "configmap", "kube-system/cilium-config", "enable-ipv4-masquerade", str(on).lower()
-        ),
+    v6 = src_ip.version == 6  # enable-ipv6-masquerade decides IPv6 (docs/facts.md)
+    cilium = cni.cilium
+    on, assumed = _nat_value(
+        topo, (cilium.masquerade_v6 if v6 else cilium.masquerade) if cilium else True
     )
+    key = "enable-ipv6-masquerade" if v6 else "enable-ipv4-masquerade"
+    ev = (Evidence("configmap", "kube-system/cilium-config", key, str(on).lower()),)
     return _nat_hop(Msg(f"hop.cilium-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
 
 

@@ -77,6 +77,30 @@ register(
             "en": "the router routes {dest} via {via}, not via {node} ({ip})",
             "ko": "라우터가 {dest:을/를} {node}({ip})가 아니라 {via:으로/로} 보냅니다",
         },
+        "hop.v6-routed": {
+            "en": "IPv6 is routed without NAT (a Neutron router NATs IPv4 only): {src} leaves "
+            "unchanged, out to {dst}",
+            "ko": "IPv6는 NAT 없이 라우팅됩니다(Neutron 라우터는 IPv4만 NAT함): {src:이/가} 바뀌지 않고 "
+            "{dst:으로/로} 나감",
+        },
+        "hop.v6-node-source": {
+            "en": "the reply comes back to the node's IPv6 address {ip} (the node masqueraded the pod)",
+            "ko": "응답이 노드의 IPv6 주소 {ip:으로/로} 돌아옴(노드가 Pod 주소를 마스커레이드함)",
+        },
+        "hop.v6-no-route-back": {
+            "en": "a Neutron router does not NAT IPv6 and the node does not masquerade it, so the "
+            "pod's own IPv6 address {ip} leaves the cluster, and the router has no route back to "
+            "it (routes: {routes}): IPv4 egress is NATed, IPv6 replies are lost",
+            "ko": "Neutron 라우터는 IPv6를 NAT하지 않고 노드도 마스커레이드하지 않으므로 Pod 자신의 IPv6 주소 "
+            "{ip:이/가} 그대로 나가는데, 라우터에 그 주소로 돌아올 경로가 없어(경로: {routes}) IPv4 외부 "
+            "통신은 NAT되지만 IPv6 응답은 사라집니다",
+        },
+        "hop.v6-not-global": {
+            "en": "the router routes {dest} back via {via}, but {ip} is not a global address: "
+            "replies reach it only if the networks beyond the router route it back too",
+            "ko": "라우터가 {dest:을/를} {via:으로/로} 돌려보내지만 {ip:은/는} 전역 주소가 아니어서, 라우터 "
+            "너머의 네트워크도 그 주소를 라우팅해야만 응답이 도달합니다",
+        },
         "hop.route-back": {
             "en": "reply routed back via extra route {dest} -> {via}",
             "ko": "추가 경로 {dest} -> {via:을/를} 통해 응답이 돌아옴",
@@ -197,6 +221,9 @@ def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> 
         )
         return
     rlabel = Msg("where.router", name=router.name or router.id)
+    if wire.dst.version == 6:
+        _ipv6_leg(topo, hops, router, rlabel, src, wire)
+        return
     if router.enable_snat is False:
         hops.append(
             Hop(
@@ -262,27 +289,7 @@ def _reply_leg(
         )
         return
     if route.nexthop != src.ip:
-        hops.append(
-            Hop(
-                "reply",
-                rlabel,
-                Disposition.DENIED,
-                Msg(
-                    "hop.wrong-route",
-                    dest=route.destination,
-                    via=route.nexthop,
-                    node=src.name,
-                    ip=src.ip,
-                ),
-                (
-                    Evidence(
-                        "router", router.id, "routes", f"{route.destination} via {route.nexthop}"
-                    ),
-                ),
-                "reply",
-                cause="router-wrong-route",
-            )
-        )
+        hops.append(_wrong_route(router, rlabel, route, src, src.ip))
         return
     hops.append(
         Hop(
@@ -294,3 +301,73 @@ def _reply_leg(
             "reply",
         )
     )
+
+
+def _wrong_route(
+    router: Router, rlabel: Msg, route: RouterRoute, src: NodeView, ip: IPAddress | None
+) -> Hop:
+    return Hop(
+        "reply",
+        rlabel,
+        Disposition.DENIED,
+        Msg("hop.wrong-route", dest=route.destination, via=route.nexthop, node=src.name, ip=ip),
+        (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
+        "reply",
+        cause="router-wrong-route",
+    )
+
+
+def _ipv6_leg(
+    topo: Topology, hops: list[Hop], router: Router, rlabel: Msg, src: NodeView, wire: Wire
+) -> None:
+    """IPv6 through the router: routed, never NATed (docs/facts.md "IPv6 egress"). The reply
+    reaches a node's own address, or a pod address the router routes back to its node and
+    that the world beyond routes too (a global one)."""
+    assert src.port is not None
+    hops.append(
+        Hop(
+            "router",
+            rlabel,
+            Disposition.ACCEPTED,
+            Msg("hop.v6-routed", src=wire.src, dst=wire.dst),
+            (Evidence("router", router.id, "external_gateway_info", "IPv6: routed, no NAT"),),
+        )
+    )
+    if any(f.ip_address == wire.src for f in src.port.fixed_ips) or wire.src in src.ips:
+        hops.append(
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.ACCEPTED,
+                Msg("hop.v6-node-source", ip=wire.src),
+                (),
+                "reply",
+            )
+        )
+        return
+    route = route_to(topo, router, wire.src)
+    routes = [str(r.destination) for r in router.routes]
+    if route is None:
+        hops.append(
+            Hop(
+                "reply",
+                rlabel,
+                Disposition.NO_ROUTE,
+                Msg("hop.v6-no-route-back", ip=wire.src, routes=", ".join(routes) or "-"),
+                (Evidence("router", router.id, "routes", str(routes)),),
+                "reply",
+                cause="ipv6-egress-no-nat",
+            )
+        )
+        return
+    node_ip = src.ip_of(6)
+    if route.nexthop != node_ip:
+        hops.append(_wrong_route(router, rlabel, route, src, node_ip))
+        return
+    ev = (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),)
+    if not wire.src.is_global:
+        msg = Msg("hop.v6-not-global", dest=route.destination, via=route.nexthop, ip=wire.src)
+        hops.append(Hop("reply", rlabel, Disposition.UNKNOWN, msg, ev, "reply"))
+        return
+    msg = Msg("hop.route-back", dest=route.destination, via=route.nexthop)
+    hops.append(Hop("reply", rlabel, Disposition.ACCEPTED, msg, ev, "reply"))
