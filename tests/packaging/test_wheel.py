@@ -75,7 +75,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # without NAT, net-pod-egress per family with its English and Korean texts, Cilium's
 # enable-ipv6-masquerade, the pair-scope check per family): +145 lines (git diff
 # --shortstat main -- src/kostack on ds5; 74,072 measured by this test).
-SHIPPED_LINES_BUDGET = 74_160
+# 74,160 -> 74,460: Korean for what stayed English (#13 item 3, branch ko6: preflight's overhead
+# and mode names, Ctrl-C activities and in-flight texts, collect's summary/warning and Calico
+# hints, the active diagnosis' probe gaps): +299 lines (git diff --shortstat main -- src/kostack
+# on ko6), nearly all of them English and Korean message texts.
+SHIPPED_LINES_BUDGET = 74_460
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
