@@ -157,3 +157,24 @@ def test_an_ipv4_pair_too_narrow_is_still_flagged_next_to_a_good_ipv6_pair() -> 
     (f,) = _of(doc, SCOPE)
     assert f.status == Status.FAIL and "k8s-cp-1" not in f.nodes
     assert {dict(r.params)["ip_address"] for r in f.remedies} == {POD_CIDR}
+
+
+def test_route_back_remedies_use_a_next_hop_of_the_destinations_family() -> None:
+    """A router route's next hop is of its destination's family: the IPv6 pod blocks go back
+    via the nodes' IPv6 addresses, never via their IPv4 ones (the real Neutron takes a mixed
+    route without complaint, and the diagnosis then calls it router-wrong-route)."""
+    from kostack.plan.build import build_plan
+    from kostack.plan.model import Operation
+    from kostack_testkit.dualstack import dual_stack_doc, ipv6_egress_broken
+
+    doc = dual_stack_doc()
+    ipv6_egress_broken(doc)  # pairs for both families, no natOutgoing on either pool
+    doc["openstack"]["routers"][0]["routes"] = []  # and no route back for any pod block
+    plan = build_plan(build(doc))
+    routes = [
+        r for a in plan.automatic if a.operation == Operation.ADD_ROUTER_ROUTES for r in a.routes
+    ]
+    assert routes, plan.automatic
+    for route in routes:
+        dest = ipaddress.ip_network(route.destination)
+        assert ipaddress.ip_address(route.nexthop).version == dest.version, route

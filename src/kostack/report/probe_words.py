@@ -134,8 +134,8 @@ register(
             "en": "skipped: the lab has no pod on node {node}",
             "ko": "건너뜀: 랩의 노드 {node}에 Pod가 없음",
         },
-        "pw.unreachable": {"en": "unreachable: {why}", "ko": "도달 불가: {what}"},
-        "pw.errno": {"en": "{errno}: {why}", "ko": "{what} ({errno})"},
+        "pw.unreachable": {"en": "unreachable: {what}", "ko": "도달 불가: {what}"},
+        "pw.errno": {"en": "{errno}: {what}", "ko": "{what} ({errno})"},
         "pw.exception": {"en": "{kind}: {why}", "ko": "오류 ({kind}): “{why}”"},
         "pw.other": {"en": "{text}", "ko": "원문: “{text}”"},
         "pw.os.refused": {"en": "Connection refused", "ko": "연결 거부"},
@@ -259,11 +259,11 @@ _SHAPES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Msg]], ...
         (r"skipped: the lab has no pod on node (?P<node>\S+)", _m("pw.lab_no_pod")),
         (
             r"unreachable: (?P<why>.+)",
-            lambda m: Msg("pw.unreachable", why=m["why"], what=_os(m["why"])),
+            lambda m: Msg("pw.unreachable", what=_os(m["why"])),
         ),
         (
             r"(?P<errno>E[A-Z]+): (?P<why>.+)",
-            lambda m: Msg("pw.errno", errno=m["errno"], why=m["why"], what=_os(m["why"])),
+            lambda m: Msg("pw.errno", errno=m["errno"], what=_os(m["why"])),
         ),
         (r"(?P<kind>[A-Z]\w*(?:Error|Exception)): (?P<why>.*)", _m("pw.exception")),
     )

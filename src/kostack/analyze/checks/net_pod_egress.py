@@ -87,7 +87,7 @@ def _run_family(
         views = [e.view for e in fv.sources if e.view is not None]
         remedies: tuple[Remedy, ...] = ()
         if fv.cause == "router-no-route-back":
-            remedies = _route_remedies(ctx, views)
+            remedies = _route_remedies(ctx, views, version)
         key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
         msg = Msg(key, nodes=fv.src_label(), target=target, why=hop_text(fv.hop))
         if version is not None:
@@ -114,7 +114,11 @@ def _run_family(
     return out
 
 
-def _route_remedies(ctx: CheckContext, members: list[NodeView]) -> tuple[Remedy, ...]:
+def _route_remedies(
+    ctx: CheckContext, members: list[NodeView], version: int | None
+) -> tuple[Remedy, ...]:
+    """A route back per pod block of the failing family (all blocks: single stack), via the
+    node's address of that block's family (a route's next hop is of its destination's family)."""
     out = []
     for v in members:
         if v.subnet is None or v.ip is None:
@@ -123,13 +127,16 @@ def _route_remedies(ctx: CheckContext, members: list[NodeView]) -> tuple[Remedy,
         if router is None:
             continue
         for block in v.blocks:
+            via = v.ip_of(block.version)
+            if via is None or (version is not None and block.version != version):
+                continue
             out.append(
                 Remedy(
                     "add-router-route",
                     "router",
                     router.id,
                     router.name,
-                    (("destination", str(block)), ("nexthop", str(v.ip))),
+                    (("destination", str(block)), ("nexthop", str(via))),
                     Msg(f"{ID}.route-reason", node=v.name, block=block),
                     "router-no-route-back",
                     Msg(f"{ID}.route-note"),
