@@ -31,11 +31,14 @@ def example():  # type: ignore[no-untyped-def]
 def _sigint_raises_keyboard_interrupt() -> Iterator[None]:
     """Each test starts with Python's own SIGINT handler, whatever ran before it in this worker.
 
-    A process whose SIGINT disposition is "ignore" passes that on to every child it starts
+    A process whose SIGINT is ignored (or blocked) passes that on to every child it starts
     (CPython then installs no KeyboardInterrupt handler), so one test that left it changed
     made every later Ctrl-C test in the same worker fail: children that never end, and
     signals to this process that raise nothing.
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(
+            signal.SIG_UNBLOCK, {signal.SIGINT}
+        )  # a blocked mask is inherited too
     yield
