@@ -24,7 +24,8 @@ from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.errors import ConfigError
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import load_snapshot, loads_snapshot
-from kostack_testkit.faultproxy import FaultKind, FaultProxy
+from kostack_testkit.faultproxy import FaultKind
+from kostack_testkit.ports import refused_port
 
 pytestmark = pytest.mark.neutron
 
@@ -257,18 +258,17 @@ def test_a_kubernetes_403_is_a_gap_too(live_seed: LiveSeed) -> None:
 def test_unreachable_neutron_is_one_error_line_and_exit_3(
     live_seed: LiveSeed, tmp_path: Path
 ) -> None:
-    with FaultProxy(live_seed.neutron.endpoint) as doomed:
-        dead = doomed.endpoint
-    clouds = write_noauth_clouds(tmp_path / "dead.yaml", dead)
-    target = tmp_path / "never.json"
-    result = live_seed.run(
-        "collect",
-        "-o",
-        str(target),
-        "--timeout",
-        "2",
-        environ={**live_seed.environ, "OS_CLIENT_CONFIG_FILE": str(clouds)},
-    )
+    with refused_port() as port:  # held bound, not listening: refused, and nobody takes it
+        clouds = write_noauth_clouds(tmp_path / "dead.yaml", f"http://127.0.0.1:{port}/")
+        target = tmp_path / "never.json"
+        result = live_seed.run(
+            "collect",
+            "-o",
+            str(target),
+            "--timeout",
+            "2",
+            environ={**live_seed.environ, "OS_CLIENT_CONFIG_FILE": str(clouds)},
+        )
     assert result.code == 3 and result.stdout == ""
     error, hint = result.stderr.splitlines()
     assert error.startswith("error: cannot reach Neutron at http://127.0.0.1:")

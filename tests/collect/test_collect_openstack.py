@@ -24,6 +24,7 @@ from kostack.errors import AuthError, CollectError, ConfigError, ExitCode
 from kostack.lab.neutron import openstack_connection
 from kostack.model.snapshot import Network
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
+from kostack_testkit.ports import refused_port
 
 pytestmark = pytest.mark.neutron
 
@@ -341,11 +342,11 @@ def test_403_on_every_listing_is_an_auth_error(
 
 
 def test_unreachable_endpoint_is_a_collect_error(neutron: str, connect: Connect) -> None:
-    with FaultProxy(neutron) as doomed:
-        endpoint = doomed.endpoint
-    # The proxy is stopped: nothing listens on its port any more.
-    with pytest.raises(CollectError) as caught:
-        collect_openstack(connect(endpoint=endpoint, timeout_s=2.0), project_scope=None)
+    # A port held bound but not listening: refused, and no other test can take it meanwhile.
+    with refused_port() as port, pytest.raises(CollectError) as caught:
+        collect_openstack(
+            connect(endpoint=f"http://127.0.0.1:{port}/", timeout_s=2.0), project_scope=None
+        )
     assert caught.value.exit_code == ExitCode.UNREACHABLE
     assert "Neutron" in caught.value.message
     assert "network path" in caught.value.hint

@@ -18,6 +18,7 @@ from kostack.errors import AuthError, CollectError, ExitCode
 from kostack.model.snapshot import Snapshot
 from kostack_testkit import k8s_fixtures as fx
 from kostack_testkit.builders import build, seed_doc
+from kostack_testkit.ports import refused_port
 
 CALICO_GROUPS = ("crd.projectcalico.org", "projectcalico.org")
 # Checks whose answer depends on how Calico carries pod traffic (its IP pools).
@@ -148,10 +149,10 @@ def test_timeout_on_nodes_is_a_gap(serve: ServeFn) -> None:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections, held (bound, not listening) while the test runs."""
+    with refused_port() as port:
+        yield port
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import errno
 import re
 import socket
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from english import COMMANDS, english_lines, english_runs
 
 from kostack.catalog import Msg, localize
 from kostack_testkit.cli import run_cli
+from kostack_testkit.ports import refused_port as held_refused_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -149,11 +151,10 @@ def test_guard_events_follow_the_language() -> None:
 
 
 @pytest.fixture
-def refused_port() -> int:
-    """A loopback port nothing listens on (connecting is refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def refused_port() -> Iterator[int]:
+    """A loopback port nothing listens on (connecting is refused), held while the test runs."""
+    with held_refused_port() as port:
+        yield port
 
 
 def _clouds(tmp_path: Path, port: int) -> Path:

@@ -137,12 +137,13 @@ def test_not_json_is_refused() -> None:
 
 
 class _Echo:
-    """The agent's own echo server (`--serve`) on a free port."""
+    """The agent's own echo server (`--serve 0`) on the free port it binds and prints.
+
+    Port 0 is bound by the server itself: a port picked here and closed before
+    the child bound it could be taken meanwhile ("Address already in use").
+    """
 
     def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -150,7 +151,7 @@ class _Echo:
                 "-B",
                 str(AGENT_PATH),
                 "--serve",
-                str(self.port),
+                "0",
                 "--serve-seconds",
                 "60",
             ],
@@ -159,7 +160,8 @@ class _Echo:
         )
         assert self.process.stdout is not None
         line = json.loads(self.process.stdout.readline())  # printed once listening
-        assert line["serving"] == self.port
+        self.port = int(line["serving"])
+        assert self.port > 0
 
     def stop(self) -> None:
         self.process.kill()
@@ -173,12 +175,25 @@ def echo() -> Iterator[_Echo]:
     server.stop()
 
 
-def _dns_server(kind: int) -> tuple[socket.socket, int]:
-    sock = socket.socket(socket.AF_INET, kind)
-    sock.bind(("127.0.0.1", 0))
-    if kind == socket.SOCK_STREAM:
-        sock.listen(8)
-    return sock, sock.getsockname()[1]
+def _udp_and_tcp_on_one_port() -> tuple[socket.socket, socket.socket, int]:
+    """A UDP and a listening TCP socket bound to the same free port, both held.
+
+    The kernel picks a free TCP port (port 0) and UDP binds the same number; a
+    UDP port that is taken (TCP and UDP ports are separate spaces) means another
+    pick, never a port chosen and closed to be bound again later.
+    """
+    for _attempt in range(100):
+        tcp = socket.create_server(("127.0.0.1", 0), backlog=8)
+        port = int(tcp.getsockname()[1])
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            udp.bind(("127.0.0.1", port))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        return udp, tcp, port
+    raise AssertionError("no port free for both UDP and TCP in 100 picks")
 
 
 def _answer(query: bytes) -> bytes:
@@ -190,10 +205,7 @@ def _answer(query: bytes) -> bytes:
 @pytest.fixture
 def dns() -> Iterator[int]:
     """A DNS server on one port, UDP and TCP (the lab's CoreDNS stand-in answers)."""
-    udp, port = _dns_server(socket.SOCK_DGRAM)
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.bind(("127.0.0.1", port))
-    tcp.listen(8)
+    udp, tcp, port = _udp_and_tcp_on_one_port()
     stop = threading.Event()
 
     def serve_udp() -> None:

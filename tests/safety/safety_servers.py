@@ -27,11 +27,13 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
+
+from kostack_testkit.ports import refused_port
 
 PROJECT_ID = "fake_project_id"  # the project the Neutron harness puts the seed in (noauth)
 
@@ -357,13 +359,11 @@ class Silent:
         return self._url
 
 
-def closed_url() -> str:
-    """An http:// URL on loopback where nothing listens (connection refused)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    host, port = sock.getsockname()[:2]
-    sock.close()
-    return f"http://{host}:{port}"
+@contextlib.contextmanager
+def closed_url() -> Iterator[str]:
+    """An http:// URL on loopback where nothing listens (connection refused), held for the block."""
+    with refused_port() as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def wait_for(event: threading.Event, what: str, timeout_s: float = 120.0) -> None:

@@ -397,9 +397,9 @@ def start_world(tmp: Path, neutron_endpoint: str) -> Iterator[World]:
         urls.update(
             keystone=keystone.url,
             neutron=neutron_endpoint,
-            closed=closed_url(),
+            closed=stack.enter_context(closed_url()),
             kube=api.url,
-            **{"kube-exec": exec_api.url, "kube-closed": closed_url()},
+            **{"kube-exec": exec_api.url, "kube-closed": stack.enter_context(closed_url())},
         )
         clouds, kubeconfigs = write_inputs(c, tmp, urls)
         yield World(c, tmp, clouds, kubeconfigs, keystone, servers, api, exec_api)
