@@ -7,6 +7,7 @@ Run as a real process (`python3 agent.py '<plan>'`) against servers on
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import socket
 import socketserver
@@ -379,8 +380,13 @@ class Barrier:
         return self
 
     def __exit__(self, *_: object) -> None:
+        # shutdown() wakes the accept() blocked in the thread; close() alone does not (on
+        # Linux), so the join below waited out its whole bound, twice per test
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         self._thread.join(10)
+        assert not self._thread.is_alive(), "the barrier server did not stop"
 
     def _serve(self) -> None:
         held: list[socket.socket] = []
