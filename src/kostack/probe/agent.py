@@ -311,7 +311,7 @@ def _echo_reply(rfile: Any, wfile: Any) -> None:
 
 
 def serve(port: int, seconds: float) -> int:
-    """HTTP echo on ``port`` (0: any free one, printed) for ``seconds`` (``/bytes/N`` answers N bytes)."""
+    """HTTP echo on ``port`` (0: a free one) for ``seconds`` (``/bytes/N`` answers N bytes)."""
     import socketserver  # only the echo pods need it: probe runs start faster without
 
     class Handler(socketserver.StreamRequestHandler):
@@ -339,8 +339,7 @@ def serve(port: int, seconds: float) -> int:
         server = DualStackServer(("::", port), Handler)
     except OSError:  # IPv6 disabled in this pod: IPv4 only, as before
         server = Server(("0.0.0.0", port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     bound = server.server_address[1]  # the port asked for, or the one picked for port 0
     print(json.dumps({"agent": AGENT, "serving": bound, "seconds": seconds}), flush=True)
     time.sleep(seconds)  # the pod's lifetime; kostack deletes it earlier
