@@ -18,7 +18,8 @@ tests: a module or session fixture's setup or teardown) fails that test.
 
 What pytest itself was started with is no test's doing: a suite run as a
 background job of a non-interactive shell (``cmd &`` in a script, without job
-control) starts with SIGINT and SIGQUIT ignored (POSIX, "Asynchronous Lists"),
+control) starts with SIGINT and SIGQUIT ignored (POSIX Shell Command Language,
+2.11 "Signals and Error Handling"),
 and every xdist worker inherits that. So at start (before the workers are
 spawned) the signals are put back to the baseline, and the terminal summary
 says what was found.
