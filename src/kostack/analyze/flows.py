@@ -9,6 +9,7 @@ term per pair of classes that truly differ, never per node pair.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 
 from kostack.analyze.engine.cases import World, worlds
@@ -25,6 +26,26 @@ POD_PORT = 8080  # a representative application port for pod-to-pod TCP
 SG_STEPS = frozenset({"sg-egress", "sg-ingress"})
 
 
+def first_pods(pods: Iterable[Pod]) -> dict[str, Pod]:
+    """The first pod with an address (not on the host network) of each node."""
+    out: dict[str, Pod] = {}
+    for pod in pods:
+        if pod.node and pod.ip is not None and not pod.host_network and pod.node not in out:
+            out[pod.node] = pod
+    return out
+
+
+def pod_endpoint(by_node: Mapping[str, Pod], view: NodeView) -> Endpoint | None:
+    """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
+    pod = by_node.get(view.name)
+    if pod is not None and pod.ip is not None:
+        return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
+    if not view.blocks:
+        return None
+    ip = first_host(view.blocks[0])
+    return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
+
+
 class ClusterFlows:
     """Lazily evaluated families over a snapshot's worlds (engine/cases.py)."""
 
@@ -39,21 +60,11 @@ class ClusterFlows:
 
     @cached_property
     def _pods_by_node(self) -> dict[str, Pod]:
-        out: dict[str, Pod] = {}
-        for pod in self.topo.pods:
-            if pod.node and pod.ip is not None and not pod.host_network and pod.node not in out:
-                out[pod.node] = pod
-        return out
+        return first_pods(self.topo.pods)
 
     def pod_on(self, view: NodeView) -> Endpoint | None:
         """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
-        pod = self._pods_by_node.get(view.name)
-        if pod is not None and pod.ip is not None:
-            return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
-        if not view.blocks:
-            return None
-        ip = first_host(view.blocks[0])
-        return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
+        return pod_endpoint(self._pods_by_node, view)
 
     @cached_property
     def pods(self) -> list[End]:

@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import TypeAlias
 
-from kostack.analyze.checks.base import load_docs
+from kostack.analyze.checks.base import CheckOf
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -52,21 +53,7 @@ class ReleaseContext:
         return WorkloadIndex(self.snapshot)
 
 
-@dataclass(frozen=True)
-class ReleaseCheck:
-    """A release check: stable id, a title stating the desired state, severity, needs, run()."""
-
-    id: str
-    title: str
-    severity: Severity
-    needs: tuple[str, ...]
-    run: Callable[[ReleaseContext], list[Finding]]
-    module: str
-
-    @cached_property
-    def docs(self) -> dict[str, dict[str, str]]:
-        """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
-        return load_docs(self.module)
+ReleaseCheck: TypeAlias = CheckOf[ReleaseContext]
 
 
 PARTS: dict[str, Callable[[Snapshot], object]] = {
