@@ -79,7 +79,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # and mode names, Ctrl-C activities and in-flight texts, collect's summary/warning and Calico
 # hints, the active diagnosis' probe gaps): +299 lines (git diff --shortstat main -- src/kostack
 # on ko6), nearly all of them English and Korean message texts.
-SHIPPED_LINES_BUDGET = 74_460
+# 74,460 -> 74,300: one definition where the logic is the same (#12, branch dupsa: release
+# checks' release_finding, one generic Check, rule_key, the shared-group choice, the lb
+# NOT-APPLICABLE builder, one LANGS...): 74,378 -> 74,247 measured by this test's import
+# graph on main and on dupsa (-131); the budget is the new count plus 53 lines of slack.
+SHIPPED_LINES_BUDGET = 74_300
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
