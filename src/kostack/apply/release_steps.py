@@ -102,7 +102,7 @@ class ReleaseSteps:
         return list(items or [])
 
     def _helm(
-        self, plan: ReinstallPlan, action: ReleaseAction, verb: str
+        self, plan: ReinstallPlan, action: ReleaseAction, what: str
     ) -> tuple[str, StepResult | None]:
         """Run exactly the command the plan shows (`helm` itself is the runner's).
 
@@ -113,7 +113,7 @@ class ReleaseSteps:
             return command, StepResult(action, "manual", "helm is not installed", command)
         done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
-            why = f"helm {verb} exited {done.code}: {_first_line(done.stderr)}"
+            why = f"{what} exited {done.code}: {_first_line(done.stderr)}"
             return command, StepResult(action, "failed", why, command)
         return command, None
 
@@ -132,7 +132,7 @@ class ReleaseSteps:
                 "refused",
                 f"release {namespace}/{name} changed since the plan (now {newest.metadata.name}); plan again",
             )
-        command, stopped = self._helm(plan, action, "uninstall")
+        command, stopped = self._helm(plan, action, "helm uninstall")
         if stopped is not None:
             return stopped
         left = self._release_secrets(name, namespace)
@@ -265,7 +265,7 @@ class ReleaseSteps:
             return StepResult(
                 action, "refused", f"{pvc.key} still exists: the install would bind it"
             )
-        command, stopped = self._helm(plan, action, "install")
+        command, stopped = self._helm(plan, action, "helm install")
         return stopped or StepResult(
             action, "applied", f"release {namespace}/{name} installed", command
         )
