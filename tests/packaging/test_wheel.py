@@ -79,7 +79,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # and mode names, Ctrl-C activities and in-flight texts, collect's summary/warning and Calico
 # hints, the active diagnosis' probe gaps): +299 lines (git diff --shortstat main -- src/kostack
 # on ko6), nearly all of them English and Korean message texts.
-SHIPPED_LINES_BUDGET = 74_460
+# 74,460 -> 74,400 (lowered): the lab's errors, problems, warnings and probe details keyed at
+# their source (branch labkeys: kostack.lab.texts and texts_status hold the catalogue that
+# cli/lab_errors.py had; cli/lab_shapes.py and the regex tables are gone): main measured 74,378
+# by this test, labkeys 74,343 (-35); the budget is that plus slack.
+SHIPPED_LINES_BUDGET = 74_400
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
