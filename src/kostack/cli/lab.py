@@ -54,7 +54,7 @@ def _lang(ctx: click.Context) -> str:
 
 def _reports_errors(function: F) -> F:
     """Turn a LabError into `error: ...` / `hint: ...` on stderr (in the command's
-    language, kostack.cli.lab_shapes) and its exit code."""
+    language: its keys, kostack.cli.lab_errors) and its exit code."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -68,7 +68,7 @@ def _reports_errors(function: F) -> F:
             from kostack.cli.lab_errors import lab_error
 
             env, lang = get_env(ctx), _lang(ctx)
-            message, hint = lab_error(lang, str(err.message), str(err.hint or ""))
+            message, hint = lab_error(lang, err.message, err.hint)
             emit_err(env, terminal_safe(f"{said(Msg('cli.err.prefix'), lang)}{message}\n"))
             if hint:
                 emit_err(env, terminal_safe(f"{said(Msg('cli.hint.prefix'), lang)}{hint}\n"))
@@ -199,15 +199,12 @@ def up(
       sudo kostack lab up --scenario seed --nodes 4
       sudo kostack lab up --scenario seed --neutron-endpoint http://127.0.0.1:9696/
     """
-    from kostack.lab.errors import LabInputError
+    from kostack.lab.errors import LabInputError, Msg
 
     if seed_neutron and not neutron_endpoint:
-        raise LabInputError("--seed-neutron needs --neutron-endpoint", "give the Neutron root URL")
+        raise LabInputError(Msg("lab.x.seed_needs_endpoint"), Msg("lab.x.give_root_url"))
     if no_neutron and neutron_endpoint:
-        raise LabInputError(
-            "--no-neutron and --neutron-endpoint exclude each other", "give one of them"
-        )
-    from kostack.analyze.messages import Msg
+        raise LabInputError(Msg("lab.x.no_neutron_and_endpoint"), Msg("lab.x.give_one"))
     from kostack.cli.lab_text import up_lines
 
     own_neutron = not no_neutron and neutron_endpoint is None
@@ -360,7 +357,7 @@ def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str
     from kostack.lab.netns import require_root
 
     require_root()
-    from kostack.cli.lab_shapes import warning
+    from kostack.cli.lab_errors import warning
     from kostack.cli.lab_text import say
 
     result = _lab(name, state_dir).sync()
@@ -498,7 +495,7 @@ def way_in(
       sudo kostack lab way-in --mode ovn --member k8s-w-1 --member k8s-w-2
       sudo kostack lab way-in --mode ovn --remove
     """
-    from kostack.cli.lab_shapes import detail
+    from kostack.cli.lab_errors import detail
     from kostack.cli.lab_text import say
     from kostack.lab.netns import require_root
     from kostack.lab.way_in import WayIn, install, probe, remove

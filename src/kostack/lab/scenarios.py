@@ -19,7 +19,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from kostack.lab import seed
-from kostack.lab.errors import LabInputError
+from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.portsec import NeutronBackend
 from kostack.lab.scenario_objects import kubernetes_objects, neutron_description
 from kostack.lab.seed import RuleSpec
@@ -288,5 +288,6 @@ def get_scenario(name: str) -> Scenario:
         if scenario.name == name:
             return scenario
     raise LabInputError(
-        f"unknown scenario {name!r}", f"choose one of: {', '.join(scenario_names())}"
+        Msg("lab.x.scenario", name=repr(name)),
+        Msg("lab.x.choose", names=", ".join(scenario_names())),
     )

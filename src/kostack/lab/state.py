@@ -94,6 +94,8 @@ class PortsecState(_Frozen):
     bound: dict[str, str]
     unbound: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # the same warnings as message keys and parameters (kostack.lab.texts_status.to_wire)
+    warning_keys: tuple[Any, ...] = ()
     revisions: dict[str, int | None] = {}
 
 
