@@ -50,7 +50,7 @@ from kostack.lab.state import (
     read_json,
     write_json_atomic,
 )
-from kostack.lab.topology import NODE_NIC, ROUTER_TAP, Topology
+from kostack.lab.topology_layout import NODE_NIC, ROUTER_TAP, Topology
 
 __all__ = [
     "FileSource",
