@@ -79,7 +79,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # and mode names, Ctrl-C activities and in-flight texts, collect's summary/warning and Calico
 # hints, the active diagnosis' probe gaps): +299 lines (git diff --shortstat main -- src/kostack
 # on ko6), nearly all of them English and Korean message texts.
-SHIPPED_LINES_BUDGET = 74_460
+# 74,460 -> 74,280: one definition where the logic is the same (#12, branch dupsb: report
+# tables' columns and wrap, the long-running modes' logger, the lab's layout names without a
+# re-export, kube-proxy tables, lab ICMP probes, the probe agent's imports): 74,378 -> 74,221
+# measured by this test's count (ImportGraph over src/kostack), -157 lines; budget = 74,221 + 59.
+SHIPPED_LINES_BUDGET = 74_280
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
