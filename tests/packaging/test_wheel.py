@@ -87,7 +87,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # their source (branch labkeys: kostack.lab.texts and texts_status hold the catalogue that
 # cli/lab_errors.py had; cli/lab_shapes.py and the regex tables are gone): main measured 74,378
 # by this test, labkeys 74,343 (-35); the budget is that plus slack.
-SHIPPED_LINES_BUDGET = 74_300
+# 74,460 -> 74,280: one definition where the logic is the same (#12, branch dupsb: report
+# tables' columns and wrap, the long-running modes' logger, the lab's layout names without a
+# re-export, kube-proxy tables, lab ICMP probes, the probe agent's imports): 74,378 -> 74,221
+# measured by this test's count (ImportGraph over src/kostack), -157 lines; budget = 74,221 + 59.
+SHIPPED_LINES_BUDGET = 74_280  # re-measured after the merges below
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -77,9 +77,10 @@ def _reports_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature
 
 
-def _lab_options(function: F) -> F:
-    """--name and --state-dir (which lab), and --lang (every lab command speaks Korean too)."""
-    function = lang_option()(function)
+def _lab_command(function: F) -> F:
+    """What every lab command has: --name and --state-dir (which lab), --lang (every lab
+    command speaks Korean too), the click context first, and LabErrors said (_reports_errors)."""
+    function = lang_option()(click.pass_context(_reports_errors(function)))
     function = click.option(
         "--state-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -164,9 +165,7 @@ _UP_OPTIONS = (
 
 @lab.command("up")
 @options(*_UP_OPTIONS)
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def up(
     ctx: click.Context,
     scenario_name: str,
@@ -272,9 +271,7 @@ def _stages(env: Environment) -> Iterator[Callable[[str], None]]:
     help="Remove every ks-* namespace and lab process, not only this lab's.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def down(
     ctx: click.Context,
     all_labs: bool,
@@ -318,9 +315,7 @@ def down(
 
 @lab.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def status(
     ctx: click.Context, as_json: bool, name: str | None, state_dir: Path | None, lang: str | None
 ) -> None:
@@ -344,9 +339,7 @@ def status(
 
 
 @lab.command("sync")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str | None) -> None:
     """Re-read port security (Neutron or the lab's description) and re-render if it changed.
 
@@ -386,9 +379,7 @@ def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str
     help="Seconds before a probe counts as silent.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def probe(
     ctx: click.Context,
     source: str | None,
@@ -465,9 +456,7 @@ _WAY_IN_OPTIONS = (
 
 @lab.command("way-in")
 @options(*_WAY_IN_OPTIONS)
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def way_in(
     ctx: click.Context,
     mode: str,

@@ -51,7 +51,7 @@ from kostack.lab.state import (
     write_json_atomic,
 )
 from kostack.lab.texts_status import to_wire
-from kostack.lab.topology import NODE_NIC, ROUTER_TAP, Topology
+from kostack.lab.topology_layout import NODE_NIC, ROUTER_TAP, Topology
 
 __all__ = [
     "FileSource",

@@ -54,7 +54,8 @@ from kostack.lab.state import (
     write_json_atomic,
 )
 from kostack.lab.texts_status import keyed
-from kostack.lab.topology import MAX_NODES, Topology, create_network
+from kostack.lab.topology import create_network
+from kostack.lab.topology_layout import MAX_NODES, Topology
 from kostack.shell import render
 
 __all__ = [

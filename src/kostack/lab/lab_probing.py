@@ -12,7 +12,7 @@ from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.lab_core import LabCore
 from kostack.lab.lab_records import ProbeResult, ProbeSpec
 from kostack.lab.texts_status import detail_msg
-from kostack.lab.topology import PodPlan, Topology
+from kostack.lab.topology_layout import PodPlan, Topology
 
 BULK_BYTES = 4 * 1024 * 1024
 

@@ -16,7 +16,7 @@ from kostack.lab.state import (
     ServerRecord,
     write_json_atomic,
 )
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 
 class LabProcesses(LabCore):

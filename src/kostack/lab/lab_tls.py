@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kostack.lab import netns
 from kostack.lab.errors import LabEnvironmentError, Msg
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 __all__ = ["make_certificate"]
 

@@ -25,7 +25,7 @@ from kostack.lab.errors import LabError, Msg
 from kostack.lab.neutron import SERVER_SCRIPT
 from kostack.lab.neutron_venv import find_neutron_python, neutron_venv_dir, provisioned
 from kostack.lab.state import ServerRecord, StatePaths
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 __all__ = ["NEUTRON_NAME", "needs_provisioning", "seed_own_neutron", "start_own_neutron"]
 

@@ -169,39 +169,18 @@ def _checksum(data: bytes) -> int:
 
 
 def probe_icmp(spec: Mapping[str, Any], timeout: float) -> Outcome:
-    if ":" in str(spec["host"]):
-        return probe_icmp6(spec, timeout)
+    """An echo request, ICMPv6 (type 128) to an IPv6 host: the kernel fills the checksum of a
+    raw ICMPv6 socket, which gets no IPv6 header (an error quotes ours after 8 + 40 bytes)."""
+    v6 = ":" in str(spec["host"])
     ident = (os.getpid() ^ threading.get_ident()) & 0xFFFF
     payload = b"kostack-lab-ping"
-    header = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
-    packet = struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, 1) + payload
-    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as sock:
-        sock.sendto(packet, (spec["host"], 0))
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False, ("lab.d.no_echo", {"s": f"{timeout:g}"})
-            sock.settimeout(remaining)
-            try:
-                data, (source, _) = sock.recvfrom(2048)
-            except TimeoutError:
-                return False, ("lab.d.no_echo", {"s": f"{timeout:g}"})
-            ihl = (data[0] & 0x0F) * 4
-            icmp_type, _code, _sum, reply_id, _seq = struct.unpack("!BBHHH", data[ihl : ihl + 8])
-            if icmp_type == 0 and reply_id == ident:
-                return True, ("lab.d.echo", {"source": source})
-            if icmp_type == 3 and data[ihl + 8 + 20 + 4 : ihl + 8 + 20 + 6] == struct.pack(
-                "!H", ident
-            ):
-                return False, ("lab.d.unreachable", {"source": source})
-
-
-def probe_icmp6(spec: Mapping[str, Any], timeout: float) -> Outcome:
-    """ICMPv6 echo (type 128; the kernel fills the checksum of a raw ICMPv6 socket)."""
-    ident = (os.getpid() ^ threading.get_ident()) & 0xFFFF
-    packet = struct.pack("!BBHHH", 128, 0, 0, ident, 1) + b"kostack-lab-ping"
-    with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as sock:
+    request, reply, unreachable = (128, 129, 1) if v6 else (8, 0, 3)
+    checksum = 0 if v6 else _checksum(struct.pack("!BBHHH", 8, 0, 0, ident, 1) + payload)
+    packet = struct.pack("!BBHHH", request, 0, checksum, ident, 1) + payload
+    family, proto = (
+        (socket.AF_INET6, socket.IPPROTO_ICMPV6) if v6 else (socket.AF_INET, socket.IPPROTO_ICMP)
+    )
+    with socket.socket(family, socket.SOCK_RAW, proto) as sock:
         sock.sendto(packet, (spec["host"], 0))
         deadline = time.monotonic() + timeout
         while True:
@@ -213,11 +192,16 @@ def probe_icmp6(spec: Mapping[str, Any], timeout: float) -> Outcome:
                 data, address = sock.recvfrom(2048)
             except TimeoutError:
                 return False, ("lab.d.no_echo", {"s": f"{timeout:g}"})
-            # A raw ICMPv6 socket gets no IPv6 header; an error quotes ours after 8 + 40 bytes.
-            icmp_type, _code, _sum, reply_id, _seq = struct.unpack("!BBHHH", data[:8])
-            if icmp_type == 129 and reply_id == ident:
+            header = 0 if v6 else (data[0] & 0x0F) * 4  # a raw IPv4 socket gets the IP header
+            icmp_type, _code, _sum, reply_id, _seq = struct.unpack(
+                "!BBHHH", data[header : header + 8]
+            )
+            quoted_id = header + 8 + (40 if v6 else 20) + 4  # our echo's id in an error
+            if icmp_type == reply and reply_id == ident:
                 return True, ("lab.d.echo", {"source": address[0]})
-            if icmp_type == 1 and data[52:54] == struct.pack("!H", ident):
+            if icmp_type == unreachable and data[quoted_id : quoted_id + 2] == struct.pack(
+                "!H", ident
+            ):
                 return False, ("lab.d.unreachable", {"source": address[0]})
 
 

@@ -14,7 +14,7 @@ from kostack.lab.errors import LabEnvironmentError, LabInputError, Msg
 from kostack.lab.neutron import openstack_connection, seed_command
 from kostack.lab.neutron_seed import ensure_ipv6
 from kostack.lab.scenarios import RuleSpec, Scenario, SecurityGroupSpec
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 __all__ = ["apply_scenario"]
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kostack.lab.portsec import NeutronBackend
 from kostack.lab.scenarios import Scenario
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 __all__ = [
     "LabState",

@@ -32,7 +32,8 @@ from kostack.lab import netns
 from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.lab import Lab
 from kostack.lab.texts_status import detail_msg
-from kostack.lab.topology import NODE_NIC, ROUTER_UPLINK, Topology, _prefixlen
+from kostack.lab.topology import _prefixlen
+from kostack.lab.topology_layout import NODE_NIC, ROUTER_UPLINK, Topology
 
 __all__ = ["WayIn", "WayInProbe", "install", "probe", "remove"]
 
