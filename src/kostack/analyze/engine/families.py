@@ -273,9 +273,7 @@ class Families:
                     j, t = by_node[s.view.name]
                     selves[(src_of[i], dst_of[j])].append((s, t))
         run = Run(self, flow_of, same_node, steps)
-        for S in src_classes:
-            for T in dst_classes:
-                run.class_pair(S, T, selves.get((S.id, T.id), []))
+        run.all_pairs(src_classes, dst_classes, selves)
         self.stats.append((len(src_classes), len(dst_classes), run.traced))
         return FamilyResult(
             len(self.topos),
