@@ -18,7 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from kostack.analyze.engine.families import EndClass
+from kostack.analyze.engine.families import End, EndClass
+from kostack.analyze.engine.router import route_to
+from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Router
 
 Pattern = tuple[bool, ...]
@@ -270,3 +272,84 @@ class RelationCounts:
                 if len(out) == limit:
                     return out
         return out
+
+
+# ---------------------------------------------------------------- route classes (encapsulation)
+
+RouteKey = tuple[object, ...]  # families.py `route_key`: subnet id, pool, kind, outside
+
+
+def route_relation(topo: Topology, a: RouteKey, b: RouteKey) -> str:
+    """How the subnets of two route classes relate, as the hops see it (`SuperPair.relation`)."""
+    if a[0] is None or b[0] is None:
+        return UNKNOWN
+    if a[0] == b[0]:
+        return SAME
+    router = topo.router_for_subnet(str(a[0]))
+    return JOINED if router is not None and b[0] in router.interface_subnet_ids else APART
+
+
+class RouteClasses:
+    """Pairs of route classes (pods' subnets and pools) judged per relation: a source route
+    class and every target route class that differs only in its subnet, and that the
+    routers route alike, are one decision per relation (`ClusterFlows.decisions_of`)."""
+
+    def __init__(self, topo: Topology, groups: dict[RouteKey, list[End]]) -> None:
+        self.topo, self.groups = topo, groups
+        self.order = {k: i for i, k in enumerate(groups)}
+        self.kinds: dict[RouteKey, tuple[object, ...]] = {}
+        by_kind: dict[tuple[object, ...], list[RouteKey]] = {}
+        for k, ends in groups.items():
+            routed = tuple(route_to(topo, r, ends[0].ip) is not None for r in topo.routers)
+            kind = ((k[0] is None, *k[1:]), routed)
+            self.kinds[k] = kind
+            by_kind.setdefault(kind, []).append(k)
+        self.by_kind = by_kind
+        self._first: dict[tuple[object, ...], list[RouteKey]] = {}
+        # per kind: the first route class of each subnet, and the first two of distinct subnets
+        self.by_subnet = {kind: {k[0]: k for k in reversed(keys)} for kind, keys in by_kind.items()}
+
+    def reps(self, a: RouteKey) -> list[RouteKey]:
+        """The first target route class of each (kind, relation) for the source class ``a``, in
+        the order of the route classes."""
+        out: list[RouteKey] = []
+        router = self.topo.router_for_subnet(str(a[0])) if a[0] is not None else None
+        ifaces = frozenset(router.interface_subnet_ids if router is not None else ())
+        for kind, keys in self.by_kind.items():
+            if a[0] is None or keys[0][0] is None:
+                out.append(keys[0])
+                continue
+            same = self.by_subnet[kind].get(a[0])
+            if same is not None:
+                out.append(same)
+            for joined in (True, False):
+                b = next(
+                    (k for k in self._firsts(kind, router, ifaces, joined) if k[0] != a[0]), None
+                )
+                if b is not None:
+                    out.append(b)
+        return sorted(out, key=self.order.__getitem__)
+
+    def _firsts(
+        self,
+        kind: tuple[object, ...],
+        router: Router | None,
+        ifaces: frozenset[object],
+        joined: bool,
+    ) -> list[RouteKey]:
+        """The first two route classes of a kind whose subnet the router joins (or not)."""
+        key = (kind, router.id if router is not None else None, joined)
+        found = self._first.get(key)
+        if found is None:
+            found = self._first[key] = []
+            for k in self.by_kind[kind]:
+                if (k[0] in ifaces) == joined:
+                    found.append(k)
+                    if len(found) == 2:
+                        break
+        return found
+
+    def peers(self, a: RouteKey, b: RouteKey) -> list[RouteKey]:
+        """Every target route class that pairs with ``a`` as ``b`` does (same kind, relation)."""
+        rel = route_relation(self.topo, a, b)
+        return [k for k in self.by_kind[self.kinds[b]] if route_relation(self.topo, a, k) == rel]
