@@ -79,7 +79,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # and mode names, Ctrl-C activities and in-flight texts, collect's summary/warning and Calico
 # hints, the active diagnosis' probe gaps): +299 lines (git diff --shortstat main -- src/kostack
 # on ko6), nearly all of them English and Korean message texts.
-SHIPPED_LINES_BUDGET = 74_460
+# 74,460 -> 74,890: class pairs judged per relation of their subnets (branch classes:
+# analyze/engine/relations.py super-classes, per-subnet counts and route classes; pairs.py's
+# ordered facts and examples): +421 measured by this test (74,881), no message texts.
+SHIPPED_LINES_BUDGET = 74_890
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

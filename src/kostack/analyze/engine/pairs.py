@@ -1,4 +1,4 @@
-"""One family evaluation: per class pair, count members per membership pattern, trace reps.
+"""One family evaluation: count members per membership pattern, trace one pair per situation.
 
 For a source class S and a target class T, the sets that judge the pair are
 S's egress set (tested against each target's address) and T's ingress set
@@ -6,10 +6,10 @@ S's egress set (tested against each target's address) and T's ingress set
 routes come from BGP. The members of T are counted per pattern of
 memberships in S's sets, and those of S per pattern in T's sets — by binary
 search over the universe when one address kind is tested (O(ranges x log n)),
-else member by member. Every pattern pair is one situation: a concrete pair
-in it is traced in every world (memoised on everything that decides the hops,
-so a thousand target classes that differ only in which sources they admit
-share a handful of traces), and its count is multiplied out.
+else member by member. Class pairs are taken per super-class pair and relation
+of their subnets (relations.py), never one by one: every (relation, pattern
+pair) is one situation, a concrete pair in it is traced in every world
+(memoised on everything that decides the hops), and its count is multiplied out.
 """
 
 from __future__ import annotations
