@@ -16,6 +16,7 @@ from test_families import _agree
 from kostack.analyze.engine import pairs
 from kostack.analyze.engine.relations import APART, JOINED, SAME, route_relation
 from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.messages import Msg
 from kostack_testkit.builders import build, set_calico_mode
 from kostack_testkit.subnets import subnets_doc
 
@@ -85,3 +86,39 @@ def test_traces_grow_with_classes_not_class_pairs(monkeypatch: Any) -> None:
     assert b_src >= 3 * s_src and b_dst >= 3 * s_dst  # the classes really grew
     assert big <= 2 * small, (small, big)
     assert big < b_src + b_dst  # fewer traces than classes: never one per class pair
+
+
+def test_native_reasons_name_each_relation_once() -> None:
+    """Pods sent natively across routed subnets (no encapsulation, the router routes every
+    node's block): each node's anti-spoofing reasons say "pod -> pod to <nodes>" once per
+    relation (its own subnet; the other subnets, named together), not once per subnet."""
+    from kostack.analyze.checks._facts import NAMES_SHOWN
+    from kostack.analyze.checks.base import CheckContext
+    from kostack.analyze.checks.net_pod_src_antispoof import REASONS_KEPT, native_senders
+
+    doc = subnets_doc(24, 6, pods_per_node=1)
+    set_calico_mode(doc)
+    doc["openstack"]["routers"][0]["routes"] = [
+        {"destination": b["cidr"], "nexthop": n["internal_ip"]}
+        for b, n in zip(
+            doc["cluster"]["cni"]["calico"]["blocks"], doc["cluster"]["nodes"], strict=True
+        )
+    ]
+    snap = build(doc)
+    flows = ClusterFlows(snap)
+    why, unknown = native_senders(CheckContext(snap, flows.topo, flows))
+    assert not unknown
+    p2p_all = [
+        r for rs in why.values() for r in rs if isinstance(r, Msg) and r.key.endswith(".why-p2p")
+    ]
+    assert set(why) == {v.name for v in flows.topo.node_views.values()}
+    for reasons in why.values():
+        p2p = [r for r in reasons if isinstance(r, Msg) and r.key.endswith(".why-p2p")]
+        assert len(p2p) == 2, p2p  # same subnet, and every other subnet through the router
+        assert len(reasons) <= REASONS_KEPT + 2
+    labels = [r.params["dst"] for rs in why.values() for r in rs if r in p2p_all]
+    # the other five subnets' 20 nodes in one message ("nodes a, b, c, d and 16 more")
+    assert any(
+        isinstance(d, Msg) and d.key == "nodes.more" and d.params["more"] == 20 - NAMES_SHOWN
+        for d in labels
+    )
