@@ -352,4 +352,6 @@ class RouteClasses:
     def peers(self, a: RouteKey, b: RouteKey) -> list[RouteKey]:
         """Every target route class that pairs with ``a`` as ``b`` does (same kind, relation)."""
         rel = route_relation(self.topo, a, b)
+        if rel == SAME:
+            return [b]  # the classes of one kind differ in their subnet: one shares a's
         return [k for k in self.by_kind[self.kinds[b]] if route_relation(self.topo, a, k) == rel]
