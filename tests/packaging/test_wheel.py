@@ -91,7 +91,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # tables' columns and wrap, the long-running modes' logger, the lab's layout names without a
 # re-export, kube-proxy tables, lab ICMP probes, the probe agent's imports): 74,378 -> 74,221
 # measured by this test's count (ImportGraph over src/kostack), -157 lines; budget = 74,221 + 59.
-SHIPPED_LINES_BUDGET = 74_280  # re-measured after the merges below
+# 74,460 -> 74,890: class pairs judged per relation of their subnets (branch classes:
+# analyze/engine/relations.py super-classes, per-subnet counts and route classes; pairs.py's
+# ordered facts and examples): +421 measured by this test (74,881), no message texts.
+SHIPPED_LINES_BUDGET = 74_700  # re-measured below
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

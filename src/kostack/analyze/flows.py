@@ -17,6 +17,7 @@ from kostack.analyze.engine.encap import EncapDecision, encapsulation
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult
 from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.relations import RouteClasses
 from kostack.analyze.engine.types import Endpoint, FlowResult
 from kostack.analyze.remedy import apply_remedies, pair_remedy
 from kostack.analyze.topology import NodeView, Topology, first_host, net_within
@@ -243,21 +244,31 @@ class ClusterFlows:
         return self.decisions_of(self.pods)
 
     def decisions_of(self, pods: list[End]) -> list[tuple[End, End, EncapDecision]]:
-        """`decisions` over pods of one family (`pods_of`)."""
-        groups: dict[tuple[object, ...], list[End]] = {}
-        for e in pods:
-            groups.setdefault(self.families.route(e), []).append(e)
+        """`decisions` over pods of one family (`pods_of`): per source route class, one per
+        target route class that differs in more than its subnet, and per relation of the two
+        subnets (engine/relations.py `RouteClasses`); `decision_peers` names the rest."""
+        classes = self.route_classes(pods)
         out = []
-        for a in groups.values():
-            for b in groups.values():
-                s = a[0]
-                t = next((x for x in b if x.name != s.name), None)
+        for a, members in classes.groups.items():
+            s = members[0]
+            for b in classes.reps(a):
+                t = next((x for x in classes.groups[b] if x.name != s.name), None)
                 if t is None:
                     continue
                 d = self.decision(s, t)
                 if d is not None:
                     out.append((s, t, d))
         return out
+
+    def route_classes(self, pods: list[End]) -> RouteClasses:
+        cache: dict[int, tuple[list[End], RouteClasses]] = self.__dict__.setdefault("_rc", {})
+        found = cache.get(id(pods))
+        if found is None or found[0] is not pods:
+            groups: dict[tuple[object, ...], list[End]] = {}
+            for e in pods:
+                groups.setdefault(self.families.route(e), []).append(e)
+            found = cache[id(pods)] = (pods, RouteClasses(self.topo, groups))
+        return found[1]
 
     def encapsulated(
         self,
