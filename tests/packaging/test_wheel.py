@@ -94,7 +94,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 74,460 -> 74,890: class pairs judged per relation of their subnets (branch classes:
 # analyze/engine/relations.py super-classes, per-subnet counts and route classes; pairs.py's
 # ordered facts and examples): +421 measured by this test (74,881), no message texts.
-SHIPPED_LINES_BUDGET = 74_700  # re-measured below
+# All four merged (dupsa, labkeys, dupsb, classes): 74,560 measured by this test; budget = that + 60.
+SHIPPED_LINES_BUDGET = 74_620
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
