@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.catalog import localize
 from kostack.cli._options import options
 from kostack.cli.common import (
     Environment,
@@ -267,18 +266,14 @@ def _count(items: tuple[Any, ...] | None, noun: str) -> str:
 
 def _report_gaps(env: Environment, snapshot: Snapshot, lang: str) -> None:
     """The parts that could not be collected; in Korean, kostack's own words are translated and
-    the source's error (and a hint kostack has no Korean for) quoted as it is."""
+    the source's error quoted as it is (kostack.collect.gap_texts)."""
+    from kostack.collect.gap_texts import gap_error, gap_hint
+
     gaps = snapshot.gaps
     lines = [Msg("col.partial", n=len(gaps)).render(lang)]
     for gap in gaps:
-        lines.append(f"  {gap.source}: {_said(gap.error, lang)}")
+        lines.append(f"  {gap.source}: {gap_error(gap, lang)}")
         if gap.hint:
-            lines.append(f"    ({_said(gap.hint, lang)})")
+            lines.append(f"    ({gap_hint(gap, lang)})")
     lines.append(Msg("col.partial.hint").render(lang))
     env.stderr.write(terminal_safe("\n".join(lines)) + "\n")
-
-
-def _said(text: str, lang: str) -> str:
-    if lang == "en" or isinstance(text, Msg):
-        return localize(text, lang)
-    return f"“{text}”"

@@ -27,6 +27,7 @@ from typing import Any
 import kubernetes
 
 from kostack.collect._kube_api import ReadFailure, Session, fatal
+from kostack.collect.gap_texts import make_gap, quoted
 from kostack.collect.helm_api import PAGE_SIZE, REQUEST_TIMEOUT, KubeReader, _failure_gap
 from kostack.collect.helm_objects import (
     ERROR_LINE,
@@ -175,12 +176,10 @@ class _Lister:
             return None
         for request in reader.reader.inconsistent:
             self.gaps.append(
-                Gap(
-                    source=source,
-                    error=f"{request}: the list's continue token expired (410 Gone) and the "
-                    "rest was read at a later revision: objects changed meanwhile may be "
-                    "missing or newer",
-                    hint="Collect again: the cluster changed while kostack listed it.",
+                make_gap(
+                    source,
+                    Msg("gap.kube.inconsistent", request=request),
+                    Msg("gap.hint.collect-again"),
                 )
             )
         reader.reader.inconsistent.clear()
@@ -290,10 +289,15 @@ def _releases(
                 record = decode_release(data, double_base64=double)
             except ReleaseDecodeError as exc:
                 gaps.append(
-                    Gap(
-                        source="helm.releases",
-                        error=f"{storage} {meta.get('namespace')}/{meta.get('name')}: cannot decode the release ({exc})",
-                        hint="Helm cannot read it either; `helm history` will fail for this release.",
+                    make_gap(
+                        "helm.releases",
+                        Msg(
+                            "gap.helm.undecodable",
+                            storage=storage,
+                            name=f"{meta.get('namespace')}/{meta.get('name')}",
+                            error=quoted(str(exc)),
+                        ),
+                        Msg("gap.hint.helm.undecodable"),
                     )
                 )
                 continue

@@ -26,6 +26,7 @@ from typing import Any
 
 from kostack.apply.neutron import Neutron
 from kostack.catalog import Msg, map_text, register
+from kostack.collect.gap_texts import quoted
 from kostack.collect.live import CollectOptions, kubeconfig_secrets, link_nodes, scrub_snapshot
 from kostack.collect.openstack import (
     close_connection,
@@ -38,7 +39,7 @@ from kostack.collect.openstack import (
 )
 from kostack.errors import CollectError, ConfigError, KostackError
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
-from kostack.oserror import in_text, reason
+from kostack.oserror import reason
 
 __all__ = ["FileReader", "LiveReader", "Reader", "Reading"]
 
@@ -75,7 +76,7 @@ register(
 
 def _why(error: str) -> str:
     """ ": ERROR" after a message (a collector's words, quoted in Korean), or nothing."""
-    return Msg("guard.err.why", error=in_text(error)) if error else ""
+    return Msg("guard.err.why", error=quoted(error)) if error else ""
 
 
 @dataclass(frozen=True)
