@@ -112,6 +112,22 @@ register(
             "ko": "힌트: 이 부분이 필요한 점검은 판단 불가(UNKNOWN)로 답합니다. 접근 권한이나 제한 "
             "시간을 고친 뒤 다시 수집하세요",
         },
+        "col.out.dir": {
+            "en": "-o {path}: is a directory",
+            "ko": "-o {path}: 디렉터리입니다",
+        },
+        "col.out.dir.hint": {
+            "en": "Give a file name, e.g. -o snap.json.",
+            "ko": "파일 이름을 주세요. 예: -o snap.json",
+        },
+        "col.out.no-parent": {
+            "en": "-o {path}: directory {parent} does not exist",
+            "ko": "-o {path}: 디렉터리 {parent:이/가} 없습니다",
+        },
+        "col.out.no-parent.hint": {
+            "en": "Create the directory first, or write elsewhere.",
+            "ko": "디렉터리를 먼저 만들거나 다른 곳에 쓰세요.",
+        },
         "fix.int.none": {"en": "no change was in flight", "ko": "진행 중인 변경이 없었습니다"},
         "fix.int.landed": {"en": "it landed", "ko": "반영됨"},
         "fix.int.not-landed": {"en": "it did not land", "ko": "반영되지 않음"},
