@@ -270,7 +270,7 @@ def _count(items: tuple[Any, ...] | None, noun: str) -> str:
 def _report_gaps(env: Environment, snapshot: Snapshot, lang: str) -> None:
     """The parts that could not be collected; in Korean, kostack's own words are translated and
     the source's error quoted as it is (kostack.collect.gap_texts)."""
-    from kostack.collect.gap_texts import gap_error, gap_hint
+    from kostack.gap_words import gap_error, gap_hint
 
     gaps = snapshot.gaps
     lines = [Msg("col.partial", n=len(gaps)).render(lang)]

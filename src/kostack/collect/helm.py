@@ -133,7 +133,9 @@ def collect_helm(
     lister = _Lister(reader, list(wanted) if wanted is not None else [None], gaps)
     releases = _releases(lister.listing, scrub, gaps)
     pvc_items = lister.listing("helm.pvcs", "persistentvolumeclaims", "persistentvolumeclaims")
-    pv_items = lister.guarded("helm.pvs", "persistentvolumes (cluster-scoped)", "persistentvolumes")
+    pv_items = lister.guarded(
+        "helm.pvs", Msg("gap.what.cluster", resource="persistentvolumes"), "persistentvolumes"
+    )
     sts_items = lister.listing("helm.statefulsets", "statefulsets", "statefulsets")
     pvcs = tuple(_pvc(i) for i in pvc_items) if pvc_items is not None else None
     spots = _spots(releases, pvcs, wanted)
@@ -227,7 +229,9 @@ def _pods(
     """The pods of those namespaces (with their logs' error lines when `reader`); None if one fails."""
     pods: list[WorkloadPod] = []
     for namespace in spots:
-        raw_pods = lister.guarded("helm.pods", f"pods in {namespace}", "pods", namespace)
+        raw_pods = lister.guarded(
+            "helm.pods", Msg("gap.what.in", resource="pods", namespace=namespace), "pods", namespace
+        )
         if raw_pods is None:
             return None
         pods.extend(_pod(raw, reader, scrub, lister.gaps, log_reader) for raw in raw_pods)
@@ -240,7 +244,7 @@ def _events(lister: _Lister, spots: list[str], scrub: Scrubber) -> list[KubeEven
     for namespace in spots:
         raw_events = lister.guarded(
             "helm.events",
-            f"events in {namespace}",
+            Msg("gap.what.in", resource="events", namespace=namespace),
             "events",
             namespace,
             field_selector="type=Warning",
@@ -263,7 +267,7 @@ def _releases(
     secrets = listing(
         "helm.releases",
         "secrets",
-        "secrets (label owner=helm)",
+        Msg("gap.what.labelled", resource="secrets", label="owner=helm"),
         {"label_selector": "owner=helm", "field_selector": f"type={RELEASE_TYPE}"},
     )
     if secrets is None:
@@ -271,7 +275,7 @@ def _releases(
     configmaps = listing(
         "helm.releases.configmaps",
         "configmaps",
-        "configmaps (label owner=helm)",
+        Msg("gap.what.labelled", resource="configmaps", label="owner=helm"),
         {"label_selector": "owner=helm"},
     )
     grouped: dict[tuple[str, str, str], list[tuple[dict[str, Any], str, str | None]]] = {}

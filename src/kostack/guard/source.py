@@ -26,7 +26,6 @@ from typing import Any
 
 from kostack.apply.neutron import Neutron
 from kostack.catalog import Msg, map_text, register
-from kostack.collect.gap_texts import quoted
 from kostack.collect.live import CollectOptions, kubeconfig_secrets, link_nodes, scrub_snapshot
 from kostack.collect.openstack import (
     close_connection,
@@ -38,6 +37,7 @@ from kostack.collect.openstack import (
     secret_values,
 )
 from kostack.errors import CollectError, ConfigError, KostackError
+from kostack.gap_words import quoted
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.oserror import reason
 

@@ -530,8 +530,10 @@ class Snapshot(Record):
     helm: HelmState | None = None
 
     def gap_for(self, *prefixes: str) -> Gap | None:
-        """The first gap whose source starts with one of ``prefixes``, if any."""
-        for gap in self.gaps:
-            if any(gap.source == p or gap.source.startswith(p + ".") for p in prefixes):
-                return gap
+        """The first gap whose source starts with the first of ``prefixes`` that has one
+        (``gap_for("openstack.load_balancers", "openstack")`` prefers Octavia's own gap)."""
+        for p in prefixes:
+            for gap in self.gaps:
+                if gap.source == p or gap.source.startswith(p + "."):
+                    return gap
         return None

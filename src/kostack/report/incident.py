@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.topology import Topology
-from kostack.collect.gap_texts import gap_error, gap_hint
+from kostack.gap_words import gap_error, gap_hint
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.report.incident_causes import cause_section, notes
 from kostack.report.incident_checked import (

@@ -16,7 +16,7 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.collect.gap_texts import gap_error, gap_hint
+from kostack.gap_words import gap_error, gap_hint
 from kostack.plan.release_advice import ReinstallAdvice
 from kostack.report.release_words import INDENT, OUTPUT_SCHEMA_VERSION, t
 from kostack.report.safe import json_safe, terminal_safe

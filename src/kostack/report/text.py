@@ -13,7 +13,7 @@ from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
 from kostack.analyze.remedy import pair_ranges
 from kostack.analyze.summary import dns_cluster_ips, environment
 from kostack.analyze.topology import Topology, short_id
-from kostack.collect.gap_texts import gap_error, gap_hint
+from kostack.gap_words import gap_error, gap_hint
 from kostack.report.i18n import t
 from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from kostack.catalog import map_text
-from kostack.collect.gap_texts import Msg, error_of, hint_of
 from kostack.collect.live import (
     CollectOptions,
     kubeconfig_secrets,
@@ -49,6 +48,7 @@ from kostack.collect.openstack import (
 )
 from kostack.deadline import Phase
 from kostack.errors import KostackError
+from kostack.gap_words import Msg, error_of, hint_of
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.model.snapshot import Gap
 from kostack.watch.state import SourceStatus
