@@ -79,7 +79,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # and mode names, Ctrl-C activities and in-flight texts, collect's summary/warning and Calico
 # hints, the active diagnosis' probe gaps): +299 lines (git diff --shortstat main -- src/kostack
 # on ko6), nearly all of them English and Korean message texts.
-SHIPPED_LINES_BUDGET = 74_460
+# 74,460 -> 75,290: every collection gap a catalogue message (#13, branch kogaps: Gap key/params,
+# kostack.gap_words with ~90 gap texts in English and Korean, preflight's usage and spec errors
+# as messages, collect --lang): +826 lines (git diff --shortstat main -- src/kostack on kogaps),
+# nearly all of them English and Korean message texts.
+SHIPPED_LINES_BUDGET = 75_290
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -148,18 +148,7 @@ class NeutronReader:
                 Msg("col.hint.neutron.401"),
             )
         if status >= 400:
-            reason = _reason(response)
-            raise ListingFailed(
-                Msg(
-                    "gap.api.http",
-                    status=status,
-                    reason=f" {reason}" if reason else "",
-                    path=f"/v2.0{path}",
-                    message=quoted(redact(_neutron_message(response), self._secrets)),
-                    request=_request_id(response),
-                ),
-                status,
-            )
+            raise _refused(response, status, path, self._secrets)
         try:
             body = response.json()
         except ValueError as exc:
@@ -169,6 +158,22 @@ class NeutronReader:
                 Msg("gap.api.json-kind", path=f"/v2.0{path}", kind=type(body).__name__), status
             )
         return body
+
+
+def _refused(response: Any, status: int, path: str, secrets: frozenset[str]) -> ListingFailed:
+    """An error answer as a listing failure: status, reason, Neutron's words, request id."""
+    reason = _reason(response)
+    return ListingFailed(
+        Msg(
+            "gap.api.http",
+            status=status,
+            reason=f" {reason}" if reason else "",
+            path=f"/v2.0{path}",
+            message=quoted(redact(_neutron_message(response), secrets)),
+            request=_request_id(response),
+        ),
+        status,
+    )
 
 
 def _next_marker(links: object) -> str | None:
