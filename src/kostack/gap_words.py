@@ -76,6 +76,20 @@ register(
         "gap.at": {"en": "{source}: {error}", "ko": "{source}: {error}"},
         "gap.list": {"en": "{items}", "ko": "“{items}”"},
         "gap.list.more": {"en": "{items}; and {more} more", "ko": "“{items}” 외 {more}개"},
+        # ------------------------------------------------------------------ probes (kostack probe)
+        "probe.gap.failed": {
+            "en": "the probe round failed: {error}",
+            "ko": "점검 라운드가 실패했습니다: {error}",
+        },
+        "probe.gap.nothing": {"en": "nothing to probe: {why}", "ko": "점검할 것이 없습니다: {why}"},
+        "probe.gap.no-plan": {
+            "en": "no probe could be planned",
+            "ko": "계획할 수 있는 점검이 없습니다",
+        },
+        "probe.gap.nothing.hint": {
+            "en": "check the snapshot's nodes and services",
+            "ko": "스냅샷의 노드와 서비스를 확인하세요",
+        },
         # ------------------------------------------------------------------ API answers
         "gap.api.http": {
             "en": "HTTP {status}{reason} on GET {path}: {message}{request}",

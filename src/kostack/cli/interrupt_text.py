@@ -60,19 +60,6 @@ register(
             "en": "step {step} ({op}) was in flight: {state} ({seen})",
             "ko": "단계 {step}({op}) 진행 중이었음: {state} ({seen})",
         },
-        "probe.gap.failed": {
-            "en": "the probe round failed: {error}",
-            "ko": "점검 라운드가 실패했습니다: {error}",
-        },
-        "probe.gap.nothing": {"en": "nothing to probe: {why}", "ko": "점검할 것이 없습니다: {why}"},
-        "probe.gap.no-plan": {
-            "en": "no probe could be planned",
-            "ko": "계획할 수 있는 점검이 없습니다",
-        },
-        "probe.gap.nothing.hint": {
-            "en": "check the snapshot's nodes and services",
-            "ko": "스냅샷의 노드와 서비스를 확인하세요",
-        },
         "col.done": {
             "en": "collected {parts} in {seconds} s{where}",
             "ko": "{parts} 수집 완료 ({seconds}초){where}",

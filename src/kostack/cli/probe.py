@@ -157,7 +157,7 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     tune it. A round that cannot run (no permission, image not pulled, lab
     down) becomes a gap `probes` in the snapshot: the static diagnosis stands.
     """
-    from kostack.cli.interrupt_text import Msg
+    from kostack.gap_words import Msg  # probe.gap.*
     from kostack.probe.correlate import add_observations
     from kostack.probe.plan import build_probe_plan
 
