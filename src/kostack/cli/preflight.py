@@ -11,12 +11,19 @@ from kostack.cli._options import options
 from kostack.cli.common import get_env, openstack_needed, read_snapshot, request_timeout
 from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
 from kostack.errors import ConfigError, ExitCode
-from kostack.plan.preflight_errors import Msg
 
 if TYPE_CHECKING:  # the layers below are imported when the command runs: --help stays fast
     from kostack.cli.common import Environment as Env
     from kostack.model.snapshot import IPNetwork, NeutronBackend, OpenStack
     from kostack.plan.preflight import PlannedNode, PreflightResult, PreflightSpec
+
+
+def _msg(key: str, **params: object) -> str:
+    """A preflight message (kostack.plan.preflight_errors, imported here: --help stays fast)."""
+    from kostack.plan.preflight_errors import Msg
+
+    return Msg(key, **params)
+
 
 DEFAULT_MODES = {"calico": "vxlan-crosssubnet", "flannel": "vxlan", "cilium": "vxlan"}
 
@@ -26,8 +33,8 @@ def _cidr(value: str, flag: str) -> IPNetwork:
         return ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
         raise ConfigError(
-            Msg("pf.err.not-cidr", flag=flag, value=repr(value), why=str(exc)),
-            Msg("pf.hint.cidr", flag=flag),
+            _msg("pf.err.not-cidr", flag=flag, value=repr(value), why=str(exc)),
+            _msg("pf.hint.cidr", flag=flag),
         ) from None
 
 
@@ -36,13 +43,13 @@ def _cidrs(value: str, flag: str) -> tuple[IPNetwork, IPNetwork | None]:
     parts = [p for p in value.split(",") if p.strip()]
     if not parts or len(parts) > 2:
         raise ConfigError(
-            Msg("pf.err.cidr-count", flag=flag, value=repr(value)), Msg("pf.hint.pair", flag=flag)
+            _msg("pf.err.cidr-count", flag=flag, value=repr(value)), _msg("pf.hint.pair", flag=flag)
         )
     nets = [_cidr(p, flag) for p in parts]
     if len(nets) == 2 and nets[0].version == nets[1].version:
         raise ConfigError(
-            Msg("pf.err.same-family", flag=flag, value=repr(value), version=nets[0].version),
-            Msg("pf.hint.pair", flag=flag),
+            _msg("pf.err.same-family", flag=flag, value=repr(value), version=nets[0].version),
+            _msg("pf.hint.pair", flag=flag),
         )
     return nets[0], (nets[1] if len(nets) == 2 else None)
 
@@ -62,7 +69,7 @@ def _openstack(
         snapshot = read_snapshot(snapshot_path)
         if snapshot.openstack is None:
             raise ConfigError(
-                Msg("pf.err.no-openstack", path=snapshot_path), Msg("pf.hint.collect")
+                _msg("pf.err.no-openstack", path=snapshot_path), _msg("pf.hint.collect")
             )
         return snapshot.openstack
     from kostack.collect.openstack import collect_openstack, current_project, open_connection
@@ -83,12 +90,12 @@ def _network_id(openstack: OpenStack, wanted: str) -> str:
         return by_name[0].id
     if len(by_name) > 1:
         raise ConfigError(
-            Msg("pf.err.networks-named", n=len(by_name), name=repr(wanted)),
-            Msg("pf.hint.give-id"),
+            _msg("pf.err.networks-named", n=len(by_name), name=repr(wanted)),
+            _msg("pf.hint.give-id"),
         )
-    known = ", ".join(sorted(n.name or n.id for n in nets)) or Msg("pf.none")
+    known = ", ".join(sorted(n.name or n.id for n in nets)) or _msg("pf.none")
     raise ConfigError(
-        Msg("pf.err.no-network", name=repr(wanted)), Msg("pf.hint.networks-seen", known=known)
+        _msg("pf.err.no-network", name=repr(wanted)), _msg("pf.hint.networks-seen", known=known)
     )
 
 
@@ -99,7 +106,7 @@ def _where(env: Env, opts: dict[str, Any]) -> tuple[OpenStack | None, str | None
         openstack = _openstack(opts["snapshot_path"], opts["os_cloud"], env, timeout)
         return openstack, _network_id(openstack, opts["network"])
     if opts["snapshot_path"]:
-        raise ConfigError(Msg("pf.err.snapshot-network"), Msg("pf.hint.snapshot-network"))
+        raise ConfigError(_msg("pf.err.snapshot-network"), _msg("pf.hint.snapshot-network"))
     return None, None
 
 
@@ -120,7 +127,7 @@ def _nodes(
             raise ConfigError(exc.message, exc.hint) from exc
     if openstack is not None and network_id is not None:
         return nodes_from_ports(openstack, network_id, opts["control_planes"], families)
-    raise ConfigError(Msg("pf.err.no-nodes-cli"), Msg("pf.hint.nodes"))
+    raise ConfigError(_msg("pf.err.no-nodes-cli"), _msg("pf.hint.nodes"))
 
 
 def _spec(env: Env, opts: dict[str, Any]) -> PreflightSpec:
