@@ -24,8 +24,10 @@ __all__ = [
     "Msg",
     "Word",
     "final_consonant",
+    "from_data",
     "localize",
     "map_text",
+    "message_data",
     "particle",
     "placeholders",
     "register",
@@ -111,6 +113,55 @@ def map_text(text: str, fn: Callable[[str], str]) -> str:
 
     mapped = Msg(text.key, **{k: each(v) for k, v in text.params.items()})
     return mapped if fn(str(mapped)) == str(mapped) else fn(str(text))
+
+
+def message_data(text: str) -> tuple[str | None, dict[str, Any]]:
+    """``text`` as JSON data: a Msg's key and parameters (a parameter that is a Msg becomes
+    ``{"key": ..., "params": {...}}``), so a file can keep what was said and say it again
+    in another language; plain text has no key: ``(None, {})``."""
+    if not isinstance(text, Msg):
+        return None, {}
+    return text.key, {name: _param_data(value) for name, value in text.params.items()}
+
+
+def _param_data(value: Any) -> Any:
+    if isinstance(value, Msg):
+        key, params = message_data(value)
+        return {"key": key, "params": params}
+    if isinstance(value, list | tuple):
+        return [_param_data(v) for v in value]
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def from_data(key: str | None, params: dict[str, Any], english: str) -> str:
+    """The Msg that ``message_data`` gave, or ``english`` (its English text, as stored) when
+    there is no key, or this kostack does not know the key or every placeholder it needs."""
+    if key is None:
+        return english
+    try:
+        return _from_data(key, params)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return english
+
+
+def _from_data(key: str, params: dict[str, Any]) -> Msg:
+    if not isinstance(params, dict):
+        raise TypeError(key)
+    values = {name: _param_value(value) for name, value in params.items()}
+    for template in CATALOG[key].values():
+        if not placeholders(template) <= values.keys():
+            raise KeyError(key)
+    return Msg(key, **values)
+
+
+def _param_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _from_data(str(value["key"]), value.get("params") or {})
+    if isinstance(value, list):
+        return [_param_value(v) for v in value]
+    return value
 
 
 def placeholders(template: str) -> set[str]:

@@ -400,7 +400,7 @@ def test_collect_reads_helm_releases_and_volumes_without_their_secrets(
 
 
 def test_a_partial_collection_is_said_in_korean(live_seed: LiveSeed) -> None:
-    """KOSTACK_LANG=ko (collect has no --lang): the warning, the closing hint and kostack's own hints (here Calico's RBAC) are
+    """KOSTACK_LANG=ko (as --lang ko): the warning, the closing hint and kostack's own hints (here Calico's RBAC) are
     Korean; the server's error is quoted as it is; the snapshot's gap stays English."""
     for group in ("crd.projectcalico.org", "projectcalico.org"):
         live_seed.api.inject_fault(group, "*", status=403)

@@ -95,7 +95,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # analyze/engine/relations.py super-classes, per-subnet counts and route classes; pairs.py's
 # ordered facts and examples): +421 measured by this test (74,881), no message texts.
 # All four merged (dupsa, labkeys, dupsb, classes): 74,560 measured by this test; budget = that + 60.
-SHIPPED_LINES_BUDGET = 74_620
+# 74,620 -> 75,450: every collection gap a catalogue message (#13, branch kogaps: Gap key/params,
+# kostack.gap_words with ~90 gap texts in English and Korean, preflight's usage and spec errors
+# as messages, collect --lang): +826 lines (git diff --shortstat on kogaps before merging main),
+# nearly all of them English and Korean message texts; 75,392 measured by this test after
+# merging main; budget = that + 60.
+SHIPPED_LINES_BUDGET = 75_450
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.catalog import localize
-from kostack.cli._options import options
+from kostack.cli._options import lang_option, options
 from kostack.cli.common import (
     Environment,
     get_env,
@@ -127,6 +126,9 @@ _OPTIONS = (
         "10 times this, at least 60 s.",
     ),
     live_options,
+    lang_option(
+        "Language of the summary, the partial warning and errors (default: from the locale)."
+    ),
 )
 
 
@@ -145,6 +147,7 @@ def collect(
     kubeconfig: str | None,
     kube_context: str | None,
     neutron_backend: str | None,
+    lang: str | None,
 ) -> int:
     """Read OpenStack and Kubernetes (read-only) and write a snapshot.
 
@@ -164,6 +167,7 @@ def collect(
     from kostack.model import dump_snapshot
 
     env = get_env(ctx)
+    env.lang = lang or env.lang
     target = _check_target(output_path)
     started = time.monotonic()
     env.activity = Msg("act.collecting")
@@ -205,13 +209,11 @@ def _check_target(output_path: str | None) -> Path | None:
         return None
     target = Path(output_path)
     if target.is_dir():
-        raise ConfigError(
-            f"-o {output_path}: is a directory", "Give a file name, e.g. -o snap.json."
-        )
+        raise ConfigError(Msg("col.out.dir", path=output_path), Msg("col.out.dir.hint"))
     if not target.parent.is_dir():
         raise ConfigError(
-            f"-o {output_path}: directory {target.parent} does not exist",
-            "Create the directory first, or write elsewhere.",
+            Msg("col.out.no-parent", path=output_path, parent=str(target.parent)),
+            Msg("col.out.no-parent.hint"),
         )
     return target
 
@@ -267,18 +269,14 @@ def _count(items: tuple[Any, ...] | None, noun: str) -> str:
 
 def _report_gaps(env: Environment, snapshot: Snapshot, lang: str) -> None:
     """The parts that could not be collected; in Korean, kostack's own words are translated and
-    the source's error (and a hint kostack has no Korean for) quoted as it is."""
+    the source's error quoted as it is (kostack.collect.gap_texts)."""
+    from kostack.gap_words import gap_error, gap_hint
+
     gaps = snapshot.gaps
     lines = [Msg("col.partial", n=len(gaps)).render(lang)]
     for gap in gaps:
-        lines.append(f"  {gap.source}: {_said(gap.error, lang)}")
+        lines.append(f"  {gap.source}: {gap_error(gap, lang)}")
         if gap.hint:
-            lines.append(f"    ({_said(gap.hint, lang)})")
+            lines.append(f"    ({gap_hint(gap, lang)})")
     lines.append(Msg("col.partial.hint").render(lang))
     env.stderr.write(terminal_safe("\n".join(lines)) + "\n")
-
-
-def _said(text: str, lang: str) -> str:
-    if lang == "en" or isinstance(text, Msg):
-        return localize(text, lang)
-    return f"“{text}”"

@@ -60,19 +60,6 @@ register(
             "en": "step {step} ({op}) was in flight: {state} ({seen})",
             "ko": "단계 {step}({op}) 진행 중이었음: {state} ({seen})",
         },
-        "probe.gap.failed": {
-            "en": "the probe round failed: {error}",
-            "ko": "점검 라운드가 실패했습니다: {error}",
-        },
-        "probe.gap.nothing": {"en": "nothing to probe: {why}", "ko": "점검할 것이 없습니다: {why}"},
-        "probe.gap.no-plan": {
-            "en": "no probe could be planned",
-            "ko": "계획할 수 있는 점검이 없습니다",
-        },
-        "probe.gap.nothing.hint": {
-            "en": "check the snapshot's nodes and services",
-            "ko": "스냅샷의 노드와 서비스를 확인하세요",
-        },
         "col.done": {
             "en": "collected {parts} in {seconds} s{where}",
             "ko": "{parts} 수집 완료 ({seconds}초){where}",
@@ -111,6 +98,22 @@ register(
             "timeout and collect again",
             "ko": "힌트: 이 부분이 필요한 점검은 판단 불가(UNKNOWN)로 답합니다. 접근 권한이나 제한 "
             "시간을 고친 뒤 다시 수집하세요",
+        },
+        "col.out.dir": {
+            "en": "-o {path}: is a directory",
+            "ko": "-o {path}: 디렉터리입니다",
+        },
+        "col.out.dir.hint": {
+            "en": "Give a file name, e.g. -o snap.json.",
+            "ko": "파일 이름을 주세요. 예: -o snap.json",
+        },
+        "col.out.no-parent": {
+            "en": "-o {path}: directory {parent} does not exist",
+            "ko": "-o {path}: 디렉터리 {parent:이/가} 없습니다",
+        },
+        "col.out.no-parent.hint": {
+            "en": "Create the directory first, or write elsewhere.",
+            "ko": "디렉터리를 먼저 만들거나 다른 곳에 쓰세요.",
         },
         "fix.int.none": {"en": "no change was in flight", "ko": "진행 중인 변경이 없었습니다"},
         "fix.int.landed": {"en": "it landed", "ko": "반영됨"},

@@ -17,6 +17,14 @@ if TYPE_CHECKING:  # the layers below are imported when the command runs: --help
     from kostack.model.snapshot import IPNetwork, NeutronBackend, OpenStack
     from kostack.plan.preflight import PlannedNode, PreflightResult, PreflightSpec
 
+
+def _msg(key: str, **params: object) -> str:
+    """A preflight message (kostack.plan.preflight_errors, imported here: --help stays fast)."""
+    from kostack.plan.preflight_errors import Msg
+
+    return Msg(key, **params)
+
+
 DEFAULT_MODES = {"calico": "vxlan-crosssubnet", "flannel": "vxlan", "cilium": "vxlan"}
 
 
@@ -25,7 +33,8 @@ def _cidr(value: str, flag: str) -> IPNetwork:
         return ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
         raise ConfigError(
-            f"{flag} {value!r} is not a CIDR ({exc})", f"e.g. {flag} 10.244.0.0/16"
+            _msg("pf.err.not-cidr", flag=flag, value=repr(value), why=str(exc)),
+            _msg("pf.hint.cidr", flag=flag),
         ) from None
 
 
@@ -34,15 +43,13 @@ def _cidrs(value: str, flag: str) -> tuple[IPNetwork, IPNetwork | None]:
     parts = [p for p in value.split(",") if p.strip()]
     if not parts or len(parts) > 2:
         raise ConfigError(
-            f"{flag} {value!r}: give one CIDR, or two (one IPv4, one IPv6) separated by a comma",
-            f"e.g. {flag} 10.244.0.0/16,fd00:10:244::/56",
+            _msg("pf.err.cidr-count", flag=flag, value=repr(value)), _msg("pf.hint.pair", flag=flag)
         )
     nets = [_cidr(p, flag) for p in parts]
     if len(nets) == 2 and nets[0].version == nets[1].version:
         raise ConfigError(
-            f"{flag} {value!r}: both CIDRs are IPv{nets[0].version}; a dual-stack pair is one "
-            "IPv4 and one IPv6 CIDR",
-            f"e.g. {flag} 10.244.0.0/16,fd00:10:244::/56",
+            _msg("pf.err.same-family", flag=flag, value=repr(value), version=nets[0].version),
+            _msg("pf.hint.pair", flag=flag),
         )
     return nets[0], (nets[1] if len(nets) == 2 else None)
 
@@ -62,7 +69,7 @@ def _openstack(
         snapshot = read_snapshot(snapshot_path)
         if snapshot.openstack is None:
             raise ConfigError(
-                f"{snapshot_path} has no OpenStack part", "collect one with `kostack collect`"
+                _msg("pf.err.no-openstack", path=snapshot_path), _msg("pf.hint.collect")
             )
         return snapshot.openstack
     from kostack.collect.openstack import collect_openstack, current_project, open_connection
@@ -82,9 +89,14 @@ def _network_id(openstack: OpenStack, wanted: str) -> str:
     if len(by_name) == 1:
         return by_name[0].id
     if len(by_name) > 1:
-        raise ConfigError(f"{len(by_name)} networks are called {wanted!r}", "give its id instead")
-    known = ", ".join(sorted(n.name or n.id for n in nets)) or "none"
-    raise ConfigError(f"no network {wanted!r}", f"networks seen: {known}")
+        raise ConfigError(
+            _msg("pf.err.networks-named", n=len(by_name), name=repr(wanted)),
+            _msg("pf.hint.give-id"),
+        )
+    known = ", ".join(sorted(n.name or n.id for n in nets)) or _msg("pf.none")
+    raise ConfigError(
+        _msg("pf.err.no-network", name=repr(wanted)), _msg("pf.hint.networks-seen", known=known)
+    )
 
 
 def _where(env: Env, opts: dict[str, Any]) -> tuple[OpenStack | None, str | None]:
@@ -94,7 +106,7 @@ def _where(env: Env, opts: dict[str, Any]) -> tuple[OpenStack | None, str | None
         openstack = _openstack(opts["snapshot_path"], opts["os_cloud"], env, timeout)
         return openstack, _network_id(openstack, opts["network"])
     if opts["snapshot_path"]:
-        raise ConfigError("--snapshot needs --network", "say which network the nodes are on")
+        raise ConfigError(_msg("pf.err.snapshot-network"), _msg("pf.hint.snapshot-network"))
     return None, None
 
 
@@ -115,10 +127,7 @@ def _nodes(
             raise ConfigError(exc.message, exc.hint) from exc
     if openstack is not None and network_id is not None:
         return nodes_from_ports(openstack, network_id, opts["control_planes"], families)
-    raise ConfigError(
-        "no nodes: give --node IP[=NAME] for each planned node, or --network",
-        "e.g. --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1",
-    )
+    raise ConfigError(_msg("pf.err.no-nodes-cli"), _msg("pf.hint.nodes"))
 
 
 def _spec(env: Env, opts: dict[str, Any]) -> PreflightSpec:

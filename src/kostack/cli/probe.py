@@ -157,7 +157,7 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     tune it. A round that cannot run (no permission, image not pulled, lab
     down) becomes a gap `probes` in the snapshot: the static diagnosis stands.
     """
-    from kostack.cli.interrupt_text import Msg
+    from kostack.gap_words import Msg  # probe.gap.*
     from kostack.probe.correlate import add_observations
     from kostack.probe.plan import build_probe_plan
 
@@ -205,11 +205,10 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
 
 
 def _with_gap(snapshot: Snapshot, error: str, hint: str) -> Snapshot:
-    from kostack.model.snapshot import Gap
+    from kostack.collect.gap_texts import make_gap
 
-    # constructed, not validated: validation would turn the messages into English str; a
-    # message renders in the reader's language and dumps as its English text
-    gap = Gap.model_construct(source="probes", error=error, hint=hint)
+    # the messages render in the reader's language; the snapshot keeps their keys
+    gap = make_gap("probes", error, hint)
     return snapshot.model_copy(update={"gaps": (*snapshot.gaps, gap)})
 
 

@@ -149,8 +149,7 @@ def _installation(ctx: CniContext) -> tuple[JsonObject | None, bool]:
         ctx.gap(
             "cluster.cni.calico.install_method",
             failure,
-            "kostack reads the Tigera operator's Installation `default` for the install "
-            "method, MTU, BGP and version; grant get on installations.operator.tigera.io.",
+            Msg("gap.hint.calico.installation"),
         )
         return None, True
 
@@ -168,8 +167,7 @@ def _calico_config(ctx: CniContext) -> JsonObject | None:
         ctx.gap(
             "cluster.cni.calico.calico_config",
             failure,
-            "calico.yaml installs keep veth_mtu and calico_backend in ConfigMap "
-            "kube-system/calico-config; grant get on configmaps in kube-system.",
+            Msg("gap.hint.calico.config"),
         )
         return None
 
@@ -222,7 +220,7 @@ def _typha(ctx: CniContext, method: str) -> bool | None:
             ctx.gap(
                 "cluster.cni.calico.typha",
                 failure,
-                "kostack reads Deployment calico-typha; grant get on deployments.",
+                Msg("gap.hint.calico.typha"),
             )
             return None
         if deployment is not None:

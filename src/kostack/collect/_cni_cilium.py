@@ -27,6 +27,7 @@ from kostack.collect._cni_common import (
 )
 from kostack.collect._kube_api import ReadFailure
 from kostack.collect._kube_objects import Notes, as_dict, as_list, name_of
+from kostack.collect.gap_texts import Msg
 from kostack.model.snapshot import CNI, Cilium, CiliumNodeIPAM, IPNetwork
 
 SOURCE: Final = "cluster.cni.cilium"
@@ -226,8 +227,7 @@ def _cilium_nodes(ctx: CniContext) -> tuple[CiliumNodeIPAM, ...] | None:
         ctx.gap(
             "cluster.cni.cilium.nodes",
             failure,
-            "With cluster-pool or multi-pool IPAM, Cilium's operator hands each node its pod "
-            "CIDRs in CiliumNode spec.ipam; grant list on ciliumnodes.cilium.io.",
+            Msg("gap.hint.cilium.nodes"),
         )
         return None
     parsed = (parse_cilium_node(item, ctx.notes) for item in items)
@@ -249,8 +249,7 @@ def _pod_ip_pools(ctx: CniContext) -> list[IPNetwork]:
         ctx.gap(
             "cluster.cni.cilium.pools",
             failure,
-            "With multi-pool IPAM the pools are CiliumPodIPPool objects; grant list on "
-            "ciliumpodippools.cilium.io.",
+            Msg("gap.hint.cilium.pools"),
         )
         return []
     out: list[IPNetwork] = []
@@ -278,8 +277,7 @@ def read_cilium(ctx: CniContext, detected: bool) -> CniResult | None:
         ctx.gap(
             SOURCE,
             failure,
-            f"Cilium keeps its settings in ConfigMap {namespace}/cilium-config; grant get on "
-            "it, or check where Cilium was installed.",
+            Msg("gap.hint.cilium.config", where=namespace),
         )
         return CniResult(cni=CNI(type="cilium", cilium=None))
     image = agent_image(ctx.agent_containers("cilium", namespace, "cilium"), "cilium")

@@ -23,6 +23,7 @@ from kostack.collect._cni_common import (
 )
 from kostack.collect._kube_api import ReadFailure
 from kostack.collect._kube_objects import Notes, as_dict, container_args, namespace_of
+from kostack.collect.gap_texts import Msg
 from kostack.model.snapshot import CNI, Flannel
 
 FlannelBackend = Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"]
@@ -192,8 +193,7 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
         ctx.gap(
             "cluster.cni.flannel",
             failure,
-            "flannel keeps its settings in ConfigMap kube-flannel-cfg (net-conf.json); "
-            "grant get on it, or check where flannel was installed.",
+            Msg("gap.hint.flannel.config"),
         )
         return CniResult(cni=CNI(type="flannel", flannel=None))
     containers = ctx.agent_containers("flannel", namespace_of(configmap), "kube-flannel-ds")

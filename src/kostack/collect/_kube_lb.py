@@ -32,6 +32,7 @@ from kostack.collect._kube_objects import (
     parse_service,
     slice_endpoints,
 )
+from kostack.collect.gap_texts import Msg
 from kostack.model.snapshot import KubeEvent, Node, Service
 
 MAX_SELECTOR_NAMES: Final = 100
@@ -65,7 +66,7 @@ def read_lb_services(
         gap(
             "cluster.services.load_balancers",
             failure,
-            "kostack lists Services of type LoadBalancer in all namespaces; grant list on services.",
+            Msg("gap.hint.kube.lb-services"),
         )
         return LoadBalancerServices(None, None)
     if not found:
@@ -103,9 +104,7 @@ def _endpoints(
         gap(
             "cluster.services.endpoints",
             failure,
-            "kostack reads the EndpointSlices of Services of type LoadBalancer to know on which "
-            "nodes their pods run (externalTrafficPolicy Local); grant list on "
-            "endpointslices.discovery.k8s.io.",
+            Msg("gap.hint.kube.lb-endpoints"),
         )
         return None
     by_service: dict[tuple[str, str], list[JsonObject]] = defaultdict(list)
@@ -135,8 +134,7 @@ def _events(
         gap(
             "cluster.service_events",
             failure,
-            "kostack reads the events of Services (what the cloud controller reported); "
-            "grant list on events.",
+            Msg("gap.hint.kube.events"),
         )
         return None
     redact = reader.session.redact

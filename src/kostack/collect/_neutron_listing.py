@@ -19,6 +19,7 @@ from kostack.collect._os_connection import (
     endpoint_name,
     redact,
 )
+from kostack.collect.gap_texts import quoted
 from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
@@ -72,7 +73,9 @@ class NeutronReader:
             body = self._get(f"/{resource}", query)
             page = body.get(key)
             if not isinstance(page, list):
-                raise ListingFailed(f"GET /v2.0/{resource} answered without a {key!r} list", None)
+                raise ListingFailed(
+                    Msg("gap.api.no-list", path=f"/v2.0/{resource}", listed_key=repr(key)), None
+                )
             items.extend(item for item in page if isinstance(item, dict))
             marker = _next_marker(body.get(f"{key}_links"))
             if marker is None or not page:
@@ -103,19 +106,29 @@ class NeutronReader:
                     Msg("col.hint.neutron.deadline"),
                 ) from exc
             raise ListingFailed(
-                f"GET /v2.0{path} got no answer within {seconds:g} s", None
+                Msg("gap.api.deadline", path=f"/v2.0{path}", seconds=f"{seconds:g}"), None
             ) from exc
         except ksa.ConnectTimeout as exc:
             if first:
                 raise connection_error(exc, "Neutron", self.where()) from exc
             raise ListingFailed(
-                f"GET /v2.0{path} timed out: {redact(str(exc), self._secrets)}", None
+                Msg(
+                    "gap.api.timeout",
+                    path=f"/v2.0{path}",
+                    why=quoted(redact(str(exc), self._secrets)),
+                ),
+                None,
             ) from exc
         except (ksa.ConnectionError, ksa.DiscoveryFailure, ksa.EndpointNotFound) as exc:
             if first:
                 raise connection_error(exc, "Neutron", self.where()) from exc
             raise ListingFailed(
-                f"GET /v2.0{path} failed: {type(exc).__name__}: {redact(str(exc), self._secrets)}",
+                Msg(
+                    "gap.api.failed",
+                    path=f"/v2.0{path}",
+                    kind=type(exc).__name__,
+                    why=quoted(redact(str(exc), self._secrets)),
+                ),
                 None,
             ) from exc
         except (ksa.http.Unauthorized, ksa.AuthorizationFailure, ksa.MissingRequiredOptions) as exc:
@@ -135,21 +148,32 @@ class NeutronReader:
                 Msg("col.hint.neutron.401"),
             )
         if status >= 400:
-            raise ListingFailed(
-                f"HTTP {status} {_reason(response)} on GET /v2.0{path}: "
-                f"{redact(_neutron_message(response), self._secrets)}"
-                f"{_request_id(response)}",
-                status,
-            )
+            raise _refused(response, status, path, self._secrets)
         try:
             body = response.json()
         except ValueError as exc:
-            raise ListingFailed(
-                f"GET /v2.0{path} answered something that is not JSON", status
-            ) from exc
+            raise ListingFailed(Msg("gap.api.not-json", path=f"/v2.0{path}"), status) from exc
         if not isinstance(body, dict):
-            raise ListingFailed(f"GET /v2.0{path} answered a JSON {type(body).__name__}", status)
+            raise ListingFailed(
+                Msg("gap.api.json-kind", path=f"/v2.0{path}", kind=type(body).__name__), status
+            )
         return body
+
+
+def _refused(response: Any, status: int, path: str, secrets: frozenset[str]) -> ListingFailed:
+    """An error answer as a listing failure: status, reason, Neutron's words, request id."""
+    reason = _reason(response)
+    return ListingFailed(
+        Msg(
+            "gap.api.http",
+            status=status,
+            reason=f" {reason}" if reason else "",
+            path=f"/v2.0{path}",
+            message=quoted(redact(_neutron_message(response), secrets)),
+            request=_request_id(response),
+        ),
+        status,
+    )
 
 
 def _next_marker(links: object) -> str | None:
@@ -173,7 +197,7 @@ def _reason(response: Any) -> str:
 def _request_id(response: Any) -> str:
     headers = getattr(response, "headers", {}) or {}
     rid = headers.get("x-openstack-request-id") or headers.get("x-compute-request-id")
-    return f" (request {rid})" if rid else ""
+    return Msg("gap.api.request-id", id=str(rid)) if rid else ""
 
 
 def _neutron_message(response: Any) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 import kubernetes
 
 from kostack.collect._kube_api import ReadFailure, Session, fatal
+from kostack.collect.gap_texts import make_gap, quoted
 from kostack.collect.helm_api import PAGE_SIZE, REQUEST_TIMEOUT, KubeReader, _failure_gap
 from kostack.collect.helm_objects import (
     ERROR_LINE,
@@ -132,7 +133,9 @@ def collect_helm(
     lister = _Lister(reader, list(wanted) if wanted is not None else [None], gaps)
     releases = _releases(lister.listing, scrub, gaps)
     pvc_items = lister.listing("helm.pvcs", "persistentvolumeclaims", "persistentvolumeclaims")
-    pv_items = lister.guarded("helm.pvs", "persistentvolumes (cluster-scoped)", "persistentvolumes")
+    pv_items = lister.guarded(
+        "helm.pvs", Msg("gap.what.cluster", resource="persistentvolumes"), "persistentvolumes"
+    )
     sts_items = lister.listing("helm.statefulsets", "statefulsets", "statefulsets")
     pvcs = tuple(_pvc(i) for i in pvc_items) if pvc_items is not None else None
     spots = _spots(releases, pvcs, wanted)
@@ -175,12 +178,10 @@ class _Lister:
             return None
         for request in reader.reader.inconsistent:
             self.gaps.append(
-                Gap(
-                    source=source,
-                    error=f"{request}: the list's continue token expired (410 Gone) and the "
-                    "rest was read at a later revision: objects changed meanwhile may be "
-                    "missing or newer",
-                    hint="Collect again: the cluster changed while kostack listed it.",
+                make_gap(
+                    source,
+                    Msg("gap.kube.inconsistent", request=request),
+                    Msg("gap.hint.collect-again"),
                 )
             )
         reader.reader.inconsistent.clear()
@@ -228,7 +229,9 @@ def _pods(
     """The pods of those namespaces (with their logs' error lines when `reader`); None if one fails."""
     pods: list[WorkloadPod] = []
     for namespace in spots:
-        raw_pods = lister.guarded("helm.pods", f"pods in {namespace}", "pods", namespace)
+        raw_pods = lister.guarded(
+            "helm.pods", Msg("gap.what.in", resource="pods", namespace=namespace), "pods", namespace
+        )
         if raw_pods is None:
             return None
         pods.extend(_pod(raw, reader, scrub, lister.gaps, log_reader) for raw in raw_pods)
@@ -241,7 +244,7 @@ def _events(lister: _Lister, spots: list[str], scrub: Scrubber) -> list[KubeEven
     for namespace in spots:
         raw_events = lister.guarded(
             "helm.events",
-            f"events in {namespace}",
+            Msg("gap.what.in", resource="events", namespace=namespace),
             "events",
             namespace,
             field_selector="type=Warning",
@@ -264,7 +267,7 @@ def _releases(
     secrets = listing(
         "helm.releases",
         "secrets",
-        "secrets (label owner=helm)",
+        Msg("gap.what.labelled", resource="secrets", label="owner=helm"),
         {"label_selector": "owner=helm", "field_selector": f"type={RELEASE_TYPE}"},
     )
     if secrets is None:
@@ -272,7 +275,7 @@ def _releases(
     configmaps = listing(
         "helm.releases.configmaps",
         "configmaps",
-        "configmaps (label owner=helm)",
+        Msg("gap.what.labelled", resource="configmaps", label="owner=helm"),
         {"label_selector": "owner=helm"},
     )
     grouped: dict[tuple[str, str, str], list[tuple[dict[str, Any], str, str | None]]] = {}
@@ -290,10 +293,15 @@ def _releases(
                 record = decode_release(data, double_base64=double)
             except ReleaseDecodeError as exc:
                 gaps.append(
-                    Gap(
-                        source="helm.releases",
-                        error=f"{storage} {meta.get('namespace')}/{meta.get('name')}: cannot decode the release ({exc})",
-                        hint="Helm cannot read it either; `helm history` will fail for this release.",
+                    make_gap(
+                        "helm.releases",
+                        Msg(
+                            "gap.helm.undecodable",
+                            storage=storage,
+                            name=f"{meta.get('namespace')}/{meta.get('name')}",
+                            error=quoted(str(exc)),
+                        ),
+                        Msg("gap.hint.helm.undecodable"),
                     )
                 )
                 continue

@@ -11,11 +11,11 @@ from kubernetes.client.exceptions import ApiException
 
 from kostack.collect import texts
 from kostack.collect._kube_api import Reader, ReadFailure, Session
+from kostack.collect.gap_texts import make_gap, quoted
 from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
 from kostack.model.snapshot import Gap
-from kostack.redact import redact
 
 # The client's API classes, untyped on purpose (no client object leaves here).
 _client: Any = kubernetes.client
@@ -118,13 +118,14 @@ def _gap(source: str, exc: ApiException, what: str) -> Gap:
     status = int(getattr(exc, "status", 0) or 0)
     reason = _api_message(exc)
     if status == 403:
-        hint = f"Grant list on {what} to the kubeconfig user, or narrow the check with --namespace."
+        hint = Msg("gap.hint.helm.forbidden", what=what)
     elif status == 404:
-        hint = f"The API server does not serve {what}."
+        hint = Msg("gap.hint.helm.not-served", what=what)
     else:
-        hint = "Retry; if it persists, check the API server."
-    # a server may echo the request (its Authorization header) in the message
-    return Gap(source=source, error=redact(f"HTTP {status}: {reason}"), hint=hint)
+        hint = Msg("gap.hint.retry")
+    # a server may echo the request (its Authorization header) in the message: make_gap
+    # redacts every parameter
+    return make_gap(source, Msg("gap.helm.http", status=status, reason=quoted(reason)), hint)
 
 
 def _api_message(exc: ApiException) -> str:
@@ -141,15 +142,15 @@ def _api_message(exc: ApiException) -> str:
 
 def _failure_gap(source: str, failure: ReadFailure, what: str) -> Gap:
     if failure.status == 403:
-        hint = f"Grant list on {what} to the kubeconfig user, or narrow the check with --namespace."
+        hint = Msg("gap.hint.helm.forbidden", what=what)
     elif failure.status == 404:
-        hint = f"The API server does not serve {what}."
+        hint = Msg("gap.hint.helm.not-served", what=what)
     elif failure.kind == "expired":
-        hint = "The list changed faster than kostack could page through it; retry."
+        hint = Msg("gap.hint.helm.expired")
     else:
-        hint = "Retry; if it persists, check the API server."
-    # (the reader redacted the kubeconfig's credentials; the shapes of others go too)
-    return Gap(source=source, error=redact(failure.error), hint=hint)
+        hint = Msg("gap.hint.retry")
+    # (the reader redacted the kubeconfig's credentials; make_gap the shapes of others)
+    return make_gap(source, failure.error, hint)
 
 
 def _raise_for_connection(exc: BaseException) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
+from kostack.collect.gap_texts import Msg
 from kostack.collect.helm_api import KubeReader, _gap, _raise_for_connection
 from kostack.collect.helm_release import Scrubber, _labels, _text
 from kostack.model.snapshot import (
@@ -222,7 +223,11 @@ def _read_log(
         if exc.status == 400:
             return ""  # no previous container (yet)
         _raise_for_connection(exc)
-        gaps.append(_gap("helm.pods.logs", exc, f"pods/log in {namespace}"))
+        gaps.append(
+            _gap(
+                "helm.pods.logs", exc, Msg("gap.what.in", resource="pods/log", namespace=namespace)
+            )
+        )
         return ""
 
 

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from kostack.catalog import Msg, map_text
 from kostack.collect._kube_api import (
     JsonObject,
     Reader,
@@ -51,6 +50,7 @@ from kostack.collect._kube_objects import (
     parse_service,
     slice_endpoints,
 )
+from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.match import NodeIdentity, node_identity
 from kostack.model.snapshot import (
     CNI,
@@ -147,11 +147,9 @@ class _ClusterReader:
         self.gap_text(source, failure.error, hint)
 
     def gap_text(self, source: str, error: str, hint: str) -> None:
-        """A gap; a hint said as a `Msg` stays one (the CLI says it in Korean, JSON in English)."""
-        redact = self.session.redact
-        said = map_text(hint, redact)
-        gap = Gap(source=source, error=redact(error), hint=said)
-        self.gaps.append(gap.model_copy(update={"hint": said}) if isinstance(said, Msg) else gap)
+        """A gap: kostack's words as `Msg`s (a plain ``error`` is the server's, quoted in Korean),
+        redacted with the session's credentials (kostack.collect.gap_texts)."""
+        self.gaps.append(make_gap(source, error, hint, self.session.redact))
 
     def _get(self, request: str, method: Callable[..., Any], *args: Any) -> JsonObject | None:
         """A named object, None when absent; failures raise ReadFailure (after _check)."""
@@ -186,10 +184,10 @@ class _ClusterReader:
         if cluster_dns_ip is None:
             self.gap_text(
                 "cluster.cluster_dns_ip",
-                "kubelet-config has no clusterDNS and no kube-dns service was read"
-                + (f" ({kubelet_failure.error})" if kubelet_failure else ""),
-                "kostack reads ConfigMap kube-system/kubelet-config (clusterDNS) and Service "
-                "kube-system/kube-dns; grant get on both.",
+                Msg("gap.kube.no-dns-ip.failed", error=quoted(kubelet_failure.error))
+                if kubelet_failure
+                else Msg("gap.kube.no-dns-ip"),
+                Msg("gap.hint.kube.dns-ip"),
             )
         cluster_cidrs = self._cluster_cidrs(kubeadm, proxy_cm)
         pod_cidrs, pod_cidrs_source = self._pod_cidrs(cluster_cidrs, kubeadm_failure, cni_result)
@@ -229,7 +227,7 @@ class _ClusterReader:
             self.gap(
                 "cluster.kubernetes_version",
                 failure,
-                "The API server did not give its version; retry, or check for a proxy in the way.",
+                Msg("gap.hint.kube.version"),
             )
             return None
         version = document.get("gitVersion")
@@ -255,7 +253,7 @@ class _ClusterReader:
             self.gap(
                 "cluster.nodes",
                 failure,
-                "Without nodes nothing can be placed on a Neutron port; retry, or raise the timeout.",
+                Msg("gap.hint.kube.nodes"),
             )
             return None, ()
         return tuple(nodes), tuple(identities)
@@ -276,8 +274,7 @@ class _ClusterReader:
             self.gap(
                 "cluster.pods",
                 failure,
-                "kostack lists pods in all namespaces (to find CoreDNS, the CNI's agents and "
-                "a pod on every node); grant list on pods cluster-wide.",
+                Msg("gap.hint.kube.pods"),
             )
             return None
         self.facts.pods_known = True
@@ -352,8 +349,7 @@ class _ClusterReader:
             self.gap(
                 "cluster.services",
                 failures[0],
-                "kostack reads Service default/kubernetes and the cluster DNS service; "
-                "grant get/list on services.",
+                Msg("gap.hint.kube.services"),
             )
             return None
         endpoints = self._endpoints(found, nodes)
@@ -385,8 +381,7 @@ class _ClusterReader:
             self.gap(
                 "cluster.services.endpoints",
                 failure,
-                "kostack reads the EndpointSlices of kube-dns and kubernetes to know where their "
-                "endpoints run; grant list on endpointslices.discovery.k8s.io.",
+                Msg("gap.hint.kube.endpoints"),
             )
             return None
         node_by_ip = {ip: n.name for n in nodes or () for ip in n.internal_ips}
@@ -420,19 +415,10 @@ class _ClusterReader:
         result = collector.collect()
         if result is None:
             failures = collector.probe_failures
-            if failures:
-                error = "; ".join(f.error for f in failures)
-            else:
-                error = (
-                    "no calico-node, flannel or cilium pods or node annotations, and no Calico "
-                    "IPPools, kube-flannel-cfg or cilium-config"
-                )
-            self.gap_text(
-                "cluster.cni",
-                error,
-                "kostack knows Calico, Flannel and Cilium; with another CNI (or none readable) "
-                "the checks that depend on how pod traffic crosses nodes say UNKNOWN.",
+            error = (
+                quoted("; ".join(f.error for f in failures)) if failures else Msg("gap.kube.no-cni")
             )
+            self.gap_text("cluster.cni", error, Msg("gap.hint.kube.cni"))
         return result
 
     def _cluster_cidrs(
@@ -464,20 +450,18 @@ class _ClusterReader:
             self.gap_text(
                 "cluster.pod_cidrs",
                 cni.pod_network_unknown,
-                "The checks that need the pod address ranges say UNKNOWN; allowed-pair fixes "
-                "are not planned for ranges kostack cannot see.",
+                Msg("gap.hint.kube.pod-network-unknown"),
             )
             return None, None
         if cni is not None and cni.pod_network:
             return cni.pod_network, cni.pod_network_source
         if cluster_cidrs is not None:
             return cluster_cidrs
-        why = kubeadm_failure.error if kubeadm_failure else "kubeadm-config has no podSubnet"
+        why = quoted(kubeadm_failure.error) if kubeadm_failure else Msg("gap.kube.no-pod-subnet")
         self.gap_text(
             "cluster.pod_cidrs",
-            f"{why}; no --cluster-cidr, kube-proxy clusterCIDR or CNI pod network either",
-            "kostack reads networking.podSubnet from ConfigMap kube-system/kubeadm-config; "
-            "grant get on it.",
+            Msg("gap.kube.no-pod-cidrs", why=why),
+            Msg("gap.hint.kube.pod-cidrs"),
         )
         return None, None
 
@@ -490,12 +474,13 @@ class _ClusterReader:
         flag = parse_cidrs(flag_value(self.facts.apiserver_args, "--service-cluster-ip-range"))
         if flag:
             return flag
-        why = kubeadm_failure.error if kubeadm_failure else "kubeadm-config has no serviceSubnet"
+        why = (
+            quoted(kubeadm_failure.error) if kubeadm_failure else Msg("gap.kube.no-service-subnet")
+        )
         self.gap_text(
             "cluster.service_cidrs",
-            f"{why}; and no kube-apiserver pod with --service-cluster-ip-range was seen",
-            "kostack reads networking.serviceSubnet from ConfigMap kube-system/kubeadm-config; "
-            "grant get on it.",
+            Msg("gap.kube.no-service-cidrs", why=why),
+            Msg("gap.hint.kube.service-cidrs"),
         )
         return None
 
@@ -514,22 +499,21 @@ class _ClusterReader:
             if mode is None:
                 self.gap_text(
                     "cluster.kube_proxy_mode",
-                    f"ConfigMap kube-system/kube-proxy config.conf mode {raw!r} is not one kostack knows",
-                    "kostack models the iptables, ipvs and nftables modes.",
+                    Msg("gap.kube.proxy-mode", mode=repr(raw)),
+                    Msg("gap.hint.kube.proxy-modes"),
                 )
             return mode
         if proxy_failure is not None:
             self.gap(
                 "cluster.kube_proxy_mode",
                 proxy_failure,
-                "kostack reads config.conf from ConfigMap kube-system/kube-proxy; grant get on it.",
+                Msg("gap.hint.kube.proxy-read"),
             )
         else:
             self.gap_text(
                 "cluster.kube_proxy_mode",
                 "GET /api/v1/namespaces/kube-system/configmaps/kube-proxy: 404 Not Found",
-                "kube-proxy is not configured the kubeadm way here; the checks that depend on "
-                "its mode say UNKNOWN.",
+                Msg("gap.hint.kube.proxy-absent"),
             )
         return None
 
@@ -539,21 +523,16 @@ class _ClusterReader:
         for request in self.reader.inconsistent:
             self.gap_text(
                 sources.get(request, "cluster"),
-                f"{request}: the list's continue token expired (410 Gone) and the rest was read "
-                "at a later revision: objects created, changed or deleted meanwhile may be "
-                "missing or newer",
-                "Collect again: the cluster changed while kostack listed it.",
+                Msg("gap.kube.inconsistent", request=request),
+                Msg("gap.hint.collect-again"),
             )
 
     def _notes_to_gaps(self) -> None:
         for source, skipped in self.notes.skipped.items():
-            shown = "; ".join(skipped[:3]) + (
-                f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-            )
             self.gap_text(
                 source,
-                f"skipped {len(skipped)} value(s) kostack could not read: {shown}",
-                "The rest was collected; the checks that need the skipped values may say UNKNOWN.",
+                Msg("gap.kube.skipped", n=len(skipped), shown=first_of(skipped)),
+                Msg("gap.hint.skipped"),
             )
 
 

@@ -22,6 +22,7 @@ from typing import Any, Final
 import yaml
 
 from kostack.catalog import map_text
+from kostack.collect.gap_texts import make_gap
 from kostack.collect.match import NodeIdentity, match_identities
 from kostack.collect.octavia import NO_ENDPOINT, collect_octavia
 from kostack.collect.octavia import SOURCE as OCTAVIA_SOURCE
@@ -245,14 +246,12 @@ def link_nodes(
         names = {n.name for n in cluster.nodes}
         return match_identities([i for i in identities if i.name in names], openstack.ports), ()
     missing = [part for part in ("openstack.ports", "cluster.nodes") if _failed(part, gaps)]
-    what = " and ".join(missing) or "openstack.ports or cluster.nodes"
-    return None, (
-        Gap(
-            source="node_ports",
-            error=f"cannot match nodes to Neutron ports: {what} not collected",
-            hint="every check that needs a node's port answers UNKNOWN; fix the gap above and collect again",
-        ),
+    what: str = (
+        Msg("gap.link.both", first=missing[0], then=missing[1])
+        if len(missing) == 2
+        else (missing[0] if missing else Msg("gap.link.either"))
     )
+    return None, (make_gap("node_ports", Msg("gap.link.failed", what=what), Msg("gap.hint.link")),)
 
 
 def _failed(part: str, gaps: Sequence[Gap]) -> bool:

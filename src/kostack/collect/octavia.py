@@ -37,6 +37,7 @@ from typing import Any, Final, TypeVar
 from pydantic import ValidationError
 
 from kostack.collect._os_connection import api_timeout
+from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.openstack import PAGE_SIZE, redact
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.model.loadbalancer import (
@@ -53,10 +54,6 @@ __all__ = ["NO_ENDPOINT", "SOURCE", "OctaviaCollection", "collect_octavia", "poo
 
 SOURCE: Final = "openstack.load_balancers"
 NO_ENDPOINT: Final = "no load-balancer (Octavia) endpoint"
-_HINT: Final = (
-    "every check of Services of type LoadBalancer is UNKNOWN; the user needs read access to "
-    "Octavia (`openstack loadbalancer list` must work)"
-)
 
 T = TypeVar("T")
 
@@ -95,8 +92,11 @@ class _Octavia:
             get = self.conn.load_balancer.get
         except Exception as exc:
             raise _Failed(
-                f"{NO_ENDPOINT} in the service catalogue or the cloud's configuration "
-                f"({type(exc).__name__}: {redact(str(exc), self.secrets) or 'no endpoint'})"
+                Msg(
+                    "gap.octavia.no-endpoint",
+                    kind=type(exc).__name__,
+                    why=quoted(redact(str(exc), self.secrets) or "no endpoint"),
+                )
             ) from exc
         self.requests += 1
         seconds = api_timeout(self.conn)
@@ -107,29 +107,49 @@ class _Octavia:
                 seconds + GRACE_S, f"GET /v2{path}", lambda: get(path, params=dict(params or {}))
             )
         except DeadlineExceeded as exc:
-            raise _Failed(f"GET /v2{path} got no answer within {seconds:g} s") from exc
+            raise _Failed(
+                Msg("gap.api.deadline", path=f"/v2{path}", seconds=f"{seconds:g}")
+            ) from exc
         except ksa.EndpointNotFound as exc:
             raise _Failed(
-                f"{NO_ENDPOINT} in the service catalogue: " + redact(str(exc), self.secrets)
+                Msg("gap.octavia.no-endpoint.catalogue", why=quoted(redact(str(exc), self.secrets)))
             ) from exc
         except ksa.ConnectTimeout as exc:
-            raise _Failed(f"GET /v2{path} timed out: {redact(str(exc), self.secrets)}") from exc
+            raise _Failed(
+                Msg(
+                    "gap.api.timeout", path=f"/v2{path}", why=quoted(redact(str(exc), self.secrets))
+                )
+            ) from exc
         except ksa.ClientException as exc:
             raise _Failed(
-                f"GET /v2{path} failed: {type(exc).__name__}: {redact(str(exc), self.secrets)}"
+                Msg(
+                    "gap.api.failed",
+                    path=f"/v2{path}",
+                    kind=type(exc).__name__,
+                    why=quoted(redact(str(exc), self.secrets)),
+                )
             ) from exc
         status = int(response.status_code)
         if status >= 400:
             raise _Failed(
-                f"HTTP {status} on GET /v2{path}: {redact(_message(response), self.secrets)}",
+                Msg(
+                    "gap.api.http",
+                    status=status,
+                    reason="",
+                    path=f"/v2{path}",
+                    message=quoted(redact(_message(response), self.secrets)),
+                    request="",
+                ),
                 status,
             )
         try:
             body = response.json()
         except ValueError as exc:
-            raise _Failed(f"GET /v2{path} answered something that is not JSON", status) from exc
+            raise _Failed(Msg("gap.api.not-json", path=f"/v2{path}"), status) from exc
         if not isinstance(body, dict):
-            raise _Failed(f"GET /v2{path} answered a JSON {type(body).__name__}", status)
+            raise _Failed(
+                Msg("gap.api.json-kind", path=f"/v2{path}", kind=type(body).__name__), status
+            )
         return body
 
     def list(self, path: str, key: str, params: Mapping[str, Any] | None = None) -> list[Any]:
@@ -139,7 +159,7 @@ class _Octavia:
             body = self.get(path, query)
             page = body.get(key)
             if not isinstance(page, list):
-                raise _Failed(f"GET /v2{path} answered without a {key!r} list")
+                raise _Failed(Msg("gap.api.no-list", path=f"/v2{path}", listed_key=repr(key)))
             items.extend(i for i in page if isinstance(i, dict))
             marker = _next_marker(body.get(f"{key}_links"))
             if marker is None or not page:
@@ -337,23 +357,19 @@ def collect_octavia(
             listed = octavia.list(f"/lbaas/pools/{raw['id']}/members", "members")
             members[str(raw["id"])] = tuple(_convert(listed, _member, problems))
     except _Failed as failed:
-        hint = _HINT
-        if failed.status == 403:
-            hint += "; Octavia's policy refused the listing (a role such as load-balancer_observer or member)"
-        gap = Gap(source=SOURCE, error=failed.error, hint=hint)
+        hint = Msg("gap.hint.octavia.policy" if failed.status == 403 else "gap.hint.octavia")
+        gap = make_gap(SOURCE, failed.error, hint, lambda text: redact(text, octavia.secrets))
         return OctaviaCollection(None, None, (gap,), octavia.requests)
     lbs = _assemble(raw_lbs, raw_listeners, raw_pools, monitors, members, problems)
     quota = _quota(octavia, project_scope or project_hint or _single_project(raw_lbs))
     gaps: tuple[Gap, ...] = ()
     if problems:
-        shown = "; ".join(problems[:3]) + (
-            f"; and {len(problems) - 3} more" if len(problems) > 3 else ""
-        )
         gaps = (
-            Gap(
-                source=SOURCE,
-                error=redact(f"some Octavia objects could not be read: {shown}", octavia.secrets),
-                hint="these objects are left out; what depends on them may be UNKNOWN",
+            make_gap(
+                SOURCE,
+                Msg("gap.octavia.unreadable", shown=first_of(problems)),
+                Msg("gap.hint.octavia.unreadable"),
+                lambda text: redact(text, octavia.secrets),
             ),
         )
     return OctaviaCollection(lbs, quota, gaps, octavia.requests, member_requests)

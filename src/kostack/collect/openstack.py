@@ -52,6 +52,7 @@ from kostack.collect._os_connection import (
     redact,
     secret_values,
 )
+from kostack.collect.gap_texts import first_of, make_gap
 from kostack.collect.texts import Msg
 from kostack.errors import AuthError
 from kostack.model.snapshot import (
@@ -91,15 +92,15 @@ _OVS_AGENTS: Final = frozenset({"Open vSwitch agent"})
 
 
 # What a collection's absence breaks, said in the gap (the checks then say UNKNOWN).
-_DEPENDENTS: Final[Mapping[str, str]] = {
-    "extensions": "whether allowed-address-pairs and port-security are available is unknown",
-    "networks": "network MTU and port-security defaults are unknown",
-    "subnets": "which nodes share a subnet (native vs encapsulated pod traffic) is unknown",
-    "routers": "routes back to pod CIDRs and SNAT are unknown",
-    "ports": "anti-spoofing, allowed address pairs and node-to-port matching are unknown",
-    "security_groups": "every security-group check (CNI encapsulation, BGP, pod sources) is UNKNOWN",
-    "floating_ips": "which floating IP fronts a load balancer's VIP is unknown",
-}
+_DEPENDENTS: Final = frozenset(
+    {"extensions", "networks", "subnets", "routers", "ports", "security_groups", "floating_ips"}
+)
+
+
+def _dependents(name: str) -> Msg:
+    """What is unknown without listing ``name`` (kostack.collect.gap_texts, gap.os.dep.*)."""
+    return Msg(f"gap.os.dep.{name}" if name in _DEPENDENTS else "gap.os.dep.other")
+
 
 # --------------------------------------------------------------------------- backend
 
@@ -258,14 +259,12 @@ def _fetch_agents(neutron: NeutronReader) -> list[dict[str, Any]] | None:
 
 
 def _gap(name: str, failed: ListingFailed, secrets: frozenset[str]) -> Gap:
-    hint = _DEPENDENTS.get(name, "")
+    hint = _dependents(name)
     if failed.status == 403:
-        hint = f"{hint}; the user needs read access to {name.replace('_', ' ')} (policy)"
+        hint = Msg("gap.hint.os.policy", dependents=hint, what=name.replace("_", " "))
     elif failed.status is None:
-        hint = (
-            f"{hint}; retry, or raise the per-request timeout (kostack collect --timeout SECONDS)"
-        )
-    return Gap(source=f"openstack.{name}", error=redact(failed.error, secrets), hint=hint)
+        hint = Msg("gap.hint.os.timeout", dependents=hint)
+    return make_gap(f"openstack.{name}", failed.error, hint, lambda text: redact(text, secrets))
 
 
 def _record(
@@ -297,10 +296,8 @@ def _record(
         # Interfaces come from the port listing: without it a router would look
         # attached to nothing, which is a claim we cannot make.
         raw.gaps.append(
-            Gap(
-                source="openstack.routers",
-                error="router interfaces are read from the port listing, which failed",
-                hint=_DEPENDENTS["routers"],
+            make_gap(
+                "openstack.routers", Msg("gap.os.routers-without-ports"), _dependents("routers")
             )
         )
     elif raw.routers is not None:
@@ -309,12 +306,12 @@ def _record(
     ports, subnets = _consistent(ports, networks, subnets, problems)
     gaps = list(raw.gaps)
     for name, bad in problems.items():
-        shown = "; ".join(bad[:3]) + (f"; and {len(bad) - 3} more" if len(bad) > 3 else "")
         gaps.append(
-            Gap(
-                source=f"openstack.{name}",
-                error=redact(shown, secrets),
-                hint="these items could not be read; what depends on them is UNKNOWN",
+            make_gap(
+                f"openstack.{name}",
+                Msg("gap.os.unreadable", shown=first_of(bad)),
+                Msg("gap.hint.os.unreadable"),
+                lambda text: redact(text, secrets),
             )
         )
     extensions = (

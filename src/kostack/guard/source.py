@@ -37,8 +37,9 @@ from kostack.collect.openstack import (
     secret_values,
 )
 from kostack.errors import CollectError, ConfigError, KostackError
+from kostack.gap_words import quoted
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
-from kostack.oserror import in_text, reason
+from kostack.oserror import reason
 
 __all__ = ["FileReader", "LiveReader", "Reader", "Reading"]
 
@@ -75,7 +76,7 @@ register(
 
 def _why(error: str) -> str:
     """ ": ERROR" after a message (a collector's words, quoted in Korean), or nothing."""
-    return Msg("guard.err.why", error=in_text(error)) if error else ""
+    return Msg("guard.err.why", error=quoted(error)) if error else ""
 
 
 @dataclass(frozen=True)

@@ -474,11 +474,24 @@ class NodePort(Record):
 
 
 class Gap(Record):
-    """Something kostack tried to collect and could not: the exact error and a hint."""
+    """Something kostack tried to collect and could not: the exact error and a hint.
+
+    ``error`` and ``hint`` are English. ``key``/``params`` (``hint_key``/``hint_params``)
+    name the catalogue message the error (hint) was said with, so a reader can say it in
+    another language; a parameter that is itself a message is ``{"key", "params"}``.
+    Without a key (a snapshot from before keys) the English text is all there is.
+    """
 
     source: Name
     error: str
     hint: str = ""
+    key: Name | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    hint_key: Name | None = None
+    hint_params: dict[str, Any] = Field(default_factory=dict)
+
+    def __hash__(self) -> int:  # the parameters are dicts; equal gaps have equal texts and keys
+        return hash((self.source, self.error, self.hint, self.key, self.hint_key))
 
 
 ProbeVerdict = Literal["pass", "fail", "error", "expected-no-reply", "skipped"]
@@ -517,8 +530,10 @@ class Snapshot(Record):
     helm: HelmState | None = None
 
     def gap_for(self, *prefixes: str) -> Gap | None:
-        """The first gap whose source starts with one of ``prefixes``, if any."""
-        for gap in self.gaps:
-            if any(gap.source == p or gap.source.startswith(p + ".") for p in prefixes):
-                return gap
+        """The first gap whose source starts with the first of ``prefixes`` that has one
+        (``gap_for("openstack.load_balancers", "openstack")`` prefers Octavia's own gap)."""
+        for p in prefixes:
+            for gap in self.gaps:
+                if gap.source == p or gap.source.startswith(p + "."):
+                    return gap
         return None

@@ -41,7 +41,10 @@ from kostack.model.snapshot import (
     SecurityGroup,
     SecurityGroupRule,
 )
-from kostack.plan import assemble_text  # noqa: F401  (registers the preflight notes)
+from kostack.plan import (
+    assemble_text,  # noqa: F401  (registers the preflight notes)
+    preflight_errors,  # noqa: F401  (registers its errors)
+)
 from kostack.plan.build import ref
 from kostack.plan.model import Route, rule_key
 from kostack.plan.preflight_spec import (
@@ -157,8 +160,8 @@ def _recommended_group(spec: PreflightSpec, cloud: PlannedCloud) -> _GroupPlan:
     existing_group = named[0] if len(named) == 1 else None
     if len(named) > 1:
         raise PreflightError(
-            f"{len(named)} security groups are called {spec.group_name!r}",
-            "choose another name with --security-group NAME",
+            Msg("pf.err.groups-named", n=len(named), name=repr(spec.group_name)),
+            Msg("pf.hint.group-name"),
         )
     gid = existing_group.id if existing_group is not None else GROUP_ID
     rules = needed_rules(spec, group_id=gid)
@@ -384,13 +387,11 @@ def planned_nodes(
                 ips.append(ipaddress.ip_address(text.strip()))
             except ValueError:
                 raise PreflightError(
-                    f"{text.strip()!r} is not an IP address",
-                    "e.g. --node 10.0.0.11=k8s-cp-1 (dual stack: --node 10.0.0.11,fd00::11=k8s-cp-1)",
+                    Msg("pf.err.not-ip", text=repr(text.strip())), Msg("pf.hint.node")
                 ) from None
         if len({ip.version for ip in ips}) != len(ips):
             raise PreflightError(
-                f"node {ips_text!r} has two addresses of one IP version",
-                "give at most one IPv4 and one IPv6 address: --node 10.0.0.11,fd00::11=NAME",
+                Msg("pf.err.node-same-family", node=repr(ips_text)), Msg("pf.hint.node-pair")
             )
         primary, others = _primary_first(ips, families)
         yield PlannedNode(name or f"node-{i + 1}", primary, i < control_planes, others)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kostack.analyze.diagnose import Diagnosis
-from kostack.catalog import Msg
 from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
@@ -28,6 +27,7 @@ from kostack.model.snapshot import (
 )
 from kostack.plan.build import ref
 from kostack.plan.model import RootCauseRef, Route, Rule
+from kostack.plan.preflight_errors import Msg
 from kostack.plan.preflight_kinds import kind
 
 CNI_MODES: dict[str, tuple[str, ...]] = {
@@ -245,25 +245,25 @@ class PreflightResult:
 def validate(spec: PreflightSpec) -> None:
     """Raise `PreflightError` (with a hint) for inputs that cannot describe a cluster."""
     if spec.cni not in CNI_MODES:
-        raise PreflightError(f"unknown CNI {spec.cni!r}", f"use one of {', '.join(CNI_MODES)}")
+        raise PreflightError(
+            Msg("pf.err.unknown-cni", cni=repr(spec.cni)),
+            Msg("pf.hint.cnis", cnis=", ".join(CNI_MODES)),
+        )
     if spec.mode not in CNI_MODES[spec.cni]:
         raise PreflightError(
-            f"{spec.cni} has no mode {spec.mode!r}",
-            f"{spec.cni} modes: {', '.join(CNI_MODES[spec.cni])}",
+            Msg("pf.err.unknown-mode", cni=spec.cni, mode=repr(spec.mode)),
+            Msg("pf.hint.modes", cni=spec.cni, modes=", ".join(CNI_MODES[spec.cni])),
         )
     if not spec.nodes:
-        raise PreflightError(
-            "no nodes: give planned node IPs (--node IP) or a network with node ports",
-            "e.g. --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1",
-        )
+        raise PreflightError(Msg("pf.err.no-nodes"), Msg("pf.hint.nodes"))
     names = [n.name for n in spec.nodes]
     if len(set(names)) != len(names):
-        raise PreflightError("two nodes share a name", "give every node its own name")
+        raise PreflightError(Msg("pf.err.same-name"), Msg("pf.hint.same-name"))
     ips = [n.ip for n in spec.nodes]
     if len(set(ips)) != len(ips):
-        raise PreflightError("two nodes share an IP", "give every node its own IP")
+        raise PreflightError(Msg("pf.err.same-ip"), Msg("pf.hint.same-ip"))
     if not any(n.control_plane for n in spec.nodes):
-        raise PreflightError("no control-plane node", "mark at least one (--control-planes N)")
+        raise PreflightError(Msg("pf.err.no-control-plane"), Msg("pf.hint.control-planes"))
     _validate_families(spec)
 
 
@@ -273,36 +273,26 @@ def _validate_families(spec: PreflightSpec) -> None:
     if len({c.version for c in pods}) != len(pods) or len({c.version for c in services}) != len(
         services
     ):
-        raise PreflightError(
-            "two CIDRs of the same IP version: a dual-stack pair is one IPv4 and one IPv6 CIDR",
-            "e.g. --pod-cidr 10.244.0.0/16,fd00:10:244::/56",
-        )
+        raise PreflightError(Msg("pf.err.pair-family"), Msg("pf.hint.pair", flag="--pod-cidr"))
     if spec.pod_cidr.version != spec.service_cidr.version:
-        raise PreflightError(
-            "the pod and service CIDRs are of different IP versions",
-            "list the same family first in both (kubeadm: podSubnet and serviceSubnet)",
-        )
+        raise PreflightError(Msg("pf.err.primary-family"), Msg("pf.hint.primary-family"))
     if not {c.version for c in services} <= set(spec.families):
-        raise PreflightError(
-            "the service CIDRs are dual stack but the pod CIDR is not",
-            "give an IPv6 pod CIDR too, e.g. --pod-cidr 10.244.0.0/16,fd00:10:244::/56",
-        )
+        raise PreflightError(Msg("pf.err.services-dual"), Msg("pf.hint.services-dual"))
     if spec.cni == "calico" and spec.mode.startswith("ipip") and spec.families[0] == 6:
-        raise PreflightError(
-            "Calico IPIP carries IPv4 only; an IPv6 pod CIDR cannot use it",
-            "use --mode vxlan-crosssubnet, vxlan or none",
-        )
+        raise PreflightError(Msg("pf.err.ipip-v6"), Msg("pf.hint.ipip-v6"))
     for version in spec.families:
         lacking = [n.name for n in spec.nodes if n.ip_of(version) is None]
         if lacking:
             example = "fd00:0:0:1::11" if version == 6 else "10.0.0.11"
             raise PreflightError(
-                f"the pod CIDR {spec.pod_cidr_of(version)} is IPv{version}, but node "
-                f"{lacking[0]} has no IPv{version} address"
-                + (f" ({len(lacking) - 1} more)" if len(lacking) > 1 else ""),
-                f"give every node an address of each family, e.g. --node 10.0.0.11,{example}=NAME"
-                if version == 6
-                else f"give every node an IPv4 address, e.g. --node {example},fd00:0:0:1::11=NAME",
+                Msg(
+                    "pf.err.node-family",
+                    cidr=str(spec.pod_cidr_of(version)),
+                    version=version,
+                    node=lacking[0],
+                    more=Msg("pf.more", n=len(lacking) - 1) if len(lacking) > 1 else "",
+                ),
+                Msg("pf.hint.node-v6" if version == 6 else "pf.hint.node-v4", example=example),
             )
 
 

@@ -42,6 +42,8 @@ from kostack.model.snapshot import (
     Snapshot,
     Subnet,
 )
+from kostack.plan.preflight_errors import Msg
+from kostack.plan.preflight_kinds import kind
 from kostack.plan.preflight_spec import (
     BLOCK_PREFIX_V4,
     DEFAULT_GROUP_ID,
@@ -64,7 +66,7 @@ def node_pod_cidrs(spec: PreflightSpec, version: int | None = None) -> list[IPNe
     need = cidr.prefixlen + max(0, math.ceil(math.log2(n))) if n > 1 else cidr.prefixlen
     mask = max(need, NODE_MASK_V4 if cidr.version == 4 else 64)
     if mask > cidr.max_prefixlen:
-        raise PreflightError(f"the pod CIDR {cidr} is too small for {n} nodes")
+        raise PreflightError(Msg("pf.err.small-pod-cidr", cidr=str(cidr), n=n))
     nets: Iterator[IPNetwork] = cidr.subnets(new_prefix=mask)
     return [next(nets) for _ in range(n)]
 
@@ -194,11 +196,11 @@ def _recorded_cloud(spec: PreflightSpec, os_: OpenStack, network_id: str) -> Pla
     nets = {n.id: n for n in os_.networks or ()}
     network = nets.get(network_id)
     if network is None:
-        raise PreflightError(f"network {network_id} is not in the OpenStack record")
+        raise PreflightError(Msg("pf.err.unknown-network", network=network_id))
     all_subnets = list(os_.subnets or ())
     subnets = [s for s in all_subnets if s.network_id == network.id]
     if not subnets:
-        raise PreflightError(f"network {network.name or network.id} has no subnet")
+        raise PreflightError(Msg("pf.err.no-subnet", network=network.name or network.id))
     by_ip: dict[IPAddress, Port] = {}
     for p in os_.ports or ():
         if p.network_id == network.id:
@@ -233,6 +235,8 @@ def _new_cloud(spec: PreflightSpec) -> PlannedCloud:
         port_security_enabled=True,
         network_type="geneve" if backend == "ml2/ovn" else "vxlan",
     )
+    # the name as a message: findings that name the network say it in the reader's language
+    network = network.model_copy(update={"name": kind("preflight.name.network")})
     cidrs: list[IPNetwork] = []
     if spec.subnet_cidr is not None:
         cidrs.append(spec.subnet_cidr)
@@ -264,7 +268,7 @@ def _new_cloud(spec: PreflightSpec) -> PlannedCloud:
         external_network_id="external",
         enable_snat=True,
         interface_subnet_ids=tuple(s.id for s in subnets),
-    )
+    ).model_copy(update={"name": kind("preflight.name.router")})
     return PlannedCloud(network, subnets, [router], [default_group()], {}, [], [])
 
 
@@ -274,8 +278,8 @@ def subnet_for(cloud: PlannedCloud, ip: IPAddress) -> Subnet:
         if s.cidr.version == ip.version and ip in s.cidr:
             return s
     raise PreflightError(
-        f"node IP {ip} is in no subnet of network {cloud.network.name or cloud.network.id}",
-        "give node IPs from the network's subnets",
+        Msg("pf.err.ip-outside", ip=str(ip), network=cloud.network.name or cloud.network.id),
+        Msg("pf.hint.ip-outside"),
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.topology import Topology
-from kostack.catalog import localize as say_in
+from kostack.gap_words import gap_error, gap_hint
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.report.incident_causes import cause_section, notes
 from kostack.report.incident_checked import (
@@ -113,8 +113,7 @@ def build_incident(
         also_ok=also_ok(diagnosis, lang),
         undecided=undecided(diagnosis, lang),
         gaps=tuple(
-            f"{g.source}: {say_in(g.error, lang)}"
-            + (f" ({say_in(g.hint, lang)})" if g.hint else "")
+            f"{g.source}: {gap_error(g, lang)}" + (f" ({gap_hint(g, lang)})" if g.hint else "")
             for g in snapshot.gaps
         ),
         applied=shown_applied,

@@ -236,10 +236,10 @@ def _infrastructure_rows(snapshot: Snapshot, env: Environment, lang: str) -> lis
     where = []
     if os_ is not None:
         if os_.cloud:
-            where.append(f"cloud {os_.cloud}")
+            where.append(t(lang, "rep.env.cloud", cloud=os_.cloud))
         if os_.region:
-            where.append(f"region {os_.region}")
-        where.append(f"project {env.project}")
+            where.append(t(lang, "rep.env.region", region=os_.region))
+        where.append(t(lang, "rep.env.project", project=env.project))
     if where:
         infra = concat(infra, " — " + ", ".join(where))
     backend = env.backend

@@ -16,6 +16,7 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.gap_words import gap_error, gap_hint
 from kostack.plan.release_advice import ReinstallAdvice
 from kostack.report.release_words import INDENT, OUTPUT_SCHEMA_VERSION, t
 from kostack.report.safe import json_safe, terminal_safe
@@ -178,7 +179,9 @@ def _closing_lines(report: ReleaseReport, lang: str) -> list[str]:
     if gaps:
         lines.append(t(lang, "gaps"))
         lines.extend(
-            f"{INDENT}{g.source}: {g.error}" + (f" ({g.hint})" if g.hint else "") for g in gaps
+            f"{INDENT}{g.source}: {gap_error(g, lang)}"
+            + (f" ({gap_hint(g, lang)})" if g.hint else "")
+            for g in gaps
         )
     return lines
 

@@ -13,6 +13,7 @@ from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
 from kostack.analyze.remedy import pair_ranges
 from kostack.analyze.summary import dns_cluster_ips, environment
 from kostack.analyze.topology import Topology, short_id
+from kostack.gap_words import gap_error, gap_hint
 from kostack.report.i18n import t
 from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
@@ -247,7 +248,10 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
         out.extend(undecided_lines(unknown, lang, verbose))
     if d.snapshot.gaps:
         out.append(t(lang, "gaps"))
-        out.extend(f"{INDENT}{g.source}: {L(g.error, lang)}" for g in d.snapshot.gaps)
+        for g in d.snapshot.gaps:
+            out.append(f"{INDENT}{g.source}: {gap_error(g, lang)}")
+            if verbose and g.hint:
+                out.append(f"{INDENT}  ({gap_hint(g, lang)})")
     return out
 
 

@@ -48,6 +48,7 @@ from kostack.collect.openstack import (
 )
 from kostack.deadline import Phase
 from kostack.errors import KostackError
+from kostack.gap_words import Msg, error_of, hint_of
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.model.snapshot import Gap
 from kostack.watch.state import SourceStatus
@@ -120,20 +121,22 @@ class SnapshotSource(Source):
 def _core_missing(name: str, part: str, gaps: tuple[Gap, ...], started: float) -> SourceStatus:
     """A source that answered but not its core listing (Neutron ports, Kubernetes nodes): down."""
     gap = next((g for g in gaps if g.source == part), None)
-    error = f"{part}: {gap.error}" if gap else f"{part} was not read"
+    error = Msg("gap.at", source=part, error=error_of(gap)) if gap else f"{part} was not read"
     return SourceStatus(
         name,
         False,
         time.monotonic() - started,
         gaps=len(gaps),
         error=error,
-        hint=gap.hint if gap else "",
+        hint=hint_of(gap) if gap else "",
     )
 
 
 def _first_gap(gaps: tuple[Gap, ...]) -> tuple[str, str]:
-    """The first gap's error and hint (a source that was read but not whole)."""
-    return (f"{gaps[0].source}: {gaps[0].error}", gaps[0].hint) if gaps else ("", "")
+    """The first gap's error and hint (a source that was read but not whole), as messages."""
+    if not gaps:
+        return "", ""
+    return Msg("gap.at", source=gaps[0].source, error=error_of(gaps[0])), hint_of(gaps[0])
 
 
 @dataclass

@@ -9,6 +9,7 @@ from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import cluster_group, rule_remedy, shared_group
 from kostack.analyze.topology import Topology
+from kostack.gap_words import error_of
 from kostack.model.snapshot import IPNetwork, SecurityGroup
 
 register(
@@ -72,7 +73,7 @@ def start(
                 Status.UNKNOWN,
                 severity,
                 scope,
-                Msg("lb.unknown-services", error=gap.error.rstrip(".")),
+                Msg("lb.unknown-services", error=_unstopped(error_of(gap))),
                 (f"gap: {gap.source}: {gap.error}",),
             )
         ]
@@ -81,7 +82,7 @@ def start(
         return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, Msg("lb.na-none"))]
     if octavia and not analysis.index.lbs_known:
         og = snap.gap_for("openstack.load_balancers", "openstack")
-        error = og.error if og else "openstack.load_balancers: null"
+        error = error_of(og) if og else "openstack.load_balancers: null"
         return None, [
             Finding(
                 check_id,
@@ -91,7 +92,7 @@ def start(
                 Msg(
                     "lb.unknown-octavia",
                     n=len(analysis.index.load_balancer_services),
-                    error=error.rstrip("."),
+                    error=_unstopped(error),
                 ),
                 (f"gap: {og.source}: {og.error}" if og else "openstack.load_balancers: null",),
             )
@@ -134,3 +135,8 @@ def nodeport_rule(
 def names(items: list[str], limit: int = 4) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" (+{len(items) - limit})" if len(items) > limit else "")
+
+
+def _unstopped(text: str) -> str:
+    """``text`` without a closing full stop (a message as it is: its words have none)."""
+    return text if isinstance(text, Msg) else text.rstrip(".")

@@ -13,6 +13,7 @@ from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
+from kostack.gap_words import error_of
 from kostack.model.snapshot import Port, Snapshot
 
 
@@ -140,7 +141,7 @@ def missing(
         if PARTS[part](ctx.snapshot) is None:
             gap = ctx.snapshot.gap_for(part, part.split(".")[0])
             text = (
-                Msg("common.not-collected-gap", part=part, error=gap.error)
+                Msg("common.not-collected-gap", part=part, error=error_of(gap))
                 if gap
                 else Msg("common.not-collected", part=part)
             )

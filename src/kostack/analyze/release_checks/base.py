@@ -19,6 +19,7 @@ from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
 from kostack.analyze.release_checks.workload import WorkloadIndex
+from kostack.gap_words import error_of
 from kostack.model.snapshot import HelmRelease, HelmState, PersistentVolumeClaim, Snapshot
 
 
@@ -68,6 +69,7 @@ PARTS: dict[str, Callable[[Snapshot], object]] = {
 
 register(
     {
+        "rel.unknown-why": {"en": ": {error}", "ko": ": {error}"},
         "rel.unknown-part": {
             "en": "Cannot decide: {part} was not collected{why}.",
             "ko": "판단할 수 없음: {part:을/를} 수집하지 못했습니다{why}.",
@@ -84,7 +86,7 @@ def missing(
     for part in needs:
         if PARTS[part](ctx.snapshot) is None:
             gap = ctx.snapshot.gap_for(part, "helm")
-            why = f": {gap.error}" if gap else ""
+            why = Msg("rel.unknown-why", error=error_of(gap)) if gap else ""
             out.append(
                 Finding(
                     check_id,

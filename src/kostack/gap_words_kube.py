@@ -1,0 +1,249 @@
+"""What a gap says about Kubernetes, its CNI and Helm, in English and Korean (kostack.gap_words).
+
+Registered here, outside collect, so every layer that prints a gap (analysis
+included) says it from a snapshot file too.
+"""
+
+from __future__ import annotations
+
+from kostack.catalog import register
+
+register(
+    {
+        # ------------------------------------------------------------------ Kubernetes
+        "gap.kube.no-dns-ip": {
+            "en": "kubelet-config has no clusterDNS and no kube-dns service was read",
+            "ko": "kubelet-config에 clusterDNS가 없고 kube-dns 서비스도 읽지 못했습니다",
+        },
+        "gap.kube.no-dns-ip.failed": {
+            "en": "kubelet-config has no clusterDNS and no kube-dns service was read ({error})",
+            "ko": "kubelet-config에 clusterDNS가 없고 kube-dns 서비스도 읽지 못했습니다 ({error})",
+        },
+        "gap.hint.kube.dns-ip": {
+            "en": "kostack reads ConfigMap kube-system/kubelet-config (clusterDNS) and Service "
+            "kube-system/kube-dns; grant get on both.",
+            "ko": "kostack은 ConfigMap kube-system/kubelet-config(clusterDNS)와 서비스 "
+            "kube-system/kube-dns를 읽습니다. 둘 다 get 권한을 부여하세요.",
+        },
+        "gap.hint.kube.version": {
+            "en": "The API server did not give its version; retry, or check for a proxy in the way.",
+            "ko": "API 서버가 버전을 알려 주지 않았습니다. 다시 시도하거나 중간의 프록시를 "
+            "확인하세요.",
+        },
+        "gap.hint.kube.nodes": {
+            "en": "Without nodes nothing can be placed on a Neutron port; retry, or raise the "
+            "timeout.",
+            "ko": "노드 없이는 어느 것도 Neutron 포트에 대응시킬 수 없습니다. 다시 시도하거나 "
+            "제한 시간을 늘리세요.",
+        },
+        "gap.hint.kube.pods": {
+            "en": "kostack lists pods in all namespaces (to find CoreDNS, the CNI's agents and "
+            "a pod on every node); grant list on pods cluster-wide.",
+            "ko": "kostack은 모든 네임스페이스의 Pod을 나열합니다(CoreDNS, CNI 에이전트, 노드마다 "
+            "Pod 하나를 찾으려고). 클러스터 전체의 pods에 대한 list 권한을 부여하세요.",
+        },
+        "gap.hint.kube.services": {
+            "en": "kostack reads Service default/kubernetes and the cluster DNS service; "
+            "grant get/list on services.",
+            "ko": "kostack은 서비스 default/kubernetes와 클러스터 DNS 서비스를 읽습니다. "
+            "services에 대한 get/list 권한을 부여하세요.",
+        },
+        "gap.hint.kube.endpoints": {
+            "en": "kostack reads the EndpointSlices of kube-dns and kubernetes to know where their "
+            "endpoints run; grant list on endpointslices.discovery.k8s.io.",
+            "ko": "kostack은 kube-dns와 kubernetes의 EndpointSlice를 읽어 엔드포인트가 어디서 "
+            "실행되는지 압니다. endpointslices.discovery.k8s.io에 대한 list 권한을 부여하세요.",
+        },
+        "gap.kube.no-cni": {
+            "en": "no calico-node, flannel or cilium pods or node annotations, and no Calico "
+            "IPPools, kube-flannel-cfg or cilium-config",
+            "ko": "calico-node, flannel, cilium의 Pod이나 노드 어노테이션이 없고, Calico "
+            "IPPool, kube-flannel-cfg, cilium-config도 없습니다",
+        },
+        "gap.hint.kube.cni": {
+            "en": "kostack knows Calico, Flannel and Cilium; with another CNI (or none readable) "
+            "the checks that depend on how pod traffic crosses nodes say UNKNOWN.",
+            "ko": "kostack은 Calico, Flannel, Cilium을 압니다. 다른 CNI이거나 읽을 수 있는 것이 "
+            "없으면 Pod 트래픽이 노드 사이를 건너는 방식에 달린 점검은 판단 불가입니다.",
+        },
+        "gap.hint.kube.pod-network-unknown": {
+            "en": "The checks that need the pod address ranges say UNKNOWN; allowed-pair fixes "
+            "are not planned for ranges kostack cannot see.",
+            "ko": "Pod 주소 범위가 필요한 점검은 판단 불가입니다. kostack이 볼 수 없는 범위에는 "
+            "Allowed Address Pair 해결을 계획하지 않습니다.",
+        },
+        "gap.kube.no-pod-subnet": {
+            "en": "kubeadm-config has no podSubnet",
+            "ko": "kubeadm-config에 podSubnet이 없습니다",
+        },
+        "gap.kube.no-pod-cidrs": {
+            "en": "{why}; no --cluster-cidr, kube-proxy clusterCIDR or CNI pod network either",
+            "ko": "{why}; --cluster-cidr, kube-proxy clusterCIDR, CNI의 Pod 네트워크도 없습니다",
+        },
+        "gap.hint.kube.pod-cidrs": {
+            "en": "kostack reads networking.podSubnet from ConfigMap kube-system/kubeadm-config; "
+            "grant get on it.",
+            "ko": "kostack은 ConfigMap kube-system/kubeadm-config에서 networking.podSubnet을 "
+            "읽습니다. 그 ConfigMap에 대한 get 권한을 부여하세요.",
+        },
+        "gap.kube.no-service-subnet": {
+            "en": "kubeadm-config has no serviceSubnet",
+            "ko": "kubeadm-config에 serviceSubnet이 없습니다",
+        },
+        "gap.kube.no-service-cidrs": {
+            "en": "{why}; and no kube-apiserver pod with --service-cluster-ip-range was seen",
+            "ko": "{why}; --service-cluster-ip-range가 있는 kube-apiserver Pod도 보지 못했습니다",
+        },
+        "gap.hint.kube.service-cidrs": {
+            "en": "kostack reads networking.serviceSubnet from ConfigMap "
+            "kube-system/kubeadm-config; grant get on it.",
+            "ko": "kostack은 ConfigMap kube-system/kubeadm-config에서 networking.serviceSubnet을 "
+            "읽습니다. 그 ConfigMap에 대한 get 권한을 부여하세요.",
+        },
+        "gap.kube.proxy-mode": {
+            "en": "ConfigMap kube-system/kube-proxy config.conf mode {mode} is not one kostack "
+            "knows",
+            "ko": "ConfigMap kube-system/kube-proxy의 config.conf mode {mode:은/는} kostack이 "
+            "모르는 모드입니다",
+        },
+        "gap.hint.kube.proxy-modes": {
+            "en": "kostack models the iptables, ipvs and nftables modes.",
+            "ko": "kostack은 iptables, ipvs, nftables 모드를 다룹니다.",
+        },
+        "gap.hint.kube.proxy-read": {
+            "en": "kostack reads config.conf from ConfigMap kube-system/kube-proxy; grant get "
+            "on it.",
+            "ko": "kostack은 ConfigMap kube-system/kube-proxy에서 config.conf를 읽습니다. 그 "
+            "ConfigMap에 대한 get 권한을 부여하세요.",
+        },
+        "gap.hint.kube.proxy-absent": {
+            "en": "kube-proxy is not configured the kubeadm way here; the checks that depend on "
+            "its mode say UNKNOWN.",
+            "ko": "여기서는 kube-proxy가 kubeadm 방식으로 설정되어 있지 않습니다. 그 모드에 달린 "
+            "점검은 판단 불가입니다.",
+        },
+        "gap.kube.inconsistent": {
+            "en": "{request}: the list's continue token expired (410 Gone) and the rest was read "
+            "at a later revision: objects created, changed or deleted meanwhile may be "
+            "missing or newer",
+            "ko": "{request}: 목록의 continue 토큰이 만료되어(410 Gone) 나머지를 더 나중의 "
+            "리비전에서 읽었습니다. 그사이 생성, 변경, 삭제된 객체가 빠졌거나 더 새것일 수 "
+            "있습니다",
+        },
+        "gap.hint.collect-again": {
+            "en": "Collect again: the cluster changed while kostack listed it.",
+            "ko": "다시 수집하세요: kostack이 나열하는 동안 클러스터가 바뀌었습니다.",
+        },
+        "gap.kube.skipped": {
+            "en": "skipped {n} value(s) kostack could not read: {shown}",
+            "ko": "kostack이 읽을 수 없는 값 {n}개를 건너뛰었습니다: {shown}",
+        },
+        "gap.hint.skipped": {
+            "en": "The rest was collected; the checks that need the skipped values may say "
+            "UNKNOWN.",
+            "ko": "나머지는 수집했습니다. 건너뛴 값이 필요한 점검은 판단 불가일 수 있습니다.",
+        },
+        "gap.hint.kube.lb-services": {
+            "en": "kostack lists Services of type LoadBalancer in all namespaces; grant list on "
+            "services.",
+            "ko": "kostack은 모든 네임스페이스의 LoadBalancer 타입 서비스를 나열합니다. "
+            "services에 대한 list 권한을 부여하세요.",
+        },
+        "gap.hint.kube.lb-endpoints": {
+            "en": "kostack reads the EndpointSlices of Services of type LoadBalancer to know on "
+            "which nodes their pods run (externalTrafficPolicy Local); grant list on "
+            "endpointslices.discovery.k8s.io.",
+            "ko": "kostack은 LoadBalancer 타입 서비스의 EndpointSlice를 읽어 그 Pod이 어느 "
+            "노드에서 실행되는지(externalTrafficPolicy Local) 압니다. "
+            "endpointslices.discovery.k8s.io에 대한 list 권한을 부여하세요.",
+        },
+        "gap.hint.kube.events": {
+            "en": "kostack reads the events of Services (what the cloud controller reported); "
+            "grant list on events.",
+            "ko": "kostack은 서비스의 이벤트(클라우드 컨트롤러가 보고한 것)를 읽습니다. events에 "
+            "대한 list 권한을 부여하세요.",
+        },
+        # ------------------------------------------------------------------ CNIs
+        "gap.hint.calico.installation": {
+            "en": "kostack reads the Tigera operator's Installation `default` for the install "
+            "method, MTU, BGP and version; grant get on installations.operator.tigera.io.",
+            "ko": "kostack은 설치 방식, MTU, BGP, 버전을 알려고 Tigera 오퍼레이터의 Installation "
+            "`default`를 읽습니다. installations.operator.tigera.io에 대한 get 권한을 "
+            "부여하세요.",
+        },
+        "gap.hint.calico.config": {
+            "en": "calico.yaml installs keep veth_mtu and calico_backend in ConfigMap "
+            "kube-system/calico-config; grant get on configmaps in kube-system.",
+            "ko": "calico.yaml 설치는 veth_mtu와 calico_backend를 ConfigMap "
+            "kube-system/calico-config에 둡니다. kube-system의 configmaps에 대한 get 권한을 "
+            "부여하세요.",
+        },
+        "gap.hint.calico.typha": {
+            "en": "kostack reads Deployment calico-typha; grant get on deployments.",
+            "ko": "kostack은 Deployment calico-typha를 읽습니다. deployments에 대한 get 권한을 "
+            "부여하세요.",
+        },
+        "gap.hint.cilium.nodes": {
+            "en": "With cluster-pool or multi-pool IPAM, Cilium's operator hands each node its pod "
+            "CIDRs in CiliumNode spec.ipam; grant list on ciliumnodes.cilium.io.",
+            "ko": "cluster-pool이나 multi-pool IPAM에서는 Cilium 오퍼레이터가 노드마다 Pod CIDR를 "
+            "CiliumNode spec.ipam에 줍니다. ciliumnodes.cilium.io에 대한 list 권한을 "
+            "부여하세요.",
+        },
+        "gap.hint.cilium.pools": {
+            "en": "With multi-pool IPAM the pools are CiliumPodIPPool objects; grant list on "
+            "ciliumpodippools.cilium.io.",
+            "ko": "multi-pool IPAM에서는 풀이 CiliumPodIPPool 객체입니다. "
+            "ciliumpodippools.cilium.io에 대한 list 권한을 부여하세요.",
+        },
+        "gap.hint.cilium.config": {
+            "en": "Cilium keeps its settings in ConfigMap {where}/cilium-config; grant get on "
+            "it, or check where Cilium was installed.",
+            "ko": "Cilium은 설정을 ConfigMap {where}/cilium-config에 둡니다. 그 ConfigMap에 대한 "
+            "get 권한을 부여하거나 Cilium이 설치된 곳을 확인하세요.",
+        },
+        "gap.hint.flannel.config": {
+            "en": "flannel keeps its settings in ConfigMap kube-flannel-cfg (net-conf.json); "
+            "grant get on it, or check where flannel was installed.",
+            "ko": "flannel은 설정을 ConfigMap kube-flannel-cfg(net-conf.json)에 둡니다. 그 "
+            "ConfigMap에 대한 get 권한을 부여하거나 flannel이 설치된 곳을 확인하세요.",
+        },
+        # ------------------------------------------------------------------ Helm
+        "gap.what.in": {"en": "{resource} in {namespace}", "ko": "{namespace}의 {resource}"},
+        "gap.what.labelled": {
+            "en": "{resource} (label {label})",
+            "ko": "{resource}(레이블 {label})",
+        },
+        "gap.what.cluster": {
+            "en": "{resource} (cluster-scoped)",
+            "ko": "{resource}(클러스터 범위)",
+        },
+        "gap.hint.helm.forbidden": {
+            "en": "Grant list on {what} to the kubeconfig user, or narrow the check with "
+            "--namespace.",
+            "ko": "kubeconfig 사용자에게 {what}에 대한 list 권한을 부여하거나 --namespace로 "
+            "점검 범위를 좁히세요.",
+        },
+        "gap.hint.helm.not-served": {
+            "en": "The API server does not serve {what}.",
+            "ko": "API 서버가 {what:을/를} 제공하지 않습니다.",
+        },
+        "gap.hint.helm.expired": {
+            "en": "The list changed faster than kostack could page through it; retry.",
+            "ko": "kostack이 페이지를 넘기는 것보다 목록이 빨리 바뀌었습니다. 다시 시도하세요.",
+        },
+        "gap.hint.retry": {
+            "en": "Retry; if it persists, check the API server.",
+            "ko": "다시 시도하세요. 계속되면 API 서버를 확인하세요.",
+        },
+        "gap.helm.http": {"en": "HTTP {status}: {reason}", "ko": "HTTP {status}: {reason}"},
+        "gap.helm.undecodable": {
+            "en": "{storage} {name}: cannot decode the release ({error})",
+            "ko": "{storage} {name}: 릴리스를 디코딩할 수 없습니다({error})",
+        },
+        "gap.hint.helm.undecodable": {
+            "en": "Helm cannot read it either; `helm history` will fail for this release.",
+            "ko": "Helm도 읽을 수 없습니다. 이 릴리스에는 `helm history`가 실패합니다.",
+        },
+    }
+)

@@ -1,0 +1,188 @@
+"""What `kostack preflight` says about inputs that cannot describe a cluster, in English and Korean.
+
+`PreflightError` (kostack.plan.preflight_spec) and the command's own usage errors
+(kostack.cli.preflight) carry these `Msg`s, so `--lang ko` prints them in Korean.
+"""
+
+from __future__ import annotations
+
+from kostack.catalog import Msg, register
+
+__all__ = ["Msg"]
+
+_PAIR_EXAMPLE = "e.g. {flag} 10.244.0.0/16,fd00:10:244::/56"
+_PAIR_EXAMPLE_KO = "예: {flag} 10.244.0.0/16,fd00:10:244::/56"
+
+register(
+    {
+        # ------------------------------------------------------------------ the command line
+        "pf.err.not-cidr": {
+            "en": "{flag} {value} is not a CIDR ({why})",
+            "ko": "{flag} {value:은/는} CIDR가 아닙니다(“{why}”)",
+        },
+        "pf.hint.cidr": {"en": "e.g. {flag} 10.244.0.0/16", "ko": "예: {flag} 10.244.0.0/16"},
+        "pf.err.cidr-count": {
+            "en": "{flag} {value}: give one CIDR, or two (one IPv4, one IPv6) separated by a comma",
+            "ko": "{flag} {value}: CIDR 하나, 또는 쉼표로 구분한 두 개(IPv4 하나, IPv6 하나)를 "
+            "주세요",
+        },
+        "pf.hint.pair": {"en": _PAIR_EXAMPLE, "ko": _PAIR_EXAMPLE_KO},
+        "pf.err.same-family": {
+            "en": "{flag} {value}: both CIDRs are IPv{version}; a dual-stack pair is one IPv4 "
+            "and one IPv6 CIDR",
+            "ko": "{flag} {value}: 두 CIDR가 모두 IPv{version}입니다. 듀얼 스택 쌍은 IPv4 CIDR "
+            "하나와 IPv6 CIDR 하나입니다",
+        },
+        "pf.err.no-openstack": {
+            "en": "{path} has no OpenStack part",
+            "ko": "{path}에 OpenStack 부분이 없습니다",
+        },
+        "pf.hint.collect": {
+            "en": "collect one with `kostack collect`",
+            "ko": "`kostack collect`로 수집하세요",
+        },
+        "pf.err.networks-named": {
+            "en": "{n} networks are called {name}",
+            "ko": "이름이 {name}인 네트워크가 {n}개입니다",
+        },
+        "pf.hint.give-id": {"en": "give its id instead", "ko": "대신 네트워크 id를 주세요"},
+        "pf.err.no-network": {
+            "en": "no network {name}",
+            "ko": "네트워크 {name}{name:이/가} 없습니다",
+        },
+        "pf.hint.networks-seen": {"en": "networks seen: {known}", "ko": "보이는 네트워크: {known}"},
+        "pf.none": {"en": "none", "ko": "없음"},
+        "pf.err.snapshot-network": {
+            "en": "--snapshot needs --network",
+            "ko": "--snapshot에는 --network가 필요합니다",
+        },
+        "pf.hint.snapshot-network": {
+            "en": "say which network the nodes are on",
+            "ko": "노드가 있는 네트워크를 지정하세요",
+        },
+        "pf.err.no-nodes-cli": {
+            "en": "no nodes: give --node IP[=NAME] for each planned node, or --network",
+            "ko": "노드가 없습니다: 계획한 노드마다 --node IP[=NAME]를 주거나 --network를 주세요",
+        },
+        "pf.hint.nodes": {
+            "en": "e.g. --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1",
+            "ko": "예: --node 10.0.0.11=k8s-cp-1 --node 10.0.0.12=k8s-w-1",
+        },
+        # ------------------------------------------------------------------ the spec
+        "pf.err.not-ip": {
+            "en": "{text} is not an IP address",
+            "ko": "{text:은/는} IP 주소가 아닙니다",
+        },
+        "pf.hint.node": {
+            "en": "e.g. --node 10.0.0.11=k8s-cp-1 (dual stack: --node 10.0.0.11,fd00::11=k8s-cp-1)",
+            "ko": "예: --node 10.0.0.11=k8s-cp-1 (듀얼 스택: --node 10.0.0.11,fd00::11=k8s-cp-1)",
+        },
+        "pf.err.node-same-family": {
+            "en": "node {node} has two addresses of one IP version",
+            "ko": "노드 {node}에 같은 IP 버전의 주소가 두 개 있습니다",
+        },
+        "pf.hint.node-pair": {
+            "en": "give at most one IPv4 and one IPv6 address: --node 10.0.0.11,fd00::11=NAME",
+            "ko": "IPv4 주소와 IPv6 주소를 하나씩까지만 주세요: --node 10.0.0.11,fd00::11=NAME",
+        },
+        "pf.err.groups-named": {
+            "en": "{n} security groups are called {name}",
+            "ko": "이름이 {name}인 보안 그룹이 {n}개입니다",
+        },
+        "pf.hint.group-name": {
+            "en": "choose another name with --security-group NAME",
+            "ko": "--security-group NAME으로 다른 이름을 고르세요",
+        },
+        "pf.err.small-pod-cidr": {
+            "en": "the pod CIDR {cidr} is too small for {n} nodes",
+            "ko": "Pod CIDR {cidr:은/는} 노드 {n}대에 너무 작습니다",
+        },
+        "pf.err.unknown-network": {
+            "en": "network {network} is not in the OpenStack record",
+            "ko": "네트워크 {network:이/가} OpenStack 기록에 없습니다",
+        },
+        "pf.err.no-subnet": {
+            "en": "network {network} has no subnet",
+            "ko": "네트워크 {network}에 서브넷이 없습니다",
+        },
+        "pf.err.ip-outside": {
+            "en": "node IP {ip} is in no subnet of network {network}",
+            "ko": "노드 IP {ip:은/는} 네트워크 {network}의 어느 서브넷에도 없습니다",
+        },
+        "pf.hint.ip-outside": {
+            "en": "give node IPs from the network's subnets",
+            "ko": "네트워크의 서브넷에 속한 노드 IP를 주세요",
+        },
+        "pf.err.unknown-cni": {"en": "unknown CNI {cni}", "ko": "알 수 없는 CNI {cni}"},
+        "pf.hint.cnis": {"en": "use one of {cnis}", "ko": "다음 중 하나를 쓰세요: {cnis}"},
+        "pf.err.unknown-mode": {
+            "en": "{cni} has no mode {mode}",
+            "ko": "{cni}에는 모드 {mode:이/가} 없습니다",
+        },
+        "pf.hint.modes": {"en": "{cni} modes: {modes}", "ko": "{cni} 모드: {modes}"},
+        "pf.err.no-nodes": {
+            "en": "no nodes: give planned node IPs (--node IP) or a network with node ports",
+            "ko": "노드가 없습니다: 계획한 노드 IP(--node IP)나 노드 포트가 있는 네트워크를 주세요",
+        },
+        "pf.err.same-name": {"en": "two nodes share a name", "ko": "두 노드의 이름이 같습니다"},
+        "pf.hint.same-name": {
+            "en": "give every node its own name",
+            "ko": "노드마다 다른 이름을 주세요",
+        },
+        "pf.err.same-ip": {"en": "two nodes share an IP", "ko": "두 노드의 IP가 같습니다"},
+        "pf.hint.same-ip": {"en": "give every node its own IP", "ko": "노드마다 다른 IP를 주세요"},
+        "pf.err.no-control-plane": {
+            "en": "no control-plane node",
+            "ko": "컨트롤 플레인 노드가 없습니다",
+        },
+        "pf.hint.control-planes": {
+            "en": "mark at least one (--control-planes N)",
+            "ko": "하나 이상 지정하세요(--control-planes N)",
+        },
+        "pf.err.pair-family": {
+            "en": "two CIDRs of the same IP version: a dual-stack pair is one IPv4 and one IPv6 "
+            "CIDR",
+            "ko": "같은 IP 버전의 CIDR가 두 개입니다: 듀얼 스택 쌍은 IPv4 CIDR 하나와 IPv6 CIDR "
+            "하나입니다",
+        },
+        "pf.err.primary-family": {
+            "en": "the pod and service CIDRs are of different IP versions",
+            "ko": "Pod CIDR와 서비스 CIDR의 IP 버전이 다릅니다",
+        },
+        "pf.hint.primary-family": {
+            "en": "list the same family first in both (kubeadm: podSubnet and serviceSubnet)",
+            "ko": "두 곳 모두 같은 패밀리를 먼저 쓰세요(kubeadm: podSubnet과 serviceSubnet)",
+        },
+        "pf.err.services-dual": {
+            "en": "the service CIDRs are dual stack but the pod CIDR is not",
+            "ko": "서비스 CIDR는 듀얼 스택인데 Pod CIDR는 아닙니다",
+        },
+        "pf.hint.services-dual": {
+            "en": "give an IPv6 pod CIDR too, e.g. --pod-cidr 10.244.0.0/16,fd00:10:244::/56",
+            "ko": "IPv6 Pod CIDR도 주세요. 예: --pod-cidr 10.244.0.0/16,fd00:10:244::/56",
+        },
+        "pf.err.ipip-v6": {
+            "en": "Calico IPIP carries IPv4 only; an IPv6 pod CIDR cannot use it",
+            "ko": "Calico IPIP는 IPv4만 전달합니다. IPv6 Pod CIDR에는 쓸 수 없습니다",
+        },
+        "pf.hint.ipip-v6": {
+            "en": "use --mode vxlan-crosssubnet, vxlan or none",
+            "ko": "--mode vxlan-crosssubnet, vxlan, none 중 하나를 쓰세요",
+        },
+        "pf.err.node-family": {
+            "en": "the pod CIDR {cidr} is IPv{version}, but node {node} has no IPv{version} "
+            "address{more}",
+            "ko": "Pod CIDR {cidr:은/는} IPv{version}인데 노드 {node}에 IPv{version} 주소가 "
+            "없습니다{more}",
+        },
+        "pf.more": {"en": " ({n} more)", "ko": " (외 {n}개)"},
+        "pf.hint.node-v6": {
+            "en": "give every node an address of each family, e.g. --node 10.0.0.11,{example}=NAME",
+            "ko": "노드마다 패밀리별 주소를 하나씩 주세요. 예: --node 10.0.0.11,{example}=NAME",
+        },
+        "pf.hint.node-v4": {
+            "en": "give every node an IPv4 address, e.g. --node {example},fd00:0:0:1::11=NAME",
+            "ko": "노드마다 IPv4 주소를 주세요. 예: --node {example},fd00:0:0:1::11=NAME",
+        },
+    }
+)
