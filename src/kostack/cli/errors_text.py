@@ -135,7 +135,7 @@ register(
         },
         "click.range": {
             "en": "{param}: {value} is not in the range {range}",
-            "ko": "{param}: {value:은/는} 범위 {range}를 벗어납니다",
+            "ko": "{param}: {value:은/는} 범위 {range:을/를} 벗어납니다",
         },
         "click.path": {
             "en": "{param}: {kind} {value} does not exist",

@@ -322,7 +322,7 @@ register(
         "snapshot.hint.version_missing": {
             "en": 'Add "schema_version": {version} if the file follows docs/snapshot.md, or '
             "write a fresh snapshot with `kostack collect -o FILE`.",
-            "ko": 'docs/snapshot.md를 따르는 파일이면 "schema_version": {version}을 추가하고, '
+            "ko": 'docs/snapshot.md를 따르는 파일이면 "schema_version": {version:을/를} 추가하고, '
             "아니면 `kostack collect -o FILE`로 스냅샷을 새로 만드세요.",
         },
         "snapshot.hint.version": {

@@ -156,7 +156,7 @@ register(
         "lb.member-ok": {"en": "member operating status {status}", "ko": "멤버 동작 상태 {status}"},
         "lb.member-not-node": {
             "en": "member {member} ({ip}) is not a node of the cluster",
-            "ko": "멤버 {member} ({ip})는 클러스터의 노드가 아닙니다",
+            "ko": "멤버 {member:은/는} 클러스터의 노드가 아닙니다 (IP {ip})",
         },
         "lb.source-unknown": {
             "en": "where the provider's packets come from is not known (no subnet for the member)",

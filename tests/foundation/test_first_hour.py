@@ -1,0 +1,92 @@
+"""What a new user's first hour showed still wrong: counts in the header, particles fixed in the text.
+
+"1 security groups" in diagnose's second line; a Korean particle written into a
+template right after a placeholder (or after the placeholder's parenthesis), which
+reads wrong for half the values ("k8s-w-3와", "80(...)는").
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import kostack
+from kostack_testkit.cli import run_cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+# A placeholder, optionally its parenthesis, then one fixed form of a particle pair.
+FIXED_PARTICLE = re.compile(
+    r"\{[A-Za-z_.]+\}(?: ?\([^(){}]*(?:\{[^}]*\}[^(){}]*)*\))?"
+    r"(이|가|은|는|을|를|과|와|으로|로)(?![가-힣])"
+)
+# The lab's error texts (cli/lab_errors.py) belong to another change; listed so that the
+# scan still fails on any new template.
+KNOWN = {"lab.x.check_then_down", "lab.x.down_left", "lab.x.lives_in"}
+
+
+def _korean_templates() -> dict[str, str]:
+    for info in pkgutil.walk_packages(kostack.__path__, "kostack."):
+        importlib.import_module(info.name)
+    from kostack.catalog import CATALOG
+    from kostack.guard.messages import MESSAGES as GUARD
+    from kostack.report.i18n import MESSAGES as REPORT
+    from kostack.watch.messages import MESSAGES as WATCH
+
+    texts = {key: langs["ko"] for key, langs in CATALOG.items()}
+    for name, table in (("report", REPORT), ("watch", WATCH), ("guard", GUARD)):
+        texts.update({f"{name}:{key}": text for key, text in table["ko"].items()})
+    return texts
+
+
+def test_no_template_fixes_a_particle_after_a_placeholder() -> None:
+    texts = _korean_templates()
+    assert len(texts) > 1500  # the walk registered every catalogue
+    wrong = [
+        f"{key}: ...{text[max(0, m.start() - 10) : m.end() + 2]}..."
+        for key, text in texts.items()
+        if key not in KNOWN
+        for m in FIXED_PARTICLE.finditer(text)
+    ]
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "노드 {node}와 매칭",
+        "{node}({ip})와 매칭",
+        "프로젝트 {project} ({ports}개)와 클러스터",
+        "{n}을",
+    ],
+)
+def test_the_scan_catches_a_fixed_particle(text: str) -> None:
+    assert FIXED_PARTICLE.search(text)
+
+
+@pytest.mark.parametrize("text", ["{node:과/와} 매칭", "노드 {n}대가", "Pod IP({pods})를"])
+def test_the_scan_passes_a_spec_or_a_korean_word(text: str) -> None:
+    assert FIXED_PARTICLE.search(text) is None
+
+
+def test_the_header_counts_one_security_group_in_the_singular() -> None:
+    code, out = run_cli("diagnose", "--snapshot", str(EXAMPLES / "ipip-always-no-proto4.json"))
+    assert code == 1, out
+    header = out.splitlines()[1]
+    assert "4 node ports, 1 security group)" in header, header
+    assert "(4 nodes," in header
+
+
+def test_the_korean_header_puts_no_particle_after_the_project() -> None:
+    """ "프로젝트 lab (...)와" read wrong for a project named lab (랩과): no particle at all."""
+    code, out = run_cli(
+        "diagnose", "--snapshot", str(EXAMPLES / "seed-incident.json"), "--lang", "ko"
+    )
+    assert code == 1, out
+    header = out.splitlines()[1]
+    assert "보안 그룹 2개), 클러스터 v1.33.5 (노드 4대," in header, header
+
