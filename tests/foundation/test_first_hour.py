@@ -90,3 +90,21 @@ def test_the_korean_header_puts_no_particle_after_the_project() -> None:
     header = out.splitlines()[1]
     assert "보안 그룹 2개), 클러스터 v1.33.5 (노드 4대," in header, header
 
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "1 change to 1 security group for a finding that depends on what the snapshot"),
+        ("ko", "스냅샷이 정하지 않은 조건에 달린 문제를 위한 변경 1건"),
+    ],
+)
+def test_a_plan_for_a_conditional_finding_does_not_say_0_root_causes(
+    lang: str, expected: str
+) -> None:
+    code, out = run_cli(
+        "fix", "plan", "--snapshot", str(EXAMPLES / "backend-unknown-healthy.json"), "--lang", lang
+    )
+    head = out.splitlines()[0]
+    assert expected in head, head
+    assert "0 root causes" not in head and "근본 원인 0개" not in head, head
+    assert code in (0, 1, 4), out

@@ -144,7 +144,9 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
                 n=counts["actions"],
                 to=t(lang, "head.to", what=", ".join(what)) if what else "",
                 manual=t(lang, "head.manual", m=manual) if manual else "",
-                roots=roots,
+                purpose=t(lang, "head.roots", roots=roots)
+                if roots
+                else t(lang, "head.conditional"),
                 method=t(lang, "head.method", method=method) if on_ports else "",
             )
         )
