@@ -8,6 +8,7 @@ reads wrong for half the values ("k8s-w-3와", "80(...)는").
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 import re
 from pathlib import Path
@@ -108,3 +109,24 @@ def test_a_plan_for_a_conditional_finding_does_not_say_0_root_causes(
     assert expected in head, head
     assert "0 root causes" not in head and "근본 원인 0개" not in head, head
     assert code in (0, 1, 4), out
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "pods in a block the snapshot does not name;"), ("ko", "Pod 대역 스냅샷에 없는 블록;")],
+)
+def test_anti_spoofing_evidence_says_the_block_is_unknown_not_a_question_mark(
+    tmp_path: Path, lang: str, expected: str
+) -> None:
+    """The lab's cluster has no Calico blocks: the evidence line read "pods in ?"."""
+    snap = json.loads((EXAMPLES / "seed-incident.json").read_text())
+    snap["cluster"]["cni"]["calico"]["blocks"] = None
+    for node in snap["cluster"]["nodes"]:
+        node["pod_cidrs"] = []
+    path = tmp_path / "no-blocks.json"
+    path.write_text(json.dumps(snap))
+    code, out = run_cli("diagnose", "--snapshot", str(path), "--lang", lang)
+    assert code == 1, out
+    evidence = [line for line in out.splitlines() if "10.0.0.11)" in line or "(10.0.0.11" in line]
+    assert any(expected in line for line in evidence), evidence
+    assert " ?;" not in out
