@@ -83,6 +83,15 @@ register(
             "ko": "점검 중: 랩 Pod {total}개 중 {done}개 완료",
         },
         "cli.progress.lab_up": {"en": "lab up", "ko": "랩 구성 중"},
+        "cli.progress.lab_probe": {"en": "lab probe", "ko": "랩 점검 중"},
+        "cli.progress.lab_probe_sync": {
+            "en": "lab probe: re-reading port security",
+            "ko": "랩 점검 중: 포트 보안을 다시 읽는 중",
+        },
+        "cli.progress.lab_probe_round": {
+            "en": "lab probe: the standard probes at once (each waits up to {timeout}s)",
+            "ko": "랩 점검 중: 표준 점검을 한꺼번에 실행 중 (각각 최대 {timeout}초 대기)",
+        },
         "cli.lab.provisioning": {
             "en": "note: installing the lab's Neutron (neutron 29) into {venv} first: "
             "about 370 MB from PyPI, 1-2 minutes, once",
