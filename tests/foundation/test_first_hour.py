@@ -130,3 +130,12 @@ def test_anti_spoofing_evidence_says_the_block_is_unknown_not_a_question_mark(
     evidence = [line for line in out.splitlines() if "10.0.0.11)" in line or "(10.0.0.11" in line]
     assert any(expected in line for line in evidence), evidence
     assert " ?;" not in out
+
+
+def test_an_unmatched_node_takes_its_particle_once_named() -> None:
+    code, out = run_cli(
+        "diagnose", "--snapshot", str(EXAMPLES / "unmatched-node.json"), "--lang", "ko"
+    )
+    assert code == 4, out
+    assert "  노드 k8s-w-3과 매칭되는 Neutron 포트가 없습니다 (노드 IP 10.0.0.14)" in out, out
+    assert "노드 노드" not in out
