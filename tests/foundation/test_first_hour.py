@@ -139,3 +139,26 @@ def test_an_unmatched_node_takes_its_particle_once_named() -> None:
     assert code == 4, out
     assert "  노드 k8s-w-3과 매칭되는 Neutron 포트가 없습니다 (노드 IP 10.0.0.14)" in out, out
     assert "노드 노드" not in out
+
+
+@pytest.mark.parametrize(
+    ("example", "lang", "expected"),
+    [
+        ("mtu-1500", "en", " a1  manual (CNI MTU): kubectl patch installation default"),
+        ("mtu-1500", "ko", " a1  수동 단계 (CNI MTU): `kubectl patch installation default"),
+        ("lb-pending-create", "en", " a1  manual (load balancer kube_service_kubernetes_shop_web)"),
+        (
+            "lb-pending-create",
+            "ko",
+            " a1  수동 단계 (로드 밸런서 kube_service_kubernetes_shop_web)",
+        ),
+    ],
+)
+def test_a_manual_step_names_its_target_in_words(example: str, lang: str, expected: str) -> None:
+    """It read "manual (cni CNI MTU)" and "manual (loadbalancer ...)": internal kinds."""
+    code, out = run_cli(
+        "fix", "plan", "--snapshot", str(EXAMPLES / f"{example}.json"), "--lang", lang
+    )
+    assert code in (0, 1), out
+    assert expected in out, out
+    assert "(cni " not in out and "(loadbalancer " not in out

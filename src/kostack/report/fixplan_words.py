@@ -63,7 +63,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "d.rule": "security group {who}: add rule {rule}",
         "d.routes": "router {who}: add routes {routes}",
         "d.route": "{destination} via {nexthop}",
-        "d.manual": "manual ({kind} {name}): {command}",
+        "d.manual": "manual ({what}): {command}",
+        "kind.loadbalancer": "load balancer",
     },
     "ko": {
         "method.pairs": "Allowed Address Pair 추가, 포트 보안 유지",
@@ -113,7 +114,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "d.rule": "보안 그룹 {who}: 규칙 {rule} 추가",
         "d.routes": "라우터 {who}: 경로 {routes} 추가",
         "d.route": "{destination}, 다음 홉 {nexthop}",
-        "d.manual": "수동 단계 ({kind} {name}): `{command}`",
+        "d.manual": "수동 단계 ({what}): `{command}`",
+        "kind.loadbalancer": "로드 밸런서",
     },
 }
 
