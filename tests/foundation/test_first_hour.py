@@ -150,7 +150,7 @@ def test_an_unmatched_node_takes_its_particle_once_named() -> None:
         (
             "lb-pending-create",
             "ko",
-            " a1  수동 단계 (로드 밸런서 kube_service_kubernetes_shop_web)",
+            " a1  수동 단계 (로드밸런서 kube_service_kubernetes_shop_web)",
         ),
     ],
 )

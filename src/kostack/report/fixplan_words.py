@@ -115,7 +115,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "d.routes": "라우터 {who}: 경로 {routes} 추가",
         "d.route": "{destination}, 다음 홉 {nexthop}",
         "d.manual": "수동 단계 ({what}): `{command}`",
-        "kind.loadbalancer": "로드 밸런서",
+        "kind.loadbalancer": "로드밸런서",
     },
 }
 
