@@ -162,3 +162,46 @@ def test_a_manual_step_names_its_target_in_words(example: str, lang: str, expect
     assert code in (0, 1), out
     assert expected in out, out
     assert "(cni " not in out and "(loadbalancer " not in out
+
+
+# Counts that are often 1: "1 security groups", "1 root causes", "(1 local endpoints)".
+COUNTED = (
+    "fixrun.question", "report:rep.cli.wrote", "lb.pool-down", "lb.pool-ok", "lb.cluster-dnat",
+    "lb.healthz-200", "pw.no_echo_n", "pw.timed_out_udp", "plan.warn.discard",
+    "report:lane.flows", "report:lane.ports", "probe.progress.running", "lb.note-count",
+    "report:collected",
+)  # fmt: skip
+PLURAL_AFTER_ONE = re.compile(
+    r"\b1 (?:[a-z-]+ )?(?:ports|groups|routers|causes|actions|members|endpoints|requests"
+    r"|queries|volumes|flows|probes|pods|nodes)\b"
+)
+
+
+def _english_templates() -> dict[str, str]:
+    _korean_templates()  # imports every catalogue
+    from kostack.catalog import CATALOG
+    from kostack.report.i18n import MESSAGES as REPORT
+
+    texts = {key: langs["en"] for key, langs in CATALOG.items()}
+    texts.update({f"report:{key}": text for key, text in REPORT["en"].items()})
+    return texts
+
+
+@pytest.mark.parametrize("key", COUNTED)
+def test_a_count_of_one_takes_the_singular(key: str) -> None:
+    from kostack.catalog import placeholders
+    from kostack.korean import fill
+
+    template = _english_templates()[key]
+    text = fill(template, dict.fromkeys(placeholders(template), "1"))
+    assert PLURAL_AFTER_ONE.search(text) is None, text
+    assert PLURAL_AFTER_ONE.search("1 security groups") and not PLURAL_AFTER_ONE.search("1 on this")
+
+
+def test_the_report_command_counts_one_root_cause(tmp_path: Path) -> None:
+    target = tmp_path / "r.md"
+    code, out = run_cli(
+        "report", "--snapshot", str(EXAMPLES / "harbor-wrong-namespace.json"), "-o", str(target)
+    )
+    assert code == 0, out
+    assert f"Wrote {target} (Markdown): 1 root cause, 0 journaled actions." in out, out
