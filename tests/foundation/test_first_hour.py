@@ -205,3 +205,22 @@ def test_the_report_command_counts_one_root_cause(tmp_path: Path) -> None:
     )
     assert code == 0, out
     assert f"Wrote {target} (Markdown): 1 root cause, 0 journaled actions." in out, out
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("preflight", "--network", "n"), "hint: see `kostack preflight --help`"),
+        (("lab", "up"), "hint: see `kostack lab up --help`"),
+        (("diagnose", "--bogus"), "hint: see `kostack diagnose --help`"),
+        (
+            ("preflight", "--network", "n", "--lang", "ko"),
+            "힌트: `kostack preflight --help`를 보세요",
+        ),
+        (("bogus",), "hint: see `kostack --help` or `kostack COMMAND --help`"),
+    ],
+)
+def test_a_usage_error_points_at_that_commands_help(args: tuple[str, ...], hint: str) -> None:
+    code, out = run_cli(*args)
+    assert code == 2, out
+    assert out.rstrip().splitlines()[-1] == hint, out

@@ -26,6 +26,10 @@ register(
             "en": "see `kostack --help` or `kostack COMMAND --help`",
             "ko": "`kostack --help` 또는 `kostack COMMAND --help`를 보세요",
         },
+        "cli.err.usage_hint_for": {
+            "en": "see `{command} --help`",
+            "ko": "`{command} --help`를 보세요",
+        },
         "cli.err.internal": {
             "en": "internal error: {error}",
             "ko": "내부 오류: {error}",
