@@ -224,3 +224,12 @@ def test_a_usage_error_points_at_that_commands_help(args: tuple[str, ...], hint:
     code, out = run_cli(*args)
     assert code == 2, out
     assert out.rstrip().splitlines()[-1] == hint, out
+
+
+@pytest.mark.parametrize("args", [(), ("fix",), ("lab",)])
+def test_a_bare_command_prints_its_help_not_an_error(args: tuple[str, ...]) -> None:
+    """`kostack` alone printed "error: Usage: kostack ..." and a hint to see --help."""
+    code, out = run_cli(*args)
+    assert code == 2, out
+    assert out.startswith(f"Usage: kostack {' '.join(args)}".rstrip() + " [OPTIONS] COMMAND"), out
+    assert "error:" not in out and "hint:" not in out

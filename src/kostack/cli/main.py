@@ -199,6 +199,11 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         return interrupted(env, exc)
     except click.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            # `kostack` or `kostack fix` alone (click >= 8.2): the help is the answer, not an
+            # error; exit 2 as click does
+            emit_err(env, exc.ctx.get_help() + "\n")  # type: ignore[attr-defined]
+            return int(ExitCode.USAGE)
         from kostack.analyze.messages import Msg
         from kostack.cli.errors_text import click_error  # registers the hints too
 
