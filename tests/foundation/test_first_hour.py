@@ -233,3 +233,26 @@ def test_a_bare_command_prints_its_help_not_an_error(args: tuple[str, ...]) -> N
     assert code == 2, out
     assert out.startswith(f"Usage: kostack {' '.join(args)}".rstrip() + " [OPTIONS] COMMAND"), out
     assert "error:" not in out and "hint:" not in out
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "hint"),
+    [
+        ("pod:demo/nope", "svc:kube-system/kube-dns:53/udp",
+         "hint: In namespace demo the snapshot has: dns-test, netshoot."),
+        ("pod:dmo/x", "svc:kube-system/kube-dns:53/udp",
+         "hint: The snapshot has none in namespace dmo; its namespaces: calico-system, demo, "
+         "harbor, kube-system."),
+        ("pod:demo/netshoot", "svc:kube-system/dns:53/udp",
+         "hint: In namespace kube-system the snapshot has: kube-dns."),
+        ("node:w1", "svc:kube-system/kube-dns:53/udp",
+         "hint: The snapshot's nodes: k8s-cp-1, k8s-w-1, k8s-w-2, k8s-w-3."),
+    ],
+)  # fmt: skip
+def test_trace_names_what_the_snapshot_has_when_an_endpoint_is_not_there(
+    src: str, dst: str, hint: str
+) -> None:
+    """The hint said "List pods with `kostack diagnose -o json`", whose JSON lists no pods."""
+    code, out = run_cli("trace", "--snapshot", str(EXAMPLES / "seed-incident.json"), src, dst)
+    assert code == 2, out
+    assert out.rstrip().splitlines()[-1] == hint, out
