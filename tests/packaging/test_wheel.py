@@ -79,7 +79,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # and mode names, Ctrl-C activities and in-flight texts, collect's summary/warning and Calico
 # hints, the active diagnosis' probe gaps): +299 lines (git diff --shortstat main -- src/kostack
 # on ko6), nearly all of them English and Korean message texts.
-SHIPPED_LINES_BUDGET = 74_460
+# 74,460 -> 74,563: issue 13's new-user walk (branch audit13: singular counts, particles after
+# brackets, lab probe progress, usage hints naming the subcommand, trace hints naming what the
+# snapshot has, a bare command's help): +103 lines (git diff --shortstat main -- src/kostack:
+# +159 -56), mostly message texts in both languages; 74,481 measured by this test.
+SHIPPED_LINES_BUDGET = 74_563
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
