@@ -14,14 +14,24 @@ the 5,000-node line with the 5,000/500 scaling:
     diagnose-dualstack: nodes=5000 snapshot_mb=.. root_causes=.. load_s=.. analyze_s=.. ratio=.. rss_mb=..
     diagnose: nodes=5000 load_s=.. analyze_s=.. ratio=.. rss_mb=.. scaling=..
 
+and, with --subnets N, the many-subnet line instead (kostack_testkit.subnets: 5,000 nodes
+round-robin over N small subnets, so N node classes on each side of every flow family;
+"mixed" adds four security-group sets within every subnet, pairs on two subnets in three
+and a second router; "uniform" is the same 5,000 nodes on one subnet), each kind at 5,000
+nodes and at 500 nodes on N/10 subnets (the same nodes per subnet):
+
+    diagnose-subnets: nodes=5000 subnets=N uniform_s=.. subnets_s=.. mixed_s=.. ratio=.. mixed_ratio=.. rss_mb=.. scaling=..
+
 Targets: ratio (analysis / JSON load) <= 2, rss_mb < 1024, scaling <= 12;
 hetero: het_s/same_s <= 3, rss_mb < 1024, out_mb (the `-o json` answer) <= 20;
 fix-plan ratio (`kostack fix plan` / `kostack diagnose`, both -o json on the
 same snapshot file, CPU seconds of the process) <= 2; dual stack: ratio <= 2,
-rss_mb < 1024.
+rss_mb < 1024; subnets: ratio and mixed_ratio (CPU seconds of diagnose and its JSON answer
+against the uniform case) <= 3, rss_mb < 1024, scaling (5,000 / 500 nodes, subnets) <= 12.
 Run: .venv/bin/python benchmarks/diagnose_scale.py
      .venv/bin/python benchmarks/diagnose_scale.py --fix-plan 20000   (only that line)
      .venv/bin/python benchmarks/diagnose_scale.py --dual-stack 5000  (only that line)
+     .venv/bin/python benchmarks/diagnose_scale.py --subnets 300      (only that line)
 """
 
 from __future__ import annotations
@@ -113,6 +123,66 @@ def hetero(nodes: int = 5000) -> bool:
         f"diagnose-hetero: nodes={nodes} same_s={same['seconds']:.2f} het_s={het['seconds']:.2f} "
         f"ratio={ratio:.2f} rss_mb={het['rss_mb']:.0f} out_mb={het['out_mb']:.1f} "
         f"classes={het['classes']}"
+    )
+    return ok
+
+
+def measure_subnets(nodes: int, subnets: int, kind: str) -> dict[str, float]:
+    """CPU seconds of diagnose and its JSON answer on a loaded many-subnet snapshot."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack.model import loads_snapshot
+    from kostack.report.jsonout import diagnosis_dict, dumps
+    from kostack_testkit.builders import synthetic_doc
+    from kostack_testkit.subnets import subnets_doc
+
+    doc = (
+        synthetic_doc(nodes, groups=3, rules=11, pods_per_node=30)
+        if kind == "uniform"
+        else subnets_doc(nodes, subnets, mixed=kind == "mixed")
+    )
+    snapshot = loads_snapshot(json.dumps(doc))
+    t0 = time.process_time()
+    result = diagnose(snapshot)
+    dumps(diagnosis_dict(result, "bench"))
+    t1 = time.process_time()
+    return {
+        "seconds": t1 - t0,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "classes": result.classes[1],
+        "traces": result.classes[2],
+    }
+
+
+def subnets_line(subnets: int = 300, nodes: int = 5000) -> bool:
+    """Print the many-subnet line; True when its targets are met."""
+    rows: dict[tuple[str, int], dict[str, float]] = {}
+    for kind in ("uniform", "subnets", "mixed"):
+        for n, k in ((nodes // 10, max(1, subnets // 10)), (nodes, subnets)):
+            out = subprocess.run(
+                [sys.executable, __file__, "--subnets-one", kind, str(n), str(k)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            rows[(kind, n)] = json.loads(out.strip().splitlines()[-1])
+            r = rows[(kind, n)]
+            print(
+                f"subnets-size: kind={kind} nodes={n} subnets={1 if kind == 'uniform' else k} "
+                f"cpu_s={r['seconds']:.2f} rss_mb={r['rss_mb']:.0f} "
+                f"target_classes={r['classes']} traces={r['traces']}"
+            )
+    uni, sub, mix = (rows[(k, nodes)] for k in ("uniform", "subnets", "mixed"))
+    ratio, mixed_ratio = sub["seconds"] / uni["seconds"], mix["seconds"] / uni["seconds"]
+    scaling = sub["seconds"] / rows[("subnets", nodes // 10)]["seconds"]
+    rss = max(sub["rss_mb"], mix["rss_mb"])
+    ok = ratio <= 3 and mixed_ratio <= 3 and rss < 1024 and scaling <= 12
+    print(
+        f"targets: ratio<=3 mixed_ratio<=3 rss_mb<1024 scaling<=12 -> {'met' if ok else 'MISSED'}"
+    )
+    print(
+        f"diagnose-subnets: nodes={nodes} subnets={subnets} uniform_s={uni['seconds']:.2f} "
+        f"subnets_s={sub['seconds']:.2f} mixed_s={mix['seconds']:.2f} ratio={ratio:.2f} "
+        f"mixed_ratio={mixed_ratio:.2f} rss_mb={rss:.0f} scaling={scaling:.1f}"
     )
     return ok
 
@@ -212,6 +282,11 @@ def main() -> int:
         return 0
     if len(sys.argv) == 3 and sys.argv[1] == "--hetero":
         return 0 if hetero(int(sys.argv[2])) else 1
+    if len(sys.argv) == 5 and sys.argv[1] == "--subnets-one":
+        print(json.dumps(measure_subnets(int(sys.argv[3]), int(sys.argv[4]), sys.argv[2])))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--subnets":
+        return 0 if subnets_line(int(sys.argv[2])) else 1
     if len(sys.argv) == 3 and sys.argv[1] == "--one-fix-plan":
         print(json.dumps(measure_fix_plan(int(sys.argv[2]))))
         return 0

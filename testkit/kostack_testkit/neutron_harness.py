@@ -16,7 +16,28 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from kostack.catalog import Msg, register
 from kostack.lab.neutron import NeutronError, NeutronServer
+
+# The harness' own errors, keyed as every LabError is (kostack.lab.texts).
+register(
+    {
+        "testkit.neutron.no_rss": {
+            "en": "no VmRSS in {path}",
+            "ko": "{path}에 VmRSS가 없습니다",
+        },
+        "testkit.neutron.linux": {"en": "Linux only", "ko": "Linux에서만 됩니다"},
+        "testkit.neutron.failed": {
+            "en": "{method} {url} failed: {why}",
+            "ko": "{method} {url} 실패: “{why}”",
+        },
+        "testkit.neutron.see": {"en": "see {log}", "ko": "{log:을/를} 확인하세요"},
+        "testkit.neutron.not_object": {
+            "en": "{method} {url} answered {answer}, not an object",
+            "ko": "{method} {url}의 응답 {answer:은/는} 객체가 아닙니다",
+        },
+    }
+)
 
 __all__ = ["CONTROL_SCRIPT", "NeutronHarness"]
 
@@ -76,7 +97,10 @@ class NeutronHarness(NeutronServer):
         status = Path(f"/proc/{self.pid}/status").read_text()
         match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
         if match is None:
-            raise NeutronError(f"no VmRSS in /proc/{self.pid}/status", "Linux only")
+            raise NeutronError(
+                Msg("testkit.neutron.no_rss", path=f"/proc/{self.pid}/status"),
+                Msg("testkit.neutron.linux"),
+            )
         return int(match.group(1)) * 1024
 
     def _control(self, method: str, path: str) -> dict[str, Any]:
@@ -86,7 +110,12 @@ class NeutronHarness(NeutronServer):
             with urllib.request.urlopen(request, timeout=60) as response:
                 answer = json.loads(response.read() or b"{}")
         except (OSError, ValueError) as exc:
-            raise NeutronError(f"{method} {url} failed: {exc}", f"see {self.log_path}") from exc
+            raise NeutronError(
+                Msg("testkit.neutron.failed", method=method, url=url, why=str(exc)),
+                Msg("testkit.neutron.see", log=str(self.log_path)),
+            ) from exc
         if not isinstance(answer, dict):
-            raise NeutronError(f"{method} {url} answered {answer!r}, not an object")
+            raise NeutronError(
+                Msg("testkit.neutron.not_object", method=method, url=url, answer=repr(answer))
+            )
         return answer

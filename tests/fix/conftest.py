@@ -11,6 +11,7 @@ tests compare Neutron's real state field by field.
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from kostack.collect.openstack import collect_openstack
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.neutron import openstack_connection
 from kostack.model import Snapshot, dump_snapshot
+from kostack.plan.preflight import planned_cluster
 from kostack_testkit.builders import build, seed_doc
 from kostack_testkit.k8s_fixtures import seed_cluster
 
@@ -160,6 +162,80 @@ class SeedCloud:
 
     def state(self) -> dict[str, dict[str, dict[str, Any]]]:
         return cloud_state(self.endpoint)
+
+    def plan_file(self, directory: Path) -> Path:
+        """`kostack fix plan -o json` of this cloud's snapshot, written to DIRECTORY/plan.json."""
+        planned = run_cli(
+            "fix", "plan", "--snapshot", str(self.snapshot_path), "-o", "json", environ=self.environ
+        )
+        assert planned.code == 0, planned.stderr
+        path = directory / "plan.json"
+        path.write_text(planned.stdout)
+        return path
+
+    def apply(self, *args: str, journal: Path, snapshot: Path | None = None) -> Run:
+        """`kostack fix apply --snapshot S --journal J ARGS` against this cloud (S: its snapshot)."""
+        given = ("--snapshot", str(snapshot or self.snapshot_path), "--journal", str(journal))
+        return run_cli("fix", "apply", *given, *args, environ=self.environ)
+
+
+def create_rule(conn: Any, group_id: str, rule: Any, remote_group_id: str | None) -> None:
+    """Create a planned rule (kostack's SecurityGroupRule) in Neutron, in group `group_id`."""
+    conn.network.create_security_group_rule(
+        security_group_id=group_id,
+        direction=rule.direction,
+        ether_type=rule.ethertype,
+        protocol=rule.protocol,
+        port_range_min=rule.port_range_min,
+        port_range_max=rule.port_range_max,
+        remote_ip_prefix=rule.remote_ip_prefix,
+        remote_group_id=remote_group_id,
+        description=rule.description,
+    )
+
+
+def create_recommended(endpoint: str, result: Any, *, ipv6_pairs: bool = True) -> Snapshot:
+    """Create what `kostack fix preflight` recommends (`result`) in Neutron, collect it back,
+    and add the planned cluster: the network, an IPv4 subnet (and an IPv6 one, DHCPv6-stateful,
+    when a port has an IPv6 address), the group with its rules and the ports."""
+    conn = openstack_connection(endpoint)
+    net = conn.network.create_network(name="k8s-net")
+    subnet_of = {
+        4: conn.network.create_subnet(
+            network_id=net.id, ip_version=4, cidr="10.0.0.0/24", gateway_ip="10.0.0.1"
+        ).id
+    }
+    if any(":" in ip for port in result.ports for ip, _, _ in port.fixed_ips):
+        subnet_of[6] = conn.network.create_subnet(
+            network_id=net.id,
+            ip_version=6,
+            cidr="fd00:0:0:1::/64",
+            ipv6_ra_mode="dhcpv6-stateful",
+            ipv6_address_mode="dhcpv6-stateful",
+        ).id
+    group = conn.network.create_security_group(name=result.spec.group_name)
+    for needed in result.rules:
+        create_rule(conn, group.id, needed.rule, group.id if needed.rule.remote_group_id else None)
+    for port in result.ports:
+        pairs = [p for p in port.pairs if ipv6_pairs or ":" not in p]
+        conn.network.create_port(
+            name=port.node,
+            network_id=net.id,
+            fixed_ips=[
+                {"subnet_id": subnet_of[ipaddress.ip_address(ip).version], "ip_address": ip}
+                for ip, _, _ in port.fixed_ips
+            ],
+            security_groups=[group.id],
+            allowed_address_pairs=[{"ip_address": p} for p in pairs],
+            device_owner="compute:nova",
+        )
+    record, gaps = collect_openstack(conn, project_scope=None, backend_hint="ml2/ovn")
+    assert gaps == ()
+    cluster = planned_cluster(result.spec, result.recommended_mtu)
+    assert cluster.nodes is not None and record.ports is not None
+    links = match_nodes(cluster.nodes, record.ports)
+    assert all(link.port_id for link in links)
+    return Snapshot(openstack=record, cluster=cluster, node_ports=links)
 
 
 @pytest.fixture

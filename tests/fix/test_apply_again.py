@@ -23,22 +23,6 @@ from kostack.plan.build import build_plan
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 
-def _plan_file(seed_cloud: SeedCloud, tmp_path: Path) -> Path:
-    planned = run_cli(
-        "fix",
-        "plan",
-        "--snapshot",
-        str(seed_cloud.snapshot_path),
-        "-o",
-        "json",
-        environ=seed_cloud.environ,
-    )
-    assert planned.code == 0, planned.stderr
-    path = tmp_path / "plan.json"
-    path.write_text(planned.stdout)
-    return path
-
-
 def _apply_plan(  # type: ignore[no-untyped-def]
     seed_cloud: SeedCloud, plan: Path, journal: Path, *extra: str, environ=None
 ):
@@ -60,7 +44,7 @@ def test_apply_plan_file_reports_the_before_state_of_the_plan(
     seed_cloud: SeedCloud, seed_api: KubeApiDouble, tmp_path: Path
 ) -> None:
     """No --snapshot: the cluster is read after applying, so "before" is the plan's."""
-    plan = _plan_file(seed_cloud, tmp_path)
+    plan = seed_cloud.plan_file(tmp_path)
     planned_before = [r["key"] for r in json.loads(plan.read_text())["verification"]["before"]]
     assert planned_before, "the seed has root causes"
     environ = {
@@ -81,7 +65,7 @@ def test_apply_plan_file_reports_the_before_state_of_the_plan(
 def test_re_applying_an_applied_plan_is_a_no_op_that_says_so(
     seed_cloud: SeedCloud, tmp_path: Path
 ) -> None:
-    plan = _plan_file(seed_cloud, tmp_path)
+    plan = seed_cloud.plan_file(tmp_path)
     routers = [
         a for a in json.loads(plan.read_text())["actions"] if a["target"]["kind"] == "router"
     ]
@@ -103,7 +87,7 @@ def test_re_applying_an_applied_plan_is_a_no_op_that_says_so(
 def test_a_412_after_applied_changes_names_them_and_offers_resume_and_rollback(
     seed_cloud: SeedCloud, tmp_path: Path
 ) -> None:
-    plan = _plan_file(seed_cloud, tmp_path)
+    plan = seed_cloud.plan_file(tmp_path)
     actions = json.loads(plan.read_text())["actions"]
     ports = [a for a in actions if a["target"]["kind"] == "port"]
     last = ports[-1]
@@ -130,7 +114,7 @@ def test_a_router_edited_since_planning_still_gets_the_routes_the_plan_adds(
     seed_cloud: SeedCloud, tmp_path: Path
 ) -> None:
     """What matters is the routes the plan adds, not the router's revision."""
-    plan = _plan_file(seed_cloud, tmp_path)
+    plan = seed_cloud.plan_file(tmp_path)
     router = next(
         a for a in json.loads(plan.read_text())["actions"] if a["target"]["kind"] == "router"
     )

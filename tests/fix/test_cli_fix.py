@@ -146,15 +146,7 @@ def test_a_bad_plan_file_is_refused(tmp_path: Path) -> None:
 def test_apply_is_a_dry_run_without_yes(seed_cloud: SeedCloud, tmp_path: Path) -> None:
     original = seed_cloud.state()
     journal = tmp_path / "j.jsonl"
-    run = run_cli(
-        "fix",
-        "apply",
-        "--snapshot",
-        str(seed_cloud.snapshot_path),
-        "--journal",
-        str(journal),
-        environ=seed_cloud.environ,
-    )
+    run = seed_cloud.apply(journal=journal)
     assert run.code == 0, run.stderr
     assert "Dry run: nothing was changed" in run.stdout
     assert not journal.exists()
@@ -165,16 +157,7 @@ def test_apply_is_a_dry_run_without_yes(seed_cloud: SeedCloud, tmp_path: Path) -
 def test_apply_verify_rollback_through_the_cli(seed_cloud: SeedCloud, tmp_path: Path) -> None:
     original = seed_cloud.state()
     journal = tmp_path / "j.jsonl"
-    run = run_cli(
-        "fix",
-        "apply",
-        "--snapshot",
-        str(seed_cloud.snapshot_path),
-        "--journal",
-        str(journal),
-        "--yes",
-        environ=seed_cloud.environ,
-    )
+    run = seed_cloud.apply("--yes", journal=journal)
     assert run.code == 0, run.stderr
     assert "5 applied, 0 already in place." in run.stdout
     assert "Verified after applying (OpenStack re-collected, diagnosis re-run):" in run.stdout
@@ -185,16 +168,7 @@ def test_apply_verify_rollback_through_the_cli(seed_cloud: SeedCloud, tmp_path: 
     fixed = tmp_path / "fixed.json"
     fixed.write_text(dump_snapshot(harness_snapshot(seed_cloud.endpoint)))
     after_fix = seed_cloud.state()
-    again = run_cli(
-        "fix",
-        "apply",
-        "--snapshot",
-        str(fixed),
-        "--journal",
-        str(tmp_path / "again.jsonl"),
-        "--yes",
-        environ=seed_cloud.environ,
-    )
+    again = seed_cloud.apply("--yes", journal=tmp_path / "again.jsonl", snapshot=fixed)
     assert again.code == 0, again.stderr
     assert "Nothing to change" in again.stdout and "Nothing to apply." in again.stdout
     assert not (tmp_path / "again.jsonl").exists()
@@ -216,16 +190,7 @@ def test_a_concurrent_change_is_one_error_line_naming_the_port(
     victim = seed_cloud.neutron.ids.port_ids["k8s-w-2"]
     conn = openstack_connection(seed_cloud.endpoint)
     conn.network.update_port(victim, allowed_address_pairs=[{"ip_address": "192.168.9.0/24"}])
-    run = run_cli(
-        "fix",
-        "apply",
-        "--snapshot",
-        str(seed_cloud.snapshot_path),
-        "--journal",
-        str(tmp_path / "j.jsonl"),
-        "--yes",
-        environ=seed_cloud.environ,
-    )
+    run = seed_cloud.apply("--yes", journal=tmp_path / "j.jsonl")
     assert run.code == 5
     lines = run.stderr.splitlines()
     assert len(lines) == 2, run.stderr
@@ -266,17 +231,7 @@ def test_typed_confirmation_on_a_terminal(
 
 @pytest.mark.neutron
 def test_plan_file_and_resume_through_the_cli(seed_cloud: SeedCloud, tmp_path: Path) -> None:
-    planned = run_cli(
-        "fix",
-        "plan",
-        "--snapshot",
-        str(seed_cloud.snapshot_path),
-        "-o",
-        "json",
-        environ=seed_cloud.environ,
-    )
-    plan_path = tmp_path / "plan.json"
-    plan_path.write_text(planned.stdout)
+    plan_path = seed_cloud.plan_file(tmp_path)
     # an apply interrupted after its second change
     plan = build_plan(seed_cloud.snapshot)
     second = plan.automatic[1]
@@ -300,16 +255,7 @@ def test_plan_file_and_resume_through_the_cli(seed_cloud: SeedCloud, tmp_path: P
         environ=seed_cloud.environ,
     )
     assert conflict.code == 2 and "drop --plan to resume" in conflict.stderr
-    resumed = run_cli(
-        "fix",
-        "apply",
-        "--journal",
-        str(journal),
-        "--snapshot",
-        str(seed_cloud.snapshot_path),
-        "--yes",
-        environ=seed_cloud.environ,
-    )
+    resumed = seed_cloud.apply("--yes", journal=journal)
     assert resumed.code == 0, resumed.stderr
     assert "2 of 5 changes done, 3 left" in resumed.stdout
     assert "gone:    antispoof" in resumed.stdout

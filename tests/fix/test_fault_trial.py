@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cloud_state, diff_states, harness_snapshot
+from conftest import cloud_state, create_rule, diff_states, harness_snapshot
 
 from kostack.apply.engine import Event, RunReport, apply_plan, rollback_journal
 from kostack.apply.journal import Journal, read_records
@@ -170,17 +170,7 @@ def _same_rule(endpoint: str, action: Action) -> None:
     """Another client (say a second kostack) creates exactly the rule kostack is about to create."""
     rule = action.rule
     assert rule is not None
-    openstack_connection(endpoint).network.create_security_group_rule(
-        security_group_id=action.target.id,
-        direction=rule.direction,
-        ether_type=rule.ethertype,
-        protocol=rule.protocol,
-        port_range_min=rule.port_range_min,
-        port_range_max=rule.port_range_max,
-        remote_ip_prefix=rule.remote_ip_prefix,
-        remote_group_id=rule.remote_group_id,
-        description=rule.description,
-    )
+    create_rule(openstack_connection(endpoint), action.target.id, rule, rule.remote_group_id)
 
 
 def one_run(trial: Trial, rng: random.Random, kind: str, number: int) -> str:

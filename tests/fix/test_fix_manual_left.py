@@ -56,27 +56,24 @@ def test_a_plan_without_port_actions_names_no_method() -> None:
     assert "(method: allowed address pairs, port security stays on)" in seed.stdout
 
 
-@pytest.mark.neutron
-def test_after_applying_the_remaining_manual_step_is_printed(
-    seed_cloud: SeedCloud, tmp_path: Path
-) -> None:
-    """The seed's anti-spoofing (fixed in Neutron) and a Calico MTU too big: the MTU remains."""
+def _with_mtu_too_big(seed_cloud: SeedCloud, tmp_path: Path) -> Path:
+    """The seed cloud's snapshot with Calico's MTU at 1500 (a root cause only a person fixes)."""
     data = json.loads(Path(seed_cloud.snapshot_path).read_text(encoding="utf-8"))
     calico = data["cluster"]["cni"]["calico"]
     calico.update(mtu=1500, mtu_source="Installation default spec.calicoNetwork.mtu")
     both = tmp_path / "both.json"
     both.write_text(json.dumps(data), encoding="utf-8")
+    return both
+
+
+@pytest.mark.neutron
+def test_after_applying_the_remaining_manual_step_is_printed(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    """The seed's anti-spoofing (fixed in Neutron) and a Calico MTU too big: the MTU remains."""
+    both = _with_mtu_too_big(seed_cloud, tmp_path)
     original = seed_cloud.state()
-    run = run_cli(
-        "fix",
-        "apply",
-        "--snapshot",
-        str(both),
-        "--journal",
-        str(tmp_path / "j.jsonl"),
-        "--yes",
-        environ=seed_cloud.environ,
-    )
+    run = seed_cloud.apply("--yes", journal=tmp_path / "j.jsonl", snapshot=both)
     assert run.code == 1, run.stdout + run.stderr
     assert "gone:    antispoof" in run.stdout
     assert "remains: mtu" in run.stdout
@@ -92,11 +89,7 @@ def test_no_verify_still_exits_1_when_the_plan_says_a_root_cause_remains(
     seed_cloud: SeedCloud, tmp_path: Path, lang: str
 ) -> None:
     """--no-verify skips re-reading the cloud, not the plan's own check: the MTU step remains."""
-    data = json.loads(Path(seed_cloud.snapshot_path).read_text(encoding="utf-8"))
-    calico = data["cluster"]["cni"]["calico"]
-    calico.update(mtu=1500, mtu_source="Installation default spec.calicoNetwork.mtu")
-    both = tmp_path / "both.json"
-    both.write_text(json.dumps(data), encoding="utf-8")
+    both = _with_mtu_too_big(seed_cloud, tmp_path)
     original = seed_cloud.state()
     journal = tmp_path / "j.jsonl"
     args = ("fix", "apply", "--snapshot", str(both), "--journal", str(journal), "--no-verify")
@@ -125,16 +118,6 @@ def test_no_verify_still_exits_1_when_the_plan_says_a_root_cause_remains(
 def test_no_verify_is_exit_0_when_the_plan_fixes_everything(
     seed_cloud: SeedCloud, tmp_path: Path
 ) -> None:
-    run = run_cli(
-        "fix",
-        "apply",
-        "--snapshot",
-        str(seed_cloud.snapshot_path),
-        "--journal",
-        str(tmp_path / "j.jsonl"),
-        "--no-verify",
-        "--yes",
-        environ=seed_cloud.environ,
-    )
+    run = seed_cloud.apply("--no-verify", "--yes", journal=tmp_path / "j.jsonl")
     assert run.code == 0, run.stdout + run.stderr
     assert "Do by hand" not in run.stdout and "exit 1" not in run.stdout

@@ -8,12 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SeedCloud, run_cli
+from conftest import SeedCloud, create_recommended, run_cli
 
 from kostack.analyze.diagnose import diagnose
-from kostack.collect.match import match_nodes
-from kostack.collect.openstack import collect_openstack
-from kostack.lab.neutron import openstack_connection
 from kostack.model import Snapshot
 from kostack.plan.preflight import PlannedNode, PreflightSpec, planned_cluster, preflight
 from kostack.report.preflight import render_terraform
@@ -200,42 +197,8 @@ def test_terraform_is_well_formed_and_escapes_names() -> None:
 @pytest.mark.neutron
 def test_ports_and_group_created_as_recommended_work_in_neutron(neutron: str) -> None:
     """Create what preflight recommends in the real Neutron, collect it, and diagnose it."""
-    conn = openstack_connection(neutron)
-    net = conn.network.create_network(name="k8s-net")
-    subnet = conn.network.create_subnet(
-        network_id=net.id, ip_version=4, cidr="10.0.0.0/24", gateway_ip="10.0.0.1"
-    )
     result = preflight(spec(backend="ml2/ovn", mode="ipip-crosssubnet"))
-    group = conn.network.create_security_group(name=result.spec.group_name)
-    for needed in result.rules:
-        rule = needed.rule
-        conn.network.create_security_group_rule(
-            security_group_id=group.id,
-            direction=rule.direction,
-            ether_type=rule.ethertype,
-            protocol=rule.protocol,
-            port_range_min=rule.port_range_min,
-            port_range_max=rule.port_range_max,
-            remote_ip_prefix=rule.remote_ip_prefix,
-            remote_group_id=group.id if rule.remote_group_id else None,
-            description=rule.description,
-        )
-    for port in result.ports:
-        conn.network.create_port(
-            name=port.node,
-            network_id=net.id,
-            fixed_ips=[{"subnet_id": subnet.id, "ip_address": port.ip}],
-            security_groups=[group.id],
-            allowed_address_pairs=[{"ip_address": p} for p in port.pairs],
-            device_owner="compute:nova",
-        )
-    record, gaps = collect_openstack(conn, project_scope=None, backend_hint="ml2/ovn")
-    assert gaps == ()
-    cluster = planned_cluster(result.spec, result.recommended_mtu)
-    assert cluster.nodes is not None and record.ports is not None
-    links = match_nodes(cluster.nodes, record.ports)
-    assert all(link.port_id for link in links)
-    built = Snapshot(openstack=record, cluster=cluster, node_ports=links)
+    built = create_recommended(neutron, result)
     keys = [rc.key for rc in diagnose(built).root_causes]
     assert not {"antispoof", "sg-encap", "sg-pod-source", "sg-node"} & set(keys), keys
 

@@ -10,20 +10,15 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import create_recommended, run_cli
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.messages import localize
-from kostack.collect.match import match_nodes
-from kostack.collect.openstack import collect_openstack
-from kostack.lab.neutron import openstack_connection
-from kostack.model import Snapshot
 from kostack.plan.preflight import (
     PlannedNode,
     PreflightResult,
     PreflightSpec,
     encapsulation_overhead,
-    planned_cluster,
     preflight,
 )
 from kostack.report.preflight import render_commands, render_terraform
@@ -239,57 +234,6 @@ def test_a_dual_stack_network_in_a_snapshot_gives_each_node_both_addresses(tmp_p
     assert doc["remaining"] == []
 
 
-def _create(endpoint: str, result: PreflightResult, *, ipv6_pairs: bool) -> Snapshot:
-    """Create the recommended network objects in Neutron, collect them, add the cluster."""
-    conn = openstack_connection(endpoint)
-    net = conn.network.create_network(name="k8s-net")
-    v4 = conn.network.create_subnet(
-        network_id=net.id, ip_version=4, cidr="10.0.0.0/24", gateway_ip="10.0.0.1"
-    )
-    v6 = conn.network.create_subnet(
-        network_id=net.id,
-        ip_version=6,
-        cidr="fd00:0:0:1::/64",
-        ipv6_ra_mode="dhcpv6-stateful",
-        ipv6_address_mode="dhcpv6-stateful",
-    )
-    subnet_of = {4: v4.id, 6: v6.id}
-    group = conn.network.create_security_group(name=result.spec.group_name)
-    for needed in result.rules:
-        rule = needed.rule
-        conn.network.create_security_group_rule(
-            security_group_id=group.id,
-            direction=rule.direction,
-            ether_type=rule.ethertype,
-            protocol=rule.protocol,
-            port_range_min=rule.port_range_min,
-            port_range_max=rule.port_range_max,
-            remote_ip_prefix=rule.remote_ip_prefix,
-            remote_group_id=group.id if rule.remote_group_id else None,
-            description=rule.description,
-        )
-    for port in result.ports:
-        pairs = [p for p in port.pairs if ipv6_pairs or ":" not in p]
-        conn.network.create_port(
-            name=port.node,
-            network_id=net.id,
-            fixed_ips=[
-                {"subnet_id": subnet_of[ipaddress.ip_address(ip).version], "ip_address": ip}
-                for ip, _, _ in port.fixed_ips
-            ],
-            security_groups=[group.id],
-            allowed_address_pairs=[{"ip_address": p} for p in pairs],
-            device_owner="compute:nova",
-        )
-    record, gaps = collect_openstack(conn, project_scope=None, backend_hint="ml2/ovn")
-    assert gaps == ()
-    cluster = planned_cluster(result.spec, result.recommended_mtu)
-    assert cluster.nodes is not None and record.ports is not None
-    links = match_nodes(cluster.nodes, record.ports)
-    assert all(link.port_id for link in links)
-    return Snapshot(openstack=record, cluster=cluster, node_ports=links)
-
-
 @pytest.mark.neutron
 def test_the_dual_stack_recommendation_created_in_neutron_works(neutron: str) -> None:
     """Group, IPv4 and IPv6 rules, ports with both fixed IPs and both pairs, in the real
@@ -297,7 +241,7 @@ def test_the_dual_stack_recommendation_created_in_neutron_works(neutron: str) ->
     diagnosis of the collected result finds no anti-spoofing or security-group cause."""
     result = preflight(spec(backend="ml2/ovn", mode="ipip-crosssubnet"))
     assert any(r.rule.ethertype == "IPv6" for r in result.rules)
-    built = _create(neutron, result, ipv6_pairs=True)
+    built = create_recommended(neutron, result, ipv6_pairs=True)
     assert built.openstack is not None and built.openstack.security_groups is not None
     group = next(g for g in built.openstack.security_groups if g.name == "k8s-nodes")
     kept = {(r.ethertype, r.protocol, str(r.remote_ip_prefix)) for r in group.rules}
@@ -314,7 +258,7 @@ def test_the_dual_stack_recommendation_created_in_neutron_works(neutron: str) ->
 def test_without_the_ipv6_pairs_neutron_built_cluster_breaks_for_ipv6(neutron: str) -> None:
     """The control: the same objects without the IPv6 pairs; IPv6 pod traffic is dropped."""
     result = preflight(spec(backend="ml2/ovn", mode="ipip-crosssubnet"))
-    built = _create(neutron, result, ipv6_pairs=False)
+    built = create_recommended(neutron, result, ipv6_pairs=False)
     causes = diagnose(built).root_causes
     anti = [rc for rc in causes if rc.key == "antispoof"]
     assert anti, [rc.key for rc in causes]

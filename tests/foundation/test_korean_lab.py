@@ -6,10 +6,11 @@ kostack's own entry point: scenarios, up (twice: the second is an error),
 status, sync, probe (the seed fails every probe: exit 1), probe from an
 unknown pod, way-in and its removal, down, status with no lab, and bad
 input; every line goes through the detector of test_korean_complete.py
-(tests/foundation/english.py). The other tests feed the lab's own English
-words (its errors and hints, probe details, port-security warnings, status
-problems) to the shapes in kostack.cli.lab_errors / lab_shapes, and prove the
-detector flags the lab's English lines.
+(tests/foundation/english.py). The other tests render every key the lab
+words its errors and hints, probe details, port-security warnings and status
+problems with (kostack.lab.texts, texts_status) in Korean, drive the lab's
+errors from their real raise sites through `kostack lab ... --lang ko`, pin
+their English, and prove the detector flags the lab's English lines.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from pathlib import Path
 import pytest
 from english import english_lines, english_runs
 
-from kostack.analyze.messages import CATALOG
+from kostack.analyze.messages import CATALOG, Msg, placeholders
 from kostack.cli.common import Environment
-from kostack.cli.lab_errors import ERRORS, lab_error
-from kostack.cli.lab_shapes import detail, problem, said_as, warning
+from kostack.cli.lab_errors import detail, lab_error, problem, warning
 from kostack.cli.lab_text import SCENARIOS_KO, up_lines
 from kostack.lab.lab_records import LabStatus
+from kostack.lab.podprobe import DETAILS_EN, run_probes
 from kostack.lab.scenarios import SCENARIOS
+from kostack.lab.texts_status import keyed, to_wire
 from kostack.report.probe_words import observed, verdict_word
 from kostack_testkit.cli import run_cli
 
@@ -69,157 +71,87 @@ def test_every_scenario_has_a_korean_description() -> None:
         assert hangul(text) and english_runs(text) == [], (name, english_runs(text))
 
 
-# The lab's errors and hints as kostack.lab words them (one of each shape).
-LAB_ERRORS = (
-    ("unknown scenario 'nope'", "choose one of: seed, fixed"),
-    ("could not seed the lab's Neutron at http://127.0.0.1:9/: ConnectError: refused", "see /l"),
-    (
-        "could not seed the Neutron at http://h:9696/: HttpException: 409",
-        "check that it runs and is empty (seeding twice makes duplicate ports)",
-    ),
-    ("the lab's Neutron exited before it was ready", "see /s/neutron.log: Traceback (most ..."),
-    ("the lab's Neutron not ready within 120s", "see /s/neutron.log"),
-    ("the lab's Kubernetes API exited before it was ready", "see /s/kubeapi.log: boom"),
-    ("the lab's Kubernetes API not ready within 10s", "see /s/kubeapi.log"),
-    ("lab server dns-k8s-cp-1 exited before it was ready", "see /s/dns.log: address in use"),
-    ("lab servers not ready within 10s: dns, web", "see the logs in /s/logs"),
-    (
-        "cannot make the API server's certificate: neither `cryptography` nor `openssl` is "
-        "available",
-        "pip install cryptography (openstacksdk already depends on it)",
-    ),
-    ("seed needs --endpoint URL, not 'x'", "e.g. http://127.0.0.1:9696/"),
-    ("too many nodes", "give between 1 and 9000 nodes"),
-    ("node k8s-w-1 runs no pod to serve the NodePort", ""),
-    ("no member node", "name lab nodes in members="),
-    ("--nodes must be between 2 and 40, not 1", "the default is 4"),
-    (
-        "the lab's own Neutron and --neutron-endpoint exclude each other",
-        "give --neutron-endpoint to use your Neutron, or leave it out for the lab's own",
-    ),
-    ("bad Neutron endpoint 'localhost:9696'", "give the root URL, e.g. http://127.0.0.1:9696/"),
-    ("a lab is already up (15 namespaces such as ks-t1-n2)", "run `kostack lab down` first"),
-    (
-        "Neutron has no port for the lab VMs behind ks-t1-hv-t1, ks-t1-hv-t2",
-        "seed it first: kostack-lab-neutron seed --endpoint http://h:9696/ --nodes 4",
-    ),
-    (
-        "Neutron has no port for the lab VMs behind t1",
-        "give every lab VM a port in the port description",
-    ),
-    (
-        "down left namespaces ['ks-t1-n1'] and processes [123]",
-        "check `ip netns list` and `ps`, then run down again",
-    ),
-    ("no port-security render recorded", "run `kostack lab sync`"),
-    ("ks-x is not a namespace of this lab", "see `kostack lab status`"),
-    ("this lab reads port security from Neutron", "change it in Neutron at http://h:9696/"),
-    ("missing command(s): nft", "apt-get update && apt-get install -y nftables"),
-    (
-        "the kernel has no br_netfilter (no /proc/sys/net/bridge)",
-        "load it once as root: `modprobe br_netfilter` (the lab does not load modules itself)",
-    ),
-    ("command not found: ip", "install iproute2 and nftables"),
-    ("`ip netns add ks-t1-n1` did not finish within 10s", ""),
-    (
-        "`nft -f -` failed with status 1: Error: syntax error",
-        "run `kostack lab down` to clean up, then try again",
-    ),
-    ("`nft -j list ruleset` in ks-t1-hv did not return an object", ""),
-    (
-        "port description is not shaped like a Neutron port: KeyError('id')",
-        "give dicts as the Neutron API returns them (id, mac_address, fixed_ips[].ip_address, ...)",
-    ),
-    (
-        "security group description is not shaped like a Neutron group: KeyError('id')",
-        "give dicts as the Neutron API returns them (id, name, security_group_rules[])",
-    ),
-    ("no pod 'nope' in this lab", "see `kostack lab status` for the pods"),
-    ("bad lab name 'Bad_Name'", "use 1-8 lowercase letters or digits, e.g. t1"),
-    ("no lab is up (no state in /run/kostack/lab)", "run `kostack lab up --scenario seed`"),
-    (
-        "cannot read ports and security groups from Neutron at http://h:9696/: refused",
-        "check the endpoint (the root URL, e.g. http://127.0.0.1:9696/) and that Neutron runs",
-    ),
-    (
-        "cannot read ports from Neutron at http://h:9696/: refused",
-        "check the endpoint and that Neutron runs",
-    ),
-    (
-        "cannot read the lab's port description: Expecting value: line 1 column 1 (char 0)",
-        "it lives in /s/ports.json and /s/groups.json (Neutron list JSON)",
-    ),
-    ("the ports description must be a JSON list of objects", 'or {"ports": [...]}'),
-    (
-        "Neutron at http://h:9696/ has no port for k8s-w-1",
-        "seed it first: kostack-lab-neutron seed",
-    ),
-    (
-        "scenario seed names undefined security groups: ghost",
-        "define every group a port or rule refers to in security_groups",
-    ),
-    (
-        "the network lab needs root (it creates network namespaces)",
-        "run it as root, e.g. `sudo .venv/bin/kostack lab up --scenario seed`",
-    ),
-    (
-        "kostack lab up needs the `lab` extra, which is not installed (missing aiohttp for the "
-        "API double)",
-        "pip install 'kostack[lab]' (in a checkout: pip install -e '.[lab]')",
-    ),
-    ("--seed-neutron needs --neutron-endpoint", "give the Neutron root URL"),
-    ("--no-neutron and --neutron-endpoint exclude each other", "give one of them"),
-)
+# Keys whose Korean is the English by design: a pass's own words (a name and its
+# addresses, a TLS version and status line), names; an OS error's Korean is its reason's
+# (a message of its own, lab.os.*) and its exception's name.
+SAME_WORDS = {
+    "lab.d.resolved", "lab.d.tls", "lab.d.status_line", "lab.d.os_error", "lab.w.use",
+    "lab.w.and_use",
+}  # fmt: skip
 
 
-@pytest.mark.parametrize(("message", "hint"), LAB_ERRORS)
-def test_the_labs_errors_are_korean(message: str, hint: str) -> None:
-    said, said_hint = lab_error("ko", message, hint)
-    assert hangul(said) and english_runs(said) == [], said
-    assert english_runs(said_hint) == [], said_hint
-    assert lab_error("en", message, hint) == (message, hint)
+def lab_keys() -> list[str]:
+    return sorted(k for k in CATALOG if k.split(".")[1] in {"x", "w", "p", "r", "d", "os"}
+                  and k.startswith("lab."))  # fmt: skip
 
 
-def test_every_error_message_is_reached_and_an_unknown_one_is_quoted() -> None:
-    reached = {said_as(text, ERRORS, "lab.x.other").key for pair in LAB_ERRORS for text in pair}
-    catalogue = {key for key in CATALOG if key.startswith("lab.x.")}
-    assert catalogue - reached == {"lab.x.other_hint"}  # every hint above has its shape
+def test_every_lab_text_is_korean() -> None:
+    """Each of the lab's errors, hints, problems, warnings and probe details (kostack.lab.texts,
+    texts_status), rendered in Korean with neutral parameters, has no English sentence."""
+    keys = lab_keys()
+    assert len(keys) > 120
+    for key in keys:
+        params = {name: "k8s-w-1" for name in placeholders(CATALOG[key]["en"])}
+        said = Msg(key, **params).render("ko")
+        assert english_runs(said) == [], (key, said)
+        if key not in SAME_WORDS and not key.startswith("lab.w."):
+            assert hangul(said), (key, said)
+
+
+def test_an_unkeyed_lab_text_is_quoted_after_a_korean_lead_in() -> None:
     said, hint = lab_error("ko", "something new went wrong in the lab", "try this and that")
     assert said == "랩 작업이 실패했습니다 (원문: “something new went wrong in the lab”)"
     assert hint == "원문 힌트: “try this and that”"
     assert english_lines(f"{said}\n{hint}") == []
+    assert lab_error("en", "something new", "try") == ("something new", "try")
+    assert problem("ko", "a problem the lab never reported before").startswith("문제 (원문: “")
+    assert warning("ko", "a warning the lab never gave before").startswith("경고 (원문: “")
+    assert detail("ko", "a detail the lab never wrote before") == (
+        "원문: “a detail the lab never wrote before”"
+    )
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "no answer within 2s",
-        "answered rcode 3",
-        "answered ['10.96.0.9'], expected 10.96.0.1",
-        "kubernetes.default.svc.cluster.local -> no address",
-        "connected",
-        "TLS TLSv1.3, no HTTP answer",
-        "TLS handshake error (proves connectivity): TLSV1_ALERT_INTERNAL_ERROR",
-        "connection closed without an answer",
-        "no echo reply within 2s",
-        "echo reply from 10.96.0.1",
-        "destination unreachable from 10.0.0.1",
-        "stalled after 65536 of 4194304 bytes (nothing for 2s)",
-        "closed after 65536 of 4194304 bytes",
-        "4194304 bytes in 0.12s",
-        "timed out after 0.5s",
-        "answered",
+def test_the_pod_probes_details_are_keyed_and_korean() -> None:
+    """Every detail the pod probe can report has its Korean; English is the probe's own text."""
+    for key, english in DETAILS_EN.items():
+        assert CATALOG[key]["en"] == english
+        params = {name: "1" for name in placeholders(english)}
+        said = detail("ko", Msg(key, **params))
+        assert english_lines(said) == [], said
+        assert hangul(said) or key in SAME_WORDS, said
+
+
+def test_real_probe_results_come_back_keyed(tmp_path: Path) -> None:
+    """The pod probe against loopback (a closed TCP port, a DNS server that never answers):
+    its JSON carries the key, the lab turns it into a message, English stays the probe's."""
+    import json
+    import socket
+
+    from kostack.lab.lab_probing import _result
+
+    with socket.socket() as closed, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as mute:
+        closed.bind(("127.0.0.1", 0))
+        mute.bind(("127.0.0.1", 0))
+        specs = [
+            {"id": "tcp", "kind": "tcp", "host": "127.0.0.1", "port": closed.getsockname()[1]},
+            {"id": "dns", "kind": "dns", "host": "127.0.0.1", "port": mute.getsockname()[1],
+             "name": "kubernetes.default.svc.cluster.local"},
+        ]  # fmt: skip
+        wire = json.loads(json.dumps(run_probes(specs, 0.2)))
+    assert [w["detail"] for w in wire] == [
         "ConnectionRefusedError: Connection refused",
-        "OSError: Network is unreachable",
-        "TimeoutError: timed out",
-        "OSError: some new failure of the kernel",
-        "a detail the lab never wrote before",
-    ],
-)
-def test_probe_details_are_korean(text: str) -> None:
-    said = detail("ko", text)
-    assert hangul(said) and english_lines(said) == [], said
-    assert detail("en", text) == text
+        "no answer within 0.2s",
+    ]
+    results = [_result(w) for w in wire]
+    assert [str(r.detail) for r in results] == [w["detail"] for w in wire]
+    assert [detail("ko", r.detail) for r in results] == [
+        "연결 거부 (ConnectionRefusedError)",
+        "0.2초 안에 응답 없음",
+    ]
+    # a probe of another version (no key, or a key with other placeholders) keeps its English
+    assert _result({**wire[1], "detail_key": "lab.d.no_answer", "detail_params": {}}).detail == (
+        "no answer within 0.2s"
+    )
 
 
 # What the probe agent (kostack.probe.agent*) says, as `kostack probe` shows it.
@@ -293,29 +225,52 @@ def test_a_pass_keeps_its_own_words(text: str) -> None:
     assert detail("ko", text) == text
 
 
+RULE = Msg("lab.r.rule_of", rule="r1", group="k8s-nodes")
+WARNINGS = (
+    Msg("lab.r.not_modelled", where=RULE, protocol="'ipip'"),
+    Msg("lab.r.unknown_protocol", where=RULE, protocol="'bogus'"),
+    Msg("lab.r.address_groups", where=RULE),
+    Msg("lab.r.remote_missing", group="7f3a"),
+    Msg("lab.r.group_missing", port="k8s-w-1", group="ghost"),
+)
+
+
 @pytest.mark.parametrize(
-    "text",
+    "said",
     [
-        "3 lab namespaces without a state file: run down",
-        "namespace ks-t1-n2 is missing",
-        "process dns-k8s-cp-1 (pid 4242) is not running",
-        "cannot read counters: `nft -j list ruleset` in ks-t1-hv did not return an object",
-        "port security: rule r1 of group k8s-nodes: protocol 'ipip' is not modelled, rule ignored",
-        "port security: rule r2 of group default: unknown protocol 'bogus', rule ignored",
-        "port security: rule r3 of group default: remote address groups are not modelled, "
-        "rule ignored",
-        "port security: remote group 7f3a is not among the security groups: it matches nothing",
-        "port security: port k8s-w-1: security group ghost not found, ignored",
-        "no Neutron port for ks-t1-t3",
-        "a problem the lab never reported before",
+        Msg("lab.p.no_state", n=3),
+        Msg("lab.p.ns_missing", ns="ks-t1-n2"),
+        Msg("lab.p.process_down", name="dns-k8s-cp-1", pid=4242),
+        Msg(
+            "lab.p.counters",
+            why=Msg("lab.x.not_object", command="`nft -j list ruleset`", ns="ks-t1-hv"),
+        ),
+        *(Msg("lab.p.portsec", what=w) for w in WARNINGS),
+        Msg("lab.p.unbound", tap="ks-t1-t3"),
     ],
 )
-def test_status_problems_and_warnings_are_korean(text: str) -> None:
-    said = problem("ko", text)
-    assert hangul(said) and english_lines(said) == [], said
-    if text.startswith("port security: "):
-        bare = warning("ko", text.removeprefix("port security: "))
+def test_status_problems_and_warnings_are_korean(said: Msg) -> None:
+    text = problem("ko", said)
+    assert hangul(text) and english_lines(text) == [], text
+    assert problem("en", said) == str(said)
+    if said.key == "lab.p.portsec":
+        bare = warning("ko", said.params["what"])
         assert hangul(bare) and english_lines(bare) == [], bare
+
+
+def test_warnings_keep_their_keys_through_the_state_file() -> None:
+    import json
+
+    wire = json.loads(json.dumps([to_wire(w) for w in WARNINGS]))
+    english = [str(w) for w in WARNINGS]
+    assert english[0] == "rule r1 of group k8s-nodes: protocol 'ipip' is not modelled, rule ignored"
+    back = keyed(english, wire)
+    assert [str(w) for w in back] == english
+    assert [w.render("ko") for w in back] == [w.render("ko") for w in WARNINGS]
+    # a state file of another version: the English, quoted after a Korean lead-in
+    old = keyed(english, [])
+    assert [str(w) for w in old] == english
+    assert old[0].render("ko").startswith("경고 (원문: “rule r1 of group")
 
 
 def test_up_with_a_neutron_prints_both_exports_as_they_are() -> None:
@@ -384,6 +339,106 @@ def test_probe_and_lab_errors_are_korean(args: tuple[str, ...], tmp_path: Path) 
         assert text.startswith("오류: "), text
     code, english = run(*real, "--lang", "en")
     assert code in (0, 2) and not hangul(english), english
+
+
+def _not_ready(lab: object, *args: object, **kwargs: object) -> None:
+    """`Lab.up` stopped where the lab's Neutron never says it is ready (its real wait)."""
+    from kostack.lab.own_neutron import _wait_ready
+
+    log = Path(os.environ["KS_TEST_LOG"])
+    log.write_text("starting\n")
+    _wait_ready(os.getpid(), log, 0.0)
+
+
+def _seed_fails(lab: object, *args: object, **kwargs: object) -> None:
+    """`Lab.up` stopped where seeding the lab's Neutron fails (nothing listens on port 9)."""
+    from types import SimpleNamespace
+
+    from kostack.lab.own_neutron import seed_own_neutron
+
+    topo = SimpleNamespace(nodes=[None] * 4, router_routes_to_pods=False)
+    seed_own_neutron("http://127.0.0.1:9/", topo, Path(os.environ["KS_TEST_LOG"]))  # type: ignore[arg-type]
+
+
+# The lab's errors from their real raise sites through `kostack lab ... --lang ko`, and the
+# English each printed before its messages had keys (byte for byte; LOG and STATE stand for
+# the test's paths, "..." for what the OS or openstacksdk words).
+REPRESENTATIVE = {
+    "scenario unknown": (
+        ("up", "--scenario", "nope"),
+        None,
+        "error: unknown scenario 'nope'\nhint: choose one of: seed, seed-natoutgoing, fixed, "
+        "fixed-no-router-routes, fixed-ovn, port-security-off, vxlan-no-4789, vxlan-ok, mtu-bad, "
+        "dualstack-ipv6-broken, dualstack-fixed\n",
+    ),
+    "neutron not ready": (
+        ("up", "--scenario", "seed"),
+        _not_ready,
+        "error: the lab's Neutron not ready within 0s\nhint: see LOG\n",
+    ),
+    "seed failure": (
+        ("up", "--scenario", "seed"),
+        _seed_fails,
+        "error: could not seed the lab's Neutron at http://127.0.0.1:9/: DiscoveryFailure: ...",
+    ),
+    "missing tool": (
+        ("up", "--scenario", "seed", "--no-neutron"),
+        "no tools",
+        "error: missing command(s): ip, bridge, nft, sysctl\nhint: apt-get update && apt-get "
+        "install -y ...",
+    ),
+    "no lab up": (
+        ("probe",),
+        None,
+        "error: no lab is up (no state in STATE)\nhint: run `kostack lab up --scenario seed`\n",
+    ),
+    "name clash": (
+        ("up", "--scenario", "seed", "--no-neutron"),
+        "clash",
+        "error: a lab is already up (2 namespaces such as ks-kt1-n1)\n"
+        "hint: run `kostack lab down --name kt1` first\n",
+    ),
+    "bad name": (
+        ("status", "--name", "Bad_Name"),
+        None,
+        "error: bad lab name 'Bad_Name'\nhint: use 1-8 lowercase letters or digits, e.g. t1\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPRESENTATIVE))
+def test_the_labs_errors_through_the_cli(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kostack.lab import netns
+    from kostack.lab.lab import Lab
+
+    args, setup, english = REPRESENTATIVE[case]
+    log, state = tmp_path / "neutron.log", tmp_path / "state"
+    monkeypatch.setenv("KS_TEST_LOG", str(log))
+    if callable(setup):
+        monkeypatch.setattr(Lab, "up", setup)
+    elif setup is not None:
+        monkeypatch.setattr(netns, "is_root", lambda: True)
+        if setup == "no tools":
+            monkeypatch.setenv("PATH", str(tmp_path))
+        else:
+            monkeypatch.setattr(netns, "require_tools", lambda *a: None)
+            monkeypatch.setattr(netns, "require_kernel_features", lambda: None)
+            monkeypatch.setattr(Lab, "_owned_namespaces", lambda self: ["ks-kt1-n1", "ks-kt1-hv"])
+    which = [] if "--name" in args else ["--name", "kt1"]
+    full = ["lab", *args, *which, "--state-dir", str(state)]
+    code, korean = run(*full, "--lang", "ko")
+    assert code in (2, 3, 5), korean
+    assert korean.startswith("오류: ") and "\n힌트: " in korean, korean
+    assert english_lines(korean) == [], korean
+    code_en, text = run(*full, "--lang", "en")
+    assert code_en == code
+    text = text.replace(str(log), "LOG").replace(str(state), "STATE")
+    if english.endswith("..."):
+        assert text.startswith(english.removesuffix("...")), text
+    else:
+        assert text == english
 
 
 # --------------------------------------------------------------------------- a real lab

@@ -19,8 +19,6 @@ TEMPLATE = re.compile(rf"`{WORDS} [^`]*\{{")  # `kubectl logs {pod}`: a placehol
 NOT_COMMANDS = (
     "kostack clears groups",
     "helm did not finish",
-    "helm uninstall exited",
-    "helm install exited",
     "kostack lab (",
     "kostack collect: ",
     "kostack ",  # f"kostack {version} fix plan ... as a script": a comment line of the script

@@ -23,15 +23,8 @@ from kostack.lab.scenarios import (
     kubernetes_objects,
     neutron_description,
 )
-from kostack.lab.topology import (
-    Encapsulation,
-    build_topology,
-    interface_names,
-    plan_hv,
-    plan_node,
-    plan_pod,
-    plan_router,
-)
+from kostack.lab.topology import interface_names, plan_hv, plan_node, plan_pod, plan_router
+from kostack.lab.topology_layout import Encapsulation, build_topology
 
 MAC = "fa:16:3e:00:00:12"
 

@@ -7,7 +7,8 @@ from typing import Any
 from kostack.lab.router6 import Router6, find_router6, plan_router6
 from kostack.lab.scenarios import get_scenario, neutron_description
 from kostack.lab.seed import ROUTER6_MAC
-from kostack.lab.topology import Encapsulation, build_topology, plan_kube_proxy, plan_router
+from kostack.lab.topology import plan_kube_proxy, plan_router
+from kostack.lab.topology_layout import Encapsulation, build_topology
 
 
 def dual(**overrides: Any) -> Any:

@@ -10,9 +10,10 @@ from pathlib import Path
 from kostack.analyze.checks import CHECKS
 from kostack.analyze.findings import Severity
 from kostack.analyze.reach import Disposition
+from kostack.catalog import LANGS
 from kostack.model.snapshot import ProbeVerdict
 from kostack.report import journal
-from kostack.report.i18n import LANGS, MESSAGES
+from kostack.report.i18n import MESSAGES
 from kostack.report.topology_svg import FLOW_KINDS
 
 REPORT_SRC = Path(__file__).resolve().parents[2] / "src" / "kostack" / "report"

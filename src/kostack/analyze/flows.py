@@ -9,6 +9,7 @@ term per pair of classes that truly differ, never per node pair.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 
 from kostack.analyze.engine.cases import World, worlds
@@ -16,6 +17,7 @@ from kostack.analyze.engine.encap import EncapDecision, encapsulation
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult
 from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.relations import RouteClasses
 from kostack.analyze.engine.types import Endpoint, FlowResult
 from kostack.analyze.remedy import apply_remedies, pair_remedy
 from kostack.analyze.topology import NodeView, Topology, first_host, net_within
@@ -23,6 +25,26 @@ from kostack.model.snapshot import IPAddress, Pod, Service, Snapshot
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
 SG_STEPS = frozenset({"sg-egress", "sg-ingress"})
+
+
+def first_pods(pods: Iterable[Pod]) -> dict[str, Pod]:
+    """The first pod with an address (not on the host network) of each node."""
+    out: dict[str, Pod] = {}
+    for pod in pods:
+        if pod.node and pod.ip is not None and not pod.host_network and pod.node not in out:
+            out[pod.node] = pod
+    return out
+
+
+def pod_endpoint(by_node: Mapping[str, Pod], view: NodeView) -> Endpoint | None:
+    """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
+    pod = by_node.get(view.name)
+    if pod is not None and pod.ip is not None:
+        return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
+    if not view.blocks:
+        return None
+    ip = first_host(view.blocks[0])
+    return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
 
 
 class ClusterFlows:
@@ -39,21 +61,11 @@ class ClusterFlows:
 
     @cached_property
     def _pods_by_node(self) -> dict[str, Pod]:
-        out: dict[str, Pod] = {}
-        for pod in self.topo.pods:
-            if pod.node and pod.ip is not None and not pod.host_network and pod.node not in out:
-                out[pod.node] = pod
-        return out
+        return first_pods(self.topo.pods)
 
     def pod_on(self, view: NodeView) -> Endpoint | None:
         """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
-        pod = self._pods_by_node.get(view.name)
-        if pod is not None and pod.ip is not None:
-            return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
-        if not view.blocks:
-            return None
-        ip = first_host(view.blocks[0])
-        return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
+        return pod_endpoint(self._pods_by_node, view)
 
     @cached_property
     def pods(self) -> list[End]:
@@ -232,21 +244,31 @@ class ClusterFlows:
         return self.decisions_of(self.pods)
 
     def decisions_of(self, pods: list[End]) -> list[tuple[End, End, EncapDecision]]:
-        """`decisions` over pods of one family (`pods_of`)."""
-        groups: dict[tuple[object, ...], list[End]] = {}
-        for e in pods:
-            groups.setdefault(self.families.route(e), []).append(e)
+        """`decisions` over pods of one family (`pods_of`): per source route class, one per
+        target route class that differs in more than its subnet, and per relation of the two
+        subnets (engine/relations.py `RouteClasses`); `decision_peers` names the rest."""
+        classes = self.route_classes(pods)
         out = []
-        for a in groups.values():
-            for b in groups.values():
-                s = a[0]
-                t = next((x for x in b if x.name != s.name), None)
+        for a, members in classes.groups.items():
+            s = members[0]
+            for b in classes.reps(a):
+                t = next((x for x in classes.groups[b] if x.name != s.name), None)
                 if t is None:
                     continue
                 d = self.decision(s, t)
                 if d is not None:
                     out.append((s, t, d))
         return out
+
+    def route_classes(self, pods: list[End]) -> RouteClasses:
+        cache: dict[int, tuple[list[End], RouteClasses]] = self.__dict__.setdefault("_rc", {})
+        found = cache.get(id(pods))
+        if found is None or found[0] is not pods:
+            groups: dict[tuple[object, ...], list[End]] = {}
+            for e in pods:
+                groups.setdefault(self.families.route(e), []).append(e)
+            found = cache[id(pods)] = (pods, RouteClasses(self.topo, groups))
+        return found[1]
 
     def encapsulated(
         self,

@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.flows import ClusterFlows, first_pods, pod_endpoint
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, trace
-from kostack.analyze.topology import NodeView, Topology, first_host
+from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, Pod
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
@@ -135,21 +135,11 @@ class Matrix:
 
     @cached_property
     def _pods_by_node(self) -> dict[str, Pod]:
-        out: dict[str, Pod] = {}
-        for pod in self.topo.pods:
-            if pod.node and pod.ip is not None and not pod.host_network and pod.node not in out:
-                out[pod.node] = pod
-        return out
+        return first_pods(self.topo.pods)
 
     def pod_on(self, view: NodeView) -> Endpoint | None:
         """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
-        pod = self._pods_by_node.get(view.name)
-        if pod is not None and pod.ip is not None:
-            return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
-        if not view.blocks:
-            return None
-        ip = first_host(view.blocks[0])
-        return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
+        return pod_endpoint(self._pods_by_node, view)
 
     # ------------------------------------------------------------------ flows
 

@@ -27,7 +27,11 @@ from kostack.model.snapshot import (
 
 def cluster_group(topo: Topology) -> SecurityGroup | None:
     """The group to add cluster-internal rules to: shared by every node port, not `default` if possible."""
-    ports = [v.port for v in topo.node_views.values() if v.port is not None]
+    return shared_group(topo, [v.port for v in topo.node_views.values() if v.port is not None])
+
+
+def shared_group(topo: Topology, ports: list[Port]) -> SecurityGroup | None:
+    """A group every one of ``ports`` has (in the first port's order), not `default` if possible."""
     if not ports:
         return None
     shared = set(ports[0].security_group_ids)

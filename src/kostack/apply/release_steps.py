@@ -101,6 +101,22 @@ class ReleaseSteps:
         ).items
         return list(items or [])
 
+    def _helm(
+        self, plan: ReinstallPlan, action: ReleaseAction, what: str
+    ) -> tuple[str, StepResult | None]:
+        """Run exactly the command the plan shows (`helm` itself is the runner's).
+
+        Returns the command line, and the step's result when helm is missing or failed.
+        """
+        command = helm_command_line(action, self.kubeconfig, self.context)
+        if self.helm is None:
+            return command, StepResult(action, "manual", "helm is not installed", command)
+        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
+        if done.code != 0:
+            why = f"{what} exited {done.code}: {_first_line(done.stderr)}"
+            return command, StepResult(action, "failed", why, command)
+        return command, None
+
     def _uninstall(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         secrets = self._release_secrets(name, namespace)
@@ -116,18 +132,9 @@ class ReleaseSteps:
                 "refused",
                 f"release {namespace}/{name} changed since the plan (now {newest.metadata.name}); plan again",
             )
-        command = helm_command_line(action, self.kubeconfig, self.context)
-        if self.helm is None:
-            return StepResult(action, "manual", "helm is not installed", command)
-        # exactly the command the plan shows (`helm` itself is the runner's)
-        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
-        if done.code != 0:
-            return StepResult(
-                action,
-                "failed",
-                f"helm uninstall exited {done.code}: {_first_line(done.stderr)}",
-                command,
-            )
+        command, stopped = self._helm(plan, action, "helm uninstall")
+        if stopped is not None:
+            return stopped
         left = self._release_secrets(name, namespace)
         if left:
             return StepResult(
@@ -258,18 +265,10 @@ class ReleaseSteps:
             return StepResult(
                 action, "refused", f"{pvc.key} still exists: the install would bind it"
             )
-        command = helm_command_line(action, self.kubeconfig, self.context)
-        if self.helm is None:
-            return StepResult(action, "manual", "helm is not installed", command)
-        done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
-        if done.code != 0:
-            return StepResult(
-                action,
-                "failed",
-                f"helm install exited {done.code}: {_first_line(done.stderr)}",
-                command,
-            )
-        return StepResult(action, "applied", f"release {namespace}/{name} installed", command)
+        command, stopped = self._helm(plan, action, "helm install")
+        return stopped or StepResult(
+            action, "applied", f"release {namespace}/{name} installed", command
+        )
 
     def _wait_ready(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         namespace = action.target.namespace or ""

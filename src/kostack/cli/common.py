@@ -192,10 +192,6 @@ def fail(env: Environment, err: KostackError) -> int:
         from kostack.cli.errors_text import said
 
         error, hint = localize(error, lang), localize(hint, lang) if hint else hint
-        if type(err).__module__ == "kostack.lab.errors":  # the lab's own English words
-            from kostack.cli.lab_errors import lab_error
-
-            error, hint = lab_error(lang, error, hint or "")
         emit_err(env, terminal_safe(f"{said(Msg(_ERROR), lang)}{error}\n"))
         if hint:
             emit_err(env, terminal_safe(f"{said(Msg(_HINT), lang)}{hint}\n"))

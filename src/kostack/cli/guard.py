@@ -7,7 +7,7 @@ import os
 import socket
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -29,9 +29,6 @@ from kostack.cli.common import detect_lang, get_env
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
 from kostack.report.safe import terminal_safe
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["guard"]
 

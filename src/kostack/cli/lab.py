@@ -54,7 +54,7 @@ def _lang(ctx: click.Context) -> str:
 
 def _reports_errors(function: F) -> F:
     """Turn a LabError into `error: ...` / `hint: ...` on stderr (in the command's
-    language, kostack.cli.lab_shapes) and its exit code."""
+    language: its keys, kostack.cli.lab_errors) and its exit code."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -68,7 +68,7 @@ def _reports_errors(function: F) -> F:
             from kostack.cli.lab_errors import lab_error
 
             env, lang = get_env(ctx), _lang(ctx)
-            message, hint = lab_error(lang, str(err.message), str(err.hint or ""))
+            message, hint = lab_error(lang, err.message, err.hint)
             emit_err(env, terminal_safe(f"{said(Msg('cli.err.prefix'), lang)}{message}\n"))
             if hint:
                 emit_err(env, terminal_safe(f"{said(Msg('cli.hint.prefix'), lang)}{hint}\n"))
@@ -77,9 +77,10 @@ def _reports_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature
 
 
-def _lab_options(function: F) -> F:
-    """--name and --state-dir (which lab), and --lang (every lab command speaks Korean too)."""
-    function = lang_option()(function)
+def _lab_command(function: F) -> F:
+    """What every lab command has: --name and --state-dir (which lab), --lang (every lab
+    command speaks Korean too), the click context first, and LabErrors said (_reports_errors)."""
+    function = lang_option()(click.pass_context(_reports_errors(function)))
     function = click.option(
         "--state-dir",
         type=click.Path(file_okay=False, path_type=Path),
@@ -164,9 +165,7 @@ _UP_OPTIONS = (
 
 @lab.command("up")
 @options(*_UP_OPTIONS)
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def up(
     ctx: click.Context,
     scenario_name: str,
@@ -199,15 +198,12 @@ def up(
       sudo kostack lab up --scenario seed --nodes 4
       sudo kostack lab up --scenario seed --neutron-endpoint http://127.0.0.1:9696/
     """
-    from kostack.lab.errors import LabInputError
+    from kostack.lab.errors import LabInputError, Msg
 
     if seed_neutron and not neutron_endpoint:
-        raise LabInputError("--seed-neutron needs --neutron-endpoint", "give the Neutron root URL")
+        raise LabInputError(Msg("lab.x.seed_needs_endpoint"), Msg("lab.x.give_root_url"))
     if no_neutron and neutron_endpoint:
-        raise LabInputError(
-            "--no-neutron and --neutron-endpoint exclude each other", "give one of them"
-        )
-    from kostack.analyze.messages import Msg
+        raise LabInputError(Msg("lab.x.no_neutron_and_endpoint"), Msg("lab.x.give_one"))
     from kostack.cli.lab_text import up_lines
 
     own_neutron = not no_neutron and neutron_endpoint is None
@@ -275,9 +271,7 @@ def _stages(env: Environment) -> Iterator[Callable[[str], None]]:
     help="Remove every ks-* namespace and lab process, not only this lab's.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def down(
     ctx: click.Context,
     all_labs: bool,
@@ -321,9 +315,7 @@ def down(
 
 @lab.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def status(
     ctx: click.Context, as_json: bool, name: str | None, state_dir: Path | None, lang: str | None
 ) -> None:
@@ -347,9 +339,7 @@ def status(
 
 
 @lab.command("sync")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str | None) -> None:
     """Re-read port security (Neutron or the lab's description) and re-render if it changed.
 
@@ -360,7 +350,7 @@ def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str
     from kostack.lab.netns import require_root
 
     require_root()
-    from kostack.cli.lab_shapes import warning
+    from kostack.cli.lab_errors import warning
     from kostack.cli.lab_text import say
 
     result = _lab(name, state_dir).sync()
@@ -389,9 +379,7 @@ def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str
     help="Seconds before a probe counts as silent.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def probe(
     ctx: click.Context,
     source: str | None,
@@ -475,9 +463,7 @@ _WAY_IN_OPTIONS = (
 
 @lab.command("way-in")
 @options(*_WAY_IN_OPTIONS)
-@_lab_options
-@click.pass_context
-@_reports_errors
+@_lab_command
 def way_in(
     ctx: click.Context,
     mode: str,
@@ -505,7 +491,7 @@ def way_in(
       sudo kostack lab way-in --mode ovn --member k8s-w-1 --member k8s-w-2
       sudo kostack lab way-in --mode ovn --remove
     """
-    from kostack.cli.lab_shapes import detail
+    from kostack.cli.lab_errors import detail
     from kostack.cli.lab_text import say
     from kostack.lab.netns import require_root
     from kostack.lab.way_in import WayIn, install, probe, remove

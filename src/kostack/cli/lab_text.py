@@ -2,8 +2,8 @@
 
 Registered in the one catalogue (kostack.analyze.messages' `Msg`), with
 particles from kostack.korean and terms from docs/ko-glossary.md. What the
-lab itself words (its errors, probe details, warnings) is read by
-kostack.cli.lab_shapes. The scenarios' one-line descriptions live with the
+lab itself words (its errors, probe details, warnings: keyed in
+kostack.lab.texts and texts_status) kostack.cli.lab_errors renders. The scenarios' one-line descriptions live with the
 scenarios (kostack.lab.scenarios, English); their Korean is here,
 `SCENARIOS_KO`, and tests/foundation/test_korean_lab.py proves every
 scenario has one. Commands printed to paste stay commands (in backticks,
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from kostack.analyze.messages import Msg, register
-from kostack.cli.lab_shapes import detail, problem
+from kostack.cli.lab_errors import detail, problem
 from kostack.shell import render
 
 if TYPE_CHECKING:

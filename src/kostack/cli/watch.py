@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -25,9 +25,6 @@ from kostack.cli._options import (
 from kostack.cli.common import TIMEOUT_VAR, detect_lang, get_env, request_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["watch"]
 

@@ -15,7 +15,6 @@ and returns.
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,8 +34,8 @@ from kostack.guard.server import GuardServer
 from kostack.guard.source import FileReader, LiveReader, Reader
 from kostack.guard.state import GuardState, PassReport
 from kostack.model.snapshot import Snapshot
-from kostack.report.safe import terminal_safe
 from kostack.serve.events import KubeEventSink, Workload
+from kostack.serve.log import logger
 from kostack.serve.signals import exit_code, signal_name, stop_on_signals
 
 __all__ = ["STOP_GRACE_S", "GuardConfig", "run_guard", "run_once", "watched_kinds"]
@@ -63,18 +62,6 @@ class GuardConfig:
     workload: Workload | None = None
     watches: bool = True
     environ: Mapping[str, str] = field(default_factory=dict)
-
-
-def logger(stream: IO[str]) -> Callable[[str], None]:
-    lock = threading.Lock()
-
-    def log(text: str) -> None:
-        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        with lock:
-            stream.write(terminal_safe(f"{stamp} {text}") + "\n")
-            stream.flush()
-
-    return log
 
 
 def _reader(config: GuardConfig) -> Reader:

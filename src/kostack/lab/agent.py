@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kostack.lab import netns
-from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError
+from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError, Msg
 from kostack.lab.neutron import openstack_connection
 from kostack.lab.portsec import (
     NeutronBackend,
@@ -50,7 +50,8 @@ from kostack.lab.state import (
     read_json,
     write_json_atomic,
 )
-from kostack.lab.topology import NODE_NIC, ROUTER_TAP, Topology
+from kostack.lab.texts_status import to_wire
+from kostack.lab.topology_layout import NODE_NIC, ROUTER_TAP, Topology
 
 __all__ = [
     "FileSource",
@@ -105,9 +106,10 @@ class NeutronSource:
             Exception
         ) as exc:  # openstacksdk and keystoneauth raise many types; all mean "cannot read"
             self._connection = None
+            what = Msg("lab.w.ports_and_groups")
             raise LabEnvironmentError(
-                f"cannot read ports and security groups from Neutron at {self.endpoint}: {exc}",
-                "check the endpoint (the root URL, e.g. http://127.0.0.1:9696/) and that Neutron runs",
+                Msg("lab.x.read_neutron", what=what, url=self.endpoint, why=str(exc)),
+                Msg("lab.x.check_endpoint_eg", example="http://127.0.0.1:9696/"),
             ) from exc
         return ports, groups
 
@@ -128,8 +130,8 @@ class FileSource:
             groups = read_json(self._paths.groups)
         except (OSError, ValueError) as exc:
             raise LabInputError(
-                f"cannot read the lab's port description: {exc}",
-                f"it lives in {self._paths.ports} and {self._paths.groups} (Neutron list JSON)",
+                Msg("lab.x.read_description", why=str(exc)),
+                Msg("lab.x.lives_in", a=str(self._paths.ports), b=str(self._paths.groups)),
             ) from exc
         return _unwrap(ports, "ports"), _unwrap(groups, "security_groups")
 
@@ -140,7 +142,8 @@ def _unwrap(document: Any, key: str) -> list[dict[str, Any]]:
         document = document[key]
     if not isinstance(document, list) or not all(isinstance(d, dict) for d in document):
         raise LabInputError(
-            f"the {key} description must be a JSON list of objects", f'or {{"{key}": [...]}}'
+            Msg("lab.x.list_of_objects", kind=key),
+            Msg("lab.x.or_wrapped", form=f'{{"{key}": [...]}}'),
         )
     return document
 
@@ -281,6 +284,7 @@ class LabAgent:
             bound=dict(bound),
             unbound=ruleset.unbound_taps,
             warnings=ruleset.warnings,
+            warning_keys=tuple(to_wire(w) for w in ruleset.warnings),
             revisions={b.port.label: b.port.revision_number for b in bindings},
         )
         write_json_atomic(self._paths.portsec, state.model_dump(mode="json"))

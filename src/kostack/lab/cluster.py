@@ -43,7 +43,7 @@ from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.lab import CLOUD_NAME, Lab, cluster_environment, export_lines
 from kostack.lab.scenarios import kubernetes_objects
 from kostack.lab.state import StatePaths
-from kostack.lab.topology import PodPlan
+from kostack.lab.topology_layout import PodPlan
 
 __all__ = [
     "CLOUD_NAME",

@@ -1,25 +1,34 @@
-"""Errors of the network lab: each carries a one-line message and a hint.
+"""Errors of the network lab: each carries a one-line message and a hint, both keyed.
 
-The CLI maps them to exit codes: `LabInputError` is bad input (2),
-`LabEnvironmentError` (not root, a tool or kernel feature missing, Neutron
-unreachable) is 3, anything else that failed while building or changing the
-lab is 5 ("apply failed").
+The message and the hint are `Msg`s of kostack.lab.texts (a key and its
+parameters): `str()` is the English text (logs, the English CLI), and the
+CLI says the same key in the command's language. The CLI maps the classes
+to exit codes: `LabInputError` is bad input (2), `LabEnvironmentError` (not
+root, a tool or kernel feature missing, Neutron unreachable) is 3, anything
+else that failed while building or changing the lab is 5 ("apply failed").
 """
 
 from __future__ import annotations
 
+from kostack.catalog import Msg
 from kostack.errors import ExitCode, KostackError
+from kostack.lab import texts  # noqa: F401  (registers the keys every raise site uses)
 
-__all__ = ["LabEnvironmentError", "LabError", "LabInputError", "NotRootError"]
+__all__ = ["LabEnvironmentError", "LabError", "LabInputError", "Msg", "NotRootError"]
 
 
 class LabError(KostackError):
     """The lab could not do what was asked; `hint` says what to try."""
 
     exit_code = ExitCode.APPLY_FAILED
+    message: Msg
+    hint: Msg | str
+
+    def __init__(self, message: Msg, hint: Msg | None = None) -> None:
+        super().__init__(message, hint if hint is not None else "")
 
     def __str__(self) -> str:
-        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+        return f"{self.message} (hint: {self.hint})" if self.hint else str(self.message)
 
 
 class LabInputError(LabError):

@@ -11,7 +11,7 @@ import importlib
 from typing import Final
 
 from kostack.errors import ExitCode
-from kostack.lab.errors import LabError
+from kostack.lab.errors import LabError, Msg
 
 __all__ = [
     "LAB_EXTRA",
@@ -24,8 +24,8 @@ __all__ = [
 LAB_EXTRA: Final = "lab"
 # module -> what the lab uses it for
 LAB_EXTRA_MODULES: Final = {
-    "aiohttp": "the lab's Kubernetes API server",
-    "dnslib": "the lab's cluster DNS server",
+    "aiohttp": Msg("lab.w.use_kube_api"),
+    "dnslib": Msg("lab.w.use_dns"),
 }
 
 
@@ -50,8 +50,14 @@ def require_lab_extra(command: str = "kostack lab up") -> None:
     """Raise LabExtraMissing naming the extra when a package of it is missing."""
     missing = missing_lab_modules()
     if missing:
-        uses = "; ".join(f"{m} for {LAB_EXTRA_MODULES[m]}" for m in missing)
+        uses = Msg("lab.w.use", module=missing[0], use=LAB_EXTRA_MODULES[missing[0]])
+        for module in missing[1:]:
+            uses = Msg("lab.w.and_use", before=uses, module=module, use=LAB_EXTRA_MODULES[module])
         raise LabExtraMissing(
-            f"{command} needs the `{LAB_EXTRA}` extra, which is not installed (missing {uses})",
-            f"pip install 'kostack[{LAB_EXTRA}]' (in a checkout: pip install -e '.[{LAB_EXTRA}]')",
+            Msg("lab.x.extra", command=command, extra=f"`{LAB_EXTRA}`", what=uses),
+            Msg(
+                "lab.x.pip_extra",
+                package=f"'kostack[{LAB_EXTRA}]'",
+                local=f"'.[{LAB_EXTRA}]'",
+            ),
         )

@@ -38,7 +38,7 @@ from kostack.lab.agent import (
     SyncResult,
     apply_scenario,
 )
-from kostack.lab.errors import LabError, LabInputError
+from kostack.lab.errors import LabError, LabInputError, Msg
 from kostack.lab.extra import require_lab_extra
 from kostack.lab.lab_core import KUBE_API_NAME
 from kostack.lab.lab_probing import LabProbing
@@ -53,7 +53,9 @@ from kostack.lab.state import (
     ServerRecord,
     write_json_atomic,
 )
-from kostack.lab.topology import MAX_NODES, Topology, create_network
+from kostack.lab.texts_status import keyed
+from kostack.lab.topology import create_network
+from kostack.lab.topology_layout import MAX_NODES, Topology
 from kostack.shell import render
 
 __all__ = [
@@ -156,26 +158,24 @@ class Lab(LabProbing, LabProcesses):
         """Refuse bad arguments, a missing tool or kernel feature, and a lab already up."""
         if not 2 <= nodes <= MAX_NODES:
             raise LabInputError(
-                f"--nodes must be between 2 and {MAX_NODES}, not {nodes}", "the default is 4"
+                Msg("lab.x.nodes_range", most=MAX_NODES, nodes=nodes), Msg("lab.x.default_4")
             )
         if own_neutron and neutron_endpoint is not None:
-            raise LabInputError(
-                "the lab's own Neutron and --neutron-endpoint exclude each other",
-                "give --neutron-endpoint to use your Neutron, or leave it out for the lab's own",
-            )
+            raise LabInputError(Msg("lab.x.own_and_endpoint"), Msg("lab.x.own_or_endpoint"))
         if neutron_endpoint is not None and not re.match(r"^https?://[^/\s]+", neutron_endpoint):
             raise LabInputError(
-                f"bad Neutron endpoint {neutron_endpoint!r}",
-                "give the root URL, e.g. http://127.0.0.1:9696/",
+                Msg("lab.x.bad_endpoint", value=repr(neutron_endpoint)),
+                Msg("lab.x.root_url", example="http://127.0.0.1:9696/"),
             )
         netns.require_root()
         netns.require_tools()
         netns.require_kernel_features()
         existing = self._owned_namespaces()
         if existing:
+            down = ["kostack", "lab", "down", *(["--name", self._name] if self._name else [])]
             raise LabInputError(
-                f"a lab is already up ({len(existing)} namespaces such as {existing[0]})",
-                f"run `{render(['kostack', 'lab', 'down', *(['--name', self._name] if self._name else [])])}` first",
+                Msg("lab.x.already_up", n=len(existing), example=existing[0]),
+                Msg("lab.x.run_first", command=f"`{render(down)}`"),
             )
 
     def _render_first(
@@ -204,10 +204,10 @@ class Lab(LabProbing, LabProcesses):
         first = self._agent.sync(force=True)
         if first.unbound:
             raise LabInputError(
-                f"Neutron has no port for the lab VMs behind {', '.join(first.unbound)}",
-                f"seed it first: {seed_command(neutron_endpoint, len(topo.nodes))}"
+                Msg("lab.x.no_port_behind", taps=", ".join(first.unbound)),
+                Msg("lab.x.seed_first", command=seed_command(neutron_endpoint, len(topo.nodes)))
                 if neutron_endpoint is not None
-                else "give every lab VM a port in the port description",
+                else Msg("lab.x.every_vm"),
             )
         if topo.dual_stack:  # the router's IPv6 side, from its port on the IPv6 subnet
             configure_router6(topo, source.fetch()[0])
@@ -239,8 +239,8 @@ class Lab(LabProbing, LabProcesses):
         alive = [pid for pid in pids if netns.process_alive(pid)]
         if left or alive:
             raise LabError(
-                f"down left namespaces {left} and processes {alive}",
-                "check `ip netns list` and `ps`, then run down again",
+                Msg("lab.x.down_left", namespaces=f"{left}", processes=f"{alive}"),
+                Msg("lab.x.check_then_down", a="`ip netns list`", b="`ps`"),
             )
         self.paths.remove()
         return DownReport(
@@ -256,11 +256,7 @@ class Lab(LabProbing, LabProcesses):
         present = self._owned_namespaces()
         state = self._load_state()
         if state is None:
-            problems = (
-                (f"{len(present)} lab namespaces without a state file: run down",)
-                if present
-                else ()
-            )
+            problems = (Msg("lab.p.no_state", n=len(present)),) if present else ()
             return LabStatus(
                 up=False,
                 prefix=self.prefix,
@@ -273,9 +269,9 @@ class Lab(LabProbing, LabProcesses):
         server_status = tuple(
             ServerStatus(s.name, s.netns, s.pid, netns.process_alive(s.pid)) for s in state.servers
         )
-        issues = [f"namespace {n} is missing" for n in missing]
+        issues = [Msg("lab.p.ns_missing", ns=n) for n in missing]
         issues += [
-            f"process {s.name} (pid {s.pid}) is not running" for s in server_status if not s.alive
+            Msg("lab.p.process_down", name=s.name, pid=s.pid) for s in server_status if not s.alive
         ]
         portsec = self._load_portsec()
         counters: dict[str, dict[str, Any]] = {}
@@ -286,10 +282,11 @@ class Lab(LabProbing, LabProcesses):
                     for k, v in self.counters().items()
                 }
             except LabError as exc:
-                issues.append(f"cannot read counters: {exc.message}")
+                issues.append(Msg("lab.p.counters", why=exc.message))
         if portsec is not None:
-            issues += [f"port security: {w}" for w in portsec.warnings]
-            issues += [f"no Neutron port for {tap}" for tap in portsec.unbound]
+            warnings = keyed(portsec.warnings, portsec.warning_keys)
+            issues += [Msg("lab.p.portsec", what=w) for w in warnings]
+            issues += [Msg("lab.p.unbound", tap=tap) for tap in portsec.unbound]
         return LabStatus(
             up=state.status == "up" and not missing,
             prefix=self.prefix,
@@ -323,7 +320,7 @@ class Lab(LabProbing, LabProcesses):
         state = self._require_state()
         portsec = self._load_portsec()
         if portsec is None:
-            raise LabError("no port-security render recorded", "run `kostack lab sync`")
+            raise LabError(Msg("lab.x.no_render"), Msg("lab.x.run", command="`kostack lab sync`"))
         owners = [CounterOwner(**o.model_dump()) for o in portsec.owners]
         return read_counters(state.topology.hv_netns, owners)
 
@@ -343,7 +340,10 @@ class Lab(LabProbing, LabProcesses):
         """Run a command inside one of this lab's namespaces (full name or role: `n2p1`)."""
         name = ns if ns.startswith(self.prefix) else self.prefix + ns
         if name not in self._require_state().topology.namespaces():
-            raise LabInputError(f"{ns} is not a namespace of this lab", "see `kostack lab status`")
+            raise LabInputError(
+                Msg("lab.x.not_our_ns", ns=ns),
+                Msg("lab.x.see_status", command="`kostack lab status`"),
+            )
         return netns.exec_in(name, argv, input_text=input_text, timeout=timeout, check=check)
 
     # -- port security -----------------------------------------------------------
@@ -366,8 +366,8 @@ class Lab(LabProbing, LabProcesses):
         state = self._require_state()
         if state.neutron_endpoint is not None:
             raise LabInputError(
-                "this lab reads port security from Neutron",
-                f"change it in Neutron at {state.neutron_endpoint}",
+                Msg("lab.x.from_neutron"),
+                Msg("lab.x.change_in_neutron", url=state.neutron_endpoint),
             )
         write_json_atomic(self.paths.ports, [dict(p) for p in ports])
         write_json_atomic(self.paths.groups, [dict(g) for g in security_groups])

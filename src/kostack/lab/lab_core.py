@@ -12,7 +12,7 @@ from kostack.lab.agent import (
     NeutronSource,
     PortSource,
 )
-from kostack.lab.errors import LabInputError
+from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.state import (
     LabState,
     PortsecState,
@@ -32,9 +32,7 @@ class LabCore:
 
     def __init__(self, name: str | None = None, state_dir: Path | None = None) -> None:
         if name is not None and not _LAB_NAME.match(name):
-            raise LabInputError(
-                f"bad lab name {name!r}", "use 1-8 lowercase letters or digits, e.g. t1"
-            )
+            raise LabInputError(Msg("lab.x.bad_name", name=repr(name)), Msg("lab.x.name_rule"))
         self.prefix = f"ks-{name}-" if name else "ks-"
         self.paths = StatePaths(state_dir or default_state_dir(self.prefix))
         self._agent: LabAgent | None = None
@@ -79,8 +77,8 @@ class LabCore:
         state = self._load_state()
         if state is None:
             raise LabInputError(
-                f"no lab is up (no state in {self.paths.root})",
-                "run `kostack lab up --scenario seed`",
+                Msg("lab.x.none_up", dir=str(self.paths.root)),
+                Msg("lab.x.run", command="`kostack lab up --scenario seed`"),
             )
         return state
 

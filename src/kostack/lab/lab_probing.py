@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from kostack.lab import netns, podprobe
-from kostack.lab.errors import LabInputError
+from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.lab_core import LabCore
 from kostack.lab.lab_records import ProbeResult, ProbeSpec
-from kostack.lab.topology import PodPlan, Topology
+from kostack.lab.texts_status import detail_msg
+from kostack.lab.topology_layout import PodPlan, Topology
 
 BULK_BYTES = 4 * 1024 * 1024
 
@@ -35,7 +37,7 @@ class LabProbing(LabCore):
         bulk = [s.bytes or 0 for s in specs if s.kind == "bulk"]
         budget = timeout * 3 + 10 + (max(bulk) / 1_000_000 if bulk else 0)
         completed = netns.exec_in(plan.netns, argv, timeout=budget)
-        return [ProbeResult(**r) for r in json.loads(completed.stdout)]
+        return [_result(r) for r in json.loads(completed.stdout)]
 
     def default_probe_pods(self) -> tuple[PodPlan, PodPlan]:
         """The probing pod (first pod on the first worker) and a pod on another worker (or the control plane)."""
@@ -109,4 +111,14 @@ class LabProbing(LabCore):
                 return topo.pod(candidate)
             except KeyError:
                 continue
-        raise LabInputError(f"no pod {key!r} in this lab", "see `kostack lab status` for the pods")
+        raise LabInputError(
+            Msg("lab.x.no_such_pod", pod=repr(key)),
+            Msg("lab.x.see_status_pods", command="`kostack lab status`"),
+        )
+
+
+def _result(wire: dict[str, Any]) -> ProbeResult:
+    """A pod probe's JSON result, its detail a message of kostack.lab.texts_status."""
+    key, params = wire.pop("detail_key", None), wire.pop("detail_params", None)
+    wire["detail"] = detail_msg(key, params, str(wire.get("detail", "")))
+    return ProbeResult(**wire)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kostack.lab import netns, servers
-from kostack.lab.errors import LabError
+from kostack.lab.errors import LabError, Msg
 from kostack.lab.lab_core import AGENT_NAME, KUBE_API_NAME, LabCore
 from kostack.lab.lab_tls import make_certificate
 from kostack.lab.state import (
@@ -16,7 +16,7 @@ from kostack.lab.state import (
     ServerRecord,
     write_json_atomic,
 )
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 
 class LabProcesses(LabCore):
@@ -121,16 +121,21 @@ class LabProcesses(LabCore):
             pending = [r for r in pending if not self.paths.ready_file(r.name).exists()]
             for record in pending:
                 if not netns.process_alive(record.pid):
+                    log = self.paths.log_file(record.name)
                     raise LabError(
-                        f"lab server {record.name} exited before it was ready",
-                        f"see {self.paths.log_file(record.name)}: {_tail(self.paths.log_file(record.name))}",
+                        Msg("lab.x.exited", what=Msg("lab.w.server", name=record.name)),
+                        Msg("lab.x.see_tail", what=str(log), tail=_tail(log)),
                     )
             if not pending:
                 return
             if time.monotonic() > deadline:
                 raise LabError(
-                    f"lab servers not ready within {timeout:g}s: {', '.join(r.name for r in pending)}",
-                    f"see the logs in {self.paths.logs}",
+                    Msg(
+                        "lab.x.servers_not_ready",
+                        seconds=f"{timeout:g}",
+                        names=", ".join(r.name for r in pending),
+                    ),
+                    Msg("lab.x.see_logs", dir=str(self.paths.logs)),
                 )
             time.sleep(0.005)  # polling for ready files, bounded by the deadline
 
@@ -174,12 +179,13 @@ class LabProcesses(LabCore):
         while not self.paths.kubeconfig.exists():
             if not netns.process_alive(pid):
                 raise LabError(
-                    "the lab's Kubernetes API exited before it was ready",
-                    f"see {log}: {_tail(log)}",
+                    Msg("lab.x.exited", what=Msg("lab.w.kube_api")),
+                    Msg("lab.x.see_tail", what=str(log), tail=_tail(log)),
                 )
             if time.monotonic() > deadline:
                 raise LabError(
-                    f"the lab's Kubernetes API not ready within {timeout:g}s", f"see {log}"
+                    Msg("lab.x.not_ready", what=Msg("lab.w.kube_api"), seconds=f"{timeout:g}"),
+                    Msg("lab.x.see", what=str(log)),
                 )
             time.sleep(0.01)  # polling for the kubeconfig, bounded by the deadline
         return ServerRecord(name=KUBE_API_NAME, netns=None, pid=pid, argv=tuple(argv))

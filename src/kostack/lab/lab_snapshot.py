@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kostack.lab.lab import Lab
     from kostack.lab.scenarios import Scenario
-    from kostack.lab.topology import Topology
+    from kostack.lab.topology_layout import Topology
     from kostack.model import Snapshot
     from kostack.probe.lab_runner import LabPod
 

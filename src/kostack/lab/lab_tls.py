@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kostack.lab import netns
-from kostack.lab.errors import LabEnvironmentError
-from kostack.lab.topology import Topology
+from kostack.lab.errors import LabEnvironmentError, Msg
+from kostack.lab.topology_layout import Topology
 
 __all__ = ["make_certificate"]
 
@@ -92,8 +92,7 @@ def make_certificate_openssl(
         )
     except LabEnvironmentError as exc:
         raise LabEnvironmentError(
-            "cannot make the API server's certificate: neither `cryptography` nor `openssl` is available",
-            "pip install cryptography (openstacksdk already depends on it)",
+            Msg("lab.x.no_tls", a="`cryptography`", b="`openssl`"), Msg("lab.x.pip_cryptography")
         ) from exc
     key_path.chmod(0o600)
     return cert_path, key_path

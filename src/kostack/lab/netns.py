@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from kostack.lab.errors import LabEnvironmentError, LabError, NotRootError
+from kostack.lab.errors import LabEnvironmentError, LabError, Msg, NotRootError
 
 __all__ = [
     "LAB_PREFIX",
@@ -75,8 +75,8 @@ def require_root() -> None:
     """Raise NotRootError unless running as root."""
     if not is_root():
         raise NotRootError(
-            "the network lab needs root (it creates network namespaces)",
-            "run it as root, e.g. `sudo .venv/bin/kostack lab up --scenario seed`",
+            Msg("lab.x.root"),
+            Msg("lab.x.as_root", command="`sudo .venv/bin/kostack lab up --scenario seed`"),
         )
 
 
@@ -91,8 +91,11 @@ def require_tools(tools: Iterable[str] = TOOLS) -> None:
             }
         )
         raise LabEnvironmentError(
-            f"missing command(s): {', '.join(missing)}",
-            f"apt-get update && apt-get install -y {' '.join(packages)}",
+            Msg("lab.x.missing_commands", commands=", ".join(missing)),
+            Msg(
+                "lab.x.install",
+                command=f"apt-get update && apt-get install -y {' '.join(packages)}",
+            ),
         )
 
 
@@ -103,8 +106,7 @@ def require_kernel_features() -> None:
     """
     if not Path("/proc/sys/net/bridge").is_dir():
         raise LabEnvironmentError(
-            "the kernel has no br_netfilter (no /proc/sys/net/bridge)",
-            "load it once as root: `modprobe br_netfilter` (the lab does not load modules itself)",
+            Msg("lab.x.no_br_netfilter"), Msg("lab.x.modprobe", command="`modprobe br_netfilter`")
         )
 
 
@@ -128,16 +130,22 @@ def run(
         )
     except FileNotFoundError as exc:
         raise LabEnvironmentError(
-            f"command not found: {argv[0]}", "install iproute2 and nftables"
+            Msg("lab.x.not_found", command=argv[0]), Msg("lab.x.install_tools")
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        raise LabError(f"`{' '.join(argv)}` did not finish within {timeout:.0f}s") from exc
+        raise LabError(
+            Msg("lab.x.did_not_finish", command=f"`{' '.join(argv)}`", seconds=f"{timeout:.0f}")
+        ) from exc
     if check and completed.returncode != 0:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
         raise LabError(
-            f"`{_short(argv)}` failed with status {completed.returncode}: "
-            + (" | ".join(detail[-3:]) or "no output"),
-            "run `kostack lab down` to clean up, then try again",
+            Msg(
+                "lab.x.failed_status",
+                command=f"`{_short(argv)}`",
+                status=completed.returncode,
+                output=" | ".join(detail[-3:]) or "no output",
+            ),
+            Msg("lab.x.clean_and_retry", command="`kostack lab down`"),
         )
     return completed
 
@@ -197,7 +205,7 @@ def nft_json(netns: str, args: Sequence[str]) -> dict[str, Any]:
     completed = exec_in(netns, ["nft", "-j", *args])
     document = json.loads(completed.stdout or "{}")
     if not isinstance(document, dict):
-        raise LabError(f"`nft -j {' '.join(args)}` in {netns} did not return an object")
+        raise LabError(Msg("lab.x.not_object", command=f"`nft -j {' '.join(args)}`", ns=netns))
     return document
 
 

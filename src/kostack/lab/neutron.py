@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from kostack.lab.errors import LabError, LabInputError
+from kostack.lab.errors import LabError, LabInputError, Msg
 from kostack.lab.neutron_venv import (
     NeutronError,
     find_neutron_python,
@@ -95,7 +95,8 @@ class NeutronServer:
         """
         if self.running:
             raise NeutronError(
-                f"Neutron is already running at {self._endpoint}", "call stop() first"
+                Msg("lab.x.neutron_running", url=self._endpoint),
+                Msg("lab.x.neutron_stop_first"),
             )
         if state_dir is None:
             state_dir = self._state_dir
@@ -138,7 +139,7 @@ class NeutronServer:
     def restart(self, *, hard: bool = False) -> str:
         """Stop (or kill, with `hard`) and start again on the same port and database."""
         if self._state_dir is None:
-            raise NeutronError("Neutron was never started", "call start() first")
+            raise NeutronError(Msg("lab.x.neutron_never_started"), Msg("lab.x.neutron_start_first"))
         if hard:
             self.kill()
         else:
@@ -162,21 +163,21 @@ class NeutronServer:
     def endpoint(self) -> str:
         """Root URL of the API, e.g. `http://127.0.0.1:PORT/` (not /v2.0/)."""
         if self._endpoint is None or not self.running:
-            raise NeutronError("Neutron is not running", "call start() or ensure_running()")
+            raise NeutronError(Msg("lab.x.neutron_not_running"), Msg("lab.x.neutron_start"))
         return self._endpoint
 
     @property
     def pid(self) -> int:
         """Process id of the server."""
         if self._process is None or not self.running:
-            raise NeutronError("Neutron is not running", "call start() or ensure_running()")
+            raise NeutronError(Msg("lab.x.neutron_not_running"), Msg("lab.x.neutron_start"))
         return self._process.pid
 
     @property
     def state_dir(self) -> Path:
         """The directory holding the database, config and log."""
         if self._state_dir is None:
-            raise NeutronError("Neutron was never started", "call start() first")
+            raise NeutronError(Msg("lab.x.neutron_never_started"), Msg("lab.x.neutron_start_first"))
         return self._state_dir
 
     @property
@@ -247,8 +248,8 @@ class NeutronServer:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise NeutronError(
-                        f"Neutron did not become ready within {self._startup_timeout_s:.0f}s",
-                        f"see {self.log_path}:\n{self._log_tail()}",
+                        Msg("lab.x.neutron_slow", seconds=f"{self._startup_timeout_s:.0f}"),
+                        Msg("lab.x.see_log_lines", log=str(self.log_path), tail=self._log_tail()),
                     )
                 if not selector.select(timeout=min(remaining, 0.5)):
                     if process.poll() is not None:
@@ -266,8 +267,8 @@ class NeutronServer:
                         return url
         process.wait(timeout=self._stop_timeout_s)
         raise NeutronError(
-            f"Neutron exited with status {process.returncode} before it was ready",
-            f"see {self.log_path}:\n{self._log_tail()}",
+            Msg("lab.x.neutron_exited", status=process.returncode),
+            Msg("lab.x.see_log_lines", log=str(self.log_path), tail=self._log_tail()),
         )
 
     def _check_answers(self, url: str, deadline: float) -> None:
@@ -281,7 +282,7 @@ class NeutronServer:
             except OSError as exc:
                 last_error = exc
             time.sleep(0.02)
-        raise NeutronError(f"Neutron printed ready but {url} does not answer: {last_error}")
+        raise NeutronError(Msg("lab.x.neutron_silent", url=url, why=str(last_error)))
 
     def _release(self, process: subprocess.Popen[bytes]) -> None:
         self.last_returncode = process.poll()
@@ -359,16 +360,17 @@ def _seed(endpoint: str | None, nodes: int) -> int:
 
     if not endpoint or not re.match(r"^https?://[^/\s]+", endpoint):
         raise LabInputError(
-            f"seed needs --endpoint URL, not {endpoint!r}", "e.g. http://127.0.0.1:9696/"
+            Msg("lab.x.needs_endpoint", value=repr(endpoint)),
+            Msg("lab.x.eg", example="http://127.0.0.1:9696/"),
         )
     try:
         ids = seed_topology(endpoint, nodes)
     except ValueError as exc:
-        raise LabInputError(str(exc), "give between 1 and 9000 nodes") from exc
+        raise LabInputError(Msg("lab.x.bad_nodes", why=str(exc)), Msg("lab.x.node_count")) from exc
     except Exception as exc:  # any SDK/transport error: Neutron refused or is unreachable
         raise NeutronError(
-            f"could not seed the Neutron at {endpoint}: {type(exc).__name__}: {exc}",
-            "check that it runs and is empty (seeding twice makes duplicate ports)",
+            Msg("lab.x.seed", url=endpoint, why=f"{type(exc).__name__}: {exc}"),
+            Msg("lab.x.seed_twice"),
         ) from exc
     for node in ids.nodes:
         print(f"{node.name}\t{node.ip_address}\t{node.port_id}")

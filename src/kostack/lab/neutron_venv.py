@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
-from kostack.lab.errors import LabEnvironmentError
+from kostack.lab.errors import LabEnvironmentError, Msg
 from kostack.lab.pinned_venv import PinnedVenv
 
 __all__ = [
@@ -61,13 +61,13 @@ class NeutronUnavailable(NeutronError):
 
 
 NEUTRON_VENV: Final = PinnedVenv(
-    what="lab's Neutron",
+    what=Msg("lab.w.neutron_venv"),
     slug=f"neutron-{NEUTRON_VERSION}",
     packages=NEUTRON_PACKAGES,
     env_var=VENV_ENV,
     marker=MARKER,
     provision_command=PROVISION_COMMAND,
-    size_note="about 340 MB, 1-2 minutes",
+    size_note=Msg("lab.w.neutron_size"),
     fail=NeutronUnavailable,
 )
 

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kostack.lab import netns
-from kostack.lab.errors import LabError
+from kostack.lab.errors import LabError, Msg
 from kostack.lab.neutron import SERVER_SCRIPT
 from kostack.lab.neutron_venv import find_neutron_python, neutron_venv_dir, provisioned
 from kostack.lab.state import ServerRecord, StatePaths
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 __all__ = ["NEUTRON_NAME", "needs_provisioning", "seed_own_neutron", "start_own_neutron"]
 
@@ -87,8 +87,8 @@ def seed_own_neutron(endpoint: str, topo: Topology, log: Path) -> None:
             openstack_connection(endpoint).network.update_router(ids.router_id, routes=routes)
     except Exception as exc:  # any SDK/transport error from a Neutron we just started
         raise LabError(
-            f"could not seed the lab's Neutron at {endpoint}: {type(exc).__name__}: {exc}",
-            f"see {log}",
+            Msg("lab.x.seed_own", url=endpoint, why=f"{type(exc).__name__}: {exc}"),
+            Msg("lab.x.see", what=str(log)),
         ) from exc
 
 
@@ -105,11 +105,14 @@ def _wait_ready(pid: int, log: Path, timeout: float) -> str:
             return ready.group("url")
         if not netns.process_alive(pid):
             raise LabError(
-                "the lab's Neutron exited before it was ready",
-                f"see {log}: {_tail(text)}",
+                Msg("lab.x.exited", what=Msg("lab.w.own_neutron")),
+                Msg("lab.x.see_tail", what=str(log), tail=_tail(text)),
             )
         if time.monotonic() > deadline:
-            raise LabError(f"the lab's Neutron not ready within {timeout:g}s", f"see {log}")
+            raise LabError(
+                Msg("lab.x.not_ready", what=Msg("lab.w.own_neutron"), seconds=f"{timeout:g}"),
+                Msg("lab.x.see", what=str(log)),
+            )
         time.sleep(0.05)  # polling the log for the ready line, bounded by the deadline
 
 

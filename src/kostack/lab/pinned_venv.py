@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from kostack.catalog import Msg
+from kostack.lab import texts  # noqa: F401  (registers the keys of the messages below)
+
 __all__ = ["PIP_TIMEOUT_S", "PinnedVenv"]
 
 PIP_TIMEOUT_S: Final = 1800.0
@@ -35,17 +38,19 @@ class PinnedVenv:
     """Where a pinned venv lives and how to make it.
 
     ``fail(message, hint)`` builds the exception raised when the venv is
-    missing or cannot be made (each user has its own error type).
+    missing or cannot be made (each user has its own error type); both are
+    `Msg`s of kostack.lab.texts, as are ``what`` and ``size_note`` when the
+    venv is the product's (its messages are said in Korean too).
     """
 
-    what: str  # "Neutron": in messages
+    what: str  # "lab's Neutron": in messages
     slug: str  # "neutron-29.0.0": the directory under the cache
     packages: tuple[str, ...]
     env_var: str
     marker: str
     provision_command: str
     size_note: str  # "about 340 MB, 1-2 minutes"
-    fail: Callable[[str, str], Exception]
+    fail: Callable[[Msg, Msg], Exception]
 
     def directory(self, environ: Mapping[str, str] | None = None) -> Path:
         """The venv's directory: $env_var, else the user cache."""
@@ -73,11 +78,16 @@ class PinnedVenv:
         venv = self.directory(environ)
         if self.provisioned(venv):
             return venv / "bin" / "python"
-        state = "is incomplete or has other versions" if venv.exists() else "does not exist"
         raise self.fail(
-            f"the {self.what} venv {venv} {state}",
-            f"make it with `{self.provision_command}` ({self.size_note}; "
-            f"`bash scripts/setup.sh --all` does it too), or point {self.env_var} at one",
+            Msg("lab.x.venv_incomplete", what=self.what, venv=str(venv))
+            if venv.exists()
+            else Msg("lab.x.venv_missing", what=self.what, venv=str(venv)),
+            Msg(
+                "lab.x.venv_make",
+                command=f"`{self.provision_command}`",
+                size=self.size_note,
+                env_var=self.env_var,
+            ),
         )
 
     def provision(
@@ -102,10 +112,11 @@ class PinnedVenv:
                 log(f"removing the incomplete {self.what} venv {target}")
                 shutil.rmtree(target)
             log(f"creating the {self.what} venv {target}")
-            self._run([python, "-m", "venv", str(target)], "create the venv")
+            self._run([python, "-m", "venv", str(target)], Msg("lab.w.create_venv"))
             pip = [str(target / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
             log(f"installing {' '.join(self.packages)} ({self.size_note})")
-            self._run([*pip, "install", "--quiet", *self.packages], f"install {self.what}")
+            install = Msg("lab.w.install", what=self.what)
+            self._run([*pip, "install", "--quiet", *self.packages], install)
             marker = {"packages": list(self.packages), "python": sys.version.split()[0]}
             partial = target / f".{self.marker}.tmp"
             partial.write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
@@ -113,20 +124,20 @@ class PinnedVenv:
             log(f"the {self.what} venv {target} is ready")
             return target
 
-    def _run(self, command: list[str], what: str) -> None:
+    def _run(self, command: list[str], step: Msg) -> None:
         try:
             completed = subprocess.run(
                 command, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise self.fail(
-                f"could not {what}: {exc}", "retry; check the disk and network"
+                Msg("lab.x.venv_step", step=step, why=str(exc)), Msg("lab.x.venv_retry")
             ) from exc
         if completed.returncode != 0:
             tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-8:])
             raise self.fail(
-                f"could not {what} (exit status {completed.returncode}): {tail}",
-                f"check that PyPI (or your mirror) is reachable and the disk has room ({self.size_note})",
+                Msg("lab.x.venv_step_status", step=step, status=completed.returncode, tail=tail),
+                Msg("lab.x.venv_pypi", size=self.size_note),
             )
 
 

@@ -5,7 +5,8 @@ Standard library only, run by path inside the pod's namespace
 probes at once in threads. SPEC_JSON is a list of objects with `id`,
 `kind` (dns|tcp|tls|http|icmp|bulk), `host`, and per kind `port`, `name` +
 `expect` (dns), `path` (http), `bytes` (bulk). Prints a JSON list of
-results: id, kind, target, ok, detail, seconds.
+results: id, kind, target, ok, detail (English), detail_key and detail_params
+(the same detail as a message key of kostack.lab.texts_status), seconds.
 
 What "ok" means follows how a ClusterIP must be probed (docs/facts.md section
 4): a TLS handshake error or an HTTP 403 proves connectivity; only silence
@@ -28,6 +29,33 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 Result = dict[str, Any]
+# What a probe saw: whether it passed, and its detail as a message key and parameters.
+Outcome = tuple[bool, tuple[str, dict[str, Any]]]
+
+# The details' English, by key: the result's `detail`. kostack.lab.texts_status registers
+# them with their Korean, so `detail_key` and `detail_params` say the same in the CLI's language.
+DETAILS_EN = {
+    "lab.d.no_answer": "no answer within {s}s",
+    "lab.d.rcode": "answered rcode {rcode}",
+    "lab.d.unexpected": "answered {got}, expected {want}",
+    "lab.d.no_address": "{name} -> no address",
+    "lab.d.resolved": "{name} -> {addresses}",
+    "lab.d.connected": "connected",
+    "lab.d.tls": "TLS {version}, {status}",
+    "lab.d.tls_no_http": "TLS {version}, no HTTP answer",
+    "lab.d.tls_alert": "TLS handshake error (proves connectivity): {why}",
+    "lab.d.status_line": "{status}",
+    "lab.d.closed": "connection closed without an answer",
+    "lab.d.no_echo": "no echo reply within {s}s",
+    "lab.d.echo": "echo reply from {source}",
+    "lab.d.unreachable": "destination unreachable from {source}",
+    "lab.d.no_head": "closed before the response head",
+    "lab.d.stalled": "stalled after {got} of {size} bytes (nothing for {s}s)",
+    "lab.d.closed_after": "closed after {got} of {size} bytes",
+    "lab.d.bytes": "{size} bytes in {s}s",
+    "lab.d.timed_out": "timed out after {s}s",
+    "lab.d.os_error": "{kind}: {why}",
+}
 
 
 def _dns_query(name: str, query_id: int) -> bytes:
@@ -65,7 +93,7 @@ def _dns_addresses(message: bytes, query_id: int) -> tuple[int, list[str]]:
     return flags & 0x000F, addresses
 
 
-def probe_dns(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+def probe_dns(spec: Mapping[str, Any], timeout: float) -> Outcome:
     query_id = random.randrange(1, 0xFFFF)
     name = str(spec["name"])
     family = socket.AF_INET6 if ":" in str(spec["host"]) else socket.AF_INET
@@ -78,25 +106,27 @@ def probe_dns(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
             try:
                 message, _ = sock.recvfrom(4096)
             except TimeoutError:
-                return False, f"no answer within {timeout:g}s"
+                return False, ("lab.d.no_answer", {"s": f"{timeout:g}"})
             try:
                 rcode, addresses = _dns_addresses(message, query_id)
             except (ValueError, struct.error, IndexError):
                 continue
             expect = spec.get("expect")
             if rcode != 0:
-                return False, f"answered rcode {rcode}"
+                return False, ("lab.d.rcode", {"rcode": rcode})
             if expect and expect not in addresses:
-                return False, f"answered {addresses}, expected {expect}"
-            return True, f"{name} -> {', '.join(addresses) or 'no address'}"
+                return False, ("lab.d.unexpected", {"got": str(addresses), "want": expect})
+            if not addresses:
+                return True, ("lab.d.no_address", {"name": name})
+            return True, ("lab.d.resolved", {"name": name, "addresses": ", ".join(addresses)})
 
 
-def probe_tcp(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+def probe_tcp(spec: Mapping[str, Any], timeout: float) -> Outcome:
     with socket.create_connection((spec["host"], int(spec["port"])), timeout=timeout):
-        return True, "connected"
+        return True, ("lab.d.connected", {})
 
 
-def probe_tls(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+def probe_tls(spec: Mapping[str, Any], timeout: float) -> Outcome:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -107,13 +137,15 @@ def probe_tls(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
                     b"GET /version HTTP/1.1\r\nHost: kubernetes\r\nConnection: close\r\n\r\n"
                 )
                 status = tls.recv(256).split(b"\r\n", 1)[0].decode(errors="replace")
-                return True, f"TLS {tls.version()}, {status or 'no HTTP answer'}"
+                if not status:
+                    return True, ("lab.d.tls_no_http", {"version": tls.version()})
+                return True, ("lab.d.tls", {"version": tls.version(), "status": status})
         except ssl.SSLError as exc:
             # The server answered with a TLS alert: the path works.
-            return True, f"TLS handshake error (proves connectivity): {exc.reason or exc}"
+            return True, ("lab.d.tls_alert", {"why": str(exc.reason or exc)})
 
 
-def probe_http(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+def probe_http(spec: Mapping[str, Any], timeout: float) -> Outcome:
     with socket.create_connection(
         (spec["host"], int(spec.get("port", 80))), timeout=timeout
     ) as sock:
@@ -122,7 +154,9 @@ def probe_http(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
             f"GET {path} HTTP/1.1\r\nHost: {spec['host']}\r\nConnection: close\r\n\r\n".encode()
         )
         status = sock.recv(256).split(b"\r\n", 1)[0].decode(errors="replace")
-        return status.startswith("HTTP/"), status or "connection closed without an answer"
+        if not status:
+            return False, ("lab.d.closed", {})
+        return status.startswith("HTTP/"), ("lab.d.status_line", {"status": status})
 
 
 def _checksum(data: bytes) -> int:
@@ -134,60 +168,44 @@ def _checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
-def probe_icmp(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
-    if ":" in str(spec["host"]):
-        return probe_icmp6(spec, timeout)
+def probe_icmp(spec: Mapping[str, Any], timeout: float) -> Outcome:
+    """An echo request, ICMPv6 (type 128) to an IPv6 host: the kernel fills the checksum of a
+    raw ICMPv6 socket, which gets no IPv6 header (an error quotes ours after 8 + 40 bytes)."""
+    v6 = ":" in str(spec["host"])
     ident = (os.getpid() ^ threading.get_ident()) & 0xFFFF
     payload = b"kostack-lab-ping"
-    header = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
-    packet = struct.pack("!BBHHH", 8, 0, _checksum(header + payload), ident, 1) + payload
-    with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP) as sock:
+    request, reply, unreachable = (128, 129, 1) if v6 else (8, 0, 3)
+    checksum = 0 if v6 else _checksum(struct.pack("!BBHHH", 8, 0, 0, ident, 1) + payload)
+    packet = struct.pack("!BBHHH", request, 0, checksum, ident, 1) + payload
+    family, proto = (
+        (socket.AF_INET6, socket.IPPROTO_ICMPV6) if v6 else (socket.AF_INET, socket.IPPROTO_ICMP)
+    )
+    with socket.socket(family, socket.SOCK_RAW, proto) as sock:
         sock.sendto(packet, (spec["host"], 0))
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return False, f"no echo reply within {timeout:g}s"
-            sock.settimeout(remaining)
-            try:
-                data, (source, _) = sock.recvfrom(2048)
-            except TimeoutError:
-                return False, f"no echo reply within {timeout:g}s"
-            ihl = (data[0] & 0x0F) * 4
-            icmp_type, _code, _sum, reply_id, _seq = struct.unpack("!BBHHH", data[ihl : ihl + 8])
-            if icmp_type == 0 and reply_id == ident:
-                return True, f"echo reply from {source}"
-            if icmp_type == 3 and data[ihl + 8 + 20 + 4 : ihl + 8 + 20 + 6] == struct.pack(
-                "!H", ident
-            ):
-                return False, f"destination unreachable from {source}"
-
-
-def probe_icmp6(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
-    """ICMPv6 echo (type 128; the kernel fills the checksum of a raw ICMPv6 socket)."""
-    ident = (os.getpid() ^ threading.get_ident()) & 0xFFFF
-    packet = struct.pack("!BBHHH", 128, 0, 0, ident, 1) + b"kostack-lab-ping"
-    with socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) as sock:
-        sock.sendto(packet, (spec["host"], 0))
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False, f"no echo reply within {timeout:g}s"
+                return False, ("lab.d.no_echo", {"s": f"{timeout:g}"})
             sock.settimeout(remaining)
             try:
                 data, address = sock.recvfrom(2048)
             except TimeoutError:
-                return False, f"no echo reply within {timeout:g}s"
-            # A raw ICMPv6 socket gets no IPv6 header; an error quotes ours after 8 + 40 bytes.
-            icmp_type, _code, _sum, reply_id, _seq = struct.unpack("!BBHHH", data[:8])
-            if icmp_type == 129 and reply_id == ident:
-                return True, f"echo reply from {address[0]}"
-            if icmp_type == 1 and data[52:54] == struct.pack("!H", ident):
-                return False, f"destination unreachable from {address[0]}"
+                return False, ("lab.d.no_echo", {"s": f"{timeout:g}"})
+            header = 0 if v6 else (data[0] & 0x0F) * 4  # a raw IPv4 socket gets the IP header
+            icmp_type, _code, _sum, reply_id, _seq = struct.unpack(
+                "!BBHHH", data[header : header + 8]
+            )
+            quoted_id = header + 8 + (40 if v6 else 20) + 4  # our echo's id in an error
+            if icmp_type == reply and reply_id == ident:
+                return True, ("lab.d.echo", {"source": address[0]})
+            if icmp_type == unreachable and data[quoted_id : quoted_id + 2] == struct.pack(
+                "!H", ident
+            ):
+                return False, ("lab.d.unreachable", {"source": address[0]})
 
 
-def probe_bulk(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
+def probe_bulk(spec: Mapping[str, Any], timeout: float) -> Outcome:
     size = int(spec.get("bytes", 4 * 1024 * 1024))
     started = time.monotonic()
     with socket.create_connection(
@@ -198,7 +216,7 @@ def probe_bulk(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
         while b"\r\n\r\n" not in received:
             chunk = sock.recv(65536)
             if not chunk:
-                return False, "closed before the response head"
+                return False, ("lab.d.no_head", {})
             received += chunk
         body = len(received.split(b"\r\n\r\n", 1)[1])
         try:
@@ -208,11 +226,11 @@ def probe_bulk(spec: Mapping[str, Any], timeout: float) -> tuple[bool, str]:
                     break
                 body += len(chunk)
         except TimeoutError:
-            return False, f"stalled after {body} of {size} bytes (nothing for {timeout:g}s)"
+            return False, ("lab.d.stalled", {"got": body, "size": size, "s": f"{timeout:g}"})
         if body < size:
-            return False, f"closed after {body} of {size} bytes"
+            return False, ("lab.d.closed_after", {"got": body, "size": size})
         seconds = time.monotonic() - started
-        return True, f"{size} bytes in {seconds:.2f}s"
+        return True, ("lab.d.bytes", {"size": size, "s": f"{seconds:.2f}"})
 
 
 PROBES = {
@@ -234,17 +252,20 @@ def run_probe(spec: Mapping[str, Any], timeout: float) -> Result:
     target = f"{host}:{spec['port']}" if "port" in spec else host
     started = time.monotonic()
     try:
-        ok, detail = PROBES[kind](spec, timeout)
+        ok, (key, params) = PROBES[kind](spec, timeout)
     except TimeoutError:
-        ok, detail = False, f"timed out after {timeout:g}s"
+        ok, key, params = False, "lab.d.timed_out", {"s": f"{timeout:g}"}
     except OSError as exc:
-        ok, detail = False, f"{type(exc).__name__}: {exc.strerror or exc}"
+        ok, key = False, "lab.d.os_error"
+        params = {"kind": type(exc).__name__, "why": str(exc.strerror or exc)}
     return {
         "id": spec.get("id", kind),
         "kind": kind,
         "target": target,
         "ok": ok,
-        "detail": detail,
+        "detail": DETAILS_EN[key].format(**params),
+        "detail_key": key,
+        "detail_params": params,
         "seconds": round(time.monotonic() - started, 3),
     }
 

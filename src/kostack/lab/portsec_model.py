@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from kostack.lab.errors import LabInputError
+from kostack.lab.errors import LabInputError, Msg
 
 __all__ = [
     "AddressPair",
@@ -129,8 +129,8 @@ def port_from_api(source: Mapping[str, Any]) -> Port:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise LabInputError(
-            f"port description is not shaped like a Neutron port: {exc!r}",
-            "give dicts as the Neutron API returns them (id, mac_address, fixed_ips[].ip_address, ...)",
+            Msg("lab.x.not_port", why=repr(exc)),
+            Msg("lab.x.as_api_ports", fields="id, mac_address, fixed_ips[].ip_address, ..."),
         ) from exc
     security = _first(source, "port_security_enabled", "is_port_security_enabled")
     revision = _first(source, "revision_number")
@@ -177,8 +177,8 @@ def group_from_api(source: Mapping[str, Any]) -> SecurityGroup:
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise LabInputError(
-            f"security group description is not shaped like a Neutron group: {exc!r}",
-            "give dicts as the Neutron API returns them (id, name, security_group_rules[])",
+            Msg("lab.x.not_group", why=repr(exc)),
+            Msg("lab.x.as_api_ports", fields="id, name, security_group_rules[]"),
         ) from exc
 
 

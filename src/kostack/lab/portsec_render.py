@@ -39,6 +39,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from kostack.catalog import Msg
+from kostack.lab import texts_status  # noqa: F401  (registers the warnings' keys)
 from kostack.lab.portsec_ipv6 import (
     egress_fixed_rules,
     ingress_fixed_rules,
@@ -110,7 +112,7 @@ class _Render:
     """The script as it is being written: table declarations, hook rules, chains."""
 
     lines: list[str] = field(default_factory=list)  # table header, counters and sets
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Msg] = field(default_factory=list)  # kostack.lab.texts_status
     owners: list[CounterOwner] = field(default_factory=list)
     prerouting: list[str] = field(default_factory=list)
     forward_out: list[str] = field(default_factory=list)
@@ -204,17 +206,19 @@ def _rule_match(
         return None
     if version == 4 and (rule.protocol or "") in _IPV6_ONLY:
         return None
-    where = f"rule {rule.id} of group {group.name or group.id}"
+    where = Msg("lab.r.rule_of", rule=rule.id, group=group.name or group.id)
     protocol = rule.protocol
     if version == 6 and (protocol or "") in _ICMP_NAMES | {"1"}:
         protocol = "58"
     elif version == 6 and protocol in _IPV6_ONLY:
-        out.warnings.append(f"{where}: protocol {protocol!r} is not modelled, rule ignored")
+        out.warnings.append(Msg("lab.r.not_modelled", where=where, protocol=repr(protocol)))
         return None
     try:
         number = _protocol_number(protocol)
     except ValueError:
-        out.warnings.append(f"{where}: unknown protocol {rule.protocol!r}, rule ignored")
+        out.warnings.append(
+            Msg("lab.r.unknown_protocol", where=where, protocol=repr(rule.protocol))
+        )
         return None
     parts = ["ether type ip" if version == 4 else "ether type ip6"]
     icmp = "icmp" if version == 4 else "icmpv6"
@@ -241,7 +245,7 @@ def _rule_match(
             f"{field_name} @{group_sets[rule.remote_group_id]}{'' if version == 4 else '_6'}"
         )
     elif rule.remote_address_group_id:
-        out.warnings.append(f"{where}: remote address groups are not modelled, rule ignored")
+        out.warnings.append(Msg("lab.r.address_groups", where=where))
         return None
     return " ".join(parts)
 
@@ -309,9 +313,7 @@ def _declare_remote_groups(
     for gid, set_name in group_sets.items():
         name = groups_by_id[gid].name if gid in groups_by_id else "(missing group)"
         if gid not in groups_by_id:
-            out.warnings.append(
-                f"remote group {gid} is not among the security groups: it matches nothing"
-            )
+            out.warnings.append(Msg("lab.r.remote_missing", group=gid))
         for version, suffix in ((4, ""), (6, "_6")):
             out.lines += [
                 f"set {set_name}{suffix} {{",
@@ -404,7 +406,7 @@ def _group_rules(
     for gid in port.security_group_ids:
         group = groups_by_id.get(gid)
         if group is None:
-            out.warnings.append(f"port {port.label}: security group {gid} not found, ignored")
+            out.warnings.append(Msg("lab.r.group_missing", port=port.label, group=gid))
             continue
         for rule in group.rules:
             match = _rule_match(rule, group, group_sets, out)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from kostack.lab.errors import LabEnvironmentError, LabInputError
+from kostack.lab.errors import LabEnvironmentError, LabInputError, Msg
 from kostack.lab.neutron import openstack_connection, seed_command
 from kostack.lab.neutron_seed import ensure_ipv6
 from kostack.lab.scenarios import RuleSpec, Scenario, SecurityGroupSpec
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 __all__ = ["apply_scenario"]
 
@@ -49,14 +49,14 @@ def _neutron_ports(endpoint: str, topo: Topology) -> tuple[Any, dict[str, Any]]:
         ports = {p.name: p for p in network.ports()}
     except Exception as exc:  # any SDK/transport error means Neutron is unreachable
         raise LabEnvironmentError(
-            f"cannot read ports from Neutron at {endpoint}: {exc}",
-            "check the endpoint and that Neutron runs",
+            Msg("lab.x.read_neutron", what=Msg("lab.w.ports"), url=endpoint, why=str(exc)),
+            Msg("lab.x.check_endpoint"),
         ) from exc
     missing = [node.name for node in topo.nodes if node.name not in ports]
     if missing:
         raise LabInputError(
-            f"Neutron at {endpoint} has no port for {', '.join(missing)}",
-            f"seed it first: {seed_command(endpoint, len(topo.nodes))}",
+            Msg("lab.x.no_port_for", url=endpoint, nodes=", ".join(missing)),
+            Msg("lab.x.seed_first", command=seed_command(endpoint, len(topo.nodes))),
         )
     return network, ports
 

@@ -15,7 +15,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from kostack.lab import seed
-from kostack.lab.errors import LabInputError
+from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.topology_layout import Encapsulation, NodePlan, PodPlan, ServicePlan, Topology
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ def _check_groups(scenario: Scenario, group_ids: dict[str, str]) -> None:
     } - set(group_ids)
     if unknown:
         raise LabInputError(
-            f"scenario {scenario.name} names undefined security groups: {', '.join(sorted(unknown))}",
-            "define every group a port or rule refers to in security_groups",
+            Msg("lab.x.undefined_groups", name=scenario.name, groups=", ".join(sorted(unknown))),
+            Msg("lab.x.define_groups"),
         )
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from kostack.lab import seed
-from kostack.lab.errors import LabInputError
+from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.portsec import NeutronBackend
 from kostack.lab.scenario_objects import kubernetes_objects, neutron_description
 from kostack.lab.seed import RuleSpec
-from kostack.lab.topology import Encapsulation, Topology, build_topology
+from kostack.lab.topology_layout import Encapsulation, Topology, build_topology
 
 __all__ = [
     "SCENARIOS",
@@ -138,14 +138,14 @@ _ALL_OK = ExpectedProbes(
     pod_to_pod=True,
     bulk_transfer=True,
 )
-_ONLY_POD_TO_POD_BROKEN = ExpectedProbes(
-    dns=False,
-    kubernetes_tcp=True,
-    kubernetes_tls=True,
-    egress_http=True,
-    pod_to_pod=False,
-    bulk_transfer=False,
-)
+
+
+def _all_ok_but(*failing: str) -> ExpectedProbes:
+    """Every standard probe answers except `failing` (and the ClusterIP ping, which never does)."""
+    return ExpectedProbes.model_validate({**_ALL_OK.model_dump(), **dict.fromkeys(failing, False)})
+
+
+_ONLY_POD_TO_POD_BROKEN = _all_ok_but("dns", "pod_to_pod", "bulk_transfer")
 
 
 def _ipv6_expected(passing: bool) -> dict[str, bool]:
@@ -160,13 +160,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         summary="The incident: Calico VXLANCrossSubnet in one subnet (all pod traffic native), "
         "port security on, no allowed pairs, natOutgoing off. Everything from a pod times out.",
         security_groups=(DEFAULT_GROUP, _nodes_group()),
-        expected=ExpectedProbes(
-            dns=False,
-            kubernetes_tcp=False,
-            kubernetes_tls=False,
-            egress_http=False,
-            pod_to_pod=False,
-            bulk_transfer=False,
+        expected=_all_ok_but(
+            "dns", "kubernetes_tcp", "kubernetes_tls", "egress_http", "pod_to_pod", "bulk_transfer"
         ),
     ),
     Scenario(
@@ -191,14 +186,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         allowed_pairs=(POD_CIDR,),
         router_routes_to_pods=False,
         security_groups=(DEFAULT_GROUP, _nodes_group()),
-        expected=ExpectedProbes(
-            dns=True,
-            kubernetes_tcp=True,
-            kubernetes_tls=True,
-            egress_http=False,
-            pod_to_pod=True,
-            bulk_transfer=True,
-        ),
+        expected=_all_ok_but("egress_http"),
     ),
     Scenario(
         name="fixed-ovn",
@@ -246,14 +234,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         vm_nic_mtu=1500,
         node_groups=(seed.NODES_GROUP,),
         security_groups=(DEFAULT_GROUP, _nodes_group(VXLAN_RULE)),
-        expected=ExpectedProbes(
-            dns=True,
-            kubernetes_tcp=True,
-            kubernetes_tls=True,
-            egress_http=True,
-            pod_to_pod=True,
-            bulk_transfer=False,
-        ),
+        expected=_all_ok_but("bulk_transfer"),
     ),
     Scenario(
         name="dualstack-ipv6-broken",
@@ -288,5 +269,6 @@ def get_scenario(name: str) -> Scenario:
         if scenario.name == name:
             return scenario
     raise LabInputError(
-        f"unknown scenario {name!r}", f"choose one of: {', '.join(scenario_names())}"
+        Msg("lab.x.scenario", name=repr(name)),
+        Msg("lab.x.choose", names=", ".join(scenario_names())),
     )

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kostack.lab.portsec import NeutronBackend
 from kostack.lab.scenarios import Scenario
-from kostack.lab.topology import Topology
+from kostack.lab.topology_layout import Topology
 
 __all__ = [
     "LabState",
@@ -94,6 +94,8 @@ class PortsecState(_Frozen):
     bound: dict[str, str]
     unbound: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # the same warnings as message keys and parameters (kostack.lab.texts_status.to_wire)
+    warning_keys: tuple[Any, ...] = ()
     revisions: dict[str, int | None] = {}
 
 

@@ -23,8 +23,8 @@ Layout (measured in docs/notes netns-lab.md):
 Every interface the lab creates is named `ks-...` and lives in a lab
 namespace; nothing is created in, or attached to, the root namespace.
 The `plan_*` functions are pure (unit-tested without root); `create_network`
-runs them. The layout itself (`Topology`, `build_topology`) lives in
-`kostack.lab.topology_layout`; this module re-exports it.
+runs them. The layout itself (`Topology`, `build_topology`, the interface
+names) lives in `kostack.lab.topology_layout`.
 """
 
 from __future__ import annotations
@@ -33,48 +33,24 @@ import ipaddress
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
 from kostack.lab import netns
 from kostack.lab.topology_layout import (
     BRIDGE,
     CALICO_GATEWAY,
     CALICO_GATEWAY6,
     CALICO_HOST_MAC,
-    MAX_NODES,
-    MAX_PODS_PER_NODE,
     NODE_NIC,
     POD_NIC,
     ROUTER_TAP,
     ROUTER_UPLINK,
     VXLAN_DEVICE,
-    Encapsulation,
     NodePlan,
     PodPlan,
-    ServicePlan,
-    ServicePort,
     Topology,
-    build_topology,
+    _Frozen,
 )
 
 __all__ = [
-    "BRIDGE",
-    "CALICO_GATEWAY",
-    "CALICO_HOST_MAC",
-    "MAX_NODES",
-    "MAX_PODS_PER_NODE",
-    "NODE_NIC",
-    "POD_NIC",
-    "ROUTER_TAP",
-    "ROUTER_UPLINK",
-    "VXLAN_DEVICE",
-    "Encapsulation",
-    "NodePlan",
-    "PodPlan",
-    "ServicePlan",
-    "ServicePort",
-    "Topology",
-    "build_topology",
     "create_network",
     "plan_hv",
     "plan_kube_proxy",
@@ -84,10 +60,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 # -- plans (pure) ---------------------------------------------------------------
@@ -265,41 +237,9 @@ def plan_kube_proxy(topo: Topology) -> str:
                     f"ip6 daddr {service.cluster_ip6} {proto} dport {port.port} "
                     f"dnat to [{port.target_ip6}]:{port.target_port}"
                 )
-    lines = [
-        "table ip ks-kube-proxy",
-        "delete table ip ks-kube-proxy",
-        "table ip ks-kube-proxy {",
-        "chain services {",
-        *service_rules,
-        "}",
-        "chain prerouting {",
-        "type nat hook prerouting priority dstnat; policy accept;",
-        "jump services",
-        "}",
-        "chain output {",
-        "type nat hook output priority -100; policy accept;",
-        "jump services",
-        "}",
-        "}",
-    ]
+    lines = _kube_proxy_table("ip", service_rules)
     if service_rules6:  # a dual-stack service's IPv6 ClusterIP
-        lines += [
-            "table ip6 ks-kube-proxy",
-            "delete table ip6 ks-kube-proxy",
-            "table ip6 ks-kube-proxy {",
-            "chain services {",
-            *service_rules6,
-            "}",
-            "chain prerouting {",
-            "type nat hook prerouting priority dstnat; policy accept;",
-            "jump services",
-            "}",
-            "chain output {",
-            "type nat hook output priority -100; policy accept;",
-            "jump services",
-            "}",
-            "}",
-        ]
+        lines += _kube_proxy_table("ip6", service_rules6)
     if topo.nat_outgoing:
         # Calico's natOutgoing: pod sources to anything outside the IP pools (per pool, so
         # the IPv6 pool too in a dual-stack lab: its IPPool carries the same natOutgoing).
@@ -315,6 +255,27 @@ def plan_kube_proxy(topo: Topology) -> str:
                 "}",
             ]
     return "\n".join(lines) + "\n"
+
+
+def _kube_proxy_table(family: str, service_rules: list[str]) -> list[str]:
+    """The `ks-kube-proxy` table of one family (`ip`, `ip6`), replaced whole, with its DNAT rules."""
+    return [
+        f"table {family} ks-kube-proxy",
+        f"delete table {family} ks-kube-proxy",
+        f"table {family} ks-kube-proxy {{",
+        "chain services {",
+        *service_rules,
+        "}",
+        "chain prerouting {",
+        "type nat hook prerouting priority dstnat; policy accept;",
+        "jump services",
+        "}",
+        "chain output {",
+        "type nat hook output priority -100; policy accept;",
+        "jump services",
+        "}",
+        "}",
+    ]
 
 
 class RouterSetup(_Frozen):

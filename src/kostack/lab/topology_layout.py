@@ -1,7 +1,7 @@
 """What the lab's network is: node, pod and service plans and their layout (pure data).
 
 `build_topology` lays a lab out; `kostack.lab.topology` turns the layout
-into `ip` and `nft` commands and builds it (and re-exports these names).
+into `ip` and `nft` commands and builds it.
 The interface names below are the ones every lab namespace uses.
 """
 
@@ -333,23 +333,16 @@ def _services(control_plane: NodePlan, dns_pod: PodPlan) -> tuple[ServicePlan, .
             namespace="kube-system",
             cluster_ip=seed.CLUSTER_DNS_IP,
             cluster_ip6=seed.CLUSTER_DNS_IP6 if dns_pod.ip6 else None,
-            ports=(
+            ports=tuple(  # DNS over UDP and over TCP, as kube-dns serves it
                 ServicePort(
-                    name="dns",
+                    name=name,
                     port=53,
-                    protocol="UDP",
+                    protocol=protocol,
                     target_ip=dns_pod.ip,
                     target_ip6=dns_pod.ip6,
                     target_port=53,
-                ),
-                ServicePort(
-                    name="dns-tcp",
-                    port=53,
-                    protocol="TCP",
-                    target_ip=dns_pod.ip,
-                    target_ip6=dns_pod.ip6,
-                    target_port=53,
-                ),
+                )
+                for name, protocol in (("dns", "UDP"), ("dns-tcp", "TCP"))
             ),
         ),
     )

@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kostack.lab import netns
-from kostack.lab.errors import LabInputError
+from kostack.lab.errors import LabInputError, Msg
 from kostack.lab.lab import Lab
-from kostack.lab.topology import NODE_NIC, ROUTER_UPLINK, Topology, _prefixlen
+from kostack.lab.texts_status import detail_msg
+from kostack.lab.topology import _prefixlen
+from kostack.lab.topology_layout import NODE_NIC, ROUTER_UPLINK, Topology
 
 __all__ = ["WayIn", "WayInProbe", "install", "probe", "remove"]
 
@@ -66,10 +68,10 @@ def _members(topo: Topology, way: WayIn) -> list[tuple[str, str, str]]:
             continue
         pods = topo.pods_on(node.name)
         if not pods:
-            raise LabInputError(f"node {node.name} runs no pod to serve the NodePort", "")
+            raise LabInputError(Msg("lab.x.no_pod_for_nodeport", node=node.name))
         out.append((node.netns, node.ip, pods[0].ip))
     if not out:
-        raise LabInputError("no member node", "name lab nodes in members=")
+        raise LabInputError(Msg("lab.x.no_member"), Msg("lab.x.name_members"))
     return out
 
 
@@ -166,7 +168,8 @@ try:
     body = data.split(b"\\r\\n\\r\\n", 1)[-1]
     print(json.dumps({"ok": True, "pod": json.loads(body).get("pod", ""), "detail": "answered"}))
 except Exception as exc:
-    print(json.dumps({"ok": False, "pod": "", "detail": type(exc).__name__ + ": " + str(exc)}))
+    kind, why = type(exc).__name__, str(exc)
+    print(json.dumps({"ok": False, "pod": "", "detail": kind + ": " + why, "kind": kind, "why": why}))
 """
 
 
@@ -188,4 +191,7 @@ def probe(lab: Lab, way: WayIn, *, timeout: float = 2.0) -> WayInProbe:
         check=True,
     )
     doc = json.loads(result.stdout.strip().splitlines()[-1])
-    return WayInProbe(bool(doc["ok"]), str(doc["pod"]), str(doc["detail"]))
+    if doc["ok"]:
+        return WayInProbe(True, str(doc["pod"]), Msg("lab.d.answered"))
+    params = {"kind": doc.get("kind"), "why": doc.get("why")}
+    return WayInProbe(False, "", detail_msg("lab.d.os_error", params, str(doc["detail"])))

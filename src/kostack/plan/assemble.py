@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from kostack.analyze.findings import Remedy, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.topology import NodeView, PrefixIndex, Topology, parse_net
-from kostack.model.snapshot import IPNetwork, Port, SecurityGroupRule, Snapshot
+from kostack.model.snapshot import IPNetwork, Port, Snapshot
 from kostack.plan.assemble_text import title_msg
 from kostack.plan.model import (
     Action,
@@ -33,6 +33,7 @@ from kostack.plan.model import (
     Route,
     Rule,
     Target,
+    rule_key,
 )
 
 # What matters for a router is the routes the plan adds, not its revision: the
@@ -117,7 +118,7 @@ class Builder:
         keys = self._existing_rules.get(group_id)
         if keys is None:
             group = self.topo.groups.get(group_id)
-            keys = frozenset(_key_of(r) for r in group.rules) if group is not None else frozenset()
+            keys = frozenset(rule_key(r) for r in group.rules) if group is not None else frozenset()
             self._existing_rules[group_id] = keys
         return keys
 
@@ -480,16 +481,3 @@ def _semicolons(items: list[str]) -> str:
     for item in items[1:]:
         joined = Msg("plan.and", first=joined, then=item)
     return joined
-
-
-def _key_of(existing: SecurityGroupRule) -> tuple[object, ...]:
-    """The key of a snapshot rule, to compare with planned rules (Neutron would call equal keys duplicates)."""
-    return Rule(
-        direction=existing.direction,
-        ethertype=existing.ethertype,
-        protocol=existing.protocol,
-        port_range_min=existing.port_range_min,
-        port_range_max=existing.port_range_max,
-        remote_ip_prefix=str(existing.remote_ip_prefix) if existing.remote_ip_prefix else None,
-        remote_group_id=existing.remote_group_id,
-    ).key()

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from kostack.analyze.topology import protocol_number
+from kostack.model.snapshot import SecurityGroupRule
 from kostack.shell import end_options, render
 
 PLAN_SCHEMA_VERSION: Final = 1
@@ -194,6 +195,19 @@ class Rule:
         else:
             remote = "from anywhere"
         return f"{self.direction} {self.ethertype} {proto}{ports} {remote}"
+
+
+def rule_key(rule: SecurityGroupRule) -> tuple[object, ...]:
+    """What makes a Neutron rule the same rule as a planned one (`Rule.key`)."""
+    return Rule(
+        direction=rule.direction,
+        ethertype=rule.ethertype,
+        protocol=rule.protocol,
+        port_range_min=rule.port_range_min,
+        port_range_max=rule.port_range_max,
+        remote_ip_prefix=str(rule.remote_ip_prefix) if rule.remote_ip_prefix else None,
+        remote_group_id=rule.remote_group_id,
+    ).key()
 
 
 @dataclass(frozen=True, order=True)

@@ -43,13 +43,10 @@ from kostack.model.snapshot import (
 )
 from kostack.plan import assemble_text  # noqa: F401  (registers the preflight notes)
 from kostack.plan.build import ref
-from kostack.plan.model import Route
+from kostack.plan.model import Route, rule_key
 from kostack.plan.preflight_spec import (
-    BLOCK_PREFIX_V4,
     CNI_MODES,
-    DEFAULT_GROUP_ID,
     GROUP_ID,
-    NODE_MASK_V4,
     PLANNED_NETWORK_ID,
     PLANNED_ROUTER_ID,
     NeededRule,
@@ -60,7 +57,6 @@ from kostack.plan.preflight_spec import (
     PreflightSpec,
     encapsulation_overhead,
     needed_rules,
-    rule_key,
     validate,
 )
 from kostack.plan.preflight_world import (
@@ -402,11 +398,8 @@ def planned_nodes(
 
 # The names below stay importable from here (the CLI, the report and the tests use them).
 __all__ = [
-    "BLOCK_PREFIX_V4",
     "CNI_MODES",
-    "DEFAULT_GROUP_ID",
     "GROUP_ID",
-    "NODE_MASK_V4",
     "PLANNED_NETWORK_ID",
     "PLANNED_ROUTER_ID",
     "NeededRule",

@@ -24,7 +24,6 @@ from kostack.model.snapshot import (
     Port,
     Router,
     SecurityGroup,
-    SecurityGroupRule,
     Subnet,
 )
 from kostack.plan.build import ref
@@ -340,19 +339,6 @@ def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> t
     return overhead, name
 
 
-def rule_key(rule: SecurityGroupRule) -> tuple[object, ...]:
-    """What makes a Neutron rule the same rule as a planned one (`Rule.key`)."""
-    return Rule(
-        direction=rule.direction,
-        ethertype=rule.ethertype,
-        protocol=rule.protocol,
-        port_range_min=rule.port_range_min,
-        port_range_max=rule.port_range_max,
-        remote_ip_prefix=str(rule.remote_ip_prefix) if rule.remote_ip_prefix else None,
-        remote_group_id=rule.remote_group_id,
-    ).key()
-
-
 def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[NeededRule, ...]:
     """Exactly what the CNI and control plane need between nodes (docs/facts.md section 3).
 
@@ -471,6 +457,5 @@ __all__ = [
     "PreflightSpec",
     "encapsulation_overhead",
     "needed_rules",
-    "rule_key",
     "validate",
 ]

@@ -17,17 +17,9 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING or __package__:  # part of kostack (tests, the DaemonSet image)
-    from kostack.probe.agent_base import (
-        TIMEOUTS,
-        Outcome,
-        PlanError,
-        connect,
-        connect_failure,
-        family,
-        now,
-    )
+    from kostack.probe import agent_base as base
 else:  # a file beside agent.py in a pod: agent.py put its folder on sys.path
-    from agent_base import TIMEOUTS, Outcome, PlanError, connect, connect_failure, family, now
+    import agent_base as base
 
 QTYPE_A = 1
 QTYPE_AAAA = 28
@@ -39,7 +31,7 @@ def record_type(spec: dict[str, Any]) -> int:
     """The query type a probe asks for: ``record`` A (default) or AAAA."""
     record = str(spec.get("record") or "A").upper()
     if record not in RECORD_TYPES:
-        raise PlanError(f"unknown DNS record type {record!r} (A or AAAA)")
+        raise base.PlanError(f"unknown DNS record type {record!r} (A or AAAA)")
     return RECORD_TYPES[record]
 
 
@@ -58,7 +50,7 @@ def dns_query(name: str, query_id: int, qtype: int = QTYPE_A) -> bytes:
     for label in name.rstrip(".").split("."):
         raw = label.encode("idna") if label else b""
         if not 0 < len(raw) < 64:
-            raise PlanError(f"bad DNS name {name!r}")
+            raise base.PlanError(f"bad DNS name {name!r}")
         labels += bytes([len(raw)]) + raw
     return header + labels + b"\0" + struct.pack(">HH", qtype, 1)
 
@@ -98,18 +90,18 @@ def dns_answer(message: bytes, query_id: int, qtype: int = QTYPE_A) -> tuple[int
 
 def _judge_dns(
     name: str, expect: str | None, rcode: int, addresses: list[str], via: str, qtype: int
-) -> Outcome:
+) -> base.Outcome:
     # An A answer reads as before; an AAAA one says so (the same name has both).
     shown = name if qtype == QTYPE_A else f"{name} AAAA"
     if rcode != 0:
-        return Outcome(
+        return base.Outcome(
             "fail",
             f"answered {_RCODES.get(rcode, f'rcode {rcode}')} for {shown} over {via}",
             answered=True,
             rcode=rcode,
         )
     if expect and expect not in addresses:
-        return Outcome(
+        return base.Outcome(
             "fail",
             "answered {} over {}, expected {}".format(
                 ", ".join(addresses) or "no address", via, expect
@@ -117,7 +109,7 @@ def _judge_dns(
             answered=True,
             addresses=addresses,
         )
-    return Outcome(
+    return base.Outcome(
         "pass",
         "{} -> {} over {}".format(shown, ", ".join(addresses) or "no address", via),
         answered=True,
@@ -125,7 +117,7 @@ def _judge_dns(
     )
 
 
-def probe_dns(spec: dict[str, Any], timeout: float) -> Outcome:
+def probe_dns(spec: dict[str, Any], timeout: float) -> base.Outcome:
     host, port = spec["host"], int(spec.get("port", 53))
     name = str(spec.get("name") or "kubernetes.default.svc.cluster.local")
     qtype = record_type(spec)
@@ -135,45 +127,45 @@ def probe_dns(spec: dict[str, Any], timeout: float) -> Outcome:
     transport = str(spec.get("transport", "udp")).lower()
     query_id = random.randrange(1, 0xFFFF)
     query = dns_query(name, query_id, qtype)
-    deadline = now() + timeout
+    deadline = base.now() + timeout
     if transport == "tcp":
         try:
-            sock = connect(host, port, timeout)
+            sock = base.connect(host, port, timeout)
         except BaseException as exc:  # every failure becomes a verdict
-            return connect_failure(exc, timeout, False)
+            return base.connect_failure(exc, timeout, False)
         with sock:
             try:
                 sock.sendall(struct.pack(">H", len(query)) + query)
                 data = b""
                 while len(data) < 2 or len(data) < 2 + struct.unpack(">H", data[:2])[0]:
-                    sock.settimeout(max(0.01, deadline - now()))
+                    sock.settimeout(max(0.01, deadline - base.now()))
                     chunk = sock.recv(4096)
                     if not chunk:
-                        return Outcome(
+                        return base.Outcome(
                             "fail", "TCP connected, closed without an answer", answered=True
                         )
                     data += chunk
-            except TIMEOUTS:
-                return Outcome(
+            except base.TIMEOUTS:
+                return base.Outcome(
                     "fail", f"TCP connected, no answer within {timeout:g}s", answered=True
                 )
             except OSError as exc:
-                return connect_failure(exc, timeout, False)
+                return base.connect_failure(exc, timeout, False)
         try:
             rcode, addresses = dns_answer(data[2:], query_id, qtype)
         except (ValueError, struct.error, IndexError):
-            return Outcome("fail", "TCP answer that is not a DNS reply", answered=True)
+            return base.Outcome("fail", "TCP answer that is not a DNS reply", answered=True)
         return _judge_dns(name, expect, rcode, addresses, "TCP", qtype)
-    with socket.socket(family(host), socket.SOCK_DGRAM) as sock:
+    with socket.socket(base.family(host), socket.SOCK_DGRAM) as sock:
         # Connected: an ICMP port unreachable comes back as ConnectionRefusedError.
         sock.connect((host, port))
-        sent_at = [now()]
+        sent_at = [base.now()]
         sock.send(query)
         resend_at = sent_at[0] + timeout / 2
         while True:
-            moment = now()
+            moment = base.now()
             if moment >= deadline:
-                return Outcome(
+                return base.Outcome(
                     "fail", f"timed out after {timeout:g}s (UDP, 2 queries)", answered=False
                 )
             if resend_at and moment >= resend_at:
@@ -183,16 +175,16 @@ def probe_dns(spec: dict[str, Any], timeout: float) -> Outcome:
             sock.settimeout(max(0.01, wait))
             try:
                 message = sock.recv(4096)
-            except TIMEOUTS:
+            except base.TIMEOUTS:
                 continue
             except ConnectionRefusedError:
-                return Outcome(
+                return base.Outcome(
                     "fail",
                     f"port unreachable: nothing answers DNS on {host}:{port}",
                     answered=True,
                 )
             except OSError as exc:
-                return connect_failure(exc, timeout, False)
+                return base.connect_failure(exc, timeout, False)
             try:
                 rcode, addresses = dns_answer(message, query_id, qtype)
             except (ValueError, struct.error, IndexError):

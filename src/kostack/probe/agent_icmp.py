@@ -32,9 +32,9 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING or __package__:  # part of kostack (tests, the DaemonSet image)
-    from kostack.probe.agent_base import TIMEOUTS, Outcome, now
+    from kostack.probe import agent_base as base
 else:  # a file beside agent.py in a pod: agent.py put its folder on sys.path
-    from agent_base import TIMEOUTS, Outcome, now
+    import agent_base as base
 
 VIRTUAL_IP_NOTE = "not judged: virtual IP"
 
@@ -175,7 +175,7 @@ def _echo_exchange(
         packets[seq] = _echo_request(ident, seq, payload, version)
     seq_size = {seq: size for seq, size in enumerate(sizes, start=1)}
     note = ""
-    deadline = now() + timeout
+    deadline = base.now() + timeout
     with sock:
 
         def send_pending() -> None:
@@ -193,9 +193,9 @@ def _echo_exchange(
                         raise
 
         send_pending()
-        resend_at = now() + timeout / 2
+        resend_at = base.now() + timeout / 2
         while len(status) < len(sizes):
-            moment = now()
+            moment = base.now()
             if moment >= deadline:
                 break
             if resend_at and moment >= resend_at:
@@ -204,7 +204,7 @@ def _echo_exchange(
             sock.settimeout(max(0.01, (resend_at or deadline) - moment))
             try:
                 data, peer = sock.recvfrom(65535)
-            except TIMEOUTS:
+            except base.TIMEOUTS:
                 continue
             try:
                 icmp_type, reply_ident, seq, rest = _parse_icmp(data, mode, version)
@@ -237,7 +237,7 @@ def _echo_exchange(
     return status, mode, note
 
 
-def probe_icmp(spec: dict[str, Any], timeout: float) -> Outcome:
+def probe_icmp(spec: dict[str, Any], timeout: float) -> base.Outcome:
     host = spec["host"]
     virtual = bool(spec.get("virtual"))
     size = int(spec.get("size", 64))
@@ -245,21 +245,21 @@ def probe_icmp(spec: dict[str, Any], timeout: float) -> Outcome:
         status, mode, note = _echo_exchange(host, [size], timeout, df=False)
     except NoIcmpSocket:
         if virtual:
-            return Outcome("expected-no-reply", VIRTUAL_IP_NOTE + " (not sent: no raw socket)")
-        return Outcome(
+            return base.Outcome("expected-no-reply", VIRTUAL_IP_NOTE + " (not sent: no raw socket)")
+        return base.Outcome(
             "skipped", "skipped: no raw socket (no NET_RAW and ping_group_range excludes us)"
         )
     state = status[size]
     if virtual:
         if state == "ok":
-            return Outcome(
+            return base.Outcome(
                 "expected-no-reply",
                 VIRTUAL_IP_NOTE + "; an echo reply came (in IPVS mode the node itself "
                 "answers), which says nothing about the service",
                 replied=True,
                 socket=mode,
             )
-        return Outcome(
+        return base.Outcome(
             "expected-no-reply",
             VIRTUAL_IP_NOTE + " (no echo reply: iptables, nftables and Cilium do not answer), "
             "which says nothing about the service",
@@ -267,15 +267,15 @@ def probe_icmp(spec: dict[str, Any], timeout: float) -> Outcome:
             socket=mode,
         )
     if state == "ok":
-        return Outcome("pass", f"echo reply ({mode} socket)", answered=True, socket=mode)
+        return base.Outcome("pass", f"echo reply ({mode} socket)", answered=True, socket=mode)
     if state == "lost":
-        return Outcome(
+        return base.Outcome(
             "fail", f"no echo reply within {timeout:g}s (2 requests)", answered=False, socket=mode
         )
-    return Outcome("fail", note or state, answered=True, socket=mode)
+    return base.Outcome("fail", note or state, answered=True, socket=mode)
 
 
-def probe_mtu(spec: dict[str, Any], timeout: float) -> Outcome:
+def probe_mtu(spec: dict[str, Any], timeout: float) -> base.Outcome:
     """The largest echo that crosses the path unfragmented (DF for IPv4; IPv6 never fragments)."""
     host = spec["host"]
     version = ipaddress.ip_address(host).version
@@ -289,7 +289,7 @@ def probe_mtu(spec: dict[str, Any], timeout: float) -> Outcome:
         status, mode, note = _echo_exchange(host, sizes, timeout, df=True)
     except NoIcmpSocket:
         need = "DF-bit echo" if version == 4 else "an unfragmented ICMPv6 echo"
-        return Outcome(
+        return base.Outcome(
             "skipped", f"skipped: no raw socket ({need} needs NET_RAW or ping_group_range)"
         )
     ok = [s for s in sizes if status[s] == "ok"]
@@ -303,7 +303,7 @@ def probe_mtu(spec: dict[str, Any], timeout: float) -> Outcome:
         "socket": mode,
     }
     if not ok:
-        return Outcome(
+        return base.Outcome(
             "skipped",
             f"skipped: no {word} echo of any size came back, so the path is blocked or drops "
             "ICMP; MTU not measurable (see the pod-to-pod probes)",
@@ -316,12 +316,12 @@ def probe_mtu(spec: dict[str, Any], timeout: float) -> Outcome:
             below = [s for s in sizes if s < target and status[s] != "local"]
             target = max(below) if below else largest
         if largest >= target:
-            return Outcome(
+            return base.Outcome(
                 "pass",
                 f"{target}-byte {word} packets pass (largest tested that passed: {largest})",
                 **extra,
             )
-        return Outcome(
+        return base.Outcome(
             "fail",
             f"largest {word} packet that passed: {largest} bytes; "
             f"{min((s for s in lost if s > largest), default=target)} bytes lost"
@@ -330,8 +330,8 @@ def probe_mtu(spec: dict[str, Any], timeout: float) -> Outcome:
         )
     bigger_lost = [s for s in lost if s > largest]
     if not bigger_lost and not [s for s in lost if s < largest]:
-        return Outcome("pass", f"every {word} size passed up to {largest} bytes", **extra)
-    return Outcome(
+        return base.Outcome("pass", f"every {word} size passed up to {largest} bytes", **extra)
+    return base.Outcome(
         "fail",
         f"largest {word} packet that passed: {largest} bytes; larger ones are lost",
         **extra,

@@ -10,49 +10,29 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING or __package__:  # part of kostack (tests, the DaemonSet image)
-    from kostack.probe.agent_base import (
-        MAX_TRANSFER,
-        TIMEOUTS,
-        Outcome,
-        connect,
-        connect_failure,
-        now,
-        request,
-        status_code,
-        status_line,
-    )
+    from kostack.probe import agent_base as base
 else:  # a file beside agent.py in a pod: agent.py put its folder on sys.path
-    from agent_base import (
-        MAX_TRANSFER,
-        TIMEOUTS,
-        Outcome,
-        connect,
-        connect_failure,
-        now,
-        request,
-        status_code,
-        status_line,
-    )
+    import agent_base as base
 
 
-def probe_tcp(spec: dict[str, Any], timeout: float) -> Outcome:
+def probe_tcp(spec: dict[str, Any], timeout: float) -> base.Outcome:
     try:
-        sock = connect(spec["host"], int(spec["port"]), timeout)
+        sock = base.connect(spec["host"], int(spec["port"]), timeout)
     except BaseException as exc:  # every failure becomes a verdict
-        return connect_failure(exc, timeout, bool(spec.get("answered_ok")))
+        return base.connect_failure(exc, timeout, bool(spec.get("answered_ok")))
     sock.close()
-    return Outcome("pass", "connected", answered=True)
+    return base.Outcome("pass", "connected", answered=True)
 
 
-def probe_tls(spec: dict[str, Any], timeout: float) -> Outcome:
+def probe_tls(spec: dict[str, Any], timeout: float) -> base.Outcome:
     import ssl  # imported by the one probe that needs it: every agent start pays for imports
 
     host, port = spec["host"], int(spec.get("port", 443))
-    deadline = now() + timeout
+    deadline = base.now() + timeout
     try:
-        raw = connect(host, port, timeout)
+        raw = base.connect(host, port, timeout)
     except BaseException as exc:  # every failure becomes a verdict
-        return connect_failure(exc, timeout, False)
+        return base.connect_failure(exc, timeout, False)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     # Reachability, not trust: kostack has no CA to check against, and a
     # certificate error would prove connectivity anyway.
@@ -60,17 +40,17 @@ def probe_tls(spec: dict[str, Any], timeout: float) -> Outcome:
     context.verify_mode = ssl.CERT_NONE
     server_name = spec.get("server_name") or None
     try:
-        raw.settimeout(max(0.01, deadline - now()))
+        raw.settimeout(max(0.01, deadline - base.now()))
         with context.wrap_socket(raw, server_hostname=server_name) as tls:
             version = tls.version() or "TLS"
-            tls.sendall(request(host, str(spec.get("path", "/version"))))
+            tls.sendall(base.request(host, str(spec.get("path", "/version"))))
             try:
-                line = status_line(tls, deadline)
-            except (*TIMEOUTS, OSError):
+                line = base.status_line(tls, deadline)
+            except (*base.TIMEOUTS, OSError):
                 line = ""
-            code = status_code(line)
+            code = base.status_code(line)
             if code in (401, 403):
-                return Outcome(
+                return base.Outcome(
                     "pass",
                     f"reachable: HTTP {code} proves connectivity ({version} handshake completed)",
                     answered=True,
@@ -78,66 +58,68 @@ def probe_tls(spec: dict[str, Any], timeout: float) -> Outcome:
                     tls=version,
                 )
             if code is not None:
-                return Outcome(
+                return base.Outcome(
                     "pass",
                     f"HTTP {code} over {version}",
                     answered=True,
                     status=code,
                     tls=version,
                 )
-            return Outcome(
+            return base.Outcome(
                 "pass",
                 f"{version} handshake completed (no HTTP answer)",
                 answered=True,
                 tls=version,
             )
     except ssl.SSLError as exc:
-        return Outcome(
+        return base.Outcome(
             "pass",
             "reachable: TLS handshake error proves connectivity (%s)" % (exc.reason or exc),
             answered=True,
         )
-    except TIMEOUTS:
-        return Outcome(
+    except base.TIMEOUTS:
+        return base.Outcome(
             "fail",
             f"TCP connected but the TLS handshake stalled for {timeout:g}s (large packets lost? see the MTU probe)",
             answered=True,
         )
     except OSError as exc:
-        return connect_failure(exc, timeout, False)
+        return base.connect_failure(exc, timeout, False)
     finally:
         raw.close()
 
 
-def probe_http(spec: dict[str, Any], timeout: float) -> Outcome:
+def probe_http(spec: dict[str, Any], timeout: float) -> base.Outcome:
     host, port = spec["host"], int(spec.get("port", 80))
-    deadline = now() + timeout
+    deadline = base.now() + timeout
     try:
-        sock = connect(host, port, timeout)
+        sock = base.connect(host, port, timeout)
     except BaseException as exc:  # every failure becomes a verdict
-        return connect_failure(exc, timeout, bool(spec.get("answered_ok")))
+        return base.connect_failure(exc, timeout, bool(spec.get("answered_ok")))
     with sock:
         try:
-            sock.sendall(request(host, str(spec.get("path", "/"))))
-            line = status_line(sock, deadline)
-        except TIMEOUTS:
-            return Outcome("fail", f"connected, no HTTP answer within {timeout:g}s", answered=True)
+            sock.sendall(base.request(host, str(spec.get("path", "/"))))
+            line = base.status_line(sock, deadline)
+        except base.TIMEOUTS:
+            return base.Outcome(
+                "fail", f"connected, no HTTP answer within {timeout:g}s", answered=True
+            )
         except OSError as exc:
-            return connect_failure(exc, timeout, bool(spec.get("answered_ok")))
-    code = status_code(line)
+            return base.connect_failure(exc, timeout, bool(spec.get("answered_ok")))
+    code = base.status_code(line)
     if code is None:
-        return Outcome("fail", "connected, but the answer is not HTTP", answered=True)
-    return Outcome("pass", f"HTTP {code}", answered=True, status=code)
+        return base.Outcome("fail", "connected, but the answer is not HTTP", answered=True)
+    return base.Outcome("pass", f"HTTP {code}", answered=True, status=code)
 
 
 def _transfer_one(host: str, port: int, size: int, deadline: float) -> tuple[bool, int, str]:
     """GET /bytes/SIZE; (complete, bytes of body received, how it ended)."""
-    sock = connect(host, port, max(0.01, deadline - now()))
+    sock = base.connect(host, port, max(0.01, deadline - base.now()))
     with sock:
-        sock.sendall(request(host, f"/bytes/{size}"))
+        sock.sendall(base.request(host, f"/bytes/{size}"))
         data = b""
         while b"\r\n\r\n" not in data:
-            sock.settimeout(max(0.01, deadline - now()))
+            sock.settimeout(max(0.01, deadline - base.now()))
             chunk = sock.recv(65536)
             if not chunk:
                 return False, 0, "closed before the response head"
@@ -145,20 +127,20 @@ def _transfer_one(host: str, port: int, size: int, deadline: float) -> tuple[boo
         received = len(data.split(b"\r\n\r\n", 1)[1])
         try:
             while received < size:
-                sock.settimeout(max(0.01, deadline - now()))
+                sock.settimeout(max(0.01, deadline - base.now()))
                 chunk = sock.recv(1 << 20)
                 if not chunk:
                     return False, received, f"closed after {received} of {size} bytes"
                 received += len(chunk)
-        except TIMEOUTS:
+        except base.TIMEOUTS:
             return False, received, f"stalled after {received} of {size} bytes"
     return True, received, "complete"
 
 
-def probe_transfer(spec: dict[str, Any], timeout: float) -> Outcome:
+def probe_transfer(spec: dict[str, Any], timeout: float) -> base.Outcome:
     host, port = spec["host"], int(spec.get("port", 8080))
-    sizes = sorted({max(1, min(int(s), MAX_TRANSFER)) for s in spec.get("sizes") or [1 << 20]})
-    started = now()
+    sizes = sorted({max(1, min(int(s), base.MAX_TRANSFER)) for s in spec.get("sizes") or [1 << 20]})
+    started = base.now()
     deadline = started + timeout
     ended: dict[int, tuple[bool, int, str]] = {}
     failures: list[BaseException] = []
@@ -173,15 +155,15 @@ def probe_transfer(spec: dict[str, Any], timeout: float) -> Outcome:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(max(0.0, deadline - now()) + 1.0)
+        thread.join(max(0.0, deadline - base.now()) + 1.0)
     if failures and not ended:
-        return connect_failure(failures[0], timeout, bool(spec.get("answered_ok")))
+        return base.connect_failure(failures[0], timeout, bool(spec.get("answered_ok")))
     ok = [s for s in sizes if ended.get(s, (False, 0, ""))[0]]
     largest = max(ok) if ok else None
-    seconds = now() - started
+    seconds = base.now() - started
     states = {str(s): (ended[s][2] if s in ended else "no answer") for s in sizes}
     if len(ok) == len(sizes):
-        return Outcome(
+        return base.Outcome(
             "pass",
             f"{max(sizes)} bytes in {seconds:.2f}s",
             answered=True,
@@ -191,7 +173,7 @@ def probe_transfer(spec: dict[str, Any], timeout: float) -> Outcome:
     worst = min(s for s in sizes if s not in ok)
     how = ended[worst][2] if worst in ended else f"no answer within {timeout:g}s"
     passed = f" ({largest} bytes passed)" if largest else ""
-    return Outcome(
+    return base.Outcome(
         "fail",
         f"{worst}-byte transfer {how}{passed}",
         answered=bool(ended),

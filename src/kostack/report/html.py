@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from kostack.report.i18n import t
 from kostack.report.incident import CommandGroup, IncidentReport, status_label
-from kostack.report.incident_model import CauseSection
+from kostack.report.incident_model import (
+    FLOW_COLUMNS,
+    PORT_COLUMNS,
+    PROBE_COLUMNS,
+    CauseSection,
+)
 from kostack.report.markup import DATA_TICK, Marked, code, concat, mt, plain
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
@@ -227,14 +232,7 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
         o.append(f'<p class="label">{h(t(lang, "rep.l.ports"))}</p>')
         o.append(
             _table(
-                [
-                    t(lang, "rep.l.node"),
-                    t(lang, "rep.l.port"),
-                    t(lang, "rep.l.fixed_ips"),
-                    t(lang, "rep.l.pairs"),
-                    t(lang, "rep.l.port_security"),
-                    t(lang, "rep.l.groups"),
-                ],
+                [t(lang, key) for key in PORT_COLUMNS],
                 [
                     (
                         "",
@@ -281,11 +279,7 @@ def _troubleshooting(report: IncidentReport, lang: str) -> list[str]:
             )
         )
         o.append("</pre>")
-    for key, items in (
-        ("rep.l.also_ok", report.also_ok),
-        ("rep.l.undecided", report.undecided),
-        ("rep.l.gaps", report.gaps),
-    ):
+    for key, items in report.lists():
         if items:
             o.append(f'<p class="label">{h(t(lang, key))}</p><ul>')
             o.extend(f"<li>{inline(i)}</li>" for i in items)
@@ -326,13 +320,7 @@ def _checks_table(report: IncidentReport, lang: str) -> str:
     """The probes run (or else the flows judged) as a table."""
     if report.probes:
         return _table(
-            [
-                t(lang, "rep.l.command"),
-                t(lang, "rep.l.source"),
-                t(lang, "rep.l.verdict"),
-                t(lang, "rep.l.meaning"),
-                t(lang, "rep.l.detail"),
-            ],
+            [t(lang, key) for key in PROBE_COLUMNS],
             [
                 (
                     "ok" if p.ok else ("fail" if p.ok is False else ""),
@@ -351,13 +339,7 @@ def _checks_table(report: IncidentReport, lang: str) -> str:
         )
     if report.flows:
         return _table(
-            [
-                t(lang, "rep.l.kind"),
-                t(lang, "rep.l.flow"),
-                t(lang, "rep.l.verdict"),
-                t(lang, "rep.l.where"),
-                t(lang, "rep.l.detail"),
-            ],
+            [t(lang, key) for key in FLOW_COLUMNS],
             [
                 (
                     "ok" if f.ok else "fail",

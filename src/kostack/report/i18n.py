@@ -8,13 +8,13 @@ from __future__ import annotations
 import locale
 from collections.abc import Mapping
 
+from kostack.catalog import LANGS
 from kostack.korean import fill
 from kostack.report.i18n_lanes import LANE_MESSAGES
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
 from kostack.report.i18n_verdict import VERDICT_MESSAGES
 
-LANGS = ("en", "ko")
 LANG_VAR = "KOSTACK_LANG"  # every command's language when --lang is not given
 
 MESSAGES: dict[str, dict[str, str]] = {

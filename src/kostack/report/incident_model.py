@@ -35,6 +35,17 @@ SERVICE_SYMPTOMS = ("net-dns", "net-api-service")
 MAX_COMMANDS = 20
 MAX_APPLIED = 50
 TEST_POD_WORDS = ("netshoot", "dns-test", "debug", "busybox", "dnsutils", "toolbox")
+# The headings (catalogue keys) of the report's tables: the same columns in Markdown and HTML.
+PORT_COLUMNS = (
+    "rep.l.node",
+    "rep.l.port",
+    "rep.l.fixed_ips",
+    "rep.l.pairs",
+    "rep.l.port_security",
+    "rep.l.groups",
+)
+PROBE_COLUMNS = ("rep.l.command", "rep.l.source", "rep.l.verdict", "rep.l.meaning", "rep.l.detail")
+FLOW_COLUMNS = ("rep.l.kind", "rep.l.flow", "rep.l.verdict", "rep.l.where", "rep.l.detail")
 
 
 # --------------------------------------------------------------------------- the report's records
@@ -147,6 +158,14 @@ class IncidentReport:
     picture: Picture
     root_cause_count: int
     worst: str
+
+    def lists(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """What was checked, closing lists (heading key, items): fine, undecided, not read."""
+        return (
+            ("rep.l.also_ok", self.also_ok),
+            ("rep.l.undecided", self.undecided),
+            ("rep.l.gaps", self.gaps),
+        )
 
 
 # --------------------------------------------------------------------------- helpers

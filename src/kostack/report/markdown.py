@@ -23,6 +23,7 @@ from kostack.report.incident import (
     IncidentReport,
     status_label,
 )
+from kostack.report.incident_model import FLOW_COLUMNS, PORT_COLUMNS, PROBE_COLUMNS
 from kostack.report.markup import DATA_TICK, Marked, code, concat, mt, plain
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, visible
@@ -147,14 +148,7 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
     if cause.ports:
         out += [f"**{t(lang, 'rep.l.ports')}**", ""]
         out += _table(
-            [
-                t(lang, "rep.l.node"),
-                t(lang, "rep.l.port"),
-                t(lang, "rep.l.fixed_ips"),
-                t(lang, "rep.l.pairs"),
-                t(lang, "rep.l.port_security"),
-                t(lang, "rep.l.groups"),
-            ],
+            [t(lang, key) for key in PORT_COLUMNS],
             [
                 [p.node, code(p.port_id), p.fixed_ips, p.pairs, p.port_security, p.groups]
                 for p in cause.ports
@@ -186,13 +180,7 @@ def _checked_table(report: IncidentReport, lang: str) -> list[str]:
     """The probes that ran, else the flows the model traced, else a line saying none."""
     if report.probes:
         return _table(
-            [
-                t(lang, "rep.l.command"),
-                t(lang, "rep.l.source"),
-                t(lang, "rep.l.verdict"),
-                t(lang, "rep.l.meaning"),
-                t(lang, "rep.l.detail"),
-            ],
+            [t(lang, key) for key in PROBE_COLUMNS],
             [
                 [code(p.command), _alike(p.source, p.count, lang), p.verdict, p.meaning, p.detail]
                 for p in report.probes
@@ -200,13 +188,7 @@ def _checked_table(report: IncidentReport, lang: str) -> list[str]:
         )
     if report.flows:
         return _table(
-            [
-                t(lang, "rep.l.kind"),
-                t(lang, "rep.l.flow"),
-                t(lang, "rep.l.verdict"),
-                t(lang, "rep.l.where"),
-                t(lang, "rep.l.detail"),
-            ],
+            [t(lang, key) for key in FLOW_COLUMNS],
             [[f.kind, _flow(f, lang), f.verdict, f.where, f.detail] for f in report.flows],
         )
     return [md_inline(mt(lang, "rep.l.no_flows"))]
@@ -223,11 +205,7 @@ def _checked(report: IncidentReport, lang: str) -> list[str]:
         out += [f"**{t(lang, 'rep.l.verify')}**", ""]
         out += _verify(report.verify)
         out.append("")
-    for key, items in (
-        ("rep.l.also_ok", report.also_ok),
-        ("rep.l.undecided", report.undecided),
-        ("rep.l.gaps", report.gaps),
-    ):
+    for key, items in report.lists():
         if items:
             out += [f"**{t(lang, key)}**", ""]
             out += [f"- {md_inline(i)}" for i in items]

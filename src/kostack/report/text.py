@@ -24,6 +24,7 @@ from kostack.report.verdict_text import (
     consequence_lines,
     undecided_lines,
     verdict_line,
+    wrap,
 )
 
 MAX_COMMANDS = 4
@@ -71,7 +72,7 @@ def _root_cause(
 ) -> list[str]:
     sev = t(lang, "sev." + str(rc.severity))
     out = [f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  {root_cause_title(rc.key, lang)}"]
-    out.extend(_wrap(_summary(d, topo, rc, lang), INDENT))
+    out.extend(wrap(_summary(d, topo, rc, lang), INDENT))
     out.extend(case_lines(rc, lang))
     ports = [r for r in rc.resources if r.kind == "port"]
     nodes = [r for r in rc.resources if r.kind == "node"]
@@ -115,9 +116,7 @@ def _root_cause(
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
         note = L(ping_story(topo, ip), lang)
         out.extend(
-            _wrap(
-                note, INDENT + " " * (label_w + 1), first=f"{INDENT}{t(lang, 'note'):<{label_w}} "
-            )
+            wrap(note, INDENT + " " * (label_w + 1), first=f"{INDENT}{t(lang, 'note'):<{label_w}} ")
         )
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
@@ -237,7 +236,7 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
                     out.append(f"{INDENT}{c.id}: {L(f.message, lang)}")
     elif ok_checks:
         names = ", ".join(t(lang, "short." + c.id) for c in ok_checks)
-        out.extend(_wrap(f"{t(lang, 'also_checked')} {names}. {t(lang, 'details_hint')}", ""))
+        out.extend(wrap(f"{t(lang, 'also_checked')} {names}. {t(lang, 'details_hint')}", ""))
     na = [f for f in by_status[Status.NOT_APPLICABLE]]
     if na and verbose:
         out.append(t(lang, "not_applicable"))
@@ -250,20 +249,6 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
         out.append(t(lang, "gaps"))
         out.extend(f"{INDENT}{g.source}: {L(g.error, lang)}" for g in d.snapshot.gaps)
     return out
-
-
-def _wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
-    words = text.split()
-    lines: list[str] = []
-    cur = first if first is not None else indent
-    for w in words:
-        if len(cur) + len(w) + 1 > width and cur.strip():
-            lines.append(cur.rstrip())
-            cur = indent
-        cur += w + " "
-    if cur.strip():
-        lines.append(cur.rstrip())
-    return lines
 
 
 # ---------------------------------------------------------------------------- trace

@@ -135,6 +135,8 @@ def undecided_lines(findings: list[Finding], lang: str, verbose: bool) -> list[s
 
 
 def wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
+    """`text` in lines of at most `width` (a longer word stands alone), each after `indent`
+    (the first after `first` when given)."""
     words = text.split()
     lines: list[str] = []
     cur = first if first is not None else indent

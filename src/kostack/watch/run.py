@@ -11,14 +11,13 @@ nothing in the cluster).
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from kostack.collect.live import CollectOptions
-from kostack.report.safe import terminal_safe
+from kostack.serve.log import logger
 from kostack.serve.signals import exit_code, signal_name, stop_on_signals
 from kostack.watch.events import KubeEventSink, Workload
 from kostack.watch.history import History
@@ -52,18 +51,6 @@ class WatchConfig:
     instance: str = "kostack-watch"
     probe_settings: ProbeSettings = field(default_factory=ProbeSettings)
     probe_label: str = ""
-
-
-def _logger(stream: IO[str]) -> Callable[[str], None]:
-    lock = threading.Lock()
-
-    def log(text: str) -> None:
-        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        with lock:
-            stream.write(terminal_safe(f"{stamp} {text}") + "\n")
-            stream.flush()
-
-    return log
 
 
 def _source(config: WatchConfig) -> Source:
@@ -100,7 +87,7 @@ def run_watch(
     on_serving: Callable[[WatchServer], Any] | None = None,
 ) -> int:
     """Run until stopped; returns the exit code (0 on SIGTERM or after max_cycles, 130 on SIGINT)."""
-    log = _logger(stderr)
+    log = logger(stderr)
     stop = stop or threading.Event()
     state = WatchState(
         interval=config.loop.interval,

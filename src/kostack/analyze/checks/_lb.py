@@ -7,7 +7,7 @@ from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, lb_analysis
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.remedy import cluster_group, rule_remedy
+from kostack.analyze.remedy import cluster_group, rule_remedy, shared_group
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPNetwork, SecurityGroup
 
@@ -45,6 +45,14 @@ def lb_resource(bs: BalancedService) -> Resource:
     if lb is None:
         return service_resource(bs)
     return Resource("loadbalancer", lb.id, lb.name or lb.id, project=lb.project_id)
+
+
+def not_applicable(
+    check_id: str, severity: Severity, bs: BalancedService, **params: object
+) -> Finding:
+    """NOT-APPLICABLE for the Service: the check's `.na` message, with svc= and ``params``."""
+    msg = Msg(f"{check_id}.na", svc=bs.key, **params)
+    return Finding(check_id, Status.NOT_APPLICABLE, severity, lb_resource(bs), msg)
 
 
 def start(
@@ -98,18 +106,7 @@ def node_group(topo: Topology, node_names: list[str]) -> SecurityGroup | None:
         for name in node_names
         if (v := topo.node_views.get(name)) is not None and v.port is not None
     ]
-    if not ports:
-        return None
-    shared = set(ports[0].security_group_ids)
-    for p in ports[1:]:
-        shared &= set(p.security_group_ids)
-    groups = [
-        topo.groups[g] for g in ports[0].security_group_ids if g in shared and g in topo.groups
-    ]
-    if not groups:
-        return cluster_group(topo)
-    non_default = [g for g in groups if g.name != "default"]
-    return (non_default or groups)[0]
+    return (shared_group(topo, ports) or cluster_group(topo)) if ports else None
 
 
 def nodeport_rule(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
+from typing import Generic, TypeAlias, TypeVar
 
 from kostack.analyze.engine.families import End
 from kostack.analyze.findings import Finding, Resource, Severity, Status
@@ -29,21 +30,31 @@ class CheckContext:
     world: int = 0
 
 
+Context = TypeVar("Context")
+
+
 @dataclass(frozen=True)
-class Check:
-    """A check: stable id, a title stating the desired state, severity, needs, and run()."""
+class CheckOf(Generic[Context]):
+    """A check: stable id, a title stating the desired state, severity, needs, and run(context).
+
+    Network checks run in a CheckContext (`Check`); release checks in a
+    ReleaseContext (`ReleaseCheck`, release_checks/base.py).
+    """
 
     id: str
     title: str
     severity: Severity
     needs: tuple[str, ...]
-    run: Callable[[CheckContext], list[Finding]]
+    run: Callable[[Context], list[Finding]]
     module: str
 
     @cached_property
     def docs(self) -> dict[str, dict[str, str]]:
         """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
         return load_docs(self.module)
+
+
+Check: TypeAlias = CheckOf[CheckContext]
 
 
 def load_docs(module: str) -> dict[str, dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, names, start
+from kostack.analyze.checks._lb import lb_resource, names, not_applicable, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import PortAnalysis
@@ -88,16 +88,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     for bs in analysis.index.services:
         if not bs.local_policy:
             out.append(
-                Finding(
-                    ID,
-                    Status.NOT_APPLICABLE,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(
-                        f"{ID}.na",
-                        svc=bs.key,
-                        policy=bs.service.external_traffic_policy or "Cluster",
-                    ),
+                not_applicable(
+                    ID, SEVERITY, bs, policy=bs.service.external_traffic_policy or "Cluster"
                 )
             )
             continue

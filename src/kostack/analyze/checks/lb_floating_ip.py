@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks._lb import lb_resource, not_applicable, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
@@ -121,9 +121,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         addresses = bs.external_addresses
         lb = bs.lb
         if not addresses:
-            out.append(
-                Finding(ID, Status.NOT_APPLICABLE, SEVERITY, resource, Msg(f"{ID}.na", **base))
-            )
+            out.append(not_applicable(ID, SEVERITY, bs))
             continue
         if lb is None:
             out.append(

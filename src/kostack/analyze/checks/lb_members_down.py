@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, names, start
+from kostack.analyze.checks._lb import names, not_applicable, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import PortAnalysis
@@ -94,15 +94,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     for bs in analysis.index.services:
         pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
         if not pas:
-            out.append(
-                Finding(
-                    ID,
-                    Status.NOT_APPLICABLE,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(f"{ID}.na", svc=bs.key),
-                )
-            )
+            out.append(not_applicable(ID, SEVERITY, bs))
         for pa in pas:
             out.extend(_pool_findings(pa))
     return out

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from kostack.analyze.checks._lb import lb_resource, names, node_group, nodeport_rule, start
+from kostack.analyze.checks._lb import (
+    lb_resource,
+    names,
+    node_group,
+    nodeport_rule,
+    not_applicable,
+    start,
+)
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer._engine import Disposition
@@ -146,15 +153,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     for bs in analysis.index.services:
         pas = analysis.ports_of(bs)
         if not pas or not any(pa.port.members for pa in pas):
-            out.append(
-                Finding(
-                    ID,
-                    Status.NOT_APPLICABLE,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(f"{ID}.na", svc=bs.key),
-                )
-            )
+            out.append(not_applicable(ID, SEVERITY, bs))
             continue
         for pa in pas:
             out.extend(_port_findings(ctx, pa))

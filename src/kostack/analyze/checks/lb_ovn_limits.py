@@ -16,7 +16,7 @@ TCP on the NodePort.
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks._lb import lb_resource, not_applicable, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.loadbalancer.admission import Coverage
@@ -200,15 +200,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             )
             continue
         if provider.lower() != "ovn":
-            out.append(
-                Finding(
-                    ID,
-                    Status.NOT_APPLICABLE,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.na", svc=bs.key, provider=provider or "?"),
-                )
-            )
+            out.append(not_applicable(ID, SEVERITY, bs, provider=provider or "?"))
             continue
         asks = _asks(bs)
         for what, effect in asks:

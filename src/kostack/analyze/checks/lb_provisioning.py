@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks._lb import lb_resource, not_applicable, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.loadbalancer.analysis import age_text, parse_time
@@ -119,15 +119,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     for bs in analysis.index.services:
         lb = bs.lb
         if lb is None:
-            out.append(
-                Finding(
-                    ID,
-                    Status.NOT_APPLICABLE,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(f"{ID}.na", svc=bs.key),
-                )
-            )
+            out.append(not_applicable(ID, SEVERITY, bs))
             continue
         changed = parse_time(lb.updated_at) or parse_time(lb.created_at)
         age = (now - changed).total_seconds() if now is not None and changed is not None else None

@@ -104,6 +104,9 @@ def _pod_addresses(ctx: CheckContext, version: int | None = None) -> dict[str, I
     return {e.name: e.ip for e in pods}
 
 
+REASONS_KEPT = 12  # `_fail` shows the first 12 distinct reasons of the denied nodes
+
+
 def native_senders(
     ctx: CheckContext, version: int | None = None
 ) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -120,22 +123,27 @@ def native_senders(
     why: dict[str, list[str]] = defaultdict(list)
     unknown: dict[str, str] = {}
     decisions = flows.decisions if pods is flows.pods else flows.decisions_of(pods)
+    classes = flows.route_classes(pods)
     for s, t, decision in decisions:
-        src_names = members[route_key(topo, s)]
-        dst_names = members[route_key(topo, t)]
+        src_key = route_key(topo, s)
+        src_names = members[src_key]
         if decision.hop.disposition == Disposition.UNKNOWN:
             for n in src_names:
                 unknown.setdefault(n, decision.hop.detail)
             continue
         if decision.hop.disposition != Disposition.ACCEPTED or decision.encap is not None:
             continue
-        # one message per route class pair, shared by its nodes
+        # one decision stands for every target route class in the same relation (its peers:
+        # engine/relations.py), named in one message; each node keeps its first reasons only
+        peers = classes.peers(src_key, route_key(topo, t))
+        dst_names = [n for k in peers for n in members[k]]
         p2p = Msg(f"{ID}.why-p2p", dst=nodes_label(dst_names), how=_how(decision.hop.detail))
         reply = Msg(f"{ID}.why-reply", dst=nodes_label(src_names))
         for n in src_names:
             why[n].append(p2p)
         for n in dst_names:
-            why[n].append(reply)
+            if len(why[n]) < REASONS_KEPT:
+                why[n].append(reply)
     outside = flows.outside_of(pods[0].ip.version) if pods else flows.egress_target
     family = outside.version
     first_node = next((ip for ip in topo.node_by_ip if ip.version == family), None)

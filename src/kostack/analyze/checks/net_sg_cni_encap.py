@@ -56,6 +56,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     flows = ctx.flows
     tunnels: dict[Tunnel, None] = {}
     unknown: list[str] = []
+    node_families = {e.ip.version for e in flows.nodes}
     for v in flows.versions:
         primary = v == flows.versions[0]
         decisions = flows.decisions if primary else flows.decisions_of(flows.pods_of(v))
@@ -64,7 +65,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 unknown.append(decision.hop.detail)
             elif decision.encap is not None:
                 under = decision.underlay
-                primary_under = under is None or all(e.ip.version == under for e in flows.nodes)
+                primary_under = under is None or node_families <= {under}
                 tunnels.setdefault(
                     (
                         decision.encap,

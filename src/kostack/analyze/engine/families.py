@@ -273,9 +273,7 @@ class Families:
                     j, t = by_node[s.view.name]
                     selves[(src_of[i], dst_of[j])].append((s, t))
         run = Run(self, flow_of, same_node, steps)
-        for S in src_classes:
-            for T in dst_classes:
-                run.class_pair(S, T, selves.get((S.id, T.id), []))
+        run.all_pairs(src_classes, dst_classes, selves)
         self.stats.append((len(src_classes), len(dst_classes), run.traced))
         return FamilyResult(
             len(self.topos),
@@ -361,16 +359,26 @@ class Families:
     def _queries(
         self, sources: Sequence[End], targets: Sequence[End], flow_of: FlowOf
     ) -> list[Query]:
-        """Every query the family's wires can need (from one rep per route class)."""
+        """Every query the family's wires can need: from one rep per route class, and per
+        source route class from one target route class per relation (relations.py)."""
+        from kostack.analyze.engine.relations import RouteClasses
+
         topo = self.topos[0]
-        src_reps = {self.route(s): s for s in reversed(sources)}
-        tgt_reps = {self.route(t): t for t in reversed(targets)}
+        src_groups: dict[tuple[object, ...], list[End]] = {}
+        for s in sources:
+            src_groups.setdefault(self.route(s), []).append(s)
+        tgt_groups: dict[tuple[object, ...], list[End]] = {}
+        for t in targets:
+            tgt_groups.setdefault(self.route(t), []).append(t)
+        classes = RouteClasses(topo, tgt_groups)
         out: dict[Query, None] = {}
-        for s in src_reps.values():
-            for t in tgt_reps.values():
-                flow = flow_of(s, t)
+        for a, ends in src_groups.items():
+            for b in classes.reps(a):
+                flow = flow_of(ends[0], tgt_groups[b][0])
                 if flow is not None:
-                    for q, _ in wire_sets(topo, s, t, flow, world_topos=self.topos):
+                    for q, _ in wire_sets(
+                        topo, ends[0], tgt_groups[b][0], flow, world_topos=self.topos
+                    ):
                         out.setdefault(q, None)
         if self.bgp:
             out.setdefault(BGP_EGRESS, None)

@@ -1,4 +1,4 @@
-"""One family evaluation: per class pair, count members per membership pattern, trace reps.
+"""One family evaluation: count members per membership pattern, trace one pair per situation.
 
 For a source class S and a target class T, the sets that judge the pair are
 S's egress set (tested against each target's address) and T's ingress set
@@ -6,15 +6,16 @@ S's egress set (tested against each target's address) and T's ingress set
 routes come from BGP. The members of T are counted per pattern of
 memberships in S's sets, and those of S per pattern in T's sets — by binary
 search over the universe when one address kind is tested (O(ranges x log n)),
-else member by member. Every pattern pair is one situation: a concrete pair
-in it is traced in every world (memoised on everything that decides the hops,
-so a thousand target classes that differ only in which sources they admit
-share a handful of traces), and its count is multiplied out.
+else member by member. Class pairs are taken per super-class pair and relation
+of their subnets (relations.py), never one by one: every (relation, pattern
+pair) is one situation, a concrete pair in it is traced in every world
+(memoised on everything that decides the hops), and its count is multiplied out.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from itertools import islice
 
 from kostack.analyze.engine.addrsets import Ranges, contains, patterns
@@ -32,6 +33,14 @@ from kostack.analyze.engine.families import (
     wire_sets,
 )
 from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.relations import (
+    Corrections,
+    Occurrence,
+    RelationCounts,
+    Situation,
+    SuperPair,
+    supers,
+)
 from kostack.analyze.engine.types import PASSING, FlowResult
 from kostack.model.snapshot import IPAddress
 
@@ -58,6 +67,8 @@ class Run:
         self._memo: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self.traced = 0
         self._positions: dict[tuple[int, str, str], list[int]] = {}
+        self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
+        self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
 
     # ------------------------------------------------------------------ patterns
 
@@ -95,14 +106,41 @@ class Run:
             out[self._member_pattern(m, sets)] += 1
         return out
 
-    # ------------------------------------------------------------------ a class pair
+    # ------------------------------------------------------------------ every class pair
 
-    def class_pair(self, S: EndClass, T: EndClass, selves: list[tuple[End, End]]) -> None:
-        flow = self.flow_of(S.rep, T.rep)
-        if flow is None:
-            return
-        s_side: SideSets = []  # S's sets, tested against targets
-        t_side: SideSets = []  # T's sets, tested against sources
+    def all_pairs(
+        self,
+        sources: list[EndClass],
+        targets: list[EndClass],
+        selves: dict[tuple[int, int], list[tuple[End, End]]],
+    ) -> None:
+        """Judge every (source class, target class) pair, by super-class pair and relation
+        (relations.py): the counts, facts and examples of judging each class pair in turn
+        (source classes in order, then target classes, then patterns), for work per
+        super-class pair, relation and class, never per class pair."""
+        s_supers, t_supers = supers(sources), supers(targets)
+        of_s = {c.id: sup.index for sup in s_supers for c in sup.members}
+        of_t = {c.id: sup.index for sup in t_supers for c in sup.members}
+        selves_of: dict[tuple[int, int], list[Self]] = defaultdict(list)
+        for (si, ti), pairs in selves.items():
+            for s, t in pairs:
+                selves_of[(of_s[si], of_t[ti])].append((sources[si], targets[ti], s, t))
+        routers = {r.id: r for r in self.fam.topos[0].routers}
+        found: list[_Found] = []
+        for SS in s_supers:
+            for TT in t_supers:
+                pair = SuperPair(SS, TT, routers)
+                for rel in pair.relations():
+                    selves_here = selves_of.get((SS.index, TT.index), [])
+                    found.extend(self._relation(pair, rel, selves_here))
+        self._settle(found)
+
+    def _sides(
+        self, S: EndClass, T: EndClass, flow: tuple[str, int | None]
+    ) -> tuple[SideSets, SideSets, tuple[bool, ...]]:
+        """S's sets (tested against targets), T's (against sources), and which are undecided."""
+        s_side: SideSets = []
+        t_side: SideSets = []
         undecided: list[bool] = []
         for w, topo in enumerate(self.fam.topos):
             for q, kind in wire_sets(topo, S.rep, T.rep, flow):
@@ -118,22 +156,55 @@ class Run:
                         if a is not None:
                             side.append((a.ranges, bgp_kind(cls.rep)))
                             undecided.append(a.undecided)
-        src_pats = self._patterns(S, "src", t_side)
-        tgt_pats = self._patterns(T, "dst", s_side)
-        corrections: dict[tuple[Pattern, Pattern], int] = defaultdict(int)
-        for s, t in selves:
-            corrections[(self._member_pattern(s, t_side), self._member_pattern(t, s_side))] += 1
-        for ps, ns in src_pats.items():
-            for pt, nt in tgt_pats.items():
-                n = ns * nt - corrections.get((ps, pt), 0)
-                if n <= 0:
-                    continue
-                key = (S.id, T.key[0], tuple(undecided), ps, pt)
-                if key not in self._memo:
-                    self._memo[key] = self._trace(S, T, t_side, s_side, ps, pt, flow)
-                outcome = self._memo[key]
-                if outcome is not None:
-                    self._count(S, T, n, outcome)
+        return s_side, t_side, tuple(undecided)
+
+    def _relation(self, pair: SuperPair, rel: str, selves: list[Self]) -> list[_Found]:
+        """A super-class pair in one relation: counted per subnet, each situation judged once
+        (its flow, wires and sets are those of any class pair in it: they differ only in
+        their subnets, and the relation is what the hops take from those)."""
+        rep = pair.rep(rel)
+        if rep is None:
+            return []
+        flow = self.flow_of(rep[0].rep, rep[1].rep)
+        if flow is None:
+            return []
+        s_side, t_side, undecided = self._sides(rep[0], rep[1], flow)
+        sp = {S.id: self._patterns(S, "src", t_side) for S in pair.SS.members}
+        tp = {T.id: self._patterns(T, "dst", s_side) for T in pair.TT.members}
+        corr = Corrections()
+        for S, T, s, t in selves:
+            if pair.relation(S, T) == rel:
+                ps, pt = self._member_pattern(s, t_side), self._member_pattern(t, s_side)
+                corr.add(S.id, T.id, ps, pt)
+        counts = RelationCounts(pair, rel, sp, tp, corr)
+        out = []
+        for (ps, pt), sit in counts.situations().items():
+            first = counts.occurrences(sit, ps, pt, 1)
+            if not first:
+                continue
+            S, T = first[0][1], first[0][2]
+            key = (pair.SS.index, pair.TT.static, rel, undecided, ps, pt)
+            if key not in self._memo:
+                self._memo[key] = self._traced(S, T, (t_side, s_side, flow), ps, pt)
+            outcome = self._memo[key]
+            if outcome is not None:
+                ctx = (t_side, s_side, flow)
+                out.append(_Found(sit, outcome, counts, ps, pt, ctx, undecided))
+        return out
+
+    def _traced(
+        self,
+        S: EndClass,
+        T: EndClass,
+        ctx: tuple[SideSets, SideSets, tuple[str, int | None]],
+        ps: Pattern,
+        pt: Pattern,
+    ) -> tuple[FlowResult, ...] | None:
+        """`_trace`, once per (class pair, patterns)."""
+        key = (S.id, T.id, ps, pt)
+        if key not in self._traces:
+            self._traces[key] = self._trace(S, T, ctx[0], ctx[1], ps, pt, ctx[2])
+        return self._traces[key]
 
     def _trace(
         self,
@@ -160,32 +231,81 @@ class Run:
                 )
         return None
 
-    def _count(self, S: EndClass, T: EndClass, n: int, outcome: tuple[FlowResult, ...]) -> None:
-        self.total += n
-        failing = [
-            [
-                h
-                for h in r.hops
-                if h.disposition not in PASSING and (self.steps is None or h.step in self.steps)
+    def _settle(self, found: list[_Found]) -> None:
+        """Totals; the facts, in the order of their first class pair; and each fact's first
+        three examples, each the trace of its own class pair (memoised as `_concrete`)."""
+        drafts: dict[tuple[int, HopId], _Draft] = {}
+        for f in found:
+            n = f.sit.n
+            self.total += n
+            failing = [
+                [
+                    h
+                    for h in r.hops
+                    if h.disposition not in PASSING and (self.steps is None or h.step in self.steps)
+                ]
+                for r in f.outcome
             ]
-            for r in outcome
-        ]
-        common: set[HopId] = set()
-        if all(failing):
-            common = set.intersection(*({hop_id(h) for h in f} for f in failing))
-        for w, hops in enumerate(failing):
-            if not hops:
-                self.ok[w] += n
-                continue
-            self.failed_sources[w].add(S.id)
-            chosen = next((h for h in hops if hop_id(h) in common), hops[0])
-            hid = hop_id(chosen)
-            fact = self._facts[w].get(hid)
-            if fact is None:
-                fact = self._facts[w][hid] = Fact(w, hid, every_world=hid in common)
-                self.facts[w].append(fact)
-            fact.pairs += n
-            fact.src_classes.add(S.id)
-            fact.dst_classes.add(T.id)
-            if len(fact.examples) < 3:
+            common: set[HopId] = set()
+            if all(failing):
+                common = set.intersection(*({hop_id(h) for h in hops} for hops in failing))
+            first: list[Occurrence] | None = None
+            for w, hops in enumerate(failing):
+                if not hops:
+                    self.ok[w] += n
+                    continue
+                self.failed_sources[w].update(S.id for S in f.sit.src)
+                hid = hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))
+                if first is None:
+                    first = f.counts.occurrences(f.sit, f.ps, f.pt, 3)
+                draft = drafts.setdefault((w, hid), _Draft())
+                draft.pairs += n
+                draft.src.update(S.id for S in f.sit.src)
+                draft.dst.update(T.id for T in f.sit.dst)
+                draft.firsts.extend((key, f, S, T, hid in common) for key, S, T in first)
+        todo: list[tuple[tuple[int, int, int, int], int, Fact, _Found, EndClass, EndClass]] = []
+        for draft in drafts.values():
+            draft.firsts.sort(key=lambda c: c[0])
+            del draft.firsts[3:]
+        for (w, hid), draft in sorted(drafts.items(), key=lambda kv: kv[1].firsts[0][0]):
+            fact = Fact(w, hid, every_world=draft.firsts[0][4])
+            fact.pairs, fact.src_classes, fact.dst_classes = draft.pairs, draft.src, draft.dst
+            self.facts[w].append(fact)
+            self._facts[w][hid] = fact
+            todo.extend((key, w, fact, f, S, T) for key, f, S, T, _ in draft.firsts)
+        # in the order class pairs are judged, so each memo entry is its first pair's trace
+        for _key, w, fact, f, S, T in sorted(todo, key=lambda x: (x[0], x[1])):
+            ck = (S.id, T.key[0], f.undecided, f.ps, f.pt)
+            if ck not in self._concrete:
+                self._concrete[ck] = self._traced(S, T, f.ctx, f.ps, f.pt)
+            outcome = self._concrete[ck]
+            if outcome is not None:
                 fact.examples.append(outcome[w])
+
+
+Self = tuple[EndClass, EndClass, End, End]  # a same-node pair: its classes and its ends
+
+
+@dataclass
+class _Found:
+    """A situation judged: its count and classes, its outcome in every world."""
+
+    sit: Situation
+    outcome: tuple[FlowResult, ...]
+    counts: RelationCounts
+    ps: Pattern
+    pt: Pattern
+    ctx: tuple[SideSets, SideSets, tuple[str, int | None]]
+    undecided: tuple[bool, ...]
+
+
+@dataclass
+class _Draft:
+    """A fact being gathered: its counts, classes, and candidate first class pairs."""
+
+    pairs: int = 0
+    src: set[int] = field(default_factory=set)
+    dst: set[int] = field(default_factory=set)
+    firsts: list[tuple[tuple[int, int, int, int], _Found, EndClass, EndClass, bool]] = field(
+        default_factory=list
+    )

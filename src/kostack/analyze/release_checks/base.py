@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import TypeAlias
 
-from kostack.analyze.checks.base import load_docs
+from kostack.analyze.checks.base import CheckOf
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -41,27 +42,18 @@ class ReleaseContext:
     def releases(self) -> tuple[HelmRelease, ...]:
         return (self.helm.releases if self.helm else None) or ()
 
+    @property
+    def live(self) -> list[HelmRelease]:
+        """The releases that are installed (not uninstalled with --keep-history)."""
+        return [r for r in self.releases if r.status != "uninstalled"]
+
     @cached_property
     def workloads(self) -> WorkloadIndex:
         """Pods, pod events and services grouped once for every release's lookups."""
         return WorkloadIndex(self.snapshot)
 
 
-@dataclass(frozen=True)
-class ReleaseCheck:
-    """A release check: stable id, a title stating the desired state, severity, needs, run()."""
-
-    id: str
-    title: str
-    severity: Severity
-    needs: tuple[str, ...]
-    run: Callable[[ReleaseContext], list[Finding]]
-    module: str
-
-    @cached_property
-    def docs(self) -> dict[str, dict[str, str]]:
-        """{lang: {"title": .., "explanation": .., "remediation": ..}} from the sibling Markdown."""
-        return load_docs(self.module)
+ReleaseCheck: TypeAlias = CheckOf[ReleaseContext]
 
 
 PARTS: dict[str, Callable[[Snapshot], object]] = {
@@ -119,6 +111,32 @@ def pvc_resource(pvc: PersistentVolumeClaim) -> Resource:
 def release_tag(name: str, namespace: str | None) -> dict[str, object]:
     """Finding.extra that says which release a finding is about (for `release check NAME`)."""
     return {"release": name, "release_namespace": namespace}
+
+
+def release_finding(
+    check_id: str,
+    status: Status,
+    severity: Severity,
+    release: HelmRelease,
+    message: str,
+    *,
+    evidence: tuple[str, ...] = (),
+    affected: tuple[Resource, ...] = (),
+    cause: str = "",
+    extra: dict[str, object] | None = None,
+) -> Finding:
+    """A finding about ``release``: its resource, and extra = the release's tag, then ``extra``."""
+    return Finding(
+        check_id,
+        status,
+        severity,
+        release_resource(release),
+        message,
+        evidence=evidence,
+        cause=cause,
+        affected=affected,
+        extra={**release_tag(release.name, release.namespace), **(extra or {})},
+    )
 
 
 def parse_time(text: str | None) -> datetime | None:

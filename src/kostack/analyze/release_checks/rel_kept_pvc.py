@@ -14,8 +14,7 @@ from kostack.analyze.release_checks.base import (
     missing,
     pvc_line,
     pvc_resource,
-    release_resource,
-    release_tag,
+    release_finding,
 )
 
 ID = "rel-kept-pvc"
@@ -51,24 +50,15 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     if unknown:
         return unknown
     out = []
-    for release in ctx.releases:
-        if release.status == "uninstalled":
-            continue
+    for release in ctx.live:
         claims = ctx.ownership.of_release(release)
         declared = {(m.namespace or release.namespace, m.name) for m in release.manifest_pvcs}
         kept = [c for c in claims if c.kept]
         made = [c for c in claims if not c.kept and (c.pvc.namespace, c.pvc.name) not in declared]
-        tag = release_tag(release.name, release.namespace)
+        params = {"name": release.name, "ns": release.namespace}
         if not kept and not made:
             out.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    release_resource(release),
-                    Msg(f"{ID}.pass", name=release.name, ns=release.namespace),
-                    extra=tag,
-                )
+                release_finding(ID, Status.PASS, SEVERITY, release, Msg(f"{ID}.pass", **params))
             )
             continue
         kept_text = Msg(f"{ID}.kept", pvcs=", ".join(c.pvc.name for c in kept)) if kept else ""
@@ -77,23 +67,16 @@ def run(ctx: ReleaseContext) -> list[Finding]:
             if made
             else ""
         )
+        n = len(kept) + len(made)
         out.append(
-            Finding(
+            release_finding(
                 ID,
                 Status.FAIL,
                 SEVERITY,
-                release_resource(release),
-                Msg(
-                    f"{ID}.fail",
-                    name=release.name,
-                    ns=release.namespace,
-                    n=len(kept) + len(made),
-                    kept=kept_text,
-                    sts=sts_text,
-                ),
+                release,
+                Msg(f"{ID}.fail", **params, n=n, kept=kept_text, sts=sts_text),
                 evidence=tuple(pvc_line(c) for c in (*kept, *made)),
                 affected=tuple(pvc_resource(c.pvc) for c in (*kept, *made)),
-                extra=tag,
             )
         )
     return out

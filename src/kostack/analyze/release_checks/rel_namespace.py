@@ -18,8 +18,7 @@ from kostack.analyze.release_checks.base import (
     ReleaseContext,
     installed_at,
     missing,
-    release_resource,
-    release_tag,
+    release_finding,
     short_time,
 )
 from kostack.model.snapshot import HelmRelease
@@ -93,7 +92,7 @@ def run(ctx: ReleaseContext) -> list[Finding]:
         return unknown
     helm = ctx.helm
     assert helm is not None
-    live = [r for r in ctx.releases if r.status != "uninstalled"]
+    live = ctx.live
     catch_all = {"default", helm.context_namespace or "default"}
     newest_elsewhere = _newest_elsewhere(live)
     out: list[Finding] = []
@@ -104,20 +103,19 @@ def run(ctx: ReleaseContext) -> list[Finding]:
         other_when = installed_at(other) if other is not None else None
         if first is None or other_when is None or other_when <= first:
             other = None
-        tag = release_tag(release.name, release.namespace)
         pvcs = len(ctx.ownership.of_release(release)) if helm.pvcs is not None else 0
         pvc_text = Msg(f"{ID}.pvcs", n=pvcs) if pvcs else ""
+        params = {"ns": release.namespace, "name": release.name}
         if other is not None:
             out.append(
-                Finding(
+                release_finding(
                     ID,
                     Status.FAIL,
                     SEVERITY,
-                    release_resource(release),
+                    release,
                     Msg(
                         f"{ID}.newer",
-                        ns=release.namespace,
-                        name=release.name,
+                        **params,
                         chart=f"{release.chart} {release.chart_version}".strip(),
                         when=short_time(release.first_deployed),
                         other=f"{other.namespace}/{other.name}",
@@ -131,35 +129,21 @@ def run(ctx: ReleaseContext) -> list[Finding]:
                         f"Secret {other.namespace}/{other.storage_object}: first_deployed "
                         f"{other.first_deployed}, status {other.status}",
                     ),
-                    extra={**tag, "newer": f"{other.namespace}/{other.name}"},
+                    extra={"newer": f"{other.namespace}/{other.name}"},
                 )
             )
         elif release.namespace in catch_all:
             out.append(
-                Finding(
+                release_finding(
                     ID,
                     Status.FAIL,
                     Severity.LOW,
-                    release_resource(release),
-                    Msg(
-                        f"{ID}.default",
-                        ns=release.namespace,
-                        name=release.name,
-                        chart=release.chart or "?",
-                    ),
+                    release,
+                    Msg(f"{ID}.default", **params, chart=release.chart or "?"),
                     evidence=(f"Secret {release.namespace}/{release.storage_object}",),
-                    extra=tag,
                 )
             )
         else:
-            out.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    release_resource(release),
-                    Msg(f"{ID}.pass", ns=release.namespace, name=release.name),
-                    extra=tag,
-                )
-            )
+            msg = Msg(f"{ID}.pass", **params)
+            out.append(release_finding(ID, Status.PASS, SEVERITY, release, msg))
     return out

@@ -15,8 +15,7 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
     missing,
-    release_resource,
-    release_tag,
+    release_finding,
     stale_state_claims,
 )
 from kostack.analyze.release_checks.chain import build_chain, release_pods, root_title
@@ -60,26 +59,15 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     helm = ctx.helm
     assert helm is not None and helm.pods is not None
     out = []
-    for release in ctx.releases:
-        if release.status == "uninstalled":
-            continue
-        tag = release_tag(release.name, release.namespace)
+    for release in ctx.live:
         params = {"ns": release.namespace, "name": release.name}
         stale = tuple(f"{c.pvc.namespace}/{c.pvc.name}" for c in stale_state_claims(ctx, release))
         chain = build_chain(ctx.snapshot, release, ctx.diagnosis, stale, ctx.workloads)
         if chain is None:
             pods = release_pods(release, ctx.workloads)
             key = f"{ID}.pass" if pods else f"{ID}.none"
-            out.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    release_resource(release),
-                    Msg(key, **params, n=len(pods)),
-                    extra=tag,
-                )
-            )
+            msg = Msg(key, **params, n=len(pods))
+            out.append(release_finding(ID, Status.PASS, SEVERITY, release, msg))
             continue
         last = chain.links[-1].component if chain.links else "?"
         end_component = next(
@@ -95,16 +83,16 @@ def run(ctx: ReleaseContext) -> list[Finding]:
             end = Msg(f"{ID}.end.unknown", component=chain.display(end_component))
         severity = Severity.CRITICAL if chain.end == "network" else SEVERITY
         out.append(
-            Finding(
+            release_finding(
                 ID,
                 Status.FAIL,
                 severity,
-                release_resource(release),
+                release,
                 Msg(f"{ID}.fail", **params, first=display, n=len(chain.failing), end=end),
                 evidence=chain.lines(),
                 cause=chain.root_cause.key if chain.root_cause is not None else "",
                 affected=tuple(Resource("pod", p.name, p.name, p.namespace) for p in chain.pods),
-                extra={**tag, "chain": list(chain.failing), "end": chain.end},
+                extra={"chain": list(chain.failing), "end": chain.end},
             )
         )
     return out

@@ -18,8 +18,7 @@ from kostack.analyze.release_checks.base import (
     missing,
     pvc_line,
     pvc_resource,
-    release_resource,
-    release_tag,
+    release_finding,
 )
 from kostack.analyze.release_checks.ownership import PvcClaim
 
@@ -51,7 +50,7 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     unknown = missing(ctx, ID, SEVERITY, NEEDS)
     if unknown:
         return unknown
-    live = [r for r in ctx.releases if r.status != "uninstalled"]
+    live = ctx.live
     live_at = {(r.name, r.namespace) for r in live}
     left: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)
     for claim in ctx.ownership.orphans():
@@ -65,36 +64,23 @@ def run(ctx: ReleaseContext) -> list[Finding]:
         left_by_name[name].append((ns, found))
     out: list[Finding] = []
     for release in live:
-        tag = release_tag(release.name, release.namespace)
+        params = {"name": release.name, "release_ns": release.namespace}
         for declared in release.manifest_pvcs:
             if declared.namespace and declared.namespace != release.namespace:
-                out.append(
-                    Finding(
-                        ID,
-                        Status.FAIL,
-                        SEVERITY,
-                        release_resource(release),
-                        Msg(
-                            f"{ID}.declared",
-                            name=release.name,
-                            release_ns=release.namespace,
-                            pvc=f"{declared.namespace}/{declared.name}",
-                        ),
-                        extra=tag,
-                    )
-                )
-        elsewhere = [((release.name, ns), claims) for ns, claims in left_by_name[release.name]]
-        for (name, ns), claims in elsewhere:
+                pvc = f"{declared.namespace}/{declared.name}"
+                msg = Msg(f"{ID}.declared", **params, pvc=pvc)
+                out.append(release_finding(ID, Status.FAIL, SEVERITY, release, msg))
+        elsewhere = left_by_name[release.name]
+        for ns, claims in elsewhere:
             out.append(
-                Finding(
+                release_finding(
                     ID,
                     Status.FAIL,
                     SEVERITY,
-                    release_resource(release),
+                    release,
                     Msg(
                         f"{ID}.elsewhere",
-                        name=name,
-                        release_ns=release.namespace,
+                        **params,
                         ns=ns,
                         n=len(claims),
                         pvcs=", ".join(c.pvc.name for c in claims),
@@ -105,25 +91,13 @@ def run(ctx: ReleaseContext) -> list[Finding]:
                         for c in claims
                     ),
                     affected=tuple(pvc_resource(c.pvc) for c in claims),
-                    extra={**tag, "namespaces": [ns]},
+                    extra={"namespaces": [ns]},
                 )
             )
         if not elsewhere and not any(
             d.namespace not in (None, release.namespace) for d in release.manifest_pvcs
         ):
-            out.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    release_resource(release),
-                    Msg(
-                        f"{ID}.pass",
-                        name=release.name,
-                        release_ns=release.namespace,
-                        n=len(ctx.ownership.of_release(release)),
-                    ),
-                    extra=tag,
-                )
-            )
+            n = len(ctx.ownership.of_release(release))
+            msg = Msg(f"{ID}.pass", **params, n=n)
+            out.append(release_finding(ID, Status.PASS, SEVERITY, release, msg))
     return out

@@ -67,9 +67,7 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     if unknown:
         return unknown
     out = []
-    for release in ctx.releases:
-        if release.status == "uninstalled":
-            continue
+    for release in ctx.live:
         rule = rule_for(release.chart)
         installed = installed_at(release)
         tag = release_tag(release.name, release.namespace)

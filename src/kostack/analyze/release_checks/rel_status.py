@@ -12,8 +12,7 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
     missing,
-    release_resource,
-    release_tag,
+    release_finding,
     short_time,
 )
 
@@ -60,7 +59,6 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     out = []
     for release in ctx.releases:
         params = {"ns": release.namespace, "name": release.name, "rev": release.revision}
-        tag = release_tag(release.name, release.namespace)
         evidence = tuple(
             Msg(
                 f"{ID}.revision-says" if h.description else f"{ID}.revision",
@@ -73,55 +71,24 @@ def run(ctx: ReleaseContext) -> list[Finding]:
             for h in release.history
         )
         if release.status == "failed":
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    SEVERITY,
-                    release_resource(release),
-                    Msg(
-                        f"{ID}.failed",
-                        **params,
-                        when=short_time(release.last_deployed),
-                        description=release.description.rstrip(".") or "no description",
-                    ),
-                    evidence=evidence,
-                    extra=tag,
-                )
+            msg = Msg(
+                f"{ID}.failed",
+                **params,
+                when=short_time(release.last_deployed),
+                description=release.description.rstrip(".") or "no description",
             )
+            out.append(release_finding(ID, Status.FAIL, SEVERITY, release, msg, evidence=evidence))
         elif release.status.startswith("pending-") or release.status == "uninstalling":
+            msg = Msg(f"{ID}.pending", **params, status=release.status)
             out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    Severity.HIGH,
-                    release_resource(release),
-                    Msg(f"{ID}.pending", **params, status=release.status),
-                    evidence=evidence,
-                    extra=tag,
-                )
+                release_finding(ID, Status.FAIL, Severity.HIGH, release, msg, evidence=evidence)
             )
         elif release.status == "uninstalled":
+            msg = Msg(f"{ID}.uninstalled", **params)
             out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    Severity.INFO,
-                    release_resource(release),
-                    Msg(f"{ID}.uninstalled", **params),
-                    evidence=evidence,
-                    extra=tag,
-                )
+                release_finding(ID, Status.FAIL, Severity.INFO, release, msg, evidence=evidence)
             )
         else:
-            out.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    release_resource(release),
-                    Msg(f"{ID}.pass", **params, status=release.status),
-                    extra=tag,
-                )
-            )
+            msg = Msg(f"{ID}.pass", **params, status=release.status)
+            out.append(release_finding(ID, Status.PASS, SEVERITY, release, msg))
     return out
