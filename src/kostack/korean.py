@@ -17,6 +17,8 @@ The first form follows a final consonant (batchim). How the end is read:
   last sound: -l ㄹ, -m ㅁ, -n ㄴ, -ng ㅇ, -ck ㄱ, anything else a vowel ("Calico는",
   "kube-proxy가", "Neutron은", "ping을").
 For 으로/로, a final ㄹ takes 로 like a vowel ("10.0.0.11로").
+After a closing parenthesis the word before it counts, as in Korean orthography: "Calico
+v3.30.3 (VXLANCrossSubnet, natOutgoing off)은", "포트(k8s-w-3)가".
 This module imports nothing of kostack's: every layer may use it.
 """
 
@@ -49,9 +51,28 @@ def _zeros_final(zeros: int) -> str:
     return ("ㄴ", "ㄱ", "", "ㅇ")[min(zeros // 4, 4) - 1]  # 만, 억, 조, 경
 
 
+def _before_parenthesis(text: str) -> str:
+    """``text`` without a closing parenthetical: "Calico v3.30.3 (VXLAN, natOutgoing off)" ->
+    "Calico v3.30.3". A particle after brackets agrees with the word before them (서울(Seoul)은);
+    a text that is all brackets is read inside them."""
+    stripped = text.rstrip()
+    if not stripped.endswith(")"):
+        return text
+    depth = 0
+    for i in range(len(stripped) - 1, -1, -1):
+        if stripped[i] == ")":
+            depth += 1
+        elif stripped[i] == "(":
+            depth -= 1
+            if depth == 0:
+                head = stripped[:i].rstrip()
+                return head if head.rstrip(_TRAILING) else text
+    return text
+
+
 def final_consonant(text: str) -> str:
     """The final consonant of ``text`` read aloud in Korean ("" for a vowel ending)."""
-    word = str(text).rstrip(_TRAILING)
+    word = _before_parenthesis(str(text)).rstrip(_TRAILING)
     if not word:
         return ""
     last = word[-1]

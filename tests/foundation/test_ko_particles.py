@@ -115,7 +115,17 @@ def test_the_report_markup_path_takes_the_spec_too() -> None:
         ("그룹", "과/와", "그룹과"),
         ("서울", "으로/로", "서울로"),
         ("판단 보류", "으로/로", "판단 보류로"),
-        ("포트(k8s-w-3)", "이/가", "포트(k8s-w-3)이"),  # 삼, read inside the brackets
+        # after brackets the word before them counts (서울(Seoul)은), unless all is brackets
+        ("포트(k8s-w-3)", "이/가", "포트(k8s-w-3)가"),  # 포트
+        (
+            "Calico v3.30.3 (VXLAN, natOutgoing off)",
+            "은/는",
+            "Calico v3.30.3 (VXLAN, natOutgoing off)은",
+        ),
+        ("k8s-w-3 (10.0.0.12)", "으로/로", "k8s-w-3 (10.0.0.12)으로"),  # 삼
+        ("f(g(x))", "을/를", "f(g(x))를"),  # nested: the word before the outer bracket
+        ("(k8s-w-3)", "이/가", "(k8s-w-3)이"),  # all brackets: read inside
+        ("서울(Seoul)", "은/는", "서울(Seoul)은"),
         ("'10.0.0.11'", "은/는", "'10.0.0.11'은"),
     ],
 )

@@ -483,8 +483,12 @@ def test_every_lab_command_is_korean(tmp_path: Path) -> None:
         assert again.startswith("오류: 랩이 이미 실행 중입니다")
         korean(0, "status", *lab, environ={"KOSTACK_LANG": "ko"})
         korean(0, "sync", *lab, "--lang", "ko")
-        probed = korean(1, "probe", "--timeout", "0.3", *lab, "--lang", "ko")
-        assert probed.rstrip().endswith("점검 6개 중 6개 실패")
+        probed = korean(
+            1, "probe", "--timeout", "0.3", *lab, "--lang", "ko", "--progress", "always"
+        )
+        # stdout (the table, then its count), then the progress lines on stderr
+        assert "\n점검 6개 중 6개 실패\n" in probed
+        assert "랩 점검 중: 표준 점검을 한꺼번에 실행 중 (각각 최대 0.3초 대기)" in probed
         assert "예상대로" in probed and "ping에 응답하지 않습니다" in probed
         korean(2, "probe", "--from", "nope", *lab, "--lang", "ko")
         way = korean(1, "way-in", "--mode", "ovn", "--timeout", "0.3", *lab, "--lang", "ko")

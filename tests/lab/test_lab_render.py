@@ -443,3 +443,18 @@ def test_ovn_remote_groups_hold_no_ipv6_pairs() -> None:
     assert "set remote_group_0_6 {\ntype ipv6_addr\nflags interval" in text
     members = text.split("set remote_group_0_6 {", 1)[1].split("}", 1)[0]
     assert "fd00:10::12" in members and "fd00:10:244::" not in members
+
+
+def test_the_served_kube_proxy_mode_is_what_the_labs_dnat_behaves_like() -> None:
+    """No reject chain, so a ClusterIP ping goes unanswered (`lab probe`): iptables, not
+    nftables, whose cluster-ips-check would reject it at once (diagnose's note said so)."""
+    import json
+
+    scenario = get_scenario("seed")
+    topo = scenario.topology(prefix="ks-", nodes=2)
+    proxy = next(
+        o for o in kubernetes_objects(scenario, topo) if o["metadata"]["name"] == "kube-proxy"
+    )
+    assert json.loads(proxy["data"]["config.conf"])["mode"] == "iptables"
+    rules = plan_node(topo, topo.nodes[0]).nft
+    assert "reject" not in rules and "icmp" not in rules

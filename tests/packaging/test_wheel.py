@@ -100,7 +100,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # as messages, collect --lang): +826 lines (git diff --shortstat on kogaps before merging main),
 # nearly all of them English and Korean message texts; 75,392 measured by this test after
 # merging main; budget = that + 60.
-SHIPPED_LINES_BUDGET = 75_450
+# 74,620 -> 74,723: issue 13's new-user walk (branch audit13: singular counts, particles after
+# brackets, lab probe progress, usage hints naming the subcommand, trace hints naming what the
+# snapshot has, a bare command's help): +103 lines (git diff --shortstat main -- src/kostack:
+# +159 -56), mostly message texts in both languages; 74,663 measured by this test after
+# merging main (74,560 + 103); budget = that + 60.
+# kogaps, sigint and audit13 merged: 75,502 measured by this test; budget = that + 60.
+SHIPPED_LINES_BUDGET = 75_560
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -115,7 +115,9 @@ def test_a_security_group_lane_says_its_reason_and_rule_in_korean() -> None:
     assert "도착 노드의 포트에서 차단: 보안 그룹" in said, said
     tips = " ".join(el.text or "" for el in root.iter(f"{SVG}title"))
     assert (
-        "(10.244.0.2 -> 10.244.1.2를 실은 VXLAN)을 허용하는 ingress 규칙이 없습니다" in said + tips
+        # the particle agrees with udp:4789 (구), before the brackets
+        "udp:4789 (10.244.0.2 -> 10.244.1.2를 실은 VXLAN)를 허용하는 ingress 규칙이 없습니다"
+        in said + tips
     )
     for english in ("carrying", "security group", "anti-spoofing", " at the "):
         assert english not in said + tips, english

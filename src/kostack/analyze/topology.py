@@ -70,7 +70,7 @@ register(
         },
         "topo.no-match": {
             "en": "no Neutron port matched node {node}",
-            "ko": "노드 {node}와 매칭되는 Neutron 포트가 없습니다",
+            "ko": "노드 {node:과/와} 매칭되는 Neutron 포트가 없습니다",
         },
         "topo.recorded": {"en": "{note}", "ko": "수집 기록: “{note}”"},
         "topo.port-missing": {

@@ -299,8 +299,8 @@ class Steps:
     def describe(self, what: str) -> None:
         if self._progress is None:
             return
-        with self._lock:
-            self._progress.update(self._task, description=what)
+        with self._lock:  # drawn now: a stage may be over before rich's next refresh
+            self._progress.update(self._task, description=what, refresh=True)
 
     def total(self, total: int | None) -> None:
         if self._progress is None:

@@ -26,6 +26,10 @@ register(
             "en": "see `kostack --help` or `kostack COMMAND --help`",
             "ko": "`kostack --help` 또는 `kostack COMMAND --help`를 보세요",
         },
+        "cli.err.usage_hint_for": {
+            "en": "see `{command} --help`",
+            "ko": "`{command} --help`를 보세요",
+        },
         "cli.err.internal": {
             "en": "internal error: {error}",
             "ko": "내부 오류: {error}",
@@ -135,7 +139,7 @@ register(
         },
         "click.range": {
             "en": "{param}: {value} is not in the range {range}",
-            "ko": "{param}: {value:은/는} 범위 {range}를 벗어납니다",
+            "ko": "{param}: {value:은/는} 범위 {range:을/를} 벗어납니다",
         },
         "click.path": {
             "en": "{param}: {kind} {value} does not exist",

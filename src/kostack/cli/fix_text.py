@@ -29,7 +29,8 @@ register(
             "종료 코드 1.",
         },
         "fixrun.question": {
-            "en": "Change {ports} ports, {groups} security groups and {routers} routers?",
+            "en": "Change {ports} {ports:port/ports}, {groups} security {groups:group/groups} and {routers} "
+            "{routers:router/routers}?",
             "ko": "포트 {ports}개, 보안 그룹 {groups}개, 라우터 {routers}개를 변경할까요?",
         },
         "fixrun.dry": {

@@ -401,14 +401,21 @@ def probe(
     Example:
       sudo kostack lab probe --from echo-w-1-1
     """
+    from kostack.cli.console import activity
+    from kostack.cli.messages import say
     from kostack.lab.netns import require_root
 
     require_root()
     lab_ = _lab(name, state_dir)
-    # Probe what the port description (the lab's Neutron) says now, even if a change made a
-    # moment ago has not been picked up by the lab's agent yet.
-    lab_.sync()
-    results = lab_.probe_round(source, timeout=timeout)
+    lang = _lang(ctx)
+    # a failing round waits out --timeout (and sync asks Neutron first): say so on stderr
+    with activity(get_env(ctx), say(lang, "cli.progress.lab_probe")) as describe:
+        # Probe what the port description (the lab's Neutron) says now, even if a change made a
+        # moment ago has not been picked up by the lab's agent yet.
+        describe(say(lang, "cli.progress.lab_probe_sync"))
+        lab_.sync()
+        describe(say(lang, "cli.progress.lab_probe_round", timeout=f"{timeout:g}"))
+        results = lab_.probe_round(source, timeout=timeout)
     failed = [k for k, r in results.items() if not r.ok and k not in EXPECTED_SILENT]
     if as_json:
         _write(ctx, json.dumps({k: v.__dict__ for k, v in results.items()}, indent=2))

@@ -199,14 +199,26 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         return interrupted(env, exc)
     except click.ClickException as exc:
-        if language(env) == "en":
-            emit_err(env, f"error: {exc.format_message()}\n")
-            emit_err(env, "hint: see `kostack --help` or `kostack COMMAND --help`\n")
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            # `kostack` or `kostack fix` alone (click >= 8.2): the help is the answer, not an
+            # error; exit 2 as click does
+            emit_err(env, exc.ctx.get_help() + "\n")  # type: ignore[attr-defined]
             return int(ExitCode.USAGE)
         from kostack.analyze.messages import Msg
-        from kostack.cli.errors_text import click_error
+        from kostack.cli.errors_text import click_error  # registers the hints too
 
-        return fail(env, ConfigError(click_error(exc), Msg("cli.err.usage_hint")))
+        # a subcommand's usage error points at that subcommand's help
+        ctx = getattr(exc, "ctx", None)
+        hint = (
+            Msg("cli.err.usage_hint_for", command=ctx.command_path)
+            if ctx is not None and ctx.parent is not None
+            else Msg("cli.err.usage_hint")
+        )
+        if language(env) == "en":
+            emit_err(env, f"error: {exc.format_message()}\n")
+            emit_err(env, f"hint: {hint.render('en')}\n")
+            return int(ExitCode.USAGE)
+        return fail(env, ConfigError(click_error(exc), hint))
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except Exception as exc:

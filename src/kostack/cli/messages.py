@@ -83,6 +83,15 @@ register(
             "ko": "점검 중: 랩 Pod {total}개 중 {done}개 완료",
         },
         "cli.progress.lab_up": {"en": "lab up", "ko": "랩 구성 중"},
+        "cli.progress.lab_probe": {"en": "lab probe", "ko": "랩 점검 중"},
+        "cli.progress.lab_probe_sync": {
+            "en": "lab probe: re-reading port security",
+            "ko": "랩 점검 중: 포트 보안을 다시 읽는 중",
+        },
+        "cli.progress.lab_probe_round": {
+            "en": "lab probe: the standard probes at once (each waits up to {timeout}s)",
+            "ko": "랩 점검 중: 표준 점검을 한꺼번에 실행 중 (각각 최대 {timeout}초 대기)",
+        },
         "cli.lab.provisioning": {
             "en": "note: installing the lab's Neutron (neutron 29) into {venv} first: "
             "about 370 MB from PyPI, 1-2 minutes, once",
@@ -322,7 +331,7 @@ register(
         "snapshot.hint.version_missing": {
             "en": 'Add "schema_version": {version} if the file follows docs/snapshot.md, or '
             "write a fresh snapshot with `kostack collect -o FILE`.",
-            "ko": 'docs/snapshot.md를 따르는 파일이면 "schema_version": {version}을 추가하고, '
+            "ko": 'docs/snapshot.md를 따르는 파일이면 "schema_version": {version:을/를} 추가하고, '
             "아니면 `kostack collect -o FILE`로 스냅샷을 새로 만드세요.",
         },
         "snapshot.hint.version": {

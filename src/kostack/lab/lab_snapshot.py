@@ -185,7 +185,7 @@ def _cluster(topo: Topology) -> dict[str, Any]:
         "service_cidrs": [topo.service_cidr],
         "cluster_dns_ip": topo.dns_service_ip,
         "dns_domain": topo.dns_domain,
-        "kube_proxy_mode": "nftables",
+        "kube_proxy_mode": "iptables",  # what the lab's DNAT behaves like (scenario_objects)
         "cni": _calico(topo),
     }
 

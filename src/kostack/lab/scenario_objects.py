@@ -406,7 +406,9 @@ def _config_maps(topo: Topology) -> list[dict[str, Any]]:
     proxy_configuration = {
         "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
         "kind": "KubeProxyConfiguration",
-        "mode": "nftables",
+        # the lab's kube-proxy is plain DNAT with no reject chain (topology.plan_kube_proxy): a
+        # ping to a ClusterIP goes unanswered as under iptables, not rejected as under nftables
+        "mode": "iptables",
         "clusterCIDR": ",".join(c for c in (topo.pod_cidr, topo.pod_cidr6) if c),
     }
     return [

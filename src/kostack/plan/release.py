@@ -98,7 +98,7 @@ register(
             "먼저 `{command}` 명령으로 저장하고 --values로 넘기세요",
         },
         "plan.warn.discard": {
-            "en": "--discard-data: the {n} volumes with reclaim policy Delete are deleted with their data when their claims go; nothing can be recovered",
+            "en": "--discard-data: the {n} {n:volume/volumes} with reclaim policy Delete are deleted with their data when their claims go; nothing can be recovered",
             "ko": "--discard-data: 회수 정책이 Delete인 볼륨 {n}개는 클레임 삭제와 함께 데이터가 지워지며 복구할 수 없습니다",
         },
         "plan.warn.nothing": {

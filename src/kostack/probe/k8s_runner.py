@@ -67,7 +67,7 @@ register(
             "ko": "에코 Pod {pods}개 시작 중",
         },
         "probe.progress.running": {
-            "en": "running {probes} probes from {pods} pods",
+            "en": "running {probes} {probes:probe/probes} from {pods} {pods:pod/pods}",
             "ko": "Pod {pods}개에서 점검 {probes}개 실행 중",
         },
         "probe.progress.finished": {

@@ -22,7 +22,7 @@ from kostack.plan.model import (
     Verification,
     restore_command,
 )
-from kostack.report.fixplan_words import t
+from kostack.report.fixplan_words import TEXT, t
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
 
@@ -54,7 +54,11 @@ def describe(action: Action, lang: str = "en") -> str:
             t(lang, "d.route", destination=r.destination, nexthop=r.nexthop) for r in action.routes
         )
         return t(lang, "d.routes", who=who, routes=routes)
-    return t(lang, "d.manual", kind=tg.kind, name=tg.name or tg.id, command=action.command)
+    name = tg.name or tg.id
+    # "manual (CNI MTU)", "manual (load balancer shop-web)": the kind in words, once
+    kind = t(lang, f"kind.{tg.kind}") if f"kind.{tg.kind}" in TEXT["en"] else tg.kind
+    what = name if tg.kind.lower() in name.lower() else f"{kind} {name}"
+    return t(lang, "d.manual", what=what, command=action.command)
 
 
 def rule_text(rule: Rule, lang: str) -> str:
@@ -144,7 +148,9 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
                 n=counts["actions"],
                 to=t(lang, "head.to", what=", ".join(what)) if what else "",
                 manual=t(lang, "head.manual", m=manual) if manual else "",
-                roots=roots,
+                purpose=t(lang, "head.roots", roots=roots)
+                if roots
+                else t(lang, "head.conditional"),
                 method=t(lang, "head.method", method=method) if on_ports else "",
             )
         )

@@ -26,8 +26,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "count.ports": "{n} {n:port/ports}",
         "count.security_groups": "{n} security {n:group/groups}",
         "count.routers": "{n} {n:router/routers}",
-        "head": "Plan {digest}: {n} {n:change/changes}{to}{manual} for {roots} root "
-        "{roots:cause/causes}{method}.",
+        "head": "Plan {digest}: {n} {n:change/changes}{to}{manual} {purpose}{method}.",
+        "head.roots": "for {roots} root {roots:cause/causes}",
+        # every change is for a conditional finding (e.g. only under ML2/OVN): no root cause
+        "head.conditional": "for a finding that depends on what the snapshot does not say",
         "head.to": " to {what}",
         "head.manual": " and {m} manual {m:step/steps}",
         "head.method": " (method: {method})",
@@ -61,7 +63,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "d.rule": "security group {who}: add rule {rule}",
         "d.routes": "router {who}: add routes {routes}",
         "d.route": "{destination} via {nexthop}",
-        "d.manual": "manual ({kind} {name}): {command}",
+        "d.manual": "manual ({what}): {command}",
+        "kind.loadbalancer": "load balancer",
     },
     "ko": {
         "method.pairs": "Allowed Address Pair 추가, 포트 보안 유지",
@@ -77,7 +80,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "count.ports": "포트 {n}개",
         "count.security_groups": "보안 그룹 {n}개",
         "count.routers": "라우터 {n}개",
-        "head": "계획 {digest}: 근본 원인 {roots}개를 위한 변경 {n}건{to}{manual}{method}.",
+        "head": "계획 {digest}: {purpose} 변경 {n}건{to}{manual}{method}.",
+        "head.roots": "근본 원인 {roots}개를 위한",
+        "head.conditional": "스냅샷이 정하지 않은 조건에 달린 문제를 위한",
         "head.to": ", 대상 {what}",
         "head.manual": ", 수동 단계 {m}개",
         "head.method": " (방식: {method})",
@@ -109,7 +114,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "d.rule": "보안 그룹 {who}: 규칙 {rule} 추가",
         "d.routes": "라우터 {who}: 경로 {routes} 추가",
         "d.route": "{destination}, 다음 홉 {nexthop}",
-        "d.manual": "수동 단계 ({kind} {name}): `{command}`",
+        "d.manual": "수동 단계 ({what}): `{command}`",
+        "kind.loadbalancer": "로드밸런서",
     },
 }
 

@@ -20,8 +20,9 @@ LANG_VAR = "KOSTACK_LANG"  # every command's language when --lang is not given
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "collected": (
-            "Collected OpenStack project {project} ({networks}, {ports} node ports, {groups} security groups) "
-            "and cluster {version} ({nodes} nodes, {cni}{pools})."
+            "Collected OpenStack project {project} ({networks}, {ports} node {ports:port/ports}, "
+            "{groups} security {groups:group/groups}) "
+            "and cluster {version} ({nodes} {nodes:node/nodes}, {cni}{pools})."
         ),
         "root_cause": "ROOT CAUSE {n} of {total}",
         "network_one": "network {name}",
@@ -115,7 +116,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ko": {
         "collected": (
-            "OpenStack 프로젝트 {project} ({networks}, 노드 포트 {ports}개, 보안 그룹 {groups}개)와 "
+            "OpenStack 프로젝트 {project} ({networks}, 노드 포트 {ports}개, 보안 그룹 {groups}개), "
             "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
         ),
         "root_cause": "근본 원인 {n}/{total}",

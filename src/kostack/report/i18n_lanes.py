@@ -14,7 +14,7 @@ LANE_MESSAGES: dict[str, dict[str, str]] = {
         "lane.hop.far_tip": "the destination node's Neutron port (security group ingress), "
         "or the router for traffic leaving the cluster",
         "lane.hop.end": "destination",
-        "lane.flows": "{kind} · {n} flows",
+        "lane.flows": "{kind} · {n} {n:flow/flows}",
         "lane.flows_one": "{kind} · 1 flow",
         "lane.reply": "the reply dies there",
         "lane.dies": "{reason} at {hop}",
@@ -26,7 +26,7 @@ LANE_MESSAGES: dict[str, dict[str, str]] = {
         "lane.at.external": "the router",
         "lane.passes": "passes every hop",
         "lane.undecided": "cannot decide: {reason}",
-        "lane.ports": "{n} ports",
+        "lane.ports": "{n} {n:port/ports}",
         "lane.more": "{n} more flow classes are in the report's tables.",
         "lane.router": "router {name}",
     },

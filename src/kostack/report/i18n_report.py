@@ -38,7 +38,8 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.l.undecided": "Could not decide (missing data)",
         "rep.l.gaps": "Not collected",
         "rep.l.alike": "(+{n} alike)",
-        "rep.cli.wrote": "Wrote {path} ({format}): {n} root causes, {actions} journaled actions.",
+        "rep.cli.wrote": "Wrote {path} ({format}): {n} root {n:cause/causes}, {actions} journaled "
+        "{actions:action/actions}.",
         "rep.l.more_commands": "... and {n} more: `kostack fix plan` writes the full, reviewable plan",
         "rep.l.more_reinstall": "... and {n} more: `kostack release reinstall` (a dry run) lists every step",
         "rep.l.more_applied": "... and {n} more actions in the journals.",

@@ -26,12 +26,12 @@ register(
         "pw.skipped": {"en": "skipped", "ko": "건너뜀"},
         "pw.expected-no-reply": {"en": "expected-no-reply", "ko": "응답 없음이 정상"},
         "pw.timed_out_udp": {
-            "en": "timed out after {s}s (UDP, {n} queries)",
+            "en": "timed out after {s}s (UDP, {n} {n:query/queries})",
             "ko": "{s}초 후 시간 초과 (UDP, 쿼리 {n}번)",
         },
         "pw.timed_out": {"en": "timed out after {s}s", "ko": "{s}초 후 시간 초과"},
         "pw.no_echo_n": {
-            "en": "no echo reply within {s}s ({n} requests)",
+            "en": "no echo reply within {s}s ({n} {n:request/requests})",
             "ko": "{s}초 안에 echo 응답 없음 (요청 {n}번)",
         },
         "pw.no_echo": {"en": "no echo reply within {s}s", "ko": "{s}초 안에 echo 응답 없음"},

@@ -17,7 +17,7 @@ register(
         f"{ID}.fail": {
             "en": "No Neutron port matches {node} ({ip}): {why}; everything that depends on its "
             "port is UNKNOWN.",
-            "ko": "{node}({ip})와 매칭되는 Neutron 포트가 없습니다: {why}. 이 포트에 의존하는 판단은 "
+            "ko": "{node:과/와} 매칭되는 Neutron 포트가 없습니다 (노드 IP {ip}): {why}. 이 포트에 의존하는 판단은 "
             "모두 UNKNOWN입니다.",
         },
         f"{ID}.pass": {

@@ -27,7 +27,7 @@ register(
             "en": "{svc} port {port} (externalTrafficPolicy Local) is healthy by design: {up} member(s) "
             "with a local endpoint are {up_status} ({up_nodes}) and {down} without one are down "
             "({down_nodes}), so the client source is kept and no traffic reaches an empty node.",
-            "ko": "{svc} 포트 {port}(externalTrafficPolicy Local)는 설계대로 정상입니다: 로컬 엔드포인트가 있는 "
+            "ko": "externalTrafficPolicy Local인 {svc} 포트 {port:은/는} 설계대로 정상입니다: 로컬 엔드포인트가 있는 "
             "멤버 {up}개는 {up_status}({up_nodes}), 없는 멤버 {down}개는 다운({down_nodes})이므로 클라이언트 "
             "출발지가 유지되고 빈 노드로 트래픽이 가지 않습니다.",
         },
@@ -49,7 +49,7 @@ register(
         f"{ID}.serving-down": {
             "en": "{svc} port {port} (externalTrafficPolicy Local) is broken: {n} member(s) on nodes "
             "with an endpoint are down ({nodes}): {why}.",
-            "ko": "{svc} 포트 {port}(externalTrafficPolicy Local)가 고장났습니다: 엔드포인트가 있는 노드의 "
+            "ko": "externalTrafficPolicy Local인 {svc} 포트 {port:이/가} 고장났습니다: 엔드포인트가 있는 노드의 "
             "멤버 {n}개가 다운되었습니다({nodes}): {why}.",
         },
         f"{ID}.no-endpoints": {

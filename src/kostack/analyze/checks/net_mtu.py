@@ -41,9 +41,9 @@ register(
             "en": "The pod MTU {mtu} ({source}) is above what network {names} (MTU {net_mtu}) carries with "
             "{kind} ({overhead} bytes): small requests and ping work, but TLS handshakes, image pushes and "
             "large responses stall.",
-            "ko": "Pod MTU({mtu}, {source})가 네트워크 {names}(MTU {net_mtu})에서 {kind}({overhead}바이트)를 "
-            "감안해 전달할 수 있는 크기보다 큽니다: 작은 요청과 ping은 되지만 TLS 핸드셰이크, 이미지 push, "
-            "큰 응답은 멈춥니다.",
+            "ko": "Pod MTU({mtu}, {source})가 네트워크 {names}에서 전달할 수 있는 크기(MTU {net_mtu}, "
+            "{kind}: 오버헤드 {overhead}바이트)보다 큽니다: 작은 요청과 ping은 되지만 TLS 핸드셰이크, "
+            "이미지 push, 큰 응답은 멈춥니다.",
         },
         f"{ID}.pass": {
             "en": "The pod MTU {mtu} fits network {names} (MTU {net_mtu}, {kind} needs {overhead}).",

@@ -46,6 +46,10 @@ register(
             "en": "{node} ({ip}): pods in {blocks}; fixed_ips [{fixed}], allowed_address_pairs [{pairs}]",
             "ko": "{node}({ip}): Pod 대역 {blocks}; fixed_ips [{fixed}], allowed_address_pairs [{pairs}]",
         },
+        f"{ID}.no-blocks": {
+            "en": "a block the snapshot does not name",
+            "ko": "스냅샷에 없는 블록",
+        },
         f"{ID}.why-reply": {
             "en": "replies from its pods to {dst} leave unencapsulated too",
             "ko": "{dst:으로/로} 가는 Pod 응답도 캡슐화 없이 나감",
@@ -179,7 +183,7 @@ def node_line(view: NodeView) -> str:
         f"{ID}.node",
         node=view.name,
         ip=view.ip,
-        blocks=", ".join(str(b) for b in view.blocks) or "?",
+        blocks=", ".join(str(b) for b in view.blocks) or Msg(f"{ID}.no-blocks"),
         fixed=", ".join(str(f.ip_address) for f in port.fixed_ips) if port else "",
         pairs=", ".join(str(p.ip_address) for p in port.allowed_address_pairs) if port else "",
     )

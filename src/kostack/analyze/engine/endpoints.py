@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 
 from kostack.analyze.engine.types import Endpoint, EndpointError
 from kostack.analyze.messages import Msg, register
@@ -42,9 +43,17 @@ register(
             "en": "no pod {pod} in the snapshot",
             "ko": "스냅샷에 Pod {pod:이/가} 없습니다",
         },
-        "ep.hint.pods": {
-            "en": "List pods with `kostack diagnose -o json`.",
-            "ko": "Pod 목록은 `kostack diagnose -o json`으로 볼 수 있습니다.",
+        "ep.hint.in-ns": {
+            "en": "In namespace {ns} the snapshot has: {names}.",
+            "ko": "스냅샷의 네임스페이스 {ns}에 있는 것: {names}.",
+        },
+        "ep.hint.namespaces": {
+            "en": "The snapshot has none in namespace {ns}; its namespaces: {names}.",
+            "ko": "스냅샷의 네임스페이스 {ns}에는 없습니다. 있는 네임스페이스: {names}.",
+        },
+        "ep.hint.nodes": {
+            "en": "The snapshot's nodes: {names}.",
+            "ko": "스냅샷의 노드: {names}.",
         },
         "ep.pod-no-ip": {
             "en": "pod {pod} has no IP in the snapshot",
@@ -122,7 +131,7 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         name = split_port(name) if ":" in name else name
         pod = topo.pod_by_name.get((ns, name))
         if pod is None:
-            raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), Msg("ep.hint.pods"))
+            raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), _in(topo.pod_by_name, ns))
         if pod.ip is None:
             raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
         node = pod.node
@@ -133,7 +142,10 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         name = split_port(rest)
         view = topo.node_views.get(name)
         if view is None:
-            raise EndpointError(Msg("ep.no-node", node=repr(name)))
+            raise EndpointError(
+                Msg("ep.no-node", node=repr(name)),
+                Msg("ep.hint.nodes", names=_some(topo.node_views)),
+            )
         return Endpoint("node", f"node {name} {view.ip}", view.ip, name), port, proto
     if kind in ("svc", "service"):
         ns, slash, name = rest.partition("/")
@@ -142,7 +154,7 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         name = split_port(name)
         svc = topo.services.get((ns, name))
         if svc is None:
-            raise EndpointError(Msg("ep.no-svc", svc=f"{ns}/{name}"))
+            raise EndpointError(Msg("ep.no-svc", svc=f"{ns}/{name}"), _in(topo.services, ns))
         if svc.cluster_ip is None:
             raise EndpointError(Msg("ep.headless", svc=f"{ns}/{name}"))
         return (
@@ -158,6 +170,22 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
             raise EndpointError(Msg("ep.not-ip", host=repr(host))) from None
         return classify_ip(topo, ip), port, proto
     raise EndpointError(Msg("ep.kind", kind=repr(kind), spec=repr(spec)), Msg("ep.hint.kinds"))
+
+
+def _some(names: Iterable[str], most: int = 8) -> str:
+    """Up to ``most`` names, sorted, and how many more."""
+    ordered = sorted(set(names))
+    more = f" (+{len(ordered) - most})" if len(ordered) > most else ""
+    return ", ".join(ordered[:most]) + more
+
+
+def _in(known: Iterable[tuple[str, str]], ns: str) -> Msg:
+    """What a user could have meant: the names in ``ns``, or the namespaces there are."""
+    keys = list(known)
+    names = [name for space, name in keys if space == ns]
+    if names:
+        return Msg("ep.hint.in-ns", ns=ns, names=_some(names))
+    return Msg("ep.hint.namespaces", ns=ns, names=_some(space for space, _ in keys))
 
 
 def classify_ip(topo: Topology, ip: IPAddress) -> Endpoint:

@@ -75,7 +75,7 @@ register(
         },
         "hop.wrong-route": {
             "en": "the router routes {dest} via {via}, not via {node} ({ip})",
-            "ko": "라우터가 {dest:을/를} {node}({ip})가 아니라 {via:으로/로} 보냅니다",
+            "ko": "라우터가 {dest:을/를} 노드 {node}의 주소 {ip:이/가} 아니라 {via:으로/로} 보냅니다",
         },
         "hop.v6-routed": {
             "en": "IPv6 is routed without NAT (a Neutron router NATs IPv4 only): {src} leaves "

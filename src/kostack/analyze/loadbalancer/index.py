@@ -53,7 +53,8 @@ register(
             "ko": "이 Service의 로드밸런서일 수 있는 것이 여러 개입니다: {names}",
         },
         "lb.note-count": {
-            "en": "the pool has {count} members and the Service would have {nodes} nodes; its "
+            "en": "the pool has {count} {count:member/members} and the Service would have {nodes} "
+            "{nodes:node/nodes}; its "
             "member list was not read",
             "ko": "풀의 멤버는 {count}개인데 Service의 노드는 {nodes}대이며, 멤버 목록은 읽지 않았습니다",
         },

@@ -120,11 +120,11 @@ register(
             "ko": "리스너에 기본 풀이 없습니다",
         },
         "lb.pool-down": {
-            "en": "pool operating status {status} ({n} members): every member is down or there are none",
+            "en": "pool operating status {status} ({n} {n:member/members}): every member is down or there are none",
             "ko": "풀 동작 상태 {status} (멤버 {n}개): 모든 멤버가 다운되었거나 멤버가 없습니다",
         },
         "lb.pool-ok": {
-            "en": "pool operating status {status} ({n} members)",
+            "en": "pool operating status {status} ({n} {n:member/members})",
             "ko": "풀 동작 상태 {status} (멤버 {n}개)",
         },
         "lb.no-members": {
@@ -156,7 +156,7 @@ register(
         "lb.member-ok": {"en": "member operating status {status}", "ko": "멤버 동작 상태 {status}"},
         "lb.member-not-node": {
             "en": "member {member} ({ip}) is not a node of the cluster",
-            "ko": "멤버 {member} ({ip})는 클러스터의 노드가 아닙니다",
+            "ko": "멤버 {member:은/는} 클러스터의 노드가 아닙니다 (IP {ip})",
         },
         "lb.source-unknown": {
             "en": "where the provider's packets come from is not known (no subnet for the member)",
@@ -191,7 +191,7 @@ register(
             "ko": "노드 {node:이/가} NotReady 상태라 kube-proxy가 동작하지 않을 수 있습니다",
         },
         "lb.healthz-200": {
-            "en": "kube-proxy's health check on {port} answers 200 ({n} local endpoints)",
+            "en": "kube-proxy's health check on {port} answers 200 ({n} local {n:endpoint/endpoints})",
             "ko": "포트 {port}의 kube-proxy 헬스 체크가 200으로 응답합니다 (로컬 엔드포인트 {n}개)",
         },
         "lb.healthz-503": {
@@ -207,7 +207,7 @@ register(
             "ko": "NodePort {port:을/를} 로컬 엔드포인트로 DNAT (이 노드에 {n}개, 클라이언트 출발지 유지)",
         },
         "lb.cluster-dnat": {
-            "en": "DNAT NodePort {port} -> one of {n} ready endpoints ({local} on this node)",
+            "en": "DNAT NodePort {port} -> one of {n} ready {n:endpoint/endpoints} ({local} on this node)",
             "ko": "NodePort {port:을/를} 준비된 엔드포인트 {n}개 중 하나로 DNAT (이 노드에 {local}개)",
         },
         "lb.deliver-local": {
