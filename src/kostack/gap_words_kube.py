@@ -11,6 +11,30 @@ from kostack.catalog import register
 register(
     {
         # ------------------------------------------------------------------ Kubernetes
+        # a request that failed, in kostack's words (collect's ReadFailure)
+        "col.kube.read.failed": {"en": "{request}: {detail}", "ko": "{request}: {detail}"},
+        "col.kube.read.then": {"en": "{first}; {then}", "ko": "{first}; {then}"},
+        "col.kube.read.deadline": {
+            "en": "no complete answer within {seconds} s",
+            "ko": "{seconds}초 안에 응답을 끝까지 받지 못함",
+        },
+        "col.kube.read.no-connection": {
+            "en": "no connection within {seconds} s",
+            "ko": "{seconds}초 안에 연결되지 않음",
+        },
+        "col.kube.read.no-answer": {
+            "en": "no answer within {seconds} s",
+            "ko": "{seconds}초 안에 응답 없음",
+        },
+        "col.kube.read.not-json": {"en": "the answer is not JSON", "ko": "응답이 JSON이 아님"},
+        "col.kube.read.not-object": {
+            "en": "the answer is not a JSON object",
+            "ko": "응답이 JSON 객체가 아님",
+        },
+        "col.kube.read.no-items": {
+            "en": "the list answer has no items",
+            "ko": "목록 응답에 items가 없음",
+        },
         "gap.kube.no-dns-ip": {
             "en": "kubelet-config has no clusterDNS and no kube-dns service was read",
             "ko": "kubelet-config에 clusterDNS가 없고 kube-dns 서비스도 읽지 못했습니다",

@@ -15,7 +15,8 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.collect.kubernetes import KubeCollection, collect_kubernetes
 from kostack.errors import AuthError, CollectError, ExitCode
-from kostack.model.snapshot import Snapshot
+from kostack.gap_words import gap_error
+from kostack.model.snapshot import Gap, Snapshot
 from kostack_testkit import k8s_fixtures as fx
 from kostack_testkit.builders import build, seed_doc
 from kostack_testkit.ports import refused_port
@@ -136,6 +137,14 @@ def test_timeout_on_one_list_is_a_gap(serve: ServeFn) -> None:
     assert not any("projectcalico.org/v3" in line for line in served.requests())
     assert collection.cluster.cni.calico is not None
     assert collection.cluster.cni.calico.blocks is not None  # the rest was read
+    # kostack's own words about the failure are said in Korean, also from a snapshot file
+    gap = next(g for g in collection.gaps if g.source == "cluster.cni.calico.ip_pools")
+    korean = "GET /apis/crd.projectcalico.org/v1/ippools: 0.5초 안에 응답 없음"
+    assert gap_error(gap, "ko").startswith(korean)
+    assert "no answer" not in gap_error(gap, "ko")
+    from_file = Gap.model_validate_json(gap.model_dump_json())
+    assert gap_error(from_file, "ko") == gap_error(gap, "ko")
+    assert gap_error(from_file, "en") == error
 
 
 def test_timeout_on_nodes_is_a_gap(serve: ServeFn) -> None:

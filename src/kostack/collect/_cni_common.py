@@ -22,6 +22,7 @@ from kostack.collect._kube_objects import (
     namespace_of,
     pod_containers,
 )
+from kostack.collect._kube_types import joined
 from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]
@@ -163,7 +164,7 @@ def combined(failures: Sequence[ReadFailure]) -> ReadFailure:
     first = failures[0]
     if len(failures) == 1:
         return first
-    detail = "; ".join([first.detail, *(f.error for f in failures[1:])])
+    detail = joined([first.detail, *(f.error for f in failures[1:])])
     return ReadFailure(first.kind, first.request, detail, first.status)
 
 

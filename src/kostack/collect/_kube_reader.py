@@ -19,10 +19,10 @@ from kubernetes.client.exceptions import ApiException
 # The client's configuration loaders carry no type hints; reached through Any
 # so mypy --strict checks everything around them instead of ignoring lines.
 from kostack.collect._kube_types import FailureKind, JsonObject, ReadFailure, Session
-from kostack.collect.texts import Msg
+from kostack.collect.texts import Msg, seconds
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError, ConfigError
-from kostack.oserror import in_text
+from kostack.gap_words import quoted
 
 _OBJECT_ADDRESS: Final = re.compile(
     r"<[^<>]*? object at 0x[0-9a-f]+>:?\s*|HTTPS?Connection(?:Pool)?\([^()]*\):\s*"
@@ -39,11 +39,11 @@ def _transport_detail(exc: BaseException, timeout_s: float) -> tuple[FailureKind
     if isinstance(reason, urllib3.exceptions.NewConnectionError):
         return "unreachable", text
     if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
-        return "timeout", f"no connection within {timeout_s:g} s"
+        return "timeout", Msg("col.kube.read.no-connection", seconds=seconds(timeout_s))
     if isinstance(reason, urllib3.exceptions.ReadTimeoutError | TimeoutError) or (
         isinstance(reason, urllib3.exceptions.ProtocolError) and "timed out" in text
     ):
-        return "timeout", f"no answer within {timeout_s:g} s"
+        return "timeout", Msg("col.kube.read.no-answer", seconds=seconds(timeout_s))
     return "unreachable", text
 
 
@@ -127,7 +127,7 @@ class Reader:
             data = within(self.timeout_s + GRACE_S, request, fetch)
         except DeadlineExceeded:
             raise ReadFailure(
-                "timeout", request, f"no complete answer within {self.timeout_s:g} s"
+                "timeout", request, Msg("col.kube.read.deadline", seconds=seconds(self.timeout_s))
             ) from None
         except ApiException as exc:
             status = int(exc.status) if exc.status else 0
@@ -139,7 +139,9 @@ class Reader:
             raise ReadFailure(kind, request, redact(detail), status, list_continue=token) from None
         except urllib3.exceptions.HTTPError as exc:
             kind, text = _transport_detail(exc, self.timeout_s)
-            raise ReadFailure(kind, request, redact(text)) from None
+            raise ReadFailure(
+                kind, request, text if isinstance(text, Msg) else redact(text)
+            ) from None
         except OSError as exc:
             raise ReadFailure(
                 "unreachable", request, redact(f"{exc.__class__.__name__}: {exc}")
@@ -147,9 +149,9 @@ class Reader:
         try:
             document = json.loads(data)
         except ValueError:
-            raise ReadFailure("error", request, "the answer is not JSON") from None
+            raise ReadFailure("error", request, Msg("col.kube.read.not-json")) from None
         if not isinstance(document, dict):
-            raise ReadFailure("error", request, "the answer is not a JSON object")
+            raise ReadFailure("error", request, Msg("col.kube.read.not-object"))
         return document
 
     def get(self, request: str, method: Callable[..., Any], *args: Any) -> JsonObject | None:
@@ -200,7 +202,7 @@ class Reader:
                 continue
             items = document.get("items")
             if not isinstance(items, list):
-                raise ReadFailure("error", described, "the list answer has no items")
+                raise ReadFailure("error", described, Msg("col.kube.read.no-items"))
             yield [item for item in items if isinstance(item, dict)]
             metadata = document.get("metadata")
             token = metadata.get("continue") if isinstance(metadata, dict) else None
@@ -222,7 +224,7 @@ def fatal(
     that stops accepting connections. ``forbidden`` and ``timeout`` say whether
     a 403 or a timeout ends it too (the basic reads: the first request, nodes).
     """
-    said = {"where": session.where, "error": in_text(failure.error)}
+    said = {"where": session.where, "error": quoted(failure.error)}
     if failure.kind == "unauthorized":
         plugin: str = (
             Msg("col.kube.plugin", said="; ".join(session.loader_messages))

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import kubernetes
 
+from kostack.catalog import Msg
+from kostack.gap_words import Msg as _GapMsg  # noqa: F401  (registers the read-failure texts)
 from kostack.redact import remember
 
 # The client's configuration loaders carry no type hints; reached through Any
@@ -52,8 +54,21 @@ class ReadFailure(Exception):
 
     @property
     def error(self) -> str:
-        """The exact error, as a gap records it: the request and the server's answer."""
+        """The exact error, as a gap records it: the request and the server's answer (a `Msg`
+        when kostack said why, so a Korean reader reads it in Korean)."""
+        if isinstance(self.detail, Msg):
+            return Msg("col.kube.read.failed", request=self.request, detail=self.detail)
         return f"{self.request}: {self.detail}"
+
+
+def joined(texts: Sequence[str]) -> str:
+    """``texts`` joined by "; ", still a `Msg` when one of them is (so it can be said again)."""
+    if not any(isinstance(text, Msg) for text in texts):
+        return "; ".join(texts)
+    said = texts[0]
+    for text in texts[1:]:
+        said = Msg("col.kube.read.then", first=said, then=text)
+    return said
 
 
 class Redactor:

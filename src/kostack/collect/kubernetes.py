@@ -50,6 +50,7 @@ from kostack.collect._kube_objects import (
     parse_service,
     slice_endpoints,
 )
+from kostack.collect._kube_types import joined
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.match import NodeIdentity, node_identity
 from kostack.model.snapshot import (
@@ -416,7 +417,7 @@ class _ClusterReader:
         if result is None:
             failures = collector.probe_failures
             error = (
-                quoted("; ".join(f.error for f in failures)) if failures else Msg("gap.kube.no-cni")
+                quoted(joined([f.error for f in failures])) if failures else Msg("gap.kube.no-cni")
             )
             self.gap_text("cluster.cni", error, Msg("gap.hint.kube.cni"))
         return result
