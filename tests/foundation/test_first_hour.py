@@ -256,3 +256,23 @@ def test_trace_names_what_the_snapshot_has_when_an_endpoint_is_not_there(
     code, out = run_cli("trace", "--snapshot", str(EXAMPLES / "seed-incident.json"), src, dst)
     assert code == 2, out
     assert out.rstrip().splitlines()[-1] == hint, out
+
+
+@pytest.mark.parametrize(
+    ("nodes", "cps", "head"),
+    [
+        (1, 1, "Preflight: 1 node (1 control plane) on a planned network"),
+        (3, 3, "Preflight: 3 nodes (3 control planes) on a planned network"),
+    ],
+)
+def test_preflight_counts_its_nodes_in_the_singular_and_plural(
+    nodes: int, cps: int, head: str
+) -> None:
+    """The header said "1 nodes" for a one-node plan and "3 control plane" for three."""
+    planned = [f"--node=10.0.0.{11 + i}" for i in range(nodes)]
+    code, out = run_cli(
+        "preflight", "--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12",
+        "--network-mtu", "1450", "--control-planes", str(cps), *planned,
+    )  # fmt: skip
+    assert code == 0, out
+    assert out.startswith(head), out

@@ -17,7 +17,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "network": "network {name} (MTU {mtu}, {type})",
         "type_unknown": "type unknown",
         "unknown": "unknown",
-        "head": "Preflight: {n} nodes ({cps} control plane) on {where}, Neutron backend {backend}.",
+        "head": "Preflight: {n} {n:node/nodes} ({cps} control {cps:plane/planes}) on {where}, Neutron backend {backend}.",
         "setup": "  pods {pods}, services {services}, {cni}",
         "as_existing": "as the ports are",
         "as_new": "with new ports in the project's default group and no allowed pairs",
