@@ -154,7 +154,7 @@ register(
         },
         "lab.x.lives_in": {
             "en": "it lives in {a} and {b} (Neutron list JSON)",
-            "ko": "{a}와 {b}에 있습니다 (Neutron 목록 JSON)",
+            "ko": "{a:과/와} {b}에 있습니다 (Neutron 목록 JSON)",
         },
         "lab.x.list_of_objects": {
             "en": "the {kind} description must be a JSON list of objects",
@@ -235,11 +235,11 @@ register(
         },
         "lab.x.down_left": {
             "en": "down left namespaces {namespaces} and processes {processes}",
-            "ko": "정리 후에도 네임스페이스 {namespaces}와 프로세스 {processes}가 남았습니다",
+            "ko": "정리 후에도 네임스페이스 {namespaces:과/와} 프로세스 {processes:이/가} 남았습니다",
         },
         "lab.x.check_then_down": {
             "en": "check {a} and {b}, then run down again",
-            "ko": "{a}와 {b}를 확인한 뒤 `kostack lab down`을 다시 실행하세요",
+            "ko": "{a:과/와} {b:을/를} 확인한 뒤 `kostack lab down`을 다시 실행하세요",
         },
         # ---------------------------------------------------------------- this machine
         "lab.x.root": {
