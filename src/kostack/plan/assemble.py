@@ -318,6 +318,35 @@ class Builder:
             ),
         )
 
+    def _port_action(
+        self,
+        item: _PortItem,
+        operation: Operation,
+        undo: Msg,
+        before: PortFields,
+        after: PortFields,
+        *,
+        pairs: tuple[Pair, ...] = (),
+        not_for_traffic: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> Action:
+        """One update of ``item``'s port: planned at its revision, undone by restoring ``before``."""
+        rev = item.port.revision_number
+        return Action(
+            id="",
+            operation=operation,
+            target=Target("port", item.port.id, item.node),
+            reason=self._reason(item.fixes),
+            fixes=tuple(item.fixes.keys),
+            precondition=Precondition(rev, _rev_text("port", rev)),
+            inverse=Inverse("restore-port-fields", undo, port_fields=before),
+            before=before,
+            after=after,
+            pairs=pairs,
+            not_for_traffic=not_for_traffic,
+            notes=notes,
+        )
+
     def _disable_action(self, item: _PortItem) -> Action | None:
         port = item.port
         before = self._before(port)
@@ -326,21 +355,12 @@ class Builder:
         after = PortFields.of(False, (), ())
         if before == after:
             return None
-        rev = port.revision_number
-        return Action(
-            id="",
-            operation=Operation.DISABLE_PORT_SECURITY,
-            target=Target("port", port.id, item.node),
-            reason=self._reason(item.fixes),
-            fixes=tuple(item.fixes.keys),
-            precondition=Precondition(rev, _rev_text("port", rev)),
-            inverse=Inverse(
-                "restore-port-fields",
-                Msg("plan.undo.port-security"),
-                port_fields=before,
-            ),
-            before=before,
-            after=after,
+        return self._port_action(
+            item,
+            Operation.DISABLE_PORT_SECURITY,
+            Msg("plan.undo.port-security"),
+            before,
+            after,
             notes=(
                 "one request clears groups and pairs and disables port security (the order "
                 "Neutron accepts: disabling alone is a 409 while a group or pair is attached)",
@@ -399,26 +419,17 @@ class Builder:
             before.security_groups,
             (*before.allowed_address_pairs, *add),
         )
-        rev = port.revision_number
-        return Action(
-            id="",
-            operation=Operation.ADD_ALLOWED_PAIRS,
-            target=Target("port", port.id, item.node),
-            reason=self._reason(item.fixes),
-            fixes=tuple(item.fixes.keys),
-            precondition=Precondition(rev, _rev_text("port", rev)),
-            inverse=Inverse(
-                "restore-port-fields",
-                Msg(
-                    "plan.undo.pairs",
-                    pairs=", ".join(p.ip_address for p in before.allowed_address_pairs),
-                )
-                if before.allowed_address_pairs
-                else Msg("plan.undo.no-pairs"),
-                port_fields=before,
-            ),
-            before=before,
-            after=after,
+        return self._port_action(
+            item,
+            Operation.ADD_ALLOWED_PAIRS,
+            Msg(
+                "plan.undo.pairs",
+                pairs=", ".join(p.ip_address for p in before.allowed_address_pairs),
+            )
+            if before.allowed_address_pairs
+            else Msg("plan.undo.no-pairs"),
+            before,
+            after,
             pairs=tuple(add),
             not_for_traffic=tuple(not_for_traffic),
             notes=tuple(notes),
