@@ -9,6 +9,7 @@ from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import cluster_group, rule_remedy
 from kostack.analyze.topology import NodeView, protocol_label, protocol_number
+from kostack.model.cni import Calico
 from kostack.model.snapshot import SecurityGroup
 
 register(
@@ -214,6 +215,22 @@ def node_traffic_findings(
             )
         )
     return out
+
+
+CALICO_FEATURE_NEEDS = (
+    "openstack.ports",
+    "openstack.security_groups",
+    "cluster.nodes",
+    "cluster.cni",
+    "node_ports",
+)
+"""What the Calico feature checks (net-sg-bgp, net-sg-typha) read."""
+
+
+def calico_of(ctx: CheckContext) -> Calico | None:
+    """The cluster's Calico settings as collected (None without a cluster or a Calico CNI)."""
+    cl = ctx.snapshot.cluster
+    return cl.cni.calico if cl else None
 
 
 def calico_feature_findings(

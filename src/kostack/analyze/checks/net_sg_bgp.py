@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kostack.analyze.checks._sg import calico_feature_findings
+from kostack.analyze.checks._sg import CALICO_FEATURE_NEEDS, calico_feature_findings, calico_of
 from kostack.analyze.checks.base import CheckContext, missing
 from kostack.analyze.engine.cni import bgp_dependent
 from kostack.analyze.findings import Finding, Severity, Status
@@ -28,21 +28,14 @@ register(
         f"{ID}.off": {"en": "Calico BGP is disabled.", "ko": "Calico BGP가 꺼져 있습니다."},
     }
 )
-NEEDS = (
-    "openstack.ports",
-    "openstack.security_groups",
-    "cluster.nodes",
-    "cluster.cni",
-    "node_ports",
-)
+NEEDS = CALICO_FEATURE_NEEDS
 
 
 def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    cl = ctx.snapshot.cluster
-    calico = cl.cni.calico if cl else None
+    calico = calico_of(ctx)
     bgp = calico.bgp if calico else None
     if calico is not None and bgp is None and "bgp" in ctx.topo.world.open:
         bgp = ctx.topo.world.bgp

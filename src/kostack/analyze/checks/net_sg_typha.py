@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import calico_feature_findings
+from kostack.analyze.checks._sg import CALICO_FEATURE_NEEDS, calico_feature_findings, calico_of
 from kostack.analyze.checks.base import CheckContext, missing
 from kostack.analyze.findings import Finding, Severity
 from kostack.analyze.messages import register
@@ -28,19 +28,12 @@ register(
         },
     }
 )
-NEEDS = (
-    "openstack.ports",
-    "openstack.security_groups",
-    "cluster.nodes",
-    "cluster.cni",
-    "node_ports",
-)
+NEEDS = CALICO_FEATURE_NEEDS
 
 
 def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    cl = ctx.snapshot.cluster
-    calico = cl.cni.calico if cl else None
+    calico = calico_of(ctx)
     return calico_feature_findings(ctx, ID, SEVERITY, calico.typha if calico else None, 5473)
