@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -14,7 +14,7 @@ from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
 from kostack.gap_words import error_of
-from kostack.model.snapshot import Port, Snapshot
+from kostack.model.snapshot import Gap, Port, Snapshot
 
 
 @dataclass
@@ -136,22 +136,39 @@ def missing(
     ctx: CheckContext, check_id: str, severity: Severity, needs: Sequence[str]
 ) -> list[Finding]:
     """UNKNOWN findings for each needed snapshot part that is absent (empty list when all present)."""
+    return unknown_parts(ctx.snapshot, PARTS, check_id, severity, needs, _not_collected)
+
+
+def _not_collected(part: str, gap: Gap | None) -> str:
+    if gap:
+        return Msg("common.not-collected-gap", part=part, error=error_of(gap))
+    return Msg("common.not-collected", part=part)
+
+
+def unknown_parts(
+    snapshot: Snapshot,
+    parts: Mapping[str, Callable[[Snapshot], object]],
+    check_id: str,
+    severity: Severity,
+    needs: Sequence[str],
+    text: Callable[[str, Gap | None], str],
+) -> list[Finding]:
+    """UNKNOWN findings for each part of ``needs`` that ``parts`` reads as None in ``snapshot``.
+
+    Each says ``text(part, gap)``, where gap is the collection error under the part's
+    name or, else, under its top level (``openstack``, ``cluster``, ``helm``).
+    """
     out = []
     for part in needs:
-        if PARTS[part](ctx.snapshot) is None:
-            gap = ctx.snapshot.gap_for(part, part.split(".")[0])
-            text = (
-                Msg("common.not-collected-gap", part=part, error=error_of(gap))
-                if gap
-                else Msg("common.not-collected", part=part)
-            )
+        if parts[part](snapshot) is None:
+            gap = snapshot.gap_for(part, part.split(".")[0])
             out.append(
                 Finding(
                     check_id,
                     Status.UNKNOWN,
                     severity,
                     Resource("snapshot", part, part),
-                    text,
+                    text(part, gap),
                     evidence=(f"gap: {gap.source}: {gap.error}",) if gap else (f"{part}: null",),
                 )
             )

@@ -13,14 +13,20 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TypeAlias
 
-from kostack.analyze.checks.base import CheckOf
+from kostack.analyze.checks.base import CheckOf, unknown_parts
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
 from kostack.analyze.release_checks.workload import WorkloadIndex
 from kostack.gap_words import error_of
-from kostack.model.snapshot import HelmRelease, HelmState, PersistentVolumeClaim, Snapshot
+from kostack.model.snapshot import (
+    Gap,
+    HelmRelease,
+    HelmState,
+    PersistentVolumeClaim,
+    Snapshot,
+)
 
 
 @dataclass
@@ -82,22 +88,12 @@ def missing(
     ctx: ReleaseContext, check_id: str, severity: Severity, needs: Sequence[str]
 ) -> list[Finding]:
     """UNKNOWN findings for each needed snapshot part that is absent (empty when all present)."""
-    out = []
-    for part in needs:
-        if PARTS[part](ctx.snapshot) is None:
-            gap = ctx.snapshot.gap_for(part, "helm")
-            why = Msg("rel.unknown-why", error=error_of(gap)) if gap else ""
-            out.append(
-                Finding(
-                    check_id,
-                    Status.UNKNOWN,
-                    severity,
-                    Resource("snapshot", part, part),
-                    Msg("rel.unknown-part", part=part, why=why),
-                    evidence=(f"gap: {gap.source}: {gap.error}",) if gap else (f"{part}: null",),
-                )
-            )
-    return out
+    return unknown_parts(ctx.snapshot, PARTS, check_id, severity, needs, _not_collected)
+
+
+def _not_collected(part: str, gap: Gap | None) -> str:
+    why = Msg("rel.unknown-why", error=error_of(gap)) if gap else ""
+    return Msg("rel.unknown-part", part=part, why=why)
 
 
 def release_resource(release: HelmRelease) -> Resource:
