@@ -47,7 +47,7 @@ from kostack.guard.ownership import (
 )
 from kostack.model.snapshot import Port, Snapshot
 from kostack.plan.build import build_plan
-from kostack.plan.model import Action, Operation, Rule
+from kostack.plan.model import Action, Operation, Rule, rule_of
 
 __all__ = [
     "HOLD_CHECKS",
@@ -259,7 +259,7 @@ def _rule_drift(
     groups = {g.id: g for g in ((os_.security_groups or ()) if os_ is not None else ())}
     owned_by_group: dict[str, list[tuple[str, Rule]]] = {}
     for rule_id, (gid, _name, raw) in owned.items():
-        owned_by_group.setdefault(gid, []).append((rule_id, _plan_rule(raw)))
+        owned_by_group.setdefault(gid, []).append((rule_id, rule_of(raw)))
     out: list[RuleDrift] = []
     for gid in sorted(set(wanted) | set(owned_by_group)):
         group = groups.get(gid)
@@ -285,16 +285,3 @@ def _rule_drift(
                 )
             )
     return tuple(out)
-
-
-def _plan_rule(raw: Any) -> Rule:
-    return Rule(
-        direction=raw.direction,
-        ethertype=raw.ethertype,
-        protocol=raw.protocol,
-        port_range_min=raw.port_range_min,
-        port_range_max=raw.port_range_max,
-        remote_ip_prefix=str(raw.remote_ip_prefix) if raw.remote_ip_prefix else None,
-        remote_group_id=raw.remote_group_id,
-        description=raw.description,
-    )

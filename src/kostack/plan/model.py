@@ -197,8 +197,8 @@ class Rule:
         return f"{self.direction} {self.ethertype} {proto}{ports} {remote}"
 
 
-def rule_key(rule: SecurityGroupRule) -> tuple[object, ...]:
-    """What makes a Neutron rule the same rule as a planned one (`Rule.key`)."""
+def rule_of(rule: SecurityGroupRule) -> Rule:
+    """A Neutron rule as a planned one (with its description)."""
     return Rule(
         direction=rule.direction,
         ethertype=rule.ethertype,
@@ -207,7 +207,13 @@ def rule_key(rule: SecurityGroupRule) -> tuple[object, ...]:
         port_range_max=rule.port_range_max,
         remote_ip_prefix=str(rule.remote_ip_prefix) if rule.remote_ip_prefix else None,
         remote_group_id=rule.remote_group_id,
-    ).key()
+        description=rule.description,
+    )
+
+
+def rule_key(rule: SecurityGroupRule) -> tuple[object, ...]:
+    """What makes a Neutron rule the same rule as a planned one (`Rule.key`)."""
+    return rule_of(rule).key()
 
 
 @dataclass(frozen=True, order=True)
