@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -29,6 +29,7 @@ from kostack.collect.octavia import SOURCE as OCTAVIA_SOURCE
 from kostack.collect.openstack import (
     close_connection,
     collect_openstack,
+    count_requests,
     current_project,
     open_connection,
     redact,
@@ -81,6 +82,40 @@ class CollectOptions:
     environ: Mapping[str, str] | None = None
     progress: Progress | None = None
     clock: Callable[[], datetime] | None = None
+
+
+@dataclass
+class KeptConnection:
+    """An OpenStack connection opened at first use and kept across cycles (watch, guard).
+
+    ``secrets`` gathers what the connection holds (passwords, tokens) for redaction;
+    the caller may share the set and add its own.
+    """
+
+    options: CollectOptions
+    secrets: set[str] = field(default_factory=set)
+    _conn: Any = None
+    _count: Callable[[], int] | None = None
+
+    def get(self) -> Any:
+        if self._conn is None:
+            environ = os.environ if self.options.environ is None else self.options.environ
+            self._conn = open_connection(
+                self.options.os_cloud, environ=environ, timeout_s=self.options.timeout_s
+            )
+            self._count = count_requests(self._conn)
+            self.secrets.update(secret_values(self._conn))
+        return self._conn
+
+    def requests(self) -> int:
+        """Every request the open connection sent so far (reads and writes; 0 when closed)."""
+        return int(self._count()) if self._count is not None else 0
+
+    def close(self) -> None:
+        if self._conn is not None:
+            close_connection(self._conn)
+        self._conn = None
+        self._count = None
 
 
 def collect_snapshot(options: CollectOptions) -> Snapshot:

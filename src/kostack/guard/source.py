@@ -22,19 +22,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from kostack.apply.neutron import Neutron
 from kostack.catalog import Msg, map_text, register
-from kostack.collect.live import CollectOptions, kubeconfig_secrets, link_nodes, scrub_snapshot
+from kostack.collect.live import (
+    CollectOptions,
+    KeptConnection,
+    kubeconfig_secrets,
+    link_nodes,
+    scrub_snapshot,
+)
 from kostack.collect.openstack import (
-    close_connection,
     collect_openstack,
-    count_requests,
     current_project,
-    open_connection,
     redact,
-    secret_values,
 )
 from kostack.errors import CollectError, ConfigError, KostackError
 from kostack.gap_words import quoted
@@ -121,22 +122,14 @@ class FileReader(Reader):
 @dataclass
 class LiveReader(Reader):
     options: CollectOptions
-    _conn: Any = None
-    _count: Any = None
     _secrets: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._link = KeptConnection(self.options, self._secrets)
 
     @property
     def environ(self) -> Mapping[str, str]:
         return os.environ if self.options.environ is None else self.options.environ
-
-    def _connection(self) -> Any:
-        if self._conn is None:
-            self._conn = open_connection(
-                self.options.os_cloud, environ=self.environ, timeout_s=self.options.timeout_s
-            )
-            self._count = count_requests(self._conn)
-            self._secrets |= secret_values(self._conn)
-        return self._conn
 
     def read(self) -> Reading:
         from kostack.collect.kubernetes import collect_kubernetes
@@ -144,21 +137,21 @@ class LiveReader(Reader):
         started = time.monotonic()
         before = 0
         try:
-            conn = self._connection()
-            before = self._count()
+            conn = self._link.get()
+            before = self._link.requests()
             project = current_project(conn)
             openstack, os_gaps = collect_openstack(
                 conn, project_scope=project, backend_hint=self.options.neutron_backend
             )
         except KostackError as err:
-            self._drop()
+            self._link.close()
             err.message = map_text(err.message, lambda t: redact(t, self._secrets))
             err.hint = map_text(err.hint, lambda t: redact(t, self._secrets))
             raise
-        requests = self._count() - before
+        requests = self._link.requests() - before
         core = [g for g in os_gaps if g.source in ("openstack.ports", "openstack.security_groups")]
         if openstack.ports is None or openstack.security_groups is None:
-            self._drop()
+            self._link.close()
             gap = core[0] if core else None
             raise CollectError(
                 Msg("guard.err.ports", why=_why(gap.error if gap else "")),
@@ -196,17 +189,11 @@ class LiveReader(Reader):
         )
 
     def writer(self) -> Neutron:
-        return Neutron(self._connection())
+        return Neutron(self._link.get())
 
     def requests(self) -> int:
         """Every request the OpenStack connection sent so far (reads and writes)."""
-        return int(self._count()) if self._count is not None else 0
-
-    def _drop(self) -> None:
-        if self._conn is not None:
-            close_connection(self._conn)
-        self._conn = None
-        self._count = None
+        return self._link.requests()
 
     def close(self) -> None:
-        self._drop()
+        self._link.close()

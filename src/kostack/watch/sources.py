@@ -31,6 +31,7 @@ from typing import Any
 from kostack.catalog import map_text
 from kostack.collect.live import (
     CollectOptions,
+    KeptConnection,
     kubeconfig_secrets,
     link_nodes,
     phase_budget,
@@ -38,13 +39,9 @@ from kostack.collect.live import (
     source_label,
 )
 from kostack.collect.openstack import (
-    close_connection,
     collect_openstack,
-    count_requests,
     current_project,
-    open_connection,
     redact,
-    secret_values,
 )
 from kostack.deadline import Phase
 from kostack.errors import KostackError
@@ -144,11 +141,10 @@ class LiveSource(Source):
     """OpenStack and Kubernetes, read-only, as the options say (the same options as collect)."""
 
     options: CollectOptions
-    _conn: Any = None
-    _count: Any = None
     _secrets: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self._link = KeptConnection(self.options, self._secrets)
         names = []
         if self.options.openstack:
             names.append("openstack")
@@ -192,25 +188,20 @@ class LiveSource(Source):
         before = 0
 
         def read() -> Any:
-            if self._conn is None:
-                self._conn = open_connection(
-                    self.options.os_cloud, environ=self.environ, timeout_s=self.options.timeout_s
-                )
-                self._count = count_requests(self._conn)
-                self._secrets |= secret_values(self._conn)
+            conn = self._link.get()
             nonlocal before
-            before = self._count()
-            project = current_project(self._conn)
+            before = self._link.requests()
+            project = current_project(conn)
             return collect_openstack(
-                self._conn, project_scope=project, backend_hint=self.options.neutron_backend
+                conn, project_scope=project, backend_hint=self.options.neutron_backend
             )
 
         try:
             # every request has its own hard deadline; the whole reading has a budget too
             record, gaps = self._phase("reading OpenStack").run(read)
         except KostackError as err:
-            requests = self._count() - before if self._count is not None else 0
-            self._drop_connection()
+            requests = self._link.requests() - before
+            self._link.close()
             status = SourceStatus(
                 "openstack",
                 False,
@@ -221,14 +212,14 @@ class LiveSource(Source):
             )
             return None, None, status
         if record.ports is None:  # nothing to diagnose without the ports: the source is down
-            self._drop_connection()
+            self._link.close()
             return None, None, _core_missing("openstack", "openstack.ports", gaps, started)
         error, hint = _first_gap(gaps)
         status = SourceStatus(
             "openstack",
             True,
             time.monotonic() - started,
-            self._count() - before,
+            self._link.requests() - before,
             gaps=len(gaps),
             error=error,
             hint=hint,
@@ -280,11 +271,5 @@ class LiveSource(Source):
     def _phase(self, what: str) -> Phase:
         return Phase(what, self.options.phase_timeout_s or phase_budget(self.options.timeout_s))
 
-    def _drop_connection(self) -> None:
-        if self._conn is not None:
-            close_connection(self._conn)
-        self._conn = None
-        self._count = None
-
     def close(self) -> None:
-        self._drop_connection()
+        self._link.close()
