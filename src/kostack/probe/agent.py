@@ -57,38 +57,18 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING or __package__:  # part of kostack (tests, the DaemonSet image)
-    from kostack.probe.agent_base import (
-        AGENT,
-        AGENT_VERSION,
-        MAX_TRANSFER,
-        TIMEOUTS,
-        Outcome,
-        PlanError,
-        errno_name,
-        family,
-        ip_version,
-        now,
-    )
-    from kostack.probe.agent_dns import dns_answer, dns_query, probe_dns, record_type
-    from kostack.probe.agent_icmp import VIRTUAL_IP_NOTE, NoIcmpSocket, probe_icmp, probe_mtu
-    from kostack.probe.agent_tcp import probe_http, probe_tcp, probe_tls, probe_transfer
+    from kostack.probe import agent_base as base
+    from kostack.probe import agent_dns, agent_icmp, agent_tcp
 else:  # run by path (python3 -I does not put the script's folder on sys.path)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from agent_base import (
-        AGENT,
-        AGENT_VERSION,
-        MAX_TRANSFER,
-        TIMEOUTS,
-        Outcome,
-        PlanError,
-        errno_name,
-        family,
-        ip_version,
-        now,
-    )
-    from agent_dns import dns_answer, dns_query, probe_dns, record_type
-    from agent_icmp import VIRTUAL_IP_NOTE, NoIcmpSocket, probe_icmp, probe_mtu
-    from agent_tcp import probe_http, probe_tcp, probe_tls, probe_transfer
+    import agent_base as base
+    import agent_dns
+    import agent_icmp
+    import agent_tcp
+
+# what callers read from here (agent_daemon, the probe runner, the tests)
+AGENT, AGENT_VERSION, PlanError = base.AGENT, base.AGENT_VERSION, base.PlanError
+dns_answer, dns_query = agent_dns.dns_answer, agent_dns.dns_query
 
 __all__ = [
     "AGENT",
@@ -96,9 +76,6 @@ __all__ = [
     "KINDS",
     "MAX_PROBES",
     "VERDICTS",
-    "VIRTUAL_IP_NOTE",
-    "NoIcmpSocket",
-    "Outcome",
     "PlanError",
     "dns_answer",
     "dns_query",
@@ -114,14 +91,14 @@ KINDS = ("dns", "tcp", "tls", "http", "transfer", "icmp", "mtu")
 VERDICTS = ("pass", "fail", "error", "expected-no-reply", "skipped")
 
 
-PROBES: dict[str, Callable[[dict[str, Any], float], Outcome]] = {
-    "dns": probe_dns,
-    "tcp": probe_tcp,
-    "tls": probe_tls,
-    "http": probe_http,
-    "transfer": probe_transfer,
-    "icmp": probe_icmp,
-    "mtu": probe_mtu,
+PROBES: dict[str, Callable[[dict[str, Any], float], base.Outcome]] = {
+    "dns": agent_dns.probe_dns,
+    "tcp": agent_tcp.probe_tcp,
+    "tls": agent_tcp.probe_tls,
+    "http": agent_tcp.probe_http,
+    "transfer": agent_tcp.probe_transfer,
+    "icmp": agent_icmp.probe_icmp,
+    "mtu": agent_icmp.probe_mtu,
 }
 
 
@@ -163,7 +140,7 @@ def validate(plan: Any) -> tuple[list[dict[str, Any]], float, bool]:
             raise PlanError(f"probe {ident}: bad port {port!r}")
         if spec["kind"] == "dns":
             try:
-                record_type(spec)
+                agent_dns.record_type(spec)
             except PlanError as exc:
                 raise PlanError(f"probe {ident}: {exc}") from None
     return probes, timeout, bool(plan.get("parallel", True))
@@ -183,25 +160,25 @@ def run_one(spec: dict[str, Any], default_timeout: float) -> dict[str, Any]:
     timeout = min(max(timeout, 0.05), 120.0)
     port = spec.get("port")
     target = _target(str(spec["host"]), port)
-    started = now()
+    started = base.now()
     try:
         outcome = PROBES[kind](spec, timeout)
     except PlanError as exc:
-        outcome = Outcome("error", str(exc))
-    except TIMEOUTS:
-        outcome = Outcome("fail", f"timed out after {timeout:g}s", answered=False)
+        outcome = base.Outcome("error", str(exc))
+    except base.TIMEOUTS:
+        outcome = base.Outcome("fail", f"timed out after {timeout:g}s", answered=False)
     except OSError as exc:
-        outcome = Outcome("error", f"{errno_name(exc)}: {exc.strerror or exc}")
+        outcome = base.Outcome("error", f"{base.errno_name(exc)}: {exc.strerror or exc}")
     except Exception as exc:  # a bug in one probe must not lose the others
-        outcome = Outcome("error", f"{type(exc).__name__}: {exc}")
+        outcome = base.Outcome("error", f"{type(exc).__name__}: {exc}")
     return {
         "id": spec["id"],
         "kind": kind,
         "target": target,
-        "family": ip_version(str(spec["host"])),
+        "family": base.ip_version(str(spec["host"])),
         "verdict": outcome.verdict,
         "detail": outcome.detail,
-        "elapsed_ms": round((now() - started) * 1000.0, 1),
+        "elapsed_ms": round((base.now() - started) * 1000.0, 1),
         "extra": outcome.extra,
     }
 
@@ -209,7 +186,7 @@ def run_one(spec: dict[str, Any], default_timeout: float) -> dict[str, Any]:
 def source_ip(host: str) -> str | None:
     """The address this pod sends from towards ``host`` (a UDP connect sends nothing)."""
     try:
-        with socket.socket(family(host), socket.SOCK_DGRAM) as sock:
+        with socket.socket(base.family(host), socket.SOCK_DGRAM) as sock:
             sock.connect((host, 9))
             return str(sock.getsockname()[0])
     except OSError:
@@ -228,7 +205,7 @@ def run_plan(plan: Any, emit: Callable[[dict[str, Any]], None]) -> list[dict[str
             results.append(result)
             emit(result)
 
-    started = now()
+    started = base.now()
     if parallel:
         threads = [threading.Thread(target=work, args=(spec,), daemon=True) for spec in probes]
         for thread in threads:
@@ -236,7 +213,7 @@ def run_plan(plan: Any, emit: Callable[[dict[str, Any]], None]) -> list[dict[str
         longest = max(float(s.get("timeout") or timeout) for s in probes)
         hard_stop = started + longest + 5.0
         for thread in threads:
-            thread.join(max(0.0, hard_stop - now()))
+            thread.join(max(0.0, hard_stop - base.now()))
         with lock:
             done = {r["id"] for r in results}
             for spec in probes:
@@ -245,10 +222,10 @@ def run_plan(plan: Any, emit: Callable[[dict[str, Any]], None]) -> list[dict[str
                         "id": spec["id"],
                         "kind": spec["kind"],
                         "target": str(spec["host"]),
-                        "family": ip_version(str(spec["host"])),
+                        "family": base.ip_version(str(spec["host"])),
                         "verdict": "error",
                         "detail": "did not finish within its timeout",
-                        "elapsed_ms": round((now() - started) * 1000.0, 1),
+                        "elapsed_ms": round((base.now() - started) * 1000.0, 1),
                         "extra": {},
                     }
                     results.append(late)
@@ -262,7 +239,7 @@ def run_plan(plan: Any, emit: Callable[[dict[str, Any]], None]) -> list[dict[str
             "version": AGENT_VERSION,
             "done": True,
             "probes": len(results),
-            "elapsed_ms": round((now() - started) * 1000.0, 1),
+            "elapsed_ms": round((base.now() - started) * 1000.0, 1),
             "source_ip": source_ip(str(probes[0]["host"])),
             "hostname": socket.gethostname(),
             "python": ".".join(str(part) for part in sys.version_info[:3]),
@@ -285,7 +262,7 @@ def _echo_reply(rfile: Any, wfile: Any) -> None:
     path = parts[1].decode("latin-1", "replace") if len(parts) >= 2 else "/"
     if path.startswith("/bytes/"):
         try:
-            size = min(int(path[len("/bytes/") :]), MAX_TRANSFER)
+            size = min(int(path[len("/bytes/") :]), base.MAX_TRANSFER)
         except ValueError:
             size = 0
         wfile.write(
