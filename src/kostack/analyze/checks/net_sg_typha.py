@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import CALICO_FEATURE_NEEDS, calico_feature_findings, calico_of
-from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.checks._sg import CALICO_FEATURE_NEEDS, calico_feature_findings, calico_start
+from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Severity
 from kostack.analyze.messages import register
 
@@ -32,8 +32,7 @@ NEEDS = CALICO_FEATURE_NEEDS
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
+    calico, unk = calico_start(ctx, ID, SEVERITY)
     if unk:
         return unk
-    calico = calico_of(ctx)
     return calico_feature_findings(ctx, ID, SEVERITY, calico.typha if calico else None, 5473)
