@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kostack.analyze.checks._facts import FactView, evidence_of, flow_line, hop_text, nodes_label
 from kostack.analyze.checks.base import CheckContext, cluster_resource
+from kostack.analyze.engine.types import Hop
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg
 from kostack.model.snapshot import Service
@@ -52,21 +55,17 @@ def service_findings(
                 continue
             status = Status.UNKNOWN if blocking.disposition.value == "unknown" else Status.FAIL
             out.append(
-                Finding(
+                _broken(
                     check_id,
                     status,
                     severity,
                     service,
-                    Msg(
-                        f"{check_id}.{'unknown' if status == Status.UNKNOWN else 'fail'}",
-                        what=what,
-                        nodes=nodes_label(sorted(ctx.topo.node_views), len(ctx.topo.node_views)),
-                        n=len(svc.endpoints or ()),
-                        total=len(svc.endpoints or ()),
-                        lost="-",
-                        why=hop_text(blocking),
-                    ),
-                    evidence_of(blocking),
+                    blocking,
+                    what=what,
+                    node_text=nodes_label(sorted(ctx.topo.node_views), len(ctx.topo.node_views)),
+                    n=len(svc.endpoints or ()),
+                    total=len(svc.endpoints or ()),
+                    lost="-",
                     flows=tuple(flow_line(r) for r in first[:3]),
                     cause=blocking.cause,
                     key=(what, blocking.step, blocking.cause),
@@ -80,24 +79,20 @@ def service_findings(
             lost = sorted({f"{e.endpoint.label} @ {e.name}" for e in fv.targets})
             status = fv.status
             out.append(
-                Finding(
+                _broken(
                     check_id,
                     status,
                     severity,
                     service,
-                    Msg(
-                        f"{check_id}.{'unknown' if status == Status.UNKNOWN else 'fail'}",
-                        what=what,
-                        nodes=nodes_label(sources, len(ctx.topo.node_views)),
-                        n=len(lost),
-                        total=total,
-                        lost=", ".join(lost),
-                        why=hop_text(fv.hop),
-                    ),
-                    evidence_of(fv.hop),
+                    fv.hop,
+                    what=what,
+                    node_text=nodes_label(sources, len(ctx.topo.node_views)),
+                    n=len(lost),
+                    total=total,
+                    lost=", ".join(lost),
                     flows=fv.flows(),
                     cause=fv.cause,
-                    affected=fv.affected(),  # type: ignore[arg-type]  # Resources
+                    affected=fv.affected(),
                     counts=(
                         ("endpoints_failed", len(lost)),
                         ("endpoints", total),
@@ -114,3 +109,31 @@ def service_findings(
     return out or [
         Finding(check_id, Status.PASS, severity, service, Msg(f"{check_id}.pass", **pass_params))
     ]
+
+
+def _broken(
+    check_id: str,
+    status: Status,
+    severity: Severity,
+    service: Resource,
+    hop: Hop,
+    *,
+    what: str,
+    node_text: str,
+    n: int,
+    total: int,
+    lost: str,
+    **fields: Any,
+) -> Finding:
+    """A FAIL or UNKNOWN finding: `<check_id>.fail|.unknown` with why= and the evidence of ``hop``."""
+    kind = "unknown" if status == Status.UNKNOWN else "fail"
+    message = Msg(
+        f"{check_id}.{kind}",
+        what=what,
+        nodes=node_text,
+        n=n,
+        total=total,
+        lost=lost,
+        why=hop_text(hop),
+    )
+    return Finding(check_id, status, severity, service, message, evidence_of(hop), **fields)
