@@ -16,7 +16,7 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
@@ -27,23 +27,12 @@ from kostack.model.snapshot import (
     ManifestObject,
     ManifestPVC,
     ManifestStatefulSet,
+    ReleaseStatus,
 )
 from kostack.redact import remember
 
 RELEASE_TYPE = "helm.sh/release.v1"
-STATUSES = frozenset(
-    {
-        "unknown",
-        "deployed",
-        "uninstalled",
-        "superseded",
-        "failed",
-        "uninstalling",
-        "pending-install",
-        "pending-upgrade",
-        "pending-rollback",
-    }
-)
+STATUSES = frozenset(get_args(ReleaseStatus))
 # Value keys kostack may keep (their values): how the chart names things and whether it keeps state.
 SETTINGS = (
     "nameOverride",
