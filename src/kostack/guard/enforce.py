@@ -199,17 +199,7 @@ class Enforcer:
         if drift.changes_pairs:
             outcome, state_or_none, error = self._put_pairs(drift, current)
             if outcome != "applied" or state_or_none is None:
-                done = Done(
-                    action,
-                    pid,
-                    outcome,
-                    drift.node,
-                    detail=_describe(drift),
-                    error=error,
-                    added=drift.add,
-                    removed=drift.remove,
-                )
-                self._result(intent_id, done, result)
+                self._result(intent_id, _port_done(action, drift, outcome, error), result)
                 return
             state = state_or_none
         tag_error = self._tags(drift, state)
@@ -220,18 +210,7 @@ class Enforcer:
         else:
             # removed pairs leave stale tags, which the next pass drops; tags alone failed
             outcome = "applied" if drift.changes_pairs else "failed"
-        done = Done(
-            action,
-            pid,
-            outcome,
-            drift.node,
-            detail=_describe(drift),
-            error=tag_error,
-            added=drift.add,
-            removed=drift.remove,
-            claimed=drift.claim,
-            unclaimed=drift.unclaim,
-        )
+        done = _port_done(action, drift, outcome, tag_error, tagged=True)
         self._result(intent_id, done, result, revision=state.revision_number)
         if not tag_error and (drift.claim or drift.add):
             self.journal.settle(pid, set(drift.claim) | set(drift.add), "tagged")
@@ -361,6 +340,24 @@ def _is(pair: Pair, cidrs: set[str], port: PortState) -> bool:
     except ValueError:
         return False
     return text in cidrs and pair.mac_address.lower() == port.mac_address.lower()
+
+
+def _port_done(
+    action: str, drift: PortDrift, outcome: str, error: str, *, tagged: bool = False
+) -> Done:
+    """One port's result: the pairs it added and removed, and the tags once they were written."""
+    return Done(
+        action,
+        drift.port_id,
+        outcome,
+        drift.node,
+        detail=_describe(drift),
+        error=error,
+        added=drift.add,
+        removed=drift.remove,
+        claimed=drift.claim if tagged else (),
+        unclaimed=drift.unclaim if tagged else (),
+    )
 
 
 def _describe(drift: PortDrift) -> str:
