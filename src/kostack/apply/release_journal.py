@@ -96,12 +96,7 @@ def plan_record(plan: ReinstallPlan, version: str) -> dict[str, Any]:
     return {
         "journal_version": JOURNAL_VERSION,
         "kostack_version": version,
-        "release": plan.release,
-        "namespace": plan.namespace,
-        "chart": plan.chart,
-        "values_file": plan.values_file,
-        "discard_data": plan.discard_data,
-        "from_namespaces": list(plan.from_namespaces),
+        **plan.head(),
         "removing": [
             {
                 "release": f"{r.namespace}/{r.name}",

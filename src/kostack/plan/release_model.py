@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from kostack.analyze.release_checks.base import parse_time
 from kostack.shell import Cmd, chain
@@ -191,6 +191,17 @@ class ReinstallPlan:
     @property
     def blocked(self) -> bool:
         return bool(self.blockers)
+
+    def head(self) -> dict[str, Any]:
+        """What the plan reinstalls, and from where: the opening keys of its JSON and journal."""
+        return {
+            "release": self.release,
+            "namespace": self.namespace,
+            "chart": self.chart,
+            "values_file": self.values_file,
+            "discard_data": self.discard_data,
+            "from_namespaces": list(self.from_namespaces),
+        }
 
     @property
     def retained_volumes(self) -> tuple[PlannedPVC, ...]:

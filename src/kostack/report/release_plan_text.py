@@ -126,12 +126,7 @@ def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
     return {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
-        "release": plan.release,
-        "namespace": plan.namespace,
-        "chart": plan.chart,
-        "values_file": plan.values_file,
-        "discard_data": plan.discard_data,
-        "from_namespaces": list(plan.from_namespaces),
+        **plan.head(),
         "blocked": plan.blocked,
         "blockers": [str(b) for b in plan.blockers],
         "warnings": [str(w) for w in plan.warnings],
