@@ -33,7 +33,7 @@ PAGE_SIZE: Final = 1000
 class ListingFailed(Exception):
     """One listing failed in a way that leaves the rest usable (becomes a Gap)."""
 
-    def __init__(self, error: str, status: int | None) -> None:
+    def __init__(self, error: str, status: int | None = None) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
@@ -149,15 +149,18 @@ class NeutronReader:
             )
         if status >= 400:
             raise _refused(response, status, path, self._secrets)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ListingFailed(Msg("gap.api.not-json", path=f"/v2.0{path}"), status) from exc
-        if not isinstance(body, dict):
-            raise ListingFailed(
-                Msg("gap.api.json-kind", path=f"/v2.0{path}", kind=type(body).__name__), status
-            )
-        return body
+        return json_object(response, status, f"/v2.0{path}")
+
+
+def json_object(response: Any, status: int, shown: str) -> dict[str, Any]:
+    """An API answer's JSON body, which must be an object (else a listing failure at ``shown``)."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ListingFailed(Msg("gap.api.not-json", path=shown), status) from exc
+    if not isinstance(body, dict):
+        raise ListingFailed(Msg("gap.api.json-kind", path=shown, kind=type(body).__name__), status)
+    return body
 
 
 def _refused(response: Any, status: int, path: str, secrets: frozenset[str]) -> ListingFailed:

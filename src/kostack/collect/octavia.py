@@ -36,6 +36,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
+from kostack.collect._neutron_listing import ListingFailed, json_object
 from kostack.collect._os_connection import api_timeout
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.openstack import PAGE_SIZE, redact
@@ -69,13 +70,6 @@ class OctaviaCollection:
     member_requests: int = 0
 
 
-class _Failed(Exception):
-    def __init__(self, error: str, status: int | None = None) -> None:
-        super().__init__(error)
-        self.error = error
-        self.status = status
-
-
 @dataclass
 class _Octavia:
     conn: Any
@@ -91,7 +85,7 @@ class _Octavia:
             # ServiceDisabledException, EndpointNotFound, or (auth_type none) even asserts.
             get = self.conn.load_balancer.get
         except Exception as exc:
-            raise _Failed(
+            raise ListingFailed(
                 Msg(
                     "gap.octavia.no-endpoint",
                     kind=type(exc).__name__,
@@ -107,21 +101,21 @@ class _Octavia:
                 seconds + GRACE_S, f"GET /v2{path}", lambda: get(path, params=dict(params or {}))
             )
         except DeadlineExceeded as exc:
-            raise _Failed(
+            raise ListingFailed(
                 Msg("gap.api.deadline", path=f"/v2{path}", seconds=f"{seconds:g}")
             ) from exc
         except ksa.EndpointNotFound as exc:
-            raise _Failed(
+            raise ListingFailed(
                 Msg("gap.octavia.no-endpoint.catalogue", why=quoted(redact(str(exc), self.secrets)))
             ) from exc
         except ksa.ConnectTimeout as exc:
-            raise _Failed(
+            raise ListingFailed(
                 Msg(
                     "gap.api.timeout", path=f"/v2{path}", why=quoted(redact(str(exc), self.secrets))
                 )
             ) from exc
         except ksa.ClientException as exc:
-            raise _Failed(
+            raise ListingFailed(
                 Msg(
                     "gap.api.failed",
                     path=f"/v2{path}",
@@ -131,7 +125,7 @@ class _Octavia:
             ) from exc
         status = int(response.status_code)
         if status >= 400:
-            raise _Failed(
+            raise ListingFailed(
                 Msg(
                     "gap.api.http",
                     status=status,
@@ -142,15 +136,7 @@ class _Octavia:
                 ),
                 status,
             )
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise _Failed(Msg("gap.api.not-json", path=f"/v2{path}"), status) from exc
-        if not isinstance(body, dict):
-            raise _Failed(
-                Msg("gap.api.json-kind", path=f"/v2{path}", kind=type(body).__name__), status
-            )
-        return body
+        return json_object(response, status, f"/v2{path}")
 
     def list(self, path: str, key: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         query: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
@@ -159,7 +145,7 @@ class _Octavia:
             body = self.get(path, query)
             page = body.get(key)
             if not isinstance(page, list):
-                raise _Failed(Msg("gap.api.no-list", path=f"/v2{path}", listed_key=repr(key)))
+                raise ListingFailed(Msg("gap.api.no-list", path=f"/v2{path}", listed_key=repr(key)))
             items.extend(i for i in page if isinstance(i, dict))
             marker = _next_marker(body.get(f"{key}_links"))
             if marker is None or not page:
@@ -211,6 +197,15 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _states(raw: dict[str, Any]) -> dict[str, Any]:
+    """The three states every Octavia object has (admin_state_up absent counts as up)."""
+    return {
+        "admin_state_up": raw.get("admin_state_up") is not False,
+        "provisioning_status": _text(raw.get("provisioning_status")),
+        "operating_status": _text(raw.get("operating_status")),
+    }
+
+
 def _monitor(raw: dict[str, Any]) -> HealthMonitor:
     return HealthMonitor(
         id=str(raw["id"]),
@@ -223,9 +218,7 @@ def _monitor(raw: dict[str, Any]) -> HealthMonitor:
         url_path=_opt(raw.get("url_path")),
         http_method=_opt(raw.get("http_method")),
         expected_codes=_opt(raw.get("expected_codes")),
-        admin_state_up=raw.get("admin_state_up") is not False,
-        provisioning_status=_text(raw.get("provisioning_status")),
-        operating_status=_text(raw.get("operating_status")),
+        **_states(raw),
     )
 
 
@@ -240,9 +233,7 @@ def _member(raw: dict[str, Any]) -> Member:
         monitor_port=_int(raw.get("monitor_port")),
         weight=_int(raw.get("weight")),
         backup=raw.get("backup") is True,
-        admin_state_up=raw.get("admin_state_up") is not False,
-        provisioning_status=_text(raw.get("provisioning_status")),
-        operating_status=_text(raw.get("operating_status")),
+        **_states(raw),
     )
 
 
@@ -255,9 +246,7 @@ def _listener(raw: dict[str, Any]) -> Listener:
         default_pool_id=_opt(raw.get("default_pool_id")),
         allowed_cidrs=tuple(str(c) for c in raw.get("allowed_cidrs") or ()),
         connection_limit=_int(raw.get("connection_limit")),
-        admin_state_up=raw.get("admin_state_up") is not False,
-        provisioning_status=_text(raw.get("provisioning_status")),
-        operating_status=_text(raw.get("operating_status")),
+        **_states(raw),
         tags=tuple(str(t) for t in raw.get("tags") or ()),
     )
 
@@ -279,9 +268,7 @@ def _pool(
         if isinstance(persistence, dict)
         else None,
         listener_ids=_ids(raw.get("listeners")),
-        admin_state_up=raw.get("admin_state_up") is not False,
-        provisioning_status=_text(raw.get("provisioning_status")),
-        operating_status=_text(raw.get("operating_status")),
+        **_states(raw),
         healthmonitor=monitors.get(_text(raw.get("healthmonitor_id"))),
         member_ids=member_ids,
         members=members.get(pool_id) if member_ids else (),
@@ -356,7 +343,7 @@ def collect_octavia(
             member_requests += 1
             listed = octavia.list(f"/lbaas/pools/{raw['id']}/members", "members")
             members[str(raw["id"])] = tuple(_convert(listed, _member, problems))
-    except _Failed as failed:
+    except ListingFailed as failed:
         hint = Msg("gap.hint.octavia.policy" if failed.status == 403 else "gap.hint.octavia")
         gap = make_gap(SOURCE, failed.error, hint, lambda text: redact(text, octavia.secrets))
         return OctaviaCollection(None, None, (gap,), octavia.requests)
@@ -412,9 +399,7 @@ def _assemble(
             vip_port_id=_opt(raw.get("vip_port_id")),
             vip_subnet_id=_opt(raw.get("vip_subnet_id")),
             vip_network_id=_opt(raw.get("vip_network_id")),
-            admin_state_up=raw.get("admin_state_up") is not False,
-            provisioning_status=_text(raw.get("provisioning_status")),
-            operating_status=_text(raw.get("operating_status")),
+            **_states(raw),
             created_at=_opt(raw.get("created_at")),
             updated_at=_opt(raw.get("updated_at")),
             listeners=tuple(listeners_of.get(lb_id, ())),
@@ -429,7 +414,7 @@ def _quota(octavia: _Octavia, project: str | None) -> LoadBalancerQuota | None:
         return None
     try:
         body = octavia.get(f"/lbaas/quotas/{urllib.parse.quote(project)}")
-    except _Failed:
+    except ListingFailed:
         # Reading a quota is often admin-only; nothing depends on it but one explanation.
         return None
     raw = body.get("quota")
