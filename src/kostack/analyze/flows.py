@@ -47,7 +47,21 @@ def pod_endpoint(by_node: Mapping[str, Pod], view: NodeView) -> Endpoint | None:
     return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
 
 
-class ClusterFlows:
+class PodsOnNodes:
+    """A representative pod on each node, for the flows from and to pods (over ``topo``)."""
+
+    topo: Topology
+
+    @cached_property
+    def _pods_by_node(self) -> dict[str, Pod]:
+        return first_pods(self.topo.pods)
+
+    def pod_on(self, view: NodeView) -> Endpoint | None:
+        """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
+        return pod_endpoint(self._pods_by_node, view)
+
+
+class ClusterFlows(PodsOnNodes):
     """Lazily evaluated families over a snapshot's worlds (engine/cases.py)."""
 
     def __init__(self, snapshot: Snapshot, egress_target: IPAddress | None = None) -> None:
@@ -58,14 +72,6 @@ class ClusterFlows:
         self.egress_target: IPAddress = egress_target or ipaddress.ip_address("1.1.1.1")
 
     # ------------------------------------------------------------------ ends
-
-    @cached_property
-    def _pods_by_node(self) -> dict[str, Pod]:
-        return first_pods(self.topo.pods)
-
-    def pod_on(self, view: NodeView) -> Endpoint | None:
-        """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
-        return pod_endpoint(self._pods_by_node, view)
 
     @cached_property
     def pods(self) -> list[End]:

@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from kostack.analyze.flows import ClusterFlows, first_pods, pod_endpoint
+from kostack.analyze.flows import ClusterFlows, PodsOnNodes
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, trace
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import IPAddress, Pod
+from kostack.model.snapshot import IPAddress
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
 
@@ -79,7 +79,7 @@ class ServiceFlows:
         return tuple(r for r in self.results if not r.ok)
 
 
-class Matrix:
+class Matrix(PodsOnNodes):
     """Shared, lazily computed flows over node classes."""
 
     def __init__(
@@ -130,16 +130,6 @@ class Matrix:
             )
             groups[key].append(view)
         return tuple(NodeClass(k, tuple(v)) for k, v in groups.items())
-
-    # ------------------------------------------------------------------ representative pods
-
-    @cached_property
-    def _pods_by_node(self) -> dict[str, Pod]:
-        return first_pods(self.topo.pods)
-
-    def pod_on(self, view: NodeView) -> Endpoint | None:
-        """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
-        return pod_endpoint(self._pods_by_node, view)
 
     # ------------------------------------------------------------------ flows
 
