@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "collect_options",
     "deployment_option",
+    "egress_target_option",
     "events_option",
     "interval_option",
     "jitter_option",
@@ -55,6 +56,15 @@ def options(*decorators: Decorator) -> Callable[[F], F]:
 def lang_option(help: str = "Language (default: from the locale).") -> Decorator:
     """--lang en|ko (the default comes from the locale, see report.i18n.detect_lang)."""
     return click.option("--lang", type=click.Choice(["en", "ko"]), help=help)
+
+
+def egress_target_option(
+    help: str = "An address outside the cluster to judge pod egress against (nothing is sent).",
+) -> Decorator:
+    """--egress-target IP: the outside address pod egress is judged against."""
+    return click.option(
+        "--egress-target", default="1.1.1.1", show_default=True, metavar="IP", help=help
+    )
 
 
 def snapshot_option(help: str) -> Decorator:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kostack.cli._options import lang_option, options, snapshot_option
+from kostack.cli._options import egress_target_option, lang_option, options, snapshot_option
 from kostack.cli.common import (
     SEVERITIES,
     F,
@@ -100,13 +100,7 @@ _diagnose_options = options(
     click.option(
         "-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command."
     ),
-    click.option(
-        "--egress-target",
-        default="1.1.1.1",
-        show_default=True,
-        metavar="IP",
-        help="An address outside the cluster to judge pod egress against (nothing is sent).",
-    ),
+    egress_target_option(),
     click.option(
         "--active",
         is_flag=True,

@@ -8,10 +8,12 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from kostack.cli._options import egress_target_option
+from kostack.cli._options import lang_option as _lang_option
 from kostack.cli.common import (
     Environment,
     F,
@@ -64,23 +66,13 @@ def _version() -> str:
 
 def lang_option(f: F) -> F:
     """--lang, as diagnose has it (default: KOSTACK_LANG, else the locale)."""
-    return click.option(
-        "--lang",
-        type=click.Choice(["en", "ko"]),
-        help="Language (default: KOSTACK_LANG, else the locale).",
-    )(f)
+    return cast(F, _lang_option("Language (default: KOSTACK_LANG, else the locale).")(f))
 
 
 def plan_options(f: F) -> F:
     """What the plan is built from and how (shared by `fix plan` and `fix apply`)."""
     f = lang_option(f)
-    f = click.option(
-        "--egress-target",
-        default="1.1.1.1",
-        show_default=True,
-        metavar="IP",
-        help="An address outside the cluster to judge pod egress against (nothing is sent).",
-    )(f)
+    f = egress_target_option()(f)
     f = click.option(
         ACK_FLAG,
         "acknowledged",

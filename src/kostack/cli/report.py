@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kostack.cli._options import lang_option, options, snapshot_option
+from kostack.cli._options import egress_target_option, lang_option, options, snapshot_option
 from kostack.cli.common import detect_lang, get_env, optional_part
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ConfigError
@@ -114,13 +114,7 @@ _OPTIONS = (
         type=click.Choice(["md", "html"]),
         help="Format, when the file name does not say it (-o - writes to standard output).",
     ),
-    click.option(
-        "--egress-target",
-        default="1.1.1.1",
-        show_default=True,
-        metavar="IP",
-        help="An address outside the cluster to judge pod egress against (nothing is sent).",
-    ),
+    egress_target_option(),
     click.option(
         "--active", is_flag=True, help="Also run in-cluster probes and report them (sends traffic)."
     ),

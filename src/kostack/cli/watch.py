@@ -12,6 +12,7 @@ import click
 from kostack.cli._options import (
     collect_options,
     deployment_option,
+    egress_target_option,
     events_option,
     interval_option,
     jitter_option,
@@ -61,13 +62,7 @@ _OPTIONS = (
         "or $KOSTACK_TIMEOUT).",
     ),
     lang_option("Language of log lines, Events and /readyz (default: from the locale)."),
-    click.option(
-        "--egress-target",
-        default="1.1.1.1",
-        show_default=True,
-        metavar="IP",
-        help="An address outside the cluster to judge pod egress against.",
-    ),
+    egress_target_option("An address outside the cluster to judge pod egress against."),
     click.option(
         "--max-classes",
         type=click.IntRange(1, 12),
