@@ -179,6 +179,18 @@ def _address_hop(index: LBIndex, bs: BalancedService, address: IPAddress) -> Hop
     )
 
 
+def _admin_down(step: str, where: str, message: str, kind: str, object_id: str) -> Hop:
+    """An Octavia object switched off (admin_state_up false): it passes no traffic."""
+    return Hop(
+        step,
+        where,
+        Disposition.DENIED,
+        Msg(message),
+        (Evidence(kind, object_id, "admin_state_up", "false"),),
+        cause="lb-admin-down",
+    )
+
+
 def _lb_hop(bs: BalancedService) -> Hop:
     lb = bs.lb
     assert lb is not None
@@ -186,14 +198,7 @@ def _lb_hop(bs: BalancedService) -> Hop:
     status = f"{lb.provisioning_status}/{lb.operating_status}"
     ev = (Evidence("loadbalancer", lb.id, "provisioning_status", lb.provisioning_status),)
     if not lb.admin_state_up:
-        return Hop(
-            "load-balancer",
-            where,
-            Disposition.DENIED,
-            Msg("lb.lb-admin-down"),
-            (Evidence("loadbalancer", lb.id, "admin_state_up", "false"),),
-            cause="lb-admin-down",
-        )
+        return _admin_down("load-balancer", where, "lb.lb-admin-down", "loadbalancer", lb.id)
     if lb.provisioning_status == "PENDING_CREATE":
         return Hop(
             "load-balancer",
@@ -327,14 +332,7 @@ def member_hop(bs: BalancedService, pp: PortPath, mv: MemberView) -> Hop:
         )
     ev = Evidence("member", member.id, "operating_status", member.operating_status)
     if not member.admin_state_up:
-        return Hop(
-            "member",
-            where,
-            Disposition.DENIED,
-            Msg("lb.member-admin-down"),
-            (Evidence("member", member.id, "admin_state_up", "false"),),
-            cause="lb-admin-down",
-        )
+        return _admin_down("member", where, "lb.member-admin-down", "member", member.id)
     if node_port is not None and member.protocol_port != node_port:
         return Hop(
             "member",
