@@ -8,9 +8,10 @@ from kostack.analyze.checks import BY_ID
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Finding, Resource
 from kostack.analyze.remedy import pair_ranges
-from kostack.analyze.summary import cni_headline, dns_cluster_ips
+from kostack.analyze.summary import cni_headline
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
+from kostack.report.breaks import breaks_lines
 from kostack.report.incident_model import (
     SERVICE_SYMPTOMS,
     CauseSection,
@@ -39,33 +40,7 @@ def breaks(d: Diagnosis, topo: Topology, symptoms: tuple[Finding, ...], lang: st
     by_check: dict[str, list[Finding]] = defaultdict(list)
     for f in symptoms:
         by_check[f.check_id].append(f)
-    total = len(topo.node_views)
-    out = []
-    if "net-dns" in by_check:
-        ip = dns_cluster_ips(topo, by_check["net-dns"])
-        out.append(
-            t(lang, "breaks_dns", ip=ip or "?", n=_count_nodes(by_check["net-dns"]), total=total)
-        )
-    if "net-api-service" in by_check:
-        api = topo.services.get(("default", "kubernetes"))
-        out.append(
-            t(
-                lang,
-                "breaks_api",
-                ip=api.cluster_ip if api else "?",
-                n=_count_nodes(by_check["net-api-service"]),
-                total=total,
-            )
-        )
-    if "net-pod-to-pod" in by_check:
-        n = sum(dict(f.counts).get("node_pairs", 0) for f in by_check["net-pod-to-pod"])
-        out.append(t(lang, "breaks_p2p", n=n, total=d.node_pairs))
-    if "net-pod-egress" in by_check:
-        out.append(
-            t(lang, "breaks_egress", n=_count_nodes(by_check["net-pod-egress"]), total=total)
-        )
-    out.extend(lb_breaks_marked(by_check, lang))
-    return out
+    return breaks_lines(d, topo, by_check, lang, t, _count_nodes, lb_breaks_marked)
 
 
 def affected_nodes(d: Diagnosis, topo: Topology) -> set[str]:

@@ -11,9 +11,10 @@ from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
 from kostack.analyze.remedy import pair_ranges
-from kostack.analyze.summary import dns_cluster_ips, environment
+from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.gap_words import gap_error, gap_hint
+from kostack.report.breaks import breaks_lines
 from kostack.report.i18n import t
 from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
@@ -173,39 +174,7 @@ def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]
     by_check: dict[str, list[Finding]] = defaultdict(list)
     for f in (*rc.symptoms, *(s for c in rc.consequences for s in c.symptoms)):
         by_check[f.check_id].append(f)
-    total_nodes = len(topo.node_views)
-    out = []
-    if "net-dns" in by_check:
-        ip = dns_cluster_ips(topo, by_check["net-dns"])
-        out.append(
-            t(
-                lang,
-                "breaks_dns",
-                ip=ip or "?",
-                n=_count_nodes(by_check["net-dns"]),
-                total=total_nodes,
-            )
-        )
-    if "net-api-service" in by_check:
-        api = topo.services.get(("default", "kubernetes"))
-        api_ip = api.cluster_ip if api else "?"
-        out.append(
-            t(
-                lang,
-                "breaks_api",
-                ip=api_ip,
-                n=_count_nodes(by_check["net-api-service"]),
-                total=total_nodes,
-            )
-        )
-    if "net-pod-to-pod" in by_check:
-        n = sum(dict(f.counts).get("node_pairs", 0) for f in by_check["net-pod-to-pod"])
-        out.append(t(lang, "breaks_p2p", n=n, total=d.node_pairs))
-    if "net-pod-egress" in by_check:
-        out.append(
-            t(lang, "breaks_egress", n=_count_nodes(by_check["net-pod-egress"]), total=total_nodes)
-        )
-    out.extend(lb_breaks(by_check, lang))
+    out = breaks_lines(d, topo, by_check, lang, t, _count_nodes, lb_breaks)
     if not out:
         for f in rc.findings[:3]:
             out.extend(L(flow, lang) for flow in f.flows[:2])

@@ -37,6 +37,12 @@ def service_findings(
                 Msg(f"{check_id}.no-service"),
             )
         ]
+
+    def broken(status: Status, hop: Hop, params: dict[str, object], **fields: Any) -> Finding:
+        kind = "unknown" if status == Status.UNKNOWN else "fail"
+        message = Msg(f"{check_id}.{kind}", **params, why=hop_text(hop))
+        return Finding(check_id, status, severity, service, message, evidence_of(hop), **fields)
+
     out: list[Finding] = []
     # the primary ClusterIP, then each other family's (a dual-stack Service: its pods of that
     # family reach it, and kube-proxy DNATs it to that family's endpoints)
@@ -54,18 +60,13 @@ def service_findings(
             if blocking is None:
                 continue
             status = Status.UNKNOWN if blocking.disposition.value == "unknown" else Status.FAIL
+            everywhere = nodes_label(sorted(ctx.topo.node_views), len(ctx.topo.node_views))
+            n = len(svc.endpoints or ())
             out.append(
-                _broken(
-                    check_id,
+                broken(
                     status,
-                    severity,
-                    service,
                     blocking,
-                    what=what,
-                    node_text=nodes_label(sorted(ctx.topo.node_views), len(ctx.topo.node_views)),
-                    n=len(svc.endpoints or ()),
-                    total=len(svc.endpoints or ()),
-                    lost="-",
+                    {"what": what, "nodes": everywhere, "n": n, "total": n, "lost": "-"},
                     flows=tuple(flow_line(r) for r in first[:3]),
                     cause=blocking.cause,
                     key=(what, blocking.step, blocking.cause),
@@ -78,18 +79,18 @@ def service_findings(
             sources = sorted({e.name for e in fv.sources})
             lost = sorted({f"{e.endpoint.label} @ {e.name}" for e in fv.targets})
             status = fv.status
+            nodes = nodes_label(sources, len(ctx.topo.node_views))
             out.append(
-                _broken(
-                    check_id,
+                broken(
                     status,
-                    severity,
-                    service,
                     fv.hop,
-                    what=what,
-                    node_text=nodes_label(sources, len(ctx.topo.node_views)),
-                    n=len(lost),
-                    total=total,
-                    lost=", ".join(lost),
+                    {
+                        "what": what,
+                        "nodes": nodes,
+                        "n": len(lost),
+                        "total": total,
+                        "lost": ", ".join(lost),
+                    },
                     flows=fv.flows(),
                     cause=fv.cause,
                     affected=fv.affected(),
@@ -109,31 +110,3 @@ def service_findings(
     return out or [
         Finding(check_id, Status.PASS, severity, service, Msg(f"{check_id}.pass", **pass_params))
     ]
-
-
-def _broken(
-    check_id: str,
-    status: Status,
-    severity: Severity,
-    service: Resource,
-    hop: Hop,
-    *,
-    what: str,
-    node_text: str,
-    n: int,
-    total: int,
-    lost: str,
-    **fields: Any,
-) -> Finding:
-    """A FAIL or UNKNOWN finding: `<check_id>.fail|.unknown` with why= and the evidence of ``hop``."""
-    kind = "unknown" if status == Status.UNKNOWN else "fail"
-    message = Msg(
-        f"{check_id}.{kind}",
-        what=what,
-        nodes=node_text,
-        n=n,
-        total=total,
-        lost=lost,
-        why=hop_text(hop),
-    )
-    return Finding(check_id, status, severity, service, message, evidence_of(hop), **fields)
