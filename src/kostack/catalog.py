@@ -11,11 +11,11 @@ its own messages here; `kostack.analyze.messages` is the same catalogue.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from kostack.korean import PARTICLES, Word, final_consonant, is_spec, particle
+from kostack.korean import PARTICLES, Word, fill, final_consonant, is_spec, particle
 
 __all__ = [
     "CATALOG",
@@ -31,6 +31,7 @@ __all__ = [
     "particle",
     "placeholders",
     "register",
+    "say_in",
 ]  # fmt: skip
 
 LANGS = ("en", "ko")
@@ -92,6 +93,17 @@ def _render(value: Any, lang: str) -> str:
 def localize(text: str, lang: str) -> str:
     """``text`` in ``lang`` when it is a Msg; plain strings are returned as they are."""
     return text.render(lang) if isinstance(text, Msg) else text
+
+
+def say_in(
+    messages: Mapping[str, Mapping[str, str]], lang: str, key: str, params: Mapping[str, Any]
+) -> str:
+    """``key`` from a command's own table (guard, watch) in ``lang``, else in English.
+
+    A parameter that is a Msg (a collection error) is said in the same language.
+    """
+    template = messages.get(lang, messages["en"]).get(key) or messages["en"][key]
+    return fill(template, {k: localize(v, lang) for k, v in params.items()})
 
 
 def map_text(text: str, fn: Callable[[str], str]) -> str:

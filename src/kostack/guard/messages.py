@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.catalog import localize
-from kostack.korean import fill
+from kostack.catalog import say_in
 
 __all__ = ["MESSAGES", "say"]
 
@@ -292,7 +291,4 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 def say(lang: str, key: str, **params: Any) -> str:
     """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
-    catalog = MESSAGES.get(lang, MESSAGES["en"])
-    template = catalog.get(key) or MESSAGES["en"][key]
-    # a value that is a message itself (a collection error) is said in the same language
-    return fill(template, {k: localize(v, lang) for k, v in params.items()})
+    return say_in(MESSAGES, lang, key, params)
