@@ -112,14 +112,7 @@ class ApplySteps(RunnerBase):
         before_ids = _before_rule_ids(log) if reconcile else None
         if match is not None:
             if before_ids is not None and match.id not in before_ids:
-                self.expected_group_rev[gid] = group.revision_number
-                return self._result(
-                    action,
-                    APPLIED,
-                    "confirmed by re-reading the group",
-                    after=_group_after(group),
-                    created_rule_id=match.id,
-                )
+                return self._rule_seen(action, group, match.id)
             self._intent(action, _group_before(group))
             return self._result(
                 action,
@@ -145,14 +138,7 @@ class ApplySteps(RunnerBase):
             now = self._read(lambda: self.n.group(gid), action, problem)
             found = next((r for r in now.rules if r.rule.key() == key and r.id not in before), None)
             if found is not None and ambiguous:
-                self.expected_group_rev[gid] = now.revision_number
-                return self._result(
-                    action,
-                    APPLIED,
-                    "confirmed by re-reading the group",
-                    after=_group_after(now),
-                    created_rule_id=found.id,
-                )
+                return self._rule_seen(action, now, found.id)
             if found is not None:
                 return self._result(
                     action,
@@ -162,6 +148,17 @@ class ApplySteps(RunnerBase):
                     existing_rule_id=found.id,
                 )
         raise _Stop(FAILED, explain(problem, action, self.jpath), problem)
+
+    def _rule_seen(self, action: Action, group: GroupState, rule_id: str) -> Step:
+        """Our create went through (a re-read shows the rule, new since before it)."""
+        self.expected_group_rev[action.target.id] = group.revision_number
+        return self._result(
+            action,
+            APPLIED,
+            "confirmed by re-reading the group",
+            after=_group_after(group),
+            created_rule_id=rule_id,
+        )
 
     # router routes ---------------------------------------------------------
 
