@@ -106,7 +106,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # +159 -56), mostly message texts in both languages; 74,663 measured by this test after
 # merging main (74,560 + 103); budget = that + 60.
 # kogaps, sigint and audit13 merged: 75,502 measured by this test; budget = that + 60.
-SHIPPED_LINES_BUDGET = 75_560
+# 75,549 -> 75,497: repeated blocks made one definition (branch dupsc: port actions, the missing
+# parts of both check kinds, the kept OpenStack connection of guard and watch, one say_in, one
+# breaks_lines, Octavia's states and JSON check, ...): -52 measured by this test after merging
+# main; budget = that + 60.
+SHIPPED_LINES_BUDGET = 75_557
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
