@@ -85,7 +85,7 @@ def _count(
 ) -> None:
     """One super-class pair in one relation (relations.py `RelationCounts`, with labels)."""
     s_side, t_side = sides
-    sub, ifaces = pair.subnet, pair.ifaces
+    ifaces = pair.ifaces
     total: dict[tuple[Hashable, Pattern], int] = defaultdict(int)
     joined: dict[tuple[Hashable, Pattern], int] = defaultdict(int)  # on the router's subnets
     by_subnet: dict[object, dict[tuple[Hashable, Pattern], int]] = defaultdict(
@@ -96,13 +96,13 @@ def _count(
         pt = run.member_pattern(g.first, s_side)
         own[id(g)] = (pt, T)
         total[(g.label, pt)] += g.size
-        by_subnet[sub[T.id]][(g.label, pt)] += g.size
-        if sub[T.id] in ifaces:
+        by_subnet[pair.dst_subnet[T.id]][(g.label, pt)] += g.size
+        if pair.dst_subnet[T.id] in ifaces:
             joined[(g.label, pt)] += g.size
     base = (pair.SS.index, pair.TT.index, rel)
     for g, S in srcs:
         ps = run.member_pattern(g.first, t_side)
-        sigma = sub[S.id]
+        sigma = pair.src_subnet[S.id]
         same = by_subnet.get(sigma, {})
         inside = sigma in ifaces
         for k, n in total.items():
