@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from diagnose_outputs import run, snapshots  # noqa: E402
+from diagnose_outputs import run, snapshots
 
 
 def main() -> int:

@@ -328,8 +328,9 @@ def _class_picture(
         )
     flows: list[PicFlow] = []
     for pf in matrix.pod_to_pod_between(shown):  # traced per pair of the boxes only
-        a, b = key_of[id(pf.src)], key_of[id(pf.dst)]
-        flows.append(_flow("pod-to-pod", a, b, pf.result, lang, pf.pairs))
+        flows.append(
+            _flow("pod-to-pod", key_of[id(pf.src)], key_of[id(pf.dst)], pf.result, lang, pf.pairs)
+        )
     for kind, service_flows in (("dns", matrix.dns), ("api", matrix.api)):
         for sf in service_flows or ():
             a = key_of.get(id(sf.src))

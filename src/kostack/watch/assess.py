@@ -169,9 +169,9 @@ def class_flows(matrix: Matrix, table: ClassTable) -> tuple[FlowCount, ...]:
     """The engine's flows by class id: pod-to-pod per pair of ids (counted per relation, not
     per class pair: `Matrix.pod_to_pod_tally`), services per source class."""
     counts: dict[tuple[str, str, str, str], int] = defaultdict(int)
-    for flow in matrix.pod_to_pod_tally(lambda cls: table.of(cls.rep.name)):
-        key = ("pod-to-pod", str(flow.src), str(flow.dst))
-        counts[(*key, _flow_verdict(flow.result))] += flow.pairs
+    for p2p in matrix.pod_to_pod_tally(lambda cls: table.of(cls.rep.name)):
+        key = ("pod-to-pod", str(p2p.src), str(p2p.dst))
+        counts[(*key, _flow_verdict(p2p.result))] += p2p.pairs
     dns = matrix.dns or ()
     services = [
         *(("dns-udp" if "/udp" in f.what else "dns-tcp", f) for f in dns),

@@ -58,7 +58,7 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
     routers = {r.id: r for r in fam.topos[0].routers}
     out: Tally = defaultdict(int)
     for SS in s_supers:
-        srcs = by_s.get(SS.index)
+        srcs = by_s.get(SS.index, [])
         for TT in t_supers if srcs else ():
             tgts = by_t.get(TT.index)
             if not tgts:
