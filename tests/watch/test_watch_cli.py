@@ -17,11 +17,15 @@ SEED = str(EXAMPLES / "seed-incident.json")
 
 
 def run(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
+    return _cli("watch", *args, environ=environ)
+
+
+def _cli(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     env = Environment(
         stdout=out, stderr=err, environ=environ or {}, stdin_isatty=False, stdout_isatty=False
     )
-    code = main(["watch", *args], env)
+    code = main(list(args), env)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -127,16 +131,25 @@ def test_usage_errors_in_korean(tmp_path: Path) -> None:
     assert code == 2 and "NAMESPACE/NAME 형식이 아닙니다" in err
 
 
-def test_timeout_from_the_option_the_environment_or_the_default() -> None:
-    from kostack.cli.watch import WATCH_TIMEOUT_S, _timeout
+@pytest.mark.parametrize("mode", ["watch", "guard"])
+def test_timeout_from_the_option_the_environment_or_the_default(mode: str) -> None:
+    """Both continuous modes read --timeout, else $KOSTACK_TIMEOUT, else 20 s (guard ignored
+    $KOSTACK_TIMEOUT and refused a --timeout under 1 s)."""
+    from kostack.cli.common import long_running_timeout
+    from kostack.cli.guard import GUARD_TIMEOUT_S
+    from kostack.cli.watch import WATCH_TIMEOUT_S
     from kostack.errors import ConfigError
 
-    assert _timeout(None, {}) == WATCH_TIMEOUT_S == 20.0
-    assert _timeout(None, {"KOSTACK_TIMEOUT": "3.5"}) == 3.5
-    assert _timeout(7.0, {"KOSTACK_TIMEOUT": "3.5"}) == 7.0  # --timeout wins
+    default = {"watch": WATCH_TIMEOUT_S, "guard": GUARD_TIMEOUT_S}[mode]
+    assert long_running_timeout(None, {}, default) == default == 20.0
+    assert long_running_timeout(None, {"KOSTACK_TIMEOUT": "3.5"}, default) == 3.5
+    assert long_running_timeout(7.0, {"KOSTACK_TIMEOUT": "3.5"}, default) == 7.0  # --timeout wins
     for bad in ("soon", "0", "5000"):
         with pytest.raises(ConfigError, match="KOSTACK_TIMEOUT"):
-            _timeout(None, {"KOSTACK_TIMEOUT": bad})
+            long_running_timeout(None, {"KOSTACK_TIMEOUT": bad}, default)
+    code, _, err = _cli(mode, "--timeout", "0.5", "--kubeconfig", "/nonexistent/kubeconfig")
+    # 0.5 s is accepted by both: the error is the missing kubeconfig, not the option
+    assert code == 2 and "no kubeconfig file found" in err and "--timeout" not in err, err
 
 
 def test_a_bad_kostack_timeout_is_usage_in_live_mode(tmp_path: Path) -> None:

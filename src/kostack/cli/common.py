@@ -63,6 +63,14 @@ TIMEOUT_VAR: Final = "KOSTACK_TIMEOUT"
 DEFAULT_TIMEOUT_S: Final = 30.0
 
 
+def long_running_timeout(given: float | None, environ: Mapping[str, str], default: float) -> float:
+    """A continuous mode's per-request timeout: --timeout, else $KOSTACK_TIMEOUT (as the other
+    commands), else the mode's own ``default``."""
+    if given is None and not environ.get(TIMEOUT_VAR):
+        return default
+    return request_timeout(given, environ)
+
+
 def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
     """The per-request timeout: --timeout, else KOSTACK_TIMEOUT, else 30 s."""
     if given is not None:

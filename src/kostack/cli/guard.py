@@ -25,10 +25,12 @@ from kostack.cli._options import (
     snapshot_option,
     workload,
 )
-from kostack.cli.common import detect_lang, get_env
+from kostack.cli.common import detect_lang, get_env, long_running_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
 from kostack.report.safe import terminal_safe
+
+GUARD_TIMEOUT_S = 20.0
 
 __all__ = ["guard"]
 
@@ -160,11 +162,9 @@ _OPTIONS = (
     click.option(
         "--timeout",
         "timeout_s",
-        type=click.FloatRange(1, 300),
-        default=20.0,
-        show_default=True,
+        type=click.FloatRange(0.1, 300),
         metavar="S",
-        help="Per-request timeout.",
+        help=f"Per-request timeout, a hard limit (default {GUARD_TIMEOUT_S:g}, or $KOSTACK_TIMEOUT).",
     ),
     lang_option("Language of the report, log lines and Events (default: from the locale)."),
     live_options,
@@ -220,7 +220,8 @@ def _config(env: Any, opts: dict[str, Any], lang: str, config_class: Any) -> Any
             )
     collect = None
     if snapshot is None:
-        collect = collect_options(opts, env.environ, opts["timeout_s"])
+        timeout = long_running_timeout(opts["timeout_s"], env.environ, GUARD_TIMEOUT_S)
+        collect = collect_options(opts, env.environ, timeout)
     namespace = env.environ.get("POD_NAMESPACE", "")
     lease = None
     if not opts["no_lease"] and not opts["once"] and collect is not None:

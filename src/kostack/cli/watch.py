@@ -22,7 +22,7 @@ from kostack.cli._options import (
     snapshot_option,
     workload,
 )
-from kostack.cli.common import TIMEOUT_VAR, detect_lang, get_env, request_timeout
+from kostack.cli.common import detect_lang, get_env, long_running_timeout
 from kostack.cli.diagnose import live_options
 from kostack.errors import ConfigError
 
@@ -38,13 +38,6 @@ Examples:
 
 
 WATCH_TIMEOUT_S = 20.0
-
-
-def _timeout(given: float | None, environ: Any) -> float:
-    """--timeout, else $KOSTACK_TIMEOUT (as the other commands), else 20 s."""
-    if given is None and not environ.get(TIMEOUT_VAR):
-        return WATCH_TIMEOUT_S
-    return request_timeout(given, environ)
 
 
 _OPTIONS = (
@@ -208,7 +201,9 @@ def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
         raise ConfigError(say(lang, "error.snapshot", path=snapshot), say(lang, "hint.snapshot"))
     collect = None
     if snapshot is None:
-        collect = collect_options(opts, env.environ, _timeout(opts["timeout_s"], env.environ))
+        collect = collect_options(
+            opts, env.environ, long_running_timeout(opts["timeout_s"], env.environ, WATCH_TIMEOUT_S)
+        )
     from kostack.cli.probe import parse_target
 
     egress = parse_target(opts["probe_egress"])
