@@ -106,7 +106,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # +159 -56), mostly message texts in both languages; 74,663 measured by this test after
 # merging main (74,560 + 103); budget = that + 60.
 # kogaps, sigint and audit13 merged: 75,502 measured by this test; budget = that + 60.
-SHIPPED_LINES_BUDGET = 75_560
+# 75,560 -> 75,746: pod-to-pod of the watch's classes counted per relation, not per class pair
+# (branch matrixrel: engine/tally.py, Matrix.pod_to_pod_tally and pod_to_pod_between): +186
+# lines measured by this test (main 75,549, the branch after merging it 75,735).
+SHIPPED_LINES_BUDGET = 75_746
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
