@@ -110,7 +110,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # parts of both check kinds, the kept OpenStack connection of guard and watch, one say_in, one
 # breaks_lines, Octavia's states and JSON check, ...): -52 measured by this test after merging
 # main; budget = that + 60.
-SHIPPED_LINES_BUDGET = 75_557
+# 75,560 -> 75,746: pod-to-pod of the watch's classes counted per relation, not per class pair
+# (branch matrixrel: engine/tally.py, Matrix.pod_to_pod_tally and pod_to_pod_between): +186
+# lines measured by this test (main 75,549, the branch after merging it 75,735).
+# dupsc and matrixrel merged: 75,683 measured by this test; budget = that + 60.
+SHIPPED_LINES_BUDGET = 75_743
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

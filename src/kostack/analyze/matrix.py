@@ -2,17 +2,20 @@
 
 The checks judge every pair through `kostack.analyze.flows` (engine/families.py).
 This view groups nodes into classes the same way (what their ports admit, not
-how their rules read) and traces one representative flow per class pair, for
-consumers that want a picture or a probe per class.
+how their rules read), for consumers that want a picture or a probe per class:
+pod to pod traced per pair of the few classes a picture draws, or counted per
+relation for all of them (`Matrix.pod_to_pod_tally`, engine/tally.py).
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from kostack.analyze.engine.tally import Group, outcome_of, tally
 from kostack.analyze.flows import ClusterFlows, PodsOnNodes
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, trace
@@ -62,6 +65,16 @@ class NodeClass:
 class PairFlow:
     src: NodeClass
     dst: NodeClass
+    pairs: int
+    result: FlowResult
+
+
+@dataclass(frozen=True)
+class LabelFlow:
+    """Pod-to-pod pairs from nodes labelled ``src`` to nodes labelled ``dst`` with one outcome."""
+
+    src: Hashable
+    dst: Hashable
     pairs: int
     result: FlowResult
 
@@ -133,12 +146,14 @@ class Matrix(PodsOnNodes):
 
     # ------------------------------------------------------------------ flows
 
-    @cached_property
-    def pod_to_pod(self) -> tuple[PairFlow, ...]:
-        """One traced pod-to-pod TCP flow per ordered pair of node classes (across nodes)."""
+    def pod_to_pod_between(self, classes: Iterable[NodeClass]) -> tuple[PairFlow, ...]:
+        """One traced pod-to-pod TCP flow per ordered pair of ``classes`` (across nodes), in
+        the order of `classes`: for the few a picture draws (a trace per pair drawn)."""
+        chosen = {id(c) for c in classes}
+        picked = [c for c in self.classes if id(c) in chosen]
         out: list[PairFlow] = []
-        for a in self.classes:
-            for b in self.classes:
+        for a in picked:
+            for b in picked:
                 if a is b:
                     if a.size < 2:
                         continue
@@ -150,6 +165,32 @@ class Matrix(PodsOnNodes):
                     continue
                 result = trace(self.topo, src, dst, "tcp", POD_PORT)[0]
                 out.append(PairFlow(a, b, pairs, result))
+        return tuple(out)
+
+    def pod_to_pod_tally(self, label: Callable[[NodeClass], Hashable]) -> tuple[LabelFlow, ...]:
+        """Pod-to-pod pairs between the classes' labels, per verdict: what `pod_to_pod_between`
+        over every class would count, judged per relation (engine/tally.py), not per pair.
+
+        Each entry holds the outcome of the family's situation its pairs are in (engine/
+        pairs.py; traced on the world of `topo`), with pairs across nodes counted exactly.
+        """
+        fam = self.flows.pod_to_pod
+        ends = {e.name: e for e in self.flows.pods}
+        groups = []
+        for c in self.classes:
+            first = ends.get(c.rep.name)
+            if first is None:
+                continue
+            second = ends.get(c.members[1].name) if c.size > 1 else None
+            groups.append(Group(label(c), first, second, c.size))
+        counts = tally(self.flows.families, fam, groups, lambda s, t: ("tcp", POD_PORT))
+        world = next((i for i, t in enumerate(self.flows.topos) if t is self.topo), 0)
+        out = []
+        for (src, dst, key), pairs in counts.items():
+            result = outcome_of(fam, key, world)
+            if result is None:  # the family judges every situation that has a pair across nodes
+                raise RuntimeError(f"pod-to-pod situation not judged: {key}")
+            out.append(LabelFlow(src, dst, pairs, result))
         return tuple(out)
 
     @property

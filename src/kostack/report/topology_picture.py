@@ -327,11 +327,10 @@ def _class_picture(
             )
         )
     flows: list[PicFlow] = []
-    for pf in matrix.pod_to_pod:
-        a, b = key_of.get(id(pf.src)), key_of.get(id(pf.dst))
-        if a is None or b is None:
-            continue
-        flows.append(_flow("pod-to-pod", a, b, pf.result, lang, pf.pairs))
+    for pf in matrix.pod_to_pod_between(shown):  # traced per pair of the boxes only
+        flows.append(
+            _flow("pod-to-pod", key_of[id(pf.src)], key_of[id(pf.dst)], pf.result, lang, pf.pairs)
+        )
     for kind, service_flows in (("dns", matrix.dns), ("api", matrix.api)):
         for sf in service_flows or ():
             a = key_of.get(id(sf.src))

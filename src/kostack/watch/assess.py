@@ -166,11 +166,12 @@ def _service_verdict(results: Iterable[FlowResult]) -> str:
 
 
 def class_flows(matrix: Matrix, table: ClassTable) -> tuple[FlowCount, ...]:
-    """The engine's flows by class id: pod-to-pod per class pair, services per source class."""
+    """The engine's flows by class id: pod-to-pod per pair of ids (counted per relation, not
+    per class pair: `Matrix.pod_to_pod_tally`), services per source class."""
     counts: dict[tuple[str, str, str, str], int] = defaultdict(int)
-    for pair in matrix.pod_to_pod:
-        key = ("pod-to-pod", table.of(pair.src.rep.name), table.of(pair.dst.rep.name))
-        counts[(*key, _flow_verdict(pair.result))] += pair.pairs
+    for p2p in matrix.pod_to_pod_tally(lambda cls: table.of(cls.rep.name)):
+        key = ("pod-to-pod", str(p2p.src), str(p2p.dst))
+        counts[(*key, _flow_verdict(p2p.result))] += p2p.pairs
     dns = matrix.dns or ()
     services = [
         *(("dns-udp" if "/udp" in f.what else "dns-tcp", f) for f in dns),

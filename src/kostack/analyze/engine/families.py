@@ -58,6 +58,9 @@ class End:
 FlowOf = Callable[[End, End], tuple[str, int | None] | None]
 
 HopId = tuple[str, str, str, str]  # step, direction, cause, disposition
+# the indices of the source and target super-classes (relations.py `supers`), their relation,
+# and the source's and target's membership patterns
+SituationKey = tuple[int, int, str, tuple[bool, ...], tuple[bool, ...]]
 
 
 def hop_id(hop: Hop) -> HopId:
@@ -110,6 +113,9 @@ class FamilyResult:
     facts: list[list[Fact]]  # per world
     traced: int  # representative traces run
     failed_sources: list[set[int]] = field(default_factory=list)  # per world: source classes
+    # per situation judged (pairs.py `SituationKey`: the indices of relations.py `supers` of
+    # the source and target classes, the relation, the patterns): its outcome in every world
+    situations: dict[SituationKey, tuple[FlowResult, ...]] = field(default_factory=dict)
 
     def members(self, side: str, class_ids: set[int]) -> list[End]:
         classes = self.sources if side == "src" else self.targets
@@ -284,6 +290,7 @@ class Families:
             run.facts,
             run.traced,
             run.failed_sources,
+            run.situations,
         )
 
     def partition(

@@ -28,6 +28,7 @@ from kostack.analyze.engine.families import (
     Families,
     FlowOf,
     HopId,
+    SituationKey,
     bgp_kind,
     hop_id,
     wire_sets,
@@ -69,6 +70,8 @@ class Run:
         self._positions: dict[tuple[int, str, str], list[int]] = {}
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
+        # (source super, target super, relation, patterns) -> its outcome in every world
+        self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
 
     # ------------------------------------------------------------------ patterns
 
@@ -88,7 +91,7 @@ class Run:
             self._positions[key] = sorted(p for p in found if p is not None)
         return self._positions[key]
 
-    def _member_pattern(self, e: End, sets: SideSets) -> Pattern:
+    def member_pattern(self, e: End, sets: SideSets) -> Pattern:
         out = []
         for ranges, kind in sets:
             pos = self.fam.position(e, kind)
@@ -103,7 +106,7 @@ class Run:
                 return patterns([r for r, _ in sets], positions)
         out: dict[Pattern, int] = defaultdict(int)
         for m in cls.members:
-            out[self._member_pattern(m, sets)] += 1
+            out[self.member_pattern(m, sets)] += 1
         return out
 
     # ------------------------------------------------------------------ every class pair
@@ -135,7 +138,7 @@ class Run:
                     found.extend(self._relation(pair, rel, selves_here))
         self._settle(found)
 
-    def _sides(
+    def sides(
         self, S: EndClass, T: EndClass, flow: tuple[str, int | None]
     ) -> tuple[SideSets, SideSets, tuple[bool, ...]]:
         """S's sets (tested against targets), T's (against sources), and which are undecided."""
@@ -168,13 +171,13 @@ class Run:
         flow = self.flow_of(rep[0].rep, rep[1].rep)
         if flow is None:
             return []
-        s_side, t_side, undecided = self._sides(rep[0], rep[1], flow)
+        s_side, t_side, undecided = self.sides(rep[0], rep[1], flow)
         sp = {S.id: self._patterns(S, "src", t_side) for S in pair.SS.members}
         tp = {T.id: self._patterns(T, "dst", s_side) for T in pair.TT.members}
         corr = Corrections()
         for S, T, s, t in selves:
             if pair.relation(S, T) == rel:
-                ps, pt = self._member_pattern(s, t_side), self._member_pattern(t, s_side)
+                ps, pt = self.member_pattern(s, t_side), self.member_pattern(t, s_side)
                 corr.add(S.id, T.id, ps, pt)
         counts = RelationCounts(pair, rel, sp, tp, corr)
         out = []
@@ -188,6 +191,7 @@ class Run:
                 self._memo[key] = self._traced(S, T, (t_side, s_side, flow), ps, pt)
             outcome = self._memo[key]
             if outcome is not None:
+                self.situations[(pair.SS.index, pair.TT.index, rel, ps, pt)] = outcome
                 ctx = (t_side, s_side, flow)
                 out.append(_Found(sit, outcome, counts, ps, pt, ctx, undecided))
         return out
@@ -217,8 +221,8 @@ class Run:
         flow: tuple[str, int | None],
     ) -> tuple[FlowResult, ...] | None:
         """Trace one concrete pair of this situation in every world."""
-        srcs = list(islice((s for s in S.members if self._member_pattern(s, t_side) == ps), 2))
-        tgts = list(islice((t for t in T.members if self._member_pattern(t, s_side) == pt), 2))
+        srcs = list(islice((s for s in S.members if self.member_pattern(s, t_side) == ps), 2))
+        tgts = list(islice((t for t in T.members if self.member_pattern(t, s_side) == pt), 2))
         for s in srcs:
             for t in tgts:
                 same = s.view is not None and t.view is not None and s.view.name == t.view.name

@@ -78,7 +78,9 @@ class SuperPair:
         self.SS, self.TT = SS, TT
         router = routers.get(str(SS.router)) if SS.router is not None else None
         self.ifaces: frozenset[object] = frozenset(router.interface_subnet_ids if router else ())
-        self.subnet = {c.id: subnet_of(c) for c in (*SS.members, *TT.members)}
+        # per side: a source class and a target class may have the same id
+        self.src_subnet = {c.id: subnet_of(c) for c in SS.members}
+        self.dst_subnet = {c.id: subnet_of(c) for c in TT.members}
         if "out" in (SS.kind, TT.kind):
             self.fixed: str | None = OUT
         elif "nosub" in (SS.kind, TT.kind):
@@ -89,8 +91,8 @@ class SuperPair:
     def relation(self, S: EndClass, T: EndClass) -> str:
         if self.fixed is not None:
             return self.fixed
-        sigma_t = self.subnet[T.id]
-        if self.subnet[S.id] == sigma_t:
+        sigma_t = self.dst_subnet[T.id]
+        if self.src_subnet[S.id] == sigma_t:
             return SAME
         return JOINED if sigma_t in self.ifaces else APART
 
@@ -104,23 +106,23 @@ class SuperPair:
         if rel == SAME:
             first: dict[object, EndClass] = {}
             for T in self.TT.members:
-                first.setdefault(self.subnet[T.id], T)
+                first.setdefault(self.dst_subnet[T.id], T)
             for S in self.SS.members:
-                if self.subnet[S.id] in first:
-                    return S, first[self.subnet[S.id]]
+                if self.src_subnet[S.id] in first:
+                    return S, first[self.src_subnet[S.id]]
             return None
         # two source classes of different subnets (if any): one differs from any target's
         distinct: list[EndClass] = []
         for S in self.SS.members:
-            if all(self.subnet[S.id] != self.subnet[d.id] for d in distinct):
+            if all(self.src_subnet[S.id] != self.src_subnet[d.id] for d in distinct):
                 distinct.append(S)
                 if len(distinct) == 2:
                     break
         for T in self.TT.members:
-            if (self.subnet[T.id] in self.ifaces) != (rel == JOINED):
+            if (self.dst_subnet[T.id] in self.ifaces) != (rel == JOINED):
                 continue
             for S in distinct:
-                if self.subnet[S.id] != self.subnet[T.id]:
+                if self.src_subnet[S.id] != self.dst_subnet[T.id]:
                     return S, T
         return None
 
@@ -163,15 +165,15 @@ class RelationCounts:
         corr: Corrections,
     ) -> None:
         self.pair, self.rel, self.sp, self.tp, self.corr = pair, rel, sp, tp, corr
-        sub = pair.subnet
+        sub, dsub = pair.src_subnet, pair.dst_subnet
         self.sub_t: dict[object, Counts] = defaultdict(lambda: defaultdict(int))
         self.tot_t: Counts = defaultdict(int)
         self.in_t: Counts = defaultdict(int)  # targets on subnets the router joins
         for T in pair.TT.members:
             for pt, nt in tp[T.id].items():
-                self.sub_t[sub[T.id]][pt] += nt
+                self.sub_t[dsub[T.id]][pt] += nt
                 self.tot_t[pt] += nt
-                if sub[T.id] in pair.ifaces:
+                if dsub[T.id] in pair.ifaces:
                     self.in_t[pt] += nt
         self.sub_s: dict[object, Counts] = defaultdict(lambda: defaultdict(int))
         self.tot_s: Counts = defaultdict(int)
@@ -185,7 +187,7 @@ class RelationCounts:
         """How many targets with pattern ``pt`` are in relation to the source class ``S``."""
         if self.rel in (OUT, UNKNOWN):
             return self.tot_t.get(pt, 0)
-        sigma = self.pair.subnet[S.id]
+        sigma = self.pair.src_subnet[S.id]
         same = self.sub_t[sigma].get(pt, 0) if sigma in self.sub_t else 0
         if self.rel == SAME:
             return same
@@ -202,7 +204,7 @@ class RelationCounts:
         """How many sources with pattern ``ps`` are in relation to the target class ``T``."""
         if self.rel in (OUT, UNKNOWN):
             return self.tot_s.get(ps, 0)
-        sigma = self.pair.subnet[T.id]
+        sigma = self.pair.dst_subnet[T.id]
         same = self.sub_s[sigma].get(ps, 0) if sigma in self.sub_s else 0
         if self.rel == SAME:
             return same
@@ -232,8 +234,8 @@ class RelationCounts:
 
     def _candidates(self, S: EndClass, pt: Pattern) -> Iterator[EndClass]:
         """The target classes with pattern ``pt`` that can pair with ``S``, in class order."""
-        sub = self.pair.subnet
-        sigma = sub[S.id]
+        sub = self.pair.dst_subnet
+        sigma = self.pair.src_subnet[S.id]
         if self.rel == SAME:
             key: object = sigma
         elif self.rel in (JOINED, APART):
