@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
+from kostack_testkit.quiet_http import QuietHTTPServer
+
 __all__ = ["ArmedFault", "FaultKind", "FaultProxy", "ProxiedRequest"]
 
 # Headers that describe one hop, not the message (RFC 9110 section 7.6.1).
@@ -290,8 +292,7 @@ class FaultProxy:
             fault.fired.set()
 
 
-class _ProxyServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+class _ProxyServer(QuietHTTPServer):
     allow_reuse_address = True
 
     def __init__(

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
+from kostack_testkit.quiet_http import QuietHTTPServer
+
 
 @dataclass
 class Credentials:
@@ -37,7 +39,7 @@ class KeystoneDouble:
     credentials: Credentials = field(default_factory=Credentials)
     issued: list[str] = field(default_factory=list)
     bodies: list[bytes] = field(default_factory=list)
-    _server: http.server.ThreadingHTTPServer | None = None
+    _server: QuietHTTPServer | None = None
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> Self:
@@ -109,7 +111,7 @@ class KeystoneDouble:
                 self.end_headers()
                 self.wfile.write(payload)
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         # shutdown() waits for serve_forever to notice: poll often, or every stop costs 0.25 s
         self._thread = threading.Thread(

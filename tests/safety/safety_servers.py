@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from kostack_testkit.ports import refused_port
+from kostack_testkit.quiet_http import QuietHTTPServer
 
 PROJECT_ID = "fake_project_id"  # the project the Neutron harness puts the seed in (noauth)
 
@@ -54,7 +55,7 @@ class _Base:
         self.arrivals: list[Arrival] = []
         self.arrived = threading.Event()
         self._lock = threading.Lock()
-        self._server: http.server.ThreadingHTTPServer | None = None
+        self._server: QuietHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.tls: tuple[str, str] | None = None
 
@@ -95,7 +96,7 @@ class _Base:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _any
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         if self.tls is not None:  # (certificate, key): serve HTTPS
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(*self.tls)

@@ -26,6 +26,7 @@ from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.collect.openstack import current_project, open_connection
 from kostack.deadline import DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
+from kostack_testkit.quiet_http import QuietHTTPServer
 
 TIMEOUT_S = 2.0
 
@@ -87,7 +88,7 @@ class Trickle(_Base):
 
             do_POST = do_GET
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         # shutdown() waits for serve_forever to notice: poll often, or every stop costs 0.25 s
         self._thread = threading.Thread(
