@@ -28,7 +28,7 @@ def test_diagnose_seed_text_leads_with_the_root_cause() -> None:
     lines = out.splitlines()
     assert lines[0] == "VERDICT: 1 root cause found."
     assert lines[1].startswith(
-        "Collected OpenStack project k8s (network k8s-net mtu 1450, 4 node ports"
+        "Collected OpenStack project k8s (network k8s-net MTU 1450, 4 node ports"
     )
     assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in out
     assert "VXLANCrossSubnet" in out and "all 4 nodes are in 10.0.0.0/24" in out

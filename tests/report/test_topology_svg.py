@@ -40,7 +40,7 @@ def test_seed_flows_die_at_their_source_port() -> None:
     texts = visible(root)
     for label in ("port 5f1c..", "port a07e..", "port 9b3d..", "port c4e2.."):
         assert label in texts
-    assert "subnet 10.0.0.0/24 · network k8s-net mtu 1450 (k8s-subnet)" in texts
+    assert "subnet 10.0.0.0/24 · network k8s-net MTU 1450 (k8s-subnet)" in texts
     assert "outside the cluster (1.1.1.1)" in texts and "router k8s-router" in texts
     tooltips = " ".join(t.text or "" for t in root.iter(f"{SVG}title"))
     assert "source 10.244.2.5 not in fixed_ips [10.0.0.13]" in tooltips

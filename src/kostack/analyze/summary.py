@@ -9,7 +9,7 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import CalicoIPPool, Cilium, Snapshot
 
-register({"env.network-mtu": {"en": "{name} mtu {mtu}", "ko": "{name} MTU {mtu}"}})
+register({"env.network-mtu": {"en": "{name} MTU {mtu}", "ko": "{name} MTU {mtu}"}})
 
 
 @dataclass(frozen=True)

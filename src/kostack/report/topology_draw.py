@@ -122,7 +122,7 @@ def _subnets(svg: _Svg, pic: Picture, lay: Layout, lang: str, router_label: str)
             f'height="{bottom - top:.1f}" rx="10" fill="#eef4fb" stroke="#9cb8d9"/>'
         )
         if sn is not None:
-            mtu = f" mtu {sn.mtu}" if sn.mtu is not None else ""
+            mtu = f" MTU {sn.mtu}" if sn.mtu is not None else ""
             caption = t(lang, "pic.subnet", cidr=sn.cidr, network=sn.network or "?", mtu=mtu)
             if sn.name:
                 caption += f" ({sn.name})"
