@@ -275,3 +275,36 @@ def test_preflight_counts_its_nodes_in_the_singular_and_plural(
     )  # fmt: skip
     assert code == 0, out
     assert out.startswith(head), out
+
+
+SEED = str(EXAMPLES / "seed-incident.json")
+
+
+@pytest.mark.parametrize(
+    ("args", "environ", "expected"),
+    [
+        # `kostack --lang ko diagnose` was refused ("없는 옵션입니다: --lang")
+        (("--lang", "ko", "diagnose", "--snapshot", SEED), {}, "판정: 근본 원인 1개를 찾았습니다."),
+        # it wins over KOSTACK_LANG, as a command's own --lang does
+        (("--lang=ko", "fix", "plan", "--snapshot", SEED), {"KOSTACK_LANG": "en"}, "계획 sha256:"),
+        (("--lang", "ko", "lab", "scenarios"), {}, "seed                   사고 그대로"),
+        (("--lang", "en", "diagnose", "--snapshot", SEED), {"KOSTACK_LANG": "ko"}, "VERDICT: 1 "),
+        # a command's own --lang wins over the one before it
+        (("--lang", "ko", "diagnose", "--lang", "en", "--snapshot", SEED), {}, "VERDICT: 1 "),
+    ],
+)  # fmt: skip
+def test_lang_before_the_command_is_every_commands_language(
+    args: tuple[str, ...], environ: dict[str, str], expected: str
+) -> None:
+    code, out = run_cli(*args, environ=environ)
+    assert code in (0, 1), out
+    assert out.startswith(expected), out
+
+
+def test_lang_before_the_command_leaves_the_callers_environment_alone() -> None:
+    environ = {"LANG": "C"}
+    code, out = run_cli("--lang", "ko", "diagnose", "--snapshot", "/nonexistent.json",
+                        environ=environ)  # fmt: skip
+    assert code == 2
+    assert out.startswith("오류: 스냅샷 /nonexistent.json을 읽을 수 없습니다"), out
+    assert environ == {"LANG": "C"}

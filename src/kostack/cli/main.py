@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, cast
 
 import click
@@ -36,49 +36,67 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         ctx.exit()
 
 
+# The options every command shares (given before the command name).
+_GLOBAL_OPTIONS = (
+    click.option(
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_print_version,
+        help="Show the version and exit.",
+    ),
+    click.option(
+        "--debug",
+        is_flag=True,
+        help="Show tracebacks and the client libraries' log (credentials redacted).",
+    ),
+    click.option(
+        "--context",
+        "kube_context",
+        metavar="NAME",
+        help="kubeconfig context for every command (as in `kubectl kostack --context prod diagnose`).",
+    ),
+    click.option("--kubeconfig", metavar="FILE", help="kubeconfig file for every command."),
+    click.option(
+        "--color",
+        type=click.Choice(CHOICES),
+        default="auto",
+        envvar="KOSTACK_COLOR",
+        show_default=True,
+        help="Colour results by severity: auto = on a terminal unless NO_COLOR is set "
+        "(never in json, junit, sarif or scripts).",
+    ),
+    click.option(
+        "--progress",
+        type=click.Choice(CHOICES),
+        default="auto",
+        envvar="KOSTACK_PROGRESS",
+        show_default=True,
+        help="Progress on stderr for steps that take a while (one line per diagnosis phase): "
+        "auto = when stderr is a terminal and the output is not json, junit or sarif.",
+    ),
+    click.option(
+        "--lang",
+        type=click.Choice(["en", "ko"]),
+        help="Language of every command's results and errors, as KOSTACK_LANG sets it "
+        "(a command's own --lang wins).",
+    ),
+)
+
+
+def _global_options(f: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_GLOBAL_OPTIONS):
+        f = option(f)
+    return f
+
+
 @click.group(
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example:\n\n  kostack diagnose --snapshot examples/seed-incident.json",
 )
-@click.option(
-    "--version",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_print_version,
-    help="Show the version and exit.",
-)
-@click.option(
-    "--debug",
-    is_flag=True,
-    help="Show tracebacks and the client libraries' log (credentials redacted).",
-)
-@click.option(
-    "--context",
-    "kube_context",
-    metavar="NAME",
-    help="kubeconfig context for every command (as in `kubectl kostack --context prod diagnose`).",
-)
-@click.option("--kubeconfig", metavar="FILE", help="kubeconfig file for every command.")
-@click.option(
-    "--color",
-    type=click.Choice(CHOICES),
-    default="auto",
-    envvar="KOSTACK_COLOR",
-    show_default=True,
-    help="Colour results by severity: auto = on a terminal unless NO_COLOR is set "
-    "(never in json, junit, sarif or scripts).",
-)
-@click.option(
-    "--progress",
-    type=click.Choice(CHOICES),
-    default="auto",
-    envvar="KOSTACK_PROGRESS",
-    show_default=True,
-    help="Progress on stderr for steps that take a while (one line per diagnosis phase): "
-    "auto = when stderr is a terminal and the output is not json, junit or sarif.",
-)
+@_global_options
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -87,6 +105,7 @@ def cli(
     kubeconfig: str | None,
     color: str,
     progress: str,
+    lang: str | None,
 ) -> None:
     """Find why pods cannot talk on Kubernetes-on-OpenStack, and fix it safely.
 
@@ -98,6 +117,10 @@ def cli(
     env = ctx.obj if isinstance(ctx.obj, Environment) else Environment()
     env.debug = env.debug or debug
     env.color, env.progress = color, progress
+    if lang:  # `kostack --lang ko diagnose`: what KOSTACK_LANG=ko does, for this run only
+        from kostack.report.i18n import LANG_VAR
+
+        env.environ = {**env.environ, LANG_VAR: lang}
     ctx.obj = env
     # kubectl does not pass its own flags to a plugin: `kubectl kostack --context X diagnose`
     # puts them here, and they become the defaults of every command that takes them
