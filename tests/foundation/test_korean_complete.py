@@ -11,12 +11,14 @@ tests prove the detector itself fails on English and passes Korean.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from english import ALLOWED_WORDS, english_lines, english_runs
 
 from kostack_testkit.cli import run_cli
+from kostack_testkit.subnets import subnets_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -104,6 +106,16 @@ def test_diagnose_is_korean(name: str) -> None:
     korean("diagnose", "--snapshot", str(EXAMPLES / f"{name}.json"), "--lang", "ko", "-v")
 
 
+@pytest.mark.parametrize("mixed", [False, True], ids=["plain", "mixed"])
+def test_diagnose_of_many_subnets_is_korean(mixed: bool, tmp_path: Path) -> None:
+    """Synthetic clusters say what no example does: the decisive hop of a lost reply
+    ("reply: the reply is un-SNATed to ..." was English), node-to-node flows."""
+    path = tmp_path / "subnets.json"
+    path.write_text(json.dumps(subnets_doc(24, 6, mixed=mixed, pods_per_node=2)))
+    text = korean("diagnose", "--snapshot", str(path), "--lang", "ko", "-v")
+    assert "노드 node-" in text or "Pod " in text
+
+
 @pytest.mark.parametrize(
     ("snapshot", "src", "dst", "extra"),
     [
@@ -127,6 +139,25 @@ def test_diagnose_is_korean(name: str) -> None:
 )
 def test_trace_is_korean(snapshot: str, src: str, dst: str, extra: tuple[str, ...]) -> None:
     korean("trace", "--snapshot", snapshot, "--lang", "ko", *extra, src, dst)
+
+
+@pytest.mark.parametrize(
+    ("src", "dst", "words"),
+    [
+        # the ends' labels were English ("pod address 10.244.3.99가"), and so was where each
+        # endpoint of a service runs ("coredns-... 10.244.0.2 on k8s-cp-1")
+        ("pod:demo/dns-test", "ip:10.244.3.99:80/tcp",
+         ("경로 추적 Pod demo/dns-test 10.244.2.5 -> Pod 주소 10.244.3.99 80/tcp",)),
+        ("node:k8s-w-1", "svc:kube-system/kube-dns:53/udp",
+         ("경로 추적 노드 k8s-w-1 10.0.0.12 -> 서비스 kube-system/kube-dns 10.96.0.10 53/udp",
+          "엔드포인트 1/2: k8s-cp-1의 coredns-674b8bbfcf-7xk2q 10.244.0.2")),
+    ],
+)  # fmt: skip
+def test_trace_names_its_ends_in_korean(src: str, dst: str, words: tuple[str, ...]) -> None:
+    text = korean("trace", "--snapshot", SEED, "--lang", "ko", src, dst)
+    for line in words:
+        assert line in text.splitlines(), text
+    assert [w for w in ("pod address", " on k8s-", "node k8s-", "svc kube-") if w in text] == []
 
 
 @pytest.mark.parametrize("name", PLANS)

@@ -14,7 +14,13 @@ from functools import cached_property
 
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.encap import EncapDecision, encapsulation
-from kostack.analyze.engine.endpoints import classify_ip
+from kostack.analyze.engine.endpoints import (
+    classify_ip,
+    node_label,
+    pod_label,
+    pod_on_label,
+    svc_label,
+)
 from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.relations import RouteClasses
@@ -40,11 +46,11 @@ def pod_endpoint(by_node: Mapping[str, Pod], view: NodeView) -> Endpoint | None:
     """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
     pod = by_node.get(view.name)
     if pod is not None and pod.ip is not None:
-        return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, view.name)
+        return Endpoint("pod", pod_label(pod.namespace, pod.name, pod.ip), pod.ip, view.name)
     if not view.blocks:
         return None
     ip = first_host(view.blocks[0])
-    return Endpoint("pod", f"a pod on {view.name} ({ip})", ip, view.name)
+    return Endpoint("pod", pod_on_label(view.name, ip), ip, view.name)
 
 
 class PodsOnNodes:
@@ -102,13 +108,13 @@ class ClusterFlows(PodsOnNodes):
                 pod = self._pods_by_node.get(v.name)
                 ip = next((a for a in pod.addresses if a.version == version), None) if pod else None
                 if pod is not None and ip is not None:
-                    ep = Endpoint("pod", f"pod {pod.namespace}/{pod.name} {ip}", ip, v.name)
+                    ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, v.name)
                 else:
                     block = next((b for b in v.blocks if b.version == version), None)
                     if block is None:
                         continue
                     ip = first_host(block)
-                    ep = Endpoint("pod", f"a pod on {v.name} ({ip})", ip, v.name)
+                    ep = Endpoint("pod", pod_on_label(v.name, ip), ip, v.name)
                 out.append(End(v, ep, ip))
             cache[version] = out
         return cache[version]
@@ -122,7 +128,7 @@ class ClusterFlows(PodsOnNodes):
     @cached_property
     def nodes(self) -> list[End]:
         return [
-            End(v, Endpoint("node", f"node {v.name} {v.ip}", v.ip, v.name), v.ip)
+            End(v, Endpoint("node", node_label(v.name, v.ip), v.ip, v.name), v.ip)
             for v in self.topo.node_views.values()
             if v.ip is not None
         ]
@@ -134,7 +140,7 @@ class ClusterFlows(PodsOnNodes):
         cache: dict[int, list[End]] = self.__dict__.setdefault("_nodes_of", {})
         if version not in cache:
             cache[version] = [
-                End(v, Endpoint("node", f"node {v.name} {ip}", ip, v.name), ip)
+                End(v, Endpoint("node", node_label(v.name, ip), ip, v.name), ip)
                 for v in self.topo.node_views.values()
                 for ip in (v.ip_of(version),)
                 if ip is not None
@@ -358,7 +364,7 @@ class ClusterFlows(PodsOnNodes):
         src = pods[0].endpoint if pods else None
         if src is None or vip_ip is None:
             return [], None
-        vip = Endpoint("service", f"svc {svc.namespace}/{svc.name} {vip_ip}", vip_ip)
+        vip = Endpoint("service", svc_label(svc.namespace, svc.name, vip_ip), vip_ip)
         first = trace(self.topo, src, vip, protocol, port)
         if any(h.step == "kube-proxy" and not h.passes for r in first for h in r.hops):
             return first, None

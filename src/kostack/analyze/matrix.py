@@ -18,7 +18,7 @@ from functools import cached_property
 from kostack.analyze.engine.tally import Group, outcome_of, tally
 from kostack.analyze.flows import ClusterFlows, PodsOnNodes
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, trace
+from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, svc_label, trace
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress
 
@@ -204,7 +204,7 @@ class Matrix(PodsOnNodes):
         svc = self.topo.services.get((namespace, name))
         if svc is None or svc.cluster_ip is None:
             return None
-        dst = Endpoint("service", f"svc {namespace}/{name} {svc.cluster_ip}", svc.cluster_ip)
+        dst = Endpoint("service", svc_label(namespace, name, svc.cluster_ip), svc.cluster_ip)
         out = []
         for cls in self.classes:
             src = self.pod_on(cls.rep)

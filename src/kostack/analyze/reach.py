@@ -10,7 +10,14 @@ from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import EncapDecision, encapsulation
-from kostack.analyze.engine.endpoints import classify_ip, parse_endpoint
+from kostack.analyze.engine.endpoints import (
+    classify_ip,
+    node_label,
+    parse_endpoint,
+    pod_label,
+    pod_on_label,
+    svc_label,
+)
 from kostack.analyze.engine.kube_proxy import icmp_expectation
 from kostack.analyze.engine.path import CasedTrace, trace, trace_cases
 from kostack.analyze.engine.secgroups import group_member, security_groups
@@ -45,8 +52,12 @@ __all__ = [
     "group_member",
     "icmp_expectation",
     "masquerade",
+    "node_label",
     "parse_endpoint",
+    "pod_label",
+    "pod_on_label",
     "security_groups",
+    "svc_label",
     "trace",
     "trace_cases",
     "worlds",

@@ -20,6 +20,9 @@ from kostack.analyze.reach import (
     FlowResult,
     classify_ip,
     encapsulation,
+    node_label,
+    pod_label,
+    pod_on_label,
     trace,
 )
 from kostack.analyze.topology import NodeView, Topology
@@ -236,7 +239,7 @@ def _pod_endpoint(
     """A pod on ``view``: at ``ip`` when it is a pod address, else the matrix's representative."""
     if ip is not None and topo.in_pod_network(ip):
         pod = topo.pod_by_ip.get(ip)
-        label = f"pod {pod.namespace}/{pod.name} {ip}" if pod else f"a pod on {view.name} ({ip})"
+        label = pod_label(pod.namespace, pod.name, ip) if pod else pod_on_label(view.name, ip)
         return Endpoint("pod", label, ip, view.name)
     return matrix.pod_on(view)
 
@@ -264,7 +267,7 @@ def pod6_on(topo: Topology, view: NodeView | None, ip: IPAddress | None = None) 
         return None
     if ip is not None and ip.version == 6 and topo.in_pod_network(ip):
         pod = topo.pod_by_ip.get(ip)
-        label = f"pod {pod.namespace}/{pod.name} {ip}" if pod else f"a pod on {view.name} ({ip})"
+        label = pod_label(pod.namespace, pod.name, ip) if pod else pod_on_label(view.name, ip)
         return Endpoint("pod", label, ip, view.name)
     block = next((b for b in view.blocks if b.version == 6), None)
     if block is None:  # IPAM blocks of one family only: the node's IPv6 podCIDR
@@ -273,7 +276,7 @@ def pod6_on(topo: Topology, view: NodeView | None, ip: IPAddress | None = None) 
     if block is None:
         return None
     first = block.network_address + 1 if block.num_addresses > 1 else block.network_address
-    return Endpoint("pod", f"a pod on {view.name} ({first})", first, view.name)
+    return Endpoint("pod", pod_on_label(view.name, first), first, view.name)
 
 
 def _predict_ipv6(
@@ -301,7 +304,7 @@ def _predict_ipv6(
         # A node's IPv6 InternalIP is the node (classify_ip knows the primary addresses only).
         owner = node_by_internal_ip(topo).get(target_ip)
         target = (
-            Endpoint("node", f"node {owner} {target_ip}", target_ip, owner)
+            Endpoint("node", node_label(owner, target_ip), target_ip, owner)
             if owner is not None
             else classify_ip(topo, target_ip)
         )

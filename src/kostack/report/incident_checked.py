@@ -6,13 +6,14 @@ namespace names, probe targets and kinds come from the cluster. Pure.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Status
-from kostack.analyze.reach import Endpoint, trace
+from kostack.analyze.reach import Endpoint, pod_label, svc_label, trace
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Pod, ProbeObservation, Snapshot
 from kostack.report.incident_model import (
@@ -33,6 +34,8 @@ from kostack.report.topology_svg import PicFlow, Picture
 from kostack.shell import render
 
 FLOW_ORDER = {"dns": 0, "api": 1, "pod-to-pod": 2, "egress": 3}
+# a flow from a system pod, in either language ("pod kube-system/...", "Pod kube-system/...")
+_SYSTEM_POD = re.compile(r"\S+ kube-system/")
 
 
 def probe_argv(p: ProbeObservation, domain: str) -> list[str]:
@@ -108,7 +111,7 @@ def flow_rows(pic: Picture, lang: str) -> tuple[FlowRow, ...]:
         groups.items(), key=lambda kv: (kv[0][1], FLOW_ORDER.get(kv[0][0], 9), kv[0][2])
     ):
         # the example a reader recognises: a workload's pod before a system pod
-        example = next((f for f in flows if not f.label.startswith("pod kube-system/")), flows[0])
+        example = next((f for f in flows if not _SYSTEM_POD.match(f.label)), flows[0])
         rows.append(
             FlowRow(
                 kind=t(lang, "pic.kind." + kind),
@@ -129,8 +132,8 @@ def ping_rows(topo: Topology, lang: str) -> tuple[FlowRow, ...]:
     pod = test_pod(topo.snapshot)
     if api is None or api.cluster_ip is None or pod is None or pod.ip is None or not pod.node:
         return ()
-    src = Endpoint("pod", f"pod {pod.namespace}/{pod.name} {pod.ip}", pod.ip, pod.node)
-    dst = Endpoint("service", f"svc default/kubernetes {api.cluster_ip}", api.cluster_ip)
+    src = Endpoint("pod", pod_label(pod.namespace, pod.name, pod.ip), pod.ip, pod.node)
+    dst = Endpoint("service", svc_label("default", "kubernetes", api.cluster_ip), api.cluster_ip)
     results = trace(topo, src, dst, "icmp", None)
     if not results:
         return ()

@@ -232,7 +232,15 @@ def render_trace(results: list[FlowResult] | tuple[FlowResult, ...], lang: str =
         return ""
     first = results[0]
     proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
-    lines = [t(lang, "trace_header", src=first.src.label, dst=first.requested.label, proto=proto)]
+    lines = [
+        t(
+            lang,
+            "trace_header",
+            src=L(first.src.label, lang),
+            dst=L(first.requested.label, lang),
+            proto=proto,
+        )
+    ]
     lines.extend(_trace_paths(results, lang))
     return terminal_safe("\n".join(lines) + "\n")
 
@@ -243,7 +251,15 @@ def render_cased_trace(cased: CasedTrace, lang: str = "en") -> str:
         return render_trace(cased.first, lang)
     first = cased.first[0]
     proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
-    lines = [t(lang, "trace_header", src=first.src.label, dst=first.requested.label, proto=proto)]
+    lines = [
+        t(
+            lang,
+            "trace_header",
+            src=L(first.src.label, lang),
+            dst=L(first.requested.label, lang),
+            proto=proto,
+        )
+    ]
     lines.append(t(lang, "trace_cases", n=len(cased.worlds)))
     for world, results in zip(cased.worlds, cased.results, strict=True):
         lines.append("")
@@ -264,7 +280,7 @@ def _trace_paths(results: list[FlowResult] | tuple[FlowResult, ...], lang: str) 
                     "trace_members" if members else "trace_endpoint",
                     n=idx,
                     total=len(results),
-                    target=f"{L(r.dst.label, lang)} on {r.dst.node}",
+                    target=t(lang, "trace_target", target=L(r.dst.label, lang), node=r.dst.node),
                 )
             )
         for n, hop in enumerate(r.hops, 1):

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kostack.analyze.matrix import POD_PORT, Matrix
-from kostack.analyze.reach import Endpoint, FlowResult, Hop, classify_ip, trace
+from kostack.analyze.reach import Endpoint, FlowResult, Hop, classify_ip, svc_label, trace
 from kostack.analyze.topology import NodeView, Topology, short_id
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.report.i18n import t
@@ -245,7 +245,7 @@ def _service(topo: Topology, namespace: str, name: str) -> Endpoint | None:
         svc = topo.service_by_ip.get(dns_ip) if dns_ip is not None else None
     if svc is None or svc.cluster_ip is None:
         return None
-    return Endpoint("service", f"svc {svc.namespace}/{svc.name} {svc.cluster_ip}", svc.cluster_ip)
+    return Endpoint("service", svc_label(svc.namespace, svc.name, svc.cluster_ip), svc.cluster_ip)
 
 
 def _node_flows(

@@ -28,6 +28,8 @@ register(
         },
         "nodes.all": {"en": "all {n} nodes", "ko": "노드 {n}대 전체"},
         "flow.at": {"en": "{where}: {detail}", "ko": "{where}: {detail}"},
+        # the hop that decided, after its evidence: the engine's step name, then what it says
+        "flow.step": {"en": "{step}: {detail}", "ko": "{step}: {detail}"},
         "flow.line": {"en": "{flow} -> {result}", "ko": "{flow} -> {result}"},
         "flow.ok": {"en": "ok", "ko": "정상"},
         "flow.denied": {"en": "dropped at {where}: {detail}", "ko": "{where}에서 차단됨: {detail}"},
@@ -87,7 +89,10 @@ def flow_line(result: FlowResult, hop: Hop | None = None) -> str:
 def evidence_of(hop: Hop | None) -> tuple[str, ...]:
     if hop is None:
         return ()
-    return (*tuple(e.text() for e in hop.evidence), f"{hop.step}: {hop.detail}")
+    return (
+        *tuple(e.text() for e in hop.evidence),
+        Msg("flow.step", step=hop.step, detail=hop.detail),
+    )
 
 
 def fact_hop(fact: Fact) -> Hop:

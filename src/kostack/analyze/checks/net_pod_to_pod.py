@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._facts import FactView, hop_text
+from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -68,7 +68,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                     total=total,
                     why=hop_text(fv.hop),
                 ),
-                (*(e.text() for e in fv.hop.evidence), f"{fv.hop.step}: {fv.hop.detail}"),
+                evidence_of(fv.hop),
                 flows=fv.flows(),
                 cause=fv.cause,
                 affected=fv.affected(),  # type: ignore[arg-type]  # Resources

@@ -89,18 +89,43 @@ register(
             "en": "e.g. svc:kube-system/kube-dns:53/udp",
             "ko": "예: svc:kube-system/kube-dns:53/udp",
         },
+        # What a flow's ends are called in traces and evidence (the English text is the label)
+        "ep.label.pod": {"en": "pod {pod} {ip}", "ko": "Pod {pod} {ip}"},
+        "ep.label.pod-name": {"en": "pod {pod}", "ko": "Pod {pod}"},
+        "ep.label.pod-on": {"en": "a pod on {node} ({ip})", "ko": "{node}의 Pod ({ip})"},
+        "ep.label.host-pod": {"en": "pod {pod} (hostNetwork)", "ko": "Pod {pod} (hostNetwork)"},
+        "ep.label.pod-address": {"en": "pod address {ip}", "ko": "Pod 주소 {ip}"},
+        "ep.label.node": {"en": "node {node} {ip}", "ko": "노드 {node} {ip}"},
+        "ep.label.svc": {"en": "svc {svc} {ip}", "ko": "서비스 {svc} {ip}"},
     }
 )
+
+
+def pod_label(namespace: str, name: str, ip: object = None) -> Msg:
+    """``pod NS/NAME IP`` (``pod NS/NAME`` without an address), in either language."""
+    if ip is None:
+        return Msg("ep.label.pod-name", pod=f"{namespace}/{name}")
+    return Msg("ep.label.pod", pod=f"{namespace}/{name}", ip=ip)
+
+
+def pod_on_label(node: str, ip: object) -> Msg:
+    """A pod the snapshot does not name: ``a pod on NODE (IP)``."""
+    return Msg("ep.label.pod-on", node=node, ip=ip)
+
+
+def node_label(node: str, ip: object) -> Msg:
+    return Msg("ep.label.node", node=node, ip=ip)
+
+
+def svc_label(namespace: str, name: str, ip: object) -> Msg:
+    return Msg("ep.label.svc", svc=f"{namespace}/{name}", ip=ip)
 
 
 def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str | None]:
     """Parse ``pod:NS/NAME``, ``node:NAME``, ``svc:NS/NAME:PORT/PROTO``, ``ip:A.B.C.D[:PORT/PROTO]``."""
     kind, sep, rest = spec.partition(":")
     if not sep:
-        raise EndpointError(
-            Msg("ep.no-kind", spec=repr(spec)),
-            Msg("ep.hint.forms"),
-        )
+        raise EndpointError(Msg("ep.no-kind", spec=repr(spec)), Msg("ep.hint.forms"))
     port: int | None = None
     proto: str | None = None
 
@@ -136,8 +161,12 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
             raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
         node = pod.node
         if pod.host_network:
-            return Endpoint("node", f"pod {ns}/{name} (hostNetwork)", pod.ip, node), port, proto
-        return Endpoint("pod", f"pod {ns}/{name} {pod.ip}", pod.ip, node), port, proto
+            return (
+                Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), pod.ip, node),
+                port,
+                proto,
+            )
+        return Endpoint("pod", pod_label(ns, name, pod.ip), pod.ip, node), port, proto
     if kind == "node":
         name = split_port(rest)
         view = topo.node_views.get(name)
@@ -146,7 +175,7 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
                 Msg("ep.no-node", node=repr(name)),
                 Msg("ep.hint.nodes", names=_some(topo.node_views)),
             )
-        return Endpoint("node", f"node {name} {view.ip}", view.ip, name), port, proto
+        return Endpoint("node", node_label(name, view.ip), view.ip, name), port, proto
     if kind in ("svc", "service"):
         ns, slash, name = rest.partition("/")
         if not slash:
@@ -158,7 +187,7 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         if svc.cluster_ip is None:
             raise EndpointError(Msg("ep.headless", svc=f"{ns}/{name}"))
         return (
-            Endpoint("service", f"svc {ns}/{name} {svc.cluster_ip}", svc.cluster_ip),
+            Endpoint("service", svc_label(ns, name, svc.cluster_ip), svc.cluster_ip),
             port,
             proto,
         )
@@ -192,14 +221,16 @@ def classify_ip(topo: Topology, ip: IPAddress) -> Endpoint:
     """Name an address the way the cluster sees it: a service, a pod, a node or outside."""
     svc = topo.service_by_ip.get(ip)
     if svc is not None:
-        return Endpoint("service", f"svc {svc.namespace}/{svc.name} {ip}", ip)
+        return Endpoint("service", svc_label(svc.namespace, svc.name, ip), ip)
     view = topo.node_by_ip.get(ip)
     if view is not None:
-        return Endpoint("node", f"node {view.name} {ip}", ip, view.name)
+        return Endpoint("node", node_label(view.name, ip), ip, view.name)
     pod = topo.pod_by_ip.get(ip)
     if pod is not None:
-        return Endpoint("pod", f"pod {pod.namespace}/{pod.name} {ip}", ip, pod.node)
+        return Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, pod.node)
     if topo.in_pod_network(ip):
         owner = topo.node_of_pod_ip(ip)
-        return Endpoint("pod", f"pod address {ip}", ip, owner.name if owner else None)
+        return Endpoint(
+            "pod", Msg("ep.label.pod-address", ip=ip), ip, owner.name if owner else None
+        )
     return Endpoint("external", f"{ip}", ip)

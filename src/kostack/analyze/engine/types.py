@@ -16,6 +16,9 @@ register(
             "en": "{wire} ({encap} carrying {inner})",
             "ko": "{wire} ({inner:을/를} 실은 {encap})",
         },
+        # a flow in one line: its ends are labels said in the reader's language
+        "flow.describe": {"en": "{src} -> {target}{port}", "ko": "{src} -> {target}{port}"},
+        "flow.target-via": {"en": "{target} (-> {dst})", "ko": "{target} (-> {dst})"},
     }
 )
 
@@ -133,12 +136,12 @@ class FlowResult:
     def ok(self) -> bool:
         return self.blocking is None and not self.no_reply_expected
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         port = f":{self.port}/{self.protocol}" if self.port is not None else f" {self.protocol}"
-        target = self.requested.label
+        target: str = self.requested.label
         if self.dst != self.requested:
-            target += f" (-> {self.dst.label})"
-        return f"{self.src.label} -> {target}{port}"
+            target = Msg("flow.target-via", target=target, dst=self.dst.label)
+        return Msg("flow.describe", src=self.src.label, target=target, port=port)
 
 
 class EndpointError(ValueError):

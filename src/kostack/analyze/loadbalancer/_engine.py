@@ -20,6 +20,7 @@ from kostack.analyze.reach import (
     antispoof,
     classify_ip,
     group_member,
+    node_label,
     security_groups,
     trace,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "antispoof",
     "classify_ip",
     "group_member",
+    "node_label",
     "security_groups",
     "trace",
 ]

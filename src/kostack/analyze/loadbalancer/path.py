@@ -19,6 +19,7 @@ from kostack.analyze.loadbalancer._engine import (
     Evidence,
     FlowResult,
     Hop,
+    node_label,
     trace,
 )
 from kostack.analyze.loadbalancer.admission import Admission
@@ -429,7 +430,7 @@ def trace_lb(
         client,
     )
     address = bs.external_addresses[0] if bs.external_addresses else None
-    dst = Endpoint("service", f"svc {bs.key} {address or '<pending>'}", address)
+    dst = Endpoint("service", Msg("ep.label.svc", svc=bs.key, ip=address or "<pending>"), address)
     shown_port = sp.port if sp else port
     hops = front(index, bs, pp, client)
     if sp is None and not _stop(hops):
@@ -500,7 +501,7 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
                 ),
             )
         ]
-    src = Endpoint("node", f"node {node.name} {node.ip}", node.ip, node.name)
+    src = Endpoint("node", node_label(node.name, node.ip), node.ip, node.name)
     dst = Endpoint("pod", f"{chosen.pod or 'pod'} {chosen.ip}", chosen.ip, chosen.node)
     inner = trace(index.topo, src, dst, pp.service_port.protocol.lower(), target_port)
     masq = Hop(

@@ -20,7 +20,7 @@ from typing import Literal
 
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition, Endpoint, FlowResult, trace
+from kostack.analyze.reach import Disposition, Endpoint, FlowResult, pod_label, trace
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
 from kostack.analyze.release_checks.workload import (
     ERROR_WORDS,
@@ -468,10 +468,9 @@ def _trace(
         return None
     port_of = {c.name: c.port for c in rule.components if c.port is not None}
     port = port_of.get(target.component, err.port)
-    src = Endpoint("pod", f"pod {src_pod.namespace}/{src_pod.name}", src_pod.ip, src_pod.node)
-    dst = Endpoint(
-        "pod", f"pod {dst_pod.namespace}/{dst_pod.name}", dst_pod.ip, dst_pod.node, port, "tcp"
-    )
+    src = Endpoint("pod", pod_label(src_pod.namespace, src_pod.name), src_pod.ip, src_pod.node)
+    dst_label = pod_label(dst_pod.namespace, dst_pod.name)
+    dst = Endpoint("pod", dst_label, dst_pod.ip, dst_pod.node, port, "tcp")
     results: list[FlowResult] = trace(topo, src, dst, "tcp", port_of.get(target.component, port))
     blocked = next((r for r in results if r.blocking is not None), None)
     if blocked is None or blocked.blocking is None:
