@@ -69,11 +69,6 @@ class KubeStore(StoreWrites):
         )
         self.add_all(objects)
 
-    def register_resource(self, rtype: ResourceType) -> None:
-        """Serve another resource type (custom types normally come from CRD objects)."""
-        with self._lock:
-            self._types[(rtype.group, rtype.version, rtype.plural)] = rtype
-
     def resource_types(self) -> list[ResourceType]:
         with self._lock:
             return list(self._types.values())

@@ -45,7 +45,7 @@ from kostack.lab.lab_probing import LabProbing
 from kostack.lab.lab_processes import LabProcesses
 from kostack.lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
 from kostack.lab.neutron import seed_command
-from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
+from kostack.lab.portsec import CounterOwner, PortCounters, read_counters
 from kostack.lab.router6 import configure_router6
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
 from kostack.lab.state import (
@@ -323,10 +323,6 @@ class Lab(LabProbing, LabProcesses):
             raise LabError(Msg("lab.x.no_render"), Msg("lab.x.run", command="`kostack lab sync`"))
         owners = [CounterOwner(**o.model_dump()) for o in portsec.owners]
         return read_counters(state.topology.hv_netns, owners)
-
-    def invalid_drops(self) -> int:
-        """Packets the hypervisor dropped as conntrack-invalid."""
-        return read_invalid_drops(self._require_state().topology.hv_netns)
 
     def exec_in(
         self,
