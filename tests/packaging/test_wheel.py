@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from conftest_neutron import SeededNeutron
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.importgraph import ImportGraph, entry_modules
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

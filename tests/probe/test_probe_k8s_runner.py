@@ -20,7 +20,6 @@ import pytest
 from probe_testing import SimulatedKubelet, run_cli
 
 from kostack.errors import ProbeError
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import dump_snapshot
 from kostack.probe.agent import AGENT, AGENT_VERSION
 from kostack.probe.correlate import add_observations, correlate
@@ -28,6 +27,7 @@ from kostack.probe.k8s_runner import KubeProbeOptions, probe_namespaces, run_in_
 from kostack.probe.plan import build_probe_plan
 from kostack.probe.results import AGENT_FILES, AGENT_PATH
 from kostack_testkit.builders import build, seed_doc
+from kostack_testkit.kubeapi import KubeApiDouble
 
 KubeletFactory = Callable[..., SimulatedKubelet]
 

@@ -34,7 +34,6 @@ from safety_servers import Credentials, Echo, EmptyNeutron, Keystone, Silent, Sl
 from kostack import redact
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit import helm_fixtures as hf
 from kostack_testkit.helm_fixture_cluster import HelmScenario, Placement, PodState, install_objects
 from kostack_testkit.helm_fixture_postgresql import POSTGRESQL_DEFAULT_VALUES, postgresql_objects
@@ -47,6 +46,7 @@ from kostack_testkit.helm_fixture_storage import (
 )
 from kostack_testkit.k8s_fixture_objects import make_nodes
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 # The slow server answers after this; every deadline in these tests is far shorter.
 SLOW_S = 60.0
