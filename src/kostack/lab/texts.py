@@ -110,14 +110,6 @@ register(
             "ko": "{ns:은/는} 이 랩의 네임스페이스가 아닙니다",
         },
         "lab.x.see_status": {"en": "see {command}", "ko": "{command:을/를} 보세요"},
-        "lab.x.from_neutron": {
-            "en": "this lab reads port security from Neutron",
-            "ko": "이 랩은 포트 보안을 Neutron에서 읽습니다",
-        },
-        "lab.x.change_in_neutron": {
-            "en": "change it in Neutron at {url}",
-            "ko": "Neutron({url})에서 바꾸세요",
-        },
         "lab.x.no_pod_for_nodeport": {
             "en": "node {node} runs no pod to serve the NodePort",
             "ko": "노드 {node}에 NodePort를 받을 Pod가 없습니다",
