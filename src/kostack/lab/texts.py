@@ -323,42 +323,5 @@ register(
             "ko": "PyPI(또는 미러)에 접속되는지, 디스크에 공간이 있는지 확인하세요 ({size})",
         },
         # ---------------------------------------------------------------- the tests' Neutron handle
-        "lab.x.neutron_running": {
-            "en": "Neutron is already running at {url}",
-            "ko": "Neutron이 이미 {url}에서 실행 중입니다",
-        },
-        "lab.x.neutron_stop_first": {"en": "call stop() first", "ko": "먼저 stop()을 호출하세요"},
-        "lab.x.neutron_never_started": {
-            "en": "Neutron was never started",
-            "ko": "Neutron이 시작된 적이 없습니다",
-        },
-        "lab.x.neutron_start_first": {
-            "en": "call start() first",
-            "ko": "먼저 start()를 호출하세요",
-        },
-        "lab.x.neutron_not_running": {
-            "en": "Neutron is not running",
-            "ko": "Neutron이 실행 중이 아닙니다",
-        },
-        "lab.x.neutron_start": {
-            "en": "call start() or ensure_running()",
-            "ko": "start()나 ensure_running()을 호출하세요",
-        },
-        "lab.x.neutron_slow": {
-            "en": "Neutron did not become ready within {seconds}s",
-            "ko": "Neutron이 {seconds}초 안에 준비되지 않았습니다",
-        },
-        "lab.x.neutron_exited": {
-            "en": "Neutron exited with status {status} before it was ready",
-            "ko": "Neutron이 준비되기 전에 종료되었습니다 (종료 코드 {status})",
-        },
-        "lab.x.see_log_lines": {
-            "en": "see {log}:\n{tail}",
-            "ko": "{log:을/를} 확인하세요. 마지막 줄:\n“{tail}”",
-        },
-        "lab.x.neutron_silent": {
-            "en": "Neutron printed ready but {url} does not answer: {why}",
-            "ko": "Neutron이 준비되었다고 했지만 {url:이/가} 응답하지 않습니다: “{why}”",
-        },
     }
 )
