@@ -35,8 +35,6 @@ from typing import IO, Final
 __all__ = [
     "REDACTED",
     "RedactingStream",
-    "forget_all",
-    "known_count",
     "redact",
     "remember",
     "remember_credentials",
@@ -195,15 +193,6 @@ def _collect(node: object, key: str, found: list[str], depth: int) -> None:
     elif isinstance(node, list | tuple):
         for child in node:
             _collect(child, key, found, depth + 1)
-
-
-def forget_all() -> None:
-    """Forget the known secrets (tests that need a clean slate)."""
-    _KNOWN.clear()
-
-
-def known_count() -> int:
-    return len(_KNOWN)
 
 
 # --------------------------------------------------------------------------- generic shapes

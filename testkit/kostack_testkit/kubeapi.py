@@ -17,11 +17,13 @@ delay on matching requests), a log of the answered requests (`requests`,
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 from aiohttp import web
@@ -29,7 +31,7 @@ from aiohttp import web
 from kostack.lab import kubeapi
 from kostack.lab.kubeapi_resources import ResourceType
 from kostack.lab.kubeapi_routes import Route, parse_route, request_verb
-from kostack.lab.kubeapi_status import JsonObject, KubeApiError, expired_continue
+from kostack.lab.kubeapi_status import JsonObject, KubeApiError
 from kostack.lab.kubeapi_store import KubeStore
 
 __all__ = [
@@ -41,6 +43,30 @@ __all__ = [
     "list_objects",
     "resource_types",
 ]
+
+
+# What kube-apiserver answers when a list's continue token outlived etcd's compaction
+# (kubernetes staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go).
+EXPIRED_CONTINUE: Final = (
+    "The provided continue parameter is too old to display a consistent list result. You can "
+    "start a new list without the continue parameter, or use the continue token in this "
+    "response to retrieve the remainder of the results. Continuing with the provided token "
+    "results in an inconsistent list - objects that were created, modified, or deleted between "
+    "the time the first chunk was returned and now may show up in the list."
+)
+
+
+def expired_continue(token: str) -> KubeApiError:
+    """The 410 answer to a list page whose continue token expired, with the token that goes on.
+
+    The new token continues after the same object at the latest revision
+    (revision -1), as kube-apiserver's does.
+    """
+    decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+    renewed = base64.urlsafe_b64encode(
+        json.dumps({"rv": -1, "start": decoded["start"]}).encode()
+    ).decode()
+    return KubeApiError(410, EXPIRED_CONTINUE, list_continue=renewed)
 
 
 @dataclass

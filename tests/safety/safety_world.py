@@ -55,6 +55,11 @@ SHORT_TIMEOUT = "0.5"
 TIMEOUT = "30"
 
 
+def forget_secrets() -> None:
+    """Make this process's redactor forget every secret it learned (each run starts clean)."""
+    redact._KNOWN.clear()
+
+
 def _canary(kind: str) -> str:
     return f"cnry-{kind}-{secrets.token_hex(12)}"
 
@@ -215,7 +220,7 @@ class World:
 
     def run(self, *args: str, environ: dict[str, str] | None = None) -> Run:
         """One kostack command, in-process, with a redactor that knows nothing yet."""
-        redact.forget_all()  # each run must learn its own secrets (no help from earlier runs)
+        forget_secrets()  # each run must learn its own secrets (no help from earlier runs)
         out, err = io.StringIO(), io.StringIO()
         env = Environment(
             stdout=out,
