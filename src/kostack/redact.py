@@ -46,7 +46,6 @@ REDACTED: Final = "<redacted>"
 # as a whole token (a password "hunter2x" inside "hunter2xyz" is not that password).
 _MIN_LENGTH: Final = 6
 _MIN_SUBSTRING_LENGTH: Final = 8
-_MIN_LINE_LENGTH: Final = 16  # a line of a multi-line key (PEM body) worth matching alone
 
 # Keys whose values are credentials, in configuration files, logs and echoed requests.
 CREDENTIAL_KEY: Final = re.compile(
