@@ -35,8 +35,6 @@ from typing import IO, Final
 __all__ = [
     "REDACTED",
     "RedactingStream",
-    "forget_all",
-    "known_count",
     "redact",
     "remember",
     "remember_credentials",
@@ -48,7 +46,6 @@ REDACTED: Final = "<redacted>"
 # as a whole token (a password "hunter2x" inside "hunter2xyz" is not that password).
 _MIN_LENGTH: Final = 6
 _MIN_SUBSTRING_LENGTH: Final = 8
-_MIN_LINE_LENGTH: Final = 16  # a line of a multi-line key (PEM body) worth matching alone
 
 # Keys whose values are credentials, in configuration files, logs and echoed requests.
 CREDENTIAL_KEY: Final = re.compile(
@@ -195,15 +192,6 @@ def _collect(node: object, key: str, found: list[str], depth: int) -> None:
     elif isinstance(node, list | tuple):
         for child in node:
             _collect(child, key, found, depth + 1)
-
-
-def forget_all() -> None:
-    """Forget the known secrets (tests that need a clean slate)."""
-    _KNOWN.clear()
-
-
-def known_count() -> int:
-    return len(_KNOWN)
 
 
 # --------------------------------------------------------------------------- generic shapes

@@ -20,9 +20,9 @@ __all__ = ["seed_helm_doc"]
 def seed_helm_doc() -> dict[str, Any]:
     """The snapshot's `helm` section for the seed's Harbor story (JSON-shaped)."""
     from kostack.collect.helm import collect_helm, load_client
-    from kostack.lab.kubeapi import KubeApiDouble
     from kostack_testkit import helm_fixtures
     from kostack_testkit.k8s_fixtures import seed_cluster
+    from kostack_testkit.kubeapi import KubeApiDouble
 
     scenario = helm_fixtures.harbor_seed()
     with (

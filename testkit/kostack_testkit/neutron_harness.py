@@ -1,4 +1,4 @@
-"""The real Neutron for tests: the lab's `NeutronServer` plus a fast reset and snapshots.
+"""The real Neutron for tests: `NeutronServer` (neutron_launcher.py), a fast reset, snapshots.
 
 `NeutronHarness` starts the same server `kostack lab` uses (the product's
 `neutron_server.py`, from the same Neutron venv in the user cache), wrapped
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from kostack.catalog import Msg, register
-from kostack.lab.neutron import NeutronError, NeutronServer
+from kostack.lab.neutron_venv import NeutronError
+from kostack_testkit.neutron_launcher import NeutronServer
 
 # The harness' own errors, keyed as every LabError is (kostack.lab.texts).
 register(

@@ -38,7 +38,7 @@ from typing import Any
 
 import kubernetes
 
-from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.octavia_harness import OctaviaHarness
 
 LB_ID_ANNOTATION = "loadbalancer.openstack.org/load-balancer-id"

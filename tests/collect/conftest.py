@@ -9,9 +9,9 @@ import pytest
 from collect_live_support import LiveSeed, write_noauth_clouds
 from conftest_neutron import SeededNeutron
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.faultproxy import FaultProxy
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.errors import ConfigError
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import load_snapshot, loads_snapshot
 from kostack_testkit.faultproxy import FaultKind
+from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.ports import refused_port
 
 pytestmark = pytest.mark.neutron

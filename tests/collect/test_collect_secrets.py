@@ -21,11 +21,11 @@ from collect_live_support import Run, run_cli
 from conftest_neutron import SeededNeutron
 
 from kostack.collect.live import kubeconfig_secrets, scrub_snapshot
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import loads_snapshot
 from kostack_testkit.builders import build, seed_doc
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 pytestmark = pytest.mark.neutron
 

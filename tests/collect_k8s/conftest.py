@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from k8s_collect_served import Served, ServeFn
 
-from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 @pytest.fixture

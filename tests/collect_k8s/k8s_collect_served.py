@@ -15,10 +15,10 @@ from typing import Any
 
 from kostack.collect.kubernetes import KubeCollection, collect_kubernetes
 from kostack.collect.match import match_identities
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import Snapshot
 from kostack.model.snapshot import OpenStack
 from kostack_testkit.builders import seed_doc
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 @dataclass

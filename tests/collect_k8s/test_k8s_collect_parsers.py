@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from k8s_collect_served import ServeFn
 
+from kostack.collect._cni_flannel import flannel_flag
 from kostack.collect._kube_cni import (
-    flannel_ip_masq,
     parse_block,
     parse_cilium,
     parse_flannel,
@@ -109,8 +109,8 @@ def test_flannel_ip_masq(arguments: list[str], env: list[dict[str, str]], expect
         "args": arguments,
         "env": env,
     }
-    assert flannel_ip_masq([container]) is expected
-    assert flannel_ip_masq([{"name": "other", "command": ["sleep"]}]) is None
+    assert flannel_flag([container], "ip-masq") is expected
+    assert flannel_flag([{"name": "other", "command": ["sleep"]}], "ip-masq") is None
 
 
 def test_cilium_defaults() -> None:

@@ -99,8 +99,7 @@ def test_node_addresses_per_family() -> None:
     parsed = parse_node(obj, Notes())
     assert parsed is not None
     node = parsed.node
-    assert str(node.internal_ip_of(4)) == "10.0.0.11"
-    assert str(node.internal_ip_of(6)) == "fd00:0:0:1::11"
+    assert [str(ip) for ip in node.internal_ips] == ["10.0.0.11", "fd00:0:0:1::11"]
     assert [c.version for c in node.pod_cidrs] == [4, 6]
 
 

@@ -25,12 +25,12 @@ from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.collect.match import match_nodes
 from kostack.collect.openstack import collect_openstack
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.neutron import openstack_connection
 from kostack.model import Snapshot, dump_snapshot
 from kostack.plan.preflight import planned_cluster
 from kostack_testkit.builders import build, seed_doc
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 # Fields Neutron changes on every update: not part of "the state" a rollback restores.
 VOLATILE = frozenset({"revision_number", "updated_at"})

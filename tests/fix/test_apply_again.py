@@ -17,10 +17,10 @@ from conftest import SeedCloud, diff_states, run_cli, write_noauth_clouds
 from kostack.apply.engine import apply_plan
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 def _apply_plan(  # type: ignore[no-untyped-def]

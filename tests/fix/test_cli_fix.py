@@ -16,10 +16,10 @@ from conftest import SeedCloud, diff_states, harness_snapshot, run_cli
 from kostack.apply.engine import Event, apply_plan
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.neutron import openstack_connection
 from kostack.model import dump_snapshot
 from kostack.plan.build import build_plan
+from kostack_testkit.kubeapi import KubeApiDouble
 
 EXAMPLE = str(Path(__file__).parents[2] / "examples" / "seed-incident.json")
 NO_ENV: dict[str, str] = {}

@@ -53,9 +53,9 @@ def helm_base() -> Doc:
     import tempfile
 
     from kostack.collect.helm import collect_helm, load_client
-    from kostack.lab.kubeapi import KubeApiDouble
     from kostack_testkit import helm_fixtures as hf
     from kostack_testkit.k8s_fixtures import seed_cluster
+    from kostack_testkit.kubeapi import KubeApiDouble
 
     scenario = hf.harbor_seed()
     scenario.extend(hf.lookalikes())

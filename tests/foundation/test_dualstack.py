@@ -12,11 +12,12 @@ import pytest
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.antispoof import antispoof, passes
-from kostack.analyze.engine.ipv6 import always_allowed, link_local
+from kostack.analyze.engine.families import FamilyResult
+from kostack.analyze.engine.ipv6 import link_local
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Status
-from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.flows import POD_PORT, ClusterFlows
 from kostack.analyze.messages import Msg, localize
 from kostack.model.snapshot import Port
 from kostack_testkit.builders import POD_CIDR, add_pairs, build, group, rule
@@ -66,17 +67,6 @@ def test_pairs_are_per_family() -> None:
     port6 = _port(allowed_address_pairs=[{"ip_address": POD_CIDR_V6}])
     assert passes(port6, ipaddress.ip_address("fd00:10:244:0:1::9"))
     assert not passes(port6, ipaddress.ip_address("10.244.3.9"))
-
-
-def test_what_neutron_always_allows_for_ipv6() -> None:
-    # neutron agent/firewall.py ICMPV6_ALLOWED_INGRESS_TYPES (+ RA in the OVS firewall)
-    for kind in (130, 134, 135, 136):
-        assert always_allowed("ingress", 58, kind)
-    # echo needs a rule; a port never sends a router advertisement
-    assert not always_allowed("ingress", 58, 128)
-    assert not always_allowed("egress", 58, 134)
-    assert always_allowed("egress", 58, 133) and always_allowed("egress", 17, 547)
-    assert not always_allowed("ingress", 17, 546)
 
 
 def _broken() -> Doc:
@@ -130,6 +120,12 @@ def test_fixed_twin_is_clean_and_every_family_is_judged() -> None:
     assert len(passing) == 2  # IPv4 and IPv6
 
 
+def _pod_to_pod_of(flows: ClusterFlows, version: int) -> FamilyResult:
+    """Pod to pod in one address family, judged by the class engine as `pod_to_pod` is."""
+    pods = flows.pods_of(version)
+    return flows.families_of(version).evaluate(pods, pods, lambda s, t: ("tcp", POD_PORT))
+
+
 def test_pod_flows_per_family_agree_with_tracing_each_pair() -> None:
     """The class engine's IPv6 pod-to-pod verdicts equal tracing every pair one by one."""
     for doc in (_broken(), dualstack_example_doc("dualstack-fixed")):
@@ -137,7 +133,7 @@ def test_pod_flows_per_family_agree_with_tracing_each_pair() -> None:
         assert flows.versions == (4, 6)
         ends = flows.pods_of(6)
         assert len(ends) == 4 and all(e.ip.version == 6 for e in ends)
-        result = flows.pod_to_pod_of(6)
+        result = _pod_to_pod_of(flows, 6)
         ok = 0
         for s in ends:
             for t in ends:
@@ -145,8 +141,8 @@ def test_pod_flows_per_family_agree_with_tracing_each_pair() -> None:
                     r = trace(flows.topo, s.endpoint, t.endpoint, "tcp", 8080)[0]
                     ok += r.ok
         assert result.total == 12 and result.ok[0] == ok
-    assert ClusterFlows(build(_broken())).pod_to_pod_of(6).ok[0] == 0
-    assert ClusterFlows(build(_broken())).pod_to_pod_of(4).ok[0] == 12
+    assert _pod_to_pod_of(ClusterFlows(build(_broken())), 6).ok[0] == 0
+    assert _pod_to_pod_of(ClusterFlows(build(_broken())), 4).ok[0] == 12
 
 
 def _ping6(doc: Doc) -> Disposition:

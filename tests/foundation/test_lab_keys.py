@@ -129,7 +129,10 @@ def test_every_lab_raise_site_passes_keys_for_message_and_hint() -> None:
         total += raised
         bad += [f"{path.relative_to(SRC)} {p}" for p in problems]
     assert bad == []
-    assert total >= 55, total  # the scan sees the raise sites (55 when written)
+    # the scan sees the raise sites (55 when written; 46 once what only tests called moved
+    # out: Lab.apply_port_description to tests/lab/lab_testing.py, NeutronServer's 8 to
+    # kostack_testkit.neutron_launcher)
+    assert total >= 46, total
     assert {"LabError", "LabInputError", "NeutronError", "LabExtraMissing"} <= ERROR_NAMES
 
 

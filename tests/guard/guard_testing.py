@@ -27,7 +27,6 @@ from kostack.guard.loop import GuardLoop, GuardSettings
 from kostack.guard.source import LiveReader
 from kostack.guard.state import GuardState
 from kostack.lab.kube_objects import namespace_object
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.neutron import openstack_connection
 from kostack.lab.neutron_seed import SeedIds
 from kostack.lab.seed import FIRST_NODE_HOST, node_device_id, node_mac
@@ -35,6 +34,7 @@ from kostack_testkit.k8s_fixture_calico import calico_ipam, calico_node_annotati
 from kostack_testkit.k8s_fixture_kubeadm import node_object
 from kostack_testkit.k8s_fixture_objects import NodeSpec, make_nodes
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 POD_CIDR = "10.244.0.0/16"
 SERVICE_CIDR = "10.96.0.0/12"

@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from kostack.cli.guard import guard as guard_command
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "guard"

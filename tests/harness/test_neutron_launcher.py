@@ -1,7 +1,8 @@
-"""The lab's Neutron launcher (product code): where its venv lives, how it is made, how it runs.
+"""The lab's Neutron (product code): where its venv lives, how it is made, how its server runs.
 
-The tests' harness (kostack_testkit.neutron_harness) is this same launcher with
-a reset path added; here the product part is checked on its own.
+The product's server script runs under the tests' launcher
+(kostack_testkit.neutron_launcher) here, without the harness's reset paths
+(kostack_testkit.neutron_harness), so the product part is checked on its own.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kostack.lab.neutron import NeutronServer, openstack_connection
+from kostack.lab.neutron import openstack_connection
 from kostack.lab.neutron_venv import (
     MARKER,
     NEUTRON_PACKAGES,
@@ -27,6 +28,7 @@ from kostack.lab.neutron_venv import (
     provision_neutron_venv,
     provisioned,
 )
+from kostack_testkit.neutron_launcher import NeutronServer
 
 
 def test_the_venv_lives_in_the_user_cache_unless_told_otherwise() -> None:
@@ -108,7 +110,7 @@ def test_where_without_a_venv_exits_3(tmp_path: Path) -> None:
 def test_the_product_server_serves_neutron_without_test_paths(
     neutron_harness: object, tmp_path: Path
 ) -> None:
-    """The launcher the lab uses serves the real API and none of the harness's private paths."""
+    """The server script the lab runs serves the real API and none of the harness's private paths."""
     server = NeutronServer()
     try:
         server.start(tmp_path / "neutron")

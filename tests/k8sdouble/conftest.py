@@ -8,8 +8,8 @@ from pathlib import Path
 import kubernetes
 import pytest
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.k8s_fixtures import calico_manifest_cluster, seed_device_id
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 def test_version(api_client: kubernetes.client.ApiClient) -> None:

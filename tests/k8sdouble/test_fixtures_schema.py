@@ -13,8 +13,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.kubeapi import KubeApiDouble
 
 # kubernetes-validate maps any 1.33.x to its v1.33.0 schemas (checked: it
 # accepts "1.33", "1.33.5" and "v1.33.5"); ask for the seed's exact version.

@@ -20,7 +20,7 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from kostack.lab.kube_objects import namespace_object
-from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 def strict_1_33(obj: dict[str, Any]) -> list[str]:

@@ -11,8 +11,8 @@ import kubernetes
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.k8s_fixtures import flannel_cluster, seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 def double_threads() -> list[threading.Thread]:

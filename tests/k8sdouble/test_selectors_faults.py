@@ -10,13 +10,13 @@ import pytest
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.kubeapi_selectors import (
     SelectorError,
     labels_match,
     parse_field_selector,
     parse_label_selector,
 )
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 def pod_names(pods: kubernetes.client.V1PodList) -> set[str]:

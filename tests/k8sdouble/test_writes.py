@@ -11,8 +11,8 @@ import kubernetes_validate
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 
 def pvc(name: str, namespace: str = "default", **labels: str) -> dict[str, Any]:

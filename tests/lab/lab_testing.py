@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kostack.lab.agent import SyncResult
 from kostack.lab.lab import Lab
 from kostack.lab.netns import find_tagged_processes, list_namespaces
+from kostack.lab.state import write_json_atomic
 
 
 def lab_name() -> str:
@@ -61,3 +64,13 @@ def module_lab(scenario: str, state_dir: Path, nodes: int = 3) -> Iterator[Lab]:
         lab.down()
     assert_nothing_left(lab_name())
     assert root_namespace_state() == before
+
+
+def apply_port_description(
+    lab: Lab, ports: Sequence[Mapping[str, Any]], security_groups: Sequence[Mapping[str, Any]]
+) -> SyncResult:
+    """Replace a lab's built-in port description (a lab without a Neutron) and re-render."""
+    assert lab.status().neutron_endpoint is None, "this lab reads port security from Neutron"
+    write_json_atomic(lab.paths.ports, [dict(p) for p in ports])
+    write_json_atomic(lab.paths.groups, [dict(g) for g in security_groups])
+    return lab.sync()

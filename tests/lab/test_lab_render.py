@@ -23,10 +23,27 @@ from kostack.lab.scenarios import (
     kubernetes_objects,
     neutron_description,
 )
-from kostack.lab.topology import interface_names, plan_hv, plan_node, plan_pod, plan_router
-from kostack.lab.topology_layout import Encapsulation, build_topology
+from kostack.lab.topology import plan_hv, plan_node, plan_pod, plan_router
+from kostack.lab.topology_layout import (
+    BRIDGE,
+    NODE_NIC,
+    POD_NIC,
+    ROUTER_TAP,
+    ROUTER_UPLINK,
+    VXLAN_DEVICE,
+    Encapsulation,
+    Topology,
+    build_topology,
+)
 
 MAC = "fa:16:3e:00:00:12"
+
+
+def interface_names(topo: Topology) -> list[str]:
+    """Every interface name the lab creates (all carry the ks- prefix)."""
+    names = {BRIDGE, NODE_NIC, POD_NIC, VXLAN_DEVICE, ROUTER_TAP, ROUTER_UPLINK}
+    names |= {n.tap for n in topo.nodes} | {p.host_veth for p in topo.pods}
+    return sorted(names)
 
 
 def rest_port(**overrides: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import pytest
+from lab_testing import apply_port_description
 
 from kostack.lab.lab import Lab, ProbeSpec
 from kostack.lab.scenarios import SCENARIOS, Scenario
@@ -79,7 +80,7 @@ def test_seed_drops_name_the_antispoofing_rule_and_pairs_fix_dns(lab: Lab) -> No
         if port["device_owner"].startswith("compute:"):
             port["allowed_address_pairs"] = [{"ip_address": "10.244.0.0/16"}]
             port["revision_number"] += 1
-    result = lab.apply_port_description(ports, groups)
+    result = apply_port_description(lab, ports, groups)
     assert result.changed and result.unbound == ()
     assert "fa:16:3e:00:00:12 . 10.244.0.0/16" in lab.paths.portsec_nft.read_text()
 
@@ -154,7 +155,7 @@ def test_every_rule_form_loads_into_nft(lab: Lab) -> None:
     nodes_group["security_group_rules"] += [
         {"id": f"extra-{i}", "ethertype": "IPv4", **rule} for i, rule in enumerate(extra)
     ]
-    result = lab.apply_port_description(ports, groups)
+    result = apply_port_description(lab, ports, groups)
     assert result.changed and result.warnings == ()
     listed = lab.exec_in("hv", ["nft", "list", "table", "bridge", "ks-portsec"], check=True).stdout
     assert "tcp dport 30000-32767" in listed and "icmp type echo-request icmp code" in listed

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from lab_testing import lab_name
+from lab_testing import apply_port_description, lab_name
 
 from kostack.cli.lab import lab as lab_group
 from kostack.lab.lab import Lab
@@ -43,7 +43,7 @@ def _open(lab: Lab, prefix: str, port: int = NODE_PORT) -> None:
         "remote_group_id": None,
     }
     nodes["security_group_rules"] = [*nodes.get("security_group_rules", []), rule]
-    lab.apply_port_description(ports, groups)
+    apply_port_description(lab, ports, groups)
 
 
 def _ingress_drops(lab: Lab) -> set[str]:

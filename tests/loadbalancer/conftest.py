@@ -9,9 +9,9 @@ import pytest
 from conftest_neutron import SeededNeutron
 from lb_live_support import LBWorld, write_clouds
 
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.faultproxy import FaultProxy
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.occm import Occm
 from kostack_testkit.octavia_harness import OctaviaHarness
 

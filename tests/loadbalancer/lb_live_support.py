@@ -15,8 +15,8 @@ from conftest_neutron import SeededNeutron
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.faultproxy import FaultProxy
+from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.occm import Occm
 from kostack_testkit.octavia_harness import OctaviaHarness
 

@@ -22,9 +22,9 @@ from typing import Any
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.lab import Lab
 from kostack.lab.netns import find_tagged_processes, list_namespaces
+from kostack_testkit.kubeapi import KubeApiDouble
 
 PROBE_LABEL = "app.kubernetes.io/name"
 COMPONENT = "app.kubernetes.io/component"

@@ -20,14 +20,14 @@ import pytest
 from probe_testing import SimulatedKubelet, run_cli
 
 from kostack.errors import ProbeError
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import dump_snapshot
 from kostack.probe.agent import AGENT, AGENT_VERSION
 from kostack.probe.correlate import add_observations, correlate
-from kostack.probe.k8s_runner import KubeProbeOptions, probe_namespaces, run_in_kubernetes
+from kostack.probe.k8s_runner import MANAGED_BY, NAME_LABEL, KubeProbeOptions, run_in_kubernetes
 from kostack.probe.plan import build_probe_plan
 from kostack.probe.results import AGENT_FILES, AGENT_PATH
 from kostack_testkit.builders import build, seed_doc
+from kostack_testkit.kubeapi import KubeApiDouble
 
 KubeletFactory = Callable[..., SimulatedKubelet]
 
@@ -49,6 +49,14 @@ def client_for(api: KubeApiDouble, kubeconfig: Path) -> Any:
     return kubernetes.config.new_client_from_config(
         config_file=str(kubeconfig), context=api.context_name
     )
+
+
+def probe_namespaces(api_client: Any) -> list[str]:
+    """Namespaces a probe round created, found by its labels as an operator would."""
+    listing = kubernetes.client.CoreV1Api(api_client).list_namespace(
+        label_selector=f"app.kubernetes.io/name={NAME_LABEL},app.kubernetes.io/managed-by={MANAGED_BY}",
+    )
+    return [ns.metadata.name for ns in listing.items or [] if ns.metadata and ns.metadata.name]
 
 
 def namespaces(api: KubeApiDouble) -> list[str]:

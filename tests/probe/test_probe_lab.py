@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 from probe_testing import add_router_routes, run_cli
 
-from kostack.lab.cluster import serve_lab_cluster
-from kostack.lab.lab import Lab
+from kostack.lab.cluster import LabCluster, serve_lab_cluster
+from kostack.lab.lab import CLOUD_NAME, Lab
 from kostack.lab.lab_snapshot import lab_snapshot
 from kostack.model import dump_snapshot
+from kostack_testkit.kubeapi import list_objects
 
 pytestmark = [pytest.mark.lab]
 
@@ -51,6 +52,14 @@ def by_source(observations: list[dict[str, Any]], kind: str) -> dict[str, str]:
     return {o["source_node"]: o["verdict"] for o in observations if o["kind"] == kind}
 
 
+def _live_args(cluster: LabCluster) -> list[str]:
+    """The cluster's exports as command-line options (for commands run without them)."""
+    args = ["--kubeconfig", str(cluster.kubeconfig)]
+    if cluster.neutron is not None:
+        args += ["--os-cloud", CLOUD_NAME, "--neutron-backend", "ml2/ovs"]
+    return args
+
+
 @pytest.mark.neutron
 def test_seed_diagnose_active_then_fix_then_probe(
     lab: Lab, seeded_neutron: Any, tmp_path: Path
@@ -67,7 +76,7 @@ def test_seed_diagnose_active_then_fix_then_probe(
         )
         started = time.monotonic()
         diagnosed = run_cli(
-            ["diagnose", "--active", *cluster.live_args(), "--egress-target", "203.0.113.10"], env
+            ["diagnose", "--active", *_live_args(cluster), "--egress-target", "203.0.113.10"], env
         )
         elapsed = time.monotonic() - started
         print(f"diagnose --active (collect + plan + probe pods + correlate): {elapsed:.2f} s")
@@ -84,7 +93,7 @@ def test_seed_diagnose_active_then_fix_then_probe(
         assert len(set(cluster.kubelet.runs)) == 4
         assert not [
             n
-            for n in cluster.api.list_objects("v1", "Namespace")
+            for n in list_objects(cluster.api, "v1", "Namespace")
             if n["metadata"]["name"].startswith("kostack-probe-")
         ]
 
@@ -93,7 +102,7 @@ def test_seed_diagnose_active_then_fix_then_probe(
                 "fix",
                 "apply",
                 "--yes",
-                *cluster.live_args(),
+                *_live_args(cluster),
                 "--journal",
                 str(tmp_path / "fix.journal.jsonl"),
             ],
@@ -106,7 +115,7 @@ def test_seed_diagnose_active_then_fix_then_probe(
             [
                 "probe",
                 "--yes",
-                *cluster.live_args(),
+                *_live_args(cluster),
                 "--icmp-clusterip",
                 "--egress-target",
                 EGRESS,

@@ -17,10 +17,10 @@ from typing import Any
 import kubernetes
 
 from kostack.collect.helm import HelmCollection, collect_helm, load_client
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.model import Snapshot, load_snapshot
 from kostack_testkit import helm_fixtures as hf
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

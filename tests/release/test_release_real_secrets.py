@@ -26,9 +26,9 @@ from kostack.collect.helm import (
     load_client,
     release_from_records,
 )
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.helm_fixture_storage import go_json
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "helm" / "release-secrets.yaml"
 SECRETS: list[dict[str, Any]] = list(yaml.safe_load_all(DATA.read_text(encoding="utf-8")))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kostack.lab.kubeapi import KubeApiDouble
+from kostack_testkit.kubeapi import KubeApiDouble
 
 KOSTACK = str(Path(sys.executable).parent / "kostack")
 # The tests' upper bound for "ended": generous (the machine may be busy); what was

@@ -34,7 +34,6 @@ from safety_servers import Credentials, Echo, EmptyNeutron, Keystone, Silent, Sl
 from kostack import redact
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit import helm_fixtures as hf
 from kostack_testkit.helm_fixture_cluster import HelmScenario, Placement, PodState, install_objects
 from kostack_testkit.helm_fixture_postgresql import POSTGRESQL_DEFAULT_VALUES, postgresql_objects
@@ -47,12 +46,18 @@ from kostack_testkit.helm_fixture_storage import (
 )
 from kostack_testkit.k8s_fixture_objects import make_nodes
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 # The slow server answers after this; every deadline in these tests is far shorter.
 SLOW_S = 60.0
 # KOSTACK_TIMEOUT: paths that wait for a silent or slow server end quickly; others are generous
 SHORT_TIMEOUT = "0.5"
 TIMEOUT = "30"
+
+
+def forget_secrets() -> None:
+    """Make this process's redactor forget every secret it learned (each run starts clean)."""
+    redact._KNOWN.clear()
 
 
 def _canary(kind: str) -> str:
@@ -215,7 +220,7 @@ class World:
 
     def run(self, *args: str, environ: dict[str, str] | None = None) -> Run:
         """One kostack command, in-process, with a redactor that knows nothing yet."""
-        redact.forget_all()  # each run must learn its own secrets (no help from earlier runs)
+        forget_secrets()  # each run must learn its own secrets (no help from earlier runs)
         out, err = io.StringIO(), io.StringIO()
         env = Environment(
             stdout=out,

@@ -13,7 +13,7 @@ connections, never answer or answer too late, and answers that are not JSON.
 After each command, stdout, stderr and every file under the test's
 directory (snapshots, reports, journals, and anything else) are searched for
 every canary, whole, in part and base64-encoded: there must be none. Each run
-starts with a redactor that knows nothing (`kostack.redact.forget_all`), so a
+starts with a redactor that knows nothing (`safety_world.forget_secrets`), so a
 command cannot lean on what an earlier one learned.
 """
 

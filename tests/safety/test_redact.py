@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from safety_servers import Echo
+from safety_world import forget_secrets
 
 from kostack import redact
 from kostack.cli.common import Environment
@@ -22,9 +23,9 @@ from kostack.redact import REDACTED, RedactingStream
 
 @pytest.fixture(autouse=True)
 def clean_slate() -> Iterator[None]:
-    redact.forget_all()
+    forget_secrets()
     yield
-    redact.forget_all()
+    forget_secrets()
 
 
 SECRET = "s3cr'et\"pa$$-w0rd\\ü"

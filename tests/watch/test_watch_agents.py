@@ -22,10 +22,10 @@ import pytest
 from watch_testing import listening_ports
 
 from kostack.lab.kube_objects import namespace_object
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack.probe import agent_daemon
 from kostack.probe.agents_runner import AgentOptions, agents_runner
 from kostack.probe.plan import PlannedProbe, Prediction, ProbePlan
+from kostack_testkit.kubeapi import KubeApiDouble
 
 TOKEN = "s3cret-token-for-the-agents"
 AGENTS = {"node-a": "127.0.0.2", "node-b": "127.0.0.3"}

@@ -20,8 +20,8 @@ import yaml
 from watch_testing import ROOT
 
 from kostack.cli.watch import watch as watch_command
-from kostack.lab.kubeapi import KubeApiDouble
 from kostack_testkit.k8s_fixtures import seed_cluster
+from kostack_testkit.kubeapi import KubeApiDouble
 
 K8S_VERSION = "1.33.5"
 DEPLOY = ROOT / "deploy"

@@ -198,18 +198,6 @@ class ClusterFlows(PodsOnNodes):
             )
         return cache["p"]
 
-    def pod_to_pod_of(self, version: int) -> FamilyResult:
-        """Pod to pod in one address family (`pod_to_pod` for the primary one)."""
-        pods = self.pods_of(version)
-        if pods is self.pods:
-            return self.pod_to_pod
-        cache: dict[int, FamilyResult] = self.__dict__.setdefault("_p2p_of", {})
-        if version not in cache:
-            cache[version] = self.families_of(version).evaluate(
-                pods, pods, lambda s, t: ("tcp", POD_PORT)
-            )
-        return cache[version]
-
     def families_of(self, version: int) -> Families:
         """The address-set evaluation over the addresses of one family."""
         if self.pods and self.pods[0].ip.version == version:

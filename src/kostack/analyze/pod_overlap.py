@@ -212,8 +212,3 @@ class _PoolIndex:
             if end >= lo:
                 out.append((node, block))
         return tuple(out)
-
-
-def pod_overlap(topo: Topology, pool: IPNetwork, other: IPNetwork) -> PodOverlap:
-    """One-off form of ``PodOverlaps(topo).judge(pool, other)``."""
-    return PodOverlaps(topo).judge(pool, other)

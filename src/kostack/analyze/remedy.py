@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kostack.analyze.findings import Remedy
-from kostack.analyze.topology import Topology, parse_net, protocol_number
+from kostack.analyze.topology import Topology, parse_net
 from kostack.model.snapshot import (
     AllowedAddressPair,
     IPAddress,
@@ -246,18 +246,6 @@ def apply_remedies(snapshot: Snapshot, remedies: Iterable[Remedy]) -> Snapshot:
         }
     )
     return snapshot.model_copy(update={"openstack": new_os})
-
-
-def rule_admits(rule: SecurityGroupRule, protocol: str | None, port: int | None) -> bool:
-    """Whether an existing rule already covers protocol/port (ignoring the remote)."""
-    want = protocol_number(protocol)
-    have = protocol_number(rule.protocol)
-    if have is not None and have != want:
-        return False
-    if port is None or rule.port_range_min is None:
-        return True
-    hi = rule.port_range_max if rule.port_range_max is not None else rule.port_range_min
-    return rule.port_range_min <= port <= hi
 
 
 def pair_ranges(remedies: Iterable[Remedy]) -> list[str]:

@@ -220,9 +220,6 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-REPLAN = str(Msg("apply.replan"))
-
-
 def _kind(kind: str) -> str:
     key = f"apply.kind.{kind}"
     return Msg(key) if key in CATALOG else kind.replace("_", " ")

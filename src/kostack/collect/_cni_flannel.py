@@ -56,11 +56,6 @@ def flannel_flag(containers: Sequence[Mapping[str, Any]], flag: str) -> bool | N
     return None
 
 
-def flannel_ip_masq(containers: Sequence[Mapping[str, Any]]) -> bool | None:
-    """flanneld's --ip-masq (see ``flannel_flag``)."""
-    return flannel_flag(containers, "ip-masq")
-
-
 def _field(conf: Mapping[str, Any], name: str) -> Any:
     """A net-conf.json field: flanneld decodes it with Go's encoding/json, which matches
     field names case-insensitively ("MTU" and "mtu" are the same field)."""

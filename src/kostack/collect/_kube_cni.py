@@ -24,7 +24,7 @@ from kostack.collect._cni_common import (
     FatalCheck,
     GapSink,
 )
-from kostack.collect._cni_flannel import flannel_ip_masq, parse_flannel, read_flannel
+from kostack.collect._cni_flannel import parse_flannel, read_flannel
 from kostack.collect._kube_api import Reader, ReadFailure
 from kostack.collect._kube_objects import Notes
 
@@ -32,7 +32,6 @@ __all__ = [
     "ClusterFacts",
     "CniCollector",
     "CniResult",
-    "flannel_ip_masq",
     "parse_block",
     "parse_cilium",
     "parse_cilium_node",

@@ -28,7 +28,6 @@ from typing import Any
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.guard.drift_model import (
-    HOLD_CHECKS,
     PAIR_CHECKS,
     RULE_CHECKS,
     Drift,
@@ -50,7 +49,6 @@ from kostack.plan.build import build_plan
 from kostack.plan.model import Action, Operation, Rule, rule_of
 
 __all__ = [
-    "HOLD_CHECKS",
     "PAIR_CHECKS",
     "RULE_CHECKS",
     "Drift",

@@ -12,7 +12,6 @@ from typing import Any
 from kostack.plan.model import Method, PlanOptions, Rule
 
 __all__ = [
-    "HOLD_CHECKS",
     "PAIR_CHECKS",
     "RULE_CHECKS",
     "Drift",
@@ -34,7 +33,6 @@ RULE_CHECKS = frozenset(
         "net-sg-control-plane",
     }
 )
-HOLD_CHECKS = PAIR_CHECKS | RULE_CHECKS
 
 
 @dataclass(frozen=True)

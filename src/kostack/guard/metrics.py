@@ -237,9 +237,6 @@ class GuardMetrics:
         if done.outcome in ("failed", "in-doubt", "applied-untagged"):
             self.errors.labels("write").inc()
 
-    def lease_error(self) -> None:
-        self.errors.labels("lease").inc()
-
     def exposition(self) -> bytes:
         return exposition(self.registry)
 

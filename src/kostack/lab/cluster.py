@@ -183,13 +183,6 @@ class LabCluster:
         env.update(extra)
         return env
 
-    def live_args(self) -> list[str]:
-        """The same as command-line options (for commands run without the exports)."""
-        args = ["--kubeconfig", str(self.kubeconfig)]
-        if self.neutron is not None:
-            args += ["--os-cloud", CLOUD_NAME, "--neutron-backend", "ml2/ovs"]
-        return args
-
     def stop(self, *, wait_for_pods: bool = True) -> None:
         """Stop serving (after the running probe pods ended, unless told not to wait)."""
         if wait_for_pods:

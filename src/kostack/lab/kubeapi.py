@@ -10,15 +10,11 @@ matter to kostack (PVC/PV protection and reclaim, namespace deletion, CRD
 establishment) are emulated synchronously, and tests can attach behaviour to
 creation (see `on_create` and `start_pods_on_create`).
 
-Typical use in a test::
+`kostack lab` serves one (`kostack.lab.cluster`); tests use the subclass in
+`kostack_testkit.kubeapi`, which adds injected faults, a request log and a
+kubeconfig file.
 
-    with KubeApiDouble(seed_cluster()) as api:
-        kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
-        client = kubernetes.config.new_client_from_config(
-            config_file=str(kubeconfig), context=api.context_name)
-        kubernetes.client.CoreV1Api(client).list_node()
-
-The request handling lives in `kostack.lab.kubeapi_http`, routes, faults and
+The request handling lives in `kostack.lab.kubeapi_http`, routes and
 discovery documents in `kostack.lab.kubeapi_routes`, the objects and their
 semantics in `kostack.lab.kubeapi_store`.
 """
@@ -26,31 +22,25 @@ semantics in `kostack.lab.kubeapi_store`.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-import yaml
 from aiohttp import web
 
 from kostack.lab.kubeapi_http import KubeApiServer, ServerThread
 from kostack.lab.kubeapi_resources import ResourceType
-from kostack.lab.kubeapi_routes import Fault, RequestRecord
 from kostack.lab.kubeapi_store import CreateHook, JsonObject, KubeApiError, KubeStore
 
 __all__ = [
     "CreateHook",
-    "Fault",
     "JsonObject",
     "KubeApiDouble",
     "KubeApiError",
     "KubeStore",
-    "RequestRecord",
     "ResourceType",
 ]
 
@@ -71,7 +61,6 @@ class KubeApiDouble(KubeApiServer):
         *,
         kubernetes_version: str = "v1.33.5",
         token: str | None = None,
-        username: str = "kostack-lab-user",
         service_cidr: str = "10.96.0.0/12",
         node_port_range: tuple[int, int] = (30000, 32767),
         clock: Callable[[], datetime] | None = None,
@@ -79,11 +68,8 @@ class KubeApiDouble(KubeApiServer):
         context_name: str = "kostack-lab",
     ) -> None:
         self._server: ServerThread | None = None
-        self._faults: list[Fault] = []
-        self._records: list[RequestRecord] = []
         self._kubernetes_version = kubernetes_version
         self.token: str = token if token is not None else "kostack-canary-" + secrets.token_hex(16)
-        self.username = username
         self.context_name = context_name
         super().__init__(
             objects,
@@ -93,7 +79,7 @@ class KubeApiDouble(KubeApiServer):
             validator=validator,
         )
 
-    def start(self, port: int = 0) -> KubeApiDouble:
+    def start(self, port: int = 0) -> Self:
         """Serve on 127.0.0.1:`port` (0: a free port) from a background thread."""
         with self._lock:
             if self._server is not None:
@@ -157,7 +143,7 @@ class KubeApiDouble(KubeApiServer):
         server.thread.join()
         server.sock.close()
 
-    def __enter__(self) -> KubeApiDouble:
+    def __enter__(self) -> Self:
         """Start unless already started (so `with KubeApiDouble(...).start():` works too)."""
         return self if self.running else self.start()
 
@@ -188,92 +174,3 @@ class KubeApiDouble(KubeApiServer):
             ],
             "current-context": context_name,
         }
-
-    def write_kubeconfig(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        context: str | None = None,
-        namespace: str = "default",
-        cluster: str = "kostack-lab",
-        user: str = "kostack-lab-admin",
-    ) -> Path:
-        """Write `kubeconfig()` to `path` (mode 0600, it holds the token); returns the path."""
-        target = Path(path)
-        document = self.kubeconfig(context=context, namespace=namespace, cluster=cluster, user=user)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            yaml.safe_dump(document, stream, sort_keys=False)
-        return target
-
-    def inject_fault(
-        self,
-        group: str,
-        resource: str,
-        *,
-        status: int | None = None,
-        delay: float = 0.0,
-        verbs: Iterable[str] | None = None,
-        namespace: str | None = None,
-        name: str | None = None,
-        times: int | None = None,
-        message: str | None = None,
-        continued: bool | None = None,
-    ) -> Fault:
-        """Answer matching requests with `status` (a Status body) and/or after `delay` s.
-
-        403 answers read like RBAC denials (`User "..." cannot list resource
-        "nodes" in API group "" at the cluster scope`). `continued` True/False
-        matches only list pages with/without a continue token; 410 on a page
-        with one answers as kube-apiserver does when the token expired (the
-        Status carries a token that reads on at the latest revision).
-        """
-        fault = Fault(
-            group=group,
-            resource=resource,
-            status=status,
-            delay=delay,
-            verbs=frozenset(verbs) if verbs is not None else None,
-            namespace=namespace,
-            name=name,
-            times=times,
-            message=message,
-            continued=continued,
-        )
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    @property
-    def requests(self) -> tuple[RequestRecord, ...]:
-        with self._lock:
-            return tuple(self._records)
-
-    def request_count(
-        self,
-        *,
-        group: str | None = None,
-        resource: str | None = None,
-        verb: str | None = None,
-        namespace: str | None = None,
-        status: int | None = None,
-    ) -> int:
-        """How many answered requests match every given criterion."""
-        with self._lock:
-            return sum(
-                1
-                for r in self._records
-                if (group is None or r.group == group)
-                and (resource is None or resource in (r.resource, f"{r.resource}/{r.subresource}"))
-                and (verb is None or r.verb == verb)
-                and (namespace is None or r.namespace == namespace)
-                and (status is None or r.status == status)
-            )
-
-    def reset_requests(self) -> None:
-        with self._lock:
-            self._records.clear()

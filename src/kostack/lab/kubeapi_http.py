@@ -1,9 +1,9 @@
 """The HTTP side of the Kubernetes API double: answering requests and streaming watches.
 
 `KubeApiServer` is the request handling of `kostack.lab.kubeapi.KubeApiDouble`
-(which adds starting, stopping, kubeconfig and fault injection): it checks
-the bearer token, serves discovery, applies injected faults, turns verbs into
-`KubeStore` calls and streams watch events to every open watch.
+(which adds starting, stopping and the kubeconfig): it checks the bearer
+token, serves discovery, turns verbs into `KubeStore` calls and streams watch
+events to every open watch.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ from aiohttp import web
 from kostack.lab.kubeapi_patch import json_patch, merge_patch
 from kostack.lab.kubeapi_resources import ResourceType
 from kostack.lab.kubeapi_routes import (
-    Fault,
-    RequestRecord,
     Route,
     discovery_document,
-    fault_error,
     parse_route,
     request_verb,
     version_document,
@@ -75,11 +72,8 @@ class KubeApiServer(KubeStore):
     """
 
     _server: ServerThread | None
-    _faults: list[Fault]
-    _records: list[RequestRecord]
     _kubernetes_version: str
     token: str
-    username: str
 
     def _notify(self, event: WatchEvent) -> None:
         server = self._server
@@ -109,31 +103,14 @@ class KubeApiServer(KubeStore):
         query = {k: v for k, v in request.query.items()}
         route = parse_route(parts)
         verb = request_verb(request.method, route, query) if route else request.method.lower()
-        status = 500
         try:
-            response = await self._dispatch(request, parts, route, verb, query)
-            status = response.status
-            return response
+            return await self._dispatch(request, parts, route, verb, query)
         except KubeApiError as error:
-            status = error.code
             return web.json_response(error.status_body(), status=error.code)
-        finally:
-            record = RequestRecord(
-                method=request.method,
-                path=request.path,
-                query=request.query_string,
-                verb=verb,
-                group=route.group if route else "",
-                version=route.version if route else "",
-                resource=route.resource if route else "",
-                subresource=route.subresource if route else "",
-                namespace=route.namespace if route else "",
-                name=route.name if route else "",
-                status=status,
-                user_agent=request.headers.get("User-Agent", ""),
-            )
-            with self._lock:
-                self._records.append(record)
+
+    async def _served(self, route: Route, verb: str, query: Mapping[str, str]) -> None:
+        """Called for every request on a served resource before it is answered (tests'
+        subclass injects faults here)."""
 
     async def _dispatch(
         self,
@@ -172,15 +149,7 @@ class KubeApiServer(KubeStore):
                 raise KubeApiError(404, "the server could not find the requested resource")
             if rtype.namespaced and not route.namespace and verb in ("create", "deletecollection"):
                 raise KubeApiError(405, f"{request.method} is not supported on {path}")
-            fault = next((f for f in self._faults if f.matches(route, verb, query)), None)
-            if fault is not None:
-                fault.hits += 1
-        if fault is not None:
-            if fault.delay > 0:
-                await asyncio.sleep(fault.delay)
-            error = fault_error(fault, route, verb, query, self.username)
-            if error is not None:
-                raise error
+        await self._served(route, verb, query)
         if verb == "watch":
             return await self._watch(request, rtype, route.namespace, query)
         body: Any = None

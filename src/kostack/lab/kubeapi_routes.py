@@ -1,8 +1,7 @@
-"""How the Kubernetes API double reads a request: routes, verbs, faults, discovery.
+"""How the Kubernetes API double reads a request: routes, verbs, discovery.
 
 Pure pieces of `kostack.lab.kubeapi`: the route of an API path, the RBAC verb
-of a method, the injected faults and the Status errors they answer with, the
-request log record, and the /version and discovery documents.
+of a method, and the /version and discovery documents.
 """
 
 from __future__ import annotations
@@ -12,72 +11,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kostack.lab.kubeapi_resources import BUILTIN_GROUP_ORDER, ResourceType, version_priority
-from kostack.lab.kubeapi_status import JsonObject, KubeApiError, expired_continue, is_true
+from kostack.lab.kubeapi_status import JsonObject, KubeApiError, is_true
 
 __all__ = [
-    "Fault",
-    "RequestRecord",
     "Route",
     "discovery_document",
-    "fault_error",
     "parse_route",
     "request_verb",
     "version_document",
 ]
-
-
-@dataclass
-class Fault:
-    """A fault served instead of (or before) the normal answer.
-
-    `group` and `resource` name what RBAC would name: `resource` is the
-    plural (`nodes`) or `plural/subresource` (`pods/log`); "*" matches any.
-    `status` None means only the delay applies. `times` None means every
-    matching request; `hits` counts the requests the fault was applied to.
-    """
-
-    group: str
-    resource: str
-    status: int | None = None
-    delay: float = 0.0
-    verbs: frozenset[str] | None = None
-    namespace: str | None = None
-    name: str | None = None
-    times: int | None = None
-    message: str | None = None
-    continued: bool | None = None
-    hits: int = 0
-
-    def matches(self, route: Route, verb: str, query: Mapping[str, str]) -> bool:
-        if self.times is not None and self.hits >= self.times:
-            return False
-        resource = route.resource_path
-        return (
-            self.group in ("*", route.group)
-            and self.resource in ("*", resource)
-            and (self.verbs is None or verb in self.verbs)
-            and (self.namespace is None or self.namespace == route.namespace)
-            and (self.name is None or self.name == route.name)
-            and (self.continued is None or self.continued == bool(query.get("continue")))
-        )
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """One request the double answered."""
-
-    method: str
-    path: str
-    query: str
-    verb: str
-    group: str
-    version: str
-    resource: str
-    subresource: str
-    namespace: str
-    name: str
-    status: int
-    user_agent: str
 
 
 @dataclass(frozen=True)
@@ -142,44 +84,6 @@ def request_verb(method: str, route: Route, query: Mapping[str, str]) -> str:
     if method == "DELETE":
         return "delete" if route.name else "deletecollection"
     return method.lower()
-
-
-def _qualified_name(route: Route) -> str:
-    return f"{route.resource}.{route.group}" if route.group else route.resource
-
-
-def forbidden(route: Route, verb: str, message: str | None, username: str) -> KubeApiError:
-    """The 403 an RBAC denial of `verb` on `route` for `username` answers with."""
-    subject = f'{_qualified_name(route)} "{route.name}"' if route.name else _qualified_name(route)
-    scope = f'in the namespace "{route.namespace}"' if route.namespace else "at the cluster scope"
-    text = message or (
-        f'{subject} is forbidden: User "{username}" cannot {verb} resource '
-        f'"{route.resource_path}" in API group "{route.group}" {scope}'
-    )
-    details: JsonObject = {"group": route.group, "kind": route.resource}
-    if route.name:
-        details["name"] = route.name
-    return KubeApiError(403, text, details=details)
-
-
-def fault_error(
-    fault: Fault, route: Route, verb: str, query: Mapping[str, str], username: str
-) -> KubeApiError | None:
-    """The error a matching `fault` answers with (None: it only delays)."""
-    if fault.status is None:
-        return None
-    if fault.status == 410 and query.get("continue") and fault.message is None:
-        return expired_continue(query["continue"])
-    if fault.status == 403:
-        return forbidden(route, verb, fault.message, username)
-    if fault.status == 500:
-        text = fault.message or "injected fault"
-        return KubeApiError(
-            500,
-            f"Internal error occurred: {text}",
-            details={"causes": [{"message": text}]},
-        )
-    return KubeApiError(fault.status, fault.message or f"injected fault ({fault.status})")
 
 
 def version_document(version: str) -> JsonObject:

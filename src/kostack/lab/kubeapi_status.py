@@ -6,8 +6,6 @@ watch reports it. Shared by the store (kubeapi_store) and its HTTP layer.
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,30 +67,6 @@ class KubeApiError(Exception):
         if self.details:
             body["details"] = self.details
         return body
-
-
-# What kube-apiserver answers when a list's continue token outlived etcd's compaction
-# (kubernetes staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go).
-EXPIRED_CONTINUE: Final = (
-    "The provided continue parameter is too old to display a consistent list result. You can "
-    "start a new list without the continue parameter, or use the continue token in this "
-    "response to retrieve the remainder of the results. Continuing with the provided token "
-    "results in an inconsistent list - objects that were created, modified, or deleted between "
-    "the time the first chunk was returned and now may show up in the list."
-)
-
-
-def expired_continue(token: str) -> KubeApiError:
-    """The 410 answer to a list page whose continue token expired, with the token that goes on.
-
-    The new token continues after the same object at the latest revision
-    (revision -1), as kube-apiserver's does.
-    """
-    decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
-    renewed = base64.urlsafe_b64encode(
-        json.dumps({"rv": -1, "start": decoded["start"]}).encode()
-    ).decode()
-    return KubeApiError(410, EXPIRED_CONTINUE, list_continue=renewed)
 
 
 def not_found(rtype: ResourceType, name: str) -> KubeApiError:

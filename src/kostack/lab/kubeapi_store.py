@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from kostack.lab.kubeapi_resources import ResourceType
 from kostack.lab.kubeapi_status import (
     CreateHook,
     JsonObject,
     KubeApiError,
     WatchEvent,
-    expired_continue,
     is_true,
     metadata_of,
     now_text,
@@ -37,7 +35,6 @@ __all__ = [
     "KubeApiError",
     "KubeStore",
     "WatchEvent",
-    "expired_continue",
     "is_true",
     "metadata_of",
     "object_key",
@@ -68,15 +65,6 @@ class KubeStore(StoreWrites):
             validator=validator,
         )
         self.add_all(objects)
-
-    def register_resource(self, rtype: ResourceType) -> None:
-        """Serve another resource type (custom types normally come from CRD objects)."""
-        with self._lock:
-            self._types[(rtype.group, rtype.version, rtype.plural)] = rtype
-
-    def resource_types(self) -> list[ResourceType]:
-        with self._lock:
-            return list(self._types.values())
 
     @property
     def resource_version(self) -> int:
@@ -128,18 +116,6 @@ class KubeStore(StoreWrites):
             rtype = self._type_for_kind(api_version, kind)
             stored = self._bucket(rtype).get((namespace if rtype.namespaced else "", name))
             return None if stored is None else self._serve(rtype, stored)
-
-    def list_objects(
-        self, api_version: str, kind: str, namespace: str | None = None
-    ) -> list[JsonObject]:
-        """Copies of the stored objects of a kind (in one namespace, or all)."""
-        with self._lock:
-            rtype = self._type_for_kind(api_version, kind)
-            return [
-                self._serve(rtype, obj)
-                for key, obj in sorted(self._bucket(rtype).items())
-                if namespace is None or key[0] == namespace
-            ]
 
     def remove(self, api_version: str, kind: str, name: str, namespace: str = "") -> bool:
         """Drop an object at once (no finalizers, no controllers); True if it existed."""

@@ -4,8 +4,7 @@
     lab.up("seed")                                # < 1 s for 4 nodes x 2 pods
     results = lab.probe_round()                   # DNS, TCP/TLS 10.96.0.1:443, egress, ping, pod-to-pod, 4 MiB
     lab.counters()["k8s-w-1"].antispoof_drops     # ground truth: which rule dropped
-    ports, groups = lab.port_description()        # edit (e.g. add allowed pairs) ...
-    lab.apply_port_description(ports, groups)     # ... and re-render atomically
+    lab.sync()                                    # re-render when the port description changed
     lab.down()                                    # removes exactly this lab's ks-* namespaces and processes
 
 With `neutron_endpoint`, port security comes from that Neutron instead
@@ -25,7 +24,7 @@ import re
 import shlex
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ from kostack.lab.lab_probing import LabProbing
 from kostack.lab.lab_processes import LabProcesses
 from kostack.lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
 from kostack.lab.neutron import seed_command
-from kostack.lab.portsec import CounterOwner, PortCounters, read_counters, read_invalid_drops
+from kostack.lab.portsec import CounterOwner, PortCounters, read_counters
 from kostack.lab.router6 import configure_router6
 from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
 from kostack.lab.state import (
@@ -324,10 +323,6 @@ class Lab(LabProbing, LabProcesses):
         owners = [CounterOwner(**o.model_dump()) for o in portsec.owners]
         return read_counters(state.topology.hv_netns, owners)
 
-    def invalid_drops(self) -> int:
-        """Packets the hypervisor dropped as conntrack-invalid."""
-        return read_invalid_drops(self._require_state().topology.hv_netns)
-
     def exec_in(
         self,
         ns: str,
@@ -358,20 +353,6 @@ class Lab(LabProbing, LabProcesses):
         if state.neutron_endpoint is not None:
             return NeutronSource(state.neutron_endpoint).fetch()
         return FileSource(self.paths).fetch()
-
-    def apply_port_description(
-        self, ports: Sequence[Mapping[str, Any]], security_groups: Sequence[Mapping[str, Any]]
-    ) -> SyncResult:
-        """Replace the built-in port description and re-render (labs without a Neutron)."""
-        state = self._require_state()
-        if state.neutron_endpoint is not None:
-            raise LabInputError(
-                Msg("lab.x.from_neutron"),
-                Msg("lab.x.change_in_neutron", url=state.neutron_endpoint),
-            )
-        write_json_atomic(self.paths.ports, [dict(p) for p in ports])
-        write_json_atomic(self.paths.groups, [dict(g) for g in security_groups])
-        return self.sync()
 
     # -- internals -----------------------------------------------------------------
 

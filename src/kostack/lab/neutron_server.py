@@ -2,7 +2,7 @@
 
 This is a standalone script, run by path with the Neutron venv's interpreter
 (`<neutron venv>/bin/python .../kostack/lab/neutron_server.py --state-dir DIR`;
-`neutron.NeutronServer` does that, and `neutron_venv.py` says where the venv is).
+`own_neutron.start_own_neutron` does that for the lab; `neutron_venv.py` says where the venv is).
 It imports nothing from kostack because kostack is not installed in that venv.
 The main venv, where mypy runs, has neither neutron nor sqlalchemy, so those are
 imported with importlib.import_module (typed as a plain module): this keeps the

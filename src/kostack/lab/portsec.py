@@ -55,7 +55,6 @@ __all__ = [
     "load_ruleset",
     "port_from_api",
     "read_counters",
-    "read_invalid_drops",
     "read_tap_drops",
     "remote_group_addresses",
     "render_ruleset",
@@ -109,13 +108,3 @@ def read_tap_drops(hv_netns: str) -> dict[str, int]:
         stats = link.get("stats64", {}).get("rx", {})
         drops[str(link.get("ifname"))] = int(stats.get("dropped", 0))
     return drops
-
-
-def read_invalid_drops(hv_netns: str) -> int:
-    """Packets dropped because conntrack called them invalid."""
-    document = netns.nft_json(hv_netns, ["list", "counter", "bridge", TABLE, "invalid"])
-    for item in document.get("nftables", []):
-        counter = item.get("counter") if isinstance(item, dict) else None
-        if isinstance(counter, dict):
-            return int(counter.get("packets", 0))
-    return 0

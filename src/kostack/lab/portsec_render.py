@@ -144,10 +144,6 @@ def _networks(addresses: Iterable[str], version: int = 4) -> list[Network]:
     return list(ipaddress.collapse_addresses(networks))  # type: ignore[type-var]  # one IP version, filtered above
 
 
-def _ipv4_networks(addresses: Iterable[str]) -> list[Network]:
-    return _networks(addresses, 4)
-
-
 def _element(network: Network) -> str:
     full = network.max_prefixlen
     return str(network.network_address) if network.prefixlen == full else str(network)

@@ -39,7 +39,6 @@ __all__ = [
 
 POD_CIDR = seed.POD_SUBNET
 POD_CIDR6 = seed.POD_SUBNET6
-SERVICE_CIDR = seed.SERVICE_SUBNET
 
 
 class _Frozen(BaseModel):

@@ -110,14 +110,6 @@ register(
             "ko": "{ns:은/는} 이 랩의 네임스페이스가 아닙니다",
         },
         "lab.x.see_status": {"en": "see {command}", "ko": "{command:을/를} 보세요"},
-        "lab.x.from_neutron": {
-            "en": "this lab reads port security from Neutron",
-            "ko": "이 랩은 포트 보안을 Neutron에서 읽습니다",
-        },
-        "lab.x.change_in_neutron": {
-            "en": "change it in Neutron at {url}",
-            "ko": "Neutron({url})에서 바꾸세요",
-        },
         "lab.x.no_pod_for_nodeport": {
             "en": "node {node} runs no pod to serve the NodePort",
             "ko": "노드 {node}에 NodePort를 받을 Pod가 없습니다",
@@ -331,42 +323,5 @@ register(
             "ko": "PyPI(또는 미러)에 접속되는지, 디스크에 공간이 있는지 확인하세요 ({size})",
         },
         # ---------------------------------------------------------------- the tests' Neutron handle
-        "lab.x.neutron_running": {
-            "en": "Neutron is already running at {url}",
-            "ko": "Neutron이 이미 {url}에서 실행 중입니다",
-        },
-        "lab.x.neutron_stop_first": {"en": "call stop() first", "ko": "먼저 stop()을 호출하세요"},
-        "lab.x.neutron_never_started": {
-            "en": "Neutron was never started",
-            "ko": "Neutron이 시작된 적이 없습니다",
-        },
-        "lab.x.neutron_start_first": {
-            "en": "call start() first",
-            "ko": "먼저 start()를 호출하세요",
-        },
-        "lab.x.neutron_not_running": {
-            "en": "Neutron is not running",
-            "ko": "Neutron이 실행 중이 아닙니다",
-        },
-        "lab.x.neutron_start": {
-            "en": "call start() or ensure_running()",
-            "ko": "start()나 ensure_running()을 호출하세요",
-        },
-        "lab.x.neutron_slow": {
-            "en": "Neutron did not become ready within {seconds}s",
-            "ko": "Neutron이 {seconds}초 안에 준비되지 않았습니다",
-        },
-        "lab.x.neutron_exited": {
-            "en": "Neutron exited with status {status} before it was ready",
-            "ko": "Neutron이 준비되기 전에 종료되었습니다 (종료 코드 {status})",
-        },
-        "lab.x.see_log_lines": {
-            "en": "see {log}:\n{tail}",
-            "ko": "{log:을/를} 확인하세요. 마지막 줄:\n“{tail}”",
-        },
-        "lab.x.neutron_silent": {
-            "en": "Neutron printed ready but {url} does not answer: {why}",
-            "ko": "Neutron이 준비되었다고 했지만 {url:이/가} 응답하지 않습니다: “{why}”",
-        },
     }
 )

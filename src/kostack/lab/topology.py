@@ -30,7 +30,7 @@ names) lives in `kostack.lab.topology_layout`.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TypeVar
 
 from kostack.lab import netns
@@ -408,10 +408,3 @@ def _bind(function: Callable[[str, _T], None], name: str, argument: _T) -> Calla
         function(name, argument)
 
     return job
-
-
-def interface_names(topo: Topology) -> Sequence[str]:
-    """Every interface name the lab creates (all carry the ks- prefix)."""
-    names = {BRIDGE, NODE_NIC, POD_NIC, VXLAN_DEVICE, ROUTER_TAP, ROUTER_UPLINK}
-    names |= {n.tap for n in topo.nodes} | {p.host_veth for p in topo.pods}
-    return sorted(names)

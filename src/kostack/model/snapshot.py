@@ -309,10 +309,6 @@ class Node(Record):
                     out.append(ip)
         return tuple(out)
 
-    def internal_ip_of(self, version: int) -> IPAddress | None:
-        """The node's InternalIP of one family (4 or 6), or None."""
-        return next((ip for ip in self.internal_ips if ip.version == version), None)
-
 
 class Pod(Record):
     namespace: Name

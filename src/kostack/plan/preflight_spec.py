@@ -120,11 +120,6 @@ class PreflightSpec:
     def service_cidr_of(self, version: int) -> IPNetwork | None:
         return next((c for c in self.service_cidrs if c.version == version), None)
 
-    @property
-    def native_pods(self) -> bool:
-        """Whether pod-sourced packets of the primary family cross the network unencapsulated."""
-        return self.native_pods_of(self.pod_cidr.version)
-
     def native_pods_of(self, version: int) -> bool:
         """Whether pod-sourced packets of one family cross the tenant network unencapsulated
         (at least within a subnet). Calico has no IPIP for IPv6 pools: with an IPIP mode the

@@ -85,7 +85,6 @@ __all__ = [
     "DEFAULT_IMAGE",
     "MANAGED_BY",
     "KubeProbeOptions",
-    "probe_namespaces",
     "run_in_kubernetes",
 ]
 
@@ -548,13 +547,3 @@ def run_in_kubernetes(
         sources=round_.sources,
         problems=round_.problems,
     )
-
-
-def probe_namespaces(api_client: Any, request_timeout: float = 15.0) -> list[str]:
-    """Namespaces a probe round created (labelled managed-by kostack), e.g. after a SIGKILL."""
-    core = CoreV1Api(api_client)
-    listing = core.list_namespace(
-        label_selector=f"app.kubernetes.io/name={NAME_LABEL},app.kubernetes.io/managed-by={MANAGED_BY}",
-        _request_timeout=request_timeout,
-    )
-    return [ns.metadata.name for ns in listing.items or [] if ns.metadata and ns.metadata.name]

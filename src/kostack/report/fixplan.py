@@ -8,7 +8,6 @@ for the shell in scripts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Final
 
 from kostack.analyze.messages import localize as L
@@ -80,10 +79,6 @@ def rule_text(rule: Rule, lang: str) -> str:
     else:
         remote = t(lang, "r.from_anywhere")
     return f"{rule.direction} {rule.ethertype} {proto}{ports} ({remote})"
-
-
-def _refs(refs: Iterable[RootCauseRef]) -> str:
-    return ", ".join(f"{r.key} ({r.title})" for r in refs) or "none"
 
 
 def render_verification(

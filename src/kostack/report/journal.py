@@ -127,11 +127,6 @@ def _status(value: Any) -> str:
     return STATUS_WORDS.get(word, word or "unknown")
 
 
-def parse_journal(text: str, source: str) -> tuple[JournalEntry, ...]:
-    """Every event of one JSON-lines log, in order (see the module's field list)."""
-    return _generic(_records(text, source), source)
-
-
 def _generic(records: list[tuple[int, dict[str, Any]]], source: str) -> tuple[JournalEntry, ...]:
     out: list[JournalEntry] = []
     for number, obj in records:

@@ -12,7 +12,6 @@ from kostack.analyze.messages import localize as L
 from kostack.plan.model import RootCauseRef, Rule
 from kostack.plan.preflight import PreflightResult
 from kostack.report.preflight_scripts import (
-    SERVICE_NOTE,
     planned_network,
     render_commands,
     render_terraform,
@@ -20,7 +19,7 @@ from kostack.report.preflight_scripts import (
 from kostack.report.preflight_words import KIND_KO, RULE_WHY_KO, t
 from kostack.report.safe import terminal_safe
 
-__all__ = ["SERVICE_NOTE", "preflight_dict", "render_commands", "render_terraform", "render_text"]
+__all__ = ["preflight_dict", "render_commands", "render_terraform", "render_text"]
 
 
 def _rule_text(rule: Rule, group: str, lang: str = "en") -> str:

@@ -21,11 +21,7 @@ from kostack.report.preflight_words import t
 from kostack.report.safe import terminal_safe
 from kostack.shell import Arg, Var, Word, render
 
-__all__ = ["SERVICE_NOTE", "one_line", "planned_network", "render_commands", "render_terraform"]
-
-SERVICE_NOTE = (
-    "service CIDR: not needed for traffic (service IPs never appear as a source on the wire)"
-)
+__all__ = ["one_line", "planned_network", "render_commands", "render_terraform"]
 
 
 def one_line(text: str) -> str:

@@ -211,7 +211,3 @@ def cluster_resource(ctx: CheckContext) -> Resource:
         else "cluster"
     )
     return Resource("cluster", name, name)
-
-
-def topo_of(ctx: CheckContext) -> Topology:
-    return ctx.topo

@@ -57,8 +57,6 @@ AGENT_L3_EXTENSIONS: Final = frozenset({"dvr"})
 
 register(CASE_MESSAGES)
 
-VARIABLES: Final = ("backend", "masquerade", "bgp", "host-exclusion", "wireguard")
-
 
 @dataclass(frozen=True)
 class World:

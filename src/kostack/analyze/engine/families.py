@@ -198,7 +198,7 @@ class Families:
         return found
 
     def static(self, e: End, side: str) -> tuple[object, ...]:
-        """`static_key`, once per end and side for all families."""
+        """The static key (`common_key`, `side_routes`), once per end and side for all families."""
         return self._profile(e, side).static
 
     def _profile(self, e: End, side: str) -> _Profile:
@@ -213,7 +213,7 @@ class Families:
             if e.view is None:
                 static = self._intern(("outside", e.ip))
             else:
-                # `static_key`, its shared part computed once for both sides
+                # the static key, its shared part computed once for both sides
                 if info.common is None:
                     info.common = self._intern(common_key(self.topos[0], e, self.route(e)))
                 routes = side_routes(self.topos[0], e, side)
@@ -468,15 +468,8 @@ def route_key(topo: Topology, e: End) -> tuple[object, ...]:
     )
 
 
-def static_key(topo: Topology, e: End, side: str) -> tuple[object, ...]:
-    """Everything on one side that decides a hop, apart from the admitted sets."""
-    if e.view is None:
-        return ("outside", e.ip)
-    return (*common_key(topo, e, route_key(topo, e)), side_routes(topo, e, side))
-
-
 def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[object, ...]:
-    """The part of `static_key` both sides share (``route``: the end's `route_key`)."""
+    """The part of the static key both sides share (``route``: the end's `route_key`)."""
     v = e.view
     assert v is not None
     port = v.port
@@ -496,7 +489,7 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
 
 
 def side_routes(topo: Topology, e: End, side: str) -> tuple[object, ...]:
-    """The last part of `static_key`: what the routers do with the end's address."""
+    """The last part of the static key: what the routers do with the end's address."""
     v = e.view
     assert v is not None
     if side == "dst":

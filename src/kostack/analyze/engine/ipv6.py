@@ -22,21 +22,10 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Final, Literal
+from typing import Final
 
 ICMPV6: Final = 58
 ICMP: Final = 1
-
-# ICMPv6 types (neutron-lib constants.ICMPV6_TYPE_*)
-MLD_QUERY, MLD_REPORT, MLD_DONE = 130, 131, 132
-RS, RA, NS, NA = 133, 134, 135, 136
-MLD2_REPORT = 143
-ECHO_REQUEST, ECHO_REPLY = 128, 129
-
-# What Neutron's firewall admits without a rule, by direction (seen from the port).
-ALWAYS_INGRESS: Final = frozenset({MLD_QUERY, NS, NA, RA})
-ALWAYS_EGRESS: Final = frozenset({MLD_QUERY, RS, NS, NA, MLD_REPORT, MLD2_REPORT})
-DHCPV6_CLIENT, DHCPV6_SERVER = 546, 547
 
 
 def link_local(mac: str) -> ipaddress.IPv6Address:
@@ -48,19 +37,6 @@ def link_local(mac: str) -> ipaddress.IPv6Address:
     return ipaddress.IPv6Address((0xFE80 << 112) | interface)
 
 
-def always_allowed(direction: Literal["ingress", "egress"], proto: int, kind: int | None) -> bool:
-    """Whether Neutron admits an IPv6 packet of ``proto`` (ICMPv6 ``kind`` = type, or a UDP
-    destination port) in ``direction`` at a port with port security on, without a rule."""
-    if proto == ICMPV6 and kind is not None:
-        return kind in (ALWAYS_INGRESS if direction == "ingress" else ALWAYS_EGRESS)
-    return proto == 17 and direction == "egress" and kind == DHCPV6_SERVER
-
-
 def rule_protocol(proto: int | str | None, ethertype: str) -> int | str | None:
     """A rule's protocol as Neutron applies it: ``icmp``/``1`` in an IPv6 rule is ICMPv6."""
     return ICMPV6 if ethertype == "IPv6" and proto == ICMP else proto
-
-
-def flow_protocol(proto: int | str | None, version: int) -> int | str | None:
-    """A flow's protocol on the wire: a ping between IPv6 addresses is ICMPv6."""
-    return ICMPV6 if version == 6 and proto == ICMP else proto

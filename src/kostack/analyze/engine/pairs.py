@@ -43,7 +43,6 @@ from kostack.analyze.engine.relations import (
     supers,
 )
 from kostack.analyze.engine.types import PASSING, FlowResult
-from kostack.model.snapshot import IPAddress
 
 Pattern = tuple[bool, ...]
 SideSets = list[tuple[Ranges, str]]  # a set, and whose address it tests: "ip" or "node"
@@ -74,12 +73,6 @@ class Run:
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
 
     # ------------------------------------------------------------------ patterns
-
-    @staticmethod
-    def _addr(e: End, kind: str) -> IPAddress | None:
-        if kind in ("node4", "node6"):
-            return e.view.ip_of(int(kind[4])) if e.view is not None else None
-        return e.ip if kind == "ip" else e.node_ip
 
     def _positions_of(self, cls: EndClass, side: str, kind: str) -> list[int] | None:
         """Sorted universe positions of a class's addresses (None when one is missing)."""

@@ -50,7 +50,7 @@ def subnet_of(cls: EndClass) -> object:
 
 
 def supers(classes: Sequence[EndClass]) -> list[Super]:
-    """Group classes by their key with the subnet left out (families.py `static_key`)."""
+    """Group classes by their key with the subnet left out (families.py `Families.static`)."""
     out: dict[tuple[object, ...], Super] = {}
     for cls in classes:
         static, extra, rows = cls.key

@@ -174,16 +174,6 @@ class LBIndex:
             if s.type == "LoadBalancer" and not s.load_balancer_class
         )
 
-    @property
-    def services_known(self) -> bool:
-        snap = self.topo.snapshot
-        cl = snap.cluster
-        return (
-            cl is not None
-            and cl.services is not None
-            and snap.gap_for("cluster.services.load_balancers") is None
-        )
-
     @cached_property
     def cluster_names(self) -> tuple[str, ...]:
         cl = self.topo.snapshot.cluster

@@ -9,7 +9,6 @@ output grows with the distinct outcomes, not with the node count.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, replace
 
 from kostack.analyze.loadbalancer._engine import (
@@ -517,7 +516,3 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
         ),
     )
     return [masq, *(inner[0].hops if inner else ())]
-
-
-def client_address(text: str | None) -> IPAddress | None:
-    return ipaddress.ip_address(text) if text else None

@@ -87,9 +87,6 @@ class PvcClaim:
     def conflicts(self) -> tuple[Evidence, ...]:
         return tuple(e for e in self.evidence if e.weight == "conflict")
 
-    def evidence_lines(self) -> tuple[str, ...]:
-        return tuple(f"{e.weight}: {e.text}" for e in self.evidence)
-
 
 @dataclass(frozen=True)
 class Ownership:
@@ -125,11 +122,6 @@ class Ownership:
 
     def orphans(self) -> tuple[PvcClaim, ...]:
         return self._orphans
-
-    def for_release_name(self, name: str, namespaces: Iterable[str]) -> tuple[PvcClaim, ...]:
-        """Proven PVCs of release `name` (live or gone) in these namespaces."""
-        wanted = set(namespaces)
-        return tuple(c for c in self.named(name) if c.proven and c.pvc.namespace in wanted)
 
     def suspects(self, name: str, namespaces: Iterable[str]) -> tuple[PvcClaim, ...]:
         """PVCs in these namespaces that look like release `name`'s but are not proven."""
