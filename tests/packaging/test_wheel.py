@@ -118,7 +118,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Kubernetes API double's faults, request log and kubeconfig files and the tests' NeutronServer
 # to kostack_testkit, helpers only tests called to the tests, names nothing called): 75,683 ->
 # 74,885 measured by this test (-798); budget = that + 60.
-SHIPPED_LINES_BUDGET = 74_945
+# 74,945 -> 75,050: `kostack --lang ko COMMAND` (the global options as one table) and a flow's
+# ends named in the reader's language (endpoint labels as catalogue messages in both languages):
+# +105 measured by this test after merging deadcode (74,990); budget = that + 60.
+SHIPPED_LINES_BUDGET = 75_050
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

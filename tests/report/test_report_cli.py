@@ -38,7 +38,9 @@ def test_seed_report_in_korean_html_and_markdown(tmp_path: Path) -> None:
                 f"--no-allowed-address {port}" in text
             )
         # the real flows and where they die
-        assert "Pod demo/dns-test 10.244.2.5 -> 서비스 kube-system/kube-dns 10.96.0.10 53/udp" in text
+        assert (
+            "Pod demo/dns-test 10.244.2.5 -> 서비스 kube-system/kube-dns 10.96.0.10 53/udp" in text
+        )
         assert "Neutron 포트 9b3d.. (k8s-w-2)" in text  # docs/ko-glossary.md: 포트
         assert "출발지 주소 10.244.2.5: fixed_ips [10.0.0.13]" in text.replace("\\[", "[").replace(
             "\\]", "]"
