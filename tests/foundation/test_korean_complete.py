@@ -321,3 +321,11 @@ def test_english_errors_keep_their_words() -> None:
     assert code == 2 and text.startswith("error: Invalid value for '--fail-on'")
     code, text = run("diagnose", "--snapshot", "/nonexistent/snap.json")
     assert text.startswith("error: cannot read snapshot /nonexistent/snap.json: no such file")
+
+
+def test_a_trace_from_any_client_names_it_in_korean() -> None:
+    lb = str(EXAMPLES / "lb-amphora-healthy.json")
+    text = korean("trace", "--snapshot", lb, "--lang", "ko", "client", "ip:203.0.113.50:80/tcp")
+    assert text.startswith(
+        "경로 추적 임의의 클라이언트 -> 서비스 shop/web 203.0.113.50 80/tcp\n"
+    ), text

@@ -19,6 +19,7 @@ import kubernetes
 import pytest
 from probe_testing import SimulatedKubelet, run_cli
 
+from kostack.catalog import localize
 from kostack.errors import ProbeError
 from kostack.model import dump_snapshot
 from kostack.probe.agent import AGENT, AGENT_VERSION
@@ -200,6 +201,13 @@ def test_image_that_does_not_pull_names_the_image_and_cleans_up(
     assert "python:3.12-alpine" in caught.value.message
     assert "--image" in caught.value.hint
     assert namespaces(seed_api) == []
+    # and in Korean, every word of it (the runner's errors are catalogue messages)
+    pod, node = caught.value.message.split()[1], caught.value.message.split()[4]
+    assert localize(caught.value.message, "ko") == (
+        f"노드 {node}의 Pod {pod}{'이' if pod[-1] in '013678' else '가'} 이미지를 받지 못합니다: "
+        "docker.io/library/python:3.12-alpine (ImagePullBackOff)"
+    )
+    assert localize(caught.value.hint, "ko").startswith("노드가 닿을 수 있는 레지스트리의 python3")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -379,8 +387,9 @@ def test_a_failed_probe_round_is_a_korean_gap_under_lang_ko(
     args = ["diagnose", "--snapshot", str(snap), "--active", "--kubeconfig", str(seed_kubeconfig)]
     result = run_cli([*args, "--lang", "ko"])
     assert result.code == 1, result.err
-    assert "probes: 점검 라운드가 실패했습니다: " in result.out, result.out
-    assert "the probe round failed" not in result.out
+    assert "probes: 점검 라운드가 실패했습니다: 네임스페이스 kostack-probe-" in result.out, result.out
+    assert " 만들기 실패: HTTP 403" in result.out, result.out
+    assert "the probe round failed" not in result.out and "creating namespace" not in result.out
     # the snapshot's gap stays English data (`-o json`)
     as_json = run_cli([*args, "--lang", "ko", "-o", "json"])
     assert "the probe round failed: " in as_json.out

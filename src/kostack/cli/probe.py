@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from kostack.catalog import map_text
 from kostack.cli._options import lang_option, options, snapshot_option
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
 from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
@@ -129,7 +130,9 @@ def run_round(
             )
             return run_in_kubernetes(plan, session.client, options)
     except ProbeError as exc:
-        raise ProbeError(session.redact(exc.message), session.redact(exc.hint)) from exc
+        # redacted message by message: a catalogue message stays one (said in the reader's language)
+        message, hint = (map_text(text, session.redact) for text in (exc.message, exc.hint))
+        raise ProbeError(message, hint) from exc
     finally:
         session.close()
 

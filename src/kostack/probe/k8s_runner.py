@@ -38,6 +38,7 @@ from urllib3.exceptions import HTTPError
 from kostack.analyze.messages import Msg, register
 from kostack.deadline import GRACE_S, DeadlineExceeded, with_deadline
 from kostack.errors import ProbeError
+from kostack.probe import k8s_texts as _texts  # registers the runner's messages
 from kostack.probe.k8s_signals import shielded, sigterm_interrupts
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import (
@@ -50,6 +51,8 @@ from kostack.probe.results import (
     skipped,
 )
 from kostack.shell import render
+
+del _texts
 
 # What the runner reports while it works (the CLI shows it on stderr).
 register(
@@ -145,7 +148,7 @@ def _api_error(exc: BaseException) -> str:
             message = None
         return f"HTTP {exc.status} {reason}: {message or ''}".strip().rstrip(":")
     if isinstance(exc, DeadlineExceeded):
-        return f"no answer within {exc.seconds:g} s"
+        return Msg("probe.k8s.no-answer", seconds=f"{exc.seconds:g}")
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -164,17 +167,15 @@ class _Run:
 
     # -- requests ----------------------------------------------------------------
 
-    def _call(self, what: str, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def _call(self, what: Msg, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return method(*args, _request_timeout=self.options.request_timeout, **kwargs)
         except (ApiException, HTTPError, OSError, DeadlineExceeded) as exc:
-            hint = "Check that your kubeconfig user may create namespaces, ConfigMaps and pods."
-            if isinstance(exc, ApiException) and exc.status == 403:
-                hint = (
-                    "kostack probe needs create/delete on namespaces, configmaps and pods, "
-                    "and get on pods/log."
-                )
-            raise ProbeError(f"{what} failed: {_api_error(exc)}", hint) from exc
+            forbidden = isinstance(exc, ApiException) and exc.status == 403
+            hint = Msg("probe.k8s.hint.forbidden" if forbidden else "probe.k8s.hint.access")
+            raise ProbeError(
+                Msg("probe.k8s.failed", what=what, error=_api_error(exc)), hint
+            ) from exc
 
     def _pod(
         self, name: str, node: str, component: str, command: list[str], deadline: int
@@ -227,7 +228,9 @@ class _Run:
         self.progress(Msg("probe.progress.namespace", namespace=self.namespace))
         # Marked before the request: a create that timed out may still have happened.
         self.created = True
-        self._call(f"creating namespace {self.namespace}", self.core.create_namespace, body)
+        self._call(
+            Msg("probe.k8s.namespace", namespace=self.namespace), self.core.create_namespace, body
+        )
 
     def create_agent(self) -> None:
         body = {
@@ -241,7 +244,7 @@ class _Run:
             "data": {path.name: path.read_text(encoding="utf-8") for path in AGENT_FILES},
         }
         self._call(
-            f"creating ConfigMap {self.namespace}/{AGENT_CONFIGMAP}",
+            Msg("probe.k8s.configmap", name=f"{self.namespace}/{AGENT_CONFIGMAP}"),
             self.core.create_namespaced_config_map,
             self.namespace,
             body,
@@ -268,7 +271,7 @@ class _Run:
             ]
             body = self._pod(name, node, "echo", command, self.options.echo_seconds + 60)
             self._call(
-                f"creating echo pod on node {node}",
+                Msg("probe.k8s.echo-pod", node=node),
                 self.core.create_namespaced_pod,
                 self.namespace,
                 body,
@@ -306,7 +309,7 @@ class _Run:
             ]
             body = self._pod(name, node, "probe", command, deadline)
             self._call(
-                f"creating probe pod on node {node}",
+                Msg("probe.k8s.probe-pod", node=node),
                 self.core.create_namespaced_pod,
                 self.namespace,
                 body,
@@ -326,9 +329,7 @@ class _Run:
             planned = [p for p in self.plan.for_source(node) if p not in unresolved_by_node[node]]
             output = parse_agent_output(log)
             problem = (
-                ""
-                if output.summary
-                else f"pod {self.namespace}/{name} did not report (log ended early)"
+                "" if output.summary else Msg("probe.k8s.no-report", pod=f"{self.namespace}/{name}")
             )
             results += collect_results(
                 planned,
@@ -351,7 +352,7 @@ class _Run:
         selector = f"app.kubernetes.io/component={'echo' if want == 'running' else 'probe'}"
         while True:
             listing = self._call(
-                f"listing pods in {self.namespace}",
+                Msg("probe.k8s.list", namespace=self.namespace),
                 self.core.list_namespaced_pod,
                 self.namespace,
                 label_selector=selector,
@@ -370,11 +371,12 @@ class _Run:
                 if want == "running" and phase == "Running" and ip:
                     done[name] = (ip, "")
                 elif want == "running" and phase in ("Succeeded", "Failed"):
+                    logs = render(["kubectl", "-n", self.namespace, "logs", name])
                     raise ProbeError(
-                        f"echo pod {self.namespace}/{name} on node {pods[name]} exited ({phase})",
-                        f"check `{render(['kubectl', '-n', self.namespace, 'logs', name])}`; "
-                        "does the image have python3?",
-                    )
+                        Msg("probe.k8s.echo-exited", pod=f"{self.namespace}/{name}",
+                            node=pods[name], phase=phase),
+                        Msg("probe.k8s.hint.echo-exited", command=logs),
+                    )  # fmt: skip
                 elif want == "finished" and phase in ("Succeeded", "Failed"):
                     done[name] = (ip, self._log(name))
                     self.progress(Msg("probe.progress.finished", done=len(done), total=len(pods)))
@@ -386,12 +388,13 @@ class _Run:
                         if name not in done:
                             done[name] = (None, self._log(name, quiet=True))
                     return done
-                waiting = ", ".join(f"{n} on {pods[n]}" for n in pods if n not in done)
+                waiting = [
+                    Msg("probe.k8s.waiting", pod=n, node=pods[n]) for n in pods if n not in done
+                ]
+                describe = render(["kubectl", "-n", self.namespace, "describe", "pods"])
                 raise ProbeError(
-                    f"probe pods did not start within {budget:g}s: {waiting}",
-                    f"see `{render(['kubectl', '-n', self.namespace, 'describe', 'pods'])}`; "
-                    "on a slow registry raise the start timeout, "
-                    "in an air-gapped cluster give --image from your registry",
+                    Msg("probe.k8s.not-started", seconds=f"{budget:g}", waiting=waiting),
+                    Msg("probe.k8s.hint.not-started", command=describe),
                 )
             time.sleep(interval)  # polling the API server, bounded by the deadline
             interval = min(interval * 1.5, self.options.max_poll_interval)
@@ -403,14 +406,16 @@ class _Run:
             message = (waiting.message if waiting else None) or ""
             if reason in _PULL_FAILURES:
                 raise ProbeError(
-                    f"pod {self.namespace}/{name} on node {node} cannot pull image {self.options.image} ({reason})",
-                    "give an image with python3 from a registry the nodes can reach: --image REGISTRY/python:3.12-alpine",
-                )
+                    Msg("probe.k8s.cannot-pull", pod=f"{self.namespace}/{name}", node=node,
+                        image=self.options.image, reason=reason),
+                    Msg("probe.k8s.hint.cannot-pull"),
+                )  # fmt: skip
             if reason in _START_FAILURES:
                 raise ProbeError(
-                    f"pod {self.namespace}/{name} on node {node} cannot start ({reason}: {message})",
-                    "the image must have python3 on its PATH",
-                )
+                    Msg("probe.k8s.cannot-start", pod=f"{self.namespace}/{name}", node=node,
+                        reason=reason, message=message),
+                    Msg("probe.k8s.hint.cannot-start"),
+                )  # fmt: skip
 
     def _log(self, name: str, *, quiet: bool = False) -> str:
         try:
@@ -428,8 +433,8 @@ class _Run:
             if quiet:
                 return ""
             raise ProbeError(
-                f"reading the log of {self.namespace}/{name} failed: {_api_error(exc)}",
-                "kostack needs get on pods/log in its probe namespace",
+                Msg("probe.k8s.log-failed", pod=f"{self.namespace}/{name}", error=_api_error(exc)),
+                Msg("probe.k8s.hint.log"),
             ) from exc
 
     def cleanup(self) -> list[str]:
@@ -447,9 +452,9 @@ class _Run:
             )
         except ApiException as exc:
             if exc.status != 404:
-                problems.append(f"deleting namespace {self.namespace}: {_api_error(exc)}")
+                problems.append(self._delete_failed(exc))
         except (HTTPError, OSError, DeadlineExceeded) as exc:
-            problems.append(f"deleting namespace {self.namespace}: {_api_error(exc)}")
+            problems.append(self._delete_failed(exc))
         if problems:
             problems += self._delete_contents()
             return problems
@@ -470,7 +475,7 @@ class _Run:
         return []
 
     def _delete_contents(self) -> list[str]:
-        problems = []
+        problems: list[str] = []
         for what, method in (
             ("pods", self.core.delete_collection_namespaced_pod),
             ("configmaps", self.core.delete_collection_namespaced_config_map),
@@ -482,8 +487,14 @@ class _Run:
                     _request_timeout=self.options.request_timeout,
                 )
             except (ApiException, HTTPError, OSError, DeadlineExceeded) as exc:
-                problems.append(f"deleting {what} in {self.namespace}: {_api_error(exc)}")
+                error = _api_error(exc)
+                problems.append(
+                    Msg("probe.k8s.delete-in", what=what, namespace=self.namespace, error=error)
+                )
         return problems
+
+    def _delete_failed(self, exc: BaseException) -> Msg:
+        return Msg("probe.k8s.delete-failed", namespace=self.namespace, error=_api_error(exc))
 
 
 def run_in_kubernetes(
@@ -525,9 +536,12 @@ def run_in_kubernetes(
             leftovers = run.cleanup()
         if leftovers:
             error = ProbeError(
-                "could not delete everything kostack created: " + "; ".join(leftovers),
+                Msg("probe.k8s.leftovers", left=leftovers),
                 # the namespace kostack made for this run: its own, nothing else's
-                f"delete it by hand: {render(['kubectl', 'delete', 'namespace', run.namespace])}",
+                Msg(
+                    "probe.k8s.hint.leftovers",
+                    command=render(["kubectl", "delete", "namespace", run.namespace]),
+                ),
             )
             if round_ is not None:
                 raise error  # the round worked, the cleanup did not: say so

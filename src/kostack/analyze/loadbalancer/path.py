@@ -425,7 +425,7 @@ def trace_lb(
     )
     src = Endpoint(
         "external",
-        str(client) if client is not None else str(Msg("lb.any-client")),
+        str(client) if client is not None else Msg("lb.any-client"),
         client,
     )
     address = bs.external_addresses[0] if bs.external_addresses else None

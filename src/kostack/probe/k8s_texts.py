@@ -1,0 +1,116 @@
+"""What the in-cluster probe runner says when a step fails, in English and Korean.
+
+The runner (kostack.probe.k8s_runner) raises ProbeError with these messages; a
+failed round becomes a gap that keeps them (kostack.gap_words `probe.gap.failed`),
+so `diagnose --active --lang ko` says the whole failure in Korean.
+"""
+
+from __future__ import annotations
+
+from kostack.catalog import register
+
+register(
+    {
+        # a Kubernetes call that failed: what it was doing, and the API's answer as it came
+        "probe.k8s.failed": {"en": "{what} failed: {error}", "ko": "{what} 실패: {error}"},
+        "probe.k8s.no-answer": {
+            "en": "no answer within {seconds} s",
+            "ko": "{seconds}초 안에 응답 없음",
+        },
+        "probe.k8s.namespace": {
+            "en": "creating namespace {namespace}",
+            "ko": "네임스페이스 {namespace} 만들기",
+        },
+        "probe.k8s.configmap": {
+            "en": "creating ConfigMap {name}",
+            "ko": "ConfigMap {name} 만들기",
+        },
+        "probe.k8s.echo-pod": {
+            "en": "creating echo pod on node {node}",
+            "ko": "노드 {node}에 에코 Pod 만들기",
+        },
+        "probe.k8s.probe-pod": {
+            "en": "creating probe pod on node {node}",
+            "ko": "노드 {node}에 점검 Pod 만들기",
+        },
+        "probe.k8s.list": {
+            "en": "listing pods in {namespace}",
+            "ko": "{namespace}의 Pod 목록 읽기",
+        },
+        "probe.k8s.hint.access": {
+            "en": "Check that your kubeconfig user may create namespaces, ConfigMaps and pods.",
+            "ko": "kubeconfig 사용자가 네임스페이스, ConfigMap, Pod를 만들 수 있는지 확인하세요.",
+        },
+        "probe.k8s.hint.forbidden": {
+            "en": "kostack probe needs create/delete on namespaces, configmaps and pods, "
+            "and get on pods/log.",
+            "ko": "kostack probe에는 namespaces, configmaps, pods의 create/delete 권한과 "
+            "pods/log의 get 권한이 필요합니다.",
+        },
+        "probe.k8s.echo-exited": {
+            "en": "echo pod {pod} on node {node} exited ({phase})",
+            "ko": "노드 {node}의 에코 Pod {pod:이/가} 끝났습니다 ({phase})",
+        },
+        "probe.k8s.hint.echo-exited": {
+            "en": "check `{command}`; does the image have python3?",
+            "ko": "`{command}`로 확인하세요. 이미지에 python3가 있나요?",
+        },
+        "probe.k8s.waiting": {"en": "{pod} on {node}", "ko": "{node}의 {pod}"},
+        "probe.k8s.not-started": {
+            "en": "probe pods did not start within {seconds}s: {waiting}",
+            "ko": "점검 Pod가 {seconds}초 안에 시작되지 않았습니다: {waiting}",
+        },
+        "probe.k8s.hint.not-started": {
+            "en": "see `{command}`; on a slow registry raise the start timeout, "
+            "in an air-gapped cluster give --image from your registry",
+            "ko": "`{command}`로 확인하세요. 레지스트리가 느리면 시작 제한 시간을 늘리고, "
+            "폐쇄망 클러스터에서는 --image로 내부 레지스트리의 이미지를 주세요",
+        },
+        "probe.k8s.cannot-pull": {
+            "en": "pod {pod} on node {node} cannot pull image {image} ({reason})",
+            "ko": "노드 {node}의 Pod {pod:이/가} 이미지를 받지 못합니다: {image} ({reason})",
+        },
+        "probe.k8s.hint.cannot-pull": {
+            "en": "give an image with python3 from a registry the nodes can reach: "
+            "--image REGISTRY/python:3.12-alpine",
+            "ko": "노드가 닿을 수 있는 레지스트리의 python3 이미지를 주세요: "
+            "--image REGISTRY/python:3.12-alpine",
+        },
+        "probe.k8s.cannot-start": {
+            "en": "pod {pod} on node {node} cannot start ({reason}: {message})",
+            "ko": "노드 {node}의 Pod {pod:이/가} 시작하지 못합니다 ({reason}: {message})",
+        },
+        "probe.k8s.hint.cannot-start": {
+            "en": "the image must have python3 on its PATH",
+            "ko": "이미지의 PATH에 python3가 있어야 합니다",
+        },
+        "probe.k8s.log-failed": {
+            "en": "reading the log of {pod} failed: {error}",
+            "ko": "{pod}의 로그 읽기 실패: {error}",
+        },
+        "probe.k8s.hint.log": {
+            "en": "kostack needs get on pods/log in its probe namespace",
+            "ko": "kostack에는 점검 네임스페이스의 pods/log에 대한 get 권한이 필요합니다",
+        },
+        "probe.k8s.no-report": {
+            "en": "pod {pod} did not report (log ended early)",
+            "ko": "Pod {pod:이/가} 결과를 보고하지 않았습니다 (로그가 일찍 끝남)",
+        },
+        "probe.k8s.delete-failed": {
+            "en": "deleting namespace {namespace}: {error}",
+            "ko": "네임스페이스 {namespace} 삭제: {error}",
+        },
+        "probe.k8s.delete-in": {
+            "en": "deleting {what} in {namespace}: {error}",
+            "ko": "{namespace}의 {what} 삭제: {error}",
+        },
+        "probe.k8s.leftovers": {
+            "en": "could not delete everything kostack created: {left}",
+            "ko": "kostack이 만든 것을 모두 삭제하지 못했습니다: {left}",
+        },
+        "probe.k8s.hint.leftovers": {
+            "en": "delete it by hand: {command}",
+            "ko": "직접 삭제하세요: {command}",
+        },
+    }
+)
