@@ -121,7 +121,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 74,945 -> 75,050: `kostack --lang ko COMMAND` (the global options as one table) and a flow's
 # ends named in the reader's language (endpoint labels as catalogue messages in both languages):
 # +105 measured by this test after merging deadcode (74,990); budget = that + 60.
-SHIPPED_LINES_BUDGET = 75_050
+# 75,050 -> 75,183: the in-cluster probe runner's errors and hints as catalogue messages in
+# both languages (kostack/probe/k8s_texts.py): 75,123 measured by this test; budget = that + 60.
+SHIPPED_LINES_BUDGET = 75_183
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
