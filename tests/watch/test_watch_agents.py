@@ -309,3 +309,35 @@ def test_the_daemon_runs_by_path_next_to_the_agent(tmp_path: Path) -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+def test_the_agent_runners_errors_are_said_in_both_languages(tmp_path: Path) -> None:
+    """No Ready agent, an unreadable token, a refused listing: each a message in both languages."""
+    from kostack.catalog import localize
+    from kostack.errors import ProbeError
+
+    pods = [agent_pod("node-a", "127.0.0.2", ready=False)]
+    with KubeApiDouble([namespace_object("kostack"), *pods]) as api:
+        kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
+        plan = make_plan(1, 2)
+        with pytest.raises(ProbeError) as none:
+            agents_runner(options(tmp_path, kubeconfig, 1, 2))(plan)
+        missing = AgentOptions(namespace="kostack", token_file=str(tmp_path / "nope"),
+                               kubeconfig=str(kubeconfig), environ={})  # fmt: skip
+        with pytest.raises(ProbeError) as token:
+            agents_runner(missing)(plan)
+        api.inject_fault("", "pods", status=403, verbs={"list"})
+        with pytest.raises(ProbeError) as listing:
+            agents_runner(options(tmp_path, kubeconfig, 1, 2))(plan)
+    assert none.value.message.startswith("no Ready probe agent in namespace kostack (")
+    assert localize(none.value.message, "ko").startswith(
+        "네임스페이스 kostack에 Ready 상태인 점검 에이전트가 없습니다 ("
+    )
+    assert localize(none.value.hint, "ko").endswith("--probes off로 실행하세요")
+    assert localize(token.value.message, "ko").startswith(
+        f"점검 에이전트의 토큰 {tmp_path / 'nope'}를 읽을 수 없습니다: "
+    )
+    assert listing.value.message.startswith("listing the probe agents in kostack failed: ")
+    assert localize(listing.value.message, "ko").startswith(
+        "kostack의 점검 에이전트 목록 읽기 실패: "
+    )

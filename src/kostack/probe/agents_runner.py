@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from kostack.catalog import Msg, map_text
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import ProbeError
+from kostack.probe import k8s_texts as _texts  # registers the runners' messages
 from kostack.probe.plan import ECHO_PORT, PlannedProbe, ProbePlan
 from kostack.probe.results import (
     ProbeResult,
@@ -44,6 +46,8 @@ from kostack.probe.results import (
     skipped,
 )
 from kostack.redact import remember
+
+del _texts
 
 __all__ = [
     "AGENT_LABEL",
@@ -257,8 +261,8 @@ def agents_runner(options: AgentOptions) -> Callable[[ProbePlan], ProbeRound]:
             remember(token)  # an agent or a proxy echoing the request must not show it
         except OSError as exc:
             raise ProbeError(
-                f"cannot read the probe agents' token {options.token_file}: {exc.strerror or exc}",
-                "mount the Secret kostack-agent-token (deploy/) or pass --probe-token-file",
+                Msg("probe.agents.token", path=options.token_file, error=exc.strerror or exc),
+                Msg("probe.agents.hint.token"),
             ) from exc
         session = open_session(
             options.kubeconfig, options.kube_context, in_cluster=None, environ=options.environ
@@ -269,16 +273,14 @@ def agents_runner(options: AgentOptions) -> Callable[[ProbePlan], ProbeRound]:
                 session.client, options.namespace, options.selector, options.request_timeout
             )
         except Exception as exc:
-            raise ProbeError(
-                session.redact(f"listing the probe agents in {options.namespace} failed: {exc}"),
-                "kostack watch needs list on pods in the agents' namespace",
-            ) from exc
+            said = Msg("probe.agents.list", namespace=options.namespace, error=str(exc))
+            raise ProbeError(map_text(said, session.redact), Msg("probe.agents.hint.list")) from exc
         finally:
             session.close()
         if not agents:
             raise ProbeError(
-                f"no Ready probe agent in namespace {options.namespace} ({options.selector})",
-                "deploy the agent DaemonSet (deploy/, docs/watch.md) or run with --probes off",
+                Msg("probe.agents.none", namespace=options.namespace, selector=options.selector),
+                Msg("probe.agents.hint.none"),
             )
         port = options.control_port if options.address == "pod" else options.host_port
         send = http_send(

@@ -1,8 +1,9 @@
-"""What the in-cluster probe runner says when a step fails, in English and Korean.
+"""What the in-cluster probe runners say when a step fails, in English and Korean.
 
-The runner (kostack.probe.k8s_runner) raises ProbeError with these messages; a
-failed round becomes a gap that keeps them (kostack.gap_words `probe.gap.failed`),
-so `diagnose --active --lang ko` says the whole failure in Korean.
+The runners (kostack.probe.k8s_runner for `kostack probe` and `diagnose --active`,
+kostack.probe.agents_runner for `kostack watch`'s agents) raise ProbeError with
+these messages; a failed round becomes a gap (kostack.gap_words `probe.gap.failed`)
+or a watch event that keeps them, so `--lang ko` says the whole failure in Korean.
 """
 
 from __future__ import annotations
@@ -111,6 +112,31 @@ register(
         "probe.k8s.hint.leftovers": {
             "en": "delete it by hand: {command}",
             "ko": "직접 삭제하세요: {command}",
+        },
+        # kostack watch's probe agents (kostack.probe.agents_runner)
+        "probe.agents.token": {
+            "en": "cannot read the probe agents' token {path}: {error}",
+            "ko": "점검 에이전트의 토큰 {path:을/를} 읽을 수 없습니다: {error}",
+        },
+        "probe.agents.hint.token": {
+            "en": "mount the Secret kostack-agent-token (deploy/) or pass --probe-token-file",
+            "ko": "Secret kostack-agent-token을 마운트하거나(deploy/) --probe-token-file을 주세요",
+        },
+        "probe.agents.list": {
+            "en": "listing the probe agents in {namespace} failed: {error}",
+            "ko": "{namespace}의 점검 에이전트 목록 읽기 실패: {error}",
+        },
+        "probe.agents.hint.list": {
+            "en": "kostack watch needs list on pods in the agents' namespace",
+            "ko": "kostack watch에는 에이전트 네임스페이스의 pods에 대한 list 권한이 필요합니다",
+        },
+        "probe.agents.none": {
+            "en": "no Ready probe agent in namespace {namespace} ({selector})",
+            "ko": "네임스페이스 {namespace}에 Ready 상태인 점검 에이전트가 없습니다 ({selector})",
+        },
+        "probe.agents.hint.none": {
+            "en": "deploy the agent DaemonSet (deploy/, docs/watch.md) or run with --probes off",
+            "ko": "에이전트 DaemonSet을 배포하거나(deploy/, docs/watch.md) --probes off로 실행하세요",
         },
     }
 )
