@@ -387,7 +387,9 @@ def test_a_failed_probe_round_is_a_korean_gap_under_lang_ko(
     args = ["diagnose", "--snapshot", str(snap), "--active", "--kubeconfig", str(seed_kubeconfig)]
     result = run_cli([*args, "--lang", "ko"])
     assert result.code == 1, result.err
-    assert "probes: 점검 라운드가 실패했습니다: 네임스페이스 kostack-probe-" in result.out, result.out
+    assert "probes: 점검 라운드가 실패했습니다: 네임스페이스 kostack-probe-" in result.out, (
+        result.out
+    )
     assert " 만들기 실패: HTTP 403" in result.out, result.out
     assert "the probe round failed" not in result.out and "creating namespace" not in result.out
     # the snapshot's gap stays English data (`-o json`)
