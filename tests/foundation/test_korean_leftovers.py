@@ -137,3 +137,44 @@ def test_the_commands_name_their_activity_as_a_message() -> None:
         text = (src / f"{name}.py").read_text()
         assert re.search(r"(env\.activity = |doing\(env, )Msg\(", text), name
         assert not re.search(r"(env\.activity = |doing\(env, )f?\"", text), name
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    ("example", "korean", "english"),
+    [
+        ("seed-incident", "IPPool 10.244.0.0/16 VXLANCrossSubnet, natOutgoing 꺼짐)",
+         "IPPool 10.244.0.0/16 VXLANCrossSubnet, natOutgoing off)"),
+        ("bgp-blocked", "IPPool 10.244.0.0/16 캡슐화 없음 (BGP), natOutgoing 켜짐)",
+         "IPPool 10.244.0.0/16 no encapsulation (BGP), natOutgoing on)"),
+        ("cilium-geneve-no-6081", "(노드 4대, Cilium geneve 터널, ipam kubernetes)",
+         "(4 nodes, Cilium tunnel geneve, ipam kubernetes)"),
+        ("flannel-vxlan-no-8472", "(노드 4대, Flannel vxlan, 네트워크 10.244.0.0/16)",
+         "(4 nodes, Flannel vxlan, network 10.244.0.0/16)"),
+    ],
+)  # fmt: skip
+def test_the_collected_line_says_the_cni_mode_in_korean(
+    example: str, korean: str, english: str
+) -> None:
+    """The "collected" line named the pod traffic's mode in English ("no encapsulation (BGP)",
+    "natOutgoing off", "tunnel geneve", "network ..."); English stays as it was."""
+    snapshot = str(EXAMPLES / f"{example}.json")
+    code, ko = run("diagnose", "--snapshot", snapshot, "--lang", "ko")
+    assert code in (0, 1), ko
+    assert korean in ko.splitlines()[1], ko
+    code, en = run("diagnose", "--snapshot", snapshot, "--lang", "en")
+    assert english in en.splitlines()[1], en
+
+
+def test_the_report_and_the_root_cause_say_the_cni_mode_in_korean() -> None:
+    seed = str(EXAMPLES / "seed-incident.json")
+    code, text = run("diagnose", "--snapshot", seed, "--lang", "ko")
+    assert "Calico operator v3.30.3 (VXLANCrossSubnet, natOutgoing 꺼짐)은 " in text, text
+    code, md = run("report", "--snapshot", seed, "--lang", "ko", "-o", "-", "--format", "md")
+    said = re.sub("“[^”]*”", "", md)  # the snapshot's own note is quoted as written
+    assert code in (0, 1) and "natOutgoing 꺼짐" in said and "natOutgoing off" not in said, md
+    bgp = str(EXAMPLES / "bgp-blocked.json")
+    code, md = run("report", "--snapshot", bgp, "--lang", "ko", "-o", "-", "--format", "md")
+    assert "캡슐화 없음 (BGP)" in md and "no encapsulation" not in md, md

@@ -37,7 +37,7 @@ def test_seed_in_korean_follows_the_seed_report() -> None:
     assert env["Infra"].startswith("OpenStack Flamingo (2025.2)")
     assert env["OS"].startswith("Ubuntu 22.04.5 LTS")
     assert env["Kubernetes"].startswith("v1.33.5 (Master 1, Worker 3")
-    assert "VXLANCrossSubnet" in env["CNI"] and "natOutgoing off" in env["CNI"]
+    assert "VXLANCrossSubnet" in env["CNI"] and "natOutgoing 꺼짐" in env["CNI"]
     assert env["Application"].startswith("harbor (harbor: harbor-core, harbor-jobservice")
     (cause,) = report.causes
     assert cause.heading == "3.1 핵심 원인: Neutron 포트 보안(anti-spoofing)이 Pod 트래픽을 차단함"

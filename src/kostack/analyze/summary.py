@@ -9,7 +9,26 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import CalicoIPPool, Cilium, Snapshot
 
-register({"env.network-mtu": {"en": "{name} MTU {mtu}", "ko": "{name} MTU {mtu}"}})
+register(
+    {
+        "env.network-mtu": {"en": "{name} MTU {mtu}", "ko": "{name} MTU {mtu}"},
+        # how the CNI carries pod traffic, in the "collected" line and the report
+        "env.mode.bgp": {"en": "no encapsulation (BGP)", "ko": "캡슐화 없음 (BGP)"},
+        "env.nat.on": {"en": "natOutgoing on", "ko": "natOutgoing 켜짐"},
+        "env.nat.off": {"en": "natOutgoing off", "ko": "natOutgoing 꺼짐"},
+        "env.nat.unknown": {"en": "natOutgoing ?", "ko": "natOutgoing ?"},
+        "env.pool": {"en": "IPPool {cidr} {mode}, {nat}", "ko": "IPPool {cidr} {mode}, {nat}"},
+        "env.pool-mode": {"en": "{mode}, {nat}", "ko": "{mode}, {nat}"},
+        "env.tunnel": {"en": "tunnel {protocol}", "ko": "{protocol} 터널"},
+        "env.native": {"en": "native routing", "ko": "네이티브 라우팅"},
+        "env.routing-unknown": {"en": "routing mode ?", "ko": "라우팅 모드 ?"},
+        "env.cni-unknown": {"en": "unknown CNI", "ko": "알 수 없는 CNI"},
+        "env.cni-unknown-v": {"en": "unknown CNI {version}", "ko": "알 수 없는 CNI {version}"},
+        "env.flannel-network": {"en": "network {cidr}", "ko": "네트워크 {cidr}"},
+        "env.cni-mode": {"en": "{name} {mode}", "ko": "{name} {mode}"},
+        "env.headline": {"en": "{name} ({mode})", "ko": "{name} ({mode})"},
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -41,42 +60,46 @@ def _calico_pool_mode(pool: CalicoIPPool) -> str:
         return "VXLAN" + ("CrossSubnet" if pool.vxlan_mode == "CrossSubnet" else " Always")
     if pool.ipip_mode != "Never":
         return "IPIP " + pool.ipip_mode
-    return "no encapsulation (BGP)"
+    return Msg("env.mode.bgp")
+
+
+def _nat(pool: CalicoIPPool) -> Msg:
+    if pool.nat_outgoing is None:
+        return Msg("env.nat.unknown")
+    return Msg("env.nat.on" if pool.nat_outgoing else "env.nat.off")
 
 
 def _cilium_mode(cilium: Cilium) -> str:
     if cilium.routing_mode == "tunnel":
-        return f"tunnel {cilium.tunnel_protocol or 'vxlan'}"
+        return Msg("env.tunnel", protocol=cilium.tunnel_protocol or "vxlan")
     if cilium.routing_mode == "native":
-        return "native routing"
-    return "routing mode ?"
+        return Msg("env.native")
+    return Msg("env.routing-unknown")
 
 
 def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
-    """(the CNI's name with install method, version and mode; details such as its pools)."""
+    """(the CNI's name with install method, version and mode; details such as its pools).
+
+    Both are English strings that are messages where words are said (`localize` them)."""
     cl = snapshot.cluster
     if cl is None:
-        return "unknown CNI", ()
+        return Msg("env.cni-unknown"), ()
     cni = cl.cni
     if cni.type == "calico" and cni.calico is not None:
         method = {"operator": "Calico operator", "manifest": "Calico manifest"}.get(
             cni.calico.install_method, "Calico"
         )
-        pools = []
-        for p in cni.calico.ip_pools or ():
-            nat = (
-                "natOutgoing ?"
-                if p.nat_outgoing is None
-                else ("natOutgoing on" if p.nat_outgoing else "natOutgoing off")
-            )
-            pools.append(f"IPPool {p.cidr} {_calico_pool_mode(p)}, {nat}")
-        return _with_version(method, cni.version), tuple(pools)
+        pools = tuple(
+            Msg("env.pool", cidr=p.cidr, mode=_calico_pool_mode(p), nat=_nat(p))
+            for p in cni.calico.ip_pools or ()
+        )
+        return _with_version(method, cni.version), pools
     if cni.type == "flannel" and cni.flannel is not None:
         fl = cni.flannel
         extra = ", DirectRouting" if fl.direct_routing else ""
         name = _with_version("Flannel", cni.version)
         return f"{name} {fl.backend_type or '?'}{extra}", (
-            (f"network {fl.network}",) if fl.network else ()
+            (Msg("env.flannel-network", cidr=fl.network),) if fl.network else ()
         )
     if cni.type == "cilium" and cni.cilium is not None:
         c = cni.cilium
@@ -84,9 +107,12 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
         if c.ipam_mode:
             ranges = ", ".join(str(p) for p in c.cluster_pool_cidrs)
             details.append(f"ipam {c.ipam_mode}" + (f" {ranges}" if ranges else ""))
-        return f"{_with_version('Cilium', cni.version)} {_cilium_mode(c)}", tuple(details)
-    name = cni.type if cni.type != "unknown" else "unknown CNI"
-    return _with_version(name, cni.version), ()
+        name = _with_version("Cilium", cni.version)
+        return Msg("env.cni-mode", name=name, mode=_cilium_mode(c)), tuple(details)
+    if cni.type == "unknown":
+        version = cni.version
+        return Msg("env.cni-unknown-v", version=version) if version else Msg("env.cni-unknown"), ()
+    return _with_version(cni.type, cni.version), ()
 
 
 def cni_mode(snapshot: Snapshot) -> str:
@@ -97,8 +123,8 @@ def cni_mode(snapshot: Snapshot) -> str:
         return ""
     if cni.type == "calico" and cni.calico is not None and cni.calico.ip_pools:
         pool = cni.calico.ip_pools[0]
-        nat = "natOutgoing on" if pool.nat_outgoing else "natOutgoing off"
-        return f"{_calico_pool_mode(pool)}, {nat}"
+        nat = Msg("env.nat.on" if pool.nat_outgoing else "env.nat.off")
+        return Msg("env.pool-mode", mode=_calico_pool_mode(pool), nat=nat)
     if cni.type == "flannel" and cni.flannel is not None:
         return str(cni.flannel.backend_type or "")
     if cni.type == "cilium" and cni.cilium is not None:
@@ -111,7 +137,7 @@ def cni_headline(snapshot: Snapshot) -> str:
     "Cilium v1.18.2 native routing" (the name already says the mode)."""
     name, _ = describe_cni(snapshot)
     mode = cni_mode(snapshot)
-    return f"{name} ({mode})" if mode and mode not in name else name
+    return Msg("env.headline", name=name, mode=mode) if mode and mode not in name else name
 
 
 def environment(snapshot: Snapshot, topo: Topology) -> Environment:

@@ -135,7 +135,7 @@ def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> Ma
     return t(
         lang,
         "antispoof_summary",
-        cni=cni_headline(d.snapshot),
+        cni=localize(cni_headline(d.snapshot), lang),
         why=join("; ", whys) if whys else "-",
         pod_cidr=", ".join(pair_ranges(rc.fix.remedies) or [str(c) for c in topo.pod_cidrs]) or "?",
     )

@@ -211,12 +211,12 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
     )
 
 
-def _lesson_mode(snapshot: Snapshot, pools: tuple[str, ...], cni: str) -> str:
+def _lesson_mode(snapshot: Snapshot, pools: tuple[str, ...], cni: str, lang: str) -> str:
     """What the lesson says pod traffic is carried with: Calico's pool, else the CNI's mode."""
     calico = snapshot.cluster is not None and snapshot.cluster.cni.type == "calico"
     if calico and pools:
         return pools[0]
-    return cni_mode(snapshot) or cni
+    return localize(cni_mode(snapshot), lang) or cni
 
 
 def lessons(
@@ -232,6 +232,7 @@ def lessons(
     out: list[Lesson] = []
     pods = ", ".join(str(c) for c in topo.pod_cidrs) or "<POD_CIDR>"
     cni, pools = describe_cni(snapshot)
+    cni, pools = localize(cni, lang), tuple(localize(p, lang) for p in pools)
     if "antispoof" in keys:
         out.append(
             Lesson(
@@ -241,7 +242,7 @@ def lessons(
                     "rep.lesson.plan_pairs",
                     pods=pods,
                     cni=cni,
-                    mode=_lesson_mode(snapshot, pools, cni),
+                    mode=_lesson_mode(snapshot, pools, cni, lang),
                 ),
             )
         )

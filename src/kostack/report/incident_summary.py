@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.messages import localize
 from kostack.analyze.mtu import effective_mtu
 from kostack.analyze.summary import Environment, describe_cni, environment
 from kostack.analyze.topology import Topology
@@ -297,7 +298,10 @@ def _cluster_rows(
     pod_mtu = effective_mtu(topo, first) if first is not None else None
     if pod_mtu is not None and pod_mtu.pod_mtu is not None:
         mtu = f", MTU {pod_mtu.pod_mtu}" + (" (auto)" if pod_mtu.auto else "")
-    rows.append((t(lang, "rep.env.cni"), cni + (": " + "; ".join(pools) if pools else "") + mtu))
+    said = localize(cni, lang) + (
+        ": " + "; ".join(localize(p, lang) for p in pools) if pools else ""
+    )
+    rows.append((t(lang, "rep.env.cni"), said + mtu))
     if cl is not None:
         cidrs = t(
             lang,

@@ -37,7 +37,7 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
     lines: list[str] = [verdict_line(d, lang)]
-    pools = ", " + ", ".join(env.pools) if env.pools else ""
+    pools = ", " + ", ".join(L(p, lang) for p in env.pools) if env.pools else ""
     lines.append(
         t(
             lang,
@@ -49,7 +49,7 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
             groups=env.security_groups,
             version=env.kubernetes_version,
             nodes=env.nodes,
-            cni=env.cni,
+            cni=L(env.cni, lang),
             pools=pools,
         )
     )
@@ -152,7 +152,7 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
     summary = t(
         lang,
         "antispoof_summary",
-        cni=cni_headline(d.snapshot),
+        cni=L(cni_headline(d.snapshot), lang),
         why="; ".join(whys) or "-",
         pod_cidr=pod_cidr,
     )
