@@ -178,3 +178,29 @@ def test_the_report_and_the_root_cause_say_the_cni_mode_in_korean() -> None:
     bgp = str(EXAMPLES / "bgp-blocked.json")
     code, md = run("report", "--snapshot", bgp, "--lang", "ko", "-o", "-", "--format", "md")
     assert "캡슐화 없음 (BGP)" in md and "no encapsulation" not in md, md
+
+
+def test_release_check_of_a_snapshot_without_helm_state_is_korean(tmp_path: Path) -> None:
+    """The error and its hint were English only (a Korean user's first `release check`)."""
+    seed = str(EXAMPLES / "seed-incident.json")
+    code, ko = run(
+        "release", "check", "--snapshot", seed, "--lang", "ko", environ={"HOME": str(tmp_path)}
+    )
+    assert code == 2, ko
+    assert (
+        f"오류: 스냅샷 {seed}에는 Helm 상태가 없고, 릴리스를 읽어 올 kubeconfig도 없습니다(" in ko
+    )
+    assert "힌트: 클러스터에 접근할 수 있는 곳에서 스냅샷을 수집하거나" in ko
+    assert english_lines(ko) == [], ko
+    code, en = run(
+        "release", "check", "--snapshot", seed, "--lang", "en", environ={"HOME": str(tmp_path)}
+    )
+    assert code == 2 and f"error: {seed} has no Helm state, and there is no kubeconfig" in en, en
+
+
+def test_release_check_says_how_to_see_all_evidence_in_korean() -> None:
+    harbor = str(EXAMPLES / "harbor-wrong-namespace.json")
+    code, ko = run("release", "check", "--snapshot", harbor, "--lang", "ko")
+    assert "  ... (+2, 모두 보려면 -v)" in ko.splitlines(), ko
+    code_en, en = run("release", "check", "--snapshot", harbor, "--lang", "en")
+    assert code_en == code and "  ... (+2, -v for all)" in en.splitlines(), en

@@ -141,7 +141,9 @@ def _with_helm(
     )
 
 
-def _require_a_cluster(env: Environment, live: dict[str, Any], snapshot_path: str) -> None:
+def _require_a_cluster(
+    env: Environment, live: dict[str, Any], snapshot_path: str, lang: str
+) -> None:
     """A snapshot without Helm state, and no kubeconfig to read the releases from: say which."""
     if _kubeconfig(env, live):
         return
@@ -149,12 +151,11 @@ def _require_a_cluster(env: Environment, live: dict[str, Any], snapshot_path: st
     default = Path(home, ".kube", "config") if home else Path("~/.kube/config").expanduser()
     if default.is_file():
         return
+    from kostack.report.release_words import t
+
     raise ConfigError(
-        f"{snapshot_path} has no Helm state, and there is no kubeconfig to read the releases "
-        f"from ({default} does not exist)",
-        "Collect the snapshot where the cluster is reachable (kostack collect reads the Helm "
-        "releases too), or give --kubeconfig FILE to read the releases live. "
-        "examples/harbor-wrong-namespace.json has Helm state.",
+        t(lang, "no_helm_state", path=snapshot_path, default=default),
+        t(lang, "no_helm_state_hint"),
     )
 
 
@@ -237,7 +238,7 @@ def check(
     env = get_env(ctx)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
     if snapshot_path and network is not None and network.helm is None:
-        _require_a_cluster(env, live, snapshot_path)
+        _require_a_cluster(env, live, snapshot_path, detect_lang(lang, env.environ))
     snapshot, client, _ = _with_helm(env, network, live, force_live=False)
     if client is not None:
         client.close()

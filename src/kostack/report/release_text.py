@@ -261,7 +261,7 @@ def _finding_block(finding: Finding, lang: str, verbose: bool) -> list[str]:
     )
     out.extend(INDENT + L(e, lang) for e in evidence)
     if not verbose and len(finding.evidence) > len(evidence):
-        out.append(f"{INDENT}... (+{len(finding.evidence) - len(evidence)}, -v for all)")
+        out.append(INDENT + t(lang, "more_evidence", n=len(finding.evidence) - len(evidence)))
     return out
 
 
