@@ -204,3 +204,30 @@ def test_release_check_says_how_to_see_all_evidence_in_korean() -> None:
     assert "  ... (+2, 모두 보려면 -v)" in ko.splitlines(), ko
     code_en, en = run("release", "check", "--snapshot", harbor, "--lang", "en")
     assert code_en == code and "  ... (+2, -v for all)" in en.splitlines(), en
+
+
+@pytest.mark.parametrize(
+    ("args", "korean", "english"),
+    [
+        (("diagnose", "--egress-target", "nope"), "오류: --egress-target 값 'nope': IP 주소가 아닙니다",
+         "error: --egress-target 'nope' is not an IP address"),
+        (("report", "--egress-target", "nope", "-o", "-", "--format", "md"),
+         "오류: --egress-target 값 'nope': IP 주소가 아닙니다",
+         "error: --egress-target 'nope' is not an IP address"),
+        (("fix", "plan", "--egress-target", "nope"), "오류: --egress-target 값 'nope': IP 주소가 아닙니다",
+         "error: --egress-target 'nope' is not an IP address"),
+        (("trace", "client", "pod:demo/netshoot"),
+         "오류: 'client'(임의의 클라이언트)에는 DST로 LoadBalancer 타입 Service나 그 주소가 필요합니다",
+         "error: 'client' (any client) needs a Service of type LoadBalancer or its address as DST"),
+    ],
+)  # fmt: skip
+def test_usage_errors_of_diagnose_report_fix_and_trace_are_korean(
+    args: tuple[str, ...], korean: str, english: str
+) -> None:
+    """--egress-target's error (three copies, English only) and trace's 'any client' error."""
+    seed = str(EXAMPLES / "seed-incident.json")
+    code, ko = run(*args, "--snapshot", seed, "--lang", "ko")
+    assert code == 2 and korean in ko.splitlines(), ko
+    assert english_lines(ko) == [], ko
+    code, en = run(*args, "--snapshot", seed, "--lang", "en")
+    assert code == 2 and english in en.splitlines(), en

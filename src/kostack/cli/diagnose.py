@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import TYPE_CHECKING
 
 import click
@@ -18,6 +17,7 @@ from kostack.cli.common import (
     optional_part,
     read_snapshot,
 )
+from kostack.cli.common import egress_target as parse_egress_target
 from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError
 
@@ -184,10 +184,7 @@ def diagnose(
     from kostack.cli.console import diagnosing
 
     env = get_env(ctx)
-    try:
-        target = ipaddress.ip_address(egress_target)
-    except ValueError:
-        raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
+    target = parse_egress_target(egress_target)
     snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
     if active:
         add_probe_observations = optional_part(
@@ -323,6 +320,7 @@ def _cased_trace(snapshot: Snapshot, src: str, dst: str, protocol: str | None) -
         worlds,
     )
     from kostack.analyze.topology import Topology
+    from kostack.cli import errors_text  # noqa: F401  (registers the messages)
 
     topo = Topology(snapshot)
     any_client = src.strip().lower() in ANY_CLIENT
@@ -339,8 +337,7 @@ def _cased_trace(snapshot: Snapshot, src: str, dst: str, protocol: str | None) -
         raise ConfigError(Msg("ep.need-port", dst=dst), Msg("ep.hint.need-port"))
     if way_in is None and s is None:
         raise ConfigError(
-            f"{src!r} (any client) needs a Service of type LoadBalancer or its address as DST",
-            "e.g. kostack trace client svc:shop/web:80/tcp",
+            Msg("cli.err.client-needs-lb", src=repr(src)), Msg("cli.hint.client-needs-lb")
         )
     if way_in is not None:
         # the way in, traced in every case too

@@ -48,6 +48,18 @@ register(
             "ko": "{var}={value:은/는} 초 단위 숫자가 아닙니다",
         },
         "cli.hint.timeout-nan": {"en": "e.g. {var}=30", "ko": "예: {var}=30"},
+        "cli.err.egress-target": {
+            "en": "--egress-target {text} is not an IP address",
+            "ko": "--egress-target 값 {text}: IP 주소가 아닙니다",
+        },
+        "cli.err.client-needs-lb": {
+            "en": "{src} (any client) needs a Service of type LoadBalancer or its address as DST",
+            "ko": "{src}(임의의 클라이언트)에는 DST로 LoadBalancer 타입 Service나 그 주소가 필요합니다",
+        },
+        "cli.hint.client-needs-lb": {
+            "en": "e.g. `kostack trace client svc:shop/web:80/tcp`",
+            "ko": "예: `kostack trace client svc:shop/web:80/tcp`",
+        },
         "cli.err.timeout-range": {
             "en": "{var}={value} is out of range",
             "ko": "{var}={value:은/는} 허용 범위를 벗어납니다",

@@ -17,6 +17,7 @@ from kostack.cli._options import lang_option as _lang_option
 from kostack.cli.common import (
     Environment,
     F,
+    egress_target,
     fail,
     openstack_needed,
     request_timeout,
@@ -132,10 +133,7 @@ def _options(method: str, tight: bool, service_cidr: bool) -> PlanOptions:
 
 
 def _egress(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        raise ConfigError(f"--egress-target {value!r} is not an IP address") from None
+    return egress_target(value)
 
 
 def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 
 from kostack.cli._options import egress_target_option, lang_option, options, snapshot_option
 from kostack.cli.common import detect_lang, get_env, optional_part
+from kostack.cli.common import egress_target as parse_egress_target
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ConfigError
 from kostack.redact import redact
@@ -154,10 +154,7 @@ def report(
 
     env = get_env(ctx)
     fmt = _format_of(output, chosen_format)
-    try:
-        target = ipaddress.ip_address(egress_target)
-    except ValueError:
-        raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
+    target = parse_egress_target(egress_target)
     history = read_journals(journals)
     snapshot = obtain_snapshot(ctx, snapshot_path, **live)
     if active:
