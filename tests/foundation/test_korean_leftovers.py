@@ -231,3 +231,12 @@ def test_usage_errors_of_diagnose_report_fix_and_trace_are_korean(
     assert english_lines(ko) == [], ko
     code, en = run(*args, "--snapshot", seed, "--lang", "en")
     assert code == 2 and english in en.splitlines(), en
+
+
+def test_guard_once_without_credentials_gives_its_hint_in_korean(tmp_path: Path) -> None:
+    """`kostack guard --once` said the collection error in Korean and its hint in English."""
+    code, ko = run("guard", "--once", "--lang", "ko", environ={"HOME": str(tmp_path)})
+    assert "클라우드나 클러스터를 읽지 못했습니다: OpenStack 자격 증명이 없습니다" in ko, ko
+    assert "openrc 파일을 source하거나" in ko and english_lines(ko) == [], ko
+    code_en, en = run("guard", "--once", "--lang", "en", environ={"HOME": str(tmp_path)})
+    assert code_en == code and "Source your openrc file" in en, en

@@ -218,7 +218,7 @@ register(
         "col.hint.os.no-credentials": {
             "en": "Source your openrc file, or put the cloud in clouds.yaml and pass "
             "--os-cloud NAME.",
-            "ko": "openrc 파일을 source 하거나, clouds.yaml에 클라우드를 넣고 --os-cloud NAME을 "
+            "ko": "openrc 파일을 source하거나, clouds.yaml에 클라우드를 넣고 --os-cloud NAME을 "
             "주세요.",
         },
         "col.os.many-clouds": {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable, Mapping
 
+from kostack.catalog import localize
 from kostack.guard.breaker import BreakerDecision, BreakerSettings
 from kostack.guard.drift import Drift, Hold, PortDrift
 from kostack.guard.enforce import Done
@@ -150,7 +151,7 @@ def render_report(
     if report.result == "unreachable":
         lines.append(say(lang, "report.unreachable", error=report.error))
         if report.hint:
-            lines.append(report.hint)
+            lines.append(localize(report.hint, lang))
         return "\n".join(lines) + "\n"
     if report.result == "standby":
         return say(lang, "report.standby", holder=report.holder) + "\n"
