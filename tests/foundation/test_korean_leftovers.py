@@ -240,3 +240,11 @@ def test_guard_once_without_credentials_gives_its_hint_in_korean(tmp_path: Path)
     assert "openrc 파일을 source하거나" in ko and english_lines(ko) == [], ko
     code_en, en = run("guard", "--once", "--lang", "en", environ={"HOME": str(tmp_path)})
     assert code_en == code and "Source your openrc file" in en, en
+
+
+def test_release_check_quotes_the_command_to_run_again() -> None:
+    """Every printed command is quoted: the re-check after the network fix was bare."""
+    harbor = str(EXAMPLES / "harbor-wrong-namespace.json")
+    for lang, lead in (("en", "then check again: "), ("ko", "다시 점검하세요: ")):
+        _code, text = run("release", "check", "--snapshot", harbor, "--lang", lang)
+        assert f"{lead}`kostack release check harbor --namespace harbor`" in text, text
