@@ -29,7 +29,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "missing_hint": "Give one of those names (and -n NAMESPACE), or run `kostack release check` without a name to check them all.",
         "missing_hint_none": "Install the release first, or check that the kubeconfig's cluster (or the snapshot) is the one it runs in.",
         "no_helm_state": "{path} has no Helm state, and there is no kubeconfig to read the releases from ({default} does not exist)",
-        "no_helm_state_hint": "Collect the snapshot where the cluster is reachable (kostack collect reads the Helm releases too), or give --kubeconfig FILE to read the releases live. examples/harbor-wrong-namespace.json has Helm state.",
+        "no_helm_state_hint": "Collect the snapshot where the cluster is reachable (`kostack collect` reads the Helm releases too), or give --kubeconfig FILE to read the releases live. examples/harbor-wrong-namespace.json has Helm state.",
         "more_evidence": "... (+{n}, -v for all)",
         "network_root": "Network: ROOT CAUSE {root} (from the diagnosis).",
         "network_ok": "Network: the diagnosis finds no root cause.",
