@@ -248,3 +248,31 @@ def test_release_check_quotes_the_command_to_run_again() -> None:
     for lang, lead in (("en", "then check again: "), ("ko", "다시 점검하세요: ")):
         _code, text = run("release", "check", "--snapshot", harbor, "--lang", lang)
         assert f"{lead}`kostack release check harbor --namespace harbor`" in text, text
+
+
+@pytest.mark.parametrize(
+    ("source", "korean"),
+    [
+        ("agents list: Open vSwitch agent", "agent 목록: Open vSwitch agent"),
+        ("network k8s-net is geneve (provider:network_type)",
+         "네트워크 k8s-net의 유형이 geneve (provider:network_type)"),
+        ("--neutron-backend (the API suggests ml2/ovs: agents list: Open vSwitch agent)",
+         "--neutron-backend (API로는 ml2/ovs: agent 목록: Open vSwitch agent)"),
+        ("--neutron-backend", "--neutron-backend"),
+        ("lab scenario", "랩 시나리오"),
+        ("written by hand", "written by hand"),  # not kostack's words: shown as recorded
+    ],
+)  # fmt: skip
+def test_the_reports_backend_row_says_how_it_was_decided_in_korean(
+    source: str, korean: str
+) -> None:
+    from kostack.report.incident_summary import _backend_source
+
+    assert _backend_source(source, "ko") == korean
+    assert _backend_source(source, "en") == source
+
+
+def test_the_korean_report_names_the_agents_list_in_korean() -> None:
+    bgp = str(EXAMPLES / "bgp-blocked.json")
+    _code, md = run("report", "--snapshot", bgp, "--lang", "ko", "-o", "-", "--format", "md")
+    assert "| Neutron 백엔드 | ml2/ovs (agent 목록: Open vSwitch agent) |" in md.splitlines(), md

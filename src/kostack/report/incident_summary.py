@@ -43,6 +43,25 @@ BROKEN_KIND = {
 }
 
 
+# How the collector decided the Neutron backend (kostack.collect.openstack.detect_backend
+# and the lab write these words into the snapshot); in Korean where they are kostack's own.
+_BACKEND_SOURCE_KO = (
+    (re.compile(r"agents list: "), "agent 목록: "),
+    (re.compile(r"^network (.+) is geneve \(provider:network_type\)"),
+     r"네트워크 \1의 유형이 geneve (provider:network_type)"),
+    (re.compile(r"^--neutron-backend \(the API suggests "), "--neutron-backend (API로는 "),
+    (re.compile(r"^lab scenario$"), "랩 시나리오"),
+)  # fmt: skip
+
+
+def _backend_source(source: str, lang: str) -> str:
+    if lang != "ko":
+        return source
+    for pattern, korean in _BACKEND_SOURCE_KO:
+        source = pattern.sub(korean, source)
+    return source
+
+
 def release_label(release: str | None, lang: str) -> str:
     if not release or release == "unknown":
         return t(lang, "rep.env.release_unknown")
@@ -245,7 +264,7 @@ def _infrastructure_rows(snapshot: Snapshot, env: Environment, lang: str) -> lis
         infra = concat(infra, " — " + ", ".join(where))
     backend = env.backend
     if os_ is not None and os_.backend_source:
-        backend += f" ({os_.backend_source})"
+        backend += f" ({_backend_source(os_.backend_source, lang)})"
     return [
         (t(lang, "rep.env.infra"), infra),
         (
