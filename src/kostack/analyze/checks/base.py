@@ -198,12 +198,6 @@ def view_ports(ctx: CheckContext, views: Sequence[NodeView]) -> tuple[Resource, 
     return tuple(port_resource(ctx, v.port, v.name) for v in views if v.port is not None)
 
 
-def passed(
-    check_id: str, severity: Severity, resource: Resource, message: str, *evidence: str
-) -> Finding:
-    return Finding(check_id, Status.PASS, severity, resource, message, tuple(evidence))
-
-
 def cluster_resource(ctx: CheckContext) -> Resource:
     name = (
         ctx.snapshot.cluster.name

@@ -5,13 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import (
-    CheckContext,
-    cluster_resource,
-    missing,
-    node_resource,
-    view_ports,
-)
+from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.families import route_key
@@ -246,19 +241,7 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
             passing.append((v, hop.detail))
     out: list[Finding] = []
     if no_port and version is None:  # the primary family reports them once
-        out.append(
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                node_resource(no_port[0]),
-                Msg("common.no-port", node=names(no_port), why=no_port[0].port_note),
-                tuple(Msg("topo.node-note", node=v.name, note=v.port_note) for v in no_port[:8]),
-                cause="no-port",
-                nodes=tuple(v.name for v in no_port),
-                key=("no-port", tuple(v.name for v in no_port)),
-            )
-        )
+        out.append(no_port_finding(ID, SEVERITY, no_port))
     if undecided:
         out.append(
             Finding(
