@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, cluster_resource, missing
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -159,11 +159,11 @@ def node_traffic_findings(
         if result.total == 0:
             return []
         return [
-            Finding(
+            cluster_finding(
+                ctx,
                 check_id,
                 Status.PASS,
                 severity,
-                cluster_resource(ctx),
                 Msg("sg.pass", what=what, label=label, total=result.total),
             )
         ]
@@ -198,17 +198,17 @@ def node_traffic_findings(
                     family=family,
                 )
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 check_id,
                 fv.status,
                 severity,
-                cluster_resource(ctx),
                 message,
                 (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
                 remedies,
                 flows=fv.flows(),
                 cause=cause if fv.status == Status.FAIL else fv.cause,
-                affected=fv.affected(),  # type: ignore[arg-type]  # Resources
+                affected=fv.affected(),
                 counts=(("node_pairs", fact.pairs),),
                 nodes=tuple(fv.side_names()),
                 key=fv.key(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
@@ -244,11 +244,11 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         out.append(no_port_finding(ID, SEVERITY, no_port))
     if undecided:
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.UNKNOWN,
                 SEVERITY,
-                cluster_resource(ctx),
                 _in(
                     version,
                     Msg(
@@ -267,11 +267,11 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
     if passing:
         views = [v for v, _ in passing]
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.PASS,
                 SEVERITY,
-                cluster_resource(ctx),
                 _in(version, Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])),
                 (passing[0][1],),
                 affected=view_ports(ctx, views),
@@ -280,11 +280,11 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         )
     if encapsulated:
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.PASS,
                 SEVERITY,
-                cluster_resource(ctx),
                 _in(version, Msg(f"{ID}.pass-encap", nodes=names(encapsulated))),
                 affected=view_ports(ctx, encapsulated),
                 nodes=tuple(v.name for v in encapsulated),
@@ -343,11 +343,11 @@ def _fail(
         )
     elif version is not None:
         message = _in(version, message)
-    return Finding(
+    return cluster_finding(
+        ctx,
         ID,
         Status.FAIL,
         SEVERITY,
-        cluster_resource(ctx),
         message,
         (*(node_line(v) for v in denied[:8]), *reasons[:6]),
         remedies,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -32,15 +32,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     if unk:
         return unk
     if not any(v.is_control_plane for v in ctx.topo.node_views.values()):
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.no-cp"),
-            )
-        ]
+        return [cluster_finding(ctx, ID, Status.UNKNOWN, SEVERITY, Msg(f"{ID}.no-cp"))]
     out = node_traffic_findings(
         ctx,
         ID,
