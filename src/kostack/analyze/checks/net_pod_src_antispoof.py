@@ -206,10 +206,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> list[Finding]:
     """One finding per outcome group (no port, undecided, dropped, passing, encapsulated) for
-    one family (None: the primary); ``works``: the other family, when it passes.
-
-    Long because each group is built in place, in the order a reader meets them.
-    """
+    one family (None: the primary); ``works``: the other family, when it passes."""
     why, unknown = native_senders(ctx, version)
     pods = _pod_addresses(ctx, version)
     no_port: list[NodeView] = []
@@ -266,31 +263,26 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         out.append(_fail(ctx, denied, why, pods, version, works))
     if passing:
         views = [v for v, _ in passing]
-        out.append(
-            cluster_finding(
-                ctx,
-                ID,
-                Status.PASS,
-                SEVERITY,
-                _in(version, Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])),
-                (passing[0][1],),
-                affected=view_ports(ctx, views),
-                nodes=tuple(v.name for v in views),
-            )
-        )
+        message = Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])
+        out.append(_pass(ctx, views, _in(version, message), passing[0][1]))
     if encapsulated:
-        out.append(
-            cluster_finding(
-                ctx,
-                ID,
-                Status.PASS,
-                SEVERITY,
-                _in(version, Msg(f"{ID}.pass-encap", nodes=names(encapsulated))),
-                affected=view_ports(ctx, encapsulated),
-                nodes=tuple(v.name for v in encapsulated),
-            )
-        )
+        message = Msg(f"{ID}.pass-encap", nodes=names(encapsulated))
+        out.append(_pass(ctx, encapsulated, _in(version, message)))
     return out
+
+
+def _pass(ctx: CheckContext, views: list[NodeView], message: str, *evidence: str) -> Finding:
+    """The nodes whose ports pass their pods' packets, or never see a pod's own address."""
+    return cluster_finding(
+        ctx,
+        ID,
+        Status.PASS,
+        SEVERITY,
+        message,
+        evidence,
+        affected=view_ports(ctx, views),
+        nodes=tuple(v.name for v in views),
+    )
 
 
 def names(views: list[NodeView]) -> str:
