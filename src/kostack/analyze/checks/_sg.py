@@ -217,14 +217,15 @@ def node_traffic_findings(
     return out
 
 
-CALICO_FEATURE_NEEDS = (
+NODE_SG_NEEDS = (
     "openstack.ports",
     "openstack.security_groups",
     "cluster.nodes",
     "cluster.cni",
     "node_ports",
 )
-"""What the Calico feature checks (net-sg-bgp, net-sg-typha) read."""
+"""What the checks of traffic between node ports read (net-sg-cni-encap,
+net-sg-pod-source-ingress, and the Calico features net-sg-bgp, net-sg-typha)."""
 
 
 def calico_start(
@@ -233,7 +234,7 @@ def calico_start(
     """The cluster's Calico settings as collected (None without a cluster), and the UNKNOWN
     findings for what the Calico feature checks need and the snapshot lacks."""
     cl = ctx.snapshot.cluster
-    return (cl.cni.calico if cl else None), missing(ctx, check_id, severity, CALICO_FEATURE_NEEDS)
+    return (cl.cni.calico if cl else None), missing(ctx, check_id, severity, NODE_SG_NEEDS)
 
 
 def calico_feature_findings(

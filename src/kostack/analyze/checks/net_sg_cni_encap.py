@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kostack.analyze.checks._sg import node_traffic_findings
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
@@ -14,13 +14,7 @@ from kostack.analyze.topology import protocol_label
 ID = "net-sg-cni-encap"
 TITLE = "Security groups admit the CNI's encapsulation (IPIP, VXLAN, Geneve) between nodes"
 SEVERITY = Severity.CRITICAL
-NEEDS = (
-    "openstack.ports",
-    "openstack.security_groups",
-    "cluster.nodes",
-    "cluster.cni",
-    "node_ports",
-)
+NEEDS = NODE_SG_NEEDS
 CAUSE = "sg-encap"
 
 register(

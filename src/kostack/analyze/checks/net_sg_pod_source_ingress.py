@@ -11,7 +11,7 @@ remote prefix (docs/facts.md section 2).
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
-from kostack.analyze.checks._sg import rule_remedies
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -19,13 +19,7 @@ from kostack.analyze.messages import Msg, register
 ID = "net-sg-pod-source-ingress"
 TITLE = "Security groups admit pod-sourced packets between nodes"
 SEVERITY = Severity.CRITICAL
-NEEDS = (
-    "openstack.ports",
-    "openstack.security_groups",
-    "cluster.nodes",
-    "cluster.cni",
-    "node_ports",
-)
+NEEDS = NODE_SG_NEEDS
 CAUSE = "sg-pod-source"
 
 _OVN_NOTE_EN = (
