@@ -8,7 +8,7 @@ every field and says which one is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from kostack.plan.model import (
@@ -82,7 +82,7 @@ def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
         {
             "digest": plan.digest(),
             "options": plan.options.as_dict(),
-            "source": asdict(plan.source),
+            "source": {f.name: getattr(plan.source, f.name) for f in fields(PlanSource)},
             "summary": plan.counts(),
             "actions": [action_to_dict(a) for a in plan.actions],
             "verification": plan.verification.as_dict(),
