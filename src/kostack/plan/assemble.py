@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kostack.analyze.findings import Remedy, command_for
 from kostack.analyze.messages import Msg
@@ -204,26 +204,7 @@ class Builder:
         out.extend(self._route_actions())
         out.extend(self._port_actions())
         out.extend(self._manual_actions())
-        return tuple(
-            Action(
-                id=f"a{i}",
-                operation=a.operation,
-                target=a.target,
-                reason=a.reason,
-                fixes=a.fixes,
-                precondition=a.precondition,
-                inverse=a.inverse,
-                before=a.before,
-                after=a.after,
-                pairs=a.pairs,
-                not_for_traffic=a.not_for_traffic,
-                rule=a.rule,
-                routes=a.routes,
-                command=a.command,
-                notes=a.notes,
-            )
-            for i, a in enumerate(out, 1)
-        )
+        return tuple(replace(a, id=f"a{i}") for i, a in enumerate(out, 1))
 
     def _reason(self, fixes: _Fixes) -> str:
         first = fixes.reasons[0] if fixes.reasons else ""

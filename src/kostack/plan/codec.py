@@ -8,6 +8,7 @@ every field and says which one is wrong.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any, TypeVar
 
 from kostack.plan.model import (
@@ -81,13 +82,7 @@ def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
         {
             "digest": plan.digest(),
             "options": plan.options.as_dict(),
-            "source": {
-                "snapshot_source": plan.source.snapshot_source,
-                "snapshot_created_at": plan.source.snapshot_created_at,
-                "cloud": plan.source.cloud,
-                "project": plan.source.project,
-                "neutron_backend": plan.source.neutron_backend,
-            },
+            "source": {f.name: getattr(plan.source, f.name) for f in fields(PlanSource)},
             "summary": plan.counts(),
             "actions": [action_to_dict(a) for a in plan.actions],
             "verification": plan.verification.as_dict(),
@@ -280,13 +275,7 @@ def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
         bool(_get(odoc, "service_cidr", f"{where}.options", bool)),
     )
     sdoc = _get(doc, "source", where, dict)
-    source = PlanSource(
-        _opt(sdoc, "snapshot_source", f"{where}.source", str),
-        _opt(sdoc, "snapshot_created_at", f"{where}.source", str),
-        _opt(sdoc, "cloud", f"{where}.source", str),
-        _opt(sdoc, "project", f"{where}.source", str),
-        _opt(sdoc, "neutron_backend", f"{where}.source", str),
-    )
+    source = PlanSource(*(_opt(sdoc, f.name, f"{where}.source", str) for f in fields(PlanSource)))
     actions = _list(doc, "actions", where, action_from_dict)
     ids = [a.id for a in actions]
     if len(set(ids)) != len(ids):

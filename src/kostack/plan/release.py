@@ -32,7 +32,7 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.charts import ChartRule, chart_name, rule_for
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.oserror import in_text
-from kostack.plan.release_actions import actions_for, readiness, recovery_recipe
+from kostack.plan.release_actions import actions_for, recovery_recipe
 from kostack.plan.release_claims import (
     claims_to_delete,
     left_alone,
@@ -184,7 +184,6 @@ def build_reinstall_plan(
     actions = actions_for(
         name, namespace, chart, values_file, discard_data, removing, pvcs, helm, rule, timeout
     )
-    gate_labels, others = readiness(rule, name)
     return ReinstallPlan(
         release=name,
         namespace=namespace,
@@ -202,8 +201,6 @@ def build_reinstall_plan(
         warnings=tuple(warnings),
         timeout=timeout,
         gate_component=rule.gate_component,
-        ready_selector=gate_labels,
-        other_components=others,
     )
 
 

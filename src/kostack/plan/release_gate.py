@@ -112,21 +112,15 @@ def network_gate(
     if diagnosis is None:
         why = note or Msg("gate.no-diagnosis")
         return NetworkGate(
-            (
+            tuple(
                 GateCheck(
-                    "dns",
+                    name,
                     "unknown",
-                    Msg("gate.dns.unknown", detail=why),
+                    Msg(f"gate.{short}.unknown", detail=why),
                     "none",
-                    Msg("gate.dns.short-unknown"),
-                ),
-                GateCheck(
-                    "api-service",
-                    "unknown",
-                    Msg("gate.api.unknown", detail=why),
-                    "none",
-                    Msg("gate.api.short-unknown"),
-                ),
+                    Msg(f"gate.{short}.short-unknown"),
+                )
+                for name, short in (("dns", "dns"), ("api-service", "api"))
             )
         )
     probes = tuple(probes)

@@ -8,7 +8,7 @@ rendered (quoted) by `kostack.shell` whenever they are shown. Pure.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -185,8 +185,6 @@ class ReinstallPlan:
     warnings: tuple[str, ...] = ()
     timeout: int = DEFAULT_TIMEOUT
     gate_component: str | None = None
-    ready_selector: Mapping[str, str] = field(default_factory=dict)
-    other_components: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     @property
     def blocked(self) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from kostack.analyze.checks.base import CheckContext, cluster_resource
+from kostack.analyze.checks.base import CheckContext, cluster_finding
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.pod_overlap import PodOverlap
@@ -89,58 +89,42 @@ def pod_overlap_finding(
     first = overlaps[0]
     pool = first.pool
     evidence = [f"pod range={pool}", *other_evidence, f"allocator={first.allocator}"]
-    res = cluster_resource(ctx)
     counts = (("ranges", 1 + count),)
     common = {"pool": pool, "others": others}
     verdict = verdict_of(first)
+    cause = "cidr-overlap"
     if verdict == "unknown":
         message = Msg(f"{ID}.pod-unknown-use", **common)
-        return Finding(
-            ID,
-            Status.FAIL,
-            Severity.HIGH,
-            res,
-            message,
-            tuple(evidence),
-            cause="cidr-overlap",
-            counts=counts,
-        )
-    if verdict == "actual":
+        severity = Severity.HIGH
+    elif verdict == "actual":
         in_use = list(dict.fromkeys(b for o in overlaps for b in o.in_use or ()))
         shown = ", ".join(f"{b} ({n})" if n else str(b) for n, b in in_use[:SHOWN_BLOCKS])
         if len(in_use) > SHOWN_BLOCKS:
             shown += f" +{len(in_use) - SHOWN_BLOCKS}"
         evidence.append(Msg(f"{ID}.in-overlap", blocks=shown))
         message = Msg(f"{ID}.pod-actual", blocks=shown, **common)
-        return Finding(
-            ID,
-            Status.FAIL,
-            Severity.CRITICAL,
-            res,
-            message,
-            tuple(evidence),
-            cause="cidr-overlap",
-            counts=counts,
-        )
-    evidence.append(f"allocated={first.allocated}")
-    if verdict == "sequential":
-        # the overlap allocation reaches first is the one that bites first
-        soonest = min(overlaps, key=lambda o: o.blocks_left or 0)
-        evidence.append(Msg(f"{ID}.first-in-overlap", block=soonest.bites_at))
-        message = Msg(
-            f"{ID}.pod-latent-sequential",
-            allocated=soonest.allocated,
-            bites_at=soonest.bites_at,
-            blocks_left=soonest.blocks_left,
-            **common,
-        )
-        severity = Severity.MEDIUM
-    elif verdict == "random":
-        message = Msg(f"{ID}.pod-latent-random", **common)
-        severity = Severity.HIGH
+        severity = Severity.CRITICAL
     else:
-        message = Msg(f"{ID}.pod-latent", **common)
-        severity = Severity.MEDIUM
-    return Finding(
-        ID, Status.FAIL, severity, res, message, tuple(evidence), cause=LATENT, counts=counts
+        cause = LATENT
+        evidence.append(f"allocated={first.allocated}")
+        if verdict == "sequential":
+            # the overlap allocation reaches first is the one that bites first
+            soonest = min(overlaps, key=lambda o: o.blocks_left or 0)
+            evidence.append(Msg(f"{ID}.first-in-overlap", block=soonest.bites_at))
+            message = Msg(
+                f"{ID}.pod-latent-sequential",
+                allocated=soonest.allocated,
+                bites_at=soonest.bites_at,
+                blocks_left=soonest.blocks_left,
+                **common,
+            )
+            severity = Severity.MEDIUM
+        elif verdict == "random":
+            message = Msg(f"{ID}.pod-latent-random", **common)
+            severity = Severity.HIGH
+        else:
+            message = Msg(f"{ID}.pod-latent", **common)
+            severity = Severity.MEDIUM
+    return cluster_finding(
+        ctx, ID, Status.FAIL, severity, message, tuple(evidence), cause=cause, counts=counts
     )

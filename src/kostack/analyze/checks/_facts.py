@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from kostack.analyze.checks.base import CheckContext, end_ports
 from kostack.analyze.engine.families import End, Fact, FamilyResult, hop_id, side_of
 from kostack.analyze.engine.types import Disposition, FlowResult, Hop
-from kostack.analyze.findings import Status
+from kostack.analyze.findings import Resource, Status
 from kostack.analyze.messages import Msg, register
 
 register(
@@ -141,7 +141,7 @@ class FactView:
     def dst_label(self) -> str:
         return nodes_label(sorted({e.name for e in self.targets}), len(self.ctx.topo.node_views))
 
-    def affected(self) -> tuple[object, ...]:
+    def affected(self) -> tuple[Resource, ...]:
         return end_ports(self.ctx, self.side_ends())
 
     def flows(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.checks._facts import FactView, evidence_of, flow_line, hop_text, nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_resource
+from kostack.analyze.checks.base import CheckContext, cluster_finding
 from kostack.analyze.engine.types import Hop
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg
@@ -29,13 +29,7 @@ def service_findings(
     """
     if svc is None or svc.cluster_ip is None:
         return [
-            Finding(
-                check_id,
-                Status.UNKNOWN,
-                severity,
-                cluster_resource(ctx),
-                Msg(f"{check_id}.no-service"),
-            )
+            cluster_finding(ctx, check_id, Status.UNKNOWN, severity, Msg(f"{check_id}.no-service"))
         ]
 
     def broken(status: Status, hop: Hop, params: dict[str, object], **fields: Any) -> Finding:

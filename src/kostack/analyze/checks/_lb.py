@@ -66,37 +66,22 @@ def start(
     snap = ctx.snapshot
     gap = snap.gap_for("cluster.services.load_balancers")
     scope = Resource("cluster", "services", "Services of type LoadBalancer")
+
+    def unknown(message: str, evidence: str) -> list[Finding]:
+        return [Finding(check_id, Status.UNKNOWN, severity, scope, message, (evidence,))]
+
     if gap is not None:
-        return None, [
-            Finding(
-                check_id,
-                Status.UNKNOWN,
-                severity,
-                scope,
-                Msg("lb.unknown-services", error=_unstopped(error_of(gap))),
-                (f"gap: {gap.source}: {gap.error}",),
-            )
-        ]
+        message = Msg("lb.unknown-services", error=_unstopped(error_of(gap)))
+        return None, unknown(message, f"gap: {gap.source}: {gap.error}")
     analysis = lb_analysis(ctx.topo)
     if not analysis.index.load_balancer_services:
         return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, Msg("lb.na-none"))]
     if octavia and not analysis.index.lbs_known:
         og = snap.gap_for("openstack.load_balancers", "openstack")
         error = error_of(og) if og else "openstack.load_balancers: null"
-        return None, [
-            Finding(
-                check_id,
-                Status.UNKNOWN,
-                severity,
-                scope,
-                Msg(
-                    "lb.unknown-octavia",
-                    n=len(analysis.index.load_balancer_services),
-                    error=_unstopped(error),
-                ),
-                (f"gap: {og.source}: {og.error}" if og else "openstack.load_balancers: null",),
-            )
-        ]
+        n = len(analysis.index.load_balancer_services)
+        message = Msg("lb.unknown-octavia", n=n, error=_unstopped(error))
+        return None, unknown(message, f"gap: {og.source}: {og.error}" if og else error)
     return analysis, []
 
 

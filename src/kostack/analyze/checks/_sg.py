@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, cluster_resource, missing
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -159,11 +159,11 @@ def node_traffic_findings(
         if result.total == 0:
             return []
         return [
-            Finding(
+            cluster_finding(
+                ctx,
                 check_id,
                 Status.PASS,
                 severity,
-                cluster_resource(ctx),
                 Msg("sg.pass", what=what, label=label, total=result.total),
             )
         ]
@@ -198,17 +198,17 @@ def node_traffic_findings(
                     family=family,
                 )
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 check_id,
                 fv.status,
                 severity,
-                cluster_resource(ctx),
                 message,
                 (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
                 remedies,
                 flows=fv.flows(),
                 cause=cause if fv.status == Status.FAIL else fv.cause,
-                affected=fv.affected(),  # type: ignore[arg-type]  # Resources
+                affected=fv.affected(),
                 counts=(("node_pairs", fact.pairs),),
                 nodes=tuple(fv.side_names()),
                 key=fv.key(),
@@ -217,14 +217,15 @@ def node_traffic_findings(
     return out
 
 
-CALICO_FEATURE_NEEDS = (
+NODE_SG_NEEDS = (
     "openstack.ports",
     "openstack.security_groups",
     "cluster.nodes",
     "cluster.cni",
     "node_ports",
 )
-"""What the Calico feature checks (net-sg-bgp, net-sg-typha) read."""
+"""What the checks of traffic between node ports read (net-sg-cni-encap,
+net-sg-pod-source-ingress, and the Calico features net-sg-bgp, net-sg-typha)."""
 
 
 def calico_start(
@@ -233,7 +234,7 @@ def calico_start(
     """The cluster's Calico settings as collected (None without a cluster), and the UNKNOWN
     findings for what the Calico feature checks need and the snapshot lacks."""
     cl = ctx.snapshot.cluster
-    return (cl.cni.calico if cl else None), missing(ctx, check_id, severity, CALICO_FEATURE_NEEDS)
+    return (cl.cni.calico if cl else None), missing(ctx, check_id, severity, NODE_SG_NEEDS)
 
 
 def calico_feature_findings(

@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from kostack.analyze.engine.families import End
-from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
@@ -198,12 +198,6 @@ def view_ports(ctx: CheckContext, views: Sequence[NodeView]) -> tuple[Resource, 
     return tuple(port_resource(ctx, v.port, v.name) for v in views if v.port is not None)
 
 
-def passed(
-    check_id: str, severity: Severity, resource: Resource, message: str, *evidence: str
-) -> Finding:
-    return Finding(check_id, Status.PASS, severity, resource, message, tuple(evidence))
-
-
 def cluster_resource(ctx: CheckContext) -> Resource:
     name = (
         ctx.snapshot.cluster.name
@@ -211,3 +205,19 @@ def cluster_resource(ctx: CheckContext) -> Resource:
         else "cluster"
     )
     return Resource("cluster", name, name)
+
+
+def cluster_finding(
+    ctx: CheckContext,
+    check_id: str,
+    status: Status,
+    severity: Severity,
+    message: str,
+    evidence: tuple[str, ...] = (),
+    remedies: tuple[Remedy, ...] = (),
+    **fields: Any,
+) -> Finding:
+    """A finding about the whole cluster (the resource most network checks report on)."""
+    return Finding(
+        check_id, status, severity, cluster_resource(ctx), message, evidence, remedies, **fields
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, node_resource
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, node_resource
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -35,12 +35,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     unmatched = [v for v in ctx.topo.node_views.values() if v.port is None]
     if not unmatched:
         return [
-            Finding(
-                ID,
-                Status.PASS,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.pass", n=len(ctx.topo.node_views)),
+            cluster_finding(
+                ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=len(ctx.topo.node_views))
             )
         ]
     first = unmatched[0]

@@ -14,7 +14,7 @@ rest.
 from __future__ import annotations
 
 from kostack.analyze.checks._cidr_overlap_pod import pod_overlap_finding, verdict_of
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.cidr_sweep import PodOverlapSet, Range, overlapping_groups, pod_overlap_sets
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -82,11 +82,11 @@ def _ranges(ctx: CheckContext) -> list[Range]:
 def group_finding(ctx: CheckContext, group: tuple[Range, ...]) -> Finding:
     """One FAIL for a group of overlapping ranges, naming at most MAX_NAMED of them."""
     lead, others = group[0], group[1:]
-    return Finding(
+    return cluster_finding(
+        ctx,
         ID,
         Status.FAIL,
         SEVERITY,
-        cluster_resource(ctx),
         Msg(f"{ID}.fail", a=label(lead), b=named(others[: MAX_NAMED - 1], len(others))),
         _evidence(group, len(group)),
         cause="cidr-overlap",
@@ -141,11 +141,11 @@ def run(ctx: CheckContext) -> list[Finding]:
     for s in pod_overlap_sets(ranges, MAX_NAMED):
         out += pod_findings(ctx, judge, s)
     return out or [
-        Finding(
+        cluster_finding(
+            ctx,
             ID,
             Status.PASS,
             SEVERITY,
-            cluster_resource(ctx),
             Msg(
                 f"{ID}.pass",
                 pod=", ".join(str(c) for c in ctx.topo.pod_cidrs),

@@ -155,49 +155,17 @@ def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
     if cl is not None and cl.cni.type == "calico" and cl.cni.calico is not None:
         if cl.cni.calico.install_method == "operator":
             patch = {"spec": {"calicoNetwork": {"mtu": limit}}}
-            return render(
-                [
-                    "kubectl",
-                    "patch",
-                    "installation",
-                    "default",
-                    "--type",
-                    "merge",
-                    "-p",
-                    _json(patch),
-                ]
-            )
+            return render(_patch((), "installation", "default", patch))
         config = {"data": {"veth_mtu": str(limit)}}
         return chain(
-            (
-                "kubectl",
-                "-n",
-                "kube-system",
-                "patch",
-                "configmap",
-                "calico-config",
-                "--type",
-                "merge",
-                "-p",
-                _json(config),
-            ),
+            _patch(("-n", "kube-system"), "configmap", "calico-config", config),
             ("kubectl", "-n", "kube-system", "rollout", "restart", "ds/calico-node"),
         )
     if cl is not None and cl.cni.type == "cilium":
         # cilium-config mtu is the underlying network's MTU; removing it lets the agent detect it.
+        config = {"data": {"mtu": str(net_mtu)}}
         return chain(
-            (
-                "kubectl",
-                "-n",
-                "kube-system",
-                "patch",
-                "configmap",
-                "cilium-config",
-                "--type",
-                "merge",
-                "-p",
-                _json({"data": {"mtu": str(net_mtu)}}),
-            ),
+            _patch(("-n", "kube-system"), "configmap", "cilium-config", config),
             ("kubectl", "-n", "kube-system", "rollout", "restart", "ds/cilium"),
         )
     if cl is not None and cl.cni.type == "flannel":
@@ -206,6 +174,11 @@ def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
             + render(["kubectl", "-n", "kube-flannel", "rollout", "restart", "ds/kube-flannel-ds"])
         )
     return comment(f"set the CNI MTU to {limit}")
+
+
+def _patch(where: tuple[str, ...], kind: str, name: str, document: object) -> tuple[str, ...]:
+    """`kubectl [-n NAMESPACE] patch KIND NAME --type merge -p JSON`."""
+    return ("kubectl", *where, "patch", kind, name, "--type", "merge", "-p", _json(document))
 
 
 def _json(document: object) -> str:

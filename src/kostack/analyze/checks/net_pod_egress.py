@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -66,13 +66,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             out += _run_family(ctx, ctx.flows.egress_of(v), t, v)
         target = ", ".join(str(t) for t in targets)
     return out or [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            cluster_resource(ctx),
-            Msg(f"{ID}.pass", target=target),
-        )
+        cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", target=target))
     ]
 
 
@@ -95,11 +89,11 @@ def _run_family(
         if fv.cause == "ipv6-egress-no-nat":
             msg = Msg(f"{ID}.v6-fix", message=msg)
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 status,
                 SEVERITY,
-                cluster_resource(ctx),
                 msg,
                 evidence_of(fv.hop),
                 remedies,

@@ -5,13 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import (
-    CheckContext,
-    cluster_resource,
-    missing,
-    node_resource,
-    view_ports,
-)
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
+from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.families import route_key
@@ -211,10 +206,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> list[Finding]:
     """One finding per outcome group (no port, undecided, dropped, passing, encapsulated) for
-    one family (None: the primary); ``works``: the other family, when it passes.
-
-    Long because each group is built in place, in the order a reader meets them.
-    """
+    one family (None: the primary); ``works``: the other family, when it passes."""
     why, unknown = native_senders(ctx, version)
     pods = _pod_addresses(ctx, version)
     no_port: list[NodeView] = []
@@ -246,26 +238,14 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
             passing.append((v, hop.detail))
     out: list[Finding] = []
     if no_port and version is None:  # the primary family reports them once
-        out.append(
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                node_resource(no_port[0]),
-                Msg("common.no-port", node=names(no_port), why=no_port[0].port_note),
-                tuple(Msg("topo.node-note", node=v.name, note=v.port_note) for v in no_port[:8]),
-                cause="no-port",
-                nodes=tuple(v.name for v in no_port),
-                key=("no-port", tuple(v.name for v in no_port)),
-            )
-        )
+        out.append(no_port_finding(ID, SEVERITY, no_port))
     if undecided:
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.UNKNOWN,
                 SEVERITY,
-                cluster_resource(ctx),
                 _in(
                     version,
                     Msg(
@@ -283,31 +263,26 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         out.append(_fail(ctx, denied, why, pods, version, works))
     if passing:
         views = [v for v, _ in passing]
-        out.append(
-            Finding(
-                ID,
-                Status.PASS,
-                SEVERITY,
-                cluster_resource(ctx),
-                _in(version, Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])),
-                (passing[0][1],),
-                affected=view_ports(ctx, views),
-                nodes=tuple(v.name for v in views),
-            )
-        )
+        message = Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])
+        out.append(_pass(ctx, views, _in(version, message), passing[0][1]))
     if encapsulated:
-        out.append(
-            Finding(
-                ID,
-                Status.PASS,
-                SEVERITY,
-                cluster_resource(ctx),
-                _in(version, Msg(f"{ID}.pass-encap", nodes=names(encapsulated))),
-                affected=view_ports(ctx, encapsulated),
-                nodes=tuple(v.name for v in encapsulated),
-            )
-        )
+        message = Msg(f"{ID}.pass-encap", nodes=names(encapsulated))
+        out.append(_pass(ctx, encapsulated, _in(version, message)))
     return out
+
+
+def _pass(ctx: CheckContext, views: list[NodeView], message: str, *evidence: str) -> Finding:
+    """The nodes whose ports pass their pods' packets, or never see a pod's own address."""
+    return cluster_finding(
+        ctx,
+        ID,
+        Status.PASS,
+        SEVERITY,
+        message,
+        evidence,
+        affected=view_ports(ctx, views),
+        nodes=tuple(v.name for v in views),
+    )
 
 
 def names(views: list[NodeView]) -> str:
@@ -360,11 +335,11 @@ def _fail(
         )
     elif version is not None:
         message = _in(version, message)
-    return Finding(
+    return cluster_finding(
+        ctx,
         ID,
         Status.FAIL,
         SEVERITY,
-        cluster_resource(ctx),
         message,
         (*(node_line(v) for v in denied[:8]), *reasons[:6]),
         remedies,

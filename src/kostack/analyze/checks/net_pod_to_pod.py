@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -42,11 +42,11 @@ def run(ctx: CheckContext) -> list[Finding]:
     total = ctx.flows.node_pairs
     if result.total == 0:
         return [
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.NOT_APPLICABLE if len(ctx.topo.node_views) < 2 else Status.UNKNOWN,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg(f"{ID}.too-few"),
             )
         ]
@@ -55,11 +55,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         fv = FactView(ctx, result, fact)
         status = fv.status
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 status,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg(
                     f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
                     src=fv.src_label(),
@@ -71,7 +71,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 evidence_of(fv.hop),
                 flows=fv.flows(),
                 cause=fv.cause,
-                affected=fv.affected(),  # type: ignore[arg-type]  # Resources
+                affected=fv.affected(),
                 counts=(("node_pairs", fact.pairs), ("node_pairs_total", total)),
                 nodes=tuple(fv.side_names()),
                 key=fv.key(),
@@ -80,11 +80,7 @@ def run(ctx: CheckContext) -> list[Finding]:
     if out:
         return out
     return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            cluster_resource(ctx),
-            Msg(f"{ID}.pass", total=total, classes=result.traced),
+        cluster_finding(
+            ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", total=total, classes=result.traced)
         )
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kostack.analyze.checks._sg import CALICO_FEATURE_NEEDS, calico_feature_findings, calico_start
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.engine.cni import bgp_dependent
 from kostack.analyze.findings import Finding, Severity, Status
@@ -28,7 +28,7 @@ register(
         f"{ID}.off": {"en": "Calico BGP is disabled.", "ko": "Calico BGP가 꺼져 있습니다."},
     }
 )
-NEEDS = CALICO_FEATURE_NEEDS
+NEEDS = NODE_SG_NEEDS
 
 
 def run(ctx: CheckContext) -> list[Finding]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kostack.analyze.checks._sg import node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -14,13 +14,7 @@ from kostack.analyze.topology import protocol_label
 ID = "net-sg-cni-encap"
 TITLE = "Security groups admit the CNI's encapsulation (IPIP, VXLAN, Geneve) between nodes"
 SEVERITY = Severity.CRITICAL
-NEEDS = (
-    "openstack.ports",
-    "openstack.security_groups",
-    "cluster.nodes",
-    "cluster.cni",
-    "node_ports",
-)
+NEEDS = NODE_SG_NEEDS
 CAUSE = "sg-encap"
 
 register(
@@ -87,25 +81,17 @@ def run(ctx: CheckContext) -> list[Finding]:
         out.extend(_say_family(ctx, t, found, results))
     if unknown and not out:
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.UNKNOWN,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg("common.undecided", what=Msg(f"{ID}.subject"), why=unknown[0]),
                 (unknown[0],),
             )
         )
     if not tunnels and not unknown:
-        out.append(
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.na"),
-            )
-        )
+        out.append(cluster_finding(ctx, ID, Status.NOT_APPLICABLE, SEVERITY, Msg(f"{ID}.na")))
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -27,50 +27,27 @@ register(
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.nodes", "node_ports")
 
 
+# (message, port, port_max, scope): the API server, kubelet, and etcd between control planes
+_TRAFFIC = (
+    ("api", 6443, None, "to-cp"),
+    ("kubelet", 10250, None, "from-cp"),
+    ("etcd", 2379, 2380, "cp-cp"),
+)
+
+
 def run(ctx: CheckContext) -> list[Finding]:
     unk = missing(ctx, ID, SEVERITY, NEEDS)
     if unk:
         return unk
-    if not any(v.is_control_plane for v in ctx.topo.node_views.values()):
-        return [
-            Finding(
-                ID,
-                Status.UNKNOWN,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.no-cp"),
-            )
-        ]
-    out = node_traffic_findings(
-        ctx,
-        ID,
-        SEVERITY,
-        Msg(f"{ID}.api"),
-        "tcp",
-        6443,
-        "to-cp",
-        "sg-node",
-    )
-    out += node_traffic_findings(
-        ctx,
-        ID,
-        SEVERITY,
-        Msg(f"{ID}.kubelet"),
-        "tcp",
-        10250,
-        "from-cp",
-        "sg-node",
-    )
-    if sum(1 for v in ctx.topo.node_views.values() if v.is_control_plane) > 1:
+    control_planes = sum(1 for v in ctx.topo.node_views.values() if v.is_control_plane)
+    if not control_planes:
+        return [cluster_finding(ctx, ID, Status.UNKNOWN, SEVERITY, Msg(f"{ID}.no-cp"))]
+    out: list[Finding] = []
+    for what, port, port_max, scope in _TRAFFIC:
+        if scope == "cp-cp" and control_planes < 2:
+            continue
+        what_msg = Msg(f"{ID}.{what}")
         out += node_traffic_findings(
-            ctx,
-            ID,
-            SEVERITY,
-            Msg(f"{ID}.etcd"),
-            "tcp",
-            2379,
-            "cp-cp",
-            "sg-node",
-            port_max=2380,
+            ctx, ID, SEVERITY, what_msg, "tcp", port, scope, "sg-node", port_max=port_max
         )
     return out

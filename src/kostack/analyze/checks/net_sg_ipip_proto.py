@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import rule_remedy
@@ -85,7 +85,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             for rule_id in port4_rules.get(gid, ()):
                 by_rule[(gid, rule_id)].append(view)
     if not by_rule:
-        return [Finding(ID, Status.PASS, SEVERITY, cluster_resource(ctx), Msg(f"{ID}.pass"))]
+        return [cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass"))]
     ipip = uses_ipip(ctx)
     out = []
     for (gid, rule_id), views in by_rule.items():
@@ -103,22 +103,22 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if not ipip:
             out.append(
-                Finding(
+                cluster_finding(
+                    ctx,
                     ID,
                     Status.NOT_APPLICABLE,
                     SEVERITY,
-                    cluster_resource(ctx),
                     Msg(f"{ID}.unused", **params),
                     evidence,
                 )
             )
             continue
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.FAIL,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg(f"{ID}.fail", **params),
                 evidence,
                 (_remedy(grp, rule),),

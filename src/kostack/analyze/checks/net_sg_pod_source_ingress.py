@@ -11,21 +11,15 @@ remote prefix (docs/facts.md section 2).
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
-from kostack.analyze.checks._sg import rule_remedies
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 
 ID = "net-sg-pod-source-ingress"
 TITLE = "Security groups admit pod-sourced packets between nodes"
 SEVERITY = Severity.CRITICAL
-NEEDS = (
-    "openstack.ports",
-    "openstack.security_groups",
-    "cluster.nodes",
-    "cluster.cni",
-    "node_ports",
-)
+NEEDS = NODE_SG_NEEDS
 CAUSE = "sg-pod-source"
 
 _OVN_NOTE_EN = (
@@ -108,11 +102,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         backend = topo.backend or "unknown"
         key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 status,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg(
                     key,
                     src=fv.src_label(),
@@ -127,7 +121,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 remedies,
                 flows=(Msg(f"{ID}.flow", src=fv.src_label(), dst=fv.dst_label(), n=fact.pairs),),
                 cause=CAUSE if status == Status.FAIL else fv.cause,
-                affected=fv.affected(),  # type: ignore[arg-type]  # Resources
+                affected=fv.affected(),
                 counts=(("node_pairs", fact.pairs),),
                 nodes=tuple(fv.side_names()),
                 key=fv.key(),
@@ -136,21 +130,5 @@ def run(ctx: CheckContext) -> list[Finding]:
     if out:
         return out
     if result.total == 0:
-        return [
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                cluster_resource(ctx),
-                Msg(f"{ID}.na"),
-            )
-        ]
-    return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            cluster_resource(ctx),
-            Msg(f"{ID}.pass", n=result.total),
-        )
-    ]
+        return [cluster_finding(ctx, ID, Status.NOT_APPLICABLE, SEVERITY, Msg(f"{ID}.na"))]
+    return [cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=result.total))]

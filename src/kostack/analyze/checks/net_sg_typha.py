@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import CALICO_FEATURE_NEEDS, calico_feature_findings, calico_start
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Severity
 from kostack.analyze.messages import register
@@ -28,7 +28,7 @@ register(
         },
     }
 )
-NEEDS = CALICO_FEATURE_NEEDS
+NEEDS = NODE_SG_NEEDS
 
 
 def run(ctx: CheckContext) -> list[Finding]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -122,11 +122,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         out.append(no_port_finding(ID, SEVERITY, no_port))
     for (kind, pair, subnet), views in wide.items():
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.FAIL,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg(
                     f"{ID}.{kind}",
                     nodes=nodes_label([v.name for v in views]),
@@ -149,12 +149,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     if out:
         return out
     if with_pairs == 0:
-        return [
-            Finding(ID, Status.NOT_APPLICABLE, SEVERITY, cluster_resource(ctx), Msg(f"{ID}.none"))
-        ]
-    return [
-        Finding(ID, Status.PASS, SEVERITY, cluster_resource(ctx), Msg(f"{ID}.pass", n=with_pairs))
-    ]
+        return [cluster_finding(ctx, ID, Status.NOT_APPLICABLE, SEVERITY, Msg(f"{ID}.none"))]
+    return [cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=with_pairs))]
 
 
 def _missing_pairs(ctx: CheckContext, view: NodeView) -> list[IPNetwork]:
@@ -180,11 +176,11 @@ def _uncovered(ctx: CheckContext, views: list[NodeView]) -> Finding:
         if v.port is not None
         for c in _missing_pairs(ctx, v)
     )
-    return Finding(
+    return cluster_finding(
+        ctx,
         ID,
         Status.FAIL,
         SEVERITY,
-        cluster_resource(ctx),
         Msg(
             f"{ID}.uncovered",
             nodes=nodes_label([v.name for v in views]),

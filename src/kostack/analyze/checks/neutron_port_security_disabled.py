@@ -11,7 +11,7 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import (
     CheckContext,
-    cluster_resource,
+    cluster_finding,
     missing,
     node_resource,
     view_ports,
@@ -67,11 +67,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         out.append(no_port_finding(ID, SEVERITY, no_port))
     if off:
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.FAIL,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in off])),
                 tuple(f"port {v.port.id} port_security_enabled=false" for v in off[:8] if v.port),
                 cause=CAUSE,
@@ -82,11 +82,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
     if unknown:
         out.append(
-            Finding(
+            cluster_finding(
+                ctx,
                 ID,
                 Status.UNKNOWN,
                 SEVERITY,
-                cluster_resource(ctx),
                 Msg(f"{ID}.unknown", nodes=nodes_label([v.name for v in unknown])),
                 nodes=tuple(v.name for v in unknown),
                 key=("unknown", tuple(v.name for v in unknown)),
@@ -95,12 +95,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     if out or not ctx.topo.node_views:
         return out
     return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            cluster_resource(ctx),
-            Msg(f"{ID}.pass", n=len(ctx.topo.node_views)),
+        cluster_finding(
+            ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=len(ctx.topo.node_views))
         )
     ]
 

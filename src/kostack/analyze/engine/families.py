@@ -100,7 +100,6 @@ class Fact:
     src_classes: set[int] = field(default_factory=set)
     dst_classes: set[int] = field(default_factory=set)
     examples: list[FlowResult] = field(default_factory=list)
-    every_world: bool = False
 
 
 @dataclass

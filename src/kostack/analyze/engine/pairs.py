@@ -259,17 +259,17 @@ class Run:
                 draft.pairs += n
                 draft.src.update(S.id for S in f.sit.src)
                 draft.dst.update(T.id for T in f.sit.dst)
-                draft.firsts.extend((key, f, S, T, hid in common) for key, S, T in first)
+                draft.firsts.extend((key, f, S, T) for key, S, T in first)
         todo: list[tuple[tuple[int, int, int, int], int, Fact, _Found, EndClass, EndClass]] = []
         for draft in drafts.values():
             draft.firsts.sort(key=lambda c: c[0])
             del draft.firsts[3:]
         for (w, hid), draft in sorted(drafts.items(), key=lambda kv: kv[1].firsts[0][0]):
-            fact = Fact(w, hid, every_world=draft.firsts[0][4])
+            fact = Fact(w, hid)
             fact.pairs, fact.src_classes, fact.dst_classes = draft.pairs, draft.src, draft.dst
             self.facts[w].append(fact)
             self._facts[w][hid] = fact
-            todo.extend((key, w, fact, f, S, T) for key, f, S, T, _ in draft.firsts)
+            todo.extend((key, w, fact, f, S, T) for key, f, S, T in draft.firsts)
         # in the order class pairs are judged, so each memo entry is its first pair's trace
         for _key, w, fact, f, S, T in sorted(todo, key=lambda x: (x[0], x[1])):
             ck = (S.id, T.key[0], f.undecided, f.ps, f.pt)
@@ -303,6 +303,6 @@ class _Draft:
     pairs: int = 0
     src: set[int] = field(default_factory=set)
     dst: set[int] = field(default_factory=set)
-    firsts: list[tuple[tuple[int, int, int, int], _Found, EndClass, EndClass, bool]] = field(
+    firsts: list[tuple[tuple[int, int, int, int], _Found, EndClass, EndClass]] = field(
         default_factory=list
     )

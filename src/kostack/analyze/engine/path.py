@@ -101,7 +101,7 @@ def _path(
     full: bool = False,
 ) -> FlowResult:
     """One path; it reads top to bottom as the packet goes."""
-    leg = _Leg(topo, src, dst, requested, protocol, port, prefix, full)
+    leg = _Leg(topo, src, dst, requested, protocol, port, full, list(prefix))
     proto = protocol_number(protocol)
     if not isinstance(proto, int):
         return leg.fail("flow", "-", Msg("hop.bad-protocol", protocol=protocol))
@@ -147,23 +147,18 @@ def _path(
     return leg.done(wire)
 
 
+@dataclass
 class _Leg:
     """The hops of one path so far, and how it ends."""
 
-    def __init__(
-        self,
-        topo: Topology,
-        src: Endpoint,
-        dst: Endpoint,
-        requested: Endpoint,
-        protocol: str,
-        port: int | None,
-        prefix: tuple[Hop, ...],
-        full: bool,
-    ) -> None:
-        self.topo, self.src, self.dst, self.requested = topo, src, dst, requested
-        self.protocol, self.port, self.full = protocol, port, full
-        self.hops: list[Hop] = list(prefix)
+    topo: Topology
+    src: Endpoint
+    dst: Endpoint
+    requested: Endpoint
+    protocol: str
+    port: int | None
+    full: bool
+    hops: list[Hop]
 
     def done(self, wire: Wire | None = None) -> FlowResult:
         return FlowResult(

@@ -131,17 +131,15 @@ class Chain:
 
     def lines(self) -> tuple[str, ...]:
         """One line per link (Msg, so renderers can show them in another language)."""
-        out: list[str] = []
-        for i, link in enumerate(self.links):
-            out.append(
-                Msg(
-                    "chain.line",
-                    arrow="" if i == 0 else "-> ",
-                    text=link.text,
-                    says=Msg("chain.paren", text=link.says) if link.says else "",
-                )
+        return tuple(
+            Msg(
+                "chain.line",
+                arrow="" if i == 0 else "-> ",
+                text=link.text,
+                says=Msg("chain.paren", text=link.says) if link.says else "",
             )
-        return tuple(out)
+            for i, link in enumerate(self.links)
+        )
 
 
 def build_chain(

@@ -478,16 +478,9 @@ def _label_evidence(pvc: PersistentVolumeClaim, name: str) -> list[Evidence]:
         value = pvc.labels.get(key)
         if value is None:
             continue
-        if value == name:
-            out.append(
-                Evidence("release-label", "support", Msg("own.label", label=f"{key}={value}"))
-            )
-        else:
-            out.append(
-                Evidence(
-                    "release-label", "conflict", Msg("own.label-other", label=f"{key}={value}")
-                )
-            )
+        ours = value == name
+        text = Msg("own.label" if ours else "own.label-other", label=f"{key}={value}")
+        out.append(Evidence("release-label", "support" if ours else "conflict", text))
     return out
 
 

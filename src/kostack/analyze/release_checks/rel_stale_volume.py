@@ -11,6 +11,7 @@ half-initialised.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -90,26 +91,20 @@ def _judge(
     name = f"{pvc.namespace}/{pvc.name}"
     created = parse_time(pvc.created)
     params = {"pvc": name, "ns": release.namespace, "name": release.name}
+
+    def said(status: Status, message: str, **fields: Any) -> Finding:
+        return Finding(ID, status, SEVERITY, pvc_resource(pvc), message, extra=tag, **fields)
+
     if created is None or installed is None:
         why = "the PVC's creationTimestamp" if created is None else "the release's first_deployed"
-        return Finding(
-            ID,
-            Status.UNKNOWN,
-            SEVERITY,
-            pvc_resource(pvc),
-            Msg(f"{ID}.unknown", **params, why=why),
-            extra=tag,
-        )
+        return said(Status.UNKNOWN, Msg(f"{ID}.unknown", **params, why=why))
     if created + STALE_SLACK < installed:
         present = [k for k in rule.first_start_values if k in release.values_keys]
         ignored = (
             Msg(f"{ID}.ignored", keys=", ".join(present)) if present else Msg(f"{ID}.ignored-none")
         )
-        return Finding(
-            ID,
+        return said(
             Status.FAIL,
-            SEVERITY,
-            pvc_resource(pvc),
             Msg(
                 f"{ID}.fail",
                 **params,
@@ -128,13 +123,6 @@ def _judge(
                 *(e.text for e in claim.evidence if e.weight == "proof"),
             ),
             affected=(release_resource(release),),
-            extra=tag,
         )
-    return Finding(
-        ID,
-        Status.PASS,
-        SEVERITY,
-        pvc_resource(pvc),
-        Msg(f"{ID}.pass", **params, role=claim.role, created=short_time(pvc.created)),
-        extra=tag,
-    )
+    message = Msg(f"{ID}.pass", **params, role=claim.role, created=short_time(pvc.created))
+    return said(Status.PASS, message)

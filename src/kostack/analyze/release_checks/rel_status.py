@@ -70,6 +70,8 @@ def run(ctx: ReleaseContext) -> list[Finding]:
             )
             for h in release.history
         )
+        status = Status.FAIL
+        severity = SEVERITY
         if release.status == "failed":
             msg = Msg(
                 f"{ID}.failed",
@@ -77,18 +79,15 @@ def run(ctx: ReleaseContext) -> list[Finding]:
                 when=short_time(release.last_deployed),
                 description=release.description.rstrip(".") or "no description",
             )
-            out.append(release_finding(ID, Status.FAIL, SEVERITY, release, msg, evidence=evidence))
         elif release.status.startswith("pending-") or release.status == "uninstalling":
             msg = Msg(f"{ID}.pending", **params, status=release.status)
-            out.append(
-                release_finding(ID, Status.FAIL, Severity.HIGH, release, msg, evidence=evidence)
-            )
+            severity = Severity.HIGH
         elif release.status == "uninstalled":
             msg = Msg(f"{ID}.uninstalled", **params)
-            out.append(
-                release_finding(ID, Status.FAIL, Severity.INFO, release, msg, evidence=evidence)
-            )
+            severity = Severity.INFO
         else:
             msg = Msg(f"{ID}.pass", **params, status=release.status)
-            out.append(release_finding(ID, Status.PASS, SEVERITY, release, msg))
+            status = Status.PASS
+            evidence = ()
+        out.append(release_finding(ID, status, severity, release, msg, evidence=evidence))
     return out
