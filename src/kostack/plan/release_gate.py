@@ -105,6 +105,12 @@ def cause_title(cause: RootCause) -> str:
     return Msg(key)
 
 
+_GATES: tuple[tuple[Literal["dns", "api-service"], str], ...] = (
+    ("dns", "dns"),
+    ("api-service", "api"),
+)
+
+
 def network_gate(
     diagnosis: Diagnosis | None, probes: Iterable[ProbeObservation] = (), note: str = ""
 ) -> NetworkGate:
@@ -120,7 +126,7 @@ def network_gate(
                     "none",
                     Msg(f"gate.{short}.short-unknown"),
                 )
-                for name, short in (("dns", "dns"), ("api-service", "api"))
+                for name, short in _GATES
             )
         )
     probes = tuple(probes)
