@@ -276,3 +276,19 @@ def test_the_korean_report_names_the_agents_list_in_korean() -> None:
     bgp = str(EXAMPLES / "bgp-blocked.json")
     _code, md = run("report", "--snapshot", bgp, "--lang", "ko", "-o", "-", "--format", "md")
     assert "| Neutron 백엔드 | ml2/ovs (agent 목록: Open vSwitch agent) |" in md.splitlines(), md
+
+
+def test_the_check_pages_korean_uses_the_glossarys_terms() -> None:
+    """docs/ko-glossary.md: masquerade is 마스커레이드 and native routing 네이티브 라우팅 in
+    Korean text (the pages said 'masquerade하거나' and 'Cilium native routing'); names in
+    backticks stay as they are."""
+    pages = sorted((Path(__file__).resolve().parents[2] / "src" / "kostack").rglob("*.md"))
+    assert len(pages) > 20
+    bad = [
+        f"{page.name}: {line[:80]}"
+        for page in pages
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if re.search("[가-힣]", line)
+        and re.search(r"masquerade|native routing", re.sub(r"`[^`]*`", "", line))
+    ]
+    assert bad == []

@@ -25,8 +25,8 @@ NEEDS = ("helm.releases", "helm.pvcs")
 register(
     {
         f"{ID}.fail": {
-            "en": "Uninstalling release {ns}/{name} (helm uninstall) would leave {n} PVCs: {kept}{sts}. A reinstall named {name} in {ns} binds them again.",
-            "ko": "릴리스 {ns}/{name:을/를} 제거해도(helm uninstall) PVC {n}개가 남습니다: {kept}{sts}. {ns}에 {name:으로/로} "
+            "en": "Uninstalling release {ns}/{name} (`helm uninstall`) would leave {n} PVCs: {kept}{sts}. A reinstall named {name} in {ns} binds them again.",
+            "ko": "릴리스 {ns}/{name:을/를} 제거해도(`helm uninstall`) PVC {n}개가 남습니다: {kept}{sts}. {ns}에 {name:으로/로} "
             "다시 설치하면 다시 바인딩됩니다.",
         },
         f"{ID}.kept": {
@@ -38,8 +38,8 @@ register(
             "ko": "{sep}{pvcs}(StatefulSet volumeClaimTemplates, Helm이 삭제하지 않음)",
         },
         f"{ID}.pass": {
-            "en": "Uninstalling release {ns}/{name} (helm uninstall) leaves no PVC behind.",
-            "ko": "릴리스 {ns}/{name:을/를} 제거해도(helm uninstall) PVC가 남지 않습니다.",
+            "en": "Uninstalling release {ns}/{name} (`helm uninstall`) leaves no PVC behind.",
+            "ko": "릴리스 {ns}/{name:을/를} 제거해도(`helm uninstall`) PVC가 남지 않습니다.",
         },
     }
 )
