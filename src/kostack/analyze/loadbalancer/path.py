@@ -501,7 +501,8 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
             )
         ]
     src = Endpoint("node", node_label(node.name, node.ip), node.ip, node.name)
-    dst = Endpoint("pod", f"{chosen.pod or 'pod'} {chosen.ip}", chosen.ip, chosen.node)
+    label = f"{chosen.pod} {chosen.ip}" if chosen.pod else Msg("lb.pod-label", ip=chosen.ip)
+    dst = Endpoint("pod", label, chosen.ip, chosen.node)
     inner = trace(index.topo, src, dst, pp.service_port.protocol.lower(), target_port)
     masq = Hop(
         "kube-proxy",
