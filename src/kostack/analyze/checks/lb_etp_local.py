@@ -9,6 +9,7 @@ from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import PortAnalysis
+from kostack.analyze.loadbalancer.index import DOWN
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
 from kostack.shell import command, render
@@ -20,7 +21,6 @@ TITLE = (
 )
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
-DOWN = ("OFFLINE", "ERROR")
 CHECK = LBCheck(ID, SEVERITY)
 
 register(

@@ -10,6 +10,7 @@ from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import PortAnalysis
+from kostack.analyze.loadbalancer.index import DOWN
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
 
@@ -116,7 +117,7 @@ def _pool_findings(pa: PortAnalysis) -> list[Finding]:
     down: dict[str, list[MemberHealth]] = defaultdict(list)
     contradictions: list[MemberHealth] = []
     for h in pa.health:
-        if h.actual in ("OFFLINE", "ERROR"):
+        if h.actual in DOWN:
             down[_reason(h)].append(h)
         elif h.expected == "down" and h.agrees is False and h.reason == "sg":
             contradictions.append(h)
