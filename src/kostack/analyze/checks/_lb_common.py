@@ -3,16 +3,36 @@ the check's own message ``<id>.<key>``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from kostack.analyze.checks._lb import not_applicable, start
+from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.loadbalancer.analysis import LBAnalysis
+from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import Msg
+
+# What a check finds for one Service of type LoadBalancer
+Judge = Callable[[CheckContext, LBAnalysis, BalancedService], list[Finding]]
 
 
 @dataclass(frozen=True)
 class LBCheck:
     check_id: str
     severity: Severity
+
+    def each_service(self, ctx: CheckContext, judge: Judge) -> list[Finding]:
+        """``judge``'s findings for every Service of type LoadBalancer, one Service after the
+        other, or the findings that end the check early (UNKNOWN / NOT-APPLICABLE)."""
+        analysis, early = start(ctx, self.check_id, self.severity)
+        if analysis is None:
+            return early
+        return [f for bs in analysis.index.services for f in judge(ctx, analysis, bs)]
+
+    def not_applicable(self, bs: BalancedService, **params: object) -> Finding:
+        """NOT-APPLICABLE for the Service: the check's `.na` message, with svc= and ``params``."""
+        return not_applicable(self.check_id, self.severity, bs, **params)
 
     def msg(self, key: str, /, **params: object) -> Msg:
         """The check's message ``<id>.<key>`` with ``params``."""

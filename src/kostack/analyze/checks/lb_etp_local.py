@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, names, not_applicable, start
+from kostack.analyze.checks._lb import lb_resource, names
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
-from kostack.analyze.loadbalancer.analysis import PortAnalysis
-from kostack.analyze.loadbalancer.index import DOWN
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
 from kostack.shell import command, render
@@ -83,22 +83,13 @@ register(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        if not bs.local_policy:
-            out.append(
-                not_applicable(
-                    ID, SEVERITY, bs, policy=bs.service.external_traffic_policy or "Cluster"
-                )
-            )
-            continue
-        for pa in analysis.ports_of(bs):
-            if pa.port.pool is not None:
-                out.append(_judge(pa))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    if not bs.local_policy:
+        return [CHECK.not_applicable(bs, policy=bs.service.external_traffic_policy or "Cluster")]
+    return [_judge(pa) for pa in analysis.ports_of(bs) if pa.port.pool is not None]
 
 
 def _judge(pa: PortAnalysis) -> Finding:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, not_applicable, start
+from kostack.analyze.checks._lb import lb_resource
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
 from kostack.analyze.messages import register
 from kostack.model.loadbalancer import FloatingIP
@@ -111,32 +112,25 @@ def _attach(bs: BalancedService, fip: FloatingIP) -> Remedy:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    index = analysis.index
-    out: list[Finding] = []
-    for bs in index.services:
-        resource = lb_resource(bs)
-        addresses = bs.external_addresses
-        lb = bs.lb
-        if not addresses:
-            out.append(not_applicable(ID, SEVERITY, bs))
-            continue
-        if lb is None:
-            why = bs.note or "no load balancer matched"
-            out.append(CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key))
-            continue
-        ip = addresses[0]
-        if lb.vip_address == ip:
-            out.append(CHECK.finding(Status.PASS, resource, "internal", ip=ip, svc=bs.key))
-            continue
-        if not index.fips_known:
-            why = "floating IPs were not collected"
-            out.append(CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key))
-            continue
-        out.append(_judge(ctx, index, bs, ip))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    resource = lb_resource(bs)
+    addresses = bs.external_addresses
+    lb = bs.lb
+    if not addresses:
+        return [CHECK.not_applicable(bs)]
+    if lb is None:
+        why = bs.note or "no load balancer matched"
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key)]
+    ip = addresses[0]
+    if lb.vip_address == ip:
+        return [CHECK.finding(Status.PASS, resource, "internal", ip=ip, svc=bs.key)]
+    if not analysis.index.fips_known:
+        why = "floating IPs were not collected"
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key)]
+    return [_judge(ctx, analysis.index, bs, ip)]
 
 
 def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress) -> Finding:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from kostack.analyze.checks._lb import names, not_applicable, start
+from kostack.analyze.checks._lb import names
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Resource, Severity, Status
-from kostack.analyze.loadbalancer.analysis import PortAnalysis
-from kostack.analyze.loadbalancer.index import DOWN
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
 
@@ -90,17 +90,14 @@ def _reason(h: MemberHealth) -> str:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
-        if not pas:
-            out.append(not_applicable(ID, SEVERITY, bs))
-        for pa in pas:
-            out.extend(_pool_findings(pa))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
+    if not pas:
+        return [CHECK.not_applicable(bs)]
+    return [f for pa in pas for f in _pool_findings(pa)]
 
 
 def _pool_findings(pa: PortAnalysis) -> list[Finding]:

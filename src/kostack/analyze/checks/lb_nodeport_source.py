@@ -10,15 +10,14 @@ from kostack.analyze.checks._lb import (
     names,
     node_group,
     nodeport_rule,
-    not_applicable,
-    start,
 )
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer._engine import Disposition
 from kostack.analyze.loadbalancer.admission import Admission
-from kostack.analyze.loadbalancer.analysis import PortAnalysis
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
+from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth
 from kostack.analyze.loadbalancer.path import MemberPath
 from kostack.analyze.loadbalancer.provider import SourceSet
@@ -140,18 +139,14 @@ def _remedies(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        pas = analysis.ports_of(bs)
-        if not pas or not any(pa.port.members for pa in pas):
-            out.append(not_applicable(ID, SEVERITY, bs))
-            continue
-        for pa in pas:
-            out.extend(_port_findings(ctx, pa))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    pas = analysis.ports_of(bs)
+    if not pas or not any(pa.port.members for pa in pas):
+        return [CHECK.not_applicable(bs)]
+    return [f for pa in pas for f in _port_findings(ctx, pa)]
 
 
 def _port_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:

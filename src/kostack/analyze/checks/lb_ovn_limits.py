@@ -16,7 +16,7 @@ TCP on the NodePort.
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb import lb_resource, not_applicable, start
+from kostack.analyze.checks._lb import lb_resource
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Severity, Status
@@ -170,57 +170,54 @@ def _ranges_open(analysis: LBAnalysis, bs: BalancedService) -> tuple[int, list[I
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        provider = _provider(analysis, bs)
-        resource = lb_resource(bs)
-        if provider is None:
-            out.append(CHECK.finding(Status.UNKNOWN, resource, "unknown", svc=bs.key))
-            continue
-        if provider.lower() != "ovn":
-            out.append(not_applicable(ID, SEVERITY, bs, provider=provider or "?"))
-            continue
-        asks = _asks(bs)
-        for what, effect in asks:
-            out.append(
-                CHECK.finding(
-                    Status.FAIL,
-                    resource,
-                    "unsupported",
-                    evidence=(what, f"provider={provider}"),
-                    cause="lb-ovn-unsupported",
-                    svc=bs.key,
-                    what=what,
-                    effect=effect,
-                )
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    provider = _provider(analysis, bs)
+    resource = lb_resource(bs)
+    if provider is None:
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", svc=bs.key)]
+    if provider.lower() != "ovn":
+        return [CHECK.not_applicable(bs, provider=provider or "?")]
+    asks = _asks(bs)
+    out = [
+        CHECK.finding(
+            Status.FAIL,
+            resource,
+            "unsupported",
+            evidence=(what, f"provider={provider}"),
+            cause="lb-ovn-unsupported",
+            svc=bs.key,
+            what=what,
+            effect=effect,
+        )
+        for what, effect in asks
+    ]
+    leak = _ranges_open(analysis, bs)
+    if leak is not None:
+        port, outside = leak
+        ranges = ", ".join(str(r) for r in bs.service.load_balancer_source_ranges)
+        out.append(
+            CHECK.finding(
+                Status.FAIL,
+                resource,
+                "ranges-open",
+                evidence=(
+                    f"service {bs.key} loadBalancerSourceRanges={ranges}",
+                    f"provider={provider}",
+                ),
+                cause="lb-ovn-unsupported",
+                svc=bs.key,
+                ranges=ranges,
+                port=port,
+                outside=", ".join(str(o) for o in outside[:2]),
             )
-        leak = _ranges_open(analysis, bs)
-        if leak is not None:
-            port, outside = leak
-            ranges = ", ".join(str(r) for r in bs.service.load_balancer_source_ranges)
-            out.append(
-                CHECK.finding(
-                    Status.FAIL,
-                    resource,
-                    "ranges-open",
-                    evidence=(
-                        f"service {bs.key} loadBalancerSourceRanges={ranges}",
-                        f"provider={provider}",
-                    ),
-                    cause="lb-ovn-unsupported",
-                    svc=bs.key,
-                    ranges=ranges,
-                    port=port,
-                    outside=", ".join(str(o) for o in outside[:2]),
-                )
-            )
-        if not asks and leak is None:
-            what = "TCP/UDP/SCTP, " + "/".join(
-                sorted({p.lb_algorithm for p in (bs.lb.pools if bs.lb else ()) if p.lb_algorithm})
-                or ["SOURCE_IP_PORT"]
-            )
-            out.append(CHECK.finding(Status.PASS, resource, "ok", svc=bs.key, what=what))
+        )
+    if not asks and leak is None:
+        what = "TCP/UDP/SCTP, " + "/".join(
+            sorted({p.lb_algorithm for p in (bs.lb.pools if bs.lb else ()) if p.lb_algorithm})
+            or ["SOURCE_IP_PORT"]
+        )
+        out.append(CHECK.finding(Status.PASS, resource, "ok", svc=bs.key, what=what))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks._lb import lb_resource
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
@@ -231,43 +231,38 @@ def _why_annotation(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        resource = lb_resource(bs)
-        if bs.external_addresses or any(i.hostname for i in bs.service.load_balancer_ingress):
-            ip = (
-                bs.external_addresses[0]
-                if bs.external_addresses
-                else bs.service.load_balancer_ingress[0].hostname
-            )
-            out.append(CHECK.finding(Status.PASS, resource, "ok", svc=bs.key, ip=ip))
-            continue
-        age = analysis.age(bs.service.created)
-        age_shown = age_text(age) if age is not None else "?"
-        why = _why(ctx, analysis, bs)
-        if why is None:
-            reason = CHECK.msg("why-events-unknown")
-            out.append(CHECK.finding(Status.UNKNOWN, resource, "unknown", svc=bs.key, why=reason))
-            continue
-        text, cause, evidence = why
-        if cause == "lb-busy" or (
-            cause == "lb-no-controller" and age is not None and age < JUST_CREATED_S
-        ):
-            out.append(CHECK.finding(Status.PASS, resource, "young", svc=bs.key, age=age_shown))
-            continue
-        out.append(
-            CHECK.finding(
-                Status.FAIL,
-                resource,
-                "pending",
-                evidence=(f"service {bs.key} status.loadBalancer.ingress=[]", *evidence),
-                cause=cause,
-                svc=bs.key,
-                age=age_shown,
-                why=text,
-            )
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    resource = lb_resource(bs)
+    if bs.external_addresses or any(i.hostname for i in bs.service.load_balancer_ingress):
+        ip = (
+            bs.external_addresses[0]
+            if bs.external_addresses
+            else bs.service.load_balancer_ingress[0].hostname
         )
-    return out
+        return [CHECK.finding(Status.PASS, resource, "ok", svc=bs.key, ip=ip)]
+    age = analysis.age(bs.service.created)
+    age_shown = age_text(age) if age is not None else "?"
+    why = _why(ctx, analysis, bs)
+    if why is None:
+        reason = CHECK.msg("why-events-unknown")
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", svc=bs.key, why=reason)]
+    text, cause, evidence = why
+    if cause == "lb-busy" or (
+        cause == "lb-no-controller" and age is not None and age < JUST_CREATED_S
+    ):
+        return [CHECK.finding(Status.PASS, resource, "young", svc=bs.key, age=age_shown)]
+    return [
+        CHECK.finding(
+            Status.FAIL,
+            resource,
+            "pending",
+            evidence=(f"service {bs.key} status.loadBalancer.ingress=[]", *evidence),
+            cause=cause,
+            svc=bs.key,
+            age=age_shown,
+            why=text,
+        )
+    ]

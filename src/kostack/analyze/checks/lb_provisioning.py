@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, not_applicable, start
+from kostack.analyze.checks._lb import lb_resource
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
-from kostack.analyze.loadbalancer.analysis import age_text
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import register
 from kostack.model.loadbalancer import LoadBalancer
@@ -114,16 +114,13 @@ def _manual(bs: BalancedService, key: str, cmd: str) -> Remedy:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        if bs.lb is None:
-            out.append(not_applicable(ID, SEVERITY, bs))
-        else:
-            out.append(_judge(ctx, bs, analysis.age(bs.lb.updated_at, bs.lb.created_at)))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    if bs.lb is None:
+        return [CHECK.not_applicable(bs)]
+    return [_judge(ctx, bs, analysis.age(bs.lb.updated_at, bs.lb.created_at))]
 
 
 def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding:
