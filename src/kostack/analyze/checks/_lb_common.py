@@ -34,6 +34,14 @@ class LBCheck:
         """NOT-APPLICABLE for the Service: the check's `.na` message, with svc= and ``params``."""
         return not_applicable(self.check_id, self.severity, bs, **params)
 
+    def manual(
+        self, kind: str, object_id: str, name: str, command: str, key: str, cause: str
+    ) -> Remedy:
+        """A step the reader runs by hand on one object: ``command``, for the check's ``key``."""
+        return Remedy(
+            "manual", kind, object_id, name, (("command", command),), self.msg(key), cause=cause
+        )
+
     def msg(self, key: str, /, **params: object) -> Msg:
         """The check's message ``<id>.<key>`` with ``params``."""
         return Msg(f"{self.check_id}.{key}", **params)

@@ -7,7 +7,7 @@ from typing import Any
 from kostack.analyze.checks._lb import lb_resource, names
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
@@ -150,28 +150,13 @@ def _no_monitor(
     bs, pool = pa.service, pa.port.pool
     assert pool is not None
     lb = bs.lb
-    remedy = Remedy(
-        "manual",
-        "service",
-        bs.key,
-        bs.service.name,
-        (
-            (
-                "command",
-                render(
-                    command(
-                        ("kubectl", "-n", bs.service.namespace, "annotate", "service"),
-                        (bs.service.name,),
-                        (
-                            "loadbalancer.openstack.org/enable-health-monitor=true",
-                            "--overwrite",
-                        ),
-                    )
-                ),
-            ),
-        ),
-        CHECK.msg("fix-monitor"),
-        cause="lb-etp-local",
+    annotate = command(
+        ("kubectl", "-n", bs.service.namespace, "annotate", "service"),
+        (bs.service.name,),
+        ("loadbalancer.openstack.org/enable-health-monitor=true", "--overwrite"),
+    )
+    remedy = CHECK.manual(
+        "service", bs.key, bs.service.name, render(annotate), "fix-monitor", "lb-etp-local"
     )
     return CHECK.finding(
         Status.FAIL,

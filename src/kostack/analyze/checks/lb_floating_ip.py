@@ -93,22 +93,9 @@ def _attach(bs: BalancedService, fip: FloatingIP) -> Remedy:
     lb = bs.lb
     # The VIP port's id, or a variable the reader sets (`openstack loadbalancer show` has it).
     vip: str | Var = lb.vip_port_id if lb is not None and lb.vip_port_id else Var("VIP_PORT_ID")
-    return Remedy(
-        "manual",
-        "floatingip",
-        fip.id,
-        str(fip.floating_ip_address),
-        (
-            (
-                "command",
-                render(
-                    ("openstack", "floating", "ip", "set", "--port", vip, *end_options([fip.id]))
-                ),
-            ),
-        ),
-        CHECK.msg("fix"),
-        cause="lb-fip",
-    )
+    attach = ("openstack", "floating", "ip", "set", "--port", vip, *end_options([fip.id]))
+    address = str(fip.floating_ip_address)
+    return CHECK.manual("floatingip", fip.id, address, render(attach), "fix", "lb-fip")
 
 
 def run(ctx: CheckContext) -> list[Finding]:

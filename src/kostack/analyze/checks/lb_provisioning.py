@@ -7,7 +7,7 @@ from typing import Any
 from kostack.analyze.checks._lb import lb_resource
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import register
@@ -99,20 +99,6 @@ def _parts(lb: LoadBalancer, statuses: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _manual(bs: BalancedService, key: str, cmd: str) -> Remedy:
-    lb = bs.lb
-    assert lb is not None
-    return Remedy(
-        "manual",
-        "loadbalancer",
-        lb.id,
-        lb.name,
-        (("command", cmd),),
-        CHECK.msg(key),
-        cause="lb-stuck" if key.endswith("stuck") else "lb-error",
-    )
-
-
 def run(ctx: CheckContext) -> list[Finding]:
     return CHECK.each_service(ctx, _service)
 
@@ -145,7 +131,7 @@ def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding
             "error",
             evidence=ev,
             cause="lb-error",
-            remedies=(_manual(bs, "fix-error", cmd),),
+            remedies=(CHECK.manual("loadbalancer", lb.id, lb.name, cmd, "fix-error", "lb-error"),),
             what=", ".join(errors[:3]),
             age=age_text(age) if age is not None else "?",
             **common,
@@ -171,7 +157,7 @@ def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding
             "stuck",
             evidence=ev,
             cause="lb-stuck",
-            remedies=(_manual(bs, "fix-stuck", cmd),),
+            remedies=(CHECK.manual("loadbalancer", lb.id, lb.name, cmd, "fix-stuck", "lb-stuck"),),
             counts=(("age_seconds", int(age)),),
             status=lb.provisioning_status
             if lb.provisioning_status in PENDING
