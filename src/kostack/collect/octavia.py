@@ -36,7 +36,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from kostack.collect._neutron_listing import ListingFailed, json_object
+from kostack.collect._neutron_listing import ListingFailed, _next_marker, json_object
 from kostack.collect._os_connection import api_timeout
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.openstack import PAGE_SIZE, redact
@@ -165,15 +165,6 @@ def _message(response: Any) -> str:
             if body.get(key):
                 return str(body[key])[:300]
     return str(body)[:300]
-
-
-def _next_marker(links: object) -> str | None:
-    for link in links if isinstance(links, list) else ():
-        if isinstance(link, dict) and link.get("rel") == "next":
-            query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(link.get("href", ""))).query)
-            if query.get("marker"):
-                return query["marker"][-1]
-    return None
 
 
 # --------------------------------------------------------------------------- conversion
