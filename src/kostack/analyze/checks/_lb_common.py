@@ -1,5 +1,6 @@
-"""How an lb-* check words its findings: each carries the check's id and severity, and says
-the check's own message ``<id>.<key>``."""
+"""What every lb-* check does alike: it walks the Services of type LoadBalancer, and each of its
+findings and by-hand remedies carries the check's id and severity and says the check's own
+message ``<id>.<key>``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ Judge = Callable[[CheckContext, LBAnalysis, BalancedService], list[Finding]]
 
 @dataclass(frozen=True)
 class LBCheck:
+    """One lb-* check, by its id and severity (its module's ID and SEVERITY)."""
+
     check_id: str
     severity: Severity
 
