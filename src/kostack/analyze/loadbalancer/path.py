@@ -28,7 +28,7 @@ from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
 from kostack.analyze.loadbalancer.provider import SourceSet, traffic_sources
 from kostack.analyze.messages import Msg
 from kostack.model.loadbalancer import LoadBalancer
-from kostack.model.snapshot import IPAddress
+from kostack.model.snapshot import IPAddress, ServicePort
 
 
 @dataclass(frozen=True)
@@ -299,18 +299,12 @@ def trace_lb(
 ) -> list[FlowResult]:
     """`kostack trace` from an outside client to a Service of type LoadBalancer."""
     proto = protocol.upper()
-    pp = next(
-        (
-            p
-            for p in bs.ports
-            if p.service_port.protocol == proto and (port is None or p.service_port.port == port)
-        ),
-        None,
-    )
-    sp = next(
-        (p for p in bs.service.ports if p.protocol == proto and (port is None or p.port == port)),
-        None,
-    )
+
+    def asked(p: ServicePort) -> bool:
+        return p.protocol == proto and (port is None or p.port == port)
+
+    pp = next((p for p in bs.ports if asked(p.service_port)), None)
+    sp = next((p for p in bs.service.ports if asked(p)), None)
     src = Endpoint(
         "external",
         str(client) if client is not None else Msg("lb.any-client"),
