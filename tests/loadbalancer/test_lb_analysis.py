@@ -213,6 +213,28 @@ def test_trace_from_any_client_and_to_the_floating_ip(tmp_path: Path) -> None:
     assert code == 2 and "needs a Service of type LoadBalancer" in out
 
 
+def test_an_endpoint_without_a_pod_name_is_called_a_pod_in_the_readers_language(
+    tmp_path: Path,
+) -> None:
+    """The member's forward to an endpoint the snapshot names no pod (nor node) for."""
+
+    def make() -> Doc:
+        doc = lb_doc(
+            rules=[nodeport_rule("10.0.0.0/24")],
+            lb=load_balancer(),
+            svc=service(endpoints_on=("k8s-w-1",)),
+        )
+        for ep in doc["cluster"]["services"][-1]["endpoints"]:
+            ep.update(pod=None, node=None)
+        return doc
+
+    snap = _snapshot_file(tmp_path, make)
+    _, out = _cli("trace", "--snapshot", snap, "client", "svc:shop/web:80/tcp")
+    assert "the node of pod 10.244.1.40 is not known" in out
+    _, ko = _cli("trace", "--snapshot", snap, "--lang", "ko", "client", "svc:shop/web:80/tcp")
+    assert "Pod 10.244.1.40이 있는 노드를 알 수 없습니다" in ko and "pod 10.244.1.40" not in ko
+
+
 def test_korean_diagnosis_of_every_lb_example_has_no_english_sentences() -> None:
     for make in (amphora_nodeport_blocked, ovn_node_subnet_only):
         d = diagnose(build(make()))

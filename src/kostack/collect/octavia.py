@@ -36,7 +36,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from kostack.collect._neutron_listing import ListingFailed, json_object
+from kostack.collect._neutron_listing import ListingFailed, _next_marker, json_object
 from kostack.collect._os_connection import api_timeout
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.openstack import PAGE_SIZE, redact
@@ -77,6 +77,10 @@ class _Octavia:
     requests: int = 0
     seen_paths: list[str] = field(default_factory=list)
 
+    def redact(self, text: str) -> str:
+        """``text`` without the connection's secrets."""
+        return redact(text, self.secrets)
+
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         from keystoneauth1 import exceptions as ksa
 
@@ -89,7 +93,7 @@ class _Octavia:
                 Msg(
                     "gap.octavia.no-endpoint",
                     kind=type(exc).__name__,
-                    why=quoted(redact(str(exc), self.secrets) or "no endpoint"),
+                    why=quoted(self.redact(str(exc)) or "no endpoint"),
                 )
             ) from exc
         self.requests += 1
@@ -106,13 +110,11 @@ class _Octavia:
             ) from exc
         except ksa.EndpointNotFound as exc:
             raise ListingFailed(
-                Msg("gap.octavia.no-endpoint.catalogue", why=quoted(redact(str(exc), self.secrets)))
+                Msg("gap.octavia.no-endpoint.catalogue", why=quoted(self.redact(str(exc))))
             ) from exc
         except ksa.ConnectTimeout as exc:
             raise ListingFailed(
-                Msg(
-                    "gap.api.timeout", path=f"/v2{path}", why=quoted(redact(str(exc), self.secrets))
-                )
+                Msg("gap.api.timeout", path=f"/v2{path}", why=quoted(self.redact(str(exc))))
             ) from exc
         except ksa.ClientException as exc:
             raise ListingFailed(
@@ -120,7 +122,7 @@ class _Octavia:
                     "gap.api.failed",
                     path=f"/v2{path}",
                     kind=type(exc).__name__,
-                    why=quoted(redact(str(exc), self.secrets)),
+                    why=quoted(self.redact(str(exc))),
                 )
             ) from exc
         status = int(response.status_code)
@@ -131,7 +133,7 @@ class _Octavia:
                     status=status,
                     reason="",
                     path=f"/v2{path}",
-                    message=quoted(redact(_message(response), self.secrets)),
+                    message=quoted(self.redact(_message(response))),
                     request="",
                 ),
                 status,
@@ -165,15 +167,6 @@ def _message(response: Any) -> str:
     return str(body)[:300]
 
 
-def _next_marker(links: object) -> str | None:
-    for link in links if isinstance(links, list) else ():
-        if isinstance(link, dict) and link.get("rel") == "next":
-            query = urllib.parse.parse_qs(urllib.parse.urlsplit(str(link.get("href", ""))).query)
-            if query.get("marker"):
-                return query["marker"][-1]
-    return None
-
-
 # --------------------------------------------------------------------------- conversion
 
 
@@ -197,9 +190,11 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _states(raw: dict[str, Any]) -> dict[str, Any]:
-    """The three states every Octavia object has (admin_state_up absent counts as up)."""
+def _common(raw: dict[str, Any]) -> dict[str, Any]:
+    """Every Octavia object's id, name and three states (admin_state_up absent counts as up)."""
     return {
+        "id": str(raw["id"]),
+        "name": _text(raw.get("name")),
         "admin_state_up": raw.get("admin_state_up") is not False,
         "provisioning_status": _text(raw.get("provisioning_status")),
         "operating_status": _text(raw.get("operating_status")),
@@ -208,8 +203,7 @@ def _states(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _monitor(raw: dict[str, Any]) -> HealthMonitor:
     return HealthMonitor(
-        id=str(raw["id"]),
-        name=_text(raw.get("name")),
+        **_common(raw),
         type=str(raw.get("type") or ""),
         delay=_int(raw.get("delay")),
         timeout=_int(raw.get("timeout")),
@@ -218,14 +212,12 @@ def _monitor(raw: dict[str, Any]) -> HealthMonitor:
         url_path=_opt(raw.get("url_path")),
         http_method=_opt(raw.get("http_method")),
         expected_codes=_opt(raw.get("expected_codes")),
-        **_states(raw),
     )
 
 
 def _member(raw: dict[str, Any]) -> Member:
     return Member(
-        id=str(raw["id"]),
-        name=_text(raw.get("name")),
+        **_common(raw),
         address=raw["address"],
         protocol_port=raw["protocol_port"],
         subnet_id=_opt(raw.get("subnet_id")),
@@ -233,20 +225,17 @@ def _member(raw: dict[str, Any]) -> Member:
         monitor_port=_int(raw.get("monitor_port")),
         weight=_int(raw.get("weight")),
         backup=raw.get("backup") is True,
-        **_states(raw),
     )
 
 
 def _listener(raw: dict[str, Any]) -> Listener:
     return Listener(
-        id=str(raw["id"]),
-        name=_text(raw.get("name")),
+        **_common(raw),
         protocol=str(raw.get("protocol") or ""),
         protocol_port=raw["protocol_port"],
         default_pool_id=_opt(raw.get("default_pool_id")),
         allowed_cidrs=tuple(str(c) for c in raw.get("allowed_cidrs") or ()),
         connection_limit=_int(raw.get("connection_limit")),
-        **_states(raw),
         tags=tuple(str(t) for t in raw.get("tags") or ()),
     )
 
@@ -260,15 +249,13 @@ def _pool(
     pool_id = str(raw["id"])
     member_ids = _ids(raw.get("members"))
     return Pool(
-        id=pool_id,
-        name=_text(raw.get("name")),
+        **_common(raw),
         protocol=str(raw.get("protocol") or ""),
         lb_algorithm=_text(raw.get("lb_algorithm")),
         session_persistence=_opt(persistence.get("type"))
         if isinstance(persistence, dict)
         else None,
         listener_ids=_ids(raw.get("listeners")),
-        **_states(raw),
         healthmonitor=monitors.get(_text(raw.get("healthmonitor_id"))),
         member_ids=member_ids,
         members=members.get(pool_id) if member_ids else (),
@@ -345,7 +332,7 @@ def collect_octavia(
             members[str(raw["id"])] = tuple(_convert(listed, _member, problems))
     except ListingFailed as failed:
         hint = Msg("gap.hint.octavia.policy" if failed.status == 403 else "gap.hint.octavia")
-        gap = make_gap(SOURCE, failed.error, hint, lambda text: redact(text, octavia.secrets))
+        gap = make_gap(SOURCE, failed.error, hint, octavia.redact)
         return OctaviaCollection(None, None, (gap,), octavia.requests)
     lbs = _assemble(raw_lbs, raw_listeners, raw_pools, monitors, members, problems)
     quota = _quota(octavia, project_scope or project_hint or _single_project(raw_lbs))
@@ -356,7 +343,7 @@ def collect_octavia(
                 SOURCE,
                 Msg("gap.octavia.unreadable", shown=first_of(problems)),
                 Msg("gap.hint.octavia.unreadable"),
-                lambda text: redact(text, octavia.secrets),
+                octavia.redact,
             ),
         )
     return OctaviaCollection(lbs, quota, gaps, octavia.requests, member_requests)
@@ -389,8 +376,7 @@ def _assemble(
     def lb(raw: dict[str, Any]) -> LoadBalancer:
         lb_id = str(raw["id"])
         return LoadBalancer(
-            id=lb_id,
-            name=_text(raw.get("name")),
+            **_common(raw),
             description=_text(raw.get("description"))[:1024],
             tags=tuple(str(t) for t in raw.get("tags") or ()),
             provider=_text(raw.get("provider")),
@@ -399,7 +385,6 @@ def _assemble(
             vip_port_id=_opt(raw.get("vip_port_id")),
             vip_subnet_id=_opt(raw.get("vip_subnet_id")),
             vip_network_id=_opt(raw.get("vip_network_id")),
-            **_states(raw),
             created_at=_opt(raw.get("created_at")),
             updated_at=_opt(raw.get("updated_at")),
             listeners=tuple(listeners_of.get(lb_id, ())),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, names, not_applicable, start
+from kostack.analyze.checks._lb import lb_resource, names
+from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
-from kostack.analyze.loadbalancer.analysis import PortAnalysis
+from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import register
 from kostack.shell import command, render
 
 ID = "lb-etp-local"
@@ -19,7 +21,7 @@ TITLE = (
 )
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
-DOWN = ("OFFLINE", "ERROR")
+CHECK = LBCheck(ID, SEVERITY)
 
 register(
     {
@@ -81,22 +83,13 @@ register(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        if not bs.local_policy:
-            out.append(
-                not_applicable(
-                    ID, SEVERITY, bs, policy=bs.service.external_traffic_policy or "Cluster"
-                )
-            )
-            continue
-        for pa in analysis.ports_of(bs):
-            if pa.port.pool is not None:
-                out.append(_judge(pa))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    if not bs.local_policy:
+        return [CHECK.not_applicable(bs, policy=bs.service.external_traffic_policy or "Cluster")]
+    return [_judge(pa) for pa in analysis.ports_of(bs) if pa.port.pool is not None]
 
 
 def _judge(pa: PortAnalysis) -> Finding:
@@ -104,23 +97,13 @@ def _judge(pa: PortAnalysis) -> Finding:
     bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
     assert pool is not None
     resource = lb_resource(bs)
-    base = {"svc": bs.key, "port": sp.port}
+    base: dict[str, Any] = {"svc": bs.key, "port": sp.port}
     if bs.service.endpoints is None:
-        return Finding(
-            ID,
-            Status.UNKNOWN,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.unknown", why=Msg(f"{ID}.why-no-endpoint"), **base),
-        )
+        why: str = CHECK.msg("why-no-endpoint")
+        return CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, **base)
     if not pa.port.members:
-        return Finding(
-            ID,
-            Status.UNKNOWN,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.unknown", why=pa.port.members_note or "-", **base),
-        )
+        why = pa.port.members_note or "-"
+        return CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, **base)
     with_ep = [
         h
         for h in pa.health
@@ -135,14 +118,8 @@ def _judge(pa: PortAnalysis) -> Finding:
         + (f"{monitor.type} {monitor.url_path or ''}".strip() if monitor else "none"),
     )
     if not with_ep:
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.no-endpoints", **base),
-            evidence=evidence,
-            cause="no-endpoints",
+        return CHECK.finding(
+            Status.FAIL, resource, "no-endpoints", evidence=evidence, cause="no-endpoints", **base
         )
     if monitor is None:
         return _no_monitor(pa, base, evidence, without)
@@ -152,21 +129,17 @@ def _judge(pa: PortAnalysis) -> Finding:
     empty_up = [h for h in without if h.actual not in DOWN]
     if empty_up:
         return _empty_up(pa, base, evidence, empty_up, monitor.type)
-    return Finding(
-        ID,
+    return CHECK.finding(
         Status.PASS,
-        SEVERITY,
         resource,
-        Msg(
-            f"{ID}.ok",
-            up=len(with_ep),
-            up_status="/".join(sorted({h.actual for h in with_ep})),
-            up_nodes=names([h.member.label for h in with_ep]),
-            down=len(without),
-            down_nodes=names([h.member.label for h in without]) or "-",
-            **base,
-        ),
+        "ok",
         evidence=evidence,
+        up=len(with_ep),
+        up_status="/".join(sorted({h.actual for h in with_ep})),
+        up_nodes=names([h.member.label for h in with_ep]),
+        down=len(without),
+        down_nodes=names([h.member.label for h in without]) or "-",
+        **base,
     )
 
 
@@ -176,46 +149,26 @@ def _no_monitor(
     """No health monitor: members without an endpoint keep getting traffic they drop."""
     bs, pool = pa.service, pa.port.pool
     assert pool is not None
-    resource = lb_resource(bs)
     lb = bs.lb
-    remedy = Remedy(
-        "manual",
-        "service",
-        bs.key,
-        bs.service.name,
-        (
-            (
-                "command",
-                render(
-                    command(
-                        ("kubectl", "-n", bs.service.namespace, "annotate", "service"),
-                        (bs.service.name,),
-                        (
-                            "loadbalancer.openstack.org/enable-health-monitor=true",
-                            "--overwrite",
-                        ),
-                    )
-                ),
-            ),
-        ),
-        Msg(f"{ID}.fix-monitor"),
-        cause="lb-etp-local",
+    annotate = command(
+        ("kubectl", "-n", bs.service.namespace, "annotate", "service"),
+        (bs.service.name,),
+        ("loadbalancer.openstack.org/enable-health-monitor=true", "--overwrite"),
     )
-    return Finding(
-        ID,
+    remedy = CHECK.manual(
+        "service", bs.key, bs.service.name, render(annotate), "fix-monitor", "lb-etp-local"
+    )
+    return CHECK.finding(
         Status.FAIL,
-        SEVERITY,
-        resource,
-        Msg(
-            f"{ID}.no-monitor",
-            pool=pool.name or pool.id,
-            n=len(without),
-            nodes=names([h.member.label for h in without]),
-            **base,
-        ),
+        lb_resource(bs),
+        "no-monitor",
         evidence=(*evidence, f"loadbalancer {lb.id if lb else '?'}"),
         cause="lb-etp-local",
         remedies=(remedy,),
+        pool=pool.name or pool.id,
+        n=len(without),
+        nodes=names([h.member.label for h in without]),
+        **base,
     )
 
 
@@ -226,19 +179,10 @@ def _serving_down(
     serving_down: list[MemberHealth],
 ) -> Finding:
     """Members on nodes with an endpoint are down: the Service is broken there."""
-    resource = lb_resource(pa.service)
-    return Finding(
-        ID,
+    return CHECK.finding(
         Status.FAIL,
-        SEVERITY,
-        resource,
-        Msg(
-            f"{ID}.serving-down",
-            n=len(serving_down),
-            nodes=names([h.member.label for h in serving_down]),
-            why=health_text(serving_down[0]),
-            **base,
-        ),
+        lb_resource(pa.service),
+        "serving-down",
         evidence=evidence + tuple(str(hop.detail) for hop in serving_down[0].hops[:2]),
         cause="lb-nodeport-blocked" if serving_down[0].reason == "sg" else "lb-etp-local",
         affected=tuple(
@@ -246,6 +190,10 @@ def _serving_down(
             for h in serving_down
             if h.member.node is not None and h.member.node.port is not None
         ),
+        n=len(serving_down),
+        nodes=names([h.member.label for h in serving_down]),
+        why=health_text(serving_down[0]),
+        **base,
     )
 
 
@@ -258,22 +206,17 @@ def _empty_up(
 ) -> Finding:
     """Members without an endpoint are up: the monitor does not ask kube-proxy's health check."""
     bs = pa.service
-    resource = lb_resource(bs)
-    return Finding(
-        ID,
+    return CHECK.finding(
         Status.FAIL,
-        SEVERITY,
-        resource,
-        Msg(
-            f"{ID}.empty-up",
-            n=len(empty_up),
-            nodes=names([h.member.label for h in empty_up]),
-            status="/".join(sorted({h.actual for h in empty_up})),
-            type=monitor_type,
-            mport=empty_up[0].monitor_port or "?",
-            hc=bs.service.health_check_node_port or "-",
-            **base,
-        ),
+        lb_resource(bs),
+        "empty-up",
         evidence=evidence,
         cause="lb-etp-local",
+        n=len(empty_up),
+        nodes=names([h.member.label for h in empty_up]),
+        status="/".join(sorted({h.actual for h in empty_up})),
+        type=monitor_type,
+        mport=empty_up[0].monitor_port or "?",
+        hc=bs.service.health_check_node_port or "-",
+        **base,
     )

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, not_applicable, start
+from kostack.analyze.checks._lb import lb_resource
+from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
+from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import register
 from kostack.model.loadbalancer import FloatingIP
 from kostack.model.snapshot import IPAddress
 from kostack.shell import Var, end_options, render
@@ -26,7 +28,7 @@ TITLE = "Each LoadBalancer Service's floating IP is attached to its load balance
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
 VIP_OWNERS = ("Octavia", "ovn-lb:vip")
-INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
+CHECK = LBCheck(ID, SEVERITY)
 
 register(
     {
@@ -91,68 +93,31 @@ def _attach(bs: BalancedService, fip: FloatingIP) -> Remedy:
     lb = bs.lb
     # The VIP port's id, or a variable the reader sets (`openstack loadbalancer show` has it).
     vip: str | Var = lb.vip_port_id if lb is not None and lb.vip_port_id else Var("VIP_PORT_ID")
-    return Remedy(
-        "manual",
-        "floatingip",
-        fip.id,
-        str(fip.floating_ip_address),
-        (
-            (
-                "command",
-                render(
-                    ("openstack", "floating", "ip", "set", "--port", vip, *end_options([fip.id]))
-                ),
-            ),
-        ),
-        Msg(f"{ID}.fix"),
-        cause="lb-fip",
-    )
+    attach = ("openstack", "floating", "ip", "set", "--port", vip, *end_options([fip.id]))
+    address = str(fip.floating_ip_address)
+    return CHECK.manual("floatingip", fip.id, address, render(attach), "fix", "lb-fip")
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    index = analysis.index
-    out: list[Finding] = []
-    for bs in index.services:
-        resource = lb_resource(bs)
-        base = {"svc": bs.key}
-        addresses = bs.external_addresses
-        lb = bs.lb
-        if not addresses:
-            out.append(not_applicable(ID, SEVERITY, bs))
-            continue
-        if lb is None:
-            out.append(
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.unknown", why=bs.note or "no load balancer matched", **base),
-                )
-            )
-            continue
-        ip = addresses[0]
-        if lb.vip_address == ip:
-            out.append(
-                Finding(ID, Status.PASS, SEVERITY, resource, Msg(f"{ID}.internal", ip=ip, **base))
-            )
-            continue
-        if not index.fips_known:
-            out.append(
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.unknown", why="floating IPs were not collected", **base),
-                )
-            )
-            continue
-        out.append(_judge(ctx, index, bs, ip))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    resource = lb_resource(bs)
+    addresses = bs.external_addresses
+    lb = bs.lb
+    if not addresses:
+        return [CHECK.not_applicable(bs)]
+    if lb is None:
+        why = bs.note or "no load balancer matched"
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key)]
+    ip = addresses[0]
+    if lb.vip_address == ip:
+        return [CHECK.finding(Status.PASS, resource, "internal", ip=ip, svc=bs.key)]
+    if not analysis.index.fips_known:
+        why = "floating IPs were not collected"
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", why=why, svc=bs.key)]
+    return [_judge(ctx, analysis.index, bs, ip)]
 
 
 def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress) -> Finding:
@@ -160,70 +125,65 @@ def _judge(ctx: CheckContext, index: LBIndex, bs: BalancedService, ip: IPAddress
     lb = bs.lb
     assert lb is not None
     resource = lb_resource(bs)
-    base = {"svc": bs.key, "ip": ip}
+    base: dict[str, Any] = {"svc": bs.key, "ip": ip}
     ports = ctx.topo.ports
     fip = index.fip_by_address.get(ip)
     ports_known = ctx.snapshot.openstack is not None and ctx.snapshot.openstack.ports is not None
     if lb.vip_port_id and ports_known and lb.vip_port_id not in ports:
-        return Finding(
-            ID,
+        return CHECK.finding(
             Status.FAIL,
-            SEVERITY,
             resource,
-            Msg(f"{ID}.vip-gone", lb=lb.name or lb.id, vip=lb.vip_port_id, svc=bs.key),
+            "vip-gone",
             evidence=(f"loadbalancer {lb.id} vip_port_id={lb.vip_port_id}",),
             cause="lb-fip",
+            lb=lb.name or lb.id,
+            vip=lb.vip_port_id,
+            svc=bs.key,
         )
     if fip is None:
         on_vip = ", ".join(str(f.floating_ip_address) for f in bs.floating_ips) or "none"
-        return Finding(
-            ID,
+        return CHECK.finding(
             Status.FAIL,
-            SEVERITY,
             resource,
-            Msg(f"{ID}.mismatch", lb=lb.name or lb.id, fip=on_vip, **base),
+            "mismatch",
             evidence=(
                 f"service {bs.key} status.loadBalancer.ingress[0].ip={ip}",
                 f"loadbalancer {lb.id} vip_port_id={lb.vip_port_id} floating IPs: {on_vip}",
             ),
             cause="lb-fip",
+            lb=lb.name or lb.id,
+            fip=on_vip,
+            **base,
         )
     ev = (
         f"floatingip {fip.id} floating_ip_address={fip.floating_ip_address} port_id={fip.port_id} "
         f"status={fip.status}",
         f"loadbalancer {lb.id} vip_port_id={lb.vip_port_id}",
     )
-    affected = (Resource("floatingip", fip.id, str(fip.floating_ip_address)),)
     if not fip.port_id:
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.unbound", **base),
-            evidence=ev,
-            cause="lb-fip",
-            remedies=(_attach(bs, fip),),
-            affected=affected,
-        )
+        return _misattached(bs, fip, "unbound", ev, **base)
     if fip.port_id != lb.vip_port_id:
         return _elsewhere(ctx, bs, fip, base, ev, ports_known=ports_known)
     if fip.status == "ERROR":
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.error", **base),
-            evidence=ev,
-            cause="lb-fip",
-        )
-    return Finding(
-        ID,
-        Status.PASS,
-        SEVERITY,
-        resource,
-        Msg(f"{ID}.ok", vip=lb.vip_address or "?", lb=lb.name or lb.id, **base),
+        return CHECK.finding(Status.FAIL, resource, "error", evidence=ev, cause="lb-fip", **base)
+    return CHECK.finding(
+        Status.PASS, resource, "ok", vip=lb.vip_address or "?", lb=lb.name or lb.id, **base
+    )
+
+
+def _misattached(
+    bs: BalancedService, fip: FloatingIP, key: str, ev: tuple[str, ...], **params: Any
+) -> Finding:
+    """The floating IP is not on the VIP port: the fix attaches it there."""
+    return CHECK.finding(
+        Status.FAIL,
+        lb_resource(bs),
+        key,
+        evidence=ev,
+        cause="lb-fip",
+        remedies=(_attach(bs, fip),),
+        affected=(Resource("floatingip", fip.id, str(fip.floating_ip_address)),),
+        **params,
     )
 
 
@@ -239,57 +199,28 @@ def _elsewhere(
     """The floating IP is bound to another port than the VIP: gone, inactive or just elsewhere."""
     lb = bs.lb
     assert lb is not None
-    resource = lb_resource(bs)
-    affected = (Resource("floatingip", fip.id, str(fip.floating_ip_address)),)
     assert fip.port_id is not None
     port = ctx.topo.ports.get(fip.port_id)
     if port is None and ports_known:
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.gone", port=fip.port_id, **base),
-            evidence=ev,
-            cause="lb-fip",
-            remedies=(_attach(bs, fip),),
-            affected=affected,
-        )
+        return _misattached(bs, fip, "gone", ev, port=fip.port_id, **base)
     if port is not None and port.status != "ACTIVE" and port.device_owner not in VIP_OWNERS:
-        return Finding(
-            ID,
-            Status.FAIL,
-            SEVERITY,
-            resource,
-            Msg(
-                f"{ID}.inactive",
-                port=port.name or port.id,
-                owner=port.device_owner or "-",
-                status=port.status or "?",
-                **base,
-            ),
-            evidence=(
-                *ev,
-                f"port {port.id} status={port.status} device_owner={port.device_owner}",
-            ),
-            cause="lb-fip",
-            remedies=(_attach(bs, fip),),
-            affected=affected,
-        )
-    return Finding(
-        ID,
-        Status.FAIL,
-        SEVERITY,
-        resource,
-        Msg(
-            f"{ID}.elsewhere",
-            port=fip.port_id,
-            vip=lb.vip_port_id or "?",
-            lb=lb.name or lb.id,
+        return _misattached(
+            bs,
+            fip,
+            "inactive",
+            (*ev, f"port {port.id} status={port.status} device_owner={port.device_owner}"),
+            port=port.name or port.id,
+            owner=port.device_owner or "-",
+            status=port.status or "?",
             **base,
-        ),
-        evidence=ev,
-        cause="lb-fip",
-        remedies=(_attach(bs, fip),),
-        affected=affected,
+        )
+    return _misattached(
+        bs,
+        fip,
+        "elsewhere",
+        ev,
+        port=fip.port_id,
+        vip=lb.vip_port_id or "?",
+        lb=lb.name or lb.id,
+        **base,
     )

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from kostack.analyze.checks._lb import names, not_applicable, start
+from kostack.analyze.checks._lb import names
+from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Resource, Severity, Status
-from kostack.analyze.loadbalancer.analysis import PortAnalysis
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import register
 
 ID = "lb-members-down"
 TITLE = "Load balancer members are ONLINE, and any member that is down is down for a known reason"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
+CHECK = LBCheck(ID, SEVERITY)
 
 # why a member is down -> (root-cause key, failing?)
 CAUSES: dict[str, tuple[str, bool]] = {
@@ -87,17 +90,14 @@ def _reason(h: MemberHealth) -> str:
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
-        if not pas:
-            out.append(not_applicable(ID, SEVERITY, bs))
-        for pa in pas:
-            out.extend(_pool_findings(pa))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
+    if not pas:
+        return [CHECK.not_applicable(bs)]
+    return [f for pa in pas for f in _pool_findings(pa)]
 
 
 def _pool_findings(pa: PortAnalysis) -> list[Finding]:
@@ -107,14 +107,14 @@ def _pool_findings(pa: PortAnalysis) -> list[Finding]:
     resource = Resource(
         "pool", pool.id, pool.name or pool.id, project=bs.lb.project_id if bs.lb else None
     )
-    base = {"pool": pool.name or pool.id, "svc": bs.key, "port": sp.port}
+    base: dict[str, Any] = {"pool": pool.name or pool.id, "svc": bs.key, "port": sp.port}
     early = _unready(pa, resource, base)
     if early:
         return early
     down: dict[str, list[MemberHealth]] = defaultdict(list)
     contradictions: list[MemberHealth] = []
     for h in pa.health:
-        if h.actual in ("OFFLINE", "ERROR"):
+        if h.actual in DOWN:
             down[_reason(h)].append(h)
         elif h.expected == "down" and h.agrees is False and h.reason == "sg":
             contradictions.append(h)
@@ -124,46 +124,28 @@ def _pool_findings(pa: PortAnalysis) -> list[Finding]:
         cause, failing = CAUSES.get(reason, ("lb-members-down", True))
         if not failing:
             findings.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.by-design", n=len(rows), total=total, **base),
-                )
+                CHECK.finding(Status.PASS, resource, "by-design", n=len(rows), total=total, **base)
             )
             continue
         findings.append(_down(pa, resource, base, reason, rows, total, cause))
     if contradictions:
         findings.append(
-            Finding(
-                ID,
+            CHECK.finding(
                 Status.UNKNOWN,
-                SEVERITY,
                 resource,
-                Msg(
-                    f"{ID}.contradiction",
-                    pool=pool.name or pool.id,
-                    svc=bs.key,
-                    status="/".join(sorted({h.actual for h in contradictions})),
-                    nodes=names([h.member.label for h in contradictions]),
-                    why=health_text(contradictions[0]),
-                ),
+                "contradiction",
                 evidence=tuple(str(hop.detail) for hop in contradictions[0].hops[:2]),
+                pool=pool.name or pool.id,
+                svc=bs.key,
+                status="/".join(sorted({h.actual for h in contradictions})),
+                nodes=names([h.member.label for h in contradictions]),
+                why=health_text(contradictions[0]),
             )
         )
     if findings:
         return findings
     statuses = "/".join(sorted({h.actual for h in pa.health})) or "?"
-    return [
-        Finding(
-            ID,
-            Status.PASS,
-            SEVERITY,
-            resource,
-            Msg(f"{ID}.ok", total=total, status=statuses, **base),
-        )
-    ]
+    return [CHECK.finding(Status.PASS, resource, "ok", total=total, status=statuses, **base)]
 
 
 def _unready(pa: PortAnalysis, resource: Resource, base: dict[str, Any]) -> list[Finding]:
@@ -175,35 +157,28 @@ def _unready(pa: PortAnalysis, resource: Resource, base: dict[str, Any]) -> list
     if pool.provisioning_status != "ACTIVE" or state in ("PENDING_CREATE", "ERROR"):
         shown = pool.provisioning_status if pool.provisioning_status != "ACTIVE" else state
         return [
-            Finding(
-                ID,
-                Status.NOT_APPLICABLE,
-                SEVERITY,
-                resource,
-                Msg(f"{ID}.not-provisioned", status=shown, **base),
-            )
+            CHECK.finding(Status.NOT_APPLICABLE, resource, "not-provisioned", status=shown, **base)
         ]
     if not pool.member_ids and not pa.port.members:
         return [
-            Finding(
-                ID,
+            CHECK.finding(
                 Status.FAIL,
-                SEVERITY,
                 resource,
-                Msg(f"{ID}.no-members", **base),
+                "no-members",
                 evidence=(f"pool {pool.id} members=[]",),
                 cause="lb-members-down",
+                **base,
             )
         ]
     if not pa.port.members:
         return [
-            Finding(
-                ID,
+            CHECK.finding(
                 Status.UNKNOWN,
-                SEVERITY,
                 resource,
-                Msg(f"{ID}.unread", note=pa.port.members_note or "-", **base),
+                "unread",
                 evidence=(f"pool {pool.id} operating_status={pool.operating_status}",),
+                note=pa.port.members_note or "-",
+                **base,
             )
         ]
     return []
@@ -225,8 +200,8 @@ def _down(
     nodes = [h.member.label for h in rows]
     statuses = "/".join(sorted({h.actual for h in rows}))
     if reason == "unexplained":
-        why = Msg(
-            f"{ID}.unexplained",
+        why = CHECK.msg(
+            "unexplained",
             nodes=names(nodes),
             port=sp.node_port or "?",
             type=monitor.type if monitor else "-",
@@ -240,19 +215,10 @@ def _down(
         for h in rows
         if (v := h.member.node) is not None and v.port is not None
     )
-    return Finding(
-        ID,
+    return CHECK.finding(
         Status.FAIL,
-        SEVERITY,
         resource,
-        Msg(
-            f"{ID}.down",
-            n=len(rows),
-            total=total,
-            status=statuses,
-            why=why,
-            **base,
-        ),
+        "down",
         evidence=tuple(
             f"member {h.member.member.id if h.member.member else '?'} ({h.member.label}) "
             f"operating_status={h.actual}"
@@ -263,4 +229,9 @@ def _down(
         affected=affected,
         counts=(("members", len(rows)),),
         flows=(why,),
+        n=len(rows),
+        total=total,
+        status=statuses,
+        why=why,
+        **base,
     )

@@ -10,16 +10,18 @@ from kostack.analyze.checks._lb import (
     names,
     node_group,
     nodeport_rule,
-    not_applicable,
-    start,
 )
+from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer._engine import Disposition
 from kostack.analyze.loadbalancer.admission import Admission
-from kostack.analyze.loadbalancer.analysis import PortAnalysis
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
+from kostack.analyze.loadbalancer.index import BalancedService
+from kostack.analyze.loadbalancer.monitor import MemberHealth
+from kostack.analyze.loadbalancer.path import MemberPath
 from kostack.analyze.loadbalancer.provider import SourceSet
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import register
 from kostack.model.snapshot import IPNetwork
 
 ID = "lb-nodeport-source"
@@ -27,6 +29,7 @@ TITLE = "Node security groups admit each LoadBalancer NodePort from where the pr
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services", "openstack.security_groups", "node_ports")
 CAUSE = "lb-nodeport-blocked"
+CHECK = LBCheck(ID, SEVERITY)
 
 register(
     {
@@ -78,34 +81,24 @@ class _Leg:
 
 def _legs(pa: PortAnalysis) -> list[_Leg]:
     """Every member's security-group verdict, for client traffic and for the health monitor."""
-    out = []
     node_port = pa.port.service_port.node_port
-    for leg in pa.client_legs:
+    checked: list[tuple[str, MemberPath | MemberHealth, int | None]] = [
+        *(("traffic", leg, node_port or leg.member.port) for leg in pa.client_legs),
+        *(("monitor", health, health.monitor_port) for health in pa.health),
+    ]
+    out = []
+    for kind, leg, port in checked:
         hop = next((h for h in leg.hops if h.step == "sg-ingress"), None)
         if hop is not None:
             out.append(
                 _Leg(
-                    "traffic",
+                    kind,
                     leg.member.label,
                     leg.source,
                     hop.disposition,
                     leg.admission,
                     hop.detail,
-                    node_port or leg.member.port,
-                )
-            )
-    for health in pa.health:
-        hop = next((h for h in health.hops if h.step == "sg-ingress"), None)
-        if hop is not None:
-            out.append(
-                _Leg(
-                    "monitor",
-                    health.member.label,
-                    health.source,
-                    hop.disposition,
-                    health.admission,
-                    hop.detail,
-                    health.monitor_port,
+                    port,
                 )
             )
     return out
@@ -146,22 +139,18 @@ def _remedies(
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        pas = analysis.ports_of(bs)
-        if not pas or not any(pa.port.members for pa in pas):
-            out.append(not_applicable(ID, SEVERITY, bs))
-            continue
-        for pa in pas:
-            out.extend(_port_findings(ctx, pa))
-    return out
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    pas = analysis.ports_of(bs)
+    if not pas or not any(pa.port.members for pa in pas):
+        return [CHECK.not_applicable(bs)]
+    return [f for pa in pas for f in _port_findings(ctx, pa)]
 
 
 def _port_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
-    """One Service port; long because fail, unknown and pass each carry their own evidence."""
+    """One Service port: a failure per blocked (source, port), else unknown, else pass."""
     bs = pa.service
     sp = pa.port.service_port
     legs = _legs(pa)
@@ -172,96 +161,91 @@ def _port_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:
     for leg in legs:
         if leg.disposition == Disposition.DENIED and leg.source is not None:
             denied[(leg.source.label, leg.port)].append(leg)
-    findings: list[Finding] = []
-    for (_label, port), rows in denied.items():
-        kinds = sorted({r.kind for r in rows}, reverse=True)
-        kind = kinds[0]
-        if port is None:
-            continue
-        nodes = sorted({r.node for r in rows})
-        source = rows[0].source
-        assert source is not None
-        # a monitor check over ICMP has no port; NodePort rules are TCP/UDP like the Service port
-        protocol = sp.protocol if kind == "traffic" else _monitor_protocol(pa)
-        what = Msg(f"{ID}.what-client") if kind == "traffic" else Msg(f"{ID}.what-hm")
-        affected = tuple(
-            Resource("port", v.port.id, v.name)
-            for n in nodes
-            if (v := ctx.topo.node_views.get(n)) is not None and v.port is not None
-        )
-        lb = bs.lb
-        findings.append(
-            Finding(
-                ID,
-                Status.FAIL,
-                SEVERITY,
-                resource,
-                Msg(
-                    f"{ID}.blocked",
-                    what=Msg(f"{ID}.what-both")
-                    if len(kinds) > 1
-                    else Msg(f"{ID}.what-traffic" if kind == "traffic" else f"{ID}.what-monitor"),
-                    svc=bs.key,
-                    port=port,
-                    protocol=protocol,
-                    provider=lb.provider if lb else "?",
-                    source=source.label,
-                    n=len(nodes),
-                    total=total,
-                    nodes=names(nodes),
-                ),
-                evidence=(
-                    f"service {bs.key} port {sp.port}/{sp.protocol} nodePort {sp.node_port}",
-                    f"loadbalancer {lb.id if lb else '?'} provider={lb.provider if lb else '?'}",
-                    rows[0].detail,
-                    *(f"{e.kind} {e.id} {e.field}={e.value}" for e in source.evidence),
-                ),
-                remedies=_remedies(ctx, pa, nodes, _to_open(rows), protocol, port, str(what)),
-                cause=CAUSE,
-                affected=affected,
-                counts=(("members", len(nodes)),),
-            )
-        )
+    findings = [
+        _blocked(ctx, pa, port, rows, total)
+        for (_label, port), rows in denied.items()
+        if port is not None
+    ]
     if findings:
         return findings
     undecided = [leg for leg in legs if leg.disposition == Disposition.UNKNOWN]
     if undecided:
         return [
-            Finding(
-                ID,
+            CHECK.finding(
                 Status.UNKNOWN,
-                SEVERITY,
                 resource,
-                Msg(
-                    f"{ID}.unknown",
-                    svc=bs.key,
-                    port=sp.node_port or "?",
-                    protocol=sp.protocol,
-                    nodes=names(sorted({leg.node for leg in undecided})),
-                    why=undecided[0].detail,
-                ),
+                "unknown",
                 evidence=tuple(dict.fromkeys(leg.detail for leg in undecided))[:4],
+                svc=bs.key,
+                port=sp.node_port or "?",
+                protocol=sp.protocol,
+                nodes=names(sorted({leg.node for leg in undecided})),
+                why=undecided[0].detail,
             )
         ]
     client = next((leg.source.label for leg in legs if leg.kind == "traffic" and leg.source), "?")
     monitor = next((leg.source.label for leg in legs if leg.kind == "monitor" and leg.source), "-")
     return [
-        Finding(
-            ID,
+        CHECK.finding(
             Status.PASS,
-            SEVERITY,
             resource,
-            Msg(
-                f"{ID}.ok",
-                svc=bs.key,
-                port=sp.node_port or "?",
-                protocol=sp.protocol,
-                source=client,
-                monitor=monitor,
-                n=total,
-            ),
+            "ok",
+            svc=bs.key,
+            port=sp.node_port or "?",
+            protocol=sp.protocol,
+            source=client,
+            monitor=monitor,
+            n=total,
         )
     ]
+
+
+def _blocked(
+    ctx: CheckContext, pa: PortAnalysis, port: int, rows: list[_Leg], total: int
+) -> Finding:
+    """The members whose security groups refuse one source on one port."""
+    bs = pa.service
+    sp = pa.port.service_port
+    kinds = sorted({r.kind for r in rows}, reverse=True)
+    kind = kinds[0]
+    nodes = sorted({r.node for r in rows})
+    source = rows[0].source
+    assert source is not None
+    # a monitor check over ICMP has no port; NodePort rules are TCP/UDP like the Service port
+    protocol = sp.protocol if kind == "traffic" else _monitor_protocol(pa)
+    what = CHECK.msg("what-client") if kind == "traffic" else CHECK.msg("what-hm")
+    affected = tuple(
+        Resource("port", v.port.id, v.name)
+        for n in nodes
+        if (v := ctx.topo.node_views.get(n)) is not None and v.port is not None
+    )
+    lb = bs.lb
+    return CHECK.finding(
+        Status.FAIL,
+        lb_resource(bs),
+        "blocked",
+        evidence=(
+            f"service {bs.key} port {sp.port}/{sp.protocol} nodePort {sp.node_port}",
+            f"loadbalancer {lb.id if lb else '?'} provider={lb.provider if lb else '?'}",
+            rows[0].detail,
+            *(f"{e.kind} {e.id} {e.field}={e.value}" for e in source.evidence),
+        ),
+        remedies=_remedies(ctx, pa, nodes, _to_open(rows), protocol, port, str(what)),
+        cause=CAUSE,
+        affected=affected,
+        counts=(("members", len(nodes)),),
+        what=CHECK.msg("what-both")
+        if len(kinds) > 1
+        else CHECK.msg("what-traffic" if kind == "traffic" else "what-monitor"),
+        svc=bs.key,
+        port=port,
+        protocol=protocol,
+        provider=lb.provider if lb else "?",
+        source=source.label,
+        n=len(nodes),
+        total=total,
+        nodes=names(nodes),
+    )
 
 
 def _monitor_protocol(pa: PortAnalysis) -> str:

@@ -16,12 +16,14 @@ TCP on the NodePort.
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb import lb_resource, not_applicable, start
+from kostack.analyze.checks._lb import lb_resource
+from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.loadbalancer.admission import Coverage
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
+from kostack.analyze.loadbalancer.provider import ANY_V4
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPNetwork
 
@@ -34,6 +36,7 @@ ALGORITHMS = ("SOURCE_IP_PORT", "SOURCE_IP")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 MONITORS = ("TCP", "UDP-CONNECT")
 A = "loadbalancer.openstack.org/"
+CHECK = LBCheck(ID, SEVERITY)
 
 register(
     {
@@ -109,35 +112,35 @@ def _asks(bs: BalancedService) -> list[tuple[str, Msg]]:
     out: list[tuple[str, Msg]] = []
     method = ann.get(A + "lb-method", "").strip().upper()
     if method and method not in ALGORITHMS:
-        out.append((f"{A}lb-method={method}", Msg(f"{ID}.eff-algorithm")))
+        out.append((f"{A}lb-method={method}", CHECK.msg("eff-algorithm")))
     for key in ("x-forwarded-for", "default-tls-container-ref"):
         value = ann.get(A + key, "").strip()
         if value and value.lower() != "false":
-            out.append((f"{A}{key}={value}", Msg(f"{ID}.eff-http")))
+            out.append((f"{A}{key}={value}", CHECK.msg("eff-http")))
     proxy = ann.get(A + "proxy-protocol", "").strip().lower()
     if proxy and proxy != "false":
-        out.append((f"{A}proxy-protocol={proxy}", Msg(f"{ID}.eff-proxy")))
+        out.append((f"{A}proxy-protocol={proxy}", CHECK.msg("eff-proxy")))
     lb = bs.lb
     for pool in lb.pools if lb is not None else ():
         if pool.lb_algorithm and pool.lb_algorithm not in ALGORITHMS:
             out.append(
                 (
                     f"pool {pool.name or pool.id} lb_algorithm={pool.lb_algorithm}",
-                    Msg(f"{ID}.eff-algorithm"),
+                    CHECK.msg("eff-algorithm"),
                 )
             )
         hm = pool.healthmonitor
         if hm is not None and hm.type.upper() not in MONITORS:
             out.append(
-                (f"health monitor {hm.name or hm.id} type={hm.type}", Msg(f"{ID}.eff-monitor"))
+                (f"health monitor {hm.name or hm.id} type={hm.type}", CHECK.msg("eff-monitor"))
             )
     for li in lb.listeners if lb is not None else ():
         if li.protocol.upper() not in PROTOCOLS:
             out.append(
-                (f"listener {li.name or li.id} protocol={li.protocol}", Msg(f"{ID}.eff-http"))
+                (f"listener {li.name or li.id} protocol={li.protocol}", CHECK.msg("eff-http"))
             )
         if li.allowed_cidrs:
-            out.append((f"listener {li.name or li.id} allowed_cidrs", Msg(f"{ID}.eff-cidrs")))
+            out.append((f"listener {li.name or li.id} allowed_cidrs", CHECK.msg("eff-cidrs")))
     return out
 
 
@@ -146,12 +149,12 @@ def _ranges_open(analysis: LBAnalysis, bs: BalancedService) -> tuple[int, list[I
     ranges = bs.service.load_balancer_source_ranges
     if not ranges:
         return None
-    from kostack.analyze.loadbalancer.admission import admission
+    from kostack.analyze.loadbalancer.admission import admission, uncovered
 
-    # Everything outside the ranges, but the node subnets: cluster-internal sources are
-    # not the leak (and OVN's health checks come from there).
+    # Every IPv4 address outside the ranges, but the node subnets: cluster-internal sources
+    # are not the leak (and OVN's health checks come from there).
     inside = [*ranges, *(v.subnet.cidr for v in analysis.topo.node_views.values() if v.subnet)]
-    outside = _outside(inside)
+    outside = uncovered(ANY_V4, inside)
     for pa in analysis.ports_of(bs):
         port = pa.port.service_port.node_port
         for mv in pa.port.members:
@@ -166,85 +169,55 @@ def _ranges_open(analysis: LBAnalysis, bs: BalancedService) -> tuple[int, list[I
     return None
 
 
-def _outside(inside: list[IPNetwork]) -> list[IPNetwork]:
-    """Every IPv4 address outside ``inside``, as prefixes (at most 32 pieces per prefix cut)."""
-    import ipaddress
-
-    left: list[IPNetwork] = [ipaddress.ip_network("0.0.0.0/0")]
-    for net in inside:
-        if net.version != 4:
-            continue
-        nxt: list[IPNetwork] = []
-        for piece in left:
-            if piece.subnet_of(net):  # type: ignore[arg-type]  # both IPv4
-                continue
-            if net.subnet_of(piece):  # type: ignore[arg-type]
-                nxt.extend(piece.address_exclude(net))  # type: ignore[arg-type]
-            else:
-                nxt.append(piece)
-        left = nxt
-    return left
-
-
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        provider = _provider(analysis, bs)
-        resource = lb_resource(bs)
-        if provider is None:
-            out.append(
-                Finding(ID, Status.UNKNOWN, SEVERITY, resource, Msg(f"{ID}.unknown", svc=bs.key))
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    provider = _provider(analysis, bs)
+    resource = lb_resource(bs)
+    if provider is None:
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", svc=bs.key)]
+    if provider.lower() != "ovn":
+        return [CHECK.not_applicable(bs, provider=provider or "?")]
+    asks = _asks(bs)
+    out = [
+        CHECK.finding(
+            Status.FAIL,
+            resource,
+            "unsupported",
+            evidence=(what, f"provider={provider}"),
+            cause="lb-ovn-unsupported",
+            svc=bs.key,
+            what=what,
+            effect=effect,
+        )
+        for what, effect in asks
+    ]
+    leak = _ranges_open(analysis, bs)
+    if leak is not None:
+        port, outside = leak
+        ranges = ", ".join(str(r) for r in bs.service.load_balancer_source_ranges)
+        out.append(
+            CHECK.finding(
+                Status.FAIL,
+                resource,
+                "ranges-open",
+                evidence=(
+                    f"service {bs.key} loadBalancerSourceRanges={ranges}",
+                    f"provider={provider}",
+                ),
+                cause="lb-ovn-unsupported",
+                svc=bs.key,
+                ranges=ranges,
+                port=port,
+                outside=", ".join(str(o) for o in outside[:2]),
             )
-            continue
-        if provider.lower() != "ovn":
-            out.append(not_applicable(ID, SEVERITY, bs, provider=provider or "?"))
-            continue
-        asks = _asks(bs)
-        for what, effect in asks:
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.unsupported", svc=bs.key, what=what, effect=effect),
-                    evidence=(what, f"provider={provider}"),
-                    cause="lb-ovn-unsupported",
-                )
-            )
-        leak = _ranges_open(analysis, bs)
-        if leak is not None:
-            port, outside = leak
-            ranges = ", ".join(str(r) for r in bs.service.load_balancer_source_ranges)
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    SEVERITY,
-                    resource,
-                    Msg(
-                        f"{ID}.ranges-open",
-                        svc=bs.key,
-                        ranges=ranges,
-                        port=port,
-                        outside=", ".join(str(o) for o in outside[:2]),
-                    ),
-                    evidence=(
-                        f"service {bs.key} loadBalancerSourceRanges={ranges}",
-                        f"provider={provider}",
-                    ),
-                    cause="lb-ovn-unsupported",
-                )
-            )
-        if not asks and leak is None:
-            what = "TCP/UDP/SCTP, " + "/".join(
-                sorted({p.lb_algorithm for p in (bs.lb.pools if bs.lb else ()) if p.lb_algorithm})
-                or ["SOURCE_IP_PORT"]
-            )
-            out.append(
-                Finding(ID, Status.PASS, SEVERITY, resource, Msg(f"{ID}.ok", svc=bs.key, what=what))
-            )
+        )
+    if not asks and leak is None:
+        what = "TCP/UDP/SCTP, " + "/".join(
+            sorted({p.lb_algorithm for p in (bs.lb.pools if bs.lb else ()) if p.lb_algorithm})
+            or ["SOURCE_IP_PORT"]
+        )
+        out.append(CHECK.finding(Status.PASS, resource, "ok", svc=bs.key, what=what))
     return out

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 
-from kostack.analyze.checks._lb import lb_resource, start
+from kostack.analyze.checks._lb import lb_resource
+from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.checks.lb_ovn_limits import _asks, _provider
+from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
 from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
 from kostack.analyze.findings import Finding, Severity, Status
-from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text, parse_time
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import KubeEvent
@@ -27,9 +28,9 @@ ID = "lb-pending-service"
 TITLE = "Every Service of type LoadBalancer has an external address (no <pending>)"
 SEVERITY = Severity.HIGH
 NEEDS = ("cluster.services",)
-A = "loadbalancer.openstack.org/"
 INTERNAL = "service.beta.kubernetes.io/openstack-internal-load-balancer"
 JUST_CREATED_S = 120
+CHECK = LBCheck(ID, SEVERITY)
 
 register(
     {
@@ -133,90 +134,29 @@ def _why(
 ) -> tuple[Msg, str, tuple[str, ...]] | None:
     """(explanation, root-cause key, evidence), or None when nothing explains it.
 
-    Long because it walks OCCM's reasons in the order they decide, one short block each.
+    It walks OCCM's reasons in the order they decide, one short block each.
     """
     cl = ctx.snapshot.cluster
     events = cl.service_events if cl is not None else None
     warning = _last_warning(events or (), bs)
-    event_text = (
-        f"{warning.reason}: {warning.message}"
-        if warning is not None
-        else str(Msg(f"{ID}.no-event"))
-    )
     ev_event = (
         (f"event {bs.key} {warning.reason} x{warning.count}: {warning.message}",) if warning else ()
     )
-    lb = bs.lb
-    if lb is not None:
-        name = lb.name or lb.id
-        ev = (f"loadbalancer {lb.id} provisioning_status={lb.provisioning_status}", *ev_event)
-        if lb.provisioning_status.startswith("PENDING_"):
-            changed = parse_time(lb.updated_at) or parse_time(lb.created_at)
-            now = analysis.now
-            busy = (
-                now is not None
-                and changed is not None
-                and (now - changed).total_seconds() < STUCK_AFTER_S
-            )
-            cause = "lb-busy" if busy else "lb-stuck"
-            return Msg(f"{ID}.why-lb-pending", lb=name, status=lb.provisioning_status), cause, ev
-        if lb.provisioning_status == "ERROR":
-            return Msg(f"{ID}.why-lb-error", lb=name), "lb-error", ev
-        internal = bs.service.annotations.get(INTERNAL, "").lower() == "true"
-        if not bs.floating_ips and not internal:
-            return Msg(f"{ID}.why-no-fip", lb=name, event=event_text), "lb-fip", ev
-        ip = bs.floating_ips[0].floating_ip_address if bs.floating_ips else lb.vip_address
-        return Msg(f"{ID}.why-no-status", lb=name, ip=ip or "?", event=event_text), "lb-occm", ev
-    topo = ctx.topo
-    ann = bs.service.annotations
+    if bs.lb is not None:
+        return _why_lb(analysis, bs, warning, ev_event)
     os_ = ctx.snapshot.openstack
-    for key, kind, known in (
-        (
-            "subnet-id",
-            "subnet",
-            topo.subnets if os_ is not None and os_.subnets is not None else None,
-        ),
-        (
-            "member-subnet-id",
-            "subnet",
-            topo.subnets if os_ is not None and os_.subnets is not None else None,
-        ),
-        (
-            "network-id",
-            "network",
-            topo.networks if os_ is not None and os_.networks is not None else None,
-        ),
-        (
-            "floating-network-id",
-            "network",
-            topo.networks if os_ is not None and os_.networks is not None else None,
-        ),
-    ):
-        value = ann.get(A + key)
-        if value and known is not None and value not in known:
-            return (
-                Msg(
-                    f"{ID}.why-subnet",
-                    annotation=A + key,
-                    value=value,
-                    kind=Msg(f"{ID}.kind-{kind}"),
-                ),
-                "lb-subnet",
-                (
-                    f"service {bs.key} annotation {A}{key}={value}",
-                    f"openstack.{kind}s: no id {value}",
-                    *ev_event,
-                ),
-            )
+    why = _why_annotation(ctx, bs, ev_event)
+    if why is not None:
+        return why
     if _provider(analysis, bs) == "ovn" and _asks(bs):
         what = "; ".join(w for w, _ in _asks(bs))
-        return Msg(f"{ID}.why-ovn"), "lb-ovn-unsupported", (what, *ev_event)
+        return CHECK.msg("why-ovn"), "lb-ovn-unsupported", (what, *ev_event)
     quota = os_.load_balancer_quota if os_ is not None else None
     if quota is not None and quota.load_balancer is not None and quota.load_balancer >= 0:
         used = len(analysis.index.lbs)
         if used >= quota.load_balancer:
             return (
-                Msg(f"{ID}.why-quota", used=used, limit=quota.load_balancer),
+                CHECK.msg("why-quota", used=used, limit=quota.load_balancer),
                 "lb-quota",
                 (
                     f"octavia quota load_balancer={quota.load_balancer}, load balancers={used}",
@@ -227,69 +167,102 @@ def _why(
         cause = next(
             (c for pattern, c in _EVENT_CAUSES if pattern.search(warning.message)), "lb-occm"
         )
-        return Msg(f"{ID}.why-event", message=warning.message[:300]), cause, ev_event
+        return CHECK.msg("why-event", message=warning.message[:300]), cause, ev_event
     if events is None:
         return None
-    return Msg(f"{ID}.why-nobody"), "lb-no-controller", (f"events of {bs.key}: none",)
+    return CHECK.msg("why-nobody"), "lb-no-controller", (f"events of {bs.key}: none",)
+
+
+def _why_lb(
+    analysis: LBAnalysis, bs: BalancedService, warning: KubeEvent | None, ev_event: tuple[str, ...]
+) -> tuple[Msg, str, tuple[str, ...]]:
+    """The Service has its load balancer: pending, in ERROR, without a floating IP, or unsaid."""
+    lb = bs.lb
+    assert lb is not None
+    event_text = (
+        f"{warning.reason}: {warning.message}"
+        if warning is not None
+        else str(CHECK.msg("no-event"))
+    )
+    name = lb.name or lb.id
+    ev = (f"loadbalancer {lb.id} provisioning_status={lb.provisioning_status}", *ev_event)
+    if lb.provisioning_status.startswith("PENDING_"):
+        age = analysis.age(lb.updated_at, lb.created_at)
+        cause = "lb-busy" if age is not None and age < STUCK_AFTER_S else "lb-stuck"
+        return CHECK.msg("why-lb-pending", lb=name, status=lb.provisioning_status), cause, ev
+    if lb.provisioning_status == "ERROR":
+        return CHECK.msg("why-lb-error", lb=name), "lb-error", ev
+    internal = bs.service.annotations.get(INTERNAL, "").lower() == "true"
+    if not bs.floating_ips and not internal:
+        return CHECK.msg("why-no-fip", lb=name, event=event_text), "lb-fip", ev
+    ip = bs.floating_ips[0].floating_ip_address if bs.floating_ips else lb.vip_address
+    return CHECK.msg("why-no-status", lb=name, ip=ip or "?", event=event_text), "lb-occm", ev
+
+
+def _why_annotation(
+    ctx: CheckContext, bs: BalancedService, ev_event: tuple[str, ...]
+) -> tuple[Msg, str, tuple[str, ...]] | None:
+    """An annotation that names a subnet or network Neutron does not have."""
+    topo = ctx.topo
+    ann = bs.service.annotations
+    os_ = ctx.snapshot.openstack
+    subnets = topo.subnets if os_ is not None and os_.subnets is not None else None
+    networks = topo.networks if os_ is not None and os_.networks is not None else None
+    for key, kind, known in (
+        ("subnet-id", "subnet", subnets),
+        ("member-subnet-id", "subnet", subnets),
+        ("network-id", "network", networks),
+        ("floating-network-id", "network", networks),
+    ):
+        value = ann.get(A + key)
+        if value and known is not None and value not in known:
+            return (
+                CHECK.msg(
+                    "why-subnet", annotation=A + key, value=value, kind=CHECK.msg(f"kind-{kind}")
+                ),
+                "lb-subnet",
+                (
+                    f"service {bs.key} annotation {A}{key}={value}",
+                    f"openstack.{kind}s: no id {value}",
+                    *ev_event,
+                ),
+            )
+    return None
 
 
 def run(ctx: CheckContext) -> list[Finding]:
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    now = analysis.now
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        resource = lb_resource(bs)
-        if bs.external_addresses or any(i.hostname for i in bs.service.load_balancer_ingress):
-            ip = (
-                bs.external_addresses[0]
-                if bs.external_addresses
-                else bs.service.load_balancer_ingress[0].hostname
-            )
-            out.append(
-                Finding(ID, Status.PASS, SEVERITY, resource, Msg(f"{ID}.ok", svc=bs.key, ip=ip))
-            )
-            continue
-        created = parse_time(bs.service.created)
-        age = (now - created).total_seconds() if now is not None and created is not None else None
-        age_shown = age_text(age) if age is not None else "?"
-        why = _why(ctx, analysis, bs)
-        if why is None:
-            reason = Msg(f"{ID}.why-events-unknown")
-            out.append(
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.unknown", svc=bs.key, why=reason),
-                )
-            )
-            continue
-        text, cause, evidence = why
-        if cause == "lb-busy" or (
-            cause == "lb-no-controller" and age is not None and age < JUST_CREATED_S
-        ):
-            out.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    resource,
-                    Msg(f"{ID}.young", svc=bs.key, age=age_shown),
-                )
-            )
-            continue
-        out.append(
-            Finding(
-                ID,
-                Status.FAIL,
-                SEVERITY,
-                resource,
-                Msg(f"{ID}.pending", svc=bs.key, age=age_shown, why=text),
-                evidence=(f"service {bs.key} status.loadBalancer.ingress=[]", *evidence),
-                cause=cause,
-            )
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    resource = lb_resource(bs)
+    if bs.external_addresses or any(i.hostname for i in bs.service.load_balancer_ingress):
+        ip = (
+            bs.external_addresses[0]
+            if bs.external_addresses
+            else bs.service.load_balancer_ingress[0].hostname
         )
-    return out
+        return [CHECK.finding(Status.PASS, resource, "ok", svc=bs.key, ip=ip)]
+    age = analysis.age(bs.service.created)
+    age_shown = age_text(age) if age is not None else "?"
+    why = _why(ctx, analysis, bs)
+    if why is None:
+        reason = CHECK.msg("why-events-unknown")
+        return [CHECK.finding(Status.UNKNOWN, resource, "unknown", svc=bs.key, why=reason)]
+    text, cause, evidence = why
+    if cause == "lb-busy" or (
+        cause == "lb-no-controller" and age is not None and age < JUST_CREATED_S
+    ):
+        return [CHECK.finding(Status.PASS, resource, "young", svc=bs.key, age=age_shown)]
+    return [
+        CHECK.finding(
+            Status.FAIL,
+            resource,
+            "pending",
+            evidence=(f"service {bs.key} status.loadBalancer.ingress=[]", *evidence),
+            cause=cause,
+            svc=bs.key,
+            age=age_shown,
+            why=text,
+        )
+    ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb import lb_resource, not_applicable, start
+from typing import Any
+
+from kostack.analyze.checks._lb import lb_resource
+from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
-from kostack.analyze.loadbalancer.analysis import age_text, parse_time
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text
 from kostack.analyze.loadbalancer.index import BalancedService
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import register
 from kostack.model.loadbalancer import LoadBalancer
 from kostack.shell import end_options, render
 
@@ -19,6 +22,7 @@ NEEDS = ("cluster.services",)
 # (30 x 10 s by default, octavia common/config.py); OCCM waits a similar time.
 # Ten minutes in PENDING_* is past every default: stuck, not busy.
 STUCK_AFTER_S = 600
+CHECK = LBCheck(ID, SEVERITY)
 
 register(
     {
@@ -95,123 +99,81 @@ def _parts(lb: LoadBalancer, statuses: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _manual(bs: BalancedService, key: str, cmd: str) -> Remedy:
+def run(ctx: CheckContext) -> list[Finding]:
+    return CHECK.each_service(ctx, _service)
+
+
+def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+    if bs.lb is None:
+        return [CHECK.not_applicable(bs)]
+    return [_judge(ctx, bs, analysis.age(bs.lb.updated_at, bs.lb.created_at))]
+
+
+def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding:
+    """One load balancer, ``age`` seconds since its last change: ERROR, stuck, busy or ACTIVE."""
     lb = bs.lb
     assert lb is not None
-    return Remedy(
-        "manual",
-        "loadbalancer",
-        lb.id,
-        lb.name,
-        (("command", cmd),),
-        Msg(key),
-        cause="lb-stuck" if key.endswith("stuck") else "lb-error",
+    resource = lb_resource(bs)
+    common: dict[str, Any] = {"name": lb.name or lb.id, "svc": bs.key}
+    ev = (
+        f"loadbalancer {lb.id} provisioning_status={lb.provisioning_status} "
+        f"operating_status={lb.operating_status}",
+        f"loadbalancer {lb.id} created_at={lb.created_at} updated_at={lb.updated_at}",
+        f"snapshot created_at={ctx.snapshot.created_at}",
     )
-
-
-def run(ctx: CheckContext) -> list[Finding]:
-    """Each Service's load balancer; long because ERROR, stuck, busy and ACTIVE each word a finding."""
-    analysis, early = start(ctx, ID, SEVERITY)
-    if analysis is None:
-        return early
-    now = analysis.now
-    out: list[Finding] = []
-    for bs in analysis.index.services:
-        lb = bs.lb
-        if lb is None:
-            out.append(not_applicable(ID, SEVERITY, bs))
-            continue
-        changed = parse_time(lb.updated_at) or parse_time(lb.created_at)
-        age = (now - changed).total_seconds() if now is not None and changed is not None else None
-        common = {"name": lb.name or lb.id, "svc": bs.key}
-        ev = (
-            f"loadbalancer {lb.id} provisioning_status={lb.provisioning_status} "
-            f"operating_status={lb.operating_status}",
-            f"loadbalancer {lb.id} created_at={lb.created_at} updated_at={lb.updated_at}",
-            f"snapshot created_at={ctx.snapshot.created_at}",
+    errors = _parts(lb, ("ERROR",))
+    pending = _parts(lb, PENDING)
+    if errors:
+        cmd = render(("openstack", "loadbalancer", "delete", "--cascade", *end_options([lb.id])))
+        return CHECK.finding(
+            Status.FAIL,
+            resource,
+            "error",
+            evidence=ev,
+            cause="lb-error",
+            remedies=(CHECK.manual("loadbalancer", lb.id, lb.name, cmd, "fix-error", "lb-error"),),
+            what=", ".join(errors[:3]),
+            age=age_text(age) if age is not None else "?",
+            **common,
         )
-        errors = _parts(lb, ("ERROR",))
-        pending = _parts(lb, PENDING)
-        if errors:
-            cmd = render(
-                ("openstack", "loadbalancer", "delete", "--cascade", *end_options([lb.id]))
-            )
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(
-                        f"{ID}.error",
-                        what=", ".join(errors[:3]),
-                        age=age_text(age) if age is not None else "?",
-                        **common,
-                    ),
-                    evidence=ev,
-                    cause="lb-error",
-                    remedies=(_manual(bs, f"{ID}.fix-error", cmd),),
-                )
-            )
-        elif pending and age is None:
-            out.append(
-                Finding(
-                    ID,
-                    Status.UNKNOWN,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(
-                        f"{ID}.pending-no-age",
-                        status=lb.provisioning_status,
-                        what=", ".join(pending[:3]),
-                        **common,
-                    ),
-                    evidence=ev,
-                )
-            )
-        elif pending and age is not None and age >= STUCK_AFTER_S:
-            cmd = render(("openstack", "loadbalancer", "status", "show", *end_options([lb.id])))
-            out.append(
-                Finding(
-                    ID,
-                    Status.FAIL,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(
-                        f"{ID}.stuck",
-                        status=lb.provisioning_status
-                        if lb.provisioning_status in PENDING
-                        else pending[0].rsplit(" ", 1)[-1],
-                        age=age_text(age),
-                        what=", ".join(pending[:3]),
-                        **common,
-                    ),
-                    evidence=ev,
-                    cause="lb-stuck",
-                    remedies=(_manual(bs, f"{ID}.fix-stuck", cmd),),
-                    counts=(("age_seconds", int(age)),),
-                )
-            )
-        elif pending and age is not None:
-            out.append(
-                Finding(
-                    ID,
-                    Status.PASS,
-                    SEVERITY,
-                    lb_resource(bs),
-                    Msg(
-                        f"{ID}.busy",
-                        status=lb.provisioning_status,
-                        age=age_text(age),
-                        what=", ".join(pending[:3]),
-                        limit=age_text(STUCK_AFTER_S),
-                        **common,
-                    ),
-                    evidence=ev,
-                )
-            )
-        else:
-            out.append(
-                Finding(ID, Status.PASS, SEVERITY, lb_resource(bs), Msg(f"{ID}.ok", **common))
-            )
-    return out
+    if not pending:
+        return CHECK.finding(Status.PASS, resource, "ok", **common)
+    what = ", ".join(pending[:3])
+    if age is None:
+        return CHECK.finding(
+            Status.UNKNOWN,
+            resource,
+            "pending-no-age",
+            evidence=ev,
+            status=lb.provisioning_status,
+            what=what,
+            **common,
+        )
+    if age >= STUCK_AFTER_S:
+        cmd = render(("openstack", "loadbalancer", "status", "show", *end_options([lb.id])))
+        return CHECK.finding(
+            Status.FAIL,
+            resource,
+            "stuck",
+            evidence=ev,
+            cause="lb-stuck",
+            remedies=(CHECK.manual("loadbalancer", lb.id, lb.name, cmd, "fix-stuck", "lb-stuck"),),
+            counts=(("age_seconds", int(age)),),
+            status=lb.provisioning_status
+            if lb.provisioning_status in PENDING
+            else pending[0].rsplit(" ", 1)[-1],
+            age=age_text(age),
+            what=what,
+            **common,
+        )
+    return CHECK.finding(
+        Status.PASS,
+        resource,
+        "busy",
+        evidence=ev,
+        status=lb.provisioning_status,
+        age=age_text(age),
+        what=what,
+        limit=age_text(STUCK_AFTER_S),
+        **common,
+    )

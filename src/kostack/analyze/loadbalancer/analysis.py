@@ -54,6 +54,12 @@ class LBAnalysis:
         """When the snapshot was taken (ages are measured against it, never the clock)."""
         return parse_time(self.topo.snapshot.created_at)
 
+    def age(self, *stamps: str | None) -> float | None:
+        """Seconds from the first of ``stamps`` that reads as a time to the snapshot, or None."""
+        then = next((t for t in map(parse_time, stamps) if t is not None), None)
+        now = self.now
+        return (now - then).total_seconds() if now is not None and then is not None else None
+
 
 def parse_time(text: str | None) -> datetime | None:
     """An ISO 8601 timestamp (Octavia's have no zone: UTC) or None."""

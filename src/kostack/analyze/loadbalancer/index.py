@@ -41,6 +41,8 @@ NODE_SELECTOR_ANNOTATION: Final = "loadbalancer.openstack.org/node-selector"
 # ovn-octavia-provider's health-check port in a member subnet (common/constants.py)
 OVN_HM_OWNER: Final = "ovn-lb-hm:distributed"
 OVN_HM_PREFIX: Final = "ovn-lb-hm-"
+# a member's operating statuses when it is down (the monitor failed it, or Octavia did)
+DOWN: Final = ("OFFLINE", "ERROR")
 
 register(
     {

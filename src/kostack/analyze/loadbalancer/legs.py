@@ -8,6 +8,7 @@ from a set of sources, and then meet kube-proxy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from kostack.analyze.loadbalancer._engine import Disposition, Evidence, Hop
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
@@ -50,65 +51,25 @@ def security_group_hop(
     protocol: str,
     port: int,
 ) -> Admitted:
-    """Does the member node's port admit ``candidates`` (one, or one per provider) on ``port``?
-
-    Long because each coverage outcome (all, some, none, undecided, unfiltered) words its hop.
-    """
+    """Does the member node's port admit ``candidates`` (one, or one per provider) on ``port``?"""
     node = mv.node
     where = node.port_label() if node is not None else Msg("lb.where-member", member=mv.label)
+    at = partial(Hop, "sg-ingress", where)
     if node is None:
-        return Admitted(
-            Hop(
-                "sg-ingress",
-                where,
-                Disposition.UNKNOWN,
-                Msg("lb.member-not-node", member=mv.label, ip=mv.address or "?"),
-                cause="lb-member-unknown",
-            ),
-            None,
-            None,
-        )
+        why = Msg("lb.member-not-node", member=mv.label, ip=mv.address or "?")
+        return Admitted(at(Disposition.UNKNOWN, why, cause="lb-member-unknown"), None, None)
     if node.port is None:
-        return Admitted(
-            Hop("sg-ingress", where, Disposition.UNKNOWN, node.port_note, cause="no-port"),
-            None,
-            None,
-        )
-    results: list[tuple[SourceSet, Admission]] = []
-    for source in candidates:
-        if source is None:
-            return Admitted(
-                Hop(
-                    "sg-ingress",
-                    where,
-                    Disposition.UNKNOWN,
-                    Msg("lb.source-unknown"),
-                    cause="gap",
-                ),
-                None,
-                None,
-            )
-        results.append((source, admission(index.topo, node.port, source.prefixes, protocol, port)))
-    coverages = {a.coverage for _, a in results}
-    if len(coverages) > 1:
-        return Admitted(
-            Hop(
-                "sg-ingress",
-                where,
-                Disposition.UNKNOWN,
-                Msg(
-                    "lb.provider-decides",
-                    port=port,
-                    sources=" / ".join(s.label for s, _ in results),
-                ),
-                cause="lb-provider-unknown",
-            ),
-            results[0][1],
-            results[0][0],
-        )
+        return Admitted(at(Disposition.UNKNOWN, node.port_note, cause="no-port"), None, None)
+    sources = [s for s in candidates if s is not None]
+    if len(sources) < len(candidates):
+        return Admitted(at(Disposition.UNKNOWN, Msg("lb.source-unknown"), cause="gap"), None, None)
+    results = [(s, admission(index.topo, node.port, s.prefixes, protocol, port)) for s in sources]
     source, adm = results[0]
+    if len({a.coverage for _, a in results}) > 1:
+        shown = " / ".join(s.label for s, _ in results)
+        why = Msg("lb.provider-decides", port=port, sources=shown)
+        return Admitted(at(Disposition.UNKNOWN, why, cause="lb-provider-unknown"), adm, source)
     wire = f"{source.text} -> {node.ip}:{port}/{protocol}"
-    groups = ", ".join(adm.groups) or "none"
     evidence = tuple(
         Evidence("security_group_rule", r.id, "remote_ip_prefix", str(r.remote_ip_prefix or ""))
         for r in adm.rules[:3]
@@ -116,36 +77,26 @@ def security_group_hop(
         Evidence("security_group", g, "rules", "ingress") for g in node.port.security_group_ids
     )
     if adm.coverage == Coverage.NO_FILTER:
-        hop = Hop(
-            "sg-ingress",
-            where,
+        hop = at(
             Disposition.NOT_APPLICABLE,
             Msg("lb.sg-no-filter"),
             (Evidence("port", node.port.id, "port_security_enabled", "false"),),
         )
     elif adm.coverage == Coverage.ALL:
-        hop = Hop(
-            "sg-ingress",
-            where,
+        rules = _rules_text(index, adm)
+        hop = at(
             Disposition.ACCEPTED,
-            Msg("lb.sg-admits", source=source.label, wire=wire, rules=_rules_text(index, adm)),
+            Msg("lb.sg-admits", source=source.label, wire=wire, rules=rules),
             evidence,
         )
     elif adm.coverage == Coverage.UNKNOWN:
-        hop = Hop(
-            "sg-ingress",
-            where,
-            Disposition.UNKNOWN,
-            Msg("lb.sg-undecided", source=source.label, wire=wire, why=adm.reason),
-            evidence,
-            cause="sg-undecided",
-        )
+        why = Msg("lb.sg-undecided", source=source.label, wire=wire, why=adm.reason)
+        hop = at(Disposition.UNKNOWN, why, evidence, cause="sg-undecided")
     else:
+        groups = ", ".join(adm.groups) or "none"
         refused = ", ".join(str(r) for r in adm.refused[:4])
         key = "lb.sg-denies" if adm.coverage == Coverage.NONE else "lb.sg-denies-some"
-        hop = Hop(
-            "sg-ingress",
-            where,
+        hop = at(
             Disposition.DENIED,
             Msg(key, source=source.label, wire=wire, groups=groups, refused=refused),
             (*source.evidence, *evidence),
@@ -159,51 +110,32 @@ def kube_proxy_hop(
 ) -> Hop:
     """What kube-proxy on the member node does with a connection to the NodePort."""
     node = mv.node
-    where = Msg("where.kube-proxy", node=node.name if node else mv.label)
+    at = partial(Hop, "kube-proxy", Msg("where.kube-proxy", node=node.name if node else mv.label))
     svc = bs.service
     ev = Evidence(
         "service", bs.key, "spec.externalTrafficPolicy", svc.external_traffic_policy or "Cluster"
     )
     if node is not None and node.node.ready is False:
-        return Hop(
-            "kube-proxy",
-            where,
+        return at(
             Disposition.DENIED,
             Msg("lb.node-not-ready", node=node.name),
             (Evidence("node", node.name, "status.conditions[Ready]", "False"),),
             cause="lb-node-not-ready",
         )
     if svc.endpoints is None:
-        return Hop(
-            "kube-proxy",
-            where,
-            Disposition.UNKNOWN,
-            Msg("hop.no-endpoints-collected", svc=bs.key),
-            cause="gap",
-        )
+        why = Msg("hop.no-endpoints-collected", svc=bs.key)
+        return at(Disposition.UNKNOWN, why, cause="gap")
     ready = [e for e in svc.endpoints if e.ready]
     local = [e for e in ready if node is not None and e.node == node.name]
     if health_check:
         if local:
-            return Hop(
-                "kube-proxy",
-                where,
-                Disposition.ACCEPTED,
-                Msg("lb.healthz-200", port=node_port, n=len(local)),
-                (ev,),
+            return at(
+                Disposition.ACCEPTED, Msg("lb.healthz-200", port=node_port, n=len(local)), (ev,)
             )
-        return Hop(
-            "kube-proxy",
-            where,
-            Disposition.DENIED,
-            Msg("lb.healthz-503", port=node_port),
-            (ev,),
-            cause="lb-no-local-endpoint",
-        )
+        why = Msg("lb.healthz-503", port=node_port)
+        return at(Disposition.DENIED, why, (ev,), cause="lb-no-local-endpoint")
     if not ready:
-        return Hop(
-            "kube-proxy",
-            where,
+        return at(
             Disposition.DENIED,
             Msg("hop.no-endpoints", svc=bs.key),
             (Evidence("endpointslice", bs.key, "endpoints", "[]"),),
@@ -211,25 +143,8 @@ def kube_proxy_hop(
         )
     if bs.local_policy:
         if not local:
-            return Hop(
-                "kube-proxy",
-                where,
-                Disposition.DENIED,
-                Msg("lb.local-no-endpoint", port=node_port, node=node.name if node else "?"),
-                (ev,),
-                cause="lb-no-local-endpoint",
-            )
-        return Hop(
-            "kube-proxy",
-            where,
-            Disposition.ACCEPTED,
-            Msg("lb.local-dnat", port=node_port, n=len(local)),
-            (ev,),
-        )
-    return Hop(
-        "kube-proxy",
-        where,
-        Disposition.ACCEPTED,
-        Msg("lb.cluster-dnat", port=node_port, n=len(ready), local=len(local)),
-        (ev,),
-    )
+            why = Msg("lb.local-no-endpoint", port=node_port, node=node.name if node else "?")
+            return at(Disposition.DENIED, why, (ev,), cause="lb-no-local-endpoint")
+        return at(Disposition.ACCEPTED, Msg("lb.local-dnat", port=node_port, n=len(local)), (ev,))
+    why = Msg("lb.cluster-dnat", port=node_port, n=len(ready), local=len(local))
+    return at(Disposition.ACCEPTED, why, (ev,))

@@ -22,7 +22,7 @@ from typing import Literal
 
 from kostack.analyze.loadbalancer._engine import PASSING, Disposition, Hop
 from kostack.analyze.loadbalancer.admission import Admission
-from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView, PortPath
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
 from kostack.analyze.loadbalancer.provider import SourceSet, monitor_sources
 from kostack.analyze.messages import Msg
@@ -52,7 +52,7 @@ class MemberHealth:
         """Whether Octavia's status matches the prediction (None: nothing to compare)."""
         if self.expected == "unknown" or self.member.member is None:
             return None
-        down = self.actual in ("OFFLINE", "ERROR")
+        down = self.actual in DOWN
         if self.expected == "no-monitor":
             return self.actual == "NO_MONITOR"
         return down == (self.expected == "down")
@@ -83,16 +83,18 @@ def member_health(
         return MemberHealth(mv, "unknown", "gap", (), None, None, port)
     admitted = security_group_hop(index, mv, monitor_sources(index, bs, mv), protocol, port or 0)
     hops = [admitted.hop]
+
+    def seen(expected: Expected, reason: str) -> MemberHealth:
+        """The prediction from the hops so far."""
+        source, adm = admitted.source, admitted.admission
+        return MemberHealth(mv, expected, reason, tuple(hops), source, adm, port)
+
     if admitted.hop.disposition == Disposition.DENIED:
-        return MemberHealth(
-            mv, "down", "sg", tuple(hops), admitted.source, admitted.admission, port
-        )
+        return seen("down", "sg")
     if admitted.hop.disposition not in PASSING:
-        return MemberHealth(
-            mv, "unknown", "gap", tuple(hops), admitted.source, admitted.admission, port
-        )
+        return seen("unknown", "gap")
     if kind == "PING":
-        return MemberHealth(mv, "up", "", tuple(hops), admitted.source, admitted.admission, port)
+        return seen("up", "")
     health_check = (
         kind in ("HTTP", "HTTPS")
         and bs.service.health_check_node_port is not None
@@ -106,15 +108,10 @@ def member_health(
         "lb-node-not-ready": "node-not-ready",
     }
     if proxy.disposition == Disposition.DENIED:
-        reason = reasons.get(proxy.cause, "no-endpoints")
-        return MemberHealth(
-            mv, "down", reason, tuple(hops), admitted.source, admitted.admission, port
-        )
+        return seen("down", reasons.get(proxy.cause, "no-endpoints"))
     if proxy.disposition not in PASSING:
-        return MemberHealth(
-            mv, "unknown", "gap", tuple(hops), admitted.source, admitted.admission, port
-        )
-    return MemberHealth(mv, "up", "", tuple(hops), admitted.source, admitted.admission, port)
+        return seen("unknown", "gap")
+    return seen("up", "")
 
 
 def health_text(h: MemberHealth) -> Msg:

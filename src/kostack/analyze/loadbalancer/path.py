@@ -10,6 +10,7 @@ output grows with the distinct outcomes, not with the node count.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from kostack.analyze.loadbalancer._engine import (
     PASSING,
@@ -22,14 +23,12 @@ from kostack.analyze.loadbalancer._engine import (
     trace,
 )
 from kostack.analyze.loadbalancer.admission import Admission
-from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView, PortPath
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
 from kostack.analyze.loadbalancer.provider import SourceSet, traffic_sources
 from kostack.analyze.messages import Msg
-from kostack.model.snapshot import IPAddress
-
-PENDING = ("PENDING_CREATE", "PENDING_UPDATE", "PENDING_DELETE")
-DOWN = ("OFFLINE", "ERROR")
+from kostack.model.loadbalancer import LoadBalancer
+from kostack.model.snapshot import IPAddress, ServicePort
 
 
 @dataclass(frozen=True)
@@ -52,34 +51,16 @@ def front(
     index: LBIndex, bs: BalancedService, pp: PortPath | None, client: IPAddress | None
 ) -> list[Hop]:
     """The hops every member shares; the last is blocking when the path ends before a member."""
-    hops: list[Hop] = []
     who = str(client) if client is not None else Msg("lb.any-client")
     addresses = bs.external_addresses
-    where_svc = Msg("lb.where-service", svc=bs.key)
+    at = partial(Hop, "address", Msg("lb.where-service", svc=bs.key))
     if not addresses:
-        hops.append(
-            Hop(
-                "address",
-                where_svc,
-                Disposition.NO_ROUTE,
-                Msg("lb.pending", svc=bs.key),
-                (Evidence("service", bs.key, "status.loadBalancer.ingress", "[]"),),
-                cause="lb-pending",
-            )
-        )
-        return hops
+        ev = Evidence("service", bs.key, "status.loadBalancer.ingress", "[]")
+        return [at(Disposition.NO_ROUTE, Msg("lb.pending", svc=bs.key), (ev,), cause="lb-pending")]
     address = addresses[0]
-    hops.append(
-        Hop(
-            "address",
-            where_svc,
-            Disposition.ACCEPTED,
-            Msg("lb.client-to", client=who, address=address),
-            (Evidence("service", bs.key, "status.loadBalancer.ingress[0].ip", str(address)),),
-        )
-    )
-    lb = bs.lb
-    if lb is None:
+    ev = Evidence("service", bs.key, "status.loadBalancer.ingress[0].ip", str(address))
+    hops = [at(Disposition.ACCEPTED, Msg("lb.client-to", client=who, address=address), (ev,))]
+    if bs.lb is None:
         hops.append(_no_lb(index, bs))
         return hops
     hops.append(_address_hop(index, bs, address))
@@ -93,21 +74,11 @@ def front(
 
 
 def _no_lb(index: LBIndex, bs: BalancedService) -> Hop:
+    at = partial(Hop, "load-balancer", "Octavia")
     if not index.lbs_known:
-        return Hop(
-            "load-balancer",
-            "Octavia",
-            Disposition.UNKNOWN,
-            Msg("lb.octavia-not-collected"),
-            cause="gap",
-        )
-    return Hop(
-        "load-balancer",
-        "Octavia",
-        Disposition.NO_ROUTE,
-        Msg("lb.no-lb", svc=bs.key, note=bs.note or "-"),
-        cause="lb-missing",
-    )
+        return at(Disposition.UNKNOWN, Msg("lb.octavia-not-collected"), cause="gap")
+    why = Msg("lb.no-lb", svc=bs.key, note=bs.note or "-")
+    return at(Disposition.NO_ROUTE, why, cause="lb-missing")
 
 
 def _address_hop(index: LBIndex, bs: BalancedService, address: IPAddress) -> Hop:
@@ -123,60 +94,33 @@ def _address_hop(index: LBIndex, bs: BalancedService, address: IPAddress) -> Hop
         )
     fip = index.fip_by_address.get(address)
     if fip is None:
+        at = partial(Hop, "floating-ip", str(address))
         if not index.fips_known:
-            return Hop(
-                "floating-ip",
-                str(address),
-                Disposition.UNKNOWN,
-                Msg("lb.fips-not-collected"),
-                cause="gap",
-            )
-        return Hop(
-            "floating-ip",
-            str(address),
+            return at(Disposition.UNKNOWN, Msg("lb.fips-not-collected"), cause="gap")
+        return at(
             Disposition.UNKNOWN,
             Msg("lb.address-unknown", ip=address, vip=lb.vip_address or "?"),
             (Evidence("loadbalancer", lb.id, "vip_address", str(lb.vip_address)),),
             cause="lb-fip",
         )
-    where = Msg("lb.where-fip", ip=address)
+    at = partial(Hop, "floating-ip", Msg("lb.where-fip", ip=address))
     ev = Evidence("floatingip", fip.id, "port_id", fip.port_id or "null")
     if not fip.port_id:
-        return Hop(
-            "floating-ip",
-            where,
-            Disposition.NO_ROUTE,
-            Msg("lb.fip-unbound", ip=address),
-            (ev,),
-            cause="lb-fip",
-        )
+        return at(Disposition.NO_ROUTE, Msg("lb.fip-unbound", ip=address), (ev,), cause="lb-fip")
     if fip.port_id != lb.vip_port_id:
         port = index.topo.ports.get(fip.port_id)
         what = f"{port.name or port.id} ({port.device_owner or '-'})" if port else fip.port_id
-        return Hop(
-            "floating-ip",
-            where,
+        return at(
             Disposition.DENIED,
             Msg("lb.fip-elsewhere", ip=address, port=what, vip=lb.vip_port_id or "?"),
             (ev, Evidence("loadbalancer", lb.id, "vip_port_id", lb.vip_port_id or "null")),
             cause="lb-fip",
         )
     if fip.status == "ERROR":
-        return Hop(
-            "floating-ip",
-            where,
-            Disposition.DENIED,
-            Msg("lb.fip-error", ip=address),
-            (Evidence("floatingip", fip.id, "status", "ERROR"),),
-            cause="lb-fip",
-        )
-    return Hop(
-        "floating-ip",
-        where,
-        Disposition.ACCEPTED,
-        Msg("lb.fip-dnat", ip=address, vip=fip.fixed_ip_address or lb.vip_address or "?"),
-        (ev,),
-    )
+        ev = Evidence("floatingip", fip.id, "status", "ERROR")
+        return at(Disposition.DENIED, Msg("lb.fip-error", ip=address), (ev,), cause="lb-fip")
+    vip = fip.fixed_ip_address or lb.vip_address or "?"
+    return at(Disposition.ACCEPTED, Msg("lb.fip-dnat", ip=address, vip=vip), (ev,))
 
 
 def _admin_down(step: str, where: str, message: str, kind: str, object_id: str) -> Hop:
@@ -191,127 +135,86 @@ def _admin_down(step: str, where: str, message: str, kind: str, object_id: str) 
     )
 
 
+def _where_lb(lb: LoadBalancer) -> Msg:
+    return Msg("lb.where-lb", name=lb.name or lb.id, provider=lb.provider or "?")
+
+
 def _lb_hop(bs: BalancedService) -> Hop:
     lb = bs.lb
     assert lb is not None
-    where = Msg("lb.where-lb", name=lb.name or lb.id, provider=lb.provider or "?")
+    where = _where_lb(lb)
+    at = partial(Hop, "load-balancer", where)
     status = f"{lb.provisioning_status}/{lb.operating_status}"
     ev = (Evidence("loadbalancer", lb.id, "provisioning_status", lb.provisioning_status),)
     if not lb.admin_state_up:
         return _admin_down("load-balancer", where, "lb.lb-admin-down", "loadbalancer", lb.id)
     if lb.provisioning_status == "PENDING_CREATE":
-        return Hop(
-            "load-balancer",
-            where,
-            Disposition.DENIED,
-            Msg("lb.pending-create", status=status),
-            ev,
-            cause="lb-stuck",
-        )
+        return at(Disposition.DENIED, Msg("lb.pending-create", status=status), ev, cause="lb-stuck")
     if lb.provisioning_status == "ERROR":
-        return Hop(
-            "load-balancer",
-            where,
-            Disposition.UNKNOWN,
-            Msg("lb.lb-error", status=status),
-            ev,
-            cause="lb-error",
-        )
-    return Hop(
-        "load-balancer",
-        where,
-        Disposition.ACCEPTED,
-        Msg("lb.lb-ok", status=status),
-        ev,
-    )
+        return at(Disposition.UNKNOWN, Msg("lb.lb-error", status=status), ev, cause="lb-error")
+    return at(Disposition.ACCEPTED, Msg("lb.lb-ok", status=status), ev)
 
 
 def _listener_pool_hops(bs: BalancedService, pp: PortPath, client: IPAddress | None) -> list[Hop]:
     lb = bs.lb
     assert lb is not None
     sp = pp.service_port
-    hops: list[Hop] = []
     li = pp.listener
     if li is None:
         offered = ", ".join(f"{x.protocol}:{x.protocol_port}" for x in lb.listeners) or "none"
-        hops.append(
+        return [
             Hop(
                 "listener",
-                Msg("lb.where-lb", name=lb.name or lb.id, provider=lb.provider or "?"),
+                _where_lb(lb),
                 Disposition.NO_ROUTE,
                 Msg("lb.no-listener", port=sp.port, protocol=sp.protocol, offered=offered),
                 (Evidence("loadbalancer", lb.id, "listeners", offered),),
                 cause="lb-listener",
             )
-        )
-        return hops
+        ]
     where = Msg("lb.where-listener", name=li.name or li.id, port=li.protocol_port)
+    at = partial(Hop, "listener", where)
     if li.allowed_cidrs and client is not None:
         allowed = any(c.version == client.version and client in c for c in li.allowed_cidrs)
         text = ", ".join(str(c) for c in li.allowed_cidrs)
         if not allowed:
-            hops.append(
-                Hop(
-                    "listener",
-                    where,
+            return [
+                at(
                     Disposition.DENIED,
                     Msg("lb.allowed-cidrs", ip=client, cidrs=text),
                     (Evidence("listener", li.id, "allowed_cidrs", text),),
                     cause="lb-allowed-cidrs",
                 )
-            )
-            return hops
-    hops.append(
-        Hop(
-            "listener",
-            where,
-            Disposition.ACCEPTED,
-            Msg("lb.listener-ok", protocol=li.protocol, port=li.protocol_port),
-            (Evidence("listener", li.id, "protocol_port", str(li.protocol_port)),),
-        )
+            ]
+    listened = at(
+        Disposition.ACCEPTED,
+        Msg("lb.listener-ok", protocol=li.protocol, port=li.protocol_port),
+        (Evidence("listener", li.id, "protocol_port", str(li.protocol_port)),),
     )
     pool = pp.pool
     if pool is None:
-        hops.append(
-            Hop(
-                "pool",
-                where,
-                Disposition.NO_ROUTE,
-                Msg("lb.no-pool"),
-                (Evidence("listener", li.id, "default_pool_id", "null"),),
-                cause="lb-listener",
-            )
+        ev = Evidence("listener", li.id, "default_pool_id", "null")
+        nothing = Hop(
+            "pool", where, Disposition.NO_ROUTE, Msg("lb.no-pool"), (ev,), cause="lb-listener"
         )
-        return hops
-    pwhere = Msg("lb.where-pool", name=pool.name or pool.id, algorithm=pool.lb_algorithm)
-    if pool.operating_status == "ERROR" or (pp.members_read and not pp.members):
-        hops.append(
-            Hop(
-                "pool",
-                pwhere,
-                Disposition.DENIED,
-                Msg("lb.pool-down", status=pool.operating_status, n=len(pool.member_ids)),
-                (Evidence("pool", pool.id, "operating_status", pool.operating_status),),
-                cause="lb-members-down",
-            )
-        )
-        return hops
-    hops.append(
-        Hop(
-            "pool",
-            pwhere,
-            Disposition.ACCEPTED,
-            Msg("lb.pool-ok", status=pool.operating_status, n=len(pool.member_ids)),
-            (Evidence("pool", pool.id, "operating_status", pool.operating_status),),
-        )
+        return [listened, nothing]
+    at = partial(
+        Hop, "pool", Msg("lb.where-pool", name=pool.name or pool.id, algorithm=pool.lb_algorithm)
     )
-    return hops
+    ev = Evidence("pool", pool.id, "operating_status", pool.operating_status)
+    n = len(pool.member_ids)
+    if pool.operating_status == "ERROR" or (pp.members_read and not pp.members):
+        down = Msg("lb.pool-down", status=pool.operating_status, n=n)
+        return [listened, at(Disposition.DENIED, down, (ev,), cause="lb-members-down")]
+    return [
+        listened,
+        at(Disposition.ACCEPTED, Msg("lb.pool-ok", status=pool.operating_status, n=n), (ev,)),
+    ]
 
 
 def provider_hop(bs: BalancedService, mv: MemberView, source: SourceSet | None) -> Hop:
     lb = bs.lb
     assert lb is not None
-    where = Msg("lb.where-lb", name=lb.name or lb.id, provider=lb.provider or "?")
     target = f"{mv.address}:{mv.port}"
     if bs.provider == "amphora":
         detail = Msg("lb.via-amphora", target=target, source=source.label if source else "?")
@@ -319,45 +222,30 @@ def provider_hop(bs: BalancedService, mv: MemberView, source: SourceSet | None) 
         detail = Msg("lb.via-ovn", target=target)
     else:
         detail = Msg("lb.via-other", target=target, provider=lb.provider or "?")
-    return Hop("provider", where, Disposition.ACCEPTED, detail)
+    return Hop("provider", _where_lb(lb), Disposition.ACCEPTED, detail)
 
 
 def member_hop(bs: BalancedService, pp: PortPath, mv: MemberView) -> Hop:
     where = Msg("lb.where-member", member=mv.label)
+    at = partial(Hop, "member", where)
     node_port = pp.service_port.node_port
     member = mv.member
     if member is None:
-        return Hop(
-            "member", where, Disposition.ACCEPTED, Msg("lb.member-inferred", note=pp.members_note)
-        )
+        return at(Disposition.ACCEPTED, Msg("lb.member-inferred", note=pp.members_note))
     ev = Evidence("member", member.id, "operating_status", member.operating_status)
     if not member.admin_state_up:
         return _admin_down("member", where, "lb.member-admin-down", "member", member.id)
     if node_port is not None and member.protocol_port != node_port:
-        return Hop(
-            "member",
-            where,
+        return at(
             Disposition.DENIED,
             Msg("lb.member-port", port=member.protocol_port, node_port=node_port, svc=bs.key),
             (Evidence("member", member.id, "protocol_port", str(member.protocol_port)),),
             cause="lb-member-port",
         )
     if member.operating_status in DOWN:
-        return Hop(
-            "member",
-            where,
-            Disposition.DENIED,
-            Msg("lb.member-down", status=member.operating_status),
-            (ev,),
-            cause="lb-members-down",
-        )
-    return Hop(
-        "member",
-        where,
-        Disposition.ACCEPTED,
-        Msg("lb.member-ok", status=member.operating_status),
-        (ev,),
-    )
+        down = Msg("lb.member-down", status=member.operating_status)
+        return at(Disposition.DENIED, down, (ev,), cause="lb-members-down")
+    return at(Disposition.ACCEPTED, Msg("lb.member-ok", status=member.operating_status), (ev,))
 
 
 def member_path(
@@ -411,18 +299,12 @@ def trace_lb(
 ) -> list[FlowResult]:
     """`kostack trace` from an outside client to a Service of type LoadBalancer."""
     proto = protocol.upper()
-    pp = next(
-        (
-            p
-            for p in bs.ports
-            if p.service_port.protocol == proto and (port is None or p.service_port.port == port)
-        ),
-        None,
-    )
-    sp = next(
-        (p for p in bs.service.ports if p.protocol == proto and (port is None or p.port == port)),
-        None,
-    )
+
+    def asked(p: ServicePort) -> bool:
+        return p.protocol == proto and (port is None or p.port == port)
+
+    pp = next((p for p in bs.ports if asked(p.service_port)), None)
+    sp = next((p for p in bs.service.ports if asked(p)), None)
     src = Endpoint(
         "external",
         str(client) if client is not None else Msg("lb.any-client"),
@@ -501,7 +383,8 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
             )
         ]
     src = Endpoint("node", node_label(node.name, node.ip), node.ip, node.name)
-    dst = Endpoint("pod", f"{chosen.pod or 'pod'} {chosen.ip}", chosen.ip, chosen.node)
+    label = f"{chosen.pod} {chosen.ip}" if chosen.pod else Msg("lb.pod-label", ip=chosen.ip)
+    dst = Endpoint("pod", label, chosen.ip, chosen.node)
     inner = trace(index.topo, src, dst, pp.service_port.protocol.lower(), target_port)
     masq = Hop(
         "kube-proxy",

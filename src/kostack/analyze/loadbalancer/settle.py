@@ -12,11 +12,10 @@ member down for another reason stays down.
 from __future__ import annotations
 
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
+from kostack.analyze.loadbalancer.index import DOWN
 from kostack.analyze.topology import Topology
 from kostack.model.loadbalancer import LoadBalancer, Pool
 from kostack.model.snapshot import Snapshot
-
-DOWN = ("OFFLINE", "ERROR")
 
 
 def settle_after_fix(before: Snapshot, after: Snapshot) -> Snapshot:

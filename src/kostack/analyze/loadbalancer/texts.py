@@ -21,6 +21,8 @@ register(
         "lb.where-pool": {"en": "pool {name} ({algorithm})", "ko": "풀 {name} ({algorithm})"},
         "lb.where-member": {"en": "member {member}", "ko": "멤버 {member}"},
         "lb.members-label": {"en": "NodePort {port}", "ko": "NodePort {port}"},
+        # an endpoint the snapshot names no pod for
+        "lb.pod-label": {"en": "pod {ip}", "ko": "Pod {ip}"},
         # ---------------------------------------------------------------- sources
         "lb.any-client": {"en": "any client", "ko": "임의의 클라이언트"},
         "lb.src-amphora": {
