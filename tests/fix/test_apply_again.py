@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SeedCloud, diff_states, run_cli, write_noauth_clouds
+from fix_cloud import SeedCloud, diff_states, run_cli, write_noauth_clouds
 
 from kostack.apply.engine import apply_plan
 from kostack.apply.journal import Journal

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SeedCloud, diff_states
+from fix_cloud import SeedCloud, diff_states
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.messages import localize

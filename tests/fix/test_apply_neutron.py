@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SeedCloud, cloud_state, diff_states, harness_snapshot
+from fix_cloud import SeedCloud, cloud_state, diff_states, harness_snapshot
 
 from kostack.analyze.diagnose import diagnose
 from kostack.apply.engine import APPLIED, Event, apply_plan, rollback_journal

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SeedCloud, diff_states, harness_snapshot, run_cli
+from fix_cloud import SeedCloud, diff_states, harness_snapshot, run_cli
 
 from kostack.apply.engine import Event, apply_plan
 from kostack.apply.journal import Journal

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cloud_state, create_rule, diff_states, harness_snapshot
+from fix_cloud import cloud_state, create_rule, diff_states, harness_snapshot
 
 from kostack.apply.engine import Event, RunReport, apply_plan, rollback_journal
 from kostack.apply.journal import Journal, read_records

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SeedCloud, diff_states, run_cli
+from fix_cloud import SeedCloud, diff_states, run_cli
 
 ROOT = Path(__file__).parents[2]
 MTU_ONLY = str(ROOT / "examples" / "mtu-1500.json")

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SeedCloud, create_recommended, run_cli
+from fix_cloud import SeedCloud, create_recommended, run_cli
 
 from kostack.analyze.diagnose import diagnose
 from kostack.model import Snapshot

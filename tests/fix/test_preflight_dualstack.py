@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import create_recommended, run_cli
+from fix_cloud import create_recommended, run_cli
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.messages import localize

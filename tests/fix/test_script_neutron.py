@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SeedCloud, cloud_state, diff_states
+from fix_cloud import SeedCloud, cloud_state, diff_states
 from test_fault_trial import content
 
 from kostack.apply.engine import apply_plan

@@ -292,3 +292,14 @@ def test_the_check_pages_korean_uses_the_glossarys_terms() -> None:
         and re.search(r"masquerade|native routing", re.sub(r"`[^`]*`", "", line))
     ]
     assert bad == []
+
+
+@pytest.mark.parametrize("example", ["lb-amphora-nodeport-blocked", "lb-ovn-node-subnet-only"])
+def test_the_nodeport_rules_reason_is_korean(example: str) -> None:
+    """The rule's reason said 'client traffic' in a Korean sentence (the message was turned
+    into its English text before it reached the plan)."""
+    snapshot = str(EXAMPLES / f"{example}.json")
+    _code, ko = run("fix", "plan", "--snapshot", snapshot, "--lang", "ko", "-v")
+    reasons = [line for line in ko.splitlines() if "이유:" in line and "NodePort" in line]
+    assert reasons and all("클라이언트 트래픽 허용" in r for r in reasons), ko
+    assert "client traffic" not in ko, ko

@@ -230,7 +230,7 @@ def _blocked(
             rows[0].detail,
             *(f"{e.kind} {e.id} {e.field}={e.value}" for e in source.evidence),
         ),
-        remedies=_remedies(ctx, pa, nodes, _to_open(rows), protocol, port, str(what)),
+        remedies=_remedies(ctx, pa, nodes, _to_open(rows), protocol, port, what),
         cause=CAUSE,
         affected=affected,
         counts=(("members", len(nodes)),),
