@@ -57,7 +57,7 @@ def not_applicable(
 
 
 def start(
-    ctx: CheckContext, check_id: str, severity: Severity, *, octavia: bool = True
+    ctx: CheckContext, check_id: str, severity: Severity
 ) -> tuple[LBAnalysis | None, list[Finding]]:
     """The shared analysis, or the findings that end the check early (UNKNOWN / NOT-APPLICABLE)."""
     unk = missing(ctx, check_id, severity, NEEDS)
@@ -76,7 +76,7 @@ def start(
     analysis = lb_analysis(ctx.topo)
     if not analysis.index.load_balancer_services:
         return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, Msg("lb.na-none"))]
-    if octavia and not analysis.index.lbs_known:
+    if not analysis.index.lbs_known:
         og = snap.gap_for("openstack.load_balancers", "openstack")
         error = error_of(og) if og else "openstack.load_balancers: null"
         n = len(analysis.index.load_balancer_services)
