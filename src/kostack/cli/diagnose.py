@@ -79,6 +79,27 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     return snapshot
 
 
+def egress_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The --egress-target address (a ConfigError when it is not one)."""
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        raise ConfigError(f"--egress-target {value!r} is not an IP address") from None
+
+
+def with_probes(
+    ctx: click.Context, snapshot: Snapshot, active: bool, live: dict[str, object]
+) -> Snapshot:
+    """``snapshot`` with what the in-cluster probes observed, when --active asks for them."""
+    if not active:
+        return snapshot
+    add_probe_observations = optional_part(
+        "kostack.cli.probe", "add_probe_observations", "active probes"
+    )
+    probed: Snapshot = add_probe_observations(ctx, snapshot, **live)
+    return probed
+
+
 # The options of `diagnose` before --timeout and the live ones, in --help's order.
 _diagnose_options = options(
     snapshot_option("Read a snapshot instead of collecting live."),
@@ -184,16 +205,9 @@ def diagnose(
     from kostack.cli.console import diagnosing
 
     env = get_env(ctx)
-    try:
-        target = ipaddress.ip_address(egress_target)
-    except ValueError:
-        raise ConfigError(f"--egress-target {egress_target!r} is not an IP address") from None
+    target = egress_ip(egress_target)
     snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
-    if active:
-        add_probe_observations = optional_part(
-            "kostack.cli.probe", "add_probe_observations", "active probes"
-        )
-        snapshot = add_probe_observations(ctx, snapshot, **live)
+    snapshot = with_probes(ctx, snapshot, active, live)
     with diagnosing(env, snapshot) as phases:
         result = run_diagnosis(snapshot, target, phases)
         phases.start("report")
