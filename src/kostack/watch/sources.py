@@ -20,9 +20,7 @@ published (the sources' ``up`` and the readiness say it is stale).
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,10 +148,6 @@ class LiveSource(Source):
             names.append("kubernetes")
         self.names = tuple(names)
 
-    @property
-    def environ(self) -> Mapping[str, str]:
-        return os.environ if self.options.environ is None else self.options.environ
-
     def collect(self) -> Collected:
         statuses: list[SourceStatus] = []
         openstack = os_gaps = None
@@ -219,13 +213,13 @@ class LiveSource(Source):
 
         started = time.monotonic()
         try:
-            self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.environ)
+            self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.options.env())
             kube = self._phase("reading Kubernetes").run(
                 lambda: collect_kubernetes(
                     self.options.kubeconfig,
                     self.options.kube_context,
                     timeout_s=self.options.timeout_s,
-                    environ=self.environ,
+                    environ=self.options.env(),
                 )
             )
         except KostackError as err:
