@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import re
@@ -62,17 +61,6 @@ def optional_part(module: str, attr: str, what: str) -> Any:
 
 TIMEOUT_VAR: Final = "KOSTACK_TIMEOUT"
 DEFAULT_TIMEOUT_S: Final = 30.0
-
-
-def egress_target(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """--egress-target as an address; anything else is a usage error."""
-    from kostack.analyze.messages import Msg
-    from kostack.cli import errors_text  # noqa: F401  (registers the messages)
-
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        raise ConfigError(Msg("cli.err.egress-target", text=repr(value))) from None
 
 
 def long_running_timeout(given: float | None, environ: Mapping[str, str], default: float) -> float:

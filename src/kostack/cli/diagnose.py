@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 import click
@@ -17,7 +18,6 @@ from kostack.cli.common import (
     optional_part,
     read_snapshot,
 )
-from kostack.cli.common import egress_target as parse_egress_target
 from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError
 
@@ -77,6 +77,29 @@ def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: objec
     with doing(env, Msg("act.collecting")):
         snapshot: Snapshot = collect_live(env, **live)  # with its own progress per source
     return snapshot
+
+
+def egress_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The --egress-target address (a ConfigError when it is not one)."""
+    from kostack.cli import errors_text  # noqa: F401  (registers the messages)
+
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        raise ConfigError(Msg("cli.err.egress-target", text=repr(value))) from None
+
+
+def with_probes(
+    ctx: click.Context, snapshot: Snapshot, active: bool, live: dict[str, object]
+) -> Snapshot:
+    """``snapshot`` with what the in-cluster probes observed, when --active asks for them."""
+    if not active:
+        return snapshot
+    add_probe_observations = optional_part(
+        "kostack.cli.probe", "add_probe_observations", "active probes"
+    )
+    probed: Snapshot = add_probe_observations(ctx, snapshot, **live)
+    return probed
 
 
 # The options of `diagnose` before --timeout and the live ones, in --help's order.
@@ -184,13 +207,9 @@ def diagnose(
     from kostack.cli.console import diagnosing
 
     env = get_env(ctx)
-    target = parse_egress_target(egress_target)
+    target = egress_ip(egress_target)
     snapshot = obtain_snapshot(ctx, snapshot_path, timeout_s=timeout_s, **live)
-    if active:
-        add_probe_observations = optional_part(
-            "kostack.cli.probe", "add_probe_observations", "active probes"
-        )
-        snapshot = add_probe_observations(ctx, snapshot, **live)
+    snapshot = with_probes(ctx, snapshot, active, live)
     with diagnosing(env, snapshot) as phases:
         result = run_diagnosis(snapshot, target, phases)
         phases.start("report")

@@ -7,9 +7,9 @@ from typing import Any
 import click
 
 from kostack.cli.common import get_env
+from kostack.cli.diagnose import egress_ip
 from kostack.cli.fix_run import apply_options, rollback_options
 from kostack.cli.fix_support import (
-    _egress,
     _options,
     _require_ack,
     _snapshot,
@@ -97,7 +97,7 @@ def plan_cmd(
     from kostack.report.jsonout import dumps
 
     env = get_env(ctx)
-    target = _egress(egress_target)
+    target = egress_ip(egress_target)
     snapshot = _snapshot(ctx, snapshot_path, live)
     with diagnosing(env, snapshot) as phases:
         diagnosis = diagnose(snapshot, target, phases)

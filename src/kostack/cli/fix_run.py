@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kostack.cli.common import Environment, F, get_env, progress, read_snapshot
+from kostack.cli.diagnose import egress_ip
 from kostack.cli.fix_support import (
     _confirm,
     _connect,
     _counted,
-    _egress,
     _interrupted,
     _journal_error,
     _load_plan,
@@ -145,7 +145,7 @@ def run_apply(ctx: click.Context, args: ApplyArgs, live: dict[str, Any]) -> int:
     from kostack.cli.fix_text import say
 
     env = get_env(ctx)
-    target = _egress(args.egress_target)  # bad input is said before anything is read
+    target = egress_ip(args.egress_target)  # bad input is said before anything is read
     jpath = Path(args.journal_path) if args.journal_path else None
     if jpath is not None and jpath.exists():
         staged = _resume(env, jpath, args)

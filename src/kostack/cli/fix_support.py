@@ -3,7 +3,6 @@ printing progress and the next steps (split out of `kostack.cli.fix`)."""
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from kostack.cli._options import lang_option as _lang_option
 from kostack.cli.common import (
     Environment,
     F,
-    egress_target,
     fail,
     openstack_needed,
     request_timeout,
@@ -41,7 +39,6 @@ __all__ = [
     "_confirm",
     "_connect",
     "_counted",
-    "_egress",
     "_interrupted",
     "_journal_error",
     "_load_plan",
@@ -130,10 +127,6 @@ def _options(method: str, tight: bool, service_cidr: bool) -> PlanOptions:
     from kostack.plan.model import Method, PlanOptions
 
     return PlanOptions(Method(method), tight=tight, service_cidr=service_cidr)
-
-
-def _egress(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    return egress_target(value)
 
 
 def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:

@@ -31,7 +31,7 @@ from kostack.cli.common import (
     request_timeout,
 )
 from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
-from kostack.cli.diagnose import live_options
+from kostack.cli.diagnose import live_options, with_probes
 from kostack.errors import ConfigError, ExitCode, KostackError
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
@@ -90,10 +90,7 @@ def _network_snapshot(
         except KostackError as exc:
             # The release checks still work from the cluster alone; the gate will say why it cannot pass.
             return None, f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-    if active:
-        add_probes = optional_part("kostack.cli.probe", "add_probe_observations", "active probes")
-        snapshot = add_probes(ctx, snapshot, **live)
-    return snapshot, ""
+    return with_probes(ctx, snapshot, active, live), ""
 
 
 def _diagnosis(snapshot: Snapshot | None) -> Diagnosis | None:

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 from kostack.cli._options import egress_target_option, lang_option, options, snapshot_option
-from kostack.cli.common import detect_lang, get_env, optional_part
-from kostack.cli.common import egress_target as parse_egress_target
-from kostack.cli.diagnose import live_options, obtain_snapshot
+from kostack.cli.common import detect_lang, get_env
+from kostack.cli.diagnose import egress_ip, live_options, obtain_snapshot, with_probes
 from kostack.errors import ConfigError
 from kostack.redact import redact
 
@@ -154,14 +153,10 @@ def report(
 
     env = get_env(ctx)
     fmt = _format_of(output, chosen_format)
-    target = parse_egress_target(egress_target)
+    target = egress_ip(egress_target)
     history = read_journals(journals)
     snapshot = obtain_snapshot(ctx, snapshot_path, **live)
-    if active:
-        add_probe_observations = optional_part(
-            "kostack.cli.probe", "add_probe_observations", "active probes"
-        )
-        snapshot = add_probe_observations(ctx, snapshot, **live)
+    snapshot = with_probes(ctx, snapshot, active, live)
     with diagnosing(env, snapshot) as phases:
         diagnosis = run_diagnosis(snapshot, target, phases)
     language = detect_lang(lang, env.environ)

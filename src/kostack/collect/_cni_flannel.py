@@ -68,6 +68,19 @@ def _field(conf: Mapping[str, Any], name: str) -> Any:
     return None
 
 
+def _network(
+    conf: Mapping[str, Any], name: str, notes: Notes
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The CIDR of net-conf.json's ``name`` field; a value that is not one is noted and left out."""
+    text = _field(conf, name)
+    try:
+        if text:
+            return ipaddress.ip_network(str(text).strip(), strict=False)
+    except ValueError:
+        notes.skip("cluster.cni.flannel", f"{name} {text!r} is not a CIDR")
+    return None
+
+
 def _subnet_len(conf: Mapping[str, Any], network: ipaddress.IPv4Network | None) -> int | None:
     """SubnetLen, else flannel's default: /24 for a Network of /22 or wider, else prefix + 2."""
     explicit = positive(_field(conf, "SubnetLen"))
@@ -103,20 +116,8 @@ def parse_flannel(
     if not isinstance(conf, dict):
         notes.skip("cluster.cni.flannel", "net-conf.json is not a JSON object")
         return None
-    network = None
-    network_text = _field(conf, "Network")
-    try:
-        if network_text:
-            network = ipaddress.ip_network(str(network_text).strip(), strict=False)
-    except ValueError:
-        notes.skip("cluster.cni.flannel", f"Network {network_text!r} is not a CIDR")
-    ipv6_network = None
-    v6_text = _field(conf, "IPv6Network")
-    try:
-        if v6_text:
-            ipv6_network = ipaddress.ip_network(str(v6_text).strip(), strict=False)
-    except ValueError:
-        notes.skip("cluster.cni.flannel", f"IPv6Network {v6_text!r} is not a CIDR")
+    network = _network(conf, "Network", notes)
+    ipv6_network = _network(conf, "IPv6Network", notes)
     backend = as_dict(_field(conf, "Backend"))
     type_text = str(_field(backend, "Type") or "udp").strip().lower()
     backend_type = _FLANNEL_TYPES.get(type_text)

@@ -83,6 +83,22 @@ class CollectOptions:
     progress: Progress | None = None
     clock: Callable[[], datetime] | None = None
 
+    def env(self) -> Mapping[str, str]:
+        """``environ``, or the process environment when it is None."""
+        return os.environ if self.environ is None else self.environ
+
+
+def kube_session(options: CollectOptions) -> Any:
+    """A Kubernetes session as ``options`` say, for a long-running mode's own writes (Events, Lease)."""
+    from kostack.collect._kube_api import open_session
+
+    return open_session(
+        options.kubeconfig,
+        options.kube_context,
+        in_cluster=None,
+        environ=options.environ if options.environ is not None else {},
+    )
+
 
 @dataclass
 class KeptConnection:
@@ -99,9 +115,8 @@ class KeptConnection:
 
     def get(self) -> Any:
         if self._conn is None:
-            environ = os.environ if self.options.environ is None else self.options.environ
             self._conn = open_connection(
-                self.options.os_cloud, environ=environ, timeout_s=self.options.timeout_s
+                self.options.os_cloud, environ=self.options.env(), timeout_s=self.options.timeout_s
             )
             self._count = count_requests(self._conn)
             self.secrets.update(secret_values(self._conn))
@@ -127,7 +142,7 @@ def collect_snapshot(options: CollectOptions) -> Snapshot:
     """
     if not options.openstack and not options.kubernetes:
         raise ConfigError(Msg("col.nothing"), Msg("col.hint.nothing"))
-    environ: Mapping[str, str] = os.environ if options.environ is None else options.environ
+    environ = options.env()
     progress = options.progress or (lambda _step: None)
     clock = options.clock or (lambda: datetime.now(UTC))
     secrets: set[str] = set()

@@ -156,10 +156,7 @@ class GuardLoop:
             report = PassReport(
                 number, self.settings.mode, self.state.clock(), 0.0, "crashed", error=error
             )
-            self.state.record(report)
-            if self.metrics is not None:
-                self.metrics.observe(report, tripped=False)
-            return report
+            return self._recorded(report)
 
     # ------------------------------------------------------------------ one pass
 
@@ -294,10 +291,7 @@ class GuardLoop:
         if not self._standby_logged:
             self.log(say(self.lang, "pass.standby", n=number, holder=holder))
             self._standby_logged = True
-        self.state.record(report)
-        if self.metrics is not None:
-            self.metrics.observe(report, tripped=False)
-        return report
+        return self._recorded(report)
 
     def _unreachable(
         self, number: int, started_wall: float, started: float, err: KostackError, requests: int
@@ -315,6 +309,10 @@ class GuardLoop:
         )
         delay = f"{self.next_delay():g}"
         self.log(say(self.lang, "pass.unreachable", n=number, error=err.message, delay=delay))
+        return self._recorded(report)
+
+    def _recorded(self, report: PassReport) -> PassReport:
+        """A pass that did not act (crashed, standby, unreachable): published and counted."""
         self.state.record(report)
         if self.metrics is not None:
             self.metrics.observe(report, tripped=False)

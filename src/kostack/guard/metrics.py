@@ -33,14 +33,7 @@ from prometheus_client.registry import Collector
 
 from kostack.guard.enforce import Done
 from kostack.guard.state import RESULTS, GuardState, PassReport
-from kostack.serve.metrics import (
-    RUNTIME_SERIES,
-    exposition,
-    gauge,
-    histogram_series,
-    new_registry,
-    series,
-)
+from kostack.serve.metrics import RUNTIME_SERIES, ModeMetrics, gauge, histogram_series
 
 __all__ = ["ACTIONS", "ERROR_KINDS", "OUTCOMES", "GuardMetrics", "series_bound"]
 
@@ -188,11 +181,11 @@ class _StateCollector(Collector):
         return out
 
 
-class GuardMetrics:
+class GuardMetrics(ModeMetrics):
     """The registry `/metrics` serves, and what the loop records into it."""
 
     def __init__(self, state: GuardState, version: str) -> None:
-        self.registry = new_registry()
+        super().__init__()
         r = self.registry
         self.actions = Counter(
             "kostack_guard_actions",
@@ -203,12 +196,8 @@ class GuardMetrics:
         for action in ACTIONS:
             for outcome in OUTCOMES:
                 self.actions.labels(action, outcome)
-        self.errors = Counter("kostack_guard_errors", "Errors by kind.", ["kind"], registry=r)
-        for kind in ERROR_KINDS:
-            self.errors.labels(kind)
-        self.passes = Counter("kostack_guard_passes", "Passes by result.", ["result"], registry=r)
-        for result in RESULTS:
-            self.passes.labels(result)
+        self.errors = self.counter("kostack_guard_errors", "Errors by kind.", "kind", ERROR_KINDS)
+        self.passes = self.counter("kostack_guard_passes", "Passes by result.", "result", RESULTS)
         self.trips = Counter(
             "kostack_guard_breaker_trips", "Times the circuit breaker opened.", registry=r
         )
@@ -236,9 +225,3 @@ class GuardMetrics:
         self.actions.labels(done.action, done.outcome).inc()
         if done.outcome in ("failed", "in-doubt", "applied-untagged"):
             self.errors.labels("write").inc()
-
-    def exposition(self) -> bytes:
-        return exposition(self.registry)
-
-    def series(self) -> int:
-        return series(self.registry)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from kostack.collect.live import CollectOptions
+from kostack.collect.live import CollectOptions, kube_session
 from kostack.guard.enforce import WriteHook
 from kostack.guard.events import COMPONENT, leader_event
 from kostack.guard.journal import GuardJournal, journal_path
@@ -124,19 +124,6 @@ def run_once(
             journal.close()
 
 
-def _session(config: GuardConfig) -> Any:
-    from kostack.collect._kube_api import open_session
-
-    options = config.collect
-    assert options is not None
-    return open_session(
-        options.kubeconfig,
-        options.kube_context,
-        in_cluster=None,
-        environ=options.environ if options.environ is not None else {},
-    )
-
-
 def run_guard(
     config: GuardConfig,
     *,
@@ -160,7 +147,7 @@ def run_guard(
     server = GuardServer(config.listen, state, metrics, version)  # ConfigError when taken
     reader = _reader(config)
     journal = _journal(config, version)
-    session = _session(config) if config.collect is not None else None
+    session = kube_session(config.collect) if config.collect is not None else None
     events, elector, watcher = _cluster_parts(config, session, state, log, metrics, stop, wake)
 
     def on_reading(snapshot: Snapshot) -> None:

@@ -16,9 +16,7 @@ gaps stay in the snapshot, and removals are held while there are any.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,10 +125,6 @@ class LiveReader(Reader):
     def __post_init__(self) -> None:
         self._link = KeptConnection(self.options, self._secrets)
 
-    @property
-    def environ(self) -> Mapping[str, str]:
-        return os.environ if self.options.environ is None else self.options.environ
-
     def read(self) -> Reading:
         from kostack.collect.kubernetes import collect_kubernetes
 
@@ -157,12 +151,12 @@ class LiveReader(Reader):
                 Msg("guard.err.ports", why=_why(gap.error if gap else "")),
                 gap.hint if gap else Msg("guard.hint.ports"),
             )
-        self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.environ)
+        self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.options.env())
         kube = collect_kubernetes(
             self.options.kubeconfig,
             self.options.kube_context,
             timeout_s=self.options.timeout_s,
-            environ=self.environ,
+            environ=self.options.env(),
         )
         if kube.cluster.nodes is None:
             gap = next((g for g in kube.gaps if g.source.startswith("cluster.nodes")), None)

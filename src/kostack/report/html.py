@@ -20,7 +20,7 @@ from kostack.report.incident_model import (
     PROBE_COLUMNS,
     CauseSection,
 )
-from kostack.report.markup import DATA_TICK, Marked, code, concat, mt, plain
+from kostack.report.markup import DATA_TICK, Marked, alike, code, concat, mt, plain
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
 from kostack.shell import comment
@@ -326,9 +326,7 @@ def _checks_table(report: IncidentReport, lang: str) -> str:
                     "ok" if p.ok else ("fail" if p.ok is False else ""),
                     [
                         code(p.command),
-                        concat(p.source, concat(" ", mt(lang, "rep.l.alike", n=p.count - 1)))
-                        if p.count > 1
-                        else p.source,
+                        alike(p.source, p.count, lang),
                         p.verdict,
                         p.meaning,
                         p.detail,
@@ -345,12 +343,7 @@ def _checks_table(report: IncidentReport, lang: str) -> str:
                     "ok" if f.ok else "fail",
                     [
                         f.kind,
-                        concat(
-                            f.flow,
-                            concat(" ", mt(lang, "rep.l.alike", n=f.count - 1))
-                            if f.count > 1
-                            else "",
-                        ),
+                        concat(alike(f.flow, f.count, lang)),
                         f.verdict,
                         f.where,
                         f.detail,

@@ -19,12 +19,11 @@ from kostack.report.incident import (
     CauseSection,
     Command,
     CommandGroup,
-    FlowRow,
     IncidentReport,
     status_label,
 )
 from kostack.report.incident_model import FLOW_COLUMNS, PORT_COLUMNS, PROBE_COLUMNS
-from kostack.report.markup import DATA_TICK, Marked, code, concat, mt, plain
+from kostack.report.markup import DATA_TICK, Marked, alike, code, concat, mt, plain
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, visible
 
@@ -106,15 +105,6 @@ def _commands(group: CommandGroup, lang: str) -> list[str]:
     return out
 
 
-def _alike(text: str, count: int, lang: str) -> str:
-    return concat(text, concat(" ", mt(lang, "rep.l.alike", n=count - 1))) if count > 1 else text
-
-
-def _flow(row: FlowRow, lang: str) -> str:
-    more = concat(" ", mt(lang, "rep.l.alike", n=row.count - 1)) if row.count > 1 else ""
-    return concat(row.flow, more)
-
-
 def _verify(commands: tuple[Command, ...]) -> list[str]:
     return _code_block(
         [f"{c.command}   {comment(plain(c.note))}" if c.note else c.command for c in commands]
@@ -182,14 +172,17 @@ def _checked_table(report: IncidentReport, lang: str) -> list[str]:
         return _table(
             [t(lang, key) for key in PROBE_COLUMNS],
             [
-                [code(p.command), _alike(p.source, p.count, lang), p.verdict, p.meaning, p.detail]
+                [code(p.command), alike(p.source, p.count, lang), p.verdict, p.meaning, p.detail]
                 for p in report.probes
             ],
         )
     if report.flows:
         return _table(
             [t(lang, key) for key in FLOW_COLUMNS],
-            [[f.kind, _flow(f, lang), f.verdict, f.where, f.detail] for f in report.flows],
+            [
+                [f.kind, concat(alike(f.flow, f.count, lang)), f.verdict, f.where, f.detail]
+                for f in report.flows
+            ],
         )
     return [md_inline(mt(lang, "rep.l.no_flows"))]
 

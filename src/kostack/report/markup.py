@@ -63,6 +63,11 @@ def concat(*parts: object) -> Marked:
     return Marked("".join(literal(p) for p in parts))
 
 
+def alike(text: str, count: int, lang: str) -> str:
+    """A table cell standing for ``count`` alike rows: ``text``, then how many more there were."""
+    return concat(text, concat(" ", mt(lang, "rep.l.alike", n=count - 1))) if count > 1 else text
+
+
 def mt(lang: str, key: str, /, **params: object) -> Marked:
     """``report.i18n.t`` with the template's backticks as markup and the parameters as data."""
     table = MESSAGES.get(lang, MESSAGES["en"])

@@ -165,6 +165,17 @@ def _m(key: str) -> Callable[[re.Match[str]], Msg]:
     return lambda m: Msg(key, **m.groupdict())
 
 
+def _answered(key: str) -> Callable[[re.Match[str]], Msg]:
+    """As `_m`, with the answer ``got`` in the reader's words when it is "no address"."""
+    return lambda m: Msg(
+        key,
+        **{
+            **m.groupdict(),
+            "got": Msg("pw.no_address") if m["got"] == "no address" else m["got"],
+        },
+    )
+
+
 def _note(m: re.Match[str]) -> Msg:
     note = m["note"]
     return Msg(
@@ -187,28 +198,13 @@ _SHAPES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Msg]], ...
         (r"TCP answer that is not a DNS reply", _m("pw.not_dns")),
         (
             r"answered (?P<got>.*?) over (?P<via>\S+), expected (?P<want>\S+)",
-            lambda m: Msg(
-                "pw.dns_unexpected",
-                **{
-                    **m.groupdict(),
-                    "got": Msg("pw.no_address") if m["got"] == "no address" else m["got"],
-                },
-            ),
+            _answered("pw.dns_unexpected"),
         ),
         (
             r"answered (?P<code>\S+(?: \d+)?) for (?P<name>\S+) over (?P<via>\S+)",
             _m("pw.dns_answered"),
         ),
-        (
-            r"(?P<name>\S+) -> (?P<got>.+) over (?P<via>\S+)",
-            lambda m: Msg(
-                "pw.resolved",
-                **{
-                    **m.groupdict(),
-                    "got": Msg("pw.no_address") if m["got"] == "no address" else m["got"],
-                },
-            ),
-        ),
+        (r"(?P<name>\S+) -> (?P<got>.+) over (?P<via>\S+)", _answered("pw.resolved")),
         (r"closed after (?P<got>\d+) of (?P<size>\d+) bytes", _m("pw.closed_after")),
         (r"stalled after (?P<got>\d+) of (?P<size>\d+) bytes", _m("pw.stalled_after")),
         (r"connection reset by the target", _m("pw.reset")),

@@ -227,21 +227,22 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
 # ---------------------------------------------------------------------------- trace
 
 
+def _trace_header(first: FlowResult, lang: str) -> str:
+    """The trace's first line: from where to where, over which port and protocol."""
+    proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
+    return t(
+        lang,
+        "trace_header",
+        src=L(first.src.label, lang),
+        dst=L(first.requested.label, lang),
+        proto=proto,
+    )
+
+
 def render_trace(results: list[FlowResult] | tuple[FlowResult, ...], lang: str = "en") -> str:
     if not results:
         return ""
-    first = results[0]
-    proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
-    lines = [
-        t(
-            lang,
-            "trace_header",
-            src=L(first.src.label, lang),
-            dst=L(first.requested.label, lang),
-            proto=proto,
-        )
-    ]
-    lines.extend(_trace_paths(results, lang))
+    lines = [_trace_header(results[0], lang), *_trace_paths(results, lang)]
     return terminal_safe("\n".join(lines) + "\n")
 
 
@@ -249,18 +250,7 @@ def render_cased_trace(cased: CasedTrace, lang: str = "en") -> str:
     """One story when every case agrees; else each case with its own path."""
     if cased.agreed or len(cased.worlds) < 2:
         return render_trace(cased.first, lang)
-    first = cased.first[0]
-    proto = f"{first.port}/{first.protocol}" if first.port is not None else first.protocol
-    lines = [
-        t(
-            lang,
-            "trace_header",
-            src=L(first.src.label, lang),
-            dst=L(first.requested.label, lang),
-            proto=proto,
-        )
-    ]
-    lines.append(t(lang, "trace_cases", n=len(cased.worlds)))
+    lines = [_trace_header(cased.first[0], lang), t(lang, "trace_cases", n=len(cased.worlds))]
     for world, results in zip(cased.worlds, cased.results, strict=True):
         lines.append("")
         lines.append(t(lang, "trace_case", case=L(world.label(), lang)))

@@ -23,8 +23,6 @@ MAX_BOXES = 10
 PODS_SHOWN = 3
 
 FLOW_KINDS = ("pod-to-pod", "dns", "api", "egress")
-# where on the picture a flow stops
-STAGES = ("src-node", "src-port", "network", "dst-port", "dst-node", "external")
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,7 @@ class PicFlow:
     dst: str
     ok: bool
     verdict: str
+    # where on the picture it stops: src-node, src-port, network, dst-port, dst-node, external
     stage: str | None
     reason: str
     label: str

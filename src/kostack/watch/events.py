@@ -39,18 +39,7 @@ def events_for(
 
     def on_workload(reason: str, kind: str, message: str) -> None:
         if workload is not None:
-            out.append(
-                EventSpec(
-                    workload.kind,
-                    workload.name,
-                    workload.namespace,
-                    workload.namespace,
-                    workload.api_version,
-                    reason,
-                    kind,
-                    message,
-                )
-            )
+            out.append(EventSpec.on_workload(workload, reason, kind, message))
 
     for t in transitions:
         if t.kind == "root-cause":
@@ -67,7 +56,7 @@ def events_for(
             on_workload(reason, kind, text)
             node_text = say(lang, "event.appeared.node" if present else "event.cleared", **params)
             for node in t.nodes[:max_nodes]:
-                out.append(EventSpec("Node", node, "default", None, "v1", reason, kind, node_text))
+                out.append(EventSpec.on_node(node, reason, kind, node_text))
         elif t.kind == "verdict":
             text = say(
                 lang,

@@ -20,14 +20,7 @@ from prometheus_client.registry import Collector
 from kostack.analyze.checks import CHECKS
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES
 from kostack.analyze.findings import Severity, Status
-from kostack.serve.metrics import (
-    RUNTIME_SERIES,
-    exposition,
-    gauge,
-    histogram_series,
-    new_registry,
-    series,
-)
+from kostack.serve.metrics import RUNTIME_SERIES, ModeMetrics, gauge, histogram_series
 from kostack.watch.assess import CRITICAL_CHECKS, FLOW_KINDS, FLOW_VERDICTS, VERDICTS
 from kostack.watch.history import Transition
 from kostack.watch.probing import KIND_GROUPS, ProbeSummary
@@ -229,11 +222,11 @@ class _StateCollector(Collector):
         )
 
 
-class WatchMetrics:
+class WatchMetrics(ModeMetrics):
     """The registry `/metrics` serves, and what the loop records into it."""
 
     def __init__(self, state: WatchState, version: str) -> None:
-        self.registry = new_registry()
+        super().__init__()
         r = self.registry
         self.collect_seconds = Histogram(
             "kostack_collect_duration_seconds",
@@ -251,14 +244,10 @@ class WatchMetrics:
             buckets=CYCLE_BUCKETS,
             registry=r,
         )
-        self.cycles = Counter("kostack_cycles", "Cycles by result.", ["result"], registry=r)
-        for result in CYCLE_RESULTS:
-            self.cycles.labels(result)
-        self.transitions = Counter(
-            "kostack_transitions", "Transitions by kind.", ["kind"], registry=r
+        self.cycles = self.counter("kostack_cycles", "Cycles by result.", "result", CYCLE_RESULTS)
+        self.transitions = self.counter(
+            "kostack_transitions", "Transitions by kind.", "kind", TRANSITION_KINDS
         )
-        for kind in TRANSITION_KINDS:
-            self.transitions.labels(kind)
         self.probe_seconds = Histogram(
             "kostack_probe_duration_seconds",
             "Time of each answered probe, by kind and source node class.",
@@ -309,10 +298,3 @@ class WatchMetrics:
             self._probe_labels.add((kind, src))
             for seconds in values:
                 child.observe(seconds)
-
-    def exposition(self) -> bytes:
-        return exposition(self.registry)
-
-    def series(self) -> int:
-        """Series in one exposition (what Prometheus would store per scrape)."""
-        return series(self.registry)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from kostack.collect.live import CollectOptions
+from kostack.collect.live import CollectOptions, kube_session
 from kostack.serve.log import logger
 from kostack.serve.signals import exit_code, signal_name, stop_on_signals
 from kostack.watch.events import KubeEventSink, Workload
@@ -63,15 +63,7 @@ def _source(config: WatchConfig) -> Source:
 def _event_sink(config: WatchConfig) -> KubeEventSink | None:
     if not config.events or config.collect is None:
         return None
-    from kostack.collect._kube_api import open_session
-
-    options = config.collect
-    session = open_session(
-        options.kubeconfig,
-        options.kube_context,
-        in_cluster=None,
-        environ=options.environ if options.environ is not None else {},
-    )
+    session = kube_session(config.collect)
     session.client.user_agent = "kostack-watch (events)"
     return KubeEventSink(session.client, instance=config.instance)
 

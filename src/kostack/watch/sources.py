@@ -20,9 +20,7 @@ published (the sources' ``up`` and the readiness say it is stale).
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,16 +101,7 @@ class SnapshotSource(Source):
                 hint="check the path given with --snapshot",
             )
             return Collected(None, (status,))
-        error, hint = _first_gap(snapshot.gaps)
-        status = SourceStatus(
-            "snapshot",
-            True,
-            time.monotonic() - started,
-            gaps=len(snapshot.gaps),
-            error=error,
-            hint=hint,
-        )
-        return Collected(snapshot, (status,))
+        return Collected(snapshot, (_read("snapshot", started, snapshot.gaps),))
 
 
 def _core_missing(name: str, part: str, gaps: tuple[Gap, ...], started: float) -> SourceStatus:
@@ -129,11 +118,18 @@ def _core_missing(name: str, part: str, gaps: tuple[Gap, ...], started: float) -
     )
 
 
-def _first_gap(gaps: tuple[Gap, ...]) -> tuple[str, str]:
-    """The first gap's error and hint (a source that was read but not whole), as messages."""
-    if not gaps:
-        return "", ""
-    return Msg("gap.at", source=gaps[0].source, error=error_of(gaps[0])), hint_of(gaps[0])
+def _read(name: str, started: float, gaps: tuple[Gap, ...], requests: int = 0) -> SourceStatus:
+    """A source that was read: up, with the first gap's error and hint (read but not whole)."""
+    gap = gaps[0] if gaps else None
+    return SourceStatus(
+        name,
+        True,
+        time.monotonic() - started,
+        requests,
+        gaps=len(gaps),
+        error=Msg("gap.at", source=gap.source, error=error_of(gap)) if gap else "",
+        hint=hint_of(gap) if gap else "",
+    )
 
 
 @dataclass
@@ -151,10 +147,6 @@ class LiveSource(Source):
         if self.options.kubernetes:
             names.append("kubernetes")
         self.names = tuple(names)
-
-    @property
-    def environ(self) -> Mapping[str, str]:
-        return os.environ if self.options.environ is None else self.options.environ
 
     def collect(self) -> Collected:
         statuses: list[SourceStatus] = []
@@ -214,30 +206,20 @@ class LiveSource(Source):
         if record.ports is None:  # nothing to diagnose without the ports: the source is down
             self._link.close()
             return None, None, _core_missing("openstack", "openstack.ports", gaps, started)
-        error, hint = _first_gap(gaps)
-        status = SourceStatus(
-            "openstack",
-            True,
-            time.monotonic() - started,
-            self._link.requests() - before,
-            gaps=len(gaps),
-            error=error,
-            hint=hint,
-        )
-        return record, gaps, status
+        return record, gaps, _read("openstack", started, gaps, self._link.requests() - before)
 
     def _kubernetes(self) -> tuple[Any, Any, Any, SourceStatus]:
         from kostack.collect.kubernetes import collect_kubernetes
 
         started = time.monotonic()
         try:
-            self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.environ)
+            self._secrets |= kubeconfig_secrets(self.options.kubeconfig, self.options.env())
             kube = self._phase("reading Kubernetes").run(
                 lambda: collect_kubernetes(
                     self.options.kubeconfig,
                     self.options.kube_context,
                     timeout_s=self.options.timeout_s,
-                    environ=self.environ,
+                    environ=self.options.env(),
                 )
             )
         except KostackError as err:
@@ -256,16 +238,7 @@ class LiveSource(Source):
                 None,
                 _core_missing("kubernetes", "cluster.nodes", kube.gaps, started),
             )
-        error, hint = _first_gap(kube.gaps)
-        status = SourceStatus(
-            "kubernetes",
-            True,
-            time.monotonic() - started,
-            kube.api_requests,
-            gaps=len(kube.gaps),
-            error=error,
-            hint=hint,
-        )
+        status = _read("kubernetes", started, kube.gaps, kube.api_requests)
         return kube.cluster, kube.gaps, kube.nodes_raw, status
 
     def _phase(self, what: str) -> Phase:
