@@ -123,7 +123,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # +105 measured by this test after merging deadcode (74,990); budget = that + 60.
 # 75,050 -> 75,183: the in-cluster probe runner's errors and hints as catalogue messages in
 # both languages (kostack/probe/k8s_texts.py): 75,123 measured by this test; budget = that + 60.
-SHIPPED_LINES_BUDGET = 75_183
+# 75,183 -> 74,572: one piece of code where the logic is the same (#12, branches lbdedup,
+# checksdedup, opsdedup: LBCheck for the lb-* findings, cluster_finding, shared hop builders,
+# guard/watch metrics base, one --egress-target parser, fields nothing read), beside Korean
+# for the CNI's mode and release check's errors (+~120): 74,512 measured; budget = that + 60.
+SHIPPED_LINES_BUDGET = 74_572
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
