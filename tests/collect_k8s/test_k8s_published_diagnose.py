@@ -83,11 +83,10 @@ def test_incident_report_environment_names_the_cni_version(serve: ServeFn) -> No
     collection = serve(cilium_fx.cilium_chart_published("native-kpr")).collect()
     snapshot = joined_snapshot(collection, "192.168.10.0/24")
     diagnosis = diagnose(snapshot)
-    for lang, mode in (("en", "native routing"), ("ko", "네이티브 라우팅")):
+    for lang, mode, ipam in (("en", "native routing", "ipam"), ("ko", "네이티브 라우팅", "IPAM")):
         rows = dict(build_incident(snapshot, diagnosis, lang=lang).environment)
-        assert (
-            rows["CNI"] == f"Cilium v1.18.2 {mode}: ipam cluster-pool 10.0.0.0/8, MTU 1450 (auto)"
-        )
+        cni = f"Cilium v1.18.2 {mode}: {ipam} cluster-pool 10.0.0.0/8, MTU 1450 (auto)"
+        assert rows["CNI"] == cni
     antispoof = next(rc for rc in diagnosis.root_causes if rc.key == "antispoof")
     summary = render_diagnosis(diagnosis)
     # The CNI and its mode are said once (it used to read "Cilium native (Cilium native)").

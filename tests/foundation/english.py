@@ -68,3 +68,40 @@ def english_lines(output: str) -> list[str]:
         for line, bare in zip(output.splitlines(), unquoted.splitlines(), strict=True)
         if english_runs(bare)
     ]
+
+
+# The two-word reading (tests/foundation/test_korean_two_words.py): an English word pair in a
+# Korean line is a leftover too ("client traffic 허용"), except where the glossary keeps
+# English: a gloss in brackets right after the Korean term ("원격 그룹(remote group)"), a
+# field=value pair of evidence, "n log n", and the names the snapshot itself holds.
+_GLOSS = re.compile(r"(?<=[가-힣])\([^()가-힣]*\)")
+_FIELD_VALUE = re.compile(r"\S+=\S+")
+
+
+def english_pairs(line: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """The runs of two or more lowercase English words in ``line``, names and glosses aside."""
+    text = _FIELD_VALUE.sub(" ", _GLOSS.sub(" ", line)).replace("n log n", " ")
+    text = _SPANS.sub(" ", text).strip()
+    if re.sub(r"^[-*> |0-9.]*(?:[a-z]\d+\s+)?", "", text).startswith(COMMANDS):
+        return []
+    runs: list[str] = []
+    run: list[str] = []
+    for word in [*_WORD.findall(text), "|"]:
+        bare = word.rstrip(".!?")
+        if _LOWER_WORD.fullmatch(word) and bare not in ALLOWED_WORDS and bare not in names:
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            runs.append(" ".join(run))
+        run = []
+    return runs
+
+
+def korean_pair_lines(output: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """The lines of ``output`` with an English word pair (quoted third-party text aside)."""
+    unquoted = _QUOTED.sub(lambda m: "".join(c if c == "\n" else " " for c in m.group()), output)
+    return [
+        line
+        for line, bare in zip(output.splitlines(), unquoted.splitlines(), strict=True)
+        if re.search("[가-힣]", bare) and english_pairs(bare, names)
+    ]

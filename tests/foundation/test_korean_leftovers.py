@@ -149,7 +149,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
          "IPPool 10.244.0.0/16 VXLANCrossSubnet, natOutgoing off)"),
         ("bgp-blocked", "IPPool 10.244.0.0/16 캡슐화 없음 (BGP), natOutgoing 켜짐)",
          "IPPool 10.244.0.0/16 no encapsulation (BGP), natOutgoing on)"),
-        ("cilium-geneve-no-6081", "(노드 4대, Cilium geneve 터널, ipam kubernetes)",
+        ("cilium-geneve-no-6081", "(노드 4대, Cilium geneve 터널, IPAM kubernetes)",
          "(4 nodes, Cilium tunnel geneve, ipam kubernetes)"),
         ("flannel-vxlan-no-8472", "(노드 4대, Flannel vxlan, 네트워크 10.244.0.0/16)",
          "(4 nodes, Flannel vxlan, network 10.244.0.0/16)"),

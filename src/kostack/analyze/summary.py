@@ -27,6 +27,7 @@ register(
         "env.flannel-network": {"en": "network {cidr}", "ko": "네트워크 {cidr}"},
         "env.cni-mode": {"en": "{name} {mode}", "ko": "{name} {mode}"},
         "env.headline": {"en": "{name} ({mode})", "ko": "{name} ({mode})"},
+        "env.ipam": {"en": "ipam {mode}{ranges}", "ko": "IPAM {mode}{ranges}"},
     }
 )
 
@@ -106,7 +107,7 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
         details = []
         if c.ipam_mode:
             ranges = ", ".join(str(p) for p in c.cluster_pool_cidrs)
-            details.append(f"ipam {c.ipam_mode}" + (f" {ranges}" if ranges else ""))
+            details.append(Msg("env.ipam", mode=c.ipam_mode, ranges=f" {ranges}" if ranges else ""))
         name = _with_version("Cilium", cni.version)
         return Msg("env.cni-mode", name=name, mode=_cilium_mode(c)), tuple(details)
     if cni.type == "unknown":

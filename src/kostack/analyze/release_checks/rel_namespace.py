@@ -124,10 +124,10 @@ def run(ctx: ReleaseContext) -> list[Finding]:
                         pvcs=pvc_text,
                     ),
                     evidence=(
-                        f"Secret {release.namespace}/{release.storage_object}: first_deployed "
-                        f"{release.first_deployed}, status {release.status}",
-                        f"Secret {other.namespace}/{other.storage_object}: first_deployed "
-                        f"{other.first_deployed}, status {other.status}",
+                        f"Secret {release.namespace}/{release.storage_object}: first_deployed="
+                        f"{release.first_deployed}, status={release.status}",
+                        f"Secret {other.namespace}/{other.storage_object}: first_deployed="
+                        f"{other.first_deployed}, status={other.status}",
                     ),
                     extra={"newer": f"{other.namespace}/{other.name}"},
                 )
