@@ -149,12 +149,14 @@ def openstack_needed(env: Environment, way: str, **params: object) -> Iterator[N
     try:
         yield
     except NoCredentials as err:
+        from kostack.catalog import localize
         from kostack.cli.console import language
         from kostack.cli.messages import say
 
         lang = language(env)
-        err.message = say(lang, "cli.error.no_credentials")
-        err.hint = f"{say(lang, 'cli.hint.no_credentials')} {say(lang, way, **params)}"
+        # the collector's own words (kostack.collect.texts), and how *this* command does without
+        err.message = localize(err.message, lang)
+        err.hint = f"{localize(err.hint, lang)} {say(lang, way, **params)}"
         raise
 
 

@@ -122,19 +122,8 @@ register(
             "ko": 'kostack에는 이를 위한 단계가 없습니다 (위의 "Not planned" 참고). '
             "`kostack diagnose -v`가 근거를 보여 줍니다.",
         },
-        # No OpenStack credentials at all: what to give, and how *this* command does without.
-        "cli.error.no_credentials": {
-            "en": "no OpenStack credentials found "
-            "(no --os-cloud, OS_CLOUD, OS_* variables or clouds.yaml)",
-            "ko": "OpenStack 자격 증명이 없습니다 "
-            "(--os-cloud, OS_CLOUD, OS_* 변수, clouds.yaml 모두 없음)",
-        },
-        "cli.hint.no_credentials": {
-            "en": "Source your openrc file, or put the cloud in clouds.yaml and pass "
-            "--os-cloud NAME.",
-            "ko": "openrc 파일을 source하거나, clouds.yaml에 클라우드를 넣고 "
-            "--os-cloud NAME을 주세요.",
-        },
+        # No OpenStack credentials at all (kostack.collect.texts says it): how *this* command
+        # does without.
         "cli.way.collect": {
             "en": "To collect only the cluster, add --no-openstack.",
             "ko": "클러스터만 수집하려면 --no-openstack을 추가하세요.",
