@@ -35,6 +35,11 @@ _LOWER_WORD = re.compile(r"[a-z]+'?[a-z]*[.!?]?")
 
 def english_runs(line: str) -> list[str]:
     """The runs of three or more lowercase English words in ``line`` (none when it is Korean)."""
+    return _runs(line, 3, frozenset())
+
+
+def _runs(line: str, least: int, names: frozenset[str]) -> list[str]:
+    """The runs of ``least`` or more lowercase English words that are not names."""
     text = _SPANS.sub(" ", line).strip()
     # a list item, a numbered step or a plan action's id ("a1", "12") may precede the command
     if re.sub(r"^[-*> |0-9.]*(?:[a-z]\d+\s+)?", "", text).startswith(COMMANDS):
@@ -43,10 +48,10 @@ def english_runs(line: str) -> list[str]:
     run: list[str] = []
     for word in [*_WORD.findall(text), "|"]:
         bare = word.rstrip(".!?")
-        if _LOWER_WORD.fullmatch(word) and bare not in ALLOWED_WORDS:
+        if _LOWER_WORD.fullmatch(word) and bare not in ALLOWED_WORDS and bare not in names:
             run.append(word)
             continue
-        if len(run) >= 3:
+        if len(run) >= least:
             runs.append(" ".join(run))
         run = []
     return runs
@@ -81,20 +86,7 @@ _FIELD_VALUE = re.compile(r"\S+=\S+")
 def english_pairs(line: str, names: frozenset[str] = frozenset()) -> list[str]:
     """The runs of two or more lowercase English words in ``line``, names and glosses aside."""
     text = _FIELD_VALUE.sub(" ", _GLOSS.sub(" ", line)).replace("n log n", " ")
-    text = _SPANS.sub(" ", text).strip()
-    if re.sub(r"^[-*> |0-9.]*(?:[a-z]\d+\s+)?", "", text).startswith(COMMANDS):
-        return []
-    runs: list[str] = []
-    run: list[str] = []
-    for word in [*_WORD.findall(text), "|"]:
-        bare = word.rstrip(".!?")
-        if _LOWER_WORD.fullmatch(word) and bare not in ALLOWED_WORDS and bare not in names:
-            run.append(word)
-            continue
-        if len(run) >= 2:
-            runs.append(" ".join(run))
-        run = []
-    return runs
+    return _runs(text, 2, names)
 
 
 def korean_pair_lines(output: str, names: frozenset[str] = frozenset()) -> list[str]:
