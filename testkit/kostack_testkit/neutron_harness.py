@@ -120,3 +120,18 @@ class NeutronHarness(NeutronServer):
                 Msg("testkit.neutron.not_object", method=method, url=url, answer=repr(answer))
             )
         return answer
+
+
+def write_noauth_clouds(path: Path, endpoint: str, name: str = "seed") -> Path:
+    """A clouds.yaml (JSON is YAML) whose cloud ``name`` reaches the harness without Keystone."""
+    clouds = {
+        "clouds": {
+            name: {
+                "auth_type": "none",
+                "network_endpoint_override": endpoint,
+                "region_name": "RegionOne",
+            }
+        }
+    }
+    path.write_text(json.dumps(clouds))
+    return path

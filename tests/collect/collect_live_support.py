@@ -6,7 +6,6 @@ whichever tests/*/conftest.py pytest imported first.)"""
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,17 +55,3 @@ def run_cli(*args: str, environ: dict[str, str]) -> Run:
     )
     code = main(list(args), env)
     return Run(code, out.getvalue(), err.getvalue())
-
-
-def write_noauth_clouds(path: Path, endpoint: str, name: str = "seed") -> Path:
-    clouds = {
-        "clouds": {
-            name: {
-                "auth_type": "none",
-                "network_endpoint_override": endpoint,
-                "region_name": "RegionOne",
-            }
-        }
-    }
-    path.write_text(json.dumps(clouds))
-    return path

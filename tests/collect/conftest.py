@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from collect_live_support import LiveSeed, write_noauth_clouds
+from collect_live_support import LiveSeed
 from conftest_neutron import SeededNeutron
 
 from kostack_testkit.faultproxy import FaultProxy
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
+from kostack_testkit.neutron_harness import write_noauth_clouds
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from collect_live_support import LiveSeed, run_cli, write_noauth_clouds
+from collect_live_support import LiveSeed, run_cli
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
@@ -25,6 +25,7 @@ from kostack.errors import ConfigError
 from kostack.model import load_snapshot, loads_snapshot
 from kostack_testkit.faultproxy import FaultKind
 from kostack_testkit.kubeapi import KubeApiDouble
+from kostack_testkit.neutron_harness import write_noauth_clouds
 from kostack_testkit.ports import refused_port
 
 pytestmark = pytest.mark.neutron

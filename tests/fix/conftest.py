@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from conftest_neutron import SeededNeutron
-from fix_cloud import SeedCloud, harness_snapshot, write_noauth_clouds
+from fix_cloud import SeedCloud, harness_snapshot
 
 from kostack.model import dump_snapshot
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
+from kostack_testkit.neutron_harness import write_noauth_clouds
 
 
 @pytest.fixture

@@ -121,20 +121,6 @@ def run_cli(
     return Run(code, out.getvalue(), err.getvalue())
 
 
-def write_noauth_clouds(path: Path, endpoint: str, name: str = "seed") -> Path:
-    clouds = {
-        "clouds": {
-            name: {
-                "auth_type": "none",
-                "network_endpoint_override": endpoint,
-                "region_name": "RegionOne",
-            }
-        }
-    }
-    path.write_text(json.dumps(clouds))
-    return path
-
-
 @dataclass(frozen=True)
 class SeedCloud:
     """The seed cloud in the harness, a snapshot of it, and a clouds.yaml for the CLI."""

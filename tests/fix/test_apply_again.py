@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fix_cloud import SeedCloud, diff_states, run_cli, write_noauth_clouds
+from fix_cloud import SeedCloud, diff_states, run_cli
 
 from kostack.apply.engine import apply_plan
 from kostack.apply.journal import Journal
@@ -21,6 +21,7 @@ from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 from kostack_testkit.kubeapi import KubeApiDouble
+from kostack_testkit.neutron_harness import write_noauth_clouds
 
 
 def _apply_plan(  # type: ignore[no-untyped-def]
