@@ -170,10 +170,10 @@ register(
             "ko": "{dependents}. 사용자에게 {what} 읽기 권한이 필요합니다(정책)",
         },
         "gap.hint.os.timeout": {
-            "en": "{dependents}; retry, or raise the per-request timeout (kostack collect "
-            "--timeout SECONDS)",
-            "ko": "{dependents}. 다시 시도하거나 요청당 제한 시간을 늘리세요(kostack collect "
-            "--timeout SECONDS)",
+            "en": "{dependents}; retry, or raise the per-request timeout (`kostack collect "
+            "--timeout SECONDS`)",
+            "ko": "{dependents}. 다시 시도하거나 요청당 제한 시간을 늘리세요(`kostack collect "
+            "--timeout SECONDS`)",
         },
         "gap.os.routers-without-ports": {
             "en": "router interfaces are read from the port listing, which failed",

@@ -127,6 +127,11 @@ def render(argv: Iterable[Arg], *, stdin: str | None = None, stdout: str | None 
     return line
 
 
+def as_code(command: str) -> str:
+    """``command`` as a sentence shows a command to paste: between backticks."""
+    return f"`{command}`"
+
+
 def command(
     head: Sequence[str], operands: Sequence[str], options: Sequence[str] = ()
 ) -> tuple[str, ...]:
@@ -189,6 +194,7 @@ def comment(text: str) -> str:
 
 __all__ = [
     "Cmd",
+    "as_code",
     "chain",
     "command",
     "comment",

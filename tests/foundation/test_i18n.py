@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
+import kostack
 import kostack.analyze.checks
-import kostack.analyze.reach  # noqa: F401
+import kostack.analyze.reach
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, diagnose
 from kostack.analyze.messages import CATALOG, LANGS, Msg, localize, placeholders
 from kostack.report.i18n import MESSAGES
 from kostack_testkit.builders import EXAMPLES, build, example_doc
+
+# Every module registers its messages when imported: import them all, so the keys below are every
+# key (not those that the modules imported before this one happened to register).
+for _module in pkgutil.walk_packages(kostack.__path__, "kostack."):
+    importlib.import_module(_module.name)
 
 
 def _hangul(text: str) -> bool:

@@ -384,8 +384,8 @@ REPRESENTATIVE = {
     "missing tool": (
         ("up", "--scenario", "seed", "--no-neutron"),
         "no tools",
-        "error: missing command(s): ip, bridge, nft, sysctl\nhint: apt-get update && apt-get "
-        "install -y ...",
+        "error: missing command(s): `ip`, `bridge`, `nft`, `sysctl`\nhint: install them: "
+        "`apt-get update && apt-get install -y ...",
     ),
     "no lab up": (
         ("probe",),

@@ -36,7 +36,7 @@ def test_audit_once_on_the_seed_reports_mass_drift_and_the_breaker() -> None:
     assert out.startswith("kostack guard, audit mode: 4 port(s) in scope (4 node(s)).")
     assert out.count("add allowed pairs 10.244.0.0/16, 10.96.0.0/12 (service CIDR, by policy)") == 4
     assert "Circuit breaker: open (4 of 4 ports would change; the limit is 2;" in out
-    assert "Nothing was changed (audit mode). To fix: kostack guard --once --mode enforce" in out
+    assert "Nothing was changed (audit mode). To fix: `kostack guard --once --mode enforce`" in out
 
 
 def test_exit_codes_follow_the_drift() -> None:

@@ -55,9 +55,9 @@ def test_lab_up_without_the_extra_names_it_and_exits_2(tmp_path: Path) -> None:
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines == [
-        "error: kostack lab up needs the `lab` extra, which is not installed (missing aiohttp "
+        "error: `kostack lab up` needs the `lab` extra, which is not installed (missing aiohttp "
         "for the lab's Kubernetes API server; dnslib for the lab's cluster DNS server)",
-        "hint: pip install 'kostack[lab]' (in a checkout: pip install -e '.[lab]')",
+        "hint: install it: `pip install 'kostack[lab]'` (in a checkout: `pip install -e '.[lab]'`)",
     ]
     # Nothing was built or written.
     assert not state.exists()

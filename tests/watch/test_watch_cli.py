@@ -113,7 +113,7 @@ def test_without_the_extra_it_exits_2_naming_it(monkeypatch: pytest.MonkeyPatch)
         "error: kostack watch needs the optional dependency prometheus-client (the extra kostack[watch])"
         in err
     )
-    assert "hint: pip install 'kostack[watch]'" in err
+    assert "hint: install it: `pip install 'kostack[watch]'`" in err
 
 
 def test_help_names_the_endpoints() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from kostack.analyze.messages import CATALOG, Msg, register
 from kostack.apply.neutron import NeutronProblem, ProblemKind
 from kostack.plan.model import Action, Target
-from kostack.shell import render
+from kostack.shell import as_code, render
 
 register(
     {
@@ -258,7 +258,7 @@ def undo_conflict(port: str, name: str, command: str) -> Explained:
     """A port changed by someone else after kostack changed it: rollback leaves it."""
     return Explained(
         Msg("apply.err.undo-conflict", port=port, name=name),
-        Msg("apply.hint.undo-conflict", command=command),
+        Msg("apply.hint.undo-conflict", command=as_code(command)),
     )
 
 

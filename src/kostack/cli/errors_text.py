@@ -158,7 +158,7 @@ register(
             "ko": "{param}: {kind} {value:이/가} 없습니다",
         },
         "click.bad-value": {
-            "en": "{param}: invalid value",
+            "en": "{param}: invalid value (“{detail}”)",
             "ko": "{param}: 값이 올바르지 않습니다 (“{detail}”)",
         },
         "click.missing-option": {

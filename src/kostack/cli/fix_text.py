@@ -34,8 +34,8 @@ register(
             "ko": "포트 {ports}개, 보안 그룹 {groups}개, 라우터 {routers}개를 변경할까요?",
         },
         "fixrun.dry": {
-            "en": "Dry run: nothing was changed. Add --yes to apply{resume}.",
-            "ko": "시험 실행: 아무것도 변경하지 않았습니다. 적용하려면 --yes를 붙이세요{resume}.",
+            "en": "Dry run: nothing was changed. Add --yes to apply{resuming}.",
+            "ko": "시험 실행: 아무것도 변경하지 않았습니다. 적용하려면 --yes를 붙이세요{resuming}.",
         },
         "fixrun.dry_resume": {"en": " ({command})", "ko": " ({command})"},
         "fixrun.start": {

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 from kostack.analyze.messages import Msg, register
 from kostack.cli.lab_errors import detail, problem
-from kostack.shell import render
+from kostack.shell import as_code, render
 
 if TYPE_CHECKING:
     from kostack.lab.lab_records import LabStatus, ProbeResult
@@ -204,7 +204,7 @@ def up_lines(lang: str, status: LabStatus, *, own_neutron: bool, same_lab: list[
         whose = "lab.up.own_neutron" if own_neutron else "lab.up.your_neutron"
         lines.append("  " + say(lang, whose, url=status.neutron_endpoint))
     commands = (render(["kostack", "lab", verb, *same_lab]) for verb in ("probe", "status", "down"))
-    lines.append("  " + say(lang, "lab.up.next", commands=", ".join(f"`{c}`" for c in commands)))
+    lines.append("  " + say(lang, "lab.up.next", commands=", ".join(as_code(c) for c in commands)))
     if status.exports:
         paste = "lab.up.paste_both" if status.neutron_endpoint else "lab.up.paste_cluster"
         lines.append("  " + say(lang, paste))

@@ -297,8 +297,8 @@ register(
             "ko": "Kubernetes API가 자격 증명을 거부했습니다(HTTP 401)",
         },
         "col.hint.kube.401": {
-            "en": "Check the kubeconfig user's token or certificate (kubectl auth whoami).",
-            "ko": "kubeconfig 사용자의 토큰이나 인증서를 확인하세요(kubectl auth whoami).",
+            "en": "Check the kubeconfig user's token or certificate (`kubectl auth whoami`).",
+            "ko": "kubeconfig 사용자의 토큰이나 인증서를 확인하세요(`kubectl auth whoami`).",
         },
         "col.kube.bad-timeout": {
             "en": "timeout must be positive, not {value}",

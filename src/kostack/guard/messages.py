@@ -119,7 +119,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "drops without a pair",
         "report.breaker": "Circuit breaker: {state} ({changing} of {scope} ports would change; "
         "the limit is {allowed}; removals on {removals}, the limit is {max}).",
-        "report.audit": "Nothing was changed (audit mode). To fix: {command}",
+        "report.audit": "Nothing was changed (audit mode). To fix: `{command}`",
         "report.done": "Changes: {applied} made, {already} already in place, {failed} failed, "
         "{deferred} held back by the rate limit.",
         "report.unreachable": "Could not read the cloud or the cluster: {error}",
@@ -143,11 +143,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         # ------------------------------------------------------------ errors
         "error.extra": "kostack guard needs the optional dependency prometheus-client "
         "(the extra kostack[guard])",
-        "hint.extra": "pip install 'kostack[guard]'",
+        "hint.extra": "install it: `pip install 'kostack[guard]'`",
         "error.snapshot": "--snapshot works only with --mode audit",
         "hint.snapshot": "guard changes the cloud it lists: drop --snapshot to enforce",
         "error.snapshot.missing": "--snapshot {path}: no such file",
-        "hint.snapshot.missing": "give a snapshot file (kostack collect -o FILE)",
+        "hint.snapshot.missing": "give a snapshot file (`kostack collect -o FILE`)",
         "error.lease": "--lease {text!r} is not NAMESPACE/NAME",
         "hint.lease": "e.g. --lease kostack/kostack-guard, or --no-lease for a single guard",
         "error.deployment": "--deployment {text!r} is not NAMESPACE/NAME",
@@ -252,7 +252,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "없으면 Neutron anti-spoofing이 이를 차단합니다",
         "report.breaker": "회로 차단기: {state} (포트 {scope}개 중 {changing}개 변경 예정, 한도 "
         "{allowed}개; 제거 {removals}건, 한도 {max}건).",
-        "report.audit": "감사(audit) 모드이므로 아무것도 변경하지 않았습니다. 고치려면: {command}",
+        "report.audit": "감사(audit) 모드이므로 아무것도 변경하지 않았습니다. 고치려면: `{command}`",
         "report.done": "변경: {applied}건 완료, {already}건은 이미 반영됨, {failed}건 실패, "
         "{deferred}건은 속도 제한으로 미룸.",
         "report.unreachable": "클라우드나 클러스터를 읽지 못했습니다: {error}",
@@ -275,12 +275,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.leader": "kostack guard: 리더는 {identity}입니다.",
         "error.extra": "kostack guard에는 선택 의존성 prometheus-client(추가 기능 "
         "kostack[guard])가 필요합니다",
-        "hint.extra": "pip install 'kostack[guard]'",
+        "hint.extra": "설치하세요: `pip install 'kostack[guard]'`",
         "error.snapshot": "--snapshot은 --mode audit와 함께만 쓸 수 있습니다",
         "hint.snapshot": "guard는 조회한 클라우드를 변경합니다. 강제(enforce)하려면 "
         "--snapshot을 빼세요",
         "error.snapshot.missing": "--snapshot {path}: 파일이 없습니다",
-        "hint.snapshot.missing": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
+        "hint.snapshot.missing": "스냅샷 파일을 지정하세요 (`kostack collect -o FILE`)",
         "error.lease": "--lease 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.lease": "예: --lease kostack/kostack-guard, guard를 하나만 실행하면 --no-lease",
         "error.deployment": "--deployment 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",

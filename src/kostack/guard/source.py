@@ -66,8 +66,8 @@ register(
             "ko": "{path:을/를} 읽을 수 없습니다: {why}",
         },
         "guard.hint.read": {
-            "en": "give a snapshot file (kostack collect -o FILE)",
-            "ko": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
+            "en": "give a snapshot file (`kostack collect -o FILE`)",
+            "ko": "스냅샷 파일을 지정하세요 (`kostack collect -o FILE`)",
         },
     }
 )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kostack.lab.errors import LabEnvironmentError, LabError, Msg, NotRootError
+from kostack.shell import as_code
 
 __all__ = [
     "LAB_PREFIX",
@@ -91,7 +92,7 @@ def require_tools(tools: Iterable[str] = TOOLS) -> None:
             }
         )
         raise LabEnvironmentError(
-            Msg("lab.x.missing_commands", commands=", ".join(missing)),
+            Msg("lab.x.missing_commands", commands=", ".join(as_code(m) for m in missing)),
             Msg(
                 "lab.x.install",
                 command=f"apt-get update && apt-get install -y {' '.join(packages)}",

@@ -191,7 +191,7 @@ register(
             "ko": "Neutron({url})에 {nodes}의 포트가 없습니다",
         },
         "lab.x.seed_first": {
-            "en": "seed it first: {command}",
+            "en": "seed it first: `{command}`",
             "ko": "먼저 포트를 만드세요: `{command}`",
         },
         "lab.x.every_vm": {
@@ -222,7 +222,7 @@ register(
             "ko": "API 서버 인증서를 만들 수 없습니다: {a}도 {b}도 없습니다",
         },
         "lab.x.pip_cryptography": {
-            "en": "pip install cryptography (openstacksdk already depends on it)",
+            "en": "install it: `pip install cryptography` (openstacksdk already depends on it)",
             "ko": "설치하세요: `pip install cryptography` (openstacksdk가 이미 이 패키지에 의존합니다)",
         },
         "lab.x.down_left": {
@@ -244,9 +244,9 @@ register(
         },
         "lab.x.missing_commands": {
             "en": "missing command(s): {commands}",
-            "ko": "필요한 명령이 없습니다: “{commands}”",
+            "ko": "필요한 명령이 없습니다: {commands}",
         },
-        "lab.x.install": {"en": "{command}", "ko": "설치하세요: `{command}`"},
+        "lab.x.install": {"en": "install them: `{command}`", "ko": "설치하세요: `{command}`"},
         "lab.x.no_br_netfilter": {
             "en": "the kernel has no br_netfilter (no /proc/sys/net/bridge)",
             "ko": "커널에 br_netfilter가 없습니다 (/proc/sys/net/bridge 없음)",
@@ -256,8 +256,8 @@ register(
             "ko": "root로 한 번 로드하세요: {command} (랩은 커널 모듈을 직접 로드하지 않습니다)",
         },
         "lab.x.not_found": {
-            "en": "command not found: {command}",
-            "ko": "명령을 찾을 수 없습니다: {command}",
+            "en": "command not found: `{command}`",
+            "ko": "명령을 찾을 수 없습니다: `{command}`",
         },
         "lab.x.install_tools": {
             "en": "install iproute2 and nftables",
@@ -280,11 +280,11 @@ register(
             "ko": "{ns}에서 {command:이/가} 객체를 돌려주지 않았습니다",
         },
         "lab.x.extra": {
-            "en": "{command} needs the {extra} extra, which is not installed (missing {what})",
-            "ko": "{command}에는 {extra} extra가 필요한데 설치되어 있지 않습니다 (없는 모듈: {what})",
+            "en": "`{command}` needs the {extra} extra, which is not installed (missing {what})",
+            "ko": "`{command}`에는 {extra} extra가 필요한데 설치되어 있지 않습니다 (없는 모듈: {what})",
         },
         "lab.x.pip_extra": {
-            "en": "pip install {package} (in a checkout: pip install -e {local})",
+            "en": "install it: `pip install {package}` (in a checkout: `pip install -e {local}`)",
             "ko": "설치하세요: `pip install {package}` (체크아웃에서는 `pip install -e {local}`)",
         },
         # ---------------------------------------------------------------- the Neutron venv

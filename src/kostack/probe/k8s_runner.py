@@ -50,7 +50,7 @@ from kostack.probe.results import (
     parse_agent_output,
     skipped,
 )
-from kostack.shell import render
+from kostack.shell import as_code, render
 
 del _texts
 
@@ -540,7 +540,7 @@ def run_in_kubernetes(
                 # the namespace kostack made for this run: its own, nothing else's
                 Msg(
                     "probe.k8s.hint.leftovers",
-                    command=render(["kubectl", "delete", "namespace", run.namespace]),
+                    command=as_code(render(["kubectl", "delete", "namespace", run.namespace])),
                 ),
             )
             if round_ is not None:

@@ -57,9 +57,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.source.up": "kostack: {source} can be read again.",
         "error.extra": "kostack watch needs the optional dependency prometheus-client "
         "(the extra kostack[watch])",
-        "hint.extra": "pip install 'kostack[watch]'",
+        "hint.extra": "install it: `pip install 'kostack[watch]'`",
         "error.snapshot": "--snapshot {path}: no such file",
-        "hint.snapshot": "give a snapshot file (kostack collect -o FILE)",
+        "hint.snapshot": "give a snapshot file (`kostack collect -o FILE`)",
         "error.deployment": "--deployment {text!r} is not NAMESPACE/NAME",
         "hint.deployment": "e.g. --deployment kostack/kostack-watch",
         "error.egress": "--egress-target {text!r} is not an IP address",
@@ -106,9 +106,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "event.source.up": "kostack: {source:을/를} 다시 읽을 수 있습니다.",
         "error.extra": "kostack watch에는 선택 의존성 prometheus-client(추가 기능 kostack[watch])가 "
         "필요합니다",
-        "hint.extra": "pip install 'kostack[watch]'",
+        "hint.extra": "설치하세요: `pip install 'kostack[watch]'`",
         "error.snapshot": "--snapshot {path}: 파일이 없습니다",
-        "hint.snapshot": "스냅샷 파일을 지정하세요 (kostack collect -o FILE)",
+        "hint.snapshot": "스냅샷 파일을 지정하세요 (`kostack collect -o FILE`)",
         "error.deployment": "--deployment 값 {text!r}: NAMESPACE/NAME 형식이 아닙니다",
         "hint.deployment": "예: --deployment kostack/kostack-watch",
         "error.egress": "--egress-target 값 {text!r}: IP 주소가 아닙니다",
