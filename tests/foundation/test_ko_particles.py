@@ -7,12 +7,16 @@ and the incident report's markup path use it.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+import sys
 
 import pytest
 
+import kostack
 import kostack.analyze.checks  # registers every check's messages
-import kostack.analyze.loadbalancer.texts  # noqa: F401
+import kostack.analyze.loadbalancer.texts
 from kostack.analyze.messages import CATALOG, Msg, particle, register
 from kostack.korean import fill, josa
 from kostack.report.markup import marked
@@ -35,19 +39,33 @@ def test_particle(word: str, pair: str, expected: str) -> None:
     assert particle(word, pair) == expected
 
 
-def test_load_balancer_messages_never_fix_a_particle_after_a_placeholder() -> None:
+def _korean_templates() -> dict[str, str]:
+    """Every Korean template: the shared catalogue's and the report, guard and watch tables'."""
+    for module in pkgutil.walk_packages(kostack.__path__, "kostack."):
+        importlib.import_module(module.name)
+    korean = {key: langs["ko"] for key, langs in CATALOG.items()}
+    for name, module in list(sys.modules.items()):
+        tables = getattr(module, "MESSAGES", None) if name.startswith("kostack") else None
+        if isinstance(tables, dict) and isinstance(tables.get("ko"), dict):
+            korean |= {f"{name}:{k}": t for k, t in tables["ko"].items() if isinstance(t, str)}
+    return korean
+
+
+def test_no_message_fixes_a_particle_after_a_placeholder() -> None:
     """`{port}로` would read wrong after 31080; `{port:으로/로}` never does."""
     wrong = []
-    for key, langs in CATALOG.items():
-        if not key.startswith("lb"):
-            continue
-        text = langs["ko"]
+    korean = _korean_templates()
+    for key, text in korean.items():
         for m in re.finditer(r"\}", text):
             rest = text[m.end() :]
             if ONE_FORM.match(rest) or rest.startswith(("(가)", "(는)", "(를)", "(와)", "(으)로")):
                 wrong.append(f"{key}: ...{text[max(0, m.start() - 12) : m.end() + 4]}...")
     assert wrong == [], wrong
-    assert sum(1 for k in CATALOG if k.startswith("lb")) > 50  # the scan saw them
+    # the scan saw them all: the load balancer's, the lab's, guard's and the report's
+    assert sum(1 for k in korean if k.startswith("lb")) > 50
+    assert sum(1 for k in korean if k.startswith("lab.")) > 100
+    assert any(k.startswith("kostack.guard.messages:") for k in korean)
+    assert any(k.startswith("kostack.report.i18n:") for k in korean)
 
 
 def test_the_report_markup_path_takes_the_spec_too() -> None:
