@@ -37,6 +37,7 @@ from typing import Any, Final, TypeVar
 from pydantic import ValidationError
 
 from kostack.collect._neutron_listing import ListingFailed, _next_marker, json_object
+from kostack.collect._neutron_records import _text
 from kostack.collect._os_connection import api_timeout
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.openstack import PAGE_SIZE, redact
@@ -168,10 +169,6 @@ def _message(response: Any) -> str:
 
 
 # --------------------------------------------------------------------------- conversion
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
 
 
 def _opt(value: object) -> str | None:
