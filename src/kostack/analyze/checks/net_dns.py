@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.checks.base import CheckContext, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity
 from kostack.analyze.messages import register
 
@@ -37,10 +37,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     svc = ctx.topo.dns_service
     service = Resource("service", "kube-system/kube-dns", "kube-dns", "kube-system")
     n = sum(1 for e in (svc.endpoints or ()) if e.ready) if svc is not None else 0
