@@ -113,19 +113,14 @@ class _Octavia:
             raise ListingFailed(
                 Msg("gap.octavia.no-endpoint.catalogue", why=quoted(self.redact(str(exc))))
             ) from exc
-        except ksa.ConnectTimeout as exc:
-            raise ListingFailed(
-                Msg("gap.api.timeout", path=f"/v2{path}", why=quoted(self.redact(str(exc))))
-            ) from exc
         except ksa.ClientException as exc:
-            raise ListingFailed(
-                Msg(
-                    "gap.api.failed",
-                    path=f"/v2{path}",
-                    kind=type(exc).__name__,
-                    why=quoted(self.redact(str(exc))),
-                )
-            ) from exc
+            why = quoted(self.redact(str(exc)))
+            said = (  # a ConnectTimeout is a ClientException that ran out of time
+                Msg("gap.api.timeout", path=f"/v2{path}", why=why)
+                if isinstance(exc, ksa.ConnectTimeout)
+                else Msg("gap.api.failed", path=f"/v2{path}", kind=type(exc).__name__, why=why)
+            )
+            raise ListingFailed(said) from exc
         status = int(response.status_code)
         if status >= 400:
             raise ListingFailed(
