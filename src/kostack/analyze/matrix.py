@@ -221,17 +221,7 @@ class Matrix(PodsOnNodes):
 
     @cached_property
     def dns(self) -> tuple[ServiceFlows, ...] | None:
-        return self._dns_flows()
-
-    def _dns_flows(self) -> tuple[ServiceFlows, ...] | None:
-        cl = self.topo.snapshot.cluster
-        if cl is None:
-            return None
-        svc = self.topo.services.get(("kube-system", "kube-dns"))
-        if svc is None and cl.cluster_dns_ip is not None:
-            found = self.topo.service_by_ip.get(cl.cluster_dns_ip)
-            if found is not None:
-                svc = found
+        svc = self.topo.dns_service
         if svc is None:
             return None
         udp = self.service_flows(svc.namespace, svc.name, "udp", 53) or ()

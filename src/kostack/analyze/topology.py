@@ -389,6 +389,15 @@ class Topology:
         out.update({s.cluster_ip: s for s in self.services.values() if s.cluster_ip is not None})
         return out
 
+    @cached_property
+    def dns_service(self) -> Service | None:
+        """kube-system/kube-dns, or the service at the cluster's DNS address."""
+        svc = self.services.get(("kube-system", "kube-dns"))
+        cl = self.snapshot.cluster
+        if svc is None and cl is not None and cl.cluster_dns_ip is not None:
+            svc = self.service_by_ip.get(cl.cluster_dns_ip)
+        return svc
+
     @property
     def pod_cidrs(self) -> tuple[IPNetwork, ...]:
         """The ranges pods get addresses from: the snapshot's, else the CNI's own pools."""

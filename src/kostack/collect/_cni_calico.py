@@ -25,9 +25,8 @@ from kostack.collect._cni_common import (
     CniContext,
     CniResult,
     JsonObject,
-    agent_image,
+    agent_version,
     combined,
-    image_version,
     positive,
     spec_of,
 )
@@ -259,9 +258,7 @@ def _version(ctx: CniContext, objects: CalicoObjects, method: str) -> tuple[str 
     if version:
         return version, source
     namespace = "calico-system" if method == "operator" else "kube-system"
-    image = agent_image(ctx.agent_containers("calico", namespace, "calico-node"), "calico")
-    tag = image_version(image)
-    return (tag, f"image {image}") if tag else (None, None)
+    return agent_version(ctx.agent_containers("calico", namespace, "calico-node"), "calico")
 
 
 def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:

@@ -18,8 +18,7 @@ from typing import Any, Final, Literal
 from kostack.collect._cni_common import (
     CniContext,
     CniResult,
-    agent_image,
-    image_version,
+    agent_version,
     positive,
     spec_of,
     truthy,
@@ -271,17 +270,10 @@ def read_cilium(ctx: CniContext, detected: bool) -> CniResult | None:
             request, reader.core.read_namespaced_config_map, "cilium-config", namespace
         )
     except ReadFailure as failure:
-        if not detected:
-            ctx.probe_failed(failure)
-            return None
-        ctx.gap(
-            SOURCE,
-            failure,
-            Msg("gap.hint.cilium.config", where=namespace),
-        )
-        return CniResult(cni=CNI(type="cilium", cilium=None))
-    image = agent_image(ctx.agent_containers("cilium", namespace, "cilium"), "cilium")
-    version = image_version(image)
+        hint = Msg("gap.hint.cilium.config", where=namespace)
+        return ctx.unread("cilium", detected, failure, SOURCE, hint)
+    containers = ctx.agent_containers("cilium", namespace, "cilium")
+    version, version_source = agent_version(containers, "cilium")
     settings = parse_cilium(configmap, ctx.notes, version=version)
     cilium = settings.cilium
     pools = list(settings.pool_cidrs)
@@ -292,12 +284,7 @@ def read_cilium(ctx: CniContext, detected: bool) -> CniResult | None:
             update={"nodes": _cilium_nodes(ctx), "cluster_pool_cidrs": tuple(pools)}
         )
     return CniResult(
-        cni=CNI(
-            type="cilium",
-            version=version,
-            version_source=f"image {image}" if version else None,
-            cilium=cilium,
-        ),
+        cni=CNI(type="cilium", version=version, version_source=version_source, cilium=cilium),
         kube_proxy_replacement=settings.kube_proxy_replacement,
         pod_network=tuple(pools),
         pod_network_source=(

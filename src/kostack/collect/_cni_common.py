@@ -140,6 +140,17 @@ class CniContext:
         if failure.kind != "not_found":
             self.probe_failures.append(failure)
 
+    def unread(
+        self, cni: CniName, detected: bool, failure: ReadFailure, source: str, hint: str
+    ) -> CniResult | None:
+        """The CNI's settings could not be read: None when nothing else says it is installed
+        (the read only probed for it), else a result without its settings and a gap."""
+        if not detected:
+            self.probe_failed(failure)
+            return None
+        self.gap(source, failure, hint)
+        return CniResult(cni=CNI(type=cni))
+
     def agent_containers(self, cni: CniName, namespace: str, daemonset: str) -> list[JsonObject]:
         """The agent pod's containers; from its DaemonSet when the pods could not be listed."""
         containers = self.facts.agent_containers.get(cni)
@@ -204,6 +215,16 @@ def image_version(image: object) -> str | None:
         return None
     tag = last.rsplit(":", 1)[1]
     return tag if _VERSION.match(tag) else None
+
+
+def agent_version(
+    containers: Sequence[Mapping[str, Any]], cni: CniName
+) -> tuple[str | None, str | None]:
+    """The version in the agent's image tag and where it was read (``image <reference>``);
+    (None, None) when the tag is not a version."""
+    image = agent_image(containers, cni)
+    version = image_version(image)
+    return (version, f"image {image}") if version else (None, None)
 
 
 def agent_image(containers: Sequence[Mapping[str, Any]], cni: CniName) -> str | None:

@@ -16,9 +16,8 @@ from kostack.collect._cni_common import (
     CniContext,
     CniResult,
     JsonObject,
-    agent_image,
+    agent_version,
     combined,
-    image_version,
     positive,
 )
 from kostack.collect._kube_api import ReadFailure
@@ -182,16 +181,8 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
     """Flannel's settings; None when it is not installed (and was not detected)."""
     configmap, failures = _configmap(ctx)
     if configmap is None:
-        failure = combined(failures)
-        if not detected:
-            ctx.probe_failed(failure)
-            return None
-        ctx.gap(
-            "cluster.cni.flannel",
-            failure,
-            Msg("gap.hint.flannel.config"),
-        )
-        return CniResult(cni=CNI(type="flannel", flannel=None))
+        hint = Msg("gap.hint.flannel.config")
+        return ctx.unread("flannel", detected, combined(failures), "cluster.cni.flannel", hint)
     containers = ctx.agent_containers("flannel", namespace_of(configmap), "kube-flannel-ds")
     flannel = parse_flannel(
         configmap,
@@ -200,16 +191,10 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
         notes=ctx.notes,
         kube_subnet_mgr=flannel_flag(containers, "kube-subnet-mgr"),
     )
-    image = agent_image(containers, "flannel")
-    version = image_version(image)
+    version, version_source = agent_version(containers, "flannel")
     network = flannel.networks if flannel is not None else ()
     return CniResult(
-        cni=CNI(
-            type="flannel",
-            version=version,
-            version_source=f"image {image}" if version else None,
-            flannel=flannel,
-        ),
+        cni=CNI(type="flannel", version=version, version_source=version_source, flannel=flannel),
         pod_network=network,
         pod_network_source="ConfigMap kube-flannel-cfg net-conf.json Network"
         + (" and IPv6Network" if any(n.version == 6 for n in network) else "")

@@ -108,29 +108,16 @@ class NeutronReader:
             raise ListingFailed(
                 Msg("gap.api.deadline", path=f"/v2.0{path}", seconds=f"{seconds:g}"), None
             ) from exc
-        except ksa.ConnectTimeout as exc:
-            if first:
-                raise connection_error(exc, "Neutron", self.where()) from exc
-            raise ListingFailed(
-                Msg(
-                    "gap.api.timeout",
-                    path=f"/v2.0{path}",
-                    why=quoted(redact(str(exc), self._secrets)),
-                ),
-                None,
-            ) from exc
         except (ksa.ConnectionError, ksa.DiscoveryFailure, ksa.EndpointNotFound) as exc:
             if first:
                 raise connection_error(exc, "Neutron", self.where()) from exc
-            raise ListingFailed(
-                Msg(
-                    "gap.api.failed",
-                    path=f"/v2.0{path}",
-                    kind=type(exc).__name__,
-                    why=quoted(redact(str(exc), self._secrets)),
-                ),
-                None,
-            ) from exc
+            why = quoted(redact(str(exc), self._secrets))
+            said = (  # a ConnectTimeout is a ConnectionError that ran out of time
+                Msg("gap.api.timeout", path=f"/v2.0{path}", why=why)
+                if isinstance(exc, ksa.ConnectTimeout)
+                else Msg("gap.api.failed", path=f"/v2.0{path}", kind=type(exc).__name__, why=why)
+            )
+            raise ListingFailed(said, None) from exc
         except (ksa.http.Unauthorized, ksa.AuthorizationFailure, ksa.MissingRequiredOptions) as exc:
             raise connection_error(exc, "Keystone", auth_endpoint(self._conn)) from exc
         except ksa.ClientException as exc:

@@ -37,6 +37,7 @@ from typing import Any, Final, TypeVar
 from pydantic import ValidationError
 
 from kostack.collect._neutron_listing import ListingFailed, _next_marker, json_object
+from kostack.collect._neutron_records import _text
 from kostack.collect._os_connection import api_timeout
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.openstack import PAGE_SIZE, redact
@@ -112,19 +113,14 @@ class _Octavia:
             raise ListingFailed(
                 Msg("gap.octavia.no-endpoint.catalogue", why=quoted(self.redact(str(exc))))
             ) from exc
-        except ksa.ConnectTimeout as exc:
-            raise ListingFailed(
-                Msg("gap.api.timeout", path=f"/v2{path}", why=quoted(self.redact(str(exc))))
-            ) from exc
         except ksa.ClientException as exc:
-            raise ListingFailed(
-                Msg(
-                    "gap.api.failed",
-                    path=f"/v2{path}",
-                    kind=type(exc).__name__,
-                    why=quoted(self.redact(str(exc))),
-                )
-            ) from exc
+            why = quoted(self.redact(str(exc)))
+            said = (  # a ConnectTimeout is a ClientException that ran out of time
+                Msg("gap.api.timeout", path=f"/v2{path}", why=why)
+                if isinstance(exc, ksa.ConnectTimeout)
+                else Msg("gap.api.failed", path=f"/v2{path}", kind=type(exc).__name__, why=why)
+            )
+            raise ListingFailed(said) from exc
         status = int(response.status_code)
         if status >= 400:
             raise ListingFailed(
@@ -168,10 +164,6 @@ def _message(response: Any) -> str:
 
 
 # --------------------------------------------------------------------------- conversion
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
 
 
 def _opt(value: object) -> str | None:

@@ -21,7 +21,6 @@ watch running with hostNetwork (docs/watch.md explains when that matters).
 
 from __future__ import annotations
 
-import datetime
 import json
 import time
 import urllib.error
@@ -42,6 +41,8 @@ from kostack.probe.results import (
     ProbeRound,
     SourceRun,
     collect_results,
+    in_plan_order,
+    now_text,
     parse_agent_output,
     skipped,
 )
@@ -186,10 +187,6 @@ def http_send(
     return send
 
 
-def _now_text() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
 def run_with_agents(
     plan: ProbePlan,
     agents: Mapping[str, AgentPod],
@@ -198,7 +195,7 @@ def run_with_agents(
     parallel: int = 16,
 ) -> ProbeRound:
     """Run ``plan`` on the agents (one per source node, all at once) and collect a round."""
-    started, started_at = time.monotonic(), _now_text()
+    started, started_at = time.monotonic(), now_text()
     echo_ips = {node: agent.pod_ip for node, agent in agents.items()}
     echo_ips6 = {node: agent.pod_ip6 for node, agent in agents.items() if agent.pod_ip6}
 
@@ -228,10 +225,7 @@ def run_with_agents(
 
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(plan.sources) or 1))) as pool:
         outcomes = list(pool.map(one, plan.sources))
-    order = {p.id: i for i, p in enumerate(plan.probes)}
-    results = sorted(
-        (r for rs, _ in outcomes for r in rs), key=lambda r: order.get(r.id, len(order))
-    )
+    results = in_plan_order(plan, (r for rs, _ in outcomes for r in rs))
     runs = tuple(run for _, run in outcomes if run is not None)
     missing = [node for node in plan.sources if node not in agents]
     problems = tuple(r.problem for r in runs if r.problem) + (

@@ -22,13 +22,12 @@ cut it short.
 
 from __future__ import annotations
 
-import datetime
 import json
 import secrets
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from kubernetes.client import CoreV1Api
@@ -47,6 +46,8 @@ from kostack.probe.results import (
     ProbeRound,
     SourceRun,
     collect_results,
+    in_plan_order,
+    now_text,
     parse_agent_output,
     skipped,
 )
@@ -124,10 +125,6 @@ class KubeProbeOptions:
     max_poll_interval: float = 0.5
     echo_seconds: int = 900
     progress: Progress | None = None
-
-
-def _now_text() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def _labels(component: str) -> dict[str, str]:
@@ -511,7 +508,7 @@ def run_in_kubernetes(
     # every request with a hard deadline (a socket timeout alone does not bound a request)
     core = with_deadline(CoreV1Api(api_client), opts.request_timeout + GRACE_S)
     run = _Run(core, plan, opts)
-    started_at = _now_text()
+    started_at = now_text()
     started = time.monotonic()
     round_: ProbeRound | None = None
     try:
@@ -520,11 +517,9 @@ def run_in_kubernetes(
             run.create_agent()
             echo_ips = run.start_echo()
             results, runs = run.run_probes(echo_ips)
-        order = {p.id: i for i, p in enumerate(plan.probes)}
-        results.sort(key=lambda r: order.get(r.id, len(order)))
         round_ = ProbeRound(
             plan=plan,
-            results=tuple(results),
+            results=tuple(in_plan_order(plan, results)),
             runner="kubernetes",
             seconds=0.0,
             started_at=started_at,
@@ -552,12 +547,4 @@ def run_in_kubernetes(
         if caught and round_ is not None:
             raise KeyboardInterrupt
     assert round_ is not None
-    return ProbeRound(
-        plan=round_.plan,
-        results=round_.results,
-        runner=round_.runner,
-        seconds=time.monotonic() - started,
-        started_at=round_.started_at,
-        sources=round_.sources,
-        problems=round_.problems,
-    )
+    return replace(round_, seconds=time.monotonic() - started)

@@ -17,7 +17,6 @@ by hand; the benchmark compares the two.
 
 from __future__ import annotations
 
-import datetime
 import json
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from kostack.probe.results import (
     ProbeRound,
     SourceRun,
     collect_results,
+    in_plan_order,
+    now_text,
     parse_agent_output,
     skipped,
 )
@@ -132,7 +133,7 @@ def run_in_lab(
     """
     tell = on_done or (lambda _done, _total: None)
     run = execute or _netns_exec
-    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    started_at = now_text()
     started = time.monotonic()
     results: list[ProbeResult] = []
     runs: list[SourceRun] = []
@@ -165,11 +166,9 @@ def run_in_lab(
         runs.append(source_run)
         if source_run.problem:
             problems.append(f"{source_run.node}: {source_run.problem}")
-    order = {p.id: i for i, p in enumerate(plan.probes)}
-    results.sort(key=lambda r: order.get(r.id, len(order)))
     return ProbeRound(
         plan=plan,
-        results=tuple(results),
+        results=tuple(in_plan_order(plan, results)),
         runner="lab",
         seconds=time.monotonic() - started,
         started_at=started_at,

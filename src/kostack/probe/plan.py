@@ -48,7 +48,7 @@ from kostack.analyze.matrix import Matrix, NodeClass
 from kostack.analyze.messages import Msg
 from kostack.analyze.reach import classify_ip
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import IPAddress, Service, Snapshot
+from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.probe.plan_model import (
     ALL_PAIRS_CLASSES,
     DEFAULT_EGRESS,
@@ -91,20 +91,16 @@ __all__ = [
 ]
 
 
-def _service(topo: Topology, namespace: str, name: str) -> Service | None:
-    return topo.services.get((namespace, name))
-
-
 def _dns_target(topo: Topology) -> IPAddress | None:
     cl = topo.snapshot.cluster
     if cl is not None and cl.cluster_dns_ip is not None:
         return cl.cluster_dns_ip
-    svc = _service(topo, "kube-system", "kube-dns")
+    svc = topo.services.get(("kube-system", "kube-dns"))
     return svc.cluster_ip if svc is not None else None
 
 
 def _api_target(topo: Topology) -> tuple[IPAddress, int] | None:
-    svc = _service(topo, "default", "kubernetes")
+    svc = topo.services.get(("default", "kubernetes"))
     if svc is None or svc.cluster_ip is None:
         return None
     port = next((p.port for p in svc.ports if p.protocol == "TCP"), 443)

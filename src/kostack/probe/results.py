@@ -7,6 +7,7 @@ compares it with the static model. Pure data and parsing, no I/O.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ __all__ = [
     "ProbeRound",
     "SourceRun",
     "collect_results",
+    "in_plan_order",
+    "now_text",
     "parse_agent_output",
     "skipped",
 ]
@@ -174,3 +177,14 @@ def skipped(
 ) -> list[ProbeResult]:
     """Results for probes that could not be sent, saying why."""
     return [ProbeResult(p.id, "skipped", why, source_pod=source_pod) for p in planned]
+
+
+def now_text() -> str:
+    """Now, as a round's ``started_at`` says it (UTC, to the second)."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def in_plan_order(plan: ProbePlan, results: Iterable[ProbeResult]) -> list[ProbeResult]:
+    """``results`` in the order ``plan`` lists their probes (any it does not list, last)."""
+    order = {p.id: i for i, p in enumerate(plan.probes)}
+    return sorted(results, key=lambda r: order.get(r.id, len(order)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
-from kostack.analyze.checks.base import CheckContext, cluster_finding, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, cluster_resource
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -228,13 +228,10 @@ NODE_SG_NEEDS = (
 net-sg-pod-source-ingress, and the Calico features net-sg-bgp, net-sg-typha)."""
 
 
-def calico_start(
-    ctx: CheckContext, check_id: str, severity: Severity
-) -> tuple[Calico | None, list[Finding]]:
-    """The cluster's Calico settings as collected (None without a cluster), and the UNKNOWN
-    findings for what the Calico feature checks need and the snapshot lacks."""
+def calico_of(ctx: CheckContext) -> Calico | None:
+    """The cluster's Calico settings as collected (None without a cluster)."""
     cl = ctx.snapshot.cluster
-    return (cl.cni.calico if cl else None), missing(ctx, check_id, severity, NODE_SG_NEEDS)
+    return cl.cni.calico if cl else None
 
 
 def calico_feature_findings(

@@ -139,6 +139,21 @@ def missing(
     return unknown_parts(ctx.snapshot, PARTS, check_id, severity, needs, _not_collected)
 
 
+CheckRun: TypeAlias = Callable[[CheckContext], list[Finding]]
+
+
+def when_collected(
+    check_id: str, severity: Severity, needs: Sequence[str]
+) -> Callable[[CheckRun], CheckRun]:
+    """A check's ``run``, answered by `missing` (UNKNOWN) until every part of ``needs`` was
+    collected."""
+
+    def guard(run: CheckRun) -> CheckRun:
+        return lambda ctx: missing(ctx, check_id, severity, needs) or run(ctx)
+
+    return guard
+
+
 def _not_collected(part: str, gap: Gap | None) -> str:
     if gap:
         return Msg("common.not-collected-gap", part=part, error=error_of(gap))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.checks.base import CheckContext, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity
 from kostack.analyze.messages import register
 
@@ -38,10 +38,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     svc = ctx.topo.services.get(("default", "kubernetes"))
     service = Resource("service", "default/kubernetes", "kubernetes", "default")
     return service_findings(ctx, ID, SEVERITY, svc, (("tcp", 443),), service)

@@ -11,7 +11,7 @@ NotDestIPSet(all-hosts-net)).
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_resource, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import host_excluded
@@ -66,10 +66,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     res = cluster_resource(ctx)
     cl = ctx.snapshot.cluster
     if cl is None or cl.cni.type != "calico" or cl.cni.calico is None:

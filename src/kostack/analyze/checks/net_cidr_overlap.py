@@ -14,7 +14,7 @@ rest.
 from __future__ import annotations
 
 from kostack.analyze.checks._cidr_overlap_pod import pod_overlap_finding, verdict_of
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
 from kostack.analyze.cidr_sweep import PodOverlapSet, Range, overlapping_groups, pod_overlap_sets
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -128,10 +128,8 @@ def pod_findings(ctx: CheckContext, judge: PodOverlaps, s: PodOverlapSet) -> lis
     return out
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     ranges = _ranges(ctx)
     # Pod ranges among themselves, and service CIDRs with service CIDRs or subnets: groups.
     out = [group_finding(ctx, g) for g in overlapping_groups(r for r in ranges if r.kind == "pod")]

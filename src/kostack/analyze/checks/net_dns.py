@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, missing
+from kostack.analyze.checks.base import CheckContext, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity
 from kostack.analyze.messages import register
-from kostack.model.snapshot import Service
 
 ID = "net-dns"
 TITLE = "Pods on every node reach the cluster DNS service"
@@ -38,22 +37,9 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
-    svc = dns_service(ctx)
+    svc = ctx.topo.dns_service
     service = Resource("service", "kube-system/kube-dns", "kube-dns", "kube-system")
     n = sum(1 for e in (svc.endpoints or ()) if e.ready) if svc is not None else 0
     return service_findings(ctx, ID, SEVERITY, svc, (("udp", 53), ("tcp", 53)), service, n=n)
-
-
-def dns_service(ctx: CheckContext) -> Service | None:
-    """kube-system/kube-dns, or the service at the cluster's DNS address."""
-    cl = ctx.snapshot.cluster
-    if cl is None:
-        return None
-    svc = ctx.topo.services.get(("kube-system", "kube-dns"))
-    if svc is None and cl.cluster_dns_ip is not None:
-        svc = ctx.topo.service_by_ip.get(cl.cluster_dns_ip)
-    return svc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from kostack.analyze.checks.base import CheckContext, cluster_resource, missing
+from kostack.analyze.checks.base import CheckContext, cluster_resource, when_collected
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
@@ -79,11 +79,9 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
     return overhead, kind
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     """Judge each group of nodes that share a network and a pod MTU (see analyze.mtu)."""
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     res = cluster_resource(ctx)
     groups: dict[tuple[str, int | None, int | None, str, str], list[str]] = defaultdict(list)
     for view in ctx.topo.node_views.values():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -51,10 +51,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     versions = ctx.flows.versions
     if len(versions) < 2:  # single stack: the primary family, as it always was
         out = _run_family(ctx, ctx.flows.egress, ctx.flows.egress_target, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
@@ -184,12 +184,10 @@ def node_line(view: NodeView) -> str:
     )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     """The primary family's findings, then the other family's on a dual-stack cluster (each
     family's pods have their own addresses, pairs and routes: one can break alone)."""
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     versions = ctx.flows.versions
     out = _run_family(ctx, None, None)
     if len(versions) < 2:

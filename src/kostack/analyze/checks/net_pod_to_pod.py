@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -34,10 +34,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     result = ctx.flows.pod_to_pod
     total = ctx.flows.node_pairs
     if result.total == 0:

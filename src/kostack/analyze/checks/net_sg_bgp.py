@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_start
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_of
+from kostack.analyze.checks.base import CheckContext, when_collected
 from kostack.analyze.engine.cni import bgp_dependent
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import register
@@ -31,10 +31,9 @@ register(
 NEEDS = NODE_SG_NEEDS
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    calico, unk = calico_start(ctx, ID, SEVERITY)
-    if unk:
-        return unk
+    calico = calico_of(ctx)
     bgp = calico.bgp if calico else None
     if calico is not None and bgp is None and "bgp" in ctx.topo.world.open:
         bgp = ctx.topo.world.bgp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -41,12 +41,10 @@ register(
 Tunnel = tuple[str, int, int | None, int | None, int | None]
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     """Per tunnel and per family: an IPv6 pool's VXLAN runs between the nodes' IPv6 addresses
     and needs its own rule of ethertype IPv6 (docs/facts.md, "Encapsulation over IPv6")."""
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     flows = ctx.flows
     tunnels: dict[Tunnel, None] = {}
     unknown: list[str] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -35,10 +35,8 @@ _TRAFFIC = (
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     control_planes = sum(1 for v in ctx.topo.node_views.values() if v.is_control_plane)
     if not control_planes:
         return [cluster_finding(ctx, ID, Status.UNKNOWN, SEVERITY, Msg(f"{ID}.no-cp"))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import rule_remedy
@@ -71,10 +71,8 @@ def port4(rule: SecurityGroupRule) -> bool:
     )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     # each group's rules are read once, whatever the number of ports in it
     port4_rules: dict[str, list[str]] = {
         gid: [r.id for r in grp.rules if port4(r)] for gid, grp in ctx.topo.groups.items()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing
+from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -75,10 +75,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     topo = ctx.topo
     cidrs = topo.pod_cidrs
     result = ctx.flows.pod_source_hypothesis

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_start
-from kostack.analyze.checks.base import CheckContext
+from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_of
+from kostack.analyze.checks.base import CheckContext, when_collected
 from kostack.analyze.findings import Finding, Severity
 from kostack.analyze.messages import register
 
@@ -31,8 +31,7 @@ register(
 NEEDS = NODE_SG_NEEDS
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    calico, unk = calico_start(ctx, ID, SEVERITY)
-    if unk:
-        return unk
+    calico = calico_of(ctx)
     return calico_feature_findings(ctx, ID, SEVERITY, calico.typha if calico else None, 5473)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -93,11 +93,9 @@ def uncovered_blocks(view: NodeView) -> list[IPNetwork]:
     ]
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     """Grouped by what is wrong: one finding per (kind, pair), one for uncovered blocks."""
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     no_port: list[NodeView] = []
     wide: dict[tuple[str, str, str], list[NodeView]] = defaultdict(list)
     uncovered: list[NodeView] = []

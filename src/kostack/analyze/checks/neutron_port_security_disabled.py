@@ -12,9 +12,9 @@ from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import (
     CheckContext,
     cluster_finding,
-    missing,
     node_resource,
     view_ports,
+    when_collected,
 )
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -48,10 +48,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    unk = missing(ctx, ID, SEVERITY, NEEDS)
-    if unk:
-        return unk
     no_port: list[NodeView] = []
     off: list[NodeView] = []
     unknown: list[NodeView] = []

@@ -91,6 +91,21 @@ def missing(
     return unknown_parts(ctx.snapshot, PARTS, check_id, severity, needs, _not_collected)
 
 
+ReleaseRun: TypeAlias = Callable[[ReleaseContext], list[Finding]]
+
+
+def when_collected(
+    check_id: str, severity: Severity, needs: Sequence[str]
+) -> Callable[[ReleaseRun], ReleaseRun]:
+    """A release check's ``run``, answered by `missing` (UNKNOWN) until every part of ``needs``
+    was collected."""
+
+    def guard(run: ReleaseRun) -> ReleaseRun:
+        return lambda ctx: missing(ctx, check_id, severity, needs) or run(ctx)
+
+    return guard
+
+
 def _not_collected(part: str, gap: Gap | None) -> str:
     why = Msg("rel.unknown-why", error=error_of(gap)) if gap else ""
     return Msg("rel.unknown-part", part=part, why=why)

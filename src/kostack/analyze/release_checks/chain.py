@@ -180,19 +180,7 @@ def build_chain(
     end, root, tail = _terminal(snapshot, rule, release, parts, last, diagnosis, stale_volumes)
     links.extend(tail)
     others = sorted(failing - set(best), key=lambda n: _order(rule, n))
-    for name in others:
-        h = parts[name]
-        links.append(
-            Link(
-                name,
-                Msg(
-                    "chain.link.crashloop" if h.crashloop else "chain.link.not-ready",
-                    component=_display(rule, release, name),
-                    pods=h.pod_names,
-                    state=h.state,
-                ),
-            )
-        )
+    links.extend(Link(name, _state(rule, release, name, parts[name])) for name in others)
     affected = tuple(p for name in [*best, *others] for p in parts[name].pods)
     return Chain(release, tuple(links), end, root, affected, tuple([*best, *others]))
 
@@ -212,6 +200,12 @@ def _longest_path(starts: list[str], blocked_on: Callable[[str], list[str]]) -> 
     return best
 
 
+def _state(rule: ChartRule, release: HelmRelease, name: str, h: ComponentHealth) -> Msg:
+    """Part ``name`` crash-looping or not ready: its pods and their state."""
+    key = "chain.link.crashloop" if h.crashloop else "chain.link.not-ready"
+    return Msg(key, component=_display(rule, release, name), pods=h.pod_names, state=h.state)
+
+
 def _path_links(
     rule: ChartRule, release: HelmRelease, parts: dict[str, ComponentHealth], best: list[str]
 ) -> list[Link]:
@@ -219,12 +213,11 @@ def _path_links(
     links: list[Link] = []
     for i, name in enumerate(best):
         h = parts[name]
-        key = "chain.link.crashloop" if h.crashloop else "chain.link.not-ready"
         says = _first_error_line(h) or (h.says[0] if h.says else "")
         links.append(
             Link(
                 name,
-                Msg(key, component=_display(rule, release, name), pods=h.pod_names, state=h.state),
+                _state(rule, release, name, h),
                 Msg("chain.says", line=_clip(says)) if says else "",
             )
         )

@@ -11,10 +11,10 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
-    missing,
     pvc_line,
     pvc_resource,
     release_finding,
+    when_collected,
 )
 
 ID = "rel-kept-pvc"
@@ -45,10 +45,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
-    unknown = missing(ctx, ID, SEVERITY, NEEDS)
-    if unknown:
-        return unknown
     out = []
     for release in ctx.live:
         claims = ctx.ownership.of_release(release)

@@ -17,9 +17,9 @@ from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
     installed_at,
-    missing,
     release_finding,
     short_time,
+    when_collected,
 )
 from kostack.model.snapshot import HelmRelease
 
@@ -86,10 +86,8 @@ def _newest_elsewhere(live: list[HelmRelease]) -> Callable[[HelmRelease], HelmRe
     return newest
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
-    unknown = missing(ctx, ID, SEVERITY, NEEDS)
-    if unknown:
-        return unknown
     helm = ctx.helm
     assert helm is not None
     live = ctx.live

@@ -14,10 +14,10 @@ from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
-    missing,
     pvc_line,
     pvc_resource,
     release_tag,
+    when_collected,
 )
 from kostack.analyze.release_checks.ownership import PvcClaim
 
@@ -41,10 +41,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
-    unknown = missing(ctx, ID, SEVERITY, NEEDS)
-    if unknown:
-        return unknown
     groups: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)
     for claim in ctx.ownership.orphans():
         if claim.proven and claim.release_name:

@@ -14,9 +14,9 @@ from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
-    missing,
     release_finding,
     stale_state_claims,
+    when_collected,
 )
 from kostack.analyze.release_checks.chain import build_chain, release_pods, root_title
 
@@ -52,10 +52,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
-    unknown = missing(ctx, ID, SEVERITY, NEEDS)
-    if unknown:
-        return unknown
     helm = ctx.helm
     assert helm is not None and helm.pods is not None
     out = []

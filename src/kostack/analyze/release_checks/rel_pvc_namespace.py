@@ -15,10 +15,10 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
-    missing,
     pvc_line,
     pvc_resource,
     release_finding,
+    when_collected,
 )
 from kostack.analyze.release_checks.ownership import PvcClaim
 
@@ -46,10 +46,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
-    unknown = missing(ctx, ID, SEVERITY, NEEDS)
-    if unknown:
-        return unknown
     live = ctx.live
     live_at = {(r.name, r.namespace) for r in live}
     left: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)

@@ -20,12 +20,12 @@ from kostack.analyze.release_checks.base import (
     ReleaseContext,
     age_text,
     installed_at,
-    missing,
     parse_time,
     pvc_resource,
     release_resource,
     release_tag,
     short_time,
+    when_collected,
 )
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
 from kostack.analyze.release_checks.ownership import PvcClaim
@@ -63,10 +63,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
-    unknown = missing(ctx, ID, SEVERITY, NEEDS)
-    if unknown:
-        return unknown
     out = []
     for release in ctx.live:
         rule = rule_for(release.chart)

@@ -11,9 +11,9 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.base import (
     ReleaseContext,
-    missing,
     release_finding,
     short_time,
+    when_collected,
 )
 
 ID = "rel-status"
@@ -52,10 +52,8 @@ register(
 )
 
 
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
-    unknown = missing(ctx, ID, SEVERITY, NEEDS)
-    if unknown:
-        return unknown
     out = []
     for release in ctx.releases:
         params = {"ns": release.namespace, "name": release.name, "rev": release.revision}
