@@ -45,17 +45,29 @@ def _templates() -> dict[str, dict[str, str]]:
     for module in pkgutil.walk_packages(kostack.__path__, "kostack."):
         importlib.import_module(module.name)
     templates: dict[str, dict[str, str]] = {k: dict(v) for k, v in CATALOG.items()}
-    for name, module in list(sys.modules.items()):
-        tables = getattr(module, "MESSAGES", None) if name.startswith("kostack") else None
-        if isinstance(tables, dict) and isinstance(tables.get("en"), dict):
-            for lang, table in tables.items():
-                for key, template in table.items():
-                    if isinstance(template, str):
-                        templates.setdefault(key, {})[lang] = template
+    for tables in _language_tables():
+        for lang, table in tables.items():
+            for key, template in table.items():
+                if isinstance(template, str):
+                    templates.setdefault(key, {})[lang] = template
     return templates
 
 
-TEMPLATES = _templates()
+def _language_tables() -> Iterator[dict[str, dict[str, object]]]:
+    """Every module-level table of the form {"en": {key: template}, "ko": {...}}."""
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("kostack"):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, dict) and isinstance(value.get("en"), dict) and "ko" in value:
+                yield value
+
+
+# Comments of the scripts kostack writes (fix plan -o script, preflight's commands and Terraform):
+# there the command ends the line after its label ("# undo: openstack ..."), as a script's reader
+# copies it; backticks would only be in the way.
+SCRIPT_COMMENTS = {"s.undo", "s.undo.rule", "c.boot", "tf.has-port"}
+TEMPLATES = {k: v for k, v in _templates().items() if k not in SCRIPT_COMMENTS}
 
 
 def _subcommands(group: click.Group) -> set[str]:

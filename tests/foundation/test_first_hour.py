@@ -143,7 +143,7 @@ def test_an_unmatched_node_takes_its_particle_once_named() -> None:
 @pytest.mark.parametrize(
     ("example", "lang", "expected"),
     [
-        ("mtu-1500", "en", " a1  manual (CNI MTU): kubectl patch installation default"),
+        ("mtu-1500", "en", " a1  manual (CNI MTU): `kubectl patch installation default"),
         ("mtu-1500", "ko", " a1  수동 단계 (CNI MTU): `kubectl patch installation default"),
         ("lb-pending-create", "en", " a1  manual (load balancer kube_service_kubernetes_shop_web)"),
         (

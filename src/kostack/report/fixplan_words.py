@@ -63,7 +63,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "d.rule": "security group {who}: add rule {rule}",
         "d.routes": "router {who}: add routes {routes}",
         "d.route": "{destination} via {nexthop}",
-        "d.manual": "manual ({what}): {command}",
+        "d.manual": "manual ({what}): `{command}`",
         "kind.loadbalancer": "load balancer",
     },
     "ko": {
