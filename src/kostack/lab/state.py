@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from kostack.lab import netns
 from kostack.lab.portsec import NeutronBackend
 from kostack.lab.scenarios import Scenario
 from kostack.lab.topology_layout import Topology
@@ -132,6 +133,12 @@ class StatePaths:
 
     def log_file(self, name: str) -> Path:
         return self.logs / f"{name}.log"
+
+    def spawn(self, name: str, ns: str | None, argv: list[str]) -> ServerRecord:
+        """Start lab process `name` (in namespace `ns`; None: here) with its log and pid file."""
+        pid = netns.spawn(ns, argv, self.log_file(name))
+        self.pid_file(name).write_text(f"{pid}\n")
+        return ServerRecord(name=name, netns=ns, pid=pid, argv=tuple(argv))
 
     def remove(self) -> None:
         """Delete exactly what the lab writes here, then the directory if it is empty."""
