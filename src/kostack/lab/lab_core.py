@@ -82,12 +82,13 @@ class LabCore:
             )
         return state
 
+    def _port_source(self, state: LabState) -> PortSource:
+        """Where the lab's port description comes from: its Neutron, else the state files."""
+        if state.neutron_endpoint is not None:
+            return NeutronSource(state.neutron_endpoint)
+        return FileSource(self.paths)
+
     def _agent_for(self, state: LabState) -> LabAgent:
         if self._agent is None:
-            source: PortSource = (
-                NeutronSource(state.neutron_endpoint)
-                if state.neutron_endpoint
-                else FileSource(self.paths)
-            )
-            self._agent = LabAgent(state, self.paths, source)
+            self._agent = LabAgent(state, self.paths, self._port_source(state))
         return self._agent
