@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,11 +40,13 @@ __all__ = [
     "StatePaths",
     "default_state_dir",
     "read_json",
+    "read_model",
     "write_json_atomic",
 ]
 
 STATE_ENV = "KOSTACK_LAB_STATE_DIR"
 DEFAULT_ROOT = Path("/run/kostack")
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Frozen(BaseModel):
@@ -178,3 +180,11 @@ def write_json_atomic(path: Path, data: Any) -> None:
 def read_json(path: Path) -> Any:
     """Parsed JSON of `path` (raises OSError / ValueError)."""
     return json.loads(path.read_text())
+
+
+def read_model(model: type[M], path: Path) -> M | None:
+    """`path` read as a `model` record, or None when it is missing or not one."""
+    try:
+        return model.model_validate(read_json(path))
+    except (OSError, ValueError):
+        return None
