@@ -293,16 +293,7 @@ def down(
     """
     report = _lab(name, state_dir).down(all_labs=all_labs)
     if as_json:
-        _write(
-            ctx,
-            json.dumps(
-                {
-                    "namespaces_removed": list(report.namespaces_removed),
-                    "processes_stopped": list(report.processes_stopped),
-                    "seconds": report.seconds,
-                }
-            ),
-        )
+        _write(ctx, json.dumps(report.to_dict()))
         return
     from kostack.cli.lab_text import say
 
