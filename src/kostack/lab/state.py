@@ -42,6 +42,7 @@ __all__ = [
     "read_json",
     "read_model",
     "write_json_atomic",
+    "write_private",
 ]
 
 STATE_ENV = "KOSTACK_LAB_STATE_DIR"
@@ -163,18 +164,23 @@ def default_state_dir(prefix: str) -> Path:
     return DEFAULT_ROOT / (f"lab-{name}" if name else "lab")
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and rename, so readers never see half a file."""
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically with mode 0600 (readers never see half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temporary file and rename, so readers never see half a file."""
+    write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def read_json(path: Path) -> Any:
