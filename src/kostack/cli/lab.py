@@ -36,7 +36,12 @@ EXPECTED_SILENT = {"ping_cluster_ip": "a ClusterIP never answers ping, on a heal
 EXPECTED_SILENT["ping_cluster_ip_ipv6"] = EXPECTED_SILENT["ping_cluster_ip"]  # dual-stack labs
 
 
-def _lab(name: str | None, state_dir: Path | None) -> Lab:
+def _lab(name: str | None, state_dir: Path | None, *, root: bool = False) -> Lab:
+    """The lab named by --name/--state-dir; with `root`, first make sure we run as root."""
+    if root:
+        from kostack.lab.netns import require_root
+
+        require_root()
     from kostack.lab.lab import Lab  # imported late: `kostack --help` stays fast
 
     return Lab(name=name, state_dir=state_dir)
@@ -288,16 +293,7 @@ def down(
     """
     report = _lab(name, state_dir).down(all_labs=all_labs)
     if as_json:
-        _write(
-            ctx,
-            json.dumps(
-                {
-                    "namespaces_removed": list(report.namespaces_removed),
-                    "processes_stopped": list(report.processes_stopped),
-                    "seconds": report.seconds,
-                }
-            ),
-        )
+        _write(ctx, json.dumps(report.to_dict()))
         return
     from kostack.cli.lab_text import say
 
@@ -325,10 +321,7 @@ def status(
     Example:
       sudo kostack lab status --json
     """
-    from kostack.lab.netns import require_root
-
-    require_root()
-    current = _lab(name, state_dir).status()
+    current = _lab(name, state_dir, root=True).status()
     if as_json:
         _write(ctx, json.dumps(current.to_dict(), indent=2))
         return
@@ -347,13 +340,11 @@ def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str
     Example:
       sudo kostack lab sync
     """
-    from kostack.lab.netns import require_root
-
-    require_root()
+    lab_ = _lab(name, state_dir, root=True)
     from kostack.cli.lab_errors import warning
     from kostack.cli.lab_text import say
 
-    result = _lab(name, state_dir).sync()
+    result = lab_.sync()
     said = "lab.sync.changed" if result.changed else "lab.sync.unchanged"
     language = _lang(ctx)
     _write(
@@ -403,10 +394,8 @@ def probe(
     """
     from kostack.cli.console import activity
     from kostack.cli.messages import say
-    from kostack.lab.netns import require_root
 
-    require_root()
-    lab_ = _lab(name, state_dir)
+    lab_ = _lab(name, state_dir, root=True)
     lang = _lang(ctx)
     # a failing round waits out --timeout (and sync asks Neutron first): say so on stderr
     with activity(get_env(ctx), say(lang, "cli.progress.lab_probe")) as describe:
@@ -493,11 +482,9 @@ def way_in(
     """
     from kostack.cli.lab_errors import detail
     from kostack.cli.lab_text import say
-    from kostack.lab.netns import require_root
     from kostack.lab.way_in import WayIn, install, probe, remove
 
-    require_root()
-    running = _lab(name, state_dir)
+    running = _lab(name, state_dir, root=True)
     way = WayIn("ovn" if mode == "ovn" else "amphora", node_port=node_port, members=members)
     if remove_it:
         remove(running, way)

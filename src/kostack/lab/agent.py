@@ -48,6 +48,7 @@ from kostack.lab.state import (
     PortsecState,
     StatePaths,
     read_json,
+    read_model,
     write_json_atomic,
 )
 from kostack.lab.texts_status import to_wire
@@ -102,9 +103,8 @@ class NeutronSource:
             network = self._conn().network
             ports = [p.to_dict(original_names=True) for p in network.ports()]
             groups = [g.to_dict(original_names=True) for g in network.security_groups()]
-        except (
-            Exception
-        ) as exc:  # openstacksdk and keystoneauth raise many types; all mean "cannot read"
+        except Exception as exc:
+            # openstacksdk and keystoneauth raise many types; all mean "cannot read"
             self._connection = None
             what = Msg("lab.w.ports_and_groups")
             raise LabEnvironmentError(
@@ -206,10 +206,8 @@ def _fingerprint(
 
 def _last_fingerprint(paths: StatePaths) -> str | None:
     """What was rendered last (by any agent of this lab), so an unchanged source is not re-rendered."""
-    try:
-        return PortsecState.model_validate(read_json(paths.portsec)).fingerprint
-    except (OSError, ValueError):
-        return None
+    last = read_model(PortsecState, paths.portsec)
+    return last.fingerprint if last is not None else None
 
 
 class LabAgent:

@@ -26,7 +26,6 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -42,7 +41,7 @@ from kostack.lab.kube_objects import calico_crds, namespace_object
 from kostack.lab.kubeapi import KubeApiDouble
 from kostack.lab.lab import CLOUD_NAME, Lab, cluster_environment, export_lines
 from kostack.lab.scenarios import kubernetes_objects
-from kostack.lab.state import StatePaths
+from kostack.lab.state import StatePaths, write_private
 from kostack.lab.topology_layout import PodPlan
 
 __all__ = [
@@ -190,19 +189,6 @@ class LabCluster:
         self.api.stop()
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically with mode 0600 (readers never see half a file)."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _wait_answering(api: KubeApiDouble, timeout: float = READY_TIMEOUT) -> None:
     """Return once the server answers /readyz (bounded by `timeout`)."""
     deadline = time.monotonic() + timeout
@@ -236,8 +222,8 @@ def serve_lab_cluster(lab: Lab, state_dir: Path, neutron_endpoint: str | None) -
         _wait_answering(api)
         if neutron_endpoint is not None:
             cloud = {"auth_type": "none", "network_endpoint_override": neutron_endpoint}
-            _write_private(clouds, yaml.safe_dump({"clouds": {CLOUD_NAME: cloud}}))
-        _write_private(kubeconfig, yaml.safe_dump(api.kubeconfig(), sort_keys=False))
+            write_private(clouds, yaml.safe_dump({"clouds": {CLOUD_NAME: cloud}}))
+        write_private(kubeconfig, yaml.safe_dump(api.kubeconfig(), sort_keys=False))
     except BaseException:
         api.stop()
         kubeconfig.unlink(missing_ok=True)

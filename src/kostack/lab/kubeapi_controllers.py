@@ -52,10 +52,7 @@ class StoreControllers(StoreState):
         if rtype.storage_key == ("apiextensions.k8s.io", "customresourcedefinitions"):
             self._establish_crd(obj)
         elif rtype.storage_key == ("apiregistration.k8s.io", "apiservices"):
-            spec = obj.get("spec") or {}
-            for aggregated in AGGREGATED_RESOURCES.get(
-                (str(spec.get("group", "")), str(spec.get("version", ""))), ()
-            ):
+            for aggregated in _aggregated(obj):
                 self._types[(aggregated.group, aggregated.version, aggregated.plural)] = aggregated
             obj.setdefault(
                 "status",
@@ -125,10 +122,7 @@ class StoreControllers(StoreState):
             if types:
                 self._store.pop(types[0].storage_key, None)
         elif key == ("apiregistration.k8s.io", "apiservices"):
-            spec = obj.get("spec") or {}
-            for aggregated in AGGREGATED_RESOURCES.get(
-                (str(spec.get("group", "")), str(spec.get("version", ""))), ()
-            ):
+            for aggregated in _aggregated(obj):
                 self._types.pop((aggregated.group, aggregated.version, aggregated.plural), None)
 
     def _finish_terminating_namespace(self, namespace: str) -> None:
@@ -221,3 +215,9 @@ class StoreControllers(StoreState):
             ipam_blocks=list(self._store.get(("crd.projectcalico.org", "ipamblocks"), {}).values()),
             now=now_text(self._clock),
         )
+
+
+def _aggregated(api_service: JsonObject) -> tuple[ResourceType, ...]:
+    """The types an APIService serves (of those the double knows for its group and version)."""
+    spec = api_service.get("spec") or {}
+    return AGGREGATED_RESOURCES.get((str(spec.get("group", "")), str(spec.get("version", ""))), ())

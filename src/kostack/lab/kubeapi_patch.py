@@ -185,18 +185,24 @@ def _parent(document: Any, tokens: list[str]) -> Any:
     return current
 
 
-def _get(document: Any, tokens: list[str]) -> Any:
-    if not tokens:
-        return document
+def _existing(document: Any, tokens: list[str], verb: str) -> tuple[Any, Any]:
+    """The container of the element `tokens` points at and its key or index (it must exist)."""
     parent = _parent(document, tokens)
     last = tokens[-1]
     if isinstance(parent, dict):
         if last not in parent:
             raise PatchError(f"path element {last!r} not found")
-        return parent[last]
+        return parent, last
     if isinstance(parent, list):
-        return parent[_index(parent, last, for_add=False)]
-    raise PatchError(f"cannot read {last!r}")
+        return parent, _index(parent, last, for_add=False)
+    raise PatchError(f"cannot {verb} {last!r}")
+
+
+def _get(document: Any, tokens: list[str]) -> Any:
+    if not tokens:
+        return document
+    parent, key = _existing(document, tokens, "read")
+    return parent[key]
 
 
 def _add(document: Any, tokens: list[str], value: Any) -> Any:
@@ -216,16 +222,8 @@ def _add(document: Any, tokens: list[str], value: Any) -> Any:
 def _remove(document: Any, tokens: list[str]) -> Any:
     if not tokens:
         raise PatchError("cannot remove the whole document")
-    parent = _parent(document, tokens)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError(f"path element {last!r} not found")
-        del parent[last]
-    elif isinstance(parent, list):
-        del parent[_index(parent, last, for_add=False)]
-    else:
-        raise PatchError(f"cannot remove {last!r}")
+    parent, key = _existing(document, tokens, "remove")
+    del parent[key]
     return document
 
 

@@ -129,7 +129,6 @@ class StoreWrites(StoreDefaults):
         new = self._check_body(rtype, copy.deepcopy(body), namespace, name)
         new["metadata"].setdefault("name", name)
         version = str(new["metadata"].get("resourceVersion", ""))
-        current = str(metadata_of(existing).get("resourceVersion", ""))
         if not version and (rtype.custom or not rtype.unconditional_update):
             raise self._invalid(
                 rtype,
@@ -141,13 +140,7 @@ class StoreWrites(StoreDefaults):
                     )
                 ],
             )
-        if version and version != current:
-            raise KubeApiError(
-                409,
-                f'Operation cannot be fulfilled on {qualified_resource(rtype)} "{name}": the object has '
-                "been modified; please apply your changes to the latest version and try again",
-                details={"name": name, "group": rtype.group, "kind": rtype.plural},
-            )
+        _check_current(rtype, name, version, existing)
         return self._store_update(rtype, existing, new, subresource, dry_run)
 
     def _store_update(
@@ -237,15 +230,7 @@ class StoreWrites(StoreDefaults):
         metadata = patched.get("metadata")
         if not isinstance(metadata, dict):
             raise KubeApiError(400, "the patch removed metadata")
-        wanted_version = str(metadata.get("resourceVersion", ""))
-        current = str(metadata_of(existing).get("resourceVersion", ""))
-        if wanted_version and wanted_version != current:
-            raise KubeApiError(
-                409,
-                f'Operation cannot be fulfilled on {qualified_resource(rtype)} "{name}": the object has '
-                "been modified; please apply your changes to the latest version and try again",
-                details={"name": name, "group": rtype.group, "kind": rtype.plural},
-            )
+        _check_current(rtype, name, str(metadata.get("resourceVersion", "")), existing)
         if metadata.get("name") != name or (
             rtype.namespaced and metadata.get("namespace") != namespace
         ):
@@ -323,3 +308,14 @@ class StoreWrites(StoreDefaults):
             "metadata": {"resourceVersion": str(self._resource_version)},
             "items": deleted,
         }
+
+
+def _check_current(rtype: ResourceType, name: str, version: str, existing: JsonObject) -> None:
+    """A write that names a resourceVersion must name the stored one (409 Conflict if stale)."""
+    if version and version != str(metadata_of(existing).get("resourceVersion", "")):
+        raise KubeApiError(
+            409,
+            f'Operation cannot be fulfilled on {qualified_resource(rtype)} "{name}": the object has '
+            "been modified; please apply your changes to the latest version and try again",
+            details={"name": name, "group": rtype.group, "kind": rtype.plural},
+        )

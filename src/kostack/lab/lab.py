@@ -349,10 +349,7 @@ class Lab(LabProbing, LabProcesses):
 
     def port_description(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The current built-in port description (ports, security groups) as Neutron JSON."""
-        state = self._require_state()
-        if state.neutron_endpoint is not None:
-            return NeutronSource(state.neutron_endpoint).fetch()
-        return FileSource(self.paths).fetch()
+        return self._port_source(self._require_state()).fetch()
 
     # -- internals -----------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from kostack.lab.state import (
     PortsecState,
     StatePaths,
     default_state_dir,
-    read_json,
+    read_model,
 )
 
 _LAB_NAME = re.compile(r"^[a-z0-9]{1,8}$")
@@ -62,16 +62,10 @@ class LabCore:
         )
 
     def _load_state(self) -> LabState | None:
-        try:
-            return LabState.model_validate(read_json(self.paths.state))
-        except (OSError, ValueError):
-            return None
+        return read_model(LabState, self.paths.state)
 
     def _load_portsec(self) -> PortsecState | None:
-        try:
-            return PortsecState.model_validate(read_json(self.paths.portsec))
-        except (OSError, ValueError):
-            return None
+        return read_model(PortsecState, self.paths.portsec)
 
     def _require_state(self) -> LabState:
         state = self._load_state()
@@ -82,12 +76,13 @@ class LabCore:
             )
         return state
 
+    def _port_source(self, state: LabState) -> PortSource:
+        """Where the lab's port description comes from: its Neutron, else the state files."""
+        if state.neutron_endpoint is not None:
+            return NeutronSource(state.neutron_endpoint)
+        return FileSource(self.paths)
+
     def _agent_for(self, state: LabState) -> LabAgent:
         if self._agent is None:
-            source: PortSource = (
-                NeutronSource(state.neutron_endpoint)
-                if state.neutron_endpoint
-                else FileSource(self.paths)
-            )
-            self._agent = LabAgent(state, self.paths, source)
+            self._agent = LabAgent(state, self.paths, self._port_source(state))
         return self._agent

@@ -57,17 +57,11 @@ class LabProbing(LabCore):
         """
         topo = self._require_state().topology
         remote = target or self.default_probe_pods()[1]
-        dns_name = f"kubernetes.default.svc.{topo.dns_domain}"
         kubernetes_ip = topo.kubernetes_service_ip
         return [
-            ProbeSpec(
-                "dns", "dns", topo.dns_service_ip, port=53, name=dns_name, expect=kubernetes_ip
+            *_path_probes(
+                topo, "", topo.dns_service_ip, kubernetes_ip, topo.internet_ip, remote.ip
             ),
-            ProbeSpec("kubernetes_tcp", "tcp", kubernetes_ip, port=443),
-            ProbeSpec("kubernetes_tls", "tls", kubernetes_ip, port=443),
-            ProbeSpec("egress_http", "http", topo.internet_ip, port=topo.http_port, path="/"),
-            ProbeSpec("ping_cluster_ip", "icmp", kubernetes_ip),
-            ProbeSpec("pod_to_pod", "http", remote.ip, port=topo.echo_port, path="/"),
             ProbeSpec("bulk_transfer", "bulk", remote.ip, port=topo.echo_port, bytes=bulk_bytes),
             *self._ipv6_probes(topo, remote),
         ]
@@ -83,17 +77,7 @@ class LabProbing(LabCore):
         kubernetes6, dns6 = topo.kubernetes_service_ip6, topo.dns_service_ip6
         if not (topo.dual_stack and remote.ip6 and kubernetes6 and dns6):
             return []
-        dns_name = f"kubernetes.default.svc.{topo.dns_domain}"
-        return [
-            ProbeSpec(
-                "dns_ipv6", "dns", dns6, port=53, name=dns_name, expect=topo.kubernetes_service_ip
-            ),
-            ProbeSpec("kubernetes_tcp_ipv6", "tcp", kubernetes6, port=443),
-            ProbeSpec("kubernetes_tls_ipv6", "tls", kubernetes6, port=443),
-            ProbeSpec("egress_http_ipv6", "http", topo.internet_ip6, port=topo.http_port, path="/"),
-            ProbeSpec("ping_cluster_ip_ipv6", "icmp", kubernetes6),
-            ProbeSpec("pod_to_pod_ipv6", "http", remote.ip6, port=topo.echo_port, path="/"),
-        ]
+        return _path_probes(topo, "_ipv6", dns6, kubernetes6, topo.internet_ip6, remote.ip6)
 
     def probe_round(
         self, source: str | None = None, timeout: float = 2.0
@@ -115,6 +99,22 @@ class LabProbing(LabCore):
             Msg("lab.x.no_such_pod", pod=repr(key)),
             Msg("lab.x.see_status_pods", command="`kostack lab status`"),
         )
+
+
+def _path_probes(
+    topo: Topology, suffix: str, dns_ip: str, kubernetes_ip: str, internet_ip: str, remote_ip: str
+) -> list[ProbeSpec]:
+    """One family's probes (ids ending in `suffix`): DNS, kubernetes TCP + TLS, egress, ping, pod."""
+    dns_name = f"kubernetes.default.svc.{topo.dns_domain}"
+    expect = topo.kubernetes_service_ip  # the A record, asked over either family
+    return [
+        ProbeSpec(f"dns{suffix}", "dns", dns_ip, port=53, name=dns_name, expect=expect),
+        ProbeSpec(f"kubernetes_tcp{suffix}", "tcp", kubernetes_ip, port=443),
+        ProbeSpec(f"kubernetes_tls{suffix}", "tls", kubernetes_ip, port=443),
+        ProbeSpec(f"egress_http{suffix}", "http", internet_ip, port=topo.http_port, path="/"),
+        ProbeSpec(f"ping_cluster_ip{suffix}", "icmp", kubernetes_ip),
+        ProbeSpec(f"pod_to_pod{suffix}", "http", remote_ip, port=topo.echo_port, path="/"),
+    ]
 
 
 def _result(wire: dict[str, Any]) -> ProbeResult:

@@ -108,9 +108,7 @@ class LabProcesses(LabCore):
         started: list[ServerRecord] = []
         for label, ns, argv in wanted:
             self.paths.ready_file(label).unlink(missing_ok=True)
-            pid = netns.spawn(ns, argv, self.paths.log_file(label))
-            self.paths.pid_file(label).write_text(f"{pid}\n")
-            started.append(ServerRecord(name=label, netns=ns, pid=pid, argv=tuple(argv)))
+            started.append(self.paths.spawn(label, ns, argv))
         self._wait_ready(started, ready_timeout)
         return started
 
@@ -152,9 +150,7 @@ class LabProcesses(LabCore):
             self.prefix,
         ]
         # The agent talks to Neutron on loopback and to the lab through `ip netns exec`.
-        pid = netns.spawn(None, argv, self.paths.log_file(AGENT_NAME))
-        self.paths.pid_file(AGENT_NAME).write_text(f"{pid}\n")
-        return ServerRecord(name=AGENT_NAME, netns=None, pid=pid, argv=tuple(argv))
+        return self.paths.spawn(AGENT_NAME, None, argv)
 
     def _start_kube_api(self, neutron_endpoint: str | None, timeout: float) -> ServerRecord:
         """Start the cluster daemon; return once it wrote the kubeconfig (its readiness signal)."""
@@ -173,11 +169,10 @@ class LabProcesses(LabCore):
         self.paths.clouds.unlink(missing_ok=True)
         log = self.paths.log_file(KUBE_API_NAME)
         # The double listens on loopback; the stand-in kubelet enters the lab via `ip netns exec`.
-        pid = netns.spawn(None, argv, log)
-        self.paths.pid_file(KUBE_API_NAME).write_text(f"{pid}\n")
+        record = self.paths.spawn(KUBE_API_NAME, None, argv)
         deadline = time.monotonic() + timeout
         while not self.paths.kubeconfig.exists():
-            if not netns.process_alive(pid):
+            if not netns.process_alive(record.pid):
                 raise LabError(
                     Msg("lab.x.exited", what=Msg("lab.w.kube_api")),
                     Msg("lab.x.see_tail", what=str(log), tail=_tail(log)),
@@ -188,7 +183,7 @@ class LabProcesses(LabCore):
                     Msg("lab.x.see", what=str(log)),
                 )
             time.sleep(0.01)  # polling for the kubeconfig, bounded by the deadline
-        return ServerRecord(name=KUBE_API_NAME, netns=None, pid=pid, argv=tuple(argv))
+        return record
 
 
 def _tail(path: Path, lines: int = 5) -> str:

@@ -69,23 +69,7 @@ class LabStatus:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "up": self.up,
-            "prefix": self.prefix,
-            "state_dir": self.state_dir,
-            "scenario": self.scenario,
-            "summary": self.summary,
-            "nodes": list(self.nodes),
-            "namespaces": list(self.namespaces),
-            "missing_namespaces": list(self.missing_namespaces),
-            "servers": [s.__dict__ for s in self.servers],
-            "neutron_endpoint": self.neutron_endpoint,
-            "portsec": self.portsec,
-            "counters": self.counters,
-            "up_seconds": self.up_seconds,
-            "problems": list(self.problems),
-            "exports": list(self.exports),
-        }
+        return {**_json_ready(self), "servers": [s.__dict__ for s in self.servers]}
 
 
 @dataclass(frozen=True)
@@ -95,3 +79,12 @@ class DownReport:
     namespaces_removed: tuple[str, ...]
     processes_stopped: tuple[int, ...]
     seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return _json_ready(self)
+
+
+def _json_ready(record: Any) -> dict[str, Any]:
+    """A record's fields in their order, tuples as lists."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in record.__dict__.items()}

@@ -40,6 +40,7 @@ __all__ = [
     "load_nft",
     "namespace_pids",
     "nft_json",
+    "nft_table_anew",
     "process_alive",
     "require_kernel_features",
     "require_root",
@@ -194,6 +195,14 @@ def set_sysctls(netns: str, settings: Mapping[str, str | int]) -> None:
     """Set sysctls inside `netns` (never in the root namespace)."""
     if settings:
         exec_in(netns, ["sysctl", "-q", "-w", *(f"{k}={v}" for k, v in settings.items())])
+
+
+def nft_table_anew(family: str, name: str) -> list[str]:
+    """The opening lines of an nft table a script replaces whole (the caller closes it with `}`).
+
+    Declared first so that the delete cannot fail, deleted, then opened empty.
+    """
+    return [f"table {family} {name}", f"delete table {family} {name}", f"table {family} {name} {{"]
 
 
 def load_nft(netns: str, ruleset: str) -> None:

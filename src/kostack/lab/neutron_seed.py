@@ -86,12 +86,6 @@ def _subnet(net_api: Any, name: str, network_id: str, cidr: ipaddress.IPv4Networ
     )
 
 
-def ipv6_address_of(ipv4: str) -> str:
-    """A node's IPv6 fixed IP on `k8s-subnet-v6`: the IPv4 host number's digits (.11 -> ::11)."""
-    subnet6 = ipaddress.IPv6Network(seed.NODE_SUBNET6_CIDR)
-    return str(subnet6.network_address + int(ipv4.rsplit(".", 1)[1], 16))
-
-
 def ensure_ipv6(net_api: Any, network_id: str, ports: Mapping[str, Any]) -> tuple[Any, list[str]]:
     """The IPv6 subnet `k8s-subnet-v6` on the network, and an IPv6 fixed IP on every port.
 
@@ -129,7 +123,7 @@ def ensure_ipv6(net_api: Any, network_id: str, ports: Mapping[str, Any]) -> tupl
         ipv4 = next(
             e["ip_address"] for e in fixed if ipaddress.ip_address(e["ip_address"]).version == 4
         )
-        wanted = {"subnet_id": subnet6.id, "ip_address": ipv6_address_of(ipv4)}
+        wanted = {"subnet_id": subnet6.id, "ip_address": seed.ipv6_address_of(ipv4)}
         net_api.update_port(port.id, fixed_ips=[*fixed, wanted])
         changes.append(f"added IPv6 fixed IP {wanted['ip_address']} to {name}")
     return subnet6, changes
@@ -210,7 +204,7 @@ def seed_topology(
         subnet6, _changes = ensure_ipv6(net_api, str(network.id), by_name)
         subnet6_id = str(subnet6.id)
         seeded_nodes = tuple(
-            SeedNode(**{**vars(n), "ip6_address": ipv6_address_of(n.ip_address)})
+            SeedNode(**{**vars(n), "ip6_address": seed.ipv6_address_of(n.ip_address)})
             for n in seeded_nodes
         )
     return SeedIds(

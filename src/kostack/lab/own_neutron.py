@@ -68,10 +68,8 @@ def start_own_neutron(
     ]
     log = paths.log_file(NEUTRON_NAME)
     log.unlink(missing_ok=True)
-    pid = netns.spawn(None, argv, log)
-    paths.pid_file(NEUTRON_NAME).write_text(f"{pid}\n")
-    endpoint = _wait_ready(pid, log, timeout)
-    return ServerRecord(name=NEUTRON_NAME, netns=None, pid=pid, argv=tuple(argv)), endpoint
+    record = paths.spawn(NEUTRON_NAME, None, argv)
+    return record, _wait_ready(record.pid, log, timeout)
 
 
 def seed_own_neutron(endpoint: str, topo: Topology, log: Path) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from kostack.lab import netns
 from kostack.lab.portsec_model import (
-    AddressPair,
     CounterOwner,
     NeutronBackend,
     Port,
@@ -24,13 +23,10 @@ from kostack.lab.portsec_model import (
     PortCounters,
     Ruleset,
     SecurityGroup,
-    SecurityGroupRule,
     group_from_api,
     port_from_api,
 )
 from kostack.lab.portsec_render import (
-    MARK_ESTABLISHED,
-    MARK_INVALID,
     TABLE,
     antispoof_elements,
     remote_group_addresses,
@@ -38,10 +34,6 @@ from kostack.lab.portsec_render import (
 )
 
 __all__ = [
-    "MARK_ESTABLISHED",
-    "MARK_INVALID",
-    "TABLE",
-    "AddressPair",
     "CounterOwner",
     "NeutronBackend",
     "Port",
@@ -49,7 +41,6 @@ __all__ = [
     "PortCounters",
     "Ruleset",
     "SecurityGroup",
-    "SecurityGroupRule",
     "antispoof_elements",
     "group_from_api",
     "load_ruleset",

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from kostack.catalog import Msg
 from kostack.lab import texts_status  # noqa: F401  (registers the warnings' keys)
+from kostack.lab.netns import nft_table_anew
 from kostack.lab.portsec_ipv6 import (
     egress_fixed_rules,
     ingress_fixed_rules,
@@ -263,11 +264,7 @@ def render_ruleset(
     out = _Render()
     groups_by_id = {g.id: g for g in groups}
     group_sets = _remote_group_sets(bindings, groups_by_id)
-    out.lines += [
-        f"table bridge {TABLE}",
-        f"delete table bridge {TABLE}",
-        f"table bridge {TABLE} {{",
-    ]
+    out.lines += nft_table_anew("bridge", TABLE)
     out.lines += ["counter invalid {", "}"]
     _declare_remote_groups(out, group_sets, groups_by_id, ports, backend)
     for binding in bindings:
@@ -446,19 +443,16 @@ def _hooks_and_chains(out: _Render) -> list[str]:
         "}",
         *out.chains,
         "}",
-        f"table ip {TABLE}",
-        f"delete table ip {TABLE}",
-        f"table ip {TABLE} {{",
-        "chain prerouting {",
-        "type filter hook prerouting priority -150; policy accept;",
-        f"ct state established,related meta mark set {MARK_ESTABLISHED}",
-        f"ct state invalid meta mark set {MARK_INVALID}",
-        "}",
-        "}",
+        *_conntrack_marks("ip"),
         # Bridged IPv6 reaches the ip6 hooks (bridge-nf-call-ip6tables): the same marks.
-        f"table ip6 {TABLE}",
-        f"delete table ip6 {TABLE}",
-        f"table ip6 {TABLE} {{",
+        *_conntrack_marks("ip6"),
+    ]
+
+
+def _conntrack_marks(family: str) -> list[str]:
+    """The `family` table's prerouting chain: conntrack state into the mark (established, invalid)."""
+    return [
+        *nft_table_anew(family, TABLE),
         "chain prerouting {",
         "type filter hook prerouting priority -150; policy accept;",
         f"ct state established,related meta mark set {MARK_ESTABLISHED}",

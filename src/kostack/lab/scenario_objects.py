@@ -280,47 +280,33 @@ def _service_objects(service: ServicePlan, dual_stack: bool = False) -> list[dic
                 **selector,
             },
         },
-        {
-            "apiVersion": "discovery.k8s.io/v1",
-            "kind": "EndpointSlice",
-            "metadata": {
-                "name": f"{service.name}-lab",
-                "namespace": service.namespace,
-                "labels": {"kubernetes.io/service-name": service.name},
-            },
-            "addressType": "IPv4",
-            "endpoints": [
-                {"addresses": [service.ports[0].target_ip], "conditions": {"ready": True}}
-            ],
-            "ports": [
-                {"name": p.name, "port": p.target_port, "protocol": p.protocol}
-                for p in service.ports
-            ],
-        },
+        _endpoint_slice(service, "-lab", "IPv4", service.ports[0].target_ip),
         *(
-            [
-                {
-                    "apiVersion": "discovery.k8s.io/v1",
-                    "kind": "EndpointSlice",
-                    "metadata": {
-                        "name": f"{service.name}-lab-v6",
-                        "namespace": service.namespace,
-                        "labels": {"kubernetes.io/service-name": service.name},
-                    },
-                    "addressType": "IPv6",
-                    "endpoints": [
-                        {"addresses": [service.ports[0].target_ip6], "conditions": {"ready": True}}
-                    ],
-                    "ports": [
-                        {"name": p.name, "port": p.target_port, "protocol": p.protocol}
-                        for p in service.ports
-                    ],
-                }
-            ]
+            [_endpoint_slice(service, "-lab-v6", "IPv6", service.ports[0].target_ip6)]
             if service.cluster_ip6 and service.ports[0].target_ip6
             else []
         ),
     ]
+
+
+def _endpoint_slice(
+    service: ServicePlan, suffix: str, family: str, address: str | None
+) -> dict[str, Any]:
+    """An EndpointSlice of one address family that points `service` at its one endpoint."""
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": f"{service.name}{suffix}",
+            "namespace": service.namespace,
+            "labels": {"kubernetes.io/service-name": service.name},
+        },
+        "addressType": family,
+        "endpoints": [{"addresses": [address], "conditions": {"ready": True}}],
+        "ports": [
+            {"name": p.name, "port": p.target_port, "protocol": p.protocol} for p in service.ports
+        ],
+    }
 
 
 def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
@@ -330,19 +316,9 @@ def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
         Encapsulation.VXLAN_CROSS_SUBNET: "CrossSubnet",
         Encapsulation.VXLAN: "Always",
     }[scenario.encapsulation]
-    ippool = {
-        "apiVersion": "crd.projectcalico.org/v1",
-        "kind": "IPPool",
-        "metadata": {"name": "default-ipv4-ippool"},
-        "spec": {
-            "cidr": topo.pod_cidr,
-            "ipipMode": "Never",
-            "vxlanMode": vxlan_mode,
-            "natOutgoing": scenario.nat_outgoing,
-            "blockSize": 24,
-            "nodeSelector": "all()",
-        },
-    }
+    pools = [_ippool("default-ipv4-ippool", topo.pod_cidr, 24, scenario, vxlan_mode)]
+    if topo.pod_cidr6:
+        pools.append(_ippool("default-ipv6-ippool", topo.pod_cidr6, 122, scenario, vxlan_mode))
     pool = {
         "cidr": topo.pod_cidr,
         "encapsulation": str(scenario.encapsulation),
@@ -350,23 +326,6 @@ def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
         "blockSize": 24,
         "nodeSelector": "all()",
     }
-    pools = [ippool]
-    if topo.pod_cidr6:
-        pools.append(
-            {
-                "apiVersion": "crd.projectcalico.org/v1",
-                "kind": "IPPool",
-                "metadata": {"name": "default-ipv6-ippool"},
-                "spec": {
-                    "cidr": topo.pod_cidr6,
-                    "ipipMode": "Never",  # Calico has no IPIP for IPv6
-                    "vxlanMode": vxlan_mode,
-                    "natOutgoing": scenario.nat_outgoing,
-                    "blockSize": 122,  # Calico's IPv6 default
-                    "nodeSelector": "all()",
-                },
-            }
-        )
     installation = {
         "apiVersion": "operator.tigera.io/v1",
         "kind": "Installation",
@@ -386,6 +345,28 @@ def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
         "status": {"mtu": topo.pod_mtu},
     }
     return [*pools, installation]
+
+
+def _ippool(
+    name: str, cidr: str, block_size: int, scenario: Scenario, vxlan_mode: str
+) -> dict[str, Any]:
+    """One Calico IPPool (IPIP never: the lab routes or uses VXLAN; Calico has none for IPv6).
+
+    Block size 24 for IPv4, 122 (Calico's IPv6 default) for IPv6.
+    """
+    return {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "IPPool",
+        "metadata": {"name": name},
+        "spec": {
+            "cidr": cidr,
+            "ipipMode": "Never",
+            "vxlanMode": vxlan_mode,
+            "natOutgoing": scenario.nat_outgoing,
+            "blockSize": block_size,
+            "nodeSelector": "all()",
+        },
+    }
 
 
 def _config_maps(topo: Topology) -> list[dict[str, Any]]:

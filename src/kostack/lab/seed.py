@@ -66,6 +66,7 @@ __all__ = [
     "WORKER_PREFIX",
     "RuleSpec",
     "SeedNodePlan",
+    "ipv6_address_of",
     "node_device_id",
     "node_mac",
     "node_names",
@@ -234,6 +235,12 @@ def node_mac(host_number: int, *, subnet_index: int = 0) -> str:
 def router_mac(subnet_index: int = 0) -> str:
     """The MAC of the router's interface on a seed subnet (host 1 of it)."""
     return node_mac(1, subnet_index=subnet_index)
+
+
+def ipv6_address_of(ipv4: str) -> str:
+    """A node's IPv6 fixed IP on `k8s-subnet-v6`: the IPv4 host number's digits (.11 -> ::11)."""
+    subnet6 = ipaddress.IPv6Network(NODE_SUBNET6_CIDR)
+    return str(subnet6.network_address + int(ipv4.rsplit(".", 1)[1], 16))
 
 
 def pod_cidr_of(index: int, pod_subnet: str = POD_SUBNET) -> str:

@@ -24,10 +24,11 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from kostack.lab import netns
 from kostack.lab.portsec import NeutronBackend
 from kostack.lab.scenarios import Scenario
 from kostack.lab.topology_layout import Topology
@@ -39,11 +40,14 @@ __all__ = [
     "StatePaths",
     "default_state_dir",
     "read_json",
+    "read_model",
     "write_json_atomic",
+    "write_private",
 ]
 
 STATE_ENV = "KOSTACK_LAB_STATE_DIR"
 DEFAULT_ROOT = Path("/run/kostack")
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Frozen(BaseModel):
@@ -133,6 +137,12 @@ class StatePaths:
     def log_file(self, name: str) -> Path:
         return self.logs / f"{name}.log"
 
+    def spawn(self, name: str, ns: str | None, argv: list[str]) -> ServerRecord:
+        """Start lab process `name` (in namespace `ns`; None: here) with its log and pid file."""
+        pid = netns.spawn(ns, argv, self.log_file(name))
+        self.pid_file(name).write_text(f"{pid}\n")
+        return ServerRecord(name=name, netns=ns, pid=pid, argv=tuple(argv))
+
     def remove(self) -> None:
         """Delete exactly what the lab writes here, then the directory if it is empty."""
         files = (self.state, self.portsec, self.portsec_nft, self.ports, self.groups)
@@ -154,20 +164,33 @@ def default_state_dir(prefix: str) -> Path:
     return DEFAULT_ROOT / (f"lab-{name}" if name else "lab")
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and rename, so readers never see half a file."""
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically with mode 0600 (readers never see half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.write("\n")
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON through a temporary file and rename, so readers never see half a file."""
+    write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
 def read_json(path: Path) -> Any:
     """Parsed JSON of `path` (raises OSError / ValueError)."""
     return json.loads(path.read_text())
+
+
+def read_model(model: type[M], path: Path) -> M | None:
+    """`path` read as a `model` record, or None when it is missing or not one."""
+    try:
+        return model.model_validate(read_json(path))
+    except (OSError, ValueError):
+        return None

@@ -260,9 +260,7 @@ def plan_kube_proxy(topo: Topology) -> str:
 def _kube_proxy_table(family: str, service_rules: list[str]) -> list[str]:
     """The `ks-kube-proxy` table of one family (`ip`, `ip6`), replaced whole, with its DNAT rules."""
     return [
-        f"table {family} ks-kube-proxy",
-        f"delete table {family} ks-kube-proxy",
-        f"table {family} ks-kube-proxy {{",
+        *netns.nft_table_anew(family, "ks-kube-proxy"),
         "chain services {",
         *service_rules,
         "}",
@@ -312,9 +310,7 @@ def plan_router(topo: Topology) -> RouterSetup:
         router_lines += [f"route add {n.pod_cidr} via {n.ip} dev {NODE_NIC}" for n in topo.nodes]
     nft = "\n".join(
         [
-            "table ip ks-router",
-            "delete table ip ks-router",
-            "table ip ks-router {",
+            *netns.nft_table_anew("ip", "ks-router"),
             "chain postrouting {",
             "type nat hook postrouting priority srcnat; policy accept;",
             f'oifname "{ROUTER_UPLINK}" ip saddr {topo.network_cidr} snat to {topo.router_external_ip}',

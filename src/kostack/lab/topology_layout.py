@@ -256,11 +256,9 @@ def _node_plan(planned: seed.SeedNodePlan, prefix: str, dual_stack: bool = False
     if dual_stack:
         # The IPv4 host number's digits (10.0.0.11 -> fd00:10::11) and one /64 pod block per
         # node inside the /56 (fd00:10:244:<index-1>::/64).
-        host = planned.ip.rsplit(".", 1)[1]
-        subnet6 = ipaddress.IPv6Network(seed.NODE_SUBNET6_CIDR)
         pods6 = ipaddress.IPv6Network(seed.POD_SUBNET6)
         block6 = ipaddress.IPv6Network((int(pods6.network_address) + (planned.index << 64), 64))
-        ipv6 = {"ip6": str(subnet6.network_address + int(host, 16)), "pod_cidr6": str(block6)}
+        ipv6 = {"ip6": seed.ipv6_address_of(planned.ip), "pod_cidr6": str(block6)}
     return NodePlan(
         index=index,
         name=planned.name,

@@ -80,9 +80,7 @@ def node_nft(way: WayIn, pod_ip: str, echo_port: int) -> str:
     return (
         "\n".join(
             [
-                f"table ip {TABLE}",
-                f"delete table ip {TABLE}",
-                f"table ip {TABLE} {{",
+                *netns.nft_table_anew("ip", TABLE),
                 "chain prerouting {",
                 "type nat hook prerouting priority dstnat; policy accept;",
                 f"tcp dport {way.node_port} dnat to {pod_ip}:{echo_port}",
@@ -98,9 +96,7 @@ def router_nft(way: WayIn, node_ips: list[str]) -> str:
     """The load balancer on the router: floating IP -> members' NodePort (+ SNAT for amphora)."""
     targets = ", ".join(f"{i} : {ip}" for i, ip in enumerate(node_ips))
     lines = [
-        f"table ip {TABLE}",
-        f"delete table ip {TABLE}",
-        f"table ip {TABLE} {{",
+        *netns.nft_table_anew("ip", TABLE),
         "chain prerouting {",
         "type nat hook prerouting priority dstnat; policy accept;",
         f"ip daddr {way.floating_ip} tcp dport {way.listener_port} "
