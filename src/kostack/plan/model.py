@@ -180,6 +180,27 @@ class Rule:
             "description": self.description,
         }
 
+    def cli_options(self, remote_group: str | None = None) -> list[str]:
+        """The rule as `openstack security group rule create` options (the group not included);
+        ``remote_group`` names the remote group in the command instead of its id."""
+        args = [f"--{self.direction}", "--ethertype", self.ethertype]
+        args += ["--protocol", self.protocol or "any"]
+        if self.port_range_min is not None:
+            hi = self.port_range_max
+            args += [
+                "--dst-port",
+                f"{self.port_range_min}"
+                + (f":{hi}" if hi not in (None, self.port_range_min) else ""),
+            ]
+        if self.remote_group_id:
+            group = self.remote_group_id if remote_group is None else remote_group
+            args += ["--remote-group", group]
+        elif self.remote_ip_prefix:
+            args += ["--remote-ip", self.remote_ip_prefix]
+        if self.description:
+            args += ["--description", self.description]
+        return args
+
     def text(self) -> str:
         proto = self.protocol or "any protocol"
         ports = ""
