@@ -65,13 +65,7 @@ def rule_text(rule: Rule, lang: str) -> str:
     if lang == "en":
         return rule.text()
     proto = rule.protocol or t(lang, "r.any_protocol")
-    hi = rule.port_range_max
-    ports = (
-        f" {rule.port_range_min}"
-        + (f"-{hi}" if hi is not None and hi != rule.port_range_min else "")
-        if rule.port_range_min is not None
-        else ""
-    )
+    ports = f" {rule.port_span()}" if rule.port_range_min is not None else ""
     if rule.remote_group_id:
         remote = t(lang, "r.from_group", group=rule.remote_group_id)
     elif rule.remote_ip_prefix:
