@@ -24,6 +24,8 @@ conflict and the exact command to restore by hand, unless forced).
 
 from __future__ import annotations
 
+import os
+
 from kostack.apply.engine_apply import ApplySteps
 from kostack.apply.engine_base import (
     ALREADY,
@@ -38,7 +40,6 @@ from kostack.apply.engine_base import (
     EventHook,
     RunReport,
     Step,
-    _pid,
     _Stop,
 )
 from kostack.apply.engine_undo import UndoSteps
@@ -75,7 +76,7 @@ class Runner(ApplySteps, UndoSteps):
 
     def run(self, mode: str) -> RunReport:
         """Carry out every automatic action not yet done (apply and resume alike)."""
-        self.journal.append({"type": "run", "mode": mode, "pid": _pid()})
+        self.journal.append({"type": "run", "mode": mode, "pid": os.getpid()})
         logs = self.journal.logs()
         self._init_expected(logs)
         steps: list[Step] = []
@@ -90,14 +91,7 @@ class Runner(ApplySteps, UndoSteps):
                 try:
                     steps.append(self._apply(action, log))
                 except _Stop as stop:
-                    steps.append(
-                        self._result(
-                            action,
-                            stop.outcome,
-                            stop.explained.line,
-                            error=stop.problem,
-                        )
-                    )
+                    steps.append(self._stopped(action, stop))
                     applied = [self.plan.action(s.action_id) for s in steps if s.outcome == APPLIED]
                     problems.append(with_applied(stop.explained, applied, self.jpath))
                     status = "stopped"
@@ -142,7 +136,7 @@ class Runner(ApplySteps, UndoSteps):
 
     def rollback(self, *, force: bool = False) -> RunReport:
         """Restore every object this journal's runs changed, newest first."""
-        self.journal.append({"type": "run", "mode": "rollback", "pid": _pid(), "force": force})
+        self.journal.append({"type": "run", "mode": "rollback", "pid": os.getpid(), "force": force})
         logs = self.journal.logs()
         started = sorted(
             (log for log in logs.values() if log.started),
@@ -168,15 +162,7 @@ class Runner(ApplySteps, UndoSteps):
                 try:
                     steps.append(self._undo(action, log, force))
                 except _Stop as stop:
-                    steps.append(
-                        self._result(
-                            action,
-                            stop.outcome,
-                            stop.explained.line,
-                            phase="undo",
-                            error=stop.problem,
-                        )
-                    )
+                    steps.append(self._stopped(action, stop, "undo"))
                     problems.append(stop.explained)
         except KeyboardInterrupt:
             raise self._interrupted("rollback", steps) from None

@@ -16,8 +16,7 @@ from kostack.apply.engine_base import (
     Step,
     _before_routes,
     _before_rule_ids,
-    _group_after,
-    _group_before,
+    _group_state,
     _port_state,
     _router_state,
     _Stop,
@@ -113,12 +112,12 @@ class ApplySteps(RunnerBase):
         if match is not None:
             if before_ids is not None and match.id not in before_ids:
                 return self._rule_seen(action, group, match.id)
-            self._intent(action, _group_before(group))
+            self._intent(action, _group_state(group))
             return self._result(
                 action,
                 ALREADY,
                 f"rule {match.id} already admits it",
-                after=_group_after(group),
+                after=_group_state(group),
                 existing_rule_id=match.id,
             )
         expected = self.expected_group_rev.get(gid, action.precondition.revision_number)
@@ -127,7 +126,7 @@ class ApplySteps(RunnerBase):
                 FAILED,
                 changed_since_planning(action.target, expected, group.revision_number, self.jpath),
             )
-        self._intent(action, _group_before(group))
+        self._intent(action, _group_state(group))
         before = {r.id for r in group.rules}
         rule_id, problem, ambiguous = self._attempt(lambda: self.n.create_rule(gid, action.rule))  # type: ignore[arg-type]  # asserted above
         if problem is None:
@@ -144,7 +143,7 @@ class ApplySteps(RunnerBase):
                     action,
                     ALREADY,
                     f"another client created the same rule {found.id}",
-                    after=_group_after(now),
+                    after=_group_state(now),
                     existing_rule_id=found.id,
                 )
         raise _Stop(FAILED, explain(problem, action, self.jpath), problem)
@@ -156,7 +155,7 @@ class ApplySteps(RunnerBase):
             action,
             APPLIED,
             "confirmed by re-reading the group",
-            after=_group_after(group),
+            after=_group_state(group),
             created_rule_id=rule_id,
         )
 

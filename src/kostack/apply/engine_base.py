@@ -159,6 +159,12 @@ class RunnerBase:
         self._emit(Event(phase, "result", action, outcome, message))
         return Step(action.id, outcome, message)
 
+    def _stopped(self, action: Action, stop: _Stop, phase: str = "apply") -> Step:
+        """Journal the action as ``stop`` ended it."""
+        return self._result(
+            action, stop.outcome, stop.explained.line, phase=phase, error=stop.problem
+        )
+
     def _read(
         self,
         fn: Callable[[], Any],
@@ -193,25 +199,15 @@ class RunnerBase:
                 self.sleep(self.backoff_s * attempt)
 
 
-def _pid() -> int:
-    import os
-
-    return os.getpid()
-
-
 def _port_state(state: PortState) -> dict[str, Any]:
     return {"revision_number": state.revision_number, "fields": state.fields.as_dict()}
 
 
-def _group_before(group: GroupState) -> dict[str, Any]:
+def _group_state(group: GroupState) -> dict[str, Any]:
     return {
         "revision_number": group.revision_number,
         "rule_ids": sorted(r.id for r in group.rules),
     }
-
-
-def _group_after(group: GroupState) -> dict[str, Any]:
-    return _group_before(group)
 
 
 def _router_state(router: RouterState) -> dict[str, Any]:

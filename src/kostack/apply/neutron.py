@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from kostack.collect._os_connection import api_timeout
 from kostack.deadline import GRACE_S, DeadlineExceeded, Worker, within
 from kostack.errors import KostackError
 from kostack.plan.model import Pair, PortFields, Route, Rule
@@ -151,14 +152,6 @@ def _problem(exc: BaseException) -> NeutronProblem:
     raise exc
 
 
-def _api_timeout(conn: Any) -> float:
-    config = getattr(getattr(conn, "config", None), "config", None) or {}
-    try:
-        return float(config.get("api_timeout") or 30.0)
-    except (TypeError, ValueError):
-        return 30.0
-
-
 def _pairs(raw: Iterable[Any], mac: str) -> tuple[Pair, ...]:
     out = []
     for p in raw or ():
@@ -201,7 +194,7 @@ class Neutron:
 
     def __init__(self, conn: Any, *, timeout_s: float | None = None) -> None:
         self._conn = conn
-        self.timeout_s = timeout_s or _api_timeout(conn)
+        self.timeout_s = timeout_s or api_timeout(conn)
         self.pending: Worker | None = None
 
     @property

@@ -51,7 +51,7 @@ from kostack.apply.release_journal import (
     read_journal,
 )
 from kostack.apply.release_result import ApplyResult, StepResult
-from kostack.apply.release_steps import REQUEST_DEADLINE_S, ReleaseSteps
+from kostack.apply.release_steps import REQUEST_DEADLINE_S, ReleaseSteps, _unless_gone
 from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
@@ -237,13 +237,8 @@ class Reinstaller(ReleaseSteps):
         out = []
         for pvc in plan.retained_volumes:
             assert pvc.volume is not None
-            try:
-                pv = self.core.read_persistent_volume(pvc.volume)
-            except ApiException as exc:
-                if exc.status == 404:
-                    continue
-                raise
-            if pv.spec.persistent_volume_reclaim_policy != "Retain":
+            pv = _unless_gone(self.core.read_persistent_volume, pvc.volume)
+            if pv is None or pv.spec.persistent_volume_reclaim_policy != "Retain":
                 continue
             out.append(
                 {

@@ -59,14 +59,11 @@ class ReleaseSteps:
 
     def _retain(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name = action.target.name
-        try:
-            pv = self.core.read_persistent_volume(name)
-        except ApiException as exc:
-            if exc.status == 404:
-                return StepResult(
-                    action, "failed", f"PersistentVolume {name} is gone: its data cannot be kept"
-                )
-            raise
+        pv = _unless_gone(self.core.read_persistent_volume, name)
+        if pv is None:
+            return StepResult(
+                action, "failed", f"PersistentVolume {name} is gone: its data cannot be kept"
+            )
         policy = pv.spec.persistent_volume_reclaim_policy
         if policy == "Retain":
             return StepResult(action, "already", "reclaim policy is already Retain")
@@ -148,12 +145,9 @@ class ReleaseSteps:
     def _delete_pvc(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         started = self.clock()
-        try:
-            pvc = self.core.read_namespaced_persistent_volume_claim(name, namespace)
-        except ApiException as exc:
-            if exc.status == 404:
-                return StepResult(action, "already", "already gone")
-            raise
+        pvc = _unless_gone(self.core.read_namespaced_persistent_volume_claim, name, namespace)
+        if pvc is None:
+            return StepResult(action, "already", "already gone")
         pre = action.precondition
         if pre is not None and pre.uid and pvc.metadata.uid != pre.uid:
             return StepResult(
@@ -196,25 +190,20 @@ class ReleaseSteps:
         volume = action.param("volume")
         kept = ""
         if volume:
-            try:
-                pv = self.core.read_persistent_volume(volume)
-                kept = f"; volume {volume} is {pv.status.phase} with reclaim {pv.spec.persistent_volume_reclaim_policy}"
-            except ApiException as exc:
-                if exc.status != 404:
-                    raise
+            pv = _unless_gone(self.core.read_persistent_volume, volume)
+            if pv is None:
                 kept = f"; volume {volume} was deleted with it"
+            else:
+                kept = f"; volume {volume} is {pv.status.phase} with reclaim {pv.spec.persistent_volume_reclaim_policy}"
         return StepResult(action, "applied", f"deleted and gone{kept}")
 
     def _wait_gone(self, name: str, namespace: str, budget: float) -> bool:
         """Watch one claim until it is deleted (or `budget` seconds pass)."""
         deadline = self.clock() + max(budget, 1.0)
         while True:
-            try:
-                pvc = self.core.read_namespaced_persistent_volume_claim(name, namespace)
-            except ApiException as exc:
-                if exc.status == 404:
-                    return True
-                raise
+            pvc = _unless_gone(self.core.read_namespaced_persistent_volume_claim, name, namespace)
+            if pvc is None:
+                return True
             remaining = deadline - self.clock()
             if remaining <= 0:
                 return False
@@ -245,23 +234,18 @@ class ReleaseSteps:
 
     def _install(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
-        try:
-            if self._release_secrets(name, namespace):
-                return StepResult(
-                    action, "refused", f"a release {name} exists in {namespace} again; plan again"
-                )
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
+        if _unless_gone(self._release_secrets, name, namespace):
+            return StepResult(
+                action, "refused", f"a release {name} exists in {namespace} again; plan again"
+            )
         for pvc in plan.pvcs:
             if pvc.namespace != namespace:
                 continue
-            try:
-                self.core.read_namespaced_persistent_volume_claim(pvc.name, namespace)
-            except ApiException as exc:
-                if exc.status == 404:
-                    continue
-                raise
+            if (
+                _unless_gone(self.core.read_namespaced_persistent_volume_claim, pvc.name, namespace)
+                is None
+            ):
+                continue
             return StepResult(
                 action, "refused", f"{pvc.key} still exists: the install would bind it"
             )
@@ -331,6 +315,16 @@ class ReleaseSteps:
                         return [pod.metadata.name], [pod]
             finally:
                 watch.stop()
+
+
+def _unless_gone(read: Callable[..., Any], *args: str) -> Any:
+    """``read(*args)``, or None when the object is not there (HTTP 404)."""
+    try:
+        return read(*args)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 def _is_ready(pod: Any) -> bool:

@@ -131,11 +131,10 @@ class Builder:
             if port is None:
                 return False
             item = self.disable.get(port.id)
+            new = item is None
             if item is None:
                 item = self.disable[port.id] = _PortItem(port, r.target_name)
-                item.fixes.add(key, reason)
-                return True
-            return item.fixes.add(key, reason)
+            return item.fixes.add(key, reason) or new
         if r.op == "add-sg-rule":
             return self._add_rule(r, key, reason)
         if r.op == "add-router-route":

@@ -180,14 +180,32 @@ class Rule:
             "description": self.description,
         }
 
+    def cli_options(self, remote_group: str | None = None) -> list[str]:
+        """The rule as `openstack security group rule create` options (the group not included);
+        ``remote_group`` names the remote group in the command instead of its id."""
+        args = [f"--{self.direction}", "--ethertype", self.ethertype]
+        args += ["--protocol", self.protocol or "any"]
+        if self.port_range_min is not None:
+            args += ["--dst-port", self.port_span(":")]
+        if self.remote_group_id:
+            group = self.remote_group_id if remote_group is None else remote_group
+            args += ["--remote-group", group]
+        elif self.remote_ip_prefix:
+            args += ["--remote-ip", self.remote_ip_prefix]
+        if self.description:
+            args += ["--description", self.description]
+        return args
+
+    def port_span(self, sep: str = "-") -> str:
+        """The destination ports: "6443", or "2379-2380" (``sep`` between); "" for every port."""
+        lo, hi = self.port_range_min, self.port_range_max
+        if lo is None:
+            return ""
+        return f"{lo}{sep}{hi}" if hi not in (None, lo) else str(lo)
+
     def text(self) -> str:
         proto = self.protocol or "any protocol"
-        ports = ""
-        if self.port_range_min is not None:
-            hi = self.port_range_max
-            ports = f" {self.port_range_min}" + (
-                f"-{hi}" if hi is not None and hi != self.port_range_min else ""
-            )
+        ports = f" {self.port_span()}" if self.port_range_min is not None else ""
         if self.remote_group_id:
             remote = f"from remote group {self.remote_group_id}"
         elif self.remote_ip_prefix:

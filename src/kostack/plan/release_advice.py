@@ -124,7 +124,8 @@ def chart_reference(release: HelmRelease) -> str:
     return f"<REPO>/{release.chart}" if release.chart else "<CHART>"
 
 
-def _newest(releases: tuple[HelmRelease, ...]) -> dict[tuple[str, str], HelmRelease]:
+def newest_releases(releases: tuple[HelmRelease, ...]) -> dict[tuple[str, str], HelmRelease]:
+    """Each release's newest record, by (namespace, name)."""
     out: dict[tuple[str, str], HelmRelease] = {}
     for release in releases:
         key = (release.namespace, release.name)
@@ -142,7 +143,7 @@ def failed_releases(report: ReleaseReport) -> tuple[FailedRelease, ...]:
     for f in report.failing():
         failing[(f.extra.get("release_namespace"), f.extra.get("release"))].append(f)
     out = []
-    for key, release in sorted(_newest(helm.releases).items()):
+    for key, release in sorted(newest_releases(helm.releases).items()):
         if release.status == "uninstalled":
             continue
         why = tuple(

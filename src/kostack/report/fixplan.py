@@ -65,13 +65,7 @@ def rule_text(rule: Rule, lang: str) -> str:
     if lang == "en":
         return rule.text()
     proto = rule.protocol or t(lang, "r.any_protocol")
-    hi = rule.port_range_max
-    ports = (
-        f" {rule.port_range_min}"
-        + (f"-{hi}" if hi is not None and hi != rule.port_range_min else "")
-        if rule.port_range_min is not None
-        else ""
-    )
+    ports = f" {rule.port_span()}" if rule.port_range_min is not None else ""
     if rule.remote_group_id:
         remote = t(lang, "r.from_group", group=rule.remote_group_id)
     elif rule.remote_ip_prefix:
@@ -319,27 +313,6 @@ def _comment(text: str) -> str:
     return comment(text)
 
 
-def _rule_args(action: Action) -> list[str]:
-    rule = action.rule
-    assert rule is not None
-    args = [f"--{rule.direction}", "--ethertype", rule.ethertype]
-    args += ["--protocol", rule.protocol or "any"]
-    if rule.port_range_min is not None:
-        hi = rule.port_range_max
-        args += [
-            "--dst-port",
-            f"{rule.port_range_min}"
-            + (f":{hi}" if hi is not None and hi != rule.port_range_min else ""),
-        ]
-    if rule.remote_group_id:
-        args += ["--remote-group", rule.remote_group_id]
-    elif rule.remote_ip_prefix:
-        args += ["--remote-ip", rule.remote_ip_prefix]
-    if rule.description:
-        args += ["--description", rule.description]
-    return args
-
-
 def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
     """A reviewable, idempotent bash script of `openstack` CLI commands for the plan.
 
@@ -423,7 +396,9 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
         )
     elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
         lines.append(_comment(t(lang, "s.undo.rule")))
-        lines.append(render(["kostack_add_rule", tg.id, action.rule.text(), *_rule_args(action)]))
+        lines.append(
+            render(["kostack_add_rule", tg.id, action.rule.text(), *action.rule.cli_options()])
+        )
     elif action.operation == Operation.ADD_ROUTER_ROUTES:
         undo = ["openstack", "router", "remove", "route"]
         for r in action.routes:

@@ -14,13 +14,8 @@ from __future__ import annotations
 
 from kostack.report.i18n import t
 from kostack.report.incident import CommandGroup, IncidentReport, status_label
-from kostack.report.incident_model import (
-    FLOW_COLUMNS,
-    PORT_COLUMNS,
-    PROBE_COLUMNS,
-    CauseSection,
-)
-from kostack.report.markup import DATA_TICK, Marked, alike, code, concat, mt, plain
+from kostack.report.incident_model import PORT_COLUMNS, CauseSection
+from kostack.report.markup import DATA_TICK, Marked, mt, plain
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
 from kostack.shell import comment
@@ -318,38 +313,11 @@ def _applied(report: IncidentReport, lang: str) -> list[str]:
 
 def _checks_table(report: IncidentReport, lang: str) -> str:
     """The probes run (or else the flows judged) as a table."""
-    if report.probes:
-        return _table(
-            [t(lang, key) for key in PROBE_COLUMNS],
-            [
-                (
-                    "ok" if p.ok else ("fail" if p.ok is False else ""),
-                    [
-                        code(p.command),
-                        alike(p.source, p.count, lang),
-                        p.verdict,
-                        p.meaning,
-                        p.detail,
-                    ],
-                )
-                for p in report.probes
-            ],
-        )
-    if report.flows:
-        return _table(
-            [t(lang, key) for key in FLOW_COLUMNS],
-            [
-                (
-                    "ok" if f.ok else "fail",
-                    [
-                        f.kind,
-                        concat(alike(f.flow, f.count, lang)),
-                        f.verdict,
-                        f.where,
-                        f.detail,
-                    ],
-                )
-                for f in report.flows
-            ],
-        )
-    return f"<p>{inline(mt(lang, 'rep.l.no_flows'))}</p>"
+    checked = report.checked()
+    if checked is None:
+        return f"<p>{inline(mt(lang, 'rep.l.no_flows'))}</p>"
+    columns, rows = checked
+    return _table(
+        [t(lang, key) for key in columns],
+        [("ok" if ok else ("fail" if ok is False else ""), cells) for ok, cells in rows],
+    )

@@ -15,7 +15,7 @@ from kostack.analyze.findings import Finding
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import ProbeObservation, Snapshot
 from kostack.report.i18n import MESSAGES
-from kostack.report.markup import Marked, concat, marked, mt
+from kostack.report.markup import Marked, alike, code, concat, marked, mt
 from kostack.report.topology_svg import Picture
 
 SYSTEM_NAMESPACES = frozenset(
@@ -166,6 +166,39 @@ class IncidentReport:
             ("rep.l.undecided", self.undecided),
             ("rep.l.gaps", self.gaps),
         )
+
+    def checked(self) -> tuple[tuple[str, ...], list[tuple[bool | None, list[str]]]] | None:
+        """The probes that ran, else the flows the model traced, as a table: its column keys,
+        and each row's outcome (None: neither) and cells; None when there is neither."""
+        if self.probes:
+            return PROBE_COLUMNS, [
+                (
+                    p.ok,
+                    [
+                        code(p.command),
+                        alike(p.source, p.count, self.lang),
+                        p.verdict,
+                        p.meaning,
+                        p.detail,
+                    ],
+                )
+                for p in self.probes
+            ]
+        if self.flows:
+            return FLOW_COLUMNS, [
+                (
+                    f.ok,
+                    [
+                        f.kind,
+                        concat(alike(f.flow, f.count, self.lang)),
+                        f.verdict,
+                        f.where,
+                        f.detail,
+                    ],
+                )
+                for f in self.flows
+            ]
+        return None
 
 
 # --------------------------------------------------------------------------- helpers

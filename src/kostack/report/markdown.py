@@ -22,8 +22,8 @@ from kostack.report.incident import (
     IncidentReport,
     status_label,
 )
-from kostack.report.incident_model import FLOW_COLUMNS, PORT_COLUMNS, PROBE_COLUMNS
-from kostack.report.markup import DATA_TICK, Marked, alike, code, concat, mt, plain
+from kostack.report.incident_model import PORT_COLUMNS
+from kostack.report.markup import DATA_TICK, Marked, code, mt, plain
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, visible
 
@@ -86,17 +86,15 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
-def _status(lang: str, status: str) -> str:
-    return status_label(lang, status)
-
-
 def _commands(group: CommandGroup, lang: str) -> list[str]:
     out = [f"### {md_inline(group.title)}", ""]
     if group.note:
         out += [md_inline(group.note), ""]
     lines = []
     for c in group.commands:
-        said = ", ".join(plain(x) for x in (c.note, _status(lang, c.status), c.error, c.time) if x)
+        said = ", ".join(
+            plain(x) for x in (c.note, status_label(lang, c.status), c.error, c.time) if x
+        )
         lines.append(c.command + (f"   {comment(said)}" if said else ""))
     if group.more:
         lines.append(comment(plain(mt(lang, group.more_key, n=group.more))))
@@ -168,23 +166,11 @@ def _root_causes(report: IncidentReport, lang: str) -> list[str]:
 
 def _checked_table(report: IncidentReport, lang: str) -> list[str]:
     """The probes that ran, else the flows the model traced, else a line saying none."""
-    if report.probes:
-        return _table(
-            [t(lang, key) for key in PROBE_COLUMNS],
-            [
-                [code(p.command), alike(p.source, p.count, lang), p.verdict, p.meaning, p.detail]
-                for p in report.probes
-            ],
-        )
-    if report.flows:
-        return _table(
-            [t(lang, key) for key in FLOW_COLUMNS],
-            [
-                [f.kind, concat(alike(f.flow, f.count, lang)), f.verdict, f.where, f.detail]
-                for f in report.flows
-            ],
-        )
-    return [md_inline(mt(lang, "rep.l.no_flows"))]
+    checked = report.checked()
+    if checked is None:
+        return [md_inline(mt(lang, "rep.l.no_flows"))]
+    columns, rows = checked
+    return _table([t(lang, key) for key in columns], [cells for _ok, cells in rows])
 
 
 def _checked(report: IncidentReport, lang: str) -> list[str]:
@@ -215,7 +201,7 @@ def _applied(report: IncidentReport, lang: str) -> list[str]:
                 [
                     c.time,
                     code(c.command),
-                    _status(lang, c.status) + (f": {c.error}" if c.error else ""),
+                    status_label(lang, c.status) + (f": {c.error}" if c.error else ""),
                 ]
                 for c in report.applied
             ],

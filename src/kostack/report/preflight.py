@@ -24,12 +24,7 @@ __all__ = ["preflight_dict", "render_commands", "render_terraform", "render_text
 
 def _rule_text(rule: Rule, group: str, lang: str = "en") -> str:
     proto = rule.protocol or t(lang, "any")
-    ports = ""
-    if rule.port_range_min is not None:
-        hi = rule.port_range_max
-        ports = f" {rule.port_range_min}" + (
-            f"-{hi}" if hi not in (None, rule.port_range_min) else ""
-        )
+    ports = f" {rule.port_span()}" if rule.port_range_min is not None else ""
     remote = (
         t(lang, "from_prefix", prefix=rule.remote_ip_prefix)
         if rule.remote_ip_prefix

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from kostack.plan.model import Rule
 from kostack.plan.preflight import (
     PLANNED_NETWORK_ID,
     PLANNED_ROUTER_ID,
@@ -51,25 +50,6 @@ def _fixed_ips(port: PortPlan) -> tuple[tuple[str, str, str], ...]:
 
 
 # --------------------------------------------------------------------------- openstack CLI
-
-
-def _cli_rule(rule: Rule, group: str) -> list[str]:
-    args = ["openstack", "security", "group", "rule", "create", f"--{rule.direction}"]
-    args += ["--ethertype", rule.ethertype, "--protocol", rule.protocol or "any"]
-    if rule.port_range_min is not None:
-        hi = rule.port_range_max
-        args += [
-            "--dst-port",
-            f"{rule.port_range_min}" + (f":{hi}" if hi not in (None, rule.port_range_min) else ""),
-        ]
-    if rule.remote_ip_prefix:
-        args += ["--remote-ip", rule.remote_ip_prefix]
-    else:
-        args += ["--remote-group", group]
-    if rule.description:
-        args += ["--description", rule.description]
-    args.append(group)
-    return args
 
 
 def _cli_port(result: PreflightResult, port: PortPlan, group: str, network: Arg) -> str | None:
@@ -160,7 +140,8 @@ def render_commands(result: PreflightResult, lang: str = "en") -> str:
             )
         )
     for needed in result.rules:
-        lines.append(render(_cli_rule(needed.rule, group)))
+        create = ["openstack", "security", "group", "rule", "create"]
+        lines.append(render([*create, *needed.rule.cli_options(group), group]))
     for port in result.ports:
         line = _cli_port(result, port, group, network)
         if line is not None:

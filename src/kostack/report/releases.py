@@ -18,8 +18,13 @@ from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding
 from kostack.analyze.release_checks import ReleaseReport, check_releases
 from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.model.snapshot import HelmRelease, PersistentVolumeClaim, Snapshot
-from kostack.plan.release_advice import ReinstallAdvice, failed_releases, reinstall_advice
+from kostack.model.snapshot import PersistentVolumeClaim, Snapshot
+from kostack.plan.release_advice import (
+    ReinstallAdvice,
+    failed_releases,
+    newest_releases,
+    reinstall_advice,
+)
 
 
 @dataclass(frozen=True)
@@ -78,16 +83,6 @@ def _own_claims(report: ReleaseReport) -> dict[tuple[str, str], tuple[PvcClaim, 
     }
 
 
-def _records(snapshot: Snapshot) -> dict[tuple[str, str], HelmRelease]:
-    helm = snapshot.helm
-    out: dict[tuple[str, str], HelmRelease] = {}
-    for release in (helm.releases if helm else None) or ():
-        key = (release.namespace, release.name)
-        if key not in out or release.revision > out[key].revision:
-            out[key] = release
-    return out
-
-
 def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[ReleaseTrouble, ...]:
     """The releases the incident concerns, by namespace and name, failed ones first.
 
@@ -118,7 +113,7 @@ def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[R
             for pvc in a.plan.pvcs:
                 deleted_by.setdefault(pvc.key, owner)
     failed_keys = {fr.key for fr in failed_releases(report)}
-    records = _records(snapshot)
+    records = newest_releases(snapshot.helm.releases)
     own_claims = _own_claims(report)
     out = []
     for key in sorted(grouped):

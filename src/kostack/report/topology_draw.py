@@ -88,15 +88,7 @@ def _outside(svg: _Svg, pic: Picture, lay: Layout, lang: str) -> str:
         f'fill="#f6f8fa" stroke="{MUTED}"/>'
     )
     svg.text(ext_x, ext_y + 18, _fit(outside_label, 320), anchor="middle", weight="bold")
-    svg.text(
-        ext_x,
-        ext_y + 35,
-        _fit(router_label, 320, 11),
-        anchor="middle",
-        size=11,
-        fill=MUTED,
-        full=router_label,
-    )
+    svg.text(ext_x, ext_y + 35, router_label, fit=320, anchor="middle", size=11, fill=MUTED)
     return router_label
 
 
@@ -126,14 +118,7 @@ def _subnets(svg: _Svg, pic: Picture, lay: Layout, lang: str, router_label: str)
             caption = t(lang, "pic.subnet", cidr=sn.cidr, network=sn.network or "?", mtu=mtu)
             if sn.name:
                 caption += f" ({sn.name})"
-            svg.text(
-                left + 8,
-                bottom - 8,
-                _fit(caption, right - left - 16, 11),
-                size=11,
-                fill=MUTED,
-                full=caption,
-            )
+            svg.text(left + 8, bottom - 8, caption, fit=right - left - 16, size=11, fill=MUTED)
 
 
 def _flow_lines(svg: _Svg, lay: Layout, lang: str, used: set[str]) -> dict[str, list[PicFlow]]:
@@ -171,7 +156,8 @@ def _flow_lines(svg: _Svg, lay: Layout, lang: str, used: set[str]) -> dict[str, 
                 svg.text(
                     mid[0],
                     mid[1] - 14,
-                    _fit(f"{worst.reason}: {', '.join(kinds)}", NODE_W, 11),
+                    f"{worst.reason}: {', '.join(kinds)}",
+                    fit=NODE_W,
                     anchor="middle",
                     size=11,
                     fill=RED,
@@ -267,14 +253,8 @@ def _port(svg: _Svg, node: PicNode, lay: Layout, lang: str, red: bool) -> float:
             f"<title>{_e(tip)}</title></rect>"
         )
         short = node.port_short
-        svg.text(
-            cx,
-            py + 15,
-            _fit(t(lang, "pic.port", id=short), PORT_W - 6, 11),
-            anchor="middle",
-            size=11,
-            full=tip,
-        )
+        label = t(lang, "pic.port", id=short)
+        svg.text(cx, py + 15, label, fit=PORT_W - 6, anchor="middle", size=11, full=tip)
         if node.port_security is False:
             svg.text(cx + PORT_W / 2 + 4, py + 15, t(lang, "pic.ps_off"), size=10, fill=MUTED)
     else:
@@ -321,22 +301,16 @@ def _drops(
     svg.text(
         cx,
         label_y,
-        _fit(reasons, NODE_W, 12),
+        reasons,
+        fit=NODE_W,
         anchor="middle",
         size=12,
         fill=RED,
         weight="bold",
         full=tip,
     )
-    svg.text(
-        cx,
-        label_y + 15,
-        _fit(", ".join(kinds), NODE_W, 11),
-        anchor="middle",
-        size=11,
-        fill=RED,
-        full=tip,
-    )
+    kinds_text = ", ".join(kinds)
+    svg.text(cx, label_y + 15, kinds_text, fit=NODE_W, anchor="middle", size=11, fill=RED, full=tip)
 
 
 def _legend(svg: _Svg, pic: Picture, lay: Layout, lang: str, used: set[str]) -> None:
@@ -370,6 +344,4 @@ def _legend(svg: _Svg, pic: Picture, lay: Layout, lang: str, used: set[str]) -> 
         note = t(lang, "pic.aggregated", total=pic.total_nodes, boxes=len(pic.nodes))
         if pic.hidden_nodes:
             note += " " + t(lang, "pic.hidden", n=pic.hidden_nodes)
-    svg.text(
-        MARGIN, ly + 28, _fit(note, lay.width - 2 * MARGIN, 11), size=11, fill=MUTED, full=note
-    )
+    svg.text(MARGIN, ly + 28, note, fit=lay.width - 2 * MARGIN, size=11, fill=MUTED)

@@ -27,7 +27,6 @@ from kostack.report.topology_svg_kit import (
     MUTED,
     RED,
     _e,
-    _fit,
     _flow_style,
     _Svg,
 )
@@ -134,15 +133,8 @@ def draw_lanes(svg: _Svg, pic: Picture, top: float, width: int, lang: str, used:
     tips = {"port": t(lang, "lane.hop.port_tip"), "far": t(lang, "lane.hop.far_tip")}
     for x, hop in zip(xs, HOPS, strict=True):
         label = t(lang, f"lane.hop.{hop}")
-        svg.text(
-            x,
-            40,
-            _fit(label, 120, 11),
-            anchor="middle",
-            size=11,
-            fill=MUTED,
-            full=tips.get(hop, label),
-        )
+        tip = tips.get(hop, label)
+        svg.text(x, 40, label, fit=120, anchor="middle", size=11, fill=MUTED, full=tip)
     router = t(lang, "lane.router", name=pic.router) if pic.router else ""
     for i, lane in enumerate(lanes):
         _lane(svg, lane, xs, LANE_HEAD + LANE_H * i + 14, width, lang, router, used)
@@ -169,7 +161,7 @@ def _lane(
         if lane.count == 1
         else t(lang, "lane.flows", kind=kind, n=f"{lane.count:,}")
     )
-    svg.text(MARGIN, y + 4, _fit(name, LABEL_W, 12), size=12, weight="bold", full=name)
+    svg.text(MARGIN, y + 4, name, fit=LABEL_W, size=12, weight="bold")
     end = lane.hop if lane.outcome != "ok" else len(HOPS) - 1
     colour = {"ok": GREEN, "unknown": GREY, "fail": RED}[lane.outcome]
     used.add(lane.outcome)
@@ -207,11 +199,9 @@ def _lane(
         svg.cross(xs[end], y, r=7, label=explained, cls="lane-drop")
     # why, under the line: where it dies (and on how many ports), then the rule's words
     room = width - MARGIN - xs[0]
-    svg.text(
-        xs[0], y + 17, _fit(head, room, 11), size=11, fill=colour, weight="bold", full=explained
-    )
+    svg.text(xs[0], y + 17, head, fit=room, size=11, fill=colour, weight="bold", full=explained)
     if detail:
-        svg.text(xs[0], y + 31, _fit(detail, room, 11), size=11, fill=colour, full=explained)
+        svg.text(xs[0], y + 31, detail, fit=room, size=11, fill=colour, full=explained)
 
 
 def _explanation(lane: Lane, lang: str) -> tuple[str, str]:

@@ -100,7 +100,13 @@ class _Svg:
         weight: str = "normal",
         fill: str = INK,
         full: str | None = None,
+        fit: float | None = None,
     ) -> None:
+        """``text`` at (x, y); ``full`` is its title (shown on hover) when it says more. With
+        ``fit``, ``text`` is cut to that many pixels, and its whole (unless ``full``) is the title."""
+        if fit is not None:
+            full = text if full is None else full
+            text = _fit(text, fit, size)
         title = f"<title>{_e(full)}</title>" if full is not None and full != text else ""
         # a white halo keeps labels legible where lines cross them
         self.add(
