@@ -127,7 +127,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # checksdedup, opsdedup: LBCheck for the lb-* findings, cluster_finding, shared hop builders,
 # guard/watch metrics base, one --egress-target parser, fields nothing read), beside Korean
 # for the CNI's mode and release check's errors (+~120): 74,512 measured; budget = that + 60.
-SHIPPED_LINES_BUDGET = 74_572
+# 74,572 -> 74,305: commands quoted in sentences (shell.as_code) and a second consolidation round
+# (branches analyzededup2, labdedup2, reportplandedup: one @when_collected start for the network
+# and release checks, the CNI readers' shared unread/version code, StatePaths.spawn, one nft table
+# opening, Rule.cli_options/port_span, IncidentReport.checked): 74,245 measured; budget = that + 60.
+SHIPPED_LINES_BUDGET = 74_305
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
