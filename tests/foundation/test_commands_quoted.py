@@ -41,33 +41,39 @@ COMMAND_FIELDS = re.compile(r"^(command|commands|cmd|again|undo|rollback|apply|r
 
 
 def _templates() -> dict[str, dict[str, str]]:
-    """Every message template: key -> language -> template."""
+    """Every message template: key -> language -> template; a table's key is named
+    "module.TABLE:key" (guard and watch each have a "hint.extra")."""
     for module in pkgutil.walk_packages(kostack.__path__, "kostack."):
         importlib.import_module(module.name)
     templates: dict[str, dict[str, str]] = {k: dict(v) for k, v in CATALOG.items()}
-    for tables in _language_tables():
+    for where, tables in _language_tables():
         for lang, table in tables.items():
             for key, template in table.items():
                 if isinstance(template, str):
-                    templates.setdefault(key, {})[lang] = template
+                    templates.setdefault(f"{where}:{key}", {})[lang] = template
     return templates
 
 
-def _language_tables() -> Iterator[dict[str, dict[str, object]]]:
-    """Every module-level table of the form {"en": {key: template}, "ko": {...}}."""
+def _language_tables() -> Iterator[tuple[str, dict[str, dict[str, object]]]]:
+    """Every module-level table of the form {"en": {key: template}, "ko": {...}}, named."""
     for name, module in list(sys.modules.items()):
         if not name.startswith("kostack"):
             continue
-        for value in list(vars(module).values()):
+        for attribute, value in list(vars(module).items()):
             if isinstance(value, dict) and isinstance(value.get("en"), dict) and "ko" in value:
-                yield value
+                yield f"{name}.{attribute}", value
+
+
+def _key(name: str) -> str:
+    """The key a call passes: a table's key without the table's name."""
+    return name.rpartition(":")[2]
 
 
 # Comments of the scripts kostack writes (fix plan -o script, preflight's commands and Terraform):
 # there the command ends the line after its label ("# undo: openstack ..."), as a script's reader
 # copies it; backticks would only be in the way.
 SCRIPT_COMMENTS = {"s.undo", "s.undo.rule", "c.boot", "tf.has-port"}
-TEMPLATES = {k: v for k, v in _templates().items() if k not in SCRIPT_COMMENTS}
+TEMPLATES = {k: v for k, v in _templates().items() if _key(k) not in SCRIPT_COMMENTS}
 
 
 def _subcommands(group: click.Group) -> set[str]:
@@ -146,11 +152,13 @@ def test_a_command_placeholder_is_quoted_alike_in_every_language() -> None:
 
 
 def _needs_quoted_values() -> dict[str, set[str]]:
-    return {
-        key: fields
-        for key, languages in TEMPLATES.items()
-        if (fields := set().union(*(_unquoted_fields(t) for t in languages.values())))
-    }
+    """key -> the command placeholders that stand outside backticks in one of its templates."""
+    needs: dict[str, set[str]] = {}
+    for name, languages in TEMPLATES.items():
+        for template in languages.values():
+            if fields := _unquoted_fields(template):
+                needs.setdefault(_key(name), set()).update(fields)
+    return needs
 
 
 def _quoted_value(node: ast.expr) -> bool:
