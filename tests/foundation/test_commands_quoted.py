@@ -191,7 +191,7 @@ def _fills(keys: dict[str, set[str]]) -> Iterator[tuple[str, str, str, ast.expr]
 def test_a_command_outside_backticks_arrives_quoted() -> None:
     keys = _needs_quoted_values()
     seen = list(_fills(keys))
-    assert {key for _, key, _, _ in seen} >= {"fixrun.start", "lab.x.run", "lab.up.next"}
+    assert {key for _, key, _, _ in seen} >= {"lab.x.missing_commands", "lab.x.run", "lab.up.next"}
     bare = [
         f"{place} {key} {field}={ast.unparse(value)}"
         for place, key, field, value in seen

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from kostack.analyze.messages import CATALOG, Msg, register
 from kostack.apply.neutron import NeutronProblem, ProblemKind
 from kostack.plan.model import Action, Target
-from kostack.shell import as_code, render
+from kostack.shell import render
 
 register(
     {
@@ -179,9 +179,9 @@ register(
             "변경을 지키려고 복원하지 않았습니다",
         },
         "apply.hint.undo-conflict": {
-            "en": "restore it by hand: {command}; or run rollback with --force to write the "
+            "en": "restore it by hand: `{command}`; or run rollback with --force to write the "
             "recorded before-state anyway",
-            "ko": "직접 복원하세요: {command}. 또는 rollback을 --force와 함께 실행해 기록된 이전 "
+            "ko": "직접 복원하세요: `{command}`. 또는 rollback을 --force와 함께 실행해 기록된 이전 "
             "상태를 그대로 쓰세요",
         },
         "apply.applied.item": {"en": "{id} ({who})", "ko": "{id}({who})"},
@@ -258,7 +258,7 @@ def undo_conflict(port: str, name: str, command: str) -> Explained:
     """A port changed by someone else after kostack changed it: rollback leaves it."""
     return Explained(
         Msg("apply.err.undo-conflict", port=port, name=name),
-        Msg("apply.hint.undo-conflict", command=as_code(command)),
+        Msg("apply.hint.undo-conflict", command=command),
     )
 
 

@@ -34,7 +34,7 @@ from kostack.cli.fix_support import (
 from kostack.cli.interrupt_text import Msg
 from kostack.errors import ApplyError, ConfigError, ExitCode, KostackError
 from kostack.report.safe import terminal_safe
-from kostack.shell import as_code, render
+from kostack.shell import render
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.apply.engine import RunReport
@@ -156,7 +156,7 @@ def run_apply(ctx: click.Context, args: ApplyArgs, live: dict[str, Any]) -> int:
     plan = staged.plan
     if not args.yes and not _confirm(env, "apply", _question(env, plan)):
         again = render(["kostack", "fix", "apply", "--journal", str(jpath), "--yes"])
-        resume = say(env, "fixrun.dry_resume", command=as_code(again)) if staged.resuming else ""
+        resume = say(env, "fixrun.dry_resume", command=again) if staged.resuming else ""
         env.stdout.write("\n" + say(env, "fixrun.dry", resuming=resume) + "\n")
         return int(ExitCode.OK)
     neutron = _connect(env, live.get("os_cloud"), args.timeout_s, "fix apply")
@@ -291,8 +291,8 @@ def _apply(
             "fixrun.start",
             what=say(env, "fixrun.resuming_word" if staged.resuming else "fixrun.applying"),
             journal=str(journal.path),
-            resume=as_code(render(["kostack", "fix", "apply", "--journal", str(journal.path)])),
-            undo=as_code(render(["kostack", "fix", "rollback", str(journal.path)])),
+            resume=render(["kostack", "fix", "apply", "--journal", str(journal.path)]),
+            undo=render(["kostack", "fix", "rollback", str(journal.path)]),
         )
         env.stdout.write(terminal_safe(f"\n{start}\n"))
         env.activity = Msg("act.applying", next=_next_steps(journal.path))

@@ -37,10 +37,10 @@ register(
             "en": "Dry run: nothing was changed. Add --yes to apply{resuming}.",
             "ko": "시험 실행: 아무것도 변경하지 않았습니다. 적용하려면 --yes를 붙이세요{resuming}.",
         },
-        "fixrun.dry_resume": {"en": " ({command})", "ko": " ({command})"},
+        "fixrun.dry_resume": {"en": " (`{command}`)", "ko": " (`{command}`)"},
         "fixrun.start": {
-            "en": "{what} with journal {journal} (resume: {resume}; undo: {undo})",
-            "ko": "저널 {journal}에 기록하며 {what} (이어서 실행: {resume}; 되돌리기: {undo})",
+            "en": "{what} with journal {journal} (resume: `{resume}`; undo: `{undo}`)",
+            "ko": "저널 {journal}에 기록하며 {what} (이어서 실행: `{resume}`; 되돌리기: `{undo}`)",
         },
         "fixrun.applying": {"en": "Applying", "ko": "적용합니다"},
         "fixrun.resuming_word": {"en": "Resuming", "ko": "이어서 적용합니다"},

@@ -51,7 +51,7 @@ from kostack.probe.results import (
     parse_agent_output,
     skipped,
 )
-from kostack.shell import as_code, render
+from kostack.shell import render
 
 del _texts
 
@@ -535,7 +535,7 @@ def run_in_kubernetes(
                 # the namespace kostack made for this run: its own, nothing else's
                 Msg(
                     "probe.k8s.hint.leftovers",
-                    command=as_code(render(["kubectl", "delete", "namespace", run.namespace])),
+                    command=render(["kubectl", "delete", "namespace", run.namespace]),
                 ),
             )
             if round_ is not None:

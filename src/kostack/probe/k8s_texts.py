@@ -110,8 +110,8 @@ register(
             "ko": "kostack이 만든 것을 모두 삭제하지 못했습니다: {left}",
         },
         "probe.k8s.hint.leftovers": {
-            "en": "delete it by hand: {command}",
-            "ko": "직접 삭제하세요: {command}",
+            "en": "delete it by hand: `{command}`",
+            "ko": "직접 삭제하세요: `{command}`",
         },
         # kostack watch's probe agents (kostack.probe.agents_runner)
         "probe.agents.token": {
