@@ -40,10 +40,23 @@ def wait_cycles(watch: WatchProcess, n: int, timeout: float = 60.0) -> None:
     wait_for(f"{n} more successful cycles", lambda: cycles(watch) >= target, timeout)
 
 
-def assert_no_leak(before: dict[str, int], after: dict[str, int]) -> None:
-    assert after["threads"] <= before["threads"] + 1, (before, after)
-    assert after["fds"] <= before["fds"] + 2, (before, after)
-    assert after["rss_kb"] <= before["rss_kb"] * 1.10 + 4096, (before, after)
+def _within(before: dict[str, int], after: dict[str, int]) -> bool:
+    return (
+        after["threads"] <= before["threads"] + 1
+        and after["fds"] <= before["fds"] + 2
+        and after["rss_kb"] <= before["rss_kb"] * 1.10 + 4096
+    )
+
+
+def assert_no_leak(before: dict[str, int], pid: int) -> None:
+    """Threads, open files and memory back within bounds of ``before``. The test's own last
+    requests may still be finishing (a handler thread, its socket): a leak stays, those go,
+    so it waits up to 10 s for the process to settle before failing."""
+    try:
+        wait_for("the process to settle", lambda: _within(before, proc_stats(pid)), 10)
+    except AssertionError:
+        after = proc_stats(pid)
+        assert _within(before, after), (before, after)
 
 
 @pytest.fixture
@@ -137,7 +150,7 @@ def test_neutron_killed_and_restarted_during_watch(
         assert metric_value(exposition, "kostack_cycles_total", result="crashed") == 0
         assert (metric_value(exposition, "kostack_cycles_total", result="stale") or 0) >= 1
         assert metric_value(exposition, "kostack_verdict", verdict="root-causes") == 1
-        assert_no_leak(before, proc_stats(watch.pid))
+        assert_no_leak(before, watch.pid)
         transitions = [
             (t["key"], t["to"])
             for t in watch.status()["history"]["transitions"]
@@ -191,7 +204,7 @@ def test_api_server_down_slow_and_erroring(
         wait_cycles(watch, 5)
         exposition = watch.get("/metrics")[1]
         assert metric_value(exposition, "kostack_cycles_total", result="crashed") == 0
-        assert_no_leak(before, proc_stats(watch.pid))
+        assert_no_leak(before, watch.pid)
         status = watch.status()
         assert status["sources"]["kubernetes"]["up"] is True
     finally:
