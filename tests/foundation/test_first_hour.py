@@ -29,6 +29,12 @@ FIXED_PARTICLE = re.compile(
 KNOWN: set[str] = set()
 
 
+def collected_line(out: str) -> str:
+    """The "Collected ..." paragraph after the verdict, its wrapped lines joined again."""
+    lines = out.split("\n\n", 1)[0].splitlines()[1:]
+    return " ".join(line for line in lines if not line.startswith("  "))
+
+
 def _korean_templates() -> dict[str, str]:
     for info in pkgutil.walk_packages(kostack.__path__, "kostack."):
         importlib.import_module(info.name)
@@ -76,7 +82,7 @@ def test_the_scan_passes_a_spec_or_a_korean_word(text: str) -> None:
 def test_the_header_counts_one_security_group_in_the_singular() -> None:
     code, out = run_cli("diagnose", "--snapshot", str(EXAMPLES / "ipip-always-no-proto4.json"))
     assert code == 1, out
-    header = out.splitlines()[1]
+    header = collected_line(out)
     assert "4 node ports, 1 security group)" in header, header
     assert "(4 nodes," in header
 
@@ -87,7 +93,7 @@ def test_the_korean_header_puts_no_particle_after_the_project() -> None:
         "diagnose", "--snapshot", str(EXAMPLES / "seed-incident.json"), "--lang", "ko"
     )
     assert code == 1, out
-    header = out.splitlines()[1]
+    header = collected_line(out)
     assert "보안 그룹 2개), 클러스터 v1.33.5 (노드 4대," in header, header
 
 

@@ -12,12 +12,12 @@ or whole `export ...` lines).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from kostack.analyze.messages import Msg, register
 from kostack.cli.lab_errors import detail, problem
+from kostack.report.cells import pad
 from kostack.shell import as_code, render
 
 if TYPE_CHECKING:
@@ -182,12 +182,6 @@ def portsec_source(lang: str, source: str | None) -> str:
     if kind == "neutron":
         return say(lang, "lab.status.source_neutron", url=where)
     return source
-
-
-def pad(text: str, width: int) -> str:
-    """``text`` padded to ``width`` terminal columns (a Hangul syllable takes two)."""
-    wide = sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
-    return text + " " * max(0, width - len(text) - wide)
 
 
 def up_lines(lang: str, status: LabStatus, *, own_neutron: bool, same_lab: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 from kostack.analyze.messages import localize as L
 from kostack.plan.model import RootCauseRef, Rule
 from kostack.plan.preflight import PreflightResult
+from kostack.report.cells import cells, pad
 from kostack.report.preflight_scripts import (
     planned_network,
     render_commands,
@@ -111,9 +112,11 @@ def _text_group(result: PreflightResult, lang: str) -> list[str]:
         )
     else:
         out.append(t(lang, "group_new", group=spec.group_name))
-    for needed in result.rules:
+    texts = [_rule_text(needed.rule, spec.group_name, lang) for needed in result.rules]
+    width = max([32, *(cells(text) for text in texts)])
+    for needed, text in zip(result.rules, texts, strict=True):
         why = _rule_why(needed.slug, needed.why, lang)
-        out.append(f"    {_rule_text(needed.rule, spec.group_name, lang):<32} {why}")
+        out.append(f"    {pad(text, width)} {why}")
     if not result.rules:
         out.append(t(lang, "no_rules"))
     return out
@@ -132,7 +135,7 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
         )
         needs = t(lang, "pairs", pairs=pairs) if pairs else t(lang, "no_pairs")
         ips = ", ".join(ip for ip, _, _ in port.fixed_ips) or port.ip
-        out.append(f"    {port.node:<12} {ips:<15} {what}; {needs}")
+        out.append(f"    {pad(port.node, 12)} {pad(ips, 15)} {what}; {needs}")
     if result.routes:
         out.append(t(lang, "routes"))
         out.extend(

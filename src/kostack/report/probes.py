@@ -10,7 +10,6 @@ A model mismatch is always shown, with both sides.
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from kostack.analyze.messages import localize as L
 from kostack.model.snapshot import Snapshot
 from kostack.probe.correlate import Comparison, Correlation, correlate, short_outcome
 from kostack.probe.plan import KINDS, Prediction, ProbePlan
+from kostack.report.cells import cells, fit, labelled
 from kostack.report.i18n import t
 from kostack.report.probe_words import observed, verdict_word
 from kostack.report.safe import terminal_safe
@@ -110,7 +110,7 @@ def root_cause_probe_lines(d: Diagnosis, rc: RootCause, lang: str, label_width: 
         examples=", ".join(_phrase(c, lang) for c in shown),
         more=t(lang, "probe.more", n=more) if more > 0 else "",
     )
-    return [f"{INDENT}{t(lang, 'probe.l.probes'):<{label_width}} {text}"]
+    return labelled(t(lang, "probe.l.probes"), text, label_width, INDENT)
 
 
 def probe_section(d: Diagnosis, lang: str, verbose: bool = False) -> list[str]:
@@ -344,29 +344,15 @@ def _model_cell(row: MatrixRow, lang: str) -> str:
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Columns aligned on a terminal, where a Hangul syllable takes two cells."""
-    widths = [_cells(h) for h in header]
+    widths = [cells(h) for h in header]
     for row in rows:
         for i, cell in enumerate(row[:-1]):
-            widths[i] = min(max(widths[i], _cells(cell)), 46)
+            widths[i] = min(max(widths[i], cells(cell)), 46)
     out = []
     for row in (header, *rows):
-        cells = [_fit(cell, widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
-        out.append("  ".join(cells).rstrip())
+        shown = [fit(cell, widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)]
+        out.append("  ".join(shown).rstrip())
     return out
-
-
-def _cells(text: str) -> int:
-    """How many terminal cells ``text`` takes (East Asian wide characters take two)."""
-    return len(text) + sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
-
-
-def _fit(cell: str, width: int) -> str:
-    """``cell`` cut (with "..") or padded to ``width`` terminal cells."""
-    if _cells(cell) > width:
-        while _cells(cell) > width - 2:
-            cell = cell[:-1]
-        cell += ".."
-    return cell + " " * (width - _cells(cell))
 
 
 def render_matrix(

@@ -15,6 +15,7 @@ from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.gap_words import gap_error, gap_hint
 from kostack.report.breaks import breaks_lines
+from kostack.report.cells import cells, labelled, pad, wrap
 from kostack.report.i18n import t
 from kostack.report.lb_text import lb_breaks
 from kostack.report.probes import probe_section, root_cause_probe_lines
@@ -26,7 +27,6 @@ from kostack.report.verdict_text import (
     consequence_lines,
     undecided_lines,
     verdict_line,
-    wrap,
 )
 
 MAX_COMMANDS = 4
@@ -36,23 +36,22 @@ INDENT = "  "
 def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> str:
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
-    lines: list[str] = [verdict_line(d, lang)]
+    lines: list[str] = wrap(verdict_line(d, lang), INDENT, first="")
     pools = ", " + ", ".join(L(p, lang) for p in env.pools) if env.pools else ""
-    lines.append(
-        t(
-            lang,
-            "collected",
-            project=env.project,
-            networks=", ".join(t(lang, "network_one", name=L(n, lang)) for n in env.networks)
-            or t(lang, "network_one", name="?"),
-            ports=env.node_ports,
-            groups=env.security_groups,
-            version=env.kubernetes_version,
-            nodes=env.nodes,
-            cni=L(env.cni, lang),
-            pools=pools,
-        )
+    collected = t(
+        lang,
+        "collected",
+        project=env.project,
+        networks=", ".join(t(lang, "network_one", name=L(n, lang)) for n in env.networks)
+        or t(lang, "network_one", name="?"),
+        ports=env.node_ports,
+        groups=env.security_groups,
+        version=env.kubernetes_version,
+        nodes=env.nodes,
+        cni=L(env.cni, lang),
+        pools=pools,
     )
+    lines.extend(wrap(collected, ""))
     lines.append("")
     roots = d.root_causes
     for i, rc in enumerate(roots, 1):
@@ -62,7 +61,8 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
     if d.warnings:
         lines.append(t(lang, "warnings"))
         for f in d.warnings:
-            lines.append(f"{INDENT}[{t(lang, 'sev.' + str(f.severity))}] {L(f.message, lang)}")
+            sev = t(lang, "sev." + str(f.severity))
+            lines.extend(wrap(f"[{sev}] {L(f.message, lang)}", INDENT * 2, first=INDENT))
         lines.append("")
     lines.extend(probe_section(d, lang, verbose))
     lines.extend(_summary_lines(d, lang, verbose))
@@ -73,7 +73,8 @@ def _root_cause(
     d: Diagnosis, topo: Topology, rc: RootCause, n: int, total: int, lang: str, verbose: bool
 ) -> list[str]:
     sev = t(lang, "sev." + str(rc.severity))
-    out = [f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  {root_cause_title(rc.key, lang)}"]
+    head = f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  "
+    out = wrap(root_cause_title(rc.key, lang), INDENT, first=head)
     out.extend(wrap(_summary(d, topo, rc, lang), INDENT))
     out.extend(case_lines(rc, lang))
     ports = [r for r in rc.resources if r.kind == "port"]
@@ -81,35 +82,46 @@ def _root_cause(
     groups = [r for r in rc.resources if r.kind == "security_group"]
     label_w = (
         max(
-            len(t(lang, k))
-            for k in ("ports", "breaks", "note", "evidence", "groups", "consequences", "explains")
+            cells(t(lang, k))
+            for k in (
+                "ports",
+                "nodes",
+                "breaks",
+                "note",
+                "evidence",
+                "groups",
+                "consequences",
+                "explains",
+            )
         )
         + 1
     )
     if groups:
         shown_groups = "  ".join(f"{r.name} {short_id(r.id)}" for r in groups)
-        out.append(f"{INDENT}{t(lang, 'groups'):<{label_w}} {shown_groups}")
+        out.append(f"{INDENT}{pad(t(lang, 'groups'), label_w)} {shown_groups}")
     if ports:
         shown = "  ".join(f"{r.name} {short_id(r.id)}" for r in ports[:8])
         more = f"  (+{len(ports) - 8})" if len(ports) > 8 else ""
-        out.append(f"{INDENT}{t(lang, 'ports'):<{label_w}} {shown}{more}")
+        out.append(f"{INDENT}{pad(t(lang, 'ports'), label_w)} {shown}{more}")
     elif nodes:
-        out.append(f"{INDENT}{t(lang, 'nodes'):<{label_w}} " + "  ".join(r.name for r in nodes[:8]))
+        out.append(
+            f"{INDENT}{pad(t(lang, 'nodes'), label_w)} " + "  ".join(r.name for r in nodes[:8])
+        )
     breaks = _breaks(d, topo, rc, lang)
     for i, line in enumerate(breaks):
         label = t(lang, "breaks") if i == 0 else ""
-        out.append(f"{INDENT}{label:<{label_w}} {line}")
+        out.extend(labelled(label, line, label_w))
     out.extend(consequence_lines(rc, lang, label_w))
     out.extend(root_cause_probe_lines(d, rc, lang, label_w))
     if verbose:
         for i, e in enumerate(rc.evidence):
             label = t(lang, "evidence") if i == 0 else ""
-            out.append(f"{INDENT}{label:<{label_w}} {L(e, lang)}")
+            out.extend(labelled(label, L(e, lang), label_w))
         for f in rc.symptoms:
             for flow in f.flows:
-                out.append(f"{INDENT}{'':<{label_w}} {L(flow, lang)}")
+                out.extend(labelled("", L(flow, lang), label_w))
     elif rc.evidence:
-        out.append(f"{INDENT}{t(lang, 'evidence'):<{label_w}} {L(rc.evidence[0], lang)}")
+        out.extend(labelled(t(lang, "evidence"), L(rc.evidence[0], lang), label_w))
     if (
         any(f.check_id in ("net-api-service", "net-dns") for f in rc.symptoms)
         or rc.key == "antispoof"
@@ -117,9 +129,7 @@ def _root_cause(
         api = topo.services.get(("default", "kubernetes"))
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
         note = L(ping_story(topo, ip), lang)
-        out.extend(
-            wrap(note, INDENT + " " * (label_w + 1), first=f"{INDENT}{t(lang, 'note'):<{label_w}} ")
-        )
+        out.extend(labelled(t(lang, "note"), note, label_w))
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")
@@ -203,14 +213,15 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
         for c in ok_checks:
             for f in by_status[Status.PASS]:
                 if f.check_id == c.id:
-                    out.append(f"{INDENT}{c.id}: {L(f.message, lang)}")
+                    out.extend(wrap(f"{c.id}: {L(f.message, lang)}", INDENT * 2, first=INDENT))
     elif ok_checks:
         names = ", ".join(t(lang, "short." + c.id) for c in ok_checks)
         out.extend(wrap(f"{t(lang, 'also_checked')} {names}. {t(lang, 'details_hint')}", ""))
     na = [f for f in by_status[Status.NOT_APPLICABLE]]
     if na and verbose:
         out.append(t(lang, "not_applicable"))
-        out.extend(f"{INDENT}{f.check_id}: {L(f.message, lang)}" for f in na)
+        for f in na:
+            out.extend(wrap(f"{f.check_id}: {L(f.message, lang)}", INDENT * 2, first=INDENT))
     unknown = [f for f in by_status[Status.UNKNOWN] if not f.explained_by]
     if unknown:
         out.append(t(lang, "unknown"))
@@ -218,9 +229,9 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     if d.snapshot.gaps:
         out.append(t(lang, "gaps"))
         for g in d.snapshot.gaps:
-            out.append(f"{INDENT}{g.source}: {gap_error(g, lang)}")
+            out.extend(wrap(f"{g.source}: {gap_error(g, lang)}", INDENT * 2, first=INDENT))
             if verbose and g.hint:
-                out.append(f"{INDENT}  ({gap_hint(g, lang)})")
+                out.extend(wrap(f"({gap_hint(g, lang)})", INDENT * 2))
     return out
 
 

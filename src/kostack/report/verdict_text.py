@@ -8,6 +8,7 @@ from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Finding, Remedy, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
+from kostack.report.cells import bullet, labelled, wrap
 from kostack.report.i18n import t
 
 INDENT = "  "
@@ -50,18 +51,18 @@ def conditional_section(
     for n, rc in enumerate(d.conditional, 1):
         sev = t(lang, "sev." + str(rc.severity))
         head = t(lang, "conditional_cause", n=n, total=total)
-        out.append(f"{head}  [{sev}]  {root_cause_title(rc.key, lang)}")
+        out.extend(wrap(root_cause_title(rc.key, lang), INDENT, first=f"{head}  [{sev}]  "))
         out.extend(wrap(t(lang, "conditional_when", condition=L(rc.condition, lang)), INDENT))
         for line in breaks(rc):
-            out.extend(wrap(f"- {line}", INDENT * 2))
+            out.extend(bullet(line))
         out.extend(wrap(L(rc.message, lang), INDENT))
         if verbose:
             for f in rc.symptoms:
-                out.extend(wrap(f"- {L(f.message, lang)}", INDENT * 2))
+                out.extend(bullet(L(f.message, lang)))
         if rc.tell:
             out.append(f"{INDENT}{t(lang, 'conditional_tell')}")
             for line in rc.tell:
-                out.extend(wrap(f"- {L(line, lang)}", INDENT * 2))
+                out.extend(bullet(L(line, lang)))
         if rc.fix.remedies:
             out.append(f"{INDENT}{t(lang, 'conditional_fix', condition=L(rc.condition, lang))}")
             out.extend(commands(rc.fix.remedies, lang, verbose))
@@ -78,7 +79,7 @@ def case_lines(rc: RootCause, lang: str) -> list[str]:
     if rc.tell and not rc.condition:
         out.append(f"{INDENT}{t(lang, 'conditional_tell')}")
         for line in rc.tell:
-            out.extend(wrap(f"- {L(line, lang)}", INDENT * 2))
+            out.extend(bullet(L(line, lang)))
     return out
 
 
@@ -89,20 +90,11 @@ def consequence_lines(rc: RootCause, lang: str, label_w: int) -> list[str]:
     for i, sub in enumerate(rc.consequences):
         label = t(lang, "consequences") if i == 0 else ""
         title = root_cause_title(sub.key, lang)
-        pad = INDENT + " " * (label_w + 1)
-        out.extend(
-            wrap(f"{title}: {L(sub.message, lang)}", pad, first=f"{INDENT}{label:<{label_w}} ")
-        )
+        out.extend(labelled(label, f"{title}: {L(sub.message, lang)}", label_w))
     if rc.explains:
         checks = list(dict.fromkeys(t(lang, "short." + f.check_id) for f in rc.explains))
-        label = t(lang, "explains")
-        out.extend(
-            wrap(
-                t(lang, "explains_line", checks=", ".join(checks)),
-                INDENT + " " * (label_w + 1),
-                first=f"{INDENT}{label:<{label_w}} ",
-            )
-        )
+        line = t(lang, "explains_line", checks=", ".join(checks))
+        out.extend(labelled(t(lang, "explains"), line, label_w))
     return out
 
 
@@ -130,21 +122,6 @@ def undecided_lines(findings: list[Finding], lang: str, verbose: bool) -> list[s
         for f in fs if verbose else fs[:1]:
             cond = f" ({L(f.condition, lang)})" if f.condition else ""
             more = f" {t(lang, 'unknown_more', n=len(fs))}" if not verbose and len(fs) > 1 else ""
-            out.append(f"{INDENT}{check_id}:{more} {L(f.message, lang)}{cond}")
+            line = f"{check_id}:{more} {L(f.message, lang)}{cond}"
+            out.extend(wrap(line, INDENT * 2, first=INDENT))
     return out
-
-
-def wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
-    """`text` in lines of at most `width` (a longer word stands alone), each after `indent`
-    (the first after `first` when given)."""
-    words = text.split()
-    lines: list[str] = []
-    cur = first if first is not None else indent
-    for w in words:
-        if len(cur) + len(w) + 1 > width and cur.strip():
-            lines.append(cur.rstrip())
-            cur = indent
-        cur += w + " "
-    if cur.strip():
-        lines.append(cur.rstrip())
-    return lines

@@ -1,0 +1,57 @@
+"""Text laid out for a terminal, measured in cells: a Hangul syllable (and any East Asian wide
+character) takes two, so Korean labels, columns and wrapped lines line up as English ones do."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# a word, or a `code span` with what is glued to it (a command is never split across lines)
+_WORD = re.compile(r"\S*`[^`]*`\S*|\S+")
+
+
+def cells(text: str) -> int:
+    """How many terminal cells ``text`` takes."""
+    return len(text) + sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` cells (left as it is when already wider)."""
+    return text + " " * max(0, width - cells(text))
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut (ending in "..") or padded to exactly ``width`` cells."""
+    if cells(text) > width:
+        while cells(text) > width - 2:
+            text = text[:-1]
+        text += ".."
+    return pad(text, width)
+
+
+def wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
+    """`text` in lines of at most `width` cells (a longer word or `code span` stands alone), each
+    after `indent` (the first after `first` when given)."""
+    lines: list[str] = []
+    cur = first if first is not None else indent
+    used = cells(cur)
+    for word in _WORD.findall(text):
+        size = cells(word)
+        if used + size + 1 > width and cur.strip():
+            lines.append(cur.rstrip())
+            cur, used = indent, cells(indent)
+        cur += word + " "
+        used += size + 1
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return lines
+
+
+def labelled(label: str, text: str, label_w: int, indent: str = "  ") -> list[str]:
+    """``label`` padded to ``label_w`` cells, then ``text`` wrapped under its own first column."""
+    return wrap(text, indent + " " * (label_w + 1), first=f"{indent}{pad(label, label_w)} ")
+
+
+def bullet(text: str, indent: str = "    ") -> list[str]:
+    """``- text`` after ``indent``, its later lines under the text, not under the dash."""
+    return wrap(text, indent + "  ", first=f"{indent}- ")

@@ -1,0 +1,136 @@
+"""The terminal rendering is laid out in cells, not characters: a Hangul syllable takes two, so
+Korean labels line up, prose wraps at 100 cells in both languages and commands are never split."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kostack.analyze.diagnose import diagnose
+from kostack.model import load_snapshot
+from kostack.report.cells import bullet, cells, fit, labelled, pad, wrap
+from kostack.report.text import render_diagnosis
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.json"))
+WIDTH = 100
+
+
+def test_cells_count_hangul_twice() -> None:
+    assert cells("Ports:") == 6
+    assert cells("포트:") == 5
+    assert cells("노드 4대") == 8
+    assert pad("영향:", 8) == "영향:   "
+    assert cells(pad("영향:", 8)) == 8
+    assert pad("longer than it", 4) == "longer than it"
+
+
+def test_fit_cuts_wide_text_to_exactly_its_cells() -> None:
+    assert fit("abcdef", 5) == "abc.."
+    for width in range(3, 12):
+        shown = fit("보안 그룹이 노드 간", width)
+        # a wide syllable cannot be halved: the cut may leave one cell, filled with a space
+        assert cells(shown) == width
+        assert shown.rstrip().endswith("..") or cells("보안 그룹이 노드 간") <= width
+
+
+def test_wrap_measures_cells_and_keeps_code_spans_whole() -> None:
+    text = "가나다라 " * 40 + "then `kostack fix plan --method disable-port-security`을 실행하세요."
+    lines = wrap(text, "  ", width=40)
+    # only the code span, longer than a line, stands alone past the width
+    assert [line for line in lines if cells(line) > 40] == [
+        "  `kostack fix plan --method disable-port-security`을"
+    ]
+    assert any("`kostack fix plan --method disable-port-security`을" in line for line in lines)
+    assert " ".join(line.strip() for line in lines) == " ".join(text.split())
+
+
+def test_labelled_and_bullet_hang_under_their_text() -> None:
+    lines = labelled("영향:", "단어 " * 60, 13)
+    first_col = cells("  " + pad("영향:", 13) + " ")
+    assert lines[0].startswith("  영향:")
+    assert all(line[:first_col].isspace() and line[first_col] != " " for line in lines[1:])
+    lines = bullet("word " * 60)
+    assert lines[0].startswith("    - word")
+    assert all(line.startswith("      word") for line in lines[1:])
+
+
+def _rendered(path: Path, lang: str, verbose: bool) -> list[str]:
+    d = diagnose(load_snapshot(path))
+    return render_diagnosis(d, lang, verbose=verbose).splitlines()
+
+
+def _is_command(line: str) -> bool:
+    return line.startswith("    ") and not line.lstrip().startswith("- ")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_prose_line_fits_100_cells(path: Path, lang: str) -> None:
+    for verbose in (False, True):
+        for line in _rendered(path, lang, verbose):
+            if _is_command(line) or " " not in line.strip():
+                continue  # a command stays whole for pasting; one long word cannot wrap
+            words = re.findall(r"\S*`[^`]*`\S*|\S+", line)
+            if len(words) == 1:
+                continue
+            assert cells(line) <= WIDTH, f"{path.stem} {lang} verbose={verbose}: {line!r}"
+
+
+def test_korean_labels_align_their_continuation_lines() -> None:
+    lines = _rendered(EXAMPLES[0].parent / "seed-incident.json", "ko", verbose=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("  영향:"))
+    column = cells(re.match(r"  영향:\s+", lines[at]).group(0))  # type: ignore[union-attr]
+    continued = lines[at + 1 : at + 4]
+    assert continued, lines
+    for line in continued:
+        assert cells(line) - cells(line.lstrip(" ")) == column, (lines[at], line)
+
+
+def _cli(*args: str) -> str:
+    import io
+
+    from kostack.cli.common import Environment
+    from kostack.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    main(list(args), Environment(out, err, {"LANG": "C.UTF-8"}, False, False))
+    return out.getvalue()
+
+
+def test_preflight_rules_line_up_in_korean() -> None:
+    out = _cli(
+        "preflight",
+        "--pod-cidr",
+        "10.244.0.0/16",
+        "--service-cidr",
+        "10.96.0.0/12",
+        "--node",
+        "10.0.0.11=cp1",
+        "--node",
+        "10.0.0.12=w1",
+        "--lang",
+        "ko",
+    )
+    whys = ("Kubernetes API 서버", "kubelet (", "Calico VXLAN", "Calico BGP", "Calico Typha")
+    starts = set()
+    for line in out.splitlines():
+        for why in (*whys, "노드 간 Pod 출발 패킷"):
+            if line.startswith("    ") and why in line and "출발지" in line:
+                starts.add(cells(line[: line.index(why)]))
+    assert len(starts) == 1, out
+
+
+def test_fix_plan_labels_line_up_in_korean() -> None:
+    out = _cli(
+        "fix", "plan", "--snapshot", str(EXAMPLES[0].parent / "seed-incident.json"), "--lang", "ko"
+    )
+    labelled_lines = [
+        line
+        for line in out.splitlines()
+        if re.match(r"^     (이유|조건|되돌리기|참고|변경 전):", line)
+    ]
+    assert len(labelled_lines) >= 8, out
+    starts = {cells(re.match(r"^ +\S+( \S+)?: +", line).group(0)) for line in labelled_lines}  # type: ignore[union-attr]
+    assert len(starts) == 1, labelled_lines
