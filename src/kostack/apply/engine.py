@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 
+from kostack.analyze.messages import Msg
 from kostack.apply.engine_apply import ApplySteps
 from kostack.apply.engine_base import (
     ALREADY,
@@ -202,10 +203,18 @@ def rollback_journal(
     return runner.rollback(force=force)
 
 
-def rollback_preview(journal: Journal) -> list[tuple[Action, str]]:
+# what the journal says of an action (kostack.apply.messages words it)
+STATE_WORDS = {
+    True: "apply.state.changed",
+    False: "apply.state.unchanged",
+    None: "apply.state.in-doubt",
+}
+
+
+def rollback_preview(journal: Journal) -> list[tuple[Action, Msg]]:
     """What rollback would look at, newest first, with what the journal says happened."""
     logs = journal.logs()
-    out: list[tuple[Action, str]] = []
+    out: list[tuple[Action, Msg]] = []
     for log in sorted(
         (lg for lg in logs.values() if lg.started),
         key=lambda lg: int(lg.intents[0].get("seq", 0)),
@@ -213,6 +222,6 @@ def rollback_preview(journal: Journal) -> list[tuple[Action, str]]:
     ):
         action = journal.plan.action(log.action_id)
         changed = log.changed_by_kostack()
-        state = {True: "changed by kostack", False: "not changed", None: "in doubt"}[changed]
+        state = Msg(STATE_WORDS[changed])
         out.append((action, state))
     return out

@@ -7,6 +7,7 @@ landed when an answer is lost.
 
 from __future__ import annotations
 
+from kostack.analyze.messages import Msg
 from kostack.apply.engine_base import (
     ALREADY,
     APPLIED,
@@ -57,7 +58,7 @@ class ApplySteps(RunnerBase):
             return self._result(
                 action,
                 APPLIED if reconcile else ALREADY,
-                "confirmed by re-reading the port" if reconcile else "already in place",
+                Msg("apply.note.reread-port") if reconcile else Msg("apply.note.in-place"),
                 after=_port_state(cur),
             )
         if not cur.fields.same(action.before) or (rev is not None and cur.revision_number != rev):
@@ -81,11 +82,11 @@ class ApplySteps(RunnerBase):
             now: PortState = self._read(lambda: self.n.port(pid), action, problem)
             if now.fields.same(action.after) and ambiguous:
                 return self._result(
-                    action, APPLIED, "confirmed by re-reading the port", after=_port_state(now)
+                    action, APPLIED, Msg("apply.note.reread-port"), after=_port_state(now)
                 )
             if now.fields.same(action.after):
                 return self._result(
-                    action, ALREADY, "someone else made the same change", after=_port_state(now)
+                    action, ALREADY, Msg("apply.note.same-change"), after=_port_state(now)
                 )
             untouched = now.fields.same(action.before) and now.revision_number == rev
             # after an attempt with no answer, a port that moved on may hold our write
@@ -116,7 +117,7 @@ class ApplySteps(RunnerBase):
             return self._result(
                 action,
                 ALREADY,
-                f"rule {match.id} already admits it",
+                Msg("apply.note.rule-admits", rule=match.id),
                 after=_group_state(group),
                 existing_rule_id=match.id,
             )
@@ -131,7 +132,12 @@ class ApplySteps(RunnerBase):
         rule_id, problem, ambiguous = self._attempt(lambda: self.n.create_rule(gid, action.rule))  # type: ignore[arg-type]  # asserted above
         if problem is None:
             self.expected_group_rev[gid] = group.revision_number + 1
-            return self._result(action, APPLIED, f"created rule {rule_id}", created_rule_id=rule_id)
+            return self._result(
+                action,
+                APPLIED,
+                Msg("apply.note.rule-created", rule=rule_id),
+                created_rule_id=rule_id,
+            )
         exists = problem.error_type == "SecurityGroupRuleExists"
         if exists or ambiguous:
             now = self._read(lambda: self.n.group(gid), action, problem)
@@ -142,7 +148,7 @@ class ApplySteps(RunnerBase):
                 return self._result(
                     action,
                     ALREADY,
-                    f"another client created the same rule {found.id}",
+                    Msg("apply.note.rule-same", rule=found.id),
                     after=_group_state(now),
                     existing_rule_id=found.id,
                 )
@@ -154,7 +160,7 @@ class ApplySteps(RunnerBase):
         return self._result(
             action,
             APPLIED,
-            "confirmed by re-reading the group",
+            Msg("apply.note.reread-group"),
             after=_group_state(group),
             created_rule_id=rule_id,
         )
@@ -173,12 +179,12 @@ class ApplySteps(RunnerBase):
                 return self._result(
                     action,
                     APPLIED,
-                    "confirmed by re-reading the router",
+                    Msg("apply.note.reread-router"),
                     after=_router_state(router),
                     added_routes=[r.as_dict() for r in added],
                 )
             self._intent(action, _router_state(router))
-            return self._result(action, ALREADY, "the routes are already there")
+            return self._result(action, ALREADY, Msg("apply.note.routes-there"))
         # What matters is the routes the plan adds (`missing` are still to add), not the
         # revision: someone renaming the router or adding their own route since planning
         # changes nothing here, and the PUT below keeps every route it reads now. Only
@@ -211,7 +217,7 @@ class ApplySteps(RunnerBase):
                 return self._result(
                     action,
                     APPLIED,
-                    "confirmed by re-reading the router",
+                    Msg("apply.note.reread-router"),
                     after=_router_state(now),
                     added_routes=[r.as_dict() for r in missing],
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kostack.analyze.messages import Msg
 from kostack.apply.engine_base import (
     ALREADY_ORIGINAL,
     CONFLICT,
@@ -49,7 +50,11 @@ class UndoSteps(RunnerBase):
         cur: PortState = self._read_undo(lambda: self.n.port(pid), action)
         if cur.fields.same(before):
             return self._result(
-                action, ALREADY_ORIGINAL, "already as before", phase="undo", after=_port_state(cur)
+                action,
+                ALREADY_ORIGINAL,
+                Msg("apply.note.as-before"),
+                phase="undo",
+                after=_port_state(cur),
             )
         if not cur.fields.same(action.after) and not force:
             raise _Stop(
@@ -69,7 +74,7 @@ class UndoSteps(RunnerBase):
                 return self._result(
                     action,
                     RESTORED,
-                    "confirmed by re-reading",
+                    Msg("apply.note.reread"),
                     phase="undo",
                     after=_port_state(now),
                 )
@@ -92,9 +97,7 @@ class UndoSteps(RunnerBase):
             )
             rule_id = found.id if found is not None else None
         if rule_id is None:
-            return self._result(
-                action, ALREADY_ORIGINAL, "no rule kostack created is there", phase="undo"
-            )
+            return self._result(action, ALREADY_ORIGINAL, Msg("apply.note.no-rule"), phase="undo")
         self._intent(action, {"rule_id": rule_id}, phase="undo")
         deleted, problem, _ambiguous = self._attempt(lambda: self.n.delete_rule(rule_id))
         if problem is not None:
@@ -102,7 +105,9 @@ class UndoSteps(RunnerBase):
         return self._result(
             action,
             RESTORED if deleted else ALREADY_ORIGINAL,
-            f"deleted rule {rule_id}" if deleted else f"rule {rule_id} was already gone",
+            Msg("apply.note.rule-deleted", rule=rule_id)
+            if deleted
+            else Msg("apply.note.rule-gone", rule=rule_id),
             phase="undo",
             deleted_rule_id=rule_id,
         )
@@ -120,7 +125,9 @@ class UndoSteps(RunnerBase):
         router: RouterState = self._read_undo(lambda: self.n.router(rid), action)
         present = tuple(r for r in added if r in router.routes)
         if not present:
-            return self._result(action, ALREADY_ORIGINAL, "the routes are gone", phase="undo")
+            return self._result(
+                action, ALREADY_ORIGINAL, Msg("apply.note.routes-gone"), phase="undo"
+            )
         self._intent(action, _router_state(router), phase="undo")
         keep = tuple(r for r in router.routes if r not in present)
         state, problem, ambiguous = self._attempt(
@@ -134,7 +141,7 @@ class UndoSteps(RunnerBase):
                 return self._result(
                     action,
                     RESTORED,
-                    "confirmed by re-reading",
+                    Msg("apply.note.reread"),
                     phase="undo",
                     after=_router_state(now),
                 )

@@ -34,6 +34,53 @@ register(
             "en": "run `{rollback}` again",
             "ko": "`{rollback}`을 다시 실행하세요",
         },
+        # what a step found, journaled in English and shown in the run's language
+        "apply.note.reread-port": {
+            "en": "confirmed by re-reading the port",
+            "ko": "포트를 다시 읽어 확인함",
+        },
+        "apply.note.reread-group": {
+            "en": "confirmed by re-reading the group",
+            "ko": "보안 그룹을 다시 읽어 확인함",
+        },
+        "apply.note.reread-router": {
+            "en": "confirmed by re-reading the router",
+            "ko": "라우터를 다시 읽어 확인함",
+        },
+        "apply.note.reread": {"en": "confirmed by re-reading", "ko": "다시 읽어 확인함"},
+        "apply.note.in-place": {"en": "already in place", "ko": "이미 반영되어 있음"},
+        "apply.note.same-change": {
+            "en": "someone else made the same change",
+            "ko": "다른 누군가가 같은 변경을 이미 함",
+        },
+        "apply.note.rule-admits": {
+            "en": "rule {rule} already admits it",
+            "ko": "규칙 {rule:이/가} 이미 허용함",
+        },
+        "apply.note.rule-created": {"en": "created rule {rule}", "ko": "규칙 {rule} 생성"},
+        "apply.note.rule-same": {
+            "en": "another client created the same rule {rule}",
+            "ko": "다른 클라이언트가 같은 규칙 {rule:을/를} 이미 만듦",
+        },
+        "apply.note.routes-there": {
+            "en": "the routes are already there",
+            "ko": "경로가 이미 있음",
+        },
+        "apply.note.as-before": {"en": "already as before", "ko": "이미 원래 상태임"},
+        "apply.note.no-rule": {
+            "en": "no rule kostack created is there",
+            "ko": "kostack이 만든 규칙이 없음",
+        },
+        "apply.note.rule-deleted": {"en": "deleted rule {rule}", "ko": "규칙 {rule} 삭제"},
+        "apply.note.rule-gone": {
+            "en": "rule {rule} was already gone",
+            "ko": "규칙 {rule:은/는} 이미 없음",
+        },
+        "apply.note.routes-gone": {"en": "the routes are gone", "ko": "경로가 이미 없음"},
+        # what the journal says of an action, before a rollback
+        "apply.state.changed": {"en": "changed by kostack", "ko": "kostack이 변경함"},
+        "apply.state.unchanged": {"en": "not changed", "ko": "변경 안 됨"},
+        "apply.state.in-doubt": {"en": "in doubt", "ko": "불확실"},
         "apply.doing.updating": {"en": "updating", "ko": "변경"},
         "apply.doing.undoing": {"en": "undoing", "ko": "되돌리기"},
         "apply.err.changed": {

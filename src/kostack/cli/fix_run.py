@@ -442,10 +442,12 @@ def run_rollback(
     return int(ExitCode.OK)
 
 
-def _rollback_preview(env: Environment, journal: Journal) -> list[tuple[Action, str]]:
+def _rollback_preview(env: Environment, journal: Journal) -> list[tuple[Action, Msg]]:
     """Print what the rollback would restore (the journal's head, one line per action)."""
+    from kostack.analyze.messages import localize as L
     from kostack.apply.engine import rollback_preview
     from kostack.cli.fix_text import lang_of, say
+    from kostack.report.cells import pad
     from kostack.report.fixplan import describe
 
     preview = rollback_preview(journal)
@@ -459,6 +461,7 @@ def _rollback_preview(env: Environment, journal: Journal) -> list[tuple[Action, 
     )
     env.stdout.write(terminal_safe(head + "\n"))
     for action, state in preview:
-        line = f"  {action.id:>3} {state:<19} {describe(action, lang_of(env))}\n"
+        lang = lang_of(env)
+        line = f"  {action.id:>3} {pad(L(state, lang), 19)} {describe(action, lang)}\n"
         env.stdout.write(terminal_safe(line))
     return preview

@@ -172,7 +172,10 @@ def _confirm(env: Environment, word: str, question: str) -> bool:
 
 
 def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+    from kostack.analyze.messages import CATALOG
+    from kostack.analyze.messages import localize as L
     from kostack.cli.fix_text import lang_of, say
+    from kostack.report.cells import pad
     from kostack.report.fixplan import describe
 
     lang = lang_of(env)
@@ -180,12 +183,13 @@ def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
     def show(event: Event) -> None:
         if event.stage != "result":
             return
-        extra = f" ({event.message})" if event.message and event.outcome != "failed" else ""
+        shown = event.message and event.outcome != "failed"
+        extra = f" ({L(event.message, lang)})" if shown else ""
         undo = say(env, "fixrun.undo") if event.phase == "undo" else ""
         what = undo + describe(event.action, lang)
-        env.stdout.write(
-            terminal_safe(f"  {event.action.id:>3} {event.outcome:<16} {what}{extra}\n")
-        )
+        key = f"fixrun.outcome.{event.outcome}"
+        outcome = pad(say(env, key) if key in CATALOG else event.outcome, 16)
+        env.stdout.write(terminal_safe(f"  {event.action.id:>3} {outcome} {what}{extra}\n"))
         env.stdout.flush()
 
     return show

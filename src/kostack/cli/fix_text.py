@@ -64,6 +64,15 @@ register(
         },
         "fixrun.as_planned": {"en": "as planned", "ko": "계획 기준"},
         "fixrun.undo": {"en": "undo: ", "ko": "되돌리기: "},
+        # an action's outcome on the progress line (kostack.apply.engine_base's outcomes)
+        "fixrun.outcome.applied": {"en": "applied", "ko": "적용됨"},
+        "fixrun.outcome.already-present": {"en": "already-present", "ko": "이미 있음"},
+        "fixrun.outcome.failed": {"en": "failed", "ko": "실패"},
+        "fixrun.outcome.in-doubt": {"en": "in-doubt", "ko": "불확실"},
+        "fixrun.outcome.restored": {"en": "restored", "ko": "복원됨"},
+        "fixrun.outcome.already-original": {"en": "already-original", "ko": "이미 원래대로"},
+        "fixrun.outcome.not-changed": {"en": "not-changed", "ko": "변경 안 됨"},
+        "fixrun.outcome.conflict": {"en": "conflict", "ko": "충돌"},
         "fixrun.rollback_head": {
             "en": "Rollback of {journal}: plan {digest}, {started} of {total} changes were started.",
             "ko": "{journal} 롤백: 계획 {digest}, 변경 {total}건 중 {started}건이 시작되었습니다.",
