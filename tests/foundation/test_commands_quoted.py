@@ -69,10 +69,10 @@ def _key(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-# Comments of the scripts kostack writes (fix plan -o script, preflight's commands and Terraform):
-# there the command ends the line after its label ("# undo: openstack ..."), as a script's reader
-# copies it; backticks would only be in the way.
-SCRIPT_COMMENTS = {"s.undo", "s.undo.rule", "c.boot", "tf.has-port"}
+# Comments of the scripts kostack writes (fix plan -o script, preflight's commands and Terraform,
+# the reinstall's recovery recipe): there the command follows its label ("# undo: openstack ..."),
+# as a script's reader copies it; backticks would only be in the way.
+SCRIPT_COMMENTS = {"s.undo", "s.undo.rule", "c.boot", "tf.has-port", "rel.recipe.delete"}
 TEMPLATES = {k: v for k, v in _templates().items() if _key(k) not in SCRIPT_COMMENTS}
 
 

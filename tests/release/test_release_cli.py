@@ -231,7 +231,7 @@ def test_reinstall_yes_without_helm_prints_the_command(tmp_path: Path) -> None:
         )
         assert result.code == 5
         assert "error: reinstall stopped" in result.err
-        assert "run: helm uninstall harbor --namespace default --wait" in result.out
+        assert "run: `helm uninstall harbor --namespace default --wait" in result.out
         assert f"--kubeconfig {served.kubeconfig}" in result.out
         assert set(served.pvcs()) >= SEED_FIVE
         # again, as JSON, in Korean: the volumes are already Retain, it stops at the same step

@@ -33,7 +33,7 @@ from typing import Any
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from kostack.analyze.messages import localize
+from kostack.analyze.messages import Msg, localize
 from kostack.apply.interrupt import RunInterrupted, release_in_flight
 from kostack.apply.release_helm import (
     HelmResult,
@@ -50,7 +50,7 @@ from kostack.apply.release_journal import (
     plan_record,
     read_journal,
 )
-from kostack.apply.release_result import ApplyResult, StepResult
+from kostack.apply.release_result import ApplyResult, StepResult, step_line
 from kostack.apply.release_steps import REQUEST_DEADLINE_S, ReleaseSteps, _unless_gone
 from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
@@ -126,15 +126,14 @@ class Reinstaller(ReleaseSteps):
             try:
                 step = self._step(plan, action)
             except ApiException as exc:
-                step = StepResult(
-                    action, "failed", f"Kubernetes API error: HTTP {exc.status} {_api_message(exc)}"
-                )
+                why = Msg("rel.step.api-error", status=exc.status, message=_api_message(exc))
+                step = StepResult(action, "failed", why)
             except (OSError, urllib3.exceptions.HTTPError) as exc:
-                step = StepResult(
-                    action, "failed", f"cannot reach the Kubernetes API ({type(exc).__name__})"
-                )
+                why = Msg("rel.step.api-unreachable", error=type(exc).__name__)
+                step = StepResult(action, "failed", why)
             except DeadlineExceeded as exc:
-                step = StepResult(action, "failed", f"the Kubernetes API: {exc.message}")
+                why = Msg("rel.step.api-deadline", message=exc.message)
+                step = StepResult(action, "failed", why)
             after = self._state(action)
             with deferred_interrupts():
                 result.steps.append(step)
@@ -149,25 +148,25 @@ class Reinstaller(ReleaseSteps):
                     after=after,
                     **({"command": step.command} if step.command else {}),
                 )
-            self.echo(
-                f"[{action.step}] {action.op} {action.target.label()}: {step.outcome} - {step.detail}"
-            )
+            self.echo(localize(step_line(step), self.lang))
             if step.outcome in ("failed", "refused"):
                 result.status = "failed"
-                result.reason = (
-                    f"step {action.step} ({action.op} {action.target.label()}): {step.detail}"
+                result.reason = Msg(
+                    "rel.run.step-failed",
+                    step=action.step,
+                    op=action.op,
+                    target=action.target.label(),
+                    detail=step.detail,
                 )
                 break
             if step.outcome == "manual":
                 result.status = "stopped"
-                result.reason = (
-                    f"step {action.step} needs helm, which is not installed: run `{step.command}`, "
-                    "then run this kostack command again to continue"
-                )
+                result.reason = Msg("rel.run.needs-helm", step=action.step, command=step.command)
                 break
         result.retained = self._retained(plan)
-        result.recovery = recovery_recipe(plan) if result.retained else ()
-        self.journal.write("recovery", retained=result.retained, recipe=list(result.recovery))
+        recipe = recovery_recipe(plan) if result.retained else ()
+        result.recovery = recovery_recipe(plan, self.lang) if result.retained else ()
+        self.journal.write("recovery", retained=result.retained, recipe=list(recipe))
         self.journal.write("end", status=result.status, reason=result.reason)
         return result
 

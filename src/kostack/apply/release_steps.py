@@ -12,6 +12,7 @@ from typing import Any, Final
 import kubernetes
 from kubernetes.client.exceptions import ApiException
 
+from kostack.analyze.messages import Msg
 from kostack.apply.release_helm import HelmRunner, _first_line, helm_command_line
 from kostack.apply.release_result import StepResult
 from kostack.deadline import Worker, with_deadline
@@ -54,26 +55,28 @@ class ReleaseSteps:
             "check-ready": self._wait_ready,
         }.get(action.op)
         if handler is None:
-            return StepResult(action, "skipped", f"{action.op} is not run automatically")
+            return StepResult(action, "skipped", Msg("rel.step.not-automatic", op=action.op))
         return handler(plan, action)
 
     def _retain(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name = action.target.name
         pv = _unless_gone(self.core.read_persistent_volume, name)
         if pv is None:
-            return StepResult(
-                action, "failed", f"PersistentVolume {name} is gone: its data cannot be kept"
-            )
+            return StepResult(action, "failed", Msg("rel.step.pv-gone", name=name))
         policy = pv.spec.persistent_volume_reclaim_policy
         if policy == "Retain":
-            return StepResult(action, "already", "reclaim policy is already Retain")
+            return StepResult(action, "already", Msg("rel.step.retain-already"))
         wanted = action.precondition.resource_version if action.precondition else None
         if wanted and pv.metadata.resource_version != wanted:
             return StepResult(
                 action,
                 "refused",
-                f"PersistentVolume {name} changed since the plan (resourceVersion "
-                f"{wanted} -> {pv.metadata.resource_version}); plan again",
+                Msg(
+                    "rel.step.pv-changed",
+                    name=name,
+                    planned=wanted,
+                    now=pv.metadata.resource_version,
+                ),
             )
         body = {
             "metadata": {"resourceVersion": pv.metadata.resource_version},
@@ -83,14 +86,12 @@ class ReleaseSteps:
             self.core.patch_persistent_volume(name, body)
         except ApiException as exc:
             if exc.status == 409:
-                return StepResult(
-                    action, "refused", f"PersistentVolume {name} changed while patching; plan again"
-                )
+                return StepResult(action, "refused", Msg("rel.step.pv-changed-patching", name=name))
             raise
         after = self.core.read_persistent_volume(name).spec.persistent_volume_reclaim_policy
         if after != "Retain":
-            return StepResult(action, "failed", f"reclaim policy is {after} after the patch")
-        return StepResult(action, "applied", f"reclaim policy {policy} -> Retain")
+            return StepResult(action, "failed", Msg("rel.step.policy-after", policy=after))
+        return StepResult(action, "applied", Msg("rel.step.policy-set", old=policy))
 
     def _release_secrets(self, name: str, namespace: str) -> list[Any]:
         items = self.core.list_namespaced_secret(
@@ -107,10 +108,12 @@ class ReleaseSteps:
         """
         command = helm_command_line(action, self.kubeconfig, self.context)
         if self.helm is None:
-            return command, StepResult(action, "manual", "helm is not installed", command)
+            return command, StepResult(action, "manual", Msg("rel.step.no-helm"), command)
         done = self.helm.run(action.commands[0].argv[1:], plan.timeout)
         if done.code != 0:
-            why = f"{what} exited {done.code}: {_first_line(done.stderr)}"
+            why = Msg(
+                "rel.step.helm-exit", what=what, code=done.code, stderr=_first_line(done.stderr)
+            )
             return command, StepResult(action, "failed", why, command)
         return command, None
 
@@ -119,7 +122,7 @@ class ReleaseSteps:
         secrets = self._release_secrets(name, namespace)
         if not secrets:
             return StepResult(
-                action, "already", f"no release {name} in {namespace} (already uninstalled)"
+                action, "already", Msg("rel.step.no-release", name=name, namespace=namespace)
             )
         wanted = action.precondition.resource_version if action.precondition else None
         newest = max(secrets, key=lambda s: int((s.metadata.labels or {}).get("version", "0") or 0))
@@ -127,7 +130,11 @@ class ReleaseSteps:
             return StepResult(
                 action,
                 "refused",
-                f"release {namespace}/{name} changed since the plan (now {newest.metadata.name}); plan again",
+                Msg(
+                    "rel.step.release-changed",
+                    release=f"{namespace}/{name}",
+                    now=newest.metadata.name,
+                ),
             )
         command, stopped = self._helm(plan, action, "helm uninstall")
         if stopped is not None:
@@ -137,23 +144,30 @@ class ReleaseSteps:
             return StepResult(
                 action,
                 "failed",
-                f"{len(left)} release records of {name} remain in {namespace}",
+                Msg("rel.step.records-left", n=len(left), name=name, namespace=namespace),
                 command,
             )
-        return StepResult(action, "applied", f"release {namespace}/{name} uninstalled", command)
+        return StepResult(
+            action, "applied", Msg("rel.step.uninstalled", release=f"{namespace}/{name}"), command
+        )
 
     def _delete_pvc(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         started = self.clock()
         pvc = _unless_gone(self.core.read_namespaced_persistent_volume_claim, name, namespace)
         if pvc is None:
-            return StepResult(action, "already", "already gone")
+            return StepResult(action, "already", Msg("rel.step.gone-already"))
         pre = action.precondition
         if pre is not None and pre.uid and pvc.metadata.uid != pre.uid:
             return StepResult(
                 action,
                 "refused",
-                f"{namespace}/{name} is another claim now (uid {pvc.metadata.uid}, planned {pre.uid}); plan again",
+                Msg(
+                    "rel.step.other-claim",
+                    pvc=f"{namespace}/{name}",
+                    uid=pvc.metadata.uid,
+                    planned=pre.uid,
+                ),
             )
         if pvc.metadata.deletion_timestamp is None:
             if (
@@ -164,8 +178,12 @@ class ReleaseSteps:
                 return StepResult(
                     action,
                     "refused",
-                    f"{namespace}/{name} changed since the plan (resourceVersion {pre.resource_version} -> "
-                    f"{pvc.metadata.resource_version}); plan again",
+                    Msg(
+                        "rel.step.pvc-changed",
+                        pvc=f"{namespace}/{name}",
+                        planned=pre.resource_version,
+                        now=pvc.metadata.resource_version,
+                    ),
                 )
             options = _client.V1DeleteOptions(
                 preconditions=_client.V1Preconditions(
@@ -176,26 +194,36 @@ class ReleaseSteps:
                 self.core.delete_namespaced_persistent_volume_claim(name, namespace, body=options)
             except ApiException as exc:
                 if exc.status == 404:
-                    return StepResult(action, "already", "already gone")
+                    return StepResult(action, "already", Msg("rel.step.gone-already"))
                 if exc.status == 409:
                     return StepResult(
-                        action, "refused", f"{namespace}/{name} changed while deleting; plan again"
+                        action,
+                        "refused",
+                        Msg("rel.step.pvc-changed-deleting", pvc=f"{namespace}/{name}"),
                     )
                 raise
         gone = self._wait_gone(name, namespace, plan.timeout - (self.clock() - started))
         if not gone:
             users = self._pods_using(name, namespace)
-            why = f"; still mounted by {', '.join(users)}" if users else ""
-            return StepResult(action, "failed", f"still there after {plan.timeout} s{why}")
+            why = (
+                Msg("rel.step.still-there-mounted", seconds=plan.timeout, users=", ".join(users))
+                if users
+                else Msg("rel.step.still-there", seconds=plan.timeout)
+            )
+            return StepResult(action, "failed", why)
         volume = action.param("volume")
-        kept = ""
+        done = Msg("rel.step.deleted")
         if volume:
             pv = _unless_gone(self.core.read_persistent_volume, volume)
             if pv is None:
-                kept = f"; volume {volume} was deleted with it"
+                done = Msg("rel.step.deleted-volume-gone", volume=volume)
             else:
-                kept = f"; volume {volume} is {pv.status.phase} with reclaim {pv.spec.persistent_volume_reclaim_policy}"
-        return StepResult(action, "applied", f"deleted and gone{kept}")
+                policy = pv.spec.persistent_volume_reclaim_policy
+                phase = pv.status.phase
+                done = Msg(
+                    "rel.step.deleted-volume-kept", volume=volume, phase=phase, policy=policy
+                )
+        return StepResult(action, "applied", done)
 
     def _wait_gone(self, name: str, namespace: str, budget: float) -> bool:
         """Watch one claim until it is deleted (or `budget` seconds pass)."""
@@ -236,7 +264,7 @@ class ReleaseSteps:
         name, namespace = action.target.name, action.target.namespace or ""
         if _unless_gone(self._release_secrets, name, namespace):
             return StepResult(
-                action, "refused", f"a release {name} exists in {namespace} again; plan again"
+                action, "refused", Msg("rel.step.release-again", name=name, namespace=namespace)
             )
         for pvc in plan.pvcs:
             if pvc.namespace != namespace:
@@ -246,12 +274,10 @@ class ReleaseSteps:
                 is None
             ):
                 continue
-            return StepResult(
-                action, "refused", f"{pvc.key} still exists: the install would bind it"
-            )
+            return StepResult(action, "refused", Msg("rel.step.would-bind", pvc=pvc.key))
         command, stopped = self._helm(plan, action, "helm install")
         return stopped or StepResult(
-            action, "applied", f"release {namespace}/{name} installed", command
+            action, "applied", Msg("rel.step.installed", release=f"{namespace}/{name}"), command
         )
 
     def _wait_ready(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
@@ -260,24 +286,35 @@ class ReleaseSteps:
         if not self._workloads(namespace, selector):
             if action.op == "check-ready":
                 return StepResult(
-                    action, "skipped", f"this install has no workload with {selector}"
+                    action, "skipped", Msg("rel.step.no-workload-check", selector=selector)
                 )
             return StepResult(
-                action, "failed", f"the install made no workload with {selector} in {namespace}"
+                action,
+                "failed",
+                Msg("rel.step.no-workload", selector=selector, namespace=namespace),
             )
         ready, pods = self._wait_pods_ready(namespace, selector, plan.timeout)
         if ready:
-            return StepResult(action, "applied", f"ready: {', '.join(ready)}")
+            return StepResult(action, "applied", Msg("rel.step.ready", pods=", ".join(ready)))
         if not pods:
             return StepResult(
-                action, "failed", f"no pod with {selector} in {namespace} after {plan.timeout} s"
+                action,
+                "failed",
+                Msg(
+                    "rel.step.no-pod",
+                    selector=selector,
+                    namespace=namespace,
+                    seconds=plan.timeout,
+                ),
             )
         states = "; ".join(_pod_state(p) for p in pods)
         component = action.param("component")
-        prefix = (
-            f"{component} is not ready although what it needs is: " if component else "not ready: "
+        why = (
+            Msg("rel.step.not-ready-although", component=component, states=states)
+            if component
+            else Msg("rel.step.not-ready", states=states)
         )
-        return StepResult(action, "failed", prefix + states)
+        return StepResult(action, "failed", why)
 
     def _workloads(self, namespace: str, selector: str) -> list[str]:
         apps = with_deadline(

@@ -74,6 +74,22 @@ register(
             "ko": "재설치 중: {step}",
         },
         "cli.progress.probing": {"en": "probing", "ko": "점검 중"},
+        "cli.reinstall.stopped": {
+            "en": "reinstall stopped: {reason}",
+            "ko": "재설치가 중단되었습니다: {reason}",
+        },
+        "cli.reinstall.stopped-hint": {
+            "en": "The journal {path} records every step so far.",
+            "ko": "저널 {path}에 지금까지의 모든 단계가 기록되어 있습니다.",
+        },
+        "cli.reinstall.failed": {
+            "en": "reinstall failed: {reason}",
+            "ko": "재설치가 실패했습니다: {reason}",
+        },
+        "cli.reinstall.failed-hint": {
+            "en": "Nothing after that step was done; the journal {path} has the details.",
+            "ko": "그 단계 이후로는 아무것도 하지 않았습니다. 자세한 내용은 저널 {path}에 있습니다.",
+        },
         "cli.progress.probing_lab": {
             "en": "probing from {sources} lab pods",
             "ko": "랩 Pod {sources}개에서 점검 중",

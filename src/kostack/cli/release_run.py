@@ -151,15 +151,15 @@ def carry_out(
     if result.status == "stopped":
         step = next((s for s in result.steps if s.outcome == "manual"), None)
         if output == "text" and step is not None:
-            env.stdout.write(render_step(step))
+            env.stdout.write(render_step(step, language))
         raise ReinstallIncomplete(
-            f"reinstall stopped: {result.reason}",
-            f"The journal {path} records every step so far.",
+            Msg("cli.reinstall.stopped", reason=result.reason),
+            Msg("cli.reinstall.stopped-hint", path=str(path)),
         )
     if result.status == "failed":
         raise ReinstallIncomplete(
-            f"reinstall failed: {result.reason}",
-            f"Nothing after that step was done; the journal {path} has the details.",
+            Msg("cli.reinstall.failed", reason=result.reason),
+            Msg("cli.reinstall.failed-hint", path=str(path)),
         )
 
 

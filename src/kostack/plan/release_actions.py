@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from kostack.analyze.messages import Msg
+from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks.charts import ChartRule
 from kostack.model.snapshot import HelmState
 from kostack.plan.release_model import (
@@ -60,7 +62,7 @@ def _retain_actions(
                 "retain-pv",
                 target,
                 (("policy", "Retain"), ("from", old), ("claim", pvc.key)),
-                f"keep the data of {pvc.key} when its claim is deleted",
+                Msg("rel.act.retain", pvc=pvc.key),
                 Precondition(
                     resource_version=pv.resource_version if pv else None,
                     uid=pv.uid if pv else None,
@@ -70,7 +72,7 @@ def _retain_actions(
                     "restore-reclaim-policy",
                     target,
                     (("policy", old),),
-                    f"put back reclaim policy {old} (after the claim is gone this deletes the volume)",
+                    Msg("rel.act.restore-policy", policy=old),
                     commands=(_reclaim_patch(pvc.volume, old),),
                 ),
                 (_reclaim_patch(pvc.volume, "Retain"),),
@@ -93,7 +95,7 @@ def _delete_pvc_action(
                 ("size", pvc.size or ""),
                 ("storage_class", pvc.storage_class or ""),
             ),
-            f"recreate {pvc.key} bound to the retained volume {pvc.volume}",
+            Msg("rel.act.rebind", pvc=pvc.key, volume=pvc.volume),
             commands=(
                 Cmd(command(("kubectl", "patch", "pv"), (pvc.volume,), ("-p", _prebind(pvc)))),
                 Cmd(("kubectl", "create", "-f", "-"), stdin=claim_manifest(pvc)),
@@ -104,7 +106,9 @@ def _delete_pvc_action(
         "delete-pvc",
         Target("PersistentVolumeClaim", pvc.name, pvc.namespace),
         (("wait", f"{timeout}s"), ("volume", pvc.volume or "")),
-        f"proven volume of {pvc.release}" + (f" ({pvc.role})" if pvc.role else ""),
+        Msg("rel.act.delete-pvc-role", release=pvc.release, role=pvc.role)
+        if pvc.role
+        else Msg("rel.act.delete-pvc", release=pvc.release),
         Precondition(resource_version=pvc.resource_version, uid=pvc.uid),
         inverse,
         (
@@ -128,7 +132,12 @@ def _uninstall_action(release: ReleaseInstance, step: int, timeout: int) -> Rele
         release.reason,
         Precondition(
             resource_version=release.resource_version,
-            note=f"{release.storage_object} is still the newest revision ({release.revision}, {release.status})",
+            note=Msg(
+                "rel.pre.newest",
+                object=release.storage_object,
+                revision=release.revision,
+                status=release.status,
+            ),
         ),
         None,
         (
@@ -155,14 +164,14 @@ def _install_action(
         "helm-install",
         Target("HelmRelease", name, namespace),
         (("chart", chart), ("values", values_file or "")),
-        f"install {name} into {namespace} (its own namespace)",
-        Precondition(absent=True, note=f"no release {name} and none of its volumes in {namespace}"),
+        Msg("rel.act.install", name=name, namespace=namespace),
+        Precondition(absent=True, note=Msg("rel.pre.no-release", name=name, namespace=namespace)),
         ReleaseAction(
             0,
             "helm-uninstall",
             Target("HelmRelease", name, namespace),
             (),
-            "undo the install",
+            Msg("rel.act.undo-install"),
             commands=(Cmd(command(("helm", "uninstall"), (name,), ("--namespace", namespace))),),
         ),
         (Cmd(install),),
@@ -181,8 +190,9 @@ def _readiness_actions(
             "wait-ready",
             Target("Pods", selector_text, namespace),
             (("selector", selector_text), ("timeout", f"{timeout}s")),
-            "wait for the part the others need"
-            + (f" ({rule.gate_component})" if rule.gate_component else ""),
+            Msg("rel.act.wait-gate", gate=rule.gate_component)
+            if rule.gate_component
+            else Msg("rel.act.wait"),
             commands=(_wait(namespace, selector_text, timeout),),
         )
     ]
@@ -194,7 +204,7 @@ def _readiness_actions(
                 "check-ready",
                 Target("Pods", text, namespace),
                 (("selector", text), ("component", component), ("timeout", f"{timeout}s")),
-                f"judge {component} only now that what it needs is ready",
+                Msg("rel.act.judge", component=component),
                 commands=(_wait(namespace, text, timeout),),
             )
         )
@@ -289,7 +299,7 @@ def _claim_yaml(pvc: PlannedPVC) -> list[str]:
     return lines
 
 
-def recovery_recipe(plan: ReinstallPlan) -> tuple[str, ...]:
+def recovery_recipe(plan: ReinstallPlan, lang: str = "en") -> tuple[str, ...]:
     """How to get each retained volume's data back: shell lines a person can paste.
 
     The claim goes to kubectl in a quoted here-document whose values are all
@@ -298,12 +308,9 @@ def recovery_recipe(plan: ReinstallPlan) -> tuple[str, ...]:
     lines: list[str] = []
     for pvc in plan.retained_volumes:
         assert pvc.volume is not None
-        lines.append(
-            comment(
-                f"{pvc.key} ({pvc.size or '?'}, {pvc.role or 'data'}) is on {pvc.volume}: "
-                "reclaim Retain, status Released"
-            )
-        )
+        role = pvc.role or Msg("rel.recipe.data")
+        on = Msg("rel.recipe.on", pvc=pvc.key, size=pvc.size or "?", role=role, volume=pvc.volume)
+        lines.append(comment(L(on, lang)))
         # Pre-bind the volume to the claim's name (dropping the old uid) so no other claim takes it.
         lines.append(
             render(command(("kubectl", "patch", "pv"), (pvc.volume,), ("-p", _prebind(pvc))))
@@ -311,12 +318,7 @@ def recovery_recipe(plan: ReinstallPlan) -> tuple[str, ...]:
         lines.append(render(["kubectl", "create", "-f", "-"]) + " <<'EOF'")
         lines.extend(_claim_yaml(pvc))
         lines.append("EOF")
-        source = f" (backing store: {pvc.volume_source})" if pvc.volume_source else ""
-        lines.append(
-            comment(
-                "when the data is no longer needed: "
-                + render(command(("kubectl", "delete", "pv"), (pvc.volume,)))
-                + source
-            )
-        )
+        source = Msg("rel.recipe.source", source=pvc.volume_source) if pvc.volume_source else ""
+        delete = render(command(("kubectl", "delete", "pv"), (pvc.volume,)))
+        lines.append(comment(L(Msg("rel.recipe.delete", command=delete, source=source), lang)))
     return tuple(lines)

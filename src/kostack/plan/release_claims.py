@@ -77,22 +77,30 @@ def left_alone(
             continue
         if claim.pvc.namespace not in namespaces and not _named_like(claim, name):
             continue
+        reason: str
         if claim.conflicts:
-            reason = "; ".join(e.text for e in claim.conflicts)
+            reason = _joined([e.text for e in claim.conflicts])
         elif claim.proven and claim.owner is not None:
-            reason = f"belongs to release {claim.owner.namespace}/{claim.owner.name}"
+            owner = f"{claim.owner.namespace}/{claim.owner.name}"
+            reason = Msg("rel.left.belongs", release=owner)
         elif claim.proven and claim.release_name:
-            reason = f"made by release {claim.release_name} (gone), not {name}"
+            reason = Msg("rel.left.made-by", made=claim.release_name, name=name)
         elif claim.release_name:
-            reason = "looks related but nothing proves it: " + (
-                "; ".join(e.text for e in claim.evidence) or "no evidence"
-            )
+            evidence = _joined([e.text for e in claim.evidence]) or Msg("rel.left.no-evidence")
+            reason = Msg("rel.left.unproven", evidence=evidence)
         else:
-            reason = "no Helm release made it"
+            reason = Msg("rel.left.no-release")
         if claim.pvc.namespace not in namespaces:
-            reason = f"in namespace {claim.pvc.namespace}, outside this reinstall; " + reason
+            reason = Msg("rel.left.outside", namespace=claim.pvc.namespace, reason=reason)
         out.append(LeftAlone(claim.key, reason))
     return tuple(sorted(out, key=lambda item: item.pvc))
+
+
+def _joined(texts: list[str]) -> str:
+    """``texts`` joined by "; ", each still in any language (a plain join would fix English)."""
+    if len(texts) <= 1:
+        return texts[0] if texts else ""
+    return Msg("rel.left.and", first=texts[0], rest=_joined(texts[1:]))
 
 
 def _named_like(claim: PvcClaim, name: str) -> bool:

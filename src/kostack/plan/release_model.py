@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from kostack.analyze.messages import Msg
+from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks.base import parse_time
+from kostack.plan import release_texts  # noqa: F401  (registers the words of a plan)
 from kostack.shell import Cmd, chain
 
 Op = Literal[
@@ -51,16 +54,18 @@ class Precondition:
     absent: bool = False
     note: str = ""
 
-    def text(self) -> str:
+    def text(self, lang: str = "en") -> str:
+        note = L(self.note, lang)
         if self.absent:
-            return "absent" + (f" ({self.note})" if self.note else "")
+            absent = Msg("rel.pre.absent-why", note=note) if note else Msg("rel.pre.absent")
+            return L(absent, lang)
         parts = []
         if self.resource_version:
             parts.append(f"resourceVersion={self.resource_version}")
         if self.uid:
             parts.append(f"uid={self.uid}")
-        if self.note:
-            parts.append(self.note)
+        if note:
+            parts.append(note)
         return ", ".join(parts)
 
 

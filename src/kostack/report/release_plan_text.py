@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
-from kostack.apply.release_result import ApplyResult, StepResult
+from kostack.apply.release_result import ApplyResult, StepResult, step_line
 from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
+from kostack.report.cells import cells, pad
 from kostack.report.release_text import INDENT, OUTPUT_SCHEMA_VERSION, t
 from kostack.report.safe import terminal_safe
 
@@ -50,7 +52,7 @@ def render_plan(
     ]
     lines.append(t(lang, "gate"))
     for check in plan.gate.checks:
-        lines.append(f"{INDENT}[{check.status}] {L(check.text, lang)}")
+        lines.append(f"{INDENT}[{t(lang, 'gate.' + check.status)}] {L(check.text, lang)}")
     if plan.removing:
         lines.append(t(lang, "removes"))
         for r in plan.removing:
@@ -84,7 +86,7 @@ def render_plan(
         lines.append(t(lang, "pvcs_none"))
     if plan.left_alone:
         lines.append(t(lang, "left_title", n=len(plan.left_alone)))
-        lines.extend(f"{INDENT}{item.pvc}: {item.reason}" for item in plan.left_alone)
+        lines.extend(f"{INDENT}{item.pvc}: {L(item.reason, lang)}" for item in plan.left_alone)
     if plan.warnings:
         lines.append(t(lang, "warnings"))
         lines.extend(f"{INDENT}{L(w, lang)}" for w in plan.warnings)
@@ -106,7 +108,7 @@ def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
         f"{INDENT}{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
     ]
     if action.precondition is not None:
-        out.append(f"{INDENT}   {t(lang, 'precondition', text=action.precondition.text())}")
+        out.append(f"{INDENT}   {t(lang, 'precondition', text=action.precondition.text(lang))}")
     if action.command:
         out.append(f"{INDENT}   $ {action.command}")
     if action.inverse is not None and action.inverse.command:
@@ -115,9 +117,9 @@ def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
 
 
 def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(cells(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
-        INDENT + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+        INDENT + "  ".join(pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
         for row in rows
     ]
 
@@ -186,11 +188,10 @@ def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- apply
 
 
-def render_step(step: StepResult) -> str:
-    action = step.action
-    line = f"[{action.step}] {action.op} {action.target.label()}: {step.outcome}: {step.detail}"
+def render_step(step: StepResult, lang: str = "en") -> str:
+    line = L(step_line(step), lang)
     if step.outcome == "manual" and step.command:
-        line += f"\n    run: {step.command}"
+        line += "\n    " + L(Msg("rel.step.run", command=step.command), lang)
     return terminal_safe(line + "\n")
 
 
@@ -199,15 +200,22 @@ def render_apply(result: ApplyResult, *, lang: str = "en") -> str:
     if result.status == "complete":
         lines.append(t(lang, "result_complete"))
     elif result.status == "stopped":
-        lines.append(t(lang, "result_stopped", reason=result.reason))
+        lines.append(t(lang, "result_stopped", reason=L(result.reason, lang)))
     else:
-        lines.append(t(lang, "result_failed", reason=result.reason))
+        lines.append(t(lang, "result_failed", reason=L(result.reason, lang)))
     if result.retained:
         lines.append(t(lang, "retained", n=len(result.retained)))
         for item in result.retained:
-            lines.append(
-                f"{INDENT}{item['volume']}  ({item['claim']}, {item['size'] or '?'}, {item['phase']}, reclaim {item['reclaim_policy']})"
+            line = t(
+                lang,
+                "retained_line",
+                volume=item["volume"],
+                claim=item["claim"],
+                size=item["size"] or "?",
+                phase=item["phase"],
+                policy=item["reclaim_policy"],
             )
+            lines.append(INDENT + line)
         lines.append(t(lang, "recipe"))
         lines.extend(INDENT + line for line in result.recovery)
     if result.journal is not None:
