@@ -13,6 +13,8 @@ register(
         "preflight.mode.geneve": {"en": "Geneve tunnel", "ko": "Geneve 터널"},
         "preflight.mode.native": {"en": "native routing", "ko": "네이티브 라우팅"},
         "preflight.cni": {"en": "{cni} {mode} ({extras})", "ko": "{cni} {mode} ({extras})"},
+        "preflight.on": {"en": "{name} on", "ko": "{name} 켜짐"},
+        "preflight.off": {"en": "{name} off", "ko": "{name} 꺼짐"},
         # the names of what preflight plans (a Msg as the record's name: findings say it)
         "preflight.name.network": {"en": "planned network", "ko": "계획안"},
         "preflight.name.router": {"en": "planned router", "ko": "계획안"},

@@ -172,13 +172,18 @@ class PreflightSpec:
             "native": kind("preflight.mode.native"),
         }
         mode = names.get(self.mode, self.mode)
-        extras = [f"natOutgoing {'on' if self.nat_outgoing else 'off'}"]
+        extras = [_switch("natOutgoing", self.nat_outgoing)]
         if self.cni == "calico":
-            extras.append(f"BGP {'on' if self.bgp_on else 'off'}")
-            extras.append(f"Typha {'on' if self.typha_on else 'off'}")
+            extras.append(_switch("BGP", self.bgp_on))
+            extras.append(_switch("Typha", self.typha_on))
         if self.wireguard:
-            extras.append("WireGuard on")
-        return Msg("preflight.cni", cni=self.cni.capitalize(), mode=mode, extras=", ".join(extras))
+            extras.append(_switch("WireGuard", True))
+        return Msg("preflight.cni", cni=self.cni.capitalize(), mode=mode, extras=extras)
+
+
+def _switch(name: str, on: bool) -> Msg:
+    """`BGP on` / `BGP off`, in any language."""
+    return Msg("preflight.on" if on else "preflight.off", name=name)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.gap_words import gap_error, gap_hint
 from kostack.plan.release_advice import ReinstallAdvice
+from kostack.report.i18n import t as severity_word
 from kostack.report.release_words import INDENT, OUTPUT_SCHEMA_VERSION, t
 from kostack.report.safe import json_safe, terminal_safe
 from kostack.shell import command, render
@@ -34,8 +35,8 @@ __all__ = [
 ]
 
 
-def _sev(severity: Severity) -> str:
-    return str(severity)
+def _sev(severity: Severity, lang: str) -> str:
+    return severity_word(lang, "sev." + str(severity))
 
 
 # --------------------------------------------------------------------------- release check
@@ -252,7 +253,7 @@ def advice_dict(a: ReinstallAdvice) -> dict[str, Any]:
 
 
 def _finding_block(finding: Finding, lang: str, verbose: bool) -> list[str]:
-    head = f"[{_sev(finding.severity)}] {finding.check_id}: {L(finding.message, lang)}"
+    head = f"[{_sev(finding.severity, lang)}] {finding.check_id}: {L(finding.message, lang)}"
     out = [head]
     evidence = (
         finding.evidence

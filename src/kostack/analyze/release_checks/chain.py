@@ -20,7 +20,7 @@ from typing import Literal
 
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.reach import Disposition, Endpoint, FlowResult, pod_label, trace
+from kostack.analyze.reach import Endpoint, FlowResult, pod_label, trace
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
 from kostack.analyze.release_checks.workload import (
     ERROR_WORDS,
@@ -105,6 +105,12 @@ register(
         "chain.kind.no-route": {"en": "no route to host", "ko": "호스트로 가는 경로 없음"},
         "chain.kind.reset": {"en": "connection reset", "ko": "연결 재설정"},
         "chain.kind.refused": {"en": "connection refused", "ko": "연결 거부"},
+        # how the traced flow ended (analyze.engine Disposition)
+        "chain.verdict.denied": {"en": "dropped", "ko": "차단됨"},
+        "chain.verdict.no-route": {"en": "no-route", "ko": "경로 없음"},
+        "chain.verdict.unknown": {"en": "unknown", "ko": "판단 불가"},
+        "chain.verdict.accepted": {"en": "accepted", "ko": "통과"},
+        "chain.verdict.not-applicable": {"en": "not-applicable", "ko": "해당 없음"},
     }
 )
 
@@ -467,7 +473,7 @@ def _trace(
     if blocked is None or blocked.blocking is None:
         return None
     hop = blocked.blocking
-    verdict = "dropped" if hop.disposition == Disposition.DENIED else str(hop.disposition)
+    verdict = Msg(f"chain.verdict.{hop.disposition}")
     return Msg(
         "chain.end.network-trace",
         flow=f"{src_pod.name} ({src_pod.node}) -> {dst_pod.name} ({dst_pod.node}) TCP",
