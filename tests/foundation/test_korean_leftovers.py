@@ -212,6 +212,26 @@ def test_release_check_says_how_to_see_all_evidence_in_korean() -> None:
     assert code_en == code and "  ... (+2, -v for all)" in en.splitlines(), en
 
 
+def test_release_check_says_severity_and_the_traced_verdict_in_korean() -> None:
+    """`[critical] rel-pods-ready` and "... TCP 추적: Neutron 포트 ...에서 dropped" stood in the
+    Korean check; the English stays as it was."""
+    harbor = str(EXAMPLES / "harbor-wrong-namespace.json")
+    code, ko = run("release", "check", "--snapshot", harbor, "--lang", "ko")
+    assert code == 1, ko
+    assert "[심각] rel-pods-ready: " in ko and "[높음] rel-stale-volume: " in ko, ko
+    assert not re.search(r"\[(critical|high|medium|low|info)\]", ko), ko
+    assert "(k8s-w-3)에서 차단됨: 출발지 주소" in ko and "dropped" not in ko, ko
+    code, en = run("release", "check", "--snapshot", harbor, "--lang", "en")
+    assert code == 1 and "[critical] rel-pods-ready: " in en and "dropped at Neutron port" in en, en
+
+
+def test_preflight_says_on_and_off_in_korean() -> None:
+    code, ko = run(*PREFLIGHT)
+    assert code == 0 and "(natOutgoing 켜짐, BGP 켜짐, Typha 켜짐)" in ko, ko
+    code, en = run(*PREFLIGHT[:-1], "en")
+    assert code == 0 and "(natOutgoing on, BGP on, Typha on)" in en, en
+
+
 @pytest.mark.parametrize(
     ("args", "korean", "english"),
     [
