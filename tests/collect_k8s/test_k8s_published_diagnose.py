@@ -73,7 +73,8 @@ def test_mtu_is_decided_and_the_cni_is_named(serve: ServeFn, name: str) -> None:
     mtu = [f for f in diagnosis.findings if f.check_id == "net-mtu"]
     assert [f.status for f in mtu] == [Status.PASS], [str(f.message) for f in mtu]
     assert str(mtu[0].message).startswith(mtu_text), mtu[0].message
-    header = render_diagnosis(diagnosis).splitlines()[1]  # after the verdict line
+    # the "Collected ..." paragraph after the verdict line, its wrapped lines joined again
+    header = " ".join(render_diagnosis(diagnosis).split("\n\n", 1)[0].splitlines()[1:])
     assert f"4 nodes, {headline})" in header, header
 
 

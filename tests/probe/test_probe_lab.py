@@ -83,7 +83,7 @@ def test_seed_diagnose_active_then_fix_then_probe(
         assert diagnosed.code == 1, diagnosed.err
         out = diagnosed.out
         assert "ROOT CAUSE 1 of 1  [critical]  Neutron anti-spoofing drops pod traffic" in out
-        probes_line = next(line for line in out.splitlines() if line.strip().startswith("Probes:"))
+        probes_line = _labelled_paragraph(out, "Probes:")
         assert "confirmed by" in probes_line
         assert "DNS/udp from k8s-w-" in probes_line and "timed out" in probes_line
         assert "pod->pod HTTP" in probes_line
@@ -394,3 +394,17 @@ def test_dual_stack_probes_tell_the_families_apart(
     if ipv6_verdict == "fail":  # the report names the family of what failed
         text = run_cli(["diagnose", "--snapshot", snapshot, "--active"], lab_env(lab)).out
         assert "pod->pod HTTP (IPv6)" in text
+
+
+def _labelled_paragraph(out: str, label: str) -> str:
+    """The text after `label` in a diagnosis, its wrapped lines (under the text) joined again."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith(label))
+    first = lines[at]
+    column = len(first) - len(first.split(label, 1)[1].lstrip())
+    parts = [first.strip()]
+    for line in lines[at + 1 :]:
+        if not line[:column].isspace() or line[column : column + 1] in ("", " "):
+            break
+        parts.append(line.strip())
+    return " ".join(parts)
