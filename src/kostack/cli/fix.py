@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from kostack.cli._options import output_option
 from kostack.cli.common import get_env
 from kostack.cli.diagnose import egress_ip
 from kostack.cli.fix_run import apply_options, rollback_options
@@ -54,13 +55,7 @@ Examples:
   kostack fix plan --method disable-port-security
 """,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["text", "json", "script"]),
-    default="text",
-    show_default=True,
-)
+@output_option("text", "json", "script")
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also show each port's fields before the change."
 )
