@@ -115,13 +115,7 @@ class Reinstaller(ReleaseSteps):
         for action in plan.actions:
             before = self._state(action)
             with deferred_interrupts():  # the record and knowing it is in flight go together
-                self.journal.write(
-                    "intent",
-                    step=action.step,
-                    op=action.op,
-                    target=action.target.label(),
-                    before=before,
-                )
+                self.journal.write("intent", **_naming(action), before=before)
                 self._current = (action, before)
             try:
                 step = self._step(plan, action)
@@ -141,9 +135,7 @@ class Reinstaller(ReleaseSteps):
                 self._current = None
                 self.journal.write(
                     "result",
-                    step=action.step,
-                    op=action.op,
-                    target=action.target.label(),
+                    **_naming(action),
                     outcome=step.outcome,
                     detail=step.detail,
                     after=after,
@@ -182,9 +174,7 @@ class Reinstaller(ReleaseSteps):
             )
             self.journal.write(
                 "result",
-                step=action.step,
-                op=action.op,
-                target=action.target.label(),
+                **_naming(action),
                 outcome="interrupted",
                 landed=flight.landed,
                 detail=f"re-read after Ctrl-C: {flight.seen}",
@@ -251,6 +241,11 @@ class Reinstaller(ReleaseSteps):
                 }
             )
         return out
+
+
+def _naming(action: ReleaseAction) -> dict[str, Any]:
+    """The fields that name a step in the journal's records."""
+    return {"step": action.step, "op": action.op, "target": action.target.label()}
 
 
 def _api_message(exc: ApiException) -> str:
