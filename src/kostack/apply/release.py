@@ -40,18 +40,15 @@ from kostack.apply.release_helm import (
     HelmRunner,
     SubprocessHelm,
     find_helm,
-    helm_command_line,
-    with_globals,
 )
 from kostack.apply.release_journal import (
-    JOURNAL_VERSION,
     ReleaseJournal,
     default_journal_path,
     plan_record,
     read_journal,
 )
 from kostack.apply.release_result import ApplyResult, StepResult
-from kostack.apply.release_steps import REQUEST_DEADLINE_S, ReleaseSteps, _unless_gone
+from kostack.apply.release_steps import ReleaseSteps, _unless_gone
 from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
@@ -60,19 +57,13 @@ from kostack.plan.release import ReinstallPlan, ReleaseAction, recovery_recipe
 # The helm runner, the journal and the steps live in release_helm, release_journal and
 # release_steps; importers may keep using this module for them.
 __all__ = [
-    "JOURNAL_VERSION",
-    "REQUEST_DEADLINE_S",
     "HelmResult",
-    "HelmRunner",
     "Reinstaller",
     "ReleaseJournal",
     "SubprocessHelm",
     "default_journal_path",
     "find_helm",
-    "helm_command_line",
-    "plan_record",
     "read_journal",
-    "with_globals",
 ]
 
 

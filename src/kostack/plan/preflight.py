@@ -400,7 +400,6 @@ def planned_nodes(
 # The names below stay importable from here (the CLI, the report and the tests use them).
 __all__ = [
     "CNI_MODES",
-    "GROUP_ID",
     "PLANNED_NETWORK_ID",
     "PLANNED_ROUTER_ID",
     "NeededRule",
@@ -410,10 +409,8 @@ __all__ = [
     "PreflightResult",
     "PreflightSpec",
     "encapsulation_overhead",
-    "needed_rules",
     "nodes_from_ports",
     "planned_cluster",
     "planned_nodes",
     "preflight",
-    "validate",
 ]
