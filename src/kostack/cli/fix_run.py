@@ -287,7 +287,7 @@ def _apply(
         env.activity = Msg("act.applying", next=_next_steps(journal.path))
         try:
             with _counted(env, "cli.progress.applying", len(plan.automatic)) as counted:
-                on_event = counted(_printer(env, plan))
+                on_event = counted(_printer(env))
                 report = apply_plan(journal, neutron, retries=args.retries, on_event=on_event)
         except RunInterrupted as stop:
             raise _interrupted(stop, plan, undo=False) from None
@@ -414,7 +414,7 @@ def run_rollback(
         env.activity = Msg("act.rolling-back", next=_next_steps(journal.path, undo=True))
         try:
             with _counted(env, "cli.progress.rolling_back", len(preview)) as counted:
-                on_event = counted(_printer(env, journal.plan))
+                on_event = counted(_printer(env))
                 report = rollback_journal(journal, neutron, force=force, on_event=on_event)
         except RunInterrupted as stop:
             raise _interrupted(stop, journal.plan, undo=True) from None

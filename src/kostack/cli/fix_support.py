@@ -166,7 +166,7 @@ def _confirm(env: Environment, word: str, question: str) -> bool:
     return str(answer).strip() == word
 
 
-def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+def _printer(env: Environment) -> Callable[[Event], None]:
     from kostack.cli.fix_text import lang_of, say
     from kostack.report.fixplan import describe
 

@@ -202,7 +202,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     from kostack.cli.probe import parse_target
 
     egress = parse_target(opts["probe_egress"])
-    runner, label, echo_port = _probe_runner(env, opts, lang)
+    runner, label, echo_port = _probe_runner(env, opts)
     events = opts["events"] if opts["events"] is not None else collect is not None
     config = WatchConfig(
         listen=parse_listen(opts["listen"], lang),
@@ -233,7 +233,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     return config, runner
 
 
-def _probe_runner(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, str, int | None]:
+def _probe_runner(env: Any, opts: dict[str, Any]) -> tuple[Any, str, int | None]:
     """The runner of each cycle's probe round, what to call it, and the echo port it needs."""
     mode = opts["probes"]
     if mode == "off":

@@ -277,7 +277,7 @@ def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Route
     routes: list[Route] = []
     for v in spec.families:  # each family's pod ranges via the node's address of that family
         node_cidrs = node_pod_cidrs(spec, v)
-        blocks = node_blocks(spec, node_cidrs) if spec.cni == "calico" else node_cidrs
+        blocks = node_blocks(node_cidrs) if spec.cni == "calico" else node_cidrs
         routes += [Route(str(b), str(n.ip_of(v))) for b, n in zip(blocks, spec.nodes, strict=True)]
     router = routers[0]
     routers[0] = router.model_copy(
