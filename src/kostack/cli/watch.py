@@ -178,11 +178,11 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
 
 def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     """The watch's configuration from its options, and the runner of each cycle's probes."""
+    from kostack.serve.http import parse_listen
     from kostack.watch.loop import LoopSettings
     from kostack.watch.messages import say
     from kostack.watch.probing import ProbeSettings
     from kostack.watch.run import WatchConfig
-    from kostack.watch.server import parse_listen
 
     try:
         egress_target = ipaddress.ip_address(opts["egress_target"])
