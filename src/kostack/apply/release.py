@@ -40,18 +40,15 @@ from kostack.apply.release_helm import (
     HelmRunner,
     SubprocessHelm,
     find_helm,
-    helm_command_line,
-    with_globals,
 )
 from kostack.apply.release_journal import (
-    JOURNAL_VERSION,
     ReleaseJournal,
     default_journal_path,
     plan_record,
     read_journal,
 )
 from kostack.apply.release_result import ApplyResult, StepResult, step_line
-from kostack.apply.release_steps import REQUEST_DEADLINE_S, ReleaseSteps, _unless_gone
+from kostack.apply.release_steps import ReleaseSteps, _unless_gone
 from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
@@ -60,19 +57,13 @@ from kostack.plan.release import ReinstallPlan, ReleaseAction, recovery_recipe
 # The helm runner, the journal and the steps live in release_helm, release_journal and
 # release_steps; importers may keep using this module for them.
 __all__ = [
-    "JOURNAL_VERSION",
-    "REQUEST_DEADLINE_S",
     "HelmResult",
-    "HelmRunner",
     "Reinstaller",
     "ReleaseJournal",
     "SubprocessHelm",
     "default_journal_path",
     "find_helm",
-    "helm_command_line",
-    "plan_record",
     "read_journal",
-    "with_globals",
 ]
 
 
@@ -115,13 +106,7 @@ class Reinstaller(ReleaseSteps):
         for action in plan.actions:
             before = self._state(action)
             with deferred_interrupts():  # the record and knowing it is in flight go together
-                self.journal.write(
-                    "intent",
-                    step=action.step,
-                    op=action.op,
-                    target=action.target.label(),
-                    before=before,
-                )
+                self.journal.write("intent", **_naming(action), before=before)
                 self._current = (action, before)
             try:
                 step = self._step(plan, action)
@@ -140,9 +125,7 @@ class Reinstaller(ReleaseSteps):
                 self._current = None
                 self.journal.write(
                     "result",
-                    step=action.step,
-                    op=action.op,
-                    target=action.target.label(),
+                    **_naming(action),
                     outcome=step.outcome,
                     detail=step.detail,
                     after=after,
@@ -181,9 +164,7 @@ class Reinstaller(ReleaseSteps):
             )
             self.journal.write(
                 "result",
-                step=action.step,
-                op=action.op,
-                target=action.target.label(),
+                **_naming(action),
                 outcome="interrupted",
                 landed=flight.landed,
                 detail=f"re-read after Ctrl-C: {flight.seen}",
@@ -250,6 +231,11 @@ class Reinstaller(ReleaseSteps):
                 }
             )
         return out
+
+
+def _naming(action: ReleaseAction) -> dict[str, Any]:
+    """The fields that name a step in the journal's records."""
+    return {"step": action.step, "op": action.op, "target": action.target.label()}
 
 
 def _api_message(exc: ApiException) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from kostack.cli.common import SEVERITIES
 from kostack.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,12 +27,14 @@ __all__ = [
     "deployment_option",
     "egress_target_option",
     "events_option",
+    "fail_on_option",
     "interval_option",
     "jitter_option",
     "lang_option",
     "listen_option",
     "namespaced_name",
     "options",
+    "output_option",
     "serve_extra",
     "snapshot_option",
     "workload",
@@ -64,6 +67,29 @@ def egress_target_option(
     """--egress-target IP: the outside address pod egress is judged against."""
     return click.option(
         "--egress-target", default="1.1.1.1", show_default=True, metavar="IP", help=help
+    )
+
+
+def fail_on_option() -> Decorator:
+    """--fail-on SEVERITY: the exit code's threshold (`kostack.cli.common.exit_for`)."""
+    return click.option(
+        "--fail-on",
+        type=click.Choice(SEVERITIES),
+        default="high",
+        show_default=True,
+        help="Exit 1 when a finding at or above this severity fails.",
+    )
+
+
+def output_option(*formats: str, help: str | None = None) -> Decorator:
+    """-o/--output FORMAT: the first of ``formats`` is the default."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(list(formats)),
+        default=formats[0],
+        show_default=True,
+        help=help,
     )
 
 

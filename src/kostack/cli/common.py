@@ -197,18 +197,16 @@ def fail(env: Environment, err: KostackError) -> int:
 
     lang = language(env)
     error, hint = err.message, err.hint
+    error_prefix, hint_prefix = "error: ", "hint: "
     if lang != "en":
         from kostack.analyze.messages import Msg, localize
         from kostack.cli.errors_text import said
 
         error, hint = localize(error, lang), localize(hint, lang) if hint else hint
-        emit_err(env, terminal_safe(f"{said(Msg(_ERROR), lang)}{error}\n"))
-        if hint:
-            emit_err(env, terminal_safe(f"{said(Msg(_HINT), lang)}{hint}\n"))
-        return int(err.exit_code)
-    emit_err(env, terminal_safe(f"error: {error}\n"))
+        error_prefix, hint_prefix = said(Msg(_ERROR), lang), said(Msg(_HINT), lang)
+    emit_err(env, terminal_safe(f"{error_prefix}{error}\n"))
     if hint:
-        emit_err(env, terminal_safe(f"hint: {hint}\n"))
+        emit_err(env, terminal_safe(f"{hint_prefix}{hint}\n"))
     return int(err.exit_code)
 
 

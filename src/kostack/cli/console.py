@@ -290,11 +290,9 @@ class Steps:
     def advance(self, n: int = 1, detail: str | None = None) -> None:
         if self._progress is None:
             return
+        described = {} if detail is None else {"description": detail}
         with self._lock:
-            if detail is not None:
-                self._progress.update(self._task, advance=n, description=detail)
-            else:
-                self._progress.update(self._task, advance=n)
+            self._progress.update(self._task, advance=n, **described)
 
     def describe(self, what: str) -> None:
         if self._progress is None:

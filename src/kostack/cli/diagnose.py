@@ -7,9 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kostack.cli._options import egress_target_option, lang_option, options, snapshot_option
+from kostack.cli._options import (
+    egress_target_option,
+    fail_on_option,
+    lang_option,
+    options,
+    output_option,
+    snapshot_option,
+)
 from kostack.cli.common import (
-    SEVERITIES,
     F,
     detect_lang,
     doing,
@@ -105,20 +111,8 @@ def with_probes(
 # The options of `diagnose` before --timeout and the live ones, in --help's order.
 _diagnose_options = options(
     snapshot_option("Read a snapshot instead of collecting live."),
-    click.option(
-        "-o",
-        "--output",
-        type=click.Choice(["text", "json", "junit", "sarif"]),
-        default="text",
-        show_default=True,
-    ),
-    click.option(
-        "--fail-on",
-        type=click.Choice(SEVERITIES),
-        default="high",
-        show_default=True,
-        help="Exit 1 when a finding at or above this severity fails.",
-    ),
+    output_option("text", "json", "junit", "sarif"),
+    fail_on_option(),
     lang_option(),
     click.option(
         "-v", "--verbose", is_flag=True, help="Every flow, all evidence and every command."
@@ -251,24 +245,15 @@ def diagnosis_exit(result: Diagnosis, fail_on: str) -> int:
 @click.command()
 @click.argument("src", metavar="SRC")
 @click.argument("dst", metavar="DST")
-@click.option(
-    "--snapshot",
-    "snapshot_path",
-    metavar="FILE",
-    help="Read a snapshot instead of collecting live.",
-)
+@snapshot_option("Read a snapshot instead of collecting live.")
 @click.option(
     "-p",
     "--protocol",
     type=click.Choice(["tcp", "udp", "icmp", "sctp"]),
     help="Protocol (default: from DST's /PROTO, else tcp).",
 )
-@click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
-)
+@output_option("text", "json")
+@lang_option()
 @timeout_option
 @live_options
 @click.pass_context

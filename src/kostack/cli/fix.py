@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import click
 
+from kostack.cli._options import output_option
 from kostack.cli.common import get_env
 from kostack.cli.diagnose import egress_ip
 from kostack.cli.fix_run import apply_options, rollback_options
@@ -54,13 +56,7 @@ Examples:
   kostack fix plan --method disable-port-security
 """,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["text", "json", "script"]),
-    default="text",
-    show_default=True,
-)
+@output_option("text", "json", "script")
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also show each port's fields before the change."
 )
@@ -131,24 +127,7 @@ Examples:
 @apply_options
 @plan_options
 @click.pass_context
-def apply_cmd(
-    ctx: click.Context,
-    /,
-    plan_path: str | None,
-    journal_path: str | None,
-    yes: bool,
-    no_verify: bool,
-    timeout_s: float | None,
-    retries: int,
-    snapshot_path: str | None,
-    method: str,
-    tight: bool,
-    service_cidr: bool,
-    acknowledged: bool,
-    egress_target: str,
-    lang: str | None = None,
-    **live: Any,
-) -> int:
+def apply_cmd(ctx: click.Context, /, lang: str | None = None, **given: Any) -> int:
     """Apply the plan: conditional on the revisions read at planning, journaled, verified.
 
     A dry run unless --yes (or you type the confirmation on a terminal). A
@@ -159,21 +138,9 @@ def apply_cmd(
     """
     from kostack.cli.fix_run import ApplyArgs, run_apply
 
-    args = ApplyArgs(
-        plan_path,
-        journal_path,
-        yes,
-        no_verify,
-        timeout_s,
-        retries,
-        snapshot_path,
-        method,
-        tight,
-        service_cidr,
-        acknowledged,
-        egress_target,
-    )
-    return run_apply(ctx, args, live)
+    # ApplyArgs' fields are the command's own options; the rest are the live ones
+    args = ApplyArgs(**{field.name: given.pop(field.name) for field in fields(ApplyArgs)})
+    return run_apply(ctx, args, given)
 
 
 @fix.command(

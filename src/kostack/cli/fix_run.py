@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kostack.cli.common import Environment, F, get_env, progress, read_snapshot
+from kostack.cli._options import options as stack
+from kostack.cli.common import Environment, get_env, progress, read_snapshot
 from kostack.cli.diagnose import egress_ip
 from kostack.cli.fix_support import (
     _confirm,
@@ -47,60 +48,6 @@ if TYPE_CHECKING:  # the layers below are imported when a command runs: --help s
 __all__ = ["ApplyArgs", "apply_options", "rollback_options", "run_apply", "run_rollback"]
 
 
-def apply_options(f: F) -> F:
-    """The options of `fix apply` before the plan options, in the order --help shows them."""
-    options = (
-        click.option(
-            "--plan", "plan_path", metavar="FILE", help="Apply this plan (from `fix plan -o json`)."
-        ),
-        click.option(
-            "--journal",
-            "journal_path",
-            metavar="FILE",
-            help="Journal to write (default kostack-fix-<time>.journal.jsonl); "
-            "an existing one is resumed.",
-        ),
-        click.option(
-            "--yes", is_flag=True, help="Apply without asking (the default is a dry run)."
-        ),
-        click.option(
-            "--no-verify", is_flag=True, help="Do not re-collect and re-diagnose afterwards."
-        ),
-        _timeout_option(),
-        click.option(
-            "--retries",
-            type=click.IntRange(min=0, max=10),
-            default=2,
-            show_default=True,
-            help="Retry a request that got no answer or a 5xx (safe: updates are conditional).",
-        ),
-    )
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def rollback_options(f: F) -> F:
-    """The options of `fix rollback`, in the order --help shows them."""
-    options = (
-        click.option(
-            "--yes", is_flag=True, help="Roll back without asking (the default is a dry run)."
-        ),
-        click.option(
-            "--force",
-            is_flag=True,
-            help="Also restore objects someone changed after kostack did (their change is lost).",
-        ),
-        click.option(
-            "--os-cloud", metavar="NAME", help="clouds.yaml entry (default: the journal's, OS_*)."
-        ),
-        _timeout_option(),
-    )
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
 def _timeout_option() -> Any:
     return click.option(
         "--timeout",
@@ -109,6 +56,48 @@ def _timeout_option() -> Any:
         metavar="SECONDS",
         help="Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT).",
     )
+
+
+# The options of `fix apply` before the plan options, in the order --help shows them.
+apply_options = stack(
+    click.option(
+        "--plan", "plan_path", metavar="FILE", help="Apply this plan (from `fix plan -o json`)."
+    ),
+    click.option(
+        "--journal",
+        "journal_path",
+        metavar="FILE",
+        help="Journal to write (default kostack-fix-<time>.journal.jsonl); "
+        "an existing one is resumed.",
+    ),
+    click.option("--yes", is_flag=True, help="Apply without asking (the default is a dry run)."),
+    click.option("--no-verify", is_flag=True, help="Do not re-collect and re-diagnose afterwards."),
+    _timeout_option(),
+    click.option(
+        "--retries",
+        type=click.IntRange(min=0, max=10),
+        default=2,
+        show_default=True,
+        help="Retry a request that got no answer or a 5xx (safe: updates are conditional).",
+    ),
+)
+
+
+# The options of `fix rollback`, in the order --help shows them.
+rollback_options = stack(
+    click.option(
+        "--yes", is_flag=True, help="Roll back without asking (the default is a dry run)."
+    ),
+    click.option(
+        "--force",
+        is_flag=True,
+        help="Also restore objects someone changed after kostack did (their change is lost).",
+    ),
+    click.option(
+        "--os-cloud", metavar="NAME", help="clouds.yaml entry (default: the journal's, OS_*)."
+    ),
+    _timeout_option(),
+)
 
 
 @dataclass(frozen=True)
@@ -298,7 +287,7 @@ def _apply(
         env.activity = Msg("act.applying", next=_next_steps(journal.path))
         try:
             with _counted(env, "cli.progress.applying", len(plan.automatic)) as counted:
-                on_event = counted(_printer(env, plan))
+                on_event = counted(_printer(env))
                 report = apply_plan(journal, neutron, retries=args.retries, on_event=on_event)
         except RunInterrupted as stop:
             raise _interrupted(stop, plan, undo=False) from None
@@ -425,7 +414,7 @@ def run_rollback(
         env.activity = Msg("act.rolling-back", next=_next_steps(journal.path, undo=True))
         try:
             with _counted(env, "cli.progress.rolling_back", len(preview)) as counted:
-                on_event = counted(_printer(env, journal.plan))
+                on_event = counted(_printer(env))
                 report = rollback_journal(journal, neutron, force=force, on_event=on_event)
         except RunInterrupted as stop:
             raise _interrupted(stop, journal.plan, undo=True) from None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli._options import egress_target_option
+from kostack.cli._options import egress_target_option, snapshot_option
 from kostack.cli._options import lang_option as _lang_option
 from kostack.cli.common import (
     Environment,
@@ -99,12 +99,7 @@ def plan_options(f: F) -> F:
         help="pairs: allowed address pairs and scoped rules, port security stays on. "
         "disable-port-security: fast, drops all filtering on the node ports.",
     )(f)
-    f = click.option(
-        "--snapshot",
-        "snapshot_path",
-        metavar="FILE",
-        help="Plan from a snapshot instead of collecting live.",
-    )(f)
+    f = snapshot_option("Plan from a snapshot instead of collecting live.")(f)
     return live_options(f)
 
 
@@ -171,7 +166,7 @@ def _confirm(env: Environment, word: str, question: str) -> bool:
     return str(answer).strip() == word
 
 
-def _printer(env: Environment, plan: Plan) -> Callable[[Event], None]:
+def _printer(env: Environment) -> Callable[[Event], None]:
     from kostack.analyze.messages import CATALOG
     from kostack.analyze.messages import localize as L
     from kostack.cli.fix_text import lang_of, say

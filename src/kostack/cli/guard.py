@@ -21,6 +21,7 @@ from kostack.cli._options import (
     listen_option,
     namespaced_name,
     options,
+    output_option,
     serve_extra,
     snapshot_option,
     workload,
@@ -57,14 +58,7 @@ _OPTIONS = (
     click.option(
         "--once", is_flag=True, help="One pass, then exit (cron, CI); no leader election."
     ),
-    click.option(
-        "-o",
-        "--output",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="With --once: the report's format.",
-    ),
+    output_option("text", "json", help="With --once: the report's format."),
     snapshot_option("Audit a snapshot file (read again each pass) instead of listing live."),
     click.option(
         "--tight", is_flag=True, help="Pairs for each node's own pod blocks, as `fix plan --tight`."

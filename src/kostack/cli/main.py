@@ -9,11 +9,12 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, cast
 
 import click
 
+from kostack.cli._options import lang_option, options
 from kostack.cli.common import Environment, fail, interrupted, library_logs, remember_environ
 from kostack.cli.console import CHOICES, emit_err, language
 from kostack.cli.lazy import LazyGroup
@@ -76,19 +77,11 @@ _GLOBAL_OPTIONS = (
         help="Progress on stderr for steps that take a while (one line per diagnosis phase): "
         "auto = when stderr is a terminal and the output is not json, junit or sarif.",
     ),
-    click.option(
-        "--lang",
-        type=click.Choice(["en", "ko"]),
-        help="Language of every command's results and errors, as KOSTACK_LANG sets it "
-        "(a command's own --lang wins).",
+    lang_option(
+        "Language of every command's results and errors, as KOSTACK_LANG sets it "
+        "(a command's own --lang wins)."
     ),
 )
-
-
-def _global_options(f: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(_GLOBAL_OPTIONS):
-        f = option(f)
-    return f
 
 
 @click.group(
@@ -96,7 +89,7 @@ def _global_options(f: Callable[..., None]) -> Callable[..., None]:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example:\n\n  kostack diagnose --snapshot examples/seed-incident.json",
 )
-@_global_options
+@options(*_GLOBAL_OPTIONS)
 @click.pass_context
 def cli(
     ctx: click.Context,

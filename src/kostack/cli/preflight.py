@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli._options import options
+from kostack.cli._options import lang_option, options, output_option, snapshot_option
 from kostack.cli.common import get_env, openstack_needed, read_snapshot, request_timeout
 from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
 from kostack.errors import ConfigError, ExitCode
@@ -225,9 +225,7 @@ _OPTIONS = (
     click.option(
         "--network", metavar="NAME|ID", help="The OpenStack network the nodes are (will be) on."
     ),
-    click.option(
-        "--snapshot", "snapshot_path", metavar="FILE", help="Read the network from a snapshot."
-    ),
+    snapshot_option("Read the network from a snapshot."),
     click.option("--os-cloud", metavar="NAME", help="clouds.yaml entry, to read --network live."),
     click.option("--subnet-cidr", metavar="CIDR", help="The planned subnet (without --network)."),
     click.option("--network-mtu", type=click.IntRange(68, 65535), help="The planned network MTU."),
@@ -252,18 +250,10 @@ _OPTIONS = (
         help="Name of the group to create.",
     ),
     click.option("--no-service-cidr", is_flag=True, help="Leave the service CIDR pair out."),
-    click.option(
-        "-o",
-        "--output",
-        type=click.Choice(["text", "json", "commands", "terraform"]),
-        default="text",
-        show_default=True,
-    ),
-    click.option(
-        "--lang",
-        type=click.Choice(["en", "ko"]),
-        help="Language of the report (default: KOSTACK_LANG, else the locale); the commands and "
-        "Terraform stay as they are.",
+    output_option("text", "json", "commands", "terraform"),
+    lang_option(
+        "Language of the report (default: KOSTACK_LANG, else the locale); the commands and "
+        "Terraform stay as they are."
     ),
 )
 

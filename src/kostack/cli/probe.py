@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kostack.catalog import map_text
-from kostack.cli._options import lang_option, options, snapshot_option
+from kostack.cli._options import lang_option, options, output_option, snapshot_option
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
 from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
 from kostack.cli.defaults import PROBE_MAX_SOURCES as DEFAULT_MAX_SOURCES
@@ -283,9 +283,7 @@ _OPTIONS = (
         metavar="FILE",
         help="Also write the snapshot with the probe observations.",
     ),
-    click.option(
-        "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-    ),
+    output_option("text", "json"),
     lang_option(),
     click.option("-v", "--verbose", is_flag=True, help="Every probe with its detail."),
     click.option("--yes", is_flag=True, help="Send the probes (without it: print the plan only)."),

@@ -18,9 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kostack.cli._options import options
+from kostack.cli._options import (
+    fail_on_option,
+    lang_option,
+    options,
+    output_option,
+    snapshot_option,
+)
 from kostack.cli.common import (
-    SEVERITIES,
     Environment,
     detect_lang,
     exit_for,
@@ -53,20 +58,15 @@ def release() -> None:
 
 
 def _snapshot_options(f: Any) -> Any:
-    f = click.option(
-        "--snapshot",
-        "snapshot_path",
-        metavar="FILE",
-        help="Read the network (and Helm) state from a snapshot instead of collecting it.",
+    f = snapshot_option(
+        "Read the network (and Helm) state from a snapshot instead of collecting it."
     )(f)
     f = click.option(
         "--active",
         is_flag=True,
         help="Also run in-cluster probes for DNS and the kubernetes service (sends traffic).",
     )(f)
-    f = click.option(
-        "--lang", type=click.Choice(["en", "ko"]), help="Language (default: from the locale)."
-    )(f)
+    f = lang_option()(f)
     return live_options(f)
 
 
@@ -195,16 +195,8 @@ Examples:
 )
 @click.argument("name", required=False, metavar="[NAME]")
 @click.option("-n", "--namespace", metavar="NS", help="Only the release in this namespace.")
-@click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a finding at or above this severity fails.",
-)
+@output_option("text", "json")
+@fail_on_option()
 @click.option("-v", "--verbose", is_flag=True, help="All evidence for every claim.")
 @_snapshot_options
 @click.pass_context
@@ -334,9 +326,7 @@ _reinstall_options = options(
         metavar="SECONDS",
         help="How long to wait for a deletion, helm, or readiness.",
     ),
-    click.option(
-        "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-    ),
+    output_option("text", "json"),
 )
 
 

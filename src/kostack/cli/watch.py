@@ -178,11 +178,11 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
 
 def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     """The watch's configuration from its options, and the runner of each cycle's probes."""
+    from kostack.serve.http import parse_listen
     from kostack.watch.loop import LoopSettings
     from kostack.watch.messages import say
     from kostack.watch.probing import ProbeSettings
     from kostack.watch.run import WatchConfig
-    from kostack.watch.server import parse_listen
 
     try:
         egress_target = ipaddress.ip_address(opts["egress_target"])
@@ -202,7 +202,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     from kostack.cli.probe import parse_target
 
     egress = parse_target(opts["probe_egress"])
-    runner, label, echo_port = _probe_runner(env, opts, lang)
+    runner, label, echo_port = _probe_runner(env, opts)
     events = opts["events"] if opts["events"] is not None else collect is not None
     config = WatchConfig(
         listen=parse_listen(opts["listen"], lang),
@@ -233,7 +233,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     return config, runner
 
 
-def _probe_runner(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, str, int | None]:
+def _probe_runner(env: Any, opts: dict[str, Any]) -> tuple[Any, str, int | None]:
     """The runner of each cycle's probe round, what to call it, and the echo port it needs."""
     mode = opts["probes"]
     if mode == "off":

@@ -49,8 +49,6 @@ from kostack.plan.build import build_plan
 from kostack.plan.model import Action, Operation, Rule, rule_of
 
 __all__ = [
-    "PAIR_CHECKS",
-    "RULE_CHECKS",
     "Drift",
     "DriftOptions",
     "Hold",

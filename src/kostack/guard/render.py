@@ -39,12 +39,7 @@ def short(port_id: str) -> str:
 def rule_text(rule: Rule, lang: str, groups: Mapping[str, str] | None = None) -> str:
     """A rule in the operator's words (the remote group by name when known)."""
     proto = rule.protocol or ("any protocol" if lang != "ko" else "모든 프로토콜")
-    ports = ""
-    if rule.port_range_min is not None:
-        hi = rule.port_range_max
-        ports = f" {rule.port_range_min}" + (
-            f"-{hi}" if hi is not None and hi != rule.port_range_min else ""
-        )
+    ports = f" {rule.port_span()}" if rule.port_range_min is not None else ""
     if rule.remote_group_id:
         name = (groups or {}).get(rule.remote_group_id) or short(rule.remote_group_id)
         remote = f"from group {name}" if lang != "ko" else f"출발지 그룹 {name}"

@@ -234,7 +234,7 @@ def _cluster_parts(
         events = KubeEventSink(session.client, instance=config.instance, component=COMPONENT)
     elector = None
     if session is not None and config.lease is not None:
-        elector = _elector(config, session.client, state, log, events, wake, metrics)
+        elector = _elector(config, session.client, state, log, events, wake)
     watcher = None
     if session is not None and config.watches:
         watcher = KubeWatcher(session.client, lambda _kind: wake.set(), stop)
@@ -249,7 +249,6 @@ def _elector(
     log: Callable[[str], None],
     events: EventPoster | None,
     wake: threading.Event,
-    metrics: GuardMetrics,
 ) -> LeaderElector:
     assert config.lease is not None
     namespace, name = config.lease

@@ -277,7 +277,7 @@ def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Route
     routes: list[Route] = []
     for v in spec.families:  # each family's pod ranges via the node's address of that family
         node_cidrs = node_pod_cidrs(spec, v)
-        blocks = node_blocks(spec, node_cidrs) if spec.cni == "calico" else node_cidrs
+        blocks = node_blocks(node_cidrs) if spec.cni == "calico" else node_cidrs
         routes += [Route(str(b), str(n.ip_of(v))) for b, n in zip(blocks, spec.nodes, strict=True)]
     router = routers[0]
     routers[0] = router.model_copy(
@@ -400,7 +400,6 @@ def planned_nodes(
 # The names below stay importable from here (the CLI, the report and the tests use them).
 __all__ = [
     "CNI_MODES",
-    "GROUP_ID",
     "PLANNED_NETWORK_ID",
     "PLANNED_ROUTER_ID",
     "NeededRule",
@@ -410,10 +409,8 @@ __all__ = [
     "PreflightResult",
     "PreflightSpec",
     "encapsulation_overhead",
-    "needed_rules",
     "nodes_from_ports",
     "planned_cluster",
     "planned_nodes",
     "preflight",
-    "validate",
 ]

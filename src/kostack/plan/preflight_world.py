@@ -71,7 +71,7 @@ def node_pod_cidrs(spec: PreflightSpec, version: int | None = None) -> list[IPNe
     return [next(nets) for _ in range(n)]
 
 
-def node_blocks(spec: PreflightSpec, node_cidrs: list[IPNetwork]) -> list[IPNetwork]:
+def node_blocks(node_cidrs: list[IPNetwork]) -> list[IPNetwork]:
     """One Calico block per node: the first /26 (IPv6: /122) of its pod CIDR."""
     out: list[IPNetwork] = []
     for c in node_cidrs:
@@ -316,7 +316,7 @@ def _services(
 def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
     """The cluster part of the planned snapshot: nodes, services, CIDRs, the CNI (per family)."""
     per_family = [node_pod_cidrs(spec, v) for v in spec.families]  # [family][node]
-    blocks_per_family = [node_blocks(spec, cidrs) for cidrs in per_family]
+    blocks_per_family = [node_blocks(cidrs) for cidrs in per_family]
     nodes = tuple(
         Node(
             name=n.name,

@@ -43,16 +43,11 @@ from kostack.plan.release_gate import network_gate
 from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import (
     DEFAULT_TIMEOUT,
-    GateCheck,
-    LeftAlone,
     NetworkGate,
-    Op,
     PlannedPVC,
-    Precondition,
     ReinstallPlan,
     ReleaseAction,
     ReleaseInstance,
-    Target,
 )
 from kostack.shell import command, render
 
@@ -397,17 +392,9 @@ def _instance(release: HelmRelease, why: str) -> ReleaseInstance:
 
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
-    "GateCheck",
-    "LeftAlone",
-    "NetworkGate",
-    "Op",
     "PlannedPVC",
-    "Precondition",
     "ReinstallPlan",
     "ReleaseAction",
-    "ReleaseInstance",
-    "Target",
     "build_reinstall_plan",
     "catch_all_namespaces",
     "network_gate",

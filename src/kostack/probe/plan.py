@@ -57,37 +57,27 @@ from kostack.probe.plan_model import (
     IPV6_KINDS,
     KINDS,
     TRANSFER_SIZES,
-    KindInfo,
     PlannedProbe,
     Prediction,
     ProbePlan,
 )
 from kostack.probe.predict import (
-    cni_mtu,
     mtu_prediction,
     path_label,
     pod6_on,
-    predict,
     predict_probe,
-    summarize,
 )
 
 __all__ = [
     "ALL_PAIRS_CLASSES",
-    "DEFAULT_EGRESS",
     "DEFAULT_MAX_SOURCES",
     "ECHO_PORT",
     "KINDS",
-    "KindInfo",
     "PlannedProbe",
     "Prediction",
     "ProbePlan",
     "build_probe_plan",
-    "cni_mtu",
-    "mtu_prediction",
-    "predict",
     "predict_probe",
-    "summarize",
 ]
 
 

@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kostack.analyze.diagnose import root_cause_title
-from kostack.serve.events import EventSpec, KubeEventSink, RateLimiter, Workload, event_body
+from kostack.serve.events import EventSpec, KubeEventSink, RateLimiter, Workload
 from kostack.watch.history import Transition
 from kostack.watch.messages import say, severity_name, verdict_name
 
-__all__ = ["EventSpec", "KubeEventSink", "RateLimiter", "Workload", "event_body", "events_for"]
+__all__ = ["EventSpec", "KubeEventSink", "RateLimiter", "Workload", "events_for"]
 
 COMPONENT = "kostack-watch"
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from kostack.serve.http import parse_listen
 from kostack.serve.status import ModeServer
 from kostack.watch.messages import say
 from kostack.watch.metrics import WatchMetrics
 from kostack.watch.state import WatchState
 
-__all__ = ["WatchServer", "parse_listen"]
+__all__ = ["WatchServer"]
 
 
 class WatchServer(ModeServer):

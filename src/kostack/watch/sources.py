@@ -84,24 +84,14 @@ class SnapshotSource(Source):
         try:
             snapshot = load_snapshot(self.path)
         except SnapshotFormatError as exc:
-            status = SourceStatus(
-                "snapshot",
-                False,
-                time.monotonic() - started,
-                error=exc.describe(self.path),
-                hint=exc.hint,
-            )
-            return Collected(None, (status,))
+            error, hint = exc.describe(self.path), exc.hint
         except OSError as exc:
-            status = SourceStatus(
-                "snapshot",
-                False,
-                time.monotonic() - started,
-                error=f"cannot read {self.path}: {exc.strerror or exc}",
-                hint="check the path given with --snapshot",
-            )
-            return Collected(None, (status,))
-        return Collected(snapshot, (_read("snapshot", started, snapshot.gaps),))
+            error = f"cannot read {self.path}: {exc.strerror or exc}"
+            hint = "check the path given with --snapshot"
+        else:
+            return Collected(snapshot, (_read("snapshot", started, snapshot.gaps),))
+        status = SourceStatus("snapshot", False, time.monotonic() - started, error=error, hint=hint)
+        return Collected(None, (status,))
 
 
 def _core_missing(name: str, part: str, gaps: tuple[Gap, ...], started: float) -> SourceStatus:
@@ -194,15 +184,7 @@ class LiveSource(Source):
         except KostackError as err:
             requests = self._link.requests() - before
             self._link.close()
-            status = SourceStatus(
-                "openstack",
-                False,
-                time.monotonic() - started,
-                requests,
-                error=map_text(err.message, lambda t: redact(t, self._secrets)),
-                hint=map_text(err.hint, lambda t: redact(t, self._secrets)),
-            )
-            return None, None, status
+            return None, None, self._down("openstack", started, err, requests)
         if record.ports is None:  # nothing to diagnose without the ports: the source is down
             self._link.close()
             return None, None, _core_missing("openstack", "openstack.ports", gaps, started)
@@ -223,14 +205,7 @@ class LiveSource(Source):
                 )
             )
         except KostackError as err:
-            status = SourceStatus(
-                "kubernetes",
-                False,
-                time.monotonic() - started,
-                error=map_text(err.message, lambda t: redact(t, self._secrets)),
-                hint=map_text(err.hint, lambda t: redact(t, self._secrets)),
-            )
-            return None, None, None, status
+            return None, None, None, self._down("kubernetes", started, err)
         if kube.cluster.nodes is None:  # an API server that answers errors to everything
             return (
                 None,
@@ -240,6 +215,19 @@ class LiveSource(Source):
             )
         status = _read("kubernetes", started, kube.gaps, kube.api_requests)
         return kube.cluster, kube.gaps, kube.nodes_raw, status
+
+    def _down(
+        self, name: str, started: float, err: KostackError, requests: int = 0
+    ) -> SourceStatus:
+        """A source that could not be read: down, with its error and hint (secrets redacted)."""
+        return SourceStatus(
+            name,
+            False,
+            time.monotonic() - started,
+            requests,
+            error=map_text(err.message, lambda t: redact(t, self._secrets)),
+            hint=map_text(err.hint, lambda t: redact(t, self._secrets)),
+        )
 
     def _phase(self, what: str) -> Phase:
         return Phase(what, self.options.phase_timeout_s or phase_budget(self.options.timeout_s))
