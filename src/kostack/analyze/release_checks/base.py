@@ -7,13 +7,13 @@ Markdown page with `## en` / `## ko` and `### title|explanation|remediation`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TypeAlias
 
-from kostack.analyze.checks.base import CheckOf, unknown_parts
+from kostack.analyze.checks.base import CheckOf, Collected
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -84,31 +84,13 @@ register(
 )
 
 
-def missing(
-    ctx: ReleaseContext, check_id: str, severity: Severity, needs: Sequence[str]
-) -> list[Finding]:
-    """UNKNOWN findings for each needed snapshot part that is absent (empty when all present)."""
-    return unknown_parts(ctx.snapshot, PARTS, check_id, severity, needs, _not_collected)
-
-
-ReleaseRun: TypeAlias = Callable[[ReleaseContext], list[Finding]]
-
-
-def when_collected(
-    check_id: str, severity: Severity, needs: Sequence[str]
-) -> Callable[[ReleaseRun], ReleaseRun]:
-    """A release check's ``run``, answered by `missing` (UNKNOWN) until every part of ``needs``
-    was collected."""
-
-    def guard(run: ReleaseRun) -> ReleaseRun:
-        return lambda ctx: missing(ctx, check_id, severity, needs) or run(ctx)
-
-    return guard
-
-
 def _not_collected(part: str, gap: Gap | None) -> str:
     why = Msg("rel.unknown-why", error=error_of(gap)) if gap else ""
     return Msg("rel.unknown-part", part=part, why=why)
+
+
+COLLECTED = Collected[ReleaseContext](PARTS, _not_collected)
+when_collected = COLLECTED.when_collected
 
 
 def release_resource(release: HelmRelease) -> Resource:
