@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TypeAlias
 
@@ -19,6 +19,7 @@ from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
 from kostack.analyze.release_checks.workload import WorkloadIndex
+from kostack.analyze.times import parse_time as parse_time  # re-exported: plan reads it here
 from kostack.gap_words import error_of
 from kostack.model.snapshot import (
     Gap,
@@ -132,31 +133,6 @@ def release_finding(
         affected=affected,
         extra={**release_tag(release.name, release.namespace), **(extra or {})},
     )
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An RFC 3339 timestamp (Kubernetes or Go's time.Time JSON) as an aware datetime."""
-    if not text:
-        return None
-    value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    # Go writes up to nine fractional digits; Python takes six.
-    head, dot, rest = value.partition(".")
-    if dot:
-        digits = ""
-        tail = ""
-        for i, ch in enumerate(rest):
-            if not ch.isdigit():
-                tail = rest[i:]
-                break
-            digits += ch
-        value = head + "." + digits[:6].ljust(6, "0") + tail
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def short_time(text: str | None) -> str:
