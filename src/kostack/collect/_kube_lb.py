@@ -71,7 +71,7 @@ def read_lb_services(
         return LoadBalancerServices(None, None)
     if not found:
         return LoadBalancerServices((), ())
-    endpoints = _endpoints(reader, found, nodes, gap)
+    endpoints = endpoint_slices(reader, found, nodes, gap, Msg("gap.hint.kube.lb-endpoints"))
     services: list[Service] = []
     for obj in found:
         key = (namespace_of(obj), name_of(obj))
@@ -84,28 +84,33 @@ def read_lb_services(
     return LoadBalancerServices(tuple(services), events)
 
 
-def _endpoints(
+def endpoint_slices(
     reader: Reader,
     services: list[JsonObject],
     nodes: tuple[Node, ...] | None,
     gap: GapFn,
+    hint: str,
+    *,
+    request: str = "",
 ) -> dict[tuple[str, str], Any] | None:
+    """The endpoints of ``services`` by (namespace, name), from one EndpointSlice list with the
+    label selector ``kubernetes.io/service-name in (...)`` (up to ``MAX_SELECTOR_NAMES`` names;
+    beyond that, every EndpointSlice); None, and a gap with ``hint``, when it fails.
+    ``request`` names the call in that gap (default: the URL, said with its selector)."""
+    if not services:
+        return {}
     names = sorted({name_of(s) for s in services})
     selectors: dict[str, str] = {}
-    request = "GET /apis/discovery.k8s.io/v1/endpointslices"
+    url = "GET /apis/discovery.k8s.io/v1/endpointslices"
     if len(names) <= MAX_SELECTOR_NAMES:
         selectors["label_selector"] = f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
-        request += "?labelSelector=kubernetes.io/service-name in (...)"
+        url += "?labelSelector=kubernetes.io/service-name in (...)"
     try:
         slices = reader.all(
-            request, reader.discovery.list_endpoint_slice_for_all_namespaces, **selectors
+            request or url, reader.discovery.list_endpoint_slice_for_all_namespaces, **selectors
         )
     except ReadFailure as failure:
-        gap(
-            "cluster.services.endpoints",
-            failure,
-            Msg("gap.hint.kube.lb-endpoints"),
-        )
+        gap("cluster.services.endpoints", failure, hint)
         return None
     by_service: dict[tuple[str, str], list[JsonObject]] = defaultdict(list)
     for slice_ in slices:
