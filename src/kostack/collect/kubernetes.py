@@ -32,21 +32,18 @@ from kostack.collect._kube_api import (
     open_session,
 )
 from kostack.collect._kube_cni import ClusterFacts, CniCollector, CniResult
-from kostack.collect._kube_lb import endpoint_slices, read_lb_services
+from kostack.collect._kube_lb import read_lb_services, with_endpoints
 from kostack.collect._kube_objects import (
     KubeadmNetworking,
     Notes,
     as_dict,
     flag_value,
-    name_of,
-    namespace_of,
     parse_cidrs,
     parse_kube_proxy,
     parse_kubeadm,
     parse_kubelet,
     parse_node,
     parse_pod,
-    parse_service,
 )
 from kostack.collect._kube_types import joined
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
@@ -350,22 +347,11 @@ class _ClusterReader:
                 Msg("gap.hint.kube.services"),
             )
             return None
-        endpoints = endpoint_slices(
-            self.reader,
-            found,
-            nodes,
-            self.gap,
-            Msg("gap.hint.kube.endpoints"),
-            request="GET /apis/discovery.k8s.io/v1/endpointslices",
+        hint = Msg("gap.hint.kube.endpoints")
+        request = "GET /apis/discovery.k8s.io/v1/endpointslices"
+        services = with_endpoints(
+            self.reader, found, nodes, self.gap, hint, self.notes, request=request
         )
-        services: list[Service] = []
-        for obj in found:
-            key = (namespace_of(obj), name_of(obj))
-            service = parse_service(
-                obj, endpoints.get(key) if endpoints is not None else None, self.notes
-            )
-            if service is not None:
-                services.append(service)
         return tuple(services)
 
     @staticmethod
