@@ -501,10 +501,6 @@ class Topology:
         return None
 
 
-def parse_ip(text: str) -> IPAddress:
-    return ipaddress.ip_address(text)
-
-
 @lru_cache(maxsize=4096)
 def parse_net(text: str) -> IPNetwork:
     """``ipaddress.ip_network(text)``, remembered: plans repeat one pod CIDR per node port."""
