@@ -24,6 +24,7 @@ from kostack.model.snapshot import (
     Port,
     Router,
     SecurityGroup,
+    SecurityGroupRule,
     Service,
     Snapshot,
     Subnet,
@@ -105,6 +106,22 @@ def protocol_number(protocol: str | None) -> int | str | None:
 
 def protocol_label(number: int) -> str:
     return PROTOCOL_NAMES.get(number, str(number))
+
+
+def port_span(lo: int | None, hi: int | None, sep: str = "-") -> str:
+    """A rule's destination ports: "6443", or "2379-2380" (``sep`` between); "" for every port."""
+    if lo is None:
+        return ""
+    return f"{lo}{sep}{hi}" if hi not in (None, lo) else str(lo)
+
+
+def port_bounds(rule: SecurityGroupRule, proto: int | str | None) -> tuple[int, int] | None:
+    """The destination ports ``rule`` limits protocol ``proto`` to (an absent end is open:
+    0 or 65535); None when it limits none (no range, or a protocol without ports)."""
+    lo, hi = rule.port_range_min, rule.port_range_max
+    if proto not in PORTED_PROTOCOLS or (lo is None and hi is None):
+        return None
+    return (lo if lo is not None else 0, hi if hi is not None else 65535)
 
 
 def net_within(inner: IPNetwork, outer: IPNetwork) -> bool:
@@ -482,10 +499,6 @@ class Topology:
         if view.subnet is not None:
             return self.networks.get(view.subnet.network_id)
         return None
-
-
-def parse_ip(text: str) -> IPAddress:
-    return ipaddress.ip_address(text)
 
 
 @lru_cache(maxsize=4096)

@@ -71,54 +71,57 @@ def read_lb_services(
         return LoadBalancerServices(None, None)
     if not found:
         return LoadBalancerServices((), ())
-    endpoints = _endpoints(reader, found, nodes, gap)
-    services: list[Service] = []
-    for obj in found:
-        key = (namespace_of(obj), name_of(obj))
-        service = parse_service(
-            obj, endpoints.get(key, ()) if endpoints is not None else None, notes
-        )
-        if service is not None:
-            services.append(service)
+    hint = Msg("gap.hint.kube.lb-endpoints")
+    services = with_endpoints(reader, found, nodes, gap, hint, notes)
     events = _events(reader, {(s.namespace, s.name) for s in services}, gap)
     return LoadBalancerServices(tuple(services), events)
 
 
-def _endpoints(
+def with_endpoints(
     reader: Reader,
-    services: list[JsonObject],
+    found: list[JsonObject],
     nodes: tuple[Node, ...] | None,
     gap: GapFn,
-) -> dict[tuple[str, str], Any] | None:
-    names = sorted({name_of(s) for s in services})
+    hint: str,
+    notes: Notes,
+    *,
+    request: str = "",
+) -> list[Service]:
+    """The Services ``found``, each with its endpoints from one EndpointSlice list with the
+    label selector ``kubernetes.io/service-name in (...)`` (up to ``MAX_SELECTOR_NAMES`` names;
+    beyond that, every EndpointSlice). When that list fails: a gap with ``hint`` and endpoints
+    None; ``request`` names the call in the gap (default: the URL, said with its selector)."""
+    if not found:
+        return []
+    names = sorted({name_of(s) for s in found})
     selectors: dict[str, str] = {}
-    request = "GET /apis/discovery.k8s.io/v1/endpointslices"
+    url = "GET /apis/discovery.k8s.io/v1/endpointslices"
     if len(names) <= MAX_SELECTOR_NAMES:
         selectors["label_selector"] = f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
-        request += "?labelSelector=kubernetes.io/service-name in (...)"
+        url += "?labelSelector=kubernetes.io/service-name in (...)"
+    by_service: dict[tuple[str, str], list[JsonObject]] | None
     try:
         slices = reader.all(
-            request, reader.discovery.list_endpoint_slice_for_all_namespaces, **selectors
+            request or url, reader.discovery.list_endpoint_slice_for_all_namespaces, **selectors
         )
     except ReadFailure as failure:
-        gap(
-            "cluster.services.endpoints",
-            failure,
-            Msg("gap.hint.kube.lb-endpoints"),
-        )
-        return None
-    by_service: dict[tuple[str, str], list[JsonObject]] = defaultdict(list)
-    for slice_ in slices:
-        owner = labels_of(slice_).get(SERVICE_NAME_LABEL)
-        if owner:
-            by_service[(namespace_of(slice_), owner)].append(slice_)
+        gap("cluster.services.endpoints", failure, hint)
+        by_service = None
+    else:
+        by_service = defaultdict(list)
+        for slice_ in slices:
+            owner = labels_of(slice_).get(SERVICE_NAME_LABEL)
+            if owner:
+                by_service[(namespace_of(slice_), owner)].append(slice_)
     node_by_ip = {ip: n.name for n in nodes or () for ip in n.internal_ips}
-    return {
-        (namespace_of(s), name_of(s)): slice_endpoints(
-            by_service.get((namespace_of(s), name_of(s)), []), node_by_ip
-        )
-        for s in services
-    }
+    services: list[Service] = []
+    for obj in found:
+        key = (namespace_of(obj), name_of(obj))
+        own = None if by_service is None else slice_endpoints(by_service.get(key, []), node_by_ip)
+        service = parse_service(obj, own, notes)
+        if service is not None:
+            services.append(service)
+    return services
 
 
 def _events(

@@ -32,23 +32,18 @@ from kostack.collect._kube_api import (
     open_session,
 )
 from kostack.collect._kube_cni import ClusterFacts, CniCollector, CniResult
-from kostack.collect._kube_lb import read_lb_services
+from kostack.collect._kube_lb import read_lb_services, with_endpoints
 from kostack.collect._kube_objects import (
     KubeadmNetworking,
     Notes,
     as_dict,
     flag_value,
-    labels_of,
-    name_of,
-    namespace_of,
     parse_cidrs,
     parse_kube_proxy,
     parse_kubeadm,
     parse_kubelet,
     parse_node,
     parse_pod,
-    parse_service,
-    slice_endpoints,
 )
 from kostack.collect._kube_types import joined
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
@@ -71,7 +66,6 @@ __all__ = ["DEFAULT_PAGE_SIZE", "KubeCollection", "NodeIdentity", "collect_kuber
 DEFAULT_PAGE_SIZE: Final = 500
 DNS_SERVICE: Final = ("kube-system", "kube-dns")
 API_SERVICE: Final = ("default", "kubernetes")
-SERVICE_NAME_LABEL: Final = "kubernetes.io/service-name"
 
 Progress = Callable[[str], None]
 Parsed = TypeVar("Parsed")
@@ -353,49 +347,12 @@ class _ClusterReader:
                 Msg("gap.hint.kube.services"),
             )
             return None
-        endpoints = self._endpoints(found, nodes)
-        services: list[Service] = []
-        for obj in found:
-            key = (namespace_of(obj), name_of(obj))
-            service = parse_service(
-                obj, endpoints.get(key) if endpoints is not None else None, self.notes
-            )
-            if service is not None:
-                services.append(service)
+        hint = Msg("gap.hint.kube.endpoints")
+        request = "GET /apis/discovery.k8s.io/v1/endpointslices"
+        services = with_endpoints(
+            self.reader, found, nodes, self.gap, hint, self.notes, request=request
+        )
         return tuple(services)
-
-    def _endpoints(
-        self, services: list[JsonObject], nodes: tuple[Node, ...] | None
-    ) -> dict[tuple[str, str], Any] | None:
-        """EndpointSlices of ``services``, in one list call with a label selector."""
-        if not services:
-            return {}
-        names = sorted({name_of(s) for s in services})
-        selector = f"{SERVICE_NAME_LABEL} in ({','.join(names)})"
-        try:
-            slices = self.reader.all(
-                "GET /apis/discovery.k8s.io/v1/endpointslices",
-                self.reader.discovery.list_endpoint_slice_for_all_namespaces,
-                label_selector=selector,
-            )
-        except ReadFailure as failure:
-            self.gap(
-                "cluster.services.endpoints",
-                failure,
-                Msg("gap.hint.kube.endpoints"),
-            )
-            return None
-        node_by_ip = {ip: n.name for n in nodes or () for ip in n.internal_ips}
-        out: dict[tuple[str, str], Any] = {}
-        for service in services:
-            key = (namespace_of(service), name_of(service))
-            own = [
-                s
-                for s in slices
-                if namespace_of(s) == key[0] and labels_of(s).get(SERVICE_NAME_LABEL) == key[1]
-            ]
-            out[key] = slice_endpoints(own, node_by_ip)
-        return out
 
     @staticmethod
     def _dns_service(

@@ -189,11 +189,15 @@ def collect_openstack(
     raw.routers = fetch("routers", "routers", "routers", scope)
     raw.networks = fetch("networks", "networks", "networks", scope)
     if raw.networks is not None and project_scope:
-        raw.networks += _referenced_networks(raw, fetch)
+        raw.networks += _referenced(
+            fetch, "networks", "networks", raw.networks, _used_networks(raw)
+        )
     raw.subnets = _fetch_subnets(raw, scope, fetch)
     raw.security_groups = fetch("security_groups", "security-groups", "security_groups", scope)
     if raw.security_groups is not None and project_scope:
-        raw.security_groups += _referenced_groups(raw, fetch)
+        used = {str(g) for p in raw.ports or () for g in p.get("security_groups") or ()}
+        have = raw.security_groups
+        raw.security_groups += _referenced(fetch, "security_groups", "security-groups", have, used)
     raw.agents = _fetch_agents(neutron)
     raw.floating_ips = fetch("floating_ips", "floatingips", "floatingips", scope)
 
@@ -221,32 +225,25 @@ def _fetch_subnets(
     return result
 
 
-def _referenced_networks(raw: _Listings, fetch: Callable[..., Any]) -> list[dict[str, Any]]:
-    """Networks the project's ports and routers use that another project owns (one GET)."""
-    known = {str(n.get("id")) for n in raw.networks or ()}
+def _used_networks(raw: _Listings) -> set[str]:
+    """The networks the project's ports and routers (their gateways) are on."""
     wanted = {str(p["network_id"]) for p in raw.ports or () if p.get("network_id")}
     if raw.routers is not None:
         for router in raw.routers:
             gateway = router.get("external_gateway_info") or {}
             if gateway.get("network_id"):
                 wanted.add(str(gateway["network_id"]))
-    missing = sorted(wanted - known)
-    if not missing:
-        return []
-    found: list[dict[str, Any]] | None = fetch("networks", "networks", "networks", {"id": missing})
-    return found or []
+    return wanted
 
 
-def _referenced_groups(raw: _Listings, fetch: Callable[..., Any]) -> list[dict[str, Any]]:
-    """Security groups the project's ports use that another project owns (one GET)."""
-    known = {str(g.get("id")) for g in raw.security_groups or ()}
-    wanted = {str(g) for p in raw.ports or () for g in p.get("security_groups") or ()}
-    missing = sorted(wanted - known)
+def _referenced(
+    fetch: Callable[..., Any], name: str, path: str, have: list[dict[str, Any]], wanted: set[str]
+) -> list[dict[str, Any]]:
+    """The ``wanted`` objects (by id) that ``have`` lacks: another project owns them (one GET)."""
+    missing = sorted(wanted - {str(o.get("id")) for o in have})
     if not missing:
         return []
-    found: list[dict[str, Any]] | None = fetch(
-        "security_groups", "security-groups", "security_groups", {"id": missing}
-    )
+    found: list[dict[str, Any]] | None = fetch(name, path, name, {"id": missing})
     return found or []
 
 

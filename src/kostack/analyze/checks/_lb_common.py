@@ -25,13 +25,18 @@ class LBCheck:
     check_id: str
     severity: Severity
 
-    def each_service(self, ctx: CheckContext, judge: Judge) -> list[Finding]:
-        """``judge``'s findings for every Service of type LoadBalancer, one Service after the
-        other, or the findings that end the check early (UNKNOWN / NOT-APPLICABLE)."""
-        analysis, early = start(ctx, self.check_id, self.severity)
-        if analysis is None:
-            return early
-        return [f for bs in analysis.index.services for f in judge(ctx, analysis, bs)]
+    def each_service(self, judge: Judge) -> Callable[[CheckContext], list[Finding]]:
+        """The check's ``run``: ``judge``'s findings for every Service of type LoadBalancer, one
+        Service after the other, or the findings that end the check early (UNKNOWN /
+        NOT-APPLICABLE)."""
+
+        def run(ctx: CheckContext) -> list[Finding]:
+            analysis, early = start(ctx, self.check_id, self.severity)
+            if analysis is None:
+                return early
+            return [f for bs in analysis.index.services for f in judge(ctx, analysis, bs)]
+
+        return run
 
     def not_applicable(self, bs: BalancedService, **params: object) -> Finding:
         """NOT-APPLICABLE for the Service: the check's `.na` message, with svc= and ``params``."""

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 from kostack.analyze.engine.families import End
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
@@ -132,26 +132,56 @@ PARTS: dict[str, Callable[[Snapshot], object]] = {
 }
 
 
-def missing(
-    ctx: CheckContext, check_id: str, severity: Severity, needs: Sequence[str]
-) -> list[Finding]:
-    """UNKNOWN findings for each needed snapshot part that is absent (empty list when all present)."""
-    return unknown_parts(ctx.snapshot, PARTS, check_id, severity, needs, _not_collected)
+class HasSnapshot(Protocol):
+    """A check's context (CheckContext, ReleaseContext): it holds the snapshot."""
+
+    @property
+    def snapshot(self) -> Snapshot: ...
 
 
-CheckRun: TypeAlias = Callable[[CheckContext], list[Finding]]
+SnapshotContext = TypeVar("SnapshotContext", bound=HasSnapshot)
+RunOf: TypeAlias = Callable[[SnapshotContext], list[Finding]]
 
 
-def when_collected(
-    check_id: str, severity: Severity, needs: Sequence[str]
-) -> Callable[[CheckRun], CheckRun]:
-    """A check's ``run``, answered by `missing` (UNKNOWN) until every part of ``needs`` was
-    collected."""
+@dataclass(frozen=True)
+class Collected(Generic[SnapshotContext]):
+    """The snapshot parts a kind of check may need (read by ``parts``), and what an absent one
+    says: ``text(part, gap)``."""
 
-    def guard(run: CheckRun) -> CheckRun:
-        return lambda ctx: missing(ctx, check_id, severity, needs) or run(ctx)
+    parts: Mapping[str, Callable[[Snapshot], object]]
+    text: Callable[[str, Gap | None], str]
 
-    return guard
+    def missing(
+        self, ctx: SnapshotContext, check_id: str, severity: Severity, needs: Sequence[str]
+    ) -> list[Finding]:
+        """UNKNOWN findings for each part of ``needs`` that is absent (empty when all present).
+
+        Each says ``text(part, gap)``, where gap is the collection error under the part's
+        name or, else, under its top level (``openstack``, ``cluster``, ``helm``).
+        """
+        out = []
+        for part in needs:
+            if self.parts[part](ctx.snapshot) is None:
+                gap = ctx.snapshot.gap_for(part, part.split(".")[0])
+                evidence = f"gap: {gap.source}: {gap.error}" if gap else f"{part}: null"
+                where = Resource("snapshot", part, part)
+                out.append(
+                    Finding(
+                        check_id, Status.UNKNOWN, severity, where, self.text(part, gap), (evidence,)
+                    )
+                )
+        return out
+
+    def when_collected(
+        self, check_id: str, severity: Severity, needs: Sequence[str]
+    ) -> Callable[[RunOf[SnapshotContext]], RunOf[SnapshotContext]]:
+        """A check's ``run``, answered by `missing` (UNKNOWN) until every part of ``needs`` was
+        collected."""
+
+        def guard(run: RunOf[SnapshotContext]) -> RunOf[SnapshotContext]:
+            return lambda ctx: self.missing(ctx, check_id, severity, needs) or run(ctx)
+
+        return guard
 
 
 def _not_collected(part: str, gap: Gap | None) -> str:
@@ -160,34 +190,9 @@ def _not_collected(part: str, gap: Gap | None) -> str:
     return Msg("common.not-collected", part=part)
 
 
-def unknown_parts(
-    snapshot: Snapshot,
-    parts: Mapping[str, Callable[[Snapshot], object]],
-    check_id: str,
-    severity: Severity,
-    needs: Sequence[str],
-    text: Callable[[str, Gap | None], str],
-) -> list[Finding]:
-    """UNKNOWN findings for each part of ``needs`` that ``parts`` reads as None in ``snapshot``.
-
-    Each says ``text(part, gap)``, where gap is the collection error under the part's
-    name or, else, under its top level (``openstack``, ``cluster``, ``helm``).
-    """
-    out = []
-    for part in needs:
-        if parts[part](snapshot) is None:
-            gap = snapshot.gap_for(part, part.split(".")[0])
-            out.append(
-                Finding(
-                    check_id,
-                    Status.UNKNOWN,
-                    severity,
-                    Resource("snapshot", part, part),
-                    text(part, gap),
-                    evidence=(f"gap: {gap.source}: {gap.error}",) if gap else (f"{part}: null",),
-                )
-            )
-    return out
+COLLECTED = Collected[CheckContext](PARTS, _not_collected)
+missing = COLLECTED.missing
+when_collected = COLLECTED.when_collected
 
 
 def port_resource(ctx: CheckContext, port: Port, node: str = "") -> Resource:

@@ -82,11 +82,8 @@ register(
 )
 
 
-def run(ctx: CheckContext) -> list[Finding]:
-    return CHECK.each_service(ctx, _service)
-
-
-def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+@CHECK.each_service
+def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     if not bs.local_policy:
         return [CHECK.not_applicable(bs, policy=bs.service.external_traffic_policy or "Cluster")]
     return [_judge(pa) for pa in analysis.ports_of(bs) if pa.port.pool is not None]

@@ -98,11 +98,8 @@ def _attach(bs: BalancedService, fip: FloatingIP) -> Remedy:
     return CHECK.manual("floatingip", fip.id, address, render(attach), "fix", "lb-fip")
 
 
-def run(ctx: CheckContext) -> list[Finding]:
-    return CHECK.each_service(ctx, _service)
-
-
-def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+@CHECK.each_service
+def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     resource = lb_resource(bs)
     addresses = bs.external_addresses
     lb = bs.lb

@@ -89,11 +89,8 @@ def _reason(h: MemberHealth) -> str:
     return "unexplained"
 
 
-def run(ctx: CheckContext) -> list[Finding]:
-    return CHECK.each_service(ctx, _service)
-
-
-def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+@CHECK.each_service
+def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
     if not pas:
         return [CHECK.not_applicable(bs)]

@@ -138,11 +138,8 @@ def _remedies(
     )
 
 
-def run(ctx: CheckContext) -> list[Finding]:
-    return CHECK.each_service(ctx, _service)
-
-
-def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+@CHECK.each_service
+def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     pas = analysis.ports_of(bs)
     if not pas or not any(pa.port.members for pa in pas):
         return [CHECK.not_applicable(bs)]

@@ -169,11 +169,8 @@ def _ranges_open(analysis: LBAnalysis, bs: BalancedService) -> tuple[int, list[I
     return None
 
 
-def run(ctx: CheckContext) -> list[Finding]:
-    return CHECK.each_service(ctx, _service)
-
-
-def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+@CHECK.each_service
+def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     provider = _provider(analysis, bs)
     resource = lb_resource(bs)
     if provider is None:

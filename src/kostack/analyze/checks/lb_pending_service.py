@@ -230,11 +230,8 @@ def _why_annotation(
     return None
 
 
-def run(ctx: CheckContext) -> list[Finding]:
-    return CHECK.each_service(ctx, _service)
-
-
-def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+@CHECK.each_service
+def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     resource = lb_resource(bs)
     if bs.external_addresses or any(i.hostname for i in bs.service.load_balancer_ingress):
         ip = (

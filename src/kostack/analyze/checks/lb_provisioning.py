@@ -99,11 +99,8 @@ def _parts(lb: LoadBalancer, statuses: tuple[str, ...]) -> list[str]:
     return out
 
 
-def run(ctx: CheckContext) -> list[Finding]:
-    return CHECK.each_service(ctx, _service)
-
-
-def _service(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
+@CHECK.each_service
+def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     if bs.lb is None:
         return [CHECK.not_applicable(bs)]
     return [_judge(ctx, bs, analysis.age(bs.lb.updated_at, bs.lb.created_at))]

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.topology import PORTED_PROTOCOLS, Topology, protocol_number
+from kostack.analyze.topology import Topology, port_bounds, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
 
 V6_OFFSET = 1 << 32  # IPv6 keys sort after every IPv4 key
@@ -164,15 +164,10 @@ class SetEngine:
             if isinstance(proto, str):
                 unreadable.add((rule.direction, version))
                 continue
-            lo, hi = 0, 65535
-            if proto in PORTED_PROTOCOLS and (
-                rule.port_range_min is not None or rule.port_range_max is not None
-            ):
-                lo = rule.port_range_min if rule.port_range_min is not None else 0
-                hi = rule.port_range_max if rule.port_range_max is not None else 65535
-            elif proto in (1, 58) and rule.port_range_min not in (None, 8, 128):
+            if proto in (1, 58) and rule.port_range_min not in (None, 8, 128):
                 continue  # a rule for another ICMP type than echo request never matches
-            ported = proto in PORTED_PROTOCOLS and (lo, hi) != (0, 65535)
+            lo, hi = port_bounds(rule, proto) or (0, 65535)
+            ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
             buckets[(rule.direction, version, proto)].append(
                 _Rule(lo, hi, ported, self._remote_spec(rule))
             )

@@ -221,151 +221,59 @@ def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> 
         )
         return
     rlabel = Msg("where.router", name=router.name or router.id)
+    hops.append(_gateway_hop(router, rlabel, wire))
+    if hops[-1].disposition in PASSING:
+        _reply_leg(topo, hops, router, rlabel, src, wire)
+
+
+def _gateway_hop(router: Router, rlabel: Msg, wire: Wire) -> Hop:
+    """Out through the router's gateway: IPv6 routed, never NATed (docs/facts.md "IPv6
+    egress"); IPv4 SNATed, unless the router does not SNAT (then the way back is outside OpenStack)."""
     if wire.dst.version == 6:
-        _ipv6_leg(topo, hops, router, rlabel, src, wire)
-        return
+        msg = Msg("hop.v6-routed", src=wire.src, dst=wire.dst)
+        ev = Evidence("router", router.id, "external_gateway_info", "IPv6: routed, no NAT")
+        return Hop("router", rlabel, Disposition.ACCEPTED, msg, (ev,))
     if router.enable_snat is False:
-        hops.append(
-            Hop(
-                "router",
-                rlabel,
-                Disposition.UNKNOWN,
-                Msg("hop.no-snat"),
-                (Evidence("router", router.id, "external_gateway_info.enable_snat", "false"),),
-            )
-        )
-        return
-    hops.append(
-        Hop(
-            "router",
-            rlabel,
-            Disposition.ACCEPTED,
-            Msg("hop.snat", src=wire.src, dst=wire.dst),
-            (Evidence("router", router.id, "external_gateway_info.enable_snat", "true"),),
-        )
-    )
-    _reply_leg(topo, hops, router, rlabel, src, wire)
+        ev = Evidence("router", router.id, "external_gateway_info.enable_snat", "false")
+        return Hop("router", rlabel, Disposition.UNKNOWN, Msg("hop.no-snat"), (ev,))
+    msg = Msg("hop.snat", src=wire.src, dst=wire.dst)
+    ev = Evidence("router", router.id, "external_gateway_info.enable_snat", "true")
+    return Hop("router", rlabel, Disposition.ACCEPTED, msg, (ev,))
 
 
 def _reply_leg(
     topo: Topology, hops: list[Hop], router: Router, rlabel: Msg, src: NodeView, wire: Wire
 ) -> None:
-    """The reply's way back through the router: un-SNAT to a node, or a route to the pod."""
+    """The reply's way back through the router: to a node's own address (IPv4 un-SNATed to
+    it, IPv6 as it left), else to a pod address by an extra route to its node; an IPv6 pod
+    address must be global too, for the world beyond the router to route it back."""
     assert src.port is not None
-    if wire.src == src.ip or any(f.ip_address == wire.src for f in src.port.fixed_ips):
-        hops.append(
-            Hop(
-                "reply",
-                rlabel,
-                Disposition.ACCEPTED,
-                Msg("hop.unsnat-node", ip=wire.src),
-                direction="reply",
-            )
-        )
-        return
-    route = route_to(topo, router, wire.src)
-    if route is None:
-        hops.append(
-            Hop(
-                "reply",
-                rlabel,
-                Disposition.NO_ROUTE,
-                Msg(
-                    "hop.no-route-back",
-                    ip=wire.src,
-                    routes=", ".join(str(r.destination) for r in router.routes) or "-",
-                ),
-                (
-                    Evidence(
-                        "router",
-                        router.id,
-                        "routes",
-                        str([str(r.destination) for r in router.routes]),
-                    ),
-                ),
-                "reply",
-                cause="router-no-route-back",
-            )
-        )
-        return
-    if route.nexthop != src.ip:
-        hops.append(_wrong_route(router, rlabel, route, src, src.ip))
-        return
-    hops.append(
-        Hop(
-            "reply",
-            rlabel,
-            Disposition.ACCEPTED,
-            Msg("hop.route-back", dest=route.destination, via=route.nexthop),
-            (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
-            "reply",
-        )
-    )
-
-
-def _wrong_route(
-    router: Router, rlabel: Msg, route: RouterRoute, src: NodeView, ip: IPAddress | None
-) -> Hop:
-    return Hop(
-        "reply",
-        rlabel,
-        Disposition.DENIED,
-        Msg("hop.wrong-route", dest=route.destination, via=route.nexthop, node=src.name, ip=ip),
-        (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),),
-        "reply",
-        cause="router-wrong-route",
-    )
-
-
-def _ipv6_leg(
-    topo: Topology, hops: list[Hop], router: Router, rlabel: Msg, src: NodeView, wire: Wire
-) -> None:
-    """IPv6 through the router: routed, never NATed (docs/facts.md "IPv6 egress"). The reply
-    reaches a node's own address, or a pod address the router routes back to its node and
-    that the world beyond routes too (a global one)."""
-    assert src.port is not None
-    hops.append(
-        Hop(
-            "router",
-            rlabel,
-            Disposition.ACCEPTED,
-            Msg("hop.v6-routed", src=wire.src, dst=wire.dst),
-            (Evidence("router", router.id, "external_gateway_info", "IPv6: routed, no NAT"),),
-        )
-    )
-    if any(f.ip_address == wire.src for f in src.port.fixed_ips) or wire.src in src.ips:
-        hops.append(
-            Hop(
-                "reply",
-                rlabel,
-                Disposition.ACCEPTED,
-                Msg("hop.v6-node-source", ip=wire.src),
-                (),
-                "reply",
-            )
-        )
+    v6 = wire.dst.version == 6
+    own = any(f.ip_address == wire.src for f in src.port.fixed_ips)
+    if own or (wire.src in src.ips if v6 else wire.src == src.ip):
+        msg = Msg("hop.v6-node-source" if v6 else "hop.unsnat-node", ip=wire.src)
+        hops.append(Hop("reply", rlabel, Disposition.ACCEPTED, msg, direction="reply"))
         return
     route = route_to(topo, router, wire.src)
     routes = [str(r.destination) for r in router.routes]
     if route is None:
+        key = "hop.v6-no-route-back" if v6 else "hop.no-route-back"
+        msg = Msg(key, ip=wire.src, routes=", ".join(routes) or "-")
+        ev = (Evidence("router", router.id, "routes", str(routes)),)
+        cause = "ipv6-egress-no-nat" if v6 else "router-no-route-back"
+        hops.append(Hop("reply", rlabel, Disposition.NO_ROUTE, msg, ev, "reply", cause=cause))
+        return
+    node_ip = src.ip_of(6) if v6 else src.ip
+    ev = (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),)
+    if route.nexthop != node_ip:
+        msg = Msg(
+            "hop.wrong-route", dest=route.destination, via=route.nexthop, node=src.name, ip=node_ip
+        )
         hops.append(
-            Hop(
-                "reply",
-                rlabel,
-                Disposition.NO_ROUTE,
-                Msg("hop.v6-no-route-back", ip=wire.src, routes=", ".join(routes) or "-"),
-                (Evidence("router", router.id, "routes", str(routes)),),
-                "reply",
-                cause="ipv6-egress-no-nat",
-            )
+            Hop("reply", rlabel, Disposition.DENIED, msg, ev, "reply", cause="router-wrong-route")
         )
         return
-    node_ip = src.ip_of(6)
-    if route.nexthop != node_ip:
-        hops.append(_wrong_route(router, rlabel, route, src, node_ip))
-        return
-    ev = (Evidence("router", router.id, "routes", f"{route.destination} via {route.nexthop}"),)
-    if not wire.src.is_global:
+    if v6 and not wire.src.is_global:
         msg = Msg("hop.v6-not-global", dest=route.destination, via=route.nexthop, ip=wire.src)
         hops.append(Hop("reply", rlabel, Disposition.UNKNOWN, msg, ev, "reply"))
         return

@@ -18,7 +18,7 @@ from typing import Literal
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.types import Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import PORTED_PROTOCOLS, Topology, protocol_number, short_id
+from kostack.analyze.topology import Topology, port_bounds, port_span, protocol_number, short_id
 from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule
 
 register(
@@ -104,13 +104,9 @@ def rule_applies(rule: SecurityGroupRule, q: Query) -> bool | None:
         return None
     if want is not None and want != q.proto:
         return False
-    if want in PORTED_PROTOCOLS and (
-        rule.port_range_min is not None or rule.port_range_max is not None
-    ):
-        lo = rule.port_range_min if rule.port_range_min is not None else 0
-        hi = rule.port_range_max if rule.port_range_max is not None else 65535
-        if q.port is None or not lo <= q.port <= hi:
-            return False
+    bounds = port_bounds(rule, want)
+    if bounds is not None and (q.port is None or not bounds[0] <= q.port <= bounds[1]):
+        return False
     # a rule for another ICMP type than echo request
     return not (
         want in (1, 58) and rule.port_range_min is not None and rule.port_range_min not in (8, 128)
@@ -146,13 +142,8 @@ def group_member(topo: Topology, group_id: str, ip: IPAddress) -> bool | None:
 
 def rule_text(topo: Topology, rule: SecurityGroupRule) -> str:
     proto = rule.protocol or "any"
-    ports = ""
-    if rule.port_range_min is not None:
-        ports = f" {rule.port_range_min}" + (
-            f"-{rule.port_range_max}"
-            if rule.port_range_max not in (None, rule.port_range_min)
-            else ""
-        )
+    span = port_span(rule.port_range_min, rule.port_range_max)
+    ports = f" {span}" if span else ""
     remote: str
     if rule.remote_ip_prefix is not None:
         word = "from" if rule.direction == "ingress" else "to"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kostack.analyze.loadbalancer._engine import group_member
-from kostack.analyze.topology import PORTED_PROTOCOLS, Topology, protocol_number
+from kostack.analyze.topology import Topology, port_bounds, protocol_number
 from kostack.model.snapshot import IPNetwork, Port, SecurityGroupRule
 
 
@@ -56,13 +56,8 @@ def _rule_applies(rule: SecurityGroupRule, proto: int, port: int, version: int) 
         return None
     if want is not None and want != proto:
         return False
-    if want in PORTED_PROTOCOLS and (
-        rule.port_range_min is not None or rule.port_range_max is not None
-    ):
-        lo = rule.port_range_min if rule.port_range_min is not None else 0
-        hi = rule.port_range_max if rule.port_range_max is not None else 65535
-        return lo <= port <= hi
-    return True
+    bounds = port_bounds(rule, want)
+    return bounds is None or bounds[0] <= port <= bounds[1]
 
 
 def _pieces(source: IPNetwork, covered: Sequence[IPNetwork]) -> list[IPNetwork]:

@@ -8,12 +8,13 @@ member's health prediction. Linear in services x members (the input).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, PortPath
 from kostack.analyze.loadbalancer.monitor import MemberHealth, member_health
 from kostack.analyze.loadbalancer.path import MemberPath, member_path
+from kostack.analyze.times import parse_time
 from kostack.analyze.topology import Topology
 
 
@@ -59,17 +60,6 @@ class LBAnalysis:
         then = next((t for t in map(parse_time, stamps) if t is not None), None)
         now = self.now
         return (now - then).total_seconds() if now is not None and then is not None else None
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 timestamp (Octavia's have no zone: UTC) or None."""
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def lb_analysis(topo: Topology) -> LBAnalysis:

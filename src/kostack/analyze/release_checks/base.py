@@ -7,18 +7,19 @@ Markdown page with `## en` / `## ko` and `### title|explanation|remediation`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TypeAlias
 
-from kostack.analyze.checks.base import CheckOf, unknown_parts
+from kostack.analyze.checks.base import CheckOf, Collected
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
 from kostack.analyze.release_checks.workload import WorkloadIndex
+from kostack.analyze.times import parse_time as parse_time  # re-exported: plan reads it here
 from kostack.gap_words import error_of
 from kostack.model.snapshot import (
     Gap,
@@ -84,31 +85,13 @@ register(
 )
 
 
-def missing(
-    ctx: ReleaseContext, check_id: str, severity: Severity, needs: Sequence[str]
-) -> list[Finding]:
-    """UNKNOWN findings for each needed snapshot part that is absent (empty when all present)."""
-    return unknown_parts(ctx.snapshot, PARTS, check_id, severity, needs, _not_collected)
-
-
-ReleaseRun: TypeAlias = Callable[[ReleaseContext], list[Finding]]
-
-
-def when_collected(
-    check_id: str, severity: Severity, needs: Sequence[str]
-) -> Callable[[ReleaseRun], ReleaseRun]:
-    """A release check's ``run``, answered by `missing` (UNKNOWN) until every part of ``needs``
-    was collected."""
-
-    def guard(run: ReleaseRun) -> ReleaseRun:
-        return lambda ctx: missing(ctx, check_id, severity, needs) or run(ctx)
-
-    return guard
-
-
 def _not_collected(part: str, gap: Gap | None) -> str:
     why = Msg("rel.unknown-why", error=error_of(gap)) if gap else ""
     return Msg("rel.unknown-part", part=part, why=why)
+
+
+COLLECTED = Collected[ReleaseContext](PARTS, _not_collected)
+when_collected = COLLECTED.when_collected
 
 
 def release_resource(release: HelmRelease) -> Resource:
@@ -150,31 +133,6 @@ def release_finding(
         affected=affected,
         extra={**release_tag(release.name, release.namespace), **(extra or {})},
     )
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An RFC 3339 timestamp (Kubernetes or Go's time.Time JSON) as an aware datetime."""
-    if not text:
-        return None
-    value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    # Go writes up to nine fractional digits; Python takes six.
-    head, dot, rest = value.partition(".")
-    if dot:
-        digits = ""
-        tail = ""
-        for i, ch in enumerate(rest):
-            if not ch.isdigit():
-                tail = rest[i:]
-                break
-            digits += ch
-        value = head + "." + digits[:6].ljust(6, "0") + tail
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def short_time(text: str | None) -> str:
