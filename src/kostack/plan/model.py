@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from kostack.analyze.topology import protocol_number
+from kostack.analyze.topology import port_span, protocol_number
 from kostack.model.snapshot import SecurityGroupRule
 from kostack.shell import end_options, render
 
@@ -198,10 +198,7 @@ class Rule:
 
     def port_span(self, sep: str = "-") -> str:
         """The destination ports: "6443", or "2379-2380" (``sep`` between); "" for every port."""
-        lo, hi = self.port_range_min, self.port_range_max
-        if lo is None:
-            return ""
-        return f"{lo}{sep}{hi}" if hi not in (None, lo) else str(lo)
+        return port_span(self.port_range_min, self.port_range_max, sep)
 
     def text(self) -> str:
         proto = self.protocol or "any protocol"

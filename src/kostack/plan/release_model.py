@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
-from kostack.analyze.release_checks.base import parse_time
+from kostack.analyze.times import parse_time
 from kostack.plan import release_texts  # noqa: F401  (registers the words of a plan)
 from kostack.shell import Cmd, chain
 

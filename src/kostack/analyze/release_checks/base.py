@@ -19,7 +19,7 @@ from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
 from kostack.analyze.release_checks.workload import WorkloadIndex
-from kostack.analyze.times import parse_time as parse_time  # re-exported: plan reads it here
+from kostack.analyze.times import parse_time
 from kostack.gap_words import error_of
 from kostack.model.snapshot import (
     Gap,

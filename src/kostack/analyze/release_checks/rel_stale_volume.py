@@ -20,7 +20,6 @@ from kostack.analyze.release_checks.base import (
     ReleaseContext,
     age_text,
     installed_at,
-    parse_time,
     pvc_resource,
     release_resource,
     release_tag,
@@ -29,6 +28,7 @@ from kostack.analyze.release_checks.base import (
 )
 from kostack.analyze.release_checks.charts import ChartRule, rule_for
 from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.analyze.times import parse_time
 from kostack.model.snapshot import HelmRelease
 
 ID = "rel-stale-volume"
