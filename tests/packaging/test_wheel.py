@@ -131,7 +131,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (branches analyzededup2, labdedup2, reportplandedup: one @when_collected start for the network
 # and release checks, the CNI readers' shared unread/version code, StatePaths.spawn, one nft table
 # opening, Rule.cli_options/port_span, IncidentReport.checked): 74,245 measured; budget = that + 60.
-SHIPPED_LINES_BUDGET = 74_305
+# 74,305 -> 74,463: every progress line of fix apply/rollback and release reinstall, the reinstall
+# plan and the release check's tags in Korean too (apply/release_texts.py, plan/release_texts.py,
+# +~430), terminal text in cells (report/cells.py replaces three width helpers), and a third
+# consolidation round (branches dedup3a, dedup3b: one generic Collected for the checks, one
+# parse_time, one EndpointSlice reader, one reply leg per family, shared CLI option factories,
+# re-exports and parameters nothing used: -320): 74,403 measured; budget = that + 60.
+SHIPPED_LINES_BUDGET = 74_463
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
