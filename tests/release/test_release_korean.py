@@ -134,3 +134,20 @@ def test_a_stopped_reinstall_in_korean(tmp_path: Path) -> None:
     assert "helm이 필요한데 설치되어 있지 않습니다: `helm uninstall harbor" in out + err
     for english in ENGLISH:
         assert english not in out + err, (english, out + err)
+
+
+def test_a_blocked_reinstall_in_korean(tmp_path: Path) -> None:
+    """The network is broken (the seed): nothing is changed, and the refusal is Korean."""
+    values = tmp_path / "values.yaml"
+    values.write_text(yaml.safe_dump(hf.seed_values()), encoding="utf-8")
+    args = _reinstall(values, tmp_path / "j.jsonl")
+    args[args.index("--snapshot") + 1] = str(EXAMPLES / "seed-incident.json")
+    with serve(hf.harbor_seed(), tmp_path) as served:
+        before = served.pvcs()
+        code, out, err = _run(
+            *args, "--yes", kubeconfig=served.kubeconfig, path="/nonexistent", lang="ko_KR.UTF-8"
+        )
+        assert served.pvcs().keys() == before.keys()
+    assert code == 1, out + err
+    assert err.startswith("오류: "), err
+    assert "근본 원인" in err and "blocked" not in err and "Nothing was changed" not in err, err

@@ -53,6 +53,7 @@ from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
 from kostack.plan.release import ReinstallPlan, ReleaseAction, recovery_recipe
+from kostack.plan.release_claims import joined
 
 # The helm runner, the journal and the steps live in release_helm, release_journal and
 # release_steps; importers may keep using this module for them.
@@ -89,8 +90,8 @@ class Reinstaller(ReleaseSteps):
     def run(self, plan: ReinstallPlan, version: str) -> ApplyResult:
         if plan.blocked:
             raise ApplyError(
-                "the plan is blocked: " + "; ".join(localize(b, self.lang) for b in plan.blockers),
-                "Resolve what blocks it, then plan again.",
+                Msg("rel.run.blocked", why=joined(plan.blockers)),
+                Msg("rel.run.blocked-hint"),
             )
         result = ApplyResult(journal=self.journal.path)
         self.journal.write("plan", **plan_record(plan, version))

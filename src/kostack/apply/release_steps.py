@@ -17,6 +17,7 @@ from kostack.apply.release_helm import HelmRunner, _first_line, helm_command_lin
 from kostack.apply.release_result import StepResult
 from kostack.deadline import Worker, with_deadline
 from kostack.plan.release import ReinstallPlan, ReleaseAction
+from kostack.plan.release_claims import joined as _joined
 
 # The client, untyped on purpose: its objects stay inside the apply layer.
 _client: Any = kubernetes.client
@@ -307,7 +308,7 @@ class ReleaseSteps:
                     seconds=plan.timeout,
                 ),
             )
-        states = "; ".join(_pod_state(p) for p in pods)
+        states = _joined([_pod_state(p) for p in pods])
         component = action.param("component")
         why = (
             Msg("rel.step.not-ready-although", component=component, states=states)
@@ -370,7 +371,8 @@ def _is_ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
 
 
-def _pod_state(pod: Any) -> str:
+def _pod_state(pod: Any) -> Msg:
+    """`pod harbor-core-1 (core: CrashLoopBackOff, 3 restarts)`, in any language."""
     bits = []
     for status in (pod.status.container_statuses if pod.status else None) or []:
         waiting = status.state.waiting if status.state else None
@@ -379,9 +381,8 @@ def _pod_state(pod: Any) -> str:
             if waiting
             else ("running" if status.state and status.state.running else "?")
         )
-        bits.append(f"{status.name}: {reason}, {status.restart_count} restarts")
-    return (
-        f"pod {pod.metadata.name} ("
-        + ("; ".join(bits) or (pod.status.phase if pod.status else "?"))
-        + ")"
-    )
+        bits.append(
+            Msg("rel.pod.container", name=status.name, reason=reason, n=status.restart_count)
+        )
+    shown = _joined(bits) if bits else (pod.status.phase if pod.status else "?")
+    return Msg("rel.pod.state", pod=pod.metadata.name, state=shown)

@@ -6,7 +6,7 @@ the ownership analysis proved (`kostack.analyze.release_checks.ownership`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from kostack.analyze.messages import Msg
 from kostack.analyze.release_checks.charts import RELEASE_LABELS
@@ -79,14 +79,14 @@ def left_alone(
             continue
         reason: str
         if claim.conflicts:
-            reason = _joined([e.text for e in claim.conflicts])
+            reason = joined([e.text for e in claim.conflicts])
         elif claim.proven and claim.owner is not None:
             owner = f"{claim.owner.namespace}/{claim.owner.name}"
             reason = Msg("rel.left.belongs", release=owner)
         elif claim.proven and claim.release_name:
             reason = Msg("rel.left.made-by", made=claim.release_name, name=name)
         elif claim.release_name:
-            evidence = _joined([e.text for e in claim.evidence]) or Msg("rel.left.no-evidence")
+            evidence = joined([e.text for e in claim.evidence]) or Msg("rel.left.no-evidence")
             reason = Msg("rel.left.unproven", evidence=evidence)
         else:
             reason = Msg("rel.left.no-release")
@@ -96,11 +96,11 @@ def left_alone(
     return tuple(sorted(out, key=lambda item: item.pvc))
 
 
-def _joined(texts: list[str]) -> str:
+def joined(texts: Sequence[str]) -> str:
     """``texts`` joined by "; ", each still in any language (a plain join would fix English)."""
     if len(texts) <= 1:
         return texts[0] if texts else ""
-    return Msg("rel.left.and", first=texts[0], rest=_joined(texts[1:]))
+    return Msg("rel.joined", first=texts[0], rest=joined(texts[1:]))
 
 
 def _named_like(claim: PvcClaim, name: str) -> bool:
