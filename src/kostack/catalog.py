@@ -11,7 +11,7 @@ its own messages here; `kostack.analyze.messages` is the same catalogue.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,7 @@ __all__ = [
     "Word",
     "final_consonant",
     "from_data",
+    "joined",
     "localize",
     "map_text",
     "message_data",
@@ -93,6 +94,15 @@ def _render(value: Any, lang: str) -> str:
 def localize(text: str, lang: str) -> str:
     """``text`` in ``lang`` when it is a Msg; plain strings are returned as they are."""
     return text.render(lang) if isinstance(text, Msg) else text
+
+
+def joined(texts: Sequence[str]) -> str:
+    """``texts`` joined by "; ", each still said in the reader's language (a plain str.join
+    would fix the Msgs in English)."""
+    if len(texts) <= 1:
+        return texts[0] if texts else ""
+    half = len(texts) // 2  # halves: rendering nests log2(n) deep, however many texts
+    return Msg("joined", first=joined(texts[:half]), rest=joined(texts[half:]))
 
 
 def say_in(
@@ -192,3 +202,6 @@ def register(messages: dict[str, dict[str, str]]) -> None:
         if key in CATALOG and CATALOG[key] != langs:
             raise ValueError(f"message {key!r} registered twice with different text")
         CATALOG[key] = langs
+
+
+register({"joined": {"en": "{first}; {rest}", "ko": "{first}; {rest}"}})

@@ -134,3 +134,32 @@ def test_fix_plan_labels_line_up_in_korean() -> None:
     assert len(labelled_lines) >= 8, out
     starts = {cells(re.match(r"^ +\S+( \S+)?: +", line).group(0)) for line in labelled_lines}  # type: ignore[union-attr]
     assert len(starts) == 1, labelled_lines
+
+
+def _fit_by_trimming(text: str, width: int) -> str:
+    """fit() as it was written before: trim a character at a time (quadratic)."""
+    if cells(text) > width:
+        while cells(text) > width - 2:
+            text = text[:-1]
+        text += ".."
+    return pad(text, width)
+
+
+@pytest.mark.parametrize("width", [3, 4, 5, 8, 13, 46])
+def test_fit_cuts_where_trimming_one_by_one_did(width: int) -> None:
+    samples = ["", "abc", "가", "a가b나c다", "보안 그룹 k8s-nodes에", "x" * 60, "한" * 40 + "ab"]
+    for text in samples:
+        assert fit(text, width) == _fit_by_trimming(text, width), (text, width)
+    # a hostile 1 MB name is cut in one pass
+    assert fit("가" * 1_000_000, width) == _fit_by_trimming("가" * (width + 2), width)
+
+
+def test_joined_keeps_each_part_in_the_readers_language() -> None:
+    from kostack.analyze.messages import Msg, joined, localize
+    from kostack.plan import release_texts  # noqa: F401  (registers the words used here)
+
+    parts = [Msg("rel.left.no-release"), "plain", Msg("rel.left.no-evidence")]
+    assert localize(joined(parts), "en") == "no Helm release made it; plain; no evidence"
+    assert localize(joined(parts), "ko") == "Helm 릴리스가 만든 것이 아님; plain; 증거 없음"
+    assert joined([]) == "" and joined(["one"]) == "one"
+    assert localize(joined([str(i) for i in range(5000)]), "ko").count("; ") == 4999

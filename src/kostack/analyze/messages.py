@@ -9,6 +9,7 @@ from kostack.catalog import (
     Msg,
     Word,
     final_consonant,
+    joined,
     localize,
     particle,
     placeholders,
@@ -16,6 +17,6 @@ from kostack.catalog import (
 )
 
 __all__ = [
-    "CATALOG", "LANGS", "PARTICLES", "Msg", "Word", "final_consonant", "localize", "particle",
+    "CATALOG", "LANGS", "PARTICLES", "Msg", "Word", "final_consonant", "joined", "localize", "particle",
     "placeholders", "register",
 ]  # fmt: skip

@@ -52,8 +52,7 @@ from kostack.apply.release_steps import ReleaseSteps, _unless_gone
 from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
-from kostack.plan.release import ReinstallPlan, ReleaseAction, recovery_recipe
-from kostack.plan.release_claims import joined
+from kostack.plan.release import ReinstallPlan, ReleaseAction, blocked_error, recovery_recipe
 
 # The helm runner, the journal and the steps live in release_helm, release_journal and
 # release_steps; importers may keep using this module for them.
@@ -89,10 +88,7 @@ class Reinstaller(ReleaseSteps):
 
     def run(self, plan: ReinstallPlan, version: str) -> ApplyResult:
         if plan.blocked:
-            raise ApplyError(
-                Msg("rel.run.blocked", why=joined(plan.blockers)),
-                Msg("rel.run.blocked-hint"),
-            )
+            raise ApplyError(*blocked_error(plan.blockers))
         result = ApplyResult(journal=self.journal.path)
         self.journal.write("plan", **plan_record(plan, version))
         self.journal.write(
@@ -148,8 +144,9 @@ class Reinstaller(ReleaseSteps):
                 result.reason = Msg("rel.run.needs-helm", step=action.step, command=step.command)
                 break
         result.retained = self._retained(plan)
-        recipe = recovery_recipe(plan) if result.retained else ()
-        result.recovery = recovery_recipe(plan, self.lang) if result.retained else ()
+        recipe = recovery_recipe(plan) if result.retained else ()  # the journal's, in English
+        shown = recovery_recipe(plan, self.lang) if recipe and self.lang != "en" else recipe
+        result.recovery = shown
         self.journal.write("recovery", retained=result.retained, recipe=list(recipe))
         self.journal.write("end", status=result.status, reason=result.reason)
         return result

@@ -12,12 +12,11 @@ from typing import Any, Final
 import kubernetes
 from kubernetes.client.exceptions import ApiException
 
-from kostack.analyze.messages import Msg
+from kostack.analyze.messages import Msg, joined
 from kostack.apply.release_helm import HelmRunner, _first_line, helm_command_line
 from kostack.apply.release_result import StepResult
 from kostack.deadline import Worker, with_deadline
 from kostack.plan.release import ReinstallPlan, ReleaseAction
-from kostack.plan.release_claims import joined as _joined
 
 # The client, untyped on purpose: its objects stay inside the apply layer.
 _client: Any = kubernetes.client
@@ -308,7 +307,7 @@ class ReleaseSteps:
                     seconds=plan.timeout,
                 ),
             )
-        states = _joined([_pod_state(p) for p in pods])
+        states = joined([_pod_state(p) for p in pods])
         component = action.param("component")
         why = (
             Msg("rel.step.not-ready-although", component=component, states=states)
@@ -384,5 +383,5 @@ def _pod_state(pod: Any) -> Msg:
         bits.append(
             Msg("rel.pod.container", name=status.name, reason=reason, n=status.restart_count)
         )
-    shown = _joined(bits) if bits else (pod.status.phase if pod.status else "?")
+    shown = joined(bits) if bits else (pod.status.phase if pod.status else "?")
     return Msg("rel.pod.state", pod=pod.metadata.name, state=shown)

@@ -148,14 +148,6 @@ register(
             "en": "{name}: {reason}, {n} restarts",
             "ko": "{name}: {reason}, 재시작 {n}회",
         },
-        "rel.run.blocked": {
-            "en": "the plan is blocked: {why}",
-            "ko": "계획이 막혀 있습니다: {why}",
-        },
-        "rel.run.blocked-hint": {
-            "en": "Resolve what blocks it, then plan again.",
-            "ko": "막고 있는 문제를 해결한 다음 다시 계획하세요.",
-        },
         # why a run ended early (ApplyResult.reason)
         "rel.run.step-failed": {
             "en": "step {step} ({op} {target}): {detail}",

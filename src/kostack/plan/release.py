@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from kostack.analyze.diagnose import Diagnosis
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.release_checks.charts import ChartRule, chart_name, rule_for
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.oserror import in_text
@@ -64,7 +64,6 @@ register(
         },
         "plan.blocked.no-helm.why": {"en": ": {error}", "ko": ": {error}"},
         "plan.reasons": {"en": "{reasons}{roots}", "ko": "{reasons}{roots}"},
-        "plan.joined": {"en": "{first}; {rest}", "ko": "{first}; {rest}"},
         "plan.no-proof": {"en": "no proof of ownership", "ko": "소유 증거 없음"},
         "plan.err.blocked": {
             "en": "reinstall blocked: {blockers}",
@@ -201,17 +200,7 @@ def build_reinstall_plan(
 
 def blocked_error(blockers: Sequence[str]) -> tuple[str, str]:
     """The error (and hint) of a reinstall its blockers stop, in the command's language."""
-    return Msg("plan.err.blocked", blockers=_joined(blockers)), Msg("plan.hint.blocked")
-
-
-def _joined(items: Sequence[str]) -> str:
-    """``items`` joined by "; " in every language (each item said in the plan's language)."""
-    if not items:
-        return ""
-    out: str = items[-1]
-    for item in reversed(items[:-1]):
-        out = Msg("plan.joined", first=item, rest=out)
-    return out
+    return Msg("plan.err.blocked", blockers=joined(blockers)), Msg("plan.hint.blocked")
 
 
 def _input_blockers(snapshot: Snapshot, gate: NetworkGate) -> list[str]:
@@ -219,7 +208,7 @@ def _input_blockers(snapshot: Snapshot, gate: NetworkGate) -> list[str]:
     blockers: list[str] = []
     if not gate.passed:
         roots = Msg("gate.cause", cause=gate.root_causes[0]) if gate.root_causes else ""
-        reasons = Msg("plan.reasons", reasons=_joined(gate.reasons()), roots=roots)
+        reasons = Msg("plan.reasons", reasons=joined(gate.reasons()), roots=roots)
         blockers.append(Msg("plan.blocked.network", reasons=reasons))
     helm = snapshot.helm
     if helm is None:
@@ -307,7 +296,7 @@ def _would_bind_blockers(
             continue
         existing = index.claims_by_key.get(key)
         if existing is not None:
-            why = _joined([e.text for e in existing.conflicts]) or Msg("plan.no-proof")
+            why = joined([e.text for e in existing.conflicts]) or Msg("plan.no-proof")
             blockers.append(Msg("plan.blocked.would-bind", pvc=key, name=name, why=why))
     return blockers
 

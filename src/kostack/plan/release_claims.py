@@ -6,9 +6,9 @@ the ownership analysis proved (`kostack.analyze.release_checks.ownership`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from kostack.analyze.messages import Msg
+from kostack.analyze.messages import Msg, joined
 from kostack.analyze.release_checks.charts import RELEASE_LABELS
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.model.snapshot import WorkloadPod
@@ -94,13 +94,6 @@ def left_alone(
             reason = Msg("rel.left.outside", namespace=claim.pvc.namespace, reason=reason)
         out.append(LeftAlone(claim.key, reason))
     return tuple(sorted(out, key=lambda item: item.pvc))
-
-
-def joined(texts: Sequence[str]) -> str:
-    """``texts`` joined by "; ", each still in any language (a plain join would fix English)."""
-    if len(texts) <= 1:
-        return texts[0] if texts else ""
-    return Msg("rel.joined", first=texts[0], rest=joined(texts[1:]))
 
 
 def _named_like(claim: PvcClaim, name: str) -> bool:

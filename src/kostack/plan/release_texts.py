@@ -70,7 +70,6 @@ register(
             "ko": "관련 있어 보이지만 증명되지 않음: {evidence}",
         },
         "rel.left.no-evidence": {"en": "no evidence", "ko": "증거 없음"},
-        "rel.joined": {"en": "{first}; {rest}", "ko": "{first}; {rest}"},
         "rel.left.no-release": {
             "en": "no Helm release made it",
             "ko": "Helm 릴리스가 만든 것이 아님",

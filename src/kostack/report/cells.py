@@ -10,9 +10,13 @@ import unicodedata
 _WORD = re.compile(r"\S*`[^`]*`\S*|\S+")
 
 
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
+
+
 def cells(text: str) -> int:
     """How many terminal cells ``text`` takes."""
-    return len(text) + sum(1 for c in text if unicodedata.east_asian_width(c) in "WF")
+    return len(text) + sum(1 for c in text if _wide(c))
 
 
 def pad(text: str, width: int) -> str:
@@ -21,12 +25,16 @@ def pad(text: str, width: int) -> str:
 
 
 def fit(text: str, width: int) -> str:
-    """``text`` cut (ending in "..") or padded to exactly ``width`` cells."""
-    if cells(text) > width:
-        while cells(text) > width - 2:
-            text = text[:-1]
-        text += ".."
-    return pad(text, width)
+    """``text`` cut (its longest start that leaves room for "..") or padded to ``width`` cells;
+    one pass, however long ``text`` is."""
+    if cells(text) <= width:
+        return pad(text, width)
+    used, end = 0, 0
+    for end, char in enumerate(text):  # noqa: B007  (end is read after the loop)
+        used += 2 if _wide(char) else 1
+        if used > width - 2:
+            break
+    return pad(text[:end] + "..", width)
 
 
 def wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
