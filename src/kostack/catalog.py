@@ -102,7 +102,7 @@ def joined(texts: Sequence[str]) -> str:
     if len(texts) <= 1:
         return texts[0] if texts else ""
     half = len(texts) // 2  # halves: rendering nests log2(n) deep, however many texts
-    return Msg("joined", first=joined(texts[:half]), rest=joined(texts[half:]))
+    return Msg("text.joined", first=joined(texts[:half]), rest=joined(texts[half:]))
 
 
 def say_in(
@@ -204,4 +204,4 @@ def register(messages: dict[str, dict[str, str]]) -> None:
         CATALOG[key] = langs
 
 
-register({"joined": {"en": "{first}; {rest}", "ko": "{first}; {rest}"}})
+register({"text.joined": {"en": "{first}; {rest}", "ko": "{first}; {rest}"}})
