@@ -32,7 +32,9 @@ __all__ = [
     "particle",
     "placeholders",
     "register",
+    "said",
     "say_in",
+    "told",
 ]  # fmt: skip
 
 LANGS = ("en", "ko")
@@ -184,6 +186,40 @@ def _param_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_param_value(v) for v in value]
     return value
+
+
+def said(**texts: str | tuple[str, ...]) -> dict[str, Any]:
+    """What kostack said in these texts, as message keys and parameters, for a file that keeps
+    the texts in English beside it (a plan, a journal): read back with `told`, they are said
+    again in the reader's language. Only texts that are messages are named."""
+    out: dict[str, Any] = {}
+    for name, text in texts.items():
+        if isinstance(text, tuple):
+            each = [_message(t) for t in text]
+            if any(m is not None for m in each):
+                out[name] = each
+        elif (message := _message(text)) is not None:
+            out[name] = message
+    return out
+
+
+def _message(text: str) -> dict[str, Any] | None:
+    key, params = message_data(text)
+    return None if key is None else {"key": key, "params": params}
+
+
+def told(english: str, message: Any) -> str:
+    """``english`` as the message ``message`` names (see `said`), when that message still says
+    exactly ``english`` in this kostack; else ``english`` as it is (another version's words,
+    an unknown key, damaged data): what a file meant is its English."""
+    if not isinstance(message, dict) or not isinstance(message.get("key"), str):
+        return english
+    params = message.get("params")
+    try:
+        text = from_data(message["key"], params if isinstance(params, dict) else {}, english)
+    except RecursionError:
+        return english
+    return text if text == english else english
 
 
 def placeholders(template: str) -> set[str]:

@@ -198,3 +198,24 @@ def test_second_chart_postgresql(served: Served, tmp_path: Path) -> None:
         if key != "default/data-pg-postgresql-0":
             assert identity(after[key]) == identity(pvc), key
     assert "databases/sh.helm.release.v1.pg.v1" in served.releases()
+
+
+def test_a_refused_step_reads_in_korean_in_the_report(served: Served, tmp_path: Path) -> None:
+    """The journal keeps the step's English detail and what kostack said, so the Korean incident
+    report says why the step was refused in Korean (before: the English detail as it was)."""
+    from kostack.catalog import localize
+    from kostack.report.journal import read_journal as report_journal
+
+    the_plan = plan(served)
+    pv = served.api.get("v1", "PersistentVolume", the_plan.actions[1].target.name)
+    assert pv is not None
+    pv["metadata"].setdefault("labels", {})["touched"] = "yes"
+    served.api.add(pv)
+    journal = tmp_path / "journal.jsonl"
+    run(served, the_plan, journal)
+    (refused,) = [r for r in read_journal(journal) if r.get("outcome") == "refused"]
+    assert refused["said"]["detail"]["key"]
+    (failed,) = [a for a in report_journal(journal.read_text(), "j") if a.status == "failed"]
+    assert localize(failed.error, "en") == refused["detail"]
+    korean = localize(failed.error, "ko")
+    assert korean != refused["detail"] and "계획" in korean, korean

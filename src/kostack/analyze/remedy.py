@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kostack.analyze.findings import Remedy
+from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology, parse_net
 from kostack.model.snapshot import (
     AllowedAddressPair,
@@ -22,6 +23,19 @@ from kostack.model.snapshot import (
     SecurityGroup,
     SecurityGroupRule,
     Snapshot,
+)
+
+register(
+    {
+        "remedy.disable.reason": {
+            "en": "turns off anti-spoofing and every security group on {node}'s port",
+            "ko": "{node}의 포트에서 스푸핑 방지와 모든 보안 그룹을 끔",
+        },
+        "remedy.disable.note": {
+            "en": "insecure: the VM's port then accepts and sends anything",
+            "ko": "보안 취약: 그 뒤로 VM의 포트는 무엇이든 받고 보냄",
+        },
+    }
 )
 
 
@@ -106,9 +120,9 @@ def disable_remedy(port: Port, node: str, cause: str) -> Remedy:
             ("security_groups", "[]"),
             ("allowed_address_pairs", "[]"),
         ),
-        f"turns off anti-spoofing and every security group on {node}'s port",
+        Msg("remedy.disable.reason", node=node),
         cause,
-        "insecure: the VM's port then accepts and sends anything",
+        Msg("remedy.disable.note"),
     )
 
 

@@ -104,10 +104,8 @@ class Runner(ApplySteps, UndoSteps):
             if flight.landed is not None:
                 outcome = (RESTORED if phase == "undo" else APPLIED) if flight.landed else FAILED
                 done += flight.landed
-                when = "landed before" if flight.landed else "did not land: interrupted by"
-                self._result(
-                    action, outcome, f"{when} Ctrl-C (re-read: {flight.seen})", phase=phase
-                )
+                note = Msg("int.landed" if flight.landed else "int.not-landed", seen=flight.seen)
+                self._result(action, outcome, note, phase=phase)
         self.journal.append({"type": "end", "mode": mode, "status": "interrupted"})
         total = len(self.plan.automatic)
         return RunInterrupted(self.journal.path, flight, done, total, current and current[0])

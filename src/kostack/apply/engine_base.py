@@ -16,6 +16,7 @@ from typing import Any
 from kostack.apply.journal import ActionLog, Journal
 from kostack.apply.messages import Explained, explain
 from kostack.apply.neutron import GroupState, Neutron, NeutronProblem, PortState, RouterState
+from kostack.catalog import said
 from kostack.interrupts import deferred_interrupts
 from kostack.plan.codec import PlanFormatError
 from kostack.plan.model import Action, Pair, PortFields, Route
@@ -150,6 +151,7 @@ class RunnerBase:
                     "action": action.id,
                     "outcome": outcome,
                     "message": message,
+                    "said": said(message=message),
                     "after": after,
                     "error": error.as_dict() if error is not None else None,
                     **extra,

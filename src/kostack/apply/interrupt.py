@@ -23,6 +23,18 @@ from kostack.plan.model import Action, Operation, Route
 
 register(
     {
+        "int.landed": {
+            "en": "landed before Ctrl-C (re-read: {seen})",
+            "ko": "Ctrl-C 전에 반영됨 (다시 읽은 결과: {seen})",
+        },
+        "int.not-landed": {
+            "en": "did not land: interrupted by Ctrl-C (re-read: {seen})",
+            "ko": "반영되지 않음: Ctrl-C로 중단됨 (다시 읽은 결과: {seen})",
+        },
+        "int.reread": {
+            "en": "re-read after Ctrl-C: {seen}",
+            "ko": "Ctrl-C 후 다시 읽은 결과: {seen}",
+        },
         "int.seen.cannot": {
             "en": "cannot re-read {kind} {id}",
             "ko": "{kind} {id:을/를} 다시 읽을 수 없음",

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kostack.analyze.messages import CATALOG, Msg, register
+from kostack.analyze.messages import Msg, register
 from kostack.apply.neutron import NeutronProblem, ProblemKind
+from kostack.plan.assemble_text import kind_word, who
 from kostack.plan.model import Action, Target
 from kostack.shell import render
 
 register(
     {
-        "apply.kind.port": {"en": "port", "ko": "포트"},
-        "apply.kind.security_group": {"en": "security group", "ko": "보안 그룹"},
-        "apply.kind.router": {"en": "router", "ko": "라우터"},
-        "apply.kind.cni": {"en": "cni", "ko": "CNI"},
-        "apply.who": {"en": "{kind} {id}", "ko": "{kind} {id}"},
-        "apply.who.named": {"en": "{kind} {id} ({name})", "ko": "{kind} {id}({name})"},
         "apply.replan": {
             "en": "re-run `kostack fix plan` (and apply the new plan)",
             "ko": "`kostack fix plan`을 다시 실행하세요(새 계획을 적용)",
@@ -267,17 +262,6 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _kind(kind: str) -> str:
-    key = f"apply.kind.{kind}"
-    return Msg(key) if key in CATALOG else kind.replace("_", " ")
-
-
-def _who(target: Target) -> Msg:
-    if target.name:
-        return Msg("apply.who.named", kind=_kind(target.kind), id=target.id, name=target.name)
-    return Msg("apply.who", kind=_kind(target.kind), id=target.id)
-
-
 def changed_since_planning(
     target: Target, planned: int | None, current: int | None, journal: str
 ) -> Explained:
@@ -288,7 +272,7 @@ def changed_since_planning(
     )
     # what was applied before, and how to resume or undo it, is added by with_applied()
     return Explained(
-        Msg("apply.err.changed", who=_who(target), revs=revs),
+        Msg("apply.err.changed", who=who(target), revs=revs),
         Msg("apply.hint.changed", replan=Msg("apply.replan")),
     )
 
@@ -323,7 +307,7 @@ def _resume(action: Action, journal: str, undo: bool) -> Msg:
     return Msg(
         "apply.resume",
         apply=_apply(journal),
-        kind=_kind(action.target.kind),
+        kind=kind_word(action.target.kind),
         rollback=_rollback(journal),
     )
 
@@ -335,7 +319,7 @@ def explain(
     t, status = problem.error_type, problem.status
     name = _classify(problem)
     params = {
-        "who": _who(action.target),
+        "who": who(action.target),
         "doing": Msg("apply.doing.undoing" if undo else "apply.doing.updating"),
         "resume": _resume(action, journal, undo),
         "replan": Msg("apply.replan"),
@@ -396,7 +380,7 @@ def with_applied(explained: Explained, applied: list[Action], journal: str) -> E
     """
     if not applied:
         return explained
-    items = [Msg("apply.applied.item", id=a.id, who=_who(a.target)) for a in applied[:5]]
+    items = [Msg("apply.applied.item", id=a.id, who=who(a.target)) for a in applied[:5]]
     names: object = items
     if len(applied) > 5:
         names = Msg("apply.applied.more", names=items, n=len(applied) - 5)

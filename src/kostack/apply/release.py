@@ -49,6 +49,7 @@ from kostack.apply.release_journal import (
 )
 from kostack.apply.release_result import ApplyResult, StepResult, step_line
 from kostack.apply.release_steps import ReleaseSteps, _unless_gone
+from kostack.catalog import said
 from kostack.deadline import DeadlineExceeded, Worker
 from kostack.errors import ApplyError
 from kostack.interrupts import deferred_interrupts
@@ -125,6 +126,7 @@ class Reinstaller(ReleaseSteps):
                     **_naming(action),
                     outcome=step.outcome,
                     detail=step.detail,
+                    said=said(detail=step.detail),
                     after=after,
                     **({"command": step.command} if step.command else {}),
                 )
@@ -160,12 +162,14 @@ class Reinstaller(ReleaseSteps):
             after, flight = release_in_flight(
                 action, before, lambda: self._state(action), self._pending
             )
+            detail = Msg("int.reread", seen=flight.seen)
             self.journal.write(
                 "result",
                 **_naming(action),
                 outcome="interrupted",
                 landed=flight.landed,
-                detail=f"re-read after Ctrl-C: {flight.seen}",
+                detail=detail,
+                said=said(detail=detail),
                 after=after,
             )
         self.journal.write("end", status="interrupted", reason="Ctrl-C")

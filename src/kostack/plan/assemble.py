@@ -264,10 +264,7 @@ class Builder:
                 precondition=Precondition(rev, Msg("plan.only-if.router")),
                 inverse=Inverse("remove-router-routes", Msg("plan.undo.routes"), routes=missing),
                 routes=missing,
-                notes=(
-                    "if the OpenStack cloud controller manages this router's routes "
-                    "(--configure-routes), let it add them instead",
-                ),
+                notes=(Msg("plan.note.routes-by-ccm"),),
             )
 
     def _port_actions(self) -> Iterator[Action]:
@@ -341,10 +338,7 @@ class Builder:
             Msg("plan.undo.port-security"),
             before,
             after,
-            notes=(
-                "one request clears groups and pairs and disables port security (the order "
-                "Neutron accepts: disabling alone is a 409 while a group or pair is attached)",
-            ),
+            notes=(Msg("plan.note.one-request"),),
         )
 
     def _pairs_action(self, item: _PortItem) -> Action | None:
@@ -426,7 +420,7 @@ class Builder:
                 precondition=Precondition(None, Msg("plan.only-if.manual")),
                 inverse=Inverse("none", Msg("plan.undo.by-hand")),
                 command=command,
-                notes=(str(r.note),) if r.note else (),
+                notes=(r.note,) if r.note else (),
             )
 
 

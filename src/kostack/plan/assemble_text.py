@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import CATALOG, Msg, register
+from kostack.plan.model import Target
 
 register(
     {
+        # what a plan's target is, as its `Target.label()` says it in English
+        "apply.kind.port": {"en": "port", "ko": "포트"},
+        "apply.kind.security_group": {"en": "security group", "ko": "보안 그룹"},
+        "apply.kind.router": {"en": "router", "ko": "라우터"},
+        "apply.kind.cni": {"en": "cni", "ko": "CNI"},
+        "apply.who": {"en": "{kind} {id}", "ko": "{kind} {id}"},
+        "apply.who.named": {"en": "{kind} {id} ({name})", "ko": "{kind} {id}({name})"},
         "plan.note.ovn-only": {
             "en": "needed only under ML2/OVN, where a remote-group rule does not match the "
             "members' allowed pairs; the Neutron backend is not known, so it is included (under "
@@ -126,6 +134,42 @@ register(
             "ko": "라우터에 아직 없는 경로만 추가하며, 경로 목록은 직전에 읽은 리비전으로 If-Match를 "
             "걸어 다시 읽고 씀",
         },
+        "plan.lost": {
+            "en": "--method disable-port-security turns port security off on {n} node "
+            "{n:port/ports} ({names}). Lost: (1) anti-spoofing - Neutron stops checking the source "
+            "MAC and IP of their packets, so a compromised node can send as any address on {nets}; "
+            "(2) every security group - {groups} stop filtering, so every service listening on "
+            "these VMs (SSH 22, kubelet 10250, etcd 2379-2380, NodePorts 30000-32767) accepts "
+            "connections from anything that can reach the network. Re-enabling port security "
+            "later restores neither the groups nor the pairs (`kostack fix rollback JOURNAL` "
+            "does). Applying needs --i-understand-this-disables-filtering.",
+            "ko": "--method disable-port-security는 노드 포트 {n}개({names})의 포트 보안을 끕니다. "
+            "잃는 것: (1) 스푸핑 방지 - Neutron이 이 포트들이 보내는 패킷의 출발지 MAC과 IP를 더 "
+            "검사하지 않으므로, 침해된 노드가 {nets}의 어떤 주소로든 패킷을 보낼 수 있습니다. "
+            "(2) 모든 보안 그룹 - {groups}의 필터링이 멈추므로, 이 VM에서 대기 중인 모든 서비스(SSH "
+            "22, kubelet 10250, etcd 2379-2380, NodePort 30000-32767)가 네트워크에 닿는 누구의 "
+            "연결이든 받습니다. 나중에 포트 보안을 다시 켜도 그룹과 pair는 복구되지 않습니다"
+            "(`kostack fix rollback JOURNAL`은 복구합니다). 적용하려면 "
+            "--i-understand-this-disables-filtering이 필요합니다.",
+        },
+        "plan.lost.more": {"en": "{names} and {n} more", "ko": "{names} 외 {n}개"},
+        "plan.lost.group": {
+            "en": "{name} ({n} ingress {n:rule/rules})",
+            "ko": "{name}(인그레스 규칙 {n}개)",
+        },
+        "plan.lost.no-groups": {"en": "none", "ko": "없음"},
+        "plan.note.one-request": {
+            "en": "one request clears groups and pairs and disables port security (the order "
+            "Neutron accepts: disabling alone is a 409 while a group or pair is attached)",
+            "ko": "한 번의 요청으로 보안 그룹과 pair를 비우고 포트 보안을 끕니다 (Neutron이 받아들이는 "
+            "순서: 그룹이나 pair가 붙어 있는 동안 포트 보안만 끄면 409)",
+        },
+        "plan.note.routes-by-ccm": {
+            "en": "if the OpenStack cloud controller manages this router's routes "
+            "(--configure-routes), let it add them instead",
+            "ko": "OpenStack 클라우드 컨트롤러가 이 라우터의 경로를 관리한다면(--configure-routes) "
+            "컨트롤러가 추가하게 두세요",
+        },
         "plan.only-if.port.rev": {
             "en": "the port's revision_number is still {rev} (as read at planning)",
             "ko": "포트의 revision_number가 계획할 때 읽은 {rev} 그대로일 때",
@@ -148,10 +192,30 @@ register(
 )
 
 
+# every title, so a plan read back (a plan file, a journal) finds the one it names
+register(
+    {
+        f"rc.title.{key}": {lang: titles[lang] for lang in ("en", "ko")}
+        for key, titles in ROOT_CAUSE_TITLES.items()
+    }
+)
+
+
 def title_msg(key: str, fallback: str = "") -> str:
     """A root cause's title, in either language (``fallback`` or the key when kostack has none)."""
-    titles = ROOT_CAUSE_TITLES.get(key)
-    if titles is None:
+    if key not in ROOT_CAUSE_TITLES:
         return fallback or key
-    register({f"rc.title.{key}": {lang: titles[lang] for lang in ("en", "ko")}})
     return Msg(f"rc.title.{key}")
+
+
+def kind_word(kind: str) -> str:
+    """A target's kind (`port`, `security group`, `router`) in either language."""
+    key = f"apply.kind.{kind}"
+    return Msg(key) if key in CATALOG else kind.replace("_", " ")
+
+
+def who(target: Target) -> Msg:
+    """`port <id> (<name>)` in either language (the English is `Target.label()`)."""
+    if target.name:
+        return Msg("apply.who.named", kind=kind_word(target.kind), id=target.id, name=target.name)
+    return Msg("apply.who", kind=kind_word(target.kind), id=target.id)

@@ -139,9 +139,9 @@ def protection_lost(
     ports = [a for a in actions if a.operation == Operation.DISABLE_PORT_SECURITY]
     if not ports:
         return ""
-    names = ", ".join(a.target.name or a.target.id for a in ports[:6])
+    names: str = ", ".join(a.target.name or a.target.id for a in ports[:6])
     if len(ports) > 6:
-        names += f" and {len(ports) - 6} more"
+        names = Msg("plan.lost.more", names=names, n=len(ports) - 6)
     groups: dict[str, int] = {}
     counted: set[str] = set()
     for a in ports:
@@ -159,20 +159,15 @@ def protection_lost(
             if (p := topo.ports.get(a.target.id)) is not None
         }
     )
-    group_text = (
-        ", ".join(f"{n} ({k} ingress rules)" for n, k in sorted(groups.items()))
-        if groups
-        else "none"
-    )
-    return (
-        f"--method disable-port-security turns port security off on {len(ports)} node ports "
-        f"({names}). Lost: (1) anti-spoofing - Neutron stops checking the source MAC and IP of "
-        f"their packets, so a compromised node can send as any address on {', '.join(nets)}; "
-        f"(2) every security group - {group_text} stop filtering, so every service listening "
-        "on these VMs (SSH 22, kubelet 10250, etcd 2379-2380, NodePorts 30000-32767) accepts "
-        "connections from anything that can reach the network. Re-enabling port security later "
-        "restores neither the groups nor the pairs (`kostack fix rollback JOURNAL` does). "
-        "Applying needs --i-understand-this-disables-filtering."
+    group_text: object = [
+        Msg("plan.lost.group", name=n, n=k) for n, k in sorted(groups.items())
+    ] or Msg("plan.lost.no-groups")
+    return Msg(
+        "plan.lost",
+        n=len(ports),
+        names=names,
+        nets=", ".join(nets),
+        groups=group_text,
     )
 
 

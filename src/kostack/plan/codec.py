@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
+from kostack.catalog import said, told
+from kostack.plan import assemble_text  # noqa: F401  (registers the words a plan says)
 from kostack.plan.model import (
     PLAN_SCHEMA_VERSION,
     Action,
@@ -67,7 +69,24 @@ def action_to_dict(a: Action) -> dict[str, Any]:
         "before": a.before.as_dict() if a.before else None,
         "after": a.after.as_dict() if a.after else None,
         "notes": list(a.notes),
+        "said": said(
+            reason=a.reason,
+            precondition=a.precondition.text,
+            inverse=a.inverse.description,
+            notes=a.notes,
+        ),
     }
+
+
+def _said_of(doc: dict[str, Any]) -> dict[str, Any]:
+    said = doc.get("said")
+    return said if isinstance(said, dict) else {}
+
+
+def _told_all(english: tuple[str, ...], messages: Any) -> tuple[str, ...]:
+    if not isinstance(messages, list) or len(messages) != len(english):
+        return english
+    return tuple(told(e, m) for e, m in zip(english, messages, strict=True))
 
 
 def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
@@ -89,6 +108,7 @@ def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
             "warnings": list(plan.warnings),
             "not_planned": list(plan.not_planned),
             "notes": list(plan.notes),
+            "said": said(warnings=plan.warnings, not_planned=plan.not_planned, notes=plan.notes),
         }
     )
     return out
@@ -197,9 +217,10 @@ def action_from_dict(value: Any, where: str) -> Action:
     params = _get(value, "parameters", where, dict)
     pdoc = _get(value, "precondition", where, dict)
     idoc = _get(value, "inverse", where, dict)
+    was = _said_of(value)
     inverse = Inverse(
         _get(idoc, "operation", f"{where}.inverse", str),
-        _opt(idoc, "description", f"{where}.inverse", str) or "",
+        told(_opt(idoc, "description", f"{where}.inverse", str) or "", was.get("inverse")),
         _fields(idoc.get("port_fields"), f"{where}.inverse.port_fields"),
         _list(idoc, "routes", f"{where}.inverse", _route),
     )
@@ -228,11 +249,11 @@ def action_from_dict(value: Any, where: str) -> Action:
         id=_get(value, "id", where, str),
         operation=operation,
         target=target,
-        reason=_get(value, "reason", where, str),
+        reason=told(_get(value, "reason", where, str), was.get("reason")),
         fixes=_list(value, "fixes", where, _str),
         precondition=Precondition(
             _opt(pdoc, "revision_number", f"{where}.precondition", int),
-            _opt(pdoc, "text", f"{where}.precondition", str) or "",
+            told(_opt(pdoc, "text", f"{where}.precondition", str) or "", was.get("precondition")),
         ),
         inverse=inverse,
         before=before,
@@ -242,7 +263,7 @@ def action_from_dict(value: Any, where: str) -> Action:
         rule=rule,
         routes=routes,
         command=command,
-        notes=_list(value, "notes", where, _str),
+        notes=_told_all(_list(value, "notes", where, _str), was.get("notes")),
     )
 
 
@@ -288,14 +309,15 @@ def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
         bool(vdoc.get("simulated", True)),
         _list(vdoc, "revealed", f"{where}.verification", _root_cause),
     )
+    was = _said_of(doc)
     plan = Plan(
         options,
         source,
         actions,
         verification,
-        _list(doc, "warnings", where, _str),
-        _list(doc, "not_planned", where, _str),
-        _list(doc, "notes", where, _str),
+        _told_all(_list(doc, "warnings", where, _str), was.get("warnings")),
+        _told_all(_list(doc, "not_planned", where, _str), was.get("not_planned")),
+        _told_all(_list(doc, "notes", where, _str), was.get("notes")),
     )
     digest = doc.get("digest")
     if digest is not None and digest != plan.digest():

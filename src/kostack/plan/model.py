@@ -421,7 +421,10 @@ class Plan:
 
         body = {
             "options": self.options.as_dict(),
-            "actions": [action_to_dict(a) for a in self.actions],
+            # what the actions change and their English words; not how they are said
+            "actions": [
+                {k: v for k, v in action_to_dict(a).items() if k != "said"} for a in self.actions
+            ],
         }
         text = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]

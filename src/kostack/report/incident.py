@@ -84,7 +84,14 @@ def build_incident(
     )
     probes = probe_rows(snapshot.probes, topo, lang)
     applied = tuple(
-        Command(a.command, a.target, a.status, a.finished or a.started, a.error) for a in journals
+        Command(
+            a.command,
+            localize(a.target, lang),
+            a.status,
+            a.finished or a.started,
+            localize(a.error, lang),
+        )
+        for a in journals
     )
     worst = diagnosis.worst()
     shown_applied = shown(applied)

@@ -32,6 +32,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from kostack.catalog import Msg, register, told
+
+register(
+    {
+        # Neutron's own words about a failed request, as the journal kept them
+        "journal.neutron-said": {"en": "{text}", "ko": "Neutron의 응답: “{text}”"},
+    }
+)
+
 STATUS_WORDS: dict[str, str] = {
     "ok": "applied",
     "success": "applied",
@@ -278,7 +287,7 @@ def _release_journal(records: list[dict[str, Any]], source: str) -> tuple[Journa
             outcome = str(rec.get("outcome") or "unknown")
             status[key] = RELEASE_OUTCOMES.get(outcome, outcome)
             finished[key] = at
-            problem[key] = str(rec.get("detail") or "") if status[key] == "failed" else ""
+            problem[key] = _said(rec, "detail") if status[key] == "failed" else ""
     out: list[JournalAction] = []
     for number, step_record in enumerate(steps, 1):
         key = str(step_record.get("step", number))
@@ -300,17 +309,25 @@ def _release_journal(records: list[dict[str, Any]], source: str) -> tuple[Journa
     return tuple(out)
 
 
+def _said(record: dict[str, Any], field: str) -> str:
+    """The record's ``field`` as kostack said it (in any language), else its English."""
+    said = record.get("said")
+    message = said.get(field) if isinstance(said, dict) else None
+    return told(str(record.get(field) or ""), message)
+
+
 def _problem(record: dict[str, Any]) -> str:
     error = record.get("error")
     if isinstance(error, dict):
         for key in ("message", "detail", "title"):
             if error.get(key):
-                return str(error[key])
-    return str(record.get("message") or "")
+                return Msg("journal.neutron-said", text=str(error[key]))
+    return _said(record, "message")
 
 
 def _fix_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAction, ...]:
     from kostack.analyze.findings import command_for
+    from kostack.plan.assemble_text import who
     from kostack.plan.build import simulated_remedies
     from kostack.plan.codec import PlanFormatError, plan_from_dict
     from kostack.plan.model import Operation
@@ -346,7 +363,7 @@ def _fix_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAct
                 problem[aid] = _problem(rec) if undone == "rollback-failed" else ""
     out: list[JournalAction] = []
     for action in plan.actions:
-        target = action.target.label()
+        target = who(action.target)
         state = status.get(action.id, "planned")
         if action.operation == Operation.MANUAL:
             commands = [action.command or f"# {action.reason}"]
