@@ -10,7 +10,7 @@ import pytest
 
 from kostack.analyze.diagnose import diagnose
 from kostack.model import load_snapshot
-from kostack.report.cells import bullet, cells, fit, labelled, pad, wrap
+from kostack.report.cells import bullet, cells, fit, hang, labelled, pad, wrap
 from kostack.report.text import render_diagnosis
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.json"))
@@ -163,3 +163,90 @@ def test_joined_keeps_each_part_in_the_readers_language() -> None:
     assert localize(joined(parts), "ko") == "Helm 릴리스가 만든 것이 아님; plain; 증거 없음"
     assert joined([]) == "" and joined(["one"]) == "one"
     assert localize(joined([str(i) for i in range(5000)]), "ko").count("; ") == 4999
+
+
+def test_hang_wraps_under_the_line_and_its_arrow() -> None:
+    assert hang("short") == ["short"]
+    lines = hang("  -> " + "word " * 40)
+    assert lines[0].startswith("  -> word") and all(x.startswith("     word") for x in lines[1:])
+    lines = hang("  " + "낱말 " * 40)
+    assert all(cells(x) <= WIDTH for x in lines)
+    assert all(x.startswith("    낱말") for x in lines[1:])
+    command = "    $ kostack release reinstall " + "x" * 120
+    assert hang(command) == [command]
+
+
+HARBOR = str(Path(__file__).resolve().parents[2] / "examples" / "harbor-wrong-namespace.json")
+RELEASE_RUNS = (
+    ("release", "check", "--snapshot", HARBOR),
+    ("release", "check", "--snapshot", HARBOR, "-v"),
+    ("release", "check", "harbor", "--namespace", "harbor", "--snapshot", HARBOR, "-v"),
+    (
+        *("release", "reinstall", "harbor", "--namespace", "harbor", "--chart", "harbor/harbor"),
+        *("--from", "default", "--snapshot", HARBOR),
+    ),
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("args", RELEASE_RUNS)
+def test_release_check_and_reinstall_wrap_at_100_cells(args: tuple[str, ...], lang: str) -> None:
+    """Before, a finding ran to 300 cells on one line. Now prose wraps at 100 cells; a command
+    to paste and a row of the claims table stay whole; a finding's later lines stand deeper
+    than its evidence, and an arrow's under its text."""
+    import io
+
+    from kostack.cli.common import Environment
+    from kostack.cli.main import main
+
+    stdout = io.StringIO()
+    main([*args, "--lang", lang], Environment(stdout=stdout, stderr=io.StringIO(), environ={}))
+    out = stdout.getvalue()
+    assert out.count("\n") > 5, out
+    # the claims table: a row (a claim, its size, its age), and the header above the first
+    row = re.compile(r"^  \S+/\S+\s{2,}\S+\s{2,}\d+d\s{2,}")
+    lines = out.splitlines()
+    rows = {i for i, line in enumerate(lines) if row.match(line)}
+    table = rows | {min(rows) - 1} if rows else set()
+    long = [
+        line
+        for i, line in enumerate(lines)
+        if cells(line) > WIDTH and not line.lstrip().startswith("$ ") and i not in table
+    ]
+    assert long == [], long
+    for i, line in enumerate(lines[1:], 1):
+        if line.startswith("  -> ") and i + 1 < len(lines) and lines[i + 1].startswith("     "):
+            assert not lines[i + 1].startswith("      ")  # under the arrow's text
+    wrapped_heads = [
+        i for i, line in enumerate(lines) if line.startswith("[") and cells(line) > WIDTH - 20
+    ]
+    assert wrapped_heads or "reinstall" in args
+    for i in wrapped_heads:
+        # a finding's own later lines are 4 deep; its evidence starts at 2
+        assert lines[i + 1].startswith("    "), lines[i : i + 2]
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("method", ["pairs", "disable-port-security"])
+def test_fix_plan_wraps_at_100_cells_under_its_labels(lang: str, method: str) -> None:
+    """Every example's fix plan: no line over 100 cells but a code span standing alone; a
+    labelled line's later lines stand under its value, an action head's under its words."""
+    from kostack.plan.build import build_plan
+    from kostack.plan.model import Method, PlanOptions
+    from kostack.report.fixplan import render_plan
+
+    options = PlanOptions(Method(method))
+    for path in EXAMPLES:
+        text = render_plan(build_plan(load_snapshot(path), options), lang=lang)
+        lines = text.splitlines()
+        long = [x for x in lines if cells(x) > WIDTH and not re.fullmatch(r"\s*`[^`]*`\S*", x)]
+        assert long == [], (path.name, long)
+        for i, line in enumerate(lines[:-1]):
+            label = re.match(r"^( {5}[^:]+: +)\S", line)
+            follow = lines[i + 1]
+            if label and follow.startswith(" " * 6) and not re.match(r"^ {5}[^ :]+:", follow):
+                assert cells(follow) - cells(follow.lstrip()) == cells(label.group(1)), (
+                    path.name,
+                    line,
+                    follow,
+                )

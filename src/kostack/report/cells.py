@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# a word, or a `code span` with what is glued to it (a command is never split across lines)
-_WORD = re.compile(r"\S*`[^`]*`\S*|\S+")
+WIDTH = 100  # what a terminal text is wrapped at, in cells
+
+# a word, or a `code span` with what is glued to it (a command is never split across lines);
+# a dash between words stays with the word before it, so no line starts like a list item
+_WORD = re.compile(r"(?:\S*`[^`]*`\S*|\S+)(?: -(?= |$))?")
 
 
 def _wide(char: str) -> bool:
@@ -37,7 +40,7 @@ def fit(text: str, width: int) -> str:
     return pad(text[:end] + "..", width)
 
 
-def wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> list[str]:
+def wrap(text: str, indent: str, width: int = WIDTH, first: str | None = None) -> list[str]:
     """`text` in lines of at most `width` cells (a longer word or `code span` stands alone), each
     after `indent` (the first after `first` when given)."""
     lines: list[str] = []
@@ -63,3 +66,16 @@ def labelled(label: str, text: str, label_w: int, indent: str = "  ") -> list[st
 def bullet(text: str, indent: str = "    ") -> list[str]:
     """``- text`` after ``indent``, its later lines under the text, not under the dash."""
     return wrap(text, indent + "  ", first=f"{indent}- ")
+
+
+def hang(line: str, width: int = WIDTH) -> list[str]:
+    """A line of at most ``width`` cells, else wrapped with a hanging indent: its later lines
+    two cells deeper than it, or under the text after its arrow (``-> ``) or dash (``- ``).
+    A command to paste (``$ …``) stays whole."""
+    body = line.lstrip(" ")
+    lead = line[: len(line) - len(body)]
+    if cells(line) <= width or body.startswith("$ "):
+        return [line]
+    marker = next((m for m in ("-> ", "- ") if body.startswith(m)), "")
+    deeper = lead + " " * max(2, len(marker))
+    return wrap(body[len(marker) :], deeper, width, first=lead + marker)

@@ -8,6 +8,7 @@ for the shell in scripts.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from kostack.analyze.messages import localize as L
@@ -21,6 +22,7 @@ from kostack.plan.model import (
     Verification,
     restore_command,
 )
+from kostack.report.cells import WIDTH, cells, hang, wrap
 from kostack.report.fixplan_words import TEXT, t
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
@@ -181,7 +183,26 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
     out.append(
         render_verification(plan.verification, heading=t(lang, "verified"), lang=lang).rstrip("\n")
     )
-    return terminal_safe("\n".join(out) + "\n")
+    laid_out = [part for text in out for line in text.split("\n") for part in _laid_out(line)]
+    return terminal_safe("\n".join(laid_out) + "\n")
+
+
+# an action's labelled line (`     why:     …`) and its head (` a1  port …`)
+_LABELLED = re.compile(r"^( {5}[^:]+: +)(\S.*)$")
+_ACTION = re.compile(r"^( *a\d+  )(\S.*)$")
+
+
+def _laid_out(line: str) -> list[str]:
+    """``line`` wrapped at 100 cells: a labelled line under its value, an action's head under
+    its words, anything else with a hanging indent (a command stays whole: `cells.wrap`)."""
+    if cells(line) <= WIDTH:
+        return [line]
+    labelled = _LABELLED.match(line) or _ACTION.match(line)
+    if labelled is None:
+        return hang(line)
+    first, text = labelled.groups()
+    column = cells(first) if _LABELLED.match(line) else 5
+    return wrap(text, " " * column, first=first)
 
 
 # --------------------------------------------------------------------------- script

@@ -14,7 +14,7 @@ from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.apply.release_result import ApplyResult, StepResult, step_line
 from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
-from kostack.report.cells import cells, pad
+from kostack.report.cells import cells, hang, pad, wrap
 from kostack.report.release_text import INDENT, OUTPUT_SCHEMA_VERSION, t
 from kostack.report.safe import terminal_safe
 
@@ -56,9 +56,16 @@ def render_plan(
     if plan.removing:
         lines.append(t(lang, "removes"))
         for r in plan.removing:
-            lines.append(
-                f"{INDENT}{r.namespace}/{r.name} ({r.chart} {r.chart_version}, revision {r.revision} {r.status}): {L(r.reason, lang)}"
+            item = t(
+                lang,
+                "release_item",
+                key=f"{r.namespace}/{r.name}",
+                chart=r.chart,
+                version=r.chart_version,
+                revision=r.revision,
+                status=r.status,
             )
+            lines.append(f"{INDENT}{item}: {L(r.reason, lang)}")
     if plan.pvcs:
         lines.append(
             t(
@@ -81,7 +88,8 @@ def render_plan(
                     pvc.release + (f" ({pvc.role})" if pvc.role else ""),
                 ]
             )
-        lines.extend(_table(rows))
+        table = _table(rows)  # a row stays whole: its columns line up
+        lines.extend(table)
     else:
         lines.append(t(lang, "pvcs_none"))
     if plan.left_alone:
@@ -100,13 +108,14 @@ def render_plan(
     if dry_run:
         lines.append("")
         lines.append(t(lang, "dry_footer"))
-    return terminal_safe("\n".join(lines).rstrip() + "\n")
+    rows_kept = set(table) if plan.pvcs else set()
+    laid_out = [part for line in lines for part in ([line] if line in rows_kept else hang(line))]
+    return terminal_safe("\n".join(laid_out).rstrip() + "\n")
 
 
 def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
-    out = [
-        f"{INDENT}{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
-    ]
+    head = f"{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
+    out = wrap(head, f"{INDENT}   ", first=INDENT)  # later lines under the step's words
     if action.precondition is not None:
         out.append(f"{INDENT}   {t(lang, 'precondition', text=action.precondition.text(lang))}")
     if action.command:

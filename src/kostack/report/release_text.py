@@ -18,6 +18,7 @@ from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.gap_words import gap_error, gap_hint
 from kostack.plan.release_advice import ReinstallAdvice
+from kostack.report.cells import hang, wrap
 from kostack.report.i18n import t as severity_word
 from kostack.report.release_words import INDENT, OUTPUT_SCHEMA_VERSION, t
 from kostack.report.safe import json_safe, terminal_safe
@@ -53,14 +54,28 @@ def _releases_line(
         if (name is None or r.name == name) and (namespace is None or r.namespace == namespace)
     ]
     listed = ", ".join(
-        f"{r.namespace}/{r.name} ({r.chart} {r.chart_version}, revision {r.revision} {r.status})"
+        t(
+            lang,
+            "release_item",
+            key=f"{r.namespace}/{r.name}",
+            chart=r.chart,
+            version=r.chart_version,
+            revision=r.revision,
+            status=r.status,  # Helm's own word (failed, deployed, ...)
+        )
         for r in releases
     )
     if releases:
         return [t(lang, "releases" if name else "releases_all", name=name, list=listed)]
     if name:
-        where = f" in {namespace}" if namespace else ""
-        return [t(lang, "no_releases", name=name, where=where)]
+        return [
+            t(
+                lang,
+                "no_releases_in" if namespace else "no_releases",
+                name=name,
+                namespace=namespace,
+            )
+        ]
     return []
 
 
@@ -207,7 +222,8 @@ def render_release_check(
     lines.extend(_volume_blocks(report, name, namespace, lang, verbose))
     lines.extend(_suspect_lines(report, name, namespace, lang))
     lines.extend(_closing_lines(report, lang))
-    return terminal_safe("\n".join(lines).rstrip() + "\n")
+    laid_out = [part for line in lines for part in hang(line)]
+    return terminal_safe("\n".join(laid_out).rstrip() + "\n")
 
 
 def _advice_lines(advice: tuple[ReinstallAdvice, ...], lang: str) -> list[str]:
@@ -254,7 +270,8 @@ def advice_dict(a: ReinstallAdvice) -> dict[str, Any]:
 
 def _finding_block(finding: Finding, lang: str, verbose: bool) -> list[str]:
     head = f"[{_sev(finding.severity, lang)}] {finding.check_id}: {L(finding.message, lang)}"
-    out = [head]
+    # its later lines stand deeper than the evidence, which starts at INDENT
+    out = wrap(head, 2 * INDENT, first="")
     evidence = (
         finding.evidence
         if verbose or finding.check_id == "rel-pods-ready"

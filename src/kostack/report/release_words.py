@@ -21,7 +21,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     "en": {
         "releases": "Helm releases named {name}: {list}.",
         "releases_all": "Helm releases: {list}.",
-        "no_releases": "No Helm release named {name} was found{where}.",
+        "no_releases": "No Helm release named {name} was found.",
+        "no_releases_in": "No Helm release named {name} was found in {namespace}.",
+        "release_item": "{key} ({chart} {version}, revision {revision} {status})",
         "missing": "no Helm release is named {name}{where}; releases there are: {list}",
         "missing_none": "no Helm release is named {name}{where}; the cluster has no Helm release",
         "missing_where": " in namespace {namespace}",
@@ -82,7 +84,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     "ko": {
         "releases": "이름이 {name}인 Helm 릴리스: {list}.",
         "releases_all": "Helm 릴리스: {list}.",
-        "no_releases": "이름이 {name}인 Helm 릴리스를 찾지 못했습니다{where}.",
+        "no_releases": "이름이 {name}인 Helm 릴리스를 찾지 못했습니다.",
+        "no_releases_in": "네임스페이스 {namespace}에서 이름이 {name}인 Helm 릴리스를 찾지 못했습니다.",
+        "release_item": "{key} ({chart} {version}, 리비전 {revision} {status})",
         "missing": "{where}이름이 {name}인 Helm 릴리스가 없습니다. 있는 릴리스: {list}",
         "missing_none": "{where}이름이 {name}인 Helm 릴리스가 없습니다. 클러스터에 Helm 릴리스가 하나도 없습니다",
         "missing_where": "네임스페이스 {namespace}에 ",

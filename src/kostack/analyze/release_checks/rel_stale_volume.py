@@ -55,6 +55,18 @@ register(
             "en": "Cannot decide whether PVC {pvc} is older than release {ns}/{name}: {why} is not known.",
             "ko": "PVC {pvc:이/가} 릴리스 {ns}/{name}보다 오래되었는지 판단할 수 없습니다: {why:을/를} 알 수 없습니다.",
         },
+        f"{ID}.why.pvc-created": {
+            "en": "the PVC's creationTimestamp",
+            "ko": "PVC의 creationTimestamp",
+        },
+        f"{ID}.why.first-deployed": {
+            "en": "the release's first_deployed",
+            "ko": "릴리스의 first_deployed",
+        },
+        f"{ID}.release": {
+            "en": "release {release} first_deployed={at} (history: {history})",
+            "ko": "릴리스 {release} first_deployed={at} (이력: {history})",
+        },
         f"{ID}.pass": {
             "en": "The {role} volume {pvc} of release {ns}/{name} was created by this install ({created}).",
             "ko": "릴리스 {ns}/{name}의 {role} 볼륨 {pvc:은/는} 이번 설치에서 만들어졌습니다({created}).",
@@ -94,7 +106,7 @@ def _judge(
         return Finding(ID, status, SEVERITY, pvc_resource(pvc), message, extra=tag, **fields)
 
     if created is None or installed is None:
-        why = "the PVC's creationTimestamp" if created is None else "the release's first_deployed"
+        why = Msg(f"{ID}.why.pvc-created" if created is None else f"{ID}.why.first-deployed")
         return said(Status.UNKNOWN, Msg(f"{ID}.unknown", **params, why=why))
     if created + STALE_SLACK < installed:
         present = [k for k in rule.first_start_values if k in release.values_keys]
@@ -114,10 +126,12 @@ def _judge(
             ),
             evidence=(
                 f"PersistentVolumeClaim {name} metadata.creationTimestamp={pvc.created}",
-                f"release {release.namespace}/{release.name} first_deployed="
-                f"{installed.isoformat()} (history: "
-                + ", ".join(f"v{h.revision} {h.status}" for h in release.history)
-                + ")",
+                Msg(
+                    f"{ID}.release",
+                    release=f"{release.namespace}/{release.name}",
+                    at=installed.isoformat(),
+                    history=", ".join(f"v{h.revision} {h.status}" for h in release.history),
+                ),
                 *(e.text for e in claim.evidence if e.weight == "proof"),
             ),
             affected=(release_resource(release),),
