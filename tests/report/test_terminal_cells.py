@@ -250,3 +250,39 @@ def test_fix_plan_wraps_at_100_cells_under_its_labels(lang: str, method: str) ->
                     line,
                     follow,
                 )
+
+
+PREFLIGHTS = (
+    (
+        "--snapshot",
+        HARBOR.replace("harbor-wrong-namespace", "seed-incident"),
+        "--network",
+        "k8s-net",
+    ),
+    ("--node", "10.0.0.11=control-plane-with-a-long-name", "--node", "10.0.0.12=w1"),
+)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("where", PREFLIGHTS)
+def test_preflight_wraps_at_100_cells_and_keeps_its_columns(
+    where: tuple[str, ...], lang: str
+) -> None:
+    """The report above the commands wraps at 100 cells; a rule's or a port's later lines stand
+    under its column, a long node name widens the column (before: 150-cell rows, a name one
+    cell past its column, and a wrapped row's spaces collapsed); the commands stay whole."""
+    cidrs = ("--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12")
+    out = _cli("preflight", *where, *cidrs, "--lang", lang)
+    report = out.split("# --- openstack CLI")[0].splitlines()
+    assert [x for x in report if cells(x) > WIDTH] == []
+    assert any(cells(x) > WIDTH for x in out.splitlines())  # a command stays whole
+    row = re.compile(r"^(    \S+\s+10\.0\.0\.1\d\s+)\S")
+    starts = {i: m.group(1) for i, x in enumerate(report) if (m := row.match(x))}
+    assert starts, report
+    columns = {cells(start) for start in starts.values()}
+    assert len(columns) == 1, [report[i] for i in starts]
+    (column,) = columns
+    for i in starts:
+        follow = report[i + 1]
+        if follow.startswith(" " * (column - 1)):
+            assert cells(follow) - cells(follow.lstrip()) == column, (report[i], follow)

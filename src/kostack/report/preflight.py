@@ -11,7 +11,7 @@ from typing import Any
 from kostack.analyze.messages import localize as L
 from kostack.plan.model import RootCauseRef, Rule
 from kostack.plan.preflight import PreflightResult
-from kostack.report.cells import cells, pad
+from kostack.report.cells import cells, hang, pad, wrap
 from kostack.report.preflight_scripts import (
     planned_network,
     render_commands,
@@ -89,7 +89,7 @@ def _text_breaks(result: PreflightResult, lang: str) -> list[str]:
         out.append(t(lang, "breaks", as_is=as_is))
         for rc in result.breaks:
             out.append(f"  [{severity_word(rc.severity, lang)}] {_title(rc, lang)}")
-            out.append(f"      {L(rc.message, lang)}")
+            out.extend(wrap(L(rc.message, lang), " " * 6))
     else:
         out.append(t(lang, "nothing", as_is=as_is))
     out.append("")
@@ -116,7 +116,8 @@ def _text_group(result: PreflightResult, lang: str) -> list[str]:
     width = max([32, *(cells(text) for text in texts)])
     for needed, text in zip(result.rules, texts, strict=True):
         why = _rule_why(needed.slug, needed.why, lang)
-        out.append(f"    {pad(text, width)} {why}")
+        row = f"    {pad(text, width)} "
+        out.extend(wrap(why, " " * cells(row), first=row))  # under its column
     if not result.rules:
         out.append(t(lang, "no_rules"))
     return out
@@ -126,6 +127,10 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
     """The node ports, router routes, pod MTU, notes and what still breaks."""
     spec = result.spec
     out = [t(lang, "ports", group=spec.group_name)]
+    name_w = max([12, *(cells(p.node) for p in result.ports)])
+    ip_w = max(
+        [15, *(cells(", ".join(ip for ip, _, _ in p.fixed_ips) or p.ip) for p in result.ports)]
+    )
     for port in result.ports:
         pairs = ", ".join(
             t(lang, "service_pair", cidr=p) if p in port.not_for_traffic else p for p in port.pairs
@@ -135,7 +140,8 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
         )
         needs = t(lang, "pairs", pairs=pairs) if pairs else t(lang, "no_pairs")
         ips = ", ".join(ip for ip, _, _ in port.fixed_ips) or port.ip
-        out.append(f"    {pad(port.node, 12)} {pad(ips, 15)} {what}; {needs}")
+        row = f"    {pad(port.node, name_w)} {pad(ips, ip_w)} "
+        out.extend(wrap(f"{what}; {needs}", " " * cells(row), first=row))  # under its column
     if result.routes:
         out.append(t(lang, "routes"))
         out.extend(
@@ -177,7 +183,8 @@ def severity_word(severity: str, lang: str) -> str:
 
 def render_text(result: PreflightResult, lang: str = "en") -> str:
     """The report: what breaks, how to create the ports, then the commands and Terraform."""
-    out = _text_breaks(result, lang) + _text_group(result, lang) + _text_ports(result, lang)
+    said = _text_breaks(result, lang) + _text_group(result, lang) + _text_ports(result, lang)
+    out = [part for line in said for part in hang(line)]  # the commands below stay whole
     out.append("")
     out.append("# --- openstack CLI " + "-" * 60)
     out.append(render_commands(result, lang).rstrip("\n"))
