@@ -186,9 +186,6 @@ class Diagnosis:
     # over every family evaluated: the most source and target classes, and the traces run
     classes: tuple[int, int, int] = (0, 0, 0)
 
-    def by_status(self, status: Status) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.status == status)
-
     def worst(self) -> Severity | None:
         failing = [f.severity for f in self.findings if f.status == Status.FAIL]
         return max(failing, key=lambda s: s.rank) if failing else None

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
@@ -76,7 +76,6 @@ class _Octavia:
     conn: Any
     secrets: frozenset[str]
     requests: int = 0
-    seen_paths: list[str] = field(default_factory=list)
 
     def redact(self, text: str) -> str:
         """``text`` without the connection's secrets."""

@@ -48,14 +48,6 @@ def lb_resource(bs: BalancedService) -> Resource:
     return Resource("loadbalancer", lb.id, lb.name or lb.id, project=lb.project_id)
 
 
-def not_applicable(
-    check_id: str, severity: Severity, bs: BalancedService, **params: object
-) -> Finding:
-    """NOT-APPLICABLE for the Service: the check's `.na` message, with svc= and ``params``."""
-    msg = Msg(f"{check_id}.na", svc=bs.key, **params)
-    return Finding(check_id, Status.NOT_APPLICABLE, severity, lb_resource(bs), msg)
-
-
 def start(
     ctx: CheckContext, check_id: str, severity: Severity
 ) -> tuple[LBAnalysis | None, list[Finding]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kostack.analyze.checks._lb import not_applicable, start
+from kostack.analyze.checks._lb import lb_resource, start
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
@@ -40,7 +40,8 @@ class LBCheck:
 
     def not_applicable(self, bs: BalancedService, **params: object) -> Finding:
         """NOT-APPLICABLE for the Service: the check's `.na` message, with svc= and ``params``."""
-        return not_applicable(self.check_id, self.severity, bs, **params)
+        msg = self.msg("na", svc=bs.key, **params)
+        return Finding(self.check_id, Status.NOT_APPLICABLE, self.severity, lb_resource(bs), msg)
 
     def manual(
         self, kind: str, object_id: str, name: str, command: str, key: str, cause: str

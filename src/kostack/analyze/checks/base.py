@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -14,7 +14,7 @@ from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
 from kostack.gap_words import error_of
-from kostack.model.snapshot import Gap, Port, Snapshot
+from kostack.model.snapshot import CNI, Gap, Port, Snapshot
 
 
 @dataclass
@@ -113,23 +113,18 @@ register(
     }
 )
 
-PARTS: dict[str, Callable[[Snapshot], object]] = {
-    "openstack": lambda s: s.openstack,
-    "openstack.ports": lambda s: s.openstack.ports if s.openstack else None,
-    "openstack.security_groups": lambda s: s.openstack.security_groups if s.openstack else None,
-    "openstack.networks": lambda s: s.openstack.networks if s.openstack else None,
-    "openstack.subnets": lambda s: s.openstack.subnets if s.openstack else None,
-    "openstack.routers": lambda s: s.openstack.routers if s.openstack else None,
-    "cluster": lambda s: s.cluster,
-    "cluster.nodes": lambda s: s.cluster.nodes if s.cluster else None,
-    "cluster.services": lambda s: s.cluster.services if s.cluster else None,
-    "cluster.pod_cidrs": lambda s: s.cluster.pod_cidrs if s.cluster else None,
-    "cluster.service_cidrs": lambda s: s.cluster.service_cidrs if s.cluster else None,
-    "cluster.cni": lambda s: (
-        s.cluster.cni if s.cluster and s.cluster.cni.type != "unknown" else None
-    ),
-    "node_ports": lambda s: s.node_ports,
-}
+
+def collected(snapshot: Snapshot, part: str) -> object:
+    """What the snapshot holds at the dotted ``part`` (``openstack.ports``, ``helm.pvcs``...):
+    None when it, or what holds it, was not collected; a CNI of type "unknown" counts as none."""
+    value: object = snapshot
+    for name in part.split("."):
+        value = getattr(value, name)
+        if value is None:
+            return None
+    if isinstance(value, CNI) and value.type == "unknown":
+        return None
+    return value
 
 
 class HasSnapshot(Protocol):
@@ -145,10 +140,9 @@ RunOf: TypeAlias = Callable[[SnapshotContext], list[Finding]]
 
 @dataclass(frozen=True)
 class Collected(Generic[SnapshotContext]):
-    """The snapshot parts a kind of check may need (read by ``parts``), and what an absent one
-    says: ``text(part, gap)``."""
+    """What a kind of check says when a part of the snapshot it needs is absent:
+    ``text(part, gap)``."""
 
-    parts: Mapping[str, Callable[[Snapshot], object]]
     text: Callable[[str, Gap | None], str]
 
     def missing(
@@ -161,7 +155,7 @@ class Collected(Generic[SnapshotContext]):
         """
         out = []
         for part in needs:
-            if self.parts[part](ctx.snapshot) is None:
+            if collected(ctx.snapshot, part) is None:
                 gap = ctx.snapshot.gap_for(part, part.split(".")[0])
                 evidence = f"gap: {gap.source}: {gap.error}" if gap else f"{part}: null"
                 where = Resource("snapshot", part, part)
@@ -190,7 +184,7 @@ def _not_collected(part: str, gap: Gap | None) -> str:
     return Msg("common.not-collected", part=part)
 
 
-COLLECTED = Collected[CheckContext](PARTS, _not_collected)
+COLLECTED = Collected[CheckContext](_not_collected)
 missing = COLLECTED.missing
 when_collected = COLLECTED.when_collected
 

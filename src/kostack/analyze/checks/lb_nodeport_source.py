@@ -14,7 +14,6 @@ from kostack.analyze.checks._lb import (
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
-from kostack.analyze.loadbalancer._engine import Disposition
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
@@ -22,6 +21,7 @@ from kostack.analyze.loadbalancer.monitor import MemberHealth
 from kostack.analyze.loadbalancer.path import MemberPath
 from kostack.analyze.loadbalancer.provider import SourceSet
 from kostack.analyze.messages import register
+from kostack.analyze.reach import Disposition
 from kostack.model.snapshot import IPNetwork
 
 ID = "lb-nodeport-source"

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kostack.analyze.loadbalancer._engine import group_member
+from kostack.analyze.reach import group_member
 from kostack.analyze.topology import Topology, port_bounds, protocol_number
 from kostack.model.snapshot import IPNetwork, Port, SecurityGroupRule
 

@@ -11,10 +11,10 @@ cluster).
 
 from __future__ import annotations
 
-from kostack.analyze.loadbalancer._engine import Endpoint, FlowResult
 from kostack.analyze.loadbalancer.analysis import lb_analysis
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.loadbalancer.path import trace_lb
+from kostack.analyze.reach import Endpoint, FlowResult
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress
 

@@ -125,7 +125,6 @@ class BalancedService:
     lb: LoadBalancer | None
     matched_by: MatchedBy
     note: str
-    vip_port: Port | None
     vip_subnet: Subnet | None
     floating_ips: tuple[FloatingIP, ...]
     ports: tuple[PortPath, ...]
@@ -286,11 +285,10 @@ class LBIndex:
 
     def _balanced(self, svc: Service) -> BalancedService:
         lb, matched_by, note = self.match(svc)
-        vip_port = self.topo.ports.get(lb.vip_port_id or "") if lb is not None else None
         vip_subnet = self.topo.subnets.get(lb.vip_subnet_id or "") if lb is not None else None
         fips = tuple(self.fips_by_port.get(lb.vip_port_id or "", ())) if lb is not None else ()
         ports = tuple(self._port_path(svc, lb, sp) for sp in svc.ports) if lb is not None else ()
-        return BalancedService(svc, lb, matched_by, note, vip_port, vip_subnet, fips, ports)
+        return BalancedService(svc, lb, matched_by, note, vip_subnet, fips, ports)
 
     def _port_path(self, svc: Service, lb: LoadBalancer, sp: ServicePort) -> PortPath:
         listener = next(

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
-from kostack.analyze.loadbalancer._engine import Disposition, Evidence, Hop
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
 from kostack.analyze.loadbalancer.provider import SourceSet
 from kostack.analyze.messages import Msg
+from kostack.analyze.reach import Disposition, Evidence, Hop
 from kostack.analyze.topology import short_id
 
 

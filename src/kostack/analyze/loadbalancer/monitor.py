@@ -20,12 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from kostack.analyze.loadbalancer._engine import PASSING, Disposition, Hop
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
 from kostack.analyze.loadbalancer.provider import SourceSet, monitor_sources
 from kostack.analyze.messages import Msg
+from kostack.analyze.reach import PASSING, Disposition, Hop
 
 Expected = Literal["up", "down", "unknown", "no-monitor"]
 

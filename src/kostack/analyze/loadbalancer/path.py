@@ -12,7 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
-from kostack.analyze.loadbalancer._engine import (
+from kostack.analyze.loadbalancer.admission import Admission
+from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
+from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
+from kostack.analyze.loadbalancer.provider import SourceSet, traffic_sources
+from kostack.analyze.messages import Msg
+from kostack.analyze.reach import (
     PASSING,
     Disposition,
     Endpoint,
@@ -22,11 +27,6 @@ from kostack.analyze.loadbalancer._engine import (
     node_label,
     trace,
 )
-from kostack.analyze.loadbalancer.admission import Admission
-from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
-from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
-from kostack.analyze.loadbalancer.provider import SourceSet, traffic_sources
-from kostack.analyze.messages import Msg
 from kostack.model.loadbalancer import LoadBalancer
 from kostack.model.snapshot import IPAddress, ServicePort
 

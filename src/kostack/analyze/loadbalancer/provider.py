@@ -24,9 +24,9 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from kostack.analyze.loadbalancer._engine import Evidence
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
 from kostack.analyze.messages import Msg
+from kostack.analyze.reach import Evidence
 from kostack.model.snapshot import IPAddress, IPNetwork, Subnet
 
 ANY_V4: Final = ipaddress.ip_network("0.0.0.0/0")

@@ -7,7 +7,6 @@ Markdown page with `## en` / `## ko` and `### title|explanation|remediation`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -64,16 +63,6 @@ class ReleaseContext:
 ReleaseCheck: TypeAlias = CheckOf[ReleaseContext]
 
 
-PARTS: dict[str, Callable[[Snapshot], object]] = {
-    "helm": lambda s: s.helm,
-    "helm.releases": lambda s: s.helm.releases if s.helm else None,
-    "helm.pvcs": lambda s: s.helm.pvcs if s.helm else None,
-    "helm.pvs": lambda s: s.helm.pvs if s.helm else None,
-    "helm.statefulsets": lambda s: s.helm.statefulsets if s.helm else None,
-    "helm.pods": lambda s: s.helm.pods if s.helm else None,
-    "helm.events": lambda s: s.helm.events if s.helm else None,
-}
-
 register(
     {
         "rel.unknown-why": {"en": ": {error}", "ko": ": {error}"},
@@ -90,7 +79,7 @@ def _not_collected(part: str, gap: Gap | None) -> str:
     return Msg("rel.unknown-part", part=part, why=why)
 
 
-COLLECTED = Collected[ReleaseContext](PARTS, _not_collected)
+COLLECTED = Collected[ReleaseContext](_not_collected)
 when_collected = COLLECTED.when_collected
 
 

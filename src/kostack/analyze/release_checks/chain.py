@@ -229,32 +229,21 @@ def _path_links(
         )
         if i + 1 < len(best):
             dep = best[i + 1]
+            component, dependency = _display(rule, release, name), _display(rule, release, dep)
             refused = next(
                 (e for e in h.errors if e.kind == "refused" and e.component == dep), None
             )
-            if refused is not None:
-                links.append(
-                    Link(
-                        name,
-                        Msg(
-                            "chain.because-refused",
-                            component=_display(rule, release, name),
-                            target=refused.target,
-                            dependency=_display(rule, release, dep),
-                        ),
-                    )
+            because = (
+                Msg(
+                    "chain.because-refused",
+                    component=component,
+                    target=refused.target,
+                    dependency=dependency,
                 )
-            else:
-                links.append(
-                    Link(
-                        name,
-                        Msg(
-                            "chain.because-dependency",
-                            component=_display(rule, release, name),
-                            dependency=_display(rule, release, dep),
-                        ),
-                    )
-                )
+                if refused is not None
+                else Msg("chain.because-dependency", component=component, dependency=dependency)
+            )
+            links.append(Link(name, because))
     return links
 
 
@@ -335,25 +324,23 @@ def _terminal(
     own_errors = [line for line in last.says if ERROR_WORDS.search(line)]
     if own_errors or not roots:
         return _component_end(release, last, name, own_errors, stale_volumes)
-    if roots:
-        deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
-        root = roots[0]
-        return (
-            "network",
-            root,
-            [
-                Link(
-                    last.component,
-                    Msg(
-                        "chain.end.network-root",
-                        component=name,
-                        deps=", ".join(_display(rule, release, d) for d in deps) or "other pods",
-                        root=root_title(root),
-                    ),
-                )
-            ],
-        )
-    return "unknown", None, []
+    deps = [d for c in rule.components if c.name == last.component for d in c.depends_on]
+    root = roots[0]
+    return (
+        "network",
+        root,
+        [
+            Link(
+                last.component,
+                Msg(
+                    "chain.end.network-root",
+                    component=name,
+                    deps=", ".join(_display(rule, release, d) for d in deps) or "other pods",
+                    root=root_title(root),
+                ),
+            )
+        ],
+    )
 
 
 def _network_end(
@@ -432,17 +419,10 @@ def _component_end(
             Msg("chain.says", line=_clip(quote)) if quote else "",
         )
     ]
-    for stale in stale_volumes:
-        links.append(
-            Link(
-                last.component,
-                Msg(
-                    "chain.end.stale",
-                    component=name,
-                    pvc=stale,
-                ),
-            )
-        )
+    links.extend(
+        Link(last.component, Msg("chain.end.stale", component=name, pvc=stale))
+        for stale in stale_volumes
+    )
     return "component", None, links
 
 
@@ -468,7 +448,7 @@ def _trace(
     src = Endpoint("pod", pod_label(src_pod.namespace, src_pod.name), src_pod.ip, src_pod.node)
     dst_label = pod_label(dst_pod.namespace, dst_pod.name)
     dst = Endpoint("pod", dst_label, dst_pod.ip, dst_pod.node, port, "tcp")
-    results: list[FlowResult] = trace(topo, src, dst, "tcp", port_of.get(target.component, port))
+    results: list[FlowResult] = trace(topo, src, dst, "tcp", port)
     blocked = next((r for r in results if r.blocking is not None), None)
     if blocked is None or blocked.blocking is None:
         return None

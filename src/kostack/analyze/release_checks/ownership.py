@@ -123,24 +123,6 @@ class Ownership:
     def orphans(self) -> tuple[PvcClaim, ...]:
         return self._orphans
 
-    def suspects(self, name: str, namespaces: Iterable[str]) -> tuple[PvcClaim, ...]:
-        """PVCs in these namespaces that look like release `name`'s but are not proven."""
-        wanted = set(namespaces)
-        return tuple(
-            c
-            for c in self.claims
-            if not c.proven and c.pvc.namespace in wanted and _looks_like(c, name)
-        )
-
-
-def _looks_like(claim: PvcClaim, name: str) -> bool:
-    if claim.release_name == name:
-        return True
-    labels = claim.pvc.labels
-    if any(labels.get(k) == name for k in RELEASE_LABELS):
-        return True
-    return name in claim.pvc.name
-
 
 @dataclass(frozen=True)
 class _Manifest:
