@@ -225,15 +225,31 @@ def test_kubeconfig_secrets_are_the_credential_values_only(tmp_path: Path) -> No
         yaml.safe_dump({"users": [{"name": "d", "user": {"token": "canary-second-file"}}]})
     )
     found = kubeconfig_secrets(f"{kubeconfig}:{other}", {})
+    # the client key also as the collector's redactor knows it: decoded, and its long lines
+    decoded = {KUBE_KEY, *(line for line in KUBE_KEY.splitlines() if len(line) >= 16)}
     assert found == {
         KUBE_TOKEN,
         b64(KUBE_KEY),
         KUBE_PASSWORD,
         "canary-aws-secret-1",
         "canary-second-file",
-    }
+    } | {s for s in decoded if len(s) >= 6}
+    assert not {"kubernetes-admin", "aws-iam-authenticator", "prod-cluster"} & found
     assert kubeconfig_secrets(None, {"KUBECONFIG": str(other)}) == {"canary-second-file"}
     assert kubeconfig_secrets(str(tmp_path / "absent"), {}) == set()
+
+
+def test_kubeconfig_secrets_reads_the_files_the_collector_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KUBECONFIG=~/kc: the collector reads ~/kc (expanded), so its credentials are known to
+    the redactor too (before: the path was taken literally, nothing was found)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "kc").write_text(
+        yaml.safe_dump({"users": [{"name": "a", "user": {"token": "canary-home-token"}}]})
+    )
+    assert kubeconfig_secrets(None, {"KUBECONFIG": "~/kc"}) == {"canary-home-token"}
+    assert kubeconfig_secrets("~/kc", {}) == {"canary-home-token"}
 
 
 def test_a_secret_that_slipped_into_collected_data_is_replaced() -> None:

@@ -17,6 +17,7 @@ import base64
 import binascii
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +58,7 @@ __all__ = [
     "Redactor",
     "Session",
     "fatal",
+    "kubeconfig_credentials",
     "open_session",
     "remember_kubeconfig",
 ]
@@ -167,7 +169,15 @@ def remember_kubeconfig(kubeconfig: str | None, environ: Mapping[str, str]) -> N
     For callers that give the files to the official loader before open_session
     (whose errors may quote them); unreadable files give nothing.
     """
+    remember(*kubeconfig_credentials(kubeconfig, environ))
+
+
+def kubeconfig_credentials(kubeconfig: str | None, environ: Mapping[str, str]) -> set[str]:
+    """Every credential string of the kubeconfig files the collector reads (found as it finds
+    them): the known credential keys (with base64 data decoded), and any value under a key
+    that names a credential or in an exec plugin's secret-looking environment."""
     paths, _asked = _kubeconfig_paths(kubeconfig, environ)
+    found: set[str] = set()
     for path in _existing(paths):
         try:
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -176,7 +186,32 @@ def remember_kubeconfig(kubeconfig: str | None, environ: Mapping[str, str]) -> N
         users = document.get("users") if isinstance(document, dict) else None
         for user in users if isinstance(users, list) else ():
             if isinstance(user, dict):
-                remember(*_credential_strings(user.get("user")))
+                found.update(_credential_strings(user.get("user")))
+                found.update(s.strip() for s in _named_credentials(user.get("user")))
+    return found
+
+
+_CREDENTIAL_KEY: Final = re.compile(
+    r"token|password|secret|key-data|certificate-data|credential|passcode", re.IGNORECASE
+)
+
+
+def _named_credentials(node: object, key: str = "") -> Iterator[str]:
+    """Values under a key that names a credential, and exec env entries by name."""
+    if isinstance(node, str):
+        if _CREDENTIAL_KEY.search(key):
+            yield node
+    elif isinstance(node, dict):
+        # exec plugins: env: [{name: AWS_SECRET_ACCESS_KEY, value: ...}]
+        name = node.get("name")
+        is_env_entry = isinstance(name, str) and isinstance(node.get("value"), str)
+        if is_env_entry and (_CREDENTIAL_KEY.search(str(name)) or "KEY" in str(name).upper()):
+            yield str(node["value"])
+        for child_key, value in node.items():
+            yield from _named_credentials(value, str(child_key))
+    elif isinstance(node, list):
+        for value in node:
+            yield from _named_credentials(value, key)
 
 
 def _context_names(documents: Sequence[JsonObject]) -> list[str]:

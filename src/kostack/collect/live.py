@@ -12,14 +12,10 @@ certificate is ever stored.
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Final
-
-import yaml
 
 from kostack.catalog import map_text
 from kostack.collect.gap_texts import make_gap
@@ -325,50 +321,13 @@ def source_label(openstack: OpenStack | None, options: CollectOptions) -> str:
 
 
 def kubeconfig_secrets(kubeconfig: str | None, environ: Mapping[str, str]) -> set[str]:
-    """Credential strings in the kubeconfig files that will be read (tokens, keys, passwords).
+    """Credential strings in the kubeconfig files the collector will read (tokens, keys,
+    passwords), as the collector finds those files (`~` expanded). Unreadable files give
+    nothing: the Kubernetes collector reports those."""
+    from kostack.collect._kube_api import kubeconfig_credentials  # the client loads on use
 
-    Unreadable files give nothing: the Kubernetes collector reports those.
-    """
-    paths = kubeconfig or environ.get("KUBECONFIG") or ""
-    if not paths:
-        home = environ.get("HOME") or os.path.expanduser("~")
-        paths = str(Path(home) / ".kube" / "config")
-    found: set[str] = set()
-    for path in paths.split(os.pathsep):
-        if not path:
-            continue
-        try:
-            document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue
-        users = document.get("users") if isinstance(document, dict) else None
-        for user in users if isinstance(users, list) else ():
-            if isinstance(user, dict):
-                found.update(_strings(user.get("user")))
+    found = kubeconfig_credentials(kubeconfig, environ)
     return {s for s in found if len(s) >= _MIN_SECRET_LENGTH}
-
-
-_CREDENTIAL_KEY: Final = re.compile(
-    r"token|password|secret|key-data|certificate-data|credential|passcode", re.IGNORECASE
-)
-
-
-def _strings(node: object, key: str = "") -> Iterator[str]:
-    """Credential values under a kubeconfig user: by key, and exec env entries by name."""
-    if isinstance(node, str):
-        if _CREDENTIAL_KEY.search(key):
-            yield node.strip()
-    elif isinstance(node, dict):
-        # exec plugins: env: [{name: AWS_SECRET_ACCESS_KEY, value: ...}]
-        name = node.get("name")
-        is_env_entry = isinstance(name, str) and isinstance(node.get("value"), str)
-        if is_env_entry and (_CREDENTIAL_KEY.search(str(name)) or "KEY" in str(name).upper()):
-            yield str(node["value"]).strip()
-        for child_key, value in node.items():
-            yield from _strings(value, str(child_key))
-    elif isinstance(node, list):
-        for value in node:
-            yield from _strings(value, key)
 
 
 def scrub_snapshot(snapshot: Snapshot, secrets: Iterable[str]) -> Snapshot:
