@@ -21,3 +21,9 @@ def run_cli(*args: str, environ: dict[str, str] | None = None) -> tuple[int, str
     )
     code = main(list(args), env)
     return code, out.getvalue() + err.getvalue()
+
+
+def flat(text: str) -> str:
+    """``text`` with every run of white space one space: wrapped lines read as one, for a test
+    that looks for a sentence wherever the terminal layout broke it."""
+    return " ".join(text.split())

@@ -20,6 +20,7 @@ from kostack.lab.neutron import openstack_connection
 from kostack.model import dump_snapshot
 from kostack.plan.build import build_plan
 from kostack_testkit.kubeapi import KubeApiDouble
+from kostack_testkit.cli import flat
 
 EXAMPLE = str(Path(__file__).parents[2] / "examples" / "seed-incident.json")
 NO_ENV: dict[str, str] = {}
@@ -35,7 +36,7 @@ def test_plan_text_names_every_change_its_reason_precondition_and_undo() -> None
     # the pod CIDR only, as diagnose recommends; the service CIDR only when asked for
     assert "add allowed address pairs 10.244.0.0/16" in run.stdout
     assert "10.96.0.0/12" not in run.stdout
-    assert "root cause: Neutron anti-spoofing drops pod traffic" in run.stdout
+    assert "root cause: Neutron anti-spoofing drops pod traffic" in flat(run.stdout)
     assert "revision_number is still 3" in run.stdout
     assert "undo:" in run.stdout
     asked = run_cli("fix", "plan", "--snapshot", EXAMPLE, "--service-cidr", environ=NO_ENV)

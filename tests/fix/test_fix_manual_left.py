@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from kostack_testkit.cli import flat
 from fix_cloud import SeedCloud, diff_states, run_cli
 
 ROOT = Path(__file__).parents[2]
@@ -53,7 +54,7 @@ def test_a_plan_without_port_actions_names_no_method() -> None:
     seed = run_cli(
         "fix", "plan", "--snapshot", str(ROOT / "examples" / "seed-incident.json"), environ={}
     )
-    assert "(method: allowed address pairs, port security stays on)" in seed.stdout
+    assert "(method: allowed address pairs, port security stays on)" in flat(seed.stdout)
 
 
 def _with_mtu_too_big(seed_cloud: SeedCloud, tmp_path: Path) -> Path:

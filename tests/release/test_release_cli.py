@@ -23,6 +23,7 @@ from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.model import dump_snapshot
 from kostack_testkit import helm_fixtures as hf
+from kostack_testkit.cli import flat
 
 SEED_FIVE = {
     "default/harbor-registry",
@@ -86,14 +87,14 @@ def test_check_reports_the_seed_as_one_chain_with_the_root_cause(session: Sessio
     assert result.code == 1, result.err
     out = result.out
     assert out.startswith("Helm releases named harbor: default/harbor")
-    assert "Network: ROOT CAUSE Neutron anti-spoofing drops pod traffic" in out
-    first = out.split("\n\n")[1]
+    assert "Network: ROOT CAUSE Neutron anti-spoofing drops pod traffic" in flat(out)
+    first = flat(out.split("\n\n")[1])
     assert first.startswith("[critical] rel-pods-ready: Release harbor/harbor: harbor-jobservice")
     assert "ending at the cluster network (Neutron anti-spoofing drops pod traffic)" in first
     assert (
         "-> traced harbor-core-7d9f8b6c5d-q2x7m (k8s-w-3) -> harbor-database-0 (k8s-w-1)" in first
     )
-    assert "[high] rel-stale-volume: PVC default/database-data-harbor-database-0" in out
+    assert "[high] rel-stale-volume: PVC default/database-data-harbor-database-0" in flat(out)
     assert "Looks related, not proven" in out and "default/data-harbor-redis-1" in out
 
 
@@ -385,7 +386,7 @@ def test_live_without_openstack_still_checks_and_the_gate_says_why(
     check = session.run("release", "check", "harbor", "--namespace", "harbor")
     assert check.code == 1
     assert "Network: not judged" in check.out
-    assert "suspect the pod network" in check.out
+    assert "suspect the pod network" in flat(check.out)
     assert "note: network not judged: no OpenStack credentials" in check.err
     plan = session.run(
         "release", "reinstall", "harbor", "--namespace", "harbor", "--chart", "harbor/harbor"

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kostack_testkit.cli import flat
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "examples" / "harbor-wrong-namespace.json")
@@ -56,7 +57,7 @@ def test_release_check_text_ends_the_chain_at_the_network_root_cause(home: Path)
     out = result.stdout
     assert "ROOT CAUSE Neutron anti-spoofing drops pod traffic" in out
     assert "harbor-jobservice" in out and "crash-looping" in out
-    assert "dropped at Neutron port" in out
+    assert "dropped at Neutron port" in flat(out)
     assert "kostack release reinstall harbor --namespace harbor" in out
     korean = offline("release", "check", "harbor", "--snapshot", EXAMPLE, "--lang", "ko", home=home)
     assert korean.returncode == 1

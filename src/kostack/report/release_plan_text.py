@@ -50,6 +50,7 @@ def render_plan(
             mode=t(lang, "mode_dry") if dry_run else t(lang, "mode_apply"),
         )
     ]
+    kept: set[str] = set()
     lines.append(t(lang, "gate"))
     for check in plan.gate.checks:
         lines.append(f"{INDENT}[{t(lang, 'gate.' + check.status)}] {L(check.text, lang)}")
@@ -88,7 +89,8 @@ def render_plan(
                     pvc.release + (f" ({pvc.role})" if pvc.role else ""),
                 ]
             )
-        table = _table(rows)  # a row stays whole: its columns line up
+        table = _table(rows)
+        kept.update(table)  # a row stays whole: its columns line up
         lines.extend(table)
     else:
         lines.append(t(lang, "pvcs_none"))
@@ -104,12 +106,13 @@ def render_plan(
     if plan.actions and not plan.blockers:
         lines.append(t(lang, "steps"))
         for action in plan.actions:
-            lines.extend(_action_lines(action, lang))
+            steps = _action_lines(action, lang)  # laid out already: its commands stay whole
+            kept.update(steps)
+            lines.extend(steps)
     if dry_run:
         lines.append("")
         lines.append(t(lang, "dry_footer"))
-    rows_kept = set(table) if plan.pvcs else set()
-    laid_out = [part for line in lines for part in ([line] if line in rows_kept else hang(line))]
+    laid_out = [part for line in lines for part in ([line] if line in kept else hang(line))]
     return terminal_safe("\n".join(laid_out).rstrip() + "\n")
 
 
@@ -117,7 +120,9 @@ def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
     head = f"{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
     out = wrap(head, f"{INDENT}   ", first=INDENT)  # later lines under the step's words
     if action.precondition is not None:
-        out.append(f"{INDENT}   {t(lang, 'precondition', text=action.precondition.text(lang))}")
+        out.extend(
+            hang(f"{INDENT}   {t(lang, 'precondition', text=action.precondition.text(lang))}")
+        )
     if action.command:
         out.append(f"{INDENT}   $ {action.command}")
     if action.inverse is not None and action.inverse.command:
