@@ -19,8 +19,8 @@ from kostack.apply.neutron import Neutron
 from kostack.lab.neutron import openstack_connection
 from kostack.model import dump_snapshot
 from kostack.plan.build import build_plan
-from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.cli import flat
+from kostack_testkit.kubeapi import KubeApiDouble
 
 EXAMPLE = str(Path(__file__).parents[2] / "examples" / "seed-incident.json")
 NO_ENV: dict[str, str] = {}

@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-from kostack_testkit.cli import flat
 from fix_cloud import SeedCloud, diff_states, run_cli
+
+from kostack_testkit.cli import flat
 
 ROOT = Path(__file__).parents[2]
 MTU_ONLY = str(ROOT / "examples" / "mtu-1500.json")

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from kostack_testkit.cli import flat
 
 ROOT = Path(__file__).resolve().parents[2]
