@@ -17,6 +17,7 @@ from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.gap_words import gap_error, gap_hint
+from kostack.model.helm import HelmRelease
 from kostack.plan.release_advice import ReinstallAdvice
 from kostack.report.i18n import t as severity_word
 from kostack.report.release_words import INDENT, OUTPUT_SCHEMA_VERSION, t
@@ -42,16 +43,21 @@ def _sev(severity: Severity, lang: str) -> str:
 # --------------------------------------------------------------------------- release check
 
 
-def _releases_line(
-    report: ReleaseReport, name: str | None, namespace: str | None, lang: str
-) -> list[str]:
-    """Which releases the check looked at (or that none called `name` exists)."""
+def _releases(report: ReleaseReport, name: str | None, namespace: str | None) -> list[HelmRelease]:
+    """The collected releases called `name` in `namespace` (None: any)."""
     helm = report.snapshot.helm
-    releases = [
+    return [
         r
         for r in ((helm.releases if helm else None) or ())
         if (name is None or r.name == name) and (namespace is None or r.namespace == namespace)
     ]
+
+
+def _releases_line(
+    report: ReleaseReport, name: str | None, namespace: str | None, lang: str
+) -> list[str]:
+    """Which releases the check looked at (or that none called `name` exists)."""
+    releases = _releases(report, name, namespace)
     listed = ", ".join(
         f"{r.namespace}/{r.name} ({r.chart} {r.chart_version}, revision {r.revision} {r.status})"
         for r in releases
@@ -283,12 +289,7 @@ def release_check_dict(
     namespace: str | None,
     advice: tuple[ReinstallAdvice, ...] = (),
 ) -> dict[str, Any]:
-    helm = report.snapshot.helm
-    releases = [
-        r
-        for r in ((helm.releases if helm else None) or ())
-        if (name is None or r.name == name) and (namespace is None or r.namespace == namespace)
-    ]
+    releases = _releases(report, name, namespace)
     claims = (
         report.claims_of(name, namespace, proven_only=False) if name else report.ownership.claims
     )
