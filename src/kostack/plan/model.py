@@ -303,6 +303,12 @@ class RootCauseRef:
     message: str
     resources: int = 0
 
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (the recorded title when kostack does not know the key)."""
+        from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
+
+        return root_cause_title(self.key, lang) if self.key in ROOT_CAUSE_TITLES else self.title
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,

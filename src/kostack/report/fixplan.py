@@ -17,7 +17,6 @@ from kostack.plan.model import (
     Method,
     Operation,
     Plan,
-    RootCauseRef,
     Rule,
     Verification,
     restore_command,
@@ -81,28 +80,21 @@ def render_verification(
     note = f" ({before_note})" if before_note else ""
     lines.append(t(lang, "v.before", n=len(v.before), note=note))
     for r in v.gone:
-        lines.append(t(lang, "v.gone", key=r.key, title=_title(r, lang)))
+        lines.append(t(lang, "v.gone", key=r.key, title=r.title_in(lang)))
     for r in v.remain:
-        lines.append(t(lang, "v.remains", key=r.key, title=_title(r, lang)))
+        lines.append(t(lang, "v.remains", key=r.key, title=r.title_in(lang)))
     after_keys = {r.key for r in v.after}
     for r in v.revealed:
         state = t(lang, "v.found.remains" if r.key in after_keys else "v.found.fixed")
-        lines.append(t(lang, "v.found", key=r.key, title=_title(r, lang), state=state))
+        lines.append(t(lang, "v.found", key=r.key, title=r.title_in(lang), state=state))
     revealed = {r.key for r in v.revealed}
     for r in v.new:
         if r.key not in revealed:
             message = L(r.message, lang)
-            lines.append(t(lang, "v.new", key=r.key, title=_title(r, lang), message=message))
+            lines.append(t(lang, "v.new", key=r.key, title=r.title_in(lang), message=message))
     if not v.before and not v.after:
         lines.append(t(lang, "v.none"))
     return "\n".join(lines) + "\n"
-
-
-def _title(ref: RootCauseRef, lang: str) -> str:
-    """A root cause's title in ``lang`` (the recorded title when kostack does not know the key)."""
-    from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
-
-    return root_cause_title(ref.key, lang) if ref.key in ROOT_CAUSE_TITLES else ref.title
 
 
 def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
