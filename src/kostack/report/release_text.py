@@ -9,6 +9,7 @@ current time is passed in for ages. The words (English and Korean) are in
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from kostack.analyze.diagnose import root_cause_title
@@ -174,10 +175,7 @@ def _closing_lines(report: ReleaseReport, lang: str) -> list[str]:
     if unknown:
         lines.append(t(lang, "unknown"))
         lines.extend(f"{INDENT}{f.check_id}: {L(f.message, lang)}" for f in unknown)
-    passed: dict[str, int] = {}
-    for f in report.findings:
-        if f.status == Status.PASS:
-            passed[f.check_id] = passed.get(f.check_id, 0) + 1
+    passed = Counter(f.check_id for f in report.findings if f.status == Status.PASS)
     if passed:
         lines.append(
             t(lang, "also_ok", list=", ".join(f"{k} ({v})" for k, v in sorted(passed.items())))
