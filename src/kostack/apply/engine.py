@@ -126,12 +126,7 @@ class Runner(ApplySteps, UndoSteps):
     def rollback(self, *, force: bool = False) -> RunReport:
         """Restore every object this journal's runs changed, newest first."""
         self.journal.append({"type": "run", "mode": "rollback", "pid": os.getpid(), "force": force})
-        logs = self.journal.logs()
-        started = sorted(
-            (log for log in logs.values() if log.started),
-            key=lambda log: int(log.intents[0].get("seq", 0)),
-            reverse=True,
-        )
+        started = _newest_first(self.journal)
         steps: list[Step] = []
         problems: list[Explained] = []
         try:
@@ -191,6 +186,12 @@ def rollback_journal(
     return runner.rollback(force=force)
 
 
+def _newest_first(journal: Journal) -> list[ActionLog]:
+    """The journal's started actions, the latest started first (the order rollback undoes them)."""
+    started = (log for log in journal.logs().values() if log.started)
+    return sorted(started, key=lambda log: int(log.intents[0].get("seq", 0)), reverse=True)
+
+
 # what the journal says of an action (kostack.apply.messages words it)
 STATE_WORDS = {
     True: "apply.state.changed",
@@ -201,13 +202,8 @@ STATE_WORDS = {
 
 def rollback_preview(journal: Journal) -> list[tuple[Action, Msg]]:
     """What rollback would look at, newest first, with what the journal says happened."""
-    logs = journal.logs()
     out: list[tuple[Action, Msg]] = []
-    for log in sorted(
-        (lg for lg in logs.values() if lg.started),
-        key=lambda lg: int(lg.intents[0].get("seq", 0)),
-        reverse=True,
-    ):
+    for log in _newest_first(journal):
         action = journal.plan.action(log.action_id)
         changed = log.changed_by_kostack()
         state = Msg(STATE_WORDS[changed])

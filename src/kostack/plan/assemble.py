@@ -130,10 +130,8 @@ class Builder:
             port = self.topo.ports.get(r.target_id)
             if port is None:
                 return False
-            item = self.disable.get(port.id)
-            new = item is None
-            if item is None:
-                item = self.disable[port.id] = _PortItem(port, r.target_name)
+            new = port.id not in self.disable
+            item = self.disable.setdefault(port.id, _PortItem(port, r.target_name))
             return item.fixes.add(key, reason) or new
         if r.op == "add-sg-rule":
             return self._add_rule(r, key, reason)
@@ -151,12 +149,9 @@ class Builder:
                 routes[route] = None
             return fixes.add(key, reason) or new
         mkey = (r.target_kind, r.target_id, command_for(r))
-        if mkey in self.manual:
-            return self.manual[mkey][1].add(key, reason)
-        fixes = _Fixes()
-        fixes.add(key, reason)
-        self.manual[mkey] = (r, fixes)
-        return True
+        new = mkey not in self.manual
+        fixes = self.manual.setdefault(mkey, (r, _Fixes()))[1]
+        return fixes.add(key, reason) or new
 
     def _add_pair(self, r: Remedy, key: str, reason: str) -> bool:
         port = self.topo.ports.get(r.target_id)
@@ -166,10 +161,8 @@ class Builder:
             cidr = parse_net(r.param("ip_address"))
         except ValueError:
             return False
-        item = self.pairs.get(port.id)
-        new = item is None
-        if item is None:
-            item = self.pairs[port.id] = _PortItem(port, r.target_name or port.name)
+        new = port.id not in self.pairs
+        item = self.pairs.setdefault(port.id, _PortItem(port, r.target_name or port.name))
         if cidr not in item.cidrs:
             item.cidrs[cidr] = None
             new = True
@@ -188,12 +181,9 @@ class Builder:
             )
             return False
         rkey = (r.target_id, rule.key())
-        if rkey in self.rules:
-            return self.rules[rkey][1].add(key, reason)
-        fixes = _Fixes()
-        fixes.add(key, reason)
-        self.rules[rkey] = (rule, fixes)
-        return True
+        new = rkey not in self.rules
+        fixes = self.rules.setdefault(rkey, (rule, _Fixes()))[1]
+        return fixes.add(key, reason) or new
 
     # ------------------------------------------------------------------ output
 
@@ -388,11 +378,6 @@ class Builder:
                 notes.append(Msg("plan.note.service-short", cidr=str(cidr)))
         if set(not_for_traffic).issuperset(p.ip_address for p in add):
             return None  # nothing the traffic needs (or nothing at all) is missing
-        after = PortFields.of(
-            before.port_security_enabled,
-            before.security_groups,
-            (*before.allowed_address_pairs, *add),
-        )
         return self._port_action(
             item,
             Operation.ADD_ALLOWED_PAIRS,
@@ -403,7 +388,7 @@ class Builder:
             if before.allowed_address_pairs
             else Msg("plan.undo.no-pairs"),
             before,
-            after,
+            before.with_pairs(tuple(add)),
             pairs=tuple(add),
             not_for_traffic=tuple(not_for_traffic),
             notes=tuple(notes),

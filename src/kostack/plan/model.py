@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
@@ -131,11 +131,7 @@ class PortFields:
         """
         body: dict[str, Any] = {}
         if self.port_security_enabled != target.port_security_enabled:
-            return {
-                "port_security_enabled": target.port_security_enabled,
-                "security_groups": list(target.security_groups),
-                "allowed_address_pairs": [p.as_dict() for p in target.allowed_address_pairs],
-            }
+            return target.as_dict()
         if self.security_groups != target.security_groups:
             body["security_groups"] = list(target.security_groups)
         if self.allowed_address_pairs != target.allowed_address_pairs:
@@ -169,16 +165,7 @@ class Rule:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "direction": self.direction,
-            "ethertype": self.ethertype,
-            "protocol": self.protocol,
-            "port_range_min": self.port_range_min,
-            "port_range_max": self.port_range_max,
-            "remote_ip_prefix": self.remote_ip_prefix,
-            "remote_group_id": self.remote_group_id,
-            "description": self.description,
-        }
+        return asdict(self)
 
     def cli_options(self, remote_group: str | None = None) -> list[str]:
         """The rule as `openstack security group rule create` options (the group not included);
@@ -315,6 +302,12 @@ class RootCauseRef:
     severity: str
     message: str
     resources: int = 0
+
+    def title_in(self, lang: str) -> str:
+        """The title in ``lang`` (the recorded title when kostack does not know the key)."""
+        from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
+
+        return root_cause_title(self.key, lang) if self.key in ROOT_CAUSE_TITLES else self.title
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -157,8 +157,7 @@ def build_reinstall_plan(
     helm = snapshot.helm
     if helm is None or helm.releases is None or helm.pvcs is None:
         asked = (name, namespace, chart, wanted_chart, values_file, discard_data)
-        nothing = ReinstallPlan(*asked, (namespace,), (), (), (), (), gate)
-        return _with(nothing, blockers, warnings)
+        return ReinstallPlan(*asked, (namespace,), (), (), (), (), gate, tuple(blockers))
     if index is None:
         index = HelmIndex.of(helm)
     catch_all = catch_all_namespaces(helm)
@@ -340,31 +339,9 @@ def _late_warnings(
     return warnings
 
 
-def _with(plan: ReinstallPlan, blockers: list[str], warnings: list[str]) -> ReinstallPlan:
-    return ReinstallPlan(
-        plan.release,
-        plan.namespace,
-        plan.chart,
-        plan.chart_name,
-        plan.values_file,
-        plan.discard_data,
-        plan.from_namespaces,
-        (),
-        (),
-        (),
-        (),
-        plan.gate,
-        tuple(blockers),
-        tuple(warnings),
-    )
-
-
 def _instance(release: HelmRelease, why: str) -> ReleaseInstance:
-    reason = {
-        "target": Msg("plan.reason.target", ns=release.namespace, name=release.name),
-        "stray": Msg("plan.reason.stray", ns=release.namespace, name=release.name),
-        "asked": Msg("plan.reason.asked", ns=release.namespace, name=release.name),
-    }[why]
+    """A release the plan removes; ``why``: target, stray or asked (its reason's key)."""
+    reason = Msg(f"plan.reason.{why}", ns=release.namespace, name=release.name)
     return ReleaseInstance(
         name=release.name,
         namespace=release.namespace,

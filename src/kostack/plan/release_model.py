@@ -88,10 +88,7 @@ class ReleaseAction:
         return chain(*self.commands) if self.commands else ""
 
     def param(self, key: str, default: str = "") -> str:
-        for k, v in self.params:
-            if k == key:
-                return v
-        return default
+        return next((v for k, v in self.params if k == key), default)
 
 
 @dataclass(frozen=True)

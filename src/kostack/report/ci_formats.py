@@ -59,10 +59,6 @@ def _by_check(d: Diagnosis) -> dict[str, list[Finding]]:
     return out
 
 
-def _checks(d: Diagnosis) -> list[Check]:
-    return list(d.checks)
-
-
 def _resource_label(r: Resource) -> str:
     where = f"{r.namespace}/" if r.namespace else ""
     name = r.name or r.id
@@ -78,7 +74,7 @@ def junit(diagnosis: Diagnosis, version: str) -> str:
     by_check = _by_check(diagnosis)
     root = ET.Element("testsuites", name="kostack diagnose")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    check_ids = [c.id for c in _checks(diagnosis)]
+    check_ids = [c.id for c in diagnosis.checks]
     check_ids += [cid for cid in by_check if cid not in check_ids]
     titles = {c.id: c.title for c in diagnosis.checks}
     for check_id in check_ids:
@@ -232,7 +228,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
 
 def sarif(diagnosis: Diagnosis, version: str) -> str:
     """SARIF 2.1.0: a rule per check, a result per failing or undecided finding."""
-    checks = _checks(diagnosis)
+    checks = diagnosis.checks
     index = {c.id: i for i, c in enumerate(checks)}
     results = [
         _result(f, index[f.check_id])

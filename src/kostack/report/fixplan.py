@@ -13,11 +13,11 @@ from typing import Final
 
 from kostack.analyze.messages import localize as L
 from kostack.plan.model import (
+    PORT_OPERATIONS,
     Action,
     Method,
     Operation,
     Plan,
-    RootCauseRef,
     Rule,
     Verification,
     restore_command,
@@ -26,8 +26,6 @@ from kostack.report.cells import WIDTH, cells, hang, wrap
 from kostack.report.fixplan_words import TEXT, t
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, end_options, render
-
-PORT_OPERATIONS = frozenset({Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY})
 
 
 def short(identifier: str) -> str:
@@ -84,28 +82,21 @@ def render_verification(
     note = f" ({before_note})" if before_note else ""
     lines.append(t(lang, "v.before", n=len(v.before), note=note))
     for r in v.gone:
-        lines.append(t(lang, "v.gone", key=r.key, title=_title(r, lang)))
+        lines.append(t(lang, "v.gone", key=r.key, title=r.title_in(lang)))
     for r in v.remain:
-        lines.append(t(lang, "v.remains", key=r.key, title=_title(r, lang)))
+        lines.append(t(lang, "v.remains", key=r.key, title=r.title_in(lang)))
     after_keys = {r.key for r in v.after}
     for r in v.revealed:
         state = t(lang, "v.found.remains" if r.key in after_keys else "v.found.fixed")
-        lines.append(t(lang, "v.found", key=r.key, title=_title(r, lang), state=state))
+        lines.append(t(lang, "v.found", key=r.key, title=r.title_in(lang), state=state))
     revealed = {r.key for r in v.revealed}
     for r in v.new:
         if r.key not in revealed:
             message = L(r.message, lang)
-            lines.append(t(lang, "v.new", key=r.key, title=_title(r, lang), message=message))
+            lines.append(t(lang, "v.new", key=r.key, title=r.title_in(lang), message=message))
     if not v.before and not v.after:
         lines.append(t(lang, "v.none"))
     return "\n".join(lines) + "\n"
-
-
-def _title(ref: RootCauseRef, lang: str) -> str:
-    """A root cause's title in ``lang`` (the recorded title when kostack does not know the key)."""
-    from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
-
-    return root_cause_title(ref.key, lang) if ref.key in ROOT_CAUSE_TITLES else ref.title
 
 
 def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
@@ -329,11 +320,6 @@ def _helpers(lang: str) -> str:
     return text
 
 
-def _comment(text: str) -> str:
-    """A safe one-line shell comment (no newline or hidden character from the cloud ends it)."""
-    return comment(text)
-
-
 def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
     """A reviewable, idempotent bash script of `openstack` CLI commands for the plan.
 
@@ -343,8 +329,8 @@ def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
     when = src.snapshot_created_at
     lines = [
         "#!/usr/bin/env bash",
-        _comment(t(lang, "s.head", version=version, digest=plan.digest()).replace("  ", " ")),
-        _comment(
+        comment(t(lang, "s.head", version=version, digest=plan.digest()).replace("  ", " ")),
+        comment(
             t(
                 lang,
                 "s.from",
@@ -360,10 +346,10 @@ def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
     ]
     for note in plan.notes:
         lines.append("#")
-        lines.append(_comment(t(lang, "s.note", text=L(note, lang))))
+        lines.append(comment(t(lang, "s.note", text=L(note, lang))))
     for warning in plan.warnings:
         lines.append("#")
-        lines.append(_comment(t(lang, "s.warning", text=L(warning, lang))))
+        lines.append(comment(t(lang, "s.warning", text=L(warning, lang))))
     lines.append(_helpers(lang))
     if not plan.automatic:
         lines.append("echo 'Nothing to change.'")
@@ -377,13 +363,14 @@ def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
 
 def _action_lines(action: Action, lang: str = "en") -> list[str]:
     """One action: what and why, its undo command as a comment, the helper call that does it."""
-    lines: list[str] = []
     tg = action.target
-    lines.append("")
-    lines.append(_comment(f"{action.id}: {describe(action, lang)}"))
-    lines.append(_comment(t(lang, "s.why", text=L(action.reason, lang))))
-    for note in action.notes:
-        lines.append(_comment(t(lang, "s.action.note", text=L(note, lang))))
+    lines = [
+        "",
+        comment(f"{action.id}: {describe(action, lang)}"),
+        comment(t(lang, "s.why", text=L(action.reason, lang))),
+    ]
+    lines.extend(comment(t(lang, "s.action.note", text=L(note, lang))) for note in action.notes)
+    revision = str(action.precondition.revision_number)
     if action.operation == Operation.ADD_ALLOWED_PAIRS and action.before is not None:
         undo = ["openstack", "port", "set", "--no-allowed-address"]
         for p in action.before.allowed_address_pairs:
@@ -391,50 +378,22 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
                 "--allowed-address",
                 f"ip-address={p.ip_address},mac-address={p.mac_address}",
             ]
-        lines.append(_comment(t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))))
-        lines.append(
-            render(
-                [
-                    "kostack_add_pairs",
-                    tg.id,
-                    tg.name or "-",
-                    str(action.precondition.revision_number),
-                    *(p.ip_address for p in action.pairs),
-                ]
-            )
-        )
+        how = t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))
+        pairs = (p.ip_address for p in action.pairs)
+        call = ["kostack_add_pairs", tg.id, tg.name or "-", revision, *pairs]
     elif action.operation == Operation.DISABLE_PORT_SECURITY and action.before is not None:
-        lines.append(_comment(t(lang, "s.undo", command=restore_command(tg.id, action.before))))
-        lines.append(
-            render(
-                [
-                    "kostack_disable_port_security",
-                    tg.id,
-                    tg.name or "-",
-                    str(action.precondition.revision_number),
-                ]
-            )
-        )
+        how = t(lang, "s.undo", command=restore_command(tg.id, action.before))
+        call = ["kostack_disable_port_security", tg.id, tg.name or "-", revision]
     elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
-        lines.append(_comment(t(lang, "s.undo.rule")))
-        lines.append(
-            render(["kostack_add_rule", tg.id, action.rule.text(), *action.rule.cli_options()])
-        )
+        how = t(lang, "s.undo.rule")
+        call = ["kostack_add_rule", tg.id, action.rule.text(), *action.rule.cli_options()]
     elif action.operation == Operation.ADD_ROUTER_ROUTES:
         undo = ["openstack", "router", "remove", "route"]
         for r in action.routes:
             undo += ["--route", f"destination={r.destination},gateway={r.nexthop}"]
-        lines.append(_comment(t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))))
-        lines.append(
-            render(
-                [
-                    "kostack_add_routes",
-                    tg.id,
-                    *(x for r in action.routes for x in (r.destination, r.nexthop)),
-                ]
-            )
-        )
+        how = t(lang, "s.undo", command=render([*undo, *end_options([tg.id])]))
+        call = ["kostack_add_routes", tg.id]
+        call += [x for r in action.routes for x in (r.destination, r.nexthop)]
     else:
-        lines.append(_comment(t(lang, "s.manual")))
-        lines.append(_comment(action.command))
-    return lines
+        return [*lines, comment(t(lang, "s.manual")), comment(action.command)]
+    return [*lines, comment(how), render(call)]

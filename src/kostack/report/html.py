@@ -15,7 +15,7 @@ from __future__ import annotations
 from kostack.report.i18n import t
 from kostack.report.incident import CommandGroup, IncidentReport, status_label
 from kostack.report.incident_model import PORT_COLUMNS, CauseSection
-from kostack.report.markup import DATA_TICK, Marked, mt, plain
+from kostack.report.markup import mt, plain, spans
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
 from kostack.shell import comment
@@ -87,16 +87,7 @@ def h(text: object) -> str:
 
 def inline(text: object) -> str:
     """Escaped text; the code spans of Marked text become <code> (added after escaping)."""
-    if not isinstance(text, Marked):
-        return html_safe(str(text))
-    parts = str(text).split("`")
-    if len(parts) % 2 == 0:  # an unmatched backtick is plain text
-        parts = [*parts[:-2], parts[-2] + DATA_TICK + parts[-1]]
-    out = []
-    for i, part in enumerate(parts):
-        escaped = html_safe(part.replace(DATA_TICK, "`"))
-        out.append(f"<code>{escaped}</code>" if i % 2 else escaped)
-    return "".join(out)
+    return spans(text, lambda part: f"<code>{html_safe(part)}</code>", html_safe)
 
 
 def _table(

@@ -23,7 +23,7 @@ from kostack.report.incident import (
     status_label,
 )
 from kostack.report.incident_model import PORT_COLUMNS
-from kostack.report.markup import DATA_TICK, Marked, code, mt, plain
+from kostack.report.markup import code, mt, plain, spans
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, visible
 
@@ -55,16 +55,7 @@ def code_span(text: str, *, cell: bool = False) -> str:
 
 def md_inline(text: object, *, cell: bool = False) -> str:
     """Report text made safe for Markdown; only Marked text has code spans."""
-    if not isinstance(text, Marked):
-        return _text(str(text), cell)
-    parts = str(text).split("`")
-    if len(parts) % 2 == 0:  # an unmatched backtick is text, not code
-        parts = [*parts[:-2], parts[-2] + DATA_TICK + parts[-1]]
-    out = []
-    for i, part in enumerate(parts):
-        literal = part.replace(DATA_TICK, "`")
-        out.append(code_span(literal, cell=cell) if i % 2 else _text(literal, cell))
-    return "".join(out)
+    return spans(text, lambda part: code_span(part, cell=cell), lambda part: _text(part, cell))
 
 
 def _fence(body: str) -> str:

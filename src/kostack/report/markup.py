@@ -18,7 +18,7 @@ the data itself is shown as the escape ``\\ue000``. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kostack.analyze.messages import CATALOG, Msg, Word
 from kostack.report.i18n import MESSAGES
@@ -39,6 +39,19 @@ class Marked(str):
 def plain(value: object) -> str:
     """Any report text as a person reads it, for places without markup (code blocks, titles)."""
     return value.plain() if isinstance(value, Marked) else str(value)
+
+
+def spans(text: object, span: Callable[[str], str], data: Callable[[str], str]) -> str:
+    """Report text in a renderer's markup: ``span`` makes each code span of Marked text, ``data``
+    escapes the rest (all of any other text), every character literal."""
+    if not isinstance(text, Marked):
+        return data(str(text))
+    parts = str(text).split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick is text, not code
+        parts = [*parts[:-2], parts[-2] + DATA_TICK + parts[-1]]
+    return "".join(
+        (span if i % 2 else data)(part.replace(DATA_TICK, "`")) for i, part in enumerate(parts)
+    )
 
 
 def literal(value: object) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.messages import localize as L
-from kostack.plan.model import RootCauseRef, Rule
+from kostack.plan.model import Rule
 from kostack.plan.preflight import PreflightResult
 from kostack.report.cells import cells, hang, pad, wrap
 from kostack.report.preflight_scripts import (
@@ -41,12 +41,6 @@ def _rule_why(slug: str, why: str, lang: str) -> str:
     base = slug.removesuffix("_v6")
     ko = RULE_WHY_KO.get(base, why)
     return f"{ko} (IPv6)" if base != slug else ko
-
-
-def _title(rc: RootCauseRef, lang: str) -> str:
-    from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, root_cause_title
-
-    return root_cause_title(rc.key, lang) if rc.key in ROOT_CAUSE_TITLES else rc.title
 
 
 def _kind(kind: str, lang: str) -> str:
@@ -88,7 +82,7 @@ def _text_breaks(result: PreflightResult, lang: str) -> list[str]:
     if result.breaks:
         out.append(t(lang, "breaks", as_is=as_is))
         for rc in result.breaks:
-            out.append(f"  [{severity_word(rc.severity, lang)}] {_title(rc, lang)}")
+            out.append(f"  [{severity_word(rc.severity, lang)}] {rc.title_in(lang)}")
             out.extend(wrap(L(rc.message, lang), " " * 6))
     else:
         out.append(t(lang, "nothing", as_is=as_is))
@@ -166,7 +160,7 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
         out.append(t(lang, "still"))
         for rc in result.remaining:
             sev = severity_word(rc.severity, lang)
-            out.append(f"    [{sev}] {_title(rc, lang)}: {L(rc.message, lang)}")
+            out.append(f"    [{sev}] {rc.title_in(lang)}: {L(rc.message, lang)}")
     return out
 
 

@@ -419,14 +419,8 @@ def render_matrix(
 
 def _matrix_table(rows: Sequence[MatrixRow], lang: str) -> list[str]:
     """The matrix itself: source class, target, probe, slowest time, result, the model's word."""
-    header = [
-        t(lang, "probe.col.source"),
-        t(lang, "probe.col.target"),
-        t(lang, "probe.col.probe"),
-        t(lang, "probe.col.time"),
-        t(lang, "probe.col.result"),
-        t(lang, "probe.col.model"),
-    ]
+    columns = ("source", "target", "probe", "time", "result", "model")
+    header = [t(lang, f"probe.col.{c}") for c in columns]
     table = []
     for row in rows:
         source = L(row.source, lang)
@@ -495,12 +489,7 @@ def render_plan(plan: ProbePlan, lang: str, what: str) -> str:
         key = (p.source_class, p.target_class, p.kind)
         grouped[key].append(p.prediction)
         nodes[key].add(p.source_node)
-    header = [
-        t(lang, "probe.col.source"),
-        t(lang, "probe.col.target"),
-        t(lang, "probe.col.probe"),
-        t(lang, "probe.col.model"),
-    ]
+    header = [t(lang, f"probe.col.{c}") for c in ("source", "target", "probe", "model")]
     table = []
     for key in sorted(grouped, key=lambda k: (str(k[0]), _KIND_ORDER.get(k[2], 99), str(k[1]))):
         source, target, kind = key

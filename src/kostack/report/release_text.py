@@ -9,6 +9,7 @@ current time is passed in for ages. The words (English and Korean) are in
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from kostack.analyze.diagnose import root_cause_title
@@ -17,6 +18,7 @@ from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.gap_words import gap_error, gap_hint
+from kostack.model.helm import HelmRelease
 from kostack.plan.release_advice import ReinstallAdvice
 from kostack.report.cells import hang, wrap
 from kostack.report.i18n import t as severity_word
@@ -43,16 +45,21 @@ def _sev(severity: Severity, lang: str) -> str:
 # --------------------------------------------------------------------------- release check
 
 
-def _releases_line(
-    report: ReleaseReport, name: str | None, namespace: str | None, lang: str
-) -> list[str]:
-    """Which releases the check looked at (or that none called `name` exists)."""
+def _releases(report: ReleaseReport, name: str | None, namespace: str | None) -> list[HelmRelease]:
+    """The collected releases called `name` in `namespace` (None: any)."""
     helm = report.snapshot.helm
-    releases = [
+    return [
         r
         for r in ((helm.releases if helm else None) or ())
         if (name is None or r.name == name) and (namespace is None or r.namespace == namespace)
     ]
+
+
+def _releases_line(
+    report: ReleaseReport, name: str | None, namespace: str | None, lang: str
+) -> list[str]:
+    """Which releases the check looked at (or that none called `name` exists)."""
+    releases = _releases(report, name, namespace)
     listed = ", ".join(
         t(
             lang,
@@ -183,10 +190,7 @@ def _closing_lines(report: ReleaseReport, lang: str) -> list[str]:
     if unknown:
         lines.append(t(lang, "unknown"))
         lines.extend(f"{INDENT}{f.check_id}: {L(f.message, lang)}" for f in unknown)
-    passed: dict[str, int] = {}
-    for f in report.findings:
-        if f.status == Status.PASS:
-            passed[f.check_id] = passed.get(f.check_id, 0) + 1
+    passed = Counter(f.check_id for f in report.findings if f.status == Status.PASS)
     if passed:
         lines.append(
             t(lang, "also_ok", list=", ".join(f"{k} ({v})" for k, v in sorted(passed.items())))
@@ -300,12 +304,7 @@ def release_check_dict(
     namespace: str | None,
     advice: tuple[ReinstallAdvice, ...] = (),
 ) -> dict[str, Any]:
-    helm = report.snapshot.helm
-    releases = [
-        r
-        for r in ((helm.releases if helm else None) or ())
-        if (name is None or r.name == name) and (namespace is None or r.namespace == namespace)
-    ]
+    releases = _releases(report, name, namespace)
     claims = (
         report.claims_of(name, namespace, proven_only=False) if name else report.ownership.claims
     )

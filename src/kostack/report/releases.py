@@ -11,7 +11,7 @@ Pure.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 
 from kostack.analyze.diagnose import Diagnosis
@@ -184,9 +184,7 @@ def _only_about(finding: Finding, own: set[str]) -> bool:
 
 def release_labels(troubles: tuple[ReleaseTrouble, ...]) -> dict[tuple[str, str], str]:
     """How to name each release: its name, or namespace/name when the name is not unique."""
-    names: dict[str, int] = defaultdict(int)
-    for tr in troubles:
-        names[tr.name] += 1
+    names = Counter(tr.name for tr in troubles)
     return {
         tr.key: tr.name if names[tr.name] == 1 else f"{tr.namespace}/{tr.name}" for tr in troubles
     }

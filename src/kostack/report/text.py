@@ -29,8 +29,9 @@ from kostack.report.verdict_text import (
     verdict_line,
 )
 
-MAX_COMMANDS = 4
 INDENT = "  "
+# the labels of a root cause's lines, padded to the widest in the reader's language
+_LABELS = ("ports", "nodes", "breaks", "note", "evidence", "groups", "consequences", "explains")
 
 
 def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> str:
@@ -80,22 +81,7 @@ def _root_cause(
     ports = [r for r in rc.resources if r.kind == "port"]
     nodes = [r for r in rc.resources if r.kind == "node"]
     groups = [r for r in rc.resources if r.kind == "security_group"]
-    label_w = (
-        max(
-            cells(t(lang, k))
-            for k in (
-                "ports",
-                "nodes",
-                "breaks",
-                "note",
-                "evidence",
-                "groups",
-                "consequences",
-                "explains",
-            )
-        )
-        + 1
-    )
+    label_w = max(cells(t(lang, k)) for k in _LABELS) + 1
     if groups:
         shown_groups = "  ".join(f"{r.name} {short_id(r.id)}" for r in groups)
         out.append(f"{INDENT}{pad(t(lang, 'groups'), label_w)} {shown_groups}")
@@ -217,7 +203,7 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
     elif ok_checks:
         names = ", ".join(t(lang, "short." + c.id) for c in ok_checks)
         out.extend(wrap(f"{t(lang, 'also_checked')} {names}. {t(lang, 'details_hint')}", ""))
-    na = [f for f in by_status[Status.NOT_APPLICABLE]]
+    na = by_status[Status.NOT_APPLICABLE]
     if na and verbose:
         out.append(t(lang, "not_applicable"))
         for f in na:

@@ -19,6 +19,7 @@ from kostack.report.topology_layout import Layout, layout
 from kostack.report.topology_picture import PicFlow, PicNode, Picture
 from kostack.report.topology_svg_kit import (
     ARC_MAX,
+    ARROWS,
     FONT,
     GREEN,
     GREY,
@@ -33,6 +34,7 @@ from kostack.report.topology_svg_kit import (
     _e,
     _fit,
     _flow_style,
+    _outcome,
     _Svg,
     _width,
 )
@@ -137,17 +139,12 @@ def _flow_lines(svg: _Svg, lay: Layout, lang: str, used: set[str]) -> dict[str, 
             sorted({f"{f.label}: {f.reason or t(lang, 'pic.passes')}" for f in leaving})
         )
         path, mid = _line_path(lay, src, dst)
-        marker = ""
-        if worst.ok:
-            marker = ' marker-end="url(#ks-arrow-ok)"'
-        elif colour == GREY:
-            marker = ' marker-end="url(#ks-arrow-grey)"'
-        used.add("ok" if worst.ok else "unknown" if colour == GREY else "fail")
-        cls = "flow-ok" if worst.ok else ("flow-unknown" if colour == GREY else "flow-fail")
+        outcome = _outcome(worst.ok, worst.verdict)
+        used.add(outcome)
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         svg.add(
-            f'<path class="{cls}" d="{path}" fill="none" stroke="{colour}" '
-            f'stroke-width="{3 if failing else 1.6}"{dash_attr}{marker}>'
+            f'<path class="flow-{outcome}" d="{path}" fill="none" stroke="{colour}" '
+            f'stroke-width="{3 if failing else 1.6}"{dash_attr}{ARROWS.get(outcome, "")}>'
             f"<title>{_e(tip)}</title></path>"
         )
         if failing and colour == RED:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from kostack.report.i18n import t
 from kostack.report.topology_picture import FLOW_KINDS, PicFlow, Picture
 from kostack.report.topology_svg_kit import (
+    ARROWS,
     GREEN,
     GREY,
     INK,
@@ -27,7 +28,7 @@ from kostack.report.topology_svg_kit import (
     MUTED,
     RED,
     _e,
-    _flow_style,
+    _outcome,
     _Svg,
 )
 
@@ -67,16 +68,11 @@ class Lane:
         return STAGE_HOP.get(self.stage or "", len(HOPS) - 1)
 
 
-def _outcome(f: PicFlow) -> str:
-    colour, _ = _flow_style(f.ok, f.verdict)
-    return "ok" if f.ok else ("unknown" if colour == GREY else "fail")
-
-
 def flow_lanes(pic: Picture) -> tuple[list[Lane], int]:
     """The lanes to draw (failures first) and how many more classes there are than drawn."""
     groups: dict[tuple[str, str, str, str, bool], list[PicFlow]] = defaultdict(list)
     for f in pic.flows:
-        outcome = _outcome(f)
+        outcome = _outcome(f.ok, f.verdict)
         stage = "" if f.ok else (f.stage or "")
         groups[(f.kind, outcome, stage, "" if f.ok else f.reason, f.reply)].append(f)
     out: list[Lane] = []
@@ -166,16 +162,12 @@ def _lane(
     colour = {"ok": GREEN, "unknown": GREY, "fail": RED}[lane.outcome]
     used.add(lane.outcome)
     dash = ' stroke-dasharray="6 4"' if lane.outcome == "unknown" else ""
-    marker = {
-        "ok": ' marker-end="url(#ks-arrow-ok)"',
-        "unknown": ' marker-end="url(#ks-arrow-grey)"',
-    }
     head, detail = _explanation(lane, lang)
     explained = f"{head}: {detail}" if detail else head
     svg.add(
         f'<path class="lane-{lane.outcome}" data-kind="{_e(lane.kind)}" data-hop="{HOPS[end]}" '
         f'd="M{xs[0]:.1f},{y:.1f} L{xs[end]:.1f},{y:.1f}" fill="none" stroke="{colour}" '
-        f'stroke-width="{3 if lane.outcome == "fail" else 2}"{dash}{marker.get(lane.outcome, "")}>'
+        f'stroke-width="{3 if lane.outcome == "fail" else 2}"{dash}{ARROWS.get(lane.outcome, "")}>'
         f"<title>{_e(explained)}</title></path>"
     )
     for i, x in enumerate(xs):

@@ -10,7 +10,7 @@ at most ``MAX_BOXES``. ``kostack.report.topology_draw`` draws it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kostack.analyze.matrix import POD_PORT, Matrix
 from kostack.analyze.reach import Endpoint, FlowResult, Hop, classify_ip, svc_label, trace
@@ -167,10 +167,7 @@ def picture(
     target = matrix.egress_target
     views = sorted(topo.node_views.values(), key=lambda v: _node_order(v))
     subnets = _subnets(topo, views)
-    router = ""
-    for r in topo.routers:
-        router = r.name or r.id
-        break
+    router = next((r.name or r.id for r in topo.routers), "")
     if len(views) <= DETAIL_LIMIT:
         nodes = tuple(_node_box(topo, v, str(i)) for i, v in enumerate(views))
         flows = _node_flows(topo, matrix, views, target, lang)
@@ -307,18 +304,11 @@ def _class_picture(
         names = tuple(m.name for m in cls.members)
         for n in names:
             class_of_node[n] = str(i)
-        box = _node_box(topo, cls.rep, str(i))
         pods, count = _pods_on(topo, names)
         nodes.append(
-            PicNode(
-                key=str(i),
+            replace(
+                _node_box(topo, cls.rep, str(i)),
                 name=cls.rep.name if cls.size == 1 else f"{cls.rep.name} +{cls.size - 1}",
-                control_plane=cls.rep.is_control_plane,
-                ip=box.ip,
-                port_id=box.port_id,
-                port_security=box.port_security,
-                pairs=box.pairs,
-                subnet_key=box.subnet_key,
                 pods=pods,
                 pod_count=count,
                 members=cls.size,

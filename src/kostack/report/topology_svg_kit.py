@@ -131,3 +131,13 @@ def _flow_style(ok: bool, verdict: str) -> tuple[str, str]:
     if verdict == str(Disposition.UNKNOWN):
         return GREY, "6 4"
     return RED, ""
+
+
+def _outcome(ok: bool, verdict: str) -> str:
+    """How a flow is drawn (and named in the legend): ok, unknown or fail."""
+    colour, _ = _flow_style(ok, verdict)
+    return "ok" if ok else ("unknown" if colour == GREY else "fail")
+
+
+# the arrow ending a line of flows that pass (green) or are undecided (grey)
+ARROWS = {"ok": ' marker-end="url(#ks-arrow-ok)"', "unknown": ' marker-end="url(#ks-arrow-grey)"'}
