@@ -121,3 +121,33 @@ def test_report_markup_renders_korean_particles_and_english_plurals() -> None:
     m = Msg("sg.fail-src", src="a", dst="10.0.0.13", what="BGP", label="tcp 179", n=1, detail="d")
     assert "10.0.0.13으로 가는" in marked(m, "ko")  # 삼 ends in ㅁ: 으로
     assert "(1 node pair)" in marked(m, "en")
+
+
+def _language_tables() -> list[tuple[str, dict[str, dict[str, str]]]]:
+    """Every `{"en": {key: template}, "ko": {...}}` table of the renderers and commands."""
+    import kostack.guard.messages
+    import kostack.report.fixplan_words
+    import kostack.report.preflight_words
+    import kostack.report.release_words
+    import kostack.watch.messages
+
+    return [
+        ("fixplan_words", kostack.report.fixplan_words.TEXT),
+        ("preflight_words", kostack.report.preflight_words.TEXT),
+        ("release_words", kostack.report.release_words.TEXT),
+        ("guard", kostack.guard.messages.MESSAGES),
+        ("watch", kostack.watch.messages.MESSAGES),
+    ]
+
+
+@pytest.mark.parametrize(("name", "table"), _language_tables())
+def test_every_words_table_has_every_key_in_every_language(
+    name: str, table: dict[str, dict[str, str]]
+) -> None:
+    """The fix plan's, preflight's, release check's, guard's and watch's words: a key missing
+    in Korean would print English (their `t` falls back), a placeholder missing would crash."""
+    assert set(table) == set(LANGS), name
+    for key, english in table["en"].items():
+        assert key in table["ko"], (name, key)
+        assert placeholders(table["ko"][key]) == placeholders(english), (name, key)
+    assert set(table["ko"]) == set(table["en"]), name

@@ -7,12 +7,11 @@ back to English. Used by `kostack.report.release_text` and
 
 from __future__ import annotations
 
-import string
 from typing import Any, Final
 
 from kostack.korean import fill
 
-__all__ = ["INDENT", "OUTPUT_SCHEMA_VERSION", "TEXT", "placeholders", "t"]
+__all__ = ["INDENT", "OUTPUT_SCHEMA_VERSION", "TEXT", "t"]
 
 OUTPUT_SCHEMA_VERSION: Final = 1
 INDENT = "  "
@@ -151,8 +150,3 @@ def t(lang: str, key: str, /, **params: Any) -> str:
     """The text of `key` in `lang` (English when missing), formatted with `params`."""
     table = TEXT.get(lang, TEXT["en"])
     return fill(table.get(key) or TEXT["en"][key], params)
-
-
-def placeholders(template: str) -> set[str]:
-    """The names a template formats (`{name}`)."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
