@@ -40,22 +40,17 @@ def render_plan(
     dry_run: bool = True,
     total_pvcs: int | None = None,
 ) -> str:
-    lines = [
-        t(
-            lang,
-            "plan_title",
-            name=plan.release,
-            ns=plan.namespace,
-            chart=plan.chart,
-            mode=t(lang, "mode_dry") if dry_run else t(lang, "mode_apply"),
-        )
+    """The plan as a person reviews it: prose wrapped at 100 cells, the claims table's rows and
+    every command whole."""
+    mode = t(lang, "mode_dry") if dry_run else t(lang, "mode_apply")
+    prose = [
+        t(lang, "plan_title", name=plan.release, ns=plan.namespace, chart=plan.chart, mode=mode),
+        t(lang, "gate"),
     ]
-    kept: set[str] = set()
-    lines.append(t(lang, "gate"))
     for check in plan.gate.checks:
-        lines.append(f"{INDENT}[{t(lang, 'gate.' + check.status)}] {L(check.text, lang)}")
+        prose.append(f"{INDENT}[{t(lang, 'gate.' + check.status)}] {L(check.text, lang)}")
     if plan.removing:
-        lines.append(t(lang, "removes"))
+        prose.append(t(lang, "removes"))
         for r in plan.removing:
             item = t(
                 lang,
@@ -66,57 +61,58 @@ def render_plan(
                 revision=r.revision,
                 status=r.status,
             )
-            lines.append(f"{INDENT}{item}: {L(r.reason, lang)}")
-    if plan.pvcs:
-        lines.append(
-            t(
-                lang,
-                "pvcs_title",
-                n=len(plan.pvcs),
-                total=total_pvcs if total_pvcs is not None else "?",
-                namespaces=", ".join(plan.from_namespaces),
-            )
-        )
-        rows = [t(lang, "pvc_header").split("|")]
-        for pvc in plan.pvcs:
-            rows.append(
-                [
-                    pvc.key,
-                    pvc.size or "?",
-                    pvc.age(now),
-                    pvc.volume or "unbound",
-                    _reclaim_text(pvc, plan, lang),
-                    pvc.release + (f" ({pvc.role})" if pvc.role else ""),
-                ]
-            )
-        table = _table(rows)
-        kept.update(table)  # a row stays whole: its columns line up
-        lines.extend(table)
-    else:
-        lines.append(t(lang, "pvcs_none"))
+            prose.append(f"{INDENT}{item}: {L(r.reason, lang)}")
+    lines = [part for line in prose for part in hang(line)]
+    lines.extend(_claims(plan, now, lang, total_pvcs))
+    prose = []
     if plan.left_alone:
-        lines.append(t(lang, "left_title", n=len(plan.left_alone)))
-        lines.extend(f"{INDENT}{item.pvc}: {L(item.reason, lang)}" for item in plan.left_alone)
+        prose.append(t(lang, "left_title", n=len(plan.left_alone)))
+        prose.extend(f"{INDENT}{item.pvc}: {L(item.reason, lang)}" for item in plan.left_alone)
     if plan.warnings:
-        lines.append(t(lang, "warnings"))
-        lines.extend(f"{INDENT}{L(w, lang)}" for w in plan.warnings)
+        prose.append(t(lang, "warnings"))
+        prose.extend(f"{INDENT}{L(w, lang)}" for w in plan.warnings)
     if plan.blockers:
-        lines.append(t(lang, "blocked"))
-        lines.extend(f"{INDENT}{L(b, lang)}" for b in plan.blockers)
+        prose.append(t(lang, "blocked"))
+        prose.extend(f"{INDENT}{L(b, lang)}" for b in plan.blockers)
     if plan.actions and not plan.blockers:
-        lines.append(t(lang, "steps"))
+        prose.append(t(lang, "steps"))
+    lines.extend(part for line in prose for part in hang(line))
+    if plan.actions and not plan.blockers:
         for action in plan.actions:
-            steps = _action_lines(action, lang)  # laid out already: its commands stay whole
-            kept.update(steps)
-            lines.extend(steps)
+            lines.extend(_action_lines(action, lang))
     if dry_run:
-        lines.append("")
-        lines.append(t(lang, "dry_footer"))
-    laid_out = [part for line in lines for part in ([line] if line in kept else hang(line))]
-    return terminal_safe("\n".join(laid_out).rstrip() + "\n")
+        lines.extend(("", *hang(t(lang, "dry_footer"))))
+    return terminal_safe("\n".join(lines).rstrip() + "\n")
+
+
+def _claims(plan: ReinstallPlan, now: datetime, lang: str, total: int | None) -> list[str]:
+    """The claims the plan deletes, as a table whose rows stay whole (or that there are none)."""
+    if not plan.pvcs:
+        return hang(t(lang, "pvcs_none"))
+    title = t(
+        lang,
+        "pvcs_title",
+        n=len(plan.pvcs),
+        total=total if total is not None else "?",
+        namespaces=", ".join(plan.from_namespaces),
+    )
+    rows = [t(lang, "pvc_header").split("|")]
+    for pvc in plan.pvcs:
+        rows.append(
+            [
+                pvc.key,
+                pvc.size or "?",
+                pvc.age(now),
+                pvc.volume or "unbound",
+                _reclaim_text(pvc, plan, lang),
+                pvc.release + (f" ({pvc.role})" if pvc.role else ""),
+            ]
+        )
+    return [*hang(title), *_table(rows)]
 
 
 def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
+    """One step, laid out: its head wrapped under its words, its commands whole."""
     head = f"{action.step:>2} {action.op:<15} {action.target.label()}: {L(action.reason, lang)}"
     out = wrap(head, f"{INDENT}   ", first=INDENT)  # later lines under the step's words
     if action.precondition is not None:
