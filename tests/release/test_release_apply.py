@@ -219,3 +219,26 @@ def test_a_refused_step_reads_in_korean_in_the_report(served: Served, tmp_path: 
     assert localize(failed.error, "en") == refused["detail"]
     korean = localize(failed.error, "ko")
     assert korean != refused["detail"] and "계획" in korean, korean
+
+
+def test_the_journals_own_errors_are_said_in_either_language(tmp_path: Path) -> None:
+    """An unwritable journal and one another run holds: before, English whatever --lang said."""
+    import pytest
+
+    from kostack.catalog import localize
+    from kostack.errors import ApplyError
+
+    with pytest.raises(ApplyError) as unwritable:
+        ReleaseJournal(tmp_path / "no-such-dir" / "j.jsonl").__enter__()
+    assert localize(unwritable.value.message, "en").startswith("cannot open journal ")
+    assert "열 수 없습니다" in localize(unwritable.value.message, "ko")
+    assert "--journal FILE" in localize(unwritable.value.hint, "ko")
+    path = tmp_path / "j.jsonl"
+    with ReleaseJournal(path) as first:
+        first.write("run", note="held")
+        with pytest.raises(ApplyError) as held:
+            ReleaseJournal(path).__enter__()
+    assert "in use by another kostack process" in localize(held.value.message, "en")
+    assert "다른 kostack 프로세스가" in localize(held.value.message, "ko")
+    (record,) = read_journal(path)
+    assert record["type"] == "run" and record["note"] == "held" and record["at"].endswith("Z")

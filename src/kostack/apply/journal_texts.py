@@ -51,6 +51,14 @@ register(
             "en": "wait for it to finish; two runs must not change the same ports at once",
             "ko": "그 실행이 끝날 때까지 기다리세요. 두 실행이 같은 포트를 동시에 바꾸면 안 됩니다",
         },
+        "journal.hint.in-use.other": {
+            "en": "wait for it to finish, or give another --journal FILE",
+            "ko": "그 실행이 끝날 때까지 기다리거나 다른 --journal FILE을 주세요",
+        },
+        "journal.hint.writable": {
+            "en": "give a writable path with --journal FILE",
+            "ko": "--journal FILE로 쓸 수 있는 경로를 주세요",
+        },
         "journal.not-json": {
             "en": "journal {path} line {number} is not JSON",
             "ko": "저널 {path}의 {number}번째 줄이 JSON이 아닙니다",

@@ -10,10 +10,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from kostack.apply.journal import JournalError, lock_exclusive, now, write_record
+from kostack.apply.journal_texts import Msg
 from kostack.errors import ApplyError
-from kostack.interrupts import deferred_interrupts
+from kostack.oserror import reason
 from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction
-from kostack.redact import redact
 
 JOURNAL_VERSION: Final = 1
 
@@ -23,15 +24,9 @@ def default_journal_path(release: str, directory: Path | None = None) -> Path:
     return (directory or Path.cwd()) / f"kostack-reinstall-{release}-{stamp}.journal.jsonl"
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 class ReleaseJournal:
-    """JSON lines, each written with one write() on an O_APPEND descriptor and fsync'd.
-
-    An exclusive flock keeps two kostack processes off one journal.
-    """
+    """JSON lines, each written with one write() on an O_APPEND descriptor and fsync'd (the fix
+    journal's writer); an exclusive flock keeps two kostack processes off one journal."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -42,17 +37,13 @@ class ReleaseJournal:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as exc:
             raise ApplyError(
-                f"cannot open the journal {self.path}: {exc.strerror}",
-                "Give a writable path with --journal FILE.",
+                Msg("journal.cannot-open", path=self.path, why=reason(exc)),
+                Msg("journal.hint.writable"),
             ) from exc
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            raise ApplyError(
-                f"the journal {self.path} is in use by another kostack process",
-                "Wait for it to finish, or give another --journal FILE.",
-            ) from exc
+            lock_exclusive(fd, self.path)
+        except JournalError as exc:
+            raise ApplyError(exc.message, Msg("journal.hint.in-use.other")) from None
         self._fd = fd
         return self
 
@@ -68,14 +59,11 @@ class ReleaseJournal:
             self._fd = None
 
     def write(self, record_type: str, **fields: Any) -> dict[str, Any]:
-        record = {"type": record_type, "at": _now(), **fields}
-        line = redact(json.dumps(record, ensure_ascii=False, sort_keys=False, default=str)) + "\n"
         if self._fd is None:
             raise ApplyError("the journal is not open")
-        with deferred_interrupts():  # Ctrl-C never leaves half a record
-            os.write(self._fd, line.encode())
-            os.fsync(self._fd)
-        return record
+        # the written record (redacted), with its values as JSON gives them
+        record = json.loads(json.dumps({"type": record_type, "at": now(), **fields}, default=str))
+        return write_record(self._fd, record)
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:
