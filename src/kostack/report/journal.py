@@ -29,7 +29,7 @@ never reach the report. Pure: text in, records out (the CLI reads the files).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kostack.catalog import Msg, register, told
@@ -263,6 +263,40 @@ RELEASE_OUTCOMES = {
 }
 
 
+@dataclass
+class _Progress:
+    """What the intent and result records of a journal say, action by action."""
+
+    started: dict[str, str] = field(default_factory=dict)
+    finished: dict[str, str] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+    problem: dict[str, str] = field(default_factory=dict)
+
+    def intent(self, key: str, at: str) -> None:
+        self.started.setdefault(key, at)
+        self.status.setdefault(key, "started")
+
+    def ended(self, key: str, at: str, status: str, problem: str) -> None:
+        self.status[key] = status
+        self.finished[key] = at
+        self.problem[key] = problem
+
+    def action(
+        self, key: str, command: str, target: str, default: str, source: str
+    ) -> JournalAction:
+        """The entry of action ``key`` (``default`` its status when no record names it)."""
+        return JournalAction(
+            action_id=key,
+            command=command,
+            status=self.status.get(key, default),
+            target=target,
+            started=self.started.get(key, ""),
+            finished=self.finished.get(key, ""),
+            error=self.problem.get(key, ""),
+            source=source,
+        )
+
+
 def _release_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAction, ...]:
     """One entry per step of a reinstall journal: the step's command and how it ended."""
     plan = records[0]
@@ -270,42 +304,26 @@ def _release_journal(records: list[dict[str, Any]], source: str) -> tuple[Journa
     if not isinstance(steps, list) or not all(isinstance(a, dict) for a in steps):
         raise JournalLineError(source, 1, "the reinstall plan record has no list of steps")
     release = f"{plan.get('namespace') or '?'}/{plan.get('release') or '?'}"
-    started: dict[str, str] = {}
-    finished: dict[str, str] = {}
-    status: dict[str, str] = {}
-    problem: dict[str, str] = {}
+    seen = _Progress()
     for rec in records[1:]:
         step = rec.get("step")
         if not isinstance(step, int | str) or isinstance(step, bool):
             continue
-        key = str(step)
+        key = f"{release} step {step}"
         at = str(rec.get("at") or "")
         if rec.get("type") == "intent":
-            started.setdefault(key, at)
-            status.setdefault(key, "started")
+            seen.intent(key, at)
         elif rec.get("type") == "result":
             outcome = str(rec.get("outcome") or "unknown")
-            status[key] = RELEASE_OUTCOMES.get(outcome, outcome)
-            finished[key] = at
-            problem[key] = _said(rec, "detail") if status[key] == "failed" else ""
+            status = RELEASE_OUTCOMES.get(outcome, outcome)
+            seen.ended(key, at, status, _said(rec, "detail") if status == "failed" else "")
     out: list[JournalAction] = []
     for number, step_record in enumerate(steps, 1):
-        key = str(step_record.get("step", number))
+        key = f"{release} step {step_record.get('step', number)}"
         op = str(step_record.get("op") or "step")
         target = str(step_record.get("target") or release)
         command = str(step_record.get("command") or f"# {op} {target}")
-        out.append(
-            JournalAction(
-                action_id=f"{release} step {key}",
-                command=command,
-                status=status.get(key, "planned"),
-                target=target,
-                started=started.get(key, ""),
-                finished=finished.get(key, ""),
-                error=problem.get(key, ""),
-                source=source,
-            )
-        )
+        out.append(seen.action(key, command, target, "planned", source))
     return tuple(out)
 
 
@@ -336,10 +354,7 @@ def _fix_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAct
         plan = plan_from_dict(records[0].get("plan"), f"{source}:1 plan")
     except PlanFormatError as exc:
         raise JournalLineError(source, 1, f"{exc.what} ({exc.where})") from exc
-    started: dict[str, str] = {}
-    finished: dict[str, str] = {}
-    status: dict[str, str] = {}
-    problem: dict[str, str] = {}
+    seen = _Progress()
     for rec in records[1:]:
         kind = rec.get("type")
         aid = rec.get("action")
@@ -347,40 +362,23 @@ def _fix_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAct
             continue
         at = str(rec.get("at") or "")
         if kind == "intent":
-            started.setdefault(aid, at)
-            status.setdefault(aid, "started")
+            seen.intent(aid, at)
         elif kind == "result":
-            status[aid] = OUTCOMES.get(
-                str(rec.get("outcome")), str(rec.get("outcome") or "unknown")
-            )
-            finished[aid] = at
-            problem[aid] = _problem(rec) if status[aid] == "failed" else ""
+            status = OUTCOMES.get(str(rec.get("outcome")), str(rec.get("outcome") or "unknown"))
+            seen.ended(aid, at, status, _problem(rec) if status == "failed" else "")
         elif kind == "undo-result":
             undone = UNDO_OUTCOMES.get(str(rec.get("outcome")), "rollback-failed")
             if undone:
-                status[aid] = undone
-                finished[aid] = at
-                problem[aid] = _problem(rec) if undone == "rollback-failed" else ""
+                failed = undone == "rollback-failed"
+                seen.ended(aid, at, undone, _problem(rec) if failed else "")
     out: list[JournalAction] = []
     for action in plan.actions:
         target = who(action.target)
-        state = status.get(action.id, "planned")
+        default = "planned"
         if action.operation == Operation.MANUAL:
             commands = [action.command or f"# {action.reason}"]
-            state = status.get(action.id, "manual")
+            default = "manual"
         else:
             commands = [command_for(r) for r in simulated_remedies((action,))]
-        for command in commands:
-            out.append(
-                JournalAction(
-                    action_id=action.id,
-                    command=command,
-                    status=state,
-                    target=target,
-                    started=started.get(action.id, ""),
-                    finished=finished.get(action.id, ""),
-                    error=problem.get(action.id, ""),
-                    source=source,
-                )
-            )
+        out.extend(seen.action(action.id, c, target, default, source) for c in commands)
     return tuple(out)
