@@ -15,7 +15,7 @@ from kostack.analyze.messages import localize as L
 from kostack.apply.release_result import ApplyResult, StepResult, step_line
 from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
 from kostack.report.cells import cells, hang, pad, wrap
-from kostack.report.release_text import INDENT, OUTPUT_SCHEMA_VERSION, t
+from kostack.report.release_text import INDENT, OUTPUT_SCHEMA_VERSION, release_item, t
 from kostack.report.safe import terminal_safe
 
 # --------------------------------------------------------------------------- reinstall plan
@@ -52,16 +52,7 @@ def render_plan(
     if plan.removing:
         prose.append(t(lang, "removes"))
         for r in plan.removing:
-            item = t(
-                lang,
-                "release_item",
-                key=f"{r.namespace}/{r.name}",
-                chart=r.chart,
-                version=r.chart_version,
-                revision=r.revision,
-                status=r.status,
-            )
-            prose.append(f"{INDENT}{item}: {L(r.reason, lang)}")
+            prose.append(f"{INDENT}{release_item(r, lang)}: {L(r.reason, lang)}")
     lines = [part for line in prose for part in hang(line)]
     lines.extend(_claims(plan, now, lang, total_pvcs))
     prose = []

@@ -20,6 +20,7 @@ from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.gap_words import gap_error, gap_hint
 from kostack.model.helm import HelmRelease
 from kostack.plan.release_advice import ReinstallAdvice
+from kostack.plan.release_model import ReleaseInstance
 from kostack.report.cells import hang, wrap
 from kostack.report.i18n import t as severity_word
 from kostack.report.release_words import INDENT, OUTPUT_SCHEMA_VERSION, t
@@ -55,23 +56,25 @@ def _releases(report: ReleaseReport, name: str | None, namespace: str | None) ->
     ]
 
 
+def release_item(r: HelmRelease | ReleaseInstance, lang: str) -> str:
+    """`default/harbor (harbor 1.18.0, revision 2 failed)`, in either language."""
+    return t(
+        lang,
+        "release_item",
+        key=f"{r.namespace}/{r.name}",
+        chart=r.chart,
+        version=r.chart_version,
+        revision=r.revision,
+        status=r.status,  # Helm's own word (failed, deployed, ...)
+    )
+
+
 def _releases_line(
     report: ReleaseReport, name: str | None, namespace: str | None, lang: str
 ) -> list[str]:
     """Which releases the check looked at (or that none called `name` exists)."""
     releases = _releases(report, name, namespace)
-    listed = ", ".join(
-        t(
-            lang,
-            "release_item",
-            key=f"{r.namespace}/{r.name}",
-            chart=r.chart,
-            version=r.chart_version,
-            revision=r.revision,
-            status=r.status,  # Helm's own word (failed, deployed, ...)
-        )
-        for r in releases
-    )
+    listed = ", ".join(release_item(r, lang) for r in releases)
     if releases:
         return [t(lang, "releases" if name else "releases_all", name=name, list=listed)]
     if name:
