@@ -35,8 +35,14 @@ ENGLISH_WORDS = re.compile(
 
 
 def _progress(stdout: str) -> list[str]:
-    """The per-action lines: `  a1 <outcome> <what>`."""
-    return [line for line in stdout.splitlines() if re.match(r"^   a\d+ \S", line)]
+    """The per-action lines: `  a1 <outcome> <what>`, a wrapped one as one line."""
+    out: list[str] = []
+    for line in stdout.splitlines():
+        if re.match(r"^   a\d+ \S", line):
+            out.append(line)
+        elif out and line.startswith(" " * 23) and line.strip():
+            out[-1] += " " + line.strip()
+    return out
 
 
 @pytest.mark.neutron
@@ -52,6 +58,11 @@ def test_apply_and_rollback_progress_in_korean(seed_cloud: SeedCloud, tmp_path: 
     # the words stand in a column of 16 cells, whatever their language
     starts = {cells(line.split(" 적용됨 ")[0]) for line in lines}
     assert len(starts) == 1, lines
+    # a long line (the router's four routes) wraps at 100 cells, under what it did
+    shown = run.stdout.splitlines()
+    router = next(i for i, line in enumerate(shown) if re.match(r"^   a\d+ .*라우터", line))
+    assert cells(shown[router]) <= 100 and shown[router + 1].startswith(" " * 23 + "1"), shown
+    assert not shown[router + 1].startswith(" " * 24)
     # the journal keeps the engine's English outcomes
     outcomes = [
         json.loads(raw)["outcome"]

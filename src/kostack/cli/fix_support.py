@@ -170,7 +170,7 @@ def _printer(env: Environment) -> Callable[[Event], None]:
     from kostack.analyze.messages import CATALOG
     from kostack.analyze.messages import localize as L
     from kostack.cli.fix_text import lang_of, say
-    from kostack.report.cells import pad
+    from kostack.report.cells import cells, pad, wrap
     from kostack.report.fixplan import describe
 
     lang = lang_of(env)
@@ -184,7 +184,9 @@ def _printer(env: Environment) -> Callable[[Event], None]:
         what = undo + describe(event.action, lang)
         key = f"fixrun.outcome.{event.outcome}"
         outcome = pad(say(env, key) if key in CATALOG else event.outcome, 16)
-        env.stdout.write(terminal_safe(f"  {event.action.id:>3} {outcome} {what}{extra}\n"))
+        head = f"  {event.action.id:>3} {outcome} "
+        lines = wrap(f"{what}{extra}", " " * cells(head), first=head)  # under what it did
+        env.stdout.write(terminal_safe("\n".join(lines) + "\n"))
         env.stdout.flush()
 
     return show
