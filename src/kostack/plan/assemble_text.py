@@ -155,7 +155,7 @@ register(
         "plan.lost.more": {"en": "{names} and {n} more", "ko": "{names} 외 {n}개"},
         "plan.lost.group": {
             "en": "{name} ({n} ingress {n:rule/rules})",
-            "ko": "{name}(인그레스 규칙 {n}개)",
+            "ko": "{name}(ingress 규칙 {n}개)",
         },
         "plan.lost.no-groups": {"en": "none", "ko": "없음"},
         "plan.note.one-request": {
