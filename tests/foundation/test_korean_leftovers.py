@@ -329,3 +329,64 @@ def test_the_nodeport_rules_reason_is_korean(example: str) -> None:
     reasons = [line for line in ko.splitlines() if "이유:" in line and "NodePort" in line]
     assert reasons and all("클라이언트 트래픽 허용" in r for r in reasons), ko
     assert "client traffic" not in ko, ko
+
+
+# --------------------------------------------------------------------------- guard and watch
+
+
+def _guard_once(example: str, lang: str, *more: str) -> tuple[int, str]:
+    return run("guard", "--once", "--snapshot", str(EXAMPLES / f"{example}.json"), *more,
+               "--lang", lang)  # fmt: skip
+
+
+@pytest.mark.parametrize("example", ["seed-incident", "mtu-1500", "lb-pending-create"])
+def test_guard_once_is_korean_within_100_cells(example: str) -> None:
+    """`guard --once` wrote "Allowed Address Pair이" and "Neutron anti-spoofing", named the plan's
+    steps it leaves alone in English ("(manual CNI MTU)"), and ran its breaker line to 226 cells
+    (English: 243 characters)."""
+    from kostack.report.cells import cells
+
+    _code, ko = _guard_once(example, "ko")
+    assert english_lines(ko) == [], ko
+    assert "(manual " not in ko and "Pair이" not in ko and "Neutron anti-spoofing" not in ko
+    _code, en = _guard_once(example, "en")
+    for text in (ko, en):
+        assert [line for line in text.splitlines() if cells(line) > 100] == [], text
+    flat = re.sub(r"\n +", " ", ko)
+    if example == "seed-incident":
+        assert "Allowed Address Pair가 없으면 Neutron의 스푸핑 방지(anti-spoofing)가" in flat
+        assert "\n  한도 안으로 돌아올 때까지" in ko  # the breaker's line, wrapped under itself
+    if example == "mtu-1500":
+        assert "guard가 하지 않습니다(수동 단계 CNI MTU)" in flat
+        assert "(manual CNI MTU): see `kostack fix plan`" in en
+
+
+def test_guard_json_keeps_the_plans_steps_in_english() -> None:
+    import json
+
+    _code, out = _guard_once("mtu-1500", "ko", "-o", "json")
+    assert json.loads(out)["drift"]["outside"] == ["manual CNI MTU"]
+
+
+def test_guard_says_audit_with_the_particle_its_sound_takes() -> None:
+    code, ko = run("guard", "--once", "--mode", "enforce", "--snapshot", "x.json", "--lang", "ko")
+    assert code == 2 and "--snapshot은 --mode audit과 함께만" in ko, ko
+
+
+def test_guards_start_line_names_the_mode_in_korean(tmp_path: Path) -> None:
+    """The continuous guard's first log line said "audit 모드" where its report says
+    "감사(audit) 모드"."""
+    seed = str(EXAMPLES / "seed-incident.json")
+    args = ("guard", "--snapshot", seed, "--listen", "127.0.0.1:0", "--passes", "1")
+    code, ko = run(*args, "--interval", "1", "--lang", "ko")
+    assert code == 0 and ": 감사(audit) 모드; 스냅샷 " in ko.splitlines()[0], ko
+    code, en = run(*args, "--interval", "1", "--lang", "en")
+    assert code == 0 and ": mode audit; snapshot " in en.splitlines()[0], en
+
+
+def test_watch_says_undecided_in_the_glossarys_term() -> None:
+    from kostack.watch.messages import say, verdict_name
+
+    assert verdict_name("ko", "undecided") == "판단 불가"
+    assert say("ko", "verdict.detail.undecided", checks="net-x").startswith("판단 불가: ")
+    assert verdict_name("en", "undecided") == "undecided"

@@ -301,7 +301,7 @@ def _log_start(
             lang,
             "start",
             version=version,
-            mode=settings.mode,
+            mode=say(lang, f"mode.{settings.mode}"),
             source=source,
             interval=f"{settings.interval:g}",
             jitter=f"{settings.jitter * 100:g}",

@@ -2,7 +2,7 @@
 
 `say(lang, key, **params)` renders one message. Korean particles that depend
 on the word before them (은/는, 이/가, 을/를, 으로/로) are chosen by `josa`
-from the last syllable of the value, so "정상으로" and "판단 보류로" read right.
+from the last syllable of the value, so "정상으로" and "판단 불가로" read right.
 Every key exists in both languages with the same placeholders (tests prove it).
 """
 
@@ -78,9 +78,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cycle.crashed": "{cycle}번째 주기가 내부 오류로 실패했습니다: {error}",
         "verdict.healthy": "정상",
         "verdict.root-causes": "근본 원인 있음",
-        "verdict.undecided": "판단 보류",
+        "verdict.undecided": "판단 불가",
         "verdict.detail.root-causes": "근본 원인 {n}개: {causes}",
-        "verdict.detail.undecided": "판단 보류: {checks} 항목을 판단할 수 없습니다",
+        "verdict.detail.undecided": "판단 불가: {checks} 항목을 판단할 수 없습니다",
         "source.down": "수집 대상 {source}에 접근할 수 없습니다: {error}",
         "source.up": "수집 대상 {source}에 다시 접근할 수 있습니다",
         "source.gaps": "수집 대상 {source}: {n}개 항목을 수집하지 못했습니다 (첫 번째: {error})",
