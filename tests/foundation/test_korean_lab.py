@@ -301,6 +301,35 @@ def test_up_with_a_neutron_prints_both_exports_as_they_are() -> None:
     assert "(2 nodes)" in english
 
 
+def test_up_and_scenarios_wrap_at_100_cells() -> None:
+    """`lab up` ran the scenario's summary and the next commands to 150-220 cells in Korean,
+    `lab scenarios` its rows to 207-262; now prose wraps under its column, every command
+    stays whole between backticks, and the lines to paste stand as they are."""
+    from kostack.report.cells import cells
+
+    same_lab = ["--name", "ka1", "--state-dir", "/tmp/a-rather-long/state-directory"]
+    for scenario in SCENARIOS:
+        status = LabStatus(
+            up=True, prefix="ks-ka1-", state_dir=same_lab[-1], scenario=scenario.name,
+            summary=scenario.summary, nodes=("k8s-cp-1", "k8s-w-1"),
+            neutron_endpoint="http://127.0.0.1:9696/", up_seconds=1.0,
+            exports=("export KUBECONFIG=/tmp/a-rather-long/state-directory/kubeconfig",),
+        )  # fmt: skip
+        for lang in ("en", "ko"):
+            lines = up_lines(lang, status, own_neutron=True, same_lab=same_lab)
+            assert [line for line in lines if cells(line) > 100] == [], lines
+            assert all(line.startswith(("  ", "export ")) for line in lines[1:]), lines
+            down = "`kostack lab down --name ka1 --state-dir /tmp/a-rather-long/state-directory`"
+            assert down in "\n".join(lines)
+    for lang in ("en", "ko"):
+        code, text = run("lab", "scenarios", "--lang", lang)
+        rows = text.splitlines()
+        assert code == 0 and [row for row in rows if cells(row) > 100] == [], text
+        names = [row.split()[0] for row in rows if not row.startswith(" ")]
+        assert names == [s.name for s in SCENARIOS]
+        assert all(row.startswith(" " * 23) or row.split()[0] in names for row in rows), text
+
+
 def test_ctrl_c_during_lab_up_is_korean() -> None:
     from kostack.analyze.messages import Msg
     from kostack.cli.common import interrupted
