@@ -26,6 +26,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "start.journal": "journal {path} ({claims} addition(s) in doubt from earlier runs)",
         "leader.acquired": "{identity} is now the leader and writes",
         "leader.lost": "{identity} is no longer the leader (holder: {holder}); it stops writing",
+        "leader.released": "{identity} gave the Lease up and stops writing",
         "stopping": "stopping ({signal})",
         "stopped": "stopped after {passes} pass(es)",
         "healthz": "ok: kostack guard is running",
@@ -169,6 +170,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "leader.acquired": "{identity} 인스턴스가 리더가 되어 변경을 맡습니다",
         "leader.lost": "{identity} 인스턴스는 더 이상 리더가 아닙니다(현재 리더: {holder}). "
         "변경을 멈춥니다",
+        "leader.released": "{identity} 인스턴스가 Lease를 내려놓고 변경을 멈춥니다",
         "stopping": "종료합니다({signal})",
         "stopped": "점검 {passes}회를 마치고 종료했습니다",
         "healthz": "정상: kostack guard가 실행 중입니다",

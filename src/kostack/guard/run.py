@@ -272,7 +272,8 @@ def _elector(
                 events.post(leader_event(config.instance, config.lang, config.workload))
             wake.set()  # the new leader looks at once
         else:
-            log(say(config.lang, "leader.lost", identity=config.instance, holder=holder or "-"))
+            lost = "leader.lost" if holder else "leader.released"
+            log(say(config.lang, lost, identity=config.instance, holder=holder))
 
     elector = LeaderElector(client, settings, on_change=changed)
     state.lease = elector.describe()
