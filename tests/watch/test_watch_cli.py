@@ -100,6 +100,18 @@ def test_a_broken_snapshot_later_is_a_stale_cycle_not_a_crash(tmp_path: Path) ->
     assert "source snapshot is down" in err and "could not read every source" in err
 
 
+def test_a_stale_first_cycle_says_nothing_is_published_yet(tmp_path: Path) -> None:
+    """With no diagnosis yet it said "the last diagnosis (cycle -) stays published", in Korean
+    "직전 진단(-번째 주기)을 그대로 게시합니다"."""
+    target = tmp_path / "snap.json"
+    target.write_text("{ not json")
+    args = ("--snapshot", str(target), "--listen", "127.0.0.1:0", "--cycles", "1")
+    code, _, err = run(*args)
+    assert code == 0 and "; no diagnosis is published yet" in err and "cycle -" not in err, err
+    code, _, err = run(*args, "--lang", "ko")
+    assert code == 0 and "아직 게시한 진단이 없습니다" in err and "-번째" not in err, err
+
+
 def test_without_the_extra_it_exits_2_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(sys.modules):
         if name.startswith(("kostack.watch", "prometheus_client")):

@@ -133,9 +133,12 @@ class WatchLoop:
         self._record_sources(cycle, collected.statuses)
         snapshot = collected.snapshot
         if snapshot is None:
-            last = self.state.published.cycle if self.state.published else "-"
             seconds = f"{time.monotonic() - started:.2f}"
-            self.log(say(self.lang, "cycle.stale", cycle=cycle, seconds=seconds, last=last))
+            if self.state.published:  # the last diagnosis stays; else there is none to keep
+                last = self.state.published.cycle
+                self.log(say(self.lang, "cycle.stale", cycle=cycle, seconds=seconds, last=last))
+            else:
+                self.log(say(self.lang, "cycle.stale.none", cycle=cycle, seconds=seconds))
             return "stale"
         assessment = assess(
             snapshot, self.settings.egress_target, max_classes=self.settings.max_classes

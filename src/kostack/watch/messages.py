@@ -25,6 +25,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cycle.ok": "cycle {cycle} done in {seconds}s: {verdict}",
         "cycle.stale": "cycle {cycle} could not read every source in {seconds}s; "
         "the last diagnosis (cycle {last}) stays published",
+        "cycle.stale.none": "cycle {cycle} could not read every source in {seconds}s; "
+        "no diagnosis is published yet",
         "cycle.crashed": "cycle {cycle} failed with an internal error: {error}",
         "verdict.healthy": "healthy",
         "verdict.root-causes": "root causes",
@@ -75,6 +77,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cycle.ok": "{cycle}번째 주기 완료({seconds}초): {verdict}",
         "cycle.stale": "{cycle}번째 주기에서 {seconds}초 동안 일부 수집 대상을 읽지 못했습니다. "
         "직전 진단({last}번째 주기)을 그대로 게시합니다",
+        "cycle.stale.none": "{cycle}번째 주기에서 {seconds}초 동안 일부 수집 대상을 읽지 못했습니다. "
+        "아직 게시한 진단이 없습니다",
         "cycle.crashed": "{cycle}번째 주기가 내부 오류로 실패했습니다: {error}",
         "verdict.healthy": "정상",
         "verdict.root-causes": "근본 원인 있음",
