@@ -390,3 +390,26 @@ def test_watch_says_undecided_in_the_glossarys_term() -> None:
     assert verdict_name("ko", "undecided") == "판단 불가"
     assert say("ko", "verdict.detail.undecided", checks="net-x").startswith("판단 불가: ")
     assert verdict_name("en", "undecided") == "undecided"
+
+
+def test_the_endpoints_404_is_korean() -> None:
+    """guard's and watch's HTTP endpoints answered an unknown path with "not found: ..." under
+    --lang ko."""
+    import urllib.error
+    import urllib.request
+
+    from kostack.serve.http import TEXT, ExporterServer, text_body
+
+    for lang, said in (
+        ("ko", "없는 경로입니다. 있는 경로: /healthz"),
+        ("en", "not found: /healthz"),
+    ):
+        routes = {"/healthz": lambda: (200, TEXT, text_body("ok"))}
+        server = ExporterServer(("127.0.0.1", 0), routes, name="kostack test", lang=lang).start()
+        try:
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(f"http://127.0.0.1:{server.port}/nope", timeout=5)
+            assert answer.value.code == 404
+            assert answer.value.read().decode().strip() == said
+        finally:
+            server.stop()
