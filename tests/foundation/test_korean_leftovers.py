@@ -413,3 +413,29 @@ def test_the_endpoints_404_is_korean() -> None:
             assert answer.value.read().decode().strip() == said
         finally:
             server.stop()
+
+
+def test_guards_journal_directory_is_bad_input_said_in_korean(tmp_path: Path) -> None:
+    """An unwritable --journal-dir was an internal error (exit 70) in English: "내부 오류:
+    JournalError: cannot open guard's journal ...: No such file or directory"."""
+    from types import SimpleNamespace
+
+    from kostack.errors import ConfigError
+    from kostack.guard.run import _journal
+
+    config = SimpleNamespace(
+        settings=SimpleNamespace(mode="enforce"), journal_dir=tmp_path / "file" / "dir",
+        instance="guard-a",
+    )  # fmt: skip
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(ConfigError) as error:
+        _journal(config, "0.1.0")  # type: ignore[arg-type]
+    message, hint = error.value.message, error.value.hint
+    assert localize(message, "ko") == (
+        f"guard의 저널 {tmp_path}/file/dir/guard-guard-a.journal.jsonl을 열 수 없습니다: "
+        "디렉터리가 아닙니다(ENOTDIR)"
+    )
+    assert localize(hint, "ko") == "--journal-dir로 쓸 수 있는 디렉터리를 지정하세요"
+    assert str(message).startswith("cannot open guard's journal ") and str(message).endswith(
+        ": Not a directory"
+    )
