@@ -22,6 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.live": "live collection ({what})",
         "probes.off": "probes off",
         "probes.on": "probes by {runner}",
+        "runner.lab": "the network lab ({prefix}*)",
+        "runner.agents": "the agent DaemonSet in {namespace}",
         "cycle.ok": "cycle {cycle} done in {seconds}s: {verdict}",
         "cycle.stale": "cycle {cycle} could not read every source in {seconds}s; "
         "the last diagnosis (cycle {last}) stays published",
@@ -74,6 +76,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.live": "실시간 수집 ({what})",
         "probes.off": "점검 끔",
         "probes.on": "점검 실행: {runner}",
+        "runner.lab": "네트워크 랩 ({prefix}*)",
+        "runner.agents": "네임스페이스 {namespace}의 점검 에이전트 DaemonSet",
         "cycle.ok": "{cycle}번째 주기 완료({seconds}초): {verdict}",
         "cycle.stale": "{cycle}번째 주기에서 {seconds}초 동안 일부 수집 대상을 읽지 못했습니다. "
         "직전 진단({last}번째 주기)을 그대로 게시합니다",
