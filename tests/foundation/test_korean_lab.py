@@ -419,7 +419,9 @@ REPRESENTATIVE = {
     "no lab up": (
         ("probe",),
         None,
-        "error: no lab is up (no state in STATE)\nhint: run `kostack lab up --scenario seed`\n",
+        # the hint names this lab: the bare `kostack lab up --scenario seed` built another one
+        "error: no lab is up (no state in STATE)\n"
+        "hint: run `kostack lab up --scenario seed --name kt1 --state-dir STATE`\n",
     ),
     "name clash": (
         ("up", "--scenario", "seed", "--no-neutron"),
