@@ -439,3 +439,13 @@ def test_guards_journal_directory_is_bad_input_said_in_korean(tmp_path: Path) ->
     assert str(message).startswith("cannot open guard's journal ") and str(message).endswith(
         ": Not a directory"
     )
+
+
+def test_pod_takes_the_particles_of_its_reading() -> None:
+    """Pod reads 파드: "Pod를", "Pod가", "Pod나", as every other message writes it; three
+    collection hints wrote "Pod을", "Pod이" and "Pod이나"."""
+    import kostack.gap_words_kube  # noqa: F401  (registers the collection hints)
+    from kostack.catalog import CATALOG
+
+    wrong = re.compile(r"Pod(?:을|이|은|과|으로)")
+    assert [key for key, langs in CATALOG.items() if wrong.search(langs.get("ko", ""))] == []
