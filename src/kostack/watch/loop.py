@@ -39,7 +39,7 @@ from kostack.report.jsonout import diagnosis_dict
 from kostack.watch.assess import Assessment, assess
 from kostack.watch.events import EventSpec, Workload, events_for
 from kostack.watch.history import CauseState, Transition
-from kostack.watch.messages import say, severity_name, verdict_name
+from kostack.watch.messages import flapping_what, say, severity_name, verdict_name
 from kostack.watch.metrics import WatchMetrics
 from kostack.watch.probing import (
     ProbeRunner,
@@ -288,7 +288,7 @@ class WatchLoop:
                 say(
                     self.lang,
                     "flapping",
-                    what=key,
+                    what=flapping_what(self.lang, kind, key),
                     n=n,
                     window=f"{self.state.history.flap_window_s:g}",
                 )

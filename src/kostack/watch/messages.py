@@ -12,7 +12,7 @@ from typing import Any
 
 from kostack.catalog import say_in
 
-__all__ = ["MESSAGES", "say", "severity_name", "verdict_name"]
+__all__ = ["MESSAGES", "flapping_what", "say", "severity_name", "verdict_name"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -44,6 +44,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "probes.done": "probes: {passed} passed, {failed} failed, from {sources} node(s) in {seconds}s",
         "probes.failed": "the probe round failed: {error}",
         "flapping": "{what} is flapping: {n} changes within {window}s",
+        "flap.verdict": "verdict",
+        "flap.source": "{name}",
+        "flap.root-cause": "{name}",
         "stopping": "stopping ({signal})",
         "stopped": "stopped after {cycles} cycle(s)",
         "ready.none": "not ready: no cycle has succeeded yet",
@@ -98,6 +101,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "probes.done": "점검: 노드 {sources}대에서 성공 {passed}건, 실패 {failed}건({seconds}초)",
         "probes.failed": "점검 라운드가 실패했습니다: {error}",
         "flapping": "{what} 상태가 반복해서 바뀝니다: {window}초 동안 {n}회",
+        "flap.verdict": "판정",
+        "flap.source": "수집 대상 {name}",
+        "flap.root-cause": "근본 원인 {name}",
         "stopping": "종료합니다({signal})",
         "stopped": "{cycles}번의 주기를 마치고 종료했습니다",
         "ready.none": "준비 안 됨: 아직 성공한 주기가 없습니다",
@@ -128,6 +134,11 @@ MESSAGES: dict[str, dict[str, str]] = {
 def say(lang: str, key: str, **params: Any) -> str:
     """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
     return say_in(MESSAGES, lang, key, params)
+
+
+def flapping_what(lang: str, kind: str, key: str) -> str:
+    """What flaps (the verdict, a source, a root cause) as the log line names it in ``lang``."""
+    return say(lang, f"flap.{kind}", name=key) if f"flap.{kind}" in MESSAGES["en"] else key
 
 
 def verdict_name(lang: str, verdict: str) -> str:
