@@ -472,6 +472,33 @@ def test_the_labs_errors_through_the_cli(
         assert text == english
 
 
+def test_a_state_dir_it_cannot_make_and_a_save_path_it_cannot_write_are_bad_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`lab up --state-dir /proc/...` and `probe --save /proc/...` were internal errors
+    (FileNotFoundError, exit 70), the second after every probe had run."""
+    from kostack.lab import netns
+
+    monkeypatch.setattr(netns, "is_root", lambda: True)
+    monkeypatch.setattr(netns, "require_tools", lambda *a: None)
+    monkeypatch.setattr(netns, "require_kernel_features", lambda: None)
+    up = ("lab", "up", "--scenario", "seed", "--no-neutron", "--name", "kt2")
+    code, ko = run(*up, "--state-dir", "/proc/kostack-state", "--lang", "ko")
+    assert code == 2 and ko.startswith(
+        "오류: 상태 디렉터리 /proc/kostack-state를 만들 수 없습니다: 파일이나 디렉터리가 없습니다(ENOENT)\n"
+        "힌트: --state-dir로 root가 쓸 수 있는 디렉터리를 지정하세요"
+    ), ko
+    code, en = run(*up, "--state-dir", "/proc/kostack-state", "--lang", "en")
+    assert code == 2 and en.startswith(
+        "error: cannot make the state directory /proc/kostack-state: No such file or directory"
+    ), en
+    probe = ("probe", "--snapshot", SEED, "--yes", "--save", "/proc/kostack-probed.json")
+    code, ko = run(*probe, "--lang", "ko")  # refused before any probe is sent
+    assert code == 2 and ko.startswith(
+        "오류: /proc/kostack-probed.json을 쓸 수 없습니다: 파일이나 디렉터리가 없습니다(ENOENT)"
+    ), ko
+
+
 # --------------------------------------------------------------------------- a real lab
 
 

@@ -55,6 +55,7 @@ from kostack.lab.state import (
 from kostack.lab.texts_status import keyed
 from kostack.lab.topology import create_network
 from kostack.lab.topology_layout import MAX_NODES, Topology
+from kostack.oserror import reason
 from kostack.shell import render
 
 __all__ = [
@@ -109,7 +110,13 @@ class Lab(LabProbing, LabProcesses):
         chosen = get_scenario(scenario) if isinstance(scenario, str) else scenario
         self._check_up(nodes, neutron_endpoint, own_neutron=own_neutron)
         topo = chosen.topology(prefix=self.prefix, nodes=nodes)
-        self.paths.create()
+        try:
+            self.paths.create()
+        except OSError as exc:  # bad input (--state-dir under /proc, a file), not a crash
+            raise LabInputError(
+                Msg("lab.x.state_dir", dir=str(self.paths.root), why=reason(exc)),
+                Msg("lab.x.state_dir_hint"),
+            ) from exc
         state = LabState(
             prefix=self.prefix,
             status="building",
