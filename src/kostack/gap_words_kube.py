@@ -63,7 +63,7 @@ register(
         "gap.hint.kube.pods": {
             "en": "kostack lists pods in all namespaces (to find CoreDNS, the CNI's agents and "
             "a pod on every node); grant list on pods cluster-wide.",
-            "ko": "kostack은 모든 네임스페이스의 Pod을 나열합니다(CoreDNS, CNI 에이전트, 노드마다 "
+            "ko": "kostack은 모든 네임스페이스의 Pod를 나열합니다(CoreDNS, CNI 에이전트, 노드마다 "
             "Pod 하나를 찾으려고). 클러스터 전체의 pods에 대한 list 권한을 부여하세요.",
         },
         "gap.hint.kube.services": {
@@ -81,7 +81,7 @@ register(
         "gap.kube.no-cni": {
             "en": "no calico-node, flannel or cilium pods or node annotations, and no Calico "
             "IPPools, kube-flannel-cfg or cilium-config",
-            "ko": "calico-node, flannel, cilium의 Pod이나 노드 어노테이션이 없고, Calico "
+            "ko": "calico-node, flannel, cilium의 Pod나 노드 어노테이션이 없고, Calico "
             "IPPool, kube-flannel-cfg, cilium-config도 없습니다",
         },
         "gap.hint.kube.cni": {
@@ -177,7 +177,7 @@ register(
             "en": "kostack reads the EndpointSlices of Services of type LoadBalancer to know on "
             "which nodes their pods run (externalTrafficPolicy Local); grant list on "
             "endpointslices.discovery.k8s.io.",
-            "ko": "kostack은 LoadBalancer 타입 서비스의 EndpointSlice를 읽어 그 Pod이 어느 "
+            "ko": "kostack은 LoadBalancer 타입 서비스의 EndpointSlice를 읽어 그 Pod가 어느 "
             "노드에서 실행되는지(externalTrafficPolicy Local) 압니다. "
             "endpointslices.discovery.k8s.io에 대한 list 권한을 부여하세요.",
         },

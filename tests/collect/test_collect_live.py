@@ -364,6 +364,31 @@ def test_progress_and_summary_only_on_a_terminal(live_seed: LiveSeed, tmp_path: 
     # Piped: not a byte on stderr (the other tests check stderr == "").
 
 
+def test_the_korean_summary_counts_nodes_as_every_command_does(
+    live_seed: LiveSeed, tmp_path: Path
+) -> None:
+    """The Korean summary said "노드 4개" where guard, watch, lab and diagnose say "노드 4대"."""
+    err = TerminalStream()
+    env = Environment(
+        stdout=io.StringIO(),
+        stderr=err,
+        environ={**live_seed.environ, "KOSTACK_LANG": "ko"},
+        stdin_isatty=True,
+        stdout_isatty=False,
+        stderr_isatty=True,
+    )
+    target = tmp_path / "snap.json"
+    assert main(["collect", "-o", str(target)], env) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err.getvalue())
+    assert "수집 중" in text
+    last = text.rstrip("\n").rsplit("\n", 1)[-1].rsplit("\r", 1)[-1]
+    assert last.startswith(
+        "OpenStack 프로젝트 seed (네트워크 2개, 포트 6개, 보안 그룹 2개), "
+        "클러스터 v1.33.5 (노드 4대, CNI calico) 수집 완료 ("
+    ), last
+    assert last.endswith(f": {target}")
+
+
 def test_collect_help_shows_examples() -> None:
     result = run_cli("collect", "--help", environ={})
     assert result.code == 0

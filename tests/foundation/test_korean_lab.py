@@ -301,6 +301,35 @@ def test_up_with_a_neutron_prints_both_exports_as_they_are() -> None:
     assert "(2 nodes)" in english
 
 
+def test_up_and_scenarios_wrap_at_100_cells() -> None:
+    """`lab up` ran the scenario's summary and the next commands to 150-220 cells in Korean,
+    `lab scenarios` its rows to 207-262; now prose wraps under its column, every command
+    stays whole between backticks, and the lines to paste stand as they are."""
+    from kostack.report.cells import cells
+
+    same_lab = ["--name", "ka1", "--state-dir", "/tmp/a-rather-long/state-directory"]
+    for scenario in SCENARIOS:
+        status = LabStatus(
+            up=True, prefix="ks-ka1-", state_dir=same_lab[-1], scenario=scenario.name,
+            summary=scenario.summary, nodes=("k8s-cp-1", "k8s-w-1"),
+            neutron_endpoint="http://127.0.0.1:9696/", up_seconds=1.0,
+            exports=("export KUBECONFIG=/tmp/a-rather-long/state-directory/kubeconfig",),
+        )  # fmt: skip
+        for lang in ("en", "ko"):
+            lines = up_lines(lang, status, own_neutron=True, same_lab=same_lab)
+            assert [line for line in lines if cells(line) > 100] == [], lines
+            assert all(line.startswith(("  ", "export ")) for line in lines[1:]), lines
+            down = "`kostack lab down --name ka1 --state-dir /tmp/a-rather-long/state-directory`"
+            assert down in "\n".join(lines)
+    for lang in ("en", "ko"):
+        code, text = run("lab", "scenarios", "--lang", lang)
+        rows = text.splitlines()
+        assert code == 0 and [row for row in rows if cells(row) > 100] == [], text
+        names = [row.split()[0] for row in rows if not row.startswith(" ")]
+        assert names == [s.name for s in SCENARIOS]
+        assert all(row.startswith(" " * 23) or row.split()[0] in names for row in rows), text
+
+
 def test_ctrl_c_during_lab_up_is_korean() -> None:
     from kostack.analyze.messages import Msg
     from kostack.cli.common import interrupted
@@ -390,7 +419,9 @@ REPRESENTATIVE = {
     "no lab up": (
         ("probe",),
         None,
-        "error: no lab is up (no state in STATE)\nhint: run `kostack lab up --scenario seed`\n",
+        # the hint names this lab: the bare `kostack lab up --scenario seed` built another one
+        "error: no lab is up (no state in STATE)\n"
+        "hint: run `kostack lab up --scenario seed --name kt1 --state-dir STATE`\n",
     ),
     "name clash": (
         ("up", "--scenario", "seed", "--no-neutron"),
@@ -439,6 +470,33 @@ def test_the_labs_errors_through_the_cli(
         assert text.startswith(english.removesuffix("...")), text
     else:
         assert text == english
+
+
+def test_a_state_dir_it_cannot_make_and_a_save_path_it_cannot_write_are_bad_input(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`lab up --state-dir /proc/...` and `probe --save /proc/...` were internal errors
+    (FileNotFoundError, exit 70), the second after every probe had run."""
+    from kostack.lab import netns
+
+    monkeypatch.setattr(netns, "is_root", lambda: True)
+    monkeypatch.setattr(netns, "require_tools", lambda *a: None)
+    monkeypatch.setattr(netns, "require_kernel_features", lambda: None)
+    up = ("lab", "up", "--scenario", "seed", "--no-neutron", "--name", "kt2")
+    code, ko = run(*up, "--state-dir", "/proc/kostack-state", "--lang", "ko")
+    assert code == 2 and ko.startswith(
+        "오류: 상태 디렉터리 /proc/kostack-state를 만들 수 없습니다: 파일이나 디렉터리가 없습니다(ENOENT)\n"
+        "힌트: --state-dir로 root가 쓸 수 있는 디렉터리를 지정하세요"
+    ), ko
+    code, en = run(*up, "--state-dir", "/proc/kostack-state", "--lang", "en")
+    assert code == 2 and en.startswith(
+        "error: cannot make the state directory /proc/kostack-state: No such file or directory"
+    ), en
+    probe = ("probe", "--snapshot", SEED, "--yes", "--save", "/proc/kostack-probed.json")
+    code, ko = run(*probe, "--lang", "ko")  # refused before any probe is sent
+    assert code == 2 and ko.startswith(
+        "오류: /proc/kostack-probed.json을 쓸 수 없습니다: 파일이나 디렉터리가 없습니다(ENOENT)"
+    ), ko
 
 
 # --------------------------------------------------------------------------- a real lab

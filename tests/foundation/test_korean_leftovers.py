@@ -333,3 +333,139 @@ def test_the_nodeport_rules_reason_is_korean(example: str) -> None:
     reasons = [line for line in ko.splitlines() if "이유:" in line and "NodePort" in line]
     assert reasons and all("클라이언트 트래픽 허용" in r for r in reasons), ko
     assert "client traffic" not in ko, ko
+
+
+# --------------------------------------------------------------------------- guard and watch
+
+
+def _guard_once(example: str, lang: str, *more: str) -> tuple[int, str]:
+    return run("guard", "--once", "--snapshot", str(EXAMPLES / f"{example}.json"), *more,
+               "--lang", lang)  # fmt: skip
+
+
+@pytest.mark.parametrize("example", ["seed-incident", "mtu-1500", "lb-pending-create"])
+def test_guard_once_is_korean_within_100_cells(example: str) -> None:
+    """`guard --once` wrote "Allowed Address Pair이" and "Neutron anti-spoofing", named the plan's
+    steps it leaves alone in English ("(manual CNI MTU)"), and ran its breaker line to 226 cells
+    (English: 243 characters)."""
+    from kostack.report.cells import cells
+
+    _code, ko = _guard_once(example, "ko")
+    assert english_lines(ko) == [], ko
+    assert "(manual " not in ko and "Pair이" not in ko and "Neutron anti-spoofing" not in ko
+    _code, en = _guard_once(example, "en")
+    for text in (ko, en):
+        assert [line for line in text.splitlines() if cells(line) > 100] == [], text
+    flat = re.sub(r"\n +", " ", ko)
+    if example == "seed-incident":
+        assert "Allowed Address Pair가 없으면 Neutron의 스푸핑 방지(anti-spoofing)가" in flat
+        assert "\n  한도 안으로 돌아올 때까지" in ko  # the breaker's line, wrapped under itself
+    if example == "mtu-1500":
+        assert "guard가 하지 않습니다(수동 단계 CNI MTU)" in flat
+        assert "(manual CNI MTU): see `kostack fix plan`" in en
+
+
+def test_guard_json_keeps_the_plans_steps_in_english() -> None:
+    import json
+
+    _code, out = _guard_once("mtu-1500", "ko", "-o", "json")
+    assert json.loads(out)["drift"]["outside"] == ["manual CNI MTU"]
+
+
+def test_guard_says_audit_with_the_particle_its_sound_takes() -> None:
+    code, ko = run("guard", "--once", "--mode", "enforce", "--snapshot", "x.json", "--lang", "ko")
+    assert code == 2 and "--snapshot은 --mode audit과 함께만" in ko, ko
+
+
+def test_guards_start_line_names_the_mode_in_korean(tmp_path: Path) -> None:
+    """The continuous guard's first log line said "audit 모드" where its report says
+    "감사(audit) 모드"."""
+    seed = str(EXAMPLES / "seed-incident.json")
+    args = ("guard", "--snapshot", seed, "--listen", "127.0.0.1:0", "--passes", "1")
+    code, ko = run(*args, "--interval", "1", "--lang", "ko")
+    assert code == 0 and ": 감사(audit) 모드; 스냅샷 " in ko.splitlines()[0], ko
+    code, en = run(*args, "--interval", "1", "--lang", "en")
+    assert code == 0 and ": mode audit; snapshot " in en.splitlines()[0], en
+
+
+def test_watch_says_undecided_in_the_glossarys_term() -> None:
+    from kostack.watch.messages import say, verdict_name
+
+    assert verdict_name("ko", "undecided") == "판단 불가"
+    assert say("ko", "verdict.detail.undecided", checks="net-x").startswith("판단 불가: ")
+    assert verdict_name("en", "undecided") == "undecided"
+
+
+def test_the_endpoints_404_is_korean() -> None:
+    """guard's and watch's HTTP endpoints answered an unknown path with "not found: ..." under
+    --lang ko."""
+    import urllib.error
+    import urllib.request
+
+    from kostack.serve.http import TEXT, ExporterServer, text_body
+
+    for lang, said in (
+        ("ko", "없는 경로입니다. 있는 경로: /healthz"),
+        ("en", "not found: /healthz"),
+    ):
+        routes = {"/healthz": lambda: (200, TEXT, text_body("ok"))}
+        server = ExporterServer(("127.0.0.1", 0), routes, name="kostack test", lang=lang).start()
+        try:
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(f"http://127.0.0.1:{server.port}/nope", timeout=5)
+            assert answer.value.code == 404
+            assert answer.value.read().decode().strip() == said
+        finally:
+            server.stop()
+
+
+def test_guards_journal_directory_is_bad_input_said_in_korean(tmp_path: Path) -> None:
+    """An unwritable --journal-dir was an internal error (exit 70) in English: "내부 오류:
+    JournalError: cannot open guard's journal ...: No such file or directory"."""
+    from types import SimpleNamespace
+
+    from kostack.errors import ConfigError
+    from kostack.guard.run import _journal
+
+    config = SimpleNamespace(
+        settings=SimpleNamespace(mode="enforce"), journal_dir=tmp_path / "file" / "dir",
+        instance="guard-a",
+    )  # fmt: skip
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(ConfigError) as error:
+        _journal(config, "0.1.0")  # type: ignore[arg-type]
+    message, hint = error.value.message, error.value.hint
+    assert localize(message, "ko") == (
+        f"guard의 저널 {tmp_path}/file/dir/guard-guard-a.journal.jsonl을 열 수 없습니다: "
+        "디렉터리가 아닙니다(ENOTDIR)"
+    )
+    assert localize(hint, "ko") == "--journal-dir로 쓸 수 있는 디렉터리를 지정하세요"
+    assert str(message).startswith("cannot open guard's journal ") and str(message).endswith(
+        ": Not a directory"
+    )
+
+
+def test_pod_takes_the_particles_of_its_reading() -> None:
+    """Pod reads 파드: "Pod를", "Pod가", "Pod나", as every other message writes it; three
+    collection hints wrote "Pod을", "Pod이" and "Pod이나"."""
+    import kostack.gap_words_kube  # noqa: F401  (registers the collection hints)
+    from kostack.catalog import CATALOG
+
+    wrong = re.compile(r"Pod(?:을|이|은|과|으로)")
+    assert [key for key, langs in CATALOG.items() if wrong.search(langs.get("ko", ""))] == []
+
+
+def test_collect_into_a_directory_it_cannot_write_is_bad_input() -> None:
+    """`collect -o /proc/x.json` was "내부 오류: FileNotFoundError: [Errno 2] ..." (exit 70): the
+    temporary file's creation was outside the error handling."""
+    from kostack.cli.collect import _write_atomically
+    from kostack.errors import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        _write_atomically(Path("/proc/kostack-x.json"), "{}\n")
+    assert localize(error.value.message, "ko") == (
+        "/proc/kostack-x.json을 쓸 수 없습니다: 파일이나 디렉터리가 없습니다(ENOENT)"
+    )
+    assert (
+        str(error.value.message) == "cannot write /proc/kostack-x.json: No such file or directory"
+    )

@@ -30,9 +30,15 @@ def example(name: str) -> str:
     return str(EXAMPLES / f"{name}.json")
 
 
+def joined(text: str) -> str:
+    """``text`` with its wrapped lines joined again (the report wraps at 100 cells)."""
+    return re.sub(r"\n +", " ", text)
+
+
 def test_audit_once_on_the_seed_reports_mass_drift_and_the_breaker() -> None:
     code, out, err = run("--once", "--snapshot", example("seed-incident"))
     assert code == 4 and err == ""  # the breaker: 4 of 4 ports would change
+    out = joined(out)
     assert out.startswith("kostack guard, audit mode: 4 port(s) in scope (4 node(s)).")
     assert out.count("add allowed pairs 10.244.0.0/16, 10.96.0.0/12 (service CIDR, by policy)") == 4
     assert "Circuit breaker: open (4 of 4 ports would change; the limit is 2;" in out
@@ -56,6 +62,7 @@ def test_port_security_off_is_said_not_skipped_silently() -> None:
 def test_korean_report() -> None:
     code, out, _ = run("--once", "--snapshot", example("pairs-some-ports"), "--lang", "ko")
     assert code == 1
+    out = joined(out)
     assert out.startswith("kostack guard, 감사(audit) 모드: 점검 대상 포트 4개 (노드 4대).")
     assert "포트 2개와 규칙 0개가 어긋나 있습니다:" in out
     assert (
@@ -116,7 +123,7 @@ def test_bad_input_is_exit_2_with_a_hint(args: list[str], message: str) -> None:
 
 def test_bad_input_in_korean() -> None:
     code, _, err = run("--mode", "enforce", "--snapshot", "x.json", "--lang", "ko")
-    assert code == 2 and "--snapshot은 --mode audit와 함께만 쓸 수 있습니다" in err
+    assert code == 2 and "--snapshot은 --mode audit과 함께만 쓸 수 있습니다" in err
 
 
 def test_the_help_names_the_exit_codes() -> None:

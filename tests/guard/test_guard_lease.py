@@ -101,6 +101,24 @@ def test_a_released_lease_is_taken_over_at_once(guard_world: GuardWorld, tmp_pat
     assert not a.try_acquire_or_renew()
 
 
+def test_a_clean_stop_says_the_lease_was_given_up(guard_world: GuardWorld, tmp_path: Path) -> None:
+    """The stop's log line said "guard-a is no longer the leader (holder: guard-a)": release()
+    told the change before it forgot the holder."""
+    from kostack.guard.messages import say
+
+    a = elector(guard_world, "guard-a", FakeClock(), tmp_path)
+    told: list[tuple[bool, str]] = []
+    a.on_change = lambda leader, holder: told.append((leader, holder))
+    assert a.try_acquire_or_renew() and a.release() is True
+    assert told == [(True, "guard-a"), (False, "")]
+    assert say("en", "leader.released", identity="guard-a") == (
+        "guard-a gave the Lease up and stops writing"
+    )
+    assert say("ko", "leader.released", identity="guard-a") == (
+        "guard-a 인스턴스가 Lease를 내려놓고 변경을 멈춥니다"
+    )
+
+
 def test_a_leader_that_cannot_renew_stops_writing_mid_pass(
     guard_world: GuardWorld, tmp_path: Path
 ) -> None:

@@ -172,7 +172,8 @@ def test_every_line_of_an_enforce_pass_in_korean(guard_world: GuardWorld) -> Non
     w.leave("k8s-w-4")
     assert loop.run_pass().result == "fixed"
     text = "\n".join(w.logs)
-    assert "Neutron이 조건부 변경을 거부했습니다(412" in text
+    # Neutron's own words quoted after kostack's Korean (they were bare English)
+    assert "Neutron이 조건부 변경을 거부했습니다(412 RevisionNumberConstraintFailed: “" in text
     assert "(k8s-w-4): Allowed Address Pair 10.244.0.0/16, 10.96.0.0/12 추가" in text
     assert "(노드 없음): guard가 추가했던 쌍 10.244.0.0/16, 10.96.0.0/12 제거" in text
     assert "1번째 점검" in text and "건을 변경해 포트가 CNI에 필요한 상태가 되었습니다" in text

@@ -359,3 +359,30 @@ def test_metrics_stay_within_their_bound_and_status_is_json() -> None:
     exposition = metrics.exposition().decode()
     assert "kostack_guard_drift_items 8.0" in exposition
     assert 'kostack_guard_drift_ports{change="add"} 4.0' in exposition
+
+
+def test_neutrons_refusals_are_said_in_the_runs_language() -> None:
+    """A failed write's error was NeutronProblem.short(): "no answer from Neutron (timeout): ..."
+    in the middle of Korean log lines. Its English (what the journal keeps) is unchanged."""
+    from kostack.apply.neutron import NeutronProblem, ProblemKind
+    from kostack.catalog import localize
+    from kostack.guard.enforce import said
+
+    problems = [
+        NeutronProblem(ProblemKind.TIMEOUT, "Read timed out"),
+        NeutronProblem(ProblemKind.CONNECTION, "Connection refused"),
+        NeutronProblem(ProblemKind.HTTP, "Quota exceeded", status=409, error_type="OverQuota"),
+        NeutronProblem(ProblemKind.HTTP, "Internal error", status=500),
+    ]
+    assert [str(said(p)) for p in problems] == [p.short() for p in problems]
+    assert [localize(said(p), "ko") for p in problems] == [
+        "Neutron이 응답하지 않았습니다(시간 초과): “Read timed out”",
+        "Neutron에 연결할 수 없습니다: “Connection refused”",
+        "409 OverQuota: “Quota exceeded”",
+        "500: “Internal error”",
+    ]
+    line = say("ko", "write.indoubt", target="a7d39482..", error=said(problems[0]))
+    assert line == (
+        "a7d39482..: 응답이 없습니다(Neutron이 응답하지 않았습니다(시간 초과): “Read timed out”). "
+        "다음 점검에서 결과를 확인합니다"
+    )

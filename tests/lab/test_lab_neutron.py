@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from lab_testing import lab_name
 
 from kostack.lab.errors import LabInputError
 from kostack.lab.lab import Lab
@@ -103,6 +104,23 @@ def test_eight_nodes_from_neutron(lab: Lab, neutron_seeder: Any, neutron: str) -
     status = lab.status()
     assert status.up and len(status.nodes) == 8 and status.missing_namespaces == ()
     assert table(lab)["pod_to_pod"]
+
+
+def test_probe_plans_from_a_lab_with_its_neutron(lab: Lab, seeded_neutron: Any) -> None:
+    """`kostack probe --lab` failed with an internal error on a lab with a Neutron: the
+    router's gateway port sat on a public network the lab's snapshot named "lab-public"."""
+    from kostack.lab.lab_snapshot import lab_snapshot
+    from kostack_testkit.cli import run_cli
+
+    lab.up("seed", neutron_endpoint=seeded_neutron.endpoint)
+    snapshot = lab_snapshot(lab)
+    assert snapshot.openstack is not None
+    gateway = [p for p in snapshot.openstack.ports if p.device_owner == "network:router_gateway"]
+    public = [n.id for n in snapshot.openstack.networks if n.router_external]
+    assert gateway and [p.network_id for p in gateway] == public
+    which = ["--lab", "--lab-name", lab_name(), "--lab-state-dir", str(lab.paths.root)]
+    code, text = run_cli("probe", *which, "--lang", "ko")
+    assert code == 0 and text.startswith("점검 계획: 노드 4대 중 4대에서"), text
 
 
 def test_lab_vm_without_a_port_is_refused(lab: Lab, seeded_neutron: Any) -> None:

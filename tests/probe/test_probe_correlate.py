@@ -172,3 +172,29 @@ def test_without_probes_the_reports_are_unchanged() -> None:
     d = diagnose(seed())
     assert "PROBES" not in render_diagnosis(d)
     assert diagnosis_dict(d, "test")["probes"] is None
+
+
+def test_the_matrix_and_the_plan_name_sources_and_services_in_korean() -> None:
+    """The plan's source column said "control-plane node k8s-cp-1" and "worker nodes k8s-w-2,
+    k8s-w-3" under --lang ko, and both tables "svc kube-system/kube-dns 10.96.0.10:53" (the
+    address was fixed in English where its port was added); English and JSON are unchanged."""
+    from kostack.report.probes import plan_dict, render_plan
+
+    plan = build_probe_plan(seed())
+    ko = render_plan(plan, "ko", "8 pods")
+    assert "\n컨트롤 플레인 노드 k8s-cp-1 " in ko and "\n워커 노드 k8s-w-2, k8s-w-3 [2] " in ko
+    assert "서비스 kube-system/kube-dns 10.96.0.10:53" in ko and "서비스 default/kubernetes" in ko
+    assert "svc " not in ko and "worker node" not in ko and "control-plane" not in ko, ko
+    en = render_plan(plan, "en", "8 pods")
+    assert "\ncontrol-plane node k8s-cp-1 " in en and "svc kube-system/kube-dns 10.96.0.10:53" in en
+    rows = plan_dict(plan)["probes"]
+    assert {(r["source_class"], r["target"]) for r in rows if r["kind"] == "dns-udp"} >= {
+        ("control-plane node k8s-cp-1", "svc kube-system/kube-dns 10.96.0.10:53")
+    }
+    # after a round, and after the snapshot went through its file
+    snapshot = loads_snapshot(dump_snapshot(probed(seed())))
+    matrix = render_matrix(snapshot, "ko", seconds=2.1, timeout=2.0, node_count=4, class_count=3)
+    assert "서비스 kube-system/kube-dns 10.96.0.10:53" in matrix and "svc " not in matrix, matrix
+    english = render_matrix(snapshot, seconds=2.1, timeout=2.0, node_count=4, class_count=3)
+    assert "svc default/kubernetes 10.96.0.1:443" in english
+    assert matrix_dict(snapshot)["rows"][0]["target"].startswith("svc ")

@@ -100,6 +100,18 @@ def test_a_broken_snapshot_later_is_a_stale_cycle_not_a_crash(tmp_path: Path) ->
     assert "source snapshot is down" in err and "could not read every source" in err
 
 
+def test_a_stale_first_cycle_says_nothing_is_published_yet(tmp_path: Path) -> None:
+    """With no diagnosis yet it said "the last diagnosis (cycle -) stays published", in Korean
+    "직전 진단(-번째 주기)을 그대로 게시합니다"."""
+    target = tmp_path / "snap.json"
+    target.write_text("{ not json")
+    args = ("--snapshot", str(target), "--listen", "127.0.0.1:0", "--cycles", "1")
+    code, _, err = run(*args)
+    assert code == 0 and "; no diagnosis is published yet" in err and "cycle -" not in err, err
+    code, _, err = run(*args, "--lang", "ko")
+    assert code == 0 and "아직 게시한 진단이 없습니다" in err and "-번째" not in err, err
+
+
 def test_without_the_extra_it_exits_2_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(sys.modules):
         if name.startswith(("kostack.watch", "prometheus_client")):
@@ -185,3 +197,20 @@ def test_watch_and_guard_read_their_deployment_the_same_way() -> None:
         for bad in ("nope", "/kw", "ops/", "ops/kw/extra"):
             with pytest.raises(ConfigError, match="NAMESPACE/NAME"):
                 workload(bad, {}, own, "en", say)
+
+
+def test_the_probe_runner_and_its_token_error_are_korean(tmp_path: Path) -> None:
+    """watch's start line said "점검 실행: the agent DaemonSet in kostack" (and, in a lab, "the
+    network lab (ks-...)"), a missing token "...을 읽을 수 없습니다: No such file or directory",
+    and English "...agents' token /etc/kostack-agent/token: <redacted> such file or directory"."""
+    token = tmp_path / "token"
+    args = ("--snapshot", SEED, "--listen", "127.0.0.1:0", "--cycles", "1", "--probes", "agents")
+    more = ("--probe-namespace", "kostack", "--probe-token-file", str(token))
+    environ = {"KUBECONFIG": str(tmp_path / "kubeconfig")}
+    code, _, err = run(*args, *more, "--lang", "ko", environ=environ)
+    assert code == 0 and "점검 실행: 네임스페이스 kostack의 점검 에이전트 DaemonSet;" in err, err
+    assert f"토큰 {token}을 읽을 수 없습니다: 파일이나 디렉터리가 없습니다(ENOENT)" in err, err
+    code, _, err = run(*args, *more, environ=environ)
+    assert code == 0 and "probes by the agent DaemonSet in kostack;" in err, err
+    # the default path ends in "token": "…/token: No such file" was redacted to "<redacted> such"
+    assert f"token ({token}): No such file or directory" in err, err

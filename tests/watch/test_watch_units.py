@@ -190,6 +190,20 @@ def test_history_records_transitions_and_detects_flapping() -> None:
     assert doc["flapping"][0]["key"] == "mtu"
 
 
+def test_what_flaps_is_named_in_the_runs_language() -> None:
+    """The flapping log line said "verdict 상태가 반복해서 바뀝니다" (the key, English) in Korean."""
+    from kostack.watch.messages import flapping_what
+
+    said = [flapping_what("ko", k, key) for k, key in FLAPS]
+    assert said == ["판정", "수집 대상 openstack", "근본 원인 mtu"]
+    assert [flapping_what("en", k, key) for k, key in FLAPS] == ["verdict", "openstack", "mtu"]
+    line = say("ko", "flapping", what=said[0], n=4, window="3600")
+    assert line == "판정 상태가 반복해서 바뀝니다: 3600초 동안 4회"
+
+
+FLAPS = (("verdict", "verdict"), ("source", "openstack"), ("root-cause", "mtu"))
+
+
 # --------------------------------------------------------------------------- events
 
 

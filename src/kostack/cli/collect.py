@@ -224,13 +224,15 @@ def _write_atomically(target: Path, text: str) -> None:
     from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
     from kostack.oserror import reason
 
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
+    temp = None
+    try:  # the temporary file too: a directory it cannot create files in (/proc) is bad input
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(redact(text))
         os.replace(temp, target)
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
         raise ConfigError(
             Msg("io.cannot-write", path=target, why=reason(exc)), Msg("io.hint.check-path")
         ) from exc

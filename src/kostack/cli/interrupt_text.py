@@ -81,7 +81,7 @@ register(
             "en": "{n} security {n:group/groups}",
             "ko": "보안 그룹 {n}개",
         },
-        "col.count.node": {"en": "{n} {n:node/nodes}", "ko": "노드 {n}개"},
+        "col.count.node": {"en": "{n} {n:node/nodes}", "ko": "노드 {n}대"},
         "col.unknown.network": {"en": "networks unknown", "ko": "네트워크 수 알 수 없음"},
         "col.unknown.port": {"en": "ports unknown", "ko": "포트 수 알 수 없음"},
         "col.unknown.security group": {

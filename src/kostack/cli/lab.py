@@ -519,12 +519,14 @@ def scenarios(ctx: click.Context, lang: str | None) -> None:
     """
     from kostack.cli.lab_text import scenario_summary
     from kostack.lab.scenarios import SCENARIOS
+    from kostack.report.cells import labelled
 
     language = _lang(ctx)
     width = max(len(s.name) for s in SCENARIOS)
     for scenario in SCENARIOS:
         summary = scenario_summary(language, scenario.name, scenario.summary)
-        _write(ctx, f"{scenario.name:{width}} {summary}")
+        # the summary wraps at 100 cells under its own column
+        _write(ctx, "\n".join(labelled(scenario.name, summary, width, indent="")))
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from kostack.analyze.messages import Msg, register
 from kostack.cli.lab_errors import detail, problem
-from kostack.report.cells import pad
+from kostack.report.cells import pad, wrap
 from kostack.shell import as_code, render
 
 if TYPE_CHECKING:
@@ -191,19 +191,25 @@ def up_lines(lang: str, status: LabStatus, *, own_neutron: bool, same_lab: list[
         say(
             lang, "lab.up.done", scenario=status.scenario, nodes=len(status.nodes), seconds=seconds
         ),
-        "  " + scenario_summary(lang, status.scenario or "", status.summary or ""),
-        "  " + say(lang, "lab.up.where", prefix=status.prefix, dir=status.state_dir),
+        *_prose(scenario_summary(lang, status.scenario or "", status.summary or "")),
+        *_prose(say(lang, "lab.up.where", prefix=status.prefix, dir=status.state_dir)),
     ]
     if status.neutron_endpoint:
         whose = "lab.up.own_neutron" if own_neutron else "lab.up.your_neutron"
-        lines.append("  " + say(lang, whose, url=status.neutron_endpoint))
+        lines += _prose(say(lang, whose, url=status.neutron_endpoint))
     commands = (render(["kostack", "lab", verb, *same_lab]) for verb in ("probe", "status", "down"))
-    lines.append("  " + say(lang, "lab.up.next", commands=", ".join(as_code(c) for c in commands)))
+    lines += _prose(say(lang, "lab.up.next", commands=", ".join(as_code(c) for c in commands)))
     if status.exports:
         paste = "lab.up.paste_both" if status.neutron_endpoint else "lab.up.paste_cluster"
-        lines.append("  " + say(lang, paste))
-        lines += status.exports
+        lines += _prose(say(lang, paste))
+        lines += status.exports  # pasted as they are: never wrapped
     return lines
+
+
+def _prose(text: str) -> list[str]:
+    """``text`` under the lab's two-space indent, wrapped at 100 terminal cells (Korean in cells,
+    as English), its later lines two cells further in; a `command` is never split."""
+    return wrap(text, "    ", first="  ")
 
 
 def status_lines(lang: str, current: LabStatus) -> list[str]:
@@ -233,10 +239,8 @@ def status_lines(lang: str, current: LabStatus) -> list[str]:
                 )
             }
             lines.append("  " + say(lang, "lab.status.counters", port=f"{port:12}", **numbers))
-    lines += [
-        "  " + say(lang, "lab.status.problem", problem=problem(lang, text))
-        for text in current.problems
-    ]
+    for text in current.problems:
+        lines += _prose(say(lang, "lab.status.problem", problem=problem(lang, text)))
     return lines
 
 

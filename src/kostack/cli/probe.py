@@ -363,14 +363,39 @@ def probe(
     if not yes:
         _write_plan(env, plan, language, lab=lab, image=image, output=output)
         return int(ExitCode.OK)
+    if save_path:
+        _save(save_path, None)  # a path it cannot write is said before any probe is sent
     round_ = run_round(env, plan, lab=lab, image=image, live=live)
     probed = add_observations(snapshot, round_)
     if save_path:
-        from kostack.model import dump_snapshot
-
-        Path(save_path).write_text(redact(dump_snapshot(probed)), encoding="utf-8")
+        _save(save_path, probed)
     _write_round(env, probed, round_, plan, language, output=output, verbose=verbose)
     return _exit_code(probed)
+
+
+def _save(path: str, snapshot: Snapshot | None) -> None:
+    """Write ``snapshot`` to --save ``path`` (None: only prove a file can be made there); an
+    OS error is bad input in the run's language, not an internal error."""
+    import os
+    import tempfile
+
+    from kostack.cli.errors_text import said  # noqa: F401  (registers the io.* texts)
+    from kostack.cli.interrupt_text import Msg
+    from kostack.model import dump_snapshot
+    from kostack.oserror import reason
+
+    target = Path(path)
+    try:
+        if snapshot is None:
+            fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            os.close(fd)
+            os.unlink(temp)
+        else:
+            target.write_text(redact(dump_snapshot(snapshot)), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            Msg("io.cannot-write", path=path, why=reason(exc)), Msg("io.hint.check-path")
+        ) from exc
 
 
 def _write_plan(

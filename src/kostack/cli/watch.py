@@ -202,7 +202,7 @@ def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     from kostack.cli.probe import parse_target
 
     egress = parse_target(opts["probe_egress"])
-    runner, label, echo_port = _probe_runner(env, opts)
+    runner, label, echo_port = _probe_runner(env, opts, lang)
     events = opts["events"] if opts["events"] is not None else collect is not None
     config = WatchConfig(
         listen=parse_listen(opts["listen"], lang),
@@ -233,8 +233,11 @@ def _config(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, Any]:
     return config, runner
 
 
-def _probe_runner(env: Any, opts: dict[str, Any]) -> tuple[Any, str, int | None]:
-    """The runner of each cycle's probe round, what to call it, and the echo port it needs."""
+def _probe_runner(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, str, int | None]:
+    """The runner of each cycle's probe round, what to call it (in ``lang``), and the echo port
+    it needs."""
+    from kostack.watch.messages import say
+
     mode = opts["probes"]
     if mode == "off":
         return None, "", None
@@ -251,7 +254,7 @@ def _probe_runner(env: Any, opts: dict[str, Any]) -> tuple[Any, str, int | None]
         def in_lab(plan: Any) -> Any:
             return run_round(env, plan, lab=lab, image=DEFAULT_IMAGE, live={})
 
-        return in_lab, f"the network lab ({lab.prefix}*)", lab.topology.echo_port
+        return in_lab, say(lang, "runner.lab", prefix=lab.prefix), lab.topology.echo_port
     from kostack.probe.agents_runner import AgentOptions, agents_runner
 
     namespace = opts["probe_namespace"] or env.environ.get("POD_NAMESPACE") or "kostack"
@@ -263,4 +266,5 @@ def _probe_runner(env: Any, opts: dict[str, Any]) -> tuple[Any, str, int | None]
         kube_context=opts["kube_context"],
         environ=dict(env.environ),
     )
-    return agents_runner(options), f"the agent DaemonSet in {namespace}", options.echo_port
+    label = say(lang, "runner.agents", namespace=namespace)
+    return agents_runner(options), label, options.echo_port

@@ -165,11 +165,14 @@ _Wanted = dict[str, tuple[set[str], set[str], str]]  # port -> (cidrs, service C
 _WantedRules = dict[str, dict[tuple[object, ...], tuple[Rule, str]]]
 
 
-def _wanted(actions: Iterable[Action]) -> tuple[_Wanted, _WantedRules, list[str]]:
-    """The pairs and rules the plan adds, by port and group; what else it plans (not guard's)."""
+def _wanted(
+    actions: Iterable[Action],
+) -> tuple[_Wanted, _WantedRules, list[tuple[str, str]]]:
+    """The pairs and rules the plan adds, by port and group; what else it plans (not guard's):
+    (operation, target) pairs."""
     wanted: _Wanted = {}
     wanted_rules: _WantedRules = {}
-    outside: list[str] = []
+    outside: list[tuple[str, str]] = []
     for action in actions:
         if action.operation == Operation.ADD_ALLOWED_PAIRS:
             cidrs, service, _ = wanted.setdefault(action.target.id, (set(), set(), action.reason))
@@ -179,7 +182,7 @@ def _wanted(actions: Iterable[Action]) -> tuple[_Wanted, _WantedRules, list[str]
             rules = wanted_rules.setdefault(action.target.id, {})
             rules[action.rule.key()] = (action.rule, action.reason)
         else:
-            outside.append(f"{action.operation} {action.target.name or action.target.id}")
+            outside.append((str(action.operation), action.target.name or action.target.id))
     return wanted, wanted_rules, outside
 
 

@@ -131,7 +131,8 @@ class Drift:
     holds: tuple[Hold, ...] = ()
     port_security_off: tuple[tuple[str, str], ...] = ()  # (node, port id)
     unmatched_nodes: tuple[str, ...] = ()
-    outside: tuple[str, ...] = ()  # plan steps guard leaves to `kostack fix`
+    # plan steps guard leaves to `kostack fix`: (operation, target)
+    outside: tuple[tuple[str, str], ...] = ()
     root_causes: tuple[str, ...] = ()  # what the plan fixes (keys)
     plan_digest: str = ""
     group_names: dict[str, str] = field(default_factory=dict)  # groups the rule drift names
@@ -172,7 +173,7 @@ class Drift:
             "holds": [h.as_dict() for h in self.holds],
             "port_security_off": [{"node": n, "port": p} for n, p in self.port_security_off],
             "unmatched_nodes": list(self.unmatched_nodes),
-            "outside": list(self.outside),
+            "outside": [f"{operation} {target}" for operation, target in self.outside],
             "root_causes": list(self.root_causes),
             "plan_digest": self.plan_digest,
         }

@@ -29,14 +29,44 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kostack.apply.neutron import Neutron, NeutronProblem, PortState
+from kostack.apply.neutron import Neutron, NeutronProblem, PortState, ProblemKind
+from kostack.catalog import Msg, register
 from kostack.guard.breaker import WriteBudget
 from kostack.guard.drift import Drift, PortDrift, RuleDrift
 from kostack.guard.journal import GuardJournal
 from kostack.guard.ownership import MARKER_TAG, cidr_text, pair_tag, rule_description
 from kostack.plan.model import Pair, PortFields, Rule
 
-__all__ = ["Done", "EnforceResult", "Enforcer", "WriteHook"]
+__all__ = ["Done", "EnforceResult", "Enforcer", "WriteHook", "said"]
+
+register(
+    {
+        "guard.neutron.timeout": {
+            "en": "no answer from Neutron (timeout): {message}",
+            "ko": "Neutron이 응답하지 않았습니다(시간 초과): “{message}”",
+        },
+        "guard.neutron.connection": {
+            "en": "cannot reach Neutron: {message}",
+            "ko": "Neutron에 연결할 수 없습니다: “{message}”",
+        },
+        "guard.neutron.refused": {
+            "en": "{status}{kind}: {message}",
+            "ko": "{status}{kind}: “{message}”",
+        },
+    }
+)
+
+
+def said(problem: NeutronProblem) -> str:
+    """Neutron's refusal as a message: its English is `NeutronProblem.short()` (what the journal
+    keeps), a guard log line or report says it in its language, Neutron's own words quoted."""
+    if problem.kind == ProblemKind.TIMEOUT:
+        return Msg("guard.neutron.timeout", message=problem.message)
+    if problem.kind == ProblemKind.CONNECTION:
+        return Msg("guard.neutron.connection", message=problem.message)
+    kind = f" {problem.error_type}" if problem.error_type else ""
+    return Msg("guard.neutron.refused", status=problem.status, kind=kind, message=problem.message)
+
 
 # Called just before each write with (kind, target id): tests interleave a person's edit there.
 WriteHook = Callable[[str, str], None]
@@ -169,7 +199,7 @@ class Enforcer:
         try:
             current = self.neutron.port(pid)
         except NeutronProblem as problem:
-            result.done.append(Done(action, pid, "failed", drift.node, error=problem.short()))
+            result.done.append(Done(action, pid, "failed", drift.node, error=said(problem)))
             return
         if drift.revision is not None and current.revision_number != drift.revision:
             result.done.append(
@@ -230,18 +260,18 @@ class Enforcer:
             state = self.neutron.update_port(drift.port_id, body, current.revision_number)
         except NeutronProblem as problem:
             if problem.status == 412:
-                return "stale", None, problem.short()
+                return "stale", None, said(problem)
             if not problem.ambiguous:
-                return "failed", None, problem.short()
+                return "failed", None, said(problem)
             try:
                 now = self.neutron.port(drift.port_id)
             except NeutronProblem:
-                return "in-doubt", None, problem.short()
+                return "in-doubt", None, said(problem)
             if now.fields.same(target):
                 return "applied", now, ""
             if now.revision_number == current.revision_number:
-                return "failed", None, problem.short()
-            return "stale", None, problem.short()
+                return "failed", None, said(problem)
+            return "stale", None, said(problem)
         return "applied", state, ""
 
     def _tags(self, drift: PortDrift, state: PortState) -> str:
@@ -261,7 +291,7 @@ class Enforcer:
             for tag in sorted(remove & present):
                 self.neutron.remove_port_tag(drift.port_id, tag)
         except NeutronProblem as problem:
-            return problem.short()
+            return said(problem)
         return ""
 
     # ------------------------------------------------------------------ rules
@@ -293,7 +323,7 @@ class Enforcer:
             else:
                 # a lost answer: the rule carries guard's marker from its creation, so the
                 # next listing tells whether it is there
-                outcome, error = ("in-doubt" if problem.ambiguous else "failed"), problem.short()
+                outcome, error = ("in-doubt" if problem.ambiguous else "failed"), said(problem)
             done = Done(
                 "add-rule", drift.group_id, outcome, detail=rule.text(), error=error, rule=rule
             )
@@ -323,7 +353,7 @@ class Enforcer:
                 drift.group_id,
                 outcome,
                 detail=rule.text(),
-                error=problem.short(),
+                error=said(problem),
                 rule=rule,
             )
             self._result(intent_id, done, result)

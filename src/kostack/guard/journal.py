@@ -40,9 +40,24 @@ from kostack.apply.journal import (
     parse_records,
     write_record,
 )
+from kostack.catalog import Msg, register
 from kostack.interrupts import deferred_interrupts
+from kostack.oserror import reason
 
 __all__ = ["IN_DOUBT", "JOURNAL_VERSION", "GuardJournal", "journal_path"]
+
+register(
+    {
+        "guard.journal.cannot-open": {
+            "en": "cannot open guard's journal {path}: {why}",
+            "ko": "guard의 저널 {path:을/를} 열 수 없습니다: {why}",
+        },
+        "guard.journal.hint.dir": {
+            "en": "give a writable directory with --journal-dir",
+            "ko": "--journal-dir로 쓸 수 있는 디렉터리를 지정하세요",
+        },
+    }
+)
 
 JOURNAL_VERSION: Final = 1
 IN_DOUBT: Final = frozenset({"in-doubt", "applied-untagged"})
@@ -81,8 +96,8 @@ class GuardJournal:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         except OSError as exc:
             raise JournalError(
-                f"cannot open guard's journal {self.path}: {exc.strerror or exc}",
-                "give a writable directory with --journal-dir",
+                Msg("guard.journal.cannot-open", path=self.path, why=reason(exc)),
+                Msg("guard.journal.hint.dir"),
             ) from exc
         lock_exclusive(fd, self.path)
         self._fd = fd

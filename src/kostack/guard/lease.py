@@ -207,10 +207,11 @@ class LeaderElector:
         except Exception as exc:  # the Lease then simply expires
             self.error = f"{type(exc).__name__}: {str(exc)[:200]}"
             return False
+        else:
+            self.holder = ""  # before the change is told: nobody holds it now
+            return True
         finally:
             self._changed()
-        self.holder = ""
-        return True
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -26,6 +26,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "start.journal": "journal {path} ({claims} addition(s) in doubt from earlier runs)",
         "leader.acquired": "{identity} is now the leader and writes",
         "leader.lost": "{identity} is no longer the leader (holder: {holder}); it stops writing",
+        "leader.released": "{identity} gave the Lease up and stops writing",
         "stopping": "stopping ({signal})",
         "stopped": "stopped after {passes} pass(es)",
         "healthz": "ok: kostack guard is running",
@@ -95,6 +96,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(allowed pairs need port security on)",
         "outside": "{n} step(s) of the plan are not guard's to make ({steps}): see "
         "`kostack fix plan`",
+        "op.add-allowed-pairs": "add-allowed-pairs",
+        "op.add-sg-rule": "add-sg-rule",
+        "op.disable-port-security": "disable-port-security",
+        "op.add-router-routes": "add-router-routes",
+        "op.manual": "manual",
         # ------------------------------------------------------------ the --once report
         "report.head": "kostack guard, {mode} mode: {ports} port(s) in scope ({nodes} node(s)).",
         "report.clean": "No drift: every node port and the node security groups are as the CNI "
@@ -164,6 +170,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "leader.acquired": "{identity} 인스턴스가 리더가 되어 변경을 맡습니다",
         "leader.lost": "{identity} 인스턴스는 더 이상 리더가 아닙니다(현재 리더: {holder}). "
         "변경을 멈춥니다",
+        "leader.released": "{identity} 인스턴스가 Lease를 내려놓고 변경을 멈춥니다",
         "stopping": "종료합니다({signal})",
         "stopped": "점검 {passes}회를 마치고 종료했습니다",
         "healthz": "정상: kostack guard가 실행 중입니다",
@@ -229,6 +236,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "포트 보안이 필요하므로 guard는 이 포트를 건드리지 않습니다",
         "outside": "계획 중 {n}단계는 guard가 하지 않습니다({steps}): `kostack fix plan`을 "
         "참고하세요",
+        "op.add-allowed-pairs": "Allowed Address Pair 추가",
+        "op.add-sg-rule": "보안 그룹 규칙 추가",
+        "op.disable-port-security": "포트 보안 끄기",
+        "op.add-router-routes": "라우터 경로 추가",
+        "op.manual": "수동 단계",
         "report.head": "kostack guard, {mode} 모드: 점검 대상 포트 {ports}개 (노드 {nodes}대).",
         "report.clean": "차이 없음: 모든 노드 포트와 노드 보안 그룹이 CNI에 필요한 상태입니다.",
         "report.drift": "포트 {ports}개와 규칙 {rules}개가 어긋나 있습니다:",
@@ -248,8 +260,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.why.unneeded": "CNI에 더 이상 필요하지 않습니다",
         "report.service": "(서비스 CIDR, 정책에 따라 추가)",
         "report.why": "이유: {reason}",
-        "report.why.pairs": "{node}의 Pod가 {cidrs} 주소로 트래픽을 보내는데, Allowed Address Pair이 "
-        "없으면 Neutron anti-spoofing이 이를 차단합니다",
+        "report.why.pairs": "{node}의 Pod가 {cidrs} 주소로 트래픽을 보내는데, Allowed Address Pair가 "
+        "없으면 Neutron의 스푸핑 방지(anti-spoofing)가 이를 차단합니다",
         "report.breaker": "회로 차단기: {state} (포트 {scope}개 중 {changing}개 변경 예정, 한도 "
         "{allowed}개; 제거 {removals}건, 한도 {max}건).",
         "report.audit": "감사(audit) 모드이므로 아무것도 변경하지 않았습니다. 고치려면: `{command}`",
@@ -276,7 +288,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.extra": "kostack guard에는 선택 의존성 prometheus-client(추가 기능 "
         "kostack[guard])가 필요합니다",
         "hint.extra": "설치하세요: `pip install 'kostack[guard]'`",
-        "error.snapshot": "--snapshot은 --mode audit와 함께만 쓸 수 있습니다",
+        "error.snapshot": "--snapshot은 --mode audit과 함께만 쓸 수 있습니다",
         "hint.snapshot": "guard는 조회한 클라우드를 변경합니다. 강제(enforce)하려면 "
         "--snapshot을 빼세요",
         "error.snapshot.missing": "--snapshot {path}: 파일이 없습니다",

@@ -14,9 +14,10 @@ from kostack.catalog import localize
 from kostack.guard.breaker import BreakerDecision, BreakerSettings
 from kostack.guard.drift import Drift, Hold, PortDrift
 from kostack.guard.enforce import Done
-from kostack.guard.messages import say
+from kostack.guard.messages import MESSAGES, say
 from kostack.guard.state import PassReport
 from kostack.plan.model import Rule
+from kostack.report.cells import cells, wrap
 
 __all__ = [
     "breaker_why",
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 SHOWN = 20  # ports listed one by one in a report; the rest are counted
+WIDTH = 100  # terminal cells a line of the --once report takes at most
 
 
 def short(port_id: str) -> str:
@@ -100,9 +102,16 @@ def notes(drift: Drift, lang: str) -> list[str]:
             nodes += f" (+{len(drift.port_security_off) - 6})"
         out.append(say(lang, "portsec.off", n=len(drift.port_security_off), nodes=nodes))
     if drift.outside:
-        steps = "; ".join(drift.outside[:3]) + (" ..." if len(drift.outside) > 3 else "")
+        steps = "; ".join(_step(op, target, lang) for op, target in drift.outside[:3])
+        steps += " ..." if len(drift.outside) > 3 else ""
         out.append(say(lang, "outside", n=len(drift.outside), steps=steps))
     return out
+
+
+def _step(operation: str, target: str, lang: str) -> str:
+    """A plan step guard leaves to `kostack fix`: its operation in ``lang``, then its target."""
+    word = say(lang, f"op.{operation}") if f"op.{operation}" in MESSAGES["en"] else operation
+    return f"{word} {target}"
 
 
 def _port_lines(drift: PortDrift, lang: str) -> Iterable[str]:
@@ -147,9 +156,9 @@ def render_report(
         lines.append(say(lang, "report.unreachable", error=report.error))
         if report.hint:
             lines.append(localize(report.hint, lang))
-        return "\n".join(lines) + "\n"
+        return _text(lines)
     if report.result == "standby":
-        return say(lang, "report.standby", holder=report.holder) + "\n"
+        return _text([say(lang, "report.standby", holder=report.holder)])
     drift = report.drift
     assert drift is not None
     groups = drift.group_names
@@ -206,7 +215,21 @@ def render_report(
         lines.extend("  " + write_line(done, lang, groups) for done in report.done)
     if report.mode == "enforce" and report.remaining:
         lines.append(say(lang, "report.remaining", items=report.remaining))
-    return "\n".join(lines) + "\n"
+    return _text(lines)
+
+
+def _text(lines: Iterable[str]) -> str:
+    """``lines`` as the report's text: a line over 100 terminal cells wraps (in cells, so Korean
+    wraps where English does), its later lines two cells further in; a `command` stays whole."""
+    out: list[str] = []
+    for line in lines:
+        if cells(line) <= WIDTH:
+            out.append(line)
+            continue
+        text = line.lstrip(" ")
+        indent = line[: len(line) - len(text)]
+        out.extend(wrap(text, indent + "  ", WIDTH, first=indent))
+    return "\n".join(out) + "\n"
 
 
 def _rule_lines(drift: Drift, lang: str) -> list[str]:

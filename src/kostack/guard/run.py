@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from kostack.apply.journal import JournalError
 from kostack.collect.live import CollectOptions, kube_session
+from kostack.errors import ConfigError
 from kostack.guard.enforce import WriteHook
 from kostack.guard.events import COMPONENT, leader_event
 from kostack.guard.journal import GuardJournal, journal_path
@@ -75,9 +77,12 @@ def _journal(config: GuardConfig, version: str) -> GuardJournal | None:
     if config.settings.mode != "enforce":
         return None
     directory = config.journal_dir or Path.cwd()
-    return GuardJournal(
-        journal_path(directory, config.instance), instance=config.instance, version=version
-    )
+    try:
+        return GuardJournal(
+            journal_path(directory, config.instance), instance=config.instance, version=version
+        )
+    except JournalError as exc:  # a directory it cannot write, a journal in use: bad input
+        raise ConfigError(exc.message, exc.hint) from exc
 
 
 def watched_kinds(snapshot: Snapshot) -> set[str]:
@@ -272,7 +277,8 @@ def _elector(
                 events.post(leader_event(config.instance, config.lang, config.workload))
             wake.set()  # the new leader looks at once
         else:
-            log(say(config.lang, "leader.lost", identity=config.instance, holder=holder or "-"))
+            lost = "leader.lost" if holder else "leader.released"
+            log(say(config.lang, lost, identity=config.instance, holder=holder))
 
     elector = LeaderElector(client, settings, on_change=changed)
     state.lease = elector.describe()
@@ -301,7 +307,7 @@ def _log_start(
             lang,
             "start",
             version=version,
-            mode=settings.mode,
+            mode=say(lang, f"mode.{settings.mode}"),
             source=source,
             interval=f"{settings.interval:g}",
             jitter=f"{settings.jitter * 100:g}",

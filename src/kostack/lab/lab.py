@@ -50,11 +50,13 @@ from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
 from kostack.lab.state import (
     LabState,
     ServerRecord,
+    StatePaths,
     write_json_atomic,
 )
 from kostack.lab.texts_status import keyed
 from kostack.lab.topology import create_network
 from kostack.lab.topology_layout import MAX_NODES, Topology
+from kostack.oserror import reason
 from kostack.shell import render
 
 __all__ = [
@@ -109,7 +111,7 @@ class Lab(LabProbing, LabProcesses):
         chosen = get_scenario(scenario) if isinstance(scenario, str) else scenario
         self._check_up(nodes, neutron_endpoint, own_neutron=own_neutron)
         topo = chosen.topology(prefix=self.prefix, nodes=nodes)
-        self.paths.create()
+        _make_state_dir(self.paths)
         state = LabState(
             prefix=self.prefix,
             status="building",
@@ -388,3 +390,15 @@ def _read_pid(path: Path) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
+
+
+def _make_state_dir(paths: StatePaths) -> None:
+    """The lab's state directories; one it cannot make (--state-dir under /proc, a file) is bad
+    input, said in the reader's language, not a crash."""
+    try:
+        paths.create()
+    except OSError as exc:
+        raise LabInputError(
+            Msg("lab.x.state_dir", dir=str(paths.root), why=reason(exc)),
+            Msg("lab.x.state_dir_hint"),
+        ) from exc

@@ -20,6 +20,7 @@ from kostack.lab.state import (
     default_state_dir,
     read_model,
 )
+from kostack.shell import as_code, render
 
 _LAB_NAME = re.compile(r"^[a-z0-9]{1,8}$")
 _ROLE = re.compile(r"^(hv|rt|inet|n\d+|n\d+p\d+)$")
@@ -72,9 +73,19 @@ class LabCore:
         if state is None:
             raise LabInputError(
                 Msg("lab.x.none_up", dir=str(self.paths.root)),
-                Msg("lab.x.run", command="`kostack lab up --scenario seed`"),
+                Msg("lab.x.run", command=as_code(render(self._up_argv()))),
             )
         return state
+
+    def _up_argv(self) -> list[str]:
+        """`kostack lab up` for this lab: its --name and --state-dir when not the defaults (the
+        bare command, pasted, would build another lab than the one asked about)."""
+        argv = ["kostack", "lab", "up", "--scenario", "seed"]
+        if self._name:
+            argv += ["--name", self._name]
+        if self.paths.root != default_state_dir(self.prefix):
+            argv += ["--state-dir", str(self.paths.root)]
+        return argv
 
     def _port_source(self, state: LabState) -> PortSource:
         """Where the lab's port description comes from: its Neutron, else the state files."""

@@ -66,6 +66,7 @@ def _openstack(
     )
     router_port = by_ip.get(topo.gateway_ip)
     router_id = str(router_port.get("device_id") or "lab-router") if router_port else "lab-router"
+    public_id, public_subnets = _public(ports_json)
     return {
         "project_name": "lab",
         "backend": str(scenario.backend),
@@ -78,7 +79,7 @@ def _openstack(
                 "port_security_enabled": True,
                 "network_type": "vxlan",
             },
-            {"id": "lab-public", "name": "public", "mtu": 1500, "router_external": True},
+            {"id": public_id, "name": "public", "mtu": 1500, "router_external": True},
         ],
         "subnets": [
             {
@@ -87,13 +88,14 @@ def _openstack(
                 "network_id": network_id,
                 "cidr": topo.network_cidr,
                 "gateway_ip": topo.gateway_ip,
-            }
+            },
+            *public_subnets,
         ],
         "routers": [
             {
                 "id": router_id,
                 "name": "k8s-router",
-                "external_network_id": "lab-public",
+                "external_network_id": public_id,
                 "enable_snat": True,
                 "interface_subnet_ids": [subnet_id],
                 "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
@@ -104,6 +106,29 @@ def _openstack(
         "ports": [_port(p) for p in ports_json],
         "security_groups": [_group(g) for g in groups_json],
     }
+
+
+def _public(ports_json: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The public network's id and subnets. A Neutron's router has its gateway port there: the
+    network and subnets are named by the ids that port gives (made-up ids left the port on a
+    network the snapshot did not have, and `probe --lab` failed on a lab with its Neutron)."""
+    from kostack.lab.seed import PUBLIC_CIDR, PUBLIC_CIDR6, PUBLIC_SUBNET_NAME
+
+    gateway = next(
+        (p for p in ports_json if p.get("device_owner") == "network:router_gateway"), None
+    )
+    if gateway is None:
+        return "lab-public", []
+    network_id = str(gateway["network_id"])
+    subnets = {
+        str(fixed["subnet_id"]): PUBLIC_CIDR6 if ":" in str(fixed["ip_address"]) else PUBLIC_CIDR
+        for fixed in gateway.get("fixed_ips") or []
+        if fixed.get("subnet_id")
+    }
+    return network_id, [
+        {"id": subnet_id, "name": PUBLIC_SUBNET_NAME, "network_id": network_id, "cidr": cidr}
+        for subnet_id, cidr in subnets.items()
+    ]
 
 
 def _port(p: dict[str, Any]) -> dict[str, Any]:

@@ -93,6 +93,14 @@ register(
         },
         "lab.x.run_first": {"en": "run {command} first", "ko": "먼저 {command:을/를} 실행하세요"},
         "lab.x.run": {"en": "run {command}", "ko": "{command:을/를} 실행하세요"},
+        "lab.x.state_dir": {
+            "en": "cannot make the state directory {dir}: {why}",
+            "ko": "상태 디렉터리 {dir:을/를} 만들 수 없습니다: {why}",
+        },
+        "lab.x.state_dir_hint": {
+            "en": "give a directory root can write with --state-dir",
+            "ko": "--state-dir로 root가 쓸 수 있는 디렉터리를 지정하세요",
+        },
         "lab.x.none_up": {
             "en": "no lab is up (no state in {dir})",
             "ko": "실행 중인 랩이 없습니다 ({dir}에 상태 없음)",

@@ -34,6 +34,7 @@ from typing import Any, Final, Literal
 from kostack.catalog import Msg, map_text
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import ProbeError
+from kostack.oserror import reason
 from kostack.probe import k8s_texts as _texts  # registers the runners' messages
 from kostack.probe.plan import ECHO_PORT, PlannedProbe, ProbePlan
 from kostack.probe.results import (
@@ -255,7 +256,7 @@ def agents_runner(options: AgentOptions) -> Callable[[ProbePlan], ProbeRound]:
             remember(token)  # an agent or a proxy echoing the request must not show it
         except OSError as exc:
             raise ProbeError(
-                Msg("probe.agents.token", path=options.token_file, error=exc.strerror or exc),
+                Msg("probe.agents.token", path=options.token_file, error=reason(exc)),
                 Msg("probe.agents.hint.token"),
             ) from exc
         session = open_session(

@@ -28,9 +28,11 @@ from typing import Any, Literal
 
 from kostack.analyze.matrix import Matrix, NodeClass
 from kostack.analyze.messages import Msg
+from kostack.analyze.reach import classify_ip
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, ProbeObservation, Snapshot
 from kostack.probe.plan import KINDS, Prediction, predict_probe
+from kostack.probe.plan_model import at_port
 from kostack.probe.results import ProbeRound
 
 __all__ = [
@@ -288,8 +290,10 @@ def correlate(snapshot: Snapshot) -> Correlation:
 
 def _target_class(topo: Topology, class_of: Mapping[str, NodeClass], obs: ProbeObservation) -> str:
     info = KINDS.get(obs.kind)
-    if info is None or info.target in ("service", "external"):
+    if info is None:
         return obs.target
+    if info.target in ("service", "external"):
+        return _said_again(topo, obs)
     if info.target == "node":
         view = topo.node_by_ip.get(obs.target_ip) if obs.target_ip is not None else None
         cls = class_of.get(view.name) if view is not None else None
@@ -300,6 +304,16 @@ def _target_class(topo: Topology, class_of: Mapping[str, NodeClass], obs: ProbeO
         node = owner.name if owner is not None else None
     cls = class_of.get(node or "")
     return Msg("probe.pods-on", label=cls.label()) if cls is not None else obs.target
+
+
+def _said_again(topo: Topology, obs: ProbeObservation) -> str:
+    """A service's or an outside target as the plan named it, so it can be said in another
+    language; the recorded text when the snapshot names it otherwise (another version)."""
+    if obs.target_ip is None:
+        return obs.target
+    label = classify_ip(topo, obs.target_ip).label
+    named = label if obs.target_port is None else at_port(label, obs.target_port)
+    return named if str(named) == obs.target else obs.target
 
 
 def short_outcome(observation: ProbeObservation) -> str:

@@ -115,7 +115,8 @@ register(
         },
         # kostack watch's probe agents (kostack.probe.agents_runner)
         "probe.agents.token": {
-            "en": "cannot read the probe agents' token {path}: {error}",
+            # the path in brackets: "…/token: No such file" read as a credential and was redacted
+            "en": "cannot read the probe agents' token ({path}): {error}",
             "ko": "점검 에이전트의 토큰 {path:을/를} 읽을 수 없습니다: {error}",
         },
         "probe.agents.hint.token": {

@@ -60,6 +60,7 @@ from kostack.probe.plan_model import (
     PlannedProbe,
     Prediction,
     ProbePlan,
+    at_port,
 )
 from kostack.probe.predict import (
     mtu_prediction,
@@ -208,7 +209,7 @@ class _Planner:
                 id=f"{kind}/{source}{suffix}",
                 kind=kind,
                 source_node=source,
-                source_class=str(self.class_of[source].label()),
+                source_class=self.class_of[source].label(),
                 target=target,
                 target_class=target_class,
                 target_ip=target_ip,
@@ -242,7 +243,7 @@ class _Planner:
         domain = snapshot.cluster.dns_domain if snapshot.cluster else "cluster.local"
         for name in sources:
             if dns_ip is not None:
-                label = f"{classify_ip(topo, dns_ip).label}:53"
+                label = at_port(classify_ip(topo, dns_ip).label, 53)
                 expect = {"expect": str(api[0])} if api is not None else {}
                 for kind, transport in (("dns-udp", "udp"), ("dns-tcp", "tcp")):
                     params = {
@@ -253,7 +254,7 @@ class _Planner:
                     add(kind, name, label, label, dns_ip, 53, None, params, "service")
             if api is not None:
                 api_ip, api_port = api
-                label = f"{classify_ip(topo, api_ip).label}:{api_port}"
+                label = at_port(classify_ip(topo, api_ip).label, api_port)
                 add("api-tcp", name, label, label, api_ip, api_port, None, {}, "service")
                 add("api-tls", name, label, label, api_ip, api_port, None, {}, "service")
                 if icmp_clusterip:
@@ -263,7 +264,7 @@ class _Planner:
                         "icmp-clusterip", name, label, label, api_ip, None, None, virtual, "service"
                     )
             if egress is not None and egress_ip is not None:
-                label = f"{classify_ip(topo, egress_ip).label}:{egress[1]}"
+                label = at_port(classify_ip(topo, egress_ip).label, egress[1])
                 answered = {"answered_ok": True}
                 add("egress", name, label, label, egress_ip, egress[1], None, answered, "service")
         return notes

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kostack.analyze.messages import register
+from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPAddress
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "PlannedProbe",
     "Prediction",
     "ProbePlan",
+    "at_port",
 ]
 
 ECHO_PORT = 8080  # the lab's pods and kostack's echo pods listen here
@@ -73,6 +74,9 @@ register(
         "probe.pod-on": {"en": "a pod on {node}", "ko": "{node}의 Pod"},
         "probe.node": {"en": "node {node} {ip}", "ko": "노드 {node} {ip}"},
         "probe.nodes-of": {"en": "nodes: {label}", "ko": "노드: {label}"},
+        # a service or an outside address with its port ("svc default/kubernetes 10.96.0.1:443"),
+        # the address said in the reader's language
+        "probe.at-port": {"en": "{target}:{port}", "ko": "{target}:{port}"},
         "probe.no-dns": {
             "en": "no DNS probes: the snapshot has no cluster DNS IP and no kube-system/kube-dns service",
             "ko": "DNS 점검 없음: 스냅샷에 클러스터 DNS IP도 kube-system/kube-dns 서비스도 없습니다",
@@ -91,6 +95,11 @@ register(
         },
     }
 )
+
+
+def at_port(target: str, port: int | None) -> str:
+    """A probe's target with its port, the address still said in the reader's language."""
+    return Msg("probe.at-port", target=target, port=port)
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "hint.listen": "choose a free address with --listen HOST:PORT",
         "error.listen.form": "--listen {address!r} is not HOST:PORT",
         "hint.listen.form": "e.g. --listen 127.0.0.1:9109 or --listen 0.0.0.0:9109",
+        "not_found": "not found: {paths}",
     },
     "ko": {
         "error.listen": "{address}에서 연결을 받을 수 없습니다: {error}",
         "hint.listen": "--listen HOST:PORT로 비어 있는 주소를 지정하세요",
         "error.listen.form": "--listen 값 {address!r}: HOST:PORT 형식이 아닙니다",
         "hint.listen.form": "예: --listen 127.0.0.1:9109 또는 --listen 0.0.0.0:9109",
+        "not_found": "없는 경로입니다. 있는 경로: {paths}",
     },
 }
 
@@ -95,6 +97,7 @@ class ExporterServer:
         self.routes = dict(routes)
         self.redacted_by_route = frozenset(redacted_by_route)
         self.name = name
+        self.lang = lang
         handler = _handler(self._route, name)
         family_v6 = ":" in address[0]
         server_class: type[_Server] = _ServerV6 if family_v6 else _Server
@@ -134,7 +137,7 @@ class ExporterServer:
         paths = " ".join(sorted(p for p in self.routes if p != "/"))
         if route == "/":
             return 200, TEXT, text_body(f"{self.name}: {paths}")
-        return 404, TEXT, text_body(f"not found: {paths}")
+        return 404, TEXT, text_body(_say(self.lang, "not_found", paths=paths))
 
 
 def _handler(

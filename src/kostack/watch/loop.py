@@ -39,7 +39,7 @@ from kostack.report.jsonout import diagnosis_dict
 from kostack.watch.assess import Assessment, assess
 from kostack.watch.events import EventSpec, Workload, events_for
 from kostack.watch.history import CauseState, Transition
-from kostack.watch.messages import say, severity_name, verdict_name
+from kostack.watch.messages import flapping_what, say, severity_name, verdict_name
 from kostack.watch.metrics import WatchMetrics
 from kostack.watch.probing import (
     ProbeRunner,
@@ -133,9 +133,12 @@ class WatchLoop:
         self._record_sources(cycle, collected.statuses)
         snapshot = collected.snapshot
         if snapshot is None:
-            last = self.state.published.cycle if self.state.published else "-"
             seconds = f"{time.monotonic() - started:.2f}"
-            self.log(say(self.lang, "cycle.stale", cycle=cycle, seconds=seconds, last=last))
+            if self.state.published:  # the last diagnosis stays; else there is none to keep
+                last = self.state.published.cycle
+                self.log(say(self.lang, "cycle.stale", cycle=cycle, seconds=seconds, last=last))
+            else:
+                self.log(say(self.lang, "cycle.stale.none", cycle=cycle, seconds=seconds))
             return "stale"
         assessment = assess(
             snapshot, self.settings.egress_target, max_classes=self.settings.max_classes
@@ -285,7 +288,7 @@ class WatchLoop:
                 say(
                     self.lang,
                     "flapping",
-                    what=key,
+                    what=flapping_what(self.lang, kind, key),
                     n=n,
                     window=f"{self.state.history.flap_window_s:g}",
                 )

@@ -2,7 +2,7 @@
 
 `say(lang, key, **params)` renders one message. Korean particles that depend
 on the word before them (은/는, 이/가, 을/를, 으로/로) are chosen by `josa`
-from the last syllable of the value, so "정상으로" and "판단 보류로" read right.
+from the last syllable of the value, so "정상으로" and "판단 불가로" read right.
 Every key exists in both languages with the same placeholders (tests prove it).
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from kostack.catalog import say_in
 
-__all__ = ["MESSAGES", "say", "severity_name", "verdict_name"]
+__all__ = ["MESSAGES", "flapping_what", "say", "severity_name", "verdict_name"]
 
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -22,9 +22,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.live": "live collection ({what})",
         "probes.off": "probes off",
         "probes.on": "probes by {runner}",
+        "runner.lab": "the network lab ({prefix}*)",
+        "runner.agents": "the agent DaemonSet in {namespace}",
         "cycle.ok": "cycle {cycle} done in {seconds}s: {verdict}",
         "cycle.stale": "cycle {cycle} could not read every source in {seconds}s; "
         "the last diagnosis (cycle {last}) stays published",
+        "cycle.stale.none": "cycle {cycle} could not read every source in {seconds}s; "
+        "no diagnosis is published yet",
         "cycle.crashed": "cycle {cycle} failed with an internal error: {error}",
         "verdict.healthy": "healthy",
         "verdict.root-causes": "root causes",
@@ -40,6 +44,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "probes.done": "probes: {passed} passed, {failed} failed, from {sources} node(s) in {seconds}s",
         "probes.failed": "the probe round failed: {error}",
         "flapping": "{what} is flapping: {n} changes within {window}s",
+        "flap.verdict": "verdict",
+        "flap.source": "{name}",
+        "flap.root-cause": "{name}",
         "stopping": "stopping ({signal})",
         "stopped": "stopped after {cycles} cycle(s)",
         "ready.none": "not ready: no cycle has succeeded yet",
@@ -72,15 +79,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.live": "실시간 수집 ({what})",
         "probes.off": "점검 끔",
         "probes.on": "점검 실행: {runner}",
+        "runner.lab": "네트워크 랩 ({prefix}*)",
+        "runner.agents": "네임스페이스 {namespace}의 점검 에이전트 DaemonSet",
         "cycle.ok": "{cycle}번째 주기 완료({seconds}초): {verdict}",
         "cycle.stale": "{cycle}번째 주기에서 {seconds}초 동안 일부 수집 대상을 읽지 못했습니다. "
         "직전 진단({last}번째 주기)을 그대로 게시합니다",
+        "cycle.stale.none": "{cycle}번째 주기에서 {seconds}초 동안 일부 수집 대상을 읽지 못했습니다. "
+        "아직 게시한 진단이 없습니다",
         "cycle.crashed": "{cycle}번째 주기가 내부 오류로 실패했습니다: {error}",
         "verdict.healthy": "정상",
         "verdict.root-causes": "근본 원인 있음",
-        "verdict.undecided": "판단 보류",
+        "verdict.undecided": "판단 불가",
         "verdict.detail.root-causes": "근본 원인 {n}개: {causes}",
-        "verdict.detail.undecided": "판단 보류: {checks} 항목을 판단할 수 없습니다",
+        "verdict.detail.undecided": "판단 불가: {checks} 항목을 판단할 수 없습니다",
         "source.down": "수집 대상 {source}에 접근할 수 없습니다: {error}",
         "source.up": "수집 대상 {source}에 다시 접근할 수 있습니다",
         "source.gaps": "수집 대상 {source}: {n}개 항목을 수집하지 못했습니다 (첫 번째: {error})",
@@ -90,6 +101,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "probes.done": "점검: 노드 {sources}대에서 성공 {passed}건, 실패 {failed}건({seconds}초)",
         "probes.failed": "점검 라운드가 실패했습니다: {error}",
         "flapping": "{what} 상태가 반복해서 바뀝니다: {window}초 동안 {n}회",
+        "flap.verdict": "판정",
+        "flap.source": "수집 대상 {name}",
+        "flap.root-cause": "근본 원인 {name}",
         "stopping": "종료합니다({signal})",
         "stopped": "{cycles}번의 주기를 마치고 종료했습니다",
         "ready.none": "준비 안 됨: 아직 성공한 주기가 없습니다",
@@ -120,6 +134,11 @@ MESSAGES: dict[str, dict[str, str]] = {
 def say(lang: str, key: str, **params: Any) -> str:
     """Message ``key`` in ``lang`` (English when ``lang`` is not known)."""
     return say_in(MESSAGES, lang, key, params)
+
+
+def flapping_what(lang: str, kind: str, key: str) -> str:
+    """What flaps (the verdict, a source, a root cause) as the log line names it in ``lang``."""
+    return say(lang, f"flap.{kind}", name=key) if f"flap.{kind}" in MESSAGES["en"] else key
 
 
 def verdict_name(lang: str, verdict: str) -> str:
