@@ -97,7 +97,33 @@ def final_consonant(text: str) -> str:
         return "ㄱ"  # openstack 오픈스택
     if len(letters) == 1:  # a single letter is read by its name: 엘, 엠, 엔
         return _ACRONYM_FINAL.get(letters.upper(), "")
-    return _WORD_FINAL.get(lower[-1], "")
+    return _word_final(lower)
+
+
+_VOWEL_LETTERS: Final = frozenset("aeiou")
+# lower-case names read letter by letter (protocols): ipip 아이피아이피
+_SPELLED: Final = frozenset({"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp", "vxlan"})
+
+
+def _word_final(lower: str) -> str:
+    """The final consonant of an English word as Korean writes it: l, m, n (커널, 시스템, 뉴트론),
+    and after a silent e (존, 네임, 롤); b and a short vowel's p (랩, 웹, 업, 그룹); a short
+    vowel's t (셋, 넷, 시크릿, 버킷). Anything else ends in a vowel (포트, 호스트, 파드, 로그)."""
+    last = lower[-1]
+    if lower in _SPELLED:
+        return _ACRONYM_FINAL.get(last.upper(), "")
+    if last in _WORD_FINAL:
+        return _WORD_FINAL[last]
+    before = lower[-2] if len(lower) > 1 else ""
+    if last == "e" and before in _WORD_FINAL and lower[-3:-2] in _VOWEL_LETTERS:
+        return _WORD_FINAL[before]  # none 논, name 네임, role 롤
+    if last == "b":
+        return "ㅂ"  # lab 랩, web 웹, job 잡
+    if last == "p" and (before in _VOWEL_LETTERS or before == "p"):
+        return "ㅂ"  # up 업, group 그룹, app 앱
+    if last == "t" and before in _VOWEL_LETTERS and lower[-3:-2] not in _VOWEL_LETTERS:
+        return "ㅅ"  # set 셋, secret 시크릿 (not a long vowel's: boot 부트, wait 웨이트)
+    return ""
 
 
 def particle(text: str, pair: str) -> str:

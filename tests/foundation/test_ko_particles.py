@@ -120,6 +120,21 @@ def test_the_report_markup_path_takes_the_spec_too() -> None:
         ("default", "과/와", "default와"),  # 디폴트
         ("harbor/harbor-core", "이/가", "harbor/harbor-core가"),
         ("kernel", "으로/로", "kernel로"),  # 커널: ㄹ
+        # an English word as Korean writes it: after a silent e, b, a short vowel's p and t
+        ("lab", "이/가", "lab이"),  # 랩
+        ("none", "을/를", "none을"),  # 논
+        ("zone", "은/는", "zone은"),  # 존
+        ("role", "으로/로", "role로"),  # 롤: ㄹ
+        ("group", "을/를", "group을"),  # 그룹
+        ("secret", "이/가", "secret이"),  # 시크릿
+        ("kubelet", "과/와", "kubelet과"),  # 큐블릿
+        ("port", "이/가", "port가"),  # 포트
+        ("host", "을/를", "host를"),  # 호스트
+        ("boot", "을/를", "boot를"),  # 부트
+        ("Pod", "을/를", "Pod를"),  # 파드
+        ("shop/web", "은/는", "shop/web은"),  # 웹
+        ("ipip", "을/를", "ipip를"),  # a protocol, letter by letter: 아이피아이피
+        ("tcp", "을/를", "tcp를"),
         # acronyms letter by letter
         ("OVN", "은/는", "OVN은"),  # 엔
         ("VM", "이/가", "VM이"),  # 엠
