@@ -137,7 +137,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # consolidation round (branches dedup3a, dedup3b: one generic Collected for the checks, one
 # parse_time, one EndpointSlice reader, one reply leg per family, shared CLI option factories,
 # re-exports and parameters nothing used: -320): 74,403 measured; budget = that + 60.
-SHIPPED_LINES_BUDGET = 74_463
+# 74,403 -> 74,700: plan files and journals said again in the reader's language (said/told),
+# the live commands' Korean (guard, watch, probe, lab, collect, serve: +~240), wrapping at 100
+# cells for fix plan, fix apply, preflight and release; a fourth consolidation round (dedup4a,
+# dedup4b: -252): 74,639 measured; budget = that + 61.
+SHIPPED_LINES_BUDGET = 74_700
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
