@@ -198,3 +198,24 @@ def test_the_matrix_and_the_plan_name_sources_and_services_in_korean() -> None:
     english = render_matrix(snapshot, seconds=2.1, timeout=2.0, node_count=4, class_count=3)
     assert "svc default/kubernetes 10.96.0.1:443" in english
     assert matrix_dict(snapshot)["rows"][0]["target"].startswith("svc ")
+
+
+def test_the_probe_kinds_are_said_in_korean_and_the_plan_wraps() -> None:
+    """The probe column said `egress TCP`, `ping pod`, `ping node` and `transfer` under
+    --lang ko; the plan's first and last lines ran to 108 and 226 cells. English is as it was."""
+    from kostack.report.cells import cells
+    from kostack.report.probes import render_plan
+
+    plan = build_probe_plan(seed())
+    ko = render_plan(plan, "ko", "kostack-probe-* 네임스페이스와 이미지 " + "x" * 60 + "의 Pod 8개")
+    for english in ("egress TCP", "ping pod", "ping node", "transfer", "pod->pod"):
+        assert english not in ko, (english, ko)
+    for korean in ("외부 TCP", "Pod ping", "노드 ping", "대용량 전송", "Pod->Pod HTTP"):
+        assert korean in ko, (korean, ko)
+    prose = [line for line in ko.splitlines() if not line.startswith(("컨트롤", "워커", "출발"))]
+    assert all(cells(line) <= 100 for line in prose), prose
+    en = render_plan(plan, "en", "8 pods")
+    assert all(word in en for word in ("egress TCP", "ping pod", "ping node", "transfer"))
+    snapshot = loads_snapshot(dump_snapshot(probed(seed())))
+    matrix = render_matrix(snapshot, "ko", seconds=2.1, timeout=2.0, node_count=4, class_count=3)
+    assert "ping pod" not in matrix and "transfer" not in matrix, matrix

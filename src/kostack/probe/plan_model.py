@@ -112,24 +112,55 @@ class KindInfo:
     target: Literal["service", "external", "pod", "node"]
 
 
+# how each kind is shown (a Msg: English, which JSON keeps, and Korean)
+_LABELS = {
+    "dns-udp": ("DNS/udp", "DNS/udp"),
+    "dns-tcp": ("DNS/tcp", "DNS/tcp"),
+    "api-tcp": ("TCP", "TCP"),
+    "api-tls": ("TLS", "TLS"),
+    "icmp-clusterip": ("ping", "ping"),
+    "egress": ("egress TCP", "외부 TCP"),
+    "pod-http": ("pod->pod HTTP", "Pod->Pod HTTP"),
+    "icmp-pod": ("ping pod", "Pod ping"),
+    "icmp-node": ("ping node", "노드 ping"),
+    "mtu": ("MTU (DF)", "MTU (DF)"),
+    "transfer": ("transfer", "대용량 전송"),
+    "pod-http6": ("pod->pod HTTP (IPv6)", "Pod->Pod HTTP (IPv6)"),
+    "icmp-pod6": ("ping pod (IPv6)", "Pod ping (IPv6)"),
+    "icmp-node6": ("ping node (IPv6)", "노드 ping (IPv6)"),
+    "mtu6": ("MTU (IPv6, unfragmented)", "MTU (IPv6, 조각화 없음)"),
+    "transfer6": ("transfer (IPv6)", "대용량 전송 (IPv6)"),
+}
+register({f"probe.kind.{k}": {"en": en, "ko": ko} for k, (en, ko) in _LABELS.items()})
+
+
+def _kind(
+    kind: str,
+    mechanism: str,
+    protocol: str,
+    target: Literal["service", "external", "pod", "node"],
+) -> KindInfo:
+    return KindInfo(mechanism, protocol, Msg(f"probe.kind.{kind}"), target)
+
+
 KINDS: dict[str, KindInfo] = {
-    "dns-udp": KindInfo("dns", "udp", "DNS/udp", "service"),
-    "dns-tcp": KindInfo("dns", "tcp", "DNS/tcp", "service"),
-    "api-tcp": KindInfo("tcp", "tcp", "TCP", "service"),
-    "api-tls": KindInfo("tls", "tcp", "TLS", "service"),
-    "icmp-clusterip": KindInfo("icmp", "icmp", "ping", "service"),
-    "egress": KindInfo("tcp", "tcp", "egress TCP", "external"),
-    "pod-http": KindInfo("http", "tcp", "pod->pod HTTP", "pod"),
-    "icmp-pod": KindInfo("icmp", "icmp", "ping pod", "pod"),
-    "icmp-node": KindInfo("icmp", "icmp", "ping node", "node"),
-    "mtu": KindInfo("mtu", "icmp", "MTU (DF)", "pod"),
-    "transfer": KindInfo("transfer", "tcp", "transfer", "pod"),
+    "dns-udp": _kind("dns-udp", "dns", "udp", "service"),
+    "dns-tcp": _kind("dns-tcp", "dns", "tcp", "service"),
+    "api-tcp": _kind("api-tcp", "tcp", "tcp", "service"),
+    "api-tls": _kind("api-tls", "tls", "tcp", "service"),
+    "icmp-clusterip": _kind("icmp-clusterip", "icmp", "icmp", "service"),
+    "egress": _kind("egress", "tcp", "tcp", "external"),
+    "pod-http": _kind("pod-http", "http", "tcp", "pod"),
+    "icmp-pod": _kind("icmp-pod", "icmp", "icmp", "pod"),
+    "icmp-node": _kind("icmp-node", "icmp", "icmp", "node"),
+    "mtu": _kind("mtu", "mtu", "icmp", "pod"),
+    "transfer": _kind("transfer", "transfer", "tcp", "pod"),
     # The same between pods over IPv6, in a dual-stack cluster (kind name + "6").
-    "pod-http6": KindInfo("http", "tcp", "pod->pod HTTP (IPv6)", "pod"),
-    "icmp-pod6": KindInfo("icmp", "icmp", "ping pod (IPv6)", "pod"),
-    "icmp-node6": KindInfo("icmp", "icmp", "ping node (IPv6)", "node"),
-    "mtu6": KindInfo("mtu", "icmp", "MTU (IPv6, unfragmented)", "pod"),
-    "transfer6": KindInfo("transfer", "tcp", "transfer (IPv6)", "pod"),
+    "pod-http6": _kind("pod-http6", "http", "tcp", "pod"),
+    "icmp-pod6": _kind("icmp-pod6", "icmp", "icmp", "pod"),
+    "icmp-node6": _kind("icmp-node6", "icmp", "icmp", "node"),
+    "mtu6": _kind("mtu6", "mtu", "icmp", "pod"),
+    "transfer6": _kind("transfer6", "transfer", "tcp", "pod"),
 }
 IPV6_KINDS = {kind: kind + "6" for kind in ("pod-http", "icmp-pod", "icmp-node", "mtu", "transfer")}
 

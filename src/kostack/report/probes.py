@@ -20,7 +20,7 @@ from kostack.analyze.messages import localize as L
 from kostack.model.snapshot import Snapshot
 from kostack.probe.correlate import Comparison, Correlation, correlate, short_outcome
 from kostack.probe.plan import KINDS, Prediction, ProbePlan
-from kostack.report.cells import cells, fit, labelled
+from kostack.report.cells import cells, fit, hang, labelled
 from kostack.report.i18n import t
 from kostack.report.probe_words import observed, verdict_word
 from kostack.report.safe import terminal_safe
@@ -80,7 +80,7 @@ def _phrase(c: Comparison, lang: str) -> str:
     outcome = short_outcome(c.observation)
     if outcome == "timed out":
         outcome = t(lang, "probe.timed_out")
-    return f"{c.label} {_where_from(c)} {outcome}"
+    return f"{L(c.label, lang)} {_where_from(c)} {outcome}"
 
 
 # ---------------------------------------------------------------------------- diagnose
@@ -148,7 +148,7 @@ def probe_section(d: Diagnosis, lang: str, verbose: bool = False) -> list[str]:
         for c in contrast.passing:
             why = L(c.prediction.because, lang)
             lines.append(
-                f"{INDENT * 2}{t(lang, 'probe.works', label=c.label, target=c.observation.target, why=why)}"
+                f"{INDENT * 2}{t(lang, 'probe.works', label=L(c.label, lang), target=c.observation.target, why=why)}"
             )
         for c in contrast.failing:
             via = f"{L(c.prediction.via, lang)}; " if c.prediction.via else ""
@@ -157,7 +157,7 @@ def probe_section(d: Diagnosis, lang: str, verbose: bool = False) -> list[str]:
             if title and title != c.prediction.cause:
                 why += f" ({title})"
             lines.append(
-                f"{INDENT * 2}{t(lang, 'probe.fails', label=c.label, target=c.observation.target, why=why)}"
+                f"{INDENT * 2}{t(lang, 'probe.fails', label=L(c.label, lang), target=c.observation.target, why=why)}"
             )
     lines.extend(_clusterip_lines(corr, lang))
     undecided = corr.by("undecided")
@@ -180,7 +180,13 @@ def mismatch_lines(corr: Correlation, lang: str) -> list[str]:
         o = c.observation
         lines.append(
             f"{INDENT}"
-            + t(lang, "probe.mismatch", label=c.label, source=o.source_node or "?", target=o.target)
+            + t(
+                lang,
+                "probe.mismatch",
+                label=L(c.label, lang),
+                source=o.source_node or "?",
+                target=o.target,
+            )
         )
         lines.append(
             f"{INDENT * 3}{t(lang, 'probe.mismatch_model', prediction=prediction_text(c.prediction, lang))}"
@@ -430,7 +436,7 @@ def _matrix_table(rows: Sequence[MatrixRow], lang: str) -> list[str]:
             [
                 source,
                 L(row.target, lang),
-                KINDS[row.kind].label if row.kind in KINDS else row.kind,
+                L(KINDS[row.kind].label, lang) if row.kind in KINDS else row.kind,
                 f"{row.max_ms / 1000:.2f}s",
                 _result_cell(row, lang),
                 _model_cell(row, lang),
@@ -470,19 +476,18 @@ def matrix_dict(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def render_plan(plan: ProbePlan, lang: str, what: str) -> str:
-    """The dry run: what would be probed from where, with the model's predictions."""
-    lines = [
-        t(
-            lang,
-            "probe.plan",
-            n=len(plan.probes),
-            sources=len(plan.sources),
-            nodes=plan.node_count,
-            classes=plan.class_count,
-            timeout=plan.timeout,
-        ),
-        "",
-    ]
+    """The dry run: what would be probed from where, with the model's predictions (its prose
+    wrapped at 100 cells, the table's rows whole)."""
+    head = t(
+        lang,
+        "probe.plan",
+        n=len(plan.probes),
+        sources=len(plan.sources),
+        nodes=plan.node_count,
+        classes=plan.class_count,
+        timeout=plan.timeout,
+    )
+    lines = [*hang(head), ""]
     grouped: dict[tuple[str, str, str], list[Prediction]] = defaultdict(list)
     nodes: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for p in plan.probes:
@@ -496,13 +501,18 @@ def render_plan(plan: ProbePlan, lang: str, what: str) -> str:
         label = L(source, lang) + (f" [{len(nodes[key])}]" if len(nodes[key]) > 1 else "")
         first = grouped[key][0]
         table.append(
-            [label, L(target, lang), KINDS[kind].label, prediction_text(first, lang, short=True)]
+            [
+                label,
+                L(target, lang),
+                L(KINDS[kind].label, lang),
+                prediction_text(first, lang, short=True),
+            ]
         )
     lines.extend(_table(header, table))
     for note in plan.notes:
-        lines.append(f"{INDENT}{L(note, lang)}")
+        lines.extend(hang(f"{INDENT}{L(note, lang)}"))
     lines.append("")
-    lines.append(t(lang, "probe.dry_run", what=what))
+    lines.extend(hang(t(lang, "probe.dry_run", what=what)))
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
 
