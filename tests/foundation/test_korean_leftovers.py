@@ -469,3 +469,21 @@ def test_collect_into_a_directory_it_cannot_write_is_bad_input() -> None:
     assert (
         str(error.value.message) == "cannot write /proc/kostack-x.json: No such file or directory"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("guard", "--once"), ("watch", "--cycles", "1", "--listen", "127.0.0.1:0")],
+)
+def test_guard_and_watch_say_a_broken_snapshot_in_korean(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    """guard and watch said the loader's English (`line 1 column 2: not valid JSON`, its hint)
+    under --lang ko, where diagnose said it in Korean: one module says it for every command."""
+    bad = tmp_path / "bad.json"
+    bad.write_text("{bad", encoding="utf-8")
+    _code, ko = run(*command, "--snapshot", str(bad), "--lang", "ko")
+    assert "1행 2열: 올바른 JSON이 아닙니다" in flat(ko), ko
+    assert "line 1 column" not in ko and english_lines(ko) == [], ko
+    _code, en = run(*command, "--snapshot", str(bad), "--lang", "en")
+    assert "line 1 column 2: not valid JSON" in flat(en), en

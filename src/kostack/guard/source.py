@@ -39,6 +39,7 @@ from kostack.errors import CollectError, ConfigError, KostackError
 from kostack.gap_words import quoted
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.oserror import reason
+from kostack.snapshot_words import snapshot_said
 
 __all__ = ["FileReader", "LiveReader", "Reader", "Reading"]
 
@@ -109,7 +110,7 @@ class FileReader(Reader):
         try:
             snapshot = load_snapshot(self.path)
         except SnapshotFormatError as exc:
-            raise ConfigError(exc.describe(self.path), exc.hint) from exc
+            raise ConfigError(*snapshot_said(exc, self.path)) from exc
         except OSError as exc:
             raise ConfigError(
                 Msg("guard.err.read", path=self.path, why=reason(exc)), Msg("guard.hint.read")

@@ -46,6 +46,7 @@ from kostack.errors import KostackError
 from kostack.gap_words import Msg, error_of, hint_of
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
 from kostack.model.snapshot import Gap
+from kostack.snapshot_words import snapshot_said
 from kostack.watch.state import SourceStatus
 
 __all__ = ["Collected", "LiveSource", "SnapshotSource", "Source"]
@@ -84,7 +85,7 @@ class SnapshotSource(Source):
         try:
             snapshot = load_snapshot(self.path)
         except SnapshotFormatError as exc:
-            error, hint = exc.describe(self.path), exc.hint
+            error, hint = snapshot_said(exc, self.path)
         except OSError as exc:
             error = f"cannot read {self.path}: {exc.strerror or exc}"
             hint = "check the path given with --snapshot"
