@@ -140,8 +140,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 74,403 -> 74,700: plan files and journals said again in the reader's language (said/told),
 # the live commands' Korean (guard, watch, probe, lab, collect, serve: +~240), wrapping at 100
 # cells for fix plan, fix apply, preflight and release; a fourth consolidation round (dedup4a,
-# dedup4b: -252): 74,639 measured; budget = that + 61.
-SHIPPED_LINES_BUDGET = 74_700
+# dedup4b: -252): 74,639 measured; then the probe kinds and a broken snapshot said in Korean
+# (kostack/snapshot_words.py, shared by the CLI, guard and watch): 74,717 measured; budget = that
+# + 63.
+SHIPPED_LINES_BUDGET = 74_780
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
