@@ -65,11 +65,8 @@ register(
             "ko": "{line}행 {column}열",
         },
         "snapshot.value": {"en": "{text}", "ko": "{text}"},
-        # the loader's own hint for an error it has no key for; Korean says the default
-        "snapshot.hint.given": {
-            "en": "{hint}",
-            "ko": "docs/snapshot.md와 대조해 보거나, `kostack collect -o FILE`로 새로 만드세요.",
-        },
+        # the loader's own hint for an error it has no key for (another language: the default)
+        "snapshot.hint.given": {"en": "{hint}", "ko": "{hint}"},
         "snapshot.hint.default": {
             "en": "Check the file against docs/snapshot.md, or write a fresh one with "
             "`kostack collect -o FILE`.",
@@ -165,6 +162,15 @@ class _Value(Msg):
         return text
 
 
+class _Given(Msg):
+    """The loader's own English hint; in another language, the default hint."""
+
+    def render(self, lang: str) -> str:
+        if lang == "en":
+            return str(self.params["hint"])
+        return Msg("snapshot.hint.default").render(lang)
+
+
 def snapshot_said(err: Any, file: str | Path) -> tuple[str, str]:
     """A SnapshotFormatError as (message, hint), messages that render in any language."""
     what: str
@@ -174,7 +180,7 @@ def snapshot_said(err: Any, file: str | Path) -> tuple[str, str]:
         what = Msg(f"snapshot.what.{err.key}", **params)
         hint: str = Msg(f"snapshot.hint.{err.key}", **err.params)
     else:
-        what, hint = err.what, Msg("snapshot.hint.given", hint=err.hint)
+        what, hint = err.what, _Given("snapshot.hint.given", hint=err.hint)
     if not err.path:
         return Msg("snapshot.file", file=file, what=what), hint
     at_line = re.fullmatch(r"line (\d+) column (\d+)", err.path)

@@ -28,7 +28,7 @@ class SnapshotFormatError(Exception):
     ``what`` says what is wrong, ``path`` where: a JSON path (``$.cluster.nodes[2].name``),
     "line L column C" for JSON that does not parse, or "" when the file itself cannot be
     read. ``hint`` says what to do. ``key`` and ``params`` name the kind of error for a
-    translation (kostack.cli.messages: "snapshot.<key>"); "" is one only English says.
+    translation (kostack.snapshot_words: "snapshot.<key>"); "" is one only English says.
     """
 
     def __init__(
