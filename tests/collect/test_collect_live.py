@@ -341,22 +341,28 @@ class TerminalStream(io.StringIO):
         return True
 
 
-def test_progress_and_summary_only_on_a_terminal(live_seed: LiveSeed, tmp_path: Path) -> None:
-    out, err = io.StringIO(), TerminalStream()
+def _collect_on_a_terminal(live_seed: LiveSeed, target: Path, **environ: str) -> tuple[str, str]:
+    """`kostack collect -o TARGET` with stderr on a terminal: what stderr showed (escapes
+    removed) and its last line, the summary."""
+    err = TerminalStream()
     env = Environment(
-        stdout=out,
+        stdout=io.StringIO(),
         stderr=err,
-        environ=live_seed.environ,
+        environ={**live_seed.environ, **environ},
         stdin_isatty=True,
         stdout_isatty=False,
         stderr_isatty=True,
     )
-    target = tmp_path / "snap.json"
     assert main(["collect", "-o", str(target)], env) == 0
-    # the progress line (kostack.cli.console, cleared when done), then the summary
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err.getvalue())
+    return text, text.rstrip("\n").rsplit("\n", 1)[-1].rsplit("\r", 1)[-1]
+
+
+def test_progress_and_summary_only_on_a_terminal(live_seed: LiveSeed, tmp_path: Path) -> None:
+    target = tmp_path / "snap.json"
+    # the progress line (kostack.cli.console, cleared when done), then the summary
+    text, last = _collect_on_a_terminal(live_seed, target)
     assert "collecting" in text
-    last = text.rstrip("\n").rsplit("\n", 1)[-1].rsplit("\r", 1)[-1]
     assert last.startswith(
         "collected OpenStack project seed (2 networks, 6 ports, 2 security groups)"
     )
@@ -368,20 +374,9 @@ def test_the_korean_summary_counts_nodes_as_every_command_does(
     live_seed: LiveSeed, tmp_path: Path
 ) -> None:
     """The Korean summary said "노드 4개" where guard, watch, lab and diagnose say "노드 4대"."""
-    err = TerminalStream()
-    env = Environment(
-        stdout=io.StringIO(),
-        stderr=err,
-        environ={**live_seed.environ, "KOSTACK_LANG": "ko"},
-        stdin_isatty=True,
-        stdout_isatty=False,
-        stderr_isatty=True,
-    )
     target = tmp_path / "snap.json"
-    assert main(["collect", "-o", str(target)], env) == 0
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err.getvalue())
+    text, last = _collect_on_a_terminal(live_seed, target, KOSTACK_LANG="ko")
     assert "수집 중" in text
-    last = text.rstrip("\n").rsplit("\n", 1)[-1].rsplit("\r", 1)[-1]
     assert last.startswith(
         "OpenStack 프로젝트 seed (네트워크 2개, 포트 6개, 보안 그룹 2개), "
         "클러스터 v1.33.5 (노드 4대, CNI calico) 수집 완료 ("
