@@ -112,55 +112,30 @@ class KindInfo:
     target: Literal["service", "external", "pod", "node"]
 
 
-# how each kind is shown (a Msg: English, which JSON keeps, and Korean)
-_LABELS = {
-    "dns-udp": ("DNS/udp", "DNS/udp"),
-    "dns-tcp": ("DNS/tcp", "DNS/tcp"),
-    "api-tcp": ("TCP", "TCP"),
-    "api-tls": ("TLS", "TLS"),
-    "icmp-clusterip": ("ping", "ping"),
-    "egress": ("egress TCP", "외부 TCP"),
-    "pod-http": ("pod->pod HTTP", "Pod->Pod HTTP"),
-    "icmp-pod": ("ping pod", "Pod ping"),
-    "icmp-node": ("ping node", "노드 ping"),
-    "mtu": ("MTU (DF)", "MTU (DF)"),
-    "transfer": ("transfer", "대용량 전송"),
-    "pod-http6": ("pod->pod HTTP (IPv6)", "Pod->Pod HTTP (IPv6)"),
-    "icmp-pod6": ("ping pod (IPv6)", "Pod ping (IPv6)"),
-    "icmp-node6": ("ping node (IPv6)", "노드 ping (IPv6)"),
-    "mtu6": ("MTU (IPv6, unfragmented)", "MTU (IPv6, 조각화 없음)"),
-    "transfer6": ("transfer (IPv6)", "대용량 전송 (IPv6)"),
+# kind: the agent's mechanism, the protocol, the target, and how it is shown (English, which
+# JSON keeps, and Korean); the IPv6 kinds are the same between pods in a dual-stack cluster
+_KINDS: dict[str, tuple[str, str, Literal["service", "external", "pod", "node"], str, str]] = {
+    "dns-udp": ("dns", "udp", "service", "DNS/udp", "DNS/udp"),
+    "dns-tcp": ("dns", "tcp", "service", "DNS/tcp", "DNS/tcp"),
+    "api-tcp": ("tcp", "tcp", "service", "TCP", "TCP"),
+    "api-tls": ("tls", "tcp", "service", "TLS", "TLS"),
+    "icmp-clusterip": ("icmp", "icmp", "service", "ping", "ping"),
+    "egress": ("tcp", "tcp", "external", "egress TCP", "외부 TCP"),
+    "pod-http": ("http", "tcp", "pod", "pod->pod HTTP", "Pod->Pod HTTP"),
+    "icmp-pod": ("icmp", "icmp", "pod", "ping pod", "Pod ping"),
+    "icmp-node": ("icmp", "icmp", "node", "ping node", "노드 ping"),
+    "mtu": ("mtu", "icmp", "pod", "MTU (DF)", "MTU (DF)"),
+    "transfer": ("transfer", "tcp", "pod", "transfer", "대용량 전송"),
+    "pod-http6": ("http", "tcp", "pod", "pod->pod HTTP (IPv6)", "Pod->Pod HTTP (IPv6)"),
+    "icmp-pod6": ("icmp", "icmp", "pod", "ping pod (IPv6)", "Pod ping (IPv6)"),
+    "icmp-node6": ("icmp", "icmp", "node", "ping node (IPv6)", "노드 ping (IPv6)"),
+    "mtu6": ("mtu", "icmp", "pod", "MTU (IPv6, unfragmented)", "MTU (IPv6, 조각화 없음)"),
+    "transfer6": ("transfer", "tcp", "pod", "transfer (IPv6)", "대용량 전송 (IPv6)"),
 }
-register({f"probe.kind.{k}": {"en": en, "ko": ko} for k, (en, ko) in _LABELS.items()})
-
-
-def _kind(
-    kind: str,
-    mechanism: str,
-    protocol: str,
-    target: Literal["service", "external", "pod", "node"],
-) -> KindInfo:
-    return KindInfo(mechanism, protocol, Msg(f"probe.kind.{kind}"), target)
-
-
+register({f"probe.kind.{k}": {"en": v[3], "ko": v[4]} for k, v in _KINDS.items()})
 KINDS: dict[str, KindInfo] = {
-    "dns-udp": _kind("dns-udp", "dns", "udp", "service"),
-    "dns-tcp": _kind("dns-tcp", "dns", "tcp", "service"),
-    "api-tcp": _kind("api-tcp", "tcp", "tcp", "service"),
-    "api-tls": _kind("api-tls", "tls", "tcp", "service"),
-    "icmp-clusterip": _kind("icmp-clusterip", "icmp", "icmp", "service"),
-    "egress": _kind("egress", "tcp", "tcp", "external"),
-    "pod-http": _kind("pod-http", "http", "tcp", "pod"),
-    "icmp-pod": _kind("icmp-pod", "icmp", "icmp", "pod"),
-    "icmp-node": _kind("icmp-node", "icmp", "icmp", "node"),
-    "mtu": _kind("mtu", "mtu", "icmp", "pod"),
-    "transfer": _kind("transfer", "transfer", "tcp", "pod"),
-    # The same between pods over IPv6, in a dual-stack cluster (kind name + "6").
-    "pod-http6": _kind("pod-http6", "http", "tcp", "pod"),
-    "icmp-pod6": _kind("icmp-pod6", "icmp", "icmp", "pod"),
-    "icmp-node6": _kind("icmp-node6", "icmp", "icmp", "node"),
-    "mtu6": _kind("mtu6", "mtu", "icmp", "pod"),
-    "transfer6": _kind("transfer6", "transfer", "tcp", "pod"),
+    kind: KindInfo(mechanism, protocol, Msg(f"probe.kind.{kind}"), target)
+    for kind, (mechanism, protocol, target, _en, _ko) in _KINDS.items()
 }
 IPV6_KINDS = {kind: kind + "6" for kind in ("pod-http", "icmp-pod", "icmp-node", "mtu", "transfer")}
 
