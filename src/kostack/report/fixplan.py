@@ -188,12 +188,13 @@ def _laid_out(line: str) -> list[str]:
     its words, anything else with a hanging indent (a command stays whole: `cells.wrap`)."""
     if cells(line) <= WIDTH:
         return [line]
-    labelled = _LABELLED.match(line) or _ACTION.match(line)
-    if labelled is None:
-        return hang(line)
-    first, text = labelled.groups()
-    column = cells(first) if _LABELLED.match(line) else 5
-    return wrap(text, " " * column, first=first)
+    if labelled := _LABELLED.match(line):
+        first, text = labelled.groups()
+        return wrap(text, " " * cells(first), first=first)
+    if action := _ACTION.match(line):
+        first, text = action.groups()
+        return wrap(text, " " * 5, first=first)
+    return hang(line)
 
 
 # --------------------------------------------------------------------------- script
