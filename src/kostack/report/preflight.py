@@ -121,10 +121,9 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
     """The node ports, router routes, pod MTU, notes and what still breaks."""
     spec = result.spec
     out = [t(lang, "ports", group=spec.group_name)]
+    ips_of = {id(p): ", ".join(ip for ip, _, _ in p.fixed_ips) or p.ip for p in result.ports}
     name_w = max([12, *(cells(p.node) for p in result.ports)])
-    ip_w = max(
-        [15, *(cells(", ".join(ip for ip, _, _ in p.fixed_ips) or p.ip) for p in result.ports)]
-    )
+    ip_w = max([15, *(cells(ips) for ips in ips_of.values())])
     for port in result.ports:
         pairs = ", ".join(
             t(lang, "service_pair", cidr=p) if p in port.not_for_traffic else p for p in port.pairs
@@ -133,8 +132,7 @@ def _text_ports(result: PreflightResult, lang: str) -> list[str]:
             t(lang, "existing_port", id=port.existing.id) if port.existing else t(lang, "new_port")
         )
         needs = t(lang, "pairs", pairs=pairs) if pairs else t(lang, "no_pairs")
-        ips = ", ".join(ip for ip, _, _ in port.fixed_ips) or port.ip
-        row = f"    {pad(port.node, name_w)} {pad(ips, ip_w)} "
+        row = f"    {pad(port.node, name_w)} {pad(ips_of[id(port)], ip_w)} "
         out.extend(wrap(f"{what}; {needs}", " " * cells(row), first=row))  # under its column
     if result.routes:
         out.append(t(lang, "routes"))
