@@ -108,7 +108,8 @@ _SPELLED: Final = frozenset({"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp",
 def _word_final(lower: str) -> str:
     """The final consonant of an English word as Korean writes it: l, m, n (커널, 시스템, 뉴트론),
     and after a silent e (존, 네임, 롤); b and a short vowel's p (랩, 웹, 업, 그룹); a short
-    vowel's t (셋, 넷, 시크릿, 버킷). Anything else ends in a vowel (포트, 호스트, 파드, 로그)."""
+    vowel's t (셋, 넷, 시크릿, 버킷), -out (아웃) and type (타입). Anything else ends in a vowel
+    (포트, 호스트, 파드, 로그, 파이프)."""
     last = lower[-1]
     if lower in _SPELLED:
         return _ACRONYM_FINAL.get(last.upper(), "")
@@ -123,6 +124,10 @@ def _word_final(lower: str) -> str:
         return "ㅂ"  # up 업, group 그룹, app 앱
     if last == "t" and before in _VOWEL_LETTERS and lower[-3:-2] not in _VOWEL_LETTERS:
         return "ㅅ"  # set 셋, secret 시크릿 (not a long vowel's: boot 부트, wait 웨이트)
+    if lower.endswith("out"):
+        return "ㅅ"  # out 아웃, timeout 타임아웃, rollout 롤아웃
+    if lower.endswith("type"):
+        return "ㅂ"  # type 타입 (other -pe words end in a vowel: pipe 파이프, scope 스코프)
     return ""
 
 

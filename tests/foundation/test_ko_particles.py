@@ -131,6 +131,11 @@ def test_the_report_markup_path_takes_the_spec_too() -> None:
         ("port", "이/가", "port가"),  # 포트
         ("host", "을/를", "host를"),  # 호스트
         ("boot", "을/를", "boot를"),  # 부트
+        ("timeout", "이/가", "timeout이"),  # 타임아웃
+        ("out", "으로/로", "out으로"),  # 아웃
+        ("type", "은/는", "type은"),  # 타입
+        ("pipe", "을/를", "pipe를"),  # 파이프
+        ("scope", "이/가", "scope가"),  # 스코프
         ("Pod", "을/를", "Pod를"),  # 파드
         ("shop/web", "은/는", "shop/web은"),  # 웹
         ("ipip", "을/를", "ipip를"),  # a protocol, letter by letter: 아이피아이피
