@@ -221,17 +221,35 @@ def cluster_resource(ctx: CheckContext) -> Resource:
     return Resource("cluster", name, name)
 
 
-def cluster_finding(
-    ctx: CheckContext,
-    check_id: str,
-    status: Status,
-    severity: Severity,
-    message: str,
-    evidence: tuple[str, ...] = (),
-    remedies: tuple[Remedy, ...] = (),
-    **fields: Any,
-) -> Finding:
-    """A finding about the whole cluster (the resource most network checks report on)."""
-    return Finding(
-        check_id, status, severity, cluster_resource(ctx), message, evidence, remedies, **fields
-    )
+@dataclass(frozen=True)
+class Says:
+    """One check's id and severity, bound once: every finding the check makes carries both."""
+
+    check_id: str
+    severity: Severity
+
+    def finding(
+        self,
+        status: Status,
+        resource: Resource,
+        message: str,
+        evidence: tuple[str, ...] = (),
+        remedies: tuple[Remedy, ...] = (),
+        **fields: Any,
+    ) -> Finding:
+        """A finding of this check on ``resource``."""
+        return Finding(
+            self.check_id, status, self.severity, resource, message, evidence, remedies, **fields
+        )
+
+    def cluster(
+        self,
+        ctx: CheckContext,
+        status: Status,
+        message: str,
+        evidence: tuple[str, ...] = (),
+        remedies: tuple[Remedy, ...] = (),
+        **fields: Any,
+    ) -> Finding:
+        """A finding about the whole cluster (the resource most network checks report on)."""
+        return self.finding(status, cluster_resource(ctx), message, evidence, remedies, **fields)
