@@ -212,15 +212,6 @@ def view_ports(ctx: CheckContext, views: Sequence[NodeView]) -> tuple[Resource, 
     return tuple(port_resource(ctx, v.port, v.name) for v in views if v.port is not None)
 
 
-def cluster_resource(ctx: CheckContext) -> Resource:
-    name = (
-        ctx.snapshot.cluster.name
-        if ctx.snapshot.cluster and ctx.snapshot.cluster.name
-        else "cluster"
-    )
-    return Resource("cluster", name, name)
-
-
 @dataclass(frozen=True)
 class Says:
     """One check's id and severity, bound once: every finding the check makes carries both."""
@@ -252,4 +243,7 @@ class Says:
         **fields: Any,
     ) -> Finding:
         """A finding about the whole cluster (the resource most network checks report on)."""
-        return self.finding(status, cluster_resource(ctx), message, evidence, remedies, **fields)
+        cluster = ctx.snapshot.cluster
+        name = cluster.name if cluster and cluster.name else "cluster"
+        where = Resource("cluster", name, name)
+        return self.finding(status, where, message, evidence, remedies, **fields)

@@ -11,13 +11,7 @@ NotDestIPSet(all-hosts-net)).
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import (
-    CheckContext,
-    Says,
-    cluster_resource,
-    view_ports,
-    when_collected,
-)
+from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import host_excluded
@@ -75,10 +69,9 @@ register(
 
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    res = cluster_resource(ctx)
     cl = ctx.snapshot.cluster
     if cl is None or cl.cni.type != "calico" or cl.cni.calico is None:
-        return [SAY.finding(Status.NOT_APPLICABLE, res, Msg(f"{ID}.na-cni"))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-cni"))]
     pools = ctx.topo.calico_pools
     nat = any(
         (p.nat_outgoing if p.nat_outgoing is not None else ctx.topo.world.masquerade)
@@ -86,9 +79,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         if not p.disabled
     )
     if not nat:
-        return [SAY.finding(Status.NOT_APPLICABLE, res, Msg(f"{ID}.na-nat"))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-nat"))]
     if not host_excluded(ctx.topo):
-        return [SAY.finding(Status.NOT_APPLICABLE, res, Msg(f"{ID}.na-pools-only"))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-pools-only"))]
     pods = {e.name: e.ip for e in ctx.flows.pods}
     no_port: list[NodeView] = []
     denied: list[NodeView] = []
@@ -106,9 +99,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     if denied:
         targets = ctx.topo.pod_cidrs
         out.append(
-            SAY.finding(
+            SAY.cluster(
+                ctx,
                 Status.FAIL,
-                res,
                 Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in denied])),
                 (
                     "felixconfiguration default natOutgoingExclusions=IPPoolsAndHostIPs",
@@ -133,4 +126,4 @@ def run(ctx: CheckContext) -> list[Finding]:
                 key=("denied", tuple(v.name for v in denied)),
             )
         )
-    return out or [SAY.finding(Status.PASS, res, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]
+    return out or [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]
