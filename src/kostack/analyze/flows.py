@@ -9,7 +9,7 @@ term per pair of classes that truly differ, never per node pair.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cached_property
 
 from kostack.analyze.engine.cases import World, worlds
@@ -42,17 +42,6 @@ def first_pods(pods: Iterable[Pod]) -> dict[str, Pod]:
     return out
 
 
-def pod_endpoint(by_node: Mapping[str, Pod], view: NodeView) -> Endpoint | None:
-    """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
-    pod = by_node.get(view.name)
-    if pod is not None and pod.ip is not None:
-        return Endpoint("pod", pod_label(pod.namespace, pod.name, pod.ip), pod.ip, view.name)
-    if not view.blocks:
-        return None
-    ip = first_host(view.blocks[0])
-    return Endpoint("pod", pod_on_label(view.name, ip), ip, view.name)
-
-
 class PodsOnNodes:
     """A representative pod on each node, for the flows from and to pods (over ``topo``)."""
 
@@ -62,9 +51,19 @@ class PodsOnNodes:
     def _pods_by_node(self) -> dict[str, Pod]:
         return first_pods(self.topo.pods)
 
-    def pod_on(self, view: NodeView) -> Endpoint | None:
-        """A pod on ``view``: a real one when the snapshot has one, else an address in its block."""
-        return pod_endpoint(self._pods_by_node, view)
+    def pod_on(self, view: NodeView, version: int | None = None) -> Endpoint | None:
+        """A pod on ``view``: a real one when the snapshot has one, else an address in its block;
+        by its address of family ``version`` (None: the pod's primary one, the first block)."""
+        pod = self._pods_by_node.get(view.name)
+        # the primary address comes first (model/snapshot.py Pod.addresses)
+        ip = next((a for a in pod.addresses if version in (None, a.version)), None) if pod else None
+        if pod is not None and ip is not None:
+            return Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, view.name)
+        block = next((b for b in view.blocks if version in (None, b.version)), None)
+        if block is None:
+            return None
+        ip = first_host(block)
+        return Endpoint("pod", pod_on_label(view.name, ip), ip, view.name)
 
 
 class ClusterFlows(PodsOnNodes):
@@ -81,9 +80,13 @@ class ClusterFlows(PodsOnNodes):
 
     @cached_property
     def pods(self) -> list[End]:
+        return self._pods(None)
+
+    def _pods(self, version: int | None) -> list[End]:
+        """A pod on every node that has one, by its address of ``version`` (None: the primary)."""
         out = []
         for v in self.topo.node_views.values():
-            ep = self.pod_on(v)
+            ep = self.pod_on(v, version)
             if ep is not None and ep.ip is not None:
                 out.append(End(v, ep, ep.ip))
         return out
@@ -103,20 +106,7 @@ class ClusterFlows(PodsOnNodes):
             return self.pods
         cache: dict[int, list[End]] = self.__dict__.setdefault("_pods_of", {})
         if version not in cache:
-            out = []
-            for v in self.topo.node_views.values():
-                pod = self._pods_by_node.get(v.name)
-                ip = next((a for a in pod.addresses if a.version == version), None) if pod else None
-                if pod is not None and ip is not None:
-                    ep = Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, v.name)
-                else:
-                    block = next((b for b in v.blocks if b.version == version), None)
-                    if block is None:
-                        continue
-                    ip = first_host(block)
-                    ep = Endpoint("pod", pod_on_label(v.name, ip), ip, v.name)
-                out.append(End(v, ep, ip))
-            cache[version] = out
+            cache[version] = self._pods(version)
         return cache[version]
 
     def outside_of(self, version: int) -> IPAddress:

@@ -60,18 +60,9 @@ def shared_group(topo: Topology, ports: list[Port]) -> SecurityGroup | None:
     return (non_default or groups)[0]
 
 
-def pair_remedy(
-    port: Port, node: str, cidr: IPNetwork, reason: str, cause: str, note: str = ""
-) -> Remedy:
+def pair_remedy(port: Port, node: str, cidr: IPNetwork, reason: str, cause: str) -> Remedy:
     return Remedy(
-        "add-allowed-pair",
-        "port",
-        port.id,
-        node,
-        (("ip_address", str(cidr)),),
-        reason,
-        cause,
-        note,
+        "add-allowed-pair", "port", port.id, node, (("ip_address", str(cidr)),), reason, cause
     )
 
 
@@ -86,13 +77,12 @@ def rule_remedy(
     reason: str,
     cause: str,
     description: str = "",
-    direction: str = "ingress",
     ethertype: str | None = None,
 ) -> Remedy:
     """``ethertype``: IPv4 or IPv6; None: the remote prefix's family (IPv4 without one)."""
     if ethertype is None:
         ethertype = "IPv6" if remote_prefix and ":" in remote_prefix else "IPv4"
-    params: list[tuple[str, str]] = [("direction", direction), ("ethertype", ethertype)]
+    params: list[tuple[str, str]] = [("direction", "ingress"), ("ethertype", ethertype)]
     if protocol:
         params.append(("protocol", protocol))
     if port is not None:

@@ -161,34 +161,24 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
     check = Cmd(
         command(("kostack", "release", "check"), (tr.name,), ("--namespace", tr.namespace, "-v"))
     )
-    if advice.plan is None:
+
+    def check_only(title: str, why: Marked) -> CommandGroup:
+        """No plan to run: only the check, and why (then how it would be proven)."""
         return CommandGroup(
-            t(lang, "rep.recovery.left_title", n=n, release=label),
+            t(lang, title, n=n, release=label),
             (Command(check.render(), t(lang, "rep.recovery.check")),),
-            join(
-                " ",
-                [
-                    t(
-                        lang,
-                        "rep.recovery.left_behind",
-                        release=release,
-                        newer=advice.left_behind_for,
-                    ),
-                    t(lang, "rep.recovery.proof"),
-                ],
-            ),
+            join(" ", [why, t(lang, "rep.recovery.proof")]),
+        )
+
+    if advice.plan is None:
+        return check_only(
+            "rep.recovery.left_title",
+            t(lang, "rep.recovery.left_behind", release=release, newer=advice.left_behind_for),
         )
     plan = advice.plan
     if not advice.actionable:
         reasons = join("; ", [localize(b, lang) for b in advice.blockers])
-        return CommandGroup(
-            t(lang, "rep.recovery.title", n=n, release=label),
-            (Command(check.render(), t(lang, "rep.recovery.check")),),
-            join(
-                " ",
-                [t(lang, "rep.recovery.blocked", reasons=reasons), t(lang, "rep.recovery.proof")],
-            ),
-        )
+        return check_only("rep.recovery.title", t(lang, "rep.recovery.blocked", reasons=reasons))
     commands: list[Command] = []
     save = advice.save_values()
     if save is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from kostack.analyze.checks.base import CheckContext, cluster_finding
+from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.pod_overlap import PodOverlap
@@ -125,6 +125,6 @@ def pod_overlap_finding(
         else:
             message = Msg(f"{ID}.pod-latent", **common)
             severity = Severity.MEDIUM
-    return cluster_finding(
-        ctx, ID, Status.FAIL, severity, message, tuple(evidence), cause=cause, counts=counts
+    return Says(ID, severity).cluster(
+        ctx, Status.FAIL, message, tuple(evidence), cause=cause, counts=counts
     )

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.checks._facts import FactView, evidence_of, flow_line, hop_text, nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding
+from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.types import Hop
-from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.findings import Finding, Resource, Status
 from kostack.analyze.messages import Msg
 from kostack.model.snapshot import Service
 
 
 def service_findings(
     ctx: CheckContext,
-    check_id: str,
-    severity: Severity,
+    say: Says,
     svc: Service | None,
     checks: tuple[tuple[str, int], ...],
     service: Resource,
@@ -23,19 +22,18 @@ def service_findings(
 ) -> list[Finding]:
     """Findings for pods on every node -> ``svc`` on each (protocol, port) of ``checks``.
 
-    Messages `<check_id>.fail|.unknown|.pass|.no-service`; fail/unknown get
+    Messages `<say.check_id>.fail|.unknown|.pass|.no-service`; fail/unknown get
     {what, nodes, n, total, lost, why}. Long because the kube-proxy answer and the
     per-endpoint facts are two shapes of one finding.
     """
+    check_id = say.check_id
     if svc is None or svc.cluster_ip is None:
-        return [
-            cluster_finding(ctx, check_id, Status.UNKNOWN, severity, Msg(f"{check_id}.no-service"))
-        ]
+        return [say.cluster(ctx, Status.UNKNOWN, Msg(f"{check_id}.no-service"))]
 
     def broken(status: Status, hop: Hop, params: dict[str, object], **fields: Any) -> Finding:
         kind = "unknown" if status == Status.UNKNOWN else "fail"
         message = Msg(f"{check_id}.{kind}", **params, why=hop_text(hop))
-        return Finding(check_id, status, severity, service, message, evidence_of(hop), **fields)
+        return say.finding(status, service, message, evidence_of(hop), **fields)
 
     out: list[Finding] = []
     # the primary ClusterIP, then each other family's (a dual-stack Service: its pods of that
@@ -101,6 +99,4 @@ def service_findings(
                     | ({"cluster_ip": str(cluster_ip)} if cluster_ip is not None else {}),
                 )
             )
-    return out or [
-        Finding(check_id, Status.PASS, severity, service, Msg(f"{check_id}.pass", **pass_params))
-    ]
+    return out or [say.finding(Status.PASS, service, Msg(f"{check_id}.pass", **pass_params))]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
-from kostack.analyze.checks.base import CheckContext, cluster_finding, cluster_resource
+from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.families import FamilyResult
-from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import cluster_group, rule_remedy
 from kostack.analyze.topology import NodeView, protocol_label, protocol_number
@@ -138,8 +138,7 @@ def rule_remedies(
 
 def node_traffic_findings(
     ctx: CheckContext,
-    check_id: str,
-    severity: Severity,
+    say: Says,
     what: str,
     protocol: str,
     port: int | None,
@@ -159,12 +158,8 @@ def node_traffic_findings(
         if result.total == 0:
             return []
         return [
-            cluster_finding(
-                ctx,
-                check_id,
-                Status.PASS,
-                severity,
-                Msg("sg.pass", what=what, label=label, total=result.total),
+            say.cluster(
+                ctx, Status.PASS, Msg("sg.pass", what=what, label=label, total=result.total)
             )
         ]
     out: list[Finding] = []
@@ -198,11 +193,9 @@ def node_traffic_findings(
                     family=family,
                 )
         out.append(
-            cluster_finding(
+            say.cluster(
                 ctx,
-                check_id,
                 fv.status,
-                severity,
                 message,
                 (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
                 remedies,
@@ -236,28 +229,23 @@ def calico_of(ctx: CheckContext) -> Calico | None:
 
 def calico_feature_findings(
     ctx: CheckContext,
-    check_id: str,
-    severity: Severity,
+    say: Says,
     enabled: bool | None,
     port: int,
     cause: str = "sg-node",
 ) -> list[Finding]:
     """Node traffic on ``port`` that a Calico feature (BGP, Typha) needs when it is on.
 
-    Messages come from ``<check_id>.not-calico|.unknown|.off|.what``. A
+    Messages come from ``<say.check_id>.not-calico|.unknown|.off|.what``. A
     feature whose state was not collected but can be enumerated is judged in
     the world's case (engine/cases.py).
     """
     cl = ctx.snapshot.cluster
-    res = cluster_resource(ctx)
+    check_id = say.check_id
     if cl is None or cl.cni.type != "calico":
-        return [
-            Finding(check_id, Status.NOT_APPLICABLE, severity, res, Msg(f"{check_id}.not-calico"))
-        ]
+        return [say.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{check_id}.not-calico"))]
     if enabled is None:
-        return [Finding(check_id, Status.UNKNOWN, severity, res, Msg(f"{check_id}.unknown"))]
+        return [say.cluster(ctx, Status.UNKNOWN, Msg(f"{check_id}.unknown"))]
     if not enabled:
-        return [Finding(check_id, Status.NOT_APPLICABLE, severity, res, Msg(f"{check_id}.off"))]
-    return node_traffic_findings(
-        ctx, check_id, severity, Msg(f"{check_id}.what"), "tcp", port, "all", cause
-    )
+        return [say.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{check_id}.off"))]
+    return node_traffic_findings(ctx, say, Msg(f"{check_id}.what"), "tcp", port, "all", cause)

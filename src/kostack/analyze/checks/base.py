@@ -212,26 +212,38 @@ def view_ports(ctx: CheckContext, views: Sequence[NodeView]) -> tuple[Resource, 
     return tuple(port_resource(ctx, v.port, v.name) for v in views if v.port is not None)
 
 
-def cluster_resource(ctx: CheckContext) -> Resource:
-    name = (
-        ctx.snapshot.cluster.name
-        if ctx.snapshot.cluster and ctx.snapshot.cluster.name
-        else "cluster"
-    )
-    return Resource("cluster", name, name)
+@dataclass(frozen=True)
+class Says:
+    """One check's id and severity, bound once: every finding the check makes carries both."""
 
+    check_id: str
+    severity: Severity
 
-def cluster_finding(
-    ctx: CheckContext,
-    check_id: str,
-    status: Status,
-    severity: Severity,
-    message: str,
-    evidence: tuple[str, ...] = (),
-    remedies: tuple[Remedy, ...] = (),
-    **fields: Any,
-) -> Finding:
-    """A finding about the whole cluster (the resource most network checks report on)."""
-    return Finding(
-        check_id, status, severity, cluster_resource(ctx), message, evidence, remedies, **fields
-    )
+    def finding(
+        self,
+        status: Status,
+        resource: Resource,
+        message: str,
+        evidence: tuple[str, ...] = (),
+        remedies: tuple[Remedy, ...] = (),
+        **fields: Any,
+    ) -> Finding:
+        """A finding of this check on ``resource``."""
+        return Finding(
+            self.check_id, status, self.severity, resource, message, evidence, remedies, **fields
+        )
+
+    def cluster(
+        self,
+        ctx: CheckContext,
+        status: Status,
+        message: str,
+        evidence: tuple[str, ...] = (),
+        remedies: tuple[Remedy, ...] = (),
+        **fields: Any,
+    ) -> Finding:
+        """A finding about the whole cluster (the resource most network checks report on)."""
+        cluster = ctx.snapshot.cluster
+        name = cluster.name if cluster and cluster.name else "cluster"
+        where = Resource("cluster", name, name)
+        return self.finding(status, where, message, evidence, remedies, **fields)

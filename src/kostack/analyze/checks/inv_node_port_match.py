@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding, node_resource, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, node_resource, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
 ID = "inv-node-port-match"
 TITLE = "Every Kubernetes node is matched to its Neutron port"
 SEVERITY = Severity.MEDIUM
+SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 
 register(
@@ -32,17 +33,11 @@ register(
 def run(ctx: CheckContext) -> list[Finding]:
     unmatched = [v for v in ctx.topo.node_views.values() if v.port is None]
     if not unmatched:
-        return [
-            cluster_finding(
-                ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=len(ctx.topo.node_views))
-            )
-        ]
+        return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]
     first = unmatched[0]
     return [
-        Finding(
-            ID,
+        SAY.finding(
             Status.FAIL,
-            SEVERITY,
             node_resource(first),
             Msg(
                 f"{ID}.fail",

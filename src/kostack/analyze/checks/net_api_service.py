@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity
 from kostack.analyze.messages import register
 
 ID = "net-api-service"
 TITLE = "Pods on every node reach the Kubernetes API through the `kubernetes` service"
 SEVERITY = Severity.HIGH
+SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.services", "cluster.cni")
 
 register(
@@ -42,4 +43,4 @@ register(
 def run(ctx: CheckContext) -> list[Finding]:
     svc = ctx.topo.services.get(("default", "kubernetes"))
     service = Resource("service", "default/kubernetes", "kubernetes", "default")
-    return service_findings(ctx, ID, SEVERITY, svc, (("tcp", 443),), service)
+    return service_findings(ctx, SAY, svc, (("tcp", 443),), service)

@@ -11,7 +11,7 @@ NotDestIPSet(all-hosts-net)).
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_resource, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import host_excluded
@@ -24,6 +24,7 @@ from kostack.analyze.topology import NodeView
 ID = "net-calico-host-nat"
 TITLE = "Node ports pass pod sources when Calico does not masquerade traffic to other hosts"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 
 register(
@@ -68,10 +69,9 @@ register(
 
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    res = cluster_resource(ctx)
     cl = ctx.snapshot.cluster
     if cl is None or cl.cni.type != "calico" or cl.cni.calico is None:
-        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, res, Msg(f"{ID}.na-cni"))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-cni"))]
     pools = ctx.topo.calico_pools
     nat = any(
         (p.nat_outgoing if p.nat_outgoing is not None else ctx.topo.world.masquerade)
@@ -79,9 +79,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         if not p.disabled
     )
     if not nat:
-        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, res, Msg(f"{ID}.na-nat"))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-nat"))]
     if not host_excluded(ctx.topo):
-        return [Finding(ID, Status.NOT_APPLICABLE, SEVERITY, res, Msg(f"{ID}.na-pools-only"))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-pools-only"))]
     pods = {e.name: e.ip for e in ctx.flows.pods}
     no_port: list[NodeView] = []
     denied: list[NodeView] = []
@@ -95,15 +95,13 @@ def run(ctx: CheckContext) -> list[Finding]:
             denied.append(view)
     out: list[Finding] = []
     if no_port:
-        out.append(no_port_finding(ID, SEVERITY, no_port))
+        out.append(no_port_finding(SAY, no_port))
     if denied:
         targets = ctx.topo.pod_cidrs
         out.append(
-            Finding(
-                ID,
+            SAY.cluster(
+                ctx,
                 Status.FAIL,
-                SEVERITY,
-                res,
                 Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in denied])),
                 (
                     "felixconfiguration default natOutgoingExclusions=IPPoolsAndHostIPs",
@@ -128,6 +126,4 @@ def run(ctx: CheckContext) -> list[Finding]:
                 key=("denied", tuple(v.name for v in denied)),
             )
         )
-    return out or [
-        Finding(ID, Status.PASS, SEVERITY, res, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))
-    ]
+    return out or [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]

@@ -14,7 +14,7 @@ rest.
 from __future__ import annotations
 
 from kostack.analyze.checks._cidr_overlap_pod import pod_overlap_finding, verdict_of
-from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.cidr_sweep import PodOverlapSet, Range, overlapping_groups, pod_overlap_sets
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -25,6 +25,7 @@ __all__ = ["ID", "MAX_NAMED", "Range", "overlapping_groups", "run"]
 ID = "net-cidr-overlap"
 TITLE = "Pod, service and OpenStack subnet CIDRs do not overlap"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.pod_cidrs", "cluster.service_cidrs", "openstack.subnets")
 MAX_NAMED = 8  # ranges named in one finding's message and evidence; the rest are counted
 
@@ -82,11 +83,9 @@ def _ranges(ctx: CheckContext) -> list[Range]:
 def group_finding(ctx: CheckContext, group: tuple[Range, ...]) -> Finding:
     """One FAIL for a group of overlapping ranges, naming at most MAX_NAMED of them."""
     lead, others = group[0], group[1:]
-    return cluster_finding(
+    return SAY.cluster(
         ctx,
-        ID,
         Status.FAIL,
-        SEVERITY,
         Msg(f"{ID}.fail", a=label(lead), b=named(others[: MAX_NAMED - 1], len(others))),
         _evidence(group, len(group)),
         cause="cidr-overlap",
@@ -139,11 +138,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     for s in pod_overlap_sets(ranges, MAX_NAMED):
         out += pod_findings(ctx, judge, s)
     return out or [
-        cluster_finding(
+        SAY.cluster(
             ctx,
-            ID,
             Status.PASS,
-            SEVERITY,
             Msg(
                 f"{ID}.pass",
                 pod=", ".join(str(c) for c in ctx.topo.pod_cidrs),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Resource, Severity
 from kostack.analyze.messages import register
 
 ID = "net-dns"
 TITLE = "Pods on every node reach the cluster DNS service"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.services", "cluster.cni")
 
 register(
@@ -42,4 +43,4 @@ def run(ctx: CheckContext) -> list[Finding]:
     svc = ctx.topo.dns_service
     service = Resource("service", "kube-system/kube-dns", "kube-dns", "kube-system")
     n = sum(1 for e in (svc.endpoints or ()) if e.ready) if svc is not None else 0
-    return service_findings(ctx, ID, SEVERITY, svc, (("udp", 53), ("tcp", 53)), service, n=n)
+    return service_findings(ctx, SAY, svc, (("udp", 53), ("tcp", 53)), service, n=n)

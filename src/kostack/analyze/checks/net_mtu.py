@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from kostack.analyze.checks.base import CheckContext, cluster_resource, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
@@ -14,6 +14,7 @@ from kostack.shell import chain, comment, render
 ID = "net-mtu"
 TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
 SEVERITY = Severity.HIGH
+SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
 
 register(
@@ -82,7 +83,6 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     """Judge each group of nodes that share a network and a pod MTU (see analyze.mtu)."""
-    res = cluster_resource(ctx)
     groups: dict[tuple[str, int | None, int | None, str, str], list[str]] = defaultdict(list)
     for view in ctx.topo.node_views.values():
         network = ctx.topo.network_of(view)
@@ -92,21 +92,19 @@ def run(ctx: CheckContext) -> list[Finding]:
         key = (network.name or network.id, got.pod_mtu, got.network_mtu, got.source, got.unknown)
         groups[key].append(view.name)
     if not groups:
-        return [Finding(ID, Status.UNKNOWN, SEVERITY, res, Msg(f"{ID}.no-networks"))]
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.no-networks"))]
     overhead, kind = needed_overhead(ctx)
     out: list[Finding] = []
     for (names, mtu, net_mtu, source, why), nodes in sorted(groups.items(), key=str):
         if net_mtu is None:
-            out.append(Finding(ID, Status.UNKNOWN, SEVERITY, res, Msg(f"{ID}.no-net-mtu")))
+            out.append(SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.no-net-mtu")))
             continue
         if mtu is None:
             shown = ", ".join(nodes[:4]) + (f" (+{len(nodes) - 4})" if len(nodes) > 4 else "")
             out.append(
-                Finding(
-                    ID,
+                SAY.cluster(
+                    ctx,
                     Status.UNKNOWN,
-                    SEVERITY,
-                    res,
                     Msg(f"{ID}.undecided", nodes=shown, why=why),
                     (f"network {names} mtu={net_mtu}", why),
                 )
@@ -137,14 +135,12 @@ def run(ctx: CheckContext) -> list[Finding]:
                 kind=kind,
                 overhead=overhead,
             )
-            out.append(
-                Finding(ID, Status.FAIL, SEVERITY, res, message, evidence, (remedy,), cause="mtu")
-            )
+            out.append(SAY.cluster(ctx, Status.FAIL, message, evidence, (remedy,), cause="mtu"))
             continue
         message = Msg(
             f"{ID}.pass", mtu=mtu, names=names, net_mtu=net_mtu, kind=kind, overhead=overhead
         )
-        out.append(Finding(ID, Status.PASS, SEVERITY, res, message, evidence))
+        out.append(SAY.cluster(ctx, Status.PASS, message, evidence))
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -13,6 +13,7 @@ from kostack.model.snapshot import IPAddress
 ID = "net-pod-egress"
 TITLE = "Pods reach addresses outside the cluster"
 SEVERITY = Severity.HIGH
+SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.routers", "cluster.nodes", "cluster.cni", "node_ports")
 
 register(
@@ -63,9 +64,7 @@ def run(ctx: CheckContext) -> list[Finding]:
         for v, t in zip(versions, targets, strict=True):
             out += _run_family(ctx, ctx.flows.egress_of(v), t, v)
         target = ", ".join(str(t) for t in targets)
-    return out or [
-        cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", target=target))
-    ]
+    return out or [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", target=target))]
 
 
 def _run_family(
@@ -87,11 +86,9 @@ def _run_family(
         if fv.cause == "ipv6-egress-no-nat":
             msg = Msg(f"{ID}.v6-fix", message=msg)
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 status,
-                SEVERITY,
                 msg,
                 evidence_of(fv.hop),
                 remedies,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
@@ -20,6 +20,7 @@ from kostack.model.snapshot import IPAddress
 ID = "net-pod-src-antispoof"
 TITLE = "Node ports let pod-sourced packets through Neutron anti-spoofing"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "cluster.cni", "node_ports")
 CAUSE = "antispoof"
 
@@ -236,14 +237,12 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
             passing.append((v, hop.detail))
     out: list[Finding] = []
     if no_port and version is None:  # the primary family reports them once
-        out.append(no_port_finding(ID, SEVERITY, no_port))
+        out.append(no_port_finding(SAY, no_port))
     if undecided:
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 Status.UNKNOWN,
-                SEVERITY,
                 _in(
                     version,
                     Msg(
@@ -271,11 +270,9 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
 
 def _pass(ctx: CheckContext, views: list[NodeView], message: str, *evidence: str) -> Finding:
     """The nodes whose ports pass their pods' packets, or never see a pod's own address."""
-    return cluster_finding(
+    return SAY.cluster(
         ctx,
-        ID,
         Status.PASS,
-        SEVERITY,
         message,
         evidence,
         affected=view_ports(ctx, views),
@@ -333,11 +330,9 @@ def _fail(
         )
     elif version is not None:
         message = _in(version, message)
-    return cluster_finding(
+    return SAY.cluster(
         ctx,
-        ID,
         Status.FAIL,
-        SEVERITY,
         message,
         (*(node_line(v) for v in denied[:8]), *reasons[:6]),
         remedies,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
 ID = "net-pod-to-pod"
 TITLE = "Pods reach pods on every other node"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = ("cluster.nodes", "cluster.cni")
 
 register(
@@ -40,11 +41,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     total = ctx.flows.node_pairs
     if result.total == 0:
         return [
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 Status.NOT_APPLICABLE if len(ctx.topo.node_views) < 2 else Status.UNKNOWN,
-                SEVERITY,
                 Msg(f"{ID}.too-few"),
             )
         ]
@@ -53,11 +52,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         fv = FactView(ctx, result, fact)
         status = fv.status
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 status,
-                SEVERITY,
                 Msg(
                     f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
                     src=fv.src_label(),
@@ -77,8 +74,4 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
     if out:
         return out
-    return [
-        cluster_finding(
-            ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", total=total, classes=result.traced)
-        )
-    ]
+    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", total=total, classes=result.traced))]

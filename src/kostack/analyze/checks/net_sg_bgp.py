@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_of
-from kostack.analyze.checks.base import CheckContext, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.cni import bgp_dependent
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import register
@@ -41,5 +41,5 @@ def run(ctx: CheckContext) -> list[Finding]:
     # outage: no route to the other node's pods (engine/cni.py bgp_route)
     routed = any(bgp_dependent(ctx.topo, p) for p in ctx.topo.calico_pools)
     severity, cause = (Severity.CRITICAL, "bgp-blocked") if routed else (SEVERITY, "sg-node")
-    out = calico_feature_findings(ctx, ID, severity, bgp, 179, cause)
+    out = calico_feature_findings(ctx, Says(ID, severity), bgp, 179, cause)
     return [replace(f, severity=SEVERITY) if f.status != Status.FAIL else f for f in out]

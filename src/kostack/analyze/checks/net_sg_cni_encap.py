@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -14,6 +14,7 @@ from kostack.analyze.topology import protocol_label
 ID = "net-sg-cni-encap"
 TITLE = "Security groups admit the CNI's encapsulation (IPIP, VXLAN, Geneve) between nodes"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 CAUSE = "sg-encap"
 
@@ -79,17 +80,15 @@ def run(ctx: CheckContext) -> list[Finding]:
         out.extend(_say_family(ctx, t, found, results))
     if unknown and not out:
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 Status.UNKNOWN,
-                SEVERITY,
                 Msg("common.undecided", what=Msg(f"{ID}.subject"), why=unknown[0]),
                 (unknown[0],),
             )
         )
     if not tunnels and not unknown:
-        out.append(cluster_finding(ctx, ID, Status.NOT_APPLICABLE, SEVERITY, Msg(f"{ID}.na")))
+        out.append(SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na")))
     return out
 
 
@@ -98,8 +97,7 @@ def _findings(ctx: CheckContext, t: Tunnel) -> list[Finding]:
     what = Msg(f"{ID}.what-v6" if under == 6 else f"{ID}.what", kind=kind)
     return node_traffic_findings(
         ctx,
-        ID,
-        SEVERITY,
+        SAY,
         what,
         protocol_label(proto),
         port,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -12,6 +12,7 @@ TITLE = (
     "Security groups admit the API server (TCP 6443) and kubelet (TCP 10250) traffic between nodes"
 )
 SEVERITY = Severity.HIGH
+SAY = Says(ID, SEVERITY)
 
 register(
     {
@@ -39,13 +40,13 @@ _TRAFFIC = (
 def run(ctx: CheckContext) -> list[Finding]:
     control_planes = sum(1 for v in ctx.topo.node_views.values() if v.is_control_plane)
     if not control_planes:
-        return [cluster_finding(ctx, ID, Status.UNKNOWN, SEVERITY, Msg(f"{ID}.no-cp"))]
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.no-cp"))]
     out: list[Finding] = []
     for what, port, port_max, scope in _TRAFFIC:
         if scope == "cp-cp" and control_planes < 2:
             continue
         what_msg = Msg(f"{ID}.{what}")
         out += node_traffic_findings(
-            ctx, ID, SEVERITY, what_msg, "tcp", port, scope, "sg-node", port_max=port_max
+            ctx, SAY, what_msg, "tcp", port, scope, "sg-node", port_max=port_max
         )
     return out

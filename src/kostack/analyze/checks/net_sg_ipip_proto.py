@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import rule_remedy
@@ -19,6 +19,7 @@ from kostack.model.snapshot import SecurityGroup, SecurityGroupRule
 ID = "net-sg-ipip-proto"
 TITLE = "Security-group rules for IPIP use IP protocol 4, not TCP or UDP port 4"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "openstack.security_groups", "cluster.cni", "node_ports")
 
 register(
@@ -83,7 +84,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             for rule_id in port4_rules.get(gid, ()):
                 by_rule[(gid, rule_id)].append(view)
     if not by_rule:
-        return [cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass"))]
+        return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass"))]
     ipip = uses_ipip(ctx)
     out = []
     for (gid, rule_id), views in by_rule.items():
@@ -101,22 +102,13 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         if not ipip:
             out.append(
-                cluster_finding(
-                    ctx,
-                    ID,
-                    Status.NOT_APPLICABLE,
-                    SEVERITY,
-                    Msg(f"{ID}.unused", **params),
-                    evidence,
-                )
+                SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.unused", **params), evidence)
             )
             continue
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 Status.FAIL,
-                SEVERITY,
                 Msg(f"{ID}.fail", **params),
                 evidence,
                 (_remedy(grp, rule),),

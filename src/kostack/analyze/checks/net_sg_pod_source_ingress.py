@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks.base import CheckContext, cluster_finding, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 
 ID = "net-sg-pod-source-ingress"
 TITLE = "Security groups admit pod-sourced packets between nodes"
 SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 CAUSE = "sg-pod-source"
 
@@ -100,11 +101,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         backend = topo.backend or "unknown"
         key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 status,
-                SEVERITY,
                 Msg(
                     key,
                     src=fv.src_label(),
@@ -128,5 +127,5 @@ def run(ctx: CheckContext) -> list[Finding]:
     if out:
         return out
     if result.total == 0:
-        return [cluster_finding(ctx, ID, Status.NOT_APPLICABLE, SEVERITY, Msg(f"{ID}.na"))]
-    return [cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=result.total))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na"))]
+    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=result.total))]

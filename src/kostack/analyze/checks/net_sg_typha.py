@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, calico_feature_findings, calico_of
-from kostack.analyze.checks.base import CheckContext, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Severity
 from kostack.analyze.messages import register
 
 ID = "net-sg-typha"
 TITLE = "Security groups admit Calico Typha (TCP 5473) between nodes when Typha runs"
 SEVERITY = Severity.HIGH
+SAY = Says(ID, SEVERITY)
 
 register(
     {
@@ -34,4 +35,4 @@ NEEDS = NODE_SG_NEEDS
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     calico = calico_of(ctx)
-    return calico_feature_findings(ctx, ID, SEVERITY, calico.typha if calico else None, 5473)
+    return calico_feature_findings(ctx, SAY, calico.typha if calico else None, 5473)

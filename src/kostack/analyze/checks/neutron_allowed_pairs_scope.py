@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks.base import CheckContext, cluster_finding, view_ports, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -22,6 +22,7 @@ from kostack.model.snapshot import IPNetwork
 ID = "neutron-allowed-pairs-scope"
 TITLE = "Allowed address pairs on node ports cover the node's pod blocks and not the node subnet"
 SEVERITY = Severity.MEDIUM
+SAY = Says(ID, SEVERITY)
 SEVERITY_NOTE = (
     "a `0.0.0.0/0` or node-subnet-wide pair turns anti-spoofing effectively off: medium, like "
     "port security off (one family, cause `antispoof-off`); an uncovered pod block drops pod "
@@ -117,14 +118,12 @@ def run(ctx: CheckContext) -> list[Finding]:
             uncovered.append(view)
     out: list[Finding] = []
     if no_port:
-        out.append(no_port_finding(ID, SEVERITY, no_port))
+        out.append(no_port_finding(SAY, no_port))
     for (kind, pair, subnet), views in wide.items():
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 Status.FAIL,
-                SEVERITY,
                 Msg(
                     f"{ID}.{kind}",
                     nodes=nodes_label([v.name for v in views]),
@@ -147,8 +146,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     if out:
         return out
     if with_pairs == 0:
-        return [cluster_finding(ctx, ID, Status.NOT_APPLICABLE, SEVERITY, Msg(f"{ID}.none"))]
-    return [cluster_finding(ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=with_pairs))]
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
+    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=with_pairs))]
 
 
 def _missing_pairs(ctx: CheckContext, view: NodeView) -> list[IPNetwork]:
@@ -174,11 +173,9 @@ def _uncovered(ctx: CheckContext, views: list[NodeView]) -> Finding:
         if v.port is not None
         for c in _missing_pairs(ctx, v)
     )
-    return cluster_finding(
+    return SAY.cluster(
         ctx,
-        ID,
         Status.FAIL,
-        SEVERITY,
         Msg(
             f"{ID}.uncovered",
             nodes=nodes_label([v.name for v in views]),

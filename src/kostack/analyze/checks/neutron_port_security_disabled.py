@@ -11,7 +11,7 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import (
     CheckContext,
-    cluster_finding,
+    Says,
     node_resource,
     view_ports,
     when_collected,
@@ -23,6 +23,7 @@ from kostack.analyze.topology import NodeView
 ID = "neutron-port-security-disabled"
 TITLE = "Node ports keep Neutron port security on"
 SEVERITY = Severity.MEDIUM
+SAY = Says(ID, SEVERITY)
 NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
 CAUSE = "antispoof-off"
 
@@ -62,14 +63,12 @@ def run(ctx: CheckContext) -> list[Finding]:
             unknown.append(view)
     out: list[Finding] = []
     if no_port:
-        out.append(no_port_finding(ID, SEVERITY, no_port))
+        out.append(no_port_finding(SAY, no_port))
     if off:
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 Status.FAIL,
-                SEVERITY,
                 Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in off])),
                 tuple(f"port {v.port.id} port_security_enabled=false" for v in off[:8] if v.port),
                 cause=CAUSE,
@@ -80,11 +79,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
     if unknown:
         out.append(
-            cluster_finding(
+            SAY.cluster(
                 ctx,
-                ID,
                 Status.UNKNOWN,
-                SEVERITY,
                 Msg(f"{ID}.unknown", nodes=nodes_label([v.name for v in unknown])),
                 nodes=tuple(v.name for v in unknown),
                 key=("unknown", tuple(v.name for v in unknown)),
@@ -92,19 +89,13 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
     if out or not ctx.topo.node_views:
         return out
-    return [
-        cluster_finding(
-            ctx, ID, Status.PASS, SEVERITY, Msg(f"{ID}.pass", n=len(ctx.topo.node_views))
-        )
-    ]
+    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]
 
 
-def no_port_finding(check_id: str, severity: Severity, views: list[NodeView]) -> Finding:
+def no_port_finding(say: Says, views: list[NodeView]) -> Finding:
     """One UNKNOWN for every node without a matched port (grouped, as everything that needs it)."""
-    return Finding(
-        check_id,
+    return say.finding(
         Status.UNKNOWN,
-        severity,
         node_resource(views[0]),
         Msg(
             "common.no-port",

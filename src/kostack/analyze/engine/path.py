@@ -17,7 +17,7 @@ from kostack.analyze.engine.cni import SessionJudge, bgp_route, masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
-from kostack.analyze.engine.router import external_leg, network_hop
+from kostack.analyze.engine.router import external_leg, network_hop, no_port_hop, source_leg
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Endpoint, FlowResult, Hop, Wire
 from kostack.analyze.messages import Msg, register
@@ -257,24 +257,13 @@ def neutron_leg(
             full and hops[-1].disposition != Disposition.UNKNOWN
         )
 
-    if src.port is None:
-        hops.append(
-            Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port")
-        )
-        return
-    hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
-    if stop():
-        return
-    hops.append(security_groups(topo, src.port, wire, "egress", src.port_label()))
-    if stop():
+    if not source_leg(topo, hops, src, wire, stop):
         return
     hops.append(network_hop(topo, src, dst, wire))
     if stop():
         return
     if dst.port is None:
-        hops.append(
-            Hop("sg-ingress", dst.port_label(), Disposition.UNKNOWN, dst.port_note, cause="no-port")
-        )
+        hops.append(no_port_hop("sg-ingress", dst))
         return
     hops.append(security_groups(topo, dst.port, wire, "ingress", dst.port_label()))
     if stop():
@@ -308,10 +297,7 @@ def session_judge(topo: Topology) -> SessionJudge:
 
     def judge(src: NodeView, dst: NodeView) -> Hop | None:
         if src.port is None or dst.port is None or src.ip is None or dst.ip is None:
-            view = src if src.port is None else dst
-            return Hop(
-                "sg", view.port_label(), Disposition.UNKNOWN, view.port_note, cause="no-port"
-            )
+            return no_port_hop("sg", src if src.port is None else dst)
         wire = Wire(src.ip, dst.ip, 6, 179)
         for hop in (
             security_groups(topo, src.port, wire, "egress", src.port_label()),

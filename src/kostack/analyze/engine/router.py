@@ -8,6 +8,8 @@ to its node (`routes`), else the reply is lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
@@ -174,19 +176,30 @@ def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop
     )
 
 
+def no_port_hop(step: str, view: NodeView) -> Hop:
+    """Where a node without a matched port leaves a flow undecided (its note says why)."""
+    return Hop(step, view.port_label(), Disposition.UNKNOWN, view.port_note, cause="no-port")
+
+
+def source_leg(
+    topo: Topology, hops: list[Hop], src: NodeView, wire: Wire, stop: Callable[[], bool]
+) -> bool:
+    """Anti-spoofing and the egress rules of the source port, in packet order: whether the
+    flow goes on past them (``stop``: whether the last hop ends it)."""
+    if src.port is None:
+        hops.append(no_port_hop("antispoof", src))
+        return False
+    hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
+    if stop():
+        return False
+    hops.append(security_groups(topo, src.port, wire, "egress", src.port_label()))
+    return not stop()
+
+
 def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> None:
     """Anti-spoofing, egress rules, the router's SNAT and the reply's way back, in packet
     order (long because each branch appends its own hop with its evidence)."""
-    if src.port is None:
-        hops.append(
-            Hop("antispoof", src.port_label(), Disposition.UNKNOWN, src.port_note, cause="no-port")
-        )
-        return
-    hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
-    if hops[-1].disposition not in PASSING:
-        return
-    hops.append(security_groups(topo, src.port, wire, "egress", src.port_label()))
-    if hops[-1].disposition not in PASSING:
+    if not source_leg(topo, hops, src, wire, lambda: hops[-1].disposition not in PASSING):
         return
     if src.subnet is None:
         hops.append(
