@@ -59,6 +59,15 @@ register(
             "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
         },
         "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
+        "plan.shared-group": {
+            "en": "security group {group} is also on {n} {n:port/ports} of no node of this "
+            "cluster ({ports}): every rule this plan adds to it admits the same traffic to "
+            "{n:that port/those ports} too; to keep {n:it/them} out, give the nodes a group of "
+            "their own and plan again",
+            "ko": "보안 그룹 {group:은/는} 이 클러스터의 노드가 아닌 포트 {n}개({ports})에도 붙어 "
+            "있습니다: 이 계획이 그룹에 추가하는 규칙은 그 포트에도 같은 트래픽을 허용합니다. "
+            "막으려면 노드에 전용 보안 그룹을 두고 다시 계획하세요",
+        },
         "preflight.note.nat-off": {
             "en": "natOutgoing is off: pods reach the outside with their own address, so the "
             "router needs a route back to each node's pods (the OpenStack cloud controller adds "
