@@ -153,6 +153,13 @@ def test_a_rule_for_a_group_other_vms_share_is_planned_with_a_warning_naming_the
     assert "team-b-postgres" in localize(warning, "ko") and "노드가 아닌 포트 1개" in localize(
         warning, "ko"
     )
+    # a group another project owns (shared with this one): its ports are not even seen
+    (group,) = [g for g in doc["openstack"]["security_groups"] if g["id"] == rule.target.id]
+    group["project_id"] = "0ther0000000000000000000000000aa"
+    (foreign,) = [w for w in build_plan(build(doc)).warnings if "belongs to project" in w]
+    assert "0ther0000000000000000000000000aa" in foreign and "보이지 않으며" in localize(
+        foreign, "ko"
+    )
 
 
 def test_disable_port_security_is_one_action_per_port_with_the_three_fields() -> None:

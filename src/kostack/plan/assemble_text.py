@@ -59,6 +59,14 @@ register(
             "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
         },
         "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
+        "plan.foreign-group": {
+            "en": "security group {group} belongs to project {project}, not to this one "
+            "({own}): that project's ports are not seen here, and every rule this plan adds to "
+            "the group admits the same traffic to them too",
+            "ko": "보안 그룹 {group:은/는} 이 프로젝트({own})가 아니라 프로젝트 {project}의 것입니다: "
+            "그 프로젝트의 포트는 여기서 보이지 않으며, 이 계획이 그룹에 추가하는 규칙은 그 포트에도 "
+            "같은 트래픽을 허용합니다",
+        },
         "plan.shared-group": {
             "en": "security group {group} is also on {n} {n:port/ports} of no node of this "
             "cluster ({ports}): every rule this plan adds to it admits the same traffic to "

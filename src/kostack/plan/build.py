@@ -171,11 +171,14 @@ def protection_lost(
     )
 
 
-def shared_groups(actions: Iterable[Action], topo: Topology) -> list[str]:
+def shared_groups(
+    actions: Iterable[Action], topo: Topology, project: str | None = None
+) -> list[str]:
     """A warning for each group the plan adds rules to that ports of no node also have.
 
     A rule admits its traffic to every port in the group: another team's VMs
-    in a group the nodes share (often `default`) are opened with the nodes.
+    in a group the nodes share (often `default`) are opened with the nodes; so
+    are the ports of another ``project`` owning the group, which are not seen.
     """
     nodes = {v.port.id for v in topo.node_views.values() if v.port is not None}
     out: list[str] = []
@@ -185,9 +188,13 @@ def shared_groups(actions: Iterable[Action], topo: Topology) -> list[str]:
             for p in topo.ports.values()
             if gid in p.security_group_ids and p.id not in nodes
         )
+        group = topo.groups.get(gid)
+        if group is not None and project and group.project_id not in (None, project):
+            out.append(
+                Msg("plan.foreign-group", group=group.name, project=group.project_id, own=project)
+            )
         if not others:
             continue
-        group = topo.groups.get(gid)
         names: str = ", ".join(others[:6])
         if len(others) > 6:
             names = Msg("plan.lost.more", names=names, n=len(others) - 6)
@@ -241,7 +248,8 @@ def build_plan(
     lost = protection_lost(snapshot, actions, builder.topo)
     if lost:
         warnings.append(lost)
-    warnings.extend(shared_groups(actions, builder.topo))
+    project = snapshot.openstack.project_id if snapshot.openstack else None
+    warnings.extend(shared_groups(actions, builder.topo, project))
     for f in diagnosis.warnings:
         warnings.append(Msg("plan.left-alone", message=f.message))
     os_ = snapshot.openstack
