@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from release_testing import Served, with_helm
 
 from kostack.analyze.diagnose import diagnose
-from kostack.apply.release import Reinstaller, ReleaseJournal, read_journal
+from kostack.apply.release import HelmResult, Reinstaller, ReleaseJournal, read_journal
 from kostack.apply.release_result import ApplyResult
 from kostack.plan.release import ReinstallPlan, build_reinstall_plan
 from kostack_testkit.helm_fake import FakeHelm
@@ -166,6 +167,33 @@ def test_a_changed_volume_is_refused_and_nothing_after_it_is_done(
     assert "changed since the plan" in result.reason
     assert set(served.pvcs()) >= SEED_FIVE
     assert "default/sh.helm.release.v1.harbor.v2" in served.releases()
+
+
+def test_a_volume_set_back_to_delete_after_retain_keeps_its_claim(
+    served: Served, tmp_path: Path
+) -> None:
+    """Something (a person, a controller) sets the volumes back to Delete after kostack made
+    them Retain: deleting their claims would delete the data, so nothing is deleted."""
+    the_plan = plan(served)
+    volumes = {p.volume for p in the_plan.pvcs}
+
+    class Reverting(FakeHelm):
+        def run(self, args: Sequence[str], timeout: int) -> HelmResult:
+            done = super().run(args, timeout)
+            if args[0] == "uninstall":
+                for name in volumes:
+                    pv = served.api.get("v1", "PersistentVolume", str(name))
+                    assert pv is not None
+                    pv["spec"]["persistentVolumeReclaimPolicy"] = "Delete"
+                    served.api.add(pv)
+            return done
+
+    with ReleaseJournal(tmp_path / "journal.jsonl") as j:
+        result = Reinstaller(served.client, Reverting(served.client), j).run(the_plan, "test")
+    assert result.status == "failed" and result.steps[-1].outcome == "refused"
+    assert result.steps[-1].action.op == "delete-pvc"
+    assert "is Delete again, not Retain" in result.reason
+    assert volumes <= set(served.pvs()) and set(served.pvcs()) >= SEED_FIVE
 
 
 def test_discard_data_deletes_the_volumes(served: Served, tmp_path: Path) -> None:

@@ -185,6 +185,9 @@ class ReleaseSteps:
                         now=pvc.metadata.resource_version,
                     ),
                 )
+            kept = self._not_retained(plan, action)
+            if kept is not None:
+                return kept
             options = _client.V1DeleteOptions(
                 preconditions=_client.V1Preconditions(
                     uid=pvc.metadata.uid, resource_version=pvc.metadata.resource_version
@@ -224,6 +227,20 @@ class ReleaseSteps:
                     "rel.step.deleted-volume-kept", volume=volume, phase=phase, policy=policy
                 )
         return StepResult(action, "applied", done)
+
+    def _not_retained(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult | None:
+        """Refuse to delete a claim whose volume lost Retain since its retain-pv step (someone,
+        or a controller, set it back): the claim's deletion would delete the data."""
+        volume = action.param("volume")
+        if plan.discard_data or not volume:
+            return None
+        pv = _unless_gone(self.core.read_persistent_volume, volume)
+        policy = pv.spec.persistent_volume_reclaim_policy if pv is not None else "Retain"
+        if policy == "Retain":
+            return None
+        pvc = f"{action.target.namespace}/{action.target.name}"
+        why = Msg("rel.step.pv-not-retained", volume=volume, pvc=pvc, policy=policy)
+        return StepResult(action, "refused", why)
 
     def _wait_gone(self, name: str, namespace: str, budget: float) -> bool:
         """Watch one claim until it is deleted (or `budget` seconds pass)."""

@@ -75,6 +75,12 @@ register(
             "en": "{pvc} is another claim now (uid {uid}, planned {planned}); plan again",
             "ko": "{pvc:은/는} 이제 다른 클레임임 (uid {uid}, 계획 시 {planned}); 다시 계획하세요",
         },
+        "rel.step.pv-not-retained": {
+            "en": "volume {volume} of {pvc} is {policy} again, not Retain: deleting the claim "
+            "would delete its data, so it is not deleted; plan again",
+            "ko": "{pvc}의 볼륨 {volume:이/가} 다시 Retain이 아니라 {policy}입니다: 클레임을 "
+            "삭제하면 데이터도 삭제되므로 삭제하지 않았습니다; 다시 계획하세요",
+        },
         "rel.step.pvc-changed": {
             "en": "{pvc} changed since the plan (resourceVersion {planned} -> {now}); plan again",
             "ko": "{pvc:이/가} 계획 이후에 바뀜 (resourceVersion {planned} -> {now}); 다시 "
