@@ -99,6 +99,12 @@ class ReleaseSteps:
         ).items
         return list(items or [])
 
+    def _release_configmaps(self, name: str, namespace: str) -> list[Any]:
+        items = self.core.list_namespaced_config_map(
+            namespace, label_selector=f"owner=helm,name={name}"
+        ).items
+        return list(items or [])
+
     def _helm(
         self, plan: ReinstallPlan, action: ReleaseAction, what: str
     ) -> tuple[str, StepResult | None]:
@@ -120,6 +126,14 @@ class ReleaseSteps:
     def _uninstall(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         secrets = self._release_secrets(name, namespace)
+        if not secrets and self._release_configmaps(name, namespace):
+            # stored by HELM_DRIVER=configmap, which the helm kostack runs does not read:
+            # "already uninstalled" would delete the claims of a release still running
+            by_hand = "HELM_DRIVER=configmap " + helm_command_line(
+                action, self.kubeconfig, self.context
+            )
+            why = Msg("rel.step.configmap-driver", release=f"{namespace}/{name}", command=by_hand)
+            return StepResult(action, "refused", why)
         if not secrets:
             return StepResult(
                 action, "already", Msg("rel.step.no-release", name=name, namespace=namespace)

@@ -58,6 +58,14 @@ register(
             "en": "no release {name} in {namespace} (already uninstalled)",
             "ko": "{namespace}에 릴리스 {name:이/가} 없음 (이미 제거됨)",
         },
+        "rel.step.configmap-driver": {
+            "en": "release {release} is stored in ConfigMaps (HELM_DRIVER=configmap), which the "
+            "helm kostack runs does not read, so its claims are not deleted: uninstall it with "
+            "`{command}`, then run kostack again",
+            "ko": "릴리스 {release:은/는} ConfigMap에 저장되어 있어(HELM_DRIVER=configmap) kostack이 "
+            "실행하는 helm이 읽지 못하므로 클레임을 삭제하지 않았습니다: `{command}`로 제거한 뒤 "
+            "kostack을 다시 실행하세요",
+        },
         "rel.step.release-changed": {
             "en": "release {release} changed since the plan (now {now}); plan again",
             "ko": "릴리스 {release:이/가} 계획 이후에 바뀜 (현재 {now}); 다시 계획하세요",
