@@ -92,6 +92,11 @@ def test_short_values_are_only_replaced_as_whole_words() -> None:
             "pa55word",
         ),
         (
+            "helm install harbor https://ghp_0a1B2c3D4e5F6g7H8i9J0kLmN@charts.example/h.tgz",
+            "https://<redacted>@charts.example/h.tgz",
+            "ghp_0a1B",
+        ),
+        (
             "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2lnbmF0dXJl end",
             "token <redacted> end",
             "eyJhbGci",
@@ -125,6 +130,7 @@ def test_secret_shapes_are_masked_without_knowing_the_secret(
         "GET /api/v1/secrets?fieldSelector=type%3Dhelm.sh/release.v1&limit=500",
         "password authentication failed for user postgres",
         "the token endpoint refused the request",
+        "ssh://git@github.com/org/repo.git and https://kostack-lab-user@kube.example",
     ],
 )
 def test_ordinary_words_are_left_alone(text: str) -> None:
