@@ -215,7 +215,7 @@ _HEADER_NAMES: Final = (
 _SCHEMES: Final = r"bearer|basic|digest|negotiate|token|apikey"
 # The last word of a credential key (any prefix: client_secret, OS_PASSWORD, id-token).
 _KEY_NAMES: Final = (
-    r"password|passwd|passphrase|passcode|secret|token|api[_-]?key|access[_-]?key|"
+    r"password|passwd|passphrase|passcode|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|"
     r"private[_-]?key|key[_-]?data|certificate[_-]?data|auth[_-]?key|client[_-]?key"
 )
 _HEADER: Final = (

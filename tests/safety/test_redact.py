@@ -79,6 +79,8 @@ def test_short_values_are_only_replaced_as_whole_words() -> None:
         ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Basic <redacted>", "dXNlcjpw"),
         ('{"password": "hunter2hunter2"}', '{"password": "<redacted>"}', "hunter2"),
         ("OS_PASSWORD=Tr0ub4dor&3", "OS_PASSWORD=<redacted>", "Tr0ub4dor"),
+        ("EC2 secret_key=9f8e7d6c5b4a39281706", "secret_key=<redacted>", "9f8e7d6c"),
+        ('core: {secretKey: "not-a-secure-key"}', 'secretKey: "<redacted>"', "not-a-secure"),
         ("application_credential_secret: s3cr3t-v4lue", "secret: <redacted>", "s3cr3t"),
         ('client-key-data: "LS0tLS1CRUdJTiBQUklW"', "client-key-data: ", "LS0tLS1"),
         (
