@@ -265,6 +265,18 @@ def test_a_port_of_ours_whose_node_left_is_still_recognised_by_its_group() -> No
     assert drift.port_id == port["id"] and drift.node == "" and drift.remove == (POD,)
 
 
+def test_an_empty_node_list_removes_nothing_even_where_the_breaker_would_let_it() -> None:
+    """Two nodes, guard's pairs on both ports; the API then answers no Node at all (no gap):
+    nothing tells those ports are this cluster's any more, so nothing is removed."""
+    doc = seed_doc()
+    doc["openstack"]["ports"] = doc["openstack"]["ports"][:2]
+    doc["node_ports"] = doc["node_ports"][:2]
+    owned(doc, [POD, SVC], {link["node"] for link in doc["node_ports"]})
+    doc["cluster"]["nodes"], doc["cluster"]["pods"], doc["node_ports"] = [], [], []
+    drift = compute(build(doc))
+    assert drift.ports == () and not judge(drift, BreakerSettings()).open
+
+
 # --------------------------------------------------------------------------- breaker, budget
 
 
