@@ -162,6 +162,18 @@ def test_a_rule_for_a_group_other_vms_share_is_planned_with_a_warning_naming_the
     )
 
 
+def test_a_pair_for_every_address_is_never_planned() -> None:
+    """A pod range of 0.0.0.0/0 (misread or misconfigured) would have every node port accept
+    any source: anti-spoofing off without --i-understand-this-disables-filtering."""
+    doc = seed_doc()
+    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["cidr"] = "0.0.0.0/0"
+    doc["cluster"]["pod_cidrs"] = ["0.0.0.0/0"]
+    plan = build_plan(build(doc))
+    assert not [p for a in plan.actions for p in a.pairs]
+    (note,) = [n for n in plan.not_planned if "switches anti-spoofing off" in n]
+    assert "0.0.0.0/0" in note and "스푸핑 방지를 끄는" in localize(note, "ko")
+
+
 def test_disable_port_security_is_one_action_per_port_with_the_three_fields() -> None:
     plan = build_plan(build(seed_doc()), PlanOptions(Method.DISABLE_PORT_SECURITY))
     assert [a.operation for a in plan.actions] == [Operation.DISABLE_PORT_SECURITY] * 4

@@ -59,6 +59,14 @@ register(
             "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
         },
         "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
+        "plan.not-planned.every-address": {
+            "en": "not planned: allowed address pairs for {cidr} on the node ports: a pair for "
+            "every address switches anti-spoofing off; fix the pod range, or use --method "
+            "disable-port-security, which says what is lost",
+            "ko": "계획하지 않음: 노드 포트에 {cidr} Allowed Address Pair: 모든 주소에 대한 pair는 "
+            "스푸핑 방지를 끄는 것과 같습니다. Pod 범위를 고치거나, 잃는 것을 알려 주는 --method "
+            "disable-port-security를 쓰세요",
+        },
         "plan.foreign-group": {
             "en": "security group {group} belongs to project {project}, not to this one "
             "({own}): that project's ports are not seen here, and every rule this plan adds to "
