@@ -215,7 +215,7 @@ _HEADER_NAMES: Final = (
 _SCHEMES: Final = r"bearer|basic|digest|negotiate|token|apikey"
 # The last word of a credential key (any prefix: client_secret, OS_PASSWORD, id-token).
 _KEY_NAMES: Final = (
-    r"password|passwd|passphrase|passcode|secret|token|api[_-]?key|access[_-]?key|"
+    r"password|passwd|passphrase|passcode|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|"
     r"private[_-]?key|key[_-]?data|certificate[_-]?data|auth[_-]?key|client[_-]?key"
 )
 _HEADER: Final = (
@@ -243,6 +243,11 @@ _PEM: Final = re.compile(
 _JWT: Final = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _FERNET: Final = re.compile(r"gAAAAA[A-Za-z0-9_-]{40,}=*")
 _URL_USERINFO: Final = re.compile(r"://(?P<user>[^/@\s:\"']*):(?P<value>[^/@\s\"']+)@")
+# A token given as the user alone (`https://<token>@host`, as GitHub, GitLab and chart
+# repositories take it): long, with letters and digits, unlike a user name (git@, admin@).
+_URL_TOKEN_USER: Final = re.compile(
+    r"://(?=[^/@\s:\"']*[0-9])(?=[^/@\s:\"']*[A-Za-z])[^/@\s:\"']{20,}@"
+)
 
 
 class _Shape:
@@ -373,6 +378,7 @@ def _shapes_window(text: str) -> str:
         text = _FERNET.sub(REDACTED, text)
     if "://" in text:
         text = _URL_USERINFO.sub(lambda m: f"://{m.group('user')}:{REDACTED}@", text)
+        text = _URL_TOKEN_USER.sub(f"://{REDACTED}@", text)
     for shape in _SHAPES:
         text = shape.sub(text)
     return text

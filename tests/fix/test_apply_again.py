@@ -12,13 +12,14 @@ import json
 from pathlib import Path
 
 import pytest
-from fix_cloud import SeedCloud, diff_states, run_cli
+from fix_cloud import SeedCloud, diff_states, harness_snapshot, run_cli
 
-from kostack.apply.engine import apply_plan
+from kostack.apply.engine import Event, apply_plan, rollback_journal
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
 from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
+from kostack.plan.model import Operation
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.neutron_harness import write_noauth_clouds
@@ -213,3 +214,41 @@ def test_a_real_412_names_what_was_applied_and_offers_resume_and_rollback(
     assert f"2 changes applied before it stopped: {applied[0]} (router " in problem.hint
     assert f"kostack fix apply --journal {journal}" in problem.hint
     assert f"kostack fix rollback {journal}" in problem.hint
+
+
+@pytest.mark.neutron
+def test_a_rule_someone_else_created_while_ours_was_in_doubt_stays_theirs(
+    seed_cloud: SeedCloud, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """kostack's create gets a 500 that did not land; meanwhile a person creates the same rule
+    (their own description): the retry's 409 must not make it kostack's, nor rollback delete it."""
+    snapshot = harness_snapshot(seed_cloud.endpoint, backend="ml2/ovn")  # plans a pod-CIDR rule
+    plan = build_plan(snapshot)
+    (action,) = [a for a in plan.automatic if a.operation == Operation.ADD_SG_RULE]
+    assert action.rule is not None and action.rule.description.startswith("kostack")
+    person = openstack_connection(seed_cloud.endpoint)
+    theirs: list[str] = []
+
+    def meanwhile(event: Event) -> None:
+        if event.stage == "intent" and event.action.id == action.id and not theirs:
+            rule = person.network.create_security_group_rule(
+                security_group_id=action.target.id,
+                direction="ingress",
+                ether_type="IPv4",
+                remote_ip_prefix=action.rule.remote_ip_prefix,  # type: ignore[union-attr]
+                description="team-b: pods may reach our VMs",
+            )
+            theirs.append(str(rule.id))
+
+    fault_proxy.inject(FaultKind.HTTP_500, "POST", r"^/v2\.0/security-group-rules")
+    journal = tmp_path / "j.jsonl"
+    with Journal.create(journal, plan) as j:
+        neutron = Neutron(openstack_connection(fault_proxy.endpoint))
+        report = apply_plan(j, neutron, backoff_s=0.0, on_event=meanwhile)
+    assert report.ok, report.problems
+    (step,) = [s for s in report.steps if s.action_id == action.id]
+    assert step.outcome == "already-present" and theirs and theirs[0] in step.message
+    with Journal.open(journal) as j:
+        assert rollback_journal(j, Neutron(person), backoff_s=0.0).ok
+    rules = seed_cloud.state()["security_groups"][action.target.id]["security_group_rules"]
+    assert theirs[0] in {r["id"] for r in rules}  # the person's rule is still there

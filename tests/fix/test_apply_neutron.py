@@ -275,3 +275,33 @@ def test_several_rules_on_one_group_apply_in_order_and_roll_back(
     assert diagnose(recollected_snapshot(snapshot, conn)).root_causes == ()
     assert run_rollback(seed_cloud.endpoint, tmp_path / "j.jsonl").ok
     assert diff_states(original, seed_cloud.state()) == []
+
+
+def test_rollback_keeps_pairs_that_were_there_and_leaves_a_port_changed_since(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    """A keepalived VIP's pair (another MAC) survives apply and rollback exactly; a port someone
+    edited after the apply is not overwritten (a conflict with the command), unless forced."""
+    conn = openstack_connection(seed_cloud.endpoint)
+    vip_port, edited_port = list(seed_cloud.neutron.ids.port_ids.values())[:2]
+    vip = {"ip_address": "10.0.0.200", "mac_address": "fa:16:3e:aa:bb:cc"}
+    conn.network.update_port(vip_port, allowed_address_pairs=[vip])
+    snapshot = harness_snapshot(seed_cloud.endpoint)
+    original = seed_cloud.state()
+    assert run_apply(build_plan(snapshot), seed_cloud.endpoint, tmp_path / "j.jsonl").ok
+    pairs = seed_cloud.state()["ports"][vip_port]["allowed_address_pairs"]
+    assert {(p["ip_address"], p["mac_address"]) for p in pairs} == {
+        ("10.0.0.200", "fa:16:3e:aa:bb:cc"),
+        (POD_CIDR, original["ports"][vip_port]["mac_address"]),
+    }
+    _change_port(seed_cloud.endpoint, edited_port)  # after kostack's change
+    edited = seed_cloud.state()["ports"][edited_port]
+    report = run_rollback(seed_cloud.endpoint, tmp_path / "j.jsonl")
+    (problem,) = report.problems
+    assert edited_port in problem.line and "openstack port set" in problem.hint
+    now = seed_cloud.state()
+    assert now["ports"][edited_port] == edited  # left as the other client made it
+    assert [d for d in diff_states(original, now) if edited_port not in d] == []
+    forced = run_rollback(seed_cloud.endpoint, tmp_path / "j.jsonl", force=True)
+    assert forced.ok, forced.problems
+    assert diff_states(original, seed_cloud.state()) == []

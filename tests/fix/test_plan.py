@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
 from dataclasses import replace
@@ -9,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from kostack.analyze.diagnose import diagnose
+from kostack.catalog import localize
 from kostack.plan.build import build_plan, simulate
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
 from kostack.plan.model import Method, Operation, PlanOptions, PortFields
@@ -128,6 +130,48 @@ def test_unknown_backend_includes_the_ovn_rule_and_says_why() -> None:
     (rule,) = [a for a in plan.automatic if a.rule is not None]
     assert rule.rule is not None and rule.rule.remote_ip_prefix == POD
     assert "needed only under ML2/OVN" in rule.notes[0]
+
+
+def test_a_rule_for_a_group_other_vms_share_is_planned_with_a_warning_naming_them() -> None:
+    doc = seed_doc()
+    doc["openstack"]["backend"] = "ml2/ovn"  # the plan adds "any protocol from the pod CIDR"
+    assert not any("of no node" in w for w in build_plan(build(doc)).warnings)
+    vm = copy.deepcopy(doc["openstack"]["ports"][0])  # another team's VM, in the nodes' groups
+    vm.update(
+        id="b0000000-0000-4000-8000-000000000001",
+        name="team-b-postgres",
+        mac_address="fa:16:3e:00:0b:01",
+        fixed_ips=[{"subnet_id": vm["fixed_ips"][0]["subnet_id"], "ip_address": "10.0.0.51"}],
+        device_id="b0000000-0000-4000-8000-0000000000d1",
+    )
+    doc["openstack"]["ports"].append(vm)
+    plan = build_plan(build(doc))
+    (rule,) = [a for a in plan.automatic if a.rule is not None]
+    (warning,) = [w for w in plan.warnings if "of no node" in w]
+    assert f"security group {rule.target.name} is also on 1 port" in warning
+    assert "(team-b-postgres)" in warning
+    assert "team-b-postgres" in localize(warning, "ko") and "노드가 아닌 포트 1개" in localize(
+        warning, "ko"
+    )
+    # a group another project owns (shared with this one): its ports are not even seen
+    (group,) = [g for g in doc["openstack"]["security_groups"] if g["id"] == rule.target.id]
+    group["project_id"] = "0ther0000000000000000000000000aa"
+    (foreign,) = [w for w in build_plan(build(doc)).warnings if "belongs to project" in w]
+    assert "0ther0000000000000000000000000aa" in foreign and "보이지 않으며" in localize(
+        foreign, "ko"
+    )
+
+
+def test_a_pair_for_every_address_is_never_planned() -> None:
+    """A pod range of 0.0.0.0/0 (misread or misconfigured) would have every node port accept
+    any source: anti-spoofing off without --i-understand-this-disables-filtering."""
+    doc = seed_doc()
+    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["cidr"] = "0.0.0.0/0"
+    doc["cluster"]["pod_cidrs"] = ["0.0.0.0/0"]
+    plan = build_plan(build(doc))
+    assert not [p for a in plan.actions for p in a.pairs]
+    (note,) = [n for n in plan.not_planned if "switches anti-spoofing off" in n]
+    assert "0.0.0.0/0" in note and "스푸핑 방지를 끄는" in localize(note, "ko")
 
 
 def test_disable_port_security_is_one_action_per_port_with_the_three_fields() -> None:

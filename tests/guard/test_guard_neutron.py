@@ -179,3 +179,39 @@ def test_every_line_of_an_enforce_pass_in_korean(guard_world: GuardWorld) -> Non
     assert "1번째 점검" in text and "건을 변경해 포트가 CNI에 필요한 상태가 되었습니다" in text
     for line in w.logs:  # every line is Korean (names, CIDRs and Neutron's own words aside)
         assert re.search("[가-힣]", line), line
+
+
+def test_another_clusters_guard_marks_in_the_project_are_left_alone(
+    guard_world: GuardWorld,
+) -> None:
+    """Cluster B in the same project and network runs its own guard: its port carries the same
+    marks (tags, a rule described kostack-guard:), but is none of this cluster's business."""
+    w = guard_world
+    w.fix_by_hand()
+    net = w.conn.network
+    theirs = net.create_security_group(name="cluster-b-nodes")
+    rule = net.create_security_group_rule(
+        security_group_id=theirs.id,
+        direction="ingress",
+        ether_type="IPv4",
+        protocol="udp",
+        port_range_min=4789,
+        port_range_max=4789,
+        remote_group_id=theirs.id,
+        description="kostack-guard: VXLAN between cluster B's nodes",
+    )
+    port = net.create_port(
+        name="cluster-b-w-1",
+        network_id=w.ids.network_id,
+        fixed_ips=[{"subnet_id": w.ids.subnet_id, "ip_address": "10.0.0.61"}],
+        security_groups=[w.ids.default_sg_id, theirs.id],
+        allowed_address_pairs=[{"ip_address": POD_CIDR}],
+        device_owner="compute:nova",
+    )
+    net.set_tags(port, [MARKER_TAG, pair_tag(POD_CIDR)])
+    report = w.loop("enforce").run_pass()
+    assert report.result == "clean" and report.done == (), report.as_dict()
+    after = net.get_port(port.id)
+    assert [p["ip_address"] for p in after.allowed_address_pairs] == [POD_CIDR]
+    assert sorted(after.tags) == sorted([MARKER_TAG, pair_tag(POD_CIDR)])
+    assert net.get_security_group_rule(rule.id) is not None

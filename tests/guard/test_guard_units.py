@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import string
@@ -222,6 +223,58 @@ def test_rules_guard_needs_to_add_and_its_own_rules_it_no_longer_needs() -> None
     (rules,) = compute(build(doc)).rules
     assert [rid for rid, _ in rules.delete] == [mine["id"]]
     assert [r.protocol for r in rules.add] in (["4"], ["ipip"])
+
+
+def another_clusters_port(doc: dict[str, Any], groups: list[str]) -> dict[str, Any]:
+    """A node port of another cluster in the same project and network, its guard's pair on it."""
+    port = copy.deepcopy(ports_of(doc)[0])
+    mac = "fa:16:3e:00:0b:01"
+    port.update(
+        id="b0000000-0000-4000-8000-000000000001",
+        name="cluster-b-w-1-port",
+        mac_address=mac,
+        fixed_ips=[{"subnet_id": port["fixed_ips"][0]["subnet_id"], "ip_address": "10.0.0.51"}],
+        allowed_address_pairs=[{"ip_address": POD, "mac_address": mac}],
+        tags=[MARKER_TAG, pair_tag(POD)],
+        security_group_ids=groups,
+        device_id="b0000000-0000-4000-8000-0000000000d1",
+    )
+    doc["openstack"]["ports"].append(port)
+    return port
+
+
+def test_another_clusters_guard_pairs_and_rules_are_never_removed() -> None:
+    doc = seed_doc()
+    add_pairs(doc, [POD, SVC])  # this cluster is right
+    theirs = {"id": "b0000000-0000-4000-8000-0000000000a1", "name": "cluster-b-nodes", "rules": []}
+    vxlan = rule(theirs["id"], "ingress", "udp", 4789, group=theirs["id"], name="theirs")
+    vxlan["description"] = rule_description("VXLAN between cluster B's nodes")
+    theirs["rules"].append(vxlan)
+    doc["openstack"]["security_groups"].append(theirs)
+    # the project's `default` group is on every port: it says nothing of whose port it is
+    another_clusters_port(doc, [group(doc, "default")["id"], theirs["id"]])
+    drift = compute(build(doc))
+    assert drift.clean and drift.ports == () and drift.rules == ()
+
+
+def test_a_port_of_ours_whose_node_left_is_still_recognised_by_its_group() -> None:
+    doc = seed_doc()
+    add_pairs(doc, [POD, SVC])
+    port = another_clusters_port(doc, [group(doc, "k8s-nodes")["id"]])  # a node of ours, gone
+    (drift,) = compute(build(doc)).ports
+    assert drift.port_id == port["id"] and drift.node == "" and drift.remove == (POD,)
+
+
+def test_an_empty_node_list_removes_nothing_even_where_the_breaker_would_let_it() -> None:
+    """Two nodes, guard's pairs on both ports; the API then answers no Node at all (no gap):
+    nothing tells those ports are this cluster's any more, so nothing is removed."""
+    doc = seed_doc()
+    doc["openstack"]["ports"] = doc["openstack"]["ports"][:2]
+    doc["node_ports"] = doc["node_ports"][:2]
+    owned(doc, [POD, SVC], {link["node"] for link in doc["node_ports"]})
+    doc["cluster"]["nodes"], doc["cluster"]["pods"], doc["node_ports"] = [], [], []
+    drift = compute(build(doc))
+    assert drift.ports == () and not judge(drift, BreakerSettings()).open
 
 
 # --------------------------------------------------------------------------- breaker, budget

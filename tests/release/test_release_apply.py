@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from release_testing import Served, with_helm
 
 from kostack.analyze.diagnose import diagnose
-from kostack.apply.release import Reinstaller, ReleaseJournal, read_journal
+from kostack.apply.release import HelmResult, Reinstaller, ReleaseJournal, read_journal
 from kostack.apply.release_result import ApplyResult
 from kostack.plan.release import ReinstallPlan, build_reinstall_plan
 from kostack_testkit.helm_fake import FakeHelm
@@ -166,6 +168,68 @@ def test_a_changed_volume_is_refused_and_nothing_after_it_is_done(
     assert "changed since the plan" in result.reason
     assert set(served.pvcs()) >= SEED_FIVE
     assert "default/sh.helm.release.v1.harbor.v2" in served.releases()
+
+
+def test_a_volume_set_back_to_delete_after_retain_keeps_its_claim(
+    served: Served, tmp_path: Path
+) -> None:
+    """Something (a person, a controller) sets the volumes back to Delete after kostack made
+    them Retain: deleting their claims would delete the data, so nothing is deleted."""
+    the_plan = plan(served)
+    volumes = {p.volume for p in the_plan.pvcs}
+
+    class Reverting(FakeHelm):
+        def run(self, args: Sequence[str], timeout: int) -> HelmResult:
+            done = super().run(args, timeout)
+            if args[0] == "uninstall":
+                for name in volumes:
+                    pv = served.api.get("v1", "PersistentVolume", str(name))
+                    assert pv is not None
+                    pv["spec"]["persistentVolumeReclaimPolicy"] = "Delete"
+                    served.api.add(pv)
+            return done
+
+    with ReleaseJournal(tmp_path / "journal.jsonl") as j:
+        result = Reinstaller(served.client, Reverting(served.client), j).run(the_plan, "test")
+    assert result.status == "failed" and result.steps[-1].outcome == "refused"
+    assert result.steps[-1].action.op == "delete-pvc"
+    assert "is Delete again, not Retain" in result.reason
+    assert volumes <= set(served.pvs()) and set(served.pvcs()) >= SEED_FIVE
+
+
+def test_a_release_stored_in_configmaps_is_not_taken_for_uninstalled(
+    served: Served, tmp_path: Path
+) -> None:
+    """default/harbor kept by HELM_DRIVER=configmap: the helm kostack runs finds no release,
+    which must not read as "already uninstalled" and delete the claims of a running release."""
+    for secret in list(served.api.list_objects("v1", "Secret")):
+        meta = secret["metadata"]
+        if secret.get("type") != "helm.sh/release.v1" or meta["namespace"] != "default":
+            continue
+        if meta["labels"].get("name") != "harbor":
+            continue
+        served.api.remove("v1", "Secret", meta["name"], "default")
+        data = {"release": base64.b64decode(secret["data"]["release"]).decode()}
+        served.api.add(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": meta["name"],
+                    "namespace": "default",
+                    "labels": meta["labels"],
+                },
+                "data": data,
+            }
+        )
+    the_plan = plan(served)
+    uninstalls = [a for a in the_plan.actions if a.op == "helm-uninstall"]
+    (uninstall,) = [a for a in uninstalls if a.target.namespace == "default"]
+    result = run(served, the_plan, tmp_path / "journal.jsonl")
+    assert result.status == "failed" and result.steps[-1].action is uninstall
+    assert result.steps[-1].outcome == "refused"
+    assert "HELM_DRIVER=configmap helm uninstall harbor" in result.reason
+    assert set(served.pvcs()) >= SEED_FIVE  # nothing deleted
 
 
 def test_discard_data_deletes_the_volumes(served: Served, tmp_path: Path) -> None:

@@ -79,6 +79,8 @@ def test_short_values_are_only_replaced_as_whole_words() -> None:
         ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Basic <redacted>", "dXNlcjpw"),
         ('{"password": "hunter2hunter2"}', '{"password": "<redacted>"}', "hunter2"),
         ("OS_PASSWORD=Tr0ub4dor&3", "OS_PASSWORD=<redacted>", "Tr0ub4dor"),
+        ("EC2 secret_key=9f8e7d6c5b4a39281706", "secret_key=<redacted>", "9f8e7d6c"),
+        ('core: {secretKey: "not-a-secure-key"}', 'secretKey: "<redacted>"', "not-a-secure"),
         ("application_credential_secret: s3cr3t-v4lue", "secret: <redacted>", "s3cr3t"),
         ('client-key-data: "LS0tLS1CRUdJTiBQUklW"', "client-key-data: ", "LS0tLS1"),
         (
@@ -90,6 +92,11 @@ def test_short_values_are_only_replaced_as_whole_words() -> None:
             "https://admin:pa55word@keystone:5000/v3",
             "https://admin:<redacted>@keystone",
             "pa55word",
+        ),
+        (
+            "helm install harbor https://ghp_0a1B2c3D4e5F6g7H8i9J0kLmN@charts.example/h.tgz",
+            "https://<redacted>@charts.example/h.tgz",
+            "ghp_0a1B",
         ),
         (
             "token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2lnbmF0dXJl end",
@@ -125,6 +132,7 @@ def test_secret_shapes_are_masked_without_knowing_the_secret(
         "GET /api/v1/secrets?fieldSelector=type%3Dhelm.sh/release.v1&limit=500",
         "password authentication failed for user postgres",
         "the token endpoint refused the request",
+        "ssh://git@github.com/org/repo.git and https://kostack-lab-user@kube.example",
     ],
 )
 def test_ordinary_words_are_left_alone(text: str) -> None:

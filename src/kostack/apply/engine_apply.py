@@ -24,7 +24,7 @@ from kostack.apply.engine_base import (
 )
 from kostack.apply.journal import ActionLog
 from kostack.apply.messages import changed_since_planning, explain, unknown_operation
-from kostack.apply.neutron import GroupState, PortState, RouterState
+from kostack.apply.neutron import GroupState, PortState, RouterState, RuleRecord
 from kostack.plan.model import Action, Operation, PortFields
 
 
@@ -111,7 +111,7 @@ class ApplySteps(RunnerBase):
         match = next((r for r in group.rules if r.rule.key() == key), None)
         before_ids = _before_rule_ids(log) if reconcile else None
         if match is not None:
-            if before_ids is not None and match.id not in before_ids:
+            if before_ids is not None and match.id not in before_ids and _ours(match, action):
                 return self._rule_seen(action, group, match.id)
             self._intent(action, _group_state(group))
             return self._result(
@@ -142,7 +142,7 @@ class ApplySteps(RunnerBase):
         if exists or ambiguous:
             now = self._read(lambda: self.n.group(gid), action, problem)
             found = next((r for r in now.rules if r.rule.key() == key and r.id not in before), None)
-            if found is not None and ambiguous:
+            if found is not None and ambiguous and _ours(found, action):
                 return self._rule_seen(action, now, found.id)
             if found is not None:
                 return self._result(
@@ -222,3 +222,9 @@ class ApplySteps(RunnerBase):
                     added_routes=[r.as_dict() for r in missing],
                 )
         raise _Stop(FAILED, explain(problem, action, self.jpath), problem)
+
+
+def _ours(record: RuleRecord, action: Action) -> bool:
+    """Whether a rule new since the intent can be the one kostack created: Neutron refuses a
+    second rule of the same key, so one with another description is someone else's."""
+    return action.rule is not None and record.rule.description == action.rule.description

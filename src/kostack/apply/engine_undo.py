@@ -91,7 +91,9 @@ class UndoSteps(RunnerBase):
                 (
                     r
                     for r in group.rules
-                    if r.rule.key() == action.rule.key() and r.id not in before
+                    if r.rule.key() == action.rule.key()
+                    and r.rule.description == action.rule.description  # else someone else's
+                    and r.id not in before
                 ),
                 None,
             )

@@ -99,6 +99,12 @@ class ReleaseSteps:
         ).items
         return list(items or [])
 
+    def _release_configmaps(self, name: str, namespace: str) -> list[Any]:
+        items = self.core.list_namespaced_config_map(
+            namespace, label_selector=f"owner=helm,name={name}"
+        ).items
+        return list(items or [])
+
     def _helm(
         self, plan: ReinstallPlan, action: ReleaseAction, what: str
     ) -> tuple[str, StepResult | None]:
@@ -120,6 +126,14 @@ class ReleaseSteps:
     def _uninstall(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult:
         name, namespace = action.target.name, action.target.namespace or ""
         secrets = self._release_secrets(name, namespace)
+        if not secrets and self._release_configmaps(name, namespace):
+            # stored by HELM_DRIVER=configmap, which the helm kostack runs does not read:
+            # "already uninstalled" would delete the claims of a release still running
+            by_hand = "HELM_DRIVER=configmap " + helm_command_line(
+                action, self.kubeconfig, self.context
+            )
+            why = Msg("rel.step.configmap-driver", release=f"{namespace}/{name}", command=by_hand)
+            return StepResult(action, "refused", why)
         if not secrets:
             return StepResult(
                 action, "already", Msg("rel.step.no-release", name=name, namespace=namespace)
@@ -185,6 +199,9 @@ class ReleaseSteps:
                         now=pvc.metadata.resource_version,
                     ),
                 )
+            kept = self._not_retained(plan, action)
+            if kept is not None:
+                return kept
             options = _client.V1DeleteOptions(
                 preconditions=_client.V1Preconditions(
                     uid=pvc.metadata.uid, resource_version=pvc.metadata.resource_version
@@ -224,6 +241,20 @@ class ReleaseSteps:
                     "rel.step.deleted-volume-kept", volume=volume, phase=phase, policy=policy
                 )
         return StepResult(action, "applied", done)
+
+    def _not_retained(self, plan: ReinstallPlan, action: ReleaseAction) -> StepResult | None:
+        """Refuse to delete a claim whose volume lost Retain since its retain-pv step (someone,
+        or a controller, set it back): the claim's deletion would delete the data."""
+        volume = action.param("volume")
+        if plan.discard_data or not volume:
+            return None
+        pv = _unless_gone(self.core.read_persistent_volume, volume)
+        policy = pv.spec.persistent_volume_reclaim_policy if pv is not None else "Retain"
+        if policy == "Retain":
+            return None
+        pvc = f"{action.target.namespace}/{action.target.name}"
+        why = Msg("rel.step.pv-not-retained", volume=volume, pvc=pvc, policy=policy)
+        return StepResult(action, "refused", why)
 
     def _wait_gone(self, name: str, namespace: str, budget: float) -> bool:
         """Watch one claim until it is deleted (or `budget` seconds pass)."""

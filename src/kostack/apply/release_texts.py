@@ -58,6 +58,14 @@ register(
             "en": "no release {name} in {namespace} (already uninstalled)",
             "ko": "{namespace}에 릴리스 {name:이/가} 없음 (이미 제거됨)",
         },
+        "rel.step.configmap-driver": {
+            "en": "release {release} is stored in ConfigMaps (HELM_DRIVER=configmap), which the "
+            "helm kostack runs does not read, so its claims are not deleted: uninstall it with "
+            "`{command}`, then run kostack again",
+            "ko": "릴리스 {release:은/는} ConfigMap에 저장되어 있어(HELM_DRIVER=configmap) kostack이 "
+            "실행하는 helm이 읽지 못하므로 클레임을 삭제하지 않았습니다: `{command}`로 제거한 뒤 "
+            "kostack을 다시 실행하세요",
+        },
         "rel.step.release-changed": {
             "en": "release {release} changed since the plan (now {now}); plan again",
             "ko": "릴리스 {release:이/가} 계획 이후에 바뀜 (현재 {now}); 다시 계획하세요",
@@ -74,6 +82,12 @@ register(
         "rel.step.other-claim": {
             "en": "{pvc} is another claim now (uid {uid}, planned {planned}); plan again",
             "ko": "{pvc:은/는} 이제 다른 클레임임 (uid {uid}, 계획 시 {planned}); 다시 계획하세요",
+        },
+        "rel.step.pv-not-retained": {
+            "en": "volume {volume} of {pvc} is {policy} again, not Retain: deleting the claim "
+            "would delete its data, so it is not deleted; plan again",
+            "ko": "{pvc}의 볼륨 {volume:이/가} 다시 Retain이 아니라 {policy}입니다: 클레임을 "
+            "삭제하면 데이터도 삭제되므로 삭제하지 않았습니다; 다시 계획하세요",
         },
         "rel.step.pvc-changed": {
             "en": "{pvc} changed since the plan (resourceVersion {planned} -> {now}); plan again",

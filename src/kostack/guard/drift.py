@@ -68,9 +68,12 @@ def compute(
     os_ = snapshot.openstack
     ports: tuple[Port, ...] = (os_.ports or ()) if os_ is not None else ()
     ownership = {p.id: port_ownership(p, (claims or {}).get(p.id, ())) for p in ports}
+    node_of = {np.port_id: np.node for np in snapshot.node_ports or () if np.port_id is not None}
+    own_groups, ours = _this_cluster(snapshot, ports, node_of)
     owned_rules = {
         r.id: (g.id, g.name, r)
         for g in ((os_.security_groups or ()) if os_ is not None else ())
+        if g.id in own_groups
         for r in g.rules
         if is_owned_rule(r)
     }
@@ -79,14 +82,13 @@ def compute(
     plan = build_plan(stripped, options.plan_options(), diagnosis=diagnosis)
     wanted, wanted_rules, outside = _wanted(plan.actions)
 
-    node_of = {np.port_id: np.node for np in snapshot.node_ports or () if np.port_id is not None}
     node_names = [n.name for n in (snapshot.cluster.nodes or ())] if snapshot.cluster else []
     linked = {np.node for np in snapshot.node_ports or () if np.port_id is not None}
     unmatched = tuple(sorted(n for n in node_names if n not in linked))
     unknown = {f.check_id for f in diagnosis.findings if f.status == Status.UNKNOWN}
     hold_pairs = bool(snapshot.gaps) or bool(unknown & PAIR_CHECKS)
     hold_rules = bool(snapshot.gaps) or bool(unknown & RULE_CHECKS)
-    scope = set(node_of) | {pid for pid, o in ownership.items() if o.managed}
+    scope = set(node_of) | {pid for pid, o in ownership.items() if o.managed and pid in ours}
     port_drift, tag_holds = _port_drifts(
         ports, ownership, node_of, wanted, sorted(scope | set(wanted)), hold_pairs, unmatched
     )
@@ -126,6 +128,35 @@ def compute(
         plan_digest=plan.digest(),
         group_names={g.id: g.name for g in groups if g.id in named and g.name},
     )
+
+
+def _this_cluster(
+    snapshot: Snapshot, ports: tuple[Port, ...], node_of: Mapping[str, str]
+) -> tuple[set[str], set[str]]:
+    """The groups of this cluster's node ports, and the ports that may be this cluster's.
+
+    The project may hold another cluster with its own guard, whose marks read
+    like ours: its rules sit in its own groups, its ports are its nodes'. A
+    port no node of this cluster has (a node that left while its port stays)
+    is ours only on a network of our node ports and in a group our node ports
+    have, other than `default` (which every port of the project may share).
+    """
+    node_ports = [p for p in ports if p.id in node_of]
+    groups = {g for p in node_ports for g in p.security_group_ids}
+    os_ = snapshot.openstack
+    default = {
+        g.id
+        for g in ((os_.security_groups or ()) if os_ is not None else ())
+        if g.name == "default"
+    }
+    networks = {p.network_id for p in node_ports}
+    ours = {
+        p.id
+        for p in ports
+        if p.id in node_of
+        or (p.network_id in networks and (set(p.security_group_ids) & groups) - default)
+    }
+    return groups, ours
 
 
 def _port_drifts(

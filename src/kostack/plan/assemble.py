@@ -161,6 +161,11 @@ class Builder:
             cidr = parse_net(r.param("ip_address"))
         except ValueError:
             return False
+        if cidr.prefixlen == 0:
+            # a pair for every address is anti-spoofing switched off, which only
+            # --method disable-port-security (acknowledged) may do
+            self._note(Msg("plan.not-planned.every-address", cidr=str(cidr)))
+            return False
         new = port.id not in self.pairs
         item = self.pairs.setdefault(port.id, _PortItem(port, r.target_name or port.name))
         if cidr not in item.cidrs:

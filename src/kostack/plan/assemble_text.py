@@ -59,6 +59,31 @@ register(
             "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
         },
         "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
+        "plan.not-planned.every-address": {
+            "en": "not planned: allowed address pairs for {cidr} on the node ports: a pair for "
+            "every address switches anti-spoofing off; fix the pod range, or use --method "
+            "disable-port-security, which says what is lost",
+            "ko": "계획하지 않음: 노드 포트에 {cidr} Allowed Address Pair: 모든 주소에 대한 pair는 "
+            "스푸핑 방지를 끄는 것과 같습니다. Pod 범위를 고치거나, 잃는 것을 알려 주는 --method "
+            "disable-port-security를 쓰세요",
+        },
+        "plan.foreign-group": {
+            "en": "security group {group} belongs to project {project}, not to this one "
+            "({own}): that project's ports are not seen here, and every rule this plan adds to "
+            "the group admits the same traffic to them too",
+            "ko": "보안 그룹 {group:은/는} 이 프로젝트({own})가 아니라 프로젝트 {project}의 것입니다: "
+            "그 프로젝트의 포트는 여기서 보이지 않으며, 이 계획이 그룹에 추가하는 규칙은 그 포트에도 "
+            "같은 트래픽을 허용합니다",
+        },
+        "plan.shared-group": {
+            "en": "security group {group} is also on {n} {n:port/ports} of no node of this "
+            "cluster ({ports}): every rule this plan adds to it admits the same traffic to "
+            "{n:that port/those ports} too; to keep {n:it/them} out, give the nodes a group of "
+            "their own and plan again",
+            "ko": "보안 그룹 {group:은/는} 이 클러스터의 노드가 아닌 포트 {n}개({ports})에도 붙어 "
+            "있습니다: 이 계획이 그룹에 추가하는 규칙은 그 포트에도 같은 트래픽을 허용합니다. "
+            "막으려면 노드에 전용 보안 그룹을 두고 다시 계획하세요",
+        },
         "preflight.note.nat-off": {
             "en": "natOutgoing is off: pods reach the outside with their own address, so the "
             "router needs a route back to each node's pods (the OpenStack cloud controller adds "

@@ -171,6 +171,39 @@ def protection_lost(
     )
 
 
+def shared_groups(
+    actions: Iterable[Action], topo: Topology, project: str | None = None
+) -> list[str]:
+    """A warning for each group the plan adds rules to that ports of no node also have.
+
+    A rule admits its traffic to every port in the group: another team's VMs
+    in a group the nodes share (often `default`) are opened with the nodes; so
+    are the ports of another ``project`` owning the group, which are not seen.
+    """
+    nodes = {v.port.id for v in topo.node_views.values() if v.port is not None}
+    out: list[str] = []
+    for gid in dict.fromkeys(a.target.id for a in actions if a.operation == Operation.ADD_SG_RULE):
+        others = sorted(
+            p.name or p.id
+            for p in topo.ports.values()
+            if gid in p.security_group_ids and p.id not in nodes
+        )
+        group = topo.groups.get(gid)
+        if group is not None and project and group.project_id not in (None, project):
+            out.append(
+                Msg("plan.foreign-group", group=group.name, project=group.project_id, own=project)
+            )
+        if not others:
+            continue
+        names: str = ", ".join(others[:6])
+        if len(others) > 6:
+            names = Msg("plan.lost.more", names=names, n=len(others) - 6)
+        out.append(
+            Msg("plan.shared-group", group=group.name if group else gid, n=len(others), ports=names)
+        )
+    return out
+
+
 def build_plan(
     snapshot: Snapshot,
     options: PlanOptions | None = None,
@@ -215,6 +248,8 @@ def build_plan(
     lost = protection_lost(snapshot, actions, builder.topo)
     if lost:
         warnings.append(lost)
+    project = snapshot.openstack.project_id if snapshot.openstack else None
+    warnings.extend(shared_groups(actions, builder.topo, project))
     for f in diagnosis.warnings:
         warnings.append(Msg("plan.left-alone", message=f.message))
     os_ = snapshot.openstack
