@@ -251,6 +251,7 @@ def test_second_chart_postgresql(served: Served, tmp_path: Path) -> None:
         namespace="databases",
         chart="bitnami/postgresql",
         timeout=20,
+        from_namespaces=("default",),  # default/pg is deployed: moved only when asked
     )
     result = run(served, the_plan, tmp_path / "journal.jsonl")
     assert result.status == "complete", result.reason

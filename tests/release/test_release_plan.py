@@ -169,8 +169,16 @@ def test_an_unproven_claim_the_install_would_bind_blocks(collected: HelmCollecti
 
 def test_second_chart_postgresql(collected: HelmCollection) -> None:
     snapshot = with_helm("seed-fixed.json", collected)
+    asked = {"name": "pg", "namespace": "databases", "chart": "bitnami/postgresql"}
+    # default/pg is deployed: moving it is asked for with --from default, never assumed
+    unasked = build_reinstall_plan(snapshot, diagnose(snapshot), **asked)  # type: ignore[arg-type]
+    assert not unasked.pvcs and not unasked.removing
+    assert "default/pg" in localize(unasked.warnings[0], "en")
     plan = build_reinstall_plan(
-        snapshot, diagnose(snapshot), name="pg", namespace="databases", chart="bitnami/postgresql"
+        snapshot,
+        diagnose(snapshot),
+        **asked,
+        from_namespaces=("default",),  # type: ignore[arg-type]
     )
     assert not plan.blocked
     assert [p.key for p in plan.pvcs] == ["default/data-pg-postgresql-0"]
@@ -194,3 +202,45 @@ def test_after_uninstall_the_orphans_are_still_proven(collected: HelmCollection)
     plan = plan_for(snapshot)
     assert {p.key for p in plan.pvcs} == SEED_FIVE
     assert all("release gone" in p.release for p in plan.pvcs)
+
+
+def _default_copy_deployed(snapshot: Snapshot) -> Snapshot:
+    state = snapshot.helm
+    assert state is not None
+    releases = tuple(
+        r.model_copy(update={"status": "deployed"})
+        if (r.namespace, r.name) == ("default", "harbor")
+        else r
+        for r in state.releases or ()
+    )
+    return snapshot.model_copy(update={"helm": state.model_copy(update={"releases": releases})})
+
+
+def test_a_deployed_copy_in_default_is_left_alone_unless_from_names_it(
+    collected: HelmCollection,
+) -> None:
+    """`helm install` without -n puts a release in default; the seed's copy there failed and
+    is removed. A deployed one may be someone's install on purpose: the plan leaves it and its
+    volumes alone and says how to include it; `--from default` includes it, as before."""
+    snapshot = _default_copy_deployed(with_helm("seed-fixed.json", collected))
+    plan = plan_for(snapshot, values_file="values.yaml")
+    assert [(r.namespace, r.name) for r in plan.removing] == [("harbor", "harbor")]
+    assert not {p.key for p in plan.pvcs} & SEED_FIVE
+    assert plan.from_namespaces == ("harbor",)
+    said = [localize(w, "en") for w in plan.warnings]
+    assert any(
+        "default/harbor of the same chart is deployed in default: left alone" in w
+        and w.endswith("add --from default")
+        for w in said
+    ), said
+    korean = [localize(w, "ko") for w in plan.warnings]
+    assert any("default/harbor가 default에 배포(deployed)" in w for w in korean), korean
+    assert any("--from default를 추가하세요" in w for w in korean), korean
+
+    asked = plan_for(snapshot, values_file="values.yaml", from_namespaces=("default",))
+    assert [(r.namespace, r.name) for r in asked.removing] == [
+        ("default", "harbor"),
+        ("harbor", "harbor"),
+    ]
+    assert {p.key for p in asked.pvcs} == SEED_FIVE
+    assert not any("deployed in default" in localize(w, "en") for w in asked.warnings)

@@ -304,7 +304,8 @@ _reinstall_options = options(
         multiple=True,
         metavar="NS",
         help="Also remove release NAME and its volumes from NS (default: NS, and the "
-        "namespace `helm install` without -n used, when the release of the chart is there).",
+        "namespace `helm install` without -n used when the chart's release there failed or "
+        "was uninstalled; a deployed one is removed only when named here).",
     ),
     click.option(
         "--discard-data",

@@ -10,7 +10,8 @@ into frozen actions, each with its target, parameters, reason, precondition
 2. retain-pv: every bound volume of a PVC to delete gets reclaim policy
    Retain first, so deleting the claim keeps the data (unless discard_data);
 3. helm-uninstall: the release in the target namespace and the copy left in
-   the catch-all namespace (installed without -n);
+   the catch-all namespace (installed without -n) when that copy is not
+   deployed (a deployed one only with --from: it may be there on purpose);
 4. delete-pvc: exactly the PVCs proven to belong to those releases (manifest,
    StatefulSet templates, Helm's annotations, or label + chart naming for
    volumes whose release is gone), then wait until each is gone;
@@ -111,6 +112,11 @@ register(
             "en": "release {ns}/{name} of the same chart sits in {ns}, where `helm install` without -n puts it: a copy left behind",
             "ko": "같은 차트의 릴리스 {ns}/{name:이/가} -n 없이 설치하면 들어가는 {ns}에 있습니다: 남겨진 사본",
         },
+        "plan.warn.deployed-copy": {
+            "en": "release {release} of the same chart is deployed in {ns}: left alone, as it may be installed there on purpose; to remove it and its volumes too, add --from {ns}",
+            "ko": "같은 차트의 릴리스 {release:이/가} {ns}에 배포(deployed)되어 있습니다: 일부러 그곳에 설치했을 수 있어 그대로 둡니다. "
+            "볼륨과 함께 제거하려면 --from {ns:을/를} 추가하세요",
+        },
         "plan.reason.asked": {
             "en": "release {ns}/{name}: {ns} was given with --from",
             "ko": "릴리스 {ns}/{name}: --from으로 {ns:을/를} 지정함",
@@ -161,7 +167,7 @@ def build_reinstall_plan(
     if index is None:
         index = HelmIndex.of(helm)
     catch_all = catch_all_namespaces(helm)
-    spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart)
+    spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart, warnings)
     removing = _removing(index, name, spots, wanted_chart, warnings)
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
@@ -232,22 +238,35 @@ def _spots(
     from_namespaces: Iterable[str],
     catch_all: frozenset[str],
     wanted_chart: str,
+    warnings: list[str],
 ) -> dict[str, str]:
-    """The namespaces the plan cleans, each with why: target, asked (--from) or stray."""
+    """The namespaces the plan cleans, each with why: target, asked (--from) or stray.
+
+    A copy in the catch-all namespace is a stray only when it is not deployed (failed,
+    stuck or uninstalled, as the seed's install without -n was): a deployed one may be
+    someone's install on purpose, so it is left alone, with a warning, unless --from
+    names its namespace."""
     spots: dict[str, str] = {namespace: "target"}
     for ns in from_namespaces:
         spots.setdefault(ns, "asked")
+    deployed: set[str] = set()
     for release in index.releases_by_name.get(name, ()):
         if release.namespace in spots:
             continue
         if release.namespace in catch_all and (release.chart == wanted_chart or not release.chart):
-            spots[release.namespace] = "stray"
+            if release.status == "deployed":
+                deployed.add(release.namespace)
+                where = f"{release.namespace}/{release.name}"
+                warnings.append(Msg("plan.warn.deployed-copy", release=where, ns=release.namespace))
+            else:
+                spots[release.namespace] = "stray"
     for claim in index.orphans_by_name.get(name, ()):
         if (
             claim.proven
             and claim.release_name == name
             and claim.pvc.namespace in catch_all
             and claim.pvc.namespace not in spots
+            and claim.pvc.namespace not in deployed
             and claim.chart in (wanted_chart, None)
         ):
             spots[claim.pvc.namespace] = "stray"
