@@ -120,6 +120,23 @@ def test_fixed_twin_is_clean_and_every_family_is_judged() -> None:
     assert len(passing) == 2  # IPv4 and IPv6
 
 
+def test_ipv6_pod_to_pod_that_fails_is_not_reported_ok() -> None:
+    """The check judges each family's pod-to-pod: IPv6 pods dropped by anti-spoofing make the
+    critical path fail (the lab's `pod_to_pod_ipv6` probe fails in this state), not "ok"."""
+    d = diagnose(build(_broken()))
+    assert d.verdict.paths["pod-to-pod"] == "fail"
+    p2p = [f for f in d.findings if f.check_id == "net-pod-to-pod"]
+    assert p2p and all(f.status == Status.FAIL for f in p2p)
+    assert sum(dict(f.counts)["node_pairs"] for f in p2p) == 12
+    assert localize(p2p[0].message, "en").startswith("IPv6: Pod-to-pod traffic from")
+    assert localize(p2p[0].message, "ko").startswith("IPv6: ")
+    (rc,) = d.root_causes
+    assert "net-pod-to-pod" in {f.check_id for f in rc.symptoms}
+    # the fixed twin passes in both families
+    fixed = diagnose(build(dualstack_example_doc("dualstack-fixed")))
+    assert fixed.verdict.paths["pod-to-pod"] == "ok"
+
+
 def _pod_to_pod_of(flows: ClusterFlows, version: int) -> FamilyResult:
     """Pod to pod in one address family, judged by the class engine as `pod_to_pod` is."""
     pods = flows.pods_of(version)

@@ -183,6 +183,19 @@ class ClusterFlows(PodsOnNodes):
     def pod_to_pod(self) -> FamilyResult:
         return self.families.evaluate(self.pods, self.pods, lambda s, t: ("tcp", POD_PORT))
 
+    def pod_to_pod_of(self, version: int) -> FamilyResult:
+        """Pods of one family to pods of that family on other nodes (``pod_to_pod`` for the
+        primary): anti-spoofing, the rules and the tunnel's underlay are each per family."""
+        if not self.pods or self.pods[0].ip.version == version:
+            return self.pod_to_pod
+        cache: dict[int, FamilyResult] = self.__dict__.setdefault("_pod_to_pod_of", {})
+        if version not in cache:
+            pods = self.pods_of(version)
+            cache[version] = self.families_of(version).evaluate(
+                pods, pods, lambda s, t: ("tcp", POD_PORT)
+            )
+        return cache[version]
+
     @property
     def pod_classes(self) -> tuple[list[EndClass], list[EndClass]]:
         """The source and target classes of `pod_to_pod` (from it when judged already,
