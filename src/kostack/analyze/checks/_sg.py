@@ -68,8 +68,11 @@ def rule_remedies(
     remote_prefixes: tuple[str, ...] = (),
     sources: list[NodeView] | None = None,
     family: int | None = None,
+    direction: str = "ingress",
 ) -> tuple[Remedy, ...]:
-    """Ingress rules that admit the traffic on ``views``' ports (the targets).
+    """Ingress rules that admit the traffic on ``views``' ports (the targets); with
+    ``direction`` egress, egress rules on ``views``' ports (the senders) towards ``sources``
+    (then the far end: the receivers).
 
     Into the group every node port shares, from its members, when there is
     one. Else into each target port's own group, from the groups of the
@@ -130,6 +133,7 @@ def rule_remedies(
             cause=cause,
             description=description,
             ethertype=None if family is None else f"IPv{family}",
+            direction=direction,
         )
         for grp in groups
         for remote_group, prefix in remotes
@@ -183,12 +187,14 @@ def node_traffic_findings(
             message = Msg("sg.unknown", **params)
         else:
             message = Msg(f"sg.fail-{fv.side}", **params)
-            views = [e.view for e in fv.targets if e.view is not None]
-            if fv.side == "dst":
+            targets = [e.view for e in fv.targets if e.view is not None]
+            sources = [e.view for e in fv.sources if e.view is not None]
+            if fv.side in ("dst", "src"):  # an ingress rule on the receivers, or an egress
+                ingress = fv.side == "dst"  # rule on the senders (their egress was removed)
                 remedies = rule_remedies(
                     ctx,
-                    views,
-                    sources=[e.view for e in fv.sources if e.view is not None],
+                    targets if ingress else sources,
+                    sources=sources if ingress else targets,
                     protocol=protocol,
                     port=port,
                     port_max=port_max,
@@ -196,6 +202,7 @@ def node_traffic_findings(
                     cause=cause,
                     description=f"kostack: {what}",
                     family=family,
+                    direction="ingress" if ingress else "egress",
                 )
         out.append(
             cluster_finding(

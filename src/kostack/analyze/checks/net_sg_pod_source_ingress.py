@@ -103,10 +103,12 @@ def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> lis
         fv = FactView(ctx, result, fact)
         status = fv.status
         remedies: tuple[Remedy, ...] = ()
-        if status == Status.FAIL and fv.side == "dst":
+        if status == Status.FAIL and fv.side in ("dst", "src"):
+            # an ingress rule on the receivers, or an egress rule on the senders
+            ends = fv.targets if fv.side == "dst" else fv.sources
             remedies = rule_remedies(
                 ctx,
-                [e.view for e in fv.targets if e.view is not None],
+                [e.view for e in ends if e.view is not None],
                 protocol=None,
                 port=None,
                 port_max=None,
@@ -114,6 +116,7 @@ def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> lis
                 cause=CAUSE,
                 description="kostack: pod CIDR",
                 remote_prefixes=tuple(str(c) for c in cidrs),
+                direction="ingress" if fv.side == "dst" else "egress",
             )
         backend = topo.backend or "unknown"
         key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
