@@ -48,3 +48,20 @@ def test_a_snapshot_without_nodes_is_undecided_not_healthy() -> None:
     en = render_diagnosis(d, "en", False)
     assert "the snapshot holds no Kubernetes node" in en and ".." not in en.splitlines()[1]
     assert "스냅샷에 쿠버네티스 노드가 하나도 없습니다" in render_diagnosis(d, "ko", False)
+
+
+def test_uncovered_pod_block_of_a_second_pool_is_said_without_a_placeholder() -> None:
+    """Pairs cover the first pool only; a node's block of a second pool is uncovered. No traced
+    flow says why pods leave unencapsulated, so the cause says what the finding found, not
+    "unencapsulated (-)"."""
+    doc = _healthy()
+    calico = doc["cluster"]["cni"]["calico"]
+    calico["ip_pools"].append(dict(calico["ip_pools"][0], name="second", cidr="10.245.0.0/16"))
+    calico["blocks"].append({"cidr": "10.245.0.0/26", "node": "k8s-w-3"})
+    doc["cluster"]["pod_cidrs"].append("10.245.0.0/16")
+    d = diagnose(build(doc))
+    rc = next(r for r in d.root_causes if r.key == "antispoof")
+    en = render_diagnosis(d, "en", False)
+    assert "unencapsulated (-)" not in en
+    assert "do not cover their pod blocks" in en and "10.245.0.0/26" in en
+    assert rc.fix.remedies and "(-)" not in render_diagnosis(d, "ko", False)
