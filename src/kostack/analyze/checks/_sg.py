@@ -70,17 +70,13 @@ def rule_remedies(
     family: int | None = None,
     direction: str = "ingress",
 ) -> tuple[Remedy, ...]:
-    """Ingress rules that admit the traffic on ``views``' ports (the targets); with
-    ``direction`` egress, egress rules on ``views``' ports (the senders) towards ``sources``
-    (then the far end: the receivers).
-
-    Into the group every node port shares, from its members, when there is
-    one. Else into each target port's own group, from the groups of the
-    ``sources`` when they are few (kubelet from the control plane's group),
-    else from the node subnets. ``remote_prefixes`` (the pod CIDR) win.
-    ``family``: rules of ethertype IPv6 from the nodes' IPv6 subnets (6), or the
-    default (None: the node subnets' family, IPv4 for a group).
-    """
+    """Ingress rules that admit the traffic on ``views``' ports (the targets), or egress rules
+    on them (the senders; ``sources`` is then the far end) with ``direction`` egress. Into the
+    group every node port shares, from its members, when there is one. Else into each target
+    port's own group, from the groups of the ``sources`` when they are few (kubelet from the
+    control plane's group), else from the node subnets. ``remote_prefixes`` (the pod CIDR)
+    win. ``family``: rules of ethertype IPv6 from the nodes' IPv6 subnets (6), or the default
+    (None: the node subnets' family, IPv4 for a group)."""
     shared = cluster_group(ctx.topo)
     if shared is not None:
         groups = [shared]
@@ -187,23 +183,9 @@ def node_traffic_findings(
             message = Msg("sg.unknown", **params)
         else:
             message = Msg(f"sg.fail-{fv.side}", **params)
-            targets = [e.view for e in fv.targets if e.view is not None]
-            sources = [e.view for e in fv.sources if e.view is not None]
-            if fv.side in ("dst", "src"):  # an ingress rule on the receivers, or an egress
-                ingress = fv.side == "dst"  # rule on the senders (their egress was removed)
-                remedies = rule_remedies(
-                    ctx,
-                    targets if ingress else sources,
-                    sources=sources if ingress else targets,
-                    protocol=protocol,
-                    port=port,
-                    port_max=port_max,
-                    reason=Msg("sg.reason", what=what, label=label),
-                    cause=cause,
-                    description=f"kostack: {what}",
-                    family=family,
-                    direction="ingress" if ingress else "egress",
-                )
+            if fv.side in ("dst", "src"):
+                rule = (protocol, port, port_max)
+                remedies = _side_rules(ctx, fv, rule, what, label, cause, family)
         out.append(
             cluster_finding(
                 ctx,
@@ -222,6 +204,36 @@ def node_traffic_findings(
             )
         )
     return out
+
+
+def _side_rules(
+    ctx: CheckContext,
+    fv: FactView,
+    rule: tuple[str, int | None, int | None],
+    what: str,
+    label: str,
+    cause: str,
+    family: int | None,
+) -> tuple[Remedy, ...]:
+    """An ingress rule on the receivers (a drop at ``dst``), or an egress rule on the senders
+    (at ``src``: their group's egress rules were removed); ``rule``: protocol and ports."""
+    targets = [e.view for e in fv.targets if e.view is not None]
+    sources = [e.view for e in fv.sources if e.view is not None]
+    ingress = fv.side == "dst"
+    protocol, port, port_max = rule
+    return rule_remedies(
+        ctx,
+        targets if ingress else sources,
+        sources=sources if ingress else targets,
+        protocol=protocol,
+        port=port,
+        port_max=port_max,
+        reason=Msg("sg.reason", what=what, label=label),
+        cause=cause,
+        description=f"kostack: {what}",
+        family=family,
+        direction="ingress" if ingress else "egress",
+    )
 
 
 NODE_SG_NEEDS = (
