@@ -20,6 +20,7 @@ from kostack.analyze.findings import Status
 from kostack.analyze.flows import POD_PORT, ClusterFlows
 from kostack.analyze.messages import Msg, localize
 from kostack.model.snapshot import Port
+from kostack.plan.build import build_plan
 from kostack_testkit.builders import POD_CIDR, add_pairs, build, group, rule
 from kostack_testkit.dualstack import (
     POD_CIDR_V6,
@@ -118,6 +119,45 @@ def test_fixed_twin_is_clean_and_every_family_is_judged() -> None:
     assert d.root_causes == () and d.conditional == ()
     passing = [f for f in d.findings if f.check_id == ID and f.status == Status.PASS]
     assert len(passing) == 2  # IPv4 and IPv6
+
+
+def test_ipv6_pod_to_pod_that_fails_is_not_reported_ok() -> None:
+    """The check judges each family's pod-to-pod: IPv6 pods dropped by anti-spoofing make the
+    critical path fail (the lab's `pod_to_pod_ipv6` probe fails in this state), not "ok"."""
+    d = diagnose(build(_broken()))
+    assert d.verdict.paths["pod-to-pod"] == "fail"
+    p2p = [f for f in d.findings if f.check_id == "net-pod-to-pod"]
+    assert p2p and all(f.status == Status.FAIL for f in p2p)
+    assert sum(dict(f.counts)["node_pairs"] for f in p2p) == 12
+    assert localize(p2p[0].message, "en").startswith("IPv6: Pod-to-pod traffic from")
+    assert localize(p2p[0].message, "ko").startswith("IPv6: ")
+    (rc,) = d.root_causes
+    assert "net-pod-to-pod" in {f.check_id for f in rc.symptoms}
+    # the fixed twin passes in both families
+    fixed = diagnose(build(dualstack_example_doc("dualstack-fixed")))
+    assert fixed.verdict.paths["pod-to-pod"] == "ok"
+
+
+def test_ipv6_pod_source_rule_missing_is_found_and_fixed_with_an_ipv6_rule() -> None:
+    """`default` without its IPv6 ingress-from-members rule: IPv6 pod traffic is dropped at
+    ingress. net-sg-pod-source-ingress judges each family, so the cause has its fix (an IPv6
+    rule from the IPv6 pod CIDR), and nothing for IPv4, which works."""
+    doc = dualstack_example_doc("dualstack-fixed")
+    sg = group(doc, "default")
+    sg["rules"] = [
+        r for r in sg["rules"] if not (r["direction"] == "ingress" and r["ethertype"] == "IPv6")
+    ]
+    d = diagnose(build(doc))
+    (rc,) = d.root_causes
+    assert rc.key == "sg-pod-source"
+    src = [f for f in d.findings if f.check_id == "net-sg-pod-source-ingress"]
+    assert [f.status for f in src] == [Status.FAIL]
+    assert localize(src[0].message, "en").startswith("IPv6: Even with allowed pairs")
+    assert localize(src[0].message, "ko").startswith("IPv6: ")
+    (fix,) = rc.fix.remedies
+    assert (fix.param("ethertype"), fix.param("remote_ip_prefix")) == ("IPv6", POD_CIDR_V6)
+    plan = build_plan(build(doc))
+    assert plan.verification.after == ()
 
 
 def _pod_to_pod_of(flows: ClusterFlows, version: int) -> FamilyResult:

@@ -173,6 +173,19 @@ class ClusterFlows(PodsOnNodes):
     def pod_to_pod(self) -> FamilyResult:
         return self.families.evaluate(self.pods, self.pods, lambda s, t: ("tcp", POD_PORT))
 
+    def pod_to_pod_of(self, version: int) -> FamilyResult:
+        """Pods of one family to pods of that family on other nodes (``pod_to_pod`` for the
+        primary): anti-spoofing, the rules and the tunnel's underlay are each per family."""
+        if not self.pods or self.pods[0].ip.version == version:
+            return self.pod_to_pod
+        cache: dict[int, FamilyResult] = self.__dict__.setdefault("_pod_to_pod_of", {})
+        if version not in cache:
+            pods = self.pods_of(version)
+            cache[version] = self.families_of(version).evaluate(
+                pods, pods, lambda s, t: ("tcp", POD_PORT)
+            )
+        return cache[version]
+
     @property
     def pod_classes(self) -> tuple[list[EndClass], list[EndClass]]:
         """The source and target classes of `pod_to_pod` (from it when judged already,
@@ -293,6 +306,21 @@ class ClusterFlows(PodsOnNodes):
     @cached_property
     def pod_source_hypothesis(self) -> FamilyResult:
         """Pod to pod with allowed pairs for the pod ranges on every node port, SG hops only."""
+        return self._pod_source_hypothesis(self.pods, self.families)
+
+    def pod_source_hypothesis_of(self, version: int) -> FamilyResult:
+        """`pod_source_hypothesis` between the pods' addresses of one family (the primary's
+        is ``pod_source_hypothesis``): a rule of the other ethertype never matches."""
+        if not self.pods or self.pods[0].ip.version == version:
+            return self.pod_source_hypothesis
+        cache: dict[int, FamilyResult] = self.__dict__.setdefault("_pod_source_of", {})
+        if version not in cache:
+            cache[version] = self._pod_source_hypothesis(
+                self.pods_of(version), self.families_of(version)
+            )
+        return cache[version]
+
+    def _pod_source_hypothesis(self, pods: list[End], families: Families) -> FamilyResult:
         cidrs = self.topo.pod_cidrs
         pairs = [
             pair_remedy(v.port, v.name, c, "hypothesis", "")
@@ -303,9 +331,9 @@ class ClusterFlows(PodsOnNodes):
         ]
         snap = apply_remedies(self.snapshot, pairs) if pairs else self.snapshot
         topos = [Topology(snap, w) for w in self.worlds]
-        fam = Families(topos, [], universe=self.families.universe)
+        fam = Families(topos, [], universe=families.universe)
         by_name = {v.name: v for v in topos[0].node_views.values()}
-        ends = [End(by_name[e.name], e.endpoint, e.ip) for e in self.pods if e.view is not None]
+        ends = [End(by_name[e.name], e.endpoint, e.ip) for e in pods if e.view is not None]
 
         def native(s: End, t: End) -> tuple[str, int | None] | None:
             d = self.decision(s, t)
@@ -314,7 +342,8 @@ class ClusterFlows(PodsOnNodes):
             return ("tcp", POD_PORT)
 
         result = fam.evaluate(ends, ends, native, steps=SG_STEPS)
-        self.__dict__["pod_source_hypothesis_stats"] = fam.stats
+        if pods is self.pods:
+            self.__dict__["pod_source_hypothesis_stats"] = fam.stats
         return result
 
     def service_families(self, svc: Service) -> list[IPAddress]:

@@ -77,12 +77,13 @@ def rule_remedy(
     reason: str,
     cause: str,
     description: str = "",
+    direction: str = "ingress",
     ethertype: str | None = None,
 ) -> Remedy:
     """``ethertype``: IPv4 or IPv6; None: the remote prefix's family (IPv4 without one)."""
     if ethertype is None:
         ethertype = "IPv6" if remote_prefix and ":" in remote_prefix else "IPv4"
-    params: list[tuple[str, str]] = [("direction", "ingress"), ("ethertype", ethertype)]
+    params: list[tuple[str, str]] = [("direction", direction), ("ethertype", ethertype)]
     if protocol:
         params.append(("protocol", protocol))
     if port is not None:

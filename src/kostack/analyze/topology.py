@@ -93,14 +93,17 @@ register(
 
 @lru_cache(maxsize=1024)
 def protocol_number(protocol: str | None) -> int | str | None:
-    """Neutron protocol field -> IP protocol number; None means any; a str is unrecognised."""
+    """Neutron protocol field -> IP protocol number; None means any; a str is unrecognised
+    (or, for "0", undecidable without the firewall driver)."""
     if protocol is None:
         return None
     p = protocol.strip().lower()
     if p in ("", "any"):
         return None
     if p.isdigit():
-        return int(p)
+        # 0 depends on the firewall driver: iptables applies the rule to every protocol (no
+        # -p), the Open vSwitch firewall and OVN to protocol 0 only (docs/facts.md section 2)
+        return p if int(p) == 0 else int(p)
     return PROTOCOL_NUMBERS.get(p, p)
 
 

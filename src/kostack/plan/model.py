@@ -190,12 +190,13 @@ class Rule:
     def text(self) -> str:
         proto = self.protocol or "any protocol"
         ports = f" {self.port_span()}" if self.port_range_min is not None else ""
+        way = "to" if self.direction == "egress" else "from"  # an egress rule's far end
         if self.remote_group_id:
-            remote = f"from remote group {self.remote_group_id}"
+            remote = f"{way} remote group {self.remote_group_id}"
         elif self.remote_ip_prefix:
-            remote = f"from {self.remote_ip_prefix}"
+            remote = f"{way} {self.remote_ip_prefix}"
         else:
-            remote = "from anywhere"
+            remote = f"{way} anywhere"
         return f"{self.direction} {self.ethertype} {proto}{ports} {remote}"
 
 

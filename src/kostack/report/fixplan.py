@@ -66,12 +66,13 @@ def rule_text(rule: Rule, lang: str) -> str:
         return rule.text()
     proto = rule.protocol or t(lang, "r.any_protocol")
     ports = f" {rule.port_span()}" if rule.port_range_min is not None else ""
+    way = "to" if rule.direction == "egress" else "from"  # an egress rule's far end is where to
     if rule.remote_group_id:
-        remote = t(lang, "r.from_group", group=rule.remote_group_id)
+        remote = t(lang, f"r.{way}_group", group=rule.remote_group_id)
     elif rule.remote_ip_prefix:
-        remote = t(lang, "r.from_prefix", prefix=rule.remote_ip_prefix)
+        remote = t(lang, f"r.{way}_prefix", prefix=rule.remote_ip_prefix)
     else:
-        remote = t(lang, "r.from_anywhere")
+        remote = t(lang, f"r.{way}_anywhere")
     return f"{rule.direction} {rule.ethertype} {proto}{ports} ({remote})"
 
 

@@ -12,6 +12,10 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
             "VERDICT: healthy. Every check was decided and nothing fails, in each of the {n} "
             "cases the snapshot leaves open."
         ),
+        "verdict.healthy-undecided": (
+            "VERDICT: healthy on DNS, the kubernetes service, pod-to-pod and egress; {n} "
+            "{n:check/checks} could not be decided (below)."
+        ),
         "verdict.root-causes": "VERDICT: {n} root {n:cause/causes} found.",
         "verdict.also-conditional": (
             "{n} more {n:depends/depend} on what the snapshot does not say (see CONDITIONAL below)."
@@ -38,6 +42,10 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
         "verdict.healthy-cases": (
             "판정: 정상. 모든 점검이 판단되었고, 스냅샷이 정하지 않은 {n}가지 경우 모두에서 실패한 "
             "것이 없습니다."
+        ),
+        "verdict.healthy-undecided": (
+            "판정: DNS, kubernetes 서비스, Pod 간 통신, 외부 통신은 정상입니다. 점검 {n}개는 "
+            "판단하지 못했습니다 (아래 참고)."
         ),
         "verdict.root-causes": "판정: 근본 원인 {n}개를 찾았습니다.",
         "verdict.also-conditional": (

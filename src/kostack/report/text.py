@@ -144,6 +144,8 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
         whys.append(", ".join(subnets))
     if any(k.endswith(".why-egress") for k in keys):
         whys.append(t(lang, "antispoof_why_egress"))
+    if not whys:  # no traced flow says why (pod blocks the pairs miss): the finding says it
+        return L(rc.message, lang)
     pod_cidr = ", ".join(pair_ranges(rc.fix.remedies) or [str(c) for c in topo.pod_cidrs]) or "?"
     summary = t(
         lang,

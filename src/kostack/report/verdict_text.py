@@ -19,6 +19,8 @@ def verdict_line(d: Diagnosis, lang: str) -> str:
     """The first line: healthy (decided), N root causes, or undecided and why."""
     v = d.verdict
     cases = len(d.worlds)
+    if v.kind == "healthy" and v.undecided:  # not "every check was decided"
+        return t(lang, "verdict.healthy-undecided", n=v.undecided)
     if v.kind == "healthy":
         key = "verdict.healthy-cases" if cases > 1 else "verdict.healthy"
         return t(lang, key, n=cases)
@@ -31,7 +33,8 @@ def verdict_line(d: Diagnosis, lang: str) -> str:
                 lang, "verdict.also-undecided", paths=_paths(v.critical_undecided, lang)
             )
         return line
-    why = "; ".join(L(r, lang) for r in v.reasons[:2]) or "-"
+    # the template ends the sentence: a reason's own full stop would double it
+    why = "; ".join(L(r, lang).rstrip(".") for r in v.reasons[:2]) or "-"
     paths = v.critical_undecided
     if paths:
         return t(lang, "verdict.undecided", paths=_paths(paths, lang), why=why)

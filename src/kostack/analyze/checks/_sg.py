@@ -68,16 +68,15 @@ def rule_remedies(
     remote_prefixes: tuple[str, ...] = (),
     sources: list[NodeView] | None = None,
     family: int | None = None,
+    direction: str = "ingress",
 ) -> tuple[Remedy, ...]:
-    """Ingress rules that admit the traffic on ``views``' ports (the targets).
-
-    Into the group every node port shares, from its members, when there is
-    one. Else into each target port's own group, from the groups of the
-    ``sources`` when they are few (kubelet from the control plane's group),
-    else from the node subnets. ``remote_prefixes`` (the pod CIDR) win.
-    ``family``: rules of ethertype IPv6 from the nodes' IPv6 subnets (6), or the
-    default (None: the node subnets' family, IPv4 for a group).
-    """
+    """Ingress rules that admit the traffic on ``views``' ports (the targets), or egress rules
+    on them (the senders; ``sources`` is then the far end) with ``direction`` egress. Into the
+    group every node port shares, from its members, when there is one. Else into each target
+    port's own group, from the groups of the ``sources`` when they are few (kubelet from the
+    control plane's group), else from the node subnets. ``remote_prefixes`` (the pod CIDR)
+    win. ``family``: rules of ethertype IPv6 from the nodes' IPv6 subnets (6), or the default
+    (None: the node subnets' family, IPv4 for a group)."""
     shared = cluster_group(ctx.topo)
     if shared is not None:
         groups = [shared]
@@ -130,6 +129,7 @@ def rule_remedies(
             cause=cause,
             description=description,
             ethertype=None if family is None else f"IPv{family}",
+            direction=direction,
         )
         for grp in groups
         for remote_group, prefix in remotes
@@ -178,20 +178,9 @@ def node_traffic_findings(
             message = Msg("sg.unknown", **params)
         else:
             message = Msg(f"sg.fail-{fv.side}", **params)
-            views = [e.view for e in fv.targets if e.view is not None]
-            if fv.side == "dst":
-                remedies = rule_remedies(
-                    ctx,
-                    views,
-                    sources=[e.view for e in fv.sources if e.view is not None],
-                    protocol=protocol,
-                    port=port,
-                    port_max=port_max,
-                    reason=Msg("sg.reason", what=what, label=label),
-                    cause=cause,
-                    description=f"kostack: {what}",
-                    family=family,
-                )
+            if fv.side in ("dst", "src"):
+                rule = (protocol, port, port_max)
+                remedies = _side_rules(ctx, fv, rule, what, label, cause, family)
         out.append(
             say.cluster(
                 ctx,
@@ -208,6 +197,36 @@ def node_traffic_findings(
             )
         )
     return out
+
+
+def _side_rules(
+    ctx: CheckContext,
+    fv: FactView,
+    rule: tuple[str, int | None, int | None],
+    what: str,
+    label: str,
+    cause: str,
+    family: int | None,
+) -> tuple[Remedy, ...]:
+    """An ingress rule on the receivers (a drop at ``dst``), or an egress rule on the senders
+    (at ``src``: their group's egress rules were removed); ``rule``: protocol and ports."""
+    targets = [e.view for e in fv.targets if e.view is not None]
+    sources = [e.view for e in fv.sources if e.view is not None]
+    ingress = fv.side == "dst"
+    protocol, port, port_max = rule
+    return rule_remedies(
+        ctx,
+        targets if ingress else sources,
+        sources=sources if ingress else targets,
+        protocol=protocol,
+        port=port,
+        port_max=port_max,
+        reason=Msg("sg.reason", what=what, label=label),
+        cause=cause,
+        description=f"kostack: {what}",
+        family=family,
+        direction="ingress" if ingress else "egress",
+    )
 
 
 NODE_SG_NEEDS = (

@@ -97,6 +97,12 @@ register(
             "en": "Cannot decide: {part} was not collected.",
             "ko": "판단할 수 없음: {part} 정보를 수집하지 못했습니다.",
         },
+        "common.no-nodes": {
+            "en": "Cannot decide: the snapshot holds no Kubernetes node (cluster.nodes is empty or "
+            "was not collected).",
+            "ko": "판단할 수 없음: 스냅샷에 쿠버네티스 노드가 하나도 없습니다(cluster.nodes가 비어 있거나 "
+            "수집되지 않았습니다).",
+        },
         "common.not-collected-gap": {
             "en": "Cannot decide: {part} was not collected: {error}.",
             "ko": "판단할 수 없음: {part} 정보를 수집하지 못했습니다: {error}.",
@@ -123,6 +129,8 @@ def collected(snapshot: Snapshot, part: str) -> object:
         if value is None:
             return None
     if isinstance(value, CNI) and value.type == "unknown":
+        return None
+    if part == "cluster.nodes" and value == ():  # no node: no path to judge, none is fine
         return None
     return value
 
@@ -179,6 +187,8 @@ class Collected(Generic[SnapshotContext]):
 
 
 def _not_collected(part: str, gap: Gap | None) -> str:
+    if part == "cluster.nodes" and gap is None:
+        return Msg("common.no-nodes")
     if gap:
         return Msg("common.not-collected-gap", part=part, error=error_of(gap))
     return Msg("common.not-collected", part=part)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -27,6 +28,7 @@ register(
             "en": "Pod-to-pod traffic from {src} to {dst} cannot be decided ({n} of {total} node pairs): {why}.",
             "ko": "{src}에서 {dst:으로/로} 가는 Pod 간 트래픽을 판단할 수 없습니다 (노드 쌍 {total}개 중 {n}개): {why}.",
         },
+        f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
         f"{ID}.pass": {
             "en": "Pod-to-pod traffic works across all {total} node pairs ({classes} situations traced).",
             "ko": "노드 쌍 {total}개 모두에서 Pod 간 트래픽이 정상입니다 (상황 {classes}가지 추적).",
@@ -47,31 +49,45 @@ def run(ctx: CheckContext) -> list[Finding]:
                 Msg(f"{ID}.too-few"),
             )
         ]
+    out = _family_findings(ctx, result, total, None)
+    for version in ctx.flows.versions[1:]:  # dual stack: each family is its own path
+        out += _family_findings(ctx, ctx.flows.pod_to_pod_of(version), total, version)
+    if out:
+        return out
+    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", total=total, classes=result.traced))]
+
+
+def _family_findings(
+    ctx: CheckContext, result: FamilyResult, total: int, version: int | None
+) -> list[Finding]:
+    """One family's failing or undecided class pairs (``version`` None: the primary family,
+    said without it)."""
     out: list[Finding] = []
     for fact in result.facts[ctx.world]:
         fv = FactView(ctx, result, fact)
         status = fv.status
+        msg = Msg(
+            f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
+            src=fv.src_label(),
+            dst=fv.dst_label(),
+            n=fact.pairs,
+            total=total,
+            why=hop_text(fv.hop),
+        )
+        if version is not None:
+            msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
         out.append(
             SAY.cluster(
                 ctx,
                 status,
-                Msg(
-                    f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
-                    src=fv.src_label(),
-                    dst=fv.dst_label(),
-                    n=fact.pairs,
-                    total=total,
-                    why=hop_text(fv.hop),
-                ),
+                msg,
                 evidence_of(fv.hop),
                 flows=fv.flows(),
                 cause=fv.cause,
                 affected=fv.affected(),
                 counts=(("node_pairs", fact.pairs), ("node_pairs_total", total)),
                 nodes=tuple(fv.side_names()),
-                key=fv.key(),
+                key=fv.key() if version is None else (version, *fv.key()),
             )
         )
-    if out:
-        return out
-    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", total=total, classes=result.traced))]
+    return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -72,24 +73,43 @@ register(
             "ko": "출발 포트의 egress 규칙",
         },
         f"{ID}.where-path": {"en": "the tenant network", "ko": "테넌트 네트워크"},
+        f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
     }
 )
 
 
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
-    topo = ctx.topo
-    cidrs = topo.pod_cidrs
     result = ctx.flows.pod_source_hypothesis
+    versions = ctx.flows.versions
+    if len(versions) < 2:  # single stack: as it always was
+        out = _family(ctx, result, None)
+    else:  # each family has its own rules (an ethertype matches one family)
+        out = []
+        for v in versions:
+            out += _family(ctx, ctx.flows.pod_source_hypothesis_of(v), v)
+    if out:
+        return out
+    if result.total == 0:
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na"))]
+    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=result.total))]
+
+
+def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> list[Finding]:
+    """One family's findings; ``version`` None: single stack (every pod CIDR)."""
+    topo = ctx.topo
+    cidrs = [c for c in topo.pod_cidrs if version is None or c.version == version]
     out: list[Finding] = []
     for fact in result.facts[ctx.world]:
         fv = FactView(ctx, result, fact)
         status = fv.status
         remedies: tuple[Remedy, ...] = ()
-        if status == Status.FAIL and fv.side == "dst":
+        if status == Status.FAIL and fv.side in ("dst", "src"):
+            # an ingress rule on the receivers, or an egress rule on the senders
+            ends = fv.targets if fv.side == "dst" else fv.sources
             remedies = rule_remedies(
                 ctx,
-                [e.view for e in fv.targets if e.view is not None],
+                [e.view for e in ends if e.view is not None],
                 protocol=None,
                 port=None,
                 port_max=None,
@@ -97,23 +117,25 @@ def run(ctx: CheckContext) -> list[Finding]:
                 cause=CAUSE,
                 description="kostack: pod CIDR",
                 remote_prefixes=tuple(str(c) for c in cidrs),
+                direction="ingress" if fv.side == "dst" else "egress",
             )
         backend = topo.backend or "unknown"
         key = f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown"
+        msg = Msg(
+            key,
+            src=fv.src_label(),
+            dst=fv.dst_label(),
+            where=fv.hop.where if len(fv.side_names()) == 1 else Msg(f"{ID}.where-{fv.side}"),
+            backend=backend,
+            detail=fv.hop.detail,
+        )
+        if version is not None:
+            msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
         out.append(
             SAY.cluster(
                 ctx,
                 status,
-                Msg(
-                    key,
-                    src=fv.src_label(),
-                    dst=fv.dst_label(),
-                    where=fv.hop.where
-                    if len(fv.side_names()) == 1
-                    else Msg(f"{ID}.where-{fv.side}"),
-                    backend=backend,
-                    detail=fv.hop.detail,
-                ),
+                msg,
                 (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
                 remedies,
                 flows=(Msg(f"{ID}.flow", src=fv.src_label(), dst=fv.dst_label(), n=fact.pairs),),
@@ -121,11 +143,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 affected=fv.affected(),
                 counts=(("node_pairs", fact.pairs),),
                 nodes=tuple(fv.side_names()),
-                key=fv.key(),
+                key=fv.key() if version is None else (version, *fv.key()),
             )
         )
-    if out:
-        return out
-    if result.total == 0:
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na"))]
-    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=result.total))]
+    return out

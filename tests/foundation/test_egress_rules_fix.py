@@ -1,0 +1,65 @@
+"""Node ports whose egress rules were removed: the causes found at the senders' egress rules
+come with the egress rule that fixes them (not only with disabling port security), and the
+plan says where an egress rule goes ("to"), in English and Korean."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kostack.analyze.diagnose import diagnose
+from kostack.plan.build import build_plan
+from kostack.report.fixplan import render_plan
+from kostack_testkit.builders import (
+    POD_CIDR,
+    SG_NODES,
+    add_pairs,
+    build,
+    calico_pool,
+    group,
+    rule,
+    seed_doc,
+    set_calico_mode,
+    use_only_group,
+)
+
+
+def _no_egress(vxlan: bool) -> dict[str, Any]:
+    """Node ports only in `k8s-nodes`, which admits the cluster's traffic in but has no egress
+    rule at all."""
+    doc = seed_doc()
+    add_pairs(doc, [POD_CIDR])
+    calico_pool(doc)["nat_outgoing"] = True
+    if vxlan:
+        set_calico_mode(doc, vxlan="Always")
+        doc["cluster"]["cni"]["calico"]["bgp"] = False
+    sg = group(doc, "k8s-nodes")
+    sg["rules"] = [
+        rule(SG_NODES, "ingress", None, None, group=SG_NODES),
+        rule(SG_NODES, "ingress", None, None, POD_CIDR),
+    ]
+    use_only_group(doc, "k8s-nodes")
+    return doc
+
+
+def test_encapsulation_dropped_at_egress_is_fixed_by_an_egress_rule_to_the_nodes() -> None:
+    snap = build(_no_egress(vxlan=True))
+    rc = next(r for r in diagnose(snap).root_causes if r.key == "sg-encap")
+    (fix,) = rc.fix.remedies
+    params = dict(fix.params)
+    assert params["direction"] == "egress" and params["protocol"] == "udp"
+    assert params["port_range_min"] == "4789" and params["remote_group_id"] == SG_NODES
+    plan = build_plan(snap)
+    assert "sg-encap" not in {r.key for r in plan.verification.after}
+    en = render_plan(plan, lang="en")
+    assert "add rule egress IPv4 udp 4789 to remote group" in en and "from remote group" not in en
+    assert "목적지: 원격 그룹" in render_plan(plan, lang="ko")
+
+
+def test_pod_sources_dropped_at_egress_are_fixed_by_an_egress_rule_to_the_pod_cidr() -> None:
+    snap = build(_no_egress(vxlan=False))  # VXLANCrossSubnet in one subnet: pod sources
+    rc = next(r for r in diagnose(snap).root_causes if r.key == "sg-pod-source")
+    (fix,) = rc.fix.remedies
+    params = dict(fix.params)
+    assert (params["direction"], params["remote_ip_prefix"]) == ("egress", POD_CIDR)
+    plan = build_plan(snap)
+    assert "sg-pod-source" not in {r.key for r in plan.verification.after}
