@@ -278,3 +278,14 @@ def test_commands_and_terraform_leave_the_address_to_neutron_on_a_slaac_subnet()
     assert '--fixed-ip subnet="$SUBNET_2" ' in commands
     assert "ip-address=fd00:0:0:1::11" not in commands
     assert "Neutron derives the address from the MAC here" in render_terraform(slaac)
+
+
+def test_calico_wireguard_gets_each_familys_own_port() -> None:
+    """Felix's IPv6 WireGuard device (wg-v6.cali) listens on wireguardListeningPortV6, 51821 by
+    default; the IPv4 one on 51820 (an IPv6 rule for 51820 admitted nothing Calico sends)."""
+    rules = _rules(preflight(spec(wireguard=True)))
+    wireguard = {(slug, eth, port) for slug, eth, _p, port, _r in rules if "wireguard" in slug}
+    assert wireguard == {
+        ("calico_wireguard", "IPv4", 51820),
+        ("calico_wireguard6_v6", "IPv6", 51821),
+    }

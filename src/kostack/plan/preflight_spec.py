@@ -427,8 +427,12 @@ def _calico_rules(spec: PreflightSpec, add: _Add) -> None:
     if spec.typha_on:
         add("calico_typha", "Calico Typha (tcp 5473)", "tcp", 5473, version=families[0])
     if spec.wireguard:
-        for v in families:  # wireguard.cali / wg-v6.cali
-            add("calico_wireguard", "Calico WireGuard (udp 51820)", "udp", 51820, version=v)
+        # wireguard.cali on wireguardListeningPort (51820), wg-v6.cali on
+        # wireguardListeningPortV6 (51821): FelixConfiguration's defaults
+        if 4 in families:
+            add("calico_wireguard", "Calico WireGuard (udp 51820)", "udp", 51820, version=4)
+        if 6 in families:
+            add("calico_wireguard6", "Calico WireGuard (udp 51821)", "udp", 51821, version=6)
 
 
 __all__ = [

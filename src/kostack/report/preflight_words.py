@@ -93,6 +93,7 @@ RULE_WHY_KO: Final = {
     "calico_bgp": "Calico BGP (tcp 179)",
     "calico_typha": "Calico Typha (tcp 5473)",
     "calico_wireguard": "Calico WireGuard (udp 51820)",
+    "calico_wireguard6": "Calico WireGuard (udp 51821)",
     "flannel_vxlan": "Flannel VXLAN (udp 8472)",
     "cilium_vxlan": "Cilium VXLAN (udp 8472)",
     "cilium_geneve": "Cilium Geneve (udp 6081)",

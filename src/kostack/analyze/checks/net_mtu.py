@@ -74,7 +74,9 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
     cni = cl.cni if cl is not None else None
     if cni is not None and cni.calico is not None and cni.calico.wireguard:
         overhead, kind = max(overhead, CALICO_WIREGUARD[0]), "WireGuard"
-    if cni is not None and cni.type == "cilium" and cni.cilium is not None and cni.cilium.wireguard:
+    carried = any(decision.encap == "WireGuard" for _s, _t, decision in every)
+    cilium = cni.cilium if cni is not None and cni.type == "cilium" else None
+    if cilium is not None and cilium.wireguard and not carried:  # no pods to route: said here
         kind = f"{kind} + WireGuard" if overhead else "WireGuard"
         overhead += CILIUM_WIREGUARD
     return overhead, kind

@@ -93,6 +93,14 @@ register(
         "why.cilium-native": {"en": "Cilium native routing", "ko": "Cilium 네이티브 라우팅"},
         "why.cilium-geneve": {"en": "Cilium tunnel geneve", "ko": "Cilium 터널 geneve"},
         "why.cilium-vxlan": {"en": "Cilium tunnel vxlan", "ko": "Cilium 터널 vxlan"},
+        "why.calico-wireguard": {
+            "en": "Calico WireGuard on: pod traffic to other nodes goes through wireguard.cali",
+            "ko": "Calico WireGuard 켜짐: 다른 노드로 가는 Pod 트래픽은 wireguard.cali를 지납니다",
+        },
+        "why.cilium-wireguard": {
+            "en": "Cilium WireGuard on: pod traffic to other nodes goes through cilium_wg0",
+            "ko": "Cilium WireGuard 켜짐: 다른 노드로 가는 Pod 트래픽은 cilium_wg0을 지납니다",
+        },
     }
 )
 
@@ -101,6 +109,13 @@ register(
 # header is 40 bytes, an IPv4 one 20 (docs/facts.md, "Encapsulation over IPv6").
 VXLAN_OVERHEAD = {4: 50, 6: 70}  # outer IP + UDP 8 + VXLAN 8 + inner Ethernet 14
 GENEVE_OVERHEAD = {4: 50, 6: 70}  # outer IP + UDP 8 + Geneve 8 (no options) + Ethernet 14
+# WireGuard between the nodes' addresses (docs/facts.md, "WireGuard"): Calico's IPv4 device
+# listens on FelixConfiguration wireguardListeningPort (51820) and costs 60 bytes; Cilium's
+# on UDP 51871 and costs 80 on top of its tunnel, if any.
+CALICO_WIREGUARD_PORT = 51820
+CALICO_WIREGUARD_OVERHEAD = 60
+CILIUM_WIREGUARD_PORT = 51871
+CILIUM_WIREGUARD_OVERHEAD = 80
 
 
 @dataclass(frozen=True)
@@ -178,29 +193,45 @@ class _Route:
         return EncapDecision(hop, kind, proto, port, overhead, underlay)
 
 
-def encapsulation(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> EncapDecision:
-    """How the CNI carries pod traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``."""
+def encapsulation(
+    topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress, *, from_pod: bool = True
+) -> EncapDecision:
+    """How the CNI carries traffic from node ``src`` to a pod ``dst_ip`` on node ``dst``.
+
+    ``from_pod``: a pod sends it (WireGuard carries pods' traffic; a node's own, such as
+    the kubelet's, takes the pool's or the tunnel's way, as host encryption is off by
+    default in Calico and Cilium)."""
     route = _Route(topo, src, dst, dst_ip)
     cl = topo.snapshot.cluster
     cni = cl.cni if cl else None
     if cni is None or cni.type == "unknown":
         return route.unknown(Msg("hop.route-unknown-cni"))
     if cni.type == "calico":
-        return _calico(route, cni.calico)
+        return _calico(route, cni.calico, from_pod)
     if cni.type == "flannel":
         return _flannel(route, cni.flannel)
-    return _cilium(route, cni.cilium)
+    return _cilium(route, cni.cilium, from_pod)
 
 
-def _calico(route: _Route, calico: Calico | None) -> EncapDecision:
+def _calico(route: _Route, calico: Calico | None, from_pod: bool) -> EncapDecision:
     """An IP pool's mode; an IPv6 pool's VXLAN runs over the nodes' IPv6 addresses (Felix's
-    vxlan-v6.calico device), and IPIP exists for IPv4 pools only (docs/facts.md)."""
+    vxlan-v6.calico device), and IPIP exists for IPv4 pools only (docs/facts.md). With
+    WireGuard on (FelixConfiguration wireguardEnabled, IPv4), Felix routes IPv4 pods'
+    traffic to other nodes' pods through wireguard.cali instead, whatever the pool's mode."""
     if calico is None or calico.ip_pools is None:
         return route.unknown(Msg("hop.no-pools"))
     pool = route.topo.pool_for(route.dst_ip)
     if pool is None:
         return route.unknown(Msg("hop.no-pool", ip=route.dst_ip))
     family = pool.cidr.version
+    if calico.wireguard and from_pod and family == 4:
+        ev_wg = (Evidence("felixconfiguration", "default", "wireguardEnabled", "true"),)
+        wg_port, wg_ovh, why = (
+            CALICO_WIREGUARD_PORT,
+            CALICO_WIREGUARD_OVERHEAD,
+            Msg("why.calico-wireguard"),
+        )
+        return route.encap("WireGuard", 17, wg_port, wg_ovh, ev_wg, why, 4)
     if pool.vxlan_mode != "Never":
         mode, kind, proto, port, fld = pool.vxlan_mode, "VXLAN", 17, 4789, "vxlanMode"
         ovh = VXLAN_OVERHEAD[family]
@@ -253,11 +284,24 @@ def _flannel(route: _Route, fl: Flannel | None) -> EncapDecision:
     return route.unknown(Msg("hop.flannel-unmodelled", backend=fl.backend_type))
 
 
-def _cilium(route: _Route, cil: Cilium | None) -> EncapDecision:
-    """Native routing, or the tunnel over the family `cilium_underlay` says."""
+def _cilium(route: _Route, cil: Cilium | None, from_pod: bool) -> EncapDecision:
+    """Native routing, or the tunnel over the family `cilium_underlay` says. With WireGuard
+    on, pods' traffic to other nodes leaves through cilium_wg0 (UDP 51871 between the
+    nodes' addresses) in either mode; tunnelled inside it or not, WireGuard is what Neutron
+    sees (cilium Documentation/security/network/encryption-wireguard.rst)."""
     if cil is None or cil.routing_mode is None:
         return route.unknown(Msg("hop.no-cilium"))
     ev_m = Evidence("configmap", "kube-system/cilium-config", "routing-mode", cil.routing_mode)
+    if cil.wireguard and from_pod:
+        tunnel = 0
+        if cil.routing_mode == "tunnel":
+            geneve = cil.tunnel_protocol == "geneve"
+            tunnel = (GENEVE_OVERHEAD if geneve else VXLAN_OVERHEAD)[cilium_underlay(cil)]
+        ev_wg = Evidence("configmap", "kube-system/cilium-config", "enable-wireguard", "true")
+        under = 4 if cil.enable_ipv4 is not False else 6
+        ovh = tunnel + CILIUM_WIREGUARD_OVERHEAD
+        why = Msg("why.cilium-wireguard")
+        return route.encap("WireGuard", 17, CILIUM_WIREGUARD_PORT, ovh, (ev_m, ev_wg), why, under)
     if cil.routing_mode == "native":
         return route.native((ev_m,), Msg("why.cilium-native"))
     tp = cil.tunnel_protocol or "vxlan"

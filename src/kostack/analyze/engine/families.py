@@ -525,7 +525,7 @@ def wire_sets(
     if proto == ICMP and t.ip.version == 6:
         proto = ICMPV6  # a ping between IPv6 addresses is ICMPv6 (engine/ipv6.py)
     if s.view is not None and t.view is not None and t.endpoint.kind == "pod":
-        d = encapsulation(topo, s.view, t.view, t.ip)
+        d = encapsulation(topo, s.view, t.view, t.ip, from_pod=s.endpoint.kind == "pod")
         if d.encap is not None:
             # the tunnel runs between the node addresses of its underlay family (an IPv6
             # pool's VXLAN over the nodes' IPv6 addresses); the ends' node_ip is of the pods'

@@ -129,7 +129,8 @@ def _path(
     wire_src, masqueraded = source
     l4_port = port if proto in PORTED_PROTOCOLS else None
     if dst_view is not None and dst.kind == "pod":
-        return _to_pod(leg, src_view, dst_view, wire_src, dst.ip, proto, l4_port)
+        from_pod = src.kind == "pod"
+        return _to_pod(leg, src_view, dst_view, wire_src, dst.ip, proto, l4_port, from_pod)
     wire = Wire(wire_src, dst.ip, proto, l4_port)
     if dst_view is not None:
         detail = Msg("hop.to-node", ip=dst.ip, node=dst_view.name)
@@ -219,11 +220,12 @@ def _to_pod(
     dst_ip: IPAddress,
     proto: int,
     l4_port: int | None,
+    from_pod: bool,
 ) -> FlowResult:
     """To a pod on another node: the CNI's route (native or a tunnel between the nodes'
     addresses of the tunnel's underlay family), then Neutron."""
     topo = leg.topo
-    decision = encapsulation(topo, src_view, dst_view, dst_ip)
+    decision = encapsulation(topo, src_view, dst_view, dst_ip, from_pod=from_pod)
     leg.hops.append(decision.hop)
     if decision.hop.disposition == Disposition.UNKNOWN or leg.stop():
         return leg.done()
