@@ -138,6 +138,23 @@ def test_ipv6_pod_to_pod_that_fails_is_not_reported_ok() -> None:
     assert fixed.verdict.paths["pod-to-pod"] == "ok"
 
 
+def test_the_breaks_line_counts_node_pairs_per_family_and_names_the_one_that_fails() -> None:
+    """Both families failing is still 12 of 12 node pairs (it said 24 of 12); only IPv6 failing
+    says so, in both languages."""
+    from kostack.report.text import render_diagnosis
+
+    both = _broken()
+    for port in both["openstack"]["ports"]:
+        port["allowed_address_pairs"] = []
+    text = render_diagnosis(diagnose(build(both)), "en", False)
+    assert "pod -> pod across nodes (12 of 12 node pairs)" in " ".join(text.split())
+    only_v6 = diagnose(build(_broken()))
+    en = " ".join(render_diagnosis(only_v6, "en", False).split())
+    assert "IPv6 pod -> pod across nodes (12 of 12 node pairs)" in en
+    ko = " ".join(render_diagnosis(only_v6, "ko", False).split())
+    assert "노드 간 IPv6 Pod -> Pod 통신 (노드 쌍 12개 중 12개)" in ko
+
+
 def test_ipv6_pod_source_rule_missing_is_found_and_fixed_with_an_ipv6_rule() -> None:
     """`default` without its IPv6 ingress-from-members rule: IPv6 pod traffic is dropped at
     ingress. net-sg-pod-source-ingress judges each family, so the cause has its fix (an IPv6

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding
+from kostack.analyze.messages import Msg
 from kostack.analyze.summary import dns_cluster_ips
 from kostack.analyze.topology import Topology
 
@@ -39,10 +40,29 @@ def breaks_lines(
         n = count_nodes(by_check["net-api-service"])
         out.append(line(lang, "breaks_api", ip=api.cluster_ip if api else "?", n=n, total=total))
     if "net-pod-to-pod" in by_check:
-        n = sum(dict(f.counts).get("node_pairs", 0) for f in by_check["net-pod-to-pod"])
-        out.append(line(lang, "breaks_p2p", n=n, total=d.node_pairs))
+        out.append(_pod_to_pod(d, topo, by_check["net-pod-to-pod"], lang, line))
     if "net-pod-egress" in by_check:
         n = count_nodes(by_check["net-pod-egress"])
         out.append(line(lang, "breaks_egress", n=n, total=total))
     out.extend(lb(by_check, lang))
     return out
+
+
+def _pod_to_pod(
+    d: Diagnosis, topo: Topology, found: list[Finding], lang: str, line: Callable[..., T]
+) -> T:
+    """The node pairs pod-to-pod fails on, counted per address family (a dual-stack cluster's
+    IPv6 findings say "IPv6: ..."), the most of any family; the family is named when not
+    every family of a dual-stack cluster fails."""
+    pairs: dict[str, int] = {}
+    for f in found:
+        msg = f.message
+        family = str(msg.params.get("family", "")) if isinstance(msg, Msg) else ""
+        pairs[family] = pairs.get(family, 0) + dict(f.counts).get("node_pairs", 0)
+    n = max(pairs.values(), default=0)
+    versions = [c.version for c in topo.pod_cidrs or ()]
+    if len(set(versions)) < 2 or len(pairs) > 1:
+        return line(lang, "breaks_p2p", n=n, total=d.node_pairs)
+    (family,) = pairs
+    named = family or f"IPv{versions[0]}"
+    return line(lang, "breaks_p2p_family", family=named, n=n, total=d.node_pairs)
