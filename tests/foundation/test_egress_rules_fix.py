@@ -63,3 +63,26 @@ def test_pod_sources_dropped_at_egress_are_fixed_by_an_egress_rule_to_the_pod_ci
     assert (params["direction"], params["remote_ip_prefix"]) == ("egress", POD_CIDR)
     plan = build_plan(snap)
     assert "sg-pod-source" not in {r.key for r in plan.verification.after}
+
+
+def test_drops_to_the_outside_are_their_own_cause_with_no_rule_planned() -> None:
+    """Pods' (masqueraded) traffic to the outside dropped at the nodes' egress rules: its own
+    root cause, sg-outside (it was filed under "node-to-node cluster traffic" with the Typha
+    rule as its fix, which does not fix it); kostack plans no rule to the outside and says so."""
+    from kostack.report.text import render_diagnosis
+
+    d = diagnose(build(_no_egress(vxlan=True)))
+    causes = {rc.key: rc for rc in d.root_causes}
+    outside = causes["sg-outside"]
+    assert {f.check_id for f in outside.symptoms} == {"net-pod-egress"}
+    assert not outside.fix.remedies and outside.fix.alternative  # only disabling, as ever
+    node = causes["sg-node"]
+    assert "net-pod-egress" not in {f.check_id for f in node.symptoms}
+    en = " ".join(render_diagnosis(d, "en", False).split())
+    assert "Security groups drop the nodes' traffic to the outside" in en
+    assert "kostack plans no egress rule to the outside (it never opens 0.0.0.0/0)" in en
+    ko = " ".join(render_diagnosis(d, "ko", False).split())
+    assert "보안 그룹이 노드에서 클러스터 외부로 나가는 트래픽을 차단함" in ko
+    plan = build_plan(d.snapshot)
+    prefixes = {a.rule.remote_ip_prefix for a in plan.actions if a.rule is not None}
+    assert prefixes and not prefixes & {"0.0.0.0/0", "::/0"}

@@ -37,13 +37,16 @@ SYMPTOM_CHECKS = (
     "lb-pending-service",
 )
 WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent"})
-PORT_CAUSES = frozenset({"antispoof", "sg-encap", "sg-pod-source", "sg-node", "bgp-blocked"})
+PORT_CAUSES = frozenset(
+    {"antispoof", "sg-encap", "sg-pod-source", "sg-node", "sg-outside", "bgp-blocked"}
+)
 # causes whose reading of addresses a pod range that contains node addresses invalidates
 ADDRESS_CAUSES = frozenset(
     {
         "antispoof",
         "sg-pod-source",
         "sg-node",
+        "sg-outside",
         "native-cross-subnet",
         "router-no-route-back",
         "ipv6-egress-no-nat",
@@ -68,6 +71,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "sg-node": {
         "en": "Security groups drop node-to-node cluster traffic",
         "ko": "보안 그룹이 노드 간 클러스터 트래픽을 차단함",
+    },
+    "sg-outside": {
+        "en": "Security groups drop the nodes' traffic to the outside",
+        "ko": "보안 그룹이 노드에서 클러스터 외부로 나가는 트래픽을 차단함",
     },
     "mtu": {
         "en": "The pod MTU is larger than the tenant network can carry",

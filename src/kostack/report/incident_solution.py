@@ -236,7 +236,7 @@ def lessons(
                 ),
             )
         )
-    if keys & {"sg-encap", "sg-node", "sg-pod-source"}:
+    if keys & {"sg-encap", "sg-node", "sg-pod-source", "sg-outside"}:
         out.append(Lesson(t(lang, "rep.lesson.sg.title"), t(lang, "rep.lesson.sg", cni=cni)))
     if "mtu" in keys:
         out.append(Lesson(t(lang, "rep.lesson.mtu.title"), t(lang, "rep.lesson.mtu")))

@@ -116,6 +116,8 @@ def _root_cause(
         ip = str(api.cluster_ip) if api and api.cluster_ip else "10.96.0.1"
         note = L(ping_story(topo, ip), lang)
         out.extend(labelled(t(lang, "note"), note, label_w))
+    if rc.key == "sg-outside":
+        out.extend(labelled(t(lang, "note"), t(lang, "note_sg_egress"), label_w))
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")

@@ -221,9 +221,18 @@ def security_groups(
 
 
 def denied_cause(topo: Topology, wire: Wire) -> str:
-    """The root-cause key of a security-group drop of ``wire``."""
+    """The root-cause key of a security-group drop of ``wire``: to a destination outside the
+    cluster (no pod network, service CIDR or Neutron subnet of the nodes holds it) it is
+    sg-outside, whatever its source (a pod's own address or its node's)."""
     if wire.encap:
         return "sg-encap"
+    dst = wire.dst
+    if not (
+        topo.in_pod_network(dst)
+        or topo.subnet_of(dst) is not None
+        or any(dst in c for c in topo.service_cidrs if c.version == dst.version)
+    ):
+        return "sg-outside"
     if topo.in_pod_network(wire.src):
         return "sg-pod-source"
     return "sg-node"

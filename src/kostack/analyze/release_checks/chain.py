@@ -303,7 +303,7 @@ def pod_traffic_root_causes(diagnosis: Diagnosis | None) -> tuple[RootCause, ...
         rc
         for rc in diagnosis.root_causes
         if any(f.check_id in POD_TRAFFIC_CHECKS for f in (*rc.symptoms, *rc.findings))
-        or rc.key in ("antispoof", "sg-encap", "sg-pod-source", "sg-node", "mtu")
+        or rc.key in ("antispoof", "sg-encap", "sg-pod-source", "sg-node", "sg-outside", "mtu")
     )
 
 
