@@ -86,3 +86,20 @@ def test_drops_to_the_outside_are_their_own_cause_with_no_rule_planned() -> None
     plan = build_plan(d.snapshot)
     prefixes = {a.rule.remote_ip_prefix for a in plan.actions if a.rule is not None}
     assert prefixes and not prefixes & {"0.0.0.0/0", "::/0"}
+
+
+def test_the_ovn_note_comes_only_with_a_drop_at_the_receivers_rules_outside_ml2_ovs() -> None:
+    """The note on OVN's remote-group rules explains a drop at the receivers' ingress rules;
+    under a drop at the senders' egress rules, or on ML2/OVS, it was said all the same."""
+    from kostack.analyze.messages import localize
+    from kostack_testkit.builders import example_doc
+
+    def messages(doc: dict[str, Any]) -> list[str]:
+        d = diagnose(build(doc))
+        found = [f for f in d.findings if f.check_id == "net-sg-pod-source-ingress"]
+        return [localize(f.message, "en") for f in found if f.status != "pass"]
+
+    at_senders = messages(_no_egress(vxlan=False))
+    assert at_senders and not any("Under ML2/OVN" in m for m in at_senders)
+    ovn = messages(example_doc("ovn-seed-fix-not-enough"))
+    assert ovn and all("Under ML2/OVN a remote-group rule matches only" in m for m in ovn)

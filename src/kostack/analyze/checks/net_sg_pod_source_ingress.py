@@ -40,17 +40,17 @@ register(
         },
         f"{ID}.fail": {
             "en": "Even with allowed pairs for the pod CIDR, security groups drop pod-sourced packets from "
-            "{src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
+            "{src} to {dst} at {where} (Neutron backend: {backend}): {detail}.{note}",
             "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst:으로/로} 가는 Pod 출발 "
-            "패킷을 {where}에서 차단합니다 (Neutron 백엔드: {backend}): {detail}." + _OVN_NOTE_KO,
+            "패킷을 {where}에서 차단합니다 (Neutron 백엔드: {backend}): {detail}.{note}",
         },
         f"{ID}.unknown": {
             "en": "Even with allowed pairs for the pod CIDR, security groups may drop pod-sourced packets "
-            "from {src} to {dst} at {where} (Neutron backend: {backend}): {detail}." + _OVN_NOTE_EN,
+            "from {src} to {dst} at {where} (Neutron backend: {backend}): {detail}.{note}",
             "ko": "Pod CIDR에 대한 Allowed Address Pair가 있어도, 보안 그룹이 {src}에서 {dst:으로/로} 가는 Pod 출발 "
-            "패킷을 {where}에서 차단할 수 있습니다 (Neutron 백엔드: {backend}): {detail}."
-            + _OVN_NOTE_KO,
+            "패킷을 {where}에서 차단할 수 있습니다 (Neutron 백엔드: {backend}): {detail}.{note}",
         },
+        f"{ID}.ovn-note": {"en": _OVN_NOTE_EN, "ko": _OVN_NOTE_KO},
         f"{ID}.flow": {
             "en": "{src} -> {dst}: pod -> pod, {n} node {n:pair/pairs}",
             "ko": "{src} -> {dst}: Pod -> Pod, 노드 쌍 {n}개",
@@ -128,6 +128,8 @@ def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> lis
             where=fv.hop.where if len(fv.side_names()) == 1 else Msg(f"{ID}.where-{fv.side}"),
             backend=backend,
             detail=fv.hop.detail,
+            # the note explains a drop at the receivers' remote-group rules, where OVN may be
+            note=Msg(f"{ID}.ovn-note") if fv.side == "dst" and backend != "ml2/ovs" else "",
         )
         if version is not None:
             msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
