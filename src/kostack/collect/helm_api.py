@@ -117,15 +117,19 @@ def _within_timeout(timeout_s: float, what: str, call: Callable[[], Any]) -> Any
 def _gap(source: str, exc: ApiException, what: str) -> Gap:
     status = int(getattr(exc, "status", 0) or 0)
     reason = _api_message(exc)
-    if status == 403:
-        hint = Msg("gap.hint.helm.forbidden", what=what)
-    elif status == 404:
-        hint = Msg("gap.hint.helm.not-served", what=what)
-    else:
-        hint = Msg("gap.hint.retry")
     # a server may echo the request (its Authorization header) in the message: make_gap
     # redacts every parameter
-    return make_gap(source, Msg("gap.helm.http", status=status, reason=quoted(reason)), hint)
+    error = Msg("gap.helm.http", status=status, reason=quoted(reason))
+    return make_gap(source, error, _hint(status, what))
+
+
+def _hint(status: int | None, what: str, expired: bool = False) -> Msg:
+    """What to do about a listing that failed with HTTP ``status`` (or an expired one)."""
+    if status == 403:
+        return Msg("gap.hint.helm.forbidden", what=what)
+    if status == 404:
+        return Msg("gap.hint.helm.not-served", what=what)
+    return Msg("gap.hint.helm.expired" if expired else "gap.hint.retry")
 
 
 def _api_message(exc: ApiException) -> str:
@@ -141,14 +145,7 @@ def _api_message(exc: ApiException) -> str:
 
 
 def _failure_gap(source: str, failure: ReadFailure, what: str) -> Gap:
-    if failure.status == 403:
-        hint = Msg("gap.hint.helm.forbidden", what=what)
-    elif failure.status == 404:
-        hint = Msg("gap.hint.helm.not-served", what=what)
-    elif failure.kind == "expired":
-        hint = Msg("gap.hint.helm.expired")
-    else:
-        hint = Msg("gap.hint.retry")
+    hint = _hint(failure.status, what, expired=failure.kind == "expired")
     # (the reader redacted the kubeconfig's credentials; make_gap the shapes of others)
     return make_gap(source, failure.error, hint)
 
