@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
+from kostack.cli.defaults import COLLECT_TIMEOUT_S
 from kostack.errors import ConfigError, ExitCode, KostackError, NoCredentials
 from kostack.redact import CREDENTIAL_KEY, remember
 from kostack.report.i18n import detect_lang as detect_lang  # one definition, for every command
@@ -60,7 +61,6 @@ def optional_part(module: str, attr: str, what: str) -> Any:
 
 
 TIMEOUT_VAR: Final = "KOSTACK_TIMEOUT"
-DEFAULT_TIMEOUT_S: Final = 30.0
 
 
 def long_running_timeout(given: float | None, environ: Mapping[str, str], default: float) -> float:
@@ -80,7 +80,7 @@ def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
     from kostack.cli import errors_text  # noqa: F401  (registers the messages)
 
     try:
-        value = float(raw) if raw else DEFAULT_TIMEOUT_S
+        value = float(raw) if raw else COLLECT_TIMEOUT_S
     except ValueError:
         raise ConfigError(
             Msg("cli.err.timeout-nan", var=TIMEOUT_VAR, value=repr(raw)),
