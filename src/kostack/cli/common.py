@@ -228,8 +228,7 @@ def read_snapshot(path: str) -> Snapshot:
         from kostack.cli.console import language
         from kostack.cli.messages import snapshot_error
 
-        ctx = click.get_current_context(silent=True)
-        lang = language(get_env(ctx)) if ctx is not None else "en"
+        lang = language(get_env(current)) if current is not None else "en"
         raise ConfigError(*snapshot_error(lang, exc, path)) from exc
 
 
