@@ -32,10 +32,6 @@ if TYPE_CHECKING:  # the layers below are imported when a command runs: --help s
 __all__ = ["collect", "collect_live"]
 
 
-def _stderr_is_terminal(env: Environment) -> bool:
-    return env.stderr_isatty
-
-
 @contextmanager
 def _collect_progress(env: Environment) -> Iterator[Callable[[str], None]]:
     """A progress line on stderr naming the source and step being read (kostack.cli.console)."""
@@ -196,7 +192,7 @@ def collect(
     from kostack.cli.console import language
 
     lang = language(env)
-    if _stderr_is_terminal(env):
+    if env.stderr_isatty:
         env.stderr.write(terminal_safe(_summary(snapshot, elapsed, target, lang)) + "\n")
     if snapshot.gaps:
         _report_gaps(env, snapshot, lang)
