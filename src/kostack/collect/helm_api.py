@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import kubernetes
@@ -77,41 +76,30 @@ class KubeReader:
         return self.reader.all(f"list {resource}", getattr(api, all_method), **query)
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
+        """The log's last lines, under a hard deadline: a stuck API server ends the read (exit 3)."""
         core = self._api("CoreV1Api")
-        call = _bound(
-            self.timeout_s,
-            core.read_namespaced_pod_log,
-            pod,
-            namespace,
-            container=container,
-            previous=previous,
-            tail_lines=200,
-        )
-        data = _within_timeout(self.timeout_s, f"read the log of {namespace}/{pod}", call)
+        what = f"read the log of {namespace}/{pod}"
+
+        def call() -> Any:  # one raw request (the body read included), with the client's timeout
+            response = core.read_namespaced_pod_log(
+                pod,
+                namespace,
+                container=container,
+                previous=previous,
+                tail_lines=200,
+                _preload_content=False,
+                _request_timeout=self.timeout_s,
+            )
+            return response.data
+
+        try:
+            data = within(self.timeout_s + GRACE_S, what, call)
+        except DeadlineExceeded as exc:
+            raise CollectError(
+                Msg("col.kube.deadline", what=what, seconds=texts.seconds(self.timeout_s)),
+                Msg("col.hint.kube.deadline"),
+            ) from exc
         return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-
-
-def _bound(
-    timeout_s: float, method: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Callable[[], Any]:
-    """One raw request (the body read included), with the client's own timeout."""
-
-    def call() -> Any:
-        response = method(*args, _preload_content=False, _request_timeout=timeout_s, **kwargs)
-        return response.data
-
-    return call
-
-
-def _within_timeout(timeout_s: float, what: str, call: Callable[[], Any]) -> Any:
-    """The request under a hard deadline: a stuck API server ends the read (exit 3)."""
-    try:
-        return within(timeout_s + GRACE_S, what, call)
-    except DeadlineExceeded as exc:
-        raise CollectError(
-            Msg("col.kube.deadline", what=what, seconds=texts.seconds(timeout_s)),
-            Msg("col.hint.kube.deadline"),
-        ) from exc
 
 
 def _gap(source: str, exc: ApiException, what: str) -> Gap:
