@@ -288,23 +288,19 @@ class Steps:
         self._lock = threading.Lock()
 
     def advance(self, n: int = 1, detail: str | None = None) -> None:
-        if self._progress is None:
-            return
-        described = {} if detail is None else {"description": detail}
-        with self._lock:
-            self._progress.update(self._task, advance=n, **described)
+        self._update(advance=n, **({} if detail is None else {"description": detail}))
 
     def describe(self, what: str) -> None:
-        if self._progress is None:
-            return
-        with self._lock:  # drawn now: a stage may be over before rich's next refresh
-            self._progress.update(self._task, description=what, refresh=True)
+        # drawn now: a stage may be over before rich's next refresh
+        self._update(description=what, refresh=True)
 
     def total(self, total: int | None) -> None:
-        if self._progress is None:
-            return
-        with self._lock:
-            self._progress.update(self._task, total=total)
+        self._update(total=total)
+
+    def _update(self, **change: Any) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._progress.update(self._task, **change)
 
 
 # The progress display each environment shows now: a step inside another step adds a line
