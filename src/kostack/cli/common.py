@@ -6,16 +6,18 @@ import logging
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
 from kostack.cli.defaults import COLLECT_TIMEOUT_S
 from kostack.errors import ConfigError, ExitCode, KostackError, NoCredentials
-from kostack.redact import CREDENTIAL_KEY, remember
+from kostack.redact import CREDENTIAL_KEY, redact, remember
 from kostack.report.i18n import detect_lang as detect_lang  # one definition, for every command
 from kostack.report.safe import terminal_safe
 
@@ -230,6 +232,26 @@ def read_snapshot(path: str) -> Snapshot:
 
         lang = language(get_env(current)) if current is not None else "en"
         raise ConfigError(*snapshot_error(lang, exc, path)) from exc
+
+
+def write_atomically(path: str | Path, text: str, hint: str = "io.hint.check-path") -> None:
+    """Write ``text`` (redacted) via a temporary file and rename, so a failed run never leaves
+    half a file; an OS error is bad input (``hint``'s key), said in the run's language."""
+    from kostack.analyze.messages import Msg
+    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
+    from kostack.oserror import reason
+
+    target = Path(path)
+    temp = None
+    try:  # the temporary file too: a directory it cannot create files in (/proc) is bad input
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(redact(text))
+        os.replace(temp, target)
+    except OSError as exc:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        raise ConfigError(Msg("io.cannot-write", path=path, why=reason(exc)), Msg(hint)) from exc
 
 
 def get_env(ctx: click.Context) -> Environment:
