@@ -170,11 +170,8 @@ def _opt(value: object) -> str | None:
 
 
 def _ids(items: object) -> tuple[str, ...]:
-    out = []
-    for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict) and item.get("id"):
-            out.append(str(item["id"]))
-    return tuple(out)
+    listed = items if isinstance(items, list) else ()
+    return tuple(str(item["id"]) for item in listed if isinstance(item, dict) and item.get("id"))
 
 
 def _int(value: object) -> int | None:
