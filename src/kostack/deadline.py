@@ -118,14 +118,13 @@ class Phase:
         self.what = what
         self.budget_s = budget_s
 
-    def run(self, fn: Callable[[], T], *, hint: str = "") -> T:
+    def run(self, fn: Callable[[], T]) -> T:
         """Run the whole phase under its budget (see :func:`within`)."""
         return within(
             self.budget_s,
             self.what,
             fn,
-            hint=hint
-            or "One part of the collection took longer than its whole budget; check the "
+            hint="One part of the collection took longer than its whole budget; check the "
             "network path and the server, or retry with a longer --timeout.",
         )
 

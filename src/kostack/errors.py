@@ -16,15 +16,19 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-class KostackError(Exception):
-    """Base: a message saying what failed (and where) and a hint saying what to try."""
-
-    exit_code: ExitCode = ExitCode.USAGE
+class Hinted(Exception):
+    """An error with a message saying what failed (and where) and a hint saying what to try."""
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class KostackError(Hinted):
+    """Base of the errors a command ends with: a message, a hint and an exit code."""
+
+    exit_code: ExitCode = ExitCode.USAGE
 
 
 class ConfigError(KostackError):

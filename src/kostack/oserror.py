@@ -17,7 +17,7 @@ from typing import Final
 
 from kostack.catalog import CATALOG, Msg, register
 
-__all__ = ["KOREAN", "in_text", "reason", "reason_of"]
+__all__ = ["KOREAN", "in_text", "literal", "reason", "reason_of"]
 
 # errno name -> Korean words (docs/ko-glossary.md, "OS errors")
 KOREAN: Final = {
@@ -71,7 +71,7 @@ register(
 )
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     """``text`` as a template that prints it as it is."""
     return text.replace("{", "{{").replace("}", "}}")
 
@@ -87,7 +87,7 @@ def reason_of(code: int | None, text: str | None = None) -> str:
     # an errno without Korean words (or with words of its own): quoted, with its name
     key = f"os.other.{name}.{shown}"
     if key not in CATALOG:
-        register({key: {"en": _literal(shown), "ko": f"“{_literal(shown)}”({name})"}})
+        register({key: {"en": literal(shown), "ko": f"“{literal(shown)}”({name})"}})
     return Msg(key)
 
 

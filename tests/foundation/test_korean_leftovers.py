@@ -458,11 +458,11 @@ def test_pod_takes_the_particles_of_its_reading() -> None:
 def test_collect_into_a_directory_it_cannot_write_is_bad_input() -> None:
     """`collect -o /proc/x.json` was "내부 오류: FileNotFoundError: [Errno 2] ..." (exit 70): the
     temporary file's creation was outside the error handling."""
-    from kostack.cli.collect import _write_atomically
+    from kostack.cli.common import write_atomically
     from kostack.errors import ConfigError
 
     with pytest.raises(ConfigError) as error:
-        _write_atomically(Path("/proc/kostack-x.json"), "{}\n")
+        write_atomically(Path("/proc/kostack-x.json"), "{}\n")
     assert localize(error.value.message, "ko") == (
         "/proc/kostack-x.json을 쓸 수 없습니다: 파일이나 디렉터리가 없습니다(ENOENT)"
     )

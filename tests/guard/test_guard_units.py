@@ -113,6 +113,22 @@ def test_ownership_of_a_port_counts_only_tagged_pairs_with_its_own_mac() -> None
     assert own.marker and own.tags == 5
 
 
+def test_a_snapshot_file_that_cannot_be_read_is_bad_input_in_the_loaders_words(
+    tmp_path: Path,
+) -> None:
+    """The loader says every OS error (no file, a directory) as a SnapshotFormatError."""
+    from kostack.catalog import localize
+    from kostack.errors import ConfigError
+    from kostack.guard.source import FileReader
+
+    unreadable = {tmp_path / "none.json": "no such file", tmp_path: "it is a directory, not a file"}
+    for path, what in unreadable.items():
+        with pytest.raises(ConfigError) as caught:
+            FileReader(path).read()
+        assert localize(caught.value.message, "en") == f"cannot read snapshot {path}: {what}"
+        assert localize(caught.value.message, "ko").startswith("스냅샷 ") and caught.value.hint
+
+
 def test_rule_marker() -> None:
     text = rule_description("x" * 400)
     assert text.startswith("kostack-guard:") and len(text) == 255

@@ -123,3 +123,12 @@ def test_journals_are_read_and_bad_ones_refused(tmp_path: Path) -> None:
         "report", "--snapshot", snap, "--journal", str(tmp_path / "nope"), "-o", str(md)
     )
     assert code == 2 and "cannot read journal" in err and "hint:" in err
+
+
+def test_a_report_into_a_place_no_file_can_be_made_is_bad_input() -> None:
+    """Written via a temporary file beside it (as collect -o): /proc takes none, exit 2."""
+    target = "/proc/kostack-report.md"
+    code, out, err = run("report", "--snapshot", str(SEED), "-o", target)
+    assert code == 2 and out == ""
+    assert f"error: cannot write {target}: No such file or directory" in err
+    assert "hint: Check that the directory exists and is writable." in err

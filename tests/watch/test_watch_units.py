@@ -287,6 +287,21 @@ def test_published_diagnosis_is_the_canonical_json(tmp_path: Path) -> None:
     assert json.loads(json.dumps(status)) == status  # plain JSON data only
 
 
+def test_a_snapshot_that_cannot_be_read_is_down_in_the_loaders_words(tmp_path: Path) -> None:
+    """The loader says every OS error (no file, a directory, no permission) as a
+    SnapshotFormatError: the source reports it as such, in either language."""
+    from kostack.catalog import localize
+    from kostack.watch.sources import SnapshotSource
+
+    unreadable = {tmp_path / "none.json": "no such file", tmp_path: "it is a directory, not a file"}
+    for path, what in unreadable.items():
+        collected = SnapshotSource(path).collect()
+        (status,) = collected.statuses
+        assert collected.snapshot is None and status.name == "snapshot" and not status.up
+        assert localize(status.error, "en") == f"cannot read snapshot {path}: {what}"
+        assert localize(status.error, "ko").startswith("스냅샷 ") and status.hint
+
+
 def test_the_server_answers_get_and_head_only() -> None:
     import urllib.error
     import urllib.request

@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 from kostack.apply.journal_texts import Msg
+from kostack.errors import Hinted
 from kostack.interrupts import deferred_interrupts
 from kostack.oserror import reason
 from kostack.plan.codec import PlanFormatError, plan_from_dict, plan_to_dict
@@ -43,13 +44,8 @@ from kostack.shell import render
 JOURNAL_VERSION: Final = 1
 
 
-class JournalError(Exception):
+class JournalError(Hinted):
     """The journal cannot be written or read: message and hint."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 def now() -> str:

@@ -20,14 +20,12 @@ from kostack.model.snapshot import Gap, OpenStack, Snapshot
 _CARRIED = ("cloud", "region", "project_id", "project_name", "release")
 
 
-def recollect_openstack(
-    conn: Any, previous: OpenStack | None, *, project_scope: str | None = None
-) -> tuple[OpenStack, tuple[Gap, ...]]:
+def recollect_openstack(conn: Any, previous: OpenStack | None) -> tuple[OpenStack, tuple[Gap, ...]]:
     """The OpenStack part as it is now; the Neutron backend (and identity) carried over.
 
-    ``project_scope`` None reads the token's project (or everything, without Keystone).
+    It reads the token's project (or everything, without Keystone).
     """
-    scope = project_scope if project_scope is not None else current_project(conn)
+    scope = current_project(conn)
     hint = previous.backend if previous is not None else None
     record, gaps = collect_openstack(conn, project_scope=scope, backend_hint=hint)
     if previous is not None and previous.load_balancers is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,11 +16,11 @@ from kostack.cli.common import (
     get_env,
     openstack_needed,
     request_timeout,
+    write_atomically,
 )
 from kostack.cli.diagnose import live_options
 from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError, ExitCode
-from kostack.redact import redact
 from kostack.report.safe import terminal_safe
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
@@ -30,10 +28,6 @@ if TYPE_CHECKING:  # the layers below are imported when a command runs: --help s
     from kostack.model.snapshot import NeutronBackend
 
 __all__ = ["collect", "collect_live"]
-
-
-def _stderr_is_terminal(env: Environment) -> bool:
-    return env.stderr_isatty
 
 
 @contextmanager
@@ -191,12 +185,12 @@ def collect(
         env.stdout.write(text)
         env.stdout.flush()
     else:
-        _write_atomically(target, text)
+        write_atomically(target, text)
     elapsed = time.monotonic() - started
     from kostack.cli.console import language
 
     lang = language(env)
-    if _stderr_is_terminal(env):
+    if env.stderr_isatty:
         env.stderr.write(terminal_safe(_summary(snapshot, elapsed, target, lang)) + "\n")
     if snapshot.gaps:
         _report_gaps(env, snapshot, lang)
@@ -216,26 +210,6 @@ def _check_target(output_path: str | None) -> Path | None:
             Msg("col.out.no-parent.hint"),
         )
     return target
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a failed run never leaves half a snapshot."""
-    from kostack.analyze.messages import Msg
-    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
-    from kostack.oserror import reason
-
-    temp = None
-    try:  # the temporary file too: a directory it cannot create files in (/proc) is bad input
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(redact(text))
-        os.replace(temp, target)
-    except OSError as exc:
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
-        raise ConfigError(
-            Msg("io.cannot-write", path=target, why=reason(exc)), Msg("io.hint.check-path")
-        ) from exc
 
 
 def _summary(snapshot: Snapshot, elapsed: float, target: Path | None, lang: str) -> str:

@@ -6,15 +6,18 @@ import logging
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
+from kostack.cli.defaults import COLLECT_TIMEOUT_S
 from kostack.errors import ConfigError, ExitCode, KostackError, NoCredentials
-from kostack.redact import CREDENTIAL_KEY, remember
+from kostack.redact import CREDENTIAL_KEY, redact, remember
 from kostack.report.i18n import detect_lang as detect_lang  # one definition, for every command
 from kostack.report.safe import terminal_safe
 
@@ -60,7 +63,6 @@ def optional_part(module: str, attr: str, what: str) -> Any:
 
 
 TIMEOUT_VAR: Final = "KOSTACK_TIMEOUT"
-DEFAULT_TIMEOUT_S: Final = 30.0
 
 
 def long_running_timeout(given: float | None, environ: Mapping[str, str], default: float) -> float:
@@ -80,7 +82,7 @@ def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
     from kostack.cli import errors_text  # noqa: F401  (registers the messages)
 
     try:
-        value = float(raw) if raw else DEFAULT_TIMEOUT_S
+        value = float(raw) if raw else COLLECT_TIMEOUT_S
     except ValueError:
         raise ConfigError(
             Msg("cli.err.timeout-nan", var=TIMEOUT_VAR, value=repr(raw)),
@@ -228,9 +230,28 @@ def read_snapshot(path: str) -> Snapshot:
         from kostack.cli.console import language
         from kostack.cli.messages import snapshot_error
 
-        ctx = click.get_current_context(silent=True)
-        lang = language(get_env(ctx)) if ctx is not None else "en"
+        lang = language(get_env(current)) if current is not None else "en"
         raise ConfigError(*snapshot_error(lang, exc, path)) from exc
+
+
+def write_atomically(path: str | Path, text: str, hint: str = "io.hint.check-path") -> None:
+    """Write ``text`` (redacted) via a temporary file and rename, so a failed run never leaves
+    half a file; an OS error is bad input (``hint``'s key), said in the run's language."""
+    from kostack.analyze.messages import Msg
+    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
+    from kostack.oserror import reason
+
+    target = Path(path)
+    temp = None
+    try:  # the temporary file too: a directory it cannot create files in (/proc) is bad input
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(redact(text))
+        os.replace(temp, target)
+    except OSError as exc:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        raise ConfigError(Msg("io.cannot-write", path=path, why=reason(exc)), Msg(hint)) from exc
 
 
 def get_env(ctx: click.Context) -> Environment:

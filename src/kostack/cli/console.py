@@ -1,9 +1,9 @@
 """The terminal: colour by severity on results, progress on stderr (rich).
 
-Renderers stay pure: they return plain text. The commands hand that text to
-`emit`, which writes it unchanged, or, when colour is on, with ANSI styles
-laid over it by a highlighter (the characters are the same; only escape
-sequences are added). Colour is on when:
+Renderers stay pure: they return plain text. The commands write it to a
+stdout that `colored_stdout` passes on unchanged, or, when colour is on,
+with ANSI styles laid over it by a highlighter (the characters are the
+same; only escape sequences are added). Colour is on when:
 
 - the output is text (never for json, junit, sarif, scripts or files),
 - `--color always`, or `--color auto` (the default) and the stream is a
@@ -258,13 +258,6 @@ def colored_stdout(env: Environment, *, machine: bool) -> Iterator[None]:
         setattr(holder, attribute, plain)
 
 
-def emit(env: Environment, text: str, *, machine: bool = False) -> None:
-    """Write a rendered result to stdout: as is, or coloured (see the module docstring)."""
-    if text and color_enabled(env, machine=machine):
-        text = ansi(text)
-    env.stdout.write(text)
-
-
 def emit_err(env: Environment, text: str) -> None:
     """Write `error:`/`hint:`/`warning:` lines to stderr, coloured on a colour terminal."""
     if text and color_enabled(env, stream="stderr"):
@@ -287,24 +280,20 @@ class Steps:
         self._task = task
         self._lock = threading.Lock()
 
-    def advance(self, n: int = 1, detail: str | None = None) -> None:
-        if self._progress is None:
-            return
-        described = {} if detail is None else {"description": detail}
-        with self._lock:
-            self._progress.update(self._task, advance=n, **described)
+    def advance(self) -> None:
+        self._update(advance=1)
 
     def describe(self, what: str) -> None:
-        if self._progress is None:
-            return
-        with self._lock:  # drawn now: a stage may be over before rich's next refresh
-            self._progress.update(self._task, description=what, refresh=True)
+        # drawn now: a stage may be over before rich's next refresh
+        self._update(description=what, refresh=True)
 
     def total(self, total: int | None) -> None:
-        if self._progress is None:
-            return
-        with self._lock:
-            self._progress.update(self._task, total=total)
+        self._update(total=total)
+
+    def _update(self, **change: Any) -> None:
+        if self._progress is not None:
+            with self._lock:
+                self._progress.update(self._task, **change)
 
 
 # The progress display each environment shows now: a step inside another step adds a line

@@ -156,14 +156,7 @@ Examples:
 @lang_option
 @click.pass_context
 def rollback_cmd(
-    ctx: click.Context,
-    /,
-    journal_path: str,
-    yes: bool,
-    force: bool,
-    os_cloud: str | None,
-    timeout_s: float | None,
-    lang: str | None = None,
+    ctx: click.Context, /, journal_path: str, lang: str | None = None, **given: Any
 ) -> int:
     """Restore every port, group and router the journal's runs changed, exactly as before.
 
@@ -173,6 +166,4 @@ def rollback_cmd(
     """
     from kostack.cli.fix_run import run_rollback
 
-    return run_rollback(
-        ctx, journal_path, yes=yes, force=force, os_cloud=os_cloud, timeout_s=timeout_s
-    )
+    return run_rollback(ctx, journal_path, **given)  # --yes, --force, --os-cloud, --timeout

@@ -23,6 +23,7 @@ from kostack.cli.common import (
 from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ApplyError, ConfigError, Interrupted
+from kostack.oserror import literal
 from kostack.report.safe import terminal_safe
 from kostack.shell import render
 
@@ -259,7 +260,7 @@ def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted
         state = {True: "landed", False: "not-landed", None: "maybe"}[flight.landed]
         action = plan.action(flight.step)
         key = f"fix.int.change.{flight.step}"  # the action's own words, in both languages
-        register({key: {lang: _braced(describe(action, lang)) for lang in ("en", "ko")}})
+        register({key: {lang: literal(describe(action, lang)) for lang in ("en", "ko")}})
         what = Msg(
             "fix.int.flight",
             step=flight.step,
@@ -276,11 +277,6 @@ def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted
         ),
         Msg("fix.int.hint", journal=stop.journal, next=_next_steps(stop.journal, undo=undo)),
     )
-
-
-def _braced(text: str) -> str:
-    """``text`` as a template that says it as it is."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _report_problems(env: Environment, report: RunReport) -> int:

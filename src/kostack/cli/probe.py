@@ -73,7 +73,6 @@ def run_round(
     lab: Lab | None,
     image: str,
     live: Mapping[str, Any],
-    sequential: bool = False,
 ) -> ProbeRound:
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
     from kostack.analyze.messages import localize
@@ -109,7 +108,6 @@ def run_round(
                 sources,
                 echo,
                 execute=execute,
-                sequential=sequential,
                 on_done=done,
                 echo6=echo6,
             )

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from kostack.cli._options import egress_target_option, lang_option, options, snapshot_option
-from kostack.cli.common import detect_lang, get_env
+from kostack.cli.common import detect_lang, get_env, write_atomically
 from kostack.cli.diagnose import egress_ip, live_options, obtain_snapshot, with_probes
 from kostack.errors import ConfigError
-from kostack.redact import redact
 
 if TYPE_CHECKING:  # the layers below are imported when the command runs: --help stays fast
     from kostack.report.journal import JournalAction
@@ -60,25 +57,6 @@ def read_journals(paths: tuple[str, ...]) -> tuple[JournalAction, ...]:
                 Msg("report.hint.journal-line"),
             ) from exc
     return tuple(found)
-
-
-def _write(path: str, text: str) -> None:
-    """Write atomically: a reader never sees half a report."""
-    from kostack.analyze.messages import Msg
-    from kostack.cli.errors_text import said  # noqa: F401  (registers the texts)
-    from kostack.oserror import reason
-
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".kostack-report-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(redact(text))
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise ConfigError(
-            Msg("io.cannot-write", path=path, why=reason(exc)), Msg("io.hint.writable")
-        ) from exc
 
 
 _EXAMPLES = """\b
@@ -169,7 +147,7 @@ def report(
     if output == "-":
         env.stdout.write(text)
         return 0
-    _write(output, text)
+    write_atomically(output, text, "io.hint.writable")
     env.stdout.write(
         t(
             language,

@@ -60,14 +60,13 @@ def metadata(obj: Mapping[str, Any]) -> dict[str, Any]:
     return as_dict(obj.get("metadata"))
 
 
-def labels_of(obj: Mapping[str, Any]) -> dict[str, str]:
-    labels = as_dict(metadata(obj).get("labels"))
-    return {str(k): str(v) for k, v in labels.items()}
+def labels_of(obj: Mapping[str, Any], part: str = "labels") -> dict[str, str]:
+    """The object's labels (or its ``annotations``), every key and value as text."""
+    return {str(k): str(v) for k, v in as_dict(metadata(obj).get(part)).items()}
 
 
 def annotations_of(obj: Mapping[str, Any]) -> dict[str, str]:
-    annotations = as_dict(metadata(obj).get("annotations"))
-    return {str(k): str(v) for k, v in annotations.items()}
+    return labels_of(obj, "annotations")
 
 
 def name_of(obj: Mapping[str, Any]) -> str:

@@ -13,7 +13,6 @@ from kostack.model.snapshot import (
     FixedIP,
     Network,
     Port,
-    Record,
     Router,
     RouterRoute,
     SecurityGroup,
@@ -30,7 +29,7 @@ ROUTER_INTERFACE_OWNERS: Final = (
 
 # --------------------------------------------------------------------------- conversion
 
-R = TypeVar("R", bound=Record)
+R = TypeVar("R")
 
 
 def convert_items(
@@ -38,15 +37,17 @@ def convert_items(
     make: Callable[[dict[str, Any]], R],
     what: str,
     problems: list[str],
+    error: Callable[[Exception], str] | None = None,
 ) -> tuple[R, ...]:
-    """Convert raw items; an item the model rejects is left out and named in `problems`."""
+    """Convert raw items; an item the model rejects is left out and named in `problems`:
+    ``WHAT ID left out: ERROR`` (``error`` says the error, by default with its location)."""
     out: list[R] = []
     for item in items:
         try:
             out.append(make(item))
         except (ValidationError, ValueError, TypeError, KeyError) as exc:
             ident = item.get("id", "?")
-            problems.append(f"{what} {ident} left out: {_short_error(exc)}")
+            problems.append(f"{what}{ident} left out: {(error or _short_error)(exc)}")
     return tuple(out)
 
 

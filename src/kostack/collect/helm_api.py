@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 import kubernetes
@@ -77,55 +76,48 @@ class KubeReader:
         return self.reader.all(f"list {resource}", getattr(api, all_method), **query)
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
+        """The log's last lines, under a hard deadline: a stuck API server ends the read (exit 3)."""
         core = self._api("CoreV1Api")
-        call = _bound(
-            self.timeout_s,
-            core.read_namespaced_pod_log,
-            pod,
-            namespace,
-            container=container,
-            previous=previous,
-            tail_lines=200,
-        )
-        data = _within_timeout(self.timeout_s, f"read the log of {namespace}/{pod}", call)
+        what = f"read the log of {namespace}/{pod}"
+
+        def call() -> Any:  # one raw request (the body read included), with the client's timeout
+            response = core.read_namespaced_pod_log(
+                pod,
+                namespace,
+                container=container,
+                previous=previous,
+                tail_lines=200,
+                _preload_content=False,
+                _request_timeout=self.timeout_s,
+            )
+            return response.data
+
+        try:
+            data = within(self.timeout_s + GRACE_S, what, call)
+        except DeadlineExceeded as exc:
+            raise CollectError(
+                Msg("col.kube.deadline", what=what, seconds=texts.seconds(self.timeout_s)),
+                Msg("col.hint.kube.deadline"),
+            ) from exc
         return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
-
-
-def _bound(
-    timeout_s: float, method: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Callable[[], Any]:
-    """One raw request (the body read included), with the client's own timeout."""
-
-    def call() -> Any:
-        response = method(*args, _preload_content=False, _request_timeout=timeout_s, **kwargs)
-        return response.data
-
-    return call
-
-
-def _within_timeout(timeout_s: float, what: str, call: Callable[[], Any]) -> Any:
-    """The request under a hard deadline: a stuck API server ends the read (exit 3)."""
-    try:
-        return within(timeout_s + GRACE_S, what, call)
-    except DeadlineExceeded as exc:
-        raise CollectError(
-            Msg("col.kube.deadline", what=what, seconds=texts.seconds(timeout_s)),
-            Msg("col.hint.kube.deadline"),
-        ) from exc
 
 
 def _gap(source: str, exc: ApiException, what: str) -> Gap:
     status = int(getattr(exc, "status", 0) or 0)
     reason = _api_message(exc)
-    if status == 403:
-        hint = Msg("gap.hint.helm.forbidden", what=what)
-    elif status == 404:
-        hint = Msg("gap.hint.helm.not-served", what=what)
-    else:
-        hint = Msg("gap.hint.retry")
     # a server may echo the request (its Authorization header) in the message: make_gap
     # redacts every parameter
-    return make_gap(source, Msg("gap.helm.http", status=status, reason=quoted(reason)), hint)
+    error = Msg("gap.helm.http", status=status, reason=quoted(reason))
+    return make_gap(source, error, _hint(status, what))
+
+
+def _hint(status: int | None, what: str, expired: bool = False) -> Msg:
+    """What to do about a listing that failed with HTTP ``status`` (or an expired one)."""
+    if status == 403:
+        return Msg("gap.hint.helm.forbidden", what=what)
+    if status == 404:
+        return Msg("gap.hint.helm.not-served", what=what)
+    return Msg("gap.hint.helm.expired" if expired else "gap.hint.retry")
 
 
 def _api_message(exc: ApiException) -> str:
@@ -141,14 +133,7 @@ def _api_message(exc: ApiException) -> str:
 
 
 def _failure_gap(source: str, failure: ReadFailure, what: str) -> Gap:
-    if failure.status == 403:
-        hint = Msg("gap.hint.helm.forbidden", what=what)
-    elif failure.status == 404:
-        hint = Msg("gap.hint.helm.not-served", what=what)
-    elif failure.kind == "expired":
-        hint = Msg("gap.hint.helm.expired")
-    else:
-        hint = Msg("gap.hint.retry")
+    hint = _hint(failure.status, what, expired=failure.kind == "expired")
     # (the reader redacted the kubeconfig's credentials; make_gap the shapes of others)
     return make_gap(source, failure.error, hint)
 

@@ -37,7 +37,7 @@ from typing import Any, Final, TypeVar
 from pydantic import ValidationError
 
 from kostack.collect._neutron_listing import ListingFailed, _next_marker, json_object
-from kostack.collect._neutron_records import _text
+from kostack.collect._neutron_records import _text, convert_items
 from kostack.collect._os_connection import api_timeout
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
 from kostack.collect.openstack import PAGE_SIZE, redact
@@ -170,11 +170,8 @@ def _opt(value: object) -> str | None:
 
 
 def _ids(items: object) -> tuple[str, ...]:
-    out = []
-    for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict) and item.get("id"):
-            out.append(str(item["id"]))
-    return tuple(out)
+    listed = items if isinstance(items, list) else ()
+    return tuple(str(item["id"]) for item in listed if isinstance(item, dict) and item.get("id"))
 
 
 def _int(value: object) -> int | None:
@@ -269,24 +266,16 @@ def pool_needs_members(raw_pool: Mapping[str, Any], monitor: HealthMonitor | Non
 
 
 def _convert(
-    items: Iterable[dict[str, Any]],
-    make: Callable[[dict[str, Any]], T],
-    problems: list[str] | None = None,
-) -> list[T]:
+    items: Iterable[dict[str, Any]], make: Callable[[dict[str, Any]], T], problems: list[str]
+) -> tuple[T, ...]:
     """Convert items; one the model rejects is left out and named in ``problems``."""
-    out: list[T] = []
-    for item in items:
-        try:
-            out.append(make(item))
-        except (ValidationError, ValueError, TypeError, KeyError) as exc:
-            if problems is not None:
-                detail = (
-                    exc.errors(include_url=False)[0]["msg"]
-                    if isinstance(exc, ValidationError)
-                    else repr(exc)
-                )
-                problems.append(f"{item.get('id', '?')} left out: {detail}")
-    return out
+    return convert_items(items, make, "", problems, _first_error)
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return exc.errors(include_url=False)[0]["msg"]
+    return repr(exc)
 
 
 # --------------------------------------------------------------------------- the collector
@@ -320,7 +309,7 @@ def collect_octavia(
                 continue
             member_requests += 1
             listed = octavia.list(f"/lbaas/pools/{raw['id']}/members", "members")
-            members[str(raw["id"])] = tuple(_convert(listed, _member, problems))
+            members[str(raw["id"])] = _convert(listed, _member, problems)
     except ListingFailed as failed:
         hint = Msg("gap.hint.octavia.policy" if failed.status == 403 else "gap.hint.octavia")
         gap = make_gap(SOURCE, failed.error, hint, octavia.redact)
@@ -382,7 +371,7 @@ def _assemble(
             pools=tuple(pools_of.get(lb_id, ())),
         )
 
-    return tuple(_convert(raw_lbs, lb, problems))
+    return _convert(raw_lbs, lb, problems)
 
 
 def _quota(octavia: _Octavia, project: str | None) -> LoadBalancerQuota | None:

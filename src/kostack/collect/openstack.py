@@ -277,7 +277,7 @@ def _record(
         if items is None:
             return None
         bad: list[str] = []
-        out = convert_items(_unique(items), make, name.rstrip("s").replace("_", " "), bad)
+        out = convert_items(_unique(items), make, name.rstrip("s").replace("_", " ") + " ", bad)
         if bad:
             problems[name] = bad
         return out

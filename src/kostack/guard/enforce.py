@@ -391,13 +391,10 @@ def _port_done(
 
 
 def _describe(drift: PortDrift) -> str:
-    parts = []
-    if drift.add:
-        parts.append("+" + ",".join(drift.add))
-    if drift.remove:
-        parts.append("-" + ",".join(drift.remove))
-    if drift.claim:
-        parts.append("+tag:" + ",".join(drift.claim))
-    if drift.unclaim:
-        parts.append("-tag:" + ",".join(drift.unclaim))
-    return " ".join(parts)
+    signed = (
+        ("+", drift.add),
+        ("-", drift.remove),
+        ("+tag:", drift.claim),
+        ("-tag:", drift.unclaim),
+    )
+    return " ".join(sign + ",".join(cidrs) for sign, cidrs in signed if cidrs)

@@ -267,31 +267,17 @@ def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -
     )
     if done.outcome == "applied":
         if done.action in ("add-pairs", "remove-pairs", "tags"):
-            lines = []
-            if done.added:
-                lines.append(
-                    say(lang, "write.add", port=target, node=node, cidrs=", ".join(done.added))
-                )
-            if done.removed:
-                lines.append(
-                    say(lang, "write.remove", port=target, node=node, cidrs=", ".join(done.removed))
-                )
-            if done.claimed:
-                lines.append(
-                    say(
-                        lang, "write.claimed", port=target, node=node, cidrs=", ".join(done.claimed)
-                    )
-                )
-            if done.unclaimed:
-                lines.append(
-                    say(
-                        lang,
-                        "write.unclaimed",
-                        port=target,
-                        node=node,
-                        cidrs=", ".join(done.unclaimed),
-                    )
-                )
+            changes = (
+                ("write.add", done.added),
+                ("write.remove", done.removed),
+                ("write.claimed", done.claimed),
+                ("write.unclaimed", done.unclaimed),
+            )
+            lines = [
+                say(lang, key, port=target, node=node, cidrs=", ".join(cidrs))
+                for key, cidrs in changes
+                if cidrs
+            ]
             if not lines:
                 lines.append(say(lang, "write.tags", port=target, node=node))
             return "; ".join(lines)

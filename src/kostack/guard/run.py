@@ -24,7 +24,6 @@ from typing import IO, Any
 from kostack.apply.journal import JournalError
 from kostack.collect.live import CollectOptions, kube_session
 from kostack.errors import ConfigError
-from kostack.guard.enforce import WriteHook
 from kostack.guard.events import COMPONENT, leader_event
 from kostack.guard.journal import GuardJournal, journal_path
 from kostack.guard.kwatch import KubeWatcher
@@ -101,7 +100,6 @@ def run_once(
     *,
     stderr: IO[str] | None,
     version: str,
-    before_write: WriteHook | None = None,
 ) -> PassReport:
     """One pass; with enforce, a confirming re-read. Raises KostackError for bad configuration.
 
@@ -120,7 +118,6 @@ def run_once(
             state,
             log=log,
             journal=journal,
-            before_write=before_write,
         )
         return loop.run_pass(confirm=True)
     finally:
@@ -137,7 +134,6 @@ def run_guard(
     stop: threading.Event | None = None,
     signals: bool = True,
     on_serving: Callable[[GuardServer], Any] | None = None,
-    before_write: WriteHook | None = None,
 ) -> int:
     """Run until stopped; the exit code (0 on SIGTERM or after max_passes, 130 on SIGINT).
 
@@ -169,7 +165,6 @@ def run_guard(
         metrics=metrics,
         events=events,
         workload=config.workload,
-        before_write=before_write,
         on_reading=on_reading,
     )
     with stop_on_signals(signals, stop, wake) as caught:

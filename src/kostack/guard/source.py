@@ -38,7 +38,6 @@ from kostack.collect.openstack import (
 from kostack.errors import CollectError, ConfigError, KostackError
 from kostack.gap_words import quoted
 from kostack.model import Snapshot, SnapshotFormatError, load_snapshot
-from kostack.oserror import reason
 from kostack.snapshot_words import snapshot_said
 
 __all__ = ["FileReader", "LiveReader", "Reader", "Reading"]
@@ -62,14 +61,6 @@ register(
             "ko": "API 서버를 확인하세요(`kubectl get nodes`)",
         },
         "guard.err.why": {"en": ": {error}", "ko": ": {error}"},
-        "guard.err.read": {
-            "en": "cannot read {path}: {why}",
-            "ko": "{path:을/를} 읽을 수 없습니다: {why}",
-        },
-        "guard.hint.read": {
-            "en": "give a snapshot file (`kostack collect -o FILE`)",
-            "ko": "스냅샷 파일을 지정하세요 (`kostack collect -o FILE`)",
-        },
     }
 )
 
@@ -109,12 +100,8 @@ class FileReader(Reader):
         started = time.monotonic()
         try:
             snapshot = load_snapshot(self.path)
-        except SnapshotFormatError as exc:
+        except SnapshotFormatError as exc:  # the loader says every OS error as one too
             raise ConfigError(*snapshot_said(exc, self.path)) from exc
-        except OSError as exc:
-            raise ConfigError(
-                Msg("guard.err.read", path=self.path, why=reason(exc)), Msg("guard.hint.read")
-            ) from exc
         return Reading(snapshot, seconds=time.monotonic() - started)
 
 

@@ -96,7 +96,6 @@ def crd_object(
     kind: str,
     plural: str,
     *,
-    namespaced: bool = False,
     version: str = "v1",
     status_subresource: bool = False,
     short_names: Sequence[str] = (),
@@ -133,7 +132,7 @@ def crd_object(
             "conversion": {"strategy": "None"},
             "group": group,
             "names": names,
-            "scope": "Namespaced" if namespaced else "Cluster",
+            "scope": "Cluster",
             "versions": [version_entry],
         },
     }

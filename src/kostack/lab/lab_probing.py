@@ -48,21 +48,19 @@ class LabProbing(LabCore):
         # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
         return source, next((p for p in on_target if p.app == "echo"), on_target[0])
 
-    def standard_probes(
-        self, target: PodPlan | None = None, bulk_bytes: int = BULK_BYTES
-    ) -> list[ProbeSpec]:
+    def standard_probes(self) -> list[ProbeSpec]:
         """The table's probes: DNS, kubernetes TCP + TLS, egress HTTP, ping ClusterIP, pod-to-pod, bulk.
 
         Dual-stack labs add the same per family over IPv6 (`_ipv6_probes`).
         """
         topo = self._require_state().topology
-        remote = target or self.default_probe_pods()[1]
+        remote = self.default_probe_pods()[1]
         kubernetes_ip = topo.kubernetes_service_ip
         return [
             *_path_probes(
                 topo, "", topo.dns_service_ip, kubernetes_ip, topo.internet_ip, remote.ip
             ),
-            ProbeSpec("bulk_transfer", "bulk", remote.ip, port=topo.echo_port, bytes=bulk_bytes),
+            ProbeSpec("bulk_transfer", "bulk", remote.ip, port=topo.echo_port, bytes=BULK_BYTES),
             *self._ipv6_probes(topo, remote),
         ]
 

@@ -310,21 +310,24 @@ def terminate(pids: Iterable[int], timeout: float = 3.0) -> list[int]:
             signalled.append(pid)
         except ProcessLookupError:
             continue
-    deadline = time.monotonic() + timeout
-    remaining = [pid for pid in signalled if process_alive(pid)]
-    while remaining and time.monotonic() < deadline:
-        time.sleep(0.01)  # polling process exit, bounded by the deadline
-        remaining = [pid for pid in remaining if process_alive(pid)]
+    remaining = _alive_after(signalled, timeout)
     for pid in remaining:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             continue
-    deadline = time.monotonic() + timeout
-    while remaining and time.monotonic() < deadline:
-        time.sleep(0.01)
-        remaining = [pid for pid in remaining if process_alive(pid)]
+    _alive_after(remaining, timeout)
     return signalled
+
+
+def _alive_after(pids: Sequence[int], timeout: float) -> list[int]:
+    """Those of ``pids`` still alive once they all exited or ``timeout`` seconds passed."""
+    deadline = time.monotonic() + timeout
+    remaining = [pid for pid in pids if process_alive(pid)]
+    while remaining and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling process exit, bounded by the deadline
+        remaining = [pid for pid in remaining if process_alive(pid)]
+    return remaining
 
 
 def spawn(netns: str | None, argv: Sequence[str], log_path: Path) -> int:

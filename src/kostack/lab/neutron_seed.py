@@ -149,9 +149,7 @@ def seed_topology(
     endpoint: str,
     nodes: int = seed.SEED_NODE_COUNT,
     *,
-    subnet_cidr: str | None = None,
     second_subnet_nodes: int = 0,
-    second_subnet_cidr: str = seed.SECOND_SUBNET_CIDR,
     dual_stack: bool = False,
 ) -> SeedIds:
     """Create the seed incident's cloud (lab/seed.py) through openstacksdk; return its ids.
@@ -159,7 +157,7 @@ def seed_topology(
     - `public`: external flat network, subnet 203.0.113.0/24 (no DHCP);
     - `k8s-net`: VXLAN tenant network (MTU 1450 from Neutron), port security
       on, subnet `k8s-subnet` 10.0.0.0/24 gateway 10.0.0.1 (widened towards
-      /16 when the node IPs do not fit, or `subnet_cidr`);
+      /16 when the node IPs do not fit);
     - `k8s-router`: gateway on `public`, an interface on each k8s subnet (at
       its gateway IP, MAC fa:16:3e:00:00:01 as in the network lab);
     - the project's `default` group as Neutron creates it, and `k8s-nodes`
@@ -169,18 +167,13 @@ def seed_topology(
       compute:nova.
 
     `second_subnet_nodes` puts the last that many workers on a second subnet
-    `k8s-subnet-2` (`second_subnet_cidr`, on the same network and router) for
+    `k8s-subnet-2` (on the same network and router) for
     cross-subnet scenarios; their IPs start at .11 of that subnet.
 
     `dual_stack` adds the IPv6 subnet `k8s-subnet-v6` fd00:10::/64 to
     `k8s-net` and an IPv6 fixed IP to every node port (`ensure_ipv6`).
     """
-    plans = seed.seed_nodes(
-        nodes,
-        subnet_cidr=subnet_cidr,
-        second_subnet_nodes=second_subnet_nodes,
-        second_subnet_cidr=second_subnet_cidr,
-    )
+    plans = seed.seed_nodes(nodes, second_subnet_nodes=second_subnet_nodes)
     net_api = openstack_connection(endpoint).network
     public, public_subnet = _public_network(net_api)
     network = net_api.create_network(name=seed.NETWORK_NAME, is_port_security_enabled=True)

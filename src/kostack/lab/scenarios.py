@@ -72,38 +72,6 @@ class ExpectedProbes(_Frozen):
     pod_to_pod_ipv6: bool | None = None
 
 
-class Scenario(_Frozen):
-    """One state of the incident the lab can reproduce."""
-
-    name: str
-    summary: str
-    encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
-    nat_outgoing: bool = False
-    router_routes_to_pods: bool = True
-    network_mtu: int = seed.NETWORK_MTU
-    vm_nic_mtu: int = seed.NETWORK_MTU
-    port_security: bool = True
-    allowed_pairs: tuple[str, ...] = ()
-    node_groups: tuple[str, ...] = (seed.DEFAULT_GROUP, seed.NODES_GROUP)
-    security_groups: tuple[SecurityGroupSpec, ...] = ()
-    backend: NeutronBackend = NeutronBackend.ML2_OVS
-    dual_stack: bool = False
-    expected: ExpectedProbes
-
-    def topology(self, *, prefix: str, nodes: int) -> Topology:
-        """The lab layout for this scenario with `nodes` nodes."""
-        return build_topology(
-            prefix=prefix,
-            nodes=nodes,
-            encapsulation=self.encapsulation,
-            nat_outgoing=self.nat_outgoing,
-            router_routes_to_pods=self.router_routes_to_pods,
-            network_mtu=self.network_mtu,
-            vm_nic_mtu=self.vm_nic_mtu,
-            dual_stack=self.dual_stack,
-        )
-
-
 DEFAULT_GROUP = SecurityGroupSpec(
     name=seed.DEFAULT_GROUP,
     description="Default security group",
@@ -127,6 +95,38 @@ def _nodes_group(*extra: RuleSpec) -> SecurityGroupSpec:
         description=seed.NODES_GROUP_DESCRIPTION,
         rules=(*_NODES_BASE, *extra),
     )
+
+
+class Scenario(_Frozen):
+    """One state of the incident the lab can reproduce."""
+
+    name: str
+    summary: str
+    encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
+    nat_outgoing: bool = False
+    router_routes_to_pods: bool = True
+    network_mtu: int = seed.NETWORK_MTU
+    vm_nic_mtu: int = seed.NETWORK_MTU
+    port_security: bool = True
+    allowed_pairs: tuple[str, ...] = ()
+    node_groups: tuple[str, ...] = (seed.DEFAULT_GROUP, seed.NODES_GROUP)
+    security_groups: tuple[SecurityGroupSpec, ...] = (DEFAULT_GROUP, _nodes_group())  # the seed's
+    backend: NeutronBackend = NeutronBackend.ML2_OVS
+    dual_stack: bool = False
+    expected: ExpectedProbes
+
+    def topology(self, *, prefix: str, nodes: int) -> Topology:
+        """The lab layout for this scenario with `nodes` nodes."""
+        return build_topology(
+            prefix=prefix,
+            nodes=nodes,
+            encapsulation=self.encapsulation,
+            nat_outgoing=self.nat_outgoing,
+            router_routes_to_pods=self.router_routes_to_pods,
+            network_mtu=self.network_mtu,
+            vm_nic_mtu=self.vm_nic_mtu,
+            dual_stack=self.dual_stack,
+        )
 
 
 _ALL_OK = ExpectedProbes(
@@ -158,7 +158,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         name="seed",
         summary="The incident: Calico VXLANCrossSubnet in one subnet (all pod traffic native), "
         "port security on, no allowed pairs, natOutgoing off. Everything from a pod times out.",
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_all_ok_but(
             "dns", "kubernetes_tcp", "kubernetes_tls", "egress_http", "pod_to_pod", "bulk_transfer"
         ),
@@ -168,14 +167,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         summary="As seed but with Calico natOutgoing on (Calico's default): traffic to node IPs and "
         "the internet is masqueraded and passes; pod-to-pod (DNS to CoreDNS on another node) breaks.",
         nat_outgoing=True,
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_ONLY_POD_TO_POD_BROKEN,
     ),
     Scenario(
         name="fixed",
         summary="Fix B: allowed address pair 10.244.0.0/16 on every node port, port security kept on.",
         allowed_pairs=(POD_CIDR,),
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_ALL_OK,
     ),
     Scenario(
@@ -184,7 +181,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         "back to the pod blocks: pod packets leave through its SNAT, the replies are lost.",
         allowed_pairs=(POD_CIDR,),
         router_routes_to_pods=False,
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_all_ok_but("egress_http"),
     ),
     Scenario(
@@ -192,7 +188,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         summary="Pairs added as in fixed, but on ML2/OVN: remote-group rules match fixed IPs only, "
         "so pod-sourced packets still meet no ingress rule (except tcp/6443 from anywhere).",
         allowed_pairs=(POD_CIDR,),
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         backend=NeutronBackend.ML2_OVN,
         expected=_ONLY_POD_TO_POD_BROKEN,
     ),
@@ -201,7 +196,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         summary="Fix A: port security disabled (no groups, no pairs) on every node port.",
         port_security=False,
         node_groups=(),
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_ALL_OK,
     ),
     Scenario(
@@ -211,7 +205,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         encapsulation=Encapsulation.VXLAN,
         nat_outgoing=True,
         node_groups=(seed.NODES_GROUP,),
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_ONLY_POD_TO_POD_BROKEN,
     ),
     Scenario(
@@ -242,7 +235,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         "fd00:10:244::/56 is not, so IPv4 works and IPv6 pod traffic is dropped by anti-spoofing.",
         dual_stack=True,
         allowed_pairs=(POD_CIDR,),
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_ALL_OK.model_copy(update=_ipv6_expected(False)),
     ),
     Scenario(
@@ -251,7 +243,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         "(10.244.0.0/16 and fd00:10:244::/56) on every node port; both families pass.",
         dual_stack=True,
         allowed_pairs=(POD_CIDR, POD_CIDR6),
-        security_groups=(DEFAULT_GROUP, _nodes_group()),
         expected=_ALL_OK.model_copy(update=_ipv6_expected(True)),
     ),
 )

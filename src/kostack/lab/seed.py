@@ -269,7 +269,6 @@ def seed_nodes(
     *,
     subnet_cidr: str | None = None,
     second_subnet_nodes: int = 0,
-    second_subnet_cidr: str = SECOND_SUBNET_CIDR,
 ) -> tuple[SeedNodePlan, ...]:
     """The node VMs of a seed cluster with `nodes` nodes.
 
@@ -281,7 +280,7 @@ def seed_nodes(
         raise ValueError("second_subnet_nodes must leave the control-plane node on k8s-subnet")
     first_nodes = nodes - second_subnet_nodes
     first = ipaddress.IPv4Network(subnet_cidr) if subnet_cidr else subnet_for(first_nodes)
-    second = subnet_for(second_subnet_nodes, second_subnet_cidr) if second_subnet_nodes else None
+    second = subnet_for(second_subnet_nodes, SECOND_SUBNET_CIDR) if second_subnet_nodes else None
     plans = []
     for index, name in enumerate(node_names(nodes)):
         on_second = index >= first_nodes

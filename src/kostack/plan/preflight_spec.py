@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kostack.analyze.diagnose import Diagnosis
+from kostack.errors import Hinted
 from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
@@ -44,13 +45,8 @@ BLOCK_PREFIX_V4 = 26  # Calico's default blockSize
 NODE_MASK_V4 = 24  # kubeadm's default --node-cidr-mask-size for IPv4
 
 
-class PreflightError(ValueError):
+class PreflightError(Hinted, ValueError):
     """Inputs that cannot describe a cluster (message and hint)."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from kostack.catalog import Msg, map_text
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import ProbeError
 from kostack.oserror import reason
-from kostack.probe import k8s_texts as _texts  # registers the runners' messages
+from kostack.probe import k8s_texts  # noqa: F401  (registers the runners' messages)
 from kostack.probe.plan import ECHO_PORT, PlannedProbe, ProbePlan
 from kostack.probe.results import (
     ProbeResult,
@@ -48,8 +48,6 @@ from kostack.probe.results import (
     skipped,
 )
 from kostack.redact import remember
-
-del _texts
 
 __all__ = [
     "AGENT_LABEL",

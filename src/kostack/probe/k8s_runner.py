@@ -37,7 +37,7 @@ from urllib3.exceptions import HTTPError
 from kostack.analyze.messages import Msg, register
 from kostack.deadline import GRACE_S, DeadlineExceeded, with_deadline
 from kostack.errors import ProbeError
-from kostack.probe import k8s_texts as _texts  # registers the runner's messages
+from kostack.probe import k8s_texts  # noqa: F401  (registers the runner's messages)
 from kostack.probe.k8s_signals import shielded, sigterm_interrupts
 from kostack.probe.plan import ProbePlan
 from kostack.probe.results import (
@@ -52,8 +52,6 @@ from kostack.probe.results import (
     skipped,
 )
 from kostack.shell import render
-
-del _texts
 
 # What the runner reports while it works (the CLI shows it on stderr).
 register(

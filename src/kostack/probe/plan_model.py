@@ -240,6 +240,3 @@ class ProbePlan:
                 specs.append(probe.agent_spec(None, self.timeout))
         document = {"version": 1, "timeout": self.timeout, "parallel": parallel, "probes": specs}
         return document, tuple(unresolved)
-
-    def by_id(self) -> dict[str, PlannedProbe]:
-        return {p.id: p for p in self.probes}

@@ -45,9 +45,6 @@ def _cause_vocabulary() -> int:
     return len(ROOT_CAUSE_TITLES) + len(CHECKS) + 1
 
 
-_histogram_series = histogram_series
-
-
 def series_bound(max_classes: int) -> int:
     """The most series one exposition can hold with ``max_classes`` (the formula in docs/watch.md)."""
     c = max_classes + 1  # the named classes and "other"
@@ -73,19 +70,16 @@ def series_bound(max_classes: int) -> int:
         + 6  # last success/cycle timestamps, ready, interval, build info, diagnosis cycle
     )
     accumulating = (
-        len(KIND_GROUPS) * c * _histogram_series(PROBE_BUCKETS)
+        len(KIND_GROUPS) * c * histogram_series(PROBE_BUCKETS)
         + len(KIND_GROUPS) * len(PROBE_VERDICTS)  # kostack_probes_total
-        + _histogram_series(CYCLE_BUCKETS)  # probe round duration
-        + 3 * _histogram_series(COLLECT_BUCKETS)  # collection duration by source
+        + histogram_series(CYCLE_BUCKETS)  # probe round duration
+        + 3 * histogram_series(COLLECT_BUCKETS)  # collection duration by source
         + 3  # requests by source
-        + _histogram_series(CYCLE_BUCKETS)
+        + histogram_series(CYCLE_BUCKETS)
         + len(CYCLE_RESULTS)
         + len(TRANSITION_KINDS)
     )
     return gauges + accumulating + RUNTIME_SERIES
-
-
-_gauge = gauge
 
 
 class _StateCollector(Collector):
@@ -100,13 +94,13 @@ class _StateCollector(Collector):
 
     def _families(self) -> Iterator[Metric]:
         published, probes, sources = self.state.snapshot()
-        info = _gauge("kostack_build_info", "kostack's version (always 1).", ["version"])
+        info = gauge("kostack_build_info", "kostack's version (always 1).", ["version"])
         info.add_metric([self.version], 1)
         yield info
-        up = _gauge(
+        up = gauge(
             "kostack_up", "1 when the source was read in the last cycle, else 0.", ["source"]
         )
-        gaps = _gauge(
+        gaps = gauge(
             "kostack_collect_gaps",
             "Parts of a source that could not be read in the last cycle (UNKNOWN, not PASS).",
             ["source"],
@@ -138,7 +132,7 @@ class _StateCollector(Collector):
                 "When the last cycle ended, whatever its result (Unix time).",
                 value=last.started_at + last.seconds,
             )
-        flap = _gauge(
+        flap = gauge(
             "kostack_flapping",
             "Transitions within the flap window, for keys that flap (kind: root-cause, verdict, source).",
             ["kind", "key"],
@@ -149,7 +143,7 @@ class _StateCollector(Collector):
         if published is not None:
             yield from self._diagnosis(published)
         if probes is not None:
-            ratio = _gauge(
+            ratio = gauge(
                 "kostack_probe_success_ratio",
                 "Share of the last round's decided probes that passed, by kind and node class.",
                 ["kind", "src_class", "dst_class"],
@@ -164,7 +158,7 @@ class _StateCollector(Collector):
             "The cycle of the published diagnosis.",
             value=published.cycle,
         )
-        verdict = _gauge(
+        verdict = gauge(
             "kostack_verdict",
             "The overall verdict: 1 for the current one of healthy, root-causes, undecided.",
             ["verdict"],
@@ -172,7 +166,7 @@ class _StateCollector(Collector):
         for name in VERDICTS:
             verdict.add_metric([name], 1 if published.verdict.state == name else 0)
         yield verdict
-        reason = _gauge(
+        reason = gauge(
             "kostack_verdict_reason",
             "Why the verdict is what it is: root-cause keys or undecided check ids.",
             ["verdict", "reason"],
@@ -180,7 +174,7 @@ class _StateCollector(Collector):
         for key in published.verdict.reasons:
             reason.add_metric([published.verdict.state, key], 1)
         yield reason
-        cause = _gauge(
+        cause = gauge(
             "kostack_root_cause",
             "1 for each root cause present, by cause key, check and severity.",
             ["cause", "check", "severity"],
@@ -190,11 +184,11 @@ class _StateCollector(Collector):
             cause.add_metric([rc.key, rc.check_id, rc.severity], 1)
             by_severity[rc.severity] = by_severity.get(rc.severity, 0) + 1
         yield cause
-        count = _gauge("kostack_root_causes", "Root causes present, by severity.", ["severity"])
+        count = gauge("kostack_root_causes", "Root causes present, by severity.", ["severity"])
         for severity, n in by_severity.items():
             count.add_metric([severity], n)
         yield count
-        findings = _gauge(
+        findings = gauge(
             "kostack_findings",
             "Findings of the last diagnosis by check and status.",
             ["check", "status"],
@@ -202,7 +196,7 @@ class _StateCollector(Collector):
         for check, status, n in published.findings:
             findings.add_metric([check, status], n)
         yield findings
-        flows = _gauge(
+        flows = gauge(
             "kostack_flows",
             "Node pairs (pod-to-pod) or source nodes (services, egress) per flow verdict, by node class.",
             ["flow", "src_class", "dst_class", "verdict"],
@@ -210,7 +204,7 @@ class _StateCollector(Collector):
         for f in published.flows:
             flows.add_metric([f.flow, f.src_class, f.dst_class, f.verdict], f.count)
         yield flows
-        classes = _gauge("kostack_node_class_nodes", "Nodes in each node class.", ["class", "role"])
+        classes = gauge("kostack_node_class_nodes", "Nodes in each node class.", ["class", "role"])
         for c in published.classes:
             classes.add_metric([c.id, c.role], c.size)
         yield classes

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from kostack.collect.live import CollectOptions, kube_session
 from kostack.serve.log import logger
@@ -74,13 +74,10 @@ def run_watch(
     stderr: IO[str],
     version: str,
     probe_runner: ProbeRunner | None = None,
-    stop: threading.Event | None = None,
-    signals: bool = True,
-    on_serving: Callable[[WatchServer], Any] | None = None,
 ) -> int:
     """Run until stopped; returns the exit code (0 on SIGTERM or after max_cycles, 130 on SIGINT)."""
     log = logger(stderr)
-    stop = stop or threading.Event()
+    stop = threading.Event()
     state = WatchState(
         interval=config.loop.interval,
         lang=config.lang,
@@ -102,10 +99,8 @@ def run_watch(
         events=events,
         workload=config.workload,
     )
-    with stop_on_signals(signals, stop) as caught:
+    with stop_on_signals(True, stop) as caught:
         server.start()
-        if on_serving is not None:
-            on_serving(server)
         _log_start(config, server, source, probe_runner, log, version)
         worker = threading.Thread(
             target=loop.run, args=(stop,), name="kostack-watch-loop", daemon=True

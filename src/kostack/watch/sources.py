@@ -84,11 +84,8 @@ class SnapshotSource(Source):
         started = time.monotonic()
         try:
             snapshot = load_snapshot(self.path)
-        except SnapshotFormatError as exc:
+        except SnapshotFormatError as exc:  # the loader says every OS error as one too
             error, hint = snapshot_said(exc, self.path)
-        except OSError as exc:
-            error = f"cannot read {self.path}: {exc.strerror or exc}"
-            hint = "check the path given with --snapshot"
         else:
             return Collected(snapshot, (_read("snapshot", started, snapshot.gaps),))
         status = SourceStatus("snapshot", False, time.monotonic() - started, error=error, hint=hint)
