@@ -259,6 +259,38 @@ def another_clusters_port(doc: dict[str, Any], groups: list[str]) -> dict[str, A
     return port
 
 
+def test_a_rule_for_a_group_other_vms_share_is_left_to_fix_plan() -> None:
+    """`kostack fix plan` adds the VXLAN rule with a WARNING naming the other team's VM in the
+    nodes' group; guard, which asks no one, does not create it (it did): it says why, and the
+    pass is incomplete, not clean."""
+    doc = seed_doc()
+    example_vxlan_no_4789(doc)
+    vm = copy.deepcopy(ports_of(doc)[0])
+    vm.update(
+        id="c0000000-0000-4000-8000-000000000001",
+        name="team-b-vm",
+        mac_address="fa:16:3e:00:0c:01",
+        fixed_ips=[{"subnet_id": vm["fixed_ips"][0]["subnet_id"], "ip_address": "10.0.0.77"}],
+        allowed_address_pairs=[],
+        security_group_ids=[group(doc, "k8s-nodes")["id"]],
+        device_id="c0000000-0000-4000-8000-0000000000d1",
+        tags=[],
+    )
+    doc["openstack"]["ports"].append(vm)
+    drift = compute(build(doc))
+    (rules,) = drift.rules
+    assert rules.add == () and [(r.protocol, r.port_range_min) for r in rules.add_held] == [
+        ("udp", 4789)
+    ]
+    assert rules.strangers == ("team-b-vm",) and not drift.clean and drift.rule_adds == 0
+    assert rules.as_dict()["shared_with"] == ["team-b-vm"]
+    en = render_report(report_of(doc), "en", share=0.3, floor=2, command=["kostack", "guard"])
+    assert "group k8s-nodes: not creating ingress IPv4 udp 4789" in en
+    assert "the group also holds team-b-vm" in " ".join(en.split())
+    ko = render_report(report_of(doc), "ko", share=0.3, floor=2, command=["kostack", "guard"])
+    assert "규칙을 만들지 않습니다" in ko and "team-b-vm도 있어" in " ".join(ko.split())
+
+
 def test_another_clusters_guard_pairs_and_rules_are_never_removed() -> None:
     doc = seed_doc()
     add_pairs(doc, [POD, SVC])  # this cluster is right

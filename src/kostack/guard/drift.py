@@ -92,7 +92,8 @@ def compute(
     port_drift, tag_holds = _port_drifts(
         ports, ownership, node_of, wanted, sorted(scope | set(wanted)), hold_pairs, unmatched
     )
-    rule_drift = _rule_drift(snapshot, wanted_rules, owned_rules, hold_rules)
+    strangers = _strangers(snapshot, ports, set(scope), set(wanted_rules))
+    rule_drift = _rule_drift(snapshot, wanted_rules, owned_rules, hold_rules, strangers)
     holds = _holds(
         snapshot,
         unknown,
@@ -111,7 +112,7 @@ def compute(
     named = {r.group_id for r in rule_drift} | {
         rule.remote_group_id
         for r in rule_drift
-        for rule in (*r.add, *(x for _, x in r.delete), *(x for _, x in r.held))
+        for rule in (*r.add, *r.add_held, *(x for _, x in r.delete), *(x for _, x in r.held))
         if rule.remote_group_id
     }
     groups = (os_.security_groups or ()) if os_ is not None else ()
@@ -279,12 +280,37 @@ def _holds(
     return tuple(holds)
 
 
+def _strangers(
+    snapshot: Snapshot, ports: Iterable[Port], scope: set[str], groups: set[str]
+) -> dict[str, tuple[str, ...]]:
+    """Per group the plan adds rules to: who else a rule there admits traffic to, the ports
+    outside guard's scope (another team's VMs) and, for a group another project owns, that
+    project (its ports are not seen). One pass over the ports."""
+    out: dict[str, list[str]] = {}
+    for port in ports:
+        if port.id in scope:
+            continue
+        for gid in port.security_group_ids:
+            if gid in groups:
+                out.setdefault(gid, []).append(port.name or port.id)
+    os_ = snapshot.openstack
+    project = os_.project_id if os_ is not None else None
+    for group in (os_.security_groups or ()) if os_ is not None else ():
+        if group.id in groups and project and group.project_id not in (None, project):
+            out.setdefault(group.id, []).append(f"project {group.project_id}")
+    return {gid: tuple(sorted(names)) for gid, names in out.items()}
+
+
 def _rule_drift(
     snapshot: Snapshot,
     wanted: Mapping[str, Mapping[tuple[object, ...], tuple[Rule, str]]],
     owned: Mapping[str, tuple[str, str, Any]],
     hold_all: bool,
+    strangers: Mapping[str, tuple[str, ...]],
 ) -> tuple[RuleDrift, ...]:
+    """Per group: the plan's rules guard creates (none in a group shared with ports outside
+    its scope: those it leaves to `kostack fix plan`, which warns), and its own rules it
+    deletes or holds."""
     os_ = snapshot.openstack
     groups = {g.id: g for g in ((os_.security_groups or ()) if os_ is not None else ())}
     owned_by_group: dict[str, list[tuple[str, Rule]]] = {}
@@ -303,7 +329,9 @@ def _rule_drift(
             (rid, r) for rid, r in sorted(mine, key=lambda x: x[0]) if r.key() not in want
         )
         delete, held = ((), extra) if hold_all else (extra, ())
-        if add or delete or held:
+        shared = strangers.get(gid, ())
+        add, add_held = ((), add) if shared else (add, ())
+        if add or delete or held or add_held:
             out.append(
                 RuleDrift(
                     group_id=gid,
@@ -312,6 +340,8 @@ def _rule_drift(
                     delete=delete,
                     held=held,
                     reasons=tuple(dict.fromkeys(reason for _r, reason in want.values())),
+                    add_held=add_held,
+                    strangers=shared if add_held else (),
                 )
             )
     return tuple(out)

@@ -109,6 +109,10 @@ class RuleDrift:
     delete: tuple[tuple[str, Rule], ...] = ()  # (rule id, rule)
     held: tuple[tuple[str, Rule], ...] = ()
     reasons: tuple[str, ...] = ()
+    # rules the plan adds that guard leaves to `kostack fix` (the group is shared: a rule
+    # would admit the same traffic to ports of no node, or to another project's)
+    add_held: tuple[Rule, ...] = ()
+    strangers: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +121,8 @@ class RuleDrift:
             "add": [r.as_dict() for r in self.add],
             "delete": [{"id": i, **r.as_dict()} for i, r in self.delete],
             "held": [{"id": i, **r.as_dict()} for i, r in self.held],
+            "add_held": [r.as_dict() for r in self.add_held],
+            "shared_with": list(self.strangers),
         }
 
 
@@ -161,7 +167,7 @@ class Drift:
 
     @property
     def clean(self) -> bool:
-        return not self.ports and not any(r.add or r.delete for r in self.rules)
+        return not self.ports and not any(r.add or r.delete or r.add_held for r in self.rules)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -169,7 +175,7 @@ class Drift:
             "nodes": self.nodes,
             "items": self.items,
             "ports": [p.as_dict() for p in self.ports],
-            "rules": [r.as_dict() for r in self.rules if r.add or r.delete or r.held],
+            "rules": [r.as_dict() for r in self.rules if r.add or r.delete or r.held or r.add_held],
             "holds": [h.as_dict() for h in self.holds],
             "port_security_off": [{"node": n, "port": p} for n, p in self.port_security_off],
             "unmatched_nodes": list(self.unmatched_nodes),

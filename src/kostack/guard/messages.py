@@ -117,6 +117,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "report.rule.add": "group {group}: create {rule}",
         "report.rule.delete": "group {group}: delete guard's {rule} (no longer needed)",
         "report.rule.held": "group {group}: guard's {rule} is no longer needed (deletion held)",
+        "report.rule.shared": "group {group}: not creating {rules}: the group also holds {others}, "
+        "which the rules would open too; review them with `kostack fix plan`",
         "report.why.left": "no current node uses this port",
         "report.why.unneeded": "the CNI no longer needs them",
         "report.service": "(service CIDR, by policy)",
@@ -256,6 +258,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "{rule}",
         "report.rule.held": "보안 그룹 {group}: guard가 만든 규칙이 더 이상 필요 없습니다"
         "(삭제 보류) - {rule}",
+        "report.rule.shared": "보안 그룹 {group}: 규칙을 만들지 않습니다 - {rules}. 이 그룹에는 "
+        "{others}도 있어 규칙이 이들에게도 열립니다. `kostack fix plan`으로 검토하세요",
         "report.why.left": "이 포트를 쓰는 노드가 없습니다",
         "report.why.unneeded": "CNI에 더 이상 필요하지 않습니다",
         "report.service": "(서비스 CIDR, 정책에 따라 추가)",

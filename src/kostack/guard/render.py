@@ -251,6 +251,14 @@ def _rule_lines(drift: Drift, lang: str) -> list[str]:
             lines.append(
                 "  " + say(lang, "report.rule.held", group=name, rule=rule_text(rule, lang, groups))
             )
+        if group.add_held:
+            shown = ", ".join(group.strangers[:5])
+            if len(group.strangers) > 5:
+                shown += f" (+{len(group.strangers) - 5})"
+            rules = "; ".join(rule_text(rule, lang, groups) for rule in group.add_held)
+            lines.append(
+                "  " + say(lang, "report.rule.shared", group=name, rules=rules, others=shown)
+            )
     return lines
 
 

@@ -236,7 +236,7 @@ def pass_result(
     uncertain = (
         any(h.key in ("hold.gaps", "hold.unknown") for h in drift.holds)
         or any(p.held for p in drift.ports)
-        or any(r.held for r in drift.rules)
+        or any(r.held or r.add_held for r in drift.rules)
     )
     if mode != "enforce":
         if drift.items:
