@@ -143,7 +143,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # dedup4b: -252): 74,639 measured; then the probe kinds and a broken snapshot said in Korean
 # (kostack/snapshot_words.py, shared by the CLI, guard and watch): 74,717 measured; budget = that
 # + 63.
-SHIPPED_LINES_BUDGET = 74_780
+# 74,717 -> 74,899: a fifth consolidation round (-244 in analyze, report, model and the live
+# packages); safety fixes (guard scoped to its own cluster's marks and groups, reinstall checks
+# each volume and each release's storage, two secret shapes) and engine fixes (each address
+# family's pod-to-pod and pod-source rules, WireGuard's route, egress-rule fixes, a drop to the
+# outside as its own cause, a deployed copy left alone, shared groups held by guard): +426;
+# budget = that + 41.
+SHIPPED_LINES_BUDGET = 74_940
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
