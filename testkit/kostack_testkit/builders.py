@@ -353,6 +353,8 @@ def seed_doc() -> Doc:
                     "bgp": True,
                     "node_to_node_mesh": True,
                     "wireguard": False,
+                    "wireguard_v4": False,
+                    "wireguard_v6": False,
                     "nat_outgoing_exclusions": "IPPoolsOnly",
                     "program_cluster_routes": False,
                 },

@@ -35,6 +35,19 @@ def test_calico_manifest_ipip_always_with_typha(serve: ServeFn) -> None:
     assert len(calico.blocks or ()) == 4
 
 
+@pytest.mark.parametrize(("v4", "v6"), [(True, False), (False, True), (True, True)])
+def test_calico_wireguard_switches_are_read_per_family(serve: ServeFn, v4: bool, v6: bool) -> None:
+    """wireguardEnabled and wireguardEnabledV6 each decide their family's route (wireguard.cali
+    or wg-v6.cali); `wireguard` says either is on, as the MTU check reads it."""
+    objects = fx.calico_manifest_cluster()
+    for obj in objects:
+        if obj["kind"] == "FelixConfiguration":
+            obj["spec"]["wireguardEnabled"], obj["spec"]["wireguardEnabledV6"] = v4, v6
+    calico = serve(objects).collect().cluster.cni.calico
+    assert calico is not None
+    assert (calico.wireguard, calico.wireguard_v4, calico.wireguard_v6) == (True, v4, v6)
+
+
 def test_calico_nat_outgoing_exclusions_from_felix_configuration(serve: ServeFn) -> None:
     objects = fx.calico_manifest_cluster()
     for obj in objects:

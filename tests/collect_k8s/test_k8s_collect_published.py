@@ -94,6 +94,8 @@ def test_calico_manifest(
         "bgp": bgp,
         "node_to_node_mesh": True,  # no BGPConfiguration: the default mesh
         "wireguard": False,
+        "wireguard_v4": False,
+        "wireguard_v6": False,
         "vxlan_port": 4789,
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,
@@ -121,6 +123,8 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "bgp": True,  # calicoNetwork.bgp defaults to Enabled
         "node_to_node_mesh": True,
         "wireguard": False,
+        "wireguard_v4": False,
+        "wireguard_v6": False,
         "vxlan_port": 4789,
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,

@@ -27,7 +27,8 @@ def _calico_vxlan_wireguard(wireguard: bool | None, *extra: Doc) -> Doc:
     """VXLAN Always whose UDP 4789 is admitted (between the nodes' group), WireGuard as given."""
     doc = example_doc("vxlan-always-no-4789")
     calico = doc["cluster"]["cni"]["calico"]
-    calico["wireguard"] = wireguard
+    calico["wireguard"] = calico["wireguard_v4"] = wireguard
+    calico["wireguard_v6"] = None if wireguard is None else False
     if wireguard:  # Felix's wireguardMTU on a 1450 network: 60 bytes less
         calico["mtu"], calico["mtu_auto"] = 1390, False
     vxlan = rule(SG_NODES, "ingress", "udp", 4789, group=SG_NODES)
@@ -108,3 +109,32 @@ def test_wireguard_not_collected_is_tried_both_ways_for_the_route() -> None:
     assert [w.wireguard for w in d.worlds] == [False, True]
     text = json.dumps(diagnosis_dict(d, "test"))
     assert "if WireGuard is on" in text
+
+
+def test_calico_ipv6_wireguard_alone_carries_ipv6_pods_on_51821_and_not_ipv4_ones() -> None:
+    """wireguardEnabledV6 without wireguardEnabled: Felix's wg-v6.cali (UDP 51821 between the
+    nodes' IPv6 addresses) carries IPv6 pods; IPv4 pods keep the pool's way. The collector kept
+    one switch for both, so IPv4 pods would have been judged on 51820."""
+    from kostack_testkit.dualstack import dualstack_example_doc
+
+    doc = dualstack_example_doc("dualstack-fixed")
+    calico = doc["cluster"]["cni"]["calico"]
+    calico["wireguard"], calico["wireguard_v4"], calico["wireguard_v6"] = True, False, True
+    calico["mtu"], calico["mtu_auto"] = 1370, False
+    default = group(doc, "default")  # IPv4 stays admitted from the members, IPv6 not
+    default["rules"] = [
+        r
+        for r in default["rules"]
+        if not (r["direction"] == "ingress" and r["ethertype"] == "IPv6")
+    ]
+    d = diagnose(build(doc))
+    assert d.verdict.paths["pod-to-pod"] == "fail"
+    (encap,) = [f for f in d.findings if f.check_id == "net-sg-cni-encap" and f.status == "fail"]
+    assert "WireGuard encapsulation over IPv6 (udp 51821)" in str(encap.message)
+    assert "51820" not in json.dumps(diagnosis_dict(d, "test"))
+    failing = [f for f in d.findings if f.check_id == "net-pod-to-pod" and f.status == "fail"]
+    assert failing and all(str(f.message.params.get("family")) == "IPv6" for f in failing)
+    wg6 = rule(group(doc, "default")["id"], "ingress", "udp", 51821, ethertype="IPv6",
+               group=group(doc, "default")["id"])  # fmt: skip
+    default["rules"].append(wg6)
+    assert diagnose(build(doc)).verdict.paths["pod-to-pod"] == "ok"

@@ -291,14 +291,13 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     felix_spec = spec_of(felix)
     # FelixConfiguration reference: wireguardEnabled defaults to false and
     # vxlanPort to 4789; no `default` object at all means every default applies.
-    wireguard = None
+    wireguard_v4 = wireguard_v6 = None
     vxlan_port = None
     if not felix_failed:
-        wireguard = (
-            felix_spec.get("wireguardEnabled") is True
-            or felix_spec.get("wireguardEnabledV6") is True
-        )
+        wireguard_v4 = felix_spec.get("wireguardEnabled") is True
+        wireguard_v6 = felix_spec.get("wireguardEnabledV6") is True
         vxlan_port = positive(felix_spec.get("vxlanPort")) or 4789
+    wireguard = None if wireguard_v4 is None else bool(wireguard_v4 or wireguard_v6)
     # BGPConfiguration reference: nodeToNodeMeshEnabled defaults to true.
     mesh = None if bgp_failed else spec_of(bgp_conf).get("nodeToNodeMeshEnabled") is not False
     bgp = None if installation_failed and calico_config is None else calico_bgp(objects)
@@ -314,6 +313,8 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         bgp=bgp,
         node_to_node_mesh=mesh,
         wireguard=wireguard,
+        wireguard_v4=wireguard_v4,
+        wireguard_v6=wireguard_v6,
         vxlan_port=vxlan_port,
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),

@@ -47,7 +47,13 @@ class Calico(Record):
     typha: bool | None = None
     bgp: bool | None = None
     node_to_node_mesh: bool | None = None
+    # WireGuard on in either family (FelixConfiguration wireguardEnabled or
+    # wireguardEnabledV6); None: Felix's settings were not read.
     wireguard: bool | None = None
+    # Each family's own switch (wireguardEnabled, wireguardEnabledV6); None in snapshots
+    # that predate them, where `wireguard` stands for IPv4's.
+    wireguard_v4: bool | None = None
+    wireguard_v6: bool | None = None
     # FelixConfiguration vxlanPort (Calico's default 4789); None when not collected.
     vxlan_port: int | None = Field(default=None, ge=1, le=65535)
     # FelixConfiguration natOutgoingExclusions (Calico 3.31+; "IPPoolsOnly" when unset,

@@ -94,8 +94,8 @@ register(
         "why.cilium-geneve": {"en": "Cilium tunnel geneve", "ko": "Cilium 터널 geneve"},
         "why.cilium-vxlan": {"en": "Cilium tunnel vxlan", "ko": "Cilium 터널 vxlan"},
         "why.calico-wireguard": {
-            "en": "Calico WireGuard on: pod traffic to other nodes goes through wireguard.cali",
-            "ko": "Calico WireGuard 켜짐: 다른 노드로 가는 Pod 트래픽은 wireguard.cali를 지납니다",
+            "en": "Calico WireGuard on: pod traffic to other nodes goes through {device}",
+            "ko": "Calico WireGuard 켜짐: 다른 노드로 가는 Pod 트래픽은 {device:을/를} 지납니다",
         },
         "why.cilium-wireguard": {
             "en": "Cilium WireGuard on: pod traffic to other nodes goes through cilium_wg0",
@@ -110,10 +110,11 @@ register(
 VXLAN_OVERHEAD = {4: 50, 6: 70}  # outer IP + UDP 8 + VXLAN 8 + inner Ethernet 14
 GENEVE_OVERHEAD = {4: 50, 6: 70}  # outer IP + UDP 8 + Geneve 8 (no options) + Ethernet 14
 # WireGuard between the nodes' addresses (docs/facts.md, "WireGuard"): Calico's IPv4 device
-# listens on FelixConfiguration wireguardListeningPort (51820) and costs 60 bytes; Cilium's
-# on UDP 51871 and costs 80 on top of its tunnel, if any.
-CALICO_WIREGUARD_PORT = 51820
-CALICO_WIREGUARD_OVERHEAD = 60
+# listens on FelixConfiguration wireguardListeningPort (51820) and costs 60 bytes, its IPv6
+# one on wireguardListeningPortV6 (51821) and costs 80; Cilium's on UDP 51871 and costs 80
+# on top of its tunnel, if any.
+CALICO_WIREGUARD_PORT = {4: 51820, 6: 51821}
+CALICO_WIREGUARD_OVERHEAD = {4: 60, 6: 80}
 CILIUM_WIREGUARD_PORT = 51871
 CILIUM_WIREGUARD_OVERHEAD = 80
 
@@ -216,22 +217,21 @@ def encapsulation(
 def _calico(route: _Route, calico: Calico | None, from_pod: bool) -> EncapDecision:
     """An IP pool's mode; an IPv6 pool's VXLAN runs over the nodes' IPv6 addresses (Felix's
     vxlan-v6.calico device), and IPIP exists for IPv4 pools only (docs/facts.md). With
-    WireGuard on (FelixConfiguration wireguardEnabled, IPv4), Felix routes IPv4 pods'
-    traffic to other nodes' pods through wireguard.cali instead, whatever the pool's mode."""
+    WireGuard on (FelixConfiguration wireguardEnabled, wireguardEnabledV6), Felix routes
+    that family's pods' traffic to other nodes' pods through wireguard.cali (wg-v6.cali)
+    instead, whatever the pool's mode."""
     if calico is None or calico.ip_pools is None:
         return route.unknown(Msg("hop.no-pools"))
     pool = route.topo.pool_for(route.dst_ip)
     if pool is None:
         return route.unknown(Msg("hop.no-pool", ip=route.dst_ip))
     family = pool.cidr.version
-    if calico.wireguard and from_pod and family == 4:
-        ev_wg = (Evidence("felixconfiguration", "default", "wireguardEnabled", "true"),)
-        wg_port, wg_ovh, why = (
-            CALICO_WIREGUARD_PORT,
-            CALICO_WIREGUARD_OVERHEAD,
-            Msg("why.calico-wireguard"),
-        )
-        return route.encap("WireGuard", 17, wg_port, wg_ovh, ev_wg, why, 4)
+    if from_pod and _calico_wireguard(calico, family):
+        field = "wireguardEnabled" if family == 4 else "wireguardEnabledV6"
+        ev_wg = (Evidence("felixconfiguration", "default", field, "true"),)
+        wg_port, wg_ovh = CALICO_WIREGUARD_PORT[family], CALICO_WIREGUARD_OVERHEAD[family]
+        why = Msg("why.calico-wireguard", device="wireguard.cali" if family == 4 else "wg-v6.cali")
+        return route.encap("WireGuard", 17, wg_port, wg_ovh, ev_wg, why, family)
     if pool.vxlan_mode != "Never":
         mode, kind, proto, port, fld = pool.vxlan_mode, "VXLAN", 17, 4789, "vxlanMode"
         ovh = VXLAN_OVERHEAD[family]
@@ -250,6 +250,14 @@ def _calico(route: _Route, calico: Calico | None, from_pod: bool) -> EncapDecisi
         return route.native(ev, Msg("why.pool-mode", pool=pool.name, field=fld, mode="CrossSubnet"))
     why = Msg("why.crosssubnet-diff", pool=pool.name, field=fld)
     return route.encap(kind, proto, port, ovh, ev, why, family)
+
+
+def _calico_wireguard(calico: Calico, family: int) -> bool:
+    """Whether Felix routes pods of ``family`` through WireGuard: each family's switch, or
+    for a snapshot without them `wireguard` for IPv4 (and IPv6 keeps the pool's way)."""
+    if family == 6:
+        return bool(calico.wireguard_v6)
+    return bool(calico.wireguard if calico.wireguard_v4 is None else calico.wireguard_v4)
 
 
 def _flannel(route: _Route, fl: Flannel | None) -> EncapDecision:
