@@ -138,3 +138,24 @@ def test_calico_ipv6_wireguard_alone_carries_ipv6_pods_on_51821_and_not_ipv4_one
                group=group(doc, "default")["id"])  # fmt: skip
     default["rules"].append(wg6)
     assert diagnose(build(doc)).verdict.paths["pod-to-pod"] == "ok"
+
+
+def test_felix_subtracts_the_wireguard_overhead_of_the_families_it_is_on_for() -> None:
+    """IPv4 WireGuard costs 60 bytes and IPv6 WireGuard 80: a dual-stack cluster with only
+    IPv4's on is bounded by its IPv6 pool's VXLAN (70), not by 80 as when either switch
+    counted as IPv6's."""
+    from kostack.analyze.mtu import calico_overhead
+    from kostack_testkit.dualstack import dualstack_example_doc
+
+    def overhead(v4: bool, v6: bool) -> tuple[int, str] | None:
+        doc = dualstack_example_doc("dualstack-fixed")
+        calico = doc["cluster"]["cni"]["calico"]
+        calico["wireguard"], calico["wireguard_v4"], calico["wireguard_v6"] = v4 or v6, v4, v6
+        cni = build(doc).cluster.cni  # type: ignore[union-attr]
+        assert cni is not None and cni.calico is not None
+        return calico_overhead(cni.calico)
+
+    assert overhead(False, False) == (70, "VXLAN")
+    assert overhead(True, False) == (70, "VXLAN")
+    assert overhead(False, True) == (80, "WireGuard")
+    assert overhead(True, True) == (80, "WireGuard")

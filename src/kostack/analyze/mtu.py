@@ -121,9 +121,15 @@ def calico_overhead(calico: Calico) -> tuple[int, str] | None:
             candidates.append((CALICO_IPIP, "IPIP"))
     if calico.wireguard is None:
         return None
-    if calico.wireguard:
-        v6 = any(p.cidr.version == 6 for p in calico.ip_pools)
-        candidates.append((CALICO_WIREGUARD[v6], "WireGuard"))
+    families = {p.cidr.version for p in calico.ip_pools if not p.disabled}
+    if calico.wireguard_v4 is None:  # a snapshot without each family's switch
+        if calico.wireguard:
+            candidates.append((CALICO_WIREGUARD[6 in families], "WireGuard"))
+        return max(candidates)
+    if calico.wireguard_v4 and 4 in families:  # wireguard.cali: 60 bytes
+        candidates.append((CALICO_WIREGUARD[False], "WireGuard"))
+    if calico.wireguard_v6 and 6 in families:  # wg-v6.cali: 80 bytes
+        candidates.append((CALICO_WIREGUARD[True], "WireGuard"))
     return max(candidates)
 
 
