@@ -286,6 +286,7 @@ def test_a_rule_for_a_group_other_vms_share_is_left_to_fix_plan() -> None:
     assert rules.as_dict()["shared_with"] == ["team-b-vm"]
     en = render_report(report_of(doc), "en", share=0.3, floor=2, command=["kostack", "guard"])
     assert "group k8s-nodes: not creating ingress IPv4 udp 4789" in en
+    assert "Drift on 0 port(s) and 1 rule(s)" in en and "To fix" not in en  # guard would not
     assert "the group also holds team-b-vm" in " ".join(en.split())
     ko = render_report(report_of(doc), "ko", share=0.3, floor=2, command=["kostack", "guard"])
     assert "규칙을 만들지 않습니다" in ko and "team-b-vm도 있어" in " ".join(ko.split())

@@ -15,7 +15,7 @@ from kostack.guard.breaker import BreakerDecision, BreakerSettings
 from kostack.guard.drift import Drift, Hold, PortDrift
 from kostack.guard.enforce import Done
 from kostack.guard.messages import MESSAGES, say
-from kostack.guard.state import PassReport
+from kostack.guard.state import PassReport, actionable
 from kostack.plan.model import Rule
 from kostack.report.cells import cells, wrap
 
@@ -174,7 +174,8 @@ def render_report(
     if drift.clean:
         lines.append(say(lang, "report.clean"))
     else:
-        rules = drift.rule_adds + drift.rule_deletes
+        held = sum(len(r.add_held) for r in drift.rules)
+        rules = drift.rule_adds + drift.rule_deletes + held
         lines.append(say(lang, "report.drift", ports=len(drift.ports), rules=rules))
         for port in drift.ports[:SHOWN]:
             lines.extend("  " + line for line in _port_lines(port, lang))
@@ -199,7 +200,7 @@ def render_report(
         )
         if decision.open:
             lines.append(say(lang, "breaker.opened", why=breaker_why(decision, share, floor, lang)))
-    if report.mode == "audit" and not drift.clean:
+    if report.mode == "audit" and actionable(drift):  # not for what guard leaves to fix plan
         lines.append(say(lang, "report.audit", command=" ".join(shlex.quote(a) for a in command)))
     if report.mode == "enforce" and (report.done or report.deferred):
         lines.append(
