@@ -117,7 +117,7 @@ def _root_cause(
         note = L(ping_story(topo, ip), lang)
         out.extend(labelled(t(lang, "note"), note, label_w))
     if rc.key == "sg-outside":
-        out.extend(labelled(t(lang, "note"), t(lang, "note_sg_egress"), label_w))
+        out.extend(labelled(t(lang, "note"), t(lang, "note_sg_outside"), label_w))
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")
