@@ -295,3 +295,54 @@ def test_calico_mtu_sources() -> None:
     assert calico_mtu(calico_objects(felix_failed=True), [ipip]).auto is None
     assert calico_mtu(calico_objects(installation_failed=True), [ipip]).auto is None
     assert calico_mtu(calico_objects(), None).auto is None
+
+
+@pytest.mark.parametrize("value", ["99999", "70000", "0", "-5", "1e9", "x"])
+def test_out_of_range_numbers_in_cni_config_are_read_as_unset(value: str) -> None:
+    """A port above 65535, an MTU below 68 or above 65535, a prefix length above 32: the
+    model refuses them, so the parser reads them as unset instead of failing the collect."""
+    cilium = parse_cilium(
+        {
+            "data": {
+                "tunnel-port": value,
+                "mtu": value,
+                "cluster-health-port": value,
+                "ipam": "cluster-pool",
+                "cluster-pool-ipv4-mask-size": value,
+            }
+        },
+        Notes(),
+    ).cilium
+    assert (cilium.tunnel_port, cilium.mtu, cilium.health_port) == (8472, None, 4240)
+    assert cilium.cluster_pool_mask_size is None
+    backend = {"Type": "vxlan", "Port": value, "MTU": value}
+    flannel = parse_flannel(
+        net_conf({"Network": "10.244.0.0/16", "SubnetLen": value, "Backend": backend}),
+        ip_masq=True,
+        linux_only=True,
+        notes=Notes(),
+        kube_subnet_mgr=False,
+    )
+    assert flannel is not None
+    assert (flannel.port, flannel.mtu, flannel.subnet_len) == (8472, None, 24)
+    from kostack.collect._cni_calico_parse import calico_mtu
+
+    ipip = parse_ip_pool(pool({"cidr": "10.244.0.0/16", "ipipMode": "Always"}), "t", Notes())
+    assert ipip is not None
+    spec = {"spec": {"calicoNetwork": {"mtu": value}}, "status": {"mtu": value}}
+    felix = {"spec": {"ipipMTU": value}}
+    assert calico_mtu(calico_objects(installation=spec, felix=felix), [ipip]).mtu is None
+    manifest = calico_mtu(calico_objects(calico_config={"data": {"veth_mtu": value}}), [ipip])
+    assert (manifest.mtu, manifest.auto) == (None, True)
+    # an MTU below IPv4's minimum of 68
+    assert parse_cilium({"data": {"mtu": "10"}}, Notes()).cilium.mtu is None
+
+
+def test_cilium_health_checking() -> None:
+    """enable-health-checking and cluster-health-port (pkg/option; defaults true and 4240)."""
+    default = parse_cilium({"data": {}}, Notes()).cilium
+    assert (default.health_checking, default.health_port) == (True, 4240)
+    off = parse_cilium(
+        {"data": {"enable-health-checking": "false", "cluster-health-port": "9940"}}, Notes()
+    ).cilium
+    assert (off.health_checking, off.health_port) == (False, 9940)

@@ -150,22 +150,23 @@ def calico_mtu(objects: CalicoObjects, pools: Sequence[CalicoIPPool] | None) -> 
     """
     installation = objects.installation
     if installation is not None:
-        status_mtu = positive(as_dict(installation.get("status")).get("mtu"))
+        status_mtu = positive(as_dict(installation.get("status")).get("mtu"), least=68)
         if status_mtu:
             return CalicoMtu(status_mtu, "Installation default status.mtu", False)
         network = as_dict(spec_of(installation).get("calicoNetwork"))
-        spec_mtu = positive(network.get("mtu"))
+        spec_mtu = positive(network.get("mtu"), least=68)
         if spec_mtu:
             return CalicoMtu(spec_mtu, "Installation default spec.calicoNetwork.mtu", False)
     config = objects.calico_config
     if config is not None:
         data = as_dict(config.get("data"))
         if "veth_mtu" in data:
-            veth = positive(data.get("veth_mtu"))
+            veth = positive(data.get("veth_mtu"), least=68)
             if veth:
                 return CalicoMtu(veth, "ConfigMap kube-system/calico-config veth_mtu", False)
             # calico.yaml pins Felix's MTU variables to veth_mtu: "0" wins over Felix's objects.
-            return CalicoMtu(None, 'ConfigMap kube-system/calico-config veth_mtu "0"', True)
+            raw = str(data.get("veth_mtu")).strip()[:16]
+            return CalicoMtu(None, f'ConfigMap kube-system/calico-config veth_mtu "{raw}"', True)
     if objects.felix is None and objects.felix_failed:
         return CalicoMtu(None, None, None)
     if installation is None and config is None and objects.installation_failed:
@@ -174,7 +175,7 @@ def calico_mtu(objects: CalicoObjects, pools: Sequence[CalicoIPPool] | None) -> 
         return CalicoMtu(None, None, None)  # which encapsulations count is not known
     fields = _felix_mtu_fields(objects.felix or {}, pools)
     spec = spec_of(objects.felix)
-    configured = [(positive(spec.get(key)), key) for key in fields]
+    configured = [(positive(spec.get(key), least=68), key) for key in fields]
     values = [(value, key) for value, key in configured if value]
     auto = len(values) < len(fields) or not fields
     if values:

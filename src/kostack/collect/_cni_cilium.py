@@ -135,7 +135,7 @@ def parse_cilium(
     cilium-agent defaults (pkg/defaults, pkg/datapath/tunnel): routing-mode
     "tunnel", tunnel-protocol "vxlan", tunnel-port 0 = 8472 for vxlan and 6081
     for geneve; enable-ipv4 true, enable-ipv6 false; enable-ipv4-masquerade true; enable-wireguard false; mtu 0 =
-    detected from the node's devices at run time. Before 1.14 the key was
+    detected from the node's devices at run time; enable-health-checking true, cluster-health-port 4240. Before 1.14 the key was
     ``tunnel`` (vxlan | geneve | disabled, disabled meaning native routing)
     and ``native-routing-cidr``; agents from 1.15 on ignore ``tunnel``.
     """
@@ -152,7 +152,7 @@ def parse_cilium(
     native_v6 = _cidrs(v6_text, "ipv6-native-routing-cidr", notes)[:1] if v6_text else []
     masquerade_key = "enable-ipv4-masquerade" if "enable-ipv4-masquerade" in data else "masquerade"
     ipam_mode, pools, unknown = _ipam(data, notes)
-    mtu = positive(data.get("mtu"))
+    mtu = positive(data.get("mtu"), least=68)
     kube_proxy_replacement = truthy(data.get("kube-proxy-replacement"), False)
     cilium = Cilium(
         routing_mode=routing_mode,
@@ -170,10 +170,12 @@ def parse_cilium(
         mtu_auto=mtu is None,
         wireguard=truthy(data.get("enable-wireguard"), False),
         ipsec=truthy(data.get("enable-ipsec"), False),
+        health_checking=truthy(data.get("enable-health-checking"), True),
+        health_port=positive(data.get("cluster-health-port")) or 4240,
         kube_proxy_replacement=kube_proxy_replacement,
         ipam_mode=ipam_mode,
         cluster_pool_cidrs=tuple(pools),
-        cluster_pool_mask_size=positive(data.get("cluster-pool-ipv4-mask-size"))
+        cluster_pool_mask_size=positive(data.get("cluster-pool-ipv4-mask-size"), most=32)
         if ipam_mode == "cluster-pool"
         else None,
     )

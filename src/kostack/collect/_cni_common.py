@@ -179,13 +179,15 @@ def combined(failures: Sequence[ReadFailure]) -> ReadFailure:
     return ReadFailure(first.kind, first.request, detail, first.status)
 
 
-def positive(value: object) -> int | None:
-    """A positive integer, also from a decimal string ("1450"); else None (0 included)."""
+def positive(value: object, *, least: int = 1, most: int = 65535) -> int | None:
+    """An integer from ``least`` to ``most``, also from a decimal string ("1450"); else None
+    (0 included). The bounds are the model's (a port, an MTU from 68, a prefix length up to
+    128): a value outside them is read as unset, not as a snapshot that cannot be built."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
-    return value if isinstance(value, int) and value > 0 else None
+    return value if isinstance(value, int) and max(least, 1) <= value <= most else None
 
 
 def truthy(value: object, default: bool) -> bool:

@@ -82,7 +82,7 @@ def _network(
 
 def _subnet_len(conf: Mapping[str, Any], network: ipaddress.IPv4Network | None) -> int | None:
     """SubnetLen, else flannel's default: /24 for a Network of /22 or wider, else prefix + 2."""
-    explicit = positive(_field(conf, "SubnetLen"))
+    explicit = positive(_field(conf, "SubnetLen"), most=32)
     if explicit:
         return explicit
     if network is None or network.version != 4:
@@ -130,7 +130,11 @@ def parse_flannel(
             port = 8285
         elif backend_type == "wireguard":
             port = positive(_field(backend, "ListenPort")) or 51820
-    mtu = positive(_field(backend, "MTU")) if backend_type in ("vxlan", "wireguard") else None
+    mtu = (
+        positive(_field(backend, "MTU"), least=68)
+        if backend_type in ("vxlan", "wireguard")
+        else None
+    )
     return Flannel(
         network=network,
         backend_type=backend_type,
@@ -151,7 +155,7 @@ def parse_flannel(
         enable_ipv4=_field(conf, "EnableIPv4") is not False,
         enable_ipv6=_field(conf, "EnableIPv6") is True,
         ipv6_network=ipv6_network if isinstance(ipv6_network, ipaddress.IPv6Network) else None,
-        ipv6_subnet_len=positive(_field(conf, "IPv6SubnetLen"))
+        ipv6_subnet_len=positive(_field(conf, "IPv6SubnetLen"), most=128)
         or (64 if _field(conf, "EnableIPv6") is True else None),
     )
 

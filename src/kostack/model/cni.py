@@ -130,6 +130,10 @@ class Cilium(Record):
     mtu_auto: bool | None = None
     wireguard: bool | None = None
     ipsec: bool = False
+    # cilium-config enable-health-checking (Cilium's default: true): every agent probes every
+    # other node with ICMP echo and HTTP on cluster-health-port (default 4240).
+    health_checking: bool | None = True
+    health_port: int = Field(default=4240, ge=1, le=65535)
     kube_proxy_replacement: bool | None = None
     # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
     ipam_mode: Name | None = None
