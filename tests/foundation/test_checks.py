@@ -145,6 +145,11 @@ def ipip_as_tcp_port_4(d: Doc) -> None:
     sg["rules"].append(rule(SG_NODES, "ingress", "tcp", 4, group=SG_NODES))
 
 
+def cilium_health_rule(d: Doc) -> None:
+    sg = next(g for g in d["openstack"]["security_groups"] if g["name"] == "k8s-nodes")
+    sg["rules"].append(rule(SG_NODES, "ingress", "tcp", 4240, group=SG_NODES))
+
+
 def host_exclusions(d: Doc) -> None:
     calico = d["cluster"]["cni"]["calico"]
     calico["ip_pools"][0]["nat_outgoing"] = True
@@ -178,6 +183,11 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
     ),
     "net-sg-typha": (_ex("seed-incident"), _seed(only_custom_group()), _seed(typha_unknown)),
     "net-sg-control-plane": (_ex("seed-incident"), _seed(only_custom_group()), _seed(no_cp_role)),
+    "net-sg-cilium-health": (
+        lambda: _add(example_doc("cilium-geneve-no-6081"), cilium_health_rule),
+        _ex("cilium-geneve-no-6081"),
+        lambda: _add(example_doc("cilium-geneve-no-6081"), no_links),
+    ),
     "net-dns": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_services)),
     "net-api-service": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_services)),
     "net-pod-to-pod": (_ex("seed-fixed"), _ex("seed-incident"), _seed(no_cni)),

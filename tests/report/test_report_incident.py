@@ -85,6 +85,14 @@ def test_a_healthy_cluster_gets_a_healthy_report() -> None:
     assert all(f.ok for f in report.flows)
 
 
+def test_port_security_off_gets_its_stopgap_lesson() -> None:
+    """The fast fix of the seed (port security off everywhere) works, and the lesson says it is
+    a stopgap; a pair as wide as 0.0.0.0/0 (the same warning's cause) is not that lesson's."""
+    report = report_of(example_doc("seed-port-security-off"), "en")
+    assert [lesson.title for lesson in report.lessons] == ["Disabling port security is a stopgap"]
+    assert report_of(example_doc("seed-fixed"), "en").lessons[0].title == "Nothing to fix"
+
+
 def test_probe_results_are_the_symptoms_and_the_clusterip_ping_is_not() -> None:
     report = report_of(seed_with_probes())
     assert report.symptoms[:2] == (

@@ -36,7 +36,8 @@ SYMPTOM_CHECKS = (
     "lb-members-down",
     "lb-pending-service",
 )
-WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent"})
+# causes that are no outage: said as warnings, never root causes, left alone by the plan
+WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent", "cilium-health"})
 PORT_CAUSES = frozenset(
     {"antispoof", "sg-encap", "sg-pod-source", "sg-node", "sg-outside", "bgp-blocked"}
 )

@@ -218,7 +218,7 @@ def lessons(
     lang: str,
 ) -> tuple[Lesson, ...]:
     keys = {rc.key for rc in d.root_causes}
-    warnings = {f.cause for f in d.warnings}
+    warned = {f.check_id for f in d.warnings}
     out: list[Lesson] = []
     pods = ", ".join(str(c) for c in topo.pod_cidrs) or "<POD_CIDR>"
     cni, pools = describe_cni(snapshot)
@@ -246,7 +246,7 @@ def lessons(
         out.append(
             Lesson(t(lang, "rep.lesson.routes.title"), t(lang, "rep.lesson.routes", pods=pods))
         )
-    if "port-security-off" in warnings:
+    if "neutron-port-security-disabled" in warned:
         out.append(
             Lesson(t(lang, "rep.lesson.portsec_off.title"), t(lang, "rep.lesson.portsec_off"))
         )

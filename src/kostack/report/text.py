@@ -64,6 +64,9 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
         for f in d.warnings:
             sev = t(lang, "sev." + str(f.severity))
             lines.extend(wrap(f"[{sev}] {L(f.message, lang)}", INDENT * 2, first=INDENT))
+            if f.remedies:  # a rule that quiets it, which the plan leaves to the user
+                lines.append(f"{INDENT * 2}{t(lang, 'fix_optional')}")
+                lines.extend(f"  {line}" for line in commands(f.remedies, lang, verbose))
         lines.append("")
     lines.extend(probe_section(d, lang, verbose))
     lines.extend(_summary_lines(d, lang, verbose))
