@@ -86,8 +86,9 @@ def _page(html: str) -> _Text:
     return parser
 
 
-def _reports(release: str, pod: str) -> tuple[str, str]:
+def _reports(release: str, pod: str, project: str = "k8s") -> tuple[str, str]:
     doc = example_doc("seed-incident")
+    doc["openstack"]["project_name"] = project
     doc["helm"] = lookalike_state(release, "harbor").doc()
     for p in doc["cluster"]["pods"]:
         if p["name"].startswith("netshoot"):
@@ -122,6 +123,19 @@ def test_backticks_in_names_never_become_code() -> None:
         assert "rel-status" in parsed.code and "kostack release reinstall" in "".join(parsed.code)
         # nothing from the names became a link or markup
         assert "<a " not in html
+
+
+def test_a_backtick_in_a_joined_cell_is_shown_once_as_itself() -> None:
+    """The environment's infrastructure cell joins several template pieces (cloud, region,
+    project): a backtick in the project name is a backtick there, not its placeholder's escape."""
+    md, page = _reports("harbor", "netshoot-1", project="team`b`")
+    commonmark = MarkdownIt("commonmark").enable("table")
+    for html in (page, commonmark.render(md)):
+        parsed = _page(html)
+        text = "".join(parsed.text)
+        assert "project team`b`" in text
+        assert "ue000" not in html and "\ue000" not in text
+        assert "b" not in parsed.code
 
 
 def test_markdown_punctuation_in_names_stays_text() -> None:

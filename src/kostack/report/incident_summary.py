@@ -261,7 +261,7 @@ def _infrastructure_rows(snapshot: Snapshot, env: Environment, lang: str) -> lis
             where.append(t(lang, "rep.env.region", region=os_.region))
         where.append(t(lang, "rep.env.project", project=env.project))
     if where:
-        infra = concat(infra, " — " + ", ".join(where))
+        infra = concat(infra, " — ", join(", ", where))
     backend = env.backend
     if os_ is not None and os_.backend_source:
         backend += f" ({_backend_source(os_.backend_source, lang)})"
