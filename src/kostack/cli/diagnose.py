@@ -29,7 +29,8 @@ from kostack.errors import ConfigError
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.analyze.diagnose import Diagnosis
-    from kostack.analyze.reach import CasedTrace, FlowResult
+    from kostack.analyze.reach import CasedTrace, Endpoint, FlowResult
+    from kostack.analyze.topology import Topology
     from kostack.model import Snapshot
 
 
@@ -275,8 +276,11 @@ def trace(
     Endpoints:
       pod:NAMESPACE/NAME        node:NAME
       svc:NAMESPACE/NAME:PORT/PROTO
-      ip:A.B.C.D[:PORT/PROTO]
+      ip:A.B.C.D[:PORT/PROTO]   ip:[IPV6][:PORT/PROTO]
       client                    (SRC only: any client outside the cluster)
+
+    A dual-stack pod, node or service is traced by its address of the other
+    end's family; ends with no family in common are a usage error (exit 2).
 
     From an outside client (ip:... or client) to a Service of type
     LoadBalancer (or its floating IP), the way in is traced: floating IP,
@@ -356,8 +360,28 @@ def _cased_trace(snapshot: Snapshot, src: str, dst: str, protocol: str | None) -
         )
     else:
         assert s is not None
+        s, d = _same_family(topo, src, dst, s, d)
         cased = trace_cases(snapshot, s, d, chosen, port)
     return cased
+
+
+def _same_family(
+    topo: Topology, src: str, dst: str, s: Endpoint, d: Endpoint
+) -> tuple[Endpoint, Endpoint]:
+    """SRC and DST by addresses of one family: a dual-stack pod, node or service is taken by
+    its address of the other end's family (the source adapts first); none is a usage error."""
+    from kostack.analyze.reach import parse_endpoint
+
+    if s.ip is None or d.ip is None or s.ip.version == d.ip.version:
+        return s, d
+    other = parse_endpoint(topo, src, d.ip.version)[0]
+    if other.ip is not None and other.ip.version == d.ip.version:
+        return other, d
+    other = parse_endpoint(topo, dst, s.ip.version)[0]
+    if other.ip is not None and other.ip.version == s.ip.version:
+        return s, other
+    families = Msg("ep.families", src=s.label, dst=d.label, want=d.ip.version, have=s.ip.version)
+    raise ConfigError(families, Msg("ep.hint.families"))
 
 
 def _trace_exit(per_world: tuple[tuple[FlowResult, ...], ...]) -> int:

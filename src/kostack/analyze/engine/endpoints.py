@@ -76,6 +76,20 @@ register(
             "ko": "서비스 {svc:은/는} headless입니다 (ClusterIP 없음)",
         },
         "ep.not-ip": {"en": "not an IP address: {host}", "ko": "IP 주소가 아닙니다: {host}"},
+        "ep.families": {
+            "en": "{src} has no IPv{want} address and {dst} no IPv{have} address: a packet "
+            "goes from an address to one of the same family",
+            "ko": "{src}에는 IPv{want} 주소가 없고 {dst}에는 IPv{have} 주소가 없습니다. 패킷은 "
+            "같은 주소 체계끼리만 오갑니다",
+        },
+        "ep.hint.ipv6-port": {
+            "en": "An IPv6 address with a port goes in brackets: ip:[fd00::1]:53/udp.",
+            "ko": "포트가 붙은 IPv6 주소는 대괄호로 감쌉니다: ip:[fd00::1]:53/udp.",
+        },
+        "ep.hint.families": {
+            "en": "Trace to an address of the other family (ip:...), or between dual-stack ends.",
+            "ko": "다른 주소 체계의 주소(ip:...)로 추적하거나, 듀얼 스택인 양 끝 사이를 추적하세요.",
+        },
         "ep.kind": {
             "en": "unknown endpoint kind {kind} in {spec}",
             "ko": "{spec}의 엔드포인트 종류 {kind:을/를} 알 수 없습니다",
@@ -121,8 +135,17 @@ def svc_label(namespace: str, name: str, ip: object) -> Msg:
     return Msg("ep.label.svc", svc=f"{namespace}/{name}", ip=ip)
 
 
-def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str | None]:
-    """Parse ``pod:NS/NAME``, ``node:NAME``, ``svc:NS/NAME:PORT/PROTO``, ``ip:A.B.C.D[:PORT/PROTO]``."""
+def parse_endpoint(
+    topo: Topology, spec: str, version: int | None = None
+) -> tuple[Endpoint, int | None, str | None]:
+    """Parse ``pod:NS/NAME``, ``node:NAME``, ``svc:NS/NAME:PORT/PROTO``, ``ip:A.B.C.D[:PORT/PROTO]``.
+
+    ``version``: a dual-stack pod, node or service by its address of that family (4 or 6)
+    when it has one; else (and with None) by its primary address."""
+
+    def of_family(addresses: Iterable[IPAddress], primary: IPAddress) -> IPAddress:
+        return next((a for a in addresses if a.version == version), primary)
+
     kind, sep, rest = spec.partition(":")
     if not sep:
         raise EndpointError(Msg("ep.no-kind", spec=repr(spec)), Msg("ep.hint.forms"))
@@ -160,13 +183,14 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
         if pod.ip is None:
             raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
         node = pod.node
+        ip = of_family(pod.addresses, pod.ip)
         if pod.host_network:
             return (
-                Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), pod.ip, node),
+                Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), ip, node),
                 port,
                 proto,
             )
-        return Endpoint("pod", pod_label(ns, name, pod.ip), pod.ip, node), port, proto
+        return Endpoint("pod", pod_label(ns, name, ip), ip, node), port, proto
     if kind == "node":
         name = split_port(rest)
         view = topo.node_views.get(name)
@@ -175,7 +199,8 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
                 Msg("ep.no-node", node=repr(name)),
                 Msg("ep.hint.nodes", names=_some(topo.node_views)),
             )
-        return Endpoint("node", node_label(name, view.ip), view.ip, name), port, proto
+        node_ip = of_family(view.ips, view.ip) if view.ip is not None else None
+        return Endpoint("node", node_label(name, node_ip), node_ip, name), port, proto
     if kind in ("svc", "service"):
         ns, slash, name = rest.partition("/")
         if not slash:
@@ -186,17 +211,15 @@ def parse_endpoint(topo: Topology, spec: str) -> tuple[Endpoint, int | None, str
             raise EndpointError(Msg("ep.no-svc", svc=f"{ns}/{name}"), _in(topo.services, ns))
         if svc.cluster_ip is None:
             raise EndpointError(Msg("ep.headless", svc=f"{ns}/{name}"))
-        return (
-            Endpoint("service", svc_label(ns, name, svc.cluster_ip), svc.cluster_ip),
-            port,
-            proto,
-        )
+        ip = of_family(svc.cluster_addresses, svc.cluster_ip)
+        return Endpoint("service", svc_label(ns, name, ip), ip), port, proto
     if kind == "ip":
         host = split_port(rest)
         try:
             ip = ipaddress.ip_address(host)
         except ValueError:
-            raise EndpointError(Msg("ep.not-ip", host=repr(host))) from None
+            hint = Msg("ep.hint.ipv6-port") if host.count(":") > 1 else ""
+            raise EndpointError(Msg("ep.not-ip", host=repr(host)), hint) from None
         return classify_ip(topo, ip), port, proto
     raise EndpointError(Msg("ep.kind", kind=repr(kind), spec=repr(spec)), Msg("ep.hint.kinds"))
 
