@@ -60,3 +60,15 @@ def test_no_family_in_common_is_a_usage_error(lang: str) -> None:
 def test_an_ipv6_address_with_a_port_needs_brackets() -> None:
     code, _, err = trace(DUAL, "ip:fd00::1:53/udp", "svc:kube-system/kube-dns:53/udp")
     assert code == 2 and "ip:[fd00::1]:53/udp" in err
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_service_is_no_source(lang: str) -> None:
+    """A ClusterIP never sends: tracing from one was an UNKNOWN "the node ... is not known"."""
+    code, out, err = trace(
+        SEED, "--lang", lang, "svc:default/kubernetes:443/tcp", "pod:demo/netshoot"
+    )
+    assert code == 2 and out == ""
+    assert (
+        "is a Service" if lang == "en" else "Service입니다"
+    ) in err and "pod:NAMESPACE/NAME" in err

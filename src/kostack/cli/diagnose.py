@@ -337,6 +337,8 @@ def _cased_trace(snapshot: Snapshot, src: str, dst: str, protocol: str | None) -
         d, port, proto = parse_endpoint(topo, dst)
     except EndpointError as exc:
         raise ConfigError(exc.message, exc.hint or Msg("ep.hint.forms")) from exc
+    if s is not None and s.kind == "service":
+        raise ConfigError(Msg("cli.err.svc-source", src=src), Msg("cli.hint.svc-source"))
     chosen = protocol or proto or "tcp"
     way_in = lb_target(topo, d) if s is None or s.kind == "external" else None
     if chosen == "icmp":

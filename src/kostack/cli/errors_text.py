@@ -56,6 +56,14 @@ register(
             "en": "{src} (any client) needs a Service of type LoadBalancer or its address as DST",
             "ko": "{src}(임의의 클라이언트)에는 DST로 LoadBalancer 타입 Service나 그 주소가 필요합니다",
         },
+        "cli.err.svc-source": {
+            "en": "{src} is a Service: a ClusterIP receives traffic, it never sends any",
+            "ko": "{src:은/는} Service입니다. ClusterIP는 트래픽을 받기만 하고 보내지 않습니다",
+        },
+        "cli.hint.svc-source": {
+            "en": "Trace from one of its pods (pod:NAMESPACE/NAME); its replies follow the path back.",
+            "ko": "Service의 Pod 중 하나(pod:NAMESPACE/NAME)에서 추적하세요. 응답은 같은 경로로 돌아옵니다.",
+        },
         "cli.hint.client-needs-lb": {
             "en": "e.g. `kostack trace client svc:shop/web:80/tcp`",
             "ko": "예: `kostack trace client svc:shop/web:80/tcp`",
