@@ -274,3 +274,17 @@ def test_the_recommended_mtu_is_what_the_cni_gives_pods(
     cluster = planned_cluster(result.spec, result.recommended_mtu)
     topo = Topology(Snapshot(cluster=cluster))
     assert {effective_mtu(topo, v).pod_mtu for v in topo.node_views.values()} == {largest}
+
+
+@pytest.mark.parametrize(
+    ("cni", "expected"),
+    [
+        ("calico", "Calico VXLAN Always (natOutgoing on"),
+        ("cilium", "Cilium VXLAN (enable-ipv4-masquerade on)"),
+        ("flannel", "Flannel VXLAN (ipMasq on)"),
+    ],
+)
+def test_each_cni_is_described_in_its_own_words(cni: str, expected: str) -> None:
+    """Cilium and Flannel have no natOutgoing and no "Always" mode: their own setting names."""
+    described = str(spec(cni=cni, mode="vxlan").describe_cni())
+    assert described.startswith(expected), described

@@ -168,7 +168,11 @@ class PreflightSpec:
             "native": kind("preflight.mode.native"),
         }
         mode = names.get(self.mode, self.mode)
-        extras = [_switch("natOutgoing", self.nat_outgoing)]
+        if self.cni != "calico" and self.mode == "vxlan":
+            mode = "VXLAN"  # "Always" is Calico's word for its pools' mode
+        # each CNI's own name for masquerading pods' traffic to the outside
+        masquerade = {"cilium": "enable-ipv4-masquerade", "flannel": "ipMasq"}
+        extras = [_switch(masquerade.get(self.cni, "natOutgoing"), self.nat_outgoing)]
         if self.cni == "calico":
             extras.append(_switch("BGP", self.bgp_on))
             extras.append(_switch("Typha", self.typha_on))
