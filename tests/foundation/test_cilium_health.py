@@ -97,3 +97,14 @@ def test_findings_do_not_grow_with_nodes() -> None:
         assert sum(dict(f.counts)["node_pairs"] for f in failing) == n * (n - 1)
         counts.append(len(failing))
     assert counts[0] == counts[1]
+
+
+def test_another_cni_is_not_applicable_even_with_openstack_missing() -> None:
+    doc = example_doc("seed-incident")
+    doc["openstack"] = None
+    doc["node_ports"] = None
+    assert {f.status for f in _mine(doc)} == {Status.NOT_APPLICABLE}
+    cilium = _cilium()
+    cilium["openstack"] = None
+    cilium["node_ports"] = None
+    assert {f.status for f in _mine(cilium)} == {Status.UNKNOWN}
