@@ -285,3 +285,17 @@ def test_host_exclusions_make_pod_to_node_keep_the_pod_source() -> None:
     assert {f.check_id for f in rc.findings} >= {"net-calico-host-nat"}
     # VXLAN Always: pod-to-pod is fine; the API service (pod -> node) is what breaks
     assert {f.check_id for f in rc.symptoms} == {"net-api-service"}
+
+
+@pytest.mark.parametrize("example", ["flannel-vxlan-no-8472", "cilium-geneve-no-6081"])
+def test_another_cnis_checks_are_not_applicable_when_openstack_is_missing(example: str) -> None:
+    """Without the OpenStack side every traffic check is undecided, but a check of another
+    CNI's traffic is not applicable (it was one more "undecided" line each)."""
+    doc = example_doc(example)
+    doc["openstack"] = None
+    doc["node_ports"] = None
+    findings, _ = run_checks(build(doc))
+    own = "net-sg-cilium-health" if example.startswith("cilium") else None
+    for check_id in ("net-sg-bgp", "net-sg-typha", "net-calico-host-nat", "net-sg-cilium-health"):
+        statuses = {f.status for f in findings if f.check_id == check_id}
+        assert statuses == ({Status.UNKNOWN} if check_id == own else {Status.NOT_APPLICABLE})

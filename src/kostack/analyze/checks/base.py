@@ -257,3 +257,20 @@ class Says:
         name = cluster.name if cluster and cluster.name else "cluster"
         where = Resource("cluster", name, name)
         return self.finding(status, where, message, evidence, remedies, **fields)
+
+    def only_for(
+        self, cni: str, message: str
+    ) -> Callable[[RunOf[CheckContext]], RunOf[CheckContext]]:
+        """A check of one CNI's traffic: NOT-APPLICABLE (``message``) on a cluster whose CNI is
+        known to be another, before anything missing could make it undecided."""
+
+        def guard(run: RunOf[CheckContext]) -> RunOf[CheckContext]:
+            def checked(ctx: CheckContext) -> list[Finding]:
+                cl = ctx.snapshot.cluster
+                if cl is not None and cl.cni.type not in (cni, "unknown"):
+                    return [self.cluster(ctx, Status.NOT_APPLICABLE, Msg(message))]
+                return run(ctx)
+
+            return checked
+
+        return guard

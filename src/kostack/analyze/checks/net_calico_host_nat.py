@@ -67,6 +67,7 @@ register(
 )
 
 
+@SAY.only_for("calico", f"{ID}.na-cni")
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster

@@ -13,6 +13,7 @@ from kostack.analyze.messages import register
 ID = "net-sg-bgp"
 TITLE = "Security groups admit BGP (TCP 179) between nodes when Calico uses BGP"
 SEVERITY = Severity.HIGH
+SAY = Says(ID, SEVERITY)
 
 register(
     {
@@ -31,6 +32,7 @@ register(
 NEEDS = NODE_SG_NEEDS
 
 
+@SAY.only_for("calico", f"{ID}.not-calico")
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     calico = calico_of(ctx)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, Says, missing
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 
@@ -52,15 +52,11 @@ register(
 NEEDS = NODE_SG_NEEDS
 
 
+@SAY.only_for("cilium", f"{ID}.not-cilium")
+@when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
     cilium = cl.cni.cilium if cl is not None and cl.cni.type == "cilium" else None
-    if cl is not None and cl.cni.type not in ("cilium", "unknown"):
-        # another CNI: not applicable, whatever else is missing
-        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-cilium"))]
-    gap = missing(ctx, ID, SEVERITY, NEEDS)
-    if gap:
-        return gap
     if cilium is None:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-cilium"))]
     if cilium.health_checking is None:

@@ -32,6 +32,7 @@ register(
 NEEDS = NODE_SG_NEEDS
 
 
+@SAY.only_for("calico", f"{ID}.not-calico")
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     calico = calico_of(ctx)
