@@ -102,7 +102,7 @@ def _provider(analysis: LBAnalysis, bs: BalancedService) -> str | None:
     """The Service's provider: its load balancer's, else the one every other LB of the cluster uses."""
     if bs.lb is not None:
         return bs.lb.provider
-    others = {s.lb.provider for s in analysis.index.services if s.lb is not None}
+    others = analysis.index.providers
     return next(iter(others)) if len(others) == 1 else None
 
 

@@ -176,6 +176,11 @@ class LBIndex:
         )
 
     @cached_property
+    def providers(self) -> frozenset[str | None]:
+        """The providers of the load balancers the Services have (computed once)."""
+        return frozenset(s.lb.provider for s in self.services if s.lb is not None)
+
+    @cached_property
     def cluster_names(self) -> tuple[str, ...]:
         cl = self.topo.snapshot.cluster
         names = [cl.name] if cl is not None and cl.name else []
