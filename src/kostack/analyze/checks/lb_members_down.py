@@ -27,6 +27,8 @@ CAUSES: dict[str, tuple[str, bool]] = {
     "node-not-ready": ("lb-node-not-ready", True),
     "not-a-node": ("lb-stale-members", True),
     "admin-down": ("lb-admin-down", True),
+    # a stale member (its port is not the Service's NodePort): client traffic goes astray
+    "member-port": ("lb-member-port", True),
     "unexplained": ("lb-members-down", True),
     # externalTrafficPolicy Local: down by design (lb-etp-local judges the whole)
     "no-local-endpoint": ("", False),
@@ -84,7 +86,9 @@ register(
 
 
 def _reason(h: MemberHealth) -> str:
-    if h.expected == "down":
+    """Why a member is down: the prediction's reason, or what it is (no node, a stale port)
+    when no monitor result could be predicted; else unexplained."""
+    if h.expected == "down" or h.reason in ("not-a-node", "member-port"):
         return h.reason
     return "unexplained"
 
@@ -111,7 +115,8 @@ def _pool_findings(pa: PortAnalysis) -> list[Finding]:
     down: dict[str, list[MemberHealth]] = defaultdict(list)
     contradictions: list[MemberHealth] = []
     for h in pa.health:
-        if h.actual in DOWN:
+        # a stale member is wrong whatever its status: ONLINE, it sends clients to another port
+        if h.actual in DOWN or h.reason == "member-port":
             down[_reason(h)].append(h)
         elif h.expected == "down" and h.agrees is False and h.reason == "sg":
             contradictions.append(h)

@@ -1,0 +1,85 @@
+"""Situations the examples do not cover: stale members, members of nodes that left, monitors
+that cannot see a drop, objects switched off. Each asserts the root cause (or its absence)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from kostack.analyze.diagnose import Diagnosis, diagnose
+from kostack.analyze.findings import Status
+from kostack_testkit.builders import build
+from kostack_testkit.lb_fixtures import amphora_healthy
+
+Doc = dict[str, Any]
+
+
+def _lb(doc: Doc) -> Doc:
+    lb: Doc = doc["openstack"]["load_balancers"][0]
+    return lb
+
+
+def _svc(doc: Doc) -> Doc:
+    svc: Doc = doc["cluster"]["services"][-1]
+    return svc
+
+
+def _statuses(doc: Doc, status: str) -> None:
+    pool = _lb(doc)["pools"][0]
+    for member in pool["members"]:
+        member["operating_status"] = status
+    pool["operating_status"] = "ONLINE" if status == "ONLINE" else "ERROR"
+
+
+def _lb_findings(d: Diagnosis, check_id: str) -> list[Any]:
+    return [f for f in d.findings if f.check_id == check_id]
+
+
+def _roots(doc: Doc) -> list[str]:
+    return [rc.key for rc in diagnose(build(doc)).root_causes]
+
+
+def _node_port_moved(status: str) -> Doc:
+    """The Service's nodePort changed 31080 -> 31090; the members still send to 31080."""
+    doc = amphora_healthy()
+    _svc(doc)["ports"][0]["node_port"] = 31090
+    _statuses(doc, status)
+    return doc
+
+
+def test_members_on_an_old_node_port_are_the_root_cause_not_an_unexplained_outage() -> None:
+    d = diagnose(build(_node_port_moved("OFFLINE")))
+    assert [rc.key for rc in d.root_causes] == ["lb-member-port"]
+    (finding,) = _lb_findings(d, "lb-members-down")
+    assert finding.status == Status.FAIL
+    assert "31080" in finding.message and "31090" in finding.message
+
+
+def test_members_on_an_old_node_port_are_wrong_even_when_online() -> None:
+    """ONLINE stale members send clients to a port this Service no longer holds: no PASS."""
+    assert _roots(_node_port_moved("ONLINE")) == ["lb-member-port"]
+
+
+def test_a_stale_port_another_service_holds_is_still_a_stale_member() -> None:
+    doc = _node_port_moved("ONLINE")
+    other = copy.deepcopy(_svc(doc))
+    other.update(name="other", uid=None, annotations={}, load_balancer_ingress=[])
+    other["type"] = "NodePort"
+    other["cluster_ip"] = "10.96.41.18"
+    other["ports"][0]["node_port"] = 31080
+    doc["cluster"]["services"].append(other)
+    assert _roots(doc) == ["lb-member-port"]
+
+
+def test_a_down_member_of_a_node_that_left_is_a_stale_member() -> None:
+    doc = amphora_healthy()
+    pool = _lb(doc)["pools"][0]
+    gone = {**pool["members"][-1], "id": "m-gone", "name": "k8s-w-9", "address": "10.0.0.99"}
+    gone["operating_status"] = "OFFLINE"
+    pool["members"].append(gone)
+    pool["member_ids"].append("m-gone")
+    pool["operating_status"] = "DEGRADED"
+    d = diagnose(build(doc))
+    assert [rc.key for rc in d.root_causes] == ["lb-stale-members"]
+    (finding,) = _lb_findings(d, "lb-members-down")
+    assert "k8s-w-9" in finding.message and "not a node" in finding.message
