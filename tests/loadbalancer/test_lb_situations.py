@@ -83,3 +83,27 @@ def test_a_down_member_of_a_node_that_left_is_a_stale_member() -> None:
     assert [rc.key for rc in d.root_causes] == ["lb-stale-members"]
     (finding,) = _lb_findings(d, "lb-members-down")
     assert "k8s-w-9" in finding.message and "not a node" in finding.message
+
+
+def test_a_load_balancer_switched_off_is_no_healthy_service() -> None:
+    doc = amphora_healthy()
+    _lb(doc)["admin_state_up"] = False
+    _statuses(doc, "OFFLINE")
+    d = diagnose(build(doc))
+    assert [rc.key for rc in d.root_causes] == ["lb-admin-down"]
+    (finding,) = _lb_findings(d, "lb-provisioning")
+    (remedy,) = finding.remedies
+    assert dict(remedy.params)["command"] == f"openstack loadbalancer set --enable {_lb(doc)['id']}"
+    # its members' statuses are no second, unexplained cause
+    assert {f.status for f in _lb_findings(d, "lb-members-down")} == {Status.NOT_APPLICABLE}
+
+
+def test_a_listener_switched_off_is_no_healthy_service() -> None:
+    doc = amphora_healthy()
+    listener = _lb(doc)["listeners"][0]
+    listener["admin_state_up"] = False
+    (finding,) = _lb_findings(diagnose(build(doc)), "lb-provisioning")
+    assert finding.status == Status.FAIL and finding.cause == "lb-admin-down"
+    (remedy,) = finding.remedies
+    want = f"openstack loadbalancer listener set --enable {listener['id']}"
+    assert dict(remedy.params)["command"] == want

@@ -73,6 +73,12 @@ register(
             "ko": "풀 {pool}({svc} 포트 {port}) 상태가 {status}라서 멤버가 아직 모니터링되지 않습니다 "
             "(lb-provisioning이 판단).",
         },
+        f"{ID}.switched-off": {
+            "en": "Pool {pool} ({svc} port {port}) gets no traffic: the load balancer, its listener "
+            "or the pool is switched off (lb-provisioning judges it).",
+            "ko": "풀 {pool}({svc} 포트 {port})에는 트래픽이 가지 않습니다: 로드밸런서, 리스너 또는 풀이 꺼져 "
+            "있습니다 (lb-provisioning이 판단).",
+        },
         f"{ID}.na": {
             "en": "Service {svc} has no pool with members to judge.",
             "ko": "Service {svc}에는 판단할 멤버가 있는 풀이 없습니다.",
@@ -156,6 +162,13 @@ def _unready(pa: PortAnalysis, resource: Resource, base: dict[str, Any]) -> list
     assert pool is not None
     lb = pa.service.lb
     state = lb.provisioning_status if lb is not None else ""
+    off = lb is not None and (
+        not lb.admin_state_up
+        or not pool.admin_state_up
+        or any(not li.admin_state_up for li in lb.listeners if li.default_pool_id == pool.id)
+    )
+    if off:
+        return [CHECK.finding(Status.NOT_APPLICABLE, resource, "switched-off", **base)]
     if pool.provisioning_status != "ACTIVE" or state in ("PENDING_CREATE", "ERROR"):
         shown = pool.provisioning_status if pool.provisioning_status != "ACTIVE" else state
         return [

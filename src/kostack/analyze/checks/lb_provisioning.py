@@ -50,6 +50,16 @@ register(
             "ko": "{svc}의 로드밸런서 {name:이/가} ERROR 상태입니다({what}, 스냅샷 {age} 전 마지막 변경): "
             "클라우드 컨트롤러가 갱신할 수 없습니다(409 Invalid state ERROR).",
         },
+        f"{ID}.admin-down": {
+            "en": "Load balancer {name} of {svc} is switched off ({what}: admin_state_up false): it "
+            "forwards no client traffic there.",
+            "ko": "{svc}의 로드밸런서 {name:이/가} 꺼져 있습니다({what}: admin_state_up false): 그 부분으로는 "
+            "클라이언트 트래픽을 전달하지 않습니다.",
+        },
+        f"{ID}.fix-admin-down": {
+            "en": "switch it back on (ask first who switched it off, and why)",
+            "ko": "다시 켜세요 (먼저 누가 왜 껐는지 확인하세요)",
+        },
         f"{ID}.ok": {
             "en": "Load balancer {name} of {svc} and all its parts are ACTIVE.",
             "ko": "{svc}의 로드밸런서 {name:과/와} 모든 구성 요소가 ACTIVE입니다.",
@@ -99,6 +109,54 @@ def _parts(lb: LoadBalancer, statuses: tuple[str, ...]) -> list[str]:
     return out
 
 
+Off = tuple[str, str, str, tuple[str, ...]]
+
+
+def _switched_off(lb: LoadBalancer) -> list[Off]:
+    """The load balancer and its listeners and pools with admin_state_up false: (kind, id,
+    name, the `openstack loadbalancer` words that switch it on)."""
+    out: list[Off] = []
+    if not lb.admin_state_up:
+        out.append(("loadbalancer", lb.id, lb.name, ("set",)))
+    out.extend(
+        ("listener", li.id, li.name, ("listener", "set"))
+        for li in lb.listeners
+        if not li.admin_state_up
+    )
+    out.extend(("pool", p.id, p.name, ("pool", "set")) for p in lb.pools if not p.admin_state_up)
+    return out
+
+
+def _admin_down(bs: BalancedService, common: dict[str, Any]) -> Finding | None:
+    """The load balancer, a listener or a pool switched off: no traffic passes it."""
+    lb = bs.lb
+    assert lb is not None
+    off = _switched_off(lb)
+    if not off:
+        return None
+    remedies = tuple(
+        CHECK.manual(
+            kind,
+            object_id,
+            name,
+            render(("openstack", "loadbalancer", *words, "--enable", *end_options([object_id]))),
+            "fix-admin-down",
+            "lb-admin-down",
+        )
+        for kind, object_id, name, words in off[:4]
+    )
+    return CHECK.finding(
+        Status.FAIL,
+        lb_resource(bs),
+        "admin-down",
+        evidence=tuple(f"{kind} {object_id} admin_state_up=false" for kind, object_id, *_ in off),
+        cause="lb-admin-down",
+        remedies=remedies,
+        what=", ".join(f"{kind} {name or object_id}" for kind, object_id, name, _ in off[:3]),
+        **common,
+    )
+
+
 @CHECK.each_service
 def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     if bs.lb is None:
@@ -133,6 +191,9 @@ def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding
             age=age_text(age) if age is not None else "?",
             **common,
         )
+    off = _admin_down(bs, common)
+    if off is not None:
+        return off
     if not pending:
         return CHECK.finding(Status.PASS, resource, "ok", **common)
     what = ", ".join(pending[:3])
