@@ -107,3 +107,42 @@ def test_a_listener_switched_off_is_no_healthy_service() -> None:
     (remedy,) = finding.remedies
     want = f"openstack loadbalancer listener set --enable {listener['id']}"
     assert dict(remedy.params)["command"] == want
+
+
+def _with_udp_port(doc: Doc) -> Doc:
+    """shop/web gains 53/UDP (NodePort 31053): a UDP listener and pool with OCCM's UDP-CONNECT
+    monitor, members ONLINE; the node group admits TCP NodePorts only."""
+    svc, lb = _svc(doc), _lb(doc)
+    svc["ports"].append(
+        {"name": "dns", "port": 53, "protocol": "UDP", "target_port": 5353, "node_port": 31053}
+    )
+    for endpoint in svc["endpoints"]:
+        endpoint["ports"]["dns"] = 5353
+    listener, pool = copy.deepcopy(lb["listeners"][0]), copy.deepcopy(lb["pools"][0])
+    listener.update(id="li-udp", name="listener_1_udp", protocol="UDP", protocol_port=53)
+    listener["default_pool_id"] = "pool-udp"
+    pool.update(id="pool-udp", name="pool_1_udp", protocol="UDP", listener_ids=["li-udp"])
+    pool["healthmonitor"].update(id="hm-udp", name="monitor_1_udp", type="UDP-CONNECT")
+    for member in pool["members"]:
+        member.update(id=f"udp-{member['name']}", protocol_port=31053)
+    pool["member_ids"] = [m["id"] for m in pool["members"]]
+    lb["listeners"].append(listener)
+    lb["pools"].append(pool)
+    return doc
+
+
+def test_a_udp_connect_monitor_cannot_see_a_security_group_drop() -> None:
+    """The groups drop UDP 31053 silently: UDP-CONNECT (`nc -uz`) keeps the members ONLINE, which
+    is what Octavia reports, no contradiction; the clients' loss is the root cause."""
+    d = diagnose(build(_with_udp_port(amphora_healthy())))
+    assert [rc.key for rc in d.root_causes] == ["lb-nodeport-blocked"]
+    assert {f.status for f in _lb_findings(d, "lb-members-down")} == {Status.PASS}
+    blocked = [f for f in _lb_findings(d, "lb-nodeport-source") if f.status == Status.FAIL]
+    (finding,) = blocked
+    (remedy,) = finding.remedies
+    params = dict(remedy.params)
+    assert (params["protocol"], params["port_range_min"], params["remote_ip_prefix"]) == (
+        "udp",
+        "31053",
+        "10.0.0.0/24",
+    )

@@ -11,6 +11,10 @@ and kube-proxy, and compares it with the operating status Octavia reports:
 - HTTP on the health-check node port (OCCM's monitor for
   externalTrafficPolicy Local, ``url_path /healthz``): kube-proxy's health
   server answers 200 with a local endpoint and 503 without one;
+- UDP-CONNECT fails a member only on an ICMP port unreachable (the amphora's
+  check is ``nc -uz``; OVN's UDP service monitor likewise): a security group
+  drops silently, so a member the groups cut off stays ONLINE while every
+  client datagram is lost (lb-nodeport-source says so, not the status);
 - PING: ICMP echo to the node; only the security groups decide;
 - no monitor: members report NO_MONITOR and get traffic whatever their state.
 """
@@ -36,7 +40,8 @@ class MemberHealth:
     expected: Expected
     # what decides it: "sg" (the node refuses the monitor), "no-local-endpoint" (by
     # design under externalTrafficPolicy Local), "no-endpoints", "node-not-ready",
-    # "admin-down", "not-a-node", "member-port" (a stale member), "" (up), "gap"
+    # "admin-down", "not-a-node", "member-port" (a stale member), "udp-silent" (up: the
+    # groups drop a UDP-CONNECT check without the ICMP error it needs), "" (up), "gap"
     reason: str
     hops: tuple[Hop, ...]
     source: SourceSet | None
@@ -112,7 +117,7 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
         return MemberHealth(mv, expected, reason, tuple(hops), source, adm, port)
 
     if admitted.hop.disposition == Disposition.DENIED:
-        return seen("down", "sg")
+        return seen("up", "udp-silent") if kind == "UDP-CONNECT" else seen("down", "sg")
     if admitted.hop.disposition not in PASSING:
         return seen("unknown", "gap")
     if kind == "PING":
@@ -146,6 +151,7 @@ def health_text(h: MemberHealth) -> Msg:
         "admin-down": "lb.health-admin-down",
         "not-a-node": "lb.health-not-node",
         "member-port": "lb.health-member-port",
+        "udp-silent": "lb.health-udp-silent",
     }.get(h.reason, "lb.health-up" if h.expected == "up" else "lb.health-unknown")
     return Msg(
         key,
