@@ -8,8 +8,15 @@ from typing import Any
 
 from kostack.analyze.diagnose import Diagnosis, diagnose
 from kostack.analyze.findings import Status
+from kostack.plan.build import build_plan
 from kostack_testkit.builders import build
-from kostack_testkit.lb_fixtures import amphora_healthy
+from kostack_testkit.dualstack import (
+    SUBNET_V6_ID,
+    dual_stack_fixed,
+    make_dual_stack,
+    node_ip_v6,
+)
+from kostack_testkit.lb_fixtures import amphora_healthy, lb_doc, load_balancer, nodeport_rule
 
 Doc = dict[str, Any]
 
@@ -146,3 +153,44 @@ def test_a_udp_connect_monitor_cannot_see_a_security_group_drop() -> None:
         "31053",
         "10.0.0.0/24",
     )
+
+
+def _ipv6_ovn(rule: Doc) -> Doc:
+    """shop/web as an IPv6 Service on the OVN provider: OCCM builds its load balancer in the
+    primary family (an IPv6 VIP, members on the nodes' IPv6 addresses); ``rule`` is the node
+    group's one NodePort rule."""
+    doc = lb_doc(provider="ovn", lb=load_balancer(provider="ovn"), rules=[rule])
+    make_dual_stack(doc)
+    dual_stack_fixed(doc)
+    lb, svc = _lb(doc), _svc(doc)
+    lb.update(vip_address="fd00:0:0:1::250", vip_subnet_id=SUBNET_V6_ID)
+    for i, member in enumerate(lb["pools"][0]["members"]):
+        member.update(address=node_ip_v6(i), subnet_id=SUBNET_V6_ID)
+    vip = next(p for p in doc["openstack"]["ports"] if p["id"] == lb["vip_port_id"])
+    vip["fixed_ips"] = [{"subnet_id": SUBNET_V6_ID, "ip_address": "fd00:0:0:1::250"}]
+    svc.update(ip_families=["IPv6"], ip_family_policy="SingleStack", cluster_ip="fd00:10:96::4117")
+    svc.update(cluster_ips=[], load_balancer_ingress=[{"ip": "fd00:0:0:1::250", "ip_mode": "VIP"}])
+    doc["openstack"]["floating_ips"] = []
+    return doc
+
+
+def _v6_rule(ethertype: str, prefix: str) -> Doc:
+    made = nodeport_rule(prefix, (31080, 31080))
+    made["ethertype"] = ethertype
+    return made
+
+
+def test_an_ipv6_ovn_service_open_to_every_ipv6_client_is_healthy() -> None:
+    """Its clients are IPv6: ::/0 on the NodePort admits them (0.0.0.0/0 would not be asked)."""
+    d = diagnose(build(_ipv6_ovn(_v6_rule("IPv6", "::/0"))))
+    assert [rc.key for rc in d.root_causes] == []
+    assert {f.status for f in _lb_findings(d, "lb-nodeport-source")} == {Status.PASS}
+
+
+def test_an_ipv6_ovn_service_behind_an_ipv4_only_rule_is_blocked_and_the_plan_opens_ipv6() -> None:
+    doc = _ipv6_ovn(_v6_rule("IPv4", "0.0.0.0/0"))
+    assert _roots(doc) == ["lb-nodeport-blocked"]
+    plan = build_plan(build(doc))
+    opened = {(a.rule.ethertype, a.rule.remote_ip_prefix) for a in plan.actions if a.rule}
+    assert ("IPv6", "::/0") in opened and ("IPv4", "0.0.0.0/0") not in opened
+    assert [r.key for r in plan.verification.after] == []
