@@ -16,7 +16,13 @@ from kostack_testkit.dualstack import (
     make_dual_stack,
     node_ip_v6,
 )
-from kostack_testkit.lb_fixtures import amphora_healthy, lb_doc, load_balancer, nodeport_rule
+from kostack_testkit.lb_fixtures import (
+    amphora_healthy,
+    etp_local_by_design,
+    lb_doc,
+    load_balancer,
+    nodeport_rule,
+)
 
 Doc = dict[str, Any]
 
@@ -194,3 +200,15 @@ def test_an_ipv6_ovn_service_behind_an_ipv4_only_rule_is_blocked_and_the_plan_op
     opened = {(a.rule.ethertype, a.rule.remote_ip_prefix) for a in plan.actions if a.rule}
     assert ("IPv6", "::/0") in opened and ("IPv4", "0.0.0.0/0") not in opened
     assert [r.key for r in plan.verification.after] == []
+
+
+def test_empty_nodes_online_under_the_health_check_monitor_are_not_said_to_skip_it() -> None:
+    """externalTrafficPolicy Local, OCCM's HTTP /healthz monitor on the healthCheckNodePort, yet
+    the members without an endpoint are ONLINE: the traffic they get is dropped (a failure), and
+    the monitor does ask kube-proxy's health check, so the text must not say it does not."""
+    doc = etp_local_by_design()
+    _statuses(doc, "ONLINE")
+    (finding,) = _lb_findings(diagnose(build(doc)), "lb-etp-local")
+    assert finding.status == Status.FAIL and finding.cause == "lb-etp-local"
+    assert "does not ask" not in finding.message
+    assert "expected codes (200)" in finding.message
