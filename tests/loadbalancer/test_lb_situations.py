@@ -212,3 +212,35 @@ def test_empty_nodes_online_under_the_health_check_monitor_are_not_said_to_skip_
     assert finding.status == Status.FAIL and finding.cause == "lb-etp-local"
     assert "does not ask" not in finding.message
     assert "expected codes (200)" in finding.message
+
+
+def _empty_pool(doc: Doc) -> Doc:
+    pool = _lb(doc)["pools"][0]
+    pool.update(members=[], member_ids=[], operating_status="ONLINE")
+    return doc
+
+
+def test_an_empty_pool_of_a_service_without_node_ports_says_why_and_how() -> None:
+    doc = _empty_pool(amphora_healthy())
+    svc = _svc(doc)
+    svc["allocate_load_balancer_node_ports"] = False
+    svc["ports"][0]["node_port"] = None
+    d = diagnose(build(doc))
+    assert [rc.key for rc in d.root_causes] == ["lb-no-members"]
+    (finding,) = _lb_findings(d, "lb-members-down")
+    assert "allocateLoadBalancerNodePorts false" in finding.message
+    (remedy,) = finding.remedies
+    assert dict(remedy.params)["command"] == (
+        "kubectl -n shop patch service web --type merge"
+        ' -p \'{"spec":{"allocateLoadBalancerNodePorts":true}}\''
+    )
+
+
+def test_an_empty_pool_when_every_node_is_excluded_says_so() -> None:
+    doc = _empty_pool(amphora_healthy())
+    for node in doc["cluster"]["nodes"]:
+        node.setdefault("labels", {})["node.kubernetes.io/exclude-from-external-load-balancers"] = (
+            ""
+        )
+    (finding,) = _lb_findings(diagnose(build(doc)), "lb-members-down")
+    assert finding.cause == "lb-no-members" and "every node is excluded" in finding.message
