@@ -244,3 +244,17 @@ def test_an_empty_pool_when_every_node_is_excluded_says_so() -> None:
         )
     (finding,) = _lb_findings(diagnose(build(doc)), "lb-members-down")
     assert finding.cause == "lb-no-members" and "every node is excluded" in finding.message
+
+
+def test_a_service_port_without_a_listener_is_no_healthy_service() -> None:
+    """shop/web gains 53/UDP, its ACTIVE load balancer has the TCP:80 listener only: clients of
+    53/UDP get nothing (trace says NO ROUTE); no check may pass that port."""
+    doc = amphora_healthy()
+    _svc(doc)["ports"].append(
+        {"name": "dns", "port": 53, "protocol": "UDP", "target_port": 5353, "node_port": 31053}
+    )
+    d = diagnose(build(doc))
+    assert [rc.key for rc in d.root_causes] == ["lb-listener"]
+    (finding,) = _lb_findings(d, "lb-provisioning")
+    assert "53/UDP" in finding.message and "TCP:80" in finding.message
+    assert all("31053" not in f.message for f in _lb_findings(d, "lb-nodeport-source"))
