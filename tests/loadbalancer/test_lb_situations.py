@@ -9,6 +9,7 @@ from typing import Any
 from kostack.analyze.diagnose import Diagnosis, diagnose
 from kostack.analyze.findings import Status
 from kostack.plan.build import build_plan
+from kostack.report.lb_text import lb_breaks, lb_breaks_marked
 from kostack_testkit.builders import build
 from kostack_testkit.dualstack import (
     SUBNET_V6_ID,
@@ -18,6 +19,7 @@ from kostack_testkit.dualstack import (
 )
 from kostack_testkit.lb_fixtures import (
     amphora_healthy,
+    amphora_nodeport_blocked,
     etp_local_by_design,
     lb_doc,
     load_balancer,
@@ -258,3 +260,15 @@ def test_a_service_port_without_a_listener_is_no_healthy_service() -> None:
     (finding,) = _lb_findings(d, "lb-provisioning")
     assert "53/UDP" in finding.message and "TCP:80" in finding.message
     assert all("31053" not in f.message for f in _lb_findings(d, "lb-nodeport-source"))
+
+
+def test_a_thousand_services_behind_one_missing_rule_break_in_a_few_lines() -> None:
+    """One root cause's "Breaks:" shows the first load balancer symptoms and counts the rest,
+    in the text output and the incident report, in both languages."""
+    (down,) = _lb_findings(diagnose(build(amphora_nodeport_blocked())), "lb-members-down")
+    by_check = {"lb-members-down": [down] * 1000}
+    for lang, more in (("en", "996 more"), ("ko", "외 996개")):
+        lines = lb_breaks(by_check, lang)
+        assert len(lines) == 5 and more in lines[-1]
+        report = lb_breaks_marked(by_check, lang)
+        assert len(report) == 5 and more in str(report[-1])
