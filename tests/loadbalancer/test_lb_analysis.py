@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kostack.analyze.checks import lb_ovn_limits
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.loadbalancer.admission import Coverage, admission
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
@@ -293,12 +294,11 @@ def test_ovn_source_ranges_enforced_nowhere_is_a_failure() -> None:
     assert finding.cause == "lb-ovn-unsupported"
 
 
-def test_many_services_and_hostile_names_stay_linear() -> None:
-    """300 Services, each with its load balancer, and junk load balancers with OCCM-like names."""
+def _many(n: int) -> tuple[Doc, list[Doc], list[Doc]]:
+    """``amphora_healthy`` with ``n`` Services, each with its own load balancer."""
     doc = amphora_healthy()
     template_lb = doc["openstack"]["load_balancers"][0]
     template_svc = doc["cluster"]["services"][-1]
-    n = 300
     lbs, services = [], []
     for i in range(n):
         name = f"svc{i}"
@@ -320,6 +320,14 @@ def test_many_services_and_hostile_names_stay_linear() -> None:
         svc.update(namespace=f"ns{i % 7}", name=name, annotations={}, load_balancer_ingress=[])
         svc["uid"] = f"00000000-0000-0000-0000-{i:012d}"
         services.append(svc)
+    return doc, lbs, services
+
+
+def test_many_services_and_hostile_names_stay_linear() -> None:
+    """300 Services, each with its load balancer, and junk load balancers with OCCM-like names."""
+    n = 300
+    doc, lbs, services = _many(n)
+    template_lb = doc["openstack"]["load_balancers"][0]
     junk = [
         {**json.loads(json.dumps(template_lb)), "id": f"junk-{k}", "name": name, "tags": [name]}
         for k, name in enumerate(
@@ -351,3 +359,28 @@ def test_many_services_and_hostile_names_stay_linear() -> None:
     assert all(bs.lb is not None and bs.lb.id == f"lb-{i}" for i, bs in enumerate(index.services))
     findings = [f for f in diagnose(build(doc)).findings if f.check_id.startswith("lb-")]
     assert len(findings) <= 7 * n + 7  # one finding per check and Service port, not per pair
+
+
+def test_each_services_ports_and_provider_are_looked_up_not_searched() -> None:
+    """Every lb-* check asks for each Service's ports (and lb-ovn-limits for the cluster's
+    provider): a lookup, or thousands of Services cost their square."""
+    n = 200
+    doc, lbs, services = _many(n)
+    doc["openstack"]["load_balancers"] = lbs
+    doc["openstack"]["floating_ips"] = []
+    doc["cluster"]["services"] = doc["cluster"]["services"][:-1] + services
+    analysis = LBAnalysis(Topology(build(doc)))
+    visited = 0
+
+    class Counting(tuple):  # type: ignore[type-arg]
+        def __iter__(self) -> Any:
+            nonlocal visited
+            visited += len(self)
+            return super().__iter__()
+
+    analysis.__dict__["ports"] = Counting(analysis.ports)
+    analysis.index.services = Counting(analysis.index.services)  # type: ignore[assignment]
+    for bs in analysis.index.services[:]:
+        assert [pa.service for pa in analysis.ports_of(bs)] == [bs]
+        assert lb_ovn_limits._provider(analysis, bs) == "amphora"
+    assert visited <= 4 * n

@@ -19,19 +19,29 @@ LB_STATUS: Final = frozenset(
 _SYMPTOMS: Final = ("lb-members-down", "lb-pending-service")
 
 
+# Symptom lines shown under one root cause; the rest are counted (a thousand Services behind one
+# missing rule are one cause, not a thousand lines)
+SHOWN: Final = 4
+
+
+def _symptoms(by_check: Mapping[str, Sequence[Finding]]) -> list[Finding]:
+    return [f for check in _SYMPTOMS for f in by_check.get(check, ())]
+
+
 def lb_breaks(by_check: Mapping[str, Sequence[Finding]], lang: str) -> list[str]:
-    """One "Breaks:" line per load balancer symptom (members down, an address still pending)."""
-    return [
-        t(lang, "breaks_other", what=localize(f.message, lang))
-        for check in _SYMPTOMS
-        for f in by_check.get(check, ())
-    ]
+    """One "Breaks:" line per load balancer symptom (members down, an address still pending),
+    the first ``SHOWN`` of them and a count of the others."""
+    found = _symptoms(by_check)
+    out = [t(lang, "breaks_other", what=localize(f.message, lang)) for f in found[:SHOWN]]
+    if len(found) > SHOWN:
+        out.append(t(lang, "breaks_lb_more", n=len(found) - SHOWN))
+    return out
 
 
 def lb_breaks_marked(by_check: Mapping[str, Sequence[Finding]], lang: str) -> list[Marked]:
     """`lb_breaks` for the incident report: the message's template markup kept, names as data."""
-    return [
-        mt(lang, "breaks_other", what=marked(f.message, lang))
-        for check in _SYMPTOMS
-        for f in by_check.get(check, ())
-    ]
+    found = _symptoms(by_check)
+    out = [mt(lang, "breaks_other", what=marked(f.message, lang)) for f in found[:SHOWN]]
+    if len(found) > SHOWN:
+        out.append(mt(lang, "breaks_lb_more", n=len(found) - SHOWN))
+    return out

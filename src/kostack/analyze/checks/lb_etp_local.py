@@ -12,6 +12,7 @@ from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
+from kostack.model.loadbalancer import HealthMonitor
 from kostack.shell import command, render
 
 ID = "lb-etp-local"
@@ -47,6 +48,17 @@ register(
             "ko": "{svc} 포트 {port}: 엔드포인트가 없는 노드의 멤버 {n}개가 {status}입니다({nodes}). 모니터"
             "(포트 {mport}의 {type})가 kube-proxy 헬스 체크(healthCheckNodePort {hc})를 확인하지 않으므로 "
             "그 노드들은 받은 트래픽을 버립니다.",
+        },
+        f"{ID}.empty-up-hc": {
+            "en": "{svc} port {port}: {n} member(s) on nodes without an endpoint are {status} ({nodes}) "
+            "although the monitor asks kube-proxy's health check ({type} {path} on "
+            "healthCheckNodePort {mport}), which answers 503 there: look at the monitor's expected "
+            "codes ({codes}) and at kube-proxy on those nodes (its health check answers 200 while "
+            "it believes an endpoint is local); those nodes get traffic they drop.",
+            "ko": "{svc} 포트 {port}: 엔드포인트가 없는 노드의 멤버 {n}개가 {status}입니다({nodes}). 모니터가 "
+            "kube-proxy 헬스 체크(healthCheckNodePort {mport}의 {type} {path})를 확인하고 그곳은 503으로 "
+            "응답하는데도 그렇습니다: 모니터의 기대 코드({codes})와 그 노드들의 kube-proxy(로컬 엔드포인트가 "
+            "있다고 믿는 동안에는 헬스 체크에 200으로 응답)를 확인하세요. 그 노드들은 받은 트래픽을 버립니다.",
         },
         f"{ID}.serving-down": {
             "en": "{svc} port {port} (externalTrafficPolicy Local) is broken: {n} member(s) on nodes "
@@ -125,7 +137,7 @@ def _judge(pa: PortAnalysis) -> Finding:
         return _serving_down(pa, base, evidence, serving_down)
     empty_up = [h for h in without if h.actual not in DOWN]
     if empty_up:
-        return _empty_up(pa, base, evidence, empty_up, monitor.type)
+        return _empty_up(pa, base, evidence, empty_up, monitor)
     return CHECK.finding(
         Status.PASS,
         resource,
@@ -199,21 +211,27 @@ def _empty_up(
     base: dict[str, Any],
     evidence: tuple[str, ...],
     empty_up: list[MemberHealth],
-    monitor_type: str,
+    monitor: HealthMonitor,
 ) -> Finding:
-    """Members without an endpoint are up: the monitor does not ask kube-proxy's health check."""
+    """Members without an endpoint are up: the monitor does not ask kube-proxy's health check,
+    or it does and still passes them (its expected codes, a kube-proxy that believes otherwise)."""
     bs = pa.service
+    hc = bs.service.health_check_node_port
+    mport = empty_up[0].monitor_port
+    asks_hc = monitor.type.upper() in ("HTTP", "HTTPS") and hc is not None and mport == hc
     return CHECK.finding(
         Status.FAIL,
         lb_resource(bs),
-        "empty-up",
+        "empty-up-hc" if asks_hc else "empty-up",
         evidence=evidence,
         cause="lb-etp-local",
         n=len(empty_up),
         nodes=names([h.member.label for h in empty_up]),
         status="/".join(sorted({h.actual for h in empty_up})),
-        type=monitor_type,
-        mport=empty_up[0].monitor_port or "?",
-        hc=bs.service.health_check_node_port or "-",
+        type=monitor.type,
+        mport=mport or "?",
+        hc=hc or "-",
+        path=monitor.url_path or "/",
+        codes=monitor.expected_codes or "200",
         **base,
     )

@@ -8,11 +8,12 @@ from typing import Any
 from kostack.analyze.checks._lb import names
 from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
-from kostack.analyze.findings import Finding, Resource, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
-from kostack.analyze.loadbalancer.index import DOWN, BalancedService
+from kostack.analyze.loadbalancer.index import DOWN, EXCLUDE_LABEL, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
+from kostack.shell import command, render
 
 ID = "lb-members-down"
 TITLE = "Load balancer members are ONLINE, and any member that is down is down for a known reason"
@@ -27,6 +28,8 @@ CAUSES: dict[str, tuple[str, bool]] = {
     "node-not-ready": ("lb-node-not-ready", True),
     "not-a-node": ("lb-stale-members", True),
     "admin-down": ("lb-admin-down", True),
+    # a stale member (its port is not the Service's NodePort): client traffic goes astray
+    "member-port": ("lb-member-port", True),
     "unexplained": ("lb-members-down", True),
     # externalTrafficPolicy Local: down by design (lb-etp-local judges the whole)
     "no-local-endpoint": ("", False),
@@ -65,11 +68,39 @@ register(
             "en": "Pool {pool} ({svc} port {port}) has no members: the load balancer has nowhere to send traffic.",
             "ko": "풀 {pool}({svc} 포트 {port})에 멤버가 없어 로드밸런서가 트래픽을 보낼 곳이 없습니다.",
         },
+        f"{ID}.no-members-no-nodeport": {
+            "en": "Pool {pool} ({svc} port {port}) has no members: the Service allocates no NodePorts "
+            "(allocateLoadBalancerNodePorts false) and the cloud controller makes members only on "
+            "NodePorts, so the load balancer has nowhere to send traffic.",
+            "ko": "풀 {pool}({svc} 포트 {port})에 멤버가 없습니다: Service가 NodePort를 할당하지 않는데"
+            "(allocateLoadBalancerNodePorts false) 클라우드 컨트롤러는 NodePort로만 멤버를 만들므로 "
+            "로드밸런서가 트래픽을 보낼 곳이 없습니다.",
+        },
+        f"{ID}.no-members-no-nodes": {
+            "en": "Pool {pool} ({svc} port {port}) has no members: every node is excluded (label "
+            "node.kubernetes.io/exclude-from-external-load-balancers, or the Service's "
+            "loadbalancer.openstack.org/node-selector matches none), so the load balancer has "
+            "nowhere to send traffic.",
+            "ko": "풀 {pool}({svc} 포트 {port})에 멤버가 없습니다: 모든 노드가 제외되어(레이블 "
+            "node.kubernetes.io/exclude-from-external-load-balancers, 또는 Service의 "
+            "loadbalancer.openstack.org/node-selector에 맞는 노드 없음) 로드밸런서가 트래픽을 보낼 곳이 "
+            "없습니다.",
+        },
+        f"{ID}.fix-nodeports": {
+            "en": "let the Service allocate NodePorts; the cloud controller then adds the members",
+            "ko": "Service가 NodePort를 할당하게 하면 클라우드 컨트롤러가 멤버를 추가합니다",
+        },
         f"{ID}.not-provisioned": {
             "en": "Pool {pool} ({svc} port {port}) is {status}: its members are not monitored yet "
             "(lb-provisioning judges it).",
             "ko": "풀 {pool}({svc} 포트 {port}) 상태가 {status}라서 멤버가 아직 모니터링되지 않습니다 "
             "(lb-provisioning이 판단).",
+        },
+        f"{ID}.switched-off": {
+            "en": "Pool {pool} ({svc} port {port}) gets no traffic: the load balancer, its listener "
+            "or the pool is switched off (lb-provisioning judges it).",
+            "ko": "풀 {pool}({svc} 포트 {port})에는 트래픽이 가지 않습니다: 로드밸런서, 리스너 또는 풀이 꺼져 "
+            "있습니다 (lb-provisioning이 판단).",
         },
         f"{ID}.na": {
             "en": "Service {svc} has no pool with members to judge.",
@@ -84,7 +115,9 @@ register(
 
 
 def _reason(h: MemberHealth) -> str:
-    if h.expected == "down":
+    """Why a member is down: the prediction's reason, or what it is (no node, a stale port)
+    when no monitor result could be predicted; else unexplained."""
+    if h.expected == "down" or h.reason in ("not-a-node", "member-port"):
         return h.reason
     return "unexplained"
 
@@ -94,10 +127,10 @@ def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Fi
     pas = [pa for pa in analysis.ports_of(bs) if pa.port.pool is not None]
     if not pas:
         return [CHECK.not_applicable(bs)]
-    return [f for pa in pas for f in _pool_findings(pa)]
+    return [f for pa in pas for f in _pool_findings(analysis, pa)]
 
 
-def _pool_findings(pa: PortAnalysis) -> list[Finding]:
+def _pool_findings(analysis: LBAnalysis, pa: PortAnalysis) -> list[Finding]:
     """One pool: down members grouped by reason (each group one finding), contradictions, or OK."""
     bs, pool, sp = pa.service, pa.port.pool, pa.port.service_port
     assert pool is not None
@@ -105,13 +138,14 @@ def _pool_findings(pa: PortAnalysis) -> list[Finding]:
         "pool", pool.id, pool.name or pool.id, project=bs.lb.project_id if bs.lb else None
     )
     base: dict[str, Any] = {"pool": pool.name or pool.id, "svc": bs.key, "port": sp.port}
-    early = _unready(pa, resource, base)
+    early = _unready(analysis, pa, resource, base)
     if early:
         return early
     down: dict[str, list[MemberHealth]] = defaultdict(list)
     contradictions: list[MemberHealth] = []
     for h in pa.health:
-        if h.actual in DOWN:
+        # a stale member is wrong whatever its status: ONLINE, it sends clients to another port
+        if h.actual in DOWN or h.reason == "member-port":
             down[_reason(h)].append(h)
         elif h.expected == "down" and h.agrees is False and h.reason == "sg":
             contradictions.append(h)
@@ -145,28 +179,28 @@ def _pool_findings(pa: PortAnalysis) -> list[Finding]:
     return [CHECK.finding(Status.PASS, resource, "ok", total=total, status=statuses, **base)]
 
 
-def _unready(pa: PortAnalysis, resource: Resource, base: dict[str, Any]) -> list[Finding]:
+def _unready(
+    analysis: LBAnalysis, pa: PortAnalysis, resource: Resource, base: dict[str, Any]
+) -> list[Finding]:
     """A pool not provisioned (N/A), without members (FAIL) or whose members were not read."""
     pool = pa.port.pool
     assert pool is not None
     lb = pa.service.lb
     state = lb.provisioning_status if lb is not None else ""
+    off = lb is not None and (
+        not lb.admin_state_up
+        or not pool.admin_state_up
+        or any(not li.admin_state_up for li in lb.listeners if li.default_pool_id == pool.id)
+    )
+    if off:
+        return [CHECK.finding(Status.NOT_APPLICABLE, resource, "switched-off", **base)]
     if pool.provisioning_status != "ACTIVE" or state in ("PENDING_CREATE", "ERROR"):
         shown = pool.provisioning_status if pool.provisioning_status != "ACTIVE" else state
         return [
             CHECK.finding(Status.NOT_APPLICABLE, resource, "not-provisioned", status=shown, **base)
         ]
     if not pool.member_ids and not pa.port.members:
-        return [
-            CHECK.finding(
-                Status.FAIL,
-                resource,
-                "no-members",
-                evidence=(f"pool {pool.id} members=[]",),
-                cause="lb-members-down",
-                **base,
-            )
-        ]
+        return [_no_members(analysis, pa, resource, base)]
     if not pa.port.members:
         return [
             CHECK.finding(
@@ -179,6 +213,44 @@ def _unready(pa: PortAnalysis, resource: Resource, base: dict[str, Any]) -> list
             )
         ]
     return []
+
+
+def _no_members(
+    analysis: LBAnalysis, pa: PortAnalysis, resource: Resource, base: dict[str, Any]
+) -> Finding:
+    """An empty pool, and why the cloud controller made no member (OCCM makes one per candidate
+    node on the Service port's NodePort, and none when the port has no NodePort)."""
+    pool, svc = pa.port.pool, pa.service.service
+    assert pool is not None
+    evidence: tuple[str, ...] = (f"pool {pool.id} members=[]",)
+    remedies: tuple[Remedy, ...] = ()
+    if pa.port.service_port.node_port is None:
+        key = "no-members-no-nodeport"
+        evidence += (f"service {pa.service.key} allocateLoadBalancerNodePorts=false",)
+        patch = command(
+            ("kubectl", "-n", svc.namespace, "patch", "service"),
+            (svc.name,),
+            ("--type", "merge", "-p", '{"spec":{"allocateLoadBalancerNodePorts":true}}'),
+        )
+        remedies = (
+            CHECK.manual(
+                "service", pa.service.key, svc.name, render(patch), "fix-nodeports", "lb-no-members"
+            ),
+        )
+    elif not analysis.index.candidate_nodes(svc):
+        key = "no-members-no-nodes"
+        evidence += (f"nodes: every one excluded ({EXCLUDE_LABEL} or the node-selector)",)
+    else:
+        key = "no-members"
+    return CHECK.finding(
+        Status.FAIL,
+        resource,
+        key,
+        evidence=evidence,
+        cause="lb-no-members",
+        remedies=remedies,
+        **base,
+    )
 
 
 def _down(

@@ -143,7 +143,9 @@ def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Fi
     pas = analysis.ports_of(bs)
     if not pas or not any(pa.port.members for pa in pas):
         return [CHECK.not_applicable(bs)]
-    return [f for pa in pas for f in _port_findings(ctx, pa)]
+    # a port without members (no listener or pool for it: lb-provisioning says so) reaches no
+    # NodePort, and is not passed as "admitted on all 0 member nodes"
+    return [f for pa in pas if pa.port.members for f in _port_findings(ctx, pa)]
 
 
 def _port_findings(ctx: CheckContext, pa: PortAnalysis) -> list[Finding]:

@@ -23,7 +23,7 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.loadbalancer.admission import Coverage
 from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
-from kostack.analyze.loadbalancer.provider import ANY_V4
+from kostack.analyze.loadbalancer.provider import anyone
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPNetwork
 
@@ -102,7 +102,7 @@ def _provider(analysis: LBAnalysis, bs: BalancedService) -> str | None:
     """The Service's provider: its load balancer's, else the one every other LB of the cluster uses."""
     if bs.lb is not None:
         return bs.lb.provider
-    others = {s.lb.provider for s in analysis.index.services if s.lb is not None}
+    others = analysis.index.providers
     return next(iter(others)) if len(others) == 1 else None
 
 
@@ -151,10 +151,12 @@ def _ranges_open(analysis: LBAnalysis, bs: BalancedService) -> tuple[int, list[I
         return None
     from kostack.analyze.loadbalancer.admission import admission, uncovered
 
-    # Every IPv4 address outside the ranges, but the node subnets: cluster-internal sources
-    # are not the leak (and OVN's health checks come from there).
+    # Every address of the load balancer's family outside the ranges, but the node subnets
+    # and the VIP's: cluster-internal sources are not the leak (and OVN's health checks come
+    # from there).
     inside = [*ranges, *(v.subnet.cidr for v in analysis.topo.node_views.values() if v.subnet)]
-    outside = uncovered(ANY_V4, inside)
+    inside.extend([bs.vip_subnet.cidr] if bs.vip_subnet is not None else [])
+    outside = uncovered(anyone(bs), inside)
     for pa in analysis.ports_of(bs):
         port = pa.port.service_port.node_port
         for mv in pa.port.members:

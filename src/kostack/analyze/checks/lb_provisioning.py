@@ -12,7 +12,7 @@ from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import register
 from kostack.model.loadbalancer import LoadBalancer
-from kostack.shell import end_options, render
+from kostack.shell import command, end_options, render
 
 ID = "lb-provisioning"
 TITLE = "Each Service's load balancer is ACTIVE, not stuck in PENDING_* or ERROR"
@@ -49,6 +49,31 @@ register(
             "snapshot): the cloud controller cannot update it (409 Invalid state ERROR).",
             "ko": "{svc}의 로드밸런서 {name:이/가} ERROR 상태입니다({what}, 스냅샷 {age} 전 마지막 변경): "
             "클라우드 컨트롤러가 갱신할 수 없습니다(409 Invalid state ERROR).",
+        },
+        f"{ID}.admin-down": {
+            "en": "Load balancer {name} of {svc} is switched off ({what}: admin_state_up false): it "
+            "forwards no client traffic there.",
+            "ko": "{svc}의 로드밸런서 {name:이/가} 꺼져 있습니다({what}: admin_state_up false): 그 부분으로는 "
+            "클라이언트 트래픽을 전달하지 않습니다.",
+        },
+        f"{ID}.fix-admin-down": {
+            "en": "switch it back on (ask first who switched it off, and why)",
+            "ko": "다시 켜세요 (먼저 누가 왜 껐는지 확인하세요)",
+        },
+        f"{ID}.incomplete": {
+            "en": "Load balancer {name} of {svc} is ACTIVE but serves no {what}: no listener or pool "
+            "for {ports} (it has {offered}), so clients of that port get no answer; the cloud "
+            "controller did not finish it (its events on the Service say why).",
+            "ko": "{svc}의 로드밸런서 {name:은/는} ACTIVE이지만 {what:을/를} 제공하지 않습니다: {ports}에 대한 "
+            "리스너나 풀이 없어(있는 것: {offered}) 그 포트의 클라이언트는 응답을 받지 못합니다. 클라우드 "
+            "컨트롤러가 작업을 끝내지 못했습니다 (Service의 이벤트에 이유가 있음).",
+        },
+        f"{ID}.what-ports": {"en": "every Service port", "ko": "Service 포트"},
+        f"{ID}.fix-incomplete": {
+            "en": "read the cloud controller's events on the Service; it adds the listener and pool "
+            "on its next successful sync",
+            "ko": "Service에 대한 클라우드 컨트롤러의 이벤트를 확인하세요. 다음 동기화에 성공하면 리스너와 풀을 "
+            "추가합니다",
         },
         f"{ID}.ok": {
             "en": "Load balancer {name} of {svc} and all its parts are ACTIVE.",
@@ -99,6 +124,83 @@ def _parts(lb: LoadBalancer, statuses: tuple[str, ...]) -> list[str]:
     return out
 
 
+Off = tuple[str, str, str, tuple[str, ...]]
+
+
+def _switched_off(lb: LoadBalancer) -> list[Off]:
+    """The load balancer and its listeners and pools with admin_state_up false: (kind, id,
+    name, the `openstack loadbalancer` words that switch it on)."""
+    out: list[Off] = []
+    if not lb.admin_state_up:
+        out.append(("loadbalancer", lb.id, lb.name, ("set",)))
+    out.extend(
+        ("listener", li.id, li.name, ("listener", "set"))
+        for li in lb.listeners
+        if not li.admin_state_up
+    )
+    out.extend(("pool", p.id, p.name, ("pool", "set")) for p in lb.pools if not p.admin_state_up)
+    return out
+
+
+def _admin_down(bs: BalancedService, common: dict[str, Any]) -> Finding | None:
+    """The load balancer, a listener or a pool switched off: no traffic passes it."""
+    lb = bs.lb
+    assert lb is not None
+    off = _switched_off(lb)
+    if not off:
+        return None
+    remedies = tuple(
+        CHECK.manual(
+            kind,
+            object_id,
+            name,
+            render(("openstack", "loadbalancer", *words, "--enable", *end_options([object_id]))),
+            "fix-admin-down",
+            "lb-admin-down",
+        )
+        for kind, object_id, name, words in off[:4]
+    )
+    return CHECK.finding(
+        Status.FAIL,
+        lb_resource(bs),
+        "admin-down",
+        evidence=tuple(f"{kind} {object_id} admin_state_up=false" for kind, object_id, *_ in off),
+        cause="lb-admin-down",
+        remedies=remedies,
+        what=", ".join(f"{kind} {name or object_id}" for kind, object_id, name, _ in off[:3]),
+        **common,
+    )
+
+
+def _incomplete(bs: BalancedService, common: dict[str, Any]) -> Finding | None:
+    """A Service port without a listener or a pool on the load balancer: nothing answers it."""
+    lb = bs.lb
+    assert lb is not None
+    missing = [pp.service_port for pp in bs.ports if pp.listener is None or pp.pool is None]
+    if not missing:
+        return None
+    ports = ", ".join(f"{sp.port}/{sp.protocol}" for sp in missing[:4])
+    offered = ", ".join(f"{li.protocol}:{li.protocol_port}" for li in lb.listeners) or "-"
+    svc = bs.service
+    look = command(("kubectl", "-n", svc.namespace, "describe", "service"), (svc.name,))
+    return CHECK.finding(
+        Status.FAIL,
+        lb_resource(bs),
+        "incomplete",
+        evidence=(f"loadbalancer {lb.id} listeners={offered}", f"service {bs.key} ports {ports}"),
+        cause="lb-listener",
+        remedies=(
+            CHECK.manual(
+                "service", bs.key, svc.name, render(look), "fix-incomplete", "lb-listener"
+            ),
+        ),
+        what=ports if len(missing) < len(bs.ports) else CHECK.msg("what-ports"),
+        ports=ports,
+        offered=offered,
+        **common,
+    )
+
+
 @CHECK.each_service
 def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Finding]:
     if bs.lb is None:
@@ -133,6 +235,9 @@ def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding
             age=age_text(age) if age is not None else "?",
             **common,
         )
+    off = _admin_down(bs, common) or (None if pending else _incomplete(bs, common))
+    if off is not None:
+        return off
     if not pending:
         return CHECK.finding(Status.PASS, resource, "ok", **common)
     what = ", ".join(pending[:3])

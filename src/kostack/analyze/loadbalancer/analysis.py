@@ -47,8 +47,17 @@ class LBAnalysis:
                 out.append(PortAnalysis(bs, pp, legs, health))
         return tuple(out)
 
+    @cached_property
+    def _by_service(self) -> dict[int, tuple[PortAnalysis, ...]]:
+        """Each Service's ports, found by the Service's identity (one pass over all ports)."""
+        out: dict[int, list[PortAnalysis]] = {}
+        for pa in self.ports:
+            out.setdefault(id(pa.service), []).append(pa)
+        return {k: tuple(v) for k, v in out.items()}
+
     def ports_of(self, bs: BalancedService) -> tuple[PortAnalysis, ...]:
-        return tuple(p for p in self.ports if p.service is bs)
+        """``bs``'s ports (a lookup: every check asks this for every Service)."""
+        return self._by_service.get(id(bs), ())
 
     @cached_property
     def now(self) -> datetime | None:

@@ -55,6 +55,18 @@ LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Load balancer members point at machines that are not nodes",
         "ko": "로드밸런서 멤버가 노드가 아닌 머신을 가리킴",
     },
+    "lb-listener": {
+        "en": "A Service port has no listener or pool on its load balancer",
+        "ko": "Service 포트에 대한 리스너나 풀이 로드밸런서에 없음",
+    },
+    "lb-no-members": {
+        "en": "A load balancer pool has no members",
+        "ko": "로드밸런서 풀에 멤버가 없음",
+    },
+    "lb-member-port": {
+        "en": "Load balancer members still send to an old NodePort",
+        "ko": "로드밸런서 멤버가 아직 예전 NodePort로 보냄",
+    },
     "lb-admin-down": {
         "en": "Load balancer objects are administratively down",
         "ko": "로드밸런서 객체가 관리상 비활성화됨",

@@ -176,6 +176,21 @@ class LBIndex:
         )
 
     @cached_property
+    def node_ports_in_use(self) -> frozenset[int]:
+        """Every NodePort and health-check node port a Service of the cluster holds."""
+        out: set[int] = set()
+        for svc in self.topo.services.values():
+            out.update(p.node_port for p in svc.ports if p.node_port is not None)
+            if svc.health_check_node_port is not None:
+                out.add(svc.health_check_node_port)
+        return frozenset(out)
+
+    @cached_property
+    def providers(self) -> frozenset[str | None]:
+        """The providers of the load balancers the Services have (computed once)."""
+        return frozenset(s.lb.provider for s in self.services if s.lb is not None)
+
+    @cached_property
     def cluster_names(self) -> tuple[str, ...]:
         cl = self.topo.snapshot.cluster
         names = [cl.name] if cl is not None and cl.name else []

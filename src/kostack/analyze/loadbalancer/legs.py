@@ -44,6 +44,11 @@ def _rules_text(index: LBIndex, adm: Admission) -> str:
     return ", ".join(parts) or "-"
 
 
+def host_port(address: object, port: object) -> str:
+    """``address:port``, an IPv6 address in brackets."""
+    return f"[{address}]:{port}" if ":" in str(address) else f"{address}:{port}"
+
+
 def security_group_hop(
     index: LBIndex,
     mv: MemberView,
@@ -69,7 +74,7 @@ def security_group_hop(
         shown = " / ".join(s.label for s, _ in results)
         why = Msg("lb.provider-decides", port=port, sources=shown)
         return Admitted(at(Disposition.UNKNOWN, why, cause="lb-provider-unknown"), adm, source)
-    wire = f"{source.text} -> {node.ip}:{port}/{protocol}"
+    wire = f"{source.text} -> {host_port(mv.address or node.ip, port)}/{protocol}"
     evidence = tuple(
         Evidence("security_group_rule", r.id, "remote_ip_prefix", str(r.remote_ip_prefix or ""))
         for r in adm.rules[:3]

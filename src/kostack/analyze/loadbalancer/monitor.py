@@ -11,13 +11,17 @@ and kube-proxy, and compares it with the operating status Octavia reports:
 - HTTP on the health-check node port (OCCM's monitor for
   externalTrafficPolicy Local, ``url_path /healthz``): kube-proxy's health
   server answers 200 with a local endpoint and 503 without one;
+- UDP-CONNECT fails a member only on an ICMP port unreachable (the amphora's
+  check is ``nc -uz``; OVN's UDP service monitor likewise): a security group
+  drops silently, so a member the groups cut off stays ONLINE while every
+  client datagram is lost (lb-nodeport-source says so, not the status);
 - PING: ICMP echo to the node; only the security groups decide;
 - no monitor: members report NO_MONITOR and get traffic whatever their state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from kostack.analyze.loadbalancer.admission import Admission
@@ -36,12 +40,14 @@ class MemberHealth:
     expected: Expected
     # what decides it: "sg" (the node refuses the monitor), "no-local-endpoint" (by
     # design under externalTrafficPolicy Local), "no-endpoints", "node-not-ready",
-    # "admin-down", "not-a-node", "" (up), "gap"
+    # "admin-down", "not-a-node", "member-port" (a stale member), "udp-silent" (up: the
+    # groups drop a UDP-CONNECT check without the ICMP error it needs), "" (up), "gap"
     reason: str
     hops: tuple[Hop, ...]
     source: SourceSet | None
     admission: Admission | None
     monitor_port: int | None
+    node_port: int | None = None  # the Service port's NodePort (set by member_health)
 
     @property
     def actual(self) -> str:
@@ -59,15 +65,33 @@ class MemberHealth:
 
 
 def monitor_port(pp: PortPath, mv: MemberView) -> int | None:
-    if mv.member is not None and mv.member.monitor_port:
-        return mv.member.monitor_port
+    """Where the monitor probes: the member's monitor_port, else the member's own port (octavia
+    templates: ``member.monitor_port|default(member.protocol_port)``), which is the NodePort
+    unless the member is stale; an inferred member's is the NodePort."""
+    if mv.member is not None:
+        return mv.member.monitor_port or mv.member.protocol_port
     return pp.service_port.node_port or mv.port
+
+
+def _stale_port(index: LBIndex, pp: PortPath, mv: MemberView) -> Expected | None:
+    """A member on another port than the Service's NodePort: down when the monitor probes that
+    port and no Service listens there, undecided when one does or the monitor asks elsewhere."""
+    member, node_port = mv.member, pp.service_port.node_port
+    if member is None or node_port is None or member.protocol_port == node_port:
+        return None
+    if member.monitor_port or member.protocol_port in index.node_ports_in_use:
+        return "unknown"
+    return "down"
 
 
 def member_health(
     index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView
 ) -> MemberHealth:
     """Predict one member's monitor result (see the module docstring)."""
+    return replace(_health(index, bs, pp, mv), node_port=pp.service_port.node_port)
+
+
+def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -> MemberHealth:
     pool = pp.pool
     monitor = pool.healthmonitor if pool is not None else None
     port = monitor_port(pp, mv)
@@ -77,6 +101,9 @@ def member_health(
         return MemberHealth(mv, "down", "admin-down", (), None, None, port)
     if mv.node is None:
         return MemberHealth(mv, "unknown", "not-a-node", (), None, None, port)
+    stale = _stale_port(index, pp, mv)
+    if stale is not None:
+        return MemberHealth(mv, stale, "member-port", (), None, None, port)
     kind = monitor.type.upper()
     protocol = "icmp" if kind == "PING" else ("udp" if kind == "UDP-CONNECT" else "tcp")
     if port is None and kind != "PING":
@@ -90,7 +117,7 @@ def member_health(
         return MemberHealth(mv, expected, reason, tuple(hops), source, adm, port)
 
     if admitted.hop.disposition == Disposition.DENIED:
-        return seen("down", "sg")
+        return seen("up", "udp-silent") if kind == "UDP-CONNECT" else seen("down", "sg")
     if admitted.hop.disposition not in PASSING:
         return seen("unknown", "gap")
     if kind == "PING":
@@ -123,11 +150,15 @@ def health_text(h: MemberHealth) -> Msg:
         "node-not-ready": "lb.health-not-ready",
         "admin-down": "lb.health-admin-down",
         "not-a-node": "lb.health-not-node",
+        "member-port": "lb.health-member-port",
+        "udp-silent": "lb.health-udp-silent",
     }.get(h.reason, "lb.health-up" if h.expected == "up" else "lb.health-unknown")
     return Msg(
         key,
         member=h.member.label,
         port=h.monitor_port or "?",
+        member_port=h.member.port or "?",
+        node_port=h.node_port or "?",
         source=h.source.label if h.source else "?",
         status=h.actual,
     )

@@ -14,7 +14,7 @@ from functools import partial
 
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
-from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
+from kostack.analyze.loadbalancer.legs import host_port, kube_proxy_hop, security_group_hop
 from kostack.analyze.loadbalancer.provider import SourceSet, traffic_sources
 from kostack.analyze.messages import Msg
 from kostack.analyze.reach import (
@@ -215,7 +215,7 @@ def _listener_pool_hops(bs: BalancedService, pp: PortPath, client: IPAddress | N
 def provider_hop(bs: BalancedService, mv: MemberView, source: SourceSet | None) -> Hop:
     lb = bs.lb
     assert lb is not None
-    target = f"{mv.address}:{mv.port}"
+    target = host_port(mv.address, mv.port)
     if bs.provider == "amphora":
         detail = Msg("lb.via-amphora", target=target, source=source.label if source else "?")
     elif bs.provider == "ovn":

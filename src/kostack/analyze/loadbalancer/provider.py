@@ -30,6 +30,7 @@ from kostack.analyze.reach import Evidence
 from kostack.model.snapshot import IPAddress, IPNetwork, Subnet
 
 ANY_V4: Final = ipaddress.ip_network("0.0.0.0/0")
+ANY_V6: Final = ipaddress.ip_network("::/0")
 
 SourceKind = Literal["amphora", "clients", "client", "ovn-monitor", "subnet"]
 
@@ -73,6 +74,14 @@ def amphora_source(index: LBIndex, bs: BalancedService, mv: MemberView) -> Sourc
     )
 
 
+def anyone(bs: BalancedService) -> IPNetwork:
+    """Every client of the load balancer's family: OCCM builds a Service's load balancer in its
+    primary ipFamily (VIP and members, cloud-provider-openstack ``nodeAddressForLB``), and a
+    client of the other family never reaches it."""
+    vip = bs.lb.vip_address if bs.lb is not None else None
+    return ANY_V6 if vip is not None and vip.version == 6 else ANY_V4
+
+
 def client_sources(bs: BalancedService, client: IPAddress | None) -> SourceSet:
     """The clients an OVN load balancer passes through unchanged."""
     if client is not None:
@@ -89,7 +98,7 @@ def client_sources(bs: BalancedService, client: IPAddress | None) -> SourceSet:
         )
     return SourceSet(
         "clients",
-        (ANY_V4,),
+        (anyone(bs),),
         Msg("lb.src-anyone"),
         (Evidence("service", bs.key, "spec.loadBalancerSourceRanges", "[]"),),
     )

@@ -245,6 +245,20 @@ register(
             "en": "member {member} is not a node of the cluster ({status})",
             "ko": "멤버 {member:은/는} 클러스터의 노드가 아닙니다 ({status})",
         },
+        "lb.health-member-port": {
+            "en": "{member} is a member on port {member_port}, but the Service's nodePort is now {node_port}: "
+            "the cloud controller did not update the member, and the monitor probes port {port} ({status})",
+            "ko": "{member:은/는} 포트 {member_port}의 멤버인데 Service의 nodePort는 이제 {node_port}입니다: "
+            "클라우드 컨트롤러가 멤버를 갱신하지 않았고 모니터는 포트 {port:을/를} 확인합니다 ({status})",
+        },
+        "lb.health-udp-silent": {
+            "en": "the security groups drop the UDP-CONNECT check from {source} to {member} port {port} "
+            "without a word, and that check fails a member only on an ICMP port unreachable: "
+            "the member looks up ({status}) while client datagrams are lost",
+            "ko": "보안 그룹이 {source}에서 {member} 포트 {port:으로/로} 가는 UDP-CONNECT 체크를 조용히 버리는데, "
+            "이 체크는 ICMP port unreachable을 받을 때만 멤버를 다운시킵니다: 클라이언트 데이터그램은 "
+            "사라지는데 멤버는 정상으로 보입니다 ({status})",
+        },
         "lb.health-up": {
             "en": "the health monitor from {source} reaches {member} on port {port} ({status})",
             "ko": "{source}에서 오는 헬스 모니터가 포트 {port:으로/로} {member}에 닿습니다 ({status})",
