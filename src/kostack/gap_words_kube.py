@@ -265,6 +265,15 @@ register(
             "en": "{storage} {name}: cannot decode the release ({error})",
             "ko": "{storage} {name}: 릴리스를 디코딩할 수 없습니다({error})",
         },
+        "gap.helm.too-large": {
+            "en": "{storage} {name}: the release is larger than {mib} MiB once decompressed; "
+            "kostack did not read it",
+            "ko": "{storage} {name}: 릴리스의 압축을 풀면 {mib} MiB보다 큽니다. kostack은 읽지 않았습니다",
+        },
+        "gap.hint.helm.too-large": {
+            "en": "A release this large is unusual; `helm get manifest` shows what it holds.",
+            "ko": "이렇게 큰 릴리스는 드뭅니다. `helm get manifest`로 무엇이 들어 있는지 보세요.",
+        },
         "gap.hint.helm.undecodable": {
             "en": "Helm cannot read it either; `helm history` will fail for this release.",
             "ko": "Helm도 읽을 수 없습니다. 이 릴리스에는 `helm history`가 실패합니다.",
