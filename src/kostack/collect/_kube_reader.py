@@ -148,7 +148,7 @@ class Reader:
             ) from None
         try:
             document = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ReadFailure("error", request, Msg("col.kube.read.not-json")) from None
         if not isinstance(document, dict):
             raise ReadFailure("error", request, Msg("col.kube.read.not-object"))

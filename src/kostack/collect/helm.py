@@ -360,7 +360,7 @@ def load_client(
         from kostack.collect._kube_api import open_session
 
         client = open_session(kubeconfig, context, in_cluster=None, environ=os.environ).client
-    except _yaml.YAMLError as exc:
+    except (_yaml.YAMLError, RecursionError) as exc:
         # yaml's message quotes the offending line, which may hold a token: give the place only
         shown = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         raise ConfigError(*kubeconfig_yaml_error(shown, exc)) from None
