@@ -35,6 +35,12 @@ register(
             "en": "the list answer has no items",
             "ko": "목록 응답에 items가 없음",
         },
+        "col.kube.read.same-page": {
+            "en": "the list answered a continue token it had given before (the same page "
+            "again): reading stopped",
+            "ko": "목록 응답이 이미 받은 continue 토큰을 다시 주었습니다(같은 페이지가 반복됨): "
+            "읽기를 멈췄습니다",
+        },
         "gap.kube.no-dns-ip": {
             "en": "kubelet-config has no clusterDNS and no kube-dns service was read",
             "ko": "kubelet-config에 clusterDNS가 없고 kube-dns 서비스도 읽지 못했습니다",
