@@ -84,3 +84,31 @@ def test_a_next_link_that_does_not_move_ends_the_listing_as_a_gap(
     by_source = {g.source: g for g in gaps}
     assert "same page again" in by_source["openstack.ports"].error
     assert fault_proxy.count("GET", r"^/v2\.0/ports$") == 2
+
+
+def test_a_port_of_the_wrong_shape_is_left_out_and_named(
+    seeded_neutron: SeededNeutron,
+    fault_proxy: FaultProxy,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Neutron (or a proxy) answering a field in the wrong shape loses that item, not the run."""
+    real_get = _neutron_listing.NeutronReader._get
+    bent: list[str] = []
+
+    def get(self: Any, path: str, query: Mapping[str, Any]) -> dict[str, Any]:
+        body = real_get(self, path, query)
+        if path == "/ports" and not bent:
+            port = next(p for p in body["ports"] if p["device_owner"] == "compute:nova")
+            port["fixed_ips"] = ["10.0.0.11"]  # addresses where objects belong
+            bent.append(port["id"])
+        return body
+
+    monkeypatch.setattr(_neutron_listing.NeutronReader, "_get", get)
+    record, gaps = collect_openstack(
+        _connection(tmp_path, fault_proxy.endpoint), project_scope=None
+    )
+    ids = {p.id for p in record.ports or ()}
+    assert bent and bent[0] not in ids and len(ids) == 5
+    (gap,) = [g for g in gaps if g.source == "openstack.ports"]
+    assert f"port {bent[0]} left out: AttributeError" in gap.error
