@@ -226,3 +226,25 @@ def test_a_log_line_nested_past_the_parser_is_garbage_not_a_crash() -> None:
     result = json.dumps({"id": "dns-udp/k8s-w-1", "verdict": "pass", "detail": "ok"})
     output = parse_agent_output("[" * 100_000 + "]" * 100_000 + "\n" + result + "\n")
     assert output.garbage == 1 and [r["id"] for r in output.results] == ["dns-udp/k8s-w-1"]
+
+
+def test_a_dns_server_that_answered_nxdomain_does_not_confirm_a_blocked_path() -> None:
+    """The model says anti-spoofing drops DNS from k8s-w-2; a probe there that got NXDOMAIN back
+    had its query and the reply carried both ways: a mismatch, never a confirmation."""
+    snapshot = probed(seed())
+    nxdomain = {"answered": True, "rcode": 3}
+    probes = tuple(
+        p.model_copy(
+            update={
+                "detail": "answered NXDOMAIN for kubernetes.default.svc.cluster.local over UDP",
+                "extra": {**p.extra, **nxdomain},
+            }
+        )
+        if p.id == "dns-udp/k8s-w-2"
+        else p
+        for p in snapshot.probes or ()
+    )
+    corr = correlate(snapshot.model_copy(update={"probes": probes}))
+    assert "dns-udp/k8s-w-2" not in {c.observation.id for c in corr.confirming("antispoof")}
+    assert {c.observation.id for c in corr.mismatches} == {"dns-udp/k8s-w-2"}
+    assert {c.observation.kind for c in corr.confirming("antispoof")} >= {"dns-udp", "pod-http"}
