@@ -120,6 +120,12 @@ register(
             "en": "GET {path} answered without a {listed_key} list",
             "ko": "GET {path}의 응답에 {listed_key} 목록이 없습니다",
         },
+        "gap.api.same-page": {
+            "en": "GET {path} answered the same page again (its next marker did not move): "
+            "the listing was stopped",
+            "ko": "GET {path}의 응답이 같은 페이지를 다시 보냈습니다(다음 마커가 그대로입니다): "
+            "목록 읽기를 멈췄습니다",
+        },
         "gap.octavia.no-endpoint": {
             "en": "no load-balancer (Octavia) endpoint in the service catalogue or the cloud's "
             "configuration ({kind}: {why})",

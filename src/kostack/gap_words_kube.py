@@ -35,6 +35,12 @@ register(
             "en": "the list answer has no items",
             "ko": "목록 응답에 items가 없음",
         },
+        "col.kube.read.same-page": {
+            "en": "the list answered a continue token it had given before (the same page "
+            "again): reading stopped",
+            "ko": "목록 응답이 이미 받은 continue 토큰을 다시 주었습니다(같은 페이지가 반복됨): "
+            "읽기를 멈췄습니다",
+        },
         "gap.kube.no-dns-ip": {
             "en": "kubelet-config has no clusterDNS and no kube-dns service was read",
             "ko": "kubelet-config에 clusterDNS가 없고 kube-dns 서비스도 읽지 못했습니다",
@@ -264,6 +270,15 @@ register(
         "gap.helm.undecodable": {
             "en": "{storage} {name}: cannot decode the release ({error})",
             "ko": "{storage} {name}: 릴리스를 디코딩할 수 없습니다({error})",
+        },
+        "gap.helm.too-large": {
+            "en": "{storage} {name}: the release is larger than {mib} MiB once decompressed; "
+            "kostack did not read it",
+            "ko": "{storage} {name}: 릴리스의 압축을 풀면 {mib} MiB보다 큽니다. kostack은 읽지 않았습니다",
+        },
+        "gap.hint.helm.too-large": {
+            "en": "A release this large is unusual; `helm get manifest` shows what it holds.",
+            "ko": "이렇게 큰 릴리스는 드뭅니다. `helm get manifest`로 무엇이 들어 있는지 보세요.",
         },
         "gap.hint.helm.undecodable": {
             "en": "Helm cannot read it either; `helm history` will fail for this release.",

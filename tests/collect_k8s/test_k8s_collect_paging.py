@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
 from k8s_collect_served import Served, ServeFn
 
+from kostack.collect import _kube_reader
 from kostack_testkit import k8s_fixtures as fx
 from kostack_testkit.k8s_fixture_scale import workload_pods
 
@@ -109,3 +112,23 @@ def test_a_list_that_keeps_expiring_gives_up(serve: ServeFn) -> None:
     assert "410 Gone: The provided continue parameter is too old" in gap.error
     refused = [r for r in served.api.requests if r.path == "/api/v1/pods" and r.status == 410]
     assert len(refused) == 4  # three renewed tokens followed, the fourth refusal ends it
+
+
+def test_a_server_that_ignores_the_continue_token_is_a_gap_not_an_endless_list(
+    serve: ServeFn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy that drops `continue` gives the first page, and its token, again and again."""
+    served = serve(fx.seed_cluster())
+    real_call = _kube_reader.Reader.call
+
+    def dropping(self: Any, request: str, method: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.startswith("GET /api/v1/pods"):
+            kwargs.pop("_continue", None)
+        return real_call(self, request, method, *args, **kwargs)
+
+    monkeypatch.setattr(_kube_reader.Reader, "call", dropping)
+    collection = served.collect(page_size=3)
+    gap = next(g for g in collection.gaps if "/api/v1/pods" in g.error)
+    assert "a continue token it had given before" in gap.error
+    assert len([r for r in served.api.requests if r.path == "/api/v1/pods"]) == 2
+    assert collection.cluster.nodes and len(collection.cluster.nodes) == 4

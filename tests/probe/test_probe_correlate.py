@@ -10,7 +10,7 @@ from kostack.analyze.diagnose import diagnose
 from kostack.model import Snapshot, dump_snapshot, loads_snapshot
 from kostack.probe.correlate import add_observations, correlate
 from kostack.probe.plan import PlannedProbe, build_probe_plan
-from kostack.probe.results import ProbeResult, ProbeRound
+from kostack.probe.results import ProbeResult, ProbeRound, parse_agent_output
 from kostack.report.jsonout import diagnosis_dict
 from kostack.report.probes import matrix_dict, render_matrix
 from kostack.report.text import render_diagnosis
@@ -219,3 +219,32 @@ def test_the_probe_kinds_are_said_in_korean_and_the_plan_wraps() -> None:
     snapshot = loads_snapshot(dump_snapshot(probed(seed())))
     matrix = render_matrix(snapshot, "ko", seconds=2.1, timeout=2.0, node_count=4, class_count=3)
     assert "ping pod" not in matrix and "transfer" not in matrix, matrix
+
+
+def test_a_log_line_nested_past_the_parser_is_garbage_not_a_crash() -> None:
+    """A probe pod's log is whatever its image prints: the round reads on."""
+    result = json.dumps({"id": "dns-udp/k8s-w-1", "verdict": "pass", "detail": "ok"})
+    output = parse_agent_output("[" * 100_000 + "]" * 100_000 + "\n" + result + "\n")
+    assert output.garbage == 1 and [r["id"] for r in output.results] == ["dns-udp/k8s-w-1"]
+
+
+def test_a_dns_server_that_answered_nxdomain_does_not_confirm_a_blocked_path() -> None:
+    """The model says anti-spoofing drops DNS from k8s-w-2; a probe there that got NXDOMAIN back
+    had its query and the reply carried both ways: a mismatch, never a confirmation."""
+    snapshot = probed(seed())
+    nxdomain = {"answered": True, "rcode": 3}
+    probes = tuple(
+        p.model_copy(
+            update={
+                "detail": "answered NXDOMAIN for kubernetes.default.svc.cluster.local over UDP",
+                "extra": {**p.extra, **nxdomain},
+            }
+        )
+        if p.id == "dns-udp/k8s-w-2"
+        else p
+        for p in snapshot.probes or ()
+    )
+    corr = correlate(snapshot.model_copy(update={"probes": probes}))
+    assert "dns-udp/k8s-w-2" not in {c.observation.id for c in corr.confirming("antispoof")}
+    assert {c.observation.id for c in corr.mismatches} == {"dns-udp/k8s-w-2"}
+    assert {c.observation.kind for c in corr.confirming("antispoof")} >= {"dns-udp", "pod-http"}

@@ -264,3 +264,31 @@ def test_mtu_probes_are_sized_and_predicted_per_family(pod_mtu: int, mtu6: str) 
             assert "1380 (1450 - 70 for VXLAN)" in probe.prediction.detail
     transfer6 = {p.prediction.outcome for p in plan.probes if p.kind == "transfer6"}
     assert transfer6 == {mtu6}  # a transfer stalls where large IPv6 packets are lost
+
+
+def _with_not_ready(*names: str) -> Any:
+    doc = seed_doc()
+    for node in doc["cluster"]["nodes"]:
+        if node["name"] in names:
+            node["ready"] = False
+    return build(doc)
+
+
+def test_not_ready_nodes_run_no_probe_and_their_class_is_probed_from_ready_nodes() -> None:
+    """A NotReady node's kubelet starts no pod: a probe or echo pod pinned there would wait
+    out the start timeout and fail the whole round. It is left out, and the plan says so."""
+    plan = build_probe_plan(_with_not_ready("k8s-w-1"))
+    assert sorted(plan.sources) == ["k8s-cp-1", "k8s-w-2", "k8s-w-3"]
+    assert "k8s-w-1" not in plan.echo_nodes
+    assert all("k8s-w-1" not in (p.source_node, p.target_node) for p in plan.probes)
+    pairs = {(p.source_node, p.target_node) for p in plan.probes if p.reason == "class-pair"}
+    assert ("k8s-w-2", "k8s-w-3") in pairs  # the workers' class, from its Ready nodes
+    assert ("k8s-w-2", "k8s-cp-1") in pairs and ("k8s-cp-1", "k8s-w-2") in pairs
+    assert any("1 NotReady node(s) (k8s-w-1)" in note for note in plan.notes)
+
+
+def test_a_class_without_a_ready_node_is_not_probed() -> None:
+    plan = build_probe_plan(_with_not_ready("k8s-cp-1"), max_sources=2)
+    assert "k8s-cp-1" not in plan.sources and "k8s-cp-1" not in plan.echo_nodes
+    assert all("k8s-cp-1" not in (p.source_node, p.target_node) for p in plan.probes)
+    assert plan.sources and plan.probes

@@ -109,7 +109,7 @@ def parse_flannel(
     data = as_dict(configmap.get("data"))
     try:
         conf = json.loads(str(data.get("net-conf.json", "")))
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth: not a net-conf
         notes.skip("cluster.cni.flannel", "net-conf.json is not JSON")
         return None
     if not isinstance(conf, dict):

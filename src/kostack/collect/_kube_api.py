@@ -155,7 +155,7 @@ def _read_documents(files: Sequence[Path]) -> list[JsonObject]:
             ) from None
         try:
             document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, RecursionError) as exc:
             # yaml's message quotes the offending line, which may hold a token: give the place only.
             raise ConfigError(*kubeconfig_yaml_error(path, exc)) from None
         if isinstance(document, dict):
@@ -181,7 +181,7 @@ def kubeconfig_credentials(kubeconfig: str | None, environ: Mapping[str, str]) -
     for path in _existing(paths):
         try:
             document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
             continue
         users = document.get("users") if isinstance(document, dict) else None
         for user in users if isinstance(users, list) else ():

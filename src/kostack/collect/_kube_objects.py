@@ -152,7 +152,7 @@ def node_macs(annotations: Mapping[str, str]) -> tuple[str, ...]:
     if raw:
         try:
             config = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             config = None
         mac = normalise_mac(as_dict(as_dict(config).get("default")).get("mac-address"))
         if mac and mac not in macs:
@@ -436,7 +436,7 @@ def _yaml_document(text: object) -> dict[str, Any] | None:
         return None
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # nested past the parser's depth
         return None
     return document if isinstance(document, dict) else None
 

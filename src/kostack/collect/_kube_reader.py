@@ -148,7 +148,7 @@ class Reader:
             ) from None
         try:
             document = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ReadFailure("error", request, Msg("col.kube.read.not-json")) from None
         if not isinstance(document, dict):
             raise ReadFailure("error", request, Msg("col.kube.read.not-object"))
@@ -181,6 +181,7 @@ class Reader:
         token: str | None = None
         page = 0
         expired = 0
+        seen: set[str] = set()  # continue tokens followed: one coming back would page forever
         while True:
             page += 1
             kwargs: dict[str, Any] = {"limit": self.page_size, **selectors}
@@ -208,6 +209,9 @@ class Reader:
             token = metadata.get("continue") if isinstance(metadata, dict) else None
             if not token:
                 return
+            if token in seen:
+                raise ReadFailure("error", described, Msg("col.kube.read.same-page"))
+            seen.add(token)
 
     def all(
         self, request: str, method: Callable[..., Any], *args: Any, **selectors: str

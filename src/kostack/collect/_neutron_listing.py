@@ -25,6 +25,7 @@ from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
 
 PAGE_SIZE: Final = 1000
+MARKER_RESTARTS: Final = 3  # a listing restarted because its marker item vanished
 
 
 # --------------------------------------------------------------------------- raw listings
@@ -66,21 +67,36 @@ class NeutronReader:
     def list(
         self, resource: str, key: str, params: Mapping[str, Any] | None = None
     ) -> list[dict[str, Any]]:
-        """Every item of `GET /v2.0/<resource>` with `params`, page by page."""
-        query: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
+        """Every item of `GET /v2.0/<resource>` with `params`, page by page.
+
+        Neutron answers 404 to a page whose marker (the last item of the page
+        before) was deleted meanwhile: the listing then starts again from the
+        first page, at most ``MARKER_RESTARTS`` times.
+        """
+        first: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
+        query = first
         items: list[dict[str, Any]] = []
+        markers: set[str] = set()
+        restarts = 0
         while True:
-            body = self._get(f"/{resource}", query)
+            try:
+                body = self._get(f"/{resource}", query)
+            except ListingFailed as failed:
+                if failed.status != 404 or "marker" not in query or restarts >= MARKER_RESTARTS:
+                    raise
+                restarts += 1
+                query, items, markers = first, [], set()
+                continue
             page = body.get(key)
             if not isinstance(page, list):
                 raise ListingFailed(
                     Msg("gap.api.no-list", path=f"/v2.0/{resource}", listed_key=repr(key)), None
                 )
             items.extend(item for item in page if isinstance(item, dict))
-            marker = _next_marker(body.get(f"{key}_links"))
-            if marker is None or not page:
+            following = next_page(body, key, query, markers, f"/v2.0/{resource}")
+            if following is None:
                 return items
-            query = {**query, "marker": marker}
+            query = following
 
     def _get(self, path: str, query: Mapping[str, Any]) -> dict[str, Any]:
         from keystoneauth1 import exceptions as ksa
@@ -164,6 +180,23 @@ def _refused(response: Any, status: int, path: str, secrets: frozenset[str]) -> 
         ),
         status,
     )
+
+
+def next_page(
+    body: Mapping[str, Any], key: str, query: dict[str, Any], markers: set[str], shown: str
+) -> dict[str, Any] | None:
+    """The query of the page after ``body`` (None: the last page), its marker added to ``markers``.
+
+    A marker seen before means the server answers a page it already gave (it ignores the
+    marker, or its links go round): a listing failure, never an endless loop.
+    """
+    marker = _next_marker(body.get(f"{key}_links"))
+    if marker is None or not body.get(key):
+        return None
+    if marker in markers:
+        raise ListingFailed(Msg("gap.api.same-page", path=shown), None)
+    markers.add(marker)
+    return {**query, "marker": marker}
 
 
 def _next_marker(links: object) -> str | None:

@@ -45,7 +45,8 @@ def convert_items(
     for item in items:
         try:
             out.append(make(item))
-        except (ValidationError, ValueError, TypeError, KeyError) as exc:
+        except (ValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # AttributeError: a field of the wrong shape (fixed_ips a string, not a list of objects)
             ident = item.get("id", "?")
             problems.append(f"{what}{ident} left out: {(error or _short_error)(exc)}")
     return tuple(out)

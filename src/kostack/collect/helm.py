@@ -41,11 +41,13 @@ from kostack.collect.helm_objects import (
     error_lines,
 )
 from kostack.collect.helm_release import (
+    MAX_RELEASE_BYTES,
     RELEASE_TYPE,
     SECRET_KEY,
     SETTINGS,
     STATUSES,
     ReleaseDecodeError,
+    ReleaseTooLarge,
     Scrubber,
     _text,
     decode_release,
@@ -289,33 +291,54 @@ def _releases(
             data = _text((item.get("data") or {}).get("release"))
             if not data:
                 continue
+            name = f"{meta.get('namespace')}/{meta.get('name')}"
             try:
                 record = decode_release(data, double_base64=double)
+                # The values hold the secrets: learn them for scrubbing, then never keep them.
+                _learn_values(record, scrub)
             except ReleaseDecodeError as exc:
-                gaps.append(
-                    make_gap(
-                        "helm.releases",
-                        Msg(
-                            "gap.helm.undecodable",
-                            storage=storage,
-                            name=f"{meta.get('namespace')}/{meta.get('name')}",
-                            error=quoted(str(exc)),
-                        ),
-                        Msg("gap.hint.helm.undecodable"),
-                    )
-                )
+                gaps.append(_undecodable(storage, name, exc))
                 continue
-            # The values hold the secrets: learn them for scrubbing, then never keep them.
-            scrub.learn(record.get("config") or {})
-            scrub.learn((record.get("chart") or {}).get("values") or {})
             record.setdefault("namespace", meta.get("namespace"))
             decoded.append((record, storage, _text(meta.get("name")), meta.get("resourceVersion")))
     for record, storage, name, version in decoded:
         key = (_text(record.get("namespace")), _text(record.get("name")), storage)
         grouped.setdefault(key, []).append((record, name, version))
-    out = [release_from_records(records, key[2], scrub) for key, records in grouped.items()]
+    out = []
+    for key, records in grouped.items():
+        try:
+            out.append(release_from_records(records, key[2], scrub))
+        except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+            # JSON that is not a release's shape (Helm could not read it either)
+            said = ReleaseDecodeError(f"not a release kostack can read: {type(exc).__name__}")
+            gaps.append(_undecodable(key[2], f"{key[0]}/{key[1]}", said))
     out.sort(key=lambda r: (r.namespace, r.name))
     return tuple(out)
+
+
+def _learn_values(record: Mapping[str, Any], scrub: Scrubber) -> None:
+    """Learn the secrets in a release's values (too deep to walk: ReleaseDecodeError)."""
+    chart = record.get("chart")
+    try:
+        scrub.learn(record.get("config") or {})
+        scrub.learn((chart.get("values") if isinstance(chart, Mapping) else None) or {})
+    except RecursionError as exc:
+        raise ReleaseDecodeError("its values nest too deeply") from exc
+
+
+def _undecodable(storage: str, name: str, exc: ReleaseDecodeError) -> Gap:
+    """The gap of one storage object (or release) kostack cannot read."""
+    if isinstance(exc, ReleaseTooLarge):
+        return make_gap(
+            "helm.releases",
+            Msg("gap.helm.too-large", storage=storage, name=name, mib=MAX_RELEASE_BYTES >> 20),
+            Msg("gap.hint.helm.too-large"),
+        )
+    return make_gap(
+        "helm.releases",
+        Msg("gap.helm.undecodable", storage=storage, name=name, error=quoted(str(exc))),
+        Msg("gap.hint.helm.undecodable"),
+    )
 
 
 def load_client(
@@ -337,7 +360,7 @@ def load_client(
         from kostack.collect._kube_api import open_session
 
         client = open_session(kubeconfig, context, in_cluster=None, environ=os.environ).client
-    except _yaml.YAMLError as exc:
+    except (_yaml.YAMLError, RecursionError) as exc:
         # yaml's message quotes the offending line, which may hold a token: give the place only
         shown = kubeconfig or os.environ.get("KUBECONFIG") or "~/.kube/config"
         raise ConfigError(*kubeconfig_yaml_error(shown, exc)) from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
 import re
 import zlib
@@ -67,9 +66,11 @@ class Scrubber:
     secrets: set[str] = field(default_factory=set)
 
     def learn(self, values: Any, path: str = "") -> None:
+        """Learn the secret-looking leaves of ``values`` (a leaf's own key decides, so only
+        that key is passed down: a deep tree costs no path strings that grow with it)."""
         if isinstance(values, Mapping):
             for key, value in values.items():
-                self.learn(value, f"{path}.{key}" if path else str(key))
+                self.learn(value, str(key))
         elif isinstance(values, list):
             for item in values:
                 self.learn(item, path)
@@ -136,6 +137,32 @@ class ReleaseDecodeError(ValueError):
     """A storage object that does not hold a readable Helm release."""
 
 
+# The most a release may hold once decompressed: 50 times the largest gzip a Secret (1 MiB of
+# base64 of base64) can carry. Helm's own releases stay far below; a gzip bomb stops here.
+MAX_RELEASE_BYTES = 32 * 1024 * 1024
+
+
+class ReleaseTooLarge(ReleaseDecodeError):
+    """A release larger than MAX_RELEASE_BYTES once decompressed (it is not read)."""
+
+
+def _gunzip(raw: bytes) -> bytes:
+    """``raw`` decompressed, never more than MAX_RELEASE_BYTES (ReleaseTooLarge beyond)."""
+    out = bytearray()
+    while raw:
+        member = zlib.decompressobj(wbits=31)  # gzip; a file may hold several members
+        try:
+            out += member.decompress(raw, MAX_RELEASE_BYTES + 1 - len(out))
+        except zlib.error as exc:
+            raise ReleaseDecodeError(f"not gzip: {exc}") from exc
+        if len(out) > MAX_RELEASE_BYTES or member.unconsumed_tail:
+            raise ReleaseTooLarge(f"more than {MAX_RELEASE_BYTES} bytes")
+        if not member.eof:
+            raise ReleaseDecodeError("not gzip: the compressed data ends too early")
+        raw = member.unused_data.lstrip(b"\0")  # zeros after a member are padding, as in gzip
+    return bytes(out)
+
+
 def decode_release(data: str, *, double_base64: bool = True) -> dict[str, Any]:
     """Decode `data.release` of a Helm storage object into the release JSON (as a dict).
 
@@ -150,30 +177,34 @@ def decode_release(data: str, *, double_base64: bool = True) -> dict[str, Any]:
     except (binascii.Error, ValueError) as exc:
         raise ReleaseDecodeError(f"not base64: {exc}") from exc
     if raw[:3] == b"\x1f\x8b\x08":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ReleaseDecodeError(f"not gzip: {exc}") from exc
+        raw = _gunzip(raw)
     try:
         decoded = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ReleaseDecodeError(f"not JSON: {exc}") from exc
     if not isinstance(decoded, dict):
         raise ReleaseDecodeError("the release is not a JSON object")
     return decoded
 
 
-def value_paths(values: Any, prefix: str = "") -> list[str]:
+# How deep value_paths goes: a deeper subtree is one path (so the paths, whose length grows
+# with their depth, stay within a multiple of the values' size, however deep they nest).
+MAX_VALUE_DEPTH = 32
+
+
+def value_paths(values: Any, prefix: str = "", depth: int = 0) -> list[str]:
     """Dotted key paths of the leaves of a values tree (lists as `path[]`)."""
     out: list[str] = []
     if isinstance(values, Mapping):
         for key, value in values.items():
             path = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, Mapping) and value:
-                out.extend(value_paths(value, path))
+            if depth >= MAX_VALUE_DEPTH:
+                out.append(path)
+            elif isinstance(value, Mapping) and value:
+                out.extend(value_paths(value, path, depth + 1))
             elif isinstance(value, list) and value and any(isinstance(v, Mapping) for v in value):
                 for item in value:
-                    out.extend(value_paths(item, path + "[]"))
+                    out.extend(value_paths(item, path + "[]", depth + 1))
             else:
                 out.append(path)
     return sorted(dict.fromkeys(out))
@@ -337,7 +368,8 @@ def _manifest_statefulset(
 def _labels(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
-    return {str(k): str(v) for k, v in value.items() if v is not None}
+    # scalars only: str() of a YAML alias-bomb's nested lists would take exponential time
+    return {str(k): str(v) for k, v in value.items() if isinstance(v, str | int | float)}
 
 
 def release_from_records(

@@ -36,7 +36,7 @@ from typing import Any, Final, TypeVar
 
 from pydantic import ValidationError
 
-from kostack.collect._neutron_listing import ListingFailed, _next_marker, json_object
+from kostack.collect._neutron_listing import ListingFailed, json_object, next_page
 from kostack.collect._neutron_records import _text, convert_items
 from kostack.collect._os_connection import api_timeout
 from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
@@ -136,18 +136,17 @@ class _Octavia:
         return json_object(response, status, f"/v2{path}")
 
     def list(self, path: str, key: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-        query: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
+        query: dict[str, Any] | None = {**(params or {}), "limit": PAGE_SIZE}
         items: list[Any] = []
-        while True:
+        markers: set[str] = set()
+        while query is not None:
             body = self.get(path, query)
             page = body.get(key)
             if not isinstance(page, list):
                 raise ListingFailed(Msg("gap.api.no-list", path=f"/v2{path}", listed_key=repr(key)))
             items.extend(i for i in page if isinstance(i, dict))
-            marker = _next_marker(body.get(f"{key}_links"))
-            if marker is None or not page:
-                return items
-            query = {**query, "marker": marker}
+            query = next_page(body, key, query, markers, f"/v2{path}")
+        return items
 
 
 def _message(response: Any) -> str:

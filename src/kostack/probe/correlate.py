@@ -118,12 +118,21 @@ def add_observations(snapshot: Snapshot, round_: ProbeRound) -> Snapshot:
 
 
 def observed_open(observation: ProbeObservation) -> bool | None:
-    """Did the probe find the path open? None when it says nothing (error, skipped, ClusterIP ping)."""
+    """Did the probe find the path open? None when it says nothing (error, skipped, ClusterIP ping).
+
+    A DNS probe that failed on what the server answered (NXDOMAIN, SERVFAIL, an address other
+    than the expected one: its ``rcode`` or ``addresses``) got a reply over the path, which is
+    therefore open: such a failure neither confirms a blocking hop nor contradicts an open one.
+    """
     if observation.verdict == "pass":
         return True
     if observation.verdict == "fail":
-        return False
+        extra = observation.extra
+        return observation.kind in _DNS_KINDS and (bool(extra.get("rcode")) or "addresses" in extra)
     return None
+
+
+_DNS_KINDS = frozenset(kind for kind, info in KINDS.items() if info.mechanism == "dns")
 
 
 @dataclass(frozen=True)

@@ -139,8 +139,16 @@ def _node_ipv6(topo: Topology, name: str) -> IPAddress | None:
     return None
 
 
-def _pair_nodes(a: NodeClass, b: NodeClass) -> tuple[NodeView, NodeView]:
-    return (a.members[0], a.members[1]) if a is b else (a.rep, b.rep)
+def _pair_nodes(
+    a: NodeClass, b: NodeClass, down: frozenset[str] = frozenset()
+) -> tuple[NodeView, NodeView] | None:
+    """The nodes that probe a class pair: the first of each class that is not NotReady
+    (two of the class for itself); None when a class has too few such nodes."""
+    up_a = [m for m in a.members if m.name not in down]
+    up_b = up_a if a is b else [m for m in b.members if m.name not in down]
+    if a is b:
+        return (up_a[0], up_a[1]) if len(up_a) >= 2 else None
+    return (up_a[0], up_b[0]) if up_a and up_b else None
 
 
 CLASS_PAIR_KINDS = ("pod-http", "icmp-pod", "icmp-node", "mtu", "transfer")
@@ -150,12 +158,18 @@ Reason = Literal["service", "class-pair", "sample"]
 
 
 def _pick_sources(
-    names: list[str], classes: Sequence[NodeClass], max_sources: int, rng: random.Random
+    names: list[str],
+    classes: Sequence[NodeClass],
+    max_sources: int,
+    rng: random.Random,
+    down: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """Every node up to ``max_sources``, else each class's representative and a sample."""
+    """Every node up to ``max_sources``, else each class's representative and a sample
+    (a class's representative is its first node that is not NotReady, as in _pair_nodes)."""
     if len(names) <= max_sources:
         return names
-    reps = sorted({c.rep.name for c in classes})
+    firsts = ([m.name for m in c.members if m.name not in down][:1] for c in classes)
+    reps = sorted({name for first in firsts for name in first})
     rest = [n for n in names if n not in reps]
     extra = rng.sample(rest, min(len(rest), max(0, max_sources - len(reps))))
     return sorted(set(reps) | set(extra))
@@ -170,6 +184,7 @@ class _Planner:
     class_of: dict[str, NodeClass]
     echo_port: int
     dual_stack: bool = False
+    down: frozenset[str] = frozenset()  # NotReady nodes: no probe runs from or to them
     probes: list[PlannedProbe] = field(default_factory=list)
     echo_nodes: set[str] = field(default_factory=set)
 
@@ -336,7 +351,10 @@ class _Planner:
         views = self.topo.node_views
         seen_pairs: set[tuple[str, str]] = set()
         for a, b in _class_pairs(classes):
-            s, d = _pair_nodes(a, b)
+            nodes = _pair_nodes(a, b, self.down)
+            if nodes is None:
+                continue  # a class without a Ready node: nothing there would run a pod
+            s, d = nodes
             if s.name not in sources:
                 continue  # cannot happen: class representatives are always sources
             seen_pairs.add((s.name, d.name))
@@ -371,15 +389,21 @@ def build_probe_plan(
         return ProbePlan((), (), (), 0, 0, seed, timeout, echo_port, (Msg("probe.no-nodes"),))
     classes = matrix.classes
     rng = random.Random(seed)
-    sources = _pick_sources(sorted(views), classes, max_sources, rng)
+    # A NotReady node runs no new pod (its kubelet does not answer): it is left out, and said.
+    down = frozenset(n for n, v in views.items() if v.node.ready is False)
+    ready = sorted(n for n in views if n not in down)
+    sources = _pick_sources(ready, classes, max_sources, rng, down)
     planner = _Planner(
         topo,
         matrix,
         {m.name: c for c in classes for m in c.members},
         echo_port,
         dual_stack(snapshot),
+        down=down,
     )
     notes = planner.service_probes(snapshot, sources, egress, egress_ip, icmp_clusterip)
+    if down:
+        notes.append(Msg("probe.not-ready", nodes=", ".join(sorted(down)), n=len(down)))
     planner.pod_probes(classes, sources, rng)
     return ProbePlan(
         probes=tuple(planner.probes),

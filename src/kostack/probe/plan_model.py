@@ -89,6 +89,12 @@ register(
             "en": "the static model does not decide IPv6 flows: this probe is the only evidence",
             "ko": "정적 모델은 IPv6 흐름을 판단하지 않습니다: 이 점검이 유일한 근거입니다",
         },
+        "probe.not-ready": {
+            "en": "not probed: {n} NotReady node(s) ({nodes}) would run no probe pod; "
+            "their node classes are probed from their Ready nodes, if any",
+            "ko": "점검하지 않음: NotReady 노드 {n}대({nodes})에서는 점검 파드가 실행되지 않습니다. "
+            "그 노드 클래스는 Ready 노드가 있으면 그 노드에서 점검합니다",
+        },
         "probe.no-nodes": {
             "en": "nothing to probe: the snapshot has no nodes",
             "ko": "점검할 대상이 없습니다: 스냅샷에 노드가 없습니다",

@@ -75,7 +75,7 @@ def parse_agent_output(text: str) -> AgentOutput:
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             garbage += 1
             continue
         if not isinstance(record, dict):
