@@ -72,3 +72,14 @@ def test_a_service_is_no_source(lang: str) -> None:
     assert (
         "is a Service" if lang == "en" else "Service입니다"
     ) in err and "pod:NAMESPACE/NAME" in err
+
+
+def test_an_externalname_service_is_said_to_be_one(tmp_path: Path) -> None:
+    doc = json.loads(Path(SEED).read_text())
+    doc["cluster"]["services"].append(
+        {"namespace": "shop", "name": "ext", "type": "ExternalName", "cluster_ip": None}
+    )
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))
+    code, _, err = trace(str(path), "pod:demo/netshoot", "svc:shop/ext:443/tcp")
+    assert code == 2 and "ExternalName" in err and "headless" not in err

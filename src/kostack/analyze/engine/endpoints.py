@@ -75,6 +75,14 @@ register(
             "en": "service {svc} is headless (no ClusterIP)",
             "ko": "서비스 {svc:은/는} headless입니다 (ClusterIP 없음)",
         },
+        "ep.external-name": {
+            "en": "service {svc} is of type ExternalName: a DNS alias, with no ClusterIP",
+            "ko": "서비스 {svc:은/는} ExternalName 타입입니다. ClusterIP 없는 DNS 별칭입니다",
+        },
+        "ep.hint.external": {
+            "en": "Trace to the address its name resolves to (ip:...).",
+            "ko": "그 이름이 가리키는 주소(ip:...)로 추적하세요.",
+        },
         "ep.not-ip": {"en": "not an IP address: {host}", "ko": "IP 주소가 아닙니다: {host}"},
         "ep.families": {
             "en": "{src} has no IPv{want} address and {dst} no IPv{have} address: a packet "
@@ -209,6 +217,10 @@ def parse_endpoint(
         svc = topo.services.get((ns, name))
         if svc is None:
             raise EndpointError(Msg("ep.no-svc", svc=f"{ns}/{name}"), _in(topo.services, ns))
+        if svc.cluster_ip is None and svc.type == "ExternalName":
+            raise EndpointError(
+                Msg("ep.external-name", svc=f"{ns}/{name}"), Msg("ep.hint.external")
+            )
         if svc.cluster_ip is None:
             raise EndpointError(Msg("ep.headless", svc=f"{ns}/{name}"))
         ip = of_family(svc.cluster_addresses, svc.cluster_ip)
