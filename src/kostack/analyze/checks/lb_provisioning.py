@@ -92,9 +92,15 @@ register(
         },
         f"{ID}.fix-error": {
             "en": "delete the load balancer in ERROR with its children; the cloud controller creates a new "
-            "one on its next sync (amphora: `openstack loadbalancer failover` may recover it in place)",
+            "one on its next sync, whose VIP and floating IP may differ (clients and DNS records that "
+            "use the old address need it changed, unless the Service pins it). Amphora: try "
+            "`openstack loadbalancer failover` first (admin rights by default): it rebuilds the "
+            "amphorae in place and keeps the addresses",
             "ko": "ERROR 상태의 로드밸런서를 하위 객체와 함께 삭제하면 클라우드 컨트롤러가 다음 동기화 때 새로 "
-            "만듭니다 (amphora는 `openstack loadbalancer failover`로 복구될 수도 있음)",
+            "만드는데, 새 로드밸런서의 VIP와 floating IP는 달라질 수 있습니다(Service가 주소를 고정하지 "
+            "않았다면 예전 주소를 쓰는 클라이언트와 DNS 레코드를 바꿔야 함). amphora는 먼저 "
+            "`openstack loadbalancer failover`를 시도하세요(기본적으로 관리자 권한 필요): amphora를 그 "
+            "자리에서 다시 만들고 주소를 유지합니다",
         },
     }
 )
