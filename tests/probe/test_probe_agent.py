@@ -550,3 +550,22 @@ def test_dns_aaaa_wire_format_round_trips() -> None:
     # An IPv4-only name: AAAA is NOERROR with no address (not NXDOMAIN), as CoreDNS answers.
     only_v4 = agent.dns_query(name, 0x2347, 28)
     assert agent.dns_answer(dns_answer(only_v4, {name: "10.96.0.1"}), 0x2347, 28) == (0, [])
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_dns_with_no_route_is_a_failed_path_not_an_error(
+    transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ENETUNREACH (the pod has no route to the DNS address) is the path failing: a fail,
+    as for TCP, not "could not run" (UDP let it out of the probe as an error)."""
+    real = socket.socket
+
+    class NoRoute(real):  # type: ignore[misc, valid-type]
+        def connect(self, address: Any) -> None:
+            raise OSError(101, "Network is unreachable")
+
+    monkeypatch.setattr(socket, "socket", NoRoute)
+    spec = {"id": "d", "kind": "dns", "host": "10.96.0.10", "transport": transport}
+    result = agent.run_one(spec, 1.0)
+    assert result["verdict"] == "fail", result
+    assert "unreachable" in result["detail"]

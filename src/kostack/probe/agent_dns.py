@@ -117,6 +117,12 @@ def _judge_dns(
     )
 
 
+def _port_unreachable(host: str, port: int) -> base.Outcome:
+    return base.Outcome(
+        "fail", f"port unreachable: nothing answers DNS on {host}:{port}", answered=True
+    )
+
+
 def probe_dns(spec: dict[str, Any], timeout: float) -> base.Outcome:
     host, port = spec["host"], int(spec.get("port", 53))
     name = str(spec.get("name") or "kubernetes.default.svc.cluster.local")
@@ -158,10 +164,12 @@ def probe_dns(spec: dict[str, Any], timeout: float) -> base.Outcome:
         return _judge_dns(name, expect, rcode, addresses, "TCP", qtype)
     with socket.socket(base.family(host), socket.SOCK_DGRAM) as sock:
         # Connected: an ICMP port unreachable comes back as ConnectionRefusedError.
-        sock.connect((host, port))
-        sent_at = [base.now()]
-        sock.send(query)
-        resend_at = sent_at[0] + timeout / 2
+        try:
+            sock.connect((host, port))  # no route: ENETUNREACH here, a failed path
+            sock.send(query)
+        except OSError as exc:
+            return base.connect_failure(exc, timeout, False)
+        resend_at = base.now() + timeout / 2
         while True:
             moment = base.now()
             if moment >= deadline:
@@ -169,8 +177,13 @@ def probe_dns(spec: dict[str, Any], timeout: float) -> base.Outcome:
                     "fail", f"timed out after {timeout:g}s (UDP, 2 queries)", answered=False
                 )
             if resend_at and moment >= resend_at:
-                sock.send(query)  # one retransmission, as resolvers do
                 resend_at = 0.0
+                try:
+                    sock.send(query)  # one retransmission, as resolvers do
+                except ConnectionRefusedError:  # the first query's port unreachable
+                    return _port_unreachable(host, port)
+                except OSError as exc:
+                    return base.connect_failure(exc, timeout, False)
             wait = (resend_at or deadline) - moment
             sock.settimeout(max(0.01, wait))
             try:
@@ -178,11 +191,7 @@ def probe_dns(spec: dict[str, Any], timeout: float) -> base.Outcome:
             except base.TIMEOUTS:
                 continue
             except ConnectionRefusedError:
-                return base.Outcome(
-                    "fail",
-                    f"port unreachable: nothing answers DNS on {host}:{port}",
-                    answered=True,
-                )
+                return _port_unreachable(host, port)
             except OSError as exc:
                 return base.connect_failure(exc, timeout, False)
             try:
