@@ -193,7 +193,7 @@ def test_a_round_runs_on_the_agents_without_creating_anything(
     assert verdicts["api-tcp/node-b"][0] == "fail"
     assert verdicts["pod-http/node-c->node-a"][0] == "skipped"  # no Ready agent on the source
     assert verdicts["pod-http/node-a->node-c"][0] == "skipped"  # ... nor on the target
-    assert "no Ready probe agent on 1 source node(s): node-c" in round_.problems
+    assert "no Ready probe agent on 1 source node: node-c" in round_.problems
     assert round_.runner == "agents" and sum(d.runs for d in daemons) == 2
     # read-only: the runner only listed pods
     writes = [r for r in api.requests if r.method not in ("GET",)]
@@ -341,3 +341,53 @@ def test_the_agent_runners_errors_are_said_in_both_languages(tmp_path: Path) -> 
     assert localize(listing.value.message, "ko").startswith(
         "kostack의 점검 에이전트 목록 읽기 실패: "
     )
+
+
+def test_an_answer_too_big_is_no_agents_report_and_is_said_in_both_languages() -> None:
+    """Something else listening on the agent port, sending without end: the runner reads at most
+    16 MiB and says so, in the round's language, instead of reading until memory runs out."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from kostack.catalog import localize
+    from kostack.probe.agents_runner import AgentPod, AgentUnreachable, http_send
+    from kostack.report.probes import render_matrix
+
+    chunk = b"x" * (1 << 20)
+
+    class Flood(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.end_headers()
+            for _ in range(17):
+                self.wfile.write(chunk)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flood)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        send = http_send("t", port=server.server_address[1], timeout=10)
+        pod = AgentPod("node-a", "kostack", "agent-a", "127.0.0.1", "127.0.0.1")
+        with pytest.raises(AgentUnreachable) as too_big:
+            send(pod, {"probes": []})
+    finally:
+        server.shutdown()
+    problem = too_big.value.args[0]
+    assert str(problem) == "agent agent-a answered more than 16 MiB: not a probe agent's report"
+    assert localize(problem, "ko").startswith("에이전트 agent-a가 16 MiB가 넘게 응답했습니다")
+    from kostack_testkit.builders import build, example_doc
+
+    screen = render_matrix(
+        build(example_doc("seed-fixed")),
+        "ko",
+        seconds=1.0,
+        timeout=1.0,
+        node_count=1,
+        class_count=1,
+        problems=(problem,),
+    )
+    assert "16 MiB가 넘게 응답했습니다" in screen and "answered more than" not in screen

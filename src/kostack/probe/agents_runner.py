@@ -81,7 +81,12 @@ Send = Callable[[AgentPod, Mapping[str, Any]], str]
 
 
 class AgentUnreachable(Exception):
-    """The agent did not take the plan (connection, HTTP status, timeout)."""
+    """The agent did not take the plan (connection, HTTP status, timeout, an answer too big);
+    its message is a Msg, said in the round's language where the problems are printed."""
+
+
+# An agent's answer is a few KB per probe: more than this is not an agent talking.
+MAX_ANSWER_BYTES: Final = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -163,24 +168,29 @@ def http_send(
 
         def post() -> str:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
-                return str(answer.read().decode("utf-8", "replace"))
+                body = answer.read(MAX_ANSWER_BYTES + 1)
+            if len(body) > MAX_ANSWER_BYTES:
+                raise AgentUnreachable(
+                    Msg("probe.agent.too-big", agent=agent.name, mib=MAX_ANSWER_BYTES >> 20)
+                )
+            return str(body.decode("utf-8", "replace"))
 
         try:
             # a hard deadline: the socket timeout bounds each read, not an answer that trickles
             return within(timeout + GRACE_S, f"agent {agent.name}", post)
         except DeadlineExceeded as exc:
             raise AgentUnreachable(
-                f"agent {agent.name} at {host}:{port} did not answer within {timeout:g} s"
+                Msg("probe.agent.timeout", agent=agent.name, at=f"{host}:{port}", s=f"{timeout:g}")
             ) from exc
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:300].strip()
             raise AgentUnreachable(
-                f"agent {agent.name} answered HTTP {exc.code}: {detail}"
+                Msg("probe.agent.http", agent=agent.name, code=exc.code, detail=detail)
             ) from exc
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise AgentUnreachable(
-                f"cannot reach agent {agent.name} at {host}:{port}: {reason}"
+                Msg("probe.agent.unreachable", agent=agent.name, at=f"{host}:{port}", why=reason)
             ) from exc
 
     return send
@@ -216,7 +226,7 @@ def run_with_agents(
         try:
             output, problem = parse_agent_output(send(agent, document)), ""
         except AgentUnreachable as exc:
-            output, problem = None, str(exc)
+            output, problem = None, exc.args[0]
         results += collect_results(
             planned, output, source_pod=pod, targets=targets, failure=problem
         )
@@ -228,7 +238,7 @@ def run_with_agents(
     runs = tuple(run for _, run in outcomes if run is not None)
     missing = [node for node in plan.sources if node not in agents]
     problems = tuple(r.problem for r in runs if r.problem) + (
-        (f"no Ready probe agent on {len(missing)} source node(s): {', '.join(missing[:5])}",)
+        (Msg("probe.agent.missing", n=len(missing), nodes=", ".join(missing[:5])),)
         if missing
         else ()
     )

@@ -93,6 +93,26 @@ register(
             "en": "kostack needs get on pods/log in its probe namespace",
             "ko": "kostack에는 점검 네임스페이스의 pods/log에 대한 get 권한이 필요합니다",
         },
+        "probe.agent.timeout": {
+            "en": "agent {agent} at {at} did not answer within {s} s",
+            "ko": "{at}의 에이전트 {agent:이/가} {s}초 안에 응답하지 않았습니다",
+        },
+        "probe.agent.http": {
+            "en": "agent {agent} answered HTTP {code}: {detail}",
+            "ko": "에이전트 {agent:이/가} HTTP {code:으로/로} 응답했습니다: {detail}",
+        },
+        "probe.agent.unreachable": {
+            "en": "cannot reach agent {agent} at {at}: {why}",
+            "ko": "{at}의 에이전트 {agent}에 연결할 수 없습니다: {why}",
+        },
+        "probe.agent.too-big": {
+            "en": "agent {agent} answered more than {mib} MiB: not a probe agent's report",
+            "ko": "에이전트 {agent:이/가} {mib} MiB가 넘게 응답했습니다. 점검 에이전트의 보고가 아닙니다",
+        },
+        "probe.agent.missing": {
+            "en": "no Ready probe agent on {n} source {n:node/nodes}: {nodes}",
+            "ko": "출발 노드 {n}대에 Ready 상태인 점검 에이전트가 없습니다: {nodes}",
+        },
         "probe.k8s.no-report": {
             "en": "pod {pod} did not report (log ended early)",
             "ko": "Pod {pod:이/가} 결과를 보고하지 않았습니다 (로그가 일찍 끝남)",

@@ -419,7 +419,7 @@ def render_matrix(
         lines.extend(f"{INDENT}{L(n, lang)}" for n in notes)
     if problems:
         lines.append(t(lang, "probe.problems"))
-        lines.extend(f"{INDENT}{p}" for p in problems)
+        lines.extend(f"{INDENT}{L(p, lang)}" for p in problems)
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kostack.analyze.diagnose import root_cause_title
+from kostack.analyze.messages import localize
 from kostack.errors import KostackError
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.redact import redact
@@ -266,7 +267,7 @@ class WatchLoop:
                 seconds=f"{summary.seconds:.1f}",
             )
         )
-        problem = "; ".join(summary.problems)
+        problem = "; ".join(localize(p, self.lang) for p in summary.problems)
         status = SourceStatus("probes", True, time.monotonic() - started, error=problem)
         return summary, status
 
