@@ -25,7 +25,7 @@ from kostack.apply.engine_base import (
 from kostack.apply.journal import ActionLog
 from kostack.apply.messages import changed_since_planning, explain, unknown_operation
 from kostack.apply.neutron import GroupState, PortState, RouterState, RuleRecord
-from kostack.plan.model import Action, Operation, PortFields
+from kostack.plan.model import PORT_OPERATIONS, Action, Operation, PortFields
 
 
 class ApplySteps(RunnerBase):
@@ -33,7 +33,7 @@ class ApplySteps(RunnerBase):
 
     def _apply(self, action: Action, log: ActionLog) -> Step:
         reconcile = log.outcome == IN_DOUBT
-        if action.operation in (Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY):
+        if action.operation in PORT_OPERATIONS:
             return self._apply_port(action, reconcile)
         if action.operation == Operation.ADD_SG_RULE:
             return self._apply_rule(action, log, reconcile)

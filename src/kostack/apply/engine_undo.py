@@ -28,14 +28,14 @@ from kostack.apply.engine_base import (
 from kostack.apply.journal import ActionLog
 from kostack.apply.messages import explain, undo_conflict
 from kostack.apply.neutron import NeutronProblem, PortState, RouterState
-from kostack.plan.model import Action, Operation, Route, restore_command
+from kostack.plan.model import PORT_OPERATIONS, Action, Operation, Route, restore_command
 
 
 class UndoSteps(RunnerBase):
     """The rollback half of the Runner: one method per operation."""
 
     def _undo(self, action: Action, log: ActionLog, force: bool) -> Step:
-        if action.operation in (Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY):
+        if action.operation in PORT_OPERATIONS:
             return self._undo_port(action, log, force)
         if action.operation == Operation.ADD_SG_RULE:
             return self._undo_rule(action, log)

@@ -19,7 +19,7 @@ from kostack.apply.journal import ActionLog
 from kostack.apply.neutron import Neutron
 from kostack.catalog import Msg, register
 from kostack.deadline import DeadlineExceeded, Worker, within
-from kostack.plan.model import Action, Operation, Route
+from kostack.plan.model import PORT_OPERATIONS, Action, Operation, Route
 
 register(
     {
@@ -133,7 +133,7 @@ def fix_in_flight(
     target = action.target
     landed: bool | None = None
     seen = Msg("int.seen.cannot", kind=target.kind.replace("_", " "), id=target.id)
-    if action.operation in (Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY):
+    if action.operation in PORT_OPERATIONS:
         port = reread("re-read the port", lambda: neutron.port(target.id))
         if port is not None and action.after is not None and action.before is not None:
             wanted, original = (

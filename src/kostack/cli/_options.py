@@ -35,6 +35,7 @@ __all__ = [
     "namespaced_name",
     "options",
     "output_option",
+    "request_timeout_option",
     "serve_extra",
     "snapshot_option",
     "workload",
@@ -107,6 +108,17 @@ def listen_option(default: str) -> Decorator:
         metavar="HOST:PORT",
         help="Where /metrics, /healthz, /readyz and /status are served. "
         "Port 0 takes any free port; the start line on stderr names the one taken.",
+    )
+
+
+def request_timeout_option(help: str, *, most: float = 3600, metavar: str = "SECONDS") -> Decorator:
+    """--timeout S, passed as `timeout_s`: the per-request timeout (None when not given)."""
+    return click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(min=0.1, max=most),
+        metavar=metavar,
+        help=help,
     )
 
 

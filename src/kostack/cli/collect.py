@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli._options import lang_option, options
+from kostack.cli._options import lang_option, options, request_timeout_option
 from kostack.cli.common import (
     Environment,
     get_env,
@@ -110,14 +110,10 @@ _OPTIONS = (
     click.option("--no-openstack", is_flag=True, help="Do not read OpenStack (cluster only)."),
     click.option("--no-kubernetes", is_flag=True, help="Do not read Kubernetes (OpenStack only)."),
     click.option("--no-helm", is_flag=True, help="Do not read Helm releases, PVCs and PVs."),
-    click.option(
-        "--timeout",
-        "timeout_s",
-        type=click.FloatRange(min=0.1, max=3600),
-        metavar="SECONDS",
-        help="[default: 30, or $KOSTACK_TIMEOUT] Give up on one API request after this long (that part becomes a gap; a service "
+    request_timeout_option(
+        "[default: 30, or $KOSTACK_TIMEOUT] Give up on one API request after this long (that part becomes a gap; a service "
         "that never answers is exit 3). Each phase (OpenStack, Kubernetes, Helm) gives up after "
-        "10 times this, at least 60 s.",
+        "10 times this, at least 60 s."
     ),
     live_options,
     lang_option(

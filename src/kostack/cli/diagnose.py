@@ -13,6 +13,7 @@ from kostack.cli._options import (
     lang_option,
     options,
     output_option,
+    request_timeout_option,
     snapshot_option,
 )
 from kostack.cli.common import (
@@ -56,16 +57,11 @@ def live_options(f: F) -> F:
     return f
 
 
-def timeout_option(f: F) -> F:
-    """--timeout for the commands that collect live when no --snapshot is given."""
-    return click.option(
-        "--timeout",
-        "timeout_s",
-        type=click.FloatRange(min=0.1, max=3600),
-        metavar="SECONDS",
-        help="Without --snapshot: give up on one API request after this long (a hard limit; "
-        "default 30, or $KOSTACK_TIMEOUT).",
-    )(f)
+# --timeout for the commands that collect live when no --snapshot is given.
+timeout_option = request_timeout_option(
+    "Without --snapshot: give up on one API request after this long (a hard limit; "
+    "default 30, or $KOSTACK_TIMEOUT)."
+)
 
 
 def obtain_snapshot(ctx: click.Context, snapshot_path: str | None, **live: object) -> Snapshot:

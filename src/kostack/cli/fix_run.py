@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kostack.cli._options import options as stack
+from kostack.cli._options import request_timeout_option
 from kostack.cli.common import Environment, get_env, progress, read_snapshot
 from kostack.cli.diagnose import egress_ip
 from kostack.cli.fix_support import (
@@ -48,14 +49,9 @@ if TYPE_CHECKING:  # the layers below are imported when a command runs: --help s
 __all__ = ["ApplyArgs", "apply_options", "rollback_options", "run_apply", "run_rollback"]
 
 
-def _timeout_option() -> Any:
-    return click.option(
-        "--timeout",
-        "timeout_s",
-        type=click.FloatRange(min=0.1, max=3600),
-        metavar="SECONDS",
-        help="Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT).",
-    )
+_TIMEOUT = request_timeout_option(
+    "Give up on one request after this long (default 30, or $KOSTACK_TIMEOUT)."
+)
 
 
 # The options of `fix apply` before the plan options, in the order --help shows them.
@@ -72,7 +68,7 @@ apply_options = stack(
     ),
     click.option("--yes", is_flag=True, help="Apply without asking (the default is a dry run)."),
     click.option("--no-verify", is_flag=True, help="Do not re-collect and re-diagnose afterwards."),
-    _timeout_option(),
+    _TIMEOUT,
     click.option(
         "--retries",
         type=click.IntRange(min=0, max=10),
@@ -96,7 +92,7 @@ rollback_options = stack(
     click.option(
         "--os-cloud", metavar="NAME", help="clouds.yaml entry (default: the journal's, OS_*)."
     ),
-    _timeout_option(),
+    _TIMEOUT,
 )
 
 

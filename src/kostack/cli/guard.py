@@ -22,6 +22,7 @@ from kostack.cli._options import (
     namespaced_name,
     options,
     output_option,
+    request_timeout_option,
     serve_extra,
     snapshot_option,
     workload,
@@ -153,12 +154,10 @@ _OPTIONS = (
         metavar="N",
         help="Stop after N passes (default: until SIGTERM).",
     ),
-    click.option(
-        "--timeout",
-        "timeout_s",
-        type=click.FloatRange(0.1, 300),
+    request_timeout_option(
+        f"Per-request timeout, a hard limit (default {GUARD_TIMEOUT_S:g}, or $KOSTACK_TIMEOUT).",
+        most=300,
         metavar="S",
-        help=f"Per-request timeout, a hard limit (default {GUARD_TIMEOUT_S:g}, or $KOSTACK_TIMEOUT).",
     ),
     lang_option("Language of the report, log lines and Events (default: from the locale)."),
     live_options,

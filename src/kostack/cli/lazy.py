@@ -24,74 +24,45 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LazyCommand:
-    """Where a command lives, and the first paragraph of its help (for listings)."""
+    """The first paragraph of a command's help (for listings), and where the command lives:
+    ``module`` (default ``kostack.cli.NAME``) and its attribute ``attr`` (default ``NAME``)."""
 
-    module: str
-    attr: str
     summary: str
+    module: str = ""
+    attr: str = ""
 
 
 # Name -> where it lives. Order does not matter: click lists commands by name.
 COMMANDS: dict[str, LazyCommand] = {
-    "diagnose": LazyCommand(
-        "kostack.cli.diagnose", "diagnose", "Find the root cause of pod networking failures."
-    ),
+    "diagnose": LazyCommand("Find the root cause of pod networking failures."),
     "trace": LazyCommand(
-        "kostack.cli.diagnose",
-        "trace",
-        "Trace one flow hop by hop and say which rule decides it.",
+        "Trace one flow hop by hop and say which rule decides it.", "kostack.cli.diagnose"
     ),
-    "collect": LazyCommand(
-        "kostack.cli.collect",
-        "collect",
-        "Read OpenStack and Kubernetes (read-only) and write a snapshot.",
-    ),
+    "collect": LazyCommand("Read OpenStack and Kubernetes (read-only) and write a snapshot."),
     "fix": LazyCommand(
-        "kostack.cli.fix",
-        "fix",
-        "Plan, apply, verify and roll back the fix for what `kostack diagnose` found.",
+        "Plan, apply, verify and roll back the fix for what `kostack diagnose` found."
     ),
     "preflight": LazyCommand(
-        "kostack.cli.preflight",
-        "preflight",
-        "Check a cluster before it is built: what would break, and the ports to create.",
+        "Check a cluster before it is built: what would break, and the ports to create."
     ),
-    "probe": LazyCommand(
-        "kostack.cli.probe",
-        "probe",
-        "Probe the pod network for real and compare it with the static model.",
-    ),
+    "probe": LazyCommand("Probe the pod network for real and compare it with the static model."),
     "lab": LazyCommand(
-        "kostack.cli.lab",
-        "lab",
-        "Build, probe and tear down a network lab that behaves like the incident's cloud.",
+        "Build, probe and tear down a network lab that behaves like the incident's cloud."
     ),
     "release": LazyCommand(
-        "kostack.cli.release",
-        "release",
-        "Stateful Helm releases (such as Harbor): what is wrong, and a clean reinstall.",
+        "Stateful Helm releases (such as Harbor): what is wrong, and a clean reinstall."
     ),
     "report": LazyCommand(
-        "kostack.cli.report",
-        "report",
         "Write the incident report: what was seen, why, what was checked, what was done, "
-        "what to learn.",
+        "what to learn."
     ),
     "watch": LazyCommand(
-        "kostack.cli.watch",
-        "watch",
-        "Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics.",
+        "Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics."
     ),
     "guard": LazyCommand(
-        "kostack.cli.guard",
-        "guard",
-        "Keep node ports right as nodes come and go: audit drift, or enforce with a safety net.",
+        "Keep node ports right as nodes come and go: audit drift, or enforce with a safety net."
     ),
-    "completion": LazyCommand(
-        "kostack.cli.completion",
-        "completion",
-        "Print the completion script for SHELL (bash or zsh).",
-    ),
+    "completion": LazyCommand("Print the completion script for SHELL (bash or zsh)."),
 }
 
 
@@ -100,15 +71,16 @@ def load_command(name: str) -> click.Command | None:
     entry = COMMANDS.get(name)
     if entry is None:
         return None
+    where, attr = entry.module or f"kostack.cli.{name}", entry.attr or name
     try:
-        module = importlib.import_module(entry.module)
+        module = importlib.import_module(where)
     except ModuleNotFoundError as exc:
-        if exc.name == entry.module:
+        if exc.name == where:
             return None  # that part of kostack is not built into this version
         raise
-    command = getattr(module, entry.attr)
+    command = getattr(module, attr)
     if not isinstance(command, click.Command):
-        raise TypeError(f"{entry.module}.{entry.attr} is not a click command")
+        raise TypeError(f"{where}.{attr} is not a click command")
     _add_console_options(command)
     return command
 

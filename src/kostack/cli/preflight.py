@@ -176,15 +176,11 @@ def _write(env: Env, result: PreflightResult, output: str) -> None:
         from kostack.report.jsonout import dumps
 
         env.stdout.write(dumps(preflight_dict(result, version())))
-    elif output in ("commands", "terraform"):
-        from kostack.cli.console import language
+        return
+    from kostack.cli.console import language
 
-        render = render_commands if output == "commands" else render_terraform
-        env.stdout.write(render(result, language(env)))
-    else:
-        from kostack.cli.console import language
-
-        env.stdout.write(render_text(result, language(env)))
+    render = {"commands": render_commands, "terraform": render_terraform}.get(output, render_text)
+    env.stdout.write(render(result, language(env)))
 
 
 _OPTIONS = (

@@ -400,9 +400,7 @@ def _write_plan(
     env: Environment, plan: ProbePlan, language: str, *, lab: Lab | None, image: str, output: str
 ) -> None:
     """The dry run: the plan with the model's predictions, and what --yes would start."""
-    from kostack.cli.main import version
     from kostack.report.i18n import t
-    from kostack.report.jsonout import dumps
     from kostack.report.probes import plan_dict, render_plan
 
     pods = len(plan.sources) + len(plan.echo_nodes)
@@ -412,18 +410,17 @@ def _write_plan(
         else t(language, "probe.dry_run_k8s", pods=pods, image=image)
     )
     if output == "json":
-        env.stdout.write(
-            dumps(
-                {
-                    "schema_version": 1,
-                    "kostack_version": version(),
-                    "dry_run": True,
-                    "plan": plan_dict(plan),
-                }
-            )
-        )
+        env.stdout.write(_dumped({"dry_run": True, "plan": plan_dict(plan)}))
     else:
         env.stdout.write(render_plan(plan, language, what))
+
+
+def _dumped(body: dict[str, Any]) -> str:
+    """``body`` as `kostack probe -o json` prints it, after the schema and kostack versions."""
+    from kostack.cli.main import version
+    from kostack.report.jsonout import dumps
+
+    return dumps({"schema_version": 1, "kostack_version": version(), **body})
 
 
 def _write_round(
@@ -437,16 +434,12 @@ def _write_round(
     verbose: bool,
 ) -> None:
     """The round's matrix (text) or the round and the matrix (JSON)."""
-    from kostack.cli.main import version
-    from kostack.report.jsonout import dumps
     from kostack.report.probes import matrix_dict, render_matrix
 
     if output == "json":
         env.stdout.write(
-            dumps(
+            _dumped(
                 {
-                    "schema_version": 1,
-                    "kostack_version": version(),
                     "round": {
                         "runner": round_.runner,
                         "started_at": round_.started_at,

@@ -112,13 +112,13 @@ def _with_helm(
     live: dict[str, Any],
     *,
     force_live: bool,
-) -> tuple[Snapshot, Any, str | None]:
+) -> tuple[Snapshot, Any]:
     """The snapshot with the Helm state: the snapshot's own, else read live from the kubeconfig."""
     from kostack.model import Snapshot
 
     base = snapshot or Snapshot()
     if base.helm is not None and not force_live:
-        return base, None, None  # offline: no Kubernetes client is even imported
+        return base, None  # offline: no Kubernetes client is even imported
     from kostack.collect.helm import collect_helm, load_client
 
     kubeconfig = _kubeconfig(env, live)
@@ -131,11 +131,7 @@ def _with_helm(
             timeout_s=request_timeout(None, env.environ),
         )
     gaps = tuple(g for g in base.gaps if not g.source.startswith("helm")) + collected.gaps
-    return (
-        base.model_copy(update={"helm": collected.state, "gaps": gaps}),
-        client,
-        context_namespace,
-    )
+    return base.model_copy(update={"helm": collected.state, "gaps": gaps}), client
 
 
 def _require_a_cluster(
@@ -228,7 +224,7 @@ def check(
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
     if snapshot_path and network is not None and network.helm is None:
         _require_a_cluster(env, live, snapshot_path, detect_lang(lang, env.environ))
-    snapshot, client, _ = _with_helm(env, network, live, force_live=False)
+    snapshot, client = _with_helm(env, network, live, force_live=False)
     if client is not None:
         client.close()
     language = detect_lang(lang, env.environ)
@@ -377,7 +373,7 @@ def reinstall(
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
-    snapshot, client, _ = _with_helm(env, network, live, force_live=yes)
+    snapshot, client = _with_helm(env, network, live, force_live=yes)
     try:
         run = ReinstallRun(
             env,

@@ -152,14 +152,10 @@ def carry_out(
         step = next((s for s in result.steps if s.outcome == "manual"), None)
         if output == "text" and step is not None:
             env.stdout.write(render_step(step, language))
+    if result.status in ("stopped", "failed"):
         raise ReinstallIncomplete(
-            Msg("cli.reinstall.stopped", reason=result.reason),
-            Msg("cli.reinstall.stopped-hint", path=str(path)),
-        )
-    if result.status == "failed":
-        raise ReinstallIncomplete(
-            Msg("cli.reinstall.failed", reason=result.reason),
-            Msg("cli.reinstall.failed-hint", path=str(path)),
+            Msg(f"cli.reinstall.{result.status}", reason=result.reason),
+            Msg(f"cli.reinstall.{result.status}-hint", path=str(path)),
         )
 
 

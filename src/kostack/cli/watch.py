@@ -19,6 +19,7 @@ from kostack.cli._options import (
     lang_option,
     listen_option,
     options,
+    request_timeout_option,
     serve_extra,
     snapshot_option,
     workload,
@@ -46,13 +47,11 @@ _OPTIONS = (
     listen_option("127.0.0.1:9109"),
     interval_option("Seconds between cycles."),
     jitter_option(),
-    click.option(
-        "--timeout",
-        "timeout_s",
-        type=click.FloatRange(0.1, 300),
-        metavar="S",
-        help=f"Per-request timeout of live collection, a hard limit (default {WATCH_TIMEOUT_S:g}, "
+    request_timeout_option(
+        f"Per-request timeout of live collection, a hard limit (default {WATCH_TIMEOUT_S:g}, "
         "or $KOSTACK_TIMEOUT).",
+        most=300,
+        metavar="S",
     ),
     lang_option("Language of log lines, Events and /readyz (default: from the locale)."),
     egress_target_option("An address outside the cluster to judge pod egress against."),

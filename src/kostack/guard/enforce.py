@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kostack.apply.neutron import Neutron, NeutronProblem, PortState, ProblemKind
@@ -301,16 +301,7 @@ class Enforcer:
     ) -> None:
         self._gate()
         reason = drift.reasons[0] if drift.reasons else "needed by the cluster's CNI"
-        owned = Rule(
-            direction=rule.direction,
-            ethertype=rule.ethertype,
-            protocol=rule.protocol,
-            port_range_min=rule.port_range_min,
-            port_range_max=rule.port_range_max,
-            remote_ip_prefix=rule.remote_ip_prefix,
-            remote_group_id=rule.remote_group_id,
-            description=rule_description(reason),
-        )
+        owned = replace(rule, description=rule_description(reason))
         intent_id = self._intent(
             pass_number, op="rule-add", group=drift.group_id, rule=owned.as_dict()
         )

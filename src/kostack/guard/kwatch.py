@@ -97,19 +97,20 @@ class KubeWatcher:
             self.threads[name] = thread
             thread.start()
 
-    def _list(self, kind: WatchedKind) -> tuple[str, dict[str, str]]:
-        from kubernetes.client import CustomObjectsApi
+    def _lister(self, kind: WatchedKind) -> tuple[Callable[..., Any], tuple[str, ...]]:
+        """The call that lists ``kind`` (its watch streams the same call), and its arguments."""
+        from kubernetes.client import CoreV1Api, CustomObjectsApi
 
         if kind.name == "nodes":
-            raw = self.api_client.sanitize_for_serialization(
-                __import__("kubernetes.client", fromlist=["CoreV1Api"])
-                .CoreV1Api(self.api_client)
-                .list_node(_request_timeout=30)
-            )
-        else:
-            raw = CustomObjectsApi(self.api_client).list_cluster_custom_object(
-                kind.group, kind.version, kind.plural, _request_timeout=30
-            )
+            return CoreV1Api(self.api_client).list_node, ()
+        api = CustomObjectsApi(self.api_client)
+        return api.list_cluster_custom_object, (kind.group, kind.version, kind.plural)
+
+    def _list(self, kind: WatchedKind) -> tuple[str, dict[str, str]]:
+        list_call, args = self._lister(kind)
+        raw = list_call(*args, _request_timeout=30)
+        if kind.name == "nodes":
+            raw = self.api_client.sanitize_for_serialization(raw)
         seen = {
             str((item.get("metadata") or {}).get("name")): kind.relevant(item)
             for item in raw.get("items") or ()
@@ -118,25 +119,17 @@ class KubeWatcher:
 
     def _stream(self, kind: WatchedKind, version: str) -> Any:
         from kubernetes import watch
-        from kubernetes.client import CoreV1Api, CustomObjectsApi
 
+        list_call, args = self._lister(kind)
         w = watch.Watch()  # type: ignore[no-untyped-call]  # the client's watch module is untyped
-        kwargs = {
-            "resource_version": version,
-            "timeout_seconds": self.watch_seconds,
-            "allow_watch_bookmarks": True,
-            "_request_timeout": self.watch_seconds + 30,
-        }
-        if kind.name == "nodes":
-            stream = w.stream(CoreV1Api(self.api_client).list_node, **kwargs)  # type: ignore[no-untyped-call]  # as above
-        else:
-            stream = w.stream(  # type: ignore[no-untyped-call]  # as above
-                CustomObjectsApi(self.api_client).list_cluster_custom_object,
-                kind.group,
-                kind.version,
-                kind.plural,
-                **kwargs,
-            )
+        stream = w.stream(  # type: ignore[no-untyped-call]  # as above
+            list_call,
+            *args,
+            resource_version=version,
+            timeout_seconds=self.watch_seconds,
+            allow_watch_bookmarks=True,
+            _request_timeout=self.watch_seconds + 30,
+        )
         return w, stream
 
     def _run(self, kind: WatchedKind) -> None:

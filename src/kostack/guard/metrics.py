@@ -85,47 +85,31 @@ class _StateCollector(Collector):
         with state.lock:
             last, leader, claims = state.last, state.leader, state.claims
             breaker_open, read_at = state.breaker_open, state.last_read_at
-        out.append(
-            GaugeMetricFamily(
-                "kostack_guard_leader", "1 on the replica that writes.", value=int(leader)
-            )
-        )
+        out += _values(("kostack_guard_leader", "1 on the replica that writes.", int(leader)))
         mode = gauge("kostack_guard_mode", "1 for the configured mode.", ["mode"])
         for name in MODES:
             mode.add_metric([name], 1 if state.mode == name else 0)
         out.append(mode)
-        out.append(
-            GaugeMetricFamily(
+        out += _values(
+            (
                 "kostack_guard_breaker_open",
                 "1 when the last pass found more drift than the circuit breaker allows.",
-                value=int(breaker_open),
-            )
-        )
-        out.append(
-            GaugeMetricFamily(
-                "kostack_guard_ready", "1 when ready (see /readyz).", value=int(ready)
-            )
-        )
-        out.append(
-            GaugeMetricFamily(
-                "kostack_guard_interval_seconds",
-                "The configured pass interval.",
-                value=state.interval,
-            )
-        )
-        out.append(
-            GaugeMetricFamily(
+                int(breaker_open),
+            ),
+            ("kostack_guard_ready", "1 when ready (see /readyz).", int(ready)),
+            ("kostack_guard_interval_seconds", "The configured pass interval.", state.interval),
+            (
                 "kostack_guard_claims_in_doubt",
                 "Pairs guard added whose ownership tag is not confirmed yet (journal).",
-                value=claims,
-            )
+                claims,
+            ),
         )
         if read_at is not None:
-            out.append(
-                GaugeMetricFamily(
+            out += _values(
+                (
                     "kostack_guard_last_success_timestamp_seconds",
                     "When the last pass that read Neutron and Kubernetes ended (Unix time).",
-                    value=read_at,
+                    read_at,
                 )
             )
         if last is not None:
@@ -133,13 +117,13 @@ class _StateCollector(Collector):
         return out
 
     def _last(self, last: PassReport) -> list[Metric]:
-        out: list[Metric] = [
-            GaugeMetricFamily(
+        out = _values(
+            (
                 "kostack_guard_last_pass_timestamp_seconds",
                 "When the last pass ended, whatever its result (Unix time).",
-                value=last.started_at + last.seconds,
+                last.started_at + last.seconds,
             )
-        ]
+        )
         requests = gauge(
             "kostack_guard_requests_per_pass", "Requests the last pass sent, by source.", ["source"]
         )
@@ -149,17 +133,13 @@ class _StateCollector(Collector):
         drift = last.drift
         if drift is None:
             return out
-        out.append(
-            GaugeMetricFamily(
-                "kostack_guard_drift_items", "Drift items the last pass found.", value=drift.items
-            )
-        )
-        out.append(
-            GaugeMetricFamily(
+        out += _values(
+            ("kostack_guard_drift_items", "Drift items the last pass found.", drift.items),
+            (
                 "kostack_guard_drift_remaining",
                 "Drift items left after the last pass (held, rate-limited, failed or audit).",
-                value=last.remaining,
-            )
+                last.remaining,
+            ),
         )
         ports = gauge(
             "kostack_guard_drift_ports", "Ports with pairs to add or to remove.", ["change"]
@@ -171,14 +151,19 @@ class _StateCollector(Collector):
         rules.add_metric(["add"], drift.rule_adds)
         rules.add_metric(["remove"], drift.rule_deletes)
         out.append(rules)
-        out.append(
-            GaugeMetricFamily(
+        out += _values(
+            (
                 "kostack_guard_ports_in_scope",
                 "The nodes' ports plus ports guard manages.",
-                value=drift.node_ports,
+                drift.node_ports,
             )
         )
         return out
+
+
+def _values(*values: tuple[str, str, float]) -> list[Metric]:
+    """Gauges without labels, one a (name, help, value)."""
+    return [GaugeMetricFamily(name, text, value=value) for name, text, value in values]
 
 
 class GuardMetrics(ModeMetrics):

@@ -49,7 +49,6 @@ MARKER_TAG: Final = "kostack-guard"
 PAIR_TAG_PREFIX: Final = "kostack-guard:pair="
 RULE_MARKER: Final = "kostack-guard:"
 MAX_TAGS: Final = 50
-MAX_TAG_LEN: Final = 255
 MAX_DESCRIPTION: Final = 255
 
 

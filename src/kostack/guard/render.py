@@ -239,18 +239,15 @@ def _rule_lines(drift: Drift, lang: str) -> list[str]:
     lines: list[str] = []
     for group in drift.rules:
         name = group.group_name or short(group.group_id)
-        for rule in group.add:
-            lines.append(
-                "  " + say(lang, "report.rule.add", group=name, rule=rule_text(rule, lang, groups))
-            )
-        for _rid, rule in group.delete:
-            lines.append(
-                "  "
-                + say(lang, "report.rule.delete", group=name, rule=rule_text(rule, lang, groups))
-            )
-        for _rid, rule in group.held:
-            lines.append(
-                "  " + say(lang, "report.rule.held", group=name, rule=rule_text(rule, lang, groups))
+        listed = (
+            ("report.rule.add", group.add),
+            ("report.rule.delete", tuple(rule for _rid, rule in group.delete)),
+            ("report.rule.held", tuple(rule for _rid, rule in group.held)),
+        )
+        for key, keyed in listed:
+            lines.extend(
+                "  " + say(lang, key, group=name, rule=rule_text(rule, lang, groups))
+                for rule in keyed
             )
         if group.add_held:
             shown = ", ".join(group.strangers[:5])

@@ -82,12 +82,10 @@ class PassReport:
             return ExitCode.INTERNAL
         if self.failed:
             return ExitCode.APPLY_FAILED
-        if self.result == "held":
+        if self.result in ("held", "incomplete"):
             return ExitCode.PARTIAL
         if self.result in ("drift", "partial"):
             return ExitCode.FINDINGS
-        if self.result == "incomplete":
-            return ExitCode.PARTIAL
         return ExitCode.OK
 
     def as_dict(self) -> dict[str, Any]:

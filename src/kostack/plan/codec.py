@@ -15,6 +15,7 @@ from kostack.catalog import said, told
 from kostack.plan import assemble_text  # noqa: F401  (registers the words a plan says)
 from kostack.plan.model import (
     PLAN_SCHEMA_VERSION,
+    PORT_OPERATIONS,
     Action,
     Inverse,
     Method,
@@ -241,9 +242,7 @@ def action_from_dict(value: Any, where: str) -> Action:
         routes = _list(params, "routes", pwhere, _route)
     elif operation == Operation.MANUAL:
         command = _opt(params, "command", pwhere, str) or ""
-    if operation in (Operation.ADD_ALLOWED_PAIRS, Operation.DISABLE_PORT_SECURITY) and (
-        before is None or after is None
-    ):
+    if operation in PORT_OPERATIONS and (before is None or after is None):
         raise PlanFormatError("a port action needs 'before' and 'after'", where)
     return Action(
         id=_get(value, "id", where, str),

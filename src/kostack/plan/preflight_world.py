@@ -84,20 +84,14 @@ def node_blocks(node_cidrs: list[IPNetwork]) -> list[IPNetwork]:
 def default_group() -> SecurityGroup:
     """The project's `default` group as Neutron creates it."""
     rules = [
-        SecurityGroupRule(id="default-egress-v4", direction="egress", ethertype="IPv4"),
-        SecurityGroupRule(id="default-egress-v6", direction="egress", ethertype="IPv6"),
         SecurityGroupRule(
-            id="default-ingress-v4",
-            direction="ingress",
-            ethertype="IPv4",
-            remote_group_id=DEFAULT_GROUP_ID,
-        ),
-        SecurityGroupRule(
-            id="default-ingress-v6",
-            direction="ingress",
-            ethertype="IPv6",
-            remote_group_id=DEFAULT_GROUP_ID,
-        ),
+            id=f"default-{direction}-v{version}",
+            direction=direction,
+            ethertype=f"IPv{version}",
+            remote_group_id=DEFAULT_GROUP_ID if direction == "ingress" else None,
+        )
+        for direction in ("egress", "ingress")
+        for version in (4, 6)
     ]
     return SecurityGroup(id=DEFAULT_GROUP_ID, name="default", rules=tuple(rules))
 
