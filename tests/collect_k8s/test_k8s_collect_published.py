@@ -230,6 +230,8 @@ def test_cilium_chart_defaults(serve: ServeFn) -> None:
         "mtu_auto": True,
         "wireguard": False,
         "ipsec": False,
+        "health_checking": True,  # the fixture carries no enable-health-checking: on
+        "health_port": 4240,
         "kube_proxy_replacement": False,
         "ipam_mode": "cluster-pool",
         "cluster_pool_cidrs": ["10.0.0.0/8"],
@@ -268,6 +270,8 @@ def test_cilium_chart_native_routing_with_kube_proxy_replacement(serve: ServeFn)
         "mtu_auto": True,
         "wireguard": False,
         "ipsec": False,
+        "health_checking": True,  # the fixture carries no enable-health-checking: on
+        "health_port": 4240,
         "kube_proxy_replacement": True,
         "ipam_mode": "cluster-pool",
         "cluster_pool_cidrs": ["10.0.0.0/8"],
@@ -309,6 +313,8 @@ def test_cilium_quick_install_v16_legacy_tunnel_key(serve: ServeFn) -> None:
         "mtu_auto": True,
         "wireguard": False,
         "ipsec": False,
+        "health_checking": True,  # the fixture carries no enable-health-checking: on
+        "health_port": 4240,
         "kube_proxy_replacement": False,
         "ipam_mode": "hostscope-legacy",
         "cluster_pool_cidrs": [],
