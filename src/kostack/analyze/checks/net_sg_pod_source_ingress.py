@@ -64,6 +64,12 @@ register(
             "natively).",
             "ko": "보안 그룹이 노드 간 Pod 출발 패킷을 허용합니다 (캡슐화 없이 보내는 노드 쌍 {n}개).",
         },
+        f"{ID}.pass-pools": {
+            "en": "Security groups admit pod-sourced packets between nodes ({n} pod pairs sent "
+            "natively, one pod per node and IP pool).",
+            "ko": "보안 그룹이 노드 간 Pod 출발 패킷을 허용합니다 (캡슐화 없이 보내는 Pod 쌍 {n}개, 노드와 IP "
+            "풀마다 Pod 하나씩).",
+        },
         f"{ID}.where-dst": {
             "en": "the ingress rules of their ports",
             "ko": "대상 포트의 ingress 규칙",
@@ -92,7 +98,12 @@ def run(ctx: CheckContext) -> list[Finding]:
         return out
     if result.total == 0:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na"))]
-    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=result.total))]
+    several = bool(ctx.flows.multi_pool_versions)  # a pod per node and pool: pod pairs
+    return [
+        SAY.cluster(
+            ctx, Status.PASS, Msg(f"{ID}.pass-pools" if several else f"{ID}.pass", n=result.total)
+        )
+    ]
 
 
 def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> list[Finding]:
