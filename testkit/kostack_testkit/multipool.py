@@ -103,6 +103,11 @@ MULTIPOOL_EXAMPLES = {
         "reach each other across nodes.",
         example_two_pools_ipip,
     ),
+    "calico-two-pools-native-no-pairs": (
+        "Two Calico pools, both without encapsulation: allowed pairs for 10.244.0.0/16 only, so "
+        "pods of 10.245.0.0/16 (on k8s-w-2 and k8s-w-3) are dropped by anti-spoofing.",
+        two_pools_native_uncovered,
+    ),
 }
 
 
