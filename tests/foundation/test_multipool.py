@@ -11,11 +11,22 @@ from kostack.analyze.findings import Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.catalog import localize
 from kostack.plan.build import build_plan
-from kostack_testkit.builders import build, seed_doc
+from kostack_testkit.builders import (
+    _BASE_NODE_RULES,
+    POD_CIDR,
+    SERVICE_CIDR,
+    SG_NODES,
+    _custom_group_only,
+    add_pairs,
+    build,
+    rule,
+    seed_doc,
+)
 from kostack_testkit.multipool import (
     POOL_B,
     multipool_example_doc,
     synthetic_multipool_doc,
+    two_pools,
     two_pools_native_uncovered,
 )
 
@@ -113,3 +124,14 @@ def test_pool_of_an_address_is_its_most_specific_pool() -> None:
     pools = {str(flows.topo.pool_for(e.ip).cidr) for e in flows.pods}  # type: ignore[union-attr]
     assert pools == {"10.244.0.0/16", POOL_B}
     assert ipaddress.ip_address("10.245.2.4") in {e.ip for e in flows.pods}
+
+
+def test_second_pool_without_a_pod_source_rule_gets_a_rule_for_its_range_only() -> None:
+    doc = seed_doc()
+    two_pools(doc, ipip="Never")
+    add_pairs(doc, [POD_CIDR, POOL_B, SERVICE_CIDR])
+    _custom_group_only(doc, [*_BASE_NODE_RULES, rule(SG_NODES, "ingress", None, None, POD_CIDR)])
+    d = diagnose(build(doc))
+    assert [rc.key for rc in d.root_causes] == ["sg-pod-source"]
+    (rc,) = d.root_causes
+    assert [r.param("remote_ip_prefix") for r in rc.fix.remedies] == [POOL_B], rc.fix.remedies

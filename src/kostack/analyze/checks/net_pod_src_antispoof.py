@@ -118,11 +118,19 @@ REASONS_KEPT = 12  # `_fail` shows the first 12 distinct reasons of the denied n
 
 def native_senders(
     ctx: CheckContext, version: int | None = None
-) -> tuple[dict[str, list[str]], dict[str, str], set[tuple[object, ...]]]:
+) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Nodes whose pods put their own address (of ``version``; None: the primary family) on
-    the wire, with the reasons (by node name), nodes where that is undecided, and the route
-    keys (subnet and pool) of the pods that do. Linear: one decision per pair of route
-    classes."""
+    the wire, with the reasons (by node name), and nodes where that is undecided. Linear:
+    one decision per pair of route classes."""
+    why, unknown, _native = native_sending(ctx, version)
+    return why, unknown
+
+
+def native_sending(
+    ctx: CheckContext, version: int | None = None
+) -> tuple[dict[str, list[str]], dict[str, str], set[tuple[object, ...]]]:
+    """`native_senders`, and the route keys (subnet and pool) of the pods that send
+    natively (with several pools on a node, the pools whose addresses are judged)."""
     topo = ctx.topo
     flows = ctx.flows
     pods = flows.pods if version is None else flows.pods_of(version)
@@ -225,7 +233,7 @@ def run(ctx: CheckContext) -> list[Finding]:
 def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> list[Finding]:
     """One finding per outcome group (no port, undecided, dropped, passing, encapsulated) for
     one family (None: the primary); ``works``: the other family, when it passes."""
-    why, unknown, native = native_senders(ctx, version)
+    why, unknown, native = native_sending(ctx, version)
     pods = _pod_addresses(ctx, native, version)
     no_port: list[NodeView] = []
     undecided: list[tuple[NodeView, str]] = []
