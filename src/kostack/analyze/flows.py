@@ -362,7 +362,9 @@ class ClusterFlows(PodsOnNodes):
                 return None
 
             route = self.families.route
-            pools = {n: tuple(route(e)[1] for e in ends) for n, ends in pods_of.items()}
+            pools = {
+                n: tuple(sorted(str(route(e)[1]) for e in ends)) for n, ends in pods_of.items()
+            }
             split = None
             if self.multi_pool_versions and len(set(pools.values())) > 1:
                 # a node pair carries the tunnel when a pool on the target's node uses it:
