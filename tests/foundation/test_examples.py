@@ -43,6 +43,9 @@ EXPECTED: dict[str, list[str]] = {
     "dualstack-fixed": [],
     # only the IPv6 VXLAN rule missing: Calico's IPv6 pool tunnels over the nodes' IPv6 addresses
     "dualstack-ipv6-tunnel-broken": ["sg-encap"],
+    # two Calico pools: the second pool's IPIP has no rule; the second pool has no pairs
+    "calico-two-pools-ipip-no-proto4": ["sg-encap"],
+    "calico-two-pools-native-no-pairs": ["antispoof"],
 }
 
 # causes that hold only in some cases of what the snapshot leaves open

@@ -20,6 +20,7 @@ from kostack.model import (
 from kostack_testkit.builders import EXAMPLES, build, example_doc, seed_doc
 from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
+from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,8 +32,16 @@ def test_seed_round_trips_through_json() -> None:
     assert str(again.openstack.ports[0].fixed_ips[0].ip_address) == "10.0.0.11"
 
 
-@pytest.mark.parametrize("name", sorted([*EXAMPLES, *LB_EXAMPLES, *DUALSTACK_EXAMPLES]))
+@pytest.mark.parametrize(
+    "name", sorted([*EXAMPLES, *LB_EXAMPLES, *DUALSTACK_EXAMPLES, *MULTIPOOL_EXAMPLES])
+)
 def test_bundled_examples_are_in_sync_with_the_builders(name: str) -> None:
+    if name in MULTIPOOL_EXAMPLES:
+        on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+        assert on_disk == json.loads(json.dumps(multipool_example_doc(name))), (
+            "run scripts/make_examples.py"
+        )
+        return
     if name in DUALSTACK_EXAMPLES:
         on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
         assert on_disk == json.loads(json.dumps(dualstack_example_doc(name))), (

@@ -51,9 +51,10 @@ def test_a_snapshot_without_nodes_is_undecided_not_healthy() -> None:
 
 
 def test_uncovered_pod_block_of_a_second_pool_is_said_without_a_placeholder() -> None:
-    """Pairs cover the first pool only; a node's block of a second pool is uncovered. No traced
-    flow says why pods leave unencapsulated, so the cause says what the finding found, not
-    "unencapsulated (-)"."""
+    """Pairs cover the first pool only; a node's block of a second pool is uncovered. The
+    cause says what was found, never "unencapsulated (-)": since each pool's pods are traced
+    (docs/engine.md, "Several IP pools") that is the pod-source drop of the second pool's
+    range (it was the pairs-scope finding while one pod per node hid the pool)."""
     doc = _healthy()
     calico = doc["cluster"]["cni"]["calico"]
     calico["ip_pools"].append(dict(calico["ip_pools"][0], name="second", cidr="10.245.0.0/16"))
@@ -63,5 +64,5 @@ def test_uncovered_pod_block_of_a_second_pool_is_said_without_a_placeholder() ->
     rc = next(r for r in d.root_causes if r.key == "antispoof")
     en = render_diagnosis(d, "en", False)
     assert "unencapsulated (-)" not in en
-    assert "do not cover their pod blocks" in en and "10.245.0.0/26" in en
+    assert "pod source IP (10.245.0.0/16)" in en and "10.245.0.0/26" in en
     assert rc.fix.remedies and "(-)" not in render_diagnosis(d, "ko", False)

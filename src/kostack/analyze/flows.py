@@ -42,14 +42,71 @@ def first_pods(pods: Iterable[Pod]) -> dict[str, Pod]:
     return out
 
 
+def pool_key(topo: Topology, ip: IPAddress) -> object:
+    """The Calico pool an address is in (its CIDR; None: in none)."""
+    pool = topo.pool_for(ip)
+    return pool.cidr if pool is not None else None
+
+
 class PodsOnNodes:
-    """A representative pod on each node, for the flows from and to pods (over ``topo``)."""
+    """A representative pod on each node, for the flows from and to pods (over ``topo``);
+    with several Calico pools of a family, one per pool in use on the node (`pods_on`)."""
 
     topo: Topology
 
     @cached_property
     def _pods_by_node(self) -> dict[str, Pod]:
         return first_pods(self.topo.pods)
+
+    @cached_property
+    def multi_pool_versions(self) -> frozenset[int]:
+        """The families with more than one Calico IP pool: their pods are judged per pool."""
+        seen: dict[int, set[object]] = {}
+        for p in self.topo.calico_pools:
+            seen.setdefault(p.version, set()).add(p.cidr)
+        return frozenset(v for v, cidrs in seen.items() if len(cidrs) > 1)
+
+    @cached_property
+    def _pods_by_node_pool(self) -> dict[str, dict[tuple[int, object], Pod]]:
+        """The first pod of each (node, family, pool), for the families of several pools."""
+        out: dict[str, dict[tuple[int, object], Pod]] = {}
+        multi = self.multi_pool_versions
+        for pod in self.topo.pods:
+            if not pod.node or pod.ip is None or pod.host_network:
+                continue
+            for a in pod.addresses:
+                if a.version in multi:
+                    out.setdefault(pod.node, {}).setdefault(
+                        (a.version, pool_key(self.topo, a)), pod
+                    )
+        return out
+
+    def pods_on(self, view: NodeView, version: int | None = None) -> list[Endpoint]:
+        """`pod_on` first, then, where the family has several Calico pools, one pod for each
+        other pool that has a pod or a block on ``view`` (a real pod, else the block's first
+        address): each pool's encapsulation and pod source are judged (docs/engine.md,
+        "Several IP pools")."""
+        first = self.pod_on(view, version)
+        if first is None or first.ip is None or first.ip.version not in self.multi_pool_versions:
+            return [first] if first is not None else []
+        family = first.ip.version
+        seen = {pool_key(self.topo, first.ip)}
+        out = [first]
+        for (v, key), pod in self._pods_by_node_pool.get(view.name, {}).items():
+            if v != family or key in seen:
+                continue
+            seen.add(key)
+            ip = next(a for a in pod.addresses if a.version == family)
+            out.append(Endpoint("pod", pod_label(pod.namespace, pod.name, ip), ip, view.name))
+        for block in view.blocks:
+            if block.version != family:
+                continue
+            ip = first_host(block)
+            key = pool_key(self.topo, ip)
+            if key not in seen:
+                seen.add(key)
+                out.append(Endpoint("pod", pod_on_label(view.name, ip), ip, view.name))
+        return out
 
     def pod_on(self, view: NodeView, version: int | None = None) -> Endpoint | None:
         """A pod on ``view``: a real one when the snapshot has one, else an address in its block;
@@ -86,9 +143,9 @@ class ClusterFlows(PodsOnNodes):
         """A pod on every node that has one, by its address of ``version`` (None: the primary)."""
         out = []
         for v in self.topo.node_views.values():
-            ep = self.pod_on(v, version)
-            if ep is not None and ep.ip is not None:
-                out.append(End(v, ep, ep.ip))
+            for ep in self.pods_on(v, version):
+                if ep.ip is not None:
+                    out.append(End(v, ep, ep.ip))
         return out
 
     @cached_property
@@ -291,16 +348,32 @@ class ClusterFlows(PodsOnNodes):
         if key not in cache:
             pods = self.pods if family is None else self.pods_of(family)
             nodes = self.nodes if underlay is None else self.nodes_of(underlay)
-            pod_of = {e.name: e for e in pods}
+            # the pods of each node: one per IP pool in use there (`pods_on`)
+            pods_of: dict[str, list[End]] = {}
+            for e in pods:
+                pods_of.setdefault(e.name, []).append(e)
 
             def flow(s: End, t: End) -> tuple[str, int | None] | None:
-                sp, tp = pod_of.get(s.name), pod_of.get(t.name)
-                d = self.decision(sp, tp) if sp is not None and tp is not None else None
-                if d is None or d.encap != kind or d.proto != proto or d.port != port:
-                    return None
-                return (str(proto), port)
+                for sp in pods_of.get(s.name, ()):
+                    for tp in pods_of.get(t.name, ()):
+                        d = self.decision(sp, tp)
+                        if d is not None and (d.encap, d.proto, d.port) == (kind, proto, port):
+                            return (str(proto), port)
+                return None
 
-            cache[key] = self.families.evaluate(nodes, nodes, flow, steps=SG_STEPS)
+            route = self.families.route
+            pools = {
+                n: tuple(sorted(str(route(e)[1]) for e in ends)) for n, ends in pods_of.items()
+            }
+            split = None
+            if self.multi_pool_versions and len(set(pools.values())) > 1:
+                # a node pair carries the tunnel when a pool on the target's node uses it:
+                # nodes are classed by the pools in use on them too
+
+                def split(e: End) -> object:
+                    return pools.get(e.name, ())
+
+            cache[key] = self.families.evaluate(nodes, nodes, flow, steps=SG_STEPS, split=split)
         return cache[key]
 
     @cached_property

@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from kostack.analyze.engine.families import End
 from kostack.analyze.engine.tally import Group, outcome_of, tally
 from kostack.analyze.flows import ClusterFlows, PodsOnNodes
 from kostack.analyze.messages import Msg, register
@@ -175,7 +176,9 @@ class Matrix(PodsOnNodes):
         pairs.py; traced on the world of `topo`), with pairs across nodes counted exactly.
         """
         fam = self.flows.pod_to_pod
-        ends = {e.name: e for e in self.flows.pods}
+        ends: dict[str, End] = {}
+        for e in self.flows.pods:  # each node's first pod (one per IP pool follows it)
+            ends.setdefault(e.name, e)
         groups = []
         for c in self.classes:
             first = ends.get(c.rep.name)

@@ -54,6 +54,10 @@ def _pod_to_pod(
     """The node pairs pod-to-pod fails on, counted per address family (a dual-stack cluster's
     IPv6 findings say "IPv6: ..."), the most of any family; the family is named when not
     every family of a dual-stack cluster fails."""
+    pools = [dict(f.counts) for f in found if "pod_pairs" in dict(f.counts)]
+    if pools:  # several Calico pools: pairs of a pod per node and pool (net-pod-to-pod)
+        n = sum(c["pod_pairs"] for c in pools)
+        return line(lang, "breaks_p2p_pools", n=n, total=pools[0]["pod_pairs_total"])
     pairs: dict[str, int] = {}
     for f in found:
         msg = f.message

@@ -41,6 +41,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "breaks_api": "kubernetes service {ip}:443 from pods on {n} of {total} nodes",
         "breaks_p2p": "pod -> pod across nodes ({n} of {total} node pairs)",
         "breaks_p2p_family": "{family} pod -> pod across nodes ({n} of {total} node pairs)",
+        "breaks_p2p_pools": "pod -> pod across nodes ({n} of {total} pod pairs, one pod per "
+        "node and IP pool)",
         "note_sg_outside": "kostack plans no egress rule to the outside (it never opens "
         "0.0.0.0/0): add egress rules for what the pods need, or put back Neutron's default "
         "egress rules (any protocol, IPv4 and IPv6).",
@@ -144,6 +146,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "breaks_api": "kubernetes 서비스 {ip}:443: 노드 {total}대 중 {n}대의 Pod에서 실패",
         "breaks_p2p": "노드 간 Pod -> Pod 통신 (노드 쌍 {total}개 중 {n}개)",
         "breaks_p2p_family": "노드 간 {family} Pod -> Pod 통신 (노드 쌍 {total}개 중 {n}개)",
+        "breaks_p2p_pools": "노드 간 Pod -> Pod 통신 (노드와 IP 풀마다 Pod 하나씩 잡은 Pod 쌍 {total}개 중 "
+        "{n}개)",
         "note_sg_outside": "kostack은 클러스터 외부로 가는 egress 규칙을 계획하지 않습니다 "
         "(0.0.0.0/0은 열지 않음). Pod에 필요한 대상으로 egress 규칙을 추가하거나, Neutron의 기본 "
         "egress 규칙(IPv4·IPv6 모든 프로토콜)을 되살리세요.",

@@ -141,6 +141,16 @@ class FactView:
     def dst_label(self) -> str:
         return nodes_label(sorted({e.name for e in self.targets}), len(self.ctx.topo.node_views))
 
+    def pools_label(self) -> str:
+        """The Calico pools (CIDRs) of the ends where the cause sits (both sides for a hop on
+        the path between), for a cluster of several pools."""
+        topo = self.ctx.topo
+        found: dict[str, None] = {}
+        for e in self.side_ends():
+            pool = topo.pool_for(e.ip)
+            found.setdefault(str(pool.cidr) if pool is not None else "-", None)
+        return ", ".join(sorted(found))
+
     def affected(self) -> tuple[Resource, ...]:
         return end_ports(self.ctx, self.side_ends())
 

@@ -75,7 +75,8 @@ def _run_family(
     for fact in result.facts[ctx.world]:
         fv = FactView(ctx, result, fact)
         status = fv.status
-        views = [e.view for e in fv.sources if e.view is not None]
+        # a node once, though it has a pod per IP pool (flows.py `pods_on`)
+        views = list({e.name: e.view for e in fv.sources if e.view is not None}.values())
         remedies: tuple[Remedy, ...] = ()
         if fv.cause == "router-no-route-back":
             remedies = _route_remedies(ctx, views, version)

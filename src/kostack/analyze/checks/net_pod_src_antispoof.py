@@ -9,12 +9,12 @@ from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_col
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
-from kostack.analyze.engine.families import route_key
+from kostack.analyze.engine.families import End, route_key
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
-from kostack.analyze.topology import NodeView
+from kostack.analyze.topology import NodeView, net_within
 from kostack.model.snapshot import IPAddress
 
 ID = "net-pod-src-antispoof"
@@ -95,9 +95,22 @@ register(
 )
 
 
-def _pod_addresses(ctx: CheckContext, version: int | None = None) -> dict[str, IPAddress]:
+def _pod_addresses(
+    ctx: CheckContext, native: set[tuple[object, ...]], version: int | None = None
+) -> dict[str, list[IPAddress]]:
+    """Per node, the addresses of its pods to judge: its one pod's, or, with a pod per IP
+    pool there (flows.py `pods_on`), those of the pools whose pods send unencapsulated
+    (``native``: their route keys)."""
     pods = ctx.flows.pods if version is None else ctx.flows.pods_of(version)
-    return {e.name: e.ip for e in pods}
+    ends: dict[str, list[End]] = {}
+    for e in pods:
+        ends.setdefault(e.name, []).append(e)
+    out: dict[str, list[IPAddress]] = {}
+    for name, found in ends.items():
+        if len(found) > 1:
+            found = [e for e in found if route_key(ctx.topo, e) in native] or found[:1]
+        out[name] = [e.ip for e in found]
+    return out
 
 
 REASONS_KEPT = 12  # `_fail` shows the first 12 distinct reasons of the denied nodes
@@ -109,6 +122,15 @@ def native_senders(
     """Nodes whose pods put their own address (of ``version``; None: the primary family) on
     the wire, with the reasons (by node name), and nodes where that is undecided. Linear:
     one decision per pair of route classes."""
+    why, unknown, _native = native_sending(ctx, version)
+    return why, unknown
+
+
+def native_sending(
+    ctx: CheckContext, version: int | None = None
+) -> tuple[dict[str, list[str]], dict[str, str], set[tuple[object, ...]]]:
+    """`native_senders`, and the route keys (subnet and pool) of the pods that send
+    natively (with several pools on a node, the pools whose addresses are judged)."""
     topo = ctx.topo
     flows = ctx.flows
     pods = flows.pods if version is None else flows.pods_of(version)
@@ -118,6 +140,7 @@ def native_senders(
         members[key].append(e.name)
     why: dict[str, list[str]] = defaultdict(list)
     unknown: dict[str, str] = {}
+    native: set[tuple[object, ...]] = set()
     decisions = flows.decisions if pods is flows.pods else flows.decisions_of(pods)
     classes = flows.route_classes(pods)
     for s, t, decision in decisions:
@@ -132,6 +155,8 @@ def native_senders(
         # one decision stands for every target route class in the same relation (its peers:
         # engine/relations.py), named in one message; each node keeps its first reasons only
         peers = classes.peers(src_key, route_key(topo, t))
+        native.add(src_key)
+        native.update(peers)
         dst_names = [n for k in peers for n in members[k]]
         p2p = Msg(f"{ID}.why-p2p", dst=nodes_label(dst_names), how=_how(decision.hop.detail))
         reply = Msg(f"{ID}.why-reply", dst=nodes_label(src_names))
@@ -157,11 +182,13 @@ def native_senders(
                 and not to_node[1],
             )
         egress, host = keeps[key]
+        if egress or host:
+            native.add(key)
         if egress:
             why[e.name].append(why_egress)
         if host:
             why[e.name].append(why_host)
-    return why, unknown
+    return why, unknown, native
 
 
 def _how(detail: str) -> str:
@@ -206,13 +233,14 @@ def run(ctx: CheckContext) -> list[Finding]:
 def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> list[Finding]:
     """One finding per outcome group (no port, undecided, dropped, passing, encapsulated) for
     one family (None: the primary); ``works``: the other family, when it passes."""
-    why, unknown = native_senders(ctx, version)
-    pods = _pod_addresses(ctx, version)
+    why, unknown, native = native_sending(ctx, version)
+    pods = _pod_addresses(ctx, native, version)
     no_port: list[NodeView] = []
     undecided: list[tuple[NodeView, str]] = []
     denied: list[NodeView] = []
     passing: list[tuple[NodeView, str]] = []
     encapsulated: list[NodeView] = []
+    shown: dict[str, IPAddress] = {}  # per denied node: its pod address dropped
     for v in ctx.topo.node_views.values():
         if v.port is None:
             no_port.append(v)
@@ -224,13 +252,17 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
             else:
                 encapsulated.append(v)
             continue
-        ip = pods.get(v.name)
-        if ip is None:
+        ips = pods.get(v.name)
+        if not ips:
             continue
-        if outcome(v.port, ip) == Disposition.DENIED:  # the hop's disposition, unbuilt
+        # the hop's disposition, unbuilt; the first address dropped stands for the node
+        dropped = next((ip for ip in ips if outcome(v.port, ip) == Disposition.DENIED), None)
+        if dropped is not None:
             denied.append(v)
+            shown[v.name] = dropped
             continue
-        hop = antispoof(v.port, ip, v.port_label(), "forward")
+        hops = [antispoof(v.port, ip, v.port_label(), "forward") for ip in ips]
+        hop = next((h for h in hops if h.disposition == Disposition.UNKNOWN), hops[0])
         if hop.disposition == Disposition.UNKNOWN:
             undecided.append((v, hop.detail))
         else:
@@ -257,7 +289,7 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
             )
         )
     if denied:
-        out.append(_fail(ctx, denied, why, pods, version, works))
+        out.append(_fail(ctx, denied, why, shown, version, works))
     if passing:
         views = [v for v, _ in passing]
         message = Msg(f"{ID}.pass", nodes=names(views), detail=passing[0][1])
@@ -309,14 +341,21 @@ def _fail(
     family = pods[first.name].version
     targets = tuple(c for c in ctx.topo.pod_cidrs if c.version == family)
     own = tuple(b for b in first.blocks if b.version == family)
+    # with several pools, a pool's range a port's pairs already cover needs no new pair
+    several = family in ctx.flows.multi_pool_versions
     remedies = tuple(
         pair_remedy(v.port, v.name, cidr, Msg(f"{ID}.reason", node=v.name, cidr=cidr), CAUSE)
         for v in denied
         if v.port is not None
         for cidr in (targets or tuple(b for b in v.blocks if b.version == family))
+        if not several
+        or not any(net_within(cidr, p.ip_address) for p in v.port.allowed_address_pairs)
     )
     assert first.port is not None
     reasons = list(dict.fromkeys(r for v in denied for r in why[v.name]))
+    if several:  # the pools' ranges the first port's pairs do not cover
+        pairs = first.port.allowed_address_pairs
+        targets = tuple(c for c in targets if not any(net_within(c, p.ip_address) for p in pairs))
     ranges = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in own)
     message: str = Msg(f"{ID}.fail", nodes=names(denied), src=pods[first.name], ranges=ranges)
     if works is not None:

@@ -28,6 +28,18 @@ register(
             "en": "Pod-to-pod traffic from {src} to {dst} cannot be decided ({n} of {total} node pairs): {why}.",
             "ko": "{src}에서 {dst:으로/로} 가는 Pod 간 트래픽을 판단할 수 없습니다 (노드 쌍 {total}개 중 {n}개): {why}.",
         },
+        f"{ID}.fail-pools": {
+            "en": "Pod-to-pod traffic from {src} to {dst} fails for pods in IP pool {pools} ({n} "
+            "of {total} pod pairs, one pod per node and IP pool): {why}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 IP 풀 {pools}의 Pod 간 트래픽이 실패합니다 (노드와 IP 풀마다 "
+            "Pod 하나씩 잡은 Pod 쌍 {total}개 중 {n}개): {why}.",
+        },
+        f"{ID}.unknown-pools": {
+            "en": "Pod-to-pod traffic from {src} to {dst} cannot be decided for pods in IP pool "
+            "{pools} ({n} of {total} pod pairs, one pod per node and IP pool): {why}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 IP 풀 {pools}의 Pod 간 트래픽을 판단할 수 없습니다 (노드와 IP "
+            "풀마다 Pod 하나씩 잡은 Pod 쌍 {total}개 중 {n}개): {why}.",
+        },
         f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
         f"{ID}.pass": {
             "en": "Pod-to-pod traffic works across all {total} node pairs ({classes} situations traced).",
@@ -63,17 +75,20 @@ def _family_findings(
     """One family's failing or undecided class pairs (``version`` None: the primary family,
     said without it)."""
     out: list[Finding] = []
+    # several Calico pools: a pod per node and pool (flows.py `pods_on`), so pairs are pod pairs
+    several = bool(ctx.flows.multi_pool_versions)
     for fact in result.facts[ctx.world]:
         fv = FactView(ctx, result, fact)
         status = fv.status
-        msg = Msg(
-            f"{ID}.fail" if status == Status.FAIL else f"{ID}.unknown",
-            src=fv.src_label(),
-            dst=fv.dst_label(),
-            n=fact.pairs,
-            total=total,
-            why=hop_text(fv.hop),
-        )
+        verdict = "fail" if status == Status.FAIL else "unknown"
+        params = dict(src=fv.src_label(), dst=fv.dst_label(), n=fact.pairs, why=hop_text(fv.hop))
+        if several:
+            msg = Msg(f"{ID}.{verdict}-pools", **params, total=result.total, pools=fv.pools_label())
+        else:
+            msg = Msg(f"{ID}.{verdict}", **params, total=total)
+        counts = (("node_pairs", fact.pairs), ("node_pairs_total", total))
+        if several:
+            counts = (("pod_pairs", fact.pairs), ("pod_pairs_total", result.total))
         if version is not None:
             msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
         out.append(
@@ -85,9 +100,15 @@ def _family_findings(
                 flows=fv.flows(),
                 cause=fv.cause,
                 affected=fv.affected(),
-                counts=(("node_pairs", fact.pairs), ("node_pairs_total", total)),
+                counts=counts,
                 nodes=tuple(fv.side_names()),
-                key=fv.key() if version is None else (version, *fv.key()),
+                key=_key(fv, version, several),
             )
         )
     return out
+
+
+def _key(fv: FactView, version: int | None, several: bool) -> tuple[object, ...]:
+    """The finding's identity across worlds: with several pools, the pools it is about too."""
+    key = fv.key() if version is None else (version, *fv.key())
+    return (*key, fv.pools_label()) if several else key

@@ -22,6 +22,10 @@ register(
     {
         f"{ID}.what": {"en": "{kind} encapsulation", "ko": "{kind} 캡슐화"},
         f"{ID}.what-v6": {"en": "{kind} encapsulation over IPv6", "ko": "IPv6 위의 {kind} 캡슐화"},
+        f"{ID}.what-pools": {
+            "en": "{what} of IP pool {pools}",
+            "ko": "IP 풀 {pools}의 {what}",
+        },
         f"{ID}.subject": {"en": "the CNI's encapsulation", "ko": "CNI 캡슐화"},
         f"{ID}.na": {
             "en": "The CNI does not encapsulate traffic between any pair of these nodes, so no "
@@ -49,16 +53,30 @@ def run(ctx: CheckContext) -> list[Finding]:
     flows = ctx.flows
     tunnels: dict[Tunnel, None] = {}
     unknown: list[str] = []
+    # several Calico pools: the pools whose pods each tunnel carries traffic to, to name them
+    pools: dict[tuple[object, ...], set[str]] = {}
+    several = bool(flows.multi_pool_versions)
     node_families = {e.ip.version for e in flows.nodes}
     for v in flows.versions:
         primary = v == flows.versions[0]
         decisions = flows.decisions if primary else flows.decisions_of(flows.pods_of(v))
-        for _s, _t, decision in decisions:
+        for _s, tgt, decision in decisions:
             if decision.hop.disposition == Disposition.UNKNOWN:
                 unknown.append(decision.hop.detail)
             elif decision.encap is not None:
                 under = decision.underlay
                 primary_under = under is None or node_families <= {under}
+                if several:
+                    pool = ctx.topo.pool_for(tgt.ip)
+                    pools.setdefault(
+                        (
+                            decision.encap,
+                            decision.proto,
+                            decision.port,
+                            None if primary_under else under,
+                        ),
+                        set(),
+                    ).add(str(pool.cidr) if pool is not None else "-")
                 tunnels.setdefault(
                     (
                         decision.encap,
@@ -74,7 +92,10 @@ def run(ctx: CheckContext) -> list[Finding]:
     judged: dict[tuple[object, ...], Tunnel] = {}
     for t in tunnels:
         judged.setdefault((t[0], t[1], t[2], t[4]), t)
-    results = {t: _findings(ctx, t) for t in judged.values()}
+    results = {
+        t: _findings(ctx, t, sorted(pools.get((t[0], t[1], t[2], t[4]), ())))
+        for t in judged.values()
+    }
     out: list[Finding] = []
     for t, found in results.items():
         out.extend(_say_family(ctx, t, found, results))
@@ -92,9 +113,12 @@ def run(ctx: CheckContext) -> list[Finding]:
     return out
 
 
-def _findings(ctx: CheckContext, t: Tunnel) -> list[Finding]:
+def _findings(ctx: CheckContext, t: Tunnel, pools: list[str]) -> list[Finding]:
+    """One tunnel's findings; ``pools``: the pools it carries to (several pools only)."""
     kind, proto, port, family, under = t
     what = Msg(f"{ID}.what-v6" if under == 6 else f"{ID}.what", kind=kind)
+    if pools:
+        what = Msg(f"{ID}.what-pools", what=what, pools=", ".join(pools))
     return node_traffic_findings(
         ctx,
         SAY,

@@ -16,6 +16,7 @@ from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
+from kostack.model.snapshot import IPNetwork
 
 ID = "net-sg-pod-source-ingress"
 TITLE = "Security groups admit pod-sourced packets between nodes"
@@ -55,6 +56,11 @@ register(
             "en": "{src} -> {dst}: pod -> pod, {n} node {n:pair/pairs}",
             "ko": "{src} -> {dst}: Pod -> Pod, 노드 쌍 {n}개",
         },
+        f"{ID}.flow-pools": {
+            "en": "{src} -> {dst}: pod -> pod, {n} pod {n:pair/pairs} (one pod per node and IP "
+            "pool)",
+            "ko": "{src} -> {dst}: Pod -> Pod, Pod 쌍 {n}개 (노드와 IP 풀마다 Pod 하나씩)",
+        },
         f"{ID}.na": {
             "en": "No pod-sourced packets cross the tenant network unencapsulated, so no pod-source rule is needed.",
             "ko": "캡슐화 없이 테넌트 네트워크를 지나는 Pod 출발 패킷이 없으므로 Pod 출발 규칙이 필요 없습니다.",
@@ -63,6 +69,12 @@ register(
             "en": "Security groups admit pod-sourced packets between nodes ({n} node pairs sent "
             "natively).",
             "ko": "보안 그룹이 노드 간 Pod 출발 패킷을 허용합니다 (캡슐화 없이 보내는 노드 쌍 {n}개).",
+        },
+        f"{ID}.pass-pools": {
+            "en": "Security groups admit pod-sourced packets between nodes ({n} pod pairs sent "
+            "natively, one pod per node and IP pool).",
+            "ko": "보안 그룹이 노드 간 Pod 출발 패킷을 허용합니다 (캡슐화 없이 보내는 Pod 쌍 {n}개, 노드와 IP "
+            "풀마다 Pod 하나씩).",
         },
         f"{ID}.where-dst": {
             "en": "the ingress rules of their ports",
@@ -92,13 +104,19 @@ def run(ctx: CheckContext) -> list[Finding]:
         return out
     if result.total == 0:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na"))]
-    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=result.total))]
+    several = bool(ctx.flows.multi_pool_versions)  # a pod per node and pool: pod pairs
+    return [
+        SAY.cluster(
+            ctx, Status.PASS, Msg(f"{ID}.pass-pools" if several else f"{ID}.pass", n=result.total)
+        )
+    ]
 
 
 def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> list[Finding]:
     """One family's findings; ``version`` None: single stack (every pod CIDR)."""
     topo = ctx.topo
     cidrs = [c for c in topo.pod_cidrs if version is None or c.version == version]
+    several = bool(ctx.flows.multi_pool_versions)  # a pod per node and pool: pod pairs
     out: list[Finding] = []
     for fact in result.facts[ctx.world]:
         fv = FactView(ctx, result, fact)
@@ -107,16 +125,17 @@ def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> lis
         if status == Status.FAIL and fv.side in ("dst", "src"):
             # an ingress rule on the receivers, or an egress rule on the senders
             ends = fv.targets if fv.side == "dst" else fv.sources
+            wanted = _source_pools(ctx, fv, cidrs) if several else cidrs
             remedies = rule_remedies(
                 ctx,
-                [e.view for e in ends if e.view is not None],
+                list({e.name: e.view for e in ends if e.view is not None}.values()),
                 protocol=None,
                 port=None,
                 port_max=None,
-                reason=Msg(f"{ID}.reason", cidr=", ".join(str(c) for c in cidrs)),
+                reason=Msg(f"{ID}.reason", cidr=", ".join(str(c) for c in wanted)),
                 cause=CAUSE,
                 description="kostack: pod CIDR",
-                remote_prefixes=tuple(str(c) for c in cidrs),
+                remote_prefixes=tuple(str(c) for c in wanted),
                 direction="ingress" if fv.side == "dst" else "egress",
             )
         backend = topo.backend or "unknown"
@@ -140,12 +159,26 @@ def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> lis
                 msg,
                 (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
                 remedies,
-                flows=(Msg(f"{ID}.flow", src=fv.src_label(), dst=fv.dst_label(), n=fact.pairs),),
+                flows=(
+                    Msg(
+                        f"{ID}.flow-pools" if several else f"{ID}.flow",
+                        src=fv.src_label(),
+                        dst=fv.dst_label(),
+                        n=fact.pairs,
+                    ),
+                ),
                 cause=CAUSE if status == Status.FAIL else fv.cause,
                 affected=fv.affected(),
-                counts=(("node_pairs", fact.pairs),),
+                counts=((("pod_pairs" if several else "node_pairs"), fact.pairs),),
                 nodes=tuple(fv.side_names()),
                 key=fv.key() if version is None else (version, *fv.key()),
             )
         )
     return out
+
+
+def _source_pools(ctx: CheckContext, fv: FactView, cidrs: list[IPNetwork]) -> list[IPNetwork]:
+    """With several Calico pools: the pod ranges of the pools whose pods' packets are dropped
+    (another pool's pods may be admitted already); all of ``cidrs`` when none is known."""
+    pools = {p.cidr for e in fv.sources if (p := ctx.topo.pool_for(e.ip)) is not None}
+    return [c for c in cidrs if c in pools] or cidrs

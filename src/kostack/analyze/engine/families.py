@@ -241,6 +241,7 @@ class Families:
         same_node: str = "exclude",
         steps: frozenset[str] | None = None,
         joint: bool = False,
+        split: Callable[[End], object] | None = None,
     ) -> FamilyResult:
         """Judge every (source, target) pair; ``same_node``: exclude such pairs, or trace them.
 
@@ -248,10 +249,12 @@ class Families:
         ``joint``: few targets (service endpoints): sources are classed by what every
         target admits of them, so a class fails or passes as a whole
         (`FamilyResult.failed_sources` is then exact).
+        ``split``: what else tells ends apart on both sides, where ``flow_of`` reads more
+        than the route key (a node's IP pools in use, for a tunnel's node pairs).
         """
         from kostack.analyze.engine.pairs import Run
 
-        queries = self._queries(sources, targets, flow_of)
+        queries = self._queries(sources, targets, flow_of, split)
         target_nodes = {t.view.name for t in targets if t.view is not None}
 
         joint_key = self._joint_key(targets, flow_of) if joint else (lambda e: None)
@@ -261,7 +264,14 @@ class Families:
             return (e.view.name if on and e.view is not None else None, joint_key(e))
 
         # without a joint key or same-node tracing every source's extra is (None, None)
-        src_extra = hosts if joint or same_node != "exclude" else None
+        src_extra: Callable[[End], object] | None = (
+            hosts if joint or same_node != "exclude" else None
+        )
+        dst_extra: Callable[[End], object] | None = None
+        if split is not None:
+            base, cut = src_extra, split
+            src_extra = (lambda e: (base(e), cut(e))) if base is not None else (lambda e: cut(e))
+            dst_extra = split
 
         # a source is judged by its egress sets, a target by its ingress sets (and both by the
         # TCP 179 sets, a BGP session being either way)
@@ -269,14 +279,18 @@ class Families:
         q_src = tuple(q for q in queries if q.direction == "egress" or q in both)
         q_dst = tuple(q for q in queries if q.direction == "ingress" or q in both)
         src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
-        dst_classes, dst_of = self._classes(targets, "dst", q_dst, None)
+        dst_classes, dst_of = self._classes(targets, "dst", q_dst, dst_extra)
         selves: dict[tuple[int, int], list[tuple[End, End]]] = defaultdict(list)
         if same_node == "exclude":
-            by_node = {t.view.name: (i, t) for i, t in enumerate(targets) if t.view is not None}
+            # every target on the source's node (one per IP pool there: flows.py `pods_on`)
+            by_node: dict[str, list[tuple[int, End]]] = defaultdict(list)
+            for i, t in enumerate(targets):
+                if t.view is not None:
+                    by_node[t.view.name].append((i, t))
             for i, s in enumerate(sources):
-                if s.view is not None and s.view.name in by_node:
-                    j, t = by_node[s.view.name]
-                    selves[(src_of[i], dst_of[j])].append((s, t))
+                if s.view is not None:
+                    for j, t in by_node.get(s.view.name, ()):
+                        selves[(src_of[i], dst_of[j])].append((s, t))
         run = Run(self, flow_of, same_node, steps)
         run.all_pairs(src_classes, dst_classes, selves)
         self.stats.append((len(src_classes), len(dst_classes), run.traced))
@@ -363,19 +377,29 @@ class Families:
     # ------------------------------------------------------------------ classes
 
     def _queries(
-        self, sources: Sequence[End], targets: Sequence[End], flow_of: FlowOf
+        self,
+        sources: Sequence[End],
+        targets: Sequence[End],
+        flow_of: FlowOf,
+        split: Callable[[End], object] | None = None,
     ) -> list[Query]:
-        """Every query the family's wires can need: from one rep per route class, and per
-        source route class from one target route class per relation (relations.py)."""
+        """Every query the family's wires can need: from one rep per route class (and
+        ``split`` value), and per source route class from one target route class per
+        relation (relations.py)."""
         from kostack.analyze.engine.relations import RouteClasses
 
         topo = self.topos[0]
+
+        def group(e: End) -> tuple[object, ...]:
+            route = self.route(e)
+            return route if split is None else (*route, split(e))
+
         src_groups: dict[tuple[object, ...], list[End]] = {}
         for s in sources:
-            src_groups.setdefault(self.route(s), []).append(s)
+            src_groups.setdefault(group(s), []).append(s)
         tgt_groups: dict[tuple[object, ...], list[End]] = {}
         for t in targets:
-            tgt_groups.setdefault(self.route(t), []).append(t)
+            tgt_groups.setdefault(group(t), []).append(t)
         classes = RouteClasses(topo, tgt_groups)
         out: dict[Query, None] = {}
         for a, ends in src_groups.items():
