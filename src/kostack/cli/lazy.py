@@ -24,45 +24,74 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LazyCommand:
-    """The first paragraph of a command's help (for listings), and where the command lives:
-    ``module`` (default ``kostack.cli.NAME``) and its attribute ``attr`` (default ``NAME``)."""
+    """Where a command lives, and the first paragraph of its help (for listings)."""
 
+    module: str
+    attr: str
     summary: str
-    module: str = ""
-    attr: str = ""
 
 
 # Name -> where it lives. Order does not matter: click lists commands by name.
 COMMANDS: dict[str, LazyCommand] = {
-    "diagnose": LazyCommand("Find the root cause of pod networking failures."),
-    "trace": LazyCommand(
-        "Trace one flow hop by hop and say which rule decides it.", "kostack.cli.diagnose"
+    "diagnose": LazyCommand(
+        "kostack.cli.diagnose", "diagnose", "Find the root cause of pod networking failures."
     ),
-    "collect": LazyCommand("Read OpenStack and Kubernetes (read-only) and write a snapshot."),
+    "trace": LazyCommand(
+        "kostack.cli.diagnose",
+        "trace",
+        "Trace one flow hop by hop and say which rule decides it.",
+    ),
+    "collect": LazyCommand(
+        "kostack.cli.collect",
+        "collect",
+        "Read OpenStack and Kubernetes (read-only) and write a snapshot.",
+    ),
     "fix": LazyCommand(
-        "Plan, apply, verify and roll back the fix for what `kostack diagnose` found."
+        "kostack.cli.fix",
+        "fix",
+        "Plan, apply, verify and roll back the fix for what `kostack diagnose` found.",
     ),
     "preflight": LazyCommand(
-        "Check a cluster before it is built: what would break, and the ports to create."
+        "kostack.cli.preflight",
+        "preflight",
+        "Check a cluster before it is built: what would break, and the ports to create.",
     ),
-    "probe": LazyCommand("Probe the pod network for real and compare it with the static model."),
+    "probe": LazyCommand(
+        "kostack.cli.probe",
+        "probe",
+        "Probe the pod network for real and compare it with the static model.",
+    ),
     "lab": LazyCommand(
-        "Build, probe and tear down a network lab that behaves like the incident's cloud."
+        "kostack.cli.lab",
+        "lab",
+        "Build, probe and tear down a network lab that behaves like the incident's cloud.",
     ),
     "release": LazyCommand(
-        "Stateful Helm releases (such as Harbor): what is wrong, and a clean reinstall."
+        "kostack.cli.release",
+        "release",
+        "Stateful Helm releases (such as Harbor): what is wrong, and a clean reinstall.",
     ),
     "report": LazyCommand(
+        "kostack.cli.report",
+        "report",
         "Write the incident report: what was seen, why, what was checked, what was done, "
-        "what to learn."
+        "what to learn.",
     ),
     "watch": LazyCommand(
-        "Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics."
+        "kostack.cli.watch",
+        "watch",
+        "Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics.",
     ),
     "guard": LazyCommand(
-        "Keep node ports right as nodes come and go: audit drift, or enforce with a safety net."
+        "kostack.cli.guard",
+        "guard",
+        "Keep node ports right as nodes come and go: audit drift, or enforce with a safety net.",
     ),
-    "completion": LazyCommand("Print the completion script for SHELL (bash or zsh)."),
+    "completion": LazyCommand(
+        "kostack.cli.completion",
+        "completion",
+        "Print the completion script for SHELL (bash or zsh).",
+    ),
 }
 
 
@@ -71,16 +100,15 @@ def load_command(name: str) -> click.Command | None:
     entry = COMMANDS.get(name)
     if entry is None:
         return None
-    where, attr = entry.module or f"kostack.cli.{name}", entry.attr or name
     try:
-        module = importlib.import_module(where)
+        module = importlib.import_module(entry.module)
     except ModuleNotFoundError as exc:
-        if exc.name == where:
+        if exc.name == entry.module:
             return None  # that part of kostack is not built into this version
         raise
-    command = getattr(module, attr)
+    command = getattr(module, entry.attr)
     if not isinstance(command, click.Command):
-        raise TypeError(f"{where}.{attr} is not a click command")
+        raise TypeError(f"{entry.module}.{entry.attr} is not a click command")
     _add_console_options(command)
     return command
 
