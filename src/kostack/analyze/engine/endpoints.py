@@ -150,83 +150,33 @@ def parse_endpoint(
 
     ``version``: a dual-stack pod, node or service by its address of that family (4 or 6)
     when it has one; else (and with None) by its primary address."""
-
-    def of_family(addresses: Iterable[IPAddress], primary: IPAddress) -> IPAddress:
-        return next((a for a in addresses if a.version == version), primary)
-
     kind, sep, rest = spec.partition(":")
     if not sep:
         raise EndpointError(Msg("ep.no-kind", spec=repr(spec)), Msg("ep.hint.forms"))
-    port: int | None = None
-    proto: str | None = None
-
-    def split_port(text: str) -> str:
-        nonlocal port, proto
-        if kind == "ip" and text.count(":") > 1 and not text.startswith("["):
-            return text  # bare IPv6
-        host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
-        if not colon:
-            return text
-        num, _slash, pr = pp.partition("/")
-        if not num.isdigit() or not 0 < int(num) < 65536:
-            raise EndpointError(
-                Msg("ep.bad-port", port=repr(pp), spec=repr(spec)), Msg("ep.hint.port")
-            )
-        port = int(num)
-        proto = (pr or "tcp").lower()
-        if proto not in ("tcp", "udp", "sctp"):
-            raise EndpointError(
-                Msg("ep.bad-proto", proto=repr(pr), spec=repr(spec)), Msg("ep.hint.proto")
-            )
-        return host.strip("[]")
-
     if kind == "pod":
         ns, slash, name = rest.partition("/")
         if not slash:
             raise EndpointError(Msg("ep.pod-form", spec=repr(spec)))
-        name = split_port(name) if ":" in name else name
-        pod = topo.pod_by_name.get((ns, name))
-        if pod is None:
-            raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), _in(topo.pod_by_name, ns))
-        if pod.ip is None:
-            raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
-        node = pod.node
-        ip = of_family(pod.addresses, pod.ip)
-        if pod.host_network:
-            return (
-                Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), ip, node),
-                port,
-                proto,
-            )
-        return Endpoint("pod", pod_label(ns, name, ip), ip, node), port, proto
+        name, port, proto = _split_port(name, spec) if ":" in name else (name, None, None)
+        return _pod_end(topo, ns, name, version), port, proto
     if kind == "node":
-        name = split_port(rest)
+        name, port, proto = _split_port(rest, spec)
         view = topo.node_views.get(name)
         if view is None:
             raise EndpointError(
                 Msg("ep.no-node", node=repr(name)),
                 Msg("ep.hint.nodes", names=_some(topo.node_views)),
             )
-        node_ip = of_family(view.ips, view.ip) if view.ip is not None else None
+        node_ip = _of_family(view.ips, view.ip, version) if view.ip is not None else None
         return Endpoint("node", node_label(name, node_ip), node_ip, name), port, proto
     if kind in ("svc", "service"):
         ns, slash, name = rest.partition("/")
         if not slash:
             raise EndpointError(Msg("ep.svc-form", spec=repr(spec)))
-        name = split_port(name)
-        svc = topo.services.get((ns, name))
-        if svc is None:
-            raise EndpointError(Msg("ep.no-svc", svc=f"{ns}/{name}"), _in(topo.services, ns))
-        if svc.cluster_ip is None and svc.type == "ExternalName":
-            raise EndpointError(
-                Msg("ep.external-name", svc=f"{ns}/{name}"), Msg("ep.hint.external")
-            )
-        if svc.cluster_ip is None:
-            raise EndpointError(Msg("ep.headless", svc=f"{ns}/{name}"))
-        ip = of_family(svc.cluster_addresses, svc.cluster_ip)
-        return Endpoint("service", svc_label(ns, name, ip), ip), port, proto
+        name, port, proto = _split_port(name, spec)
+        return _service_end(topo, ns, name, version), port, proto
     if kind == "ip":
-        host = split_port(rest)
+        host, port, proto = _split_port(rest, spec, bare_ipv6=True)
         try:
             ip = ipaddress.ip_address(host)
         except ValueError:
@@ -234,6 +184,56 @@ def parse_endpoint(
             raise EndpointError(Msg("ep.not-ip", host=repr(host)), hint) from None
         return classify_ip(topo, ip), port, proto
     raise EndpointError(Msg("ep.kind", kind=repr(kind), spec=repr(spec)), Msg("ep.hint.kinds"))
+
+
+def _of_family(
+    addresses: Iterable[IPAddress], primary: IPAddress, version: int | None
+) -> IPAddress:
+    return next((a for a in addresses if a.version == version), primary)
+
+
+def _split_port(
+    text: str, spec: str, *, bare_ipv6: bool = False
+) -> tuple[str, int | None, str | None]:
+    """``NAME[:PORT/PROTO]`` (an address in brackets when it is IPv6 with a port)."""
+    if bare_ipv6 and text.count(":") > 1 and not text.startswith("["):
+        return text, None, None
+    host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
+    if not colon:
+        return text, None, None
+    num, _slash, pr = pp.partition("/")
+    if not num.isdigit() or not 0 < int(num) < 65536:
+        raise EndpointError(Msg("ep.bad-port", port=repr(pp), spec=repr(spec)), Msg("ep.hint.port"))
+    proto = (pr or "tcp").lower()
+    if proto not in ("tcp", "udp", "sctp"):
+        raise EndpointError(
+            Msg("ep.bad-proto", proto=repr(pr), spec=repr(spec)), Msg("ep.hint.proto")
+        )
+    return host.strip("[]"), int(num), proto
+
+
+def _pod_end(topo: Topology, ns: str, name: str, version: int | None) -> Endpoint:
+    pod = topo.pod_by_name.get((ns, name))
+    if pod is None:
+        raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), _in(topo.pod_by_name, ns))
+    if pod.ip is None:
+        raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
+    ip = _of_family(pod.addresses, pod.ip, version)
+    if pod.host_network:
+        return Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), ip, pod.node)
+    return Endpoint("pod", pod_label(ns, name, ip), ip, pod.node)
+
+
+def _service_end(topo: Topology, ns: str, name: str, version: int | None) -> Endpoint:
+    svc = topo.services.get((ns, name))
+    if svc is None:
+        raise EndpointError(Msg("ep.no-svc", svc=f"{ns}/{name}"), _in(topo.services, ns))
+    if svc.cluster_ip is None and svc.type == "ExternalName":
+        raise EndpointError(Msg("ep.external-name", svc=f"{ns}/{name}"), Msg("ep.hint.external"))
+    if svc.cluster_ip is None:
+        raise EndpointError(Msg("ep.headless", svc=f"{ns}/{name}"))
+    ip = _of_family(svc.cluster_addresses, svc.cluster_ip, version)
+    return Endpoint("service", svc_label(ns, name, ip), ip)
 
 
 def _some(names: Iterable[str], most: int = 8) -> str:
