@@ -85,3 +85,12 @@ def test_a_thousand_services_plan_one_rule() -> None:
     plan = _plan(many_blocked(1000))
     assert _spans(plan) == {("10.0.0.0/24", 30000, 32767)}
     assert _fixed(plan)
+
+
+def test_a_project_already_past_the_default_quota_is_not_warned() -> None:
+    from kostack.plan.nodeport_range import over_quota
+
+    assert over_quota(121, {"g": 9}) == 130
+    assert over_quota(5, {"g": 96}) == 101
+    assert over_quota(4, {"g": 96}) is None
+    assert over_quota(9, {"g": 213}) is None  # the quota was raised; its size is not known

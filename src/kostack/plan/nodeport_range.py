@@ -112,6 +112,8 @@ def range_rules(
 
 
 def over_quota(added: int, existing: Mapping[str, int]) -> int | None:
-    """The project's rule count after the plan when it passes Neutron's default quota."""
-    total = added + sum(existing.values())
-    return total if added and total > RULE_QUOTA else None
+    """The project's rule count after the plan when the plan is what passes Neutron's default
+    quota (a project already past it has a raised quota, whose size is not known)."""
+    have = sum(existing.values())
+    total = added + have
+    return total if have <= RULE_QUOTA < total else None
