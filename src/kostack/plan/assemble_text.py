@@ -78,10 +78,11 @@ register(
         "plan.note.nodeport-range": {
             "en": "one rule for NodePorts {lo}-{hi} from {source} instead of {n} single-NodePort "
             "rules: it also opens the NodePorts of the other Services (and of future ones) to that "
-            "source, which is inside the cluster; {n} rules would crowd Neutron's default quota of "
-            "{quota} rules per project",
+            "source, a subnet or group of this project, never to clients; {n} rules would crowd "
+            "Neutron's default quota of {quota} rules per project",
             "ko": "NodePort 하나마다 규칙 {n}개 대신 {source}에서 오는 NodePort {lo}-{hi}에 규칙 하나: "
-            "다른 Service(와 앞으로 생길 Service)의 NodePort도 클러스터 내부인 그 출발지에 열립니다. "
+            "다른 Service(와 앞으로 생길 Service)의 NodePort도 그 출발지(이 프로젝트의 서브넷이나 그룹이며 "
+            "클라이언트는 아님)에 열립니다. "
             "규칙 {n}개는 Neutron 기본 쿼터(프로젝트당 규칙 {quota}개)를 압박합니다",
         },
         "plan.rule-quota": {
