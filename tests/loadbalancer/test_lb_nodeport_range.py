@@ -48,6 +48,10 @@ def test_past_the_threshold_one_range_rule_from_the_member_subnet() -> None:
     (action,) = _rules(plan)
     assert _spans(plan) == {("10.0.0.0/24", 30000, 32767)}
     assert action.fixes == ("lb-nodeport-blocked",)
+    why = localize(action.reason, "en")
+    assert why.startswith(
+        f"admit load balancer traffic to the NodePorts of {THRESHOLD + 1} Services"
+    )
     (note,) = action.notes
     en = localize(note, "en")
     assert f"instead of {THRESHOLD + 1} single-NodePort rules" in en

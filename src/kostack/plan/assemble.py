@@ -219,6 +219,8 @@ class Builder:
         ranges = range_rules(((g, r, f.keys) for g, _k, r, f in pending), Sources(self.topo))
         into = {(rr.gid, key): i for i, rr in enumerate(ranges) for key in rr.replaced}
         merged = [_Fixes() for _ in ranges]
+        for fixes, rr in zip(merged, ranges, strict=True):
+            fixes.add("", Msg("plan.why.nodeport-range", n=len(rr.replaced)))
         anywhere = [False] * len(ranges)
         for gid, rkey, rule, fixes in pending:
             i = into.get((gid, rkey))

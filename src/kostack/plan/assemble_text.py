@@ -85,6 +85,10 @@ register(
             "클라이언트는 아님)에 열립니다. "
             "규칙 {n}개는 Neutron 기본 쿼터(프로젝트당 규칙 {quota}개)를 압박합니다",
         },
+        "plan.why.nodeport-range": {
+            "en": "admit load balancer traffic to the NodePorts of {n} Services",
+            "ko": "Service {n}개의 NodePort로 가는 로드밸런서 트래픽 허용",
+        },
         "plan.rule-quota": {
             "en": "this plan adds {added} security-group {added:rule/rules} to a project that has at "
             "least {existing} (in the groups read): {total} in all, over Neutron's default quota of "
