@@ -62,6 +62,10 @@ register(
             "en": "Service {svc}: every listener allows exactly what the Service admits ({ranges}).",
             "ko": "Service {svc}: 모든 리스너가 Service가 허용하는 범위({ranges})만 허용합니다.",
         },
+        f"{ID}.ok-anyone": {
+            "en": "Service {svc} has no loadBalancerSourceRanges and no listener restricts its clients.",
+            "ko": "Service {svc:은/는} loadBalancerSourceRanges가 없고 클라이언트를 제한하는 리스너도 없습니다.",
+        },
         f"{ID}.anyone": {
             "en": "anyone (no loadBalancerSourceRanges)",
             "ko": "모든 곳(loadBalancerSourceRanges 없음)",
@@ -175,5 +179,6 @@ def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Fi
         return out
     if not seen:
         return [CHECK.not_applicable(bs, why=CHECK.msg("na-listener"))]
-    ranges = _text(wanted(bs)) if bs.service.load_balancer_source_ranges else CHECK.msg("anyone")
-    return [CHECK.finding(Status.PASS, lb_resource(bs), "ok", svc=bs.key, ranges=ranges)]
+    if not bs.service.load_balancer_source_ranges:
+        return [CHECK.finding(Status.PASS, lb_resource(bs), "ok-anyone", svc=bs.key)]
+    return [CHECK.finding(Status.PASS, lb_resource(bs), "ok", svc=bs.key, ranges=_text(wanted(bs)))]
