@@ -459,6 +459,24 @@ def ovn_round_robin() -> Doc:
     )
 
 
+def amphora_ranges_open() -> Doc:
+    """shop/web admits 198.51.100.0/24 only, but its amphora listener has no allowed_cidrs."""
+    return lb_doc(
+        rules=[nodeport_rule("10.0.0.0/24")],
+        svc=service(ranges=["198.51.100.0/24"]),
+        lb=load_balancer(),
+    )
+
+
+def _listener_allows(*cidrs: str) -> Callable[[Doc], None]:
+    def edit(doc: Doc) -> None:
+        for lb in doc["openstack"]["load_balancers"]:
+            for li in lb["listeners"]:
+                li["allowed_cidrs"] = list(cidrs)
+
+    return edit
+
+
 # check id: (passing, failing, unknown) documents (tests/foundation/test_checks.py)
 LB_CHECK_CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]] = {
     "lb-nodeport-source": (
@@ -481,6 +499,11 @@ LB_CHECK_CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[
         ovn_node_subnet_only,
         ovn_round_robin,
         _edit(amphora_healthy, _pending_unexplained),
+    ),
+    "lb-source-ranges": (
+        _edit(amphora_ranges_open, _listener_allows("198.51.100.0/24")),
+        amphora_ranges_open,
+        _edit(amphora_ranges_open, _no_octavia),
     ),
     "lb-floating-ip": (
         amphora_healthy,

@@ -358,7 +358,9 @@ def test_many_services_and_hostile_names_stay_linear() -> None:
     assert len(index.services) == n
     assert all(bs.lb is not None and bs.lb.id == f"lb-{i}" for i, bs in enumerate(index.services))
     findings = [f for f in diagnose(build(doc)).findings if f.check_id.startswith("lb-")]
-    assert len(findings) <= 7 * n + 7  # one finding per check and Service port, not per pair
+    assert (
+        len(findings) <= 8 * n + 8
+    )  # one finding per check (8 lb-*) and Service port, not per pair
 
 
 def test_each_services_ports_and_provider_are_looked_up_not_searched() -> None:

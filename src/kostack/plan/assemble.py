@@ -35,6 +35,7 @@ from kostack.plan.model import (
     Target,
     rule_key,
 )
+from kostack.plan.nodeport_range import RULE_QUOTA, Sources, range_rules
 
 # What matters for a router is the routes the plan adds, not its revision: the
 # update writes the routes read just before it plus the missing ones, with
@@ -208,37 +209,64 @@ class Builder:
         return Msg("plan.reason", first=first, titles=_semicolons(titles))
 
     def _rule_actions(self) -> Iterator[Action]:
-        for (gid, rkey), (rule, fixes) in sorted(
-            self.rules.items(), key=lambda kv: (kv[0][0], repr(kv[0][1]))
-        ):
-            group = self.topo.groups.get(gid)
-            if group is None:
-                continue
-            if rule.key() in self.existing_rules(gid):
-                continue
-            rev = group.revision_number
-            yield Action(
-                id="",
-                operation=Operation.ADD_SG_RULE,
-                target=Target("security_group", gid, group.name),
-                reason=self._reason(fixes),
-                fixes=tuple(fixes.keys),
-                precondition=Precondition(rev, _rev_text("security group", rev)),
-                inverse=Inverse(
-                    "delete-sg-rule",
-                    Msg("plan.undo.rule"),
-                ),
-                rule=rule,
-                notes=(
-                    (Msg("plan.note.ovn-only"),) if (gid, rkey) not in self.unconditional else ()
-                )
-                + (
-                    (Msg("plan.note.public-nodeport", port=rule.port_range_min),)
-                    if rule.remote_ip_prefix is not None
-                    and ipaddress.ip_network(rule.remote_ip_prefix).prefixlen == 0
-                    else ()
-                ),
+        pending = [
+            (gid, rkey, rule, fixes)
+            for (gid, rkey), (rule, fixes) in sorted(
+                self.rules.items(), key=lambda kv: (kv[0][0], repr(kv[0][1]))
             )
+            if gid in self.topo.groups and rule.key() not in self.existing_rules(gid)
+        ]
+        ranges = range_rules(((g, r, f.keys) for g, _k, r, f in pending), Sources(self.topo))
+        into = {(rr.gid, key): i for i, rr in enumerate(ranges) for key in rr.replaced}
+        merged = [_Fixes() for _ in ranges]
+        for fixes, rr in zip(merged, ranges, strict=True):
+            fixes.add("", Msg("plan.why.nodeport-range", n=len(rr.replaced)))
+        anywhere = [False] * len(ranges)
+        for gid, rkey, rule, fixes in pending:
+            i = into.get((gid, rkey))
+            if i is None:
+                yield self._rule_action(gid, rule, fixes, (gid, rkey) in self.unconditional)
+                continue
+            anywhere[i] |= (gid, rkey) in self.unconditional
+            for key in fixes.keys:
+                merged[i].add(key, "")
+            for reason in fixes.reasons:
+                merged[i].add("", reason)
+        for i, rr in enumerate(ranges):
+            if rr.rule.key() in self.existing_rules(rr.gid):
+                continue
+            note = Msg(
+                "plan.note.nodeport-range",
+                n=len(rr.replaced),
+                lo=rr.rule.port_range_min,
+                hi=rr.rule.port_range_max,
+                source=rr.rule.remote_ip_prefix or rr.rule.remote_group_id,
+                quota=RULE_QUOTA,
+            )
+            yield self._rule_action(rr.gid, rr.rule, merged[i], anywhere[i], (note,))
+
+    def _rule_action(
+        self, gid: str, rule: Rule, fixes: _Fixes, unconditional: bool, notes: tuple[str, ...] = ()
+    ) -> Action:
+        group = self.topo.groups[gid]
+        rev = group.revision_number
+        public = (
+            rule.remote_ip_prefix is not None
+            and ipaddress.ip_network(rule.remote_ip_prefix).prefixlen == 0
+        )
+        return Action(
+            id="",
+            operation=Operation.ADD_SG_RULE,
+            target=Target("security_group", gid, group.name),
+            reason=self._reason(fixes),
+            fixes=tuple(fixes.keys),
+            precondition=Precondition(rev, _rev_text("security group", rev)),
+            inverse=Inverse("delete-sg-rule", Msg("plan.undo.rule")),
+            rule=rule,
+            notes=notes
+            + (() if unconditional else (Msg("plan.note.ovn-only"),))
+            + ((Msg("plan.note.public-nodeport", port=rule.port_range_min),) if public else ()),
+        )
 
     def _route_actions(self) -> Iterator[Action]:
         for rid, (routes, fixes) in sorted(self.routes.items()):

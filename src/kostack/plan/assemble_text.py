@@ -75,6 +75,30 @@ register(
             "그 프로젝트의 포트는 여기서 보이지 않으며, 이 계획이 그룹에 추가하는 규칙은 그 포트에도 "
             "같은 트래픽을 허용합니다",
         },
+        "plan.note.nodeport-range": {
+            "en": "one rule for NodePorts {lo}-{hi} from {source} instead of {n} single-NodePort "
+            "rules: it also opens the NodePorts of the other Services (and of future ones) to that "
+            "source, a subnet or group of this project, never to clients; {n} rules would crowd "
+            "Neutron's default quota of {quota} rules per project",
+            "ko": "NodePort 하나마다 규칙 {n}개 대신 {source}에서 오는 NodePort {lo}-{hi}에 규칙 하나: "
+            "다른 Service(와 앞으로 생길 Service)의 NodePort도 그 출발지(이 프로젝트의 서브넷이나 그룹이며 "
+            "클라이언트는 아님)에 열립니다. "
+            "규칙 {n}개는 Neutron 기본 쿼터(프로젝트당 규칙 {quota}개)를 압박합니다",
+        },
+        "plan.why.nodeport-range": {
+            "en": "admit load balancer traffic to the NodePorts of {n} Services",
+            "ko": "Service {n}개의 NodePort로 가는 로드밸런서 트래픽 허용",
+        },
+        "plan.rule-quota": {
+            "en": "this plan adds {added} security-group {added:rule/rules} to a project that has at "
+            "least {existing} (in the groups read): {total} in all, over Neutron's default quota of "
+            "{quota} rules per project (quota_security_group_rule); check `openstack quota show` "
+            "before applying, or Neutron refuses the rules past the quota",
+            "ko": "이 계획은 보안 그룹 규칙 {added}개를 추가하는데 프로젝트에는 (읽은 그룹에만) 이미 최소 "
+            "{existing}개가 있습니다: 모두 {total}개로 Neutron 기본 쿼터(프로젝트당 {quota}개, "
+            "quota_security_group_rule)를 넘습니다. 적용 전에 `openstack quota show`로 확인하세요. "
+            "쿼터를 넘는 규칙은 Neutron이 거부합니다",
+        },
         "plan.shared-group": {
             "en": "security group {group} is also on {n} {n:port/ports} of no node of this "
             "cluster ({ports}): every rule this plan adds to it admits the same traffic to "

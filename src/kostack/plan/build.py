@@ -43,6 +43,7 @@ from kostack.plan.model import (
     RootCauseRef,
     Verification,
 )
+from kostack.plan.nodeport_range import RULE_QUOTA, over_quota
 
 MAX_ITERATIONS = 4
 
@@ -204,6 +205,24 @@ def shared_groups(
     return out
 
 
+def rule_quota(actions: Iterable[Action], topo: Topology, project: str | None) -> list[str]:
+    """A warning when the plan's rules take the project past Neutron's default rule quota."""
+    added = sum(1 for a in actions if a.operation == Operation.ADD_SG_RULE)
+    existing = {g.id: len(g.rules) for g in topo.groups.values() if g.project_id in (None, project)}
+    total = over_quota(added, existing)
+    if total is None:
+        return []
+    return [
+        Msg(
+            "plan.rule-quota",
+            added=added,
+            existing=sum(existing.values()),
+            total=total,
+            quota=RULE_QUOTA,
+        )
+    ]
+
+
 def build_plan(
     snapshot: Snapshot,
     options: PlanOptions | None = None,
@@ -250,6 +269,7 @@ def build_plan(
         warnings.append(lost)
     project = snapshot.openstack.project_id if snapshot.openstack else None
     warnings.extend(shared_groups(actions, builder.topo, project))
+    warnings.extend(rule_quota(actions, builder.topo, project))
     for f in diagnosis.warnings:
         warnings.append(Msg("plan.left-alone", message=f.message))
     os_ = snapshot.openstack

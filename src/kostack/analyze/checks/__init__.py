@@ -13,6 +13,7 @@ from kostack.analyze.checks import (
     lb_ovn_limits,
     lb_pending_service,
     lb_provisioning,
+    lb_source_ranges,
     net_api_service,
     net_calico_host_nat,
     net_cidr_overlap,
@@ -57,6 +58,7 @@ _MODULES: tuple[ModuleType, ...] = (
     lb_provisioning,
     lb_etp_local,
     lb_ovn_limits,
+    lb_source_ranges,
     lb_floating_ip,
     lb_pending_service,
 )

@@ -23,6 +23,10 @@ LB_ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "A Service asks the OVN provider for what it does not support",
         "ko": "Service가 OVN 프로바이더가 지원하지 않는 기능을 요청함",
     },
+    "lb-source-ranges": {
+        "en": "A load balancer listener does not enforce its Service's loadBalancerSourceRanges",
+        "ko": "로드밸런서 리스너가 Service의 loadBalancerSourceRanges를 적용하지 않음",
+    },
     "lb-fip": {
         "en": "A LoadBalancer Service's floating IP does not reach its load balancer",
         "ko": "LoadBalancer Service의 Floating IP가 로드밸런서로 이어지지 않음",

@@ -27,7 +27,7 @@ from kostack.analyze.reach import (
     node_label,
     trace,
 )
-from kostack.model.loadbalancer import LoadBalancer
+from kostack.model.loadbalancer import Listener, LoadBalancer
 from kostack.model.snapshot import IPAddress, ServicePort
 
 
@@ -186,11 +186,7 @@ def _listener_pool_hops(bs: BalancedService, pp: PortPath, client: IPAddress | N
                     cause="lb-allowed-cidrs",
                 )
             ]
-    listened = at(
-        Disposition.ACCEPTED,
-        Msg("lb.listener-ok", protocol=li.protocol, port=li.protocol_port),
-        (Evidence("listener", li.id, "protocol_port", str(li.protocol_port)),),
-    )
+    listened = _listened(bs, li, client, at)
     pool = pp.pool
     if pool is None:
         ev = Evidence("listener", li.id, "default_pool_id", "null")
@@ -210,6 +206,38 @@ def _listener_pool_hops(bs: BalancedService, pp: PortPath, client: IPAddress | N
         listened,
         at(Disposition.ACCEPTED, Msg("lb.pool-ok", status=pool.operating_status, n=n), (ev,)),
     ]
+
+
+def _listened(bs: BalancedService, li: Listener, client: IPAddress | None, at: partial[Hop]) -> Hop:
+    """The listener admits the client: say so, and say when the Service's
+    loadBalancerSourceRanges shut it out but nothing enforces them (amphora: no or wider
+    allowed_cidrs; the packet does go through, so the hop is accepted, never a false DENIED)."""
+    ev = Evidence("listener", li.id, "protocol_port", str(li.protocol_port))
+    ranges = bs.service.load_balancer_source_ranges
+    same = [r for r in ranges if client is not None and r.version == client.version]
+    if client is None or not same or bs.provider == "ovn" or any(client in r for r in same):
+        return at(
+            Disposition.ACCEPTED,
+            Msg("lb.listener-ok", protocol=li.protocol, port=li.protocol_port),
+            (ev,),
+        )
+    text = ", ".join(str(r) for r in same)
+    cidrs = ", ".join(str(c) for c in li.allowed_cidrs) or "[]"
+    return at(
+        Disposition.ACCEPTED,
+        Msg(
+            "lb.ranges-unenforced",
+            ip=client,
+            ranges=text,
+            protocol=li.protocol,
+            port=li.protocol_port,
+        ),
+        (
+            ev,
+            Evidence("service", bs.key, "spec.loadBalancerSourceRanges", text),
+            Evidence("listener", li.id, "allowed_cidrs", cidrs),
+        ),
+    )
 
 
 def provider_hop(bs: BalancedService, mv: MemberView, source: SourceSet | None) -> Hop:

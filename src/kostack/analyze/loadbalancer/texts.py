@@ -117,6 +117,13 @@ register(
             "ko": "{ip:이/가} 리스너의 allowed_cidrs {cidrs}에 없어 amphora가 거부합니다",
         },
         "lb.listener-ok": {"en": "{protocol}:{port}", "ko": "{protocol}:{port}"},
+        "lb.ranges-unenforced": {
+            "en": "{protocol}:{port}, but {ip} is outside the Service's loadBalancerSourceRanges {ranges} "
+            "and the listener's allowed_cidrs let it in: the restriction is enforced nowhere "
+            "(lb-source-ranges)",
+            "ko": "{protocol}:{port}. 그러나 {ip:은/는} Service의 loadBalancerSourceRanges {ranges} 밖인데 "
+            "리스너의 allowed_cidrs가 들여보냅니다: 제한이 어디서도 적용되지 않습니다 (lb-source-ranges)",
+        },
         "lb.no-pool": {
             "en": "the listener has no default pool",
             "ko": "리스너에 기본 풀이 없습니다",
