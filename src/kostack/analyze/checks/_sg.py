@@ -151,7 +151,9 @@ def node_traffic_findings(
 ) -> list[Finding]:
     """Findings for node-sourced ``protocol``/``port`` traffic between nodes (``scope``);
     ``family``: the rules a fix proposes are of that ethertype (`rule_remedies`)."""
-    result = result or ctx.flows.node_to_node(protocol, port, scope, port_max=port_max)
+    result = result or ctx.flows.node_to_node(
+        protocol, port, scope, port_max=port_max, version=family
+    )
     label = traffic_label(protocol, port, port_max)
     facts = result.facts[ctx.world]
     if not facts:
