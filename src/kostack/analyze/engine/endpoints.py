@@ -164,6 +164,8 @@ def parse_endpoint(
         nonlocal port, proto
         if kind == "ip" and text.count(":") > 1 and not text.startswith("["):
             return text  # bare IPv6
+        if kind == "ip" and text.startswith("[") and text.endswith("]"):
+            return text[1:-1]  # ip:[IPV6] without a port
         host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
         if not colon:
             return text
@@ -193,6 +195,9 @@ def parse_endpoint(
         node = pod.node
         ip = of_family(pod.addresses, pod.ip)
         if pod.host_network:
+            # the node's addresses are the pod's (podIPs may list only the primary one)
+            view = topo.node_views.get(node or "")
+            ip = of_family((*pod.addresses, *(view.ips if view else ())), pod.ip)
             return (
                 Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), ip, node),
                 port,
