@@ -61,10 +61,10 @@ NEEDS = NODE_SG_NEEDS
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
-    cilium = cl.cni.cilium if cl is not None and cl.cni.type == "cilium" else None
-    if cilium is None:
+    if cl is None or cl.cni.type != "cilium":
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-cilium"))]
-    if cilium.health_checking is None:
+    cilium = cl.cni.cilium
+    if cilium is None or cilium.health_checking is None:  # Cilium, its settings not read
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown"))]
     if not cilium.health_checking:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.off"))]
