@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from kostack.analyze.engine.types import Endpoint, EndpointError
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import IPAddress
+from kostack.model.snapshot import IPAddress, Pod
 
 register(
     {
@@ -162,25 +162,8 @@ def parse_endpoint(
 
     def split_port(text: str) -> str:
         nonlocal port, proto
-        if kind == "ip" and text.count(":") > 1 and not text.startswith("["):
-            return text  # bare IPv6
-        if kind == "ip" and text.startswith("[") and text.endswith("]"):
-            return text[1:-1]  # ip:[IPV6] without a port
-        host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
-        if not colon:
-            return text
-        num, _slash, pr = pp.partition("/")
-        if not num.isdigit() or not 0 < int(num) < 65536:
-            raise EndpointError(
-                Msg("ep.bad-port", port=repr(pp), spec=repr(spec)), Msg("ep.hint.port")
-            )
-        port = int(num)
-        proto = (pr or "tcp").lower()
-        if proto not in ("tcp", "udp", "sctp"):
-            raise EndpointError(
-                Msg("ep.bad-proto", proto=repr(pr), spec=repr(spec)), Msg("ep.hint.proto")
-            )
-        return host.strip("[]")
+        host, port, proto = _split_port(kind, spec, text)
+        return host
 
     if kind == "pod":
         ns, slash, name = rest.partition("/")
@@ -193,11 +176,8 @@ def parse_endpoint(
         if pod.ip is None:
             raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
         node = pod.node
-        ip = of_family(pod.addresses, pod.ip)
+        ip = of_family((*pod.addresses, *_host_ips(topo, pod)), pod.ip)
         if pod.host_network:
-            # the node's addresses are the pod's (podIPs may list only the primary one)
-            view = topo.node_views.get(node or "")
-            ip = of_family((*pod.addresses, *(view.ips if view else ())), pod.ip)
             return (
                 Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), ip, node),
                 port,
@@ -239,6 +219,31 @@ def parse_endpoint(
             raise EndpointError(Msg("ep.not-ip", host=repr(host)), hint) from None
         return classify_ip(topo, ip), port, proto
     raise EndpointError(Msg("ep.kind", kind=repr(kind), spec=repr(spec)), Msg("ep.hint.kinds"))
+
+
+def _split_port(kind: str, spec: str, text: str) -> tuple[str, int | None, str | None]:
+    """``HOST[:PORT[/PROTO]]`` of an endpoint ``spec``: the host, its port and protocol."""
+    if kind == "ip" and text.count(":") > 1 and (not text.startswith("[") or text[-1] == "]"):
+        return text.strip("[]"), None, None  # a bare IPv6 address, or one in brackets, no port
+    host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
+    if not colon:
+        return text, None, None
+    num, _slash, pr = pp.partition("/")
+    if not num.isdigit() or not 0 < int(num) < 65536:
+        raise EndpointError(Msg("ep.bad-port", port=repr(pp), spec=repr(spec)), Msg("ep.hint.port"))
+    proto = (pr or "tcp").lower()
+    if proto not in ("tcp", "udp", "sctp"):
+        raise EndpointError(
+            Msg("ep.bad-proto", proto=repr(pr), spec=repr(spec)), Msg("ep.hint.proto")
+        )
+    return host.strip("[]"), int(num), proto
+
+
+def _host_ips(topo: Topology, pod: Pod) -> tuple[IPAddress, ...]:
+    """A hostNetwork pod's node's addresses, which are its own (podIPs may list only the
+    primary one); none for a pod on the pod network."""
+    view = topo.node_views.get(pod.node or "") if pod.host_network else None
+    return view.ips if view is not None else ()
 
 
 def _some(names: Iterable[str], most: int = 8) -> str:
