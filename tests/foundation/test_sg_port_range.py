@@ -50,3 +50,11 @@ def test_the_range_or_two_rules_pass_as_one_finding() -> None:
         assert "etcd (tcp 2379-2380) between nodes (6 node pairs checked)" in localize(
             f.message, "en"
         )
+
+
+def test_both_ports_dropped_is_one_finding_with_one_rule_for_the_range() -> None:
+    (f,) = _etcd(_three_control_planes())
+    assert f.status == Status.FAIL and "etcd (tcp 2379-2380)" in localize(f.message, "en")
+    (remedy,) = f.remedies
+    params = dict(remedy.params)
+    assert (params["port_range_min"], params["port_range_max"]) == ("2379", "2380")
