@@ -108,3 +108,41 @@ def test_another_cni_is_not_applicable_even_with_openstack_missing() -> None:
     cilium["openstack"] = None
     cilium["node_ports"] = None
     assert {f.status for f in _mine(cilium)} == {Status.UNKNOWN}
+
+
+def _dual_stack_cilium(*, v6_rules: bool) -> Doc:
+    """The dual-stack seed on Cilium Geneve with IPv6 on; the tunnel and the probes admitted
+    over IPv4 (and over IPv6 when ``v6_rules``)."""
+    from kostack_testkit.builders import example_cilium_geneve_no_6081, seed_doc
+    from kostack_testkit.dualstack import make_dual_stack
+
+    doc = seed_doc()
+    make_dual_stack(doc)
+    example_cilium_geneve_no_6081(doc)
+    doc["cluster"]["cni"]["cilium"].update(wireguard=False, enable_ipv6=True)
+    sg = next(g for g in doc["openstack"]["security_groups"] if g["name"] == "k8s-nodes")
+    sg["rules"] = [r for r in sg["rules"] if r["protocol"] != "icmp"] + [
+        rule(SG_NODES, "ingress", "icmp", None, group=SG_NODES),
+        rule(SG_NODES, "ingress", "udp", 6081, group=SG_NODES),
+        rule(SG_NODES, "ingress", "tcp", 4240, group=SG_NODES),
+    ]
+    if v6_rules:
+        sg["rules"] += [
+            rule(SG_NODES, "ingress", p, port, group=SG_NODES, ethertype="IPv6")
+            for p, port in (("icmp", None), ("tcp", 4240))
+        ]
+    return doc
+
+
+def test_the_probes_over_ipv6_are_judged_when_cilium_runs_ipv6() -> None:
+    """cilium-health probes each node's addresses of both families: rules for IPv4 only
+    was a PASS though the IPv6 probes are dropped."""
+    failing = [f for f in _mine(_dual_stack_cilium(v6_rules=False)) if f.status == Status.FAIL]
+    assert sorted(f.message.split("(")[1].split(")")[0] for f in failing) == ["icmp", "tcp 4240"]
+    assert all("over IPv6" in f.message for f in failing)
+    d = diagnose(build(_dual_stack_cilium(v6_rules=False)))  # type: ignore[arg-type]
+    assert d.root_causes == () and {w.check_id for w in d.warnings} == {ID}
+    text = render_diagnosis(d, "en")
+    assert "--ethertype IPv6 --protocol tcp --dst-port 4240" in text
+    assert "IPv6 Cilium 헬스 체크" in render_diagnosis(d, "ko")
+    assert {f.status for f in _mine(_dual_stack_cilium(v6_rules=True))} == {Status.PASS}

@@ -135,3 +135,27 @@ def test_second_pool_without_a_pod_source_rule_gets_a_rule_for_its_range_only() 
     assert [rc.key for rc in d.root_causes] == ["sg-pod-source"]
     (rc,) = d.root_causes
     assert [r.param("remote_ip_prefix") for r in rc.fix.remedies] == [POOL_B], rc.fix.remedies
+
+
+def test_host_nat_judges_every_pool_of_a_node_not_only_its_last() -> None:
+    """natOutgoingExclusions IPPoolsAndHostIPs, pool B on every node and pairs for pool B only:
+    pool A's pods reach other hosts from their own address and are dropped. One address per
+    node (the last pool's) said "the ports of all 4 nodes pass their pods' addresses"."""
+    from kostack_testkit.builders import _pod, calico_pool
+    from kostack_testkit.multipool import add_pool
+
+    doc = seed_doc()
+    pool = calico_pool(doc)
+    pool["ipip_mode"], pool["vxlan_mode"], pool["nat_outgoing"] = "Always", "Never", True
+    add_pool(doc, "b", POOL_B, ipip="Always")
+    calico = doc["cluster"]["cni"]["calico"]
+    calico["nat_outgoing_exclusions"] = "IPPoolsAndHostIPs"
+    for i, node in enumerate(doc["cluster"]["nodes"]):
+        block = ipaddress.ip_network(f"10.245.{i}.0/26")
+        calico["blocks"].append({"cidr": str(block), "node": node["name"]})
+        doc["cluster"]["pods"].append(_pod("b", f"b-{i}", node["name"], str(block[4]), {}))
+    add_pairs(doc, [POOL_B, SERVICE_CIDR])
+    d = diagnose(build(doc))
+    (f,) = [f for f in d.findings if f.check_id == "net-calico-host-nat"]
+    assert f.status == Status.FAIL, localize(f.message, "en")
+    assert len(f.nodes) == 4

@@ -83,3 +83,18 @@ def test_an_externalname_service_is_said_to_be_one(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     code, _, err = trace(str(path), "pod:demo/netshoot", "svc:shop/ext:443/tcp")
     assert code == 2 and "ExternalName" in err and "headless" not in err
+
+
+def test_an_ipv6_address_in_brackets_without_a_port_is_an_address() -> None:
+    """`ip:[IPV6]` is a form the help lists: it was "bad port '7]'" (exit 2)."""
+    code, out, err = trace(DUAL, "ip:[fd00:10:244:1::7]", "svc:kube-system/kube-dns:53/udp")
+    assert err == "" and code != 2
+    assert out.splitlines()[0].startswith("Trace pod demo/netshoot fd00:10:244:1::7 -> ")
+
+
+def test_a_host_network_pod_takes_its_node_s_address_of_the_other_family() -> None:
+    """A hostNetwork pod whose podIPs list only the node's IPv4 address was "no IPv6 address"
+    (exit 2), though its node has one: it sends from the node's addresses."""
+    code, out, err = trace(DUAL, "pod:calico-system/calico-node-w1", "ip:[fd00:10:244:2::5]:80/tcp")
+    assert err == "" and code != 2
+    assert "source fd00:0:0:1::12 is the port's fixed IP" in out

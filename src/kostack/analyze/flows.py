@@ -271,17 +271,25 @@ class ClusterFlows(PodsOnNodes):
         return cache[version]
 
     def node_to_node(
-        self, protocol: str, port: int | None, scope: str = "all", *, port_max: int | None = None
+        self,
+        protocol: str,
+        port: int | None,
+        scope: str = "all",
+        *,
+        port_max: int | None = None,
+        version: int | None = None,
     ) -> FamilyResult:
         """Node-sourced ``protocol``/``port`` between nodes, security groups only.
 
-        ``scope``: all | to-cp | from-cp | cp-cp.
+        ``scope``: all | to-cp | from-cp | cp-cp; ``version``: between the nodes' addresses
+        of that family (None: their primary ones).
         """
-        key = ("node", protocol, port, scope)
+        key = ("node", protocol, port, scope, version)
         cache: dict[tuple[object, ...], FamilyResult] = self.__dict__.setdefault("_nn", {})
         if key not in cache:
-            src = [e for e in self.nodes if scope not in ("from-cp", "cp-cp") or _cp(e)]
-            dst = [e for e in self.nodes if scope not in ("to-cp", "cp-cp") or _cp(e)]
+            nodes = self.nodes if version is None else self.nodes_of(version)
+            src = [e for e in nodes if scope not in ("from-cp", "cp-cp") or _cp(e)]
+            dst = [e for e in nodes if scope not in ("to-cp", "cp-cp") or _cp(e)]
             cache[key] = self.families.evaluate(
                 src, dst, lambda s, t: (protocol, port), steps=SG_STEPS
             )

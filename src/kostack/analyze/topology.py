@@ -379,6 +379,15 @@ class Topology:
         """The first subnet (in snapshot order) whose CIDR contains ``ip``."""
         return self._subnet_index.first_listed(ip)
 
+    def node_subnet(self, view: NodeView, version: int) -> Subnet | None:
+        """A node's subnet of one family: that of its primary address, else that of its
+        address of ``version`` (None when it has none): a dual-stack node's IPv6 pod traffic
+        runs between the nodes' IPv6 addresses."""
+        if view.ip is None or view.ip.version == version:
+            return view.subnet
+        ip = view.ip_of(version)
+        return self.subnet_of(ip) if ip is not None else None
+
     @cached_property
     def _block_index(self) -> PrefixIndex[NodeView]:
         return PrefixIndex(

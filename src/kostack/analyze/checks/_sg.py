@@ -150,8 +150,27 @@ def node_traffic_findings(
     family: int | None = None,
 ) -> list[Finding]:
     """Findings for node-sourced ``protocol``/``port`` traffic between nodes (``scope``);
-    ``family``: the rules a fix proposes are of that ethertype (`rule_remedies`)."""
-    result = result or ctx.flows.node_to_node(protocol, port, scope, port_max=port_max)
+    ``family``: the rules a fix proposes are of that ethertype (`rule_remedies`). A short
+    range (etcd's 2379-2380) is judged port by port: a rule for 2379 admits no 2380; when
+    every port is dropped, one finding and one rule for the range."""
+    if result is None and port is not None and port_max is not None and 0 < port_max - port < 8:
+        each = [
+            node_traffic_findings(ctx, say, what, protocol, p, scope, cause, family=family)
+            for p in range(port, port_max + 1)
+        ]
+        failing = [[f for f in fs if f.status != Status.PASS] for fs in each]
+        if any(failing) and not all(failing):  # some ports only: those, with their rules
+            return [f for fs in failing for f in fs]
+        if not any(failing):
+            if not any(each):
+                return []
+            label = traffic_label(protocol, port, port_max)
+            total = ctx.flows.node_to_node(protocol, port, scope, version=family).total
+            msg = Msg("sg.pass", what=what, label=label, total=total)
+            return [say.cluster(ctx, Status.PASS, msg)]
+    result = result or ctx.flows.node_to_node(
+        protocol, port, scope, port_max=port_max, version=family
+    )
     label = traffic_label(protocol, port, port_max)
     facts = result.facts[ctx.world]
     if not facts:

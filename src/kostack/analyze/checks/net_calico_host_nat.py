@@ -20,6 +20,7 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView
+from kostack.model.snapshot import IPAddress
 
 ID = "net-calico-host-nat"
 TITLE = "Node ports pass pod sources when Calico does not masquerade traffic to other hosts"
@@ -32,6 +33,10 @@ register(
         f"{ID}.na-cni": {
             "en": "The CNI is not Calico: natOutgoingExclusions does not apply.",
             "ko": "CNI가 Calico가 아니므로 natOutgoingExclusions가 적용되지 않습니다.",
+        },
+        f"{ID}.unknown-settings": {
+            "en": "Cannot decide: Calico's IP pools and FelixConfiguration were not collected.",
+            "ko": "판단할 수 없음: Calico IP 풀과 FelixConfiguration을 수집하지 못했습니다.",
         },
         f"{ID}.na-nat": {
             "en": "No Calico IP pool masquerades (natOutgoing off): pod sources already leave every "
@@ -71,8 +76,10 @@ register(
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
-    if cl is None or cl.cni.type != "calico" or cl.cni.calico is None:
+    if cl is None or cl.cni.type != "calico":
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-cni"))]
+    if cl.cni.calico is None:  # Calico, its settings not read: not "the CNI is not Calico"
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown-settings"))]
     pools = ctx.topo.calico_pools
     nat = any(
         (p.nat_outgoing if p.nat_outgoing is not None else ctx.topo.world.masquerade)
@@ -83,16 +90,19 @@ def run(ctx: CheckContext) -> list[Finding]:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-nat"))]
     if not host_excluded(ctx.topo):
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-pools-only"))]
-    pods = {e.name: e.ip for e in ctx.flows.pods}
+    # every pod end of a node: one per IP pool in use there (flows.py `pods_on`)
+    pods: dict[str, list[IPAddress]] = {}
+    for e in ctx.flows.pods:
+        pods.setdefault(e.name, []).append(e.ip)
     no_port: list[NodeView] = []
     denied: list[NodeView] = []
     for view in ctx.topo.node_views.values():
-        ip = pods.get(view.name)
-        if ip is None:
+        ips = pods.get(view.name)
+        if not ips:
             continue
         if view.port is None:
             no_port.append(view)
-        elif outcome(view.port, ip) == Disposition.DENIED:
+        elif any(outcome(view.port, ip) == Disposition.DENIED for ip in ips):
             denied.append(view)
     out: list[Finding] = []
     if no_port:

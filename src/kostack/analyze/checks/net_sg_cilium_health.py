@@ -15,6 +15,7 @@ from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
+from kostack.model.cni import Cilium
 
 ID = "net-sg-cilium-health"
 TITLE = "Security groups admit Cilium's health probes (TCP 4240 and ICMP) between nodes"
@@ -29,6 +30,10 @@ SEVERITY_NOTE = (
 register(
     {
         f"{ID}.what": {"en": "Cilium health probes", "ko": "Cilium 헬스 체크"},
+        f"{ID}.what-family": {
+            "en": "Cilium health probes over IPv{family}",
+            "ko": "IPv{family} Cilium 헬스 체크",
+        },
         f"{ID}.not-cilium": {
             "en": "The CNI is not Cilium: no cilium-health probes.",
             "ko": "CNI가 Cilium이 아니므로 Cilium 헬스 체크가 없습니다.",
@@ -56,18 +61,32 @@ NEEDS = NODE_SG_NEEDS
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
-    cilium = cl.cni.cilium if cl is not None and cl.cni.type == "cilium" else None
-    if cilium is None:
+    if cl is None or cl.cni.type != "cilium":
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.not-cilium"))]
-    if cilium.health_checking is None:
+    cilium = cl.cni.cilium
+    if cilium is None or cilium.health_checking is None:  # Cilium, its settings not read
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown"))]
     if not cilium.health_checking:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.off"))]
-    what = Msg(f"{ID}.what")
     out: list[Finding] = []
-    for protocol, port in (("tcp", cilium.health_port), ("icmp", None)):
-        out += node_traffic_findings(ctx, SAY, what, protocol, port, "all", CAUSE)
+    for family in _families(ctx, cilium):
+        what = Msg(f"{ID}.what") if family is None else Msg(f"{ID}.what-family", family=family)
+        for protocol, port in (("tcp", cilium.health_port), ("icmp", None)):
+            out += node_traffic_findings(
+                ctx, SAY, what, protocol, port, "all", CAUSE, family=family
+            )
     return [
         replace(f, message=Msg(f"{ID}.warn", message=f.message)) if f.status == Status.FAIL else f
         for f in out
     ]
+
+
+def _families(ctx: CheckContext, cilium: Cilium) -> tuple[int | None, ...]:
+    """The nodes' primary addresses (None), then their other family when Cilium runs it:
+    cilium-health probes every address of a node it has (docs/facts.md section 3)."""
+    nodes = ctx.flows.nodes
+    if not nodes:
+        return (None,)
+    other = 6 if nodes[0].ip.version == 4 else 4
+    enabled = cilium.enable_ipv6 if other == 6 else cilium.enable_ipv4
+    return (None, other) if enabled and ctx.flows.nodes_of(other) else (None,)

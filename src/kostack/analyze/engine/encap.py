@@ -136,20 +136,24 @@ class _Route:
     def __init__(self, topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> None:
         self.topo, self.src, self.dst_ip = topo, src, dst_ip
         self.where = Msg("where.route", node=src.name)
+        # a pod of the other family is reached over the nodes' addresses of its family (an
+        # IPv6 block via the node's IPv6 address, on its IPv6 subnet)
+        src_net = topo.node_subnet(src, dst_ip.version)
+        dst_net = topo.node_subnet(dst, dst_ip.version)
         self.same: bool | None = None
-        if src.subnet is not None and dst.subnet is not None:
-            self.same = src.subnet.id == dst.subnet.id
+        if src_net is not None and dst_net is not None:
+            self.same = src_net.id == dst_net.id
         self.subnet_text = (
-            Msg("text.same-subnet", cidr=src.subnet.cidr)
-            if self.same and src.subnet
+            Msg("text.same-subnet", cidr=src_net.cidr)
+            if self.same and src_net
             else (
-                f"{src.subnet.cidr} vs {dst.subnet.cidr}"
-                if src.subnet is not None and dst.subnet is not None
+                f"{src_net.cidr} vs {dst_net.cidr}"
+                if src_net is not None and dst_net is not None
                 else Msg("text.subnets-unknown")
             )
         )
         block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), None)
-        self.via = f"{block or dst_ip} via {dst.ip}"
+        self.via = f"{block or dst_ip} via {dst.ip_of(dst_ip.version) or dst.ip}"
 
     def unknown(self, reason: str) -> EncapDecision:
         return EncapDecision(Hop("route", self.where, Disposition.UNKNOWN, reason, cause="gap"))

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from kostack.analyze.engine.types import Endpoint, EndpointError
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import IPAddress
+from kostack.model.snapshot import IPAddress, Pod
 
 register(
     {
@@ -196,8 +196,8 @@ def _split_port(
     text: str, spec: str, *, bare_ipv6: bool = False
 ) -> tuple[str, int | None, str | None]:
     """``NAME[:PORT/PROTO]`` (an address in brackets when it is IPv6 with a port)."""
-    if bare_ipv6 and text.count(":") > 1 and not text.startswith("["):
-        return text, None, None
+    if bare_ipv6 and text.count(":") > 1 and (not text.startswith("[") or text[-1] == "]"):
+        return text.strip("[]"), None, None  # a bare IPv6 address, or one in brackets, no port
     host, colon, pp = text.rpartition(":") if ":" in text else (text, "", "")
     if not colon:
         return text, None, None
@@ -218,10 +218,17 @@ def _pod_end(topo: Topology, ns: str, name: str, version: int | None) -> Endpoin
         raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), _in(topo.pod_by_name, ns))
     if pod.ip is None:
         raise EndpointError(Msg("ep.pod-no-ip", pod=f"{ns}/{name}"))
-    ip = _of_family(pod.addresses, pod.ip, version)
+    ip = _of_family((*pod.addresses, *_host_ips(topo, pod)), pod.ip, version)
     if pod.host_network:
         return Endpoint("node", Msg("ep.label.host-pod", pod=f"{ns}/{name}"), ip, pod.node)
     return Endpoint("pod", pod_label(ns, name, ip), ip, pod.node)
+
+
+def _host_ips(topo: Topology, pod: Pod) -> tuple[IPAddress, ...]:
+    """A hostNetwork pod's node's addresses, which are its own (podIPs may list only the
+    primary one); none for a pod on the pod network."""
+    view = topo.node_views.get(pod.node or "") if pod.host_network else None
+    return view.ips if view is not None else ()
 
 
 def _service_end(topo: Topology, ns: str, name: str, version: int | None) -> Endpoint:

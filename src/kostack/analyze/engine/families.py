@@ -483,8 +483,9 @@ class _EndInfo:
 def route_key(topo: Topology, e: End) -> tuple[object, ...]:
     v = e.view
     pool = topo.pool_for(e.ip)
+    subnet = topo.node_subnet(v, e.ip.version) if v is not None else None
     return (
-        v.subnet.id if v is not None and v.subnet is not None else None,
+        subnet.id if subnet is not None else None,
         pool.name if pool is not None else None,
         e.endpoint.kind,
         v is None,
