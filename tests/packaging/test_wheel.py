@@ -149,7 +149,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # family's pod-to-pod and pod-source rules, WireGuard's route, egress-rule fixes, a drop to the
 # outside as its own cause, a deployed copy left alone, shared groups held by guard): +426;
 # then Calico's WireGuard per family: 74,920 measured; budget = that + 40.
-SHIPPED_LINES_BUDGET = 75_790
+SHIPPED_LINES_BUDGET = 76_310
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
