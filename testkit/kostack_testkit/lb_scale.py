@@ -24,9 +24,20 @@ def many_blocked(n: int, provider: str = "amphora", ranges: tuple[str, ...] = ()
     else:
         doc = amphora_nodeport_blocked()
         doc["cluster"]["services"][-1]["load_balancer_source_ranges"] = list(ranges)
+    lbs, services = copies(doc, n, own_node_ports=True)
+    doc["openstack"]["load_balancers"] = lbs
+    doc["openstack"]["floating_ips"] = []
+    doc["cluster"]["services"] = doc["cluster"]["services"][:-1] + services
+    return doc
+
+
+def copies(doc: Doc, n: int, *, own_node_ports: bool) -> tuple[list[Doc], list[Doc]]:
+    """``n`` copies of ``doc``'s first load balancer and last Service, each pair named for
+    itself (``svc{i}`` in ``ns{i % 7}``); with ``own_node_ports`` each on NodePort 30000 + i."""
     template_lb = doc["openstack"]["load_balancers"][0]
     template_svc = doc["cluster"]["services"][-1]
-    lbs, services = [], []
+    lbs: list[Doc] = []
+    services: list[Doc] = []
     for i in range(n):
         name, port = f"svc{i}", FIRST_NODE_PORT + i
         lb_name = f"kube_service_kubernetes_ns{i % 7}_{name}"
@@ -36,7 +47,8 @@ def many_blocked(n: int, provider: str = "amphora", ranges: tuple[str, ...] = ()
             pool["id"] = f"pool-{i}"
             for member in pool["members"]:
                 member["id"] = f"m-{i}-{member['name']}"
-                member["protocol_port"] = port
+                if own_node_ports:
+                    member["protocol_port"] = port
             pool["member_ids"] = [m["id"] for m in pool["members"]]
             if pool["healthmonitor"]:
                 pool["healthmonitor"]["id"] = f"hm-{i}"
@@ -47,9 +59,7 @@ def many_blocked(n: int, provider: str = "amphora", ranges: tuple[str, ...] = ()
         svc = json.loads(json.dumps(template_svc))
         svc.update(namespace=f"ns{i % 7}", name=name, annotations={}, load_balancer_ingress=[])
         svc["uid"] = f"00000000-0000-0000-0000-{i:012d}"
-        svc["ports"][0]["node_port"] = port
+        if own_node_ports:
+            svc["ports"][0]["node_port"] = port
         services.append(svc)
-    doc["openstack"]["load_balancers"] = lbs
-    doc["openstack"]["floating_ips"] = []
-    doc["cluster"]["services"] = doc["cluster"]["services"][:-1] + services
-    return doc
+    return lbs, services

@@ -32,6 +32,7 @@ from kostack_testkit.lb_fixtures import (
     ovn_node_subnet_only,
     service,
 )
+from kostack_testkit.lb_scale import copies
 
 Doc = dict[str, Any]
 
@@ -297,29 +298,7 @@ def test_ovn_source_ranges_enforced_nowhere_is_a_failure() -> None:
 def _many(n: int) -> tuple[Doc, list[Doc], list[Doc]]:
     """``amphora_healthy`` with ``n`` Services, each with its own load balancer."""
     doc = amphora_healthy()
-    template_lb = doc["openstack"]["load_balancers"][0]
-    template_svc = doc["cluster"]["services"][-1]
-    lbs, services = [], []
-    for i in range(n):
-        name = f"svc{i}"
-        lb_name = f"kube_service_kubernetes_ns{i % 7}_{name}"
-        lb = json.loads(json.dumps(template_lb))
-        lb.update(id=f"lb-{i}", name=lb_name, tags=[lb_name], vip_port_id=None)
-        for pool in lb["pools"]:
-            pool["id"] = f"pool-{i}"
-            for member in pool["members"]:
-                member["id"] = f"m-{i}-{member['name']}"
-            pool["member_ids"] = [m["id"] for m in pool["members"]]
-            if pool["healthmonitor"]:
-                pool["healthmonitor"]["id"] = f"hm-{i}"
-        for listener in lb["listeners"]:
-            listener["id"] = f"li-{i}"
-            listener["default_pool_id"] = f"pool-{i}"
-        lbs.append(lb)
-        svc = json.loads(json.dumps(template_svc))
-        svc.update(namespace=f"ns{i % 7}", name=name, annotations={}, load_balancer_ingress=[])
-        svc["uid"] = f"00000000-0000-0000-0000-{i:012d}"
-        services.append(svc)
+    lbs, services = copies(doc, n, own_node_ports=False)
     return doc, lbs, services
 
 
