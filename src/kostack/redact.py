@@ -50,7 +50,8 @@ _MIN_SUBSTRING_LENGTH: Final = 8
 # Keys whose values are credentials, in configuration files, logs and echoed requests.
 CREDENTIAL_KEY: Final = re.compile(
     r"pass(?:word|wd|phrase|code)|secret|token|credential|api[_-]?key|access[_-]?key|"
-    r"private[_-]?key|key[_-]?data|certificate[_-]?data|auth[_-]?key|client[_-]?key|bearer",
+    r"private[_-]?key|key[_-]?data|certificate[_-]?data|auth[_-]?key|client[_-]?key|bearer|"
+    r"pwd|xsrf[_-]?key|dockerconfigjson|dockercfg|^auth$",
     re.IGNORECASE,
 )
 
@@ -210,13 +211,14 @@ _VALUE: Final = (
 _OPEN_QUOTE: Final = r"(?:\\?[\"'])?"
 _HEADER_NAMES: Final = (
     r"proxy-authorization|authorization|x-auth-token|x-subject-token|x-service-token|"
-    r"x-storage-token|x-vault-token|set-cookie|cookie"
+    r"x-storage-token|x-vault-token|x-registry-auth|set-cookie|cookie"
 )
 _SCHEMES: Final = r"bearer|basic|digest|negotiate|token|apikey"
 # The last word of a credential key (any prefix: client_secret, OS_PASSWORD, id-token).
 _KEY_NAMES: Final = (
     r"password|passwd|passphrase|passcode|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|"
-    r"private[_-]?key|key[_-]?data|certificate[_-]?data|auth[_-]?key|client[_-]?key"
+    r"private[_-]?key|key[_-]?data|certificate[_-]?data|auth[_-]?key|client[_-]?key|"
+    r"pwd|xsrf[_-]?key|dockerconfigjson|dockercfg"
 )
 _HEADER: Final = (
     rf"(?P<key>{_HEADER_NAMES})(?P<sep>{_OPEN_QUOTE}\s*[:=]\s*{_OPEN_QUOTE}\s*)"
@@ -242,6 +244,12 @@ _PEM: Final = re.compile(
 )
 _JWT: Final = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _FERNET: Final = re.compile(r"gAAAAA[A-Za-z0-9_-]{40,}=*")
+# A container registry login (`"auth": "<base64 of user:password>"` in a Docker config): a
+# base64 word with both cases and a digit or +/, unlike `auth: password` or `auth: v3oidc...`.
+_DOCKER_AUTH: Final = re.compile(
+    r"(?P<head>\bauth\\?[\"']?\s*:\s*\\?[\"']?)"
+    r"(?=[A-Za-z0-9+/]*[A-Z])(?=[A-Za-z0-9+/]*[a-z])(?=[A-Za-z0-9+/]*[0-9+/])[A-Za-z0-9+/]{12,}={0,2}"
+)
 _URL_USERINFO: Final = re.compile(r"://(?P<user>[^/@\s:\"']*):(?P<value>[^/@\s\"']+)@")
 # A token given as the user alone (`https://<token>@host`, as GitHub, GitLab and chart
 # repositories take it): long, with letters and digits, unlike a user name (git@, admin@).
@@ -323,6 +331,9 @@ _TRIGGERS: Final = (
     "eyj",
     "gaaaaa",
     "://",
+    "pwd",
+    "xsrf",
+    "docker",
 )
 
 
@@ -379,6 +390,8 @@ def _shapes_window(text: str) -> str:
     if "://" in text:
         text = _URL_USERINFO.sub(lambda m: f"://{m.group('user')}:{REDACTED}@", text)
         text = _URL_TOKEN_USER.sub(f"://{REDACTED}@", text)
+    if "auth" in text:
+        text = _DOCKER_AUTH.sub(lambda m: f"{m.group('head')}{REDACTED}", text)
     for shape in _SHAPES:
         text = shape.sub(text)
     return text

@@ -103,6 +103,19 @@ def test_short_values_are_only_replaced_as_whole_words() -> None:
             "token <redacted> end",
             "eyJhbGci",
         ),
+        ("DB_PWD: s3cr3tvalue99", "DB_PWD: <redacted>", "s3cr3t"),
+        ('core: {xsrfKey: "abcdefghijklmnop0123"}', 'xsrfKey: "<redacted>"', "abcdefgh"),
+        (  # a Docker config's registry login (base64 of user:password)
+            '{"auths": {"reg.example": {"auth": "aGFyYm9yOkhhcmJvcjEyMzQ1"}}}',
+            '{"auth": "<redacted>"}',
+            "aGFyYm9y",
+        ),
+        (
+            ".dockerconfigjson: eyJhdXRocyI6eyJyZWcuZXhhbXBsZSI6e319fQ==",
+            ".dockerconfigjson: <redacted>",
+            "eyJhdXRocyI6",
+        ),
+        ("X-Registry-Auth: eyJ1c2VybmFtZSI6ImEifQ==", "X-Registry-Auth: <redacted>", "eyJ1c2Vy"),
         (
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\nok",
             "-----BEGIN RSA PRIVATE KEY----- <redacted>\nok",
@@ -133,6 +146,8 @@ def test_secret_shapes_are_masked_without_knowing_the_secret(
         "password authentication failed for user postgres",
         "the token endpoint refused the request",
         "ssh://git@github.com/org/repo.git and https://kostack-lab-user@kube.example",
+        "auth: v3applicationcredential",  # clouds.yaml auth_type-like words, not a login
+        "OpenStack rejected the credentials: https://keystone:5000 answered 401",
     ],
 )
 def test_ordinary_words_are_left_alone(text: str) -> None:

@@ -17,7 +17,6 @@ import base64
 import binascii
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +40,7 @@ from kostack.collect._kube_types import (
 )
 from kostack.collect.texts import Msg, kubeconfig_yaml_error
 from kostack.errors import ConfigError
-from kostack.redact import remember
+from kostack.redact import CREDENTIAL_KEY, remember
 
 # The session's types live in _kube_types and the reader in _kube_reader; importers may
 # keep using this module for them.
@@ -191,21 +190,16 @@ def kubeconfig_credentials(kubeconfig: str | None, environ: Mapping[str, str]) -
     return found
 
 
-_CREDENTIAL_KEY: Final = re.compile(
-    r"token|password|secret|key-data|certificate-data|credential|passcode", re.IGNORECASE
-)
-
-
 def _named_credentials(node: object, key: str = "") -> Iterator[str]:
     """Values under a key that names a credential, and exec env entries by name."""
     if isinstance(node, str):
-        if _CREDENTIAL_KEY.search(key):
+        if CREDENTIAL_KEY.search(key):
             yield node
     elif isinstance(node, dict):
         # exec plugins: env: [{name: AWS_SECRET_ACCESS_KEY, value: ...}]
         name = node.get("name")
         is_env_entry = isinstance(name, str) and isinstance(node.get("value"), str)
-        if is_env_entry and (_CREDENTIAL_KEY.search(str(name)) or "KEY" in str(name).upper()):
+        if is_env_entry and (CREDENTIAL_KEY.search(str(name)) or "KEY" in str(name).upper()):
             yield str(node["value"])
         for child_key, value in node.items():
             yield from _named_credentials(value, str(child_key))
