@@ -261,3 +261,34 @@ def test_a_release_list_that_cannot_go_on_is_a_gap(tmp_path: Path) -> None:
     gap = next(g for g in collection.gaps if g.source == "helm.releases")
     assert gap.error.startswith("list secrets: 410 Gone")
     assert gap.hint == "The list changed faster than kostack could page through it; retry."
+
+
+def test_twelve_revisions_listed_out_of_order_give_the_newest_and_the_whole_history(
+    tmp_path: Path,
+) -> None:
+    """Only the newest revision's manifest and values are kept (the others give their history
+    line only, and no revision keeps its chart's templates); the API lists `.v10` before `.v2`,
+    so the newest is not the last one read."""
+    from kostack_testkit.helm_fixture_storage import at, decode_release_data, release_secret
+
+    objects = hf.postgresql_release("pg", "db").objects
+    (first,) = (o for o in objects if o.get("type") == "helm.sh/release.v1")
+    record = decode_release_data(base64.b64decode(first["data"]["release"]).decode())
+    revisions = []
+    for revision in range(1, 13):
+        newest = revision == 12
+        copy = {**record, "version": revision}
+        copy["info"] = {**record["info"], "status": "deployed" if newest else "superseded"}
+        copy["info"]["description"] = f"Upgrade {revision}"
+        if not newest:  # an older manifest claims another volume: it must not be read
+            copy["manifest"] = record["manifest"].replace("name: pg-postgresql", "name: old-pg")
+        revisions.append(release_secret(copy, created=at(revision)))
+    with serve(hf.HelmScenario(objects=revisions[::-1]), tmp_path) as s:
+        collected = s.collect(page_size=5)
+    assert collected.gaps == ()
+    pg = release(collected, "db", "pg")
+    assert [h.revision for h in pg.history] == list(range(1, 13))
+    assert pg.revision == 12 and pg.status == "deployed" and pg.description == "Upgrade 12"
+    assert pg.storage_object == "sh.helm.release.v1.pg.v12"
+    assert [s.name for s in pg.manifest_statefulsets] == ["pg-postgresql"]
+    assert "auth.postgresPassword" in pg.values_keys

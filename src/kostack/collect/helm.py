@@ -56,6 +56,7 @@ from kostack.collect.helm_release import (
     release_from_records,
     revision_of,
     settings_of,
+    trim_record,
     value_paths,
 )
 from kostack.collect.texts import Msg, kubeconfig_yaml_error
@@ -280,15 +281,20 @@ def _releases(
         Msg("gap.what.labelled", resource="configmaps", label="owner=helm"),
         {"label_selector": "owner=helm"},
     )
+    # Each revision is cut to what kostack reads as soon as it is decoded (the chart's templates
+    # and files, often most of a release, are never kept), and only the newest revision of each
+    # release keeps its manifest and values: memory grows with releases, not with revisions.
     grouped: dict[tuple[str, str, str], list[tuple[dict[str, Any], str, str | None]]] = {}
-    decoded: list[tuple[dict[str, Any], str, str, str | None]] = []
+    newest: dict[tuple[str, str, str], tuple[int, int, dict[str, Any]]] = {}
     for storage, items, double in (
         ("secret", secrets, True),
         ("configmap", configmaps or [], False),
     ):
         for item in items:
             meta = item.get("metadata") or {}
-            data = _text((item.get("data") or {}).get("release"))
+            # taken out of the listing: the encoded release is freed once decoded
+            raw = item.get("data")
+            data = _text(raw.pop("release", None)) if isinstance(raw, dict) else ""
             if not data:
                 continue
             name = f"{meta.get('namespace')}/{meta.get('name')}"
@@ -300,10 +306,18 @@ def _releases(
                 gaps.append(_undecodable(storage, name, exc))
                 continue
             record.setdefault("namespace", meta.get("namespace"))
-            decoded.append((record, storage, _text(meta.get("name")), meta.get("resourceVersion")))
-    for record, storage, name, version in decoded:
-        key = (_text(record.get("namespace")), _text(record.get("name")), storage)
-        grouped.setdefault(key, []).append((record, name, version))
+            key = (_text(record.get("namespace")), _text(record.get("name")), storage)
+            records = grouped.setdefault(key, [])
+            revision = _revision(record)
+            head = newest.get(key)
+            if head is None or revision >= head[0]:  # ties: the later one, as sorting keeps them
+                newest[key] = (revision, len(records), trim_record(record, keep_content=True))
+            records.append(
+                (trim_record(record), _text(meta.get("name")), meta.get("resourceVersion"))
+            )
+    for key, (_, index, record) in newest.items():
+        _, storage_object, version = grouped[key][index]
+        grouped[key][index] = (record, storage_object, version)
     out = []
     for key, records in grouped.items():
         try:
@@ -314,6 +328,14 @@ def _releases(
             gaps.append(_undecodable(key[2], f"{key[0]}/{key[1]}", said))
     out.sort(key=lambda r: (r.namespace, r.name))
     return tuple(out)
+
+
+def _revision(record: Mapping[str, Any]) -> int:
+    """The revision number as the release's history orders it (0 when unreadable)."""
+    try:
+        return int(record.get("version") or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _learn_values(record: Mapping[str, Any], scrub: Scrubber) -> None:

@@ -244,6 +244,21 @@ def _time(value: Any) -> str | None:
     return text or None
 
 
+def trim_record(record: Mapping[str, Any], *, keep_content: bool = False) -> dict[str, Any]:
+    """What kostack reads of a decoded release: what its history shows, and with
+    ``keep_content`` (the newest revision) the manifest and the values too."""
+    chart = record.get("chart")
+    kept = {k: record[k] for k in ("name", "namespace", "version", "info") if k in record}
+    if keep_content:
+        kept.update({k: record[k] for k in ("manifest", "config") if k in record})
+    if isinstance(chart, Mapping):  # anything else stays as it is: not a release's shape
+        chart = {k: chart[k] for k in ("metadata", "values") if k in chart}
+        if not keep_content:
+            chart.pop("values", None)
+    kept["chart"] = chart
+    return kept
+
+
 def revision_of(record: Mapping[str, Any], storage_object: str) -> HelmRevision:
     info = record.get("info") or {}
     chart_meta = (record.get("chart") or {}).get("metadata") or {}
