@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -292,3 +294,20 @@ def test_twelve_revisions_listed_out_of_order_give_the_newest_and_the_whole_hist
     assert pg.storage_object == "sh.helm.release.v1.pg.v12"
     assert [s.name for s in pg.manifest_statefulsets] == ["pg-postgresql"]
     assert "auth.postgresPassword" in pg.values_keys
+
+
+def test_a_log_of_huge_lines_is_read_only_to_its_first_mebibyte(tmp_path: Path) -> None:
+    """kostack asks for the last 200 lines and at most 1 MiB of them, and stops reading there
+    even when the server sends more (the API double ignores limitBytes, as a proxy may)."""
+    scenario = hf.harbor_seed()
+    log = next(x for x in scenario.logs if x.pod == "harbor-jobservice-5c8d7f9b4-k8p2n")
+    huge = "".join(f"line {n} connection refused {'x' * 150_000}\n" for n in range(200))
+    scenario.logs[scenario.logs.index(log)] = dataclasses.replace(log, text=huge)
+    with serve(scenario, tmp_path) as s:
+        collected = s.collect()
+        reads = [r for r in s.api.requests if r.path.endswith(f"/pods/{log.pod}/log")]
+    assert reads and all("limitBytes=1048576" in r.query for r in reads), reads
+    assert collected.state.pods is not None
+    job = next(p for p in collected.state.pods if p.name == log.pod)
+    numbers = {int(m) for line in job.log_lines for m in re.findall(r"line (\d+) conn", line)}
+    assert numbers and max(numbers) < 8, numbers  # 1 MiB holds the tail's first 6 lines

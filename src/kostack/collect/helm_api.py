@@ -39,6 +39,10 @@ _LISTS = {
 REQUEST_TIMEOUT = 30
 PAGE_SIZE = 500
 
+# The most of a pod's log read (its last 200 lines, cut here): a log of huge lines, or a
+# server that ignores limitBytes, cannot fill memory or the deadline.
+MAX_LOG_BYTES = 1 << 20
+
 
 class KubeReader:
     """Raw JSON reads through the official client's typed calls (`_preload_content=False`).
@@ -76,7 +80,8 @@ class KubeReader:
         return self.reader.all(f"list {resource}", getattr(api, all_method), **query)
 
     def pod_log(self, namespace: str, pod: str, container: str, previous: bool) -> str:
-        """The log's last lines, under a hard deadline: a stuck API server ends the read (exit 3)."""
+        """The log's last lines (at most MAX_LOG_BYTES of them, even from an API server that
+        sends more), under a hard deadline: a stuck API server ends the read (exit 3)."""
         core = self._api("CoreV1Api")
         what = f"read the log of {namespace}/{pod}"
 
@@ -87,10 +92,14 @@ class KubeReader:
                 container=container,
                 previous=previous,
                 tail_lines=200,
+                limit_bytes=MAX_LOG_BYTES,
                 _preload_content=False,
                 _request_timeout=self.timeout_s,
             )
-            return response.data
+            try:
+                return response.read(MAX_LOG_BYTES)
+            finally:
+                response.close()
 
         try:
             data = within(self.timeout_s + GRACE_S, what, call)
