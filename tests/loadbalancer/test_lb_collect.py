@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from lb_live_support import LBWorld
 
@@ -110,3 +112,38 @@ def test_an_octavia_listing_that_never_answers_is_a_gap_within_the_timeout(
     assert gap["source"] == "openstack.load_balancers"
     assert "/lbaas/listeners" in gap["error"]
     assert "/lbaas/listeners timed out" in gap["error"]  # --timeout ended it, not the 30 s hold
+
+
+def test_a_load_balancer_deleted_between_pages_does_not_break_the_listing(
+    lb_world: LBWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unlike Neutron (404, the listing starts over), Octavia keeps a deleted load balancer's
+    row (DELETED) until housekeeping purges it, a week later by default, so a page whose
+    marker was just deleted is answered as any other (asked of the real Octavia: no restart
+    is needed, none happens, nothing is listed twice). A purged marker is answered 400
+    ("Supplied pagination marker ... is not valid"): a gap, never a short list."""
+    from kostack.collect import octavia
+
+    ids = [*_two_services(lb_world)]
+    lb_world.occm.create_service("shop", "cart")
+    lb_world.occm.add_endpoints("shop", "cart", ["k8s-w-2"])
+    ids.append(str(lb_world.occm.ensure("shop", "cart")))
+    monkeypatch.setattr(octavia, "PAGE_SIZE", 1)
+    deleted: list[str] = []
+    real_get = octavia._Octavia.get
+
+    def get(self: Any, path: str, params: Any = None) -> dict[str, Any]:
+        marker = (params or {}).get("marker")
+        if path == "/lbaas/loadbalancers" and marker and not deleted:
+            lb_world.conn.load_balancer.delete_load_balancer(marker, cascade=True)
+            lb_world.octavia.settle()
+            deleted.append(marker)
+        return real_get(self, path, params)
+
+    monkeypatch.setattr(octavia._Octavia, "get", get)
+    snap = loads_snapshot(lb_world.run("collect").stdout)
+    assert deleted and snap.gaps == ()
+    listed = [lb.id for lb in snap.openstack.load_balancers or ()]
+    assert sorted(listed) == sorted(ids)  # the deleted one was read before it went
+    pages = [r for r in lb_world.octavia_proxy.requests() if r.path == "/v2/lbaas/loadbalancers"]
+    assert [r.status for r in pages] == [200] * 4 and f"marker={deleted[0]}" in pages[1].query
