@@ -147,3 +147,8 @@ def test_a_load_balancer_deleted_between_pages_does_not_break_the_listing(
     assert sorted(listed) == sorted(ids)  # the deleted one was read before it went
     pages = [r for r in lb_world.octavia_proxy.requests() if r.path == "/v2/lbaas/loadbalancers"]
     assert [r.status for r in pages] == [200] * 4 and f"marker={deleted[0]}" in pages[1].query
+    gone = lb_world.conn.load_balancer.get(
+        "/lbaas/loadbalancers",
+        params={"limit": 1, "marker": "7c0f9a1e-0000-4000-8000-000000000000"},
+    )
+    assert gone.status_code == 400 and "pagination marker" in gone.text  # a purged marker
