@@ -346,3 +346,34 @@ def test_cilium_health_checking() -> None:
         {"data": {"enable-health-checking": "false", "cluster-health-port": "9940"}}, Notes()
     ).cilium
     assert (off.health_checking, off.health_port) == (False, 9940)
+
+
+@pytest.mark.parametrize(
+    ("spec_ranges", "annotation", "expected", "skipped"),
+    [
+        ([], " 198.51.100.0/24, 203.0.113.7/32 ", ["198.51.100.0/24", "203.0.113.7/32"], 0),
+        (["192.0.2.0/24"], "198.51.100.0/24", ["192.0.2.0/24"], 0),  # the field wins
+        ([], "198.51.100.0/24,not-a-cidr,", ["198.51.100.0/24"], 1),
+        ([], "", [], 0),  # empty: everyone, as without either
+    ],
+)
+def test_legacy_source_ranges_annotation_counts_when_the_field_is_empty(
+    spec_ranges: list[str], annotation: str, expected: list[str], skipped: int
+) -> None:
+    """The cloud provider reads spec.loadBalancerSourceRanges, else the legacy annotation
+    (k8s.io/cloud-provider GetLoadBalancerSourceRanges); a Service restricted only by the
+    annotation is not open to everyone."""
+    from kostack.collect._kube_objects import load_balancer_fields
+
+    notes = Notes()
+    service = {
+        "metadata": {
+            "namespace": "shop",
+            "name": "web",
+            "annotations": {"service.beta.kubernetes.io/load-balancer-source-ranges": annotation},
+        },
+        "spec": {"type": "LoadBalancer", "loadBalancerSourceRanges": spec_ranges},
+    }
+    fields = load_balancer_fields(service, notes)
+    assert [str(r) for r in fields["load_balancer_source_ranges"]] == expected
+    assert len(notes.skipped.get("cluster.services", [])) == skipped

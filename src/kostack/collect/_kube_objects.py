@@ -342,6 +342,10 @@ OCCM_ANNOTATION_PREFIXES: Final = (
 )
 
 
+# The legacy form of spec.loadBalancerSourceRanges (k8s.io/api core/v1 annotation_key_constants.go).
+SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+
 def _port_number(value: object) -> int | None:
     return value if isinstance(value, int) and 0 < value < 65536 else None
 
@@ -352,14 +356,22 @@ def load_balancer_fields(obj: Mapping[str, Any], notes: Notes) -> dict[str, Any]
     meta = as_dict(obj.get("metadata"))
     namespace, name = namespace_of(obj), name_of(obj)
     ranges = []
-    for text in as_list(spec.get("loadBalancerSourceRanges")):
+    # As the cloud provider reads them (k8s.io/cloud-provider service helpers,
+    # GetLoadBalancerSourceRanges): the field, or when it is empty the legacy annotation's
+    # comma-separated list.
+    field, texts = "loadBalancerSourceRanges", as_list(spec.get("loadBalancerSourceRanges"))
+    if not texts:
+        legacy = as_dict(meta.get("annotations")).get(SOURCE_RANGES_ANNOTATION)
+        field, texts = SOURCE_RANGES_ANNOTATION, str(legacy or "").strip().split(",")
+    for text in texts:
+        if not str(text).strip():
+            continue
         try:
             # The API server accepts host bits here ("203.0.113.7/24"); the range is the network.
             ranges.append(ipaddress.ip_network(str(text).strip(), strict=False))
         except ValueError:
             notes.skip(
-                "cluster.services",
-                f"service {namespace}/{name}: loadBalancerSourceRanges entry {text!r} skipped",
+                "cluster.services", f"service {namespace}/{name}: {field} entry {text!r} skipped"
             )
     annotations = {
         str(k): str(v)[:1024]
