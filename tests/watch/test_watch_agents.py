@@ -242,6 +242,9 @@ def test_the_control_port_refuses_oversized_busy_and_bad_plans(
         ).encode()
     )
     assert code == 400 and "never resolves names" in json.loads(text)["error"]
+    # a plan nested past the parser's recursion limit is refused, not a dropped connection
+    code, text = post(b"[" * 100_000 + b"]" * 100_000)
+    assert code == 400 and "the plan is not JSON" in json.loads(text)["error"]
     daemons[0].busy.acquire()
     try:
         assert post(b"{}")[0] == 429

@@ -61,6 +61,8 @@ class Daemon:
             plan = json.loads(body.decode("utf-8"))
         except ValueError as exc:
             return 400, _summary_error(f"the plan is not JSON: {exc}")
+        except RecursionError:  # nested past the parser's limit (a token holder's mistake)
+            return 400, _summary_error("the plan is not JSON: it nests too deeply")
         if not self.busy.acquire(blocking=False):
             return 429, _summary_error("busy: another plan is running on this agent")
         lines: list[str] = []
