@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kostack.catalog import Msg
+from kostack.catalog import Msg, localize
 from kostack_testkit.cli import flat, run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -73,3 +73,59 @@ def test_the_english_of_a_quoted_command_is_unchanged() -> None:
         "the journal j records every step; see what is left with `c --x`, then run `a --yes` "
         "again (volumes set to Retain keep their data)"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "korean", "english", "leftover"),
+    [
+        (
+            ("release", "check", "--snapshot", str(EXAMPLES / "harbor-wrong-namespace.json")),
+            "(2025-10-22 11:02 UTC)보다 24시간 오래되었습니다",
+            "created 2025-10-21 02:02 UTC, 24 h before release default/harbor",
+            "24 h",
+        ),
+        (
+            ("diagnose", "--snapshot", str(EXAMPLES / "lb-pending-create.json")),
+            "kube_service_kubernetes_shop_web이 1시간 4분 동안 PENDING_CREATE",
+            "has been PENDING_CREATE for 1h04m",
+            "1h04m",
+        ),
+        (
+            ("diagnose", "--snapshot", str(EXAMPLES / "lb-pending-create.json")),
+            "(EXTERNAL-IP <pending>, 4분)",
+            "(EXTERNAL-IP <pending>, 4m)",
+            "4m)",
+        ),
+    ],
+)
+def test_a_duration_is_said_in_the_readers_units(
+    args: tuple[str, ...], korean: str, english: str, leftover: str
+) -> None:
+    code, out = run_cli(*args, "--lang", "ko")
+    assert code == 1, out
+    assert korean in flat(out), out
+    assert leftover not in out, out
+    code, out = run_cli(*args, "--lang", "en")
+    assert code == 1, out
+    assert english in flat(out), out
+
+
+@pytest.mark.parametrize(
+    ("seconds", "english", "korean"),
+    [
+        (45, "45s", "45초"),
+        (600, "10m", "10분"),
+        (3600, "1h00m", "1시간"),
+        (3840, "1h04m", "1시간 4분"),
+        (4500, "1h15m", "1시간 15분"),
+        (86400, "1d0h", "1일"),
+        (97200, "1d3h", "1일 3시간"),
+    ],
+)
+def test_a_short_age_reads_the_same_in_english_and_naturally_in_korean(
+    seconds: int, english: str, korean: str
+) -> None:
+    from kostack.analyze.loadbalancer.analysis import age_text
+
+    text = age_text(seconds)
+    assert (text, localize(text, "ko")) == (english, korean)
