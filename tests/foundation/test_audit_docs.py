@@ -1,0 +1,26 @@
+"""What the README and docs say, held to what the repository and the commands do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORDS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}  # fmt: skip
+
+
+def _number(words: str) -> int:
+    return sum(WORDS[w] for w in words.split("-"))
+
+
+def test_the_readme_counts_the_bundled_examples() -> None:
+    """It said "twenty-five more situations" when examples/ held 27 besides the seed."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    match = re.search(r"`examples/` has ([a-z-]+) more situations, ([a-z]+) of them about", readme)
+    assert match, "the README no longer counts the examples"
+    examples = sorted(p.name for p in (ROOT / "examples").glob("*.json"))
+    assert _number(match[1]) == len(examples) - 1, examples  # the seed is the one before
+    assert _number(match[2]) == len([n for n in examples if n.startswith("lb-")])
