@@ -24,3 +24,15 @@ def test_the_readme_counts_the_bundled_examples() -> None:
     examples = sorted(p.name for p in (ROOT / "examples").glob("*.json"))
     assert _number(match[1]) == len(examples) - 1, examples  # the seed is the one before
     assert _number(match[2]) == len([n for n in examples if n.startswith("lb-")])
+
+
+def test_the_reports_pod_to_pod_check_names_a_port_the_target_serves() -> None:
+    """It printed `nc -zv -w 3 10.244.0.2 '<PORT>'`: a command that fails as pasted."""
+    from kostack_testkit.cli import run_cli
+
+    snapshot = str(ROOT / "examples" / "seed-incident.json")
+    code, out = run_cli("report", "--snapshot", snapshot, "-o", "-", "--format", "md")
+    assert code == 0, out
+    wanted = "kubectl exec -n demo netshoot -- nc -zv -w 3 10.244.0.2 53   # pod to pod across nodes"
+    assert wanted in out, out
+    assert "<PORT>" not in out
