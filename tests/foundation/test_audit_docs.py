@@ -33,7 +33,9 @@ def test_the_reports_pod_to_pod_check_names_a_port_the_target_serves() -> None:
     snapshot = str(ROOT / "examples" / "seed-incident.json")
     code, out = run_cli("report", "--snapshot", snapshot, "-o", "-", "--format", "md")
     assert code == 0, out
-    wanted = "kubectl exec -n demo netshoot -- nc -zv -w 3 10.244.0.2 53   # pod to pod across nodes"
+    wanted = (
+        "kubectl exec -n demo netshoot -- nc -zv -w 3 10.244.0.2 53   # pod to pod across nodes"
+    )
     assert wanted in out, out
     assert "<PORT>" not in out
 

@@ -129,3 +129,27 @@ def test_a_short_age_reads_the_same_in_english_and_naturally_in_korean(
 
     text = age_text(seconds)
     assert (text, localize(text, "ko")) == (english, korean)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ("seed-fixed.json", "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"),
+            "Neutron 포트 5f1c.. (k8s-cp-1) -> Neutron 포트 a07e.. (k8s-w-1) (응답): 허용된 연결의 응답",
+        ),
+        (
+            ("lb-amphora-healthy.json", "client", "ip:203.0.113.50:80/tcp"),
+            "트래픽 허용됨 (10.0.0.0/24 -> 10.0.0.11:31080/tcp), 규칙 9470.. (tcp 30000-32767, "
+            "출발지 10.0.0.0/24)",
+        ),
+    ],
+)
+def test_a_korean_trace_says_every_hop_in_korean(args: tuple[str, str, str], expected: str) -> None:
+    """The reply hop read "Neutron port a07e.. (k8s-w-1) -> Neutron port 5f1c.. (k8s-cp-1)" and a
+    member's admitting rule "(tcp 30000-32767 from 10.0.0.0/24)" in Korean traces."""
+    snapshot, src, dst = args
+    code, out = run_cli("trace", "--snapshot", str(EXAMPLES / snapshot), src, dst, "--lang", "ko")
+    assert code == 0, out
+    assert expected in out, out
+    assert "Neutron port" not in out and " from " not in out, out
