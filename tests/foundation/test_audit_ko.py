@@ -58,9 +58,10 @@ def test_fix_apply_without_credentials_names_the_plan_command_with_its_particle(
 def test_a_particle_after_a_quoted_command_or_a_bracket_follows_the_value(
     key: str, params: dict[str, str], expected: str
 ) -> None:
-    import kostack.apply.messages  # noqa: F401  (registers apply.*)
-    import kostack.cli.interrupt_text  # noqa: F401  (registers act.*)
-    import kostack.plan.assemble_text  # noqa: F401  (registers plan.*)
+    # the catalogues that register apply.*, act.* and plan.*
+    import kostack.apply.messages
+    import kostack.cli.interrupt_text
+    import kostack.plan.assemble_text  # noqa: F401
 
     assert expected in Msg(key, **params).render("ko")
 
