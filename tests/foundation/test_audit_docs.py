@@ -60,3 +60,17 @@ def test_diagnose_on_a_snapshot_points_to_commands_that_read_the_same_snapshot(
     code, out = run_cli("fix", "plan", "--snapshot", str(snap))  # the hint, run as printed
     assert code == 0, out
     assert "4 changes to 4 ports for 1 root cause" in out
+
+
+def test_the_guard_pages_korean_example_is_what_guard_prints() -> None:
+    """docs/guard.md showed "허용 주소 쌍 추가", a term the glossary forbids and guard never printed."""
+    from kostack_testkit.cli import flat, run_cli
+
+    page = (ROOT / "docs" / "guard.md").read_text(encoding="utf-8")
+    block = page.split("## Language", 1)[1].split("```", 2)[1]
+    code, out = run_cli(
+        "guard", "--once", "--snapshot", str(ROOT / "examples" / "pairs-some-ports.json"),
+        "--lang", "ko",
+    )  # fmt: skip
+    assert code == 1, out
+    assert flat(block) in flat(out), out
