@@ -74,3 +74,18 @@ def test_the_guard_pages_korean_example_is_what_guard_prints() -> None:
     )  # fmt: skip
     assert code == 1, out
     assert flat(block) in flat(out), out
+
+
+def test_trace_says_its_exit_1_covers_a_flow_blocked_to_some_endpoints() -> None:
+    """The help's first example exits 1 while one of its two CoreDNS endpoints is reachable;
+    "1 blocked in every case" read as every endpoint blocked."""
+    from kostack_testkit.cli import flat, run_cli
+
+    seed = str(ROOT / "examples" / "seed-incident.json")
+    code, out = run_cli("trace", "--snapshot", seed, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp")  # fmt: skip
+    assert code == 1, out
+    assert "=> DENIED at hop 4" in out and "=> reachable" in out, out
+    _, helped = run_cli("trace", "--help")
+    assert "1 blocked in every case (to one service endpoint or more" in flat(helped), helped
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "blocked in every case, to one service endpoint or more (`trace`)" in readme

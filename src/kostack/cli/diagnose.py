@@ -298,7 +298,8 @@ def trace(
     backend, masquerade), every case is traced and shown when they differ.
 
     Exit codes: 0 reachable in every case (or a ClusterIP ping, which proves
-    nothing), 1 blocked in every case, 2 bad input, 4 undecided or it depends.
+    nothing), 1 blocked in every case (to one service endpoint or more: the first
+    example reaches one CoreDNS pod of two), 2 bad input, 4 undecided or it depends.
     """
     from kostack.report.jsonout import cased_trace_dict, dumps
     from kostack.report.text import render_cased_trace
