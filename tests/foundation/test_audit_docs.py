@@ -89,3 +89,16 @@ def test_trace_says_its_exit_1_covers_a_flow_blocked_to_some_endpoints() -> None
     assert "1 blocked in every case (to one service endpoint or more" in flat(helped), helped
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert "blocked in every case, to one service endpoint or more (`trace`)" in readme
+
+
+def test_a_plan_quotes_the_snapshots_own_words() -> None:
+    """ "natOutgoing off., collected": the snapshot's description ends a sentence of its own."""
+    from kostack_testkit.cli import flat, run_cli
+
+    code, out = run_cli("fix", "plan", "--snapshot", str(ROOT / "examples" / "seed-incident.json"))
+    assert code == 0, out
+    head = flat(out.split("\n\n")[0])
+    assert "natOutgoing off.”, collected 2026-11-20T09:14:00Z; project k8s." in head, head
+    assert "off., " not in head
+    page = " ".join((ROOT / "docs" / "fix.md").read_text(encoding="utf-8").split())
+    assert head in page  # the page shows the plan's head as printed
