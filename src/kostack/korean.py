@@ -29,6 +29,9 @@ from collections.abc import Mapping
 from typing import Final
 
 PARTICLES: Final = frozenset({"은/는", "이/가", "을/를", "과/와", "으로/로"})
+# "{cmd:`을/를}": the value quoted as code, then its particle ("`kostack fix plan`을" is fixed
+# text, wrong for "`... --yes`").
+CODE_PARTICLES: Final = frozenset("`" + pair for pair in PARTICLES)
 
 _DIGIT_FINAL: Final = {
     "0": "ㅇ", "1": "ㄹ", "2": "", "3": "ㅁ", "4": "", "5": "", "6": "ㄱ", "7": "ㄹ", "8": "ㄹ",
@@ -150,7 +153,7 @@ _PLURAL = re.compile(r"[a-z ]+/[a-z ]+")
 
 def is_spec(spec: str) -> bool:
     """Whether ``spec`` is a format spec `Word` understands (a particle pair or a plural)."""
-    return spec in PARTICLES or bool(_PLURAL.fullmatch(spec))
+    return spec in PARTICLES or spec in CODE_PARTICLES or bool(_PLURAL.fullmatch(spec))
 
 
 class Word(str):
@@ -163,6 +166,8 @@ class Word(str):
     def __format__(self, spec: str) -> str:
         if spec in PARTICLES:
             return josa(str(self), spec)
+        if spec in CODE_PARTICLES:
+            return f"`{self}`{particle(str(self), spec[1:])}"
         if _PLURAL.fullmatch(spec):
             one, many = spec.split("/")
             return one if str(self) == "1" else many

@@ -36,6 +36,7 @@ from kostack.shell import as_code
 
 SRC = Path(kostack.__file__).parent
 QUOTED = re.compile(r"`[^`]*`")
+CODE_SPEC = re.compile(r"\{\w+:`[^}]*\}")  # "{command:`을/를}": the value in backticks
 # the placeholders that carry a command to paste
 COMMAND_FIELDS = re.compile(r"^(command|commands|cmd|again|undo|rollback|apply|resume|replan)$")
 
@@ -101,7 +102,7 @@ COMMANDS = re.compile(
 
 
 def _outside(template: str) -> str:
-    return QUOTED.sub("", template)
+    return QUOTED.sub("", CODE_SPEC.sub("", template))
 
 
 def _fields(template: str) -> set[str]:
@@ -109,7 +110,7 @@ def _fields(template: str) -> set[str]:
 
 
 def _unquoted_fields(template: str) -> set[str]:
-    """Command placeholders that stand outside backticks."""
+    """Command placeholders that stand outside backticks ("{command:`을/를}" quotes its value)."""
     return {f for f in _fields(template) if re.search(r"\{" + f + r"[:}]", _outside(template))}
 
 
@@ -126,6 +127,7 @@ def test_the_reading_knows_a_command_from_a_name() -> None:
     assert _unquoted_fields("To fix: {command}") == {"command"}
     assert _unquoted_fields("To fix: `{command}`") == set()
     assert _unquoted_fields("{command:을/를} 실행하세요") == {"command"}
+    assert _unquoted_fields("{command:`을/를} 실행하세요") == set()
     assert _unquoted_fields("{command}") == {"command"}
     assert COMMANDS.search("pip install 'kostack[watch]'")
     assert as_code("kostack lab down") == "`kostack lab down`"

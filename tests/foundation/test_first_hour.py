@@ -20,9 +20,10 @@ from kostack_testkit.cli import flat, run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-# A placeholder, optionally its parenthesis, then one fixed form of a particle pair.
+# A placeholder, optionally its closing bracket or backtick or its parenthesis, then one fixed
+# form of a particle pair ("[{pairs}]로" after "/16", "`{again}`을" after "--yes").
 FIXED_PARTICLE = re.compile(
-    r"\{[A-Za-z_.]+\}(?: ?\([^(){}]*(?:\{[^}]*\}[^(){}]*)*\))?"
+    r"\{[A-Za-z_.]+\}(?:[\]`]| ?\([^(){}]*(?:\{[^}]*\}[^(){}]*)*\))?"
     r"(이|가|은|는|을|를|과|와|으로|로)(?![가-힣])"
 )
 # Templates allowed a fixed particle after a placeholder: none.
@@ -68,13 +69,17 @@ def test_no_template_fixes_a_particle_after_a_placeholder() -> None:
         "{node}({ip})와 매칭",
         "프로젝트 {project} ({ports}개)와 클러스터",
         "{n}을",
+        "allowed_address_pairs를 [{pairs}]로 되돌림",
+        "`{again}`을 다시 실행하세요",
     ],
 )
 def test_the_scan_catches_a_fixed_particle(text: str) -> None:
     assert FIXED_PARTICLE.search(text)
 
 
-@pytest.mark.parametrize("text", ["{node:과/와} 매칭", "노드 {n}대가", "Pod IP({pods})를"])
+@pytest.mark.parametrize(
+    "text", ["{node:과/와} 매칭", "노드 {n}대가", "Pod IP({pods})를", "{again:`을/를} 다시"]
+)
 def test_the_scan_passes_a_spec_or_a_korean_word(text: str) -> None:
     assert FIXED_PARTICLE.search(text) is None
 

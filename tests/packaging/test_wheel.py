@@ -149,7 +149,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # family's pod-to-pod and pod-source rules, WireGuard's route, egress-rule fixes, a drop to the
 # outside as its own cause, a deployed copy left alone, shared groups held by guard): +426;
 # then Calico's WireGuard per family: 74,920 measured; budget = that + 40.
-SHIPPED_LINES_BUDGET = 76_310
+# 76,269 -> 76,360 (+91): the first-hour audit (durations and particles after a quoted command
+# as catalogue messages, hints that repeat --snapshot, the report's served port, a Korean
+# reply hop and member rule, watch's "0 node(s)"); budget raised by the same 91.
+SHIPPED_LINES_BUDGET = 76_401
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -24,6 +24,7 @@ from kostack.watch.probing import ProbeSettings
 from kostack.watch.sources import Collected, Source
 from kostack.watch.state import SourceStatus, WatchState
 from kostack_testkit.builders import build, fake_id, rule, seed_doc, synthetic_doc
+from kostack_testkit.cli import run_cli
 
 
 def seed() -> Snapshot:
@@ -226,6 +227,30 @@ def test_events_name_the_affected_nodes_up_to_a_limit_and_the_deployment() -> No
     ko = events_for(transitions, "ko", workload=None)
     assert "이 노드에 영향을 줍니다" in ko[0].message
     assert all(e.kind == "Node" for e in ko)
+
+
+def test_a_cause_on_no_node_is_not_said_to_affect_0_nodes() -> None:
+    """A load balancer stuck in PENDING_* names no node: its Event read "0 node(s) affected"
+    and its log line "..., 0 node(s)"."""
+    state = CauseState("lb-stuck", "lb-provisioning", "critical", "LB stuck", (), 0)
+    transitions = History().observe_causes(1, 0.0, {"lb-stuck": state}, "root-causes")
+    for lang, count in (("en", "0 node(s)"), ("ko", "노드 0대")):
+        events = events_for(transitions, lang, workload=Workload("kostack", "kostack-watch"))
+        (deployment, _verdict) = events
+        assert deployment.reason == "RootCauseDetected", deployment
+        assert "(lb-provisioning)" in deployment.message and count not in deployment.message
+    snapshot = str(EXAMPLES / "lb-pending-create.json")
+    for lang, line in (
+        (
+            "en",
+            "root cause present: A load balancer is stuck in PENDING_* [critical] (lb-provisioning)\n",
+        ),
+        ("ko", "근본 원인 감지: 로드밸런서가 PENDING_* 상태에서 멈춤 [심각] (lb-provisioning)\n"),
+    ):
+        args = ("--snapshot", snapshot, "--listen", "127.0.0.1:0", "--cycles", "1", "--lang", lang)
+        code, out = run_cli("watch", *args)
+        assert code == 0, out
+        assert line in out, out
 
 
 def test_rate_limiter_allows_a_burst_then_refills() -> None:

@@ -15,7 +15,7 @@ register(
         "journal.hint.exists": {
             "en": "resume it with `{apply}`, roll it back with `{rollback}`, or choose another "
             "--journal file",
-            "ko": "`{apply}`로 이어서 실행하거나 `{rollback}`로 롤백하거나, 다른 --journal 파일을 "
+            "ko": "{apply:`으로/로} 이어서 실행하거나 {rollback:`으로/로} 롤백하거나, 다른 --journal 파일을 "
             "고르세요",
         },
         "journal.cannot-create": {

@@ -22,12 +22,12 @@ register(
         },
         "apply.resume": {
             "en": "resume with `{apply}` (it re-reads the {kind} first) or undo with `{rollback}`",
-            "ko": "`{apply}`로 이어서 실행하거나(먼저 {kind:을/를} 다시 읽습니다) `{rollback}`로 "
+            "ko": "{apply:`으로/로} 이어서 실행하거나(먼저 {kind:을/를} 다시 읽습니다) {rollback:`으로/로} "
             "되돌리세요",
         },
         "apply.resume.undo": {
             "en": "run `{rollback}` again",
-            "ko": "`{rollback}`을 다시 실행하세요",
+            "ko": "{rollback:`을/를} 다시 실행하세요",
         },
         # what a step found, journaled in English and shown in the run's language
         "apply.note.reread-port": {

@@ -63,7 +63,7 @@ register(
             "helm kostack runs does not read, so its claims are not deleted: uninstall it with "
             "`{command}`, then run kostack again",
             "ko": "릴리스 {release:은/는} ConfigMap에 저장되어 있어(HELM_DRIVER=configmap) kostack이 "
-            "실행하는 helm이 읽지 못하므로 클레임을 삭제하지 않았습니다: `{command}`로 제거한 뒤 "
+            "실행하는 helm이 읽지 못하므로 클레임을 삭제하지 않았습니다: {command:`으로/로} 제거한 뒤 "
             "kostack을 다시 실행하세요",
         },
         "rel.step.release-changed": {

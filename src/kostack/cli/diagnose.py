@@ -204,13 +204,17 @@ def diagnose(
     with diagnosing(env, snapshot) as phases:
         result = run_diagnosis(snapshot, target, phases)
         phases.start("report")
-        text = rendered(result, output, detect_lang(lang, env.environ), verbose)
+        again = ("--snapshot", snapshot_path) if snapshot_path else ()
+        text = rendered(result, output, detect_lang(lang, env.environ), verbose, again)
     env.stdout.write(text)
     return diagnosis_exit(result, fail_on)
 
 
-def rendered(result: Diagnosis, output: str, language: str, verbose: bool) -> str:
-    """The diagnosis as `diagnose -o OUTPUT` prints it."""
+def rendered(
+    result: Diagnosis, output: str, language: str, verbose: bool, again: tuple[str, ...] = ()
+) -> str:
+    """The diagnosis as `diagnose -o OUTPUT` prints it; ``again`` is what the text's hints repeat
+    to read the same input (``--snapshot FILE``)."""
     from kostack.cli.main import version
     from kostack.report.jsonout import diagnosis_dict, dumps
     from kostack.report.text import render_diagnosis
@@ -220,7 +224,7 @@ def rendered(result: Diagnosis, output: str, language: str, verbose: bool) -> st
     if output in ("junit", "sarif"):
         render = optional_part("kostack.report.ci_formats", output, f"-o {output}")
         return str(render(result, version()))
-    return render_diagnosis(result, language, verbose)
+    return render_diagnosis(result, language, verbose, again)
 
 
 def diagnosis_exit(result: Diagnosis, fail_on: str) -> int:
@@ -294,7 +298,8 @@ def trace(
     backend, masquerade), every case is traced and shown when they differ.
 
     Exit codes: 0 reachable in every case (or a ClusterIP ping, which proves
-    nothing), 1 blocked in every case, 2 bad input, 4 undecided or it depends.
+    nothing), 1 blocked in every case (to one service endpoint or more: the first
+    example reaches one CoreDNS pod of two), 2 bad input, 4 undecided or it depends.
     """
     from kostack.report.jsonout import cased_trace_dict, dumps
     from kostack.report.text import render_cased_trace

@@ -37,14 +37,14 @@ register(
         "act.next.release": {
             "en": "the journal {journal} records every step; see what is left with `{check}`, "
             "then run `{again}` again (volumes set to Retain keep their data)",
-            "ko": "저널 {journal}에 모든 단계가 기록되어 있습니다. `{check}`로 남은 것을 확인한 뒤 "
-            "`{again}`을 다시 실행하세요 (Retain으로 설정한 볼륨은 데이터를 유지합니다)",
+            "ko": "저널 {journal}에 모든 단계가 기록되어 있습니다. {check:`으로/로} 남은 것을 확인한 뒤 "
+            "{again:`을/를} 다시 실행하세요 (Retain으로 설정한 볼륨은 데이터를 유지합니다)",
         },
         "rel.int.hint": {
             "en": "The journal {journal} records every step; see what is left with `{check}`, "
             "then run `{again}` again (volumes set to Retain keep their data).",
-            "ko": "저널 {journal}에 모든 단계가 기록되어 있습니다. `{check}`로 남은 것을 확인한 뒤 "
-            "`{again}`을 다시 실행하세요 (Retain으로 설정한 볼륨은 데이터를 유지합니다).",
+            "ko": "저널 {journal}에 모든 단계가 기록되어 있습니다. {check:`으로/로} 남은 것을 확인한 뒤 "
+            "{again:`을/를} 다시 실행하세요 (Retain으로 설정한 볼륨은 데이터를 유지합니다).",
         },
         "rel.int": {
             "en": "interrupted (Ctrl-C) during the reinstall of {release}: {what}; "

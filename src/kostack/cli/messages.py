@@ -154,7 +154,7 @@ register(
             "en": "fix apply changes Neutron ports and security groups, so it needs the "
             "cloud's credentials; `{command}` shows the plan without them.",
             "ko": "fix apply는 Neutron 포트와 보안 그룹을 바꾸므로 클라우드 자격 증명이 "
-            "필요합니다. 자격 증명 없이 계획만 보려면 `{command}`을 실행하세요.",
+            "필요합니다. 자격 증명 없이 계획만 보려면 {command:`을/를} 실행하세요.",
         },
         "cli.way.fix_rollback": {
             "en": "fix rollback changes Neutron back, so it needs the credentials of the cloud "

@@ -166,11 +166,11 @@ register(
         },
         "plan.undo.pairs": {
             "en": "set allowed_address_pairs back to [{pairs}]",
-            "ko": "allowed_address_pairs를 [{pairs}]로 되돌림",
+            "ko": "allowed_address_pairs를 [{pairs}] 값으로 되돌림",
         },
         "plan.undo.no-pairs": {
             "en": "set allowed_address_pairs back to [] (none)",
-            "ko": "allowed_address_pairs를 [](없음)로 되돌림",
+            "ko": "allowed_address_pairs를 빈 목록 [](없음)으로 되돌림",
         },
         "plan.undo.by-hand": {"en": "undo by hand", "ko": "직접 되돌림"},
         "plan.only-if.manual": {

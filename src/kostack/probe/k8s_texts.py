@@ -54,7 +54,7 @@ register(
         },
         "probe.k8s.hint.echo-exited": {
             "en": "check `{command}`; does the image have python3?",
-            "ko": "`{command}`로 확인하세요. 이미지에 python3가 있나요?",
+            "ko": "{command:`으로/로} 확인하세요. 이미지에 python3가 있나요?",
         },
         "probe.k8s.waiting": {"en": "{pod} on {node}", "ko": "{node}의 {pod}"},
         "probe.k8s.not-started": {
@@ -64,7 +64,7 @@ register(
         "probe.k8s.hint.not-started": {
             "en": "see `{command}`; on a slow registry raise the start timeout, "
             "in an air-gapped cluster give --image from your registry",
-            "ko": "`{command}`로 확인하세요. 레지스트리가 느리면 시작 제한 시간을 늘리고, "
+            "ko": "{command:`으로/로} 확인하세요. 레지스트리가 느리면 시작 제한 시간을 늘리고, "
             "폐쇄망 클러스터에서는 --image로 내부 레지스트리의 이미지를 주세요",
         },
         "probe.k8s.cannot-pull": {

@@ -16,7 +16,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "method.pairs": "allowed address pairs, port security stays on",
         "method.disable": "disable port security (fast, insecure)",
         "live": "live collection",
-        "source": "{source}",
+        "source": "“{source}”",  # the snapshot's own words, which end a sentence
         "r.any_protocol": "any protocol",
         "r.from_group": "from remote group {group}",
         "r.from_prefix": "from {prefix}",

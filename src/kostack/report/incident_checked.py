@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.reach import Endpoint, pod_label, svc_label, trace
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Pod, ProbeObservation, Snapshot
+from kostack.model.snapshot import Pod, ProbeObservation, Service, Snapshot
 from kostack.report.incident_model import (
     SYSTEM_NAMESPACES,
     TEST_POD_WORDS,
@@ -197,10 +197,10 @@ def verify_commands(snapshot: Snapshot, topo: Topology, lang: str) -> tuple[Comm
         if p.ip and not p.host_network and p.node != (pod.node if pod else None)
     ]
     if pod is not None and others:
-        target = others[0]
+        target, port = _served(cl.services or (), others) or (others[0], "<PORT>")
         out.append(
             Command(
-                render([*exec_, "nc", "-zv", "-w", "3", str(target.ip), "<PORT>"]),
+                render([*exec_, "nc", "-zv", "-w", "3", str(target.ip), str(port)]),
                 t(
                     lang,
                     "rep.verify.p2p",
@@ -211,6 +211,19 @@ def verify_commands(snapshot: Snapshot, topo: Topology, lang: str) -> tuple[Comm
         )
     out.append(Command(render(["kostack", "diagnose"]), t(lang, "rep.verify.rerun")))
     return tuple(out)
+
+
+def _served(services: Iterable[Service], pods: list[Pod]) -> tuple[Pod, int] | None:
+    """A pod of ``pods`` that a Service's endpoint names with a TCP port, and that port: a
+    command to paste, not "<PORT>" to fill in."""
+    by_ip = {str(p.ip): p for p in pods}
+    for svc in services:
+        tcp = {sp.name for sp in svc.ports if sp.protocol == "TCP"}
+        for ep in svc.endpoints or ():
+            port = min((n for name, n in ep.ports.items() if name in tcp), default=None)
+            if port is not None and str(ep.ip) in by_ip:
+                return by_ip[str(ep.ip)], port
+    return None
 
 
 def also_ok(d: Diagnosis, lang: str) -> tuple[Marked, ...]:

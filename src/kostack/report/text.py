@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.engine.kube_proxy import ping_story
@@ -28,13 +29,19 @@ from kostack.report.verdict_text import (
     undecided_lines,
     verdict_line,
 )
+from kostack.shell import render
 
 INDENT = "  "
 # the labels of a root cause's lines, padded to the widest in the reader's language
 _LABELS = ("ports", "nodes", "breaks", "note", "evidence", "groups", "consequences", "explains")
 
 
-def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> str:
+def render_diagnosis(
+    d: Diagnosis, lang: str = "en", verbose: bool = False, again: Sequence[str] = ()
+) -> str:
+    """The diagnosis as text; ``again`` selects the same input in the commands it points to
+    (``--snapshot FILE``: a bare `kostack fix plan` would collect live instead)."""
+    plan = render(["kostack", "fix", "plan", *again])
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
     lines: list[str] = wrap(verdict_line(d, lang), INDENT, first="")
@@ -56,9 +63,9 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
     lines.append("")
     roots = d.root_causes
     for i, rc in enumerate(roots, 1):
-        lines.extend(_root_cause(d, topo, rc, i, len(roots), lang, verbose))
+        lines.extend(_root_cause(d, topo, rc, (i, len(roots)), lang, verbose, plan))
         lines.append("")
-    lines.extend(conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang)))
+    lines.extend(conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang), plan))
     if d.warnings:
         lines.append(t(lang, "warnings"))
         for f in d.warnings:
@@ -66,16 +73,23 @@ def render_diagnosis(d: Diagnosis, lang: str = "en", verbose: bool = False) -> s
             lines.extend(wrap(f"[{sev}] {L(f.message, lang)}", INDENT * 2, first=INDENT))
             if f.remedies:  # a rule that quiets it, which the plan leaves to the user
                 lines.append(f"{INDENT * 2}{t(lang, 'fix_optional')}")
-                lines.extend(f"  {line}" for line in commands(f.remedies, lang, verbose))
+                lines.extend(f"  {line}" for line in commands(f.remedies, lang, verbose, plan=plan))
         lines.append("")
     lines.extend(probe_section(d, lang, verbose))
-    lines.extend(_summary_lines(d, lang, verbose))
+    lines.extend(_summary_lines(d, lang, verbose, render(["kostack", "diagnose", *again, "-v"])))
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
 
 def _root_cause(
-    d: Diagnosis, topo: Topology, rc: RootCause, n: int, total: int, lang: str, verbose: bool
+    d: Diagnosis,
+    topo: Topology,
+    rc: RootCause,
+    at: tuple[int, int],
+    lang: str,
+    verbose: bool,
+    plan: str,
 ) -> list[str]:
+    n, total = at
     sev = t(lang, "sev." + str(rc.severity))
     head = f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  "
     out = wrap(root_cause_title(rc.key, lang), INDENT, first=head)
@@ -124,13 +138,13 @@ def _root_cause(
     if rc.fix.remedies:
         head = "fix_recommended" if rc.fix.alternative else "fix"
         out.append(f"{INDENT}{t(lang, head)}")
-        out.extend(commands(rc.fix.remedies, lang, verbose))
+        out.extend(commands(rc.fix.remedies, lang, verbose, plan=plan))
     for condition, remedies in rc.fix.cases:
         out.append(f"{INDENT}{t(lang, 'conditional_fix', condition=L(condition, lang))}")
-        out.extend(commands(remedies, lang, verbose))
+        out.extend(commands(remedies, lang, verbose, plan=plan))
     if rc.fix.alternative:
         out.append(f"{INDENT}{t(lang, 'fix_fast')}")
-        out.extend(commands(rc.fix.alternative, lang, verbose, limit=2))
+        out.extend(commands(rc.fix.alternative, lang, verbose, limit=2, plan=plan))
     return out
 
 
@@ -184,7 +198,7 @@ def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]
     return out
 
 
-def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
+def _summary_lines(d: Diagnosis, lang: str, verbose: bool, details: str) -> list[str]:
     out: list[str] = []
     by_status: dict[Status, list[Finding]] = defaultdict(list)
     for f in d.findings:
@@ -209,7 +223,11 @@ def _summary_lines(d: Diagnosis, lang: str, verbose: bool) -> list[str]:
                     out.extend(wrap(f"{c.id}: {L(f.message, lang)}", INDENT * 2, first=INDENT))
     elif ok_checks:
         names = ", ".join(t(lang, "short." + c.id) for c in ok_checks)
-        out.extend(wrap(f"{t(lang, 'also_checked')} {names}. {t(lang, 'details_hint')}", ""))
+        out.extend(
+            wrap(
+                f"{t(lang, 'also_checked')} {names}. {t(lang, 'details_hint', command=details)}", ""
+            )
+        )
     na = by_status[Status.NOT_APPLICABLE]
     if na and verbose:
         out.append(t(lang, "not_applicable"))

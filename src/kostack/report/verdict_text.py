@@ -46,7 +46,11 @@ def _paths(paths: tuple[str, ...], lang: str) -> str:
 
 
 def conditional_section(
-    d: Diagnosis, lang: str, verbose: bool, breaks: Callable[[RootCause], list[str]]
+    d: Diagnosis,
+    lang: str,
+    verbose: bool,
+    breaks: Callable[[RootCause], list[str]],
+    plan: str = "kostack fix plan",
 ) -> list[str]:
     """Each conditional cause: when it holds, what it breaks then, how to tell, the fix if so."""
     out: list[str] = []
@@ -68,7 +72,7 @@ def conditional_section(
                 out.extend(bullet(L(line, lang)))
         if rc.fix.remedies:
             out.append(f"{INDENT}{t(lang, 'conditional_fix', condition=L(rc.condition, lang))}")
-            out.extend(commands(rc.fix.remedies, lang, verbose))
+            out.extend(commands(rc.fix.remedies, lang, verbose, plan=plan))
         out.append("")
     return out
 
@@ -102,13 +106,18 @@ def consequence_lines(rc: RootCause, lang: str, label_w: int) -> list[str]:
 
 
 def commands(
-    remedies: tuple[Remedy, ...], lang: str, verbose: bool, limit: int = MAX_COMMANDS
+    remedies: tuple[Remedy, ...],
+    lang: str,
+    verbose: bool,
+    limit: int = MAX_COMMANDS,
+    plan: str = "kostack fix plan",
 ) -> list[str]:
+    """The first ``limit`` commands, then how many more and ``plan``, the command that lists them."""
     cmds = [command_for(r) for r in remedies]
     shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
     out = [f"{INDENT * 2}{c}" for c in shown]
     if len(shown) < len(cmds):
-        out.append(f"{INDENT * 2}{t(lang, 'fix_more', n=len(cmds) - len(shown))}")
+        out.append(f"{INDENT * 2}{t(lang, 'fix_more', n=len(cmds) - len(shown), command=plan)}")
     return out
 
 

@@ -52,7 +52,8 @@ def events_for(
             present = t.after == "present"
             reason = "RootCauseDetected" if present else "RootCauseCleared"
             kind = "Warning" if present else "Normal"
-            text = say(lang, "event.appeared" if present else "event.cleared", **params)
+            appeared = "event.appeared" if t.node_count else "event.appeared.none"
+            text = say(lang, appeared if present else "event.cleared", **params)
             on_workload(reason, kind, text)
             node_text = say(lang, "event.appeared.node" if present else "event.cleared", **params)
             for node in t.nodes[:max_nodes]:

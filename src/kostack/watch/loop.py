@@ -305,7 +305,7 @@ class WatchLoop:
             if t.after == "present":
                 text = say(
                     self.lang,
-                    "cause.appeared",
+                    "cause.appeared" if t.node_count else "cause.appeared.none",
                     title=root_cause_title(t.key, self.lang),
                     severity=severity_name(self.lang, t.severity),
                     check=t.check_id,

@@ -39,6 +39,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.up": "source {source} answers again",
         "source.gaps": "source {source}: {n} part(s) not collected (first: {error})",
         "cause.appeared": "root cause present: {title} [{severity}] ({check}), {nodes} node(s)",
+        # a cause on no node (a load balancer stuck): no "0 node(s)"
+        "cause.appeared.none": "root cause present: {title} [{severity}] ({check})",
         "cause.cleared": "root cause cleared: {title} ({check})",
         "verdict.changed": "verdict changed: {before} -> {after}",
         "probes.done": "probes: {passed} passed, {failed} failed, from {sources} node(s) in {seconds}s",
@@ -55,6 +57,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ready.ok": "ready: the last successful cycle was {age}s ago",
         "healthz": "ok: kostack watch is running",
         "event.appeared": "kostack: {title} [{severity}] ({check}); {nodes} node(s) affected. "
+        "Run `kostack diagnose` for the evidence and the fix.",
+        "event.appeared.none": "kostack: {title} [{severity}] ({check}). "
         "Run `kostack diagnose` for the evidence and the fix.",
         "event.appeared.node": "kostack: {title} [{severity}] ({check}) affects this node. "
         "Run `kostack diagnose` for the evidence and the fix.",
@@ -96,6 +100,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.up": "수집 대상 {source}에 다시 접근할 수 있습니다",
         "source.gaps": "수집 대상 {source}: {n}개 항목을 수집하지 못했습니다 (첫 번째: {error})",
         "cause.appeared": "근본 원인 감지: {title} [{severity}] ({check}), 노드 {nodes}대",
+        "cause.appeared.none": "근본 원인 감지: {title} [{severity}] ({check})",
         "cause.cleared": "근본 원인 해소: {title} ({check})",
         "verdict.changed": "판정 변경: {before} -> {after}",
         "probes.done": "점검: 노드 {sources}대에서 성공 {passed}건, 실패 {failed}건({seconds}초)",
@@ -111,6 +116,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ready.ok": "준비됨: 마지막으로 성공한 주기는 {age}초 전입니다",
         "healthz": "정상: kostack watch가 실행 중입니다",
         "event.appeared": "kostack: {title} [{severity}] ({check}); 노드 {nodes}대에 영향이 있습니다. "
+        "근거와 해결 방법은 `kostack diagnose`로 확인하세요.",
+        "event.appeared.none": "kostack: {title} [{severity}] ({check}). "
         "근거와 해결 방법은 `kostack diagnose`로 확인하세요.",
         "event.appeared.node": "kostack: {title} [{severity}] ({check}) 문제가 이 노드에 영향을 줍니다. "
         "근거와 해결 방법은 `kostack diagnose`로 확인하세요.",

@@ -26,6 +26,7 @@ from kostack.model.snapshot import IPAddress, Snapshot
 
 register(
     {
+        "where.reply": {"en": "{src} -> {dst}", "ko": "{src} -> {dst}"},
         "hop.pod-egress": {
             # the hop is already labelled with the pod: the detail says only where it goes
             "en": "out through its veth to node {node}",
@@ -286,7 +287,7 @@ def neutron_leg(
     hops.append(
         Hop(
             "reply",
-            f"{dst.port_label()} -> {src.port_label()}",
+            Msg("where.reply", src=dst.port_label(), dst=src.port_label()),
             Disposition.ACCEPTED,
             Msg("hop.reply-stateful"),
             direction="reply",

@@ -30,18 +30,18 @@ class Admitted:
 def _rules_text(index: LBIndex, adm: Admission) -> str:
     parts = []
     for rule in adm.rules[:3]:
+        group = index.topo.groups.get(rule.remote_group_id or "")
         remote = str(rule.remote_ip_prefix or "") or (
-            f"group {index.topo.groups[rule.remote_group_id].name}"
-            if rule.remote_group_id in index.topo.groups
-            else "any"
+            Msg("lb.rule-group", name=group.name) if group else Msg("sg.remote.any")
         )
         ports = (
             f" {rule.port_range_min}-{rule.port_range_max}"
             if rule.port_range_min is not None
             else ""
         )
-        parts.append(f"{short_id(rule.id)} ({rule.protocol or 'any'}{ports} from {remote})")
-    return ", ".join(parts) or "-"
+        what = f"{rule.protocol or 'any'}{ports}"
+        parts.append(Msg("lb.rule", id=short_id(rule.id), what=what, remote=remote))
+    return Msg("text.join", items=parts) if parts else "-"
 
 
 def host_port(address: object, port: object) -> str:

@@ -8,6 +8,9 @@ register(
     {
         # ---------------------------------------------------------------- where
         "lb.where-service": {"en": "Service {svc}", "ko": "Service {svc}"},
+        # a rule that admits a member's NodePort: "9470.. (tcp 30000-32767 from 10.0.0.0/24)"
+        "lb.rule": {"en": "{id} ({what} from {remote})", "ko": "{id} ({what}, 출발지 {remote})"},
+        "lb.rule-group": {"en": "group {name}", "ko": "그룹 {name}"},
         "lb.where-vip": {"en": "VIP {ip}", "ko": "VIP {ip}"},
         "lb.where-fip": {"en": "floating IP {ip}", "ko": "Floating IP {ip}"},
         "lb.where-lb": {

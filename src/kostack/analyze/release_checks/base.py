@@ -18,7 +18,7 @@ from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
 from kostack.analyze.release_checks.workload import WorkloadIndex
-from kostack.analyze.times import parse_time
+from kostack.analyze.times import parse_time, rough_age
 from kostack.gap_words import error_of
 from kostack.model.snapshot import (
     Gap,
@@ -130,13 +130,8 @@ def short_time(text: str | None) -> str:
 
 
 def age_text(earlier: datetime, later: datetime) -> str:
-    """A rough, readable difference: '23 h', '3 d', '40 min'."""
-    seconds = (later - earlier).total_seconds()
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:.0f} d"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{max(seconds, 0) / 60:.0f} min"
+    """A rough, readable difference in the reader's units: '23 h', '3 d', '40 min' (23시간)."""
+    return rough_age((later - earlier).total_seconds())
 
 
 def pvc_line(claim: PvcClaim) -> str:

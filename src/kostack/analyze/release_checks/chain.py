@@ -89,7 +89,7 @@ register(
         "chain.end.component": {
             "en": "{component} itself fails while what it needs is ready; see `{command}`",
             "ko": "필요한 구성 요소는 준비되었는데 {component} 자체가 실패합니다. "
-            "`{command}`를 확인하세요",
+            "{command:`을/를} 확인하세요",
         },
         "chain.end.stale": {
             "en": "{component} uses the credentials in the values, but the database volume {pvc} is older than this install: it keeps the first install's initialisation (see rel-stale-volume)",
