@@ -201,3 +201,38 @@ def test_host_nat_ipv4_pairs_only_for_ipv4() -> None:
     (f,) = [f for f in d.findings if f.check_id == "net-calico-host-nat"]
     assert f.status == Status.FAIL
     assert {r.param("ip_address") for r in f.remedies} == {POD_CIDR}
+
+
+def _native_b_uncovered() -> Doc:
+    from kostack_testkit.multipool import two_pools_native_uncovered
+
+    doc = seed_doc()
+    two_pools_native_uncovered(doc)
+    return doc
+
+
+def test_picture_draws_the_pool_that_fails_between_two_nodes() -> None:
+    """Each node's first pod is pool A's (covered): the picture drew k8s-w-2 -> k8s-w-3
+    open while pool B's pods there are dropped."""
+    from kostack.report.topology_picture import picture
+
+    pic = picture(build(_native_b_uncovered()))
+    keys = {n.name: n.key for n in pic.nodes}
+    p2p = {(f.src, f.dst): f for f in pic.flows if f.kind == "pod-to-pod"}
+    w2_w3 = p2p[(keys["k8s-w-2"], keys["k8s-w-3"])]
+    assert not w2_w3.ok and "10.245." in w2_w3.detail, w2_w3
+    assert p2p[(keys["k8s-cp-1"], keys["k8s-w-1"])].ok  # no pool B there: as before
+
+
+def test_watch_tally_counts_the_second_pools_pairs() -> None:
+    """The watch's pod-to-pod tally took each node's first pod (pool A): all open."""
+    from kostack.watch.assess import assess
+
+    flows = [f for f in assess(build(_native_b_uncovered())).flows if f.flow == "pod-to-pod"]
+    assert any(f.verdict == "blocked" for f in flows), flows
+    # one pool: the same tally as before (every pair open on the fixed seed)
+    fixed = seed_doc()
+    add_pairs(fixed, [POD_CIDR, SERVICE_CIDR])
+    single = [f for f in assess(build(fixed)).flows if f.flow == "pod-to-pod"]
+    assert {f.verdict for f in single} == {"open"}
+    assert sum(f.count for f in single) == 12

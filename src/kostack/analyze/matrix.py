@@ -17,7 +17,7 @@ from functools import cached_property
 
 from kostack.analyze.engine.families import End
 from kostack.analyze.engine.tally import Group, outcome_of, tally
-from kostack.analyze.flows import ClusterFlows, PodsOnNodes
+from kostack.analyze.flows import ClusterFlows, PodsOnNodes, pool_key
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, svc_label, trace
 from kostack.analyze.topology import NodeView, Topology
@@ -161,12 +161,28 @@ class Matrix(PodsOnNodes):
                     src_v, dst_v, pairs = a.members[0], a.members[1], a.size * (a.size - 1)
                 else:
                     src_v, dst_v, pairs = a.rep, b.rep, a.size * b.size
-                src, dst = self.pod_on(src_v), self.pod_on(dst_v)
-                if src is None or dst is None:
-                    continue
-                result = trace(self.topo, src, dst, "tcp", POD_PORT)[0]
-                out.append(PairFlow(a, b, pairs, result))
+                result = self.pod_to_pod(src_v, dst_v)
+                if result is not None:
+                    out.append(PairFlow(a, b, pairs, result))
         return tuple(out)
+
+    def pod_to_pod(self, src_v: NodeView, dst_v: NodeView) -> FlowResult | None:
+        """Pod-to-pod TCP from a pod on ``src_v`` to one on ``dst_v``: the first pods', and,
+        with several Calico pools, each pool's on both nodes; the first that fails (a pool
+        without its wire breaks the pair), else the first pods' (None: no pod)."""
+        src, dst = self.pod_on(src_v), self.pod_on(dst_v)
+        if src is None or dst is None:
+            return None
+        first = (src, dst)
+        pairs = [first]
+        if self.multi_pool_versions:  # bounded by the pools on the two nodes
+            theirs = {pool_key(self.topo, e.ip): e for e in self.pods_on(dst_v) if e.ip}
+            for e in self.pods_on(src_v):
+                twin = theirs.get(pool_key(self.topo, e.ip)) if e.ip else None
+                if twin is not None and (e, twin) != first:
+                    pairs.append((e, twin))
+        results = [trace(self.topo, s, d, "tcp", POD_PORT)[0] for s, d in pairs]
+        return next((r for r in results if r.blocking is not None), results[0])
 
     def pod_to_pod_tally(self, label: Callable[[NodeClass], Hashable]) -> tuple[LabelFlow, ...]:
         """Pod-to-pod pairs between the classes' labels, per verdict: what `pod_to_pod_between`
@@ -176,16 +192,7 @@ class Matrix(PodsOnNodes):
         pairs.py; traced on the world of `topo`), with pairs across nodes counted exactly.
         """
         fam = self.flows.pod_to_pod
-        ends: dict[str, End] = {}
-        for e in self.flows.pods:  # each node's first pod (one per IP pool follows it)
-            ends.setdefault(e.name, e)
-        groups = []
-        for c in self.classes:
-            first = ends.get(c.rep.name)
-            if first is None:
-                continue
-            second = ends.get(c.members[1].name) if c.size > 1 else None
-            groups.append(Group(label(c), first, second, c.size))
+        groups = self._groups(label)
         counts = tally(self.flows.families, fam, groups, lambda s, t: ("tcp", POD_PORT))
         world = next((i for i, t in enumerate(self.flows.topos) if t is self.topo), 0)
         out = []
@@ -195,6 +202,38 @@ class Matrix(PodsOnNodes):
                 raise RuntimeError(f"pod-to-pod situation not judged: {key}")
             out.append(LabelFlow(src, dst, pairs, result))
         return tuple(out)
+
+    def _groups(self, label: Callable[[NodeClass], Hashable]) -> list[Group]:
+        """A group per class, of its first member's first pod; with several Calico pools
+        also one per other pool in use in the class (its first two members with a pod of
+        it, and how many have one): O(ends)."""
+        ends: dict[str, list[End]] = {}
+        for e in self.flows.pods:  # each node's first pod, then one per other IP pool
+            ends.setdefault(e.name, []).append(e)
+        groups = []
+        for c in self.classes:
+            mine = ends.get(c.rep.name)
+            if not mine:
+                continue
+            firsts = ends.get(c.members[1].name) if c.size > 1 else None
+            groups.append(Group(label(c), mine[0], firsts[0] if firsts else None, c.size))
+            if not self.multi_pool_versions:
+                continue
+            first_pool = pool_key(self.topo, mine[0].ip)
+            pools: dict[object, list[End]] = {}  # a pool -> its first two ends in the class
+            count: dict[object, int] = defaultdict(int)
+            for m in c.members:
+                for e in ends.get(m.name, ()):
+                    key = pool_key(self.topo, e.ip)
+                    if key != first_pool:
+                        count[key] += 1
+                        got = pools.setdefault(key, [])
+                        if len(got) < 2:
+                            got.append(e)
+            for key, got in pools.items():
+                second = got[1] if len(got) > 1 else None
+                groups.append(Group(label(c), got[0], second, count[key]))
+        return groups
 
     @property
     def node_pairs(self) -> int:
