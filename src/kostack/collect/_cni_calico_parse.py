@@ -73,12 +73,13 @@ def parse_ip_pool(obj: Mapping[str, Any], source: str, notes: Notes) -> CalicoIP
     )
 
 
-def _node_selector(value: object) -> str:
-    """spec.nodeSelector, "all()" when unset (IPPool reference); one kostack cannot keep
-    (not a string, longer than the snapshot holds) becomes one it cannot evaluate, so the
-    pool counts as possibly on every node (kostack.analyze.calico_selector)."""
-    if value is None or value == "":
-        return "all()"
+def _node_selector(value: object) -> str | None:
+    """spec.nodeSelector; None for every node (unset or "all()", the IPPool reference's
+    default); one kostack cannot keep (not a string, longer than the snapshot holds) becomes
+    "?", which it cannot evaluate, so the pool counts as possibly on every node
+    (kostack.analyze.calico_selector)."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "all()")):
+        return None
     if not isinstance(value, str) or len(value) > 1024:
         return "?"
     return value
