@@ -12,9 +12,10 @@ from kostack.analyze.calico_selector import matches
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.catalog import localize
-from kostack.collect._kube_objects import Notes
 from kostack.collect._cni_calico_parse import parse_ip_pool
+from kostack.collect._kube_objects import Notes
 from kostack.plan.build import build_plan
+from kostack.probe.plan import build_probe_plan
 from kostack_testkit.builders import (
     POD_CIDR,
     SERVICE_CIDR,
@@ -159,7 +160,7 @@ def test_collector_keeps_the_node_selector() -> None:
         assert parsed is not None
         return parsed.node_selector
 
-    assert pool({}) == "all()"
+    assert pool({}) is None and pool({"nodeSelector": " all() "}) is None  # every node
     assert pool({"nodeSelector": "pool == 'b'"}) == "pool == 'b'"
     assert pool({"nodeSelector": {"x": 1}}) == "?"  # not a string: not evaluated
     assert pool({"nodeSelector": "a" * 5000}) == "?"
@@ -236,3 +237,56 @@ def test_watch_tally_counts_the_second_pools_pairs() -> None:
     single = [f for f in assess(build(fixed)).flows if f.flow == "pod-to-pod"]
     assert {f.verdict for f in single} == {"open"}
     assert sum(f.count for f in single) == 12
+
+
+def _hostile() -> Doc:
+    """50 IPv4 pools (selectors kostack can and cannot evaluate), an IPv6 pool and a pool no
+    node can have, both pools' pairs missing."""
+    doc = _both_uncovered()
+    make_dual_stack(doc)
+    pools = doc["cluster"]["cni"]["calico"]["ip_pools"]
+    selectors = ["pool == 'b'", "zone starts with 'x'", "has(gpu) && !has(gpu)"]
+    for i in range(47):
+        add_pool(doc, f"p{i}", f"10.{150 + i}.0.0/16")
+        pools[-1]["node_selector"] = selectors[i % 3]
+    add_pool(doc, "nowhere", "10.99.0.0/16")  # no node has the label
+    pools[-1]["node_selector"] = "role == 'none'"
+    return doc
+
+
+def test_hostile_pools_fifty_with_selectors_an_ipv6_one_and_one_on_no_node() -> None:
+    """diagnose, fix plan and probe plan finish, say the pools bounded, pair no port with a
+    pool that cannot be on its node, and pin no probe to the pool with no node."""
+    snapshot = build(_hostile())
+    d = diagnose(snapshot)
+    for f in d.findings:
+        text = localize(f.message, "en")
+        assert text.count("/16") <= 12, text  # pools said four at a time, then a count
+    plan = build_plan(snapshot)
+    for a in plan.actions:
+        added = {p.ip_address for p in a.pairs}
+        assert "10.99.0.0/16" not in added, a  # a pool no node can be on: no pair anywhere
+        # "has(gpu) && !has(gpu)" selects no node: never paired; "starts with": everywhere
+        assert not added & {f"10.{150 + i}.0.0/16" for i in range(2, 47, 3)}, a
+        if a.pairs:
+            assert "10.151.0.0/16" in added  # cannot be evaluated: possibly on every node
+    probes = build_probe_plan(snapshot)
+    assert not any(p.pool == "nowhere" for p in probes.probes)
+    assert len(probes.probes) < 5_000
+
+
+def test_text_says_fifty_pools_four_at_a_time_and_counts_pairs_per_family() -> None:
+    """The header listed all 50 pools, the root cause all 19 ranges, and a dual-stack cluster
+    with two IPv4 pools said "38 of 26 pod pairs" (both families' pairs over one's total)."""
+    from kostack.report.text import render_diagnosis
+
+    d = diagnose(build(_hostile()))
+    en, ko = (" ".join(render_diagnosis(d, lang).split()) for lang in ("en", "ko"))
+    assert "10.150.0.0/16 no encapsulation (BGP), natOutgoing on, and 47 more IP pools" in en, en
+    assert "10.151.0.0/16" not in en.split("ROOT CAUSE")[0]
+    assert "10.154.0.0/16 and 15 more), which is neither" in en, en
+    assert "외 IP 풀 47개" in ko and "외 15개" in ko, ko
+    doc = _both_uncovered()
+    make_dual_stack(doc)
+    text = " ".join(render_diagnosis(diagnose(build(doc)), "en").split())
+    assert "(26 of 26 pod pairs, one pod per node and IP pool)" in text, text

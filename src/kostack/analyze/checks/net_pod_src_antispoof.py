@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kostack.analyze.checks._facts import nodes_label
-from kostack.analyze.checks._pools import node_pairs
+from kostack.analyze.checks._facts import cidrs_label, nodes_label
+from kostack.analyze.checks._pools import node_pairs, on_node
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
@@ -362,7 +362,8 @@ def _fail(
     if several:  # the pools' ranges the first port's pairs do not cover
         pairs = first.port.allowed_address_pairs
         targets = tuple(c for c in targets if not any(net_within(c, p.ip_address) for p in pairs))
-    ranges = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in own)
+    shown = [str(c) for c in targets if on_node(ctx.topo, first, c)] or [str(b) for b in own]
+    ranges = cidrs_label(shown)
     message: str = Msg(f"{ID}.fail", nodes=names(denied), src=pods[first.name], ranges=ranges)
     if works is not None:
         message = Msg(
