@@ -225,18 +225,18 @@ def test_picture_draws_the_pool_that_fails_between_two_nodes() -> None:
     assert p2p[(keys["k8s-cp-1"], keys["k8s-w-1"])].ok  # no pool B there: as before
 
 
-def test_watch_tally_counts_the_second_pools_pairs() -> None:
-    """The watch's pod-to-pod tally took each node's first pod (pool A): all open."""
-    from kostack.watch.assess import assess
+def test_class_picture_draws_the_pool_that_fails_between_two_classes() -> None:
+    """A cluster too big for a box per node: every node's first pod is in the native pool
+    (paired), the IPIP and VXLAN pools (every third and fifth node) lack their rules; the
+    class picture drew every pod-to-pod line open."""
+    from kostack.report.topology_picture import picture
+    from kostack_testkit.multipool import synthetic_multipool_doc
 
-    flows = [f for f in assess(build(_native_b_uncovered())).flows if f.flow == "pod-to-pod"]
-    assert any(f.verdict == "blocked" for f in flows), flows
-    # one pool: the same tally as before (every pair open on the fixed seed)
-    fixed = seed_doc()
-    add_pairs(fixed, [POD_CIDR, SERVICE_CIDR])
-    single = [f for f in assess(build(fixed)).flows if f.flow == "pod-to-pod"]
-    assert {f.verdict for f in single} == {"open"}
-    assert sum(f.count for f in single) == 12
+    pic = picture(build(synthetic_multipool_doc(40, pods_per_node=1)))
+    assert pic.aggregated
+    p2p = [f for f in pic.flows if f.kind == "pod-to-pod"]
+    assert p2p and any(not f.ok for f in p2p), p2p
+    assert any("10.64." in f.label or "10.80." in f.label for f in p2p if not f.ok), p2p
 
 
 def _hostile() -> Doc:

@@ -161,9 +161,11 @@ class Matrix(PodsOnNodes):
                     src_v, dst_v, pairs = a.members[0], a.members[1], a.size * (a.size - 1)
                 else:
                     src_v, dst_v, pairs = a.rep, b.rep, a.size * b.size
-                result = self.pod_to_pod(src_v, dst_v)
-                if result is not None:
-                    out.append(PairFlow(a, b, pairs, result))
+                src, dst = self.pod_on(src_v), self.pod_on(dst_v)
+                if src is None or dst is None:
+                    continue
+                result = trace(self.topo, src, dst, "tcp", POD_PORT)[0]
+                out.append(PairFlow(a, b, pairs, result))
         return tuple(out)
 
     def pod_to_pod(self, src_v: NodeView, dst_v: NodeView) -> FlowResult | None:
@@ -192,7 +194,16 @@ class Matrix(PodsOnNodes):
         pairs.py; traced on the world of `topo`), with pairs across nodes counted exactly.
         """
         fam = self.flows.pod_to_pod
-        groups = self._groups(label)
+        ends: dict[str, End] = {}
+        for e in self.flows.pods:  # each node's first pod (one per IP pool follows it)
+            ends.setdefault(e.name, e)
+        groups = []
+        for c in self.classes:
+            first = ends.get(c.rep.name)
+            if first is None:
+                continue
+            second = ends.get(c.members[1].name) if c.size > 1 else None
+            groups.append(Group(label(c), first, second, c.size))
         counts = tally(self.flows.families, fam, groups, lambda s, t: ("tcp", POD_PORT))
         world = next((i for i, t in enumerate(self.flows.topos) if t is self.topo), 0)
         out = []
@@ -202,38 +213,6 @@ class Matrix(PodsOnNodes):
                 raise RuntimeError(f"pod-to-pod situation not judged: {key}")
             out.append(LabelFlow(src, dst, pairs, result))
         return tuple(out)
-
-    def _groups(self, label: Callable[[NodeClass], Hashable]) -> list[Group]:
-        """A group per class, of its first member's first pod; with several Calico pools
-        also one per other pool in use in the class (its first two members with a pod of
-        it, and how many have one): O(ends)."""
-        ends: dict[str, list[End]] = {}
-        for e in self.flows.pods:  # each node's first pod, then one per other IP pool
-            ends.setdefault(e.name, []).append(e)
-        groups = []
-        for c in self.classes:
-            mine = ends.get(c.rep.name)
-            if not mine:
-                continue
-            firsts = ends.get(c.members[1].name) if c.size > 1 else None
-            groups.append(Group(label(c), mine[0], firsts[0] if firsts else None, c.size))
-            if not self.multi_pool_versions:
-                continue
-            first_pool = pool_key(self.topo, mine[0].ip)
-            pools: dict[object, list[End]] = {}  # a pool -> its first two ends in the class
-            count: dict[object, int] = defaultdict(int)
-            for m in c.members:
-                for e in ends.get(m.name, ()):
-                    key = pool_key(self.topo, e.ip)
-                    if key != first_pool:
-                        count[key] += 1
-                        got = pools.setdefault(key, [])
-                        if len(got) < 2:
-                            got.append(e)
-            for key, got in pools.items():
-                second = got[1] if len(got) > 1 else None
-                groups.append(Group(label(c), got[0], second, count[key]))
-        return groups
 
     @property
     def node_pairs(self) -> int:

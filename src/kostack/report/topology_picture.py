@@ -315,8 +315,11 @@ def _class_picture(
         )
     flows: list[PicFlow] = []
     for pf in matrix.pod_to_pod_between(shown):  # traced per pair of the boxes only
+        # with several Calico pools, the first pool that fails between the pair's nodes
+        src_v, dst_v = (pf.src.rep, pf.dst.rep) if pf.src is not pf.dst else pf.src.members[:2]
+        result = (matrix.multi_pool_versions and matrix.pod_to_pod(src_v, dst_v)) or pf.result
         flows.append(
-            _flow("pod-to-pod", key_of[id(pf.src)], key_of[id(pf.dst)], pf.result, lang, pf.pairs)
+            _flow("pod-to-pod", key_of[id(pf.src)], key_of[id(pf.dst)], result, lang, pf.pairs)
         )
     for kind, service_flows in (("dns", matrix.dns), ("api", matrix.api)):
         for sf in service_flows or ():
