@@ -183,8 +183,11 @@ class Matrix(PodsOnNodes):
                 twin = theirs.get(pool_key(self.topo, e.ip)) if e.ip else None
                 if twin is not None and (e, twin) != first:
                     pairs.append((e, twin))
-        results = [trace(self.topo, s, d, "tcp", POD_PORT)[0] for s, d in pairs]
-        return next((r for r in results if r.blocking is not None), results[0])
+        first_result = trace(self.topo, src, dst, "tcp", POD_PORT)[0]
+        if first_result.blocking is not None:
+            return first_result
+        results = (trace(self.topo, s, d, "tcp", POD_PORT)[0] for s, d in pairs[1:])
+        return next((r for r in results if r.blocking is not None), first_result)
 
     def pod_to_pod_tally(self, label: Callable[[NodeClass], Hashable]) -> tuple[LabelFlow, ...]:
         """Pod-to-pod pairs between the classes' labels, per verdict: what `pod_to_pod_between`
