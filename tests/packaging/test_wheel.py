@@ -149,7 +149,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # family's pod-to-pod and pod-source rules, WireGuard's route, egress-rule fixes, a drop to the
 # outside as its own cause, a deployed copy left alone, shared groups held by guard): +426;
 # then Calico's WireGuard per family: 74,920 measured; budget = that + 40.
-SHIPPED_LINES_BUDGET = 76_310
+# 76,269 -> 76,869 (branch mp2): several Calico pools in every layer: the IPPool nodeSelector
+# and its evaluator (analyze/calico_selector.py), pairs only where a pool can be (checks/
+# _pools.py), host NAT per family, probes per pool (probe/plan_pools.py, the runners' pinned
+# pods), the lab's second pool, the picture per pool, many pools said bounded: +600;
+# budget + 600.
+SHIPPED_LINES_BUDGET = 76_910
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
