@@ -59,6 +59,7 @@ def manifest_pool(cidr: str, ipip: str, vxlan: str) -> dict[str, Any]:
         "block_size": 26,
         "disabled": False,
         "source": "crd.projectcalico.org/v1 IPPool",
+        "node_selector": None,  # all(): every node
     }
 
 

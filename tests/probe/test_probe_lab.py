@@ -408,3 +408,27 @@ def _labelled_paragraph(out: str, label: str) -> str:
             break
         parts.append(line.strip())
     return " ".join(parts)
+
+
+def test_two_pools_probes_each_pool_for_real(lab: Lab, tmp_path: Path) -> None:
+    """Pairs for the default pool only: the probes pinned to the second pool fail at Neutron's
+    anti-spoofing and confirm the engine's verdict, those of the default pool pass; the
+    unpinned probes (default pool pods) pass as before (docs/probes.md, "Several IP pools")."""
+    lab.up("two-pools", nodes=3)
+    snapshot = write(tmp_path / "snap.json", lab_snapshot(lab))
+    static = json.loads(run_cli(["diagnose", "--snapshot", snapshot, "-o", "json"]).out)
+    assert "antispoof" in {rc["key"] for rc in static["root_causes"]}
+    result = run_cli(["diagnose", "--snapshot", snapshot, "--active", "-o", "json"], lab_env(lab))
+    probes = json.loads(result.out)["probes"]
+    assert probes["mismatches"] == []
+    second = [c for c in probes["comparisons"] if c["id"].endswith("@second-ipv4-ippool")]
+    default = [c for c in probes["comparisons"] if c["id"].endswith("@default-ipv4-ippool")]
+    unpinned = [c for c in probes["comparisons"] if "@" not in c["id"]]
+    assert {c["kind"] for c in second} == {"pod-http", "icmp-pod", "mtu"}
+    assert {c["verdict"] for c in second if c["kind"] != "mtu"} == {"fail"}, second
+    assert {c["agreement"] for c in second if c["kind"] != "mtu"} == {"confirmed"}, second
+    assert any(i.endswith("@second-ipv4-ippool") for i in probes["confirmations"]["antispoof"])
+    assert default and {c["verdict"] for c in default} == {"pass"}, default
+    assert {c["verdict"] for c in unpinned if c["kind"] == "pod-http"} == {"pass"}
+    # the second pool's probes ran from and to its own pods (10.245.x), not the default ones
+    assert all(c["target_ip"].startswith("10.245.") for c in second if c.get("target_ip"))

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from kostack.analyze.engine.families import End
 from kostack.analyze.engine.tally import Group, outcome_of, tally
-from kostack.analyze.flows import ClusterFlows, PodsOnNodes
+from kostack.analyze.flows import ClusterFlows, PodsOnNodes, pool_key
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.reach import Endpoint, FlowResult, classify_ip, svc_label, trace
 from kostack.analyze.topology import NodeView, Topology
@@ -167,6 +167,27 @@ class Matrix(PodsOnNodes):
                 result = trace(self.topo, src, dst, "tcp", POD_PORT)[0]
                 out.append(PairFlow(a, b, pairs, result))
         return tuple(out)
+
+    def pod_to_pod(self, src_v: NodeView, dst_v: NodeView) -> FlowResult | None:
+        """Pod-to-pod TCP from a pod on ``src_v`` to one on ``dst_v``: the first pods', and,
+        with several Calico pools, each pool's on both nodes; the first that fails (a pool
+        without its wire breaks the pair), else the first pods' (None: no pod)."""
+        src, dst = self.pod_on(src_v), self.pod_on(dst_v)
+        if src is None or dst is None:
+            return None
+        first = (src, dst)
+        pairs = [first]
+        if self.multi_pool_versions:  # bounded by the pools on the two nodes
+            theirs = {pool_key(self.topo, e.ip): e for e in self.pods_on(dst_v) if e.ip}
+            for e in self.pods_on(src_v):
+                twin = theirs.get(pool_key(self.topo, e.ip)) if e.ip else None
+                if twin is not None and (e, twin) != first:
+                    pairs.append((e, twin))
+        first_result = trace(self.topo, src, dst, "tcp", POD_PORT)[0]
+        if first_result.blocking is not None:
+            return first_result
+        results = (trace(self.topo, s, d, "tcp", POD_PORT)[0] for s, d in pairs[1:])
+        return next((r for r in results if r.blocking is not None), first_result)
 
     def pod_to_pod_tally(self, label: Callable[[NodeClass], Hashable]) -> tuple[LabelFlow, ...]:
         """Pod-to-pod pairs between the classes' labels, per verdict: what `pod_to_pod_between`

@@ -27,6 +27,7 @@ from kostack.model.snapshot import (
 
 register(
     {
+        "remedy.ranges-more": {"en": "{ranges} and {n} more", "ko": "{ranges} 외 {n}개"},
         "remedy.disable.reason": {
             "en": "turns off anti-spoofing and every security group on {node}'s port",
             "ko": "{node}의 포트에서 스푸핑 방지와 모든 보안 그룹을 끔",
@@ -251,6 +252,13 @@ def apply_remedies(snapshot: Snapshot, remedies: Iterable[Remedy]) -> Snapshot:
         }
     )
     return snapshot.model_copy(update={"openstack": new_os})
+
+
+def ranges_label(remedies: Iterable[Remedy], fallback: Iterable[object]) -> str:
+    """`pair_ranges` (else ``fallback``) as a reader sees them: four, then a count; "?"."""
+    ranges = pair_ranges(remedies) or [str(c) for c in fallback]
+    shown = ", ".join(ranges[:4]) or "?"
+    return Msg("remedy.ranges-more", ranges=shown, n=len(ranges) - 4) if len(ranges) > 4 else shown
 
 
 def pair_ranges(remedies: Iterable[Remedy]) -> list[str]:

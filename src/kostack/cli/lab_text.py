@@ -157,6 +157,9 @@ SCENARIOS_KO: Final = {
     "dualstack-fixed": "dualstack-ipv6-broken을 해결한 쌍둥이: 두 Pod CIDR(10.244.0.0/16과 "
     "fd00:10:244::/56)의 Allowed Address Pair가 모든 노드 포트에 있어 두 주소 체계 모두 "
     "통과합니다.",
+    "two-pools": "Calico IPv4 풀 두 개, 둘 다 캡슐화 없이 라우팅: 기본 10.244.0.0/16과 노드마다 에코 "
+    "Pod가 하나씩 있는 10.245.0.0/16. 모든 노드 포트에 Allowed Address Pair 10.244.0.0/16만 "
+    "있어 기본 풀의 Pod는 통과하고 두 번째 풀의 Pod는 스푸핑 방지에 차단됩니다.",
 }
 
 

@@ -89,6 +89,7 @@ def run_round(
 
         require_root()
         from kostack.lab.lab_snapshot import lab_pods
+        from kostack.probe.plan_model import place
 
         sources, echo, echo6 = lab_pods(lab)
 
@@ -96,7 +97,7 @@ def run_round(
             return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
 
         lang = language(env)
-        total = sum(1 for node in plan.sources if node in sources)
+        total = sum(1 for node, pool in plan.places() if place(node, pool) in sources)
         with steps(env, say(lang, "cli.progress.probing_lab", sources=total), total) as bar:
 
             def done(finished: int, of: int) -> None:
@@ -160,7 +161,7 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     """
     from kostack.gap_words import Msg  # probe.gap.*
     from kostack.probe.correlate import add_observations
-    from kostack.probe.plan import build_probe_plan
+    from kostack.probe.plan import ECHO_PORT, build_probe_plan
 
     env = get_env(ctx)
     params = ctx.params
@@ -181,7 +182,7 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
         egress=egress,
         icmp_clusterip=bool(params.get("probe_icmp_clusterip"))
         or env.environ.get("KOSTACK_PROBE_ICMP_CLUSTERIP") == "1",
-        **({"echo_port": echo_port} if echo_port else {}),
+        echo_port=echo_port or ECHO_PORT,
     )
     if not plan.probes:
         notes = tuple(plan.notes)
@@ -330,7 +331,7 @@ def probe(
     """
     from kostack.cli.interrupt_text import Msg
     from kostack.probe.correlate import add_observations
-    from kostack.probe.plan import build_probe_plan
+    from kostack.probe.plan import ECHO_PORT, build_probe_plan
 
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
@@ -356,7 +357,7 @@ def probe(
         icmp_clusterip=icmp_clusterip,
         max_sources=max_sources,
         seed=seed,
-        **({"echo_port": lab.topology.echo_port} if lab is not None else {}),
+        echo_port=lab.topology.echo_port if lab is not None else ECHO_PORT,
     )
     if not yes:
         _write_plan(env, plan, language, lab=lab, image=image, output=output)

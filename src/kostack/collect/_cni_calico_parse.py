@@ -61,6 +61,7 @@ def parse_ip_pool(obj: Mapping[str, Any], source: str, notes: Notes) -> CalicoIP
     if not isinstance(block_size, int) or block_size <= 0:
         block_size = 26 if cidr.version == 4 else 122
     return CalicoIPPool(
+        node_selector=_node_selector(spec.get("nodeSelector")),
         name=name,
         cidr=cidr,
         ipip_mode=ipip,
@@ -70,6 +71,18 @@ def parse_ip_pool(obj: Mapping[str, Any], source: str, notes: Notes) -> CalicoIP
         disabled=spec.get("disabled") is True,
         source=source,
     )
+
+
+def _node_selector(value: object) -> str | None:
+    """spec.nodeSelector; None for every node (unset or "all()", the IPPool reference's
+    default); one kostack cannot keep (not a string, longer than the snapshot holds) becomes
+    "?", which it cannot evaluate, so the pool counts as possibly on every node
+    (kostack.analyze.calico_selector)."""
+    if value is None or (isinstance(value, str) and value.strip() in ("", "all()")):
+        return None
+    if not isinstance(value, str) or len(value) > 1024:
+        return "?"
+    return value
 
 
 def parse_block(obj: Mapping[str, Any]) -> CalicoBlock | None:

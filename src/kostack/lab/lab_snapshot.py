@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
+from kostack.lab.topology_layout import SECOND_POOL_NAME
+
 if TYPE_CHECKING:
     from kostack.lab.lab import Lab
     from kostack.lab.scenarios import Scenario
@@ -98,7 +100,12 @@ def _openstack(
                 "external_network_id": public_id,
                 "enable_snat": True,
                 "interface_subnet_ids": [subnet_id],
-                "routes": [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
+                "routes": [
+                    {"destination": cidr, "nexthop": n.ip}
+                    for n in topo.nodes
+                    for cidr in (n.pod_cidr, n.pod_cidr2)
+                    if cidr
+                ]
                 if topo.router_routes_to_pods
                 else [],
             }
@@ -206,7 +213,7 @@ def _cluster(topo: Topology) -> dict[str, Any]:
             for p in topo.pods
         ],
         "services": _services(topo),
-        "pod_cidrs": [topo.pod_cidr],
+        "pod_cidrs": list(topo.pod_cidrs),
         "service_cidrs": [topo.service_cidr],
         "cluster_dns_ip": topo.dns_service_ip,
         "dns_domain": topo.dns_domain,
@@ -281,9 +288,28 @@ def _calico(topo: Topology) -> dict[str, Any]:
                     "vxlan_mode": vxlan_mode,
                     "nat_outgoing": topo.nat_outgoing,
                     "block_size": 24,
-                }
+                },
+                *(
+                    [
+                        {
+                            "name": SECOND_POOL_NAME,
+                            "cidr": topo.pod_cidr2,
+                            "ipip_mode": "Never",
+                            "vxlan_mode": "Never",  # routed natively (topology.plan_node)
+                            "nat_outgoing": topo.nat_outgoing,
+                            "block_size": 24,
+                        }
+                    ]
+                    if topo.pod_cidr2
+                    else []
+                ),
             ],
-            "blocks": [{"cidr": n.pod_cidr, "node": n.name} for n in topo.nodes],
+            "blocks": [
+                {"cidr": cidr, "node": n.name}
+                for n in topo.nodes
+                for cidr in (n.pod_cidr, n.pod_cidr2)
+                if cidr
+            ],
             "mtu": topo.pod_mtu,
             "mtu_source": "Installation default status.mtu",
             "vxlan_port": topo.vxlan_port,
@@ -304,8 +330,11 @@ def _node_ports(topo: Topology, by_ip: dict[str, dict[str, Any]]) -> list[dict[s
 
 
 def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str]]:
-    """Per node: the lab pod the agent runs in, the echo listener probes aim at, its IPv6."""
+    """Per node: the lab pod the agent runs in, the echo listener probes aim at, its IPv6;
+    with a second pool, also per ``node@pool`` (`kostack.probe.plan_model.place`) the pod of
+    each pool, for the probes pinned to a pool."""
     from kostack.probe.lab_runner import LabPod
+    from kostack.probe.plan_model import place
 
     topo = lab.topology
     sources: dict[str, LabPod] = {}
@@ -313,16 +342,23 @@ def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str
     echo6: dict[str, str] = {}
     for node in topo.nodes:
         pods = topo.pods_on(node.name)
-        # Prefer a plain echo pod: on the control plane the first pod is CoreDNS.
-        chosen = next((p for p in pods if p.app == "echo"), pods[0] if pods else None)
+        # Prefer a plain echo pod of the default pool: on the control plane the first pod is
+        # CoreDNS.
+        chosen = next(
+            (p for p in pods if p.app == "echo" and not p.pool), pods[0] if pods else None
+        )
         if chosen is None:
             continue
-        sources[node.name] = LabPod(
-            node.name, chosen.netns, f"{chosen.namespace}/{chosen.name}", chosen.ip
-        )
-        echo[node.name] = chosen.ip
-        if chosen.ip6:
-            echo6[node.name] = chosen.ip6
+        picks = [("", chosen)]
+        if topo.pod_cidr2:
+            picks.append(("default-ipv4-ippool", chosen))
+            picks += [(p.pool, p) for p in pods if p.pool][:1]
+        for pool, pod in picks:
+            key = place(node.name, pool)
+            sources[key] = LabPod(node.name, pod.netns, f"{pod.namespace}/{pod.name}", pod.ip)
+            echo[key] = pod.ip
+            if pod.ip6:
+                echo6[key] = pod.ip6
     return sources, echo, echo6
 
 

@@ -16,13 +16,21 @@ from typing import TYPE_CHECKING, Any
 
 from kostack.lab import seed
 from kostack.lab.errors import LabInputError, Msg
-from kostack.lab.topology_layout import Encapsulation, NodePlan, PodPlan, ServicePlan, Topology
+from kostack.lab.topology_layout import (
+    SECOND_POOL_NAME,
+    Encapsulation,
+    NodePlan,
+    PodPlan,
+    ServicePlan,
+    Topology,
+)
 
 if TYPE_CHECKING:
     from kostack.lab.scenarios import Scenario
 
 __all__ = ["kubernetes_objects", "lab_id", "neutron_description"]
 
+POOL_ANNOTATION = "cni.projectcalico.org/ipv4pools"
 _ID_NAMESPACE = uuid.UUID("6d1c3c52-4b43-5d7e-9a55-6b6f73746163")  # uuid5 root for lab ids
 
 
@@ -232,7 +240,13 @@ def _pod_object(pod: PodPlan, topo: Topology) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": pod.name, "namespace": pod.namespace, "labels": labels},
+        "metadata": {
+            "name": pod.name,
+            "namespace": pod.namespace,
+            "labels": labels,
+            # a second pool's pod asked Calico for it (docs/facts.md, the ipv4pools annotation)
+            **({"annotations": {POOL_ANNOTATION: f'["{pod.pool}"]'}} if pod.pool else {}),
+        },
         "spec": {"nodeName": pod.node, "containers": [container]},
         "status": {
             "phase": "Running",
@@ -317,6 +331,8 @@ def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
         Encapsulation.VXLAN: "Always",
     }[scenario.encapsulation]
     pools = [_ippool("default-ipv4-ippool", topo.pod_cidr, 24, scenario, vxlan_mode)]
+    if topo.pod_cidr2:  # the second pool: routed natively
+        pools.append(_ippool(SECOND_POOL_NAME, topo.pod_cidr2, 24, scenario, "Never"))
     if topo.pod_cidr6:
         pools.append(_ippool("default-ipv6-ippool", topo.pod_cidr6, 122, scenario, vxlan_mode))
     pool = {

@@ -113,6 +113,7 @@ class Scenario(_Frozen):
     security_groups: tuple[SecurityGroupSpec, ...] = (DEFAULT_GROUP, _nodes_group())  # the seed's
     backend: NeutronBackend = NeutronBackend.ML2_OVS
     dual_stack: bool = False
+    second_pool: bool = False  # a second Calico IPv4 pool (topology_layout.SECOND_POOL)
     expected: ExpectedProbes
 
     def topology(self, *, prefix: str, nodes: int) -> Topology:
@@ -126,6 +127,7 @@ class Scenario(_Frozen):
             network_mtu=self.network_mtu,
             vm_nic_mtu=self.vm_nic_mtu,
             dual_stack=self.dual_stack,
+            second_pool=self.second_pool,
         )
 
 
@@ -244,6 +246,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         dual_stack=True,
         allowed_pairs=(POD_CIDR, POD_CIDR6),
         expected=_ALL_OK.model_copy(update=_ipv6_expected(True)),
+    ),
+    Scenario(
+        name="two-pools",
+        summary="Two Calico IPv4 pools, both routed natively: the default 10.244.0.0/16 and "
+        "10.245.0.0/16 with one echo pod per node. The pair 10.244.0.0/16 is on every node port, "
+        "so the default pool's pods pass and the second pool's are dropped by anti-spoofing.",
+        second_pool=True,
+        allowed_pairs=(POD_CIDR,),
+        expected=_ALL_OK,
     ),
 )
 

@@ -146,6 +146,7 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
         f"addr add {node.ip}/{prefix_len} dev {NODE_NIC}",
         f"route add default via {topo.gateway_ip} dev {NODE_NIC}",
         f"route add blackhole {node.pod_cidr}",
+        *([f"route add blackhole {node.pod_cidr2}"] if node.pod_cidr2 else []),
     ]
     if node.ip6 and node.pod_cidr6 and topo.network_cidr6:
         lines += [
@@ -186,6 +187,8 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
             )
         else:
             lines.append(f"route add {other.pod_cidr} via {other.ip} dev {NODE_NIC}")
+        if other.pod_cidr2:  # the second pool's blocks: native (ipipMode, vxlanMode Never)
+            lines.append(f"route add {other.pod_cidr2} via {other.ip} dev {NODE_NIC}")
         if other.pod_cidr6 and other.ip6:  # IPv6 pod blocks: native (one subnet)
             lines.append(f"route add {other.pod_cidr6} via {other.ip6} dev {NODE_NIC}")
     family: dict[str, int] = (
@@ -243,14 +246,16 @@ def plan_kube_proxy(topo: Topology) -> str:
     if topo.nat_outgoing:
         # Calico's natOutgoing: pod sources to anything outside the IP pools (per pool, so
         # the IPv6 pool too in a dual-stack lab: its IPPool carries the same natOutgoing).
-        for family, pool in (("ip", topo.pod_cidr), ("ip6", topo.pod_cidr6)):
-            if pool is None:
+        # Traffic between two pools of a family is not masqueraded (docs/facts.md).
+        pools4 = topo.pod_cidr if not topo.pod_cidr2 else "{ " + ", ".join(topo.pod_cidrs) + " }"
+        for family, pools in (("ip", pools4), ("ip6", topo.pod_cidr6)):
+            if pools is None:
                 continue
             lines += [
                 f"table {family} ks-calico {{",
                 "chain nat-outgoing {",
                 "type nat hook postrouting priority srcnat; policy accept;",
-                f"{family} saddr {pool} {family} daddr != {pool} masquerade",
+                f"{family} saddr {pools} {family} daddr != {pools} masquerade",
                 "}",
                 "}",
             ]
@@ -307,14 +312,22 @@ def plan_router(topo: Topology) -> RouterSetup:
     ]
     if topo.router_routes_to_pods:
         # Router extra routes, as the OpenStack cloud controller's route controller adds them.
-        router_lines += [f"route add {n.pod_cidr} via {n.ip} dev {NODE_NIC}" for n in topo.nodes]
+        router_lines += [
+            f"route add {cidr} via {n.ip} dev {NODE_NIC}"
+            for n in topo.nodes
+            for cidr in (n.pod_cidr, n.pod_cidr2)
+            if cidr
+        ]
     nft = "\n".join(
         [
             *netns.nft_table_anew("ip", "ks-router"),
             "chain postrouting {",
             "type nat hook postrouting priority srcnat; policy accept;",
             f'oifname "{ROUTER_UPLINK}" ip saddr {topo.network_cidr} snat to {topo.router_external_ip}',
-            f'oifname "{ROUTER_UPLINK}" ip saddr {topo.pod_cidr} snat to {topo.router_external_ip}',
+            *(
+                f'oifname "{ROUTER_UPLINK}" ip saddr {cidr} snat to {topo.router_external_ip}'
+                for cidr in topo.pod_cidrs
+            ),
             "}",
             "}",
         ]

@@ -89,6 +89,7 @@ class NodePlan(_Frozen):
     vtep_mac: str
     ip6: str | None = None  # dual-stack labs: the port's IPv6 fixed IP
     pod_cidr6: str | None = None  # and the node's IPv6 pod block
+    pod_cidr2: str | None = None  # a second IP pool's block on the node (second_pool labs)
 
     @property
     def short_name(self) -> str:
@@ -109,6 +110,7 @@ class PodPlan(_Frozen):
     host_veth: str
     app: Literal["coredns", "echo"]
     ip6: str | None = None  # dual-stack labs: the pod's IPv6 address
+    pool: str = ""  # the second IP pool's name for its pods ("": the default pool)
 
 
 class ServicePort(_Frozen):
@@ -168,6 +170,9 @@ class Topology(_Frozen):
     # Dual-stack (None: IPv4 only): the IPv6 subnet of the network and the IPv6 pod CIDR.
     network_cidr6: str | None = None
     pod_cidr6: str | None = None
+    # A second Calico IPv4 pool (None: one pool): a block of it on every node, one echo pod
+    # in it per node, routed natively (its ipipMode and vxlanMode are Never).
+    pod_cidr2: str | None = None
     # The IPv6 "outside": a documentation prefix (RFC 3849, never routed) between the router
     # and the internet host. Neutron routes IPv6 without NAT, so the internet host routes the
     # tenant's IPv6 prefixes back to the router's gateway address.
@@ -177,6 +182,11 @@ class Topology(_Frozen):
     nodes: tuple[NodePlan, ...]
     pods: tuple[PodPlan, ...]
     services: tuple[ServicePlan, ...]
+
+    @property
+    def pod_cidrs(self) -> tuple[str, ...]:
+        """The IPv4 pools' CIDRs: Calico's natOutgoing leaves traffic between them alone."""
+        return (self.pod_cidr, *([self.pod_cidr2] if self.pod_cidr2 else []))
 
     @property
     def dual_stack(self) -> bool:
@@ -249,7 +259,13 @@ class Topology(_Frozen):
         return ipaddress.IPv4Address(a.ip) in network and ipaddress.IPv4Address(b.ip) in network
 
 
-def _node_plan(planned: seed.SeedNodePlan, prefix: str, dual_stack: bool = False) -> NodePlan:
+SECOND_POOL = "10.245.0.0/16"
+SECOND_POOL_NAME = "second-ipv4-ippool"
+
+
+def _node_plan(
+    planned: seed.SeedNodePlan, prefix: str, dual_stack: bool = False, second_pool: bool = False
+) -> NodePlan:
     index = planned.index + 1
     block = ipaddress.IPv4Network(planned.pod_cidr)
     ipv6: dict[str, str] = {}
@@ -271,6 +287,7 @@ def _node_plan(planned: seed.SeedNodePlan, prefix: str, dual_stack: bool = False
         pod_cidr=planned.pod_cidr,
         vtep_ip=str(block.network_address),
         vtep_mac=f"66:6b:73:00:{index // 100:02d}:{index % 100:02d}",
+        pod_cidr2=seed.pod_cidr_of(planned.index, SECOND_POOL) if second_pool else None,
         **ipv6,
     )
 
@@ -295,6 +312,22 @@ def _pod_plans(node: NodePlan, prefix: str, pods_per_node: int) -> list[PodPlan]
                 app="coredns" if is_dns else "echo",
                 # The IPv4 host number's digits again: 10.244.1.11 -> fd00:10:244:1::11.
                 ip6=str(block6.network_address + int(str(10 + pod_index), 16)) if block6 else None,
+            )
+        )
+    if node.pod_cidr2:  # one echo pod of the second pool, after the others
+        index = pods_per_node + 1
+        pods.append(
+            PodPlan(
+                name=f"echo-{node.short_name}-pool2",
+                namespace="demo",
+                node=node.name,
+                node_index=node.index,
+                index=index,
+                netns=f"{prefix}n{node.index}p{index}",
+                ip=str(ipaddress.IPv4Network(node.pod_cidr2).network_address + 11),
+                host_veth=f"ks-cali{index}",
+                app="echo",
+                pool=SECOND_POOL_NAME,
             )
         )
     return pods
@@ -385,6 +418,7 @@ def build_topology(
     pod_mtu: int | None = None,
     pods_per_node: int = 2,
     dual_stack: bool = False,
+    second_pool: bool = False,
 ) -> Topology:
     """Lay out a lab of `nodes` nodes (1 control plane + workers), `pods_per_node` pods each.
 
@@ -396,6 +430,8 @@ def build_topology(
     subnet and an IPv6 pod block, every pod an IPv6 address; IPv6 pod traffic
     is routed natively (Calico's vxlanModeV6 CrossSubnet in one subnet), so a
     dual-stack lab needs an encapsulation that is native within the subnet.
+    `second_pool` adds a second IPv4 pool (`SECOND_POOL`, routed natively): a block of it
+    on every node and one echo pod in it per node.
     """
     if dual_stack and encapsulation.encapsulates(True):
         raise ValueError("a dual-stack lab routes IPv6 natively: use none or vxlan-cross-subnet")
@@ -407,7 +443,7 @@ def build_topology(
     nic_mtu = network_mtu if vm_nic_mtu is None else vm_nic_mtu
     veth_mtu = nic_mtu - encapsulation.overhead if pod_mtu is None else pod_mtu
     node_plans = [
-        _node_plan(planned, prefix, dual_stack)
+        _node_plan(planned, prefix, dual_stack, second_pool)
         for planned in seed.seed_nodes(nodes, subnet_cidr=seed.NODE_SUBNET_CIDR)
     ]
     pod_plans = [pod for node in node_plans for pod in _pod_plans(node, prefix, pods_per_node)]
@@ -424,6 +460,7 @@ def build_topology(
         router_routes_to_pods=router_routes_to_pods,
         network_cidr6=seed.NODE_SUBNET6_CIDR if dual_stack else None,
         pod_cidr6=seed.POD_SUBNET6 if dual_stack else None,
+        pod_cidr2=SECOND_POOL if second_pool else None,
         nodes=tuple(node_plans),
         pods=tuple(pod_plans),
         services=_services(node_plans[0], pod_plans[0]) + _dual_stack_services(pod_plans),

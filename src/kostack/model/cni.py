@@ -21,6 +21,9 @@ class CalicoIPPool(Record):
     block_size: int | None = Field(default=None, ge=0, le=128)
     disabled: bool = False
     source: Name | None = None
+    # spec.nodeSelector (Calico selector syntax); None: every node (unset, "all()") or not
+    # collected. kostack.analyze.calico_selector evaluates it against a node's labels.
+    node_selector: str | None = Field(default=None, max_length=1024)
 
     @property
     def version(self) -> int:

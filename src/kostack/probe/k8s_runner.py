@@ -40,6 +40,7 @@ from kostack.errors import ProbeError
 from kostack.probe import k8s_texts  # noqa: F401  (registers the runner's messages)
 from kostack.probe.k8s_signals import shielded, sigterm_interrupts
 from kostack.probe.plan import ProbePlan
+from kostack.probe.plan_model import place
 from kostack.probe.results import (
     AGENT_FILES,
     ProbeResult,
@@ -96,6 +97,8 @@ NAME_LABEL: Final = "kostack-probe"
 AGENT_CONFIGMAP: Final = "kostack-probe-agent"
 AGENT_DIR: Final = "/kostack"
 NODE_ANNOTATION: Final = "kostack.io/node"
+POOL_NAME_ANNOTATION: Final = "kostack.io/ip-pool"
+POOL_ANNOTATION: Final = "cni.projectcalico.org/"  # + ipv4pools / ipv6pools
 # Isolated, no site-packages (the agent is stdlib only; site can cost more than the agent's
 # imports), no .pyc writes (the ConfigMap mount is read-only).
 PYTHON_FLAGS: Final = ("-I", "-S", "-B")
@@ -173,8 +176,16 @@ class _Run:
             ) from exc
 
     def _pod(
-        self, name: str, node: str, component: str, command: list[str], deadline: int
+        self, name: str, node: str, component: str, command: list[str], deadline: int, pool: str
     ) -> dict[str, Any]:
+        """``pool``: a Calico IP pool the pod takes its address from (Calico's
+        ``cni.projectcalico.org/ipv4pools`` or ``ipv6pools`` annotation, a JSON list of pool
+        names; docs/facts.md), "" for any."""
+        annotations = {NODE_ANNOTATION: node}
+        if pool:
+            family = dict(self.plan.pool_families).get(pool, 4)
+            annotations[f"{POOL_ANNOTATION}ipv{family}pools"] = json.dumps([pool])
+            annotations[POOL_NAME_ANNOTATION] = pool
         return {
             "apiVersion": "v1",
             "kind": "Pod",
@@ -182,7 +193,7 @@ class _Run:
                 "name": name,
                 "namespace": self.namespace,
                 "labels": _labels(component),
-                "annotations": {NODE_ANNOTATION: node},
+                "annotations": annotations,
             },
             "spec": {
                 "nodeName": node,
@@ -246,14 +257,15 @@ class _Run:
         )
 
     def start_echo(self) -> dict[str, str]:
-        """Echo pods on every target node; node name -> pod IP once they run."""
-        nodes = self.plan.echo_nodes
-        if not nodes:
+        """Echo pods on every target node, and of each pool a pinned probe targets there;
+        `place` (node, or node@pool) -> pod IP once they run."""
+        places = [(node, "") for node in self.plan.echo_nodes] + list(self.plan.pool_echoes)
+        if not places:
             return {}
-        self.progress(Msg("probe.progress.echo", pods=len(nodes)))
+        self.progress(Msg("probe.progress.echo", pods=len(places)))
         names: dict[str, str] = {}
         agent = f"{AGENT_DIR}/agent.py"
-        for index, node in enumerate(nodes):
+        for index, (node, pool) in enumerate(places):
             name = f"echo-{index:03d}"
             command = [
                 self.options.python,
@@ -264,14 +276,14 @@ class _Run:
                 "--serve-seconds",
                 str(self.options.echo_seconds),
             ]
-            body = self._pod(name, node, "echo", command, self.options.echo_seconds + 60)
+            body = self._pod(name, node, "echo", command, self.options.echo_seconds + 60, pool)
             self._call(
-                Msg("probe.k8s.echo-pod", node=node),
+                Msg("probe.k8s.echo-pod", node=place(node, pool)),
                 self.core.create_namespaced_pod,
                 self.namespace,
                 body,
             )
-            names[name] = node
+            names[name] = place(node, pool)
         running = self._wait(names, want="running")
         self.echo_ips6 = {names[n]: ip for n, ip in self.pod_ips6.items() if n in names}
         return {names[name]: ip for name, (ip, _text) in running.items() if ip}
@@ -283,9 +295,11 @@ class _Run:
         unresolved_by_node = {}
         agent = f"{AGENT_DIR}/agent.py"
         deadline = int(self.plan.timeout * 4 + self.options.start_timeout + 60)
-        for index, node in enumerate(self.plan.sources):
-            document, unresolved = self.plan.agent_plan(node, echo_ips, echo_ips6=self.echo_ips6)
-            unresolved_by_node[node] = unresolved
+        for index, (node, pool) in enumerate(self.plan.places()):
+            document, unresolved = self.plan.agent_plan(
+                node, echo_ips, echo_ips6=self.echo_ips6, pool=pool
+            )
+            unresolved_by_node[place(node, pool)] = unresolved
             name = f"probe-{index:03d}"
             if unresolved:
                 results += skipped(
@@ -295,21 +309,23 @@ class _Run:
                 )
             if not document["probes"]:
                 continue
-            targets[node] = {spec["id"]: str(spec["host"]) for spec in document["probes"]}
+            targets[place(node, pool)] = {
+                spec["id"]: str(spec["host"]) for spec in document["probes"]
+            }
             command = [
                 self.options.python,
                 *PYTHON_FLAGS,
                 agent,
                 json.dumps(document, separators=(",", ":")),
             ]
-            body = self._pod(name, node, "probe", command, deadline)
+            body = self._pod(name, node, "probe", command, deadline, pool)
             self._call(
-                Msg("probe.k8s.probe-pod", node=node),
+                Msg("probe.k8s.probe-pod", node=place(node, pool)),
                 self.core.create_namespaced_pod,
                 self.namespace,
                 body,
             )
-            pods[name] = node
+            pods[name] = place(node, pool)
         self.progress(
             Msg(
                 "probe.progress.running",
@@ -319,9 +335,11 @@ class _Run:
         )
         finished = self._wait(pods, want="finished")
         runs: list[SourceRun] = []
-        for name, node in pods.items():
+        for name, where in pods.items():
+            node, _, pool = where.partition("@")
             ip, log = finished.get(name, (None, ""))
-            planned = [p for p in self.plan.for_source(node) if p not in unresolved_by_node[node]]
+            unresolved = unresolved_by_node[where]
+            planned = [p for p in self.plan.for_source(node, pool) if p not in unresolved]
             output = parse_agent_output(log)
             problem = (
                 "" if output.summary else Msg("probe.k8s.no-report", pod=f"{self.namespace}/{name}")
@@ -330,10 +348,10 @@ class _Run:
                 planned,
                 output,
                 source_pod=f"{self.namespace}/{name}",
-                targets=targets.get(node, {}),
+                targets=targets.get(where, {}),
                 failure=problem,
             )
-            runs.append(SourceRun(node, f"{self.namespace}/{name}", ip, 0.0, problem))
+            runs.append(SourceRun(node, f"{self.namespace}/{name}", ip, 0.0, problem, pool))
         return results, runs
 
     def _wait(self, pods: Mapping[str, str], *, want: str) -> dict[str, tuple[str | None, str]]:

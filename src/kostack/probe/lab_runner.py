@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from kostack.probe.plan import PlannedProbe, ProbePlan
+from kostack.probe.plan_model import place
 from kostack.probe.results import (
     AGENT_PATH,
     ProbeResult,
@@ -75,7 +76,7 @@ def _tail(text: str, lines: int = 3) -> str:
 
 def _run_source(
     plan: ProbePlan,
-    node: str,
+    where: tuple[str, str],
     pod: LabPod,
     echo: Mapping[str, str],
     execute: Execute,
@@ -84,16 +85,19 @@ def _run_source(
     echo6: Mapping[str, str] | None = None,
 ) -> tuple[list[ProbeResult], SourceRun]:
     started = time.monotonic()
-    document, unresolved = plan.agent_plan(node, echo, parallel=parallel, echo_ips6=echo6)
+    node, pool = where
+    document, unresolved = plan.agent_plan(
+        node, echo, parallel=parallel, echo_ips6=echo6, pool=pool
+    )
     results = skipped(
         unresolved,
         "skipped: the lab has no listening pod on the target node",
         source_pod=pod.name,
     )
-    planned = [p for p in plan.for_source(node) if p not in unresolved]
+    planned = [p for p in plan.for_source(node, pool) if p not in unresolved]
     targets = {spec["id"]: str(spec["host"]) for spec in document["probes"]}
     if not planned:
-        return results, SourceRun(node, pod.name, pod.ip, 0.0)
+        return results, SourceRun(node, pod.name, pod.ip, 0.0, "", pool)
     budget = plan.timeout * (1 if parallel else len(planned)) * 2 + 15
     argv = [python, "-I", "-S", "-B", str(AGENT_PATH), json.dumps(document)]
     problem = ""
@@ -108,7 +112,7 @@ def _run_source(
     results += collect_results(
         planned, output, source_pod=pod.name, targets=targets, failure=problem
     )
-    return results, SourceRun(node, pod.name, pod.ip, time.monotonic() - started, problem)
+    return results, SourceRun(node, pod.name, pod.ip, time.monotonic() - started, problem, pool)
 
 
 def run_in_lab(
@@ -122,7 +126,8 @@ def run_in_lab(
     on_done: Callable[[int, int], None] | None = None,
     echo6: Mapping[str, str] | None = None,
 ) -> ProbeRound:
-    """Run every probe of ``plan`` from the lab pods in ``pods`` (node name -> pod).
+    """Run every probe of ``plan`` from the lab pods in ``pods`` (node name -> pod; with
+    several Calico pools also ``node@pool`` -> a pod of that pool, `place`).
 
     ``echo6`` maps a node to its listener's IPv6 address (a dual-stack lab):
     the plan's IPv6 probes aim there.
@@ -138,25 +143,26 @@ def run_in_lab(
     results: list[ProbeResult] = []
     runs: list[SourceRun] = []
     problems: list[str] = []
-    jobs: list[tuple[str, LabPod]] = []
-    for node in plan.sources:
-        pod = pods.get(node)
+    jobs: list[tuple[tuple[str, str], LabPod]] = []
+    for node, pool in plan.places():
+        pod = pods.get(place(node, pool))
         if pod is None:
-            missing: Sequence[PlannedProbe] = plan.for_source(node)
-            results += skipped(missing, f"skipped: the lab has no pod on node {node}")
-            problems.append(f"node {node} of the snapshot is not in the lab")
+            missing: Sequence[PlannedProbe] = plan.for_source(node, pool)
+            said = f"node {node}" if not pool else f"node {node} in IP pool {pool}"
+            results += skipped(missing, f"skipped: the lab has no pod on {said}")
+            problems.append(f"{said} of the snapshot is not in the lab")
             continue
-        jobs.append((node, pod))
+        jobs.append(((node, pool), pod))
     outcomes: list[tuple[list[ProbeResult], SourceRun]] = []
     if sequential:
-        for node, pod in jobs:
-            outcomes.append(_run_source(plan, node, pod, echo, run, python, False, echo6))
+        for where, pod in jobs:
+            outcomes.append(_run_source(plan, where, pod, echo, run, python, False, echo6))
             tell(len(outcomes), len(jobs))
     elif jobs:
-        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as executor:
             futures = [
-                pool.submit(_run_source, plan, node, pod, echo, run, python, True, echo6)
-                for node, pod in jobs
+                executor.submit(_run_source, plan, where, pod, echo, run, python, True, echo6)
+                for where, pod in jobs
             ]
             for finished, _ in enumerate(as_completed(futures), start=1):
                 tell(finished, len(jobs))

@@ -62,6 +62,7 @@ from kostack.probe.plan_model import (
     ProbePlan,
     at_port,
 )
+from kostack.probe.plan_pools import pool_probes
 from kostack.probe.predict import (
     mtu_prediction,
     path_label,
@@ -187,6 +188,10 @@ class _Planner:
     down: frozenset[str] = frozenset()  # NotReady nodes: no probe runs from or to them
     probes: list[PlannedProbe] = field(default_factory=list)
     echo_nodes: set[str] = field(default_factory=set)
+    # several Calico pools (plan_pools.py): pinned pods, in order, and each pool's family
+    pool_sources: dict[tuple[str, str], None] = field(default_factory=dict)
+    pool_echoes: dict[tuple[str, str], None] = field(default_factory=dict)
+    pools: dict[str, int] = field(default_factory=dict)
 
     def add(
         self,
@@ -201,20 +206,32 @@ class _Planner:
         reason: Reason,
         path: str = "",
         target_node_name: str = "",
+        *,
+        pool: str = "",
+        source_ip: IPAddress | None = None,
+        predict_ip: IPAddress | None = None,
     ) -> None:
+        """A probe; ``pool``: between pods of that Calico pool (``source_ip`` and
+        ``predict_ip``, pods of it, are what the prediction traces)."""
         topo = self.topo
         prediction = predict_probe(  # IPv6 kinds: per family (predict._predict_ipv6)
             topo,
             self.matrix,
             kind,
             source,
-            target_ip=target_ip,
+            target_ip=target_ip if predict_ip is None else predict_ip,
             target_port=target_port,
             target_node=target_node,
+            source_ip=source_ip,
         )
         if target_ip is None and target_node is not None:
-            self.echo_nodes.add(target_node)
+            if pool:
+                self.pool_echoes.setdefault((target_node, pool), None)
+            else:
+                self.echo_nodes.add(target_node)
         suffix = f"->{target_node}" if target_node else ""
+        if pool:
+            suffix += f"@{pool}"
         if kind == "icmp-node" and target_ip is not None:
             suffix = f"->{topo.node_by_ip[target_ip].name}" if target_ip in topo.node_by_ip else ""
         elif kind == "icmp-node6" and target_node_name:
@@ -235,6 +252,7 @@ class _Planner:
                 reason=reason,
                 path=path,
                 params=dict(params),
+                pool=pool,
             )
         )
 
@@ -345,12 +363,17 @@ class _Planner:
                 )
 
     def pod_probes(
-        self, classes: Sequence[NodeClass], sources: Sequence[str], rng: random.Random
+        self,
+        classes: Sequence[NodeClass],
+        sources: Sequence[str],
+        rng: random.Random,
+        per_pool: bool = True,
     ) -> None:
         """Between pods: every class pair, then a ring over the sources in seeded order."""
         views = self.topo.node_views
         seen_pairs: set[tuple[str, str]] = set()
-        for a, b in _class_pairs(classes):
+        pairs = _class_pairs(classes)
+        for a, b in pairs:
             nodes = _pair_nodes(a, b, self.down)
             if nodes is None:
                 continue  # a class without a Ready node: nothing there would run a pod
@@ -359,6 +382,8 @@ class _Planner:
                 continue  # cannot happen: class representatives are always sources
             seen_pairs.add((s.name, d.name))
             self.pair_probes(s, d, "class-pair", CLASS_PAIR_KINDS)
+        if per_pool:
+            pool_probes(self, pairs)
         ring = list(sources)
         rng.shuffle(ring)
         if len(ring) >= 2:
@@ -379,8 +404,11 @@ def build_probe_plan(
     max_sources: int = DEFAULT_MAX_SOURCES,
     seed: int = 0,
     echo_port: int = ECHO_PORT,
+    per_pool: bool = True,
 ) -> ProbePlan:
-    """The probes of one round for ``snapshot`` (see the module docstring)."""
+    """The probes of one round for ``snapshot`` (see the module docstring); ``per_pool``
+    False: no probes pinned to a Calico pool (runners that cannot pin a pod: the watch's
+    DaemonSet agents)."""
     topo = Topology(snapshot)
     egress_ip = ipaddress.ip_address(egress[0]) if egress is not None else None
     matrix = Matrix(topo, egress_ip)
@@ -404,7 +432,7 @@ def build_probe_plan(
     notes = planner.service_probes(snapshot, sources, egress, egress_ip, icmp_clusterip)
     if down:
         notes.append(Msg("probe.not-ready", nodes=", ".join(sorted(down)), n=len(down)))
-    planner.pod_probes(classes, sources, rng)
+    planner.pod_probes(classes, sources, rng, per_pool)
     return ProbePlan(
         probes=tuple(planner.probes),
         sources=tuple(sources),
@@ -415,4 +443,7 @@ def build_probe_plan(
         timeout=timeout,
         echo_port=echo_port,
         notes=tuple(notes),
+        pool_sources=tuple(planner.pool_sources),
+        pool_echoes=tuple(planner.pool_echoes),
+        pool_families=tuple(sorted(planner.pools.items())),
     )

@@ -29,6 +29,7 @@ __all__ = [
     "Prediction",
     "ProbePlan",
     "at_port",
+    "place",
 ]
 
 ECHO_PORT = 8080  # the lab's pods and kostack's echo pods listen here
@@ -72,6 +73,14 @@ register(
         "probe.subnet-unknown": {"en": "subnets unknown", "ko": "서브넷 알 수 없음"},
         "probe.pods-on": {"en": "pods on {label}", "ko": "{label}의 Pod"},
         "probe.pod-on": {"en": "a pod on {node}", "ko": "{node}의 Pod"},
+        "probe.pool-pod-on": {
+            "en": "a pod of IP pool {pool} on {node}",
+            "ko": "{node}의 IP 풀 {pool} Pod",
+        },
+        "probe.pool-pods-on": {
+            "en": "pods of IP pool {pool} on {label}",
+            "ko": "{label}의 IP 풀 {pool} Pod",
+        },
         "probe.node": {"en": "node {node} {ip}", "ko": "노드 {node} {ip}"},
         "probe.nodes-of": {"en": "nodes: {label}", "ko": "노드: {label}"},
         # a service or an outside address with its port ("svc default/kubernetes 10.96.0.1:443"),
@@ -101,6 +110,12 @@ register(
         },
     }
 )
+
+
+def place(node: str, pool: str = "") -> str:
+    """Where a pod runs: a node, or ``node@pool`` for a pod pinned to a Calico IP pool (a
+    node name has no "@"): the key of the runners' listener and source maps."""
+    return f"{node}@{pool}" if pool else node
 
 
 def at_port(target: str, port: int | None) -> str:
@@ -180,6 +195,8 @@ class PlannedProbe:
     reason: Literal["service", "class-pair", "sample"]
     path: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
+    # a Calico IP pool (several of a family): both pods get their address from it
+    pool: str = ""
 
     @property
     def info(self) -> KindInfo:
@@ -214,9 +231,18 @@ class ProbePlan:
     timeout: float
     echo_port: int
     notes: tuple[str, ...] = ()
+    # several Calico pools: the (node, pool) pods that run probes and that listen, and each
+    # pool's family (which annotation pins a pod to it)
+    pool_sources: tuple[tuple[str, str], ...] = ()
+    pool_echoes: tuple[tuple[str, str], ...] = ()
+    pool_families: tuple[tuple[str, int], ...] = ()
 
-    def for_source(self, node: str) -> tuple[PlannedProbe, ...]:
-        return tuple(p for p in self.probes if p.source_node == node)
+    def for_source(self, node: str, pool: str = "") -> tuple[PlannedProbe, ...]:
+        return tuple(p for p in self.probes if p.source_node == node and p.pool == pool)
+
+    def places(self) -> list[tuple[str, str]]:
+        """Every source pod: each source node's, then each (node, pool) one."""
+        return [(node, "") for node in self.sources] + list(self.pool_sources)
 
     def agent_plan(
         self,
@@ -225,19 +251,21 @@ class ProbePlan:
         *,
         parallel: bool = True,
         echo_ips6: Mapping[str, str] | None = None,
+        pool: str = "",
     ) -> tuple[dict[str, Any], tuple[PlannedProbe, ...]]:
-        """The agent's plan for ``node`` and the probes left out (no listener on their node).
+        """The agent's plan for ``node`` (its pod of ``pool``) and the probes left out (no
+        listener on their node).
 
-        ``echo_ips`` maps a node name to the address of the listener there,
-        ``echo_ips6`` to its IPv6 address (the IPv6 probes of a dual-stack
-        cluster; a node without one leaves them out).
+        ``echo_ips`` maps a node name (`place`: with a pool, ``node@pool``) to the address
+        of the listener there, ``echo_ips6`` to its IPv6 address (the IPv6 probes of a
+        dual-stack cluster; a node without one leaves them out).
         """
         specs: list[dict[str, Any]] = []
         unresolved: list[PlannedProbe] = []
-        for probe in self.for_source(node):
+        for probe in self.for_source(node, pool):
             if probe.target_ip is None:
                 listeners = (echo_ips6 or {}) if probe.family == 6 else echo_ips
-                ip = listeners.get(probe.target_node or "")
+                ip = listeners.get(place(probe.target_node or "", probe.pool))
                 if ip is None:
                     unresolved.append(probe)
                     continue

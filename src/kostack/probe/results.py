@@ -98,6 +98,7 @@ class SourceRun:
     ip: str | None
     seconds: float
     problem: str = ""
+    pool: str = ""  # the Calico IP pool the pod was pinned to (several pools)
 
 
 @dataclass(frozen=True)

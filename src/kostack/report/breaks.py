@@ -54,15 +54,18 @@ def _pod_to_pod(
     """The node pairs pod-to-pod fails on, counted per address family (a dual-stack cluster's
     IPv6 findings say "IPv6: ..."), the most of any family; the family is named when not
     every family of a dual-stack cluster fails."""
-    pools = [dict(f.counts) for f in found if "pod_pairs" in dict(f.counts)]
-    if pools:  # several Calico pools: pairs of a pod per node and pool (net-pod-to-pod)
-        n = sum(c["pod_pairs"] for c in pools)
-        return line(lang, "breaks_p2p_pools", n=n, total=pools[0]["pod_pairs_total"])
     pairs: dict[str, int] = {}
+    pod_pairs: dict[str, tuple[int, int]] = {}  # several Calico pools: per family, of its total
     for f in found:
-        msg = f.message
+        msg, counts = f.message, dict(f.counts)
         family = str(msg.params.get("family", "")) if isinstance(msg, Msg) else ""
-        pairs[family] = pairs.get(family, 0) + dict(f.counts).get("node_pairs", 0)
+        pairs[family] = pairs.get(family, 0) + counts.get("node_pairs", 0)
+        if "pod_pairs" in counts:
+            n = pod_pairs.get(family, (0, 0))[0] + counts["pod_pairs"]
+            pod_pairs[family] = (n, counts["pod_pairs_total"])
+    if pod_pairs:  # a pod per node and pool (net-pod-to-pod); the family that fails most
+        n, total = max(pod_pairs.values())
+        return line(lang, "breaks_p2p_pools", n=n, total=total)
     n = max(pairs.values(), default=0)
     versions = [c.version for c in topo.pod_cidrs or ()]
     if len(set(versions)) < 2 or len(pairs) > 1:

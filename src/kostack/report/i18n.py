@@ -25,6 +25,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "and cluster {version} ({nodes} {nodes:node/nodes}, {cni}{pools})."
         ),
         "root_cause": "ROOT CAUSE {n} of {total}",
+        "pools_more": "and {n} more IP {n:pool/pools} (-o json lists them)",
         "network_one": "network {name}",
         "ports": "Ports:",
         "nodes": "Nodes:",
@@ -131,6 +132,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "클러스터 {version} (노드 {nodes}대, {cni}{pools}) 정보를 수집했습니다."
         ),
         "root_cause": "근본 원인 {n}/{total}",
+        "pools_more": "외 IP 풀 {n}개 (-o json에 전체 목록)",
         "network_one": "네트워크 {name}",
         "ports": "포트:",
         "nodes": "노드:",

@@ -7,7 +7,7 @@ from collections import defaultdict
 from kostack.analyze.checks import BY_ID
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Finding, Resource
-from kostack.analyze.remedy import pair_ranges
+from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import cni_headline
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
@@ -137,7 +137,7 @@ def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> Ma
         "antispoof_summary",
         cni=localize(cni_headline(d.snapshot), lang),
         why=join("; ", whys) if whys else "-",
-        pod_cidr=", ".join(pair_ranges(rc.fix.remedies) or [str(c) for c in topo.pod_cidrs]) or "?",
+        pod_cidr=localize(ranges_label(rc.fix.remedies, topo.pod_cidrs), lang),
     )
 
 

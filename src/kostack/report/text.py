@@ -11,7 +11,7 @@ from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import CasedTrace, Disposition, FlowResult
-from kostack.analyze.remedy import pair_ranges
+from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.gap_words import gap_error, gap_hint
@@ -32,6 +32,7 @@ from kostack.report.verdict_text import (
 from kostack.shell import render
 
 INDENT = "  "
+POOLS_SHOWN = 4
 # the labels of a root cause's lines, padded to the widest in the reader's language
 _LABELS = ("ports", "nodes", "breaks", "note", "evidence", "groups", "consequences", "explains")
 
@@ -45,7 +46,10 @@ def render_diagnosis(
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
     lines: list[str] = wrap(verdict_line(d, lang), INDENT, first="")
-    pools = ", " + ", ".join(L(p, lang) for p in env.pools) if env.pools else ""
+    shown = [L(p, lang) for p in env.pools[:POOLS_SHOWN]]  # 50 pools: four and a count
+    if len(env.pools) > POOLS_SHOWN:
+        shown.append(t(lang, "pools_more", n=len(env.pools) - POOLS_SHOWN))
+    pools = ", " + ", ".join(shown) if shown else ""
     collected = t(
         lang,
         "collected",
@@ -165,7 +169,7 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
         whys.append(t(lang, "antispoof_why_egress"))
     if not whys:  # no traced flow says why (pod blocks the pairs miss): the finding says it
         return L(rc.message, lang)
-    pod_cidr = ", ".join(pair_ranges(rc.fix.remedies) or [str(c) for c in topo.pod_cidrs]) or "?"
+    pod_cidr = L(ranges_label(rc.fix.remedies, topo.pod_cidrs), lang)
     summary = t(
         lang,
         "antispoof_summary",

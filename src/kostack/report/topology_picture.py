@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from kostack.analyze.matrix import POD_PORT, Matrix
+from kostack.analyze.matrix import Matrix
 from kostack.analyze.reach import Endpoint, FlowResult, Hop, classify_ip, svc_label, trace
 from kostack.analyze.topology import NodeView, Topology, short_id
 from kostack.model.snapshot import IPAddress, Snapshot
@@ -264,11 +264,9 @@ def _node_flows(
         for w in views:
             if w is v:
                 continue
-            dst = matrix.pod_on(w)
-            if dst is None:
-                continue
-            r = trace(topo, src, dst, "tcp", POD_PORT)[0]
-            out.append(_flow("pod-to-pod", me, key_of[w.name], r, lang))
+            p2p = matrix.pod_to_pod(v, w)  # with several pools, the first pool that fails
+            if p2p is not None:
+                out.append(_flow("pod-to-pod", me, key_of[w.name], p2p, lang))
         for kind, svc, proto, port in (("dns", dns, "udp", 53), ("api", api, "tcp", 443)):
             if svc is None:
                 continue
@@ -317,8 +315,11 @@ def _class_picture(
         )
     flows: list[PicFlow] = []
     for pf in matrix.pod_to_pod_between(shown):  # traced per pair of the boxes only
+        # with several Calico pools, the first pool that fails between the pair's nodes
+        src_v, dst_v = (pf.src.rep, pf.dst.rep) if pf.src is not pf.dst else pf.src.members[:2]
+        result = (matrix.multi_pool_versions and matrix.pod_to_pod(src_v, dst_v)) or pf.result
         flows.append(
-            _flow("pod-to-pod", key_of[id(pf.src)], key_of[id(pf.dst)], pf.result, lang, pf.pairs)
+            _flow("pod-to-pod", key_of[id(pf.src)], key_of[id(pf.dst)], result, lang, pf.pairs)
         )
     for kind, service_flows in (("dns", matrix.dns), ("api", matrix.api)):
         for sf in service_flows or ():

@@ -74,6 +74,7 @@ def plan_round(snapshot: Snapshot, settings: ProbeSettings, cycle: int) -> Probe
         max_sources=settings.max_sources,
         seed=cycle,
         echo_port=settings.echo_port or ECHO_PORT,
+        per_pool=False,  # the DaemonSet's agents take whatever pool Calico gives
     )
 
 

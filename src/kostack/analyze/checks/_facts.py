@@ -27,6 +27,18 @@ register(
             "ko": "노드 {names} 외 {more}대",
         },
         "nodes.all": {"en": "all {n} nodes", "ko": "노드 {n}대 전체"},
+        "pools.one": {"en": "IP pool {cidrs}", "ko": "IP 풀 {cidrs}"},
+        "pools.many": {"en": "IP pools {cidrs}", "ko": "IP 풀 {cidrs}"},
+        "pools.more": {"en": "{cidrs} and {more} more", "ko": "{cidrs} 외 {more}개"},
+        "pods.in": {"en": "pods in {pools}", "ko": "{pools}의 Pod"},
+        "pods.outside": {
+            "en": "pods outside every IP pool",
+            "ko": "어느 IP 풀에도 속하지 않은 Pod",
+        },
+        "pods.in-and-outside": {
+            "en": "pods in {pools} and pods outside every IP pool",
+            "ko": "{pools}의 Pod 및 어느 IP 풀에도 속하지 않은 Pod",
+        },
         "flow.at": {"en": "{where}: {detail}", "ko": "{where}: {detail}"},
         # the hop that decided, after its evidence: the engine's step name, then what it says
         "flow.step": {"en": "{step}: {detail}", "ko": "{step}: {detail}"},
@@ -57,6 +69,28 @@ register(
 )
 
 NAMES_SHOWN = 4
+POOLS_SHOWN = 4
+
+
+def cidrs_label(cidrs: Sequence[str]) -> str:
+    """ "a", "a, b", "a, b, c, d and 46 more": a list of ranges, bounded."""
+    shown = ", ".join(cidrs[:POOLS_SHOWN])
+    if len(cidrs) > POOLS_SHOWN:
+        return Msg("pools.more", cidrs=shown, more=len(cidrs) - POOLS_SHOWN)
+    return shown
+
+
+def pools_label(cidrs: Sequence[str]) -> str:
+    """ "IP pool a", "IP pools a, b", "IP pools a, b, c, d and 46 more" (``cidrs`` not empty)."""
+    return Msg("pools.one" if len(cidrs) == 1 else "pools.many", cidrs=cidrs_label(cidrs))
+
+
+def pods_label(cidrs: Sequence[str], outside: bool) -> str:
+    """The pods of these pools, and (``outside``) those whose address is in no pool, said
+    so: never a bare "-"."""
+    if not cidrs:
+        return Msg("pods.outside")
+    return Msg("pods.in-and-outside" if outside else "pods.in", pools=pools_label(cidrs))
 
 
 def nodes_label(names: Sequence[str], total: int | None = None) -> str:
@@ -141,15 +175,19 @@ class FactView:
     def dst_label(self) -> str:
         return nodes_label(sorted({e.name for e in self.targets}), len(self.ctx.topo.node_views))
 
-    def pools_label(self) -> str:
-        """The Calico pools (CIDRs) of the ends where the cause sits (both sides for a hop on
-        the path between), for a cluster of several pools."""
+    def pods_label(self) -> str:
+        """The pods, by Calico pool, of the ends where the cause sits (both sides for a hop on
+        the path between), for a cluster of several pools (`pods_label`)."""
         topo = self.ctx.topo
-        found: dict[str, None] = {}
+        found: set[str] = set()
+        outside = False
         for e in self.side_ends():
             pool = topo.pool_for(e.ip)
-            found.setdefault(str(pool.cidr) if pool is not None else "-", None)
-        return ", ".join(sorted(found))
+            if pool is None:
+                outside = True
+            else:
+                found.add(str(pool.cidr))
+        return pods_label(sorted(found), outside)
 
     def affected(self) -> tuple[Resource, ...]:
         return end_ports(self.ctx, self.side_ends())

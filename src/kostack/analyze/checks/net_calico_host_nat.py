@@ -11,6 +11,7 @@ NotDestIPSet(all-hosts-net)).
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
+from kostack.analyze.checks._pools import node_pairs
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import outcome
@@ -18,9 +19,8 @@ from kostack.analyze.engine.cni import host_excluded
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView
-from kostack.model.snapshot import IPAddress
+from kostack.model.snapshot import IPAddress, IPNetwork
 
 ID = "net-calico-host-nat"
 TITLE = "Node ports pass pod sources when Calico does not masquerade traffic to other hosts"
@@ -58,6 +58,7 @@ register(
             "kubelet, hostNetwork Pod)로 자기 출발지 주소를 그대로 쓰는데, 해당 포트에 이를 허용하는 "
             "Allowed Address Pair가 없어 Neutron anti-spoofing이 차단합니다.",
         },
+        f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
         f"{ID}.reason": {
             "en": "pods on {node} reach other hosts from addresses in {cidr}",
             "ko": "{node}의 Pod는 {cidr} 범위의 주소로 다른 호스트에 접속함",
@@ -80,61 +81,74 @@ def run(ctx: CheckContext) -> list[Finding]:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-cni"))]
     if cl.cni.calico is None:  # Calico, its settings not read: not "the CNI is not Calico"
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unknown-settings"))]
-    pools = ctx.topo.calico_pools
-    nat = any(
-        (p.nat_outgoing if p.nat_outgoing is not None else ctx.topo.world.masquerade)
-        for p in pools
-        if not p.disabled
-    )
-    if not nat:
+    flows = ctx.flows
+    # each family on its own: its pools' natOutgoing, its pods (one per node and pool)
+    nats = [v for v in flows.versions if _masquerades(ctx, v)]
+    if not nats:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-nat"))]
     if not host_excluded(ctx.topo):
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.na-pools-only"))]
-    # every pod end of a node: one per IP pool in use there (flows.py `pods_on`)
-    pods: dict[str, list[IPAddress]] = {}
-    for e in ctx.flows.pods:
-        pods.setdefault(e.name, []).append(e.ip)
-    no_port: list[NodeView] = []
-    denied: list[NodeView] = []
-    for view in ctx.topo.node_views.values():
-        ips = pods.get(view.name)
-        if not ips:
-            continue
-        if view.port is None:
-            no_port.append(view)
-        elif any(outcome(view.port, ip) == Disposition.DENIED for ip in ips):
-            denied.append(view)
     out: list[Finding] = []
+    no_port: dict[str, NodeView] = {}
+    for version in nats:
+        pods: dict[str, list[IPAddress]] = {}
+        for e in flows.pods_of(version):
+            pods.setdefault(e.name, []).append(e.ip)
+        denied: list[NodeView] = []
+        for view in ctx.topo.node_views.values():
+            ips = pods.get(view.name)
+            if not ips:
+                continue
+            if view.port is None:
+                no_port.setdefault(view.name, view)
+            elif any(outcome(view.port, ip) == Disposition.DENIED for ip in ips):
+                denied.append(view)
+        if denied:
+            primary = version == flows.versions[0]
+            out.append(_fail(ctx, denied, version, None if primary else version))
     if no_port:
-        out.append(no_port_finding(SAY, no_port))
-    if denied:
-        targets = ctx.topo.pod_cidrs
-        out.append(
-            SAY.cluster(
-                ctx,
-                Status.FAIL,
-                Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in denied])),
-                (
-                    "felixconfiguration default natOutgoingExclusions=IPPoolsAndHostIPs",
-                    *(
-                        f"port {v.port.id} ({v.name}) allowed_address_pairs="
-                        f"{[str(p.ip_address) for p in v.port.allowed_address_pairs]}"
-                        for v in denied[:8]
-                        if v.port is not None
-                    ),
-                ),
-                tuple(
-                    pair_remedy(
-                        v.port, v.name, c, Msg(f"{ID}.reason", node=v.name, cidr=c), "antispoof"
-                    )
-                    for v in denied
-                    if v.port is not None
-                    for c in (targets or v.blocks)
-                ),
-                cause="antispoof",
-                affected=view_ports(ctx, denied),
-                nodes=tuple(v.name for v in denied),
-                key=("denied", tuple(v.name for v in denied)),
-            )
-        )
+        out.insert(0, no_port_finding(SAY, list(no_port.values())))
     return out or [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]
+
+
+def _masquerades(ctx: CheckContext, version: int) -> bool:
+    """Some enabled pool of this family has natOutgoing (the world's when not read)."""
+    return any(
+        (p.nat_outgoing if p.nat_outgoing is not None else ctx.topo.world.masquerade)
+        for p in ctx.topo.calico_pools
+        if not p.disabled and p.version == version
+    )
+
+
+def _fail(ctx: CheckContext, denied: list[NodeView], family: int, said: int | None) -> Finding:
+    """The drop for one family's pod ranges (``said``: the family named, not the primary)."""
+    targets = tuple(c for c in ctx.topo.pod_cidrs if c.version == family)
+
+    def cidrs(v: NodeView) -> tuple[IPNetwork, ...]:
+        return targets or tuple(b for b in v.blocks if b.version == family)
+
+    def reason(v: NodeView, ranges: str) -> str:
+        return Msg(f"{ID}.reason", node=v.name, cidr=ranges)
+
+    message = Msg(f"{ID}.fail", nodes=nodes_label([v.name for v in denied]))
+    if said is not None:
+        message = Msg(f"{ID}.family", family=f"IPv{said}", message=message)
+    return SAY.cluster(
+        ctx,
+        Status.FAIL,
+        message,
+        (
+            "felixconfiguration default natOutgoingExclusions=IPPoolsAndHostIPs",
+            *(
+                f"port {v.port.id} ({v.name}) allowed_address_pairs="
+                f"{[str(p.ip_address) for p in v.port.allowed_address_pairs]}"
+                for v in denied[:8]
+                if v.port is not None
+            ),
+        ),
+        node_pairs(ctx.topo, denied, cidrs, reason, "antispoof"),
+        cause="antispoof",
+        affected=view_ports(ctx, denied),
+        nodes=tuple(v.name for v in denied),
+        key=("denied", *(() if said is None else (said,)), tuple(v.name for v in denied)),
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from kostack.analyze.checks._facts import nodes_label
+from kostack.analyze.checks._facts import cidrs_label, nodes_label
+from kostack.analyze.checks._pools import node_pairs, on_node
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
@@ -13,9 +14,8 @@ from kostack.analyze.engine.families import End, route_key
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, net_within
-from kostack.model.snapshot import IPAddress
+from kostack.model.snapshot import IPAddress, IPNetwork
 
 ID = "net-pod-src-antispoof"
 TITLE = "Node ports let pod-sourced packets through Neutron anti-spoofing"
@@ -343,20 +343,27 @@ def _fail(
     own = tuple(b for b in first.blocks if b.version == family)
     # with several pools, a pool's range a port's pairs already cover needs no new pair
     several = family in ctx.flows.multi_pool_versions
-    remedies = tuple(
-        pair_remedy(v.port, v.name, cidr, Msg(f"{ID}.reason", node=v.name, cidr=cidr), CAUSE)
-        for v in denied
-        if v.port is not None
-        for cidr in (targets or tuple(b for b in v.blocks if b.version == family))
-        if not several
-        or not any(net_within(cidr, p.ip_address) for p in v.port.allowed_address_pairs)
-    )
+
+    def wanted(v: NodeView) -> list[IPNetwork]:
+        assert v.port is not None
+        pairs = v.port.allowed_address_pairs
+        return [
+            cidr
+            for cidr in (targets or tuple(b for b in v.blocks if b.version == family))
+            if not several or not any(net_within(cidr, p.ip_address) for p in pairs)
+        ]
+
+    def reason(v: NodeView, cidrs: str) -> str:
+        return Msg(f"{ID}.reason", node=v.name, cidr=cidrs)
+
+    remedies = node_pairs(ctx.topo, denied, wanted, reason, CAUSE)
     assert first.port is not None
     reasons = list(dict.fromkeys(r for v in denied for r in why[v.name]))
     if several:  # the pools' ranges the first port's pairs do not cover
         pairs = first.port.allowed_address_pairs
         targets = tuple(c for c in targets if not any(net_within(c, p.ip_address) for p in pairs))
-    ranges = ", ".join(str(c) for c in targets) or ", ".join(str(b) for b in own)
+    shown = [str(c) for c in targets if on_node(ctx.topo, first, c)] or [str(b) for b in own]
+    ranges = cidrs_label(shown)
     message: str = Msg(f"{ID}.fail", nodes=names(denied), src=pods[first.name], ranges=ranges)
     if works is not None:
         message = Msg(

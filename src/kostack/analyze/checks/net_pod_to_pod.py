@@ -29,15 +29,15 @@ register(
             "ko": "{src}에서 {dst:으로/로} 가는 Pod 간 트래픽을 판단할 수 없습니다 (노드 쌍 {total}개 중 {n}개): {why}.",
         },
         f"{ID}.fail-pools": {
-            "en": "Pod-to-pod traffic from {src} to {dst} fails for pods in IP pool {pools} ({n} "
+            "en": "Pod-to-pod traffic from {src} to {dst} fails for {pods} ({n} "
             "of {total} pod pairs, one pod per node and IP pool): {why}.",
-            "ko": "{src}에서 {dst:으로/로} 가는 IP 풀 {pools}의 Pod 간 트래픽이 실패합니다 (노드와 IP 풀마다 "
+            "ko": "{src}에서 {dst:으로/로} 가는 {pods} 간 트래픽이 실패합니다 (노드와 IP 풀마다 "
             "Pod 하나씩 잡은 Pod 쌍 {total}개 중 {n}개): {why}.",
         },
         f"{ID}.unknown-pools": {
-            "en": "Pod-to-pod traffic from {src} to {dst} cannot be decided for pods in IP pool "
-            "{pools} ({n} of {total} pod pairs, one pod per node and IP pool): {why}.",
-            "ko": "{src}에서 {dst:으로/로} 가는 IP 풀 {pools}의 Pod 간 트래픽을 판단할 수 없습니다 (노드와 IP "
+            "en": "Pod-to-pod traffic from {src} to {dst} cannot be decided for {pods} "
+            "({n} of {total} pod pairs, one pod per node and IP pool): {why}.",
+            "ko": "{src}에서 {dst:으로/로} 가는 {pods} 간 트래픽을 판단할 수 없습니다 (노드와 IP "
             "풀마다 Pod 하나씩 잡은 Pod 쌍 {total}개 중 {n}개): {why}.",
         },
         f"{ID}.family": {"en": "{family}: {message}", "ko": "{family}: {message}"},
@@ -83,7 +83,7 @@ def _family_findings(
         verdict = "fail" if status == Status.FAIL else "unknown"
         params = dict(src=fv.src_label(), dst=fv.dst_label(), n=fact.pairs, why=hop_text(fv.hop))
         if several:
-            msg = Msg(f"{ID}.{verdict}-pools", **params, total=result.total, pools=fv.pools_label())
+            msg = Msg(f"{ID}.{verdict}-pools", **params, total=result.total, pods=fv.pods_label())
         else:
             msg = Msg(f"{ID}.{verdict}", **params, total=total)
         counts = (("node_pairs", fact.pairs), ("node_pairs_total", total))
@@ -111,4 +111,4 @@ def _family_findings(
 def _key(fv: FactView, version: int | None, several: bool) -> tuple[object, ...]:
     """The finding's identity across worlds: with several pools, the pools it is about too."""
     key = fv.key() if version is None else (version, *fv.key())
-    return (*key, fv.pools_label()) if several else key
+    return (*key, fv.pods_label()) if several else key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kostack.analyze.checks._facts import pools_label
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.types import Disposition
@@ -23,8 +24,8 @@ register(
         f"{ID}.what": {"en": "{kind} encapsulation", "ko": "{kind} 캡슐화"},
         f"{ID}.what-v6": {"en": "{kind} encapsulation over IPv6", "ko": "IPv6 위의 {kind} 캡슐화"},
         f"{ID}.what-pools": {
-            "en": "{what} of IP pool {pools}",
-            "ko": "IP 풀 {pools}의 {what}",
+            "en": "{what} of {pools}",
+            "ko": "{pools}의 {what}",
         },
         f"{ID}.subject": {"en": "the CNI's encapsulation", "ko": "CNI 캡슐화"},
         f"{ID}.na": {
@@ -67,7 +68,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 under = decision.underlay
                 primary_under = under is None or node_families <= {under}
                 if several:
-                    pool = ctx.topo.pool_for(tgt.ip)
+                    pool = ctx.topo.pool_for(tgt.ip)  # a tunnel's target is in a pool
                     pools.setdefault(
                         (
                             decision.encap,
@@ -76,7 +77,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                             None if primary_under else under,
                         ),
                         set(),
-                    ).add(str(pool.cidr) if pool is not None else "-")
+                    ).update([str(pool.cidr)] if pool is not None else [])
                 tunnels.setdefault(
                     (
                         decision.encap,
@@ -118,7 +119,7 @@ def _findings(ctx: CheckContext, t: Tunnel, pools: list[str]) -> list[Finding]:
     kind, proto, port, family, under = t
     what = Msg(f"{ID}.what-v6" if under == 6 else f"{ID}.what", kind=kind)
     if pools:
-        what = Msg(f"{ID}.what-pools", what=what, pools=", ".join(pools))
+        what = Msg(f"{ID}.what-pools", what=what, pools=pools_label(pools))
     return node_traffic_findings(
         ctx,
         SAY,

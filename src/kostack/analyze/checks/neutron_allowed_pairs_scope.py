@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
+from kostack.analyze.checks._pools import node_pairs
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, net_within
 from kostack.model.snapshot import IPNetwork
 
@@ -167,11 +167,12 @@ def _uncovered(ctx: CheckContext, views: list[NodeView]) -> Finding:
     assert first.port is not None
     pairs = [str(p.ip_address) for p in first.port.allowed_address_pairs]
     broken = {b.version for b in uncovered_blocks(first)}  # its families' blocks, as examples
-    remedies = tuple(
-        pair_remedy(v.port, v.name, c, Msg(f"{ID}.reason", node=v.name), "antispoof")
-        for v in views
-        if v.port is not None
-        for c in _missing_pairs(ctx, v)
+    remedies = node_pairs(
+        ctx.topo,
+        views,
+        lambda v: _missing_pairs(ctx, v),
+        lambda v, _ranges: Msg(f"{ID}.reason", node=v.name),
+        "antispoof",
     )
     return SAY.cluster(
         ctx,

@@ -1,0 +1,137 @@
+"""Calico selectors (an IPPool's ``nodeSelector``) evaluated against a node's labels.
+
+The subset kostack evaluates (Calico's selector reference, "Selectors"; IPPool reference:
+``nodeSelector`` defaults to ``all()``): ``all()``, ``k == 'v'``, ``k != 'v'``,
+``has(k)``, ``!has(k)``, ``k in {'a', 'b'}``, ``k not in {...}``, ``!``, ``&&``, ``||`` and
+parentheses. Anything else (``global()``, ``starts with``, ``contains``, a selector too long
+or too deep) gives None: kostack cannot say which nodes the pool is on, so callers treat
+the pool as possibly on every node (never a false "not here"). ``k != 'v'`` and
+``k not in`` on a node without ``k`` give None too (the reference says "with the label k").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+MAX_SELECTOR = 1024  # characters; a longer selector is not evaluated
+MAX_DEPTH = 16  # nested parentheses and negations
+_TOKEN = re.compile(
+    r"\s*(?:(?P<op>&&|\|\||==|!=|[!(){},])|(?P<str>'[^']*'|\"[^\"]*\")|(?P<word>[A-Za-z0-9_./-]+))"
+)
+
+
+class _Unknown(Exception):
+    """The selector is outside the subset kostack evaluates."""
+
+
+def _tokens(text: str) -> list[str]:
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].isspace():
+            break
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise _Unknown
+        out.append(m.group(m.lastgroup or "op"))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[str], labels: Mapping[str, str]) -> None:
+        self.t, self.i, self.labels = tokens, 0, labels
+
+    def peek(self) -> str | None:
+        return self.t[self.i] if self.i < len(self.t) else None
+
+    def take(self, want: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (want is not None and tok != want):
+            raise _Unknown
+        self.i += 1
+        return tok
+
+    def expr(self, depth: int) -> bool | None:
+        """``||`` of ``&&`` terms; None where a term cannot be decided (three-valued)."""
+        value = self.term(depth)
+        while self.peek() == "||":
+            self.take()
+            other = self.term(depth)
+            value = True if True in (value, other) else (None if None in (value, other) else False)
+        return value
+
+    def term(self, depth: int) -> bool | None:
+        value = self.unary(depth)
+        while self.peek() == "&&":
+            self.take()
+            other = self.unary(depth)
+            value = False if False in (value, other) else (None if None in (value, other) else True)
+        return value
+
+    def unary(self, depth: int) -> bool | None:
+        if depth > MAX_DEPTH:
+            raise _Unknown
+        tok = self.take()
+        if tok == "!":
+            inner = self.unary(depth + 1)
+            return None if inner is None else not inner
+        if tok == "(":
+            value = self.expr(depth + 1)
+            self.take(")")
+            return value
+        if tok in ("all", "has"):
+            self.take("(")
+            key = "" if tok == "all" else self.word()
+            self.take(")")
+            return True if tok == "all" else key in self.labels
+        return self.compare(self.word(tok))
+
+    def word(self, tok: str | None = None) -> str:
+        tok = self.take() if tok is None else tok
+        if not re.fullmatch(r"[A-Za-z0-9_./-]+", tok) or tok in ("in", "not"):
+            raise _Unknown
+        return tok
+
+    def literal(self) -> str:
+        tok = self.take()
+        if len(tok) < 2 or tok[0] not in "'\"" or tok[-1] != tok[0]:
+            raise _Unknown
+        return tok[1:-1]
+
+    def compare(self, key: str) -> bool | None:
+        op = self.take()
+        negate = op == "!=" or op == "not"
+        if op == "not":
+            self.take("in")
+        if op in ("==", "!="):
+            values = {self.literal()}
+        elif op in ("in", "not"):
+            self.take("{")
+            values = set()
+            while self.peek() != "}":
+                values.add(self.literal())
+                if self.peek() == ",":
+                    self.take()
+            self.take("}")
+        else:
+            raise _Unknown
+        if key not in self.labels:
+            return None if negate else False
+        return (self.labels[key] in values) != negate
+
+
+def matches(selector: str | None, labels: Mapping[str, str]) -> bool | None:
+    """Whether a node with ``labels`` is selected; None: not known (see the module)."""
+    if selector is None or not selector.strip():
+        return True  # absent or empty: all() (IPPool reference)
+    if len(selector) > MAX_SELECTOR:
+        return None
+    try:
+        parser = _Parser(_tokens(selector), labels)
+        value = parser.expr(0)
+        if parser.peek() is not None:
+            return None
+        return value
+    except (_Unknown, RecursionError):
+        return None
