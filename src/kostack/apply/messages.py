@@ -167,6 +167,19 @@ register(
             "ko": "쿼터(security_group_rule / port)를 늘려 달라고 요청하거나 쓰지 않는 규칙을 "
             "지운 다음 {resume}",
         },
+        "apply.err.pair-limit": {
+            "en": "{who}: Neutron refuses more allowed address pairs on this port (400 "
+            "AllowedAddressPairExhausted: {message})",
+            "ko": "{who}: Neutron이 이 포트에 Allowed Address Pair를 더 받지 않습니다(400 "
+            "AllowedAddressPairExhausted: “{message}”)",
+        },
+        "apply.hint.pair-limit": {
+            "en": "Neutron's max_allowed_address_pair (10 by default) limits the pairs of one "
+            "port: remove the pairs the port no longer needs, or have the limit raised, then "
+            "{replan}",
+            "ko": "포트 하나의 Pair 수는 Neutron의 max_allowed_address_pair(기본 10개)로 "
+            "제한됩니다: 포트에 더는 필요 없는 Pair를 지우거나 한도를 늘린 다음 {replan}",
+        },
         "apply.err.404": {
             "en": "{who} no longer exists (404 {type})",
             "ko": "{who:이/가} 더 이상 없습니다(404 {type})",
@@ -342,6 +355,7 @@ _BY_TYPE = {
     "AddressPairAndPortSecurityRequired": "pairs-portsec",
     "PortSecurityAndIPRequiredForSecurityGroups": "sg-portsec",
     "SecurityGroupRuleExists": "rule-exists",
+    "AllowedAddressPairExhausted": "pair-limit",
 }
 
 
