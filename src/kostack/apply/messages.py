@@ -239,6 +239,14 @@ register(
             "ko": "직접 복원하세요: `{command}`. 또는 rollback을 --force와 함께 실행해 기록된 이전 "
             "상태를 그대로 쓰세요",
         },
+        "apply.hint.undo-conflict.pairs": {
+            "en": "remove kostack's pairs by hand, keeping the other change: `{command}`; or "
+            "run rollback with --force to write the recorded before-state anyway (that drops "
+            "the other change too)",
+            "ko": "다른 변경은 그대로 두고 kostack이 넣은 Pair만 직접 지우세요: `{command}`. 또는 "
+            "rollback을 --force와 함께 실행해 기록된 이전 상태를 그대로 쓰세요(다른 변경도 "
+            "사라집니다)",
+        },
         "apply.applied.item": {"en": "{id} ({who})", "ko": "{id}({who})"},
         "apply.applied.more": {"en": "{names} and {n} more", "ko": "{names} 외 {n}건"},
         "apply.applied": {
@@ -298,11 +306,13 @@ def unknown_operation(action: Action) -> Explained:
     )
 
 
-def undo_conflict(port: str, name: str, command: str) -> Explained:
-    """A port changed by someone else after kostack changed it: rollback leaves it."""
+def undo_conflict(port: str, name: str, command: str, *, pairs_only: bool = False) -> Explained:
+    """A port changed by someone else after kostack changed it: rollback leaves it.
+    ``pairs_only``: the command removes only kostack's pairs (the other change stays)."""
+    hint = "apply.hint.undo-conflict.pairs" if pairs_only else "apply.hint.undo-conflict"
     return Explained(
         Msg("apply.err.undo-conflict", port=port, name=name),
-        Msg("apply.hint.undo-conflict", command=command),
+        Msg(hint, command=command),
     )
 
 
