@@ -67,13 +67,12 @@ def test_a_port_past_the_pair_limit_is_named_before_apply_and_by_the_error(
     assert diff_states(original, seed_cloud.state()) == []
 
 
-def test_a_plan_past_the_rule_quota_says_so_when_the_project_is_not_known(
-    seed_cloud: SeedCloud, tmp_path: Path
-) -> None:
+def _fill_the_quota(seed_cloud: SeedCloud) -> list[str]:
+    """The project at Neutron's default quota of 100 rules: unused egress rules in the nodes'
+    group; their ids."""
     conn = openstack_connection(seed_cloud.endpoint)
-    groups = list(conn.network.security_groups())
-    have = sum(len(g.security_group_rules) for g in groups)
-    for i in range(100 - have):  # the project at Neutron's default quota, less nothing
+    have = sum(len(g.security_group_rules) for g in conn.network.security_groups())
+    return [
         conn.network.create_security_group_rule(
             security_group_id=seed_cloud.neutron.ids.nodes_sg_id,
             direction="egress",
@@ -82,7 +81,15 @@ def test_a_plan_past_the_rule_quota_says_so_when_the_project_is_not_known(
             port_range_min=1000 + i,
             port_range_max=1000 + i,
             remote_ip_prefix="192.0.2.0/24",
-        )
+        ).id
+        for i in range(100 - have)
+    ]
+
+
+def test_a_plan_past_the_rule_quota_says_so_when_the_project_is_not_known(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    _fill_the_quota(seed_cloud)
     original = seed_cloud.state()
     snapshot = harness_snapshot(seed_cloud.endpoint, backend="ml2/ovn")
     assert snapshot.openstack is not None and snapshot.openstack.project_id is None  # no Keystone
@@ -98,4 +105,32 @@ def test_a_plan_past_the_rule_quota_says_so_when_the_project_is_not_known(
     report = _apply_then_roll_back(seed_cloud.endpoint, plan, tmp_path / "j.jsonl")
     (problem,) = report.problems
     assert "Neutron quota exceeded (409 OverQuota" in localize(problem.line, "en")
+    assert diff_states(original, seed_cloud.state()) == []
+
+
+def test_removing_unused_rules_of_the_group_then_resuming_goes_on(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    """What the quota refusal says to do works: remove unused rules (here, of the very group the
+    rule goes to), then resume; rollback then undoes it all."""
+    unused = _fill_the_quota(seed_cloud)
+    snapshot = harness_snapshot(seed_cloud.endpoint, backend="ml2/ovn")
+    conn = openstack_connection(seed_cloud.endpoint)
+    path = tmp_path / "j.jsonl"
+    with Journal.create(path, build_plan(snapshot)) as journal:
+        stopped = apply_plan(journal, Neutron(conn))
+    (problem,) = stopped.problems
+    assert "remove unused rules, then resume with `kostack fix apply --journal" in localize(
+        problem.hint, "en"
+    )
+    conn.network.delete_security_group_rule(unused[0])
+    original = seed_cloud.state()
+    with Journal.open(path) as journal:
+        resumed = apply_plan(journal, Neutron(conn))
+    assert resumed.ok, [localize(p.line, "en") for p in resumed.problems]
+    assert {s.outcome for s in resumed.steps} == {APPLIED}
+    group = seed_cloud.state()["security_groups"][seed_cloud.neutron.ids.nodes_sg_id]
+    assert "10.244.0.0/16" in [r["remote_ip_prefix"] for r in group["security_group_rules"]]
+    with Journal.open(path) as journal:
+        assert rollback_journal(journal, Neutron(conn)).ok
     assert diff_states(original, seed_cloud.state()) == []
