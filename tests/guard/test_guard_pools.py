@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest_neutron import Seeder
@@ -13,7 +14,9 @@ from guard_testing import FIXED, world
 
 from kostack.guard.breaker import BreakerSettings
 from kostack.guard.ownership import MARKER_TAG, pair_tag
+from kostack.guard.render import write_line
 from kostack.lab.kube_objects import namespace_object
+from kostack_testkit.faultproxy import FaultProxy
 from kostack_testkit.k8s_fixture_calico import calico_ipam, calico_pool
 from kostack_testkit.k8s_fixture_objects import make_nodes
 from kostack_testkit.k8s_fixtures import seed_cluster
@@ -26,18 +29,23 @@ POOL_B = "10.245.0.0/16"
 VIP = "10.0.0.200/32"
 
 
-def test_a_second_pool_is_added_once_and_removed_alone(
-    tmp_path: Path, neutron_harness: NeutronHarness, neutron_seeder: Seeder
-) -> None:
-    ids = neutron_seeder()
+def _two_pools(nodes: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The seed cluster's objects with a second pool (a block on every node); and the blocks."""
     pool = calico_pool(
         cidr=POOL_B, ipip_mode="Never", vxlan_mode="CrossSubnet", nat_outgoing=False, block_size=26
     )
     pool["metadata"] = {**pool["metadata"], "name": "pool-b", "uid": "uid-pool-b"}
-    specs = make_nodes(workers=len(ids.nodes) - 1)
+    specs = make_nodes(workers=nodes - 1)
     in_b = [replace(s, pod_cidr=f"10.245.{i}.0/24") for i, s in enumerate(specs)]
     blocks = calico_ipam(in_b, [], block_size=26, tunnel_type=None)
-    objects = [*seed_cluster(nodes=specs), namespace_object("kostack"), pool, *blocks]
+    return [*seed_cluster(nodes=specs), namespace_object("kostack"), pool, *blocks], blocks
+
+
+def test_a_second_pool_is_added_once_and_removed_alone(
+    tmp_path: Path, neutron_harness: NeutronHarness, neutron_seeder: Seeder
+) -> None:
+    ids = neutron_seeder()
+    objects, blocks = _two_pools(len(ids.nodes))
     with KubeApiDouble(objects) as api:
         w = world(tmp_path, neutron_harness.endpoint, neutron_harness.endpoint, ids, api)
         w.fix_by_hand()  # the first pool and the service range, by a person
@@ -68,3 +76,38 @@ def test_a_second_pool_is_added_once_and_removed_alone(
             extra = [VIP] if node == "k8s-w-1" else []
             assert w.pairs(node) == sorted([*FIXED, *extra]) and w.tags(node) == []
         assert loop.run_pass().done == ()
+
+
+def test_a_port_at_neutrons_pair_limit_is_not_written_again_until_it_changes(
+    tmp_path: Path, neutron_harness: NeutronHarness, neutron_seeder: Seeder
+) -> None:
+    """Neutron refuses an eleventh pair (400 AllowedAddressPairExhausted): sending the same
+    change to the same port every pass only fails again (and backs the whole loop off)."""
+    ids = neutron_seeder()
+    objects, _blocks = _two_pools(len(ids.nodes))
+    vips = [f"10.0.0.{200 + i}/32" for i in range(8)]
+    with KubeApiDouble(objects) as api, FaultProxy(neutron_harness.endpoint) as proxy:
+        w = world(tmp_path, proxy.endpoint, neutron_harness.endpoint, ids, api)
+        w.fix_by_hand()
+        w.set_pairs("k8s-w-1", [*FIXED, *vips])  # ten pairs: Neutron's default limit
+        full = w.port_ids["k8s-w-1"]
+        loop = w.loop("enforce", breaker=BreakerSettings(max_share=1.0))
+        first = loop.run_pass()
+        (refused,) = [d for d in first.done if d.target == full]
+        assert refused.outcome == "failed" and "AllowedAddressPairExhausted" in refused.error
+        assert first.failed == 1 and loop.failures == 1
+        proxy.reset_counts()
+        second = loop.run_pass()
+        assert proxy.count("PUT", rf"^/v2\.0/ports/{full}$") == 0  # not sent again
+        assert [(d.target, d.outcome) for d in second.done] == [(full, "refused")]
+        assert second.failed == 0 and loop.failures == 0  # no backoff for the others
+        line = write_line(second.done[0], "en")
+        assert "not sent again: Neutron refused the same change" in line
+        assert "AllowedAddressPairExhausted" in line
+        assert "다시 보내지 않음" in write_line(second.done[0], "ko")
+        assert w.pairs("k8s-w-1") == sorted([*FIXED, *vips])
+
+        w.set_pairs("k8s-w-1", [*FIXED, *vips[1:]])  # a person frees one
+        third = loop.run_pass()
+        assert [(d.target, d.outcome) for d in third.done] == [(full, "applied")]
+        assert w.pairs("k8s-w-1") == sorted([*FIXED, *vips[1:], POOL_B])
