@@ -13,19 +13,23 @@ from conftest_neutron import Seeder
 from guard_testing import FIXED, world
 
 from kostack.guard.breaker import BreakerSettings
+from kostack.guard.drift import compute
 from kostack.guard.ownership import MARKER_TAG, pair_tag
 from kostack.guard.render import write_line
 from kostack.lab.kube_objects import namespace_object
+from kostack_testkit.builders import build, ports_of
+from kostack_testkit.dualstack import POD_CIDR_V6, dual_stack_doc
 from kostack_testkit.faultproxy import FaultProxy
 from kostack_testkit.k8s_fixture_calico import calico_ipam, calico_pool
 from kostack_testkit.k8s_fixture_objects import make_nodes
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
+from kostack_testkit.multipool import two_pools
 from kostack_testkit.neutron_harness import NeutronHarness
 
 pytestmark = pytest.mark.neutron
 
-POOL_B = "10.245.0.0/16"
+POOL_B = "10.245.0.0/16"  # kostack_testkit.multipool.POOL_B
 VIP = "10.0.0.200/32"
 
 
@@ -111,3 +115,18 @@ def test_a_port_at_neutrons_pair_limit_is_not_written_again_until_it_changes(
         third = loop.run_pass()
         assert [(d.target, d.outcome) for d in third.done] == [(full, "applied")]
         assert w.pairs("k8s-w-1") == sorted([*FIXED, *vips[1:], POOL_B])
+
+
+def test_dual_stack_with_two_pools_is_added_in_one_pass_and_then_clean() -> None:
+    """Every pool of both families and both service ranges on each port at once; once they
+    are there (tagged as guard's), the next pass finds nothing to write."""
+    doc = dual_stack_doc()
+    doc["cluster"]["cni"]["calico"]["ip_pools"][1]["nat_outgoing"] = True
+    two_pools(doc, ipip="Never")
+    drift = compute(build(doc))
+    wanted = ("10.244.0.0/16", POOL_B, "10.96.0.0/12", POD_CIDR_V6, "fd00:10:96::/112")
+    assert [(p.add, p.remove) for p in drift.ports] == [(wanted, ())] * 4 and not drift.rules
+    for port in ports_of(doc):
+        port["allowed_address_pairs"] = [{"ip_address": c} for c in wanted]
+        port["tags"] = [MARKER_TAG, *(pair_tag(c) for c in wanted)]
+    assert compute(build(doc)).clean
