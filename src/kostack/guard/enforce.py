@@ -130,7 +130,7 @@ class Enforcer:
         self.budget = budget
         self.leader = leader
         self.before_write = before_write
-        # port id -> (revision, add, remove) Neutron refused for good (a 4xx), and its words:
+        # port id -> (revision, add, remove) Neutron refused for good (400, 409), and its words:
         # the same request to the same unchanged port is not sent again (kept across passes)
         self.refused = refused if refused is not None else {}
 
@@ -270,7 +270,7 @@ class Enforcer:
             if problem.status == 412:
                 return "stale", None, said(problem)
             if not problem.ambiguous:
-                if problem.status is not None and 400 <= problem.status < 500:
+                if problem.status in (400, 409):  # the request itself (not a role, not gone)
                     key = (current.revision_number, drift.add, drift.remove)
                     self.refused[drift.port_id] = (key, said(problem))
                 return "failed", None, said(problem)
