@@ -17,6 +17,7 @@ from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
 from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
+from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron
 
@@ -73,3 +74,31 @@ def test_the_hand_command_after_a_conflict_keeps_the_other_clients_pair(
     now = seed_cloud.state()
     assert [p["ip_address"] for p in now["ports"][port_id]["allowed_address_pairs"]] == [THEIRS]
     assert [d for d in diff_states(original, now) if port_id not in d] == []
+
+
+def test_a_port_changed_while_rollback_restores_it_says_to_run_rollback_again(
+    seed_cloud: SeedCloud, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """Neutron answers the restoring PUT 412 (another client wrote the port in between): the
+    rollback goes on with the other objects and says to run rollback again, not to re-plan."""
+    path = tmp_path / "j.jsonl"
+    with Journal.create(path, build_plan(seed_cloud.snapshot)) as journal:
+        assert apply_plan(journal, Neutron(openstack_connection(seed_cloud.endpoint))).ok
+    fault_proxy.inject(
+        FaultKind.HTTP_STATUS,
+        "PUT",
+        r"^/v2\.0/ports/",
+        status=412,
+        error_type="RevisionNumberConstraintFailed",
+        message="Constrained to 4, but current revision is 5",
+    )
+    with Journal.open(path) as journal:
+        report = rollback_journal(journal, Neutron(openstack_connection(fault_proxy.endpoint)))
+    (problem,) = report.problems
+    line, hint = localize(problem.line, "en"), localize(problem.hint, "en")
+    assert "changed while kostack was restoring it" in line and "since planning" not in line
+    assert f"run `kostack fix rollback {path}` again" in hint and "fix plan" not in hint
+    assert "복원하는 사이에 바뀌었습니다" in localize(problem.line, "ko")
+    assert [s.outcome for s in report.steps].count("restored") == len(report.steps) - 1
+    with Journal.open(path) as journal:  # as it says: run it again
+        assert rollback_journal(journal, Neutron(openstack_connection(seed_cloud.endpoint))).ok

@@ -87,6 +87,16 @@ register(
             "en": " (planned at revision {planned}, now {current})",
             "ko": "(계획 시 리비전 {planned}, 현재 {current})",
         },
+        "apply.err.412-undo": {
+            "en": "{who} changed while kostack was restoring it: Neutron refused the conditional "
+            "update (412 {type}: {message}); it was left as it is",
+            "ko": "{who:이/가} kostack이 복원하는 사이에 바뀌었습니다: Neutron이 조건부 변경을 "
+            "거부했습니다(412 {type}: “{message}”). 그대로 두었습니다",
+        },
+        "apply.hint.412-undo": {
+            "en": "another client wrote it meanwhile: {resume} (it reads it again first)",
+            "ko": "그 사이 다른 클라이언트가 바꿨습니다. rollback은 먼저 다시 읽으니 {resume}",
+        },
         "apply.hint.changed": {
             "en": "someone else changed it: {replan}",
             "ko": "다른 누군가가 바꿨습니다: {replan}",
@@ -356,6 +366,8 @@ def explain(
             problem.short() if name == "other" else f"{status} {t} {problem.message}"
         ),
     }
+    if name == "412" and undo:  # rollback goes on with the others; run it again for this one
+        return Explained(Msg("apply.err.412-undo", **params), Msg("apply.hint.412-undo", **params))
     hint = "changed" if name == "412" else name
     return Explained(Msg(f"apply.err.{name}", **params), Msg(f"apply.hint.{hint}", **params))
 
