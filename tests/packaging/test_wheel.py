@@ -149,10 +149,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # family's pod-to-pod and pod-source rules, WireGuard's route, egress-rule fixes, a drop to the
 # outside as its own cause, a deployed copy left alone, shared groups held by guard): +426;
 # then Calico's WireGuard per family: 74,920 measured; budget = that + 40.
-# 76,269 -> 76,432 (rt-apply, +163): Neutron's pair limit said by plan and apply, the hand
+# 76,269 -> 76,444 (rt-apply, +175): Neutron's pair limit said by plan and apply, the hand
 # command that removes kostack's pairs only, resuming after the rule quota, guard not resending
-# a refused change, verify counting the members a NodePort fix unblocked; budget + 163.
-SHIPPED_LINES_BUDGET = 76_473
+# a refused change, verify counting the members a NodePort fix unblocked, a 412 in rollback
+# said as such; budget + 175.
+SHIPPED_LINES_BUDGET = 76_485
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
