@@ -25,6 +25,8 @@ from kostack.plan.build import build_plan
 from kostack.plan.model import Operation
 from kostack_testkit.builders import POD_CIDR, SERVICE_CIDR, build, seed_device_id
 from kostack_testkit.dualstack import NODE_SUBNET_V6, POD_CIDR_V6, dual_stack_doc, node_ip_v6
+from kostack_testkit.faultproxy import FaultKind, FaultProxy
+from kostack_testkit.multipool import POOL_B, two_pools
 
 pytestmark = pytest.mark.neutron
 
@@ -78,11 +80,11 @@ def _dual_stack_cloud(endpoint: str, mode: str = "dhcpv6-stateful") -> None:
         assert node_ip_v6(i) in [f["ip_address"] for f in got["fixed_ips"]]
 
 
-def _snapshot(endpoint: str, backend: str) -> Snapshot:
+def _snapshot(endpoint: str, backend: str, doc: dict[str, Any] | None = None) -> Snapshot:
     conn = openstack_connection(endpoint)
     record, gaps = collect_openstack(conn, project_scope=None, backend_hint=backend)  # type: ignore[arg-type]
     assert gaps == ()
-    doc = dual_stack_doc()
+    doc = doc or dual_stack_doc()
     # IPv6 pods masquerade on the node: a Neutron router does not NAT IPv6, and without it
     # IPv6 egress needs a CNI change no Neutron plan can make (ipv6-egress-no-nat)
     doc["cluster"]["cni"]["calico"]["ip_pools"][1]["nat_outgoing"] = True
@@ -170,3 +172,36 @@ def test_the_script_adds_ipv6_pairs_and_ethertype_ipv6_rules() -> None:
     adds = [line for line in script.splitlines() if line.startswith("kostack_add_pairs ")]
     # one per node port, the IPv6 pod range only (the IPv4 pairs are already there)
     assert len(adds) == 4 and all(line.split()[4:] == ["fd00:10:244::/56"] for line in adds)
+
+
+def test_two_pools_and_ipv6_stopped_midway_roll_back_exactly(
+    seed_cloud: SeedCloud, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """Dual stack with a second IPv4 pool: the plan adds each port the pairs it lacks (the IPv6
+    pod range, pool B); Neutron refuses the third port update; rollback undoes the two before it
+    and reports the third as not changed, and the cloud is exactly as it was."""
+    _dual_stack_cloud(seed_cloud.endpoint)
+    original = seed_cloud.state()
+    doc = dual_stack_doc()
+    two_pools(doc, ipip="Never")
+    snapshot = _snapshot(seed_cloud.endpoint, "ml2/ovs", doc)
+    plan = build_plan(snapshot)
+    ports = [a for a in plan.automatic if a.operation == Operation.ADD_ALLOWED_PAIRS]
+    assert {p.ip_address for a in ports for p in a.pairs} == {POD_CIDR_V6, POOL_B}
+    fault_proxy.inject(
+        FaultKind.HTTP_STATUS, "PUT", r"^/v2\.0/ports/", nth=3, status=409, error_type="Conflict"
+    )
+    conn = openstack_connection(fault_proxy.endpoint)
+    path = tmp_path / "j.jsonl"
+    with Journal.create(path, plan) as journal:
+        report = apply_plan(journal, Neutron(conn))
+    assert [s.outcome for s in report.steps if s.action_id in {a.id for a in ports}] == [
+        "applied",
+        "applied",
+        "failed",
+    ]
+    with Journal.open(path) as journal:
+        back = rollback_journal(journal, Neutron(conn))
+    assert back.ok, back.problems
+    assert [s.outcome for s in back.steps].count("restored") == len(report.steps) - 1
+    assert diff_states(original, seed_cloud.state()) == []

@@ -298,7 +298,7 @@ def test_rollback_keeps_pairs_that_were_there_and_leaves_a_port_changed_since(
     edited = seed_cloud.state()["ports"][edited_port]
     report = run_rollback(seed_cloud.endpoint, tmp_path / "j.jsonl")
     (problem,) = report.problems
-    assert edited_port in problem.line and "openstack port set" in problem.hint
+    assert edited_port in problem.line and "openstack port unset" in problem.hint
     now = seed_cloud.state()
     assert now["ports"][edited_port] == edited  # left as the other client made it
     assert [d for d in diff_states(original, now) if edited_port not in d] == []

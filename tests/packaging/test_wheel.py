@@ -157,7 +157,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # _pools.py), host NAT per family, probes per pool (probe/plan_pools.py, the runners' pinned
 # pods), the lab's second pool, the picture per pool, many pools said bounded: +600;
 # budget + 600.
-SHIPPED_LINES_BUDGET = 77_100
+# and (branch rt-apply, on the same base):
+# 76,269 -> 76,444 (rt-apply, +175): Neutron's pair limit said by plan and apply, the hand
+# command that removes kostack's pairs only, resuming after the rule quota, guard not resending
+# a refused change, verify counting the members a NodePort fix unblocked, a 412 in rollback
+# said as such; budget + 175.
+SHIPPED_LINES_BUDGET = 77_300
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

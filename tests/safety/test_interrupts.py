@@ -368,3 +368,60 @@ def test_ctrl_c_right_after_a_journal_record_gives_no_duplicate_seq(
     journal.close()
     assert [r["seq"] for r in read_records(path)] == [1, 2, 3]
     assert [r["type"] for r in read_records(path)] == ["plan", "intent", "end"]
+
+
+@pytest.mark.neutron
+@pytest.mark.parametrize("landed", [True, False], ids=["reached-neutron", "lost-on-the-way"])
+def test_ctrl_c_while_a_rule_create_is_in_flight_then_rollback(
+    seed_plan_files: dict[str, Path],
+    seeded_neutron: SeededNeutron,
+    fault_proxy: FaultProxy,
+    tmp_path: Path,
+    landed: bool,
+) -> None:
+    """The ML2/OVN plan's first change is a rule (POST, no revision to condition on): Ctrl-C
+    while it is held; rollback from the journal then leaves the cloud exactly as before."""
+    from kostack.model import loads_snapshot
+
+    snapshot = loads_snapshot(seed_plan_files["snapshot"].read_text(encoding="utf-8"))
+    assert snapshot.openstack is not None
+    ovn = snapshot.model_copy(
+        update={"openstack": snapshot.openstack.model_copy(update={"backend": "ml2/ovn"})}
+    )
+    snap = tmp_path / "ovn.json"
+    snap.write_text(dump_snapshot(ovn), encoding="utf-8")
+    conn = openstack_connection(seeded_neutron.endpoint)
+
+    def rules() -> list[str]:
+        group = conn.network.get_security_group(seeded_neutron.ids.nodes_sg_id)
+        return sorted(r["id"] for r in group.security_group_rules)
+
+    original = rules()
+    fault = fault_proxy.inject(
+        FaultKind.TIMEOUT, "POST", r"^/v2\.0/security-group-rules", hold_s=120, forward=landed
+    )
+    journal = tmp_path / "fix.journal.jsonl"
+    clouds = seed_plan_files["clouds"]
+    run = Kostack.start(
+        "fix",
+        "apply",
+        "--snapshot",
+        str(snap),
+        "--os-cloud",
+        "seed",
+        "--yes",
+        "--no-verify",
+        "--journal",
+        str(journal),
+        environ={"OS_CLIENT_CONFIG_FILE": str(clouds)},
+    )
+    wait_for(fault.fired, "the rule create")
+    code, _out, err, _took = interrupted(run, "fix apply (a rule create in flight)")
+    assert code == 130, err
+    state = "it landed" if landed else "its request had no answer yet, so it may still land"
+    assert "change a1 (security group k8s-nodes " in err and f"was in flight: {state}" in err
+    assert len(rules()) == len(original) + int(landed)
+    fault_proxy.clear_faults()
+    undo = in_process("fix", "rollback", str(journal), "--yes", clouds=clouds)
+    assert undo[0] == 0, undo[2]
+    assert rules() == original

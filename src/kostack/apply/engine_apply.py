@@ -122,7 +122,11 @@ class ApplySteps(RunnerBase):
                 existing_rule_id=match.id,
             )
         expected = self.expected_group_rev.get(gid, action.precondition.revision_number)
-        if expected is not None and group.revision_number != expected:
+        if (
+            expected is not None
+            and group.revision_number != expected
+            and not _only_removed(log, group)
+        ):
             raise _Stop(
                 FAILED,
                 changed_since_planning(action.target, expected, group.revision_number, self.jpath),
@@ -222,6 +226,15 @@ class ApplySteps(RunnerBase):
                     added_routes=[r.as_dict() for r in missing],
                 )
         raise _Stop(FAILED, explain(problem, action, self.jpath), problem)
+
+
+def _only_removed(log: ActionLog, group: GroupState) -> bool:
+    """Whether, since this action's last intent (a resumed action), the group only lost rules:
+    nothing there can stand in for the rule, so it is still the plan's to add (the way on after
+    Neutron's quota refused it: remove unused rules, then resume)."""
+    last = log.intents[-1].get("before") if log.intents else None
+    ids = last.get("rule_ids") if isinstance(last, dict) else None
+    return isinstance(ids, list) and {r.id for r in group.rules} <= {str(i) for i in ids}
 
 
 def _ours(record: RuleRecord, action: Action) -> bool:

@@ -28,7 +28,16 @@ from kostack.apply.engine_base import (
 from kostack.apply.journal import ActionLog
 from kostack.apply.messages import explain, undo_conflict
 from kostack.apply.neutron import NeutronProblem, PortState, RouterState
-from kostack.plan.model import PORT_OPERATIONS, Action, Operation, Route, restore_command
+from kostack.plan.model import (
+    PORT_OPERATIONS,
+    Action,
+    Operation,
+    Pair,
+    PortFields,
+    Route,
+    restore_command,
+    unset_pairs_command,
+)
 
 
 class UndoSteps(RunnerBase):
@@ -57,9 +66,15 @@ class UndoSteps(RunnerBase):
                 after=_port_state(cur),
             )
         if not cur.fields.same(action.after) and not force:
+            ours = _ours_only(action, before, cur)
             raise _Stop(
                 CONFLICT,
-                undo_conflict(pid, action.target.name, restore_command(pid, before)),
+                undo_conflict(
+                    pid,
+                    action.target.name,
+                    unset_pairs_command(pid, ours) if ours else restore_command(pid, before),
+                    pairs_only=bool(ours),
+                ),
             )
         self._intent(action, _port_state(cur), phase="undo")
         body = cur.fields.changes_to(before)
@@ -156,3 +171,20 @@ class UndoSteps(RunnerBase):
             return fn()
         except NeutronProblem as p:
             raise _Stop(FAILED, explain(problem or p, action, self.jpath, undo=True), p) from p
+
+
+def _ours_only(action: Action, before: PortFields, cur: PortState) -> tuple[Pair, ...]:
+    """kostack's pairs still on a port whose other fields are as before (someone else only
+    changed its pairs since): removing just those undoes kostack's change and keeps theirs."""
+    now, was = cur.fields.normal(), before.normal()
+    if action.operation != Operation.ADD_ALLOWED_PAIRS or (
+        now.port_security_enabled,
+        now.security_groups,
+    ) != (was.port_security_enabled, was.security_groups):
+        return ()
+    added = set(_normal(action.pairs)) - set(was.allowed_address_pairs)
+    return tuple(p for p in cur.fields.allowed_address_pairs if _normal((p,))[0] in added)
+
+
+def _normal(pairs: tuple[Pair, ...]) -> tuple[Pair, ...]:
+    return tuple(PortFields(True, (), pairs).normal().allowed_address_pairs)

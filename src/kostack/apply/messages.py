@@ -87,6 +87,16 @@ register(
             "en": " (planned at revision {planned}, now {current})",
             "ko": "(계획 시 리비전 {planned}, 현재 {current})",
         },
+        "apply.err.412-undo": {
+            "en": "{who} changed while kostack was restoring it: Neutron refused the conditional "
+            "update (412 {type}: {message}); it was left as it is",
+            "ko": "{who:이/가} kostack이 복원하는 사이에 바뀌었습니다: Neutron이 조건부 변경을 "
+            "거부했습니다(412 {type}: “{message}”). 그대로 두었습니다",
+        },
+        "apply.hint.412-undo": {
+            "en": "another client wrote it meanwhile: {resume} (it reads it again first)",
+            "ko": "그 사이 다른 클라이언트가 바꿨습니다. rollback은 먼저 다시 읽으니 {resume}",
+        },
         "apply.hint.changed": {
             "en": "someone else changed it: {replan}",
             "ko": "다른 누군가가 바꿨습니다: {replan}",
@@ -167,6 +177,19 @@ register(
             "ko": "쿼터(security_group_rule / port)를 늘려 달라고 요청하거나 쓰지 않는 규칙을 "
             "지운 다음 {resume}",
         },
+        "apply.err.pair-limit": {
+            "en": "{who}: Neutron refuses more allowed address pairs on this port (400 "
+            "AllowedAddressPairExhausted: {message})",
+            "ko": "{who}: Neutron이 이 포트에 Allowed Address Pair를 더 받지 않습니다(400 "
+            "AllowedAddressPairExhausted: “{message}”)",
+        },
+        "apply.hint.pair-limit": {
+            "en": "Neutron's max_allowed_address_pair (10 by default) limits the pairs of one "
+            "port: remove the pairs the port no longer needs, or have the limit raised, then "
+            "{replan}",
+            "ko": "포트 하나의 Pair 수는 Neutron의 max_allowed_address_pair(기본 10개)로 "
+            "제한됩니다: 포트에 더는 필요 없는 Pair를 지우거나 한도를 늘린 다음 {replan}",
+        },
         "apply.err.404": {
             "en": "{who} no longer exists (404 {type})",
             "ko": "{who:이/가} 더 이상 없습니다(404 {type})",
@@ -225,6 +248,14 @@ register(
             "recorded before-state anyway",
             "ko": "직접 복원하세요: `{command}`. 또는 rollback을 --force와 함께 실행해 기록된 이전 "
             "상태를 그대로 쓰세요",
+        },
+        "apply.hint.undo-conflict.pairs": {
+            "en": "remove kostack's pairs by hand, keeping the other change: `{command}`; or "
+            "run rollback with --force to write the recorded before-state anyway (that drops "
+            "the other change too)",
+            "ko": "다른 변경은 그대로 두고 kostack이 넣은 Pair만 직접 지우세요: `{command}`. 또는 "
+            "rollback을 --force와 함께 실행해 기록된 이전 상태를 그대로 쓰세요(다른 변경도 "
+            "사라집니다)",
         },
         "apply.applied.item": {"en": "{id} ({who})", "ko": "{id}({who})"},
         "apply.applied.more": {"en": "{names} and {n} more", "ko": "{names} 외 {n}건"},
@@ -285,11 +316,13 @@ def unknown_operation(action: Action) -> Explained:
     )
 
 
-def undo_conflict(port: str, name: str, command: str) -> Explained:
-    """A port changed by someone else after kostack changed it: rollback leaves it."""
+def undo_conflict(port: str, name: str, command: str, *, pairs_only: bool = False) -> Explained:
+    """A port changed by someone else after kostack changed it: rollback leaves it.
+    ``pairs_only``: the command removes only kostack's pairs (the other change stays)."""
+    hint = "apply.hint.undo-conflict.pairs" if pairs_only else "apply.hint.undo-conflict"
     return Explained(
         Msg("apply.err.undo-conflict", port=port, name=name),
-        Msg("apply.hint.undo-conflict", command=command),
+        Msg(hint, command=command),
     )
 
 
@@ -333,6 +366,8 @@ def explain(
             problem.short() if name == "other" else f"{status} {t} {problem.message}"
         ),
     }
+    if name == "412" and undo:  # rollback goes on with the others; run it again for this one
+        return Explained(Msg("apply.err.412-undo", **params), Msg("apply.hint.412-undo", **params))
     hint = "changed" if name == "412" else name
     return Explained(Msg(f"apply.err.{name}", **params), Msg(f"apply.hint.{hint}", **params))
 
@@ -342,6 +377,7 @@ _BY_TYPE = {
     "AddressPairAndPortSecurityRequired": "pairs-portsec",
     "PortSecurityAndIPRequiredForSecurityGroups": "sg-portsec",
     "SecurityGroupRuleExists": "rule-exists",
+    "AllowedAddressPairExhausted": "pair-limit",
 }
 
 

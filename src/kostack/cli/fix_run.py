@@ -353,6 +353,7 @@ def _verify(
             terminal_safe("\n" + say(env, "fixrun.not_verified", error=message) + "\n")
         )
         return int(ExitCode.OK)
+    after, pending = _monitor_settled(snapshot, after)
     verification = compare(
         before if before is not None else plan.verification.before, diagnose(after)
     )
@@ -367,12 +368,29 @@ def _verify(
             )
         )
     )
+    if pending:
+        env.stdout.write(terminal_safe(say(env, "fixrun.monitor_pending", n=pending) + "\n"))
     if verification.after:
         from kostack.cli.fix_remaining import by_hand
 
         by_hand(env, plan, verification.after)
         return int(ExitCode.FINDINGS)
     return int(ExitCode.OK)
+
+
+def _monitor_settled(before: Snapshot, after: Snapshot) -> tuple[Snapshot, int]:
+    """``after`` with the members the fix unblocked counted up, as the plan's own check counts
+    them (Octavia reports them down until its monitor next probes); and how many those are."""
+    from kostack.analyze.loadbalancer.settle import settle_after_fix
+
+    settled = settle_after_fix(before, after)
+
+    def statuses(snap: Snapshot) -> dict[str, str]:
+        lbs = (snap.openstack.load_balancers if snap.openstack else None) or ()
+        return {m.id: m.operating_status for b in lbs for p in b.pools for m in p.members or ()}
+
+    was, now = statuses(after), statuses(settled)
+    return settled, sum(1 for member, status in now.items() if was.get(member) != status)
 
 
 def run_rollback(

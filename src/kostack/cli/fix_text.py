@@ -62,6 +62,15 @@ register(
             "en": "Verified after applying (OpenStack re-collected, diagnosis re-run):",
             "ko": "적용 후 검증했습니다 (OpenStack 재수집, 진단 재실행):",
         },
+        "fixrun.monitor_pending": {
+            "en": "{n} load balancer {n:member still shows/members still show} OFFLINE: "
+            "Octavia's health monitor has not probed since the change. The security groups now "
+            "admit it, so {n:it is/they are} counted as up above; `kostack diagnose` after the "
+            "monitor's next run confirms it.",
+            "ko": "로드밸런서 멤버 {n}개가 아직 OFFLINE으로 보입니다: 변경 후 Octavia 헬스 모니터가 "
+            "아직 검사하지 않았습니다. 이제 보안 그룹이 모니터를 허용하므로 위에서는 동작하는 것으로 "
+            "셉니다. 모니터가 다시 검사한 뒤 `kostack diagnose`로 확인하세요.",
+        },
         "fixrun.as_planned": {"en": "as planned", "ko": "계획 기준"},
         "fixrun.undo": {"en": "undo: ", "ko": "되돌리기: "},
         # an action's outcome on the progress line (kostack.apply.engine_base's outcomes)

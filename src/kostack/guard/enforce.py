@@ -78,7 +78,7 @@ class Done:
 
     action: str  # add-pairs | remove-pairs | tags | add-rule | delete-rule
     target: str
-    outcome: str  # applied | already | stale | failed | in-doubt | applied-untagged
+    outcome: str  # applied | already | stale | failed | in-doubt | applied-untagged | refused
     node: str = ""
     detail: str = ""
     error: str = ""
@@ -123,12 +123,16 @@ class Enforcer:
         *,
         leader: Callable[[], bool] = lambda: True,
         before_write: WriteHook | None = None,
+        refused: dict[str, tuple[tuple[object, ...], str]] | None = None,
     ) -> None:
         self.neutron = neutron
         self.journal = journal
         self.budget = budget
         self.leader = leader
         self.before_write = before_write
+        # port id -> (revision, add, remove) Neutron refused for good (400, 409), and its words:
+        # the same request to the same unchanged port is not sent again (kept across passes)
+        self.refused = refused if refused is not None else {}
 
     def apply(self, drift: Drift, pass_number: int) -> EnforceResult:
         result = EnforceResult()
@@ -195,6 +199,10 @@ class Enforcer:
     def _port(self, drift: PortDrift, pass_number: int, result: EnforceResult) -> None:
         pid = drift.port_id
         action = "add-pairs" if drift.add else "remove-pairs" if drift.remove else "tags"
+        refused = self.refused.get(pid)
+        if refused is not None and refused[0] == (drift.revision, drift.add, drift.remove):
+            result.done.append(_port_done(action, drift, "refused", refused[1]))
+            return
         self._gate()
         try:
             current = self.neutron.port(pid)
@@ -262,6 +270,9 @@ class Enforcer:
             if problem.status == 412:
                 return "stale", None, said(problem)
             if not problem.ambiguous:
+                if problem.status in (400, 409):  # the request itself (not a role, not gone)
+                    key = (current.revision_number, drift.add, drift.remove)
+                    self.refused[drift.port_id] = (key, said(problem))
                 return "failed", None, said(problem)
             try:
                 now = self.neutron.port(drift.port_id)

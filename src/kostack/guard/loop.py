@@ -104,6 +104,7 @@ class GuardLoop:
         self.budget = WriteBudget(settings.writes_per_minute, clock)
         self.failures = 0  # consecutive passes that could not read or write
         self.memory = DriftMemory()
+        self.refused: dict[str, tuple[tuple[object, ...], str]] = {}  # see Enforcer.refused
         self._notes: tuple[str, ...] = ()
         self._standby_logged = False
 
@@ -246,6 +247,7 @@ class GuardLoop:
             self.budget,
             leader=lambda: self.elector is None or self.elector.is_leader(),
             before_write=self.before_write,
+            refused=self.refused,
         )
         result = enforcer.apply(drift, number)
         for item in result.done:

@@ -39,7 +39,7 @@ __all__ = ["ACTIONS", "ERROR_KINDS", "OUTCOMES", "GuardMetrics", "series_bound"]
 
 MODES = ("audit", "enforce")
 ACTIONS = ("add-pairs", "remove-pairs", "tags", "add-rule", "delete-rule")
-OUTCOMES = ("applied", "already", "stale", "failed", "in-doubt", "applied-untagged")
+OUTCOMES = ("applied", "already", "stale", "failed", "in-doubt", "applied-untagged", "refused")
 ERROR_KINDS = ("read", "write", "lease", "internal")
 CHANGES = ("add", "remove")
 SOURCES = ("openstack", "kubernetes")

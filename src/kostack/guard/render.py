@@ -299,6 +299,8 @@ def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -
         return say(lang, "write.indoubt", target=target, error=done.error)
     if done.outcome == "applied-untagged":
         return say(lang, "write.untagged", target=target, error=done.error)
+    if done.outcome == "refused":
+        return say(lang, "write.refused", target=target, error=done.error)
     return say(lang, "write.failed", target=target, error=done.error)
 
 

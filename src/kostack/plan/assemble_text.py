@@ -99,6 +99,17 @@ register(
             "quota_security_group_rule)를 넘습니다. 적용 전에 `openstack quota show`로 확인하세요. "
             "쿼터를 넘는 규칙은 Neutron이 거부합니다",
         },
+        "plan.pair-limit": {
+            "en": "after this plan {n} {n:port/ports} ({ports}) would have more than {limit} "
+            "allowed address pairs (up to {most}): Neutron's default max_allowed_address_pair "
+            "is {limit} per port and it refuses the update past it (400 "
+            "AllowedAddressPairExhausted); remove the pairs no longer used, or have the limit "
+            "raised, before applying",
+            "ko": "이 계획을 적용하면 포트 {n}개({ports})의 Allowed Address Pair가 {limit}개를 "
+            "넘습니다(최대 {most}개): Neutron의 기본 max_allowed_address_pair는 포트당 {limit}개이며 "
+            "이를 넘는 변경은 거부됩니다(400 AllowedAddressPairExhausted). 적용 전에 쓰지 않는 "
+            "Pair를 지우거나 한도를 늘려 달라고 요청하세요",
+        },
         "plan.shared-group": {
             "en": "security group {group} is also on {n} {n:port/ports} of no node of this "
             "cluster ({ports}): every rule this plan adds to it admits the same traffic to "

@@ -43,7 +43,7 @@ from kostack.plan.model import (
     RootCauseRef,
     Verification,
 )
-from kostack.plan.nodeport_range import RULE_QUOTA, over_quota
+from kostack.plan.nodeport_range import PAIR_LIMIT, RULE_QUOTA, over_quota
 
 MAX_ITERATIONS = 4
 
@@ -207,7 +207,11 @@ def shared_groups(
 
 def rule_quota(actions: Iterable[Action], topo: Topology, project: str | None) -> list[str]:
     """A warning when the plan's rules take the project past Neutron's default rule quota."""
-    added = sum(1 for a in actions if a.operation == Operation.ADD_SG_RULE)
+    rules = [a for a in actions if a.operation == Operation.ADD_SG_RULE]
+    if project is None:  # not known (no Keystone): the project owning the groups the rules go to
+        owners = (g.project_id for a in rules if (g := topo.groups.get(a.target.id)) is not None)
+        project = next((p for p in owners if p), None)
+    added = len(rules)
     existing = {g.id: len(g.rules) for g in topo.groups.values() if g.project_id in (None, project)}
     total = over_quota(added, existing)
     if total is None:
@@ -221,6 +225,24 @@ def rule_quota(actions: Iterable[Action], topo: Topology, project: str | None) -
             quota=RULE_QUOTA,
         )
     ]
+
+
+def pair_limit(actions: Iterable[Action]) -> list[str]:
+    """A warning naming the ports the plan takes past Neutron's default pair limit per port."""
+    over = [
+        a
+        for a in actions
+        if a.operation == Operation.ADD_ALLOWED_PAIRS
+        and a.after is not None
+        and len(a.after.allowed_address_pairs) > PAIR_LIMIT
+    ]
+    if not over:
+        return []
+    names: str = ", ".join(a.target.name or a.target.id for a in over[:6])
+    if len(over) > 6:
+        names = Msg("plan.lost.more", names=names, n=len(over) - 6)
+    most = max(len(a.after.allowed_address_pairs) for a in over if a.after is not None)
+    return [Msg("plan.pair-limit", n=len(over), ports=names, most=most, limit=PAIR_LIMIT)]
 
 
 def build_plan(
@@ -270,6 +292,7 @@ def build_plan(
     project = snapshot.openstack.project_id if snapshot.openstack else None
     warnings.extend(shared_groups(actions, builder.topo, project))
     warnings.extend(rule_quota(actions, builder.topo, project))
+    warnings.extend(pair_limit(actions))
     for f in diagnosis.warnings:
         warnings.append(Msg("plan.left-alone", message=f.message))
     os_ = snapshot.openstack

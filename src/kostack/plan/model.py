@@ -455,6 +455,18 @@ def restore_argv(port_id: str, fields: PortFields) -> tuple[str, ...]:
     return tuple(argv)
 
 
+def unset_pairs_command(port_id: str, pairs: tuple[Pair, ...]) -> str:
+    """The `openstack port unset` command that removes ``pairs`` (as the port spells them) and
+    nothing else (quoted)."""
+    argv = ["openstack", "port", "unset"]
+    for pair in pairs:
+        argv += [
+            "--allowed-address",
+            f"ip-address={pair.ip_address},mac-address={pair.mac_address}",
+        ]
+    return render((*argv, *end_options([port_id])))
+
+
 def restore_command(port_id: str, fields: PortFields) -> str:
     """The `openstack port set` command that writes ``fields`` back by hand (quoted)."""
     return render(restore_argv(port_id, fields))

@@ -30,6 +30,8 @@ THRESHOLD = 10
 NODEPORTS = (30000, 32767)
 # Neutron's default security-group rule quota per project.
 RULE_QUOTA = 100
+# Neutron's default max_allowed_address_pair: the most allowed address pairs on one port.
+PAIR_LIMIT = 10
 
 
 @dataclass(frozen=True)
