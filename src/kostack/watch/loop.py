@@ -86,6 +86,7 @@ class WatchLoop:
     workload: Workload | None = None
     rng: random.Random = field(default_factory=random.Random)
     _flapping: set[tuple[str, str]] = field(default_factory=set)
+    _gaps: dict[str, int] = field(default_factory=dict)  # parts not read, per source, when up
 
     @property
     def lang(self) -> str:
@@ -182,10 +183,18 @@ class WatchLoop:
         changes = self.state.history.observe_sources(
             cycle, self.state.clock(), {s.name: s.up for s in statuses}
         )
+        changed = {t.key for t in changes}
         for status in statuses:
-            if not status.up and any(t.key == status.name for t in changes):
-                self.log(say(self.lang, "source.down", source=status.name, error=status.error))
-            elif status.up and status.gaps and any(t.key == status.name for t in changes):
+            if not status.up:
+                if status.name in changed:
+                    self.log(say(self.lang, "source.down", source=status.name, error=status.error))
+                continue
+            # parts not read (gaps) are said when they appear and when they are read again,
+            # not only when the source comes up: an API that starts failing one listing
+            # mid-run (Neutron 500s on networks) must not go unsaid while cycles say healthy
+            before = self._gaps.get(status.name, 0)
+            self._gaps[status.name] = status.gaps
+            if status.gaps and (status.name in changed or not before):
                 self.log(
                     say(
                         self.lang,
@@ -195,6 +204,8 @@ class WatchLoop:
                         error=status.error,
                     )
                 )
+            elif before and not status.gaps:
+                self.log(say(self.lang, "source.whole", source=status.name))
         for change in changes:
             if change.after == "up" and change.before == "down":
                 self.log(say(self.lang, "source.up", source=change.key))
