@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from watch_testing import EXAMPLES
+from watch_testing import EXAMPLES, metric_value
 
+from kostack.watch.assess import VERDICTS
 from kostack.watch.events import EventSpec, Workload
 from kostack.watch.loop import LoopSettings, WatchLoop
 from kostack.watch.metrics import WatchMetrics
@@ -207,3 +208,75 @@ def test_a_root_cause_that_comes_and_goes_is_said_exactly_once_each_way(tmp_path
         "판정 변경: 근본 원인 있음 -> 정상",
     ]
     assert ko[0] == ko[5] == []
+
+
+def test_an_unreachable_source_withdraws_a_healthy_verdict_and_says_when_it_is_back(
+    tmp_path: Path,
+) -> None:
+    """A source down after a healthy cycle kept kostack_verdict{verdict="healthy"} at 1 and
+    /status "healthy" for as long as it stayed down: a pass nothing backed. Now undecided
+    (the critical checks cannot be decided) until every source is read again; root causes,
+    known broken, stay (test_the_root_causes_of_a_stale_cycle_stay)."""
+    path = tmp_path / "snapshot.json"
+    state = WatchState(interval=60.0)
+    metrics = WatchMetrics(state, "test")
+    log: list[str] = []
+    events = Recorder()
+    loop = WatchLoop(
+        SnapshotSource(path),
+        state,
+        metrics,
+        LoopSettings(interval=60.0),
+        "test",
+        log.append,
+        events=events,
+        workload=WORKLOAD,
+    )
+    seen = []
+    for name in ("fixed", "down", "down", "fixed"):
+        path.write_text(STATES[name])
+        log.clear()
+        loop.run_cycle()
+        exposition = metrics.exposition().decode()
+        status = json.loads(state.status_json("test"))
+        seen.append(
+            (
+                [v for v in VERDICTS if metric_value(exposition, "kostack_verdict", verdict=v)],
+                status["verdict"]["state"],
+                metric_value(exposition, "kostack_up", source="snapshot"),
+                [line for line in log if line.startswith("verdict")],
+            )
+        )
+    assert seen == [
+        (["healthy"], "healthy", 1, []),
+        (["undecided"], "undecided", 0, ["verdict changed: healthy -> undecided"]),
+        (["undecided"], "undecided", 0, []),
+        (["healthy"], "healthy", 1, ["verdict changed: undecided -> healthy"]),
+    ]
+    reasons = json.loads(state.status_json("test"))["history"]["transitions"]
+    assert [(t["kind"], t["from"], t["to"]) for t in reasons if t["kind"] == "verdict"] == [
+        ("verdict", "unknown", "healthy"),
+        ("verdict", "healthy", "undecided"),
+        ("verdict", "undecided", "healthy"),
+    ]
+    said = [f"{e.reason}: {e.message}" for e in events.posted if e.reason == "VerdictChanged"]
+    assert said[1:] == [
+        "VerdictChanged: kostack: the pod network verdict changed from healthy to undecided.",
+        "VerdictChanged: kostack: the pod network verdict changed from undecided to healthy.",
+    ]
+    ko = run(tmp_path, "ko", ["fixed", "down", "fixed"])
+    assert [line for line in ko[1][0] if line.startswith("판정")] == [
+        "판정 변경: 정상 -> 판단 불가"
+    ]
+    assert "kostack: Pod 네트워크 판정이 정상에서 판단 불가로 바뀌었습니다." in [
+        e.split(": ", 1)[1] for e in ko[1][1]
+    ]
+    assert [line for line in ko[2][0] if line.startswith("판정")] == [
+        "판정 변경: 판단 불가 -> 정상"
+    ]
+
+
+def test_the_root_causes_of_a_stale_cycle_stay(tmp_path: Path) -> None:
+    said = run(tmp_path, "en", ["incident", "down", "incident"])
+    assert [line for line in said[1][0] if "verdict" in line or "root cause" in line] == []
+    assert [e for e in said[1][1] if "Verdict" in e or "RootCause" in e] == []

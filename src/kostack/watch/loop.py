@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from kostack.analyze.diagnose import root_cause_title
@@ -37,7 +37,7 @@ from kostack.errors import KostackError
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.redact import redact
 from kostack.report.jsonout import diagnosis_dict
-from kostack.watch.assess import Assessment, assess
+from kostack.watch.assess import CRITICAL_CHECKS, Assessment, Verdict, assess
 from kostack.watch.events import EventSpec, Workload, events_for
 from kostack.watch.history import CauseState, Transition
 from kostack.watch.messages import flapping_what, say, severity_name, verdict_name
@@ -141,6 +141,7 @@ class WatchLoop:
                 self.log(say(self.lang, "cycle.stale", cycle=cycle, seconds=seconds, last=last))
             else:
                 self.log(say(self.lang, "cycle.stale.none", cycle=cycle, seconds=seconds))
+            self._withdraw_healthy(cycle)
             return "stale"
         assessment = assess(
             snapshot, self.settings.egress_target, max_classes=self.settings.max_classes
@@ -173,6 +174,22 @@ class WatchLoop:
             )
         )
         return "ok"
+
+    def _withdraw_healthy(self, cycle: int) -> None:
+        """A stale cycle knows nothing new: root causes stay published (their alerts keep
+        firing), but "healthy" is a pass nothing backs any more: the verdict turns undecided
+        (the critical checks cannot be decided) until a cycle reads every source again."""
+        published = self.state.published
+        if published is None or published.verdict.state != "healthy":
+            return
+        blind = replace(published, verdict=Verdict("undecided", CRITICAL_CHECKS))
+        history = self.state.history
+        transitions = history.observe_causes(
+            cycle, self.state.clock(), history.causes, blind.verdict.state
+        )
+        with self.state.lock:
+            self.state.published = blind
+        self._tell(transitions)
 
     def _record_sources(self, cycle: int, statuses: Iterable[SourceStatus]) -> None:
         statuses = tuple(statuses)
