@@ -23,7 +23,7 @@ from kostack.watch.assess import VERDICTS
 from kostack.watch.events import EventSpec, Workload
 from kostack.watch.loop import LoopSettings, WatchLoop
 from kostack.watch.metrics import WatchMetrics
-from kostack.watch.sources import SnapshotSource
+from kostack.watch.sources import Collected, SnapshotSource
 from kostack.watch.state import WatchState
 
 WORKLOAD = Workload("kostack", "kostack-watch")
@@ -280,3 +280,42 @@ def test_the_root_causes_of_a_stale_cycle_stay(tmp_path: Path) -> None:
     said = run(tmp_path, "en", ["incident", "down", "incident"])
     assert [line for line in said[1][0] if "verdict" in line or "root cause" in line] == []
     assert [e for e in said[1][1] if "Verdict" in e or "RootCause" in e] == []
+
+
+class Crashing(SnapshotSource):
+    """The snapshot file, but a cycle whose file says CRASH fails with an unexpected error."""
+
+    def collect(self) -> Collected:
+        if self.path.read_text() == "CRASH":
+            raise RuntimeError("an unexpected error")
+        return super().collect()
+
+
+def test_a_crashed_cycle_does_not_keep_a_healthy_verdict_either(tmp_path: Path) -> None:
+    """A cycle that crashed (an error nobody expected, in collection or the engine) kept
+    "healthy" published, with every source still "up", for as long as cycles crashed."""
+    path = tmp_path / "snapshot.json"
+    state = WatchState(interval=60.0)
+    log: list[str] = []
+    loop = WatchLoop(
+        Crashing(path),
+        state,
+        WatchMetrics(state, "test"),
+        LoopSettings(interval=60.0),
+        "test",
+        log.append,
+    )
+    seen = []
+    for text in (STATES["fixed"], "CRASH", "CRASH", STATES["fixed"]):
+        path.write_text(text)
+        log.clear()
+        record = loop.run_cycle()
+        assert state.published is not None
+        verdicts = [line for line in log if line.startswith("verdict")]
+        seen.append((record.result, state.published.verdict.state, verdicts))
+    assert seen == [
+        ("ok", "healthy", []),
+        ("crashed", "undecided", ["verdict changed: healthy -> undecided"]),
+        ("crashed", "undecided", []),
+        ("ok", "healthy", ["verdict changed: undecided -> healthy"]),
+    ]

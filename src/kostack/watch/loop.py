@@ -118,6 +118,12 @@ class WatchLoop:
         except Exception as exc:  # never let one cycle end the watch
             result, error = "crashed", f"{type(exc).__name__}: {exc}"
             self.log(say(self.lang, "cycle.crashed", cycle=cycle, error=error))
+        if result != "ok":
+            try:
+                self._withdraw_healthy(cycle)
+            except Exception as exc:  # telling must not end the watch either
+                said = f"{type(exc).__name__}: {exc}"
+                self.log(say(self.lang, "cycle.crashed", cycle=cycle, error=said))
         _release_memory()
         record = CycleRecord(cycle, started_wall, time.monotonic() - started, result, error)
         with self.state.lock:
@@ -141,7 +147,6 @@ class WatchLoop:
                 self.log(say(self.lang, "cycle.stale", cycle=cycle, seconds=seconds, last=last))
             else:
                 self.log(say(self.lang, "cycle.stale.none", cycle=cycle, seconds=seconds))
-            self._withdraw_healthy(cycle)
             return "stale"
         assessment = assess(
             snapshot, self.settings.egress_target, max_classes=self.settings.max_classes
@@ -176,9 +181,9 @@ class WatchLoop:
         return "ok"
 
     def _withdraw_healthy(self, cycle: int) -> None:
-        """A stale cycle knows nothing new: root causes stay published (their alerts keep
-        firing), but "healthy" is a pass nothing backs any more: the verdict turns undecided
-        (the critical checks cannot be decided) until a cycle reads every source again."""
+        """A stale or crashed cycle knows nothing new: root causes stay published (their
+        alerts keep firing), but "healthy" is a pass nothing backs any more: the verdict turns
+        undecided (the critical checks cannot be decided) until a cycle succeeds again."""
         published = self.state.published
         if published is None or published.verdict.state != "healthy":
             return
