@@ -149,7 +149,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # family's pod-to-pod and pod-source rules, WireGuard's route, egress-rule fixes, a drop to the
 # outside as its own cause, a deployed copy left alone, shared groups held by guard): +426;
 # then Calico's WireGuard per family: 74,920 measured; budget = that + 40.
-SHIPPED_LINES_BUDGET = 76_310
+# 76,269 -> 76,375 (branch rt-watch, +106): the watch says gaps appearing and read again, a
+# source down from the first cycle and the first verdict; withdraws a healthy verdict on a
+# stale or crashed cycle; a collector's unexpected error is its source down; Neutron fields of
+# the wrong shape before conversion; rotating Kubernetes tokens remembered boundedly.
+SHIPPED_LINES_BUDGET = 76_416
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
