@@ -29,6 +29,7 @@ import json
 import re
 import threading
 import urllib.parse
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import IO, Final
 
@@ -38,6 +39,7 @@ __all__ = [
     "redact",
     "remember",
     "remember_credentials",
+    "remember_rotating",
 ]
 
 REDACTED: Final = "<redacted>"
@@ -45,6 +47,8 @@ REDACTED: Final = "<redacted>"
 # Shorter values are ordinary words; values of 6-7 characters are only replaced
 # as a whole token (a password "hunter2x" inside "hunter2xyz" is not that password).
 _MIN_LENGTH: Final = 6
+# How many values of one rotating credential stay known (remember_rotating).
+ROTATIONS_KEPT: Final = 4
 _MIN_SUBSTRING_LENGTH: Final = 8
 
 # Keys whose values are credentials, in configuration files, logs and echoed requests.
@@ -64,34 +68,62 @@ class _Known:
         self._values: set[str] = set()
         self._forms: tuple[str, ...] = ()
         self._tokens: re.Pattern[str] | None = None
+        self._plain: set[str] = set()  # remembered for the whole run
+        self._rotating: dict[str, deque[frozenset[str]]] = {}  # the last values of each slot
 
     def add(self, values: Iterable[str]) -> None:
         with self._lock:
-            new = {v for v in (_clean(v) for v in values) if v and v not in self._values}
-            if not new:
+            new = {v for v in (_clean(v) for v in values) if v}
+            self._plain |= new
+            self._learn(new)
+
+    def rotate(self, slot: str, values: Iterable[str]) -> None:
+        """The values a rotating credential ``slot`` takes now; of its earlier values only the
+        last ROTATIONS_KEPT stay known (unless remembered otherwise), so a watch that reads a
+        new service-account token every rotation keeps a bounded set, not one per rotation."""
+        with self._lock:
+            new = frozenset(v for v in (_clean(v) for v in values) if v)
+            kept = self._rotating.setdefault(slot, deque(maxlen=ROTATIONS_KEPT))
+            if new in kept:
                 return
-            self._values |= new
-            forms: set[str] = set(self._forms)
-            short: set[str] = set()
-            for value in new:
-                for form in _forms(value):
-                    if len(form) >= _MIN_SUBSTRING_LENGTH:
-                        forms.add(form)
-                    elif len(form) >= _MIN_LENGTH:
-                        short.add(form)
-            # Longest first: a secret that contains another is replaced whole.
-            self._forms = tuple(sorted(forms, key=lambda f: (-len(f), f)))
-            if short:
-                old = self._tokens.pattern if self._tokens is not None else ""
-                alternatives = "|".join(re.escape(s) for s in sorted(short, key=len, reverse=True))
-                joined = f"{old}|(?:{alternatives})" if old else f"(?:{alternatives})"
-                self._tokens = re.compile(joined)
+            gone = kept[0] if len(kept) == kept.maxlen else frozenset()
+            kept.append(new)
+            held = self._plain.union(*(v for d in self._rotating.values() for v in d))
+            if gone - held:  # forget: learn the rest again (once per rotation)
+                again = self._values - (gone - held)
+                self._values, self._forms, self._tokens = set(), (), None
+                self._learn(again)
+            self._learn(new)
+
+    def _learn(self, values: Iterable[str]) -> None:
+        """Add ``values`` and the forms they take (the caller holds the lock)."""
+        new = {v for v in values if v not in self._values}
+        if not new:
+            return
+        self._values |= new
+        forms: set[str] = set(self._forms)
+        short: set[str] = set()
+        for value in new:
+            for form in _forms(value):
+                if len(form) >= _MIN_SUBSTRING_LENGTH:
+                    forms.add(form)
+                elif len(form) >= _MIN_LENGTH:
+                    short.add(form)
+        # Longest first: a secret that contains another is replaced whole.
+        self._forms = tuple(sorted(forms, key=lambda f: (-len(f), f)))
+        if short:
+            old = self._tokens.pattern if self._tokens is not None else ""
+            alternatives = "|".join(re.escape(s) for s in sorted(short, key=len, reverse=True))
+            joined = f"{old}|(?:{alternatives})" if old else f"(?:{alternatives})"
+            self._tokens = re.compile(joined)
 
     def clear(self) -> None:
         with self._lock:
             self._values = set()
             self._forms = ()
             self._tokens = None
+            self._plain = set()
+            self._rotating = {}
 
     def __len__(self) -> int:
         return len(self._values)
@@ -164,6 +196,14 @@ _KNOWN = _Known()
 def remember(*values: str | None) -> None:
     """Add credential values of this run: from now on they never reach any output."""
     _KNOWN.add(v for v in values if isinstance(v, str))
+
+
+def remember_rotating(slot: str, *values: str | None) -> None:
+    """Remember the values a credential that rotates over a long run takes now (``slot``
+    names it: a service-account token, an exec plugin's token). Its last ROTATIONS_KEPT
+    values stay known; older ones are no longer sent, and their shapes (Bearer, JWT) are
+    still caught by :func:`redact` whatever it knows."""
+    _KNOWN.rotate(slot, (v for v in values if isinstance(v, str)))
 
 
 def remember_credentials(node: object, key: str = "") -> None:

@@ -162,7 +162,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # command that removes kostack's pairs only, resuming after the rule quota, guard not resending
 # a refused change, verify counting the members a NodePort fix unblocked, a 412 in rollback
 # said as such; budget + 175.
-SHIPPED_LINES_BUDGET = 77_300
+# and (branch rt-watch, on the same base):
+# 76,269 -> 76,375 (branch rt-watch, +106): the watch says gaps appearing and read again, a
+# source down from the first cycle and the first verdict; withdraws a healthy verdict on a
+# stale or crashed cycle; a collector's unexpected error is its source down; Neutron fields of
+# the wrong shape before conversion; rotating Kubernetes tokens remembered boundedly.
+SHIPPED_LINES_BUDGET = 77_400
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -262,8 +262,8 @@ def open_session(
             configuration, files, paths, kubeconfig, context, asked, redact, loader_messages
         )
     for value in (configuration.api_key or {}).values():
-        if isinstance(value, str):
-            redact.add(value)
+        if isinstance(value, str):  # a service-account or exec-plugin token: new each rotation
+            redact.add(value, rotating="kubernetes api key")
     if isinstance(configuration.password, str):
         redact.add(configuration.password)
     configuration.retries = _retries()
@@ -372,7 +372,7 @@ def _load_in_cluster(
         token = token_file.read_text(encoding="utf-8")
     except OSError:
         token = ""
-    redact.add(token)
+    redact.add(token, rotating="kubernetes service-account token")
     loader = _config_loaders.incluster_config.InClusterConfigLoader(
         token_filename=str(token_file),
         cert_filename=str(SERVICE_ACCOUNT_DIR / "ca.crt"),

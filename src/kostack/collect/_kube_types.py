@@ -11,7 +11,7 @@ import kubernetes
 
 from kostack.catalog import Msg
 from kostack.gap_words import Msg as _GapMsg  # noqa: F401  (registers the read-failure texts)
-from kostack.redact import remember
+from kostack.redact import remember, remember_rotating
 
 # The client's configuration loaders carry no type hints; reached through Any
 # so mypy --strict checks everything around them instead of ignoring lines.
@@ -83,16 +83,25 @@ class Redactor:
         for secret in secrets:
             self.add(secret)
 
-    def add(self, secret: str) -> None:
+    def add(self, secret: str, *, rotating: str = "") -> None:
+        """Redact ``secret`` (and it without a Bearer/Basic prefix) here and at the output
+        boundary. ``rotating`` names a credential a long run reads anew (the service-account
+        token, a token the kubeconfig's exec plugin prints): the output redactor keeps its
+        last few values, not every one (`kostack.redact.remember_rotating`)."""
         secret = secret.strip()
         if len(secret) < 6:
             return  # too short to be a credential, and would mangle ordinary words
-        remember(secret)  # and at the output boundary, wherever it turns up later
-        self._secrets.add(secret)
+        forms = [secret]
         lowered = secret.lower()
         for prefix in ("bearer ", "basic "):
-            if lowered.startswith(prefix):
-                self.add(secret[len(prefix) :])
+            if lowered.startswith(prefix) and len(secret.strip()) - len(prefix) >= 6:
+                forms.append(secret[len(prefix) :].strip())
+        self._secrets.update(forms)
+        # and at the output boundary, wherever it turns up later
+        if rotating:
+            remember_rotating(rotating, *forms)
+        else:
+            remember(*forms)
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):

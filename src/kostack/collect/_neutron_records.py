@@ -190,8 +190,9 @@ def interface_subnets(raw_ports: Iterable[dict[str, Any]]) -> dict[str, tuple[st
         if not router_id:
             continue
         subnets = out.setdefault(router_id, [])
-        for fip in raw.get("fixed_ips") or ():
-            subnet_id = fip.get("subnet_id")
+        fixed_ips = raw.get("fixed_ips")
+        for fip in fixed_ips if isinstance(fixed_ips, list) else ():
+            subnet_id = fip.get("subnet_id") if isinstance(fip, dict) else None
             if subnet_id and subnet_id not in subnets:
                 subnets.append(str(subnet_id))
     return {router_id: tuple(ids) for router_id, ids in out.items()}

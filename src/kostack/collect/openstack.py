@@ -195,7 +195,7 @@ def collect_openstack(
     raw.subnets = _fetch_subnets(raw, scope, fetch)
     raw.security_groups = fetch("security_groups", "security-groups", "security_groups", scope)
     if raw.security_groups is not None and project_scope:
-        used = {str(g) for p in raw.ports or () for g in p.get("security_groups") or ()}
+        used = {str(g) for p in raw.ports or () for g in _listed(p.get("security_groups"))}
         have = raw.security_groups
         raw.security_groups += _referenced(fetch, "security_groups", "security-groups", have, used)
     raw.agents = _fetch_agents(neutron)
@@ -230,10 +230,16 @@ def _used_networks(raw: _Listings) -> set[str]:
     wanted = {str(p["network_id"]) for p in raw.ports or () if p.get("network_id")}
     if raw.routers is not None:
         for router in raw.routers:
-            gateway = router.get("external_gateway_info") or {}
-            if gateway.get("network_id"):
+            gateway = router.get("external_gateway_info")
+            if isinstance(gateway, dict) and gateway.get("network_id"):
                 wanted.add(str(gateway["network_id"]))
     return wanted
+
+
+def _listed(value: object) -> list[Any]:
+    """A raw field that should be a list, or nothing (a hostile shape is the item's
+    converter's to name, never an error that ends the collection)."""
+    return value if isinstance(value, list) else []
 
 
 def _referenced(

@@ -5,8 +5,8 @@ What becomes an Event (`events_for`):
 - a root cause detected / cleared: a Warning / Normal Event on each affected
   Node (at most ``max_nodes`` of them per transition) and one on the
   Deployment naming how many nodes are affected;
-- the verdict changing, a source going down or coming back: one Event on the
-  Deployment.
+- the verdict changing, a source going down (at the first cycle too) or
+  coming back: one Event on the Deployment.
 
 The Event body, the rate limit (a token bucket shared by every Event) and
 the sink are `kostack.serve.events`, shared with `kostack guard`.
@@ -61,12 +61,14 @@ def events_for(
         elif t.kind == "verdict":
             text = say(
                 lang,
-                "event.verdict",
+                "event.verdict.first" if t.before == "unknown" else "event.verdict",
                 before=verdict_name(lang, t.before),
                 after=verdict_name(lang, t.after),
             )
             on_workload("VerdictChanged", "Normal" if t.after == "healthy" else "Warning", text)
-        elif t.kind == "source" and t.before != "unknown":
+        elif t.kind == "source" and not (t.before == "unknown" and t.after == "up"):
+            # a source down at the first sight is said (a watch started during an outage),
+            # so the SourceUp that follows has its SourceDown; up at the first sight is not news
             down = t.after == "down"
             text = say(lang, "event.source.down" if down else "event.source.up", source=t.key)
             on_workload("SourceDown" if down else "SourceUp", "Warning" if down else "Normal", text)

@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from kostack.analyze.diagnose import root_cause_title
@@ -37,7 +37,7 @@ from kostack.errors import KostackError
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.redact import redact
 from kostack.report.jsonout import diagnosis_dict
-from kostack.watch.assess import Assessment, assess
+from kostack.watch.assess import CRITICAL_CHECKS, Assessment, Verdict, assess
 from kostack.watch.events import EventSpec, Workload, events_for
 from kostack.watch.history import CauseState, Transition
 from kostack.watch.messages import flapping_what, say, severity_name, verdict_name
@@ -86,6 +86,7 @@ class WatchLoop:
     workload: Workload | None = None
     rng: random.Random = field(default_factory=random.Random)
     _flapping: set[tuple[str, str]] = field(default_factory=set)
+    _gaps: dict[str, int] = field(default_factory=dict)  # parts not read, per source, when up
 
     @property
     def lang(self) -> str:
@@ -117,6 +118,12 @@ class WatchLoop:
         except Exception as exc:  # never let one cycle end the watch
             result, error = "crashed", f"{type(exc).__name__}: {exc}"
             self.log(say(self.lang, "cycle.crashed", cycle=cycle, error=error))
+        if result != "ok":
+            try:
+                self._withdraw_healthy(cycle)
+            except Exception as exc:  # telling must not end the watch either
+                said = f"{type(exc).__name__}: {exc}"
+                self.log(say(self.lang, "cycle.crashed", cycle=cycle, error=said))
         _release_memory()
         record = CycleRecord(cycle, started_wall, time.monotonic() - started, result, error)
         with self.state.lock:
@@ -173,6 +180,22 @@ class WatchLoop:
         )
         return "ok"
 
+    def _withdraw_healthy(self, cycle: int) -> None:
+        """A stale or crashed cycle knows nothing new: root causes stay published (their
+        alerts keep firing), but "healthy" is a pass nothing backs any more: the verdict turns
+        undecided (the critical checks cannot be decided) until a cycle succeeds again."""
+        published = self.state.published
+        if published is None or published.verdict.state != "healthy":
+            return
+        blind = replace(published, verdict=Verdict("undecided", CRITICAL_CHECKS))
+        history = self.state.history
+        transitions = history.observe_causes(
+            cycle, self.state.clock(), history.causes, blind.verdict.state
+        )
+        with self.state.lock:
+            self.state.published = blind
+        self._tell(transitions)
+
     def _record_sources(self, cycle: int, statuses: Iterable[SourceStatus]) -> None:
         statuses = tuple(statuses)
         self.metrics.observe_sources(statuses)
@@ -182,10 +205,18 @@ class WatchLoop:
         changes = self.state.history.observe_sources(
             cycle, self.state.clock(), {s.name: s.up for s in statuses}
         )
+        changed = {t.key for t in changes}
         for status in statuses:
-            if not status.up and any(t.key == status.name for t in changes):
-                self.log(say(self.lang, "source.down", source=status.name, error=status.error))
-            elif status.up and status.gaps and any(t.key == status.name for t in changes):
+            if not status.up:
+                if status.name in changed:
+                    self.log(say(self.lang, "source.down", source=status.name, error=status.error))
+                continue
+            # parts not read (gaps) are said when they appear and when they are read again,
+            # not only when the source comes up: an API that starts failing one listing
+            # mid-run (Neutron 500s on networks) must not go unsaid while cycles say healthy
+            before = self._gaps.get(status.name, 0)
+            self._gaps[status.name] = status.gaps
+            if status.gaps and (status.name in changed or not before):
                 self.log(
                     say(
                         self.lang,
@@ -195,6 +226,8 @@ class WatchLoop:
                         error=status.error,
                     )
                 )
+            elif before and not status.gaps:
+                self.log(say(self.lang, "source.whole", source=status.name))
         for change in changes:
             if change.after == "up" and change.before == "down":
                 self.log(say(self.lang, "source.up", source=change.key))

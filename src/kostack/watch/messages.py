@@ -38,6 +38,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.down": "source {source} is down: {error}",
         "source.up": "source {source} answers again",
         "source.gaps": "source {source}: {n} part(s) not collected (first: {error})",
+        "source.whole": "source {source}: every part is collected again",
         "cause.appeared": "root cause present: {title} [{severity}] ({check}), {nodes} node(s)",
         # a cause on no node (a load balancer stuck): no "0 node(s)"
         "cause.appeared.none": "root cause present: {title} [{severity}] ({check})",
@@ -64,6 +65,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "Run `kostack diagnose` for the evidence and the fix.",
         "event.cleared": "kostack: {title} ({check}) is no longer detected.",
         "event.verdict": "kostack: the pod network verdict changed from {before} to {after}.",
+        "event.verdict.first": "kostack: the pod network verdict is {after}.",
         "event.source.down": "kostack: cannot read {source}; the log of kostack watch and its /status say why.",
         "event.source.up": "kostack: {source} can be read again.",
         "error.extra": "kostack watch needs the optional dependency prometheus-client "
@@ -99,6 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "source.down": "수집 대상 {source}에 접근할 수 없습니다: {error}",
         "source.up": "수집 대상 {source}에 다시 접근할 수 있습니다",
         "source.gaps": "수집 대상 {source}: {n}개 항목을 수집하지 못했습니다 (첫 번째: {error})",
+        "source.whole": "수집 대상 {source}: 모든 항목을 다시 수집했습니다",
         "cause.appeared": "근본 원인 감지: {title} [{severity}] ({check}), 노드 {nodes}대",
         "cause.appeared.none": "근본 원인 감지: {title} [{severity}] ({check})",
         "cause.cleared": "근본 원인 해소: {title} ({check})",
@@ -123,6 +126,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "근거와 해결 방법은 `kostack diagnose`로 확인하세요.",
         "event.cleared": "kostack: {title} ({check}) 문제가 더 이상 감지되지 않습니다.",
         "event.verdict": "kostack: Pod 네트워크 판정이 {before}에서 {after:으로/로} 바뀌었습니다.",
+        "event.verdict.first": "kostack: Pod 네트워크 판정: {after}.",
         "event.source.down": "kostack: {source:을/를} 읽을 수 없습니다. 원인은 kostack watch의 로그와 /status에서 확인하세요.",
         "event.source.up": "kostack: {source:을/를} 다시 읽을 수 있습니다.",
         "error.extra": "kostack watch에는 선택 의존성 prometheus-client(추가 기능 kostack[watch])가 "

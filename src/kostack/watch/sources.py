@@ -183,6 +183,9 @@ class LiveSource(Source):
             requests = self._link.requests() - before
             self._link.close()
             return None, None, self._down("openstack", started, err, requests)
+        except Exception as exc:  # a collector's bug on an answer nobody foresaw: not read
+            self._link.close()
+            return None, None, self._broken("openstack", started, exc)
         if record.ports is None:  # nothing to diagnose without the ports: the source is down
             self._link.close()
             return None, None, _core_missing("openstack", "openstack.ports", gaps, started)
@@ -204,6 +207,8 @@ class LiveSource(Source):
             )
         except KostackError as err:
             return None, None, None, self._down("kubernetes", started, err)
+        except Exception as exc:  # as for OpenStack: down, said, never "up" left over
+            return None, None, None, self._broken("kubernetes", started, exc)
         if kube.cluster.nodes is None:  # an API server that answers errors to everything
             return (
                 None,
@@ -226,6 +231,12 @@ class LiveSource(Source):
             error=map_text(err.message, lambda t: redact(t, self._secrets)),
             hint=map_text(err.hint, lambda t: redact(t, self._secrets)),
         )
+
+    def _broken(self, name: str, started: float, exc: Exception) -> SourceStatus:
+        """A source whose reading failed on an unexpected error: down, with the error
+        (redacted), so ``kostack_up`` says 0 instead of the last cycle's 1."""
+        error = redact(f"{type(exc).__name__}: {exc}", self._secrets)
+        return SourceStatus(name, False, time.monotonic() - started, error=error)
 
     def _phase(self, what: str) -> Phase:
         return Phase(what, self.options.phase_timeout_s or phase_budget(self.options.timeout_s))
