@@ -153,6 +153,20 @@ def test_node_selector_subset(
     assert matches(selector, labels) is want
 
 
+def test_a_selector_is_read_once_however_many_nodes_it_is_matched_against() -> None:
+    """Pools x nodes evaluations must not re-read a long selector each time (a hostile
+    1,000-character selector on 50 pools at 5,000 nodes would be read 250,000 times)."""
+    from kostack.analyze.calico_selector import _tokens
+
+    _tokens.cache_clear()
+    long_one = "has(a) " + "|| zone == 'z' " * 60  # under 1,024 characters, ~240 tokens
+    for n in range(500):
+        assert matches(long_one, {"a": str(n)}) is True
+        assert matches("zone == 'z'", {"zone": "y" if n % 2 else "z"}) is (n % 2 == 0)
+    info = _tokens.cache_info()
+    assert info.misses == 2 and info.hits == 998
+
+
 def test_collector_keeps_the_node_selector() -> None:
     def pool(spec: dict[str, object]) -> str | None:
         obj = {"metadata": {"name": "p"}, "spec": {"cidr": "10.245.0.0/16", **spec}}

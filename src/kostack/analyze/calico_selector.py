@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 MAX_SELECTOR = 1024  # characters; a longer selector is not evaluated
 MAX_DEPTH = 16  # nested parentheses and negations
@@ -25,21 +26,23 @@ class _Unknown(Exception):
     """The selector is outside the subset kostack evaluates."""
 
 
-def _tokens(text: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def _tokens(text: str) -> tuple[str, ...] | None:
+    """The selector's tokens (None: outside the subset), once per selector however many
+    nodes it is evaluated against."""
+    text = text.strip()
     out, pos = [], 0
     while pos < len(text):
-        if text[pos:].isspace():
-            break
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise _Unknown
+            return None
         out.append(m.group(m.lastgroup or "op"))
         pos = m.end()
-    return out
+    return tuple(out)
 
 
 class _Parser:
-    def __init__(self, tokens: list[str], labels: Mapping[str, str]) -> None:
+    def __init__(self, tokens: tuple[str, ...], labels: Mapping[str, str]) -> None:
         self.t, self.i, self.labels = tokens, 0, labels
 
     def peek(self) -> str | None:
@@ -127,8 +130,11 @@ def matches(selector: str | None, labels: Mapping[str, str]) -> bool | None:
         return True  # absent or empty: all() (IPPool reference)
     if len(selector) > MAX_SELECTOR:
         return None
+    tokens = _tokens(selector)
+    if tokens is None:
+        return None
     try:
-        parser = _Parser(_tokens(selector), labels)
+        parser = _Parser(tokens, labels)
         value = parser.expr(0)
         if parser.peek() is not None:
             return None
