@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 import tempfile
@@ -50,15 +49,10 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from _watch_bench import on_c_allocator, rss_mb, snapshot_loop
+
 SETTLE = 10  # cycles after the history is full
 NODE_NAME = re.compile(r"node-(\d{5})")
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def cycle_text(base: dict[str, Any], cycle: int) -> str:
@@ -75,46 +69,20 @@ def cycle_text(base: dict[str, Any], cycle: int) -> str:
 
 
 def main() -> int:
-    if not os.environ.get("PYTHONMALLOC"):  # as `kostack watch` runs
-        os.execve(
-            sys.executable,
-            [sys.executable, *sys.orig_argv[1:]],
-            {**os.environ, "PYTHONMALLOC": "malloc"},
-        )
+    on_c_allocator()
     parser = argparse.ArgumentParser()
     parser.add_argument("--cycles", type=int, default=200)
     parser.add_argument("--nodes", type=int, default=400)
     args = parser.parse_args()
 
-    from kostack.probe.plan import ProbePlan
-    from kostack.probe.results import ProbeResult, ProbeRound
-    from kostack.watch.loop import LoopSettings, WatchLoop
-    from kostack.watch.metrics import WatchMetrics, series_bound
-    from kostack.watch.probing import ProbeSettings
-    from kostack.watch.sources import SnapshotSource
-    from kostack.watch.state import WatchState
+    from kostack.watch.metrics import series_bound
     from kostack_testkit.builders import synthetic_doc
-
-    def simulated(plan: ProbePlan) -> ProbeRound:
-        results = tuple(ProbeResult(p.id, "pass", "simulated", elapsed_ms=3.0) for p in plan.probes)
-        return ProbeRound(plan, results, "simulated", 0.0, "1970-01-01T00:00:00Z")
 
     base = synthetic_doc(args.nodes, groups=300, rules=3_000, pods_per_node=5)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "snapshot.json"
-        state = WatchState(interval=60.0)
-        metrics = WatchMetrics(state, "benchmark")
         log: list[str] = []
-        loop = WatchLoop(
-            SnapshotSource(path),
-            state,
-            metrics,
-            LoopSettings(interval=60.0),
-            "benchmark",
-            log.append,
-            probe_runner=simulated,
-            probe_settings=ProbeSettings(),
-        )
+        loop, state, metrics = snapshot_loop(path, log)
         tracemalloc.start()
         series_max = 0
         traced_warm = rss_warm = 0.0

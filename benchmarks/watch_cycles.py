@@ -34,19 +34,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+from _watch_bench import on_c_allocator, rss_mb, snapshot_loop
 
 
 def time_diagnose(path: Path) -> tuple[float, int]:
@@ -66,29 +60,14 @@ def time_diagnose(path: Path) -> tuple[float, int]:
 
 
 def main() -> int:
-    if not os.environ.get("PYTHONMALLOC"):  # as `kostack watch` runs
-        os.execve(
-            sys.executable,
-            [sys.executable, *sys.orig_argv[1:]],
-            {**os.environ, "PYTHONMALLOC": "malloc"},
-        )
+    on_c_allocator()
     parser = argparse.ArgumentParser()
     parser.add_argument("--cycles", type=int, default=100)
     parser.add_argument("--nodes", type=int, default=5000)
     args = parser.parse_args()
 
-    from kostack.probe.plan import ProbePlan
-    from kostack.probe.results import ProbeResult, ProbeRound
-    from kostack.watch.loop import LoopSettings, WatchLoop
-    from kostack.watch.metrics import WatchMetrics, series_bound
-    from kostack.watch.probing import ProbeSettings
-    from kostack.watch.sources import SnapshotSource
-    from kostack.watch.state import WatchState
+    from kostack.watch.metrics import series_bound
     from kostack_testkit.builders import synthetic_doc
-
-    def simulated(plan: ProbePlan) -> ProbeRound:
-        results = tuple(ProbeResult(p.id, "pass", "simulated", elapsed_ms=3.0) for p in plan.probes)
-        return ProbeRound(plan, results, "simulated", 0.0, "1970-01-01T00:00:00Z")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "snapshot.json"
@@ -97,19 +76,8 @@ def main() -> int:
         )
         diagnose_runs = [time_diagnose(path)]
 
-        state = WatchState(interval=60.0)
-        metrics = WatchMetrics(state, "benchmark")
         log: list[str] = []
-        loop = WatchLoop(
-            SnapshotSource(path),
-            state,
-            metrics,
-            LoopSettings(interval=60.0),
-            "benchmark",
-            log.append,
-            probe_runner=simulated,
-            probe_settings=ProbeSettings(),
-        )
+        loop, _, metrics = snapshot_loop(path, log)
         seconds: list[float] = []
         rss_start = 0.0
         for n in range(args.cycles):
