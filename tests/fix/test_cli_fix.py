@@ -64,6 +64,32 @@ def test_plan_options_tight_and_no_service_cidr() -> None:
     assert doc["options"] == {"method": "pairs", "tight": True, "service_cidr": False}
 
 
+def test_plan_text_ends_with_the_apply_command_that_plans_the_same_way(tmp_path: Path) -> None:
+    """The plan's last lines are the `fix apply` to paste, carrying the options that built the
+    plan (and not -o/-v/--lang); run as printed, it shows the same plan, by digest."""
+    import shlex
+
+    snap = tmp_path / "my snap.json"
+    shutil.copy(EXAMPLE, snap)
+    args = ["--snapshot", str(snap), "--tight", "--egress-target", "8.8.8.8"]
+    run = run_cli("fix", "plan", *args, "-v", "--lang", "ko", environ=NO_ENV)
+    assert run.code == 0, run.stderr
+    command = re.search(r"적용하려면 `(.+)`을 실행하세요\n", run.stdout)
+    assert command is not None, run.stdout
+    words = shlex.split(command.group(1))
+    assert words[:3] == ["kostack", "fix", "apply"]
+    assert sorted(words[3:]) == sorted(args), command
+    digest = re.search(r"sha256:[0-9a-f]+", run.stdout)
+    again = run_cli(*words[1:], environ=NO_ENV)  # no --yes: a dry run showing the plan
+    assert again.code == 0, again.stderr
+    assert digest is not None and digest.group(0) in again.stdout
+    # a plan with nothing to apply prints no apply command
+    fixed = str(Path(EXAMPLE).with_name("seed-fixed.json"))
+    quiet = run_cli("fix", "plan", "--snapshot", fixed, environ=NO_ENV)
+    assert quiet.code == 0 and "Nothing to change" in quiet.stdout, quiet.stdout
+    assert "fix apply" not in quiet.stdout
+
+
 def test_plan_json_is_canonical_and_versioned() -> None:
     run = run_cli("fix", "plan", "--snapshot", EXAMPLE, "-o", "json", environ=NO_ENV)
     doc = json.loads(run.stdout)

@@ -86,11 +86,13 @@ def plan_cmd(
     """
     from kostack.analyze.diagnose import diagnose
     from kostack.cli.console import diagnosing
-    from kostack.cli.fix_text import lang_of
+    from kostack.cli.fix_support import apply_command
+    from kostack.cli.fix_text import lang_of, say
     from kostack.plan.build import build_plan
     from kostack.plan.codec import plan_to_dict
     from kostack.report.fixplan import render_plan, render_script
     from kostack.report.jsonout import dumps
+    from kostack.report.safe import terminal_safe
 
     env = get_env(ctx)
     target = egress_ip(egress_target)
@@ -111,6 +113,9 @@ def plan_cmd(
         env.stdout.write(render_script(plan, _version(), lang_of(env)))
     else:
         env.stdout.write(render_plan(plan, verbose=verbose, lang=lang_of(env)))
+        if plan.automatic:
+            line = say(env, "fixplan.next", command=apply_command(ctx))
+            env.stdout.write("\n" + terminal_safe(line) + "\n")
     return int(ExitCode.OK)
 
 

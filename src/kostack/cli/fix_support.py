@@ -50,6 +50,7 @@ __all__ = [
     "_require_ack",
     "_snapshot",
     "_version",
+    "apply_command",
     "lang_option",
     "plan_options",
 ]
@@ -245,6 +246,30 @@ def _next_steps(journal: Path, *, undo: bool = False) -> str:
         return Msg("act.next.rollback", rollback=rollback)
     resume = render(["kostack", "fix", "apply", "--journal", str(journal), "--yes"])
     return Msg("act.next.fix", resume=resume, rollback=rollback)
+
+
+# options of `fix plan` that say nothing about what the plan is built from
+_NOT_CARRIED = frozenset({"output", "verbose", "lang", "color", "progress"})
+
+
+def apply_command(ctx: click.Context) -> str:
+    """`kostack fix apply` with the options this `fix plan` was typed with that build the plan
+    (snapshot, method, cloud, context...), quoted to paste: it plans the same way again."""
+    from click.core import ParameterSource
+
+    words = [*ctx.find_root().command_path.split(), "fix", "apply"]
+    for param in ctx.command.params:
+        name = param.name or ""
+        source = ctx.get_parameter_source(name)
+        if name in _NOT_CARRIED or source is not ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params.get(name)
+        if isinstance(param, click.Option) and param.is_flag:
+            opts = param.opts if value else param.secondary_opts
+            words += [max(opts, key=len)] if opts else []
+        elif value is not None:
+            words += [max(param.opts, key=len), str(value)]
+    return render(words)
 
 
 def _interrupted(stop: RunInterrupted, plan: Plan, *, undo: bool) -> Interrupted:

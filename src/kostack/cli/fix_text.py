@@ -37,6 +37,12 @@ register(
             "en": "Dry run: nothing was changed. Add --yes to apply{resuming}.",
             "ko": "시험 실행: 아무것도 변경하지 않았습니다. 적용하려면 --yes를 붙이세요{resuming}.",
         },
+        "fixplan.next": {
+            "en": "Nothing was changed. To apply it: `{command}`\n(it shows the plan again and "
+            "asks first; with --yes it does not ask).",
+            "ko": "아무것도 변경하지 않았습니다. 적용하려면 {command:`을/를} 실행하세요\n(계획을 "
+            "다시 보여 주고 먼저 묻습니다; --yes를 붙이면 묻지 않음).",
+        },
         "fixrun.dry_resume": {"en": " (`{command}`)", "ko": " (`{command}`)"},
         "fixrun.start": {
             "en": "{what} with journal {journal} (resume: `{resume}`; undo: `{undo}`)",
