@@ -488,3 +488,18 @@ def test_neutrons_refusals_are_said_in_the_runs_language() -> None:
         "a7d39482..: 응답이 없습니다(Neutron이 응답하지 않았습니다(시간 초과): “Read timed out”). "
         "다음 점검에서 결과를 확인합니다"
     )
+
+
+def test_guard_readiness_counts_turns_of_the_loop_not_bare_intervals() -> None:
+    """As the watch: a pass longer than the interval keeps /readyz 200 between passes."""
+    now = [10_000.0]
+    state = GuardState(mode="enforce", interval=60.0, clock=lambda: now[0])
+    report = report_of(seed_doc(), "enforce")
+    state.record(report)
+    assert state.last_read_at is not None and state.last_read_seconds == report.seconds
+    state.last_read_at, state.last_read_seconds = now[0], 150.0
+    now[0] += 500.0
+    assert state.readiness()[0], state.readiness()[1]
+    now[0] += 140.0
+    ready, reason = state.readiness()
+    assert not ready and "the limit is 630s" in reason, reason

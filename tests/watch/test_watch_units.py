@@ -354,3 +354,25 @@ def test_the_server_answers_get_and_head_only() -> None:
             assert raised.value.code == code
     finally:
         server.stop()
+
+
+def test_readiness_counts_turns_of_the_loop_not_bare_intervals() -> None:
+    """A cycle longer than the interval (a big cloud, a slow API) must not flap /readyz between
+    successes: ready for 3 x (interval + the last successful cycle's duration). Before, 3
+    intervals: 503 in the middle of every 150 s cycle at a 60 s interval."""
+    now = [10_000.0]
+    state = WatchState(interval=60.0, clock=lambda: now[0])
+    state.last_success_at, state.last_success_seconds = now[0], 150.0
+    now[0] += 500.0  # > 3 x 60, < 3 x (60 + 150)
+    ready, reason = state.readiness()
+    assert ready, reason
+    now[0] += 140.0  # 640 s: past 630
+    ready, reason = state.readiness()
+    assert not ready and "the limit is 630s" in reason, reason
+    state.lang = "ko"
+    assert "한도 630초" in state.readiness()[1]
+    # the loop records how long its successful cycle took, and /metrics shows it
+    metrics, looped, _ = run_cycles(load_snapshot(EXAMPLES / "seed-fixed.json"), 1)
+    assert looped.last is not None and looped.last_success_seconds == looped.last.seconds > 0
+    took = metric_value(metrics.exposition().decode(), "kostack_last_success_duration_seconds")
+    assert took == pytest.approx(looped.last.seconds)

@@ -158,7 +158,7 @@ def watch(ctx: click.Context, /, **opts: Any) -> int:
     """Run continuously: collect, diagnose and probe every interval; serve Prometheus metrics.
 
     Serves /metrics (Prometheus), /healthz, /readyz (a cycle succeeded
-    within 3 intervals) and /status (the last diagnosis as JSON, and the
+    within 3 x (interval + its duration)) and /status (the last diagnosis as JSON, and the
     history of transitions). Root causes appearing or clearing are logged
     and, when collecting live, posted as Kubernetes Events. Runs until
     SIGTERM (exit 0) or Ctrl-C (130); exit 2 for bad input. See docs/watch.md.

@@ -32,7 +32,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "healthz": "ok: kostack guard is running",
         "ready.none": "not ready: no pass has read Neutron and Kubernetes yet",
         "ready.stale": "not ready: the last pass that read Neutron and Kubernetes was {age}s ago "
-        "(the limit is {limit}s, 3 intervals)",
+        "(the limit is {limit}s: 3 times the interval plus that pass's duration)",
         "ready.ok": "ready: the last pass read Neutron and Kubernetes {age}s ago",
         "ready.standby": "ready: standby ({holder} is the leader)",
         # ------------------------------------------------------------ passes
@@ -180,7 +180,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "healthz": "정상: kostack guard가 실행 중입니다",
         "ready.none": "준비 안 됨: 아직 Neutron과 Kubernetes를 읽은 점검이 없습니다",
         "ready.stale": "준비 안 됨: Neutron과 Kubernetes를 마지막으로 읽은 점검이 {age}초 "
-        "전입니다 (한도 {limit}초, 주기 3회)",
+        "전입니다 (한도 {limit}초: 주기 간격과 그 점검의 소요 시간을 더한 값의 3배)",
         "ready.ok": "준비됨: {age}초 전에 Neutron과 Kubernetes를 읽었습니다",
         "ready.standby": "준비됨: 대기 중 (리더: {holder})",
         "pass.standby": "{n}번째 점검: 대기 중, 리더는 {holder}입니다",

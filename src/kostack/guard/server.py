@@ -2,8 +2,8 @@
 
 - ``/metrics``: the Prometheus exposition (`kostack.guard.metrics`);
 - ``/healthz``: 200 while the process runs;
-- ``/readyz``: 200 when a pass read Neutron and Kubernetes within 3
-  intervals, or the replica is a standby; else 503 with the reason;
+- ``/readyz``: 200 when a pass read Neutron and Kubernetes within 3 x
+  (interval + that pass's duration), or the replica is a standby; else 503 with the reason;
 - ``/status``: JSON: mode, leadership, breaker, the last pass (drift, what
   was done, requests).
 """

@@ -19,10 +19,10 @@ from kostack.guard.breaker import BreakerDecision
 from kostack.guard.drift import Drift
 from kostack.guard.enforce import Done
 from kostack.guard.messages import say
+from kostack.serve.status import ready_limit
 
 __all__ = ["RESULTS", "GuardState", "PassReport", "actionable", "pass_result", "remaining_items"]
 
-READY_INTERVALS = 3
 STATUS_PORTS = 200  # ports listed in /status (the counts are whole)
 
 # clean: nothing to do; drift: audit found drift; fixed: enforce made every change;
@@ -138,6 +138,7 @@ class GuardState:
     passes: int = 0
     last: PassReport | None = None
     last_read_at: float | None = None  # end of the last pass that read both sources
+    last_read_seconds: float = 0.0  # how long that pass took
     breaker_open: bool = False
     leader: bool = True
     holder: str = ""
@@ -154,18 +155,20 @@ class GuardState:
             self.last = report
             if report.read_ok:
                 self.last_read_at = report.started_at + report.seconds
+                self.last_read_seconds = report.seconds
             if report.breaker is not None:
                 self.breaker_open = report.breaker.open
 
     def readiness(self) -> tuple[bool, str]:
         with self.lock:
             leader, holder, at = self.leader, self.holder, self.last_read_at
+            took = self.last_read_seconds
         if not leader:
             return True, say(self.lang, "ready.standby", holder=holder or "?")
         if at is None:
             return False, say(self.lang, "ready.none")
         age = max(0.0, self.clock() - at)
-        limit = READY_INTERVALS * self.interval
+        limit = ready_limit(self.interval, took)
         if age > limit:
             return False, say(self.lang, "ready.stale", age=f"{age:.0f}", limit=f"{limit:g}")
         return True, say(self.lang, "ready.ok", age=f"{age:.0f}")

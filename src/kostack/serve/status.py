@@ -16,9 +16,19 @@ from typing import Protocol
 
 from kostack.serve.http import TEXT, ExporterServer, text_body
 
-__all__ = ["Exposition", "ModeServer", "ModeState"]
+__all__ = ["READY_INTERVALS", "Exposition", "ModeServer", "ModeState", "ready_limit"]
 
 JSON = "application/json; charset=utf-8"
+
+
+READY_INTERVALS = 3
+
+
+def ready_limit(interval: float, last_seconds: float) -> float:
+    """How long after a success /readyz still says ready: 3 times what one turn takes (the wait
+    of an interval plus the last successful turn's own duration), so a cycle or pass longer than
+    the interval does not flap readiness while the loop keeps turning."""
+    return READY_INTERVALS * (interval + max(0.0, last_seconds))
 
 
 class ModeState(Protocol):

@@ -13,7 +13,7 @@ One cycle (`WatchLoop.run_cycle`):
 When a source cannot be read the cycle is *stale*: the last diagnosis stays
 published (nothing new is known about the network), ``kostack_up`` says
 which source failed, and /readyz turns 503 once no cycle has succeeded for 3
-intervals. Nothing a cycle raises ends the loop: an unexpected error is
+turns (3 x (interval + the last successful cycle's duration)). Nothing a cycle raises ends the loop: an unexpected error is
 logged and counted (``kostack_cycles_total{result="crashed"}``), and the
 next cycle starts on time.
 """
@@ -130,6 +130,7 @@ class WatchLoop:
             self.state.last = record
             if result == "ok":
                 self.state.last_success_at = record.started_at + record.seconds
+                self.state.last_success_seconds = record.seconds
         self.metrics.observe_cycle(record)
         return record
 

@@ -54,7 +54,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "stopped": "stopped after {cycles} cycle(s)",
         "ready.none": "not ready: no cycle has succeeded yet",
         "ready.stale": "not ready: the last successful cycle was {age}s ago "
-        "(the limit is {limit}s, 3 intervals)",
+        "(the limit is {limit}s: 3 times the interval plus that cycle's duration)",
         "ready.ok": "ready: the last successful cycle was {age}s ago",
         "healthz": "ok: kostack watch is running",
         "event.appeared": "kostack: {title} [{severity}] ({check}); {nodes} node(s) affected. "
@@ -115,7 +115,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "stopping": "종료합니다({signal})",
         "stopped": "{cycles}번의 주기를 마치고 종료했습니다",
         "ready.none": "준비 안 됨: 아직 성공한 주기가 없습니다",
-        "ready.stale": "준비 안 됨: 마지막으로 성공한 주기가 {age}초 전입니다 (한도 {limit}초, 주기 3회)",
+        "ready.stale": "준비 안 됨: 마지막으로 성공한 주기가 {age}초 전입니다 (한도 {limit}초: 주기 간격과 그 주기의 소요 시간을 더한 값의 3배)",
         "ready.ok": "준비됨: 마지막으로 성공한 주기는 {age}초 전입니다",
         "healthz": "정상: kostack watch가 실행 중입니다",
         "event.appeared": "kostack: {title} [{severity}] ({check}); 노드 {nodes}대에 영향이 있습니다. "

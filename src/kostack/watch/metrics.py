@@ -112,19 +112,27 @@ class _StateCollector(Collector):
         yield gaps
         ready, _ = self.state.readiness()
         yield GaugeMetricFamily(
-            "kostack_ready", "1 when a cycle succeeded within 3 intervals.", value=int(ready)
+            "kostack_ready",
+            "1 when a cycle succeeded within 3 times the interval plus that cycle's duration.",
+            value=int(ready),
         )
         yield GaugeMetricFamily(
             "kostack_interval_seconds", "The configured cycle interval.", value=self.state.interval
         )
         with self.state.lock:
             success, last = self.state.last_success_at, self.state.last
+            took = self.state.last_success_seconds
             flapping = self.state.history.flapping(self.state.clock())
         if success is not None:
             yield GaugeMetricFamily(
                 "kostack_last_success_timestamp_seconds",
                 "When the last cycle that read every source ended (Unix time).",
                 value=success,
+            )
+            yield GaugeMetricFamily(
+                "kostack_last_success_duration_seconds",
+                "How long the last cycle that read every source took.",
+                value=took,
             )
         if last is not None:
             yield GaugeMetricFamily(

@@ -2,7 +2,7 @@
 
 - ``/metrics``: the Prometheus exposition (`kostack.watch.metrics`);
 - ``/healthz``: 200 while the process runs (a liveness probe);
-- ``/readyz``: 200 when a cycle succeeded within the last 3 intervals, else
+- ``/readyz``: 200 when a cycle succeeded within 3 x (interval + its duration), else
   503, with the reason in the body (a readiness probe);
 - ``/status``: JSON: the state, the sources, the verdict, the last diagnosis
   (as ``kostack diagnose -o json`` prints it), probes and the history of

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kostack.redact import redact
+from kostack.serve.status import ready_limit
 from kostack.watch.assess import ClassTable, FlowCount, NodeClassInfo, Verdict
 from kostack.watch.history import CauseState, History
 from kostack.watch.messages import say
 from kostack.watch.probing import ProbeSummary
 
 __all__ = ["CycleRecord", "Published", "SourceStatus", "WatchState"]
-
-READY_INTERVALS = 3
 
 
 @dataclass(frozen=True)
@@ -93,6 +92,7 @@ class WatchState:
     cycle: int = 0
     last: CycleRecord | None = None
     last_success_at: float | None = None
+    last_success_seconds: float = 0.0  # how long that successful cycle took
     sources: dict[str, SourceStatus] = field(default_factory=dict)
     published: Published | None = None
     probes: ProbeSummary | None = None
@@ -100,10 +100,10 @@ class WatchState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def readiness(self) -> tuple[bool, str]:
-        """Ready when a cycle succeeded within the last 3 intervals (the reason in ``lang``)."""
+        """Ready when a cycle succeeded within 3 turns (`ready_limit`; the reason in ``lang``)."""
         with self.lock:
-            success = self.last_success_at
-        limit = READY_INTERVALS * self.interval
+            success, took = self.last_success_at, self.last_success_seconds
+        limit = ready_limit(self.interval, took)
         if success is None:
             return False, say(self.lang, "ready.none")
         age = max(0.0, self.clock() - success)
