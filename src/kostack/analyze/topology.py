@@ -350,6 +350,19 @@ class Topology:
                 out[entry.name].extend((*entry.pod_cidrs, *entry.pool_cidrs))
         return out
 
+    @property
+    def pod_range_sources(self) -> list[str]:
+        """Where the snapshot says which pod ranges each node has (besides its pods)."""
+        cni = self.snapshot.cluster.cni if self.snapshot.cluster else None
+        out = []
+        if cni is not None and cni.calico is not None:
+            out.append("cluster.cni.calico.blocks")
+        if cni is not None and cni.cilium is not None and cni.cilium.ipam_mode in CILIUM_POOL_MODES:
+            out.append("cluster.cni.cilium.nodes")
+        if self.node_cidrs_used:
+            out.append("cluster.nodes[].pod_cidrs")
+        return out
+
     @cached_property
     def node_cidrs_used(self) -> bool:
         """Whether Node spec.podCIDRs are where pods get addresses.

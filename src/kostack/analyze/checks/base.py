@@ -112,6 +112,15 @@ register(
             "ko": "{node}에 대해 판단할 수 없음: {why}.",
         },
         "names.more": {"en": "{names} and {more} more", "ko": "{names} 외 {more}대"},
+        "common.no-pod-address": {
+            "en": "Cannot decide: the snapshot holds no pod address on any node (none in {parts}), "
+            "so no pod traffic can be judged. Collect again with an account that may list pods "
+            "cluster-wide (`kubectl auth can-i list pods --all-namespaces` says whether it may): "
+            "`kostack collect -o snapshot.json`.",
+            "ko": "판단할 수 없음: 스냅샷의 어느 노드에도 Pod 주소가 없어({parts}에 없음) Pod 트래픽을 "
+            "판단할 수 없습니다. 클러스터 전체의 Pod를 나열할 수 있는 계정으로 다시 수집하세요(권한은 "
+            "`kubectl auth can-i list pods --all-namespaces`로 확인): `kostack collect -o snapshot.json`.",
+        },
         "common.undecided": {
             "en": "Cannot decide for {what}: {why}.",
             "ko": "{what}에 대해 판단할 수 없음: {why}.",
@@ -197,6 +206,27 @@ def _not_collected(part: str, gap: Gap | None) -> str:
 COLLECTED = Collected[CheckContext](_not_collected)
 missing = COLLECTED.missing
 when_collected = COLLECTED.when_collected
+
+
+def when_pod_addresses(
+    check_id: str, severity: Severity
+) -> Callable[[RunOf[CheckContext]], RunOf[CheckContext]]:
+    """A check of pod traffic: UNKNOWN, naming what to collect, when the snapshot has nodes
+    but no pod address on any of them (no pod, no CNI block, no Node podCIDR): judging the
+    pods' flows then judges none, and that is no PASS."""
+
+    def unknown(ctx: CheckContext) -> list[Finding]:
+        where = Resource("snapshot", "cluster.pods", "cluster.pods")
+        parts = ["cluster.pods", *ctx.topo.pod_range_sources]
+        gaps = [ctx.snapshot.gap_for(p) for p in parts]
+        evidence = tuple(f"gap: {g.source}: {g.error}" for g in gaps if g is not None)
+        message = Msg("common.no-pod-address", parts=", ".join(parts))
+        return [Finding(check_id, Status.UNKNOWN, severity, where, message, evidence)]
+
+    def guard(run: RunOf[CheckContext]) -> RunOf[CheckContext]:
+        return lambda ctx: run(ctx) if ctx.flows.pods else unknown(ctx)
+
+    return guard
 
 
 def port_resource(ctx: CheckContext, port: Port, node: str = "") -> Resource:

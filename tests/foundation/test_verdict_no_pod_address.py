@@ -1,0 +1,90 @@
+"""Pods not collected (RBAC forbids listing them) and no other source of each node's pod
+ranges (Calico's IPAM blocks forbidden too, no Node podCIDRs): no pod address is known, so
+the checks of pod traffic judge no flow at all. That is UNKNOWN naming what to collect, never
+a PASS; with the blocks known the pods are only representatives and the verdict stands."""
+
+from __future__ import annotations
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.findings import Status
+from kostack.cli.diagnose import diagnosis_exit
+from kostack.report.text import render_diagnosis
+from kostack_testkit.builders import (
+    POD_CIDR,
+    SERVICE_CIDR,
+    Doc,
+    add_pairs,
+    build,
+    example_vxlan_no_4789,
+    seed_doc,
+)
+
+POD_CHECKS = {
+    "net-pod-src-antispoof",
+    "net-sg-cni-encap",
+    "net-sg-pod-source-ingress",
+    "net-dns",
+    "net-api-service",
+    "net-pod-to-pod",
+    "net-pod-egress",
+    "net-mtu",
+}
+
+
+def _forbidden(doc: Doc) -> Doc:
+    """What a collector whose account may not list pods nor Calico's blocks writes."""
+    doc["cluster"]["pods"] = None
+    doc["cluster"]["cni"]["calico"]["blocks"] = None
+    for node in doc["cluster"]["nodes"]:
+        node["pod_cidrs"] = []  # Calico IPAM: kube-controller-manager allocates none
+    doc["gaps"] = [
+        {"source": "cluster.pods", "error": "GET /api/v1/pods: 403 Forbidden"},
+        {"source": "cluster.cni.calico.blocks", "error": "403 Forbidden"},
+    ]
+    return doc
+
+
+def test_the_seed_incident_without_pod_addresses_is_undecided_not_ok() -> None:
+    d = diagnose(build(_forbidden(seed_doc())))
+    by_check = {f.check_id: f for f in d.findings}
+    assert d.verdict.kind == "undecided"
+    assert set(d.verdict.critical_undecided) == {"dns", "api-service", "pod-to-pod", "egress"}
+    for check in POD_CHECKS:
+        assert by_check[check].status == Status.UNKNOWN, check
+    assert not [f for f in d.findings if f.check_id in POD_CHECKS and f.status == Status.PASS]
+    assert diagnosis_exit(d, "high") == 4
+    en = render_diagnosis(d, "en", False)
+    assert "anti-spoofing" not in en.split("Also checked, ok:")[1].split("\n\n")[0]
+    en = " ".join(en.split())  # unwrapped
+    assert "no pod address on any node (none in cluster.pods, cluster.cni.calico.blocks" in en
+    assert "`kubectl auth can-i list pods --all-namespaces`" in en
+    assert "`kostack collect -o snapshot.json`" in en
+    assert "gap: cluster.pods: GET /api/v1/pods: 403 Forbidden" in by_check["net-dns"].evidence
+    ko = " ".join(render_diagnosis(d, "ko", False).split())
+    assert "스냅샷의 어느 노드에도 Pod 주소가 없어" in ko and "Cannot decide" not in ko
+
+
+def test_vxlan_with_a_too_large_mtu_is_not_passed_without_pod_addresses() -> None:
+    """The encapsulation in use is read from the pods' flows: with none, VXLAN Always looked
+    like no encapsulation, so the pod MTU 1450 "fit" a 1450 network and no VXLAN rule was
+    needed. Both are undecided now (with the pods known they fail)."""
+    doc = seed_doc()
+    example_vxlan_no_4789(doc)
+    doc["cluster"]["cni"]["calico"]["mtu"] = 1450
+    known = {f.check_id: f.status for f in diagnose(build(doc)).findings}
+    assert known["net-mtu"] == Status.FAIL and known["net-sg-cni-encap"] == Status.FAIL
+    d = diagnose(build(_forbidden(doc)))
+    statuses = {f.check_id: f.status for f in d.findings}
+    assert statuses["net-mtu"] == Status.UNKNOWN
+    assert statuses["net-sg-cni-encap"] == Status.UNKNOWN
+    assert d.verdict.kind == "undecided"
+
+
+def test_pods_not_collected_with_calico_blocks_known_is_still_decided() -> None:
+    """Each node's pod addresses come from its IPAM blocks; the pods add only names."""
+    doc = seed_doc()
+    add_pairs(doc, [POD_CIDR, SERVICE_CIDR])
+    doc["cluster"]["pods"] = None
+    d = diagnose(build(doc))
+    assert d.verdict.kind == "healthy"
+    assert not [f for f in d.findings if f.status == Status.UNKNOWN]
