@@ -5,9 +5,15 @@ a PASS; with the blocks known the pods are only representatives and the verdict 
 
 from __future__ import annotations
 
+import io
+import json
+from pathlib import Path
+
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
+from kostack.cli.common import Environment
 from kostack.cli.diagnose import diagnosis_exit
+from kostack.cli.main import main
 from kostack.report.text import render_diagnosis
 from kostack_testkit.builders import (
     POD_CIDR,
@@ -88,3 +94,26 @@ def test_pods_not_collected_with_calico_blocks_known_is_still_decided() -> None:
     d = diagnose(build(doc))
     assert d.verdict.kind == "healthy"
     assert not [f for f in d.findings if f.status == Status.UNKNOWN]
+
+
+def test_trace_of_a_pod_by_name_says_the_pods_were_not_collected(tmp_path: Path) -> None:
+    """It said "no pod demo/netshoot in the snapshot ... its namespaces: ." (none)."""
+    doc = seed_doc()
+    doc["cluster"]["pods"] = None
+    doc["gaps"] = [{"source": "cluster.pods", "error": "403 Forbidden: pods is forbidden"}]
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(doc), encoding="utf-8")
+    for lang, said in [
+        ("en", "error: pod demo/netshoot: the snapshot's pods were not collected: 403 Forbidden"),
+        ("ko", "Pod demo/netshoot: 스냅샷에 Pod 목록이 수집되지 않았습니다: “403 Forbidden"),
+    ]:
+        out, err = io.StringIO(), io.StringIO()
+        env = Environment(
+            stdout=out, stderr=err, environ={}, stdin_isatty=False, stdout_isatty=False
+        )
+        argv = ["trace", "--lang", lang, "--snapshot", str(snap)]
+        rc = main([*argv, "pod:demo/netshoot", "svc:kube-system/kube-dns:53/udp"], env)
+        text = err.getvalue()
+        assert rc == 2 and said in text, text
+        assert "`kubectl get pod netshoot --namespace=demo -o wide`" in text
+        assert "`kostack collect -o snapshot.json`" in text and "namespaces: ." not in text
