@@ -117,3 +117,28 @@ def test_trace_of_a_pod_by_name_says_the_pods_were_not_collected(tmp_path: Path)
         assert rc == 2 and said in text, text
         assert "`kubectl get pod netshoot --namespace=demo -o wide`" in text
         assert "`kostack collect -o snapshot.json`" in text and "namespaces: ." not in text
+
+
+def test_calico_pod_addresses_guessed_from_node_pod_cidrs_are_no_pass() -> None:
+    """Pairs set to each Node's podCIDR, neither pods nor Calico's blocks collected: the
+    only addresses were guesses from the podCIDRs, which Calico IPAM does not use, so
+    anti-spoofing 'passed' and the verdict was healthy, every check decided."""
+    doc = seed_doc()
+    pod_cidrs = {n["name"]: n["pod_cidrs"] for n in doc["cluster"]["nodes"]}
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    for port in doc["openstack"]["ports"]:
+        if port["id"] in names:
+            port["allowed_address_pairs"] = [
+                {"ip_address": c} for c in pod_cidrs[names[port["id"]]]
+            ]
+    doc["cluster"]["pods"] = None
+    doc["cluster"]["cni"]["calico"]["blocks"] = None
+    d = diagnose(build(doc))
+    by_check = {f.check_id: f for f in d.findings}
+    assert d.verdict.kind == "undecided"
+    for check in POD_CHECKS:
+        assert by_check[check].status == Status.UNKNOWN, check
+    en = " ".join(render_diagnosis(d, "en", False).split())
+    assert "Calico IPAM does not take them from the Nodes' podCIDRs" in en
+    ko = " ".join(render_diagnosis(d, "ko", False).split())
+    assert "Calico IPAM은 노드의 podCIDR에서 주소를 받지 않습니다" in ko

@@ -363,6 +363,14 @@ class Topology:
             out.append("cluster.nodes[].pod_cidrs")
         return out
 
+    @property
+    def pod_addresses_guessed(self) -> bool:
+        """Calico, and neither its blocks nor the pods collected: every pod address is a guess
+        from the Nodes' podCIDRs, which Calico IPAM does not allocate from."""
+        cl = self.snapshot.cluster
+        calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+        return cl is not None and cl.pods is None and calico is not None and calico.blocks is None
+
     @cached_property
     def node_cidrs_used(self) -> bool:
         """Whether Node spec.podCIDRs are where pods get addresses.

@@ -121,6 +121,17 @@ register(
             "판단할 수 없습니다. 클러스터 전체의 Pod를 나열할 수 있는 계정으로 다시 수집하세요(권한은 "
             "`kubectl auth can-i list pods --all-namespaces`로 확인): `kostack collect -o snapshot.json`.",
         },
+        "common.pod-address-guessed": {
+            "en": "Cannot decide: neither the pods nor Calico's IPAM blocks were collected, so no "
+            "pod address is known (Calico IPAM does not take them from the Nodes' podCIDRs). "
+            "Collect again with an account that may list pods and Calico's blockaffinities "
+            "(`kubectl auth can-i list pods --all-namespaces` says whether it may): "
+            "`kostack collect -o snapshot.json`.",
+            "ko": "판단할 수 없음: Pod 목록도 Calico IPAM 블록도 수집하지 못해 Pod 주소를 알 수 없습니다"
+            "(Calico IPAM은 노드의 podCIDR에서 주소를 받지 않습니다). Pod와 Calico blockaffinities를 "
+            "나열할 수 있는 계정으로 다시 수집하세요(권한은 "
+            "`kubectl auth can-i list pods --all-namespaces`로 확인): `kostack collect -o snapshot.json`.",
+        },
         "common.undecided": {
             "en": "Cannot decide for {what}: {why}.",
             "ko": "{what}에 대해 판단할 수 없음: {why}.",
@@ -213,7 +224,8 @@ def when_pod_addresses(
 ) -> Callable[[RunOf[CheckContext]], RunOf[CheckContext]]:
     """A check of pod traffic: UNKNOWN, naming what to collect, when the snapshot has nodes
     but no pod address on any of them (no pod, no CNI block, no Node podCIDR): judging the
-    pods' flows then judges none, and that is no PASS."""
+    pods' flows then judges none, and that is no PASS. Calico without its blocks and pods
+    has only the Nodes' podCIDRs, which its IPAM does not use: no address either."""
 
     def unknown(ctx: CheckContext) -> list[Finding]:
         where = Resource("snapshot", "cluster.pods", "cluster.pods")
@@ -221,10 +233,17 @@ def when_pod_addresses(
         gaps = [ctx.snapshot.gap_for(p) for p in parts]
         evidence = tuple(f"gap: {g.source}: {g.error}" for g in gaps if g is not None)
         message = Msg("common.no-pod-address", parts=", ".join(parts))
+        if ctx.flows.pods:  # only guessed
+            message = Msg("common.pod-address-guessed")
         return [Finding(check_id, Status.UNKNOWN, severity, where, message, evidence)]
 
     def guard(run: RunOf[CheckContext]) -> RunOf[CheckContext]:
-        return lambda ctx: run(ctx) if ctx.flows.pods else unknown(ctx)
+        def checked(ctx: CheckContext) -> list[Finding]:
+            if ctx.flows.pods and not ctx.topo.pod_addresses_guessed:
+                return run(ctx)
+            return unknown(ctx)
+
+        return checked
 
     return guard
 
