@@ -142,3 +142,16 @@ def test_calico_pod_addresses_guessed_from_node_pod_cidrs_are_no_pass() -> None:
     assert "Calico IPAM does not take them from the Nodes' podCIDRs" in en
     ko = " ".join(render_diagnosis(d, "ko", False).split())
     assert "Calico IPAM은 노드의 podCIDR에서 주소를 받지 않습니다" in ko
+
+
+def test_one_node_without_pod_addresses_has_no_pod_to_pod_to_judge() -> None:
+    doc = seed_doc()
+    doc["cluster"]["nodes"] = doc["cluster"]["nodes"][:1]
+    doc["node_ports"] = doc["node_ports"][:1]
+    doc["cluster"]["pods"] = None
+    doc["cluster"]["cni"]["calico"]["blocks"] = []
+    for svc in doc["cluster"]["services"]:
+        svc["endpoints"] = [e for e in svc["endpoints"] or () if e["node"] == "k8s-cp-1"]
+    statuses = {f.check_id: f.status for f in diagnose(build(doc)).findings}
+    assert statuses["net-pod-to-pod"] == Status.NOT_APPLICABLE
+    assert statuses["net-dns"] == Status.UNKNOWN
