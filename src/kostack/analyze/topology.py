@@ -16,6 +16,7 @@ from kostack.analyze.engine.cases import World, effective_backend, resolve
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import (
     CalicoIPPool,
+    FloatingIP,
     IPAddress,
     IPNetwork,
     Network,
@@ -362,6 +363,14 @@ class Topology:
         if self.node_cidrs_used:
             out.append("cluster.nodes[].pod_cidrs")
         return out
+
+    @cached_property
+    def floating_ips_by_address(self) -> dict[IPAddress, FloatingIP] | None:
+        """The project's floating IPs by address (None: not collected)."""
+        os_ = self.snapshot.openstack
+        if os_ is None or os_.floating_ips is None:
+            return None
+        return {f.floating_ip_address: f for f in os_.floating_ips}
 
     @property
     def pod_addresses_guessed(self) -> bool:

@@ -262,9 +262,9 @@ def _hairpin_hop(topo: Topology, rlabel: Msg, dst: IPAddress) -> Hop | None:
     """UNKNOWN when ``dst`` is (or, floating IPs not collected, may be) a floating IP of the
     project: the router DNATs it back inside, to a port whose own rules then decide; never
     "out through the gateway" (docs/facts.md, "Floating IPs from inside")."""
-    os_ = topo.snapshot.openstack
-    if os_ is not None and os_.floating_ips is not None:
-        fip = next((f for f in os_.floating_ips if f.floating_ip_address == dst), None)
+    fips = topo.floating_ips_by_address
+    if fips is not None:
+        fip = fips.get(dst)
         if fip is None:
             return None
         fixed = fip.fixed_ip_address or "-"
