@@ -56,7 +56,7 @@ register(
         "ep.hint.pods-not-collected": {
             "en": "Name the pod by its address instead ({find} shows it: ip:ADDRESS), or collect "
             "again with an account that may list pods: `kostack collect -o snapshot.json`.",
-            "ko": "대신 Pod를 주소로 지정하거나(주소는 {find}로 확인: ip:ADDRESS), Pod를 나열할 수 있는 "
+            "ko": "대신 Pod를 주소로 지정하거나(주소는 {find:으로/로} 확인: ip:ADDRESS), Pod를 나열할 수 있는 "
             "계정으로 다시 수집하세요: `kostack collect -o snapshot.json`.",
         },
         "ep.hint.in-ns": {
