@@ -163,8 +163,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (branch rt-watch: gaps and first verdicts said, a healthy verdict withdrawn on a stale or
 # crashed cycle, bent Neutron fields, rotating tokens remembered boundedly): +106. Budget = the
 # measured 77,308 + 42. Next round: `fix plan` ends with the `fix apply` to paste, and /readyz
-# of watch and guard counts turns of the loop (interval + the last turn's duration): +64.
-SHIPPED_LINES_BUDGET = 77_372
+# of watch and guard counts turns of the loop (interval + the last turn's duration): +64;
+# UNKNOWN rather than a false PASS (branch verdicts: no pod address known, a floating IP from
+# inside, a pod named when pods were not collected, an undecided report): +203.
+SHIPPED_LINES_BUDGET = 77_575
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -16,6 +16,7 @@ from kostack.analyze.engine.cases import World, effective_backend, resolve
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import (
     CalicoIPPool,
+    FloatingIP,
     IPAddress,
     IPNetwork,
     Network,
@@ -349,6 +350,35 @@ class Topology:
             for entry in cilium.nodes or ():
                 out[entry.name].extend((*entry.pod_cidrs, *entry.pool_cidrs))
         return out
+
+    @property
+    def pod_range_sources(self) -> list[str]:
+        """Where the snapshot says which pod ranges each node has (besides its pods)."""
+        cni = self.snapshot.cluster.cni if self.snapshot.cluster else None
+        out = []
+        if cni is not None and cni.calico is not None:
+            out.append("cluster.cni.calico.blocks")
+        if cni is not None and cni.cilium is not None and cni.cilium.ipam_mode in CILIUM_POOL_MODES:
+            out.append("cluster.cni.cilium.nodes")
+        if self.node_cidrs_used:
+            out.append("cluster.nodes[].pod_cidrs")
+        return out
+
+    @cached_property
+    def floating_ips_by_address(self) -> dict[IPAddress, FloatingIP] | None:
+        """The project's floating IPs by address (None: not collected)."""
+        os_ = self.snapshot.openstack
+        if os_ is None or os_.floating_ips is None:
+            return None
+        return {f.floating_ip_address: f for f in os_.floating_ips}
+
+    @property
+    def pod_addresses_guessed(self) -> bool:
+        """Calico, and neither its blocks nor the pods collected: every pod address is a guess
+        from the Nodes' podCIDRs, which Calico IPAM does not allocate from."""
+        cl = self.snapshot.cluster
+        calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+        return cl is not None and cl.pods is None and calico is not None and calico.blocks is None
 
     @cached_property
     def node_cidrs_used(self) -> bool:

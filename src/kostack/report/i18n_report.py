@@ -78,6 +78,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.status.manual": "manual step",
         # title and summary
         "rep.title.healthy": "Kubernetes on OpenStack: network check, no fault found",
+        "rep.title.undecided": "Kubernetes on OpenStack: network check, undecided (data missing)",
         "rep.title.outage": "Kubernetes on OpenStack: pod network outage",
         "rep.title.release_only": "Kubernetes on OpenStack: failed application install",
         "rep.title.and_release": " and failed install of {releases}",
@@ -90,10 +91,15 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.symptom.release": "Helm release {release} in namespace {namespace} is {status}.",
         "rep.symptom.orphans": "{n} PVCs of removed release {release} are left in namespace {namespace}.",
         "rep.symptom.none": "No failing flow or check was found.",
+        "rep.symptom.undecided": "No failing flow or check was found, but {paths} could not be "
+        "decided: the flows below say where the snapshot falls short.",
+        "rep.symptom.depends": "No flow fails in every case, but {n} {n:cause depends/causes "
+        "depend} on what the snapshot does not say.",
         "rep.impact.scope": "Pod networking is broken on {n} of {total} nodes: {kinds}.",
         "rep.impact.apps": "Applications with pods on the affected nodes: {apps}.",
         "rep.impact.release": "Deploying {release} failed (release status {status}).",
         "rep.impact.none": "No impact found.",
+        "rep.impact.undecided": "Not known: what could not be decided may be broken.",
         # environment
         "rep.env.infra": "Infrastructure",
         "rep.env.release_unknown": "OpenStack (the API does not reveal the release)",
@@ -326,6 +332,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.status.rollback-failed": "원복 실패",
         "rep.status.manual": "수동 작업",
         "rep.title.healthy": "OpenStack K8s 네트워크 점검 결과: 장애 없음",
+        "rep.title.undecided": "OpenStack K8s 네트워크 점검 결과: 판단 불가(데이터 부족)",
         "rep.title.outage": "OpenStack K8s 네트워크 통신 장애",
         "rep.title.release_only": "OpenStack K8s 애플리케이션 배포 실패",
         "rep.title.and_release": " 및 {releases} 배포 실패",
@@ -338,10 +345,15 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.symptom.release": "{namespace} 네임스페이스의 Helm 릴리스 {release} 상태가 {status}입니다.",
         "rep.symptom.orphans": "삭제된 릴리스 {release}의 PVC {n}개가 {namespace} 네임스페이스에 남아 있습니다.",
         "rep.symptom.none": "실패한 흐름이나 점검이 없습니다.",
+        "rep.symptom.undecided": "실패한 흐름이나 점검은 없지만 {paths:은/는} 판단할 수 없었습니다: "
+        "스냅샷에서 부족한 부분은 아래 흐름에 나옵니다.",
+        "rep.symptom.depends": "모든 경우에 실패하는 흐름은 없지만 원인 {n}개가 스냅샷에 없는 정보에 따라 "
+        "달라집니다.",
         "rep.impact.scope": "노드 {total}대 중 {n}대에서 Pod 네트워크 장애: {kinds} 통신 불가.",
         "rep.impact.apps": "영향받는 노드에 Pod가 있는 애플리케이션: {apps}.",
         "rep.impact.release": "{release} 배포 실패 (릴리스 상태 {status}).",
         "rep.impact.none": "확인된 영향이 없습니다.",
+        "rep.impact.undecided": "알 수 없음: 판단하지 못한 부분이 고장일 수 있습니다.",
         "rep.env.infra": "Infra",
         "rep.env.release_unknown": "OpenStack (API로는 릴리스를 알 수 없음)",
         "rep.env.neutron": "Neutron 백엔드",

@@ -101,7 +101,7 @@ def build_incident(
     explained = any(n.heading == ping_heading for n in noted)
     return IncidentReport(
         lang=lang,
-        title=title(roots, apps, troubles, lang),
+        title=title(roots, apps, troubles, lang, diagnosis.verdict.kind == "undecided"),
         generated_from=generated_from(snapshot, lang),
         symptoms=seen,
         impact=impact(diagnosis, topo, apps, troubles, lang),

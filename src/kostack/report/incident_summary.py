@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
-from kostack.analyze.messages import localize
+from kostack.analyze.messages import Msg, localize
 from kostack.analyze.mtu import effective_mtu
 from kostack.analyze.summary import Environment, describe_cni, environment
 from kostack.analyze.topology import Topology
@@ -120,10 +120,13 @@ def title(
     apps: tuple[App, ...],
     troubles: tuple[ReleaseTrouble, ...],
     lang: str,
+    undecided: bool = False,
 ) -> Marked:
     failed = list(dict.fromkeys(tr.name for tr in troubles if tr.failed))
     if not roots and not failed:
-        return t(lang, "rep.title.release_findings" if troubles else "rep.title.healthy")
+        if troubles:
+            return t(lang, "rep.title.release_findings")
+        return t(lang, "rep.title.undecided" if undecided else "rep.title.healthy")
     head = t(lang, "rep.title.outage") if roots else t(lang, "rep.title.release_only")
     if failed:
         return concat(head, t(lang, "rep.title.and_release", releases=", ".join(failed)))
@@ -200,8 +203,19 @@ def symptoms(
                 )
             )
     if not out:
-        out.append(t(lang, "rep.symptom.none"))
+        out.append(_nothing_found(d, lang))
     return tuple(out)
+
+
+def _nothing_found(d: Diagnosis, lang: str) -> Marked:
+    """No symptom: none at all, or none found in what the snapshot let kostack decide."""
+    v = d.verdict
+    if v.kind != "undecided":
+        return t(lang, "rep.symptom.none")
+    if v.critical_undecided:
+        paths = ", ".join(localize(Msg(f"path.{p}"), lang) for p in v.critical_undecided)
+        return t(lang, "rep.symptom.undecided", paths=paths)
+    return t(lang, "rep.symptom.depends", n=v.conditional)
 
 
 def impact(
@@ -245,7 +259,8 @@ def impact(
                 )
             )
     if not out:
-        out.append(t(lang, "rep.impact.none"))
+        undecided = d.verdict.kind == "undecided"
+        out.append(t(lang, "rep.impact.undecided" if undecided else "rep.impact.none"))
     return tuple(out)
 
 

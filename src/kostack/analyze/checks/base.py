@@ -112,6 +112,26 @@ register(
             "ko": "{node}에 대해 판단할 수 없음: {why}.",
         },
         "names.more": {"en": "{names} and {more} more", "ko": "{names} 외 {more}대"},
+        "common.no-pod-address": {
+            "en": "Cannot decide: the snapshot holds no pod address on any node (none in {parts}), "
+            "so no pod traffic can be judged. Collect again with an account that may list pods "
+            "cluster-wide (`kubectl auth can-i list pods --all-namespaces` says whether it may): "
+            "`kostack collect -o snapshot.json`.",
+            "ko": "판단할 수 없음: 스냅샷의 어느 노드에도 Pod 주소가 없어({parts}에 없음) Pod 트래픽을 "
+            "판단할 수 없습니다. 클러스터 전체의 Pod를 나열할 수 있는 계정으로 다시 수집하세요(권한은 "
+            "`kubectl auth can-i list pods --all-namespaces`로 확인): `kostack collect -o snapshot.json`.",
+        },
+        "common.pod-address-guessed": {
+            "en": "Cannot decide: neither the pods nor Calico's IPAM blocks were collected, so no "
+            "pod address is known (Calico IPAM does not take them from the Nodes' podCIDRs). "
+            "Collect again with an account that may list pods and Calico's blockaffinities "
+            "(`kubectl auth can-i list pods --all-namespaces` says whether it may): "
+            "`kostack collect -o snapshot.json`.",
+            "ko": "판단할 수 없음: Pod 목록도 Calico IPAM 블록도 수집하지 못해 Pod 주소를 알 수 없습니다"
+            "(Calico IPAM은 노드의 podCIDR에서 주소를 받지 않습니다). Pod와 Calico blockaffinities를 "
+            "나열할 수 있는 계정으로 다시 수집하세요(권한은 "
+            "`kubectl auth can-i list pods --all-namespaces`로 확인): `kostack collect -o snapshot.json`.",
+        },
         "common.undecided": {
             "en": "Cannot decide for {what}: {why}.",
             "ko": "{what}에 대해 판단할 수 없음: {why}.",
@@ -197,6 +217,35 @@ def _not_collected(part: str, gap: Gap | None) -> str:
 COLLECTED = Collected[CheckContext](_not_collected)
 missing = COLLECTED.missing
 when_collected = COLLECTED.when_collected
+
+
+def when_pod_addresses(
+    check_id: str, severity: Severity
+) -> Callable[[RunOf[CheckContext]], RunOf[CheckContext]]:
+    """A check of pod traffic: UNKNOWN, naming what to collect, when the snapshot has nodes
+    but no pod address on any of them (no pod, no CNI block, no Node podCIDR): judging the
+    pods' flows then judges none, and that is no PASS. Calico without its blocks and pods
+    has only the Nodes' podCIDRs, which its IPAM does not use: no address either."""
+
+    def unknown(ctx: CheckContext) -> list[Finding]:
+        where = Resource("snapshot", "cluster.pods", "cluster.pods")
+        parts = ["cluster.pods", *ctx.topo.pod_range_sources]
+        gaps = [ctx.snapshot.gap_for(p) for p in parts]
+        evidence = tuple(f"gap: {g.source}: {g.error}" for g in gaps if g is not None)
+        message = Msg("common.no-pod-address", parts=", ".join(parts))
+        if ctx.flows.pods:  # only guessed
+            message = Msg("common.pod-address-guessed")
+        return [Finding(check_id, Status.UNKNOWN, severity, where, message, evidence)]
+
+    def guard(run: RunOf[CheckContext]) -> RunOf[CheckContext]:
+        def checked(ctx: CheckContext) -> list[Finding]:
+            if ctx.flows.pods and not ctx.topo.pod_addresses_guessed:
+                return run(ctx)
+            return unknown(ctx)
+
+        return checked
+
+    return guard
 
 
 def port_resource(ctx: CheckContext, port: Port, node: str = "") -> Resource:

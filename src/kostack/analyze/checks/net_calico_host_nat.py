@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._pools import node_pairs
-from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.checks.base import (
+    CheckContext,
+    Says,
+    view_ports,
+    when_collected,
+    when_pod_addresses,
+)
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import host_excluded
@@ -75,6 +81,7 @@ register(
 
 @SAY.only_for("calico", f"{ID}.na-cni")
 @when_collected(ID, SEVERITY, NEEDS)
+@when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
     if cl is None or cl.cni.type != "calico":

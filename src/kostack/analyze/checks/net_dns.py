@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._flows import service_findings
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.findings import Finding, Resource, Severity
 from kostack.analyze.messages import register
 
@@ -39,6 +39,7 @@ register(
 
 
 @when_collected(ID, SEVERITY, NEEDS)
+@when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     svc = ctx.topo.dns_service
     service = Resource("service", "kube-system/kube-dns", "kube-dns", "kube-system")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
@@ -83,6 +83,7 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
 
 
 @when_collected(ID, SEVERITY, NEEDS)
+@when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     """Judge each group of nodes that share a network and a pod MTU (see analyze.mtu)."""
     groups: dict[tuple[str, int | None, int | None, str, str], list[str]] = defaultdict(list)

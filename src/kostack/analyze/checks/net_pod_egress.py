@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.checks.base import (
+    CheckContext,
+    Says,
+    view_ports,
+    when_collected,
+    when_pod_addresses,
+)
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -53,6 +59,7 @@ register(
 
 
 @when_collected(ID, SEVERITY, NEEDS)
+@when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     versions = ctx.flows.versions
     if len(versions) < 2:  # single stack: the primary family, as it always was

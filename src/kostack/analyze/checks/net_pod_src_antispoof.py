@@ -6,7 +6,13 @@ from collections import defaultdict
 
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks._pools import node_pairs, on_node
-from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.checks.base import (
+    CheckContext,
+    Says,
+    view_ports,
+    when_collected,
+    when_pod_addresses,
+)
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.cni import host_excluded, masquerade
@@ -213,6 +219,7 @@ def node_line(view: NodeView) -> str:
 
 
 @when_collected(ID, SEVERITY, NEEDS)
+@when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     """The primary family's findings, then the other family's on a dual-stack cluster (each
     family's pods have their own addresses, pairs and routes: one can break alone)."""

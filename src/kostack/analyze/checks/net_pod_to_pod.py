@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -51,16 +51,17 @@ register(
 
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
+    if len(ctx.topo.node_views) < 2:  # one node: nothing crosses, pod addresses or not
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.too-few"))]
+    return _across(ctx)
+
+
+@when_pod_addresses(ID, SEVERITY)
+def _across(ctx: CheckContext) -> list[Finding]:
     result = ctx.flows.pod_to_pod
     total = ctx.flows.node_pairs
     if result.total == 0:
-        return [
-            SAY.cluster(
-                ctx,
-                Status.NOT_APPLICABLE if len(ctx.topo.node_views) < 2 else Status.UNKNOWN,
-                Msg(f"{ID}.too-few"),
-            )
-        ]
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.too-few"))]
     out = _family_findings(ctx, result, total, None)
     for version in ctx.flows.versions[1:]:  # dual stack: each family is its own path
         out += _family_findings(ctx, ctx.flows.pod_to_pod_of(version), total, version)

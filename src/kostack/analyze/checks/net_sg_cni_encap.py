@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from kostack.analyze.checks._facts import pools_label
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, node_traffic_findings
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -48,6 +48,7 @@ Tunnel = tuple[str, int, int | None, int | None, int | None]
 
 
 @when_collected(ID, SEVERITY, NEEDS)
+@when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     """Per tunnel and per family: an IPv6 pool's VXLAN runs between the nodes' IPv6 addresses
     and needs its own rule of ethertype IPv6 (docs/facts.md, "Encapsulation over IPv6")."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
-from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -91,6 +91,7 @@ register(
 
 
 @when_collected(ID, SEVERITY, NEEDS)
+@when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     result = ctx.flows.pod_source_hypothesis
     versions = ctx.flows.versions

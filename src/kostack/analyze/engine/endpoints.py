@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from kostack.analyze.engine.types import Endpoint, EndpointError
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
+from kostack.gap_words import error_of
 from kostack.model.snapshot import IPAddress, Pod
+from kostack.shell import as_code, command, render
 
 register(
     {
@@ -42,6 +44,20 @@ register(
         "ep.no-pod": {
             "en": "no pod {pod} in the snapshot",
             "ko": "스냅샷에 Pod {pod:이/가} 없습니다",
+        },
+        "ep.pods-not-collected": {
+            "en": "pod {pod}: the snapshot's pods were not collected",
+            "ko": "Pod {pod}: 스냅샷에 Pod 목록이 수집되지 않았습니다",
+        },
+        "ep.pods-not-collected-gap": {
+            "en": "pod {pod}: the snapshot's pods were not collected: {error}",
+            "ko": "Pod {pod}: 스냅샷에 Pod 목록이 수집되지 않았습니다: {error}",
+        },
+        "ep.hint.pods-not-collected": {
+            "en": "Name the pod by its address instead ({find} shows it: ip:ADDRESS), or collect "
+            "again with an account that may list pods: `kostack collect -o snapshot.json`.",
+            "ko": "대신 Pod를 주소로 지정하거나(주소는 {find:으로/로} 확인: ip:ADDRESS), Pod를 나열할 수 있는 "
+            "계정으로 다시 수집하세요: `kostack collect -o snapshot.json`.",
         },
         "ep.hint.in-ns": {
             "en": "In namespace {ns} the snapshot has: {names}.",
@@ -214,6 +230,18 @@ def _split_port(
 
 def _pod_end(topo: Topology, ns: str, name: str, version: int | None) -> Endpoint:
     pod = topo.pod_by_name.get((ns, name))
+    cluster = topo.snapshot.cluster
+    if pod is None and cluster is not None and cluster.pods is None:
+        gap = topo.snapshot.gap_for("cluster.pods")
+        find = render(
+            command(("kubectl", "get", "pod"), (name,), (f"--namespace={ns}", "-o", "wide"))
+        )
+        raise EndpointError(
+            Msg("ep.pods-not-collected-gap", pod=f"{ns}/{name}", error=error_of(gap))
+            if gap
+            else Msg("ep.pods-not-collected", pod=f"{ns}/{name}"),
+            Msg("ep.hint.pods-not-collected", find=as_code(find)),
+        )
     if pod is None:
         raise EndpointError(Msg("ep.no-pod", pod=f"{ns}/{name}"), _in(topo.pod_by_name, ns))
     if pod.ip is None:

@@ -14,7 +14,7 @@ from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, Topology
+from kostack.analyze.topology import NodeView, Topology, short_id
 from kostack.model.snapshot import IPAddress, Router, RouterRoute
 
 register(
@@ -102,6 +102,21 @@ register(
             "replies reach it only if the networks beyond the router route it back too",
             "ko": "라우터가 {dest:을/를} {via:으로/로} 돌려보내지만 {ip:은/는} 전역 주소가 아니어서, 라우터 "
             "너머의 네트워크도 그 주소를 라우팅해야만 응답이 도달합니다",
+        },
+        "hop.floating-ip": {
+            "en": "{ip} is floating IP {fip} of port {port} ({fixed}): from inside the cloud the "
+            "router must turn it back in (hairpin NAT), which kostack does not model: trace "
+            "ip:{fixed} instead",
+            "ko": "{ip:은/는} 포트 {port}({fixed})의 플로팅 IP {fip}입니다: 클라우드 안에서 가면 "
+            "라우터가 다시 안으로 돌려보내야 하는데(hairpin NAT) kostack은 이를 모델링하지 않습니다: "
+            "대신 ip:{fixed:을/를} 추적하세요",
+        },
+        "hop.maybe-floating-ip": {
+            "en": "{ip} is on external network {network}, and floating IPs were not collected: "
+            "it may be one of this project's, reached by turning back at the router (not "
+            "modelled)",
+            "ko": "{ip:은/는} 외부 네트워크 {network}에 있고 플로팅 IP를 수집하지 못했습니다: 이 "
+            "프로젝트의 플로팅 IP라면 라우터에서 다시 안으로 돌아오는 경로인데, 이는 모델링하지 않습니다",
         },
         "hop.route-back": {
             "en": "reply routed back via extra route {dest} -> {via}",
@@ -234,9 +249,36 @@ def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> 
         )
         return
     rlabel = Msg("where.router", name=router.name or router.id)
+    hairpin = _hairpin_hop(topo, rlabel, wire.dst)
+    if hairpin is not None:
+        hops.append(hairpin)
+        return
     hops.append(_gateway_hop(router, rlabel, wire))
     if hops[-1].disposition in PASSING:
         _reply_leg(topo, hops, router, rlabel, src, wire)
+
+
+def _hairpin_hop(topo: Topology, rlabel: Msg, dst: IPAddress) -> Hop | None:
+    """UNKNOWN when ``dst`` is (or, floating IPs not collected, may be) a floating IP of the
+    project: the router DNATs it back inside, to a port whose own rules then decide; never
+    "out through the gateway" (docs/facts.md, "Floating IPs from inside")."""
+    fips = topo.floating_ips_by_address
+    if fips is not None:
+        fip = fips.get(dst)
+        if fip is None:
+            return None
+        fixed = fip.fixed_ip_address or "-"
+        port = short_id(fip.port_id) if fip.port_id else "-"
+        msg = Msg("hop.floating-ip", ip=dst, fip=short_id(fip.id), port=port, fixed=fixed)
+        ev = (Evidence("floating_ip", fip.id, "port_id", fip.port_id or "-"),)
+        return Hop("router", rlabel, Disposition.UNKNOWN, msg, ev, cause="gap")
+    subnet = topo.subnet_of(dst)
+    network = topo.networks.get(subnet.network_id) if subnet is not None else None
+    if network is None or not network.router_external:
+        return None
+    msg = Msg("hop.maybe-floating-ip", ip=dst, network=network.name or network.id)
+    ev = (Evidence("snapshot", "openstack.floating_ips", "", "null"),)
+    return Hop("router", rlabel, Disposition.UNKNOWN, msg, ev, cause="gap")
 
 
 def _gateway_hop(router: Router, rlabel: Msg, wire: Wire) -> Hop:
