@@ -61,3 +61,23 @@ def test_a_decided_healthy_snapshot_keeps_no_fault_found() -> None:
     report = build_incident(snapshot, diagnose(snapshot), (), "en")
     assert report.title == "Kubernetes on OpenStack: network check, no fault found"
     assert report.impact == ("No impact found.",)
+
+
+def test_the_html_summary_of_an_undecided_diagnosis_is_amber_not_green() -> None:
+    """The HTML summary box was green (healthy) whenever no root cause was found, undecided
+    too: a reader saw an all-clear over flows nobody could decide."""
+    from kostack.report.html import render_html
+
+    undecided = build(_forbidden_groups())  # type: ignore[arg-type]
+    doc = seed_doc()
+    add_pairs(doc, [POD_CIDR, SERVICE_CIDR])
+    healthy = build(doc)
+    boxes = {}
+    for name, snapshot in (
+        ("undecided", undecided),
+        ("healthy", healthy),
+        ("seed", build(seed_doc())),
+    ):
+        page = render_html(build_incident(snapshot, diagnose(snapshot), (), "en"), "test")
+        boxes[name] = page.split('<div class="summary-box', 1)[1].split('"', 1)[0]
+    assert boxes == {"undecided": " undecided", "healthy": " healthy", "seed": ""}

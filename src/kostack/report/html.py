@@ -24,7 +24,8 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 
 CSS = """
 :root { --ink:#1f2328; --muted:#57606a; --line:#d0d7de; --red:#c62828; --green:#2e7d32;
-        --bg-code:#f6f8fa; --bg-fail:#fdecea; --bg-ok:#edf7ed; }
+        --bg-code:#f6f8fa; --bg-fail:#fdecea; --bg-ok:#edf7ed;
+        --amber:#b26a00; --bg-warn:#fff4e0; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;
        font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK KR",
@@ -37,6 +38,7 @@ p, li { margin: 4px 0; }
 .meta { color: var(--muted); margin: 0 0 16px; }
 .summary-box { border-left: 5px solid var(--red); background: var(--bg-fail); padding: 10px 16px; }
 .summary-box.healthy { border-left-color: var(--green); background: var(--bg-ok); }
+.summary-box.undecided { border-left-color: var(--amber); background: var(--bg-warn); }
 .label { font-weight: 600; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
@@ -157,9 +159,12 @@ def render_html(report: IncidentReport, version: str = "") -> str:
 def _summary(report: IncidentReport, lang: str) -> list[str]:
     """Summary (symptoms, impact) and environment."""
     o: list[str] = []
-    healthy = " healthy" if not report.root_cause_count else ""
+    # red: a root cause; amber: nothing found but undecided (not a green all-clear); green
+    state = (
+        "" if report.root_cause_count else " undecided" if report.verdict_undecided else " healthy"
+    )
     o.append(f'<h2 id="summary">{h(t(lang, "rep.h.summary"))}</h2>')
-    o.append(f'<div class="summary-box{healthy}">')
+    o.append(f'<div class="summary-box{state}">')
     o.append(f'<p class="label">{h(t(lang, "rep.h.symptoms"))}</p><ul>')
     o.extend(f"<li>{inline(s)}</li>" for s in report.symptoms)
     o.append(f'</ul><p class="label">{h(t(lang, "rep.h.impact"))}</p><ul>')

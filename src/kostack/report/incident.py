@@ -131,6 +131,7 @@ def build_incident(
         picture=pic,
         root_cause_count=len(roots),
         worst=str(worst) if worst else "",
+        verdict_undecided=diagnosis.verdict.kind == "undecided",
     )
 
 

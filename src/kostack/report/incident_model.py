@@ -158,6 +158,7 @@ class IncidentReport:
     picture: Picture
     root_cause_count: int
     worst: str
+    verdict_undecided: bool = False  # the diagnosis could not decide: not "no fault found"
 
     def lists(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """What was checked, closing lists (heading key, items): fine, undecided, not read."""
