@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli import fix_text  # noqa: F401  (registers the fix commands' errors)
+from kostack.catalog import Msg
 from kostack.cli._options import egress_target_option, snapshot_option
 from kostack.cli._options import lang_option as _lang_option
 from kostack.cli.common import (
@@ -23,7 +23,6 @@ from kostack.cli.common import (
 )
 from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
 from kostack.cli.diagnose import live_options, obtain_snapshot
-from kostack.cli.errors_text import Msg  # registers the snapshot's and the parser's words
 from kostack.errors import ApplyError, ConfigError, Interrupted
 from kostack.oserror import literal, reason
 from kostack.report.safe import terminal_safe
@@ -131,11 +130,14 @@ def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
     from kostack.plan.model import Method
 
     if plan.options.method == Method.DISABLE_PORT_SECURITY and plan.automatic and not acknowledged:
+        from kostack.cli import fix_text  # noqa: F401  (registers the words said here)
+
         key = "fix.err.ack-script" if doing == "-o script" else "fix.err.ack-apply"
         raise ConfigError(Msg(key, flag=ACK_FLAG), Msg("fix.hint.ack"))
 
 
 def _load_plan(path: str) -> Plan:
+    from kostack.cli import errors_text  # noqa: F401  (registers the parser's words)
     from kostack.plan.codec import PlanFormatError, plan_from_dict
 
     try:
