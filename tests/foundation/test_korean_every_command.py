@@ -160,6 +160,8 @@ RUNS: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], int], ...]] = {
         (("preflight", "--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12",
           "--node", "10.0.0.11", "--subnet-cidr", "10.0.0.0/24", "--network-mtu", "1450"), 0),
         (("preflight", "--pod-cidr", "nope", "--service-cidr", "10.96.0.0/12"), 2),
+        (("preflight", "--pod-cidr", "10.244.0.0/16", "--service-cidr", "10.96.0.0/12",
+          "--snapshot", SEED), 2),  # --snapshot needs --network
     ),
     ("probe",): (
         (("probe", "--snapshot", SEED), 0),
@@ -187,6 +189,7 @@ RUNS: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], int], ...]] = {
     ("guard",): (
         (("guard", "--once", "--snapshot", UNMATCHED), 0),
         (("guard", "--once"), 3),
+        (("guard", "--once", "--snapshot", SEED, "--mode", "enforce"), 2),  # options that clash
     ),
     ("lab", "scenarios"): ((("lab", "scenarios"), 0),),
     ("lab", "status"): ((("lab", "status", *LAB), 0),),
@@ -194,7 +197,10 @@ RUNS: dict[tuple[str, ...], tuple[tuple[tuple[str, ...], int], ...]] = {
     ("lab", "sync"): ((("lab", "sync", *LAB), 2),),
     ("lab", "way-in"): ((("lab", "way-in", "--mode", "ovn", *LAB), 2),),
     ("lab", "down"): ((("lab", "down", *LAB), 0),),
-    ("lab", "up"): ((("lab", "up", "--scenario", "nope", *LAB), 2),),
+    ("lab", "up"): (
+        (("lab", "up", "--scenario", "nope", *LAB), 2),
+        (("lab", "up", "--no-neutron", "--neutron-endpoint", "http://127.0.0.1:9", *LAB), 2),
+    ),
 }  # fmt: skip
 # Output that is not prose for a reader: a script or a completion function.
 NOT_PROSE = {("completion",)}
