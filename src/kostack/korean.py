@@ -42,8 +42,6 @@ _HANGUL_FINALS: Final = (
     "ㅁ", "ㅂ", "ㅄ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ",
 )  # fmt: skip
 _ACRONYM_FINAL: Final = {"L": "ㄹ", "M": "ㅁ", "N": "ㄴ"}
-# capitals that are words, not letters read one by one: the metavars NAME (네임), FILE (파일)
-_CAPITAL_WORDS: Final = frozenset({"NAME", "FILE"})
 _WORD_FINAL: Final = {"l": "ㄹ", "m": "ㅁ", "n": "ㄴ"}
 _TRAILING: Final = " )]}>'\".,;:!?`\u2019\u201d"
 _LATIN_TAIL = re.compile(r"[A-Za-z]+$")
@@ -93,7 +91,7 @@ def final_consonant(text: str) -> str:
     if tail is None:
         return ""
     letters = tail.group()
-    if letters.isupper() and len(letters) <= 5 and letters not in _CAPITAL_WORDS:  # an acronym
+    if letters.isupper() and len(letters) <= 5:  # an acronym, read letter by letter
         return _ACRONYM_FINAL.get(letters[-1], "")
     lower = letters.lower()
     if lower.endswith("ng"):

@@ -33,10 +33,6 @@ ONE_FORM = re.compile(r"(이|가|은|는|을|를|과|와|으로|로)(?![가-힣]
         ("443", "을/를", "을"),  # 사백사십삼
         ("노드", "이/가", "가"),
         ("그룹", "과/와", "과"),
-        ("NAME", "이/가", "이"),  # the metavar is read as a word, 네임 ("인자 NAME가" read wrong)
-        ("NS/NAME", "을/를", "을"),
-        ("FILE", "을/를", "을"),  # 파일
-        ("DNS", "이/가", "가"),  # an acronym still: 디엔에스
     ],
 )
 def test_particle(word: str, pair: str, expected: str) -> None:
