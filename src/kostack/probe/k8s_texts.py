@@ -19,7 +19,7 @@ register(
         },
         "probe.lab.missing-pool": {
             "en": "node {node} in IP pool {pool} of the snapshot is not in the lab",
-            "ko": "스냅샷의 노드 {node}(IP 풀 {pool})가 랩에 없습니다",
+            "ko": "스냅샷의 IP 풀 {pool}에 속한 노드 {node:이/가} 랩에 없습니다",
         },
         "probe.lab.source": {"en": "{node}: {problem}", "ko": "{node}: {problem}"},
         "probe.lab.agent-exit": {
