@@ -163,7 +163,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (branch rt-watch: gaps and first verdicts said, a healthy verdict withdrawn on a stale or
 # crashed cycle, bent Neutron fields, rotating tokens remembered boundedly): +106. Budget = the
 # measured 77,308 + 42.
-SHIPPED_LINES_BUDGET = 77_350
+# Branch ko (everything printed exists in Korean): the top-level help in Korean, the matcher's
+# notes and the collector's skipped values as keyed messages, the plan file's, fix_run's and
+# the values file's errors, the lab runner's problems, the Korean script's output: +480
+# (77,314 -> 77,794 measured on its base). Budget = 77,350 + 480.
+SHIPPED_LINES_BUDGET = 77_830
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
