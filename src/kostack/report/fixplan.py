@@ -359,7 +359,8 @@ def _helpers(lang: str) -> str:
 def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
     """A reviewable, idempotent bash script of `openstack` CLI commands for the plan.
 
-    Its comments are in ``lang``; the commands are the same in every language.
+    Its comments and what it prints are in ``lang``; the commands are the same in every
+    language.
     """
     src = plan.source
     when = src.snapshot_created_at
