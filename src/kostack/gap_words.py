@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from kostack import gap_words_kube  # noqa: F401  (registers the Kubernetes, CNI and Helm texts)
-from kostack.catalog import Msg, from_data, localize, register
+from kostack.catalog import Msg, from_data, joined, localize, register
 from kostack.oserror import in_text
 
 if TYPE_CHECKING:
@@ -33,11 +33,19 @@ def quoted(text: str) -> str:
 
 
 def first_of(items: Sequence[str], shown: int = 3) -> str:
-    """The first ``shown`` of ``items`` (texts recorded as they are), and how many more."""
-    head = "; ".join(items[:shown])
+    """The first ``shown`` of ``items`` (texts recorded as they are, or messages), and how
+    many more. Text from elsewhere is quoted in Korean; kostack's own messages are said."""
+    if not any(isinstance(item, Msg) for item in items[:shown]):
+        head = "; ".join(items[:shown])
+        more = ("gap.list", "gap.list.more")
+    else:
+        head = joined(
+            [i if isinstance(i, Msg) else Msg("gap.as-stored", text=i) for i in items[:shown]]
+        )
+        more = ("gap.list.said", "gap.list.said.more")
     if len(items) <= shown:
-        return Msg("gap.list", items=head)
-    return Msg("gap.list.more", items=head, more=len(items) - shown)
+        return Msg(more[0], items=head)
+    return Msg(more[1], items=head, more=len(items) - shown)
 
 
 def error_of(gap: Gap) -> str:
@@ -76,6 +84,8 @@ register(
         "gap.at": {"en": "{source}: {error}", "ko": "{source}: {error}"},
         "gap.list": {"en": "{items}", "ko": "“{items}”"},
         "gap.list.more": {"en": "{items}; and {more} more", "ko": "“{items}” 외 {more}개"},
+        "gap.list.said": {"en": "{items}", "ko": "{items}"},
+        "gap.list.said.more": {"en": "{items}; and {more} more", "ko": "{items} 외 {more}개"},
         # ------------------------------------------------------------------ probes (kostack probe)
         "probe.gap.failed": {
             "en": "the probe round failed: {error}",

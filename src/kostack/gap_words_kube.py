@@ -168,6 +168,45 @@ register(
             "en": "skipped {n} value(s) kostack could not read: {shown}",
             "ko": "kostack이 읽을 수 없는 값 {n}개를 건너뛰었습니다: {shown}",
         },
+        # what the Kubernetes collector skipped (collect._kube_objects.Notes), one value each
+        "skip.not-cidr": {
+            "en": "{name} {text} is not a CIDR",
+            "ko": "{name} {text:은/는} CIDR 형식이 아닙니다",
+        },
+        "skip.netconf-json": {
+            "en": "net-conf.json is not JSON",
+            "ko": "net-conf.json이 JSON이 아닙니다",
+        },
+        "skip.netconf-object": {
+            "en": "net-conf.json is not a JSON object",
+            "ko": "net-conf.json이 JSON 객체가 아닙니다",
+        },
+        "skip.not-modelled": {
+            "en": "{field} {value} is not modelled",
+            "ko": "{field} {value:은/는} kostack이 다루지 않는 값입니다",
+        },
+        "skip.cilium-tunnel": {
+            "en": "tunnel {value}: Cilium before 1.15 honours it, later versions ignore it "
+            "(tunnel vxlan), and the agent's version was not found",
+            "ko": "tunnel {value}: Cilium 1.15 이전은 이 값을 따르고 이후 버전은 무시하는데"
+            "(tunnel vxlan), 에이전트의 버전을 찾지 못했습니다",
+        },
+        "skip.underlay": {
+            "en": "underlay-protocol {value} is not ipv4, ipv6 or auto",
+            "ko": "underlay-protocol {value:은/는} ipv4, ipv6, auto 중 하나가 아닙니다",
+        },
+        "skip.node-cidr": {
+            "en": "node {name}: podCIDR {text} is not a CIDR",
+            "ko": "노드 {name}: podCIDR {text:은/는} CIDR 형식이 아닙니다",
+        },
+        "skip.pod-ip": {
+            "en": "pod {pod}: podIP {text} is not an address",
+            "ko": "Pod {pod}: podIP {text:은/는} IP 주소가 아닙니다",
+        },
+        "skip.configmap": {
+            "en": "ConfigMap kube-system/{name} has no valid data",
+            "ko": "ConfigMap kube-system/{name}에 올바른 데이터가 없습니다",
+        },
         "gap.hint.skipped": {
             "en": "The rest was collected; the checks that need the skipped values may say "
             "UNKNOWN.",

@@ -726,11 +726,25 @@ def example_cilium_geneve_no_6081(doc: Doc) -> None:
 
 
 def example_unmatched_node(doc: Doc) -> None:
+    """k8s-w-3's port is not in the project: the note says what the matcher looked for, with
+    its message's key and parameters, as `kostack collect` writes it."""
+    from kostack.catalog import joined, message_data
+    from kostack.match_words import Msg, either
+
+    provider = doc["cluster"]["nodes"][3]["provider_id"]
+    server = provider.rpartition("/")[2]
+    looked = either([Msg("match.by.device", id=server), Msg("match.by.ip", ips="10.0.0.14")])
+    note = joined(
+        [Msg("match.no-device", server=server, provider=provider), Msg("match.none", looked=looked)]
+    )
+    key, params = message_data(note)
     doc["node_ports"][3] = {
         "node": "k8s-w-3",
         "port_id": None,
         "matched_by": None,
-        "note": "no port with device_id of openstack:///… and no port with fixed IP 10.0.0.14",
+        "note": str(note),
+        "note_key": key,
+        "note_params": params,
     }
     _fixed(doc)
 

@@ -165,8 +165,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # measured 77,308 + 42. Next round: `fix plan` ends with the `fix apply` to paste, and /readyz
 # of watch and guard counts turns of the loop (interval + the last turn's duration): +64;
 # UNKNOWN rather than a false PASS (branch verdicts: no pod address known, a floating IP from
-# inside, a pod named when pods were not collected, an undecided report): +203.
-SHIPPED_LINES_BUDGET = 77_575
+# inside, a pod named when pods were not collected, an undecided report): +203; everything
+# printed exists in Korean (branch ko: the top-level help in Korean, the matcher's notes and
+# the collector's skipped values as keyed messages, the plan file's, fix_run's and the values
+# file's errors, the lab runner's problems, the Korean script's output): +480.
+SHIPPED_LINES_BUDGET = 78_060
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 
 from kostack.analyze.engine.cases import World, effective_backend, resolve
 from kostack.analyze.messages import Msg, register
+from kostack.match_words import note_of
 from kostack.model.snapshot import (
     CalicoIPPool,
     FloatingIP,
@@ -74,7 +75,7 @@ register(
             "en": "no Neutron port matched node {node}",
             "ko": "노드 {node:과/와} 매칭되는 Neutron 포트가 없습니다",
         },
-        "topo.recorded": {"en": "{note}", "ko": "수집 기록: “{note}”"},
+        "topo.recorded": {"en": "{note}", "ko": "수집 기록: {note}"},
         "topo.port-missing": {
             "en": "port {port} is not in the snapshot",
             "ko": "포트 {port:이/가} 스냅샷에 없습니다",
@@ -306,7 +307,7 @@ class Topology:
             note = Msg("topo.no-entry", node=node.name)
         elif link.port_id is None:
             note = (
-                Msg("topo.recorded", note=link.note)
+                Msg("topo.recorded", note=note_of(link))
                 if link.note
                 else Msg("topo.no-match", node=node.name)
             )

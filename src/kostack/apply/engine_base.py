@@ -16,7 +16,7 @@ from typing import Any
 from kostack.apply.journal import ActionLog, Journal
 from kostack.apply.messages import Explained, explain
 from kostack.apply.neutron import GroupState, Neutron, NeutronProblem, PortState, RouterState
-from kostack.catalog import said
+from kostack.catalog import Msg, said
 from kostack.interrupts import deferred_interrupts
 from kostack.plan.codec import PlanFormatError
 from kostack.plan.model import Action, Pair, PortFields, Route
@@ -232,9 +232,7 @@ def _recorded_before(log: ActionLog) -> PortFields | None:
             [Pair(str(p["ip_address"]), str(p["mac_address"])) for p in f["allowed_address_pairs"]],
         )
     except (KeyError, TypeError) as exc:
-        raise PlanFormatError(
-            "a port intent has malformed fields", f"action {log.action_id}"
-        ) from exc
+        raise PlanFormatError(Msg("plan.fmt.intent"), f"action {log.action_id}") from exc
 
 
 def _before_rule_ids(log: ActionLog) -> set[str] | None:

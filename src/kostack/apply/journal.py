@@ -158,7 +158,7 @@ class Journal:
         try:
             plan = plan_from_dict(header.get("plan"), f"{path}:1 plan")
         except PlanFormatError as exc:
-            raise JournalError(f"{exc.what} ({exc.where})", exc.hint) from exc
+            raise JournalError(exc.message, exc.hint) from exc
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
         except OSError as exc:

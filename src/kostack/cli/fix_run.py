@@ -35,6 +35,7 @@ from kostack.cli.fix_support import (
 )
 from kostack.cli.interrupt_text import Msg
 from kostack.errors import ApplyError, ConfigError, ExitCode, KostackError
+from kostack.oserror import reason
 from kostack.report.safe import terminal_safe
 from kostack.shell import render
 
@@ -164,8 +165,7 @@ def _resume(env: Environment, jpath: Path, args: ApplyArgs) -> _Staged | int:
 
     if args.plan_path:
         raise ConfigError(
-            f"--plan and an existing journal {jpath} were both given",
-            "the journal holds its own plan: drop --plan to resume it",
+            Msg("fix.err.plan-and-journal", journal=jpath), Msg("fix.hint.plan-and-journal")
         )
     try:
         with Journal.open(jpath) as journal:
@@ -176,10 +176,7 @@ def _resume(env: Environment, jpath: Path, args: ApplyArgs) -> _Staged | int:
     except JournalError as exc:
         raise _journal_error(exc) from exc
     if rolled_back:
-        raise ConfigError(
-            f"journal {jpath} was rolled back; it cannot be resumed",
-            "plan again with `kostack fix plan` and apply with a new journal",
-        )
+        raise ConfigError(Msg("fix.err.rolled-back", journal=jpath), Msg("fix.hint.rolled-back"))
     left = [a for a in plan.automatic if a.id not in done]
     head = say(
         env,
@@ -289,8 +286,8 @@ def _apply(
             raise _interrupted(stop, plan, undo=False) from None
         except OSError as exc:
             raise ApplyError(
-                f"cannot write the journal {journal.path}: {exc}",
-                "free disk space, then resume with the same --journal",
+                Msg("fix.err.journal-write", journal=journal.path, why=reason(exc)),
+                Msg("fix.hint.journal-write"),
             ) from exc
     last = report.steps[-1].action_id if report.steps else ""
     stopped = say(env, "fixrun.stopped", action=last) if report.problems else ""

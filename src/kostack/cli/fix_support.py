@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
+from kostack.catalog import Msg
 from kostack.cli._options import egress_target_option, snapshot_option
 from kostack.cli._options import lang_option as _lang_option
 from kostack.cli.common import (
@@ -23,7 +24,7 @@ from kostack.cli.common import (
 from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
 from kostack.cli.diagnose import live_options, obtain_snapshot
 from kostack.errors import ApplyError, ConfigError, Interrupted
-from kostack.oserror import literal
+from kostack.oserror import literal, reason
 from kostack.report.safe import terminal_safe
 from kostack.shell import render
 
@@ -130,28 +131,29 @@ def _require_ack(plan: Plan, acknowledged: bool, doing: str) -> None:
     from kostack.plan.model import Method
 
     if plan.options.method == Method.DISABLE_PORT_SECURITY and plan.automatic and not acknowledged:
-        raise ConfigError(
-            f"{doing} with --method disable-port-security needs {ACK_FLAG}",
-            "It turns off anti-spoofing and every security group on the node ports (read the "
-            "WARNING in the plan). The recommended fix keeps port security on: drop --method.",
-        )
+        from kostack.cli import fix_text  # noqa: F401  (registers the words said here)
+
+        key = "fix.err.ack-script" if doing == "-o script" else "fix.err.ack-apply"
+        raise ConfigError(Msg(key, flag=ACK_FLAG), Msg("fix.hint.ack"))
 
 
 def _load_plan(path: str) -> Plan:
+    from kostack.cli import errors_text  # noqa: F401  (registers the parser's words)
     from kostack.plan.codec import PlanFormatError, plan_from_dict
 
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"no plan file {path}", "write one with `kostack fix plan -o json`"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read plan {path}: {exc}") from exc
+        raise ConfigError(Msg("plan.err.no-file", path=path), Msg("plan.hint.no-file")) from None
+    except OSError as exc:
+        raise ConfigError(Msg("plan.err.cannot-read", path=path, why=reason(exc))) from exc
+    except ValueError as exc:  # not JSON (or not UTF-8): the parser's words, quoted in Korean
+        why = Msg("snap.not-json", why=str(exc))
+        raise ConfigError(Msg("plan.err.cannot-read", path=path, why=why)) from exc
     try:
         return plan_from_dict(doc, path)
     except PlanFormatError as exc:
-        raise ConfigError(f"{exc.what} ({exc.where})", exc.hint) from exc
+        raise ConfigError(exc.message, exc.hint) from exc
 
 
 def _journal_error(exc: JournalError) -> ConfigError:

@@ -107,6 +107,44 @@ register(
             "ko": "{restored}건 복원, {original}건은 이미 원래대로, {untouched}건은 kostack이 바꾸지 "
             "않음.",
         },
+        "fix.err.ack-apply": {
+            "en": "applying with --method disable-port-security needs {flag}",
+            "ko": "--method disable-port-security로 적용하려면 {flag:이/가} 필요합니다",
+        },
+        "fix.err.ack-script": {
+            "en": "-o script with --method disable-port-security needs {flag}",
+            "ko": "--method disable-port-security로 -o script를 쓰려면 {flag:이/가} 필요합니다",
+        },
+        "fix.hint.ack": {
+            "en": "It turns off anti-spoofing and every security group on the node ports (read the "
+            "WARNING in the plan). The recommended fix keeps port security on: drop --method.",
+            "ko": "노드 포트의 anti-spoofing과 모든 보안 그룹을 끕니다(계획의 WARNING을 읽으세요). "
+            "권장 수정은 포트 보안을 유지합니다: --method를 빼세요.",
+        },
+        "fix.err.plan-and-journal": {
+            "en": "--plan and an existing journal {journal} were both given",
+            "ko": "--plan과 이미 있는 저널 {journal:을/를} 함께 주었습니다",
+        },
+        "fix.hint.plan-and-journal": {
+            "en": "the journal holds its own plan: drop --plan to resume it",
+            "ko": "저널에 계획이 들어 있습니다: 이어서 실행하려면 --plan을 빼세요",
+        },
+        "fix.err.rolled-back": {
+            "en": "journal {journal} was rolled back; it cannot be resumed",
+            "ko": "저널 {journal:은/는} 롤백되었으므로 이어서 실행할 수 없습니다",
+        },
+        "fix.hint.rolled-back": {
+            "en": "plan again with `kostack fix plan` and apply with a new journal",
+            "ko": "`kostack fix plan`으로 다시 계획하고 새 저널로 적용하세요",
+        },
+        "fix.err.journal-write": {
+            "en": "cannot write the journal {journal}: {why}",
+            "ko": "저널 {journal:을/를} 쓸 수 없습니다: {why}",
+        },
+        "fix.hint.journal-write": {
+            "en": "free disk space, then resume with the same --journal",
+            "ko": "디스크 공간을 비운 다음 같은 --journal로 이어서 실행하세요",
+        },
     }
 )
 

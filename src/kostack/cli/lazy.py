@@ -185,6 +185,17 @@ class LazyGroup(click.Group):
                 self.commands[cmd_name] = command
         return command
 
+    def get_help(self, ctx: click.Context) -> str:
+        """The help, in Korean at the top level when the language is Korean (cli/help_ko.py)."""
+        from kostack.cli.common import Environment, detect_lang
+
+        env = ctx.find_object(Environment)
+        if ctx.parent is None and env is not None and detect_lang(env.lang, env.environ) == "ko":
+            from kostack.cli.help_ko import korean_help
+
+            return korean_help(ctx, self).rstrip("\n")
+        return super().get_help(ctx)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The `Commands:` section from the summaries above, importing nothing."""
         names = self.list_commands(ctx)

@@ -90,6 +90,18 @@ register(
             "en": "Nothing after that step was done; the journal {path} has the details.",
             "ko": "그 단계 이후로는 아무것도 하지 않았습니다. 자세한 내용은 저널 {path}에 있습니다.",
         },
+        "cli.reinstall.values-unread": {
+            "en": "cannot read the values file {path}: {why}",
+            "ko": "values 파일 {path:을/를} 읽을 수 없습니다: {why}",
+        },
+        "cli.reinstall.values-not-map": {
+            "en": "the values file {path} is not a YAML map",
+            "ko": "values 파일 {path:은/는} YAML 맵이 아닙니다",
+        },
+        "cli.reinstall.values-hint": {
+            "en": "Give a YAML values file.",
+            "ko": "YAML values 파일을 주세요.",
+        },
         "cli.progress.probing_lab": {
             "en": "probing from {sources} lab pods",
             "ko": "랩 Pod {sources}개에서 점검 중",

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kostack.cli import messages as _messages  # noqa: F401  (registers the errors said here)
 from kostack.cli.common import Environment
 from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
+from kostack.oserror import reason
 from kostack.report.safe import terminal_safe
 from kostack.shell import command, quote, render
 
@@ -214,13 +216,14 @@ def _install_settings(values_file: str | None) -> dict[str, str]:
         with open(values_file, encoding="utf-8") as stream:
             values = yaml.safe_load(stream) or {}
     except (OSError, yaml.YAMLError) as exc:
+        why = reason(exc) if isinstance(exc, OSError) else type(exc).__name__
         raise ConfigError(
-            f"cannot read the values file {values_file}: {type(exc).__name__}",
-            "Give a YAML values file.",
+            Msg("cli.reinstall.values-unread", path=values_file, why=why),
+            Msg("cli.reinstall.values-hint"),
         ) from exc
     if not isinstance(values, dict):
         raise ConfigError(
-            f"the values file {values_file} is not a YAML map", "Give a YAML values file."
+            Msg("cli.reinstall.values-not-map", path=values_file), Msg("cli.reinstall.values-hint")
         )
     Scrubber().learn(values)  # its passwords and keys reach no output of this run
     return settings_of(values, {})

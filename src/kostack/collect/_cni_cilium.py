@@ -90,7 +90,7 @@ def _routing(
         return ("native" if mode_text == "native" else "tunnel"), "routing-mode", protocol
     if mode_text:
         # cilium-agent refuses to start with it; how pods' traffic moves is not known.
-        notes.skip(SOURCE, f"routing-mode {mode_text!r} is not modelled")
+        notes.skip(SOURCE, Msg("skip.not-modelled", field="routing-mode", value=repr(mode_text)))
         return None, None, protocol
     if not legacy:
         return "tunnel", None, protocol  # agent default: routing-mode tunnel, vxlan
@@ -102,8 +102,7 @@ def _routing(
     if version is None and (legacy_mode, legacy_protocol or "vxlan") != ("tunnel", "vxlan"):
         notes.skip(
             SOURCE,
-            f"tunnel {legacy!r}: Cilium before 1.15 honours it, later versions ignore it "
-            "(tunnel vxlan), and the agent's version was not found",
+            Msg("skip.cilium-tunnel", value=repr(legacy)),
         )
         return None, None, protocol
     return legacy_mode, "tunnel", protocol or legacy_protocol
@@ -194,7 +193,7 @@ def _underlay(value: object, notes: Notes) -> Literal["ipv4", "ipv6", "auto"] | 
         return "ipv6"
     if text == "auto":
         return "auto"
-    notes.skip(SOURCE, f"underlay-protocol {value!r} is not ipv4, ipv6 or auto")
+    notes.skip(SOURCE, Msg("skip.underlay", value=repr(value)))
     return None
 
 

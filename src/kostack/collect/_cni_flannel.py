@@ -76,7 +76,7 @@ def _network(
         if text:
             return ipaddress.ip_network(str(text).strip(), strict=False)
     except ValueError:
-        notes.skip("cluster.cni.flannel", f"{name} {text!r} is not a CIDR")
+        notes.skip("cluster.cni.flannel", Msg("skip.not-cidr", name=name, text=repr(text)))
     return None
 
 
@@ -110,10 +110,10 @@ def parse_flannel(
     try:
         conf = json.loads(str(data.get("net-conf.json", "")))
     except (ValueError, RecursionError):  # nested past the parser's depth: not a net-conf
-        notes.skip("cluster.cni.flannel", "net-conf.json is not JSON")
+        notes.skip("cluster.cni.flannel", Msg("skip.netconf-json"))
         return None
     if not isinstance(conf, dict):
-        notes.skip("cluster.cni.flannel", "net-conf.json is not a JSON object")
+        notes.skip("cluster.cni.flannel", Msg("skip.netconf-object"))
         return None
     network = _network(conf, "Network", notes)
     ipv6_network = _network(conf, "IPv6Network", notes)
@@ -121,7 +121,10 @@ def parse_flannel(
     type_text = str(_field(backend, "Type") or "udp").strip().lower()
     backend_type = _FLANNEL_TYPES.get(type_text)
     if backend_type is None:
-        notes.skip("cluster.cni.flannel", f"Backend.Type {type_text!r} is not modelled")
+        notes.skip(
+            "cluster.cni.flannel",
+            Msg("skip.not-modelled", field="Backend.Type", value=repr(type_text)),
+        )
     port = positive(_field(backend, "Port"))
     if port is None:
         if backend_type == "vxlan":

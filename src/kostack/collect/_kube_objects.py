@@ -16,6 +16,7 @@ from typing import Any, Final, get_args
 import yaml
 from pydantic import ValidationError
 
+from kostack.gap_words import Msg
 from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
@@ -184,7 +185,7 @@ def parse_node(obj: Mapping[str, Any], notes: Notes) -> ParsedNode | None:
     for text in cidr_texts:
         parsed = parse_cidrs(text)
         if parsed is None:
-            notes.skip("cluster.nodes", f"node {name}: podCIDR {text!r} is not a CIDR")
+            notes.skip("cluster.nodes", Msg("skip.node-cidr", name=name, text=repr(text)))
         else:
             pod_cidrs.extend(parsed)
     info = as_dict(status.get("nodeInfo"))
@@ -236,7 +237,7 @@ def parse_pod(obj: Mapping[str, Any], notes: Notes) -> Pod | None:
     raw_ip = status.get("podIP")
     ip = parse_ip(raw_ip)
     if raw_ip and ip is None:
-        notes.skip("cluster.pods", f"pod {namespace}/{name}: podIP {raw_ip!r} is not an address")
+        notes.skip("cluster.pods", Msg("skip.pod-ip", pod=f"{namespace}/{name}", text=repr(raw_ip)))
     ips = _family_ips(
         [as_dict(e).get("ip") for e in as_list(status.get("podIPs"))],
         ip,

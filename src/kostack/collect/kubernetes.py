@@ -298,7 +298,7 @@ class _ClusterReader:
         parsed = parse(configmap)
         if parsed is None:
             source = "cluster." + name.replace("-", "_")
-            self.notes.skip(source, f"ConfigMap kube-system/{name} has no valid data")
+            self.notes.skip(source, Msg("skip.configmap", name=name))
         return parsed, None
 
     # ------------------------------------------------------------------ services

@@ -32,6 +32,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from kostack.catalog import joined, message_data
+from kostack.match_words import Msg, either
 from kostack.model.snapshot import IPAddress, Node, NodePort, Port
 
 __all__ = [
@@ -138,7 +140,7 @@ def _unique(ports: Iterable[Port]) -> list[Port]:
 def _ids(ports: Sequence[Port]) -> str:
     shown = ", ".join(p.id for p in ports[:_MAX_IDS_IN_NOTE])
     more = len(ports) - _MAX_IDS_IN_NOTE
-    return shown + (f" and {more} more" if more > 0 else "")
+    return Msg("match.ids.more", ids=shown, more=more) if more > 0 else shown
 
 
 def _ips(ips: Sequence[IPAddress]) -> str:
@@ -154,16 +156,14 @@ def _claim(node: NodeIdentity, index: _PortIndex) -> _Claim:
     notes: list[str] = []
     server_id = server_id_from_provider_id(node.provider_id)
     if node.provider_id and server_id is None:
-        notes.append(
-            f"providerID {node.provider_id!r} is not an OpenStack one (openstack:///SERVER_ID)"
-        )
+        notes.append(Msg("match.not-openstack", provider=repr(node.provider_id)))
     if server_id is not None:
         candidates = index.by_device.get(server_id, [])
         if len(candidates) == 1:
             return _Claim(candidates[0], "provider_id", notes)
         if candidates:
             return _narrow_server_ports(node, server_id, candidates, notes)
-        notes.append(f"no port has device_id {server_id} (from providerID {node.provider_id})")
+        notes.append(Msg("match.no-device", server=server_id, provider=node.provider_id))
     if node.internal_ips:
         candidates = index.with_ips(node.internal_ips)
         if len(candidates) == 1:
@@ -174,36 +174,28 @@ def _claim(node: NodeIdentity, index: _PortIndex) -> _Claim:
                 return _Claim(by_mac[0], "internal_ip", notes)
             by_uuid = [p for p in candidates if node.system_uuid == p.device_id.lower()]
             if len(by_uuid) == 1:
-                notes.append(
-                    f"InternalIP {_ips(node.internal_ips)} is on {len(candidates)} ports; "
-                    f"chose {by_uuid[0].id}, whose device_id is the node's system UUID"
-                )
+                ips, n = _ips(node.internal_ips), len(candidates)
+                notes.append(Msg("match.ip-uuid", ips=ips, n=n, port=by_uuid[0].id))
                 return _Claim(by_uuid[0], "internal_ip", notes)
-            notes.append(
-                f"InternalIP {_ips(node.internal_ips)} is a fixed IP of {len(candidates)} ports "
-                f"({_ids(candidates)}) in different networks"
-            )
+            ips, n = _ips(node.internal_ips), len(candidates)
+            notes.append(Msg("match.ip-many", ips=ips, n=n, ids=_ids(candidates)))
             return _Claim(None, None, notes, ip_candidates=tuple(candidates))
     if node.macs:
         candidates = index.with_macs(node.macs)
         if len(candidates) == 1:
             return _Claim(candidates[0], "mac", notes)
         if candidates:
-            notes.append(
-                f"MAC {', '.join(node.macs)} belongs to {len(candidates)} ports ({_ids(candidates)})"
-            )
+            macs, n = ", ".join(node.macs), len(candidates)
+            notes.append(Msg("match.mac-many", macs=macs, n=n, ids=_ids(candidates)))
             return _Claim(None, None, notes)
-    looked = []
+    looked: list[str] = []
     if server_id is not None:
-        looked.append(f"device_id {server_id}")
+        looked.append(Msg("match.by.device", id=server_id))
     if node.internal_ips:
-        looked.append(f"fixed IP {_ips(node.internal_ips)}")
+        looked.append(Msg("match.by.ip", ips=_ips(node.internal_ips)))
     if node.macs:
-        looked.append(f"MAC {', '.join(node.macs)}")
-    if looked:
-        notes.append(f"no Neutron port has {' or '.join(looked)}")
-    else:
-        notes.append("the node has no providerID, InternalIP or known MAC to match a port by")
+        looked.append(Msg("match.by.mac", macs=", ".join(node.macs)))
+    notes.append(Msg("match.none", looked=either(looked)) if looked else Msg("match.nothing"))
     return _Claim(None, None, _dedupe(notes))
 
 
@@ -213,30 +205,25 @@ def _narrow_server_ports(
     """A server with several ports: the node's NIC is the one holding its InternalIP (or MAC)."""
     holding = [p for p in candidates if _holds_ip(p, node.internal_ips)]
     if len(holding) == 1:
-        notes.append(
-            f"server {server_id} has {len(candidates)} ports; "
-            f"the node's InternalIP {_ips(node.internal_ips)} is on {holding[0].id}"
-        )
+        ips, n = _ips(node.internal_ips), len(candidates)
+        notes.append(Msg("match.server-ip", server=server_id, n=n, ips=ips, port=holding[0].id))
         return _Claim(holding[0], "provider_id", notes)
     by_mac = [p for p in holding or candidates if _mac(p.mac_address) in node.macs]
     if len(by_mac) == 1:
-        notes.append(
-            f"server {server_id} has {len(candidates)} ports; the node's MAC is on {by_mac[0].id}"
-        )
+        n = len(candidates)
+        notes.append(Msg("match.server-mac", server=server_id, n=n, port=by_mac[0].id))
         return _Claim(by_mac[0], "provider_id", notes)
     pool = holding or candidates
-    if node.internal_ips:
-        why = (
-            f"{len(holding)} of them hold InternalIP {_ips(node.internal_ips)}"
-            if holding
-            else f"none holds InternalIP {_ips(node.internal_ips)}"
-        )
-    else:
-        why = "the node has no InternalIP to tell them apart"
-    notes.append(
-        f"server {server_id} has {len(candidates)} ports ({_ids(pool)}) and {why}: "
-        "cannot tell which is the node's NIC"
+    ips = _ips(node.internal_ips)
+    why = (
+        Msg("match.why.no-ip")
+        if not node.internal_ips
+        else Msg("match.why.some", k=len(holding), ips=ips)
+        if holding
+        else Msg("match.why.none", ips=ips)
     )
+    n = len(candidates)
+    notes.append(Msg("match.server-unsure", server=server_id, n=n, ids=_ids(pool), why=why))
     return _Claim(None, None, notes)
 
 
@@ -293,23 +280,24 @@ def match_identities(
                 on_network = [p for p in claim.ip_candidates if p.network_id == network_id]
                 if len(on_network) == 1:
                     claim.port, claim.matched_by = on_network[0], "internal_ip"
-                    claim.notes.append(
-                        f"chose the port on network {network_id}, which holds a port for "
-                        "every node's InternalIP"
-                    )
+                    claim.notes.append(Msg("match.network", network=network_id))
 
     _settle_conflicts(identities, claims)
     out: list[NodePort] = []
     for node in identities:
         claim = claims[node.name]
-        out.append(
-            NodePort(
-                node=node.name,
-                port_id=claim.port.id if claim.port is not None else None,
-                matched_by=claim.matched_by,
-                note="; ".join(_dedupe(claim.notes)),
-            )
+        note = joined(_dedupe(claim.notes))
+        key, params = message_data(note)
+        link = NodePort(
+            node=node.name,
+            port_id=claim.port.id if claim.port is not None else None,
+            matched_by=claim.matched_by,
+            note=note,
+            note_key=key,
+            note_params=params,
         )
+        # validation made the note a plain str: keep the message (it dumps as its English)
+        out.append(link.model_copy(update={"note": note}))
     return tuple(out)
 
 
@@ -329,10 +317,8 @@ def _settle_conflicts(identities: Sequence[NodeIdentity], claims: dict[str, _Cla
             if name == keep:
                 continue
             others = ", ".join(n for n in names if n != name)
-            claims[name].notes.append(
-                f"port {port_id} is also claimed by node {others}"
-                + (" (by providerID, which wins)" if keep else ": cannot tell whose NIC it is")
-            )
+            key = "match.claimed.won" if keep else "match.claimed"
+            claims[name].notes.append(Msg(key, port=port_id, others=others))
             claims[name].port, claims[name].matched_by = None, None
 
 

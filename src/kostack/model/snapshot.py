@@ -461,12 +461,21 @@ class Cluster(Record):
 
 
 class NodePort(Record):
-    """Which Neutron port is a node's NIC, and how that was decided."""
+    """Which Neutron port is a node's NIC, and how that was decided.
+
+    ``note`` is English; ``note_key``/``note_params`` name the catalogue message it was said
+    with (as a `Gap`'s ``key``/``params`` do), so a reader can say it in another language.
+    """
 
     node: Name
     port_id: Name | None = None
     matched_by: Literal["provider_id", "internal_ip", "mac", "manual"] | None = None
     note: str = ""
+    note_key: Name | None = None
+    note_params: dict[str, Any] = Field(default_factory=dict)
+
+    def __hash__(self) -> int:  # the parameters are a dict; equal links have equal notes
+        return hash((self.node, self.port_id, self.matched_by, self.note, self.note_key))
 
 
 class Gap(Record):

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from kostack.catalog import said, told
-from kostack.plan import assemble_text  # noqa: F401  (registers the words a plan says)
+from kostack.catalog import Msg, said, told
+from kostack.plan import (
+    assemble_text,  # noqa: F401  (registers the words a plan says)
+    codec_texts,  # noqa: F401  (registers what a bad plan file is said with)
+)
 from kostack.plan.model import (
     PLAN_SCHEMA_VERSION,
     PORT_OPERATIONS,
@@ -43,7 +46,12 @@ class PlanFormatError(ValueError):
         super().__init__(f"{what} ({where})")
         self.what = what
         self.where = where
-        self.hint = hint or "Write the plan again with `kostack fix plan -o json > plan.json`."
+        self.hint = hint or Msg("plan.hint.again")
+
+    @property
+    def message(self) -> Msg:
+        """What is wrong and where, said in the reader's language."""
+        return Msg("plan.fmt.at", what=self.what, where=self.where)
 
 
 # --------------------------------------------------------------------------- to dict
@@ -120,10 +128,10 @@ def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
 
 def _get(doc: dict[str, Any], key: str, where: str, kind: type[T] | tuple[type, ...]) -> T:
     if key not in doc:
-        raise PlanFormatError(f"missing field {key!r}", where)
+        raise PlanFormatError(Msg("plan.fmt.missing", field=repr(key)), where)
     value = doc[key]
     if not isinstance(value, kind):
-        raise PlanFormatError(f"field {key!r} has the wrong type", f"{where}.{key}")
+        raise PlanFormatError(Msg("plan.fmt.type", field=repr(key)), f"{where}.{key}")
     return value  # type: ignore[return-value]  # checked by isinstance above
 
 
@@ -132,7 +140,7 @@ def _opt(doc: dict[str, Any], key: str, where: str, kind: type[T]) -> T | None:
     if value is None:
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise PlanFormatError(f"field {key!r} has the wrong type", f"{where}.{key}")
+        raise PlanFormatError(Msg("plan.fmt.type", field=repr(key)), f"{where}.{key}")
     return value
 
 
@@ -141,25 +149,25 @@ def _list(
 ) -> tuple[T, ...]:
     value = doc.get(key, [])
     if not isinstance(value, list):
-        raise PlanFormatError(f"field {key!r} must be a list", f"{where}.{key}")
+        raise PlanFormatError(Msg("plan.fmt.list", field=repr(key)), f"{where}.{key}")
     return tuple(item(v, f"{where}.{key}[{i}]") for i, v in enumerate(value))
 
 
 def _str(value: Any, where: str) -> str:
     if not isinstance(value, str):
-        raise PlanFormatError("expected a string", where)
+        raise PlanFormatError(Msg("plan.fmt.string"), where)
     return value
 
 
 def _pair(value: Any, where: str) -> Pair:
     if not isinstance(value, dict):
-        raise PlanFormatError("expected an object", where)
+        raise PlanFormatError(Msg("plan.fmt.object"), where)
     return Pair(_get(value, "ip_address", where, str), _get(value, "mac_address", where, str))
 
 
 def _route(value: Any, where: str) -> Route:
     if not isinstance(value, dict):
-        raise PlanFormatError("expected an object", where)
+        raise PlanFormatError(Msg("plan.fmt.object"), where)
     return Route(_get(value, "destination", where, str), _get(value, "nexthop", where, str))
 
 
@@ -167,7 +175,7 @@ def _fields(value: Any, where: str) -> PortFields | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise PlanFormatError("expected an object", where)
+        raise PlanFormatError(Msg("plan.fmt.object"), where)
     return PortFields.of(
         _get(value, "port_security_enabled", where, bool),
         _list(value, "security_groups", where, _str),
@@ -177,7 +185,7 @@ def _fields(value: Any, where: str) -> PortFields | None:
 
 def _rule(value: Any, where: str) -> Rule:
     if not isinstance(value, dict):
-        raise PlanFormatError("expected an object", where)
+        raise PlanFormatError(Msg("plan.fmt.object"), where)
     return Rule(
         direction=_get(value, "direction", where, str),
         ethertype=_get(value, "ethertype", where, str),
@@ -192,7 +200,7 @@ def _rule(value: Any, where: str) -> Rule:
 
 def _root_cause(value: Any, where: str) -> RootCauseRef:
     if not isinstance(value, dict):
-        raise PlanFormatError("expected an object", where)
+        raise PlanFormatError(Msg("plan.fmt.object"), where)
     return RootCauseRef(
         _get(value, "key", where, str),
         _get(value, "title", where, str),
@@ -204,11 +212,13 @@ def _root_cause(value: Any, where: str) -> RootCauseRef:
 
 def action_from_dict(value: Any, where: str) -> Action:
     if not isinstance(value, dict):
-        raise PlanFormatError("expected an object", where)
+        raise PlanFormatError(Msg("plan.fmt.object"), where)
     try:
         operation = Operation(_get(value, "operation", where, str))
     except ValueError:
-        raise PlanFormatError(f"unknown operation {value.get('operation')!r}", where) from None
+        raise PlanFormatError(
+            Msg("plan.fmt.operation", value=repr(value.get("operation"))), where
+        ) from None
     tdoc = _get(value, "target", where, dict)
     target = Target(
         _get(tdoc, "kind", f"{where}.target", str),
@@ -243,7 +253,7 @@ def action_from_dict(value: Any, where: str) -> Action:
     elif operation == Operation.MANUAL:
         command = _opt(params, "command", pwhere, str) or ""
     if operation in PORT_OPERATIONS and (before is None or after is None):
-        raise PlanFormatError("a port action needs 'before' and 'after'", where)
+        raise PlanFormatError(Msg("plan.fmt.port-fields"), where)
     return Action(
         id=_get(value, "id", where, str),
         operation=operation,
@@ -269,25 +279,20 @@ def action_from_dict(value: Any, where: str) -> Action:
 def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
     """Read a plan document back; PlanFormatError names the first bad field."""
     if not isinstance(doc, dict):
-        raise PlanFormatError("a plan is a JSON object", where)
+        raise PlanFormatError(Msg("plan.fmt.not-object"), where)
     if doc.get("kind") != "kostack-fix-plan":
-        raise PlanFormatError(
-            'not a kostack fix plan (no "kind": "kostack-fix-plan")',
-            where,
-            "Give the file written by `kostack fix plan -o json`.",
-        )
+        raise PlanFormatError(Msg("plan.fmt.not-plan"), where, Msg("plan.hint.file"))
     version = doc.get("schema_version")
     if version != PLAN_SCHEMA_VERSION:
         raise PlanFormatError(
-            f"plan schema_version {version!r} is not supported (this kostack reads {PLAN_SCHEMA_VERSION})",
-            where,
+            Msg("plan.fmt.schema", version=repr(version), known=PLAN_SCHEMA_VERSION), where
         )
     odoc = _get(doc, "options", where, dict)
     try:
         method = Method(_get(odoc, "method", f"{where}.options", str))
     except ValueError:
         raise PlanFormatError(
-            f"unknown method {odoc.get('method')!r}", f"{where}.options"
+            Msg("plan.fmt.method", value=repr(odoc.get("method"))), f"{where}.options"
         ) from None
     options = PlanOptions(
         method,
@@ -299,7 +304,7 @@ def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
     actions = _list(doc, "actions", where, action_from_dict)
     ids = [a.id for a in actions]
     if len(set(ids)) != len(ids):
-        raise PlanFormatError("two actions share an id", f"{where}.actions")
+        raise PlanFormatError(Msg("plan.fmt.ids"), f"{where}.actions")
     vdoc = _get(doc, "verification", where, dict)
     verification = Verification(
         _list(vdoc, "before", f"{where}.verification", _root_cause),
@@ -320,9 +325,5 @@ def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
     )
     digest = doc.get("digest")
     if digest is not None and digest != plan.digest():
-        raise PlanFormatError(
-            "the plan's actions do not match its digest (edited after it was written?)",
-            f"{where}.digest",
-            "Plan again; edit a plan only by re-running `kostack fix plan` with other options.",
-        )
+        raise PlanFormatError(Msg("plan.fmt.digest"), f"{where}.digest", Msg("plan.hint.digest"))
     return plan

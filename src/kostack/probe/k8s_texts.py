@@ -12,6 +12,24 @@ from kostack.catalog import register
 
 register(
     {
+        # the lab runner (kostack.probe.lab_runner): a source it could not probe from
+        "probe.lab.missing-node": {
+            "en": "node {node} of the snapshot is not in the lab",
+            "ko": "스냅샷의 노드 {node:이/가} 랩에 없습니다",
+        },
+        "probe.lab.missing-pool": {
+            "en": "node {node} in IP pool {pool} of the snapshot is not in the lab",
+            "ko": "스냅샷의 IP 풀 {pool}에 속한 노드 {node:이/가} 랩에 없습니다",
+        },
+        "probe.lab.source": {"en": "{node}: {problem}", "ko": "{node}: {problem}"},
+        "probe.lab.agent-exit": {
+            "en": "the agent exited {code}: {tail}",
+            "ko": "에이전트가 종료 코드 {code:으로/로} 끝났습니다: “{tail}”",
+        },
+        "probe.lab.agent-run": {
+            "en": "could not run the agent in {netns}: {error}",
+            "ko": "{netns}에서 에이전트를 실행할 수 없습니다: “{error}”",
+        },
         # a Kubernetes call that failed: what it was doing, and the API's answer as it came
         "probe.k8s.failed": {"en": "{what} failed: {error}", "ko": "{what} 실패: {error}"},
         "probe.k8s.no-answer": {

@@ -25,6 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
+from kostack.catalog import Msg
+from kostack.probe import k8s_texts  # noqa: F401  (registers the runners' messages)
 from kostack.probe.plan import PlannedProbe, ProbePlan
 from kostack.probe.plan_model import place
 from kostack.probe.results import (
@@ -105,10 +107,11 @@ def _run_source(
         completed = execute(pod.netns, argv, budget)
         output = parse_agent_output(completed.stdout or "")
         if completed.returncode != 0:
-            problem = f"the agent exited {completed.returncode}: {_tail(completed.stderr or completed.stdout or '')}"
+            tail = _tail(completed.stderr or completed.stdout or "")
+            problem = Msg("probe.lab.agent-exit", code=completed.returncode, tail=tail)
     except Exception as exc:  # the lab's errors live a layer up; any failure is this source's
         output = None
-        problem = f"could not run the agent in {pod.netns}: {exc}"
+        problem = Msg("probe.lab.agent-run", netns=pod.netns, error=str(exc))
     results += collect_results(
         planned, output, source_pod=pod.name, targets=targets, failure=problem
     )
@@ -150,7 +153,8 @@ def run_in_lab(
             missing: Sequence[PlannedProbe] = plan.for_source(node, pool)
             said = f"node {node}" if not pool else f"node {node} in IP pool {pool}"
             results += skipped(missing, f"skipped: the lab has no pod on {said}")
-            problems.append(f"{said} of the snapshot is not in the lab")
+            key = "probe.lab.missing-pool" if pool else "probe.lab.missing-node"
+            problems.append(Msg(key, node=node, pool=pool))
             continue
         jobs.append(((node, pool), pod))
     outcomes: list[tuple[list[ProbeResult], SourceRun]] = []
@@ -171,7 +175,9 @@ def run_in_lab(
         results += source_results
         runs.append(source_run)
         if source_run.problem:
-            problems.append(f"{source_run.node}: {source_run.problem}")
+            problems.append(
+                Msg("probe.lab.source", node=source_run.node, problem=source_run.problem)
+            )
     return ProbeRound(
         plan=plan,
         results=tuple(in_plan_order(plan, results)),

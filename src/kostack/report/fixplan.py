@@ -313,11 +313,45 @@ _HELPER_COMMENTS_KO: Final = {
 }
 
 
+# What the helpers print when the script runs, in Korean (no particle after a shell variable).
+_HELPER_ECHOES_KO: Final = {
+    '"error: port $1 ($2) changed since planning (revision $3, planned $4); nothing more was '
+    'changed"': '"오류: 계획 이후 포트 $1 ($2)에 변경이 있었습니다 (리비전 $3, 계획 시 $4). 더는 '
+    '아무것도 바꾸지 않았습니다"',
+    '"hint: someone else changed it: re-run \\`kostack fix plan\\`"': (
+        '"힌트: 다른 누군가가 바꿨습니다. \\`kostack fix plan\\`부터 다시 실행하세요"'
+    ),
+    '"ok       port $port ($name): allowed address pairs already there"': (
+        '"그대로   포트 $port ($name): Allowed Address Pair가 이미 있습니다"'
+    ),
+    '"changed  port $port ($name): added allowed address pairs ${missing[*]}"': (
+        '"변경     포트 $port ($name): Allowed Address Pair 추가 ${missing[*]}"'
+    ),
+    '"ok       port $port ($name): port security already off"': (
+        '"그대로   포트 $port ($name): 포트 보안이 이미 꺼져 있습니다"'
+    ),
+    '"changed  port $port ($name): port security disabled"': (
+        '"변경     포트 $port ($name): 포트 보안 해제"'
+    ),
+    '"changed  security group $group: added rule $what ($out)"': (
+        '"변경     보안 그룹 $group: 규칙 추가 $what ($out)"'
+    ),
+    '"ok       security group $group: rule $what already there"': (
+        '"그대로   보안 그룹 $group: 이미 있는 규칙 $what"'
+    ),
+    '"ok       router $router: routes already there"': '"그대로   라우터 $router: 경로가 이미 있습니다"',
+    '"changed  router $router: added routes ${added[*]}"': (
+        '"변경     라우터 $router: 경로 추가 ${added[*]}"'
+    ),
+    '("$1 via $2")': '("$1 (게이트웨이 $2)")',
+}
+
+
 def _helpers(lang: str) -> str:
     if lang != "ko":
         return _SCRIPT_HELPERS
     text = _SCRIPT_HELPERS
-    for english, korean in _HELPER_COMMENTS_KO.items():
+    for english, korean in (*_HELPER_COMMENTS_KO.items(), *_HELPER_ECHOES_KO.items()):
         text = text.replace(english, korean)
     return text
 
@@ -325,7 +359,8 @@ def _helpers(lang: str) -> str:
 def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
     """A reviewable, idempotent bash script of `openstack` CLI commands for the plan.
 
-    Its comments are in ``lang``; the commands are the same in every language.
+    Its comments and what it prints are in ``lang``; the commands are the same in every
+    language.
     """
     src = plan.source
     when = src.snapshot_created_at
@@ -354,11 +389,11 @@ def render_script(plan: Plan, version: str = "", lang: str = "en") -> str:
         lines.append(comment(t(lang, "s.warning", text=L(warning, lang))))
     lines.append(_helpers(lang))
     if not plan.automatic:
-        lines.append("echo 'Nothing to change.'")
+        lines.append(render(["echo", t(lang, "s.echo.nothing")]))
     for action in plan.actions:
         lines.extend(_action_lines(action, lang))
     lines.append("")
-    lines.append("echo 'Done. Check with: kostack diagnose'")
+    lines.append(render(["echo", t(lang, "s.echo.done")]))
     # names come from the cloud and the cluster: no control character reaches the terminal
     return terminal_safe("\n".join(lines) + "\n")
 
@@ -388,7 +423,7 @@ def _action_lines(action: Action, lang: str = "en") -> list[str]:
         call = ["kostack_disable_port_security", tg.id, tg.name or "-", revision]
     elif action.operation == Operation.ADD_SG_RULE and action.rule is not None:
         how = t(lang, "s.undo.rule")
-        call = ["kostack_add_rule", tg.id, action.rule.text(), *action.rule.cli_options()]
+        call = ["kostack_add_rule", tg.id, rule_text(action.rule, lang), *action.rule.cli_options()]
     elif action.operation == Operation.ADD_ROUTER_ROUTES:
         undo = ["openstack", "router", "remove", "route"]
         for r in action.routes:

@@ -140,6 +140,8 @@ TEXT["en"].update(
         "Neutron refusing duplicates. Unlike `kostack fix apply` it keeps no journal:\n"
         "the undo command of each change is in its comment.",
         "s.note": "Note: {text}",
+        "s.echo.nothing": "Nothing to change.",
+        "s.echo.done": "Done. Check with: `kostack diagnose`",
         "s.warning": "WARNING: {text}",
         "s.why": "why: {text}",
         "s.action.note": "note: {text}",
@@ -161,6 +163,8 @@ TEXT["ko"].update(
         "거부하는 것에 기댑니다. `kostack fix apply`와 달리 저널을 남기지 않습니다:\n"
         "각 변경의 되돌리기 명령은 그 변경의 주석에 있습니다.",
         "s.note": "참고: {text}",
+        "s.echo.nothing": "바꿀 것이 없습니다.",
+        "s.echo.done": "완료했습니다. 확인: `kostack diagnose`",
         "s.warning": "경고: {text}",
         "s.why": "이유: {text}",
         "s.action.note": "참고: {text}",

@@ -353,7 +353,7 @@ def _fix_journal(records: list[dict[str, Any]], source: str) -> tuple[JournalAct
     try:
         plan = plan_from_dict(records[0].get("plan"), f"{source}:1 plan")
     except PlanFormatError as exc:
-        raise JournalLineError(source, 1, f"{exc.what} ({exc.where})") from exc
+        raise JournalLineError(source, 1, exc.message) from exc
     seen = _Progress()
     for rec in records[1:]:
         kind = rec.get("type")

@@ -130,6 +130,10 @@ register(
             "en": "skipped: the lab has no listening pod on the target node",
             "ko": "건너뜀: 랩의 대상 노드에 대기 중인 Pod가 없음",
         },
+        "pw.lab_no_pool_pod": {
+            "en": "skipped: the lab has no pod on node {node} in IP pool {pool}",
+            "ko": "건너뜀: 랩의 노드 {node}에 IP 풀 {pool}의 Pod가 없음",
+        },
         "pw.lab_no_pod": {
             "en": "skipped: the lab has no pod on node {node}",
             "ko": "건너뜀: 랩의 노드 {node}에 Pod가 없음",
@@ -253,6 +257,10 @@ _SHAPES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Msg]], ...
             _m("pw.lab_no_listener"),
         ),
         (r"skipped: the lab has no pod on node (?P<node>\S+)", _m("pw.lab_no_pod")),
+        (
+            r"skipped: the lab has no pod on node (?P<node>\S+) in IP pool (?P<pool>\S+)",
+            _m("pw.lab_no_pool_pod"),
+        ),
         (
             r"unreachable: (?P<why>.+)",
             lambda m: Msg("pw.unreachable", what=_os(m["why"])),
