@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.release_checks.charts import ChartRule, chart_name, rule_for
+from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.oserror import in_text
 from kostack.plan.release_actions import actions_for, recovery_recipe
@@ -104,6 +105,11 @@ register(
             "en": "release {release} runs chart {chart}, not {wanted}: its volumes are still removed with it",
             "ko": "릴리스 {release:은/는} {wanted:이/가} 아니라 {chart} 차트를 씁니다. 그래도 릴리스와 함께 볼륨을 제거합니다",
         },
+        "plan.warn.foreign-volume": {
+            "en": "PVC {pvc} names volume {volume}, which is bound to {owner}, not to it: the volume is left alone (its reclaim policy is not changed and no recipe rebinds it)",
+            "ko": "PVC {pvc:은/는} 볼륨 {volume:을/를} 가리키지만 그 볼륨은 이 PVC가 아니라 {owner}에 바인딩되어 있습니다: "
+            "볼륨은 그대로 둡니다(회수 정책을 바꾸지 않고 복구 절차에도 넣지 않습니다)",
+        },
         "plan.reason.target": {
             "en": "release {ns}/{name} is in the target namespace: it is replaced",
             "ko": "대상 네임스페이스의 릴리스 {ns}/{name}: 새로 설치해 대체합니다",
@@ -171,7 +177,9 @@ def build_reinstall_plan(
     removing = _removing(index, name, spots, wanted_chart, warnings)
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
-    pvcs = tuple(planned_pvc(c) for c in claims)
+    foreign = _foreign_volumes(helm, claims)
+    pvcs = tuple(planned_pvc(c, foreign) for c in claims)
+    warnings.extend(foreign.values())
     chosen = {p.key for p in pvcs}
     looked_at = index.ownership.claims if left_alone_everywhere else touched
     left = left_alone(looked_at, set(spots), chosen, name)
@@ -317,6 +325,23 @@ def _would_bind_blockers(
             why = joined([e.text for e in existing.conflicts]) or Msg("plan.no-proof")
             blockers.append(Msg("plan.blocked.would-bind", pvc=key, name=name, why=why))
     return blockers
+
+
+def _foreign_volumes(helm: HelmState, claims: Sequence[PvcClaim]) -> dict[str, str]:
+    """Volumes a claim names in spec.volumeName that are bound to another claim (their claimRef
+    decides), each with the warning that says so: the plan neither retains nor rebinds them."""
+    odd = {
+        c.pvc.volume_name: c
+        for c in claims
+        if c.pvc.volume_name and (c.volume is None or c.volume.name != c.pvc.volume_name)
+    }
+    if not odd:
+        return {}
+    return {
+        pv.name: Msg("plan.warn.foreign-volume", pvc=odd[pv.name].key, volume=pv.name, owner=claim)
+        for pv in helm.pvs or ()
+        if pv.name in odd and (claim := pv.claim)
+    }
 
 
 def _late_warnings(
