@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from release_testing import Served
+from release_testing import Served, seed_state, serve
 from test_release_apply import SEED_FIVE, identity, plan, run
+from test_release_cli import Run, Session, example
 
 from kostack.analyze.messages import localize
 from kostack.analyze.release_checks.ownership import analyse
 from kostack.model.snapshot import HelmState, PersistentVolume, PersistentVolumeClaim
 from kostack.plan.release import recovery_recipe
+from kostack_testkit.cli import flat
 
 
 def _get(served: Served, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
@@ -70,3 +73,59 @@ def test_a_released_volume_of_an_earlier_claim_of_that_name_is_not_the_new_claim
     # pre-bound by name only (the recovery recipe's patch drops the uid): it is that claim's
     (claim,) = analyse(HelmState(releases=(), pvcs=(pending,), pvs=(old, prebound))).claims
     assert claim.volume is not None and claim.volume.name == "pvc-prebound"
+
+
+def _reinstall(session: Session, *extra: str, lang: str = "C") -> Run:
+    return session.run(
+        "release",
+        "reinstall",
+        "harbor",
+        "--namespace",
+        "harbor",
+        "--chart",
+        "harbor/harbor",
+        "--snapshot",
+        example("seed-fixed.json"),
+        "--timeout",
+        "60",
+        *extra,
+        lang=lang,
+    )
+
+
+def test_a_second_run_after_a_successful_reinstall_does_nothing(
+    tmp_path: Path, fake_helm_bin: Path
+) -> None:
+    """The same command again (shell history, a runbook) once Harbor works: before, it uninstalled
+    the working release and deleted the claims of its new volumes (images pushed since then),
+    installing an empty Harbor; now it keeps the release and changes nothing."""
+    with serve(seed_state(), tmp_path) as served:
+        session = Session(served, tmp_path, path=str(fake_helm_bin))
+        first = _reinstall(session, "--yes", "--journal", str(tmp_path / "first.jsonl"))
+        assert first.code == 0, first.out + first.err
+        pvcs, pvs, releases = served.pvcs(), served.pvs(), served.releases()
+        served.api.reset_requests()
+        for lang, words in (("C", "Nothing to do"), ("ko_KR.UTF-8", "할 일이 없습니다")):
+            journal = tmp_path / f"again-{lang}.jsonl"
+            again = _reinstall(session, "--yes", "--journal", str(journal), lang=lang)
+            assert again.code == 0, again.out + again.err
+            assert words in again.out
+            assert not journal.exists()
+        said = flat(again.out)
+        assert "릴리스 harbor/harbor는 배포(deployed)되어 있고 Pod" in said
+        assert "--replace-ready" in said
+        dry = json.loads(_reinstall(session, "--yes", "-o", "json").out)
+        assert dry["actions"] == [] and dry["pvcs"] == [] and dry["removing"] == []
+        assert any("is deployed and its" in w for w in dry["warnings"])
+        writes = [r for r in served.api.requests if r.method in ("POST", "PUT", "PATCH", "DELETE")]
+        assert writes == []
+        assert {k: identity(v) for k, v in served.pvcs().items()} == {
+            k: identity(v) for k, v in pvcs.items()
+        }
+        assert {k: identity(v) for k, v in served.pvs().items()} == {
+            k: identity(v) for k, v in pvs.items()
+        }
+        assert served.releases() == releases
+        # asked for, it is still replaced: its volumes are retained first
+        forced = _reinstall(session, "--replace-ready")
+        assert forced.code == 0 and "helm uninstall harbor --namespace harbor" in forced.out

@@ -81,7 +81,7 @@ def show_plan(
         if p.namespace in plan.from_namespaces
     )
     if run.output == "json":
-        if not run.yes or plan.blocked:
+        if not run.yes or plan.blocked or not plan.actions:
             env.stdout.write(dumps(plan_dict(plan, version())))
     else:
         env.stdout.write(
