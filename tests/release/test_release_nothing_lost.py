@@ -15,6 +15,7 @@ from kostack.analyze.release_checks.ownership import analyse
 from kostack.model.snapshot import HelmState, PersistentVolume, PersistentVolumeClaim
 from kostack.plan.release import recovery_recipe
 from kostack_testkit.cli import flat
+from kostack_testkit.helm_fixture_cluster import provision
 
 
 def _get(served: Served, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
@@ -129,3 +130,78 @@ def test_a_second_run_after_a_successful_reinstall_does_nothing(
         # asked for, it is still replaced: its volumes are retained first
         forced = _reinstall(session, "--replace-ready")
         assert forced.code == 0 and "helm uninstall harbor --namespace harbor" in forced.out
+
+
+def _pod_mounting(namespace: str, name: str, claim: str) -> dict[str, Any]:
+    """A running pod that is no release's (a backup, a debug shell) with the claim mounted."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+        "spec": {
+            "containers": [{"name": "sh", "image": "postgres:17", "command": ["sleep", "1d"]}],
+            "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": claim}}],
+        },
+        "status": {"phase": "Running"},
+    }
+
+
+def test_a_claim_a_pod_mounts_since_the_plan_is_not_deleted(served: Served, tmp_path: Path) -> None:
+    """Someone starts a pod on the old database claim (to dump it) after the plan was read.
+    Before, kostack deleted the claim anyway: it stayed Terminating under the pod and went
+    when the pod did. Now the claim is read for users right before its deletion and kept."""
+    the_plan = plan(served, timeout=5)
+    claim = "database-data-harbor-database-0"
+    served.api.add(_pod_mounting("default", "pgdump", claim))
+    result = run(served, the_plan, tmp_path / "journal.jsonl")
+    assert result.status == "failed"
+    last = result.steps[-1]
+    assert (last.action.op, last.action.target.name, last.outcome) == (
+        "delete-pvc",
+        claim,
+        "refused",
+    )
+    assert "mounted by pod default/pgdump, not part of release harbor" in localize(
+        last.detail, "en"
+    )
+    assert "마운트하고 있어 삭제하지" in localize(last.detail, "ko")
+    kept = _get(served, "PersistentVolumeClaim", claim, "default")
+    assert "deletionTimestamp" not in kept["metadata"]
+    assert "harbor/sh.helm.release.v1.harbor.v1" not in served.releases()  # nothing after it
+
+
+def test_pods_that_could_not_be_read_block_the_plan(served: Served) -> None:
+    """Without the pods, nothing shows that no other workload mounts the claims to delete
+    (before: the plan went ahead as if none did)."""
+    served.api.inject_fault("", "pods", status=403, verbs=["list"])
+    the_plan = plan(served)
+    said = [localize(b, "en") for b in the_plan.blockers]
+    assert any("pods were not collected" in b and "the 5 claims" in b for b in said), said
+    assert any("Pod를 수집하지 못해" in localize(b, "ko") for b in the_plan.blockers)
+
+
+def test_pods_are_read_where_helm_only_annotated_a_claim(served: Served) -> None:
+    """An uninstalled release's claim in a namespace with no release and no release label is
+    proven by Helm's annotations; a pod of another workload mounts it. Before, that namespace's
+    pods were never read, so the plan did not see the pod and deleted the claim."""
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": "harbor-registry",
+            "namespace": "old",
+            "annotations": {
+                "meta.helm.sh/release-name": "harbor",
+                "meta.helm.sh/release-namespace": "old",
+                "helm.sh/resource-policy": "keep",
+            },
+        },
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}},
+    }
+    for obj in provision(claim, 100.0):
+        served.api.add(obj)
+    served.api.add(_pod_mounting("old", "restore", "harbor-registry"))
+    the_plan = plan(served, from_namespaces=("old",))
+    assert "old/harbor-registry" in {p.key for p in the_plan.pvcs}
+    said = [localize(b, "en") for b in the_plan.blockers]
+    assert any("old/harbor-registry is mounted by pod old/restore" in b for b in said), said

@@ -13,6 +13,7 @@ import kubernetes
 from kubernetes.client.exceptions import ApiException
 
 from kostack.analyze.messages import Msg, joined
+from kostack.analyze.release_checks.charts import RELEASE_LABELS
 from kostack.apply.release_helm import HelmRunner, _first_line, helm_command_line
 from kostack.apply.release_result import StepResult
 from kostack.deadline import Worker, with_deadline
@@ -202,6 +203,11 @@ class ReleaseSteps:
             kept = self._not_retained(plan, action)
             if kept is not None:
                 return kept
+            users = self._pods_using(name, namespace, exempt=plan.release)
+            if users:  # read now: a pod that started since the plan (a backup, a debug shell)
+                pvc_key, who = f"{namespace}/{name}", ", ".join(users)
+                why = Msg("rel.step.in-use", pvc=pvc_key, users=who, name=plan.release)
+                return StepResult(action, "refused", why)
             options = _client.V1DeleteOptions(
                 preconditions=_client.V1Preconditions(
                     uid=pvc.metadata.uid, resource_version=pvc.metadata.resource_version
@@ -280,9 +286,16 @@ class ReleaseSteps:
             finally:
                 watch.stop()
 
-    def _pods_using(self, claim: str, namespace: str) -> list[str]:
+    def _pods_using(self, claim: str, namespace: str, exempt: str | None = None) -> list[str]:
+        """The pods that hold the claim (not Succeeded/Failed, as Kubernetes' pvc-protection
+        counts them), but those labelled as release ``exempt`` (its own, going with it)."""
         out = []
         for pod in self.core.list_namespaced_pod(namespace).items or []:
+            labels = pod.metadata.labels or {}
+            if exempt is not None and any(labels.get(k) == exempt for k in RELEASE_LABELS):
+                continue
+            if pod.status is not None and pod.status.phase in ("Succeeded", "Failed"):
+                continue
             for volume in pod.spec.volumes or []:
                 if (
                     volume.persistent_volume_claim

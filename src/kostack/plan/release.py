@@ -84,6 +84,10 @@ register(
             "en": "PVC {pvc} is mounted by pod {pod}, which is not part of release {name}: deleting the claim would wait forever",
             "ko": "PVC {pvc:을/를} 릴리스 {name}에 속하지 않은 Pod {pod:이/가} 마운트하고 있어 삭제가 끝나지 않습니다",
         },
+        "plan.blocked.pods": {
+            "en": "the pods were not collected: kostack cannot tell whether another workload mounts the {n} {n:claim/claims} it would delete",
+            "ko": "Pod를 수집하지 못해 삭제할 클레임 {n}개를 다른 워크로드가 마운트하고 있는지 알 수 없습니다",
+        },
         "plan.blocked.missing": {
             "en": "{what} was not collected: kostack cannot prove which volumes belong to the release",
             "ko": "{what:을/를} 수집하지 못해 어떤 볼륨이 릴리스의 것인지 증명할 수 없습니다",
@@ -195,6 +199,8 @@ def build_reinstall_plan(
     looked_at = index.ownership.claims if left_alone_everywhere else touched
     left = left_alone(looked_at, set(spots), chosen, name)
     blockers.extend(mount_blockers(index.pods_in(set(spots)), claims, name))
+    if helm.pods is None and claims:
+        blockers.append(Msg("plan.blocked.pods", n=len(claims)))
     rule = rule_for(wanted_chart)
     settings = dict(install_settings or {})
     if kept is None:
