@@ -205,3 +205,29 @@ def test_pods_are_read_where_helm_only_annotated_a_claim(served: Served) -> None
     assert "old/harbor-registry" in {p.key for p in the_plan.pvcs}
     said = [localize(b, "en") for b in the_plan.blockers]
     assert any("old/harbor-registry is mounted by pod old/restore" in b for b in said), said
+
+
+def test_a_claim_another_controller_holds_says_which_finalizer(
+    served: Served, tmp_path: Path
+) -> None:
+    """A backup tool's finalizer keeps the deleted claim Terminating. Before, the step said only
+    "still there after 3 s"; now it names the finalizer and who must remove it. The volume was
+    retained first, and nothing after the step ran."""
+    claim = _get(served, "PersistentVolumeClaim", "harbor-jobservice", "default")
+    claim["metadata"]["finalizers"] = ["kubernetes.io/pvc-protection", "backup.example.com/hold"]
+    served.api.add(claim)
+    the_plan = plan(served, timeout=3)
+    result = run(served, the_plan, tmp_path / "journal.jsonl")
+    last = result.steps[-1]
+    assert (last.action.op, last.action.target.name, last.outcome) == (
+        "delete-pvc",
+        "harbor-jobservice",
+        "failed",
+    )
+    detail = localize(last.detail, "en")
+    assert "held by backup.example.com/hold: whatever added that finalizer" in detail, detail
+    assert "pvc-protection" not in detail
+    assert "backup.example.com/hold" in localize(last.detail, "ko")
+    volume = _get(served, "PersistentVolume", claim["spec"]["volumeName"])
+    assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert "harbor/sh.helm.release.v1.harbor.v1" not in served.releases()

@@ -23,6 +23,8 @@ from kostack.plan.release import ReinstallPlan, ReleaseAction
 _client: Any = kubernetes.client
 _watch: Any = kubernetes.watch
 
+PVC_PROTECTION: Final = "kubernetes.io/pvc-protection"  # removed once no pod holds the claim
+
 # A Kubernetes request that has not finished by then is abandoned (exit 3).
 REQUEST_DEADLINE_S: Final = 60.0
 
@@ -227,13 +229,7 @@ class ReleaseSteps:
                 raise
         gone = self._wait_gone(name, namespace, plan.timeout - (self.clock() - started))
         if not gone:
-            users = self._pods_using(name, namespace)
-            why = (
-                Msg("rel.step.still-there-mounted", seconds=plan.timeout, users=", ".join(users))
-                if users
-                else Msg("rel.step.still-there", seconds=plan.timeout)
-            )
-            return StepResult(action, "failed", why)
+            return StepResult(action, "failed", self._still_there(name, namespace, plan.timeout))
         volume = action.param("volume")
         done = Msg("rel.step.deleted")
         if volume:
@@ -285,6 +281,18 @@ class ReleaseSteps:
                         return True
             finally:
                 watch.stop()
+
+    def _still_there(self, name: str, namespace: str, seconds: int) -> Msg:
+        """Why a deleted claim is still there: the pods that hold it, else the finalizers
+        something else put on it (only what added one removes it)."""
+        users = self._pods_using(name, namespace)
+        if users:
+            return Msg("rel.step.still-there-mounted", seconds=seconds, users=", ".join(users))
+        pvc = _unless_gone(self.core.read_namespaced_persistent_volume_claim, name, namespace)
+        held = [f for f in (pvc.metadata.finalizers or []) if f != PVC_PROTECTION] if pvc else []
+        if held:
+            return Msg("rel.step.still-there-held", seconds=seconds, finalizers=", ".join(held))
+        return Msg("rel.step.still-there", seconds=seconds)
 
     def _pods_using(self, claim: str, namespace: str, exempt: str | None = None) -> list[str]:
         """The pods that hold the claim (not Succeeded/Failed, as Kubernetes' pvc-protection

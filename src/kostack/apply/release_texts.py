@@ -108,6 +108,12 @@ register(
             "en": "still there after {seconds} s",
             "ko": "{seconds}초 뒤에도 남아 있음",
         },
+        "rel.step.still-there-held": {
+            "en": "still there after {seconds} s, held by {finalizers}: whatever added that finalizer "
+            "must remove it (the claim is deleted then); run kostack again after that",
+            "ko": "{seconds}초 뒤에도 남아 있음. {finalizers:이/가} 붙잡고 있습니다: 그 finalizer를 추가한 쪽이 "
+            "제거해야 클레임이 삭제됩니다. 그다음 kostack을 다시 실행하세요",
+        },
         "rel.step.still-there-mounted": {
             "en": "still there after {seconds} s; still mounted by {users}",
             "ko": "{seconds}초 뒤에도 남아 있음; 아직 {users:이/가} 마운트함",
