@@ -198,9 +198,8 @@ def build_reinstall_plan(
     chosen = {p.key for p in pvcs}
     looked_at = index.ownership.claims if left_alone_everywhere else touched
     left = left_alone(looked_at, set(spots), chosen, name)
-    blockers.extend(mount_blockers(index.pods_in(set(spots)), claims, name))
-    if helm.pods is None and claims:
-        blockers.append(Msg("plan.blocked.pods", n=len(claims)))
+    pods = index.pods_in(set(spots)) if helm.pods is not None else None
+    blockers.extend(mount_blockers(pods, claims, name))
     rule = rule_for(wanted_chart)
     settings = dict(install_settings or {})
     if kept is None:

@@ -105,8 +105,13 @@ def _named_like(claim: PvcClaim, name: str) -> bool:
     return name in claim.pvc.name or any(claim.pvc.labels.get(k) == name for k in RELEASE_LABELS)
 
 
-def mount_blockers(pods: Iterable[WorkloadPod], claims: list[PvcClaim], name: str) -> list[str]:
-    """A pod of another release that mounts a claim the plan deletes blocks the plan."""
+def mount_blockers(
+    pods: Iterable[WorkloadPod] | None, claims: list[PvcClaim], name: str
+) -> list[str]:
+    """A pod of another release that mounts a claim the plan deletes blocks the plan, and so
+    do pods that were not read (``None``): nothing would show who mounts the claims."""
+    if pods is None:
+        return [Msg("plan.blocked.pods", n=len(claims))] if claims else []
     out: list[str] = []
     keys = {(c.pvc.namespace, c.pvc.name) for c in claims}
     for pod in pods:
