@@ -172,9 +172,8 @@ def build_reinstall_plan(
     ``left_alone_everywhere``: also list the lookalikes in other namespaces
     (a scan of every claim; advice for many releases lists only the claims
     in the namespaces each plan touches).
-    ``replace_ready``: also replace the release in ``namespace`` when it is
-    deployed and all its pods are ready (else it is kept: a second run after a
-    successful reinstall does nothing).
+    ``replace_ready``: also replace a deployed release in ``namespace`` whose
+    pods are all ready (else it is kept: a rerun after success does nothing).
     """
     wanted_chart = chart_name(chart)
     gate = network_gate(diagnosis, snapshot.probes, network_note)
@@ -200,8 +199,7 @@ def build_reinstall_plan(
     left = left_alone(looked_at, set(spots), chosen, name)
     pods = index.pods_in(set(spots)) if helm.pods is not None else None
     blockers.extend(mount_blockers(pods, claims, name))
-    rule = rule_for(wanted_chart)
-    settings = dict(install_settings or {})
+    rule, settings = rule_for(wanted_chart), dict(install_settings or {})
     if kept is None:
         blockers.extend(_would_bind_blockers(index, rule, name, namespace, settings, chosen))
         warnings.extend(_late_warnings(name, spots, values_file, removing, pvcs))
@@ -228,6 +226,7 @@ def build_reinstall_plan(
         warnings=tuple(warnings),
         timeout=timeout,
         gate_component=rule.gate_component,
+        asked=tuple(ns for ns, why in spots.items() if why == "asked"),
     )
 
 
