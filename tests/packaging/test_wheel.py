@@ -162,8 +162,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # refused change, verify and Octavia's monitor, a 412 in rollback): +175; watch red-teamed
 # (branch rt-watch: gaps and first verdicts said, a healthy verdict withdrawn on a stale or
 # crashed cycle, bent Neutron fields, rotating tokens remembered boundedly): +106. Budget = the
-# measured 77,308 + 42.
-SHIPPED_LINES_BUDGET = 77_350
+# measured 77,308 + 42. Release reinstall red-teamed (branch release: a volume is a claim's by
+# its claimRef, a ready release is kept on a second run, claims a pod holds or unknown pods are
+# never deleted, finalizers named, the rerun command keeps --from/--timeout): +155.
+SHIPPED_LINES_BUDGET = 77_505
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
