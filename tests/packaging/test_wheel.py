@@ -168,8 +168,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # inside, a pod named when pods were not collected, an undecided report): +203; everything
 # printed exists in Korean (branch ko: the top-level help in Korean, the matcher's notes and
 # the collector's skipped values as keyed messages, the plan file's, fix_run's and the values
-# file's errors, the lab runner's problems, the Korean script's output): +480.
-SHIPPED_LINES_BUDGET = 78_060
+# file's errors, the lab runner's problems, the Korean script's output): +480; release
+# reinstall red-teamed (branch release: a volume is a claim's by its claimRef, a ready release
+# is kept on a second run, claims a pod holds or unknown pods are never deleted, finalizers
+# named, the rerun command keeps --from/--timeout): +155.
+SHIPPED_LINES_BUDGET = 78_215
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -119,6 +119,7 @@ def harbor_helm() -> dict[str, Any]:
             pvc("data-harbor-redis-0", False),
         ],
         "pvs": [],
+        "pods": [],  # read, and none mounts the claims (unread pods would block the advice)
         "namespaces": ["default", "harbor", "kube-system", "demo"],
         "context_namespace": "default",
     }

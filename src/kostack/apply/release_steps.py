@@ -13,6 +13,7 @@ import kubernetes
 from kubernetes.client.exceptions import ApiException
 
 from kostack.analyze.messages import Msg, joined
+from kostack.analyze.release_checks.charts import RELEASE_LABELS
 from kostack.apply.release_helm import HelmRunner, _first_line, helm_command_line
 from kostack.apply.release_result import StepResult
 from kostack.deadline import Worker, with_deadline
@@ -21,6 +22,8 @@ from kostack.plan.release import ReinstallPlan, ReleaseAction
 # The client, untyped on purpose: its objects stay inside the apply layer.
 _client: Any = kubernetes.client
 _watch: Any = kubernetes.watch
+
+PVC_PROTECTION: Final = "kubernetes.io/pvc-protection"  # removed once no pod holds the claim
 
 # A Kubernetes request that has not finished by then is abandoned (exit 3).
 REQUEST_DEADLINE_S: Final = 60.0
@@ -202,6 +205,11 @@ class ReleaseSteps:
             kept = self._not_retained(plan, action)
             if kept is not None:
                 return kept
+            users = self._pods_using(name, namespace, exempt=plan.release)
+            if users:  # read now: a pod that started since the plan (a backup, a debug shell)
+                pvc_key, who = f"{namespace}/{name}", ", ".join(users)
+                why = Msg("rel.step.in-use", pvc=pvc_key, users=who, name=plan.release)
+                return StepResult(action, "refused", why)
             options = _client.V1DeleteOptions(
                 preconditions=_client.V1Preconditions(
                     uid=pvc.metadata.uid, resource_version=pvc.metadata.resource_version
@@ -221,13 +229,7 @@ class ReleaseSteps:
                 raise
         gone = self._wait_gone(name, namespace, plan.timeout - (self.clock() - started))
         if not gone:
-            users = self._pods_using(name, namespace)
-            why = (
-                Msg("rel.step.still-there-mounted", seconds=plan.timeout, users=", ".join(users))
-                if users
-                else Msg("rel.step.still-there", seconds=plan.timeout)
-            )
-            return StepResult(action, "failed", why)
+            return StepResult(action, "failed", self._still_there(name, namespace, plan.timeout))
         volume = action.param("volume")
         done = Msg("rel.step.deleted")
         if volume:
@@ -280,9 +282,28 @@ class ReleaseSteps:
             finally:
                 watch.stop()
 
-    def _pods_using(self, claim: str, namespace: str) -> list[str]:
+    def _still_there(self, name: str, namespace: str, seconds: int) -> Msg:
+        """Why a deleted claim is still there: the pods that hold it, else the finalizers
+        something else put on it (only what added one removes it)."""
+        users = self._pods_using(name, namespace)
+        if users:
+            return Msg("rel.step.still-there-mounted", seconds=seconds, users=", ".join(users))
+        pvc = _unless_gone(self.core.read_namespaced_persistent_volume_claim, name, namespace)
+        held = [f for f in (pvc.metadata.finalizers or []) if f != PVC_PROTECTION] if pvc else []
+        if held:
+            return Msg("rel.step.still-there-held", seconds=seconds, finalizers=", ".join(held))
+        return Msg("rel.step.still-there", seconds=seconds)
+
+    def _pods_using(self, claim: str, namespace: str, exempt: str | None = None) -> list[str]:
+        """The pods that hold the claim (not Succeeded/Failed, as Kubernetes' pvc-protection
+        counts them), but those labelled as release ``exempt`` (its own, going with it)."""
         out = []
         for pod in self.core.list_namespaced_pod(namespace).items or []:
+            labels = pod.metadata.labels or {}
+            if exempt is not None and any(labels.get(k) == exempt for k in RELEASE_LABELS):
+                continue
+            if pod.status is not None and pod.status.phase in ("Succeeded", "Failed"):
+                continue
             for volume in pod.spec.volumes or []:
                 if (
                     volume.persistent_volume_claim

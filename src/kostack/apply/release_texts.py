@@ -98,9 +98,21 @@ register(
             "en": "{pvc} changed while deleting; plan again",
             "ko": "삭제하는 동안 {pvc:이/가} 바뀜; 다시 계획하세요",
         },
+        "rel.step.in-use": {
+            "en": "PVC {pvc} is mounted by {users}, not part of release {name}: it is not deleted "
+            "(the claim would be taken from under it); stop that pod or plan again",
+            "ko": "PVC {pvc:을/를} 릴리스 {name}에 속하지 않은 {users:이/가} 마운트하고 있어 삭제하지 "
+            "않았습니다(사용 중인 클레임을 빼앗게 됨); 그 Pod를 멈추거나 다시 계획하세요",
+        },
         "rel.step.still-there": {
             "en": "still there after {seconds} s",
             "ko": "{seconds}초 뒤에도 남아 있음",
+        },
+        "rel.step.still-there-held": {
+            "en": "still there after {seconds} s, held by {finalizers}: whatever added that finalizer "
+            "must remove it (the claim is deleted then); run kostack again after that",
+            "ko": "{seconds}초 뒤에도 남아 있음. {finalizers:이/가} 붙잡고 있습니다: 그 finalizer를 추가한 쪽이 "
+            "제거해야 클레임이 삭제됩니다. 그다음 kostack을 다시 실행하세요",
         },
         "rel.step.still-there-mounted": {
             "en": "still there after {seconds} s; still mounted by {users}",

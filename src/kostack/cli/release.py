@@ -308,6 +308,12 @@ _reinstall_options = options(
         is_flag=True,
         help="Do not set volumes to Retain first: data on Delete volumes is lost with the claims.",
     ),
+    click.option(
+        "--replace-ready",
+        is_flag=True,
+        help="Replace the release in NS even when it is deployed and all its pods are ready "
+        "(by default it is kept: a second run after a successful reinstall does nothing).",
+    ),
     click.option("--yes", is_flag=True, help="Act (default: show the plan only)."),
     click.option(
         "--journal",
@@ -347,6 +353,7 @@ def reinstall(
     values_file: str | None,
     from_namespaces: tuple[str, ...],
     discard_data: bool,
+    replace_ready: bool,
     yes: bool,
     journal_path: str | None,
     timeout: int,
@@ -393,10 +400,11 @@ def reinstall(
             values_file=values_file,
             discard_data=discard_data,
             from_namespaces=from_namespaces,
+            replace_ready=replace_ready,
             timeout=timeout,
             network_note=why,
         )
-        if not yes:
+        if not yes or not plan.actions:  # a dry run, or nothing to do
             return int(ExitCode.OK)
         if client is None:  # pragma: no cover - force_live=True always reads live
             raise ConfigError("the cluster was not read", "Give --kubeconfig/--context.")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kostack.cli import messages as _messages  # noqa: F401  (registers the errors said here)
 from kostack.cli.common import Environment
+from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
 from kostack.cli.interrupt_text import Msg
 from kostack.errors import ConfigError, ExitCode, Interrupted, KostackError
 from kostack.oserror import reason
@@ -83,7 +84,7 @@ def show_plan(
         if p.namespace in plan.from_namespaces
     )
     if run.output == "json":
-        if not run.yes or plan.blocked:
+        if not run.yes or plan.blocked or not plan.actions:
             env.stdout.write(dumps(plan_dict(plan, version())))
     else:
         env.stdout.write(
@@ -123,7 +124,7 @@ def carry_out(
         SubprocessHelm(helm_path, run.kubeconfig, run.context, env.environ) if helm_path else None
     )
     path = Path(journal_path) if journal_path else default_journal_path(name)
-    again = _again(name, namespace, plan.chart, plan.values_file, path)
+    again = _again(plan, path)
     env.activity = Msg("act.reinstalling", release=f"{namespace}/{name}", next=again)
     with (
         ReleaseJournal(path) as journal,
@@ -161,11 +162,15 @@ def carry_out(
         )
 
 
-def _again(name: str, namespace: str, chart: str, values_file: str | None, journal: Path) -> str:
-    """What to run after an interrupted reinstall."""
+def _again(plan: ReinstallPlan, journal: Path) -> str:
+    """What to run after an interrupted reinstall: the same choices, so the same plan."""
+    name, namespace = plan.release, plan.namespace
     check = render(command(["kostack", "release", "check"], [name], ["--namespace", namespace]))
-    options = ["--namespace", namespace, "--chart", chart]
-    options += ["--values", values_file] if values_file else []
+    options = ["--namespace", namespace, "--chart", plan.chart]
+    options += ["--values", plan.values_file] if plan.values_file else []
+    options += [part for ns in plan.asked for part in ("--from", ns)]
+    options += ["--discard-data"] if plan.discard_data else []
+    options += ["--timeout", str(plan.timeout)] if plan.timeout != DEFAULT_TIMEOUT else []
     again = render(command(["kostack", "release", "reinstall"], [name], [*options, "--yes"]))
     return Msg("act.next.release", journal=quote(str(journal)), check=check, again=again)
 

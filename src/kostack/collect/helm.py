@@ -208,13 +208,16 @@ def _spots(
     pvcs: tuple[PersistentVolumeClaim, ...] | None,
     wanted: list[str] | None,
 ) -> list[str]:
-    """Pods and events only where releases (or release-labelled volumes) are."""
+    """Pods and events only where releases (or volumes a release labelled or annotated) are:
+    a reinstall deletes no claim in a namespace whose pods it has not read."""
     spots = sorted(
         {r.namespace for r in releases or ()}
         | {
             p.namespace
             for p in pvcs or ()
-            if p.labels.get("release") or p.labels.get("app.kubernetes.io/instance")
+            if p.labels.get("release")
+            or p.labels.get("app.kubernetes.io/instance")
+            or p.annotations.get("meta.helm.sh/release-name")
         }
     )
     if wanted is not None:

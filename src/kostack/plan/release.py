@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, joined, register
-from kostack.analyze.release_checks.charts import ChartRule, chart_name, rule_for
+from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, chart_name, rule_for
+from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.oserror import in_text
 from kostack.plan.release_actions import actions_for, recovery_recipe
@@ -83,6 +84,10 @@ register(
             "en": "PVC {pvc} is mounted by pod {pod}, which is not part of release {name}: deleting the claim would wait forever",
             "ko": "PVC {pvc:을/를} 릴리스 {name}에 속하지 않은 Pod {pod:이/가} 마운트하고 있어 삭제가 끝나지 않습니다",
         },
+        "plan.blocked.pods": {
+            "en": "the pods were not collected: kostack cannot tell whether another workload mounts the {n} {n:claim/claims} it would delete",
+            "ko": "Pod를 수집하지 못해 삭제할 클레임 {n}개를 다른 워크로드가 마운트하고 있는지 알 수 없습니다",
+        },
         "plan.blocked.missing": {
             "en": "{what} was not collected: kostack cannot prove which volumes belong to the release",
             "ko": "{what:을/를} 수집하지 못해 어떤 볼륨이 릴리스의 것인지 증명할 수 없습니다",
@@ -103,6 +108,17 @@ register(
         "plan.warn.chart": {
             "en": "release {release} runs chart {chart}, not {wanted}: its volumes are still removed with it",
             "ko": "릴리스 {release:은/는} {wanted:이/가} 아니라 {chart} 차트를 씁니다. 그래도 릴리스와 함께 볼륨을 제거합니다",
+        },
+        "plan.warn.foreign-volume": {
+            "en": "PVC {pvc} names volume {volume}, which is bound to {owner}, not to it: the volume is left alone (its reclaim policy is not changed and no recipe rebinds it)",
+            "ko": "PVC {pvc:은/는} 볼륨 {volume:을/를} 가리키지만 그 볼륨은 이 PVC가 아니라 {owner}에 바인딩되어 있습니다: "
+            "볼륨은 그대로 둡니다(회수 정책을 바꾸지 않고 복구 절차에도 넣지 않습니다)",
+        },
+        "plan.kept-ready": {
+            "en": "release {release} is deployed and its {n} {n:pod is/pods are} ready: it is kept, with its volumes "
+            "(reinstalling it would give it empty ones). To replace it anyway, add --replace-ready",
+            "ko": "릴리스 {release:은/는} 배포(deployed)되어 있고 Pod {n}개가 모두 준비되었습니다: 볼륨과 함께 그대로 둡니다"
+            "(다시 설치하면 빈 볼륨을 받게 됩니다). 그래도 교체하려면 --replace-ready를 추가하세요",
         },
         "plan.reason.target": {
             "en": "release {ns}/{name} is in the target namespace: it is replaced",
@@ -148,6 +164,7 @@ def build_reinstall_plan(
     network_note: str = "",
     index: HelmIndex | None = None,
     left_alone_everywhere: bool = True,
+    replace_ready: bool = False,
 ) -> ReinstallPlan:
     """The reinstall plan for release `name` into `namespace` with `chart` (see the module doc).
 
@@ -155,6 +172,8 @@ def build_reinstall_plan(
     ``left_alone_everywhere``: also list the lookalikes in other namespaces
     (a scan of every claim; advice for many releases lists only the claims
     in the namespaces each plan touches).
+    ``replace_ready``: also replace a deployed release in ``namespace`` whose
+    pods are all ready (else it is kept: a rerun after success does nothing).
     """
     wanted_chart = chart_name(chart)
     gate = network_gate(diagnosis, snapshot.probes, network_note)
@@ -168,21 +187,28 @@ def build_reinstall_plan(
         index = HelmIndex.of(helm)
     catch_all = catch_all_namespaces(helm)
     spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart, warnings)
-    removing = _removing(index, name, spots, wanted_chart, warnings)
+    kept = None if replace_ready else _ready_target(index, name, namespace, wanted_chart, warnings)
+    removing = _removing(index, name, spots, wanted_chart, warnings, kept)
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
-    pvcs = tuple(planned_pvc(c) for c in claims)
+    foreign = _foreign_volumes(helm, claims)
+    pvcs = tuple(planned_pvc(c, foreign) for c in claims)
+    warnings.extend(foreign.values())
     chosen = {p.key for p in pvcs}
     looked_at = index.ownership.claims if left_alone_everywhere else touched
     left = left_alone(looked_at, set(spots), chosen, name)
-    blockers.extend(mount_blockers(index.pods_in(set(spots)), claims, name))
-    rule = rule_for(wanted_chart)
-    settings = dict(install_settings or {})
-    blockers.extend(_would_bind_blockers(index, rule, name, namespace, settings, chosen))
-    warnings.extend(_late_warnings(name, spots, values_file, discard_data, removing, pvcs))
+    pods = index.pods_in(set(spots)) if helm.pods is not None else None
+    blockers.extend(mount_blockers(pods, claims, name))
+    rule, settings = rule_for(wanted_chart), dict(install_settings or {})
+    if kept is None:
+        blockers.extend(_would_bind_blockers(index, rule, name, namespace, settings, chosen))
+        warnings.extend(_late_warnings(name, spots, values_file, removing, pvcs))
+    warnings.extend(_discard_warnings(discard_data, pvcs))
     actions = actions_for(
         name, namespace, chart, values_file, discard_data, removing, pvcs, helm, rule, timeout
     )
+    if kept is not None:  # nothing is installed: the release is there and works
+        actions = tuple(a for a in actions if a.op in ("retain-pv", "helm-uninstall", "delete-pvc"))
     return ReinstallPlan(
         release=name,
         namespace=namespace,
@@ -200,6 +226,7 @@ def build_reinstall_plan(
         warnings=tuple(warnings),
         timeout=timeout,
         gate_component=rule.gate_component,
+        asked=tuple(ns for ns, why in spots.items() if why == "asked"),
     )
 
 
@@ -274,16 +301,22 @@ def _spots(
 
 
 def _removing(
-    index: HelmIndex, name: str, spots: Mapping[str, str], wanted_chart: str, warnings: list[str]
+    index: HelmIndex,
+    name: str,
+    spots: Mapping[str, str],
+    wanted_chart: str,
+    warnings: list[str],
+    kept: HelmRelease | None,
 ) -> list[ReleaseInstance]:
-    """The releases called `name` in the cleaned namespaces, strays first; warns on other charts."""
+    """The releases called `name` in the cleaned namespaces but ``kept``, strays first; warns on
+    other charts."""
     removing = []
     for release in sorted(
         index.releases_by_name.get(name, ()),
         key=lambda r: (spots.get(r.namespace) != "stray", r.namespace),
     ):
         why = spots.get(release.namespace)
-        if why is None:
+        if why is None or release is kept:
             continue
         if release.chart and release.chart != wanted_chart:
             warnings.append(
@@ -319,15 +352,56 @@ def _would_bind_blockers(
     return blockers
 
 
+def _foreign_volumes(helm: HelmState, claims: Sequence[PvcClaim]) -> dict[str, str]:
+    """Volumes a claim names in spec.volumeName that are bound to another claim (their claimRef
+    decides), each with the warning that says so: the plan neither retains nor rebinds them."""
+    odd = {
+        c.pvc.volume_name: c
+        for c in claims
+        if c.pvc.volume_name and (c.volume is None or c.volume.name != c.pvc.volume_name)
+    }
+    if not odd:
+        return {}
+    return {
+        pv.name: Msg("plan.warn.foreign-volume", pvc=odd[pv.name].key, volume=pv.name, owner=claim)
+        for pv in helm.pvs or ()
+        if pv.name in odd and (claim := pv.claim)
+    }
+
+
+def _ready_target(
+    index: HelmIndex, name: str, namespace: str, chart: str, warnings: list[str]
+) -> HelmRelease | None:
+    """The release in the target namespace when it is deployed with the chart and every pod it
+    made is ready (said in ``warnings``): reinstalling it would only swap its volumes for empty
+    ones (as a second run after a successful reinstall would)."""
+    release = next(
+        (r for r in index.releases_by_name.get(name, ()) if r.namespace == namespace), None
+    )
+    if release is None or release.status != "deployed" or release.chart not in (chart, ""):
+        return None
+    extra = rule_for(release.chart).extra_labels.items()
+    pods = [
+        p
+        for p in index.pods_by_namespace.get(namespace, ())
+        if any(p.labels.get(k) == name for k in RELEASE_LABELS)
+        and all(p.labels.get(k, v) == v for k, v in extra)
+        and p.phase != "Succeeded"
+    ]
+    if not pods or not all(p.ready for p in pods):
+        return None
+    warnings.append(Msg("plan.kept-ready", release=f"{namespace}/{name}", n=len(pods)))
+    return release
+
+
 def _late_warnings(
     name: str,
     spots: Mapping[str, str],
     values_file: str | None,
-    discard_data: bool,
     removing: Sequence[ReleaseInstance],
     pvcs: Sequence[PlannedPVC],
 ) -> list[str]:
-    """Nothing to remove, values that would be lost, data that would be discarded."""
+    """Nothing to remove, values that would be lost."""
     warnings: list[str] = []
     if not removing and not pvcs:
         warnings.append(Msg("plan.warn.nothing", name=name, namespaces=", ".join(sorted(spots))))
@@ -351,11 +425,13 @@ def _late_warnings(
                     ),
                 )
             )
-    if discard_data:
-        doomed = [p for p in pvcs if p.volume and p.reclaim_policy != "Retain"]
-        if doomed:
-            warnings.append(Msg("plan.warn.discard", n=len(doomed)))
     return warnings
+
+
+def _discard_warnings(discard_data: bool, pvcs: Sequence[PlannedPVC]) -> list[str]:
+    """How many volumes --discard-data deletes with their data."""
+    doomed = [p for p in pvcs if p.volume and p.reclaim_policy != "Retain"]
+    return [Msg("plan.warn.discard", n=len(doomed))] if discard_data and doomed else []
 
 
 def _instance(release: HelmRelease, why: str) -> ReleaseInstance:

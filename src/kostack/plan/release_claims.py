@@ -6,7 +6,7 @@ the ownership analysis proved (`kostack.analyze.release_checks.ownership`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from kostack.analyze.messages import Msg, joined
 from kostack.analyze.release_checks.charts import RELEASE_LABELS
@@ -38,10 +38,15 @@ def claims_to_delete(
     return sorted(out, key=lambda c: (c.pvc.namespace, not c.kept, c.pvc.name))
 
 
-def planned_pvc(claim: PvcClaim) -> PlannedPVC:
-    """The plan's record of a claim it deletes: the volume, its owner and the evidence."""
+def planned_pvc(claim: PvcClaim, foreign: Collection[str] = ()) -> PlannedPVC:
+    """The plan's record of a claim it deletes: the volume, its owner and the evidence.
+
+    The volume is the one bound to the claim, else the one it names when that one was not
+    read (its data is at stake until shown otherwise), never one bound to another claim
+    (``foreign``)."""
     pvc = claim.pvc
     volume = claim.volume
+    named = pvc.volume_name if pvc.volume_name not in foreign else None
     owner = (
         f"{claim.owner.namespace}/{claim.owner.name}"
         if claim.owner is not None
@@ -53,7 +58,7 @@ def planned_pvc(claim: PvcClaim) -> PlannedPVC:
         uid=pvc.uid,
         size=pvc.size,
         created=pvc.created,
-        volume=pvc.volume_name or (volume.name if volume else None),
+        volume=volume.name if volume else named,
         reclaim_policy=volume.reclaim_policy if volume else None,
         storage_class=pvc.storage_class,
         access_modes=pvc.access_modes,
@@ -100,8 +105,13 @@ def _named_like(claim: PvcClaim, name: str) -> bool:
     return name in claim.pvc.name or any(claim.pvc.labels.get(k) == name for k in RELEASE_LABELS)
 
 
-def mount_blockers(pods: Iterable[WorkloadPod], claims: list[PvcClaim], name: str) -> list[str]:
-    """A pod of another release that mounts a claim the plan deletes blocks the plan."""
+def mount_blockers(
+    pods: Iterable[WorkloadPod] | None, claims: list[PvcClaim], name: str
+) -> list[str]:
+    """A pod of another release that mounts a claim the plan deletes blocks the plan, and so
+    do pods that were not read (``None``): nothing would show who mounts the claims."""
+    if pods is None:
+        return [Msg("plan.blocked.pods", n=len(claims))] if claims else []
     out: list[str] = []
     keys = {(c.pvc.namespace, c.pvc.name) for c in claims}
     for pod in pods:

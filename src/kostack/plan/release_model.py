@@ -187,6 +187,7 @@ class ReinstallPlan:
     warnings: tuple[str, ...] = ()
     timeout: int = DEFAULT_TIMEOUT
     gate_component: str | None = None
+    asked: tuple[str, ...] = ()  # the namespaces given with --from (a rerun must give them too)
 
     @property
     def blocked(self) -> bool:

@@ -71,7 +71,9 @@ def render_plan(
     if plan.actions and not plan.blockers:
         for action in plan.actions:
             lines.extend(_action_lines(action, lang))
-    if dry_run:
+    if not plan.actions and not plan.blockers:  # the release is there and works (a second run)
+        lines.extend(("", *hang(t(lang, "nothing_to_do"))))
+    elif dry_run:
         lines.extend(("", *hang(t(lang, "dry_footer"))))
     return terminal_safe("\n".join(lines).rstrip() + "\n")
 
@@ -79,7 +81,7 @@ def render_plan(
 def _claims(plan: ReinstallPlan, now: datetime, lang: str, total: int | None) -> list[str]:
     """The claims the plan deletes, as a table whose rows stay whole (or that there are none)."""
     if not plan.pvcs:
-        return hang(t(lang, "pvcs_none"))
+        return hang(t(lang, "pvcs_none")) if plan.actions else []
     title = t(
         lang,
         "pvcs_title",

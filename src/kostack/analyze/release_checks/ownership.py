@@ -233,21 +233,30 @@ class _Index:
 def analyse(helm: HelmState) -> Ownership:
     """Attribute every PVC in the snapshot (releases and PVCs must have been collected)."""
     releases = helm.releases or ()
-    volumes = {pv.name: pv for pv in helm.pvs or ()}
-    by_claim = {
-        (pv.claim_namespace, pv.claim_name): pv
-        for pv in helm.pvs or ()
-        if pv.claim_namespace and pv.claim_name
-    }
+    by_claim: dict[tuple[str, str], list[PersistentVolume]] = defaultdict(list)
+    for pv in helm.pvs or ():
+        if pv.claim_namespace and pv.claim_name:
+            by_claim[(pv.claim_namespace, pv.claim_name)].append(pv)
     index = _Index(releases)
     by_name: dict[str, list[HelmRelease]] = defaultdict(list)
     for r in releases:
         by_name[r.name].append(r)
     claims = []
     for pvc in helm.pvcs or ():
-        volume = volumes.get(pvc.volume_name or "") or by_claim.get((pvc.namespace, pvc.name))
+        volume = _bound_volume(pvc, by_claim.get((pvc.namespace, pvc.name), ()))
         claims.append(_claim(pvc, volume, index, by_name))
     return Ownership(tuple(claims))
+
+
+def _bound_volume(
+    pvc: PersistentVolumeClaim, candidates: Iterable[PersistentVolume]
+) -> PersistentVolume | None:
+    """The volume whose claimRef names this claim, with its uid when the claimRef has one
+    (Kubernetes' IsVolumeBoundToClaim). The volume named by `spec.volumeName` alone may be
+    bound to another namespace's claim, and a Released one to an earlier claim of that name:
+    neither is this claim's data."""
+    bound = [pv for pv in candidates if not pv.claim_uid or pv.claim_uid == pvc.uid]
+    return next((pv for pv in bound if pv.name == pvc.volume_name), bound[0] if bound else None)
 
 
 def _claim(
