@@ -175,8 +175,9 @@ UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
-def upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring a decoded snapshot of any readable version up to SCHEMA_VERSION (a new dict)."""
+def upgrade(data: dict[str, Any], *, owned: bool = False) -> dict[str, Any]:
+    """Bring a decoded snapshot of any readable version up to SCHEMA_VERSION: a new dict, or
+    ``data`` itself changed when the caller ``owned`` it (decoded for this and nothing else)."""
     version = data.get("schema_version")
     if type(version) is int and version == SCHEMA_VERSION:
         return data
@@ -201,7 +202,9 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
             key="version",
             params={"version": str(version), "readable": readable},
         )
-    upgraded: dict[str, Any] = json.loads(json.dumps(data))  # a copy: the caller's stays as is
+    # a copy, so the caller's stays as is: unless it is the caller's to lose (a second copy of
+    # the whole document, alive while it is validated, was the peak of reading an old one)
+    upgraded: dict[str, Any] = data if owned else json.loads(json.dumps(data))
     while upgraded["schema_version"] != SCHEMA_VERSION:
         step = upgraded["schema_version"]
         upgraded = UPGRADES[step](upgraded)
@@ -209,10 +212,11 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
-def parse_snapshot(data: object) -> Snapshot:
+def parse_snapshot(data: object, *, owned: bool = False) -> Snapshot:
     """Validate already-decoded JSON data into a Snapshot, or raise SnapshotFormatError.
 
-    Older schema versions are upgraded first (see ``UPGRADES``).
+    Older schema versions are upgraded first (see ``UPGRADES``), in place when the caller
+    ``owned`` the data (else on a copy).
     """
     if not isinstance(data, dict):
         raise SnapshotFormatError(
@@ -222,7 +226,7 @@ def parse_snapshot(data: object) -> Snapshot:
             params={"got": json_kind(data)},
         )
     try:
-        data = upgrade(data)
+        data = upgrade(data, owned=owned)
     except RecursionError:
         raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
     try:
@@ -261,7 +265,7 @@ def loads_snapshot(text: str | bytes) -> Snapshot:
         ) from None
     except RecursionError:
         raise SnapshotFormatError("the document is nested too deeply to read", "$") from None
-    return parse_snapshot(data)
+    return parse_snapshot(data, owned=True)  # decoded here for this only
 
 
 def load_snapshot(path: str | Path) -> Snapshot:

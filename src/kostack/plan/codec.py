@@ -106,13 +106,14 @@ def plan_to_dict(plan: Plan, version: str = "") -> dict[str, Any]:
     }
     if version:
         out["kostack_version"] = version
+    actions = [action_to_dict(a) for a in plan.actions]
     out.update(
         {
-            "digest": plan.digest(),
+            "digest": plan.digest(actions),
             "options": plan.options.as_dict(),
             "source": {f.name: getattr(plan.source, f.name) for f in fields(PlanSource)},
             "summary": plan.counts(),
-            "actions": [action_to_dict(a) for a in plan.actions],
+            "actions": actions,
             "verification": plan.verification.as_dict(),
             "warnings": list(plan.warnings),
             "not_planned": list(plan.not_planned),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -409,16 +410,19 @@ class Plan:
                 return a
         raise KeyError(action_id)
 
-    def digest(self) -> str:
-        """A short fingerprint of what the plan changes (options and actions)."""
+    def digest(self, action_dicts: Sequence[dict[str, Any]] | None = None) -> str:
+        """A short fingerprint of what the plan changes (options and actions).
+
+        ``action_dicts``: the actions' `action_to_dict`, when the caller has them already.
+        """
         from kostack.plan.codec import action_to_dict
 
+        if action_dicts is None:
+            action_dicts = [action_to_dict(a) for a in self.actions]
         body = {
             "options": self.options.as_dict(),
             # what the actions change and their English words; not how they are said
-            "actions": [
-                {k: v for k, v in action_to_dict(a).items() if k != "said"} for a in self.actions
-            ],
+            "actions": [{k: v for k, v in d.items() if k != "said"} for d in action_dicts],
         }
         text = json.dumps(body, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
