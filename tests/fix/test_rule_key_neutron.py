@@ -1,0 +1,190 @@
+"""`Rule.key()` is what the real Neutron calls a duplicate, case by case.
+
+Neutron refuses a rule whose key equals one the group holds (409
+SecurityGroupRuleExists; neutron db/securitygroups_db.py `_rule_to_key`,
+`_check_for_duplicate_rules`). kostack compares a planned rule with the rules it
+reads back by `Rule.key()`: plan drops what exists, apply finds the rule it made,
+guard finds the rules it owns. Each case below creates the first rule on the
+real Neutron, reads it back the two ways kostack does (the snapshot's collector,
+apply's reader), then creates the second as kostack would plan it: the keys are
+equal exactly when Neutron answers 409.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openstack import exceptions as os_exc
+
+from kostack.apply.neutron import Neutron
+from kostack.collect._neutron_records import _rule as collected_rule
+from kostack.lab.neutron import openstack_connection
+from kostack.plan.model import Rule, rule_of
+
+pytestmark = pytest.mark.neutron
+
+_TCP = {"protocol": "tcp", "port_range_min": 179, "port_range_max": 179}
+
+# (first rule as created, second rule as planned, why): the body of each is what
+# `openstack security group rule create` sends (direction ingress unless given)
+DUPLICATES: list[tuple[dict[str, Any], dict[str, Any], str]] = [
+    (
+        {"ethertype": "IPv6", "protocol": "ipv6-icmp"},
+        {"ethertype": "IPv6", "protocol": "icmp"},
+        "icmp in an IPv6 rule is stored as ipv6-icmp",
+    ),
+    (
+        {"ethertype": "IPv6", "protocol": "icmp"},
+        {"ethertype": "IPv6", "protocol": "58"},
+        "1/icmp and 58/ipv6-icmp/icmpv6 are one protocol for IPv6",
+    ),
+    (
+        {"ethertype": "IPv6", "protocol": "1"},
+        {"ethertype": "IPv6", "protocol": "icmpv6"},
+        "the number 1 too",
+    ),
+    (
+        {"ethertype": "IPv4", "protocol": "icmp"},
+        {"ethertype": "IPv4", "protocol": "1"},
+        "names and numbers alike",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP},
+        {"ethertype": "IPv4", **_TCP, "protocol": "6"},
+        "tcp is 6",
+    ),
+    (
+        {"ethertype": "IPv6", "protocol": "ipv6-frag"},
+        {"ethertype": "IPv6", "protocol": "44"},
+        "every name Neutron knows is its number",
+    ),
+    (
+        {"ethertype": "IPv4", "protocol": "ip"},
+        {"ethertype": "IPv4", "protocol": "0"},
+        "ip is 0",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP},
+        {"ethertype": "IPv4", **_TCP, "remote_ip_prefix": "0.0.0.0/0"},
+        "0.0.0.0/0 is no remote at all",
+    ),
+    (
+        {"ethertype": "IPv6", **_TCP, "remote_ip_prefix": "::/0"},
+        {"ethertype": "IPv6", **_TCP},
+        "::/0 is no remote at all",
+    ),
+    (
+        {"ethertype": "IPv4", "protocol": "tcp"},
+        {"ethertype": "IPv4", "protocol": "tcp", "port_range_min": 1, "port_range_max": 65535},
+        "every port is stored as no range",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP, "description": "someone"},
+        {"ethertype": "IPv4", **_TCP, "description": "kostack: BGP"},
+        "the description is not compared",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP, "remote_ip_prefix": "10.0.0.7"},
+        {"ethertype": "IPv4", **_TCP, "remote_ip_prefix": "10.0.0.7/32"},
+        "an address is stored as its /32",
+    ),
+]
+DISTINCT: list[tuple[dict[str, Any], dict[str, Any], str]] = [
+    (
+        {"ethertype": "IPv4"},
+        {"ethertype": "IPv4", "protocol": "0"},
+        "protocol 0 is not 'any'",
+    ),
+    (
+        {"ethertype": "IPv4", "protocol": "hopopt"},
+        {"ethertype": "IPv4", "protocol": "0"},
+        "hopopt is not 0 (Neutron compares the number 0 with the name ip)",
+    ),
+    (
+        {"ethertype": "IPv4", "protocol": "icmp", "port_range_min": 8, "port_range_max": 0},
+        {"ethertype": "IPv4", "protocol": "icmp"},
+        "an ICMP type is part of the rule",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP},
+        {"ethertype": "IPv4", **_TCP, "direction": "egress"},
+        "the direction",
+    ),
+    (
+        {"ethertype": "IPv4", "protocol": "icmp"},
+        {"ethertype": "IPv6", "protocol": "icmp"},
+        "the ethertype",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP, "remote_ip_prefix": "10.0.0.0/24"},
+        {"ethertype": "IPv4", **_TCP, "remote_ip_prefix": "10.0.0.0/16"},
+        "another prefix, even a wider one",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP, "remote_group_id": "SELF"},
+        {"ethertype": "IPv4", **_TCP},
+        "a remote group is not anywhere",
+    ),
+    (
+        {"ethertype": "IPv4", **_TCP, "remote_address_group_id": "AG"},
+        {"ethertype": "IPv4", **_TCP},
+        "a remote address group is not anywhere",
+    ),
+]
+
+
+def _body(spec: dict[str, Any], group: str, address_group: str) -> dict[str, Any]:
+    body = {"direction": "ingress", **spec, "security_group_id": group}
+    if body.get("remote_group_id") == "SELF":
+        body["remote_group_id"] = group
+    if body.get("remote_address_group_id") == "AG":
+        body["remote_address_group_id"] = address_group
+    body["ether_type"] = body.pop("ethertype")
+    return body
+
+
+def _planned(body: dict[str, Any]) -> Rule:
+    """The rule as kostack would plan it (what `Neutron.create_rule` sends)."""
+    return Rule(
+        direction=body["direction"],
+        ethertype=body["ether_type"],
+        protocol=body.get("protocol"),
+        port_range_min=body.get("port_range_min"),
+        port_range_max=body.get("port_range_max"),
+        remote_ip_prefix=body.get("remote_ip_prefix"),
+        remote_group_id=body.get("remote_group_id"),
+        **(
+            {"remote_address_group_id": body["remote_address_group_id"]}
+            if "remote_address_group_id" in body
+            else {}
+        ),
+        description=body.get("description", ""),
+    )
+
+
+CASES = [(*c, True) for c in DUPLICATES] + [(*c, False) for c in DISTINCT]
+
+
+@pytest.mark.parametrize(("first", "second", "why", "same"), CASES, ids=[c[2] for c in CASES])
+def test_key_equal_exactly_when_neutron_says_duplicate(
+    neutron: str, first: dict[str, Any], second: dict[str, Any], why: str, same: bool
+) -> None:
+    conn = openstack_connection(neutron)
+    group = conn.network.create_security_group(name="keys").id
+    address_group = conn.network.create_address_group(name="ag", addresses=["10.0.0.0/24"]).id
+    made = conn.network.create_security_group_rule(**_body(first, group, address_group))
+    # the API's own JSON, as the collector reads it
+    raw = conn.network.get(f"/security-group-rules/{made.id}").json()["security_group_rule"]
+    read = {r.id: r.rule for r in Neutron(conn).group(group).rules}[made.id]
+    second_body = _body(second, group, address_group)
+    try:
+        conn.network.create_security_group_rule(**second_body)
+        duplicate = False
+    except os_exc.ConflictException as exc:
+        assert "already exists" in str(exc), exc
+        duplicate = True
+    assert duplicate is same, f"Neutron changed its mind: {why}"
+    planned = _planned(second_body)
+    assert (rule_of(collected_rule(raw)).key() == planned.key()) is duplicate, why
+    assert (read.key() == planned.key()) is duplicate, why
