@@ -12,15 +12,22 @@ equal exactly when Neutron answers 409.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fix_cloud import SeedCloud, diff_states, harness_snapshot
 from openstack import exceptions as os_exc
 
+from kostack.apply.engine import APPLIED, apply_plan, rollback_journal
+from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
 from kostack.collect._neutron_records import _rule as collected_rule
 from kostack.lab.neutron import openstack_connection
-from kostack.plan.model import Rule, rule_of
+from kostack.plan.build import build_plan
+from kostack.plan.model import Operation, Rule, rule_of
+from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron
 
@@ -188,3 +195,58 @@ def test_key_equal_exactly_when_neutron_says_duplicate(
     planned = _planned(second_body)
     assert (rule_of(collected_rule(raw)).key() == planned.key()) is duplicate, why
     assert (read.key() == planned.key()) is duplicate, why
+
+
+def test_an_ipv6_icmp_rule_whose_answer_was_lost_is_found_and_rolled_back(
+    seed_cloud: SeedCloud, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    """kostack plans `icmp` in an IPv6 rule; Neutron stores `ipv6-icmp`. A create whose answer
+    is lost is settled by reading the group: the rule there is kostack's (applied), and
+    rollback deletes it (before, the read did not recognise it: apply failed, and rollback
+    left kostack's rule behind)."""
+    original = seed_cloud.state()
+    plan = build_plan(harness_snapshot(seed_cloud.endpoint, backend="ml2/ovn"))
+    (action,) = [a for a in plan.automatic if a.operation == Operation.ADD_SG_RULE]
+    rule = Rule(
+        "ingress", "IPv6", "icmp", remote_ip_prefix="fd00:10:244::/56", description="kostack: t"
+    )
+    plan = replace(plan, actions=(replace(action, rule=rule),))
+    fault_proxy.inject(FaultKind.RESET, "POST", r"^/v2\.0/security-group-rules$", forward=True)
+    journal = tmp_path / "j.jsonl"
+    with Journal.create(journal, plan) as j:
+        report = apply_plan(j, Neutron(openstack_connection(fault_proxy.endpoint)), backoff_s=0.0)
+    assert report.ok, report.problems
+    (step,) = report.steps
+    assert step.outcome == APPLIED, step
+    made = [
+        r
+        for r in seed_cloud.state()["security_groups"][action.target.id]["security_group_rules"]
+        if r["ethertype"] == "IPv6" and r["direction"] == "ingress"
+    ]
+    assert [r["protocol"] for r in made] == ["ipv6-icmp"]
+    with Journal.open(journal) as j:
+        assert rollback_journal(j, Neutron(openstack_connection(seed_cloud.endpoint))).ok
+    assert diff_states(original, seed_cloud.state()) == []
+
+
+def test_a_broader_rule_already_there_counts_as_covered(seed_cloud: SeedCloud) -> None:
+    """Not a duplicate for Neutron, yet nothing to add: an any-protocol rule from the nodes'
+    group admits BGP (179), kubelet (10250) and Typha (5473) between the nodes, and the plan
+    (guard's too: the same builder) proposes none of them."""
+    conn = openstack_connection(seed_cloud.endpoint)
+    ids = seed_cloud.neutron.ids
+    for rule in conn.network.security_group_rules(
+        security_group_id=ids.default_sg_id, direction="ingress"
+    ):
+        conn.network.delete_security_group_rule(rule.id)
+    wanted = build_plan(harness_snapshot(seed_cloud.endpoint)).automatic
+    ports = {a.rule.port_range_min for a in wanted if a.rule is not None}
+    assert {179, 10250, 5473} <= ports
+    conn.network.create_security_group_rule(
+        security_group_id=ids.nodes_sg_id,
+        direction="ingress",
+        ether_type="IPv4",
+        remote_group_id=ids.nodes_sg_id,
+    )
+    again = build_plan(harness_snapshot(seed_cloud.endpoint))
+    assert [a for a in again.automatic if a.operation == Operation.ADD_SG_RULE] == []
