@@ -250,3 +250,38 @@ def test_a_broader_rule_already_there_counts_as_covered(seed_cloud: SeedCloud) -
     )
     again = build_plan(harness_snapshot(seed_cloud.endpoint))
     assert [a for a in again.automatic if a.operation == Operation.ADD_SG_RULE] == []
+
+
+def test_rollback_deletes_kostacks_rule_by_id_never_an_equal_one_made_since(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    """Neutron holds one rule per key: while kostack's rule is there, a person's equal create
+    is refused (409). Once a person replaced it (deleted kostack's, created their own, same
+    key), rollback deletes by the journaled id: theirs stays."""
+    conn = openstack_connection(seed_cloud.endpoint)
+    plan = build_plan(harness_snapshot(seed_cloud.endpoint, backend="ml2/ovn"))
+    (action,) = [a for a in plan.automatic if a.operation == Operation.ADD_SG_RULE]
+    assert action.rule is not None
+    journal = tmp_path / "j.jsonl"
+    with Journal.create(journal, replace(plan, actions=(action,))) as j:
+        assert apply_plan(j, Neutron(conn)).ok
+    body = {
+        "security_group_id": action.target.id,
+        "direction": action.rule.direction,
+        "ether_type": action.rule.ethertype,
+        "remote_ip_prefix": action.rule.remote_ip_prefix,
+        "description": "team-b: pods may reach our VMs",
+    }
+    with pytest.raises(os_exc.ConflictException):
+        conn.network.create_security_group_rule(**body)
+    (ours,) = [
+        r.id
+        for r in conn.network.security_group_rules(security_group_id=action.target.id)
+        if r.description == action.rule.description
+    ]
+    conn.network.delete_security_group_rule(ours)
+    theirs = conn.network.create_security_group_rule(**body).id
+    with Journal.open(journal) as j:
+        report = rollback_journal(j, Neutron(conn))
+    assert report.ok and [s.outcome for s in report.steps] == ["already-original"]
+    assert theirs in {r.id for r in conn.network.security_group_rules()}
