@@ -162,8 +162,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # refused change, verify and Octavia's monitor, a 412 in rollback): +175; watch red-teamed
 # (branch rt-watch: gaps and first verdicts said, a healthy verdict withdrawn on a stale or
 # crashed cycle, bent Neutron fields, rotating tokens remembered boundedly): +106. Budget = the
-# measured 77,308 + 42.
-SHIPPED_LINES_BUDGET = 77_350
+# measured 77,308 + 42. Security-group rules as Neutron compares them (branch rules: the
+# duplicate key, a PING monitor's ICMP rule, guard not resending a rule over quota): +94.
+SHIPPED_LINES_BUDGET = 77_444
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -318,16 +318,8 @@ class Enforcer:
         memo = f"rule {drift.group_id} {rule.key()!r}"
         since, error = self.refused.get(memo, ((None,), ""))
         if isinstance(since[0], int) and pass_number - since[0] < RULE_RETRY_PASSES:
-            result.done.append(
-                Done(
-                    "add-rule",
-                    drift.group_id,
-                    "refused",
-                    detail=rule.text(),
-                    error=error,
-                    rule=rule,
-                )
-            )
+            done = Done("add-rule", drift.group_id, "refused", detail=rule.text(), rule=rule)
+            result.done.append(replace(done, error=error))
             return
         self._gate()
         reason = drift.reasons[0] if drift.reasons else "needed by the cluster's CNI"
