@@ -70,8 +70,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "write.failed": "{target}: the change failed: {error}",
         "write.refused": "{target}: not sent again: Neutron refused the same change to the "
         "port as it is ({error}); guard tries again once the port changes",
-        "write.rule.refused": "group {target}: rule {rule} not sent again: Neutron refused it "
-        "({error}); guard tries it again every {n} passes",
+        "write.rule.refused": "group {target}: rule {rule}: not sent again, Neutron refused "
+        "it ({error}); guard tries it again every {n} passes",
         "write.indoubt": "{target}: no answer ({error}); the next pass reads what happened",
         "write.untagged": "port {target}: pairs added but not tagged ({error}); the journal "
         "claims them and the next pass tags them",
