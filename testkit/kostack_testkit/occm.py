@@ -67,6 +67,7 @@ class Occm:
     cluster: str = "kubernetes"
     lb_method: str = "ROUND_ROBIN"
     create_monitor: bool = True
+    monitor_type: str | None = None  # instead of OCCM's TCP/HTTP choice (PING, UDP-CONNECT)
     created: dict[str, str] = field(default_factory=dict)  # "ns/name" -> load balancer id
 
     def __post_init__(self) -> None:
@@ -282,7 +283,7 @@ class Occm:
             if enabled == "true":
                 monitor: dict[str, Any] = {
                     "name": f"monitor_{i}_{lb_name}",
-                    "type": "HTTP" if http_monitor else "TCP",
+                    "type": self.monitor_type or ("HTTP" if http_monitor else "TCP"),
                     "delay": 5,
                     "timeout": 3,
                     "max_retries": 1,

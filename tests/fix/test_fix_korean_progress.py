@@ -115,6 +115,8 @@ def test_a_step_note_is_korean_and_the_journal_keeps_it_english(
     [APPLIED, ALREADY, FAILED, IN_DOUBT, RESTORED, ALREADY_ORIGINAL, NOT_CHANGED, CONFLICT],
 )
 def test_every_engine_outcome_has_its_words(outcome: str) -> None:
+    import kostack.cli.fix_text  # noqa: F401  # registers the words (else only once a CLI ran)
+
     words = CATALOG[f"fixrun.outcome.{outcome}"]
     assert words["en"] == outcome
     assert words["ko"] and not re.search(r"[a-z]", words["ko"])

@@ -503,3 +503,32 @@ def test_guard_readiness_counts_turns_of_the_loop_not_bare_intervals() -> None:
     now[0] += 140.0
     ready, reason = state.readiness()
     assert not ready and "the limit is 630s" in reason, reason
+
+
+def test_guards_own_ipv6_icmp_rule_is_the_one_the_plan_wants() -> None:
+    """The plan says `icmp` in an IPv6 rule; Neutron stores the rule guard created as
+    `ipv6-icmp` (tests/fix/test_rule_key_neutron.py). Read back, it is still the wanted rule:
+    nothing to add (Neutron would answer 409) and nothing to delete (before, guard deleted its
+    own rule as no longer wanted and created it again, every pass)."""
+    from kostack.guard.drift import _rule_drift
+    from kostack.plan.model import Rule
+
+    doc = seed_doc()
+    gid = group(doc, "k8s-nodes")["id"]
+    wanted = Rule("ingress", "IPv6", "icmp", remote_ip_prefix="fd00:10::/64")
+    stored = SecurityGroupRule(
+        id="r-1",
+        direction="ingress",
+        ethertype="IPv6",
+        protocol="ipv6-icmp",
+        remote_ip_prefix="fd00:10::/64",
+        description=rule_description("cilium health"),
+    )
+    drift = _rule_drift(
+        build(doc),
+        {gid: {wanted.key(): (wanted, "why")}},
+        {"r-1": (gid, "k8s-nodes", stored)},
+        False,
+        {},
+    )
+    assert drift == ()

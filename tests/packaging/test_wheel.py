@@ -171,8 +171,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # file's errors, the lab runner's problems, the Korean script's output): +480; release
 # reinstall red-teamed (branch release: a volume is a claim's by its claimRef, a ready release
 # is kept on a second run, claims a pod holds or unknown pods are never deleted, finalizers
-# named, the rerun command keeps --from/--timeout): +155.
-SHIPPED_LINES_BUDGET = 78_215
+# named, the rerun command keeps --from/--timeout): +155; security-group rules as Neutron has
+# them (branch rules: Rule.key() as Neutron's duplicate check, a PING monitor's ICMP rule with
+# no port, guard's quota-refused rule said once and retried every 10 passes): +94; fix plan
+# verified with the collector paused, old snapshots upgraded in place (branch speed): +30; the
+# amber summary of an undecided HTML report: +3.
+SHIPPED_LINES_BUDGET = 78_336
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -171,6 +171,7 @@ def _rule_of(raw: dict[str, Any]) -> Rule:
         remote_ip_prefix=_normal_prefix(prefix) if prefix else None,
         remote_group_id=raw.get("remote_group_id"),
         description=str(raw.get("description") or ""),
+        remote_address_group_id=raw.get("remote_address_group_id") or None,
     )
 
 

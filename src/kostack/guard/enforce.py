@@ -27,7 +27,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Final
 
 from kostack.apply.neutron import Neutron, NeutronProblem, PortState, ProblemKind
 from kostack.catalog import Msg, register
@@ -36,6 +36,10 @@ from kostack.guard.drift import Drift, PortDrift, RuleDrift
 from kostack.guard.journal import GuardJournal
 from kostack.guard.ownership import MARKER_TAG, cidr_text, pair_tag, rule_description
 from kostack.plan.model import Pair, PortFields, Rule
+
+# a rule create Neutron refused for good (quota) is asked for again after this many passes (5
+# minutes at the default 30 s interval): an operator may have raised the quota meanwhile
+RULE_RETRY_PASSES: Final = 10
 
 __all__ = ["Done", "EnforceResult", "Enforcer", "WriteHook", "said"]
 
@@ -131,7 +135,8 @@ class Enforcer:
         self.leader = leader
         self.before_write = before_write
         # port id -> (revision, add, remove) Neutron refused for good (400, 409), and its words:
-        # the same request to the same unchanged port is not sent again (kept across passes)
+        # the same request to the same unchanged port is not sent again (kept across passes);
+        # "rule <group> <key>" -> (pass number,): a rule create refused for good
         self.refused = refused if refused is not None else {}
 
     def apply(self, drift: Drift, pass_number: int) -> EnforceResult:
@@ -310,6 +315,12 @@ class Enforcer:
     def _rule_add(
         self, drift: RuleDrift, rule: Rule, pass_number: int, result: EnforceResult
     ) -> None:
+        memo = f"rule {drift.group_id} {rule.key()!r}"
+        since, error = self.refused.get(memo, ((None,), ""))
+        if isinstance(since[0], int) and pass_number - since[0] < RULE_RETRY_PASSES:
+            done = Done("add-rule", drift.group_id, "refused", detail=rule.text(), rule=rule)
+            result.done.append(replace(done, error=error))
+            return
         self._gate()
         reason = drift.reasons[0] if drift.reasons else "needed by the cluster's CNI"
         owned = replace(rule, description=rule_description(reason))
@@ -322,6 +333,11 @@ class Enforcer:
         except NeutronProblem as problem:
             if problem.error_type == "SecurityGroupRuleExists":
                 outcome, error = "already", ""  # someone created the same rule: theirs
+            elif not problem.ambiguous and problem.status in (400, 403, 409, 413):
+                # refused for good (the rule quota: 409 OverQuota): said once, asked again
+                # only every RULE_RETRY_PASSES passes
+                outcome, error = "failed", said(problem)
+                self.refused[memo] = ((pass_number,), error)
             else:
                 # a lost answer: the rule carries guard's marker from its creation, so the
                 # next listing tells whether it is there

@@ -70,6 +70,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "write.failed": "{target}: the change failed: {error}",
         "write.refused": "{target}: not sent again: Neutron refused the same change to the "
         "port as it is ({error}); guard tries again once the port changes",
+        "write.rule.refused": "group {target}: rule {rule}: not sent again, Neutron refused "
+        "it ({error}); guard tries it again every {n} passes",
         "write.indoubt": "{target}: no answer ({error}); the next pass reads what happened",
         "write.untagged": "port {target}: pairs added but not tagged ({error}); the journal "
         "claims them and the next pass tags them",
@@ -216,6 +218,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "write.failed": "{target}: 변경 실패: {error}",
         "write.refused": "{target}: 다시 보내지 않음: Neutron이 지금 상태의 포트에 대한 같은 "
         "변경을 거부했습니다({error}). 포트가 바뀌면 다시 시도합니다",
+        "write.rule.refused": "그룹 {target}: 규칙 {rule:을/를} 다시 보내지 않음: Neutron이 "
+        "거부했습니다({error}). {n}번의 점검마다 다시 시도합니다",
         "write.indoubt": "{target}: 응답이 없습니다({error}). 다음 점검에서 결과를 확인합니다",
         "write.untagged": "포트 {target}: 쌍은 추가했지만 태그를 달지 못했습니다({error}). "
         "저널에 기록해 두었고 다음 점검에서 태그를 답니다",

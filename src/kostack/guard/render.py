@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from kostack.catalog import localize
 from kostack.guard.breaker import BreakerDecision, BreakerSettings
 from kostack.guard.drift import Drift, Hold, PortDrift
-from kostack.guard.enforce import Done
+from kostack.guard.enforce import RULE_RETRY_PASSES, Done
 from kostack.guard.messages import MESSAGES, say
 from kostack.guard.state import PassReport, actionable
 from kostack.plan.model import Rule
@@ -299,6 +299,9 @@ def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -
         return say(lang, "write.indoubt", target=target, error=done.error)
     if done.outcome == "applied-untagged":
         return say(lang, "write.untagged", target=target, error=done.error)
+    if done.outcome == "refused" and done.rule is not None:
+        n = RULE_RETRY_PASSES
+        return say(lang, "write.rule.refused", target=target, rule=what, error=done.error, n=n)
     if done.outcome == "refused":
         return say(lang, "write.refused", target=target, error=done.error)
     return say(lang, "write.failed", target=target, error=done.error)

@@ -152,21 +152,28 @@ class Rule:
     remote_ip_prefix: str | None = None
     remote_group_id: str | None = None
     description: str = ""
+    remote_address_group_id: str | None = None  # only read from Neutron: kostack plans none
 
     def key(self) -> tuple[object, ...]:
-        """What Neutron compares for duplicates (protocol names and numbers alike)."""
+        """What Neutron compares for duplicates, as it compares it (docs/facts.md, "Duplicate
+        rules"): in an IPv6 rule icmp and 1 are ipv6-icmp, 0.0.0.0/0 and ::/0 are no remote,
+        ports 1-65535 are no range; the description is not compared."""
+        ports = (self.port_range_min, self.port_range_max)
         return (
             self.direction,
             self.ethertype,
-            protocol_number(self.protocol),
-            self.port_range_min,
-            self.port_range_max,
-            self.remote_ip_prefix,
-            self.remote_group_id,
+            _protocol_key(self.protocol, self.ethertype),
+            *((None, None) if ports == (1, 65535) else ports),
+            None if self.remote_ip_prefix in _ANY_PREFIX else self.remote_ip_prefix,
+            self.remote_group_id or None,
+            self.remote_address_group_id or None,
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if out["remote_address_group_id"] is None:
+            del out["remote_address_group_id"]
+        return out
 
     def cli_options(self, remote_group: str | None = None) -> list[str]:
         """The rule as `openstack security group rule create` options (the group not included);
@@ -201,6 +208,29 @@ class Rule:
         return f"{self.direction} {self.ethertype} {proto}{ports} {remote}"
 
 
+_ANY_PREFIX: Final = frozenset({None, "", "0.0.0.0/0", "::/0"})
+# names Neutron accepts that the analysis leaves undecided (neutron-lib IP_PROTOCOL_MAP; its
+# duplicate check compares "0" with "ip", not with "hopopt")
+_MORE_PROTOCOLS: Final[dict[str, int | str]] = {
+    "ip": "0",
+    "ipv6-route": 43,
+    "ipv6-frag": 44,
+    "ipv6-nonxt": 59,
+    "ipv6-opts": 60,
+}
+
+
+def _protocol_key(protocol: str | None, ethertype: str) -> int | str | None:
+    """A protocol as Neutron's duplicate check sees it (``_get_ip_proto_name_and_num``): names
+    and numbers alike, icmp/icmpv6/1 in an IPv6 rule as 58."""
+    number = protocol_number(protocol)
+    if isinstance(number, str):
+        number = _MORE_PROTOCOLS.get(number, number)
+    if ethertype == "IPv6" and number == 1:
+        return 58
+    return number
+
+
 def rule_of(rule: SecurityGroupRule) -> Rule:
     """A Neutron rule as a planned one (with its description)."""
     return Rule(
@@ -212,6 +242,7 @@ def rule_of(rule: SecurityGroupRule) -> Rule:
         remote_ip_prefix=str(rule.remote_ip_prefix) if rule.remote_ip_prefix else None,
         remote_group_id=rule.remote_group_id,
         description=rule.description,
+        remote_address_group_id=rule.remote_address_group_id,
     )
 
 

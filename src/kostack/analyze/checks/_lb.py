@@ -30,6 +30,10 @@ register(
             "en": "admit {what} to NodePort {port}/{protocol} of {svc}",
             "ko": "{svc}의 NodePort {port}/{protocol:으로/로} {what} 허용",
         },
+        "lb.rule-reason-ping": {
+            "en": "admit {what} (ICMP echo, no port) to the member nodes of {svc}",
+            "ko": "{svc}의 멤버 노드로 {what}(ICMP echo, 포트 없음) 허용",
+        },
     }
 )
 
@@ -97,7 +101,19 @@ def nodeport_rule(
     what: str,
     cause: str,
 ) -> Remedy:
-    """An ingress rule for one NodePort from one source prefix (the fix the plan applies)."""
+    """An ingress rule for one NodePort from one source prefix (the fix the plan applies).
+
+    ICMP (a PING monitor) has no port: Neutron reads an ICMP rule's ports as its type and
+    code (0-255), so the rule admits every ICMP type and names no NodePort."""
+    if protocol.lower() == "icmp":
+        return rule_remedy(
+            group,
+            protocol="icmp",
+            remote_prefix=str(prefix),
+            reason=Msg("lb.rule-reason-ping", what=what, svc=bs.key),
+            cause=cause,
+            description=f"kostack: LoadBalancer {bs.key} PING health monitor",
+        )
     return rule_remedy(
         group,
         protocol=protocol.lower(),

@@ -212,7 +212,6 @@ def _blocked(
     assert source is not None
     # a monitor check over ICMP has no port; NodePort rules are TCP/UDP like the Service port
     protocol = sp.protocol if kind == "traffic" else _monitor_protocol(pa)
-    what = CHECK.msg("what-client") if kind == "traffic" else CHECK.msg("what-hm")
     affected = tuple(
         Resource("port", v.port.id, v.name)
         for n in nodes
@@ -229,7 +228,7 @@ def _blocked(
             rows[0].detail,
             *(f"{e.kind} {e.id} {e.field}={e.value}" for e in source.evidence),
         ),
-        remedies=_remedies(ctx, pa, nodes, _to_open(rows), protocol, port, what),
+        remedies=_rules(ctx, pa, nodes, rows, port),
         cause=CAUSE,
         affected=affected,
         counts=(("members", len(nodes)),),
@@ -244,6 +243,30 @@ def _blocked(
         n=len(nodes),
         total=total,
         nodes=names(nodes),
+    )
+
+
+def _rules(
+    ctx: CheckContext, pa: PortAnalysis, nodes: list[str], rows: list[_Leg], port: int
+) -> tuple[Remedy, ...]:
+    """Rules for each protocol the refused legs arrive over, client traffic's first: a PING
+    monitor needs ICMP besides the Service's own protocol."""
+    by: dict[str, tuple[str, list[_Leg]]] = {}
+    for leg in sorted(rows, key=lambda r: r.kind != "traffic"):
+        proto = pa.port.service_port.protocol if leg.kind == "traffic" else _monitor_protocol(pa)
+        by.setdefault(proto, (leg.kind, []))[1].append(leg)
+    return tuple(
+        r
+        for proto, (kind, legs) in by.items()
+        for r in _remedies(
+            ctx,
+            pa,
+            nodes,
+            _to_open(legs),
+            proto,
+            port,
+            CHECK.msg("what-client" if kind == "traffic" else "what-hm"),
+        )
     )
 
 
