@@ -170,7 +170,9 @@ class GuardState:
         age = max(0.0, self.clock() - at)
         limit = ready_limit(self.interval, took)
         if age > limit:
-            return False, say(self.lang, "ready.stale", age=f"{age:.0f}", limit=f"{limit:g}")
+            return False, say(
+                self.lang, "ready.stale", age=f"{age:.0f}", limit=f"{round(limit, 1):g}"
+            )
         return True, say(self.lang, "ready.ok", age=f"{age:.0f}")
 
     def status(self, version: str) -> dict[str, Any]:

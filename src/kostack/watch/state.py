@@ -108,7 +108,9 @@ class WatchState:
             return False, say(self.lang, "ready.none")
         age = max(0.0, self.clock() - success)
         if age > limit:
-            return False, say(self.lang, "ready.stale", age=f"{age:.0f}", limit=f"{limit:g}")
+            return False, say(
+                self.lang, "ready.stale", age=f"{age:.0f}", limit=f"{round(limit, 1):g}"
+            )
         return True, say(self.lang, "ready.ok", age=f"{age:.0f}")
 
     def snapshot(self) -> tuple[Published | None, ProbeSummary | None, dict[str, SourceStatus]]:
