@@ -175,9 +175,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # them (branch rules: Rule.key() as Neutron's duplicate check, a PING monitor's ICMP rule with
 # no port, guard's quota-refused rule said once and retried every 10 passes): +94; fix plan
 # verified with the collector paused, old snapshots upgraded in place (branch speed): +30; the
-# amber summary of an undecided HTML report and the readiness limit shown rounded: +7. Budget =
-# the measured 78,340.
-SHIPPED_LINES_BUDGET = 78_340
+# amber summary of an undecided HTML report and the readiness limit shown rounded: +7; a PING
+# health monitor said as a ping, not a port (lb-members-down): +17. Budget = the measured
+# 78,357.
+SHIPPED_LINES_BUDGET = 78_357
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

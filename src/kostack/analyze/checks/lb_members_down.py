@@ -48,6 +48,14 @@ register(
             "ko": "클라우드와 클러스터에서 {nodes}에 대한 헬스 모니터를 막는 요인을 찾지 못했습니다. "
             "NodePort {port}의 애플리케이션과 모니터 설정(유형 {type}, 지연 {delay}s, 타임아웃 {timeout}s)을 확인하세요",
         },
+        f"{ID}.unexplained-ping": {
+            "en": "kostack finds nothing in the cloud or the cluster that blocks the health monitor's "
+            "ping to {nodes} (a PING monitor reaches no NodePort); look at the nodes' own firewall "
+            "for ICMP echo and the monitor's settings (delay {delay}s, timeout {timeout}s)",
+            "ko": "클라우드와 클러스터에서 {nodes}에 대한 헬스 모니터의 ping을 막는 요인을 찾지 못했습니다"
+            "(PING 모니터는 NodePort에 닿지 않음). 노드 자체 방화벽의 ICMP echo 처리와 모니터 설정"
+            "(지연 {delay}s, 타임아웃 {timeout}s)을 확인하세요",
+        },
         f"{ID}.ok": {
             "en": "All {total} members of pool {pool} ({svc} port {port}) are {status}.",
             "ko": "풀 {pool}({svc} 포트 {port})의 멤버 {total}개가 모두 {status} 상태입니다.",
@@ -269,8 +277,9 @@ def _down(
     nodes = [h.member.label for h in rows]
     statuses = "/".join(sorted({h.actual for h in rows}))
     if reason == "unexplained":
+        ping = monitor is not None and monitor.type.upper() == "PING"
         why = CHECK.msg(
-            "unexplained",
+            "unexplained-ping" if ping else "unexplained",
             nodes=names(nodes),
             port=sp.node_port or "?",
             type=monitor.type if monitor else "-",

@@ -48,6 +48,7 @@ class MemberHealth:
     admission: Admission | None
     monitor_port: int | None
     node_port: int | None = None  # the Service port's NodePort (set by member_health)
+    ping: bool = False  # a PING monitor: ICMP echo, no port
 
     @property
     def actual(self) -> str:
@@ -114,7 +115,9 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
     def seen(expected: Expected, reason: str) -> MemberHealth:
         """The prediction from the hops so far."""
         source, adm = admitted.source, admitted.admission
-        return MemberHealth(mv, expected, reason, tuple(hops), source, adm, port)
+        return MemberHealth(
+            mv, expected, reason, tuple(hops), source, adm, port, ping=kind == "PING"
+        )
 
     if admitted.hop.disposition == Disposition.DENIED:
         return seen("up", "udp-silent") if kind == "UDP-CONNECT" else seen("down", "sg")
@@ -153,6 +156,7 @@ def health_text(h: MemberHealth) -> Msg:
         "member-port": "lb.health-member-port",
         "udp-silent": "lb.health-udp-silent",
     }.get(h.reason, "lb.health-up" if h.expected == "up" else "lb.health-unknown")
+    key = "lb.health-sg-ping" if key == "lb.health-sg" and h.ping else key
     return Msg(
         key,
         member=h.member.label,

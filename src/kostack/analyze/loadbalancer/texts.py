@@ -235,6 +235,10 @@ register(
             "en": "the health monitor from {source} cannot reach {member} on port {port} (security groups): Octavia marks it down ({status})",
             "ko": "{source}에서 오는 헬스 모니터가 포트 {port:으로/로} {member}에 닿지 못해(보안 그룹) Octavia가 다운으로 표시합니다 ({status})",
         },
+        "lb.health-sg-ping": {
+            "en": "the health monitor's ping from {source} cannot reach {member} (security groups admit no ICMP from it): Octavia marks it down ({status})",
+            "ko": "{source}에서 오는 헬스 모니터의 ping이 {member}에 닿지 못해(보안 그룹이 그 ICMP를 허용하지 않음) Octavia가 다운으로 표시합니다 ({status})",
+        },
         "lb.health-no-local": {
             "en": "{member} has no local endpoint: kube-proxy fails the check on port {port}, so the member is down by design ({status})",
             "ko": "{member}에 로컬 엔드포인트가 없어 kube-proxy가 포트 {port} 체크를 실패시키므로 멤버가 설계대로 다운됩니다 ({status})",
