@@ -2,7 +2,7 @@
 small value parsers, and where a CNI's version is read from.
 
 One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
-``_cni_cilium``); ``_kube_cni`` picks which one runs.
+``_cni_cilium``); ``kubernetes._read_cni`` picks which one runs.
 """
 
 from __future__ import annotations
