@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from kostack.collect._kube_api import Reader, ReadFailure
 from kostack.collect._kube_objects import (
     Notes,
     annotations_of,
@@ -22,7 +21,8 @@ from kostack.collect._kube_objects import (
     namespace_of,
     pod_containers,
 )
-from kostack.collect._kube_types import joined
+from kostack.collect._kube_reader import Reader
+from kostack.collect._kube_types import ReadFailure, joined
 from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]

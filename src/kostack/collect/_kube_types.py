@@ -78,10 +78,8 @@ class Redactor:
     kubeconfig line); everything kostack raises or records passes through here.
     """
 
-    def __init__(self, secrets: Sequence[str] = ()) -> None:
+    def __init__(self) -> None:
         self._secrets: set[str] = set()
-        for secret in secrets:
-            self.add(secret)
 
     def add(self, secret: str, *, rotating: str = "") -> None:
         """Redact ``secret`` (and it without a Bearer/Basic prefix) here and at the output

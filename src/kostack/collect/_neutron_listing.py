@@ -19,10 +19,10 @@ from kostack.collect._os_connection import (
     endpoint_name,
     redact,
 )
-from kostack.collect.gap_texts import quoted
 from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
+from kostack.gap_words import quoted
 
 PAGE_SIZE: Final = 1000
 MARKER_RESTARTS: Final = 3  # a listing restarted because its marker item vanished

@@ -27,14 +27,7 @@ from kostack.collect._cni_calico import read_calico
 from kostack.collect._cni_cilium import read_cilium
 from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, CniName, CniResult
 from kostack.collect._cni_flannel import read_flannel
-from kostack.collect._kube_api import (
-    JsonObject,
-    Reader,
-    ReadFailure,
-    Session,
-    fatal,
-    open_session,
-)
+from kostack.collect._kube_api import open_session
 from kostack.collect._kube_lb import read_lb_services, with_endpoints
 from kostack.collect._kube_objects import (
     KubeadmNetworking,
@@ -48,9 +41,11 @@ from kostack.collect._kube_objects import (
     parse_node,
     parse_pod,
 )
-from kostack.collect._kube_types import joined
-from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
+from kostack.collect._kube_reader import Reader, fatal
+from kostack.collect._kube_types import JsonObject, ReadFailure, Session, joined
+from kostack.collect.gap_texts import make_gap
 from kostack.collect.match import NodeIdentity, node_identity
+from kostack.gap_words import Msg, first_of, quoted
 from kostack.model.snapshot import (
     CNI,
     Cluster,
