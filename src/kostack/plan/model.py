@@ -343,7 +343,13 @@ class RootCauseRef:
         return root_cause_title(self.key, lang) if self.key in ROOT_CAUSE_TITLES else self.title
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "key": self.key,
+            "title": self.title,
+            "severity": self.severity,
+            "message": self.message,
+            "resources": self.resources,
+        }
 
 
 @dataclass(frozen=True)
