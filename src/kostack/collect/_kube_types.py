@@ -13,9 +13,6 @@ from kostack.catalog import Msg
 from kostack.gap_words import Msg as _GapMsg  # noqa: F401  (registers the read-failure texts)
 from kostack.redact import remember, remember_rotating
 
-# The client's configuration loaders carry no type hints; reached through Any
-# so mypy --strict checks everything around them instead of ignoring lines.
-
 JsonObject = dict[str, Any]
 
 REDACTED: Final = "<redacted>"

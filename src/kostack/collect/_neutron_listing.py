@@ -168,7 +168,7 @@ def json_object(response: Any, status: int, shown: str) -> dict[str, Any]:
 
 def _refused(response: Any, status: int, path: str, secrets: frozenset[str]) -> ListingFailed:
     """An error answer as a listing failure: status, reason, Neutron's words, request id."""
-    reason = _reason(response)
+    reason = str(getattr(response, "reason", "") or "")
     return ListingFailed(
         Msg(
             "gap.api.http",
@@ -210,11 +210,6 @@ def _next_marker(links: object) -> str | None:
             if markers:
                 return markers[-1]
     return None
-
-
-def _reason(response: Any) -> str:
-    reason = getattr(response, "reason", "") or ""
-    return str(reason)
 
 
 def _request_id(response: Any) -> str:
