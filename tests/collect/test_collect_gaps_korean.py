@@ -18,7 +18,7 @@ import pytest
 from collect_live_support import LiveSeed
 from foundation.english import english_lines
 
-from kostack.collect.gap_texts import gap_error, gap_hint
+from kostack.gap_words import gap_error, gap_hint
 from kostack.model import load_snapshot
 from kostack_testkit.faultproxy import FaultKind
 

@@ -7,7 +7,8 @@ import ipaddress
 import json
 from typing import Any
 
-from kostack.collect._kube_cni import parse_cilium, parse_flannel
+from kostack.collect._cni_cilium import parse_cilium
+from kostack.collect._cni_flannel import parse_flannel
 from kostack.collect._kube_objects import Notes, parse_node, parse_pod, parse_service
 from kostack.collect._neutron_records import subnet_record as _subnet
 

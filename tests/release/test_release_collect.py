@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 from release_testing import EXAMPLES, Served, serve
 
-from kostack.collect.helm import (
-    HelmCollection,
-    ReleaseDecodeError,
-    Scrubber,
-    decode_release,
-    error_lines,
-    settings_of,
-    value_paths,
-)
+from kostack.collect.helm import HelmCollection, Scrubber, decode_release, settings_of
+from kostack.collect.helm_objects import error_lines
+from kostack.collect.helm_release import ReleaseDecodeError, value_paths
 from kostack_testkit import helm_fixtures as hf
 from kostack_testkit.helm_fixture_storage import release_configmap
 

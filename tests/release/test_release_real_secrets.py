@@ -19,13 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kostack.collect.helm import (
-    Scrubber,
-    collect_helm,
-    decode_release,
-    load_client,
-    release_from_records,
-)
+from kostack.collect.helm import Scrubber, collect_helm, decode_release, load_client
+from kostack.collect.helm_release import release_from_records
 from kostack_testkit.helm_fixture_storage import go_json
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble

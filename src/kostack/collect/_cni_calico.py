@@ -30,7 +30,7 @@ from kostack.collect._cni_common import (
     positive,
     spec_of,
 )
-from kostack.collect._kube_api import ReadFailure
+from kostack.collect._kube_types import ReadFailure
 from kostack.model.snapshot import CNI, Calico, CalicoBlock, CalicoIPPool
 from kostack.shell import render
 
@@ -280,7 +280,6 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     objects = CalicoObjects(
         installation=installation,
         felix=felix,
-        bgp_configuration=bgp_conf,
         calico_config=calico_config,
         cluster_information=_cluster_information(ctx),
         installation_failed=installation_failed,

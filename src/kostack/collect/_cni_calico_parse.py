@@ -107,7 +107,6 @@ class CalicoObjects:
 
     installation: JsonObject | None = None
     felix: JsonObject | None = None
-    bgp_configuration: JsonObject | None = None
     calico_config: JsonObject | None = None
     cluster_information: JsonObject | None = None
     installation_failed: bool = False

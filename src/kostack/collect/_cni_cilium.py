@@ -24,9 +24,9 @@ from kostack.collect._cni_common import (
     truthy,
     version_tuple,
 )
-from kostack.collect._kube_api import ReadFailure
 from kostack.collect._kube_objects import Notes, as_dict, as_list, name_of
-from kostack.collect.gap_texts import Msg
+from kostack.collect._kube_types import ReadFailure
+from kostack.gap_words import Msg
 from kostack.model.snapshot import CNI, Cilium, CiliumNodeIPAM, IPNetwork
 
 SOURCE: Final = "cluster.cni.cilium"

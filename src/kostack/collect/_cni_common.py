@@ -2,7 +2,7 @@
 small value parsers, and where a CNI's version is read from.
 
 One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
-``_cni_cilium``); ``_kube_cni`` picks which one runs.
+``_cni_cilium``); ``kubernetes._read_cni`` picks which one runs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from kostack.collect._kube_api import Reader, ReadFailure
 from kostack.collect._kube_objects import (
     Notes,
     annotations_of,
@@ -22,7 +21,8 @@ from kostack.collect._kube_objects import (
     namespace_of,
     pod_containers,
 )
-from kostack.collect._kube_types import joined
+from kostack.collect._kube_reader import Reader
+from kostack.collect._kube_types import ReadFailure, joined
 from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]

@@ -20,9 +20,9 @@ from kostack.collect._cni_common import (
     combined,
     positive,
 )
-from kostack.collect._kube_api import ReadFailure
 from kostack.collect._kube_objects import Notes, as_dict, container_args, namespace_of
-from kostack.collect.gap_texts import Msg
+from kostack.collect._kube_types import ReadFailure
+from kostack.gap_words import Msg
 from kostack.model.snapshot import CNI, Flannel
 
 FlannelBackend = Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"]

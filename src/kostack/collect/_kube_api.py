@@ -27,13 +27,9 @@ import urllib3
 import yaml
 from kubernetes.config.config_exception import ConfigException
 
-from kostack.collect._kube_reader import MAX_INCONSISTENT_CONTINUES, Reader, fatal
 from kostack.collect._kube_types import (
     IN_CLUSTER,
-    REDACTED,
-    FailureKind,
     JsonObject,
-    ReadFailure,
     Redactor,
     Session,
     _public_url,
@@ -42,21 +38,10 @@ from kostack.collect.texts import Msg, kubeconfig_yaml_error
 from kostack.errors import ConfigError
 from kostack.redact import CREDENTIAL_KEY, remember
 
-# The session's types live in _kube_types and the reader in _kube_reader; importers may
-# keep using this module for them.
 __all__ = [
     "CREDENTIAL_KEYS",
-    "MAX_INCONSISTENT_CONTINUES",
-    "REDACTED",
     "SERVICE_ACCOUNT_DIR",
     "USER_AGENT",
-    "FailureKind",
-    "JsonObject",
-    "ReadFailure",
-    "Reader",
-    "Redactor",
-    "Session",
-    "fatal",
     "kubeconfig_credentials",
     "open_session",
     "remember_kubeconfig",

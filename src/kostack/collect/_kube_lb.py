@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kostack.collect._kube_api import JsonObject, Reader, ReadFailure
 from kostack.collect._kube_objects import (
     Notes,
     as_dict,
@@ -32,7 +31,9 @@ from kostack.collect._kube_objects import (
     parse_service,
     slice_endpoints,
 )
-from kostack.collect.gap_texts import Msg
+from kostack.collect._kube_reader import Reader
+from kostack.collect._kube_types import JsonObject, ReadFailure
+from kostack.gap_words import Msg
 from kostack.model.snapshot import KubeEvent, Node, Service
 
 MAX_SELECTOR_NAMES: Final = 100

@@ -16,8 +16,6 @@ import kubernetes
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-# The client's configuration loaders carry no type hints; reached through Any
-# so mypy --strict checks everything around them instead of ignoring lines.
 from kostack.collect._kube_types import FailureKind, JsonObject, ReadFailure, Session
 from kostack.collect.texts import Msg, seconds
 from kostack.deadline import GRACE_S, DeadlineExceeded, within

@@ -13,9 +13,6 @@ from kostack.catalog import Msg
 from kostack.gap_words import Msg as _GapMsg  # noqa: F401  (registers the read-failure texts)
 from kostack.redact import remember, remember_rotating
 
-# The client's configuration loaders carry no type hints; reached through Any
-# so mypy --strict checks everything around them instead of ignoring lines.
-
 JsonObject = dict[str, Any]
 
 REDACTED: Final = "<redacted>"
@@ -78,10 +75,8 @@ class Redactor:
     kubeconfig line); everything kostack raises or records passes through here.
     """
 
-    def __init__(self, secrets: Sequence[str] = ()) -> None:
+    def __init__(self) -> None:
         self._secrets: set[str] = set()
-        for secret in secrets:
-            self.add(secret)
 
     def add(self, secret: str, *, rotating: str = "") -> None:
         """Redact ``secret`` (and it without a Bearer/Basic prefix) here and at the output

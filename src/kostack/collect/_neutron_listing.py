@@ -19,10 +19,10 @@ from kostack.collect._os_connection import (
     endpoint_name,
     redact,
 )
-from kostack.collect.gap_texts import quoted
 from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
+from kostack.gap_words import quoted
 
 PAGE_SIZE: Final = 1000
 MARKER_RESTARTS: Final = 3  # a listing restarted because its marker item vanished
@@ -168,7 +168,7 @@ def json_object(response: Any, status: int, shown: str) -> dict[str, Any]:
 
 def _refused(response: Any, status: int, path: str, secrets: frozenset[str]) -> ListingFailed:
     """An error answer as a listing failure: status, reason, Neutron's words, request id."""
-    reason = _reason(response)
+    reason = str(getattr(response, "reason", "") or "")
     return ListingFailed(
         Msg(
             "gap.api.http",
@@ -210,11 +210,6 @@ def _next_marker(links: object) -> str | None:
             if markers:
                 return markers[-1]
     return None
-
-
-def _reason(response: Any) -> str:
-    reason = getattr(response, "reason", "") or ""
-    return str(reason)
 
 
 def _request_id(response: Any) -> str:

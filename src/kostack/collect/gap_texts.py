@@ -13,15 +13,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kostack.catalog import map_text, message_data
-from kostack.gap_words import Msg, error_of, first_of, gap_error, gap_hint, hint_of, quoted
+from kostack.gap_words import quoted
 from kostack.redact import redact as redact_shapes
 
 if TYPE_CHECKING:
     from kostack.model.snapshot import Gap
-
-__all__ = [
-    "Msg", "error_of", "first_of", "gap_error", "gap_hint", "hint_of", "make_gap", "quoted",
-]  # fmt: skip
 
 
 def make_gap(
@@ -32,8 +28,7 @@ def make_gap(
     from kostack.model.snapshot import Gap
 
     def clean(text: str) -> str:
-        text = redact_shapes(text) if redact is None else redact_shapes(redact(text))
-        return text
+        return redact_shapes(text) if redact is None else redact_shapes(redact(text))
 
     said_error = map_text(quoted(error), clean)
     said_hint = map_text(hint, clean) if hint else ""

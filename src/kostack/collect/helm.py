@@ -26,41 +26,26 @@ from typing import Any
 
 import kubernetes
 
-from kostack.collect._kube_api import ReadFailure, Session, fatal
-from kostack.collect.gap_texts import make_gap, quoted
+from kostack.collect._kube_reader import fatal
+from kostack.collect._kube_types import ReadFailure, Session
+from kostack.collect.gap_texts import make_gap
 from kostack.collect.helm_api import PAGE_SIZE, REQUEST_TIMEOUT, KubeReader, _failure_gap
-from kostack.collect.helm_objects import (
-    ERROR_LINE,
-    MAX_LINE,
-    MAX_LOG_LINES,
-    _event,
-    _pod,
-    _pv,
-    _pvc,
-    _statefulset,
-    error_lines,
-)
+from kostack.collect.helm_objects import _event, _pod, _pv, _pvc, _statefulset
 from kostack.collect.helm_release import (
     MAX_RELEASE_BYTES,
     RELEASE_TYPE,
-    SECRET_KEY,
-    SETTINGS,
-    STATUSES,
     ReleaseDecodeError,
     ReleaseTooLarge,
     Scrubber,
     _text,
     decode_release,
-    is_secret_key,
-    manifest_parts,
     release_from_records,
-    revision_of,
     settings_of,
     trim_record,
-    value_paths,
 )
 from kostack.collect.texts import Msg, kubeconfig_yaml_error
 from kostack.errors import CollectError, ConfigError
+from kostack.gap_words import quoted
 from kostack.model.snapshot import (
     Gap,
     HelmRelease,
@@ -70,32 +55,15 @@ from kostack.model.snapshot import (
     WorkloadPod,
 )
 
-# Moved to helm_api, helm_objects and helm_release; importers may keep using this module.
+# Scrubber, settings_of and decode_release moved to helm_release; the CLI, the benchmarks and
+# the testkit still import them from here.
 __all__ = [
-    "ERROR_LINE",
-    "MAX_EVENTS_PER_NAMESPACE",
-    "MAX_LINE",
-    "MAX_LOG_LINES",
-    "PAGE_SIZE",
-    "RELEASE_TYPE",
-    "REQUEST_TIMEOUT",
-    "SECRET_KEY",
-    "SETTINGS",
-    "STATUSES",
     "HelmCollection",
-    "KubeReader",
-    "ReleaseDecodeError",
     "Scrubber",
     "collect_helm",
     "decode_release",
-    "error_lines",
-    "is_secret_key",
     "load_client",
-    "manifest_parts",
-    "release_from_records",
-    "revision_of",
     "settings_of",
-    "value_paths",
 ]
 
 # The client's config loaders, untyped on purpose (no client object leaves here).
@@ -116,7 +84,6 @@ def collect_helm(
     namespaces: Iterable[str] | None = None,
     context_namespace: str | None = None,
     logs: bool = True,
-    log_reader: Callable[[KubeReader, str, str, str, bool], str] | None = None,
     session: Session | None = None,
     page_size: int = PAGE_SIZE,
     timeout_s: float = REQUEST_TIMEOUT,
@@ -142,7 +109,7 @@ def collect_helm(
     sts_items = lister.listing("helm.statefulsets", "statefulsets", "statefulsets")
     pvcs = tuple(_pvc(i) for i in pvc_items) if pvc_items is not None else None
     spots = _spots(releases, pvcs, wanted)
-    pods = _pods(lister, spots, reader if logs else None, scrub, log_reader)
+    pods = _pods(lister, spots, reader if logs else None, scrub)
     events = _events(lister, spots, scrub)
     state = HelmState(
         releases=releases,
@@ -230,7 +197,6 @@ def _pods(
     spots: list[str],
     reader: KubeReader | None,
     scrub: Scrubber,
-    log_reader: Callable[[KubeReader, str, str, str, bool], str] | None,
 ) -> list[WorkloadPod] | None:
     """The pods of those namespaces (with their logs' error lines when `reader`); None if one fails."""
     pods: list[WorkloadPod] = []
@@ -240,7 +206,7 @@ def _pods(
         )
         if raw_pods is None:
             return None
-        pods.extend(_pod(raw, reader, scrub, lister.gaps, log_reader) for raw in raw_pods)
+        pods.extend(_pod(raw, reader, scrub, lister.gaps) for raw in raw_pods)
     return pods
 
 

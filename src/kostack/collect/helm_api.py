@@ -9,11 +9,13 @@ import kubernetes
 from kubernetes.client.exceptions import ApiException
 
 from kostack.collect import texts
-from kostack.collect._kube_api import Reader, ReadFailure, Session
-from kostack.collect.gap_texts import make_gap, quoted
+from kostack.collect._kube_reader import Reader
+from kostack.collect._kube_types import ReadFailure, Session
+from kostack.collect.gap_texts import make_gap
 from kostack.collect.texts import Msg
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
 from kostack.errors import AuthError, CollectError
+from kostack.gap_words import quoted
 from kostack.model.snapshot import Gap
 
 # The client's API classes, untyped on purpose (no client object leaves here).

@@ -6,14 +6,14 @@ Every message and log line kept goes through the release's Scrubber first.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
-from kostack.collect.gap_texts import Msg
 from kostack.collect.helm_api import KubeReader, _gap, _raise_for_connection
 from kostack.collect.helm_release import Scrubber, _labels, _text
+from kostack.gap_words import Msg
 from kostack.model.snapshot import (
     ContainerState,
     Gap,
@@ -153,7 +153,6 @@ def _pod(
     reader: KubeReader | None,
     scrub: Scrubber,
     gaps: list[Gap],
-    log_reader: Callable[[KubeReader, str, str, str, bool], str] | None,
 ) -> WorkloadPod:
     meta = _meta(raw)
     spec = raw.get("spec") or {}
@@ -179,8 +178,7 @@ def _pod(
                 if previous and container.restart_count == 0:
                     continue
                 found = error_lines(
-                    _read_log(reader, namespace, name, container.name, previous, gaps, log_reader),
-                    scrub,
+                    _read_log(reader, namespace, name, container.name, previous, gaps), scrub
                 )
                 if found:
                     lines.extend(found)
@@ -213,10 +211,7 @@ def _read_log(
     container: str,
     previous: bool,
     gaps: list[Gap],
-    log_reader: Callable[[KubeReader, str, str, str, bool], str] | None,
 ) -> str:
-    if log_reader is not None:
-        return log_reader(reader, namespace, pod, container, previous)
     try:
         return reader.pod_log(namespace, pod, container, previous)
     except ApiException as exc:

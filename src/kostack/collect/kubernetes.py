@@ -23,15 +23,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-from kostack.collect._kube_api import (
-    JsonObject,
-    Reader,
-    ReadFailure,
-    Session,
-    fatal,
-    open_session,
-)
-from kostack.collect._kube_cni import ClusterFacts, CniCollector, CniResult
+from kostack.collect._cni_calico import read_calico
+from kostack.collect._cni_cilium import read_cilium
+from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, CniName, CniResult
+from kostack.collect._cni_flannel import read_flannel
+from kostack.collect._kube_api import open_session
 from kostack.collect._kube_lb import read_lb_services, with_endpoints
 from kostack.collect._kube_objects import (
     KubeadmNetworking,
@@ -45,9 +41,11 @@ from kostack.collect._kube_objects import (
     parse_node,
     parse_pod,
 )
-from kostack.collect._kube_types import joined
-from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
+from kostack.collect._kube_reader import Reader, fatal
+from kostack.collect._kube_types import JsonObject, ReadFailure, Session, joined
+from kostack.collect.gap_texts import make_gap
 from kostack.collect.match import NodeIdentity, node_identity
+from kostack.gap_words import Msg, first_of, quoted
 from kostack.model.snapshot import (
     CNI,
     Cluster,
@@ -69,6 +67,12 @@ API_SERVICE: Final = ("default", "kubernetes")
 
 Progress = Callable[[str], None]
 Parsed = TypeVar("Parsed")
+# One module per CNI reads its settings, a constant number of requests whatever the node count.
+READERS: dict[CniName, Callable[[CniContext, bool], CniResult | None]] = {
+    "calico": read_calico,
+    "flannel": read_flannel,
+    "cilium": read_cilium,
+}
 
 
 @dataclass(frozen=True)
@@ -369,10 +373,10 @@ class _ClusterReader:
     # ------------------------------------------------------------------ networks and modes
 
     def _cni(self) -> CniResult | None:
-        collector = CniCollector(self.reader, self.facts, self.gap, self.notes, self._check)
-        result = collector.collect()
+        context = CniContext(self.reader, self.facts, self.gap, self.notes, self._check)
+        result = _read_cni(context)
         if result is None:
-            failures = collector.probe_failures
+            failures = context.probe_failures
             error = (
                 quoted(joined([f.error for f in failures])) if failures else Msg("gap.kube.no-cni")
             )
@@ -492,6 +496,24 @@ class _ClusterReader:
                 Msg("gap.kube.skipped", n=len(skipped), shown=first_of(skipped)),
                 Msg("gap.hint.skipped"),
             )
+
+
+def _read_cni(context: CniContext) -> CniResult | None:
+    """The settings of the CNI that nodes and pods point at; None when none was found.
+
+    With evidence (agent pods, node annotations) only that CNI is read, and
+    whatever cannot be read becomes a gap. Without any, each CNI's settings
+    are probed in turn; the first one present wins, and if none is, the
+    probes' answers (``context.probe_failures``) go into one ``cluster.cni`` gap.
+    """
+    candidates = context.facts.candidates()
+    if candidates:
+        return READERS[candidates[0]](context, True)
+    for name in CNI_ORDER:
+        result = READERS[name](context, False)
+        if result is not None:
+            return result
+    return None
 
 
 def _merge_services(

@@ -123,12 +123,6 @@ class _PortIndex:
                 self.by_ip[fip.ip_address].append(port)
             self.by_mac[_mac(port.mac_address)].append(port)
 
-    def with_ips(self, ips: Iterable[IPAddress]) -> list[Port]:
-        return _unique(p for ip in ips for p in self.by_ip.get(ip, ()))
-
-    def with_macs(self, macs: Iterable[str]) -> list[Port]:
-        return _unique(p for mac in macs for p in self.by_mac.get(mac, ()))
-
 
 def _unique(ports: Iterable[Port]) -> list[Port]:
     seen: dict[str, Port] = {}
@@ -165,7 +159,7 @@ def _claim(node: NodeIdentity, index: _PortIndex) -> _Claim:
             return _narrow_server_ports(node, server_id, candidates, notes)
         notes.append(Msg("match.no-device", server=server_id, provider=node.provider_id))
     if node.internal_ips:
-        candidates = index.with_ips(node.internal_ips)
+        candidates = _unique(p for ip in node.internal_ips for p in index.by_ip.get(ip, ()))
         if len(candidates) == 1:
             return _Claim(candidates[0], "internal_ip", notes)
         if candidates:
@@ -181,7 +175,7 @@ def _claim(node: NodeIdentity, index: _PortIndex) -> _Claim:
             notes.append(Msg("match.ip-many", ips=ips, n=n, ids=_ids(candidates)))
             return _Claim(None, None, notes, ip_candidates=tuple(candidates))
     if node.macs:
-        candidates = index.with_macs(node.macs)
+        candidates = _unique(p for mac in node.macs for p in index.by_mac.get(mac, ()))
         if len(candidates) == 1:
             return _Claim(candidates[0], "mac", notes)
         if candidates:

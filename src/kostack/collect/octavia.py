@@ -39,9 +39,10 @@ from pydantic import ValidationError
 from kostack.collect._neutron_listing import ListingFailed, json_object, next_page
 from kostack.collect._neutron_records import _text, convert_items
 from kostack.collect._os_connection import api_timeout
-from kostack.collect.gap_texts import Msg, first_of, make_gap, quoted
+from kostack.collect.gap_texts import make_gap
 from kostack.collect.openstack import PAGE_SIZE, redact
 from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.gap_words import Msg, first_of, quoted
 from kostack.model.loadbalancer import (
     HealthMonitor,
     Listener,

@@ -52,9 +52,10 @@ from kostack.collect._os_connection import (
     redact,
     secret_values,
 )
-from kostack.collect.gap_texts import first_of, make_gap
+from kostack.collect.gap_texts import make_gap
 from kostack.collect.texts import Msg
 from kostack.errors import AuthError
+from kostack.gap_words import first_of
 from kostack.model.snapshot import (
     Gap,
     Network,

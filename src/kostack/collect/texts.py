@@ -29,7 +29,6 @@ register(
     {
         # ------------------------------------------------------------------ words
         "col.none": {"en": "none", "ko": "없음"},
-        "col.quoted": {"en": "{text}", "ko": "“{text}”"},
         # ------------------------------------------------------------------ Neutron
         "col.neutron.deadline": {
             "en": "Neutron at {where} did not answer GET /v2.0{path} within {seconds} s",

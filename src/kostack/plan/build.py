@@ -134,11 +134,8 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
         yield from ((r, rc.key, True) for r in rc.fix.remedies)
 
 
-def protection_lost(
-    snapshot: Snapshot, actions: Iterable[Action], topo: Topology | None = None
-) -> str:
+def protection_lost(actions: Iterable[Action], topo: Topology) -> str:
     """What --method disable-port-security gives up, in one paragraph naming the objects."""
-    topo = topo or Topology(snapshot)
     ports = [a for a in actions if a.operation == Operation.DISABLE_PORT_SECURITY]
     if not ports:
         return ""
@@ -307,7 +304,7 @@ def build_plan(
         for c in dict.fromkeys(c for a in actions for c in a.not_for_traffic)
     ]
     warnings: list[str] = []
-    lost = protection_lost(snapshot, actions, builder.topo)
+    lost = protection_lost(actions, builder.topo)
     if lost:
         warnings.append(lost)
     project = snapshot.openstack.project_id if snapshot.openstack else None

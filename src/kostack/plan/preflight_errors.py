@@ -1,4 +1,5 @@
-"""What `kostack preflight` says about inputs that cannot describe a cluster, in English and Korean.
+"""What `kostack preflight` says about inputs that cannot describe a cluster, and how it names
+overheads and modes, in English and Korean.
 
 `PreflightError` (kostack.plan.preflight_spec) and the command's own usage errors
 (kostack.cli.preflight) carry these `Msg`s, so `--lang ko` prints them in Korean.
@@ -184,5 +185,18 @@ register(
             "en": "give every node an IPv4 address, e.g. --node {example},fd00:0:0:1::11=NAME",
             "ko": "노드마다 IPv4 주소를 주세요. 예: --node {example},fd00:0:0:1::11=NAME",
         },
+        # ------------------------------------------------------------------ overheads and modes
+        "preflight.kind.vxlan-cross": {"en": "VXLAN (across subnets)", "ko": "VXLAN (서브넷 간)"},
+        "preflight.kind.ipip-cross": {"en": "IPIP (across subnets)", "ko": "IPIP (서브넷 간)"},
+        "preflight.kind.none": {"en": "no encapsulation", "ko": "캡슐화 없음"},
+        "preflight.mode.none": {"en": "no encapsulation (BGP)", "ko": "캡슐화 없음 (BGP)"},
+        "preflight.mode.geneve": {"en": "Geneve tunnel", "ko": "Geneve 터널"},
+        "preflight.mode.native": {"en": "native routing", "ko": "네이티브 라우팅"},
+        "preflight.cni": {"en": "{cni} {mode} ({extras})", "ko": "{cni} {mode} ({extras})"},
+        "preflight.on": {"en": "{name} on", "ko": "{name} 켜짐"},
+        "preflight.off": {"en": "{name} off", "ko": "{name} 꺼짐"},
+        # the names of what preflight plans (a Msg as the record's name: findings say it)
+        "preflight.name.network": {"en": "planned network", "ko": "계획안"},
+        "preflight.name.router": {"en": "planned router", "ko": "계획안"},
     }
 )

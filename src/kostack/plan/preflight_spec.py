@@ -29,7 +29,6 @@ from kostack.model.snapshot import (
 from kostack.plan.build import ref
 from kostack.plan.model import RootCauseRef, Route, Rule
 from kostack.plan.preflight_errors import Msg
-from kostack.plan.preflight_kinds import kind
 
 CNI_MODES: dict[str, tuple[str, ...]] = {
     "calico": ("vxlan-crosssubnet", "vxlan", "ipip", "ipip-crosssubnet", "none"),
@@ -162,10 +161,10 @@ class PreflightSpec:
             "vxlan": "VXLAN Always",
             "ipip": "IPIP Always",
             "ipip-crosssubnet": "IPIP CrossSubnet",
-            "none": kind("preflight.mode.none"),
+            "none": Msg("preflight.mode.none"),
             "host-gw": "host-gw",
-            "geneve": kind("preflight.mode.geneve"),
-            "native": kind("preflight.mode.native"),
+            "geneve": Msg("preflight.mode.geneve"),
+            "native": Msg("preflight.mode.native"),
         }
         mode = names.get(self.mode, self.mode)
         if self.cni != "calico" and self.mode == "vxlan":
@@ -312,13 +311,13 @@ def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> t
     v6 = spec.tunnel_version(version) == 6
     table = {
         "vxlan": (70 if v6 else 50, "VXLAN"),
-        "vxlan-crosssubnet": (70 if v6 else 50, kind("preflight.kind.vxlan-cross")),
+        "vxlan-crosssubnet": (70 if v6 else 50, Msg("preflight.kind.vxlan-cross")),
         "geneve": (70 if v6 else 50, "Geneve"),
     }
     if version == 4:
         table["ipip"] = (20, "IPIP")
-        table["ipip-crosssubnet"] = (20, kind("preflight.kind.ipip-cross"))
-    overhead, name = table.get(spec.mode, (0, kind("preflight.kind.none")))
+        table["ipip-crosssubnet"] = (20, Msg("preflight.kind.ipip-cross"))
+    overhead, name = table.get(spec.mode, (0, Msg("preflight.kind.none")))
     if spec.wireguard and spec.cni == "cilium":
         # Cilium's WireGuard adds to the tunnel (pkg/mtu: tunnel 50 + WireGuard 80).
         return overhead + 80, (f"{name} + WireGuard" if overhead else "WireGuard")

@@ -43,7 +43,6 @@ from kostack.model.snapshot import (
     Subnet,
 )
 from kostack.plan.preflight_errors import Msg
-from kostack.plan.preflight_kinds import kind
 from kostack.plan.preflight_spec import (
     BLOCK_PREFIX_V4,
     DEFAULT_GROUP_ID,
@@ -230,7 +229,7 @@ def _new_cloud(spec: PreflightSpec) -> PlannedCloud:
         network_type="geneve" if backend == "ml2/ovn" else "vxlan",
     )
     # the name as a message: findings that name the network say it in the reader's language
-    network = network.model_copy(update={"name": kind("preflight.name.network")})
+    network = network.model_copy(update={"name": Msg("preflight.name.network")})
     cidrs: list[IPNetwork] = []
     if spec.subnet_cidr is not None:
         cidrs.append(spec.subnet_cidr)
@@ -262,7 +261,7 @@ def _new_cloud(spec: PreflightSpec) -> PlannedCloud:
         external_network_id="external",
         enable_snat=True,
         interface_subnet_ids=tuple(s.id for s in subnets),
-    ).model_copy(update={"name": kind("preflight.name.router")})
+    ).model_copy(update={"name": Msg("preflight.name.router")})
     return PlannedCloud(network, subnets, [router], [default_group()], {}, [], [])
 
 

@@ -181,7 +181,7 @@ def build_reinstall_plan(
     warnings: list[str] = []
     helm = snapshot.helm
     if helm is None or helm.releases is None or helm.pvcs is None:
-        asked = (name, namespace, chart, wanted_chart, values_file, discard_data)
+        asked = (name, namespace, chart, values_file, discard_data)
         return ReinstallPlan(*asked, (namespace,), (), (), (), (), gate, tuple(blockers))
     if index is None:
         index = HelmIndex.of(helm)
@@ -213,7 +213,6 @@ def build_reinstall_plan(
         release=name,
         namespace=namespace,
         chart=chart,
-        chart_name=wanted_chart,
         values_file=values_file,
         discard_data=discard_data,
         from_namespaces=tuple(sorted(spots)),

@@ -174,7 +174,6 @@ class ReinstallPlan:
     release: str
     namespace: str
     chart: str
-    chart_name: str
     values_file: str | None
     discard_data: bool
     from_namespaces: tuple[str, ...]
