@@ -54,6 +54,11 @@ class Msg(str):
         obj.params = params
         return obj
 
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, Any]]:
+        # copy, deepcopy, pickle and dataclasses.asdict rebuild a message from its key, not
+        # from its English text (which str's default would pass as the key)
+        return (self.key,), self.params
+
     def render(self, lang: str) -> str:
         template = CATALOG[self.key].get(lang) or CATALOG[self.key]["en"]
         return _fill(template, self.params, lang)
