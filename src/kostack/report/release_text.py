@@ -121,9 +121,7 @@ def _failing_blocks(report: ReleaseReport, lang: str, verbose: bool) -> list[str
 def _volume_line(claim: PvcClaim, lang: str) -> str:
     if claim.kept:
         why = t(lang, "kept")
-    elif any(e.rule == "statefulset-template" for e in claim.evidence) or (
-        claim.orphan and not claim.kept
-    ):
+    elif claim.orphan or any(e.rule == "statefulset-template" for e in claim.evidence):
         why = t(lang, "sts")
     else:
         why = t(lang, "manifest")
