@@ -92,7 +92,6 @@ def build_incident(
         )
         for a in journals
     )
-    worst = diagnosis.worst()
     shown_applied = shown(applied)
     noted = notes(snapshot, topo, diagnosis, troubles, len(causes), lang)
     # 4.1 says why a ClusterIP ping proves nothing only where section 3 does not already
@@ -129,7 +128,6 @@ def build_incident(
         lessons=lessons(snapshot, diagnosis, topo, troubles, pic, lang),
         picture=pic,
         root_cause_count=len(roots),
-        worst=str(worst) if worst else "",
         verdict_undecided=diagnosis.verdict.kind == "undecided",
     )
 

@@ -105,7 +105,6 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
     check = BY_ID.get(rc.check_id)
     background = check.docs.get(lang, {}).get("explanation", "") if check else ""
     return CauseSection(
-        key=rc.key,
         check_id=rc.check_id,
         heading=heading,
         severity=str(rc.severity),

@@ -80,7 +80,6 @@ class PortRow:
 
 @dataclass(frozen=True)
 class CauseSection:
-    key: str
     check_id: str
     heading: str
     severity: str
@@ -156,7 +155,6 @@ class IncidentReport:
     lessons: tuple[Lesson, ...]
     picture: Picture
     root_cause_count: int
-    worst: str
     verdict_undecided: bool = False  # the diagnosis could not decide: not "no fault found"
 
     def lists(self) -> tuple[tuple[str, tuple[str, ...]], ...]:

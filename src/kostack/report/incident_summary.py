@@ -80,7 +80,6 @@ class App:
     namespace: str
     name: str
     workloads: tuple[str, ...]
-    pods: int
     nodes: frozenset[str]
 
 
@@ -107,7 +106,6 @@ def applications(snapshot: Snapshot) -> tuple[App, ...]:
                 ns,
                 name or ns,
                 tuple(dict.fromkeys(workload_name(p) for p in pods)),
-                len(pods),
                 frozenset(p.node for p in pods if p.node),
             )
         )
