@@ -208,11 +208,6 @@ def _lesson_mode(snapshot: Snapshot, pools: tuple[str, ...], cni: str, lang: str
     return marked(cni_mode(snapshot), lang) or cni
 
 
-def _lesson(lang: str, name: str, **params: object) -> Lesson:
-    """The lesson ``rep.lesson.<name>`` with its title (``rep.lesson.<name>.title``)."""
-    return Lesson(t(lang, f"rep.lesson.{name}.title"), t(lang, f"rep.lesson.{name}", **params))
-
-
 def lessons(
     snapshot: Snapshot,
     d: Diagnosis,
@@ -228,33 +223,54 @@ def lessons(
     cni, pools = describe_cni(snapshot)
     cni, pools = marked(cni, lang), tuple(marked(p, lang) for p in pools)
     if "antispoof" in keys:
-        mode = _lesson_mode(snapshot, pools, cni, lang)
-        out.append(_lesson(lang, "plan_pairs", pods=pods, cni=cni, mode=mode))
+        out.append(
+            Lesson(
+                t(lang, "rep.lesson.plan_pairs.title"),
+                t(
+                    lang,
+                    "rep.lesson.plan_pairs",
+                    pods=pods,
+                    cni=cni,
+                    mode=_lesson_mode(snapshot, pools, cni, lang),
+                ),
+            )
+        )
     if keys & {"sg-encap", "sg-node", "sg-pod-source", "sg-outside"}:
-        out.append(_lesson(lang, "sg", cni=cni))
+        out.append(Lesson(t(lang, "rep.lesson.sg.title"), t(lang, "rep.lesson.sg", cni=cni)))
     if "mtu" in keys:
-        out.append(_lesson(lang, "mtu"))
+        out.append(Lesson(t(lang, "rep.lesson.mtu.title"), t(lang, "rep.lesson.mtu")))
     if "no-port" in keys:
-        out.append(_lesson(lang, "no_port"))
+        out.append(Lesson(t(lang, "rep.lesson.no_port.title"), t(lang, "rep.lesson.no_port")))
     if keys & {"router-no-route-back", "router-wrong-route", "native-cross-subnet", "no-router"}:
-        out.append(_lesson(lang, "routes", pods=pods))
+        out.append(
+            Lesson(t(lang, "rep.lesson.routes.title"), t(lang, "rep.lesson.routes", pods=pods))
+        )
     if "neutron-port-security-disabled" in warned:
-        out.append(_lesson(lang, "portsec_off"))
+        out.append(
+            Lesson(t(lang, "rep.lesson.portsec_off.title"), t(lang, "rep.lesson.portsec_off"))
+        )
     services_hit = any(f.check_id in SERVICE_SYMPTOMS for rc in d.root_causes for f in rc.symptoms)
     pinged = any(is_clusterip_ping(p, topo) for p in snapshot.probes)
     if services_hit or pinged:
-        out.append(_lesson(lang, "ping", ip=api_ip(topo)))
+        out.append(
+            Lesson(t(lang, "rep.lesson.ping.title"), t(lang, "rep.lesson.ping", ip=api_ip(topo)))
+        )
     if keys & LB_BLOCKED:
-        out.append(_lesson(lang, "lb"))
+        out.append(Lesson(t(lang, "rep.lesson.lb.title"), t(lang, "rep.lesson.lb")))
     if keys & LB_STATUS:
-        out.append(_lesson(lang, "lb_status"))
+        out.append(Lesson(t(lang, "rep.lesson.lb_status.title"), t(lang, "rep.lesson.lb_status")))
     failed = list(dict.fromkeys(tr.name for tr in troubles if tr.failed))
     if failed:
-        out.append(_lesson(lang, "clean", releases=", ".join(failed)))
+        out.append(
+            Lesson(
+                t(lang, "rep.lesson.clean.title"),
+                t(lang, "rep.lesson.clean", releases=", ".join(failed)),
+            )
+        )
     if d.root_causes:
-        out.append(_lesson(lang, "ci"))
+        out.append(Lesson(t(lang, "rep.lesson.ci.title"), t(lang, "rep.lesson.ci")))
     if not out:
-        out.append(_lesson(lang, "healthy"))
+        out.append(Lesson(t(lang, "rep.lesson.healthy.title"), t(lang, "rep.lesson.healthy")))
     return tuple(out)
 
 
