@@ -106,10 +106,6 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _label(lang: str, key: str) -> str:
-    return f'<span class="label">{h(t(lang, key))}:</span>'
-
-
 def _commands(group: CommandGroup, lang: str) -> str:
     lines = []
     for c in group.commands:
@@ -207,13 +203,19 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
     """One root cause: severity, what, why, what breaks, its ports, evidence, background."""
     o: list[str] = []
     o.append(f"<h3>{inline(cause.heading)}</h3>")
-    badge = f'<span class="badge {h(cause.severity)}">{h(cause.severity_label)}</span>'
-    o.append(f"<p>{_label(lang, 'rep.l.severity')} {badge}</p><ul>")
-    o.append(f"<li>{_label(lang, 'rep.l.what')} {inline(cause.what)}</li>")
+    o.append(
+        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
+        f'<span class="badge {h(cause.severity)}">{h(cause.severity_label)}</span></p><ul>'
+    )
+    o.append(
+        f'<li><span class="label">{h(t(lang, "rep.l.what"))}:</span> {inline(cause.what)}</li>'
+    )
     if cause.why:
-        o.append(f"<li>{_label(lang, 'rep.l.why')} {inline(cause.why)}</li>")
+        o.append(
+            f'<li><span class="label">{h(t(lang, "rep.l.why"))}:</span> {inline(cause.why)}</li>'
+        )
     if cause.breaks:
-        o.append(f"<li>{_label(lang, 'rep.l.result')}<ul>")
+        o.append(f'<li><span class="label">{h(t(lang, "rep.l.result"))}:</span><ul>')
         o.extend(f"<li>{inline(b)}</li>" for b in cause.breaks)
         o.append("</ul></li>")
     o.append("</ul>")
