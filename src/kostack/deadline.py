@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, TypeVar, cast
@@ -47,11 +46,9 @@ class DeadlineExceeded(CollectError):
 class Worker:
     """One blocking call running in a daemon thread (see :func:`within`)."""
 
-    what: str
     done: threading.Event = field(default_factory=threading.Event)
     value: object = None
     error: BaseException | None = None
-    started: float = field(default_factory=time.monotonic)
 
     def wait(self, seconds: float) -> bool:
         """Wait up to ``seconds`` (interruptible by Ctrl-C); True when the call has ended."""
@@ -66,7 +63,7 @@ def start(
     ``on_start`` sees the worker before the thread runs: whoever tracks the call
     in flight knows of it before its request can leave.
     """
-    worker = Worker(what)
+    worker = Worker()
     if on_start is not None:
         on_start(worker)
     context = contextvars.copy_context()

@@ -235,18 +235,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# the incident report's strings live in their own module; they are part of the same table
-for _lang, _table in REPORT_MESSAGES.items():
-    MESSAGES[_lang].update(_table)
-# so do the probe report's (kostack probe, diagnose --active)
-for _lang, _table in PROBE_MESSAGES.items():
-    MESSAGES[_lang].update(_table)
-# and the verdict's
-for _lang, _table in VERDICT_MESSAGES.items():
-    MESSAGES[_lang].update(_table)
-# and the topology picture's flow lanes
-for _lang, _table in LANE_MESSAGES.items():
-    MESSAGES[_lang].update(_table)
+# the incident report's, the probe report's (kostack probe, diagnose --active), the verdict's
+# and the topology picture's flow lanes' strings live in their own modules; they are part of
+# the same table
+for _part in (REPORT_MESSAGES, PROBE_MESSAGES, VERDICT_MESSAGES, LANE_MESSAGES):
+    for _lang, _table in _part.items():
+        MESSAGES[_lang].update(_table)
 
 
 def detect_lang(explicit: str | None, environ: Mapping[str, str]) -> str:

@@ -68,7 +68,6 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.res.skipped": "skipped",
         "probe.res.expected": "not judged (virtual IP)",
         "probe.agree.mismatch": "MODEL MISMATCH",
-        "probe.agree.ok": "as predicted",
         "probe.summary": (
             "{passed} passed, {failed} failed, {expected} not judged (virtual IP), {other} could not run; "
             "{mismatches} model mismatches"
@@ -137,7 +136,6 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.res.skipped": "건너뜀",
         "probe.res.expected": "판단하지 않음 (가상 IP)",
         "probe.agree.mismatch": "모델 불일치",
-        "probe.agree.ok": "예측과 일치",
         "probe.summary": (
             "통과 {passed}, 실패 {failed}, 판단하지 않음(가상 IP) {expected}, 실행 못 함 {other}; "
             "모델 불일치 {mismatches}"

@@ -44,8 +44,6 @@ from kostack.report.incident_model import (
     Note,
     PortRow,
     ProbeRow,
-    finding_message,
-    localize,
     ping_note,
     status_label,
 )
@@ -59,6 +57,7 @@ from kostack.report.incident_summary import (
     title,
 )
 from kostack.report.journal import JournalAction
+from kostack.report.markup import marked
 from kostack.report.markup import mt as t
 from kostack.report.releases import release_troubles
 from kostack.report.topology_svg import picture
@@ -86,14 +85,13 @@ def build_incident(
     applied = tuple(
         Command(
             a.command,
-            localize(a.target, lang),
+            marked(a.target, lang),
             a.status,
             a.finished or a.started,
-            localize(a.error, lang),
+            marked(a.error, lang),
         )
         for a in journals
     )
-    worst = diagnosis.worst()
     shown_applied = shown(applied)
     noted = notes(snapshot, topo, diagnosis, troubles, len(causes), lang)
     # 4.1 says why a ClusterIP ping proves nothing only where section 3 does not already
@@ -130,7 +128,6 @@ def build_incident(
         lessons=lessons(snapshot, diagnosis, topo, troubles, pic, lang),
         picture=pic,
         root_cause_count=len(roots),
-        worst=str(worst) if worst else "",
         verdict_undecided=diagnosis.verdict.kind == "undecided",
     )
 
@@ -157,7 +154,5 @@ __all__ = [
     "PortRow",
     "ProbeRow",
     "build_incident",
-    "finding_message",
-    "localize",
     "status_label",
 ]

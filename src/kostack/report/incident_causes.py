@@ -18,14 +18,12 @@ from kostack.report.incident_model import (
     Note,
     PortRow,
     api_ip,
-    finding_message,
     is_clusterip_ping,
-    localize,
     ping_note,
     verdict_label,
 )
 from kostack.report.lb_text import lb_breaks_marked
-from kostack.report.markup import Marked, code, concat, join, plain
+from kostack.report.markup import Marked, code, concat, join, marked, plain
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
 from kostack.shell import render
@@ -95,7 +93,7 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
         heading_title = (check.docs.get(lang, {}).get("title") if check else None) or rc.title
     heading = t(lang, "rep.cause.main" if n == 1 else "rep.cause.other", n=n, title=heading_title)
     lead = rc.findings[0] if rc.findings else rc.symptoms[0]
-    what = finding_message(lead, lang)
+    what = marked(lead.message, lang)
     ports = sorted({r.name or r.id for r in rc.resources if r.kind == "port"})
     if len(rc.findings) > 1 and len(ports) > 1:
         # the lead finding names its own node class; the cause is every port's
@@ -107,7 +105,6 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
     check = BY_ID.get(rc.check_id)
     background = check.docs.get(lang, {}).get("explanation", "") if check else ""
     return CauseSection(
-        key=rc.key,
         check_id=rc.check_id,
         heading=heading,
         severity=str(rc.severity),
@@ -116,7 +113,7 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
         why=why,
         breaks=tuple(breaks(d, topo, rc.symptoms, lang)),
         ports=_port_rows(topo, rc.resources)[:50],
-        evidence=tuple(plain(localize(e, lang)) for e in rc.evidence),
+        evidence=tuple(plain(marked(e, lang)) for e in rc.evidence),
         background=Marked(background),
     )
 
@@ -135,9 +132,9 @@ def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> Ma
     return t(
         lang,
         "antispoof_summary",
-        cni=localize(cni_headline(d.snapshot), lang),
+        cni=marked(cni_headline(d.snapshot), lang),
         why=join("; ", whys) if whys else "-",
-        pod_cidr=localize(ranges_label(rc.fix.remedies, topo.pod_cidrs), lang),
+        pod_cidr=marked(ranges_label(rc.fix.remedies, topo.pod_cidrs), lang),
     )
 
 
@@ -183,7 +180,7 @@ def notes(
         if tr.failed and tr.status == "failed" and d.root_causes:
             paragraphs.append(t(lang, "rep.release.during_outage"))
         paragraphs.extend(
-            concat(code(f.check_id), " ", finding_message(f, lang))
+            concat(code(f.check_id), " ", marked(f.message, lang))
             for member in tr.family
             for f in member.findings
         )

@@ -23,12 +23,10 @@ from kostack.report.incident_model import (
     FlowRow,
     ProbeRow,
     api_ip,
-    finding_message,
     is_clusterip_ping,
-    localize,
     verdict_label,
 )
-from kostack.report.markup import Marked, concat
+from kostack.report.markup import Marked, concat, marked
 from kostack.report.markup import mt as t
 from kostack.report.topology_svg import PicFlow, Picture
 from kostack.shell import render
@@ -142,13 +140,13 @@ def ping_rows(topo: Topology, lang: str) -> tuple[FlowRow, ...]:
     return (
         FlowRow(
             kind="ping",
-            flow=concat(f"ping {api.cluster_ip} (", localize(src.label, lang), ")"),
+            flow=concat(f"ping {api.cluster_ip} (", marked(src.label, lang), ")"),
             ok=True,
             verdict=t(lang, f"rep.expect.{r.expected_reply}")
             if r.expected_reply is not None
             else t(lang, "disp." + str(r.verdict)),
-            where=localize(hop.where, lang) if hop else "",
-            detail=localize(hop.detail, lang) if hop else "",
+            where=marked(hop.where, lang) if hop else "",
+            detail=marked(hop.detail, lang) if hop else "",
         ),
     )
 
@@ -236,7 +234,7 @@ def also_ok(d: Diagnosis, lang: str) -> tuple[Marked, ...]:
     for c in d.checks:
         if c.id in failing or c.id not in passing_by_check:
             continue
-        out.append(concat(c.id, ": ", finding_message(passing_by_check[c.id], lang)))
+        out.append(concat(c.id, ": ", marked(passing_by_check[c.id].message, lang)))
     return tuple(out)
 
 
@@ -248,5 +246,5 @@ def undecided(d: Diagnosis, lang: str) -> tuple[Marked, ...]:
     out = []
     for check_id, fs in per.items():
         more = f" (+{len(fs) - 1})" if len(fs) > 1 else ""
-        out.append(concat(check_id, ": ", finding_message(fs[0], lang), more))
+        out.append(concat(check_id, ": ", marked(fs[0].message, lang), more))
     return tuple(out)

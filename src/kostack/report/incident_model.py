@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kostack.analyze.engine.kube_proxy import ping_story
-from kostack.analyze.findings import Finding
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import ProbeObservation, Snapshot
 from kostack.report.i18n import MESSAGES
@@ -81,7 +80,6 @@ class PortRow:
 
 @dataclass(frozen=True)
 class CauseSection:
-    key: str
     check_id: str
     heading: str
     severity: str
@@ -157,7 +155,6 @@ class IncidentReport:
     lessons: tuple[Lesson, ...]
     picture: Picture
     root_cause_count: int
-    worst: str
     verdict_undecided: bool = False  # the diagnosis could not decide: not "no fault found"
 
     def lists(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -203,16 +200,6 @@ class IncidentReport:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def finding_message(finding: Finding, lang: str) -> Marked | str:
-    """A finding's one-sentence message in ``lang`` (its template's code spans kept as markup)."""
-    return marked(finding.message, lang)
-
-
-def localize(text: object, lang: str) -> Marked | str:
-    """Text that knows its template renders itself in ``lang``; plain text stays as it is (data)."""
-    return marked(text, lang)
 
 
 def status_label(lang: str, status: str) -> str:

@@ -24,10 +24,9 @@ from kostack.report.incident_model import (
     Lesson,
     api_ip,
     is_clusterip_ping,
-    localize,
 )
 from kostack.report.lb_text import LB_BLOCKED, LB_STATUS
-from kostack.report.markup import Marked, join
+from kostack.report.markup import Marked, join, marked
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
 from kostack.report.topology_svg import Picture
@@ -84,7 +83,7 @@ def solution(
                         "rep.fix.case",
                         n=number(),
                         title=title,
-                        condition=localize(condition, lang),
+                        condition=marked(condition, lang),
                     ),
                     _commands(remedies, done),
                 )
@@ -177,7 +176,7 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
         )
     plan = advice.plan
     if not advice.actionable:
-        reasons = join("; ", [localize(b, lang) for b in advice.blockers])
+        reasons = join("; ", [marked(b, lang) for b in advice.blockers])
         return check_only("rep.recovery.title", t(lang, "rep.recovery.blocked", reasons=reasons))
     commands: list[Command] = []
     save = advice.save_values()
@@ -192,7 +191,7 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
         notes.append(t(lang, "rep.recovery.network_first"))
     if plan.left_alone:
         notes.append(t(lang, "rep.recovery.left_alone", n=len(plan.left_alone)))
-    notes.extend(localize(w, lang) for w in plan.warnings)
+    notes.extend(marked(w, lang) for w in plan.warnings)
     return CommandGroup(
         t(lang, "rep.recovery.title", n=n, release=label),
         tuple(commands),
@@ -206,7 +205,7 @@ def _lesson_mode(snapshot: Snapshot, pools: tuple[str, ...], cni: str, lang: str
     calico = snapshot.cluster is not None and snapshot.cluster.cni.type == "calico"
     if calico and pools:
         return pools[0]
-    return localize(cni_mode(snapshot), lang) or cni
+    return marked(cni_mode(snapshot), lang) or cni
 
 
 def lessons(
@@ -222,7 +221,7 @@ def lessons(
     out: list[Lesson] = []
     pods = ", ".join(str(c) for c in topo.pod_cidrs) or "<POD_CIDR>"
     cni, pools = describe_cni(snapshot)
-    cni, pools = localize(cni, lang), tuple(localize(p, lang) for p in pools)
+    cni, pools = marked(cni, lang), tuple(marked(p, lang) for p in pools)
     if "antispoof" in keys:
         out.append(
             Lesson(

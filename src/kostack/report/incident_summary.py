@@ -17,10 +17,9 @@ from kostack.report.incident_checked import probe_row
 from kostack.report.incident_model import (
     SYSTEM_NAMESPACES,
     TEST_POD_WORDS,
-    finding_message,
     is_clusterip_ping,
 )
-from kostack.report.markup import Marked, concat, join
+from kostack.report.markup import Marked, concat, join, marked
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble
 
@@ -81,7 +80,6 @@ class App:
     namespace: str
     name: str
     workloads: tuple[str, ...]
-    pods: int
     nodes: frozenset[str]
 
 
@@ -108,7 +106,6 @@ def applications(snapshot: Snapshot) -> tuple[App, ...]:
                 ns,
                 name or ns,
                 tuple(dict.fromkeys(workload_name(p) for p in pods)),
-                len(pods),
                 frozenset(p.node for p in pods if p.node),
             )
         )
@@ -171,7 +168,7 @@ def symptoms(
         out.extend(t(lang, "rep.symptom.static", what=b) for b in breaks(d, topo, found, lang))
         for rc in d.root_causes:
             if not rc.symptoms:
-                what = finding_message(rc.findings[0], lang) if rc.findings else rc.title
+                what = marked(rc.findings[0].message, lang) if rc.findings else rc.title
                 out.append(t(lang, "rep.symptom.static", what=what))
     cl = snapshot.cluster
     for pod in (cl.pods or ()) if cl else ():

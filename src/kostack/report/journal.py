@@ -87,7 +87,6 @@ class JournalLineError(ValueError):
 @dataclass(frozen=True)
 class JournalEntry:
     source: str
-    line: int
     action_id: str
     status: str
     command: str
@@ -136,9 +135,9 @@ def _status(value: Any) -> str:
     return STATUS_WORDS.get(word, word or "unknown")
 
 
-def _generic(records: list[tuple[int, dict[str, Any]]], source: str) -> tuple[JournalEntry, ...]:
+def _generic(records: list[dict[str, Any]], source: str) -> tuple[JournalEntry, ...]:
     out: list[JournalEntry] = []
-    for number, obj in records:
+    for obj in records:
         nested = obj.get("action")
         action: dict[str, Any] = nested if isinstance(nested, dict) else {}
         command = _first(obj, "command", "cmd") or _first(action, "command", "cmd")
@@ -158,7 +157,6 @@ def _generic(records: list[tuple[int, dict[str, Any]]], source: str) -> tuple[Jo
         out.append(
             JournalEntry(
                 source=source,
-                line=number,
                 action_id=str(ident if ident is not None else command),
                 status=status,
                 command=str(command or ""),
@@ -219,10 +217,10 @@ UNDO_OUTCOMES = {
 }
 
 
-def _records(text: str, source: str) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, object) of every JSON line; a torn last line is skipped."""
+def _records(text: str, source: str) -> list[dict[str, Any]]:
+    """The object of every JSON line; a torn last line is skipped."""
     lines = text.split("\n")
-    out: list[tuple[int, dict[str, Any]]] = []
+    out: list[dict[str, Any]] = []
     for number, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -236,7 +234,7 @@ def _records(text: str, source: str) -> list[tuple[int, dict[str, Any]]]:
             raise JournalLineError(source, number, f"not JSON ({exc.msg})") from None
         if not isinstance(obj, dict):
             raise JournalLineError(source, number, "a journal line must be a JSON object")
-        out.append((number, obj))
+        out.append(obj)
     return out
 
 
@@ -244,11 +242,11 @@ def read_journal(text: str, source: str) -> tuple[JournalAction, ...]:
     """The actions of one journal: `kostack fix apply`, `kostack release reinstall`, or any
     JSON-lines event log."""
     records = _records(text, source)
-    if records and records[0][1].get("type") == "plan":
-        first = records[0][1]
+    if records and records[0].get("type") == "plan":
+        first = records[0]
         if "plan" not in first and "release" in first and "actions" in first:
-            return _release_journal([obj for _, obj in records], source)
-        return _fix_journal([obj for _, obj in records], source)
+            return _release_journal(records, source)
+        return _fix_journal(records, source)
     return actions(_generic(records, source))
 
 

@@ -44,8 +44,7 @@ def finding_dict(f: Finding, sets: NodeSets) -> dict[str, Any]:
     return out
 
 
-def root_cause_dict(rc: RootCause, sets: NodeSets | None = None) -> dict[str, Any]:
-    sets = sets or NodeSets()
+def root_cause_dict(rc: RootCause, sets: NodeSets) -> dict[str, Any]:
     return {
         "key": rc.key,
         "check_id": rc.check_id,
@@ -195,27 +194,20 @@ def _path_dict(r: FlowResult) -> dict[str, Any]:
     }
 
 
-def trace_dict(results: list[FlowResult] | tuple[FlowResult, ...], version: str) -> dict[str, Any]:
+def cased_trace_dict(cased: CasedTrace, version: str) -> dict[str, Any]:
+    """`paths` of the first case, plus every case when they differ (`cases`)."""
     return {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
-        "paths": [_path_dict(r) for r in results],
-    }
-
-
-def cased_trace_dict(cased: CasedTrace, version: str) -> dict[str, Any]:
-    """`paths` of the first case, plus every case when they differ (`cases`)."""
-    out = trace_dict(cased.first, version)
-    out["agreed"] = cased.agreed
-    out["cases"] = (
-        []
+        "paths": [_path_dict(r) for r in cased.first],
+        "agreed": cased.agreed,
+        "cases": []
         if cased.agreed
         else [
             {"case": w.label(), "paths": [_path_dict(r) for r in rs]}
             for w, rs in zip(cased.worlds, cased.results, strict=True)
-        ]
-    )
-    return out
+        ],
+    }
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -17,7 +17,6 @@ import re
 from kostack.report.i18n import t
 from kostack.report.incident import (
     CauseSection,
-    Command,
     CommandGroup,
     IncidentReport,
     status_label,
@@ -94,12 +93,6 @@ def _commands(group: CommandGroup, lang: str) -> list[str]:
     return out
 
 
-def _verify(commands: tuple[Command, ...]) -> list[str]:
-    return _code_block(
-        [f"{c.command}   {comment(plain(c.note))}" if c.note else c.command for c in commands]
-    )
-
-
 def _summary(report: IncidentReport, lang: str) -> list[str]:
     out = [f"## {t(lang, 'rep.h.summary')}", "", f"**{t(lang, 'rep.h.symptoms')}**", ""]
     out += [f"- {md_inline(s)}" for s in report.symptoms]
@@ -173,7 +166,12 @@ def _checked(report: IncidentReport, lang: str) -> list[str]:
         out += [f"> {md_inline(report.ping_note)}", ""]
     if report.verify:
         out += [f"**{t(lang, 'rep.l.verify')}**", ""]
-        out += _verify(report.verify)
+        out += _code_block(
+            [
+                f"{c.command}   {comment(plain(c.note))}" if c.note else c.command
+                for c in report.verify
+            ]
+        )
         out.append("")
     for key, items in report.lists():
         if items:

@@ -166,11 +166,9 @@ def severity_word(severity: str, lang: str) -> str:
     """A severity as diagnose prints it in ``lang``."""
     from kostack.report.i18n import MESSAGES
 
-    return (
-        MESSAGES.get(lang, MESSAGES["en"]).get(f"sev.{severity}", severity)
-        if lang != "en"
-        else severity
-    )
+    if lang == "en":
+        return severity
+    return MESSAGES.get(lang, MESSAGES["en"]).get(f"sev.{severity}", severity)
 
 
 def render_text(result: PreflightResult, lang: str = "en") -> str:

@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Any
 
 from kostack.analyze.diagnose import root_cause_title
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
@@ -37,10 +37,6 @@ __all__ = [
     "render_release_check",
     "t",
 ]
-
-
-def _sev(severity: Severity, lang: str) -> str:
-    return severity_word(lang, "sev." + str(severity))
 
 
 # --------------------------------------------------------------------------- release check
@@ -121,9 +117,7 @@ def _failing_blocks(report: ReleaseReport, lang: str, verbose: bool) -> list[str
 def _volume_line(claim: PvcClaim, lang: str) -> str:
     if claim.kept:
         why = t(lang, "kept")
-    elif any(e.rule == "statefulset-template" for e in claim.evidence) or (
-        claim.orphan and not claim.kept
-    ):
+    elif claim.orphan or any(e.rule == "statefulset-template" for e in claim.evidence):
         why = t(lang, "sts")
     else:
         why = t(lang, "manifest")
@@ -276,7 +270,8 @@ def advice_dict(a: ReinstallAdvice) -> dict[str, Any]:
 
 
 def _finding_block(finding: Finding, lang: str, verbose: bool) -> list[str]:
-    head = f"[{_sev(finding.severity, lang)}] {finding.check_id}: {L(finding.message, lang)}"
+    sev = severity_word(lang, f"sev.{finding.severity}")
+    head = f"[{sev}] {finding.check_id}: {L(finding.message, lang)}"
     # its later lines stand deeper than the evidence, which starts at INDENT
     out = wrap(head, 2 * INDENT, first="")
     evidence = (

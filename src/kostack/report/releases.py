@@ -34,12 +34,8 @@ class ReleaseTrouble:
     name: str
     namespace: str
     status: str  # "uninstalled" or "" when the release is gone
-    chart: str
-    chart_version: str
-    revision: int | None
-    pvcs: tuple[
-        PersistentVolumeClaim, ...
-    ]  # proven to belong to this release (or its gone install)
+    # proven to belong to this release (or its gone install)
+    pvcs: tuple[PersistentVolumeClaim, ...]
     findings: tuple[Finding, ...]
     failed: bool = False
     advice: ReinstallAdvice | None = None  # the clean reinstall, for a failed release
@@ -141,9 +137,6 @@ def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[R
                 name=key[1],
                 namespace=key[0],
                 status=release.status if release else "",
-                chart=release.chart if release else "",
-                chart_version=release.chart_version if release else "",
-                revision=release.revision if release else None,
                 pvcs=tuple(c.pvc for c in claims),
                 findings=tuple(findings),
                 failed=failed,

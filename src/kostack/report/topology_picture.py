@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from kostack.analyze.matrix import Matrix
+from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import Endpoint, FlowResult, Hop, classify_ip, svc_label, trace
 from kostack.analyze.topology import NodeView, Topology, short_id
 from kostack.model.snapshot import IPAddress, Snapshot
@@ -49,7 +50,6 @@ class PicNode:
     pods: tuple[str, ...]
     pod_count: int
     members: int = 1
-    member_names: tuple[str, ...] = ()
 
     @property
     def port_short(self) -> str:
@@ -88,12 +88,6 @@ class Picture:
 
 
 # --------------------------------------------------------------------------- tracing
-
-
-def _text(value: object, lang: str) -> str:
-    """A message in ``lang`` when it knows how to render itself, else its text."""
-    render = getattr(value, "render", None)
-    return str(render(lang)) if callable(render) else str(value)
 
 
 def stage_of(result: FlowResult) -> tuple[str | None, bool]:
@@ -141,7 +135,7 @@ def _flow(kind: str, src: str, dst: str, r: FlowResult, lang: str, count: int = 
     verdict = str(r.verdict)
     ok = r.ok or r.no_reply_expected
     proto = f"{r.port}/{r.protocol}" if r.port is not None else r.protocol
-    label = f"{_text(r.src.label, lang)} -> {_text(r.requested.label, lang)} {proto}"
+    label = f"{L(r.src.label, lang)} -> {L(r.requested.label, lang)} {proto}"
     return PicFlow(
         kind,
         src,
@@ -151,8 +145,8 @@ def _flow(kind: str, src: str, dst: str, r: FlowResult, lang: str, count: int = 
         None if ok else stage,
         "" if ok else _reason(hop, lang),
         label,
-        _text(hop.where, lang) if hop else "",
-        _text(hop.detail, lang) if hop else "",
+        L(hop.where, lang) if hop else "",
+        L(hop.detail, lang) if hop else "",
         count,
         reply,
     )
@@ -229,8 +223,6 @@ def _node_box(topo: Topology, v: NodeView, key: str) -> PicNode:
         subnet_key=v.subnet.id if v.subnet else "",
         pods=pods,
         pod_count=count,
-        members=1,
-        member_names=(v.name,),
     )
 
 
@@ -310,7 +302,6 @@ def _class_picture(
                 pods=pods,
                 pod_count=count,
                 members=cls.size,
-                member_names=names[:3] + ((names[-1],) if len(names) > 3 else ()),
             )
         )
     flows: list[PicFlow] = []
