@@ -34,6 +34,12 @@ OWN_MODULES = (
     "text.py",
 )
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# t(lang, "key") and mt(lang, 'key', ...): either quote (f-strings use the other one)
+USED_KEY = re.compile(r"""\bm?t\(\s*\w+,\s*(?:"([^"]+)"|'([^']+)')""")
+
+
+def _used_keys(text: str) -> list[str]:
+    return [double or single for double, single in USED_KEY.findall(text)]
 
 
 def placeholders(template: str) -> set[str]:
@@ -54,10 +60,10 @@ def test_every_key_the_report_code_uses_exists() -> None:
     used: set[str] = set()
     prefixes: set[str] = set()
     for path in (REPORT_SRC / name for name in OWN_MODULES):
-        for key in re.findall(r"\bt\(\s*\w+,\s*\"([^\"]+)\"", path.read_text(encoding="utf-8")):
+        for key in _used_keys(path.read_text(encoding="utf-8")):
             (prefixes if key.endswith(".") else used).add(key)
     cli_report = REPORT_SRC.parent / "cli" / "report.py"
-    used.update(re.findall(r"\bt\(\s*\w+,\s*\"([^\"]+)\"", cli_report.read_text(encoding="utf-8")))
+    used.update(_used_keys(cli_report.read_text(encoding="utf-8")))
     assert len(used) > 100  # the scan found the report's calls
     assert not used - set(MESSAGES["en"]), sorted(used - set(MESSAGES["en"]))
     families = {
