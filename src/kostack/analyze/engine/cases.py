@@ -70,13 +70,7 @@ class World:
     open: tuple[str, ...] = field(default=(), compare=False)
 
     def value(self, variable: str) -> object:
-        return {
-            "backend": self.backend,
-            "masquerade": self.masquerade,
-            "bgp": self.bgp,
-            "host-exclusion": self.host_exclusion,
-            "wireguard": self.wireguard,
-        }[variable]
+        return getattr(self, variable.replace("-", "_"))
 
     def label(self) -> str:
         """How this world reads in a sentence ("on ML2/OVN"); "" when nothing is open."""
@@ -220,20 +214,11 @@ _VALUES: Final[dict[str, tuple[object, ...]]] = {
 def worlds(snapshot: Snapshot) -> tuple[World, ...]:
     """Every combination of the open unknowns (one world when nothing is open)."""
     names = open_unknowns(snapshot)
-    out = []
-    for combo in itertools.product(*(_VALUES[n] for n in names)):
-        values = dict(zip(names, combo, strict=True))
-        out.append(
-            World(
-                backend=values.get("backend"),  # type: ignore[arg-type]  # one of _VALUES
-                masquerade=values.get("masquerade"),  # type: ignore[arg-type]
-                bgp=values.get("bgp"),  # type: ignore[arg-type]
-                host_exclusion=values.get("host-exclusion"),  # type: ignore[arg-type]
-                wireguard=values.get("wireguard"),  # type: ignore[arg-type]
-                open=names,
-            )
-        )
-    return tuple(out)
+    fields = [n.replace("-", "_") for n in names]
+    return tuple(
+        World(**dict(zip(fields, combo, strict=True)), open=names)  # type: ignore[arg-type]
+        for combo in itertools.product(*(_VALUES[n] for n in names))
+    )
 
 
 # --------------------------------------------------------------------------- conditions

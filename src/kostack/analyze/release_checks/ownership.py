@@ -117,11 +117,8 @@ class Ownership:
         return self._by_owner.get((release.name, release.namespace), ())
 
     @cached_property
-    def _orphans(self) -> tuple[PvcClaim, ...]:
-        return tuple(c for c in self.claims if c.orphan)
-
     def orphans(self) -> tuple[PvcClaim, ...]:
-        return self._orphans
+        return tuple(c for c in self.claims if c.orphan)
 
 
 @dataclass(frozen=True)
