@@ -17,7 +17,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from kostack.analyze.checks import CHECKS, Check, CheckContext
+from kostack.analyze.checks import CHECKS
+from kostack.analyze.checks.base import Check, CheckContext
 from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
 from kostack.analyze.flows import ClusterFlows
