@@ -45,15 +45,10 @@ register(
 NEEDS = ("cluster.services",)
 
 
-def service_resource(bs: BalancedService) -> Resource:
-    svc = bs.service
-    return Resource("service", f"{svc.namespace}/{svc.name}", svc.name, namespace=svc.namespace)
-
-
 def lb_resource(bs: BalancedService) -> Resource:
-    lb = bs.lb
+    lb, svc = bs.lb, bs.service
     if lb is None:
-        return service_resource(bs)
+        return Resource("service", f"{svc.namespace}/{svc.name}", svc.name, namespace=svc.namespace)
     return Resource("loadbalancer", lb.id, lb.name or lb.id, project=lb.project_id)
 
 

@@ -28,7 +28,6 @@ from kostack.analyze.engine.types import (
 )
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Service, ServicePort
 
 register(
     {
@@ -177,7 +176,9 @@ def via_service(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
         return single(hop, reply)
-    sport = _service_port(svc, port, protocol)
+    sport = next(
+        (p for p in svc.ports if p.protocol.lower() == protocol and port in (None, p.port)), None
+    )
     if sport is None:
         offered = ", ".join(f"{p.port}/{p.protocol.lower()}" for p in svc.ports) or "none"
         detail = Msg(
@@ -224,10 +225,3 @@ def via_service(
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
-
-
-def _service_port(svc: Service, port: int | None, protocol: str) -> ServicePort | None:
-    for p in svc.ports:
-        if p.protocol.lower() == protocol and (port is None or p.port == port):
-            return p
-    return None
