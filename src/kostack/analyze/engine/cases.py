@@ -94,14 +94,6 @@ def _join(parts: Sequence[str], key: str) -> str:
 # --------------------------------------------------------------------------- what is open
 
 
-def backend_from_extensions(snapshot: Snapshot) -> NeutronBackend | None:
-    """ML2/OVN when an extension only neutron's OVN L3 plugin loads is listed."""
-    os_ = snapshot.openstack
-    if os_ is None or os_.extensions is None:
-        return None
-    return "ml2/ovn" if OVN_ONLY_EXTENSIONS & set(os_.extensions) else None
-
-
 def effective_backend(snapshot: Snapshot) -> NeutronBackend | None:
     """The backend the snapshot states, or the one its extensions prove."""
     os_ = snapshot.openstack
@@ -109,9 +101,9 @@ def effective_backend(snapshot: Snapshot) -> NeutronBackend | None:
         return None
     if os_.backend is not None:
         return os_.backend
-    found = backend_from_extensions(snapshot)
-    if found is not None:
-        return found
+    # ML2/OVN when an extension only neutron's OVN L3 plugin loads is listed
+    if OVN_ONLY_EXTENSIONS & set(os_.extensions or ()):
+        return "ml2/ovn"
     node_nets = {n.network_type for n in os_.networks or () if not n.router_external}
     return "ml2/ovn" if "geneve" in node_nets else None
 

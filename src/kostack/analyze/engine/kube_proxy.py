@@ -107,11 +107,6 @@ register(
 _MINOR = re.compile(r"v?1\.(\d+)")
 
 
-def _minor(version: str | None) -> int | None:
-    m = _MINOR.match(version or "")
-    return int(m.group(1)) if m else None
-
-
 def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
     cl = topo.snapshot.cluster
     if mode == "iptables":
@@ -119,8 +114,8 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
     if mode == "nftables":
         return "reject", Msg("icmp.reject")
     if mode == "ipvs":
-        minor = _minor(cl.kubernetes_version if cl else None)
-        if minor is not None and minor < 25:
+        m = _MINOR.match((cl.kubernetes_version if cl else None) or "")
+        if m is not None and int(m.group(1)) < 25:
             return "local-answer", Msg("icmp.ipvs-old")
         return "depends", Msg("icmp.ipvs")
     if cl is not None and cl.cni.type == "cilium":
