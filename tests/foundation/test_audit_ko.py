@@ -126,9 +126,9 @@ def test_a_duration_is_said_in_the_readers_units(
 def test_a_short_age_reads_the_same_in_english_and_naturally_in_korean(
     seconds: int, english: str, korean: str
 ) -> None:
-    from kostack.analyze.loadbalancer.analysis import age_text
+    from kostack.analyze.times import short_age
 
-    text = age_text(seconds)
+    text = short_age(seconds)
     assert (text, localize(text, "ko")) == (english, korean)
 
 

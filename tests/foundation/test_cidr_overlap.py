@@ -5,8 +5,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 
-from kostack.analyze.checks.net_cidr_overlap import Range, overlapping_groups
-from kostack.analyze.cidr_sweep import pod_overlap_sets
+from kostack.analyze.cidr_sweep import Range, overlapping_groups, pod_overlap_sets
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Severity, Status
 from kostack_testkit.builders import build, seed_doc

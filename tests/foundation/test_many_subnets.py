@@ -94,7 +94,7 @@ def test_native_reasons_name_each_relation_once() -> None:
     relation (its own subnet; the other subnets, named together), not once per subnet."""
     from kostack.analyze.checks._facts import NAMES_SHOWN
     from kostack.analyze.checks.base import CheckContext
-    from kostack.analyze.checks.net_pod_src_antispoof import REASONS_KEPT, native_senders
+    from kostack.analyze.checks.net_pod_src_antispoof import REASONS_KEPT, native_sending
 
     doc = subnets_doc(24, 6, pods_per_node=1)
     set_calico_mode(doc)
@@ -106,7 +106,7 @@ def test_native_reasons_name_each_relation_once() -> None:
     ]
     snap = build(doc)
     flows = ClusterFlows(snap)
-    why, unknown = native_senders(CheckContext(snap, flows.topo, flows))
+    why, unknown, _native = native_sending(CheckContext(snap, flows.topo, flows))
     assert not unknown
     p2p_all = [
         r for rs in why.values() for r in rs if isinstance(r, Msg) and r.key.endswith(".why-p2p")

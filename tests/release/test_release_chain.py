@@ -8,7 +8,8 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status
 from kostack.analyze.messages import localize
 from kostack.analyze.release_checks import check_releases
-from kostack.analyze.release_checks.chain import build_chain, parse_errors
+from kostack.analyze.release_checks.chain import build_chain
+from kostack.analyze.release_checks.workload import parse_errors
 from kostack.collect.helm import HelmCollection
 from kostack.model import Snapshot
 

@@ -17,12 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from kostack.analyze.checks import CHECKS, Check, CheckContext
+from kostack.analyze.checks import CHECKS
+from kostack.analyze.checks.base import Check, CheckContext
 from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.loadbalancer.causes import LB_ROOT_CAUSE_TITLES
-from kostack.analyze.merge import CRITICAL_PATHS, Verdict, merge, verdict_of
+from kostack.analyze.merge import Verdict, merge, verdict_of
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import dedupe, disable_remedy, same_change
 from kostack.analyze.topology import Topology
@@ -456,21 +457,3 @@ def _remedies_by_case(
         for c, rs in fixes.items()
     )
     return always, tuple((c, rs) for c, rs in cases if rs)
-
-
-__all__ = [
-    "CRITICAL_PATHS",
-    "PORT_CAUSES",
-    "ROOT_CAUSE_TITLES",
-    "SYMPTOM_CHECKS",
-    "WARNING_CAUSES",
-    "Diagnosis",
-    "Fix",
-    "RootCause",
-    "Verdict",
-    "build_root_causes",
-    "diagnose",
-    "diagnose_with_flows",
-    "root_cause_title",
-    "run_checks",
-]

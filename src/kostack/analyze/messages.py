@@ -5,10 +5,8 @@ from __future__ import annotations
 from kostack.catalog import (
     CATALOG,
     LANGS,
-    PARTICLES,
     Msg,
     Word,
-    final_consonant,
     joined,
     localize,
     particle,
@@ -17,6 +15,5 @@ from kostack.catalog import (
 )
 
 __all__ = [
-    "CATALOG", "LANGS", "PARTICLES", "Msg", "Word", "final_consonant", "joined", "localize", "particle",
-    "placeholders", "register",
+    "CATALOG", "LANGS", "Msg", "Word", "joined", "localize", "particle", "placeholders", "register",
 ]  # fmt: skip

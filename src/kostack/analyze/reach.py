@@ -6,9 +6,7 @@ re-exports what other layers use.
 
 from __future__ import annotations
 
-from kostack.analyze.engine.antispoof import antispoof
-from kostack.analyze.engine.cases import World, worlds
-from kostack.analyze.engine.cni import masquerade
+from kostack.analyze.engine.cases import worlds
 from kostack.analyze.engine.encap import EncapDecision, encapsulation
 from kostack.analyze.engine.endpoints import (
     classify_ip,
@@ -18,7 +16,6 @@ from kostack.analyze.engine.endpoints import (
     pod_on_label,
     svc_label,
 )
-from kostack.analyze.engine.kube_proxy import icmp_expectation
 from kostack.analyze.engine.path import CasedTrace, trace, trace_cases
 from kostack.analyze.engine.secgroups import group_member, security_groups
 from kostack.analyze.engine.types import (
@@ -27,7 +24,6 @@ from kostack.analyze.engine.types import (
     Endpoint,
     EndpointError,
     Evidence,
-    ExpectedReply,
     FlowResult,
     Hop,
     Wire,
@@ -41,17 +37,12 @@ __all__ = [
     "Endpoint",
     "EndpointError",
     "Evidence",
-    "ExpectedReply",
     "FlowResult",
     "Hop",
     "Wire",
-    "World",
-    "antispoof",
     "classify_ip",
     "encapsulation",
     "group_member",
-    "icmp_expectation",
-    "masquerade",
     "node_label",
     "parse_endpoint",
     "pod_label",

@@ -32,7 +32,7 @@ from kostack.analyze.checks import (
     neutron_allowed_pairs_scope,
     neutron_port_security_disabled,
 )
-from kostack.analyze.checks.base import Check, CheckContext
+from kostack.analyze.checks.base import Check
 
 _MODULES: tuple[ModuleType, ...] = (
     net_pod_src_antispoof,
@@ -67,5 +67,3 @@ CHECKS: tuple[Check, ...] = tuple(
     Check(m.ID, m.TITLE, m.SEVERITY, m.NEEDS, m.run, m.__name__) for m in _MODULES
 )
 BY_ID: dict[str, Check] = {c.id: c for c in CHECKS}
-
-__all__ = ["BY_ID", "CHECKS", "Check", "CheckContext"]

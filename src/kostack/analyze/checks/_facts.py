@@ -129,12 +129,6 @@ def evidence_of(hop: Hop | None) -> tuple[str, ...]:
     )
 
 
-def fact_hop(fact: Fact) -> Hop:
-    """The hop of the fact in its first example flow."""
-    example = fact.examples[0]
-    return next(h for h in example.hops if hop_id(h) == fact.hop)
-
-
 def status_of(fact: Fact) -> Status:
     return Status.UNKNOWN if fact.hop[3] == str(Disposition.UNKNOWN) else Status.FAIL
 
@@ -146,7 +140,8 @@ class FactView:
         self.ctx = ctx
         self.result = result
         self.fact = fact
-        self.hop = fact_hop(fact)
+        # the hop of the fact in its first example flow
+        self.hop = next(h for h in fact.examples[0].hops if hop_id(h) == fact.hop)
         self.side = side_of(self.hop.step)
         self.sources: list[End] = result.members("src", fact.src_classes)
         self.targets: list[End] = result.members("dst", fact.dst_classes)

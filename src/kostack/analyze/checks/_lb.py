@@ -1,6 +1,11 @@
-"""Helpers the load balancer checks (lb-*) share."""
+"""Helpers the load balancer checks (lb-*) share: each walks the Services of type LoadBalancer
+(`LBCheck`), and each of its findings and by-hand remedies carries the check's id and severity
+and says the check's own message ``<id>.<key>``."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from kostack.analyze.checks.base import CheckContext, missing
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
@@ -40,15 +45,10 @@ register(
 NEEDS = ("cluster.services",)
 
 
-def service_resource(bs: BalancedService) -> Resource:
-    svc = bs.service
-    return Resource("service", f"{svc.namespace}/{svc.name}", svc.name, namespace=svc.namespace)
-
-
 def lb_resource(bs: BalancedService) -> Resource:
-    lb = bs.lb
+    lb, svc = bs.lb, bs.service
     if lb is None:
-        return service_resource(bs)
+        return Resource("service", f"{svc.namespace}/{svc.name}", svc.name, namespace=svc.namespace)
     return Resource("loadbalancer", lb.id, lb.name or lb.id, project=lb.project_id)
 
 
@@ -133,3 +133,75 @@ def names(items: list[str], limit: int = 4) -> str:
 def _unstopped(text: str) -> str:
     """``text`` without a closing full stop (a message as it is: its words have none)."""
     return text if isinstance(text, Msg) else text.rstrip(".")
+
+
+# What a check finds for one Service of type LoadBalancer
+Judge = Callable[[CheckContext, LBAnalysis, BalancedService], list[Finding]]
+
+
+@dataclass(frozen=True)
+class LBCheck:
+    """One lb-* check, by its id and severity (its module's ID and SEVERITY)."""
+
+    check_id: str
+    severity: Severity
+
+    def each_service(self, judge: Judge) -> Callable[[CheckContext], list[Finding]]:
+        """The check's ``run``: ``judge``'s findings for every Service of type LoadBalancer, one
+        Service after the other, or the findings that end the check early (UNKNOWN /
+        NOT-APPLICABLE)."""
+
+        def run(ctx: CheckContext) -> list[Finding]:
+            analysis, early = start(ctx, self.check_id, self.severity)
+            if analysis is None:
+                return early
+            return [f for bs in analysis.index.services for f in judge(ctx, analysis, bs)]
+
+        return run
+
+    def not_applicable(self, bs: BalancedService, **params: object) -> Finding:
+        """NOT-APPLICABLE for the Service: the check's `.na` message, with svc= and ``params``."""
+        msg = self.msg("na", svc=bs.key, **params)
+        return Finding(self.check_id, Status.NOT_APPLICABLE, self.severity, lb_resource(bs), msg)
+
+    def manual(
+        self, kind: str, object_id: str, name: str, command: str, key: str, cause: str
+    ) -> Remedy:
+        """A step the reader runs by hand on one object: ``command``, for the check's ``key``."""
+        return Remedy(
+            "manual", kind, object_id, name, (("command", command),), self.msg(key), cause=cause
+        )
+
+    def msg(self, key: str, /, **params: object) -> Msg:
+        """The check's message ``<id>.<key>`` with ``params``."""
+        return Msg(f"{self.check_id}.{key}", **params)
+
+    def finding(
+        self,
+        status: Status,
+        resource: Resource,
+        key: str,
+        /,
+        *,
+        evidence: tuple[str, ...] = (),
+        remedies: tuple[Remedy, ...] = (),
+        flows: tuple[str, ...] = (),
+        cause: str = "",
+        affected: tuple[Resource, ...] = (),
+        counts: tuple[tuple[str, int], ...] = (),
+        **params: object,
+    ) -> Finding:
+        """A finding on ``resource`` that says the check's message ``key`` with ``params``."""
+        return Finding(
+            self.check_id,
+            status,
+            self.severity,
+            resource,
+            self.msg(key, **params),
+            evidence=evidence,
+            remedies=remedies,
+            flows=flows,
+            cause=cause,
+            affected=affected,
+            counts=counts,
+        )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource, names
-from kostack.analyze.checks._lb_common import LBCheck
+from kostack.analyze.checks._lb import LBCheck, lb_resource, names
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis

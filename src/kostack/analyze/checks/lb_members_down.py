@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from kostack.analyze.checks._lb import names
-from kostack.analyze.checks._lb_common import LBCheck
+from kostack.analyze.checks._lb import LBCheck, names
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis

@@ -6,12 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from kostack.analyze.checks._lb import (
+    LBCheck,
     lb_resource,
     names,
     node_group,
     nodeport_rule,
 )
-from kostack.analyze.checks._lb_common import LBCheck
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.loadbalancer.admission import Admission

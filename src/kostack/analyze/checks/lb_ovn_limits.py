@@ -16,8 +16,7 @@ TCP on the NodePort.
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb import lb_resource
-from kostack.analyze.checks._lb_common import LBCheck
+from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.loadbalancer.admission import Coverage

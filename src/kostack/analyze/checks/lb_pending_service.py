@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import re
 
-from kostack.analyze.checks._lb import lb_resource
-from kostack.analyze.checks._lb_common import LBCheck
+from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.checks.lb_ovn_limits import A, _asks, _provider
 from kostack.analyze.checks.lb_provisioning import STUCK_AFTER_S
 from kostack.analyze.findings import Finding, Severity, Status
-from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text
+from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.times import short_age
 from kostack.model.snapshot import KubeEvent
 
 ID = "lb-pending-service"
@@ -241,7 +241,7 @@ def run(ctx: CheckContext, analysis: LBAnalysis, bs: BalancedService) -> list[Fi
         )
         return [CHECK.finding(Status.PASS, resource, "ok", svc=bs.key, ip=ip)]
     age = analysis.age(bs.service.created)
-    age_shown = age_text(age) if age is not None else "?"
+    age_shown = short_age(age) if age is not None else "?"
     why = _why(ctx, analysis, bs)
     if why is None:
         reason = CHECK.msg("why-events-unknown")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.analyze.checks._lb import lb_resource
-from kostack.analyze.checks._lb_common import LBCheck
+from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Severity, Status
-from kostack.analyze.loadbalancer.analysis import LBAnalysis, age_text
+from kostack.analyze.loadbalancer.analysis import LBAnalysis
 from kostack.analyze.loadbalancer.index import BalancedService
 from kostack.analyze.messages import register
+from kostack.analyze.times import short_age
 from kostack.model.loadbalancer import LoadBalancer
 from kostack.shell import command, end_options, render
 
@@ -238,7 +238,7 @@ def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding
             cause="lb-error",
             remedies=(CHECK.manual("loadbalancer", lb.id, lb.name, cmd, "fix-error", "lb-error"),),
             what=", ".join(errors[:3]),
-            age=age_text(age) if age is not None else "?",
+            age=short_age(age) if age is not None else "?",
             **common,
         )
     off = _admin_down(bs, common) or (None if pending else _incomplete(bs, common))
@@ -270,7 +270,7 @@ def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding
             status=lb.provisioning_status
             if lb.provisioning_status in PENDING
             else pending[0].rsplit(" ", 1)[-1],
-            age=age_text(age),
+            age=short_age(age),
             what=what,
             **common,
         )
@@ -280,8 +280,8 @@ def _judge(ctx: CheckContext, bs: BalancedService, age: float | None) -> Finding
         "busy",
         evidence=ev,
         status=lb.provisioning_status,
-        age=age_text(age),
+        age=short_age(age),
         what=what,
-        limit=age_text(STUCK_AFTER_S),
+        limit=short_age(STUCK_AFTER_S),
         **common,
     )

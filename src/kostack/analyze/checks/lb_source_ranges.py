@@ -14,8 +14,7 @@ allowed_cidrs narrower than the ranges refuses clients the Service admits.
 
 from __future__ import annotations
 
-from kostack.analyze.checks._lb import lb_resource
-from kostack.analyze.checks._lb_common import LBCheck
+from kostack.analyze.checks._lb import LBCheck, lb_resource
 from kostack.analyze.checks.base import CheckContext
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.loadbalancer.admission import uncovered

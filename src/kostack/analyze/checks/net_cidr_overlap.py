@@ -20,8 +20,6 @@ from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.pod_overlap import PodOverlap, PodOverlaps
 
-__all__ = ["ID", "MAX_NAMED", "Range", "overlapping_groups", "run"]
-
 ID = "net-cidr-overlap"
 TITLE = "Pod, service and OpenStack subnet CIDRs do not overlap"
 SEVERITY = Severity.CRITICAL

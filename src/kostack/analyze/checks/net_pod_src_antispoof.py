@@ -122,21 +122,14 @@ def _pod_addresses(
 REASONS_KEPT = 12  # `_fail` shows the first 12 distinct reasons of the denied nodes
 
 
-def native_senders(
-    ctx: CheckContext, version: int | None = None
-) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Nodes whose pods put their own address (of ``version``; None: the primary family) on
-    the wire, with the reasons (by node name), and nodes where that is undecided. Linear:
-    one decision per pair of route classes."""
-    why, unknown, _native = native_sending(ctx, version)
-    return why, unknown
-
-
 def native_sending(
     ctx: CheckContext, version: int | None = None
 ) -> tuple[dict[str, list[str]], dict[str, str], set[tuple[object, ...]]]:
-    """`native_senders`, and the route keys (subnet and pool) of the pods that send
-    natively (with several pools on a node, the pools whose addresses are judged)."""
+    """Nodes whose pods put their own address (of ``version``; None: the primary family) on
+    the wire, with the reasons (by node name), and nodes where that is undecided; and the
+    route keys (subnet and pool) of the pods that send natively (with several pools on a
+    node, the pools whose addresses are judged). Linear: one decision per pair of route
+    classes."""
     topo = ctx.topo
     flows = ctx.flows
     pods = flows.pods if version is None else flows.pods_of(version)

@@ -34,12 +34,6 @@ def addr_key(ip: IPAddress) -> int:
     return int(ip) + (V6_OFFSET if ip.version == 6 else 0)
 
 
-def net_bounds(net: IPNetwork) -> tuple[int, int]:
-    off, bits = (V6_OFFSET, 128) if net.version == 6 else (0, 32)
-    lo = int(net.network_address)
-    return lo + off, (lo | ((1 << (bits - net.prefixlen)) - 1)) + off
-
-
 def merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
     out: list[tuple[int, int]] = []
     for lo, hi in sorted(r for r in ranges if r[0] < r[1]):
@@ -104,7 +98,9 @@ class Universe:
         return bisect_left(self.keys, lo), bisect_right(self.keys, hi)
 
     def of_net(self, net: IPNetwork) -> tuple[int, int]:
-        return self.span(*net_bounds(net))
+        off, bits = (V6_OFFSET, 128) if net.version == 6 else (0, 32)
+        lo = int(net.network_address)
+        return self.span(lo + off, (lo | ((1 << (bits - net.prefixlen)) - 1)) + off)
 
 
 @dataclass(frozen=True)

@@ -70,13 +70,7 @@ class World:
     open: tuple[str, ...] = field(default=(), compare=False)
 
     def value(self, variable: str) -> object:
-        return {
-            "backend": self.backend,
-            "masquerade": self.masquerade,
-            "bgp": self.bgp,
-            "host-exclusion": self.host_exclusion,
-            "wireguard": self.wireguard,
-        }[variable]
+        return getattr(self, variable.replace("-", "_"))
 
     def label(self) -> str:
         """How this world reads in a sentence ("on ML2/OVN"); "" when nothing is open."""
@@ -100,14 +94,6 @@ def _join(parts: Sequence[str], key: str) -> str:
 # --------------------------------------------------------------------------- what is open
 
 
-def backend_from_extensions(snapshot: Snapshot) -> NeutronBackend | None:
-    """ML2/OVN when an extension only neutron's OVN L3 plugin loads is listed."""
-    os_ = snapshot.openstack
-    if os_ is None or os_.extensions is None:
-        return None
-    return "ml2/ovn" if OVN_ONLY_EXTENSIONS & set(os_.extensions) else None
-
-
 def effective_backend(snapshot: Snapshot) -> NeutronBackend | None:
     """The backend the snapshot states, or the one its extensions prove."""
     os_ = snapshot.openstack
@@ -115,9 +101,9 @@ def effective_backend(snapshot: Snapshot) -> NeutronBackend | None:
         return None
     if os_.backend is not None:
         return os_.backend
-    found = backend_from_extensions(snapshot)
-    if found is not None:
-        return found
+    # ML2/OVN when an extension only neutron's OVN L3 plugin loads is listed
+    if OVN_ONLY_EXTENSIONS & set(os_.extensions or ()):
+        return "ml2/ovn"
     node_nets = {n.network_type for n in os_.networks or () if not n.router_external}
     return "ml2/ovn" if "geneve" in node_nets else None
 
@@ -220,20 +206,11 @@ _VALUES: Final[dict[str, tuple[object, ...]]] = {
 def worlds(snapshot: Snapshot) -> tuple[World, ...]:
     """Every combination of the open unknowns (one world when nothing is open)."""
     names = open_unknowns(snapshot)
-    out = []
-    for combo in itertools.product(*(_VALUES[n] for n in names)):
-        values = dict(zip(names, combo, strict=True))
-        out.append(
-            World(
-                backend=values.get("backend"),  # type: ignore[arg-type]  # one of _VALUES
-                masquerade=values.get("masquerade"),  # type: ignore[arg-type]
-                bgp=values.get("bgp"),  # type: ignore[arg-type]
-                host_exclusion=values.get("host-exclusion"),  # type: ignore[arg-type]
-                wireguard=values.get("wireguard"),  # type: ignore[arg-type]
-                open=names,
-            )
-        )
-    return tuple(out)
+    fields = [n.replace("-", "_") for n in names]
+    return tuple(
+        World(**dict(zip(fields, combo, strict=True)), open=names)  # type: ignore[arg-type]
+        for combo in itertools.product(*(_VALUES[n] for n in names))
+    )
 
 
 # --------------------------------------------------------------------------- conditions

@@ -28,7 +28,6 @@ from kostack.analyze.engine.types import (
 )
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Service, ServicePort
 
 register(
     {
@@ -108,11 +107,6 @@ register(
 _MINOR = re.compile(r"v?1\.(\d+)")
 
 
-def _minor(version: str | None) -> int | None:
-    m = _MINOR.match(version or "")
-    return int(m.group(1)) if m else None
-
-
 def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
     cl = topo.snapshot.cluster
     if mode == "iptables":
@@ -120,8 +114,8 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
     if mode == "nftables":
         return "reject", Msg("icmp.reject")
     if mode == "ipvs":
-        minor = _minor(cl.kubernetes_version if cl else None)
-        if minor is not None and minor < 25:
+        m = _MINOR.match((cl.kubernetes_version if cl else None) or "")
+        if m is not None and int(m.group(1)) < 25:
             return "local-answer", Msg("icmp.ipvs-old")
         return "depends", Msg("icmp.ipvs")
     if cl is not None and cl.cni.type == "cilium":
@@ -177,7 +171,9 @@ def via_service(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
         return single(hop, reply)
-    sport = _service_port(svc, port, protocol)
+    sport = next(
+        (p for p in svc.ports if p.protocol.lower() == protocol and port in (None, p.port)), None
+    )
     if sport is None:
         offered = ", ".join(f"{p.port}/{p.protocol.lower()}" for p in svc.ports) or "none"
         detail = Msg(
@@ -224,10 +220,3 @@ def via_service(
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
-
-
-def _service_port(svc: Service, port: int | None, protocol: str) -> ServicePort | None:
-    for p in svc.ports:
-        if p.protocol.lower() == protocol and (port is None or p.port == port):
-            return p
-    return None

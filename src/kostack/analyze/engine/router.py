@@ -14,7 +14,7 @@ from kostack.analyze.engine.antispoof import antispoof
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, Topology, short_id
+from kostack.analyze.topology import NodeView, PrefixIndex, Topology, short_id
 from kostack.model.snapshot import IPAddress, Router, RouterRoute
 
 register(
@@ -128,26 +128,11 @@ register(
 
 def route_to(topo: Topology, router: Router, ip: IPAddress) -> RouterRoute | None:
     """The router's extra route for ``ip``: the longest matching prefix (indexed once per router)."""
-    cache: dict[str, tuple[dict[tuple[int, int, int], RouterRoute], dict[int, list[int]]]] = (
-        topo.__dict__.setdefault("_route_index", {})
-    )
-    found = cache.get(router.id)
-    if found is None:
-        index: dict[tuple[int, int, int], RouterRoute] = {}
-        for r in router.routes:
-            d = r.destination
-            index.setdefault((d.version, d.prefixlen, int(d.network_address)), r)
-        lengths = {v: sorted({k[1] for k in index if k[0] == v}, reverse=True) for v in (4, 6)}
-        found = cache[router.id] = (index, lengths)
-    index, lengths = found
-    bits = 32 if ip.version == 4 else 128
-    value = int(ip)
-    for plen in lengths[ip.version]:
-        net = (value >> (bits - plen)) << (bits - plen) if plen else 0
-        route = index.get((ip.version, plen, net))
-        if route is not None:
-            return route
-    return None
+    cache: dict[str, PrefixIndex[RouterRoute]] = topo.__dict__.setdefault("_route_index", {})
+    index = cache.get(router.id)
+    if index is None:
+        index = cache[router.id] = PrefixIndex((r.destination, r) for r in router.routes)
+    return index.most_specific(ip)
 
 
 def route_back_key(topo: Topology, view: NodeView, ip: IPAddress) -> tuple[object, ...]:

@@ -14,7 +14,7 @@ from functools import cached_property
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, PortPath
 from kostack.analyze.loadbalancer.monitor import MemberHealth, member_health
 from kostack.analyze.loadbalancer.path import MemberPath, member_path
-from kostack.analyze.times import parse_time, short_age
+from kostack.analyze.times import parse_time
 from kostack.analyze.topology import Topology
 
 
@@ -79,8 +79,3 @@ def lb_analysis(topo: Topology) -> LBAnalysis:
         found = LBAnalysis(topo)
         topo.derived["lb"] = found
     return found
-
-
-def age_text(seconds: float) -> str:
-    """A short age in the reader's units: 45s, 12m, 3h20m, 2d4h (45초, 12분, 3시간 20분, 2일 4시간)."""
-    return short_age(seconds)

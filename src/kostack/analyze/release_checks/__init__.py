@@ -107,13 +107,3 @@ def check_releases(snapshot: Snapshot, diagnosis: Diagnosis | None = None) -> Re
     for check in RELEASE_CHECKS:
         findings.extend(check.run(ctx))
     return ReleaseReport(snapshot, tuple(findings), ctx.ownership, diagnosis)
-
-
-__all__ = [
-    "BY_ID",
-    "RELEASE_CHECKS",
-    "ReleaseCheck",
-    "ReleaseContext",
-    "ReleaseReport",
-    "check_releases",
-]

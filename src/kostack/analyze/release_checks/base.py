@@ -7,7 +7,7 @@ Markdown page with `## en` / `## ko` and `### title|explanation|remediation`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TypeAlias
@@ -33,7 +33,6 @@ from kostack.model.snapshot import (
 class ReleaseContext:
     snapshot: Snapshot
     diagnosis: Diagnosis | None = None
-    _ownership: Ownership | None = field(default=None, repr=False)
 
     @property
     def helm(self) -> HelmState | None:
@@ -41,8 +40,6 @@ class ReleaseContext:
 
     @cached_property
     def ownership(self) -> Ownership:
-        if self._ownership is not None:
-            return self._ownership
         return analyse(self.helm or HelmState())
 
     @property

@@ -29,14 +29,11 @@ from kostack.analyze.release_checks.workload import (
     WorkloadIndex,
     addresses,
     health,
-    parse_errors,
     release_pods,
 )
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import HelmRelease, Snapshot, WorkloadPod
 from kostack.shell import command, render
-
-__all__ = ["Chain", "Link", "build_chain", "parse_errors", "release_pods", "root_title"]
 
 # Network symptom checks of the diagnosis: a root cause with these symptoms breaks pod traffic.
 POD_TRAFFIC_CHECKS = frozenset({"net-dns", "net-pod-to-pod", "net-api-service"})
@@ -219,7 +216,7 @@ def _path_links(
     links: list[Link] = []
     for i, name in enumerate(best):
         h = parts[name]
-        says = _first_error_line(h) or (h.says[0] if h.says else "")
+        says = (h.errors[0].line if h.errors else "") or (h.says[0] if h.says else "")
         links.append(
             Link(
                 name,
@@ -257,10 +254,6 @@ def _display(rule: ChartRule, release: HelmRelease, component: str) -> str:
     return (
         f"{rule.fullname(release.name, release.settings)}-{component}" if rule.known else component
     )
-
-
-def _first_error_line(h: ComponentHealth) -> str:
-    return h.errors[0].line if h.errors else ""
 
 
 _TELLING = re.compile(

@@ -117,11 +117,8 @@ class Ownership:
         return self._by_owner.get((release.name, release.namespace), ())
 
     @cached_property
-    def _orphans(self) -> tuple[PvcClaim, ...]:
-        return tuple(c for c in self.claims if c.orphan)
-
     def orphans(self) -> tuple[PvcClaim, ...]:
-        return self._orphans
+        return tuple(c for c in self.claims if c.orphan)
 
 
 @dataclass(frozen=True)
@@ -288,7 +285,7 @@ def _claim(
             proven=True,
             kept=kept or manifest.declared.get((pvc.namespace, pvc.name), False),
             role=rule.role_of(pvc.name, release.name, release.settings)
-            or _template_role(pvc, manifest),
+            or next((f"{s.name}/{t.name}" for s, t, _ in _template_matches(pvc, manifest)), None),
             chart=release.chart,
             evidence=tuple(ev),
         )
@@ -318,12 +315,6 @@ def _claim(
             evidence=tuple(ev),
         )
     return _orphan(pvc, volume, kept, by_name)
-
-
-def _template_role(pvc: PersistentVolumeClaim, manifest: _Manifest) -> str | None:
-    for sts, template, _ in _template_matches(pvc, manifest):
-        return f"{sts.name}/{template.name}"
-    return None
 
 
 def _template_matches(

@@ -44,7 +44,7 @@ register(
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: ReleaseContext) -> list[Finding]:
     groups: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)
-    for claim in ctx.ownership.orphans():
+    for claim in ctx.ownership.orphans:
         if claim.proven and claim.release_name:
             groups[(claim.pvc.namespace, claim.release_name)].append(claim)
     out: list[Finding] = []

@@ -18,7 +18,8 @@ from kostack.analyze.release_checks.base import (
     stale_state_claims,
     when_collected,
 )
-from kostack.analyze.release_checks.chain import build_chain, release_pods, root_title
+from kostack.analyze.release_checks.chain import build_chain, root_title
+from kostack.analyze.release_checks.workload import release_pods
 
 ID = "rel-pods-ready"
 TITLE = "A Helm release's pods are ready"

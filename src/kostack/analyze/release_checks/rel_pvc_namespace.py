@@ -51,7 +51,7 @@ def run(ctx: ReleaseContext) -> list[Finding]:
     live = ctx.live
     live_at = {(r.name, r.namespace) for r in live}
     left: dict[tuple[str, str], list[PvcClaim]] = defaultdict(list)
-    for claim in ctx.ownership.orphans():
+    for claim in ctx.ownership.orphans:
         if not claim.proven or claim.release_name is None:
             continue
         if (claim.release_name, claim.pvc.namespace) in live_at:
