@@ -275,7 +275,7 @@ def test_neutron_error_explanations_are_korean() -> None:
     stopped = with_applied(explain(problems[0], actions[-1], journal), actions[:3], journal)  # type: ignore[arg-type]
     assert_translated(stopped.hint)
     assert "멈추기 전에 변경 3건을 적용했습니다" in localize(stopped.hint, "ko")
-    changed = changed_since_planning(actions[0].target, 3, 4, journal)
+    changed = changed_since_planning(actions[0].target, 3, 4)
     assert_translated(changed.line)
     # English stays word for word what it was
     quota = explain(problems[7], actions[0], journal)  # type: ignore[arg-type]

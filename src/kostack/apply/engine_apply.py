@@ -64,7 +64,7 @@ class ApplySteps(RunnerBase):
         if not cur.fields.same(action.before) or (rev is not None and cur.revision_number != rev):
             raise _Stop(
                 IN_DOUBT if reconcile else FAILED,
-                changed_since_planning(action.target, rev, cur.revision_number, self.jpath),
+                changed_since_planning(action.target, rev, cur.revision_number),
             )
         rev = cur.revision_number
         # the target is written from the fields as Neutron spells them, so that
@@ -95,7 +95,7 @@ class ApplySteps(RunnerBase):
             if problem.status != 412 and now.revision_number != rev:
                 raise _Stop(
                     outcome,
-                    changed_since_planning(action.target, rev, now.revision_number, self.jpath),
+                    changed_since_planning(action.target, rev, now.revision_number),
                     problem,
                 )
             raise _Stop(outcome, explain(problem, action, self.jpath), problem)
@@ -128,8 +128,7 @@ class ApplySteps(RunnerBase):
             and not _only_removed(log, group)
         ):
             raise _Stop(
-                FAILED,
-                changed_since_planning(action.target, expected, group.revision_number, self.jpath),
+                FAILED, changed_since_planning(action.target, expected, group.revision_number)
             )
         self._intent(action, _group_state(group))
         before = {r.id for r in group.rules}
@@ -197,10 +196,7 @@ class ApplySteps(RunnerBase):
             raise _Stop(
                 FAILED,
                 changed_since_planning(
-                    action.target,
-                    action.precondition.revision_number,
-                    router.revision_number,
-                    self.jpath,
+                    action.target, action.precondition.revision_number, router.revision_number
                 ),
             )
         self._intent(action, _router_state(router))

@@ -56,11 +56,10 @@ class RunReport:
     journal: Path
     steps: tuple[Step, ...]
     problems: tuple[Explained, ...]
-    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.interrupted
+        return not self.problems
 
     def count(self, outcome: str) -> int:
         return sum(1 for s in self.steps if s.outcome == outcome)
@@ -90,7 +89,6 @@ class RunnerBase:
         retries: int = 2,
         backoff_s: float = 0.5,
         on_event: EventHook | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.n = neutron
         self.journal = journal
@@ -98,7 +96,6 @@ class RunnerBase:
         self.retries = retries
         self.backoff_s = backoff_s
         self.on_event = on_event
-        self.sleep = sleep
         self.expected_group_rev: dict[str, int | None] = {}
         self._current: tuple[Action, str] | None = None  # intent journaled, no result yet
 
@@ -198,7 +195,7 @@ class RunnerBase:
                     return None, p, ambiguous or p.ambiguous
                 ambiguous = ambiguous or p.ambiguous
                 attempt += 1
-                self.sleep(self.backoff_s * attempt)
+                time.sleep(self.backoff_s * attempt)
 
 
 def _port_state(state: PortState) -> dict[str, Any]:

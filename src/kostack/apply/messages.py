@@ -293,9 +293,7 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def changed_since_planning(
-    target: Target, planned: int | None, current: int | None, journal: str
-) -> Explained:
+def changed_since_planning(target: Target, planned: int | None, current: int | None) -> Explained:
     revs: str = (
         Msg("apply.err.revs", planned=planned, current=current)
         if planned is not None and current is not None

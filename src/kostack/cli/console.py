@@ -62,14 +62,10 @@ _SEVERITY_WORDS: Final = {
 }
 
 
-def _alternation(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for w in words)
-
-
 # One regex per style group; matches never change text, they only mark spans.
 PATTERNS: Final = (
     *(
-        (name, re.compile(rf"\[(?:{_alternation(words)})\]"))
+        (name, re.compile(r"\[(?:" + "|".join(map(re.escape, words)) + r")\]"))
         for name, words in _SEVERITY_WORDS.items()
     ),
     (

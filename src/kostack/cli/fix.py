@@ -9,12 +9,11 @@ import click
 
 from kostack.cli._options import output_option
 from kostack.cli.common import get_env
-from kostack.cli.diagnose import egress_ip
+from kostack.cli.diagnose import egress_ip, obtain_snapshot
 from kostack.cli.fix_run import apply_options, rollback_options
 from kostack.cli.fix_support import (
     _options,
     _require_ack,
-    _snapshot,
     _version,
     lang_option,
     plan_options,
@@ -96,7 +95,7 @@ def plan_cmd(
 
     env = get_env(ctx)
     target = egress_ip(egress_target)
-    snapshot = _snapshot(ctx, snapshot_path, live)
+    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
     with diagnosing(env, snapshot) as phases:
         diagnosis = diagnose(snapshot, target, phases)
         phases.start("plan")

@@ -17,7 +17,7 @@ import click
 from kostack.cli._options import options as stack
 from kostack.cli._options import request_timeout_option
 from kostack.cli.common import Environment, get_env, progress, read_snapshot
-from kostack.cli.diagnose import egress_ip
+from kostack.cli.diagnose import egress_ip, obtain_snapshot
 from kostack.cli.fix_support import (
     _confirm,
     _connect,
@@ -30,7 +30,6 @@ from kostack.cli.fix_support import (
     _printer,
     _report_problems,
     _require_ack,
-    _snapshot,
     _version,
 )
 from kostack.cli.interrupt_text import Msg
@@ -219,7 +218,7 @@ def _fresh(
         if args.snapshot_path:
             snapshot = read_snapshot(args.snapshot_path)
     else:
-        snapshot = _snapshot(ctx, args.snapshot_path, {**live, "timeout_s": args.timeout_s})
+        snapshot = obtain_snapshot(ctx, args.snapshot_path, **live, timeout_s=args.timeout_s)
         with progress(env, "cli.progress.planning"):
             options = _options(args.method, args.tight, args.service_cidr)
             plan = build_plan(snapshot, options, egress_target=target)
@@ -339,7 +338,7 @@ def _verify(
     before = diagnose(snapshot).root_causes if snapshot is not None else None
     try:
         if snapshot is None:
-            snapshot = _snapshot(ctx, None, live)
+            snapshot = obtain_snapshot(ctx, None, **live)
         with progress(env, "cli.progress.verifying"):
             after = recollected_snapshot(snapshot, neutron.connection)
     except KostackError as err:

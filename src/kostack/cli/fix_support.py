@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -22,7 +22,7 @@ from kostack.cli.common import (
     request_timeout,
 )
 from kostack.cli.defaults import FIX_DEFAULT_METHOD, FIX_METHODS
-from kostack.cli.diagnose import live_options, obtain_snapshot
+from kostack.cli.diagnose import live_options
 from kostack.errors import ApplyError, ConfigError, Interrupted
 from kostack.oserror import literal, reason
 from kostack.report.safe import terminal_safe
@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # the layers below are imported when a command runs: --help s
     from kostack.apply.interrupt import RunInterrupted
     from kostack.apply.journal import JournalError
     from kostack.apply.neutron import Neutron
-    from kostack.model import Snapshot
     from kostack.plan.model import Plan, PlanOptions
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "_printer",
     "_report_problems",
     "_require_ack",
-    "_snapshot",
     "_version",
     "apply_command",
     "lang_option",
@@ -104,21 +102,6 @@ def plan_options(f: F) -> F:
     )(f)
     f = snapshot_option("Plan from a snapshot instead of collecting live.")(f)
     return live_options(f)
-
-
-def _snapshot(ctx: click.Context, snapshot_path: str | None, live: dict[str, Any]) -> Snapshot:
-    snapshot = obtain_snapshot(ctx, snapshot_path, **live)
-    backend = live.get("neutron_backend")
-    os_ = snapshot.openstack
-    if backend and os_ is not None and os_.backend != backend:
-        snapshot = snapshot.model_copy(
-            update={
-                "openstack": os_.model_copy(
-                    update={"backend": backend, "backend_source": "--neutron-backend"}
-                )
-            }
-        )
-    return snapshot
 
 
 def _options(method: str, tight: bool, service_cidr: bool) -> PlanOptions:

@@ -198,9 +198,7 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The `Commands:` section from the summaries above, importing nothing."""
-        names = self.list_commands(ctx)
-        if not names:
-            return
+        names = self.list_commands(ctx)  # never empty: COMMANDS is not
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = [(name, self._short_help(name, limit)) for name in names]
         with formatter.section("Commands"):

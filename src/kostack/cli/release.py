@@ -406,8 +406,7 @@ def reinstall(
         )
         if not yes or not plan.actions:  # a dry run, or nothing to do
             return int(ExitCode.OK)
-        if client is None:  # pragma: no cover - force_live=True always reads live
-            raise ConfigError("the cluster was not read", "Give --kubeconfig/--context.")
+        assert client is not None  # force_live=True always reads live
         carry_out(run, client, plan, journal_path)
         return int(ExitCode.OK)
     finally:

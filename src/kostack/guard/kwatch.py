@@ -72,13 +72,10 @@ class KubeWatcher:
         api_client: Any,
         wake: Callable[[str], None],
         stop: threading.Event,
-        *,
-        watch_seconds: int = WATCH_SECONDS,
     ) -> None:
         self.api_client = api_client
         self.wake = wake
         self.stop = stop
-        self.watch_seconds = watch_seconds
         self.threads: dict[str, threading.Thread] = {}
         self.errors: dict[str, str] = {}
         self.events = 0  # changes that woke the loop
@@ -126,9 +123,9 @@ class KubeWatcher:
             list_call,
             *args,
             resource_version=version,
-            timeout_seconds=self.watch_seconds,
+            timeout_seconds=WATCH_SECONDS,
             allow_watch_bookmarks=True,
-            _request_timeout=self.watch_seconds + 30,
+            _request_timeout=WATCH_SECONDS + 30,
         )
         return w, stream
 

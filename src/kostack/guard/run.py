@@ -149,7 +149,7 @@ def run_guard(
     reader = _reader(config)
     journal = _journal(config, version)
     session = kube_session(config.collect) if config.collect is not None else None
-    events, elector, watcher = _cluster_parts(config, session, state, log, metrics, stop, wake)
+    events, elector, watcher = _cluster_parts(config, session, state, log, stop, wake)
 
     def on_reading(snapshot: Snapshot) -> None:
         if watcher is not None:
@@ -224,7 +224,6 @@ def _cluster_parts(
     session: Any,
     state: GuardState,
     log: Callable[[str], None],
-    metrics: GuardMetrics,
     stop: threading.Event,
     wake: threading.Event,
 ) -> tuple[EventPoster | None, LeaderElector | None, KubeWatcher | None]:
