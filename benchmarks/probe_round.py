@@ -36,8 +36,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from kostack.cli.probe import lab_pods, lab_snapshot
-    from kostack.lab.lab import Lab
-    from kostack.probe.lab_runner import run_in_lab
+    from kostack_lab.lab import Lab
+    from kostack_lab.lab_runner import run_in_lab
     from kostack.probe.plan import build_probe_plan
 
     with tempfile.TemporaryDirectory(prefix="kostack-bench-") as state:

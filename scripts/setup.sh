@@ -42,7 +42,7 @@ fi
 if [ "$mode" = "--all" ]; then
   # The lab's real Neutron lives in its own venv (its pins must not touch ours), in the
   # user cache where `kostack lab` and the tests look for it; a no-op once it is there.
-  .venv/bin/python -m kostack.lab.neutron provision >/dev/null
+  .venv/bin/python -m kostack_lab.neutron provision >/dev/null
   # The real Octavia API for the LoadBalancer tests (test support: docs/dev/octavia-harness.md)
   # in a venv of its own in the user cache, $XDG_CACHE_HOME/kostack/octavia-19.0.0 or
   # $KOSTACK_OCTAVIA_VENV; a no-op once it is there.

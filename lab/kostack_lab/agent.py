@@ -10,7 +10,7 @@ apply` against that Neutron changes what the lab's packets meet.
 `LabAgent.watch()` polls with a short bounded interval. Run as a daemon by
 `kostack lab up --neutron-endpoint URL`:
 
-    python -m kostack.lab.agent --state-dir /run/kostack/lab --interval 0.5 --lab-tag ks-
+    python -m kostack_lab.agent --state-dir /run/kostack/lab --interval 0.5 --lab-tag ks-
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from kostack.lab import netns
-from kostack.lab.errors import LabEnvironmentError, LabError, LabInputError, Msg
-from kostack.lab.neutron import openstack_connection
-from kostack.lab.portsec import (
+from kostack_lab import netns
+from kostack_lab.errors import LabEnvironmentError, LabError, LabInputError, Msg
+from kostack_lab.neutron import openstack_connection
+from kostack_lab.portsec import (
     NeutronBackend,
     Port,
     PortBinding,
@@ -41,8 +41,8 @@ from kostack.lab.portsec import (
     port_from_api,
     render_ruleset,
 )
-from kostack.lab.scenario_neutron import apply_scenario
-from kostack.lab.state import (
+from kostack_lab.scenario_neutron import apply_scenario
+from kostack_lab.state import (
     CounterOwnerRecord,
     LabState,
     PortsecState,
@@ -51,8 +51,8 @@ from kostack.lab.state import (
     read_model,
     write_json_atomic,
 )
-from kostack.lab.texts_status import to_wire
-from kostack.lab.topology_layout import NODE_NIC, ROUTER_TAP, Topology
+from kostack_lab.texts_status import to_wire
+from kostack_lab.topology_layout import NODE_NIC, ROUTER_TAP, Topology
 
 __all__ = [
     "FileSource",

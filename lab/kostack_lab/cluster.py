@@ -3,7 +3,7 @@
 `kostack lab up` starts this as a daemon next to the lab's servers, so
 `kostack collect`, `diagnose` and `probe` run against the lab unchanged:
 
-    python -m kostack.lab.cluster --state-dir /run/kostack/lab --lab-tag ks- \
+    python -m kostack_lab.cluster --state-dir /run/kostack/lab --lab-tag ks- \
         [--neutron-endpoint http://127.0.0.1:9696/]
 
 It serves the lab's nodes, pods, services, EndpointSlices, IP pools and
@@ -37,12 +37,12 @@ from typing import Any
 
 import yaml
 
-from kostack.lab.kube_objects import calico_crds, namespace_object
-from kostack.lab.kubeapi import KubeApiDouble
-from kostack.lab.lab import CLOUD_NAME, Lab, cluster_environment, export_lines
-from kostack.lab.scenarios import kubernetes_objects
-from kostack.lab.state import StatePaths, write_private
-from kostack.lab.topology_layout import PodPlan
+from kostack_lab.kube_objects import calico_crds, namespace_object
+from kostack_lab.kubeapi import KubeApiDouble
+from kostack_lab.lab import CLOUD_NAME, Lab, cluster_environment, export_lines
+from kostack_lab.scenarios import kubernetes_objects
+from kostack_lab.state import StatePaths, write_private
+from kostack_lab.topology_layout import PodPlan
 
 __all__ = [
     "CLOUD_NAME",

@@ -1,6 +1,6 @@
 """Errors of the network lab: each carries a one-line message and a hint, both keyed.
 
-The message and the hint are `Msg`s of kostack.lab.texts (a key and its
+The message and the hint are `Msg`s of kostack_lab.texts (a key and its
 parameters): `str()` is the English text (logs, the English CLI), and the
 CLI says the same key in the command's language. The CLI maps the classes
 to exit codes: `LabInputError` is bad input (2), `LabEnvironmentError` (not
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from kostack.catalog import Msg
 from kostack.errors import ExitCode, KostackError
-from kostack.lab import texts  # noqa: F401  (registers the keys every raise site uses)
+from kostack_lab import texts  # noqa: F401  (registers the keys every raise site uses)
 
 __all__ = ["LabEnvironmentError", "LabError", "LabInputError", "Msg", "NotRootError"]
 

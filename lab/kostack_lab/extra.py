@@ -11,7 +11,7 @@ import importlib
 from typing import Final
 
 from kostack.errors import ExitCode
-from kostack.lab.errors import LabError, Msg
+from kostack_lab.errors import LabError, Msg
 
 __all__ = [
     "LAB_EXTRA",

@@ -10,13 +10,13 @@ matter to kostack (PVC/PV protection and reclaim, namespace deletion, CRD
 establishment) are emulated synchronously, and tests can attach behaviour to
 creation (see `on_create` and `start_pods_on_create`).
 
-`kostack lab` serves one (`kostack.lab.cluster`); tests use the subclass in
+`kostack lab` serves one (`kostack_lab.cluster`); tests use the subclass in
 `kostack_testkit.kubeapi`, which adds injected faults, a request log and a
 kubeconfig file.
 
-The request handling lives in `kostack.lab.kubeapi_http`, routes and
-discovery documents in `kostack.lab.kubeapi_routes`, the objects and their
-semantics in `kostack.lab.kubeapi_store`.
+The request handling lives in `kostack_lab.kubeapi_http`, routes and
+discovery documents in `kostack_lab.kubeapi_routes`, the objects and their
+semantics in `kostack_lab.kubeapi_store`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from kostack.lab.kubeapi_http import KubeApiServer, ServerThread
-from kostack.lab.kubeapi_resources import ResourceType
-from kostack.lab.kubeapi_store import CreateHook, JsonObject, KubeApiError, KubeStore
+from kostack_lab.kubeapi_http import KubeApiServer, ServerThread
+from kostack_lab.kubeapi_resources import ResourceType
+from kostack_lab.kubeapi_store import CreateHook, JsonObject, KubeApiError, KubeStore
 
 __all__ = [
     "CreateHook",

@@ -10,14 +10,14 @@ from __future__ import annotations
 import copy
 from typing import Final
 
-from kostack.lab.kubeapi_pods import start_pod
-from kostack.lab.kubeapi_resources import (
+from kostack_lab.kubeapi_pods import start_pod
+from kostack_lab.kubeapi_resources import (
     AGGREGATED_RESOURCES,
     ResourceType,
     resource_types_from_crd,
 )
-from kostack.lab.kubeapi_state import StoreState
-from kostack.lab.kubeapi_status import (
+from kostack_lab.kubeapi_state import StoreState
+from kostack_lab.kubeapi_status import (
     JsonObject,
     metadata_of,
     now_text,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from kostack.lab.kubeapi_leases import MicroTimeError, normalize_micro_times, validate_lease
-from kostack.lab.kubeapi_reads import StoreReads
-from kostack.lab.kubeapi_resources import ResourceType
-from kostack.lab.kubeapi_status import (
+from kostack_lab.kubeapi_leases import MicroTimeError, normalize_micro_times, validate_lease
+from kostack_lab.kubeapi_reads import StoreReads
+from kostack_lab.kubeapi_resources import ResourceType
+from kostack_lab.kubeapi_status import (
     JsonObject,
     KubeApiError,
     metadata_of,

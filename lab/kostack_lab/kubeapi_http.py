@@ -1,6 +1,6 @@
 """The HTTP side of the Kubernetes API double: answering requests and streaming watches.
 
-`KubeApiServer` is the request handling of `kostack.lab.kubeapi.KubeApiDouble`
+`KubeApiServer` is the request handling of `kostack_lab.kubeapi.KubeApiDouble`
 (which adds starting, stopping and the kubeconfig): it checks the bearer
 token, serves discovery, turns verbs into `KubeStore` calls and streams watch
 events to every open watch.
@@ -19,23 +19,23 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from kostack.lab.kubeapi_patch import json_patch, merge_patch
-from kostack.lab.kubeapi_resources import ResourceType
-from kostack.lab.kubeapi_routes import (
+from kostack_lab.kubeapi_patch import json_patch, merge_patch
+from kostack_lab.kubeapi_resources import ResourceType
+from kostack_lab.kubeapi_routes import (
     Route,
     discovery_document,
     parse_route,
     request_verb,
     version_document,
 )
-from kostack.lab.kubeapi_selectors import (
+from kostack_lab.kubeapi_selectors import (
     FieldRequirement,
     LabelRequirement,
     fields_match,
     labels_match,
 )
-from kostack.lab.kubeapi_status import KubeApiError, WatchEvent, metadata_of, object_key
-from kostack.lab.kubeapi_store import KubeStore
+from kostack_lab.kubeapi_status import KubeApiError, WatchEvent, metadata_of, object_key
+from kostack_lab.kubeapi_store import KubeStore
 
 __all__ = ["KubeApiServer", "ServerThread"]
 

@@ -8,9 +8,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from kostack.lab.kubeapi_controllers import StoreControllers
-from kostack.lab.kubeapi_resources import ResourceType
-from kostack.lab.kubeapi_selectors import (
+from kostack_lab.kubeapi_controllers import StoreControllers
+from kostack_lab.kubeapi_resources import ResourceType
+from kostack_lab.kubeapi_selectors import (
     FieldRequirement,
     LabelRequirement,
     SelectorError,
@@ -20,7 +20,7 @@ from kostack.lab.kubeapi_selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from kostack.lab.kubeapi_status import (
+from kostack_lab.kubeapi_status import (
     JsonObject,
     KubeApiError,
     is_true,

@@ -1,6 +1,6 @@
 """How the Kubernetes API double reads a request: routes, verbs, discovery.
 
-Pure pieces of `kostack.lab.kubeapi`: the route of an API path, the RBAC verb
+Pure pieces of `kostack_lab.kubeapi`: the route of an API path, the RBAC verb
 of a method, and the /version and discovery documents.
 """
 
@@ -10,8 +10,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from kostack.lab.kubeapi_resources import BUILTIN_GROUP_ORDER, ResourceType, version_priority
-from kostack.lab.kubeapi_status import JsonObject, KubeApiError, is_true
+from kostack_lab.kubeapi_resources import BUILTIN_GROUP_ORDER, ResourceType, version_priority
+from kostack_lab.kubeapi_status import JsonObject, KubeApiError, is_true
 
 __all__ = [
     "Route",

@@ -9,11 +9,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from kostack.lab.kubeapi_resources import (
+from kostack_lab.kubeapi_resources import (
     BUILTIN_RESOURCES,
     ResourceType,
 )
-from kostack.lab.kubeapi_status import (
+from kostack_lab.kubeapi_status import (
     CreateHook,
     JsonObject,
     KubeApiError,

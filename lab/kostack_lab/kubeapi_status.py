@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from kostack.lab.kubeapi_resources import ResourceType
+from kostack_lab.kubeapi_resources import ResourceType
 
 JsonObject = dict[str, Any]
 # Called with a new object (defaults applied) before it is stored; mutates it in place.

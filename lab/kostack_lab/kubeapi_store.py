@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from kostack.lab.kubeapi_status import (
+from kostack_lab.kubeapi_status import (
     CreateHook,
     JsonObject,
     KubeApiError,
@@ -27,7 +27,7 @@ from kostack.lab.kubeapi_status import (
     object_key,
     qualified_resource,
 )
-from kostack.lab.kubeapi_writes import StoreWrites
+from kostack_lab.kubeapi_writes import StoreWrites
 
 __all__ = [
     "CreateHook",

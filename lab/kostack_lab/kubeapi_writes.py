@@ -8,16 +8,16 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kostack.lab.kubeapi_defaults import StoreDefaults
-from kostack.lab.kubeapi_patch import (
+from kostack_lab.kubeapi_defaults import StoreDefaults
+from kostack_lab.kubeapi_patch import (
     PatchError,
     PatchTestFailed,
     json_patch,
     merge_patch,
     strategic_merge_patch,
 )
-from kostack.lab.kubeapi_resources import ResourceType
-from kostack.lab.kubeapi_status import (
+from kostack_lab.kubeapi_resources import ResourceType
+from kostack_lab.kubeapi_status import (
     JsonObject,
     KubeApiError,
     metadata_of,

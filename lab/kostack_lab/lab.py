@@ -9,7 +9,7 @@
 
 With `neutron_endpoint`, port security comes from that Neutron instead
 (`lab.sync()` re-reads it; `watch_interval` keeps an agent polling it).
-With `kube_api=True` a daemon (kostack.lab.cluster) serves the lab's
+With `kube_api=True` a daemon (kostack_lab.cluster) serves the lab's
 Kubernetes view through the API double and writes `kubeconfig` (and, with
 Neutron, `clouds.yaml`) into the state directory; `status().exports` are the
 shell lines that point `kostack collect/diagnose/probe` at the lab.
@@ -28,8 +28,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kostack.lab import netns
-from kostack.lab.agent import (
+from kostack_lab import netns
+from kostack_lab.agent import (
     FileSource,
     LabAgent,
     NeutronSource,
@@ -37,25 +37,25 @@ from kostack.lab.agent import (
     SyncResult,
     apply_scenario,
 )
-from kostack.lab.errors import LabError, LabInputError, Msg
-from kostack.lab.extra import require_lab_extra
-from kostack.lab.lab_core import KUBE_API_NAME
-from kostack.lab.lab_probing import LabProbing
-from kostack.lab.lab_processes import LabProcesses
-from kostack.lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
-from kostack.lab.neutron import seed_command
-from kostack.lab.portsec import CounterOwner, PortCounters, read_counters
-from kostack.lab.router6 import configure_router6
-from kostack.lab.scenarios import Scenario, get_scenario, neutron_description
-from kostack.lab.state import (
+from kostack_lab.errors import LabError, LabInputError, Msg
+from kostack_lab.extra import require_lab_extra
+from kostack_lab.lab_core import KUBE_API_NAME
+from kostack_lab.lab_probing import LabProbing
+from kostack_lab.lab_processes import LabProcesses
+from kostack_lab.lab_records import DownReport, LabStatus, ProbeResult, ProbeSpec, ServerStatus
+from kostack_lab.neutron import seed_command
+from kostack_lab.portsec import CounterOwner, PortCounters, read_counters
+from kostack_lab.router6 import configure_router6
+from kostack_lab.scenarios import Scenario, get_scenario, neutron_description
+from kostack_lab.state import (
     LabState,
     ServerRecord,
     StatePaths,
     write_json_atomic,
 )
-from kostack.lab.texts_status import keyed
-from kostack.lab.topology import create_network
-from kostack.lab.topology_layout import MAX_NODES, Topology
+from kostack_lab.texts_status import keyed
+from kostack_lab.topology import create_network
+from kostack_lab.topology_layout import MAX_NODES, Topology
 from kostack.oserror import reason
 from kostack.shell import render
 
@@ -99,8 +99,8 @@ class Lab(LabProbing, LabProcesses):
         the scenario into it when `seed_neutron`). `watch_interval` starts a
         background agent that re-renders when Neutron changes. `kube_api`
         serves the lab as a cluster (kubeconfig, clouds.yaml; see
-        kostack.lab.cluster) from a background daemon. `own_neutron` starts
-        the lab's own real Neutron (kostack.lab.own_neutron), seeds it and
+        kostack_lab.cluster) from a background daemon. `own_neutron` starts
+        the lab's own real Neutron (kostack_lab.own_neutron), seeds it and
         takes port security from it, as with an endpoint and `seed_neutron`.
         `step` is told each stage (for progress). On any failure the
         half-built lab is torn down before the error is raised.

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kostack.lab import netns
-from kostack.lab.agent import (
+from kostack_lab import netns
+from kostack_lab.agent import (
     FileSource,
     LabAgent,
     NeutronSource,
     PortSource,
 )
-from kostack.lab.errors import LabInputError, Msg
-from kostack.lab.state import (
+from kostack_lab.errors import LabInputError, Msg
+from kostack_lab.state import (
     LabState,
     PortsecState,
     StatePaths,

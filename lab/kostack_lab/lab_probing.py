@@ -7,12 +7,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from kostack.lab import netns, podprobe
-from kostack.lab.errors import LabInputError, Msg
-from kostack.lab.lab_core import LabCore
-from kostack.lab.lab_records import ProbeResult, ProbeSpec
-from kostack.lab.texts_status import detail_msg
-from kostack.lab.topology_layout import PodPlan, Topology
+from kostack_lab import netns, podprobe
+from kostack_lab.errors import LabInputError, Msg
+from kostack_lab.lab_core import LabCore
+from kostack_lab.lab_records import ProbeResult, ProbeSpec
+from kostack_lab.texts_status import detail_msg
+from kostack_lab.topology_layout import PodPlan, Topology
 
 BULK_BYTES = 4 * 1024 * 1024
 
@@ -116,7 +116,7 @@ def _path_probes(
 
 
 def _result(wire: dict[str, Any]) -> ProbeResult:
-    """A pod probe's JSON result, its detail a message of kostack.lab.texts_status."""
+    """A pod probe's JSON result, its detail a message of kostack_lab.texts_status."""
     key, params = wire.pop("detail_key", None), wire.pop("detail_params", None)
     wire["detail"] = detail_msg(key, params, str(wire.get("detail", "")))
     return ProbeResult(**wire)

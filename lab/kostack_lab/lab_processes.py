@@ -7,16 +7,16 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kostack.lab import netns, servers
-from kostack.lab.errors import LabError, Msg
-from kostack.lab.lab_core import AGENT_NAME, KUBE_API_NAME, LabCore
-from kostack.lab.lab_tls import make_certificate
-from kostack.lab.state import (
+from kostack_lab import netns, servers
+from kostack_lab.errors import LabError, Msg
+from kostack_lab.lab_core import AGENT_NAME, KUBE_API_NAME, LabCore
+from kostack_lab.lab_tls import make_certificate
+from kostack_lab.state import (
     LabState,
     ServerRecord,
     write_json_atomic,
 )
-from kostack.lab.topology_layout import Topology
+from kostack_lab.topology_layout import Topology
 
 
 class LabProcesses(LabCore):
@@ -26,7 +26,7 @@ class LabProcesses(LabCore):
         self, state: LabState, records: list[ServerRecord], say: Callable[[str], None]
     ) -> tuple[str, bool]:
         """Start and seed the lab's own Neutron; its endpoint (the scenario is written next)."""
-        from kostack.lab.own_neutron import seed_own_neutron, start_own_neutron
+        from kostack_lab.own_neutron import seed_own_neutron, start_own_neutron
 
         record, endpoint = start_own_neutron(self.paths, self.prefix, timeout=120.0, step=say)
         records.append(record)
@@ -141,7 +141,7 @@ class LabProcesses(LabCore):
         argv = [
             sys.executable,
             "-m",
-            "kostack.lab.agent",
+            "kostack_lab.agent",
             "--state-dir",
             str(self.paths.root),
             "--interval",
@@ -157,7 +157,7 @@ class LabProcesses(LabCore):
         argv = [
             sys.executable,
             "-m",
-            "kostack.lab.cluster",
+            "kostack_lab.cluster",
             "--state-dir",
             str(self.paths.root),
             netns.TAG_ARGUMENT,

@@ -1,6 +1,6 @@
 """Run a probe plan inside the network lab's pod namespaces, for real.
 
-The lab (`kostack.lab`, a layer above this one) says which namespace stands
+The lab (`kostack_lab`, a layer above this one) says which namespace stands
 for a pod on which node and runs commands there; this runner only needs
 that mapping and a way to execute, so it takes both as arguments:
 

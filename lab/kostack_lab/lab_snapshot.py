@@ -10,14 +10,14 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from kostack.lab.topology_layout import SECOND_POOL_NAME
+from kostack_lab.topology_layout import SECOND_POOL_NAME
 
 if TYPE_CHECKING:
-    from kostack.lab.lab import Lab
-    from kostack.lab.scenarios import Scenario
-    from kostack.lab.topology_layout import Topology
+    from kostack_lab.lab import Lab
+    from kostack_lab.scenarios import Scenario
+    from kostack_lab.topology_layout import Topology
     from kostack.model import Snapshot
-    from kostack.probe.lab_runner import LabPod
+    from kostack_lab.lab_runner import LabPod
 
 __all__ = ["lab_pods", "lab_snapshot"]
 
@@ -119,7 +119,7 @@ def _public(ports_json: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]
     """The public network's id and subnets. A Neutron's router has its gateway port there: the
     network and subnets are named by the ids that port gives (made-up ids left the port on a
     network the snapshot did not have, and `probe --lab` failed on a lab with its Neutron)."""
-    from kostack.lab.seed import PUBLIC_CIDR, PUBLIC_CIDR6, PUBLIC_SUBNET_NAME
+    from kostack_lab.seed import PUBLIC_CIDR, PUBLIC_CIDR6, PUBLIC_SUBNET_NAME
 
     gateway = next(
         (p for p in ports_json if p.get("device_owner") == "network:router_gateway"), None
@@ -184,7 +184,7 @@ def _group(g: dict[str, Any]) -> dict[str, Any]:
 
 def _cluster(topo: Topology) -> dict[str, Any]:
     """The cluster record: nodes, pods, the two services, CIDRs, DNS, kube-proxy and Calico."""
-    from kostack.lab.seed import node_device_id
+    from kostack_lab.seed import node_device_id
 
     return {
         "name": "kostack-lab",
@@ -333,7 +333,7 @@ def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str
     """Per node: the lab pod the agent runs in, the echo listener probes aim at, its IPv6;
     with a second pool, also per ``node@pool`` (`kostack.probe.plan_model.place`) the pod of
     each pool, for the probes pinned to a pool."""
-    from kostack.probe.lab_runner import LabPod
+    from kostack_lab.lab_runner import LabPod
     from kostack.probe.plan_model import place
 
     topo = lab.topology
@@ -364,8 +364,8 @@ def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str
 
 def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -> None:
     """A dual-stack lab: the IPv6 subnet, the nodes' IPv6 InternalIPs and pod CIDRs."""
-    from kostack.lab.router6 import find_router6
-    from kostack.lab.seed import SUBNET6_ADDRESS_MODE, SUBNET6_NAME, SUBNET6_RA_MODE
+    from kostack_lab.router6 import find_router6
+    from kostack_lab.seed import SUBNET6_ADDRESS_MODE, SUBNET6_NAME, SUBNET6_RA_MODE
 
     topo = lab.topology
     assert topo.network_cidr6 is not None and topo.pod_cidr6 is not None  # dual_stack
@@ -387,7 +387,7 @@ def _add_ipv6(doc: dict[str, Any], lab: Lab, ports_json: list[dict[str, Any]]) -
             "network_id": network,
             "cidr": topo.network_cidr6,
             "gateway_ip": str(ipaddress.ip_network(topo.network_cidr6).network_address + 1),
-            # Only a subnet Neutron's router advertises can be its interface (kostack.lab.router6).
+            # Only a subnet Neutron's router advertises can be its interface (kostack_lab.router6).
             "ipv6_ra_mode": SUBNET6_RA_MODE if router6 else None,
             "ipv6_address_mode": SUBNET6_ADDRESS_MODE,
         }

@@ -7,9 +7,9 @@ import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 
-from kostack.lab import netns
-from kostack.lab.errors import LabEnvironmentError, Msg
-from kostack.lab.topology_layout import Topology
+from kostack_lab import netns
+from kostack_lab.errors import LabEnvironmentError, Msg
+from kostack_lab.topology_layout import Topology
 
 __all__ = ["make_certificate"]
 

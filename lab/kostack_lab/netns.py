@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from kostack.lab.errors import LabEnvironmentError, LabError, Msg, NotRootError
+from kostack_lab.errors import LabEnvironmentError, LabError, Msg, NotRootError
 from kostack.shell import as_code
 
 __all__ = [

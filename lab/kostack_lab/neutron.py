@@ -2,16 +2,16 @@
 
 `SERVER_SCRIPT` is `neutron_server.py` (next to this file), run with the
 interpreter of the Neutron venv (`neutron_venv.py`: the user cache, made by
-`python -m kostack.lab.neutron provision`): real neutron 29 with ML2, sqlite
-and no Keystone, on 127.0.0.1 (`kostack.lab.own_neutron` starts it for
+`python -m kostack_lab.neutron provision`): real neutron 29 with ML2, sqlite
+and no Keystone, on 127.0.0.1 (`kostack_lab.own_neutron` starts it for
 `kostack lab up`). `openstack_connection` reaches it through openstacksdk;
 `neutron_seed.seed_topology` puts the seed incident's cloud in.
 Measured numbers and the Neutron behaviours worth knowing are in
 docs/dev/neutron-harness.md.
 
-    python -m kostack.lab.neutron provision   # make the venv (once, ~370 MB)
-    python -m kostack.lab.neutron where       # print the venv's python, or exit 3
-    python -m kostack.lab.neutron seed --endpoint URL [--nodes N]   # the seed cloud
+    python -m kostack_lab.neutron provision   # make the venv (once, ~370 MB)
+    python -m kostack_lab.neutron where       # print the venv's python, or exit 3
+    python -m kostack_lab.neutron seed --endpoint URL [--nodes N]   # the seed cloud
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kostack.lab.errors import LabError, LabInputError, Msg
-from kostack.lab.neutron_venv import (
+from kostack_lab.errors import LabError, LabInputError, Msg
+from kostack_lab.neutron_venv import (
     NeutronError,
     find_neutron_python,
     neutron_venv_dir,
@@ -56,7 +56,7 @@ def seed_command(endpoint: str, nodes: int) -> str:
         [
             "python",
             "-m",
-            "kostack.lab.neutron",
+            "kostack_lab.neutron",
             "seed",
             "--endpoint",
             endpoint,
@@ -69,7 +69,7 @@ def seed_command(endpoint: str, nodes: int) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """`provision` makes the Neutron venv, `where` prints its python, `seed` creates the seed cloud."""
     parser = argparse.ArgumentParser(
-        prog="python -m kostack.lab.neutron", description="The lab's real Neutron."
+        prog="python -m kostack_lab.neutron", description="The lab's real Neutron."
     )
     parser.add_argument("action", choices=("provision", "where", "seed"))
     parser.add_argument("--venv", type=Path, help="the venv directory (default: the user cache)")
@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _seed(endpoint: str | None, nodes: int) -> int:
     """Create the seed incident's cloud in the Neutron at `endpoint`; print the node ports."""
-    from kostack.lab.neutron_seed import seed_topology  # imported late: it loads openstacksdk
+    from kostack_lab.neutron_seed import seed_topology  # imported late: it loads openstacksdk
 
     if not endpoint or not re.match(r"^https?://[^/\s]+", endpoint):
         raise LabInputError(

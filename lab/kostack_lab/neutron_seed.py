@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from kostack.lab import seed
-from kostack.lab.neutron import openstack_connection
+from kostack_lab import seed
+from kostack_lab.neutron import openstack_connection
 
 __all__ = ["SeedIds", "SeedNode", "ensure_ipv6", "seed_topology"]
 

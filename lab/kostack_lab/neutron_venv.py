@@ -11,8 +11,8 @@ the pinned `neutron`, `openstacksdk` and `python-openstackclient` (measured:
 about 340 MB and 1-2 minutes from a PyPI mirror; see docs/dev/neutron-harness.md).
 It holds a lock while it works, so two setups at once do not collide, and
 writes a marker naming the pins last, so a half-made venv is never used
-(`kostack.lab.pinned_venv`).
-`python -m kostack.lab.neutron provision` runs it; `scripts/setup.sh --all`
+(`kostack_lab.pinned_venv`).
+`python -m kostack_lab.neutron provision` runs it; `scripts/setup.sh --all`
 does too.
 """
 
@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Final
 
-from kostack.lab.errors import LabEnvironmentError, Msg
-from kostack.lab.pinned_venv import PinnedVenv
+from kostack_lab.errors import LabEnvironmentError, Msg
+from kostack_lab.pinned_venv import PinnedVenv
 
 __all__ = [
     "MARKER",
@@ -49,7 +49,7 @@ NEUTRON_PACKAGES: Final = (
 )
 VENV_ENV: Final = "KOSTACK_NEUTRON_VENV"
 MARKER: Final = "kostack-neutron.json"
-PROVISION_COMMAND: Final = "python -m kostack.lab.neutron provision"
+PROVISION_COMMAND: Final = "python -m kostack_lab.neutron provision"
 
 
 class NeutronError(LabEnvironmentError):

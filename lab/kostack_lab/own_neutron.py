@@ -1,10 +1,10 @@
 """The lab's own Neutron: a real Neutron API server that lives and dies with the lab.
 
 `kostack lab up` (without --neutron-endpoint or --no-neutron) starts one
-from the Neutron venv in the user cache (kostack.lab.neutron_venv), with its
+from the Neutron venv in the user cache (kostack_lab.neutron_venv), with its
 sqlite database in the lab's state directory, seeds it with the seed cloud
-(network, subnet, router, a port per lab VM: kostack.lab.neutron_seed) and
-then the scenario's port security (kostack.lab.agent.apply_scenario). The
+(network, subnet, router, a port per lab VM: kostack_lab.neutron_seed) and
+then the scenario's port security (kostack_lab.agent.apply_scenario). The
 server runs in its own session, tagged `--lab-tag PREFIX` like every lab
 process, so `kostack lab down` stops it, also after a crash.
 
@@ -20,12 +20,12 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from kostack.lab import netns
-from kostack.lab.errors import LabError, Msg
-from kostack.lab.neutron import SERVER_SCRIPT
-from kostack.lab.neutron_venv import find_neutron_python, neutron_venv_dir, provisioned
-from kostack.lab.state import ServerRecord, StatePaths
-from kostack.lab.topology_layout import Topology
+from kostack_lab import netns
+from kostack_lab.errors import LabError, Msg
+from kostack_lab.neutron import SERVER_SCRIPT
+from kostack_lab.neutron_venv import find_neutron_python, neutron_venv_dir, provisioned
+from kostack_lab.state import ServerRecord, StatePaths
+from kostack_lab.topology_layout import Topology
 
 __all__ = ["NEUTRON_NAME", "needs_provisioning", "seed_own_neutron", "start_own_neutron"]
 
@@ -49,7 +49,7 @@ def start_own_neutron(
     progress). On failure the process is left to `Lab.down` (it is tagged).
     """
     if needs_provisioning() is not None:
-        from kostack.lab.neutron_venv import provision_neutron_venv
+        from kostack_lab.neutron_venv import provision_neutron_venv
 
         step("provisioning Neutron")
         provision_neutron_venv(log=lambda _line: None)
@@ -74,8 +74,8 @@ def start_own_neutron(
 
 def seed_own_neutron(endpoint: str, topo: Topology, log: Path) -> None:
     """The seed's cloud for `topo`'s nodes, with the router's routes back to the pod blocks."""
-    from kostack.lab.neutron import openstack_connection
-    from kostack.lab.neutron_seed import seed_topology  # loads openstacksdk: only here
+    from kostack_lab.neutron import openstack_connection
+    from kostack_lab.neutron_seed import seed_topology  # loads openstacksdk: only here
 
     try:
         ids = seed_topology(endpoint, len(topo.nodes))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Final
 
 from kostack.catalog import Msg
-from kostack.lab import texts  # noqa: F401  (registers the keys of the messages below)
+from kostack_lab import texts  # noqa: F401  (registers the keys of the messages below)
 
 __all__ = ["PIP_TIMEOUT_S", "PinnedVenv"]
 
@@ -39,7 +39,7 @@ class PinnedVenv:
 
     ``fail(message, hint)`` builds the exception raised when the venv is
     missing or cannot be made (each user has its own error type); both are
-    `Msg`s of kostack.lab.texts, as are ``what`` and ``size_note`` when the
+    `Msg`s of kostack_lab.texts, as are ``what`` and ``size_note`` when the
     venv is the product's (its messages are said in Korean too).
     """
 

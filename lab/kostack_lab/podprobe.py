@@ -6,7 +6,7 @@ probes at once in threads. SPEC_JSON is a list of objects with `id`,
 `kind` (dns|tcp|tls|http|icmp|bulk), `host`, and per kind `port`, `name` +
 `expect` (dns), `path` (http), `bytes` (bulk). Prints a JSON list of
 results: id, kind, target, ok, detail (English), detail_key and detail_params
-(the same detail as a message key of kostack.lab.texts_status), seconds.
+(the same detail as a message key of kostack_lab.texts_status), seconds.
 
 What "ok" means follows how a ClusterIP must be probed (docs/facts.md section
 4): a TLS handshake error or an HTTP 403 proves connectivity; only silence
@@ -32,7 +32,7 @@ Result = dict[str, Any]
 # What a probe saw: whether it passed, and its detail as a message key and parameters.
 Outcome = tuple[bool, tuple[str, dict[str, Any]]]
 
-# The details' English, by key: the result's `detail`. kostack.lab.texts_status registers
+# The details' English, by key: the result's `detail`. kostack_lab.texts_status registers
 # them with their Korean, so `detail_key` and `detail_params` say the same in the CLI's language.
 DETAILS_EN = {
     "lab.d.no_answer": "no answer within {s}s",

@@ -1,8 +1,8 @@
 """Neutron port security and security groups, enforced by nftables in the lab's hypervisor.
 
-The pieces: `kostack.lab.portsec_model` reads Neutron ports and groups (REST
+The pieces: `kostack_lab.portsec_model` reads Neutron ports and groups (REST
 JSON or openstacksdk `to_dict()`) into plain records;
-`kostack.lab.portsec_render` renders them as one nft script (anti-spoofing
+`kostack_lab.portsec_render` renders them as one nft script (anti-spoofing
 per port, conntrack marks, each port's egress and ingress rules; see its
 docstring for the chains). Here: loading that script into the hypervisor
 namespace in one transaction, and reading its drop counters back per port.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from kostack.lab import netns
-from kostack.lab.portsec_model import (
+from kostack_lab import netns
+from kostack_lab.portsec_model import (
     CounterOwner,
     NeutronBackend,
     Port,
@@ -26,7 +26,7 @@ from kostack.lab.portsec_model import (
     group_from_api,
     port_from_api,
 )
-from kostack.lab.portsec_render import (
+from kostack_lab.portsec_render import (
     TABLE,
     antispoof_elements,
     remote_group_addresses,

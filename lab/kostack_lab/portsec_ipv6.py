@@ -26,7 +26,7 @@ Sources (neutron 29.0.0; the same lines on master):
   ``fe80::/64``; ``_add_ingress_ra_rule`` admits RAs into ports with an
   IPv6 fixed IP.
 
-Rendered as nft statements of the bridge family (``kostack.lab.portsec_render``).
+Rendered as nft statements of the bridge family (``kostack_lab.portsec_render``).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from kostack.lab.errors import LabInputError, Msg
+from kostack_lab.errors import LabInputError, Msg
 
 __all__ = [
     "AddressPair",

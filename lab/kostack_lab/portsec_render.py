@@ -28,8 +28,8 @@ reaches the ip6 hooks through br_netfilter's bridge-nf-call-ip6tables), IPv6
 rules (`ethertype IPv6`) with `ip6` addresses and ICMPv6 types, remote-group
 sets of type `ipv6_addr`, and what Neutron always allows for IPv6 (neighbour
 discovery, MLD, RAs only from unfiltered router ports, DHCPv6;
-`kostack.lab.portsec_ipv6`, which cites the Neutron files).
-Pure: nothing here runs a command (`kostack.lab.portsec` loads and reads).
+`kostack_lab.portsec_ipv6`, which cites the Neutron files).
+Pure: nothing here runs a command (`kostack_lab.portsec` loads and reads).
 """
 
 from __future__ import annotations
@@ -40,15 +40,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kostack.catalog import Msg
-from kostack.lab import texts_status  # noqa: F401  (registers the warnings' keys)
-from kostack.lab.netns import nft_table_anew
-from kostack.lab.portsec_ipv6 import (
+from kostack_lab import texts_status  # noqa: F401  (registers the warnings' keys)
+from kostack_lab.netns import nft_table_anew
+from kostack_lab.portsec_ipv6 import (
     egress_fixed_rules,
     ingress_fixed_rules,
     link_local,
     unspecified_source_rule,
 )
-from kostack.lab.portsec_model import (
+from kostack_lab.portsec_model import (
     CounterOwner,
     NeutronBackend,
     Port,
@@ -113,7 +113,7 @@ class _Render:
     """The script as it is being written: table declarations, hook rules, chains."""
 
     lines: list[str] = field(default_factory=list)  # table header, counters and sets
-    warnings: list[Msg] = field(default_factory=list)  # kostack.lab.texts_status
+    warnings: list[Msg] = field(default_factory=list)  # kostack_lab.texts_status
     owners: list[CounterOwner] = field(default_factory=list)
     prerouting: list[str] = field(default_factory=list)
     forward_out: list[str] = field(default_factory=list)
@@ -154,7 +154,7 @@ def antispoof_elements(port: Port, version: int = 4) -> list[str]:
     """`mac . address` elements a port may send from (fixed IPs + pairs), collapsed per MAC.
 
     IPv6 also holds the EUI-64 link-local address of every MAC that has an
-    IPv6 address, as Neutron adds it (`kostack.lab.portsec_ipv6`).
+    IPv6 address, as Neutron adds it (`kostack_lab.portsec_ipv6`).
     """
     by_mac: dict[str, list[str]] = {port.mac_address: list(port.fixed_ips)}
     for pair in port.allowed_address_pairs:

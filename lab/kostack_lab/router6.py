@@ -29,9 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kostack.lab import netns
-from kostack.lab.portsec_ipv6 import link_local
-from kostack.lab.topology_layout import NODE_NIC, Topology
+from kostack_lab import netns
+from kostack_lab.portsec_ipv6 import link_local
+from kostack_lab.topology_layout import NODE_NIC, Topology
 
 __all__ = ["Router6", "configure_router6", "find_router6", "plan_router6"]
 

@@ -1,8 +1,8 @@
 """Writing a lab scenario into a seeded Neutron: security groups, their rules, node ports.
 
 `apply_scenario` is what `kostack lab up --neutron-endpoint` runs after
-seeding (`kostack.lab.neutron_seed`), so that the real Neutron holds the
-scenario's port security; `kostack.lab.agent` re-exports it.
+seeding (`kostack_lab.neutron_seed`), so that the real Neutron holds the
+scenario's port security; `kostack_lab.agent` re-exports it.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from kostack.lab.errors import LabEnvironmentError, LabInputError, Msg
-from kostack.lab.neutron import openstack_connection, seed_command
-from kostack.lab.neutron_seed import ensure_ipv6
-from kostack.lab.scenarios import RuleSpec, Scenario, SecurityGroupSpec
-from kostack.lab.topology_layout import Topology
+from kostack_lab.errors import LabEnvironmentError, LabInputError, Msg
+from kostack_lab.neutron import openstack_connection, seed_command
+from kostack_lab.neutron_seed import ensure_ipv6
+from kostack_lab.scenarios import RuleSpec, Scenario, SecurityGroupSpec
+from kostack_lab.topology_layout import Topology
 
 __all__ = ["apply_scenario"]
 

@@ -14,9 +14,9 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from kostack.lab import seed
-from kostack.lab.errors import LabInputError, Msg
-from kostack.lab.topology_layout import (
+from kostack_lab import seed
+from kostack_lab.errors import LabInputError, Msg
+from kostack_lab.topology_layout import (
     SECOND_POOL_NAME,
     Encapsulation,
     NodePlan,
@@ -26,7 +26,7 @@ from kostack.lab.topology_layout import (
 )
 
 if TYPE_CHECKING:
-    from kostack.lab.scenarios import Scenario
+    from kostack_lab.scenarios import Scenario
 
 __all__ = ["kubernetes_objects", "lab_id", "neutron_description"]
 

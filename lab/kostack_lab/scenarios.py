@@ -11,19 +11,19 @@ the same state into it. `kubernetes_objects()` gives the cluster side
 kubeadm and kube-proxy config) for the Kubernetes API double.
 
 Registration is the explicit `SCENARIOS` tuple. The Neutron and Kubernetes
-views live in `kostack.lab.scenario_objects` (re-exported here).
+views live in `kostack_lab.scenario_objects` (re-exported here).
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from kostack.lab import seed
-from kostack.lab.errors import LabInputError, Msg
-from kostack.lab.portsec import NeutronBackend
-from kostack.lab.scenario_objects import kubernetes_objects, neutron_description
-from kostack.lab.seed import RuleSpec
-from kostack.lab.topology_layout import Encapsulation, Topology, build_topology
+from kostack_lab import seed
+from kostack_lab.errors import LabInputError, Msg
+from kostack_lab.portsec import NeutronBackend
+from kostack_lab.scenario_objects import kubernetes_objects, neutron_description
+from kostack_lab.seed import RuleSpec
+from kostack_lab.topology_layout import Encapsulation, Topology, build_topology
 
 __all__ = [
     "SCENARIOS",

@@ -28,10 +28,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from kostack.lab import netns
-from kostack.lab.portsec import NeutronBackend
-from kostack.lab.scenarios import Scenario
-from kostack.lab.topology_layout import Topology
+from kostack_lab import netns
+from kostack_lab.portsec import NeutronBackend
+from kostack_lab.scenarios import Scenario
+from kostack_lab.topology_layout import Topology
 
 __all__ = [
     "LabState",
@@ -98,7 +98,7 @@ class PortsecState(_Frozen):
     bound: dict[str, str]
     unbound: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-    # the same warnings as message keys and parameters (kostack.lab.texts_status.to_wire)
+    # the same warnings as message keys and parameters (kostack_lab.texts_status.to_wire)
     warning_keys: tuple[Any, ...] = ()
     revisions: dict[str, int | None] = {}
 

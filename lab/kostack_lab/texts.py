@@ -1,7 +1,7 @@
 """What the network lab says when it fails: every `LabError`'s message and hint, keyed.
 
-A raise site in kostack.lab passes `Msg(key, **params)` for the message and
-the hint (kostack.lab.errors); `str()` of the error is the English text (the
+A raise site in kostack_lab passes `Msg(key, **params)` for the message and
+the hint (kostack_lab.errors); `str()` of the error is the English text (the
 lab's logs, the English CLI) and the CLI renders the same key in the
 command's language. Words the lab only relays (a Neutron error, a command's
 output, a log's tail) are parameters and stay quoted (“...”) in Korean.

@@ -1,10 +1,10 @@
 """What the network lab reports besides its errors: status problems, port-security warnings
-and probe details, each a message key with parameters (kostack.lab.texts has the errors).
+and probe details, each a message key with parameters (kostack_lab.texts has the errors).
 
 The lab builds them as `Msg`s where it finds them; `str()` is the English
 (its logs, its JSON, the English CLI) and the CLI renders the same key in
 the command's language. What crosses a process or a file keeps its key:
-the pod probe (kostack.lab.podprobe, standard library only) reports
+the pod probe (kostack_lab.podprobe, standard library only) reports
 `detail_key` and `detail_params` next to its English `detail`, and the
 port-security state file keeps each warning as `to_wire` made it.
 """
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kostack.catalog import CATALOG, Msg, placeholders, register
-from kostack.lab.podprobe import DETAILS_EN
+from kostack_lab.podprobe import DETAILS_EN
 
 __all__ = ["detail_msg", "from_wire", "keyed", "os_reason", "to_wire"]
 

@@ -24,7 +24,7 @@ Every interface the lab creates is named `ks-...` and lives in a lab
 namespace; nothing is created in, or attached to, the root namespace.
 The `plan_*` functions are pure (unit-tested without root); `create_network`
 runs them. The layout itself (`Topology`, `build_topology`, the interface
-names) lives in `kostack.lab.topology_layout`.
+names) lives in `kostack_lab.topology_layout`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ import ipaddress
 from collections.abc import Callable
 from typing import TypeVar
 
-from kostack.lab import netns
-from kostack.lab.topology_layout import (
+from kostack_lab import netns
+from kostack_lab.topology_layout import (
     BRIDGE,
     CALICO_GATEWAY,
     CALICO_GATEWAY6,
@@ -298,7 +298,7 @@ def plan_router(topo: Topology) -> RouterSetup:
     blackhole IPv6 default, no IPv6 NAT (Neutron routes IPv6 as it is), and
     the internet host's routes back to the tenant's IPv6 prefixes. The
     tenant side's IPv6 address comes later, from the router interface port
-    on the IPv6 subnet (`kostack.lab.router6`).
+    on the IPv6 subnet (`kostack_lab.router6`).
     """
     external_len = _prefixlen(topo.external_cidr)
     router_lines = [

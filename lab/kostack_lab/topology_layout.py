@@ -1,6 +1,6 @@
 """What the lab's network is: node, pod and service plans and their layout (pure data).
 
-`build_topology` lays a lab out; `kostack.lab.topology` turns the layout
+`build_topology` lays a lab out; `kostack_lab.topology` turns the layout
 into `ip` and `nft` commands and builds it.
 The interface names below are the ones every lab namespace uses.
 """
@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from kostack.lab import netns, seed
+from kostack_lab import netns, seed
 
 __all__ = [
     "BRIDGE",

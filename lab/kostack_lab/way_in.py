@@ -28,12 +28,12 @@ import sys
 from dataclasses import dataclass
 from typing import Literal
 
-from kostack.lab import netns
-from kostack.lab.errors import LabInputError, Msg
-from kostack.lab.lab import Lab
-from kostack.lab.texts_status import detail_msg
-from kostack.lab.topology import _prefixlen
-from kostack.lab.topology_layout import NODE_NIC, ROUTER_UPLINK, Topology
+from kostack_lab import netns
+from kostack_lab.errors import LabInputError, Msg
+from kostack_lab.lab import Lab
+from kostack_lab.texts_status import detail_msg
+from kostack_lab.topology import _prefixlen
+from kostack_lab.topology_layout import NODE_NIC, ROUTER_UPLINK, Topology
 
 __all__ = ["WayIn", "WayInProbe", "install", "probe", "remove"]
 

@@ -19,7 +19,7 @@ from kostack.apply.neutron import Neutron
 from kostack.apply.recollect import recollected_snapshot
 from kostack.collect.match import match_nodes
 from kostack.collect.openstack import collect_openstack
-from kostack.lab.neutron import openstack_connection
+from kostack_lab.neutron import openstack_connection
 from kostack.model import Snapshot
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation

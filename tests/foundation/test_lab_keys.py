@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 
 import kostack.cli.errors_text  # registers the CLI's keys the lab's modules use
-import kostack.cli.lab_errors
-import kostack.cli.lab_text
+import kostack_lab.cli.lab_errors
+import kostack_lab.cli.lab_text
 import kostack.cli.messages
-import kostack.lab
+import kostack_lab
 from kostack.catalog import CATALOG, Msg, placeholders
-from kostack.lab.errors import LabError
+from kostack_lab.errors import LabError
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kostack"
 SCANNED = sorted([*(SRC / "lab").glob("*.py"), *(SRC / "cli").glob("lab*.py")])
@@ -33,9 +33,9 @@ SCANNED = sorted([*(SRC / "lab").glob("*.py"), *(SRC / "cli").glob("lab*.py")])
 
 def _error_names() -> set[str]:
     """Names of LabError and all its subclasses (every lab module imported)."""
-    for module in pkgutil.iter_modules(kostack.lab.__path__):
+    for module in pkgutil.iter_modules(kostack_lab.__path__):
         try:
-            importlib.import_module(f"kostack.lab.{module.name}")
+            importlib.import_module(f"kostack_lab.{module.name}")
         except ImportError:  # a module of the lab extra that is not installed
             continue
     names, todo = set(), [LabError]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from lab_testing import lab_name
 
-from kostack.lab.extra import LAB_EXTRA_MODULES, missing_lab_modules
-from kostack.lab.netns import list_namespaces
+from kostack_lab.extra import LAB_EXTRA_MODULES, missing_lab_modules
+from kostack_lab.netns import list_namespaces
 
 
 def run_without(hidden: tuple[str, ...], *args: str) -> subprocess.CompletedProcess[str]:

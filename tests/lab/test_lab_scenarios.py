@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from lab_testing import apply_port_description
 
-from kostack.lab.lab import Lab, ProbeSpec
-from kostack.lab.scenarios import SCENARIOS, Scenario
+from kostack_lab.lab import Lab, ProbeSpec
+from kostack_lab.scenarios import SCENARIOS, Scenario
 from kostack.probe.results import AGENT_PATH
 
 pytestmark = pytest.mark.lab

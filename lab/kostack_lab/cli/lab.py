@@ -13,11 +13,11 @@ import click
 
 from kostack.cli._options import lang_option, options
 from kostack.cli.common import Environment, get_env
-from kostack.lab.errors import LabError
+from kostack_lab.errors import LabError
 from kostack.report.safe import terminal_safe
 
 if TYPE_CHECKING:
-    from kostack.lab.lab import Lab
+    from kostack_lab.lab import Lab
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,10 +39,10 @@ EXPECTED_SILENT["ping_cluster_ip_ipv6"] = EXPECTED_SILENT["ping_cluster_ip"]  # 
 def _lab(name: str | None, state_dir: Path | None, *, root: bool = False) -> Lab:
     """The lab named by --name/--state-dir; with `root`, first make sure we run as root."""
     if root:
-        from kostack.lab.netns import require_root
+        from kostack_lab.netns import require_root
 
         require_root()
-    from kostack.lab.lab import Lab  # imported late: `kostack --help` stays fast
+    from kostack_lab.lab import Lab  # imported late: `kostack --help` stays fast
 
     return Lab(name=name, state_dir=state_dir)
 
@@ -59,7 +59,7 @@ def _lang(ctx: click.Context) -> str:
 
 def _reports_errors(function: F) -> F:
     """Turn a LabError into `error: ...` / `hint: ...` on stderr (in the command's
-    language: its keys, kostack.cli.lab_errors) and its exit code."""
+    language: its keys, kostack_lab.cli.lab_errors) and its exit code."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -70,7 +70,7 @@ def _reports_errors(function: F) -> F:
             from kostack.analyze.messages import Msg
             from kostack.cli.console import emit_err
             from kostack.cli.errors_text import said
-            from kostack.cli.lab_errors import lab_error
+            from kostack_lab.cli.lab_errors import lab_error
 
             env, lang = get_env(ctx), _lang(ctx)
             message, hint = lab_error(lang, err.message, err.hint)
@@ -203,13 +203,13 @@ def up(
       sudo kostack lab up --scenario seed --nodes 4
       sudo kostack lab up --scenario seed --neutron-endpoint http://127.0.0.1:9696/
     """
-    from kostack.lab.errors import LabInputError, Msg
+    from kostack_lab.errors import LabInputError, Msg
 
     if seed_neutron and not neutron_endpoint:
         raise LabInputError(Msg("lab.x.seed_needs_endpoint"), Msg("lab.x.give_root_url"))
     if no_neutron and neutron_endpoint:
         raise LabInputError(Msg("lab.x.no_neutron_and_endpoint"), Msg("lab.x.give_one"))
-    from kostack.cli.lab_text import up_lines
+    from kostack_lab.cli.lab_text import up_lines
 
     own_neutron = not no_neutron and neutron_endpoint is None
     lab_ = _lab(name, state_dir)
@@ -258,7 +258,7 @@ def _stages(env: Environment) -> Iterator[Callable[[str], None]]:
 
         def stage(what: str) -> None:
             if what == "provisioning Neutron":
-                from kostack.lab.neutron_venv import neutron_venv_dir
+                from kostack_lab.neutron_venv import neutron_venv_dir
 
                 env.stderr.write(
                     terminal_safe(say(lang, "cli.lab.provisioning", venv=str(neutron_venv_dir())))
@@ -295,7 +295,7 @@ def down(
     if as_json:
         _write(ctx, json.dumps(report.to_dict()))
         return
-    from kostack.cli.lab_text import say
+    from kostack_lab.cli.lab_text import say
 
     _write(
         ctx,
@@ -325,7 +325,7 @@ def status(
     if as_json:
         _write(ctx, json.dumps(current.to_dict(), indent=2))
         return
-    from kostack.cli.lab_text import status_lines
+    from kostack_lab.cli.lab_text import status_lines
 
     for line in status_lines(_lang(ctx), current):
         _write(ctx, line)
@@ -341,8 +341,8 @@ def sync(ctx: click.Context, name: str | None, state_dir: Path | None, lang: str
       sudo kostack lab sync
     """
     lab_ = _lab(name, state_dir, root=True)
-    from kostack.cli.lab_errors import warning
-    from kostack.cli.lab_text import say
+    from kostack_lab.cli.lab_errors import warning
+    from kostack_lab.cli.lab_text import say
 
     result = lab_.sync()
     said = "lab.sync.changed" if result.changed else "lab.sync.unchanged"
@@ -409,7 +409,7 @@ def probe(
     if as_json:
         _write(ctx, json.dumps({k: v.__dict__ for k, v in results.items()}, indent=2))
     else:
-        from kostack.cli.lab_text import probe_lines
+        from kostack_lab.cli.lab_text import probe_lines
 
         for line in probe_lines(_lang(ctx), results, EXPECTED_SILENT):
             _write(ctx, line)
@@ -480,9 +480,9 @@ def way_in(
       sudo kostack lab way-in --mode ovn --member k8s-w-1 --member k8s-w-2
       sudo kostack lab way-in --mode ovn --remove
     """
-    from kostack.cli.lab_errors import detail
-    from kostack.cli.lab_text import say
-    from kostack.lab.way_in import WayIn, install, probe, remove
+    from kostack_lab.cli.lab_errors import detail
+    from kostack_lab.cli.lab_text import say
+    from kostack_lab.way_in import WayIn, install, probe, remove
 
     running = _lab(name, state_dir, root=True)
     way = WayIn("ovn" if mode == "ovn" else "amphora", node_port=node_port, members=members)
@@ -517,8 +517,8 @@ def scenarios(ctx: click.Context, lang: str | None) -> None:
     Example:
       kostack lab scenarios
     """
-    from kostack.cli.lab_text import scenario_summary
-    from kostack.lab.scenarios import SCENARIOS
+    from kostack_lab.cli.lab_text import scenario_summary
+    from kostack_lab.scenarios import SCENARIOS
     from kostack.report.cells import labelled
 
     language = _lang(ctx)
@@ -530,7 +530,7 @@ def scenarios(ctx: click.Context, lang: str | None) -> None:
 
 
 def main() -> None:
-    """Run the `lab` group on its own (`python -m kostack.cli.lab`)."""
+    """Run the `lab` group on its own (`python -m kostack_lab.cli.lab`)."""
     lab(prog_name="kostack lab")
 
 

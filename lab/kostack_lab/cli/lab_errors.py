@@ -1,8 +1,8 @@
 """What the network lab says (its errors, status problems, port-security warnings and probe
 details) in the command's language.
 
-kostack.lab words each of them as a message key and its parameters (a
-`Msg` of kostack.lab.texts or kostack.lab.texts_status): English is the
+kostack_lab words each of them as a message key and its parameters (a
+`Msg` of kostack_lab.texts or kostack_lab.texts_status): English is the
 text the lab's logs and JSON print, any other language renders the same
 key. The words the lab only relays (a Neutron error, a command's output, a
 log's tail) are parameters, quoted (“...”) in Korean. A text without a key

@@ -1,10 +1,10 @@
-"""What `kostack lab ...` prints, in English and Korean: the catalogue of kostack.cli.lab's lines.
+"""What `kostack lab ...` prints, in English and Korean: the catalogue of kostack_lab.cli.lab's lines.
 
 Registered in the one catalogue (kostack.analyze.messages' `Msg`), with
 particles from kostack.korean and terms from docs/ko-glossary.md. What the
 lab itself words (its errors, probe details, warnings: keyed in
-kostack.lab.texts and texts_status) kostack.cli.lab_errors renders. The scenarios' one-line descriptions live with the
-scenarios (kostack.lab.scenarios, English); their Korean is here,
+kostack_lab.texts and texts_status) kostack_lab.cli.lab_errors renders. The scenarios' one-line descriptions live with the
+scenarios (kostack_lab.scenarios, English); their Korean is here,
 `SCENARIOS_KO`, and tests/foundation/test_korean_lab.py proves every
 scenario has one. Commands printed to paste stay commands (in backticks,
 or whole `export ...` lines).
@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from kostack.analyze.messages import Msg, register
-from kostack.cli.lab_errors import detail, problem
+from kostack_lab.cli.lab_errors import detail, problem
 from kostack.report.cells import pad, wrap
 from kostack.shell import as_code, render
 
 if TYPE_CHECKING:
-    from kostack.lab.lab_records import LabStatus, ProbeResult
+    from kostack_lab.lab_records import LabStatus, ProbeResult
 
 register(
     {
@@ -126,7 +126,7 @@ register(
     }
 )
 
-# The Korean of each scenario's one-line description (kostack.lab.scenarios' `summary`).
+# The Korean of each scenario's one-line description (kostack_lab.scenarios' `summary`).
 SCENARIOS_KO: Final = {
     "seed": "사고 그대로: 한 서브넷 안의 Calico VXLANCrossSubnet(Pod 트래픽 전부 캡슐화 없이), "
     "포트 보안 켜짐, Allowed Address Pair 없음, natOutgoing 꺼짐. Pod에서 나가는 모든 것이 "
@@ -248,7 +248,7 @@ def status_lines(lang: str, current: LabStatus) -> list[str]:
 
 
 def _note(lang: str, note: str) -> str:
-    """Why a silent probe is expected (kostack.cli.lab.EXPECTED_SILENT's English), in ``lang``."""
+    """Why a silent probe is expected (kostack_lab.cli.lab.EXPECTED_SILENT's English), in ``lang``."""
     if lang == "en":
         return note
     silent_ping = Msg("lab.probe.silent_ping")

@@ -62,7 +62,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "Probe the pod network for real and compare it with the static model.",
     ),
     "lab": LazyCommand(
-        "kostack.cli.lab",
+        "kostack_lab.cli.lab",
         "lab",
         "Build, probe and tear down a network lab that behaves like the incident's cloud.",
     ),

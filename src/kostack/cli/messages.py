@@ -213,7 +213,7 @@ register(
     }
 )
 
-# The stages kostack.lab.Lab.up reports (its exact English words) and their Korean.
+# The stages kostack_lab.Lab.up reports (its exact English words) and their Korean.
 LAB_STAGES: Final = {
     "provisioning Neutron": "Neutron 설치",
     "starting Neutron": "Neutron 시작",

@@ -27,7 +27,7 @@ from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
 from kostack.redact import redact
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
-    from kostack.lab.lab import Lab
+    from kostack_lab.lab import Lab
     from kostack.model import Snapshot
     from kostack.probe.plan import ProbePlan
     from kostack.probe.results import ProbeRound
@@ -61,7 +61,7 @@ def parse_target(text: str) -> tuple[str, int]:
 
 
 def _lab(name: str | None, state_dir: str | None) -> Lab:
-    from kostack.lab.lab import Lab
+    from kostack_lab.lab import Lab
 
     return Lab(name=name, state_dir=Path(state_dir) if state_dir else None)
 
@@ -80,15 +80,15 @@ def run_round(
     from kostack.cli.interrupt_text import Msg
     from kostack.cli.messages import say
     from kostack.probe.k8s_runner import KubeProbeOptions, run_in_kubernetes
-    from kostack.probe.lab_runner import run_in_lab
+    from kostack_lab.lab_runner import run_in_lab
     from kostack.report.safe import terminal_safe
 
     env.activity = Msg("act.probing-lab" if lab is not None else "act.probing")
     if lab is not None:
-        from kostack.lab.netns import require_root
+        from kostack_lab.netns import require_root
 
         require_root()
-        from kostack.lab.lab_snapshot import lab_pods
+        from kostack_lab.lab_snapshot import lab_pods
         from kostack.probe.plan_model import place
 
         sources, echo, echo6 = lab_pods(lab)
@@ -344,7 +344,7 @@ def probe(
     if snapshot_path:
         snapshot = read_snapshot(snapshot_path)
     elif lab is not None and not any(live.values()):
-        from kostack.lab.lab_snapshot import lab_snapshot
+        from kostack_lab.lab_snapshot import lab_snapshot
 
         snapshot = lab_snapshot(lab)
     else:
