@@ -36,9 +36,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from kostack.cli.probe import lab_pods, lab_snapshot
+    from kostack.probe.plan import build_probe_plan
     from kostack_lab.lab import Lab
     from kostack_lab.lab_runner import run_in_lab
-    from kostack.probe.plan import build_probe_plan
 
     with tempfile.TemporaryDirectory(prefix="kostack-bench-") as state:
         lab = Lab(name="bench", state_dir=Path(state))

@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from kostack.oserror import reason
+from kostack.shell import render
 from kostack_lab import netns
 from kostack_lab.agent import (
     FileSource,
@@ -56,8 +58,6 @@ from kostack_lab.state import (
 from kostack_lab.texts_status import keyed
 from kostack_lab.topology import create_network
 from kostack_lab.topology_layout import MAX_NODES, Topology
-from kostack.oserror import reason
-from kostack.shell import render
 
 __all__ = [
     "CLOUD_NAME",

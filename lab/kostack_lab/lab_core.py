@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kostack.shell import as_code, render
 from kostack_lab import netns
 from kostack_lab.agent import (
     FileSource,
@@ -20,7 +21,6 @@ from kostack_lab.state import (
     default_state_dir,
     read_model,
 )
-from kostack.shell import as_code, render
 
 _LAB_NAME = re.compile(r"^[a-z0-9]{1,8}$")
 _ROLE = re.compile(r"^(hv|rt|inet|n\d+|n\d+p\d+)$")

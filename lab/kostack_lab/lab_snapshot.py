@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from kostack_lab.topology_layout import SECOND_POOL_NAME
 
 if TYPE_CHECKING:
+    from kostack.model import Snapshot
     from kostack_lab.lab import Lab
+    from kostack_lab.lab_runner import LabPod
     from kostack_lab.scenarios import Scenario
     from kostack_lab.topology_layout import Topology
-    from kostack.model import Snapshot
-    from kostack_lab.lab_runner import LabPod
 
 __all__ = ["lab_pods", "lab_snapshot"]
 
@@ -333,8 +333,8 @@ def lab_pods(lab: Lab) -> tuple[dict[str, LabPod], dict[str, str], dict[str, str
     """Per node: the lab pod the agent runs in, the echo listener probes aim at, its IPv6;
     with a second pool, also per ``node@pool`` (`kostack.probe.plan_model.place`) the pod of
     each pool, for the probes pinned to a pool."""
-    from kostack_lab.lab_runner import LabPod
     from kostack.probe.plan_model import place
+    from kostack_lab.lab_runner import LabPod
 
     topo = lab.topology
     sources: dict[str, LabPod] = {}

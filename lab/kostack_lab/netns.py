@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from kostack_lab.errors import LabEnvironmentError, LabError, Msg, NotRootError
 from kostack.shell import as_code
+from kostack_lab.errors import LabEnvironmentError, LabError, Msg, NotRootError
 
 __all__ = [
     "LAB_PREFIX",

@@ -288,12 +288,14 @@ register(
             "ko": "{ns}에서 {command:이/가} 객체를 돌려주지 않았습니다",
         },
         "lab.x.extra": {
-            "en": "`{command}` needs the {extra} extra, which is not installed (missing {what})",
-            "ko": "`{command}`에는 {extra} extra가 필요한데 설치되어 있지 않습니다 (없는 모듈: {what})",
+            "en": "`{command}` needs packages {package} depends on, which are not installed "
+            "(missing {what})",
+            "ko": "`{command}`에는 {package:이/가} 의존하는 패키지가 필요한데 설치되어 있지 않습니다 "
+            "(없는 모듈: {what})",
         },
         "lab.x.pip_extra": {
-            "en": "install it: `pip install {package}` (in a checkout: `pip install -e {local}`)",
-            "ko": "설치하세요: `pip install {package}` (체크아웃에서는 `pip install -e {local}`)",
+            "en": "install {package} with its dependencies, from a checkout of kostack: {install}",
+            "ko": "kostack 체크아웃에서 {package:을/를} 의존 패키지와 함께 설치하세요: {install}",
         },
         # ---------------------------------------------------------------- the Neutron venv
         "lab.w.neutron_venv": {"en": "lab's Neutron", "ko": "랩 자체 Neutron"},

@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kostack_lab import seed
 from kostack.model import Snapshot, parse_snapshot
+from kostack_lab import seed
 
 Doc = dict[str, Any]
 

@@ -259,7 +259,7 @@ def test_every_collection_step_has_korean() -> None:
 
 def test_every_lab_up_stage_has_korean() -> None:
     """The stages Lab.up and the lab's own Neutron report (say("...")/step("...")) are translated."""
-    from kostack.cli.messages import LAB_STAGES, lab_stage
+    from kostack_lab.cli.lab_text import LAB_STAGES, lab_stage
 
     stages: set[str] = set()
     for name in ("lab.py", "own_neutron.py"):

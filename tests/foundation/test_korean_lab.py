@@ -24,13 +24,13 @@ from english import english_lines, english_runs
 
 from kostack.analyze.messages import CATALOG, Msg, placeholders
 from kostack.cli.common import Environment
+from kostack.report.probe_words import observed, verdict_word
 from kostack_lab.cli.lab_errors import detail, lab_error, problem, warning
 from kostack_lab.cli.lab_text import SCENARIOS_KO, up_lines
 from kostack_lab.lab_records import LabStatus
 from kostack_lab.podprobe import DETAILS_EN, run_probes
 from kostack_lab.scenarios import SCENARIOS
 from kostack_lab.texts_status import keyed, to_wire
-from kostack.report.probe_words import observed, verdict_word
 from kostack_testkit.cli import run_cli
 
 run = run_cli

@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
-import kostack.cli.errors_text  # registers the CLI's keys the lab's modules use
+import kostack_lab
 import kostack_lab.cli.lab_errors
 import kostack_lab.cli.lab_text
-import kostack.cli.messages
-import kostack_lab
 from kostack.catalog import CATALOG, Msg, placeholders
 from kostack_lab.errors import LabError
 

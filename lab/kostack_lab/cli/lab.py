@@ -13,8 +13,8 @@ import click
 
 from kostack.cli._options import lang_option, options
 from kostack.cli.common import Environment, get_env
-from kostack_lab.errors import LabError
 from kostack.report.safe import terminal_safe
+from kostack_lab.errors import LabError
 
 if TYPE_CHECKING:
     from kostack_lab.lab import Lab
@@ -251,7 +251,7 @@ def _stages(env: Environment) -> Iterator[Callable[[str], None]]:
     says what is downloaded, how big, how long and where.
     """
     from kostack.cli.console import activity, language
-    from kostack.cli.messages import lab_stage, say
+    from kostack_lab.cli.lab_text import lab_stage, say
 
     lang = language(env)
     with activity(env, say(lang, "cli.progress.lab_up")) as describe:
@@ -393,7 +393,7 @@ def probe(
       sudo kostack lab probe --from echo-w-1-1
     """
     from kostack.cli.console import activity
-    from kostack.cli.messages import say
+    from kostack_lab.cli.lab_text import say
 
     lab_ = _lab(name, state_dir, root=True)
     lang = _lang(ctx)
@@ -517,9 +517,9 @@ def scenarios(ctx: click.Context, lang: str | None) -> None:
     Example:
       kostack lab scenarios
     """
+    from kostack.report.cells import labelled
     from kostack_lab.cli.lab_text import scenario_summary
     from kostack_lab.scenarios import SCENARIOS
-    from kostack.report.cells import labelled
 
     language = _lang(ctx)
     width = max(len(s.name) for s in SCENARIOS)

@@ -16,15 +16,41 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from kostack.analyze.messages import Msg, register
-from kostack_lab.cli.lab_errors import detail, problem
 from kostack.report.cells import pad, wrap
 from kostack.shell import as_code, render
+from kostack_lab.cli.lab_errors import detail, problem
 
 if TYPE_CHECKING:
     from kostack_lab.lab_records import LabStatus, ProbeResult
 
 register(
     {
+        # progress lines (they were kostack.cli.messages' until the lab shipped on its own)
+        "cli.progress.probing_lab": {
+            "en": "probing from {sources} lab pods",
+            "ko": "랩 Pod {sources}개에서 점검 중",
+        },
+        "cli.progress.probing_lab_done": {
+            "en": "probing: {done} of {total} lab pods finished",
+            "ko": "점검 중: 랩 Pod {total}개 중 {done}개 완료",
+        },
+        "cli.progress.lab_up": {"en": "lab up", "ko": "랩 구성 중"},
+        "cli.progress.lab_probe": {"en": "lab probe", "ko": "랩 점검 중"},
+        "cli.progress.lab_probe_sync": {
+            "en": "lab probe: re-reading port security",
+            "ko": "랩 점검 중: 포트 보안을 다시 읽는 중",
+        },
+        "cli.progress.lab_probe_round": {
+            "en": "lab probe: the standard probes at once (each waits up to {timeout}s)",
+            "ko": "랩 점검 중: 표준 점검을 한꺼번에 실행 중 (각각 최대 {timeout}초 대기)",
+        },
+        "cli.lab.provisioning": {
+            "en": "note: installing the lab's Neutron (neutron 29) into {venv} first: "
+            "about 370 MB from PyPI, 1-2 minutes, once",
+            "ko": "참고: 랩의 Neutron(neutron 29)을 먼저 {venv}에 설치합니다. "
+            "PyPI에서 약 370 MB, 1~2분, 처음 한 번만 걸립니다",
+        },
+        "cli.progress.lab_stage": {"en": "lab up: {stage}", "ko": "랩 구성 중: {stage}"},
         "lab.up.done": {
             "en": "lab up: scenario {scenario} ({nodes} {nodes:node/nodes}) in {seconds} s",
             "ko": "랩 구성 완료: 시나리오 {scenario}, 노드 {nodes}대, {seconds}초",
@@ -279,3 +305,22 @@ def probe_lines(
     else:
         lines.append(say(lang, "lab.probe.all_passed", total=counted))
     return lines
+
+
+# The stages kostack_lab.lab.Lab.up reports (its exact English words) and their Korean.
+LAB_STAGES: Final = {
+    "provisioning Neutron": "Neutron 설치",
+    "starting Neutron": "Neutron 시작",
+    "seeding Neutron": "Neutron에 네트워크와 포트 생성",
+    "building the network": "네트워크 네임스페이스 구성",
+    "writing the scenario into Neutron": "시나리오의 포트 보안을 Neutron에 기록",
+    "rendering port security": "포트 보안 규칙 적용",
+    "starting the pods' servers": "Pod 서버 시작",
+    "serving the cluster": "클러스터 API 시작",
+}
+
+
+def lab_stage(lang: str, stage: str) -> str:
+    """A `lab up` stage as the progress line shows it."""
+    shown = LAB_STAGES.get(stage, stage) if lang == "ko" else stage
+    return say(lang, "cli.progress.lab_stage", stage=shown)
