@@ -263,7 +263,7 @@ def test_every_lab_up_stage_has_korean() -> None:
 
     stages: set[str] = set()
     for name in ("lab.py", "own_neutron.py"):
-        tree = ast.parse((ROOT / "src" / "kostack" / "lab" / name).read_text(encoding="utf-8"))
+        tree = ast.parse((ROOT / "lab" / "kostack_lab" / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)

@@ -150,7 +150,11 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     lab_name = params.get("probe_lab") or env.environ.get("KOSTACK_PROBE_LAB", "")
     state_dir = env.environ.get("KOSTACK_LAB_STATE_DIR") or None
     lab = (
-        _lab(None if lab_name in ("1", "default") else lab_name, state_dir, "kostack diagnose")
+        _lab(
+            None if lab_name in ("1", "default") else lab_name,
+            state_dir,
+            "kostack diagnose --active",
+        )
         if lab_name
         else None
     )
@@ -208,7 +212,7 @@ _OPTIONS = (
         "--lab",
         "use_lab",
         is_flag=True,
-        help="Run the probes in the network lab (`kostack lab up`), as root.",
+        help="Run the probes in the network lab (`kostack lab up`; the kostack-lab package), as root.",
     ),
     click.option(
         "--lab-name", metavar="NAME", help="With --lab: the lab's name (`kostack lab up --name`)."
