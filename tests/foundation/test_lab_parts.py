@@ -122,3 +122,16 @@ def test_with_the_lab_its_entry_points_are_the_lab() -> None:
     assert {"up", "down", "probe", "status", "scenarios"} <= set(command.commands)
     side = parts.lab_part("kostack probe --lab")
     assert side.__name__ == "kostack_lab.cli.probe"
+
+
+def test_with_the_lab_the_top_level_help_imports_none_of_it() -> None:
+    """`kostack --help` lists lab from its summary (kostack.cli.lazy): no entry point is read."""
+    probe = (
+        "import sys\nfrom kostack.cli.main import main\ncode = main(['--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('kostack_lab', 'importlib.metadata'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "\n  lab " in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1] == "[]"
