@@ -1,7 +1,7 @@
 """Serve the real Neutron API (neutron 29) on loopback with sqlite and no Keystone.
 
 This is a standalone script, run by path with the Neutron venv's interpreter
-(`<neutron venv>/bin/python .../kostack/lab/neutron_server.py --state-dir DIR`;
+(`<neutron venv>/bin/python .../kostack_lab/neutron_server.py --state-dir DIR`;
 `own_neutron.start_own_neutron` does that for the lab; `neutron_venv.py` says where the venv is).
 It imports nothing from kostack because kostack is not installed in that venv.
 The main venv, where mypy runs, has neither neutron nor sqlalchemy, so those are

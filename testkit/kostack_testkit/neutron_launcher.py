@@ -1,6 +1,6 @@
 """`NeutronServer`: start, stop and restart the product's Neutron server script, for tests.
 
-It runs `kostack/lab/neutron_server.py` (`kostack_lab.neutron.SERVER_SCRIPT`)
+It runs `kostack_lab/neutron_server.py` (`kostack_lab.neutron.SERVER_SCRIPT`)
 with the interpreter of the Neutron venv (`kostack_lab.neutron_venv`): the
 same server `kostack lab up` starts as a tagged daemon (`kostack_lab.own_neutron`).
 `NeutronHarness` (neutron_harness.py) adds a fast reset and snapshots on top.
