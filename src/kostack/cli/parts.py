@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
-from kostack.analyze.messages import Msg, register
+from kostack.catalog import Msg, register
 from kostack.errors import ConfigError
 from kostack.shell import as_code, render
 
