@@ -115,7 +115,8 @@ def load_command(name: str) -> click.Command | None:
 
         command = parts.entry_point(parts.COMMANDS, entry.attr) or parts.missing_command(name)
     if not isinstance(command, click.Command):
-        raise TypeError(f"{entry.module or entry.attr}.{entry.attr} is not a click command")
+        where = f"{entry.module}.{entry.attr}" if entry.module else f"entry point {entry.attr}"
+        raise TypeError(f"{where} is not a click command")
     _add_console_options(command)
     return command
 
