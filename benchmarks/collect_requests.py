@@ -64,9 +64,9 @@ def timed(fn: Callable[[], Any], runs: int) -> list[float]:
 def main() -> int:
     warnings.simplefilter("ignore")  # the SDK's deprecation chatter is not the benchmark's
     from kostack.collect.openstack import collect_openstack
-    from kostack.lab.neutron import openstack_connection
-    from kostack.lab.neutron_seed import seed_topology
-    from kostack.lab.seed import node_names
+    from kostack_lab.neutron import openstack_connection
+    from kostack_lab.neutron_seed import seed_topology
+    from kostack_lab.seed import node_names
     from kostack_testkit.faultproxy import FaultProxy
     from kostack_testkit.neutron_harness import NeutronHarness
 

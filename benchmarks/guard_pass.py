@@ -69,7 +69,7 @@ def measure(harness: Any, nodes: int, interval: float, tmp: Path, join: bool) ->
 
     from kostack.guard.loop import GuardSettings
     from kostack.guard.run import GuardConfig, run_guard
-    from kostack.lab.neutron_seed import seed_topology
+    from kostack_lab.neutron_seed import seed_topology
     from kostack_testkit.faultproxy import FaultProxy
 
     harness.reset()

@@ -35,10 +35,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=1.0, help="per-probe timeout in seconds")
     args = parser.parse_args()
 
-    from kostack.cli.probe import lab_pods, lab_snapshot
-    from kostack.lab.lab import Lab
-    from kostack.probe.lab_runner import run_in_lab
     from kostack.probe.plan import build_probe_plan
+    from kostack_lab.lab import Lab
+    from kostack_lab.lab_runner import run_in_lab
+    from kostack_lab.lab_snapshot import lab_pods, lab_snapshot
 
     with tempfile.TemporaryDirectory(prefix="kostack-bench-") as state:
         lab = Lab(name="bench", state_dir=Path(state))
@@ -55,15 +55,17 @@ def main() -> int:
                 icmp_clusterip=True,
                 echo_port=topo.echo_port,
             )
-            sources, echo = lab_pods(lab)
+            sources, echo, echo6 = lab_pods(lab)
 
             def execute(
                 ns: str, argv: Sequence[str], timeout: float
             ) -> subprocess.CompletedProcess[str]:
                 return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
 
-            round_ = run_in_lab(plan, sources, echo, execute=execute)
-            sequential = run_in_lab(plan, sources, echo, execute=execute, sequential=True)
+            round_ = run_in_lab(plan, sources, echo, execute=execute, echo6=echo6)
+            sequential = run_in_lab(
+                plan, sources, echo, execute=execute, echo6=echo6, sequential=True
+            )
         finally:
             down = lab.down()
     verdicts = Counter(r.verdict for r in round_.results)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up kostack in ./.venv.  --dev adds the lab extra, the test tools and the test
-# support package (testkit/); --all also provisions the lab's real Neutron (its own
+# Set up kostack in ./.venv.  --dev adds the network lab (lab/: the kostack-lab
+# distribution, `kostack lab`), the test tools and the test support package (testkit/);
+# --all also provisions the lab's real Neutron (its own
 # venv in the user cache, $XDG_CACHE_HOME/kostack/neutron-29.0.0 or $KOSTACK_NEUTRON_VENV:
 # ~340 MB, 1-2 minutes the first time), the test Octavia (test support, its own venv in
 # the user cache too: kostack_testkit.octavia_venv) and installs the lab's system packages.
@@ -32,9 +33,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 if [ "$mode" = "--dev" ] || [ "$mode" = "--all" ]; then
-  # kostack with the lab extra and the test tools, plus its unpublished test support
-  # (testkit/: fixtures, fakes, builders, fault proxy, Neutron harness; never in the wheel).
-  .venv/bin/python -m pip install --quiet -e '.[dev,lab,watch,guard]' -e ./testkit
+  # kostack with the test tools, the network lab (lab/, kostack-lab: its own distribution)
+  # and the unpublished test support (testkit/: fixtures, fakes, builders, fault proxy,
+  # Neutron harness); neither is in kostack's wheel.
+  .venv/bin/python -m pip install --quiet -e '.[dev,watch,guard]' -e ./lab -e ./testkit
 else
   .venv/bin/python -m pip install --quiet -e '.[watch,guard]'
 fi
@@ -42,7 +44,7 @@ fi
 if [ "$mode" = "--all" ]; then
   # The lab's real Neutron lives in its own venv (its pins must not touch ours), in the
   # user cache where `kostack lab` and the tests look for it; a no-op once it is there.
-  .venv/bin/python -m kostack.lab.neutron provision >/dev/null
+  .venv/bin/python -m kostack_lab.neutron provision >/dev/null
   # The real Octavia API for the LoadBalancer tests (test support: docs/dev/octavia-harness.md)
   # in a venv of its own in the user cache, $XDG_CACHE_HOME/kostack/octavia-19.0.0 or
   # $KOSTACK_OCTAVIA_VENV; a no-op once it is there.

@@ -13,7 +13,7 @@ if ! [[ "$workers" =~ ^[1-9][0-9]*$ ]]; then
 fi
 parallel=()
 [ "$workers" -gt 1 ] && parallel=(-n "$workers" --dist loadgroup)
-echo "== ruff"; ruff check src testkit tests benchmarks scripts; ruff format --check src testkit tests benchmarks scripts
+echo "== ruff"; ruff check src lab testkit tests benchmarks scripts; ruff format --check src lab testkit tests benchmarks scripts
 echo "== mypy"; mypy
 echo "== import-linter"; lint-imports
 echo "== pytest"; python -m pytest "${parallel[@]}" "$@"

@@ -36,9 +36,9 @@ from typing import Any, Protocol
 
 import pytest
 
-from kostack.lab.neutron import NeutronError, openstack_connection
-from kostack.lab.neutron_seed import SeedIds, seed_topology
-from kostack.lab.neutron_venv import find_neutron_python
+from kostack_lab.neutron import NeutronError, openstack_connection
+from kostack_lab.neutron_seed import SeedIds, seed_topology
+from kostack_lab.neutron_venv import find_neutron_python
 from kostack_testkit.faultproxy import FaultProxy
 from kostack_testkit.neutron_harness import NeutronHarness
 

@@ -4,7 +4,7 @@ Used by examples/ (scripts/make_examples.py writes them), the tests and the
 benchmarks. Builders return plain JSON-shaped dicts so a variant is a small,
 readable edit; ``build()`` validates one into a Snapshot. The seed's
 topology (names, addresses, MACs, server ids, groups and rules) comes from
-its one definition, kostack.lab.seed; what is only a snapshot's (ids,
+its one definition, kostack_lab.seed; what is only a snapshot's (ids,
 revision numbers, pods, Calico settings) is here.
 """
 
@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kostack.lab import seed
 from kostack.model import Snapshot, parse_snapshot
+from kostack_lab import seed
 
 Doc = dict[str, Any]
 
@@ -82,7 +82,7 @@ def rule(
 
 
 def seed_rule(sg: str, spec: seed.RuleSpec) -> Doc:
-    """A rule of the seed (kostack.lab.seed) in group ``sg``, as a snapshot dict."""
+    """A rule of the seed (kostack_lab.seed) in group ``sg``, as a snapshot dict."""
     low, high = spec.port_range_min, spec.port_range_max
     ports = None if low is None else (low, low if high is None else high)
     return rule(

@@ -37,7 +37,7 @@ from kubernetes.client.exceptions import ApiException
 from kostack.analyze.release_checks.charts import chart_name
 from kostack.apply.release import HelmResult
 from kostack.collect.helm import decode_release
-from kostack.lab.kube_objects import CLUSTER_CREATED, JsonObject
+from kostack_lab.kube_objects import CLUSTER_CREATED, JsonObject
 from kostack_testkit.helm_fixture_charts import HARBOR_DEFAULT_VALUES, harbor_notes, harbor_objects
 from kostack_testkit.helm_fixture_cluster import (
     Placement,

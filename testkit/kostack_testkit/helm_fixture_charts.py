@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kostack.lab.kube_objects import JsonObject
+from kostack_lab.kube_objects import JsonObject
 from kostack_testkit.helm_fixture_storage import HARBOR_CHART, ChartInfo, b64_text
 from kostack_testkit.k8s_fixture_objects import name_suffix
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
-from kostack.lab.kube_objects import CLUSTER_CREATED, JsonObject, object_meta, object_uid, timestamp
-from kostack.lab.kubeapi_store import KubeStore
+from kostack_lab.kube_objects import CLUSTER_CREATED, JsonObject, object_meta, object_uid, timestamp
+from kostack_lab.kubeapi_store import KubeStore
 from kostack_testkit.k8s_fixture_objects import (
     SERVICE_SUBNET,
     NodeSpec,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from kostack.lab.kube_objects import JsonObject
+from kostack_lab.kube_objects import JsonObject
 from kostack_testkit.helm_fixture_charts import merge_values, value_at
 from kostack_testkit.helm_fixture_storage import POSTGRESQL_CHART, ChartInfo, b64_text
 from kostack_testkit.k8s_fixture_objects import name_suffix

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 
 import yaml
 
-from kostack.lab.kube_objects import CLUSTER_CREATED, JsonObject, object_uid
+from kostack_lab.kube_objects import CLUSTER_CREATED, JsonObject, object_uid
 
 # The operator who ran helm sat in Korea: Helm writes its release times in local time.
 KST: Final = timezone(timedelta(hours=9))

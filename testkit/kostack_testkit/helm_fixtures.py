@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, timedelta
 from typing import Any, Final
 
-from kostack.lab.kube_objects import JsonObject, object_meta
+from kostack_lab.kube_objects import JsonObject, object_meta
 from kostack_testkit.helm_fixture_charts import (
     HARBOR_DEFAULT_VALUES,
     harbor_fullname,

@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
-from kostack.lab.kube_objects import JsonObject, object_meta
+from kostack_lab.kube_objects import JsonObject, object_meta
 from kostack_testkit.k8s_fixture_objects import (
     TOLERATE_EVERYTHING,
     Backend,

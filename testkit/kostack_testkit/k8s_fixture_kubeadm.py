@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import yaml
 
-from kostack.lab.kube_objects import (
+from kostack_lab.kube_objects import (
     JsonObject,
     namespace_object,
     object_meta,

@@ -1,7 +1,7 @@
 """Builders for single Kubernetes objects, shaped exactly like a real cluster's.
 
 The object metadata, namespaces and CRDs come from the lab's own
-`kostack.lab.kube_objects` (one definition). Used by `k8s_fixtures` (whole clusters); other fixtures (Helm releases,
+`kostack_lab.kube_objects` (one definition). Used by `k8s_fixtures` (whole clusters); other fixtures (Helm releases,
 PVCs) can use them to stay consistent: deterministic uids (`object_uid`),
 timestamps relative to `CLUSTER_CREATED`, owner references, pod status.
 """
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kostack.lab import seed
-from kostack.lab.kube_objects import (
+from kostack_lab import seed
+from kostack_lab.kube_objects import (
     JsonObject,
     object_meta,
     object_uid,
@@ -74,7 +74,7 @@ def make_nodes(
 ) -> list[NodeSpec]:
     """Control planes then workers, consecutive IPs, pod CIDRs 10.244.N.0/24 in order.
 
-    The defaults are the seed's (kostack.lab.seed): `k8s-cp-1` at 10.0.0.11, then
+    The defaults are the seed's (kostack_lab.seed): `k8s-cp-1` at 10.0.0.11, then
     `k8s-w-1` ...; `first_ip` moves the first address.
     """
     if first_ip is None:

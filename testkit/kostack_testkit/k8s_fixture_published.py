@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
-from kostack.lab.kube_objects import JsonObject, calico_crds, crd_object, object_meta
+from kostack_lab.kube_objects import JsonObject, calico_crds, crd_object, object_meta
 from kostack_testkit.k8s_fixture_calico import (
     CALICO_NODE_VOLUMES,
     NODENAME_ENV,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final, Literal
 
-from kostack.lab.kube_objects import JsonObject, crd_object, object_meta, object_uid
+from kostack_lab.kube_objects import JsonObject, crd_object, object_meta, object_uid
 from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
 from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Final, Literal
 
-from kostack.lab.kube_objects import JsonObject, namespace_object
+from kostack_lab.kube_objects import JsonObject, namespace_object
 from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
 from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,

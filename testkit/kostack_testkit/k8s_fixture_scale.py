@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kostack.lab.kube_objects import JsonObject, namespace_object
+from kostack_lab.kube_objects import JsonObject, namespace_object
 from kostack_testkit.k8s_fixture_objects import NodeSpec, container_spec, pod_object
 
 # First pod-range offset used for workload pods: below it sit CoreDNS (2),

@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-from kostack.lab.kube_objects import (
+from kostack_lab.kube_objects import (
     JsonObject,
     calico_crds,
     namespace_object,

@@ -1,6 +1,6 @@
 """The lab's Kubernetes API double plus what only tests use: faults, a request log, files.
 
-`KubeApiDouble` here is `kostack.lab.kubeapi.KubeApiDouble` (what `kostack
+`KubeApiDouble` here is `kostack_lab.kubeapi.KubeApiDouble` (what `kostack
 lab` serves) with injected faults (`inject_fault`: a Status error and/or a
 delay on matching requests), a log of the answered requests (`requests`,
 `request_count`) and `write_kubeconfig`. Typical use in a test::
@@ -28,11 +28,11 @@ from typing import Any, Final
 import yaml
 from aiohttp import web
 
-from kostack.lab import kubeapi
-from kostack.lab.kubeapi_resources import ResourceType
-from kostack.lab.kubeapi_routes import Route, parse_route, request_verb
-from kostack.lab.kubeapi_status import JsonObject, KubeApiError
-from kostack.lab.kubeapi_store import KubeStore
+from kostack_lab import kubeapi
+from kostack_lab.kubeapi_resources import ResourceType
+from kostack_lab.kubeapi_routes import Route, parse_route, request_verb
+from kostack_lab.kubeapi_status import JsonObject, KubeApiError
+from kostack_lab.kubeapi_store import KubeStore
 
 __all__ = [
     "Fault",

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from kostack.catalog import Msg, register
-from kostack.lab.neutron_venv import NeutronError
+from kostack_lab.neutron_venv import NeutronError
 from kostack_testkit.neutron_launcher import NeutronServer
 
-# The harness' own errors, keyed as every LabError is (kostack.lab.texts).
+# The harness' own errors, keyed as every LabError is (kostack_lab.texts).
 register(
     {
         "testkit.neutron.no_rss": {

@@ -1,8 +1,8 @@
 """`NeutronServer`: start, stop and restart the product's Neutron server script, for tests.
 
-It runs `kostack/lab/neutron_server.py` (`kostack.lab.neutron.SERVER_SCRIPT`)
-with the interpreter of the Neutron venv (`kostack.lab.neutron_venv`): the
-same server `kostack lab up` starts as a tagged daemon (`kostack.lab.own_neutron`).
+It runs `kostack_lab/neutron_server.py` (`kostack_lab.neutron.SERVER_SCRIPT`)
+with the interpreter of the Neutron venv (`kostack_lab.neutron_venv`): the
+same server `kostack lab up` starts as a tagged daemon (`kostack_lab.own_neutron`).
 `NeutronHarness` (neutron_harness.py) adds a fast reset and snapshots on top.
 Measured numbers and the Neutron behaviours worth knowing are in
 docs/dev/neutron-harness.md.
@@ -24,10 +24,10 @@ from types import TracebackType
 from typing import Self
 
 from kostack.catalog import Msg, register
-from kostack.lab.neutron import SERVER_SCRIPT
-from kostack.lab.neutron_venv import NeutronError, find_neutron_python
+from kostack_lab.neutron import SERVER_SCRIPT
+from kostack_lab.neutron_venv import NeutronError, find_neutron_python
 
-# The launcher's errors, keyed as every LabError is (kostack.lab.texts).
+# The launcher's errors, keyed as every LabError is (kostack_lab.texts).
 register(
     {
         "testkit.neutron.running": {

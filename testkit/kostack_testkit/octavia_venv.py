@@ -11,7 +11,7 @@ product's `kostack lab`); it gets a venv of its own at
 
 Octavia reaches Neutron over HTTP only, so nothing of Neutron's is needed
 there. `provision()` makes the venv the way the lab's Neutron venv is made
-(`kostack.lab.pinned_venv`: under a lock, a marker naming the pins last):
+(`kostack_lab.pinned_venv`: under a lock, a marker naming the pins last):
 
     python -m kostack_testkit.octavia_venv provision   # scripts/setup.sh --all runs it
     python -m kostack_testkit.octavia_venv where       # the venv's python, or exit 3
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
-from kostack.lab.pinned_venv import PinnedVenv
+from kostack_lab.pinned_venv import PinnedVenv
 
 __all__ = [
     "OCTAVIA_PACKAGES",

@@ -15,7 +15,7 @@ import pytest
 from test_collect_openstack import Connect, connect  # noqa: F401  (the fixture)
 
 from kostack.collect.openstack import collect_openstack
-from kostack.lab.neutron import openstack_connection
+from kostack_lab.neutron import openstack_connection
 
 pytestmark = pytest.mark.neutron
 

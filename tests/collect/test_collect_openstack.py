@@ -21,8 +21,8 @@ from kostack.collect.openstack import (
     redact,
 )
 from kostack.errors import AuthError, CollectError, ConfigError, ExitCode
-from kostack.lab.neutron import openstack_connection
 from kostack.model.snapshot import Network
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 from kostack_testkit.ports import refused_port
 

@@ -12,7 +12,7 @@ from conftest_neutron import SeededNeutron
 
 from kostack.collect import _neutron_listing
 from kostack.collect.openstack import collect_openstack, open_connection
-from kostack.lab.neutron import openstack_connection
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.neutron

@@ -7,7 +7,7 @@ from typing import Any
 from k8s_collect_served import ServeFn, joined_snapshot
 
 from kostack.analyze.topology import Topology
-from kostack.lab.kube_objects import JsonObject, crd_object, object_meta
+from kostack_lab.kube_objects import JsonObject, crd_object, object_meta
 from kostack_testkit import k8s_fixture_published_cilium as cilium_fx
 from kostack_testkit import k8s_fixture_published_flannel as flannel_fx
 

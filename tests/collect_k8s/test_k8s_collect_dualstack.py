@@ -15,8 +15,8 @@ from typing import Any
 import kubernetes_validate
 from k8s_collect_served import ServeFn
 
-from kostack.lab.kube_objects import calico_crds, namespace_object
-from kostack.lab.scenarios import get_scenario, kubernetes_objects
+from kostack_lab.kube_objects import calico_crds, namespace_object
+from kostack_lab.scenarios import get_scenario, kubernetes_objects
 
 V4, V6 = ipaddress.IPv4Network, ipaddress.IPv6Network
 

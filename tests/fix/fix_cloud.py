@@ -24,9 +24,9 @@ from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.collect.match import match_nodes
 from kostack.collect.openstack import collect_openstack
-from kostack.lab.neutron import openstack_connection
 from kostack.model import Snapshot
 from kostack.plan.preflight import planned_cluster
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.builders import build, seed_doc
 
 # Fields Neutron changes on every update: not part of "the state" a rollback restores.

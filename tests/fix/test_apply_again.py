@@ -17,9 +17,9 @@ from fix_cloud import SeedCloud, diff_states, harness_snapshot, run_cli
 from kostack.apply.engine import Event, apply_plan, rollback_journal
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
-from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.neutron_harness import write_noauth_clouds

@@ -19,10 +19,10 @@ from kostack.apply.neutron import Neutron
 from kostack.apply.recollect import recollected_snapshot
 from kostack.collect.match import match_nodes
 from kostack.collect.openstack import collect_openstack
-from kostack.lab.neutron import openstack_connection
 from kostack.model import Snapshot
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.builders import POD_CIDR, SERVICE_CIDR, build, seed_device_id
 from kostack_testkit.dualstack import NODE_SUBNET_V6, POD_CIDR_V6, dual_stack_doc, node_ip_v6
 from kostack_testkit.faultproxy import FaultKind, FaultProxy

@@ -14,9 +14,9 @@ from kostack.analyze.messages import localize
 from kostack.apply.engine import APPLIED, FAILED, apply_plan, rollback_journal
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
-from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation, Plan
+from kostack_lab.neutron import openstack_connection
 
 pytestmark = pytest.mark.neutron
 

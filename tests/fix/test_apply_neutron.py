@@ -13,9 +13,9 @@ from kostack.apply.engine import APPLIED, Event, apply_plan, rollback_journal
 from kostack.apply.journal import Journal, JournalError, read_records
 from kostack.apply.neutron import Neutron
 from kostack.apply.recollect import recollected_snapshot
-from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan, simulate
 from kostack.plan.model import Method, Operation, Plan, PlanOptions
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron

@@ -16,9 +16,9 @@ from fix_cloud import SeedCloud, diff_states, harness_snapshot, run_cli
 from kostack.apply.engine import Event, apply_plan
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
-from kostack.lab.neutron import openstack_connection
 from kostack.model import dump_snapshot
 from kostack.plan.build import build_plan
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.cli import flat
 from kostack_testkit.kubeapi import KubeApiDouble
 

@@ -19,8 +19,8 @@ import pytest
 from fix_cloud import SeedCloud, run_cli
 
 from kostack.catalog import Msg, localize, said, told
-from kostack.lab.neutron import openstack_connection
 from kostack.plan.codec import plan_from_dict
+from kostack_lab.neutron import openstack_connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "foundation"))
 from english import english_lines

@@ -15,8 +15,8 @@ from kostack.apply.engine import apply_plan, rollback_journal
 from kostack.apply.engine_base import CONFLICT
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
-from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron

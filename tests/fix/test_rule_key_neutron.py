@@ -24,9 +24,9 @@ from kostack.apply.engine import APPLIED, apply_plan, rollback_journal
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
 from kostack.collect._neutron_records import _rule as collected_rule
-from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation, Rule, rule_of
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron

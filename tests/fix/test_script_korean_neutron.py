@@ -12,9 +12,9 @@ from fix_cloud import SeedCloud
 from foundation.english import english_lines
 from test_script_neutron import run_script
 
-from kostack.lab.neutron import openstack_connection
 from kostack.plan.build import build_plan
 from kostack.report.fixplan import render_script
+from kostack_lab.neutron import openstack_connection
 
 pytestmark = pytest.mark.neutron
 

@@ -15,10 +15,10 @@ from test_fault_trial import content
 from kostack.apply.engine import apply_plan
 from kostack.apply.journal import Journal
 from kostack.apply.neutron import Neutron
-from kostack.lab.neutron import openstack_connection
-from kostack.lab.neutron_venv import find_neutron_python
 from kostack.plan.build import build_plan
 from kostack.report.fixplan import render_script
+from kostack_lab.neutron import openstack_connection
+from kostack_lab.neutron_venv import find_neutron_python
 
 pytestmark = pytest.mark.neutron
 

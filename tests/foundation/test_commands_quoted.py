@@ -30,11 +30,13 @@ import click
 import pytest
 
 import kostack
+import kostack_lab
 from kostack.catalog import CATALOG
 from kostack.cli.main import cli
 from kostack.shell import as_code
 
 SRC = Path(kostack.__file__).parent
+LAB = Path(kostack_lab.__file__).parent  # kostack-lab: its commands are quoted alike
 QUOTED = re.compile(r"`[^`]*`")
 CODE_SPEC = re.compile(r"\{\w+:`[^}]*\}")  # "{command:`을/를}": the value in backticks
 # the placeholders that carry a command to paste
@@ -44,8 +46,9 @@ COMMAND_FIELDS = re.compile(r"^(command|commands|cmd|again|undo|rollback|apply|r
 def _templates() -> dict[str, dict[str, str]]:
     """Every message template: key -> language -> template; a table's key is named
     "module.TABLE:key" (guard and watch each have a "hint.extra")."""
-    for module in pkgutil.walk_packages(kostack.__path__, "kostack."):
-        importlib.import_module(module.name)
+    for package in (kostack, kostack_lab):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
     templates: dict[str, dict[str, str]] = {k: dict(v) for k, v in CATALOG.items()}
     for where, tables in _language_tables():
         for lang, table in tables.items():
@@ -178,7 +181,7 @@ def _quoted_value(node: ast.expr) -> bool:
 
 def _fills(keys: dict[str, set[str]]) -> Iterator[tuple[str, str, str, ast.expr]]:
     """(place, key, field, value) for every call in src/ that fills a field of one of ``keys``."""
-    for path in sorted(SRC.rglob("*.py")):
+    for path in sorted([*SRC.rglob("*.py"), *LAB.rglob("*.py")]):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
@@ -186,7 +189,10 @@ def _fills(keys: dict[str, set[str]]) -> Iterator[tuple[str, str, str, ast.expr]
                 if isinstance(arg, ast.Constant) and arg.value in keys:
                     for keyword in node.keywords:
                         if keyword.arg in keys[arg.value]:
-                            place = f"{path.relative_to(SRC)}:{node.lineno}"
+                            where = path.relative_to(
+                                SRC.parent if path.is_relative_to(SRC) else LAB.parent
+                            )
+                            place = f"{where}:{node.lineno}"
                             yield place, arg.value, keyword.arg, keyword.value
 
 

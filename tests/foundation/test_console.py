@@ -259,11 +259,11 @@ def test_every_collection_step_has_korean() -> None:
 
 def test_every_lab_up_stage_has_korean() -> None:
     """The stages Lab.up and the lab's own Neutron report (say("...")/step("...")) are translated."""
-    from kostack.cli.messages import LAB_STAGES, lab_stage
+    from kostack_lab.cli.lab_text import LAB_STAGES, lab_stage
 
     stages: set[str] = set()
     for name in ("lab.py", "own_neutron.py"):
-        tree = ast.parse((ROOT / "src" / "kostack" / "lab" / name).read_text(encoding="utf-8"))
+        tree = ast.parse((ROOT / "lab" / "kostack_lab" / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import kostack
+import kostack_lab
 from kostack_testkit.cli import flat, run_cli
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -37,7 +38,10 @@ def collected_line(out: str) -> str:
 
 
 def _korean_templates() -> dict[str, str]:
-    for info in pkgutil.walk_packages(kostack.__path__, "kostack."):
+    for info in [
+        *pkgutil.walk_packages(kostack.__path__, "kostack."),
+        *pkgutil.walk_packages(kostack_lab.__path__, "kostack_lab."),  # kostack-lab's too
+    ]:
         importlib.import_module(info.name)
     from kostack.catalog import CATALOG
     from kostack.guard.messages import MESSAGES as GUARD

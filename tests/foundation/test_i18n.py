@@ -10,6 +10,7 @@ import pytest
 import kostack
 import kostack.analyze.checks
 import kostack.analyze.reach
+import kostack_lab
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, diagnose
 from kostack.analyze.messages import CATALOG, LANGS, Msg, localize, placeholders
 from kostack.report.i18n import MESSAGES
@@ -17,7 +18,10 @@ from kostack_testkit.builders import EXAMPLES, build, example_doc
 
 # Every module registers its messages when imported: import them all, so the keys below are every
 # key (not those that the modules imported before this one happened to register).
-for _module in pkgutil.walk_packages(kostack.__path__, "kostack."):
+for _module in [
+    *pkgutil.walk_packages(kostack.__path__, "kostack."),
+    *pkgutil.walk_packages(kostack_lab.__path__, "kostack_lab."),  # kostack-lab's too
+]:
     importlib.import_module(_module.name)
 
 

@@ -17,6 +17,7 @@ import pytest
 import kostack
 import kostack.analyze.checks  # registers every check's messages
 import kostack.analyze.loadbalancer.texts
+import kostack_lab
 from kostack.analyze.messages import CATALOG, Msg, particle, register
 from kostack.korean import fill, josa
 from kostack.report.markup import marked
@@ -41,7 +42,10 @@ def test_particle(word: str, pair: str, expected: str) -> None:
 
 def _korean_templates() -> dict[str, str]:
     """Every Korean template: the shared catalogue's and the report, guard and watch tables'."""
-    for module in pkgutil.walk_packages(kostack.__path__, "kostack."):
+    for module in [
+        *pkgutil.walk_packages(kostack.__path__, "kostack."),
+        *pkgutil.walk_packages(kostack_lab.__path__, "kostack_lab."),  # kostack-lab's too
+    ]:
         importlib.import_module(module.name)
     korean = {key: langs["ko"] for key, langs in CATALOG.items()}
     for name, module in list(sys.modules.items()):

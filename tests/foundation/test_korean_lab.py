@@ -8,7 +8,7 @@ unknown pod, way-in and its removal, down, status with no lab, and bad
 input; every line goes through the detector of test_korean_complete.py
 (tests/foundation/english.py). The other tests render every key the lab
 words its errors and hints, probe details, port-security warnings and status
-problems with (kostack.lab.texts, texts_status) in Korean, drive the lab's
+problems with (kostack_lab.texts, texts_status) in Korean, drive the lab's
 errors from their real raise sites through `kostack lab ... --lang ko`, pin
 their English, and prove the detector flags the lab's English lines.
 """
@@ -24,13 +24,13 @@ from english import english_lines, english_runs
 
 from kostack.analyze.messages import CATALOG, Msg, placeholders
 from kostack.cli.common import Environment
-from kostack.cli.lab_errors import detail, lab_error, problem, warning
-from kostack.cli.lab_text import SCENARIOS_KO, up_lines
-from kostack.lab.lab_records import LabStatus
-from kostack.lab.podprobe import DETAILS_EN, run_probes
-from kostack.lab.scenarios import SCENARIOS
-from kostack.lab.texts_status import keyed, to_wire
 from kostack.report.probe_words import observed, verdict_word
+from kostack_lab.cli.lab_errors import detail, lab_error, problem, warning
+from kostack_lab.cli.lab_text import SCENARIOS_KO, up_lines
+from kostack_lab.lab_records import LabStatus
+from kostack_lab.podprobe import DETAILS_EN, run_probes
+from kostack_lab.scenarios import SCENARIOS
+from kostack_lab.texts_status import keyed, to_wire
 from kostack_testkit.cli import run_cli
 
 run = run_cli
@@ -86,7 +86,7 @@ def lab_keys() -> list[str]:
 
 
 def test_every_lab_text_is_korean() -> None:
-    """Each of the lab's errors, hints, problems, warnings and probe details (kostack.lab.texts,
+    """Each of the lab's errors, hints, problems, warnings and probe details (kostack_lab.texts,
     texts_status), rendered in Korean with neutral parameters, has no English sentence."""
     keys = lab_keys()
     assert len(keys) > 120
@@ -127,7 +127,7 @@ def test_real_probe_results_come_back_keyed(tmp_path: Path) -> None:
     import json
     import socket
 
-    from kostack.lab.lab_probing import _result
+    from kostack_lab.lab_probing import _result
 
     with socket.socket() as closed, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as mute:
         closed.bind(("127.0.0.1", 0))
@@ -372,7 +372,7 @@ def test_probe_and_lab_errors_are_korean(args: tuple[str, ...], tmp_path: Path) 
 
 def _not_ready(lab: object, *args: object, **kwargs: object) -> None:
     """`Lab.up` stopped where the lab's Neutron never says it is ready (its real wait)."""
-    from kostack.lab.own_neutron import _wait_ready
+    from kostack_lab.own_neutron import _wait_ready
 
     log = Path(os.environ["KS_TEST_LOG"])
     log.write_text("starting\n")
@@ -383,7 +383,7 @@ def _seed_fails(lab: object, *args: object, **kwargs: object) -> None:
     """`Lab.up` stopped where seeding the lab's Neutron fails (nothing listens on port 9)."""
     from types import SimpleNamespace
 
-    from kostack.lab.own_neutron import seed_own_neutron
+    from kostack_lab.own_neutron import seed_own_neutron
 
     topo = SimpleNamespace(nodes=[None] * 4, router_routes_to_pods=False)
     seed_own_neutron("http://127.0.0.1:9/", topo, Path(os.environ["KS_TEST_LOG"]))  # type: ignore[arg-type]
@@ -441,8 +441,8 @@ REPRESENTATIVE = {
 def test_the_labs_errors_through_the_cli(
     case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kostack.lab import netns
-    from kostack.lab.lab import Lab
+    from kostack_lab import netns
+    from kostack_lab.lab import Lab
 
     args, setup, english = REPRESENTATIVE[case]
     log, state = tmp_path / "neutron.log", tmp_path / "state"
@@ -477,7 +477,7 @@ def test_a_state_dir_it_cannot_make_and_a_save_path_it_cannot_write_are_bad_inpu
 ) -> None:
     """`lab up --state-dir /proc/...` and `probe --save /proc/...` were internal errors
     (FileNotFoundError, exit 70), the second after every probe had run."""
-    from kostack.lab import netns
+    from kostack_lab import netns
 
     monkeypatch.setattr(netns, "is_root", lambda: True)
     monkeypatch.setattr(netns, "require_tools", lambda *a: None)

@@ -1,6 +1,6 @@
 """Every error the network lab raises carries a message key, in English and Korean alike.
 
-An AST scan of src/kostack/lab and the lab's CLI modules finds each
+An AST scan of lab/kostack_lab and the lab's CLI modules finds each
 `raise <a LabError class>(...)` (and `raise self.fail(...)`, the pinned
 venv's error factory) and fails unless its message and hint are
 `Msg("<key>", ...)` calls; every `Msg` call there names a key that the
@@ -19,23 +19,21 @@ from pathlib import Path
 
 import pytest
 
-import kostack.cli.errors_text  # registers the CLI's keys the lab's modules use
-import kostack.cli.lab_errors
-import kostack.cli.lab_text
-import kostack.cli.messages
-import kostack.lab
+import kostack_lab
+import kostack_lab.cli.lab_errors
+import kostack_lab.cli.lab_text
 from kostack.catalog import CATALOG, Msg, placeholders
-from kostack.lab.errors import LabError
+from kostack_lab.errors import LabError
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "kostack"
-SCANNED = sorted([*(SRC / "lab").glob("*.py"), *(SRC / "cli").glob("lab*.py")])
+LAB = Path(__file__).resolve().parents[2] / "lab" / "kostack_lab"
+SCANNED = sorted([*LAB.glob("*.py"), *(LAB / "cli").glob("*.py")])
 
 
 def _error_names() -> set[str]:
     """Names of LabError and all its subclasses (every lab module imported)."""
-    for module in pkgutil.iter_modules(kostack.lab.__path__):
+    for module in pkgutil.iter_modules(kostack_lab.__path__):
         try:
-            importlib.import_module(f"kostack.lab.{module.name}")
+            importlib.import_module(f"kostack_lab.{module.name}")
         except ImportError:  # a module of the lab extra that is not installed
             continue
     names, todo = set(), [LabError]
@@ -127,7 +125,7 @@ def test_every_lab_raise_site_passes_keys_for_message_and_hint() -> None:
     for path in SCANNED:
         raised, problems = problems_in(path.read_text(encoding="utf-8"))
         total += raised
-        bad += [f"{path.relative_to(SRC)} {p}" for p in problems]
+        bad += [f"{path.relative_to(LAB)} {p}" for p in problems]
     assert bad == []
     # the scan sees the raise sites (55 when written; 46 once what only tests called moved
     # out: Lab.apply_port_description to tests/lab/lab_testing.py, NeutronServer's 8 to

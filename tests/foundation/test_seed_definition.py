@@ -1,8 +1,8 @@
-"""The seed topology has one definition (kostack.lab.seed); every view of it agrees with it.
+"""The seed topology has one definition (kostack_lab.seed); every view of it agrees with it.
 
 The lab's network, the lab scenarios' Neutron and Kubernetes views, the
 snapshot builders and the Kubernetes fixtures all derive the seed from
-kostack.lab.seed (the real Neutron seeding is checked in tests/harness).
+kostack_lab.seed (the real Neutron seeding is checked in tests/harness).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import ipaddress
 
 import pytest
 
-from kostack.lab import seed
-from kostack.lab.scenarios import get_scenario, kubernetes_objects, neutron_description
+from kostack_lab import seed
+from kostack_lab.scenarios import get_scenario, kubernetes_objects, neutron_description
 from kostack_testkit import k8s_fixtures
 from kostack_testkit.builders import build, seed_doc
 

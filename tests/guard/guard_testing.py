@@ -26,10 +26,10 @@ from kostack.guard.lease import LeaderElector
 from kostack.guard.loop import GuardLoop, GuardSettings
 from kostack.guard.source import LiveReader
 from kostack.guard.state import GuardState
-from kostack.lab.kube_objects import namespace_object
-from kostack.lab.neutron import openstack_connection
-from kostack.lab.neutron_seed import SeedIds
-from kostack.lab.seed import FIRST_NODE_HOST, node_device_id, node_mac
+from kostack_lab.kube_objects import namespace_object
+from kostack_lab.neutron import openstack_connection
+from kostack_lab.neutron_seed import SeedIds
+from kostack_lab.seed import FIRST_NODE_HOST, node_device_id, node_mac
 from kostack_testkit.k8s_fixture_calico import calico_ipam, calico_node_annotations
 from kostack_testkit.k8s_fixture_kubeadm import node_object
 from kostack_testkit.k8s_fixture_objects import NodeSpec, make_nodes

@@ -16,7 +16,7 @@ from kostack.guard.breaker import BreakerSettings
 from kostack.guard.drift import compute
 from kostack.guard.ownership import MARKER_TAG, pair_tag
 from kostack.guard.render import write_line
-from kostack.lab.kube_objects import namespace_object
+from kostack_lab.kube_objects import namespace_object
 from kostack_testkit.builders import build, ports_of
 from kostack_testkit.dualstack import POD_CIDR_V6, dual_stack_doc
 from kostack_testkit.faultproxy import FaultProxy

@@ -12,7 +12,7 @@ import pytest
 from keystoneauth1 import exceptions as ks_exceptions
 from openstack import exceptions as sdk_exceptions
 
-from kostack.lab.neutron import openstack_connection
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from openstack import exceptions as sdk_exceptions
 
-from kostack.lab.neutron import openstack_connection
-from kostack.lab.seed import node_device_id, node_mac, node_names, subnet_for
+from kostack_lab.neutron import openstack_connection
+from kostack_lab.seed import node_device_id, node_mac, node_names, subnet_for
 from kostack_testkit.k8s_fixtures import seed_device_id
 from kostack_testkit.neutron_harness import NeutronHarness
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from kostack.lab.neutron import openstack_connection
-from kostack.lab.neutron_venv import (
+from kostack_lab.neutron import openstack_connection
+from kostack_lab.neutron_venv import (
     MARKER,
     NEUTRON_PACKAGES,
     VENV_ENV,
@@ -45,7 +45,7 @@ def test_a_missing_venv_says_how_to_make_it(tmp_path: Path) -> None:
     with pytest.raises(NeutronUnavailable) as missing:
         find_neutron_python({VENV_ENV: str(tmp_path / "nothing")})
     assert "does not exist" in missing.value.message
-    assert "python -m kostack.lab.neutron provision" in missing.value.hint
+    assert "python -m kostack_lab.neutron provision" in missing.value.hint
     assert missing.value.exit_code == 3
 
 
@@ -78,9 +78,9 @@ def test_a_failed_provisioning_removes_the_half_made_venv_and_says_why(tmp_path:
 
 @pytest.mark.neutron
 def test_where_prints_the_provisioned_python(neutron_harness: object) -> None:
-    """`python -m kostack.lab.neutron where` finds the venv the tests run Neutron from."""
+    """`python -m kostack_lab.neutron where` finds the venv the tests run Neutron from."""
     completed = subprocess.run(
-        [sys.executable, "-m", "kostack.lab.neutron", "where"],
+        [sys.executable, "-m", "kostack_lab.neutron", "where"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -93,7 +93,7 @@ def test_where_prints_the_provisioned_python(neutron_harness: object) -> None:
 def test_where_without_a_venv_exits_3(tmp_path: Path) -> None:
     env = {**os.environ, VENV_ENV: str(tmp_path / "none")}
     completed = subprocess.run(
-        [sys.executable, "-m", "kostack.lab.neutron", "where"],
+        [sys.executable, "-m", "kostack_lab.neutron", "where"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -103,7 +103,7 @@ def test_where_without_a_venv_exits_3(tmp_path: Path) -> None:
     assert completed.returncode == 3
     assert completed.stdout == ""
     assert "error: the lab's Neutron venv" in completed.stderr
-    assert "hint: make it with `python -m kostack.lab.neutron provision`" in completed.stderr
+    assert "hint: make it with `python -m kostack_lab.neutron provision`" in completed.stderr
 
 
 @pytest.mark.neutron
@@ -137,7 +137,7 @@ def test_seed_command_creates_the_seed_cloud(neutron: str) -> None:
         [
             sys.executable,
             "-m",
-            "kostack.lab.neutron",
+            "kostack_lab.neutron",
             "seed",
             "--endpoint",
             neutron,
@@ -165,7 +165,7 @@ def test_seed_command_creates_the_seed_cloud(neutron: str) -> None:
 
 def test_seed_command_needs_an_endpoint() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "kostack.lab.neutron", "seed", "--endpoint", "localhost:9696"],
+        [sys.executable, "-m", "kostack_lab.neutron", "seed", "--endpoint", "localhost:9696"],
         capture_output=True,
         text=True,
         timeout=60,

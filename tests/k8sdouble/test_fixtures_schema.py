@@ -343,7 +343,7 @@ def test_pod_ips_fall_inside_their_nodes_ranges() -> None:
 
 
 def test_provider_ids_match_the_neutron_harness_device_ids() -> None:
-    from kostack.lab.seed import node_device_id
+    from kostack_lab.seed import node_device_id
 
     for node in by_kind(fx.seed_cluster(), "Node"):
         name = node["metadata"]["name"]

@@ -19,7 +19,7 @@ import kubernetes_validate
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.kube_objects import namespace_object
+from kostack_lab.kube_objects import namespace_object
 from kostack_testkit.kubeapi import KubeApiDouble
 
 

@@ -10,7 +10,7 @@ import pytest
 import urllib3
 from kubernetes.client.exceptions import ApiException
 
-from kostack.lab.kubeapi_selectors import (
+from kostack_lab.kubeapi_selectors import (
     SelectorError,
     labels_match,
     parse_field_selector,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from lab_testing import assert_nothing_left, lab_name
 
-from kostack.lab.lab import Lab
+from kostack_lab.lab import Lab
 
 LabFactory = Callable[[], Lab]
 

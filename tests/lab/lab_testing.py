@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from kostack.lab.agent import SyncResult
-from kostack.lab.lab import Lab
-from kostack.lab.netns import find_tagged_processes, list_namespaces
-from kostack.lab.state import write_json_atomic
+from kostack_lab.agent import SyncResult
+from kostack_lab.lab import Lab
+from kostack_lab.netns import find_tagged_processes, list_namespaces
+from kostack_lab.state import write_json_atomic
 
 
 def lab_name() -> str:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from lab_testing import assert_nothing_left, lab_name
 
-from kostack.cli.lab import lab as lab_group
+from kostack_lab.cli.lab import lab as lab_group
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

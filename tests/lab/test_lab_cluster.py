@@ -19,7 +19,7 @@ from lab_testing import assert_nothing_left, lab_name
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab import netns
+from kostack_lab import netns
 
 pytestmark = [pytest.mark.lab, pytest.mark.neutron]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from lab_testing import assert_nothing_left, lab_name
 
-from kostack.lab import netns
-from kostack.lab.errors import LabError, LabInputError
-from kostack.lab.lab import Lab
+from kostack_lab import netns
+from kostack_lab.errors import LabError, LabInputError
+from kostack_lab.lab import Lab
 
 pytestmark = pytest.mark.lab
 

@@ -15,7 +15,7 @@ import pytest
 from lab_testing import lab_name, module_lab
 from test_lab_cli import invoke
 
-from kostack.lab.lab import Lab
+from kostack_lab.lab import Lab
 
 pytestmark = pytest.mark.lab
 

@@ -18,11 +18,11 @@ import pytest
 from lab_testing import lab_name, module_lab
 from test_lab_cli import invoke
 
-from kostack.lab.lab import Lab
-from kostack.lab.portsec_ipv6 import link_local
-from kostack.lab.router6 import find_router6
-from kostack.lab.seed import ROUTER6_MAC
 from kostack.probe.results import AGENT_PATH
+from kostack_lab.lab import Lab
+from kostack_lab.portsec_ipv6 import link_local
+from kostack_lab.router6 import find_router6
+from kostack_lab.seed import ROUTER6_MAC
 
 pytestmark = pytest.mark.lab
 

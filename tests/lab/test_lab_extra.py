@@ -1,9 +1,10 @@
-"""`kostack lab up` without the `lab` extra says which extra to install (exit 2), and builds nothing.
+"""`kostack lab up` without kostack-lab's dependencies says what to install (exit 2), and builds
+nothing.
 
 The packages are hidden from a fresh interpreter (an import of a name set to
 None in sys.modules fails), so this runs the real CLI as it would run after
-`pip install kostack` without `[lab]`. tests/packaging runs the same command
-from the built wheel in an environment that truly lacks them.
+`pip install --no-deps ./lab`. tests/packaging runs `kostack lab up` from the built
+kostack wheel in an environment without kostack-lab at all.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 
 from lab_testing import lab_name
 
-from kostack.lab.extra import LAB_EXTRA_MODULES, missing_lab_modules
-from kostack.lab.netns import list_namespaces
+from kostack_lab.extra import LAB_EXTRA_MODULES, missing_lab_modules
+from kostack_lab.netns import list_namespaces
 
 
 def run_without(hidden: tuple[str, ...], *args: str) -> subprocess.CompletedProcess[str]:
@@ -55,9 +56,11 @@ def test_lab_up_without_the_extra_names_it_and_exits_2(tmp_path: Path) -> None:
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert lines == [
-        "error: `kostack lab up` needs the `lab` extra, which is not installed (missing aiohttp "
-        "for the lab's Kubernetes API server; dnslib for the lab's cluster DNS server)",
-        "hint: install it: `pip install 'kostack[lab]'` (in a checkout: `pip install -e '.[lab]'`)",
+        "error: `kostack lab up` needs packages kostack-lab depends on, which are not installed "
+        "(missing aiohttp for the lab's Kubernetes API server; dnslib for the lab's cluster DNS "
+        "server)",
+        "hint: install kostack-lab with its dependencies, from a checkout of kostack: "
+        "`pip install ./lab`",
     ]
     # Nothing was built or written.
     assert not state.exists()

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from lab_testing import lab_name
 
-from kostack.lab.errors import LabInputError
-from kostack.lab.lab import Lab
-from kostack.lab.neutron import openstack_connection
-from kostack.lab.portsec_ipv6 import link_local
-from kostack.lab.seed import ROUTER6_MAC
+from kostack_lab.errors import LabInputError
+from kostack_lab.lab import Lab
+from kostack_lab.neutron import openstack_connection
+from kostack_lab.portsec_ipv6 import link_local
+from kostack_lab.seed import ROUTER6_MAC
 
 pytestmark = [pytest.mark.lab, pytest.mark.neutron]
 
@@ -109,7 +109,7 @@ def test_eight_nodes_from_neutron(lab: Lab, neutron_seeder: Any, neutron: str) -
 def test_probe_plans_from_a_lab_with_its_neutron(lab: Lab, seeded_neutron: Any) -> None:
     """`kostack probe --lab` failed with an internal error on a lab with a Neutron: the
     router's gateway port sat on a public network the lab's snapshot named "lab-public"."""
-    from kostack.lab.lab_snapshot import lab_snapshot
+    from kostack_lab.lab_snapshot import lab_snapshot
     from kostack_testkit.cli import run_cli
 
     lab.up("seed", neutron_endpoint=seeded_neutron.endpoint)

@@ -11,8 +11,8 @@ import unicodedata
 
 import pytest
 
-from kostack.cli.lab_text import probe_lines
-from kostack.lab.lab_records import ProbeResult
+from kostack_lab.cli.lab_text import probe_lines
+from kostack_lab.lab_records import ProbeResult
 
 
 def _columns(line: str) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kostack.lab.portsec import (
+from kostack_lab.portsec import (
     NeutronBackend,
     PortBinding,
     antispoof_elements,
@@ -16,15 +16,15 @@ from kostack.lab.portsec import (
     remote_group_addresses,
     render_ruleset,
 )
-from kostack.lab.portsec_ipv6 import link_local
-from kostack.lab.scenarios import (
+from kostack_lab.portsec_ipv6 import link_local
+from kostack_lab.scenarios import (
     SCENARIOS,
     get_scenario,
     kubernetes_objects,
     neutron_description,
 )
-from kostack.lab.topology import plan_hv, plan_node, plan_pod, plan_router
-from kostack.lab.topology_layout import (
+from kostack_lab.topology import plan_hv, plan_node, plan_pod, plan_router
+from kostack_lab.topology_layout import (
     BRIDGE,
     NODE_NIC,
     POD_NIC,
@@ -360,7 +360,7 @@ def test_kubernetes_objects_validate_against_1_33() -> None:
 
 
 def test_unknown_scenario_names_the_choices() -> None:
-    from kostack.lab.errors import LabInputError
+    from kostack_lab.errors import LabInputError
 
     with pytest.raises(LabInputError) as caught:
         get_scenario("nope")

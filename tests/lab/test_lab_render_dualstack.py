@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack.lab.router6 import Router6, find_router6, plan_router6
-from kostack.lab.scenarios import get_scenario, neutron_description
-from kostack.lab.seed import ROUTER6_MAC
-from kostack.lab.topology import plan_kube_proxy, plan_router
-from kostack.lab.topology_layout import Encapsulation, build_topology
+from kostack_lab.router6 import Router6, find_router6, plan_router6
+from kostack_lab.scenarios import get_scenario, neutron_description
+from kostack_lab.seed import ROUTER6_MAC
+from kostack_lab.topology import plan_kube_proxy, plan_router
+from kostack_lab.topology_layout import Encapsulation, build_topology
 
 
 def dual(**overrides: Any) -> Any:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from lab_testing import apply_port_description
 
-from kostack.lab.lab import Lab, ProbeSpec
-from kostack.lab.scenarios import SCENARIOS, Scenario
 from kostack.probe.results import AGENT_PATH
+from kostack_lab.lab import Lab, ProbeSpec
+from kostack_lab.scenarios import SCENARIOS, Scenario
 
 pytestmark = pytest.mark.lab
 

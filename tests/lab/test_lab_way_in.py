@@ -1,6 +1,6 @@
 """The way in, in the lab: a probe through a floating IP to the NodePorts confirms kostack's model.
 
-The router namespace plays the load balancer (kostack.lab.way_in): amphora
+The router namespace plays the load balancer (kostack_lab.way_in): amphora
 mode SNATs to an address in the member subnet, OVN mode keeps the client's
 address. The nodes' security groups (rendered from the lab's Neutron-style
 port description) then decide, and the per-port drop counters say where a
@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from lab_testing import apply_port_description, lab_name
 
-from kostack.cli.lab import lab as lab_group
-from kostack.lab.lab import Lab
-from kostack.lab.way_in import WayIn, install, probe
+from kostack_lab.cli.lab import lab as lab_group
+from kostack_lab.lab import Lab
+from kostack_lab.way_in import WayIn, install, probe
 
 pytestmark = pytest.mark.lab
 

@@ -1,7 +1,8 @@
 """The wheel holds the product only, and `pip install kostack` (no extras) runs the product.
 
 The wheel is built as a user would (`pip wheel --no-deps`, build isolation on)
-from a copy of the project files, so the checkout gets no build/ or egg-info.
+from a copy of the project files, so the checkout gets no build/ or egg-info. The
+network lab is its own distribution (kostack-lab, lab/): its wheel holds the lab only.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # NOT-APPLICABLE builder, one LANGS...): 74,378 -> 74,247 measured by this test's import
 # graph on main and on dupsa (-131); the budget is the new count plus 53 lines of slack.
 # 74,460 -> 74,400 (lowered): the lab's errors, problems, warnings and probe details keyed at
-# their source (branch labkeys: kostack.lab.texts and texts_status hold the catalogue that
+# their source (branch labkeys: kostack_lab.texts and texts_status hold the catalogue that
 # cli/lab_errors.py had; cli/lab_shapes.py and the regex tables are gone): main measured 74,378
 # by this test, labkeys 74,343 (-35); the budget is that plus slack.
 # 74,460 -> 74,280: one definition where the logic is the same (#12, branch dupsb: report
@@ -185,17 +186,18 @@ TEST_SUPPORT = re.compile(
     r"neutron_control|(^|/)tests?(/|_)|_test\.py$",
     re.IGNORECASE,
 )
-LAB_EXTRA = {"aiohttp", "dnslib"}
+LAB_PACKAGES = {"aiohttp", "dnslib"}  # kostack-lab's own dependencies
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_wheel(source: Path, name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`pip wheel --no-deps` of a copy of ``source``'s pyproject.toml, README.md and packages."""
     tree = tmp_path_factory.mktemp("tree")
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, tree / name)
-    shutil.copytree(
-        ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-    )
+    for entry in source.iterdir():
+        if entry.name in ("pyproject.toml", "README.md"):
+            shutil.copy2(entry, tree / entry.name)
+        elif entry.name in ("src", "kostack_lab"):
+            ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+            shutil.copytree(entry, tree / entry.name, ignore=ignore)
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(tree)],
@@ -203,8 +205,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         timeout=900,
     )
-    (built,) = out.glob("kostack-*.whl")
+    (built,) = out.glob(f"{name}-*.whl")
     return built
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(ROOT, "kostack", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -251,22 +258,55 @@ def test_shipped_python_stays_within_its_budget(unpacked: Path) -> None:
     )
 
 
-def test_lab_packages_are_only_in_the_lab_extra(wheel: Path) -> None:
+def _requires(wheel: Path, dist_info: str) -> tuple[list[str], list[str]]:
+    """The wheel's Requires-Dist and Provides-Extra."""
     with zipfile.ZipFile(wheel) as archive:
-        metadata = Parser().parsestr(archive.read("kostack-0.1.0.dist-info/METADATA").decode())
-    requires = metadata.get_all("Requires-Dist") or []
-    always = {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower() for r in requires if ";" not in r}
-    assert always.isdisjoint(LAB_EXTRA)
-    assert not any(name.startswith("kostack") for name in always)
-    lab = {
-        re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower()
-        for r in requires
-        if 'extra == "lab"' in r
-    }
-    assert lab == LAB_EXTRA
-    assert "lab" in (metadata.get_all("Provides-Extra") or [])
+        metadata = Parser().parsestr(archive.read(f"{dist_info}/METADATA").decode())
+    return metadata.get_all("Requires-Dist") or [], metadata.get_all("Provides-Extra") or []
+
+
+def _names(requires: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0].lower() for r in requires}
+
+
+def test_the_lab_packages_are_no_requirement_of_kostack(wheel: Path) -> None:
+    requires, extras = _requires(wheel, "kostack-0.1.0.dist-info")
+    assert _names(requires).isdisjoint(LAB_PACKAGES)  # not even in an extra
+    assert not any(name.startswith("kostack") for name in _names(requires))
+    assert "lab" not in extras
     (openstacksdk,) = [r for r in requires if r.startswith("openstacksdk")]
     assert ">=" in openstacksdk and "<" in openstacksdk.replace("<=", "")  # a tested range
+
+
+@pytest.fixture(scope="module")
+def lab_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(ROOT / "lab", "kostack_lab", tmp_path_factory)
+
+
+def test_the_lab_wheel_holds_the_lab_and_no_test_support(lab_wheel: Path) -> None:
+    with zipfile.ZipFile(lab_wheel) as archive:
+        names = archive.namelist()
+        entry_points = archive.read("kostack_lab-0.1.0.dist-info/entry_points.txt").decode()
+    modules = sorted(n for n in names if n.endswith(".py"))
+    assert [m for m in modules if TEST_SUPPORT.search(m)] == []
+    assert {n.split("/", 1)[0] for n in names} == {"kostack_lab", "kostack_lab-0.1.0.dist-info"}
+    lab = sorted(
+        str(p.relative_to(ROOT / "lab"))
+        for p in (ROOT / "lab" / "kostack_lab").rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
+    assert modules == lab
+    assert "kostack_lab/py.typed" in names
+    # how kostack finds it (kostack.cli.parts): the command group and the probe side
+    assert "[kostack.commands]\nlab = kostack_lab.cli.lab:lab" in entry_points
+    assert "[kostack.parts]\nlab-probe = kostack_lab.cli.probe" in entry_points
+    requires, _ = _requires(lab_wheel, "kostack_lab-0.1.0.dist-info")
+    assert _names(requires) == {"kostack", *LAB_PACKAGES}
+    target = lab_wheel.parent / "unpacked"
+    with zipfile.ZipFile(lab_wheel) as archive:
+        archive.extractall(target)
+    graph = ImportGraph.scan(target, ["kostack_lab"])
+    print(f"the lab (kostack-lab): {graph.lines(graph.files)} lines in {len(graph.files)} modules")
 
 
 # -- the wheel installed in a fresh venv, without extras ------------------------------
@@ -314,7 +354,7 @@ def test_pip_install_kostack_without_extras_runs_the_product(
     """diagnose, collect (help and a live run), fix plan and report; lab up names the extra."""
     python = str(fresh_venv / "bin" / "python")
     # (aiohttp may come anyway: the kubernetes client 37 requires it itself.)
-    for module in ("dnslib", "kostack_testkit"):
+    for module in ("dnslib", "kostack_lab", "kostack_testkit"):
         absent = subprocess.run(
             [python, "-c", f"import {module}"], capture_output=True, timeout=60, cwd=tmp_path
         )
@@ -361,7 +401,23 @@ def test_pip_install_kostack_without_extras_runs_the_product(
     assert reported.returncode == 0, reported.stderr
     assert report.read_text(encoding="utf-8").startswith("#")
 
+    # the lab is another distribution (kostack-lab): the command says what to install
     lab = kostack("lab", "up", "--scenario", "seed", "--state-dir", str(tmp_path / "lab"))
-    assert lab.returncode == 2
-    assert "needs the `lab` extra" in lab.stderr and "missing dnslib" in lab.stderr
-    assert "pip install 'kostack[lab]'" in lab.stderr
+    assert (lab.returncode, lab.stdout) == (2, "")
+    assert lab.stderr.splitlines() == [
+        "error: `kostack lab up` needs the kostack-lab package, which is not installed (the "
+        "network lab ships apart from kostack)",
+        "hint: install it from a checkout of kostack: `pip install ./lab`",
+    ]
+    assert not (tmp_path / "lab").exists()
+    korean = kostack("lab", "up", "--lang", "ko", "--scenario", "seed")
+    assert korean.returncode == 2
+    assert korean.stderr.splitlines() == [
+        "오류: `kostack lab up`에는 kostack-lab 패키지가 필요한데 설치되어 있지 않습니다 "
+        "(네트워크 랩은 kostack과 따로 배포됩니다)",
+        "힌트: kostack 체크아웃에서 설치하세요: `pip install ./lab`",
+    ]
+    probed = kostack("probe", "--lab", "--snapshot", example)
+    assert probed.returncode == 2 and "`kostack probe --lab` needs the kostack-lab" in probed.stderr
+    listed = kostack("--help")
+    assert listed.returncode == 0 and "\n  lab " in listed.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from probe_testing import SimulatedKubelet, assert_nothing_left, lab_name
 
-from kostack.lab.lab import Lab
+from kostack_lab.lab import Lab
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
 

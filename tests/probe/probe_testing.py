@@ -6,7 +6,7 @@
   the pod's log.
 
 The lab served as a cluster for real (probe pods run in the lab's pod
-namespaces) is product code: kostack.lab.cluster (`serve_lab_cluster`,
+namespaces) is product code: kostack_lab.cluster (`serve_lab_cluster`,
 `LabKubelet`, `lab_cluster_objects`).
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 
 from kostack.cli.common import Environment
 from kostack.cli.main import main
-from kostack.lab.lab import Lab
-from kostack.lab.netns import find_tagged_processes, list_namespaces
+from kostack_lab.lab import Lab
+from kostack_lab.netns import find_tagged_processes, list_namespaces
 from kostack_testkit.kubeapi import KubeApiDouble
 
 PROBE_LABEL = "app.kubernetes.io/name"
@@ -141,7 +141,7 @@ def add_router_routes(neutron: str, lab: Lab) -> None:
 
     (What the OpenStack cloud controller's route controller does per node podCIDR.)
     """
-    from kostack.lab.neutron import openstack_connection
+    from kostack_lab.neutron import openstack_connection
 
     network = openstack_connection(neutron).network
     router = next(network.routers(name="k8s-router"))

@@ -15,9 +15,9 @@ from foundation.english import english_lines
 
 from kostack.catalog import localize
 from kostack.model import load_snapshot
-from kostack.probe.lab_runner import LabPod, run_in_lab
 from kostack.probe.plan import build_probe_plan
 from kostack.report.probe_words import observed
+from kostack_lab.lab_runner import LabPod, run_in_lab
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -198,7 +198,7 @@ def _udp_and_tcp_on_one_port() -> tuple[socket.socket, socket.socket, int]:
 
 
 def _answer(query: bytes) -> bytes:
-    from kostack.lab.servers import dns_answer
+    from kostack_lab.servers import dns_answer
 
     return dns_answer(query, {"kubernetes.default.svc.cluster.local": "10.96.0.1"})
 
@@ -530,7 +530,7 @@ def test_mtu_reports_the_largest_size_that_passed(
 
 def test_dns_wire_format_round_trips() -> None:
     query = agent.dns_query("kubernetes.default.svc.cluster.local", 0x1234)
-    from kostack.lab.servers import dns_answer
+    from kostack_lab.servers import dns_answer
 
     reply = dns_answer(query, {"kubernetes.default.svc.cluster.local": "10.96.0.1"})
     assert agent.dns_answer(reply, 0x1234) == (0, ["10.96.0.1"])
@@ -541,7 +541,7 @@ def test_dns_wire_format_round_trips() -> None:
 def test_dns_aaaa_wire_format_round_trips() -> None:
     name = "kubernetes.default.svc.cluster.local"
     records = {name: "10.96.0.1,fd00:10:96::1"}
-    from kostack.lab.servers import dns_answer
+    from kostack_lab.servers import dns_answer
 
     query = agent.dns_query(name, 0x2345, 28)
     assert agent.dns_answer(dns_answer(query, records), 0x2345, 28) == (0, ["fd00:10:96::1"])

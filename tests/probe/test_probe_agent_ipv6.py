@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from probe_testing import assert_nothing_left, lab_name
 
-from kostack.lab import netns
 from kostack.probe.results import AGENT_PATH, parse_agent_output
+from kostack_lab import netns
 
 CLIENT = "fd00:a::2"
 SERVER = "fd00:b::2"
@@ -153,7 +153,7 @@ def ipv6_path(root_only: None, tmp_path: Path) -> Iterator[tuple[str, str]]:
                 [
                     sys.executable,
                     "-m",
-                    "kostack.lab.servers",
+                    "kostack_lab.servers",
                     "--lab-tag",
                     f"ks-{lab_name()}-6",
                     "--ready-file",

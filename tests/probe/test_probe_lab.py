@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from probe_testing import add_router_routes, run_cli
 
-from kostack.lab.cluster import LabCluster, serve_lab_cluster
-from kostack.lab.lab import CLOUD_NAME, Lab
-from kostack.lab.lab_snapshot import lab_snapshot
 from kostack.model import dump_snapshot
+from kostack_lab.cluster import LabCluster, serve_lab_cluster
+from kostack_lab.lab import CLOUD_NAME, Lab
+from kostack_lab.lab_snapshot import lab_snapshot
 from kostack_testkit.kubeapi import list_objects
 
 pytestmark = [pytest.mark.lab]

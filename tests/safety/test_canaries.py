@@ -433,7 +433,7 @@ def test_lab_up_with_credentials_in_the_environment(world: World, tmp_path: Path
 
     --no-neutron: the lab's own Neutron (a 370 MB install on first use) is not started here.
     """
-    from kostack.lab.netns import list_namespaces
+    from kostack_lab.netns import list_namespaces
 
     environ = world.environ(**world.openrc(), KUBECONFIG=str(world.kubeconfigs["kube"]))
     cases = []

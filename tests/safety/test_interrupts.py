@@ -32,10 +32,10 @@ from kostack.cli.common import Environment
 from kostack.cli.main import main
 from kostack.collect.match import match_nodes
 from kostack.collect.openstack import collect_openstack
-from kostack.lab.netns import list_namespaces
-from kostack.lab.neutron import openstack_connection
 from kostack.model import dump_snapshot
 from kostack.plan.build import build_plan
+from kostack_lab.netns import list_namespaces
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit import helm_fixtures as hf
 from kostack_testkit.builders import build, seed_doc
 from kostack_testkit.faultproxy import FaultKind, FaultProxy

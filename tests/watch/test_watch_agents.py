@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from watch_testing import listening_ports
 
-from kostack.lab.kube_objects import namespace_object
 from kostack.probe import agent_daemon
 from kostack.probe.agents_runner import AgentOptions, agents_runner
 from kostack.probe.plan import PlannedProbe, Prediction, ProbePlan
+from kostack_lab.kube_objects import namespace_object
 from kostack_testkit.kubeapi import KubeApiDouble
 
 TOKEN = "s3cret-token-for-the-agents"

@@ -19,7 +19,7 @@ import pytest
 from conftest_neutron import Seeder
 from watch_testing import EXAMPLES, WatchProcess, metric_value, proc_stats, wait_for
 
-from kostack.lab.kube_objects import namespace_object
+from kostack_lab.kube_objects import namespace_object
 from kostack_testkit.k8s_fixtures import seed_cluster
 from kostack_testkit.kubeapi import KubeApiDouble
 from kostack_testkit.neutron_harness import NeutronHarness

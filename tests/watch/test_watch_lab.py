@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from watch_testing import WatchProcess, metric_value, wait_for
 
-from kostack.lab.lab import Lab
-from kostack.lab.lab_snapshot import lab_snapshot
 from kostack.model import dump_snapshot
+from kostack_lab.lab import Lab
+from kostack_lab.lab_snapshot import lab_snapshot
 
 pytestmark = [pytest.mark.lab]
 

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LazyCommand:
-    """Where a command lives, and the first paragraph of its help (for listings)."""
+    """Where a command lives (no module: another distribution's entry point, named `attr`),
+    and the first paragraph of its help (for listings)."""
 
     module: str
     attr: str
@@ -61,8 +62,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "probe",
         "Probe the pod network for real and compare it with the static model.",
     ),
+    # the network lab ships on its own (kostack-lab): found by its entry point, kostack.cli.parts
     "lab": LazyCommand(
-        "kostack.cli.lab",
+        "",
         "lab",
         "Build, probe and tear down a network lab that behaves like the incident's cloud.",
     ),
@@ -100,15 +102,21 @@ def load_command(name: str) -> click.Command | None:
     entry = COMMANDS.get(name)
     if entry is None:
         return None
-    try:
-        module = importlib.import_module(entry.module)
-    except ModuleNotFoundError as exc:
-        if exc.name == entry.module:
-            return None  # that part of kostack is not built into this version
-        raise
-    command = getattr(module, entry.attr)
+    if entry.module:
+        try:
+            module = importlib.import_module(entry.module)
+        except ModuleNotFoundError as exc:
+            if exc.name == entry.module:
+                return None  # that part of kostack is not built into this version
+            raise
+        command = getattr(module, entry.attr)
+    else:  # another distribution's; a stand-in saying what to install when it is not there
+        from kostack.cli import parts
+
+        command = parts.entry_point(parts.COMMANDS, entry.attr) or parts.missing_command(name)
     if not isinstance(command, click.Command):
-        raise TypeError(f"{entry.module}.{entry.attr} is not a click command")
+        where = f"{entry.module}.{entry.attr}" if entry.module else f"entry point {entry.attr}"
+        raise TypeError(f"{where} is not a click command")
     _add_console_options(command)
     return command
 

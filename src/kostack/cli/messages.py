@@ -1,4 +1,4 @@
-"""What the commands themselves say (progress, lab lines, errors they raise), in English and Korean.
+"""What the commands themselves say (progress, errors they raise), in English and Korean.
 
 Registered in the one catalogue of kostack.analyze.messages (`Msg`), so
 `Msg(key, ...)` renders in either language and the i18n tests cover these
@@ -19,10 +19,8 @@ from kostack.snapshot_words import snapshot_error
 
 __all__ = [
     "COLLECT_STEPS",
-    "LAB_STAGES",
     "Msg",
     "collect_step",
-    "lab_stage",
     "say",
     "snapshot_error",
 ]
@@ -102,31 +100,6 @@ register(
             "en": "Give a YAML values file.",
             "ko": "YAML values 파일을 주세요.",
         },
-        "cli.progress.probing_lab": {
-            "en": "probing from {sources} lab pods",
-            "ko": "랩 Pod {sources}개에서 점검 중",
-        },
-        "cli.progress.probing_lab_done": {
-            "en": "probing: {done} of {total} lab pods finished",
-            "ko": "점검 중: 랩 Pod {total}개 중 {done}개 완료",
-        },
-        "cli.progress.lab_up": {"en": "lab up", "ko": "랩 구성 중"},
-        "cli.progress.lab_probe": {"en": "lab probe", "ko": "랩 점검 중"},
-        "cli.progress.lab_probe_sync": {
-            "en": "lab probe: re-reading port security",
-            "ko": "랩 점검 중: 포트 보안을 다시 읽는 중",
-        },
-        "cli.progress.lab_probe_round": {
-            "en": "lab probe: the standard probes at once (each waits up to {timeout}s)",
-            "ko": "랩 점검 중: 표준 점검을 한꺼번에 실행 중 (각각 최대 {timeout}초 대기)",
-        },
-        "cli.lab.provisioning": {
-            "en": "note: installing the lab's Neutron (neutron 29) into {venv} first: "
-            "about 370 MB from PyPI, 1-2 minutes, once",
-            "ko": "참고: 랩의 Neutron(neutron 29)을 먼저 {venv}에 설치합니다. "
-            "PyPI에서 약 370 MB, 1~2분, 처음 한 번만 걸립니다",
-        },
-        "cli.progress.lab_stage": {"en": "lab up: {stage}", "ko": "랩 구성 중: {stage}"},
         # `fix apply` when a root cause remains that kostack does not change itself.
         "cli.fix.nothing_automatic": {
             "en": "Nothing for kostack to apply, but {n} root {n:cause remains/causes remain}:",
@@ -213,18 +186,6 @@ register(
     }
 )
 
-# The stages kostack.lab.Lab.up reports (its exact English words) and their Korean.
-LAB_STAGES: Final = {
-    "provisioning Neutron": "Neutron 설치",
-    "starting Neutron": "Neutron 시작",
-    "seeding Neutron": "Neutron에 네트워크와 포트 생성",
-    "building the network": "네트워크 네임스페이스 구성",
-    "writing the scenario into Neutron": "시나리오의 포트 보안을 Neutron에 기록",
-    "rendering port security": "포트 보안 규칙 적용",
-    "starting the pods' servers": "Pod 서버 시작",
-    "serving the cluster": "클러스터 API 시작",
-}
-
 # The steps kostack.collect reports (its exact English words) and their Korean.
 COLLECT_STEPS: Final = {
     "connecting to OpenStack": "OpenStack 연결",
@@ -255,9 +216,3 @@ def collect_step(lang: str, step: str) -> str:
     """A collection step as the progress line shows it."""
     shown = COLLECT_STEPS.get(step, step) if lang == "ko" else step
     return say(lang, "cli.progress.collect_step", step=shown)
-
-
-def lab_stage(lang: str, stage: str) -> str:
-    """A `lab up` stage as the progress line shows it."""
-    shown = LAB_STAGES.get(stage, stage) if lang == "ko" else stage
-    return say(lang, "cli.progress.lab_stage", stage=shown)

@@ -27,7 +27,7 @@ from kostack.errors import ConfigError, ExitCode, KostackError, ProbeError
 from kostack.redact import redact
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
-    from kostack.lab.lab import Lab
+    from kostack.cli.parts import LabSide
     from kostack.model import Snapshot
     from kostack.probe.plan import ProbePlan
     from kostack.probe.results import ProbeRound
@@ -60,58 +60,33 @@ def parse_target(text: str) -> tuple[str, int]:
     return str(infos[0][4][0]), int(port_text)
 
 
-def _lab(name: str | None, state_dir: str | None) -> Lab:
-    from kostack.lab.lab import Lab
+def _lab(name: str | None, state_dir: str | None, command: str) -> LabSide:
+    """The lab, through the kostack-lab package (or the error naming it: kostack.cli.parts)."""
+    from kostack.cli.parts import lab_part
 
-    return Lab(name=name, state_dir=Path(state_dir) if state_dir else None)
+    side: LabSide = lab_part(command).open_lab(name, state_dir)
+    return side
 
 
 def run_round(
     env: Environment,
     plan: ProbePlan,
     *,
-    lab: Lab | None,
+    lab: LabSide | None,
     image: str,
     live: Mapping[str, Any],
 ) -> ProbeRound:
     """Run ``plan`` in the lab (when given) or in the cluster the live options point at."""
     from kostack.analyze.messages import localize
-    from kostack.cli.console import activity, language, steps
+    from kostack.cli.console import activity, language
     from kostack.cli.interrupt_text import Msg
     from kostack.cli.messages import say
     from kostack.probe.k8s_runner import KubeProbeOptions, run_in_kubernetes
-    from kostack.probe.lab_runner import run_in_lab
     from kostack.report.safe import terminal_safe
 
     env.activity = Msg("act.probing-lab" if lab is not None else "act.probing")
     if lab is not None:
-        from kostack.lab.netns import require_root
-
-        require_root()
-        from kostack.lab.lab_snapshot import lab_pods
-        from kostack.probe.plan_model import place
-
-        sources, echo, echo6 = lab_pods(lab)
-
-        def execute(ns: str, argv: Any, timeout: float) -> Any:
-            return lab.exec_in(ns, list(argv), timeout=timeout, check=False)
-
-        lang = language(env)
-        total = sum(1 for node, pool in plan.places() if place(node, pool) in sources)
-        with steps(env, say(lang, "cli.progress.probing_lab", sources=total), total) as bar:
-
-            def done(finished: int, of: int) -> None:
-                bar.describe(say(lang, "cli.progress.probing_lab_done", done=finished, total=of))
-                bar.advance()
-
-            return run_in_lab(
-                plan,
-                sources,
-                echo,
-                execute=execute,
-                on_done=done,
-                echo6=echo6,
-            )
+        return lab.run(env, plan)
     from kostack.collect._kube_api import open_session
 
     session = open_session(
@@ -174,8 +149,16 @@ def add_probe_observations(ctx: click.Context, snapshot: Snapshot, **live: Any) 
     )
     lab_name = params.get("probe_lab") or env.environ.get("KOSTACK_PROBE_LAB", "")
     state_dir = env.environ.get("KOSTACK_LAB_STATE_DIR") or None
-    lab = _lab(None if lab_name in ("1", "default") else lab_name, state_dir) if lab_name else None
-    echo_port = lab.topology.echo_port if lab is not None else None
+    lab = (
+        _lab(
+            None if lab_name in ("1", "default") else lab_name,
+            state_dir,
+            "kostack diagnose --active",
+        )
+        if lab_name
+        else None
+    )
+    echo_port = lab.echo_port if lab is not None else None
     plan = build_probe_plan(
         snapshot,
         timeout=timeout,
@@ -229,7 +212,7 @@ _OPTIONS = (
         "--lab",
         "use_lab",
         is_flag=True,
-        help="Run the probes in the network lab (`kostack lab up`), as root.",
+        help="Run the probes in the network lab (`kostack lab up`; the kostack-lab package), as root.",
     ),
     click.option(
         "--lab-name", metavar="NAME", help="With --lab: the lab's name (`kostack lab up --name`)."
@@ -336,7 +319,7 @@ def probe(
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     egress = parse_target(egress_target)
-    lab = _lab(lab_name, lab_state_dir) if use_lab else None
+    lab = _lab(lab_name, lab_state_dir, "kostack probe --lab") if use_lab else None
     if lab_name and not use_lab:
         from kostack.cli.messages import Msg
 
@@ -344,9 +327,7 @@ def probe(
     if snapshot_path:
         snapshot = read_snapshot(snapshot_path)
     elif lab is not None and not any(live.values()):
-        from kostack.lab.lab_snapshot import lab_snapshot
-
-        snapshot = lab_snapshot(lab)
+        snapshot = lab.snapshot()
     else:
         collect_live = optional_part("kostack.cli.collect", "collect_live", "live collection")
         snapshot = collect_live(env, **live)
@@ -357,7 +338,7 @@ def probe(
         icmp_clusterip=icmp_clusterip,
         max_sources=max_sources,
         seed=seed,
-        echo_port=lab.topology.echo_port if lab is not None else ECHO_PORT,
+        echo_port=lab.echo_port if lab is not None else ECHO_PORT,
     )
     if not yes:
         _write_plan(env, plan, language, lab=lab, image=image, output=output)
@@ -398,7 +379,13 @@ def _save(path: str, snapshot: Snapshot | None) -> None:
 
 
 def _write_plan(
-    env: Environment, plan: ProbePlan, language: str, *, lab: Lab | None, image: str, output: str
+    env: Environment,
+    plan: ProbePlan,
+    language: str,
+    *,
+    lab: LabSide | None,
+    image: str,
+    output: str,
 ) -> None:
     """The dry run: the plan with the model's predictions, and what --yes would start."""
     from kostack.report.i18n import t

@@ -248,12 +248,13 @@ def _probe_runner(env: Any, opts: dict[str, Any], lang: str) -> tuple[Any, str, 
         lab = _lab(
             None if name in (None, "1", "default") else name,
             env.environ.get("KOSTACK_LAB_STATE_DIR"),
+            "kostack watch --probes lab",
         )
 
         def in_lab(plan: Any) -> Any:
             return run_round(env, plan, lab=lab, image=DEFAULT_IMAGE, live={})
 
-        return in_lab, say(lang, "runner.lab", prefix=lab.prefix), lab.topology.echo_port
+        return in_lab, say(lang, "runner.lab", prefix=lab.prefix), lab.echo_port
     from kostack.probe.agents_runner import AgentOptions, agents_runner
 
     namespace = opts["probe_namespace"] or env.environ.get("POD_NAMESPACE") or "kostack"

@@ -12,7 +12,7 @@ from kostack.catalog import register
 
 register(
     {
-        # the lab runner (kostack.probe.lab_runner): a source it could not probe from
+        # the lab runner (kostack_lab.lab_runner): a source it could not probe from
         "probe.lab.missing-node": {
             "en": "node {node} of the snapshot is not in the lab",
             "ko": "스냅샷의 노드 {node:이/가} 랩에 없습니다",
