@@ -179,7 +179,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # amber summary of an undecided HTML report and the readiness limit shown rounded: +7; a PING
 # health monitor said as a ping, not a port (lb-members-down): +17. Budget = the measured
 # 78,357.
-SHIPPED_LINES_BUDGET = 78_357
+# 78,357 -> 65,541 (issue 12): the network lab is its own distribution, kostack-lab in lab/
+# (12,581 lines; kostack finds it through entry points and never imports it): -12,401; four
+# branches that looked for code longer than it needs to be in analyze/, report/+model/,
+# collect/+plan/ and cli/+apply/+probe/+guard/+watch/ (dead fields and parameters, one-call
+# wrappers, re-export shims; outputs byte-identical): -421; a message survives deepcopy: +5.
+# Budget = the measured 65,541.
+SHIPPED_LINES_BUDGET = 65_541
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
