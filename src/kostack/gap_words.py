@@ -177,6 +177,12 @@ register(
             "en": "which floating IP fronts a load balancer's VIP is unknown",
             "ko": "어느 Floating IP가 로드밸런서의 VIP 앞에 있는지 알 수 없습니다",
         },
+        "gap.os.dep.router_interfaces": {
+            "en": "whether another project's router serves a subnet that no listed router "
+            "serves is unknown",
+            "ko": "나열된 라우터가 연결되지 않은 서브넷에 다른 프로젝트의 라우터가 연결되어 있는지 알 "
+            "수 없습니다",
+        },
         "gap.os.dep.other": {
             "en": "what depends on it is unknown",
             "ko": "여기에 달린 것을 알 수 없습니다",

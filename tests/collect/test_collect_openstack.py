@@ -247,7 +247,11 @@ def test_project_scope_fetches_shared_networks_and_foreign_groups_in_one_get_eac
     assert record.project_id == "fake_project_id"
     assert fault_proxy.count("GET", r"^/v2\.0/networks$") == 2
     assert fault_proxy.count("GET", r"^/v2\.0/security-groups$") == 2
-    assert fault_proxy.count() <= 11  # 9 listings + the 2 referenced-object GETs
+    # shared-subnet has no listed router: its network's router interfaces are asked for once
+    # (another project's router may serve it; test_collect_unlisted_router.py)
+    assert fault_proxy.count("GET", r"^/v2\.0/ports$") == 2
+    assert record.unlisted_routers == {}
+    assert fault_proxy.count() <= 12  # 9 listings + the 3 referenced-object GETs
 
 
 # --------------------------------------------------------------------------- gaps

@@ -196,3 +196,18 @@ def interface_subnets(raw_ports: Iterable[dict[str, Any]]) -> dict[str, tuple[st
             if subnet_id and subnet_id not in subnets:
                 subnets.append(str(subnet_id))
     return {router_id: tuple(ids) for router_id, ids in out.items()}
+
+
+def unlisted_routers(
+    raw_ports: Iterable[dict[str, Any]], listed: set[str], subnet_ids: set[str]
+) -> dict[str, tuple[str, ...]]:
+    """Subnet id -> the routers with an interface on it that are not ``listed`` (another
+    project's router: its interface port shows, the router does not), over ``subnet_ids``."""
+    out: dict[str, set[str]] = {}
+    for router_id, subnets in interface_subnets(raw_ports).items():
+        if router_id in listed:
+            continue
+        for subnet_id in subnets:
+            if subnet_id in subnet_ids:
+                out.setdefault(subnet_id, set()).add(router_id)
+    return {subnet_id: tuple(sorted(ids)) for subnet_id, ids in sorted(out.items())}

@@ -15,7 +15,10 @@ and the number of requests is under our control:
   ``network:router_interface*``), never from one request per router or node;
 - in a project scope, networks and security groups that the project's ports
   use but another project owns (shared networks, the external network of a
-  router) cost one more filtered GET each, only when there are some.
+  router) cost one more filtered GET each, only when there are some; so do
+  the router interfaces on the networks of the project's ports whose subnets
+  no listed router with a gateway serves (another project's router puts its
+  own interface port there, which a listing filtered by project misses).
 
 Failures: 401 (or a rejected keystone login) is an :class:`AuthError` and an
 endpoint that cannot be reached at all is a :class:`CollectError` (both exit
@@ -43,6 +46,7 @@ from kostack.collect._neutron_records import (
     port_record,
     router_record,
     subnet_record,
+    unlisted_routers,
 )
 from kostack.collect._os_config import ENV_CLOUD_NAMES
 from kostack.collect._os_connection import (
@@ -95,6 +99,7 @@ _OVS_AGENTS: Final = frozenset({"Open vSwitch agent"})
 # What a collection's absence breaks, said in the gap (the checks then say UNKNOWN).
 _DEPENDENTS: Final = frozenset(
     {"extensions", "networks", "subnets", "routers", "ports", "security_groups", "floating_ips"}
+    | {"router_interfaces"}
 )
 
 
@@ -151,6 +156,7 @@ class _Listings:
     security_groups: list[dict[str, Any]] | None = None
     agents: list[dict[str, Any]] | None = None
     floating_ips: list[dict[str, Any]] | None = None
+    interfaces: list[dict[str, Any]] | None = field(default_factory=list)  # unlisted routers'
     gaps: list[Gap] = field(default_factory=list)
     forbidden: set[str] = field(default_factory=set)
 
@@ -194,6 +200,8 @@ def collect_openstack(
             fetch, "networks", "networks", raw.networks, _used_networks(raw)
         )
     raw.subnets = _fetch_subnets(raw, scope, fetch)
+    if project_scope:
+        raw.interfaces = _foreign_interfaces(raw, fetch)
     raw.security_groups = fetch("security_groups", "security-groups", "security_groups", scope)
     if raw.security_groups is not None and project_scope:
         used = {str(g) for p in raw.ports or () for g in _listed(p.get("security_groups"))}
@@ -224,6 +232,45 @@ def _fetch_subnets(
         return result
     result = fetch("subnets", "subnets", "subnets", scope)
     return result
+
+
+def _foreign_interfaces(raw: _Listings, fetch: Callable[..., Any]) -> list[dict[str, Any]] | None:
+    """The router interface ports on the networks of the project's ports that have a subnet
+    no listed router with a gateway serves: one GET, only when there are such networks
+    (None: it failed)."""
+    if raw.ports is None or raw.routers is None:
+        return []
+    gateways = {
+        str(r.get("id"))
+        for r in raw.routers
+        if isinstance(r.get("external_gateway_info"), dict)
+        and r["external_gateway_info"].get("network_id")
+    }
+    served = {
+        subnet_id
+        for router_id, subnets in interface_subnets(raw.ports).items()
+        if router_id in gateways
+        for subnet_id in subnets
+    }
+    wanted = sorted(
+        {
+            str(p["network_id"])
+            for p in raw.ports
+            if p.get("network_id")
+            and p.get("device_owner") not in ROUTER_INTERFACE_OWNERS
+            and any(
+                isinstance(f, dict) and f.get("subnet_id") and str(f["subnet_id"]) not in served
+                for f in _listed(p.get("fixed_ips"))
+            )
+        }
+    )
+    if not wanted:
+        return []
+    owners = list(ROUTER_INTERFACE_OWNERS)
+    found: list[dict[str, Any]] | None = fetch(
+        "router_interfaces", "ports", "ports", {"network_id": wanted, "device_owner": owners}
+    )
+    return found
 
 
 def _used_networks(raw: _Listings) -> set[str]:
@@ -308,6 +355,11 @@ def _record(
         interfaces = interface_subnets(raw.ports or ())
         routers = convert("routers", raw.routers, lambda r: router_record(r, interfaces))
     ports, subnets = _consistent(ports, networks, subnets, problems)
+    unlisted: dict[str, tuple[str, ...]] | None = None if raw.interfaces is None else {}
+    if routers is not None and subnets is not None and raw.interfaces is not None:
+        listed = {str(r.get("id")) for r in raw.routers or ()}
+        known = {s.id for s in subnets}
+        unlisted = unlisted_routers([*(raw.ports or ()), *raw.interfaces], listed, known)
     gaps = list(raw.gaps)
     for name, bad in problems.items():
         gaps.append(
@@ -340,6 +392,7 @@ def _record(
         ports=ports,
         security_groups=groups,
         floating_ips=convert("floating_ips", raw.floating_ips, floating_ip),
+        unlisted_routers=unlisted,
     )
     return record, tuple(gaps)
 

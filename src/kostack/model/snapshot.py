@@ -267,6 +267,9 @@ class OpenStack(Record):
     ports: tuple[Port, ...] | None = None
     security_groups: tuple[SecurityGroup, ...] | None = None
     floating_ips: tuple[FloatingIP, ...] | None = None
+    # subnet id -> routers with an interface on it that the router listing did not return
+    # (another project's: docs/facts.md "Routers of another project"); None: not readable
+    unlisted_routers: dict[str, StrSet] | None = Field(default_factory=dict)
     # Octavia (docs/loadbalancer.md); None: not collected (no load-balancer endpoint, or failed)
     load_balancers: tuple[LoadBalancer, ...] | None = None
     load_balancer_quota: LoadBalancerQuota | None = None

@@ -25,7 +25,7 @@ from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import bgp_dependent, masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
-from kostack.analyze.engine.router import route_back_key, route_to
+from kostack.analyze.engine.router import route_back_key, route_to, unlisted_routers
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
 from kostack.analyze.topology import NodeView, Topology, protocol_number
@@ -504,6 +504,7 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
     return (
         route,
         router.id if router is not None else None,
+        unlisted_routers(topo, v.subnet.id) if v.subnet is not None else (),
         port is not None,
         port.port_security_enabled if port is not None else None,
         v.ip is not None,

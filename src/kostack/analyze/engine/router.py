@@ -15,7 +15,8 @@ from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, PrefixIndex, Topology, short_id
-from kostack.model.snapshot import IPAddress, Router, RouterRoute
+from kostack.model.snapshot import IPAddress, Router, RouterRoute, Subnet
+from kostack.shell import as_code, command, render
 
 register(
     {
@@ -56,6 +57,20 @@ register(
         "hop.no-gateway": {
             "en": "no router with an external gateway serves subnet {cidr}",
             "ko": "서브넷 {cidr}에 외부 게이트웨이가 있는 라우터가 연결되어 있지 않습니다",
+        },
+        "hop.unlisted-router": {
+            "en": "subnet {cidr} is attached to router {router}, which this account cannot read "
+            "(another project's router): whether it has an external gateway and routes is "
+            "unknown; check as its owner or an admin: {command}",
+            "ko": "서브넷 {cidr:은/는} 이 계정이 읽을 수 없는 라우터 {router}에 연결되어 있습니다(다른 "
+            "프로젝트의 라우터): 외부 게이트웨이와 경로가 있는지 알 수 없으니 소유자나 관리자 권한으로 "
+            "{command:을/를} 실행해 확인하세요",
+        },
+        "hop.unlisted-unknown": {
+            "en": "the listed routers do not decide this for subnet {cidr}, and whether a "
+            "router of another project serves it could not be read (see the collection gaps)",
+            "ko": "나열된 라우터로는 서브넷 {cidr}의 경로를 판단할 수 없고, 다른 프로젝트의 라우터가 "
+            "연결되어 있는지는 읽지 못했습니다(수집 공백 참고)",
         },
         "hop.no-snat": {
             "en": "the router does not SNAT (enable_snat false): replies depend on routing outside OpenStack",
@@ -167,6 +182,10 @@ def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop
             Msg("hop.routed", src=src.subnet.cidr, dst=dst.subnet.cidr),
             (Evidence("router", r1.id, "interfaces", f"{src.subnet.id},{dst.subnet.id}"),),
         )
+    for subnet in (src.subnet, dst.subnet):  # a router we cannot read may join them
+        unlisted = unlisted_routers(topo, subnet.id)
+        if unlisted != ():
+            return unlisted_router_hop(subnet, unlisted, "network")
     return Hop(
         "network",
         label,
@@ -174,6 +193,34 @@ def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop
         Msg("hop.no-router-joins", src=src.subnet.cidr, dst=dst.subnet.cidr),
         cause="no-router",
     )
+
+
+def unlisted_routers(topo: Topology, subnet_id: str) -> tuple[str, ...] | None:
+    """The routers on ``subnet_id`` that this account cannot read (another project's);
+    None when they could not be looked for."""
+    record = topo.snapshot.openstack
+    if record is None or record.unlisted_routers is None:
+        return None if record is not None else ()
+    return record.unlisted_routers.get(subnet_id, ())
+
+
+def unlisted_router_hop(
+    subnet: Subnet, router_ids: tuple[str, ...] | None, step: str = "router"
+) -> Hop:
+    """UNKNOWN, never NO_ROUTE: the subnet has a router that this account cannot read, or
+    such routers could not be looked for (docs/facts.md "Routers of another project")."""
+    if router_ids is None:
+        ev = (Evidence("snapshot", "openstack.unlisted_routers", "", "null"),)
+        msg = Msg("hop.unlisted-unknown", cidr=subnet.cidr)
+        return Hop(
+            step, Msg("where.subnet", cidr=subnet.cidr), Disposition.UNKNOWN, msg, ev, cause="gap"
+        )
+    show = render(command(("openstack", "router", "show"), (router_ids[0],)))
+    routers = ", ".join(router_ids)
+    msg = Msg("hop.unlisted-router", cidr=subnet.cidr, router=routers, command=as_code(show))
+    ev = (Evidence("snapshot", "openstack.unlisted_routers", subnet.id, routers),)
+    label = Msg("where.router", name=router_ids[0])
+    return Hop(step, label, Disposition.UNKNOWN, msg, ev, cause="gap")
 
 
 def no_port_hop(step: str, view: NodeView) -> Hop:
@@ -223,6 +270,10 @@ def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> 
         )
         return
     if router is None or router.external_network_id is None:
+        unlisted = unlisted_routers(topo, src.subnet.id)
+        if unlisted != ():
+            hops.append(unlisted_router_hop(src.subnet, unlisted))
+            return
         hops.append(
             Hop(
                 "router",
