@@ -22,7 +22,7 @@ from collect_keystone import Credentials, KeystoneDouble
 from collect_live_support import LiveSeed
 
 from kostack.collect.openstack import collect_openstack, current_project, open_connection
-from kostack.lab.neutron import openstack_connection
+from kostack_lab.neutron import openstack_connection
 from kostack_testkit.faultproxy import FaultKind, FaultProxy
 
 pytestmark = pytest.mark.neutron
