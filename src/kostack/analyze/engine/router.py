@@ -18,6 +18,9 @@ from kostack.analyze.topology import NodeView, PrefixIndex, Topology, short_id
 from kostack.model.snapshot import IPAddress, Router, RouterRoute, Subnet
 from kostack.shell import as_code, command, render
 
+# Provider network types whose gateway is normally outside Neutron (a physical router).
+PROVIDER_TYPES = frozenset({"flat", "vlan"})
+
 register(
     {
         "where.network": {"en": "tenant network {name}", "ko": "테넌트 네트워크 {name}"},
@@ -71,6 +74,25 @@ register(
             "router of another project serves it could not be read (see the collection gaps)",
             "ko": "나열된 라우터로는 서브넷 {cidr}의 경로를 판단할 수 없고, 다른 프로젝트의 라우터가 "
             "연결되어 있는지는 읽지 못했습니다(수집 공백 참고)",
+        },
+        "hop.provider-gateway": {
+            "en": "no Neutron router serves subnet {cidr}: it is on a {kind} provider network, "
+            "whose gateway {gateway} is normally a physical router outside OpenStack; whether "
+            "it forwards this traffic (and, without masquerade, routes pod addresses back) is "
+            "not visible to kostack",
+            "ko": "서브넷 {cidr}에는 Neutron 라우터가 없습니다: {kind} 프로바이더 네트워크이고, 게이트웨이 "
+            "{gateway:은/는} 보통 OpenStack 밖의 물리 라우터입니다. 이 트래픽을 전달하는지(마스커레이드가 "
+            "없으면 Pod 주소로 돌아오는 경로까지)는 kostack이 볼 수 없습니다",
+        },
+        "hop.shared-gateway": {
+            "en": "no router this account can see serves subnet {cidr}: its network {network} "
+            "belongs to another project (shared with this one), whose router ports this account "
+            "may not list, and its gateway {gateway} may be such a router or a physical one; ask "
+            "the network's owner or an admin: {command}",
+            "ko": "이 계정이 볼 수 있는 라우터 중 서브넷 {cidr}에 연결된 것이 없습니다: 네트워크 {network:은/는} "
+            "다른 프로젝트의 것(이 프로젝트와 공유)이라 그 라우터 포트를 이 계정이 못 볼 수 있고, 게이트웨이 "
+            "{gateway:은/는} 그런 라우터이거나 물리 라우터일 수 있습니다. 네트워크 소유자나 관리자에게 "
+            "{command:을/를} 요청하세요",
         },
         "hop.no-snat": {
             "en": "the router does not SNAT (enable_snat false): replies depend on routing outside OpenStack",
@@ -186,6 +208,10 @@ def network_hop(topo: Topology, src: NodeView, dst: NodeView, wire: Wire) -> Hop
         unlisted = unlisted_routers(topo, subnet.id)
         if unlisted != ():
             return unlisted_router_hop(subnet, unlisted, "network")
+    for subnet in (src.subnet, dst.subnet):  # or a router outside Neutron
+        outside = outside_gateway_hop(topo, subnet, "network")
+        if outside is not None:
+            return outside
     return Hop(
         "network",
         label,
@@ -221,6 +247,42 @@ def unlisted_router_hop(
     ev = (Evidence("snapshot", "openstack.unlisted_routers", subnet.id, routers),)
     label = Msg("where.router", name=router_ids[0])
     return Hop(step, label, Disposition.UNKNOWN, msg, ev, cause="gap")
+
+
+def outside_gateway_hop(topo: Topology, subnet: Subnet, step: str = "router") -> Hop | None:
+    """UNKNOWN, never NO_ROUTE, when no Neutron router serves ``subnet`` but its gateway may be
+    one kostack cannot see: a flat or VLAN provider network's physical router, or a router of
+    the project that owns (and shares) the network (docs/facts.md "Routers of another
+    project"). None when the subnet has no gateway or is on this project's tenant network."""
+    net = topo.networks.get(subnet.network_id)
+    if net is None or subnet.gateway_ip is None:
+        return None
+    ev: tuple[Evidence, ...] = (
+        Evidence("subnet", subnet.id, "gateway_ip", str(subnet.gateway_ip)),
+    )
+    where = Msg("where.subnet", cidr=subnet.cidr)
+    kind = (net.network_type or "").lower()
+    if kind in PROVIDER_TYPES:
+        msg = Msg("hop.provider-gateway", cidr=subnet.cidr, kind=kind, gateway=subnet.gateway_ip)
+        ev += (Evidence("network", net.id, "provider:network_type", kind),)
+        return Hop(step, where, Disposition.UNKNOWN, msg, ev, cause="gap")
+    own = topo.snapshot.openstack.project_id if topo.snapshot.openstack else None
+    if own is None or net.project_id is None or net.project_id == own:
+        return None
+    ask = command(
+        ("openstack", "port", "list"),
+        (),
+        ("--network", net.id, "--device-owner", "network:router_interface"),
+    )
+    msg = Msg(
+        "hop.shared-gateway",
+        cidr=subnet.cidr,
+        network=net.name or net.id,
+        gateway=subnet.gateway_ip,
+        command=as_code(render(ask)),
+    )
+    ev += (Evidence("network", net.id, "project_id", net.project_id),)
+    return Hop(step, where, Disposition.UNKNOWN, msg, ev, cause="gap")
 
 
 def no_port_hop(step: str, view: NodeView) -> Hop:
@@ -273,6 +335,10 @@ def external_leg(topo: Topology, hops: list[Hop], src: NodeView, wire: Wire) -> 
         unlisted = unlisted_routers(topo, src.subnet.id)
         if unlisted != ():
             hops.append(unlisted_router_hop(src.subnet, unlisted))
+            return
+        outside = outside_gateway_hop(topo, src.subnet) if router is None else None
+        if outside is not None:
+            hops.append(outside)
             return
         hops.append(
             Hop(
