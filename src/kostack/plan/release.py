@@ -27,11 +27,14 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, chart_name, rule_for
 from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.analyze.release_checks.pending import DEFAULT_PENDING_GRACE_S, running_blocker
+from kostack.analyze.times import parse_time
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.oserror import in_text
 from kostack.plan.release_actions import actions_for, recovery_recipe
@@ -165,6 +168,8 @@ def build_reinstall_plan(
     index: HelmIndex | None = None,
     left_alone_everywhere: bool = True,
     replace_ready: bool = False,
+    now: datetime | None = None,
+    pending_grace: float = DEFAULT_PENDING_GRACE_S,
 ) -> ReinstallPlan:
     """The reinstall plan for release `name` into `namespace` with `chart` (see the module doc).
 
@@ -189,6 +194,11 @@ def build_reinstall_plan(
     spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart, warnings)
     kept = None if replace_ready else _ready_target(index, name, namespace, wanted_chart, warnings)
     removing = _removing(index, name, spots, wanted_chart, warnings, kept)
+    when = now or parse_time(snapshot.created_at)
+    for release in index.releases_by_name.get(name, ()):
+        if any(r.namespace == release.namespace for r in removing):
+            blocker = running_blocker(release, when, pending_grace)
+            blockers.extend([blocker] if blocker else [])
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
     foreign = _foreign_volumes(helm, claims)
