@@ -14,7 +14,6 @@ step journaled, with the retained volumes and how to get their data back.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,11 +195,6 @@ def _pending_grace_option(f: Any) -> Any:
     )(f)
 
 
-def _read_at(env: Environment, client: Any) -> datetime | None:
-    """When the releases were read: now when read live, else the snapshot's time (None)."""
-    return env.clock() if client is not None else None
-
-
 def _require_release(snapshot: Snapshot, name: str, namespace: str | None, lang: str) -> None:
     """`release check NAME` where no release has that name: an error (exit 2) naming the ones
     that exist. Releases that could not be read (a gap) decide nothing: the check says so."""
@@ -273,7 +267,7 @@ def check(
     if snapshot_path and network is not None and network.helm is None:
         _require_a_cluster(env, live, snapshot_path, detect_lang(lang, env.environ))
     snapshot, client = _with_helm(env, network, live, force_live=False)
-    read_at = _read_at(env, client)
+    read_at = env.clock() if client is not None else None  # read live: now
     if client is not None:
         client.close()
     language = detect_lang(lang, env.environ)
@@ -416,16 +410,15 @@ def reinstall(
 ) -> int:
     """Plan (and with --yes carry out) a clean reinstall that deletes only what is proven.
 
-    Stops when DNS or the kubernetes service fail from pods (the diagnosis,
-    and probes with --active): a reinstall during a network outage
-    initialises state that stays wrong. Otherwise: volumes set to Retain,
-    the release uninstalled (also its copy installed without -n), exactly the
-    PVCs proven to belong to it deleted and waited for, then installed into
-    NS with --create-namespace; core must be ready before jobservice is
-    judged. helm runs when installed, else its exact commands are printed.
-    Exit codes: 0 done (or dry run), 1 blocked, 2 bad input, 3 cannot reach
-    the cluster, 5 a step failed or stopped.
+    Stops when DNS or the kubernetes service fail from pods (the diagnosis, and probes with
+    --active): a reinstall during a network outage initialises state that stays wrong.
+    Otherwise: volumes set to Retain, the release uninstalled (also its copy installed without
+    -n), exactly the PVCs proven to belong to it deleted and waited for, then installed into NS
+    with --create-namespace; core must be ready before jobservice is judged. helm runs when
+    installed, else its exact commands are printed. Exit codes: 0 done (or dry run), 1 blocked,
+    2 bad input, 3 cannot reach the cluster, 5 a step failed or stopped.
     """
+    from kostack.analyze.release_checks.pending import PendingRule
     from kostack.cli.release_run import ReinstallRun, carry_out, show_plan
 
     env = get_env(ctx)
@@ -452,8 +445,7 @@ def reinstall(
             discard_data=discard_data,
             from_namespaces=from_namespaces,
             replace_ready=replace_ready,
-            pending_grace=pending_grace,
-            now=_read_at(env, client),
+            pending=PendingRule(env.clock() if client else None, pending_grace),
             timeout=timeout,
             network_note=why,
         )

@@ -12,6 +12,8 @@ into frozen actions, each with its target, parameters, reason, precondition
 3. helm-uninstall: the release in the target namespace and the copy left in
    the catch-all namespace (installed without -n) when that copy is not
    deployed (a deployed one only with --from: it may be there on purpose);
+   one that is pending-* for less than the grace (or since an unknown time)
+   may be a helm command still running and blocks the plan (pending.py);
 4. delete-pvc: exactly the PVCs proven to belong to those releases (manifest,
    StatefulSet templates, Helm's annotations, or label + chart naming for
    volumes whose release is gone), then wait until each is gone;
@@ -27,14 +29,12 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, chart_name, rule_for
 from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.analyze.release_checks.pending import DEFAULT_PENDING_GRACE_S, running_blocker
-from kostack.analyze.times import parse_time
+from kostack.analyze.release_checks.pending import PendingRule, pending_blockers
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.oserror import in_text
 from kostack.plan.release_actions import actions_for, recovery_recipe
@@ -168,8 +168,7 @@ def build_reinstall_plan(
     index: HelmIndex | None = None,
     left_alone_everywhere: bool = True,
     replace_ready: bool = False,
-    now: datetime | None = None,
-    pending_grace: float = DEFAULT_PENDING_GRACE_S,
+    pending: PendingRule | None = None,
 ) -> ReinstallPlan:
     """The reinstall plan for release `name` into `namespace` with `chart` (see the module doc).
 
@@ -194,11 +193,7 @@ def build_reinstall_plan(
     spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart, warnings)
     kept = None if replace_ready else _ready_target(index, name, namespace, wanted_chart, warnings)
     removing = _removing(index, name, spots, wanted_chart, warnings, kept)
-    when = now or parse_time(snapshot.created_at)
-    for release in index.releases_by_name.get(name, ()):
-        if any(r.namespace == release.namespace for r in removing):
-            blocker = running_blocker(release, when, pending_grace)
-            blockers.extend([blocker] if blocker else [])
+    blockers += pending_blockers(pending, snapshot, index.releases_by_name.get(name, ()), removing)
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
     foreign = _foreign_volumes(helm, claims)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding
 from kostack.analyze.release_checks import ReleaseReport
+from kostack.analyze.release_checks.pending import PendingRule
 from kostack.model.snapshot import HelmRelease, Snapshot
 from kostack.plan.release import build_reinstall_plan, catch_all_namespaces
 from kostack.plan.release_index import HelmIndex
@@ -213,8 +214,7 @@ def reinstall_advice(
             values_file=VALUES_FILE,
             index=index,
             left_alone_everywhere=False,
-            now=report.now,
-            pending_grace=report.pending_grace,
+            pending=PendingRule(report.now, report.pending_grace),
         )
         advice = ReinstallAdvice(fr, plan)
         covered |= advice.removes()
