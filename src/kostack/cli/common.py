@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, TypeVar
 
@@ -46,6 +47,8 @@ class Environment:
     for_programs: bool = False
     # What the command is doing now, for the message after Ctrl-C ("while collecting").
     activity: str = ""
+    # The time now (`release`: the age of a pending-* revision read live).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 def optional_part(module: str, attr: str, what: str) -> Any:

@@ -13,11 +13,13 @@ step journaled, with the retained volumes and how to get their data back.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from kostack.catalog import Msg, register
 from kostack.cli._options import (
     fail_on_option,
     lang_option,
@@ -38,6 +40,15 @@ from kostack.cli.common import (
 from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
 from kostack.cli.diagnose import live_options, with_probes
 from kostack.errors import ConfigError, ExitCode, KostackError
+
+register(
+    {
+        "cli.err.duration": {
+            "en": "{value} is not a duration (such as 15m, 90s, 2h or 0)",
+            "ko": "{value:은/는} 기간이 아닙니다(예: 15m, 90s, 2h, 0)",
+        },
+    }
+)
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.analyze.diagnose import Diagnosis
@@ -153,6 +164,35 @@ def _require_a_cluster(
 
 
 SHOWN_RELEASES = 20
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h)?")
+_UNIT_S = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600}
+
+
+class Duration(click.ParamType[float, Any]):
+    """A duration such as 15m, 90s, 2h or 0, in seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: Any) -> float:
+        if isinstance(value, float):
+            return value
+        match = _DURATION.fullmatch(str(value).strip())
+        if match is None:
+            self.fail(Msg("cli.err.duration", value=str(value)), param, ctx)
+        return float(match[1]) * _UNIT_S[match[2]]
+
+
+def _pending_grace_option(f: Any) -> Any:
+    return click.option(
+        "--pending-grace",
+        type=Duration(),
+        default="15m",
+        show_default=True,
+        metavar="DURATION",
+        help="A pending-install/upgrade/rollback release younger than this (or of unknown age) "
+        "may be a helm command still running: not called stuck, never uninstalled. 0: every "
+        "pending release is stuck (when you know no helm, CI or Argo CD/Flux job runs).",
+    )(f)
 
 
 def _require_release(snapshot: Snapshot, name: str, namespace: str | None, lang: str) -> None:
@@ -194,6 +234,7 @@ Examples:
 @output_option("text", "json")
 @fail_on_option()
 @click.option("-v", "--verbose", is_flag=True, help="All evidence for every claim.")
+@_pending_grace_option
 @_snapshot_options
 @click.pass_context
 def check(
@@ -204,6 +245,7 @@ def check(
     output: str,
     fail_on: str,
     verbose: bool,
+    pending_grace: float,
     snapshot_path: str | None,
     active: bool,
     lang: str | None,
@@ -225,13 +267,14 @@ def check(
     if snapshot_path and network is not None and network.helm is None:
         _require_a_cluster(env, live, snapshot_path, detect_lang(lang, env.environ))
     snapshot, client = _with_helm(env, network, live, force_live=False)
+    read_at = env.clock() if client is not None else None  # read live: now
     if client is not None:
         client.close()
     language = detect_lang(lang, env.environ)
     if name is not None:
         _require_release(snapshot, name, namespace, language)
     diagnosis = _diagnosis(network)
-    everything = check_releases(snapshot, diagnosis)
+    everything = check_releases(snapshot, diagnosis, now=read_at, pending_grace=pending_grace)
     report = everything.about(name, namespace)
     # decided on every release (a plan may also remove a copy elsewhere), shown for the asked ones
     advice = advice_about(reinstall_advice(snapshot, diagnosis, everything), name, namespace)
@@ -314,6 +357,7 @@ _reinstall_options = options(
         help="Replace the release in NS even when it is deployed and all its pods are ready "
         "(by default it is kept: a second run after a successful reinstall does nothing).",
     ),
+    _pending_grace_option,
     click.option("--yes", is_flag=True, help="Act (default: show the plan only)."),
     click.option(
         "--journal",
@@ -354,6 +398,7 @@ def reinstall(
     from_namespaces: tuple[str, ...],
     discard_data: bool,
     replace_ready: bool,
+    pending_grace: float,
     yes: bool,
     journal_path: str | None,
     timeout: int,
@@ -365,16 +410,15 @@ def reinstall(
 ) -> int:
     """Plan (and with --yes carry out) a clean reinstall that deletes only what is proven.
 
-    Stops when DNS or the kubernetes service fail from pods (the diagnosis,
-    and probes with --active): a reinstall during a network outage
-    initialises state that stays wrong. Otherwise: volumes set to Retain,
-    the release uninstalled (also its copy installed without -n), exactly the
-    PVCs proven to belong to it deleted and waited for, then installed into
-    NS with --create-namespace; core must be ready before jobservice is
-    judged. helm runs when installed, else its exact commands are printed.
-    Exit codes: 0 done (or dry run), 1 blocked, 2 bad input, 3 cannot reach
-    the cluster, 5 a step failed or stopped.
+    Stops when DNS or the kubernetes service fail from pods (the diagnosis, and probes with
+    --active): a reinstall during a network outage initialises state that stays wrong.
+    Otherwise: volumes set to Retain, the release uninstalled (also its copy installed without
+    -n), exactly the PVCs proven to belong to it deleted and waited for, then installed into NS
+    with --create-namespace; core must be ready before jobservice is judged. helm runs when
+    installed, else its exact commands are printed. Exit codes: 0 done (or dry run), 1 blocked,
+    2 bad input, 3 cannot reach the cluster, 5 a step failed or stopped.
     """
+    from kostack.analyze.release_checks.pending import PendingRule
     from kostack.cli.release_run import ReinstallRun, carry_out, show_plan
 
     env = get_env(ctx)
@@ -401,6 +445,7 @@ def reinstall(
             discard_data=discard_data,
             from_namespaces=from_namespaces,
             replace_ready=replace_ready,
+            pending=PendingRule(env.clock() if client else None, pending_grace),
             timeout=timeout,
             network_note=why,
         )

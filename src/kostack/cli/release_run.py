@@ -7,7 +7,6 @@ imported only when it runs.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +76,7 @@ def show_plan(
         network_note=network_note,
         **choices,
     )
-    now = dt.datetime.now(dt.UTC)
+    now = env.clock()
     total = sum(
         1
         for p in (snapshot.helm.pvcs or () if snapshot.helm else ())

@@ -12,6 +12,8 @@ into frozen actions, each with its target, parameters, reason, precondition
 3. helm-uninstall: the release in the target namespace and the copy left in
    the catch-all namespace (installed without -n) when that copy is not
    deployed (a deployed one only with --from: it may be there on purpose);
+   one that is pending-* for less than the grace (or since an unknown time)
+   may be a helm command still running and blocks the plan (pending.py);
 4. delete-pvc: exactly the PVCs proven to belong to those releases (manifest,
    StatefulSet templates, Helm's annotations, or label + chart naming for
    volumes whose release is gone), then wait until each is gone;
@@ -32,6 +34,7 @@ from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.release_checks.charts import RELEASE_LABELS, ChartRule, chart_name, rule_for
 from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.analyze.release_checks.pending import PendingRule, pending_blockers
 from kostack.model.snapshot import HelmRelease, HelmState, Snapshot
 from kostack.oserror import in_text
 from kostack.plan.release_actions import actions_for, recovery_recipe
@@ -165,6 +168,7 @@ def build_reinstall_plan(
     index: HelmIndex | None = None,
     left_alone_everywhere: bool = True,
     replace_ready: bool = False,
+    pending: PendingRule | None = None,
 ) -> ReinstallPlan:
     """The reinstall plan for release `name` into `namespace` with `chart` (see the module doc).
 
@@ -189,6 +193,7 @@ def build_reinstall_plan(
     spots = _spots(index, name, namespace, from_namespaces, catch_all, wanted_chart, warnings)
     kept = None if replace_ready else _ready_target(index, name, namespace, wanted_chart, warnings)
     removing = _removing(index, name, spots, wanted_chart, warnings, kept)
+    blockers += pending_blockers(pending, snapshot, index.releases_by_name.get(name, ()), removing)
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
     foreign = _foreign_volumes(helm, claims)

@@ -7,7 +7,8 @@ carries out: a release is named by namespace and name, and a volume is named
 only when its ownership is proven (plan/release.py). Advice is given only
 for a release that actually failed:
 
-- its newest revision is failed or stuck (failed, pending-*, uninstalling), or
+- its newest revision is failed or stuck (failed, pending-* older than the
+  grace: a younger one may be a helm command still running, uninstalling), or
 - its database volume predates it (rel-stale-volume: a reinstall binding the
   old volume keeps the old, maybe half-initialised, state).
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding
 from kostack.analyze.release_checks import ReleaseReport
+from kostack.analyze.release_checks.pending import PendingRule
 from kostack.model.snapshot import HelmRelease, Snapshot
 from kostack.plan.release import build_reinstall_plan, catch_all_namespaces
 from kostack.plan.release_index import HelmIndex
@@ -212,6 +214,7 @@ def reinstall_advice(
             values_file=VALUES_FILE,
             index=index,
             left_alone_everywhere=False,
+            pending=PendingRule(report.now, report.pending_grace),
         )
         advice = ReinstallAdvice(fr, plan)
         covered |= advice.removes()

@@ -7,7 +7,8 @@ failing pods can be tied to a network root cause.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from types import ModuleType
 
 from kostack.analyze.diagnose import Diagnosis
@@ -21,8 +22,13 @@ from kostack.analyze.release_checks import (
     rel_stale_volume,
     rel_status,
 )
-from kostack.analyze.release_checks.base import ReleaseCheck, ReleaseContext
+from kostack.analyze.release_checks.base import (
+    DEFAULT_PENDING_GRACE_S,
+    ReleaseCheck,
+    ReleaseContext,
+)
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim
+from kostack.analyze.times import parse_time
 from kostack.model.snapshot import Snapshot
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -50,13 +56,15 @@ class ReleaseReport:
     ownership: Ownership
     diagnosis: Diagnosis | None
     checks: tuple[ReleaseCheck, ...] = RELEASE_CHECKS
+    now: datetime | None = None  # when the releases were read (pending-* ages)
+    pending_grace: float = DEFAULT_PENDING_GRACE_S
 
     def about(self, name: str | None, namespace: str | None = None) -> ReleaseReport:
         """Only the findings about release `name` (in `namespace`, if given)."""
         if name is None and namespace is None:
             return self
         kept = tuple(f for f in self.findings if _about(f, name, namespace))
-        return ReleaseReport(self.snapshot, kept, self.ownership, self.diagnosis, self.checks)
+        return replace(self, findings=kept)
 
     def failing(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.status == Status.FAIL)
@@ -100,10 +108,23 @@ def _about(finding: Finding, name: str | None, namespace: str | None) -> bool:
     return namespace in spots
 
 
-def check_releases(snapshot: Snapshot, diagnosis: Diagnosis | None = None) -> ReleaseReport:
-    """Run every release check; `diagnosis` (network) ties failing pods to their root cause."""
-    ctx = ReleaseContext(snapshot, diagnosis)
+def check_releases(
+    snapshot: Snapshot,
+    diagnosis: Diagnosis | None = None,
+    *,
+    now: datetime | None = None,
+    pending_grace: float = DEFAULT_PENDING_GRACE_S,
+) -> ReleaseReport:
+    """Run every release check; `diagnosis` (network) ties failing pods to their root cause.
+
+    ``now``: when the releases were read (default: when the snapshot was taken);
+    a pending-* revision younger than ``pending_grace`` seconds may still be running.
+    """
+    when = now or parse_time(snapshot.created_at)
+    ctx = ReleaseContext(snapshot, diagnosis, when, pending_grace)
     findings: list[Finding] = []
     for check in RELEASE_CHECKS:
         findings.extend(check.run(ctx))
-    return ReleaseReport(snapshot, tuple(findings), ctx.ownership, diagnosis)
+    return ReleaseReport(
+        snapshot, tuple(findings), ctx.ownership, diagnosis, now=when, pending_grace=pending_grace
+    )

@@ -28,11 +28,18 @@ from kostack.model.snapshot import (
     Snapshot,
 )
 
+# A pending-* revision younger than this may be a helm command still running (pending.py):
+# 3 times Helm's default --timeout of 5 minutes.
+DEFAULT_PENDING_GRACE_S = 900.0
+
 
 @dataclass
 class ReleaseContext:
     snapshot: Snapshot
     diagnosis: Diagnosis | None = None
+    # When the releases were read (ages of pending-* revisions are measured to it; None: unknown)
+    now: datetime | None = None
+    pending_grace: float = DEFAULT_PENDING_GRACE_S
 
     @property
     def helm(self) -> HelmState | None:
