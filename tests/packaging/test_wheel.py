@@ -184,8 +184,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # branches that looked for code longer than it needs to be in analyze/, report/+model/,
 # collect/+plan/ and cli/+apply/+probe/+guard/+watch/ (dead fields and parameters, one-call
 # wrappers, re-export shims; outputs byte-identical): -421; a message survives deepcopy: +5.
-# Budget = the measured 65,541.
-SHIPPED_LINES_BUDGET = 65_541
+# Then three false verdicts fixed: a subnet on a router this account cannot list (another
+# project's) is undecided naming that router, not "no router" (branch routers): +129; the same
+# for a flat/VLAN provider network or another project's shared network, whose gateway kostack
+# cannot see: +66; a pending-* Helm release younger than --pending-grace may be a helm command
+# still running, so it is not "stuck" and release reinstall refuses it (branch pending): +217.
+# Budget = the measured 65,953.
+SHIPPED_LINES_BUDGET = 65_953
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
