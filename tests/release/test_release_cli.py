@@ -41,12 +41,19 @@ class Run:
     err: str
 
 
+HARBOR = ("release", "reinstall", "harbor", "--namespace", "harbor", "--chart", "harbor/harbor")
+
+
 @dataclass
 class Session:
     served: Served
     tmp: Path
     path: str = "/nonexistent"
     seen: list[str] = field(default_factory=list)  # every output, for the canary test
+
+    def reinstall(self, snapshot: str, *extra: str, lang: str = "C") -> Run:
+        """`release reinstall harbor` of harbor/harbor from an example snapshot."""
+        return self.run(*HARBOR, "--snapshot", example(snapshot), *extra, lang=lang)
 
     def run(self, *args: str, kubeconfig: bool = True, lang: str = "C") -> Run:
         out, err = io.StringIO(), io.StringIO()
@@ -149,18 +156,7 @@ def test_check_from_a_snapshot_alone(session: Session) -> None:
 
 def test_reinstall_is_blocked_while_the_network_is_broken(session: Session) -> None:
     before = session.served.pvcs()
-    result = session.run(
-        "release",
-        "reinstall",
-        "harbor",
-        "--namespace",
-        "harbor",
-        "--chart",
-        "harbor/harbor",
-        "--snapshot",
-        example("seed-incident.json"),
-        "--yes",
-    )
+    result = session.reinstall("seed-incident.json", "--yes")
     assert result.code == 1
     assert result.err.startswith(
         "error: reinstall blocked: the cluster network is not healthy: DNS from pods fails"
@@ -171,17 +167,7 @@ def test_reinstall_is_blocked_while_the_network_is_broken(session: Session) -> N
 
 
 def test_reinstall_dry_run_lists_exactly_the_five(session: Session) -> None:
-    result = session.run(
-        "release",
-        "reinstall",
-        "harbor",
-        "--namespace",
-        "harbor",
-        "--chart",
-        "harbor/harbor",
-        "--snapshot",
-        example("seed-fixed.json"),
-    )
+    result = session.reinstall("seed-fixed.json")
     assert result.code == 0, result.err
     assert "Deletes exactly these 5 PVCs" in result.out
     table = result.out.split("Deletes exactly these 5 PVCs")[1].split("Left alone")[0]
@@ -189,19 +175,7 @@ def test_reinstall_dry_run_lists_exactly_the_five(session: Session) -> None:
     assert rows == SEED_FIVE
     assert "Delete -> Retain" in table
     assert "Dry run: nothing was changed" in result.out
-    plan = session.run(
-        "release",
-        "reinstall",
-        "harbor",
-        "--namespace",
-        "harbor",
-        "--chart",
-        "harbor/harbor",
-        "--snapshot",
-        example("seed-fixed.json"),
-        "-o",
-        "json",
-    )
+    plan = session.reinstall("seed-fixed.json", "-o", "json")
     document = json.loads(plan.out)
     assert {p["pvc"] for p in document["pvcs"]} == SEED_FIVE
     assert document["gate"]["passed"] is True
@@ -216,19 +190,8 @@ def test_bad_input_is_a_usage_error(session: Session) -> None:
 def test_reinstall_yes_without_helm_prints_the_command(tmp_path: Path) -> None:
     with serve(hf.harbor_seed(), tmp_path) as served:
         session = Session(served, tmp_path)
-        result = session.run(
-            "release",
-            "reinstall",
-            "harbor",
-            "--namespace",
-            "harbor",
-            "--chart",
-            "harbor/harbor",
-            "--snapshot",
-            example("seed-fixed.json"),
-            "--yes",
-            "--journal",
-            str(tmp_path / "j.jsonl"),
+        result = session.reinstall(
+            "seed-fixed.json", "--yes", "--journal", str(tmp_path / "j.jsonl")
         )
         assert result.code == 5
         assert "error: reinstall stopped" in result.err
@@ -236,16 +199,8 @@ def test_reinstall_yes_without_helm_prints_the_command(tmp_path: Path) -> None:
         assert f"--kubeconfig {served.kubeconfig}" in result.out
         assert set(served.pvcs()) >= SEED_FIVE
         # again, as JSON, in Korean: the volumes are already Retain, it stops at the same step
-        again = session.run(
-            "release",
-            "reinstall",
-            "harbor",
-            "--namespace",
-            "harbor",
-            "--chart",
-            "harbor/harbor",
-            "--snapshot",
-            example("seed-fixed.json"),
+        again = session.reinstall(
+            "seed-fixed.json",
             "--yes",
             "-o",
             "json",
@@ -262,18 +217,7 @@ def test_reinstall_yes_without_helm_prints_the_command(tmp_path: Path) -> None:
 
 
 def test_plan_in_korean(session: Session) -> None:
-    result = session.run(
-        "release",
-        "reinstall",
-        "harbor",
-        "--namespace",
-        "harbor",
-        "--chart",
-        "harbor/harbor",
-        "--snapshot",
-        example("seed-incident.json"),
-        lang="ko_KR.UTF-8",
-    )
+    result = session.reinstall("seed-incident.json", lang="ko_KR.UTF-8")
     assert result.code == 1
     assert "시험 실행" in result.out
     assert "정확히 다음 PVC 5개만 삭제합니다" in result.out
@@ -286,13 +230,7 @@ def test_reinstall_yes_with_helm_and_the_canary(session: Session, fake_helm_bin:
     journal = session.tmp / "reinstall.journal.jsonl"
     session.path = str(fake_helm_bin)
     result = session.run(
-        "release",
-        "reinstall",
-        "harbor",
-        "--namespace",
-        "harbor",
-        "--chart",
-        "harbor/harbor",
+        *HARBOR,
         "--values",
         str(values),
         "--snapshot",
@@ -357,13 +295,7 @@ def test_reinstall_yes_with_helm_and_the_canary(session: Session, fake_helm_bin:
     for extra in (["-v"], ["-o", "json"], ["--lang", "ko", "-v"]):
         session.run("release", "check", "--snapshot", example("seed-incident.json"), *extra)
     session.run(
-        "release",
-        "reinstall",
-        "harbor",
-        "--namespace",
-        "harbor",
-        "--chart",
-        "harbor/harbor",
+        *HARBOR,
         "--values",
         str(values),
         "--snapshot",
@@ -388,9 +320,7 @@ def test_live_without_openstack_still_checks_and_the_gate_says_why(
     assert "Network: not judged" in check.out
     assert "suspect the pod network" in flat(check.out)
     assert "note: network not judged: no OpenStack credentials" in check.err
-    plan = session.run(
-        "release", "reinstall", "harbor", "--namespace", "harbor", "--chart", "harbor/harbor"
-    )
+    plan = session.run(*HARBOR)
     assert plan.code == 1
     assert "no OpenStack credentials" in plan.out
     assert plan.err.startswith(
