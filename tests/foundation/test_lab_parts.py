@@ -70,6 +70,10 @@ HINT_KO = "힌트: kostack 체크아웃에서 설치하세요: `pip install ./la
         (["lab", "probe", "--name", "x"], "kostack lab probe"),
         (["probe", "--lab", "--snapshot", SEED], "kostack probe --lab"),
         (["probe", "--lab", "--yes"], "kostack probe --lab"),
+        (
+            ["watch", "--snapshot", SEED, "--probes", "lab", "--cycles", "1"],
+            "kostack watch --probes lab",
+        ),
     ],
     ids=" ".join,
 )

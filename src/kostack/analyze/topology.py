@@ -129,6 +129,19 @@ def port_bounds(rule: SecurityGroupRule, proto: int | str | None) -> tuple[int, 
     return (lo if lo is not None else 0, hi if hi is not None else 65535)
 
 
+ECHO_REQUEST = {1: 8, 58: 128}  # ICMP and ICMPv6 echo request types
+
+
+def other_icmp(rule: SecurityGroupRule, proto: int | str | None) -> bool:
+    """An ICMP rule for another type or code than echo request (a ping), which admits none.
+
+    Neutron keeps an ICMP rule's type in port_range_min and its code in port_range_max
+    (docs/facts.md section 2); echo request is type 8 (ICMPv6: 128) with code 0."""
+    echo = ECHO_REQUEST.get(proto) if isinstance(proto, int) else None
+    lo, hi = rule.port_range_min, rule.port_range_max
+    return echo is not None and ((lo is not None and lo != echo) or hi not in (None, 0))
+
+
 def net_within(inner: IPNetwork, outer: IPNetwork) -> bool:
     """``inner`` lies inside ``outer`` (False across IP versions)."""
     if inner.version != outer.version:

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.topology import Topology, port_bounds, protocol_number
+from kostack.analyze.topology import Topology, other_icmp, port_bounds, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
 
 V6_OFFSET = 1 << 32  # IPv6 keys sort after every IPv4 key
@@ -160,8 +160,8 @@ class SetEngine:
             if isinstance(proto, str):
                 unreadable.add((rule.direction, version))
                 continue
-            if proto in (1, 58) and rule.port_range_min not in (None, 8, 128):
-                continue  # a rule for another ICMP type than echo request never matches
+            if other_icmp(rule, proto):
+                continue  # a rule for another ICMP type or code than echo request
             lo, hi = port_bounds(rule, proto) or (0, 65535)
             ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
             buckets[(rule.direction, version, proto)].append(

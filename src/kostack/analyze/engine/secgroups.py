@@ -18,7 +18,14 @@ from typing import Literal
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.types import Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import Topology, port_bounds, port_span, protocol_number, short_id
+from kostack.analyze.topology import (
+    Topology,
+    other_icmp,
+    port_bounds,
+    port_span,
+    protocol_number,
+    short_id,
+)
 from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule
 
 register(
@@ -107,10 +114,7 @@ def rule_applies(rule: SecurityGroupRule, q: Query) -> bool | None:
     bounds = port_bounds(rule, want)
     if bounds is not None and (q.port is None or not bounds[0] <= q.port <= bounds[1]):
         return False
-    # a rule for another ICMP type than echo request
-    return not (
-        want in (1, 58) and rule.port_range_min is not None and rule.port_range_min not in (8, 128)
-    )
+    return not other_icmp(rule, want)
 
 
 def remote_admits(topo: Topology, rule: SecurityGroupRule, remote: IPAddress) -> bool | None:
