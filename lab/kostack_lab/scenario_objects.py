@@ -15,6 +15,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from kostack_lab import seed
+from kostack_lab.calico_ipam import calico_ipam_objects
 from kostack_lab.errors import LabInputError, Msg
 from kostack_lab.topology_layout import (
     SECOND_POOL_NAME,
@@ -429,13 +430,14 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
 
     Nodes (providerID `openstack:///<device id>`, podCIDR, InternalIP), the
     lab's pods, the `kubernetes` and `kube-dns` services with their
-    EndpointSlices, Calico's IPPool and operator Installation, and the
-    kubeadm-config and kube-proxy ConfigMaps.
+    EndpointSlices, Calico's IPPool, operator Installation, IPAMBlocks and
+    BlockAffinities (kostack_lab.calico_ipam), and the kubeadm-config and kube-proxy ConfigMaps.
     """
     objects = [_node_object(node, topo) for node in topo.nodes]
     objects.extend(_pod_object(pod, topo) for pod in topo.pods)
     for service in topo.services:
         objects.extend(_service_objects(service, topo.dual_stack))
     objects.extend(_calico_objects(scenario, topo))
+    objects.extend(calico_ipam_objects(topo))
     objects.extend(_config_maps(topo))
     return objects

@@ -100,6 +100,12 @@ def test_lab_up_serves_the_cluster_for_collect_and_diagnose(
             p for p in snapshot["openstack"]["ports"] if p["device_owner"] == "compute:nova"
         ]
         assert len(node_ports) == 4 and all(p["allowed_address_pairs"] == [] for p in node_ports)
+        # Calico IPAM's blocks, as a real Calico cluster's API holds them (lab/calico_ipam.py)
+        blocks = {b["cidr"]: b["node"] for b in snapshot["cluster"]["cni"]["calico"]["blocks"]}
+        assert blocks == {
+            f"10.244.{i}.0/24": node
+            for i, node in enumerate(["k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3"])
+        }
 
         code, out, err = run(["diagnose", "-o", "json"], environ)
         assert code == 1, err

@@ -351,6 +351,15 @@ def test_kubernetes_objects_validate_against_1_33() -> None:
     assert kinds.count("Node") == 4 and kinds.count("Pod") == 8 and "IPPool" in kinds
     pool = next(o for o in objects if o["kind"] == "IPPool")
     assert pool["spec"]["vxlanMode"] == "CrossSubnet" and pool["spec"]["natOutgoing"] is False
+    # Calico IPAM: a block per node, its pods allocated in it (lab/calico_ipam.py)
+    blocks = {o["spec"]["affinity"]: o["spec"] for o in objects if o["kind"] == "IPAMBlock"}
+    assert kinds.count("BlockAffinity") == 4 and len(blocks) == 4
+    pods = {o["metadata"]["name"]: o["status"]["podIP"] for o in objects if o["kind"] == "Pod"}
+    w1 = blocks["host:k8s-w-1"]
+    assert w1["cidr"] == "10.244.1.0/24" and len(w1["unallocated"]) == 254
+    for n, attribute in enumerate(w1["attributes"]):
+        offset = w1["allocations"].index(n)
+        assert pods[attribute["secondary"]["pod"]] == f"10.244.1.{offset}"
     for obj in objects:
         if "." in obj["apiVersion"].split("/")[0] and not obj["apiVersion"].startswith(
             "discovery.k8s.io"
