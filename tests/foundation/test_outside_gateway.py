@@ -87,3 +87,76 @@ def test_trace_to_the_outside_on_a_provider_network(tmp_path: Path) -> None:
     text = out.getvalue()
     assert rc == 4, text
     assert "flat provider network" in text and "no router with an external gateway" not in text
+
+
+# --------------------------------------------------------------- the kind of network unknown
+
+
+def _unseen(mtu: int) -> Doc:
+    """The seed, no router, its network's type not visible (a project member's view)."""
+    doc = _doc()
+    (net,) = [n for n in doc["openstack"]["networks"] if n.get("network_type") == "vxlan"]
+    net["network_type"], net["mtu"] = None, mtu
+    return doc
+
+
+def test_an_unseen_network_type_is_two_cases_said_once() -> None:
+    """provider:network_type is admin-only: a non-admin's own network with no router may be a
+    provider network (egress through a physical router) or a tenant one ("no router")."""
+    d = diagnose(build(_unseen(1500)))
+    assert [w.provider for w in d.worlds] == [False, True]
+    assert d.root_causes == () and d.verdict.kind == "undecided"
+    (rc,) = d.conditional
+    assert localize(rc.condition, "en") == "if the node network is a tenant network"
+    (tell,) = (localize(m, "en") for m in rc.tell)
+    assert (
+        "`openstack network show e74d7a36-5959-58a4-b942-6335d34f67eb -c provider:network_type`"
+        in tell
+    )
+    (unknown,) = [f for f in d.findings if f.check_id == EGRESS and f.status == Status.UNKNOWN]
+    en = localize(unknown.message, "en")
+    assert "it is on a flat or VLAN provider network" in en, en
+    assert "? (not visible to this account)" in " ".join(unknown.evidence)
+
+
+def test_the_text_says_the_other_case_is_undecided_not_healthy(tmp_path: Path) -> None:
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(_unseen(1500)), encoding="utf-8")
+    for lang, words in (
+        ("en", "in the other cases it cannot be decided"),
+        ("ko", "그 밖의 경우에는 판단할 수 없습니다"),
+    ):
+        out = io.StringIO()
+        env = Environment(
+            stdout=out, stderr=out, environ={}, stdin_isatty=False, stdout_isatty=False
+        )
+        rc = main(["diagnose", "--snapshot", str(snap), "--lang", lang], env)
+        text = " ".join(out.getvalue().split())
+        assert rc == 4 and words in text, text
+        assert "healthy" not in text and "정상입니다" not in text.split("함께 점검")[0]
+
+
+def test_an_overlay_mtu_or_a_router_keeps_one_case() -> None:
+    for mtu in (1450, 1442, 8950):
+        d = diagnose(build(_unseen(mtu)))
+        assert len(d.worlds) == 1, mtu
+        assert [(rc.check_id, rc.key) for rc in d.root_causes] == [(EGRESS, "no-router")]
+    served = seed_doc()  # the seed's router serves the subnet
+    (net,) = [n for n in served["openstack"]["networks"] if n.get("network_type") == "vxlan"]
+    net["network_type"], net["mtu"] = None, 1500
+    assert len(diagnose(build(served)).worlds) == 1
+
+
+def test_trace_to_the_outside_shows_both_cases(tmp_path: Path) -> None:
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(_unseen(1500)), encoding="utf-8")
+    out = io.StringIO()
+    env = Environment(stdout=out, stderr=out, environ={}, stdin_isatty=False, stdout_isatty=False)
+    rc = main(["trace", "--snapshot", str(snap), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp"], env)
+    text = out.getvalue()
+    assert rc == 4, text
+    tenant, provider = text.split("if the node network is a ")[1:]
+    assert tenant.startswith("tenant network:") and "=> NO ROUTE at hop 5" in tenant
+    assert (
+        provider.startswith("flat or VLAN provider network:") and "=> UNKNOWN at hop 5" in provider
+    )

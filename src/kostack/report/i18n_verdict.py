@@ -30,6 +30,10 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
         "conditional_when": (
             "Only {condition}; in every other case this is healthy. What breaks then:"
         ),
+        "conditional_when_undecided": (
+            "Only {condition}; in the other cases it cannot be decided (see below). What breaks "
+            "then:"
+        ),
         "conditional_tell": "How to tell the cases apart:",
         "conditional_fix": "Fix ({condition}):",
         "case_other": "Otherwise, {condition}: {message}",
@@ -58,6 +62,9 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "conditional_cause": "조건부 {n}/{total}",
         "conditional_when": "{condition} 조건에서만 해당하며, 그 밖의 경우에는 정상입니다. 이때 영향:",
+        "conditional_when_undecided": (
+            "{condition} 조건에서만 해당하며, 그 밖의 경우에는 판단할 수 없습니다(아래 참고). 이때 영향:"
+        ),
         "conditional_tell": "경우를 구별하는 방법:",
         "conditional_fix": "해결 ({condition} 조건):",
         "case_other": "{condition} 조건에서는: {message}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
-from kostack.analyze.findings import Finding, Remedy, command_for
+from kostack.analyze.findings import Finding, Remedy, Status, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.report.cells import bullet, labelled, wrap
@@ -59,7 +59,8 @@ def conditional_section(
         sev = t(lang, "sev." + str(rc.severity))
         head = t(lang, "conditional_cause", n=n, total=total)
         out.extend(wrap(root_cause_title(rc.key, lang), INDENT, first=f"{head}  [{sev}]  "))
-        out.extend(wrap(t(lang, "conditional_when", condition=L(rc.condition, lang)), INDENT))
+        when = "conditional_when_undecided" if _undecided_otherwise(d, rc) else "conditional_when"
+        out.extend(wrap(t(lang, when, condition=L(rc.condition, lang)), INDENT))
         for line in breaks(rc):
             out.extend(bullet(line))
         out.extend(wrap(L(rc.message, lang), INDENT))
@@ -75,6 +76,14 @@ def conditional_section(
             out.extend(commands(rc.fix.remedies, lang, verbose, plan=plan))
         out.append("")
     return out
+
+
+def _undecided_otherwise(d: Diagnosis, rc: RootCause) -> bool:
+    """Whether a check of the cause is undecided in some other case (not healthy there)."""
+    checks = {f.check_id for f in (*rc.findings, *rc.symptoms)}
+    return any(
+        f.status == Status.UNKNOWN and f.condition and f.check_id in checks for f in d.findings
+    )
 
 
 def case_lines(rc: RootCause, lang: str) -> list[str]:

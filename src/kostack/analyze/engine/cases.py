@@ -20,6 +20,12 @@ The unknowns, and why each can be enumerated:
 - WireGuard (Calico's or Cilium's ``wireguard`` None): off or on; it changes
   the overhead the pod MTU must leave. `resolve` writes the world's value
   into the snapshot, so every reader sees it.
+- the node network's kind, when this account cannot see ``provider:network_type``
+  (admin-only) and no Neutron router serves a node subnet that has a gateway: a tenant
+  network (only a Neutron router can be its gateway: "no router") or a flat/VLAN provider
+  network (the gateway is normally a physical router: undecided). Not opened when the
+  network's MTU is an overlay's default (1450 VXLAN, 1442 Geneve; 8950/8942 on a 9000
+  fabric) or the network is another project's (engine/router.py says that case).
 - the kube-proxy mode (None): iptables, nftables or IPVS. It only changes
   what a ping to a ClusterIP gets back, so the kube-proxy hop enumerates it
   itself (``PROXY_MODES``) instead of multiplying worlds.
@@ -35,6 +41,7 @@ from typing import Final
 from kostack.analyze.engine.cases_text import CASE_MESSAGES
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import NeutronBackend, Snapshot
+from kostack.shell import as_code, command, render
 
 PROXY_MODES: Final = ("iptables", "nftables", "ipvs")
 
@@ -67,6 +74,7 @@ class World:
     bgp: bool | None = None
     host_exclusion: bool | None = None
     wireguard: bool | None = None
+    provider: bool | None = None
     open: tuple[str, ...] = field(default=(), compare=False)
 
     def value(self, variable: str) -> object:
@@ -156,8 +164,38 @@ def wireguard_unknown(snapshot: Snapshot) -> bool:
     return False
 
 
+OVERLAY_MTUS: Final = frozenset({1442, 1450, 8942, 8950})
+PROVIDER_GUESS: Final = "flat/vlan"  # a world's network_type for a network whose kind is open
+
+
+def kind_open_networks(snapshot: Snapshot) -> frozenset[str]:
+    """This project's networks of unknown kind with a gateway subnet no Neutron router serves."""
+    os_ = snapshot.openstack
+    if os_ is None or os_.routers is None or not os_.networks or not os_.subnets:
+        return frozenset()
+    served = {s for r in os_.routers for s in r.interface_subnet_ids}
+    served.update(k for k, v in (os_.unlisted_routers or {}).items() if v)
+    used = {ip.subnet_id for p in os_.ports or () for ip in p.fixed_ips}
+    nets = {
+        n.id: n
+        for n in os_.networks
+        if not n.network_type
+        and not n.router_external
+        and n.mtu not in OVERLAY_MTUS
+        and (os_.project_id is None or n.project_id in (None, os_.project_id))
+    }
+    return frozenset(
+        s.network_id
+        for s in os_.subnets
+        if s.network_id in nets and s.gateway_ip is not None and s.id in used and s.id not in served
+    )
+
+
 def resolve(snapshot: Snapshot, world: World) -> Snapshot:
-    """The snapshot with the world's values written where the snapshot has none (WireGuard)."""
+    """The snapshot with the world's values written where the snapshot has none (WireGuard,
+    a provider network's type)."""
+    if world.provider:
+        snapshot = _as_provider(snapshot)
     cl = snapshot.cluster
     if world.wireguard is None or cl is None:
         return snapshot
@@ -173,6 +211,18 @@ def resolve(snapshot: Snapshot, world: World) -> Snapshot:
     else:
         return snapshot
     return snapshot.model_copy(update={"cluster": cl.model_copy(update={"cni": cni})})
+
+
+def _as_provider(snapshot: Snapshot) -> Snapshot:
+    os_ = snapshot.openstack
+    open_ = kind_open_networks(snapshot)
+    if os_ is None or os_.networks is None or not open_:
+        return snapshot
+    nets = tuple(
+        n.model_copy(update={"network_type": PROVIDER_GUESS}) if n.id in open_ else n
+        for n in os_.networks
+    )
+    return snapshot.model_copy(update={"openstack": os_.model_copy(update={"networks": nets})})
 
 
 def open_unknowns(snapshot: Snapshot) -> tuple[str, ...]:
@@ -191,6 +241,8 @@ def open_unknowns(snapshot: Snapshot) -> tuple[str, ...]:
         out.append("host-exclusion")
     if wireguard_unknown(snapshot):
         out.append("wireguard")
+    if kind_open_networks(snapshot):
+        out.append("provider")
     return tuple(out)
 
 
@@ -200,6 +252,7 @@ _VALUES: Final[dict[str, tuple[object, ...]]] = {
     "bgp": (True, False),
     "host-exclusion": (False, True),
     "wireguard": (False, True),
+    "provider": (False, True),
 }
 
 
@@ -269,6 +322,12 @@ def how_to_tell(variables: Iterable[str], snapshot: Snapshot) -> tuple[str, ...]
                             "tell.backend.mtu", net=net.name or net.id, mtu=net.mtu, meaning=meaning
                         )
                     )
+        elif name == "provider":
+            for net_id in sorted(kind_open_networks(snapshot)):
+                ask = command(
+                    ("openstack", "network", "show"), (), (net_id, "-c", "provider:network_type")
+                )
+                out.append(Msg("tell.provider", command=as_code(render(ask))))
         else:
             out.append(Msg(f"tell.{name}"))
     return tuple(out)

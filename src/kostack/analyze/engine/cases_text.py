@@ -34,6 +34,26 @@ CASE_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "ko": "FelixConfiguration의 wireguardEnabled(Calico) 또는 ConfigMap "
         "kube-system/cilium-config의 enable-wireguard(Cilium)를 확인하세요",
     },
+    "case.provider.on": {
+        "en": "if the node network is a flat or VLAN provider network",
+        "ko": "flat/VLAN 프로바이더 노드 네트워크",
+    },
+    "case.provider.off": {
+        "en": "if the node network is a tenant network",
+        "ko": "테넌트 노드 네트워크",
+    },
+    "case.what.provider": {
+        "en": "the node network as a tenant and as a provider network",
+        "ko": "노드 네트워크가 테넌트 네트워크인 경우와 프로바이더 네트워크인 경우",
+    },
+    "tell.provider": {
+        "en": "an admin sees the network's type with {command} (vxlan, geneve or gre: a tenant "
+        "network, whose only gateway is a Neutron router; flat or vlan: a provider network, "
+        "whose gateway is normally a physical router); ask the cloud's operators otherwise",
+        "ko": "관리자는 {command:으로/로} 네트워크 유형을 볼 수 있습니다(vxlan, geneve, gre: 게이트웨이가 "
+        "Neutron 라우터뿐인 테넌트 네트워크, flat, vlan: 게이트웨이가 보통 물리 라우터인 프로바이더 "
+        "네트워크). 그렇지 않으면 클라우드 운영자에게 물어보세요",
+    },
     "case.and": {"en": "{a} and {b}", "ko": "{a} + {b}"},
     "case.or": {"en": "{a}, or {b}", "ko": "{a} 또는 {b}"},
     "case.either": {"en": "in every case", "ko": "모든 경우에"},

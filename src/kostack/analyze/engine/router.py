@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.cases import PROVIDER_GUESS
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
@@ -75,6 +76,7 @@ register(
             "ko": "나열된 라우터로는 서브넷 {cidr}의 경로를 판단할 수 없고, 다른 프로젝트의 라우터가 "
             "연결되어 있는지는 읽지 못했습니다(수집 공백 참고)",
         },
+        "kind.provider-guess": {"en": "flat or VLAN", "ko": "flat 또는 VLAN"},
         "hop.provider-gateway": {
             "en": "no Neutron router serves subnet {cidr}: it is on a {kind} provider network, "
             "whose gateway {gateway} is normally a physical router outside OpenStack; whether "
@@ -262,9 +264,13 @@ def outside_gateway_hop(topo: Topology, subnet: Subnet, step: str = "router") ->
     )
     where = Msg("where.subnet", cidr=subnet.cidr)
     kind = (net.network_type or "").lower()
-    if kind in PROVIDER_TYPES:
-        msg = Msg("hop.provider-gateway", cidr=subnet.cidr, kind=kind, gateway=subnet.gateway_ip)
-        ev += (Evidence("network", net.id, "provider:network_type", kind),)
+    if kind in PROVIDER_TYPES or kind == PROVIDER_GUESS:
+        # PROVIDER_GUESS: the type is not visible to this account, and this case takes the
+        # network as a provider network (engine/cases.py)
+        said = Msg("kind.provider-guess") if kind == PROVIDER_GUESS else kind
+        msg = Msg("hop.provider-gateway", cidr=subnet.cidr, kind=said, gateway=subnet.gateway_ip)
+        value = kind if kind != PROVIDER_GUESS else "? (not visible to this account)"
+        ev += (Evidence("network", net.id, "provider:network_type", value),)
         return Hop(step, where, Disposition.UNKNOWN, msg, ev, cause="gap")
     own = topo.snapshot.openstack.project_id if topo.snapshot.openstack else None
     if own is None or net.project_id is None or net.project_id == own:
