@@ -12,12 +12,13 @@ injected clock 2 minutes or 2 hours after that moment.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from release_testing import Served, serve
-from test_release_pending import CHECK, REINSTALL, SECRET, run, writes
+from release_testing import Served, serve, with_helm
+from test_release_pending import CHECK, REINSTALL, SECRET, pending_seed, run, writes
 
 from kostack.analyze.findings import Status
 from kostack.analyze.release_checks import check_releases
@@ -29,7 +30,7 @@ STARTED = hf.at(hf.NOW - 3)  # when `helm uninstall` began (info.deleted)
 YOUNG, OLD = STARTED + timedelta(minutes=2), STARTED + timedelta(hours=2)
 
 
-def uninstalling_seed(deleted: datetime | None) -> hf.HelmScenario:
+def uninstalling_seed(deleted: datetime | None = STARTED) -> hf.HelmScenario:
     """The seed with harbor/harbor's only revision uninstalling since ``deleted`` (None: unset)."""
     scenario = hf.harbor_seed()
     scenario.extend(hf.lookalikes())
@@ -54,7 +55,7 @@ def uninstalling_seed(deleted: datetime | None) -> hf.HelmScenario:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Served:
-    with serve(uninstalling_seed(STARTED), tmp_path) as served:
+    with serve(uninstalling_seed(), tmp_path) as served:
         yield served
 
 
@@ -126,3 +127,37 @@ def test_no_time_known_is_not_called_stuck(tmp_path: Path) -> None:
     )
     assert status.status == Status.UNKNOWN
     assert "uninstalling since an unknown time" in status.message
+
+
+@pytest.mark.parametrize("seed", [uninstalling_seed, pending_seed], ids=["uninstalling", "pending"])
+def test_report_honours_pending_grace(tmp_path: Path, seed: Callable[[], hf.HelmScenario]) -> None:
+    """`kostack report --pending-grace`: the report's advice follows the same rule (en and ko)."""
+    with serve(seed(), tmp_path) as served:
+        snapshot = with_helm("seed-fixed.json", served.collect())
+        path = tmp_path / "snap.json"
+        path.write_text(
+            snapshot.model_copy(update={"created_at": go_time(YOUNG)}).model_dump_json(),
+            encoding="utf-8",
+        )
+        report = ("report", "--snapshot", str(path), "-o", "-", "--format", "md")
+        for lang in ("en", "ko"):
+            waits = run(served, *report, "--lang", lang, at=YOUNG)
+            assert waits.code == 0, waits.err
+            assert "helm uninstall harbor --namespace harbor" not in waits.out
+            assert "kostack release reinstall harbor" not in waits.out
+            stuck = run(served, *report, "--lang", lang, "--pending-grace", "0", at=YOUNG)
+            assert stuck.code == 0, stuck.err
+            assert "kostack release reinstall harbor --namespace harbor" in stuck.out
+        assert not writes(served)
+
+
+def test_every_command_that_judges_releases_takes_the_same_pending_grace() -> None:
+    from kostack.cli.release import check, reinstall
+    from kostack.cli.report import report
+
+    helps = {
+        next(p for p in command.params if p.name == "pending_grace").help
+        for command in (check, reinstall, report)
+    }
+    assert len(helps) == 1
+    assert "uninstalling" in str(helps.pop())
