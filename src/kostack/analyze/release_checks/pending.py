@@ -57,11 +57,11 @@ register(
             "ko": "언제부터 삭제 중인지 알 수 없음",
         },
         "rel.uninstalling.blocked": {
-            "en": "release {release} is {status}, {since}: an uninstall may still be running (its pre-delete hooks, a backup say, or the deletion of its objects), and a reinstall now would race it and delete the claims under it. Check `{history}` and any running helm, CI or Argo CD/Flux job; wait until it ends, or pass --pending-grace 0 when you know nothing runs",
+            "en": "release {release} is {status}, {since}: an uninstall may still be running (its pre-delete hooks, such as a backup, or the deletion of its objects), and a reinstall now would race it: it deletes claims such a hook may still be reading. Check `{history}` and any running helm, CI or Argo CD/Flux job; wait until it ends, or pass --pending-grace 0 when you know nothing runs",
             "ko": "릴리스 {release:이/가} {status} 상태입니다({since}). 삭제(`helm uninstall`)가 아직 실행 중일 수 있어"
-            "(백업 같은 pre-delete 훅이나 객체 삭제) 지금 재설치하면 그 작업과 겹쳐 사용 중인 PVC를 지웁니다. "
-            "`{history}` 명령과 실행 중인 helm, CI, Argo CD/Flux 작업을 확인하세요. 끝날 때까지 기다리거나, "
-            "아무것도 실행 중이 아님을 안다면 --pending-grace 0을 주세요",
+            "(백업 같은 pre-delete 훅이나 객체 삭제) 지금 재설치하면 그 작업과 겹칩니다: 그런 훅이 아직 읽고 있을 수 있는 "
+            "PVC를 지웁니다. `{history}` 명령과 실행 중인 helm, CI, Argo CD/Flux 작업을 확인하세요. 끝날 때까지 "
+            "기다리거나, 아무것도 실행 중이 아님을 안다면 --pending-grace 0을 주세요",
         },
         "rel.pending.blocked": {
             "en": "release {release} is {status}, {since}: an install, upgrade or rollback by helm may still be running, and uninstalling it now would destroy it. Check `{history}` and any running helm, CI or Argo CD/Flux job; wait until it ends, or pass --pending-grace 0 when you know nothing runs",
