@@ -9,11 +9,13 @@ command, it is a parameter, so each command's `--help` says what it always said.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from kostack.catalog import Msg, register
 from kostack.cli.common import SEVERITIES
 from kostack.errors import ConfigError
 
@@ -35,6 +37,7 @@ __all__ = [
     "namespaced_name",
     "options",
     "output_option",
+    "pending_grace_option",
     "request_timeout_option",
     "serve_extra",
     "snapshot_option",
@@ -97,6 +100,47 @@ def output_option(*formats: str, help: str | None = None) -> Decorator:
 def snapshot_option(help: str) -> Decorator:
     """--snapshot FILE, passed as `snapshot_path`."""
     return click.option("--snapshot", "snapshot_path", metavar="FILE", help=help)
+
+
+register(
+    {
+        "cli.err.duration": {
+            "en": "{value} is not a duration (such as 15m, 90s, 2h or 0)",
+            "ko": "{value:은/는} 기간이 아닙니다(예: 15m, 90s, 2h, 0)",
+        },
+    }
+)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h)?")
+_UNIT_S = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600}
+
+
+class Duration(click.ParamType[float, Any]):
+    """A duration such as 15m, 90s, 2h or 0, in seconds."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: Any) -> float:
+        if isinstance(value, float):
+            return value
+        match = _DURATION.fullmatch(str(value).strip())
+        if match is None:
+            self.fail(Msg("cli.err.duration", value=str(value)), param, ctx)
+        return float(match[1]) * _UNIT_S[match[2]]
+
+
+def pending_grace_option() -> Decorator:
+    """--pending-grace DURATION: every command that judges Helm releases (release_checks/pending.py)."""
+    return click.option(
+        "--pending-grace",
+        type=Duration(),
+        default="15m",
+        show_default=True,
+        metavar="DURATION",
+        help="A pending-install/upgrade/rollback or uninstalling Helm release younger than this "
+        "(or of unknown age) may be a helm command still running: not called stuck, never "
+        "uninstalled or reinstalled. 0: every such release is stuck (when you know no helm, CI "
+        "or Argo CD/Flux job runs).",
+    )
 
 
 def listen_option(default: str) -> Decorator:

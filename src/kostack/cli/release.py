@@ -13,18 +13,17 @@ step journaled, with the retained volumes and how to get their data back.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from kostack.catalog import Msg, register
 from kostack.cli._options import (
     fail_on_option,
     lang_option,
     options,
     output_option,
+    pending_grace_option,
     snapshot_option,
 )
 from kostack.cli.common import (
@@ -40,15 +39,6 @@ from kostack.cli.common import (
 from kostack.cli.defaults import RELEASE_TIMEOUT_S as DEFAULT_TIMEOUT
 from kostack.cli.diagnose import live_options, with_probes
 from kostack.errors import ConfigError, ExitCode, KostackError
-
-register(
-    {
-        "cli.err.duration": {
-            "en": "{value} is not a duration (such as 15m, 90s, 2h or 0)",
-            "ko": "{value:은/는} 기간이 아닙니다(예: 15m, 90s, 2h, 0)",
-        },
-    }
-)
 
 if TYPE_CHECKING:  # the layers below are imported when a command runs: --help stays fast
     from kostack.analyze.diagnose import Diagnosis
@@ -164,35 +154,6 @@ def _require_a_cluster(
 
 
 SHOWN_RELEASES = 20
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h)?")
-_UNIT_S = {None: 1, "s": 1, "m": 60, "min": 60, "h": 3600}
-
-
-class Duration(click.ParamType[float, Any]):
-    """A duration such as 15m, 90s, 2h or 0, in seconds."""
-
-    name = "duration"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: Any) -> float:
-        if isinstance(value, float):
-            return value
-        match = _DURATION.fullmatch(str(value).strip())
-        if match is None:
-            self.fail(Msg("cli.err.duration", value=str(value)), param, ctx)
-        return float(match[1]) * _UNIT_S[match[2]]
-
-
-def _pending_grace_option(f: Any) -> Any:
-    return click.option(
-        "--pending-grace",
-        type=Duration(),
-        default="15m",
-        show_default=True,
-        metavar="DURATION",
-        help="A pending-install/upgrade/rollback release younger than this (or of unknown age) "
-        "may be a helm command still running: not called stuck, never uninstalled. 0: every "
-        "pending release is stuck (when you know no helm, CI or Argo CD/Flux job runs).",
-    )(f)
 
 
 def _require_release(snapshot: Snapshot, name: str, namespace: str | None, lang: str) -> None:
@@ -234,7 +195,7 @@ Examples:
 @output_option("text", "json")
 @fail_on_option()
 @click.option("-v", "--verbose", is_flag=True, help="All evidence for every claim.")
-@_pending_grace_option
+@pending_grace_option()
 @_snapshot_options
 @click.pass_context
 def check(
@@ -357,7 +318,7 @@ _reinstall_options = options(
         help="Replace the release in NS even when it is deployed and all its pods are ready "
         "(by default it is kept: a second run after a successful reinstall does nothing).",
     ),
-    _pending_grace_option,
+    pending_grace_option(),
     click.option("--yes", is_flag=True, help="Act (default: show the plan only)."),
     click.option(
         "--journal",

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kostack.cli._options import egress_target_option, lang_option, options, snapshot_option
+from kostack.cli._options import (
+    egress_target_option,
+    lang_option,
+    options,
+    pending_grace_option,
+    snapshot_option,
+)
 from kostack.cli.common import detect_lang, get_env, write_atomically
 from kostack.cli.diagnose import egress_ip, live_options, obtain_snapshot, with_probes
 from kostack.errors import ConfigError
@@ -95,6 +101,7 @@ _OPTIONS = (
     click.option(
         "--active", is_flag=True, help="Also run in-cluster probes and report them (sends traffic)."
     ),
+    pending_grace_option(),
     live_options,
 )
 
@@ -112,6 +119,7 @@ def report(
     chosen_format: str | None,
     egress_target: str,
     active: bool,
+    pending_grace: float,
     **live: object,
 ) -> int:
     """Write the incident report: what was seen, why, what was checked, what was done, what to learn.
@@ -138,7 +146,7 @@ def report(
     with diagnosing(env, snapshot) as phases:
         diagnosis = run_diagnosis(snapshot, target, phases)
     language = detect_lang(lang, env.environ)
-    incident = build_incident(snapshot, diagnosis, history, language, target)
+    incident = build_incident(snapshot, diagnosis, history, language, target, pending_grace)
     from kostack.cli.main import version
 
     text = (

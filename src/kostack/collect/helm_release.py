@@ -412,6 +412,7 @@ def release_from_records(
         app_version=head.app_version,
         first_deployed=head.first_deployed,
         last_deployed=head.last_deployed,
+        deleted=head.deleted,
         description=scrub(head.description),
         storage="secret" if storage == "secret" else "configmap",
         storage_object=storage_object,

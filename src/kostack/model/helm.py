@@ -94,6 +94,7 @@ class HelmRelease(Record):
     app_version: Name = ""
     first_deployed: Name | None = None
     last_deployed: Name | None = None
+    deleted: Name | None = None  # info.deleted: when `helm uninstall` began (uninstalling)
     description: str = Field(default="", max_length=2048)
     storage: Literal["secret", "configmap"] = "secret"
     storage_object: Name = ""

@@ -12,8 +12,9 @@ into frozen actions, each with its target, parameters, reason, precondition
 3. helm-uninstall: the release in the target namespace and the copy left in
    the catch-all namespace (installed without -n) when that copy is not
    deployed (a deployed one only with --from: it may be there on purpose);
-   one that is pending-* for less than the grace (or since an unknown time)
-   may be a helm command still running and blocks the plan (pending.py);
+   one that is pending-* or uninstalling for less than the grace (or since an
+   unknown time) may be a helm command still running and blocks the plan
+   (pending.py);
 4. delete-pvc: exactly the PVCs proven to belong to those releases (manifest,
    StatefulSet templates, Helm's annotations, or label + chart naming for
    volumes whose release is gone), then wait until each is gone;

@@ -7,8 +7,8 @@ carries out: a release is named by namespace and name, and a volume is named
 only when its ownership is proven (plan/release.py). Advice is given only
 for a release that actually failed:
 
-- its newest revision is failed or stuck (failed, pending-* older than the
-  grace: a younger one may be a helm command still running, uninstalling), or
+- its newest revision is failed or stuck (failed, pending-* or uninstalling
+  older than the grace: a younger one may be a helm command still running), or
 - its database volume predates it (rel-stale-volume: a reinstall binding the
   old volume keeps the old, maybe half-initialised, state).
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kostack.analyze.diagnose import Diagnosis
+from kostack.analyze.release_checks.base import DEFAULT_PENDING_GRACE_S
 from kostack.analyze.topology import Topology
 from kostack.gap_words import gap_error, gap_hint
 from kostack.model.snapshot import IPAddress, Snapshot
@@ -69,12 +70,17 @@ def build_incident(
     journals: tuple[JournalAction, ...] = (),
     lang: str = "en",
     egress_target: IPAddress | None = None,
+    pending_grace: float = DEFAULT_PENDING_GRACE_S,
 ) -> IncidentReport:
-    """Everything the incident report says, computed from the data (no I/O)."""
+    """Everything the incident report says, computed from the data (no I/O).
+
+    ``pending_grace``: a pending-* or uninstalling release younger than this may be a helm
+    command still running (`--pending-grace`, release_checks/pending.py).
+    """
     topo = Topology(snapshot)
     pic = picture(snapshot, egress_target, lang)
     apps = applications(snapshot)
-    troubles = release_troubles(snapshot, diagnosis)
+    troubles = release_troubles(snapshot, diagnosis, pending_grace)
     roots = diagnosis.root_causes
     seen = symptoms(snapshot, diagnosis, topo, troubles, lang)
     causes = tuple(

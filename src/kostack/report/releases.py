@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from kostack.analyze.diagnose import Diagnosis
 from kostack.analyze.findings import Finding
 from kostack.analyze.release_checks import ReleaseReport, check_releases
+from kostack.analyze.release_checks.base import DEFAULT_PENDING_GRACE_S
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.model.snapshot import PersistentVolumeClaim, Snapshot
 from kostack.plan.release_advice import (
@@ -79,7 +80,9 @@ def _own_claims(report: ReleaseReport) -> dict[tuple[str, str], tuple[PvcClaim, 
     }
 
 
-def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[ReleaseTrouble, ...]:
+def release_troubles(
+    snapshot: Snapshot, diagnosis: Diagnosis | None, pending_grace: float = DEFAULT_PENDING_GRACE_S
+) -> tuple[ReleaseTrouble, ...]:
     """The releases the incident concerns, by namespace and name, failed ones first.
 
     A release that failed, a live release whose pods are not ready, and what
@@ -91,7 +94,7 @@ def release_troubles(snapshot: Snapshot, diagnosis: Diagnosis | None) -> tuple[R
     """
     if snapshot.helm is None or snapshot.helm.releases is None:
         return ()
-    report = check_releases(snapshot, diagnosis)
+    report = check_releases(snapshot, diagnosis, pending_grace=pending_grace)
     grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in report.failing():
         key = _key(f)

@@ -56,7 +56,7 @@ class ReleaseReport:
     ownership: Ownership
     diagnosis: Diagnosis | None
     checks: tuple[ReleaseCheck, ...] = RELEASE_CHECKS
-    now: datetime | None = None  # when the releases were read (pending-* ages)
+    now: datetime | None = None  # when the releases were read (pending-*/uninstalling ages)
     pending_grace: float = DEFAULT_PENDING_GRACE_S
 
     def about(self, name: str | None, namespace: str | None = None) -> ReleaseReport:
@@ -118,7 +118,8 @@ def check_releases(
     """Run every release check; `diagnosis` (network) ties failing pods to their root cause.
 
     ``now``: when the releases were read (default: when the snapshot was taken);
-    a pending-* revision younger than ``pending_grace`` seconds may still be running.
+    a pending-* or uninstalling revision younger than ``pending_grace`` seconds may still be
+    running.
     """
     when = now or parse_time(snapshot.created_at)
     ctx = ReleaseContext(snapshot, diagnosis, when, pending_grace)

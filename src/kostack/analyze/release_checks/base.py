@@ -28,7 +28,7 @@ from kostack.model.snapshot import (
     Snapshot,
 )
 
-# A pending-* revision younger than this may be a helm command still running (pending.py):
+# A pending-* or uninstalling revision younger than this may be a helm command still running:
 # 3 times Helm's default --timeout of 5 minutes.
 DEFAULT_PENDING_GRACE_S = 900.0
 
@@ -37,7 +37,7 @@ DEFAULT_PENDING_GRACE_S = 900.0
 class ReleaseContext:
     snapshot: Snapshot
     diagnosis: Diagnosis | None = None
-    # When the releases were read (ages of pending-* revisions are measured to it; None: unknown)
+    # When the releases were read (pending-*/uninstalling ages are measured to it; None: unknown)
     now: datetime | None = None
     pending_grace: float = DEFAULT_PENDING_GRACE_S
 

@@ -2,9 +2,9 @@
 
 A failed revision means the install or upgrade did not finish (with --wait:
 its pods never became ready); a pending-* status makes Helm refuse any other
-operation on the release until it is resolved. A pending-* revision younger
-than the grace (or of unknown age) may be a helm command still running: it is
-UNKNOWN, not stuck (release_checks/pending.py).
+operation on the release until it is resolved. A pending-* or uninstalling
+revision younger than the grace (or of unknown age) may be a helm command
+still running: it is UNKNOWN, not stuck (release_checks/pending.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from kostack.analyze.release_checks.base import (
     short_time,
     when_collected,
 )
-from kostack.analyze.release_checks.pending import maybe_running, pending_since
+from kostack.analyze.release_checks.pending import UNINSTALLING, maybe_running, pending_since
 from kostack.analyze.times import short_age
 
 ID = "rel-status"
@@ -48,6 +48,11 @@ register(
             "en": "Release {ns}/{name} revision {rev} is {status}, {since}: a helm command may still be running (not called stuck before {grace}; --pending-grace changes that).",
             "ko": "릴리스 {ns}/{name} 리비전 {rev:은/는} {status} 상태입니다({since}). helm 명령이 아직 실행 중일 수 있습니다"
             "({grace:이/가} 지나기 전에는 멈춘 것으로 보지 않으며 --pending-grace로 바꿀 수 있습니다).",
+        },
+        f"{ID}.uninstall-running": {
+            "en": "Release {ns}/{name} revision {rev} is {status}, {since}: an uninstall may still be running (not called stuck before {grace}; --pending-grace changes that).",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev:은/는} {status} 상태입니다({since}). 삭제(`helm uninstall`)가 아직 실행 중일 수 "
+            "있습니다({grace:이/가} 지나기 전에는 멈춘 것으로 보지 않으며 --pending-grace로 바꿀 수 있습니다).",
         },
         f"{ID}.uninstalled": {
             "en": "Release {ns}/{name} was uninstalled with --keep-history (revision {rev}); only its history and kept volumes remain.",
@@ -88,7 +93,7 @@ def run(ctx: ReleaseContext) -> list[Finding]:
             )
         elif maybe_running(release, ctx.now, ctx.pending_grace):
             msg = Msg(
-                f"{ID}.running",
+                f"{ID}.uninstall-running" if release.status == UNINSTALLING else f"{ID}.running",
                 **params,
                 status=release.status,
                 since=pending_since(release, ctx.now),
