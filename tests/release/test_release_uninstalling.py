@@ -77,6 +77,10 @@ def test_check_calls_a_young_uninstall_running_not_stuck(served: Served) -> None
 def test_check_calls_an_old_uninstall_stuck_as_before(served: Served) -> None:
     result = run(served, *CHECK, at=OLD)
     assert "harbor/harbor revision 1 is stuck in uninstalling" in result.out
+    # not the pending-* text: Helm's upgrade fails for want of a deployed revision instead
+    text = " ".join(result.out.split())
+    assert "`helm upgrade` fails (no deployed revision)" in text, text
+    assert "Helm refuses to upgrade or roll it back" not in text
     assert "kostack release reinstall harbor --namespace harbor" in result.out
     grace_0 = run(served, *CHECK, "--pending-grace", "0", at=YOUNG)
     assert "harbor/harbor revision 1 is stuck in uninstalling" in grace_0.out

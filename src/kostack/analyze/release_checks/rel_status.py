@@ -44,6 +44,11 @@ register(
             "ko": "릴리스 {ns}/{name} 리비전 {rev:이/가} {status} 상태에 멈춰 있습니다. 해결될 때까지 Helm이 업그레이드나 "
             "롤백을 거부합니다.",
         },
+        f"{ID}.uninstall-stuck": {
+            "en": "Release {ns}/{name} revision {rev} is stuck in uninstalling: `helm upgrade` fails (no deployed revision) and `helm install` cannot reuse the name until `helm uninstall` is run again to finish it.",
+            "ko": "릴리스 {ns}/{name} 리비전 {rev:이/가} uninstalling 상태에 멈춰 있습니다. `helm uninstall`을 다시 실행해 "
+            "끝내기 전까지 `helm upgrade`는 실패하고(배포된 리비전 없음) `helm install`은 이 이름을 다시 쓸 수 없습니다.",
+        },
         f"{ID}.running": {
             "en": "Release {ns}/{name} revision {rev} is {status}, {since}: a helm command may still be running (not called stuck before {grace}; --pending-grace changes that).",
             "ko": "릴리스 {ns}/{name} 리비전 {rev:은/는} {status} 상태입니다({since}). helm 명령이 아직 실행 중일 수 있습니다"
@@ -100,7 +105,11 @@ def run(ctx: ReleaseContext) -> list[Finding]:
                 grace=short_age(ctx.pending_grace),
             )
             status = Status.UNKNOWN
-        elif release.status.startswith("pending-") or release.status == "uninstalling":
+        elif release.status == UNINSTALLING:
+            # Helm's upgrade needs a deployed revision (pkg/action/upgrade.go, Releases.Deployed)
+            msg = Msg(f"{ID}.uninstall-stuck", **params)
+            severity = Severity.HIGH
+        elif release.status.startswith("pending-"):
             msg = Msg(f"{ID}.pending", **params, status=release.status)
             severity = Severity.HIGH
         elif release.status == "uninstalled":
