@@ -43,7 +43,7 @@ def wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken between words (never inside a
     `code span`)."""
     lines: list[str] = []
-    for word in re.findall(r"\S*`[^`]*`\S*|\S+", text):
+    for word in re.findall(r"(?:[^\s`]|`[^`]*`)+|\S+", text):
         if lines and cells(lines[-1]) + 1 + cells(word) <= width:
             lines[-1] += " " + word
         else:
@@ -52,11 +52,11 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 @functools.cache
-def catalogues(path: str) -> tuple[Catalogue, ...]:
-    """The catalogues that say the command at ``path``: its distribution's first, then kostack's."""
+def catalogues(word: str) -> tuple[Catalogue, ...]:
+    """The catalogues that say the command `kostack WORD` and those under it: its
+    distribution's first, then kostack's."""
     from kostack.cli import help_ko_text, lazy
 
-    word = path.split(" ")[0]
     if word in lazy.COMMANDS and not lazy.COMMANDS[word].module:
         from kostack.cli.parts import entry_point
 
@@ -71,8 +71,8 @@ def korean(path: str, name: str) -> str | None:
     ``path``: its own, else a group's above it, else the shared one."""
     words = path.split(" ")
     keys = [" ".join(words[:n]) for n in range(len(words), 0, -1)] if path else [""]
-    for key in [*keys, "*"] if name else keys[:1]:
-        for catalogue in catalogues(path):
+    for key in keys[:1] if name in ("", "epilog") else [*keys, "*"]:
+        for catalogue in catalogues(words[0]):
             text = catalogue.get(key, {}).get(name)
             if text is not None:
                 return text
@@ -101,7 +101,7 @@ def _rows(rows: list[tuple[str, str]]) -> list[str]:
             out.append(f"  {first}")
         else:
             out.append(f"  {first}{' ' * (left - cells(first))}{lines.pop(0)}")
-        out.extend(f"  {' ' * left}{line}" for line in lines)
+        out.extend(f"  {' ' * left}{line}" for line in lines if line)
     return out
 
 
@@ -124,7 +124,7 @@ def _option_rows(ctx: click.Context, path: str) -> list[tuple[str, str]]:
 
 
 def _summary(path: str) -> str:
-    return korean(path, "").split("\n\n")[0] if korean(path, "") else ""
+    return (korean(path, "") or "").split("\n\n")[0]
 
 
 def korean_help(ctx: click.Context) -> str:

@@ -22,19 +22,18 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "  kostack guard --once --snapshot examples/seed-incident.json --lang ko\n"
         "  kostack guard --mode enforce --interval 60            # 계속 올바르게(deploy/guard)\n"
         "  curl -s 127.0.0.1:9110/metrics; curl -s 127.0.0.1:9110/status",
-        "mode": "audit는 어긋남을 보고하고 아무것도 바꾸지 않습니다. enforce는 고칩니다.",
+        "mode": "audit은 어긋남을 보고하고 아무것도 바꾸지 않습니다. enforce는 고칩니다.",
         "once": "한 회차 뒤 끝냅니다(cron, CI). 리더 선출 없음.",
         "output": "--once와 함께: 보고서의 형식.",
         "snapshot_path": "실시간 목록 대신 스냅샷 파일을 감사합니다(회차마다 다시 읽음).",
-        "tight": "각 노드 자신의 Pod 블록에 대한 쌍(`fix plan --tight`처럼).",
-        "no_service_cidr": "서비스 CIDR를 쌍으로 추가하지 않습니다(`fix plan --no-service-cidr`"
+        "tight": "각 노드 자신의 Pod 블록에 대한 Allowed Address Pair(`fix plan --tight`처럼).",
+        "no_service_cidr": "서비스 CIDR를 Allowed Address Pair로 추가하지 않습니다(`fix plan --no-service-cidr`"
         "처럼).",
         "interval": "회차 사이의 초(노드가 합류하면 더 일찍 시작).",
         "settle": "Kubernetes가 바뀐 뒤 회차 전에 더 바뀌는지 이만큼 기다립니다.",
-        "breaker_share": "한 회차가 이 비율보다 많은 포트의 쌍을 바꾸려 하면 회로 차단기를 "
-        "엽니다.",
+        "breaker_share": "한 회차가 이 비율보다 많은 포트의 Allowed Address Pair를 바꾸려 하면 회로 차단기를 엽니다.",
         "breaker_floor": "... 단 N 포트 밑으로는 내려가지 않습니다(작은 클러스터에 노드 합류).",
-        "breaker_removals": "한 회차가 N개보다 많은 포트와 규칙에서 쌍이나 규칙을 제거하려 하면 "
+        "breaker_removals": "한 회차가 N개보다 많은 포트와 규칙에서 Allowed Address Pair나 규칙을 제거하려 하면 "
         "엽니다.",
         "writes_per_minute": "Neutron 쓰기의 속도 제한(태그를 포함한 포트 갱신 하나, 규칙 하나).",
         "max_rereads": "회차 중에 포트가 바뀌면(412) 다시 읽고 다시 계산하는 횟수.",
@@ -106,14 +105,14 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "use_lab": "네트워크 랩(`kostack lab up`, kostack-lab 패키지)에서 root로 점검합니다.",
         "lab_name": "--lab과 함께: 랩의 이름(`kostack lab up --name`).",
         "lab_state_dir": "--lab과 함께: 랩의 상태 디렉터리(환경 변수 KOSTACK_LAB_STATE_DIR).",
-        "image": "점검 Pod의 이미지: python3가 있으면 무엇이든(폐쇄망이면 자체 레지스트리의 것).",
+        "image": "점검 Pod의 이미지: python3이 있으면 무엇이든(폐쇄망이면 자체 레지스트리의 것).",
         "timeout": "점검이 응답 없음으로 쳐지기까지의 초(모든 점검은 동시에 돎).",
         "egress_target": "Pod의 외부 통신을 시험할 곳(이름은 Pod가 아니라 여기서 풂).",
         "icmp_clusterip": "kubernetes ClusterIP에도 ping합니다(판단하지 않음: 무엇이 돌아오는지는 "
         "프록시 모드에 달렸고 아무것도 증명하지 않음).",
         "max_sources": "노드가 이만큼까지는 모든 노드에서 점검하고, 넘으면 클래스마다 노드 "
         "하나와 표본.",
-        "seed": "노드 표본의 시드.",
+        "seed": "노드 표본을 고르는 난수 시드.",
         "save_path": "점검 관찰을 담은 스냅샷도 씁니다.",
         "verbose": "모든 점검과 그 세부.",
         "yes": "점검을 보냅니다(없으면 계획만 출력).",
@@ -151,12 +150,12 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "subnet_cidr": "계획한 서브넷(--network 없이).",
         "network_mtu": "계획한 네트워크 MTU.",
         "pod_mtu": "설정할 계획인 Pod MTU.",
-        "nat_outgoing": "Pod의 외부 트래픽을 노드 주소로 masquerade하는지.",
+        "nat_outgoing": "Pod의 외부 트래픽을 노드 주소로 마스커레이드하는지.",
         "bgp": "Calico BGP(기본값: VXLAN Always가 아니면 켬).",
         "typha": "Calico Typha(기본값: Calico면 켬).",
         "wireguard": "CNI가 Pod 트래픽을 WireGuard로 암호화합니다.",
         "group_name": "만들 그룹의 이름.",
-        "no_service_cidr": "서비스 CIDR 쌍을 뺍니다.",
+        "no_service_cidr": "서비스 CIDR의 Allowed Address Pair를 뺍니다.",
         "lang": "보고서의 언어(기본값: KOSTACK_LANG, 없으면 로캘). 명령과 Terraform은 그대로 "
         "둡니다.",
     },
@@ -189,7 +188,7 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "": "Helm 릴리스와 그 볼륨을 점검하고, 실패하는 Pod를 하나의 원인 사슬로 설명합니다.\n\n"
         "모든 네임스페이스에서 릴리스의 저장 Secret을 읽고(helm 바이너리 필요 없음, 값은 출력하거나 "
         "저장하지 않음), 각 PVC를 증거와 함께 그 릴리스에 귀속시키고, 진단이 네트워크 근본 원인을 "
-        "찾으면 실패하는 Pod를 그 원인에 잇습니다. 종료 코드: 0 정상, 1 --fail-on 이상의 발견, "
+        "찾으면 실패하는 Pod를 그 원인에 잇습니다. 종료 코드: 0 정상, 1 --fail-on 이상의 결과, "
         "2 잘못된 입력, 3 클러스터에 연결할 수 없음, 4 일부 데이터만 있음.",
         "epilog": "\b\n예:\n"
         "  kostack release check\n"
@@ -218,7 +217,7 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "namespace": "설치할 네임스페이스.",
         "chart": "helm install에서처럼 차트 참조.",
         "values_file": "새 설치의 values 파일(helm에 그대로 전달).",
-        "from_namespaces": "NS에서도 릴리스 NAME과 그 볼륨을 제거합니다(기본값: NS, 그리고 -n 없는 "
+        "from_namespaces": "NS에서도 NAME 릴리스와 그 볼륨을 제거합니다(기본값: NS, 그리고 -n 없는 "
         "`helm install`이 쓴 네임스페이스 중 그곳의 차트 릴리스가 실패했거나 제거된 곳. 배포된 "
         "것은 여기서 이름을 댈 때만 제거).",
         "discard_data": "먼저 볼륨을 Retain으로 설정하지 않습니다: Delete 볼륨의 데이터는 클레임과 "

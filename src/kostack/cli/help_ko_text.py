@@ -14,10 +14,10 @@ _NEUTRON: Final = (
     "(--snapshot과 함께라면 스냅샷의 openstack.backend를 덮어씁니다)."
 )
 _PAIRS: Final = {
-    "method": "pairs: 허용 주소 쌍과 범위를 좁힌 규칙으로, 포트 보안은 켠 채 둡니다. "
+    "method": "pairs: Allowed Address Pair와 범위를 좁힌 규칙으로, 포트 보안은 켠 채 둡니다. "
     "disable-port-security: 빠르지만 노드 포트의 필터링을 모두 없앱니다.",
-    "tight": "전체 Pod CIDR가 아니라 각 노드가 가진 Pod 블록에만 허용 쌍을 둡니다.",
-    "service_cidr": "서비스 CIDR도 허용 쌍으로 추가합니다. 트래픽에는 필요 없고(서비스 IP는 "
+    "tight": "전체 Pod CIDR가 아니라 각 노드가 가진 Pod 블록에만 Allowed Address Pair를 둡니다.",
+    "service_cidr": "서비스 CIDR도 Allowed Address Pair로 추가합니다. 트래픽에는 필요 없고(서비스 IP는 "
     "출발지로 노드를 떠나지 않음), diagnose가 권하는 대로 기본은 꺼져 있습니다.",
     "acknowledged": "--method disable-port-security와 함께 필수: 노드 포트가 스푸핑 방지와 "
     "모든 보안 그룹을 잃는다는 것을 받아들입니다.",
@@ -38,7 +38,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "os_cloud": "clouds.yaml 항목(기본값: OS_CLOUD / OS_* 환경 변수).",
         "snapshot_path": "실시간으로 수집하는 대신 스냅샷을 읽습니다.",
         "egress_target": "Pod의 외부 통신을 판단할 클러스터 밖 주소(아무것도 보내지 않음).",
-        "fail_on": "이 심각도 이상의 발견이 실패하면 1로 끝냅니다.",
+        "fail_on": "이 심각도 이상의 결과가 실패하면 1로 끝냅니다.",
         "timeout_s": f"--snapshot이 없을 때: {_TIMEOUT}"
         "(엄격한 한도, 기본값 30 또는 $KOSTACK_TIMEOUT).",
         "jitter": "기다리는 시간마다 interval x (1 +- F)입니다.",
@@ -66,17 +66,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "(json, junit, sarif, 스크립트에는 하지 않음).",
         "progress": "오래 걸리는 단계의 진행 상황을 stderr에 보여 줍니다(진단 단계마다 한 줄): "
         "auto는 stderr가 터미널이고 출력이 json, junit, sarif가 아닐 때입니다.",
-        "lang": "모든 명령의 결과와 오류의 언어로, KOSTACK_LANG과 같습니다(명령 자체의 --lang이 "
+        "lang": "모든 명령의 결과와 오류의 언어로, KOSTACK_LANG 환경 변수와 같습니다(명령 자체의 --lang이 "
         "우선).",
     },
     "collect": {
         "": "OpenStack과 Kubernetes를 읽기만 하고 스냅샷을 씁니다.\n\n"
-        "OpenStack: Neutron(네트워크, 서브넷, 라우터, 포트, 보안 그룹, 유동 IP)과 Octavia(로드 "
-        "밸런서, 리스너, 풀, 모니터, 건강하지 않은 풀의 멤버). Kubernetes: 노드, Pod, "
+        "OpenStack: Neutron(네트워크, 서브넷, 라우터, 포트, 보안 그룹, Floating IP)과 Octavia("
+        "로드밸런서, 리스너, 풀, 모니터, 정상이 아닌 풀의 멤버). Kubernetes: 노드, Pod, "
         "kubeadm/kubelet/kube-proxy 설정, CNI, kubernetes와 DNS 서비스, LoadBalancer 타입의 모든 "
         "Service와 그 EndpointSlice와 이벤트, Helm 릴리스(--no-helm이면 건너뜀). 자격 증명은 보통의 "
         "도구가 찾는 곳에서 옵니다: clouds.yaml, OS_CLOUD 또는 openrc 파일의 OS_* 변수(또는 "
-        "--os-cloud), kubeconfig, KUBECONFIG 또는 클러스터 안의 서비스 계정(또는 --kubeconfig, "
+        "--os-cloud), kubeconfig, KUBECONFIG 또는 클러스터 내부 서비스 어카운트(또는 --kubeconfig, "
         "--context). 스냅샷에는 자격 증명이 절대 담기지 않습니다. 종료 코드: 0 완전함, 3 출처에 "
         "닿을 수 없거나 자격 증명을 거부함, 4 일부(읽지 못한 것은 stderr에 나열되고 스냅샷에 "
         "기록됨).",
@@ -95,7 +95,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     },
     "completion": {
         "": "SHELL(bash 또는 zsh)의 자동 완성 스크립트를 출력합니다.\n\n"
-        "명령, 하위 명령, 옵션, 선택지가 TAB으로 완성됩니다. 스크립트는 완성 목록을 계산하려고 "
+        "명령, 하위 명령, 옵션, 선택지가 TAB 키로 완성됩니다. 스크립트는 완성 목록을 계산하려고 "
         "kostack 자신을 부르므로(_KOSTACK_COMPLETE를 설정해서) kostack을 업그레이드해도 맞게 "
         "유지됩니다.",
         "epilog": "\b\n예:\n"
@@ -106,17 +106,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     "diagnose": {
         "": "Pod 네트워크 장애의 근본 원인을 찾습니다.\n\n"
         "--snapshot이 없으면 kostack은 먼저 OpenStack과 Kubernetes에서 수집합니다(읽기만). "
-        "스냅샷이 말하지 않지만 값이 몇 가지뿐인 것(Neutron 백엔드, masquerade, Calico BGP, "
+        "스냅샷이 말하지 않지만 값이 몇 가지뿐인 것(Neutron 백엔드, 마스커레이드, Calico BGP, "
         "natOutgoingExclusions, WireGuard, kube-proxy 모드)은 모든 경우로 시험합니다: 모든 "
         "경우에 같은 답이면 그것이 답이고, 모든 경우에 다르게 실패하는 원인은 경우마다 수정이 "
         "있는 근본 원인이며, 그 밖에는 CONDITIONAL로 한 번, 경우를 가리는 방법과 함께 "
         "보고합니다.\n\n"
         "\b\n종료 코드:\n"
-        "  0  건강하다고 판단함(--fail-on 미만의 경고는 허용)\n"
-        "  1  --fail-on 이상의 발견\n"
+        "  0  정상으로 판정함(--fail-on 미만의 경고는 허용)\n"
+        "  1  --fail-on 이상의 결과\n"
         "  2  잘못된 입력\n"
         "  3  연결하거나 인증할 수 없음\n"
-        "  4  판단하지 못함: DNS, API 서비스, Pod 간 통신 또는 외부 통신을 판단할 수 없거나,\n"
+        "  4  판단 불가: DNS, API 서비스, Pod 간 통신 또는 외부 통신을 판단할 수 없거나,\n"
         "     --fail-on 이상의 원인이 조건부이거나, 데이터가 빠짐\n\n"
         "\b\n예:\n"
         "  kostack diagnose --snapshot examples/seed-incident.json\n"
@@ -125,7 +125,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "  kostack diagnose --active --probe-image registry.local/python:3.12",
         "verbose": "모든 흐름, 모든 증거, 모든 명령.",
         "active": "클러스터 안에서 실제로 점검하고 정적 모델과 맞춰 봅니다(트래픽을 보냄).",
-        "probe_image": "--active와 함께: 점검 Pod의 이미지(python3가 있으면 아무거나).",
+        "probe_image": "--active와 함께: 점검 Pod의 이미지(python3이 있으면 아무거나).",
         "probe_timeout": "--active와 함께: 점검 하나의 제한 시간(초).",
         "probe_lab": "--active와 함께: 대신 네트워크 랩 NAME('default')을 점검합니다.",
         "probe_icmp_clusterip": "--active와 함께: ClusterIP에도 ping합니다(판단하지 않음: 무엇이 "
@@ -133,15 +133,15 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     },
     "trace": {
         "": "흐름 하나를 홉마다 추적하고 어느 규칙이 그 흐름을 결정하는지 말합니다.\n\n"
-        "\b\n끝점:\n"
+        "\b\n엔드포인트:\n"
         "  pod:NAMESPACE/NAME        node:NAME\n"
         "  svc:NAMESPACE/NAME:PORT/PROTO\n"
         "  ip:A.B.C.D[:PORT/PROTO]   ip:[IPV6][:PORT/PROTO]\n"
         "  client                    (SRC만: 클러스터 밖의 아무 클라이언트)\n\n"
         "듀얼 스택 Pod, 노드, 서비스는 상대 끝의 주소 체계의 주소로 추적합니다. 같은 주소 체계가 "
         "없는 두 끝은 사용법 오류입니다(종료 코드 2).\n\n"
-        "바깥 클라이언트(ip:... 또는 client)에서 LoadBalancer 타입의 Service(또는 그 유동 IP)로는 "
-        "들어오는 길을 추적합니다: 유동 IP, VIP, 리스너, 풀, 프로바이더(amphora 또는 OVN), "
+        "바깥 클라이언트(ip:... 또는 client)에서 LoadBalancer 타입의 Service(또는 그 Floating IP)로는 "
+        "들어오는 길을 추적합니다: Floating IP, VIP, 리스너, 풀, 프로바이더(amphora 또는 OVN), "
         "NodePort에 대한 각 멤버 노드의 보안 그룹, kube-proxy, Pod.\n\n"
         "\b\n예:\n"
         "  kostack trace --snapshot examples/seed-incident.json pod:demo/netshoot "
@@ -151,17 +151,17 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "  kostack trace --snapshot examples/lb-ovn-node-subnet-only.json ip:198.51.100.7 "
         "svc:shop/web:80/tcp\n"
         "  kostack trace --snapshot examples/lb-amphora-healthy.json client ip:203.0.113.50:80/tcp\n\n"
-        "스냅샷이 경로를 바꾸는 것(Neutron 백엔드, masquerade)을 열어 두면 모든 경우를 추적하고 "
+        "스냅샷이 경로를 바꾸는 것(Neutron 백엔드, 마스커레이드)을 열어 두면 모든 경우를 추적하고 "
         "서로 다를 때 보여 줍니다.\n\n"
         "종료 코드: 0 모든 경우에 닿음(또는 아무것도 증명하지 않는 ClusterIP ping), 1 모든 경우에 "
-        "막힘(서비스 끝점 하나 이상으로: 첫 예는 CoreDNS Pod 둘 중 하나에 닿음), 2 잘못된 입력, "
-        "4 판단하지 못함 또는 경우에 따라 다름.",
+        "막힘(서비스 엔드포인트 하나 이상으로: 첫 예는 CoreDNS Pod 둘 중 하나에 닿음), 2 잘못된 입력, "
+        "4 판단 불가 또는 경우에 따라 다름.",
         "protocol": "프로토콜(기본값: DST의 /PROTO, 없으면 tcp).",
     },
     "fix": {
         "": "`kostack diagnose`가 찾은 문제의 수정을 계획, 적용, 검증하고 롤백합니다.\n\n"
-        "기본 수정은 Neutron 포트 보안을 켠 채 둡니다: 필요한 모든 노드 포트에 Pod CIDR의 허용 "
-        "주소 쌍을 두고, CNI와 컨트롤 플레인에 필요한 것에는 클러스터로 범위를 좁힌 보안 그룹 "
+        "기본 수정은 Neutron 포트 보안을 켠 채 둡니다: 필요한 모든 노드 포트에 Pod CIDR의 "
+        "Allowed Address Pair를 두고, CNI와 컨트롤 플레인에 필요한 것에는 클러스터로 범위를 좁힌 보안 그룹 "
         "규칙을 둡니다. --yes(또는 터미널에서 확인 문구 입력) 없이는 아무것도 바꾸지 않습니다. "
         "모든 변경은 계획할 때 읽은 리비전을 조건으로 하고 저널에 기록되므로, 이어서 하거나 "
         "롤백할 수 있습니다.",
@@ -176,7 +176,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "": "진단을 고치는 변경을 보여 주고, 무엇이든 실행하기 전에 검증합니다.\n\n"
         "변경마다 대상, 고치는 근본 원인, 기대하는 리비전, 되돌리는 방법을 밝힙니다. 계획은 "
         "변경을 적용한 스냅샷으로 진단을 다시 돌려 점검합니다. -o json이 정식 형식이고"
-        "(`kostack fix apply --plan FILE`이 검토한 그대로 적용), -o script는 `openstack` 명령으로 "
+        "(`kostack fix apply --plan FILE` 명령이 검토한 그대로 적용), -o script는 `openstack` 명령으로 "
         "된 멱등 bash 스크립트입니다.",
         "epilog": "\b\n예:\n"
         "  kostack fix plan --snapshot examples/seed-incident.json\n"
