@@ -194,3 +194,5 @@ def test_every_way_to_ask_for_korean(how: tuple[tuple[str, ...], dict[str, str]]
 def test_the_lab_brings_its_own_korean() -> None:
     ours, lab = catalogues()
     assert help_ko.catalogues("lab") == (lab, ours) and help_ko.catalogues("diagnose") == (ours,)
+    # `kostack --help` lists the lab by kostack's own summary: the same as the lab's
+    assert ours["lab"][""] == lab["lab"][""].split("\n\n")[0]

@@ -124,7 +124,11 @@ def _option_rows(ctx: click.Context, path: str) -> list[tuple[str, str]]:
 
 
 def _summary(path: str) -> str:
-    return (korean(path, "") or "").split("\n\n")[0]
+    """A command's summary; the top level lists kostack's own (not reading entry points)."""
+    from kostack.cli.help_ko_text import TEXTS
+
+    own = TEXTS.get(path, {}).get("") if " " not in path else None
+    return (own or korean(path, "") or "").split("\n\n")[0]
 
 
 def korean_help(ctx: click.Context) -> str:
