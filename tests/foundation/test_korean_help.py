@@ -7,6 +7,7 @@ command's English help as kostack printed it before the Korean help existed (at 
 
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ import click
 import pytest
 
 from kostack.cli import help_ko
-from kostack.cli.main import cli
+from kostack.cli.common import Environment
+from kostack.cli.main import cli, main
 from kostack.korean import particle
 from kostack_testkit.cli import run_cli
 
@@ -189,6 +191,13 @@ def test_every_way_to_ask_for_korean(how: tuple[tuple[str, ...], dict[str, str]]
         assert help_of(path, *args, environ=environ).startswith(f"사용법: kostack {path} [옵션]")
     code, text = run_cli("--lang", "ko", "fix", "apply", "--help")  # the top-level --lang
     assert code == 0 and "  --yes" in text and "묻지 않고 적용합니다" in text, text
+
+
+def test_korean_help_as_a_kubectl_plugin() -> None:
+    out = io.StringIO()
+    env = Environment(stdout=out, stderr=out, environ={"KOSTACK_LANG": "ko"})
+    assert main(["fix", "plan", "--help"], env, prog_name="kubectl kostack") == 0
+    assert out.getvalue().startswith("사용법: kubectl kostack fix plan [옵션]\n\n  진단을 고치는")
 
 
 def test_the_lab_brings_its_own_korean() -> None:

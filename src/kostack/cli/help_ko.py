@@ -133,7 +133,11 @@ def _summary(path: str) -> str:
 
 def korean_help(ctx: click.Context) -> str:
     """The help of ``ctx``'s command in Korean."""
-    command, path = ctx.command, " ".join(ctx.command_path.split(" ")[1:])
+    command, names, up = ctx.command, [], ctx
+    while up.parent is not None:  # the command's path below kostack (or `kubectl kostack`)
+        names.insert(0, up.info_name or "")
+        up = up.parent
+    path = " ".join(names)
     usage = _said(" ".join(command.collect_usage_pieces(ctx)))
     out = [f"사용법: {ctx.command_path} {usage}", "", *_paragraphs(korean(path, "") or "")]
     out += ["옵션:", *_rows(_option_rows(ctx, path))]
