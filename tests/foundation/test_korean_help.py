@@ -78,6 +78,8 @@ def test_the_tree_has_every_command_and_the_lab() -> None:
 
 @pytest.mark.parametrize("path", PATHS)
 def test_english_help_is_as_it_was(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """To change the English on purpose: `COLUMNS=100 python tests/foundation/test_korean_help.py`
+    writes the file anew (and the Korean must say the same)."""
     monkeypatch.setenv("COLUMNS", "100")
     before = dict(part.split("\n", 1) for part in ENGLISH.read_text().split("=== kostack")[1:])
     assert help_of(path, "--help") == before[f" {path}".rstrip()]
@@ -200,8 +202,24 @@ def test_korean_help_as_a_kubectl_plugin() -> None:
     assert out.getvalue().startswith("사용법: kubectl kostack fix plan [옵션]\n\n  진단을 고치는")
 
 
+def test_a_command_no_catalogue_says_keeps_its_english() -> None:
+    """Another distribution's command (or an older lab's): its description and examples."""
+    command = click.Command("x", help="Say hello.\n\nTwice.", epilog="\b\nExample:\n  kostack x")
+    ctx = click.Context(command, info_name="x", parent=click.Context(cli, info_name="kostack"))
+    text = help_ko.korean_help(ctx)
+    assert "\n  Say hello.\n\n  Twice.\n\n옵션:\n" in text and text.endswith(
+        "  Example:\n    kostack x"
+    )
+
+
 def test_the_lab_brings_its_own_korean() -> None:
     ours, lab = catalogues()
     assert help_ko.catalogues("lab") == (lab, ours) and help_ko.catalogues("diagnose") == (ours,)
     # `kostack --help` lists the lab by kostack's own summary: the same as the lab's
     assert ours["lab"][""] == lab["lab"][""].split("\n\n")[0]
+
+
+if __name__ == "__main__":
+    ENGLISH.write_text(
+        "".join(f"=== {f'kostack {p}'.strip()}\n{help_of(p, '--help')}" for p in PATHS)
+    )

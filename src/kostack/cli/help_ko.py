@@ -14,6 +14,7 @@ terminal cells (a Hangul syllable takes two) within 100.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -131,18 +132,21 @@ def _summary(path: str) -> str:
     return (own or korean(path, "") or "").split("\n\n")[0]
 
 
+def _path(ctx: click.Context) -> str:
+    """The command's path below kostack (which may be `kubectl kostack`): "fix plan"."""
+    return f"{_path(ctx.parent)} {ctx.info_name}".strip() if ctx.parent is not None else ""
+
+
 def korean_help(ctx: click.Context) -> str:
     """The help of ``ctx``'s command in Korean."""
-    command, names, up = ctx.command, [], ctx
-    while up.parent is not None:  # the command's path below kostack (or `kubectl kostack`)
-        names.insert(0, up.info_name or "")
-        up = up.parent
-    path = " ".join(names)
+    command, path = ctx.command, _path(ctx)
     usage = _said(" ".join(command.collect_usage_pieces(ctx)))
-    out = [f"사용법: {ctx.command_path} {usage}", "", *_paragraphs(korean(path, "") or "")]
+    # a command no catalogue says (another distribution's, an older one) keeps its English
+    about = korean(path, "") or inspect.cleandoc(command.help or "")
+    out = [f"사용법: {ctx.command_path} {usage}", "", *_paragraphs(about)]
     out += ["옵션:", *_rows(_option_rows(ctx, path))]
     if isinstance(command, click.Group):
-        names = command.list_commands(ctx)
-        out += ["", "명령:", *_rows([(n, _summary(f"{path} {n}".strip())) for n in names])]
-    epilog = korean(path, "epilog")
+        rows = [(n, _summary(f"{path} {n}".strip())) for n in command.list_commands(ctx)]
+        out += ["", "명령:", *_rows(rows)]
+    epilog = korean(path, "epilog") or command.epilog
     return "\n".join([*out, *(["", *_paragraphs(epilog)] if epilog else [])]).rstrip("\n")
