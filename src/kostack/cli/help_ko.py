@@ -5,9 +5,10 @@ The texts are catalogues keyed by command path ("" is `kostack` itself, "fix pla
 it, by "" (the description, as click's docstring: paragraphs, `\\b` ones kept as written),
 "epilog" and each option's parameter name. An option not in its command's entry is looked
 for in the entries of the groups above it, then in "*" (the options many commands share,
-worded alike). kostack's texts are cli/help_ko_text.py's; a command from another
-distribution (the lab) brings its own through the entry point `kostack.help` of its name.
-Click's own words (usage, choices, defaults, ranges) are said here; the layout is in
+worded alike). kostack's texts are cli/help_ko_text.py's (and help_ko_more.py's); a command
+from another distribution (the lab) brings its own through the entry point `kostack.help` of
+its name. Click's own words (the usage line's, `[default: ...]`, `[required]`) are said here;
+option names, metavars, choices and ranges stay as click prints them. The layout is in
 terminal cells (a Hangul syllable takes two) within 100.
 """
 
