@@ -115,8 +115,8 @@ def _option_rows(ctx: click.Context, path: str) -> list[tuple[str, str]]:
     rows = []
     for param in ctx.command.get_params(ctx):
         record = param.get_help_record(ctx)
-        if record is None or param.name is None:
-            continue
+        if record is None or param.name is None or isinstance(param, click.Argument):
+            continue  # click lists no argument among the options
         english = param.help if isinstance(param, click.Option) else None
         extra = record[1][len(english) :].strip() if english else record[1]
         name = "help" if "--help" in param.opts else param.name  # click names it its own way
