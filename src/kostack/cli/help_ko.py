@@ -1,58 +1,40 @@
-"""`kostack --help` (and `kostack` alone) in Korean when the language is Korean.
+"""Every command's `--help` in Korean when the language is Korean (`--lang ko` anywhere on the
+command line, KOSTACK_LANG=ko or a Korean locale; cli/lazy.py's HelpContext asks).
 
-The top-level help is what a Korean reader sees first: its description, its options and
-the list of commands are said here in Korean, laid out in terminal cells (a Hangul syllable
-takes two) within 100 cells. A command's own `--help` (its options, their defaults) stays
-English, as click words it (docs/dev/messages.md). Importing this imports nothing else.
+The texts are catalogues keyed by command path ("" is `kostack` itself, "fix plan") and, in
+it, by "" (the description, as click's docstring: paragraphs, `\\b` ones kept as written),
+"epilog" and each option's parameter name. An option not in its command's entry is looked
+for in the entries of the groups above it, then in "*" (the options many commands share,
+worded alike). kostack's texts are cli/help_ko_text.py's (and help_ko_more.py's); a command
+from another distribution (the lab) brings its own through the entry point `kostack.help` of
+its name. Click's own words (the usage line's, `[default: ...]`, `[required]`) are said here;
+option names, metavars, choices and ranges stay as click prints them. The layout is in
+terminal cells (a Hangul syllable takes two) within 100.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
-import textwrap
 import unicodedata
+from collections.abc import Mapping
 from typing import Final
 
 import click
 
 WIDTH: Final = 100
-USAGE: Final = "사용법: {prog} [옵션] 명령 [인자]..."
-ABOUT: Final = (
-    "Kubernetes-on-OpenStack에서 Pod끼리 통신하지 못하는 원인을 찾고 안전하게 고칩니다.",
-    "kostack은 OpenStack 프로젝트(Neutron 포트, 보안 그룹, 네트워크, 라우터)와 클러스터(노드, "
-    "CNI, 서비스)를 읽고, 어떤 규칙이 어떤 흐름을 막는지 홉마다 설명하고, 수정을 계획합니다. "
-    "--yes 없이는 아무것도 바꾸지 않습니다.",
-)
-OPTIONS: Final = {
-    "version": "버전을 보여 주고 끝냅니다.",
-    "debug": "트레이스백과 클라이언트 라이브러리의 로그를 보여 줍니다(자격 증명은 가립니다).",
-    "kube_context": "모든 명령이 쓸 kubeconfig 컨텍스트"
-    "(`kubectl kostack --context prod diagnose`처럼).",
-    "kubeconfig": "모든 명령이 쓸 kubeconfig 파일.",
-    "color": "결과를 심각도별로 색칠합니다: auto는 터미널이고 NO_COLOR가 없을 때입니다"
-    "(json, junit, sarif, 스크립트에는 하지 않음).",
-    "progress": "오래 걸리는 단계의 진행 상황을 stderr에 보여 줍니다(진단 단계마다 한 줄): "
-    "auto는 stderr가 터미널이고 출력이 json, junit, sarif가 아닐 때입니다.",
-    "lang": "모든 명령의 결과와 오류의 언어로, KOSTACK_LANG과 같습니다(명령 자체의 --lang이 우선).",
-    "help": "이 도움말을 보여 주고 끝냅니다.",
+Catalogue = Mapping[str, Mapping[str, str]]
+# click's words in usage lines and option records
+_CLICK: Final = {
+    "[OPTIONS]": "[옵션]",
+    "COMMAND": "명령",
+    "[ARGS]...": "[인자]...",
+    "default: ": "기본값: ",
+    "env var: ": "환경 변수: ",
+    "required": "필수",
 }
-# The commands' one-line summaries (kostack.cli.lazy.COMMANDS has the English).
-SUMMARIES: Final = {
-    "collect": "OpenStack과 Kubernetes를 읽기만 하고 스냅샷을 씁니다.",
-    "completion": "셸(bash, zsh)의 자동 완성 스크립트를 출력합니다.",
-    "diagnose": "Pod 네트워크 장애의 근본 원인을 찾습니다.",
-    "fix": "`kostack diagnose`가 찾은 문제의 수정을 계획, 적용, 검증하고 롤백합니다.",
-    "guard": "노드가 바뀌어도 노드 포트를 올바르게 유지합니다: 어긋남 감사, 또는 안전장치를 둔 "
-    "강제 적용.",
-    "lab": "사고 환경처럼 동작하는 네트워크 랩을 만들고 점검하고 정리합니다.",
-    "preflight": "클러스터를 만들기 전에 점검합니다: 무엇이 깨질지, 만들어야 할 포트.",
-    "probe": "Pod 네트워크를 실제로 점검하고 정적 모델과 비교합니다.",
-    "release": "상태가 있는 Helm 릴리스(Harbor 등): 무엇이 잘못됐는지, 깨끗한 재설치.",
-    "report": "장애 보고서를 씁니다: 본 것, 원인, 점검한 것, 한 일, 배울 점.",
-    "trace": "흐름 하나를 홉마다 추적하고 어느 규칙이 그 흐름을 결정하는지 말합니다.",
-    "watch": "계속 실행합니다: 주기마다 수집, 진단, 점검하고 Prometheus 메트릭을 제공합니다.",
-}
-EXAMPLE: Final = ("예:", "kostack diagnose --snapshot examples/seed-incident.json")
+_CLICK_WORDS: Final = re.compile("|".join(re.escape(w) for w in _CLICK))
 
 
 def cells(text: str) -> int:
@@ -63,7 +45,7 @@ def wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken between words (never inside a
     `code span`)."""
     lines: list[str] = []
-    for word in re.findall(r"\S*`[^`]*`\S*|\S+", text):
+    for word in re.findall(r"(?:[^\s`]|`[^`]*`)+|\S+", text):
         if lines and cells(lines[-1]) + 1 + cells(word) <= width:
             lines[-1] += " " + word
         else:
@@ -71,9 +53,49 @@ def wrap(text: str, width: int) -> list[str]:
     return lines or [""]
 
 
+@functools.cache
+def catalogues(word: str) -> tuple[Catalogue, ...]:
+    """The catalogues that say the command `kostack WORD` and those under it: its
+    distribution's first, then kostack's."""
+    from kostack.cli import help_ko_text, lazy
+
+    if word in lazy.COMMANDS and not lazy.COMMANDS[word].module:
+        from kostack.cli.parts import entry_point
+
+        own = entry_point("kostack.help", word)
+        if own is not None:
+            return (own, help_ko_text.TEXTS)
+    return (help_ko_text.TEXTS,)
+
+
+def korean(path: str, name: str) -> str | None:
+    """The Korean text ``name`` ("" the description, "epilog", an option) of the command at
+    ``path``: its own, else a group's above it, else the shared one."""
+    words = path.split(" ")
+    keys = [" ".join(words[:n]) for n in range(len(words), 0, -1)] if path else [""]
+    for key in keys[:1] if name in ("", "epilog") else [*keys, "*"]:
+        for catalogue in catalogues(words[0]):
+            text = catalogue.get(key, {}).get(name)
+            if text is not None:
+                return text
+    return None
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Click's layout of a description: prose wrapped, a `\\b` paragraph as written."""
+    out: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if paragraph.startswith("\b\n"):
+            out += [f"  {line}".rstrip() for line in paragraph[2:].split("\n")]
+        else:
+            out += [f"  {line}" for line in wrap(paragraph, WIDTH - 2)]
+        out.append("")
+    return out
+
+
 def _rows(rows: list[tuple[str, str]]) -> list[str]:
     """A two-column list, the second column wrapped under itself."""
-    left = min(max(cells(a) for a, _ in rows), 32) + 2
+    left = min(max(cells(a) for a, _ in rows), 30) + 2  # as click lays it out
     out: list[str] = []
     for first, text in rows:
         lines = wrap(text, WIDTH - 2 - left)
@@ -81,23 +103,51 @@ def _rows(rows: list[tuple[str, str]]) -> list[str]:
             out.append(f"  {first}")
         else:
             out.append(f"  {first}{' ' * (left - cells(first))}{lines.pop(0)}")
-        out.extend(f"  {' ' * left}{line}" for line in lines)
+        out.extend(f"  {' ' * left}{line}" for line in lines if line)
     return out
 
 
-def korean_help(ctx: click.Context, group: click.Group) -> str:
-    """The top-level help in Korean."""
-    out = [USAGE.format(prog=ctx.command_path), ""]
-    for paragraph in ABOUT:
-        out += [*textwrap.indent("\n".join(wrap(paragraph, WIDTH - 2)), "  ").split("\n"), ""]
+def _said(text: str) -> str:
+    return _CLICK_WORDS.sub(lambda m: _CLICK[m.group()], text)
+
+
+def _option_rows(ctx: click.Context, path: str) -> list[tuple[str, str]]:
     rows = []
-    for param in group.get_params(ctx):
+    for param in ctx.command.get_params(ctx):
         record = param.get_help_record(ctx)
-        if record is not None and param.name is not None:
-            default = getattr(param, "default", None) if getattr(param, "show_default", 0) else None
-            shown = f"  [기본값: {default}]" if default else ""
-            name = "help" if "--help" in param.opts else param.name
-            rows.append((record[0], OPTIONS.get(name, record[1]) + shown))
-    out += ["옵션:", *_rows(rows), "", "명령:"]
-    out += _rows([(name, SUMMARIES[name]) for name in group.list_commands(ctx)])
-    return "\n".join([*out, "", f"  {EXAMPLE[0]}", "", f"    {EXAMPLE[1]}", ""])
+        if record is None or param.name is None or isinstance(param, click.Argument):
+            continue  # click lists no argument among the options
+        english = param.help if isinstance(param, click.Option) else None
+        extra = record[1][len(english) :].strip() if english else record[1]
+        name = "help" if "--help" in param.opts else param.name  # click names it its own way
+        text = korean(path, name) if english else ""
+        rows.append((record[0], "  ".join(filter(None, [text or english, _said(extra)]))))
+    return rows
+
+
+def _summary(path: str) -> str:
+    """A command's summary; the top level lists kostack's own (not reading entry points)."""
+    from kostack.cli.help_ko_text import TEXTS
+
+    own = TEXTS.get(path, {}).get("") if " " not in path else None
+    return (own or korean(path, "") or "").split("\n\n")[0]
+
+
+def _path(ctx: click.Context) -> str:
+    """The command's path below kostack (which may be `kubectl kostack`): "fix plan"."""
+    return f"{_path(ctx.parent)} {ctx.info_name}".strip() if ctx.parent is not None else ""
+
+
+def korean_help(ctx: click.Context) -> str:
+    """The help of ``ctx``'s command in Korean."""
+    command, path = ctx.command, _path(ctx)
+    usage = _said(" ".join(command.collect_usage_pieces(ctx)))
+    # a command no catalogue says (another distribution's, an older one) keeps its English
+    about = korean(path, "") or inspect.cleandoc(command.help or "")
+    out = [f"사용법: {ctx.command_path} {usage}", "", *_paragraphs(about)]
+    out += ["옵션:", *_rows(_option_rows(ctx, path))]
+    if isinstance(command, click.Group):
+        rows = [(n, _summary(f"{path} {n}".strip())) for n in command.list_commands(ctx)]
+        out += ["", "명령:", *_rows(rows)]
+    epilog = korean(path, "epilog") or command.epilog
+    return "\n".join([*out, *(["", *_paragraphs(epilog)] if epilog else [])]).rstrip("\n")

@@ -130,9 +130,11 @@ def _set_console(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 
 def _add_console_options(command: click.Command) -> None:
-    """Accept `--color` and `--progress` after any command too (`kostack diagnose --color never`)."""
+    """Accept `--color` and `--progress` after any command too (`kostack diagnose --color never`),
+    and say its help in Korean when the language is."""
     from kostack.cli.console import CHOICES
 
+    command.context_class = HelpContext
     names = {opt for p in command.params for opt in getattr(p, "opts", ())}
     for flag, what in (
         ("--color", "Colour results by severity"),
@@ -179,8 +181,24 @@ def _with_colored_stdout(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+class HelpContext(click.Context):
+    """A command's context whose help is Korean when the language is (cli/help_ko.py)."""
+
+    def get_help(self) -> str:
+        from kostack.cli.common import Environment, detect_lang
+
+        env = self.find_object(Environment)
+        if env is not None and detect_lang(env.lang, env.environ) == "ko":
+            from kostack.cli.help_ko import korean_help
+
+            return korean_help(self)
+        return super().get_help()
+
+
 class LazyGroup(click.Group):
     """A click group whose commands are imported on first use (see the module docstring)."""
+
+    context_class = HelpContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *self.commands})
@@ -192,17 +210,6 @@ class LazyGroup(click.Group):
             if command is not None:
                 self.commands[cmd_name] = command
         return command
-
-    def get_help(self, ctx: click.Context) -> str:
-        """The help, in Korean at the top level when the language is Korean (cli/help_ko.py)."""
-        from kostack.cli.common import Environment, detect_lang
-
-        env = ctx.find_object(Environment)
-        if ctx.parent is None and env is not None and detect_lang(env.lang, env.environ) == "ko":
-            from kostack.cli.help_ko import korean_help
-
-            return korean_help(ctx, self).rstrip("\n")
-        return super().get_help(ctx)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The `Commands:` section from the summaries above, importing nothing."""
