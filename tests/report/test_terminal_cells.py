@@ -46,6 +46,15 @@ def test_wrap_measures_cells_and_keeps_code_spans_whole() -> None:
     assert " ".join(line.strip() for line in lines) == " ".join(text.split())
 
 
+def test_two_code_spans_in_one_text_wrap_as_two_words() -> None:
+    """Before, `export` and `kostack collect` were one 'word' from the first backtick to the
+    last, so the wrap could cut inside `kostack collect`."""
+    text = "print the `export` lines and run `kostack collect` then `kostack diagnose -o json`."
+    for width in range(20, 60):
+        for line in wrap(text, "", width=width):
+            assert line.count("`") % 2 == 0, (width, line)
+
+
 def test_labelled_and_bullet_hang_under_their_text() -> None:
     lines = labelled("영향:", "단어 " * 60, 13)
     first_col = cells("  " + pad("영향:", 13) + " ")

@@ -172,7 +172,8 @@ def diagnose(
     Without --snapshot, kostack collects from OpenStack and Kubernetes first
     (read-only). What the snapshot does not say but can take only a few values
     (the Neutron backend, masquerade, Calico BGP, natOutgoingExclusions,
-    WireGuard, the kube-proxy mode) is tried every way: the same answer in
+    WireGuard, the kube-proxy mode, whether a node network with no router is a
+    provider network) is tried every way: the same answer in
     every case is the answer; a cause that fails in every case, differently,
     is a root cause with a fix per case; otherwise it is reported once, as
     CONDITIONAL, with how to tell the cases apart.

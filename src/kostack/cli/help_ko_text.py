@@ -45,10 +45,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "listen": "/metrics, /healthz, /readyz, /status를 제공할 곳. 포트 0은 빈 포트 아무거나 "
         "쓰고, stderr의 시작 줄이 쓴 포트를 알려 줍니다.",
         "active": "DNS와 kubernetes 서비스를 클러스터 안에서 실제로 점검합니다(트래픽을 보냄).",
-        "pending_grace": "이보다 젊은(또는 나이를 모르는) pending-install/upgrade/rollback "
-        "릴리스는 아직 실행 중인 helm 명령일 수 있습니다: 멈췄다고 하지 않고 절대 제거하지 "
-        "않습니다. 0: 모든 pending 릴리스가 멈춘 것입니다(helm, CI, Argo CD/Flux 작업이 돌지 "
-        "않는다는 것을 알 때).",
+        "pending_grace": "이보다 최근인(또는 시각을 알 수 없는) pending-install/upgrade/rollback "
+        "또는 uninstalling Helm 릴리스는 아직 실행 중인 helm 명령일 수 있습니다: 멈췄다고 하지 "
+        "않고 절대 삭제하거나 재설치하지 않습니다. 0: 그런 릴리스는 모두 멈춘 것입니다(helm, CI, "
+        "Argo CD/Flux 작업이 돌지 않는다는 것을 알 때).",
     },
     "": {
         "": "Kubernetes-on-OpenStack에서 Pod끼리 통신하지 못하는 원인을 찾고 안전하게 "
@@ -107,7 +107,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "": "Pod 네트워크 장애의 근본 원인을 찾습니다.\n\n"
         "--snapshot이 없으면 kostack은 먼저 OpenStack과 Kubernetes에서 수집합니다(읽기만). "
         "스냅샷이 말하지 않지만 값이 몇 가지뿐인 것(Neutron 백엔드, 마스커레이드, Calico BGP, "
-        "natOutgoingExclusions, WireGuard, kube-proxy 모드)은 모든 경우로 시험합니다: 모든 "
+        "natOutgoingExclusions, WireGuard, kube-proxy 모드, 라우터 없는 노드 네트워크가 "
+        "프로바이더 네트워크인지)은 모든 경우로 시험합니다: 모든 "
         "경우에 같은 답이면 그것이 답이고, 모든 경우에 다르게 실패하는 원인은 경우마다 수정이 "
         "있는 근본 원인이며, 그 밖에는 CONDITIONAL로 한 번, 경우를 가리는 방법과 함께 "
         "보고합니다.\n\n"

@@ -10,7 +10,7 @@ WIDTH = 100  # what a terminal text is wrapped at, in cells
 
 # a word, or a `code span` with what is glued to it (a command is never split across lines);
 # a dash between words stays with the word before it, so no line starts like a list item
-_WORD = re.compile(r"(?:\S*`[^`]*`\S*|\S+)(?: -(?= |$))?")
+_WORD = re.compile(r"(?:(?:[^\s`]|`[^`]*`)+|\S+)(?: -(?= |$))?")
 
 
 def _wide(char: str) -> bool:
