@@ -5,14 +5,15 @@ node's podCIDR (docs/facts.md, Calico). A real cluster's API server therefore ho
 IPAMBlock (`crd.projectcalico.org/v1`, spec.affinity `host:<node>`, spec.allocations per
 address) and a BlockAffinity for every block a node has, and kostack reads the blocks to
 know each node's pod addresses. The lab's blocks are its nodes' pod ranges (/24 per node for
-each IPv4 pool, /122 for IPv6), with the lab's pods allocated in them.
+each IPv4 pool, the /122 blocks of IPv6 holding its pods), with the lab's pods allocated in
+them.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 from kostack_lab.topology_layout import NodePlan, Topology
 
@@ -25,9 +26,24 @@ def _name(cidr: str) -> str:
     return cidr.replace(".", "-").replace(":", "-").replace("/", "-")
 
 
-def _blocks(node: NodePlan) -> Iterator[str]:
-    yield node.pod_cidr
-    yield from (c for c in (node.pod_cidr2, node.pod_cidr6) if c)
+# the lab's IPPools' blockSize (scenario_objects._ippool): Calico hands out blocks of this size
+BLOCK_PREFIX: Final = {4: 24, 6: 122}
+
+
+def _blocks(node: NodePlan, addresses: list[str]) -> Iterator[str]:
+    """The node's blocks: those holding its pods' addresses (Calico makes a block when it
+    needs one), else the first block of each of the node's pod ranges."""
+    for cidr in (node.pod_cidr, node.pod_cidr2, node.pod_cidr6):
+        if not cidr:
+            continue
+        net = ipaddress.ip_network(cidr)
+        size = max(BLOCK_PREFIX[net.version], net.prefixlen)
+        held = {
+            str(ipaddress.ip_network(f"{a}/{size}", strict=False))
+            for a in addresses
+            if ipaddress.ip_address(a) in net
+        }
+        yield from sorted(held) or [str(next(net.subnets(new_prefix=size)))]
 
 
 def _block(node: str, cidr: str, pods: list[tuple[str, str, str]]) -> dict[str, Any]:
@@ -72,7 +88,7 @@ def calico_ipam_objects(topo: Topology) -> list[dict[str, Any]]:
             for address in (pod.ip, pod.ip6)
             if address
         ]
-        for cidr in _blocks(node):
+        for cidr in _blocks(node, [address for _, _, address in pods]):
             objects.append(_block(node.name, cidr, pods))
             objects.append(
                 {
