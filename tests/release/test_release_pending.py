@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from release_testing import EXAMPLES, Served, serve
@@ -34,23 +36,33 @@ REINSTALL = (
 )
 
 
-def pending_seed() -> hf.HelmScenario:
-    """The seed with harbor/harbor's only revision pending-install since STARTED."""
+def seed_with(edit: Callable[[dict[str, Any]], dict[str, Any]]) -> hf.HelmScenario:
+    """The seed with harbor/harbor's only revision rewritten: ``edit`` changes the release
+    record and returns release_secret's keywords (created, modified)."""
     scenario = hf.harbor_seed()
     scenario.extend(hf.lookalikes())
     for i, obj in enumerate(scenario.objects):
         meta = obj["metadata"]
         if obj["kind"] == "Secret" and (meta["namespace"], meta["name"]) == ("harbor", SECRET):
             record = hf.decode_release_data(base64.b64decode(obj["data"]["release"]).decode())
-            record["info"].update(
-                status="pending-install",
-                description="Initial install underway",
-                first_deployed=go_time(STARTED),
-                last_deployed=go_time(STARTED),
-            )
-            scenario.objects[i] = hf.release_secret(record, created=STARTED)
+            scenario.objects[i] = hf.release_secret(record, **edit(record))
             return scenario
     raise AssertionError("the seed has no harbor/harbor release")
+
+
+def pending_seed() -> hf.HelmScenario:
+    """The seed with harbor/harbor's only revision pending-install since STARTED."""
+
+    def pending(record: dict[str, Any]) -> dict[str, Any]:
+        record["info"].update(
+            status="pending-install",
+            description="Initial install underway",
+            first_deployed=go_time(STARTED),
+            last_deployed=go_time(STARTED),
+        )
+        return {"created": STARTED}
+
+    return seed_with(pending)
 
 
 @dataclass
@@ -107,21 +119,24 @@ def test_check_calls_an_old_pending_release_stuck_as_before(served: Served) -> N
     assert "kostack release reinstall harbor --namespace harbor" in grace_0.out
 
 
+def assert_refused(served: Served, before: object, result: Run, says: str) -> None:
+    """A reinstall refused because helm may be running: why, what to check, nothing changed."""
+    assert result.code == 1, result.out + result.err
+    assert result.err.startswith(f"error: reinstall blocked: release harbor/harbor is {says}"), (
+        result.err
+    )
+    assert "`helm history harbor -n harbor`" in result.err and "--pending-grace 0" in result.err
+    assert "Nothing was changed" in result.err
+    assert (set(served.pvcs()), served.releases()) == before
+    assert not writes(served)
+
+
 def test_reinstall_refuses_a_young_pending_release(served: Served, fake_helm_bin: Path) -> None:
-    pvcs, releases = set(served.pvcs()), served.releases()
+    before = (set(served.pvcs()), served.releases())
     result = run(
         served, *REINSTALL, "--yes", at=STARTED + timedelta(minutes=2), path=str(fake_helm_bin)
     )
-    assert result.code == 1, result.out + result.err
-    assert result.err.startswith(
-        "error: reinstall blocked: release harbor/harbor is pending-install, pending since 2m ago"
-    ), result.err
-    assert "`helm history harbor -n harbor`" in result.err
-    assert "--pending-grace 0" in result.err
-    assert "Nothing was changed" in result.err
-    assert set(served.pvcs()) == pvcs
-    assert served.releases() == releases
-    assert not writes(served)
+    assert_refused(served, before, result, "pending-install, pending since 2m ago")
     korean = run(served, *REINSTALL, at=STARTED + timedelta(minutes=2), lang="ko_KR.UTF-8")
     assert korean.code == 1
     assert "릴리스 harbor/harbor가 pending-install 상태입니다(2분 전" in korean.err, korean.err

@@ -11,14 +11,22 @@ injected clock 2 minutes or 2 hours after that moment.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from release_testing import Served, serve, with_helm
-from test_release_pending import CHECK, REINSTALL, SECRET, pending_seed, run, writes
+from test_release_pending import (
+    CHECK,
+    REINSTALL,
+    assert_refused,
+    pending_seed,
+    run,
+    seed_with,
+    writes,
+)
 
 from kostack.analyze.findings import Status
 from kostack.analyze.release_checks import check_releases
@@ -32,25 +40,19 @@ YOUNG, OLD = STARTED + timedelta(minutes=2), STARTED + timedelta(hours=2)
 
 def uninstalling_seed(deleted: datetime | None = STARTED) -> hf.HelmScenario:
     """The seed with harbor/harbor's only revision uninstalling since ``deleted`` (None: unset)."""
-    scenario = hf.harbor_seed()
-    scenario.extend(hf.lookalikes())
-    for i, obj in enumerate(scenario.objects):
-        meta = obj["metadata"]
-        if obj["kind"] == "Secret" and (meta["namespace"], meta["name"]) == ("harbor", SECRET):
-            record = hf.decode_release_data(base64.b64decode(obj["data"]["release"]).decode())
-            installed = datetime.fromisoformat(record["info"]["last_deployed"])
-            # older than the grace: timed from it, the young uninstall would be called stuck
-            assert installed + timedelta(minutes=15) < STARTED
-            record["info"].update(
-                status="uninstalling",
-                description="Deletion in progress (or silently failed)",
-                deleted=go_time(deleted) if deleted else "",
-            )
-            scenario.objects[i] = hf.release_secret(
-                record, created=installed, modified=deleted or STARTED
-            )
-            return scenario
-    raise AssertionError("the seed has no harbor/harbor release")
+
+    def uninstalling(record: dict[str, Any]) -> dict[str, Any]:
+        installed = datetime.fromisoformat(record["info"]["last_deployed"])
+        # older than the grace: timed from it, the young uninstall would be called stuck
+        assert installed + timedelta(minutes=15) < STARTED
+        record["info"].update(
+            status="uninstalling",
+            description="Deletion in progress (or silently failed)",
+            deleted=go_time(deleted) if deleted else "",
+        )
+        return {"created": installed, "modified": deleted or STARTED}
+
+    return seed_with(uninstalling)
 
 
 @pytest.fixture
@@ -88,17 +90,10 @@ def test_check_calls_an_old_uninstall_stuck_as_before(served: Served) -> None:
 
 
 def test_reinstall_refuses_a_young_uninstall(served: Served, fake_helm_bin: Path) -> None:
-    pvcs, releases = set(served.pvcs()), served.releases()
+    before = (set(served.pvcs()), served.releases())
     result = run(served, *REINSTALL, "--yes", at=YOUNG, path=str(fake_helm_bin))
-    assert result.code == 1, result.out + result.err
-    assert result.err.startswith(
-        "error: reinstall blocked: release harbor/harbor is uninstalling, uninstalling since 2m ago"
-    ), result.err
+    assert_refused(served, before, result, "uninstalling, uninstalling since 2m ago")
     assert "an uninstall may still be running" in result.err
-    assert "`helm history harbor -n harbor`" in result.err
-    assert "--pending-grace 0" in result.err
-    assert "Nothing was changed" in result.err
-    assert (set(served.pvcs()), served.releases()) == (pvcs, releases)
     korean = run(served, *REINSTALL, at=YOUNG, lang="ko_KR.UTF-8")
     assert korean.code == 1
     assert "릴리스 harbor/harbor가 uninstalling 상태입니다(2분 전" in korean.err, korean.err
