@@ -193,7 +193,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.recovery.left_title": "5.{n} {release}: a copy left behind",
         "rep.recovery.left_behind": (
             "Release {release} is a copy an install without -n left behind; {newer} of the same chart "
-            "runs where it belongs. Reinstalling it where it is would be wrong, and removing it is its "
+            "is installed where it belongs. Reinstalling it where it is would be wrong, and removing it is its "
             "owner's decision, so no command that deletes anything is given."
         ),
         "rep.recovery.op.retain": "keep the data of {pvc} when its claim is deleted",
@@ -439,8 +439,8 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "rep.recovery.left_title": "5.{n} {release}: 남겨진 사본",
         "rep.recovery.left_behind": (
-            "릴리스 {release:은/는} -n 없이 설치하면서 남겨진 사본이고, 같은 차트의 {newer:이/가} 제자리에서 "
-            "실행 중입니다. 그 자리에 다시 설치하는 것은 맞지 않고 제거 여부는 소유자가 정할 일이므로, "
+            "릴리스 {release:은/는} -n 없이 설치하면서 남겨진 사본이고, 같은 차트의 {newer:이/가} 제자리에 "
+            "설치되어 있습니다. 그 자리에 다시 설치하는 것은 맞지 않고 제거 여부는 소유자가 정할 일이므로, "
             "무언가를 삭제하는 명령은 제시하지 않습니다."
         ),
         "rep.recovery.op.retain": "{pvc} 클레임을 삭제해도 데이터 보존",
