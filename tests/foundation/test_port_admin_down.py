@@ -8,9 +8,9 @@ import json
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status, command_for
 from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import Disposition, parse_endpoint, trace
 from kostack.analyze.topology import Topology
-from kostack.analyze.messages import localize as L
 from kostack.model import Snapshot
 from kostack.report.jsonout import diagnosis_dict, dumps
 from kostack_testkit.builders import build, example_doc, hetero_doc, node_port_ids, set_port_state
