@@ -29,9 +29,10 @@ register(
     {
         f"{ID}.fail": {
             "en": "The Neutron ports of {nodes} are administratively down (admin_state_up false): "
-            "Neutron passes no packet to or from them, so every flow of these nodes fails.",
+            "Neutron passes no packet to or from them, so every flow of {n:that node/those nodes} "
+            "fails.",
             "ko": "{nodes}의 Neutron 포트가 관리상 비활성(admin_state_up false) 상태입니다: "
-            "Neutron이 이 포트로 오가는 패킷을 하나도 통과시키지 않으므로 이 노드들의 모든 흐름이 실패합니다.",
+            "Neutron이 이 포트로 오가는 패킷을 하나도 통과시키지 않으므로 해당 노드의 모든 흐름이 실패합니다.",
         },
         f"{ID}.reason": {
             "en": "turn port {port} of node {node} back on (admin_state_up true)",
@@ -116,7 +117,7 @@ def _down(ctx: CheckContext, views: list[NodeView]) -> Finding:
     return SAY.cluster(
         ctx,
         Status.FAIL,
-        Msg(f"{ID}.fail", nodes=nodes_label(names)),
+        Msg(f"{ID}.fail", nodes=nodes_label(names), n=len(names)),
         tuple(f"port {v.port.id} admin_state_up=false" for v in views[:8] if v.port),
         remedies,
         cause=PORT_DOWN,
