@@ -13,6 +13,7 @@ from kostack.analyze.reach import Disposition, parse_endpoint, trace
 from kostack.analyze.topology import Topology
 from kostack.model import Snapshot
 from kostack.report.jsonout import diagnosis_dict, dumps
+from kostack.report.topology_picture import stage_of
 from kostack_testkit.builders import build, example_doc, hetero_doc, node_port_ids, set_port_state
 
 CHECK = "neutron-port-admin-down"
@@ -58,6 +59,7 @@ def test_a_flow_into_an_admin_down_port_is_denied_at_that_port_in_both_languages
     )
     assert "관리상 비활성" in L(hop.detail, "ko") and port in L(hop.detail, "ko")
     assert [e.text() for e in hop.evidence] == [f"port {port} admin_state_up=false"]
+    assert stage_of(result) == ("dst-port", False)  # the topology picture stops it there
 
 
 def test_a_flow_out_of_an_admin_down_port_is_denied_before_anti_spoofing() -> None:
@@ -70,6 +72,7 @@ def test_a_flow_out_of_an_admin_down_port_is_denied_before_anti_spoofing() -> No
         (result,) = _trace(snap, "node:k8s-w-1", dst)[:1]
         hop = result.blocking
         assert hop is not None and (hop.step, hop.disposition) == ("port-down", "denied"), dst
+        assert stage_of(result) == ("src-port", False)
     # a flow between two other nodes does not care
     (other,) = _trace(snap, "node:k8s-w-2", "node:k8s-w-3:10250/tcp")
     assert other.ok
