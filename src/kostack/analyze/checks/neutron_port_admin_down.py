@@ -32,7 +32,7 @@ register(
             "Neutron passes no packet to or from them, so every flow of {n:that node/those nodes} "
             "fails.",
             "ko": "{nodes}의 Neutron 포트가 관리상 비활성(admin_state_up false) 상태입니다: "
-            "Neutron이 이 포트로 오가는 패킷을 하나도 통과시키지 않으므로 해당 노드의 모든 흐름이 실패합니다.",
+            "Neutron이 이 포트로 오가는 패킷을 하나도 통과시키지 않으므로 해당 노드 {n}대의 모든 흐름이 실패합니다.",
         },
         f"{ID}.reason": {
             "en": "turn port {port} of node {node} back on (admin_state_up true)",
