@@ -153,6 +153,8 @@ def _port(p: dict[str, Any]) -> dict[str, Any]:
             for a in p.get("allowed_address_pairs") or []
         ],
         "port_security_enabled": p.get("port_security_enabled"),
+        "admin_state_up": p.get("admin_state_up"),
+        "status": p.get("status") or "",
         "security_group_ids": list(p.get("security_groups") or []),
         "device_id": p.get("device_id") or "",
         "device_owner": p.get("device_owner") or "",

@@ -66,6 +66,8 @@ class Port:
     security_group_ids: tuple[str, ...] = ()
     device_owner: str = ""
     revision_number: int | None = None
+    # false: Neutron passes nothing through the port (docs/facts.md "Port admin state")
+    admin_state_up: bool = True
 
     @property
     def trusted(self) -> bool:
@@ -147,6 +149,7 @@ def port_from_api(source: Mapping[str, Any]) -> Port:
         ),
         device_owner=str(source.get("device_owner") or ""),
         revision_number=_optional_int(revision),
+        admin_state_up=_first(source, "admin_state_up", "is_admin_state_up") is not False,
     )
 
 

@@ -15,6 +15,8 @@
    receiving port's ingress rules (`sg_in_<key>`), each ending in a counted
    drop. Rules are a union, as in Neutron; ARP always passes.
 
+A port with `admin_state_up` false drops everything it sends or receives, as a tap
+without a port does (ML2/OVS's dead VLAN, OVN's disabled port: docs/facts.md).
 Ports with `port_security_enabled` false, and trusted ports (device_owner
 `network:*`, e.g. the router interface) get no chain at all. Which addresses
 a `remote_group_id` rule matches depends on the backend: ML2/OVS takes the
@@ -332,6 +334,9 @@ def _render_port(
     out.owners.append(
         CounterOwner(key=key, tap=binding.tap, port_id=port.id, port_name=port.name or binding.key)
     )
+    if not port.admin_state_up:
+        _render_dead(out, key, binding.tap, f"port {port.id} admin_state_up false")
+        return
     if not port.port_security_enabled or port.trusted:
         return
     tag = _comment(f"port {port.label} {port.id}")
@@ -417,14 +422,15 @@ def _render_unbound(out: _Render, raw_key: str, tap: str) -> str:
     """A lab VM without a Neutron port: everything it sends or receives is dropped."""
     key = _ident(raw_key)
     out.owners.append(CounterOwner(key=key, tap=tap, port_id="", port_name=""))
-    out.lines += [f"counter portsec_drop_{key} {{", "}", f"counter sg_in_drop_{key} {{", "}"]
-    out.prerouting.append(
-        f'iifname "{tap}" counter name "portsec_drop_{key}" drop {_comment("no Neutron port")}'
-    )
-    out.forward_in.append(
-        f'oifname "{tap}" counter name "sg_in_drop_{key}" drop {_comment("no Neutron port")}'
-    )
+    _render_dead(out, key, tap, "no Neutron port")
     return tap
+
+
+def _render_dead(out: _Render, key: str, tap: str, why: str) -> None:
+    """Drop (and count) everything ``tap`` sends or receives: no port, or one that is down."""
+    out.lines += [f"counter portsec_drop_{key} {{", "}", f"counter sg_in_drop_{key} {{", "}"]
+    out.prerouting.append(f'iifname "{tap}" counter name "portsec_drop_{key}" drop {_comment(why)}')
+    out.forward_in.append(f'oifname "{tap}" counter name "sg_in_drop_{key}" drop {_comment(why)}')
 
 
 def _hooks_and_chains(out: _Render) -> list[str]:

@@ -106,6 +106,7 @@ def _node_port(
         if scenario.port_security
         else [],
         "port_security_enabled": scenario.port_security,
+        "admin_state_up": True,
         "security_groups": [group_ids[n] for n in scenario.node_groups]
         if scenario.port_security
         else [],

@@ -124,6 +124,7 @@ def seed_doc() -> Doc:
                 "fixed_ips": [{"subnet_id": SUBNET_ID, "ip_address": ip}],
                 "allowed_address_pairs": [],
                 "port_security_enabled": True,
+                "admin_state_up": True,
                 "security_group_ids": [SG_DEFAULT, SG_NODES],
                 "device_id": seed_device_id(name),
                 "device_owner": "compute:nova",
@@ -423,6 +424,16 @@ def add_pairs(doc: Doc, cidrs: list[str], only: set[str] | None = None) -> None:
             ]
 
 
+def set_port_state(doc: Doc, nodes: set[str], *, admin_up: bool = False, status: str = "") -> None:
+    """Set the admin state (and, when given, the status) of the named nodes' ports."""
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    for port in ports_of(doc):
+        if names.get(port["id"]) in nodes:
+            port["admin_state_up"] = admin_up
+            if status:
+                port["status"] = status
+
+
 def disable_port_security(doc: Doc) -> None:
     for port in ports_of(doc):
         port["port_security_enabled"] = False
@@ -498,6 +509,7 @@ def synthetic_doc(
                 "mac_address": mac,
                 "fixed_ips": [{"subnet_id": SUBNET_ID, "ip_address": ip}],
                 "port_security_enabled": True,
+                "admin_state_up": True,
                 "security_group_ids": [SG_DEFAULT, SG_NODES, sg_ids[2 + i % (groups - 2)]],
                 "device_id": seed_device_id(name),
                 "revision_number": 1,

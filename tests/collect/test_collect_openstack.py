@@ -174,6 +174,25 @@ def test_pairs_disabled_port_security_routes_and_odd_rules_are_read(
     assert rules[ipip.id].remote_ip_prefix == ipaddress.ip_network("10.244.0.0/16")
 
 
+def test_admin_state_up_is_read_from_the_real_neutron(
+    seeded_neutron: SeededNeutron, connect: Connect
+) -> None:
+    """A port set administratively down through the API reads back false; the others true,
+    and the local Neutron (no agents) leaves every port's status DOWN (docs/facts.md)."""
+    ids = seeded_neutron.ids
+    admin = openstack_connection(seeded_neutron.endpoint)
+    w1 = ids.port_ids["k8s-w-1"]
+    admin.network.update_port(w1, is_admin_state_up=False)
+    assert admin.network.get_port(w1).is_admin_state_up is False
+
+    record, gaps = collect_openstack(connect(), project_scope=None)
+    assert gaps == ()
+    ports = {p.id: p for p in record.ports or ()}
+    node_ports = set(ids.port_ids.values())
+    assert {p: ports[p].admin_state_up for p in node_ports} == {p: p != w1 for p in node_ports}
+    assert {ports[p].status for p in node_ports} == {"DOWN"}
+
+
 # --------------------------------------------------------------------------- request budget
 
 

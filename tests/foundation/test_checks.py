@@ -18,6 +18,7 @@ from kostack_testkit.builders import (
     example_doc,
     rule,
     seed_doc,
+    set_port_state,
 )
 from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 
@@ -130,6 +131,10 @@ def unknown_port_security(d: Doc) -> None:
         p["port_security_enabled"] = None
 
 
+def port_down(d: Doc) -> None:
+    set_port_state(d, {"k8s-w-2"})
+
+
 def unmatched(d: Doc) -> None:
     d["node_ports"][3] = {"node": "k8s-w-3", "port_id": None, "note": "no port matched"}
 
@@ -199,6 +204,7 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
         _ex("seed-port-security-off"),
         _seed(unknown_port_security),
     ),
+    "neutron-port-admin-down": (_ex("seed-fixed"), _fixed(port_down), _fixed(unmatched)),
     "neutron-allowed-pairs-scope": (_ex("seed-fixed"), _fixed(wide_pair), _fixed(unmatched)),
     "inv-node-port-match": (_ex("seed-incident"), _fixed(unmatched), _seed(no_links)),
 }

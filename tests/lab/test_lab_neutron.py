@@ -184,3 +184,50 @@ def test_dual_stack_from_neutron_only_ipv6_breaks_until_its_pair(
     assert all(after[k] for k in ipv6), after  # egress over IPv6 through Neutron's router too
     assert not after["ping_cluster_ip_ipv6"]
     assert lab.counters()["k8s-w-1"].antispoof_drops == 0
+
+
+def test_an_admin_down_node_port_cuts_its_node_off_and_diagnose_names_it(
+    lab: Lab, seeded_neutron: Any
+) -> None:
+    """admin_state_up false on one node port, set through the real Neutron: the lab's probes
+    from that node all fail, and diagnose on the lab's snapshot names that port (the static
+    answer agrees with the data plane). Turned back on, both are healthy again."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack_lab.lab_snapshot import lab_snapshot
+
+    endpoint, ids = seeded_neutron.endpoint, seeded_neutron.ids
+    lab.up("seed", neutron_endpoint=endpoint)
+    network = openstack_connection(endpoint).network
+    for node in ids.nodes:  # the seed's fix (pairs for the pod range): a healthy cluster
+        network.update_port(node.port_id, allowed_address_pairs=[{"ip_address": "10.244.0.0/16"}])
+    lab.sync()
+    healthy = table(lab)
+    assert healthy["dns"] and healthy["pod_to_pod"] and healthy["egress_http"]
+
+    def port_causes() -> tuple[list[str], list[Any]]:
+        snapshot = lab_snapshot(lab)
+        d = diagnose(snapshot)
+        mine = [f for f in d.findings if f.check_id == "neutron-port-admin-down"]
+        return [rc.key for rc in d.root_causes], mine
+
+    # the local Neutron (no agents) leaves every port DOWN; the nodes are Ready: nothing
+    assert {p.status for p in lab_snapshot(lab).openstack.ports or ()} == {"DOWN"}  # type: ignore[union-attr]
+    keys, mine = port_causes()
+    assert keys == [] and [str(f.status) for f in mine] == ["pass"]
+
+    w1 = ids.port_ids["k8s-w-1"]
+    network.update_port(w1, is_admin_state_up=False)
+    assert lab.sync().changed
+    cut = table(lab)  # the probes run from a pod on k8s-w-1
+    assert not any(cut.values()), cut
+    assert lab.counters()["k8s-w-1"].antispoof_drops > 0
+    keys, mine = port_causes()
+    assert keys == ["port-down"]
+    (down,) = [f for f in mine if str(f.status) == "fail"]
+    assert [r.id for r in down.affected] == [w1]
+    assert [r.param("command") for r in down.remedies] == [f"openstack port set --enable {w1}"]
+
+    network.update_port(w1, is_admin_state_up=True)
+    assert lab.sync().changed
+    assert table(lab) == healthy
+    assert port_causes()[0] == []

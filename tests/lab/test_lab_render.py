@@ -295,6 +295,21 @@ def test_unbound_vm_drops_everything() -> None:
     assert ruleset.unbound_taps == ("ks-tap-n9",)
 
 
+def test_admin_down_port_drops_everything_whatever_its_port_security() -> None:
+    for security in (True, False):
+        raw = rest_port(admin_state_up=False, port_security_enabled=security)
+        port = port_from_api(raw)
+        assert port.admin_state_up is False
+        text = render_ruleset([PortBinding("k8s-w-1", "ks-tap-n2", port)], [port], []).text
+        why = '"port p-w1 admin_state_up false"'
+        assert f'iifname "ks-tap-n2" counter name "portsec_drop_k8s_w_1" drop comment {why}' in text
+        assert f'oifname "ks-tap-n2" counter name "sg_in_drop_k8s_w_1" drop comment {why}' in text
+        assert "jump" not in text  # no anti-spoofing or group chain lets anything through
+    # openstacksdk's `to_dict()` spelling, and an absent field (Neutron always sends it)
+    assert port_from_api({**rest_port(), "is_admin_state_up": False}).admin_state_up is False
+    assert port_from_api(rest_port()).admin_state_up is True
+
+
 def test_missing_group_is_a_warning_not_a_crash() -> None:
     parsed = [port_from_api(rest_port(security_groups=["gone"]))]
     ruleset = render_ruleset([PortBinding("k8s-w-1", "ks-tap-n2", parsed[0])], parsed, [])

@@ -118,6 +118,14 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Security groups block Calico BGP, so nodes have no routes to each other's pods",
         "ko": "보안 그룹이 Calico BGP를 막아 노드 간 Pod 경로가 없음",
     },
+    "port-down": {
+        "en": "Node ports are administratively down: Neutron passes no packet through them",
+        "ko": "노드 포트가 관리상 비활성 상태라 Neutron이 어떤 패킷도 통과시키지 않음",
+    },
+    "port-inactive": {
+        "en": "Node ports are not ACTIVE and their nodes are NotReady",
+        "ko": "노드 포트가 ACTIVE가 아니고 노드도 NotReady 상태임",
+    },
     "antispoof-off": {
         "en": "Anti-spoofing is effectively off on node ports",
         "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",

@@ -121,6 +121,7 @@ def port_record(raw: dict[str, Any]) -> Port:
         fixed_ips=tuple(fixed),
         allowed_address_pairs=tuple(pairs),
         port_security_enabled=_optional_bool(raw.get("port_security_enabled")),
+        admin_state_up=_optional_bool(raw.get("admin_state_up", raw.get("is_admin_state_up"))),
         security_group_ids=tuple(str(g) for g in raw.get("security_groups") or ()),
         device_id=_text(raw.get("device_id")),
         device_owner=_text(raw.get("device_owner")),

@@ -154,6 +154,8 @@ class Port(Record):
     fixed_ips: Annotated[tuple[FixedIP, ...], Once] = ()
     allowed_address_pairs: Annotated[tuple[AllowedAddressPair, ...], Once] = ()
     port_security_enabled: bool | None = None
+    # false: Neutron passes no packet through the port (docs/facts.md "Port admin state")
+    admin_state_up: bool | None = None
     security_group_ids: StrSet = ()
     device_id: Name = ""
     device_owner: Name = ""

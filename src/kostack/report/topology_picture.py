@@ -97,9 +97,9 @@ def stage_of(result: FlowResult) -> tuple[str | None, bool]:
         return None, False
     reply = hop.direction == "reply"
     step = hop.step
-    if step in ("antispoof", "sg-egress"):
+    if step in ("port-down", "antispoof", "sg-egress"):
         return "src-port", False
-    if step in ("sg-ingress",):
+    if step in ("port-down-ingress", "sg-ingress"):
         return "dst-port", False
     if step == "reply-antispoof":
         return "dst-port", True

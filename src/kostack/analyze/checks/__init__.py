@@ -30,6 +30,7 @@ from kostack.analyze.checks import (
     net_sg_pod_source_ingress,
     net_sg_typha,
     neutron_allowed_pairs_scope,
+    neutron_port_admin_down,
     neutron_port_security_disabled,
 )
 from kostack.analyze.checks.base import Check
@@ -51,6 +52,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_mtu,
     net_cidr_overlap,
     neutron_port_security_disabled,
+    neutron_port_admin_down,
     neutron_allowed_pairs_scope,
     inv_node_port_match,
     lb_nodeport_source,

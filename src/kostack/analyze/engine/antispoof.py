@@ -40,12 +40,29 @@ register(
             "en": "source {ip} is the port's IPv6 link-local address (from its MAC), which Neutron always allows",
             "ko": "출발지 {ip:은/는} 포트 MAC에서 나온 IPv6 링크 로컬 주소이며 Neutron이 항상 허용합니다",
         },
+        "hop.port-down": {
+            "en": "port {port} is administratively down (admin_state_up false): Neutron passes no packet",
+            "ko": "포트 {port:은/는} 관리상 비활성(admin_state_up false) 상태라 Neutron이 어떤 패킷도 통과시키지 않습니다",
+        },
         "hop.antispoof-denied": {
             "en": "source {ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
             "ko": "출발지 주소 {ip}: fixed_ips {fixed}에도 allowed_address_pairs {pairs}에도 없음",
         },
     }
 )
+
+
+def port_down(port: Port, where: str, step: str) -> Hop | None:
+    """A port with admin_state_up false drops every packet, both ways (docs/facts.md "Port
+    admin state"); None when it is up or its state was not collected."""
+    if port.admin_state_up is not False:
+        return None
+    ev = (Evidence("port", port.id, "admin_state_up", "false"),)
+    detail = Msg("hop.port-down", port=port.id)
+    return Hop(step, where, Disposition.DENIED, detail, ev, cause=PORT_DOWN)
+
+
+PORT_DOWN = "port-down"
 
 
 def passes(port: Port, src_ip: IPAddress) -> bool:

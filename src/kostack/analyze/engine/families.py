@@ -122,7 +122,16 @@ class FamilyResult:
 
 
 SRC_STEPS = frozenset(
-    {"pod-egress", "kube-proxy", "nat-outgoing", "route", "bgp-route", "antispoof", "sg-egress"}
+    {
+        "pod-egress",
+        "kube-proxy",
+        "nat-outgoing",
+        "route",
+        "bgp-route",
+        "port-down",
+        "antispoof",
+        "sg-egress",
+    }
 )
 
 
@@ -130,7 +139,7 @@ def side_of(step: str) -> str:
     """Where a hop's cause sits: the source port, the target port, or the path between."""
     if step in SRC_STEPS:
         return "src"
-    if step in ("sg-ingress", "reply-antispoof", "deliver", "reply"):
+    if step in ("port-down-ingress", "sg-ingress", "reply-antispoof", "deliver", "reply"):
         return "dst"
     return "path"
 
@@ -507,6 +516,7 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
         unlisted_routers(topo, v.subnet.id) if v.subnet is not None else (),
         port is not None,
         port.port_security_enabled if port is not None else None,
+        port.admin_state_up is False if port is not None else False,
         v.ip is not None,
         v.is_control_plane,
         spoof,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.antispoof import antispoof, port_down
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.cni import SessionJudge, bgp_route, masquerade
 from kostack.analyze.engine.encap import encapsulation
@@ -268,6 +268,11 @@ def neutron_leg(
     if dst.port is None:
         hops.append(no_port_hop("sg-ingress", dst))
         return
+    down = port_down(dst.port, dst.port_label(), "port-down-ingress")
+    if down is not None:
+        hops.append(down)
+        if stop():
+            return
     hops.append(security_groups(topo, dst.port, wire, "ingress", dst.port_label()))
     if stop():
         return

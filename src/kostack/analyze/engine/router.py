@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kostack.analyze.engine.antispoof import antispoof
+from kostack.analyze.engine.antispoof import antispoof, port_down
 from kostack.analyze.engine.cases import PROVIDER_GUESS
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
@@ -304,6 +304,11 @@ def source_leg(
     if src.port is None:
         hops.append(no_port_hop("antispoof", src))
         return False
+    down = port_down(src.port, src.port_label(), "port-down")
+    if down is not None:
+        hops.append(down)
+        if stop():
+            return False
     hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
     if stop():
         return False

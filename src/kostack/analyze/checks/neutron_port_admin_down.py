@@ -1,0 +1,147 @@
+"""neutron-port-admin-down: node ports are administratively up (and active where it matters).
+
+A port with admin_state_up false passes no packet either way (ML2/OVS puts it on the dead
+VLAN with a drop flow, OVN disables its Logical_Switch_Port): every flow of its node fails,
+and the engine denies them at that port's hop (cause `port-down`). A port whose `status` is
+not ACTIVE is evidence only when its node is not Ready (docs/facts.md "Port admin state").
+"""
+
+from __future__ import annotations
+
+from kostack.analyze.checks._facts import nodes_label
+from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
+from kostack.analyze.engine.antispoof import PORT_DOWN
+from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.topology import NodeView
+from kostack.shell import end_options, render
+
+ID = "neutron-port-admin-down"
+TITLE = "Node ports are administratively up"
+SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
+NEEDS = ("openstack.ports", "cluster.nodes", "node_ports")
+INACTIVE = "port-inactive"
+_READY = {False: "false", None: "?"}
+
+register(
+    {
+        f"{ID}.fail": {
+            "en": "The Neutron ports of {nodes} are administratively down (admin_state_up false): "
+            "Neutron passes no packet to or from them, so every flow of {n:that node/those nodes} "
+            "fails.",
+            "ko": "{nodes}의 Neutron 포트가 관리상 비활성(admin_state_up false) 상태입니다: "
+            "Neutron이 이 포트로 오가는 패킷을 하나도 통과시키지 않으므로 해당 노드 {n}대의 모든 흐름이 실패합니다.",
+        },
+        f"{ID}.reason": {
+            "en": "turn port {port} of node {node} back on (admin_state_up true)",
+            "ko": "노드 {node}의 포트 {port:을/를} 다시 켭니다 (admin_state_up true)",
+        },
+        f"{ID}.inactive": {
+            "en": "The Neutron ports of {nodes} are not ACTIVE and these nodes are NotReady: the VMs "
+            "may be off or their ports unbound.",
+            "ko": "{nodes}의 Neutron 포트가 ACTIVE가 아니고 노드도 NotReady입니다: VM이 꺼져 있거나 "
+            "포트가 바인딩되지 않았을 수 있습니다.",
+        },
+        f"{ID}.inactive-unknown": {
+            "en": "The Neutron ports of {nodes} are not ACTIVE and whether these nodes are Ready "
+            "is not known: the VMs may be off or their ports unbound.",
+            "ko": "{nodes}의 Neutron 포트가 ACTIVE가 아니고 노드가 Ready인지 알 수 없습니다: VM이 "
+            "꺼져 있거나 포트가 바인딩되지 않았을 수 있습니다.",
+        },
+        f"{ID}.unknown": {
+            "en": "Cannot decide: admin_state_up of the ports of {nodes} was not collected.",
+            "ko": "판단할 수 없음: {nodes} 포트의 admin_state_up 값을 수집하지 못했습니다.",
+        },
+        f"{ID}.pass": {
+            "en": "All {n} node ports are administratively up.",
+            "ko": "노드 포트 {n}개 모두 관리상 활성 상태입니다.",
+        },
+    }
+)
+
+
+@when_collected(ID, SEVERITY, NEEDS)
+def run(ctx: CheckContext) -> list[Finding]:
+    no_port: list[NodeView] = []
+    down: list[NodeView] = []
+    unknown: list[NodeView] = []
+    # status not ACTIVE: evidence on a NotReady node (False) or one of unknown readiness (None)
+    inactive: dict[bool | None, list[NodeView]] = {False: [], None: []}
+    for view in ctx.topo.node_views.values():
+        port = view.port
+        if port is None:
+            no_port.append(view)
+        elif port.admin_state_up is False:
+            down.append(view)
+        elif port.admin_state_up is None:
+            unknown.append(view)
+        elif port.status not in ("", "ACTIVE") and view.node.ready is not True:
+            inactive[view.node.ready].append(view)
+    out = [no_port_finding(SAY, no_port)] if no_port else []
+    if down:
+        out.append(_down(ctx, down))
+    for ready, views in inactive.items():
+        if views:
+            out.append(_inactive(ctx, views, ready))
+    if unknown:
+        names = tuple(v.name for v in unknown)
+        msg = Msg(f"{ID}.unknown", nodes=nodes_label(names))
+        out.append(SAY.cluster(ctx, Status.UNKNOWN, msg, nodes=names, key=("unknown", names)))
+    if out or not ctx.topo.node_views:
+        return out
+    return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(ctx.topo.node_views)))]
+
+
+def _down(ctx: CheckContext, views: list[NodeView]) -> Finding:
+    names = tuple(v.name for v in views)
+    remedies = tuple(
+        Remedy(
+            "manual",
+            "port",
+            v.port.id,
+            v.name,
+            (
+                (
+                    "command",
+                    render(["openstack", "port", "set", "--enable", *end_options([v.port.id])]),
+                ),
+            ),
+            Msg(f"{ID}.reason", port=v.port.id, node=v.name),
+            PORT_DOWN,
+        )
+        for v in views
+        if v.port is not None
+    )
+    return SAY.cluster(
+        ctx,
+        Status.FAIL,
+        Msg(f"{ID}.fail", nodes=nodes_label(names), n=len(names)),
+        tuple(f"port {v.port.id} admin_state_up=false" for v in views[:8] if v.port),
+        remedies,
+        cause=PORT_DOWN,
+        affected=view_ports(ctx, views),
+        nodes=names,
+        key=("down", names),
+    )
+
+
+def _inactive(ctx: CheckContext, views: list[NodeView], ready: bool | None) -> Finding:
+    names = tuple(v.name for v in views)
+    evidence = tuple(
+        f"port {v.port.id} status={v.port.status}, node {v.name} ready={_READY[ready]}"
+        for v in views[:8]
+        if v.port
+    )
+    key = "inactive" if ready is False else "inactive-unknown"
+    return SAY.cluster(
+        ctx,
+        Status.FAIL if ready is False else Status.UNKNOWN,
+        Msg(f"{ID}.{key}", nodes=nodes_label(names)),
+        evidence,
+        cause=INACTIVE,
+        affected=view_ports(ctx, views),
+        nodes=names,
+        key=(key, names),
+    )
