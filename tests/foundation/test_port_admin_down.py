@@ -4,6 +4,7 @@ node that is not Ready (docs/facts.md "Port admin state")."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Status, command_for
@@ -149,3 +150,25 @@ def test_many_nodes_with_a_few_down_ports_stay_a_few_classes() -> None:
     assert len(rc.fix.remedies) == len(down)
     data = json.loads(dumps(diagnosis_dict(d, "t")))
     assert len(data["findings"]) < 60
+
+
+def test_load_balancer_members_on_an_admin_down_port_are_explained_by_it() -> None:
+    """Octavia marks the members on a node whose port is down ERROR: that is the port's doing,
+    a symptom of neutron-port-admin-down, not an 'unexplained' member failure."""
+    path = Path(__file__).parents[2] / "examples" / "lb-amphora-healthy.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    set_port_state(doc, {"k8s-w-1"})
+    ip = next(n["internal_ip"] for n in doc["cluster"]["nodes"] if n["name"] == "k8s-w-1")
+    for lb in doc["openstack"]["load_balancers"]:
+        for pool in lb["pools"]:
+            for member in pool["members"]:
+                if member["address"] == ip:
+                    member["operating_status"] = "ERROR"
+    d = diagnose(build(doc))
+    (rc,) = d.root_causes
+    assert rc.check_id == CHECK
+    (members,) = [f for f in rc.symptoms if f.check_id == "lb-members-down"]
+    en = L(members.message, "en")
+    assert "the Neutron port of k8s-w-1 is administratively down" in en, en
+    assert "k8s-w-1의 Neutron 포트가 관리상 비활성 상태라" in L(members.message, "ko")
+    assert not [f for f in d.findings if f.cause == "unexplained"]

@@ -27,6 +27,7 @@ CAUSES: dict[str, tuple[str, bool]] = {
     "node-not-ready": ("lb-node-not-ready", True),
     "not-a-node": ("lb-stale-members", True),
     "admin-down": ("lb-admin-down", True),
+    "port-down": ("port-down", True),  # the root cause is neutron-port-admin-down's
     # a stale member (its port is not the Service's NodePort): client traffic goes astray
     "member-port": ("lb-member-port", True),
     "unexplained": ("lb-members-down", True),

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from kostack.analyze.engine.antispoof import PORT_DOWN, port_down
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
@@ -40,7 +41,7 @@ class MemberHealth:
     expected: Expected
     # what decides it: "sg" (the node refuses the monitor), "no-local-endpoint" (by
     # design under externalTrafficPolicy Local), "no-endpoints", "node-not-ready",
-    # "admin-down", "not-a-node", "member-port" (a stale member), "udp-silent" (up: the
+    # "admin-down", "port-down" (the node's Neutron port is administratively down), "not-a-node", "member-port" (a stale member), "udp-silent" (up: the
     # groups drop a UDP-CONNECT check without the ICMP error it needs), "" (up), "gap"
     reason: str
     hops: tuple[Hop, ...]
@@ -105,6 +106,9 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
     stale = _stale_port(index, pp, mv)
     if stale is not None:
         return MemberHealth(mv, stale, "member-port", (), None, None, port)
+    down = port_down(mv.node.port, mv.label, "member-port") if mv.node.port else None
+    if down is not None:  # the node's Neutron port passes no packet (neutron-port-admin-down)
+        return MemberHealth(mv, "down", PORT_DOWN, (down,), None, None, port)
     kind = monitor.type.upper()
     protocol = "icmp" if kind == "PING" else ("udp" if kind == "UDP-CONNECT" else "tcp")
     if port is None and kind != "PING":
@@ -152,6 +156,7 @@ def health_text(h: MemberHealth) -> Msg:
         "no-endpoints": "lb.health-no-endpoints",
         "node-not-ready": "lb.health-not-ready",
         "admin-down": "lb.health-admin-down",
+        PORT_DOWN: "lb.health-port-down",
         "not-a-node": "lb.health-not-node",
         "member-port": "lb.health-member-port",
         "udp-silent": "lb.health-udp-silent",

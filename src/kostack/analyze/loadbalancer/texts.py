@@ -255,6 +255,10 @@ register(
             "en": "{member} is administratively down ({status})",
             "ko": "{member:이/가} 관리상 비활성화되어 있습니다 ({status})",
         },
+        "lb.health-port-down": {
+            "en": "the Neutron port of {member} is administratively down: no monitor packet reaches it ({status})",
+            "ko": "{member}의 Neutron 포트가 관리상 비활성 상태라 모니터 패킷이 닿지 않습니다 ({status})",
+        },
         "lb.health-not-node": {
             "en": "member {member} is not a node of the cluster ({status})",
             "ko": "멤버 {member:은/는} 클러스터의 노드가 아닙니다 ({status})",
