@@ -70,7 +70,7 @@ def planned(tmp_path: Path, objects: list[JsonObject], fault: int | None = None,
     with serve(scenario, tmp_path) as served:
         if fault is not None:
             served.api.inject_fault(GROUP, "volumesnapshots", status=fault)
-        collection = served.collect()
+        collection = served.collect(volume_snapshots=True)
     snapshot = with_helm("seed-fixed.json", collection)
     return plan_for(snapshot, values_file="values.yaml", **options), collection
 

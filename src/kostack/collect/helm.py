@@ -85,6 +85,7 @@ def collect_helm(
     namespaces: Iterable[str] | None = None,
     context_namespace: str | None = None,
     logs: bool = True,
+    volume_snapshots: bool = False,
     session: Session | None = None,
     page_size: int = PAGE_SIZE,
     timeout_s: float = REQUEST_TIMEOUT,
@@ -93,7 +94,9 @@ def collect_helm(
 
     Raises AuthError on 401 and CollectError when the API cannot be reached;
     anything that is forbidden or missing becomes a Gap and the matching part
-    of the state stays None (unknown), never empty. `session` (from
+    of the state stays None (unknown), never empty. `volume_snapshots`: also read the CSI
+    VolumeSnapshots where pods are read (the backups of the claims a reinstall deletes; only
+    it asks: most clusters serve none, a gap everywhere else). `session` (from
     `_kube_api.open_session`, for `api_client`) lets errors name the cluster
     and redact the kubeconfig's credentials.
     """
@@ -112,7 +115,7 @@ def collect_helm(
     spots = _spots(releases, pvcs, wanted)
     pods = _pods(lister, spots, reader if logs else None, scrub)
     events = _events(lister, spots, scrub)
-    snapshots = _volume_snapshots(lister, spots)
+    snapshots = _volume_snapshots(lister, spots) if volume_snapshots else None
     state = HelmState(
         releases=releases,
         pvcs=pvcs,

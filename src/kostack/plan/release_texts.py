@@ -99,8 +99,8 @@ register(
             "ko": "VolumeSnapshot을 읽지 못함: {why}",
         },
         "rel.backup.not-collected": {
-            "en": "the snapshot has none (taken by an older kostack)",
-            "ko": "스냅샷에 없음 (이전 kostack으로 수집됨)",
+            "en": "the Helm state came from a snapshot file; the reinstall reads them from the cluster",
+            "ko": "Helm 상태를 스냅샷 파일에서 읽었습니다. 재설치는 클러스터에서 직접 읽습니다",
         },
         # the recovery recipe's comments
         "rel.recipe.on": {
