@@ -170,14 +170,18 @@ def test_reinstall_dry_run_lists_exactly_the_five(session: Session) -> None:
     result = session.reinstall("seed-fixed.json")
     assert result.code == 0, result.err
     assert "Deletes exactly these 5 PVCs" in result.out
-    table = result.out.split("Deletes exactly these 5 PVCs")[1].split("Left alone")[0]
+    table = result.out.split("Deletes exactly these 5 PVCs")[1].split("VolumeSnapshots of")[0]
     rows = {line.split()[0] for line in table.splitlines()[2:] if line.strip()}
     assert rows == SEED_FIVE
     assert "Delete -> Retain" in table
+    # the reinstall read the cluster's VolumeSnapshots (this one serves none) for each claim
+    backups = result.out.split("VolumeSnapshots of the claims")[1].split("Left alone")[0]
+    assert backups.count(": VolumeSnapshots not read: VolumeSnapshots not installed") == 5
     assert "Dry run: nothing was changed" in result.out
     plan = session.reinstall("seed-fixed.json", "-o", "json")
     document = json.loads(plan.out)
     assert {p["pvc"] for p in document["pvcs"]} == SEED_FIVE
+    assert all(p["volume_snapshots"] is None for p in document["pvcs"])
     assert document["gate"]["passed"] is True
 
 

@@ -30,7 +30,7 @@ from kostack.collect._kube_reader import fatal
 from kostack.collect._kube_types import ReadFailure, Session
 from kostack.collect.gap_texts import make_gap
 from kostack.collect.helm_api import PAGE_SIZE, REQUEST_TIMEOUT, KubeReader, _failure_gap
-from kostack.collect.helm_objects import _event, _pod, _pv, _pvc, _statefulset
+from kostack.collect.helm_objects import _event, _pod, _pv, _pvc, _statefulset, _volume_snapshot
 from kostack.collect.helm_release import (
     MAX_RELEASE_BYTES,
     RELEASE_TYPE,
@@ -46,6 +46,7 @@ from kostack.collect.helm_release import (
 from kostack.collect.texts import Msg, kubeconfig_yaml_error
 from kostack.errors import CollectError, ConfigError
 from kostack.gap_words import quoted
+from kostack.model.helm import VolumeSnapshot
 from kostack.model.snapshot import (
     Gap,
     HelmRelease,
@@ -84,6 +85,7 @@ def collect_helm(
     namespaces: Iterable[str] | None = None,
     context_namespace: str | None = None,
     logs: bool = True,
+    volume_snapshots: bool = False,
     session: Session | None = None,
     page_size: int = PAGE_SIZE,
     timeout_s: float = REQUEST_TIMEOUT,
@@ -92,7 +94,9 @@ def collect_helm(
 
     Raises AuthError on 401 and CollectError when the API cannot be reached;
     anything that is forbidden or missing becomes a Gap and the matching part
-    of the state stays None (unknown), never empty. `session` (from
+    of the state stays None (unknown), never empty. `volume_snapshots`: also read the CSI
+    VolumeSnapshots where pods are read (the backups of the claims a reinstall deletes; only
+    it asks: most clusters serve none, a gap everywhere else). `session` (from
     `_kube_api.open_session`, for `api_client`) lets errors name the cluster
     and redact the kubeconfig's credentials.
     """
@@ -111,6 +115,7 @@ def collect_helm(
     spots = _spots(releases, pvcs, wanted)
     pods = _pods(lister, spots, reader if logs else None, scrub)
     events = _events(lister, spots, scrub)
+    snapshots = _volume_snapshots(lister, spots) if volume_snapshots else None
     state = HelmState(
         releases=releases,
         pvcs=pvcs,
@@ -119,6 +124,7 @@ def collect_helm(
         pods=tuple(pods) if pods is not None else None,
         events=tuple(events) if events is not None else None,
         namespaces=tuple(wanted) if wanted is not None else None,
+        volume_snapshots=snapshots,
         context_namespace=context_namespace,
     )
     return HelmCollection(state, tuple(gaps))
@@ -133,18 +139,27 @@ class _Lister:
     gaps: list[Gap]
 
     def guarded(
-        self, source: str, what: str, resource: str, namespace: str | None = None, **query: str
+        self,
+        source: str,
+        what: str,
+        resource: str,
+        namespace: str | None = None,
+        query: Mapping[str, str] | None = None,
+        missing: Gap | None = None,
     ) -> list[dict[str, Any]] | None:
-        """One list: a forbidden/missing resource is a gap (None); no API at all is fatal."""
+        """One list: a forbidden/missing resource is a gap (None: ``missing`` when the API
+        server does not serve it, if given); no API at all is fatal."""
         reader = self.reader
         try:
-            items = reader.items(resource, namespace, **query)
+            items = reader.items(resource, namespace, **dict(query or {}))
         except ReadFailure as failure:
             # Rejected credentials and no API server at all end collection; the rest is a gap.
             error = fatal(failure, reader.session)
             if error is not None:
                 raise error from None
-            self.gaps.append(_failure_gap(source, failure, what))
+            if missing is None or failure.kind != "not_found":
+                missing = _failure_gap(source, failure, what)
+            self.gaps.append(missing)
             return None
         for request in reader.reader.inconsistent:
             self.gaps.append(
@@ -163,7 +178,7 @@ class _Lister:
         """The list in every scope, concatenated; None as soon as one scope fails."""
         out: list[dict[str, Any]] = []
         for scope in self.scopes:
-            got = self.guarded(source, what, resource, scope, **dict(query or {}))
+            got = self.guarded(source, what, resource, scope, query)
             if got is None:
                 return None
             out.extend(got)
@@ -219,7 +234,7 @@ def _events(lister: _Lister, spots: list[str], scrub: Scrubber) -> list[KubeEven
             Msg("gap.what.in", resource="events", namespace=namespace),
             "events",
             namespace,
-            field_selector="type=Warning",
+            {"field_selector": "type=Warning"},
         )
         if raw_events is None:
             return None
@@ -231,6 +246,25 @@ def _events(lister: _Lister, spots: list[str], scrub: Scrubber) -> list[KubeEven
         )
         events.extend(_event(e, scrub) for e in raw_events[-MAX_EVENTS_PER_NAMESPACE:])
     return events
+
+
+def _volume_snapshots(lister: _Lister, spots: list[str]) -> tuple[VolumeSnapshot, ...] | None:
+    """The CSI VolumeSnapshots of those namespaces (the backups a reinstall's claims may have);
+    None if one list fails (the CRD not installed: a gap that says so)."""
+    missing = make_gap(
+        "helm.volumesnapshots", Msg("gap.snapshots.none"), Msg("gap.hint.snapshots.none")
+    )
+    found: list[VolumeSnapshot] = []
+    for namespace in spots:
+        resource = "volumesnapshots.snapshot.storage.k8s.io"
+        what = Msg("gap.what.in", resource=resource, namespace=namespace)
+        items = lister.guarded(
+            "helm.volumesnapshots", what, "volumesnapshots", namespace, None, missing
+        )
+        if items is None:
+            return None
+        found.extend(_volume_snapshot(item) for item in items)
+    return tuple(found)
 
 
 def _releases(

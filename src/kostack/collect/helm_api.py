@@ -38,6 +38,8 @@ _LISTS = {
     "pods": ("CoreV1Api", "list_pod_for_all_namespaces", "list_namespaced_pod"),
     "events": ("CoreV1Api", "list_event_for_all_namespaces", "list_namespaced_event"),
 }
+# Custom resources, listed through CustomObjectsApi: (group, version) by plural.
+_CUSTOM = {"volumesnapshots": ("snapshot.storage.k8s.io", "v1")}
 REQUEST_TIMEOUT = 30
 PAGE_SIZE = 500
 
@@ -73,6 +75,11 @@ class KubeReader:
         self, resource: str, namespace: str | None = None, **query: str
     ) -> list[dict[str, Any]]:
         """Every item of a list (all namespaces, or `namespace`); ReadFailure when it fails."""
+        if resource in _CUSTOM:  # namespaced custom resources, read a namespace at a time
+            group, version = _CUSTOM[resource]
+            method = self.reader.custom.list_namespaced_custom_object
+            request = f"list {resource} in {namespace}"
+            return self.reader.all(request, method, group, version, namespace, resource, **query)
         api_name, all_method, one_method = _LISTS[resource]
         api = self._api(api_name)
         if namespace is not None and one_method != all_method:

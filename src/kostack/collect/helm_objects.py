@@ -14,6 +14,7 @@ from kubernetes.client.exceptions import ApiException
 from kostack.collect.helm_api import KubeReader, _gap, _raise_for_connection
 from kostack.collect.helm_release import Scrubber, _labels, _text
 from kostack.gap_words import Msg
+from kostack.model.helm import VolumeSnapshot
 from kostack.model.snapshot import (
     ContainerState,
     Gap,
@@ -64,6 +65,22 @@ def _pvc(item: Mapping[str, Any]) -> PersistentVolumeClaim:
             f"{r.get('kind')}/{r.get('name')}" for r in meta.get("ownerReferences") or ()
         ),
         resource_version=_text(meta.get("resourceVersion")) or None,
+    )
+
+
+def _volume_snapshot(item: Mapping[str, Any]) -> VolumeSnapshot:
+    """A VolumeSnapshot as external-snapshotter's client/apis/volumesnapshot/v1 writes it."""
+    meta = _meta(item)
+    source = (item.get("spec") or {}).get("source") or {}
+    status = item.get("status") or {}
+    ready = status.get("readyToUse")
+    return VolumeSnapshot(
+        namespace=_text(meta.get("namespace")),
+        name=_text(meta.get("name")),
+        claim=_text(source.get("persistentVolumeClaimName")) or None,
+        ready=ready if isinstance(ready, bool) else None,
+        created=_text(status.get("creationTime")) or None,
+        size=_text(status.get("restoreSize")) or None,
     )
 
 

@@ -203,6 +203,17 @@ class KubeEvent(Record):
     last_seen: Name | None = None
 
 
+class VolumeSnapshot(Record):
+    """A CSI VolumeSnapshot (snapshot.storage.k8s.io/v1) of a claim: a backup that may exist."""
+
+    namespace: Name
+    name: Name
+    claim: Name | None = None  # spec.source.persistentVolumeClaimName (same namespace)
+    ready: bool | None = None  # status.readyToUse (None: not said yet)
+    created: Name | None = None  # status.creationTime: when the storage took it
+    size: Name | None = None  # status.restoreSize
+
+
 class HelmState(Record):
     """Helm releases (all namespaces) and the storage and workloads around them."""
 
@@ -213,5 +224,7 @@ class HelmState(Record):
     pods: tuple[WorkloadPod, ...] | None = None
     events: Annotated[tuple[KubeEvent, ...], Once] | None = None
     namespaces: StrSet | None = None
+    # in the namespaces pods are read in (None: not read, a gap says why)
+    volume_snapshots: tuple[VolumeSnapshot, ...] | None = None
     # The kubeconfig context's namespace: where `helm install` without -n puts a release.
     context_namespace: Name | None = None

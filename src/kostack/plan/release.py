@@ -44,6 +44,7 @@ from kostack.plan.release_claims import (
     left_alone,
     mount_blockers,
     planned_pvc,
+    with_backups,
 )
 from kostack.plan.release_gate import network_gate
 from kostack.plan.release_index import HelmIndex
@@ -102,8 +103,12 @@ register(
             "먼저 `{command}` 명령으로 저장하고 --values로 넘기세요",
         },
         "plan.warn.discard": {
-            "en": "--discard-data: the {n} {n:volume/volumes} with reclaim policy Delete are deleted with their data when their claims go; nothing can be recovered",
-            "ko": "--discard-data: 회수 정책이 Delete인 볼륨 {n}개는 클레임 삭제와 함께 데이터가 지워지며 복구할 수 없습니다",
+            "en": "--discard-data: the {n} {n:volume/volumes} with reclaim policy Delete are deleted with their data when their claims go; nothing can be recovered but from a VolumeSnapshot{unbacked}",
+            "ko": "--discard-data: 회수 정책이 Delete인 볼륨 {n}개는 클레임 삭제와 함께 데이터가 지워지며 VolumeSnapshot 말고는 복구할 수 없습니다{unbacked}",
+        },
+        "plan.warn.unbacked": {
+            "en": ". {n} of them {n:has/have} no ready VolumeSnapshot kostack could read: {pvcs}",
+            "ko": ". 그중 {n}개에는 kostack이 읽은 준비된 VolumeSnapshot이 없습니다: {pvcs}",
         },
         "plan.warn.nothing": {
             "en": "no release named {name} and no volume of it was found in {namespaces}: the plan only installs",
@@ -198,7 +203,7 @@ def build_reinstall_plan(
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
     foreign = _foreign_volumes(helm, claims)
-    pvcs = tuple(planned_pvc(c, foreign) for c in claims)
+    pvcs = with_backups((planned_pvc(c, foreign) for c in claims), snapshot)
     warnings.extend(foreign.values())
     chosen = {p.key for p in pvcs}
     looked_at = index.ownership.claims if left_alone_everywhere else touched
@@ -434,9 +439,14 @@ def _late_warnings(
 
 
 def _discard_warnings(discard_data: bool, pvcs: Sequence[PlannedPVC]) -> list[str]:
-    """How many volumes --discard-data deletes with their data."""
+    """How many volumes --discard-data deletes with their data, and which have no ready
+    VolumeSnapshot kostack read (the backups are listed under the claims)."""
     doomed = [p for p in pvcs if p.volume and p.reclaim_policy != "Retain"]
-    return [Msg("plan.warn.discard", n=len(doomed))] if discard_data and doomed else []
+    if not discard_data or not doomed:
+        return []
+    bare = [p.key for p in doomed if not any(b.ready for b in p.backups or ())]
+    unbacked = Msg("plan.warn.unbacked", n=len(bare), pvcs=", ".join(bare)) if bare else ""
+    return [Msg("plan.warn.discard", n=len(doomed), unbacked=unbacked)]
 
 
 def _instance(release: HelmRelease, why: str) -> ReleaseInstance:

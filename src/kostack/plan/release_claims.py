@@ -7,14 +7,16 @@ the ownership analysis proved (`kostack.analyze.release_checks.ownership`).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 
 from kostack.analyze.messages import Msg, joined
 from kostack.analyze.release_checks.charts import RELEASE_LABELS
 from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.model.snapshot import WorkloadPod
+from kostack.model.helm import VolumeSnapshot
+from kostack.model.snapshot import Snapshot, WorkloadPod
 from kostack.plan.release_model import LeftAlone, PlannedPVC, ReleaseInstance
 
-__all__ = ["claims_to_delete", "left_alone", "mount_blockers", "planned_pvc"]
+__all__ = ["claims_to_delete", "left_alone", "mount_blockers", "planned_pvc", "with_backups"]
 
 
 def claims_to_delete(
@@ -70,6 +72,27 @@ def planned_pvc(claim: PvcClaim, foreign: Collection[str] = ()) -> PlannedPVC:
         volume_source=volume.source if volume else None,
         resource_version=pvc.resource_version,
     )
+
+
+def with_backups(pvcs: Iterable[PlannedPVC], snapshot: Snapshot) -> tuple[PlannedPVC, ...]:
+    """Each claim with its VolumeSnapshots, ready and newest first (or why none were read)."""
+    found = snapshot.helm.volume_snapshots if snapshot.helm is not None else None
+    if found is None:
+        gap = snapshot.gap_for("helm.volumesnapshots")
+        why = gap.error if gap is not None else Msg("rel.backup.not-collected")
+        return tuple(replace(p, backups_unread=why) for p in pvcs)
+    by_claim: dict[tuple[str, str], list[VolumeSnapshot]] = {}
+    for item in sorted(found, key=lambda s: s.created or "", reverse=True):
+        if item.claim:
+            by_claim.setdefault((item.namespace, item.claim), []).append(item)
+    return tuple(
+        replace(p, backups=tuple(sorted(by_claim.get((p.namespace, p.name), ()), key=_unready)))
+        for p in pvcs
+    )
+
+
+def _unready(item: VolumeSnapshot) -> bool:
+    return item.ready is not True
 
 
 def left_alone(

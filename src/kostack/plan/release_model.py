@@ -15,6 +15,7 @@ from typing import Any, Literal
 from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.analyze.times import parse_time
+from kostack.model.helm import VolumeSnapshot
 from kostack.plan import release_texts  # noqa: F401  (registers the words of a plan)
 from kostack.shell import Cmd, chain
 
@@ -109,21 +110,30 @@ class PlannedPVC:
     evidence: tuple[str, ...]
     volume_source: str | None = None
     resource_version: str | None = None
+    # the VolumeSnapshots of the claim, ready and newest first (None: not read, for
+    # `backups_unread`); kostack reads them, it never takes one
+    backups: tuple[VolumeSnapshot, ...] | None = None
+    backups_unread: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
     def age(self, now: datetime) -> str:
-        created = parse_time(self.created)
-        if created is None:
-            return "?"
-        seconds = (now - created).total_seconds()
-        if seconds >= 86400:
-            return f"{seconds / 86400:.0f}d"
-        if seconds >= 3600:
-            return f"{seconds / 3600:.0f}h"
-        return f"{max(seconds, 0) / 60:.0f}m"
+        return age(self.created, now)
+
+
+def age(when: str | None, now: datetime) -> str:
+    """How long ago `when` (RFC 3339) was, as 40m, 3h or 2d ("?" when unknown)."""
+    created = parse_time(when)
+    if created is None:
+        return "?"
+    seconds = (now - created).total_seconds()
+    if seconds >= 86400:
+        return f"{seconds / 86400:.0f}d"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.0f}h"
+    return f"{max(seconds, 0) / 60:.0f}m"
 
 
 @dataclass(frozen=True)

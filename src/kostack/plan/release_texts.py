@@ -78,6 +78,30 @@ register(
             "en": "in namespace {namespace}, outside this reinstall; {reason}",
             "ko": "이번 재설치 범위 밖의 네임스페이스 {namespace}에 있음; {reason}",
         },
+        # the backups of a claim the plan deletes (PlannedPVC.backups); kostack takes none
+        "rel.backup.title": {
+            "en": "VolumeSnapshots of the claims it deletes (kostack reads them, it never takes one):",
+            "ko": "삭제할 클레임의 VolumeSnapshot (kostack은 읽기만 하고 만들지 않음):",
+        },
+        "rel.backup.one": {
+            "en": "VolumeSnapshot {name} of it, {state}, taken {age} ago (restoreSize {size})",
+            "ko": "이 클레임의 VolumeSnapshot {name}: {state}, {age} 전에 생성 (restoreSize {size})",
+        },
+        "rel.backup.ready": {"en": "ready", "ko": "준비됨"},
+        "rel.backup.not-ready": {"en": "NOT ready", "ko": "준비되지 않음"},
+        "rel.backup.unsaid": {"en": "readiness not reported", "ko": "준비 여부 보고 없음"},
+        "rel.backup.none": {
+            "en": "no VolumeSnapshot of it",
+            "ko": "이 클레임의 VolumeSnapshot 없음",
+        },
+        "rel.backup.unread": {
+            "en": "VolumeSnapshots not read: {why}",
+            "ko": "VolumeSnapshot을 읽지 못함: {why}",
+        },
+        "rel.backup.not-collected": {
+            "en": "the Helm state came from a snapshot file; the reinstall reads them from the cluster",
+            "ko": "Helm 상태를 스냅샷 파일에서 읽었습니다. 재설치는 클러스터에서 직접 읽습니다",
+        },
         # the recovery recipe's comments
         "rel.recipe.on": {
             "en": "{pvc} ({size}, {role}) is on {volume}: reclaim Retain, status Released",
