@@ -92,7 +92,11 @@ def test_diagnose_names_the_down_port_once_with_the_command_to_enable_it() -> No
     # the broken pairs are symptoms of this cause, counted, not listed pair by pair
     pod_to_pod = [s for s in rc.symptoms if s.check_id == "net-pod-to-pod"]
     assert pod_to_pod and sum(dict(s.counts)["node_pairs"] for s in pod_to_pod) == 6
-    assert "administratively down" in L(rc.message, "en")
+    # one node: one port, said in the singular
+    assert L(rc.message, "en").startswith(
+        "The Neutron port of node k8s-w-2 is administratively down (admin_state_up false): "
+        "Neutron passes no packet to or from it, so every flow of that node fails."
+    ), L(rc.message, "en")
     assert "관리상 비활성" in L(rc.message, "ko") and "k8s-w-2" in L(rc.message, "ko")
 
 
@@ -108,7 +112,9 @@ def test_a_down_port_on_a_not_ready_node_is_evidence() -> None:
     d = diagnose(_fixed(status="DOWN", ready=False))
     (f,) = [f for f in d.findings if f.check_id == CHECK]
     assert f.status == Status.FAIL and f.cause == "port-inactive"
-    assert "NotReady" in L(f.message, "en") and "NotReady" in L(f.message, "ko")
+    en = L(f.message, "en")
+    assert "ports of nodes" in en and "these nodes are NotReady" in en, en
+    assert "the virtual machines may be off" in en and "NotReady" in L(f.message, "ko")
     assert any("status=DOWN" in e and "ready=false" in e for e in f.evidence)
     assert "port-inactive" in {rc.key for rc in d.root_causes}
 

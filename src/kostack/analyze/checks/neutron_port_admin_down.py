@@ -28,9 +28,9 @@ _READY = {False: "false", None: "?"}
 register(
     {
         f"{ID}.fail": {
-            "en": "The Neutron ports of {nodes} are administratively down (admin_state_up false): "
-            "Neutron passes no packet to or from them, so every flow of {n:that node/those nodes} "
-            "fails.",
+            "en": "The Neutron {n:port/ports} of {nodes} {n:is/are} administratively down (admin_state_up "
+            "false): Neutron passes no packet to or from {n:it/them}, so every flow of "
+            "{n:that node/those nodes} fails.",
             "ko": "{nodes}의 Neutron 포트가 관리상 비활성(admin_state_up false) 상태입니다: "
             "Neutron이 이 포트로 오가는 패킷을 하나도 통과시키지 않으므로 해당 노드 {n}대의 모든 흐름이 실패합니다.",
         },
@@ -39,15 +39,16 @@ register(
             "ko": "노드 {node}의 포트 {port:을/를} 다시 켭니다 (admin_state_up true)",
         },
         f"{ID}.inactive": {
-            "en": "The Neutron ports of {nodes} are not ACTIVE and these nodes are NotReady: the VMs "
-            "may be off or their ports unbound.",
-            "ko": "{nodes}의 Neutron 포트가 ACTIVE가 아니고 노드도 NotReady입니다: VM이 꺼져 있거나 "
+            "en": "The Neutron {n:port/ports} of {nodes} {n:is/are} not ACTIVE and {n:the node is/these "
+            "nodes are} NotReady: the virtual {n:machine/machines} may be off or {n:its port/their ports} unbound.",
+            "ko": "{nodes}의 Neutron 포트가 ACTIVE가 아니고 노드 {n}대도 NotReady입니다: VM이 꺼져 있거나 "
             "포트가 바인딩되지 않았을 수 있습니다.",
         },
         f"{ID}.inactive-unknown": {
-            "en": "The Neutron ports of {nodes} are not ACTIVE and whether these nodes are Ready "
-            "is not known: the VMs may be off or their ports unbound.",
-            "ko": "{nodes}의 Neutron 포트가 ACTIVE가 아니고 노드가 Ready인지 알 수 없습니다: VM이 "
+            "en": "The Neutron {n:port/ports} of {nodes} {n:is/are} not ACTIVE and whether {n:the node "
+            "is/these nodes are} Ready is not known: the virtual {n:machine/machines} may be off or {n:its "
+            "port/their ports} unbound.",
+            "ko": "{nodes}의 Neutron 포트가 ACTIVE가 아니고 노드 {n}대가 Ready인지 알 수 없습니다: VM이 "
             "꺼져 있거나 포트가 바인딩되지 않았을 수 있습니다.",
         },
         f"{ID}.unknown": {
@@ -138,7 +139,7 @@ def _inactive(ctx: CheckContext, views: list[NodeView], ready: bool | None) -> F
     return SAY.cluster(
         ctx,
         Status.FAIL if ready is False else Status.UNKNOWN,
-        Msg(f"{ID}.{key}", nodes=nodes_label(names)),
+        Msg(f"{ID}.{key}", nodes=nodes_label(names), n=len(names)),
         evidence,
         cause=INACTIVE,
         affected=view_ports(ctx, views),
