@@ -193,6 +193,27 @@ def test_admin_state_up_is_read_from_the_real_neutron(
     assert {ports[p].status for p in node_ports} == {"DOWN"}
 
 
+def test_vnic_type_is_read_from_the_real_neutron(
+    seeded_neutron: SeededNeutron, connect: Connect
+) -> None:
+    """binding:vnic_type as the port's owner sees it: set through the API (ML2 stores it on an
+    unbound port whatever its mechanism drivers), read back per port; normal by default."""
+    ids = seeded_neutron.ids
+    admin = openstack_connection(seeded_neutron.endpoint)
+    w1, w2 = ids.port_ids["k8s-w-1"], ids.port_ids["k8s-w-2"]
+    admin.network.update_port(w1, binding_vnic_type="direct")
+    admin.network.update_port(w2, binding_vnic_type="baremetal")
+    assert admin.network.get_port(w1).binding_vnic_type == "direct"
+
+    record, gaps = collect_openstack(connect(), project_scope=None)
+    assert gaps == ()
+    ports = {p.id: p for p in record.ports or ()}
+    kinds = {w1: "direct", w2: "baremetal"}
+    assert {p: ports[p].vnic_type for p in ids.port_ids.values()} == {
+        p: kinds.get(p, "normal") for p in ids.port_ids.values()
+    }
+
+
 # --------------------------------------------------------------------------- request budget
 
 

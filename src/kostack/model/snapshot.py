@@ -156,6 +156,9 @@ class Port(Record):
     port_security_enabled: bool | None = None
     # false: Neutron passes no packet through the port (docs/facts.md "Port admin state")
     admin_state_up: bool | None = None
+    # binding:vnic_type: not "normal" may mean Neutron's firewall does not filter the port
+    # (SR-IOV, bare metal: docs/facts.md "Ports Neutron's firewall may not filter")
+    vnic_type: Name | None = None
     security_group_ids: StrSet = ()
     device_id: Name = ""
     device_owner: Name = ""

@@ -11,6 +11,7 @@ from typing import Literal
 
 from kostack.analyze.engine.ipv6 import link_local
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
+from kostack.analyze.engine.vnic import maybe_unfiltered, unfiltered
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPAddress, Port
 
@@ -85,13 +86,20 @@ def outcome(port: Port, src_ip: IPAddress) -> Disposition:
         return Disposition.NOT_APPLICABLE
     if passes(port, src_ip):
         return Disposition.ACCEPTED
-    return Disposition.UNKNOWN if port.port_security_enabled is None else Disposition.DENIED
+    undecided = port.port_security_enabled is None or maybe_unfiltered(port)
+    return Disposition.UNKNOWN if undecided else Disposition.DENIED
 
 
 def antispoof(
     port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]
 ) -> Hop:
     """Neutron's egress anti-spoofing on ``port`` for a packet with source ``src_ip``."""
+    return unfiltered(_antispoof(port, src_ip, where, direction), port)
+
+
+def _antispoof(
+    port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]
+) -> Hop:
     step = "antispoof" if direction == "forward" else "reply-antispoof"
     if port.port_security_enabled is False:
         off = (Evidence("port", port.id, "port_security_enabled", "false"),)

@@ -17,6 +17,7 @@ from typing import Literal
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.types import Disposition, Evidence, Hop, Wire
+from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import (
     Topology,
@@ -171,6 +172,10 @@ def security_groups(
 ) -> Hop:
     """The security-group hop on ``port`` for ``wire`` (ingress: from its source; egress: to its
     destination). Stateful: the reply of an admitted connection passes."""
+    return unfiltered(_rules(topo, port, wire, direction, where), port)
+
+
+def _rules(topo: Topology, port: Port, wire: Wire, direction: Direction, where: str) -> Hop:
     step = "sg-ingress" if direction == "ingress" else "sg-egress"
     remote = wire.src if direction == "ingress" else wire.dst
     if port.port_security_enabled is False:
