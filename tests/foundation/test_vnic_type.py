@@ -4,6 +4,9 @@ planned change (docs/facts.md "Ports Neutron's firewall may not filter")."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from kostack.analyze.diagnose import diagnose
@@ -13,10 +16,12 @@ from kostack.analyze.reach import Disposition, parse_endpoint, trace
 from kostack.analyze.topology import Topology
 from kostack.collect._neutron_records import port_record
 from kostack.model import Snapshot
+from kostack.model.load import parse_snapshot
 from kostack.plan.build import build_plan
 from kostack_testkit.builders import Doc, build, example_doc
 
 CHECK = "net-pod-src-antispoof"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 NODES = ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3")
 
 
@@ -134,3 +139,14 @@ def test_ports_read_with_binding_vnic_type_direct_give_no_anti_spoofing_root_cau
     result = diagnose(snap)
     assert [c.key for c in result.root_causes] == []
     assert build_plan(snap).actions == ()
+
+
+def test_pairs_that_miss_a_pool_on_unfiltered_ports_are_no_root_cause() -> None:
+    """Two pools, pairs covering only one (neutron-allowed-pairs-scope plans the other's):
+    on SR-IOV ports that drop is not Neutron's to make, so nothing is planned."""
+    doc = json.loads((EXAMPLES_DIR / "calico-two-pools-native-no-pairs.json").read_text())
+    assert [c.key for c in diagnose(parse_snapshot(doc)).root_causes] == ["antispoof"]
+    for port in doc["openstack"]["ports"]:
+        port["vnic_type"] = "direct"
+    snap = parse_snapshot(doc)
+    assert diagnose(snap).root_causes == () and build_plan(snap).actions == ()

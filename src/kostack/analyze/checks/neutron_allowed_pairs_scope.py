@@ -14,6 +14,7 @@ from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._pools import node_pairs
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
+from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, net_within
@@ -106,7 +107,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         if port is None:
             no_port.append(view)
             continue
-        if not port.allowed_address_pairs or port.port_security_enabled is False:
+        # no pairs, or no anti-spoofing (perhaps none at all: engine/vnic.py) to judge them by
+        off = port.port_security_enabled is False or maybe_unfiltered(port)
+        if not port.allowed_address_pairs or off:
             continue
         with_pairs += 1
         found = wide_pair(view)
