@@ -150,3 +150,18 @@ def test_pairs_that_miss_a_pool_on_unfiltered_ports_are_no_root_cause() -> None:
         port["vnic_type"] = "direct"
     snap = parse_snapshot(doc)
     assert diagnose(snap).root_causes == () and build_plan(snap).actions == ()
+
+
+def test_a_nodeport_the_groups_refuse_on_bare_metal_ports_is_undecided_not_planned() -> None:
+    doc = json.loads((EXAMPLES_DIR / "lb-amphora-nodeport-blocked.json").read_text())
+    assert "lb-nodeport-blocked" in [c.key for c in diagnose(parse_snapshot(doc)).root_causes]
+    for port in doc["openstack"]["ports"]:
+        port["vnic_type"] = "baremetal"
+    snap = parse_snapshot(doc)
+    result = diagnose(snap)
+    assert "lb-nodeport-blocked" not in [c.key for c in result.root_causes]
+    assert build_plan(snap).actions == ()  # no security-group rule for a port it may not reach
+    (source,) = [f for f in result.findings if f.check_id == "lb-nodeport-source"]
+    assert source.status == Status.UNKNOWN
+    assert "is a bare-metal port (vnic_type baremetal)" in L(source.message, "en")
+    assert "베어메탈 포트" in L(source.message, "ko")

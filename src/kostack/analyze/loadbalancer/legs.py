@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 
+from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.loadbalancer.admission import Admission, Coverage, admission
 from kostack.analyze.loadbalancer.index import BalancedService, LBIndex, MemberView
 from kostack.analyze.loadbalancer.provider import SourceSet
@@ -107,7 +108,7 @@ def security_group_hop(
             (*source.evidence, *evidence),
             cause="lb-nodeport-blocked",
         )
-    return Admitted(hop, adm, source)
+    return Admitted(unfiltered(hop, node.port), adm, source)
 
 
 def kube_proxy_hop(
