@@ -165,3 +165,17 @@ def test_a_nodeport_the_groups_refuse_on_bare_metal_ports_is_undecided_not_plann
     assert source.status == Status.UNKNOWN
     assert "is a bare-metal port (vnic_type baremetal)" in L(source.message, "en")
     assert "베어메탈 포트" in L(source.message, "ko")
+
+
+def test_members_down_behind_an_undecided_hop_are_not_called_unexplained() -> None:
+    """Before, a member whose monitor kostack could not predict (an undecided hop) read
+    "kostack finds nothing in the cloud or the cluster that blocks the health monitor"."""
+    doc = json.loads((EXAMPLES_DIR / "lb-amphora-nodeport-blocked.json").read_text())
+    for port in doc["openstack"]["ports"]:
+        port["vnic_type"] = "baremetal"
+    (down,) = [f for f in diagnose(parse_snapshot(doc)).findings if f.check_id == "lb-members-down"]
+    en = L(down.message, "en")
+    assert "finds nothing" not in en, en
+    assert "kostack cannot decide whether the cloud or the cluster blocks the health monitor" in en
+    assert "is a bare-metal port (vnic_type baremetal)" in en
+    assert "헬스 모니터를 막는지 kostack이 판단할 수 없습니다" in L(down.message, "ko")

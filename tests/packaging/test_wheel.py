@@ -190,14 +190,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # cannot see: +66; a pending-* Helm release younger than --pending-grace may be a helm command
 # still running, so it is not "stuck" and release reinstall refuses it (branch pending): +217.
 # Budget = the measured 65,953.
-# The next stop added behaviour users were hurt by, +1,185: every command's --help in Korean
+# The next stop added behaviour users were hurt by, +1,201: every command's --help in Korean
 # (+508, the Korean text itself ~450); Neutron port admin state (an admin-down node port drops
 # everything; +199 with the lab); VolumeSnapshots of the claims a reinstall deletes (+180); a
 # release being uninstalled is not "stuck" and report takes --pending-grace (+59 and +10); SR-IOV
 # and bare-metal ports Neutron's firewall may not filter (+99); an unseen network type as two
-# cases, tenant or provider (+103); an ICMP rule's code, members on an admin-down port (+27).
-# Budget = the measured 67,138.
-SHIPPED_LINES_BUDGET = 67_138
+# cases, tenant or provider (+103); an ICMP rule's code, members on an admin-down port (+27);
+# load-balancer members behind an undecided hop are undecided, not "nothing blocks" (+16).
+# Budget = the measured 67,154.
+SHIPPED_LINES_BUDGET = 67_154
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

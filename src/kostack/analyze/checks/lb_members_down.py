@@ -12,6 +12,7 @@ from kostack.analyze.loadbalancer.analysis import LBAnalysis, PortAnalysis
 from kostack.analyze.loadbalancer.index import DOWN, EXCLUDE_LABEL, BalancedService
 from kostack.analyze.loadbalancer.monitor import MemberHealth, health_text
 from kostack.analyze.messages import register
+from kostack.analyze.reach import Disposition, Hop
 from kostack.shell import command, render
 
 ID = "lb-members-down"
@@ -31,6 +32,8 @@ CAUSES: dict[str, tuple[str, bool]] = {
     # a stale member (its port is not the Service's NodePort): client traffic goes astray
     "member-port": ("lb-member-port", True),
     "unexplained": ("lb-members-down", True),
+    # the prediction is undecided (a hop kostack cannot judge): not "nothing blocks"
+    "undecided": ("lb-members-down", True),
     # externalTrafficPolicy Local: down by design (lb-etp-local judges the whole)
     "no-local-endpoint": ("", False),
 }
@@ -47,6 +50,12 @@ register(
             "(type {type}, delay {delay}s, timeout {timeout}s)",
             "ko": "클라우드와 클러스터에서 {nodes}에 대한 헬스 모니터를 막는 요인을 찾지 못했습니다. "
             "NodePort {port}의 애플리케이션과 모니터 설정(유형 {type}, 지연 {delay}s, 타임아웃 {timeout}s)을 확인하세요",
+        },
+        f"{ID}.undecided": {
+            "en": "kostack cannot decide whether the cloud or the cluster blocks the health "
+            "monitor on {nodes}: {detail}",
+            "ko": "클라우드나 클러스터가 {nodes}에 대한 헬스 모니터를 막는지 kostack이 판단할 수 "
+            "없습니다: {detail}",
         },
         f"{ID}.unexplained-ping": {
             "en": "kostack finds nothing in the cloud or the cluster that blocks the health monitor's "
@@ -127,7 +136,12 @@ def _reason(h: MemberHealth) -> str:
     when no monitor result could be predicted; else unexplained."""
     if h.expected == "down" or h.reason in ("not-a-node", "member-port"):
         return h.reason
-    return "unexplained"
+    return "undecided" if _undecided_hop(h) is not None else "unexplained"
+
+
+def _undecided_hop(h: MemberHealth) -> Hop | None:
+    """The first hop of the prediction that kostack could not judge."""
+    return next((hop for hop in h.hops if hop.disposition == Disposition.UNKNOWN), None)
 
 
 @CHECK.each_service
@@ -286,6 +300,8 @@ def _down(
             delay=monitor.delay if monitor else "-",
             timeout=monitor.timeout if monitor else "-",
         )
+    elif reason == "undecided" and (hop := _undecided_hop(rows[0])) is not None:
+        why = CHECK.msg("undecided", nodes=names(nodes), detail=hop.detail)
     else:
         why = health_text(rows[0])
     affected = tuple(
