@@ -15,6 +15,8 @@ import io
 import json
 from pathlib import Path
 
+from test_trace_floating_ip import trace
+
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import localize
@@ -79,12 +81,7 @@ def test_own_tenant_network_or_no_gateway_stays_no_router() -> None:
 
 
 def test_trace_to_the_outside_on_a_provider_network(tmp_path: Path) -> None:
-    snap = tmp_path / "snap.json"
-    snap.write_text(json.dumps(_doc(network_type="flat")), encoding="utf-8")
-    out = io.StringIO()
-    env = Environment(stdout=out, stderr=out, environ={}, stdin_isatty=False, stdout_isatty=False)
-    rc = main(["trace", "--snapshot", str(snap), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp"], env)
-    text = out.getvalue()
+    rc, text = trace(tmp_path, _doc(network_type="flat"), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp")
     assert rc == 4, text
     assert "flat provider network" in text and "no router with an external gateway" not in text
 
@@ -148,12 +145,7 @@ def test_an_overlay_mtu_or_a_router_keeps_one_case() -> None:
 
 
 def test_trace_to_the_outside_shows_both_cases(tmp_path: Path) -> None:
-    snap = tmp_path / "snap.json"
-    snap.write_text(json.dumps(_unseen(1500)), encoding="utf-8")
-    out = io.StringIO()
-    env = Environment(stdout=out, stderr=out, environ={}, stdin_isatty=False, stdout_isatty=False)
-    rc = main(["trace", "--snapshot", str(snap), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp"], env)
-    text = out.getvalue()
+    rc, text = trace(tmp_path, _unseen(1500), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp")
     assert rc == 4, text
     tenant, provider = text.split("if the node network is a ")[1:]
     assert tenant.startswith("tenant network:") and "=> NO ROUTE at hop 5" in tenant

@@ -4,15 +4,13 @@ undecided router hop naming that router and how to look at it, never "no router"
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
+
+from test_trace_floating_ip import trace
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import localize
-from kostack.cli.common import Environment
-from kostack.cli.main import main
 from kostack_testkit.builders import (
     POD_CIDR,
     ROUTER_ID,
@@ -71,20 +69,11 @@ def test_a_listed_router_is_still_decided_first() -> None:
     assert {f.status for f in _egress(doc)} == {Status.PASS}
 
 
-def _trace(tmp_path: Path, doc: Doc, *args: str) -> tuple[int, str]:
-    snap = tmp_path / "snap.json"
-    snap.write_text(json.dumps(doc), encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    env = Environment(stdout=out, stderr=err, environ={}, stdin_isatty=False, stdout_isatty=False)
-    rc = main(["trace", "--snapshot", str(snap), *args], env)
-    return rc, out.getvalue() + err.getvalue()
-
-
 def test_trace_to_the_outside_is_undecided_at_the_unlisted_router(tmp_path: Path) -> None:
-    rc, text = _trace(tmp_path, _doc(unlisted=True), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp")
+    rc, text = trace(tmp_path, _doc(unlisted=True), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp")
     assert rc == 4, text
     assert f"openstack router show {FOREIGN}" in text and "no router" not in text
-    rc, text = _trace(tmp_path, _doc(unlisted=False), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp")
+    rc, text = trace(tmp_path, _doc(unlisted=False), "pod:demo/netshoot", "ip:8.8.8.8:443/tcp")
     assert "no router with an external gateway serves subnet 10.0.0.0/24" in text, text
 
 
