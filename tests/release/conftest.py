@@ -13,6 +13,13 @@ from release_testing import Served, seed_state, serve
 from kostack.collect.helm import HelmCollection
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`release reinstall --yes` writes its journal to the working directory by default: never
+    into the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     with serve(seed_state(), tmp_path) as s:
