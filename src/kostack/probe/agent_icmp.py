@@ -161,8 +161,6 @@ def _echo_exchange(
 
     Per size: ok, lost, local (the sender refused it: larger than the local MTU),
     unreachable, frag-needed (IPv4) or too-big (IPv6).
-
-    Long because one receive loop reads every ICMP reply kind of both families in place.
     """
     version = ipaddress.ip_address(host).version
     sock, mode = _icmp_socket(df, version)
@@ -206,35 +204,56 @@ def _echo_exchange(
                 data, peer = sock.recvfrom(65535)
             except base.TIMEOUTS:
                 continue
-            try:
-                icmp_type, reply_ident, seq, rest = _parse_icmp(data, mode, version)
-            except (struct.error, IndexError):
+            reply = _reply(data, peer[0], host, mode, version, ident, seq_size)
+            if reply is None:
                 continue
-            if icmp_type == ECHO_REPLY[version] and _same_host(peer[0], host) and seq in seq_size:
-                if mode == "raw" and reply_ident != ident:
-                    continue  # another probe's reply: raw sockets see every ICMP packet
-                status.setdefault(seq_size[seq], "ok")
+            size, state, words = reply
+            if state == "ok":
+                status.setdefault(size, "ok")
                 continue
-            if mode != "raw":
-                continue  # datagram sockets deliver errors to the error queue, not here
-            offset = (data[0] & 0x0F) * 4 if version == 4 else 0
-            code = data[offset + 1]
-            # The 32 bits after the checksum: ICMPv6 "packet too big" carries the MTU there.
-            mtu = (reply_ident << 16) | seq
-            error = _icmp_error(icmp_type, code, mtu, version)
-            quoted = _quoted_echo(rest, version) if error else None
-            if error is None or quoted is None:
-                continue  # neighbour discovery, another host's traffic: not about our requests
-            q_ident, q_seq = quoted
-            if q_ident == ident and q_seq in seq_size:
-                state, words = error
-                status.setdefault(seq_size[q_seq], "unreachable")
-                if state != "unreachable":
-                    status[seq_size[q_seq]] = state
-                note = f"{words} from {peer[0]}"
+            status.setdefault(size, "unreachable")
+            if state != "unreachable":
+                status[size] = state
+            note = words
     for size in sizes:
         status.setdefault(size, "lost")
     return status, mode, note
+
+
+def _reply(
+    data: bytes,
+    peer: str,
+    host: str,
+    mode: str,
+    version: int,
+    ident: int,
+    seq_size: dict[int, int],
+) -> tuple[int, str, str] | None:
+    """What a received ICMP packet says of one of our requests: (its size, "ok" or the error's
+    state, the note), or None when it is not about them."""
+    try:
+        icmp_type, reply_ident, seq, rest = _parse_icmp(data, mode, version)
+    except (struct.error, IndexError):
+        return None
+    if icmp_type == ECHO_REPLY[version] and _same_host(peer, host) and seq in seq_size:
+        if mode == "raw" and reply_ident != ident:
+            return None  # another probe's reply: raw sockets see every ICMP packet
+        return seq_size[seq], "ok", ""
+    if mode != "raw":
+        return None  # datagram sockets deliver errors to the error queue, not here
+    offset = (data[0] & 0x0F) * 4 if version == 4 else 0
+    code = data[offset + 1]
+    # The 32 bits after the checksum: ICMPv6 "packet too big" carries the MTU there.
+    mtu = (reply_ident << 16) | seq
+    error = _icmp_error(icmp_type, code, mtu, version)
+    quoted = _quoted_echo(rest, version) if error else None
+    if error is None or quoted is None:
+        return None  # neighbour discovery, another host's traffic: not about our requests
+    q_ident, q_seq = quoted
+    if q_ident != ident or q_seq not in seq_size:
+        return None
+    state, words = error
+    return seq_size[q_seq], state, f"{words} from {peer}"
 
 
 def probe_icmp(spec: dict[str, Any], timeout: float) -> base.Outcome:

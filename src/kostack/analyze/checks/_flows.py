@@ -6,10 +6,11 @@ from typing import Any
 
 from kostack.analyze.checks._facts import FactView, evidence_of, flow_line, hop_text, nodes_label
 from kostack.analyze.checks.base import CheckContext, Says
+from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.engine.types import Hop
 from kostack.analyze.findings import Finding, Resource, Status
 from kostack.analyze.messages import Msg
-from kostack.model.snapshot import Service
+from kostack.model.snapshot import IPAddress, Service
 
 
 def service_findings(
@@ -23,18 +24,10 @@ def service_findings(
     """Findings for pods on every node -> ``svc`` on each (protocol, port) of ``checks``.
 
     Messages `<say.check_id>.fail|.unknown|.pass|.no-service`; fail/unknown get
-    {what, nodes, n, total, lost, why}. Long because the kube-proxy answer and the
-    per-endpoint facts are two shapes of one finding.
+    {what, nodes, n, total, lost, why}.
     """
-    check_id = say.check_id
     if svc is None or svc.cluster_ip is None:
-        return [say.cluster(ctx, Status.UNKNOWN, Msg(f"{check_id}.no-service"))]
-
-    def broken(status: Status, hop: Hop, params: dict[str, object], **fields: Any) -> Finding:
-        kind = "unknown" if status == Status.UNKNOWN else "fail"
-        message = Msg(f"{check_id}.{kind}", **params, why=hop_text(hop))
-        return say.finding(status, service, message, evidence_of(hop), **fields)
-
+        return [say.cluster(ctx, Status.UNKNOWN, Msg(f"{say.check_id}.no-service"))]
     out: list[Finding] = []
     # the primary ClusterIP, then each other family's (a dual-stack Service: its pods of that
     # family reach it, and kube-proxy DNATs it to that family's endpoints)
@@ -47,56 +40,87 @@ def service_findings(
         if cluster_ip is not None:
             what = f"{svc.name} [{cluster_ip}]:{port}/{protocol}"
         first, family = ctx.flows.service_flows(svc, protocol, port, cluster_ip)
-        if family is None:
-            blocking = next((r.blocking for r in first if r.blocking is not None), None)
-            if blocking is None:
-                continue
-            status = Status.UNKNOWN if blocking.disposition.value == "unknown" else Status.FAIL
-            everywhere = nodes_label(sorted(ctx.topo.node_views), len(ctx.topo.node_views))
-            n = len(svc.endpoints or ())
-            out.append(
-                broken(
-                    status,
-                    blocking,
-                    {"what": what, "nodes": everywhere, "n": n, "total": n, "lost": "-"},
-                    flows=tuple(flow_line(r) for r in first[:3]),
-                    cause=blocking.cause,
-                    key=(what, blocking.step, blocking.cause),
-                )
-            )
+        if family is not None:
+            out.extend(_endpoint_findings(ctx, say, service, what, family, cluster_ip))
             continue
-        total = len({e.ip for c in family.targets for e in c.members})
-        for fact in family.facts[ctx.world]:
-            fv = FactView(ctx, family, fact)
-            sources = sorted({e.name for e in fv.sources})
-            lost = sorted({f"{e.endpoint.label} @ {e.name}" for e in fv.targets})
-            status = fv.status
-            nodes = nodes_label(sources, len(ctx.topo.node_views))
-            out.append(
-                broken(
-                    status,
-                    fv.hop,
-                    {
-                        "what": what,
-                        "nodes": nodes,
-                        "n": len(lost),
-                        "total": total,
-                        "lost": ", ".join(lost),
-                    },
-                    flows=fv.flows(),
-                    cause=fv.cause,
-                    affected=fv.affected(),
-                    counts=(
-                        ("endpoints_failed", len(lost)),
-                        ("endpoints", total),
-                        ("nodes", len(sources)),
-                        ("flows", fact.pairs),
-                    ),
-                    nodes=tuple(fv.side_names()),
-                    key=(what, *fv.key()),
-                    # another family's ClusterIP says which one fails (reports name it)
-                    extra={"sources": tuple(sources)}
-                    | ({"cluster_ip": str(cluster_ip)} if cluster_ip is not None else {}),
-                )
+        blocking = next((r.blocking for r in first if r.blocking is not None), None)
+        if blocking is None:
+            continue
+        status = Status.UNKNOWN if blocking.disposition.value == "unknown" else Status.FAIL
+        everywhere = nodes_label(sorted(ctx.topo.node_views), len(ctx.topo.node_views))
+        n = len(svc.endpoints or ())
+        params = {"what": what, "nodes": everywhere, "n": n, "total": n, "lost": "-"}
+        out.append(
+            _broken(
+                say,
+                service,
+                status,
+                blocking,
+                params,
+                flows=tuple(flow_line(r) for r in first[:3]),
+                cause=blocking.cause,
+                key=(what, blocking.step, blocking.cause),
             )
-    return out or [say.finding(Status.PASS, service, Msg(f"{check_id}.pass", **pass_params))]
+        )
+    return out or [say.finding(Status.PASS, service, Msg(f"{say.check_id}.pass", **pass_params))]
+
+
+def _broken(
+    say: Says,
+    service: Resource,
+    status: Status,
+    hop: Hop,
+    params: dict[str, object],
+    **fields: Any,
+) -> Finding:
+    kind = "unknown" if status == Status.UNKNOWN else "fail"
+    message = Msg(f"{say.check_id}.{kind}", **params, why=hop_text(hop))
+    return say.finding(status, service, message, evidence_of(hop), **fields)
+
+
+def _endpoint_findings(
+    ctx: CheckContext,
+    say: Says,
+    service: Resource,
+    what: str,
+    family: FamilyResult,
+    cluster_ip: IPAddress | None,
+) -> list[Finding]:
+    """One finding per fact of the service's per-endpoint flows (the proxy passed them)."""
+    out: list[Finding] = []
+    total = len({e.ip for c in family.targets for e in c.members})
+    for fact in family.facts[ctx.world]:
+        fv = FactView(ctx, family, fact)
+        sources = sorted({e.name for e in fv.sources})
+        lost = sorted({f"{e.endpoint.label} @ {e.name}" for e in fv.targets})
+        params = {
+            "what": what,
+            "nodes": nodes_label(sources, len(ctx.topo.node_views)),
+            "n": len(lost),
+            "total": total,
+            "lost": ", ".join(lost),
+        }
+        out.append(
+            _broken(
+                say,
+                service,
+                fv.status,
+                fv.hop,
+                params,
+                flows=fv.flows(),
+                cause=fv.cause,
+                affected=fv.affected(),
+                counts=(
+                    ("endpoints_failed", len(lost)),
+                    ("endpoints", total),
+                    ("nodes", len(sources)),
+                    ("flows", fact.pairs),
+                ),
+                nodes=tuple(fv.side_names()),
+                key=(what, *fv.key()),
+                # another family's ClusterIP says which one fails (reports name it)
+                extra={"sources": tuple(sources)}
+                | ({"cluster_ip": str(cluster_ip)} if cluster_ip is not None else {}),
+            )
+        )
+    return out
