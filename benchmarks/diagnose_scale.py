@@ -124,7 +124,7 @@ def hetero(nodes: int = 5000) -> bool:
         f"ratio={ratio:.2f} rss_mb={het['rss_mb']:.0f} out_mb={het['out_mb']:.1f} "
         f"classes={het['classes']}"
     )
-    return ok
+    return bool(ok)
 
 
 def measure_subnets(nodes: int, subnets: int, kind: str) -> dict[str, float]:
@@ -245,7 +245,7 @@ def fix_plan_line(nodes: int = 20_000) -> bool:
         f"fix-plan: nodes={nodes} diagnose_s={r['diagnose_s']:.2f} plan_s={r['plan_s']:.2f} "
         f"ratio={ratio:.2f}"
     )
-    return ratio <= 2
+    return bool(ratio <= 2)
 
 
 def dual_stack_line(nodes: int = 5000) -> bool:
@@ -265,7 +265,7 @@ def dual_stack_line(nodes: int = 5000) -> bool:
         f"root_causes={r['root_causes']} load_s={r['load_s']:.2f} analyze_s={r['analyze_s']:.2f} "
         f"ratio={ratio:.2f} rss_mb={r['rss_mb']:.0f} -> {'met' if ok else 'MISSED'}"
     )
-    return ok
+    return bool(ok)
 
 
 def main() -> int:

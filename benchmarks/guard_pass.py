@@ -65,7 +65,7 @@ def wait(what: str, probe: Any, timeout: float) -> Any:
 
 
 def measure(harness: Any, nodes: int, interval: float, tmp: Path, join: bool) -> dict[str, float]:
-    from guard_testing import seed_api, world
+    from guard_testing import seed_api, world  # type: ignore[import-not-found]  # tests/guard, on sys.path at run time
 
     from kostack.guard.loop import GuardSettings
     from kostack.guard.run import GuardConfig, run_guard

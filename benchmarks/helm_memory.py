@@ -23,9 +23,9 @@ import sys
 import tracemalloc
 from typing import Any
 
+import kostack_testkit.helm_fixtures as hf
 from kostack.collect.helm import Scrubber
 from kostack.collect.helm import _releases as read_releases
-from kostack_testkit import helm_fixtures as hf
 from kostack_testkit.helm_fixture_storage import at, decode_release_data, release_secret
 
 RELEASES = 20

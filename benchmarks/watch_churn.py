@@ -110,6 +110,7 @@ def main() -> int:
             print(f"the history never filled and settled in {args.cycles} cycles", file=sys.stderr)
             return 2
         tracemalloc.stop()
+        assert published is not None  # at least one cycle ran
         current = {c.id for c in published.classes}
         exposition = metrics.exposition().decode()
         stale = sum(
