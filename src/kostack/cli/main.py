@@ -14,6 +14,7 @@ from typing import IO, cast
 
 import click
 
+from kostack.catalog import LANGS
 from kostack.cli._options import lang_option, options
 from kostack.cli.common import Environment, fail, interrupted, library_logs, remember_environ
 from kostack.cli.console import CHOICES, emit_err, language
@@ -188,13 +189,14 @@ def _log_level(args: Sequence[str]) -> int | None:
 
 
 def _lang_in(args: Sequence[str]) -> str | None:
-    """The --lang the command line gives, read before click parses it (for click's own errors)."""
+    """The --lang the command line gives, read before click parses it (for click's own errors);
+    one kostack does not speak (`--lang xx`) leaves the error to the locale's language."""
     words = list(itertools.takewhile(lambda a: a != "--", args))
     for i, word in enumerate(words):
-        if word == "--lang" and i + 1 < len(words):
-            return words[i + 1]
-        if word.startswith("--lang="):
-            return word.partition("=")[2]
+        given = words[i + 1] if word == "--lang" and i + 1 < len(words) else None
+        given = word.partition("=")[2] if word.startswith("--lang=") else given
+        if given is not None:
+            return given if given in LANGS else None
     return None
 
 
