@@ -1,20 +1,27 @@
-"""click's own words under a Korean language: the metavars and ranges of every command's
-Korean help, and the usage errors click raises.
+"""click's own words under a Korean language: TAB completion's descriptions, the metavars and
+ranges of every command's Korean help, and the usage errors click raises.
 
-English stays click's, word for word (tests/data/help_en.txt pins the help; the error cases
-below pin the English next to the Korean).
+English stays click's, word for word (tests/data/help_en.txt pins the help; the completion
+and error cases below pin the English next to the Korean).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 import pytest
+from click.shell_completion import ZshComplete
+from english import english_runs
 from test_korean_help import PATHS, TREE, help_of, option_rows
 
+from kostack.cli import help_ko
+from kostack.cli.common import Environment
+from kostack.cli.main import cli
 from kostack_testkit.cli import run_cli
 
 BIN = Path(sys.executable).parent
@@ -34,6 +41,121 @@ METAVARS = {
 CLICK_WORDS = re.compile(
     r"\b(?:INTEGER|FLOAT|RANGE|TEXT|BOOLEAN|FILENAME|DIRECTORY|PATH|DATETIME)\b|x[<>]=?|<=?x"
 )
+
+
+# --------------------------------------------------------------------------- completion
+
+
+def outside() -> dict[str, str]:
+    """This process's environment without what chooses a language."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_", "KOSTACK_"))}
+
+
+def zsh(words: str, environ: dict[str, str]) -> list[tuple[str, str]]:
+    """(value, description) of what `kostack` itself prints for zsh at ``words`` (the last
+    one being completed), in a fresh process as the shell runs it."""
+    args = words.split(" ")
+    done = subprocess.run(
+        [str(BIN / "kostack")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={
+            **outside(),
+            **environ,
+            "_KOSTACK_COMPLETE": "zsh_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(args) - 1),
+        },
+    )
+    lines = done.stdout.splitlines()
+    return [(lines[i + 1], lines[i + 2]) for i in range(0, len(lines) - 2, 3)]
+
+
+def summary(path: str) -> str:
+    return help_ko.korean(path, "").split("\n\n")[0]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("words", "value", "english", "korean"),
+    [
+        ("kostack ", "diagnose", "Find the root cause of pod networking...", summary("diagnose")),
+        ("kostack ", "collect", "Read OpenStack and Kubernetes (read-only)...",
+         "OpenStack과 Kubernetes를 읽기만 하고..."),
+        ("kostack fix ", "apply", "Apply the plan: conditional on the...",
+         "계획을 적용합니다: 계획할 때 읽은 리비전을..."),
+        ("kostack release ", "check", "Check Helm releases and their volumes;...",
+         "Helm 릴리스와 그 볼륨을 점검하고, 실패하는..."),
+        ("kostack lab ", "up", "Build the lab for a scenario and start its...",
+         "시나리오의 랩을 만들고 그 서버(DNS, API..."),
+        ("kostack diagnose --", "--snapshot", "Read a snapshot instead of collecting live.",
+         help_ko.korean("diagnose", "snapshot_path")),
+        ("kostack fix plan --", "--no-service-cidr",
+         "Also add the service CIDR as an allowed pair. Not needed for traffic (service IPs "
+         "never leave a node as a source); off by default, as diagnose advises.",
+         help_ko.korean("fix plan", "service_cidr")),
+        ("kostack lab up --sc", "--scenario", "Which state to build; see `kostack lab scenarios`.",
+         "만들 상태. `kostack lab scenarios`를 보세요."),
+        ("kostack --", "--help", "Show this message and exit.", "이 도움말을 보여 주고 끝냅니다."),
+    ],
+)  # fmt: skip
+def test_completion_describes_commands_and_options_in_the_language(
+    words: str, value: str, english: str, korean: str
+) -> None:
+    """zsh shows a description beside each command and option: it was English in Korean."""
+    assert dict(zsh(words, EN))[value] == english
+    assert dict(zsh(words, KO))[value] == korean
+    assert dict(zsh(words, {"KOSTACK_LANG": "ko"}))[value] == korean
+
+
+def test_completion_follows_the_lang_on_the_command_line() -> None:
+    """`--lang` among the words completed counts, a command's own before the top-level one."""
+    assert (
+        dict(zsh("kostack --lang ko fix ", EN))["plan"]
+        == "진단을 고치는 변경을 보여 주고, 무엇이든..."
+    )
+    assert dict(zsh("kostack fix plan --lang ko --sn", EN))["--snapshot"] == help_ko.korean(
+        "fix plan", "snapshot_path"
+    )
+    got = dict(zsh("kostack --lang ko diagnose --lang en --fa", KO))
+    assert got["--fail-on"] == "Exit 1 when a finding at or above this severity fails."
+
+
+def test_kubectl_completion_is_korean_too() -> None:
+    env = {**outside(), **KO}
+    done = subprocess.run(
+        [str(BIN / "kubectl_complete-kostack"), "fix", ""],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.stdout.splitlines()[0] == "apply\t계획을 적용합니다: 계획할 때 읽은 리비전을..."
+
+
+def completions(args: list[str], environ: dict[str, str]) -> list[tuple[str, str | None]]:
+    """click's zsh completion of the options and subcommands after ``args``, in this process."""
+    env = Environment(environ=environ, stdin_isatty=False, stdout_isatty=False)
+    completer = ZshComplete(cli, {"obj": env}, "kostack", "_KOSTACK_COMPLETE")
+    items = completer.get_completions(args, "-") + completer.get_completions(args, "")
+    return [(item.value, item.help) for item in items]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_completion_of_every_command_is_korean(path: str) -> None:
+    """Every option and subcommand TAB offers, in every command, has a Korean description
+    (or none, as in English), a command's within 45 cells as click shortens the English."""
+    english = completions(path.split(), EN)
+    korean = completions(path.split(), {"KOSTACK_LANG": "ko"})
+    assert [value for value, _ in korean] == [value for value, _ in english]
+    assert len(korean) > 1
+    for (value, said), (_, before) in zip(korean, english, strict=True):
+        assert (said is None) == (before is None), value
+        if said is not None:
+            assert HANGUL.search(said) and english_runs(said) == [], (value, said)
+            assert value.startswith("-") or help_ko.cells(said) <= 45, said
 
 
 # --------------------------------------------------------------------------- metavars, ranges

@@ -8,7 +8,8 @@ for in the entries of the groups above it, then in "*" (the options many command
 worded alike). kostack's texts are cli/help_ko_text.py's (and help_ko_more.py's); a command
 from another distribution (the lab) brings its own through the entry point `kostack.help` of
 its name. Click's own words (the usage line's, `[default: ...]`, `[required]`, a type's
-metavar such as INTEGER, a range such as `0<=x<=10`) are said here; option names, kostack's own metavars (FILE, NAME) and
+metavar such as INTEGER, a range such as `0<=x<=10`) are said here, and so is the help of what
+TAB completes (`korean_completions`); option names, kostack's own metavars (FILE, NAME) and
 choices stay as click prints them. The layout is in terminal cells (a Hangul syllable takes
 two) within 100.
 """
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 from typing import Final
 
 import click
+from click.shell_completion import CompletionItem
 
 WIDTH: Final = 100
 Catalogue = Mapping[str, Mapping[str, str]]
@@ -185,3 +187,28 @@ def korean_help(ctx: click.Context) -> str:
         out += ["", "명령:", *_rows(rows)]
     epilog = korean(path, "epilog") or command.epilog
     return "\n".join([*out, *(["", *_paragraphs(epilog)] if epilog else [])]).rstrip("\n")
+
+
+def korean_completions(ctx: click.Context, items: list[CompletionItem]) -> list[CompletionItem]:
+    """What TAB completes at ``ctx`` (click's ``items``), described in Korean: an option by its
+    help, a command by its summary (within 45 cells, as click shortens the English to 45)."""
+    path = _path(ctx)
+    options = {
+        opt: "help" if "--help" in param.opts else param.name
+        for param in ctx.command.get_params(ctx)
+        if isinstance(param, click.Option) and param.name
+        for opt in (*param.opts, *param.secondary_opts)
+    }
+    said = []
+    for item in items:
+        if not item.help:  # a choice, a path, an option with no help
+            said.append(item)
+            continue
+        name = options.get(item.value)
+        if name:
+            text = korean(path, name)
+        else:
+            text = _summary(f"{path} {item.value}".strip())
+            text = text if cells(text) <= 45 else wrap(text, 42)[0] + "..."
+        said.append(CompletionItem(item.value, item.type, help=text or item.help))
+    return said
