@@ -173,8 +173,6 @@ register(
         },
         "click.a-directory": {"en": "a directory", "ko": "디렉터리입니다"},
         "click.a-file": {"en": "a file", "ko": "파일입니다"},
-        "click.not-readable": {"en": "not readable", "ko": "읽을 수 없습니다"},
-        "click.not-writable": {"en": "not writable", "ko": "쓸 수 없습니다"},
         "click.bad-value": {
             "en": "{param}: invalid value (“{detail}”)",
             "ko": "{param}: 값이 올바르지 않습니다 (“{detail}”)",
@@ -412,8 +410,7 @@ def _bad_value(message: str, param: str, detail: str) -> Msg:
     match = re.fullmatch(r"(File|Directory|Path) (.+) does not exist\.", message)
     if match:
         return Msg("click.path", param=param, kind=_word(match[1].lower()), value=match[2])
-    shape = r"(File|Directory|Path) (.+) is (a directory|a file|not readable|not writable)\."
-    match = re.fullmatch(shape, message)
+    match = re.fullmatch(r"(File|Directory|Path) (.+) is (a directory|a file)\.", message)
     if match:
         kind, what = _word(match[1].lower()), Msg(f"click.{match[3].replace(' ', '-')}")
         return Msg("click.path-is", param=param, kind=kind, value=match[2], what=what)

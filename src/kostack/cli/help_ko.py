@@ -38,20 +38,16 @@ _CLICK: Final = {
     "required": "필수",
 }
 _CLICK_WORDS: Final = re.compile("|".join(re.escape(w) for w in _CLICK))
-# click's metavar of a type (its name, upper case) when the option names none; a range's bounds
-# follow in the option's [...]
+# click's metavar of a type (its name, upper case) when the option names none; an integer in a
+# range is an integer (INTEGER RANGE), its bounds follow in the option's [...]
 _TYPES: Final = {
     "text": "문자열",
     "integer": "정수",
-    "integer range": "정수",
     "float": "실수",
-    "float range": "실수",
-    "boolean": "참/거짓",
     "filename": "파일",
     "file": "파일",
     "directory": "디렉터리",
     "path": "경로",
-    "datetime": "날짜/시각",
 }
 # click's range (`x>=1`, `0<=x<=10`, `0.1<x<5`), as the last word of a `[...]` or a message
 _RANGE: Final = re.compile(r"(?:([-\d.e+inf]+)(<=?))?x(?:([<>]=?)([-\d.e+inf]+))?(?=[;\]]|$)")
@@ -154,9 +150,9 @@ def _option_rows(ctx: click.Context, path: str) -> list[tuple[str, str]]:
         extra = record[1][len(english) :].strip() if english else record[1]
         name = "help" if "--help" in param.opts else param.name  # click names it its own way
         text = korean(path, name) if english else ""
-        first = record[0]
-        if param.metavar is None and param.type.name in _TYPES:  # click's, not kostack's FILE
-            first = first.replace(param.type.name.upper(), _TYPES[param.type.name])
+        first, kind = record[0], param.type.name.removesuffix(" range")
+        if param.metavar is None and kind in _TYPES:  # click's, not kostack's own FILE
+            first = first.replace(param.type.name.upper(), _TYPES[kind])
         rows.append((first, "  ".join(filter(None, [text or english, _said(extra)]))))
     return rows
 
@@ -199,16 +195,15 @@ def korean_completions(ctx: click.Context, items: list[CompletionItem]) -> list[
         if isinstance(param, click.Option) and param.name
         for opt in (*param.opts, *param.secondary_opts)
     }
-    said = []
-    for item in items:
-        if not item.help:  # a choice, a path, an option with no help
-            said.append(item)
-            continue
-        name = options.get(item.value)
-        if name:
-            text = korean(path, name)
-        else:
-            text = _summary(f"{path} {item.value}".strip())
-            text = text if cells(text) <= 45 else wrap(text, 42)[0] + "..."
-        said.append(CompletionItem(item.value, item.type, help=text or item.help))
-    return said
+
+    def said(value: str) -> str | None:
+        if value in options:
+            return korean(path, options[value])
+        text = _summary(f"{path} {value}".strip())
+        return text if cells(text) <= 45 else wrap(text, 42)[0] + "..."
+
+    # no help (a choice, a path): none in Korean either
+    return [
+        CompletionItem(i.value, i.type, help=said(i.value) or i.help) if i.help else i
+        for i in items
+    ]

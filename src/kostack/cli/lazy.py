@@ -150,8 +150,8 @@ def _add_console_options(command: click.Command) -> None:
                     help=f"{what} (same as the top-level {flag}; default auto).",
                 )
             )
-    if not hasattr(command.shell_complete, "_kostack_said"):
-        command.shell_complete = _said_completions(command.shell_complete)  # type: ignore[method-assign, assignment]
+    if not isinstance(command.shell_complete, functools.partial):  # described in the language
+        command.shell_complete = functools.partial(_completed, command.shell_complete)  # type: ignore[method-assign]
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _add_console_options(sub)
@@ -183,19 +183,14 @@ def _with_colored_stdout(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _said_completions(
-    complete: Callable[[click.Context, str], list[CompletionItem]],
-) -> Callable[[click.Context, str], list[CompletionItem]]:
-    """A command's TAB completion, described in Korean when the language is."""
-
-    def shell_complete(ctx: click.Context, incomplete: str) -> list[CompletionItem]:
-        return said_in_language(ctx, complete(ctx, incomplete))
-
-    shell_complete._kostack_said = True  # type: ignore[attr-defined]  # marks a wrapped one
-    return shell_complete
+def _completed(
+    complete: Callable[[click.Context, str], list[CompletionItem]], ctx: click.Context, word: str
+) -> list[CompletionItem]:
+    return said_in_language(ctx, complete(ctx, word))
 
 
 def said_in_language(ctx: click.Context, items: list[CompletionItem]) -> list[CompletionItem]:
+    """``items`` (what TAB completes at ``ctx``) described in Korean when the language is."""
     if isinstance(ctx, HelpContext) and ctx.korean():
         from kostack.cli.help_ko import korean_completions
 

@@ -189,19 +189,19 @@ def _log_level(args: Sequence[str]) -> int | None:
 
 
 def _lang_in(args: Sequence[str]) -> str | None:
-    """The --lang the command line gives, read before click parses it (for click's own errors);
-    one kostack does not speak (`--lang xx`) leaves the error to the locale's language."""
+    """The --lang the command line gives, read before click parses it (for click's own errors)."""
     words = list(itertools.takewhile(lambda a: a != "--", args))
     for i, word in enumerate(words):
-        given = words[i + 1] if word == "--lang" and i + 1 < len(words) else None
-        given = word.partition("=")[2] if word.startswith("--lang=") else given
-        if given is not None:
-            return given if given in LANGS else None
+        if word == "--lang" and i + 1 < len(words):
+            return words[i + 1]
+        if word.startswith("--lang="):
+            return word.partition("=")[2]
     return None
 
 
 def _run(args: list[str], env: Environment, prog_name: str) -> int:
-    env.lang = env.lang or _lang_in(args)
+    given = _lang_in(args)  # one kostack does not speak (--lang xx) leaves it to the locale
+    env.lang = env.lang or (given if given in LANGS else None)
     try:
         result = cli.main(
             args=args,
