@@ -189,6 +189,8 @@ def test_korean_help_says_clicks_metavars_and_ranges_in_korean(path: str) -> Non
         ("guard", ["[기본값: 2; 0 이상]", "  --passes N                      N 회차 뒤 멈춥니다"]),
         ("lab up", ["  --nodes 정수                    노드 VM: 컨트롤 플레인 1 + 워커(2-40). [기본값: 4]"]),
         ("lab probe", ["  --timeout 실수", "  --state-dir 디렉터리"]),
+        # the unit was English and wrapped alone: "최소 60" at a line's end, "s 뒤에" on the next
+        ("collect", ["60초 뒤에 포기합니다. [0.1 이상 3600 이하]"]),
     ],
 )  # fmt: skip
 def test_the_words_a_korean_engineer_reads(path: str, rows: list[str]) -> None:
