@@ -128,6 +128,18 @@ def test_no_catalogue_entry_is_left_over() -> None:
             assert set(entry) - options[key] == set(), key
 
 
+ROWS = re.compile(r"^  (\S+(?: \S+)*?)(?:  |$)", re.M)
+
+
+def option_rows(section: str) -> list[str]:
+    """The first column of an options section: `--retries INTEGER RANGE`."""
+    return ROWS.findall(section)
+
+
+def option_names(section: str) -> list[list[str]]:
+    return [re.findall(r"(?<!\S)--?[\w-]+", row) for row in option_rows(section)]
+
+
 def command_lines(text: str) -> list[str]:
     return [m.group(1) for m in map(COMMAND_LINE.match, text.splitlines()) if m]
 
@@ -143,9 +155,9 @@ def test_korean_help_in_cells_with_the_commands_verbatim(path: str) -> None:
     assert wide == [line for line in wide if line in english]
     assert all(line.count("`") % 2 == 0 for line in text.splitlines()), text
     assert command_lines(text) == command_lines(english)
-    rows = re.compile(r"^  (\S+(?: \S+)*?)(?:  |$)", re.M)  # the options, and nothing else
-    options = rows.findall(english.partition("\nOptions:\n")[2].partition("\n\n")[0])
-    assert options == rows.findall(text.partition("\n옵션:\n")[2].partition("\n\n")[0])
+    # the options, and nothing else (their metavars: test_korean_click.py)
+    options = option_names(english.partition("\nOptions:\n")[2].partition("\n\n")[0])
+    assert options == option_names(text.partition("\n옵션:\n")[2].partition("\n\n")[0])
     if isinstance(dict(TREE)[path], click.Group):
         assert "\n명령:\n" in text
 

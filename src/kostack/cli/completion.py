@@ -50,11 +50,13 @@ def kubectl_complete() -> None:
 
     from click.shell_completion import ShellComplete
 
+    from kostack.cli.common import Environment
     from kostack.cli.main import cli
 
     words = sys.argv[1:]
     incomplete = words[-1] if words else ""
-    completer = ShellComplete(cli, {}, "kostack", COMPLETE_VAR)
+    # the environment tells the language (its locale, KOSTACK_LANG), as for `kostack`
+    completer = ShellComplete(cli, {"obj": Environment()}, "kostack", COMPLETE_VAR)
     items = completer.get_completions(words[:-1], incomplete)
     files = any(item.type in ("file", "dir") for item in items)
     for item in items:

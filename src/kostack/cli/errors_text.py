@@ -17,6 +17,7 @@ from typing import Final
 import click
 
 from kostack.analyze.messages import Msg, localize, register
+from kostack.cli.help_ko import korean_range
 
 register(
     {
@@ -159,12 +160,19 @@ register(
         },
         "click.range": {
             "en": "{param}: {value} is not in the range {range}",
-            "ko": "{param}: {value:은/는} 범위 {range:을/를} 벗어납니다",
+            "ko": "{param}: {value:은/는} 허용 범위({range})를 벗어납니다",
         },
+        "click.range-words": {"en": "{range}", "ko": "{range}"},
         "click.path": {
             "en": "{param}: {kind} {value} does not exist",
             "ko": "{param}: {kind} {value:이/가} 없습니다",
         },
+        "click.path-is": {
+            "en": "{param}: {kind} {value} is {what}",
+            "ko": "{param}: {kind} {value:은/는} {what}",
+        },
+        "click.a-directory": {"en": "a directory", "ko": "디렉터리입니다"},
+        "click.a-file": {"en": "a file", "ko": "파일입니다"},
         "click.bad-value": {
             "en": "{param}: invalid value (“{detail}”)",
             "ko": "{param}: 값이 올바르지 않습니다 (“{detail}”)",
@@ -190,6 +198,10 @@ register(
         "click.needs-value": {
             "en": "option {name} requires a value",
             "ko": "옵션 {name}에는 값이 필요합니다",
+        },
+        "click.takes-no-value": {
+            "en": "option {name} does not take a value",
+            "ko": "옵션 {name}에는 값을 줄 수 없습니다",
         },
         "click.other": {"en": "{detail}", "ko": "명령줄이 올바르지 않습니다 (“{detail}”)"},
         "word.integer": {"en": "integer", "ko": "정수"},
@@ -261,6 +273,14 @@ _WORDS: Final = {
     "fixed IP": "word.fixed-ip",
 }
 _OS: Final = {"Is a directory": "os.is-dir", "Permission denied": "os.denied"}
+
+
+class _Range(Msg):
+    """click's range (`2<=x<=40`), in Korean in words (`2 이상 40 이하`) as the help says it."""
+
+    def render(self, lang: str) -> str:
+        text = super().render(lang)
+        return korean_range(text) if lang == "ko" else text
 
 
 def _word(english: str) -> str:
@@ -361,6 +381,9 @@ def click_error(exc: click.ClickException) -> Msg:
     match = re.fullmatch(r"Option '(.+)' requires an argument\.", detail)
     if match:
         return Msg("click.needs-value", name=match[1])
+    match = re.fullmatch(r"Option '(.+)' does not take a value\.", detail)
+    if match:
+        return Msg("click.takes-no-value", name=match[1])
     return Msg("click.other", detail=detail)
 
 
@@ -382,10 +405,15 @@ def _bad_value(message: str, param: str, detail: str) -> Msg:
         return Msg("click.number", param=param, value=match[1], kind=_word(match[2]))
     match = re.fullmatch(r"(.+) is not in the range (.+)\.", message)
     if match:
-        return Msg("click.range", param=param, value=match[1], range=match[2])
+        words = _Range("click.range-words", range=match[2])
+        return Msg("click.range", param=param, value=match[1], range=words)
     match = re.fullmatch(r"(File|Directory|Path) (.+) does not exist\.", message)
     if match:
         return Msg("click.path", param=param, kind=_word(match[1].lower()), value=match[2])
+    match = re.fullmatch(r"(File|Directory|Path) (.+) is (a directory|a file)\.", message)
+    if match:
+        kind, what = _word(match[1].lower()), Msg(f"click.{match[3].replace(' ', '-')}")
+        return Msg("click.path-is", param=param, kind=kind, value=match[2], what=what)
     return Msg("click.bad-value", param=param, detail=message or detail)
 
 

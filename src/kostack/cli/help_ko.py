@@ -7,9 +7,11 @@ it, by "" (the description, as click's docstring: paragraphs, `\\b` ones kept as
 for in the entries of the groups above it, then in "*" (the options many commands share,
 worded alike). kostack's texts are cli/help_ko_text.py's (and help_ko_more.py's); a command
 from another distribution (the lab) brings its own through the entry point `kostack.help` of
-its name. Click's own words (the usage line's, `[default: ...]`, `[required]`) are said here;
-option names, metavars, choices and ranges stay as click prints them. The layout is in
-terminal cells (a Hangul syllable takes two) within 100.
+its name. Click's own words (the usage line's, `[default: ...]`, `[required]`, a type's
+metavar such as INTEGER, a range such as `0<=x<=10`) are said here, and so is the help of what
+TAB completes (`korean_completions`); option names, kostack's own metavars (FILE, NAME) and
+choices stay as click prints them. The layout is in terminal cells (a Hangul syllable takes
+two) within 100.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Mapping
 from typing import Final
 
 import click
+from click.shell_completion import CompletionItem
 
 WIDTH: Final = 100
 Catalogue = Mapping[str, Mapping[str, str]]
@@ -35,6 +38,13 @@ _CLICK: Final = {
     "required": "필수",
 }
 _CLICK_WORDS: Final = re.compile("|".join(re.escape(w) for w in _CLICK))
+# click's metavar of a type when the option names none: the types kostack's options use
+# (test_korean_click fails on another; FILE reads as kostack's own placeholder). An integer in
+# a range (INTEGER RANGE) is an integer: its bounds follow in the option's [...]
+_TYPES: Final = {"text": "문자열", "integer": "정수", "float": "실수", "directory": "디렉터리"}
+# click's range (`x>=1`, `0<=x<=10`, `0.1<x<5`), as the last word of a `[...]` or a message
+_RANGE: Final = re.compile(r"(?:([-\d.e+inf]+)(<=?))?x(?:([<>]=?)([-\d.e+inf]+))?(?=[;\]]|$)")
+_BOUND: Final = {">=": "이상", ">": "초과", "<=": "이하", "<": "미만"}
 
 
 def cells(text: str) -> int:
@@ -43,9 +53,9 @@ def cells(text: str) -> int:
 
 def wrap(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` cells, broken between words (never inside a
-    `code span`)."""
+    `code span`, nor between a number and the bound it is: `1 이상`)."""
     lines: list[str] = []
-    for word in re.findall(r"(?:[^\s`]|`[^`]*`)+|\S+", text):
+    for word in re.findall(r"\S*[\d.]+ (?:이상|이하|초과|미만)\S*|(?:[^\s`]|`[^`]*`)+|\S+", text):
         if lines and cells(lines[-1]) + 1 + cells(word) <= width:
             lines[-1] += " " + word
         else:
@@ -107,8 +117,20 @@ def _rows(rows: list[tuple[str, str]]) -> list[str]:
     return out
 
 
+def _bounds(match: re.Match[str]) -> str:
+    low, low_op, high_op, high = match.groups()
+    words = [f"{low} {_BOUND[low_op.replace('<', '>')]}"] if low else []  # 1<=x: x>=1
+    words += [f"{high} {_BOUND[high_op]}"] if high_op else []
+    return " ".join(words) or match[0]
+
+
+def korean_range(text: str) -> str:
+    """click's range in ``text`` in words: `0<=x<=10` is `0 이상 10 이하`, `x>=1` `1 이상`."""
+    return _RANGE.sub(_bounds, text)
+
+
 def _said(text: str) -> str:
-    return _CLICK_WORDS.sub(lambda m: _CLICK[m.group()], text)
+    return korean_range(_CLICK_WORDS.sub(lambda m: _CLICK[m.group()], text))
 
 
 def _option_rows(ctx: click.Context, path: str) -> list[tuple[str, str]]:
@@ -121,7 +143,10 @@ def _option_rows(ctx: click.Context, path: str) -> list[tuple[str, str]]:
         extra = record[1][len(english) :].strip() if english else record[1]
         name = "help" if "--help" in param.opts else param.name  # click names it its own way
         text = korean(path, name) if english else ""
-        rows.append((record[0], "  ".join(filter(None, [text or english, _said(extra)]))))
+        first, kind = record[0], param.type.name.removesuffix(" range")
+        if param.metavar is None and kind in _TYPES:  # click's, not kostack's own FILE
+            first = first.replace(param.type.name.upper(), _TYPES[kind])
+        rows.append((first, "  ".join(filter(None, [text or english, _said(extra)]))))
     return rows
 
 
@@ -151,3 +176,27 @@ def korean_help(ctx: click.Context) -> str:
         out += ["", "명령:", *_rows(rows)]
     epilog = korean(path, "epilog") or command.epilog
     return "\n".join([*out, *(["", *_paragraphs(epilog)] if epilog else [])]).rstrip("\n")
+
+
+def korean_completions(ctx: click.Context, items: list[CompletionItem]) -> list[CompletionItem]:
+    """What TAB completes at ``ctx`` (click's ``items``), described in Korean: an option by its
+    help, a command by its summary (within 45 cells, as click shortens the English to 45)."""
+    path = _path(ctx)
+    options = {
+        opt: "help" if "--help" in param.opts else param.name
+        for param in ctx.command.get_params(ctx)
+        if isinstance(param, click.Option) and param.name
+        for opt in (*param.opts, *param.secondary_opts)
+    }
+
+    def said(value: str) -> str | None:
+        if value in options:
+            return korean(path, options[value])
+        text = _summary(f"{path} {value}".strip())
+        return text if cells(text) <= 45 else wrap(text, 42)[0] + "..."
+
+    # no help (a choice, a path): none in Korean either
+    return [
+        CompletionItem(i.value, i.type, help=said(i.value) or i.help) if i.help else i
+        for i in items
+    ]

@@ -90,7 +90,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "no_helm": "Helm 릴리스, PVC, PV를 읽지 않습니다.",
         "timeout_s": f"[기본값: 30 또는 $KOSTACK_TIMEOUT] {_TIMEOUT}(그 부분은 빈칸이 되고, "
         "끝내 답하지 않는 서비스는 종료 코드 3). 단계(OpenStack, Kubernetes, Helm)마다 이의 10배, "
-        "최소 60 s 뒤에 포기합니다.",
+        "최소 60초 뒤에 포기합니다.",
         "lang": "요약, 일부만 읽었다는 경고, 오류의 언어(기본값: 로캘을 따름).",
     },
     "completion": {

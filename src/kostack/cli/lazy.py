@@ -150,6 +150,8 @@ def _add_console_options(command: click.Command) -> None:
                     help=f"{what} (same as the top-level {flag}; default auto).",
                 )
             )
+    if not isinstance(command.shell_complete, functools.partial):  # described in the language
+        command.shell_complete = functools.partial(_completed, command.shell_complete)  # type: ignore[method-assign]
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _add_console_options(sub)
@@ -181,14 +183,39 @@ def _with_colored_stdout(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-class HelpContext(click.Context):
-    """A command's context whose help is Korean when the language is (cli/help_ko.py)."""
+def _completed(
+    complete: Callable[[click.Context, str], list[CompletionItem]], ctx: click.Context, word: str
+) -> list[CompletionItem]:
+    return said_in_language(ctx, complete(ctx, word))
 
-    def get_help(self) -> str:
+
+def said_in_language(ctx: click.Context, items: list[CompletionItem]) -> list[CompletionItem]:
+    """``items`` (what TAB completes at ``ctx``) described in Korean when the language is."""
+    if isinstance(ctx, HelpContext) and ctx.korean():
+        from kostack.cli.help_ko import korean_completions
+
+        return korean_completions(ctx, items)
+    return items
+
+
+class HelpContext(click.Context):
+    """A command's context whose help (and what TAB completes) is Korean when the language is
+    (cli/help_ko.py)."""
+
+    def korean(self) -> bool:
+        """kostack's rule (report.i18n.detect_lang); a --lang on the command line being
+        completed counts too (completion reads no argv), the command's own first."""
         from kostack.cli.common import Environment, detect_lang
 
         env = self.find_object(Environment)
-        if env is not None and detect_lang(env.lang, env.environ) == "ko":
+        ctx: click.Context | None = self
+        while ctx is not None and not ctx.params.get("lang"):
+            ctx = ctx.parent
+        given = ctx.params["lang"] if ctx is not None else None
+        return env is not None and detect_lang(given or env.lang, env.environ) == "ko"
+
+    def get_help(self) -> str:
+        if self.korean():
             from kostack.cli.help_ko import korean_help
 
             return korean_help(self)
@@ -230,7 +257,7 @@ class LazyGroup(click.Group):
         ]
         # click.Command's completion of this group's own options (Group's would load every command)
         items.extend(click.Command.shell_complete(self, ctx, incomplete))
-        return items
+        return said_in_language(ctx, items)
 
     def _short_help(self, name: str, limit: int) -> str:
         loaded = self.commands.get(name)

@@ -14,6 +14,7 @@ from typing import IO, cast
 
 import click
 
+from kostack.catalog import LANGS
 from kostack.cli._options import lang_option, options
 from kostack.cli.common import Environment, fail, interrupted, library_logs, remember_environ
 from kostack.cli.console import CHOICES, emit_err, language
@@ -199,7 +200,8 @@ def _lang_in(args: Sequence[str]) -> str | None:
 
 
 def _run(args: list[str], env: Environment, prog_name: str) -> int:
-    env.lang = env.lang or _lang_in(args)
+    given = _lang_in(args)  # one kostack does not speak (--lang xx) leaves it to the locale
+    env.lang = env.lang or (given if given in LANGS else None)
     try:
         result = cli.main(
             args=args,
