@@ -129,9 +129,11 @@ def test_a_security_group_drop_on_an_unfiltered_port_is_undecided() -> None:
 
 
 def test_vnic_types_bound_through_ovs_are_filtered_as_normal() -> None:
-    """vhost-vdpa and smart-nic ports are bound by the OVS mechanism driver (its
-    supported_vnic_types): its firewall filters them, so the seed's cause stands."""
-    _, snap = _with("seed-incident", {"k8s-w-1": "vhost-vdpa", "k8s-w-2": "smart-nic"})
+    """vdpa and smart-nic ports are bound by the OVS mechanism driver (its
+    supported_vnic_types): its firewall filters them, so the seed's cause stands. Before,
+    kostack knew vDPA as "vhost-vdpa", which Neutron does not say (neutron-lib's
+    VNIC_VHOST_VDPA is "vdpa"), and a vDPA port's drop was undecided."""
+    _, snap = _with("seed-incident", {"k8s-w-1": "vdpa", "k8s-w-2": "smart-nic"})
     (cause,) = diagnose(snap).root_causes
     assert cause.key == "antispoof" and set(cause.findings[0].nodes) == set(NODES)
 

@@ -1,7 +1,7 @@
 """Ports Neutron's firewall may not filter: a ``binding:vnic_type`` other than normal.
 
 ML2/OVS and ML2/OVN filter the ports they bind through OVS (anti-spoofing, security
-groups): vnic types normal, vhost-vdpa, smart-nic, remote-managed, virtio-forwarder. An
+groups): vnic types normal, vdpa, smart-nic, remote-managed, virtio-forwarder. An
 SR-IOV port (direct, direct-physical, macvtap, accelerator-direct) bound by the
 sriovnicswitch driver gets no security groups and, for port security, only the VF's
 spoofchk (the source MAC); unless it is offloaded to OVS (switchdev, in the admin-only
@@ -26,7 +26,7 @@ from kostack.shell import as_code, command, render
 if TYPE_CHECKING:
     from kostack.analyze.topology import Topology
 
-FILTERED = frozenset({"normal", "vhost-vdpa", "smart-nic", "remote-managed", "virtio-forwarder"})
+FILTERED = frozenset({"normal", "vdpa", "smart-nic", "remote-managed", "virtio-forwarder"})
 SRIOV = frozenset({"direct", "direct-physical", "macvtap", "accelerator-direct"})
 VNIC = "vnic-unfiltered"
 # per backend: the overlay types it has, and the SR-IOV vnic types it binds (offloaded)
