@@ -28,7 +28,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NODES = ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3")
 
 
-def _doc(example: str, kinds: dict[str, str], net: str, backend: str | None = "ml2/ovs") -> Doc:
+def _doc(
+    example: str, kinds: dict[str, str], net: str | None, backend: str | None = "ml2/ovs"
+) -> Doc:
     """The example with the named nodes' ports of these vnic types, on a ``net`` node network."""
     path = EXAMPLES / f"{example}.json"
     doc = json.loads(path.read_text()) if path.exists() else example_doc(example)
@@ -114,10 +116,11 @@ def test_the_trace_says_why_the_drop_stands_in_both_languages() -> None:
         ("geneve", "accelerator-direct", "ml2/ovn"),  # neither binds it
         ("vxlan", "baremetal", "ml2/ovs"),
         ("vxlan", "remote-future", "ml2/ovs"),  # a vnic type kostack does not know
+        (None, "direct", "ml2/ovs"),  # the type not visible (non-admin): not guessed
     ],
 )
 def test_ports_no_in_tree_firewall_must_filter_stay_undecided(
-    net: str, vnic: str, backend: str | None
+    net: str | None, vnic: str, backend: str | None
 ) -> None:
     snap = parse_snapshot(_doc("seed-incident", dict.fromkeys(NODES, vnic), net, backend))
     result = diagnose(snap)
