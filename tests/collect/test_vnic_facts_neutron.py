@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 
-from kostack.analyze.engine.vnic import FILTERED, OFFLOADED, SRIOV
+from kostack.analyze.engine.cases import OFFLOADED
+from kostack.analyze.engine.vnic import FILTERED, SRIOV
 from kostack_lab.neutron_venv import find_neutron_python
 
 PROBE = """

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from kostack.analyze.diagnose import diagnose
+from kostack.analyze.engine.cases import open_unknowns
 from kostack.analyze.findings import Status
 from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import Disposition, parse_endpoint, trace
@@ -116,7 +117,7 @@ def test_the_trace_says_why_the_drop_stands_in_both_languages() -> None:
         ("geneve", "accelerator-direct", "ml2/ovn"),  # neither binds it
         ("vxlan", "baremetal", "ml2/ovs"),
         ("vxlan", "remote-future", "ml2/ovs"),  # a vnic type kostack does not know
-        (None, "direct", "ml2/ovs"),  # the type not visible (non-admin): not guessed
+        (None, "macvtap", "ml2/ovs"),  # the type not visible: ML2/OVS binds no macvtap port
     ],
 )
 def test_ports_no_in_tree_firewall_must_filter_stay_undecided(
@@ -184,3 +185,41 @@ def test_an_unknown_backend_makes_a_direct_physical_drop_conditional_on_ml2_ovn(
     ]
     (cond,) = [f for f in result.findings if f.check_id == CHECK and f.status == Status.CONDITIONAL]
     assert set(cond.nodes) == set(NODES)
+
+
+def test_a_network_type_not_visible_makes_the_drop_conditional_on_an_overlay() -> None:
+    """A non-admin does not see provider:network_type: the engine takes both cases (an
+    overlay: the drop stands; flat or VLAN: undecided) and says how an admin tells them apart.
+    Before, the drop was undecided and nothing was planned."""
+    snap = parse_snapshot(_doc("seed-incident", dict.fromkeys(NODES, "direct"), None))
+    assert open_unknowns(snap) == ("overlay",)
+    result = diagnose(snap)
+    assert result.root_causes == () and result.verdict.kind == "undecided"
+    (cause,) = result.conditional
+    assert cause.key == "antispoof"
+    assert L(cause.condition, "en") == "if the node network is an overlay (VXLAN, Geneve or GRE)"
+    assert L(cause.condition, "ko") == "오버레이(VXLAN, Geneve, GRE) 노드 네트워크"
+    (cond,) = [f for f in result.findings if f.status == Status.CONDITIONAL]
+    assert cond.check_id == CHECK and set(cond.nodes) == set(NODES)
+    (tell,) = cond.tell
+    ask = "`openstack network show e74d7a36-5959-58a4-b942-6335d34f67eb -c provider:network_type`"
+    assert ask in L(tell, "en") and "flat or vlan: the SR-IOV driver may bind them" in L(tell, "en")
+    assert f"관리자는 {ask}으로 네트워크 유형을 볼 수 있습니다" in L(tell, "ko")
+    # planned as a conditional cause's remedies are: pairs change nothing where unfiltered
+    assert {a.target.id for a in build_plan(snap).actions} == _ports(snap, NODES)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "backend"),
+    [
+        (dict.fromkeys(NODES, "normal"), "ml2/ovs"),
+        (dict.fromkeys(NODES, "baremetal"), "ml2/ovs"),
+        (dict.fromkeys(NODES, "macvtap"), "ml2/ovs"),
+        (dict.fromkeys(NODES, "accelerator-direct"), None),
+    ],
+)
+def test_the_overlay_case_opens_only_for_ports_it_can_decide(
+    kinds: dict[str, str], backend: str | None
+) -> None:
+    snap = parse_snapshot(_doc("seed-incident", kinds, None, backend))
+    assert "overlay" not in open_unknowns(snap)
