@@ -112,15 +112,11 @@ def unfiltered(hop: Hop, port: Port, topo: Topology) -> Hop:
     args = {"port": port.id, "vnic": kind, "detail": hop.detail, "command": as_code(render(ask))}
     net = overlay_bound(port, topo)
     if net is not None:
-        kind = net.network_type or Msg("kind.overlay-guess")
-        kind_ev = Evidence(
-            "network",
-            net.id,
-            "provider:network_type",
-            net.network_type or "? (not visible to this account)",
-        )
-        text = Msg("hop.vnic-overlay", kind=kind, net=net.name or net.id, **args)
-        return replace(hop, detail=text, evidence=(*ev, kind_ev))
+        said = net.network_type or Msg("kind.overlay-guess")
+        seen = net.network_type or "? (not visible to this account)"
+        ev += (Evidence("network", net.id, "provider:network_type", seen),)
+        text = Msg("hop.vnic-overlay", kind=said, net=net.name or net.id, **args)
+        return replace(hop, detail=text, evidence=ev)
     what = "sriov" if kind in SRIOV else "baremetal" if kind == "baremetal" else "other"
     detail = Msg(f"hop.vnic-{what}", **args)
     return replace(hop, disposition=Disposition.UNKNOWN, detail=detail, evidence=ev, cause=VNIC)
