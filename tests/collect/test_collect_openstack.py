@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from collect_keystone import Credentials, KeystoneDouble
 from conftest_neutron import SeededNeutron
+from openstack.exceptions import BadRequestException
 
 from kostack.collect import _neutron_listing
 from kostack.collect.openstack import (
@@ -197,18 +198,22 @@ def test_vnic_type_is_read_from_the_real_neutron(
     seeded_neutron: SeededNeutron, connect: Connect
 ) -> None:
     """binding:vnic_type as the port's owner sees it: set through the API (ML2 stores it on an
-    unbound port whatever its mechanism drivers), read back per port; normal by default."""
+    unbound port whatever its mechanism drivers), read back per port; normal by default.
+    vDPA is "vdpa": Neutron refuses "vhost-vdpa", which engine/vnic.py once listed."""
     ids = seeded_neutron.ids
     admin = openstack_connection(seeded_neutron.endpoint)
-    w1, w2 = ids.port_ids["k8s-w-1"], ids.port_ids["k8s-w-2"]
+    w1, w2, w3 = (ids.port_ids[n] for n in ("k8s-w-1", "k8s-w-2", "k8s-w-3"))
     admin.network.update_port(w1, binding_vnic_type="direct")
     admin.network.update_port(w2, binding_vnic_type="baremetal")
+    admin.network.update_port(w3, binding_vnic_type="vdpa")
+    with pytest.raises(BadRequestException):
+        admin.network.update_port(w3, binding_vnic_type="vhost-vdpa")
     assert admin.network.get_port(w1).binding_vnic_type == "direct"
 
     record, gaps = collect_openstack(connect(), project_scope=None)
     assert gaps == ()
     ports = {p.id: p for p in record.ports or ()}
-    kinds = {w1: "direct", w2: "baremetal"}
+    kinds = {w1: "direct", w2: "baremetal", w3: "vdpa"}
     assert {p: ports[p].vnic_type for p in ids.port_ids.values()} == {
         p: kinds.get(p, "normal") for p in ids.port_ids.values()
     }

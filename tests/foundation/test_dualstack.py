@@ -19,7 +19,8 @@ from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Status
 from kostack.analyze.flows import POD_PORT, ClusterFlows
 from kostack.analyze.messages import Msg, localize
-from kostack.model.snapshot import Port
+from kostack.analyze.topology import Topology
+from kostack.model.snapshot import Port, Snapshot
 from kostack.plan.build import build_plan
 from kostack_testkit.builders import POD_CIDR, add_pairs, build, group, rule
 from kostack_testkit.dualstack import (
@@ -54,11 +55,12 @@ def test_a_port_always_sends_from_its_own_link_local_address_only() -> None:
     port = _port()
     own = link_local(port.mac_address)
     assert passes(port, own)
-    hop = antispoof(port, own, "p1", "forward")
+    topo = Topology(Snapshot())
+    hop = antispoof(topo, port, own, "p1", "forward")
     assert hop.disposition == Disposition.ACCEPTED and "link-local" in str(hop.detail)
     other = ipaddress.ip_address("fe80::f816:3eff:fe11:2234")  # another MAC's
     assert not passes(port, other)
-    assert antispoof(port, other, "p1", "forward").disposition == Disposition.DENIED
+    assert antispoof(topo, port, other, "p1", "forward").disposition == Disposition.DENIED
 
 
 def test_pairs_are_per_family() -> None:

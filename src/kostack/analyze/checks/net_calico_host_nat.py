@@ -108,7 +108,7 @@ def run(ctx: CheckContext) -> list[Finding]:
                 continue
             if view.port is None:
                 no_port.setdefault(view.name, view)
-            elif any(outcome(view.port, ip) == Disposition.DENIED for ip in ips):
+            elif any(outcome(ctx.topo, view.port, ip) == Disposition.DENIED for ip in ips):
                 denied.append(view)
         if denied:
             primary = version == flows.versions[0]

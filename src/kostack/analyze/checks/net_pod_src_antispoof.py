@@ -256,12 +256,14 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         if not ips:
             continue
         # the hop's disposition, unbuilt; the first address dropped stands for the node
-        dropped = next((ip for ip in ips if outcome(v.port, ip) == Disposition.DENIED), None)
+        dropped = next(
+            (ip for ip in ips if outcome(ctx.topo, v.port, ip) == Disposition.DENIED), None
+        )
         if dropped is not None:
             denied.append(v)
             shown[v.name] = dropped
             continue
-        hops = [antispoof(v.port, ip, v.port_label(), "forward") for ip in ips]
+        hops = [antispoof(ctx.topo, v.port, ip, v.port_label(), "forward") for ip in ips]
         hop = next((h for h in hops if h.disposition == Disposition.UNKNOWN), hops[0])
         if hop.disposition == Disposition.UNKNOWN:
             undecided.append((v, hop.detail))

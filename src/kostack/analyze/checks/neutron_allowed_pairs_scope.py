@@ -108,7 +108,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             no_port.append(view)
             continue
         # no pairs, or no anti-spoofing (perhaps none at all: engine/vnic.py) to judge them by
-        off = port.port_security_enabled is False or maybe_unfiltered(port)
+        off = port.port_security_enabled is False or maybe_unfiltered(port, ctx.topo)
         if not port.allowed_address_pairs or off:
             continue
         with_pairs += 1

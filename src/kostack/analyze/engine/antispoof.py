@@ -7,13 +7,16 @@ source that passes with port security on passes with it off too.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from kostack.analyze.engine.ipv6 import link_local
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.engine.vnic import maybe_unfiltered, unfiltered
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPAddress, Port
+
+if TYPE_CHECKING:
+    from kostack.analyze.topology import Topology
 
 register(
     {
@@ -80,21 +83,25 @@ def passes(port: Port, src_ip: IPAddress) -> bool:
     )
 
 
-def outcome(port: Port, src_ip: IPAddress) -> Disposition:
+def outcome(topo: Topology, port: Port, src_ip: IPAddress) -> Disposition:
     """The disposition `antispoof` gives, without building its hop (for grouping nodes)."""
     if port.port_security_enabled is False:
         return Disposition.NOT_APPLICABLE
     if passes(port, src_ip):
         return Disposition.ACCEPTED
-    undecided = port.port_security_enabled is None or maybe_unfiltered(port)
+    undecided = port.port_security_enabled is None or maybe_unfiltered(port, topo)
     return Disposition.UNKNOWN if undecided else Disposition.DENIED
 
 
 def antispoof(
-    port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]
+    topo: Topology,
+    port: Port,
+    src_ip: IPAddress,
+    where: str,
+    direction: Literal["forward", "reply"],
 ) -> Hop:
     """Neutron's egress anti-spoofing on ``port`` for a packet with source ``src_ip``."""
-    return unfiltered(_antispoof(port, src_ip, where, direction), port)
+    return unfiltered(_antispoof(port, src_ip, where, direction), port, topo)
 
 
 def _antispoof(

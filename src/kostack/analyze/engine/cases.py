@@ -26,6 +26,10 @@ The unknowns, and why each can be enumerated:
   network (the gateway is normally a physical router: undecided). Not opened when the
   network's MTU is an overlay's default (1450 VXLAN, 1442 Geneve; 8950/8942 on a 9000
   fabric) or the network is another project's (engine/router.py says that case).
+- whether the node network is an overlay, when this account cannot see its type and an
+  SR-IOV node port is on it: on VXLAN, Geneve or GRE only ML2/OVS or OVN bind that port,
+  and filter it; on flat or VLAN the SR-IOV driver may bind it, unfiltered (engine/vnic.py).
+  Opened only for the vnic types some backend binds offloaded.
 - the kube-proxy mode (None): iptables, nftables or IPVS. It only changes
   what a ping to a ClusterIP gets back, so the kube-proxy hop enumerates it
   itself (``PROXY_MODES``) instead of multiplying worlds.
@@ -58,6 +62,17 @@ OVN_ONLY_EXTENSIONS: Final = frozenset(
         "external-gateway-multihoming",
     }
 )
+
+# per backend: the overlay types it has, and the SR-IOV vnic types it binds there, offloaded
+# to OVS (engine/vnic.py; tests/collect/test_vnic_facts_neutron.py asks neutron's drivers)
+OFFLOADED: dict[NeutronBackend, tuple[frozenset[str], frozenset[str]]] = {
+    "ml2/ovs": (frozenset({"vxlan", "gre", "geneve"}), frozenset({"direct"})),
+    "ml2/ovn": (
+        frozenset({"vxlan", "geneve"}),
+        frozenset({"direct", "direct-physical", "macvtap"}),
+    ),
+}
+
 # Loaded by the agent-based L3RouterPlugin only (unless enable_dvr is off): a
 # hint for ML2/OVS, not proof.
 AGENT_L3_EXTENSIONS: Final = frozenset({"dvr"})
@@ -75,6 +90,7 @@ class World:
     host_exclusion: bool | None = None
     wireguard: bool | None = None
     provider: bool | None = None
+    overlay: bool | None = None
     open: tuple[str, ...] = field(default=(), compare=False)
 
     def value(self, variable: str) -> object:
@@ -191,6 +207,23 @@ def kind_open_networks(snapshot: Snapshot) -> frozenset[str]:
     )
 
 
+def sriov_open_networks(snapshot: Snapshot) -> frozenset[str]:
+    """Networks of a type this account cannot see with a node port some backend binds
+    offloaded on an overlay (engine/vnic.py)."""
+    os_ = snapshot.openstack
+    if os_ is None or not os_.networks or not os_.ports:
+        return frozenset()
+    unknown = {n.id for n in os_.networks if not n.network_type and not n.router_external}
+    nodes = {link.port_id for link in snapshot.node_ports or ()}
+    backend = effective_backend(snapshot)
+    vnics = {v for b, (_, kinds) in OFFLOADED.items() if backend in (None, b) for v in kinds}
+    return frozenset(
+        p.network_id
+        for p in os_.ports
+        if p.id in nodes and p.vnic_type in vnics and p.network_id in unknown
+    )
+
+
 def resolve(snapshot: Snapshot, world: World) -> Snapshot:
     """The snapshot with the world's values written where the snapshot has none (WireGuard,
     a provider network's type)."""
@@ -243,6 +276,8 @@ def open_unknowns(snapshot: Snapshot) -> tuple[str, ...]:
         out.append("wireguard")
     if kind_open_networks(snapshot):
         out.append("provider")
+    if sriov_open_networks(snapshot):
+        out.append("overlay")
     return tuple(out)
 
 
@@ -253,6 +288,7 @@ _VALUES: Final[dict[str, tuple[object, ...]]] = {
     "host-exclusion": (False, True),
     "wireguard": (False, True),
     "provider": (False, True),
+    "overlay": (False, True),
 }
 
 
@@ -328,6 +364,12 @@ def how_to_tell(variables: Iterable[str], snapshot: Snapshot) -> tuple[str, ...]
                     ("openstack", "network", "show"), (), (net_id, "-c", "provider:network_type")
                 )
                 out.append(Msg("tell.provider", command=as_code(render(ask))))
+        elif name == "overlay":
+            for net_id in sorted(sriov_open_networks(snapshot)):
+                ask = command(
+                    ("openstack", "network", "show"), (), (net_id, "-c", "provider:network_type")
+                )
+                out.append(Msg("tell.overlay", command=as_code(render(ask))))
         else:
             out.append(Msg(f"tell.{name}"))
     return tuple(out)

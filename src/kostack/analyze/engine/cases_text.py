@@ -54,6 +54,26 @@ CASE_MESSAGES: Final[dict[str, dict[str, str]]] = {
         "Neutron 라우터뿐인 테넌트 네트워크, flat, vlan: 게이트웨이가 보통 물리 라우터인 프로바이더 "
         "네트워크). 그렇지 않으면 클라우드 운영자에게 물어보세요",
     },
+    "case.overlay.on": {
+        "en": "if the node network is an overlay (VXLAN, Geneve or GRE)",
+        "ko": "오버레이(VXLAN, Geneve, GRE) 노드 네트워크",
+    },
+    "case.overlay.off": {
+        "en": "if the node network is flat or VLAN",
+        "ko": "flat/VLAN 노드 네트워크",
+    },
+    "case.what.overlay": {
+        "en": "the node network as an overlay and as a flat or VLAN network",
+        "ko": "노드 네트워크가 오버레이인 경우와 flat/VLAN인 경우",
+    },
+    "tell.overlay": {
+        "en": "an admin sees the network's type with {command} (vxlan, geneve or gre: only "
+        "ML2/OVS or OVN bind its SR-IOV ports, and filter them; flat or vlan: the SR-IOV driver "
+        "may bind them, with no security groups and no IP anti-spoofing)",
+        "ko": "관리자는 {command:으로/로} 네트워크 유형을 볼 수 있습니다(vxlan, geneve, gre: SR-IOV "
+        "포트를 ML2/OVS나 OVN만 바인딩하고 거름, flat, vlan: SR-IOV 드라이버가 바인딩할 수 있으며 보안 "
+        "그룹도 IP anti-spoofing도 없음)",
+    },
     "case.and": {"en": "{a} and {b}", "ko": "{a} + {b}"},
     "case.or": {"en": "{a}, or {b}", "ko": "{a} 또는 {b}"},
     "case.either": {"en": "in every case", "ko": "모든 경우에"},

@@ -508,7 +508,8 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
     port = v.port
     spoof: tuple[object, ...] = ()
     if port is not None:
-        spoof = (outcome(port, e.ip), outcome(port, v.ip) if v.ip is not None else None)
+        own = outcome(topo, port, v.ip) if v.ip is not None else None
+        spoof = (outcome(topo, port, e.ip), own)
     router = topo.router_for_subnet(v.subnet.id) if v.subnet is not None else None
     return (
         route,

@@ -286,7 +286,7 @@ def neutron_leg(
             Hop("deliver", Msg("where.node", node=dst.name), Disposition.ACCEPTED, delivered)
         )
     # The reply: security groups are stateful, anti-spoofing is not.
-    hops.append(antispoof(dst.port, wire.dst, dst.port_label(), "reply"))
+    hops.append(antispoof(topo, dst.port, wire.dst, dst.port_label(), "reply"))
     if stop() or not all(h.disposition in PASSING for h in hops):
         return
     hops.append(

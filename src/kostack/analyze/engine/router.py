@@ -309,7 +309,7 @@ def source_leg(
         hops.append(down)
         if stop():
             return False
-    hops.append(antispoof(src.port, wire.src, src.port_label(), "forward"))
+    hops.append(antispoof(topo, src.port, wire.src, src.port_label(), "forward"))
     if stop():
         return False
     hops.append(security_groups(topo, src.port, wire, "egress", src.port_label()))

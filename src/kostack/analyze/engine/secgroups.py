@@ -172,7 +172,7 @@ def security_groups(
 ) -> Hop:
     """The security-group hop on ``port`` for ``wire`` (ingress: from its source; egress: to its
     destination). Stateful: the reply of an admitted connection passes."""
-    return unfiltered(_rules(topo, port, wire, direction, where), port)
+    return unfiltered(_rules(topo, port, wire, direction, where), port, topo)
 
 
 def _rules(topo: Topology, port: Port, wire: Wire, direction: Direction, where: str) -> Hop:

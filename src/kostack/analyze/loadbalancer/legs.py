@@ -108,7 +108,7 @@ def security_group_hop(
             (*source.evidence, *evidence),
             cause="lb-nodeport-blocked",
         )
-    return Admitted(unfiltered(hop, node.port), adm, source)
+    return Admitted(unfiltered(hop, node.port, index.topo), adm, source)
 
 
 def kube_proxy_hop(
