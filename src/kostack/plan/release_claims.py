@@ -80,8 +80,11 @@ def with_backups(
 ) -> tuple[PlannedPVC, ...]:
     """Each claim with its VolumeSnapshots, ready and newest first, or why they are unknown."""
     out = []
+    said: dict[str, Msg | None] = {}  # one message per namespace, not per claim
     for p in pvcs:
-        unknown = _unknown_backups(helm, p.namespace)
+        if p.namespace not in said:
+            said[p.namespace] = _unknown_backups(helm, index, p.namespace)
+        unknown = said[p.namespace]
         if unknown is not None:
             out.append(replace(p, backups_unread=unknown))
         else:
@@ -89,7 +92,7 @@ def with_backups(
     return tuple(out)
 
 
-def _unknown_backups(helm: HelmState | None, namespace: str) -> Msg | None:
+def _unknown_backups(helm: HelmState | None, index: HelmIndex, namespace: str) -> Msg | None:
     """Why the VolumeSnapshots of a claim in ``namespace`` are unknown (None: they are known):
     not collected, no snapshot API in the cluster, or the namespace's list failed."""
     if helm is None or helm.volume_snapshots is None:
@@ -99,7 +102,7 @@ def _unknown_backups(helm: HelmState | None, namespace: str) -> Msg | None:
     gap = helm.volume_snapshots_unread.get(namespace)
     if gap is not None:
         why = Msg("rel.backup.failed", error=error_of(gap), hint=hint_of(gap))
-    elif namespace in helm.volume_snapshots_in:
+    elif namespace in index.snapshots_listed:
         return None
     else:
         why = Msg("rel.backup.not-listed", namespace=namespace)

@@ -27,8 +27,9 @@ class HelmIndex:
     claims_by_key: Mapping[str, PvcClaim]
     orphans_by_name: Mapping[str, tuple[PvcClaim, ...]]
     pods_by_namespace: Mapping[str, tuple[WorkloadPod, ...]]
-    # (namespace, claim) -> its VolumeSnapshots, ready and newest first
+    # (namespace, claim) -> its VolumeSnapshots, ready and newest first; where they were listed
     snapshots_by_claim: Mapping[tuple[str, str], tuple[VolumeSnapshot, ...]]
+    snapshots_listed: frozenset[str]
 
     @classmethod
     def of(cls, helm: HelmState, ownership: Ownership | None = None) -> HelmIndex:
@@ -59,6 +60,7 @@ class HelmIndex:
             {k: tuple(v) for k, v in orphans.items()},
             {k: tuple(v) for k, v in pods.items()},
             {k: tuple(v) for k, v in backups.items()},
+            frozenset(helm.volume_snapshots_in),
         )
 
     def claims_in(self, namespaces: set[str]) -> list[PvcClaim]:
