@@ -305,17 +305,13 @@ register(
             "en": "Retry; if it persists, check the API server.",
             "ko": "다시 시도하세요. 계속되면 API 서버를 확인하세요.",
         },
-        "gap.snapshots.none": {
-            "en": "VolumeSnapshots not installed (the API server does not serve "
-            "snapshot.storage.k8s.io/v1)",
-            "ko": "VolumeSnapshot이 설치되어 있지 않습니다(API 서버가 snapshot.storage.k8s.io/v1을 "
-            "제공하지 않음)",
-        },
-        "gap.hint.snapshots.none": {
-            "en": "No claim has a CSI snapshot to restore from; back up the data another way "
-            "before deleting a claim.",
-            "ko": "복원할 CSI 스냅샷이 있는 클레임이 없습니다. 클레임을 삭제하기 전에 다른 방법으로 "
-            "데이터를 백업하세요.",
+        "gap.hint.snapshots.forbidden": {
+            "en": "Grant the kubeconfig user list on volumesnapshots in {namespace}, a Role rule "
+            "apiGroups [snapshot.storage.k8s.io], resources [volumesnapshots], verbs [list]; "
+            "`{command}` answers yes once it is granted.",
+            "ko": "kubeconfig 사용자에게 {namespace}의 volumesnapshots list 권한을 부여하세요. Role 규칙은 "
+            "apiGroups [snapshot.storage.k8s.io], resources [volumesnapshots], verbs [list]이며, "
+            "권한이 생기면 `{command}`의 답이 yes입니다.",
         },
         "gap.helm.http": {"en": "HTTP {status}: {reason}", "ko": "HTTP {status}: {reason}"},
         "gap.helm.undecodable": {

@@ -56,9 +56,14 @@ def helm_base() -> Doc:
     from kostack_testkit import helm_fixtures as hf
     from kostack_testkit.k8s_fixtures import seed_cluster
     from kostack_testkit.kubeapi import KubeApiDouble
+    from kostack_testkit.volume_snapshots import snapshot_crd, volume_snapshot
 
     scenario = hf.harbor_seed()
     scenario.extend(hf.lookalikes())
+    backup = volume_snapshot(
+        "registry-nightly", "harbor-registry", ready=True, taken="2025-10-23T00:00:00Z", size="5Gi"
+    )
+    scenario.objects.extend((snapshot_crd(), backup))  # an array of them to grow
     with (
         tempfile.TemporaryDirectory() as tmp,
         KubeApiDouble(seed_cluster(extra=scenario.objects)) as api,

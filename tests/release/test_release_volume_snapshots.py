@@ -1,8 +1,7 @@
 """The VolumeSnapshots of the claims a reinstall deletes: read (never taken), shown per claim.
 
 Served by the Kubernetes API double with the snapshot CRD as external-snapshotter installs it
-(namespaced, status subresource); the objects carry the fields its client/apis/volumesnapshot/v1
-types write (spec.source.persistentVolumeClaimName, status.readyToUse/creationTime/restoreSize).
+(kostack_testkit.volume_snapshots).
 """
 
 from __future__ import annotations
@@ -16,34 +15,11 @@ from release_testing import seed_state, serve, with_helm
 from test_release_plan import SEED_FIVE, plan_for
 
 from kostack.report.release_plan_text import plan_dict, render_plan
-from kostack_lab.kube_objects import JsonObject, crd_object, object_meta
+from kostack_lab.kube_objects import JsonObject
+from kostack_testkit.cli import flat
+from kostack_testkit.volume_snapshots import GROUP, snapshot_crd, volume_snapshot
 
 NOW = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)
-GROUP = "snapshot.storage.k8s.io"
-
-
-def snapshot_crd() -> JsonObject:
-    crd = crd_object(GROUP, "VolumeSnapshot", "volumesnapshots", status_subresource=True)
-    crd["spec"]["scope"] = "Namespaced"  # as the real CRD: a VolumeSnapshot lives beside its claim
-    return crd
-
-
-def volume_snapshot(name: str, claim: str, *, ready: bool, taken: str, size: str) -> JsonObject:
-    return {
-        "apiVersion": f"{GROUP}/v1",
-        "kind": "VolumeSnapshot",
-        "metadata": object_meta("VolumeSnapshot", name, "default"),
-        "spec": {
-            "source": {"persistentVolumeClaimName": claim},
-            "volumeSnapshotClassName": "csi-cinder-snapclass",
-        },
-        "status": {
-            "boundVolumeSnapshotContentName": f"snapcontent-{name}",
-            "creationTime": taken,
-            "readyToUse": ready,
-            "restoreSize": size,
-        },
-    }
 
 
 SNAPSHOTS = [
@@ -80,15 +56,17 @@ def lines_of(plan: Any, lang: str = "en") -> dict[str, str]:
     text = render_plan(plan, now=NOW, lang=lang)
     title = "VolumeSnapshots of the claims" if lang == "en" else "삭제할 클레임의 VolumeSnapshot"
     said: dict[str, str] = {}
-    key = ""
-    for line in text[text.index(title) :].splitlines()[1:]:
-        if line.startswith("    "):
-            said[key] += " " + line.strip()
-        elif line.startswith("  "):
-            key, _, what = line.strip().partition(": ")
-            said[key] = what
-        else:
+    line = ""
+    for part in [*text[text.index(title) :].splitlines()[1:], ""]:
+        if part.startswith("    "):
+            line += " " + part.strip()
+            continue
+        if line:  # claims that say the same share a line: "a, b: what"
+            keys, _, what = line.partition(": ")
+            said.update(dict.fromkeys(keys.split(", "), what))
+        if not part.startswith("  "):
             break
+        line = part.strip()
     return said
 
 
@@ -134,28 +112,39 @@ def test_each_deleted_claim_says_its_snapshots(tmp_path: Path) -> None:
     }
 
 
-def test_crd_absent_is_a_gap_that_says_not_installed(tmp_path: Path) -> None:
+def test_crd_absent_is_no_api_not_a_gap(tmp_path: Path) -> None:
     plan, collection = planned(tmp_path, [])
     assert not plan.blocked
-    assert collection.state.volume_snapshots is None
-    gap = next(g for g in collection.gaps if g.source == "helm.volumesnapshots")
-    assert "VolumeSnapshots not installed" in gap.error
+    assert collection.state.volume_snapshots == ()
+    assert collection.state.volume_snapshot_api is False
+    assert collection.gaps == ()  # most clusters serve none: that is no partial collection
     said = lines_of(plan)
     assert set(said) == SEED_FIVE
-    assert all(w.startswith("VolumeSnapshots not read: ") for w in said.values())
-    assert all("VolumeSnapshots not installed" in w for w in said.values())
+    assert set(said.values()) == {
+        "no VolumeSnapshot API in this cluster (snapshot.storage.k8s.io/v1 is not served)"
+    }
     pvcs = plan_dict(plan, "0")["pvcs"]
     assert all(p["volume_snapshots"] is None for p in pvcs)
-    assert all("not installed" in p["volume_snapshots_unread"] for p in pvcs)
-    assert "VolumeSnapshot을 읽지 못함" in render_plan(plan, now=NOW, lang="ko")
+    assert all("no VolumeSnapshot API" in p["volume_snapshots_unread"] for p in pvcs)
+    assert "이 클러스터에는 VolumeSnapshot API가 없음" in flat(
+        render_plan(plan, now=NOW, lang="ko")
+    )
 
 
-def test_forbidden_is_a_gap_naming_the_rbac(tmp_path: Path) -> None:
+def test_forbidden_says_the_rbac_beside_each_claim(tmp_path: Path) -> None:
     plan, collection = planned(tmp_path, [snapshot_crd(), *SNAPSHOTS], fault=403)
     assert not plan.blocked
-    assert collection.state.volume_snapshots is None
-    gap = next(g for g in collection.gaps if g.source == "helm.volumesnapshots")
+    assert collection.state.volume_snapshots == ()
+    assert collection.gaps == ()
+    gap = collection.state.volume_snapshots_unread["default"]
     assert "403" in gap.error and "forbidden" in gap.error
-    assert "Grant list on volumesnapshots.snapshot.storage.k8s.io in default" in gap.hint
     said = lines_of(plan)
-    assert all(w.startswith("VolumeSnapshots not read: ") and "403" in w for w in said.values())
+    assert all(
+        w.startswith("VolumeSnapshots not read: list volumesnapshots in default: 403")
+        for w in said.values()
+    )
+    assert all(
+        "Grant the kubeconfig user list on volumesnapshots in default" in w
+        and "`kubectl auth can-i list volumesnapshots.snapshot.storage.k8s.io -n default`" in w
+        for w in said.values()
+    )

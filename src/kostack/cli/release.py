@@ -113,7 +113,6 @@ def _with_helm(
     live: dict[str, Any],
     *,
     force_live: bool,
-    volume_snapshots: bool = False,
 ) -> tuple[Snapshot, Any]:
     """The snapshot with the Helm state: the snapshot's own, else read live from the kubeconfig."""
     from kostack.model import Snapshot
@@ -130,7 +129,6 @@ def _with_helm(
         collected = collect_helm(
             client,
             context_namespace=context_namespace,
-            volume_snapshots=volume_snapshots,
             timeout_s=request_timeout(None, env.environ),
         )
     gaps = tuple(g for g in base.gaps if not g.source.startswith("helm")) + collected.gaps
@@ -387,7 +385,7 @@ def reinstall(
     env = get_env(ctx)
     language = detect_lang(lang, env.environ)
     network, why = _network_snapshot(ctx, env, snapshot_path, active, live)
-    snapshot, client = _with_helm(env, network, live, force_live=yes, volume_snapshots=True)
+    snapshot, client = _with_helm(env, network, live, force_live=yes)
     try:
         run = ReinstallRun(
             env,

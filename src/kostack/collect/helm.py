@@ -29,7 +29,14 @@ import kubernetes
 from kostack.collect._kube_reader import fatal
 from kostack.collect._kube_types import ReadFailure, Session
 from kostack.collect.gap_texts import make_gap
-from kostack.collect.helm_api import PAGE_SIZE, REQUEST_TIMEOUT, KubeReader, _failure_gap
+from kostack.collect.helm_api import (
+    PAGE_SIZE,
+    REQUEST_TIMEOUT,
+    SNAPSHOTS,
+    KubeReader,
+    _failure_gap,
+    _hint,
+)
 from kostack.collect.helm_objects import _event, _pod, _pv, _pvc, _statefulset, _volume_snapshot
 from kostack.collect.helm_release import (
     MAX_RELEASE_BYTES,
@@ -55,6 +62,7 @@ from kostack.model.snapshot import (
     PersistentVolumeClaim,
     WorkloadPod,
 )
+from kostack.shell import command, render
 
 # Scrubber, settings_of and decode_release moved to helm_release; the CLI, the benchmarks and
 # the testkit still import them from here.
@@ -85,7 +93,7 @@ def collect_helm(
     namespaces: Iterable[str] | None = None,
     context_namespace: str | None = None,
     logs: bool = True,
-    volume_snapshots: bool = False,
+    volume_snapshots: bool = True,
     session: Session | None = None,
     page_size: int = PAGE_SIZE,
     timeout_s: float = REQUEST_TIMEOUT,
@@ -95,8 +103,8 @@ def collect_helm(
     Raises AuthError on 401 and CollectError when the API cannot be reached;
     anything that is forbidden or missing becomes a Gap and the matching part
     of the state stays None (unknown), never empty. `volume_snapshots`: also read the CSI
-    VolumeSnapshots where pods are read (the backups of the claims a reinstall deletes; only
-    it asks: most clusters serve none, a gap everywhere else). `session` (from
+    VolumeSnapshots where pods are read (the backups of the claims advice deletes; most
+    clusters serve none, which is no gap). `session` (from
     `_kube_api.open_session`, for `api_client`) lets errors name the cluster
     and redact the kubeconfig's credentials.
     """
@@ -115,7 +123,7 @@ def collect_helm(
     spots = _spots(releases, pvcs, wanted)
     pods = _pods(lister, spots, reader if logs else None, scrub)
     events = _events(lister, spots, scrub)
-    snapshots = _volume_snapshots(lister, spots) if volume_snapshots else None
+    snapshots = _volume_snapshots(lister, spots) if volume_snapshots else {}
     state = HelmState(
         releases=releases,
         pvcs=pvcs,
@@ -124,8 +132,8 @@ def collect_helm(
         pods=tuple(pods) if pods is not None else None,
         events=tuple(events) if events is not None else None,
         namespaces=tuple(wanted) if wanted is not None else None,
-        volume_snapshots=snapshots,
         context_namespace=context_namespace,
+        **snapshots,
     )
     return HelmCollection(state, tuple(gaps))
 
@@ -145,10 +153,8 @@ class _Lister:
         resource: str,
         namespace: str | None = None,
         query: Mapping[str, str] | None = None,
-        missing: Gap | None = None,
     ) -> list[dict[str, Any]] | None:
-        """One list: a forbidden/missing resource is a gap (None: ``missing`` when the API
-        server does not serve it, if given); no API at all is fatal."""
+        """One list: a forbidden/missing resource is a gap (None); no API at all is fatal."""
         reader = self.reader
         try:
             items = reader.items(resource, namespace, **dict(query or {}))
@@ -157,9 +163,7 @@ class _Lister:
             error = fatal(failure, reader.session)
             if error is not None:
                 raise error from None
-            if missing is None or failure.kind != "not_found":
-                missing = _failure_gap(source, failure, what)
-            self.gaps.append(missing)
+            self.gaps.append(_failure_gap(source, failure, what))
             return None
         for request in reader.reader.inconsistent:
             self.gaps.append(
@@ -248,23 +252,40 @@ def _events(lister: _Lister, spots: list[str], scrub: Scrubber) -> list[KubeEven
     return events
 
 
-def _volume_snapshots(lister: _Lister, spots: list[str]) -> tuple[VolumeSnapshot, ...] | None:
-    """The CSI VolumeSnapshots of those namespaces (the backups a reinstall's claims may have);
-    None if one list fails (the CRD not installed: a gap that says so)."""
-    missing = make_gap(
-        "helm.volumesnapshots", Msg("gap.snapshots.none"), Msg("gap.hint.snapshots.none")
-    )
+def _volume_snapshots(lister: _Lister, spots: list[str]) -> dict[str, Any]:
+    """The CSI VolumeSnapshots of those namespaces (the backups claims may have), as HelmState
+    fields. No check needs them, so no failure is a gap of the collection: no API (404) means
+    none; a namespace whose list fails is unread, with its own gap (403: the RBAC to grant)."""
     found: list[VolumeSnapshot] = []
+    unread: dict[str, Gap] = {}
+    reader = lister.reader
     for namespace in spots:
-        resource = "volumesnapshots.snapshot.storage.k8s.io"
-        what = Msg("gap.what.in", resource=resource, namespace=namespace)
-        items = lister.guarded(
-            "helm.volumesnapshots", what, "volumesnapshots", namespace, None, missing
-        )
-        if items is None:
-            return None
-        found.extend(_volume_snapshot(item) for item in items)
-    return tuple(found)
+        try:
+            found.extend(map(_volume_snapshot, reader.items("volumesnapshots", namespace)))
+        except ReadFailure as failure:
+            error = fatal(failure, reader.session)
+            if error is not None:
+                raise error from None
+            if failure.kind == "not_found":  # the API server serves no snapshot.storage.k8s.io/v1
+                return {"volume_snapshots": (), "volume_snapshot_api": False}
+            can_i = command(("kubectl", "auth", "can-i"), ("list", SNAPSHOTS), ("-n", namespace))
+            hint = Msg("gap.hint.snapshots.forbidden", namespace=namespace, command=render(can_i))
+            what = Msg("gap.what.in", resource=SNAPSHOTS, namespace=namespace)
+            if failure.status != 403:
+                hint = _hint(failure.status, what, expired=failure.kind == "expired")
+            unread[namespace] = make_gap("helm.volumesnapshots", failure.error, hint)
+        for request in reader.reader.inconsistent:  # changed while paged: one may be missing
+            unread[namespace] = make_gap(
+                "helm.volumesnapshots",
+                Msg("gap.kube.inconsistent", request=request),
+                Msg("gap.hint.collect-again"),
+            )
+        reader.reader.inconsistent.clear()
+    return {
+        "volume_snapshots": tuple(s for s in found if s.namespace not in unread),
+        "volume_snapshots_in": tuple(ns for ns in spots if ns not in unread),
+        "volume_snapshots_unread": unread,
+    }
 
 
 def _releases(

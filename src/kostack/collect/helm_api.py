@@ -40,6 +40,7 @@ _LISTS = {
 }
 # Custom resources, listed through CustomObjectsApi: (group, version) by plural.
 _CUSTOM = {"volumesnapshots": ("snapshot.storage.k8s.io", "v1")}
+SNAPSHOTS = "volumesnapshots.snapshot.storage.k8s.io"
 REQUEST_TIMEOUT = 30
 PAGE_SIZE = 500
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from kostack.model.types import IP, Name, Once, Record, StrSet
+from kostack.model.types import IP, Gap, Name, Once, Record, StrSet
 
 # --------------------------------------------------------------------------- Helm and storage
 #
@@ -224,7 +224,14 @@ class HelmState(Record):
     pods: tuple[WorkloadPod, ...] | None = None
     events: Annotated[tuple[KubeEvent, ...], Once] | None = None
     namespaces: StrSet | None = None
-    # in the namespaces pods are read in (None: not read, a gap says why)
+    # CSI VolumeSnapshots of the namespaces pods are read in (None: not read, an older
+    # snapshot), only to say what backs up a claim advice deletes; so their failures are no
+    # gaps (a gap makes the whole collection partial): the API not served (404) is
+    # volume_snapshot_api False, a namespace whose list failed is in volume_snapshots_unread
+    # with the gap that says why, volume_snapshots_in the namespaces listed
     volume_snapshots: tuple[VolumeSnapshot, ...] | None = None
+    volume_snapshot_api: bool = True
+    volume_snapshots_in: StrSet = ()
+    volume_snapshots_unread: dict[Name, Gap] = Field(default_factory=dict)
     # The kubeconfig context's namespace: where `helm install` without -n puts a release.
     context_namespace: Name | None = None

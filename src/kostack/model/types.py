@@ -149,3 +149,24 @@ class Record(BaseModel):
 Once = AfterValidator(once)
 CIDRSet = Annotated[tuple[CIDR, ...], Once]
 StrSet = Annotated[tuple[str, ...], Once]
+
+
+class Gap(Record):
+    """Something kostack tried to collect and could not: the exact error and a hint.
+
+    ``error`` and ``hint`` are English. ``key``/``params`` (``hint_key``/``hint_params``)
+    name the catalogue message the error (hint) was said with, so a reader can say it in
+    another language; a parameter that is itself a message is ``{"key", "params"}``.
+    Without a key (a snapshot from before keys) the English text is all there is.
+    """
+
+    source: Name
+    error: str
+    hint: str = ""
+    key: Name | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    hint_key: Name | None = None
+    hint_params: dict[str, Any] = Field(default_factory=dict)
+
+    def __hash__(self) -> int:  # the parameters are dicts; equal gaps have equal texts and keys
+        return hash((self.source, self.error, self.hint, self.key, self.hint_key))

@@ -203,7 +203,7 @@ def build_reinstall_plan(
     touched = index.claims_in(set(spots))
     claims = claims_to_delete(touched, name, set(spots), wanted_chart, removing)
     foreign = _foreign_volumes(helm, claims)
-    pvcs = with_backups((planned_pvc(c, foreign) for c in claims), snapshot)
+    pvcs = with_backups((planned_pvc(c, foreign) for c in claims), helm, index)
     warnings.extend(foreign.values())
     chosen = {p.key for p in pvcs}
     looked_at = index.ownership.claims if left_alone_everywhere else touched

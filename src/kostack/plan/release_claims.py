@@ -12,8 +12,9 @@ from dataclasses import replace
 from kostack.analyze.messages import Msg, joined
 from kostack.analyze.release_checks.charts import RELEASE_LABELS
 from kostack.analyze.release_checks.ownership import PvcClaim
-from kostack.model.helm import VolumeSnapshot
-from kostack.model.snapshot import Snapshot, WorkloadPod
+from kostack.gap_words import error_of, hint_of
+from kostack.model.snapshot import HelmState, WorkloadPod
+from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import LeftAlone, PlannedPVC, ReleaseInstance
 
 __all__ = ["claims_to_delete", "left_alone", "mount_blockers", "planned_pvc", "with_backups"]
@@ -74,25 +75,38 @@ def planned_pvc(claim: PvcClaim, foreign: Collection[str] = ()) -> PlannedPVC:
     )
 
 
-def with_backups(pvcs: Iterable[PlannedPVC], snapshot: Snapshot) -> tuple[PlannedPVC, ...]:
-    """Each claim with its VolumeSnapshots, ready and newest first (or why none were read)."""
-    found = snapshot.helm.volume_snapshots if snapshot.helm is not None else None
-    if found is None:
-        gap = snapshot.gap_for("helm.volumesnapshots")
-        why = gap.error if gap is not None else Msg("rel.backup.not-collected")
-        return tuple(replace(p, backups_unread=why) for p in pvcs)
-    by_claim: dict[tuple[str, str], list[VolumeSnapshot]] = {}
-    for item in sorted(found, key=lambda s: s.created or "", reverse=True):
-        if item.claim:
-            by_claim.setdefault((item.namespace, item.claim), []).append(item)
-    return tuple(
-        replace(p, backups=tuple(sorted(by_claim.get((p.namespace, p.name), ()), key=_unready)))
-        for p in pvcs
-    )
+def with_backups(
+    pvcs: Iterable[PlannedPVC], helm: HelmState | None, index: HelmIndex
+) -> tuple[PlannedPVC, ...]:
+    """Each claim with its VolumeSnapshots, ready and newest first, or why they are unknown."""
+    out = []
+    said: dict[str, Msg | None] = {}  # one message per namespace, not per claim
+    for p in pvcs:
+        if p.namespace not in said:
+            said[p.namespace] = _unknown_backups(helm, index, p.namespace)
+        unknown = said[p.namespace]
+        if unknown is not None:
+            out.append(replace(p, backups_unread=unknown))
+        else:
+            out.append(replace(p, backups=index.snapshots_by_claim.get((p.namespace, p.name), ())))
+    return tuple(out)
 
 
-def _unready(item: VolumeSnapshot) -> bool:
-    return item.ready is not True
+def _unknown_backups(helm: HelmState | None, index: HelmIndex, namespace: str) -> Msg | None:
+    """Why the VolumeSnapshots of a claim in ``namespace`` are unknown (None: they are known):
+    not collected, no snapshot API in the cluster, or the namespace's list failed."""
+    if helm is None or helm.volume_snapshots is None:
+        return Msg("rel.backup.unread", why=Msg("rel.backup.not-collected"))
+    if not helm.volume_snapshot_api:
+        return Msg("rel.backup.no-api")
+    gap = helm.volume_snapshots_unread.get(namespace)
+    if gap is not None:
+        why = Msg("rel.backup.failed", error=error_of(gap), hint=hint_of(gap))
+    elif namespace in index.snapshots_listed:
+        return None
+    else:
+        why = Msg("rel.backup.not-listed", namespace=namespace)
+    return Msg("rel.backup.unread", why=why)
 
 
 def left_alone(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim, analyse
+from kostack.model.helm import VolumeSnapshot
 from kostack.model.snapshot import HelmRelease, HelmState, WorkloadPod
 
 
@@ -26,6 +27,9 @@ class HelmIndex:
     claims_by_key: Mapping[str, PvcClaim]
     orphans_by_name: Mapping[str, tuple[PvcClaim, ...]]
     pods_by_namespace: Mapping[str, tuple[WorkloadPod, ...]]
+    # (namespace, claim) -> its VolumeSnapshots, ready and newest first; where they were listed
+    snapshots_by_claim: Mapping[tuple[str, str], tuple[VolumeSnapshot, ...]]
+    snapshots_listed: frozenset[str]
 
     @classmethod
     def of(cls, helm: HelmState, ownership: Ownership | None = None) -> HelmIndex:
@@ -43,6 +47,11 @@ class HelmIndex:
         pods: dict[str, list[WorkloadPod]] = defaultdict(list)
         for pod in helm.pods or ():
             pods[pod.namespace].append(pod)
+        backups: dict[tuple[str, str], list[VolumeSnapshot]] = defaultdict(list)
+        newest = sorted(helm.volume_snapshots or (), key=lambda s: s.created or "", reverse=True)
+        for item in sorted(newest, key=lambda s: s.ready is not True):
+            if item.claim:
+                backups[(item.namespace, item.claim)].append(item)
         return cls(
             ownership,
             {k: tuple(v) for k, v in releases.items()},
@@ -50,6 +59,8 @@ class HelmIndex:
             {c.key: c for c in ownership.claims},
             {k: tuple(v) for k, v in orphans.items()},
             {k: tuple(v) for k, v in pods.items()},
+            {k: tuple(v) for k, v in backups.items()},
+            frozenset(helm.volume_snapshots_in),
         )
 
     def claims_in(self, namespaces: set[str]) -> list[PvcClaim]:

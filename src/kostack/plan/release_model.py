@@ -7,7 +7,7 @@ rendered (quoted) by `kostack.shell` whenever they are shown. Pure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -110,8 +110,8 @@ class PlannedPVC:
     evidence: tuple[str, ...]
     volume_source: str | None = None
     resource_version: str | None = None
-    # the VolumeSnapshots of the claim, ready and newest first (None: not read, for
-    # `backups_unread`); kostack reads them, it never takes one
+    # the VolumeSnapshots of the claim, ready and newest first (None: unknown, and
+    # `backups_unread` says why); kostack reads them, it never takes one
     backups: tuple[VolumeSnapshot, ...] | None = None
     backups_unread: str = ""
 
@@ -122,11 +122,55 @@ class PlannedPVC:
     def age(self, now: datetime) -> str:
         return age(self.created, now)
 
+    def backups_said(self, now: datetime | None) -> list[str]:
+        """What backs the claim up: each VolumeSnapshot of it, that it has none, or why they are
+        unknown (one text for the reinstall plan, `release check` and the report)."""
+        if self.backups is None:
+            return [self.backups_unread]
+        said: list[str] = []
+        for b in self.backups:
+            state = {True: "ready", False: "not-ready", None: "unsaid"}[b.ready]
+            said.append(
+                Msg(
+                    "rel.backup.one",
+                    name=b.name,
+                    state=Msg(f"rel.backup.{state}"),
+                    age=age(b.created, now),
+                    size=b.size or "?",
+                )
+            )
+        return said or [Msg("rel.backup.none")]
 
-def age(when: str | None, now: datetime) -> str:
+    def backups_dict(self) -> dict[str, Any]:
+        """The claim's VolumeSnapshots for JSON (null, and why, when unknown)."""
+        found = self.backups
+        return {
+            "volume_snapshots": None
+            if found is None
+            else [
+                {"name": b.name, "ready": b.ready, "created": b.created, "restore_size": b.size}
+                for b in found
+            ],
+            "volume_snapshots_unread": str(self.backups_unread) or None,
+        }
+
+
+def backups_alike(
+    pvcs: Iterable[PlannedPVC], now: datetime | None
+) -> list[tuple[list[str], list[str]]]:
+    """What backs up each claim, the claims that say the same together, in order: (keys, said)
+    (five claims of a namespace kostack could not list share one line)."""
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    for p in pvcs:
+        said = p.backups_said(now)
+        groups.setdefault("; ".join(said), ([], said))[0].append(p.key)
+    return list(groups.values())
+
+
+def age(when: str | None, now: datetime | None) -> str:
     """How long ago `when` (RFC 3339) was, as 40m, 3h or 2d ("?" when unknown)."""
     created = parse_time(when)
-    if created is None:
+    if created is None or now is None:
         return "?"
     seconds = (now - created).total_seconds()
     if seconds >= 86400:

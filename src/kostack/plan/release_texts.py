@@ -99,8 +99,17 @@ register(
             "ko": "VolumeSnapshot을 읽지 못함: {why}",
         },
         "rel.backup.not-collected": {
-            "en": "the Helm state came from a snapshot file; the reinstall reads them from the cluster",
-            "ko": "Helm 상태를 스냅샷 파일에서 읽었습니다. 재설치는 클러스터에서 직접 읽습니다",
+            "en": "not collected (the snapshot was taken by a kostack that did not read them)",
+            "ko": "수집되지 않음 (VolumeSnapshot을 읽지 않던 kostack이 만든 스냅샷)",
+        },
+        "rel.backup.no-api": {
+            "en": "no VolumeSnapshot API in this cluster (snapshot.storage.k8s.io/v1 is not served)",
+            "ko": "이 클러스터에는 VolumeSnapshot API가 없음 (snapshot.storage.k8s.io/v1을 제공하지 않음)",
+        },
+        "rel.backup.failed": {"en": "{error}. {hint}", "ko": "{error}. {hint}"},
+        "rel.backup.not-listed": {
+            "en": "kostack lists them where releases are, and did not in {namespace}",
+            "ko": "kostack은 릴리스가 있는 네임스페이스에서만 읽으며 {namespace}에서는 읽지 않았음",
         },
         # the recovery recipe's comments
         "rel.recipe.on": {

@@ -9,12 +9,16 @@ command and says why. Pure.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kostack.analyze.diagnose import Diagnosis, root_cause_title
 from kostack.analyze.findings import Remedy, command_for
+from kostack.analyze.messages import Msg
 from kostack.analyze.summary import cni_mode, describe_cni
+from kostack.analyze.times import parse_time
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
-from kostack.plan.release_model import ReinstallPlan, ReleaseAction
+from kostack.plan.release_model import ReinstallPlan, ReleaseAction, backups_alike
 from kostack.report.incident_model import (
     MAX_APPLIED,
     MAX_COMMANDS,
@@ -26,7 +30,7 @@ from kostack.report.incident_model import (
     is_clusterip_ping,
 )
 from kostack.report.lb_text import LB_BLOCKED, LB_STATUS
-from kostack.report.markup import Marked, join, marked
+from kostack.report.markup import Marked, concat, join, marked
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
 from kostack.report.topology_svg import Picture
@@ -102,9 +106,10 @@ def solution(
     if extra:
         out.append(CommandGroup(t(lang, "rep.fix.journal_only", n=number()), extra))
     labels = release_labels(troubles)
+    now = parse_time(d.snapshot.created_at)  # ages as of the snapshot, as the checks say them
     for tr in troubles:
         if tr.advice is not None:
-            out.append(capped(recovery(tr, labels[tr.key], number(), lang)))
+            out.append(capped(recovery(tr, labels[tr.key], number(), lang, now)))
     return tuple(out)
 
 
@@ -152,7 +157,9 @@ def _action_note(action: ReleaseAction, plan: ReinstallPlan, lang: str) -> Marke
     return t(lang, "rep.recovery.op.wait", component=component)
 
 
-def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
+def recovery(
+    tr: ReleaseTrouble, label: str, n: int, lang: str, now: datetime | None = None
+) -> CommandGroup:
     """The clean reinstall of a failed release: the reinstall plan's own steps, or why there are none."""
     advice = tr.advice
     assert advice is not None
@@ -187,6 +194,12 @@ def recovery(tr: ReleaseTrouble, label: str, n: int, lang: str) -> CommandGroup:
         Command(a.command, _action_note(a, plan, lang)) for a in plan.actions if a.command
     )
     notes: list[str] = [t(lang, "rep.recovery.note", release=release, n=len(plan.pvcs))]
+    if plan.pvcs:  # what backs up the data of the claims it deletes
+        notes.append(marked(Msg("rel.backup.title"), lang))
+    for keys, said in backups_alike(plan.pvcs, now):
+        notes.append(
+            concat(", ".join(keys), ": ", join("; ", [marked(w, lang) for w in said]), ".")
+        )
     if advice.network_first:
         notes.append(t(lang, "rep.recovery.network_first"))
     if plan.left_alone:

@@ -14,7 +14,7 @@ from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.apply.release_result import ApplyResult, StepResult, step_line
 from kostack.plan.release import PlannedPVC, ReinstallPlan, ReleaseAction, recovery_recipe
-from kostack.plan.release_model import age
+from kostack.plan.release_model import backups_alike
 from kostack.report.cells import cells, hang, pad, wrap
 from kostack.report.release_text import INDENT, OUTPUT_SCHEMA_VERSION, release_item, t
 from kostack.report.safe import terminal_safe
@@ -102,27 +102,12 @@ def _claims(plan: ReinstallPlan, now: datetime, lang: str, total: int | None) ->
                 pvc.release + (f" ({pvc.role})" if pvc.role else ""),
             ]
         )
-    backups = [f"{INDENT}{p.key}: {'; '.join(_backups(p, now, lang))}" for p in plan.pvcs]
+    backups = [
+        f"{INDENT}{', '.join(keys)}: {'; '.join(L(w, lang) for w in said)}"
+        for keys, said in backups_alike(plan.pvcs, now)
+    ]
     head = hang(L(Msg("rel.backup.title"), lang))
     return [*hang(title), *_table(rows), *head, *(x for b in backups for x in hang(b))]
-
-
-def _backups(pvc: PlannedPVC, now: datetime, lang: str) -> list[str]:
-    """What backs up a claim: its VolumeSnapshots, that it has none, or why they were not read."""
-    if pvc.backups is None:
-        return [L(Msg("rel.backup.unread", why=pvc.backups_unread), lang)]
-    said = []
-    for b in pvc.backups:
-        state = {True: "ready", False: "not-ready", None: "unsaid"}[b.ready]
-        one = Msg(
-            "rel.backup.one",
-            name=b.name,
-            state=Msg(f"rel.backup.{state}"),
-            age=age(b.created, now),
-            size=b.size or "?",
-        )
-        said.append(L(one, lang))
-    return said or [L(Msg("rel.backup.none"), lang)]
 
 
 def _action_lines(action: ReleaseAction, lang: str) -> list[str]:
@@ -184,13 +169,7 @@ def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
                 "role": p.role,
                 "kept": p.kept,
                 "evidence": list(p.evidence),
-                "volume_snapshots": [
-                    {"name": b.name, "ready": b.ready, "created": b.created, "restore_size": b.size}
-                    for b in p.backups
-                ]
-                if p.backups is not None
-                else None,
-                "volume_snapshots_unread": str(p.backups_unread) or None,
+                **p.backups_dict(),
             }
             for p in plan.pvcs
         ],

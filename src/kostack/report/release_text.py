@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from kostack.analyze.diagnose import root_cause_title
 from kostack.analyze.findings import Finding, Status
+from kostack.analyze.messages import Msg
 from kostack.analyze.messages import localize as L
 from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.gap_words import gap_error, gap_hint
 from kostack.model.helm import HelmRelease
 from kostack.plan.release_advice import ReinstallAdvice
-from kostack.plan.release_model import ReleaseInstance
+from kostack.plan.release_model import ReleaseInstance, backups_alike
 from kostack.report.cells import hang, wrap
 from kostack.report.i18n import t as severity_word
 from kostack.report.release_words import INDENT, OUTPUT_SCHEMA_VERSION, t
@@ -218,7 +220,7 @@ def render_release_check(
     lines.append("")
     lines.extend(_failing_blocks(report, lang, verbose))
     if advice:
-        lines.extend(_advice_lines(advice, lang))
+        lines.extend(_advice_lines(advice, lang, report.now))
         lines.append("")
     lines.extend(_volume_blocks(report, name, namespace, lang, verbose))
     lines.extend(_suspect_lines(report, name, namespace, lang))
@@ -227,8 +229,11 @@ def render_release_check(
     return terminal_safe("\n".join(laid_out).rstrip() + "\n")
 
 
-def _advice_lines(advice: tuple[ReinstallAdvice, ...], lang: str) -> list[str]:
-    """What to do about each failed release: only the reinstall plan deletes anything."""
+def _advice_lines(
+    advice: tuple[ReinstallAdvice, ...], lang: str, now: datetime | None
+) -> list[str]:
+    """What to do about each failed release: only the reinstall plan deletes anything, and
+    beside it what backs up each claim it deletes."""
     lines = [t(lang, "next")]
     for a in advice:
         release = "/".join(a.failed.key)
@@ -242,6 +247,10 @@ def _advice_lines(advice: tuple[ReinstallAdvice, ...], lang: str) -> list[str]:
             lines.append(INDENT + t(lang, "next_blocked", release=release, reasons=reasons))
             continue
         lines.append(INDENT + t(lang, "next_reinstall", release=release, n=len(a.plan.pvcs)))
+        if a.plan.pvcs:
+            lines.append(2 * INDENT + L(Msg("rel.backup.title"), lang))
+        for keys, said in backups_alike(a.plan.pvcs, now):
+            lines.append(f"{3 * INDENT}{', '.join(keys)}: {'; '.join(L(w, lang) for w in said)}")
         save = a.save_values()
         if save is not None:
             lines.append(2 * INDENT + t(lang, "next_save"))
@@ -266,6 +275,9 @@ def advice_dict(a: ReinstallAdvice) -> dict[str, Any]:
         "left_behind_for": a.left_behind_for or None,
         "removes": sorted("/".join(k) for k in a.removes()) if a.actionable else [],
         "deletes_pvcs": [p.key for p in plan.pvcs] if plan is not None and a.actionable else [],
+        "backups": [{"pvc": p.key, **p.backups_dict()} for p in plan.pvcs]
+        if plan is not None and a.actionable
+        else [],
     }
 
 
