@@ -288,10 +288,10 @@ register(
             "ko": "{resource}(클러스터 범위)",
         },
         "gap.hint.helm.forbidden": {
-            "en": "Grant list on {what} to the kubeconfig user, or narrow the check with "
-            "--namespace.",
-            "ko": "kubeconfig 사용자에게 {what}에 대한 list 권한을 부여하거나 --namespace로 "
-            "점검 범위를 좁히세요.",
+            "en": "Grant list on {what} to the kubeconfig user (`kostack release` can be "
+            "narrowed with --namespace; `kostack collect --no-helm` skips Helm).",
+            "ko": "kubeconfig 사용자에게 {what}에 대한 list 권한을 부여하세요(`kostack release`는 "
+            "--namespace로 범위를 좁힐 수 있고, `kostack collect --no-helm`은 Helm을 건너뜁니다).",
         },
         "gap.hint.helm.not-served": {
             "en": "The API server does not serve {what}.",

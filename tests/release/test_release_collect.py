@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from release_testing import EXAMPLES, Served, serve
 
+from kostack.catalog import localize
 from kostack.collect.helm import HelmCollection, Scrubber, decode_release, settings_of
 from kostack.collect.helm_objects import error_lines
 from kostack.collect.helm_release import ReleaseDecodeError, value_paths
@@ -117,6 +118,11 @@ def test_forbidden_secrets_is_a_gap_not_an_empty_list(tmp_path: Path) -> None:
     assert collection.state.releases is None
     gap = next(g for g in collection.gaps if g.source == "helm.releases")
     assert "403" in gap.error and "secrets" in gap.hint
+    # the commands that read Helm without --namespace (collect, live diagnose, report) are
+    # not told to narrow the check with an option they lack
+    assert "--namespace" not in gap.hint.split("`kostack release`")[0]
+    assert "`kostack collect --no-helm`" in gap.hint
+    assert "`kostack collect --no-helm`" in localize(gap.hint, "ko")
     assert collection.state.pvcs is not None
 
 
