@@ -91,7 +91,7 @@ def final_consonant(text: str) -> str:
     if tail is None:
         return ""
     letters = tail.group()
-    if letters.isupper() and len(letters) <= 5:  # an acronym, read letter by letter
+    if letters.isupper() and len(letters) <= 5 and letters not in _CAPS_WORDS:  # an acronym
         return _ACRONYM_FINAL.get(letters[-1], "")
     lower = letters.lower()
     if lower.endswith("ng"):
@@ -103,6 +103,8 @@ def final_consonant(text: str) -> str:
     return _word_final(lower)
 
 
+# capitals read as the word, not letter by letter: the metavars of --help (NAME 네임, FILE 파일)
+_CAPS_WORDS: Final = frozenset({"NAME", "FILE", "NODE", "MODE", "IMAGE", "CHART", "PATH", "HOST"})
 _VOWEL_LETTERS: Final = frozenset("aeiou")
 # lower-case names read letter by letter (protocols): ipip 아이피아이피
 _SPELLED: Final = frozenset({"ipip", "tcp", "udp", "sctp", "icmp", "gre", "esp", "vxlan"})

@@ -25,8 +25,9 @@ def test_fix_apply_without_credentials_names_the_plan_command_with_its_particle(
         environ={"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)},
     )  # fmt: skip
     assert code == 3, out
-    assert "`kostack fix plan --snapshot FILE`를 실행하세요" in flat(out), out
-    assert "FILE`을" not in out
+    # the placeholder FILE reads 파일, as NAME reads 네임 (kostack.korean._CAPS_WORDS)
+    assert "`kostack fix plan --snapshot FILE`을 실행하세요" in flat(out), out
+    assert "FILE`를" not in out
 
 
 @pytest.mark.parametrize(

@@ -487,3 +487,21 @@ def test_guard_and_watch_say_a_broken_snapshot_in_korean(
     assert "line 1 column" not in ko and english_lines(ko) == [], ko
     _code, en = run(*command, "--snapshot", str(bad), "--lang", "en")
     assert "line 1 column 2: not valid JSON" in flat(en), en
+
+
+def test_metavars_in_capitals_take_the_particles_of_their_reading() -> None:
+    """NAME reads 네임 and FILE 파일 (the usage error said "인자 NAME가 필요합니다"); acronyms
+    stay letter by letter (URL 유알엘, IP 아이피)."""
+    from kostack.korean import particle
+
+    assert [particle(w, "이/가") for w in ("NAME", "FILE", "NODE", "URL", "IP", "NS")] == [
+        "이",
+        "이",
+        "가",
+        "이",
+        "가",
+        "가",
+    ]
+    code, out = run("release", "reinstall", environ={"KOSTACK_LANG": "ko"})
+    assert code == 2
+    assert out.splitlines()[0] == "오류: 인자 NAME이 필요합니다", out
