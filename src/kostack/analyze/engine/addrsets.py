@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.topology import Topology, other_icmp, port_bounds, protocol_number
+from kostack.analyze.topology import ECHO_REQUEST, Topology, port_bounds, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
 
 V6_OFFSET = 1 << 32  # IPv6 keys sort after every IPv4 key
@@ -160,10 +160,14 @@ class SetEngine:
             if isinstance(proto, str):
                 unreadable.add((rule.direction, version))
                 continue
-            if other_icmp(rule, proto):
-                continue  # a rule for another ICMP type or code than echo request
-            lo, hi = port_bounds(rule, proto) or (0, 65535)
-            ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
+            if proto in ECHO_REQUEST:  # ICMP: the type it admits (topology.other_icmp)
+                if rule.port_range_max not in (None, 0):
+                    continue  # a code other than 0: no echo request or reply
+                t = rule.port_range_min
+                lo, hi, ported = (t, t, True) if t is not None else (0, 65535, False)
+            else:
+                lo, hi = port_bounds(rule, proto) or (0, 65535)
+                ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
             buckets[(rule.direction, version, proto)].append(
                 _Rule(lo, hi, ported, self._remote_spec(rule))
             )
@@ -214,6 +218,8 @@ class SetEngine:
         else:
             spans: list[tuple[int, int]] = []
             undecided = any(g not in self.topo.groups for g in port.security_group_ids)
+            # an ICMP query asks for echo request; a stateless reply's, for the type it names
+            want = q.port if q.reply or q.proto not in ECHO_REQUEST else ECHO_REQUEST[q.proto]
             for gid in port.security_group_ids:
                 if gid not in self.topo.groups:
                     continue
@@ -222,7 +228,7 @@ class SetEngine:
                     undecided = True
                 for proto in (q.proto, None):
                     for r in compiled.buckets.get((q.direction, q.version, proto), ()):
-                        if r.ported and (q.port is None or not r.lo <= q.port <= r.hi):
+                        if r.ported and (want is None or not r.lo <= want <= r.hi):
                             continue
                         if r.remote is None:
                             undecided = True

@@ -90,12 +90,19 @@ Direction = Literal["ingress", "egress"]
 
 @dataclass(frozen=True)
 class Query:
-    """What a rule must admit: direction, IP version, protocol number, destination port."""
+    """What a rule must admit: direction, IP version, protocol number, destination port;
+    ``reply``: a stateless reply's (engine/stateless.py; an ICMP one's port is its type)."""
 
     direction: Direction
     version: int
     proto: int
     port: int | None
+    reply: bool = False
+
+    @property
+    def side(self) -> str:
+        """Whose port's set it is in a family: the source's ("src") or the target's ("dst")."""
+        return "src" if (self.direction == "egress") != self.reply else "dst"
 
     @staticmethod
     def of(wire: Wire, direction: Direction) -> Query:
