@@ -240,7 +240,13 @@ def run_cli(*args: str) -> tuple[int, str]:
     ("lang", "words"),
     [
         ("en", ("Stateless security groups drop the replies", "--dst-port 32768:60999")),
-        ("ko", ("상태 비저장(stateless) 보안 그룹이 클러스터 연결의 응답을 차단함", "임시 포트")),
+        (
+            "ko",
+            (
+                "상태 비저장(stateless) 보안 그룹이 클러스터 연결의 응답을 차단함",
+                "임시 포트 32768-60999로 가는",
+            ),
+        ),
     ],
 )
 def test_diagnose_says_it_in_english_and_korean(

@@ -50,7 +50,7 @@ register(
             "their own.",
             "ko": "{kind} 가는 연결의 {proto} 응답이 차단됩니다: {detail} ({src} -> {dst}, 흐름 "
             "{n}개). 상태 비저장 보안 그룹은 연결 상태를 기억하지 않으므로 클라이언트의 임시 포트 "
-            "{lo}-{hi}{hi:으로/로} 가는 응답에도 {direction} 규칙이 따로 필요합니다.",
+            "{lo}-{hi:으로/로} 가는 응답에도 {direction} 규칙이 따로 필요합니다.",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide whether the {proto} replies of connections from {kind} pass "
@@ -61,7 +61,7 @@ register(
         f"{ID}.reason": {
             "en": "admit the {proto} replies to the clients' ephemeral ports {lo}-{hi} "
             "(stateless security group)",
-            "ko": "클라이언트의 임시 포트 {lo}-{hi}{hi:으로/로} 가는 {proto} 응답 허용(상태 비저장 보안 그룹)",
+            "ko": "클라이언트의 임시 포트 {lo}-{hi:으로/로} 가는 {proto} 응답 허용(상태 비저장 보안 그룹)",
         },
     }
 )

@@ -48,7 +48,7 @@ register(
     {
         "stateless.ephemeral": {
             "en": "to the client's ephemeral ports {lo}-{hi}",
-            "ko": "클라이언트의 임시 포트 {lo}-{hi}{hi:으로/로} 가는",
+            "ko": "클라이언트의 임시 포트 {lo}-{hi:으로/로} 가는",
         },
         "stateless.port": {"en": "to port {port}", "ko": "포트 {port:으로/로} 가는"},
         "stateless.icmp": {"en": "of {proto} type {type}", "ko": "{proto} 유형 {type}의"},
