@@ -310,8 +310,8 @@ def _random_stateless(seed: int) -> Doc:
         if rng.random() < 0.2:  # no egress rules at all: the server's egress drops the reply
             grp["rules"] = [r for r in grp["rules"] if r["direction"] == "ingress"]
     for port in doc["openstack"]["ports"]:
-        if rng.random() < 0.2:
-            port["security_group_ids"] = [fake_id("sg", "missing")]  # undecided
+        if rng.random() < 0.2:  # a group not in the snapshot: undecided
+            port["security_group_ids"] = [*port["security_group_ids"], fake_id("sg", "missing")]
     return doc
 
 
@@ -332,3 +332,16 @@ def test_families_count_stateless_replies_as_tracing_every_pair_does(seed: int) 
             assert got == _brute(flows.topos, ends, flow, steps), (seed, kind, flow, steps)
             checked += result.total
     assert checked > 0
+
+
+@pytest.mark.parametrize("edit", ["protocol-0", "missing-group"])
+def test_a_rule_or_group_that_cannot_be_read_leaves_the_reply_undecided(edit: str) -> None:
+    """Protocol 0 means every protocol or protocol 0 by firewall driver (docs/facts.md); a
+    group not in the snapshot may hold the rule: never a decided drop."""
+    doc = stateless_doc(rule(SG_NODES, "ingress", "0", None, POD_CIDR))
+    if edit == "missing-group":
+        doc = stateless_doc()
+        for port in doc["openstack"]["ports"]:
+            port["security_group_ids"].append(fake_id("sg", "gone"))
+    hop = reply_hop(pod_trace(doc, COREDNS, "tcp", 8080))
+    assert hop.disposition == Disposition.UNKNOWN and "cannot be decided" in hop.detail

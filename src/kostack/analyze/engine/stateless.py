@@ -243,12 +243,13 @@ def _coverage(
     undecided: list[str] = []
     for gid in port.security_group_ids:
         grp = topo.groups.get(gid)
+        if grp is None:
+            undecided.append(gid)  # not in the snapshot: its rules may admit it
         for rule in grp.rules if grp is not None else ():
             got = _rule_span(rule, direction, remote.version, proto)
-            if got is None or got[1] < span[0] or got[0] > span[1]:
-                continue
             if got == (-1, -1):
                 undecided.append(rule.id)
+            if got is None or got[1] < span[0] or got[0] > span[1]:
                 continue
             match = remote_admits(topo, rule, remote)
             if match is None:
