@@ -91,18 +91,19 @@ Direction = Literal["ingress", "egress"]
 @dataclass(frozen=True)
 class Query:
     """What a rule must admit: direction, IP version, protocol number, destination port;
-    ``reply``: a stateless reply's (engine/stateless.py; an ICMP one's port is its type)."""
+    ``reply``: a stateless reply's (engine/stateless.py): "port" to ``port`` (an ICMP
+    type, a tunnel's port), or to the ephemeral range: admitted on "part" or "all" of it."""
 
     direction: Direction
     version: int
     proto: int
     port: int | None
-    reply: bool = False
+    reply: str = ""
 
     @property
     def side(self) -> str:
         """Whose port's set it is in a family: the source's ("src") or the target's ("dst")."""
-        return "src" if (self.direction == "egress") != self.reply else "dst"
+        return "src" if (self.direction == "egress") != bool(self.reply) else "dst"
 
     @staticmethod
     def of(wire: Wire, direction: Direction) -> Query:

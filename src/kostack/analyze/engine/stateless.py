@@ -116,34 +116,19 @@ def reply_span(back: Wire) -> tuple[int, int]:
     return (port, port)
 
 
-def reply_ports(topo: Topology) -> tuple[int, ...]:
-    """One port per segment of the ephemeral range that every rule's port range either
-    covers or misses (the families' queries: in every segment's set, in none, or some)."""
-    found = topo.__dict__.get("_reply_ports")
-    if found is None:
-        lo, hi = EPHEMERAL
-        cuts = {lo}
-        for grp in topo.groups.values():
-            for r in grp.rules:
-                for b in (r.port_range_min, (r.port_range_max or 0) + 1):
-                    if b is not None and lo < b <= hi:
-                        cuts.add(b)
-        found = topo.__dict__["_reply_ports"] = tuple(sorted(cuts))
-    return tuple(found)
-
-
 def reply_queries(
     topo: Topology, version: int, proto: int, port: int | None, encap: bool
 ) -> list[Query]:
-    """The families' reply queries of one flow (``reply`` set: the target's egress, the
-    source's ingress); none when the snapshot has no stateless group."""
+    """The families' reply queries of one flow (the target's egress, the source's ingress):
+    to one port (a tunnel's, an ICMP type), or to the ephemeral range, admitted on part of it
+    and on all of it (so all, none or part is a membership pattern); none when the snapshot
+    has no stateless group."""
     if not any_stateless(topo):
         return []
+    kinds: list[tuple[str, int | None]] = [("part", None), ("all", None)]
     if encap or proto not in PORTED_PROTOCOLS:
-        ports: tuple[int | None, ...] = (ECHO_REPLY[proto],) if proto in ECHO_REPLY else (port,)
-    else:
-        ports = reply_ports(topo)
-    return [Query(d, version, proto, p, True) for d in ("egress", "ingress") for p in ports]
+        kinds = [("port", ECHO_REPLY.get(proto, port))]
+    return [Query(d, version, proto, p, k) for d in ("egress", "ingress") for k, p in kinds]
 
 
 def reply_hops(
