@@ -362,3 +362,24 @@ def test_reply_ranges_that_differ_by_node_do_not_split_the_classes() -> None:
     assert d.verdict.kind != "healthy"
     sources, _targets, traces = d.classes
     assert sources <= 4 and traces < 200, d.classes
+
+
+@pytest.mark.parametrize(("icmp_type", "expected"), [(128, "denied"), (129, "accepted")])
+def test_an_icmpv6_echo_reply_needs_type_129(icmp_type: int, expected: str) -> None:
+    """An IPv6 rule with protocol icmp is ICMPv6 (neutron `_get_ip_proto_name_and_num`)."""
+    doc = json.loads(
+        (Path(__file__).resolve().parents[2] / "examples/dualstack-fixed.json").read_text()
+    )
+    for sg in doc["openstack"]["security_groups"]:
+        sg["stateful"] = False
+    sg = group(doc, "k8s-nodes")
+    sg["rules"].append(
+        rule(sg["id"], "ingress", "icmp", (icmp_type, 0), "fd00:10:244::/56", ethertype="IPv6")
+    )
+    doc["openstack"]["backend"] = "ml2/ovn"
+    topo = Topology(build(doc))
+    src, _, _ = parse_endpoint(topo, "pod:demo/netshoot", 6)
+    dst, _, _ = parse_endpoint(topo, "pod:demo/dns-test", 6)
+    (result,) = trace(topo, src, dst, "icmp", None, full=True)
+    hop = reply_hop(result)
+    assert hop.disposition == expected and "type 129" in hop.detail, hop.detail
