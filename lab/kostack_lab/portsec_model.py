@@ -103,6 +103,8 @@ class SecurityGroup:
     name: str
     rules: tuple[SecurityGroupRule, ...] = ()
     revision_number: int | None = None
+    # false: no connection state, replies meet the rules too (docs/facts.md "Stateless ...")
+    stateful: bool = True
 
 
 def _first(source: Mapping[str, Any], *names: str) -> Any:
@@ -177,6 +179,7 @@ def group_from_api(source: Mapping[str, Any]) -> SecurityGroup:
             name=str(source.get("name") or ""),
             rules=rules,
             revision_number=_optional_int(source.get("revision_number")),
+            stateful=source.get("stateful") is not False,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise LabInputError(

@@ -13,7 +13,9 @@
 3. bridge forward (priority 0): 0x1 accept, 0x2 drop, then the sending
    port's egress rules (`sg_out_<key>`, return when allowed) and the
    receiving port's ingress rules (`sg_in_<key>`), each ending in a counted
-   drop. Rules are a union, as in Neutron; ARP always passes.
+   drop. Rules are a union, as in Neutron; ARP always passes. A port whose
+   groups are stateless meets its rules before 0x1 is accepted: its replies
+   are filtered like any packet (docs/facts.md "Stateless security groups").
 
 A port with `admin_state_up` false drops everything it sends or receives, as a tap
 without a port does (ML2/OVS's dead VLAN, OVN's disabled port: docs/facts.md).
@@ -120,6 +122,8 @@ class _Render:
     prerouting: list[str] = field(default_factory=list)
     forward_out: list[str] = field(default_factory=list)
     forward_in: list[str] = field(default_factory=list)
+    # stateless ports' rules for established packets, before those are accepted
+    established: list[str] = field(default_factory=list)
     chains: list[str] = field(default_factory=list)
 
 
@@ -362,6 +366,12 @@ def _render_port(
     out.prerouting.append(f'iifname "{binding.tap}" jump portsec_{key} {tag}')
     out.forward_out.append(f'iifname "{binding.tap}" jump sg_out_{key} {tag}')
     out.forward_in.append(f'oifname "{binding.tap}" jump sg_in_{key} {tag}')
+    if any(not groups_by_id[g].stateful for g in port.security_group_ids if g in groups_by_id):
+        # stateless (Neutron refuses a mix of kinds): a reply meets the rules like any packet
+        out.established += [
+            f'iifname "{binding.tap}" meta mark {MARK_ESTABLISHED} jump sg_out_{key} {tag}',
+            f'oifname "{binding.tap}" meta mark {MARK_ESTABLISHED} jump sg_in_{key} {tag}',
+        ]
     out.chains += [
         f"chain portsec_{key} {{",
         f"ether type ip ether saddr . ip saddr @portsec_{key} accept",
@@ -442,6 +452,7 @@ def _hooks_and_chains(out: _Render) -> list[str]:
         "}",
         "chain forward {",
         "type filter hook forward priority 0; policy accept;",
+        *sorted(out.established, key=lambda r: r.startswith("oifname")),  # senders first
         f"meta mark {MARK_ESTABLISHED} accept",
         f'meta mark {MARK_INVALID} counter name "invalid" drop',
         *out.forward_out,

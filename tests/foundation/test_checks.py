@@ -162,6 +162,22 @@ def host_exclusions(d: Doc) -> None:
     calico["nat_outgoing_exclusions"] = "IPPoolsAndHostIPs"
 
 
+def stateless(d: Doc) -> None:
+    for sg in d["openstack"]["security_groups"]:
+        sg["stateful"] = False
+
+
+def stateless_ovn(d: Doc) -> None:
+    stateless(d)
+    d["openstack"]["backend"] = "ml2/ovn"
+
+
+def reply_rules(d: Doc) -> None:
+    sg = next(g for g in d["openstack"]["security_groups"] if g["name"] == "k8s-nodes")
+    for proto in ("tcp", "udp"):
+        sg["rules"].append(rule(SG_NODES, "ingress", proto, (32768, 60999), "0.0.0.0/0"))
+
+
 CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]] = {
     "net-sg-ipip-proto": (
         _ex("ipip-always-no-proto4"),
@@ -207,6 +223,12 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
     "neutron-port-admin-down": (_ex("seed-fixed"), _fixed(port_down), _fixed(unmatched)),
     "neutron-allowed-pairs-scope": (_ex("seed-fixed"), _fixed(wide_pair), _fixed(unmatched)),
     "inv-node-port-match": (_ex("seed-incident"), _fixed(unmatched), _seed(no_links)),
+    # unknown: ML2/OVS, whose openvswitch firewall driver keeps a stateless group stateful
+    "net-sg-stateless": (
+        _fixed(stateless_ovn, reply_rules),
+        _fixed(stateless_ovn),
+        _fixed(stateless),
+    ),
 }
 
 

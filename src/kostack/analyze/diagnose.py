@@ -40,7 +40,15 @@ SYMPTOM_CHECKS = (
 # causes that are no outage: said as warnings, never root causes, left alone by the plan
 WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent", "cilium-health"})
 PORT_CAUSES = frozenset(
-    {"antispoof", "sg-encap", "sg-pod-source", "sg-node", "sg-outside", "bgp-blocked"}
+    {
+        "antispoof",
+        "sg-encap",
+        "sg-pod-source",
+        "sg-node",
+        "sg-outside",
+        "sg-stateless",
+        "bgp-blocked",
+    }
 )
 # causes whose reading of addresses a pod range that contains node addresses invalidates
 ADDRESS_CAUSES = frozenset(
@@ -77,6 +85,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "sg-outside": {
         "en": "Security groups drop the nodes' traffic to the outside",
         "ko": "보안 그룹이 노드에서 클러스터 외부로 나가는 트래픽을 차단함",
+    },
+    "sg-stateless": {
+        "en": "Stateless security groups drop the replies of the cluster's connections",
+        "ko": "상태 비저장(stateless) 보안 그룹이 클러스터 연결의 응답을 차단함",
     },
     "mtu": {
         "en": "The pod MTU is larger than the tenant network can carry",

@@ -101,8 +101,10 @@ def stage_of(result: FlowResult) -> tuple[str | None, bool]:
         return "src-port", False
     if step in ("port-down-ingress", "sg-ingress"):
         return "dst-port", False
-    if step == "reply-antispoof":
+    if step in ("reply-antispoof", "reply-sg-target-egress"):
         return "dst-port", True
+    if step == "reply-sg-source-ingress":  # a stateless group's reply, back at the client
+        return "src-port", True
     if step in ("network",):
         return "network", reply
     if step in ("router", "external"):
@@ -120,6 +122,8 @@ def _reason(hop: Hop | None, lang: str) -> str:
         "reply-antispoof": "pic.reason.antispoof",
         "sg-egress": "pic.reason.sg",
         "sg-ingress": "pic.reason.sg",
+        "reply-sg-target-egress": "pic.reason.sg",
+        "reply-sg-source-ingress": "pic.reason.sg",
         "network": "pic.reason.network",
         "router": "pic.reason.router",
         "route": "pic.reason.route",

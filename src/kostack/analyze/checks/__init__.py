@@ -28,6 +28,7 @@ from kostack.analyze.checks import (
     net_sg_control_plane,
     net_sg_ipip_proto,
     net_sg_pod_source_ingress,
+    net_sg_stateless,
     net_sg_typha,
     neutron_allowed_pairs_scope,
     neutron_port_admin_down,
@@ -63,6 +64,7 @@ _MODULES: tuple[ModuleType, ...] = (
     lb_source_ranges,
     lb_floating_ip,
     lb_pending_service,
+    net_sg_stateless,  # last: the rule indexes of SARIF answers stay as they were
 )
 
 CHECKS: tuple[Check, ...] = tuple(

@@ -18,11 +18,13 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import NamedTuple
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.topology import Topology, other_icmp, port_bounds, protocol_number
+from kostack.analyze.engine.stateless import EPHEMERAL
+from kostack.analyze.topology import ECHO_REQUEST, Topology, port_bounds, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
 
 V6_OFFSET = 1 << 32  # IPv6 keys sort after every IPv4 key
@@ -160,10 +162,14 @@ class SetEngine:
             if isinstance(proto, str):
                 unreadable.add((rule.direction, version))
                 continue
-            if other_icmp(rule, proto):
-                continue  # a rule for another ICMP type or code than echo request
-            lo, hi = port_bounds(rule, proto) or (0, 65535)
-            ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
+            if proto in ECHO_REQUEST:  # ICMP: the type it admits (topology.other_icmp)
+                if rule.port_range_max not in (None, 0):
+                    continue  # a code other than 0: no echo request or reply
+                t = rule.port_range_min
+                lo, hi, ported = (t, t, True) if t is not None else (0, 65535, False)
+            else:
+                lo, hi = port_bounds(rule, proto) or (0, 65535)
+                ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
             buckets[(rule.direction, version, proto)].append(
                 _Rule(lo, hi, ported, self._remote_spec(rule))
             )
@@ -212,8 +218,9 @@ class SetEngine:
         elif not self.collected:
             result = Admitted((), True)
         else:
-            spans: list[tuple[int, int]] = []
             undecided = any(g not in self.topo.groups for g in port.security_group_ids)
+            span = _span_of(q)
+            pieces: list[tuple[int, int, Ranges]] = []  # a rule's ports, and whom it admits
             for gid in port.security_group_ids:
                 if gid not in self.topo.groups:
                     continue
@@ -222,15 +229,22 @@ class SetEngine:
                     undecided = True
                 for proto in (q.proto, None):
                     for r in compiled.buckets.get((q.direction, q.version, proto), ()):
-                        if r.ported and (q.port is None or not r.lo <= q.port <= r.hi):
+                        if r.ported and (span is None or r.hi < span[0] or r.lo > span[1]):
                             continue
                         if r.remote is None:
                             undecided = True
-                        elif isinstance(r.remote, str):
+                            continue
+                        if isinstance(r.remote, str):
                             uses_members = True
-                            spans.extend(self.members(r.remote[6:]))
-                        else:
-                            spans.extend(r.remote)
+                        remote = (
+                            self.members(r.remote[6:]) if isinstance(r.remote, str) else r.remote
+                        )
+                        pieces.append((r.lo, r.hi, remote) if r.ported else (0, 65535, remote))
+            spans = (
+                _covering(pieces, span)
+                if q.reply == "all"
+                else [x for _lo, _hi, rs in pieces for x in rs]
+            )
             result = Admitted(merge(spans), undecided)
         # one object per distinct set (keyed by its fields: a tuple hashes in C)
         result = self._interned.setdefault((result.ranges, result.undecided), result)
@@ -239,6 +253,33 @@ class SetEngine:
             # no remote group: the same whatever the ports' pairs or the backend
             self.universe.admitted[key] = result
         return result
+
+
+def _span_of(q: Query) -> tuple[int, int] | None:
+    """The ports (ICMP: the type) a query asks for; None: a protocol without ports. An ICMP
+    query asks for echo request, a stateless reply's for the type it names; a reply to the
+    ephemeral range ("part", "all": admitted on some or all of it) for the range."""
+    if q.reply in ("part", "all"):
+        return EPHEMERAL
+    want = q.port if q.reply or q.proto not in ECHO_REQUEST else ECHO_REQUEST[q.proto]
+    return None if want is None else (want, want)
+
+
+def _covering(pieces: list[tuple[int, int, Ranges]], span: tuple[int, int] | None) -> Ranges:
+    """The universe spans whose addresses the rules (their ports, whom they admit) admit on
+    every port of ``span`` together: O(pieces^2) per port and query, pieces being rules."""
+    cuts = sorted({b for _lo, _hi, rs in pieces for r in rs for b in r})
+    out: list[tuple[int, int]] = []
+    lo, hi = span or (0, 0)
+    for a, b in pairwise(cuts):
+        reach = lo
+        for p_lo, p_hi, _rs in sorted(x for x in pieces if contains(x[2], a)):
+            if p_lo > reach:
+                break
+            reach = max(reach, p_hi + 1)
+        if reach > hi:
+            out.append((a, b))
+    return merge(out)
 
 
 class _Rule(NamedTuple):

@@ -27,6 +27,7 @@ from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.router import route_back_key, route_to, unlisted_routers
 from kostack.analyze.engine.secgroups import Query
+from kostack.analyze.engine.stateless import REPLY_STEPS, TARGET_EGRESS, reply_queries, stateless
 from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
 from kostack.analyze.topology import NodeView, Topology, protocol_number
 from kostack.model.snapshot import IPAddress, Port
@@ -141,6 +142,8 @@ def side_of(step: str) -> str:
         return "src"
     if step in ("port-down-ingress", "sg-ingress", "reply-antispoof", "deliver", "reply"):
         return "dst"
+    if step in REPLY_STEPS:  # a stateless reply: at the server's egress or the client's ingress
+        return "dst" if step == TARGET_EGRESS else "src"
     return "path"
 
 
@@ -283,10 +286,10 @@ class Families:
             dst_extra = split
 
         # a source is judged by its egress sets, a target by its ingress sets (and both by the
-        # TCP 179 sets, a BGP session being either way)
+        # TCP 179 sets, a BGP session being either way; a stateless reply the other way)
         both = {BGP_EGRESS, BGP_INGRESS}
-        q_src = tuple(q for q in queries if q.direction == "egress" or q in both)
-        q_dst = tuple(q for q in queries if q.direction == "ingress" or q in both)
+        q_src = tuple(q for q in queries if q.side == "src" or q in both)
+        q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
         src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
         dst_classes, dst_of = self._classes(targets, "dst", q_dst, dst_extra)
         selves: dict[tuple[int, int], list[tuple[End, End]]] = defaultdict(list)
@@ -323,8 +326,8 @@ class Families:
         (the probe plan needs the classes only)."""
         queries = self._queries(sources, targets, flow_of)
         both = {BGP_EGRESS, BGP_INGRESS}
-        q_src = tuple(q for q in queries if q.direction == "egress" or q in both)
-        q_dst = tuple(q for q in queries if q.direction == "ingress" or q in both)
+        q_src = tuple(q for q in queries if q.side == "src" or q in both)
+        q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
         src_classes, _ = self._classes(sources, "src", q_src, None, (None, None))
         dst_classes, _ = self._classes(targets, "dst", q_dst, None)
         return src_classes, dst_classes
@@ -369,7 +372,7 @@ class Families:
                 if tests is None:
                     if mk not in memo:
                         memo[mk] = wire_sets(topo, s, t, flow)
-                    qs = [(q, k) for q, k in memo[mk] if q.direction == "ingress"]
+                    qs = [(q, k) for q, k in memo[mk] if q.side == "dst"]
                     if self.bgp:
                         bk = bgp_kind(s)
                         qs += [(BGP_INGRESS, bk), (BGP_EGRESS, bk)]
@@ -522,6 +525,7 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
         v.ip is not None,
         v.is_control_plane,
         spoof,
+        stateless(topo, port),
     )
 
 
@@ -573,6 +577,7 @@ def wire_sets(
             return [
                 (Query("egress", under, d.proto, d.port), kind),
                 (Query("ingress", under, d.proto, d.port), kind),
+                *((q, kind) for q in reply_queries(topo, under, d.proto, d.port, True)),
             ]
     src_kind = "node" if s.endpoint.kind == "node" else "ip"
     if s.endpoint.kind == "pod" and t.endpoint.kind in ("node", "external"):
@@ -585,4 +590,7 @@ def wire_sets(
     out = [(Query("egress", t.ip.version, proto, port), "ip")]
     if t.view is not None:
         out.append((Query("ingress", s.ip.version, proto, port), src_kind))
+    # a stateless reply: the target's egress tests the source, the source's ingress the target
+    reply = reply_queries(topo, t.ip.version, proto, port, False)
+    out.extend((q, src_kind if q.direction == "egress" else "ip") for q in reply)
     return out

@@ -140,7 +140,7 @@ class Run:
         undecided: list[bool] = []
         for w, topo in enumerate(self.fam.topos):
             for q, kind in wire_sets(topo, S.rep, T.rep, flow):
-                mine, other = (S, s_side) if q.direction == "egress" else (T, t_side)
+                mine, other = (S, s_side) if q.side == "src" else (T, t_side)
                 a = mine.sets[w].get(q)
                 if a is not None:
                     other.append((a.ranges, kind))

@@ -19,6 +19,7 @@ from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
 from kostack.analyze.engine.router import external_leg, network_hop, no_port_hop, source_leg
 from kostack.analyze.engine.secgroups import security_groups
+from kostack.analyze.engine.stateless import reply_hops, stateless
 from kostack.analyze.engine.types import PASSING, Disposition, Endpoint, FlowResult, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import PORTED_PROTOCOLS, NodeView, Topology, protocol_number
@@ -146,6 +147,8 @@ def _path(
         neutron_leg(topo, leg.hops, src_view, dst_view, wire, full=full)
         return leg.done(wire)
     external_leg(topo, leg.hops, src_view, wire)
+    if leg.hops[-1].direction == "reply" and leg.hops[-1].passes:
+        reply_hops(topo, leg.hops, src_view, None, wire)  # back from outside: stateless?
     return leg.done(wire)
 
 
@@ -285,9 +288,15 @@ def neutron_leg(
         hops.append(
             Hop("deliver", Msg("where.node", node=dst.name), Disposition.ACCEPTED, delivered)
         )
-    # The reply: security groups are stateful, anti-spoofing is not.
+    # The reply: anti-spoofing is not stateful; security groups are, unless stateless
+    # (engine/stateless.py: then the reply is filtered at both ports, judged past a drop too)
     hops.append(antispoof(topo, dst.port, wire.dst, dst.port_label(), "reply"))
-    if stop() or not all(h.disposition in PASSING for h in hops):
+    if stop():
+        return
+    if stateless(topo, src.port) or stateless(topo, dst.port):
+        reply_hops(topo, hops, src, dst, wire, stop)
+        return
+    if not all(h.disposition in PASSING for h in hops):
         return
     hops.append(
         Hop(

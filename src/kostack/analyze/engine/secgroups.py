@@ -90,12 +90,20 @@ Direction = Literal["ingress", "egress"]
 
 @dataclass(frozen=True)
 class Query:
-    """What a rule must admit: direction, IP version, protocol number, destination port."""
+    """What a rule must admit: direction, IP version, protocol number, destination port;
+    ``reply``: a stateless reply's (engine/stateless.py): "port" to ``port`` (an ICMP
+    type, a tunnel's port), or to the ephemeral range: admitted on "part" or "all" of it."""
 
     direction: Direction
     version: int
     proto: int
     port: int | None
+    reply: str = ""
+
+    @property
+    def side(self) -> str:
+        """Whose port's set it is in a family: the source's ("src") or the target's ("dst")."""
+        return "src" if (self.direction == "egress") != bool(self.reply) else "dst"
 
     @staticmethod
     def of(wire: Wire, direction: Direction) -> Query:
