@@ -198,7 +198,7 @@ def _hop(topo: Topology, port: Port, back: Wire, direction: Direction, where: st
     if topo.backend != "ml2/ovn":
         msg, disp = Msg("hop.stateless-driver", detail=msg), Disposition.UNKNOWN
     cause = denied_cause(topo, back) if back.encap else CAUSE
-    return unfiltered(Hop(step, where, disp, msg, ev, "reply", cause), port)
+    return unfiltered(Hop(step, where, disp, msg, ev, "reply", cause), port, topo)
 
 
 def _ports(back: Wire, span: tuple[int, int]) -> str:
