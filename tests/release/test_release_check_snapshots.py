@@ -15,11 +15,12 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from release_testing import EXAMPLES, Served, seed_state, serve, with_helm
 from test_release_plan import plan_for
+from test_release_volume_snapshots import NOW
+from test_release_volume_snapshots import SNAPSHOTS as RELEASE_SNAPSHOTS
 
 from kostack.analyze.diagnose import diagnose
 from kostack.cli.common import Environment
@@ -32,21 +33,8 @@ from kostack_lab.kube_objects import JsonObject
 from kostack_testkit.cli import flat
 from kostack_testkit.volume_snapshots import GROUP, snapshot_crd, volume_snapshot
 
-NOW = datetime(2026, 12, 5, 15, 0, tzinfo=UTC)
 SNAPSHOTS = [
-    volume_snapshot(
-        "registry-nightly", "harbor-registry", ready=True, taken="2026-12-05T12:00:00Z", size="10Gi"
-    ),
-    volume_snapshot(
-        "db-now",
-        "database-data-harbor-database-0",
-        ready=False,
-        taken="2026-12-05T14:50:00Z",
-        size="1Gi",
-    ),
-    volume_snapshot(  # of a claim no advice deletes
-        "pg-weekly", "data-pg-postgresql-0", ready=True, taken="2026-12-01T00:00:00Z", size="8Gi"
-    ),
+    *RELEASE_SNAPSHOTS,  # a ready and a not-ready one of deleted claims, one of a kept claim
     volume_snapshot(  # in another namespace
         "team-a-nightly",
         "harbor-registry",
