@@ -846,6 +846,21 @@ def example_bgp_blocked(doc: Doc) -> None:
     )
 
 
+def example_stateless_replies(doc: Doc) -> None:
+    """ML2/OVN, pairs and node rules that admit every request (a pod-CIDR rule too), but the
+    groups are stateless: no rule admits the replies to the clients' ephemeral ports."""
+    os_ = doc["openstack"]
+    os_["backend"] = "ml2/ovn"
+    os_["backend_source"] = "agents list: OVN Controller agent"
+    os_["networks"][0]["network_type"] = "geneve"
+    os_["networks"][0]["mtu"] = 1442
+    doc["cluster"]["cni"]["calico"]["mtu"] = 1392
+    _fixed(doc)
+    _custom_group_only(doc, [*_BASE_NODE_RULES, rule(SG_NODES, "ingress", None, None, POD_CIDR)])
+    for sg in os_["security_groups"]:
+        sg["stateful"] = False
+
+
 def example_pod_cidr_overlaps_nodes(doc: Doc) -> None:
     """The pod CIDR 10.0.0.0/16 contains the node subnet 10.0.0.0/24, and the nodes' blocks are
     in it (10.0.0.64/27, .96/27, .128/27, .160/27): an actual overlap."""
@@ -944,6 +959,10 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "pod-cidr-overlaps-nodes": (
         "The pod CIDR 10.0.0.0/16 contains the node subnet 10.0.0.0/24 and its blocks are in it.",
         example_pod_cidr_overlaps_nodes,
+    ),
+    "stateless-replies-dropped": (
+        "ML2/OVN, every request admitted, but the groups are stateless and admit no reply.",
+        example_stateless_replies,
     ),
 }
 

@@ -182,8 +182,7 @@ class Builder:
             and not _public_nodeport(r, rule)
         ):
             self._note(
-                f"not planned: a rule open to {rule.remote_ip_prefix} ({reason}); "
-                "kostack scopes every rule to the cluster"
+                Msg("plan.not-planned.open-to-all", cidr=rule.remote_ip_prefix, reason=reason)
             )
             return False
         rkey = (r.target_id, rule.key())

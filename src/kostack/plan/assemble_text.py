@@ -67,6 +67,12 @@ register(
             "스푸핑 방지를 끄는 것과 같습니다. Pod 범위를 고치거나, 잃는 것을 알려 주는 --method "
             "disable-port-security를 쓰세요",
         },
+        "plan.not-planned.open-to-all": {
+            "en": "not planned: a rule open to {cidr} ({reason}); kostack scopes every rule to "
+            "the cluster",
+            "ko": "계획하지 않음: {cidr}에 열린 규칙({reason}): kostack은 모든 규칙을 클러스터 "
+            "범위로 한정합니다",
+        },
         "plan.foreign-group": {
             "en": "security group {group} belongs to project {project}, not to this one "
             "({own}): that project's ports are not seen here, and every rule this plan adds to "
