@@ -198,14 +198,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # cases, tenant or provider (+103); an ICMP rule's code, members on an admin-down port (+27);
 # load-balancer members behind an undecided hop are undecided, not "nothing blocks" (+16).
 # Budget = the measured 67,154.
-# The next stop, +935, again for answers users would get wrong: stateless security groups (the
+# The next stop, +936, again for answers users would get wrong: stateless security groups (the
 # reply is filtered like any packet: engine/stateless.py, check net-sg-stateless, fix plan's
 # reply rules; +554); SR-IOV ports on overlay networks decided, with a case for an unseen
 # network type (+117); VolumeSnapshots beside the advice of release check and report, per
 # namespace (+106); Korean TAB completion, metavars and click's usage errors (+108); NAME/FILE
 # read as words, the Helm 403 hint, two long functions split (+45); the not-planned 0.0.0.0/0
-# rule said in Korean too (+5). Budget = the measured 68,089.
-SHIPPED_LINES_BUDGET = 68_089
+# rule said in Korean too (+5); one FactView.finding for three checks (+1). Budget = the measured
+# 68,090.
+SHIPPED_LINES_BUDGET = 68_090
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

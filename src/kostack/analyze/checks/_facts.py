@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kostack.analyze.checks.base import CheckContext, end_ports
+from kostack.analyze.checks.base import CheckContext, Says, end_ports
 from kostack.analyze.engine.families import End, Fact, FamilyResult, hop_id, side_of
 from kostack.analyze.engine.types import Disposition, FlowResult, Hop
-from kostack.analyze.findings import Resource, Status
+from kostack.analyze.findings import Finding, Remedy, Resource, Status
 from kostack.analyze.messages import Msg, register
 
 register(
@@ -186,6 +186,33 @@ class FactView:
 
     def affected(self) -> tuple[Resource, ...]:
         return end_ports(self.ctx, self.side_ends())
+
+    def finding(
+        self,
+        say: Says,
+        message: str,
+        remedies: tuple[Remedy, ...],
+        *,
+        cause: str,
+        counts: tuple[tuple[str, int], ...],
+        key: tuple[object, ...] | None = None,
+        flows: tuple[str, ...] | None = None,
+    ) -> Finding:
+        """The cluster finding of this fact: the hop as evidence, its example flows, the ports
+        and nodes of its side; ``cause`` (the check's) when it fails, else the hop's."""
+        return say.cluster(
+            self.ctx,
+            self.status,
+            message,
+            (self.hop.detail, *(e.text() for e in self.hop.evidence)),
+            remedies,
+            flows=self.flows() if flows is None else flows,
+            cause=cause if self.status == Status.FAIL else self.cause,
+            affected=self.affected(),
+            counts=counts,
+            nodes=tuple(self.side_names()),
+            key=self.key() if key is None else key,
+        )
 
     def flows(self) -> tuple[str, ...]:
         out = []

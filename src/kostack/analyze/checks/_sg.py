@@ -201,19 +201,7 @@ def node_traffic_findings(
                 rule = (protocol, port, port_max)
                 remedies = _side_rules(ctx, fv, rule, what, label, cause, family)
         out.append(
-            say.cluster(
-                ctx,
-                fv.status,
-                message,
-                (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
-                remedies,
-                flows=fv.flows(),
-                cause=cause if fv.status == Status.FAIL else fv.cause,
-                affected=fv.affected(),
-                counts=(("node_pairs", fact.pairs),),
-                nodes=tuple(fv.side_names()),
-                key=fv.key(),
-            )
+            fv.finding(say, message, remedies, cause=cause, counts=(("node_pairs", fact.pairs),))
         )
     return out
 

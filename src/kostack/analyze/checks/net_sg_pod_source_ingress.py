@@ -153,26 +153,21 @@ def _family(ctx: CheckContext, result: FamilyResult, version: int | None) -> lis
         )
         if version is not None:
             msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
+        flow = Msg(
+            f"{ID}.flow-pools" if several else f"{ID}.flow",
+            src=fv.src_label(),
+            dst=fv.dst_label(),
+            n=fact.pairs,
+        )
         out.append(
-            SAY.cluster(
-                ctx,
-                status,
+            fv.finding(
+                SAY,
                 msg,
-                (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
                 remedies,
-                flows=(
-                    Msg(
-                        f"{ID}.flow-pools" if several else f"{ID}.flow",
-                        src=fv.src_label(),
-                        dst=fv.dst_label(),
-                        n=fact.pairs,
-                    ),
-                ),
-                cause=CAUSE if status == Status.FAIL else fv.cause,
-                affected=fv.affected(),
+                cause=CAUSE,
                 counts=((("pod_pairs" if several else "node_pairs"), fact.pairs),),
-                nodes=tuple(fv.side_names()),
                 key=fv.key() if version is None else (version, *fv.key()),
+                flows=(flow,),
             )
         )
     return out

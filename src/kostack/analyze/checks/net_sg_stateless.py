@@ -146,18 +146,9 @@ def _finding(ctx: CheckContext, fv: FactView, kind: str, proto: str) -> Finding:
         message = Msg(f"{ID}.fail", **params, lo=lo, hi=hi, direction=direction)
     if fv.cause == CAUSE:
         remedies = _rules(ctx, fv, kind, proto, at_client)
-    return SAY.cluster(
-        ctx,
-        fv.status,
-        message,
-        (fv.hop.detail, *(e.text() for e in fv.hop.evidence)),
-        remedies,
-        flows=fv.flows(),
-        cause=CAUSE if fv.status == Status.FAIL else fv.cause,
-        affected=fv.affected(),
-        counts=(("flows", fv.fact.pairs),),
-        nodes=tuple(fv.side_names()),
-        key=(kind, proto, *fv.key()),
+    counts = (("flows", fv.fact.pairs),)
+    return fv.finding(
+        SAY, message, remedies, cause=CAUSE, counts=counts, key=(kind, proto, *fv.key())
     )
 
 
