@@ -194,7 +194,7 @@ def test_admin_state_up_is_read_from_the_real_neutron(
     assert {ports[p].status for p in node_ports} == {"DOWN"}
 
 
-def test_vnic_type_is_read_from_the_real_neutron(
+def test_vnic_and_vif_type_are_read_from_the_real_neutron(
     seeded_neutron: SeededNeutron, connect: Connect
 ) -> None:
     """binding:vnic_type as the port's owner sees it: set through the API (ML2 stores it on an
@@ -217,6 +217,9 @@ def test_vnic_type_is_read_from_the_real_neutron(
     assert {p: ports[p].vnic_type for p in ids.port_ids.values()} == {
         p: kinds.get(p, "normal") for p in ids.port_ids.values()
     }
+    # binding:vif_type, admin-only, is read too: no agent binds these ports, so "unbound",
+    # which says nothing about filtering (engine/vnic.py goes by the vnic type then)
+    assert {ports[p].vif_type for p in ids.port_ids.values()} == {"unbound"}
 
 
 # --------------------------------------------------------------------------- request budget

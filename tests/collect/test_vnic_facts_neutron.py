@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from kostack.analyze.engine.cases import OFFLOADED
+from kostack.analyze.engine.cases import OFFLOADED, VIF_FILTERED
 from kostack.analyze.engine.vnic import FILTERED, SRIOV
 from kostack_lab.neutron_venv import find_neutron_python
 
@@ -20,10 +20,20 @@ from neutron.conf.plugins.ml2.drivers.openvswitch import mech_ovs_conf
 from neutron.plugins.ml2.drivers.mech_sriov.mech_driver import mech_driver as sriov
 from neutron.plugins.ml2.drivers.openvswitch.mech_driver import mech_openvswitch as ovs
 from neutron.plugins.ml2.drivers.ovn.mech_driver import mech_driver as ovn
+from neutron.plugins.ml2.drivers.macvtap.mech_driver import mech_macvtap as macvtap
+from neutron.plugins.ml2.drivers.macvtap.agent import macvtap_neutron_agent as macvtap_agent
+from oslo_config import cfg
 
 mech_ovs_conf.register_ovs_mech_driver_opts()
 every = ("local", "flat", "vlan", *constants.TUNNEL_NETWORK_TYPES)
 agent = {"configurations": {"tunnel_types": list(constants.TUNNEL_NETWORK_TYPES)}}
+def firewall_refused(driver):
+    cfg.CONF.set_override("firewall_driver", driver, "SECURITYGROUP")
+    try:
+        macvtap_agent.validate_firewall_driver()
+    except SystemExit:
+        return True
+    return False
 def external(vnic, caps):
     return ovn_utils.is_port_external({pb.VNIC_TYPE: vnic, pb.PROFILE: {"capabilities": caps}})
 print(json.dumps({
@@ -37,6 +47,14 @@ print(json.dumps({
     "ovn_types": [t for t in every if ovn.OVNMechanismDriver._is_network_type_supported(None, t)],
     "ovn_external": [v for v in pb.VNIC_TYPES if external(v, [])],
     "ovn_external_switchdev": [v for v in pb.VNIC_TYPES if external(v, ["switchdev"])],
+    "sriov_vifs": sorted(set(
+        sriov.SriovNicSwitchMechanismDriver().vnic_type_for_vif_type.values()
+    )),
+    "ovs_vif": ovs.OpenvswitchMechanismDriver().vif_type,
+    "macvtap_vif": macvtap.MacvtapMechanismDriver().vif_type,
+    "macvtap_vnics": macvtap.MacvtapMechanismDriver().supported_vnic_types,
+    "macvtap_firewalls": [fw for fw in ("noop", "openvswitch", "iptables_hybrid")
+                          if not firewall_refused(fw)],
 }))
 """
 
@@ -74,3 +92,10 @@ def test_the_vnic_tables_are_the_real_drivers() -> None:
     # bare metal
     bound = set(facts["ovs_vnics"]) | set(facts["ovn_vnics"])
     assert bound - SRIOV - {"baremetal"} == FILTERED
+    # binding:vif_type: ML2/OVS binds "ovs" (OVN too), filtered; sriovnicswitch hw_veb or
+    # hostdev_physical, and the macvtap driver (normal ports) macvtap, whose agent refuses to
+    # start with any firewall but noop: neither filters
+    assert facts["ovs_vif"] == "ovs" and VIF_FILTERED["ovs"]
+    unfiltered = {*facts["sriov_vifs"], facts["macvtap_vif"]}
+    assert unfiltered == {v for v, filtered in VIF_FILTERED.items() if not filtered}
+    assert facts["macvtap_vnics"] == ["normal"] and facts["macvtap_firewalls"] == ["noop"]

@@ -123,6 +123,7 @@ def port_record(raw: dict[str, Any]) -> Port:
         port_security_enabled=_optional_bool(raw.get("port_security_enabled")),
         admin_state_up=_optional_bool(raw.get("admin_state_up", raw.get("is_admin_state_up"))),
         vnic_type=_text(raw.get("binding:vnic_type", raw.get("binding_vnic_type"))) or None,
+        vif_type=_text(raw.get("binding:vif_type", raw.get("binding_vif_type"))) or None,
         security_group_ids=tuple(str(g) for g in raw.get("security_groups") or ()),
         device_id=_text(raw.get("device_id")),
         device_owner=_text(raw.get("device_owner")),

@@ -160,6 +160,8 @@ class Port(Record):
     # binding:vnic_type: not "normal" may mean Neutron's firewall does not filter the port
     # (SR-IOV, bare metal: docs/facts.md "Ports Neutron's firewall may not filter")
     vnic_type: Name | None = None
+    # binding:vif_type (admin-only): how the port was bound, which tells whether it is filtered
+    vif_type: Name | None = None
     security_group_ids: StrSet = ()
     device_id: Name = ""
     device_owner: Name = ""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from kostack.analyze.engine.ipv6 import link_local
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
-from kostack.analyze.engine.vnic import maybe_unfiltered, unfiltered
+from kostack.analyze.engine.vnic import maybe_unfiltered, not_filtered, unfiltered
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPAddress, Port
 
@@ -87,7 +87,7 @@ def outcome(topo: Topology, port: Port, src_ip: IPAddress) -> Disposition:
     """The disposition `antispoof` gives, without building its hop (for grouping nodes)."""
     if port.port_security_enabled is False:
         return Disposition.NOT_APPLICABLE
-    if passes(port, src_ip):
+    if passes(port, src_ip) or not_filtered(port):
         return Disposition.ACCEPTED
     undecided = port.port_security_enabled is None or maybe_unfiltered(port, topo)
     return Disposition.UNKNOWN if undecided else Disposition.DENIED

@@ -73,6 +73,16 @@ OFFLOADED: dict[NeutronBackend, tuple[frozenset[str], frozenset[str]]] = {
     ),
 }
 
+# binding:vif_type (admin-only) -> whether Neutron's firewall filters the port: ML2/OVS and OVN
+# bind "ovs" (offloaded SR-IOV too); sriovnicswitch binds hw_veb/hostdev_physical and the
+# macvtap driver macvtap, neither with security groups nor IP anti-spoofing (engine/vnic.py)
+VIF_FILTERED: dict[str, bool] = {
+    "ovs": True,
+    "hw_veb": False,
+    "hostdev_physical": False,
+    "macvtap": False,
+}
+
 # Loaded by the agent-based L3RouterPlugin only (unless enable_dvr is off): a
 # hint for ML2/OVS, not proof.
 AGENT_L3_EXTENSIONS: Final = frozenset({"dvr"})
@@ -220,7 +230,10 @@ def sriov_open_networks(snapshot: Snapshot) -> frozenset[str]:
     return frozenset(
         p.network_id
         for p in os_.ports
-        if p.id in nodes and p.vnic_type in vnics and p.network_id in unknown
+        if p.id in nodes
+        and p.vnic_type in vnics
+        and p.network_id in unknown
+        and p.vif_type not in VIF_FILTERED
     )
 
 

@@ -521,7 +521,7 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
         port is not None,
         port.port_security_enabled if port is not None else None,
         port.admin_state_up is False if port is not None else False,
-        port.vnic_type if port is not None else None,
+        (port.vnic_type, port.vif_type) if port is not None else None,
         v.ip is not None,
         v.is_control_plane,
         spoof,

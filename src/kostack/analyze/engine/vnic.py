@@ -10,7 +10,10 @@ what its switch's driver applies. So a filter's pass stands either way, and its 
 undecided on such a port; except on a VXLAN, Geneve or GRE network, which sriovnicswitch
 does not bind: there only ML2/OVS (``direct``) or ML2/OVN (also ``direct-physical`` and
 ``macvtap``) bind an SR-IOV port, offloaded, so their firewall filters it and the drop
-stands (docs/facts.md "Ports Neutron's firewall may not filter").
+stands (docs/facts.md "Ports Neutron's firewall may not filter"). Where the snapshot has
+the port's ``binding:vif_type`` (admin-only), it decides: ``ovs`` is filtered, ``hw_veb``,
+``hostdev_physical`` (sriovnicswitch) and ``macvtap`` (the macvtap driver, whatever the vnic
+type) are not.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kostack.analyze.engine.cases import OFFLOADED
+from kostack.analyze.engine.cases import OFFLOADED, VIF_FILTERED
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import Network, Port
@@ -68,6 +71,22 @@ register(
             "것(계층적 포트 바인딩)이며 이 포트를 거르는 것은 없습니다)",
         },
         "kind.overlay-guess": {"en": "an overlay", "ko": "오버레이"},
+        "hop.vif-unfiltered": {
+            "en": "port {port} is bound as {vif} (binding:vif_type), by {driver}, which applies no "
+            "security groups and no IP anti-spoofing to it, so this passes (a filtered port would "
+            "drop it: {detail})",
+            "ko": "포트 {port:은/는} {driver:이/가} 바인딩했습니다(binding:vif_type {vif}): 이 "
+            "드라이버는 보안 그룹도 IP anti-spoofing도 적용하지 않으므로 통과합니다(필터링되는 "
+            "포트였다면 차단됩니다: {detail})",
+        },
+        "driver.sriov": {
+            "en": "the SR-IOV driver (sriovnicswitch; the VF's spoofchk checks the source MAC only)",
+            "ko": "SR-IOV 드라이버(sriovnicswitch, VF의 spoofchk는 출발지 MAC만 검사)",
+        },
+        "driver.macvtap": {
+            "en": "the macvtap driver (it runs only the noop firewall)",
+            "ko": "macvtap 드라이버(noop 방화벽만 실행)",
+        },
         "hop.vnic-other": {
             "en": "port {port} has vnic_type {vnic}, which kostack does not know: whether Neutron's "
             "firewall filters it is undecided; if it does, it is dropped: {detail}",
@@ -95,17 +114,36 @@ def overlay_bound(port: Port, topo: Topology) -> Network | None:
 
 
 def maybe_unfiltered(port: Port, topo: Topology) -> bool:
-    """Whether Neutron's OVS/OVN firewall may not filter ``port`` (its vnic type, its network)."""
+    """Whether Neutron's OVS/OVN firewall may not filter ``port`` (its binding, else its vnic
+    type and network)."""
+    seen = VIF_FILTERED.get(port.vif_type or "")
+    if seen is not None:
+        return not seen
     kind = port.vnic_type
     return kind is not None and kind not in FILTERED and overlay_bound(port, topo) is None
+
+
+def not_filtered(port: Port) -> bool:
+    """Whether the port's binding (``binding:vif_type``) says nothing filters it."""
+    return VIF_FILTERED.get(port.vif_type or "") is False
 
 
 def unfiltered(hop: Hop, port: Port, topo: Topology) -> Hop:
     """``hop``, a filter's verdict on ``port`` as ML2/OVS or OVN gives it, for a port that
     filter may not cover: a pass stands either way; anything else is undecided, saying why,
-    or stands on an overlay network, saying why."""
-    kind = port.vnic_type
-    if kind is None or kind in FILTERED or hop.disposition in PASSING:
+    or stands on an overlay network, saying why; unless the port's binding:vif_type says
+    which: then the drop stands (filtered) or the hop passes (not)."""
+    kind, vif = port.vnic_type, port.vif_type or ""
+    if hop.disposition in PASSING:
+        return hop
+    if vif in VIF_FILTERED:
+        ev = (Evidence("port", port.id, "binding:vif_type", vif), *hop.evidence)
+        if VIF_FILTERED[vif]:
+            return replace(hop, evidence=ev) if kind not in FILTERED else hop
+        driver = Msg("driver.macvtap" if vif == "macvtap" else "driver.sriov")
+        text = Msg("hop.vif-unfiltered", port=port.id, vif=vif, driver=driver, detail=hop.detail)
+        return replace(hop, disposition=Disposition.ACCEPTED, detail=text, evidence=ev, cause="")
+    if kind is None or kind in FILTERED:
         return hop
     ev = (Evidence("port", port.id, "binding:vnic_type", kind), *hop.evidence)
     ask = command(("openstack", "port", "show"), (port.id,), ("-c", "binding_vif_type"))
