@@ -222,6 +222,26 @@ def test_vnic_and_vif_type_are_read_from_the_real_neutron(
     assert {ports[p].vif_type for p in ids.port_ids.values()} == {"unbound"}
 
 
+def test_a_failed_binding_is_read_from_the_real_neutron(
+    seeded_neutron: SeededNeutron, connect: Connect
+) -> None:
+    """A port given a host that no mechanism driver can bind on (this Neutron loads none) is
+    `binding_failed`, and kostack reads it so: the state engine/antispoof.py `port_down` and
+    neutron-port-admin-down act on (docs/facts.md "Port admin state")."""
+    ids = seeded_neutron.ids
+    admin = openstack_connection(seeded_neutron.endpoint)
+    w1 = ids.port_ids["k8s-w-1"]
+    admin.network.update_port(w1, binding_host_id="compute-9")
+    assert admin.network.get_port(w1).binding_vif_type == "binding_failed"
+
+    record, gaps = collect_openstack(connect(), project_scope=None)
+    assert gaps == ()
+    ports = {p.id: p for p in record.ports or ()}
+    assert {p: ports[p].vif_type for p in ids.port_ids.values()} == {
+        p: "binding_failed" if p == w1 else "unbound" for p in ids.port_ids.values()
+    }
+
+
 # --------------------------------------------------------------------------- request budget
 
 

@@ -94,7 +94,7 @@ def test_a_mixed_cluster_fixes_only_the_filtered_ports() -> None:
         "k8s-cp-1": ("normal", "ovs"),
         "k8s-w-1": ("direct", "hw_veb"),
         "k8s-w-2": ("direct", "ovs"),
-        "k8s-w-3": ("direct", "binding_failed"),  # not a binding that says: the vnic type does
+        "k8s-w-3": ("direct", "unbound"),  # not a binding that says: the vnic type does
     }
     snap = _seed(bound)
     result = diagnose(snap)

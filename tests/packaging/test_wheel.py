@@ -206,8 +206,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # read as words, the Helm 403 hint, two long functions split (+45); the not-planned 0.0.0.0/0
 # rule said in Korean too (+5); one FactView.finding for three checks (+1). Budget = the measured
 # 68,090.
-# This stop: a node port's binding:vif_type (admin-only) decides whether it is filtered (+54).
-SHIPPED_LINES_BUDGET = 68_144
+# This stop: a node port's binding:vif_type (admin-only) decides whether it is filtered (+54);
+# a node port whose binding failed has no data path under ML2/OVS (+102).
+SHIPPED_LINES_BUDGET = 68_246
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -134,6 +134,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Node ports are administratively down: Neutron passes no packet through them",
         "ko": "노드 포트가 관리상 비활성 상태라 Neutron이 어떤 패킷도 통과시키지 않음",
     },
+    "port-unbound": {
+        "en": "Node ports failed to bind: Neutron gives them no data path",
+        "ko": "노드 포트의 바인딩이 실패해 Neutron이 데이터 경로를 주지 않음",
+    },
     "port-inactive": {
         "en": "Node ports are not ACTIVE and their nodes are NotReady",
         "ko": "노드 포트가 ACTIVE가 아니고 노드도 NotReady 상태임",

@@ -29,6 +29,7 @@ CAUSES: dict[str, tuple[str, bool]] = {
     "not-a-node": ("lb-stale-members", True),
     "admin-down": ("lb-admin-down", True),
     "port-down": ("port-down", True),  # the root cause is neutron-port-admin-down's
+    "port-unbound": ("port-unbound", True),  # that check's too
     # a stale member (its port is not the Service's NodePort): client traffic goes astray
     "member-port": ("lb-member-port", True),
     "unexplained": ("lb-members-down", True),

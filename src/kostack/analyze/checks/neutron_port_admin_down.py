@@ -2,7 +2,8 @@
 
 A port with admin_state_up false passes no packet either way (ML2/OVS puts it on the dead
 VLAN with a drop flow, OVN disables its Logical_Switch_Port): every flow of its node fails,
-and the engine denies them at that port's hop (cause `port-down`). A port whose `status` is
+and the engine denies them at that port's hop (cause `port-down`); so does a port whose
+binding failed (binding:vif_type binding_failed, admin-only; cause `port-unbound`). A port whose `status` is
 not ACTIVE is evidence only when its node is not Ready (docs/facts.md "Port admin state").
 """
 
@@ -11,11 +12,11 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
-from kostack.analyze.engine.antispoof import PORT_DOWN
+from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView
-from kostack.shell import end_options, render
+from kostack.shell import as_code, end_options, render
 
 ID = "neutron-port-admin-down"
 TITLE = "Node ports are administratively up"
@@ -38,6 +39,28 @@ register(
             "en": "turn port {port} of node {node} back on (admin_state_up true)",
             "ko": "노드 {node}의 포트 {port:을/를} 다시 켭니다 (admin_state_up true)",
         },
+        f"{ID}.unbound": {
+            "en": "The Neutron {n:port/ports} of {nodes} failed to bind (binding:vif_type "
+            "binding_failed): no mechanism driver could bind {n:it/them} on {n:its host/their hosts}, "
+            "so Neutron passes no packet and every flow of {n:that node/those nodes} fails. Look at "
+            "the L2 agents ({command}): one down on the host, or not mapping the network's physical "
+            "network, fails the binding.",
+            "ko": "{nodes}의 Neutron 포트 바인딩이 실패했습니다(binding:vif_type binding_failed): 어떤 "
+            "메커니즘 드라이버도 포트를 호스트에 바인딩하지 못해 Neutron이 패킷을 하나도 통과시키지 않으므로 "
+            "해당 노드 {n}대의 모든 흐름이 실패합니다. L2 에이전트를 확인하십시오({command}): 호스트의 "
+            "에이전트가 죽었거나 네트워크의 물리 네트워크를 매핑하지 않으면 바인딩이 실패합니다.",
+        },
+        f"{ID}.unbound-maybe": {
+            "en": "The Neutron {n:port/ports} of {nodes} failed to bind (binding:vif_type "
+            "binding_failed). Under ML2/OVS the agent then drops every packet of {n:it/them}; "
+            "ML2/OVN's ovn-controller may still wire {n:it/them} (the backend here: {backend}). "
+            "Look at the L2 agents ({command}) and whether the {n:node is/nodes are} Ready.",
+            "ko": "{nodes}의 Neutron 포트 {n}개의 바인딩이 실패했습니다(binding:vif_type binding_failed). "
+            "ML2/OVS라면 에이전트가 이 포트의 패킷을 모두 버리지만 ML2/OVN의 ovn-controller는 여전히 "
+            "연결할 수 있습니다(여기의 백엔드: {backend}). L2 에이전트({command})와 노드가 "
+            "Ready인지 확인하십시오.",
+        },
+        f"{ID}.no-backend": {"en": "not known", "ko": "알 수 없음"},
         f"{ID}.inactive": {
             "en": "The Neutron {n:port/ports} of {nodes} {n:is/are} not ACTIVE and {n:the node is/these "
             "nodes are} NotReady: the virtual {n:machine/machines} may be off or {n:its port/their ports} unbound.",
@@ -67,6 +90,7 @@ register(
 def run(ctx: CheckContext) -> list[Finding]:
     no_port: list[NodeView] = []
     down: list[NodeView] = []
+    unbound: list[NodeView] = []
     unknown: list[NodeView] = []
     # status not ACTIVE: evidence on a NotReady node (False) or one of unknown readiness (None)
     inactive: dict[bool | None, list[NodeView]] = {False: [], None: []}
@@ -76,6 +100,8 @@ def run(ctx: CheckContext) -> list[Finding]:
             no_port.append(view)
         elif port.admin_state_up is False:
             down.append(view)
+        elif port.vif_type == "binding_failed":
+            unbound.append(view)
         elif port.admin_state_up is None:
             unknown.append(view)
         elif port.status not in ("", "ACTIVE") and view.node.ready is not True:
@@ -83,6 +109,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     out = [no_port_finding(SAY, no_port)] if no_port else []
     if down:
         out.append(_down(ctx, down))
+    if unbound:
+        out.append(_unbound(ctx, unbound))
     for ready, views in inactive.items():
         if views:
             out.append(_inactive(ctx, views, ready))
@@ -125,6 +153,29 @@ def _down(ctx: CheckContext, views: list[NodeView]) -> Finding:
         affected=view_ports(ctx, views),
         nodes=names,
         key=("down", names),
+    )
+
+
+def _unbound(ctx: CheckContext, views: list[NodeView]) -> Finding:
+    names = tuple(v.name for v in views)
+    agents = as_code(render(["openstack", "network", "agent", "list"]))
+    backend = ctx.topo.backend
+    args = {"nodes": nodes_label(names), "n": len(names), "command": agents}
+    ovs = backend == "ml2/ovs"
+    msg = (
+        Msg(f"{ID}.unbound", **args)
+        if ovs
+        else Msg(f"{ID}.unbound-maybe", **args, backend=backend or Msg(f"{ID}.no-backend"))
+    )
+    return SAY.cluster(
+        ctx,
+        Status.FAIL if ovs else Status.UNKNOWN,
+        msg,
+        tuple(f"port {v.port.id} binding:vif_type=binding_failed" for v in views[:8] if v.port),
+        cause=PORT_UNBOUND,
+        affected=view_ports(ctx, views),
+        nodes=names,
+        key=("unbound", names),
     )
 
 

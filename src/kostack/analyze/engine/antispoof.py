@@ -48,6 +48,28 @@ register(
             "en": "port {port} is administratively down (admin_state_up false): Neutron passes no packet",
             "ko": "포트 {port:은/는} 관리상 비활성(admin_state_up false) 상태라 Neutron이 어떤 패킷도 통과시키지 않습니다",
         },
+        "hop.port-unbound": {
+            "en": "port {port} failed to bind (binding:vif_type binding_failed): no mechanism "
+            "driver could bind it on its host, so Neutron gives it no data path",
+            "ko": "포트 {port:은/는} 바인딩에 실패했습니다(binding:vif_type binding_failed): 어떤 "
+            "메커니즘 드라이버도 이 포트를 호스트에 바인딩하지 못해 Neutron이 데이터 경로를 주지 않습니다",
+        },
+        "hop.port-unbound-maybe": {
+            "en": "port {port} failed to bind (binding:vif_type binding_failed): ML2/OVS's agent "
+            "then drops its packets, but ML2/OVN's ovn-controller may still wire it, and the "
+            "backend is {backend}",
+            "ko": "포트 {port:은/는} 바인딩에 실패했습니다(binding:vif_type binding_failed): "
+            "ML2/OVS 에이전트라면 이 포트의 패킷을 버리지만 ML2/OVN의 ovn-controller는 여전히 "
+            "연결할 수 있으며, 백엔드는 {backend}입니다",
+        },
+        "hop.port-unbound-unknown": {
+            "en": "port {port} failed to bind (binding:vif_type binding_failed): ML2/OVS's agent "
+            "then drops its packets, but ML2/OVN's ovn-controller may still wire it, and the "
+            "Neutron backend is not known",
+            "ko": "포트 {port:은/는} 바인딩에 실패했습니다(binding:vif_type binding_failed): "
+            "ML2/OVS 에이전트라면 이 포트의 패킷을 버리지만 ML2/OVN의 ovn-controller는 여전히 "
+            "연결할 수 있으며, Neutron 백엔드를 알 수 없습니다",
+        },
         "hop.antispoof-denied": {
             "en": "source {ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
             "ko": "출발지 주소 {ip}: fixed_ips {fixed}에도 allowed_address_pairs {pairs}에도 없음",
@@ -56,17 +78,30 @@ register(
 )
 
 
-def port_down(port: Port, where: str, step: str) -> Hop | None:
-    """A port with admin_state_up false drops every packet, both ways (docs/facts.md "Port
-    admin state"); None when it is up or its state was not collected."""
-    if port.admin_state_up is not False:
-        return None
-    ev = (Evidence("port", port.id, "admin_state_up", "false"),)
-    detail = Msg("hop.port-down", port=port.id)
-    return Hop(step, where, Disposition.DENIED, detail, ev, cause=PORT_DOWN)
+def port_down(port: Port, where: str, step: str, backend: str | None) -> Hop | None:
+    """A port with admin_state_up false drops every packet, both ways, and so does one whose
+    binding failed (binding:vif_type, admin-only) under ML2/OVS; under another backend that
+    is undecided (docs/facts.md "Port admin state"); None when it is up and bound, or that
+    was not collected."""
+    if port.admin_state_up is False:
+        ev = (Evidence("port", port.id, "admin_state_up", "false"),)
+        detail = Msg("hop.port-down", port=port.id)
+        return Hop(step, where, Disposition.DENIED, detail, ev, cause=PORT_DOWN)
+    if port.vif_type == "binding_failed":
+        ev = (Evidence("port", port.id, "binding:vif_type", "binding_failed"),)
+        if backend == "ml2/ovs":
+            detail = Msg("hop.port-unbound", port=port.id)
+            return Hop(step, where, Disposition.DENIED, detail, ev, cause=PORT_UNBOUND)
+        if backend:
+            detail = Msg("hop.port-unbound-maybe", port=port.id, backend=backend)
+        else:
+            detail = Msg("hop.port-unbound-unknown", port=port.id)
+        return Hop(step, where, Disposition.UNKNOWN, detail, ev, cause=PORT_UNBOUND)
+    return None
 
 
 PORT_DOWN = "port-down"
+PORT_UNBOUND = "port-unbound"
 
 
 def passes(port: Port, src_ip: IPAddress) -> bool:

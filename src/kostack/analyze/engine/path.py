@@ -271,7 +271,7 @@ def neutron_leg(
     if dst.port is None:
         hops.append(no_port_hop("sg-ingress", dst))
         return
-    down = port_down(dst.port, dst.port_label(), "port-down-ingress")
+    down = port_down(dst.port, dst.port_label(), "port-down-ingress", topo.backend)
     if down is not None:
         hops.append(down)
         if stop():

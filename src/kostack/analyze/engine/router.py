@@ -304,7 +304,7 @@ def source_leg(
     if src.port is None:
         hops.append(no_port_hop("antispoof", src))
         return False
-    down = port_down(src.port, src.port_label(), "port-down")
+    down = port_down(src.port, src.port_label(), "port-down", topo.backend)
     if down is not None:
         hops.append(down)
         if stop():

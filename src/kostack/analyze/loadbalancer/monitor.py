@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from kostack.analyze.engine.antispoof import PORT_DOWN, port_down
+from kostack.analyze.engine.antispoof import PORT_DOWN, PORT_UNBOUND, port_down
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import kube_proxy_hop, security_group_hop
@@ -106,9 +106,13 @@ def _health(index: LBIndex, bs: BalancedService, pp: PortPath, mv: MemberView) -
     stale = _stale_port(index, pp, mv)
     if stale is not None:
         return MemberHealth(mv, stale, "member-port", (), None, None, port)
-    down = port_down(mv.node.port, mv.label, "member-port") if mv.node.port else None
-    if down is not None:  # the node's Neutron port passes no packet (neutron-port-admin-down)
-        return MemberHealth(mv, "down", PORT_DOWN, (down,), None, None, port)
+    node_port, backend = mv.node.port, index.topo.backend
+    down = port_down(node_port, mv.label, "member-port", backend) if node_port else None
+    if down is not None and down.disposition == Disposition.DENIED:
+        # the node's Neutron port passes no packet (neutron-port-admin-down)
+        return MemberHealth(mv, "down", down.cause, (down,), None, None, port)
+    if down is not None:
+        return MemberHealth(mv, "unknown", "gap", (down,), None, None, port)
     kind = monitor.type.upper()
     protocol = "icmp" if kind == "PING" else ("udp" if kind == "UDP-CONNECT" else "tcp")
     if port is None and kind != "PING":
@@ -157,6 +161,7 @@ def health_text(h: MemberHealth) -> Msg:
         "node-not-ready": "lb.health-not-ready",
         "admin-down": "lb.health-admin-down",
         PORT_DOWN: "lb.health-port-down",
+        PORT_UNBOUND: "lb.health-port-unbound",
         "not-a-node": "lb.health-not-node",
         "member-port": "lb.health-member-port",
         "udp-silent": "lb.health-udp-silent",

@@ -259,6 +259,12 @@ register(
             "en": "the Neutron port of {member} is administratively down: no monitor packet reaches it ({status})",
             "ko": "{member}의 Neutron 포트가 관리상 비활성 상태라 모니터 패킷이 닿지 않습니다 ({status})",
         },
+        "lb.health-port-unbound": {
+            "en": "the Neutron port of {member} failed to bind (binding:vif_type binding_failed): "
+            "no monitor packet reaches it ({status})",
+            "ko": "{member}의 Neutron 포트가 바인딩에 실패해(binding:vif_type binding_failed) 모니터 "
+            "패킷이 닿지 않습니다 ({status})",
+        },
         "lb.health-not-node": {
             "en": "member {member} is not a node of the cluster ({status})",
             "ko": "멤버 {member:은/는} 클러스터의 노드가 아닙니다 ({status})",
