@@ -861,6 +861,20 @@ def example_stateless_replies(doc: Doc) -> None:
         sg["stateful"] = False
 
 
+def example_admin_binding_failed(doc: Doc) -> None:
+    """The fixed seed collected by an admin (binding:vif_type read): k8s-w-1 is an SR-IOV VF
+    (hw_veb: unfiltered, and it needs no pairs), k8s-w-3's port failed to bind."""
+    _fixed(doc)
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    bound = {"k8s-w-1": ("direct", "hw_veb"), "k8s-w-3": ("normal", "binding_failed")}
+    for port in ports_of(doc):
+        port["vnic_type"], port["vif_type"] = bound.get(
+            names.get(port["id"], ""), ("normal", "ovs")
+        )
+        if names.get(port["id"]) == "k8s-w-1":
+            port["allowed_address_pairs"] = []
+
+
 def example_pod_cidr_overlaps_nodes(doc: Doc) -> None:
     """The pod CIDR 10.0.0.0/16 contains the node subnet 10.0.0.0/24, and the nodes' blocks are
     in it (10.0.0.64/27, .96/27, .128/27, .160/27): an actual overlap."""
@@ -963,6 +977,11 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "stateless-replies-dropped": (
         "ML2/OVN, every request admitted, but the groups are stateless and admit no reply.",
         example_stateless_replies,
+    ),
+    "admin-binding-failed": (
+        "The fixed seed seen by an admin: k8s-w-1 an SR-IOV VF without pairs (unfiltered), "
+        "k8s-w-3's port failed to bind.",
+        example_admin_binding_failed,
     ),
 }
 

@@ -49,6 +49,8 @@ EXPECTED: dict[str, list[str]] = {
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies
     # from outside, which it never opens to 0.0.0.0/0)
     "stateless-replies-dropped": ["sg-stateless"],
+    # an admin's snapshot: an unfiltered SR-IOV port needs no pairs; a failed binding is a cause
+    "admin-binding-failed": ["port-unbound"],
 }
 
 # causes that hold only in some cases of what the snapshot leaves open
