@@ -22,8 +22,8 @@ from kostack.guard.breaker import BreakerSettings
 from kostack.guard.drift import DriftOptions
 from kostack.guard.loop import GuardSettings
 from kostack.guard.run import GuardConfig, run_guard
-from kostack.guard.server import GuardServer
 from kostack.serve.events import Workload
+from kostack.serve.status import ModeServer
 from kostack_testkit.k8s_fixture_calico import calico_ipam
 from kostack_testkit.k8s_fixture_objects import NodeSpec
 
@@ -59,7 +59,7 @@ def get(url: str) -> tuple[int, str]:
 class Running:
     def __init__(self, w: GuardWorld, tmp: Path, **settings: Any) -> None:
         self.stop = threading.Event()
-        self.served: list[GuardServer] = []
+        self.served: list[ModeServer] = []
         self.log = _Lines()
         config = GuardConfig(
             settings=GuardSettings(

@@ -320,14 +320,14 @@ def test_watch(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     HTTP from the running server and kept as a file, so the leak search sees
     exactly what a Prometheus or a curl would have got.
     """
-    from kostack.watch.server import WatchServer
+    from kostack.serve.status import ModeServer
 
     served = world.out / "served"
     served.mkdir()
-    stop = WatchServer.stop
+    stop = ModeServer.stop
     endpoints = ("/status", "/metrics", "/readyz", "/healthz")
 
-    def scrape_then_stop(server: WatchServer) -> None:
+    def scrape_then_stop(server: ModeServer) -> None:
         run = len(list(served.glob("*-status.txt")))
         for endpoint in endpoints:
             url = f"http://127.0.0.1:{server.port}{endpoint}"
@@ -339,7 +339,7 @@ def test_watch(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
             (served / f"{run}-{endpoint.strip('/')}.txt").write_bytes(body)
         stop(server)
 
-    monkeypatch.setattr(WatchServer, "stop", scrape_then_stop)
+    monkeypatch.setattr(ModeServer, "stop", scrape_then_stop)
     watch = live(["watch"], "--listen", "127.0.0.1:0", "--cycles", "1", "--interval", "1")
     cases = run_paths(
         world, "watch", watch, os_paths=OS_ERRORS, kube_paths=KUBE_ERRORS, expect=lambda _: 0

@@ -331,10 +331,10 @@ def test_the_server_answers_get_and_head_only() -> None:
     import urllib.error
     import urllib.request
 
-    from kostack.watch.server import WatchServer
+    from kostack.watch.run import watch_server
 
     metrics, state, _ = run_cycles(seed(), 1)
-    server = WatchServer(("127.0.0.1", 0), state, metrics, "test").start()
+    server = watch_server(("127.0.0.1", 0), state, metrics, "test").start()
     base = f"http://127.0.0.1:{server.port}"
     try:
         with urllib.request.urlopen(

@@ -11,5 +11,5 @@ apply, and shares the exporter, the metrics registry and the Event sink
 - `enforce`: conditional updates, ownership tags, the journal (`journal`);
 - `source`: the reading of each pass (constant list calls);
 - `lease`, `kwatch`: one leader per Lease; the Kubernetes watches that wake it;
-- `loop`, `state`, `metrics`, `events`, `server`, `render`, `messages`, `run`.
+- `loop`, `state`, `metrics`, `events`, `render`, `messages`, `run`.
 """

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from kostack.apply.journal import JournalError
 from kostack.collect.live import CollectOptions, kube_session
 from kostack.errors import ConfigError
@@ -31,13 +33,13 @@ from kostack.guard.lease import LeaderElector, LeaseSettings
 from kostack.guard.loop import EventPoster, GuardLoop, GuardSettings
 from kostack.guard.messages import say
 from kostack.guard.metrics import GuardMetrics
-from kostack.guard.server import GuardServer
 from kostack.guard.source import FileReader, LiveReader, Reader
 from kostack.guard.state import GuardState, PassReport
 from kostack.model.snapshot import Snapshot
 from kostack.serve.events import KubeEventSink, Workload
 from kostack.serve.log import logger
 from kostack.serve.signals import exit_code, signal_name, stop_on_signals
+from kostack.serve.status import ModeServer
 
 __all__ = ["STOP_GRACE_S", "GuardConfig", "run_guard", "run_once", "watched_kinds"]
 
@@ -133,7 +135,7 @@ def run_guard(
     version: str,
     stop: threading.Event | None = None,
     signals: bool = True,
-    on_serving: Callable[[GuardServer], Any] | None = None,
+    on_serving: Callable[[ModeServer], Any] | None = None,
 ) -> int:
     """Run until stopped; the exit code (0 on SIGTERM or after max_passes, 130 on SIGINT).
 
@@ -145,7 +147,15 @@ def run_guard(
     settings = config.settings
     state = GuardState(mode=settings.mode, interval=settings.interval, lang=config.lang)
     metrics = GuardMetrics(state, version)
-    server = GuardServer(config.listen, state, metrics, version)  # ConfigError when taken
+    server = ModeServer(  # ConfigError when taken
+        config.listen,
+        state,
+        metrics,
+        version,
+        name="kostack guard",
+        alive=lambda lang: say(lang, "healthz"),
+        metrics_type=CONTENT_TYPE_LATEST,
+    )
     reader = _reader(config)
     journal = _journal(config, version)
     session = kube_session(config.collect) if config.collect is not None else None
@@ -281,7 +291,7 @@ def _elector(
 
 def _log_start(
     config: GuardConfig,
-    server: GuardServer,
+    server: ModeServer,
     log: Callable[[str], None],
     version: str,
     journal: GuardJournal | None,

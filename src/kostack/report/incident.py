@@ -118,7 +118,7 @@ def build_incident(
         ping_note=(
             t(lang, "rep.ping.see", section=ping_heading.split(" ", 1)[0])
             if explained
-            else ping_note(snapshot, topo, lang)
+            else ping_note(topo, lang)
         ),
         verify=verify_commands(snapshot, topo, lang),
         also_ok=also_ok(diagnosis, lang),
@@ -131,7 +131,7 @@ def build_incident(
         applied_more=len(applied) - len(shown_applied),
         applied_note=t(lang, "rep.applied.some" if applied else "rep.applied.none"),
         solution=solution(diagnosis, applied, troubles, lang),
-        lessons=lessons(snapshot, diagnosis, topo, troubles, pic, lang),
+        lessons=lessons(snapshot, diagnosis, topo, troubles, lang),
         picture=pic,
         root_cause_count=len(roots),
         verdict_undecided=diagnosis.verdict.kind == "undecided",

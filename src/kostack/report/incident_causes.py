@@ -152,7 +152,7 @@ def notes(
     services_hit = any(f.check_id in SERVICE_SYMPTOMS for rc in d.root_causes for f in rc.symptoms)
     pinged = [p for p in snapshot.probes if is_clusterip_ping(p, topo)]
     if snapshot.cluster is not None and (services_hit or pinged or d.root_causes):
-        paragraphs: list[str] = [ping_note(snapshot, topo, lang)]
+        paragraphs: list[str] = [ping_note(topo, lang)]
         if pinged:
             p = pinged[0]
             paragraphs.append(

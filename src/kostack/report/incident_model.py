@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from kostack.analyze.engine.kube_proxy import ping_story
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import ProbeObservation, Snapshot
+from kostack.model.snapshot import ProbeObservation
 from kostack.report.i18n import MESSAGES
 from kostack.report.markup import Marked, alike, code, concat, marked, mt
 from kostack.report.topology_svg import Picture
@@ -221,7 +221,7 @@ def api_ip(topo: Topology) -> str:
     return "10.96.0.1"
 
 
-def ping_note(snapshot: Snapshot, topo: Topology, lang: str) -> Marked:
+def ping_note(topo: Topology, lang: str) -> Marked:
     """The engine's one story of a ClusterIP ping, for this proxy mode."""
     text = marked(ping_story(topo, api_ip(topo)), lang)
     return text if isinstance(text, Marked) else concat(text)

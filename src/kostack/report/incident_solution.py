@@ -33,7 +33,6 @@ from kostack.report.lb_text import LB_BLOCKED, LB_STATUS
 from kostack.report.markup import Marked, concat, join, marked
 from kostack.report.markup import mt as t
 from kostack.report.releases import ReleaseTrouble, release_labels
-from kostack.report.topology_svg import Picture
 from kostack.shell import Cmd, command
 
 
@@ -226,7 +225,6 @@ def lessons(
     d: Diagnosis,
     topo: Topology,
     troubles: tuple[ReleaseTrouble, ...],
-    pic: Picture,
     lang: str,
 ) -> tuple[Lesson, ...]:
     keys = {rc.key for rc in d.root_causes}

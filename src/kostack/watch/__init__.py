@@ -8,6 +8,5 @@ The layer sits on top of collect, analyze and probe, below the CLI:
 - `history`: transitions of root causes, verdict and sources, with flap detection;
 - `metrics`: the Prometheus exposition (bounded cardinality, see `series_bound`);
 - `events`: Kubernetes Events on transitions, rate-limited;
-- `server`: /metrics, /healthz, /readyz, /status;
 - `loop`: the cycle, its timing and its faults.
 """

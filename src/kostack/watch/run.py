@@ -16,16 +16,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from kostack.collect.live import CollectOptions, kube_session
 from kostack.serve.log import logger
 from kostack.serve.signals import exit_code, signal_name, stop_on_signals
+from kostack.serve.status import ModeServer
 from kostack.watch.events import KubeEventSink, Workload
 from kostack.watch.history import History
 from kostack.watch.loop import LoopSettings, WatchLoop
 from kostack.watch.messages import say
 from kostack.watch.metrics import WatchMetrics
 from kostack.watch.probing import ProbeRunner, ProbeSettings
-from kostack.watch.server import WatchServer
 from kostack.watch.sources import LiveSource, SnapshotSource, Source
 from kostack.watch.state import WatchState
 
@@ -84,7 +86,7 @@ def run_watch(
         history=History(config.history_limit, config.flap_window_s, config.flap_threshold),
     )
     metrics = WatchMetrics(state, version)
-    server = WatchServer(config.listen, state, metrics, version)  # ConfigError when taken
+    server = watch_server(config.listen, state, metrics, version)  # ConfigError when taken
     source = _source(config)
     events = _event_sink(config)
     loop = WatchLoop(
@@ -124,9 +126,25 @@ def run_watch(
     return exit_code(caught)
 
 
+def watch_server(
+    address: tuple[str, int], state: WatchState, metrics: WatchMetrics, version: str
+) -> ModeServer:
+    """The watch's /metrics, /healthz, /readyz and /status (docs/watch.md), until `stop`."""
+    return ModeServer(
+        address,
+        state,
+        metrics,
+        version,
+        name="kostack watch",
+        alive=lambda lang: say(lang, "healthz"),
+        metrics_type=CONTENT_TYPE_LATEST,
+        redacted_by_route=("/status",),  # by parts: its diagnosis once per cycle
+    )
+
+
 def _log_start(
     config: WatchConfig,
-    server: WatchServer,
+    server: ModeServer,
     source: Source,
     probe_runner: ProbeRunner | None,
     log: Callable[[str], None],
