@@ -42,6 +42,7 @@ from kostack.analyze.engine.relations import (
     SuperPair,
     supers,
 )
+from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.types import PASSING, FlowResult
 
 Pattern = tuple[bool, ...]
@@ -69,6 +70,7 @@ class Run:
         self._positions: dict[tuple[int, str, str], list[int]] = {}
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
+        self._wires: dict[tuple[object, ...], list[tuple[Query, str]]] = {}
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
 
@@ -138,8 +140,16 @@ class Run:
         s_side: SideSets = []
         t_side: SideSets = []
         undecided: list[bool] = []
+        s, t, route = S.rep, T.rep, self.fam.route
         for w, topo in enumerate(self.fam.topos):
-            for q, kind in wire_sets(topo, S.rep, T.rep, flow):
+            # what wire_sets reads of the ends (families.py `_joint_key` keys it alike)
+            node = s.view.ip if s.view is not None else None
+            versions = (s.ip.version, t.ip.version, node.version if node is not None else None)
+            wk = (w, route(s), route(t), versions, t.ip in topo.node_by_ip, flow)
+            wires = self._wires.get(wk)
+            if wires is None:
+                wires = self._wires[wk] = wire_sets(topo, s, t, flow)
+            for q, kind in wires:
                 mine, other = (S, s_side) if q.side == "src" else (T, t_side)
                 a = mine.sets[w].get(q)
                 if a is not None:
@@ -179,7 +189,9 @@ class Run:
             if not first:
                 continue
             S, T = first[0][1], first[0][2]
-            key = (pair.SS.index, pair.TT.static, rel, undecided, ps, pt)
+            # the sets decide the hops only through the patterns and which are undecided, so
+            # source super-classes differing in their sets only share a trace
+            key = (pair.SS.shape, pair.TT.static, rel, undecided, ps, pt)
             if key not in self._memo:
                 self._memo[key] = self._traced(S, T, (t_side, s_side, flow), ps, pt)
             outcome = self._memo[key]
