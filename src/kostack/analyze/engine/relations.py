@@ -151,6 +151,7 @@ class Situation:
     n: int = 0
     src: list[EndClass] = field(default_factory=list)  # in class order
     dst: list[EndClass] = field(default_factory=list)
+    undecided: tuple[bool, ...] = ()  # a shape pair's (shapes.py): which sets are undecided
 
 
 Occurrence = tuple[tuple[int, int, int, int], EndClass, EndClass]  # order key, S, T
