@@ -74,6 +74,7 @@ class Run:
         self._positions: dict[tuple[int, str, str], list[int]] = {}
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
+        self._sides: dict[tuple[int, bool, int], tuple[SideSets, list[bool]]] = {}
         self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
@@ -132,19 +133,19 @@ class Run:
                 selves_of[("shape", SS.shape, TT.shape)].append(one)
         routers = {r.id: r for r in self.fam.topos[0].routers}
         s_shapes, t_shapes = _shapes(s_supers), _shapes(t_supers)
-        # target super-classes of a shape of one super-class, judged pair by pair
+        # super-classes whose shape is theirs alone, pair by pair
         singles = [TT for TT in t_supers if len(t_shapes[TT.shape]) == 1]
         found: list[_Found] = []
         for SS in s_supers:
-            for TT in t_supers if len(s_shapes[SS.shape]) == 1 else singles:
+            for TT in singles if len(s_shapes[SS.shape]) == 1 else ():
                 pair = SuperPair(SS, TT, routers)
                 for rel in pair.relations():
                     selves_here = selves_of.get((SS.index, TT.index), [])
                     found.extend(self._relation(pair, rel, selves_here))
-        # both shapes of several super-classes (sets that differ on both sides): at once
+        # a shape of several super-classes (per-node groups) on either side: shape by shape
         for a, many_s in s_shapes.items():
-            for b, many_t in t_shapes.items() if len(many_s) > 1 else ():
-                if len(many_t) > 1:
+            for b, many_t in t_shapes.items():
+                if len(many_s) > 1 or len(many_t) > 1:
                     pair = SuperPair(_merged(many_s), _merged(many_t), routers)
                     for rel in pair.relations():
                         here = selves_of.get(("shape", a, b), [])
@@ -160,17 +161,35 @@ class Run:
 
     def split_sides(self, S: EndClass, T: EndClass, flow: tuple[str, int | None]) -> SplitSides:
         """`sides`, with which sets are undecided per side and in which order they come."""
-        s_side: SideSets = []
-        t_side: SideSets = []
-        flags: Flags = ([], [], [])  # the source's, the target's, and whose each is in turn
-        for w, plan in enumerate(self._plan(S.rep, T.rep, flow)):
-            for q, kind, mine in plan:
-                a = (S if mine else T).sets[w].get(q)
-                if a is not None:
-                    (s_side if mine else t_side).append((a.ranges, kind))
-                    flags[0 if mine else 1].append(a.undecided)
-                    flags[2].append(mine)
-        return s_side, t_side, flags
+        plan = self._plan(S.rep, T.rep, flow)
+        s_side, s_flags = self._own(S, plan, True)
+        t_side, t_flags = self._own(T, plan, False)
+        who = [
+            mine
+            for w, wires in enumerate(plan)
+            for q, _, mine in wires
+            if q in (S if mine else T).sets[w]
+        ]
+        return s_side, t_side, (s_flags, t_flags, who)
+
+    def _own(
+        self, cls: EndClass, plan: list[list[tuple[Query, str, bool]]], mine: bool
+    ) -> tuple[SideSets, list[bool]]:
+        """One side's sets of a plan (`_plan`) and which are undecided (a set the class lacks
+        is left out)."""
+        key = (cls.id, mine, id(plan))
+        found = self._sides.get(key)
+        if found is None:
+            side: SideSets = []
+            flags: list[bool] = []
+            for w, wires in enumerate(plan):
+                for q, kind, its in wires:
+                    a = cls.sets[w].get(q) if its == mine else None
+                    if a is not None:
+                        side.append((a.ranges, kind))
+                        flags.append(a.undecided)
+            found = self._sides[key] = (side, flags)
+        return found
 
     def _plan(
         self, s: End, t: End, flow: tuple[str, int | None]

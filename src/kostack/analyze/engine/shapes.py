@@ -44,6 +44,7 @@ Pattern = tuple[bool, ...]
 SideSets = list[tuple[Ranges, str]]
 Key = tuple[tuple[bool, ...], Pattern, Pattern]  # undecided, source pattern, target pattern
 Flow = tuple[str, int | None]
+Dist = dict[Pattern, int]  # how many ends have each pattern
 Ctx = tuple[SideSets, SideSets, Flow]
 Flags = tuple[list[bool], list[bool], list[bool]]  # source's, target's undecided; whose in turn
 
@@ -176,13 +177,24 @@ class ShapeCounts:
         member = self.run.member_pattern
         return member(s, self.dst.sets[T.id]), member(t, self.src.sets[S.id])
 
-    def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Counter[Pattern]]]:
+    def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
         """Per class: its members' patterns against each of the other side's groups."""
-        kinds = other.kinds
-        return {
-            c.id: [Counter(self._pattern(m, g[1], kinds) for m in c.members) for g in other.groups]
-            for c in classes
-        }
+        position = self.run.fam.position
+        out: dict[int, list[Dist]] = {}
+        for c in classes:
+            spots = [[position(m, k) for k in other.kinds] for m in c.members]
+            row: list[Dist] = []
+            for _, coarse in other.groups:
+                d: Dist = {}
+                for spot in spots:
+                    p = tuple(
+                        pos is not None and contains(r, pos)
+                        for r, pos in zip(coarse, spot, strict=True)
+                    )
+                    d[p] = d.get(p, 0) + 1
+                row.append(d)
+            out[c.id] = row
+        return out
 
     def _main(self) -> None:
         """Every pair counted with its patterns against the coarse sets."""
@@ -292,36 +304,43 @@ def _by_group(classes: list[EndClass], side: _Side) -> list[list[EndClass]]:
 class _Sums:
     """One side's pattern counts per subnet (relations.py `RelationCounts`, for one group)."""
 
-    def __init__(self, pair: SuperPair, rows: list[tuple[object, Counter[Pattern]]]) -> None:
+    def __init__(self, pair: SuperPair, rows: list[tuple[object, Dist]]) -> None:
         self.ifaces = pair.ifaces
-        self.tot: Counter[Pattern] = Counter()
-        self.inside: Counter[Pattern] = Counter()
-        self.sub: dict[object, Counter[Pattern]] = defaultdict(Counter)
+        self.tot: Dist = {}
+        self.inside: Dist = {}
+        self.sub: dict[object, Dist] = {}
         for subnet, dist in rows:
-            self.tot.update(dist)
-            self.sub[subnet].update(dist)
-            if subnet in self.ifaces:
-                self.inside.update(dist)
+            sub = self.sub.setdefault(subnet, {})
+            for into in (self.tot, sub, self.inside) if subnet in self.ifaces else (self.tot, sub):
+                for p, n in dist.items():
+                    into[p] = into.get(p, 0) + n
 
-    def targets_of(self, sigma: object, rel: str) -> Counter[Pattern]:
+    def targets_of(self, sigma: object, rel: str) -> Dist:
         """Targets in relation ``rel`` to a source on ``sigma`` (`RelationCounts._targets_of`)."""
         if rel in (OUT, UNKNOWN):
             return self.tot
-        same = self.sub.get(sigma, Counter())
+        same = self.sub.get(sigma, {})
         if rel == SAME:
             return same
         if rel == JOINED:
-            return self.inside - same if sigma in self.ifaces else self.inside
+            return _minus(self.inside, same) if sigma in self.ifaces else self.inside
         assert rel == APART
-        return self.tot - self.inside - (Counter() if sigma in self.ifaces else same)
+        return _minus(_minus(self.tot, self.inside), {} if sigma in self.ifaces else same)
 
-    def sources_of(self, sigma: object, rel: str) -> Counter[Pattern]:
+    def sources_of(self, sigma: object, rel: str) -> Dist:
         """Sources in relation ``rel`` to a target on ``sigma`` (`RelationCounts._sources_of`)."""
         if rel in (OUT, UNKNOWN):
             return self.tot
-        same = self.sub.get(sigma, Counter())
+        same = self.sub.get(sigma, {})
         if rel == SAME:
             return same
         if (sigma in self.ifaces) != (rel == JOINED):
-            return Counter()
-        return self.tot - same
+            return {}
+        return _minus(self.tot, same)
+
+
+def _minus(a: Dist, b: Dist) -> Dist:
+    if not b:
+        return a
+    out = {p: n - b.get(p, 0) for p, n in a.items()}
+    return {p: n for p, n in out.items() if n > 0}
