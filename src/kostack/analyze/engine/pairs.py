@@ -161,9 +161,9 @@ class Run:
 
     def split_sides(self, S: EndClass, T: EndClass, flow: tuple[str, int | None]) -> SplitSides:
         """`sides`, with which sets are undecided per side and in which order they come."""
-        plan = self._plan(S.rep, T.rep, flow)
-        s_side, s_flags = self._own(S, plan, True)
-        t_side, t_flags = self._own(T, plan, False)
+        plan = self.plan(S.rep, T.rep, flow)
+        s_side, s_flags = self.own(S, plan, True)
+        t_side, t_flags = self.own(T, plan, False)
         who = [
             mine
             for w, wires in enumerate(plan)
@@ -172,10 +172,10 @@ class Run:
         ]
         return s_side, t_side, (s_flags, t_flags, who)
 
-    def _own(
+    def own(
         self, cls: EndClass, plan: list[list[tuple[Query, str, bool]]], mine: bool
     ) -> tuple[SideSets, list[bool]]:
-        """One side's sets of a plan (`_plan`) and which are undecided (a set the class lacks
+        """One side's sets of a plan (`plan`) and which are undecided (a set the class lacks
         is left out)."""
         key = (cls.id, mine, id(plan))
         found = self._sides.get(key)
@@ -191,7 +191,7 @@ class Run:
             found = self._sides[key] = (side, flags)
         return found
 
-    def _plan(
+    def plan(
         self, s: End, t: End, flow: tuple[str, int | None]
     ) -> list[list[tuple[Query, str, bool]]]:
         """Per world: the queries judging s -> t, whose address each tests, and whether it is

@@ -109,14 +109,13 @@ class ShapeCounts:
         for S in pair.SS.members:
             mate = self._partner(S, pair.TT.members, True)
             if mate is not None:
-                s_side, _, flags = run.split_sides(S, mate, flow)
-                src.append((S, s_side, flags[0]))
-                self.who = flags[2]
+                if not src:
+                    self.who = run.split_sides(S, mate, flow)[2][2]
+                src.append((S, *run.own(S, run.plan(S.rep, mate.rep, flow), True)))
         for T in pair.TT.members:
             mate = self._partner(T, pair.SS.members, False)
             if mate is not None:
-                _, t_side, flags = run.split_sides(mate, T, flow)
-                dst.append((T, t_side, flags[1]))
+                dst.append((T, *run.own(T, run.plan(mate.rep, T.rep, flow), False)))
         self.srcs, self.tgts = [c for c, _, _ in src], [c for c, _, _ in dst]
         self.src, self.dst = _side(src), _side(dst)
         self.js: dict[int, Counter[Key]] = defaultdict(Counter)
