@@ -21,7 +21,7 @@ linear while the groups' coarse sets are few, whatever each node's own addresses
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -118,8 +118,9 @@ class ShapeCounts:
                 dst.append((T, *run.own(T, run.plan(mate.rep, T.rep, flow), False)))
         self.srcs, self.tgts = [c for c, _, _ in src], [c for c, _, _ in dst]
         self.src, self.dst = _side(src), _side(dst)
-        self.js: dict[int, Counter[Key]] = defaultdict(Counter)
-        self.jt: dict[int, Counter[Key]] = defaultdict(Counter)
+        # per source class and per target class: its pairs per situation key
+        self.js: dict[int, dict[Key, int]] = defaultdict(dict)
+        self.jt: dict[int, dict[Key, int]] = defaultdict(dict)
         self.corr = Corrections()
         self._u: dict[tuple[int, int], tuple[bool, ...]] = {}
         if not src or not dst:
@@ -129,8 +130,8 @@ class ShapeCounts:
         for S, T, s, t in selves:
             if pair.relation(S, T) == rel:
                 k = (self.undecided(S, T), *self._exact(S, T, s, t))
-                self.js[S.id][k] -= 1
-                self.jt[T.id][k] -= 1
+                _add(self.js[S.id], k, -1)
+                _add(self.jt[T.id], k, -1)
                 self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
@@ -207,20 +208,24 @@ class ShapeCounts:
                 ssum = _Sums(pair, [(pair.src_subnet[S.id], ds[S.id][g]) for S in srcs])
                 for S in srcs:
                     m = tsum.targets_of(pair.src_subnet[S.id], rel)
+                    j = self.js[S.id]
                     for b, nb in ds[S.id][g].items():
                         for a, na in m.items():
-                            self.js[S.id][(u, b, a)] += nb * na
+                            _add(j, (u, b, a), nb * na)
                 for T in tgts:
                     m = ssum.sources_of(pair.dst_subnet[T.id], rel)
+                    j = self.jt[T.id]
                     for a, na in dt[T.id][h].items():
                         for b, nb in m.items():
-                            self.jt[T.id][(u, b, a)] += nb * na
+                            _add(j, (u, b, a), nb * na)
 
     def _exceptions(self) -> None:
         """The pairs whose patterns a small range decides: counted again with their own."""
         position = self.run.fam.position
         at: dict[tuple[str, str, int], list[tuple[EndClass, End]]] = defaultdict(list)
-        kinds = {("src", k) for k in self.dst.kinds} | {("dst", k) for k in self.src.kinds}
+        # the positions the small ranges test: of the sources for the targets' sets, and back
+        kinds = {("src", k) for v in self.dst.small.values() for _, _, k in v}
+        kinds |= {("dst", k) for v in self.src.small.values() for _, _, k in v}
         for role, k in kinds:
             for cls in self.srcs if role == "src" else self.tgts:
                 for m in cls.members:
@@ -253,9 +258,9 @@ class ShapeCounts:
             exact = self._exact(S, T, s, t)
             if coarse != exact:
                 u = self.undecided(S, T)
-                for j, cls in ((self.js, S), (self.jt, T)):
-                    j[cls.id][(u, *coarse)] -= 1
-                    j[cls.id][(u, *exact)] += 1
+                for j in (self.js[S.id], self.jt[T.id]):
+                    _add(j, (u, *coarse), -1)
+                    _add(j, (u, *exact), 1)
 
     def situations(self) -> dict[Key, Situation]:
         out: dict[Key, Situation] = {}
@@ -291,6 +296,10 @@ class ShapeCounts:
                     if len(out) == limit:
                         return out
         return out
+
+
+def _add(counts: dict[Key, int], key: Key, n: int) -> None:
+    counts[key] = counts.get(key, 0) + n
 
 
 def _by_group(classes: list[EndClass], side: _Side) -> list[list[EndClass]]:
