@@ -134,3 +134,27 @@ def test_traces_are_per_situation_not_per_source_super_class(kind: str) -> None:
     sources, targets, traces = counts[True]
     assert sources >= 38 and targets >= 38, counts  # both sides do differ
     assert traces <= 2 * counts[False][2], counts
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_super_class_pairs_are_not_visited_one_by_one(kind: str, monkeypatch: Any) -> None:
+    """Twice the nodes, each in a group of its own on both sides: the super-class pairs
+    judged one by one stay as few (they were every pair of nodes, per family: the cost was
+    their product)."""
+    from kostack.analyze.engine import pairs
+
+    def counted(nodes: int) -> int:
+        calls = [0]
+        real = pairs.Run._relation
+
+        def spy(self: Any, *args: Any) -> Any:
+            calls[0] += 1
+            return real(self, *args)
+
+        monkeypatch.setattr(pairs.Run, "_relation", spy)
+        diagnose(loads_snapshot(json.dumps(both_hetero_doc(nodes, kind, pods_per_node=1))))
+        monkeypatch.setattr(pairs.Run, "_relation", real)
+        return calls[0]
+
+    small, big = counted(20), counted(40)
+    assert big <= small + 10, (small, big)
