@@ -8,8 +8,9 @@ Run it before and after a change that must not change any output, then compare:
 
 Snapshots: every example in examples/, the benchmark's uniform synthetic cluster
 at 3, 20, 200 and 1,000 nodes, and its heterogeneous-groups cluster (and the
-same cluster with one shared group) at 20 and 120 nodes, and the many-subnet cluster
-(60 nodes on 12 subnets, plain and mixed: kostack_testkit.subnets). Outputs per snapshot:
+same cluster with one shared group) at 20 and 120 nodes, the many-subnet cluster
+(60 nodes on 12 subnets, plain and mixed: kostack_testkit.subnets), and the clusters whose
+groups differ on both sides (kostack_testkit.bothhetero, each kind, at 24 nodes). Outputs per snapshot:
 `diagnose -o json`, `-o text`, `-o text -v --lang ko`, `-o sarif`, `fix plan -o json`
 (each with its exit code and stderr; the 1,000-node cluster skips the two verbose ones).
 """
@@ -45,6 +46,7 @@ def run(args: list[str]) -> str:
 
 
 def snapshots(tmp: Path) -> dict[str, Path]:
+    from kostack_testkit.bothhetero import KINDS, both_hetero_doc
     from kostack_testkit.builders import hetero_doc, synthetic_doc
     from kostack_testkit.subnets import subnets_doc
 
@@ -62,6 +64,10 @@ def snapshots(tmp: Path) -> dict[str, Path]:
     for mixed in (False, True):
         path = tmp / f"subnets-60-12{'-mixed' if mixed else ''}.json"
         path.write_text(json.dumps(subnets_doc(60, 12, mixed=mixed)))
+        found[path.stem] = path
+    for kind in KINDS:
+        path = tmp / f"both-hetero-{kind}-24.json"
+        path.write_text(json.dumps(both_hetero_doc(24, kind, pods_per_node=3)))
         found[path.stem] = path
     return found
 

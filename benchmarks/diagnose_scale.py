@@ -28,7 +28,16 @@ fix-plan ratio (`kostack fix plan` / `kostack diagnose`, both -o json on the
 same snapshot file, CPU seconds of the process) <= 2; dual stack: ratio <= 2,
 rss_mb < 1024; subnets: ratio and mixed_ratio (CPU seconds of diagnose and its JSON answer
 against the uniform case) <= 3, rss_mb < 1024, scaling (5,000 / 500 nodes, subnets) <= 12.
+
+With --both-hetero N, the line for clusters whose groups differ on BOTH sides
+(kostack_testkit.bothhetero: per-node stateless groups admitting replies from the next
+node's /32; per-node egress sets for BGP), against the same cluster with one shared group:
+
+    diagnose-both-hetero: kind=.. nodes=N s=.. same_s=.. ratio=.. rss_mb=.. traces=..
+
+Targets: ratio <= 3, rss_mb < 1024.
 Run: .venv/bin/python benchmarks/diagnose_scale.py
+     .venv/bin/python benchmarks/diagnose_scale.py --both-hetero 1000 (only those lines)
      .venv/bin/python benchmarks/diagnose_scale.py --fix-plan 20000   (only that line)
      .venv/bin/python benchmarks/diagnose_scale.py --dual-stack 5000  (only that line)
      .venv/bin/python benchmarks/diagnose_scale.py --subnets 300      (only that line)
@@ -125,6 +134,53 @@ def hetero(nodes: int = 5000) -> bool:
         f"classes={het['classes']}"
     )
     return bool(ok)
+
+
+def measure_both(nodes: int, kind: str, heterogeneous: bool) -> dict[str, float]:
+    """CPU seconds of diagnose and its JSON answer on a loaded both-sides-heterogeneous one."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack.model import loads_snapshot
+    from kostack.report.jsonout import diagnosis_dict, dumps
+    from kostack_testkit.bothhetero import both_hetero_doc
+
+    doc = both_hetero_doc(nodes, kind, heterogeneous=heterogeneous)
+    snapshot = loads_snapshot(json.dumps(doc))
+    t0 = time.process_time()
+    result = diagnose(snapshot)
+    dumps(diagnosis_dict(result, "bench"))
+    return {
+        "seconds": time.process_time() - t0,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "traces": result.classes[2],
+    }
+
+
+def both_line(nodes: int) -> bool:
+    """Print a both-sides-heterogeneous line per kind; True when their targets are met."""
+    from kostack_testkit.bothhetero import KINDS
+
+    ok = True
+    for kind in KINDS:
+        rows = []
+        for het in ("het", "same"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--both-one", kind, het, str(nodes)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            rows.append(json.loads(out.strip().splitlines()[-1]))
+        het_r, same = rows
+        ratio = het_r["seconds"] / same["seconds"]
+        met = ratio <= 3 and het_r["rss_mb"] < 1024
+        ok = ok and met
+        print(
+            f"diagnose-both-hetero: kind={kind} nodes={nodes} s={het_r['seconds']:.2f} "
+            f"same_s={same['seconds']:.2f} ratio={ratio:.2f} rss_mb={het_r['rss_mb']:.0f} "
+            f"traces={het_r['traces']} same_traces={same['traces']} "
+            f"-> {'met' if met else 'MISSED'}"
+        )
+    return ok
 
 
 def measure_subnets(nodes: int, subnets: int, kind: str) -> dict[str, float]:
@@ -287,6 +343,11 @@ def main() -> int:
         return 0
     if len(sys.argv) == 3 and sys.argv[1] == "--subnets":
         return 0 if subnets_line(int(sys.argv[2])) else 1
+    if len(sys.argv) == 5 and sys.argv[1] == "--both-one":
+        print(json.dumps(measure_both(int(sys.argv[4]), sys.argv[2], sys.argv[3] == "het")))
+        return 0
+    if len(sys.argv) == 3 and sys.argv[1] == "--both-hetero":
+        return 0 if both_line(int(sys.argv[2])) else 1
     if len(sys.argv) == 3 and sys.argv[1] == "--one-fix-plan":
         print(json.dumps(measure_fix_plan(int(sys.argv[2]))))
         return 0

@@ -30,6 +30,7 @@ from kostack.analyze.reach import FlowResult
 from kostack.model import load_snapshot
 from kostack.model.snapshot import Snapshot
 from kostack.watch.assess import FlowCount, _flow_verdict, class_flows, class_table
+from kostack_testkit.bothhetero import KINDS, both_hetero_doc
 from kostack_testkit.builders import (
     Doc,
     _own_group,
@@ -106,6 +107,13 @@ def test_every_example_counts_as_tracing_every_class_pair(path: Path) -> None:
 @pytest.mark.parametrize("heterogeneous", [True, False])
 def test_heterogeneous_groups_count_as_tracing_every_class_pair(heterogeneous: bool) -> None:
     assert _agree(build(hetero_doc(20, heterogeneous=heterogeneous, pods_per_node=1)), 3) == 20
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_groups_differing_on_both_sides_count_as_tracing_every_class_pair(kind: str) -> None:
+    """Per-node groups whose sets differ on both sides (engine/shapes.py): the watch's tally
+    finds each situation by its shape key."""
+    assert _agree(build(both_hetero_doc(16, kind, pods_per_node=1)), 3) == 16
 
 
 MODES: list[dict[str, str]] = [

@@ -59,9 +59,9 @@ class End:
 FlowOf = Callable[[End, End], tuple[str, int | None] | None]
 
 HopId = tuple[str, str, str, str]  # step, direction, cause, disposition
-# the indices of the source and target super-classes (relations.py `supers`), their relation,
-# and the source's and target's membership patterns
-SituationKey = tuple[int, int, str, tuple[bool, ...], tuple[bool, ...]]
+# the source super-class's shape and the target's static key (relations.py `supers`), their
+# relation, which sets are undecided, and the source's and target's membership patterns
+SituationKey = tuple[int, object, str, tuple[bool, ...], tuple[bool, ...], tuple[bool, ...]]
 
 
 def hop_id(hop: Hop) -> HopId:
@@ -113,8 +113,9 @@ class FamilyResult:
     facts: list[list[Fact]]  # per world
     traced: int  # representative traces run
     failed_sources: list[set[int]] = field(default_factory=list)  # per world: source classes
-    # per situation judged (pairs.py `SituationKey`: the indices of relations.py `supers` of
-    # the source and target classes, the relation, the patterns): its outcome in every world
+    # per situation judged (`SituationKey`: the shape and static key of relations.py `supers` of
+    # the source and target classes, the relation, the undecided sets, the patterns): its
+    # outcome in every world
     situations: dict[SituationKey, tuple[FlowResult, ...]] = field(default_factory=dict)
 
     def members(self, side: str, class_ids: set[int]) -> list[End]:

@@ -15,6 +15,7 @@ pair) is one situation, a concrete pair in it is traced in every world
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -39,13 +40,17 @@ from kostack.analyze.engine.relations import (
     Occurrence,
     RelationCounts,
     Situation,
+    Super,
     SuperPair,
     supers,
 )
+from kostack.analyze.engine.secgroups import Query
+from kostack.analyze.engine.shapes import Flags, ShapeCounts, undecided_of
 from kostack.analyze.engine.types import PASSING, FlowResult
 
 Pattern = tuple[bool, ...]
 SideSets = list[tuple[Ranges, str]]  # a set, and whose address it tests: "ip" or "node"
+Ctx = tuple[SideSets, SideSets, tuple[str, int | None]]  # (target's sets, source's, flow)
 
 
 class Run:
@@ -69,6 +74,8 @@ class Run:
         self._positions: dict[tuple[int, str, str], list[int]] = {}
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
+        self._sides: dict[tuple[int, bool, int], tuple[SideSets, list[bool]]] = {}
+        self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
 
@@ -115,44 +122,100 @@ class Run:
         (source classes in order, then target classes, then patterns), for work per
         super-class pair, relation and class, never per class pair."""
         s_supers, t_supers = supers(sources), supers(targets)
-        of_s = {c.id: sup.index for sup in s_supers for c in sup.members}
-        of_t = {c.id: sup.index for sup in t_supers for c in sup.members}
-        selves_of: dict[tuple[int, int], list[Self]] = defaultdict(list)
+        of_s = {c.id: sup for sup in s_supers for c in sup.members}
+        of_t = {c.id: sup for sup in t_supers for c in sup.members}
+        selves_of: dict[tuple[object, ...], list[Self]] = defaultdict(list)
         for (si, ti), pairs in selves.items():
+            SS, TT = of_s[si], of_t[ti]
             for s, t in pairs:
-                selves_of[(of_s[si], of_t[ti])].append((sources[si], targets[ti], s, t))
+                one = (sources[si], targets[ti], s, t)
+                selves_of[(SS.index, TT.index)].append(one)
+                selves_of[("shape", SS.shape, TT.shape)].append(one)
         routers = {r.id: r for r in self.fam.topos[0].routers}
+        s_shapes, t_shapes = _shapes(s_supers), _shapes(t_supers)
+        # super-classes whose shape is theirs alone, pair by pair
+        singles = [TT for TT in t_supers if len(t_shapes[TT.shape]) == 1]
         found: list[_Found] = []
         for SS in s_supers:
-            for TT in t_supers:
+            for TT in singles if len(s_shapes[SS.shape]) == 1 else ():
                 pair = SuperPair(SS, TT, routers)
                 for rel in pair.relations():
                     selves_here = selves_of.get((SS.index, TT.index), [])
                     found.extend(self._relation(pair, rel, selves_here))
+        # a shape of several super-classes (per-node groups) on either side: shape by shape
+        for a, many_s in s_shapes.items():
+            for b, many_t in t_shapes.items():
+                if len(many_s) > 1 or len(many_t) > 1:
+                    pair = SuperPair(_merged(many_s), _merged(many_t), routers)
+                    for rel in pair.relations():
+                        here = selves_of.get(("shape", a, b), [])
+                        found.extend(self._shape_relation(pair, rel, here))
         self._settle(found)
 
     def sides(
         self, S: EndClass, T: EndClass, flow: tuple[str, int | None]
     ) -> tuple[SideSets, SideSets, tuple[bool, ...]]:
         """S's sets (tested against targets), T's (against sources), and which are undecided."""
-        s_side: SideSets = []
-        t_side: SideSets = []
-        undecided: list[bool] = []
-        for w, topo in enumerate(self.fam.topos):
-            for q, kind in wire_sets(topo, S.rep, T.rep, flow):
-                mine, other = (S, s_side) if q.side == "src" else (T, t_side)
-                a = mine.sets[w].get(q)
-                if a is not None:
-                    other.append((a.ranges, kind))
-                    undecided.append(a.undecided)
-            if self.fam.bgp and "pod" in (S.rep.endpoint.kind, T.rep.endpoint.kind):
-                for cls, side in ((S, s_side), (T, t_side)):
-                    for q in (BGP_EGRESS, BGP_INGRESS):
-                        a = cls.sets[w].get(q)
-                        if a is not None:
-                            side.append((a.ranges, bgp_kind(cls.rep)))
-                            undecided.append(a.undecided)
-        return s_side, t_side, tuple(undecided)
+        s_side, t_side, flags = self.split_sides(S, T, flow)
+        return s_side, t_side, undecided_of(flags)
+
+    def split_sides(self, S: EndClass, T: EndClass, flow: tuple[str, int | None]) -> SplitSides:
+        """`sides`, with which sets are undecided per side and in which order they come."""
+        plan = self.plan(S.rep, T.rep, flow)
+        s_side, s_flags = self.own(S, plan, True)
+        t_side, t_flags = self.own(T, plan, False)
+        who = [
+            mine
+            for w, wires in enumerate(plan)
+            for q, _, mine in wires
+            if q in (S if mine else T).sets[w]
+        ]
+        return s_side, t_side, (s_flags, t_flags, who)
+
+    def own(
+        self, cls: EndClass, plan: list[list[tuple[Query, str, bool]]], mine: bool
+    ) -> tuple[SideSets, list[bool]]:
+        """One side's sets of a plan (`plan`) and which are undecided (a set the class lacks
+        is left out)."""
+        key = (cls.id, mine, id(plan))
+        found = self._sides.get(key)
+        if found is None:
+            side: SideSets = []
+            flags: list[bool] = []
+            for w, wires in enumerate(plan):
+                for q, kind, its in wires:
+                    a = cls.sets[w].get(q) if its == mine else None
+                    if a is not None:
+                        side.append((a.ranges, kind))
+                        flags.append(a.undecided)
+            found = self._sides[key] = (side, flags)
+        return found
+
+    def plan(
+        self, s: End, t: End, flow: tuple[str, int | None]
+    ) -> list[list[tuple[Query, str, bool]]]:
+        """Per world: the queries judging s -> t, whose address each tests, and whether it is
+        the source's (memoised on what `wire_sets` and `bgp_kind` read of the ends, as
+        families.py `_joint_key` keys wire_sets)."""
+        route = self.fam.route
+        sv, tv = s.view, t.view
+        versions = tuple(
+            v.ip.version if v is not None and v.ip is not None else None for v in (sv, tv)
+        )
+        t_node = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
+        key = (route(s), route(t), s.ip.version, t.ip.version, versions, t_node, flow)
+        found = self._wires.get(key)
+        if found is None:
+            found = []
+            bgp = self.fam.bgp and "pod" in (s.endpoint.kind, t.endpoint.kind)
+            for topo in self.fam.topos:
+                plan = [(q, kind, q.side == "src") for q, kind in wire_sets(topo, s, t, flow)]
+                if bgp:
+                    for e, mine in ((s, True), (t, False)):
+                        plan += [(q, bgp_kind(e), mine) for q in (BGP_EGRESS, BGP_INGRESS)]
+                found.append(plan)
+            self._wires[key] = found
+        return found
 
     def _relation(self, pair: SuperPair, rel: str, selves: list[Self]) -> list[_Found]:
         """A super-class pair in one relation: counted per subnet, each situation judged once
@@ -179,14 +242,41 @@ class Run:
             if not first:
                 continue
             S, T = first[0][1], first[0][2]
-            key = (pair.SS.index, pair.TT.static, rel, undecided, ps, pt)
+            # the sets decide the hops only through the patterns and which are undecided, so
+            # source super-classes differing in their sets only share a trace
+            key = (pair.SS.shape, pair.TT.static, rel, undecided, ps, pt)
             if key not in self._memo:
                 self._memo[key] = self._traced(S, T, (t_side, s_side, flow), ps, pt)
             outcome = self._memo[key]
             if outcome is not None:
-                self.situations[(pair.SS.index, pair.TT.index, rel, ps, pt)] = outcome
+                self.situations[key] = outcome
                 ctx = (t_side, s_side, flow)
                 out.append(_Found(sit, outcome, counts, ps, pt, ctx, undecided))
+        return out
+
+    def _shape_relation(self, pair: SuperPair, rel: str, selves: list[Self]) -> list[_Found]:
+        """`_relation` for a pair of shapes (shapes.py): the super-classes of each differ in
+        their sets only, so their class pairs are counted at once, not super-class by one."""
+        rep = pair.rep(rel)
+        flow = self.flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
+        if flow is None:
+            return []
+        counts = ShapeCounts(self, pair, rel, flow, selves)
+        out = []
+        for (undecided, ps, pt), sit in counts.situations().items():
+            sit.undecided = undecided
+            first = counts.occurrences(sit, ps, pt, 1)
+            if not first:
+                continue
+            S, T = first[0][1], first[0][2]
+            key = (pair.SS.shape, pair.TT.static, rel, undecided, ps, pt)
+            if key not in self._memo:
+                self._memo[key] = self._traced(S, T, counts.ctx(S, T), ps, pt)
+            outcome = self._memo[key]
+            if outcome is not None:
+                self.situations[key] = outcome
+                ctx = counts.ctx(S, T)
+                out.append(_Found(sit, outcome, counts, ps, pt, ctx, undecided, counts.ctx))
         return out
 
     def _traced(
@@ -274,13 +364,15 @@ class Run:
         for _key, w, fact, f, S, T in sorted(todo, key=lambda x: (x[0], x[1])):
             ck = (S.id, T.key[0], f.undecided, f.ps, f.pt)
             if ck not in self._concrete:
-                self._concrete[ck] = self._traced(S, T, f.ctx, f.ps, f.pt)
+                ctx = f.ctx_of(S, T) if f.ctx_of is not None else f.ctx
+                self._concrete[ck] = self._traced(S, T, ctx, f.ps, f.pt)
             outcome = self._concrete[ck]
             if outcome is not None:
                 fact.examples.append(outcome[w])
 
 
 Self = tuple[EndClass, EndClass, End, End]  # a same-node pair: its classes and its ends
+SplitSides = tuple[SideSets, SideSets, Flags]
 
 
 @dataclass
@@ -289,11 +381,26 @@ class _Found:
 
     sit: Situation
     outcome: tuple[FlowResult, ...]
-    counts: RelationCounts
+    counts: RelationCounts | ShapeCounts
     ps: Pattern
     pt: Pattern
-    ctx: tuple[SideSets, SideSets, tuple[str, int | None]]
+    ctx: Ctx
     undecided: tuple[bool, ...]
+    ctx_of: Callable[[EndClass, EndClass], Ctx] | None = None  # a shape pair's: per class pair
+
+
+def _shapes(sups: list[Super]) -> dict[int, list[Super]]:
+    out: dict[int, list[Super]] = {}
+    for sup in sups:
+        out.setdefault(sup.shape, []).append(sup)
+    return out
+
+
+def _merged(sups: list[Super]) -> Super:
+    """The super-classes of one shape as one (their classes in class order)."""
+    first = sups[0]
+    members = sorted((c for sup in sups for c in sup.members), key=lambda c: c.id)
+    return Super(first.index, first.static, first.kind, first.router, first.shape, members)
 
 
 @dataclass

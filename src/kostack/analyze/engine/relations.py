@@ -36,6 +36,7 @@ class Super:
     static: tuple[object, ...]  # the static key without the subnet (whether there is one)
     kind: str  # "out" (outside the cluster), "nosub" (subnet not known), "net"
     router: object  # the router id of the subnet (the same for every member)
+    shape: int  # one per (static key without the subnet, extra): supers differing in rows only
     members: list[EndClass] = field(default_factory=list)
 
 
@@ -52,6 +53,7 @@ def subnet_of(cls: EndClass) -> object:
 def supers(classes: Sequence[EndClass]) -> list[Super]:
     """Group classes by their key with the subnet left out (families.py `Families.static`)."""
     out: dict[tuple[object, ...], Super] = {}
+    shapes: dict[tuple[object, ...], int] = {}
     for cls in classes:
         static, extra, rows = cls.key
         assert isinstance(static, tuple)
@@ -66,7 +68,8 @@ def supers(classes: Sequence[EndClass]) -> list[Super]:
         key = (abstract, extra, rows)
         sup = out.get(key)
         if sup is None:
-            sup = out[key] = Super(len(out), abstract, kind, router)
+            shape = shapes.setdefault((abstract, extra), len(shapes))
+            sup = out[key] = Super(len(out), abstract, kind, router, shape)
         sup.members.append(cls)
     return list(out.values())
 
@@ -148,6 +151,7 @@ class Situation:
     n: int = 0
     src: list[EndClass] = field(default_factory=list)  # in class order
     dst: list[EndClass] = field(default_factory=list)
+    undecided: tuple[bool, ...] = ()  # a shape pair's (shapes.py): which sets are undecided
 
 
 Occurrence = tuple[tuple[int, int, int, int], EndClass, EndClass]  # order key, S, T

@@ -20,13 +20,19 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
-from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult, FlowOf
+from kostack.analyze.engine.families import (
+    End,
+    EndClass,
+    Families,
+    FamilyResult,
+    FlowOf,
+    SituationKey,
+)
 from kostack.analyze.engine.pairs import Run, SideSets
 from kostack.analyze.engine.relations import JOINED, OUT, SAME, UNKNOWN, SuperPair, supers
 from kostack.analyze.engine.types import FlowResult
 
 Pattern = tuple[bool, ...]
-SituationKey = tuple[int, int, str, Pattern, Pattern]
 Tally = dict[tuple[Hashable, Hashable, SituationKey], int]
 
 
@@ -69,8 +75,9 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
                 flow = flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
                 if rep is None or flow is None:
                     continue
-                s_side, t_side, _ = run.sides(rep[0], rep[1], flow)
-                _count(out, run, pair, rel, srcs, tgts, (s_side, t_side))
+                s_side, t_side, undecided = run.sides(rep[0], rep[1], flow)
+                base = (pair.SS.shape, pair.TT.static, rel, undecided)
+                _count(out, run, pair, base, srcs, tgts, (s_side, t_side))
     return {k: n for k, n in out.items() if n}
 
 
@@ -78,7 +85,7 @@ def _count(
     out: Tally,
     run: Run,
     pair: SuperPair,
-    rel: str,
+    base: tuple[int, object, str, Pattern],  # the situation's key but for the patterns
     srcs: list[tuple[Group, EndClass]],
     tgts: list[tuple[Group, EndClass]],
     sides: tuple[SideSets, SideSets],
@@ -99,7 +106,7 @@ def _count(
         by_subnet[pair.dst_subnet[T.id]][(g.label, pt)] += g.size
         if pair.dst_subnet[T.id] in ifaces:
             joined[(g.label, pt)] += g.size
-    base = (pair.SS.index, pair.TT.index, rel)
+    rel = base[2]
     for g, S in srcs:
         ps = run.member_pattern(g.first, t_side)
         sigma = pair.src_subnet[S.id]
