@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.catalog import say_in
+from kostack.report.i18n import t
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 __all__ = ["MESSAGES", "flapping_what", "say", "severity_name", "verdict_name"]
 
@@ -156,17 +159,6 @@ def verdict_name(lang: str, verdict: str) -> str:
     return say(lang, f"verdict.{verdict}") if f"verdict.{verdict}" in MESSAGES["en"] else verdict
 
 
-_SEVERITIES = {
-    "en": {
-        "critical": "critical",
-        "high": "high",
-        "medium": "medium",
-        "low": "low",
-        "info": "info",
-    },
-    "ko": {"critical": "심각", "high": "높음", "medium": "보통", "low": "낮음", "info": "정보"},
-}
-
-
 def severity_name(lang: str, severity: str) -> str:
-    return _SEVERITIES.get(lang, _SEVERITIES["en"]).get(severity, severity)
+    """The severity as diagnose and report say it (report/i18n.py ``sev.*``)."""
+    return t(lang, f"sev.{severity}") if severity in SEVERITIES else severity
