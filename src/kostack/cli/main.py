@@ -34,7 +34,9 @@ def version() -> str:
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"kostack, version {version()}")
+        env = ctx.find_object(Environment)  # English stays click's words: scripts parse it
+        korean = env is not None and language(env) == "ko"
+        click.echo(f"kostack 버전 {version()}" if korean else f"kostack, version {version()}")
         ctx.exit()
 
 
