@@ -226,11 +226,12 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
             return int(ExitCode.USAGE)
         from kostack.analyze.messages import Msg
         from kostack.cli.errors_text import click_error  # registers the hints too
+        from kostack.shell import render
 
         # a subcommand's usage error points at that subcommand's help
         ctx = getattr(exc, "ctx", None)
         hint = (
-            Msg("cli.err.usage_hint_for", command=ctx.command_path)
+            Msg("cli.err.usage_hint_for", command=render([*ctx.command_path.split(), "--help"]))
             if ctx is not None and ctx.parent is not None
             else Msg("cli.err.usage_hint")
         )
