@@ -36,7 +36,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     if value and not ctx.resilient_parsing:
         env = ctx.find_object(Environment)  # English stays click's words: scripts parse it
         korean = env is not None and language(env) == "ko"
-        click.echo(f"kostack 버전 {version()}" if korean else f"kostack, version {version()}")
+        click.echo(("kostack 버전 {}" if korean else "kostack, version {}").format(version()))
         ctx.exit()
 
 
