@@ -327,6 +327,26 @@ register(
             "en": "A release this large is unusual; `helm get manifest` shows what it holds.",
             "ko": "이렇게 큰 릴리스는 드뭅니다. `helm get manifest`로 무엇이 들어 있는지 보세요.",
         },
+        "gap.helm.not-format": {
+            "en": "not {format}: {error}",
+            "ko": "{format} 형식이 아닙니다: {error}",
+        },
+        "gap.helm.gzip-cut": {
+            "en": "not gzip: the compressed data ends too early",
+            "ko": "gzip 형식이 아닙니다: 압축된 데이터가 중간에 끝납니다",
+        },
+        "gap.helm.not-object": {
+            "en": "the release is not a JSON object",
+            "ko": "릴리스가 JSON 객체가 아닙니다",
+        },
+        "gap.helm.misshapen": {
+            "en": "not a release kostack can read: {error}",
+            "ko": "kostack이 읽을 수 있는 릴리스가 아닙니다: {error}",
+        },
+        "gap.helm.too-deep": {
+            "en": "its values nest too deeply",
+            "ko": "values가 너무 깊이 중첩됩니다",
+        },
         "gap.hint.helm.undecodable": {
             "en": "Helm cannot read it either; `helm history` will fail for this release.",
             "ko": "Helm도 읽을 수 없습니다. 이 릴리스에는 `helm history`가 실패합니다.",

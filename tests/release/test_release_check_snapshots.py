@@ -277,3 +277,47 @@ def test_collect_writes_them_and_an_older_snapshot_says_not_collected(tmp_path: 
             "(the snapshot was taken by a kostack that did not read them)" in out
         )
         assert "no VolumeSnapshot of it" not in out and "registry-nightly" not in out
+
+
+def test_json_gives_every_claim_its_snapshots_as_the_advice_does(tmp_path: Path) -> None:
+    """`pvcs` (every claim, the advice's or not) carried no VolumeSnapshots: only
+    `advice[].backups` did."""
+    with served_with(tmp_path, [snapshot_crd(), *SNAPSHOTS]) as served:
+        every = json.loads(
+            run(served, "release", "check", "--snapshot", example(), "-o", "json").out
+        )
+        harbor = json.loads(check(served, "-o", "json").out)
+        served.api.inject_fault(GROUP, "volumesnapshots", status=403, namespace="default")
+        forbidden = json.loads(check(served, "-o", "json").out)
+    claims = {p["pvc"]: p for p in every["pvcs"]}
+    names = {k: [s["name"] for s in p["volume_snapshots"]] for k, p in claims.items()}
+    assert names == {
+        **{key: [] for key in claims},
+        "default/harbor-registry": ["registry-nightly"],
+        "default/database-data-harbor-database-0": ["db-now"],
+        "default/data-pg-postgresql-0": ["pg-weekly"],  # a claim no advice deletes
+        "team-a/harbor-registry": ["team-a-nightly"],
+    }
+    assert claims["default/data-pg-postgresql-0"]["volume_snapshots"] == [
+        {
+            "name": "pg-weekly",
+            "ready": True,
+            "created": "2026-12-01T00:00:00Z",
+            "restore_size": "8Gi",
+        }
+    ]
+    for document in (every, harbor, forbidden):
+        by_claim = {p["pvc"]: p for p in document["pvcs"]}
+        (advice,) = document["advice"]
+        assert advice["backups"]  # the same shape and words as the advice's, claim by claim
+        for backup in advice["backups"]:
+            assert {k: by_claim[backup["pvc"]][k] for k in backup} == backup
+    unread = {p["pvc"]: p["volume_snapshots_unread"] for p in forbidden["pvcs"]}
+    assert unread["team-a/harbor-registry"] is None
+    assert unread["default/harbor-registry"].startswith(
+        "VolumeSnapshots not read: list volumesnapshots in default: 403"
+    )
+    in_default = [p for p in forbidden["pvcs"] if p["pvc"].startswith("default/")]
+    assert (
+        len(in_default) > 5 and [p for p in in_default if p["volume_snapshots"] is not None] == []
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import gzip
 import re
 from pathlib import Path
 
@@ -164,6 +165,30 @@ def test_decode_release_variants() -> None:
     assert decode_release(plain, double_base64=False)["name"] == "old"
     with pytest.raises(ReleaseDecodeError):
         decode_release("!!!")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(base64.b64encode(raw)).decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "english", "korean"),
+    [
+        ("!!!", "not base64: Only", "base64 형식이 아닙니다: “Only"),
+        (_b64(gzip.compress(b"{}", mtime=0)[:-9]), "not gzip: the compressed data ends too early",
+         "gzip 형식이 아닙니다: 압축된 데이터가 중간에 끝납니다"),
+        (_b64(b"{x"), "not JSON: Expecting", "JSON 형식이 아닙니다: “Expecting"),
+        (_b64(b"[1]"), "the release is not a JSON object", "릴리스가 JSON 객체가 아닙니다"),
+    ],
+)  # fmt: skip
+def test_why_a_release_cannot_be_decoded_is_said_in_korean(
+    data: str, english: str, korean: str
+) -> None:
+    """kostack's words were English in Korean; the decoder's own stay quoted."""
+    with pytest.raises(ReleaseDecodeError) as caught:
+        decode_release(data)
+    (why,) = caught.value.args
+    assert why.startswith(english) and localize(why, "ko").startswith(korean), why
 
 
 def test_value_paths_settings_and_scrubbing() -> None:

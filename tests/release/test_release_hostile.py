@@ -12,6 +12,7 @@ from typing import Any
 from release_testing import Served
 
 from kostack.collect.helm import HelmCollection
+from kostack.gap_words import gap_error
 from kostack_testkit import helm_fixtures as hf
 
 
@@ -41,8 +42,8 @@ def _release(name: str, **fields: Any) -> bytes:
     return json.dumps({**record, **fields}).encode()
 
 
-def _gap_names(collection: HelmCollection) -> str:
-    return " | ".join(g.error for g in collection.gaps if g.source == "helm.releases")
+def _gap_names(collection: HelmCollection, lang: str = "en") -> str:
+    return " | ".join(gap_error(g, lang) for g in collection.gaps if g.source == "helm.releases")
 
 
 def test_a_gzip_bomb_is_not_inflated_and_the_other_releases_are_read(served: Served) -> None:
@@ -73,6 +74,18 @@ def test_deep_or_misshapen_release_json_is_a_gap_not_a_crash(served: Served) -> 
     assert "default/sh.helm.release.v1.deep.v1: cannot decode the release (not JSON" in gaps
     for name in ("version", "info", "chart"):
         assert f"default/{name}: cannot decode the release (not a release kostack can read" in gaps
+    # kostack's own words were English in Korean; what the JSON parser said stays quoted
+    ko = _gap_names(collection, "ko")
+    deep = (
+        "default/sh.helm.release.v1.deep.v1: 릴리스를 디코딩할 수 없습니다(JSON 형식이 아닙니다: “"
+    )
+    assert deep in ko, ko
+    for name in ("version", "info", "chart"):
+        assert (
+            f"default/{name}: 릴리스를 디코딩할 수 없습니다(kostack이 읽을 수 있는 릴리스가 아닙니다: "
+            in ko
+        )
+    assert "not JSON" not in ko and "kostack can read" not in ko
 
 
 def test_deeply_nested_values_cost_memory_linear_in_their_size(served: Served) -> None:

@@ -153,3 +153,19 @@ def test_a_blocked_reinstall_in_korean(tmp_path: Path) -> None:
     assert code == 1, out + err
     assert err.startswith("오류: "), err
     assert "근본 원인" in err and "blocked" not in err and "Nothing was changed" not in err, err
+
+
+def test_release_check_says_why_the_network_is_not_judged_in_korean(tmp_path: Path) -> None:
+    """Read live without OpenStack credentials, `release check` notes on stderr why it judges
+    no network: its lead-in was "note: network not judged:" in every language."""
+    from test_release_check_snapshots import run, served_with
+
+    with served_with(tmp_path, []) as served:
+        en = run(served, "release", "check", "harbor")
+        ko = run(served, "release", "check", "harbor", lang="ko_KR.UTF-8")
+    assert en.code == ko.code == 1  # the failed releases, judged from the cluster alone
+    assert en.err.startswith("note: network not judged: no OpenStack credentials found"), en.err
+    assert ko.err.startswith(
+        "참고: 네트워크는 판단하지 않았습니다: OpenStack 자격 증명이 없습니다"
+    ), ko.err
+    assert "network not judged" not in ko.err

@@ -197,6 +197,24 @@ def test_environment_credentials_are_known_before_anything_runs() -> None:
     assert "http://keystone:5000/v3" not in err.getvalue()  # (not mentioned at all)
 
 
+def test_the_working_directory_is_no_secret(tmp_path: Path) -> None:
+    """PWD and OLDPWD matched "pwd" of a password: every path under the directory kostack
+    ran in, or the one before, was printed `<redacted>/...`, also in commands to paste."""
+    here = tmp_path / "incident-42"
+    here.mkdir()
+    snapshot = here / "snap.json"
+    seed = Path(__file__).resolve().parents[2] / "examples" / "seed-incident.json"
+    snapshot.write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    environ = {"PWD": str(here), "OLDPWD": str(tmp_path), "DB_PWD": "pwd-canary-3377aa"}
+    env = Environment(out, err, environ, stdin_isatty=False, stdout_isatty=False)
+    assert main(["fix", "plan", "--snapshot", str(snapshot)], env) == 0
+    assert f"`kostack fix apply --snapshot {snapshot}`" in out.getvalue()
+    missing = tmp_path / "pwd-canary-3377aa.json"  # DB_PWD is still a password
+    assert main(["diagnose", "--snapshot", str(missing)], env) == 2
+    assert f"cannot read snapshot {tmp_path}/{REDACTED}.json:" in err.getvalue()
+
+
 def test_library_log_records_stay_off_stderr_unless_asked(tmp_path: Path) -> None:
     """keystoneauth warns before kostack's own error: shown only with -v or --debug."""
     with Echo(404, "text") as keystone:  # no version document: keystoneauth logs a warning

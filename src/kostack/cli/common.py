@@ -99,7 +99,9 @@ def request_timeout(given: float | None, environ: Mapping[str, str]) -> float:
     return value
 
 
-_NOT_A_SECRET_VAR = re.compile(r"_(FILE|PATH|DIR|URL|TYPE|NAME|ID|ENDPOINT)$")
+# (PWD and OLDPWD are the shell's working directories, which "pwd" in CREDENTIAL_KEY would hide
+# from every path and pasteable command printed; DB_PWD stays a password)
+_NOT_A_SECRET_VAR = re.compile(r"_(FILE|PATH|DIR|URL|TYPE|NAME|ID|ENDPOINT)$|^(OLD)?PWD$")
 
 
 def remember_environ(environ: Mapping[str, str]) -> None:

@@ -28,8 +28,8 @@ register(
             "ko": "`kostack --help` 또는 `kostack COMMAND --help`를 보세요",
         },
         "cli.err.usage_hint_for": {
-            "en": "see `{command} --help`",
-            "ko": "`{command} --help`를 보세요",
+            "en": "see `{command}`",
+            "ko": "{command:`을/를} 보세요",
         },
         "cli.err.internal": {
             "en": "internal error: {error}",

@@ -10,9 +10,10 @@ run, to show its own --help, or to complete its options.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -213,6 +214,17 @@ class HelpContext(click.Context):
             ctx = ctx.parent
         given = ctx.params["lang"] if ctx is not None else None
         return env is not None and detect_lang(given or env.lang, env.environ) == "ko"
+
+    @contextlib.contextmanager
+    def scope(self, cleanup: bool = True) -> Iterator[click.Context]:
+        """click's parser raises some usage errors (`--timeout` with no value) with no context,
+        so their hint could not name this command's help: this command is where they arose."""
+        try:
+            with super().scope(cleanup) as ctx:
+                yield ctx
+        except click.UsageError as exc:
+            exc.ctx = exc.ctx or self
+            raise
 
     def get_help(self) -> str:
         if self.korean():

@@ -34,7 +34,9 @@ def version() -> str:
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"kostack, version {version()}")
+        env = ctx.find_object(Environment)  # English stays click's words: scripts parse it
+        korean = env is not None and language(env) == "ko"
+        click.echo(("kostack 버전 {}" if korean else "kostack, version {}").format(version()))
         ctx.exit()
 
 
@@ -224,11 +226,12 @@ def _run(args: list[str], env: Environment, prog_name: str) -> int:
             return int(ExitCode.USAGE)
         from kostack.analyze.messages import Msg
         from kostack.cli.errors_text import click_error  # registers the hints too
+        from kostack.shell import render
 
         # a subcommand's usage error points at that subcommand's help
         ctx = getattr(exc, "ctx", None)
         hint = (
-            Msg("cli.err.usage_hint_for", command=ctx.command_path)
+            Msg("cli.err.usage_hint_for", command=render([*ctx.command_path.split(), "--help"]))
             if ctx is not None and ctx.parent is not None
             else Msg("cli.err.usage_hint")
         )

@@ -183,6 +183,10 @@ register(
         },
         "cli.probe.add_lab": {"en": "add --lab", "ko": "--lab을 추가하세요"},
         "cli.note.prefix": {"en": "note: ", "ko": "참고: "},
+        "cli.release.network-unjudged": {
+            "en": "note: network not judged: {why}",
+            "ko": "참고: 네트워크는 판단하지 않았습니다: {why}",
+        },
     }
 )
 

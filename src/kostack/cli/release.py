@@ -241,7 +241,9 @@ def check(
     advice = advice_about(reinstall_advice(snapshot, diagnosis, everything), name, namespace)
     _write_check(env, report, name, namespace, output, language, verbose, advice)
     if output != "json" and why:
-        env.stderr.write(f"note: network not judged: {why}\n")
+        from kostack.cli.messages import say
+
+        env.stderr.write(say(language, "cli.release.network-unjudged", why=why) + "\n")
     worst = report.worst()
     code = exit_for(str(worst) if worst else None, fail_on)
     if code == 0 and any(g.source.startswith("helm") for g in snapshot.gaps):

@@ -348,7 +348,7 @@ def _releases(
             out.append(release_from_records(records, key[2], scrub))
         except (ValueError, TypeError, AttributeError, RecursionError) as exc:
             # JSON that is not a release's shape (Helm could not read it either)
-            said = ReleaseDecodeError(f"not a release kostack can read: {type(exc).__name__}")
+            said = ReleaseDecodeError(Msg("gap.helm.misshapen", error=type(exc).__name__))
             gaps.append(_undecodable(key[2], f"{key[0]}/{key[1]}", said))
     out.sort(key=lambda r: (r.namespace, r.name))
     return tuple(out)
@@ -369,7 +369,7 @@ def _learn_values(record: Mapping[str, Any], scrub: Scrubber) -> None:
         scrub.learn(record.get("config") or {})
         scrub.learn((chart.get("values") if isinstance(chart, Mapping) else None) or {})
     except RecursionError as exc:
-        raise ReleaseDecodeError("its values nest too deeply") from exc
+        raise ReleaseDecodeError(Msg("gap.helm.too-deep")) from exc
 
 
 def _undecodable(storage: str, name: str, exc: ReleaseDecodeError) -> Gap:
@@ -382,7 +382,7 @@ def _undecodable(storage: str, name: str, exc: ReleaseDecodeError) -> Gap:
         )
     return make_gap(
         "helm.releases",
-        Msg("gap.helm.undecodable", storage=storage, name=name, error=quoted(str(exc))),
+        Msg("gap.helm.undecodable", storage=storage, name=name, error=quoted(exc.args[0])),
         Msg("gap.hint.helm.undecodable"),
     )
 

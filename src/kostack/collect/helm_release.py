@@ -19,6 +19,8 @@ from typing import Any, get_args
 
 import yaml
 
+from kostack.catalog import Msg
+from kostack.gap_words import quoted
 from kostack.model.snapshot import (
     ClaimTemplate,
     HelmRelease,
@@ -134,7 +136,12 @@ def is_secret_key(path: str) -> bool:
 
 
 class ReleaseDecodeError(ValueError):
-    """A storage object that does not hold a readable Helm release."""
+    """A storage object that does not hold a readable Helm release (why: its first argument,
+    a message, or text)."""
+
+
+def _not(kind: str, exc: Exception) -> Msg:
+    return Msg("gap.helm.not-format", format=kind, error=quoted(str(exc)))
 
 
 # The most a release may hold once decompressed: 50 times the largest gzip a Secret (1 MiB of
@@ -154,11 +161,11 @@ def _gunzip(raw: bytes) -> bytes:
         try:
             out += member.decompress(raw, MAX_RELEASE_BYTES + 1 - len(out))
         except zlib.error as exc:
-            raise ReleaseDecodeError(f"not gzip: {exc}") from exc
+            raise ReleaseDecodeError(_not("gzip", exc)) from exc
         if len(out) > MAX_RELEASE_BYTES or member.unconsumed_tail:
             raise ReleaseTooLarge(f"more than {MAX_RELEASE_BYTES} bytes")
         if not member.eof:
-            raise ReleaseDecodeError("not gzip: the compressed data ends too early")
+            raise ReleaseDecodeError(Msg("gap.helm.gzip-cut"))
         raw = member.unused_data.lstrip(b"\0")  # zeros after a member are padding, as in gzip
     return bytes(out)
 
@@ -175,15 +182,15 @@ def decode_release(data: str, *, double_base64: bool = True) -> dict[str, Any]:
         if double_base64:
             raw = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ReleaseDecodeError(f"not base64: {exc}") from exc
+        raise ReleaseDecodeError(_not("base64", exc)) from exc
     if raw[:3] == b"\x1f\x8b\x08":
         raw = _gunzip(raw)
     try:
         decoded = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ReleaseDecodeError(f"not JSON: {exc}") from exc
+        raise ReleaseDecodeError(_not("JSON", exc)) from exc
     if not isinstance(decoded, dict):
-        raise ReleaseDecodeError("the release is not a JSON object")
+        raise ReleaseDecodeError(Msg("gap.helm.not-object"))
     return decoded
 
 

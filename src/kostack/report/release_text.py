@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,10 @@ from kostack.analyze.release_checks import ReleaseReport
 from kostack.analyze.release_checks.ownership import PvcClaim
 from kostack.gap_words import gap_error, gap_hint
 from kostack.model.helm import HelmRelease
+from kostack.model.snapshot import HelmState
 from kostack.plan.release_advice import ReinstallAdvice
+from kostack.plan.release_claims import planned_pvc, with_backups
+from kostack.plan.release_index import HelmIndex
 from kostack.plan.release_model import ReleaseInstance, backups_alike
 from kostack.report.cells import hang, wrap
 from kostack.report.i18n import t as severity_word
@@ -319,6 +323,7 @@ def release_check_dict(
         report.claims_of(name, namespace, proven_only=False) if name else report.ownership.claims
     )
     worst = report.worst()
+    backups = _backups(report, claims)
     return {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
@@ -358,11 +363,20 @@ def release_check_dict(
                 "evidence": [
                     {"rule": e.rule, "weight": e.weight, "text": e.text} for e in c.evidence
                 ],
+                **said,
             }
-            for c in claims
+            for c, said in zip(claims, backups, strict=True)
         ],
         "gaps": [g.model_dump() for g in report.snapshot.gaps if g.source.startswith("helm")],
     }
+
+
+def _backups(report: ReleaseReport, claims: Sequence[PvcClaim]) -> list[dict[str, Any]]:
+    """Each claim's VolumeSnapshots as `advice[].backups` gives them (null, and why, when
+    they are unknown): one index, one pass."""
+    helm = report.snapshot.helm or HelmState()
+    index = HelmIndex.of(helm, report.ownership)
+    return [p.backups_dict() for p in with_backups(map(planned_pvc, claims), helm, index)]
 
 
 def dumps(document: dict[str, Any]) -> str:
