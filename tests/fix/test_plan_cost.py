@@ -11,12 +11,18 @@ benchmarks/diagnose_scale.py --fix-plan (no timed tests).
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fix_cloud import run_cli
 
+import kostack.analyze.diagnose
 import kostack.plan.build
+import kostack.report.fixplan
+import kostack.report.jsonout
 from kostack.analyze.diagnose import Diagnosis, diagnose
 from kostack.plan.build import build_plan
 from kostack.plan.codec import plan_to_dict
@@ -59,6 +65,41 @@ def test_verifying_a_plan_runs_no_garbage_collection(
     assert plan.verification.iterations == 2 and plan.verification.revealed
     assert during == [0, 0, 0]
     assert gc.isenabled()  # and the collector is on again
+
+
+@pytest.mark.parametrize("output", ["json", "text"])
+def test_fix_plan_runs_no_collection_from_the_diagnosis_to_the_written_plan(
+    collections: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, output: str
+) -> None:
+    """All `fix plan` makes after reading the snapshot lives until it ends: collections there
+    walked the snapshot, its diagnosis and the plan for nothing (at 10,000 nodes 2.7 s after the
+    verification, more while the plan was rendered)."""
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(synthetic_doc(60, groups=4, rules=40, pods_per_node=5)))
+    marks: list[int] = []  # collections so far: at the first diagnosis, when the plan is written
+
+    def first(*args: Any, **kwargs: Any) -> Diagnosis:
+        marks.append(len(collections))
+        return diagnose(*args, **kwargs)
+
+    def written(render: Any) -> Any:
+        def recorded(*args: Any, **kwargs: Any) -> str:
+            text: str = render(*args, **kwargs)
+            marks.append(len(collections))
+            return text
+
+        return recorded
+
+    monkeypatch.setattr(kostack.analyze.diagnose, "diagnose", first)
+    monkeypatch.setattr(kostack.report.jsonout, "dumps", written(kostack.report.jsonout.dumps))
+    monkeypatch.setattr(
+        kostack.report.fixplan, "render_plan", written(kostack.report.fixplan.render_plan)
+    )
+    run = run_cli("fix", "plan", "--snapshot", str(path), "-o", output, environ={})
+    assert run.code == 0, run.stderr
+    assert "antispoof" in run.stdout and "router-no-route-back" in run.stdout
+    assert len(marks) == 2 and marks[0] == marks[1]
+    assert gc.isenabled()
 
 
 def test_a_collector_the_caller_turned_off_stays_off() -> None:
