@@ -83,7 +83,7 @@ def plan_cmd(
     canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
     -o script is an idempotent bash script of `openstack` commands.
     """
-    from kostack.analyze.diagnose import diagnose
+    from kostack.analyze.diagnose import diagnose_with_flows
     from kostack.cli.console import diagnosing
     from kostack.cli.fix_support import apply_command
     from kostack.cli.fix_text import lang_of, say
@@ -100,13 +100,16 @@ def plan_cmd(
     # would walk them all for the little garbage the verification drops (build.py)
     with collector_paused():
         with diagnosing(env, snapshot) as phases:
-            diagnosis = diagnose(snapshot, target, phases)
+            diagnosis, flows = diagnose_with_flows(snapshot, target, phases)
+            topo = flows.topo  # its pod indexes serve the verification (build_plan)
+            del flows
             phases.start("plan")
             plan = build_plan(
                 snapshot,
                 _options(method, tight, service_cidr),
                 diagnosis=diagnosis,
                 egress_target=target,
+                reuse=topo,
             )
         if output == "json":
             env.stdout.write(dumps(plan_to_dict(plan, _version())))

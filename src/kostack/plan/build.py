@@ -26,6 +26,7 @@ from kostack.analyze.diagnose import (
     Diagnosis,
     RootCause,
     diagnose,
+    diagnose_with_flows,
 )
 from kostack.analyze.findings import Remedy
 from kostack.analyze.loadbalancer.settle import settle_after_fix
@@ -269,8 +270,13 @@ def build_plan(
     *,
     diagnosis: Diagnosis | None = None,
     egress_target: IPAddress | None = None,
+    reuse: Topology | None = None,
 ) -> Plan:
-    """The verified plan that fixes ``snapshot``'s root causes with ``options``."""
+    """The verified plan that fixes ``snapshot``'s root causes with ``options``.
+
+    ``reuse``: the topology ``diagnosis`` was made on; the would-be states have the same pods,
+    so each verifying diagnosis shares its pod indexes (`Topology`) instead of building them.
+    """
     options = options or PlanOptions()
     diagnosis = diagnosis or diagnose(snapshot, egress_target)
     builder = Builder(snapshot, options)
@@ -281,7 +287,9 @@ def build_plan(
     while True:
         iterations += 1
         actions = builder.actions()
-        after = diagnose(simulate(snapshot, actions), egress_target)
+        after, flows = diagnose_with_flows(simulate(snapshot, actions), egress_target, reuse=reuse)
+        reuse = flows.topo
+        del flows  # its families: as many objects again as the diagnosis
         for rc in after.root_causes:
             if rc.key not in before_keys:
                 revealed.setdefault(rc.key, ref(rc))
