@@ -83,11 +83,10 @@ def plan_cmd(
     canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
     -o script is an idempotent bash script of `openstack` commands.
     """
-    from kostack.analyze.diagnose import diagnose_with_flows
     from kostack.cli.console import diagnosing
     from kostack.cli.fix_support import apply_command
     from kostack.cli.fix_text import lang_of, say
-    from kostack.plan.build import build_plan, collector_paused
+    from kostack.plan.build import build_plan, collector_paused, diagnosed
     from kostack.plan.codec import plan_to_dict
     from kostack.report.fixplan import render_plan, render_script
     from kostack.report.jsonout import dumps
@@ -100,9 +99,7 @@ def plan_cmd(
     # would walk them all for the little garbage the verification drops (build.py)
     with collector_paused():
         with diagnosing(env, snapshot) as phases:
-            diagnosis, flows = diagnose_with_flows(snapshot, target, phases)
-            topo = flows.topo  # its pod indexes serve the verification (build_plan)
-            del flows
+            diagnosis, topo = diagnosed(snapshot, target, phases)
             phases.start("plan")
             plan = build_plan(
                 snapshot,

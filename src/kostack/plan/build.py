@@ -23,7 +23,9 @@ from dataclasses import replace
 
 from kostack.analyze.diagnose import (
     PORT_CAUSES,
+    SILENT,
     Diagnosis,
+    Phases,
     RootCause,
     diagnose,
     diagnose_with_flows,
@@ -263,6 +265,18 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def diagnosed(
+    snapshot: Snapshot,
+    egress_target: IPAddress | None = None,
+    phases: Phases = SILENT,
+    reuse: Topology | None = None,
+) -> tuple[Diagnosis, Topology]:
+    """`diagnose`, and its topology: the would-be states have the same pods, so each verifying
+    diagnosis shares its pod indexes (`Topology` reuse) instead of building them again."""
+    diagnosis, flows = diagnose_with_flows(snapshot, egress_target, phases, reuse)
+    return diagnosis, flows.topo  # not the flows: their families are as many objects again
+
+
 @collector_paused()
 def build_plan(
     snapshot: Snapshot,
@@ -272,11 +286,8 @@ def build_plan(
     egress_target: IPAddress | None = None,
     reuse: Topology | None = None,
 ) -> Plan:
-    """The verified plan that fixes ``snapshot``'s root causes with ``options``.
-
-    ``reuse``: the topology ``diagnosis`` was made on; the would-be states have the same pods,
-    so each verifying diagnosis shares its pod indexes (`Topology`) instead of building them.
-    """
+    """The verified plan that fixes ``snapshot``'s root causes with ``options`` (``reuse``:
+    the topology of ``diagnosis``, `diagnosed`)."""
     options = options or PlanOptions()
     diagnosis = diagnosis or diagnose(snapshot, egress_target)
     builder = Builder(snapshot, options)
@@ -287,9 +298,7 @@ def build_plan(
     while True:
         iterations += 1
         actions = builder.actions()
-        after, flows = diagnose_with_flows(simulate(snapshot, actions), egress_target, reuse=reuse)
-        reuse = flows.topo
-        del flows  # its families: as many objects again as the diagnosis
+        after, reuse = diagnosed(simulate(snapshot, actions), egress_target, reuse=reuse)
         for rc in after.root_causes:
             if rc.key not in before_keys:
                 revealed.setdefault(rc.key, ref(rc))
