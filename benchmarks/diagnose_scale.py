@@ -25,7 +25,7 @@ nodes and at 500 nodes on N/10 subnets (the same nodes per subnet):
 Targets: ratio (analysis / JSON load) <= 2, rss_mb < 1024, scaling <= 12;
 hetero: het_s/same_s <= 3, rss_mb < 1024, out_mb (the `-o json` answer) <= 20;
 fix-plan ratio (`kostack fix plan` / `kostack diagnose`, both -o json on the
-same snapshot file, CPU seconds of the process) <= 2; dual stack: ratio <= 2,
+same snapshot file, CPU seconds of each command's own process) <= 1.6; dual stack: ratio <= 2,
 rss_mb < 1024; subnets: ratio and mixed_ratio (CPU seconds of diagnose and its JSON answer
 against the uniform case) <= 3, rss_mb < 1024, scaling (5,000 / 500 nodes, subnets) <= 12.
 
@@ -246,25 +246,31 @@ def subnets_line(subnets: int = 300, nodes: int = 5000) -> bool:
 def measure_fix_plan(nodes: int) -> dict[str, float]:
     """CPU seconds of `kostack diagnose -o json` and `kostack fix plan -o json` on one file.
 
-    CPU time of this process (time.process_time), not wall time: the machine
-    the benchmark runs on may be busy, and both commands are single-threaded.
+    Each command runs in a process of its own, as a user runs it: CPU time
+    (user + system, from start to exit) of that process, not wall time: the
+    machine the benchmark runs on may be busy, and both commands are
+    single-threaded. (Run one after the other in one process, fix plan also
+    paid for collecting the garbage diagnose left: 3.7 s of 24.6 at 10,000
+    nodes.)
     """
-    import io
+    import os
     import tempfile
     from pathlib import Path
 
-    from kostack.cli.common import Environment
-    from kostack.cli.main import main as kostack_main
     from kostack_testkit.builders import synthetic_doc
 
     def run(args: list[str]) -> tuple[float, int]:
-        out = io.StringIO()
-        env = Environment(
-            stdout=out, stderr=io.StringIO(), environ={}, stdin_isatty=False, stdout_isatty=False
+        code = "import sys; from kostack.cli.main import entrypoint; sys.exit(entrypoint())"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "LANG": "C"},
+            check=False,
         )
-        start = time.process_time()
-        code = kostack_main(args, env)
-        return time.process_time() - start, code
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        return cpu, done.returncode
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "snapshot.json"
@@ -283,7 +289,7 @@ def measure_fix_plan(nodes: int) -> dict[str, float]:
 
 
 def fix_plan_line(nodes: int = 20_000) -> bool:
-    """Print `fix-plan: nodes=.. diagnose_s=.. plan_s=.. ratio=..`; True when ratio <= 2."""
+    """Print `fix-plan: nodes=.. diagnose_s=.. plan_s=.. ratio=..`; True when ratio <= 1.6."""
     out = subprocess.run(
         [sys.executable, __file__, "--one-fix-plan", str(nodes)],
         check=True,
@@ -301,7 +307,7 @@ def fix_plan_line(nodes: int = 20_000) -> bool:
         f"fix-plan: nodes={nodes} diagnose_s={r['diagnose_s']:.2f} plan_s={r['plan_s']:.2f} "
         f"ratio={ratio:.2f}"
     )
-    return bool(ratio <= 2)
+    return bool(ratio <= 1.6)
 
 
 def dual_stack_line(nodes: int = 5000) -> bool:

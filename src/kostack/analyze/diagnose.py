@@ -248,11 +248,14 @@ SILENT: Phases = _Silent()
 
 
 def run_checks(
-    snapshot: Snapshot, egress_target: IPAddress | None = None, phases: Phases = SILENT
+    snapshot: Snapshot,
+    egress_target: IPAddress | None = None,
+    phases: Phases = SILENT,
+    reuse: Topology | None = None,
 ) -> tuple[list[Finding], ClusterFlows]:
-    """Every check in every world, merged (engine/cases.py)."""
+    """Every check in every world, merged (engine/cases.py); ``reuse``: see `Topology`."""
     phases.start("index")
-    flows = ClusterFlows(snapshot, egress_target)
+    flows = ClusterFlows(snapshot, egress_target, reuse)
     phases.start("flows")
     if flows.pods:
         flows.pod_to_pod  # noqa: B018  # the pod-to-pod classes, evaluated once (cached) here
@@ -276,10 +279,14 @@ def diagnose(
 
 
 def diagnose_with_flows(
-    snapshot: Snapshot, egress_target: IPAddress | None = None, phases: Phases = SILENT
+    snapshot: Snapshot,
+    egress_target: IPAddress | None = None,
+    phases: Phases = SILENT,
+    reuse: Topology | None = None,
 ) -> tuple[Diagnosis, ClusterFlows]:
-    """`diagnose`, keeping the flow families (for consumers that show classes: watch)."""
-    findings, flows = run_checks(snapshot, egress_target, phases)
+    """`diagnose`, keeping the flow families (for consumers that show classes: watch, and
+    fix plan, whose verification reuses the topology's pod indexes)."""
+    findings, flows = run_checks(snapshot, egress_target, phases, reuse)
     phases.start("causes")
     topo = flows.topo
     findings = _explained_by_overlap(findings, topo)

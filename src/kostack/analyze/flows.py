@@ -126,10 +126,15 @@ class PodsOnNodes:
 class ClusterFlows(PodsOnNodes):
     """Lazily evaluated families over a snapshot's worlds (engine/cases.py)."""
 
-    def __init__(self, snapshot: Snapshot, egress_target: IPAddress | None = None) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        egress_target: IPAddress | None = None,
+        reuse: Topology | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.worlds: tuple[World, ...] = worlds(snapshot)
-        self.topos = [Topology(snapshot, w) for w in self.worlds]
+        self.topos = [Topology(snapshot, w, reuse) for w in self.worlds]
         self.topo = self.topos[0]
         self.egress_target: IPAddress = egress_target or ipaddress.ip_address("1.1.1.1")
 

@@ -274,10 +274,18 @@ class GroupMembers:
     pairs: list[IPNetwork] = field(default_factory=list)
 
 
+# the lookup tables a topology builds from its pods alone (``reuse``)
+POD_INDEXES = ("pod_by_ip", "pod_by_name")
+
+
 class Topology:
     """Lookup tables over one snapshot, in one world of its open unknowns (engine/cases.py)."""
 
-    def __init__(self, snapshot: Snapshot, world: World | None = None) -> None:
+    def __init__(
+        self, snapshot: Snapshot, world: World | None = None, reuse: Topology | None = None
+    ) -> None:
+        """``reuse``: a topology over the same pods (fix plan's verification diagnoses a copy of
+        the snapshot with ports, groups and routers changed), whose pod indexes this one shares."""
         self.world = world or World()
         self.snapshot = resolve(snapshot, self.world)
         # analyses built on this topology and living exactly as long as it (e.g. the
@@ -296,6 +304,8 @@ class Topology:
         self.backend = self.world.backend or effective_backend(snapshot)
         self.nodes: dict[str, Node] = {n.name: n for n in (cl.nodes or ())} if cl else {}
         self.pods: tuple[Pod, ...] = (cl.pods or ()) if cl else ()
+        if reuse is not None and reuse.pods is self.pods:
+            self.__dict__.update({k: reuse.__dict__[k] for k in POD_INDEXES if k in reuse.__dict__})
         self.services: dict[tuple[str, str], Service] = (
             {(s.namespace, s.name): s for s in (cl.services or ())} if cl else {}
         )

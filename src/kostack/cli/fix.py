@@ -83,11 +83,10 @@ def plan_cmd(
     canonical form (`kostack fix apply --plan FILE` applies it as reviewed);
     -o script is an idempotent bash script of `openstack` commands.
     """
-    from kostack.analyze.diagnose import diagnose
     from kostack.cli.console import diagnosing
     from kostack.cli.fix_support import apply_command
     from kostack.cli.fix_text import lang_of, say
-    from kostack.plan.build import build_plan
+    from kostack.plan.build import build_plan, collector_paused, diagnosed
     from kostack.plan.codec import plan_to_dict
     from kostack.report.fixplan import render_plan, render_script
     from kostack.report.jsonout import dumps
@@ -96,25 +95,29 @@ def plan_cmd(
     env = get_env(ctx)
     target = egress_ip(egress_target)
     snapshot = obtain_snapshot(ctx, snapshot_path, **live)
-    with diagnosing(env, snapshot) as phases:
-        diagnosis = diagnose(snapshot, target, phases)
-        phases.start("plan")
-        plan = build_plan(
-            snapshot,
-            _options(method, tight, service_cidr),
-            diagnosis=diagnosis,
-            egress_target=target,
-        )
-    if output == "json":
-        env.stdout.write(dumps(plan_to_dict(plan, _version())))
-    elif output == "script":
-        _require_ack(plan, acknowledged, "-o script")
-        env.stdout.write(render_script(plan, _version(), lang_of(env)))
-    else:
-        env.stdout.write(render_plan(plan, verbose=verbose, lang=lang_of(env)))
-        if plan.automatic:
-            line = say(env, "fixplan.next", command=apply_command(ctx))
-            env.stdout.write("\n" + terminal_safe(line) + "\n")
+    # the snapshot, its diagnosis and the plan live until the command ends: a collection
+    # would walk them all for the little garbage the verification drops (build.py)
+    with collector_paused():
+        with diagnosing(env, snapshot) as phases:
+            diagnosis, topo = diagnosed(snapshot, target, phases)
+            phases.start("plan")
+            plan = build_plan(
+                snapshot,
+                _options(method, tight, service_cidr),
+                diagnosis=diagnosis,
+                egress_target=target,
+                reuse=topo,
+            )
+        if output == "json":
+            env.stdout.write(dumps(plan_to_dict(plan, _version())))
+        elif output == "script":
+            _require_ack(plan, acknowledged, "-o script")
+            env.stdout.write(render_script(plan, _version(), lang_of(env)))
+        else:
+            env.stdout.write(render_plan(plan, verbose=verbose, lang=lang_of(env)))
+            if plan.automatic:
+                line = say(env, "fixplan.next", command=apply_command(ctx))
+                env.stdout.write("\n" + terminal_safe(line) + "\n")
     return int(ExitCode.OK)
 
 

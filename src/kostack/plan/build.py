@@ -23,9 +23,12 @@ from dataclasses import replace
 
 from kostack.analyze.diagnose import (
     PORT_CAUSES,
+    SILENT,
     Diagnosis,
+    Phases,
     RootCause,
     diagnose,
+    diagnose_with_flows,
 )
 from kostack.analyze.findings import Remedy
 from kostack.analyze.loadbalancer.settle import settle_after_fix
@@ -262,6 +265,18 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def diagnosed(
+    snapshot: Snapshot,
+    egress_target: IPAddress | None = None,
+    phases: Phases = SILENT,
+    reuse: Topology | None = None,
+) -> tuple[Diagnosis, Topology]:
+    """`diagnose`, and its topology: the would-be states have the same pods, so each verifying
+    diagnosis shares its pod indexes (`Topology` reuse) instead of building them again."""
+    diagnosis, flows = diagnose_with_flows(snapshot, egress_target, phases, reuse)
+    return diagnosis, flows.topo  # not the flows: their families are as many objects again
+
+
 @collector_paused()
 def build_plan(
     snapshot: Snapshot,
@@ -269,8 +284,10 @@ def build_plan(
     *,
     diagnosis: Diagnosis | None = None,
     egress_target: IPAddress | None = None,
+    reuse: Topology | None = None,
 ) -> Plan:
-    """The verified plan that fixes ``snapshot``'s root causes with ``options``."""
+    """The verified plan that fixes ``snapshot``'s root causes with ``options`` (``reuse``:
+    the topology of ``diagnosis``, `diagnosed`)."""
     options = options or PlanOptions()
     diagnosis = diagnosis or diagnose(snapshot, egress_target)
     builder = Builder(snapshot, options)
@@ -281,7 +298,7 @@ def build_plan(
     while True:
         iterations += 1
         actions = builder.actions()
-        after = diagnose(simulate(snapshot, actions), egress_target)
+        after, reuse = diagnosed(simulate(snapshot, actions), egress_target, reuse=reuse)
         for rc in after.root_causes:
             if rc.key not in before_keys:
                 revealed.setdefault(rc.key, ref(rc))
