@@ -211,8 +211,12 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # server modules and two unread parameters gone (branch dedupe, -53); security groups that
 # differ on both sides of a flow judged per shape, not per super-class pair, so per-node
 # stateless groups are linear (engine/shapes.py and its callers, branch pairsweep, +473).
-# Budget = the measured 68,666.
-SHIPPED_LINES_BUDGET = 68_666
+# Budget = the measured 68,666. Then Korean and CLI leftovers: --version in Korean, usage errors
+# hinting at their own command's help, every release-check claim with its VolumeSnapshots, the
+# network-not-judged note and Helm decode gaps in Korean, PWD no longer taken for a password
+# (branch cliko, +56); fix plan's verification shares the pod indexes and keeps the collector
+# paused to the written plan (branch fixverify, +42). Budget = the measured 68,764.
+SHIPPED_LINES_BUDGET = 68_764
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
