@@ -23,6 +23,7 @@ from test_families import _agree as _agree_pairs
 
 from kostack.analyze import matrix as matrix_module
 from kostack.analyze.engine import pairs
+from kostack.analyze.engine import tally as tally_module
 from kostack.analyze.engine.families import hop_id
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.matrix import Matrix, NodeClass
@@ -116,6 +117,34 @@ def test_groups_differing_on_both_sides_count_as_tracing_every_class_pair(kind: 
     assert _agree(build(both_hetero_doc(16, kind, pods_per_node=1)), 3) == 16
 
 
+def test_super_class_pairs_are_not_tallied_one_by_one(monkeypatch: Any) -> None:
+    """Twice the nodes, each in a stateless group of its own (its sets differ on both sides,
+    so each node is a class of the watch's): the super-class pairs the tally counts one by
+    one stay as few (they were every pair of nodes: 400 at 20 nodes, 1,600 at 40; a watch
+    cycle took 20 s of it at 1,000 nodes). The egress kind's per-node sets (TCP 179) do not
+    split the pod-to-pod classes, so it has a few classes only whatever the nodes."""
+
+    def counted(nodes: int) -> tuple[int, int]:
+        calls = [0]
+        real = tally_module._count
+
+        def spy(*args: Any) -> None:
+            calls[0] += 1
+            real(*args)
+
+        matrix = _matrix(build(both_hetero_doc(nodes, "stateless", pods_per_node=1)))
+        table = class_table(matrix.classes, 8)
+        monkeypatch.setattr(tally_module, "_count", spy)
+        flows = matrix.pod_to_pod_tally(lambda c: table.of(c.rep.name))
+        monkeypatch.setattr(tally_module, "_count", real)
+        assert sum(f.pairs for f in flows) == nodes * (nodes - 1)
+        return calls[0], len(matrix.classes)
+
+    (small, small_classes), (big, big_classes) = counted(20), counted(40)
+    assert (small_classes, big_classes) == (20, 40)  # one class per node: the pairs grew 4x
+    assert big <= small + 10, (small, big)
+
+
 MODES: list[dict[str, str]] = [
     {"vxlan": "CrossSubnet"},
     {"vxlan": "Always"},
@@ -184,6 +213,27 @@ def test_random_clusters_count_as_tracing_every_class_pair(
     set_calico_mode(doc, **mode)
     doc = _hostile(doc, seed, own, off, min(paired, nodes))
     assert _agree(build(doc), max_classes) == nodes
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_stateless_per_node_groups_on_subnets_count_as_tracing_every_class_pair(seed: int) -> None:
+    """Some nodes in stateless groups of their own admitting replies from the next node's /32
+    (sets that differ on both sides: shapes of several super-classes, counted per shape pair),
+    the others sharing three groups (classes of several nodes), on several subnets and
+    routers: the tally equals tracing every class pair. 8 fixed cases."""
+    rng = random.Random(seed)
+    nodes, subnets = 6 + seed % 5, 1 + seed % 3
+    doc = subnets_doc(nodes, subnets, mixed=seed % 2 == 1, sg_sets=3, pods_per_node=1)
+    set_calico_mode(doc, **MODES[seed % 4])
+    ips = [n["internal_ip"] for n in doc["cluster"]["nodes"]]
+    for i in sorted(rng.sample(range(nodes), 2 + seed % 4)):
+        name = doc["cluster"]["nodes"][i]["name"]
+        sg = fake_id("sg", f"own-{name}")
+        reply = rule(sg, "ingress", None, None, f"{ips[(i + 1) % nodes]}/32", name="reply")
+        _own_group(doc, name, [reply, rule(sg, "ingress", "tcp", None, rng.choice(PREFIXES))])
+        doc["openstack"]["security_groups"][-1]["stateful"] = False
+    doc["openstack"]["backend"] = "ml2/ovn"
+    assert _agree(build(doc), 1 + seed % 3) == nodes
 
 
 def _counted(nodes: int, subnets: int, monkeypatch: Any) -> tuple[int, int, int]:

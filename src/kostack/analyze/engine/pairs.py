@@ -40,12 +40,11 @@ from kostack.analyze.engine.relations import (
     Occurrence,
     RelationCounts,
     Situation,
-    Super,
     SuperPair,
     supers,
 )
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.engine.shapes import Flags, ShapeCounts, undecided_of
+from kostack.analyze.engine.shapes import Flags, ShapeCounts, by_shape, merged, undecided_of
 from kostack.analyze.engine.types import PASSING, FlowResult
 
 Pattern = tuple[bool, ...]
@@ -132,7 +131,7 @@ class Run:
                 selves_of[(SS.index, TT.index)].append(one)
                 selves_of[("shape", SS.shape, TT.shape)].append(one)
         routers = {r.id: r for r in self.fam.topos[0].routers}
-        s_shapes, t_shapes = _shapes(s_supers), _shapes(t_supers)
+        s_shapes, t_shapes = by_shape(s_supers), by_shape(t_supers)
         # super-classes whose shape is theirs alone, pair by pair
         singles = [TT for TT in t_supers if len(t_shapes[TT.shape]) == 1]
         found: list[_Found] = []
@@ -146,7 +145,7 @@ class Run:
         for a, many_s in s_shapes.items():
             for b, many_t in t_shapes.items():
                 if len(many_s) > 1 or len(many_t) > 1:
-                    pair = SuperPair(_merged(many_s), _merged(many_t), routers)
+                    pair = SuperPair(merged(many_s), merged(many_t), routers)
                     for rel in pair.relations():
                         here = selves_of.get(("shape", a, b), [])
                         found.extend(self._shape_relation(pair, rel, here))
@@ -387,20 +386,6 @@ class _Found:
     ctx: Ctx
     undecided: tuple[bool, ...]
     ctx_of: Callable[[EndClass, EndClass], Ctx] | None = None  # a shape pair's: per class pair
-
-
-def _shapes(sups: list[Super]) -> dict[int, list[Super]]:
-    out: dict[int, list[Super]] = {}
-    for sup in sups:
-        out.setdefault(sup.shape, []).append(sup)
-    return out
-
-
-def _merged(sups: list[Super]) -> Super:
-    """The super-classes of one shape as one (their classes in class order)."""
-    first = sups[0]
-    members = sorted((c for sup in sups for c in sup.members), key=lambda c: c.id)
-    return Super(first.index, first.static, first.kind, first.router, first.shape, members)
 
 
 @dataclass

@@ -22,8 +22,9 @@ linear while the groups' coarse sets are few, whatever each node's own addresses
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from kostack.analyze.engine.addrsets import Ranges, contains
 from kostack.analyze.engine.families import End, EndClass
@@ -36,6 +37,7 @@ from kostack.analyze.engine.relations import (
     Corrections,
     Occurrence,
     Situation,
+    Super,
     SuperPair,
 )
 
@@ -45,8 +47,11 @@ SideSets = list[tuple[Ranges, str]]
 Key = tuple[tuple[bool, ...], Pattern, Pattern]  # undecided, source pattern, target pattern
 Flow = tuple[str, int | None]
 Dist = dict[Pattern, int]  # how many ends have each pattern
+K = TypeVar("K", bound=Hashable)  # what `Sums` counts by: a pattern, or a label and a pattern
 Ctx = tuple[SideSets, SideSets, Flow]
 Flags = tuple[list[bool], list[bool], list[bool]]  # source's, target's undecided; whose in turn
+Ends = Callable[[EndClass], Sequence[End]]
+Hit = tuple[EndClass, End, EndClass, End]  # a source class and end, a target class and end
 
 
 def undecided_of(flags: Flags) -> tuple[bool, ...]:
@@ -85,17 +90,11 @@ def _side(found: list[tuple[EndClass, SideSets, list[bool]]]) -> _Side:
     return side
 
 
-class ShapeCounts:
-    """The class pairs of a shape pair in one relation, counted per (undecided, patterns)."""
+class ShapeSides:
+    """The classes of a shape pair with a pair in one relation: each side's sets, coarse
+    groups and small ranges (what `ShapeCounts` counts by; the watch's tally too)."""
 
-    def __init__(
-        self,
-        run: object,
-        pair: SuperPair,
-        rel: str,
-        flow: Flow,
-        selves: Iterable[tuple[EndClass, EndClass, End, End]],
-    ) -> None:
+    def __init__(self, run: object, pair: SuperPair, rel: str, flow: Flow) -> None:
         from kostack.analyze.engine.pairs import Run
 
         assert isinstance(run, Run)
@@ -118,21 +117,7 @@ class ShapeCounts:
                 dst.append((T, *run.own(T, run.plan(mate.rep, T.rep, flow), False)))
         self.srcs, self.tgts = [c for c, _, _ in src], [c for c, _, _ in dst]
         self.src, self.dst = _side(src), _side(dst)
-        # per source class and per target class: its pairs per situation key
-        self.js: dict[int, dict[Key, int]] = defaultdict(dict)
-        self.jt: dict[int, dict[Key, int]] = defaultdict(dict)
-        self.corr = Corrections()
         self._u: dict[tuple[int, int], tuple[bool, ...]] = {}
-        if not src or not dst:
-            return
-        self._main()
-        self._exceptions()
-        for S, T, s, t in selves:
-            if pair.relation(S, T) == rel:
-                k = (self.undecided(S, T), *self._exact(S, T, s, t))
-                _add(self.js[S.id], k, -1)
-                _add(self.jt[T.id], k, -1)
-                self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
         """A class of the other side in this relation with ``cls``: the first on its subnet,
@@ -165,7 +150,7 @@ class ShapeCounts:
             found = self._u[key] = undecided_of(flags)
         return found
 
-    def _pattern(self, e: End, coarse: tuple[Ranges, ...], kinds: list[str]) -> Pattern:
+    def pattern(self, e: End, coarse: tuple[Ranges, ...], kinds: list[str]) -> Pattern:
         position = self.run.fam.position
         out = []
         for ranges, kind in zip(coarse, kinds, strict=True):
@@ -173,9 +158,78 @@ class ShapeCounts:
             out.append(pos is not None and contains(ranges, pos))
         return tuple(out)
 
-    def _exact(self, S: EndClass, T: EndClass, s: End, t: End) -> tuple[Pattern, Pattern]:
+    def exact(self, S: EndClass, T: EndClass, s: End, t: End) -> tuple[Pattern, Pattern]:
         member = self.run.member_pattern
         return member(s, self.dst.sets[T.id]), member(t, self.src.sets[S.id])
+
+    def hits(self, src_ends: Ends, dst_ends: Ends) -> list[Hit]:
+        """The pairs in this relation of ends (those each function gives of a source class,
+        of a target class) where a small range of one's sets holds the other's position:
+        found by position, never by pairing."""
+        position = self.run.fam.position
+        at: dict[tuple[str, str, int], list[tuple[EndClass, End]]] = defaultdict(list)
+        # the positions the small ranges test: of the sources for the targets' sets, and back
+        kinds = {("src", k) for v in self.dst.small.values() for _, _, k in v}
+        kinds |= {("dst", k) for v in self.src.small.values() for _, _, k in v}
+        for role, k in kinds:
+            ends, classes = (src_ends, self.srcs) if role == "src" else (dst_ends, self.tgts)
+            for cls in classes:
+                for m in ends(cls):
+                    pos = position(m, k)
+                    if pos is not None:
+                        at[(role, k, pos)].append((cls, m))
+        seen: set[tuple[int, int]] = set()
+        hits: list[Hit] = []
+        for role, classes, small in (
+            ("src", self.tgts, self.dst.small),
+            ("dst", self.srcs, self.src.small),
+        ):
+            for C in classes:
+                for lo, hi, k in small[C.id]:
+                    for p in range(lo, hi):
+                        for D, d in at.get((role, k, p), ()):
+                            for c in (dst_ends if role == "src" else src_ends)(C):
+                                S, s, T, t = (D, d, C, c) if role == "src" else (C, c, D, d)
+                                if (id(s), id(t)) not in seen:
+                                    seen.add((id(s), id(t)))
+                                    hits.append((S, s, T, t))
+        return [h for h in hits if self.pair.relation(h[0], h[2]) == self.rel]
+
+    def coarse(self, S: EndClass, T: EndClass, s: End, t: End) -> tuple[Pattern, Pattern]:
+        """s's pattern against T's coarse sets, t's against S's (`exact` but for a small range)."""
+        h, g = self.src.group[S.id], self.dst.group[T.id]
+        return (
+            self.pattern(s, self.dst.groups[g][1], self.dst.kinds),
+            self.pattern(t, self.src.groups[h][1], self.src.kinds),
+        )
+
+
+class ShapeCounts(ShapeSides):
+    """The class pairs of a shape pair in one relation, counted per (undecided, patterns)."""
+
+    def __init__(
+        self,
+        run: object,
+        pair: SuperPair,
+        rel: str,
+        flow: Flow,
+        selves: Iterable[tuple[EndClass, EndClass, End, End]],
+    ) -> None:
+        super().__init__(run, pair, rel, flow)
+        # per source class and per target class: its pairs per situation key
+        self.js: dict[int, dict[Key, int]] = defaultdict(dict)
+        self.jt: dict[int, dict[Key, int]] = defaultdict(dict)
+        self.corr = Corrections()
+        if not self.srcs or not self.tgts:
+            return
+        self._main()
+        self._exceptions()
+        for S, T, s, t in selves:
+            if pair.relation(S, T) == rel:
+                k = (self.undecided(S, T), *self.exact(S, T, s, t))
+                _add(self.js[S.id], k, -1)
+                _add(self.jt[T.id], k, -1)
+                self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
     def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
         """Per class: its members' patterns against each of the other side's groups."""
@@ -204,8 +258,8 @@ class ShapeCounts:
         for h, srcs in enumerate(by_h):
             for g, tgts in enumerate(by_g):
                 u = self.undecided(srcs[0], tgts[0])
-                tsum = _Sums(pair, [(pair.dst_subnet[T.id], dt[T.id][h]) for T in tgts])
-                ssum = _Sums(pair, [(pair.src_subnet[S.id], ds[S.id][g]) for S in srcs])
+                tsum = Sums(pair, [(pair.dst_subnet[T.id], dt[T.id][h]) for T in tgts])
+                ssum = Sums(pair, [(pair.src_subnet[S.id], ds[S.id][g]) for S in srcs])
                 for S in srcs:
                     m = tsum.targets_of(pair.src_subnet[S.id], rel)
                     j = self.js[S.id]
@@ -221,41 +275,8 @@ class ShapeCounts:
 
     def _exceptions(self) -> None:
         """The pairs whose patterns a small range decides: counted again with their own."""
-        position = self.run.fam.position
-        at: dict[tuple[str, str, int], list[tuple[EndClass, End]]] = defaultdict(list)
-        # the positions the small ranges test: of the sources for the targets' sets, and back
-        kinds = {("src", k) for v in self.dst.small.values() for _, _, k in v}
-        kinds |= {("dst", k) for v in self.src.small.values() for _, _, k in v}
-        for role, k in kinds:
-            for cls in self.srcs if role == "src" else self.tgts:
-                for m in cls.members:
-                    pos = position(m, k)
-                    if pos is not None:
-                        at[(role, k, pos)].append((cls, m))
-        seen: set[tuple[int, int]] = set()
-        hits: list[tuple[EndClass, End, EndClass, End]] = []
-        for role, classes, small in (
-            ("src", self.tgts, self.dst.small),
-            ("dst", self.srcs, self.src.small),
-        ):
-            for C in classes:
-                for lo, hi, k in small[C.id]:
-                    for p in range(lo, hi):
-                        for D, d in at.get((role, k, p), ()):
-                            for c in C.members:
-                                S, s, T, t = (D, d, C, c) if role == "src" else (C, c, D, d)
-                                if (id(s), id(t)) not in seen:
-                                    seen.add((id(s), id(t)))
-                                    hits.append((S, s, T, t))
-        for S, s, T, t in hits:
-            if self.pair.relation(S, T) != self.rel:
-                continue
-            h, g = self.src.group[S.id], self.dst.group[T.id]
-            coarse = (
-                self._pattern(s, self.dst.groups[g][1], self.dst.kinds),
-                self._pattern(t, self.src.groups[h][1], self.src.kinds),
-            )
-            exact = self._exact(S, T, s, t)
+        for S, s, T, t in self.hits(_members, _members):
+            coarse, exact = self.coarse(S, T, s, t), self.exact(S, T, s, t)
             if coarse != exact:
                 u = self.undecided(S, T)
                 for j in (self.js[S.id], self.jt[T.id]):
@@ -298,6 +319,24 @@ class ShapeCounts:
         return out
 
 
+def by_shape(sups: list[Super]) -> dict[int, list[Super]]:
+    out: dict[int, list[Super]] = {}
+    for sup in sups:
+        out.setdefault(sup.shape, []).append(sup)
+    return out
+
+
+def merged(sups: list[Super]) -> Super:
+    """The super-classes of one shape as one (their classes in class order)."""
+    first = sups[0]
+    members = sorted((c for sup in sups for c in sup.members), key=lambda c: c.id)
+    return Super(first.index, first.static, first.kind, first.router, first.shape, members)
+
+
+def _members(cls: EndClass) -> Sequence[End]:
+    return cls.members
+
+
 def _add(counts: dict[Key, int], key: Key, n: int) -> None:
     counts[key] = counts.get(key, 0) + n
 
@@ -309,21 +348,22 @@ def _by_group(classes: list[EndClass], side: _Side) -> list[list[EndClass]]:
     return out
 
 
-class _Sums:
-    """One side's pattern counts per subnet (relations.py `RelationCounts`, for one group)."""
+class Sums(Generic[K]):
+    """One side's counts per subnet, by pattern (the watch's tally: by label and pattern):
+    relations.py `RelationCounts` for one group."""
 
-    def __init__(self, pair: SuperPair, rows: list[tuple[object, Dist]]) -> None:
+    def __init__(self, pair: SuperPair, rows: list[tuple[object, dict[K, int]]]) -> None:
         self.ifaces = pair.ifaces
-        self.tot: Dist = {}
-        self.inside: Dist = {}
-        self.sub: dict[object, Dist] = {}
+        self.tot: dict[K, int] = {}
+        self.inside: dict[K, int] = {}
+        self.sub: dict[object, dict[K, int]] = {}
         for subnet, dist in rows:
             sub = self.sub.setdefault(subnet, {})
             for into in (self.tot, sub, self.inside) if subnet in self.ifaces else (self.tot, sub):
                 for p, n in dist.items():
                     into[p] = into.get(p, 0) + n
 
-    def targets_of(self, sigma: object, rel: str) -> Dist:
+    def targets_of(self, sigma: object, rel: str) -> dict[K, int]:
         """Targets in relation ``rel`` to a source on ``sigma`` (`RelationCounts._targets_of`)."""
         if rel in (OUT, UNKNOWN):
             return self.tot
@@ -335,7 +375,7 @@ class _Sums:
         assert rel == APART
         return _minus(_minus(self.tot, self.inside), {} if sigma in self.ifaces else same)
 
-    def sources_of(self, sigma: object, rel: str) -> Dist:
+    def sources_of(self, sigma: object, rel: str) -> dict[K, int]:
         """Sources in relation ``rel`` to a target on ``sigma`` (`RelationCounts._sources_of`)."""
         if rel in (OUT, UNKNOWN):
             return self.tot
@@ -347,7 +387,7 @@ class _Sums:
         return _minus(self.tot, same)
 
 
-def _minus(a: Dist, b: Dist) -> Dist:
+def _minus(a: dict[K, int], b: dict[K, int]) -> dict[K, int]:
     if not b:
         return a
     out = {p: n - b.get(p, 0) for p, n in a.items()}

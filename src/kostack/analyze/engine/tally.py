@@ -11,7 +11,11 @@ patterns. So the groups are counted per super-class pair and relation as the eng
 counts classes, with the consumer's labels in the key instead of the classes: per
 source group, the target groups in relation are summed per (label, pattern) and per
 subnet, O(groups x labels x patterns) per super-class pair and relation, never per
-pair of groups. The verdicts are the family's, looked up per situation.
+pair of groups. Super-classes that differ in their sets only (per-node groups: a shape,
+shapes.py) are counted per shape pair as the engine counts their classes: per coarse
+group of the sets, the pairs a small range decides again by position, so per-node groups
+on both sides cost O(groups x coarse groups x labels x patterns), not the product of the
+two sides' super-classes. The verdicts are the family's, looked up per situation.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from kostack.analyze.engine.families import (
     SituationKey,
 )
 from kostack.analyze.engine.pairs import Run, SideSets
-from kostack.analyze.engine.relations import JOINED, OUT, SAME, UNKNOWN, SuperPair, supers
+from kostack.analyze.engine.relations import SuperPair, supers
+from kostack.analyze.engine.shapes import ShapeSides, Sums, by_shape, merged
 from kostack.analyze.engine.types import FlowResult
 
 Pattern = tuple[bool, ...]
@@ -52,33 +57,146 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
     src_of = {id(m): c for c in result.sources for m in c.members}
     dst_of = {id(m): c for c in result.targets for m in c.members}
     s_supers, t_supers = supers(result.sources), supers(result.targets)
-    s_index = {c.id: sup.index for sup in s_supers for c in sup.members}
-    t_index = {c.id: sup.index for sup in t_supers for c in sup.members}
+    s_sup = {c.id: sup for sup in s_supers for c in sup.members}
+    t_sup = {c.id: sup for sup in t_supers for c in sup.members}
     by_s: dict[int, list[tuple[Group, EndClass]]] = defaultdict(list)
     by_t: dict[int, list[tuple[Group, EndClass]]] = defaultdict(list)
     for g in groups:
         S, T = src_of[id(g.first)], dst_of[id(g.first)]
-        by_s[s_index[S.id]].append((g, S))
-        by_t[t_index[T.id]].append((g, T))
+        by_s[s_sup[S.id].index].append((g, S))
+        by_t[t_sup[T.id].index].append((g, T))
     run = Run(fam, flow_of, "exclude", None)  # its pattern helpers only: nothing is traced
     routers = {r.id: r for r in fam.topos[0].routers}
     out: Tally = defaultdict(int)
+    s_shapes, t_shapes = by_shape(s_supers), by_shape(t_supers)
+    # super-classes whose shape is theirs alone, pair by pair (as pairs.py `Run.all_pairs`)
+    singles = [TT for TT in t_supers if len(t_shapes[TT.shape]) == 1]
     for SS in s_supers:
-        srcs = by_s.get(SS.index, [])
-        for TT in t_supers if srcs else ():
+        srcs = by_s.get(SS.index, []) if len(s_shapes[SS.shape]) == 1 else []
+        for TT in singles if srcs else ():
             tgts = by_t.get(TT.index)
-            if not tgts:
-                continue
-            pair = SuperPair(SS, TT, routers)
-            for rel in pair.relations():
-                rep = pair.rep(rel)
-                flow = flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
-                if rep is None or flow is None:
-                    continue
-                s_side, t_side, undecided = run.sides(rep[0], rep[1], flow)
-                base = (pair.SS.shape, pair.TT.static, rel, undecided)
-                _count(out, run, pair, base, srcs, tgts, (s_side, t_side))
+            if tgts:
+                _pair(out, run, SuperPair(SS, TT, routers), srcs, tgts)
+    # a shape of several super-classes (per-node groups) on either side: shape by shape
+    for many_s in s_shapes.values():
+        srcs = [x for SS in many_s for x in by_s.get(SS.index, [])]
+        for many_t in t_shapes.values() if srcs else ():
+            tgts = [x for TT in many_t for x in by_t.get(TT.index, [])]
+            if tgts and (len(many_s) > 1 or len(many_t) > 1):
+                pair = SuperPair(merged(many_s), merged(many_t), routers)
+                _shape_pair(out, run, pair, srcs, tgts)
     return {k: n for k, n in out.items() if n}
+
+
+def _pair(
+    out: Tally,
+    run: Run,
+    pair: SuperPair,
+    srcs: list[tuple[Group, EndClass]],
+    tgts: list[tuple[Group, EndClass]],
+) -> None:
+    """One super-class pair, relation by relation."""
+    for rel in pair.relations():
+        rep = pair.rep(rel)
+        flow = run.flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
+        if rep is None or flow is None:
+            continue
+        s_side, t_side, undecided = run.sides(rep[0], rep[1], flow)
+        base = (pair.SS.shape, pair.TT.static, rel, undecided)
+        _count(out, run, pair, base, srcs, tgts, (s_side, t_side))
+
+
+def _shape_pair(
+    out: Tally,
+    run: Run,
+    pair: SuperPair,
+    srcs: list[tuple[Group, EndClass]],
+    tgts: list[tuple[Group, EndClass]],
+) -> None:
+    """A pair of shapes (shapes.py), relation by relation: the super-classes of each differ
+    in their sets only, so their groups are counted at once, never super-class pair by pair."""
+    for rel in pair.relations():
+        rep = pair.rep(rel)
+        flow = run.flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
+        if flow is None:
+            continue
+        sides = ShapeSides(run, pair, rel, flow)
+        has_s, has_t = {c.id for c in sides.srcs}, {c.id for c in sides.tgts}
+        here_s = [(g, S) for g, S in srcs if S.id in has_s]  # classes with a pair in `rel`
+        here_t = [(g, T) for g, T in tgts if T.id in has_t]
+        if here_s and here_t:
+            base = (pair.SS.shape, pair.TT.static, rel)
+            _coarse(out, sides, base, here_s, here_t)
+            _exact(out, sides, base, here_s, here_t)
+
+
+def _coarse(
+    out: Tally,
+    sides: ShapeSides,
+    base: tuple[int, object, str],
+    srcs: list[tuple[Group, EndClass]],
+    tgts: list[tuple[Group, EndClass]],
+) -> None:
+    """Every pair of groups with its patterns against the coarse sets (shapes.py
+    `ShapeCounts._main`, with labels): O(groups x coarse groups x labels x patterns)."""
+    pair, src, dst = sides.pair, sides.src, sides.dst
+    by_h: dict[int, list[tuple[Group, EndClass]]] = defaultdict(list)
+    by_k: dict[int, list[tuple[Group, EndClass]]] = defaultdict(list)
+    for g, S in srcs:
+        by_h[src.group[S.id]].append((g, S))
+    for g, T in tgts:
+        by_k[dst.group[T.id]].append((g, T))
+    for h, s_list in by_h.items():
+        for k, t_list in by_k.items():
+            u = sides.undecided(s_list[0][1], t_list[0][1])
+            rows = [
+                (
+                    pair.dst_subnet[T.id],
+                    {(g.label, sides.pattern(g.first, src.groups[h][1], src.kinds)): g.size},
+                )
+                for g, T in t_list
+            ]
+            targets = Sums(pair, rows)
+            for g, S in s_list:
+                ps = sides.pattern(g.first, dst.groups[k][1], dst.kinds)
+                for (label, pt), n in targets.targets_of(pair.src_subnet[S.id], sides.rel).items():
+                    out[(g.label, label, (*base, u, ps, pt))] += g.size * n
+
+
+def _exact(
+    out: Tally,
+    sides: ShapeSides,
+    base: tuple[int, object, str],
+    srcs: list[tuple[Group, EndClass]],
+    tgts: list[tuple[Group, EndClass]],
+) -> None:
+    """The pairs of groups whose patterns a small range decides, counted again with their
+    own (shapes.py `ShapeCounts._exceptions`), and each group's own pairs (`_count`)."""
+    of_s = {id(g.first): g for g, _ in srcs}
+    of_t = {id(g.first): g for g, _ in tgts}
+    ends_s: dict[int, list[End]] = defaultdict(list)
+    ends_t: dict[int, list[End]] = defaultdict(list)
+    for g, S in srcs:
+        ends_s[S.id].append(g.first)
+    for g, T in tgts:
+        ends_t[T.id].append(g.first)
+    for S, s, T, t in sides.hits(lambda c: ends_s[c.id], lambda c: ends_t[c.id]):
+        coarse, exact = sides.coarse(S, T, s, t), sides.exact(S, T, s, t)
+        if coarse != exact:
+            g, h, u = of_s[id(s)], of_t[id(t)], sides.undecided(S, T)
+            out[(g.label, h.label, (*base, u, *coarse))] -= g.size * h.size
+            out[(g.label, h.label, (*base, u, *exact))] += g.size * h.size
+    as_target = {id(g): T for g, T in tgts}
+    for g, S in srcs:
+        mine = as_target.get(id(g))
+        if mine is None or sides.pair.relation(S, mine) != sides.rel:
+            continue
+        u, (ps, pt) = sides.undecided(S, mine), sides.exact(S, mine, g.first, g.first)
+        # counted above as size x size pairs of its first member with itself
+        out[(g.label, g.label, (*base, u, ps, pt))] -= g.size * g.size
+        if g.second is not None:
+            pt2 = sides.run.member_pattern(g.second, sides.src.sets[S.id])
+            out[(g.label, g.label, (*base, u, ps, pt2))] += g.size * (g.size - 1)
 
 
 def _count(
@@ -92,37 +210,16 @@ def _count(
 ) -> None:
     """One super-class pair in one relation (relations.py `RelationCounts`, with labels)."""
     s_side, t_side = sides
-    ifaces = pair.ifaces
-    total: dict[tuple[Hashable, Pattern], int] = defaultdict(int)
-    joined: dict[tuple[Hashable, Pattern], int] = defaultdict(int)  # on the router's subnets
-    by_subnet: dict[object, dict[tuple[Hashable, Pattern], int]] = defaultdict(
-        lambda: defaultdict(int)
-    )
     own: dict[int, tuple[Pattern, EndClass]] = {}  # a group as a target: pattern, class
+    rows: list[tuple[object, dict[tuple[Hashable, Pattern], int]]] = []
     for g, T in tgts:
-        pt = run.member_pattern(g.first, s_side)
-        own[id(g)] = (pt, T)
-        total[(g.label, pt)] += g.size
-        by_subnet[pair.dst_subnet[T.id]][(g.label, pt)] += g.size
-        if pair.dst_subnet[T.id] in ifaces:
-            joined[(g.label, pt)] += g.size
-    rel = base[2]
+        own[id(g)] = (run.member_pattern(g.first, s_side), T)
+        rows.append((pair.dst_subnet[T.id], {(g.label, own[id(g)][0]): g.size}))
+    targets, rel = Sums(pair, rows), base[2]
     for g, S in srcs:
         ps = run.member_pattern(g.first, t_side)
-        sigma = pair.src_subnet[S.id]
-        same = by_subnet.get(sigma, {})
-        inside = sigma in ifaces
-        for k, n in total.items():
-            if rel in (OUT, UNKNOWN):
-                m = n
-            elif rel == SAME:
-                m = same.get(k, 0)
-            elif rel == JOINED:
-                m = joined.get(k, 0) - (same.get(k, 0) if inside else 0)
-            else:
-                m = n - joined.get(k, 0) - (0 if inside else same.get(k, 0))
-            if m:
-                out[(g.label, k[0], (*base, ps, k[1]))] += g.size * m
+        for (label, pt), n in targets.targets_of(pair.src_subnet[S.id], rel).items():
+            out[(g.label, label, (*base, ps, pt))] += g.size * n
         mine = own.get(id(g))
         if mine is not None and pair.relation(S, mine[1]) == rel:
             # counted above as size x size pairs of its first member with itself: its own pairs
