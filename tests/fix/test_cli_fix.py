@@ -257,6 +257,31 @@ def test_typed_confirmation_on_a_terminal(
 
 
 @pytest.mark.neutron
+@pytest.mark.parametrize(
+    ("lang", "prompt"),
+    [
+        ("en", "Type 'apply' to go on"),
+        ("ko", "계속하려면 'apply'를 입력하세요"),
+    ],
+)
+def test_the_typed_confirmation_asks_in_the_commands_language(
+    seed_cloud: SeedCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, prompt: str
+) -> None:
+    """The prompt was English under Korean ("... Type 'apply' to go on")."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("no\n"))
+    declined = run_cli(
+        *("fix", "apply", "--snapshot", str(seed_cloud.snapshot_path), "--no-verify"),
+        *("--journal", str(tmp_path / "a.jsonl"), "--lang", lang),
+        environ=seed_cloud.environ,
+        stdin_isatty=True,
+        stdout_isatty=True,
+    )
+    assert declined.code == 0 and not (tmp_path / "a.jsonl").exists()
+    assert prompt in declined.stderr, declined.stderr
+    assert ("Type" in declined.stderr) == (lang == "en")
+
+
+@pytest.mark.neutron
 def test_plan_file_and_resume_through_the_cli(seed_cloud: SeedCloud, tmp_path: Path) -> None:
     plan_path = seed_cloud.plan_file(tmp_path)
     # an apply interrupted after its second change

@@ -145,11 +145,12 @@ def _journal_error(exc: JournalError) -> ConfigError:
 
 def _confirm(env: Environment, word: str, question: str) -> bool:
     """A typed confirmation, only on a terminal."""
+    from kostack.cli.fix_text import say
+
     if not (env.stdin_isatty and env.stdout_isatty):
         return False
-    answer = click.prompt(
-        f"{question} Type {word!r} to go on", default="", show_default=False, err=True
-    )
+    ask = say(env, "fixrun.type-to-go-on", question=question, word=repr(word))
+    answer = click.prompt(ask, default="", show_default=False, err=True)
     return str(answer).strip() == word
 
 

@@ -101,6 +101,10 @@ register(
             "ko": "시험 실행: 아무것도 변경하지 않았습니다. 롤백하려면 --yes를 붙이세요.",
         },
         "fixrun.restore_q": {"en": "Restore these objects?", "ko": "이 객체들을 되돌릴까요?"},
+        "fixrun.type-to-go-on": {
+            "en": "{question} Type {word} to go on",
+            "ko": "{question} 계속하려면 {word:을/를} 입력하세요",
+        },
         "fixrun.rollback_summary": {
             "en": "{restored} restored, {original} already as before, {untouched} not changed "
             "by kostack.",

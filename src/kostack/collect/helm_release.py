@@ -285,7 +285,7 @@ def revision_of(record: Mapping[str, Any], storage_object: str) -> HelmRevision:
 
 
 def manifest_parts(
-    manifest: str, namespace: str, scrub: Scrubber | None = None
+    manifest: str, scrub: Scrubber | None = None
 ) -> tuple[tuple[ManifestObject, ...], tuple[ManifestPVC, ...], tuple[ManifestStatefulSet, ...]]:
     """The objects a manifest declares; only names, labels and storage facts are kept.
 
@@ -404,7 +404,7 @@ def release_from_records(
     history = tuple(revision_of(rec, obj) for rec, obj, _ in records)
     latest, storage_object, resource_version = records[-1]
     namespace = _text(latest.get("namespace"))
-    objects, pvcs, sets = manifest_parts(_text(latest.get("manifest")), namespace, scrub)
+    objects, pvcs, sets = manifest_parts(_text(latest.get("manifest")), scrub)
     config = latest.get("config") or {}
     defaults = (latest.get("chart") or {}).get("values") or {}
     keys = value_paths(config)
