@@ -80,6 +80,14 @@ class Run:
 
     # ------------------------------------------------------------------ patterns
 
+    def rep_flow(
+        self, pair: SuperPair, rel: str
+    ) -> tuple[tuple[EndClass, EndClass], tuple[str, int | None]] | None:
+        """A class pair of ``pair`` in relation ``rel`` and its flow; None when there is none."""
+        rep = pair.rep(rel)
+        flow = self.flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
+        return (rep, flow) if rep is not None and flow is not None else None
+
     def _positions_of(self, cls: EndClass, side: str, kind: str) -> list[int] | None:
         """Sorted universe positions of a class's addresses (None when one is missing)."""
         key = (cls.id, side, kind)
@@ -220,12 +228,10 @@ class Run:
         """A super-class pair in one relation: counted per subnet, each situation judged once
         (its flow, wires and sets are those of any class pair in it: they differ only in
         their subnets, and the relation is what the hops take from those)."""
-        rep = pair.rep(rel)
-        if rep is None:
+        found = self.rep_flow(pair, rel)
+        if found is None:
             return []
-        flow = self.flow_of(rep[0].rep, rep[1].rep)
-        if flow is None:
-            return []
+        rep, flow = found
         s_side, t_side, undecided = self.sides(rep[0], rep[1], flow)
         sp = {S.id: self._patterns(S, "src", t_side) for S in pair.SS.members}
         tp = {T.id: self._patterns(T, "dst", s_side) for T in pair.TT.members}
@@ -256,11 +262,10 @@ class Run:
     def _shape_relation(self, pair: SuperPair, rel: str, selves: list[Self]) -> list[_Found]:
         """`_relation` for a pair of shapes (shapes.py): the super-classes of each differ in
         their sets only, so their class pairs are counted at once, not super-class by one."""
-        rep = pair.rep(rel)
-        flow = self.flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
-        if flow is None:
+        found = self.rep_flow(pair, rel)
+        if found is None:
             return []
-        counts = ShapeCounts(self, pair, rel, flow, selves)
+        counts = ShapeCounts(self, pair, rel, found[1], selves)
         out = []
         for (undecided, ps, pt), sit in counts.situations().items():
             sit.undecided = undecided

@@ -97,11 +97,11 @@ def _pair(
 ) -> None:
     """One super-class pair, relation by relation."""
     for rel in pair.relations():
-        rep = pair.rep(rel)
-        flow = run.flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
-        if rep is None or flow is None:
+        found = run.rep_flow(pair, rel)
+        if found is None:
             continue
-        s_side, t_side, undecided = run.sides(rep[0], rep[1], flow)
+        (rep_s, rep_t), flow = found
+        s_side, t_side, undecided = run.sides(rep_s, rep_t, flow)
         base = (pair.SS.shape, pair.TT.static, rel, undecided)
         _count(out, run, pair, base, srcs, tgts, (s_side, t_side))
 
@@ -116,11 +116,10 @@ def _shape_pair(
     """A pair of shapes (shapes.py), relation by relation: the super-classes of each differ
     in their sets only, so their groups are counted at once, never super-class pair by pair."""
     for rel in pair.relations():
-        rep = pair.rep(rel)
-        flow = run.flow_of(rep[0].rep, rep[1].rep) if rep is not None else None
-        if flow is None:
+        found = run.rep_flow(pair, rel)
+        if found is None:
             continue
-        sides = ShapeSides(run, pair, rel, flow)
+        sides = ShapeSides(run, pair, rel, found[1])
         has_s, has_t = {c.id for c in sides.srcs}, {c.id for c in sides.tgts}
         here_s = [(g, S) for g, S in srcs if S.id in has_s]  # classes with a pair in `rel`
         here_t = [(g, T) for g, T in tgts if T.id in has_t]
