@@ -219,8 +219,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # watch's pod-to-pod tally per shape pair like diagnose, linear with per-node groups on both
 # sides (branch tallyshape, +114); fix apply's typed confirmation in Korean, an unread
 # parameter gone (+13); one Run.rep_flow for four copies of a lookup (+4: the helper's own
-# signature and docstring). Budget = the measured 68,895.
-SHIPPED_LINES_BUDGET = 68_895
+# signature and docstring); one Run._judged for the two relation judges' trace-once loops (+3).
+# Budget = the measured 68,898.
+SHIPPED_LINES_BUDGET = 68_898
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

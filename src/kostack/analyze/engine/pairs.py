@@ -241,23 +241,8 @@ class Run:
                 ps, pt = self.member_pattern(s, t_side), self.member_pattern(t, s_side)
                 corr.add(S.id, T.id, ps, pt)
         counts = RelationCounts(pair, rel, sp, tp, corr)
-        out = []
-        for (ps, pt), sit in counts.situations().items():
-            first = counts.occurrences(sit, ps, pt, 1)
-            if not first:
-                continue
-            S, T = first[0][1], first[0][2]
-            # the sets decide the hops only through the patterns and which are undecided, so
-            # source super-classes differing in their sets only share a trace
-            key = (pair.SS.shape, pair.TT.static, rel, undecided, ps, pt)
-            if key not in self._memo:
-                self._memo[key] = self._traced(S, T, (t_side, s_side, flow), ps, pt)
-            outcome = self._memo[key]
-            if outcome is not None:
-                self.situations[key] = outcome
-                ctx = (t_side, s_side, flow)
-                out.append(_Found(sit, outcome, counts, ps, pt, ctx, undecided))
-        return out
+        sits = [(undecided, ps, pt, sit) for (ps, pt), sit in counts.situations().items()]
+        return self._judged(pair, rel, counts, sits, lambda S, T: (t_side, s_side, flow))
 
     def _shape_relation(self, pair: SuperPair, rel: str, selves: list[Self]) -> list[_Found]:
         """`_relation` for a pair of shapes (shapes.py): the super-classes of each differ in
@@ -266,21 +251,39 @@ class Run:
         if found is None:
             return []
         counts = ShapeCounts(self, pair, rel, found[1], selves)
+        sits = [(u, ps, pt, sit) for (u, ps, pt), sit in counts.situations().items()]
+        for u, _, _, sit in sits:
+            sit.undecided = u
+        return self._judged(pair, rel, counts, sits, counts.ctx, shaped=True)
+
+    def _judged(
+        self,
+        pair: SuperPair,
+        rel: str,
+        counts: RelationCounts | ShapeCounts,
+        sits: list[tuple[tuple[bool, ...], Pattern, Pattern, Situation]],
+        ctx_of: Callable[[EndClass, EndClass], Ctx],
+        shaped: bool = False,
+    ) -> list[_Found]:
+        """Each situation traced once, through its first class pair: the sets decide the hops
+        only through the patterns and which are undecided, so source super-classes differing
+        in their sets only share a trace."""
         out = []
-        for (undecided, ps, pt), sit in counts.situations().items():
-            sit.undecided = undecided
+        for undecided, ps, pt, sit in sits:
             first = counts.occurrences(sit, ps, pt, 1)
             if not first:
                 continue
             S, T = first[0][1], first[0][2]
             key = (pair.SS.shape, pair.TT.static, rel, undecided, ps, pt)
+            ctx = ctx_of(S, T)
             if key not in self._memo:
-                self._memo[key] = self._traced(S, T, counts.ctx(S, T), ps, pt)
+                self._memo[key] = self._traced(S, T, ctx, ps, pt)
             outcome = self._memo[key]
             if outcome is not None:
                 self.situations[key] = outcome
-                ctx = counts.ctx(S, T)
-                out.append(_Found(sit, outcome, counts, ps, pt, ctx, undecided, counts.ctx))
+                out.append(
+                    _Found(sit, outcome, counts, ps, pt, ctx, undecided, ctx_of if shaped else None)
+                )
         return out
 
     def _traced(
