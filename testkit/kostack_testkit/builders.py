@@ -391,6 +391,13 @@ def node_port_ids(doc: Doc) -> list[str]:
     return [link["port_id"] for link in doc["node_ports"] if link.get("port_id")]
 
 
+def port_of(snap: Snapshot, node: str) -> str:
+    """The id of ``node``'s one Neutron port in ``snap``."""
+    (port,) = [link.port_id for link in snap.node_ports or () if link.node == node]
+    assert port is not None
+    return port
+
+
 def group(doc: Doc, name: str) -> Doc:
     groups: list[Doc] = doc["openstack"]["security_groups"]
     for sg in groups:

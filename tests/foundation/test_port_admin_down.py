@@ -15,7 +15,14 @@ from kostack.analyze.topology import Topology
 from kostack.model import Snapshot
 from kostack.report.jsonout import diagnosis_dict, dumps
 from kostack.report.topology_picture import stage_of
-from kostack_testkit.builders import build, example_doc, hetero_doc, node_port_ids, set_port_state
+from kostack_testkit.builders import (
+    build,
+    example_doc,
+    hetero_doc,
+    node_port_ids,
+    port_of,
+    set_port_state,
+)
 
 CHECK = "neutron-port-admin-down"
 
@@ -32,12 +39,6 @@ def _fixed(*down: str, status: str = "", ready: bool | None = True) -> Snapshot:
     return build(doc)
 
 
-def _port_of(snap: Snapshot, node: str) -> str:
-    (port,) = [link.port_id for link in snap.node_ports if link.node == node]
-    assert port is not None
-    return port
-
-
 def _trace(snap: Snapshot, src: str, dst: str):  # type: ignore[no-untyped-def]
     topo = Topology(snap)
     s, _, _ = parse_endpoint(topo, src)
@@ -47,7 +48,7 @@ def _trace(snap: Snapshot, src: str, dst: str):  # type: ignore[no-untyped-def]
 
 def test_a_flow_into_an_admin_down_port_is_denied_at_that_port_in_both_languages() -> None:
     snap = _fixed("k8s-w-2")
-    port = _port_of(snap, "k8s-w-2")
+    port = port_of(snap, "k8s-w-2")
     healthy = _trace(_fixed(), "node:k8s-w-1", "node:k8s-w-2:10250/tcp")
     assert healthy[0].ok
     (result,) = _trace(snap, "node:k8s-w-1", "node:k8s-w-2:10250/tcp")
@@ -81,7 +82,7 @@ def test_a_flow_out_of_an_admin_down_port_is_denied_before_anti_spoofing() -> No
 
 def test_diagnose_names_the_down_port_once_with_the_command_to_enable_it() -> None:
     snap = _fixed("k8s-w-2")
-    port = _port_of(snap, "k8s-w-2")
+    port = port_of(snap, "k8s-w-2")
     d = diagnose(snap)
     assert d.verdict.kind == "root-causes"
     (rc,) = d.root_causes

@@ -17,7 +17,7 @@ from kostack.analyze.messages import localize as L
 from kostack.analyze.reach import Disposition, parse_endpoint, trace
 from kostack.analyze.topology import Topology
 from kostack.model import Snapshot
-from kostack_testkit.builders import Doc, build, example_doc
+from kostack_testkit.builders import Doc, build, example_doc, port_of
 
 CHECK = "neutron-port-admin-down"
 
@@ -30,15 +30,9 @@ def _unbound(doc: Doc, *nodes: str, vif: str = "binding_failed") -> Snapshot:
     return build(doc)
 
 
-def _port_of(snap: Snapshot, node: str) -> str:
-    (port,) = [link.port_id for link in snap.node_ports if link.node == node]
-    assert port is not None
-    return port
-
-
 def test_a_flow_into_or_out_of_an_unbound_port_is_denied_at_that_port() -> None:
     snap = _unbound(example_doc("seed-fixed"), "k8s-w-2")
-    port = _port_of(snap, "k8s-w-2")
+    port = port_of(snap, "k8s-w-2")
     topo = Topology(snap)
     for src, dst, step in (
         ("node:k8s-w-1", "node:k8s-w-2:10250/tcp", "port-down-ingress"),
@@ -65,8 +59,8 @@ def test_diagnose_names_the_unbound_port_once_with_the_agents_command() -> None:
     assert rc.key == "port-unbound" and rc.check_id == CHECK
     assert L(rc.title, "en") == "Node ports failed to bind: Neutron gives them no data path"
     assert {r.id for r in rc.resources if r.kind == "port"} == {
-        _port_of(snap, "k8s-w-2"),
-        _port_of(snap, "k8s-w-3"),
+        port_of(snap, "k8s-w-2"),
+        port_of(snap, "k8s-w-3"),
     }
     en, ko = L(rc.message, "en"), L(rc.message, "ko")
     assert en.startswith("The Neutron ports of nodes k8s-w-2, k8s-w-3 failed to bind"), en

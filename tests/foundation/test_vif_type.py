@@ -19,7 +19,7 @@ from kostack.analyze.topology import Topology
 from kostack.collect._neutron_records import port_record
 from kostack.model import Snapshot
 from kostack.plan.build import build_plan
-from kostack_testkit.builders import build, example_doc
+from kostack_testkit.builders import build, example_doc, port_of
 
 CHECK = "net-pod-src-antispoof"
 NODES = ("k8s-cp-1", "k8s-w-1", "k8s-w-2", "k8s-w-3")
@@ -36,12 +36,6 @@ def _seed(bound: dict[str, tuple[str, str]], net: str = "vlan") -> Snapshot:
         if names.get(port["id"]) in bound:
             port["vnic_type"], port["vif_type"] = bound[names[port["id"]]]
     return build(doc)
-
-
-def _port(snap: Snapshot, node: str) -> str:
-    (port,) = [link.port_id for link in snap.node_ports if link.node == node]
-    assert port is not None
-    return port
 
 
 @pytest.mark.parametrize(
@@ -66,7 +60,7 @@ def test_ports_bound_unfiltered_drop_nothing_so_no_cause_and_no_plan(
 def test_the_trace_says_which_driver_bound_it_in_english_and_korean() -> None:
     snap = _seed({"k8s-w-1": ("direct", "hw_veb")})
     topo = Topology(snap)
-    port = _port(snap, "k8s-w-1")
+    port = port_of(snap, "k8s-w-1")
     src, _, _ = parse_endpoint(topo, "pod:kube-system/coredns-674b8bbfcf-m9w4d")  # on k8s-w-1
     dst, dport, proto = parse_endpoint(topo, "ip:1.1.1.1:443/tcp")
     (result, *_) = trace(topo, src, dst, proto or "tcp", dport)
@@ -86,7 +80,7 @@ def test_an_sriov_port_bound_through_ovs_is_filtered_so_its_drop_stands(net: str
     snap = _seed(dict.fromkeys(NODES, ("direct", "ovs")), net)
     (cause,) = diagnose(snap).root_causes
     assert cause.key == "antispoof" and set(cause.findings[0].nodes) == set(NODES)
-    assert {a.target.id for a in build_plan(snap).actions} == {_port(snap, n) for n in NODES}
+    assert {a.target.id for a in build_plan(snap).actions} == {port_of(snap, n) for n in NODES}
 
 
 def test_a_mixed_cluster_fixes_only_the_filtered_ports() -> None:
@@ -108,7 +102,7 @@ def test_a_mixed_cluster_fixes_only_the_filtered_ports() -> None:
     ]
     assert set(undecided.nodes) == {"k8s-w-3"}
     planned = {a.target.id for a in build_plan(snap).actions if a.target.kind == "port"}
-    assert planned == {_port(snap, "k8s-cp-1"), _port(snap, "k8s-w-2")}
+    assert planned == {port_of(snap, "k8s-cp-1"), port_of(snap, "k8s-w-2")}
 
 
 def test_binding_vif_type_is_read_as_the_api_and_openstacksdk_spell_it() -> None:

@@ -19,7 +19,7 @@ from kostack.collect._neutron_records import port_record
 from kostack.model import Snapshot
 from kostack.model.load import parse_snapshot
 from kostack.plan.build import build_plan
-from kostack_testkit.builders import Doc, build, example_doc
+from kostack_testkit.builders import Doc, build, example_doc, port_of
 
 CHECK = "net-pod-src-antispoof"
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
@@ -42,12 +42,6 @@ def _retype(doc: Doc, net: str | None) -> None:
     for network in doc["openstack"]["networks"]:
         if net is not None and not network.get("router_external"):
             network["network_type"] = net
-
-
-def _port(snap: Snapshot, node: str) -> str:
-    (port,) = [link.port_id for link in snap.node_ports if link.node == node]
-    assert port is not None
-    return port
 
 
 @pytest.mark.parametrize(
@@ -96,13 +90,13 @@ def test_a_mixed_cluster_names_and_fixes_only_the_normal_ports() -> None:
     ]
     assert set(undecided.nodes) == {"k8s-w-1", "k8s-w-3"}
     planned = {a.target.id for a in build_plan(snap).actions}
-    assert planned == {_port(snap, "k8s-cp-1"), _port(snap, "k8s-w-2")}
+    assert planned == {port_of(snap, "k8s-cp-1"), port_of(snap, "k8s-w-2")}
 
 
 def test_the_trace_says_why_with_the_vnic_type_as_evidence_and_a_pass_stands() -> None:
     _, snap = _with("seed-incident", {"k8s-w-1": "direct-physical"})
     topo = Topology(snap)
-    port = _port(snap, "k8s-w-1")
+    port = port_of(snap, "k8s-w-1")
     src, _, _ = parse_endpoint(topo, "pod:kube-system/coredns-674b8bbfcf-m9w4d")  # on k8s-w-1
     dst, dport, proto = parse_endpoint(topo, "ip:1.1.1.1:443/tcp")
     (result, *_) = trace(topo, src, dst, proto or "tcp", dport)
