@@ -358,6 +358,7 @@ def seed_doc() -> Doc:
                     "wireguard_v6": False,
                     "nat_outgoing_exclusions": "IPPoolsOnly",
                     "program_cluster_routes": False,
+                    "feature_detect_override": "",
                 },
             },
         },

@@ -100,6 +100,7 @@ def test_calico_manifest(
         "vxlan_port": 4789,
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,
+        "feature_detect_override": "",
     }
 
 
@@ -129,6 +130,7 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "vxlan_port": 4789,
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,
+        "feature_detect_override": "",
     }
     images = {
         c["image"]
@@ -339,12 +341,14 @@ def test_calico_3_31_felix_settings(serve: ServeFn) -> None:
         if obj["kind"] == "FelixConfiguration":
             obj["spec"]["natOutgoingExclusions"] = "IPPoolsAndHostIPs"
             obj["spec"]["programClusterRoutes"] = "Enabled"
+            obj["spec"]["featureDetectOverride"] = "SNATFullyRandom=true,MASQFullyRandom=false"
     calico = collect(serve, objects).cluster.cni.calico
     assert calico is not None
     assert (calico.nat_outgoing_exclusions, calico.program_cluster_routes) == (
         "IPPoolsAndHostIPs",
         True,
     )
+    assert calico.feature_detect_override == "SNATFullyRandom=true,MASQFullyRandom=false"
 
 
 def test_calico_felix_unreadable_leaves_its_fields_unknown(serve: ServeFn) -> None:
@@ -356,6 +360,7 @@ def test_calico_felix_unreadable_leaves_its_fields_unknown(serve: ServeFn) -> No
     calico = collection.cluster.cni.calico
     assert calico is not None
     assert (calico.nat_outgoing_exclusions, calico.program_cluster_routes) == (None, None)
+    assert calico.feature_detect_override is None
     assert (calico.wireguard, calico.vxlan_port) == (None, None)
     # veth_mtu "0" still decides the MTU: calico.yaml pins Felix's MTU variables to it.
     assert calico.mtu_auto is True

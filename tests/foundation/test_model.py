@@ -139,7 +139,12 @@ def _as_version_1(doc: dict[str, Any]) -> dict[str, Any]:
     cni = cluster["cni"]
     cni.pop("version", None)
     cni.pop("version_source", None)
-    for key in ("mtu_auto", "nat_outgoing_exclusions", "program_cluster_routes"):
+    for key in (
+        "mtu_auto",
+        "nat_outgoing_exclusions",
+        "program_cluster_routes",
+        "feature_detect_override",
+    ):
         cni["calico"].pop(key, None)
     return v1
 

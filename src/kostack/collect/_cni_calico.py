@@ -15,6 +15,7 @@ from kostack.collect._cni_calico_parse import (
     calico_bgp,
     calico_mtu,
     calico_version,
+    feature_detect_override,
     installation_pools_text,
     nat_outgoing_exclusions,
     parse_block,
@@ -317,6 +318,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         vxlan_port=vxlan_port,
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),
+        feature_detect_override=feature_detect_override(objects),
     )
     network = tuple(p.cidr for p in pools or () if not p.disabled)
     return CniResult(

@@ -247,6 +247,16 @@ def program_cluster_routes(objects: CalicoObjects) -> bool | None:
     return spec_of(objects.felix).get("programClusterRoutes") == "Enabled"
 
 
+def feature_detect_override(objects: CalicoObjects) -> str | None:
+    """FelixConfiguration featureDetectOverride as written ("" when unset), e.g.
+    "MASQFullyRandom=false" (Calico's api felixconfig.go: "true" or "false" forces a
+    feature, empty or omitted values are auto-detected)."""
+    if objects.felix is None and objects.felix_failed:
+        return None
+    value = spec_of(objects.felix).get("featureDetectOverride")
+    return value[:1024] if isinstance(value, str) else ""
+
+
 def installation_pools_text(installation: JsonObject | None) -> str:
     """What the operator's Installation asks for, for a hint when the pools cannot be read."""
     if installation is None:

@@ -65,6 +65,10 @@ class Calico(Record):
     # FelixConfiguration programClusterRoutes (Calico 3.31+): Felix, not BIRD, programs
     # the IPIP routes; false when unset (its default, and all earlier versions).
     program_cluster_routes: bool | None = None
+    # FelixConfiguration featureDetectOverride as written ("" when unset; None: Felix's
+    # settings were not read). "MASQFullyRandom=false" in it turns off natOutgoing's
+    # MASQUERADE --random-fully (engine/stateless.py `masquerade_ports`).
+    feature_detect_override: Name | None = None
 
 
 class Flannel(Record):

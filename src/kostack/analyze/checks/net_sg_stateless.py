@@ -9,14 +9,17 @@ to the outside, each a family of flows judged on its reply hops only.
 
 from __future__ import annotations
 
+import json
+
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.families import End, FamilyResult
-from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, stateless
+from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.flows import POD_PORT
 from kostack.analyze.messages import Msg, register
+from kostack.shell import render
 
 ID = "net-sg-stateless"
 TITLE = "Stateless security groups admit the replies of the cluster's connections"
@@ -24,6 +27,7 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 KINDS = ("pods", "nodes", "pods-out", "nodes-out")  # who talks to whom, in that order
+MASQ = "MASQFullyRandom"  # Felix's feature name for MASQUERADE --random-fully
 
 register(
     {
@@ -51,6 +55,26 @@ register(
             "ko": "{kind} 가는 연결의 {proto} 응답이 차단됩니다: {detail} ({src} -> {dst}, 흐름 "
             "{n}개). 상태 비저장 보안 그룹은 연결 상태를 기억하지 않으므로 클라이언트의 임시 포트 "
             "{lo}-{hi:으로/로} 가는 응답에도 {direction} 규칙이 따로 필요합니다.",
+        },
+        f"{ID}.fail-nat": {
+            "en": "{proto} replies of connections from {kind} are dropped: {detail} ({src} -> "
+            "{dst}, {n} {n:flow/flows}). A stateless security group keeps no connection state, "
+            "and the CNI masquerades these connections with --random-fully, so their replies "
+            "go to any port {lo}-{hi} of the node and need {direction} rules of their own.",
+            "ko": "{kind} 가는 연결의 {proto} 응답이 차단됩니다: {detail} ({src} -> {dst}, 흐름 "
+            "{n}개). 상태 비저장 보안 그룹은 연결 상태를 기억하지 않고, CNI가 이 연결을 "
+            "--random-fully로 마스커레이드하므로 응답이 노드의 포트 {lo}-{hi} 중 아무 곳으로나 "
+            "가서 {direction} 규칙이 따로 필요합니다.",
+        },
+        f"{ID}.felix": {
+            "en": "turn off natOutgoing's --random-fully (FelixConfiguration featureDetectOverride "
+            "MASQFullyRandom=false): masquerade then keeps the pod's source port, {lo}-{hi}, "
+            "unless two connections clash; admitting ports {nlo}-{nhi} from anywhere instead "
+            "would open every node service on them (kubelet 10250, NodePorts) to the world",
+            "ko": "natOutgoing의 --random-fully를 끕니다(FelixConfiguration featureDetectOverride "
+            "MASQFullyRandom=false). 그러면 두 연결이 겹치지 않는 한 마스커레이드가 Pod의 출발지 "
+            "포트({lo}-{hi})를 유지합니다. 대신 모든 곳에서 포트 {nlo}-{nhi:을/를} 허용하면 그 포트의 "
+            "모든 노드 서비스(kubelet 10250, NodePort)가 외부에 열립니다",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide whether the {proto} replies of connections from {kind} pass "
@@ -128,7 +152,9 @@ def _replies(ctx: CheckContext, kind: str, proto: str) -> FamilyResult | None:
 
 
 def _finding(ctx: CheckContext, fv: FactView, kind: str, proto: str) -> Finding:
-    lo, hi = EPHEMERAL
+    wire = fv.fact.examples[0].wire
+    nat = wire.src_ports if wire is not None else None  # masqueraded (engine/stateless.py)
+    lo, hi = nat or EPHEMERAL
     at_client = fv.side == "src"  # the client's ingress, else the server's egress
     direction = "ingress" if at_client else "egress"
     params = dict(
@@ -143,9 +169,18 @@ def _finding(ctx: CheckContext, fv: FactView, kind: str, proto: str) -> Finding:
     if fv.status == Status.UNKNOWN:
         message = Msg(f"{ID}.unknown", **params)
     else:
-        message = Msg(f"{ID}.fail", **params, lo=lo, hi=hi, direction=direction)
+        key = f"{ID}.fail-nat" if nat else f"{ID}.fail"
+        message = Msg(key, **params, lo=lo, hi=hi, direction=direction)
     if fv.cause == CAUSE:
         remedies = _rules(ctx, fv, kind, proto, at_client)
+        if nat and at_client and wire is not None:
+            view = fv.sources[0].view
+            port = view.port if view is not None else None
+            if port is not None and coverage(
+                ctx.topo, port, "ingress", wire.dst, wire.proto, EPHEMERAL
+            )[0] == [EPHEMERAL]:
+                remedies = ()  # the ephemeral ports are open already: only Felix's switch
+            remedies = (*_felix(ctx, nat), *remedies)
     counts = (("flows", fv.fact.pairs),)
     return fv.finding(
         SAY, message, remedies, cause=CAUSE, counts=counts, key=(kind, proto, *fv.key())
@@ -181,3 +216,21 @@ def _rules(
         family=None if version == 4 else version,
         direction="ingress" if at_client else "egress",
     )
+
+
+def _felix(ctx: CheckContext, nat: tuple[int, int]) -> tuple[Remedy, ...]:
+    """Under Calico, the FelixConfiguration patch that keeps masqueraded source ports in the
+    ephemeral range (the entries already in featureDetectOverride kept); flannel's switch
+    differs by version, so its finding names the cause and the page the way."""
+    cni = ctx.snapshot.cluster.cni if ctx.snapshot.cluster else None
+    if cni is None or cni.calico is None:
+        return ()
+    entries = (cni.calico.feature_detect_override or "").split(",")
+    kept = [e.strip() for e in entries if e.strip() and e.partition("=")[0].strip() != MASQ]
+    spec = {"spec": {"featureDetectOverride": ",".join([*kept, f"{MASQ}=false"])}}
+    argv = ["kubectl", "patch", "felixconfiguration", "default", "--type", "merge", "-p"]
+    command = render([*argv, json.dumps(spec, separators=(",", ":"))])
+    lo, hi = EPHEMERAL
+    reason = Msg(f"{ID}.felix", lo=lo, hi=hi, nlo=nat[0], nhi=nat[1])
+    params = (("command", command),)
+    return (Remedy("manual", "felixconfiguration", "default", "default", params, reason, CAUSE),)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.engine.stateless import EPHEMERAL
+from kostack.analyze.engine.stateless import EPHEMERAL, NAT_PORTS
 from kostack.analyze.topology import ECHO_REQUEST, Topology, port_bounds, protocol_number
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
 
@@ -242,7 +242,7 @@ class SetEngine:
                         pieces.append((r.lo, r.hi, remote) if r.ported else (0, 65535, remote))
             spans = (
                 _covering(pieces, span)
-                if q.reply == "all"
+                if q.reply in ("all", "all-nat")
                 else [x for _lo, _hi, rs in pieces for x in rs]
             )
             result = Admitted(merge(spans), undecided)
@@ -258,9 +258,12 @@ class SetEngine:
 def _span_of(q: Query) -> tuple[int, int] | None:
     """The ports (ICMP: the type) a query asks for; None: a protocol without ports. An ICMP
     query asks for echo request, a stateless reply's for the type it names; a reply to the
-    ephemeral range ("part", "all": admitted on some or all of it) for the range."""
+    ephemeral range ("part", "all": admitted on some or all of it) for the range, and to a
+    masquerade's ports ("part-nat", "all-nat") for those."""
     if q.reply in ("part", "all"):
         return EPHEMERAL
+    if q.reply in ("part-nat", "all-nat"):
+        return NAT_PORTS
     want = q.port if q.reply or q.proto not in ECHO_REQUEST else ECHO_REQUEST[q.proto]
     return None if want is None else (want, want)
 

@@ -581,17 +581,18 @@ def wire_sets(
                 *((q, kind) for q in reply_queries(topo, under, d.proto, d.port, True)),
             ]
     src_kind = "node" if s.endpoint.kind == "node" else "ip"
+    masqueraded = [False]  # per world: where the replies go depends on it
     if s.endpoint.kind == "pod" and t.endpoint.kind in ("node", "external"):
-        kinds = set()
-        for w in world_topos or (topo,):
-            masq = masquerade(w, s.ip, t.ip)
-            kinds.add("node" if masq is not None and masq[1] else "ip")
+        masqueraded = [
+            bool(m and m[1]) for w in world_topos or (topo,) for m in [masquerade(w, s.ip, t.ip)]
+        ]
+        kinds = {"node" if on else "ip" for on in masqueraded}
         src_kind = kinds.pop() if len(kinds) == 1 else "ip"
     port = flow[1]
     out = [(Query("egress", t.ip.version, proto, port), "ip")]
     if t.view is not None:
         out.append((Query("ingress", s.ip.version, proto, port), src_kind))
     # a stateless reply: the target's egress tests the source, the source's ingress the target
-    reply = reply_queries(topo, t.ip.version, proto, port, False)
+    reply = reply_queries(topo, t.ip.version, proto, port, False, masqueraded)
     out.extend((q, src_kind if q.direction == "egress" else "ip") for q in reply)
     return out

@@ -19,7 +19,7 @@ from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
 from kostack.analyze.engine.router import external_leg, network_hop, no_port_hop, source_leg
 from kostack.analyze.engine.secgroups import security_groups
-from kostack.analyze.engine.stateless import reply_hops, stateless
+from kostack.analyze.engine.stateless import masquerade_ports, reply_hops, stateless
 from kostack.analyze.engine.types import PASSING, Disposition, Endpoint, FlowResult, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import PORTED_PROTOCOLS, NodeView, Topology, protocol_number
@@ -133,7 +133,8 @@ def _path(
     if dst_view is not None and dst.kind == "pod":
         from_pod = src.kind == "pod"
         return _to_pod(leg, src_view, dst_view, wire_src, dst.ip, proto, l4_port, from_pod)
-    wire = Wire(wire_src, dst.ip, proto, l4_port)
+    nat = masquerade_ports(topo) if masqueraded else None
+    wire = Wire(wire_src, dst.ip, proto, l4_port, src_ports=nat)
     if dst_view is not None:
         detail = Msg("hop.to-node", ip=dst.ip, node=dst_view.name)
         leg.hops.append(Hop("route", at_src, Disposition.ACCEPTED, detail))

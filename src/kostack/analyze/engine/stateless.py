@@ -15,7 +15,7 @@ stateful), so a drop is UNKNOWN unless the backend is ML2/OVN.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Direction, Query, denied_cause, remote_admits
@@ -38,6 +38,9 @@ from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule
 # Linux's default net.ipv4.ip_local_port_range (also IPv6's): kernel
 # Documentation/networking/ip-sysctl.rst
 EPHEMERAL = (32768, 60999)
+# MASQUERADE --random-fully (or --random) picks a source port of 1024 or more anywhere in
+# 1024-65535 (Linux nf_nat_proto.c nf_nat_l4proto_unique_tuple; tests/lab pins it)
+NAT_PORTS = (1024, 65535)
 ECHO_REPLY = {1: 0, 58: 129}  # ICMP and ICMPv6 echo reply types
 TARGET_EGRESS = "reply-sg-target-egress"  # at the server's (the target's) port
 SOURCE_INGRESS = "reply-sg-source-ingress"  # at the client's (the source's) port
@@ -49,6 +52,12 @@ register(
         "stateless.ephemeral": {
             "en": "to the client's ephemeral ports {lo}-{hi}",
             "ko": "클라이언트의 임시 포트 {lo}-{hi:으로/로} 가는",
+        },
+        "stateless.nat": {
+            "en": "to the ports {lo}-{hi} the CNI's masquerade (--random-fully) picks the "
+            "node's source port from",
+            "ko": "CNI의 마스커레이드(--random-fully)가 노드의 출발지 포트를 고르는 범위 {lo}-{hi:으로/로} "
+            "가는",
         },
         "stateless.port": {"en": "to port {port}", "ko": "포트 {port:으로/로} 가는"},
         "stateless.icmp": {"en": "of {proto} type {type}", "ko": "{proto} 유형 {type}의"},
@@ -70,6 +79,16 @@ register(
             "ko": "상태 비저장(stateless) 그룹 [{groups}]의 {direction} 규칙이 응답 "
             "{wire:을/를} 클라이언트의 임시 포트 {lo}-{hi} 중 {covered}에 대해서만 허용합니다: 다른 출발지 "
             "포트를 쓰는 연결은 응답이 차단됩니다",
+        },
+        "hop.stateless-partial-nat": {
+            "en": "groups [{groups}] are stateless, and their {direction} rules admit the reply "
+            "{wire} to ports {covered} only, of the ports {lo}-{hi} the CNI's masquerade "
+            "(--random-fully) picks the node's source port from: a connection given another "
+            "port has its replies dropped",
+            "ko": "상태 비저장(stateless) 그룹 [{groups}]의 {direction} 규칙이 응답 "
+            "{wire:을/를} CNI의 마스커레이드(--random-fully)가 노드의 출발지 포트를 고르는 범위 "
+            "{lo}-{hi} 중 {covered}에 대해서만 허용합니다: 다른 포트가 배정된 연결은 응답이 "
+            "차단됩니다",
         },
         "hop.stateless-undecided": {
             "en": "groups [{groups}] are stateless, and whether rules {rules} admit the reply {wire} "
@@ -107,25 +126,63 @@ def any_stateless(topo: Topology) -> bool:
     return bool(found)
 
 
-def reply_span(back: Wire) -> tuple[int, int]:
+def masquerade_ports(topo: Topology) -> tuple[int, int] | None:
+    """The source ports the CNI's masquerade picks for a pod's connection; None: it keeps
+    the pod's own (docs/facts.md "Stateless security groups"). Calico's natOutgoing and
+    flannel's ip-masq masquerade with --random-fully where iptables supports it (1.6.2 and
+    later), Calico unless FelixConfiguration featureDetectOverride says MASQFullyRandom=false;
+    Cilium's masquerade keeps the port unless two connections clash."""
+    cl = topo.snapshot.cluster
+    cni = cl.cni if cl else None
+    if cni is None or cni.type not in ("calico", "flannel"):
+        return None
+    override = cni.calico.feature_detect_override if cni.calico else None
+    return None if fully_random_off(override or "") else NAT_PORTS
+
+
+def client_ports(topo: Topology, masqueraded: bool) -> tuple[int, int]:
+    """Where the replies of a connection go: the masquerade's ports, or the client's own."""
+    return (masquerade_ports(topo) if masqueraded else None) or EPHEMERAL
+
+
+def fully_random_off(override: str) -> bool:
+    """Whether a featureDetectOverride ("SNATFullyRandom=true,MASQFullyRandom=false")
+    turns natOutgoing's --random-fully off."""
+    pairs = (entry.partition("=") for entry in override.split(","))
+    return any(k.strip() == "MASQFullyRandom" and v.strip() == "false" for k, _, v in pairs)
+
+
+def reply_span(back: Wire, nat: tuple[int, int] | None = None) -> tuple[int, int]:
     """The destination ports (ICMP: the type) a reply ``back`` goes to: the client's ephemeral
-    range, a tunnel's own port, the echo reply type, or (0, 0) for a protocol without ports."""
+    range (``nat``: the ports a masquerade picked from), a tunnel's own port, the echo reply
+    type, or (0, 0) for a protocol without ports."""
     if back.encap is None and back.proto in PORTED_PROTOCOLS:
-        return EPHEMERAL
+        return nat or EPHEMERAL
     port = ECHO_REPLY.get(back.proto, back.dst_port or 0)
     return (port, port)
 
 
 def reply_queries(
-    topo: Topology, version: int, proto: int, port: int | None, encap: bool
+    topo: Topology,
+    version: int,
+    proto: int,
+    port: int | None,
+    encap: bool,
+    masqueraded: Collection[bool] = (False,),
 ) -> list[Query]:
     """The families' reply queries of one flow (the target's egress, the source's ingress):
-    to one port (a tunnel's, an ICMP type), or to the ephemeral range, admitted on part of it
-    and on all of it (so all, none or part is a membership pattern); none when the snapshot
-    has no stateless group."""
+    to one port (a tunnel's, an ICMP type), or to the client's ports (the ephemeral range or,
+    in the worlds where ``masqueraded``, a masquerade's: `client_ports`), admitted on part of
+    them and on all of them (so all, none or part is a membership pattern); none when the
+    snapshot has no stateless group."""
     if not any_stateless(topo):
         return []
-    kinds: list[tuple[str, int | None]] = [("part", None), ("all", None)]
+    spans = sorted({client_ports(topo, on) for on in masqueraded})
+    kinds: list[tuple[str, int | None]] = [
+        (f"{k}{'' if span == EPHEMERAL else '-nat'}", None)
+        for span in spans
+        for k in ("part", "all")
+    ]
     if encap or proto not in PORTED_PROTOCOLS:
         kinds = [("port", ECHO_REPLY.get(proto, port))]
     return [Query(d, version, proto, p, k) for d in ("egress", "ingress") for k, p in kinds]
@@ -145,18 +202,25 @@ def reply_hops(
     port = wire.dst_port if wire.encap is not None else None
     back = Wire(wire.dst, wire.src, wire.proto, port, wire.encap, wire.inner_dst, wire.inner_src)
     ends: tuple[tuple[NodeView | None, Direction], ...] = ((dst, "egress"), (src, "ingress"))
+    span = reply_span(back, wire.src_ports)
     for view, direction in ends:
         if view is not None and view.port is not None and stateless(topo, view.port):
-            hops.append(_hop(topo, view.port, back, direction, view.port_label()))
+            hops.append(_hop(topo, view.port, back, span, direction, view.port_label()))
             if stop():
                 return
 
 
-def _hop(topo: Topology, port: Port, back: Wire, direction: Direction, where: str) -> Hop:
+def _hop(
+    topo: Topology,
+    port: Port,
+    back: Wire,
+    span: tuple[int, int],
+    direction: Direction,
+    where: str,
+) -> Hop:
     step = TARGET_EGRESS if direction == "egress" else SOURCE_INGRESS
     remote = back.dst if direction == "egress" else back.src
-    span = reply_span(back)
-    covered, admits, undecided = _coverage(topo, port, direction, remote, back.proto, span)
+    covered, admits, undecided = coverage(topo, port, direction, remote, back.proto, span)
     groups = ", ".join(
         (topo.groups[g].name or g) if g in topo.groups else g for g in port.security_group_ids
     )
@@ -181,7 +245,7 @@ def _hop(topo: Topology, port: Port, back: Wire, direction: Direction, where: st
     elif covered:
         text = ", ".join(port_span(a, b) for a, b in covered)
         msg = Msg(
-            "hop.stateless-partial",
+            "hop.stateless-partial" if span == EPHEMERAL else "hop.stateless-partial-nat",
             groups=groups,
             direction=direction,
             wire=wire,
@@ -189,6 +253,8 @@ def _hop(topo: Topology, port: Port, back: Wire, direction: Direction, where: st
             lo=span[0],
             hi=span[1],
         )
+        if span != EPHEMERAL:  # the kernel picks any port of it: some connections hang
+            disp = Disposition.DENIED
     else:
         ports = _ports(back, span)
         msg = Msg(
@@ -205,7 +271,8 @@ def _ports(back: Wire, span: tuple[int, int]) -> str:
     """Where the reply goes, said after it ("to the client's ephemeral ports 32768-60999")."""
     proto = protocol_label(back.proto)
     if back.encap is None and back.proto in PORTED_PROTOCOLS:
-        return Msg("stateless.ephemeral", lo=span[0], hi=span[1])
+        key = "stateless.ephemeral" if span == EPHEMERAL else "stateless.nat"
+        return Msg(key, lo=span[0], hi=span[1])
     if back.proto in ECHO_REPLY:
         return Msg("stateless.icmp", proto=proto, type=span[0])
     if back.dst_port is not None:
@@ -213,7 +280,7 @@ def _ports(back: Wire, span: tuple[int, int]) -> str:
     return Msg("stateless.proto", proto=proto)
 
 
-def _coverage(
+def coverage(
     topo: Topology,
     port: Port,
     direction: Direction,

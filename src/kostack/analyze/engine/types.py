@@ -93,6 +93,9 @@ class Wire:
     encap: str | None = None
     inner_src: IPAddress | None = None
     inner_dst: IPAddress | None = None
+    # the source ports a masquerade picks the packet's from (engine/stateless.py
+    # `masquerade_ports`); None: the sender's own, its ephemeral range
+    src_ports: tuple[int, int] | None = None
 
     def describe(self) -> str:
         port = f":{self.dst_port}" if self.dst_port is not None else ""

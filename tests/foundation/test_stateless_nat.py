@@ -1,0 +1,212 @@
+"""Masquerade's source ports under stateless security groups (docs/facts.md "Stateless
+security groups"; engine/stateless.py `masquerade_ports`).
+
+Calico's natOutgoing and flannel's ip-masq masquerade with --random-fully, which picks the
+node's source port anywhere in 1024-65535 (tests/lab/test_lab_masquerade_ports.py asks the
+kernel). kostack judged the reply of a masqueraded connection against the ephemeral range
+32768-60999 only, so the rule it recommended (32768:60999 from 0.0.0.0/0) was called enough
+while about half the pods' connections to the outside still hung.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+from test_stateless import (
+    COREDNS,
+    REPLY_STEPS,
+    pod_trace,
+    replies,
+    reply_hop,
+    run_cli,
+    stateless_doc,
+)
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.engine.families import End, hop_id
+from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.stateless import NAT_PORTS, fully_random_off
+from kostack.analyze.engine.types import PASSING, Disposition
+from kostack.analyze.findings import Status
+from kostack.analyze.flows import ClusterFlows
+from kostack_testkit.builders import (
+    SG_NODES,
+    build,
+    calico_pool,
+    example_cilium_geneve_no_6081,
+    example_flannel_no_8472,
+    hetero_doc,
+    rule,
+    set_calico_mode,
+)
+
+Doc = dict[str, Any]
+OUTSIDE = "ip:1.1.1.1"
+
+
+def nat_doc(*extra: Doc, override: str | None = None) -> Doc:
+    """`stateless_doc` with natOutgoing on (and Felix's featureDetectOverride)."""
+    doc = stateless_doc(*extra)
+    calico_pool(doc)["nat_outgoing"] = True
+    doc["cluster"]["cni"]["calico"]["feature_detect_override"] = override
+    return doc
+
+
+def test_a_masqueraded_reply_needs_the_ports_random_fully_picks() -> None:
+    result = pod_trace(nat_doc(*replies("tcp", "udp")), OUTSIDE, "tcp", 443)
+    hop = reply_hop(result)
+    # the old rule admits 32768-60999 of 1024-65535: part, a drop (the kernel picks any port
+    # of it, so some connections hang), said with the masquerade's ports
+    assert hop.disposition == Disposition.DENIED, hop.detail
+    assert "1.1.1.1 -> 10.0.0.12" in hop.detail  # to the node's address: masqueraded
+    assert "32768-60999 only, of the ports 1024-65535" in hop.detail
+    assert "--random-fully" in hop.detail
+    wide = pod_trace(nat_doc(*replies("tcp", lo=1024, hi=65535)), OUTSIDE, "tcp", 443)
+    assert reply_hop(wide).disposition == Disposition.ACCEPTED
+    none = reply_hop(pod_trace(nat_doc(), OUTSIDE, "tcp", 443))
+    assert none.disposition == Disposition.DENIED
+    assert "to the ports 1024-65535 the CNI's masquerade (--random-fully)" in none.detail
+
+
+def test_felix_without_random_fully_keeps_the_ephemeral_range() -> None:
+    off = "SNATFullyRandom=true, MASQFullyRandom=false"
+    result = pod_trace(nat_doc(*replies("tcp"), override=off), OUTSIDE, "tcp", 443)
+    assert reply_hop(result).disposition == Disposition.ACCEPTED
+    assert fully_random_off(off) and not fully_random_off("MASQFullyRandom=true")
+    assert not fully_random_off("") and not fully_random_off("SNATFullyRandom=false")
+
+
+def test_pods_not_masqueraded_keep_the_ephemeral_range() -> None:
+    # pod to pod: no masquerade, the reply goes to the pod's own port
+    hop = reply_hop(pod_trace(nat_doc(*replies("tcp")), COREDNS, "tcp", 8080))
+    assert hop.disposition == Disposition.ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("build_cni", "expected"),
+    [(example_flannel_no_8472, Disposition.DENIED), (example_cilium_geneve_no_6081, None)],
+)
+def test_flannel_picks_fully_random_ports_and_cilium_keeps_them(
+    build_cni: Any, expected: Disposition | None
+) -> None:
+    doc, other = stateless_doc(*replies("tcp")), stateless_doc()
+    build_cni(other)  # its CNI only (the example also writes groups of its own)
+    doc["cluster"]["cni"] = other["cluster"]["cni"]
+    hops = [h for h in pod_trace(doc, OUTSIDE, "tcp", 443).hops if h.direction == "reply"]
+    sg = [h for h in hops if h.step == "reply-sg-source-ingress"]
+    if expected is None:  # Cilium: the ephemeral rule is enough
+        assert all(h.disposition == Disposition.ACCEPTED for h in sg), sg
+    else:
+        assert [h.disposition for h in sg] == [expected]
+        assert "1024-65535" in sg[0].detail
+
+
+def test_the_finding_names_the_masquerade_and_the_felix_switch() -> None:
+    kept = "SNATFullyRandom=true"
+    d = diagnose(build(nat_doc(*replies("tcp", "udp", remote="10.0.0.0/8"), override=kept)))
+    (rc,) = d.root_causes
+    assert rc.key == "sg-stateless"
+    commands = "\n".join(rc.fix.commands)
+    patch = (
+        "kubectl patch felixconfiguration default --type merge -p "
+        """'{"spec":{"featureDetectOverride":"SNATFullyRandom=true,MASQFullyRandom=false"}}'"""
+    )
+    assert patch in commands, commands
+    assert "--dst-port 32768:60999 --remote-ip 0.0.0.0/0" in commands  # then enough
+    assert "--dst-port 1024:65535" not in commands  # never open every port to the world
+    assert "with --random-fully" in rc.message and "1024-65535" in rc.message
+
+
+def test_with_the_ephemeral_ports_open_only_felixs_switch_is_proposed() -> None:
+    """The rule kostack used to recommend (32768:60999 from anywhere) is in place."""
+    d = diagnose(build(nat_doc(*replies("tcp", "udp"))))
+    (rc,) = d.root_causes
+    assert rc.key == "sg-stateless" and "32768-60999 only, of the ports 1024-65535" in rc.message
+    (command,) = [c for c in rc.fix.commands if "security group rule" in c or "kubectl" in c]
+    assert "MASQFullyRandom=false" in command
+
+
+def test_it_says_so_in_korean(tmp_path: Any) -> None:
+    import json
+
+    snap = tmp_path / "nat.json"
+    snap.write_text(json.dumps(nat_doc(*replies("tcp", "udp", remote="10.0.0.0/8"))))
+    code, out = run_cli("diagnose", "--snapshot", str(snap), "--lang", "ko")
+    assert code == 1
+    assert "--random-fully로 마스커레이드하므로" in out, out
+    assert "MASQFullyRandom=false" in out
+
+
+def test_the_check_passes_once_every_masqueraded_port_is_admitted() -> None:
+    wide = [rule(SG_NODES, "ingress", p, NAT_PORTS, "0.0.0.0/0") for p in ("tcp", "udp")]
+    d = diagnose(build(nat_doc(*replies("tcp", "udp", remote="10.0.0.0/8"), *wide)))
+    assert d.verdict.kind != "root-causes", [r.key for r in d.root_causes]
+    (f,) = [f for f in d.findings if f.check_id == "net-sg-stateless"]
+    assert f.status == Status.PASS
+
+
+def _random_nat(seed: int) -> Doc:
+    """10 nodes in groups of their own, some stateless, natOutgoing on or off, reply rules of
+    ranges that cut the ephemeral and the masquerade's ports differently."""
+    rng = random.Random(seed)
+    doc = hetero_doc(10, pods_per_node=1)
+    set_calico_mode(doc, **rng.choice([{}, {"vxlan": "Always"}]))
+    calico_pool(doc)["nat_outgoing"] = rng.random() < 0.8
+    override = rng.choice([None, "", "MASQFullyRandom=false"])
+    doc["cluster"]["cni"]["calico"]["feature_detect_override"] = override
+    doc["openstack"]["backend"] = rng.choice(["ml2/ovn", "ml2/ovs"])
+    for grp in doc["openstack"]["security_groups"]:
+        grp["stateful"] = rng.random() < 0.3
+        for _ in range(rng.randint(0, 3)):
+            lo = rng.choice([1, 1024, 20000, 32768])
+            hi = rng.choice([30000, 60999, 65535])
+            proto = rng.choice(["tcp", None])
+            remote = rng.choice(["10.0.0.0/16", "10.0.1.0/26", "0.0.0.0/0"])
+            ports = (min(lo, hi), max(lo, hi)) if proto else None
+            grp["rules"].append(
+                rule(grp["id"], "ingress", proto, ports, remote, name=str(rng.random()))
+            )
+    return doc
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_families_count_masqueraded_replies_as_tracing_every_pair_does(seed: int) -> None:
+    """Pods to nodes (masqueraded under natOutgoing) and pods to pods, stateless replies."""
+    flows = ClusterFlows(build(_random_nat(seed)))
+    for targets in (flows.nodes, flows.pods):
+        for steps in (None, REPLY_STEPS):
+            result = flows.families.evaluate(
+                flows.pods, targets, lambda s, t: ("tcp", 10250), steps=steps
+            )
+            got = [Counter({f.hop: f.pairs for f in facts}) for facts in result.facts]
+            assert got == _brute_pairs(flows, targets, steps), (seed, steps)
+
+
+def _brute_pairs(flows: ClusterFlows, targets: list[End], steps: Any) -> list[Counter[Any]]:
+    """Every pod -> target pair traced, counted by its first failing hop (as `_brute`)."""
+    per = [Counter[Any]() for _ in flows.topos]
+    for s in flows.pods:
+        for t in targets:
+            if s.name == t.name:
+                continue
+            results = [
+                trace(tp, s.endpoint, t.endpoint, "tcp", 10250, full=True)[0] for tp in flows.topos
+            ]
+            failing = [
+                [
+                    h
+                    for h in r.hops
+                    if h.disposition not in PASSING and (not steps or h.step in steps)
+                ]
+                for r in results
+            ]
+            common: set[Any] = set()
+            if all(failing):
+                common = set.intersection(*({hop_id(h) for h in f} for f in failing))
+            for w, hops in enumerate(failing):
+                if hops:
+                    per[w][hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))] += 1
+    return per
