@@ -246,7 +246,8 @@ def plan_kube_proxy(topo: Topology) -> str:
     if topo.nat_outgoing:
         # Calico's natOutgoing: pod sources to anything outside the IP pools (per pool, so
         # the IPv6 pool too in a dual-stack lab: its IPPool carries the same natOutgoing).
-        # Traffic between two pools of a family is not masqueraded (docs/facts.md).
+        # Traffic between two pools of a family is not masqueraded (docs/facts.md). Felix
+        # masquerades with --random-fully where iptables has it (nft: fully-random).
         pools4 = topo.pod_cidr if not topo.pod_cidr2 else "{ " + ", ".join(topo.pod_cidrs) + " }"
         for family, pools in (("ip", pools4), ("ip6", topo.pod_cidr6)):
             if pools is None:
@@ -255,7 +256,7 @@ def plan_kube_proxy(topo: Topology) -> str:
                 f"table {family} ks-calico {{",
                 "chain nat-outgoing {",
                 "type nat hook postrouting priority srcnat; policy accept;",
-                f"{family} saddr {pools} {family} daddr != {pools} masquerade",
+                f"{family} saddr {pools} {family} daddr != {pools} masquerade fully-random",
                 "}",
                 "}",
             ]

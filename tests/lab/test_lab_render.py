@@ -128,7 +128,7 @@ def test_kube_proxy_dnats_tcp_and_udp_only_and_nat_outgoing_is_optional() -> Non
     assert "icmp" not in rules and "masquerade" not in rules
     natted = get_scenario("seed-natoutgoing").topology(prefix="ks-", nodes=2)
     assert (
-        "ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade"
+        "ip saddr 10.244.0.0/16 ip daddr != 10.244.0.0/16 masquerade fully-random"
         in plan_node(natted, natted.nodes[0]).nft
     )
 
