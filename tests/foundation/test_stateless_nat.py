@@ -210,3 +210,28 @@ def _brute_pairs(flows: ClusterFlows, targets: list[End], steps: Any) -> list[Co
                 if hops:
                     per[w][hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))] += 1
     return per
+
+
+def test_a_hostile_override_stays_one_quoted_argument() -> None:
+    """What Felix's override holds comes from the cluster: the printed command must give
+    kubectl exactly the merged value, whatever quotes, newlines or escapes it holds."""
+    import json
+    import shlex
+
+    hostile = "a=1'; rm -rf / #\n\x1b[31mX=y,MASQFullyRandom=true"
+    d = diagnose(build(nat_doc(*replies("tcp", "udp"), override=hostile)))
+    (command,) = [c for c in d.root_causes[0].fix.commands if c.startswith("kubectl")]
+    assert "\n" not in command and "\x1b" not in command
+    argv = shlex.split(command)
+    assert argv[:7] == [
+        "kubectl",
+        "patch",
+        "felixconfiguration",
+        "default",
+        "--type",
+        "merge",
+        "-p",
+    ]
+    (patch,) = argv[7:]
+    value = json.loads(patch)["spec"]["featureDetectOverride"]
+    assert value == "a=1'; rm -rf / #\n\x1b[31mX=y,MASQFullyRandom=false"
