@@ -73,10 +73,9 @@ def _harbor(name: str, namespace: str, status: str) -> tuple[dict[str, Any], lis
     return release, pvcs
 
 
-def measure(releases: int) -> dict[str, float]:
-    from kostack.analyze.release_checks import check_releases
+def snapshot_of(releases: int) -> Any:
+    """The snapshot: ``releases`` Harbor releases, half failed, every claim backed up."""
     from kostack.model import loads_snapshot
-    from kostack.report.releases import release_troubles
     from kostack_testkit.builders import example_doc
 
     doc = example_doc("seed-fixed")
@@ -99,7 +98,14 @@ def measure(releases: int) -> dict[str, float]:
     read = sorted({c["namespace"] for c in claims})
     doc["helm"] = {"releases": items, "pvcs": claims, "pvs": [], "pods": [], "events": []}
     doc["helm"].update(volume_snapshots=backups, volume_snapshots_in=read)
-    snapshot = loads_snapshot(json.dumps(doc))
+    return loads_snapshot(json.dumps(doc))
+
+
+def measure(releases: int) -> dict[str, float]:
+    from kostack.analyze.release_checks import check_releases
+    from kostack.report.releases import release_troubles
+
+    snapshot = snapshot_of(releases)
     t0 = time.perf_counter()
     check_releases(snapshot, None)
     t1 = time.perf_counter()

@@ -86,7 +86,8 @@ def plan_cmd(
     from kostack.cli.console import diagnosing
     from kostack.cli.fix_support import apply_command
     from kostack.cli.fix_text import lang_of, say
-    from kostack.plan.build import build_plan, collector_paused, diagnosed
+    from kostack.collector import collector_paused
+    from kostack.plan.build import build_plan, diagnosed
     from kostack.plan.codec import plan_to_dict
     from kostack.report.fixplan import render_plan, render_script
     from kostack.report.jsonout import dumps

@@ -16,9 +16,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 
 from kostack.analyze.diagnose import (
@@ -35,6 +33,7 @@ from kostack.analyze.loadbalancer.settle import settle_after_fix
 from kostack.analyze.messages import Msg
 from kostack.analyze.remedy import apply_remedies
 from kostack.analyze.topology import Topology
+from kostack.collector import collector_paused
 from kostack.model.snapshot import IPAddress, Snapshot
 from kostack.plan.assemble import Builder
 from kostack.plan.assemble_text import title_msg
@@ -245,24 +244,6 @@ def pair_limit(actions: Iterable[Action]) -> list[str]:
         names = Msg("plan.lost.more", names=names, n=len(over) - 6)
     most = max(len(a.after.allowed_address_pairs) for a in over if a.after is not None)
     return [Msg("plan.pair-limit", n=len(over), ports=names, most=most, limit=PAIR_LIMIT)]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off (as the caller had it after).
-
-    Each verifying diagnosis makes as many objects as the first, so full collections come due,
-    and each walks every object of the snapshot and its diagnosis, none of them garbage: a third
-    of the verification's CPU at 5,000 nodes (benchmarks/diagnose_scale.py --fix-plan). The
-    cycles the loop drops (at most MAX_ITERATIONS diagnoses) are collected once it is back on.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def diagnosed(

@@ -19,6 +19,7 @@ from kostack.analyze.findings import Finding
 from kostack.analyze.release_checks import ReleaseReport, check_releases
 from kostack.analyze.release_checks.base import DEFAULT_PENDING_GRACE_S
 from kostack.analyze.release_checks.ownership import PvcClaim
+from kostack.collector import collector_paused
 from kostack.model.snapshot import PersistentVolumeClaim, Snapshot
 from kostack.plan.release_advice import (
     ReinstallAdvice,
@@ -80,6 +81,7 @@ def _own_claims(report: ReleaseReport) -> dict[tuple[str, str], tuple[PvcClaim, 
     }
 
 
+@collector_paused()
 def release_troubles(
     snapshot: Snapshot, diagnosis: Diagnosis | None, pending_grace: float = DEFAULT_PENDING_GRACE_S
 ) -> tuple[ReleaseTrouble, ...]:

@@ -29,6 +29,7 @@ from kostack.analyze.release_checks.base import (
 )
 from kostack.analyze.release_checks.ownership import Ownership, PvcClaim
 from kostack.analyze.times import parse_time
+from kostack.collector import collector_paused
 from kostack.model.snapshot import Snapshot
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -108,6 +109,7 @@ def _about(finding: Finding, name: str | None, namespace: str | None) -> bool:
     return namespace in spots
 
 
+@collector_paused()
 def check_releases(
     snapshot: Snapshot,
     diagnosis: Diagnosis | None = None,
