@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from kostack.model import Snapshot
@@ -21,3 +25,19 @@ def example():  # type: ignore[no-untyped-def]
         return build(example_doc(name))
 
     return load
+
+
+@pytest.fixture
+def collections() -> Iterator[list[int]]:
+    """The generation of every collection the cyclic collector starts meanwhile."""
+    seen: list[int] = []
+
+    def record(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        yield seen
+    finally:
+        gc.callbacks.remove(record)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -31,22 +30,6 @@ from kostack.analyze.topology import Topology
 from kostack.plan.build import build_plan, diagnosed
 from kostack.plan.codec import plan_to_dict
 from kostack_testkit.builders import build, synthetic_doc
-
-
-@pytest.fixture
-def collections() -> Iterator[list[int]]:
-    """The generation of every collection the cyclic collector starts meanwhile."""
-    seen: list[int] = []
-
-    def record(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            seen.append(info["generation"])
-
-    gc.callbacks.append(record)
-    try:
-        yield seen
-    finally:
-        gc.callbacks.remove(record)
 
 
 def test_verifying_a_plan_runs_no_garbage_collection(

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import gc
 import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from kostack.analyze.release_checks import check_releases
 from kostack.report.releases import release_troubles
@@ -26,22 +23,6 @@ def _bench() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture
-def collections() -> Iterator[list[int]]:
-    """The generation of every collection the cyclic collector starts meanwhile."""
-    seen: list[int] = []
-
-    def record(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            seen.append(info["generation"])
-
-    gc.callbacks.append(record)
-    try:
-        yield seen
-    finally:
-        gc.callbacks.remove(record)
 
 
 def test_release_checks_and_advice_run_no_garbage_collection(collections: list[int]) -> None:

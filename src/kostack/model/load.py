@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
+from kostack.collector import collector_paused
 from kostack.model.snapshot import SCHEMA_VERSION, Snapshot
 from kostack.model.types import STRICT_SCALARS, STRICT_TYPE_ERROR, json_kind
 
@@ -212,6 +213,7 @@ def upgrade(data: dict[str, Any], *, owned: bool = False) -> dict[str, Any]:
     return upgraded
 
 
+@collector_paused()  # validation makes objects, no garbage (kostack/collector.py)
 def parse_snapshot(data: object, *, owned: bool = False) -> Snapshot:
     """Validate already-decoded JSON data into a Snapshot, or raise SnapshotFormatError.
 
@@ -243,6 +245,7 @@ def parse_snapshot(data: object, *, owned: bool = False) -> Snapshot:
     return snapshot
 
 
+@collector_paused()
 def loads_snapshot(text: str | bytes) -> Snapshot:
     """Decode and validate a snapshot from JSON text."""
     try:
