@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from itertools import pairwise
 from typing import IO, TYPE_CHECKING, Any, Final
 
+from kostack.report.i18n import t
+
 if TYPE_CHECKING:
     from kostack.cli.common import Environment
 
@@ -53,12 +55,10 @@ STYLES: Final = {
     "command": "bold",
 }
 
+# each severity as the report says it, in English and Korean
 _SEVERITY_WORDS: Final = {
-    "critical": ("critical", "심각"),
-    "high": ("high", "높음"),
-    "medium": ("medium", "중간"),
-    "low": ("low", "낮음"),
-    "info": ("info", "정보"),
+    s: (t("en", f"sev.{s}"), t("ko", f"sev.{s}"))
+    for s in ("critical", "high", "medium", "low", "info")
 }
 
 
