@@ -45,6 +45,7 @@ from kostack_testkit.builders import (
 
 Doc = dict[str, Any]
 OUTSIDE = "ip:1.1.1.1"
+POD = "10.244.0.0/16"  # the reply of a natively routed pod comes from its own address
 
 
 def nat_doc(*extra: Doc, override: str | None = None) -> Doc:
@@ -68,7 +69,7 @@ def test_a_masqueraded_reply_needs_the_ports_random_fully_picks() -> None:
     assert reply_hop(wide).disposition == Disposition.ACCEPTED
     none = reply_hop(pod_trace(nat_doc(), OUTSIDE, "tcp", 443))
     assert none.disposition == Disposition.DENIED
-    assert "to the ports 1024-65535 the CNI's masquerade (--random-fully)" in none.detail
+    assert "to the ports 1024-65535 a masquerade with --random-fully picks" in none.detail
 
 
 def test_felix_without_random_fully_keeps_the_ephemeral_range() -> None:
@@ -235,3 +236,43 @@ def test_a_hostile_override_stays_one_quoted_argument() -> None:
     (patch,) = argv[7:]
     value = json.loads(patch)["spec"]["featureDetectOverride"]
     assert value == "a=1'; rm -rf / #\n\x1b[31mX=y,MASQFullyRandom=false"
+
+
+def _lb_stateless(*extra: Doc) -> Any:
+    """The healthy amphora Service, its node groups stateless (ML2/OVN), with ``extra``."""
+    from kostack_testkit.builders import group
+    from kostack_testkit.lb_fixtures import amphora_healthy
+
+    doc = amphora_healthy()
+    for grp in doc["openstack"]["security_groups"]:
+        grp["stateful"] = False
+    group(doc, "k8s-nodes")["rules"].extend(extra)
+    doc["openstack"]["backend"] = "ml2/ovn"
+    return build(doc)
+
+
+def _inner_reply(snapshot: Any) -> Any:
+    """The reply hop at the member node of the path kube-proxy forwards to another node."""
+    from kostack.analyze.loadbalancer.analysis import lb_analysis
+    from kostack.analyze.loadbalancer.entry import trace_way_in
+    from kostack.analyze.topology import Topology
+
+    topo = Topology(snapshot)
+    target = lb_analysis(topo).index.get("shop", "web")
+    assert target is not None
+    paths = trace_way_in(topo, None, target, "tcp", 80)
+    forwarded = [p for p in paths if any("SNAT to" in str(h.detail) for h in p.hops)]
+    assert forwarded
+    (hop,) = [h for h in forwarded[0].hops if h.step == "reply-sg-source-ingress"]
+    return hop
+
+
+def test_kube_proxys_masquerade_to_another_nodes_pod_needs_its_ports_too() -> None:
+    """externalTrafficPolicy Cluster: the member node SNATs to its own address with
+    --random-fully (kube-proxy's KUBE-POSTROUTING) and the pod's reply comes back to it."""
+    ephemeral = rule(SG_NODES, "ingress", "tcp", (32768, 60999), POD, name="eph")
+    hop = _inner_reply(_lb_stateless(ephemeral))
+    assert hop.disposition == Disposition.DENIED
+    assert "of the ports 1024-65535 a masquerade with --random-fully picks" in hop.detail
+    wide = rule(SG_NODES, "ingress", "tcp", NAT_PORTS, POD, name="nat")
+    assert _inner_reply(_lb_stateless(wide)).disposition == Disposition.ACCEPTED

@@ -73,17 +73,19 @@ def trace(
     port: int | None,
     *,
     full: bool = False,
+    src_ports: tuple[int, int] | None = None,
 ) -> list[FlowResult]:
-    """All paths of one flow: one per service endpoint when ``dst`` is a service."""
+    """All paths of one flow: one per service endpoint when ``dst`` is a service.
+    ``src_ports``: the source ports a masquerade before the path picked (Wire.src_ports)."""
     protocol = protocol.lower()
 
     def path(*args: object) -> FlowResult:
-        return _path(*args, full=full)  # type: ignore[arg-type]  # via_service passes _path's args
+        return _path(*args, full=full, src_ports=src_ports)  # type: ignore[arg-type]  # via_service passes _path's args
 
     if dst.kind == "service":
         results = via_service(topo, src, dst, protocol, port, path)
     else:
-        results = [_path(topo, src, dst, dst, protocol, port, (), full=full)]
+        results = [path(topo, src, dst, dst, protocol, port, ())]
     if src.kind != "pod":
         return results
     detail = Msg("hop.pod-egress", node=src.node)
@@ -101,9 +103,10 @@ def _path(
     prefix: tuple[Hop, ...],
     *,
     full: bool = False,
+    src_ports: tuple[int, int] | None = None,
 ) -> FlowResult:
     """One path; it reads top to bottom as the packet goes."""
-    leg = _Leg(topo, src, dst, requested, protocol, port, full, list(prefix))
+    leg = _Leg(topo, src, dst, requested, protocol, port, full, list(prefix), src_ports)
     proto = protocol_number(protocol)
     if not isinstance(proto, int):
         return leg.fail("flow", "-", Msg("hop.bad-protocol", protocol=protocol))
@@ -133,7 +136,7 @@ def _path(
     if dst_view is not None and dst.kind == "pod":
         from_pod = src.kind == "pod"
         return _to_pod(leg, src_view, dst_view, wire_src, dst.ip, proto, l4_port, from_pod)
-    nat = masquerade_ports(topo) if masqueraded else None
+    nat = masquerade_ports(topo) if masqueraded else leg.src_ports
     wire = Wire(wire_src, dst.ip, proto, l4_port, src_ports=nat)
     if dst_view is not None:
         detail = Msg("hop.to-node", ip=dst.ip, node=dst_view.name)
@@ -165,6 +168,7 @@ class _Leg:
     port: int | None
     full: bool
     hops: list[Hop]
+    src_ports: tuple[int, int] | None = None  # a masquerade's before the path (Wire.src_ports)
 
     def done(self, wire: Wire | None = None) -> FlowResult:
         return FlowResult(
@@ -249,7 +253,7 @@ def _to_pod(
             outer_src, outer_dst, decision.proto, decision.port, decision.encap, wire_src, dst_ip
         )
     else:
-        wire = Wire(wire_src, dst_ip, proto, l4_port)
+        wire = Wire(wire_src, dst_ip, proto, l4_port, src_ports=leg.src_ports)
     neutron_leg(topo, leg.hops, src_view, dst_view, wire, full=leg.full)
     return leg.done(wire)
 

@@ -54,10 +54,9 @@ register(
             "ko": "클라이언트의 임시 포트 {lo}-{hi:으로/로} 가는",
         },
         "stateless.nat": {
-            "en": "to the ports {lo}-{hi} the CNI's masquerade (--random-fully) picks the "
-            "node's source port from",
-            "ko": "CNI의 마스커레이드(--random-fully)가 노드의 출발지 포트를 고르는 범위 {lo}-{hi:으로/로} "
-            "가는",
+            "en": "to the ports {lo}-{hi} a masquerade with --random-fully picks the node's "
+            "source port from",
+            "ko": "--random-fully 마스커레이드가 노드의 출발지 포트를 고르는 범위 {lo}-{hi:으로/로} 가는",
         },
         "stateless.port": {"en": "to port {port}", "ko": "포트 {port:으로/로} 가는"},
         "stateless.icmp": {"en": "of {proto} type {type}", "ko": "{proto} 유형 {type}의"},
@@ -82,11 +81,11 @@ register(
         },
         "hop.stateless-partial-nat": {
             "en": "groups [{groups}] are stateless, and their {direction} rules admit the reply "
-            "{wire} to ports {covered} only, of the ports {lo}-{hi} the CNI's masquerade "
-            "(--random-fully) picks the node's source port from: a connection given another "
-            "port has its replies dropped",
+            "{wire} to ports {covered} only, of the ports {lo}-{hi} a masquerade with "
+            "--random-fully picks the node's source port from: a connection given another port "
+            "has its replies dropped",
             "ko": "상태 비저장(stateless) 그룹 [{groups}]의 {direction} 규칙이 응답 "
-            "{wire:을/를} CNI의 마스커레이드(--random-fully)가 노드의 출발지 포트를 고르는 범위 "
+            "{wire:을/를} --random-fully 마스커레이드가 노드의 출발지 포트를 고르는 범위 "
             "{lo}-{hi} 중 {covered}에 대해서만 허용합니다: 다른 포트가 배정된 연결은 응답이 "
             "차단됩니다",
         },

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import partial
 
+from kostack.analyze.engine.stateless import NAT_PORTS
 from kostack.analyze.loadbalancer.admission import Admission
 from kostack.analyze.loadbalancer.index import DOWN, BalancedService, LBIndex, MemberView, PortPath
 from kostack.analyze.loadbalancer.legs import host_port, kube_proxy_hop, security_group_hop
@@ -413,7 +414,10 @@ def _inner(index: LBIndex, bs: BalancedService, path: MemberPath, pp: PortPath) 
     src = Endpoint("node", node_label(node.name, node.ip), node.ip, node.name)
     label = f"{chosen.pod} {chosen.ip}" if chosen.pod else Msg("lb.pod-label", ip=chosen.ip)
     dst = Endpoint("pod", label, chosen.ip, chosen.node)
-    inner = trace(index.topo, src, dst, pp.service_port.protocol.lower(), target_port)
+    # kube-proxy masquerades it with --random-fully (iptables, IPVS; nftables: fully-random):
+    # a stateless group's reply rules need the ports that picks (docs/facts.md)
+    proto = pp.service_port.protocol.lower()
+    inner = trace(index.topo, src, dst, proto, target_port, src_ports=NAT_PORTS)
     masq = Hop(
         "kube-proxy",
         Msg("where.kube-proxy", node=node.name),
