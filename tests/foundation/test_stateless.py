@@ -263,10 +263,18 @@ def test_diagnose_says_it_in_english_and_korean(
 # --------------------------------------------------------------------------- aggregation
 
 
-def _brute(topos: list[Topology], ends: list[End], flow: tuple[str, int | None], steps: Any) -> Any:
+def _brute(
+    topos: list[Topology],
+    ends: list[End],
+    flow: tuple[str, int | None],
+    steps: Any,
+    targets: list[End] | None = None,
+) -> Any:
+    """Every pair ends -> ``targets`` (default: ends) traced, counted by its first failing hop
+    (the one every world fails at, when there is one)."""
     per = [Counter[Any]() for _ in topos]
     for s in ends:
-        for t in ends:
+        for t in ends if targets is None else targets:
             if s.name == t.name:
                 continue
             results = [trace(tp, s.endpoint, t.endpoint, *flow, full=True)[0] for tp in topos]

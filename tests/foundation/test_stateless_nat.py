@@ -18,6 +18,7 @@ import pytest
 from test_stateless import (
     COREDNS,
     REPLY_STEPS,
+    _brute,
     pod_trace,
     replies,
     reply_hop,
@@ -26,10 +27,8 @@ from test_stateless import (
 )
 
 from kostack.analyze.diagnose import diagnose
-from kostack.analyze.engine.families import End, hop_id
-from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.stateless import NAT_PORTS, fully_random_off
-from kostack.analyze.engine.types import PASSING, Disposition
+from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Status
 from kostack.analyze.flows import ClusterFlows
 from kostack_testkit.builders import (
@@ -183,34 +182,7 @@ def test_families_count_masqueraded_replies_as_tracing_every_pair_does(seed: int
                 flows.pods, targets, lambda s, t: ("tcp", 10250), steps=steps
             )
             got = [Counter({f.hop: f.pairs for f in facts}) for facts in result.facts]
-            assert got == _brute_pairs(flows, targets, steps), (seed, steps)
-
-
-def _brute_pairs(flows: ClusterFlows, targets: list[End], steps: Any) -> list[Counter[Any]]:
-    """Every pod -> target pair traced, counted by its first failing hop (as `_brute`)."""
-    per = [Counter[Any]() for _ in flows.topos]
-    for s in flows.pods:
-        for t in targets:
-            if s.name == t.name:
-                continue
-            results = [
-                trace(tp, s.endpoint, t.endpoint, "tcp", 10250, full=True)[0] for tp in flows.topos
-            ]
-            failing = [
-                [
-                    h
-                    for h in r.hops
-                    if h.disposition not in PASSING and (not steps or h.step in steps)
-                ]
-                for r in results
-            ]
-            common: set[Any] = set()
-            if all(failing):
-                common = set.intersection(*({hop_id(h) for h in f} for f in failing))
-            for w, hops in enumerate(failing):
-                if hops:
-                    per[w][hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))] += 1
-    return per
+            assert got == _brute(flows.topos, flows.pods, ("tcp", 10250), steps, targets), seed
 
 
 def test_a_hostile_override_stays_one_quoted_argument() -> None:
