@@ -248,3 +248,28 @@ def test_kube_proxys_masquerade_to_another_nodes_pod_needs_its_ports_too() -> No
     assert "of the ports 1024-65535 a masquerade with --random-fully picks" in hop.detail
     wide = rule(SG_NODES, "ingress", "tcp", NAT_PORTS, POD, name="nat")
     assert _inner_reply(_lb_stateless(wide)).disposition == Disposition.ACCEPTED
+
+
+def test_a_probe_that_passes_through_a_part_open_masquerade_range_is_no_mismatch() -> None:
+    """The kernel picks the port: a probe through a range admitted in part may pass (a
+    port inside) or fail, so it neither confirms nor contradicts the drop."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "probe"))
+    from test_probe_correlate import probed
+
+    from kostack.probe.correlate import correlate
+    from kostack.report.probes import prediction_text
+
+    snapshot = probed(build(nat_doc(*replies("tcp", "udp"))), lambda p: ("pass", "answered"))
+    corr = correlate(snapshot)
+    egress = [c for c in corr.comparisons if c.prediction.outcome == "intermittent"]
+    assert egress and all(c.agreement == "undecided" for c in egress)
+    assert not [c for c in corr.mismatches if c in egress]
+    words = prediction_text(egress[0].prediction, "en")
+    assert (
+        words
+        == "some connections blocked, by their source port (sg-stateless): a probe may pass or fail"
+    )
+    assert "출발지 포트에 따라 일부 연결 차단" in prediction_text(egress[0].prediction, "ko")

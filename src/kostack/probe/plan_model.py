@@ -39,7 +39,9 @@ DEFAULT_EGRESS: tuple[str, int] = ("1.1.1.1", 443)
 MTU_LADDER = (1000, 1280, 1400, 1450, 1500)
 TRANSFER_SIZES = (65536, 1048576)
 
-Outcome = Literal["open", "blocked", "no-reply-expected", "partial", "unknown"]
+# "intermittent": blocked for some connections only (a masquerade's random source port
+# decides: engine/stateless.py), so a probe may pass or fail and proves neither
+Outcome = Literal["open", "blocked", "no-reply-expected", "partial", "intermittent", "unknown"]
 
 register(
     {

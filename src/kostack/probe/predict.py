@@ -27,7 +27,7 @@ from kostack.analyze.reach import (
 )
 from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, Snapshot
-from kostack.probe.plan_model import IPV6_KINDS, KINDS, MTU_LADDER, Prediction
+from kostack.probe.plan_model import IPV6_KINDS, KINDS, MTU_LADDER, Outcome, Prediction
 
 __all__ = [
     "MtuPlan",
@@ -42,6 +42,7 @@ __all__ = [
 
 _MASQUERADE_KEYS = frozenset({"hop.nat-on", "hop.flannel-masq-true", "hop.cilium-masq-true"})
 _PAIR_KEYS = frozenset({"hop.src-pair"})
+_SOME_PORTS_KEYS = frozenset({"hop.stateless-partial-nat"})  # drops some source ports only
 
 
 def _key(text: str) -> str:
@@ -85,7 +86,9 @@ def summarize(results: Sequence[FlowResult]) -> Prediction:
     deciding = first.blocking
     assert deciding is not None  # not every path is open, so this one has a blocking hop
     if len(blocked) == len(results):
-        return Prediction("blocked", deciding.cause, deciding.where, deciding.detail, via=via)
+        some = _key(deciding.detail) in _SOME_PORTS_KEYS
+        outcome: Outcome = "intermittent" if some else "blocked"
+        return Prediction(outcome, deciding.cause, deciding.where, deciding.detail, via=via)
     if opened:
         return Prediction("partial", deciding.cause, deciding.where, deciding.detail, via=via)
     return Prediction("unknown", deciding.cause, deciding.where, deciding.detail, via=via)

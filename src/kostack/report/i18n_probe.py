@@ -41,6 +41,8 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.pred.blocked_short": "blocked ({cause})",
         "probe.pred.no-reply-expected": "not judged (virtual IP: proves nothing)",
         "probe.pred.partial": "some endpoints blocked ({cause})",
+        "probe.pred.intermittent": "some connections blocked, by their source port ({cause}): "
+        "a probe may pass or fail",
         "probe.pred.unknown": "undecided",
         "probe.timed_out": "timed out",
         "probe.round": (
@@ -109,6 +111,8 @@ PROBE_MESSAGES: dict[str, dict[str, str]] = {
         "probe.pred.blocked_short": "차단 ({cause})",
         "probe.pred.no-reply-expected": "판단하지 않음 (가상 IP: 아무것도 증명하지 않음)",
         "probe.pred.partial": "일부 엔드포인트 차단 ({cause})",
+        "probe.pred.intermittent": "출발지 포트에 따라 일부 연결 차단 ({cause}): 점검은 통과할 수도 "
+        "실패할 수도 있음",
         "probe.pred.unknown": "판단 불가",
         "probe.timed_out": "시간 초과",
         "probe.round": (

@@ -62,8 +62,8 @@ def prediction_text(p: Prediction, lang: str, *, short: bool = False) -> str:
         if short or not p.where:
             return t(lang, "probe.pred.blocked_short", cause=p.cause or "?")
         return t(lang, "probe.pred.blocked", where=L(p.where, lang), detail=L(p.detail, lang))
-    if p.outcome == "partial":
-        return t(lang, "probe.pred.partial", cause=p.cause or "?")
+    if p.outcome in ("partial", "intermittent"):
+        return t(lang, f"probe.pred.{p.outcome}", cause=p.cause or "?")
     return t(lang, f"probe.pred.{p.outcome}")
 
 
