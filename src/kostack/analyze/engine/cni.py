@@ -43,7 +43,7 @@ register(
             "en": "Calico learns the route to {block} over BGP, and no TCP 179 session between "
             "{src} and {dst} comes up either way, its replies being dropped: no route ({why})",
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이의 TCP 179 "
-            "세션이 응답이 차단되어 어느 쪽으로도 맺어지지 않으므로 경로가 없습니다 ({why})",
+            "세션은 응답이 차단되어 어느 쪽으로도 맺어지지 않으므로 경로가 없습니다 ({why})",
         },
         "hop.bgp-undecided": {
             "en": "Calico learns the route to {block} over BGP, and whether TCP 179 passes between "
