@@ -869,6 +869,13 @@ def example_stateless_replies(doc: Doc) -> None:
         sg["stateful"] = False
 
 
+def example_bgp_stateless_replies(doc: Doc) -> None:
+    """`example_stateless_replies` with Calico unencapsulated (BGP routes): the nodes' BGP
+    sessions get no replies either, so no node has a route to another's pods."""
+    example_stateless_replies(doc)
+    set_calico_mode(doc)
+
+
 def example_admin_binding_failed(doc: Doc) -> None:
     """The fixed seed collected by an admin (binding:vif_type read): k8s-w-1 is an SR-IOV VF
     (hw_veb: unfiltered, and it needs no pairs), k8s-w-3's port failed to bind."""
@@ -985,6 +992,11 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "stateless-replies-dropped": (
         "ML2/OVN, every request admitted, but the groups are stateless and admit no reply.",
         example_stateless_replies,
+    ),
+    "bgp-stateless-replies": (
+        "ML2/OVN, Calico without encapsulation (BGP routes), every request admitted (TCP 179 "
+        "too), but the groups are stateless and admit no reply: no BGP session comes up.",
+        example_bgp_stateless_replies,
     ),
     "admin-binding-failed": (
         "The fixed seed seen by an admin: k8s-w-1 an SR-IOV VF without pairs (unfiltered), "

@@ -49,6 +49,8 @@ EXPECTED: dict[str, list[str]] = {
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies
     # from outside, which it never opens to 0.0.0.0/0)
     "stateless-replies-dropped": ["sg-stateless"],
+    # the same with BGP routes: the sessions' replies are dropped too, so no route
+    "bgp-stateless-replies": ["sg-stateless"],
     # an admin's snapshot: an unfiltered SR-IOV port needs no pairs; a failed binding is a cause
     "admin-binding-failed": ["port-unbound"],
 }
@@ -180,6 +182,20 @@ def test_bgp_blocked_where_routes_come_from_bgp_is_an_outage() -> None:
     assert not any(f.check_id == "net-pod-to-pod" and f.status == Status.PASS for f in d.findings)
     (cmd,) = rc.fix.commands
     assert "--dst-port 179" in cmd and "--remote-group" in cmd
+
+
+def test_bgp_sessions_whose_replies_a_stateless_group_drops_give_no_route() -> None:
+    d = _diag("bgp-stateless-replies")
+    (rc,) = d.root_causes
+    assert rc.severity == Severity.CRITICAL and rc.check_id == "net-sg-bgp"
+    assert "replies of Calico BGP sessions" in rc.message
+    p2p = [f for f in rc.symptoms if f.check_id == "net-pod-to-pod"]
+    assert p2p and sum(dict(f.counts)["node_pairs"] for f in p2p) == 12
+    assert all("its replies being dropped: no route" in f.message for f in p2p)
+    assert not any(f.status == Status.PASS for f in d.findings if "pod-to-pod" in f.check_id)
+    assert any("tcp --dst-port 32768:60999 --remote-group" in c for c in rc.fix.commands)
+    # stateless-replies-dropped (VXLAN: BGP carries no pod route) claims no BGP pass either
+    assert not any(f.check_id == "net-sg-bgp" for f in _diag("stateless-replies-dropped").findings)
 
 
 def test_overlap_lists_its_consequences_under_it_and_no_contradicting_ok() -> None:

@@ -3,11 +3,17 @@ of a connection meets the rules like any packet (docs/facts.md "Stateless securi
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
+from kostack.analyze.engine.path import session_judge
+from kostack.analyze.engine.types import Disposition, Hop
+from kostack.analyze.topology import Topology
 from kostack_lab.lab import Lab
+from kostack_lab.lab_snapshot import lab_snapshot
 from kostack_lab.neutron import openstack_connection
 
 pytestmark = [pytest.mark.lab, pytest.mark.neutron]
@@ -54,3 +60,91 @@ def test_a_stateless_group_drops_replies_until_the_ephemeral_ports_are_admitted(
         )
     assert lab.sync().changed
     assert lab.probe_round(timeout=TIMEOUT)["egress_http"].ok
+
+
+# a BGP speaker's packet pattern: one TCP connection to port 179 (path.py `session_judge`)
+LISTEN = (
+    "import socket, sys\n"
+    "s = socket.socket()\n"
+    "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+    "s.bind(('0.0.0.0', 179)); s.listen(8)\n"
+    "print('ready', flush=True)\n"
+    "while True:\n"
+    "    c, _ = s.accept(); c.sendall(b'open'); c.close()\n"
+)
+CONNECT = (
+    "import socket, sys\n"
+    "try:\n"
+    "    c = socket.create_connection((sys.argv[1], 179), timeout=float(sys.argv[2]))\n"
+    "    print(c.recv(4).decode())\n"
+    "except OSError as e:\n"
+    "    print(type(e).__name__)\n"
+)
+
+
+def test_a_bgp_session_under_a_stateless_group_needs_its_replies_admitted(
+    lab: Lab, seeded_neutron: Any
+) -> None:
+    """TCP 179 admitted from the nodes' group on a stateless group: the SYN reaches the
+    speaker, its SYN-ACK to the client's ephemeral port is dropped, no session; with the rule
+    net-sg-bgp proposes (ingress TCP 32768:60999 from the group) the session comes up."""
+    endpoint, ids = seeded_neutron.endpoint, seeded_neutron.ids
+    lab.up("seed", neutron_endpoint=endpoint)
+    network = openstack_connection(endpoint).network
+    sg = network.create_security_group(name="nodes-bgp-stateless", stateful=False)
+    network.create_security_group_rule(
+        security_group_id=sg.id,
+        direction="ingress",
+        protocol="tcp",
+        port_range_min=179,
+        port_range_max=179,
+        remote_group_id=sg.id,
+    )
+    for node in ids.nodes:
+        network.update_port(node.port_id, security_group_ids=[sg.id])
+    assert lab.sync().changed
+    server, client = lab.topology.nodes[0], lab.topology.nodes[1]
+    speaker = subprocess.Popen(
+        ["ip", "netns", "exec", server.netns, sys.executable, "-I", "-c", LISTEN],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert speaker.stdout is not None and speaker.stdout.readline().strip() == "ready"
+
+        def session() -> str:
+            argv = [sys.executable, "-I", "-c", CONNECT, server.ip, str(TIMEOUT)]
+            return lab.exec_in(client.netns, argv).stdout.strip()
+
+        before = lab.counters()[client.name].ingress_drops
+        assert session() == "TimeoutError"  # the SYN passed; its SYN-ACK did not come back
+        assert lab.counters()[client.name].ingress_drops > before
+        dropped = judged(lab, client.name, server.name)
+        assert dropped is not None and dropped.step == "reply-sg-source-ingress"
+        assert dropped.disposition == Disposition.DENIED
+
+        network.create_security_group_rule(
+            security_group_id=sg.id,
+            direction="ingress",
+            protocol="tcp",
+            port_range_min=32768,
+            port_range_max=60999,
+            remote_group_id=sg.id,
+        )
+        assert lab.sync().changed
+        assert session() == "open"
+        assert judged(lab, client.name, server.name) is None
+    finally:
+        speaker.kill()
+        speaker.wait()
+
+
+def judged(lab: Lab, src: str, dst: str) -> Hop | None:
+    """The engine's judgement of a TCP 179 session src -> dst on the lab's snapshot, read as
+    ML2/OVN (the lab enforces stateless groups as the iptables driver does; the seed's
+    ML2/OVS backend would leave a drop UNKNOWN, naming the firewall driver)."""
+    snap = lab_snapshot(lab)
+    assert snap.openstack is not None
+    ovn = snap.openstack.model_copy(update={"backend": "ml2/ovn"})
+    topo = Topology(snap.model_copy(update={"openstack": ovn}))
+    return session_judge(topo)(topo.node_views[src], topo.node_views[dst])

@@ -7,8 +7,8 @@ with FelixConfiguration ``natOutgoingExclusions: IPPoolsAndHostIPs`` (Calico
 3.31) also not to other hosts. Flannel: the backend type. Cilium: the routing
 mode. Routes to pods in IPIP and unencapsulated Calico pools are learned over
 BGP (BIRD programs them in Calico 3.31; Felix does for VXLAN pools), so with
-BGP on and TCP 179 blocked between two nodes, neither has a route to the
-other's pods.
+BGP on and TCP 179 blocked between two nodes (or, under a stateless group,
+its replies), neither has a route to the other's pods.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ register(
             "between {src} and {dst} in both directions: no route",
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, 보안 그룹이 {src:과/와} {dst} 사이의 "
             "TCP 179를 양방향 모두 차단하여 경로가 없습니다",
+        },
+        "hop.bgp-reply-blocked": {
+            "en": "Calico learns the route to {block} over BGP, and no TCP 179 session between "
+            "{src} and {dst} comes up either way, its replies being dropped: no route ({why})",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이의 TCP 179 "
+            "세션은 응답이 차단되어 어느 쪽으로도 맺어지지 않으므로 경로가 없습니다 ({why})",
         },
         "hop.bgp-undecided": {
             "en": "Calico learns the route to {block} over BGP, and whether TCP 179 passes between "
@@ -187,7 +193,8 @@ def bgp_route(
 ) -> Hop | None:
     """The BGP route hop for pod traffic src -> a pod ``dst_ip`` on dst (None: not BGP-routed).
 
-    A BGP session needs one TCP 179 connection, and either side may open it.
+    A BGP session needs one TCP 179 connection, and either side may open it; under a
+    stateless group its replies too (``judge``: path.py `session_judge`).
     """
     pool = topo.pool_for(dst_ip)
     if not bgp_dependent(topo, pool):
@@ -210,6 +217,13 @@ def bgp_route(
             "hop.bgp-undecided", block=block, src=src.name, dst=dst.name, why=undecided.detail
         )
         return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause=undecided.cause)
-    detail = Msg("hop.bgp-blocked", block=block, src=src.name, dst=dst.name)
     evidence = (*ev, *there.evidence, *back.evidence)
+    reply = next((h for h in (there, back) if h.direction == "reply"), None)
+    if reply is not None:  # a stateless group drops a session's replies (engine/stateless.py)
+        detail = Msg(
+            "hop.bgp-reply-blocked", block=block, src=src.name, dst=dst.name, why=reply.detail
+        )
+        evidence = tuple(dict.fromkeys(evidence))
+        return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause=reply.cause)
+    detail = Msg("hop.bgp-blocked", block=block, src=src.name, dst=dst.name)
     return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")

@@ -7,10 +7,10 @@ source alone (subnet, pool, anti-spoofing, the egress rules of its port), on
 the target alone (subnet, pool, routes, the ingress rules of its port,
 anti-spoofing of the reply) and on the pair only through memberships: is the
 target's address in the source port's admitted egress set, is the source's
-address in the target port's admitted ingress set (and the TCP 179 sets when
-the route comes from BGP). Sources are grouped into classes by everything on
-their side (admitted sets included, canonical over the universe), targets
-likewise; `pairs` then counts each class pair's members per membership
+address in the target port's admitted ingress set (and the TCP 179 sets, with
+their replies' under a stateless group, when the route comes from BGP).
+Sources are grouped into classes by everything on their side (admitted sets
+included, canonical over the universe), targets likewise; `pairs` then counts each class pair's members per membership
 pattern and traces one representative pair per distinct situation.
 """
 
@@ -164,6 +164,10 @@ class Families:
         )
         self.engines = [SetEngine(t, self.universe) for t in self.topos]
         self.bgp = any(bgp_dependent(t, p) for t in self.topos for p in t.calico_pools)
+        # the sets a BGP session (either way) is judged by at each end, each testing the other
+        # end's node: TCP 179, and its replies' under a stateless group (path.py session_judge)
+        replies = reply_queries(self.topos[0], 4, 6, None, False) if self.bgp else []
+        self.bgp_qs = (BGP_EGRESS, BGP_INGRESS, *replies) if self.bgp else ()
         # (source classes, target classes, representative traces) of each evaluation, in order
         self.stats: list[tuple[int, int, int]] = []
         self._rows: dict[tuple[object, ...], _SetRow] = {}
@@ -288,7 +292,7 @@ class Families:
 
         # a source is judged by its egress sets, a target by its ingress sets (and both by the
         # TCP 179 sets, a BGP session being either way; a stateless reply the other way)
-        both = {BGP_EGRESS, BGP_INGRESS}
+        both = {BGP_EGRESS, BGP_INGRESS, *self.bgp_qs}
         q_src = tuple(q for q in queries if q.side == "src" or q in both)
         q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
         src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
@@ -326,7 +330,7 @@ class Families:
         the ends into, without judging any class pair: O(ends), where judging is O(classes^2)
         (the probe plan needs the classes only)."""
         queries = self._queries(sources, targets, flow_of)
-        both = {BGP_EGRESS, BGP_INGRESS}
+        both = {BGP_EGRESS, BGP_INGRESS, *self.bgp_qs}
         q_src = tuple(q for q in queries if q.side == "src" or q in both)
         q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
         src_classes, _ = self._classes(sources, "src", q_src, None, (None, None))
@@ -374,9 +378,7 @@ class Families:
                     if mk not in memo:
                         memo[mk] = wire_sets(topo, s, t, flow)
                     qs = [(q, k) for q, k in memo[mk] if q.side == "dst"]
-                    if self.bgp:
-                        bk = bgp_kind(s)
-                        qs += [(BGP_INGRESS, bk), (BGP_EGRESS, bk)]
+                    qs += [(q, bgp_kind(s)) for q in self.bgp_qs]
                     tests = tests_of[(j, mk)] = [
                         (self.engines[w].admitted(port, q).ranges, kind) for q, kind in qs
                     ]
@@ -423,9 +425,7 @@ class Families:
                         topo, ends[0], tgt_groups[b][0], flow, world_topos=self.topos
                     ):
                         out.setdefault(q, None)
-        if self.bgp:
-            out.setdefault(BGP_EGRESS, None)
-            out.setdefault(BGP_INGRESS, None)
+        out.update(dict.fromkeys(self.bgp_qs))
         return list(out)
 
     def _classes(

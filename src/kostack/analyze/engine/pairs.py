@@ -21,8 +21,6 @@ from itertools import islice
 
 from kostack.analyze.engine.addrsets import Ranges, contains, patterns
 from kostack.analyze.engine.families import (
-    BGP_EGRESS,
-    BGP_INGRESS,
     End,
     EndClass,
     Fact,
@@ -219,7 +217,7 @@ class Run:
                 plan = [(q, kind, q.side == "src") for q, kind in wire_sets(topo, s, t, flow)]
                 if bgp:
                     for e, mine in ((s, True), (t, False)):
-                        plan += [(q, bgp_kind(e), mine) for q in (BGP_EGRESS, BGP_INGRESS)]
+                        plan += [(q, bgp_kind(e), mine) for q in self.fam.bgp_qs]
                 found.append(plan)
             self._wires[key] = found
         return found

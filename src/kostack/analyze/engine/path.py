@@ -315,19 +315,22 @@ def neutron_leg(
 
 
 def session_judge(topo: Topology) -> SessionJudge:
-    """Judge a TCP 179 session src -> dst by its security-group hops (first non-passing)."""
+    """Judge a TCP 179 session src -> dst by its security-group hops: the first packet's, and
+    under a stateless group its replies' (engine/stateless.py). None: it comes up; else the
+    first decided drop, or the first undecided hop."""
 
     def judge(src: NodeView, dst: NodeView) -> Hop | None:
         if src.port is None or dst.port is None or src.ip is None or dst.ip is None:
             return no_port_hop("sg", src if src.port is None else dst)
         wire = Wire(src.ip, dst.ip, 6, 179)
-        for hop in (
+        hops = [
             security_groups(topo, src.port, wire, "egress", src.port_label()),
             security_groups(topo, dst.port, wire, "ingress", dst.port_label()),
-        ):
-            if hop.disposition not in PASSING:
-                return hop
-        return None
+        ]
+        reply_hops(topo, hops, src, dst, wire)
+        failed = [h for h in hops if h.disposition not in PASSING]
+        decided = [h for h in failed if h.disposition != Disposition.UNKNOWN]
+        return next(iter(decided or failed), None)
 
     return judge
 
