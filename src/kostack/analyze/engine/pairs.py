@@ -44,7 +44,14 @@ from kostack.analyze.engine.relations import (
     supers,
 )
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.engine.shapes import Flags, ShapeCounts, by_shape, merged, undecided_of
+from kostack.analyze.engine.shapes import (
+    Cuts,
+    Flags,
+    ShapeCounts,
+    by_shape,
+    merged,
+    undecided_of,
+)
 from kostack.analyze.engine.types import PASSING, FlowResult
 
 Pattern = tuple[bool, ...]
@@ -73,7 +80,12 @@ class Run:
         self._positions: dict[tuple[int, str, str], list[int]] = {}
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
-        self._sides: dict[tuple[int, bool, int], tuple[SideSets, list[bool]]] = {}
+        self._sides: dict[tuple[int, bool, int], tuple[SideSets, tuple[bool, ...]]] = {}
+        # (a set, whose address it tests) and undecided flags, one object per content; the
+        # shapes' cuts of each set (shapes.py `_split`)
+        self._shared: dict[tuple[Ranges, str], tuple[Ranges, str]] = {}
+        self._flags: dict[tuple[bool, ...], tuple[bool, ...]] = {}
+        self.cuts: Cuts = {}
         self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
@@ -181,7 +193,7 @@ class Run:
 
     def own(
         self, cls: EndClass, plan: list[list[tuple[Query, str, bool]]], mine: bool
-    ) -> tuple[SideSets, list[bool]]:
+    ) -> tuple[SideSets, tuple[bool, ...]]:
         """One side's sets of a plan (`plan`) and which are undecided (a set the class lacks
         is left out)."""
         key = (cls.id, mine, id(plan))
@@ -189,13 +201,16 @@ class Run:
         if found is None:
             side: SideSets = []
             flags: list[bool] = []
+            shared = self._shared
             for w, wires in enumerate(plan):
                 for q, kind, its in wires:
                     a = cls.sets[w].get(q) if its == mine else None
                     if a is not None:
-                        side.append((a.ranges, kind))
+                        one = (a.ranges, kind)
+                        side.append(shared.setdefault(one, one))
                         flags.append(a.undecided)
-            found = self._sides[key] = (side, flags)
+            undecided = tuple(flags)
+            found = self._sides[key] = (side, self._flags.setdefault(undecided, undecided))
         return found
 
     def plan(

@@ -49,7 +49,9 @@ Flow = tuple[str, int | None]
 Dist = dict[Pattern, int]  # how many ends have each pattern
 K = TypeVar("K", bound=Hashable)  # what `Sums` counts by: a pattern, or a label and a pattern
 Ctx = tuple[SideSets, SideSets, Flow]
-Flags = tuple[list[bool], list[bool], list[bool]]  # source's, target's undecided; whose in turn
+Flags = tuple[
+    Sequence[bool], Sequence[bool], Sequence[bool]
+]  # source's, target's undecided; whose in turn
 Ends = Callable[[EndClass], Sequence[End]]
 Hit = tuple[EndClass, End, EndClass, End]  # a source class and end, a target class and end
 
@@ -60,10 +62,17 @@ def undecided_of(flags: Flags) -> tuple[bool, ...]:
     return tuple(next(s_flags) if mine else next(t_flags) for mine in flags[2])
 
 
-def _split(side: SideSets) -> tuple[tuple[Ranges, ...], list[tuple[int, int, str]]]:
+Small = tuple[tuple[int, int, str], ...]  # small ranges, with whose address they test
+GroupKey = tuple[tuple[bool, ...], tuple[Ranges, ...]]  # undecided flags, coarse sets
+# by the id of a class's sets (pairs.py `Run.own`, alive as long as the run): them, their
+# group key and small ranges, cut once per run whatever shape pairs the class is in
+Cuts = dict[int, tuple[SideSets, GroupKey, Small]]
+
+
+def _split(side: SideSets) -> tuple[tuple[Ranges, ...], Small]:
     """A side's sets without their small ranges, and those (with whose address they test)."""
     coarse = tuple(tuple(r for r in ranges if r[1] - r[0] > SMALL) for ranges, _ in side)
-    small = [(lo, hi, k) for ranges, k in side for lo, hi in ranges if hi - lo <= SMALL]
+    small = tuple((lo, hi, k) for ranges, k in side for lo, hi in ranges if hi - lo <= SMALL)
     return coarse, small
 
 
@@ -72,22 +81,26 @@ class _Side:
     """One side's classes: their sets, groups (undecided flags, coarse sets), small ranges."""
 
     sets: dict[int, SideSets]
-    flags: dict[int, list[bool]]
+    flags: dict[int, Sequence[bool]]
     group: dict[int, int]
-    groups: list[tuple[tuple[bool, ...], tuple[Ranges, ...]]]
-    small: dict[int, list[tuple[int, int, str]]]
+    groups: list[GroupKey]
+    small: dict[int, Small]
     kinds: list[str]
+    index: dict[GroupKey, int]
 
-
-def _side(found: list[tuple[EndClass, SideSets, list[bool]]]) -> _Side:
-    side = _Side({}, {}, {}, [], {}, [k for _, k in found[0][1]] if found else [])
-    index: dict[tuple[tuple[bool, ...], tuple[Ranges, ...]], int] = {}
-    for cls, sets, flags in found:
-        coarse, small = _split(sets)
-        side.sets[cls.id], side.flags[cls.id], side.small[cls.id] = sets, flags, small
-        side.group[cls.id] = index.setdefault((tuple(flags), coarse), len(index))
-    side.groups = list(index)
-    return side
+    def add(self, cls: EndClass, sets: SideSets, flags: Sequence[bool], cuts: Cuts) -> None:
+        if not self.sets:
+            self.kinds = [k for _, k in sets]
+        found = cuts.get(id(sets))
+        if found is None:
+            coarse, small = _split(sets)
+            found = cuts[id(sets)] = (sets, (tuple(flags), coarse), small)
+        self.sets[cls.id], self.flags[cls.id], self.small[cls.id] = sets, flags, found[2]
+        g = self.index.get(found[1])
+        if g is None:
+            g = self.index[found[1]] = len(self.groups)
+            self.groups.append(found[1])
+        self.group[cls.id] = g
 
 
 class ShapeSides:
@@ -99,24 +112,25 @@ class ShapeSides:
 
         assert isinstance(run, Run)
         self.run, self.pair, self.rel, self.flow = run, pair, rel, flow
-        self.who: list[bool] = []
+        self.who: Sequence[bool] = ()
         self._firsts: dict[bool, tuple[dict[object, EndClass], list[EndClass]]] = {}
         # each class's sets are those of a pair of its in this relation (the wires differ by
         # relation); a class without one has no pair in it
-        src: list[tuple[EndClass, SideSets, list[bool]]] = []
-        dst: list[tuple[EndClass, SideSets, list[bool]]] = []
+        self.srcs: list[EndClass] = []
+        self.tgts: list[EndClass] = []
+        self.src, self.dst = _Side({}, {}, {}, [], {}, [], {}), _Side({}, {}, {}, [], {}, [], {})
         for S in pair.SS.members:
             mate = self._partner(S, pair.TT.members, True)
             if mate is not None:
-                if not src:
+                if not self.srcs:
                     self.who = run.split_sides(S, mate, flow)[2][2]
-                src.append((S, *run.own(S, run.plan(S.rep, mate.rep, flow), True)))
+                self.srcs.append(S)
+                self.src.add(S, *run.own(S, run.plan(S.rep, mate.rep, flow), True), run.cuts)
         for T in pair.TT.members:
             mate = self._partner(T, pair.SS.members, False)
             if mate is not None:
-                dst.append((T, *run.own(T, run.plan(mate.rep, T.rep, flow), False)))
-        self.srcs, self.tgts = [c for c, _, _ in src], [c for c, _, _ in dst]
-        self.src, self.dst = _side(src), _side(dst)
+                self.tgts.append(T)
+                self.dst.add(T, *run.own(T, run.plan(mate.rep, T.rep, flow), False), run.cuts)
         self._u: dict[tuple[int, int], tuple[bool, ...]] = {}
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
@@ -205,7 +219,12 @@ class ShapeSides:
 
 
 class ShapeCounts(ShapeSides):
-    """The class pairs of a shape pair in one relation, counted per (undecided, patterns)."""
+    """The class pairs of a shape pair in one relation, counted per (undecided, patterns).
+
+    A class's counts are the sum of shared *bases* (one per group of the other side: the
+    counts of its patterns against that group's coarse sets times the other side's, one
+    dict for every class with the same patterns and subnets) and its own changes (small
+    ranges, same-node pairs): few objects per class, however many classes."""
 
     def __init__(
         self,
@@ -216,9 +235,11 @@ class ShapeCounts(ShapeSides):
         selves: Iterable[tuple[EndClass, EndClass, End, End]],
     ) -> None:
         super().__init__(run, pair, rel, flow)
-        # per source class and per target class: its pairs per situation key
-        self.js: dict[int, dict[Key, int]] = defaultdict(dict)
-        self.jt: dict[int, dict[Key, int]] = defaultdict(dict)
+        # per source class and per target class: its bases, and its own changes
+        self.js: dict[int, list[dict[Key, int]]] = defaultdict(list)
+        self.jt: dict[int, list[dict[Key, int]]] = defaultdict(list)
+        self.own_s: dict[int, dict[Key, int]] = defaultdict(dict)
+        self.own_t: dict[int, dict[Key, int]] = defaultdict(dict)
         self.corr = Corrections()
         if not self.srcs or not self.tgts:
             return
@@ -227,18 +248,21 @@ class ShapeCounts(ShapeSides):
         for S, T, s, t in selves:
             if pair.relation(S, T) == rel:
                 k = (self.undecided(S, T), *self.exact(S, T, s, t))
-                _add(self.js[S.id], k, -1)
-                _add(self.jt[T.id], k, -1)
+                _add(self.own_s[S.id], k, -1)
+                _add(self.own_t[T.id], k, -1)
                 self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
     def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
-        """Per class: its members' patterns against each of the other side's groups."""
+        """Per class: its members' patterns against each of the other side's groups (one
+        dict per distinct content)."""
         position = self.run.fam.position
+        kinds, groups = other.kinds, [coarse for _, coarse in other.groups]
         out: dict[int, list[Dist]] = {}
+        interned: dict[tuple[tuple[Pattern, int], ...], Dist] = {}
         for c in classes:
-            spots = [[position(m, k) for k in other.kinds] for m in c.members]
             row: list[Dist] = []
-            for _, coarse in other.groups:
+            spots = [[position(m, k) for k in kinds] for m in c.members]
+            for coarse in groups:
                 d: Dist = {}
                 for spot in spots:
                     p = tuple(
@@ -246,7 +270,7 @@ class ShapeCounts(ShapeSides):
                         for r, pos in zip(coarse, spot, strict=True)
                     )
                     d[p] = d.get(p, 0) + 1
-                row.append(d)
+                row.append(interned.setdefault(tuple(d.items()), d))
             out[c.id] = row
         return out
 
@@ -258,20 +282,24 @@ class ShapeCounts(ShapeSides):
         for h, srcs in enumerate(by_h):
             for g, tgts in enumerate(by_g):
                 u = self.undecided(srcs[0], tgts[0])
-                tsum = Sums(pair, [(pair.dst_subnet[T.id], dt[T.id][h]) for T in tgts])
-                ssum = Sums(pair, [(pair.src_subnet[S.id], ds[S.id][g]) for S in srcs])
+                tsum = Sums(pair, ((pair.dst_subnet[T.id], dt[T.id][h]) for T in tgts))
+                ssum = Sums(pair, ((pair.src_subnet[S.id], ds[S.id][g]) for S in srcs))
+                bases: dict[tuple[int, object], dict[Key, int]] = {}
                 for S in srcs:
-                    m = tsum.targets_of(pair.src_subnet[S.id], rel)
-                    j = self.js[S.id]
-                    for b, nb in ds[S.id][g].items():
-                        for a, na in m.items():
-                            _add(j, (u, b, a), nb * na)
+                    own = ds[S.id][g]
+                    base = bases.get((id(own), pair.src_subnet[S.id]))
+                    if base is None:
+                        m = tsum.targets_of(pair.src_subnet[S.id], rel)
+                        base = bases[(id(own), pair.src_subnet[S.id])] = _base(u, own, m, True)
+                    self.js[S.id].append(base)
+                bases = {}
                 for T in tgts:
-                    m = ssum.sources_of(pair.dst_subnet[T.id], rel)
-                    j = self.jt[T.id]
-                    for a, na in dt[T.id][h].items():
-                        for b, nb in m.items():
-                            _add(j, (u, b, a), nb * na)
+                    own = dt[T.id][h]
+                    base = bases.get((id(own), pair.dst_subnet[T.id]))
+                    if base is None:
+                        m = ssum.sources_of(pair.dst_subnet[T.id], rel)
+                        base = bases[(id(own), pair.dst_subnet[T.id])] = _base(u, own, m, False)
+                    self.jt[T.id].append(base)
 
     def _exceptions(self) -> None:
         """The pairs whose patterns a small range decides: counted again with their own."""
@@ -279,22 +307,23 @@ class ShapeCounts(ShapeSides):
             coarse, exact = self.coarse(S, T, s, t), self.exact(S, T, s, t)
             if coarse != exact:
                 u = self.undecided(S, T)
-                for j in (self.js[S.id], self.jt[T.id]):
+                for j in (self.own_s[S.id], self.own_t[T.id]):
                     _add(j, (u, *coarse), -1)
                     _add(j, (u, *exact), 1)
 
     def situations(self) -> dict[Key, Situation]:
         out: dict[Key, Situation] = {}
+        summed: dict[tuple[int, ...], list[tuple[Key, int]]] = {}
         for S in self.srcs:
-            for k, n in self.js[S.id].items():
-                if n > 0:
-                    sit = out.setdefault(k, Situation())
-                    sit.n += n
-                    sit.src.append(S)
+            for k, n in _summed(self.js[S.id], self.own_s.get(S.id), summed):
+                sit = out.get(k)
+                if sit is None:
+                    sit = out[k] = Situation()
+                sit.n += n
+                sit.src.append(S)
         for T in self.tgts:
-            for k, n in self.jt[T.id].items():
-                if n > 0:
-                    out[k].dst.append(T)
+            for k, _ in _summed(self.jt[T.id], self.own_t.get(T.id), summed):
+                out[k].dst.append(T)
         return out
 
     def ctx(self, S: EndClass, T: EndClass) -> Ctx:
@@ -341,6 +370,33 @@ def _add(counts: dict[Key, int], key: Key, n: int) -> None:
     counts[key] = counts.get(key, 0) + n
 
 
+def _base(u: tuple[bool, ...], own: Dist, other: Dist, is_src: bool) -> dict[Key, int]:
+    """A class's counts against one group: its patterns' counts times the other side's."""
+    if is_src:
+        return {(u, b, a): nb * na for b, nb in own.items() for a, na in other.items()}
+    return {(u, b, a): nb * na for a, na in own.items() for b, nb in other.items()}
+
+
+def _summed(
+    bases: list[dict[Key, int]],
+    own: dict[Key, int] | None,
+    memo: dict[tuple[int, ...], list[tuple[Key, int]]],
+) -> list[tuple[Key, int]]:
+    """A class's positive counts per key, in the order the keys were first counted (one
+    list for the classes of the same bases and no changes of their own)."""
+    ids = tuple(map(id, bases))
+    found = memo.get(ids) if own is None else None
+    if found is None:
+        total: dict[Key, int] = {}
+        for counts in [*bases, own or {}]:
+            for k, n in counts.items():
+                total[k] = total.get(k, 0) + n
+        found = [(k, n) for k, n in total.items() if n > 0]
+        if own is None:
+            memo[ids] = found
+    return found
+
+
 def _by_group(classes: list[EndClass], side: _Side) -> list[list[EndClass]]:
     out: list[list[EndClass]] = [[] for _ in side.groups]
     for c in classes:
@@ -352,7 +408,7 @@ class Sums(Generic[K]):
     """One side's counts per subnet, by pattern (the watch's tally: by label and pattern):
     relations.py `RelationCounts` for one group."""
 
-    def __init__(self, pair: SuperPair, rows: list[tuple[object, dict[K, int]]]) -> None:
+    def __init__(self, pair: SuperPair, rows: Iterable[tuple[object, dict[K, int]]]) -> None:
         self.ifaces = pair.ifaces
         self.tot: dict[K, int] = {}
         self.inside: dict[K, int] = {}
