@@ -87,6 +87,7 @@ class Run:
         self._flags: dict[tuple[bool, ...], tuple[bool, ...]] = {}
         self.cuts: Cuts = {}
         self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
+        self._t_node: dict[int, bool] = {}  # by an end's id (the ends outlive the run)
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
 
@@ -224,7 +225,9 @@ class Run:
         versions = tuple(
             v.ip.version if v is not None and v.ip is not None else None for v in (sv, tv)
         )
-        t_node = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
+        t_node = self._t_node.get(id(t))
+        if t_node is None:
+            t_node = self._t_node[id(t)] = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
         key = (route(s), route(t), s.ip.version, t.ip.version, versions, t_node, flow)
         found = self._wires.get(key)
         if found is None:

@@ -150,7 +150,12 @@ class ShapeSides:
             firsts = self._firsts[is_src] = (by_sub, [o for v in picks.values() for o in v])
         own = (pair.src_subnet if is_src else pair.dst_subnet)[cls.id]
         same = firsts[0].get(own)
-        for o in ([same] if same is not None else []) + firsts[1]:
+        if (
+            same is not None
+            and pair.relation(*((cls, same) if is_src else (same, cls))) == self.rel
+        ):
+            return same
+        for o in firsts[1]:
             if pair.relation(*((cls, o) if is_src else (o, cls))) == self.rel:
                 return o
         return None
