@@ -187,7 +187,7 @@ def test_a_shape_pairs_counts_do_not_grow_with_its_classes(kind: str, monkeypatc
                 for c in made
                 for per_class in (c.js, c.jt)
                 for v in per_class.values()
-                for d in (v if isinstance(v, list) else [v])
+                for d in ([v] if isinstance(v, dict) else v)
             }
         )
 

@@ -21,6 +21,7 @@ linear while the groups' coarse sets are few, whatever each node's own addresses
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -187,15 +188,18 @@ class ShapeSides:
         found by position, never by pairing."""
         position = self.run.fam.position
         at: dict[tuple[str, str, int], list[tuple[EndClass, End]]] = defaultdict(list)
-        # the positions the small ranges test: of the sources for the targets' sets, and back
-        kinds = {("src", k) for v in self.dst.small.values() for _, _, k in v}
-        kinds |= {("dst", k) for v in self.src.small.values() for _, _, k in v}
-        for role, k in kinds:
+        # the positions the small ranges hold: of the sources for the targets' sets, and back
+        want: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for role, side in (("src", self.dst), ("dst", self.src)):
+            for v in side.small.values():
+                for lo, hi, k in v:
+                    want[(role, k)].update(range(lo, hi))
+        for (role, k), held in want.items():
             ends, classes = (src_ends, self.srcs) if role == "src" else (dst_ends, self.tgts)
             for cls in classes:
                 for m in ends(cls):
                     pos = position(m, k)
-                    if pos is not None:
+                    if pos in held:
                         at[(role, k, pos)].append((cls, m))
         seen: set[tuple[int, int]] = set()
         hits: list[Hit] = []
@@ -241,8 +245,8 @@ class ShapeCounts(ShapeSides):
     ) -> None:
         super().__init__(run, pair, rel, flow)
         # per source class and per target class: its bases, and its own changes
-        self.js: dict[int, list[dict[Key, int]]] = defaultdict(list)
-        self.jt: dict[int, list[dict[Key, int]]] = defaultdict(list)
+        self.js: dict[int, tuple[dict[Key, int], ...]] = {}
+        self.jt: dict[int, tuple[dict[Key, int], ...]] = {}
         self.own_s: dict[int, dict[Key, int]] = defaultdict(dict)
         self.own_t: dict[int, dict[Key, int]] = defaultdict(dict)
         self.corr = Corrections()
@@ -259,16 +263,24 @@ class ShapeCounts(ShapeSides):
 
     def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
         """Per class: its members' patterns against each of the other side's groups (one
-        dict per distinct content)."""
+        dict per distinct content). When the sets test one kind of address, a position's
+        pattern is that of its segment between the group's boundaries: one search."""
         position = self.run.fam.position
         kinds, groups = other.kinds, [coarse for _, coarse in other.groups]
+        one = kinds[0] if len(set(kinds)) == 1 else None
+        tables = [_segments(coarse) for coarse in groups]
         out: dict[int, list[Dist]] = {}
         interned: dict[tuple[tuple[Pattern, int], ...], Dist] = {}
+        rows: dict[tuple[int, ...], list[Dist]] = {}  # one list per row of interned dicts
         for c in classes:
             row: list[Dist] = []
-            spots = [[position(m, k) for k in kinds] for m in c.members]
-            for coarse in groups:
+            spots = [[position(m, k) for k in kinds] for m in c.members] if one is None else []
+            at = [position(m, one) for m in c.members] if one is not None else []
+            for coarse, (cuts, pats) in zip(groups, tables, strict=True):
                 d: Dist = {}
+                for pos in at:
+                    p = pats[bisect_right(cuts, pos) if pos is not None else 0]
+                    d[p] = d.get(p, 0) + 1
                 for spot in spots:
                     p = tuple(
                         pos is not None and contains(r, pos)
@@ -276,35 +288,47 @@ class ShapeCounts(ShapeSides):
                     )
                     d[p] = d.get(p, 0) + 1
                 row.append(interned.setdefault(tuple(d.items()), d))
-            out[c.id] = row
+            out[c.id] = rows.setdefault(tuple(map(id, row)), row)
         return out
 
     def _main(self) -> None:
         """Every pair counted with its patterns against the coarse sets."""
-        pair, rel = self.pair, self.rel
+        pair = self.pair
         ds, dt = self._dists(self.srcs, self.dst), self._dists(self.tgts, self.src)
         by_h, by_g = _by_group(self.srcs, self.src), _by_group(self.tgts, self.dst)
+        us = [[self.undecided(srcs[0], tgts[0]) for tgts in by_g] for srcs in by_h]
         for h, srcs in enumerate(by_h):
-            for g, tgts in enumerate(by_g):
-                u = self.undecided(srcs[0], tgts[0])
-                tsum = Sums(pair, ((pair.dst_subnet[T.id], dt[T.id][h]) for T in tgts))
-                ssum = Sums(pair, ((pair.src_subnet[S.id], ds[S.id][g]) for S in srcs))
-                bases: dict[tuple[int, object], dict[Key, int]] = {}
-                for S in srcs:
-                    own = ds[S.id][g]
-                    base = bases.get((id(own), pair.src_subnet[S.id]))
-                    if base is None:
-                        m = tsum.targets_of(pair.src_subnet[S.id], rel)
-                        base = bases[(id(own), pair.src_subnet[S.id])] = _base(u, own, m, True)
-                    self.js[S.id].append(base)
-                bases = {}
-                for T in tgts:
-                    own = dt[T.id][h]
-                    base = bases.get((id(own), pair.dst_subnet[T.id]))
-                    if base is None:
-                        m = ssum.sources_of(pair.dst_subnet[T.id], rel)
-                        base = bases[(id(own), pair.dst_subnet[T.id])] = _base(u, own, m, False)
-                    self.jt[T.id].append(base)
+            sums = [Sums(pair, ((pair.dst_subnet[T.id], dt[T.id][h]) for T in tg)) for tg in by_g]
+            self._spread(srcs, ds, list(zip(us[h], sums, strict=True)), True)
+        for g, tgts in enumerate(by_g):
+            sums = [Sums(pair, ((pair.src_subnet[S.id], ds[S.id][g]) for S in sr)) for sr in by_h]
+            self._spread(tgts, dt, [(u[g], s) for u, s in zip(us, sums, strict=True)], False)
+
+    def _spread(
+        self,
+        classes: list[EndClass],
+        dists: dict[int, list[Dist]],
+        sums: list[tuple[tuple[bool, ...], Sums[Pattern]]],
+        is_src: bool,
+    ) -> None:
+        """Each class's bases: per group of the other side, its patterns' counts times those
+        of the other side's members in relation (one tuple for the classes of one row of
+        patterns and one subnet)."""
+        into, subnet = (
+            (self.js, self.pair.src_subnet) if is_src else (self.jt, self.pair.dst_subnet)
+        )
+        shared: dict[tuple[int, object], tuple[dict[Key, int], ...]] = {}
+        for C in classes:
+            row, sigma = dists[C.id], subnet[C.id]
+            found = shared.get((id(row), sigma))
+            if found is None:
+                found = shared[(id(row), sigma)] = tuple(
+                    _base(u, own, s.targets_of(sigma, self.rel), True)
+                    if is_src
+                    else _base(u, own, s.sources_of(sigma, self.rel), False)
+                    for own, (u, s) in zip(row, sums, strict=True)
+                )
+            into[C.id] = found
 
     def _exceptions(self) -> None:
         """The pairs whose patterns a small range decides: counted again with their own."""
@@ -318,16 +342,16 @@ class ShapeCounts(ShapeSides):
 
     def situations(self) -> dict[Key, Situation]:
         out: dict[Key, Situation] = {}
-        summed: dict[tuple[int, ...], list[tuple[Key, int]]] = {}
+        summed: dict[int, list[tuple[Key, int]]] = {}
         for S in self.srcs:
-            for k, n in _summed(self.js[S.id], self.own_s.get(S.id), summed):
+            for k, n in _summed(self.js.get(S.id, ()), self.own_s.get(S.id), summed):
                 sit = out.get(k)
                 if sit is None:
                     sit = out[k] = Situation()
                 sit.n += n
                 sit.src.append(S)
         for T in self.tgts:
-            for k, _ in _summed(self.jt[T.id], self.own_t.get(T.id), summed):
+            for k, _ in _summed(self.jt.get(T.id, ()), self.own_t.get(T.id), summed):
                 out[k].dst.append(T)
         return out
 
@@ -375,6 +399,13 @@ def _add(counts: dict[Key, int], key: Key, n: int) -> None:
     counts[key] = counts.get(key, 0) + n
 
 
+def _segments(coarse: tuple[Ranges, ...]) -> tuple[list[int], list[Pattern]]:
+    """A group's boundaries, and the pattern of the positions before each and after the last
+    (addrsets.py `patterns`' segments)."""
+    cuts = sorted({b for ranges in coarse for r in ranges for b in r})
+    return cuts, [tuple(contains(rs, p) for rs in coarse) for p in (-1, *cuts)]
+
+
 def _base(u: tuple[bool, ...], own: Dist, other: Dist, is_src: bool) -> dict[Key, int]:
     """A class's counts against one group: its patterns' counts times the other side's."""
     if is_src:
@@ -383,14 +414,13 @@ def _base(u: tuple[bool, ...], own: Dist, other: Dist, is_src: bool) -> dict[Key
 
 
 def _summed(
-    bases: list[dict[Key, int]],
+    bases: tuple[dict[Key, int], ...],
     own: dict[Key, int] | None,
-    memo: dict[tuple[int, ...], list[tuple[Key, int]]],
+    memo: dict[int, list[tuple[Key, int]]],
 ) -> list[tuple[Key, int]]:
     """A class's positive counts per key, in the order the keys were first counted (one
     list for the classes of the same bases and no changes of their own)."""
-    ids = tuple(map(id, bases))
-    found = memo.get(ids) if own is None else None
+    found = memo.get(id(bases)) if own is None else None
     if found is None:
         total: dict[Key, int] = {}
         for counts in [*bases, own or {}]:
@@ -398,7 +428,7 @@ def _summed(
                 total[k] = total.get(k, 0) + n
         found = [(k, n) for k, n in total.items() if n > 0]
         if own is None:
-            memo[ids] = found
+            memo[id(bases)] = found
     return found
 
 
