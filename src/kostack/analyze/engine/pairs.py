@@ -55,7 +55,7 @@ from kostack.analyze.engine.shapes import (
 from kostack.analyze.engine.types import PASSING, FlowResult
 
 Pattern = tuple[bool, ...]
-SideSets = list[tuple[Ranges, str]]  # a set, and whose address it tests: "ip" or "node"
+SideSets = tuple[tuple[Ranges, str], ...]  # a set, and whose address it tests: "ip" or "node"
 Ctx = tuple[SideSets, SideSets, tuple[str, int | None]]  # (target's sets, source's, flow)
 
 
@@ -200,7 +200,7 @@ class Run:
         key = (cls.id, mine, id(plan))
         found = self._sides.get(key)
         if found is None:
-            side: SideSets = []
+            side: list[tuple[Ranges, str]] = []
             flags: list[bool] = []
             shared = self._shared
             for w, wires in enumerate(plan):
@@ -211,7 +211,7 @@ class Run:
                         side.append(shared.setdefault(one, one))
                         flags.append(a.undecided)
             undecided = tuple(flags)
-            found = self._sides[key] = (side, self._flags.setdefault(undecided, undecided))
+            found = self._sides[key] = (tuple(side), self._flags.setdefault(undecided, undecided))
         return found
 
     def plan(

@@ -44,7 +44,8 @@ from kostack.analyze.engine.relations import (
 
 SMALL = 2  # a range of at most this many universe positions is handled end by end
 Pattern = tuple[bool, ...]
-SideSets = list[tuple[Ranges, str]]
+# tuples of tuples of ints and strings: the GC stops tracking them (fewer full passes)
+SideSets = tuple[tuple[Ranges, str], ...]
 Key = tuple[tuple[bool, ...], Pattern, Pattern]  # undecided, source pattern, target pattern
 Flow = tuple[str, int | None]
 Dist = dict[Pattern, int]  # how many ends have each pattern
