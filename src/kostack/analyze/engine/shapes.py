@@ -44,16 +44,14 @@ from kostack.analyze.engine.relations import (
 
 SMALL = 2  # a range of at most this many universe positions is handled end by end
 Pattern = tuple[bool, ...]
-# tuples of tuples of ints and strings: the GC stops tracking them (fewer full passes)
-SideSets = tuple[tuple[Ranges, str], ...]
+SideSets = tuple[tuple[Ranges, str], ...]  # of ints and strings: the GC stops tracking it
 Key = tuple[tuple[bool, ...], Pattern, Pattern]  # undecided, source pattern, target pattern
 Flow = tuple[str, int | None]
 Dist = dict[Pattern, int]  # how many ends have each pattern
 K = TypeVar("K", bound=Hashable)  # what `Sums` counts by: a pattern, or a label and a pattern
 Ctx = tuple[SideSets, SideSets, Flow]
-Flags = tuple[
-    Sequence[bool], Sequence[bool], Sequence[bool]
-]  # source's, target's undecided; whose in turn
+# source's, target's undecided; whose in turn
+Flags = tuple[Sequence[bool], Sequence[bool], Sequence[bool]]
 Ends = Callable[[EndClass], Sequence[End]]
 Hit = tuple[EndClass, End, EndClass, End]  # a source class and end, a target class and end
 
@@ -152,12 +150,7 @@ class ShapeSides:
             firsts = self._firsts[is_src] = (by_sub, [o for v in picks.values() for o in v])
         own = (pair.src_subnet if is_src else pair.dst_subnet)[cls.id]
         same = firsts[0].get(own)
-        if (
-            same is not None
-            and pair.relation(*((cls, same) if is_src else (same, cls))) == self.rel
-        ):
-            return same
-        for o in firsts[1]:
+        for o in ([same] if same is not None else []) + firsts[1]:
             if pair.relation(*((cls, o) if is_src else (o, cls))) == self.rel:
                 return o
         return None
@@ -346,9 +339,7 @@ class ShapeCounts(ShapeSides):
         summed: dict[int, list[tuple[Key, int]]] = {}
         for S in self.srcs:
             for k, n in _summed(self.js.get(S.id, ()), self.own_s.get(S.id), summed):
-                sit = out.get(k)
-                if sit is None:
-                    sit = out[k] = Situation()
+                sit = out.setdefault(k, Situation())
                 sit.n += n
                 sit.src.append(S)
         for T in self.tgts:
