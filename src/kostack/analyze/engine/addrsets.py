@@ -83,8 +83,7 @@ class Universe:
         # compiled security groups, shared by every SetEngine over this universe (the
         # hypotheses of a diagnosis change ports, not groups): group id -> (group, compiled)
         self.compiled: dict[str, tuple[object, _Compiled]] = {}
-        # admitted sets that use no remote group, shared the same way: by the ports' groups,
-        # then by query (a dict per groups, not a key per groups and query)
+        # admitted sets that use no remote group, shared the same way (by groups, then query)
         self.admitted: dict[tuple[object, ...], dict[Query, Admitted]] = {}
         # compiled rules, one object per content (per-node groups repeat most rules)
         self.rules: dict[_Rule, _Rule] = {}

@@ -81,8 +81,7 @@ class Run:
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._sides: dict[tuple[int, bool, int], tuple[SideSets, tuple[bool, ...]]] = {}
-        # (a set, whose address it tests) and undecided flags, one object per content; the
-        # shapes' cuts of each set (shapes.py `_split`)
+        # (a set, whose address it tests) and flags interned; shapes.py's cuts of sets
         self._shared: dict[tuple[Ranges, str], tuple[Ranges, str]] = {}
         self._flags: dict[tuple[bool, ...], tuple[bool, ...]] = {}
         self.cuts: Cuts = {}

@@ -64,8 +64,7 @@ def undecided_of(flags: Flags) -> tuple[bool, ...]:
 
 Small = tuple[tuple[int, int, str], ...]  # small ranges, with whose address they test
 GroupKey = tuple[tuple[bool, ...], tuple[Ranges, ...]]  # undecided flags, coarse sets
-# by the id of a class's sets (pairs.py `Run.own`, alive as long as the run): them, their
-# group key and small ranges, cut once per run whatever shape pairs the class is in
+# by the id of a class's sets (pairs.py `Run.own`): them, their group key and small ranges
 Cuts = dict[int, tuple[SideSets, GroupKey, Small]]
 
 
@@ -222,12 +221,8 @@ class ShapeSides:
 
 
 class ShapeCounts(ShapeSides):
-    """The class pairs of a shape pair in one relation, counted per (undecided, patterns).
-
-    A class's counts are the sum of shared *bases* (one per group of the other side: the
-    counts of its patterns against that group's coarse sets times the other side's, one
-    dict for every class with the same patterns and subnets) and its own changes (small
-    ranges, same-node pairs): few objects per class, however many classes."""
+    """The class pairs of a shape pair in one relation, counted per (undecided, patterns):
+    per class, shared bases (`_spread`) and its own changes (small ranges, same-node pairs)."""
 
     def __init__(
         self,
@@ -238,7 +233,6 @@ class ShapeCounts(ShapeSides):
         selves: Iterable[tuple[EndClass, EndClass, End, End]],
     ) -> None:
         super().__init__(run, pair, rel, flow)
-        # per source class and per target class: its bases, and its own changes
         self.js: dict[int, tuple[dict[Key, int], ...]] = {}
         self.jt: dict[int, tuple[dict[Key, int], ...]] = {}
         self.own_s: dict[int, dict[Key, int]] = defaultdict(dict)
@@ -256,9 +250,8 @@ class ShapeCounts(ShapeSides):
                 self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
     def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
-        """Per class: its members' patterns against each of the other side's groups (one
-        dict per distinct content). When the sets test one kind of address, a position's
-        pattern is that of its segment between the group's boundaries: one search."""
+        """Per class: its members' patterns against each of the other side's groups (one dict
+        per content; by segment when the sets test one kind of address: one search)."""
         position = self.run.fam.position
         kinds, groups = other.kinds, [coarse for _, coarse in other.groups]
         one = kinds[0] if len(set(kinds)) == 1 else None
@@ -305,9 +298,8 @@ class ShapeCounts(ShapeSides):
         sums: list[tuple[tuple[bool, ...], Sums[Pattern]]],
         is_src: bool,
     ) -> None:
-        """Each class's bases: per group of the other side, its patterns' counts times those
-        of the other side's members in relation (one tuple for the classes of one row of
-        patterns and one subnet)."""
+        """Each class's bases: per group of the other side, its patterns' counts times the
+        other side's in relation (one tuple per row of patterns and subnet)."""
         into, subnet = (
             (self.js, self.pair.src_subnet) if is_src else (self.jt, self.pair.dst_subnet)
         )
@@ -392,8 +384,7 @@ def _add(counts: dict[Key, int], key: Key, n: int) -> None:
 
 
 def _segments(coarse: tuple[Ranges, ...]) -> tuple[list[int], list[Pattern]]:
-    """A group's boundaries, and the pattern of the positions before each and after the last
-    (addrsets.py `patterns`' segments)."""
+    """A group's boundaries, and the pattern before each and after the last (`patterns`)."""
     cuts = sorted({b for ranges in coarse for r in ranges for b in r})
     return cuts, [tuple(contains(rs, p) for rs in coarse) for p in (-1, *cuts)]
 
@@ -410,8 +401,7 @@ def _summed(
     own: dict[Key, int] | None,
     memo: dict[int, list[tuple[Key, int]]],
 ) -> list[tuple[Key, int]]:
-    """A class's positive counts per key, in the order the keys were first counted (one
-    list for the classes of the same bases and no changes of their own)."""
+    """A class's positive counts per key, in the order first counted (memoised per bases)."""
     found = memo.get(id(bases)) if own is None else None
     if found is None:
         total: dict[Key, int] = {}
