@@ -158,3 +158,55 @@ def test_super_class_pairs_are_not_visited_one_by_one(kind: str, monkeypatch: An
 
     small, big = counted(20), counted(40)
     assert big <= small + 10, (small, big)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_shape_pairs_counts_do_not_grow_with_its_classes(kind: str, monkeypatch: Any) -> None:
+    """Twice the nodes, each in a group of its own on both sides: the counts a shape pair
+    keeps are shared by the classes of the same patterns and subnet (shapes.py
+    `ShapeCounts`), not a dict per class: the constant per class was most of the cost."""
+    from kostack.analyze.engine import pairs
+
+    def counted(nodes: int) -> int:
+        made: list[Any] = []
+        real = pairs.ShapeCounts
+
+        class Spy(real):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any) -> None:
+                super().__init__(*args)
+                made.append(self)
+
+        monkeypatch.setattr(pairs, "ShapeCounts", Spy)
+        diagnose(loads_snapshot(json.dumps(both_hetero_doc(nodes, kind, pods_per_node=1))))
+        monkeypatch.setattr(pairs, "ShapeCounts", real)
+        assert made
+        # a class's counts: a dict of its own (before), or the shared dicts it sums (now)
+        return len(
+            {
+                id(d)
+                for c in made
+                for per_class in (c.js, c.jt)
+                for v in per_class.values()
+                for d in ([v] if isinstance(v, dict) else v)
+            }
+        )
+
+    small, big = counted(20), counted(40)
+    assert big <= small + 10, (small, big)
+
+
+def test_per_node_groups_compile_to_shared_rules() -> None:
+    """40 per-node groups that differ in a /32 each: their compiled rules are one object per
+    distinct rule (addrsets.py `Universe.rules`), not one per group and rule."""
+    from kostack.analyze.engine.addrsets import SetEngine, Universe
+
+    snap = loads_snapshot(json.dumps(both_hetero_doc(40, "stateless", pods_per_node=1)))
+    topo = Topology(snap)
+    universe = Universe([ip for v in topo.node_views.values() for ip in v.ips])
+    engine = SetEngine(topo, universe)
+    rules = 0
+    for gid in topo.groups:
+        rules += sum(len(b) for b in engine._compiled(gid).buckets.values())
+    distinct = {id(r) for _, c in universe.compiled.values() for b in c.buckets.values() for r in b}
+    assert len(topo.groups) == 40 and rules > 8 * 40, rules
+    assert len(distinct) <= rules // 4, (len(distinct), rules)

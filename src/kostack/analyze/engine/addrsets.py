@@ -83,8 +83,10 @@ class Universe:
         # compiled security groups, shared by every SetEngine over this universe (the
         # hypotheses of a diagnosis change ports, not groups): group id -> (group, compiled)
         self.compiled: dict[str, tuple[object, _Compiled]] = {}
-        # admitted sets that use no remote group, shared the same way
-        self.admitted: dict[tuple[object, ...], Admitted] = {}
+        # admitted sets that use no remote group, shared the same way (by groups, then query)
+        self.admitted: dict[tuple[object, ...], dict[Query, Admitted]] = {}
+        # compiled rules, one object per content (per-node groups repeat most rules)
+        self.rules: dict[_Rule, _Rule] = {}
         # a remote prefix's index ranges (rules of many groups name the same prefixes)
         self.prefixes: dict[IPNetwork, Ranges] = {}
 
@@ -124,7 +126,7 @@ class SetEngine:
         self.topo = topo
         self.universe = universe
         self._members: dict[str, Ranges] = {}
-        self._cache: dict[tuple[object, ...], Admitted] = {}
+        self._cache: dict[tuple[object, ...], dict[Query, Admitted]] = {}
         self._interned: dict[tuple[Ranges, bool], Admitted] = {}
         self._groups_key: dict[str, tuple[object, ...]] = {}
         self.collected = topo.snapshot.openstack is not None and (
@@ -170,8 +172,9 @@ class SetEngine:
             else:
                 lo, hi = port_bounds(rule, proto) or (0, 65535)
                 ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
+            one = _Rule(lo, hi, ported, self._remote_spec(rule))
             buckets[(rule.direction, version, proto)].append(
-                _Rule(lo, hi, ported, self._remote_spec(rule))
+                self.universe.rules.setdefault(one, one)
             )
         found = _Compiled(dict(buckets), frozenset(unreadable))
         self.universe.compiled[group_id] = (grp, found)
@@ -203,14 +206,18 @@ class SetEngine:
 
     def admitted_row(self, port: Port, qs: Sequence[Query]) -> tuple[Admitted, ...]:
         """`admitted` for each of ``qs``."""
-        gkey = self.groups_key(port)
-        return tuple(self._cache.get((gkey, q)) or self.admitted(port, q) for q in qs)
+        mine = self._cache.get(self.groups_key(port), {})
+        return tuple(mine.get(q) or self.admitted(port, q) for q in qs)
 
     def admitted(self, port: Port, q: Query) -> Admitted:
         """The admitted set of ``port`` for ``q`` (everything when port security is off)."""
-        key = (self.groups_key(port), q)
-        cached = self._cache.get(key) or self.universe.admitted.get(key)
+        gkey = self.groups_key(port)
+        mine = self._cache.get(gkey)
+        if mine is None:
+            mine = self._cache[gkey] = {}
+        cached = mine.get(q) or self.universe.admitted.get(gkey, {}).get(q)
         if cached is not None:
+            mine[q] = cached
             return cached
         uses_members = False
         if port.port_security_enabled is False:
@@ -248,10 +255,10 @@ class SetEngine:
             result = Admitted(merge(spans), undecided)
         # one object per distinct set (keyed by its fields: a tuple hashes in C)
         result = self._interned.setdefault((result.ranges, result.undecided), result)
-        self._cache[key] = result
+        mine[q] = result
         if not uses_members:
             # no remote group: the same whatever the ports' pairs or the backend
-            self.universe.admitted[key] = result
+            self.universe.admitted.setdefault(gkey, {})[q] = result
         return result
 
 

@@ -42,11 +42,18 @@ from kostack.analyze.engine.relations import (
     supers,
 )
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.engine.shapes import Flags, ShapeCounts, by_shape, merged, undecided_of
+from kostack.analyze.engine.shapes import (
+    Cuts,
+    Flags,
+    ShapeCounts,
+    by_shape,
+    merged,
+    undecided_of,
+)
 from kostack.analyze.engine.types import PASSING, FlowResult
 
 Pattern = tuple[bool, ...]
-SideSets = list[tuple[Ranges, str]]  # a set, and whose address it tests: "ip" or "node"
+SideSets = tuple[tuple[Ranges, str], ...]  # a set, and whose address it tests: "ip" or "node"
 Ctx = tuple[SideSets, SideSets, tuple[str, int | None]]  # (target's sets, source's, flow)
 
 
@@ -71,8 +78,13 @@ class Run:
         self._positions: dict[tuple[int, str, str], list[int]] = {}
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
-        self._sides: dict[tuple[int, bool, int], tuple[SideSets, list[bool]]] = {}
+        self._sides: dict[tuple[int, bool, int], tuple[SideSets, tuple[bool, ...]]] = {}
+        # (a set, whose address it tests) and flags interned; shapes.py's cuts of sets
+        self._shared: dict[tuple[Ranges, str], tuple[Ranges, str]] = {}
+        self._flags: dict[tuple[bool, ...], tuple[bool, ...]] = {}
+        self.cuts: Cuts = {}
         self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
+        self._t_node: dict[int, bool] = {}  # by an end's id (the ends outlive the run)
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
 
@@ -179,21 +191,24 @@ class Run:
 
     def own(
         self, cls: EndClass, plan: list[list[tuple[Query, str, bool]]], mine: bool
-    ) -> tuple[SideSets, list[bool]]:
+    ) -> tuple[SideSets, tuple[bool, ...]]:
         """One side's sets of a plan (`plan`) and which are undecided (a set the class lacks
         is left out)."""
         key = (cls.id, mine, id(plan))
         found = self._sides.get(key)
         if found is None:
-            side: SideSets = []
+            side: list[tuple[Ranges, str]] = []
             flags: list[bool] = []
+            shared = self._shared
             for w, wires in enumerate(plan):
                 for q, kind, its in wires:
                     a = cls.sets[w].get(q) if its == mine else None
                     if a is not None:
-                        side.append((a.ranges, kind))
+                        one = (a.ranges, kind)
+                        side.append(shared.setdefault(one, one))
                         flags.append(a.undecided)
-            found = self._sides[key] = (side, flags)
+            undecided = tuple(flags)
+            found = self._sides[key] = (tuple(side), self._flags.setdefault(undecided, undecided))
         return found
 
     def plan(
@@ -207,7 +222,9 @@ class Run:
         versions = tuple(
             v.ip.version if v is not None and v.ip is not None else None for v in (sv, tv)
         )
-        t_node = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
+        t_node = self._t_node.get(id(t))
+        if t_node is None:
+            t_node = self._t_node[id(t)] = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
         key = (route(s), route(t), s.ip.version, t.ip.version, versions, t_node, flow)
         found = self._wires.get(key)
         if found is None:

@@ -21,6 +21,7 @@ linear while the groups' coarse sets are few, whatever each node's own addresses
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -43,13 +44,14 @@ from kostack.analyze.engine.relations import (
 
 SMALL = 2  # a range of at most this many universe positions is handled end by end
 Pattern = tuple[bool, ...]
-SideSets = list[tuple[Ranges, str]]
+SideSets = tuple[tuple[Ranges, str], ...]  # of ints and strings: the GC stops tracking it
 Key = tuple[tuple[bool, ...], Pattern, Pattern]  # undecided, source pattern, target pattern
 Flow = tuple[str, int | None]
 Dist = dict[Pattern, int]  # how many ends have each pattern
 K = TypeVar("K", bound=Hashable)  # what `Sums` counts by: a pattern, or a label and a pattern
 Ctx = tuple[SideSets, SideSets, Flow]
-Flags = tuple[list[bool], list[bool], list[bool]]  # source's, target's undecided; whose in turn
+# source's, target's undecided; whose in turn
+Flags = tuple[Sequence[bool], Sequence[bool], Sequence[bool]]
 Ends = Callable[[EndClass], Sequence[End]]
 Hit = tuple[EndClass, End, EndClass, End]  # a source class and end, a target class and end
 
@@ -60,10 +62,16 @@ def undecided_of(flags: Flags) -> tuple[bool, ...]:
     return tuple(next(s_flags) if mine else next(t_flags) for mine in flags[2])
 
 
-def _split(side: SideSets) -> tuple[tuple[Ranges, ...], list[tuple[int, int, str]]]:
+Small = tuple[tuple[int, int, str], ...]  # small ranges, with whose address they test
+GroupKey = tuple[tuple[bool, ...], tuple[Ranges, ...]]  # undecided flags, coarse sets
+# by the id of a class's sets (pairs.py `Run.own`): them, their group key and small ranges
+Cuts = dict[int, tuple[SideSets, GroupKey, Small]]
+
+
+def _split(side: SideSets) -> tuple[tuple[Ranges, ...], Small]:
     """A side's sets without their small ranges, and those (with whose address they test)."""
     coarse = tuple(tuple(r for r in ranges if r[1] - r[0] > SMALL) for ranges, _ in side)
-    small = [(lo, hi, k) for ranges, k in side for lo, hi in ranges if hi - lo <= SMALL]
+    small = tuple((lo, hi, k) for ranges, k in side for lo, hi in ranges if hi - lo <= SMALL)
     return coarse, small
 
 
@@ -72,22 +80,26 @@ class _Side:
     """One side's classes: their sets, groups (undecided flags, coarse sets), small ranges."""
 
     sets: dict[int, SideSets]
-    flags: dict[int, list[bool]]
+    flags: dict[int, Sequence[bool]]
     group: dict[int, int]
-    groups: list[tuple[tuple[bool, ...], tuple[Ranges, ...]]]
-    small: dict[int, list[tuple[int, int, str]]]
+    groups: list[GroupKey]
+    small: dict[int, Small]
     kinds: list[str]
+    index: dict[GroupKey, int]
 
-
-def _side(found: list[tuple[EndClass, SideSets, list[bool]]]) -> _Side:
-    side = _Side({}, {}, {}, [], {}, [k for _, k in found[0][1]] if found else [])
-    index: dict[tuple[tuple[bool, ...], tuple[Ranges, ...]], int] = {}
-    for cls, sets, flags in found:
-        coarse, small = _split(sets)
-        side.sets[cls.id], side.flags[cls.id], side.small[cls.id] = sets, flags, small
-        side.group[cls.id] = index.setdefault((tuple(flags), coarse), len(index))
-    side.groups = list(index)
-    return side
+    def add(self, cls: EndClass, sets: SideSets, flags: Sequence[bool], cuts: Cuts) -> None:
+        if not self.sets:
+            self.kinds = [k for _, k in sets]
+        found = cuts.get(id(sets))
+        if found is None:
+            coarse, small = _split(sets)
+            found = cuts[id(sets)] = (sets, (tuple(flags), coarse), small)
+        self.sets[cls.id], self.flags[cls.id], self.small[cls.id] = sets, flags, found[2]
+        g = self.index.get(found[1])
+        if g is None:
+            g = self.index[found[1]] = len(self.groups)
+            self.groups.append(found[1])
+        self.group[cls.id] = g
 
 
 class ShapeSides:
@@ -99,24 +111,25 @@ class ShapeSides:
 
         assert isinstance(run, Run)
         self.run, self.pair, self.rel, self.flow = run, pair, rel, flow
-        self.who: list[bool] = []
+        self.who: Sequence[bool] = ()
         self._firsts: dict[bool, tuple[dict[object, EndClass], list[EndClass]]] = {}
         # each class's sets are those of a pair of its in this relation (the wires differ by
         # relation); a class without one has no pair in it
-        src: list[tuple[EndClass, SideSets, list[bool]]] = []
-        dst: list[tuple[EndClass, SideSets, list[bool]]] = []
+        self.srcs: list[EndClass] = []
+        self.tgts: list[EndClass] = []
+        self.src, self.dst = _Side({}, {}, {}, [], {}, [], {}), _Side({}, {}, {}, [], {}, [], {})
         for S in pair.SS.members:
             mate = self._partner(S, pair.TT.members, True)
             if mate is not None:
-                if not src:
+                if not self.srcs:
                     self.who = run.split_sides(S, mate, flow)[2][2]
-                src.append((S, *run.own(S, run.plan(S.rep, mate.rep, flow), True)))
+                self.srcs.append(S)
+                self.src.add(S, *run.own(S, run.plan(S.rep, mate.rep, flow), True), run.cuts)
         for T in pair.TT.members:
             mate = self._partner(T, pair.SS.members, False)
             if mate is not None:
-                dst.append((T, *run.own(T, run.plan(mate.rep, T.rep, flow), False)))
-        self.srcs, self.tgts = [c for c, _, _ in src], [c for c, _, _ in dst]
-        self.src, self.dst = _side(src), _side(dst)
+                self.tgts.append(T)
+                self.dst.add(T, *run.own(T, run.plan(mate.rep, T.rep, flow), False), run.cuts)
         self._u: dict[tuple[int, int], tuple[bool, ...]] = {}
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
@@ -168,15 +181,18 @@ class ShapeSides:
         found by position, never by pairing."""
         position = self.run.fam.position
         at: dict[tuple[str, str, int], list[tuple[EndClass, End]]] = defaultdict(list)
-        # the positions the small ranges test: of the sources for the targets' sets, and back
-        kinds = {("src", k) for v in self.dst.small.values() for _, _, k in v}
-        kinds |= {("dst", k) for v in self.src.small.values() for _, _, k in v}
-        for role, k in kinds:
+        # the positions the small ranges hold: of the sources for the targets' sets, and back
+        want: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for role, side in (("src", self.dst), ("dst", self.src)):
+            for v in side.small.values():
+                for lo, hi, k in v:
+                    want[(role, k)].update(range(lo, hi))
+        for (role, k), held in want.items():
             ends, classes = (src_ends, self.srcs) if role == "src" else (dst_ends, self.tgts)
             for cls in classes:
                 for m in ends(cls):
                     pos = position(m, k)
-                    if pos is not None:
+                    if pos in held:
                         at[(role, k, pos)].append((cls, m))
         seen: set[tuple[int, int]] = set()
         hits: list[Hit] = []
@@ -205,7 +221,8 @@ class ShapeSides:
 
 
 class ShapeCounts(ShapeSides):
-    """The class pairs of a shape pair in one relation, counted per (undecided, patterns)."""
+    """The class pairs of a shape pair in one relation, counted per (undecided, patterns):
+    per class, shared bases (`_spread`) and its own changes (small ranges, same-node pairs)."""
 
     def __init__(
         self,
@@ -216,9 +233,10 @@ class ShapeCounts(ShapeSides):
         selves: Iterable[tuple[EndClass, EndClass, End, End]],
     ) -> None:
         super().__init__(run, pair, rel, flow)
-        # per source class and per target class: its pairs per situation key
-        self.js: dict[int, dict[Key, int]] = defaultdict(dict)
-        self.jt: dict[int, dict[Key, int]] = defaultdict(dict)
+        self.js: dict[int, tuple[dict[Key, int], ...]] = {}
+        self.jt: dict[int, tuple[dict[Key, int], ...]] = {}
+        self.own_s: dict[int, dict[Key, int]] = defaultdict(dict)
+        self.own_t: dict[int, dict[Key, int]] = defaultdict(dict)
         self.corr = Corrections()
         if not self.srcs or not self.tgts:
             return
@@ -227,51 +245,76 @@ class ShapeCounts(ShapeSides):
         for S, T, s, t in selves:
             if pair.relation(S, T) == rel:
                 k = (self.undecided(S, T), *self.exact(S, T, s, t))
-                _add(self.js[S.id], k, -1)
-                _add(self.jt[T.id], k, -1)
+                _add(self.own_s[S.id], k, -1)
+                _add(self.own_t[T.id], k, -1)
                 self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
     def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
-        """Per class: its members' patterns against each of the other side's groups."""
+        """Per class: its members' patterns against each of the other side's groups (one dict
+        per content; by segment when the sets test one kind of address: one search)."""
         position = self.run.fam.position
+        kinds, groups = other.kinds, [coarse for _, coarse in other.groups]
+        one = kinds[0] if len(set(kinds)) == 1 else None
+        tables = [_segments(coarse) for coarse in groups]
         out: dict[int, list[Dist]] = {}
+        interned: dict[tuple[tuple[Pattern, int], ...], Dist] = {}
+        rows: dict[tuple[int, ...], list[Dist]] = {}  # one list per row of interned dicts
         for c in classes:
-            spots = [[position(m, k) for k in other.kinds] for m in c.members]
             row: list[Dist] = []
-            for _, coarse in other.groups:
+            spots = [[position(m, k) for k in kinds] for m in c.members] if one is None else []
+            at = [position(m, one) for m in c.members] if one is not None else []
+            for coarse, (cuts, pats) in zip(groups, tables, strict=True):
                 d: Dist = {}
+                for pos in at:
+                    p = pats[bisect_right(cuts, pos) if pos is not None else 0]
+                    d[p] = d.get(p, 0) + 1
                 for spot in spots:
                     p = tuple(
                         pos is not None and contains(r, pos)
                         for r, pos in zip(coarse, spot, strict=True)
                     )
                     d[p] = d.get(p, 0) + 1
-                row.append(d)
-            out[c.id] = row
+                row.append(interned.setdefault(tuple(d.items()), d))
+            out[c.id] = rows.setdefault(tuple(map(id, row)), row)
         return out
 
     def _main(self) -> None:
         """Every pair counted with its patterns against the coarse sets."""
-        pair, rel = self.pair, self.rel
+        pair = self.pair
         ds, dt = self._dists(self.srcs, self.dst), self._dists(self.tgts, self.src)
         by_h, by_g = _by_group(self.srcs, self.src), _by_group(self.tgts, self.dst)
+        us = [[self.undecided(srcs[0], tgts[0]) for tgts in by_g] for srcs in by_h]
         for h, srcs in enumerate(by_h):
-            for g, tgts in enumerate(by_g):
-                u = self.undecided(srcs[0], tgts[0])
-                tsum = Sums(pair, [(pair.dst_subnet[T.id], dt[T.id][h]) for T in tgts])
-                ssum = Sums(pair, [(pair.src_subnet[S.id], ds[S.id][g]) for S in srcs])
-                for S in srcs:
-                    m = tsum.targets_of(pair.src_subnet[S.id], rel)
-                    j = self.js[S.id]
-                    for b, nb in ds[S.id][g].items():
-                        for a, na in m.items():
-                            _add(j, (u, b, a), nb * na)
-                for T in tgts:
-                    m = ssum.sources_of(pair.dst_subnet[T.id], rel)
-                    j = self.jt[T.id]
-                    for a, na in dt[T.id][h].items():
-                        for b, nb in m.items():
-                            _add(j, (u, b, a), nb * na)
+            sums = [Sums(pair, ((pair.dst_subnet[T.id], dt[T.id][h]) for T in tg)) for tg in by_g]
+            self._spread(srcs, ds, list(zip(us[h], sums, strict=True)), True)
+        for g, tgts in enumerate(by_g):
+            sums = [Sums(pair, ((pair.src_subnet[S.id], ds[S.id][g]) for S in sr)) for sr in by_h]
+            self._spread(tgts, dt, [(u[g], s) for u, s in zip(us, sums, strict=True)], False)
+
+    def _spread(
+        self,
+        classes: list[EndClass],
+        dists: dict[int, list[Dist]],
+        sums: list[tuple[tuple[bool, ...], Sums[Pattern]]],
+        is_src: bool,
+    ) -> None:
+        """Each class's bases: per group of the other side, its patterns' counts times the
+        other side's in relation (one tuple per row of patterns and subnet)."""
+        into, subnet = (
+            (self.js, self.pair.src_subnet) if is_src else (self.jt, self.pair.dst_subnet)
+        )
+        shared: dict[tuple[int, object], tuple[dict[Key, int], ...]] = {}
+        for C in classes:
+            row, sigma = dists[C.id], subnet[C.id]
+            found = shared.get((id(row), sigma))
+            if found is None:
+                found = shared[(id(row), sigma)] = tuple(
+                    _base(u, own, s.targets_of(sigma, self.rel), True)
+                    if is_src
+                    else _base(u, own, s.sources_of(sigma, self.rel), False)
+                    for own, (u, s) in zip(row, sums, strict=True)
+                )
+            into[C.id] = found
 
     def _exceptions(self) -> None:
         """The pairs whose patterns a small range decides: counted again with their own."""
@@ -279,22 +322,21 @@ class ShapeCounts(ShapeSides):
             coarse, exact = self.coarse(S, T, s, t), self.exact(S, T, s, t)
             if coarse != exact:
                 u = self.undecided(S, T)
-                for j in (self.js[S.id], self.jt[T.id]):
+                for j in (self.own_s[S.id], self.own_t[T.id]):
                     _add(j, (u, *coarse), -1)
                     _add(j, (u, *exact), 1)
 
     def situations(self) -> dict[Key, Situation]:
         out: dict[Key, Situation] = {}
+        summed: dict[int, list[tuple[Key, int]]] = {}
         for S in self.srcs:
-            for k, n in self.js[S.id].items():
-                if n > 0:
-                    sit = out.setdefault(k, Situation())
-                    sit.n += n
-                    sit.src.append(S)
+            for k, n in _summed(self.js.get(S.id, ()), self.own_s.get(S.id), summed):
+                sit = out.setdefault(k, Situation())
+                sit.n += n
+                sit.src.append(S)
         for T in self.tgts:
-            for k, n in self.jt[T.id].items():
-                if n > 0:
-                    out[k].dst.append(T)
+            for k, _ in _summed(self.jt.get(T.id, ()), self.own_t.get(T.id), summed):
+                out[k].dst.append(T)
         return out
 
     def ctx(self, S: EndClass, T: EndClass) -> Ctx:
@@ -341,6 +383,37 @@ def _add(counts: dict[Key, int], key: Key, n: int) -> None:
     counts[key] = counts.get(key, 0) + n
 
 
+def _segments(coarse: tuple[Ranges, ...]) -> tuple[list[int], list[Pattern]]:
+    """A group's boundaries, and the pattern before each and after the last (`patterns`)."""
+    cuts = sorted({b for ranges in coarse for r in ranges for b in r})
+    return cuts, [tuple(contains(rs, p) for rs in coarse) for p in (-1, *cuts)]
+
+
+def _base(u: tuple[bool, ...], own: Dist, other: Dist, is_src: bool) -> dict[Key, int]:
+    """A class's counts against one group: its patterns' counts times the other side's."""
+    if is_src:
+        return {(u, b, a): nb * na for b, nb in own.items() for a, na in other.items()}
+    return {(u, b, a): nb * na for a, na in own.items() for b, nb in other.items()}
+
+
+def _summed(
+    bases: tuple[dict[Key, int], ...],
+    own: dict[Key, int] | None,
+    memo: dict[int, list[tuple[Key, int]]],
+) -> list[tuple[Key, int]]:
+    """A class's positive counts per key, in the order first counted (memoised per bases)."""
+    found = memo.get(id(bases)) if own is None else None
+    if found is None:
+        total: dict[Key, int] = {}
+        for counts in [*bases, own or {}]:
+            for k, n in counts.items():
+                total[k] = total.get(k, 0) + n
+        found = [(k, n) for k, n in total.items() if n > 0]
+        if own is None:
+            memo[id(bases)] = found
+    return found
+
+
 def _by_group(classes: list[EndClass], side: _Side) -> list[list[EndClass]]:
     out: list[list[EndClass]] = [[] for _ in side.groups]
     for c in classes:
@@ -352,7 +425,7 @@ class Sums(Generic[K]):
     """One side's counts per subnet, by pattern (the watch's tally: by label and pattern):
     relations.py `RelationCounts` for one group."""
 
-    def __init__(self, pair: SuperPair, rows: list[tuple[object, dict[K, int]]]) -> None:
+    def __init__(self, pair: SuperPair, rows: Iterable[tuple[object, dict[K, int]]]) -> None:
         self.ifaces = pair.ifaces
         self.tot: dict[K, int] = {}
         self.inside: dict[K, int] = {}
