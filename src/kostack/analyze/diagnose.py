@@ -27,6 +27,7 @@ from kostack.analyze.merge import Verdict, merge, verdict_of
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import dedupe, disable_remedy, same_change
 from kostack.analyze.topology import Topology
+from kostack.collector import collector_paused
 from kostack.model.snapshot import IPAddress, Snapshot
 
 SYMPTOM_CHECKS = (
@@ -278,6 +279,7 @@ def diagnose(
     return diagnose_with_flows(snapshot, egress_target, phases)[0]
 
 
+@collector_paused()  # it builds, and drops next to nothing (kostack/collector.py)
 def diagnose_with_flows(
     snapshot: Snapshot,
     egress_target: IPAddress | None = None,
