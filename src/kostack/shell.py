@@ -15,6 +15,7 @@ Pure: imports nothing of ours, so every layer may use it.
 
 from __future__ import annotations
 
+import functools
 import shlex
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -60,6 +61,7 @@ def _ansi_c(arg: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=4096)  # a report quotes the same ids and words thousands of times
 def quote(arg: str) -> str:
     """One argument, quoted so that the shell passes exactly ``arg`` and a reader sees all of it."""
     if has_hidden(arg):
