@@ -221,7 +221,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # parameter gone (+13); one Run.rep_flow for four copies of a lookup (+4: the helper's own
 # signature and docstring); one Run._judged for the two relation judges' trace-once loops (+3).
 # Budget = the measured 68,898.
-SHIPPED_LINES_BUDGET = 68_898
+# The next stop, +363: the source ports a masquerade with --random-fully picks in stateless
+# replies (Calico's natOutgoing and flannel's ip-masq, Felix's featureDetectOverride collected
+# and its switch proposed, kube-proxy's on the load balancer's inner leg; +151); probes predict
+# such flows intermittent (+9); the cyclic collector paused around loading, diagnose and the
+# release checks (kostack/collector.py, shared with fix plan; +18); shell.quote cached (+2);
+# the severity words from one catalogue (0); a BGP session's replies under stateless groups
+# (branch bgpreply, +86); the shape pairs' constant (branch shapecost, +97). Budget = the
+# measured 69,261.
+SHIPPED_LINES_BUDGET = 69_261
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
