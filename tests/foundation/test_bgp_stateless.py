@@ -13,13 +13,13 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from test_stateless import _brute
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.endpoints import parse_endpoint
-from kostack.analyze.engine.families import End, hop_id
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.stateless import CAUSE
-from kostack.analyze.engine.types import PASSING, Disposition, Hop
+from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.topology import Topology
@@ -138,30 +138,6 @@ def test_a_forward_drop_is_still_said_as_blocked_bgp() -> None:
 
 
 # --------------------------------------------------------------------------- aggregation
-
-
-def _brute(topos: list[Topology], ends: list[End], flow: tuple[str, int | None], steps: Any) -> Any:
-    per = [Counter[Any]() for _ in topos]
-    for s in ends:
-        for t in ends:
-            if s.name == t.name:
-                continue
-            results = [trace(tp, s.endpoint, t.endpoint, *flow, full=True)[0] for tp in topos]
-            failing = [
-                [
-                    h
-                    for h in r.hops
-                    if h.disposition not in PASSING and (not steps or h.step in steps)
-                ]
-                for r in results
-            ]
-            common: set[Any] = set()
-            if all(failing):
-                common = set.intersection(*({hop_id(h) for h in f} for f in failing))
-            for w, hops in enumerate(failing):
-                if hops:
-                    per[w][hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))] += 1
-    return per
 
 
 def _random_bgp(seed: int) -> Doc:
