@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import socket
+import re
 import types
 from collections.abc import Callable
 from typing import Annotated, Any, Final, Union, get_args, get_origin
@@ -28,16 +28,21 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+# an IPv4 address as ipaddress takes it: four decimal octets, ASCII digits, no leading zero
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD: Final = re.compile(r"\.".join([_OCTET] * 4))
+
+
 def _parse_ip(value: Any) -> IPAddress:
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
         return value
     if not isinstance(value, str):
         raise ValueError("expected an IP address as a string")
     text = value.strip()
-    try:  # a quarter of ipaddress's parser's time and as strict (tests/foundation/test_model.py)
-        return ipaddress.IPv4Address(socket.inet_pton(socket.AF_INET, text))
-    except (OSError, ValueError):
-        pass
+    quad = _DOTTED_QUAD.fullmatch(text)
+    if quad is not None:  # a third of ipaddress's parser's time, as strict (test_model.py)
+        a, b, c, d = map(int, quad.groups())
+        return ipaddress.IPv4Address(a << 24 | b << 16 | c << 8 | d)
     try:
         return ipaddress.ip_address(text)
     except ValueError:
