@@ -228,8 +228,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # release checks (kostack/collector.py, shared with fix plan; +18); shell.quote cached (+2);
 # the severity words from one catalogue (0); a BGP session's replies under stateless groups
 # (branch bgpreply, +86); the shape pairs' constant (branch shapecost, +97). Budget = the
-# measured 69,261.
-SHIPPED_LINES_BUDGET = 69_261
+# measured 69,261. Then dotted-quad IPv4 read by a strict pattern, a tenth off loading (+11).
+# Budget = the measured 69,272.
+SHIPPED_LINES_BUDGET = 69_272
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
