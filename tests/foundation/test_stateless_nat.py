@@ -273,3 +273,18 @@ def test_a_probe_that_passes_through_a_part_open_masquerade_range_is_no_mismatch
         == "some connections blocked, by their source port (sg-stateless): a probe may pass or fail"
     )
     assert "출발지 포트에 따라 일부 연결 차단" in prediction_text(egress[0].prediction, "ko")
+
+
+def test_the_plan_says_the_cause_remains_until_the_manual_step_runs() -> None:
+    """The verification cannot run Felix's switch: the cause it fixes shows as remaining,
+    with the manual step named beside it (it read as if the plan fell short)."""
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import render_plan
+
+    plan = build_plan(build(nat_doc(*replies("tcp", "udp"))))
+    (step,) = plan.manual
+    assert "MASQFullyRandom=false" in step.command
+    text = render_plan(plan)
+    remains = text.index("remains: sg-stateless")
+    assert f"until you run manual step {step.id} (kostack runs no manual step)" in text[remains:]
+    assert f"수동 단계 {step.id}을 실행하기 전까지" in render_plan(plan, lang="ko")

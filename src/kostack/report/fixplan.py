@@ -77,8 +77,15 @@ def rule_text(rule: Rule, lang: str) -> str:
 
 
 def render_verification(
-    v: Verification, *, heading: str, before_note: str = "", lang: str = "en"
+    v: Verification,
+    *,
+    heading: str,
+    before_note: str = "",
+    lang: str = "en",
+    manual: dict[str, list[str]] | None = None,
 ) -> str:
+    """``manual``: the manual steps' ids per cause they address (the verification cannot run
+    them, so a cause they fix still shows as remaining: said beside it)."""
     lines = [heading]
     note = f" ({before_note})" if before_note else ""
     lines.append(t(lang, "v.before", n=len(v.before), note=note))
@@ -86,6 +93,9 @@ def render_verification(
         lines.append(t(lang, "v.gone", key=r.key, title=r.title_in(lang)))
     for r in v.remain:
         lines.append(t(lang, "v.remains", key=r.key, title=r.title_in(lang)))
+        steps = (manual or {}).get(r.key)
+        if steps:
+            lines.append(t(lang, "v.remains.manual", ids=", ".join(steps)))
     after_keys = {r.key for r in v.after}
     for r in v.revealed:
         state = t(lang, "v.found.remains" if r.key in after_keys else "v.found.fixed")
@@ -172,9 +182,13 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
         out.append(t(lang, "not_planned"))
         out.extend(f"  - {L(n, lang)}" for n in plan.not_planned)
     out.append("")
-    out.append(
-        render_verification(plan.verification, heading=t(lang, "verified"), lang=lang).rstrip("\n")
-    )
+    steps: dict[str, list[str]] = {}
+    for a in plan.manual:
+        for key in a.fixes:
+            steps.setdefault(key, []).append(a.id)
+    heading = t(lang, "verified")
+    verified = render_verification(plan.verification, heading=heading, lang=lang, manual=steps)
+    out.append(verified.rstrip("\n"))
     laid_out = [part for text in out for line in text.split("\n") for part in _laid_out(line)]
     return terminal_safe("\n".join(laid_out) + "\n")
 
