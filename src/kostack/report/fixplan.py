@@ -9,6 +9,7 @@ for the shell in scripts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from kostack.analyze.messages import localize as L
@@ -82,10 +83,14 @@ def render_verification(
     heading: str,
     before_note: str = "",
     lang: str = "en",
-    manual: dict[str, list[str]] | None = None,
+    manual: Sequence[Action] = (),
 ) -> str:
-    """``manual``: the manual steps' ids per cause they address (the verification cannot run
-    them, so a cause they fix still shows as remaining: said beside it)."""
+    """``manual``: the plan's manual steps (the verification cannot run them, so a cause they
+    fix still shows as remaining: said beside it)."""
+    by_cause: dict[str, list[str]] = {}
+    for a in manual:
+        for key in a.fixes:
+            by_cause.setdefault(key, []).append(a.id)
     lines = [heading]
     note = f" ({before_note})" if before_note else ""
     lines.append(t(lang, "v.before", n=len(v.before), note=note))
@@ -93,7 +98,7 @@ def render_verification(
         lines.append(t(lang, "v.gone", key=r.key, title=r.title_in(lang)))
     for r in v.remain:
         lines.append(t(lang, "v.remains", key=r.key, title=r.title_in(lang)))
-        steps = (manual or {}).get(r.key)
+        steps = by_cause.get(r.key)
         if steps:
             lines.append(t(lang, "v.remains.manual", ids=", ".join(steps)))
     after_keys = {r.key for r in v.after}
@@ -182,12 +187,10 @@ def render_plan(plan: Plan, *, verbose: bool = False, lang: str = "en") -> str:
         out.append(t(lang, "not_planned"))
         out.extend(f"  - {L(n, lang)}" for n in plan.not_planned)
     out.append("")
-    steps: dict[str, list[str]] = {}
-    for a in plan.manual:
-        for key in a.fixes:
-            steps.setdefault(key, []).append(a.id)
     heading = t(lang, "verified")
-    verified = render_verification(plan.verification, heading=heading, lang=lang, manual=steps)
+    verified = render_verification(
+        plan.verification, heading=heading, lang=lang, manual=plan.manual
+    )
     out.append(verified.rstrip("\n"))
     laid_out = [part for text in out for line in text.split("\n") for part in _laid_out(line)]
     return terminal_safe("\n".join(laid_out) + "\n")
