@@ -230,8 +230,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (branch bgpreply, +86); the shape pairs' constant (branch shapecost, +97). Budget = the
 # measured 69,261. Then dotted-quad IPv4 read by a strict pattern, a tenth off loading (+11).
 # Budget = the measured 69,272. Then fix plan's verification naming the manual step that
-# fixes a cause it still shows as remaining (+19). Budget = the measured 69,291.
-SHIPPED_LINES_BUDGET = 69_291
+# fixes a cause it still shows as remaining (+19); the review's mends (one name for Felix's
+# feature, a reflowed docstring; +1). Budget = the measured 69,292.
+SHIPPED_LINES_BUDGET = 69_292
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -16,6 +16,7 @@ from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.families import End, FamilyResult
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
+from kostack.analyze.engine.stateless import MASQ_FULLY_RANDOM as MASQ
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.flows import POD_PORT
 from kostack.analyze.messages import Msg, register
@@ -27,7 +28,6 @@ SEVERITY = Severity.CRITICAL
 SAY = Says(ID, SEVERITY)
 NEEDS = NODE_SG_NEEDS
 KINDS = ("pods", "nodes", "pods-out", "nodes-out")  # who talks to whom, in that order
-MASQ = "MASQFullyRandom"  # Felix's feature name for MASQUERADE --random-fully
 
 register(
     {

@@ -10,8 +10,9 @@ target's address in the source port's admitted egress set, is the source's
 address in the target port's admitted ingress set (and the TCP 179 sets, with
 their replies' under a stateless group, when the route comes from BGP).
 Sources are grouped into classes by everything on their side (admitted sets
-included, canonical over the universe), targets likewise; `pairs` then counts each class pair's members per membership
-pattern and traces one representative pair per distinct situation.
+included, canonical over the universe), targets likewise; `pairs` then counts
+each class pair's members per membership pattern and traces one representative
+pair per distinct situation.
 """
 
 from __future__ import annotations
@@ -583,9 +584,8 @@ def wire_sets(
     src_kind = "node" if s.endpoint.kind == "node" else "ip"
     masqueraded = [False]  # per world: where the replies go depends on it
     if s.endpoint.kind == "pod" and t.endpoint.kind in ("node", "external"):
-        masqueraded = [
-            bool(m and m[1]) for w in world_topos or (topo,) for m in [masquerade(w, s.ip, t.ip)]
-        ]
+        worlds = world_topos or (topo,)
+        masqueraded = [(m := masquerade(w, s.ip, t.ip)) is not None and m[1] for w in worlds]
         kinds = {"node" if on else "ip" for on in masqueraded}
         src_kind = kinds.pop() if len(kinds) == 1 else "ip"
     port = flow[1]

@@ -41,6 +41,7 @@ EPHEMERAL = (32768, 60999)
 # MASQUERADE --random-fully (or --random) picks a source port of 1024 or more anywhere in
 # 1024-65535 (Linux nf_nat_proto.c nf_nat_l4proto_unique_tuple; tests/lab pins it)
 NAT_PORTS = (1024, 65535)
+MASQ_FULLY_RANDOM = "MASQFullyRandom"  # Felix's feature name for MASQUERADE --random-fully
 ECHO_REPLY = {1: 0, 58: 129}  # ICMP and ICMPv6 echo reply types
 TARGET_EGRESS = "reply-sg-target-egress"  # at the server's (the target's) port
 SOURCE_INGRESS = "reply-sg-source-ingress"  # at the client's (the source's) port
@@ -148,7 +149,7 @@ def fully_random_off(override: str) -> bool:
     """Whether a featureDetectOverride ("SNATFullyRandom=true,MASQFullyRandom=false")
     turns natOutgoing's --random-fully off."""
     pairs = (entry.partition("=") for entry in override.split(","))
-    return any(k.strip() == "MASQFullyRandom" and v.strip() == "false" for k, _, v in pairs)
+    return any(k.strip() == MASQ_FULLY_RANDOM and v.strip() == "false" for k, _, v in pairs)
 
 
 def reply_span(back: Wire, nat: tuple[int, int] | None = None) -> tuple[int, int]:
