@@ -16,6 +16,7 @@ from kostack_testkit import k8s_fixture_published as published_calico
 from kostack_testkit import k8s_fixture_published_cilium as published_cilium
 from kostack_testkit import k8s_fixture_published_flannel as published_flannel
 from kostack_testkit import k8s_fixtures as fx
+from kostack_testkit.k8s_fixture_canal import canal_cluster
 from kostack_testkit.k8s_fixture_scale import with_node_annotations, workload_pods
 
 K8S_VERSION = "1.33.5"
@@ -35,6 +36,8 @@ FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "flannel-vxlan": fx.flannel_cluster,
     "flannel-vxlan-direct": lambda: fx.flannel_cluster(direct_routing=True, port=8472),
     "flannel-host-gw": lambda: fx.flannel_cluster(backend="host-gw"),
+    "canal": canal_cluster,
+    "rke2-canal": lambda: canal_cluster(variant="rke2-canal"),
     "cilium-vxlan": fx.cilium_cluster,
     "cilium-geneve": lambda: fx.cilium_cluster(tunnel_protocol="geneve"),
     "cilium-native-kpr": lambda: fx.cilium_cluster(

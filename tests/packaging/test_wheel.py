@@ -232,7 +232,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Budget = the measured 69,272. Then fix plan's verification naming the manual step that
 # fixes a cause it still shows as remaining (+19); the review's mends (one name for Felix's
 # feature, a reflowed docstring; +1). Budget = the measured 69,292.
-SHIPPED_LINES_BUDGET = 69_292
+# The next stop: Canal (flannel routes, Calico only enforces policy; RKE2's default CNI) read
+# as flannel from the agent's mounted ConfigMap instead of as Calico routing by BGP (a false
+# anti-spoofing cause) or as flannel without settings; FLANNELD_IP_MASQ from a ConfigMap key
+# (+90). Budget = the measured 69,382.
+SHIPPED_LINES_BUDGET = 69_382
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

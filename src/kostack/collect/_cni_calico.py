@@ -20,6 +20,7 @@ from kostack.collect._cni_calico_parse import (
     nat_outgoing_exclusions,
     parse_block,
     parse_ip_pool,
+    policy_only,
     program_cluster_routes,
 )
 from kostack.collect._cni_common import (
@@ -325,4 +326,5 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         cni=CNI(type="calico", version=version, version_source=version_source, calico=calico),
         pod_network=network,
         pod_network_source="Calico IPPools (enabled)" if network else None,
+        policy_only=policy_only(objects),
     )

@@ -223,6 +223,17 @@ def calico_bgp(objects: CalicoObjects) -> bool | None:
     return None
 
 
+def policy_only(objects: CalicoObjects) -> bool:
+    """Calico enforces policy only and another CNI (Canal's flannel) routes: ClusterInformation
+    spec.clusterType names canal (calico-node's CLUSTER_TYPE "k8s,canal" in canal.yaml) or
+    calico-config's calico_backend is "none"."""
+    cluster_type = spec_of(objects.cluster_information).get("clusterType")
+    if isinstance(cluster_type, str) and "canal" in cluster_type.split(","):
+        return True
+    data = as_dict(objects.calico_config.get("data")) if objects.calico_config else {}
+    return str(data.get("calico_backend", "")).strip().lower() == "none"
+
+
 def nat_outgoing_exclusions(
     objects: CalicoObjects,
 ) -> Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None:

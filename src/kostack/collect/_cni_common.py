@@ -16,6 +16,7 @@ from kostack.collect._kube_objects import (
     Notes,
     annotations_of,
     as_dict,
+    as_list,
     container_args,
     labels_of,
     namespace_of,
@@ -29,10 +30,12 @@ JsonObject = dict[str, Any]
 CniName = Literal["calico", "flannel", "cilium"]
 CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium")
 
-# The label (k8s-app, or app) of each CNI's per-node agent pods.
+# The label (k8s-app, or app) of each CNI's per-node agent pods. Canal (Calico's
+# canal.yaml, RKE2's rke2-canal) runs flannel for the network and Calico for policy only.
 AGENT_LABELS: Final[Mapping[str, CniName]] = {
     "calico-node": "calico",
     "flannel": "flannel",
+    "canal": "flannel",
     "cilium": "cilium",
 }
 # The agent's main container in each published install (calico.yaml and the
@@ -58,6 +61,11 @@ class ClusterFacts:
     apiserver_args: list[str] = field(default_factory=list)
     controller_manager_args: list[str] = field(default_factory=list)
     nodes_os: set[str] = field(default_factory=set)
+    # Calico runs for policy only (a canal agent; calico-node with CALICO_NETWORKING_BACKEND
+    # "none" or CLUSTER_TYPE naming canal): flannel carries the pods' traffic.
+    calico_policy_only: bool = False
+    # The ConfigMap the flannel agent mounts at /etc/kube-flannel/ (net-conf.json).
+    flannel_config: str | None = None
 
     def add_node(self, node: Mapping[str, Any]) -> None:
         for key in annotations_of(node):
@@ -78,7 +86,9 @@ class ClusterFacts:
             spaces = self.pod_cni.setdefault(agent, [])
             if namespace not in spaces:
                 spaces.append(namespace)
-            self.agent_containers.setdefault(agent, pod_containers(pod))
+            if agent not in self.agent_containers:  # the first agent pod speaks for all
+                self.agent_containers[agent] = pod_containers(pod)
+                self._agent_settings(app, pod)
         if labels.get("k8s-app") == "calico-typha":
             self.typha_namespaces.add(namespace)
         if labels.get("k8s-app") == "kube-proxy":
@@ -91,10 +101,39 @@ class ClusterFacts:
                 a for c in pod_containers(pod) for a in container_args(c)
             ]
 
+    def _agent_settings(self, app: str, pod: Mapping[str, Any]) -> None:
+        """Canal's marks (Calico manifests/canal.yaml: calico-node's CALICO_NETWORKING_BACKEND
+        "none", CLUSTER_TYPE "k8s,canal") and the ConfigMap holding flannel's net-conf.json."""
+        containers = pod_containers(pod)
+        env = {
+            str(e.get("name")): e.get("value")
+            for c in containers
+            if c.get("name") == "calico-node"
+            for e in as_list(c.get("env"))
+            if isinstance(e, dict)
+        }
+        backend_none = str(env.get("CALICO_NETWORKING_BACKEND", "")).strip().lower() == "none"
+        if app == "canal" or backend_none or "canal" in str(env.get("CLUSTER_TYPE", "")):
+            self.calico_policy_only = True
+        mounted = {
+            str(m.get("name"))
+            for c in containers
+            for m in as_list(c.get("volumeMounts"))
+            if isinstance(m, dict) and str(m.get("mountPath", "")).startswith("/etc/kube-flannel")
+        }
+        for volume in as_list(as_dict(pod.get("spec")).get("volumes")):
+            config = as_dict(as_dict(volume).get("configMap")).get("name")
+            if as_dict(volume).get("name") in mounted and isinstance(config, str) and config:
+                self.flannel_config = self.flannel_config or config
+
     def candidates(self) -> list[CniName]:
-        """CNIs to look at, most likely first: running agents, then node annotations."""
+        """CNIs to look at, most likely first: running agents, then node annotations; flannel
+        before a Calico that only enforces policy."""
         seen: list[CniName] = [c for c in CNI_ORDER if c in self.pod_cni]
         seen += [c for c in CNI_ORDER if c in self.node_cni and c not in seen]
+        if self.calico_policy_only and "flannel" in seen:
+            seen.remove("flannel")
+            seen.insert(0, "flannel")
         return seen
 
     @property
@@ -121,6 +160,8 @@ class CniResult:
     pod_network: tuple[IPNetwork, ...] = ()
     pod_network_source: str | None = None
     pod_network_unknown: str | None = None
+    # Calico read, but it only enforces policy (Canal): flannel's settings are the network's.
+    policy_only: bool = False
 
 
 @dataclass

@@ -29,14 +29,22 @@ FlannelBackend = Literal["vxlan", "host-gw", "wireguard", "udp", "ipip", "ipsec"
 _FLANNEL_TYPES: Final[Mapping[str, FlannelBackend]] = {t: t for t in get_args(FlannelBackend)}
 
 
-def flannel_flag(containers: Sequence[Mapping[str, Any]], flag: str) -> bool | None:
+def flannel_flag(
+    containers: Sequence[Mapping[str, Any]],
+    flag: str,
+    configmap: Mapping[str, Any] | None = None,
+) -> bool | None:
     """A boolean flanneld flag from its container (flanneld's default for both is false).
 
     flannel Documentation/configuration.md: "--ip-masq=false: setup IP
     masquerade for traffic destined for outside the flannel network";
     "--kube-subnet-mgr=false: Contact the Kubernetes API for subnet
     assignment instead of etcd". kube-flannel.yml passes both. Any flag is
-    also FLANNELD_<FLAG> in the environment. None: no flanneld container seen.
+    also FLANNELD_<FLAG> in the environment, which a flag on the command line
+    overrides (flanneld's main.go: flagutil.SetFlagsFromEnv sets only flags
+    not given). Canal takes FLANNELD_IP_MASQ from its ConfigMap's `masquerade`
+    (configMapKeyRef): read from ``configmap`` when it is that one, else not
+    known. None: no flanneld container seen, or the value is not known.
     """
     env_name = "FLANNELD_" + flag.upper().replace("-", "_")
     for container in containers:
@@ -50,9 +58,20 @@ def flannel_flag(containers: Sequence[Mapping[str, Any]], flag: str) -> bool | N
                 return argument.split("=", 1)[1].strip().lower() in ("true", "1")
         for env in container.get("env") or []:
             if isinstance(env, dict) and env.get("name") == env_name:
-                return str(env.get("value", "")).strip().lower() in ("true", "1")
+                return _env_value(env, configmap)
         return False
     return None
+
+
+def _env_value(env: Mapping[str, Any], configmap: Mapping[str, Any] | None) -> bool | None:
+    """A boolean environment variable, its value given or from ``configmap``'s key."""
+    ref = as_dict(as_dict(env.get("valueFrom")).get("configMapKeyRef"))
+    if not ref:
+        return str(env.get("value", "")).strip().lower() in ("true", "1")
+    if configmap is None or as_dict(configmap.get("metadata")).get("name") != ref.get("name"):
+        return None
+    value = as_dict(configmap.get("data")).get(str(ref.get("key")))
+    return None if value is None else str(value).strip().lower() in ("true", "1")
 
 
 def _field(conf: Mapping[str, Any], name: str) -> Any:
@@ -97,6 +116,7 @@ def parse_flannel(
     linux_only: bool,
     notes: Notes,
     kube_subnet_mgr: bool | None = None,
+    canal: bool = False,
 ) -> Flannel | None:
     """net-conf.json of kube-flannel-cfg.
 
@@ -149,6 +169,7 @@ def parse_flannel(
         mtu=mtu,
         mtu_auto=mtu is None,
         kube_subnet_mgr=kube_subnet_mgr,
+        canal=canal,
         subnet_len=_subnet_len(
             conf, network if isinstance(network, ipaddress.IPv4Network) else None
         )
@@ -164,19 +185,24 @@ def parse_flannel(
 
 
 def _configmap(ctx: CniContext) -> tuple[JsonObject | None, list[ReadFailure]]:
-    """kube-flannel.yml puts kube-flannel-cfg in kube-flannel (older ones: kube-system)."""
-    namespaces = list(
-        dict.fromkeys([*ctx.facts.pod_cni.get("flannel", []), "kube-flannel", "kube-system"])
-    )
+    """The ConfigMap with net-conf.json: the one the agent mounts, else kube-flannel.yml's
+    kube-flannel-cfg in kube-flannel (older ones: kube-system), and under Canal Calico's
+    canal.yaml canal-config or RKE2's rke2-canal-config (kube-system)."""
+    facts = ctx.facts
+    spaces = list(dict.fromkeys([*facts.pod_cni.get("flannel", []), "kube-flannel", "kube-system"]))
+    wanted = [(space, "kube-flannel-cfg") for space in spaces]
+    if facts.calico_policy_only:
+        wanted += [("kube-system", "canal-config"), ("kube-system", "rke2-canal-config")]
+    if facts.flannel_config:
+        wanted.insert(0, (spaces[0], facts.flannel_config))
     failures: list[ReadFailure] = []
     reader = ctx.reader
-    for space in namespaces:
-        request = f"GET /api/v1/namespaces/{space}/configmaps/kube-flannel-cfg"
+    for space, name in dict.fromkeys(wanted):
+        request = f"GET /api/v1/namespaces/{space}/configmaps/{name}"
         try:
-            found = reader.call(
-                request, reader.core.read_namespaced_config_map, "kube-flannel-cfg", space
-            )
-            return found, failures
+            return reader.call(
+                request, reader.core.read_namespaced_config_map, name, space
+            ), failures
         except ReadFailure as failure:
             failures.append(failure)
             if failure.kind not in ("not_found", "forbidden"):
@@ -193,10 +219,11 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
     containers = ctx.agent_containers("flannel", namespace_of(configmap), "kube-flannel-ds")
     flannel = parse_flannel(
         configmap,
-        ip_masq=flannel_flag(containers, "ip-masq"),
+        ip_masq=flannel_flag(containers, "ip-masq", configmap),
         linux_only=ctx.facts.linux_only,
         notes=ctx.notes,
-        kube_subnet_mgr=flannel_flag(containers, "kube-subnet-mgr"),
+        kube_subnet_mgr=flannel_flag(containers, "kube-subnet-mgr", configmap),
+        canal=ctx.facts.calico_policy_only,
     )
     version, version_source = agent_version(containers, "flannel")
     network = flannel.networks if flannel is not None else ()

@@ -504,11 +504,17 @@ def _read_cni(context: CniContext) -> CniResult | None:
     With evidence (agent pods, node annotations) only that CNI is read, and
     whatever cannot be read becomes a gap. Without any, each CNI's settings
     are probed in turn; the first one present wins, and if none is, the
-    probes' answers (``context.probe_failures``) go into one ``cluster.cni`` gap.
+    probes' answers (``context.probe_failures``) go into one ``cluster.cni`` gap. A
+    Calico that only enforces policy (Canal) gives way to flannel, which routes.
     """
-    candidates = context.facts.candidates()
+    facts = context.facts
+    candidates = facts.candidates()
     if candidates:
-        return READERS[candidates[0]](context, True)
+        result = READERS[candidates[0]](context, True)
+        if result is not None and result.policy_only and "flannel" in candidates:
+            facts.calico_policy_only = True  # Canal, seen from Calico's side
+            return READERS["flannel"](context, True)
+        return result
     for name in CNI_ORDER:
         result = READERS[name](context, False)
         if result is not None:

@@ -1,0 +1,141 @@
+"""Canal: Calico for policy, flannel for the network, as Calico's `canal.yaml` and RKE2's
+rke2-canal chart install it.
+
+Calico manifests/canal.yaml: DaemonSet kube-system/canal (k8s-app: canal) with two
+containers, `calico-node` (CALICO_NETWORKING_BACKEND "none", CLUSTER_TYPE "k8s,canal")
+and `kube-flannel` (`/opt/bin/flanneld --ip-masq --kube-subnet-mgr`, FLANNELD_IP_MASQ from
+the ConfigMap's `masquerade`), and ConfigMap kube-system/canal-config holding flannel's
+`net-conf.json`. rancher/rke2-charts packages/rke2-canal: the same DaemonSet named after
+the release (rke2-canal), ConfigMap rke2-canal-config, calico-node autodetecting the node
+IP (IP_AUTODETECTION_METHOD, so nodes carry projectcalico.org/IPv4Address).
+calico-node still creates its default IPv4 pool (node startup.go configureIPPools: IPIP
+and VXLAN "Never" when CALICO_IPV4POOL_IPIP/VXLAN are unset, natOutgoing on), which routes
+nothing: flannel carries the traffic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from kostack_lab.kube_objects import JsonObject, calico_crds
+from kostack_testkit.k8s_fixture_calico import (
+    CALICO_VERSION,
+    NODENAME_ENV,
+    calico_node_annotations,
+    calico_node_container,
+    calico_pool,
+    calico_settings,
+)
+from kostack_testkit.k8s_fixture_objects import (
+    POD_SUBNET,
+    NodeSpec,
+    configmap_object,
+    container_spec,
+    daemonset_objects,
+    env_var,
+    make_nodes,
+)
+from kostack_testkit.k8s_fixtures import flannel_cluster
+
+Variant = Literal["canal", "rke2-canal"]
+
+
+def _from_config(name: str, config: str, key: str) -> JsonObject:
+    return {"name": name, "valueFrom": {"configMapKeyRef": {"key": key, "name": config}}}
+
+
+def canal_cluster(
+    *,
+    variant: Variant = "canal",
+    nodes: Sequence[NodeSpec] | None = None,
+    backend: Literal["vxlan", "host-gw"] = "vxlan",
+    masquerade: str = "true",
+    ip_masq_flag: bool = True,
+    pod_subnet: str = POD_SUBNET,
+    flannel_version: str = "v0.24.4",
+) -> list[JsonObject]:
+    """kubeadm + Canal; `ip_masq_flag` False leaves --ip-masq to the ConfigMap's value."""
+    nodes = list(nodes) if nodes is not None else make_nodes(pod_subnet=pod_subnet)
+    flannel = flannel_cluster(nodes=nodes, backend=backend, pod_subnet=pod_subnet)
+    objects = [
+        o
+        for o in flannel
+        if o["metadata"].get("namespace") != "kube-flannel"
+        and not (o["kind"] == "Namespace" and o["metadata"]["name"] == "kube-flannel")
+    ]
+    if variant == "rke2-canal":  # calico-node autodetects the node's address
+        marks = calico_node_annotations(nodes, "Never", "Never")
+        for obj in objects:
+            if obj["kind"] == "Node":
+                obj["metadata"]["annotations"].update(marks[obj["metadata"]["name"]])
+    config = f"{variant}-config"
+    net_conf = {"Network": pod_subnet, "Backend": {"Type": backend}}
+    objects.append(
+        configmap_object(
+            "kube-system",
+            config,
+            {
+                "typha_service_name": "none",
+                "canal_iface": "",
+                "masquerade": masquerade,
+                "veth_mtu": "0",
+                "net-conf.json": json.dumps(net_conf, indent=2),
+            },
+            created=5.0,
+        )
+    )
+    objects.extend(calico_crds(operator=False))
+    objects.append(
+        calico_pool(
+            cidr=pod_subnet, ipip_mode="Never", vxlan_mode="Never", nat_outgoing=True, block_size=26
+        )
+    )
+    objects.extend(
+        calico_settings(
+            calico_version=CALICO_VERSION,
+            cluster_type="k8s,canal",
+            felix_spec={"logSeverityScreen": "Info", "reportingInterval": "0s"},
+            bgp=False,
+        )
+    )
+    calico_env: list[Any] = [
+        env_var("DATASTORE_TYPE", "kubernetes"),
+        env_var("USE_POD_CIDR", "true"),
+        NODENAME_ENV,
+        env_var("CALICO_NETWORKING_BACKEND", "none"),
+        env_var("CLUSTER_TYPE", "k8s,canal"),
+        env_var("IP_AUTODETECTION_METHOD", "first-found")
+        if variant == "rke2-canal"
+        else env_var("IP", ""),
+        env_var("FELIX_DEFAULTENDPOINTTOHOSTACTION", "ACCEPT"),
+    ]
+    flags = ["--ip-masq", "--kube-subnet-mgr"] if ip_masq_flag else ["--kube-subnet-mgr"]
+    flannel_container = container_spec(
+        "kube-flannel",
+        f"docker.io/flannel/flannel:{flannel_version}",
+        command=["/opt/bin/flanneld", *flags],
+        env=[
+            _from_config("FLANNELD_IFACE", config, "canal_iface"),
+            _from_config("FLANNELD_IP_MASQ", config, "masquerade"),
+        ],
+        volume_mounts=[{"mountPath": "/etc/kube-flannel/", "name": "flannel-cfg"}],
+    )
+    objects.extend(
+        daemonset_objects(
+            "kube-system",
+            variant,
+            {"k8s-app": "canal"},
+            [
+                calico_node_container(f"docker.io/calico/node:{CALICO_VERSION}", calico_env),
+                flannel_container,
+            ],
+            nodes,
+            host_network=True,
+            service_account="canal",
+            priority_class="system-node-critical",
+            volumes=[{"configMap": {"name": config}, "name": "flannel-cfg"}],
+        )
+    )
+    return objects
