@@ -19,7 +19,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from kostack_lab.kube_objects import JsonObject, calico_crds
+from kostack_lab.kube_objects import JsonObject, calico_crds, object_uid
 from kostack_testkit.k8s_fixture_calico import (
     CALICO_VERSION,
     NODENAME_ENV,
@@ -138,4 +138,97 @@ def canal_cluster(
             volumes=[{"configMap": {"name": config}, "name": "flannel-cfg"}],
         )
     )
+    return objects
+
+
+def k3s_cluster(
+    *,
+    backend: Literal["vxlan", "host-gw", "wireguard-native"] = "vxlan",
+    server_args: Sequence[str] = (),
+    cluster_cidr: str = "10.42.0.0/16",
+) -> list[JsonObject]:
+    """k3s with its embedded flannel: no flannel pods or ConfigMap, no kube-proxy pods, no
+    kubeadm objects. Each node carries k3s.io/node-args (k3s pkg/nodeconfig: the command
+    line with the config file's flags, `--flag=value` split in two, secrets "********"),
+    the servers' with the server flags; flanneld's backend-type annotation is
+    "wireguard" for k3s's wireguard-native."""
+    nodes = make_nodes(pod_subnet=cluster_cidr)
+    wire = {"vxlan": "vxlan", "host-gw": "host-gw", "wireguard-native": "wireguard"}[backend]
+    built = flannel_cluster(
+        nodes=nodes,
+        backend="host-gw" if backend == "host-gw" else "vxlan",
+        pod_subnet=cluster_cidr,
+        service_subnet="10.43.0.0/16",
+    )
+    kubeadm = {"kubeadm-config", "kubelet-config", "kube-proxy"}
+    objects = []
+    for obj in built:
+        meta = obj["metadata"]
+        labels = meta.get("labels") or {}
+        if meta.get("namespace") == "kube-flannel" or meta["name"] == "kube-flannel":
+            continue
+        if (obj["kind"] == "ConfigMap" and meta["name"] in kubeadm) or labels.get(
+            "k8s-app"
+        ) == "kube-proxy":
+            continue
+        if (
+            obj["kind"] == "Pod"
+            and "component" in labels
+            and meta.get("namespace") == "kube-system"
+        ):
+            continue  # kubeadm's static pods: k3s runs them in its own process
+        if obj["kind"] == "Node":
+            server = meta["name"].startswith("k8s-cp")
+            args = (
+                ["server", *server_args, "--token", "********"]
+                if server
+                else ["agent", "--server", "https://10.0.0.11:6443", "--token", "********"]
+            )
+            meta["annotations"]["k3s.io/node-args"] = json.dumps(args)
+            meta["annotations"]["flannel.alpha.coreos.com/backend-type"] = wire
+            meta["labels"]["node.kubernetes.io/instance-type"] = "k3s"
+            obj["status"]["nodeInfo"]["kubeletVersion"] += "+k3s1"
+        objects.append(obj)
+    return objects
+
+
+def rke2_cluster(*, proxy_args: Sequence[str] = ("--proxy-mode=iptables",)) -> list[JsonObject]:
+    """RKE2 with its default rke2-canal: no kubeadm or kube-proxy ConfigMaps; kube-apiserver
+    and kube-proxy are static pods (rancher/rke2 pkg/staticpod: labels component=<command>,
+    tier=control-plane, the flags in the container's command; kube-proxy on every node,
+    with k3s's `--proxy-mode=iptables` unless --kube-proxy-arg changes it)."""
+    objects = [
+        o
+        for o in canal_cluster(variant="rke2-canal")
+        if not (
+            o["kind"] == "ConfigMap"
+            and o["metadata"]["name"] in ("kubeadm-config", "kubelet-config", "kube-proxy")
+        )
+        and (o["metadata"].get("labels") or {}).get("k8s-app") != "kube-proxy"
+    ]
+    scheduler = next(o for o in objects if o["metadata"]["name"].startswith("kube-scheduler-"))
+    for obj in objects:
+        if obj["metadata"]["name"].startswith("kube-apiserver-"):
+            container = obj["spec"]["containers"][0]
+            container["command"] = ["kube-apiserver", "--service-cluster-ip-range=10.96.0.0/12"]
+    for node in (o for o in list(objects) if o["kind"] == "Node"):
+        name = node["metadata"]["name"]
+        pod = json.loads(json.dumps(scheduler))
+        meta = pod["metadata"]
+        meta["name"] = f"kube-proxy-{name}"
+        meta["labels"]["component"] = "kube-proxy"
+        meta["uid"] = object_uid("Pod", "kube-system", meta["name"])
+        meta["ownerReferences"][0].update(name=name, uid=node["metadata"]["uid"])
+        pod["spec"]["nodeName"] = name
+        container = pod["spec"]["containers"][0]
+        container.update(name="kube-proxy", command=["kube-proxy", *proxy_args])
+        container["image"] = container["image"].replace("kube-scheduler", "kube-proxy")
+        for status in pod["status"].get("containerStatuses", []):
+            status.update(name="kube-proxy", image=container["image"])
+        for address in pod["status"].get("podIPs", []):
+            address["ip"] = next(
+                a["address"] for a in node["status"]["addresses"] if a["type"] == "InternalIP"
+            )
+        pod["status"]["podIP"] = pod["status"]["hostIP"] = pod["status"]["podIPs"][0]["ip"]
+        objects.append(pod)
     return objects

@@ -14,7 +14,7 @@ from kostack.model import Snapshot
 from kostack.model.snapshot import OpenStack
 from kostack.report.text import render_diagnosis
 from kostack_testkit.builders import example_doc
-from kostack_testkit.k8s_fixture_canal import Variant, canal_cluster
+from kostack_testkit.k8s_fixture_canal import Variant, canal_cluster, rke2_cluster
 from kostack_testkit.k8s_fixture_objects import JsonObject
 
 VARIANTS: tuple[Variant, ...] = ("canal", "rke2-canal")
@@ -84,3 +84,28 @@ def test_canal_without_udp_8472_is_an_encapsulation_cause(serve: ServeFn, varian
     text = render_diagnosis(diagnosis)
     assert "--dst-port 8472" in text and "Canal: Flannel v0.24.4 vxlan" in text
     assert "--allowed-address ip-address" not in text  # no pairs: the traffic is VXLAN
+
+
+@pytest.mark.parametrize(
+    ("proxy_args", "mode"),
+    [
+        (["--proxy-mode=iptables"], "iptables"),
+        (["--proxy-mode", "ipvs"], "ipvs"),
+        ([], "iptables"),  # kube-proxy's own default
+    ],
+)
+def test_rke2_kube_proxy_mode_from_its_static_pod(
+    serve: ServeFn, proxy_args: list[str], mode: str
+) -> None:
+    """RKE2 has no kube-proxy ConfigMap: its static pods carry the flags (it was a gap)."""
+    collection = serve(rke2_cluster(proxy_args=proxy_args)).collect()
+    assert collection.gaps == ()
+    assert collection.cluster.kube_proxy_mode == mode
+    assert collection.cluster.cni.flannel is not None and collection.cluster.cni.flannel.canal
+
+
+def test_kube_proxy_with_a_config_file_is_not_guessed(serve: ServeFn) -> None:
+    """--config names a file no API shows: the mode stays unknown (a gap), not iptables."""
+    collection = serve(rke2_cluster(proxy_args=["--config=/etc/kube-proxy.yaml"])).collect()
+    assert collection.cluster.kube_proxy_mode is None
+    assert [g.source for g in collection.gaps] == ["cluster.kube_proxy_mode"]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from kostack.collect._k3s import K3sServer
 from kostack.collect._kube_objects import (
     Notes,
     annotations_of,
@@ -58,6 +59,7 @@ class ClusterFacts:
     agent_containers: dict[CniName, list[dict[str, Any]]] = field(default_factory=dict)
     typha_namespaces: set[str] = field(default_factory=set)
     kube_proxy_pods: int = 0
+    kube_proxy_args: list[str] = field(default_factory=list)  # the first kube-proxy pod's
     apiserver_args: list[str] = field(default_factory=list)
     controller_manager_args: list[str] = field(default_factory=list)
     nodes_os: set[str] = field(default_factory=set)
@@ -66,6 +68,9 @@ class ClusterFacts:
     calico_policy_only: bool = False
     # The ConfigMap the flannel agent mounts at /etc/kube-flannel/ (net-conf.json).
     flannel_config: str | None = None
+    # A k3s server's flags (its node's k3s.io/node-args): k3s runs flannel, kube-proxy and
+    # the control plane in its own process, with nothing else to read them from.
+    k3s: K3sServer | None = None
 
     def add_node(self, node: Mapping[str, Any]) -> None:
         for key in annotations_of(node):
@@ -76,6 +81,8 @@ class ClusterFacts:
             elif key.startswith(("network.cilium.io/", "io.cilium.network.")):
                 self.node_cni.add("cilium")
         self.nodes_os.add(labels_of(node).get("kubernetes.io/os", "unknown"))
+        if self.k3s is None:
+            self.k3s = K3sServer.of(node)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:
         labels = labels_of(pod)
@@ -91,9 +98,14 @@ class ClusterFacts:
                 self._agent_settings(app, pod)
         if labels.get("k8s-app") == "calico-typha":
             self.typha_namespaces.add(namespace)
-        if labels.get("k8s-app") == "kube-proxy":
-            self.kube_proxy_pods += 1
         component = labels.get("component")
+        # kubeadm's DaemonSet (k8s-app), or a static pod (RKE2: component=<command>)
+        if labels.get("k8s-app") == "kube-proxy" or (
+            namespace == "kube-system" and component == "kube-proxy"
+        ):
+            self.kube_proxy_pods += 1
+            if not self.kube_proxy_args:
+                self.kube_proxy_args = [a for c in pod_containers(pod) for a in container_args(c)]
         if namespace == "kube-system" and component == "kube-apiserver":
             self.apiserver_args = [a for c in pod_containers(pod) for a in container_args(c)]
         if namespace == "kube-system" and component == "kube-controller-manager":

@@ -20,6 +20,7 @@ from kostack.collect._cni_common import (
     combined,
     positive,
 )
+from kostack.collect._k3s import SOURCE
 from kostack.collect._kube_objects import Notes, as_dict, container_args, namespace_of
 from kostack.collect._kube_types import ReadFailure
 from kostack.gap_words import Msg
@@ -213,6 +214,13 @@ def _configmap(ctx: CniContext) -> tuple[JsonObject | None, list[ReadFailure]]:
 def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
     """Flannel's settings; None when it is not installed (and was not detected)."""
     configmap, failures = _configmap(ctx)
+    k3s = ctx.facts.k3s.flannel() if ctx.facts.k3s is not None and configmap is None else None
+    if k3s is not None:  # k3s's own flannel, from fixed templates and the server's flags
+        return CniResult(
+            cni=CNI(type="flannel", flannel=k3s),
+            pod_network=k3s.networks,
+            pod_network_source=SOURCE,
+        )
     if configmap is None:
         hint = Msg("gap.hint.flannel.config")
         return ctx.unread("flannel", detected, combined(failures), "cluster.cni.flannel", hint)

@@ -21,12 +21,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 from kostack.collect._cni_calico import read_calico
 from kostack.collect._cni_cilium import read_cilium
 from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, CniName, CniResult
 from kostack.collect._cni_flannel import read_flannel
+from kostack.collect._k3s import SOURCE as K3S_SOURCE
 from kostack.collect._kube_api import open_session
 from kostack.collect._kube_lb import read_lb_services, with_endpoints
 from kostack.collect._kube_objects import (
@@ -387,7 +388,8 @@ class _ClusterReader:
         self, kubeadm: KubeadmNetworking | None, proxy_cm: JsonObject | None
     ) -> tuple[tuple[IPNetwork, ...], str] | None:
         """kube-controller-manager's cluster CIDR (where Node podCIDRs come from) and its source:
-        kubeadm's podSubnet, else its --cluster-cidr flag, else kube-proxy's clusterCIDR."""
+        kubeadm's podSubnet, else its --cluster-cidr flag, else kube-proxy's clusterCIDR, else
+        a k3s server's --cluster-cidr."""
         if kubeadm is not None and kubeadm.pod_subnets:
             return kubeadm.pod_subnets, "ConfigMap kube-system/kubeadm-config networking.podSubnet"
         flag = parse_cidrs(flag_value(self.facts.controller_manager_args, "--cluster-cidr"))
@@ -397,7 +399,8 @@ class _ClusterReader:
             cluster_cidr = parse_cidrs(parse_kube_proxy(proxy_cm)[2])
             if cluster_cidr:
                 return cluster_cidr, "ConfigMap kube-system/kube-proxy clusterCIDR"
-        return None
+        k3s = self.facts.k3s.cluster_cidrs if self.facts.k3s is not None else None
+        return (k3s, K3S_SOURCE) if k3s else None
 
     def _pod_cidrs(
         self,
@@ -430,12 +433,15 @@ class _ClusterReader:
     def _service_cidrs(
         self, kubeadm: KubeadmNetworking | None, kubeadm_failure: ReadFailure | None
     ) -> tuple[IPNetwork, ...] | None:
-        """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range."""
+        """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range, else a k3s
+        server's --service-cidr."""
         if kubeadm is not None and kubeadm.service_subnets:
             return kubeadm.service_subnets
         flag = parse_cidrs(flag_value(self.facts.apiserver_args, "--service-cluster-ip-range"))
         if flag:
             return flag
+        if self.facts.k3s is not None and self.facts.k3s.service_cidrs:
+            return self.facts.k3s.service_cidrs
         why = (
             quoted(kubeadm_failure.error) if kubeadm_failure else Msg("gap.kube.no-service-subnet")
         )
@@ -465,6 +471,13 @@ class _ClusterReader:
                     Msg("gap.hint.kube.proxy-modes"),
                 )
             return mode
+        flags = self.facts.kube_proxy_args
+        if flags and flag_value(flags, "--config") is None:  # RKE2's static pods: flags only
+            flag = flag_value(flags, "--proxy-mode") or "iptables"  # kube-proxy's default
+            if flag in ("iptables", "ipvs", "nftables"):
+                return cast(KubeProxyMode, flag)
+        if self.facts.k3s is not None and self.facts.k3s.proxy_mode is not None:
+            return self.facts.k3s.proxy_mode  # k3s runs kube-proxy in its own process
         if proxy_failure is not None:
             self.gap(
                 "cluster.kube_proxy_mode",
