@@ -277,6 +277,13 @@ register(
             "ko": "flannel은 설정을 ConfigMap kube-flannel-cfg(net-conf.json)에 둡니다. 그 "
             "ConfigMap에 대한 get 권한을 부여하거나 flannel이 설치된 곳을 확인하세요.",
         },
+        "gap.hint.flannel.k3s": {
+            "en": "k3s runs flannel itself; this server was started with --flannel-conf, a "
+            "net-conf.json on the servers' disks that no API shows: read it there.",
+            "ko": "k3s는 flannel을 직접 실행합니다. 이 서버는 --flannel-conf로 시작되었는데, "
+            "그 net-conf.json은 서버 디스크에 있어 어떤 API로도 보이지 않으니 서버에서 직접 "
+            "확인하세요.",
+        },
         # ------------------------------------------------------------------ Helm
         "gap.what.in": {"en": "{resource} in {namespace}", "ko": "{namespace}의 {resource}"},
         "gap.what.labelled": {

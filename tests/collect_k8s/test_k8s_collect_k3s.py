@@ -69,6 +69,7 @@ def test_k3s_with_its_own_flannel_conf_stays_a_gap(serve: ServeFn) -> None:
     collection = serve(objects).collect()
     assert collection.cluster.cni.flannel is None
     assert [g.source for g in collection.gaps] == ["cluster.cni.flannel"]
+    assert "--flannel-conf" in collection.gaps[0].hint  # not "look for kube-flannel-cfg"
 
 
 def _node(args: object) -> dict[str, Any]:

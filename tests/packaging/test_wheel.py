@@ -237,9 +237,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # anti-spoofing cause) or as flannel without settings; FLANNELD_IP_MASQ from a ConfigMap key
 # (+90). Budget = the measured 69,382. Then k3s, which runs flannel, kube-proxy and the
 # control plane in its own process: its settings read from a server's k3s.io/node-args
-# (collect/_k3s.py; +121); RKE2's kube-proxy mode from its static pods' flags (+11). Budget =
-# the measured 69,514.
-SHIPPED_LINES_BUDGET = 69_514
+# (collect/_k3s.py; +121); RKE2's kube-proxy mode from its static pods' flags (+11); a k3s
+# server's --flannel-conf named in the gap's hint, English and Korean (+8). Budget = the
+# measured 69,522.
+SHIPPED_LINES_BUDGET = 69_522
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

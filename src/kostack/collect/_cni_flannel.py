@@ -222,7 +222,8 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
             pod_network_source=SOURCE,
         )
     if configmap is None:
-        hint = Msg("gap.hint.flannel.config")
+        own = ctx.facts.k3s is not None and "--flannel-conf" in ctx.facts.k3s.args
+        hint = Msg("gap.hint.flannel.k3s" if own else "gap.hint.flannel.config")
         return ctx.unread("flannel", detected, combined(failures), "cluster.cni.flannel", hint)
     containers = ctx.agent_containers("flannel", namespace_of(configmap), "kube-flannel-ds")
     flannel = parse_flannel(
