@@ -8,21 +8,43 @@ the nodes' primary addresses): such a cluster was told "BGP 179 ok" and IPv6 pod
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from typing import Any
+
+import pytest
+from test_stateless import _brute
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.endpoints import parse_endpoint
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Status
+from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation
-from kostack_testkit.builders import SG_NODES, build, group, rule
-from kostack_testkit.dualstack import dualstack_example_doc
+from kostack_testkit.builders import (
+    SG_NODES,
+    add_pairs,
+    build,
+    group,
+    hetero_doc,
+    rule,
+    set_calico_mode,
+)
+from kostack_testkit.dualstack import (
+    NODE_SUBNET_V6,
+    POD_CIDR_V6,
+    dualstack_example_doc,
+    make_dual_stack,
+    node_ip_v6,
+)
 
 Doc = dict[str, Any]
+EPHEMERAL = (32768, 60999)
+V6 = {"ethertype": "IPv6"}
 IPV6_179 = rule(SG_NODES, "ingress", "tcp", 179, group=SG_NODES, ethertype="IPv6")
 NETSHOOT, COREDNS = "pod:demo/netshoot", "pod:kube-system/coredns-674b8bbfcf-7xk2q"
 
@@ -135,3 +157,70 @@ def test_a_node_without_an_ipv6_address_leaves_its_ipv6_routes_undecided() -> No
     en = localize(hop.detail, "en")
     assert "node k8s-cp-1 has no IPv6 address in the snapshot" in en, en
     assert "노드 k8s-cp-1의 IPv6 주소가 없습니다" in localize(hop.detail, "ko")
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _random_dual_stack_bgp(seed: int) -> Doc:
+    """12 dual-stack nodes sharing 3 groups (so classes gather nodes and memberships tell them
+    apart), the IPv6 pool BGP-routed (the IPv4 one
+    randomly so); random TCP 179 rules of both ethertypes from single nodes, ranges and the
+    subnets, some groups stateless with IPv6 reply rules, some nodes without an IPv6 address."""
+    rng = random.Random(seed)
+    doc = hetero_doc(12, pods_per_node=1)
+    make_dual_stack(doc)
+    set_calico_mode(doc, **rng.choice([{}, {"ipip": "Always"}, {"vxlan": "Always"}]))
+    doc["cluster"]["cni"]["calico"]["bgp"] = rng.choice([True, True, None])
+    doc["cluster"]["cni"]["calico"]["ip_pools"][1]["vxlan_mode"] = "Never"
+    doc["openstack"]["backend"] = rng.choice(["ml2/ovn", "ml2/ovn", "ml2/ovs"])
+    v6 = [f"{node_ip_v6(i)}/128" for i in range(12)]
+    remotes = [*v6, "fd00:0:0:1::10/124", *[NODE_SUBNET_V6] * 4]
+    add_pairs(doc, [POD_CIDR_V6])
+    for grp in doc["openstack"]["security_groups"]:
+        grp["stateful"] = rng.random() < 0.6
+        sg = grp["id"]
+        if rng.random() < 0.3:  # the common rule: TCP 179 for IPv4 only
+            grp["rules"] = [r for r in grp["rules"] if r["port_range_min"] != 179]
+        for _ in range(rng.randint(1, 4)):
+            remote = rng.choice(remotes)
+            grp["rules"].append(
+                rule(sg, "ingress", "tcp", 179, remote, **V6, name=str(rng.random()))
+            )
+        for _ in range(rng.randint(0, 3)):
+            ports = rng.choice([EPHEMERAL, EPHEMERAL, (32768, 45000), (1, 65535)])
+            remote = rng.choice(remotes)
+            grp["rules"].append(
+                rule(sg, "ingress", "tcp", ports, remote, **V6, name=str(rng.random()))
+            )
+        if rng.random() < 0.5:
+            grp["rules"].append(rule(sg, "ingress", None, None, POD_CIDR_V6, **V6, name="pods"))
+        if rng.random() < 0.2:  # no egress rules: the server's egress drops the reply
+            grp["rules"] = [r for r in grp["rules"] if r["direction"] == "ingress"]
+    groups = doc["openstack"]["security_groups"] = doc["openstack"]["security_groups"][:3]
+    for port in doc["openstack"]["ports"]:
+        if port["security_group_ids"]:
+            port["security_group_ids"] = [rng.choice(groups)["id"]]
+    for node in doc["cluster"]["nodes"]:
+        if rng.random() < 0.05:  # no IPv6 address collected: its IPv6 sessions undecided
+            node["addresses"] = [a for a in node["addresses"] if ":" not in a["address"]]
+    return doc
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_families_count_ipv6_bgp_sessions_as_tracing_every_pair_does(seed: int) -> None:
+    flows = ClusterFlows(build(_random_dual_stack_bgp(seed)))
+    assert 6 in flows.families_of(6).bgp_sets
+    lost = 0  # pairs whose IPv6 route the IPv6 sessions take
+    pods, nodes = flows.pods_of(6), flows.nodes_of(6)
+    cases = [(pods, pods, ("tcp", 8080)), (pods, pods, ("icmp", None)), (pods, nodes, ("tcp", 80))]
+    cases += [(flows.pods_of(4), flows.pods_of(4), ("tcp", 8080))]
+    for sources, targets, flow in cases:
+        families = flows.families_of(sources[0].ip.version)
+        for steps in (None, frozenset({"bgp-route"})):
+            result = families.evaluate(sources, targets, lambda s, t, f=flow: f, steps=steps)
+            got = [Counter({f.hop: f.pairs for f in facts}) for facts in result.facts]
+            want = _brute(flows.topos, sources, flow, steps, targets)
+            assert got == want, (seed, flow, steps)
+            lost += sum(n for c in got for h, n in c.items() if h[0] == "bgp-route")
+    assert lost > 0

@@ -534,7 +534,6 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
         port.admin_state_up is False if port is not None else False,
         (port.vnic_type, port.vif_type) if port is not None else None,
         v.ip is not None,
-        tuple(v.ip_of(f) is not None for f in (4, 6)),  # the BGP sessions of each family
         v.is_control_plane,
         spoof,
         stateless(topo, port),
