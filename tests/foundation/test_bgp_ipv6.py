@@ -159,6 +159,36 @@ def test_a_node_without_an_ipv6_address_leaves_its_ipv6_routes_undecided() -> No
     assert "노드 k8s-cp-1의 IPv6 주소가 없습니다" in localize(hop.detail, "ko")
 
 
+def test_under_a_stateless_group_the_ipv6_sessions_need_their_ipv6_replies() -> None:
+    """The IPv6 179 rule and the IPv4 reply rule present: only the IPv6 sessions' replies
+    are dropped, and the fix is the reply rule of ethertype IPv6."""
+    doc = _blocked()
+    doc["openstack"]["backend"] = "ml2/ovn"
+    for sg in doc["openstack"]["security_groups"]:
+        sg["stateful"] = False
+    group(doc, "k8s-nodes")["rules"] += [
+        IPV6_179,
+        rule(SG_NODES, "ingress", "tcp", EPHEMERAL, group=SG_NODES, name="replies"),
+    ]
+    hop = _bgp_hop(doc, 6)
+    assert hop.disposition == Disposition.NO_ROUTE and hop.cause == "sg-stateless", hop.detail
+    assert "no TCP 179 over IPv6 session between" in localize(hop.detail, "en")
+    assert _bgp_hop(doc, 4).disposition == Disposition.ACCEPTED
+    bgp = _bgp_findings(doc)
+    assert [f.status for f in bgp] == [Status.PASS, Status.FAIL]
+    assert localize(bgp[1].message, "en").startswith("The replies of Calico BGP sessions")
+    sg = group(doc, "k8s-nodes")["id"]
+    (remedy,) = bgp[1].remedies
+    assert (dict(remedy.params)["ethertype"], dict(remedy.params)["remote_group_id"]) == (
+        "IPv6",
+        sg,
+    )
+    assert (dict(remedy.params)["port_range_min"], dict(remedy.params)["port_range_max"]) == (
+        "32768",
+        "60999",
+    )
+
+
 # --------------------------------------------------------------------------- aggregation
 
 

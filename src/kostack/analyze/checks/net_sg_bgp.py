@@ -112,8 +112,8 @@ def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: boo
 
 
 def _say_family(f: Finding, v: int, works: int) -> Finding:
-    """A family's failing finding while the other family's sessions come up says which."""
-    if f.status != Status.FAIL:
+    """A family's blocked sessions while the other family's come up say which."""
+    if f.status != Status.FAIL or f.cause != "bgp-blocked":
         return f
     return replace(f, message=Msg(f"{ID}.fail-family", v=v, works=works, message=f.message))
 
