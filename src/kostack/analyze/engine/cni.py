@@ -212,6 +212,7 @@ def bgp_route(
     there, back = judge(src, dst, dst_ip.version), judge(dst, src, dst_ip.version)
     # BIRD6's sessions run between the nodes' IPv6 addresses: say so (rules of ethertype IPv6)
     tcp = "TCP 179" if dst_ip.version == 4 else Msg("hop.bgp-tcp-v6")
+    names = dict(block=block, src=src.name, dst=dst.name, tcp=tcp)
     if there is None or back is None:
         how = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
         return Hop(
@@ -219,27 +220,13 @@ def bgp_route(
         )
     undecided = next((h for h in (there, back) if h.disposition == Disposition.UNKNOWN), None)
     if undecided is not None:
-        detail = Msg(
-            "hop.bgp-undecided",
-            block=block,
-            src=src.name,
-            dst=dst.name,
-            why=undecided.detail,
-            tcp=tcp,
-        )
+        detail = Msg("hop.bgp-undecided", **names, why=undecided.detail)
         return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause=undecided.cause)
     evidence = (*ev, *there.evidence, *back.evidence)
     reply = next((h for h in (there, back) if h.direction == "reply"), None)
     if reply is not None:  # a stateless group drops a session's replies (engine/stateless.py)
-        detail = Msg(
-            "hop.bgp-reply-blocked",
-            block=block,
-            src=src.name,
-            dst=dst.name,
-            why=reply.detail,
-            tcp=tcp,
-        )
+        detail = Msg("hop.bgp-reply-blocked", **names, why=reply.detail)
         evidence = tuple(dict.fromkeys(evidence))
         return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause=reply.cause)
-    detail = Msg("hop.bgp-blocked", block=block, src=src.name, dst=dst.name, tcp=tcp)
+    detail = Msg("hop.bgp-blocked", **names)
     return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")
