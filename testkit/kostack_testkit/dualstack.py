@@ -192,6 +192,35 @@ def ipv6_tunnel_broken(doc: Doc) -> None:
     )
 
 
+def ipv6_bgp_blocked(doc: Doc) -> None:
+    """Both pools unencapsulated (BGP-routed), pairs for both families, nodes only in
+    `k8s-nodes`, which admits every pod's traffic in both families but TCP 179 from the group
+    for IPv4 only (the common rule): BIRD6 peers over the nodes' IPv6 addresses, so no IPv6
+    session comes up and no node has a route to another node's IPv6 pods."""
+    from kostack_testkit.builders import (
+        _BASE_NODE_RULES,
+        SG_NODES,
+        _custom_group_only,
+        rule,
+        set_calico_mode,
+    )
+
+    dual_stack_fixed(doc)
+    set_calico_mode(doc)
+    calico = doc["cluster"]["cni"]["calico"]
+    calico["ip_pools"][1]["vxlan_mode"] = "Never"
+    calico["bgp"] = True
+    _custom_group_only(
+        doc,
+        [
+            *_BASE_NODE_RULES,
+            rule(SG_NODES, "ingress", None, None, POD_CIDR),
+            rule(SG_NODES, "ingress", None, None, POD_CIDR_V6, ethertype="IPv6"),
+            rule(SG_NODES, "ingress", "icmp", None, group=SG_NODES, ethertype="IPv6"),
+        ],
+    )
+
+
 DUALSTACK_EXAMPLES = {
     "dualstack-ipv6-broken": (
         "The seed as a dual-stack cluster, with allowed pairs for the IPv4 pod and service "
@@ -208,6 +237,12 @@ DUALSTACK_EXAMPLES = {
         "IPv6 pool tunnels over the nodes' IPv6 addresses, so IPv4 works and IPv6 pod "
         "traffic is dropped.",
         ipv6_tunnel_broken,
+    ),
+    "dualstack-ipv6-bgp-blocked": (
+        "The dual-stack seed unencapsulated (BGP-routed) in both families, with a TCP 179 rule "
+        "for IPv4 only: Calico's BIRD6 peers over the nodes' IPv6 addresses, so IPv4 works "
+        "and no node has a route to another node's IPv6 pods.",
+        ipv6_bgp_blocked,
     ),
 }
 

@@ -43,6 +43,8 @@ EXPECTED: dict[str, list[str]] = {
     "dualstack-fixed": [],
     # only the IPv6 VXLAN rule missing: Calico's IPv6 pool tunnels over the nodes' IPv6 addresses
     "dualstack-ipv6-tunnel-broken": ["sg-encap"],
+    # TCP 179 admitted for IPv4 only: BIRD6 peers over the nodes' IPv6 addresses
+    "dualstack-ipv6-bgp-blocked": ["bgp-blocked"],
     # two Calico pools: the second pool's IPIP has no rule; the second pool has no pairs
     "calico-two-pools-ipip-no-proto4": ["sg-encap"],
     "calico-two-pools-native-no-pairs": ["antispoof"],

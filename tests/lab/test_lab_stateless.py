@@ -147,4 +147,4 @@ def judged(lab: Lab, src: str, dst: str) -> Hop | None:
     assert snap.openstack is not None
     ovn = snap.openstack.model_copy(update={"backend": "ml2/ovn"})
     topo = Topology(snap.model_copy(update={"openstack": ovn}))
-    return session_judge(topo)(topo.node_views[src], topo.node_views[dst])
+    return session_judge(topo)(topo.node_views[src], topo.node_views[dst], 4)

@@ -9,6 +9,7 @@ from kostack.analyze.checks._sg import (
     NODE_SG_NEEDS,
     calico_feature_findings,
     calico_of,
+    node_traffic_findings,
     rule_remedies,
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
@@ -25,6 +26,15 @@ SAY = Says(ID, SEVERITY)
 register(
     {
         f"{ID}.what": {"en": "Calico BGP", "ko": "Calico BGP"},
+        f"{ID}.what-v6": {"en": "Calico BGP over IPv{v}", "ko": "IPv{v} 위의 Calico BGP"},
+        f"{ID}.fail-family": {
+            "en": "BGP over IPv{works} works, IPv{v} pod routes are lost: Calico learns the routes "
+            "to IPv{v} pods over BGP sessions between the nodes' IPv{v} addresses, and the "
+            "security groups admit TCP 179 over IPv{works} only. {message}",
+            "ko": "IPv{works} BGP는 정상이지만 IPv{v} Pod 경로가 없습니다: Calico는 IPv{v} Pod 경로를 노드의 "
+            "IPv{v} 주소 사이 BGP 세션으로 배우는데, 보안 그룹은 IPv{works}에서만 TCP 179를 허용합니다. "
+            "{message}",
+        },
         f"{ID}.not-calico": {
             "en": "The CNI is not Calico: no BGP peering.",
             "ko": "CNI가 Calico가 아니므로 BGP 피어링이 없습니다.",
@@ -68,23 +78,50 @@ def run(ctx: CheckContext) -> list[Finding]:
     if calico is not None and bgp is None and "bgp" in ctx.topo.world.open:
         bgp = ctx.topo.world.bgp
     # where pod routes come from BGP (IPIP and unencapsulated pools), a blocked session is an
-    # outage: no route to the other node's pods (engine/cni.py bgp_route)
-    routed = any(bgp_dependent(ctx.topo, p) for p in ctx.topo.calico_pools)
+    # outage: no route to the other node's pods (engine/cni.py bgp_route); each family's
+    # routes over its own sessions (BIRD6 between the nodes' IPv6 addresses)
+    routed = {p.cidr.version for p in ctx.topo.calico_pools if bgp_dependent(ctx.topo, p)}
+    nodes = ctx.flows.nodes
+    primary = nodes[0].ip.version if nodes else 4
+    out = _family(ctx, bgp, None, primary in routed)
+    other = 10 - primary
+    if bgp and other in routed and ctx.flows.nodes_of(other):
+        found = _family(ctx, bgp, other, True)
+        if out and all(f.status == Status.PASS for f in out):  # this family only: say so
+            found = [_say_family(f, other, primary) for f in found]
+        out += found
+    return out
+
+
+def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: bool) -> list[Finding]:
+    """The sessions between the nodes' addresses of ``family`` (None: their primary ones)."""
     severity, cause = (Severity.CRITICAL, "bgp-blocked") if routed else (SEVERITY, "sg-node")
-    out = calico_feature_findings(ctx, Says(ID, severity), bgp, 179, cause)
+    say = Says(ID, severity)
+    if family is None:
+        out = calico_feature_findings(ctx, say, bgp, 179, cause)
+    else:
+        what = Msg(f"{ID}.what-v6", v=family)
+        out = node_traffic_findings(ctx, say, what, "tcp", 179, "all", cause, family=family)
     # under a stateless group the sessions need their replies too: an outage where BGP carries
     # the pod routes; else net-sg-stateless names the nodes' replies (the same rule) and this
     # check claims no pass
-    replies = _replies(ctx, Says(ID, severity)) if bgp else []
+    replies = _replies(ctx, say, family) if bgp else []
     if replies:
         out = [f for f in out if f.status != Status.PASS] + (replies if routed else [])
     return [replace(f, severity=SEVERITY) if f.status != Status.FAIL else f for f in out]
 
 
-def _replies(ctx: CheckContext, say: Says) -> list[Finding]:
+def _say_family(f: Finding, v: int, works: int) -> Finding:
+    """A family's blocked sessions while the other family's come up say which."""
+    if f.status != Status.FAIL or f.cause != "bgp-blocked":
+        return f
+    return replace(f, message=Msg(f"{ID}.fail-family", v=v, works=works, message=f.message))
+
+
+def _replies(ctx: CheckContext, say: Says, family: int | None) -> list[Finding]:
     """The sessions' replies, each ordered node pair (engine/path.py `session_judge`), and
     the rule that admits them: at the client's ingress, or the server's egress."""
-    nodes = ctx.flows.nodes
+    nodes = ctx.flows.nodes if family is None else ctx.flows.nodes_of(family)
     if not any(stateless(ctx.topo, e.view.port) for e in nodes if e.view is not None):
         return []
     result = ctx.flows.families.evaluate(nodes, nodes, lambda s, t: ("tcp", 179), steps=REPLY_STEPS)
@@ -106,6 +143,7 @@ def _replies(ctx: CheckContext, say: Says) -> list[Finding]:
             cause=CAUSE,
             description="kostack: tcp replies (stateless group)",
             direction="ingress" if at_client else "egress",
+            family=family,
         )
         if fv.status == Status.UNKNOWN:
             message = Msg(f"{ID}.reply-unknown", **params)

@@ -34,23 +34,24 @@ register(
             "호스트 {dst:으로/로} 가는 트래픽은 Pod 출발지 {ip:을/를} 그대로 씁니다",
         },
         "hop.bgp-blocked": {
-            "en": "Calico learns the route to {block} over BGP, and security groups drop TCP 179 "
+            "en": "Calico learns the route to {block} over BGP, and security groups drop {tcp} "
             "between {src} and {dst} in both directions: no route",
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, 보안 그룹이 {src:과/와} {dst} 사이의 "
-            "TCP 179를 양방향 모두 차단하여 경로가 없습니다",
+            "{tcp:을/를} 양방향 모두 차단하여 경로가 없습니다",
         },
         "hop.bgp-reply-blocked": {
-            "en": "Calico learns the route to {block} over BGP, and no TCP 179 session between "
+            "en": "Calico learns the route to {block} over BGP, and no {tcp} session between "
             "{src} and {dst} comes up either way, its replies being dropped: no route ({why})",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이의 TCP 179 "
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이의 {tcp} "
             "세션은 응답이 차단되어 어느 쪽으로도 맺어지지 않으므로 경로가 없습니다 ({why})",
         },
         "hop.bgp-undecided": {
-            "en": "Calico learns the route to {block} over BGP, and whether TCP 179 passes between "
+            "en": "Calico learns the route to {block} over BGP, and whether {tcp} passes between "
             "{src} and {dst} cannot be decided: {why}",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이에서 TCP 179가 "
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이에서 {tcp:이/가} "
             "통과하는지 판단할 수 없습니다: {why}",
         },
+        "hop.bgp-tcp-v6": {"en": "TCP 179 over IPv6", "ko": "IPv6 TCP 179"},
         "hop.bgp-ok": {
             "en": "route to {block} learned over BGP ({how})",
             "ko": "{block:으로/로} 가는 경로를 BGP로 배움 ({how})",
@@ -184,8 +185,9 @@ def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
     return bool(bgp) and calico.node_to_node_mesh is not False
 
 
-# (src, dst) -> the first non-passing hop of a TCP 179 session src -> dst, or None
-SessionJudge = Callable[[NodeView, NodeView], Hop | None]
+# (src, dst, family) -> the first non-passing hop of a TCP 179 session src -> dst between
+# the nodes' addresses of that family, or None
+SessionJudge = Callable[[NodeView, NodeView, int], Hop | None]
 
 
 def bgp_route(
@@ -194,7 +196,9 @@ def bgp_route(
     """The BGP route hop for pod traffic src -> a pod ``dst_ip`` on dst (None: not BGP-routed).
 
     A BGP session needs one TCP 179 connection, and either side may open it; under a
-    stateless group its replies too (``judge``: path.py `session_judge`).
+    stateless group its replies too (``judge``: path.py `session_judge`). Routes to IPv6
+    pods come over BIRD6's sessions, between the nodes' IPv6 addresses (docs/facts.md,
+    "BGP over IPv6").
     """
     pool = topo.pool_for(dst_ip)
     if not bgp_dependent(topo, pool):
@@ -205,7 +209,10 @@ def bgp_route(
     ev = (
         Evidence("ippool", pool.name, "ipipMode/vxlanMode", f"{pool.ipip_mode}/{pool.vxlan_mode}"),
     )
-    there, back = judge(src, dst), judge(dst, src)
+    there, back = judge(src, dst, dst_ip.version), judge(dst, src, dst_ip.version)
+    # BIRD6's sessions run between the nodes' IPv6 addresses: say so (rules of ethertype IPv6)
+    tcp = "TCP 179" if dst_ip.version == 4 else Msg("hop.bgp-tcp-v6")
+    names = dict(block=block, src=src.name, dst=dst.name, tcp=tcp)
     if there is None or back is None:
         how = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
         return Hop(
@@ -213,17 +220,13 @@ def bgp_route(
         )
     undecided = next((h for h in (there, back) if h.disposition == Disposition.UNKNOWN), None)
     if undecided is not None:
-        detail = Msg(
-            "hop.bgp-undecided", block=block, src=src.name, dst=dst.name, why=undecided.detail
-        )
+        detail = Msg("hop.bgp-undecided", **names, why=undecided.detail)
         return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause=undecided.cause)
     evidence = (*ev, *there.evidence, *back.evidence)
     reply = next((h for h in (there, back) if h.direction == "reply"), None)
     if reply is not None:  # a stateless group drops a session's replies (engine/stateless.py)
-        detail = Msg(
-            "hop.bgp-reply-blocked", block=block, src=src.name, dst=dst.name, why=reply.detail
-        )
+        detail = Msg("hop.bgp-reply-blocked", **names, why=reply.detail)
         evidence = tuple(dict.fromkeys(evidence))
         return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause=reply.cause)
-    detail = Msg("hop.bgp-blocked", block=block, src=src.name, dst=dst.name)
+    detail = Msg("hop.bgp-blocked", **names)
     return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")

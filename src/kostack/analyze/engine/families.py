@@ -23,18 +23,21 @@ from dataclasses import dataclass, field
 
 from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
-from kostack.analyze.engine.cni import bgp_dependent, masquerade
+from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.router import route_back_key, route_to, unlisted_routers
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.engine.stateless import REPLY_STEPS, TARGET_EGRESS, reply_queries, stateless
+from kostack.analyze.engine.stateless import (
+    REPLY_STEPS,
+    TARGET_EGRESS,
+    bgp_queries,
+    reply_queries,
+    stateless,
+)
 from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
 from kostack.analyze.topology import NodeView, Topology, protocol_number
 from kostack.model.snapshot import IPAddress, Port
-
-BGP_EGRESS = Query("egress", 4, 6, 179)
-BGP_INGRESS = Query("ingress", 4, 6, 179)
 
 
 @dataclass(frozen=True)
@@ -164,11 +167,9 @@ class Families:
             [*addresses, *(a for v in self.topos[0].node_views.values() for a in v.ips)]
         )
         self.engines = [SetEngine(t, self.universe) for t in self.topos]
-        self.bgp = any(bgp_dependent(t, p) for t in self.topos for p in t.calico_pools)
-        # the sets a BGP session (either way) is judged by at each end, each testing the other
-        # end's node: TCP 179, and its replies' under a stateless group (path.py session_judge)
-        replies = reply_queries(self.topos[0], 4, 6, None, False) if self.bgp else []
-        self.bgp_qs = (BGP_EGRESS, BGP_INGRESS, *replies) if self.bgp else ()
+        self.bgp_sets = bgp_queries(self.topos)  # per family whose routes come from BGP
+        self.bgp = bool(self.bgp_sets)
+        self.bgp_qs = tuple(q for qs in self.bgp_sets.values() for q in qs)
         # (source classes, target classes, representative traces) of each evaluation, in order
         self.stats: list[tuple[int, int, int]] = []
         self._rows: dict[tuple[object, ...], _SetRow] = {}
@@ -180,6 +181,14 @@ class Families:
         self._interned: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._profiles: dict[tuple[object, ...], _Profile] = {}
         self._static_ids: dict[tuple[object, ...], int] = {}
+
+    def bgp_tests(self, e: End, version: int) -> list[tuple[Query, str]]:
+        """The TCP 179 sets judging a pod flow of ``version`` at ``e``'s node, each testing the
+        node's address of that family (path.py `session_judge`): "node" when it is `node_ip`."""
+        v = e.view
+        mine = v is not None and e.ip.version == version and v.ip_of(version) is not None
+        kind = "node" if mine else f"node{version}"
+        return [(q, kind) for q in self.bgp_sets.get(version, ())]
 
     def _info(self, e: End) -> _EndInfo:
         info = self._ends.get(id(e))
@@ -293,7 +302,7 @@ class Families:
 
         # a source is judged by its egress sets, a target by its ingress sets (and both by the
         # TCP 179 sets, a BGP session being either way; a stateless reply the other way)
-        both = {BGP_EGRESS, BGP_INGRESS, *self.bgp_qs}
+        both = set(self.bgp_qs)
         q_src = tuple(q for q in queries if q.side == "src" or q in both)
         q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
         src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
@@ -331,7 +340,7 @@ class Families:
         the ends into, without judging any class pair: O(ends), where judging is O(classes^2)
         (the probe plan needs the classes only)."""
         queries = self._queries(sources, targets, flow_of)
-        both = {BGP_EGRESS, BGP_INGRESS, *self.bgp_qs}
+        both = set(self.bgp_qs)
         q_src = tuple(q for q in queries if q.side == "src" or q in both)
         q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
         src_classes, _ = self._classes(sources, "src", q_src, None, (None, None))
@@ -379,7 +388,7 @@ class Families:
                     if mk not in memo:
                         memo[mk] = wire_sets(topo, s, t, flow)
                     qs = [(q, k) for q, k in memo[mk] if q.side == "dst"]
-                    qs += [(q, bgp_kind(s)) for q in self.bgp_qs]
+                    qs += self.bgp_tests(s, t.ip.version)
                     tests = tests_of[(j, mk)] = [
                         (self.engines[w].admitted(port, q).ranges, kind) for q, kind in qs
                     ]
@@ -541,15 +550,6 @@ def side_routes(topo: Topology, e: End, side: str) -> tuple[object, ...]:
     if e.endpoint.kind == "pod":
         return route_back_key(topo, v, e.ip)
     return ()
-
-
-def bgp_kind(e: End) -> str:
-    """Whose address a BGP session (TCP 179) tests: the node's primary one, as the engine's
-    session judge (path.py `session_judge`) takes it; "node" when that is the end's family."""
-    v = e.view
-    if v is None or v.ip is None or v.ip.version == e.ip.version:
-        return "node"
-    return f"node{v.ip.version}"
 
 
 def wire_sets(

@@ -28,7 +28,6 @@ from kostack.analyze.engine.families import (
     FlowOf,
     HopId,
     SituationKey,
-    bgp_kind,
     hop_id,
     wire_sets,
 )
@@ -215,7 +214,7 @@ class Run:
         self, s: End, t: End, flow: tuple[str, int | None]
     ) -> list[list[tuple[Query, str, bool]]]:
         """Per world: the queries judging s -> t, whose address each tests, and whether it is
-        the source's (memoised on what `wire_sets` and `bgp_kind` read of the ends, as
+        the source's (memoised on what `wire_sets` and `bgp_tests` read of the ends, as
         families.py `_joint_key` keys wire_sets)."""
         route = self.fam.route
         sv, tv = s.view, t.view
@@ -232,9 +231,9 @@ class Run:
             bgp = self.fam.bgp and "pod" in (s.endpoint.kind, t.endpoint.kind)
             for topo in self.fam.topos:
                 plan = [(q, kind, q.side == "src") for q, kind in wire_sets(topo, s, t, flow)]
-                if bgp:
+                if bgp:  # the sessions of the flow's family (BIRD6's for IPv6 pods)
                     for e, mine in ((s, True), (t, False)):
-                        plan += [(q, bgp_kind(e), mine) for q in self.fam.bgp_qs]
+                        plan += [(q, k, mine) for q, k in self.fam.bgp_tests(e, t.ip.version)]
                 found.append(plan)
             self._wires[key] = found
         return found

@@ -57,6 +57,12 @@ register(
             "en": "a node has no InternalIP",
             "ko": "InternalIP가 없는 노드가 있습니다",
         },
+        "hop.bgp-no-ip": {
+            "en": "node {node} has no IPv{v} address in the snapshot: Calico peers over the "
+            "nodes' IPv{v} addresses for IPv{v} routes",
+            "ko": "스냅샷에 노드 {node}의 IPv{v} 주소가 없습니다: Calico는 IPv{v} 경로를 노드의 IPv{v} "
+            "주소 사이 BGP로 주고받습니다",
+        },
         "hop.to-node": {
             "en": "{ip} is node {node}'s address: routed natively (no encapsulation)",
             "ko": "{ip:은/는} 노드 {node}의 주소이므로 캡슐화 없이 그대로 라우팅됩니다",
@@ -315,14 +321,20 @@ def neutron_leg(
 
 
 def session_judge(topo: Topology) -> SessionJudge:
-    """Judge a TCP 179 session src -> dst by its security-group hops: the first packet's, and
-    under a stateless group its replies' (engine/stateless.py). None: it comes up; else the
-    first decided drop, or the first undecided hop."""
+    """Judge a TCP 179 session src -> dst between the nodes' addresses of one family (BIRD
+    for IPv4, BIRD6 for IPv6) by its security-group hops: the first packet's, and under a
+    stateless group its replies' (engine/stateless.py). None: it comes up; else the first
+    decided drop, or the first undecided hop."""
 
-    def judge(src: NodeView, dst: NodeView) -> Hop | None:
-        if src.port is None or dst.port is None or src.ip is None or dst.ip is None:
+    def judge(src: NodeView, dst: NodeView, version: int) -> Hop | None:
+        if src.port is None or dst.port is None:
             return no_port_hop("sg", src if src.port is None else dst)
-        wire = Wire(src.ip, dst.ip, 6, 179)
+        src_ip, dst_ip = src.ip_of(version), dst.ip_of(version)
+        if src_ip is None or dst_ip is None:
+            node = (src if src_ip is None else dst).name
+            detail = Msg("hop.bgp-no-ip", node=node, v=version)
+            return Hop("sg", node, Disposition.UNKNOWN, detail, cause="gap")
+        wire = Wire(src_ip, dst_ip, 6, 179)
         hops = [
             security_groups(topo, src.port, wire, "egress", src.port_label()),
             security_groups(topo, dst.port, wire, "ingress", dst.port_label()),

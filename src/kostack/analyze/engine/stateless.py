@@ -15,8 +15,9 @@ stateful), so a drop is UNKNOWN unless the backend is ML2/OVN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 
+from kostack.analyze.engine.cni import bgp_dependent
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Direction, Query, denied_cause, remote_admits
 from kostack.analyze.engine.secgroups import rule_text as rule_label
@@ -160,6 +161,22 @@ def reply_span(back: Wire, nat: tuple[int, int] | None = None) -> tuple[int, int
         return nat or EPHEMERAL
     port = ECHO_REPLY.get(back.proto, back.dst_port or 0)
     return (port, port)
+
+
+def bgp_queries(topos: Sequence[Topology]) -> dict[int, tuple[Query, ...]]:
+    """Per family whose pools' routes come from BGP (BIRD; BIRD6 between the nodes' IPv6
+    addresses): the sets a session (either way) is judged by at each end, each testing the
+    other end's node address of that family: TCP 179, and its replies' under a stateless
+    group (path.py `session_judge`)."""
+    routed = {p.cidr.version for t in topos for p in t.calico_pools if bgp_dependent(t, p)}
+    return {
+        v: (
+            Query("egress", v, 6, 179),
+            Query("ingress", v, 6, 179),
+            *reply_queries(topos[0], v, 6, None, False),
+        )
+        for v in sorted(routed)
+    }
 
 
 def reply_queries(
