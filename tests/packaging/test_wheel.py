@@ -239,8 +239,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # control plane in its own process: its settings read from a server's k3s.io/node-args
 # (collect/_k3s.py; +121); RKE2's kube-proxy mode from its static pods' flags (+11); a k3s
 # server's --flannel-conf named in the gap's hint, English and Korean (+8). Budget = the
-# measured 69,522.
-SHIPPED_LINES_BUDGET = 69_522
+# measured 69,522. Then Calico's BGP sessions over IPv6 (BIRD6 peers over the nodes' IPv6
+# addresses: the session judge per family, the families' TCP 179 sets per routed family,
+# net-sg-bgp's IPv6 rule; branch bgp6, +69). Budget = the measured 69,591.
+SHIPPED_LINES_BUDGET = 69_591
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
