@@ -288,3 +288,68 @@ def test_the_plan_says_the_cause_remains_until_the_manual_step_runs() -> None:
     remains = text.index("remains: sg-stateless")
     assert f"until you run manual step {step.id} (kostack runs no manual step)" in text[remains:]
     assert f"수동 단계 {step.id}을 실행하기 전까지" in render_plan(plan, lang="ko")
+
+
+def test_the_plan_verifies_what_remains_after_felixs_switch_too() -> None:
+    """The verification re-diagnoses the would-be state with the manual step's effect (the
+    snapshot's featureDetectOverride with MASQFullyRandom=false): the cause then clears, and
+    the plan says so beside 'until you run manual step a1' (it said only that it remained)."""
+    from kostack.plan.build import build_plan
+    from kostack.plan.codec import plan_from_dict, plan_to_dict
+    from kostack.report.fixplan import render_plan
+
+    plan = build_plan(build(nat_doc(*replies("tcp", "udp"), override="SNATFullyRandom=true")))
+    (step,) = plan.manual
+    v = plan.verification
+    assert [r.key for r in v.remain] == ["sg-stateless"]
+    assert v.manual_steps == (step.id,) and v.after_manual == ()
+    text = render_plan(plan)
+    until = text.index(f"until you run manual step {step.id}")
+    assert f"after manual step {step.id} too (simulated): nothing remains" in text[until:]
+    assert f"수동 단계 {step.id}까지 실행하면 (시뮬레이션): 남는 원인 없음" in render_plan(
+        plan, lang="ko"
+    )
+    doc = plan_to_dict(plan)
+    assert doc["verification"]["after_manual"] == {"steps": [step.id], "after": []}
+    assert plan_from_dict(doc).verification == v
+
+
+def test_what_still_remains_after_the_manual_step_is_named() -> None:
+    from dataclasses import replace
+
+    from kostack.plan.model import (
+        Action,
+        Inverse,
+        Operation,
+        Precondition,
+        RootCauseRef,
+        Target,
+        Verification,
+    )
+    from kostack.report.fixplan import render_verification
+    from kostack.report.fixplan_words import t
+
+    cause = RootCauseRef("sg-stateless", "t", "high", "m")
+    other = RootCauseRef("mtu", "t", "high", "m")
+    v = Verification((cause, other), (cause, other), manual_steps=("a1",), after_manual=(other,))
+    manual = [
+        Action(
+            "a1",
+            Operation.MANUAL,
+            Target("felixconfiguration", "default"),
+            "r",
+            ("sg-stateless",),
+            Precondition(None, "none"),
+            Inverse("none", "by hand"),
+        )
+    ]
+    en = render_verification(v, heading="h", manual=manual)
+    assert "after manual step a1 too (simulated): mtu still remains" in en
+    ko = render_verification(v, heading="h", manual=manual, lang="ko")
+    assert "수동 단계 a1까지 실행하면 (시뮬레이션): mtu 남음" in ko
+    assert en.count("after manual step") == 1 and t("en", "v.after-manual.none") not in en
+    # a plan without such a step keeps today's text
+    plain = render_verification(
+        replace(v, manual_steps=(), after_manual=()), heading="h", manual=manual
+    )
+    assert "after manual step" not in plain and "until you run manual step a1" in plain

@@ -28,6 +28,7 @@ from kostack.analyze.diagnose import (
     diagnose,
     diagnose_with_flows,
 )
+from kostack.analyze.engine.stateless import fully_random_switched_off
 from kostack.analyze.findings import Remedy
 from kostack.analyze.loadbalancer.settle import settle_after_fix
 from kostack.analyze.messages import Msg
@@ -50,6 +51,7 @@ from kostack.plan.model import (
 from kostack.plan.nodeport_range import PAIR_LIMIT, RULE_QUOTA, over_quota
 
 MAX_ITERATIONS = 4
+FELIX = "felixconfiguration"  # net-sg-stateless's manual step (Felix's switch) changes it
 
 
 def ref(rc: RootCause) -> RootCauseRef:
@@ -246,6 +248,20 @@ def pair_limit(actions: Iterable[Action]) -> list[str]:
     return [Msg("plan.pair-limit", n=len(over), ports=names, most=most, limit=PAIR_LIMIT)]
 
 
+def felix_switched(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` with Felix's switch made (FelixConfiguration featureDetectOverride with
+    MASQFullyRandom=false, net-sg-stateless's manual step): the one manual step whose effect
+    is a snapshot field kostack models."""
+    cl = snapshot.cluster
+    cni = cl.cni if cl else None
+    if cl is None or cni is None or cni.calico is None:
+        return snapshot
+    override = fully_random_switched_off(cni.calico.feature_detect_override)
+    calico = cni.calico.model_copy(update={"feature_detect_override": override})
+    cni = cni.model_copy(update={"calico": calico})
+    return snapshot.model_copy(update={"cluster": cl.model_copy(update={"cni": cni})})
+
+
 def diagnosed(
     snapshot: Snapshot,
     egress_target: IPAddress | None = None,
@@ -279,7 +295,8 @@ def build_plan(
     while True:
         iterations += 1
         actions = builder.actions()
-        after, reuse = diagnosed(simulate(snapshot, actions), egress_target, reuse=reuse)
+        would = simulate(snapshot, actions)
+        after, reuse = diagnosed(would, egress_target, reuse=reuse)
         for rc in after.root_causes:
             if rc.key not in before_keys:
                 revealed.setdefault(rc.key, ref(rc))
@@ -326,6 +343,14 @@ def build_plan(
         simulated=True,
         revealed=tuple(revealed.values()),
     )
+    steps = tuple(a.id for a in actions if not a.automatic and a.target.kind == FELIX)
+    if steps:  # one more diagnosis, only when the plan has such a step
+        switched, _ = diagnosed(felix_switched(would), egress_target, reuse=reuse)
+        verification = replace(
+            verification,
+            manual_steps=steps,
+            after_manual=tuple(ref(rc) for rc in switched.root_causes),
+        )
     return Plan(
         options,
         source,

@@ -15,8 +15,14 @@ from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.families import End, FamilyResult
-from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
-from kostack.analyze.engine.stateless import MASQ_FULLY_RANDOM as MASQ
+from kostack.analyze.engine.stateless import (
+    CAUSE,
+    EPHEMERAL,
+    REPLY_STEPS,
+    coverage,
+    fully_random_switched_off,
+    stateless,
+)
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.flows import POD_PORT
 from kostack.analyze.messages import Msg, register
@@ -225,9 +231,11 @@ def _felix(ctx: CheckContext, nat: tuple[int, int]) -> tuple[Remedy, ...]:
     cni = ctx.snapshot.cluster.cni if ctx.snapshot.cluster else None
     if cni is None or cni.calico is None:
         return ()
-    entries = (cni.calico.feature_detect_override or "").split(",")
-    kept = [e.strip() for e in entries if e.strip() and e.partition("=")[0].strip() != MASQ]
-    spec = {"spec": {"featureDetectOverride": ",".join([*kept, f"{MASQ}=false"])}}
+    spec = {
+        "spec": {
+            "featureDetectOverride": fully_random_switched_off(cni.calico.feature_detect_override)
+        }
+    }
     argv = ["kubectl", "patch", "felixconfiguration", "default", "--type", "merge", "-p"]
     command = render([*argv, json.dumps(spec, separators=(",", ":"))])
     lo, hi = EPHEMERAL

@@ -152,6 +152,14 @@ def fully_random_off(override: str) -> bool:
     return any(k.strip() == MASQ_FULLY_RANDOM and v.strip() == "false" for k, _, v in pairs)
 
 
+def fully_random_switched_off(override: str | None) -> str:
+    """``override`` with MASQFullyRandom=false, its other entries kept: Felix's switch as
+    net-sg-stateless prints it, and as the fix plan's verification models it."""
+    entries = (e.strip() for e in (override or "").split(","))
+    kept = [e for e in entries if e and e.partition("=")[0].strip() != MASQ_FULLY_RANDOM]
+    return ",".join([*kept, f"{MASQ_FULLY_RANDOM}=false"])
+
+
 def reply_span(back: Wire, nat: tuple[int, int] | None = None) -> tuple[int, int]:
     """The destination ports (ICMP: the type) a reply ``back`` goes to: the client's ephemeral
     range (``nat``: the ports a masquerade picked from), a tunnel's own port, the echo reply
