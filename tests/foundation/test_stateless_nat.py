@@ -79,6 +79,24 @@ def test_felix_without_random_fully_keeps_the_ephemeral_range() -> None:
     assert not fully_random_off("") and not fully_random_off("SNATFullyRandom=false")
 
 
+@pytest.mark.parametrize(
+    ("override", "off"),
+    [
+        ("MASQFullyRandom=False", True),  # Felix's Go ParseBool: False, FALSE, f, 0 too
+        ("SNATFullyRandom=true,MASQFullyRandom=0", True),
+        ("MASQFullyRandom=false,MASQFullyRandom=true", False),  # the last of a key wins
+        ("MASQFullyRandom = false", False),  # no `\w+=`: Felix ignores the item
+    ],
+)
+def test_the_override_is_read_as_felix_reads_it(override: str, off: bool) -> None:
+    """kostack took only the exact value "false" (so an override Felix honours still read as
+    --random-fully: a FAIL proposing the switch already made) and any MASQFullyRandom=false
+    item (so one Felix ignores or overrides read as off: a false PASS)."""
+    assert fully_random_off(override) is off
+    d = diagnose(build(nat_doc(*replies("tcp", "udp"), override=override)))
+    assert [rc.key for rc in d.root_causes] == ([] if off else ["sg-stateless"])
+
+
 def test_pods_not_masqueraded_keep_the_ephemeral_range() -> None:
     # pod to pod: no masquerade, the reply goes to the pod's own port
     hop = reply_hop(pod_trace(nat_doc(*replies("tcp")), COREDNS, "tcp", 8080))
