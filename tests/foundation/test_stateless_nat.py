@@ -371,3 +371,30 @@ def test_what_still_remains_after_the_manual_step_is_named() -> None:
         replace(v, manual_steps=(), after_manual=()), heading="h", manual=manual
     )
     assert "after manual step" not in plain and "until you run manual step a1" in plain
+
+
+def test_under_flannel_the_switch_is_printed_with_its_version() -> None:
+    """flanneld v0.27.4 added --ip-masq-fully-random-disable (docs/facts.md): kostack named
+    no command under flannel; now the paste-able one, and the version it needs. Its effect is
+    no field kostack models, so the plan keeps 'until you run manual step' alone."""
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import render_plan
+
+    doc, other = stateless_doc(*replies("tcp", "udp")), stateless_doc()
+    example_flannel_no_8472(other)
+    doc["cluster"]["cni"] = other["cluster"]["cni"]
+    snap = build(doc)
+    (rc,) = [rc for rc in diagnose(snap).root_causes if rc.key == "sg-stateless"]
+    command = (
+        "kubectl -n kube-flannel set env daemonset/kube-flannel-ds "
+        "FLANNELD_IP_MASQ_FULLY_RANDOM_DISABLE=true"
+    )
+    assert command in rc.fix.commands, rc.fix.commands
+    plan = build_plan(snap)
+    (step,) = [a for a in plan.manual if a.command == command]
+    assert plan.verification.manual_steps == ()
+    text = render_plan(plan)
+    assert f"until you run manual step {step.id}" in text and "after manual step" not in text
+    assert "flannel v0.27.4 and later: an older flanneld ignores it" in step.reason
+    korean = " ".join(render_plan(plan, verbose=True, lang="ko").split())
+    assert "flannel v0.27.4 이상: 그 이전 flanneld는 무시하므로" in korean

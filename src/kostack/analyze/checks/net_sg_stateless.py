@@ -82,6 +82,20 @@ register(
             "포트({lo}-{hi})를 유지합니다. 대신 모든 곳에서 포트 {nlo}-{nhi:을/를} 허용하면 그 포트의 "
             "모든 노드 서비스(kubelet 10250, NodePort)가 외부에 열립니다",
         },
+        f"{ID}.flannel": {
+            "en": "turn off flanneld's --random-fully (--ip-masq-fully-random-disable, here as "
+            "its environment variable in kube-flannel.yml's DaemonSet; flannel v0.27.4 and "
+            "later: an older flanneld ignores it, upgrade first): masquerade then keeps the "
+            "pod's source port, {lo}-{hi}, unless two connections clash; admitting ports "
+            "{nlo}-{nhi} from anywhere instead would open every node service on them (kubelet "
+            "10250, NodePorts) to the world",
+            "ko": "flanneld의 --random-fully를 끕니다(--ip-masq-fully-random-disable, 여기서는 "
+            "kube-flannel.yml DaemonSet의 환경 변수로 설정. flannel v0.27.4 이상: 그 이전 "
+            "flanneld는 무시하므로 먼저 업그레이드합니다). 그러면 두 연결이 겹치지 않는 한 "
+            "마스커레이드가 Pod의 출발지 포트({lo}-{hi})를 유지합니다. 대신 모든 곳에서 포트 "
+            "{nlo}-{nhi:을/를} 허용하면 그 포트의 모든 노드 서비스(kubelet 10250, NodePort)가 "
+            "외부에 열립니다",
+        },
         f"{ID}.unknown": {
             "en": "Cannot decide whether the {proto} replies of connections from {kind} pass "
             "({src} -> {dst}, {n} {n:flow/flows}): {detail}.",
@@ -225,20 +239,23 @@ def _rules(
 
 
 def _felix(ctx: CheckContext, nat: tuple[int, int]) -> tuple[Remedy, ...]:
-    """Under Calico, the FelixConfiguration patch that keeps masqueraded source ports in the
-    ephemeral range (the entries already in featureDetectOverride kept); flannel's switch
-    differs by version, so its finding names the cause and the page the way."""
+    """The switch that keeps masqueraded source ports in the ephemeral range: under Calico
+    the FelixConfiguration patch (the entries already in featureDetectOverride kept), under
+    flannel flanneld's --ip-masq-fully-random-disable (v0.27.4 and later) through its
+    environment, in kube-flannel.yml's DaemonSet (docs/facts.md)."""
     cni = ctx.snapshot.cluster.cni if ctx.snapshot.cluster else None
-    if cni is None or cni.calico is None:
-        return ()
-    spec = {
-        "spec": {
-            "featureDetectOverride": fully_random_switched_off(cni.calico.feature_detect_override)
-        }
-    }
-    argv = ["kubectl", "patch", "felixconfiguration", "default", "--type", "merge", "-p"]
-    command = render([*argv, json.dumps(spec, separators=(",", ":"))])
     lo, hi = EPHEMERAL
-    reason = Msg(f"{ID}.felix", lo=lo, hi=hi, nlo=nat[0], nhi=nat[1])
-    params = (("command", command),)
-    return (Remedy("manual", "felixconfiguration", "default", "default", params, reason, CAUSE),)
+    if cni is not None and cni.calico is not None:
+        override = fully_random_switched_off(cni.calico.feature_detect_override)
+        spec = json.dumps({"spec": {"featureDetectOverride": override}}, separators=(",", ":"))
+        argv = ["kubectl", "patch", "felixconfiguration", "default", "--type", "merge", "-p", spec]
+        kind, name, key = "felixconfiguration", "default", f"{ID}.felix"
+    elif cni is not None and cni.type == "flannel":
+        env = "FLANNELD_IP_MASQ_FULLY_RANDOM_DISABLE=true"
+        argv = ["kubectl", "-n", "kube-flannel", "set", "env", "daemonset/kube-flannel-ds", env]
+        kind, name, key = "daemonset", "kube-flannel-ds", f"{ID}.flannel"
+    else:
+        return ()
+    reason = Msg(key, lo=lo, hi=hi, nlo=nat[0], nhi=nat[1])
+    params = (("command", render(argv)),)
+    return (Remedy("manual", kind, name, name, params, reason, CAUSE),)

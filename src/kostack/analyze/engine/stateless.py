@@ -152,7 +152,7 @@ def fully_random_off(override: str) -> bool:
     """Whether a featureDetectOverride ("SNATFullyRandom=true,MASQFullyRandom=false") turns
     natOutgoing's --random-fully off, read as Felix reads it (docs/facts.md): items split at
     ",", each ``\\s*(\\w+)=(.+)``, the last of a key wins, its value through Go's ParseBool."""
-    found = dict(m.groups() for m in map(KEY_VALUE.search, override.split(",")) if m)
+    found = {m[1]: m[2] for m in map(KEY_VALUE.search, override.split(",")) if m}
     return found.get(MASQ_FULLY_RANDOM) in GO_FALSE
 
 
