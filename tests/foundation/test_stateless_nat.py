@@ -364,7 +364,7 @@ def test_what_still_remains_after_the_manual_step_is_named() -> None:
     en = render_verification(v, heading="h", manual=manual)
     assert "after manual step a1 too (simulated): mtu still remains" in en
     ko = render_verification(v, heading="h", manual=manual, lang="ko")
-    assert "수동 단계 a1까지 실행하면 (시뮬레이션): mtu 남음" in ko
+    assert "수동 단계 a1까지 실행하면 (시뮬레이션): 원인 1개 남음: mtu" in ko
     assert en.count("after manual step") == 1 and t("en", "v.after-manual.none") not in en
     # a plan without such a step keeps today's text
     plain = render_verification(

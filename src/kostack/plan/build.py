@@ -248,18 +248,28 @@ def pair_limit(actions: Iterable[Action]) -> list[str]:
     return [Msg("plan.pair-limit", n=len(over), ports=names, most=most, limit=PAIR_LIMIT)]
 
 
-def felix_switched(snapshot: Snapshot) -> Snapshot:
-    """``snapshot`` with Felix's switch made (FelixConfiguration featureDetectOverride with
-    MASQFullyRandom=false, net-sg-stateless's manual step): the one manual step whose effect
-    is a snapshot field kostack models."""
-    cl = snapshot.cluster
+def _after_manual(
+    v: Verification,
+    would: Snapshot,
+    actions: tuple[Action, ...],
+    egress_target: IPAddress | None,
+    reuse: Topology | None,
+) -> Verification:
+    """``v`` with the would-be causes once Felix's switch is made too (featureDetectOverride
+    with MASQFullyRandom=false: the one manual step whose effect kostack models); one more
+    diagnosis, only when the plan has that step."""
+    steps = tuple(a.id for a in actions if not a.automatic and a.target.kind == FELIX)
+    cl = would.cluster
     cni = cl.cni if cl else None
-    if cl is None or cni is None or cni.calico is None:
-        return snapshot
+    if not steps or cl is None or cni is None or cni.calico is None:
+        return v
     override = fully_random_switched_off(cni.calico.feature_detect_override)
-    calico = cni.calico.model_copy(update={"feature_detect_override": override})
-    cni = cni.model_copy(update={"calico": calico})
-    return snapshot.model_copy(update={"cluster": cl.model_copy(update={"cni": cni})})
+    cni = cni.model_copy(
+        update={"calico": cni.calico.model_copy(update={"feature_detect_override": override})}
+    )
+    switched = would.model_copy(update={"cluster": cl.model_copy(update={"cni": cni})})
+    after, _ = diagnosed(switched, egress_target, reuse=reuse)
+    return replace(v, manual_steps=steps, after_manual=tuple(ref(rc) for rc in after.root_causes))
 
 
 def diagnosed(
@@ -343,19 +353,11 @@ def build_plan(
         simulated=True,
         revealed=tuple(revealed.values()),
     )
-    steps = tuple(a.id for a in actions if not a.automatic and a.target.kind == FELIX)
-    if steps:  # one more diagnosis, only when the plan has such a step
-        switched, _ = diagnosed(felix_switched(would), egress_target, reuse=reuse)
-        verification = replace(
-            verification,
-            manual_steps=steps,
-            after_manual=tuple(ref(rc) for rc in switched.root_causes),
-        )
     return Plan(
         options,
         source,
         actions,
-        verification,
+        _after_manual(verification, would, actions, egress_target, reuse),
         tuple(dict.fromkeys(warnings)),
         tuple(dict.fromkeys(not_planned)),
         tuple(notes),

@@ -116,7 +116,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "v.remains.manual": "           수동 단계 {ids:을/를} 실행하기 전까지 (kostack은 수동 단계를 실행하지 않음)",
         "v.after-manual": "           수동 단계 {ids}까지 실행하면 (시뮬레이션): {left}",
         "v.after-manual.none": "남는 원인 없음",
-        "v.after-manual.left": "{keys} 남음",
+        "v.after-manual.left": "원인 {n}개 남음: {keys}",
         "v.found": "  발견:    {key}  {title} (첫 원인에 가려져 있었음, {state})",
         "v.found.remains": "남음",
         "v.found.fixed": "함께 해결됨",

@@ -15,14 +15,8 @@ from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.families import End, FamilyResult
-from kostack.analyze.engine.stateless import (
-    CAUSE,
-    EPHEMERAL,
-    REPLY_STEPS,
-    coverage,
-    fully_random_switched_off,
-    stateless,
-)
+from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
+from kostack.analyze.engine.stateless import fully_random_switched_off as switched_off
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.flows import POD_PORT
 from kostack.analyze.messages import Msg, register
@@ -83,18 +77,14 @@ register(
             "모든 노드 서비스(kubelet 10250, NodePort)가 외부에 열립니다",
         },
         f"{ID}.flannel": {
-            "en": "turn off flanneld's --random-fully (--ip-masq-fully-random-disable, here as "
-            "its environment variable in kube-flannel.yml's DaemonSet; flannel v0.27.4 and "
-            "later: an older flanneld ignores it, upgrade first): masquerade then keeps the "
-            "pod's source port, {lo}-{hi}, unless two connections clash; admitting ports "
-            "{nlo}-{nhi} from anywhere instead would open every node service on them (kubelet "
-            "10250, NodePorts) to the world",
-            "ko": "flanneld의 --random-fully를 끕니다(--ip-masq-fully-random-disable, 여기서는 "
-            "kube-flannel.yml DaemonSet의 환경 변수로 설정. flannel v0.27.4 이상: 그 이전 "
-            "flanneld는 무시하므로 먼저 업그레이드합니다). 그러면 두 연결이 겹치지 않는 한 "
-            "마스커레이드가 Pod의 출발지 포트({lo}-{hi})를 유지합니다. 대신 모든 곳에서 포트 "
-            "{nlo}-{nhi:을/를} 허용하면 그 포트의 모든 노드 서비스(kubelet 10250, NodePort)가 "
-            "외부에 열립니다",
+            "en": "turn off flanneld's --random-fully (--ip-masq-fully-random-disable, set "
+            "through its environment; flannel v0.27.4 and later: an older flanneld ignores it, "
+            "upgrade first): masquerade then keeps the pod's source port, {lo}-{hi}; ports "
+            "{nlo}-{nhi} open to anywhere would expose every node service on them",
+            "ko": "flanneld의 --random-fully를 끕니다(--ip-masq-fully-random-disable, 환경 "
+            "변수로 설정. flannel v0.27.4 이상: 그 이전 flanneld는 무시하므로 먼저 업그레이드). "
+            "그러면 마스커레이드가 Pod의 출발지 포트({lo}-{hi})를 유지합니다. 포트 "
+            "{nlo}-{nhi:을/를} 모든 곳에 열면 그 포트의 모든 노드 서비스가 노출됩니다",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide whether the {proto} replies of connections from {kind} pass "
@@ -246,7 +236,7 @@ def _felix(ctx: CheckContext, nat: tuple[int, int]) -> tuple[Remedy, ...]:
     cni = ctx.snapshot.cluster.cni if ctx.snapshot.cluster else None
     lo, hi = EPHEMERAL
     if cni is not None and cni.calico is not None:
-        override = fully_random_switched_off(cni.calico.feature_detect_override)
+        override = switched_off(cni.calico.feature_detect_override)
         spec = json.dumps({"spec": {"featureDetectOverride": override}}, separators=(",", ":"))
         argv = ["kubectl", "patch", "felixconfiguration", "default", "--type", "merge", "-p", spec]
         kind, name, key = "felixconfiguration", "default", f"{ID}.felix"
