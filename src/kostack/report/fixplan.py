@@ -104,7 +104,7 @@ def render_verification(
             lines.append(t(lang, "v.remains.manual", ids=", ".join(steps)))
         if steps and set(steps) & set(v.manual_steps) and not told:
             told = True  # once: the would-be state with every such step made
-            keys = ", ".join(r.key for r in v.after_manual)
+            keys = ", ".join(c.key for c in v.after_manual)
             n = len(v.after_manual)
             left = (
                 t(lang, "v.after-manual.left", keys=keys, n=n)
