@@ -24,7 +24,7 @@ import re
 import shlex
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ from kostack_lab.state import (
     write_json_atomic,
 )
 from kostack_lab.texts_status import keyed
-from kostack_lab.topology import create_network
+from kostack_lab.topology import create_network, plan_kube_proxy
 from kostack_lab.topology_layout import MAX_NODES, Topology
 
 __all__ = [
@@ -352,6 +352,22 @@ class Lab(LabProbing, LabProcesses):
     def port_description(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The current built-in port description (ports, security groups) as Neutron JSON."""
         return self._port_source(self._require_state()).fetch()
+
+    def follow_felix(self, felix: Mapping[str, Any]) -> bool:
+        """Re-render natOutgoing as Felix would under ``felix`` (the `default`
+        FelixConfiguration as the API serves it): plain masquerade when its
+        featureDetectOverride turns MASQFullyRandom off. Whether anything changed."""
+        state = self._require_state()
+        override = str((felix.get("spec") or {}).get("featureDetectOverride") or "")
+        if override == state.topology.felix_override:
+            return False
+        topo = state.topology.model_copy(update={"felix_override": override})
+        for node in topo.nodes:  # ks-calico and ks-kube-proxy, each table replaced whole
+            netns.load_nft(node.netns, plan_kube_proxy(topo))
+        write_json_atomic(
+            self.paths.state, state.model_copy(update={"topology": topo}).model_dump(mode="json")
+        )
+        return True
 
     # -- internals -----------------------------------------------------------------
 

@@ -315,6 +315,7 @@ def _calico(topo: Topology) -> dict[str, Any]:
             "mtu": topo.pod_mtu,
             "mtu_source": "Installation default status.mtu",
             "vxlan_port": topo.vxlan_port,
+            "feature_detect_override": topo.felix_override,
         },
     }
 

@@ -326,7 +326,7 @@ def _endpoint_slice(
 
 
 def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
-    """Calico's IPPool and the operator's Installation for the scenario's routing."""
+    """Calico's IPPools, the operator's Installation and the default FelixConfiguration."""
     vxlan_mode = {
         Encapsulation.NONE: "Never",
         Encapsulation.VXLAN_CROSS_SUBNET: "CrossSubnet",
@@ -362,7 +362,13 @@ def _calico_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any]]:
         },
         "status": {"mtu": topo.pod_mtu},
     }
-    return [*pools, installation]
+    felix = {  # what calico-node creates: the `default` FelixConfiguration
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "FelixConfiguration",
+        "metadata": {"name": "default"},
+        "spec": {"featureDetectOverride": topo.felix_override} if topo.felix_override else {},
+    }
+    return [*pools, installation, felix]
 
 
 def _ippool(

@@ -30,6 +30,7 @@ names) lives in `kostack_lab.topology_layout`.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -52,6 +53,7 @@ from kostack_lab.topology_layout import (
 
 __all__ = [
     "create_network",
+    "masq_fully_random",
     "plan_hv",
     "plan_kube_proxy",
     "plan_node",
@@ -247,20 +249,40 @@ def plan_kube_proxy(topo: Topology) -> str:
         # Calico's natOutgoing: pod sources to anything outside the IP pools (per pool, so
         # the IPv6 pool too in a dual-stack lab: its IPPool carries the same natOutgoing).
         # Traffic between two pools of a family is not masqueraded (docs/facts.md). Felix
-        # masquerades with --random-fully where iptables has it (nft: fully-random).
+        # masquerades with --random-fully where iptables has it (nft: fully-random) unless
+        # FelixConfiguration's featureDetectOverride turns MASQFullyRandom off.
+        masquerade = "masquerade fully-random" if masq_fully_random(topo) else "masquerade"
         pools4 = topo.pod_cidr if not topo.pod_cidr2 else "{ " + ", ".join(topo.pod_cidrs) + " }"
         for family, pools in (("ip", pools4), ("ip6", topo.pod_cidr6)):
             if pools is None:
                 continue
             lines += [
-                f"table {family} ks-calico {{",
+                *netns.nft_table_anew(family, "ks-calico"),
                 "chain nat-outgoing {",
                 "type nat hook postrouting priority srcnat; policy accept;",
-                f"{family} saddr {pools} {family} daddr != {pools} masquerade fully-random",
+                f"{family} saddr {pools} {family} daddr != {pools} {masquerade}",
                 "}",
                 "}",
             ]
     return "\n".join(lines) + "\n"
+
+
+def masq_fully_random(topo: Topology) -> bool:
+    """Felix's MASQFullyRandom: detected on (the lab's nft has fully-random), unless
+    featureDetectOverride forces it. Felix reads the override as calico's
+    `stringutils.ParseKeyValueList` does (items split at ",", each `\\s*(\\w+)=(.+)`, the
+    last of a key wins), then each value through Go's `strconv.ParseBool`, an unparsable one
+    ignored (`felix/environment/feature_detect.go`); `MasqAction` renders `masquerade` plus
+    ` fully-random` when the feature is on (`felix/nftables/actions.go`)."""
+    found: dict[str, str] = {}
+    for item in topo.felix_override.split(","):
+        match = re.search(r"\s*(\w+)=(.+)", item)
+        if match:
+            found[match[1]] = match[2]
+    return found.get("MASQFullyRandom") not in _GO_FALSE  # true, unparsable or unset: on
+
+
+_GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})  # Go's strconv.ParseBool
 
 
 def _kube_proxy_table(family: str, service_rules: list[str]) -> list[str]:

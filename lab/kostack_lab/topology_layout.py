@@ -159,6 +159,9 @@ class Topology(_Frozen):
     internet_ip: str = str(ipaddress.IPv4Network(seed.PUBLIC_CIDR).network_address + 10)
     encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
     nat_outgoing: bool = False
+    # FelixConfiguration default's featureDetectOverride ("MASQFullyRandom=false": natOutgoing
+    # masquerades without fully-random; topology.masq_fully_random)
+    felix_override: str = ""
     router_routes_to_pods: bool = True
     vxlan_vni: int = 4096
     vxlan_port: int = 4789

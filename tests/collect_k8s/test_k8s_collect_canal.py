@@ -28,7 +28,7 @@ def test_canal_is_flannel_with_calico_policy(serve: ServeFn, variant: Variant) -
     cni = collection.cluster.cni
     assert (cni.type, cni.version, cni.calico) == ("flannel", "v0.24.4", None)
     flannel = cni.flannel
-    assert flannel is not None and flannel.canal is True
+    assert flannel is not None and flannel.bundle == "canal"
     assert (flannel.backend_type, flannel.port, str(flannel.network)) == (
         "vxlan",
         8472,
@@ -64,7 +64,7 @@ def test_calico_that_says_canal_gives_way_to_flannel(serve: ServeFn) -> None:
     collection = served.collect()
     flannel = collection.cluster.cni.flannel
     assert collection.cluster.cni.type == "flannel"
-    assert flannel is not None and flannel.canal and flannel.backend_type == "vxlan"
+    assert flannel is not None and flannel.bundle == "canal" and flannel.backend_type == "vxlan"
     assert "GET /api/v1/namespaces/kube-system/configmaps/rke2-canal-config 200" in (
         served.requests()
     )
@@ -101,7 +101,10 @@ def test_rke2_kube_proxy_mode_from_its_static_pod(
     collection = serve(rke2_cluster(proxy_args=proxy_args)).collect()
     assert collection.gaps == ()
     assert collection.cluster.kube_proxy_mode == mode
-    assert collection.cluster.cni.flannel is not None and collection.cluster.cni.flannel.canal
+    assert (
+        collection.cluster.cni.flannel is not None
+        and collection.cluster.cni.flannel.bundle == "canal"
+    )
 
 
 def test_kube_proxy_with_a_config_file_is_not_guessed(serve: ServeFn) -> None:

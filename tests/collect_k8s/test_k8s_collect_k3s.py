@@ -33,6 +33,7 @@ def test_k3s_defaults(serve: ServeFn) -> None:
         "10.42.0.0/16",
     )
     assert flannel.ip_masq is True and flannel.kube_subnet_mgr is True
+    assert flannel.bundle == "k3s"
     assert cluster.pod_cidrs_source == SOURCE
     assert [str(c) for c in cluster.service_cidrs or ()] == ["10.43.0.0/16"]
     assert cluster.kube_proxy_mode == "iptables"

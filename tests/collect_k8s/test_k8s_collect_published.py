@@ -179,7 +179,7 @@ def test_flannel(serve: ServeFn) -> None:
         "mtu": None,  # no Backend.MTU: flanneld takes the interface's
         "mtu_auto": True,
         "kube_subnet_mgr": True,  # flanneld --kube-subnet-mgr: leases are Node podCIDRs
-        "canal": False,  # kube-flannel.yml: no Calico beside it
+        "bundle": None,  # kube-flannel.yml's own DaemonSet
         "subnet_len": None,
         # net-conf.json has no EnableIPv6: IPv4 only
         "enable_ipv4": True,

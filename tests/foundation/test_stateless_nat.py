@@ -79,6 +79,24 @@ def test_felix_without_random_fully_keeps_the_ephemeral_range() -> None:
     assert not fully_random_off("") and not fully_random_off("SNATFullyRandom=false")
 
 
+@pytest.mark.parametrize(
+    ("override", "off"),
+    [
+        ("MASQFullyRandom=False", True),  # Felix's Go ParseBool: False, FALSE, f, 0 too
+        ("SNATFullyRandom=true,MASQFullyRandom=0", True),
+        ("MASQFullyRandom=false,MASQFullyRandom=true", False),  # the last of a key wins
+        ("MASQFullyRandom = false", False),  # no `\w+=`: Felix ignores the item
+    ],
+)
+def test_the_override_is_read_as_felix_reads_it(override: str, off: bool) -> None:
+    """kostack took only the exact value "false" (so an override Felix honours still read as
+    --random-fully: a FAIL proposing the switch already made) and any MASQFullyRandom=false
+    item (so one Felix ignores or overrides read as off: a false PASS)."""
+    assert fully_random_off(override) is off
+    d = diagnose(build(nat_doc(*replies("tcp", "udp"), override=override)))
+    assert [rc.key for rc in d.root_causes] == ([] if off else ["sg-stateless"])
+
+
 def test_pods_not_masqueraded_keep_the_ephemeral_range() -> None:
     # pod to pod: no masquerade, the reply goes to the pod's own port
     hop = reply_hop(pod_trace(nat_doc(*replies("tcp")), COREDNS, "tcp", 8080))
@@ -288,3 +306,107 @@ def test_the_plan_says_the_cause_remains_until_the_manual_step_runs() -> None:
     remains = text.index("remains: sg-stateless")
     assert f"until you run manual step {step.id} (kostack runs no manual step)" in text[remains:]
     assert f"수동 단계 {step.id}을 실행하기 전까지" in render_plan(plan, lang="ko")
+
+
+def test_the_plan_verifies_what_remains_after_felixs_switch_too() -> None:
+    """The verification re-diagnoses the would-be state with the manual step's effect (the
+    snapshot's featureDetectOverride with MASQFullyRandom=false): the cause then clears, and
+    the plan says so beside 'until you run manual step a1' (it said only that it remained)."""
+    from kostack.plan.build import build_plan
+    from kostack.plan.codec import plan_from_dict, plan_to_dict
+    from kostack.report.fixplan import render_plan
+
+    plan = build_plan(build(nat_doc(*replies("tcp", "udp"), override="SNATFullyRandom=true")))
+    (step,) = plan.manual
+    v = plan.verification
+    assert [r.key for r in v.remain] == ["sg-stateless"]
+    assert v.manual_steps == (step.id,) and v.after_manual == ()
+    text = render_plan(plan)
+    until = text.index(f"until you run manual step {step.id}")
+    assert f"after manual step {step.id} too (simulated): nothing remains" in text[until:]
+    assert f"수동 단계 {step.id}까지 실행하면 (시뮬레이션): 남는 원인 없음" in render_plan(
+        plan, lang="ko"
+    )
+    doc = plan_to_dict(plan)
+    assert doc["verification"]["after_manual"] == {"steps": [step.id], "after": []}
+    assert plan_from_dict(doc).verification == v
+
+
+def test_what_still_remains_after_the_manual_step_is_named() -> None:
+    from dataclasses import replace
+
+    from kostack.plan.model import (
+        Action,
+        Inverse,
+        Operation,
+        Precondition,
+        RootCauseRef,
+        Target,
+        Verification,
+    )
+    from kostack.report.fixplan import render_verification
+    from kostack.report.fixplan_words import t
+
+    cause = RootCauseRef("sg-stateless", "t", "high", "m")
+    other = RootCauseRef("mtu", "t", "high", "m")
+    v = Verification((cause, other), (cause, other), manual_steps=("a1",), after_manual=(other,))
+    manual = [
+        Action(
+            "a1",
+            Operation.MANUAL,
+            Target("felixconfiguration", "default"),
+            "r",
+            ("sg-stateless",),
+            Precondition(None, "none"),
+            Inverse("none", "by hand"),
+        )
+    ]
+    en = render_verification(v, heading="h", manual=manual)
+    assert "after manual step a1 too (simulated): mtu still remains" in en
+    ko = render_verification(v, heading="h", manual=manual, lang="ko")
+    assert "수동 단계 a1까지 실행하면 (시뮬레이션): 원인 1개 남음: mtu" in ko
+    assert en.count("after manual step") == 1 and t("en", "v.after-manual.none") not in en
+    # a plan without such a step keeps today's text
+    plain = render_verification(
+        replace(v, manual_steps=(), after_manual=()), heading="h", manual=manual
+    )
+    assert "after manual step" not in plain and "until you run manual step a1" in plain
+
+
+def test_under_flannel_the_switch_is_printed_with_its_version() -> None:
+    """flanneld v0.27.4 added --ip-masq-fully-random-disable (docs/facts.md): kostack named
+    no command under flannel; now the paste-able one, and the version it needs. Its effect is
+    no field kostack models, so the plan keeps 'until you run manual step' alone."""
+    from kostack.plan.build import build_plan
+    from kostack.report.fixplan import render_plan
+
+    doc, other = stateless_doc(*replies("tcp", "udp")), stateless_doc()
+    example_flannel_no_8472(other)
+    doc["cluster"]["cni"] = other["cluster"]["cni"]
+    snap = build(doc)
+    (rc,) = [rc for rc in diagnose(snap).root_causes if rc.key == "sg-stateless"]
+    command = (
+        "kubectl -n kube-flannel set env daemonset/kube-flannel-ds "
+        "FLANNELD_IP_MASQ_FULLY_RANDOM_DISABLE=true"
+    )
+    assert command in rc.fix.commands, rc.fix.commands
+    plan = build_plan(snap)
+    (step,) = [a for a in plan.manual if a.command == command]
+    assert plan.verification.manual_steps == ()
+    text = render_plan(plan)
+    assert f"until you run manual step {step.id}" in text and "after manual step" not in text
+    assert "flannel v0.27.4 and later: an older flanneld ignores it" in step.reason
+    korean = " ".join(render_plan(plan, verbose=True, lang="ko").split())
+    assert "flannel v0.27.4 이상: 그 이전 flanneld는 무시하므로" in korean
+
+
+@pytest.mark.parametrize("bundle", ["canal", "k3s"])
+def test_flannel_inside_canal_or_k3s_gets_no_daemonset_command(bundle: str) -> None:
+    """Canal's flanneld runs in the canal DaemonSet (kube-system) and k3s's in k3s itself:
+    a command for kube-flannel.yml's DaemonSet would name one that is not there."""
+    doc, other = stateless_doc(*replies("tcp", "udp")), stateless_doc()
+    example_flannel_no_8472(other)
+    doc["cluster"]["cni"] = other["cluster"]["cni"]
+    doc["cluster"]["cni"]["flannel"]["bundle"] = bundle
+    (rc,) = [rc for rc in diagnose(build(doc)).root_causes if rc.key == "sg-stateless"]
+    assert not any("kube-flannel" in c for c in rc.fix.commands), rc.fix.commands

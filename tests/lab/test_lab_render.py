@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import re
 from typing import Any
 
 import pytest
 
+from kostack.analyze.engine.stateless import fully_random_off
 from kostack_lab.portsec import (
     NeutronBackend,
     PortBinding,
@@ -23,7 +25,14 @@ from kostack_lab.scenarios import (
     kubernetes_objects,
     neutron_description,
 )
-from kostack_lab.topology import plan_hv, plan_node, plan_pod, plan_router
+from kostack_lab.topology import (
+    masq_fully_random,
+    plan_hv,
+    plan_kube_proxy,
+    plan_node,
+    plan_pod,
+    plan_router,
+)
 from kostack_lab.topology_layout import (
     BRIDGE,
     NODE_NIC,
@@ -499,3 +508,44 @@ def test_the_served_kube_proxy_mode_is_what_the_labs_dnat_behaves_like() -> None
     assert json.loads(proxy["data"]["config.conf"])["mode"] == "iptables"
     rules = plan_node(topo, topo.nodes[0]).nft
     assert "reject" not in rules and "icmp" not in rules
+
+
+@pytest.mark.parametrize(
+    ("override", "fully_random"),
+    [
+        ("", True),
+        ("MASQFullyRandom=false", False),
+        ("SNATFullyRandom=true,MASQFullyRandom=False", False),  # Go's ParseBool: False, 0, f
+        ("MASQFullyRandom=0", False),
+        ("MASQFullyRandom=", True),  # empty: auto-detected
+        ("MASQFullyRandom=false ", True),  # "false " does not parse: ignored
+        ("MASQFullyRandom=false,MASQFullyRandom=true", True),  # the last of a key wins
+        ("SNATFullyRandom=false", True),
+    ],
+)
+def test_natoutgoing_follows_felixs_featuredetectoverride(
+    override: str, fully_random: bool
+) -> None:
+    """Felix's MasqAction: `masquerade fully-random` unless the override turns MASQFullyRandom off."""
+    topo = build_topology(
+        prefix="ks-", nodes=2, encapsulation=Encapsulation.VXLAN, nat_outgoing=True
+    ).model_copy(update={"felix_override": override})
+    nft = plan_kube_proxy(topo)
+    assert "delete table ip ks-calico" in nft  # replaced whole when re-rendered
+    rule = next(line for line in nft.splitlines() if line.endswith(("masquerade", "fully-random")))
+    assert rule.endswith("masquerade fully-random") is fully_random
+    assert fully_random_off(override) is not fully_random  # kostack reads it as the lab does
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_kostack_reads_the_override_as_the_lab_following_felix_does(seed: int) -> None:
+    rng = random.Random(seed)
+    words = ["MASQFullyRandom", "SNATFullyRandom", " MASQFullyRandom", "MASQFullyRandom ", "x y"]
+    values = ["false", "true", "False", "0", "f", "", "false ", "no", "FALSE", "1"]
+    items = [f"{rng.choice(words)}={rng.choice(values)}" for _ in range(rng.randint(0, 3))]
+    override = ",".join(items + [""] * rng.randint(0, 1))
+    topo = build_topology(
+        prefix="ks-", nodes=2, encapsulation=Encapsulation.VXLAN, nat_outgoing=True
+    )
+    lab_on = masq_fully_random(topo.model_copy(update={"felix_override": override}))
+    assert fully_random_off(override) is not lab_on, override

@@ -98,7 +98,8 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
     if cni.type == "flannel" and cni.flannel is not None:
         fl = cni.flannel
         extra = ", DirectRouting" if fl.direct_routing else ""
-        name = ("Canal: " if fl.canal else "") + _with_version("Flannel", cni.version)
+        bundle = {"canal": "Canal: ", "k3s": "k3s: "}.get(fl.bundle or "", "")
+        name = bundle + _with_version("Flannel", cni.version)
         return f"{name} {fl.backend_type or '?'}{extra}", (
             (Msg("env.flannel-network", cidr=fl.network),) if fl.network else ()
         )

@@ -117,7 +117,7 @@ def parse_flannel(
     linux_only: bool,
     notes: Notes,
     kube_subnet_mgr: bool | None = None,
-    canal: bool = False,
+    bundle: Literal["canal"] | None = None,
 ) -> Flannel | None:
     """net-conf.json of kube-flannel-cfg.
 
@@ -170,7 +170,7 @@ def parse_flannel(
         mtu=mtu,
         mtu_auto=mtu is None,
         kube_subnet_mgr=kube_subnet_mgr,
-        canal=canal,
+        bundle=bundle,
         subnet_len=_subnet_len(
             conf, network if isinstance(network, ipaddress.IPv4Network) else None
         )
@@ -232,7 +232,7 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
         linux_only=ctx.facts.linux_only,
         notes=ctx.notes,
         kube_subnet_mgr=flannel_flag(containers, "kube-subnet-mgr", configmap),
-        canal=ctx.facts.calico_policy_only,
+        bundle="canal" if ctx.facts.calico_policy_only else None,
     )
     version, version_source = agent_version(containers, "flannel")
     network = flannel.networks if flannel is not None else ()

@@ -96,4 +96,5 @@ class K3sServer:
             enable_ipv6=bool(v6),
             ipv6_network=v6[0] if v6 else None,
             ipv6_subnet_len=64 if v6 else None,
+            bundle="k3s",
         )

@@ -86,9 +86,10 @@ class Flannel(Record):
     # flanneld --kube-subnet-mgr: each node's lease is its Node spec.podCIDR.
     # False: leases live in etcd, which kostack cannot read. None: not known.
     kube_subnet_mgr: bool | None = None
-    # Canal: flannel carries the pods' traffic, Calico (CALICO_NETWORKING_BACKEND "none")
-    # only enforces policy; Calico's IP pools route nothing (docs/facts.md).
-    canal: bool = False
+    # flannel inside another install, not kube-flannel.yml's DaemonSet: "canal" (Calico with
+    # CALICO_NETWORKING_BACKEND "none" enforces policy, its IP pools route nothing) or "k3s"
+    # (k3s runs flannel in its own process); docs/facts.md.
+    bundle: Literal["canal", "k3s"] | None = None
     subnet_len: int | None = Field(default=None, ge=1, le=128)
     # net-conf.json EnableIPv4 / EnableIPv6 (flannel's defaults: true / false), IPv6Network
     # and IPv6SubnetLen (default 64): dual stack in flannel is these keys.

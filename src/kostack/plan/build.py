@@ -28,6 +28,7 @@ from kostack.analyze.diagnose import (
     diagnose,
     diagnose_with_flows,
 )
+from kostack.analyze.engine.stateless import fully_random_switched_off
 from kostack.analyze.findings import Remedy
 from kostack.analyze.loadbalancer.settle import settle_after_fix
 from kostack.analyze.messages import Msg
@@ -50,6 +51,7 @@ from kostack.plan.model import (
 from kostack.plan.nodeport_range import PAIR_LIMIT, RULE_QUOTA, over_quota
 
 MAX_ITERATIONS = 4
+FELIX = "felixconfiguration"  # net-sg-stateless's manual step (Felix's switch) changes it
 
 
 def ref(rc: RootCause) -> RootCauseRef:
@@ -246,6 +248,30 @@ def pair_limit(actions: Iterable[Action]) -> list[str]:
     return [Msg("plan.pair-limit", n=len(over), ports=names, most=most, limit=PAIR_LIMIT)]
 
 
+def _after_manual(
+    v: Verification,
+    would: Snapshot,
+    actions: tuple[Action, ...],
+    egress_target: IPAddress | None,
+    reuse: Topology | None,
+) -> Verification:
+    """``v`` with the would-be causes once Felix's switch is made too (featureDetectOverride
+    with MASQFullyRandom=false: the one manual step whose effect kostack models); one more
+    diagnosis, only when the plan has that step."""
+    steps = tuple(a.id for a in actions if not a.automatic and a.target.kind == FELIX)
+    cl = would.cluster
+    cni = cl.cni if cl else None
+    if not steps or cl is None or cni is None or cni.calico is None:
+        return v
+    override = fully_random_switched_off(cni.calico.feature_detect_override)
+    cni = cni.model_copy(
+        update={"calico": cni.calico.model_copy(update={"feature_detect_override": override})}
+    )
+    switched = would.model_copy(update={"cluster": cl.model_copy(update={"cni": cni})})
+    after, _ = diagnosed(switched, egress_target, reuse=reuse)
+    return replace(v, manual_steps=steps, after_manual=tuple(ref(rc) for rc in after.root_causes))
+
+
 def diagnosed(
     snapshot: Snapshot,
     egress_target: IPAddress | None = None,
@@ -279,7 +305,8 @@ def build_plan(
     while True:
         iterations += 1
         actions = builder.actions()
-        after, reuse = diagnosed(simulate(snapshot, actions), egress_target, reuse=reuse)
+        would = simulate(snapshot, actions)
+        after, reuse = diagnosed(would, egress_target, reuse=reuse)
         for rc in after.root_causes:
             if rc.key not in before_keys:
                 revealed.setdefault(rc.key, ref(rc))
@@ -330,7 +357,7 @@ def build_plan(
         options,
         source,
         actions,
-        verification,
+        _after_manual(verification, would, actions, egress_target, reuse),
         tuple(dict.fromkeys(warnings)),
         tuple(dict.fromkeys(not_planned)),
         tuple(notes),

@@ -307,12 +307,15 @@ def plan_from_dict(doc: Any, where: str = "plan") -> Plan:
     if len(set(ids)) != len(ids):
         raise PlanFormatError(Msg("plan.fmt.ids"), f"{where}.actions")
     vdoc = _get(doc, "verification", where, dict)
+    mdoc = _opt(vdoc, "after_manual", f"{where}.verification", dict) or {}
     verification = Verification(
         _list(vdoc, "before", f"{where}.verification", _root_cause),
         _list(vdoc, "after", f"{where}.verification", _root_cause),
         _opt(vdoc, "iterations", f"{where}.verification", int) or 1,
         bool(vdoc.get("simulated", True)),
         _list(vdoc, "revealed", f"{where}.verification", _root_cause),
+        _list(mdoc, "steps", f"{where}.verification.after_manual", _str),
+        _list(mdoc, "after", f"{where}.verification.after_manual", _root_cause),
     )
     was = _said_of(doc)
     plan = Plan(

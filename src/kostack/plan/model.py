@@ -361,6 +361,10 @@ class Verification:
     iterations: int = 1
     simulated: bool = True
     revealed: tuple[RootCauseRef, ...] = ()  # hidden behind `before`, found while verifying
+    # the manual steps whose effect is a snapshot field kostack models (Felix's switch), and
+    # the would-be root causes with their effect too: `after_manual` empty is "none remain"
+    manual_steps: tuple[str, ...] = ()
+    after_manual: tuple[RootCauseRef, ...] = ()
 
     @property
     def gone(self) -> tuple[RootCauseRef, ...]:
@@ -387,6 +391,12 @@ class Verification:
             "remain": [r.key for r in self.remain],
             "new": [r.key for r in self.new],
             "revealed": [r.as_dict() for r in self.revealed],
+            "after_manual": {
+                "steps": list(self.manual_steps),
+                "after": [r.as_dict() for r in self.after_manual],
+            }
+            if self.manual_steps
+            else None,
         }
 
 

@@ -92,6 +92,7 @@ def render_verification(
         for key in a.fixes:
             by_cause.setdefault(key, []).append(a.id)
     lines = [heading]
+    told = False
     note = f" ({before_note})" if before_note else ""
     lines.append(t(lang, "v.before", n=len(v.before), note=note))
     for r in v.gone:
@@ -101,6 +102,16 @@ def render_verification(
         steps = by_cause.get(r.key)
         if steps:
             lines.append(t(lang, "v.remains.manual", ids=", ".join(steps)))
+        if steps and set(steps) & set(v.manual_steps) and not told:
+            told = True  # once: the would-be state with every such step made
+            keys = ", ".join(c.key for c in v.after_manual)
+            n = len(v.after_manual)
+            left = (
+                t(lang, "v.after-manual.left", keys=keys, n=n)
+                if n
+                else t(lang, "v.after-manual.none")
+            )
+            lines.append(t(lang, "v.after-manual", ids=", ".join(v.manual_steps), left=left))
     after_keys = {r.key for r in v.after}
     for r in v.revealed:
         state = t(lang, "v.found.remains" if r.key in after_keys else "v.found.fixed")

@@ -16,7 +16,7 @@ from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.families import End, FamilyResult
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
-from kostack.analyze.engine.stateless import MASQ_FULLY_RANDOM as MASQ
+from kostack.analyze.engine.stateless import fully_random_switched_off as switched_off
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.flows import POD_PORT
 from kostack.analyze.messages import Msg, register
@@ -75,6 +75,16 @@ register(
             "MASQFullyRandom=false). 그러면 두 연결이 겹치지 않는 한 마스커레이드가 Pod의 출발지 "
             "포트({lo}-{hi})를 유지합니다. 대신 모든 곳에서 포트 {nlo}-{nhi:을/를} 허용하면 그 포트의 "
             "모든 노드 서비스(kubelet 10250, NodePort)가 외부에 열립니다",
+        },
+        f"{ID}.flannel": {
+            "en": "turn off flanneld's --random-fully (--ip-masq-fully-random-disable, set "
+            "through its environment; flannel v0.27.4 and later: an older flanneld ignores it, "
+            "upgrade first): masquerade then keeps the pod's source port, {lo}-{hi}; ports "
+            "{nlo}-{nhi} open to anywhere would expose every node service on them",
+            "ko": "flanneld의 --random-fully를 끕니다(--ip-masq-fully-random-disable, 환경 "
+            "변수로 설정. flannel v0.27.4 이상: 그 이전 flanneld는 무시하므로 먼저 업그레이드). "
+            "그러면 마스커레이드가 Pod의 출발지 포트({lo}-{hi})를 유지합니다. 포트 "
+            "{nlo}-{nhi:을/를} 모든 곳에 열면 그 포트의 모든 노드 서비스가 노출됩니다",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide whether the {proto} replies of connections from {kind} pass "
@@ -219,18 +229,24 @@ def _rules(
 
 
 def _felix(ctx: CheckContext, nat: tuple[int, int]) -> tuple[Remedy, ...]:
-    """Under Calico, the FelixConfiguration patch that keeps masqueraded source ports in the
-    ephemeral range (the entries already in featureDetectOverride kept); flannel's switch
-    differs by version, so its finding names the cause and the page the way."""
+    """The switch that keeps masqueraded source ports in the ephemeral range: under Calico
+    the FelixConfiguration patch (the entries already in featureDetectOverride kept), under
+    flannel flanneld's --ip-masq-fully-random-disable (v0.27.4 and later) through its
+    environment, in kube-flannel.yml's DaemonSet (docs/facts.md)."""
     cni = ctx.snapshot.cluster.cni if ctx.snapshot.cluster else None
-    if cni is None or cni.calico is None:
-        return ()
-    entries = (cni.calico.feature_detect_override or "").split(",")
-    kept = [e.strip() for e in entries if e.strip() and e.partition("=")[0].strip() != MASQ]
-    spec = {"spec": {"featureDetectOverride": ",".join([*kept, f"{MASQ}=false"])}}
-    argv = ["kubectl", "patch", "felixconfiguration", "default", "--type", "merge", "-p"]
-    command = render([*argv, json.dumps(spec, separators=(",", ":"))])
     lo, hi = EPHEMERAL
-    reason = Msg(f"{ID}.felix", lo=lo, hi=hi, nlo=nat[0], nhi=nat[1])
-    params = (("command", command),)
-    return (Remedy("manual", "felixconfiguration", "default", "default", params, reason, CAUSE),)
+    if cni is not None and cni.calico is not None:
+        override = switched_off(cni.calico.feature_detect_override)
+        spec = json.dumps({"spec": {"featureDetectOverride": override}}, separators=(",", ":"))
+        argv = ["kubectl", "patch", "felixconfiguration", "default", "--type", "merge", "-p", spec]
+        kind, name, key = "felixconfiguration", "default", f"{ID}.felix"
+    elif cni is not None and cni.flannel is not None and cni.flannel.bundle is None:
+        # kube-flannel.yml's DaemonSet; inside Canal or k3s flanneld has no such place
+        env = "FLANNELD_IP_MASQ_FULLY_RANDOM_DISABLE=true"
+        argv = ["kubectl", "-n", "kube-flannel", "set", "env", "daemonset/kube-flannel-ds", env]
+        kind, name, key = "daemonset", "kube-flannel-ds", f"{ID}.flannel"
+    else:
+        return ()
+    reason = Msg(key, lo=lo, hi=hi, nlo=nat[0], nhi=nat[1])
+    params = (("command", render(argv)),)
+    return (Remedy("manual", kind, name, name, params, reason, CAUSE),)

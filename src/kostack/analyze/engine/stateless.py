@@ -15,6 +15,7 @@ stateful), so a drop is UNKNOWN unless the backend is ML2/OVN.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 
 from kostack.analyze.engine.cni import bgp_dependent
@@ -43,6 +44,8 @@ EPHEMERAL = (32768, 60999)
 # 1024-65535 (Linux nf_nat_proto.c nf_nat_l4proto_unique_tuple; tests/lab pins it)
 NAT_PORTS = (1024, 65535)
 MASQ_FULLY_RANDOM = "MASQFullyRandom"  # Felix's feature name for MASQUERADE --random-fully
+KEY_VALUE = re.compile(r"\s*(\w+)=(.+)")  # calico's stringutils.ParseKeyValueList
+GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})  # Go's strconv.ParseBool
 ECHO_REPLY = {1: 0, 58: 129}  # ICMP and ICMPv6 echo reply types
 TARGET_EGRESS = "reply-sg-target-egress"  # at the server's (the target's) port
 SOURCE_INGRESS = "reply-sg-source-ingress"  # at the client's (the source's) port
@@ -147,10 +150,19 @@ def client_ports(topo: Topology, masqueraded: bool) -> tuple[int, int]:
 
 
 def fully_random_off(override: str) -> bool:
-    """Whether a featureDetectOverride ("SNATFullyRandom=true,MASQFullyRandom=false")
-    turns natOutgoing's --random-fully off."""
-    pairs = (entry.partition("=") for entry in override.split(","))
-    return any(k.strip() == MASQ_FULLY_RANDOM and v.strip() == "false" for k, _, v in pairs)
+    """Whether a featureDetectOverride ("SNATFullyRandom=true,MASQFullyRandom=false") turns
+    natOutgoing's --random-fully off, read as Felix reads it (docs/facts.md): items split at
+    ",", each ``\\s*(\\w+)=(.+)``, the last of a key wins, its value through Go's ParseBool."""
+    found = {m[1]: m[2] for m in map(KEY_VALUE.search, override.split(",")) if m}
+    return found.get(MASQ_FULLY_RANDOM) in GO_FALSE
+
+
+def fully_random_switched_off(override: str | None) -> str:
+    """``override`` with MASQFullyRandom=false, its other entries kept: Felix's switch as
+    net-sg-stateless prints it, and as the fix plan's verification models it."""
+    entries = (e.strip() for e in (override or "").split(","))
+    kept = [e for e in entries if e and e.partition("=")[0].strip() != MASQ_FULLY_RANDOM]
+    return ",".join([*kept, f"{MASQ_FULLY_RANDOM}=false"])
 
 
 def reply_span(back: Wire, nat: tuple[int, int] | None = None) -> tuple[int, int]:
