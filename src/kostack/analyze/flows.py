@@ -415,11 +415,16 @@ class ClusterFlows(PodsOnNodes):
             for c in cidrs
             if not any(net_within(c, p.ip_address) for p in v.port.allowed_address_pairs)
         ]
-        snap = apply_remedies(self.snapshot, pairs) if pairs else self.snapshot
-        topos = [Topology(snap, w) for w in self.worlds]
-        fam = Families(topos, [], universe=families.universe)
-        by_name = {v.name: v for v in topos[0].node_views.values()}
-        ends = [End(by_name[e.name], e.endpoint, e.ip) for e in pods if e.view is not None]
+        if pairs:
+            snap = apply_remedies(self.snapshot, pairs)
+            topos = [Topology(snap, w, self.topo) for w in self.worlds]
+            fam = Families(topos, [], universe=families.universe)
+            by_name = {v.name: v for v in topos[0].node_views.values()}
+            ends = [End(by_name[e.name], e.endpoint, e.ip) for e in pods if e.view is not None]
+        else:
+            # every port has the pairs already (a fixed cluster, fix plan's verification): the
+            # hypothesis is the snapshot itself, judged by the families that judge it
+            fam, ends = families, [e for e in pods if e.view is not None]
 
         def native(s: End, t: End) -> tuple[str, int | None] | None:
             d = self.decision(s, t)
@@ -428,7 +433,7 @@ class ClusterFlows(PodsOnNodes):
             return ("tcp", POD_PORT)
 
         result = fam.evaluate(ends, ends, native, steps=SG_STEPS)
-        if pods is self.pods:
+        if pods is self.pods and fam is not families:
             self.__dict__["pod_source_hypothesis_stats"] = fam.stats
         return result
 
