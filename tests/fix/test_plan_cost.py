@@ -114,20 +114,25 @@ def test_the_digest_of_the_written_plan_is_the_plans() -> None:
     assert plan_to_dict(plan, "1.0")["digest"] == plan.digest()
 
 
-@pytest.fixture
-def pod_indexes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The number of pods of every pod-address index a topology builds meanwhile."""
+def counting(monkeypatch: pytest.MonkeyPatch, index: str) -> list[int]:
+    """The number of pods of every ``index`` (a pod index of `Topology`) built meanwhile."""
     built: list[int] = []
-    plain = Topology.pod_by_ip.func
+    plain = getattr(Topology, index).func
 
     def counted(topo: Topology) -> Any:
         built.append(len(topo.pods))
         return plain(topo)
 
     prop = cached_property(counted)
-    prop.__set_name__(Topology, "pod_by_ip")
-    monkeypatch.setattr(Topology, "pod_by_ip", prop)
+    prop.__set_name__(Topology, index)
+    monkeypatch.setattr(Topology, index, prop)
     return built
+
+
+@pytest.fixture
+def pod_indexes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of pods of every pod-address index a topology builds meanwhile."""
+    return counting(monkeypatch, "pod_by_ip")
 
 
 def test_fix_plan_indexes_the_pods_once(pod_indexes: list[int], tmp_path: Path) -> None:
@@ -139,6 +144,17 @@ def test_fix_plan_indexes_the_pods_once(pod_indexes: list[int], tmp_path: Path) 
     assert run.code == 0, run.stderr
     assert json.loads(run.stdout)["verification"]["iterations"] == 2  # three diagnoses
     assert pod_indexes == [300]
+
+
+def test_fix_plan_finds_each_nodes_pod_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first pod of each node (whose address the pod flows trace) is a pod index too: the
+    verifying diagnoses and the pod-source hypothesis share it."""
+    built = counting(monkeypatch, "pod_by_node")
+    snapshot = build(synthetic_doc(40, groups=4, rules=40, pods_per_node=3))
+    diagnosis, topo = diagnosed(snapshot)  # as `kostack fix plan` does
+    plan = build_plan(snapshot, diagnosis=diagnosis, reuse=topo)
+    assert plan.verification.iterations == 2 and not plan.verification.after
+    assert built == [120]
 
 
 def test_a_verification_sharing_the_pod_index_plans_the_same(pod_indexes: list[int]) -> None:
