@@ -11,6 +11,7 @@ benchmarks/diagnose_scale.py --fix-plan (no timed tests).
 from __future__ import annotations
 
 import gc
+import ipaddress
 import json
 from functools import cached_property
 from pathlib import Path
@@ -26,10 +27,14 @@ import kostack.report.jsonout
 from kostack.analyze.diagnose import diagnose, run_checks
 from kostack.analyze.findings import Finding
 from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import Topology
-from kostack.plan.build import build_plan, diagnosed
+from kostack.model.snapshot import Snapshot
+from kostack.plan.assemble import Builder
+from kostack.plan.build import _remedies, build_plan, diagnosed
 from kostack.plan.codec import plan_to_dict
-from kostack_testkit.builders import build, synthetic_doc
+from kostack.plan.model import Operation, PlanOptions
+from kostack_testkit.builders import build, example_doc, synthetic_doc
 
 
 def test_verifying_a_plan_runs_no_garbage_collection(
@@ -109,20 +114,25 @@ def test_the_digest_of_the_written_plan_is_the_plans() -> None:
     assert plan_to_dict(plan, "1.0")["digest"] == plan.digest()
 
 
-@pytest.fixture
-def pod_indexes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The number of pods of every pod-address index a topology builds meanwhile."""
+def counting(monkeypatch: pytest.MonkeyPatch, index: str) -> list[int]:
+    """The number of pods of every ``index`` (a pod index of `Topology`) built meanwhile."""
     built: list[int] = []
-    plain = Topology.pod_by_ip.func
+    plain = getattr(Topology, index).func
 
     def counted(topo: Topology) -> Any:
         built.append(len(topo.pods))
         return plain(topo)
 
     prop = cached_property(counted)
-    prop.__set_name__(Topology, "pod_by_ip")
-    monkeypatch.setattr(Topology, "pod_by_ip", prop)
+    prop.__set_name__(Topology, index)
+    monkeypatch.setattr(Topology, index, prop)
     return built
+
+
+@pytest.fixture
+def pod_indexes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of pods of every pod-address index a topology builds meanwhile."""
+    return counting(monkeypatch, "pod_by_ip")
 
 
 def test_fix_plan_indexes_the_pods_once(pod_indexes: list[int], tmp_path: Path) -> None:
@@ -134,6 +144,17 @@ def test_fix_plan_indexes_the_pods_once(pod_indexes: list[int], tmp_path: Path) 
     assert run.code == 0, run.stderr
     assert json.loads(run.stdout)["verification"]["iterations"] == 2  # three diagnoses
     assert pod_indexes == [300]
+
+
+def test_fix_plan_finds_each_nodes_pod_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first pod of each node (whose address the pod flows trace) is a pod index too: the
+    verifying diagnoses and the pod-source hypothesis share it."""
+    built = counting(monkeypatch, "pod_by_node")
+    snapshot = build(synthetic_doc(40, groups=4, rules=40, pods_per_node=3))
+    diagnosis, topo = diagnosed(snapshot)  # as `kostack fix plan` does
+    plan = build_plan(snapshot, diagnosis=diagnosis, reuse=topo)
+    assert plan.verification.iterations == 2 and not plan.verification.after
+    assert built == [120]
 
 
 def test_a_verification_sharing_the_pod_index_plans_the_same(pod_indexes: list[int]) -> None:
@@ -152,3 +173,62 @@ def test_a_topology_over_other_pods_builds_its_own_index() -> None:
     other = Topology(build(synthetic_doc(3, groups=3, rules=6, pods_per_node=2)), reuse=mine)
     assert len(mine.pod_by_ip) == 8 and len(other.pod_by_ip) == 6
     assert other.pod_by_ip == Topology(other.snapshot).pod_by_ip
+
+
+@pytest.mark.parametrize("name", ["ovn-seed-fix-not-enough", "seed-fixed"])
+def test_a_cluster_with_the_pod_pairs_judges_the_pod_source_hypothesis_on_itself(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The pod-source hypothesis is the snapshot with the pod ranges' pairs on every node port:
+    when every port has them (the plan's verifying diagnoses, a fixed cluster) it is the snapshot
+    itself, judged by the families that judge it, not by topologies and classes made again."""
+    snapshot = build(example_doc(name))
+    built: list[Snapshot] = []
+    plain = Topology.__init__
+
+    def counted(self: Topology, snap: Snapshot, *args: Any, **kwargs: Any) -> None:
+        built.append(snap)
+        plain(self, snap, *args, **kwargs)
+
+    monkeypatch.setattr(Topology, "__init__", counted)
+    flows = ClusterFlows(snapshot)
+    assert flows.pod_source_hypothesis.total > 0
+    assert built == [snapshot] * len(flows.worlds)  # the diagnosis' own topologies only
+    # the group that drops pod-sourced packets under ML2/OVN is still what it finds
+    found = "sg-pod-source" in {rc.key for rc in diagnose(snapshot).root_causes}
+    assert found == (name == "ovn-seed-fix-not-enough")
+
+
+def test_an_unchanged_port_item_is_rendered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fix plan`'s second iteration renders the actions again with a route added: each port's
+    action is its item's, unchanged, and is not made again; an item that grew is."""
+    snapshot = build(synthetic_doc(20, groups=3, rules=10, pods_per_node=3))
+    rendered: list[str] = []
+    plain = Builder._pairs_action
+
+    def counted(self: Builder, item: Any) -> Any:
+        rendered.append(item.port.id)
+        return plain(self, item)
+
+    monkeypatch.setattr(Builder, "_pairs_action", counted)
+    plan = build_plan(snapshot)
+    assert plan.verification.iterations == 2
+    ports = [a.target.id for a in plan.actions if a.operation == Operation.ADD_ALLOWED_PAIRS]
+    assert len(ports) == 20 and sorted(rendered) == sorted(ports)  # once each, not twice
+    builder = Builder(snapshot, PlanOptions())
+    builder.add(_remedies(diagnose(snapshot), PlanOptions()))
+    first = builder.actions()
+    port = next(a for a in first if a.operation == Operation.ADD_ALLOWED_PAIRS)
+    extra = pair_remedy(
+        builder.topo.ports[port.target.id],
+        port.target.name,
+        ipaddress.ip_network("10.250.0.0/24"),
+        "t",
+        "",
+    )
+    assert builder.add([(extra, "antispoof", False)])
+    again = next(a for a in builder.actions() if a.target.id == port.target.id)
+    assert [p.ip_address for p in again.pairs] == [
+        *(p.ip_address for p in port.pairs),
+        "10.250.0.0/24",
+    ]

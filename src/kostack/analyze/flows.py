@@ -9,7 +9,6 @@ term per pair of classes that truly differ, never per node pair.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 from functools import cached_property
 
 from kostack.analyze.engine.cases import World, worlds
@@ -33,15 +32,6 @@ POD_PORT = 8080  # a representative application port for pod-to-pod TCP
 SG_STEPS = frozenset({"sg-egress", "sg-ingress"})
 
 
-def first_pods(pods: Iterable[Pod]) -> dict[str, Pod]:
-    """The first pod with an address (not on the host network) of each node."""
-    out: dict[str, Pod] = {}
-    for pod in pods:
-        if pod.node and pod.ip is not None and not pod.host_network and pod.node not in out:
-            out[pod.node] = pod
-    return out
-
-
 def pool_key(topo: Topology, ip: IPAddress) -> object:
     """The Calico pool an address is in (its CIDR; None: in none)."""
     pool = topo.pool_for(ip)
@@ -54,9 +44,9 @@ class PodsOnNodes:
 
     topo: Topology
 
-    @cached_property
+    @property
     def _pods_by_node(self) -> dict[str, Pod]:
-        return first_pods(self.topo.pods)
+        return self.topo.pod_by_node  # shared by the plan's verifying diagnoses (`Topology`)
 
     @cached_property
     def multi_pool_versions(self) -> frozenset[int]:
@@ -415,11 +405,16 @@ class ClusterFlows(PodsOnNodes):
             for c in cidrs
             if not any(net_within(c, p.ip_address) for p in v.port.allowed_address_pairs)
         ]
-        snap = apply_remedies(self.snapshot, pairs) if pairs else self.snapshot
-        topos = [Topology(snap, w) for w in self.worlds]
-        fam = Families(topos, [], universe=families.universe)
-        by_name = {v.name: v for v in topos[0].node_views.values()}
-        ends = [End(by_name[e.name], e.endpoint, e.ip) for e in pods if e.view is not None]
+        if pairs:
+            snap = apply_remedies(self.snapshot, pairs)
+            topos = [Topology(snap, w, self.topo) for w in self.worlds]
+            fam = Families(topos, [], universe=families.universe)
+            by_name = {v.name: v for v in topos[0].node_views.values()}
+            ends = [End(by_name[e.name], e.endpoint, e.ip) for e in pods if e.view is not None]
+        else:
+            # every port has the pairs already (a fixed cluster, fix plan's verification): the
+            # hypothesis is the snapshot itself, judged by the families that judge it
+            fam, ends = families, [e for e in pods if e.view is not None]
 
         def native(s: End, t: End) -> tuple[str, int | None] | None:
             d = self.decision(s, t)
@@ -428,7 +423,7 @@ class ClusterFlows(PodsOnNodes):
             return ("tcp", POD_PORT)
 
         result = fam.evaluate(ends, ends, native, steps=SG_STEPS)
-        if pods is self.pods:
+        if pods is self.pods and fam is not families:
             self.__dict__["pod_source_hypothesis_stats"] = fam.stats
         return result
 

@@ -275,7 +275,7 @@ class GroupMembers:
 
 
 # the lookup tables a topology builds from its pods alone (``reuse``)
-POD_INDEXES = ("pod_by_ip", "pod_by_name")
+POD_INDEXES = ("pod_by_ip", "pod_by_name", "pod_by_node")
 
 
 class Topology:
@@ -464,6 +464,15 @@ class Topology:
     @cached_property
     def pod_by_name(self) -> dict[tuple[str, str], Pod]:
         return {(p.namespace, p.name): p for p in self.pods}
+
+    @cached_property
+    def pod_by_node(self) -> dict[str, Pod]:
+        """The first pod with an address (not on the host network) of each node."""
+        out: dict[str, Pod] = {}
+        for pod in self.pods:
+            if pod.node and pod.ip is not None and not pod.host_network:
+                out.setdefault(pod.node, pod)
+        return out
 
     @cached_property
     def service_by_ip(self) -> dict[IPAddress, Service]:

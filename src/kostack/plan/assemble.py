@@ -95,6 +95,8 @@ class Builder:
         self._existing_rules: dict[str, frozenset[tuple[object, ...]]] = {}
         # rules some root cause needs whatever the backend (the others are OVN-only)
         self.unconditional: set[tuple[str, tuple[object, ...]]] = set()
+        # (kind, port id) -> the item's sizes when last rendered, and its action (`_port_actions`)
+        self._rendered: dict[tuple[str, str], tuple[tuple[int, int, int], Action | None]] = {}
 
     # ------------------------------------------------------------------ intake
 
@@ -297,9 +299,17 @@ class Builder:
         ]
         items.sort(key=lambda ki: (ki[1].node, ki[1].port.id))
         for kind, item in items:
-            action = self._disable_action(item) if kind == "disable" else self._pairs_action(item)
-            if action is not None:
-                yield action
+            # an item only grows (cidrs and fixes are ordered sets): one whose sizes did not
+            # change since the last `actions()` (fix plan's next iteration) renders the same
+            state = (len(item.cidrs), len(item.fixes._keys), len(item.fixes._reasons))
+            done = self._rendered.get((kind, item.port.id))
+            if done is None or done[0] != state:
+                action = (
+                    self._disable_action(item) if kind == "disable" else self._pairs_action(item)
+                )
+                done = self._rendered[(kind, item.port.id)] = (state, action)
+            if done[1] is not None:
+                yield done[1]
 
     def _before(self, port: Port) -> PortFields | None:
         if port.port_security_enabled is None:
