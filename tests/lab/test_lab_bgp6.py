@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from lab_testing import apply_port_description, module_lab
+from test_lab_stateless import CONNECT  # one connection to port 179, its outcome printed
 
 from kostack.analyze.engine.path import session_judge
 from kostack.analyze.engine.types import Disposition, Hop
@@ -35,14 +36,6 @@ LISTEN = (
     "print('ready', flush=True)\n"
     "while True:\n"
     "    c, _ = s.accept(); c.sendall(b'open'); c.close()\n"
-)
-CONNECT = (
-    "import socket, sys\n"
-    "try:\n"
-    "    c = socket.create_connection((sys.argv[1], 179), timeout=float(sys.argv[2]))\n"
-    "    print(c.recv(4).decode())\n"
-    "except OSError as e:\n"
-    "    print(type(e).__name__)\n"
 )
 
 
