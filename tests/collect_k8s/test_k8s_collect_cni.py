@@ -228,3 +228,35 @@ def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
     # kube-system) and cilium-config, after the 10 reads every cluster gets (the 10th:
     # Services of type LoadBalancer).
     assert collection.api_requests == 10 + 5
+
+
+@pytest.mark.parametrize(
+    ("version", "setting", "expected"),
+    [
+        (
+            "v0.27.4",
+            {"args": ["--ip-masq", "--kube-subnet-mgr", "--ip-masq-fully-random-disable"]},
+            True,
+        ),
+        ("v0.28.9", {"env": "true"}, True),
+        ("v0.24.4", {"env": "true"}, False),  # before v0.27.4 flanneld ignores it
+        ("v0.28.9", {}, False),
+    ],
+)
+def test_flannel_fully_random_switch(
+    serve: ServeFn, version: str, setting: dict[str, Any], expected: bool
+) -> None:
+    """flanneld --ip-masq-fully-random-disable, on its command line or in its environment."""
+    objects = fx.flannel_cluster(flannel_version=version)
+    for obj in objects:
+        if obj["kind"] in ("Pod", "DaemonSet") and obj["metadata"]["name"].startswith(
+            "kube-flannel-ds"
+        ):
+            spec = obj["spec"] if obj["kind"] == "Pod" else obj["spec"]["template"]["spec"]
+            container = spec["containers"][0]
+            container["args"] = setting.get("args", container["args"])
+            if "env" in setting:
+                variable = {"name": "FLANNELD_IP_MASQ_FULLY_RANDOM_DISABLE", "value": "true"}
+                container["env"].append(variable)
+    flannel = serve(objects).collect().cluster.cni.flannel
+    assert flannel is not None and flannel.ip_masq_fully_random_disable is expected

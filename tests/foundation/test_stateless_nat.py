@@ -410,3 +410,21 @@ def test_flannel_inside_canal_or_k3s_gets_no_daemonset_command(bundle: str) -> N
     doc["cluster"]["cni"]["flannel"]["bundle"] = bundle
     (rc,) = [rc for rc in diagnose(build(doc)).root_causes if rc.key == "sg-stateless"]
     assert not any("kube-flannel" in c for c in rc.fix.commands), rc.fix.commands
+
+
+@pytest.mark.parametrize(
+    ("bundle", "switched", "passes"),
+    [(None, True, True), (None, False, False), ("canal", True, False)],
+)
+def test_flannels_switch_once_made_is_not_proposed_again(
+    bundle: str | None, switched: bool, passes: bool
+) -> None:
+    """flanneld --ip-masq-fully-random-disable keeps the pod's port, so the ephemeral reply
+    rule is enough: kostack proposed the switch again after it was made. Inside Canal,
+    Felix's natOutgoing still masquerades with --random-fully."""
+    doc, other = stateless_doc(*replies("tcp", "udp")), stateless_doc()
+    example_flannel_no_8472(other)
+    doc["cluster"]["cni"] = other["cluster"]["cni"]
+    doc["cluster"]["cni"]["flannel"].update(ip_masq_fully_random_disable=switched, bundle=bundle)
+    causes = [rc.key for rc in diagnose(build(doc)).root_causes]
+    assert ("sg-stateless" not in causes) is passes, causes

@@ -19,6 +19,7 @@ from kostack.collect._cni_common import (
     agent_version,
     combined,
     positive,
+    version_tuple,
 )
 from kostack.collect._k3s import SOURCE
 from kostack.collect._kube_objects import Notes, as_dict, container_args, namespace_of
@@ -235,6 +236,10 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
         bundle="canal" if ctx.facts.calico_policy_only else None,
     )
     version, version_source = agent_version(containers, "flannel")
+    if flannel is not None:  # flannel v0.27.4 added the flag (commit 93558a76)
+        switch = flannel_flag(containers, "ip-masq-fully-random-disable", configmap)
+        older = (version_tuple(version) or (0, 27, 4)) < (0, 27, 4)
+        flannel = flannel.model_copy(update={"ip_masq_fully_random_disable": switch and not older})
     network = flannel.networks if flannel is not None else ()
     return CniResult(
         cni=CNI(type="flannel", version=version, version_source=version_source, flannel=flannel),

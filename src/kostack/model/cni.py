@@ -78,6 +78,9 @@ class Flannel(Record):
     direct_routing: bool = False
     # None: not collected (flanneld's --ip-masq is a DaemonSet argument)
     ip_masq: bool | None = True
+    # flanneld --ip-masq-fully-random-disable (v0.27.4 and later; an older flanneld ignores
+    # it, read as false): ip-masq keeps the pod's source port. None: not known.
+    ip_masq_fully_random_disable: bool | None = None
     # net-conf.json Backend.MTU: the MTU flanneld uses instead of the external
     # interface's (the pod MTU is this minus the backend's overhead). None: not set.
     mtu: int | None = Field(default=None, ge=68, le=65535)

@@ -135,10 +135,15 @@ def masquerade_ports(topo: Topology) -> tuple[int, int] | None:
     the pod's own (docs/facts.md "Stateless security groups"). Calico's natOutgoing and
     flannel's ip-masq masquerade with --random-fully where iptables supports it (1.6.2 and
     later), Calico unless FelixConfiguration featureDetectOverride says MASQFullyRandom=false;
-    Cilium's masquerade keeps the port unless two connections clash."""
+    Cilium's masquerade keeps the port unless two connections clash; so does flannel's with
+    --ip-masq-fully-random-disable, but not surely inside Canal, where Felix's natOutgoing
+    masquerades with --random-fully too (which of the two matches first is not modelled)."""
     cl = topo.snapshot.cluster
     cni = cl.cni if cl else None
     if cni is None or cni.type not in ("calico", "flannel"):
+        return None
+    fl = cni.flannel
+    if fl is not None and fl.ip_masq_fully_random_disable and fl.bundle != "canal":
         return None
     override = cni.calico.feature_detect_override if cni.calico else None
     return None if fully_random_off(override or "") else NAT_PORTS
