@@ -165,3 +165,19 @@ def test_https_with_an_unknown_ca_is_unreachable(
         collect_kubernetes(str(kubeconfig), None, environ={})
     assert caught.value.exit_code == 3
     assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
+
+
+def test_no_kubeconfig_on_a_k3s_server_names_k3s_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a k3s or RKE2 server the admin kubeconfig is k3s's file, not ~/.kube/config."""
+    k3s = tmp_path / "etc-rancher-k3s" / "k3s.yaml"
+    k3s.parent.mkdir()
+    k3s.write_text("apiVersion: v1\n", encoding="utf-8")
+    monkeypatch.setattr(_kube_api, "DISTRIBUTION_KUBECONFIGS", (tmp_path / "rke2.yaml", k3s))
+    with pytest.raises(ConfigError) as caught:
+        collect_kubernetes(None, None, environ={"HOME": str(tmp_path)})
+    assert caught.value.hint == (
+        f"k3s and RKE2 keep the cluster's kubeconfig in {k3s} (readable by root): "
+        f"pass --kubeconfig {k3s}."
+    )

@@ -247,8 +247,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # that switch has no DaemonSet (+4); fix plan's verifying diagnoses judging the pod-source
 # hypothesis on the snapshot itself, port actions rendered once (branch plancost, +14).
 # Budget = the measured 69,693. Then flanneld's --ip-masq-fully-random-disable collected, so
-# the switch once made is not proposed again (+13). Budget = the measured 69,706.
-SHIPPED_LINES_BUDGET = 69_706
+# the switch once made is not proposed again (+13). Budget = the measured 69,706. Then no
+# kubeconfig found on a k3s or RKE2 server: the hint names their file (+17). Budget = the
+# measured 69,723.
+SHIPPED_LINES_BUDGET = 69_723
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

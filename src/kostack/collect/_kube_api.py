@@ -37,6 +37,7 @@ from kostack.collect._kube_types import (
 from kostack.collect.texts import Msg, kubeconfig_yaml_error
 from kostack.errors import ConfigError
 from kostack.redact import CREDENTIAL_KEY, remember
+from kostack.shell import quote
 
 __all__ = [
     "CREDENTIAL_KEYS",
@@ -57,6 +58,12 @@ _config_loaders: Any = kubernetes.config
 # temporary directory.
 SERVICE_ACCOUNT_DIR: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 USER_AGENT: Final = "kostack (read-only collector)"
+# Where k3s and RKE2 write the cluster's admin kubeconfig on a server (their docs, "Cluster
+# Access"): named in the hint when no kubeconfig is found and one of them is there.
+DISTRIBUTION_KUBECONFIGS: tuple[Path, ...] = (
+    Path("/etc/rancher/k3s/k3s.yaml"),
+    Path("/etc/rancher/rke2/rke2.yaml"),
+)
 
 # Keys of a kubeconfig user entry (and of its auth-provider config) that hold credentials.
 CREDENTIAL_KEYS: Final = frozenset(
@@ -281,9 +288,13 @@ def _load_kubeconfig(
     """
     if not files:
         where = "KUBECONFIG" if not kubeconfig and asked else "kubeconfig"
-        raise ConfigError(
-            Msg("col.kc.no-file", what=where, paths=paths), Msg("col.hint.kc.no-file")
+        found = [p for p in DISTRIBUTION_KUBECONFIGS if p.is_file()]
+        hint = (
+            Msg("col.hint.kc.distribution", file=quote(str(found[0])))
+            if found
+            else Msg("col.hint.kc.no-file")
         )
+        raise ConfigError(Msg("col.kc.no-file", what=where, paths=paths), hint)
     documents = _read_documents(files)
     for document in documents:
         for user in document.get("users") or []:

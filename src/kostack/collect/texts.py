@@ -350,6 +350,12 @@ register(
             "ko": "--kubeconfig FILE을 주거나 KUBECONFIG를 설정하거나, 서비스 어카운트가 있는 "
             "Pod에서 kostack을 실행하세요.",
         },
+        "col.hint.kc.distribution": {
+            "en": "k3s and RKE2 keep the cluster's kubeconfig in {file} (readable by root): "
+            "pass --kubeconfig {file}.",
+            "ko": "k3s와 RKE2는 클러스터의 kubeconfig를 {file}에 둡니다(root만 읽을 수 있음). "
+            "--kubeconfig {file:을/를} 주세요.",
+        },
         "col.kc.no-context": {
             "en": "context {context} is not in kubeconfig {paths}",
             "ko": "컨텍스트 {context:이/가} kubeconfig {paths}에 없습니다",
