@@ -13,6 +13,7 @@ from kostack.collect.match import match_identities
 from kostack.model import Snapshot
 from kostack.model.snapshot import OpenStack
 from kostack.report.text import render_diagnosis
+from kostack_testkit import k8s_fixtures as fx
 from kostack_testkit.builders import example_doc
 from kostack_testkit.k8s_fixture_canal import Variant, canal_cluster, rke2_cluster
 from kostack_testkit.k8s_fixture_objects import JsonObject
@@ -112,3 +113,19 @@ def test_kube_proxy_with_a_config_file_is_not_guessed(serve: ServeFn) -> None:
     collection = serve(rke2_cluster(proxy_args=["--config=/etc/kube-proxy.yaml"])).collect()
     assert collection.cluster.kube_proxy_mode is None
     assert [g.source for g in collection.gaps] == ["cluster.kube_proxy_mode"]
+
+
+def test_kube_proxy_daemonset_with_flags_only(serve: ServeFn) -> None:
+    """A kube-proxy DaemonSet run with flags and no ConfigMap (Talos renders it so): its
+    --proxy-mode is the mode (it was a gap)."""
+    objects = []
+    for obj in fx.flannel_cluster():
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "kube-proxy":
+            continue
+        if obj["kind"] == "Pod" and obj["metadata"]["name"].startswith("kube-proxy-"):
+            obj["spec"]["containers"][0]["command"] = ["/usr/local/bin/kube-proxy"]
+            obj["spec"]["containers"][0]["args"] = ["--proxy-mode=ipvs", "--cluster-cidr=x"]
+        objects.append(obj)
+    collection = serve(objects).collect()
+    assert collection.cluster.kube_proxy_mode == "ipvs"
+    assert "cluster.kube_proxy_mode" not in [g.source for g in collection.gaps]
