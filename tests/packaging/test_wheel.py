@@ -249,8 +249,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Budget = the measured 69,693. Then flanneld's --ip-masq-fully-random-disable collected, so
 # the switch once made is not proposed again (+13). Budget = the measured 69,706. Then no
 # kubeconfig found on a k3s or RKE2 server: the hint names their file (+17). Budget = the
-# measured 69,723.
-SHIPPED_LINES_BUDGET = 69_723
+# measured 69,723. Then the watch says "probes: N passed" only once /metrics and /status show
+# the round (a race a fresh-clone CI hit; -7). Budget = the measured 69,716.
+SHIPPED_LINES_BUDGET = 69_716
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

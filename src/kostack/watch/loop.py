@@ -168,6 +168,9 @@ class WatchLoop:
                 self.state.probe_error = probe_status.error
             if summary is not None:
                 self.state.probes = summary
+        if summary is not None:  # said once /metrics and /status show the round
+            done = dict(passed=summary.passed, failed=summary.failed, sources=summary.sources)
+            self.log(say(self.lang, "probes.done", **done, seconds=f"{summary.seconds:.1f}"))
         self._tell(transitions)
         seconds = f"{time.monotonic() - started:.2f}"
         self.log(
@@ -291,16 +294,6 @@ class WatchLoop:
             return None, self._probe_failed(started, f"{type(exc).__name__}: {exc}", "")
         summary = summarize_round(round_, table)
         self.metrics.observe_probes(summary, [c.id for c in published.classes])
-        self.log(
-            say(
-                self.lang,
-                "probes.done",
-                passed=summary.passed,
-                failed=summary.failed,
-                sources=summary.sources,
-                seconds=f"{summary.seconds:.1f}",
-            )
-        )
         problem = "; ".join(localize(p, self.lang) for p in summary.problems)
         status = SourceStatus("probes", True, time.monotonic() - started, error=problem)
         return summary, status
