@@ -250,8 +250,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # the switch once made is not proposed again (+13). Budget = the measured 69,706. Then no
 # kubeconfig found on a k3s or RKE2 server: the hint names their file (+17). Budget = the
 # measured 69,723. Then the watch says "probes: N passed" only once /metrics and /status show
-# the round (a race a fresh-clone CI hit; -7). Budget = the measured 69,716.
-SHIPPED_LINES_BUDGET = 69_716
+# the round (a race a fresh-clone CI hit; -7). Budget = the measured 69,716. Then the review:
+# one kube-proxy mode parser for the ConfigMap, the flags and k3s; one command-line helper
+# for the static pods (+9). Budget = the measured 69,725.
+SHIPPED_LINES_BUDGET = 69_725
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -104,14 +104,11 @@ class ClusterFacts:
             namespace == "kube-system" and component == "kube-proxy"
         ):
             self.kube_proxy_pods += 1
-            if not self.kube_proxy_args:
-                self.kube_proxy_args = [a for c in pod_containers(pod) for a in container_args(c)]
+            self.kube_proxy_args = self.kube_proxy_args or _command_line(pod)
         if namespace == "kube-system" and component == "kube-apiserver":
-            self.apiserver_args = [a for c in pod_containers(pod) for a in container_args(c)]
+            self.apiserver_args = _command_line(pod)
         if namespace == "kube-system" and component == "kube-controller-manager":
-            self.controller_manager_args = [
-                a for c in pod_containers(pod) for a in container_args(c)
-            ]
+            self.controller_manager_args = _command_line(pod)
 
     def _agent_settings(self, app: str, pod: Mapping[str, Any]) -> None:
         """Canal's marks (Calico manifests/canal.yaml: calico-node's CALICO_NETWORKING_BACKEND
@@ -125,7 +122,8 @@ class ClusterFacts:
             if isinstance(e, dict)
         }
         backend_none = str(env.get("CALICO_NETWORKING_BACKEND", "")).strip().lower() == "none"
-        if app == "canal" or backend_none or "canal" in str(env.get("CLUSTER_TYPE", "")):
+        canal = "canal" in str(env.get("CLUSTER_TYPE", "")).split(",")
+        if app == "canal" or backend_none or canal:
             self.calico_policy_only = True
         mounted = {
             str(m.get("name"))
@@ -151,6 +149,11 @@ class ClusterFacts:
     @property
     def linux_only(self) -> bool:
         return self.nodes_os == {"linux"}
+
+
+def _command_line(pod: Mapping[str, Any]) -> list[str]:
+    """Every container's command and arguments, in order."""
+    return [a for c in pod_containers(pod) for a in container_args(c)]
 
 
 GapSink = Callable[[str, ReadFailure, str], None]

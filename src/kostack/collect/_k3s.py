@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from kostack.collect._kube_objects import annotations_of, flag_value, parse_cidrs
+from kostack.collect._kube_objects import annotations_of, flag_value, parse_cidrs, proxy_mode
 from kostack.model.snapshot import Flannel, IPNetwork, KubeProxyMode
 
 NODE_ARGS: Final = "k3s.io/node-args"
@@ -31,7 +31,6 @@ _BACKENDS: Final[Mapping[str, Any]] = {
     "host-gw": ("host-gw", None),
     "wireguard-native": ("wireguard", 51820),
 }
-_PROXY_MODES: Final = ("iptables", "ipvs", "nftables")
 
 
 @dataclass(frozen=True)
@@ -69,12 +68,12 @@ class K3sServer:
         when the mode given is not one kostack knows."""
         if "--disable-kube-proxy" in self.args:
             return "none"
-        mode = "iptables"
+        mode = ""
         for index, argument in enumerate(self.args[:-1]):
             value = self.args[index + 1]
             if argument == "--kube-proxy-arg" and value.lstrip("-").startswith("proxy-mode="):
-                mode = value.split("=", 1)[1].strip() or "iptables"
-        return mode if mode in _PROXY_MODES else None  # type: ignore[return-value]
+                mode = value.split("=", 1)[1]
+        return proxy_mode(mode)
 
     def flannel(self) -> Flannel | None:
         """The flannel k3s runs; None when k3s runs none, or with a net-conf.json of one's

@@ -494,6 +494,14 @@ def parse_kubelet(configmap: Mapping[str, Any]) -> KubeletSettings | None:
 _PROXY_MODES: Final[Mapping[str, KubeProxyMode]] = {mode: mode for mode in get_args(KubeProxyMode)}
 
 
+def proxy_mode(text: str) -> KubeProxyMode | None:
+    """kube-proxy's mode as written in its config.conf or --proxy-mode; empty means the
+    platform default, iptables on Linux (kube-proxy docs: "If blank, use the
+    best-available proxy (currently iptables on Linux)"). None: not a mode kostack knows."""
+    text = text.strip().lower()
+    return _PROXY_MODES.get(text) if text else "iptables"
+
+
 def parse_kube_proxy(configmap: Mapping[str, Any]) -> tuple[KubeProxyMode | None, str, str | None]:
     """kube-system/kube-proxy ``config.conf``: (mode, the raw mode text, clusterCIDR).
 
@@ -506,9 +514,7 @@ def parse_kube_proxy(configmap: Mapping[str, Any]) -> tuple[KubeProxyMode | None
     raw = document.get("mode")
     text = str(raw).strip().lower() if raw is not None else ""
     cluster_cidr = as_str(document.get("clusterCIDR"))
-    if text == "":
-        return "iptables", "", cluster_cidr
-    return _PROXY_MODES.get(text), text, cluster_cidr
+    return proxy_mode(text), text, cluster_cidr
 
 
 def flag_value(arguments: Sequence[str], flag: str) -> str | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, TypeVar
 
 from kostack.collect._cni_calico import read_calico
 from kostack.collect._cni_cilium import read_cilium
@@ -41,6 +41,7 @@ from kostack.collect._kube_objects import (
     parse_kubelet,
     parse_node,
     parse_pod,
+    proxy_mode,
 )
 from kostack.collect._kube_reader import Reader, fatal
 from kostack.collect._kube_types import JsonObject, ReadFailure, Session, joined
@@ -473,9 +474,9 @@ class _ClusterReader:
             return mode
         flags = self.facts.kube_proxy_args
         if flags and flag_value(flags, "--config") is None:  # RKE2's static pods: flags only
-            flag = flag_value(flags, "--proxy-mode") or "iptables"  # kube-proxy's default
-            if flag in ("iptables", "ipvs", "nftables"):
-                return cast(KubeProxyMode, flag)
+            from_flags = proxy_mode(flag_value(flags, "--proxy-mode") or "")
+            if from_flags is not None:
+                return from_flags
         if self.facts.k3s is not None and self.facts.k3s.proxy_mode is not None:
             return self.facts.k3s.proxy_mode  # k3s runs kube-proxy in its own process
         if proxy_failure is not None:
