@@ -6,8 +6,10 @@ every few seconds, a retry loop, or a client that deadlocks on its own lock
 hold a call forever. :func:`within` runs the blocking call in a worker thread
 and stops waiting at the deadline: the caller gets :class:`DeadlineExceeded`
 (exit 3) and the worker is abandoned (a daemon thread: it never keeps the
-process alive). The caller's thread only waits on an event, so Ctrl-C is
-raised there at once, whatever the worker is stuck in.
+process alive). The caller's thread only waits on an event, in slices of
+``SLICE_S``, so Ctrl-C is raised there at once, whatever the worker is stuck
+in: the kernel may hand SIGINT to the worker's thread, and Python runs its
+handler in the main thread only when that thread wakes.
 
 :class:`Phase` gives a whole phase (reading OpenStack, reading Kubernetes)
 one budget on top of the deadlines of the calls in it.
@@ -18,19 +20,23 @@ from __future__ import annotations
 import contextvars
 import functools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, TypeVar, cast
 
 from kostack.errors import CollectError
 
-__all__ = ["GRACE_S", "DeadlineExceeded", "Phase", "Worker", "with_deadline", "within"]
+__all__ = ["GRACE_S", "SLICE_S", "DeadlineExceeded", "Phase", "Worker", "with_deadline", "within"]
 
 T = TypeVar("T")
 
 # Beyond its own timeout, how long a client gets to give up by itself (its
 # error message is more precise than ours) before the watchdog stops waiting.
 GRACE_S: Final = 1.0
+# The longest the caller's thread waits at once: a signal that another thread
+# received is raised in the caller's within this.
+SLICE_S: Final = 0.2
 
 
 class DeadlineExceeded(CollectError):
@@ -52,7 +58,13 @@ class Worker:
 
     def wait(self, seconds: float) -> bool:
         """Wait up to ``seconds`` (interruptible by Ctrl-C); True when the call has ended."""
-        return self.done.wait(max(0.0, seconds))
+        end = time.monotonic() + max(0.0, seconds)
+        while True:
+            left = end - time.monotonic()
+            if self.done.wait(min(SLICE_S, max(0.0, left))):
+                return True
+            if left <= SLICE_S:
+                return self.done.is_set()
 
 
 def start(

@@ -253,7 +253,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # the round (a race a fresh-clone CI hit; -7). Budget = the measured 69,716. Then the review:
 # one kube-proxy mode parser for the ConfigMap, the flags and k3s; one command-line helper
 # for the static pods (+9). Budget = the measured 69,725.
-SHIPPED_LINES_BUDGET = 69_725
+# The stop after: a call's caller waits in slices, so a Ctrl-C the kernel handed to the
+# worker's thread is raised at once (a fresh-clone CI saw a reinstall ignore it; +12).
+# Budget = the measured 69,737.
+SHIPPED_LINES_BUDGET = 69_737
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

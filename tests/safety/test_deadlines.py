@@ -11,6 +11,8 @@ check shows which part held (the watchdog, the phase budget).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -199,6 +201,44 @@ def test_within_abandons_a_call_that_never_returns() -> None:
     assert caught.value.message == "a call stuck on a lock did not finish within 0.2 s"
     assert caught.value.exit_code == 3
     release.set()
+
+
+# The kernel hands a process's SIGINT to any thread that does not block it;
+# here the worker's thread gets it, as it may on a busy machine (a fresh-clone
+# CI run saw a reinstall ignore Ctrl-C while its PATCH was held).
+SIGINT_TO_THE_WORKER = """
+import signal, sys, threading
+from kostack.deadline import within
+
+finished = threading.Event()
+main = threading.main_thread().ident
+
+def stuck():
+    # once the caller's thread waits (it handles a signal at once while it runs)
+    while sys._current_frames()[main].f_code.co_name != "wait":
+        pass
+    threading.Event().wait(0.2)
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+    threading.Event().wait(10)  # a request the server holds
+    finished.set()
+
+try:
+    within(60, "a held request", stuck)
+except KeyboardInterrupt:
+    print("interrupted while the call was", "over" if finished.is_set() else "in flight")
+"""
+
+
+def test_ctrl_c_that_the_worker_thread_received_is_raised_in_the_caller() -> None:
+    """The caller's thread wakes in slices: it does not wait for the held call to end."""
+    done = subprocess.run(
+        [sys.executable, "-c", SIGINT_TO_THE_WORKER],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.strip() == "interrupted while the call was in flight", done.stderr
 
 
 def test_within_passes_results_and_errors_through() -> None:
