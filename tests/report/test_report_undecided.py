@@ -9,6 +9,7 @@ import pytest
 from kostack.analyze.diagnose import diagnose
 from kostack.report.incident import build_incident
 from kostack.report.markdown import render_markdown
+from kostack.report.text import render_diagnosis
 from kostack_testkit.builders import POD_CIDR, SERVICE_CIDR, add_pairs, build, seed_doc
 
 
@@ -81,3 +82,34 @@ def test_the_html_summary_of_an_undecided_diagnosis_is_amber_not_green() -> None
         page = render_html(build_incident(snapshot, diagnose(snapshot), (), "en"), "test")
         boxes[name] = page.split('<div class="summary-box', 1)[1].split('"', 1)[0]
     assert boxes == {"undecided": " undecided", "healthy": " healthy", "seed": ""}
+
+
+def _undecided_section(text: str, heading: str) -> list[str]:
+    lines = text.splitlines()
+    start = lines.index(heading) + 1
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith(" "))
+    return lines[start:end]
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "says"),
+    [
+        ("en", "Could not decide (missing data):", "Cannot decide"),
+        ("ko", "판단 불가 (데이터 없음):", "판단할 수 없음"),
+    ],
+)
+def test_checks_undecided_for_one_reason_share_one_line(lang: str, heading: str, says: str) -> None:
+    """One missing piece of data (the groups) leaves many checks undecided: the summary says
+    the reason once, naming every check; -v keeps a line per check."""
+    d = diagnose(build(_forbidden_groups()))  # type: ignore[arg-type]
+    undecided = {
+        f.check_id for f in d.findings if f.status.value == "unknown" and not f.explained_by
+    }
+    assert len(undecided) > 3
+    short = " ".join(_undecided_section(render_diagnosis(d, lang=lang), heading))
+    assert short.count(says) == 1, short
+    assert all(check in short for check in undecided)
+    verbose = _undecided_section(render_diagnosis(d, verbose=True, lang=lang), heading)
+    assert {
+        line.split(":")[0].strip() for line in verbose if line.startswith("  net-")
+    } == undecided

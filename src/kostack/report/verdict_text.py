@@ -131,18 +131,26 @@ def commands(
 
 
 def undecided_lines(findings: list[Finding], lang: str, verbose: bool) -> list[str]:
-    """UNKNOWN findings, grouped per check, with the case they hold in when there is one."""
-    out: list[str] = []
+    """UNKNOWN findings, grouped per check, with the case they hold in when there is one.
+
+    Without ``verbose``, checks that say the same (one missing piece of data leaves a dozen
+    undecided) share one line that names them all."""
     per_check: dict[str, list[Finding]] = {}
     for f in findings:
-        per_check.setdefault(f.check_id, []).append(f)
+        if not f.explained_by:
+            per_check.setdefault(f.check_id, []).append(f)
+    said: dict[str, list[str]] = {}  # what is said -> the checks saying it, in order
     for check_id, fs in per_check.items():
-        fs = [f for f in fs if not f.explained_by]
-        if not fs:
-            continue
         for f in fs if verbose else fs[:1]:
             cond = f" ({L(f.condition, lang)})" if f.condition else ""
             more = f" {t(lang, 'unknown_more', n=len(fs))}" if not verbose and len(fs) > 1 else ""
-            line = f"{check_id}:{more} {L(f.message, lang)}{cond}"
-            out.extend(wrap(line, INDENT * 2, first=INDENT))
+            text = f"{more} {L(f.message, lang)}{cond}"
+            if verbose:
+                said.setdefault(f"{check_id}:{text}", [])
+            else:
+                said.setdefault(text, []).append(check_id)
+    out: list[str] = []
+    for text, checks in said.items():
+        line = f"{', '.join(checks)}:{text}" if checks else text
+        out.extend(wrap(line, INDENT * 2, first=INDENT))
     return out
