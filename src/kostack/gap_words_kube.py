@@ -96,6 +96,62 @@ register(
             "ko": "kostack은 Calico, Flannel, Cilium을 압니다. 다른 CNI이거나 읽을 수 있는 것이 "
             "없으면 Pod 트래픽이 노드 사이를 건너는 방식에 달린 점검은 판단 불가입니다.",
         },
+        "gap.kube.cni-unmodelled": {
+            "en": "{cni} runs here (its agent's pods in {namespace}), and kostack does not "
+            "model {cni}",
+            "ko": "{cni:이/가} 실행 중이지만({namespace}의 에이전트 Pod) kostack은 {cni:을/를} "
+            "모델링하지 않습니다",
+        },
+        "gap.hint.kube.cni.kube-router": {
+            "en": "kube-router routes pods natively between nodes in one subnet, by IP-in-IP (IP "
+            "protocol 4) to nodes in other subnets (--enable-overlay, its default), and learns "
+            "the routes over BGP between the nodes (TCP 179, --bgp-port). On OpenStack the ports "
+            "need the pod range as an allowed address pair (or port security off), and the "
+            "nodes' groups TCP 179 and IP protocol 4 from one another. The checks that depend on "
+            "how pod traffic crosses nodes say UNKNOWN.",
+            "ko": "kube-router는 같은 서브넷의 노드 사이에서는 Pod 트래픽을 캡슐화 없이 라우팅하고, "
+            "다른 서브넷의 노드로는 IP-in-IP(IP 프로토콜 4, 기본값인 --enable-overlay)로 보내며, "
+            "경로는 노드 사이의 BGP(TCP 179, --bgp-port)로 배웁니다. OpenStack에서는 포트에 Pod "
+            "대역을 Allowed Address Pair로 넣거나 포트 보안을 꺼야 하고, 노드의 보안 그룹이 서로 "
+            "TCP 179와 IP 프로토콜 4를 허용해야 합니다. Pod 트래픽이 노드 사이를 건너는 방식에 "
+            "달린 점검은 판단 불가입니다.",
+        },
+        "gap.hint.kube.cni.antrea": {
+            "en": "Antrea tunnels pods' traffic between nodes with Geneve (UDP 6081; tunnelType in "
+            "antrea-agent.conf, VXLAN: UDP 4789) unless trafficEncapMode is noEncap or hybrid, "
+            "where pod source addresses leave the nodes (allowed address pairs needed). The "
+            "nodes' groups must admit the tunnel from one another. The checks that depend on how "
+            "pod traffic crosses nodes say UNKNOWN.",
+            "ko": "Antrea는 노드 사이의 Pod 트래픽을 Geneve(UDP 6081, antrea-agent.conf의 "
+            "tunnelType, VXLAN이면 UDP 4789)로 터널링합니다. trafficEncapMode가 noEncap이나 "
+            "hybrid이면 Pod 주소가 출발지로 노드를 떠나므로 Allowed Address Pair가 필요합니다. "
+            "노드의 보안 그룹이 서로 터널을 허용해야 합니다. Pod 트래픽이 노드 사이를 건너는 "
+            "방식에 달린 점검은 판단 불가입니다.",
+        },
+        "gap.hint.kube.cni.weave-net": {
+            "en": "Weave Net needs TCP 6783 and UDP 6783-6784 between the nodes (its control and "
+            "data ports); its packets leave with the nodes' addresses. The checks that depend on "
+            "how pod traffic crosses nodes say UNKNOWN.",
+            "ko": "Weave Net은 노드 사이에 TCP 6783과 UDP 6783-6784(제어와 데이터 포트)가 필요하고, "
+            "그 패킷은 노드 주소로 나갑니다. Pod 트래픽이 노드 사이를 건너는 방식에 달린 점검은 "
+            "판단 불가입니다.",
+        },
+        "gap.hint.kube.cni.kube-ovn": {
+            "en": "Kube-OVN tunnels pods' traffic between nodes with Geneve (UDP 6081) by default "
+            "(TUNNEL_TYPE; VXLAN: UDP 4789): the nodes' groups must admit it from one another. "
+            "The checks that depend on how pod traffic crosses nodes say UNKNOWN.",
+            "ko": "Kube-OVN은 기본으로 노드 사이의 Pod 트래픽을 Geneve(UDP 6081)로 터널링하므로"
+            "(TUNNEL_TYPE, VXLAN이면 UDP 4789) 노드의 보안 그룹이 서로 이를 허용해야 합니다. Pod "
+            "트래픽이 노드 사이를 건너는 방식에 달린 점검은 판단 불가입니다.",
+        },
+        "gap.hint.kube.cni.ovn-kubernetes": {
+            "en": "OVN-Kubernetes tunnels pods' traffic between nodes with Geneve (UDP 6081): the "
+            "nodes' groups must admit it from one another. The checks that depend on how pod "
+            "traffic crosses nodes say UNKNOWN.",
+            "ko": "OVN-Kubernetes는 노드 사이의 Pod 트래픽을 Geneve(UDP 6081)로 터널링하므로 노드의 "
+            "보안 그룹이 서로 이를 허용해야 합니다. Pod 트래픽이 노드 사이를 건너는 방식에 달린 "
+            "점검은 판단 불가입니다.",
+        },
         "gap.hint.kube.pod-network-unknown": {
             "en": "The checks that need the pod address ranges say UNKNOWN; allowed-pair fixes "
             "are not planned for ranges kostack cannot see.",

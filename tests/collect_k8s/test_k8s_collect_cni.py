@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 from k8s_collect_served import ServeFn
 
+from kostack.gap_words import gap_error, gap_hint
 from kostack_testkit import k8s_fixtures as fx
-from kostack_testkit.k8s_fixture_objects import configmap_object
+from kostack_testkit.k8s_fixture_objects import (
+    configmap_object,
+    container_spec,
+    daemonset_objects,
+    make_nodes,
+)
 from kostack_testkit.k8s_fixture_scale import with_node_annotations
 
 
@@ -203,8 +209,8 @@ def test_node_mac_annotations(serve: ServeFn) -> None:
     assert identities["k8s-cp-1"].macs == ()
 
 
-def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
-    """kubeadm without any CNI's objects: the CNI is unknown, and a gap says so."""
+def _without_a_cni() -> list[dict[str, Any]]:
+    """kubeadm + flannel with every flannel object and annotation taken away."""
     objects = [
         o
         for o in fx.flannel_cluster()
@@ -220,7 +226,12 @@ def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
                 for k, v in obj["metadata"]["annotations"].items()
                 if not k.startswith("flannel.")
             }
-    collection = serve(objects).collect()
+    return objects
+
+
+def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
+    """kubeadm without any CNI's objects: the CNI is unknown, and a gap says so."""
+    collection = serve(_without_a_cni()).collect()
     assert collection.cluster.cni.type == "unknown"
     gap = next(g for g in collection.gaps if g.source == "cluster.cni")
     assert "no calico-node, flannel or cilium pods" in gap.error
@@ -228,6 +239,37 @@ def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
     # kube-system) and cilium-config, after the 10 reads every cluster gets (the 10th:
     # Services of type LoadBalancer).
     assert collection.api_requests == 10 + 5
+
+
+@pytest.mark.parametrize(
+    ("labels", "name", "needs"),
+    [
+        ({"k8s-app": "kube-router", "tier": "node"}, "kube-router", "TCP 179 and IP protocol 4"),
+        ({"app": "antrea", "component": "antrea-agent"}, "Antrea", "Geneve (UDP 6081"),
+        ({"name": "weave-net"}, "Weave Net", "TCP 6783 and UDP 6783-6784"),
+        ({"app": "kube-ovn-cni", "component": "network"}, "Kube-OVN", "Geneve (UDP 6081)"),
+        ({"app": "ovnkube-node", "component": "ovn"}, "OVN-Kubernetes", "Geneve (UDP 6081)"),
+    ],
+)
+def test_a_cni_kostack_does_not_model_is_named_in_the_gap(
+    serve: ServeFn, labels: dict[str, str], name: str, needs: str
+) -> None:
+    """Its agent's pods (labelled as its published install labels them) name it, and the
+    hint says what it needs of Neutron; not "no calico-node, flannel or cilium pods"."""
+    objects = _without_a_cni()
+    nodes = make_nodes(pod_subnet=fx.POD_SUBNET)
+    agent = container_spec("agent", "registry.example/agent:v1")
+    objects += daemonset_objects("kube-system", "agent", labels, [agent], nodes, host_network=True)
+    collection = serve(objects).collect()
+    assert collection.cluster.cni.type == "unknown"
+    gap = next(g for g in collection.gaps if g.source == "cluster.cni")
+    assert gap.error == (
+        f"{name} runs here (its agent's pods in kube-system), and kostack does not model {name}"
+    )
+    assert needs in gap.hint
+    korean = gap_error(gap, "ko")
+    assert korean.startswith(name) and "모델링하지 않습니다" in korean, korean
+    assert "UNKNOWN" not in gap_hint(gap, "ko")
 
 
 @pytest.mark.parametrize(

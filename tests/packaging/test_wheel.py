@@ -255,8 +255,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # for the static pods (+9). Budget = the measured 69,725.
 # The stop after: a call's caller waits in slices, so a Ctrl-C the kernel handed to the
 # worker's thread is raised at once (a fresh-clone CI saw a reinstall ignore it; +12).
-# Budget = the measured 69,737.
-SHIPPED_LINES_BUDGET = 69_737
+# Budget = the measured 69,737. Then checks undecided for one reason on one line (+4); a CNI
+# kostack does not model (kube-router, Antrea, Weave Net, Kube-OVN, OVN-Kubernetes) named in
+# the gap, with what it needs of Neutron, English and Korean (+80). Budget = the measured
+# 69,821.
+SHIPPED_LINES_BUDGET = 69_821
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -39,6 +39,17 @@ AGENT_LABELS: Final[Mapping[str, CniName]] = {
     "canal": "flannel",
     "cilium": "cilium",
 }
+# CNIs kostack does not model, by a label their published installs give the agent's pods
+# (kube-router's daemonset/*.yaml: k8s-app; Antrea's antrea.yml: component; Weave Net's
+# weave-daemonset-k8s.yaml: name; Kube-OVN's install.sh: app; OVN-Kubernetes' ovnkube-node
+# DaemonSet: app): named in the gap, with what they need of Neutron (docs/facts.md).
+UNMODELLED_AGENTS: Final[Mapping[tuple[str, str], str]] = {
+    ("k8s-app", "kube-router"): "kube-router",
+    ("component", "antrea-agent"): "Antrea",
+    ("name", "weave-net"): "Weave Net",
+    ("app", "kube-ovn-cni"): "Kube-OVN",
+    ("app", "ovnkube-node"): "OVN-Kubernetes",
+}
 # The agent's main container in each published install (calico.yaml and the
 # operator: calico-node; kube-flannel.yml: kube-flannel; Cilium's chart: cilium-agent).
 AGENT_CONTAINERS: Final[Mapping[CniName, str]] = {
@@ -71,6 +82,8 @@ class ClusterFacts:
     # A k3s server's flags (its node's k3s.io/node-args): k3s runs flannel, kube-proxy and
     # the control plane in its own process, with nothing else to read them from.
     k3s: K3sServer | None = None
+    # CNI name -> the namespace of its agent's pods, for a CNI kostack does not model
+    unmodelled: dict[str, str] = field(default_factory=dict)
 
     def add_node(self, node: Mapping[str, Any]) -> None:
         for key in annotations_of(node):
@@ -88,6 +101,9 @@ class ClusterFacts:
         labels = labels_of(pod)
         namespace = namespace_of(pod)
         app = labels.get("k8s-app") or labels.get("app") or ""
+        for (key, value), name in UNMODELLED_AGENTS.items():
+            if labels.get(key) == value:
+                self.unmodelled.setdefault(name, namespace)
         agent = AGENT_LABELS.get(app)
         if agent is not None:
             spaces = self.pod_cni.setdefault(agent, [])

@@ -382,7 +382,11 @@ class _ClusterReader:
             error = (
                 quoted(joined([f.error for f in failures])) if failures else Msg("gap.kube.no-cni")
             )
-            self.gap_text("cluster.cni", error, Msg("gap.hint.kube.cni"))
+            hint = Msg("gap.hint.kube.cni")
+            for name, namespace in sorted(self.facts.unmodelled.items())[:1]:
+                error = Msg("gap.kube.cni-unmodelled", cni=name, namespace=namespace)
+                hint = Msg(f"gap.hint.kube.cni.{name.lower().replace(' ', '-')}")
+            self.gap_text("cluster.cni", error, hint)
         return result
 
     def _cluster_cidrs(
