@@ -13,6 +13,7 @@ import yaml
 from k8s_collect_served import Served, ServeFn
 from k8s_collect_tls import Certificates, TlsProxy, make_certificates
 
+from kostack.catalog import localize
 from kostack.collect import _kube_api
 from kostack.collect.kubernetes import collect_kubernetes
 from kostack.errors import CollectError, ConfigError
@@ -167,17 +168,29 @@ def test_https_with_an_unknown_ca_is_unreachable(
     assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
 
 
-def test_no_kubeconfig_on_a_k3s_server_names_k3s_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("distribution", "file", "korean"),
+    [
+        ("k3s", "k3s.yaml", "k3s는"),
+        ("RKE2", "rke2.yaml", "RKE2는"),
+        ("k0s", "admin.conf", "k0s는"),
+        ("MicroK8s", "client.config", "MicroK8s는"),
+    ],
+)
+def test_no_kubeconfig_on_a_distribution_server_names_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, distribution: str, file: str, korean: str
 ) -> None:
-    """On a k3s or RKE2 server the admin kubeconfig is k3s's file, not ~/.kube/config."""
-    k3s = tmp_path / "etc-rancher-k3s" / "k3s.yaml"
-    k3s.parent.mkdir()
-    k3s.write_text("apiVersion: v1\n", encoding="utf-8")
-    monkeypatch.setattr(_kube_api, "DISTRIBUTION_KUBECONFIGS", (tmp_path / "rke2.yaml", k3s))
+    """On a k3s, RKE2, k0s or MicroK8s server the admin kubeconfig is the distribution's
+    file, not ~/.kube/config."""
+    found = tmp_path / distribution / file
+    found.parent.mkdir()
+    found.write_text("apiVersion: v1\n", encoding="utf-8")
+    absent = ("other", tmp_path / "absent.yaml")
+    monkeypatch.setattr(_kube_api, "DISTRIBUTION_KUBECONFIGS", (absent, (distribution, found)))
     with pytest.raises(ConfigError) as caught:
         collect_kubernetes(None, None, environ={"HOME": str(tmp_path)})
     assert caught.value.hint == (
-        f"k3s and RKE2 keep the cluster's kubeconfig in {k3s} (readable by root): "
-        f"pass --kubeconfig {k3s}."
+        f"{distribution} keeps the cluster's kubeconfig in {found} (readable by root): "
+        f"pass --kubeconfig {found}."
     )
+    assert localize(caught.value.hint, "ko").startswith(f"{korean} 클러스터의 kubeconfig를")

@@ -258,8 +258,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Budget = the measured 69,737. Then checks undecided for one reason on one line (+4); a CNI
 # kostack does not model (kube-router, Antrea, Weave Net, Kube-OVN, OVN-Kubernetes) named in
 # the gap, with what it needs of Neutron, English and Korean (+80). Budget = the measured
-# 69,821.
-SHIPPED_LINES_BUDGET = 69_821
+# 69,821. Then k0s's and MicroK8s' admin kubeconfigs named too (+3). Budget = the measured
+# 69,824.
+SHIPPED_LINES_BUDGET = 69_824
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

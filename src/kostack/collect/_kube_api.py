@@ -58,11 +58,14 @@ _config_loaders: Any = kubernetes.config
 # temporary directory.
 SERVICE_ACCOUNT_DIR: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 USER_AGENT: Final = "kostack (read-only collector)"
-# Where k3s and RKE2 write the cluster's admin kubeconfig on a server (their docs, "Cluster
-# Access"): named in the hint when no kubeconfig is found and one of them is there.
-DISTRIBUTION_KUBECONFIGS: tuple[Path, ...] = (
-    Path("/etc/rancher/k3s/k3s.yaml"),
-    Path("/etc/rancher/rke2/rke2.yaml"),
+# Where distributions write the cluster's admin kubeconfig on a server (k3s's and RKE2's
+# docs, "Cluster Access"; k0s's `k0s kubeconfig admin`; MicroK8s' `microk8s config`): named
+# in the hint when no kubeconfig is found and one of them is there.
+DISTRIBUTION_KUBECONFIGS: tuple[tuple[str, Path], ...] = (
+    ("k3s", Path("/etc/rancher/k3s/k3s.yaml")),
+    ("RKE2", Path("/etc/rancher/rke2/rke2.yaml")),
+    ("k0s", Path("/var/lib/k0s/pki/admin.conf")),
+    ("MicroK8s", Path("/var/snap/microk8s/current/credentials/client.config")),
 )
 
 # Keys of a kubeconfig user entry (and of its auth-provider config) that hold credentials.
@@ -288,9 +291,9 @@ def _load_kubeconfig(
     """
     if not files:
         where = "KUBECONFIG" if not kubeconfig and asked else "kubeconfig"
-        found = [p for p in DISTRIBUTION_KUBECONFIGS if p.is_file()]
+        found = [(name, p) for name, p in DISTRIBUTION_KUBECONFIGS if p.is_file()]
         hint = (
-            Msg("col.hint.kc.distribution", file=quote(str(found[0])))
+            Msg("col.hint.kc.distribution", distribution=found[0][0], file=quote(str(found[0][1])))
             if found
             else Msg("col.hint.kc.no-file")
         )

@@ -351,10 +351,10 @@ register(
             "Pod에서 kostack을 실행하세요.",
         },
         "col.hint.kc.distribution": {
-            "en": "k3s and RKE2 keep the cluster's kubeconfig in {file} (readable by root): "
+            "en": "{distribution} keeps the cluster's kubeconfig in {file} (readable by root): "
             "pass --kubeconfig {file}.",
-            "ko": "k3s와 RKE2는 클러스터의 kubeconfig를 {file}에 둡니다(root만 읽을 수 있음). "
-            "--kubeconfig {file:을/를} 주세요.",
+            "ko": "{distribution:은/는} 클러스터의 kubeconfig를 {file}에 둡니다(root만 읽을 수 "
+            "있음). --kubeconfig {file:을/를} 주세요.",
         },
         "col.kc.no-context": {
             "en": "context {context} is not in kubeconfig {paths}",
