@@ -259,8 +259,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # kostack does not model (kube-router, Antrea, Weave Net, Kube-OVN, OVN-Kubernetes) named in
 # the gap, with what it needs of Neutron, English and Korean (+80). Budget = the measured
 # 69,821. Then k0s's and MicroK8s' admin kubeconfigs named too (+3). Budget = the measured
-# 69,824.
-SHIPPED_LINES_BUDGET = 69_824
+# 69,824. Then Calico's node-to-node mesh off: BGP-routed pods' routes undecided (BGPPeers
+# are not read) instead of passed, English and Korean (+20). Budget = the measured 69,844.
+SHIPPED_LINES_BUDGET = 69_844
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -51,6 +51,14 @@ register(
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이에서 {tcp:이/가} "
             "통과하는지 판단할 수 없습니다: {why}",
         },
+        "hop.bgp-peers": {
+            "en": "Calico learns the route to {block} over BGP, and its node-to-node mesh is "
+            "off: the sessions are with BGPPeers (route reflectors or routers), which kostack "
+            "does not read; `calicoctl node status` on a node shows whether they are Established",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, 노드 간 메시가 꺼져 있어 세션은 "
+            "kostack이 읽지 않는 BGPPeer(라우트 리플렉터나 라우터)와 맺습니다. 노드에서 "
+            "`calicoctl node status`를 실행하면 세션이 Established인지 보입니다",
+        },
         "hop.bgp-tcp-v6": {"en": "TCP 179 over IPv6", "ko": "IPv6 TCP 179"},
         "hop.bgp-ok": {
             "en": "route to {block} learned over BGP ({how})",
@@ -168,7 +176,14 @@ def _calico_masquerade(
 
 
 def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
-    """Routes to this pool's pods come from BGP: Calico on BGP, an IPIP or unencapsulated pool.
+    """Routes to this pool's pods come from BGP over the node-to-node mesh."""
+    return _bgp_routed(topo, pool) is True
+
+
+def _bgp_routed(topo: Topology, pool: CalicoIPPool | None) -> bool | None:
+    """Routes to this pool's pods come from BGP: Calico on BGP, an IPIP or unencapsulated
+    pool; None when over BGPPeers only (BGPConfiguration `nodeToNodeMeshEnabled: false`:
+    route reflectors or routers, which kostack does not read).
 
     BIRD programs cluster routes for unencapsulated pools, and for IPIP pools
     unless FelixConfiguration `programClusterRoutes: Enabled` hands them to
@@ -182,7 +197,7 @@ def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
     if pool.ipip_mode != "Never" and calico.program_cluster_routes:
         return False
     bgp = calico.bgp if calico.bgp is not None else topo.world.bgp
-    return bool(bgp) and calico.node_to_node_mesh is not False
+    return bool(bgp) and (None if calico.node_to_node_mesh is False else True)
 
 
 # (src, dst, family) -> the first non-passing hop of a TCP 179 session src -> dst between
@@ -201,7 +216,8 @@ def bgp_route(
     "BGP over IPv6").
     """
     pool = topo.pool_for(dst_ip)
-    if not bgp_dependent(topo, pool):
+    routed = _bgp_routed(topo, pool)
+    if routed is False:
         return None
     assert pool is not None
     where = Msg("where.route", node=src.name)
@@ -209,6 +225,10 @@ def bgp_route(
     ev = (
         Evidence("ippool", pool.name, "ipipMode/vxlanMode", f"{pool.ipip_mode}/{pool.vxlan_mode}"),
     )
+    if routed is None:
+        mesh = Evidence("bgpconfiguration", "default", "nodeToNodeMeshEnabled", "false")
+        detail = Msg("hop.bgp-peers", block=block)
+        return Hop("bgp-route", where, Disposition.UNKNOWN, detail, (*ev, mesh), cause="gap")
     there, back = judge(src, dst, dst_ip.version), judge(dst, src, dst_ip.version)
     # BIRD6's sessions run between the nodes' IPv6 addresses: say so (rules of ethertype IPv6)
     tcp = "TCP 179" if dst_ip.version == 4 else Msg("hop.bgp-tcp-v6")
