@@ -174,7 +174,10 @@ class Families:
         self.stats: list[tuple[int, int, int]] = []
         self._rows: dict[tuple[object, ...], _SetRow] = {}
         self._interned_rows: dict[tuple[object, ...], _SetRow] = {}
-        self._keep: list[object] = []  # query tuples whose ids key _rows
+        # query tuples, one object per content (their ids key _rows: families asking the
+        # same queries share rows), and each row's sets by query (per query tuple and row)
+        self._qs: dict[tuple[Query, ...], tuple[Query, ...]] = {}
+        self._by_query: dict[tuple[int, int], dict[Query, Admitted]] = {}
         # what is known of each end object, by id (the record keeps the end alive, so an
         # id is never reused while cached); keys shared by many ends are interned
         self._ends: dict[int, _EndInfo] = {}
@@ -201,7 +204,7 @@ class Families:
 
     def route(self, e: End) -> tuple[object, ...]:
         """`route_key`, memoised per end."""
-        info = self._info(e)
+        info = self._ends.get(id(e)) or self._info(e)  # the lookup inline: per end and pair
         if info.route is None:
             info.route = self._intern(route_key(self.topos[0], e))
         return info.route
@@ -212,7 +215,7 @@ class Families:
         if kind in ("node4", "node6"):
             a = e.view.ip_of(int(kind[4])) if e.view is not None else None
             return self.universe.position(a) if a is not None else None
-        info = self._info(e)
+        info = self._ends.get(id(e)) or self._info(e)
         found = info.ip_pos if kind == "ip" else info.node_pos
         if found == -1:
             a = e.ip if kind == "ip" else e.node_ip
@@ -453,8 +456,7 @@ class Families:
         """
         groups: dict[tuple[object, ...], EndClass] = {}
         of: dict[int, int] = {}
-        qs = tuple(queries)
-        self._keep.append(qs)
+        qs = self._qs.setdefault(tuple(queries), tuple(queries))
         worlds = range(len(self.engines))
         by_token: dict[tuple[int, object], EndClass] = {}
         for idx, e in enumerate(ends):
@@ -467,15 +469,21 @@ class Families:
                 # the class key is (static key, extra, rows); grouped by the static key's id
                 cls = groups.get((prof.static_id, ex, ids))
                 if cls is None:
-                    sets = tuple(
-                        dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found
-                    )
+                    sets = tuple(self._sets_by_query(qs, f) for f in found)
                     cls = EndClass(len(groups), (prof.static, ex, ids), [], sets)
                     groups[(prof.static_id, ex, ids)] = cls
                 by_token[(prof.token, ex)] = cls
             cls.members.append(e)
             of[idx] = cls.id
         return list(groups.values()), of
+
+    def _sets_by_query(self, qs: tuple[Query, ...], row: _SetRow) -> dict[Query, Admitted]:
+        """A row's sets by query, one dict per query tuple and row (classes only read it)."""
+        found = self._by_query.get((id(qs), id(row)))
+        if found is None:
+            found = dict(zip(qs, row.sets, strict=True)) if row.sets else {}
+            self._by_query[(id(qs), id(row))] = found
+        return found
 
 
 @dataclass(frozen=True)
