@@ -134,6 +134,7 @@ class SetEngine:
         # by what of its groups a query reads (`_relevant`): the set, and whether it read
         # a remote group's members (per world: they differ); groups of one content share
         self._by_rules: dict[tuple[object, ...], tuple[Admitted, bool]] = {}
+        self._reads: dict[tuple[object, ...], tuple[tuple[object, ...], Read]] = {}
         self.collected = topo.snapshot.openstack is not None and (
             topo.snapshot.openstack.security_groups is not None
         )
@@ -236,16 +237,20 @@ class SetEngine:
             # what of its groups the query reads: per group its rules for the query's
             # direction, version and protocol (or any), and whether one there is unreadable
             # (None: a group not in the snapshot)
-            dv = (q.direction, q.version)
-            read: list[tuple[tuple[_Rule, ...], tuple[_Rule, ...], bool | None]] = []
-            for c in map(self._compiled, port.security_group_ids):
-                b = c.buckets if c is not None else {}
-                unreadable = dv in c.unreadable if c is not None else None
-                read.append((b.get((*dv, q.proto), ()), b.get((*dv, None), ()), unreadable))
-            key = (q, *((id(a), id(b), u) for a, b, u in read))
+            found_read = self._reads.get((gkey, q[:3]))  # once per groups and protocol
+            if found_read is None:
+                dv = q[:2]
+                read: Read = []
+                for c in map(self._compiled, port.security_group_ids):
+                    b = c.buckets if c is not None else {}
+                    unreadable = dv in c.unreadable if c is not None else None
+                    read.append((b.get((*dv, q.proto), ()), b.get((*dv, None), ()), unreadable))
+                ids = tuple((id(a), id(b), u) for a, b, u in read)
+                found_read = self._reads[(gkey, q[:3])] = (ids, read)
+            key = (q, found_read[0])
             found = self._by_rules.get(key)
             if found is None:
-                found = self._by_rules[key] = self._read(q, read)
+                found = self._by_rules[key] = self._read(q, found_read[1])
             result, uses_members = found
         # one object per distinct set (keyed by its fields: a tuple hashes in C)
         result = self._interned.setdefault((result.ranges, result.undecided), result)
@@ -255,9 +260,7 @@ class SetEngine:
             self.universe.admitted.setdefault(gkey, {})[q] = result
         return result
 
-    def _read(
-        self, q: Query, read: list[tuple[tuple[_Rule, ...], tuple[_Rule, ...], bool | None]]
-    ) -> tuple[Admitted, bool]:
+    def _read(self, q: Query, read: Read) -> tuple[Admitted, bool]:
         """The set of the rules ``read`` (per group: its two buckets and whether one is
         unreadable, None: the group is missing), and whether a remote group's members made it."""
         undecided, uses_members = False, False
@@ -318,6 +321,11 @@ class _Rule(NamedTuple):
     hi: int
     ported: bool  # has a port range to check
     remote: Ranges | str | None
+
+
+# per group of a port: its rules a query reads (of its protocol, of any), whether one of its
+# direction and version is unreadable (None: the group is not in the snapshot)
+Read = list[tuple[tuple[_Rule, ...], tuple[_Rule, ...], bool | None]]
 
 
 @dataclass(frozen=True)
