@@ -174,10 +174,8 @@ class Families:
         self.stats: list[tuple[int, int, int]] = []
         self._rows: dict[tuple[object, ...], _SetRow] = {}
         self._interned_rows: dict[tuple[object, ...], _SetRow] = {}
-        # query tuples, one object per content (their ids key _rows: families asking the
-        # same queries share rows), and each row's sets by query (per query tuple and row)
+        # query tuples, one per content (their ids key _rows: families of one query share)
         self._qs: dict[tuple[Query, ...], tuple[Query, ...]] = {}
-        self._by_query: dict[tuple[int, int], dict[Query, Admitted]] = {}
         # what is known of each end object, by id (the record keeps the end alive, so an
         # id is never reused while cached); keys shared by many ends are interned
         self._ends: dict[int, _EndInfo] = {}
@@ -469,21 +467,15 @@ class Families:
                 # the class key is (static key, extra, rows); grouped by the static key's id
                 cls = groups.get((prof.static_id, ex, ids))
                 if cls is None:
-                    sets = tuple(self._sets_by_query(qs, f) for f in found)
+                    sets = tuple(
+                        dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found
+                    )
                     cls = EndClass(len(groups), (prof.static, ex, ids), [], sets)
                     groups[(prof.static_id, ex, ids)] = cls
                 by_token[(prof.token, ex)] = cls
             cls.members.append(e)
             of[idx] = cls.id
         return list(groups.values()), of
-
-    def _sets_by_query(self, qs: tuple[Query, ...], row: _SetRow) -> dict[Query, Admitted]:
-        """A row's sets by query, one dict per query tuple and row (classes only read it)."""
-        found = self._by_query.get((id(qs), id(row)))
-        if found is None:
-            found = dict(zip(qs, row.sets, strict=True)) if row.sets else {}
-            self._by_query[(id(qs), id(row))] = found
-        return found
 
 
 @dataclass(frozen=True)
