@@ -157,12 +157,16 @@ def command_for(r: Remedy) -> str:
     """The exact `openstack` (or kubectl) command for a remedy, quoted by the one renderer.
 
     A manual remedy carries its command already rendered (``command``), or
-    only a reason, shown as a shell comment.
+    only a reason, shown as a shell comment. Rendered once per remedy (it is frozen): a
+    per-node group's remedy is said in its finding, its root cause and their commands.
     """
-    argv = argv_for(r)
-    if argv is not None:
-        return render(argv)
-    return r.param("command") or comment(r.reason)
+    found: str | None = r.__dict__.get("_command")
+    if found is None:
+        argv = argv_for(r)
+        found = r.__dict__["_command"] = (
+            render(argv) if argv is not None else r.param("command") or comment(r.reason)
+        )
+    return found
 
 
 @dataclass(frozen=True)

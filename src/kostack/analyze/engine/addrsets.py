@@ -85,8 +85,10 @@ class Universe:
         self.compiled: dict[str, tuple[object, _Compiled]] = {}
         # admitted sets that use no remote group, shared the same way (by groups, then query)
         self.admitted: dict[tuple[object, ...], dict[Query, Admitted]] = {}
-        # compiled rules, one object per content (per-node groups repeat most rules)
+        # compiled rules, one object per content (per-node groups repeat most rules); a
+        # bucket of them too, so a port's rules for a query are keyed by their ids
         self.rules: dict[_Rule, _Rule] = {}
+        self.buckets: dict[tuple[_Rule, ...], tuple[_Rule, ...]] = {}
         # a remote prefix's index ranges (rules of many groups name the same prefixes)
         self.prefixes: dict[IPNetwork, Ranges] = {}
 
@@ -129,6 +131,10 @@ class SetEngine:
         self._cache: dict[tuple[object, ...], dict[Query, Admitted]] = {}
         self._interned: dict[tuple[Ranges, bool], Admitted] = {}
         self._groups_key: dict[str, tuple[object, ...]] = {}
+        # by what of its groups a query reads (`_relevant`): the set, and whether it read
+        # a remote group's members (per world: they differ); groups of one content share
+        self._by_rules: dict[tuple[object, ...], tuple[Admitted, bool]] = {}
+        self._reads: dict[tuple[object, ...], tuple[tuple[object, ...], Read]] = {}
         self.collected = topo.snapshot.openstack is not None and (
             topo.snapshot.openstack.security_groups is not None
         )
@@ -150,13 +156,16 @@ class SetEngine:
         self._members[group_id] = out
         return out
 
-    def _compiled(self, group_id: str) -> _Compiled:
-        """A group's rules bucketed by (direction, IP version, protocol), remotes resolved."""
-        grp = self.topo.groups[group_id]
+    def _compiled(self, group_id: str) -> _Compiled | None:
+        """A group's rules bucketed by (direction, IP version, protocol), remotes resolved
+        (None: not in the snapshot)."""
+        grp = self.topo.groups.get(group_id)
+        if grp is None:
+            return None
         shared = self.universe.compiled.get(group_id)
         if shared is not None and shared[0] is grp:
             return shared[1]
-        buckets: dict[tuple[str, int, int | None], list[_Rule]] = defaultdict(list)
+        lists: dict[tuple[str, int, int | None], list[_Rule]] = defaultdict(list)
         unreadable: set[tuple[str, int]] = set()
         for rule in grp.rules:
             version = 4 if rule.ethertype == "IPv4" else 6
@@ -173,10 +182,10 @@ class SetEngine:
                 lo, hi = port_bounds(rule, proto) or (0, 65535)
                 ported = (lo, hi) != (0, 65535)  # port_bounds is None for unported protocols
             one = _Rule(lo, hi, ported, self._remote_spec(rule))
-            buckets[(rule.direction, version, proto)].append(
-                self.universe.rules.setdefault(one, one)
-            )
-        found = _Compiled(dict(buckets), frozenset(unreadable))
+            lists[(rule.direction, version, proto)].append(self.universe.rules.setdefault(one, one))
+        pool = self.universe.buckets
+        buckets = {k: pool.setdefault(tuple(v), tuple(v)) for k, v in lists.items()}
+        found = _Compiled(buckets, frozenset(unreadable))
         self.universe.compiled[group_id] = (grp, found)
         return found
 
@@ -225,34 +234,24 @@ class SetEngine:
         elif not self.collected:
             result = Admitted((), True)
         else:
-            undecided = any(g not in self.topo.groups for g in port.security_group_ids)
-            span = _span_of(q)
-            pieces: list[tuple[int, int, Ranges]] = []  # a rule's ports, and whom it admits
-            for gid in port.security_group_ids:
-                if gid not in self.topo.groups:
-                    continue
-                compiled = self._compiled(gid)
-                if (q.direction, q.version) in compiled.unreadable:
-                    undecided = True
-                for proto in (q.proto, None):
-                    for r in compiled.buckets.get((q.direction, q.version, proto), ()):
-                        if r.ported and (span is None or r.hi < span[0] or r.lo > span[1]):
-                            continue
-                        if r.remote is None:
-                            undecided = True
-                            continue
-                        if isinstance(r.remote, str):
-                            uses_members = True
-                        remote = (
-                            self.members(r.remote[6:]) if isinstance(r.remote, str) else r.remote
-                        )
-                        pieces.append((r.lo, r.hi, remote) if r.ported else (0, 65535, remote))
-            spans = (
-                _covering(pieces, span)
-                if q.reply in ("all", "all-nat")
-                else [x for _lo, _hi, rs in pieces for x in rs]
-            )
-            result = Admitted(merge(spans), undecided)
+            # what of its groups the query reads: per group its rules for the query's
+            # direction, version and protocol (or any), and whether one there is unreadable
+            # (None: a group not in the snapshot)
+            found_read = self._reads.get((gkey, q[:3]))  # once per groups and protocol
+            if found_read is None:
+                dv = q[:2]
+                read: Read = []
+                for c in map(self._compiled, port.security_group_ids):
+                    b = c.buckets if c is not None else {}
+                    unreadable = dv in c.unreadable if c is not None else None
+                    read.append((b.get((*dv, q.proto), ()), b.get((*dv, None), ()), unreadable))
+                ids = tuple((id(a), id(b), u) for a, b, u in read)
+                found_read = self._reads[(gkey, q[:3])] = (ids, read)
+            key = (q, found_read[0])
+            found = self._by_rules.get(key)
+            if found is None:
+                found = self._by_rules[key] = self._read(q, found_read[1])
+            result, uses_members = found
         # one object per distinct set (keyed by its fields: a tuple hashes in C)
         result = self._interned.setdefault((result.ranges, result.undecided), result)
         mine[q] = result
@@ -260,6 +259,31 @@ class SetEngine:
             # no remote group: the same whatever the ports' pairs or the backend
             self.universe.admitted.setdefault(gkey, {})[q] = result
         return result
+
+    def _read(self, q: Query, read: Read) -> tuple[Admitted, bool]:
+        """The set of the rules ``read`` (per group: its two buckets and whether one is
+        unreadable, None: the group is missing), and whether a remote group's members made it."""
+        undecided, uses_members = False, False
+        span = _span_of(q)
+        pieces: list[tuple[int, int, Ranges]] = []  # a rule's ports, and whom it admits
+        for own, anyproto, unreadable in read:
+            undecided = undecided or unreadable is not False
+            for r in (*own, *anyproto):
+                if r.ported and (span is None or r.hi < span[0] or r.lo > span[1]):
+                    continue
+                if r.remote is None:
+                    undecided = True
+                    continue
+                if isinstance(r.remote, str):
+                    uses_members = True
+                remote = self.members(r.remote[6:]) if isinstance(r.remote, str) else r.remote
+                pieces.append((r.lo, r.hi, remote) if r.ported else (0, 65535, remote))
+        spans = (
+            _covering(pieces, span)
+            if q.reply in ("all", "all-nat")
+            else [x for _lo, _hi, rs in pieces for x in rs]
+        )
+        return Admitted(merge(spans), undecided), uses_members
 
 
 def _span_of(q: Query) -> tuple[int, int] | None:
@@ -299,7 +323,12 @@ class _Rule(NamedTuple):
     remote: Ranges | str | None
 
 
+# per group of a port: its rules a query reads (of its protocol, of any), whether one of its
+# direction and version is unreadable (None: the group is not in the snapshot)
+Read = list[tuple[tuple[_Rule, ...], tuple[_Rule, ...], bool | None]]
+
+
 @dataclass(frozen=True)
 class _Compiled:
-    buckets: dict[tuple[str, int, int | None], list[_Rule]]
+    buckets: dict[tuple[str, int, int | None], tuple[_Rule, ...]]
     unreadable: frozenset[tuple[str, int]]

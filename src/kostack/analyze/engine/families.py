@@ -174,7 +174,8 @@ class Families:
         self.stats: list[tuple[int, int, int]] = []
         self._rows: dict[tuple[object, ...], _SetRow] = {}
         self._interned_rows: dict[tuple[object, ...], _SetRow] = {}
-        self._keep: list[object] = []  # query tuples whose ids key _rows
+        # query tuples, one per content (their ids key _rows: families of one query share)
+        self._qs: dict[tuple[Query, ...], tuple[Query, ...]] = {}
         # what is known of each end object, by id (the record keeps the end alive, so an
         # id is never reused while cached); keys shared by many ends are interned
         self._ends: dict[int, _EndInfo] = {}
@@ -201,7 +202,7 @@ class Families:
 
     def route(self, e: End) -> tuple[object, ...]:
         """`route_key`, memoised per end."""
-        info = self._info(e)
+        info = self._ends.get(id(e)) or self._info(e)  # the lookup inline: per end and pair
         if info.route is None:
             info.route = self._intern(route_key(self.topos[0], e))
         return info.route
@@ -212,7 +213,7 @@ class Families:
         if kind in ("node4", "node6"):
             a = e.view.ip_of(int(kind[4])) if e.view is not None else None
             return self.universe.position(a) if a is not None else None
-        info = self._info(e)
+        info = self._ends.get(id(e)) or self._info(e)
         found = info.ip_pos if kind == "ip" else info.node_pos
         if found == -1:
             a = e.ip if kind == "ip" else e.node_ip
@@ -453,8 +454,7 @@ class Families:
         """
         groups: dict[tuple[object, ...], EndClass] = {}
         of: dict[int, int] = {}
-        qs = tuple(queries)
-        self._keep.append(qs)
+        qs = self._qs.setdefault(tuple(queries), tuple(queries))
         worlds = range(len(self.engines))
         by_token: dict[tuple[int, object], EndClass] = {}
         for idx, e in enumerate(ends):

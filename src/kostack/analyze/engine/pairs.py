@@ -80,8 +80,9 @@ class Run:
         self._sides: dict[tuple[int, bool, int], tuple[SideSets, tuple[bool, ...]]] = {}
         # (a set, whose address it tests) and flags interned; shapes.py's cuts of sets
         self._shared: dict[tuple[Ranges, str], tuple[Ranges, str]] = {}
+        self._shared_ids: dict[tuple[int, str], tuple[Ranges, str]] = {}
         self._flags: dict[tuple[bool, ...], tuple[bool, ...]] = {}
-        self.cuts: Cuts = {}
+        self.cuts = Cuts()
         self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
         self._t_node: dict[int, bool] = {}  # by an end's id (the ends outlive the run)
         # (source super, target super, relation, patterns) -> its outcome in every world
@@ -198,13 +199,17 @@ class Run:
         if found is None:
             side: list[tuple[Ranges, str]] = []
             flags: list[bool] = []
-            shared = self._shared
+            shared, by_id = self._shared, self._shared_ids
             for w, wires in enumerate(plan):
                 for q, kind, its in wires:
                     a = cls.sets[w].get(q) if its == mine else None
                     if a is not None:
-                        one = (a.ranges, kind)
-                        side.append(shared.setdefault(one, one))
+                        # by the id of the ranges first (kept alive by their engine's sets)
+                        one = by_id.get((id(a.ranges), kind))
+                        if one is None:
+                            one = shared.setdefault((a.ranges, kind), (a.ranges, kind))
+                            by_id[(id(a.ranges), kind)] = one
+                        side.append(one)
                         flags.append(a.undecided)
             undecided = tuple(flags)
             found = self._sides[key] = (tuple(side), self._flags.setdefault(undecided, undecided))

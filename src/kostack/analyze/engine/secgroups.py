@@ -12,8 +12,7 @@ address sets of `addrsets` that judge every node pair at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.types import Disposition, Evidence, Hop, Wire
@@ -88,11 +87,11 @@ register(
 Direction = Literal["ingress", "egress"]
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(NamedTuple):
     """What a rule must admit: direction, IP version, protocol number, destination port;
     ``reply``: a stateless reply's (engine/stateless.py): "port" to ``port`` (an ICMP
-    type, a tunnel's port), or to the ephemeral range: admitted on "part" or "all" of it."""
+    type, a tunnel's port), or to the ephemeral range: admitted on "part" or "all" of it.
+    A tuple: every set is looked up by query, and a tuple hashes and compares in C."""
 
     direction: Direction
     version: int

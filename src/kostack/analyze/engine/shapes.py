@@ -64,15 +64,38 @@ def undecided_of(flags: Flags) -> tuple[bool, ...]:
 
 Small = tuple[tuple[int, int, str], ...]  # small ranges, with whose address they test
 GroupKey = tuple[tuple[bool, ...], tuple[Ranges, ...]]  # undecided flags, coarse sets
-# by the id of a class's sets (pairs.py `Run.own`): them, their group key and small ranges
-Cuts = dict[int, tuple[SideSets, GroupKey, Small]]
 
 
-def _split(side: SideSets) -> tuple[tuple[Ranges, ...], Small]:
-    """A side's sets without their small ranges, and those (with whose address they test)."""
-    coarse = tuple(tuple(r for r in ranges if r[1] - r[0] > SMALL) for ranges, _ in side)
-    small = tuple((lo, hi, k) for ranges, k in side for lo, hi in ranges if hi - lo <= SMALL)
-    return coarse, small
+class Cuts:
+    """Each class's sets cut once per run (pairs.py `Run.cuts`): without their small ranges
+    (the group key, one object per content) and those (with whose address they test). A set
+    is cut once, not per class: per-node classes share all but their small ranges."""
+
+    def __init__(self) -> None:
+        self._sides: dict[int, tuple[SideSets, GroupKey, Small]] = {}  # by id of the sets
+        self._sets: dict[int, tuple[tuple[Ranges, str], Ranges, Small]] = {}  # by id of a set
+        self._coarse: dict[Ranges, Ranges] = {}
+        self._keys: dict[tuple[object, ...], GroupKey] = {}
+
+    def of(self, sets: SideSets, flags: Sequence[bool]) -> tuple[SideSets, GroupKey, Small]:
+        found = self._sides.get(id(sets))
+        if found is None:
+            cut = [self._cut(one) for one in sets]
+            ids = (tuple(flags), *(id(c[1]) for c in cut))
+            key = self._keys.get(ids)
+            if key is None:
+                key = self._keys[ids] = (tuple(flags), tuple(c[1] for c in cut))
+            found = self._sides[id(sets)] = (sets, key, tuple(x for c in cut for x in c[2]))
+        return found
+
+    def _cut(self, one: tuple[Ranges, str]) -> tuple[tuple[Ranges, str], Ranges, Small]:
+        found = self._sets.get(id(one))
+        if found is None:
+            ranges, kind = one
+            coarse = tuple(r for r in ranges if r[1] - r[0] > SMALL)
+            small = tuple((lo, hi, kind) for lo, hi in ranges if hi - lo <= SMALL)
+            found = self._sets[id(one)] = (one, self._coarse.setdefault(coarse, coarse), small)
+        return found
 
 
 @dataclass
@@ -85,20 +108,17 @@ class _Side:
     groups: list[GroupKey]
     small: dict[int, Small]
     kinds: list[str]
-    index: dict[GroupKey, int]
+    index: dict[int, int]  # by the id of a group key (`Cuts`: one object per content)
 
     def add(self, cls: EndClass, sets: SideSets, flags: Sequence[bool], cuts: Cuts) -> None:
         if not self.sets:
             self.kinds = [k for _, k in sets]
-        found = cuts.get(id(sets))
-        if found is None:
-            coarse, small = _split(sets)
-            found = cuts[id(sets)] = (sets, (tuple(flags), coarse), small)
-        self.sets[cls.id], self.flags[cls.id], self.small[cls.id] = sets, flags, found[2]
-        g = self.index.get(found[1])
+        _, key, small = cuts.of(sets, flags)
+        self.sets[cls.id], self.flags[cls.id], self.small[cls.id] = sets, flags, small
+        g = self.index.get(id(key))
         if g is None:
-            g = self.index[found[1]] = len(self.groups)
-            self.groups.append(found[1])
+            g = self.index[id(key)] = len(self.groups)
+            self.groups.append(key)
         self.group[cls.id] = g
 
 
