@@ -261,7 +261,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 69,821. Then k0s's and MicroK8s' admin kubeconfigs named too (+3). Budget = the measured
 # 69,824. Then Calico's node-to-node mesh off: BGP-routed pods' routes undecided (BGPPeers
 # are not read) instead of passed, English and Korean (+20). Budget = the measured 69,844.
-SHIPPED_LINES_BUDGET = 69_844
+# Then per-node groups' cost: admitted sets per content of the rules a query reads, query
+# tuples interned, a class's sets cut once per set, a remedy's command rendered once, Query a
+# NamedTuple (branch statecost, +57). Budget = the measured 69,901.
+SHIPPED_LINES_BUDGET = 69_901
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
