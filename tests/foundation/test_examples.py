@@ -193,7 +193,7 @@ def test_bgp_sessions_whose_replies_a_stateless_group_drops_give_no_route() -> N
     assert "replies of Calico BGP sessions" in rc.message
     p2p = [f for f in rc.symptoms if f.check_id == "net-pod-to-pod"]
     assert p2p and sum(dict(f.counts)["node_pairs"] for f in p2p) == 12
-    assert all("its replies being dropped: no route" in f.message for f in p2p)
+    assert all("its replies are dropped: no route" in f.message for f in p2p)
     assert not any(f.status == Status.PASS for f in d.findings if "pod-to-pod" in f.check_id)
     assert any("tcp --dst-port 32768:60999 --remote-group" in c for c in rc.fix.commands)
     # stateless-replies-dropped (VXLAN: BGP carries no pod route) claims no BGP pass either

@@ -121,6 +121,9 @@ class FamilyResult:
     # the source and target classes, the relation, the undecided sets, the patterns): its
     # outcome in every world
     situations: dict[SituationKey, tuple[FlowResult, ...]] = field(default_factory=dict)
+    # a situation split by who opens the mesh session (pairs.py `Run._split`): per order (1:
+    # the source's address string the greater, -1: the smaller), its outcome in every world
+    ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = field(default_factory=dict)
 
     def members(self, side: str, class_ids: set[int]) -> list[End]:
         classes = self.sources if side == "src" else self.targets
@@ -269,6 +272,7 @@ class Families:
         steps: frozenset[str] | None = None,
         joint: bool = False,
         split: Callable[[End], object] | None = None,
+        openers: int | None = None,
     ) -> FamilyResult:
         """Judge every (source, target) pair; ``same_node``: exclude such pairs, or trace them.
 
@@ -278,6 +282,8 @@ class Families:
         (`FamilyResult.failed_sources` is then exact).
         ``split``: what else tells ends apart on both sides, where ``flow_of`` reads more
         than the route key (a node's IP pools in use, for a tunnel's node pairs).
+        ``openers``: count only the pairs whose source opens their Calico mesh session over
+        that family (its node address string the greater: cni.py `opener`).
         """
         from kostack.analyze.engine.pairs import Run
 
@@ -318,7 +324,7 @@ class Families:
                 if s.view is not None:
                     for j, t in by_node.get(s.view.name, ()):
                         selves[(src_of[i], dst_of[j])].append((s, t))
-        run = Run(self, flow_of, same_node, steps)
+        run = Run(self, flow_of, same_node, steps, openers)
         run.all_pairs(src_classes, dst_classes, selves)
         self.stats.append((len(src_classes), len(dst_classes), run.traced))
         return FamilyResult(
@@ -331,6 +337,7 @@ class Families:
             run.traced,
             run.failed_sources,
             run.situations,
+            run.ordered,
         )
 
     def partition(

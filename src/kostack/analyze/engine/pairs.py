@@ -62,9 +62,15 @@ class Run:
     """The state of one family evaluation."""
 
     def __init__(
-        self, fam: Families, flow_of: FlowOf, same_node: str, steps: frozenset[str] | None
+        self,
+        fam: Families,
+        flow_of: FlowOf,
+        same_node: str,
+        steps: frozenset[str] | None,
+        openers: int | None = None,
     ) -> None:
         self.fam = fam
+        self.openers = openers  # Families.evaluate: count the mesh sessions' openers only
         self.flow_of = flow_of
         self.same_node = same_node
         self.steps = steps
@@ -88,6 +94,7 @@ class Run:
         self._t_node: dict[int, bool] = {}  # by an end's id (the ends outlive the run)
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
+        self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
         # (side, class, its members' sets, pattern, family) -> its members' node address
         # strings, sorted (who opens a mesh session: `_split`)
         self._strings: dict[tuple[object, ...], list[tuple[str, End]]] = {}
@@ -304,8 +311,12 @@ class Run:
                     sit, outcome, counts, ps, pt, ctx, undecided, ctx_of if shaped else None
                 )
                 picked = self._pick(S, T, ctx[0], ctx[1], ps, pt)
-                v = self._mesh(*picked) if picked is not None else None
-                out.extend(self._split(found, ctx_of, v) if v is not None else [found])
+                v = self.openers or (self._mesh(*picked) if picked is not None else None)
+                parts = self._split(found, ctx_of, v) if v is not None else [found]
+                if v is not None:
+                    into = self.ordered.setdefault(key, {})
+                    into.update((p.order, p.outcome) for p in parts if p.order)
+                out.extend(parts)
         return out
 
     def _traced(
@@ -365,6 +376,8 @@ class Run:
         """The family of the Calico mesh session deciding the route of s -> t where which node
         opens it matters (cni.py `bgp_route`: one direction passes, the mesh one-way or the
         version unknown); None: it does not (``judged`` False: the family only)."""
+        if self.openers:
+            return self.openers
         kinds = (s.endpoint.kind, t.endpoint.kind)
         if not self.fam.bgp or s.view is None or t.view is None or "pod" not in kinds:
             return None
@@ -422,7 +435,7 @@ class Run:
                     part.occ.extend([occ] if len(part.occ) < 3 else [])
         out = []
         for order, part in parts.items():
-            if not part.n:
+            if not part.n or (self.openers and order != 1):
                 continue
             S, T = part.occ[0][1], part.occ[0][2]
             ctx = ctx_of(S, T)
@@ -432,7 +445,7 @@ class Run:
             sit = Situation(part.n, list(part.src.values()), dst, f.sit.undecided)
             out.append(replace(f, sit=sit, outcome=outcome, ctx=ctx, order=order, occ=part.occ))
         rest = f.sit.n - sum(p.n for p in parts.values())
-        if rest:
+        if rest and not self.openers:
             out.append(replace(f, sit=replace(f.sit, n=rest)))
         return out
 
