@@ -13,11 +13,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from test_matrix_relations import _agree
 from test_stateless import _brute
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.endpoints import parse_endpoint
-from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.path import session_judge, trace
 from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Status
 from kostack.analyze.flows import ClusterFlows
@@ -154,6 +155,17 @@ def test_families_count_one_way_sessions_as_tracing_every_pair_does(seed: int) -
             result = flows.families.evaluate(ends, ends, lambda s, t, f=flow: f, steps=steps)
             got = [Counter({f.hop: f.pairs for f in facts}) for facts in result.facts]
             assert got == _brute(flows.topos, ends, flow, steps), (seed, kind, flow, steps)
+            if steps and kind == "pod" and flows.topo.snapshot.cluster.cni.version == "v3.30.3":
+                # and the rule itself: the pairs whose opener's connection fails have no route
+                judge = session_judge(flows.topos[0])
+                down = sum(
+                    judge(*((s.view, t.view) if opens else (t.view, s.view)), 4) is not None
+                    for s in ends
+                    for t in ends
+                    if s.view is not t.view
+                    for opens in [str(s.node_ip) > str(t.node_ip)]
+                )
+                assert sum(got[0].values()) == down > 0, seed
             for facts in result.facts:  # each example is a pair of the fact's own hop
                 for fact in facts:
                     for ex in fact.examples:
@@ -180,3 +192,33 @@ def test_openers_count_only_the_pairs_whose_source_opens_the_session(seed: int) 
             h = failing[0]
             per[(h.step, h.direction, h.cause, str(h.disposition))] += 1
     assert Counter({f.hop: f.pairs for f in result.facts[0]}) == per
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_pairs_route_follows_its_openers_connection(seed: int) -> None:
+    """Per pair, against an oracle of the rule itself: the route is up exactly when the
+    greater address string's connection comes up; some pairs (whose smaller address's
+    connection passes) were told up before."""
+    doc = _random_one_way(seed)
+    doc["cluster"]["cni"]["version"] = "v3.30.3"
+    flows = ClusterFlows(build(doc))
+    topo, judge = flows.topos[0], session_judge(flows.topos[0])
+    reverse_only = 0
+    for s in flows.pods:
+        for t in flows.pods:
+            if s.view is None or t.view is None or s.name == t.name:
+                continue
+            (r,) = trace(topo, s.endpoint, t.endpoint, "tcp", 8080, full=True)
+            (hop,) = [h for h in r.hops if h.step == "bgp-route"]
+            a, b = (s.view, t.view) if str(s.node_ip) > str(t.node_ip) else (t.view, s.view)
+            there, back = judge(a, b, 4), judge(b, a, 4)
+            assert (hop.disposition == Disposition.ACCEPTED) == (there is None), hop.detail
+            reverse_only += there is not None and back is None
+    assert reverse_only > 0, seed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_watch_tally_counts_one_way_sessions_as_tracing_every_class_pair(seed: int) -> None:
+    """The watch's class table (engine/tally.py): a situation split by who opens the session
+    is counted by its representative pairs' order."""
+    assert _agree(build(_random_one_way(seed)), 1 + seed % 3) == 12
