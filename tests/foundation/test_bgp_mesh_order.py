@@ -115,6 +115,22 @@ def test_the_one_way_example_loses_the_master_worker_routes() -> None:
     assert any("--dst-port 179 --remote-group" in c for c in rc.fix.commands), rc.fix.commands
 
 
+def test_the_direction_the_mesh_never_uses_is_no_outage() -> None:
+    """The reverse of the example: the masters' group admits TCP 179 from the workers', the
+    workers' not from the masters'. Every worker connects to the master and is admitted; the
+    master never connects (passive), so nothing is broken (kostack called the master's
+    connections an outage and planned a rule)."""
+    doc = example_doc("calico-bgp-one-way")
+    groups = {g["name"]: g for g in doc["openstack"]["security_groups"]}
+    masters, workers = groups["k8s-masters"], groups["k8s-workers"]
+    masters["rules"] = [rule(masters["id"], "ingress", "tcp", 179, group=workers["id"])]
+    workers["rules"] = [rule(workers["id"], "ingress", "tcp", 179, group=workers["id"])]
+    d = diagnose(build(doc))
+    assert d.root_causes == (), [rc.key for rc in d.root_causes]
+    (bgp,) = [f for f in d.findings if f.check_id == "net-sg-bgp"]
+    assert bgp.status == Status.PASS and "(6 node pairs checked)" in localize(bgp.message, "en")
+
+
 # --------------------------------------------------------------------------- aggregation
 
 
