@@ -121,8 +121,7 @@ class FamilyResult:
     # the source and target classes, the relation, the undecided sets, the patterns): its
     # outcome in every world
     situations: dict[SituationKey, tuple[FlowResult, ...]] = field(default_factory=dict)
-    # a situation split by who opens the mesh session (pairs.py `Run._split`): per order (1:
-    # the source's address string the greater, -1: the smaller), its outcome in every world
+    # split by who opens the mesh session (pairs.py `Run._split`; ``openers`` in `evaluate`)
     ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = field(default_factory=dict)
 
     def members(self, side: str, class_ids: set[int]) -> list[End]:
@@ -186,8 +185,7 @@ class Families:
         self._static_ids: dict[tuple[object, ...], int] = {}
 
     def bgp_tests(self, e: End, version: int) -> list[tuple[Query, str]]:
-        """The TCP 179 sets judging a pod flow of ``version`` at ``e``'s node, each testing the
-        node's address of that family (path.py `session_judge`): "node" when it is `node_ip`."""
+        """The TCP 179 sets of a pod flow of ``version`` at ``e``'s node (`session_judge`)."""
         v = e.view
         mine = v is not None and e.ip.version == version and v.ip_of(version) is not None
         kind = "node" if mine else f"node{version}"
@@ -282,8 +280,6 @@ class Families:
         (`FamilyResult.failed_sources` is then exact).
         ``split``: what else tells ends apart on both sides, where ``flow_of`` reads more
         than the route key (a node's IP pools in use, for a tunnel's node pairs).
-        ``openers``: count only the pairs whose source opens their Calico mesh session over
-        that family (its node address string the greater: cni.py `opener`).
         """
         from kostack.analyze.engine.pairs import Run
 
@@ -306,8 +302,7 @@ class Families:
             src_extra = (lambda e: (base(e), cut(e))) if base is not None else (lambda e: cut(e))
             dst_extra = split
 
-        # a source is judged by its egress sets, a target by its ingress sets (and both by the
-        # TCP 179 sets, a BGP session being either way; a stateless reply the other way)
+        # a source by its egress sets, a target by its ingress sets (both by the TCP 179 sets)
         both = set(self.bgp_qs)
         q_src = tuple(q for q in queries if q.side == "src" or q in both)
         q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
