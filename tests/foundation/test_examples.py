@@ -31,6 +31,8 @@ EXPECTED: dict[str, list[str]] = {
     "reply-drop-backend-unknown": ["antispoof"],
     # item 5 correction: BGP blocked where pod routes come from BGP is an outage, not sg-node
     "bgp-blocked": ["bgp-blocked"],
+    # TCP 179 one way: the mesh's greater address (each worker) connects to the master, dropped
+    "calico-bgp-one-way": ["bgp-blocked"],
     # item 5 correction: anti-spoofing follows from the overlap and is listed under it
     "pod-cidr-overlaps-nodes": ["cidr-overlap"],
     "lb-amphora-healthy": [],
