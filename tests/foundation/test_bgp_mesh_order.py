@@ -80,11 +80,19 @@ def test_a_session_admitted_only_towards_the_greater_address_is_down() -> None:
 
 
 def test_an_unknown_version_leaves_a_one_way_session_undecided() -> None:
-    """Version not collected: only one direction passes, which one Calico uses depends on it."""
-    hop = hop_of(one_way_doc(None), 10, 2)
-    assert hop.disposition == Disposition.UNKNOWN, hop.detail
+    """Version not collected: where only the smaller address's connection passes, whether the
+    session comes up depends on it (before v3.4 either side connects); where the greater's
+    passes, it comes up either way."""
+    doc = one_way_doc(None)
+    assert hop_of(doc, 10, 2).disposition == Disposition.ACCEPTED
+    groups = doc["openstack"]["security_groups"]
+    groups[10]["rules"] = [r for r in groups[10]["rules"] if r["port_range_min"] != 179]
+    groups[2]["rules"].append(rule(groups[2]["id"], "ingress", "tcp", 179, "10.0.1.10/32"))
+    hop = hop_of(doc, 10, 2)
+    assert hop.disposition == Disposition.UNKNOWN and hop.cause == "gap", hop.detail
     en = localize(hop.detail, "en")
-    assert "passes from node-00002 -> node-00010 only" in en and "since Calico v3.4" in en, en
+    assert "passes from node-00010 -> node-00002 only" in en and "since Calico v3.4" in en, en
+    assert "node node-00002 (10.0.1.2) opens TCP 179 to node node-00010 (10.0.1.10)" in en
     assert "수집되지 않은 Calico 버전에 달려 있습니다" in localize(hop.detail, "ko")
 
 

@@ -270,26 +270,19 @@ def bgp_route(
     tcp = "TCP 179" if v == 4 else Msg("hop.bgp-tcp-v6")
     names = dict(block=block, src=src.name, dst=dst.name, tcp=tcp)
     one_way = mesh_one_way(topo, v)
-    opens = ""
     if one_way is not False and src.ip_of(v) is not None and dst.ip_of(v) is not None:
         a, b = (src, dst) if opener(src, dst, v) else (dst, src)
         opens = Msg("hop.bgp-opens", a=a.ip_of(v), an=a.name, b=b.ip_of(v), bn=b.name, tcp=tcp)
+        first = there if a is src else back
         if one_way:
-            return _one_way(where, block, ev, opens, there if a is src else back)
-        if (there is None) != (back is None):
+            return _one_way(where, block, ev, opens, first)
+        if first is not None and (there is None or back is None):  # only the passive side's
             via = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
-            detail = Msg(
-                "hop.bgp-version",
-                **names,
-                via=via,
-                release="v{}.{}".format(*ONE_WAY_FROM[v]),
-                opens=opens,
-            )
+            release = "v{}.{}".format(*ONE_WAY_FROM[v])
+            detail = Msg("hop.bgp-version", **names, via=via, release=release, opens=opens)
             return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause="gap")
     if there is None or back is None:
-        how = opens or (
-            f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
-        )
+        how = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
         return Hop(
             "bgp-route", where, Disposition.ACCEPTED, Msg("hop.bgp-ok", block=block, how=how), ev
         )
