@@ -854,6 +854,31 @@ def example_bgp_blocked(doc: Doc) -> None:
     )
 
 
+def example_calico_bgp_one_way(doc: Doc) -> None:
+    """`example_bgp_blocked` but for TCP 179 admitted one way: the workers' group admits it from
+    the masters' group and its own, the masters' group from none. Calico's mesh (v3.4 on) has
+    the node with the greater address connect, every worker's (10.0.0.12-14) being greater
+    than the master's (10.0.0.11): the workers' connections to the master are dropped, so no
+    master-worker session comes up though the master could connect to the workers."""
+    example_bgp_blocked(doc)
+    masters, workers = fake_id("sg", "k8s-masters"), fake_id("sg", "k8s-workers")
+    doc["openstack"]["security_groups"] += [
+        {"id": masters, "name": "k8s-masters", "rules": []},
+        {
+            "id": workers,
+            "name": "k8s-workers",
+            "rules": [
+                rule(workers, "ingress", "tcp", 179, group=masters),
+                rule(workers, "ingress", "tcp", 179, group=workers),
+            ],
+        },
+    ]
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    for port in ports_of(doc):
+        extra = masters if names[port["id"]] == "k8s-cp-1" else workers
+        port["security_group_ids"] = [*port["security_group_ids"], extra]
+
+
 def example_stateless_replies(doc: Doc) -> None:
     """ML2/OVN, pairs and node rules that admit every request (a pod-CIDR rule too), but the
     groups are stateless: no rule admits the replies to the clients' ephemeral ports."""
@@ -992,6 +1017,12 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "stateless-replies-dropped": (
         "ML2/OVN, every request admitted, but the groups are stateless and admit no reply.",
         example_stateless_replies,
+    ),
+    "calico-bgp-one-way": (
+        "Calico without encapsulation (BGP routes); the workers' group admits TCP 179 from the "
+        "masters' group, the masters' group not from the workers': the mesh's greater address "
+        "(a worker) connects, so no master-worker session comes up.",
+        example_calico_bgp_one_way,
     ),
     "bgp-stateless-replies": (
         "ML2/OVN, Calico without encapsulation (BGP routes), every request admitted (TCP 179 "

@@ -71,8 +71,13 @@ def test_the_ipv6_route_is_lost_when_179_is_admitted_over_ipv4_only() -> None:
     assert hop.disposition == Disposition.NO_ROUTE, hop.detail  # was ACCEPTED
     assert hop.cause == "bgp-blocked"
     en = localize(hop.detail, "en")
-    assert "drop TCP 179 over IPv6 between k8s-w-1 and k8s-cp-1" in en, en
-    assert "IPv6 TCP 179를 양방향 모두 차단" in localize(hop.detail, "ko")
+    # Calico's mesh: the greater address (k8s-w-1's) opens the IPv6 session
+    assert (
+        "node k8s-w-1 (fd00:0:0:1::12) opens TCP 179 over IPv6 to node k8s-cp-1 (fd00:0:0:1::11)"
+        in en
+    ), en
+    assert "security groups drop that connection" in en
+    assert "IPv6 TCP 179 연결을 엽니다" in localize(hop.detail, "ko")
     assert _bgp_hop(_blocked(), 4).disposition == Disposition.ACCEPTED  # IPv4 still works
 
 
@@ -86,8 +91,9 @@ def test_net_sg_bgp_names_the_ipv6_sessions_and_proposes_the_ethertype_ipv6_rule
         "over BGP sessions between the nodes' IPv6 addresses, and the security groups admit "
         "TCP 179 over IPv4 only."
     ), en
-    assert "Calico BGP over IPv6 (tcp 179)" in en and "12 node pairs" in en
-    assert "fd00:0:0:1::11 -> fd00:0:0:1::12 tcp:179" in en
+    # Calico's mesh: only the sessions' openers (the greater addresses) need to connect
+    assert "Calico BGP over IPv6 (tcp 179)" in en and "greater address open each session" in en
+    assert "6 node pairs" in en and "fd00:0:0:1::14 -> fd00:0:0:1::11 tcp:179" in en
     ko = localize(rc.message, "ko")
     assert ko.startswith("IPv4 BGP는 정상이지만 IPv6 Pod 경로가 없습니다"), ko
     # the IPv6 pod-to-pod flows that depend on the sessions are reported, not healthy
@@ -172,7 +178,8 @@ def test_under_a_stateless_group_the_ipv6_sessions_need_their_ipv6_replies() -> 
     ]
     hop = _bgp_hop(doc, 6)
     assert hop.disposition == Disposition.NO_ROUTE and hop.cause == "sg-stateless", hop.detail
-    assert "no TCP 179 over IPv6 session between" in localize(hop.detail, "en")
+    en = localize(hop.detail, "en")
+    assert "opens TCP 179 over IPv6 to node" in en and "its replies are dropped" in en, en
     assert _bgp_hop(doc, 4).disposition == Disposition.ACCEPTED
     bgp = _bgp_findings(doc)
     assert [f.status for f in bgp] == [Status.PASS, Status.FAIL]

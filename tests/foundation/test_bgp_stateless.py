@@ -65,12 +65,12 @@ def test_a_session_whose_replies_are_dropped_gives_no_route() -> None:
     hop = bgp_hop(bgp_doc())
     assert hop.disposition == Disposition.NO_ROUTE, hop.detail  # was ACCEPTED: "learned over BGP"
     assert hop.cause == "sg-stateless"
-    assert "its replies being dropped" in hop.detail
+    # Calico's mesh: k8s-w-1 (10.0.0.12, the greater address) opens the session
+    assert "opens TCP 179 to node k8s-cp-1" in hop.detail
+    assert "its replies are dropped" in hop.detail
     assert "ephemeral ports 32768-60999" in hop.detail and "k8s-nodes" in hop.detail
     ko = localize(hop.detail, "ko")
-    assert (
-        "응답이 차단되어 어느 쪽으로도 맺어지지 않으므로" in ko and "임시 포트 32768-60999로" in ko
-    )
+    assert "그 응답이 차단되어 경로가 없습니다" in ko and "임시 포트 32768-60999로" in ko
 
     d = diagnose(build(bgp_doc()))
     (rc,) = d.root_causes
@@ -97,14 +97,17 @@ def test_the_reply_rule_brings_the_route_back() -> None:
     assert bgp.status == Status.PASS, bgp.message
 
 
-def test_one_way_is_enough() -> None:
-    """Replies admitted from k8s-w-1 only: sessions to k8s-w-1 come up, so k8s-w-1 and k8s-cp-1
-    peer; k8s-w-2 and k8s-cp-1 do not."""
-    # the reply rule names the server: replies from k8s-w-1 (10.0.0.12) reach every node
+def test_only_the_openers_sessions_need_their_replies() -> None:
+    """Replies admitted from k8s-w-1 (10.0.0.12) only. Calico's mesh (v3.30 here) is opened by
+    the greater address: k8s-w-2 (.13) opens to k8s-w-1 and gets its replies, so they peer;
+    k8s-w-1 opens to k8s-cp-1 (.11), whose replies are dropped, so they do not (kostack said
+    they peer: "either side may open it", the session k8s-cp-1 -> k8s-w-1 passing)."""
     doc = bgp_doc(rule(SG_NODES, "ingress", "tcp", EPHEMERAL, "10.0.0.12/32"))
-    assert bgp_hop(doc).disposition == Disposition.ACCEPTED  # k8s-w-1 (10.0.0.12) <-> k8s-cp-1
-    other = bgp_hop(doc, "pod:demo/dns-test")  # on k8s-w-2 (10.0.0.13)
-    assert other.disposition == Disposition.NO_ROUTE
+    assert bgp_hop(doc, "pod:demo/dns-test", NETSHOOT).disposition == Disposition.ACCEPTED
+    hop = bgp_hop(doc)  # k8s-w-1 -> k8s-cp-1
+    assert hop.disposition == Disposition.NO_ROUTE and hop.cause == CAUSE, hop.detail
+    assert "node k8s-w-1 (10.0.0.12) opens TCP 179 to node k8s-cp-1 (10.0.0.11)" in hop.detail
+    assert "10.0.0.11 -> 10.0.0.12 tcp" in hop.detail
 
 
 def test_stateful_groups_are_unchanged() -> None:

@@ -210,8 +210,8 @@ class Matrix(PodsOnNodes):
         counts = tally(self.flows.families, fam, groups, lambda s, t: ("tcp", POD_PORT))
         world = next((i for i, t in enumerate(self.flows.topos) if t is self.topo), 0)
         out = []
-        for (src, dst, key), pairs in counts.items():
-            result = outcome_of(fam, key, world)
+        for (src, dst, key, order), pairs in counts.items():
+            result = outcome_of(fam, key, world, order)
             if result is None:  # the family judges every situation that has a pair across nodes
                 raise RuntimeError(f"pod-to-pod situation not judged: {key}")
             out.append(LabelFlow(src, dst, pairs, result))

@@ -259,8 +259,12 @@ def calico_feature_findings(
     enabled: bool | None,
     port: int,
     cause: str = "sg-node",
+    *,
+    what: str | None = None,
+    result: FamilyResult | None = None,
 ) -> list[Finding]:
-    """Node traffic on ``port`` that a Calico feature (BGP, Typha) needs when it is on.
+    """Node traffic on ``port`` that a Calico feature (BGP, Typha) needs when it is on
+    (``what``, ``result``: as `node_traffic_findings` takes them).
 
     Messages come from ``<say.check_id>.not-calico|.unknown|.off|.what``. A
     feature whose state was not collected but can be enumerated is judged in
@@ -274,4 +278,5 @@ def calico_feature_findings(
         return [say.cluster(ctx, Status.UNKNOWN, Msg(f"{check_id}.unknown"))]
     if not enabled:
         return [say.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{check_id}.off"))]
-    return node_traffic_findings(ctx, say, Msg(f"{check_id}.what"), "tcp", port, "all", cause)
+    what = what or Msg(f"{check_id}.what")
+    return node_traffic_findings(ctx, say, what, "tcp", port, "all", cause, result=result)

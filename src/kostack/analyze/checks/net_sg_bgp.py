@@ -13,9 +13,10 @@ from kostack.analyze.checks._sg import (
     rule_remedies,
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
-from kostack.analyze.engine.cni import bgp_dependent
+from kostack.analyze.engine.cni import bgp_dependent, mesh_one_way
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, stateless
 from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.flows import SG_STEPS
 from kostack.analyze.messages import Msg, register
 
 ID = "net-sg-bgp"
@@ -27,6 +28,12 @@ register(
     {
         f"{ID}.what": {"en": "Calico BGP", "ko": "Calico BGP"},
         f"{ID}.what-v6": {"en": "Calico BGP over IPv{v}", "ko": "IPv{v} 위의 Calico BGP"},
+        f"{ID}.one-way": {
+            "en": "{message} Calico's mesh (v3.4 on) has the node with the greater address open "
+            "each session to the other, so the node pairs are counted that way only.",
+            "ko": "{message} Calico 메시(v3.4부터)에서는 주소 문자열이 큰 노드가 상대에게 세션을 열므로 "
+            "노드 쌍을 그 방향으로만 셉니다.",
+        },
         f"{ID}.fail-family": {
             "en": "BGP over IPv{works} works, IPv{v} pod routes are lost: Calico learns the routes "
             "to IPv{v} pods over BGP sessions between the nodes' IPv{v} addresses, and the "
@@ -97,17 +104,35 @@ def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: boo
     """The sessions between the nodes' addresses of ``family`` (None: their primary ones)."""
     severity, cause = (Severity.CRITICAL, "bgp-blocked") if routed else (SEVERITY, "sg-node")
     say = Says(ID, severity)
+    nodes = ctx.flows.nodes if family is None else ctx.flows.nodes_of(family)
+    v = family or (nodes[0].ip.version if nodes else 4)
+    # Calico's mesh (v3.4 on): only the node with the greater address connects, so only
+    # those connections are needed (engine/cni.py `opener`; docs/facts.md)
+    opened = v if bgp and mesh_one_way(ctx.topo, v) else None
+    what = Msg(f"{ID}.what") if family is None else Msg(f"{ID}.what-v6", v=family)
+    result = None
+    if opened:
+        flow = lambda s, t: ("tcp", 179)  # noqa: E731
+        result = ctx.flows.families.evaluate(nodes, nodes, flow, steps=SG_STEPS, openers=v)
     if family is None:
-        out = calico_feature_findings(ctx, say, bgp, 179, cause)
+        out = calico_feature_findings(ctx, say, bgp, 179, cause, what=what, result=result)
     else:
-        what = Msg(f"{ID}.what-v6", v=family)
-        out = node_traffic_findings(ctx, say, what, "tcp", 179, "all", cause, family=family)
+        out = node_traffic_findings(
+            ctx, say, what, "tcp", 179, "all", cause, family=family, result=result
+        )
     # under a stateless group the sessions need their replies too: an outage where BGP carries
     # the pod routes; else net-sg-stateless names the nodes' replies (the same rule) and this
     # check claims no pass
-    replies = _replies(ctx, say, family) if bgp else []
+    replies = _replies(ctx, say, family, opened) if bgp else []
     if replies:
         out = [f for f in out if f.status != Status.PASS] + (replies if routed else [])
+    if opened:
+        out = [
+            replace(f, message=Msg(f"{ID}.one-way", message=f.message))
+            if f.status != Status.NOT_APPLICABLE
+            else f
+            for f in out
+        ]
     return [replace(f, severity=SEVERITY) if f.status != Status.FAIL else f for f in out]
 
 
@@ -118,13 +143,16 @@ def _say_family(f: Finding, v: int, works: int) -> Finding:
     return replace(f, message=Msg(f"{ID}.fail-family", v=v, works=works, message=f.message))
 
 
-def _replies(ctx: CheckContext, say: Says, family: int | None) -> list[Finding]:
-    """The sessions' replies, each ordered node pair (engine/path.py `session_judge`), and
-    the rule that admits them: at the client's ingress, or the server's egress."""
+def _replies(ctx: CheckContext, say: Says, family: int | None, opened: int | None) -> list[Finding]:
+    """The sessions' replies, each ordered node pair (engine/path.py `session_judge`; those
+    whose source opens the mesh session, when ``opened``), and the rule that admits them: at
+    the client's ingress, or the server's egress."""
     nodes = ctx.flows.nodes if family is None else ctx.flows.nodes_of(family)
     if not any(stateless(ctx.topo, e.view.port) for e in nodes if e.view is not None):
         return []
-    result = ctx.flows.families.evaluate(nodes, nodes, lambda s, t: ("tcp", 179), steps=REPLY_STEPS)
+    result = ctx.flows.families.evaluate(
+        nodes, nodes, lambda s, t: ("tcp", 179), steps=REPLY_STEPS, openers=opened
+    )
     (lo, hi), out = EPHEMERAL, []
     for fact in result.facts[ctx.world]:
         fv = FactView(ctx, result, fact)

@@ -13,6 +13,7 @@ its replies), neither has a route to the other's pods.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
@@ -60,6 +61,38 @@ register(
             "`calicoctl node status`를 실행하면 세션이 Established인지 보입니다",
         },
         "hop.bgp-tcp-v6": {"en": "TCP 179 over IPv6", "ko": "IPv6 TCP 179"},
+        "hop.bgp-opens": {
+            "en": "node {an} ({a}) opens {tcp} to node {bn} ({b}) (Calico's mesh: the greater "
+            "address connects)",
+            "ko": "노드 {an}({a})에서 노드 {bn}({b}) 쪽으로 {tcp} 연결을 엽니다 (Calico 메시: 주소 "
+            "문자열이 큰 쪽이 연결함)",
+        },
+        "hop.bgp-one-way": {
+            "en": "Calico learns the route to {block} over BGP; {opens}, and the security "
+            "groups drop that connection: no route",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 보안 그룹이 그 연결을 "
+            "차단하여 경로가 없습니다",
+        },
+        "hop.bgp-one-way-reply": {
+            "en": "Calico learns the route to {block} over BGP; {opens}, and its replies are "
+            "dropped: no route ({why})",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 그 응답이 차단되어 "
+            "경로가 없습니다 ({why})",
+        },
+        "hop.bgp-one-way-undecided": {
+            "en": "Calico learns the route to {block} over BGP; {opens}, and whether it passes "
+            "cannot be decided: {why}",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 그 연결이 통과하는지 "
+            "판단할 수 없습니다: {why}",
+        },
+        "hop.bgp-version": {
+            "en": "Calico learns the route to {block} over BGP, and {tcp} passes from {via} only; "
+            "since Calico {release} {opens}, so whether the session comes up depends on "
+            "Calico's version, which was not collected",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {tcp:은/는} {via} 방향으로만 "
+            "통과합니다. Calico {release}부터는 {opens}. 따라서 세션이 맺어지는지는 수집되지 않은 Calico "
+            "버전에 달려 있습니다",
+        },
         "hop.bgp-ok": {
             "en": "route to {block} learned over BGP ({how})",
             "ko": "{block:으로/로} 가는 경로를 BGP로 배움 ({how})",
@@ -200,9 +233,31 @@ def _bgp_routed(topo: Topology, pool: CalicoIPPool | None) -> bool | None:
     return bool(bgp) and (None if calico.node_to_node_mesh is False else True)
 
 
+# the Calico release from which the mesh of each family is one-way (docs/facts.md)
+ONE_WAY_FROM = {4: (3, 4), 6: (3, 6)}
+
 # (src, dst, family) -> the first non-passing hop of a TCP 179 session src -> dst between
 # the nodes' addresses of that family, or None
 SessionJudge = Callable[[NodeView, NodeView, int], Hop | None]
+
+
+def mesh_one_way(topo: Topology, version: int) -> bool | None:
+    """Whether Calico's mesh sessions of ``version`` are opened by one side only, the node whose
+    address string is the greater (docs/facts.md "Which node opens a mesh session"): True from
+    Calico v3.4 (IPv6: v3.6, before which BIRD6 compared against the node's IPv4 address),
+    False before v3.4, None when the version is not known."""
+    cl = topo.snapshot.cluster
+    found = re.match(r"v?(\d+)\.(\d+)", (cl.cni.version or "") if cl is not None else "")
+    if found is None:
+        return None
+    release = (int(found[1]), int(found[2]))
+    return True if release >= ONE_WAY_FROM[version] else False if release < (3, 4) else None
+
+
+def opener(src: NodeView, dst: NodeView, version: int) -> bool:
+    """Whether ``src`` opens the mesh session to ``dst``: Go's ``gt`` on the address strings
+    (calico confd bird.cfg.template: ``{{if gt $onode_ip $node_ip}} passive on``)."""
+    return str(src.ip_of(version)) > str(dst.ip_of(version))
 
 
 def bgp_route(
@@ -210,10 +265,10 @@ def bgp_route(
 ) -> Hop | None:
     """The BGP route hop for pod traffic src -> a pod ``dst_ip`` on dst (None: not BGP-routed).
 
-    A BGP session needs one TCP 179 connection, and either side may open it; under a
-    stateless group its replies too (``judge``: path.py `session_judge`). Routes to IPv6
-    pods come over BIRD6's sessions, between the nodes' IPv6 addresses (docs/facts.md,
-    "BGP over IPv6").
+    A BGP session needs one TCP 179 connection: in Calico's mesh (v3.4 on) the node with the
+    greater address string opens it, before either side could; under a stateless group its
+    replies too (``judge``: path.py `session_judge`). Routes to IPv6 pods come over BIRD6's
+    sessions, between the nodes' IPv6 addresses (docs/facts.md, "BGP over IPv6").
     """
     pool = topo.pool_for(dst_ip)
     routed = _bgp_routed(topo, pool)
@@ -221,7 +276,8 @@ def bgp_route(
         return None
     assert pool is not None
     where = Msg("where.route", node=src.name)
-    block = next((b for b in dst.blocks if b.version == dst_ip.version and dst_ip in b), dst_ip)
+    v = dst_ip.version
+    block = next((b for b in dst.blocks if b.version == v and dst_ip in b), dst_ip)
     ev = (
         Evidence("ippool", pool.name, "ipipMode/vxlanMode", f"{pool.ipip_mode}/{pool.vxlan_mode}"),
     )
@@ -229,10 +285,22 @@ def bgp_route(
         mesh = Evidence("bgpconfiguration", "default", "nodeToNodeMeshEnabled", "false")
         detail = Msg("hop.bgp-peers", block=block)
         return Hop("bgp-route", where, Disposition.UNKNOWN, detail, (*ev, mesh), cause="gap")
-    there, back = judge(src, dst, dst_ip.version), judge(dst, src, dst_ip.version)
+    there, back = judge(src, dst, v), judge(dst, src, v)
     # BIRD6's sessions run between the nodes' IPv6 addresses: say so (rules of ethertype IPv6)
-    tcp = "TCP 179" if dst_ip.version == 4 else Msg("hop.bgp-tcp-v6")
+    tcp = "TCP 179" if v == 4 else Msg("hop.bgp-tcp-v6")
     names = dict(block=block, src=src.name, dst=dst.name, tcp=tcp)
+    one_way = mesh_one_way(topo, v)
+    if one_way is not False and src.ip_of(v) is not None and dst.ip_of(v) is not None:
+        a, b = (src, dst) if opener(src, dst, v) else (dst, src)
+        opens = Msg("hop.bgp-opens", a=a.ip_of(v), an=a.name, b=b.ip_of(v), bn=b.name, tcp=tcp)
+        first = there if a is src else back
+        if one_way:
+            return _one_way(where, block, ev, opens, first)
+        if first is not None and (there is None or back is None):  # only the passive side's
+            via = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
+            release = "v{}.{}".format(*ONE_WAY_FROM[v])
+            detail = Msg("hop.bgp-version", **names, via=via, release=release, opens=opens)
+            return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause="gap")
     if there is None or back is None:
         how = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
         return Hop(
@@ -249,4 +317,22 @@ def bgp_route(
         evidence = tuple(dict.fromkeys(evidence))
         return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause=reply.cause)
     detail = Msg("hop.bgp-blocked", **names)
+    return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")
+
+
+def _one_way(
+    where: str, block: object, ev: tuple[Evidence, ...], opens: str, hop: Hop | None
+) -> Hop:
+    """The route hop of a one-way mesh session: ``hop`` judges its opener's connection."""
+    if hop is None:
+        detail = Msg("hop.bgp-ok", block=block, how=opens)
+        return Hop("bgp-route", where, Disposition.ACCEPTED, detail, ev)
+    if hop.disposition == Disposition.UNKNOWN:
+        detail = Msg("hop.bgp-one-way-undecided", block=block, opens=opens, why=hop.detail)
+        return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause=hop.cause)
+    evidence = (*ev, *hop.evidence)
+    if hop.direction == "reply":
+        detail = Msg("hop.bgp-one-way-reply", block=block, opens=opens, why=hop.detail)
+        return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause=hop.cause)
+    detail = Msg("hop.bgp-one-way", block=block, opens=opens)
     return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")

@@ -121,6 +121,8 @@ class FamilyResult:
     # the source and target classes, the relation, the undecided sets, the patterns): its
     # outcome in every world
     situations: dict[SituationKey, tuple[FlowResult, ...]] = field(default_factory=dict)
+    # split by who opens the mesh session (pairs.py `Run._split`; ``openers`` in `evaluate`)
+    ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = field(default_factory=dict)
 
     def members(self, side: str, class_ids: set[int]) -> list[End]:
         classes = self.sources if side == "src" else self.targets
@@ -184,8 +186,7 @@ class Families:
         self._static_ids: dict[tuple[object, ...], int] = {}
 
     def bgp_tests(self, e: End, version: int) -> list[tuple[Query, str]]:
-        """The TCP 179 sets judging a pod flow of ``version`` at ``e``'s node, each testing the
-        node's address of that family (path.py `session_judge`): "node" when it is `node_ip`."""
+        """The TCP 179 sets of a pod flow of ``version`` at ``e``'s node (`session_judge`)."""
         v = e.view
         mine = v is not None and e.ip.version == version and v.ip_of(version) is not None
         kind = "node" if mine else f"node{version}"
@@ -270,6 +271,7 @@ class Families:
         steps: frozenset[str] | None = None,
         joint: bool = False,
         split: Callable[[End], object] | None = None,
+        openers: int | None = None,
     ) -> FamilyResult:
         """Judge every (source, target) pair; ``same_node``: exclude such pairs, or trace them.
 
@@ -301,8 +303,7 @@ class Families:
             src_extra = (lambda e: (base(e), cut(e))) if base is not None else (lambda e: cut(e))
             dst_extra = split
 
-        # a source is judged by its egress sets, a target by its ingress sets (and both by the
-        # TCP 179 sets, a BGP session being either way; a stateless reply the other way)
+        # a source by its egress sets, a target by its ingress sets (both by the TCP 179 sets)
         both = set(self.bgp_qs)
         q_src = tuple(q for q in queries if q.side == "src" or q in both)
         q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
@@ -319,7 +320,7 @@ class Families:
                 if s.view is not None:
                     for j, t in by_node.get(s.view.name, ()):
                         selves[(src_of[i], dst_of[j])].append((s, t))
-        run = Run(self, flow_of, same_node, steps)
+        run = Run(self, flow_of, same_node, steps, openers)
         run.all_pairs(src_classes, dst_classes, selves)
         self.stats.append((len(src_classes), len(dst_classes), run.traced))
         return FamilyResult(
@@ -332,6 +333,7 @@ class Families:
             run.traced,
             run.failed_sources,
             run.situations,
+            run.ordered,
         )
 
     def partition(

@@ -14,12 +14,14 @@ pair) is one situation, a concrete pair in it is traced in every world
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 from kostack.analyze.engine.addrsets import Ranges, contains, patterns
+from kostack.analyze.engine.cni import mesh_one_way
 from kostack.analyze.engine.families import (
     End,
     EndClass,
@@ -31,7 +33,7 @@ from kostack.analyze.engine.families import (
     hop_id,
     wire_sets,
 )
-from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.path import session_judge, trace
 from kostack.analyze.engine.relations import (
     Corrections,
     Occurrence,
@@ -49,7 +51,7 @@ from kostack.analyze.engine.shapes import (
     merged,
     undecided_of,
 )
-from kostack.analyze.engine.types import PASSING, FlowResult
+from kostack.analyze.engine.types import PASSING, FlowResult, Hop
 
 Pattern = tuple[bool, ...]
 SideSets = tuple[tuple[Ranges, str], ...]  # a set, and whose address it tests: "ip" or "node"
@@ -60,9 +62,15 @@ class Run:
     """The state of one family evaluation."""
 
     def __init__(
-        self, fam: Families, flow_of: FlowOf, same_node: str, steps: frozenset[str] | None
+        self,
+        fam: Families,
+        flow_of: FlowOf,
+        same_node: str,
+        steps: frozenset[str] | None,
+        openers: int | None = None,
     ) -> None:
         self.fam = fam
+        self.openers = openers  # Families.evaluate: count the mesh sessions' openers only
         self.flow_of = flow_of
         self.same_node = same_node
         self.steps = steps
@@ -87,6 +95,10 @@ class Run:
         self._t_node: dict[int, bool] = {}  # by an end's id (the ends outlive the run)
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
+        self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
+        # (side, class, its members' sets, pattern, family) -> its members' node address
+        # strings, sorted (who opens a mesh session: `_split`)
+        self._strings: dict[tuple[object, ...], list[tuple[str, End]]] = {}
 
     # ------------------------------------------------------------------ patterns
 
@@ -300,9 +312,16 @@ class Run:
             outcome = self._memo[key]
             if outcome is not None:
                 self.situations[key] = outcome
-                out.append(
-                    _Found(sit, outcome, counts, ps, pt, ctx, undecided, ctx_of if shaped else None)
+                found = _Found(
+                    sit, outcome, counts, ps, pt, ctx, undecided, ctx_of if shaped else None
                 )
+                picked = self._pick(S, T, ctx[0], ctx[1], ps, pt)
+                v = self.openers or (self._mesh(*picked) if picked is not None else None)
+                parts = self._split(found, ctx_of, v) if v is not None else [found]
+                if v is not None:
+                    into = self.ordered.setdefault(key, {})
+                    into.update((p.order, p.outcome) for p in parts if p.order)
+                out.extend(parts)
         return out
 
     def _traced(
@@ -312,14 +331,24 @@ class Run:
         ctx: tuple[SideSets, SideSets, tuple[str, int | None]],
         ps: Pattern,
         pt: Pattern,
+        order: int = 0,
     ) -> tuple[FlowResult, ...] | None:
-        """`_trace`, once per (class pair, patterns)."""
-        key = (S.id, T.id, ps, pt)
+        """`_trace`, once per (class pair, patterns, order: `_split`)."""
+        key = (S.id, T.id, ps, pt, order)
         if key not in self._traces:
-            self._traces[key] = self._trace(S, T, ctx[0], ctx[1], ps, pt, ctx[2])
+            picked = self._pick(S, T, ctx[0], ctx[1], ps, pt, order)
+            self._traces[key] = self._trace(*picked, ctx[2]) if picked is not None else None
         return self._traces[key]
 
-    def _trace(
+    def _trace(self, s: End, t: End, flow: tuple[str, int | None]) -> tuple[FlowResult, ...]:
+        """Trace one concrete pair in every world."""
+        self.traced += 1
+        return tuple(
+            trace(topo, s.endpoint, t.endpoint, flow[0], flow[1], full=True)[0]
+            for topo in self.fam.topos
+        )
+
+    def _pick(
         self,
         S: EndClass,
         T: EndClass,
@@ -327,22 +356,103 @@ class Run:
         s_side: SideSets,
         ps: Pattern,
         pt: Pattern,
-        flow: tuple[str, int | None],
-    ) -> tuple[FlowResult, ...] | None:
-        """Trace one concrete pair of this situation in every world."""
+        order: int = 0,
+    ) -> tuple[End, End] | None:
+        """A concrete pair of this situation (``order`` 1: whose source's node address string
+        is the greater, -1: the smaller; `_split`)."""
+        if order:
+            v = self._mesh(S.rep, T.rep, False)
+            assert v is not None
+            ss, ts = self._sorted(S, True, t_side, ps, v), self._sorted(T, False, s_side, pt, v)
+            (a, s0), (b, t0) = (ss[-1], ts[0]) if order == 1 else (ss[0], ts[-1])
+            return (s0, t0) if (a > b) == (order == 1) and a != b else None
         srcs = list(islice((s for s in S.members if self.member_pattern(s, t_side) == ps), 2))
         tgts = list(islice((t for t in T.members if self.member_pattern(t, s_side) == pt), 2))
         for s in srcs:
             for t in tgts:
                 same = s.view is not None and t.view is not None and s.view.name == t.view.name
-                if same and self.same_node == "exclude":
-                    continue
-                self.traced += 1
-                return tuple(
-                    trace(topo, s.endpoint, t.endpoint, flow[0], flow[1], full=True)[0]
-                    for topo in self.fam.topos
-                )
+                if not (same and self.same_node == "exclude"):
+                    return s, t
         return None
+
+    # ------------------------------------------------------------------ who opens a session
+
+    def _mesh(self, s: End, t: End, judged: bool = True) -> int | None:
+        """The family of the Calico mesh session deciding the route of s -> t where which node
+        opens it matters (cni.py `bgp_route`: one direction passes, the mesh one-way or the
+        version unknown); None: it does not (``judged`` False: the family only)."""
+        if self.openers:
+            return self.openers
+        kinds = (s.endpoint.kind, t.endpoint.kind)
+        if not self.fam.bgp or s.view is None or t.view is None or "pod" not in kinds:
+            return None
+        v = t.ip.version if kinds[1] == "pod" else s.ip.version
+        if not judged:
+            return v
+        for topo in self.fam.topos:
+            one_way = mesh_one_way(topo, v)
+            if one_way is not False:
+                judge = session_judge(topo)
+                there, back = judge(s.view, t.view, v), judge(t.view, s.view, v)
+                if (there is None) != (back is None) or (one_way and _said(there) != _said(back)):
+                    return v
+        return None
+
+    def _sorted(
+        self, cls: EndClass, src: bool, sets: SideSets, pattern: Pattern, v: int
+    ) -> list[tuple[str, End]]:
+        """A class's members of ``pattern`` against ``sets``, by their node address string of
+        family ``v`` (Go's string order, as Calico's template compares them)."""
+        key = (src, cls.id, id(sets), pattern, v)
+        found = self._strings.get(key)
+        if found is None:
+            found = self._strings[key] = sorted(
+                (
+                    (str(m.view.ip_of(v)) if m.view is not None else "", m)
+                    for m in cls.members
+                    if self.member_pattern(m, sets) == pattern
+                ),
+                key=lambda x: x[0],
+            )
+        return found
+
+    def _split(
+        self, f: _Found, ctx_of: Callable[[EndClass, EndClass], Ctx], v: int
+    ) -> list[_Found]:
+        """A situation whose pairs' routes depend on which node opens the mesh session, split
+        by the order of the two ends' node address strings: each part counted by bisection
+        over its class pairs' sorted strings (no pair listed), traced through its first pair;
+        pairs of equal strings (one node) keep the situation's outcome."""
+        parts = {1: _Part(), -1: _Part()}
+        for occ in f.counts.occurrences(f.sit, f.ps, f.pt, -1):
+            S, T = occ[1], occ[2]
+            ctx = ctx_of(S, T)
+            srcs = self._sorted(S, True, ctx[0], f.ps, v)
+            keys = [k for k, _ in self._sorted(T, False, ctx[1], f.pt, v)]
+            gt = sum(bisect_left(keys, k) for k, _ in srcs)
+            lt = sum(len(keys) - bisect_right(keys, k) for k, _ in srcs)
+            for order, n in ((1, gt), (-1, lt)):
+                if n:
+                    part = parts[order]
+                    part.n += n
+                    part.src.setdefault(S.id, S)
+                    part.dst.setdefault(T.id, T)
+                    part.occ.extend([occ] if len(part.occ) < 3 else [])
+        out = []
+        for order, part in parts.items():
+            if not part.n or (self.openers and order != 1):
+                continue
+            S, T = part.occ[0][1], part.occ[0][2]
+            ctx = ctx_of(S, T)
+            outcome = self._traced(S, T, ctx, f.ps, f.pt, order)
+            assert outcome is not None
+            dst = [T for T in f.sit.dst if T.id in part.dst]
+            sit = Situation(part.n, list(part.src.values()), dst, f.sit.undecided)
+            out.append(replace(f, sit=sit, outcome=outcome, ctx=ctx, order=order, occ=part.occ))
+        rest = f.sit.n - sum(p.n for p in parts.values())
+        if rest and not self.openers:
+            out.append(replace(f, sit=replace(f.sit, n=rest)))
+        return out
 
     def _settle(self, found: list[_Found]) -> None:
         """Totals; the facts, in the order of their first class pair; and each fact's first
@@ -370,7 +480,7 @@ class Run:
                 self.failed_sources[w].update(S.id for S in f.sit.src)
                 hid = hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))
                 if first is None:
-                    first = f.counts.occurrences(f.sit, f.ps, f.pt, 3)
+                    first = f.occ if f.order else f.counts.occurrences(f.sit, f.ps, f.pt, 3)
                 draft = drafts.setdefault((w, hid), _Draft())
                 draft.pairs += n
                 draft.src.update(S.id for S in f.sit.src)
@@ -388,13 +498,18 @@ class Run:
             todo.extend((key, w, fact, f, S, T) for key, f, S, T in draft.firsts)
         # in the order class pairs are judged, so each memo entry is its first pair's trace
         for _key, w, fact, f, S, T in sorted(todo, key=lambda x: (x[0], x[1])):
-            ck = (S.id, T.key[0], f.undecided, f.ps, f.pt)
+            ck = (S.id, T.key[0], f.undecided, f.ps, f.pt, f.order)
             if ck not in self._concrete:
                 ctx = f.ctx_of(S, T) if f.ctx_of is not None else f.ctx
-                self._concrete[ck] = self._traced(S, T, ctx, f.ps, f.pt)
+                self._concrete[ck] = self._traced(S, T, ctx, f.ps, f.pt, f.order)
             outcome = self._concrete[ck]
             if outcome is not None:
                 fact.examples.append(outcome[w])
+
+
+def _said(hop: Hop | None) -> object:
+    """What of a session's hop its route hop tells (cni.py `_one_way`)."""
+    return hop and (hop.disposition, hop.direction, hop.cause)
 
 
 Self = tuple[EndClass, EndClass, End, End]  # a same-node pair: its classes and its ends
@@ -413,6 +528,18 @@ class _Found:
     ctx: Ctx
     undecided: tuple[bool, ...]
     ctx_of: Callable[[EndClass, EndClass], Ctx] | None = None  # a shape pair's: per class pair
+    order: int = 0  # `Run._split`: 1, the source's address string the greater; -1 the smaller
+    occ: list[Occurrence] = field(default_factory=list)  # then: its first class pairs
+
+
+@dataclass
+class _Part:
+    """One order's part of a situation being split (`Run._split`)."""
+
+    n: int = 0
+    src: dict[int, EndClass] = field(default_factory=dict)
+    dst: dict[int, EndClass] = field(default_factory=dict)
+    occ: list[Occurrence] = field(default_factory=list)
 
 
 @dataclass

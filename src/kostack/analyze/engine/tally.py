@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kostack.analyze.engine.families import (
     End,
@@ -39,6 +39,9 @@ from kostack.analyze.engine.types import FlowResult
 
 Pattern = tuple[bool, ...]
 Tally = dict[tuple[Hashable, Hashable, SituationKey], int]
+# with the order of the representative pair's node address strings (1, -1), for a situation
+# the family split by who opens the mesh session (pairs.py `Run._split`); else 0
+Ordered = dict[tuple[Hashable, Hashable, SituationKey, int], int]
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,14 @@ class Group:
     size: int
 
 
-def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of: FlowOf) -> Tally:
-    """Pairs of groups by (source label, target label, situation), as the representative pairs
-    would be judged one by one; every group's ends are among ``result``'s classes."""
+def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of: FlowOf) -> Ordered:
+    """Pairs of groups by (source label, target label, situation, order), as the
+    representative pairs would be judged one by one; every group's ends are among
+    ``result``'s classes."""
+    split = bool(result.ordered)
+    if split:  # a situation split by who opens the mesh session: its order per group pair
+        groups = [replace(g, label=(g.label, _text(g.first))) for g in groups]
+    by_label = {g.label: g for g in groups}
     src_of = {id(m): c for c in result.sources for m in c.members}
     dst_of = {id(m): c for c in result.targets for m in c.members}
     s_supers, t_supers = supers(result.sources), supers(result.targets)
@@ -85,7 +93,26 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
             if tgts and (len(many_s) > 1 or len(many_t) > 1):
                 pair = SuperPair(merged(many_s), merged(many_t), routers)
                 _shape_pair(out, run, pair, srcs, tgts)
-    return {k: n for k, n in out.items() if n}
+    ordered: Ordered = defaultdict(int)
+    for (a, b, key), n in out.items():
+        if not split:
+            ordered[(a, b, key, 0)] += n
+            continue
+        # the representative pair's order (cni.py `opener`): first to first, or to second
+        assert isinstance(a, tuple) and isinstance(b, tuple)
+        order = 0
+        if key in result.ordered:
+            g = by_label[a]
+            sb = _text(g.second) if a == b else b[1]
+            order = 1 if a[1] > sb else -1 if a[1] < sb else 0
+        ordered[(a[0], b[0], key, order)] += n
+    return {k: n for k, n in ordered.items() if n}
+
+
+def _text(e: End | None) -> str:
+    """An end's node address string of its own family (who opens the mesh session)."""
+    v = e.view.ip_of(e.ip.version) if e is not None and e.view is not None else None
+    return str(v) if v is not None else ""
 
 
 def _pair(
@@ -229,7 +256,10 @@ def _count(
                 out[(g.label, g.label, (*base, ps, pt2))] += g.size * (g.size - 1)
 
 
-def outcome_of(result: FamilyResult, key: SituationKey, world: int) -> FlowResult | None:
-    """The family's outcome of a situation in one world (None: not judged)."""
-    found = result.situations.get(key)
+def outcome_of(
+    result: FamilyResult, key: SituationKey, world: int, order: int = 0
+) -> FlowResult | None:
+    """The family's outcome of a situation in one world (None: not judged); ``order``: the
+    part of a situation split by who opens the mesh session (`tally`)."""
+    found = result.ordered[key].get(order) if order else result.situations.get(key)
     return found[world] if found is not None else None
