@@ -33,6 +33,7 @@ from kostack.analyze.engine.families import (
     hop_id,
     wire_sets,
 )
+from kostack.analyze.engine.order import OrderTree, Spans, order_counts, spans
 from kostack.analyze.engine.path import session_judge, trace
 from kostack.analyze.engine.relations import (
     Corrections,
@@ -99,6 +100,7 @@ class Run:
         # (side, class, its members' sets, pattern, family) -> its members' node address
         # strings, sorted (who opens a mesh session: `_split`)
         self._strings: dict[tuple[object, ...], list[tuple[str, End]]] = {}
+        self._trees: dict[tuple[object, ...], tuple[list[int], OrderTree] | None] = {}
 
     # ------------------------------------------------------------------ patterns
 
@@ -416,6 +418,44 @@ class Run:
             )
         return found
 
+    def _order_counts(
+        self, S: EndClass, T: EndClass, ctx: Ctx, ps: Pattern, pt: Pattern, v: int
+    ) -> tuple[int, int]:
+        """How many pairs of (S, T) of patterns (ps, pt) have the source's node address string
+        the greater, and the smaller (engine/order.py); by each side's sorted strings when
+        its sets test more than one kind of address."""
+        a, b = self._ordered(S, True, ctx[0], ps, v), self._ordered(T, False, ctx[1], pt, v)
+        if a is not None and b is not None:
+            return order_counts(a, b)
+        srcs = self._sorted(S, True, ctx[0], ps, v)
+        keys = [k for k, _ in self._sorted(T, False, ctx[1], pt, v)]
+        gt = sum(bisect_left(keys, k) for k, _ in srcs)
+        return gt, sum(len(keys) - bisect_right(keys, k) for k, _ in srcs)
+
+    def _ordered(
+        self, cls: EndClass, src: bool, sets: SideSets, pattern: Pattern, v: int
+    ) -> tuple[OrderTree, Spans] | None:
+        """A class's members of ``pattern`` against ``sets``: spans of its members in position
+        order, with their strings' tree; None when the sets test more than one kind of
+        address, or a member has none."""
+        kinds = {k for _, k in sets}
+        if len(kinds) > 1:
+            return None
+        kind = kinds.pop() if kinds else "ip"
+        key = (cls.id, src, kind, v)
+        if key not in self._trees:
+            ranked = [(self.fam.position(m, kind), _string(m, v)) for m in cls.members]
+            if any(p is None for p, _ in ranked):
+                self._trees[key] = None
+            else:
+                ranked.sort(key=lambda x: (x[0], x[1]))
+                tree = OrderTree([k for _, k in ranked])
+                self._trees[key] = ([p for p, _ in ranked if p is not None], tree)
+        found = self._trees[key]
+        if found is None:
+            return None
+        return found[1], spans([r for r, _ in sets], pattern, found[0])
+
     def _split(
         self, f: _Found, ctx_of: Callable[[EndClass, EndClass], Ctx], v: int
     ) -> list[_Found]:
@@ -427,10 +467,7 @@ class Run:
         for occ in f.counts.occurrences(f.sit, f.ps, f.pt, -1):
             S, T = occ[1], occ[2]
             ctx = ctx_of(S, T)
-            srcs = self._sorted(S, True, ctx[0], f.ps, v)
-            keys = [k for k, _ in self._sorted(T, False, ctx[1], f.pt, v)]
-            gt = sum(bisect_left(keys, k) for k, _ in srcs)
-            lt = sum(len(keys) - bisect_right(keys, k) for k, _ in srcs)
+            gt, lt = self._order_counts(S, T, ctx, f.ps, f.pt, v)
             for order, n in ((1, gt), (-1, lt)):
                 if n:
                     part = parts[order]
@@ -552,3 +589,8 @@ class _Draft:
     firsts: list[tuple[tuple[int, int, int, int], _Found, EndClass, EndClass]] = field(
         default_factory=list
     )
+
+
+def _string(e: End, v: int) -> str:
+    """An end's node address of family ``v`` as Go prints it (Python's str is the same)."""
+    return str(e.view.ip_of(v)) if e.view is not None else ""
