@@ -1,0 +1,51 @@
+"""CPU of `diagnose` where Calico's mesh sessions are one-way and every node's group differs.
+
+Half the nodes' groups admit TCP 179 from the /16, and each node's group admits it from its
+neighbour's /32: the two directions of many sessions differ, so the engine counts each class
+pair's pairs by which node opens the session (docs/engine.md step 4, docs/limits.md "Known
+products of two sizes"). Prints, for N and 2N nodes, the CPU seconds and their ratio (2 for
+linear, 4 for the product of the two sides' classes):
+
+    .venv/bin/python benchmarks/bgp_one_way.py 400
+    bgp-one-way: nodes=400 s=.. nodes=800 s=.. ratio=..
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+import time
+
+
+def measure(nodes: int) -> float:
+    from kostack.analyze.diagnose import diagnose
+    from kostack_testkit.builders import build, hetero_doc, rule, set_calico_mode
+
+    doc = hetero_doc(nodes, pods_per_node=1)
+    set_calico_mode(doc)  # no encapsulation: pod routes come over the mesh
+    fixed = {f["ip_address"] for p in doc["openstack"]["ports"] for f in p["fixed_ips"]}
+    ips = sorted(fixed, key=ipaddress.ip_address)
+    for i, group in enumerate(doc["openstack"]["security_groups"]):
+        sg = group["id"]
+        group["rules"] = [r for r in group["rules"] if r["port_range_min"] != 179]
+        if i % 2 == 0:
+            group["rules"].append(rule(sg, "ingress", "tcp", 179, "10.0.0.0/16"))
+        group["rules"].append(rule(sg, "ingress", "tcp", 179, f"{ips[(i + 1) % len(ips)]}/32"))
+    snapshot = build(doc)
+    began = time.process_time()
+    diagnose(snapshot)
+    return time.process_time() - began
+
+
+def main() -> int:
+    nodes = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    small, big = measure(nodes), measure(2 * nodes)
+    print(
+        f"bgp-one-way: nodes={nodes} s={small:.2f} nodes={2 * nodes} s={big:.2f} "
+        f"ratio={big / small:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
