@@ -6,14 +6,13 @@ proposes (`--ethertype IPv6`) brings it up. One lab for the module."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from lab_testing import apply_port_description, module_lab
-from test_lab_stateless import CONNECT  # one connection to port 179, its outcome printed
+from test_lab_stateless import CONNECT, speaking  # CONNECT: one connection to port 179
 
 from kostack.analyze.engine.path import session_judge
 from kostack.analyze.engine.types import Disposition, Hop
@@ -78,13 +77,7 @@ def test_tcp_179_over_ipv6_is_dropped_by_an_ipv4_only_rule_until_the_ipv6_rule(l
     _nodes_group(lab, "IPv4")
     server, client = lab.topology.nodes[0], lab.topology.nodes[1]
     assert server.ip6 and client.ip6
-    speaker = subprocess.Popen(
-        ["ip", "netns", "exec", server.netns, sys.executable, "-I", "-c", LISTEN],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert speaker.stdout is not None and speaker.stdout.readline().strip() == "ready"
+    with speaking(server.netns, LISTEN):
 
         def session(address: str) -> str:
             argv = [sys.executable, "-I", "-c", CONNECT, address, str(TIMEOUT)]
@@ -103,6 +96,3 @@ def test_tcp_179_over_ipv6_is_dropped_by_an_ipv4_only_rule_until_the_ipv6_rule(l
         _nodes_group(lab, "IPv4", "IPv6")  # what net-sg-bgp proposes: --ethertype IPv6
         assert session(server.ip6) == "open"
         assert _judged(lab, client.name, server.name, 6) is None
-    finally:
-        speaker.kill()
-        speaker.wait()

@@ -7,14 +7,13 @@ calls the session down (cni.py `opener`). One lab for the module."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
 from lab_testing import apply_port_description, module_lab
 from test_lab_bgp6 import LISTEN, TIMEOUT, _rule
-from test_lab_stateless import CONNECT  # one connection to port 179, its outcome printed
+from test_lab_stateless import CONNECT, speaking  # CONNECT: one connection to port 179
 
 from kostack.analyze.engine.cni import opener
 from kostack.analyze.engine.path import session_judge
@@ -57,18 +56,9 @@ def test_only_the_smaller_address_reaches_port_179_and_the_mesh_session_is_down(
     assert apply_port_description(lab, ports, [*groups, *own.values()]).changed
 
     def session(client: NodeSetup, server: NodeSetup) -> str:
-        speaker = subprocess.Popen(
-            ["ip", "netns", "exec", server.netns, sys.executable, "-I", "-c", LISTEN],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert speaker.stdout is not None and speaker.stdout.readline().strip() == "ready"
+        with speaking(server.netns, LISTEN):
             argv = [sys.executable, "-I", "-c", CONNECT, server.ip, str(TIMEOUT)]
             return str(lab.exec_in(client.netns, argv).stdout).strip()
-        finally:
-            speaker.kill()
-            speaker.wait()
 
     assert session(smaller, greater) == "open"  # the way Calico's mesh never connects
     assert session(greater, smaller) == "TimeoutError"  # the opener's SYN is dropped

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -82,6 +84,22 @@ CONNECT = (
 )
 
 
+@contextmanager
+def speaking(netns: str, listen: str = LISTEN) -> Iterator[None]:
+    """A BGP speaker listening on port 179 in ``netns`` while inside (ready when entered)."""
+    speaker = subprocess.Popen(
+        ["ip", "netns", "exec", netns, sys.executable, "-I", "-c", listen],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert speaker.stdout is not None and speaker.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        speaker.kill()
+        speaker.wait()
+
+
 def test_a_bgp_session_under_a_stateless_group_needs_its_replies_admitted(
     lab: Lab, seeded_neutron: Any
 ) -> None:
@@ -104,13 +122,7 @@ def test_a_bgp_session_under_a_stateless_group_needs_its_replies_admitted(
         network.update_port(node.port_id, security_group_ids=[sg.id])
     assert lab.sync().changed
     server, client = lab.topology.nodes[0], lab.topology.nodes[1]
-    speaker = subprocess.Popen(
-        ["ip", "netns", "exec", server.netns, sys.executable, "-I", "-c", LISTEN],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert speaker.stdout is not None and speaker.stdout.readline().strip() == "ready"
+    with speaking(server.netns):
 
         def session() -> str:
             argv = [sys.executable, "-I", "-c", CONNECT, server.ip, str(TIMEOUT)]
@@ -134,9 +146,6 @@ def test_a_bgp_session_under_a_stateless_group_needs_its_replies_admitted(
         assert lab.sync().changed
         assert session() == "open"
         assert judged(lab, client.name, server.name) is None
-    finally:
-        speaker.kill()
-        speaker.wait()
 
 
 def judged(lab: Lab, src: str, dst: str) -> Hop | None:
