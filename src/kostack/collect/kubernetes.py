@@ -383,7 +383,8 @@ class _ClusterReader:
                 quoted(joined([f.error for f in failures])) if failures else Msg("gap.kube.no-cni")
             )
             hint = Msg("gap.hint.kube.cni")
-            for name, namespace in sorted(self.facts.unmodelled.items())[:1]:
+            if self.facts.unmodelled:
+                name, namespace = min(self.facts.unmodelled.items())
                 error = Msg("gap.kube.cni-unmodelled", cni=name, namespace=namespace)
                 hint = Msg(f"gap.hint.kube.cni.{name.lower().replace(' ', '-')}")
             self.gap_text("cluster.cni", error, hint)

@@ -139,6 +139,7 @@ def undecided_lines(findings: list[Finding], lang: str, verbose: bool) -> list[s
     for f in findings:
         if not f.explained_by:
             per_check.setdefault(f.check_id, []).append(f)
+    out: list[str] = []
     said: dict[str, list[str]] = {}  # what is said -> the checks saying it, in order
     for check_id, fs in per_check.items():
         for f in fs if verbose else fs[:1]:
@@ -146,11 +147,9 @@ def undecided_lines(findings: list[Finding], lang: str, verbose: bool) -> list[s
             more = f" {t(lang, 'unknown_more', n=len(fs))}" if not verbose and len(fs) > 1 else ""
             text = f"{more} {L(f.message, lang)}{cond}"
             if verbose:
-                said.setdefault(f"{check_id}:{text}", [])
+                out.extend(wrap(f"{check_id}:{text}", INDENT * 2, first=INDENT))
             else:
                 said.setdefault(text, []).append(check_id)
-    out: list[str] = []
     for text, checks in said.items():
-        line = f"{', '.join(checks)}:{text}" if checks else text
-        out.extend(wrap(line, INDENT * 2, first=INDENT))
+        out.extend(wrap(f"{', '.join(checks)}:{text}", INDENT * 2, first=INDENT))
     return out

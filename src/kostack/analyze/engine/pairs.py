@@ -410,7 +410,7 @@ class Run:
         if found is None:
             found = self._strings[key] = sorted(
                 (
-                    (str(m.view.ip_of(v)) if m.view is not None else "", m)
+                    (_string(m, v), m)
                     for m in cls.members
                     if self.member_pattern(m, sets) == pattern
                 ),
