@@ -269,9 +269,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (branch bgpdir, +278); that order counted by spans and a merge-sort tree of address
 # strings (engine/order.py, +135). Budget = the measured 70,314. Then the review: one helper
 # for an end's address string, the undecided lines built without a shared dict for both
-# modes, the unmodelled CNI picked without a one-element loop (-3). Budget = the measured
-# 70,311.
-SHIPPED_LINES_BUDGET = 70_311
+# modes, the unmodelled CNI picked without a one-element loop (0). Budget = the measured
+# 70,314.
+SHIPPED_LINES_BUDGET = 70_314
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
