@@ -19,17 +19,28 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, TypeVar, cast
 
 from kostack.errors import CollectError
 
-__all__ = ["GRACE_S", "SLICE_S", "DeadlineExceeded", "Phase", "Worker", "with_deadline", "within"]
+__all__ = [
+    "GRACE_S",
+    "SLICE_S",
+    "DeadlineExceeded",
+    "Phase",
+    "Worker",
+    "each",
+    "with_deadline",
+    "within",
+]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Beyond its own timeout, how long a client gets to give up by itself (its
 # error message is more precise than ours) before the watchdog stops waiting.
@@ -118,6 +129,36 @@ def within(
     if worker.error is not None:
         raise worker.error
     return worker.value  # type: ignore[return-value]  # fn's value, set by run()
+
+
+def each(fn: Callable[[T], R], items: Sequence[T], *, parallel: int, what: str) -> list[R]:
+    """``fn(item)`` for every item, at most ``parallel`` at once, in the items' order.
+
+    The calls run in daemon threads (:func:`start`) and the caller waits in
+    slices, so Ctrl-C is raised at once, and a process that ends leaves the calls
+    still in flight behind. A ThreadPoolExecutor would not: Python joins its
+    threads at exit, so the process would outlive its main thread by the calls'
+    own timeouts. The first exception a call raised is raised once all ended.
+    """
+    out: list[R | None] = [None] * len(items)
+    lock = threading.Lock()
+    todo = iter(range(len(items)))
+
+    def drain() -> None:
+        while True:
+            with lock:
+                index = next(todo, None)
+            if index is None:
+                return
+            out[index] = fn(items[index])
+
+    workers = [start(drain, f"{what} {n}") for n in range(min(max(1, parallel), len(items)))]
+    for worker in workers:
+        worker.wait(math.inf)
+    for worker in workers:
+        if worker.error is not None:
+            raise worker.error
+    return cast(list[R], out)
 
 
 class Phase:

@@ -26,7 +26,7 @@ from safety_servers import Credentials, Keystone, Silent, Slow, _Base, wait_for
 from kostack.collect import _os_connection
 from kostack.collect.live import CollectOptions, collect_snapshot
 from kostack.collect.openstack import current_project, open_connection
-from kostack.deadline import DeadlineExceeded, within
+from kostack.deadline import DeadlineExceeded, each, within
 from kostack.errors import AuthError, CollectError
 from kostack_testkit.quiet_http import QuietHTTPServer
 
@@ -290,3 +290,31 @@ def test_a_phase_has_a_budget_of_its_own(tmp_path: Path) -> None:
             collect_snapshot(options)
     # the phase's deadline (1 s) fired, not one request's (5 s): its message says which
     assert caught.value.message == "reading OpenStack did not finish within 1 s"
+
+
+def test_each_keeps_the_order_the_limit_and_the_first_error() -> None:
+    running, most = [0], [0]
+    lock = threading.Lock()
+    gate = threading.Barrier(3)  # three calls are in flight together before any ends
+
+    def call(n: int) -> int:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        if n < 3:
+            gate.wait(30)
+        with lock:
+            running[0] -= 1
+        return n * n
+
+    assert each(call, list(range(10)), parallel=3, what="squaring") == [n * n for n in range(10)]
+    assert most[0] == 3
+    assert each(call, [], parallel=3, what="nothing") == []
+
+    def fails(n: int) -> int:
+        if n == 4:
+            raise ValueError("four")
+        return n
+
+    with pytest.raises(ValueError, match="four"):
+        each(fails, list(range(8)), parallel=2, what="failing")

@@ -394,3 +394,40 @@ def test_an_answer_too_big_is_no_agents_report_and_is_said_in_both_languages() -
         problems=(problem,),
     )
     assert "16 MiB가 넘게 응답했습니다" in screen and "answered more than" not in screen
+
+
+# A round whose agents hold their answers: the process must still end with its main thread
+# (`kostack watch` abandons a stuck cycle on SIGTERM, docs/watch.md). A ThreadPoolExecutor's
+# threads are joined at exit, so the process stayed until every send timed out.
+HELD_ROUND = """
+import sys, threading
+sys.path.insert(0, {here!r})
+from test_watch_agents import AGENTS, make_plan
+from kostack.probe.agents_runner import AgentPod, run_with_agents
+
+agents = {{n: AgentPod(n, "kostack", "agent-" + n, ip, ip) for n, ip in AGENTS.items()}}
+sending = threading.Semaphore(0)
+
+def send(agent, document):
+    sending.release()
+    threading.Event().wait(300)  # an agent that holds its answer
+    return ""
+
+threading.Thread(target=run_with_agents, args=(make_plan(9, 9), agents, send), daemon=True).start()
+for _ in agents:
+    sending.acquire()
+print("both sends in flight; the main thread ends")
+"""
+
+
+def test_a_held_round_does_not_keep_the_process_alive() -> None:
+    here = str(Path(__file__).parent)
+    done = subprocess.run(
+        [sys.executable, "-c", HELD_ROUND.format(here=here)],
+        capture_output=True,
+        text=True,
+        timeout=120,  # the held sends last 300 s: the old runner's exit waited for them
+        check=False,
+    )
+    assert done.stdout.strip() == "both sends in flight; the main thread ends", done.stderr
+    assert done.returncode == 0, done.stderr

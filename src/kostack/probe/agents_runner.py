@@ -26,13 +26,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
 from kostack.catalog import Msg, map_text
-from kostack.deadline import GRACE_S, DeadlineExceeded, within
+from kostack.deadline import GRACE_S, DeadlineExceeded, each, within
 from kostack.errors import ProbeError
 from kostack.oserror import reason
 from kostack.probe import k8s_texts  # noqa: F401  (registers the runners' messages)
@@ -232,8 +231,7 @@ def run_with_agents(
         )
         return results, SourceRun(node, pod, agent.pod_ip, time.monotonic() - began, problem)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(plan.sources) or 1))) as pool:
-        outcomes = list(pool.map(one, plan.sources))
+    outcomes = each(one, tuple(plan.sources), parallel=parallel, what="probe agent")
     results = in_plan_order(plan, (r for rs, _ in outcomes for r in rs))
     runs = tuple(run for _, run in outcomes if run is not None)
     missing = [node for node in plan.sources if node not in agents]
