@@ -321,6 +321,38 @@ NODENAME_ENV: Final = {
 }
 
 
+def kube_controllers_objects(
+    registry: str, version: str, node: NodeSpec, ip: str, annotations: Mapping[str, str]
+) -> list[JsonObject]:
+    """calico-kube-controllers as the manifest installs deploy it (one pod on ``node``)."""
+    return deployment_objects(
+        "kube-system",
+        "calico-kube-controllers",
+        {"k8s-app": "calico-kube-controllers"},
+        [
+            container_spec(
+                "calico-kube-controllers",
+                f"{registry}/kube-controllers:{version}",
+                env=[
+                    env_var("ENABLED_CONTROLLERS", "node,loadbalancer"),
+                    env_var("DATASTORE_TYPE", "kubernetes"),
+                ],
+            )
+        ],
+        [(node, ip)],
+        pod_annotations=[annotations],
+        service_account="calico-kube-controllers",
+        priority_class="system-cluster-critical",
+        tolerations=[
+            {"key": "CriticalAddonsOnly", "operator": "Exists"},
+            {"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"},
+            {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"},
+        ],
+        node_selector={"kubernetes.io/os": "linux"},
+        created=5.0,
+    )
+
+
 def typha_objects(
     namespace: str,
     image_registry: str,

@@ -23,6 +23,7 @@ from kostack_testkit.k8s_fixture_calico import (
     calico_pod_annotations,
     calico_pool,
     calico_settings,
+    kube_controllers_objects,
     second_worker,
     standard_pod_ips,
 )
@@ -35,7 +36,6 @@ from kostack_testkit.k8s_fixture_objects import (
     configmap_object,
     container_spec,
     daemonset_objects,
-    deployment_objects,
     env_var,
     make_nodes,
 )
@@ -234,31 +234,8 @@ def calico_manifest_published(
     ]
     objects.extend(with_init_containers(node_objects, "DaemonSet", "calico-node", init))
     objects.extend(
-        deployment_objects(
-            "kube-system",
-            "calico-kube-controllers",
-            {"k8s-app": "calico-kube-controllers"},
-            [
-                container_spec(
-                    "calico-kube-controllers",
-                    f"{registry}/kube-controllers:{version}",
-                    env=[
-                        env_var("ENABLED_CONTROLLERS", "node,loadbalancer"),
-                        env_var("DATASTORE_TYPE", "kubernetes"),
-                    ],
-                )
-            ],
-            [(controllers_node, controller_ip)],
-            pod_annotations=[pod_annotations[controller_ip]],
-            service_account="calico-kube-controllers",
-            priority_class="system-cluster-critical",
-            tolerations=[
-                {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"},
-                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"},
-            ],
-            node_selector={"kubernetes.io/os": "linux"},
-            created=5.0,
+        kube_controllers_objects(
+            registry, version, controllers_node, controller_ip, pod_annotations[controller_ip]
         )
     )
     pods = [o for o in objects if o["kind"] == "Pod"]

@@ -42,6 +42,7 @@ from kostack_testkit.k8s_fixture_calico import (
     calico_pod_annotations,
     calico_pool,
     calico_settings,
+    kube_controllers_objects,
     pool_modes,
     second_worker,
     standard_pod_ips,
@@ -513,31 +514,12 @@ def calico_manifest_cluster(
         )
     )
     objects.extend(
-        deployment_objects(
-            "kube-system",
-            "calico-kube-controllers",
-            {"k8s-app": "calico-kube-controllers"},
-            [
-                container_spec(
-                    "calico-kube-controllers",
-                    f"docker.io/calico/kube-controllers:{calico_version}",
-                    env=[
-                        env_var("ENABLED_CONTROLLERS", "node,loadbalancer"),
-                        env_var("DATASTORE_TYPE", "kubernetes"),
-                    ],
-                )
-            ],
-            [(kube_controllers_node, controller_ip)],
-            pod_annotations=[pod_annotations[controller_ip]],
-            service_account="calico-kube-controllers",
-            priority_class="system-cluster-critical",
-            tolerations=[
-                {"key": "CriticalAddonsOnly", "operator": "Exists"},
-                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/master"},
-                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"},
-            ],
-            node_selector={"kubernetes.io/os": "linux"},
-            created=5.0,
+        kube_controllers_objects(
+            "docker.io/calico",
+            calico_version,
+            kube_controllers_node,
+            controller_ip,
+            pod_annotations[controller_ip],
         )
     )
     if typha:
