@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from kostack.model.types import IP, Gap, Name, Once, Record, StrSet
+from kostack.model.types import IP, Gap, Name, Once, Record, StrSet, Text
 
 # --------------------------------------------------------------------------- Helm and storage
 #
@@ -41,7 +41,7 @@ class HelmRevision(Record):
     first_deployed: Name | None = None
     last_deployed: Name | None = None
     deleted: Name | None = None
-    description: str = Field(default="", max_length=2048)
+    description: Text = Field(default="", max_length=2048)
     storage_object: Name = ""
 
 
@@ -95,7 +95,7 @@ class HelmRelease(Record):
     first_deployed: Name | None = None
     last_deployed: Name | None = None
     deleted: Name | None = None  # info.deleted: when `helm uninstall` began (uninstalling)
-    description: str = Field(default="", max_length=2048)
+    description: Text = Field(default="", max_length=2048)
     storage: Literal["secret", "configmap"] = "secret"
     storage_object: Name = ""
     storage_resource_version: Name | None = None
@@ -168,10 +168,10 @@ class ContainerState(Record):
     restart_count: int = 0
     state: Name = ""  # running | waiting | terminated
     reason: Name = ""  # CrashLoopBackOff, ImagePullBackOff, Error...
-    message: str = Field(default="", max_length=1024)
+    message: Text = Field(default="", max_length=1024)
     last_reason: Name = ""
     last_exit_code: int | None = None
-    last_message: str = Field(default="", max_length=1024)
+    last_message: Text = Field(default="", max_length=1024)
     last_finished: Name | None = None
 
 
@@ -198,7 +198,7 @@ class KubeEvent(Record):
     name: Name  # involved object name
     type: Name = "Normal"
     reason: Name = ""
-    message: str = Field(default="", max_length=1024)
+    message: Text = Field(default="", max_length=1024)
     count: int = 1
     last_seen: Name | None = None
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from kostack.model.types import CIDR, IP, Name
+from kostack.model.types import CIDR, IP, Label, Name, Text
 from kostack.model.types import Record as _Record
 
 Status = Annotated[str, Field(max_length=64)]
@@ -30,13 +30,13 @@ class FloatingIP(_Record):
     fixed_ip_address: IP | None = None
     router_id: Name | None = None
     status: Status = ""
-    description: str = Field(default="", max_length=1024)
+    description: Text = Field(default="", max_length=1024)
     project_id: Name | None = None
 
 
 class HealthMonitor(_Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     type: Status
     delay: int | None = None
     timeout: int | None = None
@@ -52,7 +52,7 @@ class HealthMonitor(_Record):
 
 class Member(_Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     address: IP
     protocol_port: int = Field(ge=1, le=65535)
     subnet_id: Name | None = None
@@ -67,7 +67,7 @@ class Member(_Record):
 
 class Pool(_Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     protocol: Status
     lb_algorithm: Status = ""
     session_persistence: Status | None = None  # its type: SOURCE_IP, HTTP_COOKIE, ...
@@ -83,7 +83,7 @@ class Pool(_Record):
 
 class Listener(_Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     protocol: Status
     protocol_port: int = Field(ge=1, le=65535)
     default_pool_id: Name | None = None
@@ -99,8 +99,8 @@ class LoadBalancer(_Record):
     """One Octavia load balancer with its listeners and pools."""
 
     id: Name
-    name: Name = ""
-    description: str = Field(default="", max_length=1024)
+    name: Label = ""
+    description: Text = Field(default="", max_length=1024)
     tags: tuple[str, ...] = ()
     provider: Name = ""
     project_id: Name | None = None

@@ -51,10 +51,12 @@ from kostack.model.types import (
     Gap,
     IPAddress,
     IPNetwork,
+    Label,
     Name,
     Once,
     Record,
     StrSet,
+    Text,
 )
 
 # The records and types defined in kostack.model.types and .helm are part of this module's
@@ -93,6 +95,7 @@ __all__ = [
     "IPv6Mode",
     "KubeEvent",
     "KubeProxyMode",
+    "Label",
     "LoadBalancer",
     "LoadBalancerIngress",
     "LoadBalancerQuota",
@@ -127,6 +130,7 @@ __all__ = [
     "StatefulSet",
     "StrSet",
     "Subnet",
+    "Text",
     "WorkloadPod",
 ]
 
@@ -149,7 +153,7 @@ class AllowedAddressPair(Record):
 
 class Port(Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     network_id: Name
     mac_address: MAC
     fixed_ips: Annotated[tuple[FixedIP, ...], Once] = ()
@@ -186,12 +190,12 @@ class SecurityGroupRule(Record):
     remote_ip_prefix: CIDR | None = None
     remote_group_id: str | None = None
     remote_address_group_id: str | None = None
-    description: str = ""
+    description: Text = ""
 
 
 class SecurityGroup(Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     project_id: Name | None = None
     revision_number: int | None = None
     stateful: bool = True
@@ -200,7 +204,7 @@ class SecurityGroup(Record):
 
 class Network(Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     mtu: int | None = Field(default=None, ge=68, le=65535)
     port_security_enabled: bool | None = None
     network_type: Name | None = None
@@ -213,7 +217,7 @@ IPv6Mode = Literal["slaac", "dhcpv6-stateful", "dhcpv6-stateless"]
 
 class Subnet(Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     network_id: Name
     cidr: CIDR
     gateway_ip: IP | None = None
@@ -249,7 +253,7 @@ class RouterRoute(Record):
 
 class Router(Record):
     id: Name
-    name: Name = ""
+    name: Label = ""
     external_network_id: Name | None = None
     enable_snat: bool | None = None
     interface_subnet_ids: StrSet = ()
@@ -264,7 +268,7 @@ class OpenStack(Record):
     cloud: Name | None = None
     region: Name | None = None
     project_id: Name | None = None
-    project_name: Name | None = None
+    project_name: Label | None = None
     release: Name | None = None
     backend: NeutronBackend | None = None
     backend_source: Name | None = None

@@ -76,7 +76,34 @@ def _parse_mac(value: Any) -> str:
 IP = Annotated[IPAddress, BeforeValidator(_parse_ip), PlainSerializer(str, return_type=str)]
 CIDR = Annotated[IPNetwork, BeforeValidator(_parse_net), PlainSerializer(str, return_type=str)]
 MAC = Annotated[str, BeforeValidator(_parse_mac)]
+# What a cloud shows on one line stays on one line: an OpenStack name or description may
+# hold any character, and a line break in one would start a line of kostack's output that
+# the cloud wrote, such as a fake command to paste. So line breaks and tabs in them are kept
+# as escapes, written as kostack.shell's `visible` writes them (the model imports nothing of
+# ours); the other hidden characters are made visible where the text is printed
+# (kostack.report.safe). Only for what is shown, never for what a command names: an id, a
+# Kubernetes name (the API allows no line break in one) or a setting stays exact, and
+# kostack.shell quotes it.
+_ONE_LINE: Final = str.maketrans(
+    {
+        "\n": "\\n",
+        "\r": "\\r",
+        "\t": "\\t",
+        **{c: f"\\x{ord(c):02x}" for c in "\v\f\x1c\x1d\x1e\x85"},
+        **{c: f"\\u{ord(c):04x}" for c in "\u2028\u2029"},
+    }
+)
+
+
+def _one_line(value: str) -> str:
+    return value if value.isprintable() else value.translate(_ONE_LINE)
+
+
 Name = Annotated[str, Field(max_length=1024)]
+# An OpenStack or Octavia name, only ever shown: kept on one line.
+Label = Annotated[str, Field(max_length=1024), AfterValidator(_one_line)]
+# Free text from a cloud or cluster (a description, an event's message), on one line too.
+Text = Annotated[str, AfterValidator(_one_line)]
 
 
 # Validation context under which a number, a count or a flag must be given as one: what the
