@@ -20,6 +20,9 @@ from kostack_testkit.cli import run_cli
 
 FORGED = "FORGED openstack port set --disable-port-security x"
 BREAKS = ["\n", "\r\n", "\r", "\u2028", "\x85", "\x0b", "\x1e"]
+# what a pod, a container, an event or a release says of itself (anyone who runs a pod or
+# writes an event chooses it)
+TEXTS = ("description", "message", "last_message", "reason", "last_reason")
 
 
 def hostile(doc: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def hostile(doc: dict[str, Any]) -> dict[str, Any]:
         nonlocal seen
         if isinstance(value, dict):
             for key, inner in value.items():
-                if key in ("description", "message", "last_message") and isinstance(inner, str):
+                if key in TEXTS and isinstance(inner, str):
                     value[key] = f"{inner}{BREAKS[seen % len(BREAKS)]}{FORGED}"
                     seen += 1
                 else:
@@ -65,7 +68,8 @@ def test_no_line_of_output_starts_with_the_clouds_text(
     snapshot.write_text(json.dumps(hostile(example_doc(example))))
     printed = ""
     for args in commands:
-        _code, out = run_cli(*args, "--snapshot", str(snapshot), "--lang", lang)
+        code, out = run_cli(*args, "--snapshot", str(snapshot), "--lang", lang)
+        assert code in (0, 1), out  # read and judged, not refused
         printed += out
     report = tmp_path / "report.md"
     run_cli("report", "--snapshot", str(snapshot), "--lang", lang, "-o", str(report))

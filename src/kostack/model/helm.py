@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from kostack.model.types import IP, Gap, Name, Once, Record, StrSet, Text
+from kostack.model.types import IP, Gap, Label, Name, Once, Record, StrSet, Text
 
 # --------------------------------------------------------------------------- Helm and storage
 #
@@ -167,9 +167,9 @@ class ContainerState(Record):
     started: bool | None = None
     restart_count: int = 0
     state: Name = ""  # running | waiting | terminated
-    reason: Name = ""  # CrashLoopBackOff, ImagePullBackOff, Error...
+    reason: Label = ""  # CrashLoopBackOff, ImagePullBackOff, Error...
     message: Text = Field(default="", max_length=1024)
-    last_reason: Name = ""
+    last_reason: Label = ""
     last_exit_code: int | None = None
     last_message: Text = Field(default="", max_length=1024)
     last_finished: Name | None = None
@@ -196,8 +196,8 @@ class KubeEvent(Record):
     namespace: Name
     kind: Name  # involved object kind
     name: Name  # involved object name
-    type: Name = "Normal"
-    reason: Name = ""
+    type: Label = "Normal"
+    reason: Label = ""
     message: Text = Field(default="", max_length=1024)
     count: int = 1
     last_seen: Name | None = None
