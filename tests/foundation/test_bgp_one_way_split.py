@@ -4,7 +4,7 @@ every pair.
 Where only one direction of TCP 179 passes, a situation's pairs split by who opens their
 session (the greater node address string). The engine counted each part class pair by
 class pair: with per-node groups on both sides whose TCP 179 sets differ, the product of
-the two sides' classes (benchmarks/bgp_one_way.py: 4 times the CPU for twice the nodes).
+the two sides' classes (benchmarks/bgp_one_way.py: 3.6 times the CPU for twice the nodes).
 It now counts each end's pairs by bisection into the other side's sorted strings; these
 cases pin its counts, classes and examples on hostile inputs, and its cost.
 """
@@ -44,9 +44,9 @@ BGP_PORT = 179
 def _hostile(seed: int) -> tuple[Doc, bool]:
     """10 to 14 nodes, each in a group of its own (the rules of its former groups but TCP
     179, and random TCP 179 rules); dual-stack with BGP over IPv6 on one node subnet, or
-    IPv4 over 2 to 5 subnets (two routers when mixed: the fourth subnet on the second). TCP 179 admitted from single nodes,
-    ranges and subnets, on ingress and, for some nodes, on egress only towards some; some
-    groups stateless with reply rules of either family."""
+    IPv4 over 2 to 5 subnets (two routers when mixed: the fourth subnet on the second).
+    TCP 179 admitted from single nodes, ranges and subnets, on ingress and, for some nodes,
+    on egress only towards some; some groups stateless with reply rules of either family."""
     rng = random.Random(seed)
     n = rng.randint(10, 14)
     dual = seed % 3 != 2
