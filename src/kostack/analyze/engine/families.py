@@ -121,7 +121,7 @@ class FamilyResult:
     # the source and target classes, the relation, the undecided sets, the patterns): its
     # outcome in every world
     situations: dict[SituationKey, tuple[FlowResult, ...]] = field(default_factory=dict)
-    # split by who opens the mesh session (pairs.py `Run._split`; ``openers`` in `evaluate`)
+    # split by who opens the mesh session (mesh_order.py `MeshOrder.split`; ``openers`` in `evaluate`)
     ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = field(default_factory=dict)
 
     def members(self, side: str, class_ids: set[int]) -> list[End]:

@@ -1,12 +1,14 @@
-"""Counting pairs by the order of their node address strings, without listing the pairs.
+"""Counting one class pair's pairs by the order of their node address strings, without
+listing the pairs.
 
 Calico's mesh session between two nodes is opened by the node whose address string is the
 greater (docs/facts.md "Which node opens a mesh session"), so where only one direction of
-TCP 179 passes, a class pair's pairs split by that order (pairs.py `_split`). A class's
-members in universe-position order carry a merge-sort tree of their strings: the members a
-side's sets admit with a pattern are a few index spans of that order (`spans`), and how
-many of them lie below a string is O(spans x log^2) (`OrderTree.below`). A class pair then
-costs its smaller side's members times that, not one side's size per pair of classes.
+TCP 179 passes, a situation's pairs split by that order (mesh_order.py: counted end by end
+for the whole situation; this module for the class pairs whose examples are shown). A
+class's members in universe-position order carry a merge-sort tree of their strings: the
+members a side's sets admit with a pattern are a few index spans of that order (`spans`),
+and how many of them lie below a string is O(spans x log^2) (`OrderTree.below`). A class
+pair then costs its smaller side's members times that, not one side's size.
 """
 
 from __future__ import annotations

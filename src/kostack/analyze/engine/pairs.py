@@ -14,10 +14,9 @@ pair) is one situation, a concrete pair in it is traced in every world
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import islice
 
 from kostack.analyze.engine.addrsets import Ranges, contains, patterns
@@ -33,7 +32,7 @@ from kostack.analyze.engine.families import (
     hop_id,
     wire_sets,
 )
-from kostack.analyze.engine.order import OrderTree, Spans, order_counts, spans
+from kostack.analyze.engine.mesh_order import MeshOrder
 from kostack.analyze.engine.path import session_judge, trace
 from kostack.analyze.engine.relations import (
     Corrections,
@@ -97,10 +96,7 @@ class Run:
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
         self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
-        # (side, class, its members' sets, pattern, family) -> its members' node address
-        # strings, sorted (who opens a mesh session: `_split`)
-        self._strings: dict[tuple[object, ...], list[tuple[str, End]]] = {}
-        self._trees: dict[tuple[object, ...], tuple[list[int], OrderTree] | None] = {}
+        self.mesh = MeshOrder()  # who opens a mesh session: `_judged` splits by it
 
     # ------------------------------------------------------------------ patterns
 
@@ -319,7 +315,7 @@ class Run:
                 )
                 picked = self._pick(S, T, ctx[0], ctx[1], ps, pt)
                 v = self.openers or (self._mesh(*picked) if picked is not None else None)
-                parts = self._split(found, ctx_of, v) if v is not None else [found]
+                parts = self.mesh.split(self, found, ctx_of, v) if v is not None else [found]
                 if v is not None:
                     into = self.ordered.setdefault(key, {})
                     into.update((p.order, p.outcome) for p in parts if p.order)
@@ -335,7 +331,7 @@ class Run:
         pt: Pattern,
         order: int = 0,
     ) -> tuple[FlowResult, ...] | None:
-        """`_trace`, once per (class pair, patterns, order: `_split`)."""
+        """`_trace`, once per (class pair, patterns, order: mesh_order.py)."""
         key = (S.id, T.id, ps, pt, order)
         if key not in self._traces:
             picked = self._pick(S, T, ctx[0], ctx[1], ps, pt, order)
@@ -361,11 +357,14 @@ class Run:
         order: int = 0,
     ) -> tuple[End, End] | None:
         """A concrete pair of this situation (``order`` 1: whose source's node address string
-        is the greater, -1: the smaller; `_split`)."""
+        is the greater, -1: the smaller; mesh_order.py)."""
         if order:
             v = self._mesh(S.rep, T.rep, False)
             assert v is not None
-            ss, ts = self._sorted(S, True, t_side, ps, v), self._sorted(T, False, s_side, pt, v)
+            ss, ts = (
+                self.mesh.sorted(self, S, True, t_side, ps, v),
+                self.mesh.sorted(self, T, False, s_side, pt, v),
+            )
             (a, s0), (b, t0) = (ss[-1], ts[0]) if order == 1 else (ss[0], ts[-1])
             return (s0, t0) if (a > b) == (order == 1) and a != b else None
         srcs = list(islice((s for s in S.members if self.member_pattern(s, t_side) == ps), 2))
@@ -399,97 +398,6 @@ class Run:
                 if (there is None) != (back is None) or (one_way and _said(there) != _said(back)):
                     return v
         return None
-
-    def _sorted(
-        self, cls: EndClass, src: bool, sets: SideSets, pattern: Pattern, v: int
-    ) -> list[tuple[str, End]]:
-        """A class's members of ``pattern`` against ``sets``, by their node address string of
-        family ``v`` (Go's string order, as Calico's template compares them)."""
-        key = (src, cls.id, id(sets), pattern, v)
-        found = self._strings.get(key)
-        if found is None:
-            found = self._strings[key] = sorted(
-                (
-                    (_string(m, v), m)
-                    for m in cls.members
-                    if self.member_pattern(m, sets) == pattern
-                ),
-                key=lambda x: x[0],
-            )
-        return found
-
-    def _order_counts(
-        self, S: EndClass, T: EndClass, ctx: Ctx, ps: Pattern, pt: Pattern, v: int
-    ) -> tuple[int, int]:
-        """How many pairs of (S, T) of patterns (ps, pt) have the source's node address string
-        the greater, and the smaller (engine/order.py); by each side's sorted strings when
-        its sets test more than one kind of address."""
-        a, b = self._ordered(S, True, ctx[0], ps, v), self._ordered(T, False, ctx[1], pt, v)
-        if a is not None and b is not None:
-            return order_counts(a, b)
-        srcs = self._sorted(S, True, ctx[0], ps, v)
-        keys = [k for k, _ in self._sorted(T, False, ctx[1], pt, v)]
-        gt = sum(bisect_left(keys, k) for k, _ in srcs)
-        return gt, sum(len(keys) - bisect_right(keys, k) for k, _ in srcs)
-
-    def _ordered(
-        self, cls: EndClass, src: bool, sets: SideSets, pattern: Pattern, v: int
-    ) -> tuple[OrderTree, Spans] | None:
-        """A class's members of ``pattern`` against ``sets``: spans of its members in position
-        order, with their strings' tree; None when the sets test more than one kind of
-        address, or a member has none."""
-        kinds = {k for _, k in sets}
-        if len(kinds) > 1:
-            return None
-        kind = kinds.pop() if kinds else "ip"
-        key = (cls.id, src, kind, v)
-        if key not in self._trees:
-            ranked = [(self.fam.position(m, kind), _string(m, v)) for m in cls.members]
-            if any(p is None for p, _ in ranked):
-                self._trees[key] = None
-            else:
-                ranked.sort(key=lambda x: (x[0], x[1]))
-                tree = OrderTree([k for _, k in ranked])
-                self._trees[key] = ([p for p, _ in ranked if p is not None], tree)
-        found = self._trees[key]
-        if found is None:
-            return None
-        return found[1], spans([r for r, _ in sets], pattern, found[0])
-
-    def _split(
-        self, f: _Found, ctx_of: Callable[[EndClass, EndClass], Ctx], v: int
-    ) -> list[_Found]:
-        """A situation whose pairs' routes depend on which node opens the mesh session, split
-        by the order of the two ends' node address strings: each part counted by bisection
-        over its class pairs' sorted strings (no pair listed), traced through its first pair;
-        pairs of equal strings (one node) keep the situation's outcome."""
-        parts = {1: _Part(), -1: _Part()}
-        for occ in f.counts.occurrences(f.sit, f.ps, f.pt, -1):
-            S, T = occ[1], occ[2]
-            ctx = ctx_of(S, T)
-            gt, lt = self._order_counts(S, T, ctx, f.ps, f.pt, v)
-            for order, n in ((1, gt), (-1, lt)):
-                if n:
-                    part = parts[order]
-                    part.n += n
-                    part.src.setdefault(S.id, S)
-                    part.dst.setdefault(T.id, T)
-                    part.occ.extend([occ] if len(part.occ) < 3 else [])
-        out = []
-        for order, part in parts.items():
-            if not part.n or (self.openers and order != 1):
-                continue
-            S, T = part.occ[0][1], part.occ[0][2]
-            ctx = ctx_of(S, T)
-            outcome = self._traced(S, T, ctx, f.ps, f.pt, order)
-            assert outcome is not None
-            dst = [T for T in f.sit.dst if T.id in part.dst]
-            sit = Situation(part.n, list(part.src.values()), dst, f.sit.undecided)
-            out.append(replace(f, sit=sit, outcome=outcome, ctx=ctx, order=order, occ=part.occ))
-        rest = f.sit.n - sum(p.n for p in parts.values())
-        if rest and not self.openers:
-            out.append(replace(f, sit=replace(f.sit, n=rest)))
-        return out
 
     def _settle(self, found: list[_Found]) -> None:
         """Totals; the facts, in the order of their first class pair; and each fact's first
@@ -565,18 +473,8 @@ class _Found:
     ctx: Ctx
     undecided: tuple[bool, ...]
     ctx_of: Callable[[EndClass, EndClass], Ctx] | None = None  # a shape pair's: per class pair
-    order: int = 0  # `Run._split`: 1, the source's address string the greater; -1 the smaller
+    order: int = 0  # mesh_order.py `MeshOrder.split`: 1, the source's address string the greater; -1 the smaller
     occ: list[Occurrence] = field(default_factory=list)  # then: its first class pairs
-
-
-@dataclass
-class _Part:
-    """One order's part of a situation being split (`Run._split`)."""
-
-    n: int = 0
-    src: dict[int, EndClass] = field(default_factory=dict)
-    dst: dict[int, EndClass] = field(default_factory=dict)
-    occ: list[Occurrence] = field(default_factory=list)
 
 
 @dataclass
@@ -589,8 +487,3 @@ class _Draft:
     firsts: list[tuple[tuple[int, int, int, int], _Found, EndClass, EndClass]] = field(
         default_factory=list
     )
-
-
-def _string(e: End, v: int) -> str:
-    """An end's node address of family ``v`` as Go prints it (Python's str is the same)."""
-    return str(e.view.ip_of(v)) if e.view is not None else ""

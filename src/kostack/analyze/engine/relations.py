@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from kostack.analyze.engine.families import End, EndClass
 from kostack.analyze.engine.router import route_to
@@ -267,17 +268,34 @@ class RelationCounts:
     def occurrences(self, sit: Situation, ps: Pattern, pt: Pattern, limit: int) -> list[Occurrence]:
         """The first ``limit`` class pairs of a situation in the order pairs are judged one by
         one (source class, target class, then each side's patterns in their counting order)."""
-        out: list[Occurrence] = []
-        for S in sit.src:
-            ns = self.sp[S.id][ps]
-            rank_s = list(self.sp[S.id]).index(ps)
-            for T in self._candidates(S, pt):
-                if ns * self.tp[T.id][pt] - self.corr.st.get((S.id, T.id, ps, pt), 0) <= 0:
-                    continue
-                out.append(((S.id, T.id, rank_s, list(self.tp[T.id]).index(pt)), S, T))
-                if len(out) == limit:
-                    return out
-        return out
+        return first_pairs(self, sit, ps, pt, limit)
+
+    def row(self, sit: Situation, ps: Pattern, pt: Pattern, S: EndClass) -> Iterator[Occurrence]:
+        """The class pairs of a situation whose source class is ``S``, in order."""
+        ns = self.sp[S.id][ps]
+        rank_s = list(self.sp[S.id]).index(ps)
+        for T in self._candidates(S, pt):
+            if ns * self.tp[T.id][pt] - self.corr.st.get((S.id, T.id, ps, pt), 0) > 0:
+                yield ((S.id, T.id, rank_s, list(self.tp[T.id]).index(pt)), S, T)
+
+
+class Rows(Protocol):
+    def row(self, sit: Situation, ps: Pattern, pt: Pattern, S: EndClass) -> Iterator[Occurrence]:
+        """The class pairs of a situation whose source class is ``S``, in order."""
+        ...
+
+
+def first_pairs(
+    counts: Rows, sit: Situation, ps: Pattern, pt: Pattern, limit: int
+) -> list[Occurrence]:
+    """The first ``limit`` class pairs of a situation (all: -1), row by row."""
+    out: list[Occurrence] = []
+    for S in sit.src:
+        for occ in counts.row(sit, ps, pt, S):
+            out.append(occ)
+            if len(out) == limit:
+                return out
+    return out
 
 
 # ---------------------------------------------------------------- route classes (encapsulation)

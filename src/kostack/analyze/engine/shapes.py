@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -40,6 +40,7 @@ from kostack.analyze.engine.relations import (
     Situation,
     Super,
     SuperPair,
+    first_pairs,
 )
 
 SMALL = 2  # a range of at most this many universe positions is handled end by end
@@ -54,6 +55,10 @@ Ctx = tuple[SideSets, SideSets, Flow]
 Flags = tuple[Sequence[bool], Sequence[bool], Sequence[bool]]
 Ends = Callable[[EndClass], Sequence[End]]
 Hit = tuple[EndClass, End, EndClass, End]  # a source class and end, a target class and end
+# a hit whose patterns differ from its coarse ones: with its undecided sets, coarse, exact
+Moved = tuple[
+    EndClass, End, EndClass, End, tuple[bool, ...], tuple[Pattern, Pattern], tuple[Pattern, Pattern]
+]
 
 
 def undecided_of(flags: Flags) -> tuple[bool, ...]:
@@ -258,6 +263,7 @@ class ShapeCounts(ShapeSides):
         self.own_s: dict[int, dict[Key, int]] = defaultdict(dict)
         self.own_t: dict[int, dict[Key, int]] = defaultdict(dict)
         self.corr = Corrections()
+        self._moved: list[Moved] | None = None
         if not self.srcs or not self.tgts:
             return
         self._main()
@@ -302,7 +308,7 @@ class ShapeCounts(ShapeSides):
         """Every pair counted with its patterns against the coarse sets."""
         pair = self.pair
         ds, dt = self._dists(self.srcs, self.dst), self._dists(self.tgts, self.src)
-        by_h, by_g = _by_group(self.srcs, self.src), _by_group(self.tgts, self.dst)
+        by_h, by_g = by_group(self.srcs, self.src), by_group(self.tgts, self.dst)
         us = [[self.undecided(srcs[0], tgts[0]) for tgts in by_g] for srcs in by_h]
         for h, srcs in enumerate(by_h):
             sums = [Sums(pair, ((pair.dst_subnet[T.id], dt[T.id][h]) for T in tg)) for tg in by_g]
@@ -338,13 +344,23 @@ class ShapeCounts(ShapeSides):
 
     def _exceptions(self) -> None:
         """The pairs whose patterns a small range decides: counted again with their own."""
+        for S, _, T, _, u, coarse, exact in self._moves():
+            for j in (self.own_s[S.id], self.own_t[T.id]):
+                _add(j, (u, *coarse), -1)
+                _add(j, (u, *exact), 1)
+
+    def _moves(self) -> Iterator[Moved]:
         for S, s, T, t in self.hits(_members, _members):
             coarse, exact = self.coarse(S, T, s, t), self.exact(S, T, s, t)
             if coarse != exact:
-                u = self.undecided(S, T)
-                for j in (self.own_s[S.id], self.own_t[T.id]):
-                    _add(j, (u, *coarse), -1)
-                    _add(j, (u, *exact), 1)
+                yield S, s, T, t, self.undecided(S, T), coarse, exact
+
+    def moved(self) -> list[Moved]:
+        """The pairs a small range moves out of their coarse patterns' situation, with their
+        undecided sets, coarse and own patterns (found again when asked: mesh_order.py)."""
+        if self._moved is None:
+            self._moved = list(self._moves()) if self.srcs and self.tgts else []
+        return self._moved
 
     def situations(self) -> dict[Key, Situation]:
         out: dict[Key, Situation] = {}
@@ -365,20 +381,18 @@ class ShapeCounts(ShapeSides):
     def occurrences(self, sit: Situation, ps: Pattern, pt: Pattern, limit: int) -> list[Occurrence]:
         """The first ``limit`` class pairs of a situation, in the order of relations.py
         `RelationCounts.occurrences` (source class, target class, patterns' ranks)."""
-        u = sit.undecided
-        out: list[Occurrence] = []
-        for S in sit.src:
-            for T in sit.dst:
-                if self.pair.relation(S, T) != self.rel or self.undecided(S, T) != u:
-                    continue
-                sp = self.run._patterns(S, "src", self.dst.sets[T.id])
-                tp = self.run._patterns(T, "dst", self.src.sets[S.id])
-                n = sp.get(ps, 0) * tp.get(pt, 0) - self.corr.st.get((S.id, T.id, ps, pt), 0)
-                if n > 0:
-                    out.append(((S.id, T.id, list(sp).index(ps), list(tp).index(pt)), S, T))
-                    if len(out) == limit:
-                        return out
-        return out
+        return first_pairs(self, sit, ps, pt, limit)
+
+    def row(self, sit: Situation, ps: Pattern, pt: Pattern, S: EndClass) -> Iterator[Occurrence]:
+        """The class pairs of a situation whose source class is ``S``, in order."""
+        for T in sit.dst:
+            if self.pair.relation(S, T) != self.rel or self.undecided(S, T) != sit.undecided:
+                continue
+            sp = self.run._patterns(S, "src", self.dst.sets[T.id])
+            tp = self.run._patterns(T, "dst", self.src.sets[S.id])
+            n = sp.get(ps, 0) * tp.get(pt, 0) - self.corr.st.get((S.id, T.id, ps, pt), 0)
+            if n > 0:
+                yield ((S.id, T.id, list(sp).index(ps), list(tp).index(pt)), S, T)
 
 
 def by_shape(sups: list[Super]) -> dict[int, list[Super]]:
@@ -434,7 +448,7 @@ def _summed(
     return found
 
 
-def _by_group(classes: list[EndClass], side: _Side) -> list[list[EndClass]]:
+def by_group(classes: list[EndClass], side: _Side) -> list[list[EndClass]]:
     out: list[list[EndClass]] = [[] for _ in side.groups]
     for c in classes:
         out[side.group[c.id]].append(c)

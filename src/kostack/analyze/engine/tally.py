@@ -40,7 +40,7 @@ from kostack.analyze.engine.types import FlowResult
 Pattern = tuple[bool, ...]
 Tally = dict[tuple[Hashable, Hashable, SituationKey], int]
 # with the order of the representative pair's node address strings (1, -1), for a situation
-# the family split by who opens the mesh session (pairs.py `Run._split`); else 0
+# the family split by who opens the mesh session (mesh_order.py `MeshOrder.split`); else 0
 Ordered = dict[tuple[Hashable, Hashable, SituationKey, int], int]
 
 
