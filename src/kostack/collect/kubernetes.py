@@ -27,6 +27,7 @@ from kostack.collect._cni_calico import read_calico
 from kostack.collect._cni_cilium import read_cilium
 from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, CniName, CniResult
 from kostack.collect._cni_flannel import read_flannel
+from kostack.collect._cni_kuberouter import read_kube_router
 from kostack.collect._k3s import SOURCE as K3S_SOURCE
 from kostack.collect._kube_api import open_session
 from kostack.collect._kube_lb import read_lb_services, with_endpoints
@@ -74,6 +75,7 @@ READERS: dict[CniName, Callable[[CniContext, bool], CniResult | None]] = {
     "calico": read_calico,
     "flannel": read_flannel,
     "cilium": read_cilium,
+    "kube-router": read_kube_router,
 }
 
 
@@ -375,7 +377,9 @@ class _ClusterReader:
     # ------------------------------------------------------------------ networks and modes
 
     def _cni(self) -> CniResult | None:
-        context = CniContext(self.reader, self.facts, self.gap, self.notes, self._check)
+        context = CniContext(
+            self.reader, self.facts, self.gap, self.notes, self._check, self.gap_text
+        )
         result = _read_cni(context)
         if result is None:
             failures = context.probe_failures

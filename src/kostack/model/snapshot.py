@@ -25,6 +25,7 @@ from kostack.model.cni import (
     CNIType,
     EncapMode,
     Flannel,
+    KubeRouter,
 )
 from kostack.model.helm import (
     ClaimTemplate,
@@ -93,6 +94,7 @@ __all__ = [
     "IPv6Mode",
     "KubeEvent",
     "KubeProxyMode",
+    "KubeRouter",
     "LoadBalancer",
     "LoadBalancerIngress",
     "LoadBalancerQuota",
