@@ -114,8 +114,8 @@ def parse_kube_router(arguments: Sequence[str], notes: Notes, *, k0s: bool = Fal
     return KubeRouter(
         run_router=on("run-router", True),
         enable_overlay=on("enable-overlay", True),
-        overlay_type=overlay_type if overlay_type in ("subnet", "full") else None,  # type: ignore[arg-type]
-        overlay_encap=encap if encap in ("ipip", "fou") else None,  # type: ignore[arg-type]
+        overlay_type=overlay_type if overlay_type in ("subnet", "full") else None,
+        overlay_encap=encap if encap in ("ipip", "fou") else None,
         overlay_encap_port=_number(flags, "overlay-encap-port", 65535)
         if flags.get("overlay-encap-port")
         else 5555,

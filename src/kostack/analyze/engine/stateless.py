@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from kostack.analyze.engine.cni import bgp_dependent
+from kostack.analyze.engine.cni import bgp_families, bgp_port
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Direction, Query, denied_cause, remote_admits
 from kostack.analyze.engine.secgroups import rule_text as rule_label
@@ -185,11 +185,12 @@ def bgp_queries(topos: Sequence[Topology]) -> dict[int, tuple[Query, ...]]:
     addresses): the sets a session (either way) is judged by at each end, each testing the
     other end's node address of that family: TCP 179, and its replies' under a stateless
     group (path.py `session_judge`)."""
-    routed = {p.cidr.version for t in topos for p in t.calico_pools if bgp_dependent(t, p)}
+    routed = {v for t in topos for v in bgp_families(t)}
+    port = bgp_port(topos[0])
     return {
         v: (
-            Query("egress", v, 6, 179),
-            Query("ingress", v, 6, 179),
+            Query("egress", v, 6, port),
+            Query("ingress", v, 6, port),
             *reply_queries(topos[0], v, 6, None, False),
         )
         for v in sorted(routed)
