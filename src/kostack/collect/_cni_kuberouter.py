@@ -158,4 +158,5 @@ def read_kube_router(ctx: CniContext, detected: bool) -> CniResult | None:
     cni = CNI(
         type="kube-router", version=version, version_source=version_source, kube_router=settings
     )
-    return CniResult(cni=cni)
+    # --run-service-proxy: kube-router's IPVS proxy serves the Services (kube-proxy replaced)
+    return CniResult(cni=cni, kube_proxy_replacement=bool(settings.run_service_proxy))

@@ -333,8 +333,12 @@ def mesh_one_way(topo: Topology, version: int) -> bool | None:
     """Whether Calico's mesh sessions of ``version`` are opened by one side only, the node whose
     address string is the greater (docs/facts.md "Which node opens a mesh session"): True from
     Calico v3.4 (IPv6: v3.6, before which BIRD6 compared against the node's IPv4 address),
-    False before v3.4, None when the version is not known."""
+    False before v3.4, None when the version is not known. False for kube-router, whose GoBGP
+    peers are all active (pkg/controllers/routing/bgp_peers.go sets no passive mode): either
+    node may open the session."""
     cl = topo.snapshot.cluster
+    if cl is not None and cl.cni.type == "kube-router":
+        return False
     found = re.match(r"v?(\d+)\.(\d+)", (cl.cni.version or "") if cl is not None else "")
     if found is None:
         return None
@@ -373,8 +377,7 @@ def bgp_route(
     port = bgp_port(topo)
     tcp = f"TCP {port}" if v == 4 else Msg("hop.bgp-tcp-v6", port=port)
     names = dict(block=block, src=src.name, dst=dst.name, tcp=tcp, cni=cni)
-    # kube-router's GoBGP peers are all active: either node may open the session
-    one_way = mesh_one_way(topo, v) if cni == "Calico" else False
+    one_way = mesh_one_way(topo, v)
     if one_way is not False and src.ip_of(v) is not None and dst.ip_of(v) is not None:
         a, b = (src, dst) if opener(src, dst, v) else (dst, src)
         opens = Msg("hop.bgp-opens", a=a.ip_of(v), an=a.name, b=b.ip_of(v), bn=b.name, tcp=tcp)

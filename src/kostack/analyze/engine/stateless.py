@@ -137,10 +137,12 @@ def masquerade_ports(topo: Topology) -> tuple[int, int] | None:
     later), Calico unless FelixConfiguration featureDetectOverride says MASQFullyRandom=false;
     Cilium's masquerade keeps the port unless two connections clash; so does flannel's with
     --ip-masq-fully-random-disable, but not surely inside Canal, where Felix's natOutgoing
-    masquerades with --random-fully too (which of the two matches first is not modelled)."""
+    masquerades with --random-fully too (which of the two matches first is not modelled).
+    kube-router's --enable-pod-egress rule adds --random-fully where iptables has it, with no
+    switch to turn it off (pkg/controllers/routing/pod_egress.go)."""
     cl = topo.snapshot.cluster
     cni = cl.cni if cl else None
-    if cni is None or cni.type not in ("calico", "flannel"):
+    if cni is None or cni.type not in ("calico", "flannel", "kube-router"):
         return None
     fl = cni.flannel
     if fl is not None and fl.ip_masq_fully_random_disable and fl.bundle != "canal":
