@@ -74,3 +74,22 @@ def test_an_unknown_value_is_not_guessed() -> None:
         "enable-overlay": ["true"],
         "run-router": ["true"],
     }
+
+
+def test_k0s_without_kubeadm_takes_the_ranges_from_kube_proxy_and_kube_router(
+    serve: ServeFn,
+) -> None:
+    """k0s has no kubeadm-config and runs its control plane outside pods: the cluster CIDR is
+    its kube-proxy ConfigMap's clusterCIDR, the service CIDR kube-router's
+    --service-cluster-ip-range (k0s passes it)."""
+    objects = [
+        o
+        for o in kube_router_cluster()
+        if not (o["kind"] == "ConfigMap" and o["metadata"]["name"] == "kubeadm-config")
+        and o["metadata"].get("labels", {}).get("component") not in ("kube-apiserver",)
+    ]
+    collection = serve(objects).collect()
+    cluster = collection.cluster
+    assert [str(c) for c in cluster.service_cidrs or ()] == ["10.96.0.0/12"]
+    assert [str(c) for c in cluster.cluster_cidrs or ()] == ["10.244.0.0/16"]
+    assert not [g for g in collection.gaps if g.source == "cluster.service_cidrs"]

@@ -35,6 +35,7 @@ from kostack.collect._kube_objects import (
     KubeadmNetworking,
     Notes,
     as_dict,
+    container_args,
     flag_value,
     parse_cidrs,
     parse_kube_proxy,
@@ -443,13 +444,18 @@ class _ClusterReader:
     def _service_cidrs(
         self, kubeadm: KubeadmNetworking | None, kubeadm_failure: ReadFailure | None
     ) -> tuple[IPNetwork, ...] | None:
-        """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range, else a k3s
-        server's --service-cidr."""
+        """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range (or
+        kube-router's, which k0s passes: its apiserver is no pod), else a k3s server's
+        --service-cidr."""
         if kubeadm is not None and kubeadm.service_subnets:
             return kubeadm.service_subnets
-        flag = parse_cidrs(flag_value(self.facts.apiserver_args, "--service-cluster-ip-range"))
-        if flag:
-            return flag
+        router = [
+            a for c in self.facts.agent_containers.get("kube-router", []) for a in container_args(c)
+        ]
+        for args in (self.facts.apiserver_args, router):
+            flag = parse_cidrs(flag_value(args, "--service-cluster-ip-range"))
+            if flag:
+                return flag
         if self.facts.k3s is not None and self.facts.k3s.service_cidrs:
             return self.facts.k3s.service_cidrs
         why = (
