@@ -21,6 +21,7 @@ from kostack.analyze.findings import Status
 from kostack.analyze.messages import localize
 from kostack.analyze.reach import encapsulation, parse_endpoint, trace
 from kostack.analyze.topology import NodeView, Topology
+from kostack.probe.predict import summarize
 from kostack_testkit.builders import (
     _BASE_NODE_RULES,
     POD_CIDR,
@@ -226,3 +227,16 @@ def test_the_families_agree_with_tracing_every_pair() -> None:
     doc = hetero_doc(8, pods_per_node=1)
     as_kube_router(doc)
     assert _agree(doc) > 0
+
+
+def test_an_open_egress_probe_says_kube_router_masquerades_it() -> None:
+    """A probe prediction names the hop that makes an open flow work: kube-router's pod
+    egress masquerade, as it names Calico's natOutgoing."""
+    topo = _topo(_kube_router())
+    s, _, _ = parse_endpoint(topo, "pod:demo/netshoot")
+    d, _, _ = parse_endpoint(topo, "ip:1.1.1.1:80/tcp")
+    prediction = summarize(trace(topo, s, d, "tcp", 80))
+    assert prediction.outcome == "open"
+    assert "kube-router --enable-pod-egress: 10.244.1.7 is masqueraded" in localize(
+        prediction.because, "en"
+    )
