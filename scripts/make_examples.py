@@ -11,6 +11,7 @@ from kostack.model import Snapshot
 from kostack_testkit import checks_doc
 from kostack_testkit.builders import EXAMPLES, example_doc
 from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
+from kostack_testkit.kuberouter import KUBE_ROUTER_EXAMPLES, kube_router_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
 
@@ -35,6 +36,13 @@ def main() -> int:
         path = ROOT / "examples" / f"{name}.json"
         path.write_text(
             json.dumps(multipool_example_doc(name), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        print(path.relative_to(ROOT))
+    for name in KUBE_ROUTER_EXAMPLES:
+        path = ROOT / "examples" / f"{name}.json"
+        path.write_text(
+            json.dumps(kube_router_example_doc(name), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
         print(path.relative_to(ROOT))

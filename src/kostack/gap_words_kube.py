@@ -102,19 +102,15 @@ register(
             "ko": "{cni:이/가} 실행 중이지만({namespace}의 에이전트 Pod) kostack은 {cni:을/를} "
             "모델링하지 않습니다",
         },
-        "gap.hint.kube.cni.kube-router": {
-            "en": "kube-router routes pods natively between nodes in one subnet, by IP-in-IP (IP "
-            "protocol 4) to nodes in other subnets (--enable-overlay, its default), and learns "
-            "the routes over BGP between the nodes (TCP 179, --bgp-port). On OpenStack the ports "
-            "need the pod range as an allowed address pair (or port security off), and the "
-            "nodes' groups TCP 179 and IP protocol 4 from one another. The checks that depend on "
-            "how pod traffic crosses nodes say UNKNOWN.",
-            "ko": "kube-router는 같은 서브넷의 노드 사이에서는 Pod 트래픽을 캡슐화 없이 라우팅하고, "
-            "다른 서브넷의 노드로는 IP-in-IP(IP 프로토콜 4, 기본값인 --enable-overlay)로 보내며, "
-            "경로는 노드 사이의 BGP(TCP 179, --bgp-port)로 배웁니다. OpenStack에서는 포트에 Pod "
-            "대역을 Allowed Address Pair로 넣거나 포트 보안을 꺼야 하고, 노드의 보안 그룹이 서로 "
-            "TCP 179와 IP 프로토콜 4를 허용해야 합니다. Pod 트래픽이 노드 사이를 건너는 방식에 "
-            "달린 점검은 판단 불가입니다.",
+        "gap.kube.kube-router-args": {
+            "en": "kube-router's pods run, and the kube-router container's arguments were not seen",
+            "ko": "kube-router Pod는 실행 중이지만 kube-router 컨테이너의 인자를 보지 못했습니다",
+        },
+        "gap.hint.kube-router.args": {
+            "en": "`kubectl -n kube-system get daemonset kube-router -o yaml` shows them; "
+            "kostack needs to read pods or DaemonSets in kube-system",
+            "ko": "`kubectl -n kube-system get daemonset kube-router -o yaml`로 볼 수 있습니다. "
+            "kostack이 kube-system의 Pod나 DaemonSet을 읽을 수 있어야 합니다",
         },
         "gap.hint.kube.cni.antrea": {
             "en": "Antrea tunnels pods' traffic between nodes with Geneve (UDP 6081; tunnelType in "

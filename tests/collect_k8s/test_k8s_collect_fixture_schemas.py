@@ -17,6 +17,7 @@ from kostack_testkit import k8s_fixture_published_cilium as published_cilium
 from kostack_testkit import k8s_fixture_published_flannel as published_flannel
 from kostack_testkit import k8s_fixtures as fx
 from kostack_testkit.k8s_fixture_canal import canal_cluster, k3s_cluster, rke2_cluster
+from kostack_testkit.k8s_fixture_kuberouter import kube_router_cluster
 from kostack_testkit.k8s_fixture_scale import with_node_annotations, workload_pods
 
 K8S_VERSION = "1.33.5"
@@ -41,6 +42,7 @@ FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "k3s": k3s_cluster,
     "rke2": rke2_cluster,
     "cilium-vxlan": fx.cilium_cluster,
+    "kube-router-k0s": kube_router_cluster,
     "cilium-geneve": lambda: fx.cilium_cluster(tunnel_protocol="geneve"),
     "cilium-native-kpr": lambda: fx.cilium_cluster(
         routing_mode="native", kube_proxy_replacement=True

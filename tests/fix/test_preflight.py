@@ -86,6 +86,11 @@ def test_the_seed_plan_would_break_and_the_recommendation_fixes_it() -> None:
         ("flannel", "host-gw", {}, {"pod_cidr"}, True),
         ("cilium", "geneve", {}, {"cilium_geneve", "cilium_health", "cilium_icmp"}, False),
         ("cilium", "native", {}, {"cilium_health", "cilium_icmp", "pod_cidr"}, True),
+        # kube-router: pods reach node addresses with their own source in every mode
+        ("kube-router", "ipip", {}, {"kube_router_bgp", "kube_router_ipip", "pod_cidr"}, True),
+        ("kube-router", "fou", {}, {"kube_router_bgp", "kube_router_fou", "pod_cidr"}, True),
+        ("kube-router", "full", {}, {"kube_router_bgp", "kube_router_ipip", "pod_cidr"}, True),
+        ("kube-router", "none", {}, {"kube_router_bgp", "pod_cidr"}, True),
     ],
 )
 def test_rules_follow_the_cni_table_and_the_recommendation_verifies(
@@ -282,9 +287,19 @@ def test_the_recommended_mtu_is_what_the_cni_gives_pods(
         ("calico", "Calico VXLAN Always (natOutgoing on"),
         ("cilium", "Cilium VXLAN (enable-ipv4-masquerade on)"),
         ("flannel", "Flannel VXLAN (ipMasq on)"),
+        ("kube-router", "kube-router --overlay-type=subnet --overlay-encap=ipip "),
     ],
 )
 def test_each_cni_is_described_in_its_own_words(cni: str, expected: str) -> None:
     """Cilium and Flannel have no natOutgoing and no "Always" mode: their own setting names."""
-    described = str(spec(cni=cni, mode="vxlan").describe_cni())
+    mode = "ipip" if cni == "kube-router" else "vxlan"
+    described = str(spec(cni=cni, mode=mode).describe_cni())
     assert described.startswith(expected), described
+
+
+def test_kube_router_pods_get_the_network_mtu() -> None:
+    """kube-router's --auto-mtu gives pods the interface's MTU (its tunnels have their own):
+    nothing to subtract, and the planned cluster's net-mtu passes."""
+    result = preflight(spec(cni="kube-router", mode="ipip", network_mtu=1450))
+    assert result.recommended_mtu == 1450
+    assert "mtu" not in {r.key for r in result.remaining}

@@ -50,6 +50,8 @@ EXPECTED: dict[str, list[str]] = {
     # two Calico pools: the second pool's IPIP has no rule; the second pool has no pairs
     "calico-two-pools-ipip-no-proto4": ["sg-encap"],
     "calico-two-pools-native-no-pairs": ["antispoof"],
+    "kube-router-no-pairs-no-bgp": ["bgp-blocked", "antispoof", "sg-pod-source"],
+    "kube-router-fixed": [],
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies
     # from outside, which it never opens to 0.0.0.0/0)
     "stateless-replies-dropped": ["sg-stateless"],

@@ -18,6 +18,12 @@ the metadata service). What each CNI does with it:
   udp 28, host-gw 0) and flanneld writes that to subnet.env. Its vxlan
   subtracts 50 even for the IPv6 device, whose packets need 70 (docs/facts.md):
   net-mtu then judges IPv6 pod traffic against 70.
+- kube-router (v1.6.0 on, pkg/controllers/routing `initCNIConfig`): with --auto-mtu (its
+  default) the pod MTU is the MTU of the node's primary interface, nothing subtracted; its
+  tunnels (ip link ... type ipip) get the kernel's own MTU (the interface's minus the
+  header), so the node itself tells a pod that sends too big a packet into one
+  (kube-router commit f97eb7cc, "remove multiple MTU reductions"). Without --auto-mtu the
+  MTU is kube-router-cfg's cni-conf.json, which kostack does not read.
 """
 
 from __future__ import annotations
@@ -226,6 +232,16 @@ def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
         return _base_minus(
             c.mtu, c.mtu_auto, cilium_overhead(c), "cilium-config mtu", "cilium-agent", net, net_mtu
         )
+    if cni.type == "kube-router":
+        kr = cni.kube_router
+        if kr is None or kr.auto_mtu is None:
+            return EffectiveMtu(
+                None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="kube-router")
+            )
+        if not kr.auto_mtu:
+            setting = "kube-router-cfg cni-conf.json mtu (--auto-mtu=false)"
+            return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-setting", setting=setting))
+        return _base_minus(None, True, (0, "kube-router"), "", "kube-router", net, net_mtu)
     if cni.flannel is None:
         return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="flannel"))
     f = cni.flannel

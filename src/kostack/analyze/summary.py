@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import CalicoIPPool, Cilium, Snapshot
+from kostack.model.snapshot import CalicoIPPool, Cilium, KubeRouter, Snapshot
 
 register(
     {
@@ -28,6 +28,18 @@ register(
         "env.cni-mode": {"en": "{name} {mode}", "ko": "{name} {mode}"},
         "env.headline": {"en": "{name} ({mode})", "ko": "{name} ({mode})"},
         "env.ipam": {"en": "ipam {mode}{ranges}", "ko": "IPAM {mode}{ranges}"},
+        "env.kr-overlay": {
+            "en": "{encap} overlay ({type}), pod egress {egress}",
+            "ko": "{encap} 오버레이({type}), Pod egress {egress}",
+        },
+        "env.kr-native": {
+            "en": "no overlay, pod egress {egress}",
+            "ko": "오버레이 없음, Pod egress {egress}",
+        },
+        "env.kr-on": {"en": "on", "ko": "켜짐"},
+        "env.kr-off": {"en": "off", "ko": "꺼짐"},
+        "env.kr-no-router": {"en": "--run-router=false", "ko": "--run-router=false"},
+        "env.kr-peers": {"en": "BGP peers {ips}", "ko": "BGP 피어 {ips}"},
     }
 )
 
@@ -78,6 +90,19 @@ def _cilium_mode(cilium: Cilium) -> str:
     return Msg("env.routing-unknown")
 
 
+def _kube_router_mode(kr: KubeRouter) -> str:
+    """kube-router's routing and masquerade in a few words ("ipip overlay (subnet), ...")."""
+    switch = {True: "env.kr-on", False: "env.kr-off"}
+    egress = "?" if kr.enable_pod_egress is None else Msg(switch[kr.enable_pod_egress])
+    if kr.run_router is False:
+        return Msg("env.kr-no-router")
+    if kr.enable_overlay is False:
+        return Msg("env.kr-native", egress=egress)
+    return Msg(
+        "env.kr-overlay", encap=kr.overlay_encap or "?", type=kr.overlay_type or "?", egress=egress
+    )
+
+
 def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
     """(the CNI's name with install method, version and mode; details such as its pools).
 
@@ -111,6 +136,12 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
             details.append(Msg("env.ipam", mode=c.ipam_mode, ranges=f" {ranges}" if ranges else ""))
         name = _with_version("Cilium", cni.version)
         return Msg("env.cni-mode", name=name, mode=_cilium_mode(c)), tuple(details)
+    if cni.type == "kube-router" and cni.kube_router is not None:
+        kr = cni.kube_router
+        name = ("k0s: " if kr.bundle == "k0s" else "") + _with_version("kube-router", cni.version)
+        peers = ", ".join(str(ip) for ip in kr.peer_router_ips or ())
+        said: tuple[str, ...] = (Msg("env.kr-peers", ips=peers),) if peers else ()
+        return Msg("env.cni-mode", name=name, mode=_kube_router_mode(kr)), said
     if cni.type == "unknown":
         version = cni.version
         return Msg("env.cni-unknown-v", version=version) if version else Msg("env.cni-unknown"), ()
@@ -131,6 +162,8 @@ def cni_mode(snapshot: Snapshot) -> str:
         return str(cni.flannel.backend_type or "")
     if cni.type == "cilium" and cni.cilium is not None:
         return _cilium_mode(cni.cilium)
+    if cni.type == "kube-router" and cni.kube_router is not None:
+        return _kube_router_mode(cni.kube_router)
     return ""
 
 

@@ -22,5 +22,5 @@ PROBE_MAX_SOURCES: Final = 16
 # kostack.plan.release_model.DEFAULT_TIMEOUT (seconds Helm waits per install)
 RELEASE_TIMEOUT_S: Final = 600
 # the keys of kostack.plan.preflight.CNI_MODES
-PREFLIGHT_CNIS: Final = ("calico", "cilium", "flannel")
+PREFLIGHT_CNIS: Final = ("calico", "cilium", "flannel", "kube-router")
 NEUTRON_BACKENDS: Final = ("ml2/ovs", "ml2/ovn")

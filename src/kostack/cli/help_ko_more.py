@@ -140,7 +140,8 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "10.244.0.0/16,fd00:10:244::/56.",
         "service_cidr": "계획한 서비스 CIDR. 듀얼 스택: 10.96.0.0/12,fd00:10:96::/112.",
         "mode": "calico: vxlan-crosssubnet(기본값), vxlan, ipip, ipip-crosssubnet, none; flannel: "
-        "vxlan(기본값), host-gw; cilium: vxlan(기본값), geneve, native.",
+        "vxlan(기본값), host-gw; cilium: vxlan(기본값), geneve, native; kube-router: ipip(기본값), "
+        "fou, full, none.",
         "nodes": "계획한 노드(반복 가능, 듀얼 스택: 그 IPv4와 IPv6 주소). --node가 없으면 "
         "--network의 VM 포트가 노드입니다.",
         "control_planes": "노드 중 몇 개(앞의 것부터)가 컨트롤 플레인인지.",

@@ -25,7 +25,12 @@ def _msg(key: str, **params: object) -> str:
     return Msg(key, **params)
 
 
-DEFAULT_MODES = {"calico": "vxlan-crosssubnet", "flannel": "vxlan", "cilium": "vxlan"}
+DEFAULT_MODES = {
+    "calico": "vxlan-crosssubnet",
+    "flannel": "vxlan",
+    "cilium": "vxlan",
+    "kube-router": "ipip",
+}
 
 
 def _cidr(value: str, flag: str) -> IPNetwork:
@@ -201,7 +206,8 @@ _OPTIONS = (
         "--mode",
         metavar="MODE",
         help="calico: vxlan-crosssubnet (default), vxlan, ipip, ipip-crosssubnet, none; "
-        "flannel: vxlan (default), host-gw; cilium: vxlan (default), geneve, native.",
+        "flannel: vxlan (default), host-gw; cilium: vxlan (default), geneve, native; "
+        "kube-router: ipip (default), fou, full, none.",
     ),
     click.option(
         "--node",

@@ -2,7 +2,7 @@
 small value parsers, and where a CNI's version is read from.
 
 One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
-``_cni_cilium``); ``kubernetes._read_cni`` picks which one runs.
+``_cni_cilium``, ``_cni_kuberouter``); ``kubernetes._read_cni`` picks which one runs.
 """
 
 from __future__ import annotations
@@ -28,34 +28,38 @@ from kostack.collect._kube_types import ReadFailure, joined
 from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]
-CniName = Literal["calico", "flannel", "cilium"]
-CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium")
+CniName = Literal["calico", "flannel", "cilium", "kube-router"]
+# kube-router is read only when its agent pods are seen (it has no object of its own to probe).
+CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium", "kube-router")
 
 # The label (k8s-app, or app) of each CNI's per-node agent pods. Canal (Calico's
 # canal.yaml, RKE2's rke2-canal) runs flannel for the network and Calico for policy only.
+# kube-router's daemonset/*.yaml and k0s's rendering label its pods k8s-app=kube-router.
 AGENT_LABELS: Final[Mapping[str, CniName]] = {
     "calico-node": "calico",
     "flannel": "flannel",
     "canal": "flannel",
     "cilium": "cilium",
+    "kube-router": "kube-router",
 }
 # CNIs kostack does not model, by a label their published installs give the agent's pods
-# (kube-router's daemonset/*.yaml: k8s-app; Antrea's antrea.yml: component; Weave Net's
+# (Antrea's antrea.yml: component; Weave Net's
 # weave-daemonset-k8s.yaml: name; Kube-OVN's install.sh: app; OVN-Kubernetes' ovnkube-node
 # DaemonSet: app): named in the gap, with what they need of Neutron (docs/facts.md).
 UNMODELLED_AGENTS: Final[Mapping[tuple[str, str], str]] = {
-    ("k8s-app", "kube-router"): "kube-router",
     ("component", "antrea-agent"): "Antrea",
     ("name", "weave-net"): "Weave Net",
     ("app", "kube-ovn-cni"): "Kube-OVN",
     ("app", "ovnkube-node"): "OVN-Kubernetes",
 }
 # The agent's main container in each published install (calico.yaml and the
-# operator: calico-node; kube-flannel.yml: kube-flannel; Cilium's chart: cilium-agent).
+# operator: calico-node; kube-flannel.yml: kube-flannel; Cilium's chart: cilium-agent;
+# kube-router's daemonset/*.yaml and k0s: kube-router).
 AGENT_CONTAINERS: Final[Mapping[CniName, str]] = {
     "calico": "calico-node",
     "flannel": "kube-flannel",
     "cilium": "cilium-agent",
+    "kube-router": "kube-router",
 }
 
 
@@ -173,6 +177,8 @@ def _command_line(pod: Mapping[str, Any]) -> list[str]:
 
 
 GapSink = Callable[[str, ReadFailure, str], None]
+# A gap in kostack's own words (source, error, hint).
+TextGapSink = Callable[[str, str, str], None]
 # Raises when a failure ends collection (rejected credentials, server gone).
 FatalCheck = Callable[[ReadFailure], object]
 
@@ -204,6 +210,7 @@ class CniContext:
     gap: GapSink
     notes: Notes
     check: FatalCheck
+    gap_text: TextGapSink
     probe_failures: list[ReadFailure] = field(default_factory=list)
 
     def probe_failed(self, failure: ReadFailure) -> None:

@@ -27,6 +27,7 @@ from kostack.collect._cni_calico import read_calico
 from kostack.collect._cni_cilium import read_cilium
 from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, CniName, CniResult
 from kostack.collect._cni_flannel import read_flannel
+from kostack.collect._cni_kuberouter import read_kube_router
 from kostack.collect._k3s import SOURCE as K3S_SOURCE
 from kostack.collect._kube_api import open_session
 from kostack.collect._kube_lb import read_lb_services, with_endpoints
@@ -34,6 +35,7 @@ from kostack.collect._kube_objects import (
     KubeadmNetworking,
     Notes,
     as_dict,
+    container_args,
     flag_value,
     parse_cidrs,
     parse_kube_proxy,
@@ -74,6 +76,7 @@ READERS: dict[CniName, Callable[[CniContext, bool], CniResult | None]] = {
     "calico": read_calico,
     "flannel": read_flannel,
     "cilium": read_cilium,
+    "kube-router": read_kube_router,
 }
 
 
@@ -375,7 +378,9 @@ class _ClusterReader:
     # ------------------------------------------------------------------ networks and modes
 
     def _cni(self) -> CniResult | None:
-        context = CniContext(self.reader, self.facts, self.gap, self.notes, self._check)
+        context = CniContext(
+            self.reader, self.facts, self.gap, self.notes, self._check, self.gap_text
+        )
         result = _read_cni(context)
         if result is None:
             failures = context.probe_failures
@@ -439,13 +444,18 @@ class _ClusterReader:
     def _service_cidrs(
         self, kubeadm: KubeadmNetworking | None, kubeadm_failure: ReadFailure | None
     ) -> tuple[IPNetwork, ...] | None:
-        """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range, else a k3s
-        server's --service-cidr."""
+        """kubeadm's serviceSubnet, else kube-apiserver's --service-cluster-ip-range (or
+        kube-router's, which k0s passes: its apiserver is no pod), else a k3s server's
+        --service-cidr."""
         if kubeadm is not None and kubeadm.service_subnets:
             return kubeadm.service_subnets
-        flag = parse_cidrs(flag_value(self.facts.apiserver_args, "--service-cluster-ip-range"))
-        if flag:
-            return flag
+        router = [
+            a for c in self.facts.agent_containers.get("kube-router", []) for a in container_args(c)
+        ]
+        for args in (self.facts.apiserver_args, router):
+            flag = parse_cidrs(flag_value(args, "--service-cluster-ip-range"))
+            if flag:
+                return flag
         if self.facts.k3s is not None and self.facts.k3s.service_cidrs:
             return self.facts.k3s.service_cidrs
         why = (

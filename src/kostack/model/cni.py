@@ -1,4 +1,4 @@
-"""The CNI's settings in a snapshot: Calico, Flannel and Cilium (docs/snapshot.md)."""
+"""The CNI's settings in a snapshot: Calico, Flannel, Cilium and kube-router (docs/snapshot.md)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from kostack.model.types import CIDR, CIDRSet, Name, Record
+from kostack.model.types import CIDR, IP, CIDRSet, Name, Record
 
 EncapMode = Literal["Always", "CrossSubnet", "Never"]
 
@@ -158,7 +158,45 @@ class Cilium(Record):
     nodes: tuple[CiliumNodeIPAM, ...] | None = None
 
 
-CNIType = Literal["calico", "flannel", "cilium", "unknown"]
+class KubeRouter(Record):
+    """kube-router's flags (its DaemonSet's container arguments; kube-router
+    pkg/options/options.go for the defaults, docs/facts.md "kube-router"). Every field is
+    None when it was not read: the analysis then says UNKNOWN rather than assume a default.
+    Each node's pod range is its Node spec.podCIDR(s)."""
+
+    # --run-router (default true): routes pods between nodes, learning routes over iBGP.
+    run_router: bool | None = None
+    # --enable-overlay (default true) and --overlay-type (subnet | full; default subnet:
+    # tunnel only to nodes in another subnet; full: to every node).
+    enable_overlay: bool | None = None
+    overlay_type: Literal["subnet", "full"] | None = None
+    # --overlay-encap (ipip | fou; default ipip) and --overlay-encap-port (FOU's UDP port,
+    # default 5555): FOU is IPIP inside GUE inside UDP.
+    overlay_encap: Literal["ipip", "fou"] | None = None
+    overlay_encap_port: int | None = Field(default=None, ge=1, le=65535)
+    # --enable-pod-egress (default true): MASQUERADE pod traffic to anything but pod ranges
+    # and node addresses.
+    enable_pod_egress: bool | None = None
+    # --bgp-port (default 179), --nodes-full-mesh and --enable-ibgp (both default true).
+    bgp_port: int | None = Field(default=None, ge=1, le=65535)
+    nodes_full_mesh: bool | None = None
+    enable_ibgp: bool | None = None
+    # --peer-router-ips (external BGP peers; kostack does not read their sessions) and
+    # --cluster-asn (default 64512 when unset).
+    peer_router_ips: tuple[IP, ...] | None = None
+    cluster_asn: int | None = Field(default=None, ge=1, le=4294967295)
+    # --run-service-proxy (IPVS for Services; default true, k0s passes false).
+    run_service_proxy: bool | None = None
+    # --auto-mtu (default true): the pod MTU is the MTU of the node's primary interface.
+    auto_mtu: bool | None = None
+    # --enable-ipv4 / --enable-ipv6 (defaults true / false).
+    enable_ipv4: bool | None = None
+    enable_ipv6: bool | None = None
+    # "k0s": k0s renders the DaemonSet from its ClusterConfig spec.network.kuberouter.
+    bundle: Literal["k0s"] | None = None
+
+
+CNIType = Literal["calico", "flannel", "cilium", "kube-router", "unknown"]
 
 
 class CNI(Record):
@@ -169,3 +207,4 @@ class CNI(Record):
     calico: Calico | None = None
     flannel: Flannel | None = None
     cilium: Cilium | None = None
+    kube_router: KubeRouter | None = None

@@ -25,6 +25,7 @@ from kostack.model.cni import (
     CNIType,
     EncapMode,
     Flannel,
+    KubeRouter,
 )
 from kostack.model.helm import (
     ClaimTemplate,
@@ -95,6 +96,7 @@ __all__ = [
     "IPv6Mode",
     "KubeEvent",
     "KubeProxyMode",
+    "KubeRouter",
     "Label",
     "LoadBalancer",
     "LoadBalancerIngress",

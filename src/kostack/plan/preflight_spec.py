@@ -34,8 +34,18 @@ CNI_MODES: dict[str, tuple[str, ...]] = {
     "calico": ("vxlan-crosssubnet", "vxlan", "ipip", "ipip-crosssubnet", "none"),
     "flannel": ("vxlan", "host-gw"),
     "cilium": ("vxlan", "geneve", "native"),
+    # kube-router: --overlay-type=subnet with IPIP (its defaults) or FOU, --overlay-type=full,
+    # or --enable-overlay=false (docs/facts.md "kube-router")
+    "kube-router": ("ipip", "fou", "full", "none"),
 }
 # The placeholder id of the group preflight recommends; renderers put its name or reference in.
+# kube-router's flags for each preflight mode
+KUBE_ROUTER_MODES: dict[str, str] = {
+    "ipip": "--overlay-type=subnet --overlay-encap=ipip",
+    "fou": "--overlay-type=subnet --overlay-encap=fou",
+    "full": "--overlay-type=full",
+    "none": "--enable-overlay=false",
+}
 GROUP_ID = "kostack-preflight-group"
 PLANNED_NETWORK_ID = "planned-network"
 PLANNED_ROUTER_ID = "planned-router"
@@ -121,6 +131,10 @@ class PreflightSpec:
         IPv6 pool is planned without encapsulation (BGP-routed), so its pods send natively."""
         if self.cni == "calico" and version == 6 and self.mode.startswith("ipip"):
             return True
+        if self.cni == "kube-router":
+            # natively within a subnet unless always tunnelled, and to node addresses (the API
+            # server) in every mode: its pod egress masquerade leaves them out
+            return True
         return self.mode in ("vxlan-crosssubnet", "ipip-crosssubnet", "none", "host-gw", "native")
 
     def needs_pairs_of(self, version: int) -> bool:
@@ -169,15 +183,22 @@ class PreflightSpec:
         mode = names.get(self.mode, self.mode)
         if self.cni != "calico" and self.mode == "vxlan":
             mode = "VXLAN"  # "Always" is Calico's word for its pools' mode
+        if self.cni == "kube-router":
+            mode = KUBE_ROUTER_MODES[self.mode]
         # each CNI's own name for masquerading pods' traffic to the outside
-        masquerade = {"cilium": "enable-ipv4-masquerade", "flannel": "ipMasq"}
+        masquerade = {
+            "cilium": "enable-ipv4-masquerade",
+            "flannel": "ipMasq",
+            "kube-router": "--enable-pod-egress",
+        }
         extras = [_switch(masquerade.get(self.cni, "natOutgoing"), self.nat_outgoing)]
         if self.cni == "calico":
             extras.append(_switch("BGP", self.bgp_on))
             extras.append(_switch("Typha", self.typha_on))
         if self.wireguard:
             extras.append(_switch("WireGuard", True))
-        return Msg("preflight.cni", cni=self.cni.capitalize(), mode=mode, extras=extras)
+        name = "kube-router" if self.cni == "kube-router" else self.cni.capitalize()
+        return Msg("preflight.cni", cni=name, mode=mode, extras=extras)
 
 
 def _switch(name: str, on: bool) -> Msg:
@@ -308,6 +329,8 @@ def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> t
         return max(
             (encapsulation_overhead(spec, v) for v in spec.families), key=lambda pair: pair[0]
         )
+    if spec.cni == "kube-router":  # pods get the interface's MTU; its tunnels their own
+        return 0, "kube-router --auto-mtu"
     v6 = spec.tunnel_version(version) == 6
     table = {
         "vxlan": (70 if v6 else 50, "VXLAN"),
@@ -378,6 +401,8 @@ def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[Need
         if spec.mode == "vxlan":
             for v in spec.families:  # flannel.1 over IPv4, flannel-v6.1 over IPv6
                 add("flannel_vxlan", "Flannel VXLAN (udp 8472)", "udp", 8472, version=v)
+    elif spec.cni == "kube-router":
+        _kube_router_rules(spec, add)
     elif spec.cni == "cilium":
         under = spec.underlay_version
         if spec.mode == "vxlan":
@@ -434,11 +459,25 @@ def _calico_rules(spec: PreflightSpec, add: _Add) -> None:
             add("calico_wireguard6", "Calico WireGuard (udp 51821)", "udp", 51821, version=6)
 
 
+def _kube_router_rules(spec: PreflightSpec, add: _Add) -> None:
+    """kube-router's: its iBGP mesh (TCP 179) per family, and its tunnel (IPIP: IP protocol
+    4, IPv6 pods' ip6ip6 41; FOU: UDP 5555), which subnet mode uses to nodes of another
+    subnet only: planned all the same, so that a node added in another subnet works."""
+    for v in spec.families:
+        add("kube_router_bgp", "kube-router BGP (tcp 179)", "tcp", 179, version=v)
+        if spec.mode in ("ipip", "full"):
+            proto = "ipip" if v == 4 else "ipv6-encap"
+            add("kube_router_ipip", f"kube-router IPIP ({proto})", proto, version=v)
+        if spec.mode == "fou":
+            add("kube_router_fou", "kube-router FOU (udp 5555)", "udp", 5555, version=v)
+
+
 __all__ = [
     "BLOCK_PREFIX_V4",
     "CNI_MODES",
     "DEFAULT_GROUP_ID",
     "GROUP_ID",
+    "KUBE_ROUTER_MODES",
     "NODE_MASK_V4",
     "PLANNED_NETWORK_ID",
     "PLANNED_ROUTER_ID",

@@ -27,6 +27,7 @@ from kostack.model.snapshot import (
     Flannel,
     IPAddress,
     IPNetwork,
+    KubeRouter,
     Network,
     Node,
     NodeAddress,
@@ -149,6 +150,8 @@ def _cni(spec: PreflightSpec, blocks: list[tuple[IPNetwork, str]], mtu: int) -> 
         overhead = flannel_overhead(flannel)
         base = mtu + overhead[0] if isinstance(overhead, tuple) else None
         return CNI(type="flannel", flannel=flannel.model_copy(update={"mtu": base}))
+    if spec.cni == "kube-router":
+        return CNI(type="kube-router", kube_router=_kube_router(spec))
     cilium = Cilium(
         routing_mode="native" if spec.mode == "native" else "tunnel",
         tunnel_protocol=None if spec.mode == "native" else spec.mode,
@@ -162,6 +165,26 @@ def _cni(spec: PreflightSpec, blocks: list[tuple[IPNetwork, str]], mtu: int) -> 
     overhead = cilium_overhead(cilium)
     base = mtu + overhead[0] if isinstance(overhead, tuple) else None
     return CNI(type="cilium", cilium=cilium.model_copy(update={"mtu": base}))
+
+
+def _kube_router(spec: PreflightSpec) -> KubeRouter:
+    """kube-router as k0s installs it, in the planned mode (its MTU detected)."""
+    return KubeRouter(
+        run_router=True,
+        enable_overlay=spec.mode != "none",
+        overlay_type="full" if spec.mode == "full" else "subnet",
+        overlay_encap="fou" if spec.mode == "fou" else "ipip",
+        overlay_encap_port=5555,
+        enable_pod_egress=spec.nat_outgoing,
+        bgp_port=179,
+        nodes_full_mesh=True,
+        enable_ibgp=True,
+        peer_router_ips=(),
+        run_service_proxy=False,
+        auto_mtu=True,
+        enable_ipv4=4 in spec.families,
+        enable_ipv6=6 in spec.families,
+    )
 
 
 @dataclass

@@ -40,7 +40,9 @@ __all__ = [
     "summarize",
 ]
 
-_MASQUERADE_KEYS = frozenset({"hop.nat-on", "hop.flannel-masq-true", "hop.cilium-masq-true"})
+_MASQUERADE_KEYS = frozenset(
+    {"hop.nat-on", "hop.flannel-masq-true", "hop.cilium-masq-true", "hop.kube-router-masq-true"}
+)
 _PAIR_KEYS = frozenset({"hop.src-pair"})
 _SOME_PORTS_KEYS = frozenset({"hop.stateless-partial-nat"})  # drops some source ports only
 

@@ -308,15 +308,17 @@ class Says:
         return self.finding(status, where, message, evidence, remedies, **fields)
 
     def only_for(
-        self, cni: str, message: str
+        self, cni: str | tuple[str, ...], message: str
     ) -> Callable[[RunOf[CheckContext]], RunOf[CheckContext]]:
-        """A check of one CNI's traffic: NOT-APPLICABLE (``message``) on a cluster whose CNI is
-        known to be another, before anything missing could make it undecided."""
+        """A check of one CNI's traffic (or a few CNIs'): NOT-APPLICABLE (``message``) on a
+        cluster whose CNI is known to be another, before anything missing could make it
+        undecided."""
+        allowed = (cni, "unknown") if isinstance(cni, str) else (*cni, "unknown")
 
         def guard(run: RunOf[CheckContext]) -> RunOf[CheckContext]:
             def checked(ctx: CheckContext) -> list[Finding]:
                 cl = ctx.snapshot.cluster
-                if cl is not None and cl.cni.type not in (cni, "unknown"):
+                if cl is not None and cl.cni.type not in allowed:
                     return [self.cluster(ctx, Status.NOT_APPLICABLE, Msg(message))]
                 return run(ctx)
 

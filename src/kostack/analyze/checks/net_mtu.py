@@ -67,10 +67,14 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
             flows.decisions if v == flows.versions[0] else flows.decisions_of(flows.pods_of(v))
         )
     ]  # each family's pods: an IPv6 pool's VXLAN costs 70 bytes, not 50
+    cl = ctx.snapshot.cluster
+    if cl is not None and cl.cni.type == "kube-router":
+        # kube-router's tunnel devices have the kernel's own MTU (analyze/mtu.py): the node
+        # tells the pod, its pods' MTU is the interface's
+        every = [d for d in every if d[2].encap is None]
     for _s, _t, decision in every:
         if decision.encap is not None and decision.overhead > overhead:
             overhead, kind = decision.overhead, decision.encap
-    cl = ctx.snapshot.cluster
     cni = cl.cni if cl is not None else None
     if cni is not None and cni.calico is not None and cni.calico.wireguard:
         overhead, kind = max(overhead, CALICO_WIREGUARD[0]), "WireGuard"
@@ -169,6 +173,12 @@ def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
         return comment(
             f"set Backend.MTU in kube-flannel-cfg net-conf.json to {net_mtu} (or remove it), then "
             + render(["kubectl", "-n", "kube-flannel", "rollout", "restart", "ds/kube-flannel-ds"])
+        )
+    if cl is not None and cl.cni.type == "kube-router":
+        return comment(
+            f"set the MTU to {limit} in kube-router-cfg cni-conf.json (k0s: spec.network."
+            "kuberouter.mtu with autoMTU false), then "
+            + render(["kubectl", "-n", "kube-system", "rollout", "restart", "ds/kube-router"])
         )
     return comment(f"set the CNI MTU to {limit}")
 

@@ -1,4 +1,5 @@
-"""net-sg-bgp: security groups admit BGP (TCP 179) between nodes when Calico peers over BGP."""
+"""net-sg-bgp: security groups admit BGP (TCP 179) between nodes when the CNI peers over BGP:
+Calico (BIRD), or kube-router (GoBGP on --bgp-port, both ends active)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from kostack.analyze.checks._sg import (
     rule_remedies,
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
-from kostack.analyze.engine.cni import bgp_dependent, mesh_one_way
+from kostack.analyze.engine.cni import bgp_dependent, kube_router, mesh_one_way
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, stateless
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.flows import SG_STEPS
 from kostack.analyze.messages import Msg, register
 
 ID = "net-sg-bgp"
-TITLE = "Security groups admit BGP (TCP 179) between nodes when Calico uses BGP"
+TITLE = (
+    "Security groups admit BGP (TCP 179) between nodes when the CNI (Calico, kube-router) uses BGP"
+)
 SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
 
@@ -43,8 +46,31 @@ register(
             "{message}",
         },
         f"{ID}.not-calico": {
-            "en": "The CNI is not Calico: no BGP peering.",
-            "ko": "CNI가 Calico가 아니므로 BGP 피어링이 없습니다.",
+            "en": "The CNI is neither Calico nor kube-router: no BGP peering.",
+            "ko": "CNI가 Calico도 kube-router도 아니므로 BGP 피어링이 없습니다.",
+        },
+        f"{ID}.kr-what": {"en": "kube-router BGP", "ko": "kube-router BGP"},
+        f"{ID}.kr-what-v6": {
+            "en": "kube-router BGP over IPv{v}",
+            "ko": "IPv{v} 위의 kube-router BGP",
+        },
+        f"{ID}.kr-unknown": {
+            "en": "Cannot decide: kube-router's arguments (--run-router, --nodes-full-mesh) were "
+            "not collected.",
+            "ko": "판단할 수 없음: kube-router의 인자(--run-router, --nodes-full-mesh)를 수집하지 "
+            "못했습니다.",
+        },
+        f"{ID}.kr-off": {
+            "en": "kube-router runs with --run-router=false: it peers with no node.",
+            "ko": "kube-router가 --run-router=false로 실행되어 어떤 노드와도 피어링하지 않습니다.",
+        },
+        f"{ID}.kr-peers": {
+            "en": "Cannot decide: kube-router's node-to-node mesh is off ({flag}); its sessions "
+            "are with the peers the nodes' kube-router.io annotations or --peer-router-ips name, "
+            "which kostack does not read. `gobgp neighbor` in a kube-router pod shows them.",
+            "ko": "판단할 수 없음: kube-router의 노드 간 메시가 꺼져 있습니다({flag}). 세션은 노드의 "
+            "kube-router.io 어노테이션이나 --peer-router-ips가 정하는 피어와 맺으며 kostack은 이를 "
+            "읽지 않습니다. kube-router Pod에서 `gobgp neighbor`를 실행하면 보입니다.",
         },
         f"{ID}.unknown": {
             "en": "Cannot decide: whether Calico runs BGP was not collected (BGPConfiguration / Installation).",
@@ -77,9 +103,12 @@ register(
 NEEDS = NODE_SG_NEEDS
 
 
-@SAY.only_for("calico", f"{ID}.not-calico")
+@SAY.only_for(("calico", "kube-router"), f"{ID}.not-calico")
 @when_collected(ID, SEVERITY, NEEDS)
 def run(ctx: CheckContext) -> list[Finding]:
+    cl = ctx.snapshot.cluster
+    if cl is not None and cl.cni.type == "kube-router":
+        return _kube_router(ctx)
     calico = calico_of(ctx)
     bgp = calico.bgp if calico else None
     if calico is not None and bgp is None and "bgp" in ctx.topo.world.open:
@@ -136,6 +165,39 @@ def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: boo
     return [replace(f, severity=SEVERITY) if f.status != Status.FAIL else f for f in out]
 
 
+def _kube_router(ctx: CheckContext) -> list[Finding]:
+    """kube-router learns every node's pod route over its iBGP mesh on --bgp-port (engine/cni.py
+    `bgp_route`): a blocked session is an outage. Every node opens sessions to every other
+    (GoBGP peers are active), so each direction is judged."""
+    kr = kube_router(ctx.topo)
+    if kr is None or kr.run_router is None or kr.nodes_full_mesh is None:
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.kr-unknown"))]
+    if not kr.run_router:
+        return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.kr-off"))]
+    if not (kr.nodes_full_mesh and kr.enable_ibgp):
+        flag = "--enable-ibgp=false" if kr.enable_ibgp is False else "--nodes-full-mesh=false"
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.kr-peers", flag=flag))]
+    port = kr.bgp_port or 179
+    say = Says(ID, Severity.CRITICAL)
+    out: list[Finding] = []
+    families = [v for v, on in ((4, kr.enable_ipv4), (6, kr.enable_ipv6)) if on]
+    nodes = ctx.flows.nodes
+    primary = nodes[0].ip.version if nodes else 4
+    for v in sorted(families, key=lambda f: f != primary):
+        if v != primary and not ctx.flows.nodes_of(v):
+            continue
+        family = None if v == primary else v
+        what = Msg(f"{ID}.kr-what") if family is None else Msg(f"{ID}.kr-what-v6", v=v)
+        found = node_traffic_findings(
+            ctx, say, what, "tcp", port, "all", "bgp-blocked", family=family
+        )
+        replies = _replies(ctx, say, family, None, port)
+        if replies:
+            found = [f for f in found if f.status != Status.PASS] + replies
+        out += found
+    return [replace(f, severity=SEVERITY) if f.status != Status.FAIL else f for f in out]
+
+
 def _say_family(f: Finding, v: int, works: int) -> Finding:
     """A family's blocked sessions while the other family's come up say which."""
     if f.status != Status.FAIL or f.cause != "bgp-blocked":
@@ -143,7 +205,9 @@ def _say_family(f: Finding, v: int, works: int) -> Finding:
     return replace(f, message=Msg(f"{ID}.fail-family", v=v, works=works, message=f.message))
 
 
-def _replies(ctx: CheckContext, say: Says, family: int | None, opened: int | None) -> list[Finding]:
+def _replies(
+    ctx: CheckContext, say: Says, family: int | None, opened: int | None, port: int = 179
+) -> list[Finding]:
     """The sessions' replies, each ordered node pair (engine/path.py `session_judge`; those
     whose source opens the mesh session, when ``opened``), and the rule that admits them: at
     the client's ingress, or the server's egress."""
@@ -151,7 +215,7 @@ def _replies(ctx: CheckContext, say: Says, family: int | None, opened: int | Non
     if not any(stateless(ctx.topo, e.view.port) for e in nodes if e.view is not None):
         return []
     result = ctx.flows.families.evaluate(
-        nodes, nodes, lambda s, t: ("tcp", 179), steps=REPLY_STEPS, openers=opened
+        nodes, nodes, lambda s, t: ("tcp", port), steps=REPLY_STEPS, openers=opened
     )
     (lo, hi), out = EPHEMERAL, []
     for fact in result.facts[ctx.world]:

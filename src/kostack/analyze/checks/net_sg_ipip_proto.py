@@ -56,6 +56,15 @@ def uses_ipip(ctx: CheckContext) -> bool:
         return False
     if cl.cni.type == "calico":
         return any(p.ipip_mode != "Never" and not p.disabled for p in ctx.topo.calico_pools)
+    kr = cl.cni.kube_router if cl.cni.type == "kube-router" else None
+    if kr is not None:
+        # kube-router's IPIP tunnels: to every node (--overlay-type=full), else to nodes of
+        # another subnet (engine/encap.py); a subnet not known counts as another
+        if not (kr.run_router and kr.enable_overlay and kr.overlay_encap == "ipip"):
+            return False
+        views = ctx.topo.node_views.values()
+        subnets = {v.subnet.id if v.subnet is not None else None for v in views}
+        return kr.overlay_type != "subnet" or len(subnets) > 1 or None in subnets
     return (
         cl.cni.type == "flannel"
         and cl.cni.flannel is not None

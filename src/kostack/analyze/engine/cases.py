@@ -159,6 +159,8 @@ def masquerade_unknown(snapshot: Snapshot) -> bool:
         return cni.flannel.ip_masq is None
     if cni.type == "cilium" and cni.cilium is not None:
         return cni.cilium.masquerade is None
+    if cni.type == "kube-router" and cni.kube_router is not None:
+        return cni.kube_router.enable_pod_egress is None
     return False
 
 

@@ -5,10 +5,13 @@ Calico: the destination's IP pool decides encapsulation (``vxlanMode``,
 natOutgoing masquerades pod traffic to destinations outside every pool, and
 with FelixConfiguration ``natOutgoingExclusions: IPPoolsAndHostIPs`` (Calico
 3.31) also not to other hosts. Flannel: the backend type. Cilium: the routing
-mode. Routes to pods in IPIP and unencapsulated Calico pools are learned over
-BGP (BIRD programs them in Calico 3.31; Felix does for VXLAN pools), so with
-BGP on and TCP 179 blocked between two nodes (or, under a stateless group,
-its replies), neither has a route to the other's pods.
+mode. kube-router: --enable-overlay and --overlay-type (engine/encap.py), and
+--enable-pod-egress masquerades pod traffic to anything but pods and nodes.
+Routes to pods in IPIP and unencapsulated Calico pools are learned over
+BGP (BIRD programs them in Calico 3.31; Felix does for VXLAN pools), and
+kube-router learns every node's pod route over its iBGP mesh, so with BGP on
+and its TCP port blocked between two nodes (or, under a stateless group, its
+replies), neither has a route to the other's pods.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import CalicoIPPool, IPAddress
+from kostack.model.snapshot import CalicoIPPool, IPAddress, KubeRouter
 
 register(
     {
@@ -35,21 +38,21 @@ register(
             "호스트 {dst:으로/로} 가는 트래픽은 Pod 출발지 {ip:을/를} 그대로 씁니다",
         },
         "hop.bgp-blocked": {
-            "en": "Calico learns the route to {block} over BGP, and security groups drop {tcp} "
+            "en": "{cni} learns the route to {block} over BGP, and security groups drop {tcp} "
             "between {src} and {dst} in both directions: no route",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, 보안 그룹이 {src:과/와} {dst} 사이의 "
+            "ko": "{cni:은/는} {block:으로/로} 가는 경로를 BGP로 배우는데, 보안 그룹이 {src:과/와} {dst} 사이의 "
             "{tcp:을/를} 양방향 모두 차단하여 경로가 없습니다",
         },
         "hop.bgp-reply-blocked": {
-            "en": "Calico learns the route to {block} over BGP, and no {tcp} session between "
+            "en": "{cni} learns the route to {block} over BGP, and no {tcp} session between "
             "{src} and {dst} comes up either way, its replies being dropped: no route ({why})",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이의 {tcp} "
+            "ko": "{cni:은/는} {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이의 {tcp} "
             "세션은 응답이 차단되어 어느 쪽으로도 맺어지지 않으므로 경로가 없습니다 ({why})",
         },
         "hop.bgp-undecided": {
-            "en": "Calico learns the route to {block} over BGP, and whether {tcp} passes between "
+            "en": "{cni} learns the route to {block} over BGP, and whether {tcp} passes between "
             "{src} and {dst} cannot be decided: {why}",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이에서 {tcp:이/가} "
+            "ko": "{cni:은/는} {block:으로/로} 가는 경로를 BGP로 배우는데, {src:과/와} {dst} 사이에서 {tcp:이/가} "
             "통과하는지 판단할 수 없습니다: {why}",
         },
         "hop.bgp-peers": {
@@ -60,7 +63,7 @@ register(
             "kostack이 읽지 않는 BGPPeer(라우트 리플렉터나 라우터)와 맺습니다. 노드에서 "
             "`calicoctl node status`를 실행하면 세션이 Established인지 보입니다",
         },
-        "hop.bgp-tcp-v6": {"en": "TCP 179 over IPv6", "ko": "IPv6 TCP 179"},
+        "hop.bgp-tcp-v6": {"en": "TCP {port} over IPv6", "ko": "IPv6 TCP {port}"},
         "hop.bgp-opens": {
             "en": "node {an} ({a}) opens {tcp} to node {bn} ({b}) (Calico's mesh: the greater "
             "address connects)",
@@ -68,21 +71,21 @@ register(
             "문자열이 큰 쪽이 연결함)",
         },
         "hop.bgp-one-way": {
-            "en": "Calico learns the route to {block} over BGP; {opens}, and the security "
+            "en": "{cni} learns the route to {block} over BGP; {opens}, and the security "
             "groups drop that connection: no route",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 보안 그룹이 그 연결을 "
+            "ko": "{cni:은/는} {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 보안 그룹이 그 연결을 "
             "차단하여 경로가 없습니다",
         },
         "hop.bgp-one-way-reply": {
-            "en": "Calico learns the route to {block} over BGP; {opens}, and its replies are "
+            "en": "{cni} learns the route to {block} over BGP; {opens}, and its replies are "
             "dropped: no route ({why})",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 그 응답이 차단되어 "
+            "ko": "{cni:은/는} {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 그 응답이 차단되어 "
             "경로가 없습니다 ({why})",
         },
         "hop.bgp-one-way-undecided": {
-            "en": "Calico learns the route to {block} over BGP; {opens}, and whether it passes "
+            "en": "{cni} learns the route to {block} over BGP; {opens}, and whether it passes "
             "cannot be decided: {why}",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 그 연결이 통과하는지 "
+            "ko": "{cni:은/는} {block:으로/로} 가는 경로를 BGP로 배웁니다. {opens}. 그 연결이 통과하는지 "
             "판단할 수 없습니다: {why}",
         },
         "hop.bgp-version": {
@@ -92,6 +95,32 @@ register(
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, {tcp:은/는} {via} 방향으로만 "
             "통과합니다. Calico {release}부터는 {opens}. 따라서 세션이 맺어지는지는 수집되지 않은 Calico "
             "버전에 달려 있습니다",
+        },
+        "hop.kube-router-peers": {
+            "en": "kube-router learns the route to {block} over BGP, and its node-to-node mesh "
+            "is off ({flag}): the sessions are with the peers the nodes' kube-router.io "
+            "annotations or --peer-router-ips name, which kostack does not read; `gobgp "
+            "neighbor` in a kube-router pod shows whether they are Established",
+            "ko": "kube-router는 {block:으로/로} 가는 경로를 BGP로 배우는데, 노드 간 메시가 꺼져 "
+            "있어({flag}) 세션은 노드의 kube-router.io 어노테이션이나 --peer-router-ips가 정하는 "
+            "피어와 맺으며 kostack은 이를 읽지 않습니다. kube-router Pod에서 `gobgp neighbor`를 "
+            "실행하면 세션이 Established인지 보입니다",
+        },
+        "hop.kube-router-masq-node": {
+            "en": "kube-router: traffic from {ip} to node address {dst} is not masqueraded "
+            "(--enable-pod-egress leaves out node addresses): it keeps the pod source",
+            "ko": "kube-router: {ip}에서 노드 주소 {dst:으로/로} 가는 트래픽은 마스커레이드되지 "
+            "않습니다(--enable-pod-egress는 노드 주소를 제외함). Pod 출발지 그대로 나갑니다",
+        },
+        "hop.kube-router-masq-true": {
+            "en": "kube-router --enable-pod-egress: {ip} is masqueraded to the node IP",
+            "ko": "kube-router --enable-pod-egress: {ip:이/가} 노드 IP로 마스커레이드됩니다",
+        },
+        "hop.kube-router-masq-false": {
+            "en": "kube-router --enable-pod-egress=false: {ip} is not masqueraded: it leaves "
+            "with the pod source",
+            "ko": "kube-router --enable-pod-egress=false: {ip:이/가} 마스커레이드되지 않고 Pod "
+            "출발지 그대로 나갑니다",
         },
         "hop.bgp-ok": {
             "en": "route to {block} learned over BGP ({how})",
@@ -167,6 +196,8 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
         return hop, False
     if cni.type == "calico":
         return _calico_masquerade(topo, src_ip, dst_ip)
+    if cni.type == "kube-router":
+        return _kube_router_masquerade(topo, src_ip, dst_ip, cni.kube_router)
     if cni.type == "flannel":
         on, assumed = _nat_value(topo, cni.flannel.ip_masq if cni.flannel else True)
         ev = (Evidence("configmap", "kube-flannel/kube-flannel-cfg", "ip-masq", str(on).lower()),)
@@ -179,6 +210,26 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
     key = "enable-ipv6-masquerade" if v6 else "enable-ipv4-masquerade"
     ev = (Evidence("configmap", "kube-system/cilium-config", key, str(on).lower()),)
     return _nat_hop(Msg(f"hop.cilium-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
+
+
+KUBE_ROUTER = "kube-system/kube-router"  # the DaemonSet whose arguments say its settings
+
+
+def _kube_router_masquerade(
+    topo: Topology, src_ip: IPAddress, dst_ip: IPAddress, kr: KubeRouter | None
+) -> tuple[Hop, bool] | None:
+    """kube-router's pod egress rule: MASQUERADE from the pod ranges to anything but the pod
+    ranges and the nodes' addresses (ipsets kube-router-pod-subnets, kube-router-node-ips;
+    kube-router pkg/controllers/routing/pod_egress.go). None for a pod destination."""
+    if topo.node_of_pod_ip(dst_ip) is not None:
+        return None
+    if dst_ip in topo.node_by_ip:
+        text = Msg("hop.kube-router-masq-node", ip=src_ip, dst=dst_ip)
+        return Hop("nat-outgoing", "", Disposition.ACCEPTED, text), False
+    on, assumed = _nat_value(topo, kr.enable_pod_egress if kr is not None else None)
+    ev = (Evidence("daemonset", KUBE_ROUTER, "--enable-pod-egress", str(on).lower()),)
+    text = Msg(f"hop.kube-router-masq-{on}".lower(), ip=src_ip)
+    return _nat_hop(text, assumed, topo, ev), on
 
 
 def _calico_masquerade(
@@ -213,6 +264,43 @@ def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
     return _bgp_routed(topo, pool) is True
 
 
+def bgp_families(topo: Topology) -> set[int]:
+    """The families whose pod routes come from BGP over the node-to-node mesh: Calico's
+    BGP-routed pools', kube-router's enabled families while it routes over its mesh."""
+    kr = kube_router(topo)
+    if kr is not None:
+        if _kube_router_routed(kr) is not True:
+            return set()
+        return {v for v, on in ((4, kr.enable_ipv4), (6, kr.enable_ipv6)) if on}
+    return {p.cidr.version for p in topo.calico_pools if bgp_dependent(topo, p)}
+
+
+def kube_router(topo: Topology) -> KubeRouter | None:
+    """kube-router's settings when it is the CNI."""
+    cl = topo.snapshot.cluster
+    return cl.cni.kube_router if cl is not None and cl.cni.type == "kube-router" else None
+
+
+def bgp_port(topo: Topology) -> int:
+    """The TCP port of the CNI's BGP sessions: kube-router's --bgp-port, else 179 (BIRD)."""
+    kr = kube_router(topo)
+    return kr.bgp_port if kr is not None and kr.bgp_port else 179
+
+
+def _kube_router_routed(kr: KubeRouter) -> bool | None:
+    """kube-router with --run-router learns every node's pod route over iBGP: from every
+    other node (--nodes-full-mesh, --enable-ibgp) or, with the mesh off, from peers kostack
+    does not read (None). False: it does not route pods; None also when not read."""
+    if not kr.run_router:
+        return None if kr.run_router is None else False
+    return True if kr.nodes_full_mesh and kr.enable_ibgp else None
+
+
+def _kube_router_flag(kr: KubeRouter) -> str:
+    """The flag that turns kube-router's mesh off, as it was passed."""
+    return "--enable-ibgp=false" if kr.enable_ibgp is False else "--nodes-full-mesh=false"
+
+
 def _bgp_routed(topo: Topology, pool: CalicoIPPool | None) -> bool | None:
     """Routes to this pool's pods come from BGP: Calico on BGP, an IPIP or unencapsulated
     pool; None when over BGPPeers only (BGPConfiguration `nodeToNodeMeshEnabled: false`:
@@ -245,8 +333,12 @@ def mesh_one_way(topo: Topology, version: int) -> bool | None:
     """Whether Calico's mesh sessions of ``version`` are opened by one side only, the node whose
     address string is the greater (docs/facts.md "Which node opens a mesh session"): True from
     Calico v3.4 (IPv6: v3.6, before which BIRD6 compared against the node's IPv4 address),
-    False before v3.4, None when the version is not known."""
+    False before v3.4, None when the version is not known. False for kube-router, whose GoBGP
+    peers are all active (pkg/controllers/routing/bgp_peers.go sets no passive mode): either
+    node may open the session."""
     cl = topo.snapshot.cluster
+    if cl is not None and cl.cni.type == "kube-router":
+        return False
     found = re.match(r"v?(\d+)\.(\d+)", (cl.cni.version or "") if cl is not None else "")
     if found is None:
         return None
@@ -270,32 +362,28 @@ def bgp_route(
     replies too (``judge``: path.py `session_judge`). Routes to IPv6 pods come over BIRD6's
     sessions, between the nodes' IPv6 addresses (docs/facts.md, "BGP over IPv6").
     """
-    pool = topo.pool_for(dst_ip)
-    routed = _bgp_routed(topo, pool)
-    if routed is False:
-        return None
-    assert pool is not None
     where = Msg("where.route", node=src.name)
     v = dst_ip.version
     block = next((b for b in dst.blocks if b.version == v and dst_ip in b), dst_ip)
-    ev = (
-        Evidence("ippool", pool.name, "ipipMode/vxlanMode", f"{pool.ipip_mode}/{pool.vxlan_mode}"),
-    )
+    basis = _basis(topo, dst_ip, block)
+    if basis is None:
+        return None
+    routed, ev, cni, peers = basis
     if routed is None:
-        mesh = Evidence("bgpconfiguration", "default", "nodeToNodeMeshEnabled", "false")
-        detail = Msg("hop.bgp-peers", block=block)
+        detail, mesh = peers
         return Hop("bgp-route", where, Disposition.UNKNOWN, detail, (*ev, mesh), cause="gap")
     there, back = judge(src, dst, v), judge(dst, src, v)
     # BIRD6's sessions run between the nodes' IPv6 addresses: say so (rules of ethertype IPv6)
-    tcp = "TCP 179" if v == 4 else Msg("hop.bgp-tcp-v6")
-    names = dict(block=block, src=src.name, dst=dst.name, tcp=tcp)
+    port = bgp_port(topo)
+    tcp = f"TCP {port}" if v == 4 else Msg("hop.bgp-tcp-v6", port=port)
+    names = dict(block=block, src=src.name, dst=dst.name, tcp=tcp, cni=cni)
     one_way = mesh_one_way(topo, v)
     if one_way is not False and src.ip_of(v) is not None and dst.ip_of(v) is not None:
         a, b = (src, dst) if opener(src, dst, v) else (dst, src)
         opens = Msg("hop.bgp-opens", a=a.ip_of(v), an=a.name, b=b.ip_of(v), bn=b.name, tcp=tcp)
         first = there if a is src else back
         if one_way:
-            return _one_way(where, block, ev, opens, first)
+            return _one_way(where, block, ev, opens, first, cni)
         if first is not None and (there is None or back is None):  # only the passive side's
             via = f"{src.name} -> {dst.name}" if there is None else f"{dst.name} -> {src.name}"
             release = "v{}.{}".format(*ONE_WAY_FROM[v])
@@ -320,19 +408,54 @@ def bgp_route(
     return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")
 
 
+def _basis(
+    topo: Topology, dst_ip: IPAddress, block: object
+) -> tuple[bool | None, tuple[Evidence, ...], str, tuple[str, Evidence]] | None:
+    """Whether the route to ``dst_ip`` comes from BGP (None: not BGP-routed; else routed:
+    True over the mesh, None over peers kostack does not read), the evidence, the CNI's
+    name, and what to say of the peers (detail, evidence)."""
+    kr = kube_router(topo)
+    if kr is not None:
+        routed = _kube_router_routed(kr)
+        if routed is False or kr.run_router is None:
+            return None  # not routing pods, or not read (the encapsulation hop says so)
+        ev = (Evidence("daemonset", KUBE_ROUTER, "--run-router", "true"),)
+        flag = _kube_router_flag(kr)
+        name, _, value = flag[2:].partition("=")
+        peers = (
+            Msg("hop.kube-router-peers", block=block, flag=flag),
+            Evidence("daemonset", KUBE_ROUTER, f"--{name}", value),
+        )
+        return routed, ev, "kube-router", peers
+    pool = topo.pool_for(dst_ip)
+    routed = _bgp_routed(topo, pool)
+    if routed is False or pool is None:
+        return None
+    ev = (
+        Evidence("ippool", pool.name, "ipipMode/vxlanMode", f"{pool.ipip_mode}/{pool.vxlan_mode}"),
+    )
+    mesh = Evidence("bgpconfiguration", "default", "nodeToNodeMeshEnabled", "false")
+    return routed, ev, "Calico", (Msg("hop.bgp-peers", block=block), mesh)
+
+
 def _one_way(
-    where: str, block: object, ev: tuple[Evidence, ...], opens: str, hop: Hop | None
+    where: str,
+    block: object,
+    ev: tuple[Evidence, ...],
+    opens: str,
+    hop: Hop | None,
+    cni: str,
 ) -> Hop:
     """The route hop of a one-way mesh session: ``hop`` judges its opener's connection."""
     if hop is None:
         detail = Msg("hop.bgp-ok", block=block, how=opens)
         return Hop("bgp-route", where, Disposition.ACCEPTED, detail, ev)
     if hop.disposition == Disposition.UNKNOWN:
-        detail = Msg("hop.bgp-one-way-undecided", block=block, opens=opens, why=hop.detail)
+        detail = Msg("hop.bgp-one-way-undecided", block=block, opens=opens, why=hop.detail, cni=cni)
         return Hop("bgp-route", where, Disposition.UNKNOWN, detail, ev, cause=hop.cause)
     evidence = (*ev, *hop.evidence)
     if hop.direction == "reply":
-        detail = Msg("hop.bgp-one-way-reply", block=block, opens=opens, why=hop.detail)
+        detail = Msg("hop.bgp-one-way-reply", block=block, opens=opens, why=hop.detail, cni=cni)
         return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause=hop.cause)
-    detail = Msg("hop.bgp-one-way", block=block, opens=opens)
+    detail = Msg("hop.bgp-one-way", block=block, opens=opens, cni=cni)
     return Hop("bgp-route", where, Disposition.NO_ROUTE, detail, evidence, cause="bgp-blocked")

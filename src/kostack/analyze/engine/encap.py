@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.cni import Calico, Cilium, Flannel
+from kostack.model.cni import Calico, Cilium, Flannel, KubeRouter
 from kostack.model.snapshot import IPAddress
 
 register(
@@ -62,6 +62,39 @@ register(
             "en": "the Cilium routing mode was not collected",
             "ko": "Cilium 라우팅 모드를 수집하지 못했습니다",
         },
+        "hop.no-kube-router": {
+            "en": "kube-router's settings were not collected (its DaemonSet's arguments)",
+            "ko": "kube-router 설정(DaemonSet의 인자)을 수집하지 못했습니다",
+        },
+        "hop.kube-router-no-router": {
+            "en": "kube-router runs with --run-router=false: something else routes the pods "
+            "between nodes, which kostack does not model",
+            "ko": "kube-router가 --run-router=false로 실행되어 노드 사이의 Pod 라우팅은 kostack이 "
+            "모델링하지 않는 다른 구성 요소가 맡습니다",
+        },
+        "hop.kube-router-value": {
+            "en": "kube-router {flag} has a value kostack does not model",
+            "ko": "kube-router {flag}에 kostack이 모델링하지 않는 값이 있습니다",
+        },
+        "why.kube-router-subnet-unknown": {
+            "en": "kube-router --overlay-type=subnet tunnels to nodes of other subnets, and the "
+            "nodes' subnets are not known",
+            "ko": "kube-router --overlay-type=subnet은 다른 서브넷의 노드로만 터널을 쓰는데, 노드의 "
+            "서브넷을 알 수 없습니다",
+        },
+        "why.kube-router-same-subnet": {
+            "en": "kube-router routes natively within a subnet (--overlay-type=subnet)",
+            "ko": "kube-router는 같은 서브넷 안에서는 캡슐화 없이 라우팅함 (--overlay-type=subnet)",
+        },
+        "why.kube-router-no-overlay": {
+            "en": "kube-router --enable-overlay=false",
+            "ko": "kube-router --enable-overlay=false",
+        },
+        "why.kube-router-tunnel": {
+            "en": "kube-router --overlay-type={type} --overlay-encap={encap}{diff}",
+            "ko": "kube-router --overlay-type={type} --overlay-encap={encap}{diff}",
+        },
+        "why.kube-router-diff": {"en": ", different subnets", "ko": ", 서로 다른 서브넷"},
         "why.pool-no-encap": {
             "en": "IP pool {pool} has no encapsulation (BGP-routed)",
             "ko": "IP 풀 {pool:은/는} 캡슐화를 쓰지 않음 (BGP 라우팅)",
@@ -215,6 +248,8 @@ def encapsulation(
         return _calico(route, cni.calico, from_pod)
     if cni.type == "flannel":
         return _flannel(route, cni.flannel)
+    if cni.type == "kube-router":
+        return _kube_router(route, cni.kube_router)
     return _cilium(route, cni.cilium, from_pod)
 
 
@@ -294,6 +329,52 @@ def _flannel(route: _Route, fl: Flannel | None) -> EncapDecision:
     if fl.backend_type == "udp":
         return route.encap("flannel-udp", 17, fl.port or 8285, 28, (ev_b,), Msg("why.flannel-udp"))
     return route.unknown(Msg("hop.flannel-unmodelled", backend=fl.backend_type))
+
+
+# kube-router's tunnels (pkg/tunnels/linux_tunnels.go): IPIP (IP protocol 4; IPv6 pods:
+# ip6ip6, protocol 41) adds an outer IP header; FOU puts that IPIP packet in UDP to
+# --overlay-encap-port with a GUE header (ip link ... encap gue): outer IP + UDP 8 + GUE 4.
+KUBE_ROUTER_IPIP = {4: (4, 20), 6: (41, 40)}  # family -> (IP protocol, overhead)
+KUBE_ROUTER_FOU_OVERHEAD = {4: 32, 6: 52}
+KUBE_ROUTER_FOU_PORT = 5555
+
+
+def _kube_router(route: _Route, kr: KubeRouter | None) -> EncapDecision:
+    """kube-router (pkg/controllers/routing/network_routes_controller.go `shouldCreateTunnel`):
+    with --enable-overlay, a tunnel to every node (--overlay-type=full) or to nodes in
+    another subnet (subnet, the default), else the pod's own address on the wire; the
+    tunnel runs between the nodes' addresses of the pod's family."""
+    if kr is None or kr.run_router is None or kr.enable_overlay is None:
+        return route.unknown(Msg("hop.no-kube-router"))
+    if not kr.run_router:
+        return route.unknown(Msg("hop.kube-router-no-router"))
+    where = "kube-system/kube-router"
+    ev_o = Evidence("daemonset", where, "--enable-overlay", str(kr.enable_overlay).lower())
+    if not kr.enable_overlay:
+        return route.native((ev_o,), Msg("why.kube-router-no-overlay"))
+    if kr.overlay_type is None or kr.overlay_encap is None:
+        flag = "--overlay-type" if kr.overlay_type is None else "--overlay-encap"
+        return route.unknown(Msg("hop.kube-router-value", flag=flag))
+    ev: tuple[Evidence, ...] = (
+        ev_o,
+        Evidence("daemonset", where, "--overlay-type", kr.overlay_type),
+    )
+    diff = ""
+    if kr.overlay_type == "subnet":
+        if route.same is None:
+            return route.unknown(Msg("why.kube-router-subnet-unknown"))
+        if route.same:
+            return route.native(ev, Msg("why.kube-router-same-subnet"))
+        diff = Msg("why.kube-router-diff")
+    ev = (*ev, Evidence("daemonset", where, "--overlay-encap", kr.overlay_encap))
+    why = Msg("why.kube-router-tunnel", type=kr.overlay_type, encap=kr.overlay_encap, diff=diff)
+    family = route.dst_ip.version
+    if kr.overlay_encap == "ipip":
+        proto, overhead = KUBE_ROUTER_IPIP[family]
+        kind = "IPIP" if family == 4 else "IP6IP6"
+        return route.encap(kind, proto, None, overhead, ev, why, family)
+    port = kr.overlay_encap_port or KUBE_ROUTER_FOU_PORT
+    return route.encap("FOU", 17, port, KUBE_ROUTER_FOU_OVERHEAD[family], ev, why, family)
 
 
 def _cilium(route: _Route, cil: Cilium | None, from_pod: bool) -> EncapDecision:

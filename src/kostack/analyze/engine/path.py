@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from kostack.analyze.engine.antispoof import antispoof, port_down
 from kostack.analyze.engine.cases import World, worlds
-from kostack.analyze.engine.cni import SessionJudge, bgp_route, masquerade
+from kostack.analyze.engine.cni import SessionJudge, bgp_port, bgp_route, masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
@@ -324,7 +324,8 @@ def session_judge(topo: Topology) -> SessionJudge:
     """Judge a TCP 179 session src -> dst between the nodes' addresses of one family (BIRD
     for IPv4, BIRD6 for IPv6) by its security-group hops: the first packet's, and under a
     stateless group its replies' (engine/stateless.py). None: it comes up; else the first
-    decided drop, or the first undecided hop."""
+    decided drop, or the first undecided hop. kube-router's sessions use its --bgp-port."""
+    port = bgp_port(topo)
 
     def judge(src: NodeView, dst: NodeView, version: int) -> Hop | None:
         if src.port is None or dst.port is None:
@@ -334,7 +335,7 @@ def session_judge(topo: Topology) -> SessionJudge:
             node = (src if src_ip is None else dst).name
             detail = Msg("hop.bgp-no-ip", node=node, v=version)
             return Hop("sg", node, Disposition.UNKNOWN, detail, cause="gap")
-        wire = Wire(src_ip, dst_ip, 6, 179)
+        wire = Wire(src_ip, dst_ip, 6, port)
         hops = [
             security_groups(topo, src.port, wire, "egress", src.port_label()),
             security_groups(topo, dst.port, wire, "ingress", dst.port_label()),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from kostack.analyze.engine.cni import bgp_dependent
+from kostack.analyze.engine.cni import bgp_families, bgp_port
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Direction, Query, denied_cause, remote_admits
 from kostack.analyze.engine.secgroups import rule_text as rule_label
@@ -137,10 +137,12 @@ def masquerade_ports(topo: Topology) -> tuple[int, int] | None:
     later), Calico unless FelixConfiguration featureDetectOverride says MASQFullyRandom=false;
     Cilium's masquerade keeps the port unless two connections clash; so does flannel's with
     --ip-masq-fully-random-disable, but not surely inside Canal, where Felix's natOutgoing
-    masquerades with --random-fully too (which of the two matches first is not modelled)."""
+    masquerades with --random-fully too (which of the two matches first is not modelled).
+    kube-router's --enable-pod-egress rule adds --random-fully where iptables has it, with no
+    switch to turn it off (pkg/controllers/routing/pod_egress.go)."""
     cl = topo.snapshot.cluster
     cni = cl.cni if cl else None
-    if cni is None or cni.type not in ("calico", "flannel"):
+    if cni is None or cni.type not in ("calico", "flannel", "kube-router"):
         return None
     fl = cni.flannel
     if fl is not None and fl.ip_masq_fully_random_disable and fl.bundle != "canal":
@@ -185,11 +187,12 @@ def bgp_queries(topos: Sequence[Topology]) -> dict[int, tuple[Query, ...]]:
     addresses): the sets a session (either way) is judged by at each end, each testing the
     other end's node address of that family: TCP 179, and its replies' under a stateless
     group (path.py `session_judge`)."""
-    routed = {p.cidr.version for t in topos for p in t.calico_pools if bgp_dependent(t, p)}
+    routed = {v for t in topos for v in bgp_families(t)}
+    port = bgp_port(topos[0])
     return {
         v: (
-            Query("egress", v, 6, 179),
-            Query("ingress", v, 6, 179),
+            Query("egress", v, 6, port),
+            Query("ingress", v, 6, port),
             *reply_queries(topos[0], v, 6, None, False),
         )
         for v in sorted(routed)

@@ -1,0 +1,106 @@
+"""Clusters whose CNI is kube-router (k0s's default), built from the seed's snapshot.
+
+k0s runs kube-router as DaemonSet kube-system/kube-router with its defaults: routes learned
+over an iBGP full mesh on TCP 179, native routing between nodes of one subnet (the pod's
+own source address on the wire), IPIP to nodes of another subnet, pod egress masqueraded.
+Each node's pods take addresses from its Node spec.podCIDR (docs/facts.md "kube-router").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kostack_testkit.builders import (
+    _BASE_NODE_RULES,
+    POD_CIDR,
+    SERVICE_CIDR,
+    SG_NODES,
+    _custom_group_only,
+    add_pairs,
+    rule,
+    seed_doc,
+)
+
+Doc = dict[str, Any]
+
+K0S_VERSION = "v2.10.0-iptables1.8.13-k0s.1"
+
+
+def k0s_kube_router(**settings: Any) -> Doc:
+    """kube-router's settings as kostack reads k0s's DaemonSet (defaults where k0s passes none)."""
+    kube_router = {
+        "run_router": True,
+        "enable_overlay": True,
+        "overlay_type": "subnet",
+        "overlay_encap": "ipip",
+        "overlay_encap_port": 5555,
+        "enable_pod_egress": True,
+        "bgp_port": 179,
+        "nodes_full_mesh": True,
+        "enable_ibgp": True,
+        "peer_router_ips": [],
+        "cluster_asn": None,
+        "run_service_proxy": False,
+        "auto_mtu": True,
+        "enable_ipv4": True,
+        "enable_ipv6": False,
+        "bundle": "k0s",
+    }
+    kube_router.update(settings)
+    return {
+        "type": "kube-router",
+        "version": K0S_VERSION,
+        "version_source": f"image quay.io/k0sproject/kube-router:{K0S_VERSION}",
+        "kube_router": kube_router,
+    }
+
+
+def as_kube_router(doc: Doc, **settings: Any) -> None:
+    """The seed's cluster with kube-router instead of Calico: pods keep their addresses (each
+    inside its node's podCIDR), the agent pods are kube-router's."""
+    cluster = doc["cluster"]
+    cluster["cni"] = k0s_kube_router(**settings)
+    cluster["pod_cidrs_source"] = "Node spec.podCIDR"
+    for pod in cluster["pods"]:
+        if pod["name"].startswith("calico-node-"):
+            pod["name"] = pod["name"].replace("calico-node-", "kube-router-")
+            pod["labels"] = {"k8s-app": "kube-router", "tier": "node"}
+
+
+def no_pairs_no_bgp(doc: Doc) -> None:
+    """The seed's breakage under kube-router: no allowed pairs, and the nodes only in a group
+    that admits no TCP 179 (nor anything from the pods' addresses)."""
+    as_kube_router(doc)
+    _custom_group_only(doc, [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)])
+
+
+def fixed(doc: Doc) -> None:
+    """kube-router on the seed, fixed: pod and service CIDR pairs, TCP 179 between the nodes
+    and ingress from the pods' addresses."""
+    as_kube_router(doc)
+    add_pairs(doc, [POD_CIDR, SERVICE_CIDR])
+    rules = [r for r in _BASE_NODE_RULES if r["port_range_min"] != 5473]
+    _custom_group_only(doc, [*rules, rule(SG_NODES, "ingress", None, None, POD_CIDR)])
+
+
+KUBE_ROUTER_EXAMPLES = {
+    "kube-router-no-pairs-no-bgp": (
+        "k0s with kube-router (its defaults: native routing within the subnet, iBGP mesh on "
+        "TCP 179): no allowed address pairs, and the nodes' only group admits no TCP 179 and "
+        "nothing from the pod range.",
+        no_pairs_no_bgp,
+    ),
+    "kube-router-fixed": (
+        "k0s with kube-router after the fix: pod and service CIDR pairs, TCP 179 between the "
+        "nodes, ingress from the pod range.",
+        fixed,
+    ),
+}
+
+
+def kube_router_example_doc(name: str) -> Doc:
+    description, edit = KUBE_ROUTER_EXAMPLES[name]
+    doc = seed_doc()
+    edit(doc)
+    doc["source"] = f"example {name}: {description}"
+    return doc

@@ -1,0 +1,122 @@
+"""kube-router's verdicts against the lab's real packets.
+
+The lab does not run kube-router (its pods are wired Calico's way, and nothing speaks BGP but
+the tests' own listener); what it reproduces is what kube-router puts on the Neutron network
+between two nodes of one subnet: the pod's own source address, unencapsulated (engine/encap.py
+`_kube_router`), and TCP 179 sessions that either node may open (GoBGP peers are all active).
+The lab's snapshot, with kube-router as its CNI, must say what the packets do.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from ipaddress import ip_network
+
+import pytest
+from lab_testing import apply_port_description, module_lab
+from test_lab_bgp6 import LISTEN, TIMEOUT, _rule
+from test_lab_stateless import CONNECT, speaking
+
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.engine.cni import bgp_route
+from kostack.analyze.engine.path import session_judge
+from kostack.analyze.engine.types import Disposition
+from kostack.analyze.findings import Status
+from kostack.analyze.topology import Topology
+from kostack.model import Snapshot, dump_snapshot, parse_snapshot
+from kostack_lab.lab import Lab
+from kostack_lab.lab_snapshot import lab_snapshot
+from kostack_lab.topology import NodeSetup
+from kostack_testkit.kuberouter import k0s_kube_router
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    yield from module_lab("seed", tmp_path_factory.mktemp("kr") / "state")
+
+
+def _as_kube_router(snapshot: Snapshot) -> Snapshot:
+    doc = json.loads(dump_snapshot(snapshot))
+    doc["cluster"]["cni"] = k0s_kube_router()
+    return parse_snapshot(doc)
+
+
+def _pod_to_pod(snapshot: Snapshot) -> set[Status]:
+    found = diagnose(snapshot).findings
+    return {f.status for f in found if f.check_id == "net-pod-to-pod"}
+
+
+def test_native_pod_traffic_drops_without_pairs_and_passes_with_them(lab: Lab) -> None:
+    probes = lab.probe_round(timeout=TIMEOUT)
+    assert not probes["pod_to_pod"].ok
+    assert lab.counters()["k8s-w-1"].antispoof_drops > 0
+    before = _as_kube_router(lab_snapshot(lab))
+    assert _pod_to_pod(before) == {Status.FAIL}
+    causes = [rc.key for rc in diagnose(before).root_causes]
+    assert causes[0] == "antispoof", causes
+    ports, groups = lab.port_description()
+    for port in ports:
+        if port.get("device_owner", "").startswith("compute"):
+            port["allowed_address_pairs"] = [{"ip_address": "10.244.0.0/16"}]
+            port["revision_number"] += 1
+    assert apply_port_description(lab, ports, groups).changed
+    assert lab.probe_round(timeout=TIMEOUT)["pod_to_pod"].ok
+    after = _as_kube_router(lab_snapshot(lab))
+    assert _pod_to_pod(after) == {Status.PASS}
+
+
+def test_either_node_opens_the_session_so_kube_router_keeps_the_route(lab: Lab) -> None:
+    """The greater address's group admits TCP 179 from the smaller only: the smaller node's
+    connection opens, the greater's is dropped. Calico's one-way mesh (the greater connects)
+    loses the route; kube-router's, opened from both ends, keeps it."""
+    a, b = lab.topology.nodes[0], lab.topology.nodes[1]
+    greater, smaller = (a, b) if str(a.ip) > str(b.ip) else (b, a)
+    ports, groups = lab.port_description()
+    own = {}
+    for node, remote in ((greater, f"{smaller.ip}/32"), (smaller, None)):
+        sg = f"kr-{node.name}"
+        rules = [_rule(0, "egress", "IPv4")]
+        if remote is not None:
+            tcp = {"protocol": "tcp", "port_range_min": 179, "port_range_max": 179}
+            rules.append(_rule(2, "ingress", "IPv4", remote_ip_prefix=remote, **tcp))
+        for r in rules:
+            r["id"] = f"{sg}-{r['id']}"
+        own[node.ip] = {"id": sg, "name": sg, "stateful": True, "security_group_rules": rules}
+    for port in ports:
+        ips = [f["ip_address"] for f in port.get("fixed_ips", ())]
+        found = next((own[ip] for ip in ips if ip in own), None)
+        if found is not None:
+            port["security_groups"] = [found["id"]]
+            port["revision_number"] += 1
+    assert apply_port_description(lab, ports, [*groups, *own.values()]).changed
+
+    def session(client: NodeSetup, server: NodeSetup) -> str:
+        with speaking(server.netns, LISTEN):
+            argv = [sys.executable, "-I", "-c", CONNECT, server.ip, str(TIMEOUT)]
+            return str(lab.exec_in(client.netns, argv).stdout).strip()
+
+    assert session(smaller, greater) == "open"
+    assert session(greater, smaller) == "TimeoutError"
+    snapshot = lab_snapshot(lab)
+    pod = ip_network(str(smaller.pod_cidr))[11]
+    for snap, kept in ((_as_kube_router(snapshot), True), (_calico_bgp(snapshot), False)):
+        topo = Topology(snap)
+        g, s = topo.node_views[greater.name], topo.node_views[smaller.name]
+        hop = bgp_route(topo, g, s, pod, session_judge(topo))
+        assert hop is not None
+        assert (hop.disposition == Disposition.ACCEPTED) is kept, hop
+
+
+def _calico_bgp(snapshot: Snapshot) -> Snapshot:
+    """The lab's Calico unencapsulated on BGP (v3.30: its mesh is one-way)."""
+    doc = json.loads(dump_snapshot(snapshot))
+    cni = doc["cluster"]["cni"]
+    cni["version"] = "v3.30.7"
+    cni["calico"]["bgp"] = True
+    for pool in cni["calico"]["ip_pools"]:
+        pool["ipip_mode"] = pool["vxlan_mode"] = "Never"
+    return parse_snapshot(doc)
