@@ -271,7 +271,14 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # for an end's address string, the undecided lines built without a shared dict for both
 # modes, the unmodelled CNI picked without a one-element loop (0). Budget = the measured
 # 70,314.
-SHIPPED_LINES_BUDGET = 70_314
+# The stop after: a watch round's probe agents called in daemon threads, so a stopped watch
+# does not wait for agents that hold their answers (deadline.each, +39); OpenStack names and
+# free texts kept on one line (model Label, Text; +31); Calico's one-way mesh sessions
+# counted end by end, linear in the nodes (engine/mesh_order.py out of pairs.py; branch
+# oneway, +226); kube-router modelled, collected and judged: native within a subnet,
+# IPIP/FOU across, its two-way iBGP mesh, pod egress masquerade, preflight --cni
+# kube-router, English and Korean (branch kuberouter, +632). Budget = the measured 71,242.
+SHIPPED_LINES_BUDGET = 71_242
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
