@@ -29,12 +29,14 @@ register(
         "env.headline": {"en": "{name} ({mode})", "ko": "{name} ({mode})"},
         "env.ipam": {"en": "ipam {mode}{ranges}", "ko": "IPAM {mode}{ranges}"},
         "env.kr-overlay": {
-            "en": "{encap} overlay ({type}), pod egress {egress}",
-            "ko": "{encap} 오버레이({type}), Pod egress {egress}",
+            "en": "{encap} overlay {where}, pod egress masquerade {egress}",
+            "ko": "{where} {encap} 오버레이, Pod egress 마스커레이드 {egress}",
         },
+        "env.kr-subnet": {"en": "across subnets", "ko": "서브넷 간"},
+        "env.kr-full": {"en": "between all nodes", "ko": "모든 노드 간"},
         "env.kr-native": {
-            "en": "no overlay, pod egress {egress}",
-            "ko": "오버레이 없음, Pod egress {egress}",
+            "en": "no overlay, pod egress masquerade {egress}",
+            "ko": "오버레이 없음, Pod egress 마스커레이드 {egress}",
         },
         "env.kr-on": {"en": "on", "ko": "켜짐"},
         "env.kr-off": {"en": "off", "ko": "꺼짐"},
@@ -98,8 +100,12 @@ def _kube_router_mode(kr: KubeRouter) -> str:
         return Msg("env.kr-no-router")
     if kr.enable_overlay is False:
         return Msg("env.kr-native", egress=egress)
+    where = {"subnet": "env.kr-subnet", "full": "env.kr-full"}.get(kr.overlay_type or "")
     return Msg(
-        "env.kr-overlay", encap=kr.overlay_encap or "?", type=kr.overlay_type or "?", egress=egress
+        "env.kr-overlay",
+        encap=(kr.overlay_encap or "?").upper(),
+        where=Msg(where) if where else f"({kr.overlay_type or '?'})",
+        egress=egress,
     )
 
 
@@ -140,8 +146,8 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
         kr = cni.kube_router
         name = ("k0s: " if kr.bundle == "k0s" else "") + _with_version("kube-router", cni.version)
         peers = ", ".join(str(ip) for ip in kr.peer_router_ips or ())
-        said: tuple[str, ...] = (Msg("env.kr-peers", ips=peers),) if peers else ()
-        return Msg("env.cni-mode", name=name, mode=_kube_router_mode(kr)), said
+        said = (_kube_router_mode(kr), *((Msg("env.kr-peers", ips=peers),) if peers else ()))
+        return name, said
     if cni.type == "unknown":
         version = cni.version
         return Msg("env.cni-unknown-v", version=version) if version else Msg("env.cni-unknown"), ()
