@@ -31,16 +31,16 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     yield from module_lab("dualstack-fixed", tmp_path_factory.mktemp("bgp1") / "state")
 
 
-def test_only_the_smaller_address_reaches_port_179_and_the_mesh_session_is_down(
-    lab: Lab,
-) -> None:
+def one_way_179(lab: Lab, prefix: str, *, v6: bool = False) -> tuple[NodeSetup, NodeSetup]:
+    """Two nodes, each port in a group of its own (named PREFIX-NODE): the greater address's
+    group admits TCP 179 from the smaller address only. Returns (greater, smaller)."""
     a, b = lab.topology.nodes[0], lab.topology.nodes[1]
     greater, smaller = (a, b) if str(a.ip) > str(b.ip) else (b, a)
     ports, groups = lab.port_description()
     own = {}
     for node, remote in ((greater, f"{smaller.ip}/32"), (smaller, None)):
-        sg = f"one-way-{node.name}"
-        rules = [_rule(0, "egress", "IPv4"), _rule(1, "egress", "IPv6")]
+        sg = f"{prefix}-{node.name}"
+        rules = [_rule(0, "egress", "IPv4"), *([_rule(1, "egress", "IPv6")] if v6 else [])]
         if remote is not None:
             tcp = {"protocol": "tcp", "port_range_min": 179, "port_range_max": 179}
             rules.append(_rule(2, "ingress", "IPv4", remote_ip_prefix=remote, **tcp))
@@ -54,14 +54,23 @@ def test_only_the_smaller_address_reaches_port_179_and_the_mesh_session_is_down(
             port["security_groups"] = [found["id"]]
             port["revision_number"] += 1
     assert apply_port_description(lab, ports, [*groups, *own.values()]).changed
+    return greater, smaller
 
-    def session(client: NodeSetup, server: NodeSetup) -> str:
-        with speaking(server.netns, LISTEN):
-            argv = [sys.executable, "-I", "-c", CONNECT, server.ip, str(TIMEOUT)]
-            return str(lab.exec_in(client.netns, argv).stdout).strip()
 
-    assert session(smaller, greater) == "open"  # the way Calico's mesh never connects
-    assert session(greater, smaller) == "TimeoutError"  # the opener's SYN is dropped
+def connect(lab: Lab, client: NodeSetup, server: NodeSetup) -> str:
+    """One connection from ``client`` to ``server``'s port 179: "open" or the error's name."""
+    with speaking(server.netns, LISTEN):
+        argv = [sys.executable, "-I", "-c", CONNECT, server.ip, str(TIMEOUT)]
+        return str(lab.exec_in(client.netns, argv).stdout).strip()
+
+
+def test_only_the_smaller_address_reaches_port_179_and_the_mesh_session_is_down(
+    lab: Lab,
+) -> None:
+    greater, smaller = one_way_179(lab, "one-way", v6=True)
+
+    assert connect(lab, smaller, greater) == "open"  # the way Calico's mesh never connects
+    assert connect(lab, greater, smaller) == "TimeoutError"  # the opener's SYN is dropped
     topo = Topology(lab_snapshot(lab))
     g, s = topo.node_views[greater.name], topo.node_views[smaller.name]
     judge = session_judge(topo)

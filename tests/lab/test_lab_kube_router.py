@@ -10,14 +10,13 @@ The lab's snapshot, with kube-router as its CNI, must say what the packets do.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from ipaddress import ip_network
 
 import pytest
 from lab_testing import apply_port_description, module_lab
-from test_lab_bgp6 import LISTEN, TIMEOUT, _rule
-from test_lab_stateless import CONNECT, speaking
+from test_lab_bgp6 import TIMEOUT
+from test_lab_bgp_one_way import connect, one_way_179
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.cni import bgp_route
@@ -28,7 +27,6 @@ from kostack.analyze.topology import Topology
 from kostack.model import Snapshot, dump_snapshot, parse_snapshot
 from kostack_lab.lab import Lab
 from kostack_lab.lab_snapshot import lab_snapshot
-from kostack_lab.topology import NodeSetup
 from kostack_testkit.kuberouter import k0s_kube_router
 
 pytestmark = pytest.mark.lab
@@ -73,34 +71,10 @@ def test_either_node_opens_the_session_so_kube_router_keeps_the_route(lab: Lab) 
     """The greater address's group admits TCP 179 from the smaller only: the smaller node's
     connection opens, the greater's is dropped. Calico's one-way mesh (the greater connects)
     loses the route; kube-router's, opened from both ends, keeps it."""
-    a, b = lab.topology.nodes[0], lab.topology.nodes[1]
-    greater, smaller = (a, b) if str(a.ip) > str(b.ip) else (b, a)
-    ports, groups = lab.port_description()
-    own = {}
-    for node, remote in ((greater, f"{smaller.ip}/32"), (smaller, None)):
-        sg = f"kr-{node.name}"
-        rules = [_rule(0, "egress", "IPv4")]
-        if remote is not None:
-            tcp = {"protocol": "tcp", "port_range_min": 179, "port_range_max": 179}
-            rules.append(_rule(2, "ingress", "IPv4", remote_ip_prefix=remote, **tcp))
-        for r in rules:
-            r["id"] = f"{sg}-{r['id']}"
-        own[node.ip] = {"id": sg, "name": sg, "stateful": True, "security_group_rules": rules}
-    for port in ports:
-        ips = [f["ip_address"] for f in port.get("fixed_ips", ())]
-        found = next((own[ip] for ip in ips if ip in own), None)
-        if found is not None:
-            port["security_groups"] = [found["id"]]
-            port["revision_number"] += 1
-    assert apply_port_description(lab, ports, [*groups, *own.values()]).changed
+    greater, smaller = one_way_179(lab, "kr")
 
-    def session(client: NodeSetup, server: NodeSetup) -> str:
-        with speaking(server.netns, LISTEN):
-            argv = [sys.executable, "-I", "-c", CONNECT, server.ip, str(TIMEOUT)]
-            return str(lab.exec_in(client.netns, argv).stdout).strip()
-
-    assert session(smaller, greater) == "open"
-    assert session(greater, smaller) == "TimeoutError"
+    assert connect(lab, smaller, greater) == "open"
+    assert connect(lab, greater, smaller) == "TimeoutError"
     snapshot = lab_snapshot(lab)
     pod = ip_network(str(smaller.pod_cidr))[11]
     for snap, kept in ((_as_kube_router(snapshot), True), (_calico_bgp(snapshot), False)):
