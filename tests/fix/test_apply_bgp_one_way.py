@@ -89,19 +89,24 @@ def _one_way_cloud(endpoint: str) -> str:
     return nodes
 
 
-def _snapshot(endpoint: str) -> Snapshot:
+def live_snapshot(endpoint: str, doc: dict[str, Any]) -> Snapshot:
+    """``doc``'s cluster with the OpenStack half collected from the real Neutron (ML2/OVS)."""
     record, gaps = collect_openstack(
         openstack_connection(endpoint),
         project_scope=None,  # type: ignore[arg-type]
         backend_hint="ml2/ovs",
     )
     assert gaps == ()
-    cluster = build(example_doc("calico-bgp-one-way"))
+    cluster = build(doc)
     assert cluster.cluster is not None and cluster.cluster.nodes is not None
     assert record.ports is not None
     links = match_nodes(cluster.cluster.nodes, record.ports)
     assert all(link.port_id for link in links), links
     return cluster.model_copy(update={"openstack": record, "node_ports": links})
+
+
+def _snapshot(endpoint: str) -> Snapshot:
+    return live_snapshot(endpoint, example_doc("calico-bgp-one-way"))
 
 
 def test_the_plan_admits_the_openers_direction_and_rolls_back(

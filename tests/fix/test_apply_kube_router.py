@@ -10,17 +10,15 @@ from pathlib import Path
 
 import pytest
 from fix_cloud import SeedCloud, diff_states
-from test_apply_bgp_one_way import NODES_RULES, _group
+from test_apply_bgp_one_way import NODES_RULES, _group, live_snapshot
 from test_apply_dualstack import _apply_and_roll_back
 
 from kostack.analyze.diagnose import diagnose
-from kostack.collect.match import match_nodes
-from kostack.collect.openstack import collect_openstack
 from kostack.model import Snapshot
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation
 from kostack_lab.neutron import openstack_connection
-from kostack_testkit.builders import POD_CIDR, build, seed_device_id
+from kostack_testkit.builders import POD_CIDR, seed_device_id
 from kostack_testkit.kuberouter import kube_router_example_doc
 
 pytestmark = pytest.mark.neutron
@@ -42,18 +40,7 @@ def _kube_router_cloud(endpoint: str) -> str:
 
 
 def _snapshot(endpoint: str) -> Snapshot:
-    record, gaps = collect_openstack(
-        openstack_connection(endpoint),
-        project_scope=None,  # type: ignore[arg-type]
-        backend_hint="ml2/ovs",
-    )
-    assert gaps == ()
-    cluster = build(kube_router_example_doc(EXAMPLE))
-    assert cluster.cluster is not None and cluster.cluster.nodes is not None
-    assert record.ports is not None
-    links = match_nodes(cluster.cluster.nodes, record.ports)
-    assert all(link.port_id for link in links), links
-    return cluster.model_copy(update={"openstack": record, "node_ports": links})
+    return live_snapshot(endpoint, kube_router_example_doc(EXAMPLE))
 
 
 def test_the_plan_opens_kube_routers_bgp_and_pairs_then_rolls_back(
