@@ -128,9 +128,9 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "ko": "노드와 Neutron 포트가 매칭되지 않음",
     },
     "bgp-blocked": {
-        "en": "Security groups block the CNI's BGP (TCP 179) between nodes, so nodes have no "
-        "routes to each other's pods",
-        "ko": "보안 그룹이 노드 간 CNI의 BGP(TCP 179)를 막아 노드 간 Pod 경로가 없음",
+        "en": "Security groups block BGP (TCP 179) between nodes, so nodes have no routes to "
+        "each other's pods",
+        "ko": "보안 그룹이 노드 간 BGP(TCP 179)를 막아 서로의 Pod로 가는 경로가 없음",
     },
     "port-down": {
         "en": "Node ports are administratively down: Neutron passes no packet through them",
