@@ -303,3 +303,6 @@ def test_kube_router_pods_get_the_network_mtu() -> None:
     result = preflight(spec(cni="kube-router", mode="ipip", network_mtu=1450))
     assert result.recommended_mtu == 1450
     assert "mtu" not in {r.key for r in result.remaining}
+    # the note says there is nothing to set, not "Calico, Cilium and Flannel derive it"
+    keys = [getattr(note, "key", "") for note in result.notes]
+    assert "preflight.note.mtu-kube-router" in keys and "preflight.note.mtu" not in keys

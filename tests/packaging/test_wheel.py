@@ -278,9 +278,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # oneway, +226); kube-router modelled, collected and judged: native within a subnet,
 # IPIP/FOU across, its two-way iBGP mesh, pod egress masquerade, preflight --cni
 # kube-router, English and Korean (branch kuberouter, +632). Budget = the measured 71,242.
-# Then the review: kube-router's headline in words as Calico's (+6). Budget = the measured
-# 71,248.
-SHIPPED_LINES_BUDGET = 71_248
+# Then the review: kube-router's headline in words as Calico's (+6); preflight's MTU note for
+# kube-router says there is nothing to set (+8). Budget = the measured 71,256.
+SHIPPED_LINES_BUDGET = 71_256
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

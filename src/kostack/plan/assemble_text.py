@@ -157,6 +157,12 @@ register(
             "계획하므로 IPv6 Pod는 자기 주소로 보냅니다. 아래의 IPv6 Allowed Address Pair와 IPv6 "
             "Pod CIDR 규칙이 그 때문입니다. IPv6도 터널로 보내려면 VXLAN을 쓰세요.",
         },
+        "preflight.note.mtu-kube-router": {
+            "en": "kube-router with --auto-mtu (its default) gives pods the network's MTU ({mtu}) "
+            "and its tunnels the kernel's smaller one: there is nothing to set.",
+            "ko": "kube-router는 --auto-mtu(기본값)로 Pod에 네트워크 MTU({mtu})를, 터널에는 커널이 "
+            "정하는 더 작은 MTU를 줍니다: 따로 설정할 것이 없습니다.",
+        },
         "preflight.note.mtu-family": {
             "en": "{family} pod packets fit in {path} bytes between nodes (network MTU {net} - "
             "{overhead} for {kind} over {under}); the pod MTU is one for both families, so the "

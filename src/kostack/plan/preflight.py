@@ -313,7 +313,9 @@ def _notes(
     if spec.cni == "calico" and spec.dual_stack and spec.mode.startswith("ipip"):
         notes.append(Msg("preflight.note.ipip-v6"))
     _, overhead, kind, _ = max(overheads, key=lambda o: o[1])
-    if spec.pod_mtu is None:
+    if spec.pod_mtu is None and spec.cni == "kube-router":
+        notes.append(Msg("preflight.note.mtu-kube-router", mtu=net_mtu))
+    elif spec.pod_mtu is None:
         recommended = net_mtu - overhead
         notes.append(
             Msg(
