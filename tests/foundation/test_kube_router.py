@@ -209,6 +209,24 @@ def test_net_sg_bgp_with_the_mesh_off_is_unknown() -> None:
     assert "--enable-ibgp=false" in localize(finding.message, "ko")
 
 
+@pytest.mark.parametrize("flag", ["nodes_full_mesh", "enable_ibgp"])
+def test_a_mesh_flag_not_read_is_undecided_never_called_off(flag: str) -> None:
+    """`--enable-ibgp=yes` is no value pflag takes: not read (None), so neither a mesh that is
+    on nor one that is off, and nothing may say "--nodes-full-mesh=false"."""
+    doc = kube_router_example_doc("kube-router-no-pairs-no-bgp")
+    doc["cluster"]["cni"]["kube_router"][flag] = None
+    (finding,) = _bgp_findings(doc)
+    assert finding.status == Status.UNKNOWN
+    assert "were not collected" in localize(finding.message, "en")
+    topo = _topo(doc)
+    views = topo.node_views
+    hop = bgp_route(topo, views["k8s-cp-1"], views["k8s-w-1"], IP("10.244.1.7"), lambda *_: None)
+    assert hop is not None and hop.disposition == Disposition.UNKNOWN
+    for lang in ("en", "ko"):
+        assert "=false" not in localize(hop.detail, lang)
+    assert "not collected" in localize(hop.detail, "en")
+
+
 def test_ipip_across_subnets_needs_protocol_4_and_the_plan_says_so() -> None:
     """The nodes only in `k8s-nodes`, which admits TCP 179 and the pods but not IP protocol 4:
     only the pairs of nodes in different subnets break."""

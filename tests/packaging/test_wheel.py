@@ -279,8 +279,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # IPIP/FOU across, its two-way iBGP mesh, pod egress masquerade, preflight --cni
 # kube-router, English and Korean (branch kuberouter, +632). Budget = the measured 71,242.
 # Then the review: kube-router's headline in words as Calico's (+6); preflight's MTU note for
-# kube-router says there is nothing to set (+8). Budget = the measured 71,256.
-SHIPPED_LINES_BUDGET = 71_256
+# kube-router says there is nothing to set (+8). Budget = the measured 71,256. Then the
+# final review: kube-router's mesh flags read once (a flag not read is undecided, never "off"),
+# its DaemonSet's name defined once (+18). Budget = the measured 71,274.
+SHIPPED_LINES_BUDGET = 71_274
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -14,7 +14,14 @@ from kostack.analyze.checks._sg import (
     rule_remedies,
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
-from kostack.analyze.engine.cni import bgp_dependent, kube_router, mesh_one_way
+from kostack.analyze.engine.cni import (
+    bgp_dependent,
+    bgp_port,
+    kube_router,
+    kube_router_mesh,
+    mesh_off_flag,
+    mesh_one_way,
+)
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, stateless
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.flows import SG_STEPS
@@ -55,10 +62,10 @@ register(
             "ko": "IPv{v} 위의 kube-router BGP",
         },
         f"{ID}.kr-unknown": {
-            "en": "Cannot decide: kube-router's arguments (--run-router, --nodes-full-mesh) were "
-            "not collected.",
-            "ko": "판단할 수 없음: kube-router의 인자(--run-router, --nodes-full-mesh)를 수집하지 "
-            "못했습니다.",
+            "en": "Cannot decide: kube-router's arguments (--run-router, --nodes-full-mesh, "
+            "--enable-ibgp) were not collected.",
+            "ko": "판단할 수 없음: kube-router의 인자(--run-router, --nodes-full-mesh, "
+            "--enable-ibgp)를 수집하지 못했습니다.",
         },
         f"{ID}.kr-off": {
             "en": "kube-router runs with --run-router=false: it peers with no node.",
@@ -170,14 +177,14 @@ def _kube_router(ctx: CheckContext) -> list[Finding]:
     `bgp_route`): a blocked session is an outage. Every node opens sessions to every other
     (GoBGP peers are active), so each direction is judged."""
     kr = kube_router(ctx.topo)
-    if kr is None or kr.run_router is None or kr.nodes_full_mesh is None:
+    mesh = None if kr is None else kube_router_mesh(kr)
+    if kr is None or kr.run_router is None or (kr.run_router and mesh is None):
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.kr-unknown"))]
     if not kr.run_router:
         return [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.kr-off"))]
-    if not (kr.nodes_full_mesh and kr.enable_ibgp):
-        flag = "--enable-ibgp=false" if kr.enable_ibgp is False else "--nodes-full-mesh=false"
-        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.kr-peers", flag=flag))]
-    port = kr.bgp_port or 179
+    if not mesh:
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.kr-peers", flag=mesh_off_flag(kr)))]
+    port = bgp_port(ctx.topo)
     say = Says(ID, Severity.CRITICAL)
     out: list[Finding] = []
     families = [v for v, on in ((4, kr.enable_ipv4), (6, kr.enable_ipv6)) if on]

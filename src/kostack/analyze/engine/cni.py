@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from kostack.analyze.engine.encap import KUBE_ROUTER
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
@@ -212,9 +213,6 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
     return _nat_hop(Msg(f"hop.cilium-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
 
 
-KUBE_ROUTER = "kube-system/kube-router"  # the DaemonSet whose arguments say its settings
-
-
 def _kube_router_masquerade(
     topo: Topology, src_ip: IPAddress, dst_ip: IPAddress, kr: KubeRouter | None
 ) -> tuple[Hop, bool] | None:
@@ -287,18 +285,28 @@ def bgp_port(topo: Topology) -> int:
     return kr.bgp_port if kr is not None and kr.bgp_port else 179
 
 
+def kube_router_mesh(kr: KubeRouter) -> bool | None:
+    """Whether kube-router peers every node with every other (--nodes-full-mesh and
+    --enable-ibgp, both on by default); None when either was not read."""
+    if kr.nodes_full_mesh is False or kr.enable_ibgp is False:
+        return False
+    if kr.nodes_full_mesh is None or kr.enable_ibgp is None:
+        return None
+    return True
+
+
+def mesh_off_flag(kr: KubeRouter) -> str:
+    """The flag that turned kube-router's mesh off (kube_router_mesh False), as passed."""
+    return "--enable-ibgp=false" if kr.enable_ibgp is False else "--nodes-full-mesh=false"
+
+
 def _kube_router_routed(kr: KubeRouter) -> bool | None:
     """kube-router with --run-router learns every node's pod route over iBGP: from every
-    other node (--nodes-full-mesh, --enable-ibgp) or, with the mesh off, from peers kostack
-    does not read (None). False: it does not route pods; None also when not read."""
+    other node (its mesh) or, with the mesh off, from peers kostack does not read (None).
+    False: it does not route pods; None also when not read."""
     if not kr.run_router:
         return None if kr.run_router is None else False
-    return True if kr.nodes_full_mesh and kr.enable_ibgp else None
-
-
-def _kube_router_flag(kr: KubeRouter) -> str:
-    """The flag that turns kube-router's mesh off, as it was passed."""
-    return "--enable-ibgp=false" if kr.enable_ibgp is False else "--nodes-full-mesh=false"
+    return True if kube_router_mesh(kr) else None
 
 
 def _bgp_routed(topo: Topology, pool: CalicoIPPool | None) -> bool | None:
@@ -420,7 +428,10 @@ def _basis(
         if routed is False or kr.run_router is None:
             return None  # not routing pods, or not read (the encapsulation hop says so)
         ev = (Evidence("daemonset", KUBE_ROUTER, "--run-router", "true"),)
-        flag = _kube_router_flag(kr)
+        if kube_router_mesh(kr) is None:  # a mesh flag kostack could not read
+            unread = Evidence("daemonset", KUBE_ROUTER, "--nodes-full-mesh/--enable-ibgp", "?")
+            return None, ev, "kube-router", (Msg("hop.no-kube-router"), unread)
+        flag = mesh_off_flag(kr)
         name, _, value = flag[2:].partition("=")
         peers = (
             Msg("hop.kube-router-peers", block=block, flag=flag),

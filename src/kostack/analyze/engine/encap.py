@@ -337,6 +337,7 @@ def _flannel(route: _Route, fl: Flannel | None) -> EncapDecision:
 KUBE_ROUTER_IPIP = {4: (4, 20), 6: (41, 40)}  # family -> (IP protocol, overhead)
 KUBE_ROUTER_FOU_OVERHEAD = {4: 32, 6: 52}
 KUBE_ROUTER_FOU_PORT = 5555
+KUBE_ROUTER = "kube-system/kube-router"  # the DaemonSet whose arguments say its settings
 
 
 def _kube_router(route: _Route, kr: KubeRouter | None) -> EncapDecision:
@@ -348,8 +349,7 @@ def _kube_router(route: _Route, kr: KubeRouter | None) -> EncapDecision:
         return route.unknown(Msg("hop.no-kube-router"))
     if not kr.run_router:
         return route.unknown(Msg("hop.kube-router-no-router"))
-    where = "kube-system/kube-router"
-    ev_o = Evidence("daemonset", where, "--enable-overlay", str(kr.enable_overlay).lower())
+    ev_o = Evidence("daemonset", KUBE_ROUTER, "--enable-overlay", str(kr.enable_overlay).lower())
     if not kr.enable_overlay:
         return route.native((ev_o,), Msg("why.kube-router-no-overlay"))
     if kr.overlay_type is None or kr.overlay_encap is None:
@@ -357,7 +357,7 @@ def _kube_router(route: _Route, kr: KubeRouter | None) -> EncapDecision:
         return route.unknown(Msg("hop.kube-router-value", flag=flag))
     ev: tuple[Evidence, ...] = (
         ev_o,
-        Evidence("daemonset", where, "--overlay-type", kr.overlay_type),
+        Evidence("daemonset", KUBE_ROUTER, "--overlay-type", kr.overlay_type),
     )
     diff = ""
     if kr.overlay_type == "subnet":
@@ -366,7 +366,7 @@ def _kube_router(route: _Route, kr: KubeRouter | None) -> EncapDecision:
         if route.same:
             return route.native(ev, Msg("why.kube-router-same-subnet"))
         diff = Msg("why.kube-router-diff")
-    ev = (*ev, Evidence("daemonset", where, "--overlay-encap", kr.overlay_encap))
+    ev = (*ev, Evidence("daemonset", KUBE_ROUTER, "--overlay-encap", kr.overlay_encap))
     why = Msg("why.kube-router-tunnel", type=kr.overlay_type, encap=kr.overlay_encap, diff=diff)
     family = route.dst_ip.version
     if kr.overlay_encap == "ipip":
