@@ -18,6 +18,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from test_stateless import first_failing
 
 from kostack.analyze.engine.families import End, FamilyResult, hop_id
 from kostack.analyze.engine.path import trace
@@ -117,21 +118,8 @@ def _every_pair(
         for t in ends:
             if s.name == t.name:
                 continue
-            results = [trace(tp, s.endpoint, t.endpoint, *flow, full=True)[0] for tp in flows.topos]
-            failing = [
-                [
-                    h
-                    for h in r.hops
-                    if h.disposition not in PASSING and (not steps or h.step in steps)
-                ]
-                for r in results
-            ]
-            common: set[Any] = set()
-            if all(failing):
-                common = set.intersection(*({hop_id(h) for h in f} for f in failing))
-            for w, hops in enumerate(failing):
-                if hops:
-                    hop = hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))
+            for w, hop in enumerate(first_failing(list(flows.topos), s, t, flow, steps)):
+                if hop is not None:
                     n, srcs, dsts, both = per[w].get(hop, (0, set(), set(), set()))
                     S, T = src_of[id(s)], dst_of[id(t)]
                     per[w][hop] = (n + 1, srcs | {S}, dsts | {T}, both | {(S, T)})

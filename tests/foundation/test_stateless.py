@@ -277,22 +277,29 @@ def _brute(
         for t in ends if targets is None else targets:
             if s.name == t.name:
                 continue
-            results = [trace(tp, s.endpoint, t.endpoint, *flow, full=True)[0] for tp in topos]
-            failing = [
-                [
-                    h
-                    for h in r.hops
-                    if h.disposition not in PASSING and (not steps or h.step in steps)
-                ]
-                for r in results
-            ]
-            common: set[Any] = set()
-            if all(failing):
-                common = set.intersection(*({hop_id(h) for h in f} for f in failing))
-            for w, hops in enumerate(failing):
-                if hops:
-                    per[w][hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))] += 1
+            for w, hop in enumerate(first_failing(topos, s, t, flow, steps)):
+                if hop is not None:
+                    per[w][hop] += 1
     return per
+
+
+def first_failing(
+    topos: list[Topology], s: End, t: End, flow: tuple[str, int | None], steps: Any
+) -> list[Any]:
+    """Per world, the id of the pair s -> t's first failing hop (among ``steps``), the one
+    every world fails at when there is one; None where it passes."""
+    results = [trace(tp, s.endpoint, t.endpoint, *flow, full=True)[0] for tp in topos]
+    failing = [
+        [h for h in r.hops if h.disposition not in PASSING and (not steps or h.step in steps)]
+        for r in results
+    ]
+    common: set[Any] = set()
+    if all(failing):
+        common = set.intersection(*({hop_id(h) for h in f} for f in failing))
+    return [
+        hop_id(next((h for h in hops if hop_id(h) in common), hops[0])) if hops else None
+        for hops in failing
+    ]
 
 
 def _random_stateless(seed: int) -> Doc:
