@@ -282,7 +282,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # kube-router says there is nothing to set (+8). Budget = the measured 71,256. Then the
 # final review: kube-router's mesh flags read once (a flag not read is undecided, never "off"),
 # its DaemonSet's name defined once (+18). Budget = the measured 71,274.
-SHIPPED_LINES_BUDGET = 71_274
+# The stop after: the fix script's checks read here-strings, not pipes, so `grep -q` under
+# pipefail cannot fail a check by SIGPIPE (+9). Budget = the measured 71,283.
+SHIPPED_LINES_BUDGET = 71_283
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

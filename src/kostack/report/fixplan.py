@@ -231,6 +231,9 @@ def _laid_out(line: str) -> list[str]:
 _SCRIPT_HELPERS = r"""
 set -euo pipefail
 
+# grep reads a here-string, never a pipe: under pipefail, a `grep -q` that stops at its match
+# can fail the writer (SIGPIPE) and so the test.
+
 # The fields of a port that the checks below look at, as JSON.
 kostack_port_state() {
   openstack port show -f json -c revision_number -c port_security_enabled \
@@ -254,7 +257,7 @@ kostack_add_pairs() {  # PORT NAME PLANNED_REVISION CIDR...
   local missing=() args=()
   state=$(kostack_port_state "$port")
   for cidr in "$@"; do
-    printf '%s\n' "$state" | grep -Fq "\"ip_address\": \"$cidr\"" || missing+=("$cidr")
+    grep -Fq "\"ip_address\": \"$cidr\"" <<<"$state" || missing+=("$cidr")
   done
   if [ ${#missing[@]} -eq 0 ]; then
     echo "ok       port $port ($name): allowed address pairs already there"
@@ -271,9 +274,9 @@ kostack_add_pairs() {  # PORT NAME PLANNED_REVISION CIDR...
 kostack_disable_port_security() {  # PORT NAME PLANNED_REVISION
   local port=$1 name=$2 planned=$3 state rev
   state=$(kostack_port_state "$port")
-  if printf '%s\n' "$state" | grep -q '"port_security_enabled": false' \
-     && printf '%s\n' "$state" | grep -q '"security_group_ids": \[\]' \
-     && ! printf '%s\n' "$state" | grep -q '"ip_address"'; then
+  if grep -q '"port_security_enabled": false' <<<"$state" \
+     && grep -q '"security_group_ids": \[\]' <<<"$state" \
+     && ! grep -q '"ip_address"' <<<"$state"; then
     echo "ok       port $port ($name): port security already off"
     return 0
   fi
@@ -289,7 +292,7 @@ kostack_add_rule() {  # GROUP WHAT RULE-ARGS...
   shift 2
   if out=$(openstack security group rule create "$@" -f value -c id -- "$group" 2>&1); then
     echo "changed  security group $group: added rule $what ($out)"
-  elif printf '%s\n' "$out" | grep -q "already exists"; then
+  elif grep -q "already exists" <<<"$out"; then
     echo "ok       security group $group: rule $what already there"
   else
     printf '%s\n' "$out" >&2
@@ -304,8 +307,8 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
   local args=() added=()
   routes=$(openstack router show -f json -c routes -- "$router" | tr -d ' \n')
   while [ $# -ge 2 ]; do
-    if ! printf '%s' "$routes" | grep -Fq "{\"destination\":\"$1\",\"nexthop\":\"$2\"}" \
-       && ! printf '%s' "$routes" | grep -Fq "{\"nexthop\":\"$2\",\"destination\":\"$1\"}"; then
+    if ! grep -Fq "{\"destination\":\"$1\",\"nexthop\":\"$2\"}" <<<"$routes" \
+       && ! grep -Fq "{\"nexthop\":\"$2\",\"destination\":\"$1\"}" <<<"$routes"; then
       args+=(--route "destination=$1,gateway=$2")
       added+=("$1 via $2")
     fi
@@ -323,6 +326,12 @@ kostack_add_routes() {  # ROUTER DESTINATION NEXTHOP [DESTINATION NEXTHOP]...
 
 # The helpers' comments in Korean (their commands are the same in every language).
 _HELPER_COMMENTS_KO: Final = {
+    "# grep reads a here-string, never a pipe: under pipefail, a `grep -q` that stops at its match": (
+        "# grep은 파이프가 아닌 here-string을 읽습니다. pipefail에서는 일치하는 줄에서 멈추는"
+    ),
+    "# can fail the writer (SIGPIPE) and so the test.": (
+        "# `grep -q`가 쓰는 쪽을 실패시키고(SIGPIPE) 그래서 검사도 실패할 수 있습니다."
+    ),
     "# The fields of a port that the checks below look at, as JSON.": (
         "# 아래 검사가 보는 포트 필드(JSON)."
     ),
