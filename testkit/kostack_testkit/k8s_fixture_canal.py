@@ -55,8 +55,12 @@ def canal_cluster(
     ip_masq_flag: bool = True,
     pod_subnet: str = POD_SUBNET,
     flannel_version: str = "v0.24.4",
+    pool_nat_outgoing: bool = True,
+    pool_cidr: str | None = None,
 ) -> list[JsonObject]:
-    """kubeadm + Canal; `ip_masq_flag` False leaves --ip-masq to the ConfigMap's value."""
+    """kubeadm + Canal; `ip_masq_flag` False leaves --ip-masq to the ConfigMap's value;
+    calico-node's default pool covers the pods unless `pool_cidr` says otherwise (its own
+    192.168.0.0/16 where kubeadm's podSubnet is not found, as under RKE2)."""
     nodes = list(nodes) if nodes is not None else make_nodes(pod_subnet=pod_subnet)
     flannel = flannel_cluster(nodes=nodes, backend=backend, pod_subnet=pod_subnet)
     objects = [
@@ -89,7 +93,11 @@ def canal_cluster(
     objects.extend(calico_crds(operator=False))
     objects.append(
         calico_pool(
-            cidr=pod_subnet, ipip_mode="Never", vxlan_mode="Never", nat_outgoing=True, block_size=26
+            cidr=pool_cidr or pod_subnet,
+            ipip_mode="Never",
+            vxlan_mode="Never",
+            nat_outgoing=pool_nat_outgoing,
+            block_size=26,
         )
     )
     objects.extend(
