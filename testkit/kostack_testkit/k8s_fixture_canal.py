@@ -154,12 +154,14 @@ def k3s_cluster(
     backend: Literal["vxlan", "host-gw", "wireguard-native"] = "vxlan",
     server_args: Sequence[str] = (),
     cluster_cidr: str = "10.42.0.0/16",
+    release: str | None = None,
 ) -> list[JsonObject]:
     """k3s with its embedded flannel: no flannel pods or ConfigMap, no kube-proxy pods, no
     kubeadm objects. Each node carries k3s.io/node-args (k3s pkg/nodeconfig: the command
     line with the config file's flags, `--flag=value` split in two, secrets "********"),
     the servers' with the server flags; flanneld's backend-type annotation is
-    "wireguard" for k3s's wireguard-native."""
+    "wireguard" for k3s's wireguard-native. `release` is the nodes' kubeletVersion
+    ("v1.20.15+k3s1": node-args without the config file's flags)."""
     nodes = make_nodes(pod_subnet=cluster_cidr)
     wire = {"vxlan": "vxlan", "host-gw": "host-gw", "wireguard-native": "wireguard"}[backend]
     built = flannel_cluster(
@@ -195,7 +197,8 @@ def k3s_cluster(
             meta["annotations"]["k3s.io/node-args"] = json.dumps(args)
             meta["annotations"]["flannel.alpha.coreos.com/backend-type"] = wire
             meta["labels"]["node.kubernetes.io/instance-type"] = "k3s"
-            obj["status"]["nodeInfo"]["kubeletVersion"] += "+k3s1"
+            info = obj["status"]["nodeInfo"]
+            info["kubeletVersion"] = release or info["kubeletVersion"] + "+k3s1"
         objects.append(obj)
     return objects
 

@@ -224,8 +224,12 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
             pod_network_source=SOURCE,
         )
     if configmap is None:
-        own = ctx.facts.k3s is not None and "--flannel-conf" in ctx.facts.k3s.args
-        hint = Msg("gap.hint.flannel.k3s" if own else "gap.hint.flannel.config")
+        server, key = ctx.facts.k3s, "gap.hint.flannel.config"
+        if server is not None and server.partial:  # older k3s: its config file may say
+            key = "gap.hint.k3s.partial"
+        if server is not None and "--flannel-conf" in server.args:
+            key = "gap.hint.flannel.k3s"
+        hint = Msg(key)
         return ctx.unread("flannel", detected, combined(failures), "cluster.cni.flannel", hint)
     containers = ctx.agent_containers("flannel", namespace_of(configmap), "kube-flannel-ds")
     flannel = parse_flannel(
