@@ -57,6 +57,7 @@ def canal_cluster(
     flannel_version: str = "v0.24.4",
     pool_nat_outgoing: bool = True,
     pool_cidr: str | None = None,
+    nat_exclusions: str | None = None,
 ) -> list[JsonObject]:
     """kubeadm + Canal; `ip_masq_flag` False leaves --ip-masq to the ConfigMap's value;
     calico-node's default pool covers the pods unless `pool_cidr` says otherwise (its own
@@ -104,7 +105,8 @@ def canal_cluster(
         calico_settings(
             calico_version=CALICO_VERSION,
             cluster_type="k8s,canal",
-            felix_spec={"logSeverityScreen": "Info", "reportingInterval": "0s"},
+            felix_spec={"logSeverityScreen": "Info", "reportingInterval": "0s"}
+            | ({"natOutgoingExclusions": nat_exclusions} if nat_exclusions else {}),
             bgp=False,
         )
     )

@@ -21,8 +21,9 @@ from kostack_testkit.k8s_fixture_canal import canal_cluster
 OUTSIDE = ipaddress.ip_address("1.1.1.1")
 
 
-def _masq_of(serve: ServeFn, **kwargs: object) -> tuple[bool, str, bool]:
-    """(masqueraded?, the hop's English text, undecided?) for a pod's packet to 1.1.1.1."""
+def _masq_of(serve: ServeFn, to_node: bool = False, **kwargs: object) -> tuple[bool, str, bool]:
+    """(masqueraded?, the hop's English text, undecided?) for a pod's packet to 1.1.1.1 (or
+    to a node's address)."""
     collection = serve(canal_cluster(masquerade="false", ip_masq_flag=False, **kwargs)).collect()  # type: ignore[arg-type]  # the fixture's keywords
     flannel = collection.cluster.cni.flannel
     assert flannel is not None and flannel.bundle == "canal" and flannel.ip_masq is False
@@ -30,7 +31,8 @@ def _masq_of(serve: ServeFn, **kwargs: object) -> tuple[bool, str, bool]:
     topo = Topology(snapshot)
     pod = next(p for p in snapshot.cluster.pods or () if not p.host_network)  # type: ignore[union-attr]  # a cluster was collected
     assert pod.ip is not None
-    found = masquerade(topo, pod.ip, OUTSIDE)
+    target = next(iter(topo.node_by_ip)) if to_node else OUTSIDE
+    found = masquerade(topo, pod.ip, target)
     assert found is not None
     hop, on = found
     return on, str(hop.detail), masquerade_unknown(snapshot)
@@ -91,3 +93,13 @@ def test_unread_pools_leave_it_undecided(serve: ServeFn) -> None:
     assert flannel is not None and flannel.canal_pools is None
     assert [g.source for g in collection.gaps] == ["cluster.cni.flannel.canal_pools"]
     assert masquerade_unknown(joined_snapshot(collection))
+
+
+@pytest.mark.parametrize(("exclusions", "on"), [(None, True), ("IPPoolsAndHostIPs", False)])
+def test_felix_spares_hosts_with_ippools_and_host_ips(
+    serve: ServeFn, exclusions: str | None, on: bool
+) -> None:
+    """natOutgoingExclusions IPPoolsAndHostIPs (Calico 3.31): pod -> node keeps the pod source."""
+    masqueraded, text, _ = _masq_of(serve, to_node=True, nat_exclusions=exclusions)
+    assert masqueraded is on
+    assert ("natOutgoingExclusions" in text) is not on

@@ -11,13 +11,16 @@ leaves masqueraded even with flannel's --ip-masq off. Sources in docs/facts.md.
 
 from __future__ import annotations
 
-from kostack.collect._cni_calico import _custom_list, calico_hint
-from kostack.collect._cni_calico_parse import parse_ip_pool
+from typing import Literal
+
+from kostack.collect._cni_calico import _custom_get, _custom_list, calico_hint
+from kostack.collect._cni_calico_parse import CalicoObjects, nat_outgoing_exclusions, parse_ip_pool
 from kostack.collect._cni_common import CniContext
 from kostack.collect._kube_types import ReadFailure
 from kostack.model.snapshot import CalicoIPPool
 
 SOURCE = "cluster.cni.flannel.canal_pools"
+EXCLUSIONS = "cluster.cni.flannel.canal_nat_exclusions"
 
 
 def canal_pools(ctx: CniContext) -> tuple[CalicoIPPool, ...] | None:
@@ -30,3 +33,16 @@ def canal_pools(ctx: CniContext) -> tuple[CalicoIPPool, ...] | None:
         return None
     parsed = (parse_ip_pool(item, f"{api} IPPool", ctx.notes) for item in items)
     return tuple(p for p in parsed if p is not None)
+
+
+def canal_nat_exclusions(
+    ctx: CniContext,
+) -> Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None:
+    """FelixConfiguration natOutgoingExclusions: with IPPoolsAndHostIPs (Calico 3.31) Felix's
+    natOutgoing leaves traffic to the cluster's hosts alone too. None, with a gap: not read."""
+    try:
+        felix = _custom_get(ctx, "felixconfigurations", "default")
+    except ReadFailure as failure:
+        ctx.gap(EXCLUSIONS, failure, calico_hint(failure, "felixconfigurations"))
+        return None
+    return nat_outgoing_exclusions(CalicoObjects(felix=felix))

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, get_args
 
-from kostack.collect._cni_canal import canal_pools
+from kostack.collect._cni_canal import canal_nat_exclusions, canal_pools
 from kostack.collect._cni_common import (
     CniContext,
     CniResult,
@@ -246,7 +246,10 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
         older = (version_tuple(version) or (0, 27, 4)) < (0, 27, 4)
         flannel = flannel.model_copy(update={"ip_masq_fully_random_disable": switch and not older})
         if flannel.bundle == "canal":  # Felix's natOutgoing masquerades pod egress too
-            flannel = flannel.model_copy(update={"canal_pools": canal_pools(ctx)})
+            pools = canal_pools(ctx)
+            felix = canal_nat_exclusions(ctx) if any(p.nat_outgoing for p in pools or ()) else None
+            update = {"canal_pools": pools, "canal_nat_exclusions": felix}
+            flannel = flannel.model_copy(update=update)
     network = flannel.networks if flannel is not None else ()
     return CniResult(
         cni=CNI(type="flannel", version=version, version_source=version_source, flannel=flannel),

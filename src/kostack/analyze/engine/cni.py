@@ -151,11 +151,12 @@ register(
         },
         "hop.canal-masq-off": {
             "en": "Canal: flannel's --ip-masq is off and Felix's natOutgoing does not apply to {ip} "
-            "-> {dst} (no natOutgoing IP pool holds the source, or the destination is in a pool): "
-            "it leaves with the pod source",
+            "-> {dst} (no natOutgoing IP pool holds the source, the destination is in a pool, or "
+            "natOutgoingExclusions IPPoolsAndHostIPs spares hosts): it leaves with the pod source",
             "ko": "Canal: flannel의 --ip-masq가 꺼져 있고 Felix의 natOutgoing도 {ip} -> {dst}에는 "
-            "적용되지 않습니다(출발지를 포함하는 natOutgoing IP 풀이 없거나 목적지가 IP 풀 안에 "
-            "있음). Pod 출발지 그대로 나갑니다",
+            "적용되지 않습니다(출발지를 포함하는 natOutgoing IP 풀이 없거나, 목적지가 IP 풀 안에 "
+            "있거나, natOutgoingExclusions IPPoolsAndHostIPs가 호스트를 제외함). Pod 출발지 그대로 "
+            "나갑니다",
         },
         "hop.flannel-masq-true": {
             "en": "flannel: {ip} is masqueraded to the node IP",
@@ -237,13 +238,17 @@ def _canal_masquerade(
     topo: Topology, src_ip: IPAddress, dst_ip: IPAddress, fl: Flannel
 ) -> tuple[Hop, bool] | None:
     """Canal with flannel's --ip-masq off or unknown: Felix's natOutgoing masquerades from a
-    natOutgoing IP pool to anything outside every pool (felix masq_mgr.go). None: not
-    decided here (a pool or flanneld's flag not read)."""
+    natOutgoing IP pool to anything outside every pool (felix masq_mgr.go), and with
+    natOutgoingExclusions IPPoolsAndHostIPs to anything but the hosts too. None: not decided
+    here (the pools, a pool's natOutgoing, Felix's exclusions or flanneld's flag not read)."""
     pools = fl.canal_pools
     if pools is None:
         return None
     pool = topo.canal_pool_for(src_ip)
     felix = False if pool is None or topo.canal_pool_for(dst_ip) is not None else pool.nat_outgoing
+    if felix and dst_ip in topo.node_by_ip:  # natOutgoingExclusions IPPoolsAndHostIPs spares it
+        excluded = fl.canal_nat_exclusions
+        felix = None if excluded is None else excluded != "IPPoolsAndHostIPs"
     if felix and pool is not None:
         ev = (Evidence("ippool", pool.name, "natOutgoing", "true"),)
         text = Msg("hop.canal-felix-masq", pool=pool.name, ip=src_ip)
