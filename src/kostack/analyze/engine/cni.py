@@ -216,12 +216,12 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
         return _kube_router_masquerade(topo, src_ip, dst_ip, cni.kube_router)
     if cni.type == "flannel":
         fl = cni.flannel
-        if fl is not None and fl.bundle == "canal" and fl.ip_masq is not True:
-            canal = _canal_masquerade(topo, src_ip, dst_ip, fl)
-            if canal is not None:
-                return canal
-        undecided = fl is not None and fl.bundle == "canal" and fl.ip_masq is not True
-        on, assumed = _nat_value(topo, None if undecided else fl.ip_masq if fl else True)
+        felix = fl is not None and fl.bundle == "canal" and fl.ip_masq is not True
+        decided = _canal_masquerade(topo, src_ip, dst_ip, fl) if fl and felix else None
+        if decided is not None:
+            return decided
+        # Canal undecided here: Felix may masquerade where flannel does not (the world says)
+        on, assumed = _nat_value(topo, None if felix else fl.ip_masq if fl else True)
         ev = (Evidence("configmap", "kube-flannel/kube-flannel-cfg", "ip-masq", str(on).lower()),)
         return _nat_hop(Msg(f"hop.flannel-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
     v6 = src_ip.version == 6  # enable-ipv6-masquerade decides IPv6 (docs/facts.md)
