@@ -335,7 +335,6 @@ UNIQUE: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("cluster.services.*.ports", "parent", "service port", ("port", "protocol")),
     ("cluster.cni.calico.ip_pools", "global", "Calico IP pool", ("name",)),
     ("cluster.cni.calico.blocks", "global", "Calico block", ("cidr",)),
-    ("cluster.cni.flannel.canal_pools", "global", "Canal IP pool", ("name",)),
     ("cluster.cni.cilium.nodes", "global", "CiliumNode", ("name",)),
     ("node_ports", "global", "node_ports entry for node", ("node",)),
     ("probes", "global", "probe id", ("id",)),
