@@ -336,6 +336,27 @@ register(
             "그 net-conf.json은 서버 디스크에 있어 어떤 API로도 보이지 않으니 서버에서 직접 "
             "확인하세요.",
         },
+        "gap.hint.k3s.partial": {
+            "en": "k3s before v1.21.1 leaves the flags of its config file out of the "
+            "k3s.io/node-args annotation, so kostack takes no default for a flag it does not "
+            "hold: read them on a server (`sudo cat /etc/rancher/k3s/config.yaml`, and the "
+            "command line in `systemctl cat k3s`), or upgrade k3s.",
+            "ko": "v1.21.1 이전 k3s는 설정 파일의 플래그를 k3s.io/node-args 어노테이션에 넣지 "
+            "않으므로, kostack은 거기에 없는 플래그에 기본값을 가정하지 않습니다. 서버에서 "
+            "확인하거나(`sudo cat /etc/rancher/k3s/config.yaml`, 그리고 `systemctl cat k3s`의 "
+            "명령줄) k3s를 업그레이드하세요.",
+        },
+        "gap.hint.microk8s.proxy": {
+            "en": "MicroK8s runs kube-proxy inside its snap (in kubelite since 1.21) with the "
+            "flags of /var/snap/microk8s/current/args/kube-proxy, which no API shows; its "
+            "default has no --proxy-mode (iptables), but the file may set one. On a node, "
+            "`curl -s http://127.0.0.1:10249/proxyMode` prints the mode kube-proxy runs.",
+            "ko": "MicroK8s는 kube-proxy를 스냅 안에서(1.21부터는 kubelite 안에서) "
+            "/var/snap/microk8s/current/args/kube-proxy의 플래그로 실행하며, 이 파일은 어떤 "
+            "API로도 보이지 않습니다. 기본 파일에는 --proxy-mode가 없지만(iptables) 파일에서 "
+            "바꿀 수 있습니다. 노드에서 `curl -s http://127.0.0.1:10249/proxyMode`를 실행하면 "
+            "kube-proxy가 실제로 쓰는 모드가 출력됩니다.",
+        },
         # ------------------------------------------------------------------ Helm
         "gap.what.in": {"en": "{resource} in {namespace}", "ko": "{namespace}의 {resource}"},
         "gap.what.labelled": {

@@ -55,8 +55,13 @@ def canal_cluster(
     ip_masq_flag: bool = True,
     pod_subnet: str = POD_SUBNET,
     flannel_version: str = "v0.24.4",
+    pool_nat_outgoing: bool = True,
+    pool_cidr: str | None = None,
+    nat_exclusions: str | None = None,
 ) -> list[JsonObject]:
-    """kubeadm + Canal; `ip_masq_flag` False leaves --ip-masq to the ConfigMap's value."""
+    """kubeadm + Canal; `ip_masq_flag` False leaves --ip-masq to the ConfigMap's value;
+    calico-node's default pool covers the pods unless `pool_cidr` says otherwise (its own
+    192.168.0.0/16 where kubeadm's podSubnet is not found, as under RKE2)."""
     nodes = list(nodes) if nodes is not None else make_nodes(pod_subnet=pod_subnet)
     flannel = flannel_cluster(nodes=nodes, backend=backend, pod_subnet=pod_subnet)
     objects = [
@@ -89,14 +94,19 @@ def canal_cluster(
     objects.extend(calico_crds(operator=False))
     objects.append(
         calico_pool(
-            cidr=pod_subnet, ipip_mode="Never", vxlan_mode="Never", nat_outgoing=True, block_size=26
+            cidr=pool_cidr or pod_subnet,
+            ipip_mode="Never",
+            vxlan_mode="Never",
+            nat_outgoing=pool_nat_outgoing,
+            block_size=26,
         )
     )
     objects.extend(
         calico_settings(
             calico_version=CALICO_VERSION,
             cluster_type="k8s,canal",
-            felix_spec={"logSeverityScreen": "Info", "reportingInterval": "0s"},
+            felix_spec={"logSeverityScreen": "Info", "reportingInterval": "0s"}
+            | ({"natOutgoingExclusions": nat_exclusions} if nat_exclusions else {}),
             bgp=False,
         )
     )
@@ -146,12 +156,14 @@ def k3s_cluster(
     backend: Literal["vxlan", "host-gw", "wireguard-native"] = "vxlan",
     server_args: Sequence[str] = (),
     cluster_cidr: str = "10.42.0.0/16",
+    release: str | None = None,
 ) -> list[JsonObject]:
     """k3s with its embedded flannel: no flannel pods or ConfigMap, no kube-proxy pods, no
     kubeadm objects. Each node carries k3s.io/node-args (k3s pkg/nodeconfig: the command
     line with the config file's flags, `--flag=value` split in two, secrets "********"),
     the servers' with the server flags; flanneld's backend-type annotation is
-    "wireguard" for k3s's wireguard-native."""
+    "wireguard" for k3s's wireguard-native. `release` is the nodes' kubeletVersion
+    ("v1.20.15+k3s1": node-args without the config file's flags)."""
     nodes = make_nodes(pod_subnet=cluster_cidr)
     wire = {"vxlan": "vxlan", "host-gw": "host-gw", "wireguard-native": "wireguard"}[backend]
     built = flannel_cluster(
@@ -187,7 +199,8 @@ def k3s_cluster(
             meta["annotations"]["k3s.io/node-args"] = json.dumps(args)
             meta["annotations"]["flannel.alpha.coreos.com/backend-type"] = wire
             meta["labels"]["node.kubernetes.io/instance-type"] = "k3s"
-            obj["status"]["nodeInfo"]["kubeletVersion"] += "+k3s1"
+            info = obj["status"]["nodeInfo"]
+            info["kubeletVersion"] = release or info["kubeletVersion"] + "+k3s1"
         objects.append(obj)
     return objects
 

@@ -527,6 +527,16 @@ class Topology:
         return self._pool_index.most_specific(ip)
 
     @cached_property
+    def _canal_pool_index(self) -> PrefixIndex[CalicoIPPool]:
+        cl = self.snapshot.cluster
+        fl = cl.cni.flannel if cl is not None else None
+        return PrefixIndex((p.cidr, p) for p in (fl.canal_pools if fl else None) or ())
+
+    def canal_pool_for(self, ip: IPAddress) -> CalicoIPPool | None:
+        """Canal: the most specific of Calico's pools holding ``ip`` (Felix's natOutgoing)."""
+        return self._canal_pool_index.most_specific(ip)
+
+    @cached_property
     def _pool_by_cidr(self) -> dict[IPNetwork, CalicoIPPool]:
         out: dict[IPNetwork, CalicoIPPool] = {}
         for pool in self.calico_pools:

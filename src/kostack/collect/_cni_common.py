@@ -86,6 +86,9 @@ class ClusterFacts:
     # A k3s server's flags (its node's k3s.io/node-args): k3s runs flannel, kube-proxy and
     # the control plane in its own process, with nothing else to read them from.
     k3s: K3sServer | None = None
+    # MicroK8s: its kubelet labels every node microk8s.io/cluster=true (canonical/microk8s
+    # microk8s-resources/default-args/kubelet); kube-proxy runs inside its snap.
+    microk8s: bool = False
     # CNI name -> the namespace of its agent's pods, for a CNI kostack does not model
     unmodelled: dict[str, str] = field(default_factory=dict)
 
@@ -97,7 +100,9 @@ class ClusterFacts:
                 self.node_cni.add("flannel")
             elif key.startswith(("network.cilium.io/", "io.cilium.network.")):
                 self.node_cni.add("cilium")
-        self.nodes_os.add(labels_of(node).get("kubernetes.io/os", "unknown"))
+        labels = labels_of(node)
+        self.nodes_os.add(labels.get("kubernetes.io/os", "unknown"))
+        self.microk8s = self.microk8s or labels.get("microk8s.io/cluster") == "true"
         if self.k3s is None:
             self.k3s = K3sServer.of(node)
 

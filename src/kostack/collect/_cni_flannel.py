@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, get_args
 
+from kostack.collect._cni_canal import canal_nat_exclusions, canal_pools
 from kostack.collect._cni_common import (
     CniContext,
     CniResult,
@@ -223,8 +224,12 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
             pod_network_source=SOURCE,
         )
     if configmap is None:
-        own = ctx.facts.k3s is not None and "--flannel-conf" in ctx.facts.k3s.args
-        hint = Msg("gap.hint.flannel.k3s" if own else "gap.hint.flannel.config")
+        server, key = ctx.facts.k3s, "gap.hint.flannel.config"
+        if server is not None and server.partial:  # older k3s: its config file may say
+            key = "gap.hint.k3s.partial"
+        if server is not None and "--flannel-conf" in server.args:
+            key = "gap.hint.flannel.k3s"
+        hint = Msg(key)
         return ctx.unread("flannel", detected, combined(failures), "cluster.cni.flannel", hint)
     containers = ctx.agent_containers("flannel", namespace_of(configmap), "kube-flannel-ds")
     flannel = parse_flannel(
@@ -240,6 +245,11 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
         switch = flannel_flag(containers, "ip-masq-fully-random-disable", configmap)
         older = (version_tuple(version) or (0, 27, 4)) < (0, 27, 4)
         flannel = flannel.model_copy(update={"ip_masq_fully_random_disable": switch and not older})
+        if flannel.bundle == "canal":  # Felix's natOutgoing masquerades pod egress too
+            pools = canal_pools(ctx)
+            felix = canal_nat_exclusions(ctx) if any(p.nat_outgoing for p in pools or ()) else None
+            update = {"canal_pools": pools, "canal_nat_exclusions": felix}
+            flannel = flannel.model_copy(update=update)
     network = flannel.networks if flannel is not None else ()
     return CniResult(
         cni=CNI(type="flannel", version=version, version_source=version_source, flannel=flannel),

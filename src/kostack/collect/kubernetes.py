@@ -437,7 +437,7 @@ class _ClusterReader:
         self.gap_text(
             "cluster.pod_cidrs",
             Msg("gap.kube.no-pod-cidrs", why=why),
-            Msg("gap.hint.kube.pod-cidrs"),
+            self._hint("gap.hint.kube.pod-cidrs"),
         )
         return None, None
 
@@ -464,7 +464,7 @@ class _ClusterReader:
         self.gap_text(
             "cluster.service_cidrs",
             Msg("gap.kube.no-service-cidrs", why=why),
-            Msg("gap.hint.kube.service-cidrs"),
+            self._hint("gap.hint.kube.service-cidrs"),
         )
         return None
 
@@ -498,15 +498,24 @@ class _ClusterReader:
             self.gap(
                 "cluster.kube_proxy_mode",
                 proxy_failure,
-                Msg("gap.hint.kube.proxy-read"),
+                self._hint("gap.hint.kube.proxy-read", proxy=True),
             )
         else:
             self.gap_text(
                 "cluster.kube_proxy_mode",
                 "GET /api/v1/namespaces/kube-system/configmaps/kube-proxy: 404 Not Found",
-                Msg("gap.hint.kube.proxy-absent"),
+                self._hint("gap.hint.kube.proxy-absent", proxy=True),
             )
         return None
+
+    def _hint(self, key: str, *, proxy: bool = False) -> str:
+        """A gap's hint; on MicroK8s (kube-proxy's mode) and on k3s older than v1.21.1 (flags
+        missing from node-args) the distribution's own, with the command that shows it."""
+        if proxy and self.facts.microk8s:
+            return Msg("gap.hint.microk8s.proxy")
+        if self.facts.k3s is not None and self.facts.k3s.partial:
+            return Msg("gap.hint.k3s.partial")
+        return Msg(key)
 
     def _inconsistent_lists_to_gaps(self) -> None:
         """A list read across an expired continue token may miss what changed meanwhile."""

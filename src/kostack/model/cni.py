@@ -93,6 +93,12 @@ class Flannel(Record):
     # CALICO_NETWORKING_BACKEND "none" enforces policy, its IP pools route nothing) or "k3s"
     # (k3s runs flannel in its own process); docs/facts.md.
     bundle: Literal["canal", "k3s"] | None = None
+    # Canal: Calico's IP pools. Felix masquerades pod egress from a natOutgoing pool too,
+    # whatever flannel's --ip-masq (docs/facts.md). None: not Canal, or not read.
+    canal_pools: tuple[CalicoIPPool, ...] | None = None
+    # Canal: FelixConfiguration natOutgoingExclusions ("IPPoolsAndHostIPs": natOutgoing
+    # leaves traffic to hosts alone); None: not read (or no pool has natOutgoing).
+    canal_nat_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
     subnet_len: int | None = Field(default=None, ge=1, le=128)
     # net-conf.json EnableIPv4 / EnableIPv6 (flannel's defaults: true / false), IPv6Network
     # and IPv6SubnetLen (default 64): dual stack in flannel is these keys.

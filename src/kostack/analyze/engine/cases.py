@@ -156,7 +156,11 @@ def masquerade_unknown(snapshot: Snapshot) -> bool:
     if cni.type == "calico" and cni.calico is not None:
         return any(p.nat_outgoing is None for p in cni.calico.ip_pools or ())
     if cni.type == "flannel" and cni.flannel is not None:
-        return cni.flannel.ip_masq is None
+        fl = cni.flannel
+        if fl.bundle == "canal" and fl.ip_masq is False:  # Felix's natOutgoing decides then
+            pools = fl.canal_pools
+            return pools is None or any(p.nat_outgoing is None for p in pools)
+        return fl.ip_masq is None
     if cni.type == "cilium" and cni.cilium is not None:
         return cni.cilium.masquerade is None
     if cni.type == "kube-router" and cni.kube_router is not None:

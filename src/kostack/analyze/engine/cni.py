@@ -23,7 +23,7 @@ from kostack.analyze.engine.encap import KUBE_ROUTER
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import CalicoIPPool, IPAddress, KubeRouter
+from kostack.model.snapshot import CalicoIPPool, Flannel, IPAddress, KubeRouter
 
 register(
     {
@@ -143,6 +143,21 @@ register(
             "en": "IP pool {pool} has natOutgoing off: the packet leaves with the pod source {ip}",
             "ko": "IP 풀 {pool}의 natOutgoing이 꺼져 있어 패킷이 Pod 출발지 {ip} 그대로 나갑니다",
         },
+        "hop.canal-felix-masq": {
+            "en": "Canal: IP pool {pool} has natOutgoing, so Felix masquerades {ip} to the node IP "
+            "(whatever flannel's --ip-masq says)",
+            "ko": "Canal: IP 풀 {pool}의 natOutgoing이 켜져 있어 Felix가 {ip:을/를} 노드 IP로 "
+            "마스커레이드합니다(flannel의 --ip-masq와 무관)",
+        },
+        "hop.canal-masq-off": {
+            "en": "Canal: flannel's --ip-masq is off and Felix's natOutgoing does not apply to {ip} "
+            "-> {dst} (no natOutgoing IP pool holds the source, the destination is in a pool, or "
+            "natOutgoingExclusions IPPoolsAndHostIPs spares hosts): it leaves with the pod source",
+            "ko": "Canal: flannel의 --ip-masq가 꺼져 있고 Felix의 natOutgoing도 {ip} -> {dst}에는 "
+            "적용되지 않습니다(출발지를 포함하는 natOutgoing IP 풀이 없거나, 목적지가 IP 풀 안에 "
+            "있거나, natOutgoingExclusions IPPoolsAndHostIPs가 호스트를 제외함). Pod 출발지 그대로 "
+            "나갑니다",
+        },
         "hop.flannel-masq-true": {
             "en": "flannel: {ip} is masqueraded to the node IP",
             "ko": "flannel: {ip:이/가} 노드 IP로 마스커레이드됩니다",
@@ -200,7 +215,13 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
     if cni.type == "kube-router":
         return _kube_router_masquerade(topo, src_ip, dst_ip, cni.kube_router)
     if cni.type == "flannel":
-        on, assumed = _nat_value(topo, cni.flannel.ip_masq if cni.flannel else True)
+        fl = cni.flannel
+        felix = fl is not None and fl.bundle == "canal" and fl.ip_masq is not True
+        decided = _canal_masquerade(topo, src_ip, dst_ip, fl) if fl and felix else None
+        if decided is not None:
+            return decided
+        # Canal undecided here: Felix may masquerade where flannel does not (the world says)
+        on, assumed = _nat_value(topo, None if felix else fl.ip_masq if fl else True)
         ev = (Evidence("configmap", "kube-flannel/kube-flannel-cfg", "ip-masq", str(on).lower()),)
         return _nat_hop(Msg(f"hop.flannel-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
     v6 = src_ip.version == 6  # enable-ipv6-masquerade decides IPv6 (docs/facts.md)
@@ -211,6 +232,32 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
     key = "enable-ipv6-masquerade" if v6 else "enable-ipv4-masquerade"
     ev = (Evidence("configmap", "kube-system/cilium-config", key, str(on).lower()),)
     return _nat_hop(Msg(f"hop.cilium-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
+
+
+def _canal_masquerade(
+    topo: Topology, src_ip: IPAddress, dst_ip: IPAddress, fl: Flannel
+) -> tuple[Hop, bool] | None:
+    """Canal with flannel's --ip-masq off or unknown: Felix's natOutgoing masquerades from a
+    natOutgoing IP pool to anything outside every pool (felix masq_mgr.go), and with
+    natOutgoingExclusions IPPoolsAndHostIPs to anything but the hosts too. None: not decided
+    here (the pools, a pool's natOutgoing, Felix's exclusions or flanneld's flag not read)."""
+    pools = fl.canal_pools
+    if pools is None:
+        return None
+    pool = topo.canal_pool_for(src_ip)
+    felix = False if pool is None or topo.canal_pool_for(dst_ip) is not None else pool.nat_outgoing
+    if felix and dst_ip in topo.node_by_ip:  # natOutgoingExclusions IPPoolsAndHostIPs spares it
+        excluded = fl.canal_nat_exclusions
+        felix = None if excluded is None else excluded != "IPPoolsAndHostIPs"
+    if felix and pool is not None:
+        ev = (Evidence("ippool", pool.name, "natOutgoing", "true"),)
+        text = Msg("hop.canal-felix-masq", pool=pool.name, ip=src_ip)
+        return _nat_hop(text, False, topo, ev), True
+    if felix is False and fl.ip_masq is False:
+        ev = (Evidence("daemonset", "canal", "--ip-masq", "false"),)
+        text = Msg("hop.canal-masq-off", ip=src_ip, dst=dst_ip)
+        return _nat_hop(text, False, topo, ev), False
+    return None
 
 
 def _kube_router_masquerade(

@@ -1,0 +1,46 @@
+"""MicroK8s runs kube-proxy inside its snap (kubelite since 1.21) with the flags of
+/var/snap/microk8s/current/args/kube-proxy: no ConfigMap, no pod, nothing an API shows
+(canonical/microk8s microk8s-resources/default-args). kostack's gap told a MicroK8s user
+"kube-proxy is not configured the kubeadm way"; it now names MicroK8s's file and the command
+that prints the mode kube-proxy runs, in English and Korean."""
+
+from __future__ import annotations
+
+from k8s_collect_served import ServeFn
+
+from kostack.gap_words import gap_hint
+from kostack_testkit.k8s_fixture_objects import JsonObject
+from kostack_testkit.k8s_fixtures import calico_manifest_cluster
+
+COMMAND = "`curl -s http://127.0.0.1:10249/proxyMode`"
+
+
+def _microk8s(labelled: bool = True) -> list[JsonObject]:
+    """Calico from a manifest (MicroK8s's default CNI) and no kube-proxy ConfigMap or pods;
+    its kubelet labels every node microk8s.io/cluster=true."""
+    objects = []
+    for obj in calico_manifest_cluster():
+        meta = obj["metadata"]
+        if obj["kind"] == "ConfigMap" and meta["name"] == "kube-proxy":
+            continue
+        if (meta.get("labels") or {}).get("k8s-app") == "kube-proxy":
+            continue
+        if obj["kind"] == "Node" and labelled:
+            meta["labels"]["microk8s.io/cluster"] = "true"
+        objects.append(obj)
+    return objects
+
+
+def test_microk8s_proxy_mode_gap_names_the_command(serve: ServeFn) -> None:
+    collection = serve(_microk8s()).collect()
+    assert collection.cluster.kube_proxy_mode is None  # not guessed: the file may set one
+    gap = next(g for g in collection.gaps if g.source == "cluster.kube_proxy_mode")
+    english, korean = gap_hint(gap, "en"), gap_hint(gap, "ko")
+    assert COMMAND in english and "/var/snap/microk8s/current/args/kube-proxy" in english
+    assert COMMAND in korean and "kube-proxy가 실제로 쓰는 모드" in korean
+
+
+def test_other_clusters_keep_the_general_hint(serve: ServeFn) -> None:
+    collection = serve(_microk8s(labelled=False)).collect()
+    gap = next(g for g in collection.gaps if g.source == "cluster.kube_proxy_mode")
+    assert "MicroK8s" not in gap_hint(gap, "en")
