@@ -322,10 +322,20 @@ class Strings:
                 at[text] = at.get(text, 0) + n
         self.tot, self.inside = _table(tot), _table(inside)
         self.sub = {subnet: _table(by) for subnet, by in sub.items()}
+        self._memo: dict[tuple[object, str, str], dict[tuple[LabelPattern, int], int]] = {}
 
     def targets_of(self, sigma: object, rel: str, text: str) -> dict[tuple[LabelPattern, int], int]:
         """Targets in relation ``rel`` to a source on ``sigma`` of string ``text``, per
-        (label, pattern) and order (`Sums.targets_of`; mesh_order.py `_Sorted.terms`)."""
+        (label, pattern) and order (`Sums.targets_of`; mesh_order.py `_Sorted.terms`; once
+        per subnet when nothing is split: every string is "")."""
+        found = self._memo.get((sigma, rel, text))
+        if found is None:
+            found = self._memo[(sigma, rel, text)] = self._targets_of(sigma, rel, text)
+        return found
+
+    def _targets_of(
+        self, sigma: object, rel: str, text: str
+    ) -> dict[tuple[LabelPattern, int], int]:
         same = self.sub.get(sigma, {})
         if rel in (OUT, UNKNOWN):
             terms = [(1, self.tot)]
@@ -340,6 +350,9 @@ class Strings:
         out: dict[tuple[LabelPattern, int], int] = defaultdict(int)
         for sign, table in terms:
             for lp, (keys, run) in table.items():
+                if len(keys) == 1 and keys[0] == text:  # one string (nothing split): order 0
+                    out[(lp, 0)] += sign * run[1]
+                    continue
                 lo, hi = bisect_left(keys, text), bisect_right(keys, text)
                 out[(lp, 1)] += sign * run[lo]  # the target's string the smaller
                 out[(lp, 0)] += sign * (run[hi] - run[lo])
