@@ -23,6 +23,8 @@ from test_stateless import first_failing
 
 from kostack.analyze.engine.families import End, FamilyResult, hop_id
 from kostack.analyze.engine.path import trace
+from kostack.analyze.engine.relations import APART, JOINED, OUT, SAME, UNKNOWN
+from kostack.analyze.engine.tally import Strings
 from kostack.analyze.engine.types import PASSING
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.matrix import Matrix
@@ -237,10 +239,43 @@ def test_the_watch_tally_of_hostile_one_way_sessions_counts_as_tracing_every_cla
     split by who opens each session, equal tracing every class pair."""
     doc, _ = _hostile(seed)
     snap = build(doc)
-    flows = ClusterFlows(snap)
-    split = bool(flows.pod_to_pod.ordered)
+    assert ClusterFlows(snap).pod_to_pod.ordered, seed  # split by who opens the session
     assert _agree_tally(snap, 1 + seed % 3) >= 10
-    assert split or seed % 3 == 2, seed  # the dual-stack cases split the IPv4 pod pairs
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_tally_strings_count_a_sources_targets_as_pairing_them(seed: int) -> None:
+    """engine/tally.py `Strings`: a source's targets per (label, pattern) and order, for every
+    relation and subnet, equal pairing the source with every target row (the relation is
+    the subnets': relations.py `SuperPair.relation`; order: whose string is the greater)."""
+    rng = random.Random(seed)
+    subnets = [f"subnet-{i}" for i in range(rng.randint(1, 4))]
+    ifaces = frozenset(rng.sample(subnets, rng.randint(0, len(subnets))))
+    texts = ["", *(f"10.0.{rng.randint(0, 2)}.{rng.randint(0, 30)}" for _ in range(6))]
+    rows = [
+        (
+            rng.choice(subnets),
+            (rng.choice("ab"), (rng.random() < 0.5,)),
+            rng.choice(texts),
+            rng.randint(1, 4),
+        )
+        for _ in range(rng.randint(1, 12))
+    ]
+    strings = Strings(ifaces, iter(rows))  # read once
+    for sigma in [*subnets, "elsewhere"]:
+        for rel in (SAME, JOINED, APART, OUT, UNKNOWN):
+            for text in texts:
+                want: Counter[Any] = Counter()
+                for subnet, lp, other, n in rows:
+                    if rel == SAME:
+                        related = subnet == sigma
+                    elif rel in (JOINED, APART):
+                        related = subnet != sigma and (subnet in ifaces) == (rel == JOINED)
+                    else:
+                        related = True
+                    if related:
+                        want[(lp, 1 if text > other else -1 if text < other else 0)] += n
+                assert strings.targets_of(sigma, rel, text) == dict(want), (sigma, rel, text)
 
 
 def _tally_lines(nodes: int) -> tuple[int, int]:
