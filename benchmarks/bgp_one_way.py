@@ -20,11 +20,13 @@ from __future__ import annotations
 import ipaddress
 import sys
 import time
+from typing import Any
 
 
-def measure(nodes: int) -> float:
-    from kostack.analyze.diagnose import diagnose
-    from kostack_testkit.builders import build, hetero_doc, rule, set_calico_mode
+def one_way_doc(nodes: int) -> dict[str, Any]:
+    """The cluster: per-node groups, half admitting TCP 179 from the /16, each from its
+    neighbour's /32 (benchmarks/watch_one_way.py's too)."""
+    from kostack_testkit.builders import hetero_doc, rule, set_calico_mode
 
     doc = hetero_doc(nodes, pods_per_node=1)
     set_calico_mode(doc)  # no encapsulation: pod routes come over the mesh
@@ -36,7 +38,14 @@ def measure(nodes: int) -> float:
         if i % 2 == 0:
             group["rules"].append(rule(sg, "ingress", "tcp", 179, "10.0.0.0/16"))
         group["rules"].append(rule(sg, "ingress", "tcp", 179, f"{ips[(i + 1) % len(ips)]}/32"))
-    snapshot = build(doc)
+    return doc
+
+
+def measure(nodes: int) -> float:
+    from kostack.analyze.diagnose import diagnose
+    from kostack_testkit.builders import build
+
+    snapshot = build(one_way_doc(nodes))
     began = time.process_time()
     diagnose(snapshot)
     return time.process_time() - began

@@ -93,6 +93,7 @@ class Run:
         self.cuts = Cuts()
         self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
         self._t_node: dict[int, bool] = {}  # by an end's id (the ends outlive the run)
+        self._end_keys: dict[int, tuple[object, ...]] = {}  # by an end's id, as `_t_node`
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
         self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
@@ -231,15 +232,10 @@ class Run:
         """Per world: the queries judging s -> t, whose address each tests, and whether it is
         the source's (memoised on what `wire_sets` and `bgp_tests` read of the ends, as
         families.py `_joint_key` keys wire_sets)."""
-        route = self.fam.route
-        sv, tv = s.view, t.view
-        versions = tuple(
-            v.ip.version if v is not None and v.ip is not None else None for v in (sv, tv)
-        )
         t_node = self._t_node.get(id(t))
         if t_node is None:
             t_node = self._t_node[id(t)] = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
-        key = (route(s), route(t), s.ip.version, t.ip.version, versions, t_node, flow)
+        key = (self._end_key(s), self._end_key(t), t_node, flow)
         found = self._wires.get(key)
         if found is None:
             found = []
@@ -251,6 +247,15 @@ class Run:
                         plan += [(q, k, mine) for q, k in self.fam.bgp_tests(e, t.ip.version)]
                 found.append(plan)
             self._wires[key] = found
+        return found
+
+    def _end_key(self, e: End) -> tuple[object, ...]:
+        """What `plan` reads of an end: its route key, its address's family and its node's."""
+        found = self._end_keys.get(id(e))
+        if found is None:
+            v = e.view
+            node = v.ip.version if v is not None and v.ip is not None else None
+            found = self._end_keys[id(e)] = (self.fam.route(e), e.ip.version, node)
         return found
 
     def _relation(self, pair: SuperPair, rel: str, selves: list[Self]) -> list[_Found]:

@@ -138,6 +138,7 @@ class ShapeSides:
         self.run, self.pair, self.rel, self.flow = run, pair, rel, flow
         self.who: Sequence[bool] = ()
         self._firsts: dict[bool, tuple[dict[object, EndClass], list[EndClass]]] = {}
+        self._partners: dict[tuple[bool, object], EndClass | None] = {}
         # each class's sets are those of a pair of its in this relation (the wires differ by
         # relation); a class without one has no pair in it
         self.srcs: list[EndClass] = []
@@ -159,8 +160,12 @@ class ShapeSides:
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
         """A class of the other side in this relation with ``cls``: the first on its subnet,
-        or one of the first two of distinct subnets in (or out of) the router's subnets."""
+        or one of the first two of distinct subnets in (or out of) the router's subnets (the
+        relation is the two subnets': one answer per subnet of ``cls``)."""
         pair = self.pair
+        own = (pair.src_subnet if is_src else pair.dst_subnet)[cls.id]
+        if (is_src, own) in self._partners:
+            return self._partners[(is_src, own)]
         subnet = pair.dst_subnet if is_src else pair.src_subnet
         firsts = self._firsts.get(is_src)
         if firsts is None:
@@ -172,12 +177,14 @@ class ShapeSides:
                 if len(picks[sub in pair.ifaces]) < 2:
                     picks[sub in pair.ifaces].append(o)
             firsts = self._firsts[is_src] = (by_sub, [o for v in picks.values() for o in v])
-        own = (pair.src_subnet if is_src else pair.dst_subnet)[cls.id]
         same = firsts[0].get(own)
+        found = None
         for o in ([same] if same is not None else []) + firsts[1]:
             if pair.relation(*((cls, o) if is_src else (o, cls))) == self.rel:
-                return o
-        return None
+                found = o
+                break
+        self._partners[(is_src, own)] = found
+        return found
 
     def undecided(self, S: EndClass, T: EndClass) -> tuple[bool, ...]:
         """Which of the pair's sets are undecided (pairs.py `Run.sides`)."""
@@ -344,7 +351,7 @@ class ShapeCounts(ShapeSides):
 
     def _exceptions(self) -> None:
         """The pairs whose patterns a small range decides: counted again with their own."""
-        for S, _, T, _, u, coarse, exact in self._moves():
+        for S, _, T, _, u, coarse, exact in self.moved():
             for j in (self.own_s[S.id], self.own_t[T.id]):
                 _add(j, (u, *coarse), -1)
                 _add(j, (u, *exact), 1)

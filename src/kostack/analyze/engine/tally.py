@@ -16,13 +16,19 @@ shapes.py) are counted per shape pair as the engine counts their classes: per co
 group of the sets, the pairs a small range decides again by position, so per-node groups
 on both sides cost O(groups x coarse groups x labels x patterns), not the product of the
 two sides' super-classes. The verdicts are the family's, looked up per situation.
+Where the family split a situation by who opens the mesh session (mesh_order.py), a
+group pair's part is its representative pair's order: the targets per (label, pattern)
+are summed by their first members' strings, sorted (`Strings`), and each source group
+finds its counts of either order by bisection, never pairing the groups.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
 
 from kostack.analyze.engine.families import (
     End,
@@ -33,15 +39,23 @@ from kostack.analyze.engine.families import (
     SituationKey,
 )
 from kostack.analyze.engine.pairs import Run, SideSets
-from kostack.analyze.engine.relations import SuperPair, supers
-from kostack.analyze.engine.shapes import ShapeSides, Sums, by_shape, merged
+from kostack.analyze.engine.relations import (
+    APART,
+    JOINED,
+    OUT,
+    SAME,
+    UNKNOWN,
+    SuperPair,
+    supers,
+)
+from kostack.analyze.engine.shapes import ShapeSides, by_shape, merged
 from kostack.analyze.engine.types import FlowResult
 
 Pattern = tuple[bool, ...]
-Tally = dict[tuple[Hashable, Hashable, SituationKey], int]
 # with the order of the representative pair's node address strings (1, -1), for a situation
 # the family split by who opens the mesh session (mesh_order.py `MeshOrder.split`); else 0
 Ordered = dict[tuple[Hashable, Hashable, SituationKey, int], int]
+Head = tuple[int, object, str, Pattern, Pattern]  # a situation's key but the target pattern
 
 
 @dataclass(frozen=True)
@@ -58,10 +72,6 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
     """Pairs of groups by (source label, target label, situation, order), as the
     representative pairs would be judged one by one; every group's ends are among
     ``result``'s classes."""
-    split = bool(result.ordered)
-    if split:  # a situation split by who opens the mesh session: its order per group pair
-        groups = [replace(g, label=(g.label, _text(g.first))) for g in groups]
-    by_label = {g.label: g for g in groups}
     src_of = {id(m): c for c in result.sources for m in c.members}
     dst_of = {id(m): c for c in result.targets for m in c.members}
     s_supers, t_supers = supers(result.sources), supers(result.targets)
@@ -75,7 +85,9 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
         by_t[t_sup[T.id].index].append((g, T))
     run = Run(fam, flow_of, "exclude", None)  # its pattern helpers only: nothing is traced
     routers = {r.id: r for r in fam.topos[0].routers}
-    out: Tally = defaultdict(int)
+    # a situation split by who opens the mesh session: each pair's order by its first
+    # members' strings (the same for every group when nothing is split: order 0)
+    out = _Out(_text if result.ordered else _none)
     s_shapes, t_shapes = by_shape(s_supers), by_shape(t_supers)
     # super-classes whose shape is theirs alone, pair by pair (as pairs.py `Run.all_pairs`)
     singles = [TT for TT in t_supers if len(t_shapes[TT.shape]) == 1]
@@ -94,19 +106,53 @@ def tally(fam: Families, result: FamilyResult, groups: Sequence[Group], flow_of:
                 pair = SuperPair(merged(many_s), merged(many_t), routers)
                 _shape_pair(out, run, pair, srcs, tgts)
     ordered: Ordered = defaultdict(int)
-    for (a, b, key), n in out.items():
-        if not split:
-            ordered[(a, b, key, 0)] += n
-            continue
-        # the representative pair's order (cni.py `opener`): first to first, or to second
-        assert isinstance(a, tuple) and isinstance(b, tuple)
-        order = 0
-        if key in result.ordered:
-            g = by_label[a]
-            sb = _text(g.second) if a == b else b[1]
-            order = 1 if a[1] > sb else -1 if a[1] < sb else 0
-        ordered[(a[0], b[0], key, order)] += n
+    for (a, b, key, order), n in out.n.items():
+        # the representative pair's order (cni.py `opener`) where the situation is split
+        ordered[(a, b, key, order if key in result.ordered else 0)] += n
     return {k: n for k, n in ordered.items() if n}
+
+
+class _Out:
+    """Pairs of groups by (source label, target label, situation, order); ``text``: a
+    group's first member's string, by which its pairs' order is told (`Strings`)."""
+
+    def __init__(self, text: Callable[[End | None], str]) -> None:
+        self.n: Ordered = defaultdict(int)
+        self.text = text
+        self._first: dict[int, str] = {}
+
+    def first(self, g: Group) -> str:
+        found = self._first.get(id(g))
+        if found is None:
+            found = self._first[id(g)] = self.text(g.first)
+        return found
+
+    def pair(self, g: Group, h: Group, key: SituationKey, n: int) -> None:
+        """``n`` pairs of g's first member to h's: ordered by their strings."""
+        self.n[(g.label, h.label, key, _order(self.first(g), self.first(h)))] += n
+
+    def own(self, g: Group, first: SituationKey, second: SituationKey) -> None:
+        """A group's own pairs: counted as size x size of its first member with itself (key
+        ``first``), they are size x (size - 1), first member to second (key ``second``)."""
+        self.n[(g.label, g.label, first, 0)] -= g.size * g.size
+        if g.second is not None:
+            order = _order(self.first(g), self.text(g.second))
+            self.n[(g.label, g.label, second, order)] += g.size * (g.size - 1)
+
+    def targets(self, g: Group, strings: Strings, sigma: object, rel: str, head: Head) -> None:
+        """g's pairs with the targets in relation ``rel`` to it (g on subnet ``sigma``): the
+        situation's key ``head`` and the target's pattern."""
+        for ((label, pt), order), n in strings.targets_of(sigma, rel, self.first(g)).items():
+            self.n[(g.label, label, (*head, pt), order)] += g.size * n
+
+
+def _order(a: str, b: str) -> int:
+    """1: the source's string the greater (it opens the session), -1: the smaller."""
+    return 1 if a > b else -1 if a < b else 0
+
+
+def _none(e: End | None) -> str:
+    return ""
 
 
 def _text(e: End | None) -> str:
@@ -116,7 +162,7 @@ def _text(e: End | None) -> str:
 
 
 def _pair(
-    out: Tally,
+    out: _Out,
     run: Run,
     pair: SuperPair,
     srcs: list[tuple[Group, EndClass]],
@@ -134,7 +180,7 @@ def _pair(
 
 
 def _shape_pair(
-    out: Tally,
+    out: _Out,
     run: Run,
     pair: SuperPair,
     srcs: list[tuple[Group, EndClass]],
@@ -157,7 +203,7 @@ def _shape_pair(
 
 
 def _coarse(
-    out: Tally,
+    out: _Out,
     sides: ShapeSides,
     base: tuple[int, object, str],
     srcs: list[tuple[Group, EndClass]],
@@ -175,22 +221,23 @@ def _coarse(
     for h, s_list in by_h.items():
         for k, t_list in by_k.items():
             u = sides.undecided(s_list[0][1], t_list[0][1])
-            rows = [
+            rows = (
                 (
                     pair.dst_subnet[T.id],
-                    {(g.label, sides.pattern(g.first, src.groups[h][1], src.kinds)): g.size},
+                    (g.label, sides.pattern(g.first, src.groups[h][1], src.kinds)),
+                    out.first(g),
+                    g.size,
                 )
                 for g, T in t_list
-            ]
-            targets = Sums(pair, rows)
+            )
+            targets = Strings(pair.ifaces, rows)
             for g, S in s_list:
                 ps = sides.pattern(g.first, dst.groups[k][1], dst.kinds)
-                for (label, pt), n in targets.targets_of(pair.src_subnet[S.id], sides.rel).items():
-                    out[(g.label, label, (*base, u, ps, pt))] += g.size * n
+                out.targets(g, targets, pair.src_subnet[S.id], sides.rel, (*base, u, ps))
 
 
 def _exact(
-    out: Tally,
+    out: _Out,
     sides: ShapeSides,
     base: tuple[int, object, str],
     srcs: list[tuple[Group, EndClass]],
@@ -210,23 +257,22 @@ def _exact(
         coarse, exact = sides.coarse(S, T, s, t), sides.exact(S, T, s, t)
         if coarse != exact:
             g, h, u = of_s[id(s)], of_t[id(t)], sides.undecided(S, T)
-            out[(g.label, h.label, (*base, u, *coarse))] -= g.size * h.size
-            out[(g.label, h.label, (*base, u, *exact))] += g.size * h.size
+            out.pair(g, h, (*base, u, *coarse), -g.size * h.size)
+            out.pair(g, h, (*base, u, *exact), g.size * h.size)
     as_target = {id(g): T for g, T in tgts}
     for g, S in srcs:
         mine = as_target.get(id(g))
         if mine is None or sides.pair.relation(S, mine) != sides.rel:
             continue
         u, (ps, pt) = sides.undecided(S, mine), sides.exact(S, mine, g.first, g.first)
-        # counted above as size x size pairs of its first member with itself
-        out[(g.label, g.label, (*base, u, ps, pt))] -= g.size * g.size
+        pt2 = pt
         if g.second is not None:
             pt2 = sides.run.member_pattern(g.second, sides.src.sets[S.id])
-            out[(g.label, g.label, (*base, u, ps, pt2))] += g.size * (g.size - 1)
+        out.own(g, (*base, u, ps, pt), (*base, u, ps, pt2))
 
 
 def _count(
-    out: Tally,
+    out: _Out,
     run: Run,
     pair: SuperPair,
     base: tuple[int, object, str, Pattern],  # the situation's key but for the patterns
@@ -237,23 +283,89 @@ def _count(
     """One super-class pair in one relation (relations.py `RelationCounts`, with labels)."""
     s_side, t_side = sides
     own: dict[int, tuple[Pattern, EndClass]] = {}  # a group as a target: pattern, class
-    rows: list[tuple[object, dict[tuple[Hashable, Pattern], int]]] = []
+    rows: list[tuple[object, tuple[Hashable, Pattern], str, int]] = []
     for g, T in tgts:
         own[id(g)] = (run.member_pattern(g.first, s_side), T)
-        rows.append((pair.dst_subnet[T.id], {(g.label, own[id(g)][0]): g.size}))
-    targets, rel = Sums(pair, rows), base[2]
+        rows.append((pair.dst_subnet[T.id], (g.label, own[id(g)][0]), out.first(g), g.size))
+    targets, rel = Strings(pair.ifaces, rows), base[2]
     for g, S in srcs:
         ps = run.member_pattern(g.first, t_side)
-        for (label, pt), n in targets.targets_of(pair.src_subnet[S.id], rel).items():
-            out[(g.label, label, (*base, ps, pt))] += g.size * n
+        out.targets(g, targets, pair.src_subnet[S.id], rel, (*base, ps))
         mine = own.get(id(g))
         if mine is not None and pair.relation(S, mine[1]) == rel:
-            # counted above as size x size pairs of its first member with itself: its own pairs
-            # are size x (size - 1), first member to second
-            out[(g.label, g.label, (*base, ps, mine[0]))] -= g.size * g.size
-            if g.second is not None:
-                pt2 = run.member_pattern(g.second, s_side)
-                out[(g.label, g.label, (*base, ps, pt2))] += g.size * (g.size - 1)
+            pt2 = mine[0] if g.second is None else run.member_pattern(g.second, s_side)
+            out.own(g, (*base, ps, mine[0]), (*base, ps, pt2))
+
+
+LabelPattern = tuple[Hashable, Pattern]
+Table = dict[LabelPattern, tuple[list[str], list[int]]]  # sorted strings, running sizes
+
+
+class Strings:
+    """One side's groups per (label, pattern): all, those on subnets the router joins, and
+    those of each subnet, by their first members' strings sorted with running sizes; a
+    source's targets in relation per order by bisection (mesh_order.py `_Sorted`), so a
+    source costs O(labels x patterns x log groups) whatever the groups (`Sums`, with order)."""
+
+    def __init__(
+        self, ifaces: frozenset[object], rows: Iterable[tuple[object, LabelPattern, str, int]]
+    ) -> None:
+        self.ifaces = ifaces
+        tot: dict[LabelPattern, dict[str, int]] = defaultdict(dict)
+        inside: dict[LabelPattern, dict[str, int]] = defaultdict(dict)
+        sub: dict[object, dict[LabelPattern, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        for subnet, lp, text, n in rows:
+            for into in (tot, sub[subnet], inside) if subnet in ifaces else (tot, sub[subnet]):
+                at = into[lp]
+                at[text] = at.get(text, 0) + n
+        self.tot, self.inside = _table(tot), _table(inside)
+        self.sub = {subnet: _table(by) for subnet, by in sub.items()}
+        self._memo: dict[tuple[object, str, str], dict[tuple[LabelPattern, int], int]] = {}
+
+    def targets_of(self, sigma: object, rel: str, text: str) -> dict[tuple[LabelPattern, int], int]:
+        """Targets in relation ``rel`` to a source on ``sigma`` of string ``text``, per
+        (label, pattern) and order (`Sums.targets_of`; mesh_order.py `_Sorted.terms`; once
+        per subnet when nothing is split: every string is "")."""
+        found = self._memo.get((sigma, rel, text))
+        if found is None:
+            found = self._memo[(sigma, rel, text)] = self._targets_of(sigma, rel, text)
+        return found
+
+    def _targets_of(
+        self, sigma: object, rel: str, text: str
+    ) -> dict[tuple[LabelPattern, int], int]:
+        same = self.sub.get(sigma, {})
+        if rel in (OUT, UNKNOWN):
+            terms = [(1, self.tot)]
+        elif rel == SAME:
+            terms = [(1, same)]
+        elif rel == JOINED:
+            terms = [(1, self.inside), (-1, same)] if sigma in self.ifaces else [(1, self.inside)]
+        else:
+            assert rel == APART
+            terms = [(1, self.tot), (-1, self.inside)]
+            terms += [] if sigma in self.ifaces else [(-1, same)]
+        out: dict[tuple[LabelPattern, int], int] = defaultdict(int)
+        for sign, table in terms:
+            for lp, (keys, run) in table.items():
+                if len(keys) == 1 and keys[0] == text:  # one string (nothing split): order 0
+                    out[(lp, 0)] += sign * run[1]
+                    continue
+                lo, hi = bisect_left(keys, text), bisect_right(keys, text)
+                out[(lp, 1)] += sign * run[lo]  # the target's string the smaller
+                out[(lp, 0)] += sign * (run[hi] - run[lo])
+                out[(lp, -1)] += sign * (run[-1] - run[hi])
+        return {k: n for k, n in out.items() if n}
+
+
+def _table(by: dict[LabelPattern, dict[str, int]]) -> Table:
+    out: Table = {}
+    for lp, sizes in by.items():
+        keys = sorted(sizes)
+        out[lp] = (keys, list(accumulate((sizes[k] for k in keys), initial=0)))
+    return out
 
 
 def outcome_of(
