@@ -262,6 +262,11 @@ def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
     return _bgp_routed(topo, pool) is True
 
 
+def peers_routed(topo: Topology, pool: CalicoIPPool | None) -> bool:
+    """Routes to this pool's pods come from BGP over BGPPeers (the mesh off: engine/peering.py)."""
+    return _bgp_routed(topo, pool) is None
+
+
 def bgp_families(topo: Topology) -> set[int]:
     """The families whose pod routes come from BGP over the node-to-node mesh: Calico's
     BGP-routed pools', kube-router's enabled families while it routes over its mesh."""
