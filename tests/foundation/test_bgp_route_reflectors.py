@@ -25,6 +25,8 @@ from kostack.analyze.findings import Finding, Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology
+from kostack.plan.build import build_plan
+from kostack.plan.model import Operation
 from kostack_testkit.builders import (
     POD_CIDR,
     SG_NODES,
@@ -173,7 +175,11 @@ def test_an_external_peer_is_undecided_when_its_session_passes_and_fails_when_dr
 
 def test_a_node_no_bgppeer_selects_has_no_route() -> None:
     peers = [
-        {"name": "racks", "node_selector": "has(rack)", "peer_selector": "route-reflector == 'true'"}
+        {
+            "name": "racks",
+            "node_selector": "has(rack)",
+            "peer_selector": "route-reflector == 'true'",
+        }
     ]
     doc = with_reflectors(_doc(open_179=True), {CP: CLUSTER_ID}, peers)
     for node in doc["cluster"]["nodes"]:
@@ -235,3 +241,52 @@ def test_the_sessions_cost_linear_in_the_nodes() -> None:
     a deterministic count), the sessions judged per node and reflector, never per pair."""
     small, big = _calls(300), _calls(600)
     assert big <= 2.3 * small, (small, big, big / small)
+
+
+# ---------------------------------------------------------------------------- net-sg-bgp
+
+
+def _bgp(doc: Doc) -> list[Finding]:
+    return [f for f in diagnose(build(doc)).findings if f.check_id == "net-sg-bgp"]
+
+
+def test_net_sg_bgp_checks_the_sessions_with_the_reflectors_not_every_pair() -> None:
+    (ok,) = _bgp(_doc(open_179=True))
+    assert ok.status == Status.PASS
+    assert "3 sessions with k8s-cp-1 checked" in localize(ok.message, "en")
+    (fail,) = _bgp(_doc())
+    assert (fail.status, fail.cause, fail.severity.value) == (
+        Status.FAIL,
+        "bgp-blocked",
+        "critical",
+    )
+    said = localize(fail.message, "en")
+    assert "of nodes k8s-w-1, k8s-w-2, k8s-w-3 with route reflector k8s-cp-1 (3 sessions)" in said
+    assert "have no working BGP session left" in said
+    assert "라우트 리플렉터 k8s-cp-1" in localize(fail.message, "ko")
+
+
+def test_a_lost_reflector_is_high_and_its_fix_is_on_the_reflectors_group() -> None:
+    """w-2 and w-3 in groups of their own that admit TCP 179 from w-1 (a reflector) only;
+    cp-1 (the other reflector, shared group) admits it from its own group: both lose cp-1,
+    keep w-1. The fix is an ingress rule on cp-1's group, from their groups."""
+    doc = _doc(open_179=True, reflectors=(CP, W1))
+    own = {
+        n: _own_group(doc, n, [rule(n, "ingress", "tcp", 179, f"{_ip(doc, W1)}/32")])
+        for n in (W2, W3)
+    }
+    (fail,) = _bgp(doc)
+    assert (fail.status, fail.severity.value, fail.nodes) == (Status.FAIL, "high", (W2, W3))
+    assert "with route reflector k8s-cp-1 (2 sessions)" in localize(fail.message, "en")
+    assert "no working" not in localize(fail.message, "en")
+    assert len(fail.remedies) == 2  # one rule per client group
+    plan = build_plan(build(doc))
+    added = [
+        a
+        for a in plan.automatic
+        if a.operation == Operation.ADD_SG_RULE and a.rule and a.rule.port_range_min == 179
+    ]
+    got = {(a.target.id, a.rule.protocol, a.rule.port_range_min) for a in added if a.rule}
+    assert got == {(SG_NODES, "tcp", 179)}, added
+    assert {a.rule.remote_group_id for a in added if a.rule} == set(own.values()), added
+    assert plan.verification.after == ()

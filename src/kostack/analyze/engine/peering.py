@@ -188,6 +188,8 @@ class NodeState:
     blocked: tuple[Hop, ...]  # the drops of its blocked sessions
     why: Hop | None  # the first undecided session's hop
     external_ip: str = ""
+    # each judged session: (peer, "works" / "undecided" / "blocked", its failing hop)
+    outcomes: tuple[tuple[str, str, Hop | None], ...] = ()
 
     def key(self) -> tuple[object, ...]:
         return (self.rr, self.works, self.undecided, self.external, self.others, self.configured)
@@ -302,6 +304,7 @@ class Peering:
         blocked: list[Hop] = []
         why: Hop | None = None
         external, external_ip = "", ""
+        outcomes: list[tuple[str, str, Hop | None]] = []
         sessions = self.sessions.get(name, {})
         for s in sessions.values():
             if s.view is not None and s.peer not in self.rr:
@@ -320,6 +323,7 @@ class Peering:
             else:
                 outcome = "blocked"
                 blocked.append(hop)
+            outcomes.append((s.peer, outcome, hop))
             if s.view is None:
                 rank = ("", "blocked", "undecided", "works")
                 if rank.index(outcome) > rank.index(external):
@@ -338,6 +342,7 @@ class Peering:
             tuple(blocked),
             why,
             external_ip,
+            tuple(outcomes),
         )
 
     def _between(self, view: NodeView, s: Session, v: int) -> Hop | None:
