@@ -15,7 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from kostack_testkit.builders import fake_id, hetero_doc, ports_of, rule, set_calico_mode
+from kostack_testkit.builders import (
+    example_bgp_blocked,
+    fake_id,
+    hetero_doc,
+    ports_of,
+    rule,
+    seed_doc,
+    set_calico_mode,
+)
 
 Doc = dict[str, Any]
 RR_LABEL = "route-reflector"
@@ -81,3 +89,28 @@ def racks_doc(nodes: int) -> tuple[Doc, dict[str, list[str]]]:
         port["security_group_ids"] = [own, rack[k]]
     with_reflectors(doc, dict.fromkeys(rrs, CLUSTER_ID))
     return doc, racks
+
+
+def example_rr_blocked(doc: Doc) -> None:
+    """example bgp-blocked with the mesh off and k8s-cp-1 the one route reflector: every
+    worker's session with it is dropped (its group admits no TCP 179)."""
+    example_bgp_blocked(doc)
+    with_reflectors(doc, {"k8s-cp-1": CLUSTER_ID})
+
+
+REFLECTOR_EXAMPLES = {
+    "calico-rr-blocked": (
+        "Calico without encapsulation (BGP routes), its node-to-node mesh off, k8s-cp-1 the "
+        "route reflector every node peers with (BGPPeer peerSelector route-reflector == 'true'), "
+        "and TCP 179 blocked between nodes: no worker's session with it comes up.",
+        example_rr_blocked,
+    ),
+}
+
+
+def reflector_example_doc(name: str) -> Doc:
+    description, edit = REFLECTOR_EXAMPLES[name]
+    doc = seed_doc()
+    edit(doc)
+    doc["source"] = f"example {name}: {description}"
+    return doc
