@@ -262,7 +262,7 @@ def test_net_sg_bgp_checks_the_sessions_with_the_reflectors_not_every_pair() -> 
     )
     said = localize(fail.message, "en")
     assert "of nodes k8s-w-1, k8s-w-2, k8s-w-3 with route reflector k8s-cp-1 (3 sessions)" in said
-    assert "have no working BGP session left" in said
+    assert "No working BGP session is left to nodes k8s-w-1, k8s-w-2, k8s-w-3" in said
     assert "라우트 리플렉터 k8s-cp-1" in localize(fail.message, "ko")
 
 
@@ -290,3 +290,29 @@ def test_a_lost_reflector_is_high_and_its_fix_is_on_the_reflectors_group() -> No
     assert got == {(SG_NODES, "tcp", 179)}, added
     assert {a.rule.remote_group_id for a in added if a.rule} == set(own.values()), added
     assert plan.verification.after == ()
+
+
+@pytest.mark.parametrize("global_peer", [False, True])
+def test_who_connects_node_specific_either_side_global_the_greater_address(
+    global_peer: bool,
+) -> None:
+    """The workers admit TCP 179 from the reflector cp-1 (10.0.0.11, the smallest address);
+    cp-1 admits it from nobody. A node-specific BGPPeer (nodeSelector all()): either side
+    connects, cp-1 does: the route passes. A global BGPPeer (no nodeSelector): from Calico
+    v3.23 the greater address (each worker) connects and is dropped; whether cp-1 may
+    connect too depends on the version: undecided, never passed."""
+    doc = _doc()
+    if global_peer:
+        del doc["cluster"]["cni"]["calico"]["bgp_peers"][0]["node_selector"]
+    for n in (W1, W2, W3):
+        _own_group(doc, n, [rule(n, "ingress", "tcp", 179, f"{_ip(doc, CP)}/32")])
+    hop = _route(doc, W1, W2)
+    if not global_peer:
+        assert hop.disposition == Disposition.ACCEPTED
+        return
+    assert hop.disposition == Disposition.UNKNOWN
+    said = localize(hop.detail, "en")
+    assert "global BGPPeer" in said and "the node with the greater address" in said
+    # net-sg-bgp: the sessions undecided, and the fix a plan would make: cp-1 admits them
+    doc["cluster"]["cni"]["calico"]["bgp_peers"][0]["node_selector"] = "all()"
+    assert _route(doc, W1, W2).disposition == Disposition.ACCEPTED

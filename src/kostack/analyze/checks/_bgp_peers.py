@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from kostack.analyze.checks._facts import nodes_label
+from kostack.analyze.checks._lb import names
 from kostack.analyze.checks._sg import rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, view_ports
 from kostack.analyze.engine.peering import PORT, Peering, peering
 from kostack.analyze.engine.types import Hop
-from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView
 
@@ -36,21 +38,21 @@ register(
             "ko": "클러스터 밖 BGP 피어 {peer}",
         },
         f"{ID}.peers-fail": {
-            "en": "The security groups drop the BGP sessions (tcp 179) of nodes {nodes} with "
+            "en": "The security groups drop the BGP sessions (tcp 179) of {nodes} with "
             "{what} ({n} {n:session/sessions}): {detail}.",
-            "ko": "보안 그룹이 노드 {nodes}의 {what} BGP 세션(tcp 179)을 차단합니다 (세션 {n}개): "
+            "ko": "보안 그룹이 {nodes}의 {what} BGP 세션(tcp 179)을 차단합니다 (세션 {n}개): "
             "{detail}.",
         },
         f"{ID}.peers-lost": {
-            "en": "{message} Nodes {lost} have no working BGP session left: no route to or "
-            "from their pods.",
-            "ko": "{message} 노드 {lost}에는 정상인 BGP 세션이 하나도 남지 않아 그 Pod로 가거나 "
+            "en": "{message} No working BGP session is left to {lost}: no route to or from "
+            "their pods.",
+            "ko": "{message} {lost}에는 정상인 BGP 세션이 하나도 남지 않아 그 Pod로 가거나 "
             "오는 경로가 없습니다.",
         },
         f"{ID}.peers-unknown": {
-            "en": "Cannot decide whether the BGP sessions (tcp 179) of nodes {nodes} with {what} "
+            "en": "Cannot decide whether the BGP sessions (tcp 179) of {nodes} with {what} "
             "come up ({n} {n:session/sessions}): {detail}.",
-            "ko": "노드 {nodes}의 {what} BGP 세션(tcp 179)이 맺어지는지 판단할 수 없습니다 (세션 "
+            "ko": "{nodes}의 {what} BGP 세션(tcp 179)이 맺어지는지 판단할 수 없습니다 (세션 "
             "{n}개): {detail}.",
         },
         f"{ID}.peers-pass": {
@@ -90,7 +92,7 @@ def peer_findings(ctx: CheckContext) -> list[Finding] | None:
         return out
     if not checked:
         return [say.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.peers-none"))]
-    peers = ", ".join(sorted(set(checked.values())))
+    peers = names(sorted(set(checked.values())))
     message = Msg(f"{ID}.peers-pass", n=len(checked), peers=peers)
     return [say.cluster(ctx, Status.PASS, message)]
 
@@ -121,7 +123,7 @@ def _family(
         nodes = [n for n, _ in items]
         message = Msg(
             f"{ID}.peers-unknown",
-            nodes=", ".join(nodes),
+            nodes=nodes_label(nodes),
             what=_what(p, far),
             n=len(items),
             detail=items[0][1].detail,
@@ -154,28 +156,29 @@ def _dropped(
     hop = items[0][1]
     what = _what(p, far)
     message = Msg(
-        f"{ID}.peers-fail", nodes=", ".join(nodes), what=what, n=len(items), detail=hop.detail
+        f"{ID}.peers-fail", nodes=nodes_label(nodes), what=what, n=len(items), detail=hop.detail
     )
     lost = [n for n in nodes if not p.state(n, v).alive]
     if lost:
-        message = Msg(f"{ID}.peers-lost", message=message, lost=", ".join(lost))
+        message = Msg(f"{ID}.peers-lost", message=message, lost=nodes_label(lost))
     clients: list[NodeView] = [views[n] for n in nodes]
     family = v if v != 4 else None
     reason = Msg(f"{ID}.peers-reason", what=what)
-    if far in views:  # the reflector's ingress from its clients
-        remedies = rule_remedies(
-            ctx,
-            [views[far]],
-            protocol="tcp",
-            port=PORT,
-            port_max=PORT,
-            reason=reason,
-            cause="bgp-blocked",
-            description="kostack: BGP sessions with route reflector clients",
-            sources=clients,
-            family=family,
-        )
-    else:  # the nodes' egress to a router outside the cluster
+    replies = hop.direction == "reply"  # a stateless group drops the replies: net-sg-stateless
+    cause = hop.cause if replies and hop.cause else "bgp-blocked"  # names their rule
+    remedies: tuple[Remedy, ...] = ()
+    if not replies and far in views:
+        # the reflector's ingress from its clients; where only the greater address connects
+        # (a global BGPPeer) and that is the reflector's, the clients' ingress from it
+        rr = views[far]
+        opened = {n for n in nodes if _reflector_opens(p, n, far, v)}
+        into_rr = [c for c in clients if c.name not in opened]
+        into_clients = [c for c in clients if c.name in opened]
+        if into_rr:
+            remedies += _ingress(ctx, [rr], into_rr, reason, family)
+        if into_clients:
+            remedies += _ingress(ctx, into_clients, [rr], reason, family)
+    elif not replies:  # the nodes' egress to a router outside the cluster
         remedies = rule_remedies(
             ctx,
             clients,
@@ -196,9 +199,38 @@ def _dropped(
         message,
         evidence,
         remedies,
-        cause="bgp-blocked",
+        cause=cause,
         affected=view_ports(ctx, [*clients, *([views[far]] if far in views else [])]),
         nodes=tuple(nodes),
         key=("peers", v, far),
         counts=(("sessions", len(items)),),
+    )
+
+
+def _reflector_opens(p: Peering, node: str, rr: str, v: int) -> bool:
+    """Only the greater address opens this session (a global BGPPeer) and it is the
+    reflector's."""
+    session = p.sessions.get(node, {}).get(rr)
+    a, b = p.topo.node_views[node].ip_of(v), p.topo.node_views[rr].ip_of(v)
+    return bool(session and session.greater_opens and str(b) > str(a))
+
+
+def _ingress(
+    ctx: CheckContext,
+    targets: list[NodeView],
+    sources: list[NodeView],
+    reason: str,
+    family: int | None,
+) -> tuple[Remedy, ...]:
+    return rule_remedies(
+        ctx,
+        targets,
+        protocol="tcp",
+        port=PORT,
+        port_max=PORT,
+        reason=reason,
+        cause="bgp-blocked",
+        description="kostack: BGP sessions with route reflector clients",
+        sources=sources,
+        family=family,
     )

@@ -500,11 +500,20 @@ def _decide(
         if not state.alive:
             peers = ", ".join(sorted(p.sessions.get(view.name, {})))
             detail = Msg("hop.rr-blocked", block=block, node=view.name, peers=peers)
-            return hop(Disposition.NO_ROUTE, detail, _evidence(state.blocked), "bgp-blocked")
+            return hop(
+                Disposition.NO_ROUTE, detail, _evidence(state.blocked), _cause(state.blocked)
+            )
     a, b = ", ".join(sorted(s.works)) or "-", ", ".join(sorted(d.works)) or "-"
-    cause = "bgp-blocked" if s.blocked or d.blocked else "bgp-no-peer"
+    cause = _cause((*s.blocked, *d.blocked)) if s.blocked or d.blocked else "bgp-no-peer"
     detail = Msg("hop.rr-apart", **names, a=a, b=b)
     return hop(Disposition.NO_ROUTE, detail, _evidence((*s.blocked, *d.blocked)), cause)
+
+
+def _cause(hops: Sequence[Hop]) -> str:
+    """`bgp-blocked`, or the stateless cause when only the sessions' replies are dropped."""
+    if hops and all(h.direction == "reply" and h.cause for h in hops):
+        return hops[0].cause
+    return "bgp-blocked"
 
 
 def _evidence(hops: Sequence[Hop]) -> tuple[Evidence, ...]:
