@@ -28,9 +28,9 @@ register(
             "en": "Cannot decide: Calico's node-to-node mesh is off, and BGPPeer {peer}'s "
             "selector `{selector}` is not one kostack evaluates, so which nodes peer is not "
             "known.",
-            "ko": "판단할 수 없음: Calico 노드 간 메시가 꺼져 있고 BGPPeer {peer}의 셀렉터 "
-            "`{selector}`는 kostack이 평가하지 못하는 형식이라 어떤 노드끼리 피어링하는지 알 수 "
-            "없습니다.",
+            "ko": "판단할 수 없음: Calico 노드 간 메시가 꺼져 있고 BGPPeer {peer}에 kostack이 "
+            "평가하지 못하는 형식의 셀렉터가 있어 어떤 노드끼리 피어링하는지 알 수 없습니다: "
+            "`{selector}`.",
         },
         f"{ID}.peers-rr": {"en": "route reflector {peer}", "ko": "라우트 리플렉터 {peer}"},
         f"{ID}.peers-outside": {

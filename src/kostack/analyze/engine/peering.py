@@ -68,8 +68,8 @@ register(
             "off), and BGPPeer {peer}'s selector `{selector}` is not one kostack evaluates: "
             "which nodes peer is not known",
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데(노드 간 메시 꺼짐), BGPPeer "
-            "{peer}의 셀렉터 `{selector}`는 kostack이 평가하지 못하는 형식이라 어떤 노드끼리 "
-            "피어링하는지 알 수 없습니다",
+            "{peer}에 kostack이 평가하지 못하는 형식의 셀렉터가 있어 어떤 노드끼리 피어링하는지 알 수 "
+            "없습니다: `{selector}`",
         },
         "hop.rr-undecided": {
             "en": "Calico learns the route to {block} over BGPPeers, and whether the sessions "
@@ -80,7 +80,7 @@ register(
         "hop.rr-order": {
             "en": "the session {a} - {b} comes from a global BGPPeer: TCP 179 passes from {c} "
             "only, and from Calico v3.23 the node with the greater address ({d}) opens it",
-            "ko": "세션 {a} - {b}는 전역 BGPPeer로 맺는데, TCP 179가 {c} 쪽에서만 통과하며 Calico "
+            "ko": "전역 BGPPeer가 정한 세션({a} - {b}): TCP 179가 {c} 쪽에서만 통과하며, Calico "
             "v3.23부터는 주소가 큰 노드({d})가 연결을 엽니다",
         },
         "hop.rr-chain": {
@@ -97,7 +97,7 @@ register(
             "{ip} outside the cluster (a router or route reflector kostack cannot see): "
             "`calicoctl node status` on {node} shows whether the route comes that way",
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {node:은/는} 클러스터 밖의 "
-            "{ip}(kostack이 볼 수 없는 라우터나 라우트 리플렉터)와 피어링합니다. {node}에서 "
+            "피어 {ip:과/와} 피어링합니다(kostack이 볼 수 없는 라우터나 라우트 리플렉터). {node}에서 "
             "`calicoctl node status`를 실행하면 경로가 그쪽으로 오는지 보입니다",
         },
         "hop.rr-others": {
