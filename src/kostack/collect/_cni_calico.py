@@ -331,8 +331,8 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),
         feature_detect_override=feature_detect_override(objects),
-        # the peers matter where the node-to-node mesh is off (or not known)
-        bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is not True else None,
+        # the peers matter where the node-to-node mesh is off (engine/peering.py)
+        bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
         route_reflectors=dict(ctx.facts.route_reflectors),
     )
     network = tuple(p.cidr for p in pools or () if not p.disabled)
