@@ -248,8 +248,8 @@ class Peering:
             remote = [view.name] if view is not None else []
         if local is None or remote is None:
             return
-        global_ = peer.node is None and peer.node_selector is None
-        opens = global_ and peer.peer_selector is not None
+        # a global BGPPeer's session with a Calico node: the greater address opens it
+        opens = peer.node is None and peer.node_selector is None
         if not remote and address is not None:  # a peer outside the cluster
             for name in local:
                 self.sessions[name][str(address)] = Session(str(address), None, False, peer.name)
