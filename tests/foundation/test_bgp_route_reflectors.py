@@ -316,3 +316,44 @@ def test_who_connects_node_specific_either_side_global_the_greater_address(
     # net-sg-bgp: the sessions undecided, and the fix a plan would make: cp-1 admits them
     doc["cluster"]["cni"]["calico"]["bgp_peers"][0]["node_selector"] = "all()"
     assert _route(doc, W1, W2).disposition == Disposition.ACCEPTED
+
+
+def _outside(doc: Doc) -> None:
+    """Every fourth node also peers with a router outside the cluster."""
+    peer = {"name": "tor", "peer_ip": "192.0.2.1", "node_selector": "rack == 'x'"}
+    doc["cluster"]["cni"]["calico"]["bgp_peers"].append(peer)
+    for i, n in enumerate(doc["cluster"]["nodes"]):
+        n["labels"] = {**(n.get("labels") or {}), **({"rack": "x"} if i % 4 == 0 else {})}
+
+
+def _plain_mesh(doc: Doc) -> None:
+    """The clients also peer with each other (a mesh written as a BGPPeer)."""
+    mesh = {"name": "m", "node_selector": "!has(route-reflector)"}
+    doc["cluster"]["cni"]["calico"]["bgp_peers"].append(
+        {**mesh, "peer_selector": "!has(route-reflector)"}
+    )
+
+
+def _chain(doc: Doc) -> None:
+    """Reflector 1 in a cluster ID of its own: reflectors pass routes on to each other."""
+    doc["cluster"]["cni"]["calico"]["route_reflectors"]["node-00001"] = "244.0.0.9"
+
+
+def _half_selected(doc: Doc) -> None:
+    """The BGPPeer selects every second node only: the others have no session."""
+    doc["cluster"]["cni"]["calico"]["bgp_peers"][0]["node_selector"] = "has(rack)"
+    for i, n in enumerate(doc["cluster"]["nodes"]):
+        n["labels"] = {**(n.get("labels") or {}), **({"rack": "x"} if i % 2 == 0 else {})}
+
+
+def _open(doc: Doc) -> None:
+    """The backend and whether Calico runs BGP not known: judged in every case."""
+    doc["openstack"]["backend"] = doc["openstack"]["backend_source"] = None
+    doc["cluster"]["cni"]["calico"]["bgp"] = None
+
+
+@pytest.mark.parametrize("edit", [_outside, _plain_mesh, _chain, _half_selected, _open])
+def test_families_agree_with_tracing_every_pair_in_every_case(edit: Any) -> None:
+    doc, _ = racks_doc(14)
+    edit(doc)
+    assert _agree(doc) > 0
