@@ -14,6 +14,7 @@ from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.kuberouter import KUBE_ROUTER_EXAMPLES, kube_router_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
+from kostack_testkit.reflectors import REFLECTOR_EXAMPLES, reflector_example_doc
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,13 @@ def main() -> int:
         path = ROOT / "examples" / f"{name}.json"
         path.write_text(
             json.dumps(dualstack_example_doc(name), indent=2, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        print(path.relative_to(ROOT))
+    for name in REFLECTOR_EXAMPLES:
+        path = ROOT / "examples" / f"{name}.json"
+        path.write_text(
+            json.dumps(reflector_example_doc(name), indent=2, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )
         print(path.relative_to(ROOT))

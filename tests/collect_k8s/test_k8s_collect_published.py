@@ -101,6 +101,8 @@ def test_calico_manifest(
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,
         "feature_detect_override": "",
+        "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
+        "route_reflectors": {},
     }
 
 
@@ -131,6 +133,8 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "nat_outgoing_exclusions": "IPPoolsOnly",
         "program_cluster_routes": False,
         "feature_detect_override": "",
+        "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
+        "route_reflectors": {},
     }
     images = {
         c["image"]
@@ -369,3 +373,67 @@ def test_calico_felix_unreadable_leaves_its_fields_unknown(serve: ServeFn) -> No
     # veth_mtu "0" still decides the MTU: calico.yaml pins Felix's MTU variables to it.
     assert calico.mtu_auto is True
     assert collection.gaps[0].source == "cluster.cni.calico.felix"
+
+
+def _rr_objects() -> list[JsonObject]:
+    """Calico on BGP (calico.yaml: BIRD, IPIP), the mesh off, k8s-cp-1 a route reflector (its Node's annotation
+    and label), and the BGPPeers of Calico's route reflector guide plus a router outside."""
+    objects = calico_fx.calico_manifest_published("v3.31.7", "ipip")
+    mesh_off = {"asNumber": 64512, "nodeToNodeMeshEnabled": False}
+    objects.append(_calico_object("BGPConfiguration", "default", mesh_off))
+    for obj in objects:
+        if obj["kind"] == "Node" and obj["metadata"]["name"] == "k8s-cp-1":
+            obj["metadata"]["annotations"]["projectcalico.org/RouteReflectorClusterID"] = (
+                "244.0.0.1"
+            )
+            obj["metadata"]["labels"]["route-reflector"] = "true"
+    peers = [
+        ("peer-with-route-reflectors", {"nodeSelector": "all()", "peerSelector": "route-reflector == 'true'"}),
+        ("tor", {"peerIP": "192.0.2.1:1179", "asNumber": 64513, "node": "k8s-w-1",
+                 "password": {"secretKeyRef": {"name": "bgp-secrets", "key": "tor"}}}),
+    ]  # fmt: skip
+    objects += [_calico_object("BGPPeer", name, spec) for name, spec in peers]
+    return objects
+
+
+def _calico_object(kind: str, name: str, spec: dict[str, Any]) -> JsonObject:
+    meta = {"name": name, "uid": f"uid-{kind}-{name}", "resourceVersion": "1"}
+    return {"apiVersion": "crd.projectcalico.org/v1", "kind": kind, "metadata": meta, "spec": spec}
+
+
+def test_calico_bgp_peers_and_route_reflectors(serve: ServeFn) -> None:
+    calico = collect(serve, _rr_objects()).cluster.cni.calico
+    assert calico is not None
+    assert calico.node_to_node_mesh is False
+    assert calico.route_reflectors == {"k8s-cp-1": "244.0.0.1"}
+    peers = [p.model_dump(mode="json") for p in calico.bgp_peers or ()]
+    assert peers == [
+        {
+            "name": "peer-with-route-reflectors",
+            "node": None,
+            "node_selector": "all()",
+            "peer_selector": "route-reflector == 'true'",
+            "peer_ip": None,
+            "as_number": None,
+            "password": False,
+        },
+        {
+            "name": "tor",
+            "node": "k8s-w-1",
+            "node_selector": None,
+            "peer_selector": None,
+            "peer_ip": "192.0.2.1:1179",
+            "as_number": 64513,
+            "password": True,  # the secret is never read
+        },
+    ]
+
+
+def test_calico_bgp_peers_unreadable_is_a_gap(serve: ServeFn) -> None:
+    served = serve(_rr_objects())
+    for group in ("crd.projectcalico.org", "projectcalico.org"):
+        served.api.inject_fault(group, "bgppeers", status=403)
+    collection = served.collect()
+    calico = collection.cluster.cni.calico
+    assert calico is not None and calico.bgp_peers is None
+    assert [g.source for g in collection.gaps] == ["cluster.cni.calico.bgp_peers"]

@@ -1,5 +1,6 @@
 """Calico with its node-to-node mesh off (BGPConfiguration nodeToNodeMeshEnabled: false): pod
-routes come over BGPPeers (route reflectors, routers) that kostack does not read.
+routes come over BGPPeers (route reflectors, routers); here they were not collected (a snapshot
+without `bgp_peers`: the route reflectors' cases are in test_bgp_route_reflectors.py).
 
 kostack treated such a pool as not BGP-routed: pod-to-pod passed ("Also checked, ok") even
 with every TCP 179 session dropped by the security groups. Now the route is undecided, and

@@ -33,6 +33,8 @@ EXPECTED: dict[str, list[str]] = {
     "bgp-blocked": ["bgp-blocked"],
     # TCP 179 one way: the mesh's greater address (each worker) connects to the master, dropped
     "calico-bgp-one-way": ["bgp-blocked"],
+    # the mesh off: every worker's session with the one route reflector is dropped
+    "calico-rr-blocked": ["bgp-blocked"],
     # item 5 correction: anti-spoofing follows from the overlap and is listed under it
     "pod-cidr-overlaps-nodes": ["cidr-overlap"],
     "lb-amphora-healthy": [],

@@ -22,6 +22,7 @@ from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.kuberouter import KUBE_ROUTER_EXAMPLES, kube_router_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
+from kostack_testkit.reflectors import REFLECTOR_EXAMPLES, reflector_example_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,13 +37,26 @@ def test_seed_round_trips_through_json() -> None:
 @pytest.mark.parametrize(
     "name",
     sorted(
-        [*EXAMPLES, *LB_EXAMPLES, *DUALSTACK_EXAMPLES, *MULTIPOOL_EXAMPLES, *KUBE_ROUTER_EXAMPLES]
+        [
+            *EXAMPLES,
+            *LB_EXAMPLES,
+            *DUALSTACK_EXAMPLES,
+            *MULTIPOOL_EXAMPLES,
+            *KUBE_ROUTER_EXAMPLES,
+            *REFLECTOR_EXAMPLES,
+        ]
     ),
 )
 def test_bundled_examples_are_in_sync_with_the_builders(name: str) -> None:
     if name in KUBE_ROUTER_EXAMPLES:
         on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
         assert on_disk == json.loads(json.dumps(kube_router_example_doc(name))), (
+            "run scripts/make_examples.py"
+        )
+        return
+    if name in REFLECTOR_EXAMPLES:
+        on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+        assert on_disk == json.loads(json.dumps(reflector_example_doc(name))), (
             "run scripts/make_examples.py"
         )
         return

@@ -127,6 +127,12 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Nodes are not matched to Neutron ports",
         "ko": "노드와 Neutron 포트가 매칭되지 않음",
     },
+    "bgp-no-peer": {
+        "en": "With Calico's node-to-node mesh off, the BGPPeers leave nodes without a BGP "
+        "session (or a route reflector in common), so they have no routes to each other's pods",
+        "ko": "Calico 노드 간 메시가 꺼져 있고 BGPPeer가 노드에 BGP 세션(또는 공통 라우트 "
+        "리플렉터)을 주지 않아 서로의 Pod로 가는 경로가 없음",
+    },
     "bgp-blocked": {
         "en": "Security groups block BGP (TCP 179) between nodes, so nodes have no routes to "
         "each other's pods",

@@ -564,6 +564,8 @@ class Topology:
                 m = out[sg]
                 m.fixed.update(f.ip_address for f in port.fixed_ips)
                 m.pairs.extend(p.ip_address for p in port.allowed_address_pairs)
+        for m in out.values():  # one pair range on every port is one range (not one per port)
+            m.pairs = list(dict.fromkeys(m.pairs))
         return out
 
     @cached_property

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from kostack.catalog import Msg, register
+from kostack.collect._cni_calico_bgp import parse_bgp_peer
 from kostack.collect._cni_calico_parse import (
     CalicoObjects,
     calico_bgp,
@@ -33,7 +34,7 @@ from kostack.collect._cni_common import (
     spec_of,
 )
 from kostack.collect._kube_types import ReadFailure
-from kostack.model.snapshot import CNI, Calico, CalicoBlock, CalicoIPPool
+from kostack.model.snapshot import CNI, Calico, CalicoBGPPeer, CalicoBlock, CalicoIPPool
 from kostack.shell import render
 
 CALICO_V1: Final = ("crd.projectcalico.org", "v1")
@@ -255,6 +256,16 @@ def _blocks(ctx: CniContext) -> tuple[CalicoBlock, ...] | None:
     return tuple(b for b in (parse_block(i) for i in block_items) if b is not None)
 
 
+def _bgp_peers(ctx: CniContext) -> tuple[CalicoBGPPeer, ...] | None:
+    """Every BGPPeer (one paged list); None, and a gap, when they cannot be read."""
+    try:
+        items, _ = _custom_list(ctx, "bgppeers")
+    except ReadFailure as failure:
+        ctx.gap("cluster.cni.calico.bgp_peers", failure, calico_hint(failure, "bgppeers"))
+        return None
+    return tuple(p for p in (parse_bgp_peer(i, ctx.notes) for i in items) if p is not None)
+
+
 def _version(ctx: CniContext, objects: CalicoObjects, method: str) -> tuple[str | None, str | None]:
     version, source = calico_version(objects)
     if version:
@@ -320,6 +331,9 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         nat_outgoing_exclusions=nat_outgoing_exclusions(objects),
         program_cluster_routes=program_cluster_routes(objects),
         feature_detect_override=feature_detect_override(objects),
+        # the peers matter where the node-to-node mesh is off (engine/peering.py)
+        bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
+        route_reflectors=dict(ctx.facts.route_reflectors),
     )
     network = tuple(p.cidr for p in pools or () if not p.disabled)
     return CniResult(

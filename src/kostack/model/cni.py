@@ -36,6 +36,21 @@ class CalicoBlock(Record):
     node: Name | None = None
 
 
+class CalicoBGPPeer(Record):
+    """A BGPPeer (crd.projectcalico.org/v1, cluster-scoped; docs/facts.md "BGPPeers"): the
+    nodes it applies to (``node``, else ``node_selector``, else every node) peer with the
+    Calico nodes ``peer_selector`` selects, or with ``peer_ip``."""
+
+    name: Name
+    node: Name | None = None
+    node_selector: str | None = Field(default=None, max_length=1024)
+    peer_selector: str | None = Field(default=None, max_length=1024)
+    peer_ip: Name | None = None  # as written: an address, maybe with ":port"
+    as_number: int | None = Field(default=None, ge=0, le=4294967295)
+    # spec.password.secretKeyRef is set (the secret is never read)
+    password: bool = False
+
+
 class Calico(Record):
     install_method: Literal["operator", "manifest", "unknown"] = "unknown"
     ip_pools: tuple[CalicoIPPool, ...] | None = None
@@ -69,6 +84,10 @@ class Calico(Record):
     # settings were not read). "MASQFullyRandom=false" in it turns off natOutgoing's
     # MASQUERADE --random-fully (engine/stateless.py `masquerade_ports`).
     feature_detect_override: Name | None = None
+    # BGPPeers (None: not read) and each route reflector's cluster ID by node name (the
+    # Node annotation projectcalico.org/RouteReflectorClusterID)
+    bgp_peers: tuple[CalicoBGPPeer, ...] | None = None
+    route_reflectors: dict[str, str] = Field(default_factory=dict)
 
 
 class Flannel(Record):

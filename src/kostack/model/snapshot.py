@@ -18,6 +18,7 @@ from kostack.model._sets import once_by
 from kostack.model.cni import (
     CNI,
     Calico,
+    CalicoBGPPeer,
     CalicoBlock,
     CalicoIPPool,
     Cilium,
@@ -72,6 +73,7 @@ __all__ = [
     "CIDRSet",
     "CNIType",
     "Calico",
+    "CalicoBGPPeer",
     "CalicoBlock",
     "CalicoIPPool",
     "Cilium",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kostack.analyze.checks._bgp_peers import peer_findings
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import (
     NODE_SG_NEEDS,
@@ -116,6 +117,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     cl = ctx.snapshot.cluster
     if cl is not None and cl.cni.type == "kube-router":
         return _kube_router(ctx)
+    peers = peer_findings(ctx)  # the mesh off: the sessions the BGPPeers define
+    if peers is not None:
+        return peers
     calico = calico_of(ctx)
     bgp = calico.bgp if calico else None
     if calico is not None and bgp is None and "bgp" in ctx.topo.world.open:

@@ -58,10 +58,10 @@ register(
         },
         "hop.bgp-peers": {
             "en": "Calico learns the route to {block} over BGP, and its node-to-node mesh is "
-            "off: the sessions are with BGPPeers (route reflectors or routers), which kostack "
-            "does not read; `calicoctl node status` on a node shows whether they are Established",
+            "off: the sessions are with BGPPeers (route reflectors or routers), which were not "
+            "collected; `calicoctl node status` on a node shows whether they are Established",
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGP로 배우는데, 노드 간 메시가 꺼져 있어 세션은 "
-            "kostack이 읽지 않는 BGPPeer(라우트 리플렉터나 라우터)와 맺습니다. 노드에서 "
+            "수집되지 않은 BGPPeer(라우트 리플렉터나 라우터)와 맺습니다. 노드에서 "
             "`calicoctl node status`를 실행하면 세션이 Established인지 보입니다",
         },
         "hop.bgp-tcp-v6": {"en": "TCP {port} over IPv6", "ko": "IPv6 TCP {port}"},
@@ -307,6 +307,11 @@ def _calico_masquerade(
 def bgp_dependent(topo: Topology, pool: CalicoIPPool | None) -> bool:
     """Routes to this pool's pods come from BGP over the node-to-node mesh."""
     return _bgp_routed(topo, pool) is True
+
+
+def peers_routed(topo: Topology, pool: CalicoIPPool | None) -> bool:
+    """Routes to this pool's pods come from BGP over BGPPeers (the mesh off: engine/peering.py)."""
+    return _bgp_routed(topo, pool) is None
 
 
 def bgp_families(topo: Topology) -> set[int]:

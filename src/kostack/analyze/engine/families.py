@@ -1,18 +1,16 @@
 """Every pair of a flow family at once, by classes and address sets (docs/engine.md, "At scale").
 
-A family is a set of flows between sources and targets (pods on every node to
-pods on every other node; node to node on UDP 4789; pods on every node to the
-DNS endpoints...). Its verdict for a pair factors into what depends on the
-source alone (subnet, pool, anti-spoofing, the egress rules of its port), on
-the target alone (subnet, pool, routes, the ingress rules of its port,
-anti-spoofing of the reply) and on the pair only through memberships: is the
-target's address in the source port's admitted egress set, is the source's
-address in the target port's admitted ingress set (and the TCP 179 sets, with
-their replies' under a stateless group, when the route comes from BGP).
-Sources are grouped into classes by everything on their side (admitted sets
-included, canonical over the universe), targets likewise; `pairs` then counts
-each class pair's members per membership pattern and traces one representative
-pair per distinct situation.
+A family is a set of flows between sources and targets (pods on every node to pods on every other
+node; node to node on UDP 4789; pods on every node to the DNS endpoints...). Its verdict for a pair
+factors into what depends on the source alone (subnet, pool, anti-spoofing, the egress rules of its
+port, its BGPPeers' sessions: engine/peering.py), on the target alone (subnet, pool, routes, the
+ingress rules of its port, anti-spoofing of the reply, its sessions) and on the pair only through
+memberships: is the target's address in the source port's admitted egress set, is the source's
+address in the target port's admitted ingress set (and the TCP 179 sets, with their replies' under a
+stateless group, when the route comes from BGP). Sources are grouped into classes by everything on
+their side (admitted sets included, canonical over the universe), targets likewise; `pairs` then
+counts each class pair's members per membership pattern and traces one representative pair per
+distinct situation.
 """
 
 from __future__ import annotations
@@ -26,6 +24,7 @@ from kostack.analyze.engine.antispoof import outcome
 from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
+from kostack.analyze.engine.peering import peer_keys
 from kostack.analyze.engine.router import route_back_key, route_to, unlisted_routers
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.stateless import (
@@ -205,7 +204,7 @@ class Families:
         """`route_key`, memoised per end."""
         info = self._ends.get(id(e)) or self._info(e)  # the lookup inline: per end and pair
         if info.route is None:
-            info.route = self._intern(route_key(self.topos[0], e))
+            info.route = self._intern((*route_key(self.topos[0], e), *peer_keys(self.topos, e)))
         return info.route
 
     def position(self, e: End, kind: str) -> int | None:

@@ -17,6 +17,8 @@ from kostack.analyze.engine.cni import SessionJudge, bgp_port, bgp_route, masque
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
 from kostack.analyze.engine.kube_proxy import via_service
+from kostack.analyze.engine.peering import peer_route
+from kostack.analyze.engine.peering import session_judge as judge_sessions
 from kostack.analyze.engine.router import external_leg, network_hop, no_port_hop, source_leg
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.stateless import masquerade_ports, reply_hops, stateless
@@ -149,7 +151,9 @@ def _path(
         leg.hops.append(Hop("route", at_src, Disposition.ACCEPTED, detail))
         if src.kind == "pod" and not masqueraded:
             # the node answers the pod's address: it needs the route to that pod
-            back = bgp_route(topo, dst_view, src_view, src.ip, session_judge(topo))
+            back = peer_route(topo, dst_view, src_view, src.ip) or bgp_route(
+                topo, dst_view, src_view, src.ip, session_judge(topo)
+            )
             if back is not None:
                 leg.hops.append(replace(back, direction="reply"))
                 if leg.stop():
@@ -244,7 +248,9 @@ def _to_pod(
     leg.hops.append(decision.hop)
     if decision.hop.disposition == Disposition.UNKNOWN or leg.stop():
         return leg.done()
-    bgp = bgp_route(topo, src_view, dst_view, dst_ip, session_judge(topo))
+    bgp = peer_route(topo, src_view, dst_view, dst_ip) or bgp_route(
+        topo, src_view, dst_view, dst_ip, session_judge(topo)
+    )
     if bgp is not None:
         leg.hops.append(bgp)
         if leg.stop():
@@ -321,31 +327,9 @@ def neutron_leg(
 
 
 def session_judge(topo: Topology) -> SessionJudge:
-    """Judge a TCP 179 session src -> dst between the nodes' addresses of one family (BIRD
-    for IPv4, BIRD6 for IPv6) by its security-group hops: the first packet's, and under a
-    stateless group its replies' (engine/stateless.py). None: it comes up; else the first
-    decided drop, or the first undecided hop. kube-router's sessions use its --bgp-port."""
-    port = bgp_port(topo)
-
-    def judge(src: NodeView, dst: NodeView, version: int) -> Hop | None:
-        if src.port is None or dst.port is None:
-            return no_port_hop("sg", src if src.port is None else dst)
-        src_ip, dst_ip = src.ip_of(version), dst.ip_of(version)
-        if src_ip is None or dst_ip is None:
-            node = (src if src_ip is None else dst).name
-            detail = Msg("hop.bgp-no-ip", node=node, v=version)
-            return Hop("sg", node, Disposition.UNKNOWN, detail, cause="gap")
-        wire = Wire(src_ip, dst_ip, 6, port)
-        hops = [
-            security_groups(topo, src.port, wire, "egress", src.port_label()),
-            security_groups(topo, dst.port, wire, "ingress", dst.port_label()),
-        ]
-        reply_hops(topo, hops, src, dst, wire)
-        failed = [h for h in hops if h.disposition not in PASSING]
-        decided = [h for h in failed if h.disposition != Disposition.UNKNOWN]
-        return next(iter(decided or failed), None)
-
-    return judge
+    """Judge a TCP 179 session src -> dst (engine/peering.py `session_judge`); kube-router's
+    sessions use its --bgp-port."""
+    return judge_sessions(topo, bgp_port(topo))
 
 
 # ---------------------------------------------------------------------------- by cases

@@ -1,0 +1,520 @@
+"""Calico's BGP sessions with the node-to-node mesh off: BGPPeers and route reflectors.
+
+With BGPConfiguration ``nodeToNodeMeshEnabled: false`` a node's BGP sessions are those the
+BGPPeers give it (calico confd/pkg/backends/calico/client.go): a BGPPeer applies to its
+``node``, else to the nodes its ``nodeSelector`` selects, else to every node, and peers them
+with the Calico nodes its ``peerSelector`` selects (both ends get the session) or with its
+``peerIP``. A node never peers with itself. A node with a RouteReflectorClusterID reflects:
+its peers of another (or no) cluster ID are its route reflector clients (``rr client``,
+bird.cfg.template / bgp_processor.go), so a client's routes reach every other peer of the
+reflector, and a non-client's reach its clients (RFC 4456); a reflector drops a route whose
+cluster list holds its own ID, so reflectors of one cluster ID do not pass routes on to
+each other's clients. kostack decides a route between two nodes when they share a session
+(one of them a reflector) or a working session with one reflector of which one is a client;
+chains of reflectors of different cluster IDs and routers outside the cluster stay undecided,
+never passed (docs/facts.md "BGPPeers and route reflectors").
+
+A session comes up when one TCP 179 connection passes the security groups (and, under a
+stateless group, its replies): either side may open a node-specific peer's (``node`` or
+``nodeSelector``); a global peer's to a Calico node is opened by the greater address only
+from Calico v3.23 (the smaller side's passes alone: undecided); a router's outside the
+cluster by either side, judged at the node's port only.
+
+Everything here is per node and per configured session (nodes x route reflectors), never per
+node pair: each node's sessions give it a *state* (which reflectors it reaches), and the
+state is part of the classes' route key (families.py), so a class pair's trace stands for
+all its pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from ipaddress import ip_address
+from typing import TYPE_CHECKING
+
+from kostack.analyze.calico_selector import matches
+from kostack.analyze.engine.cni import SessionJudge, peers_routed
+from kostack.analyze.engine.router import no_port_hop
+from kostack.analyze.engine.secgroups import security_groups
+from kostack.analyze.engine.stateless import reply_hops
+from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.topology import NodeView, Topology
+from kostack.model.snapshot import CalicoBGPPeer, IPAddress
+
+if TYPE_CHECKING:
+    from kostack.analyze.engine.families import End
+
+PORT = 179
+RR_ANNOTATION = "projectcalico.org/RouteReflectorClusterID"
+
+register(
+    {
+        "hop.rr-ok": {
+            "en": "route to {block} learned over BGP through route reflector {rr}: {src} and "
+            "{dst} both have a working session with it",
+            "ko": "라우트 리플렉터 {rr:을/를} 거쳐 {block:으로/로} 가는 경로를 BGP로 배움: {src:과/와} "
+            "{dst} 모두 그와의 세션이 정상입니다",
+        },
+        "hop.rr-direct": {
+            "en": "route to {block} learned over BGP: {src} and {dst} have a working session "
+            "(route reflector {rr})",
+            "ko": "{block:으로/로} 가는 경로를 BGP로 배움: {src:과/와} {dst} 사이의 세션이 정상입니다 "
+            "(라우트 리플렉터 {rr})",
+        },
+        "hop.rr-selector": {
+            "en": "Calico learns the route to {block} over BGPPeers (its node-to-node mesh is "
+            "off), and BGPPeer {peer}'s selector `{selector}` is not one kostack evaluates: "
+            "which nodes peer is not known",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데(노드 간 메시 꺼짐), BGPPeer "
+            "{peer}에 kostack이 평가하지 못하는 형식의 셀렉터가 있어 어떤 노드끼리 피어링하는지 알 수 "
+            "없습니다: `{selector}`",
+        },
+        "hop.rr-undecided": {
+            "en": "Calico learns the route to {block} over BGPPeers, and whether the sessions "
+            "of {src} and {dst} with route reflector {rr} come up cannot be decided: {why}",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {src:과/와} {dst}의 라우트 "
+            "리플렉터 {rr} 세션이 맺어지는지 판단할 수 없습니다: {why}",
+        },
+        "hop.rr-order": {
+            "en": "the session {a} - {b} comes from a global BGPPeer: TCP 179 passes from {c} "
+            "only, and from Calico v3.23 the node with the greater address ({d}) opens it",
+            "ko": "전역 BGPPeer가 정한 세션({a} - {b}): TCP 179가 {c} 쪽에서만 통과하며, Calico "
+            "v3.23부터는 주소가 큰 노드({d})가 연결을 엽니다",
+        },
+        "hop.rr-chain": {
+            "en": "Calico learns the route to {block} over BGPPeers: {src} reaches route "
+            "reflectors {a} and {dst} reaches {b}, and routes passed from reflector to "
+            "reflector (different cluster IDs) are not judged; `calicoctl node status` on "
+            "the reflectors shows their sessions",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배웁니다. {src:은/는} 라우트 리플렉터 "
+            "{a}, {dst:은/는} {b}에 닿는데, 리플렉터 사이(클러스터 ID가 다름)로 전달되는 경로는 판단하지 "
+            "않습니다. 리플렉터에서 `calicoctl node status`를 실행하면 세션이 보입니다",
+        },
+        "hop.rr-external": {
+            "en": "Calico learns the route to {block} over BGPPeers, and {node} peers with "
+            "{ip} outside the cluster (a router or route reflector kostack cannot see): "
+            "`calicoctl node status` on {node} shows whether the route comes that way",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {node:은/는} 클러스터 밖의 "
+            "피어 {ip:과/와} 피어링합니다(kostack이 볼 수 없는 라우터나 라우트 리플렉터). {node}에서 "
+            "`calicoctl node status`를 실행하면 경로가 그쪽으로 오는지 보입니다",
+        },
+        "hop.rr-others": {
+            "en": "Calico learns the route to {block} over BGPPeers, and {node} peers with "
+            "nodes that are not route reflectors: kostack judges sessions with route "
+            "reflectors only",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {node:은/는} 라우트 "
+            "리플렉터가 아닌 노드와 피어링합니다. kostack은 라우트 리플렉터와의 세션만 판단합니다",
+        },
+        "hop.rr-no-peer": {
+            "en": "Calico's node-to-node mesh is off and no BGPPeer gives node {node} a BGP "
+            "session: no route to {block}",
+            "ko": "Calico 노드 간 메시가 꺼져 있고 노드 {node}에 BGP 세션을 주는 BGPPeer가 없어 "
+            "{block:으로/로} 가는 경로가 없습니다",
+        },
+        "hop.rr-blocked": {
+            "en": "Calico learns the route to {block} over BGPPeers, and the security groups "
+            "drop every BGP session of node {node} (with {peers}): no route",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, 보안 그룹이 노드 {node}의 "
+            "모든 BGP 세션({peers})을 차단하여 경로가 없습니다",
+        },
+        "hop.rr-apart": {
+            "en": "Calico learns the route to {block} over BGPPeers: {src}'s working sessions "
+            "reach route reflectors {a} only and {dst}'s reach {b} only, so no reflector "
+            "passes the route between them: no route",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배웁니다. {src}의 정상 세션은 라우트 "
+            "리플렉터 {a}, {dst}의 정상 세션은 {b}에만 닿아 둘 사이에 경로를 전달하는 리플렉터가 "
+            "없으므로 경로가 없습니다",
+        },
+    }
+)
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def session_judge(topo: Topology, port: int) -> SessionJudge:
+    """Judge a TCP ``port`` session src -> dst between the nodes' addresses of one family
+    (BIRD for IPv4, BIRD6 for IPv6) by its security-group hops: the first packet's, and under
+    a stateless group its replies' (engine/stateless.py). None: it comes up; else the first
+    decided drop, or the first undecided hop."""
+
+    def judge(src: NodeView, dst: NodeView, version: int) -> Hop | None:
+        if src.port is None or dst.port is None:
+            return no_port_hop("sg", src if src.port is None else dst)
+        src_ip, dst_ip = src.ip_of(version), dst.ip_of(version)
+        if src_ip is None or dst_ip is None:
+            node = (src if src_ip is None else dst).name
+            detail = Msg("hop.bgp-no-ip", node=node, v=version)
+            return Hop("sg", node, Disposition.UNKNOWN, detail, cause="gap")
+        wire = Wire(src_ip, dst_ip, 6, port)
+        hops = [
+            security_groups(topo, src.port, wire, "egress", src.port_label()),
+            security_groups(topo, dst.port, wire, "ingress", dst.port_label()),
+        ]
+        reply_hops(topo, hops, src, dst, wire)
+        return _first_failed(hops)
+
+    return judge
+
+
+def _first_failed(hops: Sequence[Hop]) -> Hop | None:
+    failed = [h for h in hops if h.disposition not in PASSING]
+    decided = [h for h in failed if h.disposition != Disposition.UNKNOWN]
+    return next(iter(decided or failed), None)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One configured BGP session of a node: with a Calico node (``view``) or an address."""
+
+    peer: str  # the peer node's name, or the peer's address
+    view: NodeView | None
+    greater_opens: bool  # a global BGPPeer's, to a Calico node (bgp_processor.go "Passive")
+    source: str  # the BGPPeer's name
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """What a node's configured sessions give it, for one family."""
+
+    rr: str | None  # its own cluster ID
+    works: frozenset[str]  # route reflectors it has a working session with (itself, if one)
+    undecided: frozenset[str]
+    external: str  # its sessions outside the cluster: "", "works", "undecided", "blocked"
+    others: bool  # it peers with nodes that are not route reflectors
+    configured: bool  # it has a session at all
+    blocked: tuple[Hop, ...]  # the drops of its blocked sessions
+    why: Hop | None  # the first undecided session's hop
+    external_ip: str = ""
+    # each judged session: (peer, "works" / "undecided" / "blocked", its failing hop)
+    outcomes: tuple[tuple[str, str, Hop | None], ...] = ()
+
+    def key(self) -> tuple[object, ...]:
+        return (self.rr, self.works, self.undecided, self.external, self.others, self.configured)
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.works or self.undecided or self.external in ("works", "undecided"))
+
+
+class Peering:
+    """The sessions the BGPPeers give each node, in one topology (one world)."""
+
+    def __init__(self, topo: Topology, peers: tuple[CalicoBGPPeer, ...], rr: dict[str, str]):
+        self.topo = topo
+        views = topo.node_views
+        self.rr = {n: c for n, c in rr.items() if n in views}
+        self.unknown: tuple[str, str] | None = None
+        self.sessions: dict[str, dict[str, Session]] = {n: {} for n in views}
+        self.others: set[str] = set()
+        self.cross = False  # reflectors of different cluster IDs peer with each other
+        self.judge = session_judge(topo, PORT)
+        self._states: dict[tuple[str, int], NodeState] = {}
+        # the families whose pod routes come over the BGPPeers
+        self.families = {p.cidr.version for p in topo.calico_pools if peers_routed(topo, p)}
+        for peer in peers:
+            if self.unknown is None:
+                self._add(peer)
+
+    def _select(self, peer: CalicoBGPPeer, selector: str) -> list[str] | None:
+        views = self.topo.node_views
+        out = []
+        for name, view in views.items():
+            found = matches(selector, view.node.labels)
+            if found is None:
+                self.unknown = (peer.name, selector)
+                return None
+            if found:
+                out.append(name)
+        return out
+
+    def _add(self, peer: CalicoBGPPeer) -> None:
+        views = self.topo.node_views
+        if peer.node is not None:
+            local: list[str] | None = [peer.node] if peer.node in views else []
+        elif peer.node_selector is not None:
+            local = self._select(peer, peer.node_selector)
+        else:
+            local = list(views)
+        remote: list[str] | None = []
+        address: IPAddress | None = None
+        if peer.peer_selector is not None:
+            remote = self._select(peer, peer.peer_selector)
+        elif peer.peer_ip is not None:
+            address = _address(peer.peer_ip)
+            view = self.topo.node_by_ip.get(address) if address is not None else None
+            remote = [view.name] if view is not None else []
+        if local is None or remote is None:
+            return
+        # a global BGPPeer's session with a Calico node: the greater address opens it
+        opens = peer.node is None and peer.node_selector is None
+        if not remote and address is not None:  # a peer outside the cluster
+            for name in local:
+                self.sessions[name][str(address)] = Session(str(address), None, False, peer.name)
+            return
+        rrs_remote = [r for r in remote if r in self.rr]
+        rrs_local = [n for n in local if n in self.rr]
+        plain_remote = len(remote) - len(rrs_remote)
+        plain_local = len(local) - len(rrs_local)
+        remote_set = set(remote)
+        for name in local:  # each local node: its sessions with the selected reflectors
+            for r in rrs_remote:
+                if r != name:
+                    self._session(name, r, opens, peer.name)
+            if name not in self.rr and plain_remote - (name in remote_set) > 0:
+                self.others.add(name)
+        local_set = set(local)
+        for r in remote:  # and the other end of each (confd adds the reverse peering)
+            for name in rrs_local:
+                if name != r:
+                    self._session(r, name, opens, peer.name)
+            if r not in self.rr and plain_local - (r in local_set) > 0:
+                self.others.add(r)
+        if rrs_remote and rrs_local:
+            ids = {self.rr[n] for n in (*rrs_remote, *rrs_local)}
+            self.cross = self.cross or len(ids) > 1
+
+    def _session(self, a: str, b: str, opens: bool, source: str) -> None:
+        views = self.topo.node_views
+        found = self.sessions[a].get(b)
+        self.sessions[a][b] = Session(
+            b, views[b], opens or bool(found and found.greater_opens), source
+        )
+        back = self.sessions[b].get(a)
+        self.sessions[b][a] = Session(
+            a, views[a], opens or bool(back and back.greater_opens), source
+        )
+
+    # ------------------------------------------------------------------ judging
+
+    def state(self, name: str, v: int) -> NodeState:
+        """A node's sessions for family ``v``, judged once (its sessions: at most the
+        reflectors and outside peers it is configured with)."""
+        found = self._states.get((name, v))
+        if found is None:
+            found = self._states[name, v] = self._judge_node(name, v)
+        return found
+
+    def _judge_node(self, name: str, v: int) -> NodeState:
+        view = self.topo.node_views[name]
+        works: set[str] = {name} if name in self.rr else set()
+        undecided: set[str] = set()
+        blocked: list[Hop] = []
+        why: Hop | None = None
+        external, external_ip = "", ""
+        outcomes: list[tuple[str, str, Hop | None]] = []
+        sessions = self.sessions.get(name, {})
+        for s in sessions.values():
+            if s.view is not None and s.peer not in self.rr:
+                continue  # a reflector's client: the client's own state judges the session
+            if s.view is None:
+                address = _address(s.peer)
+                if address is None or address.version != v:
+                    continue
+                hop = self._outside(view, address, v)
+            else:
+                hop = self._between(view, s, v)
+            if hop is None:
+                outcome = "works"
+            elif hop.disposition == Disposition.UNKNOWN:
+                outcome, why = "undecided", why or hop
+            else:
+                outcome = "blocked"
+                blocked.append(hop)
+            outcomes.append((s.peer, outcome, hop))
+            if s.view is None:
+                rank = ("", "blocked", "undecided", "works")
+                if rank.index(outcome) > rank.index(external):
+                    external, external_ip = outcome, s.peer
+            elif s.peer in self.rr and outcome == "works":
+                works.add(s.peer)
+            elif s.peer in self.rr and outcome == "undecided":
+                undecided.add(s.peer)
+        return NodeState(
+            self.rr.get(name),
+            frozenset(works),
+            frozenset(undecided),
+            external,
+            name in self.others,
+            bool(sessions) or name in self.others,
+            tuple(blocked),
+            why,
+            external_ip,
+            tuple(outcomes),
+        )
+
+    def _between(self, view: NodeView, s: Session, v: int) -> Hop | None:
+        """A session with a Calico node: either side may connect, unless only the greater
+        address does (a global BGPPeer from Calico v3.23: the smaller side's alone: undecided)."""
+        other = s.view
+        assert other is not None
+        there, back = self.judge(view, other, v), self.judge(other, view, v)
+        if there is None or back is None:
+            if not s.greater_opens:
+                return None
+            a, b = view.ip_of(v), other.ip_of(v)
+            greater = view if str(a) > str(b) else other
+            if (there if greater is view else back) is None:
+                return None
+            passing = view if there is None else other
+            detail = Msg("hop.rr-order", a=view.name, b=other.name, c=passing.name, d=greater.name)
+            return Hop("sg", view.name, Disposition.UNKNOWN, detail, cause="gap")
+        return there if there.disposition != Disposition.UNKNOWN else back
+
+    def _outside(self, view: NodeView, b: IPAddress, v: int) -> Hop | None:
+        """A session with an address outside the cluster: either side connects; judged at the
+        node's port (the far end is not in the snapshot)."""
+        a = view.ip_of(v)
+        if view.port is None:
+            return no_port_hop("sg", view)
+        if a is None:
+            detail = Msg("hop.bgp-no-ip", node=view.name, v=v)
+            return Hop("sg", view.name, Disposition.UNKNOWN, detail, cause="gap")
+        out = security_groups(
+            self.topo, view.port, Wire(a, b, 6, PORT), "egress", view.port_label()
+        )
+        if out.passes:
+            return None
+        inward = Wire(b, a, 6, PORT)
+        into = security_groups(self.topo, view.port, inward, "ingress", view.port_label())
+        if into.passes:
+            return None
+        return out if out.disposition != Disposition.UNKNOWN else into
+
+
+def _address(text: str) -> IPAddress | None:
+    """A BGPPeer's peerIP as an address ("ip", "ip:port", "[ip6]:port")."""
+    text = text.strip()
+    for candidate in (text, text.rsplit(":", 1)[0].strip("[]")):
+        try:
+            return ip_address(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def peering(topo: Topology) -> Peering | None:
+    """The BGPPeers' sessions when pod routes come over them (Calico on BGP, its mesh off,
+    a BGP-routed pool, the BGPPeers read); None otherwise."""
+    if "peering" in topo.derived:
+        found = topo.derived["peering"]
+        return found if isinstance(found, Peering) else None
+    cl = topo.snapshot.cluster
+    calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
+    out = None
+    routed = calico is not None and any(peers_routed(topo, p) for p in topo.calico_pools)
+    if calico is not None and calico.bgp_peers is not None and routed:
+        out = Peering(topo, calico.bgp_peers, calico.route_reflectors)
+    topo.derived["peering"] = out
+    return out
+
+
+def peer_keys(topos: Sequence[Topology], e: End) -> tuple[object, ...]:
+    """What an end's node's sessions give it in every world (its route key's last part):
+    () where pod routes do not come over BGPPeers."""
+    view = e.view
+    if view is None:
+        return ()
+    out: list[object] = []
+    for topo in topos:
+        p = peering(topo)
+        if p is not None and p.unknown is None:
+            out += [p.state(view.name, v).key() for v in sorted(p.families)]
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------- the route hop
+
+
+def peer_route(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> Hop | None:
+    """The route hop src -> a pod ``dst_ip`` on dst over BGPPeers; None: not over them."""
+    p = peering(topo)
+    pool = topo.pool_for(dst_ip)
+    if p is None or pool is None or not peers_routed(topo, pool):
+        return None
+    v = dst_ip.version
+    block = next((b for b in dst.blocks if b.version == v and dst_ip in b), dst_ip)
+    mode = f"{pool.ipip_mode}/{pool.vxlan_mode}"
+    ev = (Evidence("ippool", pool.name, "ipipMode/vxlanMode", mode),)
+    where = Msg("where.route", node=src.name)
+
+    def hop(
+        disposition: Disposition, detail: str, evidence: tuple[Evidence, ...] = (), cause: str = ""
+    ) -> Hop:
+        return Hop("bgp-route", where, disposition, detail, (*ev, *evidence), cause=cause)
+
+    if p.unknown is not None:
+        peer, selector = p.unknown
+        detail = Msg("hop.rr-selector", block=block, peer=peer, selector=selector)
+        evidence = (Evidence("bgppeer", peer, "selector", selector),)
+        return hop(Disposition.UNKNOWN, detail, evidence, "gap")
+    return _decide(p, src, dst, v, dict(block=block, src=src.name, dst=dst.name), hop)
+
+
+Make = Callable[..., Hop]
+
+
+def _decide(
+    p: Peering, src: NodeView, dst: NodeView, v: int, names: dict[str, object], hop: Make
+) -> Hop:
+    """Route by cases: a shared working session (one side a reflector, or one reflector both
+    reach, one of them its client); else what leaves it open; else why there is none."""
+    s, d = p.state(src.name, v), p.state(dst.name, v)
+    block = names["block"]
+
+    def through(a: frozenset[str], b: frozenset[str]) -> list[str]:
+        ends = (src.name, dst.name)
+        return sorted(r for r in a & b if r in ends or not s.rr == d.rr == p.rr[r])
+
+    via = through(s.works, d.works)
+    if via:
+        r = via[0]
+        key = "hop.rr-direct" if r in (src.name, dst.name) else "hop.rr-ok"
+        evidence = (Evidence("node", r, RR_ANNOTATION, p.rr[r]),)
+        return hop(Disposition.ACCEPTED, Msg(key, **names, rr=r), evidence)
+    maybe = through(s.works | s.undecided, d.works | d.undecided)
+    if maybe:
+        why = s.why or d.why
+        detail = Msg("hop.rr-undecided", **names, rr=maybe[0], why=why.detail if why else "")
+        return hop(Disposition.UNKNOWN, detail, (), why.cause if why else "gap")
+    s_rr, d_rr = s.works | s.undecided, d.works | d.undecided
+    if s_rr and d_rr and p.cross:
+        a, b = ", ".join(sorted(s_rr)), ", ".join(sorted(d_rr))
+        return hop(Disposition.UNKNOWN, Msg("hop.rr-chain", **names, a=a, b=b), (), "gap")
+    ends = ((s, src), (d, dst))
+    for state, view in ends:
+        if state.external in ("works", "undecided"):
+            detail = Msg("hop.rr-external", block=block, node=view.name, ip=state.external_ip)
+            return hop(Disposition.UNKNOWN, detail, (), "gap")
+    for state, view in ends:
+        if state.others:
+            detail = Msg("hop.rr-others", block=block, node=view.name)
+            return hop(Disposition.UNKNOWN, detail, (), "gap")
+    for state, view in ends:
+        if not state.configured:
+            detail = Msg("hop.rr-no-peer", block=block, node=view.name)
+            mesh = Evidence("bgpconfiguration", "default", "nodeToNodeMeshEnabled", "false")
+            return hop(Disposition.NO_ROUTE, detail, (mesh,), "bgp-no-peer")
+        if not state.alive:
+            peers = ", ".join(sorted(p.sessions.get(view.name, {})))
+            detail = Msg("hop.rr-blocked", block=block, node=view.name, peers=peers)
+            return hop(
+                Disposition.NO_ROUTE, detail, _evidence(state.blocked), _cause(state.blocked)
+            )
+    a, b = ", ".join(sorted(s.works)) or "-", ", ".join(sorted(d.works)) or "-"
+    cause = _cause((*s.blocked, *d.blocked)) if s.blocked or d.blocked else "bgp-no-peer"
+    detail = Msg("hop.rr-apart", **names, a=a, b=b)
+    return hop(Disposition.NO_ROUTE, detail, _evidence((*s.blocked, *d.blocked)), cause)
+
+
+def _cause(hops: Sequence[Hop]) -> str:
+    """`bgp-blocked`, or the stateless cause when only the sessions' replies are dropped."""
+    if hops and all(h.direction == "reply" and h.cause for h in hops):
+        return hops[0].cause
+    return "bgp-blocked"
+
+
+def _evidence(hops: Sequence[Hop]) -> tuple[Evidence, ...]:
+    return tuple(dict.fromkeys(e for h in hops for e in h.evidence))
