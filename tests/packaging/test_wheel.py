@@ -283,8 +283,15 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # final review: kube-router's mesh flags read once (a flag not read is undecided, never "off"),
 # its DaemonSet's name defined once (+18). Budget = the measured 71,274.
 # The stop after: the fix script's checks read here-strings, not pipes, so `grep -q` under
-# pipefail cannot fail a check by SIGPIPE (+9). Budget = the measured 71,283.
-SHIPPED_LINES_BUDGET = 71_283
+# pipefail cannot fail a check by SIGPIPE (+9). Budget = the measured 71,283. Then Canal's
+# pod egress from Felix's natOutgoing (Calico's pools read under Canal), MicroK8s's kube-proxy
+# hint and the older k3s node-args forms (branch readers, +180); the watch tally of a split
+# one-way mesh by bisection, linear (branch tally, +124); Calico's BGPPeers and route
+# reflectors collected and judged per node and reflector (engine/peering.py, net-sg-bgp with
+# the mesh off, root cause bgp-no-peer; branch rr, +866); then the review: a BGPPeer's selector
+# evaluated once, over a label index where it requires a `k == 'v'` (+43). Budget = the
+# measured 72,496.
+SHIPPED_LINES_BUDGET = 72_496
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -141,3 +141,31 @@ def matches(selector: str | None, labels: Mapping[str, str]) -> bool | None:
         return value
     except (_Unknown, RecursionError):
         return None
+
+
+def _understood(tokens: tuple[str, ...]) -> bool:
+    """Whether the selector is inside the subset (parsed whole; its value aside)."""
+    try:
+        parser = _Parser(tokens, {})
+        parser.expr(0)
+        return parser.peek() is None
+    except (_Unknown, RecursionError):
+        return False
+
+
+def required_label(selector: str) -> tuple[str, str] | None:
+    """A ``k == 'v'`` that every node the selector selects must have: a top-level conjunct
+    (the selector has no ``||``, and the term is neither negated nor in parentheses), so
+    a caller may evaluate the selector only on the nodes labelled so; the others are not
+    selected (False ``&&`` anything is False). None: no such term."""
+    tokens = _tokens(selector) if len(selector) <= MAX_SELECTOR else None
+    if not tokens or "||" in tokens or not _understood(tokens):
+        return None
+    for i in range(len(tokens) - 2):
+        key, op, literal = tokens[i : i + 3]
+        before = tokens[i - 1] if i else "&&"
+        after = tokens[i + 3] if i + 3 < len(tokens) else "&&"
+        quoted = len(literal) >= 2 and literal[0] in "'\"" and literal[-1] == literal[0]
+        if op == "==" and quoted and before == "&&" and after == "&&":
+            return key, literal[1:-1]
+    return None

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import TYPE_CHECKING
 
-from kostack.analyze.calico_selector import matches
+from kostack.analyze.calico_selector import matches, required_label
 from kostack.analyze.engine.cni import SessionJudge, peers_routed
 from kostack.analyze.engine.router import no_port_hop
 from kostack.analyze.engine.secgroups import security_groups
@@ -212,6 +212,8 @@ class Peering:
         self.cross = False  # reflectors of different cluster IDs peer with each other
         self.judge = session_judge(topo, PORT)
         self._states: dict[tuple[str, int], NodeState] = {}
+        self._selected: dict[str, list[str] | None] = {}
+        self._by_label: dict[tuple[str, str], list[str]] | None = None
         # the families whose pod routes come over the BGPPeers
         self.families = {p.cidr.version for p in topo.calico_pools if peers_routed(topo, p)}
         for peer in peers:
@@ -219,16 +221,29 @@ class Peering:
                 self._add(peer)
 
     def _select(self, peer: CalicoBGPPeer, selector: str) -> list[str] | None:
-        views = self.topo.node_views
-        out = []
-        for name, view in views.items():
-            found = matches(selector, view.node.labels)
-            if found is None:
-                self.unknown = (peer.name, selector)
-                return None
-            if found:
-                out.append(name)
+        """The nodes ``selector`` selects; None (and the peer noted) where it is outside the
+        subset kostack evaluates. Once per selector, and where it requires a ``k == 'v'``
+        only over the nodes so labelled (a label index): per-node BGPPeers cost their nodes,
+        not the peers times the nodes."""
+        if selector not in self._selected:
+            views = self.topo.node_views
+            label = required_label(selector)
+            names = self._labelled().get(label, ()) if label is not None else views
+            found = [(name, matches(selector, views[name].node.labels)) for name in names]
+            unknown = any(f is None for _, f in found)
+            self._selected[selector] = None if unknown else [n for n, f in found if f]
+        out = self._selected[selector]
+        if out is None:
+            self.unknown = (peer.name, selector)
         return out
+
+    def _labelled(self) -> dict[tuple[str, str], list[str]]:
+        if self._by_label is None:
+            self._by_label = {}
+            for name, view in self.topo.node_views.items():
+                for pair in view.node.labels.items():
+                    self._by_label.setdefault(pair, []).append(name)
+        return self._by_label
 
     def _add(self, peer: CalicoBGPPeer) -> None:
         views = self.topo.node_views
