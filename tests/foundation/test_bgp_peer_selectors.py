@@ -16,8 +16,11 @@ from typing import Any
 import pytest
 
 from kostack.analyze.calico_selector import matches, required_label
-from kostack.analyze.engine.peering import Peering
+from kostack.analyze.diagnose import diagnose
+from kostack.analyze.engine.peering import SESSIONS_PER_NODE, Peering
+from kostack.analyze.findings import Status
 from kostack.analyze.flows import ClusterFlows
+from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import CalicoBGPPeer
 from kostack_testkit.builders import build
@@ -117,3 +120,43 @@ def test_the_indexed_selection_is_the_full_evaluation() -> None:
         expected = None if None in each.values() else [n for n, f in each.items() if f]
         assert got == expected, selector
         assert (peering.unknown is not None) == (expected is None), selector
+
+
+def _every_node_a_reflector(nodes: int) -> Doc:
+    """Every node a route reflector of its own cluster ID, each peered with every other:
+    valid, and sessions in the square of the nodes (500 nodes took 354 s and 16 GB)."""
+    doc, _ = racks_doc(nodes)
+    calico = doc["cluster"]["cni"]["calico"]
+    for i, node in enumerate(doc["cluster"]["nodes"]):
+        node["labels"] = {**(node.get("labels") or {}), "route-reflector": "true"}
+        calico["route_reflectors"][node["name"]] = f"10.0.{i // 250}.{i % 250}"
+    return doc
+
+
+def test_more_sessions_than_judged_one_by_one_are_undecided_never_passed() -> None:
+    d = diagnose(build(_every_node_a_reflector(2 * SESSIONS_PER_NODE)))
+    (bgp,) = [f for f in d.findings if f.check_id == "net-sg-bgp"]
+    assert bgp.status == Status.UNKNOWN
+    assert f"over {SESSIONS_PER_NODE} a node" in localize(bgp.message, "en")
+    assert f"노드당 평균 {SESSIONS_PER_NODE}개" in localize(bgp.message, "ko")
+    pods = [f for f in d.findings if f.check_id == "net-pod-to-pod"]
+    assert pods and all(f.status == Status.UNKNOWN for f in pods), [f.status for f in pods]
+
+
+def test_every_node_a_reflector_costs_linear_in_the_nodes() -> None:
+    def calls(nodes: int) -> int:
+        snapshot = build(_every_node_a_reflector(nodes))
+        count = [0]
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            count[0] += event == "call"
+
+        sys.setprofile(profile)
+        try:
+            diagnose(snapshot)
+        finally:
+            sys.setprofile(None)
+        return count[0]
+
+    small, big = calls(150), calls(300)
+    assert big <= 2.3 * small, (small, big, big / small)

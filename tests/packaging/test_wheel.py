@@ -289,9 +289,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # one-way mesh by bisection, linear (branch tally, +124); Calico's BGPPeers and route
 # reflectors collected and judged per node and reflector (engine/peering.py, net-sg-bgp with
 # the mesh off, root cause bgp-no-peer; branch rr, +866); then the review: a BGPPeer's selector
-# evaluated once, over a label index where it requires a `k == 'v'` (+43). Budget = the
-# measured 72,496.
-SHIPPED_LINES_BUDGET = 72_496
+# evaluated once, over a label index where it requires a `k == 'v'` (+43); more configured
+# sessions than 64 a node left undecided, not judged in the square of the nodes (+35). Budget =
+# the measured 72,531.
+SHIPPED_LINES_BUDGET = 72_531
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

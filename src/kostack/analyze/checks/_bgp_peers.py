@@ -14,7 +14,7 @@ from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks._lb import names
 from kostack.analyze.checks._sg import rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, view_ports
-from kostack.analyze.engine.peering import PORT, Peering, peering
+from kostack.analyze.engine.peering import PORT, SESSIONS_PER_NODE, Peering, peering
 from kostack.analyze.engine.types import Hop
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
@@ -31,6 +31,15 @@ register(
             "ko": "판단할 수 없음: Calico 노드 간 메시가 꺼져 있고 BGPPeer {peer}에 kostack이 "
             "평가하지 못하는 형식의 셀렉터가 있어 어떤 노드끼리 피어링하는지 알 수 없습니다: "
             "`{selector}`.",
+        },
+        f"{ID}.peers-many": {
+            "en": "Cannot decide: Calico's node-to-node mesh is off, and the BGPPeers give the "
+            "nodes more BGP sessions than kostack judges one by one (over {most} a node on "
+            "average); `calicoctl node status` on a node shows whether its sessions are "
+            "Established.",
+            "ko": "판단할 수 없음: Calico 노드 간 메시가 꺼져 있고 BGPPeer가 노드에 주는 BGP 세션이 "
+            "kostack이 하나씩 판단하는 수(노드당 평균 {most}개)보다 많습니다. 노드에서 "
+            "`calicoctl node status`를 실행하면 세션이 Established인지 보입니다.",
         },
         f"{ID}.peers-rr": {"en": "route reflector {peer}", "ko": "라우트 리플렉터 {peer}"},
         f"{ID}.peers-outside": {
@@ -83,6 +92,9 @@ def peer_findings(ctx: CheckContext) -> list[Finding] | None:
     if p.unknown is not None:
         peer, selector = p.unknown
         message = Msg(f"{ID}.peers-selector", peer=peer, selector=selector)
+        return [say.cluster(ctx, Status.UNKNOWN, message, cause="gap")]
+    if p.many:
+        message = Msg(f"{ID}.peers-many", most=SESSIONS_PER_NODE)
         return [say.cluster(ctx, Status.UNKNOWN, message, cause="gap")]
     out: list[Finding] = []
     checked: dict[tuple[str, str, int], str] = {}  # each session once: its far end

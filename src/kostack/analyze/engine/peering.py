@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from kostack.analyze.engine.families import End
 
 PORT = 179
+# configured sessions judged one by one, at most this many a node on average (route reflectors
+# are a few per cluster or rack); beyond, every route over BGPPeers is undecided, so a snapshot
+# with every node a reflector peered with every other costs its nodes, not their pairs
+SESSIONS_PER_NODE = 64
 RR_ANNOTATION = "projectcalico.org/RouteReflectorClusterID"
 
 register(
@@ -70,6 +74,14 @@ register(
             "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데(노드 간 메시 꺼짐), BGPPeer "
             "{peer}에 kostack이 평가하지 못하는 형식의 셀렉터가 있어 어떤 노드끼리 피어링하는지 알 수 "
             "없습니다: `{selector}`",
+        },
+        "hop.rr-many": {
+            "en": "Calico learns the route to {block} over BGPPeers, and they give the nodes "
+            "more BGP sessions than kostack judges one by one (over {most} a node on average): "
+            "`calicoctl node status` on a node shows whether its sessions are Established",
+            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, BGPPeer가 노드에 주는 BGP "
+            "세션이 kostack이 하나씩 판단하는 수(노드당 평균 {most}개)보다 많습니다. 노드에서 "
+            "`calicoctl node status`를 실행하면 세션이 Established인지 보입니다",
         },
         "hop.rr-undecided": {
             "en": "Calico learns the route to {block} over BGPPeers, and whether the sessions "
@@ -207,6 +219,8 @@ class Peering:
         views = topo.node_views
         self.rr = {n: c for n, c in rr.items() if n in views}
         self.unknown: tuple[str, str] | None = None
+        self.many = False  # more sessions than SESSIONS_PER_NODE a node: none judged
+        self._budget = SESSIONS_PER_NODE * max(len(views), 1)
         self.sessions: dict[str, dict[str, Session]] = {n: {} for n in views}
         self.others: set[str] = set()
         self.cross = False  # reflectors of different cluster IDs peer with each other
@@ -217,7 +231,7 @@ class Peering:
         # the families whose pod routes come over the BGPPeers
         self.families = {p.cidr.version for p in topo.calico_pools if peers_routed(topo, p)}
         for peer in peers:
-            if self.unknown is None:
+            if self.unknown is None and not self.many:
                 self._add(peer)
 
     def _select(self, peer: CalicoBGPPeer, selector: str) -> list[str] | None:
@@ -265,12 +279,18 @@ class Peering:
             return
         # a global BGPPeer's session with a Calico node: the greater address opens it
         opens = peer.node is None and peer.node_selector is None
-        if not remote and address is not None:  # a peer outside the cluster
+        outside = not remote and address is not None
+        rrs_remote = [r for r in remote if r in self.rr]
+        rrs_local = [n for n in local if n in self.rr]
+        self._budget -= len(local) * (1 if outside else len(rrs_remote))
+        self._budget -= len(remote) * len(rrs_local)
+        if self._budget < 0:
+            self.many = True
+            return
+        if outside:  # a peer outside the cluster
             for name in local:
                 self.sessions[name][str(address)] = Session(str(address), None, False, peer.name)
             return
-        rrs_remote = [r for r in remote if r in self.rr]
-        rrs_local = [n for n in local if n in self.rr]
         plain_remote = len(remote) - len(rrs_remote)
         plain_local = len(local) - len(rrs_local)
         remote_set = set(remote)
@@ -435,7 +455,7 @@ def peer_keys(topos: Sequence[Topology], e: End) -> tuple[object, ...]:
     out: list[object] = []
     for topo in topos:
         p = peering(topo)
-        if p is not None and p.unknown is None:
+        if p is not None and p.unknown is None and not p.many:
             out += [p.state(view.name, v).key() for v in sorted(p.families)]
     return tuple(out)
 
@@ -465,6 +485,9 @@ def peer_route(topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) 
         detail = Msg("hop.rr-selector", block=block, peer=peer, selector=selector)
         evidence = (Evidence("bgppeer", peer, "selector", selector),)
         return hop(Disposition.UNKNOWN, detail, evidence, "gap")
+    if p.many:
+        detail = Msg("hop.rr-many", block=block, most=SESSIONS_PER_NODE)
+        return hop(Disposition.UNKNOWN, detail, (), "gap")
     return _decide(p, src, dst, v, dict(block=block, src=src.name, dst=dst.name), hop)
 
 
