@@ -49,7 +49,7 @@ register(
         f"{ID}.peers-fail": {
             "en": "The security groups drop the BGP sessions (tcp 179) of {nodes} with "
             "{what} ({n} {n:session/sessions}): {detail}.",
-            "ko": "보안 그룹이 {nodes}의 {what} BGP 세션(tcp 179)을 차단합니다 (세션 {n}개): "
+            "ko": "보안 그룹이 {nodes:과/와} {what} 사이의 BGP 세션(tcp 179)을 차단합니다 (세션 {n}개): "
             "{detail}.",
         },
         f"{ID}.peers-lost": {
@@ -61,7 +61,7 @@ register(
         f"{ID}.peers-unknown": {
             "en": "Cannot decide whether the BGP sessions (tcp 179) of {nodes} with {what} "
             "come up ({n} {n:session/sessions}): {detail}.",
-            "ko": "{nodes}의 {what} BGP 세션(tcp 179)이 맺어지는지 판단할 수 없습니다 (세션 "
+            "ko": "{nodes:과/와} {what} 사이의 BGP 세션(tcp 179)이 맺어지는지 판단할 수 없습니다 (세션 "
             "{n}개): {detail}.",
         },
         f"{ID}.peers-pass": {
@@ -77,7 +77,7 @@ register(
         },
         f"{ID}.peers-reason": {
             "en": "admit the BGP sessions (tcp 179) of {what}",
-            "ko": "{what}의 BGP 세션(tcp 179) 허용",
+            "ko": "{what:과/와}의 BGP 세션(tcp 179) 허용",
         },
     }
 )
