@@ -38,6 +38,7 @@ from kostack_testkit.builders import (
     rule,
     set_calico_mode,
 )
+from kostack_testkit.cost import python_calls
 from kostack_testkit.dualstack import NODE_SUBNET_V6, make_dual_stack, node_ip_v6
 from kostack_testkit.subnets import subnets_doc
 
@@ -204,19 +205,11 @@ def _one_way_doc(nodes: int) -> Doc:
 def _calls(nodes: int) -> tuple[int, int, int]:
     """Python function calls made judging the pod pairs, the pairs and the classes."""
     flows = ClusterFlows(build(_one_way_doc(nodes)))
-    calls = [0]
-
-    def count(frame: Any, event: str, arg: Any) -> None:
-        if event == "call":
-            calls[0] += 1
-
-    sys.setprofile(count)
-    try:
-        result = flows.families.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
-    finally:
-        sys.setprofile(None)
+    calls, result = python_calls(
+        lambda: flows.families.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
+    )
     assert result.ordered  # split by who opens the session
-    return calls[0], result.total, len(result.sources)
+    return calls, result.total, len(result.sources)
 
 
 def test_the_split_costs_linear_in_the_nodes() -> None:

@@ -10,7 +10,6 @@ cost the peers times the nodes (1,000 nodes took 3.3 times 500).
 from __future__ import annotations
 
 import random
-import sys
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from kostack.analyze.messages import localize
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import CalicoBGPPeer
 from kostack_testkit.builders import build
+from kostack_testkit.cost import python_calls
 from kostack_testkit.reflectors import racks_doc
 
 Doc = dict[str, Any]
@@ -68,18 +68,10 @@ def _per_node_peers(nodes: int) -> Doc:
 
 def _calls(nodes: int) -> int:
     flows = ClusterFlows(build(_per_node_peers(nodes)))
-    calls = [0]
-
-    def count(frame: Any, event: str, arg: Any) -> None:
-        if event == "call":
-            calls[0] += 1
-
-    sys.setprofile(count)
-    try:
-        flows.families.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
-    finally:
-        sys.setprofile(None)
-    return calls[0]
+    calls, _ = python_calls(
+        lambda: flows.families.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
+    )
+    return calls
 
 
 def test_a_bgppeer_per_node_costs_linear_in_the_nodes() -> None:
@@ -146,17 +138,7 @@ def test_more_sessions_than_judged_one_by_one_are_undecided_never_passed() -> No
 def test_every_node_a_reflector_costs_linear_in_the_nodes() -> None:
     def calls(nodes: int) -> int:
         snapshot = build(_every_node_a_reflector(nodes))
-        count = [0]
-
-        def profile(frame: Any, event: str, arg: Any) -> None:
-            count[0] += event == "call"
-
-        sys.setprofile(profile)
-        try:
-            diagnose(snapshot)
-        finally:
-            sys.setprofile(None)
-        return count[0]
+        return python_calls(lambda: diagnose(snapshot))[0]
 
     small, big = calls(150), calls(300)
     assert big <= 2.3 * small, (small, big, big / small)

@@ -10,7 +10,6 @@ outside the cluster, chains of reflectors) stays undecided, never passed.
 from __future__ import annotations
 
 import ipaddress
-import sys
 from collections import Counter
 from typing import Any
 
@@ -37,6 +36,7 @@ from kostack_testkit.builders import (
     ports_of,
     rule,
 )
+from kostack_testkit.cost import python_calls
 from kostack_testkit.reflectors import CLUSTER_ID, racks_doc, with_reflectors
 
 Doc = dict[str, Any]
@@ -222,18 +222,10 @@ def test_two_thousand_nodes_three_reflectors_per_node_groups() -> None:
 def _calls(nodes: int) -> int:
     doc, _ = racks_doc(nodes)
     flows = ClusterFlows(build(doc))
-    calls = [0]
-
-    def count(frame: Any, event: str, arg: Any) -> None:
-        if event == "call":
-            calls[0] += 1
-
-    sys.setprofile(count)
-    try:
-        flows.families.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
-    finally:
-        sys.setprofile(None)
-    return calls[0]
+    calls, _ = python_calls(
+        lambda: flows.families.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
+    )
+    return calls
 
 
 def test_the_sessions_cost_linear_in_the_nodes() -> None:
