@@ -24,10 +24,13 @@ from kostack.analyze.topology import Topology
 from kostack.model.snapshot import CalicoBGPPeer
 from kostack_testkit.builders import build
 from kostack_testkit.cost import python_calls
-from kostack_testkit.reflectors import racks_doc
+from kostack_testkit.reflectors import (
+    HOST,
+    every_node_a_reflector_doc,
+    per_node_peers_doc,
+)
 
 Doc = dict[str, Any]
-HOST = "kubernetes.io/hostname"
 
 
 @pytest.mark.parametrize(
@@ -51,23 +54,8 @@ def test_the_label_a_selector_requires(selector: str, label: tuple[str, str] | N
     assert required_label(selector) == label
 
 
-def _per_node_peers(nodes: int) -> Doc:
-    """racks_doc, and a BGPPeer per node to its own router, selected by hostname."""
-    doc, _ = racks_doc(nodes)
-    for i, node in enumerate(doc["cluster"]["nodes"]):
-        node["labels"] = {**(node.get("labels") or {}), HOST: node["name"], "rack": "abc"[i % 3]}
-        doc["cluster"]["cni"]["calico"]["bgp_peers"].append(
-            {
-                "name": f"tor-{node['name']}",
-                "node_selector": f"{HOST} == '{node['name']}'",
-                "peer_ip": f"192.0.2.{i % 250 + 1}",
-            }
-        )
-    return doc
-
-
 def _calls(nodes: int) -> int:
-    flows = ClusterFlows(build(_per_node_peers(nodes)))
+    flows = ClusterFlows(build(per_node_peers_doc(nodes)))
     calls, _ = python_calls(
         lambda: flows.families.evaluate(flows.pods, flows.pods, lambda s, t: ("tcp", 8080))
     )
@@ -83,7 +71,7 @@ def test_the_indexed_selection_is_the_full_evaluation() -> None:
     """Seeded selectors over seeded labels: the nodes `_select` gives are those `matches`
     selects node by node, and a selector outside the subset is unknown either way."""
     rng = random.Random(7)
-    snapshot = build(_per_node_peers(30))
+    snapshot = build(per_node_peers_doc(30))
     topo = Topology(snapshot)
     views = topo.node_views
     keys, values = ("rack", "zone", HOST), ("a", "b", "c", *list(views)[:3])
@@ -114,19 +102,8 @@ def test_the_indexed_selection_is_the_full_evaluation() -> None:
         assert (peering.unknown is not None) == (expected is None), selector
 
 
-def _every_node_a_reflector(nodes: int) -> Doc:
-    """Every node a route reflector of its own cluster ID, each peered with every other:
-    valid, and sessions in the square of the nodes (500 nodes took 354 s and 16 GB)."""
-    doc, _ = racks_doc(nodes)
-    calico = doc["cluster"]["cni"]["calico"]
-    for i, node in enumerate(doc["cluster"]["nodes"]):
-        node["labels"] = {**(node.get("labels") or {}), "route-reflector": "true"}
-        calico["route_reflectors"][node["name"]] = f"10.0.{i // 250}.{i % 250}"
-    return doc
-
-
 def test_more_sessions_than_judged_one_by_one_are_undecided_never_passed() -> None:
-    d = diagnose(build(_every_node_a_reflector(2 * SESSIONS_PER_NODE)))
+    d = diagnose(build(every_node_a_reflector_doc(2 * SESSIONS_PER_NODE)))
     (bgp,) = [f for f in d.findings if f.check_id == "net-sg-bgp"]
     assert bgp.status == Status.UNKNOWN
     assert f"over {SESSIONS_PER_NODE} a node" in localize(bgp.message, "en")
@@ -137,7 +114,7 @@ def test_more_sessions_than_judged_one_by_one_are_undecided_never_passed() -> No
 
 def test_every_node_a_reflector_costs_linear_in_the_nodes() -> None:
     def calls(nodes: int) -> int:
-        snapshot = build(_every_node_a_reflector(nodes))
+        snapshot = build(every_node_a_reflector_doc(nodes))
         return python_calls(lambda: diagnose(snapshot))[0]
 
     small, big = calls(150), calls(300)
