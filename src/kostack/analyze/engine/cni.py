@@ -27,7 +27,7 @@ from kostack.model.snapshot import CalicoIPPool, Flannel, IPAddress, KubeRouter
 
 register(
     {
-        "where.route": {"en": "route on {node}", "ko": "{node}의 라우팅"},
+        "where.route": {"en": "node {node} (routing)", "ko": "노드 {node}의 라우팅"},
         "hop.nat-case": {
             "en": "{text} (not collected: {case})",
             "ko": "{text} (수집되지 않음: {case})",

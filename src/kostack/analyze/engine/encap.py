@@ -12,7 +12,7 @@ from kostack.model.snapshot import IPAddress
 
 register(
     {
-        "where.route": {"en": "route on {node}", "ko": "{node}의 라우팅"},
+        "where.route": {"en": "node {node} (routing)", "ko": "노드 {node}의 라우팅"},
         "text.same-subnet": {"en": "same subnet {cidr}", "ko": "같은 서브넷 {cidr}"},
         "text.subnets-unknown": {"en": "subnets unknown", "ko": "서브넷 알 수 없음"},
         "text.encap-udp": {"en": "{kind} (UDP {port})", "ko": "{kind} (UDP {port})"},
