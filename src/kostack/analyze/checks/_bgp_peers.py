@@ -76,7 +76,7 @@ register(
             "ko": "Calico 노드 간 메시가 꺼져 있고 BGPPeer가 노드에 점검할 BGP 세션을 주지 않습니다.",
         },
         f"{ID}.peers-reason": {
-            "en": "admit the BGP sessions (tcp 179) of {what}",
+            "en": "admit the BGP sessions (tcp 179) with {what}",
             "ko": "{what:과/와}의 BGP 세션(tcp 179) 허용",
         },
     }
