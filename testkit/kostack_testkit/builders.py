@@ -776,8 +776,9 @@ def example_harbor_wrong_namespace(doc: Doc) -> None:
     doc["helm"] = seed_helm_doc()
 
 
-def _own_group(doc: Doc, node: str, rules: list[Doc]) -> None:
-    """Give ``node``'s port a group of its own (egress any + ``rules``), and only that."""
+def _own_group(doc: Doc, node: str, rules: list[Doc]) -> str:
+    """Give ``node``'s port a group of its own (egress any + ``rules``), and only that; its
+    id."""
     sg_id = fake_id("sg", f"own-{node}")
     doc["openstack"]["security_groups"].append(
         {"id": sg_id, "name": f"{node}-sg", "rules": [*new_group_rules(sg_id), *rules]}
@@ -786,6 +787,7 @@ def _own_group(doc: Doc, node: str, rules: list[Doc]) -> None:
     for port in ports_of(doc):
         if names[port["id"]] == node:
             port["security_group_ids"] = [sg_id]
+    return sg_id
 
 
 def example_hetero_groups(doc: Doc) -> None:

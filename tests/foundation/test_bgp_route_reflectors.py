@@ -29,11 +29,9 @@ from kostack.plan.model import Operation
 from kostack_testkit.builders import (
     POD_CIDR,
     SG_NODES,
+    _own_group,
     build,
     example_doc,
-    fake_id,
-    new_group_rules,
-    ports_of,
     rule,
 )
 from kostack_testkit.cost import python_calls
@@ -67,18 +65,6 @@ def _route(doc: Doc, src: str, dst: str) -> Any:
     ends = (parse_endpoint(topo, f"pod:{p.namespace}/{p.name}")[0] for p in (a, b))
     (result,) = trace(topo, *ends, "tcp", 80)
     return next(h for h in result.hops if h.step == "bgp-route")
-
-
-def _own_group(doc: Doc, node: str, rules: list[Doc]) -> str:
-    sg = fake_id("sg", f"own-{node}")
-    doc["openstack"]["security_groups"].append(
-        {"id": sg, "name": f"{node}-sg", "rules": [*new_group_rules(sg), *rules]}
-    )
-    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
-    for port in ports_of(doc):
-        if names[port["id"]] == node:
-            port["security_group_ids"] = [sg]
-    return sg
 
 
 def _ip(doc: Doc, node: str) -> str:
