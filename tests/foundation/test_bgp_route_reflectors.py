@@ -136,11 +136,11 @@ def test_clients_of_disjoint_reflectors_have_no_route() -> None:
 
 def test_a_selector_kostack_cannot_evaluate_leaves_the_route_undecided() -> None:
     doc = _doc(open_179=True)
-    doc["cluster"]["cni"]["calico"]["bgp_peers"][0]["peer_selector"] = "rack starts with 'r'"
+    doc["cluster"]["cni"]["calico"]["bgp_peers"][0]["peer_selector"] = "rack =~ 'r'"
     pods = _pods(doc)
     assert pods and {f.status for f in pods} == {Status.UNKNOWN}
     said = localize(pods[0].message, "en")
-    assert "`rack starts with 'r'`" in said and "peer-with-route-reflectors" in said
+    assert "`rack =~ 'r'`" in said and "peer-with-route-reflectors" in said
 
 
 def test_an_external_peer_is_undecided_when_its_session_passes_and_fails_when_dropped() -> None:

@@ -104,7 +104,7 @@ def test_a_pool_is_paired_only_on_the_nodes_its_selector_selects() -> None:
 
 def test_a_selector_kostack_cannot_evaluate_pairs_every_node() -> None:
     doc = _both_uncovered()
-    doc["cluster"]["cni"]["calico"]["ip_pools"][1]["node_selector"] = "zone starts with 'a'"
+    doc["cluster"]["cni"]["calico"]["ip_pools"][1]["node_selector"] = "zone =~ 'a'"
     reasons = _reasons(doc)
     assert all(reasons[n][2] == (POD_CIDR, POOL_B) for n in reasons), reasons
 
@@ -134,13 +134,21 @@ def test_a_pool_with_no_node_still_pairs_where_its_block_is() -> None:
         ("zone in {'a', 'b'} && has(gpu)", {"zone": "b", "gpu": "1"}, True),
         ("zone in {'a', 'b'} && has(gpu)", {"zone": "c", "gpu": "1"}, False),
         ("zone not in {'a'}", {"zone": "b"}, True),
-        ("zone not in {'a'}", {}, None),
-        ("zone != 'a'", {}, None),
+        ("zone not in {'a'}", {}, True),  # != and not in: a node without the label too
+        ("zone != 'a'", {}, True),
+        ("zone != 'a'", {"zone": "a"}, False),
         ("zone != 'a' || has(x)", {"x": "1"}, True),
         ("zone != 'a' && has(x)", {}, False),
         ("!(topology.kubernetes.io/zone == 'z1')", {"topology.kubernetes.io/zone": "z1"}, False),
-        ("zone starts with 'a'", {"zone": "ab"}, None),
-        ("global()", {}, None),
+        ("zone starts with 'a'", {"zone": "ab"}, True),
+        ("zone starts with 'a'", {"zone": "ba"}, False),
+        ("zone starts with 'a'", {}, False),
+        ("zone ends with 'b'", {"zone": "ab"}, True),
+        ("zone contains 'b'", {"zone": "abc"}, True),
+        ("zone contains 'x'", {"zone": "abc"}, False),
+        ("zone contains 'x'", {}, False),
+        ("global()", {}, True),
+        ("zone =~ 'a'", {"zone": "a"}, None),  # not Calico's grammar
         ("pool == 'b", {"pool": "b"}, None),
         ("(" * 40 + "all()" + ")" * 40, {}, None),
         ("has(a) " + "&& has(a) " * 200, {"a": "1"}, None),  # longer than 1024
@@ -259,7 +267,7 @@ def _hostile() -> Doc:
     doc = _both_uncovered()
     make_dual_stack(doc)
     pools = doc["cluster"]["cni"]["calico"]["ip_pools"]
-    selectors = ["pool == 'b'", "zone starts with 'x'", "has(gpu) && !has(gpu)"]
+    selectors = ["pool == 'b'", "zone =~ 'x'", "has(gpu) && !has(gpu)"]
     for i in range(47):
         add_pool(doc, f"p{i}", f"10.{150 + i}.0.0/16")
         pools[-1]["node_selector"] = selectors[i % 3]
@@ -280,7 +288,7 @@ def test_hostile_pools_fifty_with_selectors_an_ipv6_one_and_one_on_no_node() -> 
     for a in plan.actions:
         added = {p.ip_address for p in a.pairs}
         assert "10.99.0.0/16" not in added, a  # a pool no node can be on: no pair anywhere
-        # "has(gpu) && !has(gpu)" selects no node: never paired; "starts with": everywhere
+        # "has(gpu) && !has(gpu)" selects no node: never paired; "=~": everywhere
         assert not added & {f"10.{150 + i}.0.0/16" for i in range(2, 47, 3)}, a
         if a.pairs:
             assert "10.151.0.0/16" in added  # cannot be evaluated: possibly on every node

@@ -291,8 +291,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # the mesh off, root cause bgp-no-peer; branch rr, +866); then the review: a BGPPeer's selector
 # evaluated once, over a label index where it requires a `k == 'v'` (+43); more configured
 # sessions than 64 a node left undecided, not judged in the square of the nodes (+35). Budget =
-# the measured 72,531.
-SHIPPED_LINES_BUDGET = 72_531
+# the measured 72,531. Then Calico selectors evaluated as libcalico-go does (`!=` and `not in`
+# select a node without the label; contains, starts with, ends with, global()) (+13). Budget =
+# the measured 72,544.
+SHIPPED_LINES_BUDGET = 72_544
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

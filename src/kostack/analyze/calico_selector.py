@@ -1,12 +1,14 @@
-"""Calico selectors (an IPPool's ``nodeSelector``) evaluated against a node's labels.
+"""Calico selectors (an IPPool's ``nodeSelector``, a BGPPeer's) evaluated against a node's labels.
 
-The subset kostack evaluates (Calico's selector reference, "Selectors"; IPPool reference:
-``nodeSelector`` defaults to ``all()``): ``all()``, ``k == 'v'``, ``k != 'v'``,
-``has(k)``, ``!has(k)``, ``k in {'a', 'b'}``, ``k not in {...}``, ``!``, ``&&``, ``||`` and
-parentheses. Anything else (``global()``, ``starts with``, ``contains``, a selector too long
-or too deep) gives None: kostack cannot say which nodes the pool is on, so callers treat
-the pool as possibly on every node (never a false "not here"). ``k != 'v'`` and
-``k not in`` on a node without ``k`` give None too (the reference says "with the label k").
+Calico's grammar (its selector reference, "Selectors"; IPPool reference: ``nodeSelector``
+defaults to ``all()``), evaluated as libcalico-go does (lib/selector/parser/ast.go, each
+node's ``Evaluate``): ``all()`` and ``global()`` select everything; ``k == 'v'``,
+``k in {'a', 'b'}``, ``k contains 'v'``, ``k starts with 'v'``, ``k ends with 'v'`` need
+the label ``k``; ``k != 'v'`` and ``k not in {...}`` also select a node *without* ``k``
+(the reference's table says "with the label k", the code returns true when it is absent);
+``has(k)``, ``!``, ``&&``, ``||`` and parentheses. Anything else (a syntax Calico refuses
+too, a selector too long or too deep) gives None: kostack cannot say which nodes the pool
+is on, so callers treat the pool as possibly on every node (never a false "not here").
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ MAX_DEPTH = 16  # nested parentheses and negations
 _TOKEN = re.compile(
     r"\s*(?:(?P<op>&&|\|\||==|!=|[!(){},])|(?P<str>'[^']*'|\"[^\"]*\")|(?P<word>[A-Za-z0-9_./-]+))"
 )
+
+
+_OPERATORS = frozenset({"in", "not", "contains", "starts", "ends", "with"})
+_AFFIX = {"starts": str.startswith, "ends": str.endswith}
 
 
 class _Unknown(Exception):
@@ -83,16 +89,16 @@ class _Parser:
             value = self.expr(depth + 1)
             self.take(")")
             return value
-        if tok in ("all", "has"):
+        if tok in ("all", "global", "has"):
             self.take("(")
-            key = "" if tok == "all" else self.word()
+            key = self.word() if tok == "has" else ""
             self.take(")")
-            return True if tok == "all" else key in self.labels
+            return key in self.labels if tok == "has" else True
         return self.compare(self.word(tok))
 
     def word(self, tok: str | None = None) -> str:
         tok = self.take() if tok is None else tok
-        if not re.fullmatch(r"[A-Za-z0-9_./-]+", tok) or tok in ("in", "not"):
+        if not re.fullmatch(r"[A-Za-z0-9_./-]+", tok) or tok in _OPERATORS:
             raise _Unknown
         return tok
 
@@ -104,6 +110,13 @@ class _Parser:
 
     def compare(self, key: str) -> bool | None:
         op = self.take()
+        if op in ("contains", "starts", "ends"):
+            if op != "contains":
+                self.take("with")
+            value, have = self.literal(), self.labels.get(key)
+            if have is None:
+                return False
+            return value in have if op == "contains" else _AFFIX[op](have, value)
         negate = op == "!=" or op == "not"
         if op == "not":
             self.take("in")
@@ -120,7 +133,7 @@ class _Parser:
         else:
             raise _Unknown
         if key not in self.labels:
-            return None if negate else False
+            return negate  # != and not in select a node without the label (ast.go)
         return (self.labels[key] in values) != negate
 
 
