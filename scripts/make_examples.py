@@ -20,46 +20,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    for name in EXAMPLES:
-        path = ROOT / "examples" / f"{name}.json"
-        path.write_text(
-            json.dumps(example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        print(path.relative_to(ROOT))
-    for name in DUALSTACK_EXAMPLES:
-        path = ROOT / "examples" / f"{name}.json"
-        path.write_text(
-            json.dumps(dualstack_example_doc(name), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        print(path.relative_to(ROOT))
-    for name in REFLECTOR_EXAMPLES:
-        path = ROOT / "examples" / f"{name}.json"
-        path.write_text(
-            json.dumps(reflector_example_doc(name), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        print(path.relative_to(ROOT))
-    for name in MULTIPOOL_EXAMPLES:
-        path = ROOT / "examples" / f"{name}.json"
-        path.write_text(
-            json.dumps(multipool_example_doc(name), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        print(path.relative_to(ROOT))
-    for name in KUBE_ROUTER_EXAMPLES:
-        path = ROOT / "examples" / f"{name}.json"
-        path.write_text(
-            json.dumps(kube_router_example_doc(name), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        print(path.relative_to(ROOT))
-    for name in LB_EXAMPLES:
-        path = ROOT / "examples" / f"{name}.json"
-        path.write_text(
-            json.dumps(lb_example_doc(name), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        print(path.relative_to(ROOT))
+    registries = (
+        (EXAMPLES, example_doc),
+        (DUALSTACK_EXAMPLES, dualstack_example_doc),
+        (REFLECTOR_EXAMPLES, reflector_example_doc),
+        (MULTIPOOL_EXAMPLES, multipool_example_doc),
+        (KUBE_ROUTER_EXAMPLES, kube_router_example_doc),
+        (LB_EXAMPLES, lb_example_doc),
+    )
+    for registry, make in registries:
+        for name in registry:
+            path = ROOT / "examples" / f"{name}.json"
+            text = json.dumps(make(name), indent=2, ensure_ascii=False) + "\n"
+            path.write_text(text, encoding="utf-8")
+            print(path.relative_to(ROOT))
     schema = ROOT / "docs" / "snapshot.schema.json"
     schema.write_text(json.dumps(Snapshot.model_json_schema(), indent=2) + "\n", encoding="utf-8")
     print(schema.relative_to(ROOT))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import ipaddress
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kostack.model import Snapshot, parse_snapshot
@@ -1039,10 +1039,19 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
 }
 
 
-def example_doc(name: str) -> Doc:
-    description, edit = EXAMPLES[name]
-    doc = seed_doc()
+Registry = Mapping[str, tuple[str, Callable[[Doc], None] | None]]
+
+
+def registry_doc(registry: Registry, name: str, base: Callable[[], Doc] | None = None) -> Doc:
+    """Example ``name`` of ``registry``: its edit applied to ``base`` (the seed) and its
+    description as the snapshot's source."""
+    description, edit = registry[name]
+    doc = (base or seed_doc)()
     if edit is not None:
         edit(doc)
     doc["source"] = f"example {name}: {description}"
     return doc
+
+
+def example_doc(name: str) -> Doc:
+    return registry_doc(EXAMPLES, name)

@@ -19,6 +19,7 @@ from kostack_testkit.builders import (
     SERVICE_CIDR,
     add_pairs,
     fake_id,
+    registry_doc,
     seed_doc,
 )
 
@@ -248,11 +249,7 @@ DUALSTACK_EXAMPLES = {
 
 
 def dualstack_example_doc(name: str) -> Doc:
-    description, edit = DUALSTACK_EXAMPLES[name]
-    doc = dual_stack_doc()
-    edit(doc)
-    doc["source"] = f"example {name}: {description}"
-    return doc
+    return registry_doc(DUALSTACK_EXAMPLES, name, dual_stack_doc)
 
 
 def synthetic_dual_stack_doc(nodes: int, pods_per_node: int = 30) -> Doc:

@@ -17,8 +17,8 @@ from kostack_testkit.builders import (
     SG_NODES,
     _custom_group_only,
     add_pairs,
+    registry_doc,
     rule,
-    seed_doc,
 )
 
 Doc = dict[str, Any]
@@ -99,8 +99,4 @@ KUBE_ROUTER_EXAMPLES = {
 
 
 def kube_router_example_doc(name: str) -> Doc:
-    description, edit = KUBE_ROUTER_EXAMPLES[name]
-    doc = seed_doc()
-    edit(doc)
-    doc["source"] = f"example {name}: {description}"
-    return doc
+    return registry_doc(KUBE_ROUTER_EXAMPLES, name)

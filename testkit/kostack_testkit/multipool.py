@@ -20,8 +20,8 @@ from kostack_testkit.builders import (
     _pod,
     add_pairs,
     calico_pool,
+    registry_doc,
     rule,
-    seed_doc,
     synthetic_doc,
 )
 
@@ -112,11 +112,7 @@ MULTIPOOL_EXAMPLES = {
 
 
 def multipool_example_doc(name: str) -> Doc:
-    description, edit = MULTIPOOL_EXAMPLES[name]
-    doc = seed_doc()
-    edit(doc)
-    doc["source"] = f"example {name}: {description}"
-    return doc
+    return registry_doc(MULTIPOOL_EXAMPLES, name)
 
 
 def synthetic_multipool_doc(nodes: int, pods_per_node: int = 4) -> Doc:

@@ -20,8 +20,8 @@ from kostack_testkit.builders import (
     fake_id,
     hetero_doc,
     ports_of,
+    registry_doc,
     rule,
-    seed_doc,
     set_calico_mode,
 )
 
@@ -140,8 +140,4 @@ REFLECTOR_EXAMPLES = {
 
 
 def reflector_example_doc(name: str) -> Doc:
-    description, edit = REFLECTOR_EXAMPLES[name]
-    doc = seed_doc()
-    edit(doc)
-    doc["source"] = f"example {name}: {description}"
-    return doc
+    return registry_doc(REFLECTOR_EXAMPLES, name)
