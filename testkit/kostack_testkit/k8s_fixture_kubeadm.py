@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final
 
 import yaml
@@ -22,6 +23,9 @@ from kostack_lab.kube_objects import (
 )
 from kostack_testkit.k8s_fixture_objects import (
     DEFAULT_TOLERATIONS,
+    KUBERNETES_VERSION,
+    POD_SUBNET,
+    SERVICE_SUBNET,
     TOLERATE_EVERYTHING,
     Backend,
     NodeSpec,
@@ -455,19 +459,23 @@ class CorePods:
     workload_pods: list[JsonObject]
 
 
+NONE: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType({})
+
+
 def kubeadm_cluster(
     nodes: Sequence[NodeSpec],
     *,
-    kubernetes_version: str,
-    pod_subnet: str,
-    service_subnet: str,
-    dns_domain: str,
-    proxy_mode: str,
-    node_annotations: Mapping[str, Mapping[str, str]],
-    network_reason: tuple[str, str] | None,
-    pod_annotations: Mapping[str, Mapping[str, str]],
+    kubernetes_version: str = KUBERNETES_VERSION,
+    pod_subnet: str = POD_SUBNET,
+    service_subnet: str = SERVICE_SUBNET,
+    dns_domain: str = "cluster.local",
+    proxy_mode: str = "",
+    node_annotations: Mapping[str, Mapping[str, str]] = NONE,
+    network_reason: tuple[str, str] | None = None,
+    pod_annotations: Mapping[str, Mapping[str, str]] = NONE,
 ) -> CorePods:
-    """Namespaces, nodes, kubeadm ConfigMaps, kube-proxy, CoreDNS, services and netshoot."""
+    """Namespaces, nodes, kubeadm ConfigMaps, kube-proxy, CoreDNS, services and netshoot
+    (each keyword at its default: kubeadm's as the fixtures use it, no annotations)."""
     control_planes, workers = split_roles(nodes)
     first_cp, first_worker = control_planes[0], workers[0]
     objects: list[JsonObject] = [

@@ -68,11 +68,6 @@ def kube_router_cluster(
         kubernetes_version=kubernetes_version,
         pod_subnet=pod_subnet,
         service_subnet=service_subnet,
-        dns_domain="cluster.local",
-        proxy_mode="",
-        node_annotations={},
-        network_reason=None,
-        pod_annotations={},
     )
     objects = fix_kubernetes_slice(core.objects)
     cni_conf = {

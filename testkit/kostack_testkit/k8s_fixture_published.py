@@ -29,9 +29,7 @@ from kostack_testkit.k8s_fixture_calico import (
 )
 from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
 from kostack_testkit.k8s_fixture_objects import (
-    KUBERNETES_VERSION,
     POD_SUBNET,
-    SERVICE_SUBNET,
     NodeSpec,
     configmap_object,
     container_spec,
@@ -133,10 +131,6 @@ def calico_manifest_published(
     )
     core = kubeadm_cluster(
         nodes,
-        kubernetes_version=KUBERNETES_VERSION,
-        pod_subnet=POD_SUBNET,
-        service_subnet=SERVICE_SUBNET,
-        dns_domain="cluster.local",
         proxy_mode=proxy_mode,
         node_annotations=calico_node_annotations(nodes, ipip_mode, vxlan_mode),
         network_reason=("CalicoIsUp", "Calico is running on this node"),

@@ -19,9 +19,7 @@ from typing import Final, Literal
 from kostack_lab.kube_objects import JsonObject, crd_object, object_meta, object_uid
 from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
 from kostack_testkit.k8s_fixture_objects import (
-    KUBERNETES_VERSION,
     POD_SUBNET,
-    SERVICE_SUBNET,
     TOLERATE_EVERYTHING,
     NodeSpec,
     configmap_object,
@@ -168,14 +166,7 @@ def cilium_chart_published(
     nodes = cilium_nodes()
     core = kubeadm_cluster(
         nodes,
-        kubernetes_version=KUBERNETES_VERSION,
-        pod_subnet=POD_SUBNET,
-        service_subnet=SERVICE_SUBNET,
-        dns_domain="cluster.local",
-        proxy_mode="",
-        node_annotations={},
         network_reason=("CiliumIsUp", "Cilium is running on this node"),
-        pod_annotations={},
     )
     objects = fix_kubernetes_slice(core.objects)
     _node_cidrs_from_controller_manager(objects)
@@ -278,14 +269,6 @@ def cilium_quick_install_v16() -> list[JsonObject]:
     nodes = make_nodes()
     core = kubeadm_cluster(
         nodes,
-        kubernetes_version=KUBERNETES_VERSION,
-        pod_subnet=POD_SUBNET,
-        service_subnet=SERVICE_SUBNET,
-        dns_domain="cluster.local",
-        proxy_mode="",
-        node_annotations={},
-        network_reason=None,
-        pod_annotations={},
     )
     objects = fix_kubernetes_slice(core.objects)
     config = {

@@ -14,9 +14,7 @@ from typing import Final, Literal
 from kostack_lab.kube_objects import JsonObject, namespace_object
 from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
 from kostack_testkit.k8s_fixture_objects import (
-    KUBERNETES_VERSION,
     POD_SUBNET,
-    SERVICE_SUBNET,
     NodeSpec,
     configmap_object,
     container_spec,
@@ -58,14 +56,8 @@ def flannel_published(*, nodes: Sequence[NodeSpec] | None = None) -> list[JsonOb
         }
     core = kubeadm_cluster(
         nodes,
-        kubernetes_version=KUBERNETES_VERSION,
-        pod_subnet=POD_SUBNET,
-        service_subnet=SERVICE_SUBNET,
-        dns_domain="cluster.local",
-        proxy_mode="",
         node_annotations=annotations,
         network_reason=("FlannelIsUp", "Flannel is running on this node"),
-        pod_annotations={},
     )
     objects = fix_kubernetes_slice(core.objects)
     objects.append(

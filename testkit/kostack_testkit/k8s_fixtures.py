@@ -422,8 +422,6 @@ def calico_manifest_cluster(
         kubernetes_version=kubernetes_version,
         pod_subnet=pod_subnet,
         service_subnet=service_subnet,
-        dns_domain="cluster.local",
-        proxy_mode="",
         node_annotations=calico_node_annotations(nodes, ipip_mode, vxlan_mode),
         network_reason=("CalicoIsUp", "Calico is running on this node"),
         pod_annotations=pod_annotations,
@@ -581,11 +579,8 @@ def flannel_cluster(
         kubernetes_version=kubernetes_version,
         pod_subnet=pod_subnet,
         service_subnet=service_subnet,
-        dns_domain="cluster.local",
-        proxy_mode="",
         node_annotations=node_annotations,
         network_reason=("FlannelIsUp", "Flannel is running on this node"),
-        pod_annotations={},
     )
     objects = fix_kubernetes_slice(core.objects)
     backend_conf: JsonObject = {"Type": backend}
@@ -703,11 +698,7 @@ def cilium_cluster(
         kubernetes_version=kubernetes_version,
         pod_subnet=pod_subnet,
         service_subnet=service_subnet,
-        dns_domain="cluster.local",
-        proxy_mode="",
-        node_annotations={},
         network_reason=("CiliumIsUp", "Cilium is running on this node"),
-        pod_annotations={},
     )
     objects = fix_kubernetes_slice(core.objects)
     if kube_proxy_replacement:
