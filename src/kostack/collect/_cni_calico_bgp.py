@@ -19,12 +19,13 @@ from kostack.collect._kube_objects import Notes, annotations_of, as_dict, as_str
 from kostack.model.snapshot import CalicoBGPPeer
 
 RR_ANNOTATION: Final = "projectcalico.org/RouteReflectorClusterID"
-MAX_SELECTOR: Final = 1024
+MAX_SELECTOR: Final = 1024  # characters of a selector a snapshot holds (model cni.py)
 
 
-def _selector(value: object) -> str | None:
-    """A selector as written; None when unset; "?" (never evaluated) when kostack cannot keep it."""
-    if value is None or value == "":
+def kept_selector(value: object) -> str | None:
+    """A Calico selector as written; None when unset or empty; "?" (never evaluated) when
+    kostack cannot keep it (not a string, over the 1,024 characters a snapshot holds)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value) > MAX_SELECTOR:
         return "?"
@@ -34,7 +35,7 @@ def _selector(value: object) -> str | None:
 def parse_bgp_peer(obj: Mapping[str, Any], notes: Notes) -> CalicoBGPPeer | None:
     spec = as_dict(obj.get("spec"))
     name = name_of(obj)
-    peer_selector = _selector(spec.get("peerSelector"))
+    peer_selector = kept_selector(spec.get("peerSelector"))
     peer_ip = as_str(spec.get("peerIP"))
     if not name or (peer_selector is None and peer_ip is None):
         # confd skips a peer without peerSelector and peerIP ("PeerIP is not assigned")
@@ -45,7 +46,7 @@ def parse_bgp_peer(obj: Mapping[str, Any], notes: Notes) -> CalicoBGPPeer | None
     return CalicoBGPPeer(
         name=name,
         node=as_str(spec.get("node")),
-        node_selector=_selector(spec.get("nodeSelector")),
+        node_selector=kept_selector(spec.get("nodeSelector")),
         peer_selector=peer_selector,
         peer_ip=None if peer_selector is not None else peer_ip,
         as_number=asn if isinstance(asn, int) and 0 <= asn <= 4294967295 else None,

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kostack.collect._cni_calico_bgp import kept_selector
 from kostack.collect._cni_common import JsonObject, positive, spec_of
 from kostack.collect._kube_objects import Notes, as_dict, name_of
 from kostack.model.snapshot import CalicoBlock, CalicoIPPool, EncapMode
@@ -78,11 +79,9 @@ def _node_selector(value: object) -> str | None:
     default); one kostack cannot keep (not a string, longer than the snapshot holds) becomes
     "?", which it cannot evaluate, so the pool counts as possibly on every node
     (kostack.analyze.calico_selector)."""
-    if value is None or (isinstance(value, str) and value.strip() in ("", "all()")):
+    if isinstance(value, str) and value.strip() == "all()":
         return None
-    if not isinstance(value, str) or len(value) > 1024:
-        return "?"
-    return value
+    return kept_selector(value)
 
 
 def parse_block(obj: Mapping[str, Any]) -> CalicoBlock | None:
