@@ -168,6 +168,8 @@ def test_seed_natoutgoing_explains_why_the_api_works_and_dns_fails(
     ("scenario", "cause", "failing", "passing"),
     [
         ("vxlan-no-4789", "sg-encap", {"pod-http", "dns-udp"}, {"api-tcp", "egress"}),
+        # Canal: flannel's VXLAN (UDP 8472) between the nodes, Calico's pods
+        ("canal-no-8472", "sg-encap", {"pod-http", "dns-udp"}, {"api-tcp", "egress"}),
         ("mtu-bad", "mtu", {"mtu", "transfer"}, {"pod-http", "dns-udp", "api-tls"}),
     ],
 )
