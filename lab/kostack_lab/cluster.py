@@ -64,9 +64,10 @@ _NAMESPACES = ("default", "kube-system", "kube-public", "demo")
 
 
 def lab_cluster_objects(lab: Lab) -> list[dict[str, Any]]:
-    """The lab's cluster as the double serves it: namespaces, Calico's CRDs, the lab's objects."""
+    """The lab's cluster as the double serves it: namespaces, Calico's CRDs (and the operator's,
+    but for Canal, installed from a manifest), the lab's objects."""
     return [
-        *calico_crds(operator=True),
+        *calico_crds(operator=lab.topology.cni == "calico"),
         *(namespace_object(n) for n in _NAMESPACES),
         *kubernetes_objects(lab.scenario, lab.topology),
     ]

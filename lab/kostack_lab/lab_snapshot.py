@@ -220,7 +220,7 @@ def _cluster(topo: Topology) -> dict[str, Any]:
         "cluster_dns_ip": topo.dns_service_ip,
         "dns_domain": topo.dns_domain,
         "kube_proxy_mode": "iptables",  # what the lab's DNAT behaves like (scenario_objects)
-        "cni": _calico(topo),
+        "cni": _canal(topo) if topo.cni == "canal" else _calico(topo),
     }
 
 
@@ -316,6 +316,39 @@ def _calico(topo: Topology) -> dict[str, Any]:
             "mtu_source": "Installation default status.mtu",
             "vxlan_port": topo.vxlan_port,
             "feature_detect_override": topo.felix_override,
+        },
+    }
+
+
+def _canal(topo: Topology) -> dict[str, Any]:
+    """Canal as collection reads it from the lab's API (kostack_lab.canal_objects): flannel's
+    vxlan with --ip-masq, and calico-node's default pool with natOutgoing."""
+    from kostack_lab.canal_objects import FLANNEL_VERSION
+
+    return {
+        "type": "flannel",
+        "version": FLANNEL_VERSION,
+        "flannel": {
+            "network": topo.pod_cidr,
+            "backend_type": "vxlan",
+            "port": topo.vxlan_port,
+            "ip_masq": True,
+            "ip_masq_fully_random_disable": False,  # flanneld without the flag
+            "mtu_auto": True,
+            "kube_subnet_mgr": True,
+            "bundle": "canal",
+            "canal_pools": [
+                {
+                    "name": "default-ipv4-ippool",
+                    "cidr": topo.pod_cidr,
+                    "ipip_mode": "Never",
+                    "vxlan_mode": "Never",
+                    "nat_outgoing": topo.nat_outgoing,
+                    "block_size": 26,
+                    "source": "crd.projectcalico.org/v1 IPPool",
+                }
+            ],
+            "canal_nat_exclusions": "IPPoolsOnly",
         },
     }
 

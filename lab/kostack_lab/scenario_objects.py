@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kostack_lab import seed
 from kostack_lab.calico_ipam import calico_ipam_objects
+from kostack_lab.canal_objects import canal_node_annotations, canal_objects
 from kostack_lab.errors import LabInputError, Msg
 from kostack_lab.topology_layout import (
     SECOND_POOL_NAME,
@@ -181,7 +182,9 @@ def _node_object(node: NodePlan, topo: Topology) -> dict[str, Any]:
         "metadata": {
             "name": node.name,
             "labels": labels,
-            "annotations": {
+            "annotations": canal_node_annotations(node)
+            if topo.cni == "canal"
+            else {
                 "projectcalico.org/IPv4Address": f"{node.ip}/{topo.network_cidr.split('/')[1]}",
                 "projectcalico.org/IPv4VXLANTunnelAddr": node.vtep_ip,
                 **(
@@ -439,12 +442,16 @@ def kubernetes_objects(scenario: Scenario, topo: Topology) -> list[dict[str, Any
     lab's pods, the `kubernetes` and `kube-dns` services with their
     EndpointSlices, Calico's IPPool, operator Installation, IPAMBlocks and
     BlockAffinities (kostack_lab.calico_ipam), and the kubeadm-config and kube-proxy ConfigMaps.
+    Under Canal, what canal.yaml leaves instead of Calico's (kostack_lab.canal_objects).
     """
     objects = [_node_object(node, topo) for node in topo.nodes]
     objects.extend(_pod_object(pod, topo) for pod in topo.pods)
     for service in topo.services:
         objects.extend(_service_objects(service, topo.dual_stack))
-    objects.extend(_calico_objects(scenario, topo))
-    objects.extend(calico_ipam_objects(topo))
+    if topo.cni == "canal":
+        objects.extend(canal_objects(topo))
+    else:
+        objects.extend(_calico_objects(scenario, topo))
+        objects.extend(calico_ipam_objects(topo))
     objects.extend(_config_maps(topo))
     return objects

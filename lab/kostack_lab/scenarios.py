@@ -1,6 +1,6 @@
 """Lab scenarios: the states of the incident, each a topology + Neutron state + cluster objects.
 
-A scenario says how Calico routes (encapsulation, natOutgoing), what the
+A scenario says how Calico (or Canal's flannel) routes (encapsulation, natOutgoing), what the
 Neutron ports look like (port security, allowed pairs, security groups and
 their rules, the backend's remote-group semantics), what the VMs were told
 about the MTU, and what the standard probes from a worker's pod must show
@@ -23,7 +23,7 @@ from kostack_lab.errors import LabInputError, Msg
 from kostack_lab.portsec import NeutronBackend
 from kostack_lab.scenario_objects import kubernetes_objects, neutron_description
 from kostack_lab.seed import RuleSpec
-from kostack_lab.topology_layout import Encapsulation, Topology, build_topology
+from kostack_lab.topology_layout import CNI, Encapsulation, Topology, build_topology
 
 __all__ = [
     "SCENARIOS",
@@ -86,6 +86,13 @@ VXLAN_RULE = RuleSpec(
     port_range_max=4789,
     remote_group=seed.NODES_GROUP,
 )
+# flannel's vxlan backend on Linux: the kernel's default port (docs/facts.md, Flannel)
+FLANNEL_VXLAN_RULE = VXLAN_RULE.model_copy(update={"port_range_min": 8472, "port_range_max": 8472})
+# the API server to the kubelets (tcp 10250 between members), so the Canal twins differ in UDP
+# 8472 alone
+KUBELET_RULE = VXLAN_RULE.model_copy(
+    update={"protocol": "tcp", "port_range_min": 10250, "port_range_max": 10250}
+)
 
 
 def _nodes_group(*extra: RuleSpec) -> SecurityGroupSpec:
@@ -103,6 +110,7 @@ class Scenario(_Frozen):
     name: str
     summary: str
     encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
+    cni: CNI = "calico"  # "canal": flannel's VXLAN between nodes, Calico's CNI plugin for pods
     nat_outgoing: bool = False
     router_routes_to_pods: bool = True
     network_mtu: int = seed.NETWORK_MTU
@@ -128,6 +136,7 @@ class Scenario(_Frozen):
             vm_nic_mtu=self.vm_nic_mtu,
             dual_stack=self.dual_stack,
             second_pool=self.second_pool,
+            cni=self.cni,
         )
 
 
@@ -255,6 +264,31 @@ SCENARIOS: tuple[Scenario, ...] = (
         second_pool=True,
         allowed_pairs=(POD_CIDR,),
         expected=_ALL_OK,
+    ),
+    Scenario(
+        name="canal-vxlan-ok",
+        summary="Canal (Calico policy, flannel VXLAN: flannel.1, VNI 1, UDP 8472; flannel's "
+        "--ip-masq and the natOutgoing of calico-node's default pool); the pair 10.244.0.0/16 "
+        "on every node port and k8s-nodes allows tcp 10250 and UDP 8472 from its members.",
+        cni="canal",
+        encapsulation=Encapsulation.VXLAN,
+        nat_outgoing=True,
+        allowed_pairs=(POD_CIDR,),
+        node_groups=(seed.NODES_GROUP,),
+        security_groups=(DEFAULT_GROUP, _nodes_group(KUBELET_RULE, FLANNEL_VXLAN_RULE)),
+        expected=_ALL_OK,
+    ),
+    Scenario(
+        name="canal-no-8472",
+        summary="As canal-vxlan-ok, but k8s-nodes lacks UDP 8472: flannel's VXLAN between the "
+        "nodes is dropped, so pod-to-pod (and DNS) break; the rest is masqueraded and passes.",
+        cni="canal",
+        encapsulation=Encapsulation.VXLAN,
+        nat_outgoing=True,
+        allowed_pairs=(POD_CIDR,),
+        node_groups=(seed.NODES_GROUP,),
+        security_groups=(DEFAULT_GROUP, _nodes_group(KUBELET_RULE)),
+        expected=_ONLY_POD_TO_POD_BROKEN,
     ),
 )
 

@@ -13,7 +13,8 @@ Layout (measured in docs/notes netns-lab.md):
   default route via 169.254.1.1, node-side veth `ks-caliJ` with proxy_arp
   and a /32 route on the node;
 - remote pod blocks: native (`10.244.M.0/24 via node M`) or through a VXLAN
-  device `ks-vxlan` (VNI 4096, UDP 4789, static neighbour + FDB entries);
+  device `ks-vxlan` (VNI 4096, UDP 4789, static neighbour + FDB entries), under
+  Canal flannel's `ks-flannel.1` (VNI 1, UDP 8472, the same entries);
 - kube-proxy as nft DNAT in every node (no ICMP rule, so ping to a
   ClusterIP never answers), Calico natOutgoing as MASQUERADE when enabled;
 - `<prefix>rt`: the Neutron router 10.0.0.1 / 203.0.113.1 (SNAT, blackhole
@@ -44,7 +45,6 @@ from kostack_lab.topology_layout import (
     POD_NIC,
     ROUTER_TAP,
     ROUTER_UPLINK,
-    VXLAN_DEVICE,
     NodePlan,
     PodPlan,
     Topology,
@@ -147,7 +147,8 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
         f"link set {NODE_NIC} address {node.mac} mtu {topo.vm_nic_mtu} gso_max_segs 1 up",
         f"addr add {node.ip}/{prefix_len} dev {NODE_NIC}",
         f"route add default via {topo.gateway_ip} dev {NODE_NIC}",
-        f"route add blackhole {node.pod_cidr}",
+        # Calico IPAM's blackhole for the node's own block (host-local IPAM under Canal: none)
+        *([f"route add blackhole {node.pod_cidr}"] if topo.cni == "calico" else []),
         *([f"route add blackhole {node.pod_cidr2}"] if node.pod_cidr2 else []),
     ]
     if node.ip6 and node.pod_cidr6 and topo.network_cidr6:
@@ -170,23 +171,22 @@ def plan_node(topo: Topology, node: NodePlan) -> NodeSetup:
     fdb: list[str] = []
     remote = [other for other in topo.nodes if other.index != node.index]
     vxlan_peers = [o for o in remote if topo.encapsulation.encapsulates(topo.same_subnet(node, o))]
+    device = topo.vxlan_device
     if vxlan_peers:
         lines += [
-            f"link add {VXLAN_DEVICE} type vxlan id {topo.vxlan_vni} dstport {topo.vxlan_port} "
+            f"link add {device} type vxlan id {topo.vxlan_vni} dstport {topo.vxlan_port} "
             f"local {node.ip} dev {NODE_NIC} nolearning",
-            f"link set {VXLAN_DEVICE} address {node.vtep_mac} "
+            f"link set {device} address {node.vtep_mac} "
             f"mtu {topo.vm_nic_mtu - 50} gso_max_segs 1 up",
-            f"addr add {node.vtep_ip}/32 dev {VXLAN_DEVICE}",
+            f"addr add {node.vtep_ip}/32 dev {device}",
         ]
     for other in remote:
         if other in vxlan_peers:
             lines += [
-                f"neigh add {other.vtep_ip} lladdr {other.vtep_mac} dev {VXLAN_DEVICE} nud permanent",
-                f"route add {other.pod_cidr} via {other.vtep_ip} dev {VXLAN_DEVICE} onlink",
+                f"neigh add {other.vtep_ip} lladdr {other.vtep_mac} dev {device} nud permanent",
+                f"route add {other.pod_cidr} via {other.vtep_ip} dev {device} onlink",
             ]
-            fdb.append(
-                f"fdb append {other.vtep_mac} dev {VXLAN_DEVICE} dst {other.ip} self permanent"
-            )
+            fdb.append(f"fdb append {other.vtep_mac} dev {device} dst {other.ip} self permanent")
         else:
             lines.append(f"route add {other.pod_cidr} via {other.ip} dev {NODE_NIC}")
         if other.pod_cidr2:  # the second pool's blocks: native (ipipMode, vxlanMode Never)

@@ -20,6 +20,8 @@ __all__ = [
     "CALICO_GATEWAY",
     "CALICO_GATEWAY6",
     "CALICO_HOST_MAC",
+    "CNI",
+    "FLANNEL_DEVICE",
     "MAX_NODES",
     "MAX_PODS_PER_NODE",
     "NODE_NIC",
@@ -40,6 +42,9 @@ BRIDGE = "ks-br0"
 NODE_NIC = "ks-eth0"
 POD_NIC = "ks-eth0"
 VXLAN_DEVICE = "ks-vxlan"
+# Canal's flannel names its VXLAN device flannel.<VNI> (flannel pkg/backend/vxlan/vxlan.go): the
+# lab's keeps its ks- prefix.
+FLANNEL_DEVICE = "ks-flannel.1"
 ROUTER_TAP = "ks-tap-rt"
 ROUTER_UPLINK = "ks-eth1"
 CALICO_HOST_MAC = "ee:ee:ee:ee:ee:ee"
@@ -48,6 +53,11 @@ CALICO_GATEWAY = "169.254.1.1"
 CALICO_GATEWAY6 = "fe80::ecee:eeff:feee:eeee"
 MAX_NODES = 40
 MAX_PODS_PER_NODE = 8
+
+
+# Who wires the lab: Calico (its CNI, IPAM and VXLAN), or Canal (Calico's CNI plugin for the
+# pods, host-local IPAM from the node's podCIDR, flannel's VXLAN between nodes).
+CNI = Literal["calico", "canal"]
 
 
 class Encapsulation(StrEnum):
@@ -158,11 +168,15 @@ class Topology(_Frozen):
     router_external_ip: str = seed.PUBLIC_GATEWAY_IP
     internet_ip: str = str(ipaddress.IPv4Network(seed.PUBLIC_CIDR).network_address + 10)
     encapsulation: Encapsulation = Encapsulation.VXLAN_CROSS_SUBNET
+    cni: CNI = "calico"
     nat_outgoing: bool = False
     # FelixConfiguration default's featureDetectOverride ("MASQFullyRandom=false": natOutgoing
     # masquerades without fully-random; topology.masq_fully_random)
     felix_override: str = ""
     router_routes_to_pods: bool = True
+    # Calico's VXLAN (vxlan.calico: VNI 4096, UDP 4789), or under Canal flannel's (flannel.1:
+    # VNI 1, the kernel's default port 8472).
+    vxlan_device: str = VXLAN_DEVICE
     vxlan_vni: int = 4096
     vxlan_port: int = 4789
     echo_port: int = 8080
@@ -422,6 +436,7 @@ def build_topology(
     pods_per_node: int = 2,
     dual_stack: bool = False,
     second_pool: bool = False,
+    cni: CNI = "calico",
 ) -> Topology:
     """Lay out a lab of `nodes` nodes (1 control plane + workers), `pods_per_node` pods each.
 
@@ -435,7 +450,14 @@ def build_topology(
     dual-stack lab needs an encapsulation that is native within the subnet.
     `second_pool` adds a second IPv4 pool (`SECOND_POOL`, routed natively): a block of it
     on every node and one echo pod in it per node.
+
+    `cni` "canal": flannel's VXLAN between the nodes (`encapsulation` must be VXLAN), IPv4
+    only, one pool; the pod MTU is the NIC's, as Felix picks it with no Calico encapsulation
+    enabled (`felix/dataplane/linux/int_dataplane.go` `determinePodMTU`), flannel.1's the NIC's
+    minus 50.
     """
+    if cni == "canal" and (encapsulation is not Encapsulation.VXLAN or dual_stack or second_pool):
+        raise ValueError("a Canal lab is flannel VXLAN, IPv4, one pool")
     if dual_stack and encapsulation.encapsulates(True):
         raise ValueError("a dual-stack lab routes IPv6 natively: use none or vxlan-cross-subnet")
     if not 2 <= nodes <= MAX_NODES:
@@ -444,7 +466,13 @@ def build_topology(
         raise ValueError(f"pods_per_node must be between 1 and {MAX_PODS_PER_NODE}")
     netns.check_netns_name(prefix + "hv")
     nic_mtu = network_mtu if vm_nic_mtu is None else vm_nic_mtu
-    veth_mtu = nic_mtu - encapsulation.overhead if pod_mtu is None else pod_mtu
+    overhead = 0 if cni == "canal" else encapsulation.overhead
+    veth_mtu = nic_mtu - overhead if pod_mtu is None else pod_mtu
+    flannel = (
+        {"vxlan_device": FLANNEL_DEVICE, "vxlan_vni": 1, "vxlan_port": 8472}
+        if cni == "canal"
+        else {}
+    )
     node_plans = [
         _node_plan(planned, prefix, dual_stack, second_pool)
         for planned in seed.seed_nodes(nodes, subnet_cidr=seed.NODE_SUBNET_CIDR)
@@ -459,8 +487,10 @@ def build_topology(
         vm_nic_mtu=nic_mtu,
         pod_mtu=veth_mtu,
         encapsulation=encapsulation,
+        cni=cni,
         nat_outgoing=nat_outgoing,
         router_routes_to_pods=router_routes_to_pods,
+        **flannel,
         network_cidr6=seed.NODE_SUBNET6_CIDR if dual_stack else None,
         pod_cidr6=seed.POD_SUBNET6 if dual_stack else None,
         pod_cidr2=SECOND_POOL if second_pool else None,

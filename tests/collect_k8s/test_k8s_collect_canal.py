@@ -129,3 +129,20 @@ def test_kube_proxy_daemonset_with_flags_only(serve: ServeFn) -> None:
     collection = serve(objects).collect()
     assert collection.cluster.kube_proxy_mode == "ipvs"
     assert "cluster.kube_proxy_mode" not in [g.source for g in collection.gaps]
+
+
+def test_calico_objects_read_once_when_calico_gives_way_to_flannel(serve: ServeFn) -> None:
+    """Calico is read first (its IP pools, its Felix settings), then flannel, whose Canal
+    reading needs the same pools and settings: each is requested once per collection, and
+    the result is the one two requests gave."""
+    served = serve(_unlabelled(canal_cluster(variant="rke2-canal")))
+    collection = served.collect()
+    requests = served.requests()
+    pools = [r for r in requests if "/ippools" in r]
+    felix = [r for r in requests if "/felixconfigurations/default" in r]
+    assert pools == ["GET /apis/crd.projectcalico.org/v1/ippools?limit=500 200"], pools
+    assert felix == ["GET /apis/crd.projectcalico.org/v1/felixconfigurations/default 200"], felix
+    flannel = collection.cluster.cni.flannel
+    assert flannel is not None and flannel.canal_pools is not None
+    assert [(str(p.cidr), p.nat_outgoing) for p in flannel.canal_pools] == [("10.244.0.0/16", True)]
+    assert flannel.canal_nat_exclusions == "IPPoolsOnly"

@@ -35,6 +35,7 @@ from kostack_lab.topology import (
 )
 from kostack_lab.topology_layout import (
     BRIDGE,
+    FLANNEL_DEVICE,
     NODE_NIC,
     POD_NIC,
     ROUTER_TAP,
@@ -50,7 +51,7 @@ MAC = "fa:16:3e:00:00:12"
 
 def interface_names(topo: Topology) -> list[str]:
     """Every interface name the lab creates (all carry the ks- prefix)."""
-    names = {BRIDGE, NODE_NIC, POD_NIC, VXLAN_DEVICE, ROUTER_TAP, ROUTER_UPLINK}
+    names = {BRIDGE, NODE_NIC, POD_NIC, VXLAN_DEVICE, FLANNEL_DEVICE, ROUTER_TAP, ROUTER_UPLINK}
     names |= {n.tap for n in topo.nodes} | {p.host_veth for p in topo.pods}
     return sorted(names)
 

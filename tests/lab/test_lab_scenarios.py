@@ -53,9 +53,9 @@ def check_counters(name: str, counters: dict[str, Any]) -> None:
         # Neutron's anti-spoofing on the probing node's port, nothing else (for the dual-stack
         # twin: the IPv6 pod source, fd00:10:244:1::11, has no pair).
         assert set(antispoof) == {"k8s-w-1"} and ingress == {} and tap == {}
-    elif name in {"vxlan-no-4789", "fixed-ovn"}:
+    elif name in {"vxlan-no-4789", "fixed-ovn", "canal-no-8472"}:
         # Passed anti-spoofing, then met no ingress rule at the receiving ports:
-        # CoreDNS on k8s-cp-1, the echo pod on k8s-w-2.
+        # CoreDNS on k8s-cp-1, the echo pod on k8s-w-2 (Canal: flannel's UDP 8472).
         assert antispoof == {} and set(ingress) == {"k8s-cp-1", "k8s-w-2"} and tap == {}
     elif name == "mtu-bad":
         # Nothing in nft: the tap refused the 1500-byte VXLAN frames of the sender (k8s-w-2).

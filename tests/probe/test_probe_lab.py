@@ -168,6 +168,8 @@ def test_seed_natoutgoing_explains_why_the_api_works_and_dns_fails(
     ("scenario", "cause", "failing", "passing"),
     [
         ("vxlan-no-4789", "sg-encap", {"pod-http", "dns-udp"}, {"api-tcp", "egress"}),
+        # Canal: flannel's VXLAN (UDP 8472) between the nodes, Calico's pods
+        ("canal-no-8472", "sg-encap", {"pod-http", "dns-udp"}, {"api-tcp", "egress"}),
         ("mtu-bad", "mtu", {"mtu", "transfer"}, {"pod-http", "dns-udp", "api-tls"}),
     ],
 )
@@ -432,3 +434,18 @@ def test_two_pools_probes_each_pool_for_real(lab: Lab, tmp_path: Path) -> None:
     assert {c["verdict"] for c in unpinned if c["kind"] == "pod-http"} == {"pass"}
     # the second pool's probes ran from and to its own pods (10.245.x), not the default ones
     assert all(c["target_ip"].startswith("10.245.") for c in second if c.get("target_ip"))
+
+
+def test_canal_with_udp_8472_is_clean_by_analysis_and_by_probes(lab: Lab, tmp_path: Path) -> None:
+    """Canal's flannel VXLAN with its rule: no root cause, and every probe the plan predicts to
+    pass across the nodes (pod to pod, DNS to CoreDNS on the control plane) passes."""
+    lab.up("canal-vxlan-ok")
+    snapshot = write(tmp_path / "snap.json", lab_snapshot(lab))
+    result = run_cli(["diagnose", "--snapshot", snapshot, "--active", "-o", "json"], lab_env(lab))
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["root_causes"] == [] and data["probes"]["mismatches"] == []
+    verdicts: dict[str, set[str]] = {}
+    for c in data["probes"]["comparisons"]:
+        verdicts.setdefault(c["kind"], set()).add(c["verdict"])
+    assert verdicts["pod-http"] == verdicts["dns-udp"] == {"pass"}, verdicts

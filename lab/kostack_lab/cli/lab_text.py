@@ -186,6 +186,11 @@ SCENARIOS_KO: Final = {
     "two-pools": "Calico IPv4 풀 두 개, 둘 다 캡슐화 없이 라우팅: 기본 10.244.0.0/16과 노드마다 에코 "
     "Pod가 하나씩 있는 10.245.0.0/16. 모든 노드 포트에 Allowed Address Pair 10.244.0.0/16만 "
     "있어 기본 풀의 Pod는 통과하고 두 번째 풀의 Pod는 스푸핑 방지에 차단됩니다.",
+    "canal-vxlan-ok": "Canal(정책은 Calico, 네트워크는 flannel VXLAN: flannel.1, VNI 1, UDP 8472, "
+    "flannel의 --ip-masq와 calico-node 기본 풀의 natOutgoing). 모든 노드 포트에 Allowed Address "
+    "Pair 10.244.0.0/16이 있고, k8s-nodes가 그룹 멤버의 tcp 10250과 UDP 8472를 허용합니다.",
+    "canal-no-8472": "canal-vxlan-ok와 같되 k8s-nodes에 UDP 8472가 없음: 노드 사이의 flannel "
+    "VXLAN이 버려져 Pod 간 통신(과 DNS)은 실패하고, 나머지는 마스커레이드되어 통과합니다.",
 }
 
 

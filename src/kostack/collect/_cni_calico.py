@@ -44,12 +44,17 @@ VERSIONS: Final = (CALICO_V1, CALICO_V3)
 
 
 def _custom_list(ctx: CniContext, plural: str) -> tuple[list[JsonObject], str]:
-    """List a Calico resource through the first API version that serves it.
+    """List a Calico resource through the first API version that serves it (once per
+    collection: Canal's flannel reading lists the IP pools Calico's has).
 
     crd.projectcalico.org/v1 is where Calico stores everything; the
     projectcalico.org/v3 API (calico-apiserver) serves the same objects and
     may be readable when the CRDs are not, or be all there is.
     """
+    return ctx.once(f"list {plural}", lambda: _list_first_version(ctx, plural))
+
+
+def _list_first_version(ctx: CniContext, plural: str) -> tuple[list[JsonObject], str]:
     failures: list[ReadFailure] = []
     reader = ctx.reader
     for group, version in VERSIONS:
@@ -67,7 +72,12 @@ def _custom_list(ctx: CniContext, plural: str) -> tuple[list[JsonObject], str]:
 
 
 def _custom_get(ctx: CniContext, plural: str, name: str) -> JsonObject | None:
-    """Get a Calico object through the first version that has it; None if none has."""
+    """Get a Calico object through the first version that has it; None if none has (once per
+    collection, as `_custom_list`)."""
+    return ctx.once(f"get {plural}/{name}", lambda: _get_first_version(ctx, plural, name))
+
+
+def _get_first_version(ctx: CniContext, plural: str, name: str) -> JsonObject | None:
     failures: list[ReadFailure] = []
     reader = ctx.reader
     for group, version in VERSIONS:

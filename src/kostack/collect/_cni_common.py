@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar, cast
 
 from kostack.collect._cni_calico_bgp import route_reflector_id
 from kostack.collect._k3s import K3sServer
@@ -29,6 +29,7 @@ from kostack.collect._kube_types import ReadFailure, joined
 from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]
+_T = TypeVar("_T")
 CniName = Literal["calico", "flannel", "cilium", "kube-router"]
 # kube-router is read only when its agent pods are seen (it has no object of its own to probe).
 CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium", "kube-router")
@@ -223,6 +224,22 @@ class CniContext:
     check: FatalCheck
     gap_text: TextGapSink
     probe_failures: list[ReadFailure] = field(default_factory=list)
+    # Reads made once per collection (`once`): their answer, or the failure they raised.
+    read_cache: dict[str, object] = field(default_factory=dict)
+
+    def once(self, key: str, read: Callable[[], _T]) -> _T:
+        """``read()`` the first time ``key`` is asked for, its answer (or its ReadFailure,
+        raised again) after that: under Canal a Calico that gives way to flannel has read
+        the IP pools and Felix's settings that flannel's reading needs too."""
+        if key not in self.read_cache:
+            try:
+                self.read_cache[key] = read()
+            except ReadFailure as failure:
+                self.read_cache[key] = failure
+        found = self.read_cache[key]
+        if isinstance(found, ReadFailure):
+            raise found
+        return cast("_T", found)
 
     def probe_failed(self, failure: ReadFailure) -> None:
         """A read made only to find out whether this CNI is installed failed."""
