@@ -11,6 +11,7 @@ from k8s_collect_served import ServeFn
 from test_k8s_collect_published import _rr_objects
 
 from kostack.analyze.messages import localize
+from kostack.collect._cni_calico_bgp import as_number, cluster_id
 from kostack_testkit.k8s_fixture_objects import JsonObject
 
 LABELS = "projectcalico.org/labels"
@@ -79,3 +80,16 @@ def test_annotations_calico_ignores_are_ignored_and_said(serve: ServeFn) -> None
     assert "node k8s-cp-1: Calico ignores its annotation " + RR in en
     assert "노드 k8s-cp-1: Calico가 받아들이는 값이 아니어서 어노테이션 " + RR in ko
     assert "not-an-address" not in en  # the value itself is not repeated
+
+
+def test_the_values_calico_takes() -> None:
+    """numorstring.ASNumberFromString (ParseUint: ASCII digits, 32 bits; asdot 16.16) and
+    ValidateIPv4Network (an IPv4 address, or a network with no host bits)."""
+    taken = {"64512": 64512, "1.10": 65546, "4294967295": 4294967295, "0.0": 0}
+    for text, value in taken.items():
+        assert as_number(text) == value, text
+    for text in (" 64512", "+1", "²", "4294967296", "65536.1", "1.", "AS64512", ""):
+        assert as_number(text) is None, text
+    assert [cluster_id(t) for t in ("244.0.0.1", "10.0.0.0/8")] == ["244.0.0.1", "10.0.0.0/8"]
+    for text in ("10.0.0.1/8", "fd00::1", " 244.0.0.1", "244.0.0", "rr-1"):
+        assert cluster_id(text) is None, text

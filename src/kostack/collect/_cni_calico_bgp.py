@@ -19,6 +19,7 @@ its own labels (``calicoctl label nodes``) are the JSON annotation ``projectcali
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network
@@ -32,6 +33,7 @@ RR_ANNOTATION: Final = "projectcalico.org/RouteReflectorClusterID"
 LABELS_ANNOTATION: Final = "projectcalico.org/labels"
 ASN_ANNOTATION: Final = "projectcalico.org/ASNumber"
 MAX_ASN: Final = 4294967295
+DIGITS: Final = re.compile(r"[0-9]+")
 
 register(
     {
@@ -87,15 +89,15 @@ def cluster_id(text: str) -> str | None:
 
 
 def as_number(text: str) -> int | None:
-    """An AS number as Calico parses it: "64512", or "asdot" "1.10" (1 * 65536 + 10)."""
-    text = text.strip()
-    if text.isdigit():
+    """An AS number as Calico parses it (Go's ``strconv.ParseUint``: ASCII digits only):
+    "64512" (32 bits), or "asdot" "1.10" (16 bits each: 1 * 65536 + 10); None otherwise."""
+    if DIGITS.fullmatch(text):
         value = int(text)
         return value if value <= MAX_ASN else None
     high, dot, low = text.partition(".")
-    if dot and high.isdigit() and low.isdigit() and int(high) < 65536 and int(low) < 65536:
-        return (int(high) << 16) + int(low)
-    return None
+    if not (dot and DIGITS.fullmatch(high) and DIGITS.fullmatch(low)):
+        return None
+    return (int(high) << 16) + int(low) if int(high) < 65536 and int(low) < 65536 else None
 
 
 def own_labels(text: str) -> dict[str, str] | None:
