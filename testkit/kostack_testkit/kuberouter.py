@@ -83,6 +83,19 @@ def fixed(doc: Doc) -> None:
     _custom_group_only(doc, [*rules, rule(SG_NODES, "ingress", None, None, POD_CIDR)])
 
 
+def bgp_one_way(doc: Doc) -> None:
+    """kube-router fixed, but the nodes admit TCP 179 only from k8s-cp-1, k8s-w-1 and k8s-w-2:
+    k8s-w-3 can open no session, the others open theirs to it, so every session comes up."""
+    fixed(doc)
+    ips = {n["name"]: n["internal_ip"] for n in doc["cluster"]["nodes"]}
+    group = next(g for g in doc["openstack"]["security_groups"] if g["id"] == SG_NODES)
+    group["rules"] = [r for r in group["rules"] if r["port_range_min"] != 179]
+    group["rules"] += [
+        rule(SG_NODES, "ingress", "tcp", 179, f"{ips[n]}/32", name=n)
+        for n in ("k8s-cp-1", "k8s-w-1", "k8s-w-2")
+    ]
+
+
 KUBE_ROUTER_EXAMPLES = {
     "kube-router-no-pairs-no-bgp": (
         "k0s with kube-router (its defaults: native routing within the subnet, iBGP mesh on "
@@ -94,6 +107,12 @@ KUBE_ROUTER_EXAMPLES = {
         "k0s with kube-router after the fix: pod and service CIDR pairs, TCP 179 between the "
         "nodes, ingress from the pod range.",
         fixed,
+    ),
+    "kube-router-bgp-one-way": (
+        "kube-router fixed, but TCP 179 is admitted only from k8s-cp-1, k8s-w-1 and k8s-w-2: "
+        "k8s-w-3 opens no BGP session itself, the other nodes open theirs to it (GoBGP peers "
+        "are active at both ends), so every session comes up.",
+        bgp_one_way,
     ),
 }
 

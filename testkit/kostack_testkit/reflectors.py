@@ -129,12 +129,29 @@ def example_rr_blocked(doc: Doc) -> None:
     with_reflectors(doc, {"k8s-cp-1": CLUSTER_ID})
 
 
+def example_rr_calicoctl_labels(doc: Doc) -> None:
+    """example rr-blocked with the reflector labelled by calicoctl: route-reflector=true is
+    Calico's own label of k8s-cp-1 (KDD: its Node's annotation projectcalico.org/labels), not
+    a label of the Node. The BGPPeer still selects it: the cause is the blocked sessions."""
+    example_rr_blocked(doc)
+    calico = doc["cluster"]["cni"]["calico"]
+    for node in doc["cluster"]["nodes"]:
+        if node["labels"].pop(RR_LABEL, None) is not None:
+            calico.setdefault("node_labels", {})[node["name"]] = {RR_LABEL: "true"}
+
+
 REFLECTOR_EXAMPLES = {
     "calico-rr-blocked": (
         "Calico without encapsulation (BGP routes), its node-to-node mesh off, k8s-cp-1 the "
         "route reflector every node peers with (BGPPeer peerSelector route-reflector == 'true'), "
         "and TCP 179 blocked between nodes: no worker's session with it comes up.",
         example_rr_blocked,
+    ),
+    "calico-rr-calicoctl-labels": (
+        "calico-rr-blocked with the reflector labelled by `calicoctl label nodes k8s-cp-1 "
+        "route-reflector=true`: the label is Calico's own (the Node annotation "
+        "projectcalico.org/labels), which Calico's selectors see; the sessions are blocked.",
+        example_rr_calicoctl_labels,
     ),
 }
 

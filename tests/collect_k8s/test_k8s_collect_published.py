@@ -103,6 +103,9 @@ def test_calico_manifest(
         "feature_detect_override": "",
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
+        "as_number": 64512,  # no BGPConfiguration: Calico's default AS
+        "node_labels": {},
+        "node_as_numbers": {},
     }
 
 
@@ -135,6 +138,9 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "feature_detect_override": "",
         "bgp_peers": None,  # the mesh on: the BGPPeers are not needed
         "route_reflectors": {},
+        "as_number": 64512,  # no BGPConfiguration: Calico's default AS
+        "node_labels": {},
+        "node_as_numbers": {},
     }
     images = {
         c["image"]

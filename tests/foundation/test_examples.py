@@ -35,6 +35,8 @@ EXPECTED: dict[str, list[str]] = {
     "calico-bgp-one-way": ["bgp-blocked"],
     # the mesh off: every worker's session with the one route reflector is dropped
     "calico-rr-blocked": ["bgp-blocked"],
+    # the same, the reflector labelled with calicoctl (Calico's own label): not bgp-no-peer
+    "calico-rr-calicoctl-labels": ["bgp-blocked"],
     # item 5 correction: anti-spoofing follows from the overlap and is listed under it
     "pod-cidr-overlaps-nodes": ["cidr-overlap"],
     "lb-amphora-healthy": [],
@@ -54,6 +56,8 @@ EXPECTED: dict[str, list[str]] = {
     "calico-two-pools-native-no-pairs": ["antispoof"],
     "kube-router-no-pairs-no-bgp": ["bgp-blocked", "antispoof", "sg-pod-source"],
     "kube-router-fixed": [],
+    # TCP 179 one way only between k8s-w-3 and the others: the other end opens the session
+    "kube-router-bgp-one-way": [],
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies
     # from outside, which it never opens to 0.0.0.0/0)
     "stateless-replies-dropped": ["sg-stateless"],

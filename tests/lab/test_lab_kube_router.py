@@ -83,6 +83,21 @@ def test_either_node_opens_the_session_so_kube_router_keeps_the_route(lab: Lab) 
         hop = bgp_route(topo, g, s, pod, session_judge(topo))
         assert hop is not None
         assert (hop.disposition == Disposition.ACCEPTED) is kept, hop
+    # net-sg-bgp agrees with the route hop: it fails the node pairs without a session only
+    # (the lab's third node has none with one of them), not the one-way pair's direction
+    kr = _as_kube_router(snapshot)
+    topo = Topology(kr)
+    views = list(topo.node_views.values())
+    judge = session_judge(topo)
+    lost = sum(
+        bgp_route(topo, a, b, b.blocks[0][11], judge).disposition != Disposition.ACCEPTED  # type: ignore[union-attr]
+        for a in views
+        for b in views
+        if a is not b
+    )
+    found = [f for f in diagnose(kr).findings if f.check_id == "net-sg-bgp"]
+    failed = [f for f in found if f.status == Status.FAIL]
+    assert sum(dict(f.counts)["node_pairs"] for f in failed) == lost < len(views) * (len(views) - 1)
 
 
 def _calico_bgp(snapshot: Snapshot) -> Snapshot:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from kostack.catalog import Msg, register
-from kostack.collect._cni_calico_bgp import parse_bgp_peer
+from kostack.collect._cni_calico_bgp import as_number, parse_bgp_peer
 from kostack.collect._cni_calico_parse import (
     CalicoObjects,
     calico_bgp,
@@ -323,6 +323,11 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
     # BGPConfiguration reference: nodeToNodeMeshEnabled defaults to true.
     mesh = None if bgp_failed else spec_of(bgp_conf).get("nodeToNodeMeshEnabled") is not False
     bgp = None if installation_failed and calico_config is None else calico_bgp(objects)
+    # BGPConfiguration reference: asNumber defaults to 64512
+    asn = spec_of(bgp_conf).get("asNumber", 64512)
+    nodes = ctx.facts.calico_nodes
+    for name, key in nodes.skipped:
+        ctx.notes.skip("cluster.nodes", Msg("skip.calico-annotation", name=name, note=key))
     version, version_source = _version(ctx, objects, method)
     calico = Calico(
         install_method=method,
@@ -343,7 +348,10 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         feature_detect_override=feature_detect_override(objects),
         # the peers matter where the node-to-node mesh is off (engine/peering.py)
         bgp_peers=_bgp_peers(ctx) if bgp is not False and mesh is False else None,
-        route_reflectors=dict(ctx.facts.route_reflectors),
+        route_reflectors=dict(nodes.route_reflectors),
+        as_number=None if bgp_failed else as_number(str(asn)),
+        node_labels=dict(nodes.labels),
+        node_as_numbers=dict(nodes.as_numbers),
     )
     network = tuple(p.cidr for p in pools or () if not p.disabled)
     return CniResult(

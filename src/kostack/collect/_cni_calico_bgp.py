@@ -4,21 +4,45 @@ A BGPPeer (crd.projectcalico.org/v1 or projectcalico.org/v3, cluster-scoped) app
 node ``spec.node``, else to the nodes ``spec.nodeSelector`` selects, else to every node, and
 peers them with the Calico nodes ``spec.peerSelector`` selects, or with ``spec.peerIP``
 (calico confd/pkg/backends/calico/client.go, docs/facts.md "BGPPeers"). A peer's password
-is a Secret reference: kostack notes that one is set and never reads the Secret. A node is a
-route reflector when its Node carries the annotation
-``projectcalico.org/RouteReflectorClusterID`` (libcalico-go lib/backend/k8s/resources/node.go,
-``nodeBgpCIDAnnotation``: the Calico Node's ``spec.bgp.routeReflectorClusterID`` in KDD).
+is a Secret reference: kostack notes that one is set and never reads the Secret.
+
+With the Kubernetes datastore a Calico Node is its Kubernetes Node (libcalico-go
+lib/backend/k8s/resources/node.go `K8sNodeToCalico`, docs/facts.md "A Calico node in KDD"):
+its own labels (``calicoctl label nodes``) are the JSON annotation ``projectcalico.org/labels``
+(resources.go ``labelsAnnotation``), merged under the Node's labels (the Node's win); its
+``spec.bgp.routeReflectorClusterID`` is the annotation
+``projectcalico.org/RouteReflectorClusterID`` (ignored unless an IPv4 address:
+``ValidateIPv4Network``) and makes the node a route reflector; its ``spec.bgp.asNumber`` is
+``projectcalico.org/ASNumber`` ("64512" or "1.10", ``numorstring.ASNumberFromString``).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
 from typing import Any, Final
 
+from kostack.catalog import register
 from kostack.collect._kube_objects import Notes, annotations_of, as_dict, as_str, name_of
 from kostack.model.snapshot import CalicoBGPPeer
 
 RR_ANNOTATION: Final = "projectcalico.org/RouteReflectorClusterID"
+LABELS_ANNOTATION: Final = "projectcalico.org/labels"
+ASN_ANNOTATION: Final = "projectcalico.org/ASNumber"
+MAX_ASN: Final = 4294967295
+DIGITS: Final = re.compile(r"[0-9]+")
+
+register(
+    {
+        "skip.calico-annotation": {
+            "en": "node {name}: Calico ignores its annotation {note} (not a value it takes)",
+            "ko": "노드 {name}: Calico가 받아들이는 값이 아니어서 어노테이션 {note:을/를} 무시합니다",
+        },
+    }
+)
 MAX_SELECTOR: Final = 1024  # characters of a selector a snapshot holds (model cni.py)
 
 
@@ -54,8 +78,70 @@ def parse_bgp_peer(obj: Mapping[str, Any], notes: Notes) -> CalicoBGPPeer | None
     )
 
 
-def route_reflector_id(node: Mapping[str, Any]) -> tuple[str, str] | None:
-    """(node name, cluster ID) of a route reflector's Node; None for any other node."""
-    cluster_id = annotations_of(node).get(RR_ANNOTATION, "").strip()
-    name = name_of(node)
-    return (name, cluster_id) if cluster_id and name else None
+def cluster_id(text: str) -> str | None:
+    """A RouteReflectorClusterID as Calico takes it: an IPv4 address (or a masked IPv4
+    network, which its validator passes too); None for anything else, which Calico ignores."""
+    try:
+        IPv4Network(text, strict=True)
+    except ValueError:
+        return None
+    return text
+
+
+def as_number(text: str) -> int | None:
+    """An AS number as Calico parses it (Go's ``strconv.ParseUint``: ASCII digits only):
+    "64512" (32 bits), or "asdot" "1.10" (16 bits each: 1 * 65536 + 10); None otherwise."""
+    if DIGITS.fullmatch(text):
+        value = int(text)
+        return value if value <= MAX_ASN else None
+    high, dot, low = text.partition(".")
+    if not (dot and DIGITS.fullmatch(high) and DIGITS.fullmatch(low)):
+        return None
+    return (int(high) << 16) + int(low) if int(high) < 65536 and int(low) < 65536 else None
+
+
+def own_labels(text: str) -> dict[str, str] | None:
+    """The labels of the annotation: a JSON object of strings; None where Go's
+    ``json.Unmarshal`` into a map[string]string would fail (Calico then keeps none)."""
+    try:
+        found = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(found, dict) or not all(isinstance(v, str) for v in found.values()):
+        return None
+    return found
+
+
+@dataclass
+class CalicoNodes:
+    """Calico's own settings of each node, from the Node annotations (read while the Nodes
+    are listed: no request of its own)."""
+
+    route_reflectors: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    as_numbers: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (node, annotation) ignored
+
+    def add(self, node: Mapping[str, Any]) -> None:
+        name = name_of(node)
+        notes = annotations_of(node)
+        if not name:
+            return
+        raw = notes.get(RR_ANNOTATION, "")
+        found = cluster_id(raw) if raw else None
+        if found is not None:
+            self.route_reflectors[name] = found
+        elif raw:
+            self.skipped.append((name, RR_ANNOTATION))
+        raw = notes.get(ASN_ANNOTATION, "")
+        asn = as_number(raw) if raw else None
+        if asn is not None:
+            self.as_numbers[name] = asn
+        elif raw:
+            self.skipped.append((name, ASN_ANNOTATION))
+        if LABELS_ANNOTATION in notes:
+            labels = own_labels(notes[LABELS_ANNOTATION])
+            if labels is None:
+                self.skipped.append((name, LABELS_ANNOTATION))
+            elif labels:
+                self.labels[name] = labels

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar, cast
 
-from kostack.collect._cni_calico_bgp import route_reflector_id
+from kostack.collect._cni_calico_bgp import CalicoNodes
 from kostack.collect._k3s import K3sServer
 from kostack.collect._kube_objects import (
     Notes,
@@ -93,8 +93,8 @@ class ClusterFacts:
     microk8s: bool = False
     # CNI name -> the namespace of its agent's pods, for a CNI kostack does not model
     unmodelled: dict[str, str] = field(default_factory=dict)
-    # Calico route reflectors: node name -> its RouteReflectorClusterID annotation
-    route_reflectors: dict[str, str] = field(default_factory=dict)
+    # Calico's own settings of the nodes (route reflectors, labels, AS numbers: annotations)
+    calico_nodes: CalicoNodes = field(default_factory=CalicoNodes)
 
     def add_node(self, node: Mapping[str, Any]) -> None:
         for key in annotations_of(node):
@@ -109,9 +109,7 @@ class ClusterFacts:
         self.microk8s = self.microk8s or labels.get("microk8s.io/cluster") == "true"
         if self.k3s is None:
             self.k3s = K3sServer.of(node)
-        rr = route_reflector_id(node)
-        if rr is not None:
-            self.route_reflectors[rr[0]] = rr[1]
+        self.calico_nodes.add(node)
 
     def add_pod(self, pod: Mapping[str, Any]) -> None:
         labels = labels_of(pod)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field
@@ -85,9 +86,27 @@ class Calico(Record):
     # MASQUERADE --random-fully (engine/stateless.py `masquerade_ports`).
     feature_detect_override: Name | None = None
     # BGPPeers (None: not read) and each route reflector's cluster ID by node name (the
-    # Node annotation projectcalico.org/RouteReflectorClusterID)
+    # Node annotation projectcalico.org/RouteReflectorClusterID, when an IPv4 address)
     bgp_peers: tuple[CalicoBGPPeer, ...] | None = None
     route_reflectors: dict[str, str] = Field(default_factory=dict)
+    # BGPConfiguration `default` spec.asNumber: every node's AS unless its own says otherwise
+    # (64512 when unset; None: not read, or a snapshot from before it was read)
+    as_number: int | None = Field(default=None, ge=0, le=4294967295)
+    # Calico's own settings of a node in KDD, by node name (docs/facts.md "A Calico node in
+    # KDD"): its labels (annotation projectcalico.org/labels; `calico_labels` merges them with
+    # the Node's) and its AS number (annotation projectcalico.org/ASNumber)
+    node_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+    node_as_numbers: dict[str, int] = Field(default_factory=dict)
+
+    def calico_labels(self, name: str, labels: Mapping[str, str]) -> dict[str, str]:
+        """The labels Calico selects node ``name`` by: its own, under the Node's ``labels``
+        (a Kubernetes label wins: libcalico-go `mergeCalicoAndK8sLabels`)."""
+        own = self.node_labels.get(name)
+        return {**own, **labels} if own else dict(labels)
+
+    def as_of(self, name: str) -> int | None:
+        """Node ``name``'s AS number: its own, else the BGPConfiguration's (None: not known)."""
+        return self.node_as_numbers.get(name, self.as_number)
 
 
 class Flannel(Record):

@@ -18,7 +18,14 @@ def on_node(topo: Topology, view: NodeView, cidr: IPNetwork) -> bool:
     whose nodeSelector does not select the node (and no block of it sits there); a selector
     kostack cannot evaluate counts as selecting it (docs/engine.md, "Several IP pools")."""
     pool = topo.calico_pool_of(cidr)
-    if pool is None or matches(pool.node_selector, view.node.labels) is not False:
+    if pool is None:
+        return True
+    cl = topo.snapshot.cluster
+    calico = cl.cni.calico if cl is not None else None
+    labels = view.node.labels
+    if calico is not None:  # Calico's own labels of the node too (KDD: its annotation)
+        labels = calico.calico_labels(view.name, labels)
+    if matches(pool.node_selector, labels) is not False:
         return True
     return any(net_within(b, cidr) for b in view.blocks)
 

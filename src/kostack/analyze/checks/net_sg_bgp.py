@@ -1,11 +1,13 @@
 """net-sg-bgp: security groups admit BGP (TCP 179) between nodes when the CNI peers over BGP:
-Calico (BIRD), or kube-router (GoBGP on --bgp-port, both ends active)."""
+Calico (BIRD), or kube-router (GoBGP on --bgp-port, both ends active: a session per node
+pair, up when either end can open it)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from kostack.analyze.checks._bgp_peers import peer_findings
+from kostack.analyze.checks._bgp_sessions import session_findings, session_result
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import (
     NODE_SG_NEEDS,
@@ -179,7 +181,8 @@ def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: boo
 def _kube_router(ctx: CheckContext) -> list[Finding]:
     """kube-router learns every node's pod route over its iBGP mesh on --bgp-port (engine/cni.py
     `bgp_route`): a blocked session is an outage. Every node opens sessions to every other
-    (GoBGP peers are active), so each direction is judged."""
+    (GoBGP peers are active), so a session is up when either direction passes (_bgp_sessions.py,
+    as the route hop judges it); where some node has no pod range, each direction is judged."""
     kr = kube_router(ctx.topo)
     mesh = None if kr is None else kube_router_mesh(kr)
     if kr is None or kr.run_router is None or (kr.run_router and mesh is None):
@@ -199,6 +202,10 @@ def _kube_router(ctx: CheckContext) -> list[Finding]:
             continue
         family = None if v == primary else v
         what = Msg(f"{ID}.kr-what") if family is None else Msg(f"{ID}.kr-what-v6", v=v)
+        sessions = session_result(ctx.flows, family, port)
+        if sessions is not None:  # a session per node pair, up when either end opens it
+            out += session_findings(ctx, say, what, port, family, sessions)
+            continue
         found = node_traffic_findings(
             ctx, say, what, "tcp", port, "all", "bgp-blocked", family=family
         )

@@ -28,20 +28,21 @@ all its pairs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import ip_address
 from typing import TYPE_CHECKING
 
 from kostack.analyze.calico_selector import matches, required_label
 from kostack.analyze.engine.cni import SessionJudge, peers_routed
+from kostack.analyze.engine.peering_text import PEERING_MESSAGES
 from kostack.analyze.engine.router import no_port_hop
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.stateless import reply_hops
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import CalicoBGPPeer, IPAddress
+from kostack.model.snapshot import Calico, CalicoBGPPeer, IPAddress
 
 if TYPE_CHECKING:
     from kostack.analyze.engine.families import End
@@ -52,95 +53,9 @@ PORT = 179
 # with every node a reflector peered with every other costs its nodes, not their pairs
 SESSIONS_PER_NODE = 64
 RR_ANNOTATION = "projectcalico.org/RouteReflectorClusterID"
+ASN_ANNOTATION = "projectcalico.org/ASNumber"
 
-register(
-    {
-        "hop.rr-ok": {
-            "en": "route to {block} learned over BGP through route reflector {rr}: {src} and "
-            "{dst} both have a working session with it",
-            "ko": "라우트 리플렉터 {rr:을/를} 거쳐 {block:으로/로} 가는 경로를 BGP로 배움: {src:과/와} "
-            "{dst} 모두 그와의 세션이 정상입니다",
-        },
-        "hop.rr-direct": {
-            "en": "route to {block} learned over BGP: {src} and {dst} have a working session "
-            "(route reflector {rr})",
-            "ko": "{block:으로/로} 가는 경로를 BGP로 배움: {src:과/와} {dst} 사이의 세션이 정상입니다 "
-            "(라우트 리플렉터 {rr})",
-        },
-        "hop.rr-selector": {
-            "en": "Calico learns the route to {block} over BGPPeers (its node-to-node mesh is "
-            "off), and BGPPeer {peer}'s selector `{selector}` is not one kostack evaluates: "
-            "which nodes peer is not known",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데(노드 간 메시 꺼짐), BGPPeer "
-            "{peer}에 kostack이 평가하지 못하는 형식의 셀렉터가 있어 어떤 노드끼리 피어링하는지 알 수 "
-            "없습니다: `{selector}`",
-        },
-        "hop.rr-many": {
-            "en": "Calico learns the route to {block} over BGPPeers, and they give the nodes "
-            "more BGP sessions than kostack judges one by one (over {most} a node on average): "
-            "`calicoctl node status` on a node shows whether its sessions are Established",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, BGPPeer가 노드에 주는 BGP "
-            "세션이 kostack이 하나씩 판단하는 수(노드당 평균 {most}개)보다 많습니다. 노드에서 "
-            "`calicoctl node status`를 실행하면 세션이 Established인지 보입니다",
-        },
-        "hop.rr-undecided": {
-            "en": "Calico learns the route to {block} over BGPPeers, and whether the sessions "
-            "of {src} and {dst} with route reflector {rr} come up cannot be decided: {why}",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {src:과/와} {dst}의 라우트 "
-            "리플렉터 {rr} 세션이 맺어지는지 판단할 수 없습니다: {why}",
-        },
-        "hop.rr-order": {
-            "en": "the session {a} - {b} comes from a global BGPPeer: TCP 179 passes from {c} "
-            "only, and from Calico v3.23 the node with the greater address ({d}) opens it",
-            "ko": "전역 BGPPeer가 정한 세션({a} - {b}): TCP 179가 {c} 쪽에서만 통과하며, Calico "
-            "v3.23부터는 주소가 큰 노드({d})가 연결을 엽니다",
-        },
-        "hop.rr-chain": {
-            "en": "Calico learns the route to {block} over BGPPeers: {src} reaches route "
-            "reflectors {a} and {dst} reaches {b}, and routes passed from reflector to "
-            "reflector (different cluster IDs) are not judged; `calicoctl node status` on "
-            "the reflectors shows their sessions",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배웁니다. {src:은/는} 라우트 리플렉터 "
-            "{a}, {dst:은/는} {b}에 닿는데, 리플렉터 사이(클러스터 ID가 다름)로 전달되는 경로는 판단하지 "
-            "않습니다. 리플렉터에서 `calicoctl node status`를 실행하면 세션이 보입니다",
-        },
-        "hop.rr-external": {
-            "en": "Calico learns the route to {block} over BGPPeers, and {node} peers with "
-            "{ip} outside the cluster (a router or route reflector kostack cannot see): "
-            "`calicoctl node status` on {node} shows whether the route comes that way",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {node:은/는} 클러스터 밖의 "
-            "피어 {ip:과/와} 피어링합니다(kostack이 볼 수 없는 라우터나 라우트 리플렉터). {node}에서 "
-            "`calicoctl node status`를 실행하면 경로가 그쪽으로 오는지 보입니다",
-        },
-        "hop.rr-others": {
-            "en": "Calico learns the route to {block} over BGPPeers, and {node} peers with "
-            "nodes that are not route reflectors: kostack judges sessions with route "
-            "reflectors only",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, {node:은/는} 라우트 "
-            "리플렉터가 아닌 노드와 피어링합니다. kostack은 라우트 리플렉터와의 세션만 판단합니다",
-        },
-        "hop.rr-no-peer": {
-            "en": "Calico's node-to-node mesh is off and no BGPPeer gives node {node} a BGP "
-            "session: no route to {block}",
-            "ko": "Calico 노드 간 메시가 꺼져 있고 노드 {node}에 BGP 세션을 주는 BGPPeer가 없어 "
-            "{block:으로/로} 가는 경로가 없습니다",
-        },
-        "hop.rr-blocked": {
-            "en": "Calico learns the route to {block} over BGPPeers, and the security groups "
-            "drop every BGP session of node {node} (with {peers}): no route",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배우는데, 보안 그룹이 노드 {node}의 "
-            "모든 BGP 세션({peers})을 차단하여 경로가 없습니다",
-        },
-        "hop.rr-apart": {
-            "en": "Calico learns the route to {block} over BGPPeers: {src}'s working sessions "
-            "reach route reflectors {a} only and {dst}'s reach {b} only, so no reflector "
-            "passes the route between them: no route",
-            "ko": "Calico는 {block:으로/로} 가는 경로를 BGPPeer로 배웁니다. {src}의 정상 세션은 라우트 "
-            "리플렉터 {a}, {dst}의 정상 세션은 {b}에만 닿아 둘 사이에 경로를 전달하는 리플렉터가 "
-            "없으므로 경로가 없습니다",
-        },
-    }
-)
+register(PEERING_MESSAGES)
 
 
 # ---------------------------------------------------------------------------- sessions
@@ -202,22 +117,43 @@ class NodeState:
     external_ip: str = ""
     # each judged session: (peer, "works" / "undecided" / "blocked", its failing hop)
     outcomes: tuple[tuple[str, str, Hop | None], ...] = ()
+    # the first reflector it has a session with that may come up over eBGP (another AS, or
+    # an AS not known): no reflection, its routes not judged
+    ebgp: str = ""
 
     def key(self) -> tuple[object, ...]:
-        return (self.rr, self.works, self.undecided, self.external, self.others, self.configured)
+        return (
+            self.rr,
+            self.works,
+            self.undecided,
+            self.external,
+            self.others,
+            self.configured,
+            self.ebgp,
+        )
 
     @property
     def alive(self) -> bool:
-        return bool(self.works or self.undecided or self.external in ("works", "undecided"))
+        return bool(
+            self.works or self.undecided or self.ebgp or self.external in ("works", "undecided")
+        )
 
 
 class Peering:
     """The sessions the BGPPeers give each node, in one topology (one world)."""
 
-    def __init__(self, topo: Topology, peers: tuple[CalicoBGPPeer, ...], rr: dict[str, str]):
+    def __init__(
+        self,
+        topo: Topology,
+        peers: tuple[CalicoBGPPeer, ...],
+        rr: dict[str, str],
+        calico: Calico | None = None,
+    ):
         self.topo = topo
         views = topo.node_views
         self.rr = {n: c for n, c in rr.items() if n in views}
+        self.calico = calico
+        self._labels: dict[str, Mapping[str, str]] = {}
         self.unknown: tuple[str, str] | None = None
         self.many = False  # more sessions than SESSIONS_PER_NODE a node: none judged
         self._budget = SESSIONS_PER_NODE * max(len(views), 1)
@@ -243,7 +179,7 @@ class Peering:
             views = self.topo.node_views
             label = required_label(selector)
             names = self._labelled().get(label, ()) if label is not None else views
-            found = [(name, matches(selector, views[name].node.labels)) for name in names]
+            found = [(name, matches(selector, self.labels(name))) for name in names]
             unknown = any(f is None for _, f in found)
             self._selected[selector] = None if unknown else [n for n, f in found if f]
         out = self._selected[selector]
@@ -251,13 +187,34 @@ class Peering:
             self.unknown = (peer.name, selector)
         return out
 
+    def labels(self, name: str) -> Mapping[str, str]:
+        """The labels Calico selects a node by: its own (KDD: annotation
+        projectcalico.org/labels) under the Node's (`Calico.calico_labels`), once per node."""
+        found = self._labels.get(name)
+        if found is None:
+            own = self.topo.node_views[name].node.labels
+            calico = self.calico
+            found = calico.calico_labels(name, own) if calico is not None else own
+            self._labels[name] = found
+        return found
+
     def _labelled(self) -> dict[tuple[str, str], list[str]]:
         if self._by_label is None:
             self._by_label = {}
-            for name, view in self.topo.node_views.items():
-                for pair in view.node.labels.items():
+            for name in self.topo.node_views:
+                for pair in self.labels(name).items():
                     self._by_label.setdefault(pair, []).append(name)
         return self._by_label
+
+    def ibgp(self, a: str, b: str) -> bool:
+        """Whether a session of nodes ``a`` and ``b`` is iBGP (one AS): a reflector takes only
+        such peers for clients (bgp_processor.go "the peer is iBGP"). Where no node has an
+        AS of its own every node is in the BGPConfiguration's; an AS not known is not one."""
+        calico = self.calico
+        if calico is None or not calico.node_as_numbers:
+            return True
+        x, y = calico.as_of(a), calico.as_of(b)
+        return x is not None and x == y
 
     def _add(self, peer: CalicoBGPPeer) -> None:
         views = self.topo.node_views
@@ -340,6 +297,7 @@ class Peering:
         why: Hop | None = None
         external, external_ip = "", ""
         outcomes: list[tuple[str, str, Hop | None]] = []
+        ebgp = ""
         sessions = self.sessions.get(name, {})
         for s in sessions.values():
             if s.view is not None and s.peer not in self.rr:
@@ -363,6 +321,8 @@ class Peering:
                 rank = ("", "blocked", "undecided", "works")
                 if rank.index(outcome) > rank.index(external):
                     external, external_ip = outcome, s.peer
+            elif outcome != "blocked" and not self.ibgp(name, s.peer):
+                ebgp = ebgp or s.peer
             elif s.peer in self.rr and outcome == "works":
                 works.add(s.peer)
             elif s.peer in self.rr and outcome == "undecided":
@@ -378,6 +338,7 @@ class Peering:
             why,
             external_ip,
             tuple(outcomes),
+            ebgp,
         )
 
     def _between(self, view: NodeView, s: Session, v: int) -> Hop | None:
@@ -441,7 +402,7 @@ def peering(topo: Topology) -> Peering | None:
     out = None
     routed = calico is not None and any(peers_routed(topo, p) for p in topo.calico_pools)
     if calico is not None and calico.bgp_peers is not None and routed:
-        out = Peering(topo, calico.bgp_peers, calico.route_reflectors)
+        out = Peering(topo, calico.bgp_peers, calico.route_reflectors, calico)
     topo.derived["peering"] = out
     return out
 
@@ -523,6 +484,9 @@ def _decide(
         return hop(Disposition.UNKNOWN, Msg("hop.rr-chain", **names, a=a, b=b), (), "gap")
     ends = ((s, src), (d, dst))
     for state, view in ends:
+        if state.ebgp:
+            return _ebgp(p, view.name, state.ebgp, block, hop)
+    for state, view in ends:
         if state.external in ("works", "undecided"):
             detail = Msg("hop.rr-external", block=block, node=view.name, ip=state.external_ip)
             return hop(Disposition.UNKNOWN, detail, (), "gap")
@@ -545,6 +509,17 @@ def _decide(
     cause = _cause((*s.blocked, *d.blocked)) if s.blocked or d.blocked else "bgp-no-peer"
     detail = Msg("hop.rr-apart", **names, a=a, b=b)
     return hop(Disposition.NO_ROUTE, detail, _evidence((*s.blocked, *d.blocked)), cause)
+
+
+def _ebgp(p: Peering, node: str, peer: str, block: object, hop: Make) -> Hop:
+    calico = p.calico
+    a, b = (calico.as_of(n) if calico is not None else None for n in (node, peer))
+    detail = Msg("hop.rr-ebgp", block=block, node=node, peer=peer, a=a or "?", b=b or "?")
+    own = calico.node_as_numbers if calico is not None else {}
+    evidence = tuple(
+        Evidence("node", n, ASN_ANNOTATION, str(own[n])) for n in (node, peer) if n in own
+    )
+    return hop(Disposition.UNKNOWN, detail, evidence, "gap")
 
 
 def _cause(hops: Sequence[Hop]) -> str:
