@@ -294,7 +294,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # the measured 72,531. Then Calico selectors evaluated as libcalico-go does (`!=` and `not in`
 # select a node without the label; contains, starts with, ends with, global()) (+13). Budget =
 # the measured 72,544.
-SHIPPED_LINES_BUDGET = 72_544
+# The stop after: Calico's listings and gets made once per collection (Canal, branch canallab,
+# +27); Calico's per-node labels, AS numbers and reflector cluster IDs read from the Nodes'
+# annotations (KDD), an eBGP reflector session undecided, kube-router's sessions up when either
+# node opens them (branch calnode, +378). Budget = the measured 72,949.
+SHIPPED_LINES_BUDGET = 72_949
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
