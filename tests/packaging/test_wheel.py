@@ -297,8 +297,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # The stop after: Calico's listings and gets made once per collection (Canal, branch canallab,
 # +27); Calico's per-node labels, AS numbers and reflector cluster IDs read from the Nodes'
 # annotations (KDD), an eBGP reflector session undecided, kube-router's sessions up when either
-# node opens them (branch calnode, +378). Budget = the measured 72,949.
-SHIPPED_LINES_BUDGET = 72_949
+# node opens them (branch calnode, +378); then a fact's usual message fields said once
+# (FactView.words, -14). Budget = the measured 72,935.
+SHIPPED_LINES_BUDGET = 72_935
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -99,14 +99,7 @@ def session_findings(
     out: list[Finding] = []
     for fact in facts:
         fv = FactView(ctx, result, fact)
-        params = dict(
-            what=what,
-            label=label,
-            src=fv.src_label(),
-            dst=fv.dst_label(),
-            n=fact.pairs,
-            detail=fv.hop.detail,
-        )
+        params = dict(what=what, label=label, **fv.words())
         remedies: tuple[Remedy, ...] = ()
         if fv.status == Status.UNKNOWN:
             message = Msg(f"{ID}.kr-undecided", **params)
@@ -122,14 +115,7 @@ def session_findings(
 def _one_way(ctx: CheckContext, ordered: FamilyResult, fact: Fact, label: str) -> str:
     """A direction blocked (or undecided) while its session comes up the other way."""
     fv = FactView(ctx, ordered, fact)
-    return Msg(
-        f"{ID}.kr-one-way",
-        label=label,
-        src=fv.src_label(),
-        dst=fv.dst_label(),
-        n=fact.pairs,
-        detail=fv.hop.detail,
-    )
+    return Msg(f"{ID}.kr-one-way", label=label, **fv.words())
 
 
 def _remedies(

@@ -170,6 +170,13 @@ class FactView:
     def dst_label(self) -> str:
         return nodes_label(sorted({e.name for e in self.targets}), len(self.ctx.topo.node_views))
 
+    def words(self) -> dict[str, object]:
+        """The fact's usual message fields: its sources, its targets, their node pairs and the
+        deciding hop's detail."""
+        return dict(
+            src=self.src_label(), dst=self.dst_label(), n=self.fact.pairs, detail=self.hop.detail
+        )
+
     def pods_label(self) -> str:
         """The pods, by Calico pool, of the ends where the cause sits (both sides for a hop on
         the path between), for a cluster of several pools (`pods_label`)."""

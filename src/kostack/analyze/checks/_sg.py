@@ -184,14 +184,7 @@ def node_traffic_findings(
     out: list[Finding] = []
     for fact in facts:
         fv = FactView(ctx, result, fact)
-        params = dict(
-            what=what,
-            label=label,
-            src=fv.src_label(),
-            dst=fv.dst_label(),
-            n=fact.pairs,
-            detail=fv.hop.detail,
-        )
+        params = dict(what=what, label=label, **fv.words())
         remedies: tuple[Remedy, ...] = ()
         if fv.status == Status.UNKNOWN:
             message = Msg("sg.unknown", **params)

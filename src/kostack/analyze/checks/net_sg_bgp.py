@@ -241,7 +241,7 @@ def _replies(
         at_client = fv.side == "src"
         clients = [e.view for e in fv.sources if e.view is not None]
         servers = [e.view for e in fv.targets if e.view is not None]
-        params = dict(src=fv.src_label(), dst=fv.dst_label(), n=fact.pairs, detail=fv.hop.detail)
+        params = fv.words()
         remedies = rule_remedies(
             ctx,
             clients if at_client else servers,
