@@ -15,7 +15,6 @@ distinct situation.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -183,6 +182,9 @@ class Families:
         self._interned: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._profiles: dict[tuple[object, ...], _Profile] = {}
         self._static_ids: dict[tuple[object, ...], int] = {}
+        # evaluations judged, by what decides their judging (all but ``steps``): judging.py
+        # `evaluate` settles each again for another ``steps``, judging nothing twice
+        self.judged: dict[tuple[object, ...], object] = {}
 
     def bgp_tests(self, e: End, version: int) -> list[tuple[Query, str]]:
         """The TCP 179 sets of a pod flow of ``version`` at ``e``'s node (`session_judge`)."""
@@ -281,59 +283,9 @@ class Families:
         ``split``: what else tells ends apart on both sides, where ``flow_of`` reads more
         than the route key (a node's IP pools in use, for a tunnel's node pairs).
         """
-        from kostack.analyze.engine.pairs import Run
+        from kostack.analyze.engine.judging import evaluate
 
-        queries = self._queries(sources, targets, flow_of, split)
-        target_nodes = {t.view.name for t in targets if t.view is not None}
-
-        joint_key = self._joint_key(targets, flow_of) if joint else (lambda e: None)
-
-        def hosts(e: End) -> object:
-            on = e.view is not None and e.view.name in target_nodes and same_node != "exclude"
-            return (e.view.name if on and e.view is not None else None, joint_key(e))
-
-        # without a joint key or same-node tracing every source's extra is (None, None)
-        src_extra: Callable[[End], object] | None = (
-            hosts if joint or same_node != "exclude" else None
-        )
-        dst_extra: Callable[[End], object] | None = None
-        if split is not None:
-            base, cut = src_extra, split
-            src_extra = (lambda e: (base(e), cut(e))) if base is not None else (lambda e: cut(e))
-            dst_extra = split
-
-        # a source by its egress sets, a target by its ingress sets (both by the TCP 179 sets)
-        both = set(self.bgp_qs)
-        q_src = tuple(q for q in queries if q.side == "src" or q in both)
-        q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
-        src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
-        dst_classes, dst_of = self._classes(targets, "dst", q_dst, dst_extra)
-        selves: dict[tuple[int, int], list[tuple[End, End]]] = defaultdict(list)
-        if same_node == "exclude":
-            # every target on the source's node (one per IP pool there: flows.py `pods_on`)
-            by_node: dict[str, list[tuple[int, End]]] = defaultdict(list)
-            for i, t in enumerate(targets):
-                if t.view is not None:
-                    by_node[t.view.name].append((i, t))
-            for i, s in enumerate(sources):
-                if s.view is not None:
-                    for j, t in by_node.get(s.view.name, ()):
-                        selves[(src_of[i], dst_of[j])].append((s, t))
-        run = Run(self, flow_of, same_node, steps, openers)
-        run.all_pairs(src_classes, dst_classes, selves)
-        self.stats.append((len(src_classes), len(dst_classes), run.traced))
-        return FamilyResult(
-            len(self.topos),
-            src_classes,
-            dst_classes,
-            run.total,
-            run.ok,
-            run.facts,
-            run.traced,
-            run.failed_sources,
-            run.situations,
-            run.ordered,
-        )
+        return evaluate(self, sources, targets, flow_of, same_node, steps, joint, split, openers)
 
     def partition(
         self, sources: Sequence[End], targets: Sequence[End], flow_of: FlowOf

@@ -98,6 +98,12 @@ class Run:
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
         self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
         self.mesh = MeshOrder()  # who opens a mesh session: `_judged` splits by it
+        # the situations judged (`all_pairs`), and the traces run: the keys of `_traces`
+        # traced, those of a settling's asking (`settle`), and the judging's count and keys
+        self.found: list[_Found] = []
+        self._ran: set[tuple[object, ...]] = set()
+        self._asked: set[tuple[object, ...]] | None = None
+        self.judged: tuple[int, frozenset[tuple[object, ...]]] = (0, frozenset())
 
     # ------------------------------------------------------------------ patterns
 
@@ -178,7 +184,26 @@ class Run:
                     for rel in pair.relations():
                         here = selves_of.get(("shape", a, b), [])
                         found.extend(self._shape_relation(pair, rel, here))
-        self._settle(found)
+        self.found = found
+        self.judged = (self.traced, frozenset(self._ran))
+
+    def settle(self, steps: frozenset[str] | None) -> None:
+        """The counts, facts and examples of the judged pairs for ``steps``, as if this run had
+        judged them with those (`evaluate` settles one judging again for other ``steps``):
+        ``traced`` counts the judging's traces and those this settling asked that the judging
+        did not, whether traced now or for an earlier settling."""
+        worlds = len(self.fam.topos)
+        self.steps = steps
+        self.total, self.ok = 0, [0] * worlds
+        self.facts = [[] for _ in range(worlds)]
+        self.failed_sources = [set() for _ in range(worlds)]
+        self._facts = [{} for _ in range(worlds)]
+        self._concrete = {}
+        self._asked = set()
+        self._settle(self.found)
+        judged, ran = self.judged
+        self.traced = judged + len({k for k in self._asked if k in self._ran and k not in ran})
+        self._asked = None
 
     def sides(
         self, S: EndClass, T: EndClass, flow: tuple[str, int | None]
@@ -341,6 +366,10 @@ class Run:
         if key not in self._traces:
             picked = self._pick(S, T, ctx[0], ctx[1], ps, pt, order)
             self._traces[key] = self._trace(*picked, ctx[2]) if picked is not None else None
+            if picked is not None:
+                self._ran.add(key)
+        if self._asked is not None:
+            self._asked.add(key)
         return self._traces[key]
 
     def _trace(self, s: End, t: End, flow: tuple[str, int | None]) -> tuple[FlowResult, ...]:
