@@ -254,6 +254,14 @@ class ClusterFlows(PodsOnNodes):
             )
         return cache["p"]
 
+    def forget_judgings(self) -> None:
+        """Drop the families' judgings kept for checks asking a family again (engine/judging.py):
+        when the checks are done, so the garbage collector never walks them."""
+        fams = [self.__dict__.get("families"), *self.__dict__.get("_fam_of", {}).values()]
+        for fam in fams:
+            if fam is not None:
+                fam.judged.clear()
+
     def families_of(self, version: int) -> Families:
         """The address-set evaluation over the addresses of one family."""
         if self.pods and self.pods[0].ip.version == version:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult, FlowOf
-from kostack.analyze.engine.pairs import Run
+from kostack.analyze.engine.pairs import Run, _Found
 
 
 def evaluate(
@@ -37,11 +37,11 @@ def evaluate(
     key: tuple[object, ...] = (*ends, flow_of, same_node, joint, split, openers)
     found = fam.judged.get(key)
     if not isinstance(found, _Judged):
-        found = fam.judged[key] = _judge(
-            fam, sources, targets, flow_of, same_node, joint, split, openers
-        )
+        found = _judge(fam, sources, targets, flow_of, same_node, joint, split, openers)
+        if isinstance(flow_of, Constant):  # any other flow is never asked again
+            fam.judged[key] = found
     run, src_classes, dst_classes = found.run, found.sources, found.targets
-    run.settle(steps)
+    run.settle(found.found, steps)
     fam.stats.append((len(src_classes), len(dst_classes), run.traced))
     return FamilyResult(
         len(fam.topos),
@@ -62,6 +62,7 @@ class _Judged:
     """An evaluation judged: its run, classes, and the ends its key names by id (kept alive)."""
 
     run: Run
+    found: list[_Found]  # the situations judged (`Run.all_pairs`)
     sources: list[EndClass]
     targets: list[EndClass]
     ends: tuple[Sequence[End], Sequence[End]]
@@ -113,8 +114,8 @@ def _judge(
                 for j, t in by_node.get(s.view.name, ()):
                     selves[(src_of[i], dst_of[j])].append((s, t))
     run = Run(fam, flow_of, same_node, None, openers)
-    run.all_pairs(src_classes, dst_classes, selves)
-    return _Judged(run, src_classes, dst_classes, (sources, targets))
+    found = run.all_pairs(src_classes, dst_classes, selves)
+    return _Judged(run, found, src_classes, dst_classes, (sources, targets))
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,8 @@ class Run:
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
         self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
         self.mesh = MeshOrder()  # who opens a mesh session: `_judged` splits by it
-        # the situations judged (`all_pairs`), and the traces run: the keys of `_traces`
-        # traced, those of a settling's asking (`settle`), and the judging's count and keys
-        self.found: list[_Found] = []
+        # the traces run: the keys of `_traces` traced, those of a settling's asking
+        # (`settle`), and the judging's count and keys
         self._ran: set[tuple[object, ...]] = set()
         self._asked: set[tuple[object, ...]] | None = None
         self.judged: tuple[int, frozenset[tuple[object, ...]]] = (0, frozenset())
@@ -150,7 +149,7 @@ class Run:
         sources: list[EndClass],
         targets: list[EndClass],
         selves: dict[tuple[int, int], list[tuple[End, End]]],
-    ) -> None:
+    ) -> list[_Found]:
         """Judge every (source class, target class) pair, by super-class pair and relation
         (relations.py): the counts, facts and examples of judging each class pair in turn
         (source classes in order, then target classes, then patterns), for work per
@@ -184,10 +183,10 @@ class Run:
                     for rel in pair.relations():
                         here = selves_of.get(("shape", a, b), [])
                         found.extend(self._shape_relation(pair, rel, here))
-        self.found = found
         self.judged = (self.traced, frozenset(self._ran))
+        return found
 
-    def settle(self, steps: frozenset[str] | None) -> None:
+    def settle(self, found: list[_Found], steps: frozenset[str] | None) -> None:
         """The counts, facts and examples of the judged pairs for ``steps``, as if this run had
         judged them with those (`evaluate` settles one judging again for other ``steps``):
         ``traced`` counts the judging's traces and those this settling asked that the judging
@@ -200,7 +199,7 @@ class Run:
         self._facts = [{} for _ in range(worlds)]
         self._concrete = {}
         self._asked = set()
-        self._settle(self.found)
+        self._settle(found)
         judged, ran = self.judged
         self.traced = judged + len({k for k in self._asked if k in self._ran and k not in ran})
         self._asked = None
