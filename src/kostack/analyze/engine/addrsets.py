@@ -47,8 +47,11 @@ def merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
     return tuple(out)
 
 
+BEYOND = 1 << 200  # after every range's end: (pos, BEYOND) sorts after each range at pos
+
+
 def contains(ranges: Ranges, pos: int) -> bool:
-    i = bisect_right(ranges, (pos, 1 << 200)) - 1
+    i = bisect_right(ranges, (pos, BEYOND)) - 1
     return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
 

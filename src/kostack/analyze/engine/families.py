@@ -185,6 +185,10 @@ class Families:
         # evaluations judged, by what decides their judging (all but ``steps``): judging.py
         # `evaluate` settles each again for another ``steps``, judging nothing twice
         self.judged: dict[tuple[object, ...], object] = {}
+        # per address kind (`position`): an end's universe position, by the end's id
+        self.at: dict[str, dict[int, int | None]] = {
+            k: {} for k in ("ip", "node", "node4", "node6")
+        }
 
     def bgp_tests(self, e: End, version: int) -> list[tuple[Query, str]]:
         """The TCP 179 sets of a pod flow of ``version`` at ``e``'s node (`session_judge`)."""
@@ -211,19 +215,18 @@ class Families:
 
     def position(self, e: End, kind: str) -> int | None:
         """The universe position of an end's own address ("ip") or its node's ("node"; "node4"
-        or "node6": the node's address of that family, for a tunnel over another family)."""
+        or "node6": the node's address of that family, for a tunnel over another family);
+        memoised in `at` (the loops over every class's members read it there: no call)."""
+        found = self.at[kind].get(id(e), -1)  # an id there is a live end's: `_ends` keeps it
+        if found != -1:
+            return found
+        info = self._ends.get(id(e)) or self._info(e)  # keeps the end alive: its id is a key
         if kind in ("node4", "node6"):
             a = e.view.ip_of(int(kind[4])) if e.view is not None else None
-            return self.universe.position(a) if a is not None else None
-        info = self._ends.get(id(e)) or self._info(e)
-        found = info.ip_pos if kind == "ip" else info.node_pos
-        if found == -1:
+        else:
             a = e.ip if kind == "ip" else e.node_ip
-            found = self.universe.position(a) if a is not None else None
-            if kind == "ip":
-                info.ip_pos = found
-            else:
-                info.node_pos = found
+        found = self.universe.position(a) if a is not None else None
+        self.at[kind][id(info.end)] = found
         return found
 
     def static(self, e: End, side: str) -> tuple[object, ...]:
@@ -442,16 +445,14 @@ class _Profile:
 
 
 class _EndInfo:
-    """Per end object: route key, shared static part, universe positions (-1: not yet), profiles."""
+    """Per end object: route key, shared static part, profiles."""
 
-    __slots__ = ("common", "dst", "end", "ip_pos", "node_pos", "route", "src")
+    __slots__ = ("common", "dst", "end", "route", "src")
 
     def __init__(self, end: End) -> None:
         self.end = end
         self.route: tuple[object, ...] | None = None
         self.common: tuple[object, ...] | None = None
-        self.ip_pos: int | None = -1
-        self.node_pos: int | None = -1
         self.src: _Profile | None = None
         self.dst: _Profile | None = None
 

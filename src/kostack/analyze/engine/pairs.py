@@ -14,12 +14,13 @@ pair) is one situation, a concrete pair in it is traced in every world
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from kostack.analyze.engine.addrsets import Ranges, contains, patterns
+from kostack.analyze.engine.addrsets import BEYOND, Ranges, patterns
 from kostack.analyze.engine.cni import mesh_one_way
 from kostack.analyze.engine.families import (
     End,
@@ -125,10 +126,19 @@ class Run:
         return self._positions[key]
 
     def member_pattern(self, e: End, sets: SideSets) -> Pattern:
+        """Whether each of ``sets`` holds ``e``'s address of its kind (`contains`, inline:
+        per member of every class)."""
         out = []
+        at, key = self.fam.at, id(e)
         for ranges, kind in sets:
-            pos = self.fam.position(e, kind)
-            out.append(pos is not None and contains(ranges, pos))
+            pos = at[kind].get(key, -1)
+            if pos == -1:
+                pos = self.fam.position(e, kind)
+            if pos is None:
+                out.append(False)
+                continue
+            i = bisect_right(ranges, (pos, BEYOND)) - 1
+            out.append(i >= 0 and ranges[i][0] <= pos < ranges[i][1])
         return tuple(out)
 
     def _patterns(self, cls: EndClass, side: str, sets: SideSets) -> dict[Pattern, int]:

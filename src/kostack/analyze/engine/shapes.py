@@ -196,12 +196,7 @@ class ShapeSides:
         return found
 
     def pattern(self, e: End, coarse: tuple[Ranges, ...], kinds: list[str]) -> Pattern:
-        position = self.run.fam.position
-        out = []
-        for ranges, kind in zip(coarse, kinds, strict=True):
-            pos = position(e, kind)
-            out.append(pos is not None and contains(ranges, pos))
-        return tuple(out)
+        return self.run.member_pattern(e, tuple(zip(coarse, kinds, strict=True)))
 
     def exact(self, S: EndClass, T: EndClass, s: End, t: End) -> tuple[Pattern, Pattern]:
         member = self.run.member_pattern
@@ -221,9 +216,12 @@ class ShapeSides:
                     want[(role, k)].update(range(lo, hi))
         for (role, k), held in want.items():
             ends, classes = (src_ends, self.srcs) if role == "src" else (dst_ends, self.tgts)
+            known = self.run.fam.at[k]  # `Families.position`, read inline: per member
             for cls in classes:
                 for m in ends(cls):
-                    pos = position(m, k)
+                    pos = known.get(id(m), -1)
+                    if pos == -1:
+                        pos = position(m, k)
                     if pos in held:
                         at[(role, k, pos)].append((cls, m))
         seen: set[tuple[int, int]] = set()
@@ -288,6 +286,7 @@ class ShapeCounts(ShapeSides):
         position = self.run.fam.position
         kinds, groups = other.kinds, [coarse for _, coarse in other.groups]
         one = kinds[0] if len(set(kinds)) == 1 else None
+        known = self.run.fam.at[one] if one is not None else None  # `Families.position`
         tables = [_segments(coarse) for coarse in groups]
         out: dict[int, list[Dist]] = {}
         interned: dict[tuple[tuple[Pattern, int], ...], Dist] = {}
@@ -295,7 +294,9 @@ class ShapeCounts(ShapeSides):
         for c in classes:
             row: list[Dist] = []
             spots = [[position(m, k) for k in kinds] for m in c.members] if one is None else []
-            at = [position(m, one) for m in c.members] if one is not None else []
+            at = [known.get(id(m), -1) for m in c.members] if known is not None else []
+            if -1 in at:
+                at = [position(m, one) for m in c.members] if one is not None else []
             for coarse, (cuts, pats) in zip(groups, tables, strict=True):
                 d: Dist = {}
                 for pos in at:
