@@ -39,6 +39,7 @@ def evaluate(
     if not isinstance(found, _Judged):
         found = _judge(fam, sources, targets, flow_of, same_node, joint, split, openers)
         if isinstance(flow_of, Constant):  # any other flow is never asked again
+            found.run.compact(found.found)
             fam.judged[key] = found
     run, src_classes, dst_classes = found.run, found.sources, found.targets
     run.settle(found.found, steps)

@@ -196,6 +196,21 @@ class Run:
         self.judged = (self.traced, frozenset(self._ran))
         return found
 
+    def compact(self, found: list[_Found]) -> None:
+        """Drop what judging needed and settling does not (a judging kept for another
+        ``steps``: judging.py): each class's sets per plan and their cuts, the situations'
+        memo, the classes' positions, and a shape pair's counts per class (its situations are
+        counted) and moved pairs."""
+        self._sides.clear()
+        self._shared.clear()
+        self._shared_ids.clear()
+        self._memo.clear()
+        self._positions.clear()  # found again if asked (`_positions_of`)
+        self.cuts = Cuts()
+        for f in found:
+            if isinstance(f.counts, ShapeCounts):
+                f.counts.forget_counts()
+
     def settle(self, found: list[_Found], steps: frozenset[str] | None) -> None:
         """The counts, facts and examples of the judged pairs for ``steps``, as if this run had
         judged them with those (`evaluate` settles one judging again for other ``steps``):

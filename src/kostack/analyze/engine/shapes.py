@@ -280,6 +280,12 @@ class ShapeCounts(ShapeSides):
                 _add(self.own_t[T.id], k, -1)
                 self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
+    def forget_counts(self) -> None:
+        """Drop the counts per class once `situations` has counted them (a judging kept:
+        pairs.py `Run.compact`); the class pairs of a situation (`occurrences`) remain."""
+        self.js, self.jt, self.own_s, self.own_t = {}, {}, defaultdict(dict), defaultdict(dict)
+        self._moved = None  # found again if asked (`moved`)
+
     def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
         """Per class: its members' patterns against each of the other side's groups (one dict
         per content; by segment when the sets test one kind of address: one search)."""
