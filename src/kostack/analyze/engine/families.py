@@ -309,7 +309,7 @@ class Families:
         if port is None:
             return _NO_PORT
         eng = self.engines[w]
-        key = (w, id(qs), eng.groups_key(port))
+        key = (w, id(qs), eng.groups_keys.get(port.id) or eng.groups_key(port))
         row = self._rows.get(key)
         if row is None:
             sets = eng.admitted_row(port, qs)
@@ -413,18 +413,22 @@ class Families:
         qs = self._qs.setdefault(tuple(queries), tuple(queries))
         worlds = range(len(self.engines))
         by_token: dict[tuple[int, object], EndClass] = {}
+        known, mine = self._ends, side == "src"
         for idx, e in enumerate(ends):
-            prof = self._profile(e, side)
+            info = known.get(id(e))  # `_profile`, its memo read inline: per end and family
+            prof = (info.src if mine else info.dst) if info is not None else None
+            if prof is None:
+                prof = self._profile(e, side)
             ex = extra(e) if extra is not None else constant
             cls = by_token.get((prof.token, ex))
             if cls is None:
-                found = tuple(self._admitted(w, prof.port, qs) for w in worlds)
+                found = tuple([self._admitted(w, prof.port, qs) for w in worlds])
                 ids = tuple(map(id, found))
                 # the class key is (static key, extra, rows); grouped by the static key's id
                 cls = groups.get((prof.static_id, ex, ids))
                 if cls is None:
                     sets = tuple(
-                        dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found
+                        [dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found]
                     )
                     cls = EndClass(len(groups), (prof.static, ex, ids), [], sets)
                     groups[(prof.static_id, ex, ids)] = cls

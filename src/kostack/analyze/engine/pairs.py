@@ -284,7 +284,13 @@ class Run:
         t_node = self._t_node.get(id(t))
         if t_node is None:
             t_node = self._t_node[id(t)] = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
-        key = (self._end_key(s), self._end_key(t), t_node, flow)
+        ends = self._end_keys  # `_end_key`'s memo read inline: per class and shape pair
+        key = (
+            ends.get(id(s)) or self._end_key(s),
+            ends.get(id(t)) or self._end_key(t),
+            t_node,
+            flow,
+        )
         found = self._wires.get(key)
         if found is None:
             found = []

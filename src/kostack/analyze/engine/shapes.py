@@ -85,20 +85,22 @@ class Cuts:
     def of(self, sets: SideSets, flags: Sequence[bool]) -> tuple[SideSets, GroupKey, Small]:
         found = self._sides.get(id(sets))
         if found is None:
-            cut = [self._cut(one) for one in sets]
-            ids = (tuple(flags), *(id(c[1]) for c in cut))
+            known = self._sets  # `_cut`'s memo read inline: per class
+            cut = [known.get(id(one)) or self._cut(one) for one in sets]
+            # comprehensions, not generators: per class (a generator is a call per item)
+            ids = (tuple(flags), *[id(c[1]) for c in cut])
             key = self._keys.get(ids)
             if key is None:
-                key = self._keys[ids] = (tuple(flags), tuple(c[1] for c in cut))
-            found = self._sides[id(sets)] = (sets, key, tuple(x for c in cut for x in c[2]))
+                key = self._keys[ids] = (tuple(flags), tuple([c[1] for c in cut]))
+            found = self._sides[id(sets)] = (sets, key, tuple([x for c in cut for x in c[2]]))
         return found
 
     def _cut(self, one: tuple[Ranges, str]) -> tuple[tuple[Ranges, str], Ranges, Small]:
         found = self._sets.get(id(one))
         if found is None:
             ranges, kind = one
-            coarse = tuple(r for r in ranges if r[1] - r[0] > SMALL)
-            small = tuple((lo, hi, kind) for lo, hi in ranges if hi - lo <= SMALL)
+            coarse = tuple([r for r in ranges if r[1] - r[0] > SMALL])
+            small = tuple([(lo, hi, kind) for lo, hi in ranges if hi - lo <= SMALL])
             found = self._sets[id(one)] = (one, self._coarse.setdefault(coarse, coarse), small)
         return found
 
@@ -144,18 +146,24 @@ class ShapeSides:
         self.srcs: list[EndClass] = []
         self.tgts: list[EndClass] = []
         self.src, self.dst = _Side({}, {}, {}, [], {}, [], {}), _Side({}, {}, {}, [], {}, [], {})
+        known, subnet = self._partners, pair.src_subnet  # `_partner`'s memo read inline
         for S in pair.SS.members:
-            mate = self._partner(S, pair.TT.members, True)
+            k = (True, subnet[S.id])
+            mate = known[k] if k in known else self._partner(S, pair.TT.members, True)
             if mate is not None:
                 if not self.srcs:
                     self.who = run.split_sides(S, mate, flow)[2][2]
                 self.srcs.append(S)
-                self.src.add(S, *run.own(S, run.plan(S.rep, mate.rep, flow), True), run.cuts)
+                plan = run.plan(S.members[0], mate.members[0], flow)  # the reps
+                self.src.add(S, *run.own(S, plan, True), run.cuts)
+        subnet = pair.dst_subnet
         for T in pair.TT.members:
-            mate = self._partner(T, pair.SS.members, False)
+            k = (False, subnet[T.id])
+            mate = known[k] if k in known else self._partner(T, pair.SS.members, False)
             if mate is not None:
                 self.tgts.append(T)
-                self.dst.add(T, *run.own(T, run.plan(mate.rep, T.rep, flow), False), run.cuts)
+                plan = run.plan(mate.members[0], T.members[0], flow)  # the reps
+                self.dst.add(T, *run.own(T, plan, False), run.cuts)
         self._u: dict[tuple[int, int], tuple[bool, ...]] = {}
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
