@@ -3,8 +3,8 @@ docs/engine.md "Shared work").
 
 Pod to pod, the BGP sessions and egress were each judged twice (every hop or the security
 groups', then their stateless replies), and every class's members looked their positions up
-by a call each: per-node stateless groups cost 462,375 Python calls at 100 nodes, 356,882
-with one judging per family and the positions read inline. The answer must be the one judging each evaluation anew gives, to the byte.
+by a call each: per-node stateless groups cost 462,375 Python calls at 100 nodes, 297,703
+with one judging per family and the memos read inline. The answer must be the one judging each evaluation anew gives, to the byte.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ def test_checks_of_one_family_share_its_judging(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_per_node_stateless_groups_cost_one_judging_per_family() -> None:
-    """100 nodes, each in a stateless group of its own: at most 400,000 Python calls for the
-    whole diagnosis (462,375 with each check's family judged anew; 356,882 now)."""
+    """100 nodes, each in a stateless group of its own: at most 360,000 Python calls for the
+    whole diagnosis (462,375 with each check's family judged anew; 297,703 now)."""
     snap = loads_snapshot(json.dumps(both_hetero_doc(100, "stateless", pods_per_node=1)))
     calls, result = python_calls(lambda: diagnose(snap))
     assert result.root_causes
-    assert calls <= 400_000, calls
+    assert calls <= 360_000, calls
