@@ -277,6 +277,7 @@ def run_checks(
             found.extend(check.run(ctx))
             phases.advance(check.id)
         per_world.append(found)
+    flows.forget_judgings()  # every check has asked its families
     return merge(per_world, flows.worlds, snapshot), flows
 
 

@@ -21,6 +21,7 @@ from kostack.analyze.engine.endpoints import (
     svc_label,
 )
 from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult
+from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.relations import RouteClasses
 from kostack.analyze.engine.types import Endpoint, FlowResult
@@ -223,7 +224,7 @@ class ClusterFlows(PodsOnNodes):
 
     @cached_property
     def pod_to_pod(self) -> FamilyResult:
-        return self.families.evaluate(self.pods, self.pods, lambda s, t: ("tcp", POD_PORT))
+        return self.families.evaluate(self.pods, self.pods, Constant("tcp", POD_PORT))
 
     def pod_to_pod_of(self, version: int) -> FamilyResult:
         """Pods of one family to pods of that family on other nodes (``pod_to_pod`` for the
@@ -234,7 +235,7 @@ class ClusterFlows(PodsOnNodes):
         if version not in cache:
             pods = self.pods_of(version)
             cache[version] = self.families_of(version).evaluate(
-                pods, pods, lambda s, t: ("tcp", POD_PORT)
+                pods, pods, Constant("tcp", POD_PORT)
             )
         return cache[version]
 
@@ -252,6 +253,14 @@ class ClusterFlows(PodsOnNodes):
                 self.pods, self.pods, lambda s, t: ("tcp", POD_PORT)
             )
         return cache["p"]
+
+    def forget_judgings(self) -> None:
+        """Drop the families' judgings kept for checks asking a family again (engine/judging.py):
+        when the checks are done, so the garbage collector never walks them."""
+        fams = [self.__dict__.get("families"), *self.__dict__.get("_fam_of", {}).values()]
+        for fam in fams:
+            if fam is not None:
+                fam.judged.clear()
 
     def families_of(self, version: int) -> Families:
         """The address-set evaluation over the addresses of one family."""
@@ -285,9 +294,7 @@ class ClusterFlows(PodsOnNodes):
             nodes = self.nodes if version is None else self.nodes_of(version)
             src = [e for e in nodes if scope not in ("from-cp", "cp-cp") or _cp(e)]
             dst = [e for e in nodes if scope not in ("to-cp", "cp-cp") or _cp(e)]
-            cache[key] = self.families.evaluate(
-                src, dst, lambda s, t: (protocol, port), steps=SG_STEPS
-            )
+            cache[key] = self.families.evaluate(src, dst, Constant(protocol, port), steps=SG_STEPS)
         return cache[key]
 
     def decision(self, s: End, t: End) -> EncapDecision | None:
@@ -480,7 +487,7 @@ class ClusterFlows(PodsOnNodes):
     @cached_property
     def egress(self) -> FamilyResult:
         return self.families.evaluate(
-            self.pods, [self.outside], lambda s, t: ("tcp", 443), same_node="trace", joint=True
+            self.pods, [self.outside], Constant("tcp", 443), same_node="trace", joint=True
         )
 
     def egress_of(self, version: int) -> FamilyResult:
@@ -495,7 +502,7 @@ class ClusterFlows(PodsOnNodes):
             cache[version] = self.families_of(version).evaluate(
                 self.pods_of(version),
                 [outside],
-                lambda s, t: ("tcp", 443),
+                Constant("tcp", 443),
                 same_node="trace",
                 joint=True,
             )

@@ -25,6 +25,7 @@ from kostack.analyze.engine.cni import (
     mesh_off_flag,
     mesh_one_way,
 )
+from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, stateless
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.flows import SG_STEPS
@@ -154,7 +155,7 @@ def _family(ctx: CheckContext, bgp: bool | None, family: int | None, routed: boo
     what = Msg(f"{ID}.what") if family is None else Msg(f"{ID}.what-v6", v=family)
     result = None
     if opened:
-        flow = lambda s, t: ("tcp", 179)  # noqa: E731
+        flow = Constant("tcp", 179)
         result = ctx.flows.families.evaluate(nodes, nodes, flow, steps=SG_STEPS, openers=v)
     if family is None:
         out = calico_feature_findings(ctx, say, bgp, 179, cause, what=what, result=result)
@@ -233,7 +234,7 @@ def _replies(
     if not any(stateless(ctx.topo, e.view.port) for e in nodes if e.view is not None):
         return []
     result = ctx.flows.families.evaluate(
-        nodes, nodes, lambda s, t: ("tcp", port), steps=REPLY_STEPS, openers=opened
+        nodes, nodes, Constant("tcp", port), steps=REPLY_STEPS, openers=opened
     )
     (lo, hi), out = EPHEMERAL, []
     for fact in result.facts[ctx.world]:

@@ -15,6 +15,7 @@ from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
 from kostack.analyze.engine.families import End, FamilyResult
+from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
 from kostack.analyze.engine.stateless import fully_random_switched_off as switched_off
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
@@ -148,7 +149,7 @@ def _replies(ctx: CheckContext, kind: str, proto: str) -> FamilyResult | None:
             cache[key] = flows.families.evaluate(
                 ends,
                 [flows.outside],
-                lambda s, t: (proto, port),
+                Constant(proto, port),
                 same_node="trace",
                 joint=True,
                 steps=REPLY_STEPS,
@@ -156,7 +157,7 @@ def _replies(ctx: CheckContext, kind: str, proto: str) -> FamilyResult | None:
         else:
             port = POD_PORT if kind == "pods" else 10250
             cache[key] = flows.families.evaluate(
-                ends, ends, lambda s, t: (proto, port), steps=REPLY_STEPS
+                ends, ends, Constant(proto, port), steps=REPLY_STEPS
             )
     return cache[key]
 

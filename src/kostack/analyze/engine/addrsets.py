@@ -47,8 +47,11 @@ def merge(ranges: Iterable[tuple[int, int]]) -> Ranges:
     return tuple(out)
 
 
+BEYOND = 1 << 200  # after every range's end: (pos, BEYOND) sorts after each range at pos
+
+
 def contains(ranges: Ranges, pos: int) -> bool:
-    i = bisect_right(ranges, (pos, 1 << 200)) - 1
+    i = bisect_right(ranges, (pos, BEYOND)) - 1
     return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
 
@@ -130,7 +133,7 @@ class SetEngine:
         self._members: dict[str, Ranges] = {}
         self._cache: dict[tuple[object, ...], dict[Query, Admitted]] = {}
         self._interned: dict[tuple[Ranges, bool], Admitted] = {}
-        self._groups_key: dict[str, tuple[object, ...]] = {}
+        self.groups_keys: dict[str, tuple[object, ...]] = {}  # `groups_key` by port id
         # by what of its groups a query reads (`_relevant`): the set, and whether it read
         # a remote group's members (per world: they differ); groups of one content share
         self._by_rules: dict[tuple[object, ...], tuple[Admitted, bool]] = {}
@@ -205,9 +208,9 @@ class SetEngine:
 
     def groups_key(self, port: Port) -> tuple[object, ...]:
         """What decides a port's admitted sets: port security off, and its groups."""
-        gkey = self._groups_key.get(port.id)
+        gkey = self.groups_keys.get(port.id)
         if gkey is None:
-            gkey = self._groups_key[port.id] = (
+            gkey = self.groups_keys[port.id] = (
                 port.port_security_enabled is False,
                 tuple(port.security_group_ids),
             )
@@ -215,8 +218,8 @@ class SetEngine:
 
     def admitted_row(self, port: Port, qs: Sequence[Query]) -> tuple[Admitted, ...]:
         """`admitted` for each of ``qs``."""
-        mine = self._cache.get(self.groups_key(port), {})
-        return tuple(mine.get(q) or self.admitted(port, q) for q in qs)
+        mine = self._cache.get(self.groups_keys.get(port.id) or self.groups_key(port), {})
+        return tuple([mine.get(q) or self.admitted(port, q) for q in qs])
 
     def admitted(self, port: Port, q: Query) -> Admitted:
         """The admitted set of ``port`` for ``q`` (everything when port security is off)."""

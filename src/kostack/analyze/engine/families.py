@@ -15,7 +15,6 @@ distinct situation.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -183,6 +182,13 @@ class Families:
         self._interned: dict[tuple[object, ...], tuple[object, ...]] = {}
         self._profiles: dict[tuple[object, ...], _Profile] = {}
         self._static_ids: dict[tuple[object, ...], int] = {}
+        # evaluations judged, by what decides their judging (all but ``steps``): judging.py
+        # `evaluate` settles each again for another ``steps``, judging nothing twice
+        self.judged: dict[tuple[object, ...], object] = {}
+        # per address kind (`position`): an end's universe position, by the end's id
+        self.at: dict[str, dict[int, int | None]] = {
+            k: {} for k in ("ip", "node", "node4", "node6")
+        }
 
     def bgp_tests(self, e: End, version: int) -> list[tuple[Query, str]]:
         """The TCP 179 sets of a pod flow of ``version`` at ``e``'s node (`session_judge`)."""
@@ -209,19 +215,18 @@ class Families:
 
     def position(self, e: End, kind: str) -> int | None:
         """The universe position of an end's own address ("ip") or its node's ("node"; "node4"
-        or "node6": the node's address of that family, for a tunnel over another family)."""
+        or "node6": the node's address of that family, for a tunnel over another family);
+        memoised in `at` (the loops over every class's members read it there: no call)."""
+        found = self.at[kind].get(id(e), -1)  # an id there is a live end's: `_ends` keeps it
+        if found != -1:
+            return found
+        info = self._ends.get(id(e)) or self._info(e)  # keeps the end alive: its id is a key
         if kind in ("node4", "node6"):
             a = e.view.ip_of(int(kind[4])) if e.view is not None else None
-            return self.universe.position(a) if a is not None else None
-        info = self._ends.get(id(e)) or self._info(e)
-        found = info.ip_pos if kind == "ip" else info.node_pos
-        if found == -1:
+        else:
             a = e.ip if kind == "ip" else e.node_ip
-            found = self.universe.position(a) if a is not None else None
-            if kind == "ip":
-                info.ip_pos = found
-            else:
-                info.node_pos = found
+        found = self.universe.position(a) if a is not None else None
+        self.at[kind][id(info.end)] = found
         return found
 
     def static(self, e: End, side: str) -> tuple[object, ...]:
@@ -281,59 +286,9 @@ class Families:
         ``split``: what else tells ends apart on both sides, where ``flow_of`` reads more
         than the route key (a node's IP pools in use, for a tunnel's node pairs).
         """
-        from kostack.analyze.engine.pairs import Run
+        from kostack.analyze.engine.judging import evaluate
 
-        queries = self._queries(sources, targets, flow_of, split)
-        target_nodes = {t.view.name for t in targets if t.view is not None}
-
-        joint_key = self._joint_key(targets, flow_of) if joint else (lambda e: None)
-
-        def hosts(e: End) -> object:
-            on = e.view is not None and e.view.name in target_nodes and same_node != "exclude"
-            return (e.view.name if on and e.view is not None else None, joint_key(e))
-
-        # without a joint key or same-node tracing every source's extra is (None, None)
-        src_extra: Callable[[End], object] | None = (
-            hosts if joint or same_node != "exclude" else None
-        )
-        dst_extra: Callable[[End], object] | None = None
-        if split is not None:
-            base, cut = src_extra, split
-            src_extra = (lambda e: (base(e), cut(e))) if base is not None else (lambda e: cut(e))
-            dst_extra = split
-
-        # a source by its egress sets, a target by its ingress sets (both by the TCP 179 sets)
-        both = set(self.bgp_qs)
-        q_src = tuple(q for q in queries if q.side == "src" or q in both)
-        q_dst = tuple(q for q in queries if q.side == "dst" or q in both)
-        src_classes, src_of = self._classes(sources, "src", q_src, src_extra, (None, None))
-        dst_classes, dst_of = self._classes(targets, "dst", q_dst, dst_extra)
-        selves: dict[tuple[int, int], list[tuple[End, End]]] = defaultdict(list)
-        if same_node == "exclude":
-            # every target on the source's node (one per IP pool there: flows.py `pods_on`)
-            by_node: dict[str, list[tuple[int, End]]] = defaultdict(list)
-            for i, t in enumerate(targets):
-                if t.view is not None:
-                    by_node[t.view.name].append((i, t))
-            for i, s in enumerate(sources):
-                if s.view is not None:
-                    for j, t in by_node.get(s.view.name, ()):
-                        selves[(src_of[i], dst_of[j])].append((s, t))
-        run = Run(self, flow_of, same_node, steps, openers)
-        run.all_pairs(src_classes, dst_classes, selves)
-        self.stats.append((len(src_classes), len(dst_classes), run.traced))
-        return FamilyResult(
-            len(self.topos),
-            src_classes,
-            dst_classes,
-            run.total,
-            run.ok,
-            run.facts,
-            run.traced,
-            run.failed_sources,
-            run.situations,
-            run.ordered,
-        )
+        return evaluate(self, sources, targets, flow_of, same_node, steps, joint, split, openers)
 
     def partition(
         self, sources: Sequence[End], targets: Sequence[End], flow_of: FlowOf
@@ -354,7 +309,7 @@ class Families:
         if port is None:
             return _NO_PORT
         eng = self.engines[w]
-        key = (w, id(qs), eng.groups_key(port))
+        key = (w, id(qs), eng.groups_keys.get(port.id) or eng.groups_key(port))
         row = self._rows.get(key)
         if row is None:
             sets = eng.admitted_row(port, qs)
@@ -458,18 +413,22 @@ class Families:
         qs = self._qs.setdefault(tuple(queries), tuple(queries))
         worlds = range(len(self.engines))
         by_token: dict[tuple[int, object], EndClass] = {}
+        known, mine = self._ends, side == "src"
         for idx, e in enumerate(ends):
-            prof = self._profile(e, side)
+            info = known.get(id(e))  # `_profile`, its memo read inline: per end and family
+            prof = (info.src if mine else info.dst) if info is not None else None
+            if prof is None:
+                prof = self._profile(e, side)
             ex = extra(e) if extra is not None else constant
             cls = by_token.get((prof.token, ex))
             if cls is None:
-                found = tuple(self._admitted(w, prof.port, qs) for w in worlds)
+                found = tuple([self._admitted(w, prof.port, qs) for w in worlds])
                 ids = tuple(map(id, found))
                 # the class key is (static key, extra, rows); grouped by the static key's id
                 cls = groups.get((prof.static_id, ex, ids))
                 if cls is None:
                     sets = tuple(
-                        dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found
+                        [dict(zip(qs, f.sets, strict=True)) if f.sets else {} for f in found]
                     )
                     cls = EndClass(len(groups), (prof.static, ex, ids), [], sets)
                     groups[(prof.static_id, ex, ids)] = cls
@@ -490,16 +449,14 @@ class _Profile:
 
 
 class _EndInfo:
-    """Per end object: route key, shared static part, universe positions (-1: not yet), profiles."""
+    """Per end object: route key, shared static part, profiles."""
 
-    __slots__ = ("common", "dst", "end", "ip_pos", "node_pos", "route", "src")
+    __slots__ = ("common", "dst", "end", "route", "src")
 
     def __init__(self, end: End) -> None:
         self.end = end
         self.route: tuple[object, ...] | None = None
         self.common: tuple[object, ...] | None = None
-        self.ip_pos: int | None = -1
-        self.node_pos: int | None = -1
         self.src: _Profile | None = None
         self.dst: _Profile | None = None
 

@@ -14,12 +14,13 @@ pair) is one situation, a concrete pair in it is traced in every world
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
-from kostack.analyze.engine.addrsets import Ranges, contains, patterns
+from kostack.analyze.engine.addrsets import BEYOND, Ranges, patterns
 from kostack.analyze.engine.cni import mesh_one_way
 from kostack.analyze.engine.families import (
     End,
@@ -98,6 +99,11 @@ class Run:
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
         self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
         self.mesh = MeshOrder()  # who opens a mesh session: `_judged` splits by it
+        # the traces run: the keys of `_traces` traced, those of a settling's asking
+        # (`settle`), and the judging's count and keys
+        self._ran: set[tuple[object, ...]] = set()
+        self._asked: set[tuple[object, ...]] | None = None
+        self.judged: tuple[int, frozenset[tuple[object, ...]]] = (0, frozenset())
 
     # ------------------------------------------------------------------ patterns
 
@@ -120,10 +126,19 @@ class Run:
         return self._positions[key]
 
     def member_pattern(self, e: End, sets: SideSets) -> Pattern:
+        """Whether each of ``sets`` holds ``e``'s address of its kind (`contains`, inline:
+        per member of every class)."""
         out = []
+        at, key = self.fam.at, id(e)
         for ranges, kind in sets:
-            pos = self.fam.position(e, kind)
-            out.append(pos is not None and contains(ranges, pos))
+            pos = at[kind].get(key, -1)
+            if pos == -1:
+                pos = self.fam.position(e, kind)
+            if pos is None:
+                out.append(False)
+                continue
+            i = bisect_right(ranges, (pos, BEYOND)) - 1
+            out.append(i >= 0 and ranges[i][0] <= pos < ranges[i][1])
         return tuple(out)
 
     def _patterns(self, cls: EndClass, side: str, sets: SideSets) -> dict[Pattern, int]:
@@ -144,7 +159,7 @@ class Run:
         sources: list[EndClass],
         targets: list[EndClass],
         selves: dict[tuple[int, int], list[tuple[End, End]]],
-    ) -> None:
+    ) -> list[_Found]:
         """Judge every (source class, target class) pair, by super-class pair and relation
         (relations.py): the counts, facts and examples of judging each class pair in turn
         (source classes in order, then target classes, then patterns), for work per
@@ -178,7 +193,41 @@ class Run:
                     for rel in pair.relations():
                         here = selves_of.get(("shape", a, b), [])
                         found.extend(self._shape_relation(pair, rel, here))
+        self.judged = (self.traced, frozenset(self._ran))
+        return found
+
+    def compact(self, found: list[_Found]) -> None:
+        """Drop what judging needed and settling does not (a judging kept for another
+        ``steps``: judging.py): each class's sets per plan and their cuts, the situations'
+        memo, the classes' positions, and a shape pair's counts per class (its situations are
+        counted) and moved pairs."""
+        self._sides.clear()
+        self._shared.clear()
+        self._shared_ids.clear()
+        self._memo.clear()
+        self._positions.clear()  # found again if asked (`_positions_of`)
+        self.cuts = Cuts()
+        for f in found:
+            if isinstance(f.counts, ShapeCounts):
+                f.counts.forget_counts()
+
+    def settle(self, found: list[_Found], steps: frozenset[str] | None) -> None:
+        """The counts, facts and examples of the judged pairs for ``steps``, as if this run had
+        judged them with those (`evaluate` settles one judging again for other ``steps``):
+        ``traced`` counts the judging's traces and those this settling asked that the judging
+        did not, whether traced now or for an earlier settling."""
+        worlds = len(self.fam.topos)
+        self.steps = steps
+        self.total, self.ok = 0, [0] * worlds
+        self.facts = [[] for _ in range(worlds)]
+        self.failed_sources = [set() for _ in range(worlds)]
+        self._facts = [{} for _ in range(worlds)]
+        self._concrete = {}
+        self._asked = set()
         self._settle(found)
+        judged, ran = self.judged
+        self.traced = judged + len({k for k in self._asked if k in self._ran and k not in ran})
+        self._asked = None
 
     def sides(
         self, S: EndClass, T: EndClass, flow: tuple[str, int | None]
@@ -235,7 +284,13 @@ class Run:
         t_node = self._t_node.get(id(t))
         if t_node is None:
             t_node = self._t_node[id(t)] = any(t.ip in topo.node_by_ip for topo in self.fam.topos)
-        key = (self._end_key(s), self._end_key(t), t_node, flow)
+        ends = self._end_keys  # `_end_key`'s memo read inline: per class and shape pair
+        key = (
+            ends.get(id(s)) or self._end_key(s),
+            ends.get(id(t)) or self._end_key(t),
+            t_node,
+            flow,
+        )
         found = self._wires.get(key)
         if found is None:
             found = []
@@ -341,6 +396,10 @@ class Run:
         if key not in self._traces:
             picked = self._pick(S, T, ctx[0], ctx[1], ps, pt, order)
             self._traces[key] = self._trace(*picked, ctx[2]) if picked is not None else None
+            if picked is not None:
+                self._ran.add(key)
+        if self._asked is not None:
+            self._asked.add(key)
         return self._traces[key]
 
     def _trace(self, s: End, t: End, flow: tuple[str, int | None]) -> tuple[FlowResult, ...]:

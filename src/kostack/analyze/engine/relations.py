@@ -117,8 +117,10 @@ class SuperPair:
             return None
         # two source classes of different subnets (if any): one differs from any target's
         distinct: list[EndClass] = []
+        seen: set[object] = set()  # their subnets (one set: a subnet is tested once)
         for S in self.SS.members:
-            if all(self.src_subnet[S.id] != self.src_subnet[d.id] for d in distinct):
+            if self.src_subnet[S.id] not in seen:
+                seen.add(self.src_subnet[S.id])
                 distinct.append(S)
                 if len(distinct) == 2:
                     break

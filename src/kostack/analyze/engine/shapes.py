@@ -85,20 +85,22 @@ class Cuts:
     def of(self, sets: SideSets, flags: Sequence[bool]) -> tuple[SideSets, GroupKey, Small]:
         found = self._sides.get(id(sets))
         if found is None:
-            cut = [self._cut(one) for one in sets]
-            ids = (tuple(flags), *(id(c[1]) for c in cut))
+            known = self._sets  # `_cut`'s memo read inline: per class
+            cut = [known.get(id(one)) or self._cut(one) for one in sets]
+            # comprehensions, not generators: per class (a generator is a call per item)
+            ids = (tuple(flags), *[id(c[1]) for c in cut])
             key = self._keys.get(ids)
             if key is None:
-                key = self._keys[ids] = (tuple(flags), tuple(c[1] for c in cut))
-            found = self._sides[id(sets)] = (sets, key, tuple(x for c in cut for x in c[2]))
+                key = self._keys[ids] = (tuple(flags), tuple([c[1] for c in cut]))
+            found = self._sides[id(sets)] = (sets, key, tuple([x for c in cut for x in c[2]]))
         return found
 
     def _cut(self, one: tuple[Ranges, str]) -> tuple[tuple[Ranges, str], Ranges, Small]:
         found = self._sets.get(id(one))
         if found is None:
             ranges, kind = one
-            coarse = tuple(r for r in ranges if r[1] - r[0] > SMALL)
-            small = tuple((lo, hi, kind) for lo, hi in ranges if hi - lo <= SMALL)
+            coarse = tuple([r for r in ranges if r[1] - r[0] > SMALL])
+            small = tuple([(lo, hi, kind) for lo, hi in ranges if hi - lo <= SMALL])
             found = self._sets[id(one)] = (one, self._coarse.setdefault(coarse, coarse), small)
         return found
 
@@ -144,18 +146,24 @@ class ShapeSides:
         self.srcs: list[EndClass] = []
         self.tgts: list[EndClass] = []
         self.src, self.dst = _Side({}, {}, {}, [], {}, [], {}), _Side({}, {}, {}, [], {}, [], {})
+        known, subnet = self._partners, pair.src_subnet  # `_partner`'s memo read inline
         for S in pair.SS.members:
-            mate = self._partner(S, pair.TT.members, True)
+            k = (True, subnet[S.id])
+            mate = known[k] if k in known else self._partner(S, pair.TT.members, True)
             if mate is not None:
                 if not self.srcs:
                     self.who = run.split_sides(S, mate, flow)[2][2]
                 self.srcs.append(S)
-                self.src.add(S, *run.own(S, run.plan(S.rep, mate.rep, flow), True), run.cuts)
+                plan = run.plan(S.members[0], mate.members[0], flow)  # the reps
+                self.src.add(S, *run.own(S, plan, True), run.cuts)
+        subnet = pair.dst_subnet
         for T in pair.TT.members:
-            mate = self._partner(T, pair.SS.members, False)
+            k = (False, subnet[T.id])
+            mate = known[k] if k in known else self._partner(T, pair.SS.members, False)
             if mate is not None:
                 self.tgts.append(T)
-                self.dst.add(T, *run.own(T, run.plan(mate.rep, T.rep, flow), False), run.cuts)
+                plan = run.plan(mate.members[0], T.members[0], flow)  # the reps
+                self.dst.add(T, *run.own(T, plan, False), run.cuts)
         self._u: dict[tuple[int, int], tuple[bool, ...]] = {}
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
@@ -196,12 +204,7 @@ class ShapeSides:
         return found
 
     def pattern(self, e: End, coarse: tuple[Ranges, ...], kinds: list[str]) -> Pattern:
-        position = self.run.fam.position
-        out = []
-        for ranges, kind in zip(coarse, kinds, strict=True):
-            pos = position(e, kind)
-            out.append(pos is not None and contains(ranges, pos))
-        return tuple(out)
+        return self.run.member_pattern(e, tuple(zip(coarse, kinds, strict=True)))
 
     def exact(self, S: EndClass, T: EndClass, s: End, t: End) -> tuple[Pattern, Pattern]:
         member = self.run.member_pattern
@@ -221,9 +224,12 @@ class ShapeSides:
                     want[(role, k)].update(range(lo, hi))
         for (role, k), held in want.items():
             ends, classes = (src_ends, self.srcs) if role == "src" else (dst_ends, self.tgts)
+            known = self.run.fam.at[k]  # `Families.position`, read inline: per member
             for cls in classes:
                 for m in ends(cls):
-                    pos = position(m, k)
+                    pos = known.get(id(m), -1)
+                    if pos == -1:
+                        pos = position(m, k)
                     if pos in held:
                         at[(role, k, pos)].append((cls, m))
         seen: set[tuple[int, int]] = set()
@@ -282,12 +288,19 @@ class ShapeCounts(ShapeSides):
                 _add(self.own_t[T.id], k, -1)
                 self.corr.st[(S.id, T.id, k[1], k[2])] += 1
 
+    def forget_counts(self) -> None:
+        """Drop the counts per class once `situations` has counted them (a judging kept:
+        pairs.py `Run.compact`); the class pairs of a situation (`occurrences`) remain."""
+        self.js, self.jt, self.own_s, self.own_t = {}, {}, defaultdict(dict), defaultdict(dict)
+        self._moved = None  # found again if asked (`moved`)
+
     def _dists(self, classes: list[EndClass], other: _Side) -> dict[int, list[Dist]]:
         """Per class: its members' patterns against each of the other side's groups (one dict
         per content; by segment when the sets test one kind of address: one search)."""
         position = self.run.fam.position
         kinds, groups = other.kinds, [coarse for _, coarse in other.groups]
         one = kinds[0] if len(set(kinds)) == 1 else None
+        known = self.run.fam.at[one] if one is not None else None  # `Families.position`
         tables = [_segments(coarse) for coarse in groups]
         out: dict[int, list[Dist]] = {}
         interned: dict[tuple[tuple[Pattern, int], ...], Dist] = {}
@@ -295,7 +308,9 @@ class ShapeCounts(ShapeSides):
         for c in classes:
             row: list[Dist] = []
             spots = [[position(m, k) for k in kinds] for m in c.members] if one is None else []
-            at = [position(m, one) for m in c.members] if one is not None else []
+            at = [known.get(id(m), -1) for m in c.members] if known is not None else []
+            if -1 in at:
+                at = [position(m, one) for m in c.members] if one is not None else []
             for coarse, (cuts, pats) in zip(groups, tables, strict=True):
                 d: Dist = {}
                 for pos in at:
