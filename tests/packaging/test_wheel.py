@@ -298,8 +298,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # +27); Calico's per-node labels, AS numbers and reflector cluster IDs read from the Nodes'
 # annotations (KDD), an eBGP reflector session undecided, kube-router's sessions up when either
 # node opens them (branch calnode, +378); then a fact's usual message fields said once
-# (FactView.words, -14). Budget = the measured 72,935.
-SHIPPED_LINES_BUDGET = 72_935
+# (FactView.words, -14); a family judged once per diagnosis and settled per steps
+# (engine/judging.py, branch stateless, +178; Constant flows in the kube-router session check,
+# +1). Budget = the measured 73,114.
+SHIPPED_LINES_BUDGET = 73_114
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

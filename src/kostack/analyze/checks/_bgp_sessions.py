@@ -15,6 +15,7 @@ from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import rule_remedies, traffic_label
 from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.families import Fact, FamilyResult, side_of
+from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.path import session_judge
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL
 from kostack.analyze.findings import Finding, Remedy, Status
@@ -75,7 +76,7 @@ def session_result(flows: ClusterFlows, family: int | None, port: int) -> Family
     if not pods or {e.name for e in pods} != {e.name for e in nodes}:
         return None
     families = flows.families if family is None else flows.families_of(v)
-    return families.evaluate(pods, pods, lambda s, t: ("tcp", port), steps=ROUTE_STEPS)
+    return families.evaluate(pods, pods, Constant("tcp", port), steps=ROUTE_STEPS)
 
 
 def session_findings(
