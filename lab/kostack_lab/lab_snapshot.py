@@ -349,6 +349,8 @@ def _canal(topo: Topology) -> dict[str, Any]:
                 }
             ],
             "canal_nat_exclusions": "IPPoolsOnly",
+            "canal_config": "canal-config",
+            "canal_veth_mtu": 0,  # canal.yaml's: calico-node's detection, the NIC's MTU
         },
     }
 

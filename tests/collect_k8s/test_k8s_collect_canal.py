@@ -36,6 +36,8 @@ def test_canal_is_flannel_with_calico_policy(serve: ServeFn, variant: Variant) -
         "10.244.0.0/16",
     )
     assert flannel.ip_masq is True and flannel.kube_subnet_mgr is True
+    # the pods' MTU is Calico's: veth_mtu "0", calico-node's detection (analyze/mtu.py)
+    assert (flannel.canal_config, flannel.canal_veth_mtu) == (f"{variant}-config", 0)
     # the ConfigMap the agent mounts is read at once, nothing probed before it
     configmaps = [r for r in served.requests() if "flannel" in r or "canal" in r]
     assert configmaps == [f"GET /api/v1/namespaces/kube-system/configmaps/{variant}-config 200"]

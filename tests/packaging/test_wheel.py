@@ -300,8 +300,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # node opens them (branch calnode, +378); then a fact's usual message fields said once
 # (FactView.words, -14); a family judged once per diagnosis and settled per steps
 # (engine/judging.py, branch stateless, +178; Constant flows in the kube-router session check,
-# +1). Budget = the measured 73,114.
-SHIPPED_LINES_BUDGET = 73_114
+# +1). Budget = the measured 73,114. Then Canal's pod MTU read as Calico gives it (canal-config
+# veth_mtu, "0": the interface's), above flannel.1's a warning (+119). Budget = the measured
+# 73,233.
+SHIPPED_LINES_BUDGET = 73_233
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

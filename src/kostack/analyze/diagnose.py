@@ -39,7 +39,7 @@ SYMPTOM_CHECKS = (
     "lb-pending-service",
 )
 # causes that are no outage: said as warnings, never root causes, left alone by the plan
-WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent", "cilium-health"})
+WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent", "cilium-health", "mtu-pmtud"})
 PORT_CAUSES = frozenset(
     {
         "antispoof",

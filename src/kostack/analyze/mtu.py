@@ -18,6 +18,11 @@ the metadata service). What each CNI does with it:
   udp 28, host-gw 0) and flanneld writes that to subnet.env. Its vxlan
   subtracts 50 even for the IPv6 device, whose packets need 70 (docs/facts.md):
   net-mtu then judges IPv6 pod traffic against 70.
+- Canal (flannel's vxlan between nodes, Calico's CNI plugin wiring the pods): the pods get
+  canal-config's veth_mtu, and with canal.yaml's "0" Felix's detection, which under Canal
+  enables no encapsulation and so is the host interface's MTU; flannel.1 still has the
+  interface's (or Backend.MTU) minus 50. A node answers its own pods' bigger packets with
+  ICMP "fragmentation needed" (net-mtu: a warning, `tunnel_mtu`).
 - kube-router (v1.6.0 on, pkg/controllers/routing `initCNIConfig`): with --auto-mtu (its
   default) the pod MTU is the MTU of the node's primary interface, nothing subtracted; its
   tunnels (ip link ... type ipip) get the kernel's own MTU (the interface's minus the
@@ -87,6 +92,10 @@ register(
             "en": "{setting}={base} - {size} ({kind})",
             "ko": "{setting}={base} - {size} ({kind})",
         },
+        "mtu.canal-detected": {
+            "en": 'calico-node detects {net_mtu} (network {net}), {setting} "0"',
+            "ko": 'calico-node 감지값 {net_mtu}(네트워크 {net}), {setting} "0"',
+        },
         "mtu.detected": {
             "en": "{who} detects {net_mtu} (network {net}) - {size} ({kind})",
             "ko": "{who} 감지값 {net_mtu}(네트워크 {net}) - {size} ({kind})",
@@ -110,6 +119,8 @@ class EffectiveMtu:
     source: str
     auto: bool = False
     unknown: str = ""  # a Msg when set
+    # the CNI's tunnel device's MTU where pods are not given it (Canal's flannel.1)
+    tunnel_mtu: int | None = None
 
 
 def calico_overhead(calico: Calico) -> tuple[int, str] | None:
@@ -245,6 +256,8 @@ def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
     if cni.flannel is None:
         return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="flannel"))
     f = cni.flannel
+    if f.bundle == "canal":
+        return _canal(f, net, net_mtu)
     return _base_minus(
         f.mtu,
         f.mtu_auto,
@@ -254,3 +267,22 @@ def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
         net,
         net_mtu,
     )
+
+
+def _canal(f: Flannel, net: str, net_mtu: int | None) -> EffectiveMtu:
+    """Canal: the pods' MTU is Calico's (veth_mtu, else the interface's), flannel.1's is
+    flannel's (module docstring)."""
+    setting = f"ConfigMap kube-system/{f.canal_config or 'canal-config'} veth_mtu"
+    overhead = flannel_overhead(f)
+    if isinstance(overhead, Msg):
+        return EffectiveMtu(None, net_mtu, "", unknown=overhead)
+    if f.canal_veth_mtu is None:
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-setting", setting=setting))
+    if net_mtu is None:
+        return EffectiveMtu(None, None, "", True, Msg("mtu.no-net-mtu", net=net))
+    tunnel = (f.mtu or net_mtu) - overhead[0]
+    if f.canal_veth_mtu:
+        source = Msg("mtu.configured", setting=setting, mtu=f.canal_veth_mtu)
+        return EffectiveMtu(f.canal_veth_mtu, net_mtu, source, tunnel_mtu=tunnel)
+    source = Msg("mtu.canal-detected", net_mtu=net_mtu, net=net, setting=setting)
+    return EffectiveMtu(net_mtu, net_mtu, source, True, tunnel_mtu=tunnel)

@@ -11,11 +11,12 @@ leaves masqueraded even with flannel's --ip-masq off. Sources in docs/facts.md.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from kostack.collect._cni_calico import _custom_get, _custom_list, calico_hint
 from kostack.collect._cni_calico_parse import CalicoObjects, nat_outgoing_exclusions, parse_ip_pool
-from kostack.collect._cni_common import CniContext
+from kostack.collect._cni_common import CniContext, positive
 from kostack.collect._kube_types import ReadFailure
 from kostack.model.snapshot import CalicoIPPool
 
@@ -46,3 +47,15 @@ def canal_nat_exclusions(
         ctx.gap(EXCLUSIONS, failure, calico_hint(failure, "felixconfigurations"))
         return None
     return nat_outgoing_exclusions(CalicoObjects(felix=felix))
+
+
+def canal_veth_mtu(configmap: Mapping[str, Any]) -> int | None:
+    """canal-config's veth_mtu: the pods' MTU, which Calico's CNI plugin sets (canal.yaml
+    passes it as CNI_MTU); "0" (canal.yaml's default): Felix's detection, the host
+    interface's MTU, since Felix enables no encapsulation of its own under Canal
+    (felix/dataplane/linux/int_dataplane.go `determinePodMTU`). None: absent or not a number."""
+    data = configmap.get("data")
+    raw = data.get("veth_mtu") if isinstance(data, Mapping) else None
+    if isinstance(raw, str) and raw.strip() == "0":
+        return 0
+    return positive(raw, least=68)

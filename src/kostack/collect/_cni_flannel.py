@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, get_args
 
-from kostack.collect._cni_canal import canal_nat_exclusions, canal_pools
+from kostack.collect._cni_canal import canal_nat_exclusions, canal_pools, canal_veth_mtu
 from kostack.collect._cni_common import (
     CniContext,
     CniResult,
@@ -248,7 +248,12 @@ def read_flannel(ctx: CniContext, detected: bool) -> CniResult | None:
         if flannel.bundle == "canal":  # Felix's natOutgoing masquerades pod egress too
             pools = canal_pools(ctx)
             felix = canal_nat_exclusions(ctx) if any(p.nat_outgoing for p in pools or ()) else None
-            update = {"canal_pools": pools, "canal_nat_exclusions": felix}
+            update = {
+                "canal_pools": pools,
+                "canal_nat_exclusions": felix,
+                "canal_config": (configmap.get("metadata") or {}).get("name"),
+                "canal_veth_mtu": canal_veth_mtu(configmap),
+            }
             flannel = flannel.model_copy(update=update)
     network = flannel.networks if flannel is not None else ()
     return CniResult(

@@ -137,6 +137,11 @@ class Flannel(Record):
     # Canal: FelixConfiguration natOutgoingExclusions ("IPPoolsAndHostIPs": natOutgoing
     # leaves traffic to hosts alone); None: not read (or no pool has natOutgoing).
     canal_nat_exclusions: Literal["IPPoolsOnly", "IPPoolsAndHostIPs"] | None = None
+    # Canal: the ConfigMap with net-conf.json (canal-config, rke2-canal-config) and its
+    # veth_mtu, the pods' MTU (Calico's CNI plugin); 0: Felix's, the host interface's MTU,
+    # not flannel's (docs/facts.md). None: not Canal, or not read.
+    canal_config: str | None = None
+    canal_veth_mtu: int | None = Field(default=None, ge=0, le=65535)
     subnet_len: int | None = Field(default=None, ge=1, le=128)
     # net-conf.json EnableIPv4 / EnableIPv6 (flannel's defaults: true / false), IPv6Network
     # and IPv6SubnetLen (default 64): dual stack in flannel is these keys.

@@ -15,6 +15,10 @@ ID = "net-mtu"
 TITLE = "The pod MTU fits the tenant network MTU minus encapsulation overhead"
 SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
+# Canal's pods above flannel's device: the node's own ICMP adapts TCP, a warning
+# (diagnose.WARNING_CAUSES), never a root cause, left alone by the plan.
+SAY_CANAL = Says(ID, Severity.LOW)
+CANAL_CAUSE = "mtu-pmtud"
 NEEDS = ("openstack.networks", "cluster.nodes", "cluster.cni", "node_ports")
 
 register(
@@ -45,6 +49,25 @@ register(
             "ko": "Pod MTU({mtu}, {source})가 네트워크 {names}에서 전달할 수 있는 크기(MTU {net_mtu}, "
             "{kind}: 오버헤드 {overhead}바이트)보다 큽니다: 작은 요청과 ping은 되지만 TLS 핸드셰이크, "
             "이미지 push, 큰 응답은 멈춥니다.",
+        },
+        f"{ID}.canal": {
+            "en": "Canal gives pods MTU {mtu} ({source}), above flannel's {kind} device on the "
+            "same nodes (MTU {tunnel}): each node answers its pods' bigger packets to other "
+            'nodes with ICMP "fragmentation needed" and TCP adapts (path MTU discovery), so '
+            "traffic flows, but the first large packets of every connection are dropped and sent "
+            "again, UDP that forbids fragmentation fails, and anything that drops that ICMP on "
+            "the node stalls large transfers.",
+            "ko": "Canal이 준 Pod MTU({mtu}, {source})가 같은 노드에 있는 flannel {kind} 장치의 "
+            "MTU({tunnel})보다 큽니다: 노드가 다른 노드로 가는 Pod의 큰 패킷에 ICMP "
+            '"fragmentation needed"로 답하고 TCP가 크기를 맞추므로(경로 MTU 탐색) 트래픽은 '
+            "흐르지만, 연결마다 처음 큰 패킷은 버려진 뒤 다시 보내지고, 단편화를 금지한 UDP는 "
+            "실패하며, 노드에서 그 ICMP를 막는 것이 있으면 큰 전송이 멈춥니다.",
+        },
+        f"{ID}.canal-reason": {
+            "en": "set the pods' MTU to flannel's {tunnel} (pods made before keep theirs until "
+            "they are recreated)",
+            "ko": "Pod MTU를 flannel의 {tunnel:으로/로} 설정 (이전에 만든 Pod는 다시 만들 때까지 "
+            "기존 값을 유지)",
         },
         f"{ID}.pass": {
             "en": "The pod MTU {mtu} fits network {names} (MTU {net_mtu}, {kind} needs {overhead}).",
@@ -90,19 +113,27 @@ def needed_overhead(ctx: CheckContext) -> tuple[int, str]:
 @when_pod_addresses(ID, SEVERITY)
 def run(ctx: CheckContext) -> list[Finding]:
     """Judge each group of nodes that share a network and a pod MTU (see analyze.mtu)."""
-    groups: dict[tuple[str, int | None, int | None, str, str], list[str]] = defaultdict(list)
+    groups: dict[tuple[str, int | None, int | None, str, str, int | None], list[str]]
+    groups = defaultdict(list)
     for view in ctx.topo.node_views.values():
         network = ctx.topo.network_of(view)
         if network is None:
             continue
         got = effective_mtu(ctx.topo, view)
-        key = (network.name or network.id, got.pod_mtu, got.network_mtu, got.source, got.unknown)
+        key = (
+            network.name or network.id,
+            got.pod_mtu,
+            got.network_mtu,
+            got.source,
+            got.unknown,
+            got.tunnel_mtu,
+        )
         groups[key].append(view.name)
     if not groups:
         return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.no-networks"))]
     overhead, kind = needed_overhead(ctx)
     out: list[Finding] = []
-    for (names, mtu, net_mtu, source, why), nodes in sorted(groups.items(), key=str):
+    for (names, mtu, net_mtu, source, why, tunnel), nodes in sorted(groups.items(), key=str):
         if net_mtu is None:
             out.append(SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.no-net-mtu")))
             continue
@@ -123,6 +154,9 @@ def run(ctx: CheckContext) -> list[Finding]:
             Msg(f"{ID}.pod-mtu", mtu=mtu, source=source),
             Msg(f"{ID}.overhead", kind=kind, overhead=overhead),
         )
+        if tunnel is not None and tunnel < mtu <= net_mtu:
+            out.append(_canal(ctx, mtu, source, tunnel, kind, evidence))
+            continue
         if mtu > limit:
             remedy = Remedy(
                 "manual",
@@ -149,6 +183,36 @@ def run(ctx: CheckContext) -> list[Finding]:
         )
         out.append(SAY.cluster(ctx, Status.PASS, message, evidence))
     return out
+
+
+def _canal(
+    ctx: CheckContext, mtu: int, source: str, tunnel: int, kind: str, evidence: tuple[str, ...]
+) -> Finding:
+    """Canal's pods above flannel's device (analyze/mtu.py): a warning with the setting."""
+    cl = ctx.snapshot.cluster
+    flannel = cl.cni.flannel if cl is not None else None
+    config = (flannel.canal_config if flannel is not None else None) or "canal-config"
+    if config.startswith("rke2-"):  # RKE2's chart owns the ConfigMap: its values say it
+        command = comment(
+            f"set calico.vethuMTU: {tunnel} in HelmChartConfig kube-system/rke2-canal "
+            "(spec.valuesContent), then recreate the pods"
+        )
+    else:
+        patch = _patch(
+            ("-n", "kube-system"), "configmap", config, {"data": {"veth_mtu": str(tunnel)}}
+        )
+        command = chain(patch, ("kubectl", "-n", "kube-system", "rollout", "restart", "ds/canal"))
+    remedy = Remedy(
+        "manual",
+        "cni",
+        "mtu",
+        "CNI MTU",
+        (("command", command),),
+        Msg(f"{ID}.canal-reason", tunnel=tunnel),
+        "mtu",
+    )
+    message = Msg(f"{ID}.canal", mtu=mtu, source=source, tunnel=tunnel, kind=kind)
+    return SAY_CANAL.cluster(ctx, Status.FAIL, message, evidence, (remedy,), cause=CANAL_CAUSE)
 
 
 def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
