@@ -192,6 +192,8 @@ def test_flannel(serve: ServeFn) -> None:
         "bundle": None,  # kube-flannel.yml's own DaemonSet
         "canal_pools": None,  # not Canal: no Calico pools to read
         "canal_nat_exclusions": None,
+        "canal_config": None,  # not Canal: the pods' MTU is flannel's
+        "canal_veth_mtu": None,
         "ip_masq_fully_random_disable": False,  # v0.28.9 runs without the switch
         "subnet_len": None,
         # net-conf.json has no EnableIPv6: IPv4 only
