@@ -4,6 +4,7 @@ cause; an explicit veth_mtu that fits flannel.1 passes, one above the network fa
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def test_veth_mtu_not_read_is_undecided_never_flannels_value() -> None:
 def test_it_says_so_in_korean(tmp_path: Path) -> None:
     path = tmp_path / "canal.json"
     path.write_text(json.dumps(canal_doc(0)))
-    out, err = io_pair()
+    out, err = io.StringIO(), io.StringIO()
     env = Environment(stdout=out, stderr=err, environ={}, stdin_isatty=False, stdout_isatty=False)
     main(["--lang", "ko", "diagnose", "--snapshot", str(path), "-v"], env)
     text = " ".join(out.getvalue().split())
@@ -108,7 +109,11 @@ def test_it_says_so_in_korean(tmp_path: Path) -> None:
     assert "`kostack fix plan`은 이 변경을 하지 않음" in text
 
 
-def io_pair() -> tuple[Any, Any]:
-    import io
-
-    return io.StringIO(), io.StringIO()
+def test_direct_routing_in_one_subnet_sends_nothing_through_flannel_1() -> None:
+    """DirectRouting: nodes of one subnet route pod traffic natively, flannel.1 is unused, so
+    the pods' 1450 fits (the base of this change warned, as if the tunnel carried it)."""
+    doc = canal_doc(0)
+    doc["cluster"]["cni"]["flannel"]["direct_routing"] = True
+    found, result = mtu_findings(doc)
+    assert [f.status for f in found] == [Status.PASS]
+    assert not result.warnings

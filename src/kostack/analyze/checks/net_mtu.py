@@ -154,7 +154,7 @@ def run(ctx: CheckContext) -> list[Finding]:
             Msg(f"{ID}.pod-mtu", mtu=mtu, source=source),
             Msg(f"{ID}.overhead", kind=kind, overhead=overhead),
         )
-        if tunnel is not None and tunnel < mtu <= net_mtu:
+        if tunnel is not None and overhead and tunnel < mtu <= net_mtu:  # flannel.1 in use
             out.append(_canal(ctx, mtu, source, tunnel, kind, evidence))
             continue
         if mtu > limit:
