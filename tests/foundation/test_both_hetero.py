@@ -117,6 +117,9 @@ def test_families_count_as_tracing_every_pair_when_both_sides_differ(seed: int) 
                     members = [{id(m) for m in result.members(side, {c})} for c in classes]
                     assert all(m & failing for m in members), (seed, kind, flow, side)
                     assert failing <= set().union(*members), (seed, kind, flow, side)
+                    # the ends it names: every failing one, and none outside its classes
+                    named = {id(m) for m in (f.src_ends if side == "src" else f.dst_ends)}
+                    assert failing <= named <= set().union(*members), (seed, kind, flow, side)
         checked += result.total
     assert checked > 0
 

@@ -302,8 +302,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # (engine/judging.py, branch stateless, +178; Constant flows in the kube-router session check,
 # +1). Budget = the measured 73,114. Then Canal's pod MTU read as Calico gives it (canal-config
 # veth_mtu, "0": the interface's), above flannel.1's a warning (+119). Budget = the measured
-# 73,233.
-SHIPPED_LINES_BUDGET = 73_233
+# 73,233. Then a fact names the ends of its failing pairs, not its classes whole
+# (engine/drafts.py, +92). Budget = the measured 73,325.
+SHIPPED_LINES_BUDGET = 73_325
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

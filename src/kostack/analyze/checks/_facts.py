@@ -143,8 +143,9 @@ class FactView:
         # the hop of the fact in its first example flow
         self.hop = next(h for h in fact.examples[0].hops if hop_id(h) == fact.hop)
         self.side = side_of(self.hop.step)
-        self.sources: list[End] = result.members("src", fact.src_classes)
-        self.targets: list[End] = result.members("dst", fact.dst_classes)
+        # the ends that can be in its pairs (engine/drafts.py), not whole classes
+        self.sources: list[End] = fact.src_ends or result.members("src", fact.src_classes)
+        self.targets: list[End] = fact.dst_ends or result.members("dst", fact.dst_classes)
 
     @property
     def status(self) -> Status:

@@ -103,6 +103,11 @@ class Fact:
     src_classes: set[int] = field(default_factory=set)
     dst_classes: set[int] = field(default_factory=set)
     examples: list[FlowResult] = field(default_factory=list)
+    # the members of those classes that can be in one of its pairs: of the membership
+    # patterns its situations were judged with (drafts.py), a superset of the
+    # failing ends, never missing one
+    src_ends: list[End] = field(default_factory=list)
+    dst_ends: list[End] = field(default_factory=list)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from itertools import islice
 
 from kostack.analyze.engine.addrsets import BEYOND, Ranges, patterns
 from kostack.analyze.engine.cni import mesh_one_way
+from kostack.analyze.engine.drafts import Draft
 from kostack.analyze.engine.families import (
     End,
     EndClass,
@@ -141,7 +142,7 @@ class Run:
             out.append(i >= 0 and ranges[i][0] <= pos < ranges[i][1])
         return tuple(out)
 
-    def _patterns(self, cls: EndClass, side: str, sets: SideSets) -> dict[Pattern, int]:
+    def pattern_counts(self, cls: EndClass, side: str, sets: SideSets) -> dict[Pattern, int]:
         kinds = {k for _, k in sets}
         if len(kinds) <= 1:
             positions = self._positions_of(cls, side, kinds.pop() if kinds else "ip")
@@ -322,8 +323,8 @@ class Run:
             return []
         rep, flow = found
         s_side, t_side, undecided = self.sides(rep[0], rep[1], flow)
-        sp = {S.id: self._patterns(S, "src", t_side) for S in pair.SS.members}
-        tp = {T.id: self._patterns(T, "dst", s_side) for T in pair.TT.members}
+        sp = {S.id: self.pattern_counts(S, "src", t_side) for S in pair.SS.members}
+        tp = {T.id: self.pattern_counts(T, "dst", s_side) for T in pair.TT.members}
         corr = Corrections()
         for S, T, s, t in selves:
             if pair.relation(S, T) == rel:
@@ -466,7 +467,7 @@ class Run:
     def _settle(self, found: list[_Found]) -> None:
         """Totals; the facts, in the order of their first class pair; and each fact's first
         three examples, each the trace of its own class pair (memoised as `_concrete`)."""
-        drafts: dict[tuple[int, HopId], _Draft] = {}
+        drafts: dict[tuple[int, HopId], Draft] = {}
         for f in found:
             n = f.sit.n
             self.total += n
@@ -490,10 +491,11 @@ class Run:
                 hid = hop_id(next((h for h in hops if hop_id(h) in common), hops[0]))
                 if first is None:
                     first = f.occ if f.order else f.counts.occurrences(f.sit, f.ps, f.pt, 3)
-                draft = drafts.setdefault((w, hid), _Draft())
+                draft = drafts.setdefault((w, hid), Draft())
                 draft.pairs += n
                 draft.src.update(S.id for S in f.sit.src)
                 draft.dst.update(T.id for T in f.sit.dst)
+                draft.note(f)
                 draft.firsts.extend((key, f, S, T) for key, S, T in first)
         todo: list[tuple[tuple[int, int, int, int], int, Fact, _Found, EndClass, EndClass]] = []
         for draft in drafts.values():
@@ -502,6 +504,7 @@ class Run:
         for (w, hid), draft in sorted(drafts.items(), key=lambda kv: kv[1].firsts[0][0]):
             fact = Fact(w, hid)
             fact.pairs, fact.src_classes, fact.dst_classes = draft.pairs, draft.src, draft.dst
+            fact.src_ends, fact.dst_ends = draft.ends(self)
             self.facts[w].append(fact)
             self._facts[w][hid] = fact
             todo.extend((key, w, fact, f, S, T) for key, f, S, T in draft.firsts)
@@ -539,15 +542,3 @@ class _Found:
     ctx_of: Callable[[EndClass, EndClass], Ctx] | None = None  # a shape pair's: per class pair
     order: int = 0  # mesh_order.py `MeshOrder.split`: 1, the source's address string the greater; -1 the smaller
     occ: list[Occurrence] = field(default_factory=list)  # then: its first class pairs
-
-
-@dataclass
-class _Draft:
-    """A fact being gathered: its counts, classes, and candidate first class pairs."""
-
-    pairs: int = 0
-    src: set[int] = field(default_factory=set)
-    dst: set[int] = field(default_factory=set)
-    firsts: list[tuple[tuple[int, int, int, int], _Found, EndClass, EndClass]] = field(
-        default_factory=list
-    )

@@ -410,8 +410,8 @@ class ShapeCounts(ShapeSides):
         for T in sit.dst:
             if self.pair.relation(S, T) != self.rel or self.undecided(S, T) != sit.undecided:
                 continue
-            sp = self.run._patterns(S, "src", self.dst.sets[T.id])
-            tp = self.run._patterns(T, "dst", self.src.sets[S.id])
+            sp = self.run.pattern_counts(S, "src", self.dst.sets[T.id])
+            tp = self.run.pattern_counts(T, "dst", self.src.sets[S.id])
             n = sp.get(ps, 0) * tp.get(pt, 0) - self.corr.st.get((S.id, T.id, ps, pt), 0)
             if n > 0:
                 yield ((S.id, T.id, list(sp).index(ps), list(tp).index(pt)), S, T)
