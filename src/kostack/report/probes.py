@@ -240,10 +240,11 @@ def _comparison_dict(c: Comparison) -> dict[str, Any]:
         "predicted": {
             "outcome": p.outcome,
             "cause": p.cause,
-            "where": str(p.where),
-            "detail": str(p.detail),
-            "because": str(p.because),
-            "via": str(p.via),
+            # kostack's own words stay messages: `-o json` says them in the chosen language
+            "where": p.where,
+            "detail": p.detail,
+            "because": p.because,
+            "via": p.via,
         },
     }
 
