@@ -100,3 +100,56 @@ def test_korean_trace_json_says_its_hops_in_korean() -> None:
     assert [h["disposition"] for p in english["paths"] for h in p["hops"]] == [
         h["disposition"] for p in doc["paths"] for h in p["hops"]
     ]
+
+
+HARBOR = "examples/harbor-wrong-namespace.json"
+PREFLIGHT = (
+    "preflight", "--snapshot", SEED, "--network", "k8s-net", "--pod-cidr", "10.0.0.0/16",
+    "--service-cidr", "10.96.0.0/12", "--cni", "calico", "--mode", "none", "-o", "json",
+)  # fmt: skip
+
+
+def both(*args: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The command's JSON in English and in Korean."""
+    docs = []
+    for lang in ("en", "ko"):
+        _code, out, _err = run("--lang", lang, *args)
+        docs.append(json.loads(out))
+    return docs[0], docs[1]
+
+
+def test_every_json_command_says_its_language_and_keeps_its_keys() -> None:
+    for args in (
+        ("release", "check", "--snapshot", HARBOR, "-o", "json"),
+        PREFLIGHT,
+        ("probe", "--snapshot", SEED, "-o", "json"),
+    ):
+        en, ko = both(*args)
+        assert (en["lang"], ko["lang"]) == ("en", "ko"), args
+        assert shape(en) == shape(ko), args
+
+
+def test_release_check_json_says_findings_and_volume_evidence_in_korean() -> None:
+    en, ko = both("release", "check", "--snapshot", HARBOR, "-o", "json")
+    assert [f["check_id"] for f in en["findings"]] == [f["check_id"] for f in ko["findings"]]
+    assert all(HANGUL.search(f["message"]) for f in ko["findings"])
+    assert not any(HANGUL.search(f["message"]) for f in en["findings"])
+    unread = {p["volume_snapshots_unread"] for p in ko["pvcs"]} - {None}
+    assert unread == {
+        "이 클러스터에는 VolumeSnapshot API가 없음 (snapshot.storage.k8s.io/v1을 제공하지 않음)"
+    }
+
+
+def test_preflight_and_probe_json_say_titles_reasons_and_predictions_in_korean() -> None:
+    _en, ko = both(*PREFLIGHT)
+    (cause,) = ko["breaks"]
+    assert (
+        cause["key"] == "cidr-overlap"
+        and cause["title"] == "Pod, 서비스, 노드 네트워크 대역이 겹침"
+    )
+    whys = {r["name"]: r["why"] for r in ko["recommended"]["rules"]}
+    assert whys["pod_cidr"] == "노드 간 Pod 출발 패킷 (Pod CIDR에서 오는 모든 프로토콜)"
+    _en, ko = both("probe", "--snapshot", SEED, "-o", "json")
+    first = ko["plan"]["probes"][0]
+    assert first["id"] == "dns-udp/k8s-cp-1" and first["predicted"]["cause"] == "antispoof"
+    assert first["predicted"]["where"] == "Neutron 포트 5f1c.. (k8s-cp-1)"

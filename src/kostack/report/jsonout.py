@@ -34,6 +34,13 @@ register(
 )
 
 
+def in_language(doc: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A command's JSON document with ``lang`` after its versions and its messages in ``lang``."""
+    head = [k for k in ("schema_version", "kind", "kostack_version") if k in doc]
+    out = {k: doc[k] for k in head} | {"lang": lang} | doc
+    return said_in(out, lang) if lang != "en" else out
+
+
 def said_in(value: Any, lang: str) -> Any:
     """``value`` (JSON data) with every message in it said in ``lang``; the rest as it is."""
     if isinstance(value, Msg):
