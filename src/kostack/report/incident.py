@@ -96,16 +96,7 @@ def build_incident(
     )
     warnings = warning_sections(diagnosis, len(causes) + 1, lang)
     probes = probe_rows(snapshot.probes, topo, lang)
-    applied = tuple(
-        Command(
-            a.command,
-            marked(a.target, lang),
-            a.status,
-            a.finished or a.started,
-            marked(a.error, lang),
-        )
-        for a in journals
-    )
+    applied = _applied(journals, lang)
     shown_applied = shown(applied)
     numbered = len(causes) + len(warnings)  # the notes follow the causes and the warnings
     noted = notes(snapshot, topo, diagnosis, troubles, numbered, lang)
@@ -135,10 +126,7 @@ def build_incident(
         verify=verify_commands(snapshot, topo, lang),
         also_ok=also_ok(diagnosis, lang),
         undecided=undecided(diagnosis, lang),
-        gaps=tuple(
-            f"{g.source}: {gap_error(g, lang)}" + (f" ({gap_hint(g, lang)})" if g.hint else "")
-            for g in snapshot.gaps
-        ),
+        gaps=_gaps(snapshot, lang),
         applied=shown_applied,
         applied_more=len(applied) - len(shown_applied),
         applied_note=t(lang, "rep.applied.some" if applied else "rep.applied.none"),
@@ -151,6 +139,28 @@ def build_incident(
         warning_lines=warning_lines(warnings, lang),
         rca_none=rca_none(diagnosis, lang),
         solution_none=solution_none(diagnosis, fixes, warnings, lang),
+    )
+
+
+def _applied(journals: tuple[JournalAction, ...], lang: str) -> tuple[Command, ...]:
+    """What the fix journals recorded, in their order."""
+    return tuple(
+        Command(
+            a.command,
+            marked(a.target, lang),
+            a.status,
+            a.finished or a.started,
+            marked(a.error, lang),
+        )
+        for a in journals
+    )
+
+
+def _gaps(snapshot: Snapshot, lang: str) -> tuple[str, ...]:
+    """What could not be collected: where, the error and its hint, in ``lang``."""
+    return tuple(
+        f"{g.source}: {gap_error(g, lang)}" + (f" ({gap_hint(g, lang)})" if g.hint else "")
+        for g in snapshot.gaps
     )
 
 
