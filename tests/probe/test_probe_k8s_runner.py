@@ -392,9 +392,13 @@ def test_a_failed_probe_round_is_a_korean_gap_under_lang_ko(
     )
     assert " 만들기 실패: HTTP 403" in result.out, result.out
     assert "the probe round failed" not in result.out and "creating namespace" not in result.out
-    # the snapshot's gap stays English data (`-o json`)
+    # `-o json` says the gap in the chosen language; its message key stays beside it as data
     as_json = run_cli([*args, "--lang", "ko", "-o", "json"])
-    assert "the probe round failed: " in as_json.out
+    assert '"error": "점검 라운드가 실패했습니다: ' in as_json.out
+    assert "the probe round failed" not in as_json.out
+    assert '"key": "probe.gap.failed"' in as_json.out
+    in_english = run_cli([*args, "--lang", "en", "-o", "json"])
+    assert '"error": "the probe round failed: ' in in_english.out
 
 
 def test_dual_stack_ipv6_probes_aim_at_the_echo_pods_ipv6_addresses(

@@ -221,7 +221,7 @@ def rendered(
     from kostack.report.text import render_diagnosis
 
     if output == "json":
-        return dumps(diagnosis_dict(result, version()))
+        return dumps(diagnosis_dict(result, version(), language))
     if output in ("junit", "sarif"):
         render = optional_part("kostack.report.ci_formats", output, f"-o {output}")
         return str(render(result, version()))
@@ -311,7 +311,7 @@ def trace(
     from kostack.cli.main import version
 
     if output == "json":
-        env.stdout.write(dumps(cased_trace_dict(cased, version())))
+        env.stdout.write(dumps(cased_trace_dict(cased, version(), detect_lang(lang, env.environ))))
     else:
         env.stdout.write(render_cased_trace(cased, detect_lang(lang, env.environ)))
     return _trace_exit(cased.results)

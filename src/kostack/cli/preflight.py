@@ -177,10 +177,13 @@ def _write(env: Env, result: PreflightResult, output: str) -> None:
     )
 
     if output == "json":
+        from kostack.cli.console import language
         from kostack.cli.main import version
-        from kostack.report.jsonout import dumps
+        from kostack.report.jsonout import dumps, in_language
 
-        env.stdout.write(dumps(preflight_dict(result, version())))
+        env.stdout.write(
+            dumps(in_language(preflight_dict(result, version(), language(env)), language(env)))
+        )
         return
     from kostack.cli.console import language
 

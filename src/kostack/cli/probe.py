@@ -398,17 +398,18 @@ def _write_plan(
         else t(language, "probe.dry_run_k8s", pods=pods, image=image)
     )
     if output == "json":
-        env.stdout.write(_dumped({"dry_run": True, "plan": plan_dict(plan)}))
+        env.stdout.write(_dumped({"dry_run": True, "plan": plan_dict(plan)}, language))
     else:
         env.stdout.write(render_plan(plan, language, what))
 
 
-def _dumped(body: dict[str, Any]) -> str:
-    """``body`` as `kostack probe -o json` prints it, after the schema and kostack versions."""
+def _dumped(body: dict[str, Any], language: str) -> str:
+    """``body`` as `kostack probe -o json` prints it, after the schema and kostack versions and
+    the language of its human text."""
     from kostack.cli.main import version
-    from kostack.report.jsonout import dumps
+    from kostack.report.jsonout import dumps, in_language
 
-    return dumps({"schema_version": 1, "kostack_version": version(), **body})
+    return dumps(in_language({"schema_version": 1, "kostack_version": version(), **body}, language))
 
 
 def _write_round(
@@ -438,10 +439,11 @@ def _write_round(
                         "nodes": plan.node_count,
                         "node_classes": plan.class_count,
                         "problems": list(round_.problems),
-                        "notes": [str(n) for n in plan.notes],
+                        "notes": list(plan.notes),  # messages: said in the language
                     },
                     **matrix_dict(probed),
-                }
+                },
+                language,
             )
         )
     else:

@@ -263,13 +263,14 @@ def _write_check(
 ) -> None:
     """The release check's report on stdout: JSON, or text in the language."""
     from kostack.cli.main import version
+    from kostack.report.jsonout import in_language
     from kostack.report.release_text import dumps, release_check_dict, render_release_check
 
     if output == "json":
         answer = release_check_dict(
             report, version(), name=name, namespace=namespace, advice=advice
         )
-        env.stdout.write(dumps(answer))
+        env.stdout.write(dumps(in_language(answer, language)))
     else:
         env.stdout.write(
             render_release_check(

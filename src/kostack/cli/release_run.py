@@ -64,6 +64,7 @@ def show_plan(
     """Build the plan and print it (JSON only when nothing will follow); blocked: raise."""
     from kostack.cli.main import version
     from kostack.plan.release import blocked_error, build_reinstall_plan
+    from kostack.report.jsonout import in_language
     from kostack.report.release_plan_text import plan_dict, render_plan
     from kostack.report.release_text import dumps
 
@@ -84,7 +85,7 @@ def show_plan(
     )
     if run.output == "json":
         if not run.yes or plan.blocked or not plan.actions:
-            env.stdout.write(dumps(plan_dict(plan, version())))
+            env.stdout.write(dumps(in_language(plan_dict(plan, version(), language), language)))
     else:
         env.stdout.write(
             render_plan(plan, now=now, lang=language, dry_run=not run.yes, total_pvcs=total)
@@ -111,6 +112,7 @@ def carry_out(
     from kostack.cli.console import activity
     from kostack.cli.main import version
     from kostack.cli.messages import say
+    from kostack.report.jsonout import in_language
     from kostack.report.release_plan_text import apply_dict, plan_dict, render_apply, render_step
     from kostack.report.release_text import dumps
 
@@ -147,7 +149,8 @@ def carry_out(
             lang=language,
         ).run(plan, version())
     if output == "json":
-        env.stdout.write(dumps({**plan_dict(plan, version()), "result": apply_dict(result)}))
+        done = {**plan_dict(plan, version(), language), "result": apply_dict(result)}
+        env.stdout.write(dumps(in_language(done, language)))
     else:
         env.stdout.write("\n" + render_apply(result, lang=language))
     if result.status == "stopped":

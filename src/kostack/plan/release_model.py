@@ -151,7 +151,7 @@ class PlannedPVC:
                 {"name": b.name, "ready": b.ready, "created": b.created, "restore_size": b.size}
                 for b in found
             ],
-            "volume_snapshots_unread": str(self.backups_unread) or None,
+            "volume_snapshots_unread": self.backups_unread or None,  # a message: said in --lang
         }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from kostack.report.i18n import t
 from kostack.report.incident import CommandGroup, IncidentReport, status_label
-from kostack.report.incident_model import PORT_COLUMNS, CauseSection
+from kostack.report.incident_model import PORT_COLUMNS, CauseSection, WarningSection
 from kostack.report.markup import mt, plain, spans
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
@@ -38,7 +38,7 @@ p, li { margin: 4px 0; }
 .meta { color: var(--muted); margin: 0 0 16px; }
 .summary-box { border-left: 5px solid var(--red); background: var(--bg-fail); padding: 10px 16px; }
 .summary-box.healthy { border-left-color: var(--green); background: var(--bg-ok); }
-.summary-box.undecided { border-left-color: var(--amber); background: var(--bg-warn); }
+.summary-box.undecided, .summary-box.warned { border-left-color: var(--amber); background: var(--bg-warn); }
 .label { font-weight: 600; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
@@ -142,6 +142,8 @@ def render_html(report: IncidentReport, version: str = "") -> str:
     o += _applied(report, lang)
 
     o.append(f'<h2 id="solution">{h(t(lang, "rep.h.solution"))}</h2>')
+    if report.solution_none:
+        o.append(f"<p>{inline(report.solution_none)}</p>")
     for group in report.solution:
         o.append(_commands(group, lang))
 
@@ -161,7 +163,13 @@ def _summary(report: IncidentReport, lang: str) -> list[str]:
     o: list[str] = []
     # red: a root cause; amber: nothing found but undecided (not a green all-clear); green
     state = (
-        "" if report.root_cause_count else " undecided" if report.verdict_undecided else " healthy"
+        ""
+        if report.root_cause_count
+        else " undecided"
+        if report.verdict_undecided
+        else " warned"
+        if report.warnings
+        else " healthy"
     )
     o.append(f'<h2 id="summary">{h(t(lang, "rep.h.summary"))}</h2>')
     o.append(f'<div class="summary-box{state}">')
@@ -169,7 +177,12 @@ def _summary(report: IncidentReport, lang: str) -> list[str]:
     o.extend(f"<li>{inline(s)}</li>" for s in report.symptoms)
     o.append(f'</ul><p class="label">{h(t(lang, "rep.h.impact"))}</p><ul>')
     o.extend(f"<li>{inline(s)}</li>" for s in report.impact)
-    o.append("</ul></div>")
+    o.append("</ul>")
+    if report.warning_lines:
+        o.append(f'<p class="label">{h(t(lang, "rep.h.warnings"))}</p><ul>')
+        o.extend(f"<li>{inline(s)}</li>" for s in report.warning_lines)
+        o.append("</ul>")
+    o.append("</div>")
 
     o.append(f'<h2 id="environment">{h(t(lang, "rep.h.environment"))}</h2>')
     o.append(
@@ -190,8 +203,12 @@ def _root_causes(report: IncidentReport, lang: str) -> list[str]:
             f"<figure>{render_svg(report.picture, lang)}"
             f"<figcaption>{h(t(lang, 'rep.h.topology'))}</figcaption></figure>"
         )
+    if report.rca_none:
+        o.append(f"<p>{inline(report.rca_none)}</p>")
     for cause in report.causes:
         o += _cause(cause, lang)
+    for warning in report.warnings:
+        o += _warning(warning, lang)
     for note in report.notes:
         o.append(f'<h3>{inline(note.heading)}</h3><div class="note">')
         o.extend(f"<p>{inline(p)}</p>" for p in note.paragraphs)
@@ -249,6 +266,33 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
             f'<div class="background"><span class="label">{h(t(lang, "rep.l.background"))} '
             f"(<code>{h(cause.check_id)}</code>):</span> {inline(cause.background)}</div>"
         )
+    return o
+
+
+def _warning(w: WarningSection, lang: str) -> list[str]:
+    """A warning: severity (not an outage), what it says, evidence, the optional change."""
+    o = [f"<h3>{inline(w.heading)}</h3>"]
+    o.append(
+        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
+        f'<span class="badge {h(w.severity)}">{inline(w.severity_label)}</span></p><ul>'
+    )
+    label = f'<span class="label">{h(t(lang, "rep.l.what"))}:</span> '
+    o.extend(f"<li>{label if i == 0 else ''}{inline(s)}</li>" for i, s in enumerate(w.what))
+    o.append("</ul>")
+    if w.evidence:
+        o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
+        o.append("<pre>" + "\n".join(h(e) for e in w.evidence) + "</pre>")
+    if w.optional:
+        lines = [
+            h(c.command)
+            + (f'   <span class="comment">{h(comment(plain(c.note)))}</span>' if c.note else "")
+            for c in w.optional
+        ]
+        if w.optional_more:
+            more = mt(lang, "rep.l.more_commands", n=w.optional_more)
+            lines.append(f'<span class="comment">{h(comment(plain(more)))}</span>')
+        o.append(f'<p class="label">{inline(mt(lang, "rep.warn.optional"))}</p>')
+        o.append("<pre>" + "\n".join(lines) + "</pre>")
     return o
 
 

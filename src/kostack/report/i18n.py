@@ -14,6 +14,7 @@ from kostack.report.i18n_lanes import LANE_MESSAGES
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
 from kostack.report.i18n_verdict import VERDICT_MESSAGES
+from kostack.report.i18n_warn import WARN_MESSAGES
 
 LANG_VAR = "KOSTACK_LANG"  # every command's language when --lang is not given
 
@@ -239,10 +240,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# the incident report's, the probe report's (kostack probe, diagnose --active), the verdict's
-# and the topology picture's flow lanes' strings live in their own modules; they are part of
-# the same table
-for _part in (REPORT_MESSAGES, PROBE_MESSAGES, VERDICT_MESSAGES, LANE_MESSAGES):
+# the incident report's (its warnings and empty sections too), the probe report's (kostack
+# probe, diagnose --active), the verdict's and the topology picture's flow lanes' strings live
+# in their own modules; they are part of the same table
+for _part in (REPORT_MESSAGES, WARN_MESSAGES, PROBE_MESSAGES, VERDICT_MESSAGES, LANE_MESSAGES):
     for _lang, _table in _part.items():
         MESSAGES[_lang].update(_table)
 

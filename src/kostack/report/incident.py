@@ -45,6 +45,7 @@ from kostack.report.incident_model import (
     Note,
     PortRow,
     ProbeRow,
+    WarningSection,
     ping_note,
     status_label,
 )
@@ -56,6 +57,12 @@ from kostack.report.incident_summary import (
     impact,
     symptoms,
     title,
+)
+from kostack.report.incident_warnings import (
+    rca_none,
+    solution_none,
+    warning_lines,
+    warning_sections,
 )
 from kostack.report.journal import JournalAction
 from kostack.report.markup import marked
@@ -87,25 +94,21 @@ def build_incident(
         _not_repeating(cause_section(diagnosis, topo, rc, i, lang), seen, lang)
         for i, rc in enumerate(roots, 1)
     )
+    warnings = warning_sections(diagnosis, len(causes) + 1, lang)
     probes = probe_rows(snapshot.probes, topo, lang)
-    applied = tuple(
-        Command(
-            a.command,
-            marked(a.target, lang),
-            a.status,
-            a.finished or a.started,
-            marked(a.error, lang),
-        )
-        for a in journals
-    )
+    applied = _applied(journals, lang)
     shown_applied = shown(applied)
-    noted = notes(snapshot, topo, diagnosis, troubles, len(causes), lang)
+    numbered = len(causes) + len(warnings)  # the notes follow the causes and the warnings
+    noted = notes(snapshot, topo, diagnosis, troubles, numbered, lang)
     # 4.1 says why a ClusterIP ping proves nothing only where section 3 does not already
-    ping_heading = t(lang, "rep.note.clusterip", n=len(causes) + 1)
+    ping_heading = t(lang, "rep.note.clusterip", n=numbered + 1)
+    fixes = solution(diagnosis, applied, troubles, lang)
     explained = any(n.heading == ping_heading for n in noted)
     return IncidentReport(
         lang=lang,
-        title=title(roots, apps, troubles, lang, diagnosis.verdict.kind == "undecided"),
+        title=title(
+            roots, apps, troubles, lang, diagnosis.verdict.kind == "undecided", len(warnings)
+        ),
         generated_from=generated_from(snapshot, lang),
         symptoms=seen,
         impact=impact(diagnosis, topo, apps, troubles, lang),
@@ -123,18 +126,41 @@ def build_incident(
         verify=verify_commands(snapshot, topo, lang),
         also_ok=also_ok(diagnosis, lang),
         undecided=undecided(diagnosis, lang),
-        gaps=tuple(
-            f"{g.source}: {gap_error(g, lang)}" + (f" ({gap_hint(g, lang)})" if g.hint else "")
-            for g in snapshot.gaps
-        ),
+        gaps=_gaps(snapshot, lang),
         applied=shown_applied,
         applied_more=len(applied) - len(shown_applied),
         applied_note=t(lang, "rep.applied.some" if applied else "rep.applied.none"),
-        solution=solution(diagnosis, applied, troubles, lang),
+        solution=fixes,
         lessons=lessons(snapshot, diagnosis, topo, troubles, lang),
         picture=pic,
         root_cause_count=len(roots),
         verdict_undecided=diagnosis.verdict.kind == "undecided",
+        warnings=warnings,
+        warning_lines=warning_lines(warnings, lang),
+        rca_none=rca_none(diagnosis, lang),
+        solution_none=solution_none(diagnosis, fixes, warnings, lang),
+    )
+
+
+def _applied(journals: tuple[JournalAction, ...], lang: str) -> tuple[Command, ...]:
+    """What the fix journals recorded, in their order."""
+    return tuple(
+        Command(
+            a.command,
+            marked(a.target, lang),
+            a.status,
+            a.finished or a.started,
+            marked(a.error, lang),
+        )
+        for a in journals
+    )
+
+
+def _gaps(snapshot: Snapshot, lang: str) -> tuple[str, ...]:
+    """What could not be collected: where, the error and its hint, in ``lang``."""
+    return tuple(
+        f"{g.source}: {gap_error(g, lang)}" + (f" ({gap_hint(g, lang)})" if g.hint else "")
+        for g in snapshot.gaps
     )
 
 
@@ -159,6 +185,7 @@ __all__ = [
     "Note",
     "PortRow",
     "ProbeRow",
+    "WarningSection",
     "build_incident",
     "status_label",
 ]

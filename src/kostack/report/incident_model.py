@@ -93,6 +93,23 @@ class CauseSection:
 
 
 @dataclass(frozen=True)
+class WarningSection:
+    """Failing findings of one warning cause (no outage; `kostack fix plan` leaves them alone):
+    what each says, their evidence, and the optional change that clears them."""
+
+    check_id: str
+    section: str  # "3.2"
+    title: str
+    heading: str
+    severity: str
+    severity_label: str
+    what: tuple[str, ...]
+    evidence: tuple[str, ...]
+    optional: tuple[Command, ...]
+    optional_more: int = 0  # optional commands not shown (`kostack diagnose -v` lists them)
+
+
+@dataclass(frozen=True)
 class Note:
     heading: str
     paragraphs: tuple[str, ...]
@@ -156,6 +173,10 @@ class IncidentReport:
     picture: Picture
     root_cause_count: int
     verdict_undecided: bool = False  # the diagnosis could not decide: not "no fault found"
+    warnings: tuple[WarningSection, ...] = ()
+    warning_lines: tuple[str, ...] = ()  # the summary's line per warning
+    rca_none: str = ""  # section 3 without a root cause: why, in one sentence
+    solution_none: str = ""  # section 5 without a command: why, in one sentence
 
     def lists(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """What was checked, closing lists (heading key, items): fine, undecided, not read."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kostack.analyze.diagnose import Diagnosis, root_cause_title
-from kostack.analyze.findings import Remedy, command_for
+from kostack.analyze.findings import Remedy, Status, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.summary import cni_mode, describe_cni
 from kostack.analyze.times import parse_time
@@ -280,6 +280,9 @@ def lessons(
         )
     if d.root_causes:
         out.append(Lesson(t(lang, "rep.lesson.ci.title"), t(lang, "rep.lesson.ci")))
+    if not out and (d.conditional or any(f.status == Status.UNKNOWN for f in d.findings)):
+        # not everything was decided: no "every check passed"
+        out.append(Lesson(t(lang, "rep.lesson.undecided.title"), t(lang, "rep.lesson.undecided")))
     if not out:
         out.append(Lesson(t(lang, "rep.lesson.healthy.title"), t(lang, "rep.lesson.healthy")))
     return tuple(out)

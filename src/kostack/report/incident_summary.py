@@ -118,12 +118,15 @@ def title(
     troubles: tuple[ReleaseTrouble, ...],
     lang: str,
     undecided: bool = False,
+    warnings: int = 0,
 ) -> Marked:
     failed = list(dict.fromkeys(tr.name for tr in troubles if tr.failed))
     if not roots and not failed:
         if troubles:
             return t(lang, "rep.title.release_findings")
-        return t(lang, "rep.title.undecided" if undecided else "rep.title.healthy")
+        head = t(lang, "rep.title.undecided" if undecided else "rep.title.healthy")
+        # no outage, but not nothing either: the title counts the warnings
+        return concat(head, t(lang, "rep.title.warnings", n=warnings)) if warnings else head
     head = t(lang, "rep.title.outage") if roots else t(lang, "rep.title.release_only")
     if failed:
         return concat(head, t(lang, "rep.title.and_release", releases=", ".join(failed)))

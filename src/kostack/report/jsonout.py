@@ -1,19 +1,55 @@
-"""The canonical JSON rendering of a diagnosis (schema documented in docs/output.md)."""
+"""The canonical JSON rendering of a diagnosis (schema documented in docs/output.md).
+
+Human text (titles, messages, evidence sentences, reasons, conditions, gap notes) is
+said in the reader's language (`--lang`, top-level ``lang``): every text kostack says
+is a `Msg` until it is written here, so `said_in` renders each in ``lang``; raw data
+(ids, names, addresses, commands, a field read from the cloud) is never a Msg and
+stays as it is. Keys, statuses and numbers are the same in every language.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from kostack.analyze.diagnose import Diagnosis, RootCause
+from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
 from kostack.analyze.findings import Finding, command_for
 from kostack.analyze.reach import CasedTrace, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
+from kostack.catalog import Msg, register
+from kostack.gap_words import gap_error, gap_hint
 from kostack.report.probes import probes_dict
 from kostack.report.safe import json_safe
 
-OUTPUT_SCHEMA_VERSION = 2
+OUTPUT_SCHEMA_VERSION = 2  # `lang` (and human text in it) added: no key changed meaning
+
+register(
+    {
+        "json.alternative-warning": {
+            "en": "turns off anti-spoofing and every security group on these ports",
+            "ko": "이 포트들의 스푸핑 방지와 모든 보안 그룹을 끕니다",
+        },
+    }
+)
+
+
+def in_language(doc: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A command's JSON document with ``lang`` after its versions and its messages in ``lang``."""
+    head = [k for k in ("schema_version", "kind", "kostack_version") if k in doc]
+    out = {k: doc[k] for k in head} | {"lang": lang} | doc
+    return said_in(out, lang) if lang != "en" else out
+
+
+def said_in(value: Any, lang: str) -> Any:
+    """``value`` (JSON data) with every message in it said in ``lang``; the rest as it is."""
+    if isinstance(value, Msg):
+        return value.render(lang)
+    if isinstance(value, dict):
+        return {k: said_in(v, lang) for k, v in value.items()}
+    if isinstance(value, list):
+        return [said_in(v, lang) for v in value]
+    return value
 
 
 class NodeSets:
@@ -48,7 +84,8 @@ def root_cause_dict(rc: RootCause, sets: NodeSets) -> dict[str, Any]:
     return {
         "key": rc.key,
         "check_id": rc.check_id,
-        "title": rc.title,
+        # the title by its key, so that it can be said in another language
+        "title": Msg(f"title.{rc.key}") if rc.key in ROOT_CAUSE_TITLES else rc.title,
         "severity": str(rc.severity),
         "message": rc.message,
         "condition": rc.condition or None,
@@ -81,7 +118,7 @@ def root_cause_dict(rc: RootCause, sets: NodeSets) -> dict[str, Any]:
             ],
             "alternative": {
                 "method": "disable-port-security",
-                "warning": "turns off anti-spoofing and every security group on these ports",
+                "warning": Msg("json.alternative-warning"),
                 "commands": [command_for(r) for r in rc.fix.alternative],
             }
             if rc.fix.alternative
@@ -104,7 +141,8 @@ def nodes_table(topo: Topology) -> dict[str, dict[str, Any]]:
     }
 
 
-def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
+def diagnosis_dict(d: Diagnosis, version: str, lang: str = "en") -> dict[str, Any]:
+    """The diagnosis as `-o json` prints it, its human text in ``lang``."""
     topo = Topology(d.snapshot)
     env = environment(d.snapshot, topo)
     worst = d.worst()
@@ -113,9 +151,17 @@ def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
     conditional = [root_cause_dict(rc, sets) for rc in d.conditional]
     findings = [finding_dict(f, sets) for f in d.findings]
     warnings = [finding_dict(f, sets) for f in d.warnings]
-    return {
+    verdict = d.verdict.as_dict()
+    verdict["reasons"] = list(d.verdict.reasons)  # messages until said_in says them
+    gaps = []
+    for g in d.snapshot.gaps:
+        gap = g.model_dump()
+        gap["error"], gap["hint"] = gap_error(g, lang), gap_hint(g, lang) if g.hint else g.hint
+        gaps.append(gap)
+    doc = {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
+        "lang": lang,
         "snapshot": {
             "schema_version": d.snapshot.schema_version,
             "created_at": d.snapshot.created_at,
@@ -135,10 +181,10 @@ def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
             "kube_proxy_mode": env.kube_proxy,
             "neutron_backend": env.backend,
         },
-        "verdict": d.verdict.as_dict(),
+        "verdict": verdict,
         "cases": {
             "open": list(d.worlds[0].open) if d.worlds else [],
-            "worlds": [str(w.label()) for w in d.worlds if w.open],
+            "worlds": [w.label() for w in d.worlds if w.open],
         },
         "summary": {
             "root_causes": len(d.root_causes),
@@ -159,9 +205,10 @@ def diagnosis_dict(d: Diagnosis, version: str) -> dict[str, Any]:
         "findings": findings,
         "node_sets": sets.table,
         "nodes": nodes_table(topo),
-        "gaps": [g.model_dump() for g in d.snapshot.gaps],
+        "gaps": gaps,
         "probes": probes_dict(d),
     }
+    return said_in(doc, lang) if lang != "en" else doc
 
 
 def _path_dict(r: FlowResult) -> dict[str, Any]:
@@ -194,11 +241,13 @@ def _path_dict(r: FlowResult) -> dict[str, Any]:
     }
 
 
-def cased_trace_dict(cased: CasedTrace, version: str) -> dict[str, Any]:
-    """`paths` of the first case, plus every case when they differ (`cases`)."""
-    return {
+def cased_trace_dict(cased: CasedTrace, version: str, lang: str = "en") -> dict[str, Any]:
+    """`paths` of the first case, plus every case when they differ (`cases`); human text in
+    ``lang``."""
+    doc = {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
+        "lang": lang,
         "paths": [_path_dict(r) for r in cased.first],
         "agreed": cased.agreed,
         "cases": []
@@ -208,6 +257,7 @@ def cased_trace_dict(cased: CasedTrace, version: str) -> dict[str, Any]:
             for w, rs in zip(cased.worlds, cased.results, strict=True)
         ],
     }
+    return said_in(doc, lang) if lang != "en" else doc
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from kostack.report.incident import (
     IncidentReport,
     status_label,
 )
-from kostack.report.incident_model import PORT_COLUMNS
+from kostack.report.incident_model import PORT_COLUMNS, WarningSection
 from kostack.report.markup import code, mt, plain, spans
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, visible
@@ -99,6 +99,10 @@ def _summary(report: IncidentReport, lang: str) -> list[str]:
     out += ["", f"**{t(lang, 'rep.h.impact')}**", ""]
     out += [f"- {md_inline(s)}" for s in report.impact]
     out.append("")
+    if report.warning_lines:
+        out += [f"**{t(lang, 'rep.h.warnings')}**", ""]
+        out += [f"- {md_inline(s)}" for s in report.warning_lines]
+        out.append("")
     out += [f"## {t(lang, 'rep.h.environment')}", ""]
     out += _table(
         [t(lang, "rep.l.item"), t(lang, "rep.l.value")], [[k, v] for k, v in report.environment]
@@ -137,10 +141,35 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
     return out
 
 
+def _warning(w: WarningSection, lang: str) -> list[str]:
+    """A warning: severity (not an outage), what it says, evidence, the optional change."""
+    out = [f"### {md_inline(w.heading)}", ""]
+    out += [f"**{t(lang, 'rep.l.severity')}**: {md_inline(w.severity_label)}", ""]
+    out += [f"- **{t(lang, 'rep.l.what')}**: {md_inline(s)}" for s in w.what[:1]]
+    out += [f"- {md_inline(s)}" for s in w.what[1:]]
+    out.append("")
+    if w.evidence:
+        out += [f"**{t(lang, 'rep.l.evidence')}**", ""]
+        out += _code_block(list(w.evidence), "text")
+        out.append("")
+    if w.optional:
+        out += [f"**{md_inline(mt(lang, 'rep.warn.optional'))}**", ""]
+        lines = [c.command + (f"   {comment(plain(c.note))}" if c.note else "") for c in w.optional]
+        if w.optional_more:
+            lines.append(comment(plain(mt(lang, "rep.l.more_commands", n=w.optional_more))))
+        out += _code_block(lines)
+        out.append("")
+    return out
+
+
 def _root_causes(report: IncidentReport, lang: str) -> list[str]:
     out = [f"## {t(lang, 'rep.h.rca')}", ""]
+    if report.rca_none:
+        out += [md_inline(report.rca_none), ""]
     for cause in report.causes:
         out += _cause(cause, lang)
+    for warning in report.warnings:
+        out += _warning(warning, lang)
     for note in report.notes:
         out += [f"### {md_inline(note.heading)}", ""]
         for p in note.paragraphs:
@@ -215,6 +244,8 @@ def render_markdown(report: IncidentReport, version: str = "") -> str:
     out += _checked(report, lang)
     out += _applied(report, lang)
     out += [f"## {t(lang, 'rep.h.solution')}", ""]
+    if report.solution_none:
+        out += [md_inline(report.solution_none), ""]
     for group in report.solution:
         out += _commands(group, lang)
     out += [f"## {t(lang, 'rep.h.lessons')}", ""]

@@ -187,7 +187,9 @@ def render_text(result: PreflightResult, lang: str = "en") -> str:
 # --------------------------------------------------------------------------- JSON
 
 
-def preflight_dict(result: PreflightResult, version: str) -> dict[str, Any]:
+def preflight_dict(result: PreflightResult, version: str, lang: str = "en") -> dict[str, Any]:
+    """The preflight as JSON data: a rule's `why` and a cause's `title` in ``lang`` here, the
+    other texts messages (`in_language` says them)."""
     spec = result.spec
     return {
         "schema_version": 1,
@@ -219,13 +221,16 @@ def preflight_dict(result: PreflightResult, version: str) -> dict[str, Any]:
                 "mtu": result.network.mtu,
             },
         },
-        "breaks": [rc.as_dict() for rc in result.breaks],
+        "breaks": [{**rc.as_dict(), "title": rc.title_in(lang)} for rc in result.breaks],
         "recommended": {
             "security_group": spec.group_name,
             "existing_security_group_id": result.existing_group.id
             if result.existing_group
             else None,
-            "rules": [{**r.rule.as_dict(), "why": r.why, "name": r.slug} for r in result.rules],
+            "rules": [
+                {**r.rule.as_dict(), "why": _rule_why(r.slug, r.why, lang), "name": r.slug}
+                for r in result.rules
+            ],
             "ports": [
                 {
                     "node": p.node,
@@ -248,7 +253,7 @@ def preflight_dict(result: PreflightResult, version: str) -> dict[str, Any]:
                 for v, size, what, under in result.overheads
             ],
         },
-        "remaining": [rc.as_dict() for rc in result.remaining],
+        "remaining": [{**rc.as_dict(), "title": rc.title_in(lang)} for rc in result.remaining],
         "notes": list(result.notes),
         "commands": render_commands(result).splitlines(),
         "terraform": render_terraform(result),

@@ -240,10 +240,11 @@ def _comparison_dict(c: Comparison) -> dict[str, Any]:
         "predicted": {
             "outcome": p.outcome,
             "cause": p.cause,
-            "where": str(p.where),
-            "detail": str(p.detail),
-            "because": str(p.because),
-            "via": str(p.via),
+            # kostack's own words stay messages: `-o json` says them in the chosen language
+            "where": p.where,
+            "detail": p.detail,
+            "because": p.because,
+            "via": p.via,
         },
     }
 
@@ -525,24 +526,24 @@ def plan_dict(plan: ProbePlan) -> dict[str, Any]:
         "node_classes": plan.class_count,
         "seed": plan.seed,
         "timeout_s": plan.timeout,
-        "notes": [str(n) for n in plan.notes],
+        "notes": list(plan.notes),  # messages: `-o json` says them in --lang
         "probes": [
             {
                 "id": p.id,
                 "kind": p.kind,
                 "source_node": p.source_node,
-                "source_class": str(p.source_class),
-                "target": str(p.target),
+                "source_class": p.source_class,
+                "target": p.target,
                 "target_ip": str(p.target_ip) if p.target_ip is not None else None,
                 "target_port": p.target_port,
                 "target_node": p.target_node,
                 "reason": p.reason,
-                "path": str(p.path),
+                "path": p.path,
                 "predicted": {
                     "outcome": p.prediction.outcome,
                     "cause": p.prediction.cause,
-                    "where": str(p.prediction.where),
-                    "detail": str(p.prediction.detail),
+                    "where": p.prediction.where,
+                    "detail": p.prediction.detail,
                 },
             }
             for p in plan.probes

@@ -133,18 +133,20 @@ def _table(rows: list[list[str]]) -> list[str]:
     ]
 
 
-def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
+def plan_dict(plan: ReinstallPlan, version: str, lang: str = "en") -> dict[str, Any]:
+    """The reinstall plan as JSON data; its texts stay messages (`in_language` says them), a
+    precondition is said in ``lang`` here."""
     return {
         "schema_version": OUTPUT_SCHEMA_VERSION,
         "kostack_version": version,
         **plan.head(),
         "blocked": plan.blocked,
-        "blockers": [str(b) for b in plan.blockers],
-        "warnings": [str(w) for w in plan.warnings],
+        "blockers": list(plan.blockers),  # messages: the CLI says them in --lang
+        "warnings": list(plan.warnings),
         "gate": {
             "passed": plan.gate.passed,
             "checks": [
-                {"name": c.name, "status": c.status, "text": str(c.text), "source": c.source}
+                {"name": c.name, "status": c.status, "text": c.text, "source": c.source}
                 for c in plan.gate.checks
             ],
         },
@@ -154,7 +156,7 @@ def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
                 "status": r.status,
                 "revision": r.revision,
                 "chart": r.chart,
-                "reason": str(r.reason),
+                "reason": r.reason,
             }
             for r in plan.removing
         ],
@@ -184,8 +186,8 @@ def plan_dict(plan: ReinstallPlan, version: str) -> dict[str, Any]:
                     "namespace": a.target.namespace,
                 },
                 "params": dict(a.params),
-                "reason": str(a.reason),
-                "precondition": a.precondition.text() if a.precondition else None,
+                "reason": a.reason,
+                "precondition": a.precondition.text(lang) if a.precondition else None,
                 "command": a.command,
                 "inverse": a.inverse.command if a.inverse else None,
             }

@@ -301,10 +301,9 @@ def _finding_block(finding: Finding, lang: str, verbose: bool) -> list[str]:
     return out
 
 
-def finding_dict(finding: Finding, lang: str = "en") -> dict[str, Any]:
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """A release finding as JSON data; its texts stay messages (the CLI says them in --lang)."""
     out = finding.as_dict()
-    out["message"] = L(finding.message, lang)
-    out["evidence"] = [L(e, lang) for e in finding.evidence]
     out["release"] = finding.extra.get("release")
     out["release_namespace"] = finding.extra.get("release_namespace")
     return out

@@ -274,7 +274,7 @@ class WatchLoop:
             # text: nothing published keeps the snapshot (or the engine's objects) alive;
             # redacted once here, not on every /status request (kostack.redact)
             diagnosis_json=redact(
-                json.dumps(diagnosis_dict(diagnosis, self.version), ensure_ascii=False)
+                json.dumps(diagnosis_dict(diagnosis, self.version, self.lang), ensure_ascii=False)
             ),
         )
 

@@ -191,7 +191,7 @@ def _serving_down(
         Status.FAIL,
         lb_resource(pa.service),
         "serving-down",
-        evidence=evidence + tuple(str(hop.detail) for hop in serving_down[0].hops[:2]),
+        evidence=evidence + tuple(hop.detail for hop in serving_down[0].hops[:2]),
         cause="lb-nodeport-blocked" if serving_down[0].reason == "sg" else "lb-etp-local",
         affected=tuple(
             Resource("port", h.member.node.port.id, h.member.node.name)

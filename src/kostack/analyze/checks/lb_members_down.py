@@ -188,7 +188,7 @@ def _pool_findings(analysis: LBAnalysis, pa: PortAnalysis) -> list[Finding]:
                 Status.UNKNOWN,
                 resource,
                 "contradiction",
-                evidence=tuple(str(hop.detail) for hop in contradictions[0].hops[:2]),
+                evidence=tuple(hop.detail for hop in contradictions[0].hops[:2]),
                 pool=pool.name or pool.id,
                 svc=bs.key,
                 status="/".join(sorted({h.actual for h in contradictions})),
@@ -319,7 +319,7 @@ def _down(
             f"operating_status={h.actual}"
             for h in rows[:4]
         )
-        + tuple(str(hop.detail) for hop in rows[0].hops[:2]),
+        + tuple(hop.detail for hop in rows[0].hops[:2]),
         cause=cause,
         affected=affected,
         counts=(("members", len(rows)),),
