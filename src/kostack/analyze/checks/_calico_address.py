@@ -40,13 +40,13 @@ register(
             "(`kostack collect -o snapshot.json`).",
         },
         f"{ID}.pass": {
-            "en": "calico-node uses each node's InternalIP on all {n} nodes (BGP and tunnels run "
-            "over the ports kostack judges).",
+            "en": "On all {n} nodes calico-node uses the node's InternalIP (BGP and tunnels run over "
+            "the ports kostack judges).",
             "ko": "노드 {n}대 모두에서 calico-node가 노드의 InternalIP를 씁니다(BGP와 터널이 kostack이 "
             "판단하는 포트로 흐릅니다).",
         },
         f"{ID}.shared": {
-            "en": "calico-node on {nodes} picked the same address as another node ({ips}): "
+            "en": "On {nodes} calico-node picked the same address as another node ({ips}): "
             "address autodetection (first-found) took an interface every node has, such as a "
             "bridge, not the node's network. Calico's BGP sessions and tunnels between these "
             "nodes go nowhere, so their pods cannot reach each other.",
@@ -56,7 +56,7 @@ register(
             "수 없습니다.",
         },
         f"{ID}.foreign": {
-            "en": "calico-node on {nodes} picked an address that is not on the node's network "
+            "en": "On {nodes} calico-node picked an address that is not on the node's network "
             "({ips}): no Neutron port of the node's server has it as a fixed IP, so Calico's BGP "
             "sessions and tunnels run from an interface Neutron does not carry for it (another "
             "bridge or network), and its pods cannot reach other nodes' pods.",
@@ -66,16 +66,16 @@ register(
             "노드의 Pod에 닿을 수 없습니다.",
         },
         f"{ID}.other-port": {
-            "en": "calico-node on {nodes} uses an address of another port of the node's server "
+            "en": "On {nodes} calico-node uses an address of another port of the node's server "
             "({ips}): Calico's BGP sessions and tunnels run through that port (its security "
             "groups, anti-spoofing and network), not the InternalIP's, which kostack judges; "
             "so kostack's verdicts on Calico's node-to-node traffic of these nodes are not about "
-            "the port that carries it. If Calico should use the InternalIP: {command}",
+            "the port that carries it. If Calico should use the InternalIP: {command}.",
             "ko": "{nodes}의 calico-node가 노드 서버의 다른 포트 주소({ips})를 씁니다. Calico의 BGP "
             "세션과 터널은 kostack이 판단하는 InternalIP의 포트가 아니라 그 포트(그 보안 그룹, "
             "anti-spoofing, 네트워크)로 흐르므로, 이 노드들의 Calico 노드 간 트래픽에 대한 kostack의 "
             "판정은 실제로 그 트래픽을 나르는 포트에 대한 것이 아닙니다. Calico가 InternalIP를 써야 "
-            "한다면: {command}",
+            "한다면: {command}.",
         },
         f"{ID}.ports-unknown": {
             "en": "Cannot decide for {nodes}: calico-node uses an address other than the "
