@@ -70,11 +70,23 @@ def example_first_found_bridge(doc: Doc) -> None:
     with_calico_addresses(doc, {n["name"]: [BRIDGE] for n in doc["cluster"]["nodes"]})
 
 
+def example_second_nic(doc: Doc) -> None:
+    """The fixed seed, k8s-w-3's server with a second NIC on a storage network, whose address
+    calico-node on k8s-w-3 took."""
+    with_calico_addresses(doc, {"k8s-w-3": ["192.168.100.14"]})
+    second_nic(doc, "k8s-w-3", "192.168.100.14")
+
+
 CALICO_ADDRESS_EXAMPLES = {
     "calico-first-found-bridge": (
         "The fixed seed, but every calico-node autodetected (first-found) 172.18.0.1, the "
         "address of a Docker Compose bridge each node has, instead of its InternalIP.",
         example_first_found_bridge,
+    ),
+    "calico-second-nic": (
+        "The fixed seed, but k8s-w-3's server has a second NIC on a storage network "
+        "(192.168.100.0/24, only the default group) and calico-node there took its address.",
+        example_second_nic,
     ),
 }
 

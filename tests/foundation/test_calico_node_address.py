@@ -168,3 +168,71 @@ def test_a_thousand_nodes_of_mixed_addresses_are_judged_in_linear_time() -> None
     assert sorted(len(f.nodes) for f in found) == [400, 400]
     assert all(f.status == Status.FAIL and f.cause == "calico-address" for f in found)
     assert large < max(small, 0.05) * 12  # 4x the nodes: nowhere near 16x
+
+
+def _by_check(doc: Doc) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for f in diagnose(build(doc)).findings:
+        out.setdefault(f.check_id, []).append(f)
+    return out
+
+
+def test_calicos_traffic_of_moved_nodes_is_undecided_under_the_root_cause_not_passed() -> None:
+    """The engine judged pod-to-pod, DNS, BGP and pod sources on the InternalIPs' ports and
+    passed them; with every calico-node on a bridge address none of it runs there."""
+    doc = with_calico_addresses(_fixed(), {n: [BRIDGE] for n in ("k8s-w-2", "k8s-w-3")})
+    d = diagnose(build(doc))
+    (rc,) = d.root_causes
+    assert rc.key == "calico-address"
+    explained = {f.check_id for f in rc.explains}
+    assert {"net-pod-to-pod", "net-dns"} <= explained
+    p2p = [f for f in d.findings if f.check_id == "net-pod-to-pod"]
+    assert Status.UNKNOWN in {f.status for f in p2p}
+    undecided = next(f for f in p2p if f.status == Status.UNKNOWN)
+    assert undecided.cause == "calico-address"
+    assert "calico-node on k8s-w-2 uses 172.18.0.1, not its InternalIP 10.0.0.13" in localize(
+        undecided.message, "en"
+    )
+    # k8s-cp-1 <-> k8s-w-1 are still judged (and pass): their Calico address is their InternalIP
+    assert sum(dict(f.counts)["node_pairs"] for f in p2p if f.status == Status.UNKNOWN) == 10
+    assert "172.18.0.1" in localize(undecided.message, "ko")
+
+
+def test_a_second_nic_leaves_calicos_flows_undecided_naming_the_port_and_others_judged() -> None:
+    doc = second_nic(
+        with_calico_addresses(_fixed(), {W3: ["192.168.100.14"]}), W3, "192.168.100.14"
+    )
+    port = next(p for p in doc["openstack"]["ports"] if p["name"] == f"{W3}-storage")
+    found = _by_check(doc)
+    for check_id in ("net-pod-to-pod", "net-dns", "net-sg-pod-source-ingress"):
+        statuses = {f.status for f in found[check_id]}
+        assert Status.UNKNOWN in statuses, check_id
+        texts = " ".join(localize(f.message, "en") for f in found[check_id])
+        assert f"runs through port {port['id']} ({W3}-storage)" in texts, check_id
+    (src,) = [f for f in found["net-pod-src-antispoof"] if f.status == Status.UNKNOWN]
+    assert src.nodes == (W3,)
+    # what runs on the InternalIP's port stays judged: kubelet, the API server, egress
+    for check_id in ("net-sg-control-plane", "net-api-service", "net-pod-egress"):
+        assert {f.status for f in found[check_id]} == {Status.PASS}, check_id
+    assert not diagnose(build(doc)).root_causes  # undecided, not a false cause either
+
+
+def test_bgp_sessions_of_a_moved_node_are_not_passed() -> None:
+    doc = example_doc("bgp-blocked")
+    sg = next(g for g in doc["openstack"]["security_groups"] if g["name"] == "k8s-nodes")
+    sg["rules"].append(
+        {**sg["rules"][0], "id": "bgp-open", "protocol": "tcp"}
+        | {
+            "port_range_min": 179,
+            "port_range_max": 179,
+            "remote_ip_prefix": "10.0.0.0/24",
+            "remote_group_id": None,
+            "direction": "ingress",
+            "ethertype": "IPv4",
+        }
+    )
+    assert {f.status for f in _by_check(doc)["net-sg-bgp"]} == {Status.PASS}
+    with_calico_addresses(doc, {W3: ["192.168.77.14"]})
+    bgp = _by_check(doc)["net-sg-bgp"]
+    assert Status.PASS not in {f.status for f in bgp}
+    assert any(f.cause == "calico-address" for f in bgp)
