@@ -236,3 +236,19 @@ def test_bgp_sessions_of_a_moved_node_are_not_passed() -> None:
     bgp = _by_check(doc)["net-sg-bgp"]
     assert Status.PASS not in {f.status for f in bgp}
     assert any(f.cause == "calico-address" for f in bgp)
+
+
+def test_moved_nodes_share_classes_so_the_traces_do_not_grow_with_them() -> None:
+    """Every third node on the bridge: the moved nodes are one kind of end (not one class each,
+    which made the representative traces grow with the square of the nodes)."""
+
+    def traces(n: int) -> int:
+        doc = hetero_doc(n, pods_per_node=2)
+        names = [node["name"] for node in doc["cluster"]["nodes"]]
+        with_calico_addresses(doc, {x: [BRIDGE] for i, x in enumerate(names) if i % 3 == 0})
+        d = diagnose(build(doc))
+        assert "calico-address" in {rc.key for rc in d.root_causes}
+        return d.classes[2]
+
+    small, large = traces(90), traces(360)
+    assert large <= small + 10, (small, large)

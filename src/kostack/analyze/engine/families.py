@@ -496,7 +496,7 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
         v.is_control_plane,
         spoof,
         stateless(topo, port),
-        moved(topo).get(v.name),  # Calico's traffic of the node is not on its port
+        v.name in moved(topo),  # Calico's traffic of the node is not on its port
     )
 
 
