@@ -15,8 +15,16 @@ from kostack.analyze.diagnose import diagnose
 from kostack.analyze.findings import Finding, Status, command_for
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import localize
+from kostack.plan.build import build_plan
+from kostack.plan.model import Operation
 from kostack_testkit.builders import build, example_doc, hetero_doc
-from kostack_testkit.calico_address import BRIDGE, internal_ip, second_nic, with_calico_addresses
+from kostack_testkit.calico_address import (
+    BRIDGE,
+    calico_address_example_doc,
+    internal_ip,
+    second_nic,
+    with_calico_addresses,
+)
 
 Doc = dict[str, Any]
 ID = "net-calico-node-address"
@@ -252,3 +260,12 @@ def test_moved_nodes_share_classes_so_the_traces_do_not_grow_with_them() -> None
 
     small, large = traces(90), traces(360)
     assert large <= small + 10, (small, large)
+
+
+def test_the_fix_plan_shows_the_remedy_as_a_manual_step_and_applies_nothing() -> None:
+    plan = build_plan(build(calico_address_example_doc("calico-first-found-bridge")))
+    (step,) = plan.actions
+    assert step.operation == Operation.MANUAL and not step.automatic
+    assert step.command.startswith("kubectl patch installation default --type merge -p ")
+    assert '"kubernetes":"NodeInternalIP"' in step.command
+    assert [r.key for r in plan.verification.after] == ["calico-address"]
