@@ -4,8 +4,9 @@ calico-node detects the address it peers from over BGP and ends its IPIP and VXL
 at (``IP_AUTODETECTION_METHOD``, default ``first-found``: the first global address of the
 last-listed interface not excluded by name) and publishes it as the Node annotations
 ``projectcalico.org/IPv4Address`` / ``IPv6Address`` (docs/facts.md "Calico's node address").
-kostack judges Calico's node-to-node traffic on the InternalIP's Neutron port, so an address
-elsewhere makes those verdicts about the wrong port. Linear in nodes: one pass, dict lookups.
+kostack judges a node's traffic on the InternalIP's Neutron port, so for an address elsewhere
+the engine leaves Calico's flows between nodes undecided (engine/calico_moved.py) and this check
+says why. Linear in nodes: one pass, dict lookups.
 """
 
 from __future__ import annotations
