@@ -11,7 +11,7 @@ from k8s_collect_served import ServeFn
 from test_k8s_collect_published import _rr_objects
 
 from kostack.analyze.messages import localize
-from kostack.collect._cni_calico_bgp import as_number, cluster_id
+from kostack.collect._cni_calico_bgp import as_number, cluster_id, node_address
 from kostack_testkit.k8s_fixture_objects import JsonObject
 
 LABELS = "projectcalico.org/labels"
@@ -93,3 +93,78 @@ def test_the_values_calico_takes() -> None:
     assert [cluster_id(t) for t in ("244.0.0.1", "10.0.0.0/8")] == ["244.0.0.1", "10.0.0.0/8"]
     for text in ("10.0.0.1/8", "fd00::1", " 244.0.0.1", "244.0.0", "rr-1"):
         assert cluster_id(text) is None, text
+
+
+V4 = "projectcalico.org/IPv4Address"
+V6 = "projectcalico.org/IPv6Address"
+
+
+def test_calico_node_addresses_come_from_the_node_annotations(serve: ServeFn) -> None:
+    """calico-node publishes the address it detected as IPv4Address / IPv6Address (CIDR form);
+    kostack keeps the address, IPv4 first, from the Nodes already listed."""
+    served = serve(
+        _objects(
+            {
+                "k8s-cp-1": {V4: "10.0.0.11/24"},
+                "k8s-w-1": {V4: "172.18.0.1/16", V6: "fd00:0:0:1::12/64"},
+                "k8s-w-2": {V4: "10.0.0.13"},  # an address alone is taken too
+            }
+        )
+    )
+    collection = served.collect()
+    calico = collection.cluster.cni.calico
+    assert calico is not None
+    assert {k: [str(a) for a in v] for k, v in (calico.node_addresses or {}).items()} == {
+        "k8s-cp-1": ["10.0.0.11"],
+        "k8s-w-1": ["172.18.0.1", "fd00:0:0:1::12"],
+        "k8s-w-2": ["10.0.0.13"],
+        "k8s-w-3": ["10.0.0.14"],  # the published fixture's own annotation (10.0.0.14/24)
+    }
+    assert collection.gaps == ()
+
+
+def test_node_addresses_calico_ignores_are_skipped_naming_the_annotation(serve: ServeFn) -> None:
+    served = serve(
+        _objects(
+            {
+                "k8s-cp-1": {V4: "fd00::11/64"},  # an IPv6 address under the IPv4 annotation
+                "k8s-w-1": {V4: "10.0.0.312/24", V6: "10.0.0.12"},
+                "k8s-w-2": {V4: "10.0.0.13/255.255.255.0"},  # Go's ParseCIDR takes no netmask
+            }
+        )
+    )
+    collection = served.collect()
+    calico = collection.cluster.cni.calico
+    assert calico is not None and set(calico.node_addresses or {}) == {"k8s-w-3"}
+    (gap,) = [g for g in collection.gaps if g.source == "cluster.nodes"]
+    en, ko = localize(gap.error, "en"), localize(gap.error, "ko")
+    assert "skipped 4 value(s)" in en  # the gap names the first three
+    for node, key in (("k8s-cp-1", V4), ("k8s-w-1", V4), ("k8s-w-1", V6)):
+        assert f"node {node}: Calico ignores its annotation {key}" in en
+        assert f"노드 {node}: Calico가 받아들이는 값이 아니어서 어노테이션 {key}" in ko
+    assert "10.0.0.312" not in en and "fd00::11" not in en  # never the value
+
+
+def test_the_node_addresses_calico_takes() -> None:
+    """libcalico-go ValidateCIDRv4 / ValidateCIDRv6: cnet.ParseCIDROrIP (Go's net.ParseCIDR,
+    else net.ParseIP), then the family; host bits allowed."""
+    for text, version, want in (
+        ("10.0.0.11/24", 4, "10.0.0.11"),
+        ("10.0.0.11", 4, "10.0.0.11"),
+        ("::ffff:10.0.0.11", 4, "10.0.0.11"),  # To4() is not nil: IPv4 to Calico
+        ("FD00::1/64", 6, "fd00::1"),
+    ):
+        found = node_address(text, version)
+        assert found is not None and str(found) == want, text
+    for text, version in (
+        ("10.0.0.11/33", 4),
+        ("10.0.0.11/", 4),
+        ("010.0.0.11", 4),
+        (" 10.0.0.11", 4),
+        ("fe80::1%eth0", 6),
+        ("10.0.0.11", 6),
+        ("::ffff:10.0.0.11", 6),
+        ("fd00::1/129", 6),
+        ("first-found", 4),
+    ):
+        assert node_address(text, version) is None, text

@@ -49,6 +49,11 @@ def calico_record(collection: KubeCollection) -> dict[str, Any]:
     return record
 
 
+def internal_ips(collection: KubeCollection) -> dict[str, list[str]]:
+    """Each node's InternalIP, as the published fixtures' calico-node publishes it."""
+    return {n.name: [str(n.internal_ip)] for n in collection.cluster.nodes or ()}
+
+
 def manifest_pool(cidr: str, ipip: str, vxlan: str) -> dict[str, Any]:
     return {
         "name": "default-ipv4-ippool",
@@ -106,6 +111,8 @@ def test_calico_manifest(
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
         "node_labels": {},
         "node_as_numbers": {},
+        # each Node's projectcalico.org/IPv4Address: calico-node took its InternalIP
+        "node_addresses": internal_ips(collection),
     }
 
 
@@ -141,6 +148,8 @@ def test_calico_operator_custom_resources(serve: ServeFn, version: str) -> None:
         "as_number": 64512,  # no BGPConfiguration: Calico's default AS
         "node_labels": {},
         "node_as_numbers": {},
+        # each Node's projectcalico.org/IPv4Address: calico-node took its InternalIP
+        "node_addresses": internal_ips(collection),
     }
     images = {
         c["image"]

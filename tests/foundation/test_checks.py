@@ -20,6 +20,11 @@ from kostack_testkit.builders import (
     seed_doc,
     set_port_state,
 )
+from kostack_testkit.calico_address import (
+    calico_address_example_doc,
+    second_nic,
+    with_calico_addresses,
+)
 from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 
 Doc = dict[str, Any]
@@ -178,7 +183,21 @@ def reply_rules(d: Doc) -> None:
         sg["rules"].append(rule(SG_NODES, "ingress", proto, (32768, 60999), "0.0.0.0/0"))
 
 
+def calico_addresses(d: Doc) -> None:
+    with_calico_addresses(d)
+
+
+def calico_second_nic(d: Doc) -> None:
+    with_calico_addresses(d, {"k8s-w-3": ["192.168.100.14"]})
+    second_nic(d, "k8s-w-3", "192.168.100.14")
+
+
 CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]] = {
+    "net-calico-node-address": (
+        _fixed(calico_addresses),
+        lambda: calico_address_example_doc("calico-first-found-bridge"),
+        _fixed(calico_second_nic),
+    ),
     "net-sg-ipip-proto": (
         _ex("ipip-always-no-proto4"),
         lambda: _add(example_doc("ipip-always-no-proto4"), ipip_as_tcp_port_4),

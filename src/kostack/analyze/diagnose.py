@@ -123,6 +123,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "A service has no ready endpoints",
         "ko": "서비스에 준비된 엔드포인트가 없음",
     },
+    "calico-address": {
+        "en": "calico-node uses an address that is not the node's (BGP and tunnels go nowhere)",
+        "ko": "calico-node가 노드의 주소가 아닌 주소를 씀(BGP와 터널이 닿지 않음)",
+    },
     "no-port": {
         "en": "Nodes are not matched to Neutron ports",
         "ko": "노드와 Neutron 포트가 매칭되지 않음",

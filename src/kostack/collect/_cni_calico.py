@@ -352,6 +352,7 @@ def read_calico(ctx: CniContext, detected: bool) -> CniResult | None:
         as_number=None if bgp_failed else as_number(str(asn)),
         node_labels=dict(nodes.labels),
         node_as_numbers=dict(nodes.as_numbers),
+        node_addresses=dict(nodes.addresses),
     )
     network = tuple(p.cidr for p in pools or () if not p.disabled)
     return CniResult(

@@ -13,11 +13,16 @@ its own labels (``calicoctl label nodes``) are the JSON annotation ``projectcali
 ``spec.bgp.routeReflectorClusterID`` is the annotation
 ``projectcalico.org/RouteReflectorClusterID`` (ignored unless an IPv4 address:
 ``ValidateIPv4Network``) and makes the node a route reflector; its ``spec.bgp.asNumber`` is
-``projectcalico.org/ASNumber`` ("64512" or "1.10", ``numorstring.ASNumberFromString``).
+``projectcalico.org/ASNumber`` ("64512" or "1.10", ``numorstring.ASNumberFromString``); its
+``spec.bgp.ipv4Address`` / ``ipv6Address``, the address calico-node detected (BGP's and the
+tunnels'), are ``projectcalico.org/IPv4Address`` / ``IPv6Address`` ("10.0.0.11/24", an
+address or CIDR of the family: ``ValidateCIDRv4`` / ``ValidateCIDRv6``; docs/facts.md
+"Calico's node address").
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -32,6 +37,10 @@ from kostack.model.snapshot import CalicoBGPPeer
 RR_ANNOTATION: Final = "projectcalico.org/RouteReflectorClusterID"
 LABELS_ANNOTATION: Final = "projectcalico.org/labels"
 ASN_ANNOTATION: Final = "projectcalico.org/ASNumber"
+ADDRESS_ANNOTATIONS: Final = (
+    (4, "projectcalico.org/IPv4Address"),
+    (6, "projectcalico.org/IPv6Address"),
+)
 MAX_ASN: Final = 4294967295
 DIGITS: Final = re.compile(r"[0-9]+")
 
@@ -112,6 +121,26 @@ def own_labels(text: str) -> dict[str, str] | None:
     return found
 
 
+def node_address(text: str, version: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address of a Calico node address annotation as Calico takes it: an address or a
+    CIDR of family ``version``, host bits allowed (libcalico-go ``ValidateCIDRv4`` /
+    ``ValidateCIDRv6``: ``cnet.ParseCIDROrIP``, Go's ``net.ParseCIDR`` else ``net.ParseIP``,
+    which take no zone, no netmask form; an IPv4-mapped IPv6 address is IPv4 there); None
+    for anything else, which Calico ignores."""
+    address, slash, length = text.partition("/")
+    if "%" in address or (slash and not DIGITS.fullmatch(length)):
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if slash and int(length) > (32 if ":" not in address else 128):
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip if ip.version == version else None
+
+
 @dataclass
 class CalicoNodes:
     """Calico's own settings of each node, from the Node annotations (read while the Nodes
@@ -120,6 +149,10 @@ class CalicoNodes:
     route_reflectors: dict[str, str] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     as_numbers: dict[str, int] = field(default_factory=dict)
+    # the addresses calico-node detected and published (IPv4 first), by node
+    addresses: dict[str, tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]] = field(
+        default_factory=dict
+    )
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (node, annotation) ignored
 
     def add(self, node: Mapping[str, Any]) -> None:
@@ -145,3 +178,16 @@ class CalicoNodes:
                 self.skipped.append((name, LABELS_ANNOTATION))
             elif labels:
                 self.labels[name] = labels
+        self._addresses(name, notes)
+
+    def _addresses(self, name: str, notes: Mapping[str, str]) -> None:
+        found = []
+        for version, key in ADDRESS_ANNOTATIONS:
+            raw = notes.get(key, "")
+            ip = node_address(raw, version) if raw else None
+            if ip is not None:
+                found.append(ip)
+            elif raw:
+                self.skipped.append((name, key))
+        if found:
+            self.addresses[name] = tuple(found)

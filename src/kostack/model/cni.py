@@ -97,6 +97,11 @@ class Calico(Record):
     # the Node's) and its AS number (annotation projectcalico.org/ASNumber)
     node_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
     node_as_numbers: dict[str, int] = Field(default_factory=dict)
+    # The address calico-node detected on each node (annotations projectcalico.org/IPv4Address
+    # and IPv6Address, IPv4 first; docs/facts.md "Calico's node address"): its BGP sessions'
+    # and its tunnels' endpoint. A node without one is absent; None: not read (a snapshot
+    # from before kostack read them).
+    node_addresses: dict[str, tuple[IP, ...]] | None = None
 
     def calico_labels(self, name: str, labels: Mapping[str, str]) -> dict[str, str]:
         """The labels Calico selects node ``name`` by: its own, under the Node's ``labels``

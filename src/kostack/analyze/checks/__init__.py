@@ -16,6 +16,7 @@ from kostack.analyze.checks import (
     lb_source_ranges,
     net_api_service,
     net_calico_host_nat,
+    net_calico_node_address,
     net_cidr_overlap,
     net_dns,
     net_mtu,
@@ -64,7 +65,9 @@ _MODULES: tuple[ModuleType, ...] = (
     lb_source_ranges,
     lb_floating_ip,
     lb_pending_service,
-    net_sg_stateless,  # last: the rule indexes of SARIF answers stay as they were
+    # appended: the rule indexes of SARIF answers stay as they were
+    net_sg_stateless,
+    net_calico_node_address,
 )
 
 CHECKS: tuple[Check, ...] = tuple(

@@ -15,6 +15,8 @@ from kostack.analyze.checks.base import (
 )
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
+from kostack.analyze.engine.calico_moved import CAUSE as MOVED
+from kostack.analyze.engine.calico_moved import moved
 from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.families import End, route_key
 from kostack.analyze.engine.types import Disposition
@@ -241,9 +243,13 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
     passing: list[tuple[NodeView, str]] = []
     encapsulated: list[NodeView] = []
     shown: dict[str, IPAddress] = {}  # per denied node: its pod address dropped
+    off = moved(ctx.topo)  # Calico's pod traffic leaves another interface than the port's
     for v in ctx.topo.node_views.values():
         if v.port is None:
             no_port.append(v)
+            continue
+        if v.name in off:
+            undecided.append((v, off[v.name]))
             continue
         reasons = why.get(v.name)
         if not reasons:
@@ -286,6 +292,7 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
                     ),
                 ),
                 (undecided[0][1],),
+                cause=MOVED if undecided[0][0].name in off else "",
                 nodes=tuple(v.name for v, _ in undecided),
                 key=("undecided", *_fam(version), tuple(v.name for v, _ in undecided)),
             )

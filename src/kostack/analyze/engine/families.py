@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
+from kostack.analyze.engine.calico_moved import moved
 from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
@@ -500,6 +501,7 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
         v.is_control_plane,
         spoof,
         stateless(topo, port),
+        v.name in moved(topo),  # Calico's traffic of the node is not on its port
     )
 
 

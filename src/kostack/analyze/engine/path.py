@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from kostack.analyze.engine.antispoof import antispoof, port_down
+from kostack.analyze.engine.calico_moved import calico_flow, moved_hops
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.cni import SessionJudge, bgp_port, bgp_route, masquerade
 from kostack.analyze.engine.encap import encapsulation
@@ -149,6 +150,11 @@ def _path(
     if dst_view is not None:
         detail = Msg("hop.to-node", ip=dst.ip, node=dst_view.name)
         leg.hops.append(Hop("route", at_src, Disposition.ACCEPTED, detail))
+        if src.kind == "node" and calico_flow(topo, proto, l4_port):
+            off = moved_hops(topo, src_view, dst_view)
+            if off:
+                leg.hops.extend(off)
+                return leg.done(wire)
         if src.kind == "pod" and not masqueraded:
             # the node answers the pod's address: it needs the route to that pod
             back = peer_route(topo, dst_view, src_view, src.ip) or bgp_route(
@@ -247,6 +253,10 @@ def _to_pod(
     decision = encapsulation(topo, src_view, dst_view, dst_ip, from_pod=from_pod)
     leg.hops.append(decision.hop)
     if decision.hop.disposition == Disposition.UNKNOWN or leg.stop():
+        return leg.done()
+    off = moved_hops(topo, src_view, dst_view)  # Calico's address is not the InternalIP
+    if off:
+        leg.hops.extend(off)
         return leg.done()
     bgp = peer_route(topo, src_view, dst_view, dst_ip) or bgp_route(
         topo, src_view, dst_view, dst_ip, session_judge(topo)

@@ -1,0 +1,115 @@
+"""net-calico-node-address: calico-node's own address is the node's InternalIP.
+
+calico-node detects the address it peers from over BGP and ends its IPIP and VXLAN tunnels
+at (``IP_AUTODETECTION_METHOD``, default ``first-found``: the first global address of the
+last-listed interface not excluded by name) and publishes it as the Node annotations
+``projectcalico.org/IPv4Address`` / ``IPv6Address`` (docs/facts.md "Calico's node address").
+kostack judges a node's traffic on the InternalIP's Neutron port, so for an address elsewhere
+the engine leaves Calico's flows between nodes undecided (engine/calico_moved.py) and this check
+says why. Linear in nodes: one pass, dict lookups.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from kostack.analyze.checks._calico_address import (
+    CAUSE,
+    ID,
+    fail_foreign,
+    fail_shared,
+    no_annotation,
+    not_read,
+    other_port,
+    ports_unknown,
+)
+from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.findings import Finding, Severity, Status
+from kostack.analyze.messages import Msg
+from kostack.analyze.topology import NodeView
+from kostack.model.snapshot import IPAddress, Port
+
+TITLE = "Calico's node address (BGP, tunnels) is the node's InternalIP"
+SEVERITY = Severity.CRITICAL
+SAY = Says(ID, SEVERITY)
+NEEDS = ("cluster.nodes", "cluster.cni")
+
+__all__ = ["CAUSE", "ID", "NEEDS", "SEVERITY", "TITLE", "run"]
+
+
+@dataclass
+class Sorted:
+    """Each node's Calico addresses sorted by what they are (node name, address)."""
+
+    shared: list[tuple[NodeView, IPAddress]] = field(default_factory=list)
+    foreign: list[tuple[NodeView, IPAddress, Port | None]] = field(default_factory=list)
+    other_port: list[tuple[NodeView, IPAddress, Port]] = field(default_factory=list)
+    undecided: list[tuple[NodeView, IPAddress]] = field(default_factory=list)
+    missing: list[NodeView] = field(default_factory=list)
+    families: set[int] = field(default_factory=set)  # of the addresses that are not InternalIPs
+
+
+@SAY.only_for("calico", f"{ID}.na-cni")
+@when_collected(ID, SEVERITY, NEEDS)
+def run(ctx: CheckContext) -> list[Finding]:
+    cl = ctx.snapshot.cluster
+    calico = cl.cni.calico if cl is not None else None
+    if calico is None or calico.node_addresses is None:
+        return [not_read(SAY, ctx)]
+    found = _sort(ctx, calico.node_addresses)
+    out: list[Finding] = []
+    if found.shared:
+        out.append(fail_shared(SAY, ctx, found.shared, found.families))
+    if found.foreign:
+        out.append(fail_foreign(SAY, ctx, found.foreign, found.families))
+    if found.other_port:
+        out.append(other_port(SAY, ctx, found.other_port, found.families))
+    if found.undecided:
+        out.append(ports_unknown(SAY, ctx, found.undecided))
+    if found.missing:
+        out.append(no_annotation(SAY, ctx, found.missing))
+    if not out:
+        n = len(ctx.topo.node_views)
+        out.append(SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=n)))
+    return out
+
+
+def _sort(ctx: CheckContext, addresses: dict[str, tuple[IPAddress, ...]]) -> Sorted:
+    topo = ctx.topo
+    found = Sorted()
+    claims: dict[IPAddress, int] = defaultdict(int)
+    for view in topo.node_views.values():
+        for ip in addresses.get(view.name, ()):
+            claims[ip] += 1
+    ports = ctx.snapshot.openstack.ports if ctx.snapshot.openstack else None
+    by_ip = {f.ip_address: p for p in ports or () for f in p.fixed_ips}
+    for view in topo.node_views.values():
+        own = addresses.get(view.name)
+        if not own:
+            found.missing.append(view)
+            continue
+        for ip in own:
+            if ip in view.ips:
+                continue
+            found.families.add(ip.version)
+            if claims[ip] > 1:
+                found.shared.append((view, ip))
+            elif ports is None:
+                found.undecided.append((view, ip))
+            else:
+                _place(found, view, ip, by_ip.get(ip))
+    return found
+
+
+def _place(found: Sorted, view: NodeView, ip: IPAddress, port: Port | None) -> None:
+    """An address no other node claims, not an InternalIP: on no port, another server's port,
+    or another port of the node's own server (undecided when the node's port is not known)."""
+    if port is None:
+        found.foreign.append((view, ip, None))
+    elif view.port is None or not port.device_id:
+        found.undecided.append((view, ip))
+    elif port.device_id != view.port.device_id:
+        found.foreign.append((view, ip, port))
+    else:
+        found.other_port.append((view, ip, port))
