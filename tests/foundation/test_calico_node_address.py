@@ -122,10 +122,12 @@ def test_a_second_nic_is_unknown_naming_its_port_never_a_pass() -> None:
     assert f.status == Status.UNKNOWN and f.nodes == (W3,)
     port = next(p for p in doc["openstack"]["ports"] if p["name"] == f"{W3}-storage")
     en = localize(f.message, "en")
-    assert "uses an address of another port of the node's server (192.168.100.14)" in en
+    assert "uses another address of the node's server (192.168.100.14), not its InternalIP" in en
     assert f"port {port['id']} ({W3}-storage)" in localize(f.evidence[0], "en")
     assert "kubectl patch installation default" in en  # the way back, if it was not meant
-    assert "노드 서버의 다른 포트 주소(192.168.100.14)를 씁니다" in localize(f.message, "ko")
+    assert "InternalIP가 아닌 노드 서버의 다른 주소(192.168.100.14)를 씁니다" in localize(
+        f.message, "ko"
+    )
     assert not f.remedies
 
 

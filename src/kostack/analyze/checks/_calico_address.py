@@ -66,16 +66,17 @@ register(
             "노드의 Pod에 닿을 수 없습니다.",
         },
         f"{ID}.other-port": {
-            "en": "On {nodes} calico-node uses an address of another port of the node's server "
-            "({ips}): Calico's BGP sessions and tunnels run through that port (its security "
-            "groups, anti-spoofing and network), not the InternalIP's, which kostack judges; "
-            "so kostack's verdicts on Calico's node-to-node traffic of these nodes are not about "
-            "the port that carries it. If Calico should use the InternalIP: {command}.",
-            "ko": "{nodes}의 calico-node가 노드 서버의 다른 포트 주소({ips})를 씁니다. Calico의 BGP "
-            "세션과 터널은 kostack이 판단하는 InternalIP의 포트가 아니라 그 포트(그 보안 그룹, "
-            "anti-spoofing, 네트워크)로 흐르므로, 이 노드들의 Calico 노드 간 트래픽에 대한 kostack의 "
-            "판정은 실제로 그 트래픽을 나르는 포트에 대한 것이 아닙니다. Calico가 InternalIP를 써야 "
-            "한다면: {command}.",
+            "en": "On {nodes} calico-node uses another address of the node's server ({ips}), "
+            "not its InternalIP: Calico's BGP sessions and tunnels run from that address and "
+            "through the port that holds it (its security groups, anti-spoofing and network), "
+            "while kostack judges the InternalIP; so kostack's verdicts on Calico's node-to-node "
+            "traffic of these nodes are not about what carries it. If Calico should use the "
+            "InternalIP: {command}.",
+            "ko": "{nodes}의 calico-node가 InternalIP가 아닌 노드 서버의 다른 주소({ips})를 씁니다. "
+            "Calico의 BGP 세션과 터널은 그 주소에서, 그 주소를 가진 포트(그 보안 그룹, anti-spoofing, "
+            "네트워크)를 거쳐 흐르지만 kostack은 InternalIP를 기준으로 판단하므로, 이 노드들의 Calico "
+            "노드 간 트래픽에 대한 kostack의 판정은 실제로 그 트래픽을 나르는 것에 대한 것이 아닙니다. "
+            "Calico가 InternalIP를 써야 한다면: {command}.",
         },
         f"{ID}.ports-unknown": {
             "en": "Cannot decide for {nodes}: calico-node uses an address other than the "

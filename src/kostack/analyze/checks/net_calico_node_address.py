@@ -104,7 +104,8 @@ def _sort(ctx: CheckContext, addresses: dict[str, tuple[IPAddress, ...]]) -> Sor
 
 def _place(found: Sorted, view: NodeView, ip: IPAddress, port: Port | None) -> None:
     """An address no other node claims, not an InternalIP: on no port, another server's port,
-    or another port of the node's own server (undecided when the node's port is not known)."""
+    or the node's own server (another port, or a second address of its own: undecided, as when
+    the node's port is not known)."""
     if port is None:
         found.foreign.append((view, ip, None))
     elif view.port is None or not port.device_id:
