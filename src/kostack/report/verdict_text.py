@@ -34,11 +34,26 @@ def verdict_line(d: Diagnosis, lang: str) -> str:
             )
         return line
     # the template ends the sentence: a reason's own full stop would double it
-    why = "; ".join(L(r, lang).rstrip(".") for r in v.reasons[:2]) or "-"
+    why = "; ".join(_distinct([L(r, lang).rstrip(".") for r in v.reasons])[:2]) or "-"
     paths = v.critical_undecided
     if paths:
         return t(lang, "verdict.undecided", paths=_paths(paths, lang), why=why)
     return t(lang, "verdict.undecided-causes", n=str(v.conditional), why=why)
+
+
+def _distinct(reasons: list[str], least: int = 40) -> list[str]:
+    """The reasons but those that repeat an earlier one's clause (a part between colons of
+    ``least`` characters or more: an undecided path's reason often quotes the hop that its
+    cause's reason already said whole)."""
+    out: list[str] = []
+    said: set[str] = set()
+    for r in reasons:
+        parts = {p.strip() for p in r.split(": ") if len(p.strip()) >= least}
+        if any(p in r for p in said):
+            continue
+        out.append(r)
+        said |= parts
+    return out
 
 
 def _paths(paths: tuple[str, ...], lang: str) -> str:
