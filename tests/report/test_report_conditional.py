@@ -3,6 +3,9 @@ breaks then, how to tell the cases apart, and the fix for that case only, apart 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from report_testing import ROOT
 from test_report_warnings import md_sections, report, text_of
@@ -11,6 +14,7 @@ from kostack.analyze.diagnose import diagnose
 from kostack.model.load import load_snapshot
 from kostack.report.incident import build_incident
 from kostack.report.journal import JournalAction
+from kostack_testkit.builders import POD_CIDR, add_pairs, seed_doc
 
 REPLY_DROP = "examples/reply-drop-backend-unknown.json"  # a root cause, and one only on ML2/OVN
 UNDECIDED = "examples/backend-unknown-healthy.json"  # nothing broken but on ML2/OVN
@@ -135,3 +139,55 @@ def test_a_report_without_conditional_causes_has_no_conditional_part(path: str) 
     assert "Depends on the case" not in md
     assert "Conditional cause" not in md
     assert "which depends on what the snapshot does not say" not in md
+
+
+def _unseen_network_type(tmp_path: Path) -> str:
+    """The seed with pod pairs, no router, and its network's type not visible (a project
+    member's view): "no router" holds only on a tenant network, and is undecided otherwise."""
+    doc = seed_doc()
+    add_pairs(doc, [POD_CIDR])
+    doc["openstack"]["routers"] = []
+    (net,) = [n for n in doc["openstack"]["networks"] if n.get("network_type") == "vxlan"]
+    net["network_type"], net["mtu"] = None, 1500
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "lang, when",
+    [
+        (
+            "en",
+            "Only if the node network is a tenant network; in the other cases it cannot be "
+            "decided (section 4.1).",
+        ),
+        (
+            "ko",
+            "테넌트 노드 네트워크 조건에서만 해당하며, 그 밖의 경우에는 판단할 수 없습니다(4.1절).",
+        ),
+    ],
+)
+def test_a_condition_undecided_otherwise_is_not_said_healthy_otherwise(
+    tmp_path: Path, lang: str, when: str
+) -> None:
+    md = report(_unseen_network_type(tmp_path), lang, "md")
+    rca = _section(md, "3")
+    assert when in rca
+    assert "healthy" not in rca and "정상입니다" not in rca
+    # how to tell: the admin's command, as code (a Msg's command parameter, shell.as_code)
+    assert (
+        "`openstack network show e74d7a36-5959-58a4-b942-6335d34f67eb -c provider:network_type`"
+        in rca
+    )
+    assert "\\`" not in rca  # no backtick escaped as if it were data
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_command_kostack_quotes_inside_a_message_is_code(lang: str) -> None:
+    """A command a finding's message quotes (shell.as_code) is a code span, not data."""
+    path = "examples/admin-binding-failed.json"
+    md = report(path, lang, "md")
+    assert "(`openstack network agent list`)" in md
+    assert "\\`openstack" not in md
+    assert "<code>openstack network agent list</code>" in report(path, lang, "html")
