@@ -129,9 +129,20 @@ def render(argv: Iterable[Arg], *, stdin: str | None = None, stdout: str | None 
     return line
 
 
-def as_code(command: str) -> str:
+class Code(str):
+    """A command between backticks, as a sentence shows one to paste: kostack's own quoting,
+    which the report renders as code (report/markup.py), not as data with backticks."""
+
+    __slots__ = ()
+
+    @property
+    def command(self) -> str:
+        return self[1:-1]
+
+
+def as_code(command: str) -> Code:
     """``command`` as a sentence shows a command to paste: between backticks."""
-    return f"`{command}`"
+    return Code(f"`{command}`")
 
 
 def command(

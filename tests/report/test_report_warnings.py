@@ -100,7 +100,8 @@ def test_a_warnings_command_is_marked_optional_and_left_to_the_reader(lang: str,
         (
             UNDECIDED,
             {"en": "1 conditional cause depends on", "ko": "조건부 원인 1개가"},
-            {"en": "No fix is proposed", "ko": "제안할 해결책이 없습니다"},
+            # its fix is for its case only (section 5 says so, then gives it under its condition)
+            {"en": "No fix holds in every case", "ko": "모든 경우에 필요한 해결책은 없습니다"},
         ),
         (
             PORTSEC_OFF,

@@ -15,6 +15,13 @@ T = TypeVar("T")
 BySymptom = Mapping[str, list[Finding]]
 
 
+def source_nodes(findings: list[Finding]) -> int:
+    """Source nodes a symptom hits (service flows say which; else the affected ports)."""
+    if all("sources" in f.extra for f in findings):
+        return len({n for f in findings for n in f.extra["sources"]})
+    return len({r.id for f in findings for r in f.affected})
+
+
 def breaks_lines(
     d: Diagnosis,
     topo: Topology,

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from kostack.report.i18n import t
 from kostack.report.incident import CommandGroup, IncidentReport, status_label
-from kostack.report.incident_model import PORT_COLUMNS, CauseSection, WarningSection
+from kostack.report.incident_model import (
+    PORT_COLUMNS,
+    CauseSection,
+    ConditionalSection,
+    WarningSection,
+)
 from kostack.report.markup import mt, plain, spans
 from kostack.report.safe import html_safe
 from kostack.report.topology_svg import render_svg
@@ -40,6 +45,8 @@ p, li { margin: 4px 0; }
 .summary-box.healthy { border-left-color: var(--green); background: var(--bg-ok); }
 .summary-box.undecided, .summary-box.warned { border-left-color: var(--amber); background: var(--bg-warn); }
 .label { font-weight: 600; }
+p.conditional { font-weight: 600; border-left: 4px solid var(--amber); background: var(--bg-warn);
+                padding: 4px 10px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 12px; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: var(--bg-code); }
@@ -120,7 +127,9 @@ def _commands(group: CommandGroup, lang: str) -> str:
     if group.more:
         more = mt(lang, group.more_key, n=group.more)
         lines.append(f'<span class="comment">{h(comment(plain(more)))}</span>')
-    note = f"<p>{inline(group.note)}</p>" if group.note else ""
+    # a conditional cause's fix: its condition stands out
+    cls = ' class="conditional"' if group.cause else ""
+    note = f"<p{cls}>{inline(group.note)}</p>" if group.note else ""
     return f"<h3>{inline(group.title)}</h3>{note}<pre>{chr(10).join(lines)}</pre>"
 
 
@@ -182,6 +191,10 @@ def _summary(report: IncidentReport, lang: str) -> list[str]:
         o.append(f'<p class="label">{h(t(lang, "rep.h.warnings"))}</p><ul>')
         o.extend(f"<li>{inline(s)}</li>" for s in report.warning_lines)
         o.append("</ul>")
+    if report.conditional_lines:
+        o.append(f'<p class="label">{h(t(lang, "rep.h.conditional"))}</p><ul>')
+        o.extend(f"<li>{inline(s)}</li>" for s in report.conditional_lines)
+        o.append("</ul>")
     o.append("</div>")
 
     o.append(f'<h2 id="environment">{h(t(lang, "rep.h.environment"))}</h2>')
@@ -207,6 +220,8 @@ def _root_causes(report: IncidentReport, lang: str) -> list[str]:
         o.append(f"<p>{inline(report.rca_none)}</p>")
     for cause in report.causes:
         o += _cause(cause, lang)
+    for c in report.conditional:
+        o += _conditional(c, lang)
     for warning in report.warnings:
         o += _warning(warning, lang)
     for note in report.notes:
@@ -266,6 +281,31 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
             f'<div class="background"><span class="label">{h(t(lang, "rep.l.background"))} '
             f"(<code>{h(cause.check_id)}</code>):</span> {inline(cause.background)}</div>"
         )
+    return o
+
+
+def _conditional(c: ConditionalSection, lang: str) -> list[str]:
+    """A conditional cause: when it holds, what breaks then, evidence, how to tell, its fix."""
+    o = [f"<h3>{inline(c.heading)}</h3>"]
+    o.append(
+        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
+        f'<span class="badge {h(c.severity)}">{h(c.severity_label)}</span></p><ul>'
+    )
+    for key, text in (("rep.cond.l.when", c.when), ("rep.l.what", c.what)):
+        o.append(f'<li><span class="label">{h(t(lang, key))}:</span> {inline(text)}</li>')
+    if c.breaks:
+        o.append(f'<li><span class="label">{h(t(lang, "rep.cond.l.breaks"))}:</span><ul>')
+        o.extend(f"<li>{inline(b)}</li>" for b in c.breaks)
+        o.append("</ul></li>")
+    o.append(f'<li><span class="label">{h(t(lang, "rep.cond.l.fix"))}:</span> {inline(c.fix)}</li>')
+    o.append("</ul>")
+    if c.evidence:
+        o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
+        o.append("<pre>" + "\n".join(h(e) for e in c.evidence) + "</pre>")
+    if c.tell:
+        o.append(f'<p class="label">{h(t(lang, "rep.cond.l.tell"))}</p><ul>')
+        o.extend(f"<li>{inline(line)}</li>" for line in c.tell)
+        o.append("</ul>")
     return o
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from kostack.catalog import LANGS
 from kostack.korean import fill
+from kostack.report.i18n_cond import COND_MESSAGES
 from kostack.report.i18n_lanes import LANE_MESSAGES
 from kostack.report.i18n_probe import PROBE_MESSAGES
 from kostack.report.i18n_report import REPORT_MESSAGES
@@ -242,10 +243,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# the incident report's (its warnings and empty sections too), the probe report's (kostack
+# the incident report's (its warnings, conditional causes and empty sections too), the probe report's (kostack
 # probe, diagnose --active), the verdict's and the topology picture's flow lanes' strings live
 # in their own modules; they are part of the same table
-for _part in (REPORT_MESSAGES, WARN_MESSAGES, PROBE_MESSAGES, VERDICT_MESSAGES, LANE_MESSAGES):
+for _part in (
+    REPORT_MESSAGES,
+    WARN_MESSAGES,
+    COND_MESSAGES,
+    PROBE_MESSAGES,
+    VERDICT_MESSAGES,
+    LANE_MESSAGES,
+):
     for _lang, _table in _part.items():
         MESSAGES[_lang].update(_table)
 

@@ -25,14 +25,17 @@ WARN_MESSAGES: dict[str, dict[str, str]] = {
         "path MTU discovery",
         "rep.rca.none": "No network root cause: every check was decided, and none found an outage.",
         "rep.rca.none_conditional": "No network root cause holds in every case: {n} conditional "
-        "{n:cause depends/causes depend} on what the snapshot does not say (`kostack diagnose` shows each "
-        "with its condition and fix).",
+        "{n:cause depends/causes depend} on what the snapshot does not say (below, each with its "
+        "condition, how to tell the cases apart and its fix).",
         "rep.rca.none_unknown": "No network root cause in what was decided, but {n} "
         "{n:check/checks} could not decide (listed in 4.1): what they cover is not known to work.",
         "rep.solution.none": "No outage to fix: no network root cause was found.",
         "rep.solution.undecided": "No fix is proposed: nothing was decided to be broken, but part "
         "of the network could not be decided (section 3). Collect what is missing and diagnose "
         "again.",
+        "rep.solution.conditional_only": "No fix holds in every case: nothing was decided to be "
+        "broken in every case. Each fix below is only for the case its heading names; section 3 "
+        "says how to tell the cases apart.",
         "rep.solution.manual": "kostack has no command for these causes: section 3 says what is "
         "wrong and where.",
         "rep.solution.warnings": "The warnings in section 3 say what deserves a change (with an "
@@ -59,13 +62,16 @@ WARN_MESSAGES: dict[str, dict[str, str]] = {
         "rep.rca.none": "네트워크 근본 원인이 없습니다: 모든 점검이 판단을 마쳤고 장애를 찾은 점검은 "
         "없습니다.",
         "rep.rca.none_conditional": "모든 경우에 성립하는 네트워크 근본 원인은 없습니다: 조건부 원인 "
-        "{n}개가 스냅샷에 없는 정보에 따라 달라집니다(`kostack diagnose`가 각각의 조건과 해결책을 "
-        "보여 줍니다).",
+        "{n}개가 스냅샷에 없는 정보에 따라 달라집니다(아래에 각각의 조건, 경우를 구별하는 방법, "
+        "해결책이 있습니다).",
         "rep.rca.none_unknown": "판단한 범위에서는 네트워크 근본 원인이 없지만 점검 {n}개는 판단하지 "
         "못했습니다(4.1절 목록): 그 부분이 정상인지는 알 수 없습니다.",
         "rep.solution.none": "고칠 장애가 없습니다: 네트워크 근본 원인이 없습니다.",
         "rep.solution.undecided": "제안할 해결책이 없습니다: 고장으로 판단된 것은 없지만 판단하지 "
         "못한 부분이 있습니다(3절). 부족한 정보를 수집해 다시 진단하세요.",
+        "rep.solution.conditional_only": "모든 경우에 필요한 해결책은 없습니다: 모든 경우에 고장으로 "
+        "판단된 것은 없습니다. 아래 해결책은 각각 제목에 적힌 경우에만 해당하며, 경우를 구별하는 "
+        "방법은 3절에 있습니다.",
         "rep.solution.manual": "이 원인들에는 kostack이 제시할 명령이 없습니다: 무엇이 어디서 "
         "잘못됐는지는 3절에 있습니다.",
         "rep.solution.warnings": "3절의 경고는 바꾸는 것이 좋은 부분을 알려 줍니다(명령이 있으면 선택 "

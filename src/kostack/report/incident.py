@@ -35,10 +35,16 @@ from kostack.report.incident_checked import (
     undecided,
     verify_commands,
 )
+from kostack.report.incident_conditional import (
+    conditional_lines,
+    conditional_sections,
+    with_fixes,
+)
 from kostack.report.incident_model import (
     CauseSection,
     Command,
     CommandGroup,
+    ConditionalSection,
     FlowRow,
     IncidentReport,
     Lesson,
@@ -94,15 +100,17 @@ def build_incident(
         _not_repeating(cause_section(diagnosis, topo, rc, i, lang), seen, lang)
         for i, rc in enumerate(roots, 1)
     )
-    warnings = warning_sections(diagnosis, len(causes) + 1, lang)
+    cond = conditional_sections(diagnosis, topo, len(causes) + 1, lang)
+    warnings = warning_sections(diagnosis, len(causes) + len(cond) + 1, lang)
     probes = probe_rows(snapshot.probes, topo, lang)
     applied = _applied(journals, lang)
     shown_applied = shown(applied)
-    numbered = len(causes) + len(warnings)  # the notes follow the causes and the warnings
+    # the notes follow the causes, the conditional causes and the warnings
+    numbered = len(causes) + len(cond) + len(warnings)
     noted = notes(snapshot, topo, diagnosis, troubles, numbered, lang)
     # 4.1 says why a ClusterIP ping proves nothing only where section 3 does not already
     ping_heading = t(lang, "rep.note.clusterip", n=numbered + 1)
-    fixes = solution(diagnosis, applied, troubles, lang)
+    fixes = solution(diagnosis, applied, troubles, lang, cond)
     explained = any(n.heading == ping_heading for n in noted)
     return IncidentReport(
         lang=lang,
@@ -137,6 +145,8 @@ def build_incident(
         verdict_undecided=diagnosis.verdict.kind == "undecided",
         warnings=warnings,
         warning_lines=warning_lines(warnings, lang),
+        conditional=with_fixes(cond, fixes, lang),
+        conditional_lines=conditional_lines(cond, diagnosis, lang),
         rca_none=rca_none(diagnosis, lang),
         solution_none=solution_none(diagnosis, fixes, warnings, lang),
     )
@@ -179,6 +189,7 @@ __all__ = [
     "CauseSection",
     "Command",
     "CommandGroup",
+    "ConditionalSection",
     "FlowRow",
     "IncidentReport",
     "Lesson",

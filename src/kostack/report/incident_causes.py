@@ -11,7 +11,7 @@ from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import cni_headline
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Snapshot
-from kostack.report.breaks import breaks_lines
+from kostack.report.breaks import breaks_lines, source_nodes
 from kostack.report.incident_model import (
     SERVICE_SYMPTOMS,
     CauseSection,
@@ -29,16 +29,12 @@ from kostack.report.releases import ReleaseTrouble, release_labels
 from kostack.shell import render
 
 
-def _count_nodes(findings: list[Finding]) -> int:
-    return len({r.id for f in findings for r in f.affected})
-
-
 def breaks(d: Diagnosis, topo: Topology, symptoms: tuple[Finding, ...], lang: str) -> list[Marked]:
     """What the symptoms break, one line per kind of flow, with counts."""
     by_check: dict[str, list[Finding]] = defaultdict(list)
     for f in symptoms:
         by_check[f.check_id].append(f)
-    return breaks_lines(d, topo, by_check, lang, t, _count_nodes, lb_breaks_marked)
+    return breaks_lines(d, topo, by_check, lang, t, source_nodes, lb_breaks_marked)
 
 
 def affected_nodes(d: Diagnosis, topo: Topology) -> set[str]:

@@ -66,6 +66,7 @@ class CommandGroup:
     note: str = ""
     more: int = 0  # commands not shown
     more_key: str = "rep.l.more_commands"  # where the full list is (`kostack fix plan`...)
+    cause: str = ""  # a conditional cause's fix: that cause's subsection ("3.2"); never mixed
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,25 @@ class WarningSection:
     evidence: tuple[str, ...]
     optional: tuple[Command, ...]
     optional_more: int = 0  # optional commands not shown (`kostack diagnose -v` lists them)
+
+
+@dataclass(frozen=True)
+class ConditionalSection:
+    """A cause that holds only in one case the snapshot leaves open (only on ML2/OVN): when,
+    what breaks then, its evidence, how to tell the cases apart, where its fix is (section 5)."""
+
+    check_id: str
+    section: str  # "3.2"
+    title: str
+    heading: str
+    severity: str
+    severity_label: str
+    when: str  # only in that case; healthy (or undecided) in the others
+    breaks: tuple[str, ...]
+    what: str
+    evidence: tuple[str, ...]
+    tell: tuple[str, ...]
+    fix: str = ""  # where its fix is ("5.3 ..."), or that kostack has no command for it
 
 
 @dataclass(frozen=True)
@@ -174,6 +194,8 @@ class IncidentReport:
     root_cause_count: int
     verdict_undecided: bool = False  # the diagnosis could not decide: not "no fault found"
     warnings: tuple[WarningSection, ...] = ()
+    conditional: tuple[ConditionalSection, ...] = ()
+    conditional_lines: tuple[str, ...] = ()  # the summary's line per conditional cause
     warning_lines: tuple[str, ...] = ()  # the summary's line per warning
     rca_none: str = ""  # section 3 without a root cause: why, in one sentence
     solution_none: str = ""  # section 5 without a command: why, in one sentence

@@ -9,9 +9,10 @@ command and says why. Pure.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from kostack.analyze.diagnose import Diagnosis, root_cause_title
+from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
 from kostack.analyze.findings import Remedy, Status, command_for
 from kostack.analyze.messages import Msg
 from kostack.analyze.summary import cni_mode, describe_cni
@@ -25,6 +26,7 @@ from kostack.report.incident_model import (
     SERVICE_SYMPTOMS,
     Command,
     CommandGroup,
+    ConditionalSection,
     Lesson,
     api_ip,
     is_clusterip_ping,
@@ -58,9 +60,14 @@ def _commands(remedies: tuple[Remedy, ...], applied: dict[str, Command]) -> tupl
 
 
 def solution(
-    d: Diagnosis, applied: tuple[Command, ...], troubles: tuple[ReleaseTrouble, ...], lang: str
+    d: Diagnosis,
+    applied: tuple[Command, ...],
+    troubles: tuple[ReleaseTrouble, ...],
+    lang: str,
+    conditional: tuple[ConditionalSection, ...] = (),
 ) -> tuple[CommandGroup, ...]:
-    """The fix of every root cause (recommended, conditional, fast), then clean reinstalls."""
+    """The fix of every root cause (recommended, per case, fast), then clean reinstalls, then
+    the fix of each conditional cause (``conditional``: their subsections), each apart."""
     done = {_norm(c.command): c for c in applied}
     out: list[CommandGroup] = []
 
@@ -101,6 +108,7 @@ def solution(
             )
     out = [capped(g) for g in out]
     planned = {_norm(c.command) for g in out for c in g.commands}
+    planned |= {_norm(command_for(r)) for rc in d.conditional for r in rc.fix.remedies}
     extra = tuple(c for c in applied if _norm(c.command) not in planned)
     if extra:
         out.append(CommandGroup(t(lang, "rep.fix.journal_only", n=number()), extra))
@@ -109,7 +117,23 @@ def solution(
     for tr in troubles:
         if tr.advice is not None:
             out.append(capped(recovery(tr, labels[tr.key], number(), lang, now)))
+    for section, rc in zip(conditional, d.conditional, strict=True):
+        if rc.fix.remedies:
+            out.append(capped(_conditional_fix(section, rc, number(), done, lang)))
     return tuple(out)
+
+
+def _conditional_fix(
+    section: ConditionalSection, rc: RootCause, n: int, done: dict[str, Command], lang: str
+) -> CommandGroup:
+    """A conditional cause's fix: headed by its condition, never run otherwise."""
+    condition = marked(rc.condition, lang)
+    return CommandGroup(
+        t(lang, "rep.cond.fix", n=n, title=section.title, condition=condition),
+        _commands(rc.fix.remedies, done),
+        t(lang, "rep.cond.fix_note", condition=condition, section=section.section),
+        cause=section.section,
+    )
 
 
 def shown(applied: tuple[Command, ...]) -> tuple[Command, ...]:
@@ -131,12 +155,8 @@ def capped(group: CommandGroup) -> CommandGroup:
     """Counts instead of floods: the first MAX_COMMANDS commands, and how many more there are."""
     if len(group.commands) <= MAX_COMMANDS:
         return group
-    return CommandGroup(
-        group.title,
-        group.commands[:MAX_COMMANDS],
-        group.note,
-        len(group.commands) - MAX_COMMANDS,
-        group.more_key,
+    return replace(
+        group, commands=group.commands[:MAX_COMMANDS], more=len(group.commands) - MAX_COMMANDS
     )
 
 

@@ -98,12 +98,14 @@ def rca_none(d: Diagnosis, lang: str) -> str:
 def solution_none(
     d: Diagnosis, groups: tuple[CommandGroup, ...], warnings: tuple[WarningSection, ...], lang: str
 ) -> str:
-    """Section 5 without a command: why (nothing broken, undecided, no command), and that the
-    warnings (section 3) are left to the reader."""
-    if groups:
+    """Section 5 without a command for every case: why (nothing broken, undecided, no command,
+    only conditional fixes), and that the warnings (section 3) are left to the reader."""
+    if any(not g.cause for g in groups):
         return ""
     if d.root_causes:
         head = t(lang, "rep.solution.manual")
+    elif groups:  # only conditional causes' fixes: each for its own case
+        head = t(lang, "rep.solution.conditional_only")
     elif d.conditional or _unknown_checks(d):
         head = t(lang, "rep.solution.undecided")
     else:

@@ -21,7 +21,7 @@ from kostack.report.incident import (
     IncidentReport,
     status_label,
 )
-from kostack.report.incident_model import PORT_COLUMNS, WarningSection
+from kostack.report.incident_model import PORT_COLUMNS, ConditionalSection, WarningSection
 from kostack.report.markup import code, mt, plain, spans
 from kostack.report.safe import terminal_safe
 from kostack.shell import comment, visible
@@ -78,8 +78,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def _commands(group: CommandGroup, lang: str) -> list[str]:
     out = [f"### {md_inline(group.title)}", ""]
-    if group.note:
-        out += [md_inline(group.note), ""]
+    if group.note:  # a conditional cause's fix: its condition stands out
+        out += [f"**{md_inline(group.note)}**" if group.cause else md_inline(group.note), ""]
     lines = []
     for c in group.commands:
         said = ", ".join(
@@ -102,6 +102,10 @@ def _summary(report: IncidentReport, lang: str) -> list[str]:
     if report.warning_lines:
         out += [f"**{t(lang, 'rep.h.warnings')}**", ""]
         out += [f"- {md_inline(s)}" for s in report.warning_lines]
+        out.append("")
+    if report.conditional_lines:
+        out += [f"**{t(lang, 'rep.h.conditional')}**", ""]
+        out += [f"- {md_inline(s)}" for s in report.conditional_lines]
         out.append("")
     out += [f"## {t(lang, 'rep.h.environment')}", ""]
     out += _table(
@@ -162,12 +166,36 @@ def _warning(w: WarningSection, lang: str) -> list[str]:
     return out
 
 
+def _conditional(c: ConditionalSection, lang: str) -> list[str]:
+    """A conditional cause: when it holds, what breaks then, evidence, how to tell, its fix."""
+    out = [f"### {md_inline(c.heading)}", ""]
+    out += [f"**{t(lang, 'rep.l.severity')}**: {md_inline(c.severity_label)}", ""]
+    out.append(f"- **{t(lang, 'rep.cond.l.when')}**: {md_inline(c.when)}")
+    out.append(f"- **{t(lang, 'rep.l.what')}**: {md_inline(c.what)}")
+    if c.breaks:
+        out.append(f"- **{t(lang, 'rep.cond.l.breaks')}**:")
+        out += [f"  - {md_inline(b)}" for b in c.breaks]
+    out.append(f"- **{t(lang, 'rep.cond.l.fix')}**: {md_inline(c.fix)}")
+    out.append("")
+    if c.evidence:
+        out += [f"**{t(lang, 'rep.l.evidence')}**", ""]
+        out += _code_block(list(c.evidence), "text")
+        out.append("")
+    if c.tell:
+        out += [f"**{t(lang, 'rep.cond.l.tell')}**", ""]
+        out += [f"- {md_inline(line)}" for line in c.tell]
+        out.append("")
+    return out
+
+
 def _root_causes(report: IncidentReport, lang: str) -> list[str]:
     out = [f"## {t(lang, 'rep.h.rca')}", ""]
     if report.rca_none:
         out += [md_inline(report.rca_none), ""]
     for cause in report.causes:
         out += _cause(cause, lang)
+    for c in report.conditional:
+        out += _conditional(c, lang)
     for warning in report.warnings:
         out += _warning(warning, lang)
     for note in report.notes:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 
 from kostack.analyze.messages import CATALOG, Msg, Word
 from kostack.report.i18n import MESSAGES
+from kostack.shell import Code
 
 DATA_TICK = "\ue000"  # a backtick that came from data, inside Marked text
 
@@ -58,6 +59,8 @@ def literal(value: object) -> str:
     """Data for Marked text: its backticks cannot act as markup."""
     if isinstance(value, Marked):
         return str(value)
+    if isinstance(value, Code):  # a command kostack quoted (shell.as_code): one code span
+        return "`" + literal(value.command) + "`"
     return str(value).replace(DATA_TICK, "\\ue000").replace("`", DATA_TICK)
 
 

@@ -15,7 +15,7 @@ from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology, short_id
 from kostack.gap_words import gap_error, gap_hint
-from kostack.report.breaks import breaks_lines
+from kostack.report.breaks import breaks_lines, source_nodes
 from kostack.report.cells import cells, labelled, pad, wrap
 from kostack.report.i18n import t
 from kostack.report.lb_text import lb_breaks
@@ -183,19 +183,11 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
     return summary
 
 
-def _count_nodes(findings: list[Finding]) -> int:
-    """Source nodes a symptom hits (service flows say which; else the affected ports)."""
-    if all("sources" in f.extra for f in findings):
-        return len({n for f in findings for n in f.extra["sources"]})
-    ports = {r.id for f in findings for r in f.affected}
-    return len(ports)
-
-
 def _breaks(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> list[str]:
     by_check: dict[str, list[Finding]] = defaultdict(list)
     for f in (*rc.symptoms, *(s for c in rc.consequences for s in c.symptoms)):
         by_check[f.check_id].append(f)
-    out = breaks_lines(d, topo, by_check, lang, t, _count_nodes, lb_breaks)
+    out = breaks_lines(d, topo, by_check, lang, t, source_nodes, lb_breaks)
     if not out:
         for f in rc.findings[:3]:
             out.extend(L(flow, lang) for flow in f.flows[:2])

@@ -74,7 +74,7 @@ def conditional_section(
         sev = t(lang, "sev." + str(rc.severity))
         head = t(lang, "conditional_cause", n=n, total=total)
         out.extend(wrap(root_cause_title(rc.key, lang), INDENT, first=f"{head}  [{sev}]  "))
-        when = "conditional_when_undecided" if _undecided_otherwise(d, rc) else "conditional_when"
+        when = "conditional_when_undecided" if undecided_otherwise(d, rc) else "conditional_when"
         out.extend(wrap(t(lang, when, condition=L(rc.condition, lang)), INDENT))
         for line in breaks(rc):
             out.extend(bullet(line))
@@ -93,7 +93,7 @@ def conditional_section(
     return out
 
 
-def _undecided_otherwise(d: Diagnosis, rc: RootCause) -> bool:
+def undecided_otherwise(d: Diagnosis, rc: RootCause) -> bool:
     """Whether a check of the cause is undecided in some other case (not healthy there)."""
     checks = {f.check_id for f in (*rc.findings, *rc.symptoms)}
     return any(
