@@ -305,8 +305,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # 73,233. Then a fact names the ends of its failing pairs, not its classes whole
 # (engine/drafts.py, +92). Budget = the measured 73,325. Then the report's warnings and empty
 # sections, JSON texts in the chosen language (+389), and calico-node's own address
-# (net-calico-node-address, engine/calico_moved.py: +556). Budget = the measured 74,270.
-SHIPPED_LINES_BUDGET = 74_270
+# (net-calico-node-address, engine/calico_moved.py: +556). Budget = the measured 74,270. Then
+# the verdict's reasons each said once (+15) and the report's conditional causes (+280).
+# Budget = the measured 74,565.
+SHIPPED_LINES_BUDGET = 74_565
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
