@@ -307,8 +307,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # sections, JSON texts in the chosen language (+389), and calico-node's own address
 # (net-calico-node-address, engine/calico_moved.py: +556). Budget = the measured 74,270. Then
 # the verdict's reasons each said once (+15) and the report's conditional causes (+280).
-# Budget = the measured 74,565.
-SHIPPED_LINES_BUDGET = 74_565
+# Then the Markdown sections' shared heading and evidence (+2). Budget = the measured 74,567.
+SHIPPED_LINES_BUDGET = 74_567
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

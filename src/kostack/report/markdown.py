@@ -13,6 +13,7 @@ characters (controls, bidi overrides, zero-width) are shown as escapes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from kostack.report.i18n import t
 from kostack.report.incident import (
@@ -115,9 +116,21 @@ def _summary(report: IncidentReport, lang: str) -> list[str]:
     return out
 
 
+def _head(heading: str, severity_label: str, lang: str) -> list[str]:
+    """A cause's, warning's or conditional cause's heading and severity."""
+    severity = f"**{t(lang, 'rep.l.severity')}**: {md_inline(severity_label)}"
+    return [f"### {md_inline(heading)}", "", severity, ""]
+
+
+def _evidence(lines: Sequence[str], lang: str) -> list[str]:
+    """The evidence block (nothing without evidence)."""
+    if not lines:
+        return []
+    return [f"**{t(lang, 'rep.l.evidence')}**", "", *_code_block(list(lines), "text"), ""]
+
+
 def _cause(cause: CauseSection, lang: str) -> list[str]:
-    out = [f"### {md_inline(cause.heading)}", ""]
-    out += [f"**{t(lang, 'rep.l.severity')}**: {md_inline(cause.severity_label)}", ""]
+    out = _head(cause.heading, cause.severity_label, lang)
     out.append(f"- **{t(lang, 'rep.l.what')}**: {md_inline(cause.what)}")
     if cause.why:
         out.append(f"- **{t(lang, 'rep.l.why')}**: {md_inline(cause.why)}")
@@ -135,10 +148,7 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
             ],
         )
         out.append("")
-    if cause.evidence:
-        out += [f"**{t(lang, 'rep.l.evidence')}**", ""]
-        out += _code_block(list(cause.evidence[:8]), "text")
-        out.append("")
+    out += _evidence(cause.evidence[:8], lang)
     if cause.background:
         out += [f"> **{t(lang, 'rep.l.background')}** ({md_inline(cause.check_id)}):"]
         out += [f"> {md_inline(cause.background)}", ""]
@@ -147,15 +157,11 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
 
 def _warning(w: WarningSection, lang: str) -> list[str]:
     """A warning: severity (not an outage), what it says, evidence, the optional change."""
-    out = [f"### {md_inline(w.heading)}", ""]
-    out += [f"**{t(lang, 'rep.l.severity')}**: {md_inline(w.severity_label)}", ""]
+    out = _head(w.heading, w.severity_label, lang)
     out += [f"- **{t(lang, 'rep.l.what')}**: {md_inline(s)}" for s in w.what[:1]]
     out += [f"- {md_inline(s)}" for s in w.what[1:]]
     out.append("")
-    if w.evidence:
-        out += [f"**{t(lang, 'rep.l.evidence')}**", ""]
-        out += _code_block(list(w.evidence), "text")
-        out.append("")
+    out += _evidence(w.evidence, lang)
     if w.optional:
         out += [f"**{md_inline(mt(lang, 'rep.warn.optional'))}**", ""]
         lines = [c.command + (f"   {comment(plain(c.note))}" if c.note else "") for c in w.optional]
@@ -168,8 +174,7 @@ def _warning(w: WarningSection, lang: str) -> list[str]:
 
 def _conditional(c: ConditionalSection, lang: str) -> list[str]:
     """A conditional cause: when it holds, what breaks then, evidence, how to tell, its fix."""
-    out = [f"### {md_inline(c.heading)}", ""]
-    out += [f"**{t(lang, 'rep.l.severity')}**: {md_inline(c.severity_label)}", ""]
+    out = _head(c.heading, c.severity_label, lang)
     out.append(f"- **{t(lang, 'rep.cond.l.when')}**: {md_inline(c.when)}")
     out.append(f"- **{t(lang, 'rep.l.what')}**: {md_inline(c.what)}")
     if c.breaks:
@@ -177,10 +182,7 @@ def _conditional(c: ConditionalSection, lang: str) -> list[str]:
         out += [f"  - {md_inline(b)}" for b in c.breaks]
     out.append(f"- **{t(lang, 'rep.cond.l.fix')}**: {md_inline(c.fix)}")
     out.append("")
-    if c.evidence:
-        out += [f"**{t(lang, 'rep.l.evidence')}**", ""]
-        out += _code_block(list(c.evidence), "text")
-        out.append("")
+    out += _evidence(c.evidence, lang)
     if c.tell:
         out += [f"**{t(lang, 'rep.cond.l.tell')}**", ""]
         out += [f"- {md_inline(line)}" for line in c.tell]
