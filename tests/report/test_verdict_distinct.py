@@ -4,7 +4,6 @@ whole the hop its cause's reason had just said, so the first line ran to eleven.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -37,4 +36,4 @@ def test_distinct_keeps_reasons_that_share_only_short_words() -> None:
     c = "DNS from pods on node c: undecided: the security groups of project p are forbidden to this account"
     assert _distinct([a, b, c]) == [a, b]
     assert _distinct([b, a]) == [b, a]
-    assert json.dumps(_distinct([])) == "[]"
+    assert _distinct([]) == []
