@@ -92,7 +92,7 @@ def antrea_cluster(
             created=5.0,
         )
     )
-    mounts = [
+    mounts: list[JsonObject] = [
         {
             "mountPath": "/etc/antrea/antrea-agent.conf",
             "name": "antrea-config",

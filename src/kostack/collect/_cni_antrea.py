@@ -87,10 +87,10 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
     mtu = conf.get("defaultMTU") or 0
     no_snat = _flag(conf, "noSNAT", False, notes)
     return Antrea(
-        traffic_encap_mode=encap,  # type: ignore[arg-type]
-        tunnel_type=tunnel,  # type: ignore[arg-type]
+        traffic_encap_mode=encap,
+        tunnel_type=tunnel,
         tunnel_port=None if tunnel == "gre" else port,
-        traffic_encryption_mode=encryption,  # type: ignore[arg-type]
+        traffic_encryption_mode=encryption,
         wireguard_port=WIREGUARD_PORT
         if wireguard == 0
         else _port(wireguard, "wireGuard.port", notes),
