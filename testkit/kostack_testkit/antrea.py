@@ -34,6 +34,7 @@ def antrea_settings(**settings: Any) -> Doc:
         "traffic_encryption_mode": "none",
         "wireguard_port": 51820,
         "no_snat": False,
+        "snat_fully_random_ports": False,
         "default_mtu": 0,
         "antrea_proxy": True,
         "proxy_all": False,

@@ -28,7 +28,7 @@ def test_antrea_is_read_from_its_configmap(serve: ServeFn) -> None:
         6081,
     )
     assert (antrea.traffic_encryption_mode, antrea.wireguard_port) == ("none", 51820)
-    assert (antrea.no_snat, antrea.default_mtu) == (False, 0)
+    assert (antrea.no_snat, antrea.snat_fully_random_ports, antrea.default_mtu) == (False, False, 0)
     assert (antrea.antrea_proxy, antrea.proxy_all) == (True, False)
     assert antrea.config_map == "antrea-config"
     nodes = collection.cluster.nodes or ()

@@ -15,6 +15,7 @@ import pytest
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.cni import masquerade
+from kostack.analyze.engine.stateless import NAT_PORTS, masquerade_ports
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Status
 from kostack.analyze.messages import localize
@@ -179,3 +180,10 @@ def test_the_summary_names_antrea_and_its_mode() -> None:
     headline = cni_headline(hybrid)
     assert "hybrid, WireGuard UDP 51820 across subnets" in localize(headline, "en")
     assert "서브넷 간 WireGuard UDP 51820" in localize(headline, "ko")
+
+
+def test_the_masquerade_keeps_the_pods_port_unless_snat_fully_random_ports() -> None:
+    """Under a stateless group the replies' ports matter: Antrea's MASQUERADE adds
+    --random-fully only with snatFullyRandomPorts (default false)."""
+    assert masquerade_ports(Topology(build(_antrea()))) is None
+    assert masquerade_ports(Topology(build(_antrea(snat_fully_random_ports=True)))) == NAT_PORTS

@@ -96,6 +96,7 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
         else _port(wireguard, "wireGuard.port", notes),
         # networkPolicyOnly: antrea-agent never masquerades (options.go sets noSNAT)
         no_snat=True if encap == "networkPolicyOnly" else no_snat,
+        snat_fully_random_ports=_flag(conf, "snatFullyRandomPorts", False, notes),
         default_mtu=0 if mtu == 0 else positive(mtu, least=68),
         antrea_proxy=_flag(proxy, "enable", True, notes),
         proxy_all=_flag(proxy, "proxyAll", False, notes),

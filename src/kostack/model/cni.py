@@ -277,6 +277,8 @@ class Antrea(Record):
     # noSNAT (default false; noEncap only): pod traffic to anything outside the pod CIDRs is
     # masqueraded to the node IP unless true.
     no_snat: bool | None = None
+    # snatFullyRandomPorts (default false): the masquerade rule adds --random-fully.
+    snat_fully_random_ports: bool | None = None
     # defaultMTU (0: the transport interface's MTU minus the tunnel's overhead).
     default_mtu: int | None = Field(default=None, ge=0, le=65535)
     # antreaProxy.enable (default true) and antreaProxy.proxyAll (default false: kube-proxy
