@@ -118,10 +118,10 @@ register(
             "ko": "ConfigMap {name}에 {file:이/가} 없습니다",
         },
         "gap.hint.antrea.config": {
-            "en": "`kubectl -n {namespace} get configmaps -l app=antrea` lists Antrea's ConfigMaps "
+            "en": "`kubectl -n kube-system get configmaps -l app=antrea` lists Antrea's ConfigMaps "
             "(antrea-config; up to Antrea v1.6 antrea-config-<hash>, the one the antrea-agent pods "
             "mount as volume antrea-config); kostack needs to read it and the pods in {namespace}",
-            "ko": "`kubectl -n {namespace} get configmaps -l app=antrea`로 Antrea의 ConfigMap을 볼 수 "
+            "ko": "`kubectl -n kube-system get configmaps -l app=antrea`로 Antrea의 ConfigMap을 볼 수 "
             "있습니다(antrea-config, Antrea v1.6까지는 antrea-agent Pod가 antrea-config 볼륨으로 "
             "마운트하는 antrea-config-<hash>). kostack이 {namespace}의 이 ConfigMap과 Pod를 읽을 수 "
             "있어야 합니다",
