@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kostack.model import Snapshot
 from kostack_testkit import checks_doc
+from kostack_testkit.antrea import ANTREA_EXAMPLES, antrea_example_doc
 from kostack_testkit.builders import EXAMPLES, example_doc
 from kostack_testkit.calico_address import CALICO_ADDRESS_EXAMPLES, calico_address_example_doc
 from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
@@ -27,6 +28,7 @@ def main() -> int:
         (REFLECTOR_EXAMPLES, reflector_example_doc),
         (MULTIPOOL_EXAMPLES, multipool_example_doc),
         (KUBE_ROUTER_EXAMPLES, kube_router_example_doc),
+        (ANTREA_EXAMPLES, antrea_example_doc),
         (LB_EXAMPLES, lb_example_doc),
         (CALICO_ADDRESS_EXAMPLES, calico_address_example_doc),
     )

@@ -91,9 +91,10 @@ register(
             "IPPool, kube-flannel-cfg, cilium-config도 없습니다",
         },
         "gap.hint.kube.cni": {
-            "en": "kostack knows Calico, Flannel and Cilium; with another CNI (or none readable) "
+            "en": "kostack knows Calico, Flannel, Cilium, kube-router and Antrea; with another CNI "
+            "(or none readable) "
             "the checks that depend on how pod traffic crosses nodes say UNKNOWN.",
-            "ko": "kostack은 Calico, Flannel, Cilium을 압니다. 다른 CNI이거나 읽을 수 있는 것이 "
+            "ko": "kostack은 Calico, Flannel, Cilium, kube-router, Antrea를 압니다. 다른 CNI이거나 읽을 수 있는 것이 "
             "없으면 Pod 트래픽이 노드 사이를 건너는 방식에 달린 점검은 판단 불가입니다.",
         },
         "gap.kube.cni-unmodelled": {
@@ -112,17 +113,18 @@ register(
             "ko": "`kubectl -n kube-system get daemonset kube-router -o yaml`로 볼 수 있습니다. "
             "kostack이 kube-system의 Pod나 DaemonSet을 읽을 수 있어야 합니다",
         },
-        "gap.hint.kube.cni.antrea": {
-            "en": "Antrea tunnels pods' traffic between nodes with Geneve (UDP 6081; tunnelType in "
-            "antrea-agent.conf, VXLAN: UDP 4789) unless trafficEncapMode is noEncap or hybrid, "
-            "where pod source addresses leave the nodes (allowed address pairs needed). The "
-            "nodes' groups must admit the tunnel from one another. The checks that depend on how "
-            "pod traffic crosses nodes say UNKNOWN.",
-            "ko": "Antrea는 노드 사이의 Pod 트래픽을 Geneve(UDP 6081, antrea-agent.conf의 "
-            "tunnelType, VXLAN이면 UDP 4789)로 터널링합니다. trafficEncapMode가 noEncap이나 "
-            "hybrid이면 Pod 주소가 출발지로 노드를 떠나므로 Allowed Address Pair가 필요합니다. "
-            "노드의 보안 그룹이 서로 터널을 허용해야 합니다. Pod 트래픽이 노드 사이를 건너는 "
-            "방식에 달린 점검은 판단 불가입니다.",
+        "gap.kube.antrea-key": {
+            "en": "ConfigMap {name} has no {file}",
+            "ko": "ConfigMap {name}에 {file:이/가} 없습니다",
+        },
+        "gap.hint.antrea.config": {
+            "en": "`kubectl -n kube-system get configmaps -l app=antrea` lists Antrea's ConfigMaps "
+            "(antrea-config; up to Antrea v1.6 antrea-config-<hash>, the one the antrea-agent pods "
+            "mount as volume antrea-config); kostack needs to read it and the pods in {namespace}",
+            "ko": "`kubectl -n kube-system get configmaps -l app=antrea`로 Antrea의 ConfigMap을 볼 수 "
+            "있습니다(antrea-config, Antrea v1.6까지는 antrea-agent Pod가 antrea-config 볼륨으로 "
+            "마운트하는 antrea-config-<hash>). kostack이 {namespace}의 이 ConfigMap과 Pod를 읽을 수 "
+            "있어야 합니다",
         },
         "gap.hint.kube.cni.weave-net": {
             "en": "Weave Net needs TCP 6783 and UDP 6783-6784 between the nodes (its control and "
@@ -232,6 +234,10 @@ register(
         "skip.netconf-object": {
             "en": "net-conf.json is not a JSON object",
             "ko": "net-conf.json이 JSON 객체가 아닙니다",
+        },
+        "skip.antrea-conf": {
+            "en": "{file} is not a YAML mapping",
+            "ko": "{file:이/가} YAML 매핑이 아닙니다",
         },
         "skip.not-modelled": {
             "en": "{field} {value} is not modelled",

@@ -58,6 +58,9 @@ EXPECTED: dict[str, list[str]] = {
     "kube-router-fixed": [],
     # TCP 179 one way only between k8s-w-3 and the others: the other end opens the session
     "kube-router-bgp-one-way": [],
+    # Antrea's defaults (Geneve, UDP 6081) with no rule for it; noEncap without pairs
+    "antrea-geneve-blocked": ["sg-encap"],
+    "antrea-noencap-no-pairs": ["antispoof"],
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies
     # from outside, which it never opens to 0.0.0.0/0)
     "stateless-replies-dropped": ["sg-stateless"],

@@ -17,6 +17,7 @@ from kostack.model import (
     loads_snapshot,
     parse_snapshot,
 )
+from kostack_testkit.antrea import ANTREA_EXAMPLES, antrea_example_doc
 from kostack_testkit.builders import EXAMPLES, build, example_doc, seed_doc
 from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.kuberouter import KUBE_ROUTER_EXAMPLES, kube_router_example_doc
@@ -43,11 +44,18 @@ def test_seed_round_trips_through_json() -> None:
             *DUALSTACK_EXAMPLES,
             *MULTIPOOL_EXAMPLES,
             *KUBE_ROUTER_EXAMPLES,
+            *ANTREA_EXAMPLES,
             *REFLECTOR_EXAMPLES,
         ]
     ),
 )
 def test_bundled_examples_are_in_sync_with_the_builders(name: str) -> None:
+    if name in ANTREA_EXAMPLES:
+        on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+        assert on_disk == json.loads(json.dumps(antrea_example_doc(name))), (
+            "run scripts/make_examples.py"
+        )
+        return
     if name in KUBE_ROUTER_EXAMPLES:
         on_disk = json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))
         assert on_disk == json.loads(json.dumps(kube_router_example_doc(name))), (

@@ -29,16 +29,21 @@ the metadata service). What each CNI does with it:
   header), so the node itself tells a pod that sends too big a packet into one
   (kube-router commit f97eb7cc, "remove multiple MTU reductions"). Without --auto-mtu the
   MTU is kube-router-cfg's cni-conf.json, which kostack does not read.
+- Antrea (cmd/antrea-agent, pkg/agent/agent.go `getInterfaceMTU`): a non-zero antrea-agent.conf
+  defaultMTU IS the pod MTU; 0 (its default) is the transport interface's MTU minus
+  `CalculateMTUDeduction` (engine/antrea.py `overhead`: Geneve/VXLAN 50, GRE 42, STT 0,
+  WireGuard 60 instead, IPsec ESP 38 more; 20 more on a node with an IPv6 address).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.engine.antrea import overhead as antrea_overhead
 from kostack.analyze.engine.encap import cilium_underlay
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import Calico, Cilium, Flannel
+from kostack.model.snapshot import Antrea, Calico, Cilium, Flannel
 
 # Overheads in bytes, as the CNIs themselves count them (module docstring).
 CALICO_IPIP = 20
@@ -223,6 +228,22 @@ def _base_minus(
     return EffectiveMtu(net_mtu - size, net_mtu, source, True)
 
 
+def _antrea(antrea: Antrea | None, view: NodeView, net: str, net_mtu: int | None) -> EffectiveMtu:
+    """antrea-agent.conf defaultMTU, else the interface's minus Antrea's deduction."""
+    if antrea is None or antrea.default_mtu is None:
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="Antrea"))
+    if antrea.default_mtu:
+        source = Msg(
+            "mtu.configured", setting="antrea-agent.conf defaultMTU", mtu=antrea.default_mtu
+        )
+        return EffectiveMtu(antrea.default_mtu, net_mtu, source)
+    size = antrea_overhead(antrea, 6 if view.ip_of(6) is not None else 4)
+    if size is None:
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="Antrea"))
+    kind = "antrea-agent" if not size else f"Antrea {antrea.tunnel_type or ''}".strip()
+    return _base_minus(None, True, (size, kind), "", "antrea-agent", net, net_mtu)
+
+
 def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
     """The MTU the CNI gives pods on ``view``'s node (see the module docstring)."""
     network = topo.network_of(view)
@@ -253,6 +274,8 @@ def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
             setting = "kube-router-cfg cni-conf.json mtu (--auto-mtu=false)"
             return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-setting", setting=setting))
         return _base_minus(None, True, (0, "kube-router"), "", "kube-router", net, net_mtu)
+    if cni.type == "antrea":
+        return _antrea(cni.antrea, view, net, net_mtu)
     if cni.flannel is None:
         return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="flannel"))
     f = cni.flannel

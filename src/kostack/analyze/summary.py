@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import CalicoIPPool, Cilium, KubeRouter, Snapshot
+from kostack.model.snapshot import Antrea, CalicoIPPool, Cilium, KubeRouter, Snapshot
 
 register(
     {
@@ -42,8 +42,37 @@ register(
         "env.kr-off": {"en": "off", "ko": "꺼짐"},
         "env.kr-no-router": {"en": "--run-router=false", "ko": "--run-router=false"},
         "env.kr-peers": {"en": "BGP peers {ips}", "ko": "BGP 피어 {ips}"},
+        "env.antrea": {
+            "en": "{mode}, {tunnel}, pod egress masquerade {egress}",
+            "ko": "{mode}, {tunnel}, Pod egress 마스커레이드 {egress}",
+        },
+        "env.antrea-native": {
+            "en": "{mode}, pod egress masquerade {egress}",
+            "ko": "{mode}, Pod egress 마스커레이드 {egress}",
+        },
+        "env.antrea-across": {"en": "{label} across subnets", "ko": "서브넷 간 {label}"},
     }
 )
+
+# Antrea's tunnels as the summary names them (engine/antrea.py has the same facts).
+_ANTREA_TUNNELS = {"geneve": "Geneve UDP", "vxlan": "VXLAN UDP", "stt": "STT TCP", "gre": "GRE"}
+
+
+def _antrea_mode(a: Antrea) -> str:
+    """Antrea's trafficEncapMode, its tunnel or WireGuard, and its masquerade in a few words
+    ("encap, Geneve UDP 6081, pod egress masquerade on")."""
+    egress = "?" if a.no_snat is None else Msg("env.kr-off" if a.no_snat else "env.kr-on")
+    mode = a.traffic_encap_mode or "trafficEncapMode ?"
+    if a.traffic_encap_mode in ("encap", "hybrid"):
+        label = f"{_ANTREA_TUNNELS.get(a.tunnel_type or '', '?')} {a.tunnel_port or ''}".strip()
+        if a.traffic_encryption_mode == "wireguard":
+            label = f"WireGuard UDP {a.wireguard_port or '?'}"
+        elif a.traffic_encryption_mode == "ipsec":
+            label = f"{label} + IPsec"
+        if a.traffic_encap_mode == "hybrid":
+            label = Msg("env.antrea-across", label=label)
+        return Msg("env.antrea", mode=mode, tunnel=label, egress=egress)
+    return Msg("env.antrea-native", mode=mode, egress=egress)
 
 
 @dataclass(frozen=True)
@@ -148,6 +177,9 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
         peers = ", ".join(str(ip) for ip in kr.peer_router_ips or ())
         said = (_kube_router_mode(kr), *((Msg("env.kr-peers", ips=peers),) if peers else ()))
         return name, said
+    if cni.type == "antrea" and cni.antrea is not None:
+        name = _with_version("Antrea", cni.version)
+        return Msg("env.cni-mode", name=name, mode=_antrea_mode(cni.antrea)), ()
     if cni.type == "unknown":
         version = cni.version
         return Msg("env.cni-unknown-v", version=version) if version else Msg("env.cni-unknown"), ()
@@ -170,6 +202,8 @@ def cni_mode(snapshot: Snapshot) -> str:
         return _cilium_mode(cni.cilium)
     if cni.type == "kube-router" and cni.kube_router is not None:
         return _kube_router_mode(cni.kube_router)
+    if cni.type == "antrea" and cni.antrea is not None:
+        return _antrea_mode(cni.antrea)
     return ""
 
 

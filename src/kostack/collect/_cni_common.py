@@ -2,7 +2,8 @@
 small value parsers, and where a CNI's version is read from.
 
 One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
-``_cni_cilium``, ``_cni_kuberouter``); ``kubernetes._read_cni`` picks which one runs.
+``_cni_cilium``, ``_cni_kuberouter``, ``_cni_antrea``); ``kubernetes._read_cni`` picks which
+one runs.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]
 _T = TypeVar("_T")
-CniName = Literal["calico", "flannel", "cilium", "kube-router"]
-# kube-router is read only when its agent pods are seen (it has no object of its own to probe).
-CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium", "kube-router")
+CniName = Literal["calico", "flannel", "cilium", "kube-router", "antrea"]
+# kube-router and Antrea are read only when their agent pods are seen (nothing else is probed).
+CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium", "kube-router", "antrea")
 
 # The label (k8s-app, or app) of each CNI's per-node agent pods. Canal (Calico's
 # canal.yaml, RKE2's rke2-canal) runs flannel for the network and Calico for policy only.
@@ -45,24 +46,27 @@ AGENT_LABELS: Final[Mapping[str, CniName]] = {
     "kube-router": "kube-router",
 }
 # CNIs kostack does not model, by a label their published installs give the agent's pods
-# (Antrea's antrea.yml: component; Weave Net's
-# weave-daemonset-k8s.yaml: name; Kube-OVN's install.sh: app; OVN-Kubernetes' ovnkube-node
-# DaemonSet: app): named in the gap, with what they need of Neutron (docs/facts.md).
+# (Weave Net's weave-daemonset-k8s.yaml: name; Kube-OVN's install.sh: app; OVN-Kubernetes'
+# ovnkube-node DaemonSet: app): named in the gap, with what they need of Neutron (docs/facts.md).
 UNMODELLED_AGENTS: Final[Mapping[tuple[str, str], str]] = {
-    ("component", "antrea-agent"): "Antrea",
     ("name", "weave-net"): "Weave Net",
     ("app", "kube-ovn-cni"): "Kube-OVN",
     ("app", "ovnkube-node"): "OVN-Kubernetes",
 }
 # The agent's main container in each published install (calico.yaml and the
 # operator: calico-node; kube-flannel.yml: kube-flannel; Cilium's chart: cilium-agent;
-# kube-router's daemonset/*.yaml and k0s: kube-router).
+# kube-router's daemonset/*.yaml and k0s: kube-router; Antrea's antrea.yml: antrea-agent).
 AGENT_CONTAINERS: Final[Mapping[CniName, str]] = {
     "calico": "calico-node",
     "flannel": "kube-flannel",
     "cilium": "cilium-agent",
     "kube-router": "kube-router",
+    "antrea": "antrea-agent",
 }
+# Antrea's agent pods (antrea.yml: app=antrea for every Antrea pod, component=antrea-agent
+# for the agent's) and where the agent mounts antrea-agent.conf.
+ANTREA_AGENT: Final = ("component", "antrea-agent")
+ANTREA_CONF_PATH: Final = "/etc/antrea/antrea-agent.conf"
 
 
 @dataclass
@@ -85,6 +89,9 @@ class ClusterFacts:
     calico_policy_only: bool = False
     # The ConfigMap the flannel agent mounts at /etc/kube-flannel/ (net-conf.json).
     flannel_config: str | None = None
+    # The ConfigMap the Antrea agent mounts at /etc/antrea/antrea-agent.conf (antrea-config;
+    # up to v1.6 antrea-config-<hash>).
+    antrea_config: str | None = None
     # A k3s server's flags (its node's k3s.io/node-args): k3s runs flannel, kube-proxy and
     # the control plane in its own process, with nothing else to read them from.
     k3s: K3sServer | None = None
@@ -118,7 +125,9 @@ class ClusterFacts:
         for (key, value), name in UNMODELLED_AGENTS.items():
             if labels.get(key) == value:
                 self.unmodelled.setdefault(name, namespace)
-        agent = AGENT_LABELS.get(app)
+        agent: CniName | None = AGENT_LABELS.get(app)
+        if labels.get(ANTREA_AGENT[0]) == ANTREA_AGENT[1]:
+            agent = "antrea"
         if agent is not None:
             spaces = self.pod_cni.setdefault(agent, [])
             if namespace not in spaces:
@@ -161,10 +170,20 @@ class ClusterFacts:
             for m in as_list(c.get("volumeMounts"))
             if isinstance(m, dict) and str(m.get("mountPath", "")).startswith("/etc/kube-flannel")
         }
+        antrea = {
+            str(m.get("name"))
+            for c in containers
+            for m in as_list(c.get("volumeMounts"))
+            if isinstance(m, dict) and str(m.get("mountPath", "")) == ANTREA_CONF_PATH
+        }
         for volume in as_list(as_dict(pod.get("spec")).get("volumes")):
             config = as_dict(as_dict(volume).get("configMap")).get("name")
-            if as_dict(volume).get("name") in mounted and isinstance(config, str) and config:
+            if not isinstance(config, str) or not config:
+                continue
+            if as_dict(volume).get("name") in mounted:
                 self.flannel_config = self.flannel_config or config
+            if as_dict(volume).get("name") in antrea:
+                self.antrea_config = self.antrea_config or config
 
     def candidates(self) -> list[CniName]:
         """CNIs to look at, most likely first: running agents, then node annotations; flannel

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+from kostack.collect._cni_antrea import read_antrea
 from kostack.collect._cni_calico import read_calico
 from kostack.collect._cni_cilium import read_cilium
 from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, CniName, CniResult
@@ -77,6 +78,7 @@ READERS: dict[CniName, Callable[[CniContext, bool], CniResult | None]] = {
     "flannel": read_flannel,
     "cilium": read_cilium,
     "kube-router": read_kube_router,
+    "antrea": read_antrea,
 }
 
 

@@ -1,4 +1,5 @@
-"""The CNI's settings in a snapshot: Calico, Flannel, Cilium and kube-router (docs/snapshot.md)."""
+"""The CNI's settings in a snapshot: Calico, Flannel, Cilium, kube-router and Antrea
+(docs/snapshot.md)."""
 
 from __future__ import annotations
 
@@ -250,7 +251,45 @@ class KubeRouter(Record):
     bundle: Literal["k0s"] | None = None
 
 
-CNIType = Literal["calico", "flannel", "cilium", "kube-router", "unknown"]
+AntreaEncapMode = Literal["encap", "noEncap", "hybrid", "networkPolicyOnly"]
+AntreaTunnelType = Literal["geneve", "vxlan", "gre", "stt"]
+
+
+class Antrea(Record):
+    """Antrea's agent settings: ConfigMap antrea-config (kube-system; up to v1.6 with a hashed
+    suffix), key antrea-agent.conf (antrea-io/antrea pkg/config/agent/config.go, the defaults
+    of cmd/antrea-agent/options.go; docs/facts.md "Antrea"). Every field is None when it was
+    not read: the analysis then says UNKNOWN rather than assume a default. Each node's pod
+    range is its Node spec.podCIDR(s)."""
+
+    # trafficEncapMode (default encap): encap tunnels every pod packet between nodes; noEncap
+    # routes natively (pod source on the wire); hybrid natively within a subnet, tunnelled
+    # across; networkPolicyOnly leaves the network to another CNI (chained).
+    traffic_encap_mode: AntreaEncapMode | None = None
+    # tunnelType (default geneve) and tunnelPort (0: the type's IANA port, which is stored
+    # here: geneve UDP 6081, vxlan UDP 4789, stt TCP 7471; gre is IP protocol 47, no port).
+    tunnel_type: AntreaTunnelType | None = None
+    tunnel_port: int | None = Field(default=None, ge=1, le=65535)
+    # trafficEncryptionMode (none | ipsec | wireguard; default none; encap mode only) and
+    # wireGuard.port (default 51820).
+    traffic_encryption_mode: Literal["none", "ipsec", "wireguard"] | None = None
+    wireguard_port: int | None = Field(default=None, ge=1, le=65535)
+    # noSNAT (default false; noEncap only): pod traffic to anything outside the pod CIDRs is
+    # masqueraded to the node IP unless true.
+    no_snat: bool | None = None
+    # snatFullyRandomPorts (default false): the masquerade rule adds --random-fully.
+    snat_fully_random_ports: bool | None = None
+    # defaultMTU (0: the transport interface's MTU minus the tunnel's overhead).
+    default_mtu: int | None = Field(default=None, ge=0, le=65535)
+    # antreaProxy.enable (default true) and antreaProxy.proxyAll (default false: kube-proxy
+    # still runs for the nodes' own traffic).
+    antrea_proxy: bool | None = None
+    proxy_all: bool | None = None
+    # The ConfigMap read ("antrea-config", or a v1.6-and-older "antrea-config-<hash>").
+    config_map: Name | None = None
+
+
+CNIType = Literal["calico", "flannel", "cilium", "kube-router", "antrea", "unknown"]
 
 
 class CNI(Record):
@@ -262,3 +301,4 @@ class CNI(Record):
     flannel: Flannel | None = None
     cilium: Cilium | None = None
     kube_router: KubeRouter | None = None
+    antrea: Antrea | None = None

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field, model_validator
 from kostack.model._sets import once_by
 from kostack.model.cni import (
     CNI,
+    Antrea,
     Calico,
     CalicoBGPPeer,
     CalicoBlock,
@@ -70,6 +71,7 @@ __all__ = [
     "MAC",
     "SCHEMA_VERSION",
     "AllowedAddressPair",
+    "Antrea",
     "CIDRSet",
     "CNIType",
     "Calico",

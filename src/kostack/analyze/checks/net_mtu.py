@@ -244,6 +244,12 @@ def _mtu_command(ctx: CheckContext, limit: int, net_mtu: int) -> str:
             "kuberouter.mtu with autoMTU false), then "
             + render(["kubectl", "-n", "kube-system", "rollout", "restart", "ds/kube-router"])
         )
+    if cl is not None and cl.cni.type == "antrea":
+        return comment(
+            f"set defaultMTU in antrea-config antrea-agent.conf to {limit} (or 0: the agent "
+            "subtracts its overhead from the interface's), then "
+            + render(["kubectl", "-n", "kube-system", "rollout", "restart", "ds/antrea-agent"])
+        )
     return comment(f"set the CNI MTU to {limit}")
 
 

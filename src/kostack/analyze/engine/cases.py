@@ -165,6 +165,8 @@ def masquerade_unknown(snapshot: Snapshot) -> bool:
         return cni.cilium.masquerade is None
     if cni.type == "kube-router" and cni.kube_router is not None:
         return cni.kube_router.enable_pod_egress is None
+    if cni.type == "antrea" and cni.antrea is not None:
+        return cni.antrea.no_snat is None
     return False
 
 

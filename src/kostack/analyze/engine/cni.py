@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from kostack.analyze.engine.antrea import CONFIG as ANTREA_CONFIG
 from kostack.analyze.engine.encap import KUBE_ROUTER
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import CalicoIPPool, Flannel, IPAddress, KubeRouter
+from kostack.model.snapshot import Antrea, CalicoIPPool, Flannel, IPAddress, KubeRouter
 
 register(
     {
@@ -214,6 +215,8 @@ def masquerade(topo: Topology, src_ip: IPAddress, dst_ip: IPAddress) -> tuple[Ho
         return _calico_masquerade(topo, src_ip, dst_ip)
     if cni.type == "kube-router":
         return _kube_router_masquerade(topo, src_ip, dst_ip, cni.kube_router)
+    if cni.type == "antrea":
+        return _antrea_masquerade(topo, src_ip, dst_ip, cni.antrea)
     if cni.type == "flannel":
         fl = cni.flannel
         felix = fl is not None and fl.bundle == "canal" and fl.ip_masq is not True
@@ -275,6 +278,23 @@ def _kube_router_masquerade(
     ev = (Evidence("daemonset", KUBE_ROUTER, "--enable-pod-egress", str(on).lower()),)
     text = Msg(f"hop.kube-router-masq-{on}".lower(), ip=src_ip)
     return _nat_hop(text, assumed, topo, ev), on
+
+
+def _antrea_masquerade(
+    topo: Topology, src_ip: IPAddress, dst_ip: IPAddress, antrea: Antrea | None
+) -> tuple[Hop, bool] | None:
+    """Antrea's rule (route_linux.go "Antrea: masquerade Pod to external packets"): from the
+    node's pod CIDR to anything outside every node's pod CIDR (ipset ANTREA-POD-IP), other
+    nodes included, unless noSNAT; with networkPolicyOnly the chained CNI decides."""
+    if topo.node_of_pod_ip(dst_ip) is not None:
+        return None
+    if antrea is not None and antrea.traffic_encap_mode == "networkPolicyOnly":
+        detail = Msg("hop.antrea-masq-unknown")
+        return Hop("nat-outgoing", "", Disposition.UNKNOWN, detail, cause="gap"), False
+    no_snat = antrea.no_snat if antrea is not None else None
+    on, assumed = _nat_value(topo, None if no_snat is None else not no_snat)
+    ev = (Evidence("configmap", ANTREA_CONFIG, "noSNAT", str(not on).lower()),)
+    return _nat_hop(Msg(f"hop.antrea-masq-{on}".lower(), ip=src_ip), assumed, topo, ev), on
 
 
 def _calico_masquerade(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.engine import antrea as antrea_hops
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
@@ -250,6 +251,8 @@ def encapsulation(
         return _flannel(route, cni.flannel)
     if cni.type == "kube-router":
         return _kube_router(route, cni.kube_router)
+    if cni.type == "antrea":
+        return antrea_hops.route(route, cni.antrea)
     return _cilium(route, cni.cilium, from_pod)
 
 

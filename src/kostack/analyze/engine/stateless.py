@@ -139,9 +139,13 @@ def masquerade_ports(topo: Topology) -> tuple[int, int] | None:
     --ip-masq-fully-random-disable, but not surely inside Canal, where Felix's natOutgoing
     masquerades with --random-fully too (which of the two matches first is not modelled).
     kube-router's --enable-pod-egress rule adds --random-fully where iptables has it, with no
-    switch to turn it off (pkg/controllers/routing/pod_egress.go)."""
+    switch to turn it off (pkg/controllers/routing/pod_egress.go). Antrea's adds it only with
+    snatFullyRandomPorts (default false; pkg/agent/route/route_linux.go)."""
     cl = topo.snapshot.cluster
     cni = cl.cni if cl else None
+    if cni is not None and cni.type == "antrea":
+        random = cni.antrea is not None and cni.antrea.snat_fully_random_ports is not False
+        return NAT_PORTS if random else None
     if cni is None or cni.type not in ("calico", "flannel", "kube-router"):
         return None
     fl = cni.flannel
