@@ -187,3 +187,20 @@ def test_the_masquerade_keeps_the_pods_port_unless_snat_fully_random_ports() -> 
     --random-fully only with snatFullyRandomPorts (default false)."""
     assert masquerade_ports(Topology(build(_antrea()))) is None
     assert masquerade_ports(Topology(build(_antrea(snat_fully_random_ports=True)))) == NAT_PORTS
+
+
+def test_the_clusterip_ping_story_names_antreaproxy_unless_it_is_off() -> None:
+    from kostack.analyze.engine.kube_proxy import ping_story
+    from kostack.probe.predict import cni_mtu
+
+    on = Topology(build(_antrea()))
+    assert "that AntreaProxy translates" in ping_story(on, "10.96.0.1")
+    assert "AntreaProxy가" in localize(ping_story(on, "10.96.0.1"), "ko")
+    pod = next(p for p in on.snapshot.cluster.pods if p.node == "k8s-w-1")  # type: ignore[union-attr]
+    src, _, _ = parse_endpoint(on, f"pod:{pod.namespace}/{pod.name}")
+    dst, _, _ = parse_endpoint(on, "ip:10.96.0.1")
+    (result,) = trace(on, src, dst, "icmp", None)
+    assert any("AntreaProxy DNATs" in h.detail for h in result.hops)
+    off = Topology(build(_antrea(antrea_proxy=False, default_mtu=1400)))
+    assert "that kube-proxy translates" in ping_story(off, "10.96.0.1")
+    assert cni_mtu(off.snapshot) == 1400 and cni_mtu(on.snapshot) is None

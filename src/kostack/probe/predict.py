@@ -146,6 +146,8 @@ def cni_mtu(snapshot: Snapshot) -> int | None:
         return cni.flannel.mtu
     if cni.type == "cilium" and cni.cilium is not None:
         return cni.cilium.mtu
+    if cni.type == "antrea" and cni.antrea is not None:
+        return cni.antrea.default_mtu or None  # 0: derived from the interface on each node
     return None
 
 

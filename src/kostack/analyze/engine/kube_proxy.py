@@ -70,18 +70,18 @@ register(
             "ko": "kube-proxy 모드를 알 수 없습니다: {each}",
         },
         "hop.icmp-clusterip": {
-            "en": "{ip} is a virtual IP that kube-proxy DNATs only on the service's TCP/UDP/SCTP "
+            "en": "{ip} is a virtual IP that {proxy} DNATs only on the service's TCP/UDP/SCTP "
             "ports; a ping gets {what}. Healthy or not, that proves nothing: test with nslookup, "
             "nc -zv or curl",
-            "ko": "{ip:은/는} kube-proxy가 서비스의 TCP/UDP/SCTP 포트만 DNAT하는 가상 IP입니다. ping 결과는 "
+            "ko": "{ip:은/는} {proxy:이/가} 서비스의 TCP/UDP/SCTP 포트만 DNAT하는 가상 IP입니다. ping 결과는 "
             "{what}. 클러스터 상태와 무관하게 이 결과는 아무것도 증명하지 못하므로 nslookup, nc -zv, curl로 "
             "확인하세요",
         },
         "ping.story": {
-            "en": "A ClusterIP such as {ip} is a virtual address that kube-proxy translates only on "
+            "en": "A ClusterIP such as {ip} is a virtual address that {proxy} translates only on "
             "the service's TCP/UDP/SCTP ports. A ping to it gets {what} ({mode}); healthy or not, "
             "that proves nothing: test with nslookup, nc -zv or curl.",
-            "ko": "{ip:과/와} 같은 ClusterIP는 kube-proxy가 서비스의 TCP/UDP/SCTP 포트만 변환하는 가상 "
+            "ko": "{ip:과/와} 같은 ClusterIP는 {proxy:이/가} 서비스의 TCP/UDP/SCTP 포트만 변환하는 가상 "
             "주소입니다. ping 결과는 {what} ({mode}). 클러스터 상태와 무관하게 이는 아무것도 증명하지 못하므로 "
             "nslookup, nc -zv, curl로 확인하세요.",
         },
@@ -142,7 +142,20 @@ def ping_story(topo: Topology, ip: object) -> str:
     """What a ping to the ClusterIP ``ip`` does here, and why it proves nothing (one story for
     diagnose, trace and the report)."""
     _reply, what, mode = icmp_expectation(topo)
-    return Msg("ping.story", ip=ip, what=what, mode=mode if mode != "?" else "kube-proxy ?")
+    label = mode if mode != "?" else "kube-proxy ?"
+    return Msg("ping.story", ip=ip, what=what, mode=label, proxy=proxy_name(topo, mode))
+
+
+def proxy_name(topo: Topology, mode: str) -> str:
+    """Who translates a pod's connection to a ClusterIP: AntreaProxy on Antrea unless it is
+    off (antreaProxy.enable, default true; docs/facts.md "Antrea"), Cilium with its kube-proxy
+    replacement, else kube-proxy. A ping misses each of them the same way: none matches ICMP to
+    a ClusterIP, so the packet goes on to the node as `icmp_expectation` says."""
+    cl = topo.snapshot.cluster
+    antrea = cl.cni.antrea if cl is not None and cl.cni.type == "antrea" else None
+    if antrea is not None and antrea.antrea_proxy is not False:
+        return "AntreaProxy"
+    return "Cilium" if mode == "kube-proxy replacement" else "kube-proxy"
 
 
 def via_service(
@@ -166,7 +179,7 @@ def via_service(
     if protocol == "icmp":
         reply, what, mode = icmp_expectation(topo)
         ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
-        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what)
+        detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode))
         hop = Hop(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
