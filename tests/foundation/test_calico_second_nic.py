@@ -237,3 +237,16 @@ def test_second_nics_keep_the_traces_flat() -> None:
     (small, t_small), (large, t_large) = traces(90), traces(360)
     assert large <= small + 10, (small, large)
     assert t_large < max(t_small, 0.05) * 12  # 4x the nodes: nowhere near 16x
+
+
+def test_the_mtu_is_judged_on_the_second_nics_network() -> None:
+    """The storage network carries 1350 bytes: the pods' 1400 does not fit there, whatever
+    the InternalIPs' network (1450) carries."""
+    doc = calico_address_example_doc("calico-second-nic")
+    (f,) = [f for f in _by_check(doc)["net-mtu"]]
+    assert f.status == Status.PASS and "network storage-net" in localize(f.message, "en")
+    net = next(n for n in doc["openstack"]["networks"] if n["name"] == "storage-net")
+    net["mtu"] = 1350
+    (f,) = [f for f in _by_check(doc)["net-mtu"]]
+    assert f.status == Status.FAIL
+    assert "network storage-net (MTU 1350)" in localize(f.message, "en")

@@ -106,19 +106,7 @@ def rule_remedies(
         }
         if 0 < len(src_groups) <= 4:
             remote_groups = sorted(src_groups)
-    if family is None or family == 4:
-        subnets = sorted({str(v.subnet.cidr) for v in nodes if v.subnet})
-    else:
-        subnets = sorted(
-            {
-                str(sn.cidr)
-                for v in nodes
-                for a in v.ips
-                if a.version == family
-                for sn in (ctx.topo.subnet_of(a),)
-                if sn is not None
-            }
-        )
+    subnets = _subnets(ctx, nodes, family)
     remotes: list[tuple[str | None, str | None]] = (
         [(None, p) for p in remote_prefixes]
         or [(g, None) for g in remote_groups]
@@ -140,6 +128,22 @@ def rule_remedies(
         )
         for grp in groups
         for remote_group, prefix in remotes
+    )
+
+
+def _subnets(ctx: CheckContext, nodes: list[NodeView], family: int | None) -> list[str]:
+    """The CIDRs of ``nodes``' subnets of ``family`` (None: their own subnets')."""
+    if family is None or family == 4:
+        return sorted({str(v.subnet.cidr) for v in nodes if v.subnet})
+    return sorted(
+        {
+            str(sn.cidr)
+            for v in nodes
+            for a in v.ips
+            if a.version == family
+            for sn in (ctx.topo.subnet_of(a),)
+            if sn is not None
+        }
     )
 
 

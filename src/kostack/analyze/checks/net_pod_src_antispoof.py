@@ -19,7 +19,7 @@ from kostack.analyze.engine.calico_moved import CAUSE as MOVED
 from kostack.analyze.engine.calico_moved import calico_view, moved
 from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.families import End, route_key
-from kostack.analyze.engine.types import Disposition
+from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, net_within
@@ -262,22 +262,8 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         ips = pods.get(node.name)
         if not ips:
             continue
-        hop = None
-        for v in _sending_ports(ctx, node, reasons):
-            assert v.port is not None  # a node's, or the one holding its Calico address
-            # the hop's disposition, unbuilt; the first address dropped stands for the node
-            dropped = next(
-                (ip for ip in ips if outcome(ctx.topo, v.port, ip) == Disposition.DENIED), None
-            )
-            if dropped is not None:
-                denied.append(v)
-                shown[v.name] = dropped
-                hop = None
-                continue
-            hops = [antispoof(ctx.topo, v.port, ip, v.port_label(), "forward") for ip in ips]
-            found = next((h for h in hops if h.disposition == Disposition.UNKNOWN), hops[0])
-            hop = found if hop is None or found.disposition == Disposition.UNKNOWN else hop
-        if node.name in shown or hop is None:
+        hop = _judge(ctx, node, reasons, ips, denied, shown)
+        if hop is None:
             continue
         if hop.disposition == Disposition.UNKNOWN:
             undecided.append((node, hop.detail))
@@ -315,6 +301,34 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
         message = Msg(f"{ID}.pass-encap", nodes=names(encapsulated))
         out.append(_pass(ctx, encapsulated, _in(version, message)))
     return out
+
+
+def _judge(
+    ctx: CheckContext,
+    node: NodeView,
+    reasons: list[str],
+    ips: list[IPAddress],
+    denied: list[NodeView],
+    shown: dict[str, IPAddress],
+) -> Hop | None:
+    """The anti-spoofing hop of ``node``'s pod addresses on each port that sends them (the
+    undecided one first); None when a port drops one (added to ``denied``, the address to
+    ``shown``)."""
+    hop = None
+    for v in _sending_ports(ctx, node, reasons):
+        assert v.port is not None  # a node's, or the one holding its Calico address
+        # the hop's disposition, unbuilt; the first address dropped stands for the node
+        dropped = next(
+            (ip for ip in ips if outcome(ctx.topo, v.port, ip) == Disposition.DENIED), None
+        )
+        if dropped is not None:
+            denied.append(v)
+            shown[v.name] = dropped
+            continue
+        hops = [antispoof(ctx.topo, v.port, ip, v.port_label(), "forward") for ip in ips]
+        found = next((h for h in hops if h.disposition == Disposition.UNKNOWN), hops[0])
+        hop = found if hop is None or found.disposition == Disposition.UNKNOWN else hop
+    return None if node.name in shown else hop
 
 
 def _sending_ports(ctx: CheckContext, node: NodeView, reasons: list[str]) -> list[NodeView]:
