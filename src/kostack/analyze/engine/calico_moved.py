@@ -198,14 +198,16 @@ def calico_pair(
         return s, d, []
     if s.subnet.id == d.subnet.id or not ({s.name, d.name} & multi):
         return s, d, []
+    a, b = sorted((s, d), key=lambda v: v.name)  # one text for both directions
+    assert a.subnet is not None and b.subnet is not None
     why = Msg(
         "hop.calico-subnets",
-        src=s.name,
-        src_ip=s.ip or "-",
-        src_cidr=s.subnet.cidr,
-        dst=d.name,
-        dst_ip=d.ip or "-",
-        dst_cidr=d.subnet.cidr,
+        src=a.name,
+        src_ip=a.ip or "-",
+        src_cidr=a.subnet.cidr,
+        dst=b.name,
+        dst_ip=b.ip or "-",
+        dst_cidr=b.subnet.cidr,
     )
     return s, d, _undecided(s, d, why, why, ROUTE_CAUSE)
 
