@@ -34,8 +34,19 @@ def _post(conn: Any, path: str, kind: str, body: dict[str, Any]) -> dict[str, An
     return found
 
 
-def _second_nic_cloud(endpoint: str) -> dict[str, str]:
-    """The storage network and a port on it for each seed server; node name -> its id."""
+def _storage_group(conn: Any) -> str:
+    """`k8s-storage`: TCP and UDP from the storage subnet, not IP protocol 4."""
+    sg = _post(conn, "/security-groups", "security_group", {"name": "k8s-storage"})["id"]
+    for protocol in ("tcp", "udp"):
+        body = {"security_group_id": sg, "direction": "ingress", "ethertype": "IPv4"}
+        body |= {"protocol": protocol, "remote_ip_prefix": STORAGE_CIDR}
+        _post(conn, "/security-group-rules", "security_group_rule", body)
+    return str(sg)
+
+
+def _second_nic_cloud(endpoint: str, group: str | None = None) -> dict[str, str]:
+    """The storage network and a port on it for each seed server (in ``group``, else the
+    project's default); node name -> its id."""
     conn = openstack_connection(endpoint)
     doc = calico_address_example_doc(EXAMPLE)
     net = _post(conn, "/networks", "network", {"name": "storage-net"})
@@ -62,7 +73,7 @@ def _second_nic_cloud(endpoint: str) -> dict[str, str]:
             f"/ports/{port['id']}", json={"port": {"allowed_address_pairs": pairs}}
         )
         assert resp.status_code == 200, resp.text
-        default = port["security_groups"][:1]  # the seed's `default` comes first
+        groups = [group] if group else port["security_groups"][:1]  # the seed's default first
         storage = _post(
             conn,
             "/ports",
@@ -73,18 +84,21 @@ def _second_nic_cloud(endpoint: str) -> dict[str, str]:
                 "device_id": seed_device_id(name),
                 "device_owner": "compute:nova",
                 "fixed_ips": [{"subnet_id": subnet["id"], "ip_address": storage_ip(doc, name)}],
-                "security_groups": default,
+                "security_groups": groups,
             },
         )
         out[name] = storage["id"]
     return out
 
 
-def _doc() -> dict[str, Any]:
+def _doc(ipip: bool = False) -> dict[str, Any]:
     """The example's cluster, its pool masquerading what leaves the cluster (the harness's
-    router has no routes back to the pods: not this test's subject)."""
+    router has no routes back to the pods: not this test's subject); ``ipip``: IPIP Always."""
     doc = calico_address_example_doc(EXAMPLE)
-    doc["cluster"]["cni"]["calico"]["ip_pools"][0]["nat_outgoing"] = True
+    pool = doc["cluster"]["cni"]["calico"]["ip_pools"][0]
+    pool["nat_outgoing"] = True
+    if ipip:
+        pool.update(ipip_mode="Always", vxlan_mode="Never")
     return doc
 
 
@@ -108,4 +122,27 @@ def test_the_plan_adds_the_pod_pair_to_the_second_nics_only_then_rolls_back(
     for port in after.openstack.ports:
         if port.id in storage.values():
             assert [str(p.ip_address) for p in port.allowed_address_pairs] == [POD_CIDR]
+    assert diff_states(original, seed_cloud.state()) == []
+
+
+def test_the_plan_opens_ipip_in_the_second_nics_group_only_then_rolls_back(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    """IPIP between the storage ports, whose own group admits TCP and UDP only: the rule goes
+    into that group (not `k8s-nodes` or `default` of the node ports)."""
+    conn = openstack_connection(seed_cloud.endpoint)
+    group = _storage_group(conn)
+    _second_nic_cloud(seed_cloud.endpoint, group)
+    original = seed_cloud.state()
+    snapshot = live_snapshot(seed_cloud.endpoint, _doc(ipip=True))
+    found = diagnose(snapshot)
+    assert [rc.key for rc in found.root_causes] == ["sg-encap"], found.root_causes
+    plan = build_plan(snapshot)
+    rules = [a for a in plan.automatic if a.operation == Operation.ADD_SG_RULE]
+    assert {a.target.id for a in rules} == {group}
+    assert {a.rule.protocol for a in rules if a.rule is not None} == {"ipip"}
+    after = _apply_and_roll_back(seed_cloud.endpoint, snapshot, tmp_path)
+    assert after.openstack is not None and after.openstack.security_groups is not None
+    (storage,) = [g for g in after.openstack.security_groups if g.id == group]
+    assert any(r.protocol in ("ipip", "4") for r in storage.rules)
     assert diff_states(original, seed_cloud.state()) == []
