@@ -64,6 +64,9 @@ def _second_nic_cloud(endpoint: str, group: str | None = None) -> dict[str, str]
         },
     )
     ports = conn.network.get("/ports").json()["ports"]
+    named = {
+        g["id"]: g["name"] for g in conn.network.get("/security-groups").json()["security_groups"]
+    }
     out: dict[str, str] = {}
     for node in doc["cluster"]["nodes"]:
         name = node["name"]
@@ -73,7 +76,9 @@ def _second_nic_cloud(endpoint: str, group: str | None = None) -> dict[str, str]
             f"/ports/{port['id']}", json={"port": {"allowed_address_pairs": pairs}}
         )
         assert resp.status_code == 200, resp.text
-        groups = [group] if group else port["security_groups"][:1]  # the seed's default first
+        # the node port's `default` (Neutron lists a port's groups in no set order)
+        default = next(g for g in port["security_groups"] if named.get(g) == "default")
+        chosen = [group or default]
         storage = _post(
             conn,
             "/ports",
@@ -84,7 +89,7 @@ def _second_nic_cloud(endpoint: str, group: str | None = None) -> dict[str, str]
                 "device_id": seed_device_id(name),
                 "device_owner": "compute:nova",
                 "fixed_ips": [{"subnet_id": subnet["id"], "ip_address": storage_ip(doc, name)}],
-                "security_groups": groups,
+                "security_groups": chosen,
             },
         )
         out[name] = storage["id"]
