@@ -45,9 +45,10 @@ def _storage_network(doc: Doc) -> tuple[str, str]:
     return net_id, subnet_id
 
 
-def second_nic(doc: Doc, node: str, ip: str) -> Doc:
-    """A second port of ``node``'s server, on the storage network, with fixed IP ``ip`` and no
-    security group but the project's default."""
+def second_nic(doc: Doc, node: str, ip: str, pairs: tuple[str, ...] = ()) -> Doc:
+    """A second port of ``node``'s server, on the storage network, with fixed IP ``ip``, no
+    security group but the project's default (whose members admit each other), and ``pairs``
+    as its allowed address pairs."""
     link = next(link for link in doc["node_ports"] if link["node"] == node)
     first = next(p for p in ports_of(doc) if p["id"] == link["port_id"])
     net_id, subnet_id = _storage_network(doc)
@@ -58,10 +59,24 @@ def second_nic(doc: Doc, node: str, ip: str) -> Doc:
         "network_id": net_id,
         "mac_address": "fa:16:3e:00:01:" + ip.rsplit(".", 1)[1][-2:].zfill(2),
         "fixed_ips": [{"subnet_id": subnet_id, "ip_address": ip}],
-        "allowed_address_pairs": [],
+        "allowed_address_pairs": [{"ip_address": cidr} for cidr in pairs],
         "security_group_ids": first["security_group_ids"][:1],
     }
     ports_of(doc).append(port)
+    return doc
+
+
+def storage_ip(doc: Doc, node: str) -> str:
+    """The node's address on the storage network: its InternalIP's last byte there."""
+    return "192.168.100." + internal_ip(doc, node).rsplit(".", 1)[1]
+
+
+def on_second_nics(doc: Doc, nodes: list[str], pairs: tuple[str, ...] = ()) -> Doc:
+    """Each of ``nodes`` with a second NIC on the storage network (`second_nic`) whose address
+    calico-node took; every other node's Calico address is its InternalIP."""
+    with_calico_addresses(doc, {n: [storage_ip(doc, n)] for n in nodes})
+    for n in nodes:
+        second_nic(doc, n, storage_ip(doc, n), pairs)
     return doc
 
 
@@ -70,11 +85,20 @@ def example_first_found_bridge(doc: Doc) -> None:
     with_calico_addresses(doc, {n["name"]: [BRIDGE] for n in doc["cluster"]["nodes"]})
 
 
+def _all_nodes(doc: Doc) -> list[str]:
+    return [n["name"] for n in doc["cluster"]["nodes"]]
+
+
 def example_second_nic(doc: Doc) -> None:
-    """The fixed seed, k8s-w-3's server with a second NIC on a storage network, whose address
-    calico-node on k8s-w-3 took."""
-    with_calico_addresses(doc, {"k8s-w-3": ["192.168.100.14"]})
-    second_nic(doc, "k8s-w-3", "192.168.100.14")
+    """The fixed seed, every server with a second NIC on a storage network (the default group,
+    the pod range as an allowed pair), whose address calico-node took on every node."""
+    pods = doc["cluster"]["cni"]["calico"]["ip_pools"][0]["cidr"]
+    on_second_nics(doc, _all_nodes(doc), (pods,))
+
+
+def example_second_nic_no_pairs(doc: Doc) -> None:
+    """The same, the second NICs without the pod range as an allowed pair."""
+    on_second_nics(doc, _all_nodes(doc))
 
 
 CALICO_ADDRESS_EXAMPLES = {
@@ -84,9 +108,14 @@ CALICO_ADDRESS_EXAMPLES = {
         example_first_found_bridge,
     ),
     "calico-second-nic": (
-        "The fixed seed, but k8s-w-3's server has a second NIC on a storage network "
-        "(192.168.100.0/24, only the default group) and calico-node there took its address.",
+        "The fixed seed, but every server has a second NIC on a storage network "
+        "(192.168.100.0/24, the default group, 10.244.0.0/16 as an allowed pair) and "
+        "calico-node took its address on every node.",
         example_second_nic,
+    ),
+    "calico-second-nic-no-pairs": (
+        "The same, but the second NICs lack the pod range as an allowed address pair.",
+        example_second_nic_no_pairs,
     ),
 }
 

@@ -114,18 +114,21 @@ def test_an_address_on_no_port_of_the_server_fails_naming_node_address_and_inter
     assert "the same address as another node (10.0.0.12)" in localize(f.message, "en")
 
 
-def test_a_second_nic_is_unknown_naming_its_port_never_a_pass() -> None:
+def test_a_second_nic_passes_naming_its_port_and_network() -> None:
+    """Another port of the node's own server: the engine judges Calico's traffic there
+    (test_calico_second_nic.py), so the address itself is no problem."""
     doc = second_nic(
         with_calico_addresses(_fixed(), {W3: ["192.168.100.14"]}), W3, "192.168.100.14"
     )
     (f,) = _run(doc)
-    assert f.status == Status.UNKNOWN and f.nodes == (W3,)
+    assert f.status == Status.PASS and f.nodes == (W3,) and not f.cause
     port = next(p for p in doc["openstack"]["ports"] if p["name"] == f"{W3}-storage")
     en = localize(f.message, "en")
-    assert "uses another address of the node's server (192.168.100.14), not its InternalIP" in en
+    assert "uses another address of the node's own server (192.168.100.14), not its" in en
+    assert f"through the port that holds it (port {port['id']} ({W3}-storage) on network " in en
     assert f"port {port['id']} ({W3}-storage)" in localize(f.evidence[0], "en")
     assert "kubectl patch installation default" in en  # the way back, if it was not meant
-    assert "InternalIP가 아닌 노드 서버의 다른 주소(192.168.100.14)를 씁니다" in localize(
+    assert "InternalIP가 아닌 노드 자신의 서버의 다른 주소(192.168.100.14)를 씁니다" in localize(
         f.message, "ko"
     )
     assert not f.remedies
@@ -208,19 +211,20 @@ def test_calicos_traffic_of_moved_nodes_is_undecided_under_the_root_cause_not_pa
     assert "172.18.0.1" in localize(undecided.message, "ko")
 
 
-def test_a_second_nic_leaves_calicos_flows_undecided_naming_the_port_and_others_judged() -> None:
+def test_one_second_nic_on_another_subnet_leaves_its_calico_flows_undecided_not_passed() -> None:
+    """k8s-w-3 alone on the storage network: its Calico address and the others' are on
+    different subnets, and which port its packets leave by is its routing (not collected)."""
     doc = second_nic(
         with_calico_addresses(_fixed(), {W3: ["192.168.100.14"]}), W3, "192.168.100.14"
     )
-    port = next(p for p in doc["openstack"]["ports"] if p["name"] == f"{W3}-storage")
     found = _by_check(doc)
-    for check_id in ("net-pod-to-pod", "net-dns", "net-sg-pod-source-ingress"):
+    # (between subnets the pods' packets are VXLAN under CrossSubnet: net-sg-cni-encap's)
+    for check_id in ("net-pod-to-pod", "net-dns", "net-sg-cni-encap", "net-sg-bgp"):
         statuses = {f.status for f in found[check_id]}
-        assert Status.UNKNOWN in statuses, check_id
+        assert Status.PASS not in statuses and Status.UNKNOWN in statuses, check_id
         texts = " ".join(localize(f.message, "en") for f in found[check_id])
-        assert f"runs through port {port['id']} ({W3}-storage)" in texts, check_id
-    (src,) = [f for f in found["net-pod-src-antispoof"] if f.status == Status.UNKNOWN]
-    assert src.nodes == (W3,)
+        assert "(192.168.100.14, subnet 192.168.100.0/24)" in texts, check_id
+        assert "are on different subnets" in texts, check_id
     # what runs on the InternalIP's port stays judged: kubelet, the API server, egress
     for check_id in ("net-sg-control-plane", "net-api-service", "net-pod-egress"):
         assert {f.status for f in found[check_id]} == {Status.PASS}, check_id

@@ -4,26 +4,31 @@ whole the hop its cause's reason had just said, so the first line ran to eleven.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kostack.analyze.diagnose import diagnose
-from kostack.model import loads_snapshot
+from kostack.model import Snapshot
 from kostack.report.verdict_text import _distinct, verdict_line
+from kostack_testkit.builders import build, example_doc
+from kostack_testkit.calico_address import second_nic, with_calico_addresses
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "calico-second-nic.json"
+
+def _one_second_nic() -> Snapshot:
+    """The fixed seed, k8s-w-3 alone with Calico on a second NIC (another subnet): Calico's
+    traffic between it and the others is undecided, the same hop from several checks."""
+    doc = with_calico_addresses(example_doc("seed-fixed"), {"k8s-w-3": ["192.168.100.14"]})
+    return build(second_nic(doc, "k8s-w-3", "192.168.100.14"))
 
 
 @pytest.mark.parametrize(
     ("lang", "clause"),
     [
-        ("en", "uses 192.168.100.14, not its InternalIP 10.0.0.14"),
-        ("ko", "192.168.100.14를 씁니다"),
+        ("en", "(192.168.100.14, subnet 192.168.100.0/24)"),
+        ("ko", "(192.168.100.14, 서브넷 192.168.100.0/24)"),
     ],
 )
 def test_the_hop_is_said_once(lang: str, clause: str) -> None:
-    d = diagnose(loads_snapshot(EXAMPLE.read_text()))
+    d = diagnose(_one_second_nic())
     assert d.verdict.kind == "undecided"
     line = verdict_line(d, lang)
     assert line.count(clause) == 1, line

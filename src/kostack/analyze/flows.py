@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 from functools import cached_property
 
+from kostack.analyze.engine.calico_moved import calico_flow, calico_views
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.encap import EncapDecision, encapsulation
 from kostack.analyze.engine.endpoints import (
@@ -26,7 +27,7 @@ from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.relations import RouteClasses
 from kostack.analyze.engine.types import Endpoint, FlowResult
 from kostack.analyze.remedy import apply_remedies, pair_remedy
-from kostack.analyze.topology import NodeView, Topology, first_host, net_within
+from kostack.analyze.topology import NodeView, Topology, first_host, net_within, protocol_number
 from kostack.model.snapshot import IPAddress, Pod, Service, Snapshot
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP
@@ -190,6 +191,20 @@ class ClusterFlows(PodsOnNodes):
             ]
         return cache[version]
 
+    def calico_ends(self, ends: list[End]) -> list[End]:
+        """``ends`` with their nodes as Calico's traffic between nodes sees them (a node whose
+        Calico address is on another port of its server: that port; a node end: that address;
+        engine/calico_moved.py): ``ends`` itself when no such node is among them. One list per
+        ``ends`` (the families remember their ends by identity)."""
+        views = calico_views(self.topo)
+        if not any(e.view is not None and views.get(e.name, e.view) is not e.view for e in ends):
+            return ends
+        cache: dict[int, tuple[list[End], list[End]]] = self.__dict__.setdefault("_calico", {})
+        found = cache.get(id(ends))
+        if found is None or found[0] is not ends:
+            found = cache[id(ends)] = (ends, [_calico_end(e, views) for e in ends])
+        return found[1]
+
     def service_ends(self, svc: Service, version: int | None = None) -> list[End]:
         """The ready endpoints (of one family: those a ClusterIP of it DNATs to)."""
         out = []
@@ -224,7 +239,8 @@ class ClusterFlows(PodsOnNodes):
 
     @cached_property
     def pod_to_pod(self) -> FamilyResult:
-        return self.families.evaluate(self.pods, self.pods, Constant("tcp", POD_PORT))
+        pods = self.calico_ends(self.pods)  # between nodes: on the ports Calico's traffic takes
+        return self.families.evaluate(pods, pods, Constant("tcp", POD_PORT))
 
     def pod_to_pod_of(self, version: int) -> FamilyResult:
         """Pods of one family to pods of that family on other nodes (``pod_to_pod`` for the
@@ -233,7 +249,7 @@ class ClusterFlows(PodsOnNodes):
             return self.pod_to_pod
         cache: dict[int, FamilyResult] = self.__dict__.setdefault("_pod_to_pod_of", {})
         if version not in cache:
-            pods = self.pods_of(version)
+            pods = self.calico_ends(self.pods_of(version))
             cache[version] = self.families_of(version).evaluate(
                 pods, pods, Constant("tcp", POD_PORT)
             )
@@ -249,9 +265,8 @@ class ClusterFlows(PodsOnNodes):
         cache: dict[str, tuple[list[EndClass], list[EndClass]]]
         cache = self.__dict__.setdefault("_pod_classes", {})
         if "p" not in cache:
-            cache["p"] = self.families.partition(
-                self.pods, self.pods, lambda s, t: ("tcp", POD_PORT)
-            )
+            pods = self.calico_ends(self.pods)
+            cache["p"] = self.families.partition(pods, pods, lambda s, t: ("tcp", POD_PORT))
         return cache["p"]
 
     def forget_judgings(self) -> None:
@@ -292,6 +307,9 @@ class ClusterFlows(PodsOnNodes):
         cache: dict[tuple[object, ...], FamilyResult] = self.__dict__.setdefault("_nn", {})
         if key not in cache:
             nodes = self.nodes if version is None else self.nodes_of(version)
+            proto = protocol_number(protocol)
+            if isinstance(proto, int) and calico_flow(self.topo, proto, port):
+                nodes = self.calico_ends(nodes)  # BGP, IPIP, VXLAN: between Calico's addresses
             src = [e for e in nodes if scope not in ("from-cp", "cp-cp") or _cp(e)]
             dst = [e for e in nodes if scope not in ("to-cp", "cp-cp") or _cp(e)]
             cache[key] = self.families.evaluate(src, dst, Constant(protocol, port), steps=SG_STEPS)
@@ -316,8 +334,9 @@ class ClusterFlows(PodsOnNodes):
     def decisions_of(self, pods: list[End]) -> list[tuple[End, End, EncapDecision]]:
         """`decisions` over pods of one family (`pods_of`): per source route class, one per
         target route class that differs in more than its subnet, and per relation of the two
-        subnets (engine/relations.py `RouteClasses`); `decision_peers` names the rest."""
-        classes = self.route_classes(pods)
+        subnets (engine/relations.py `RouteClasses`); `decision_peers` names the rest. The nodes
+        are as Calico's traffic sees them (`calico_ends`)."""
+        classes = self.route_classes(self.calico_ends(pods))
         out = []
         for a, members in classes.groups.items():
             s = members[0]
@@ -356,8 +375,8 @@ class ClusterFlows(PodsOnNodes):
         cache: dict[tuple[object, ...], FamilyResult] = self.__dict__.setdefault("_enc", {})
         key = (kind, proto, port, family, underlay)
         if key not in cache:
-            pods = self.pods if family is None else self.pods_of(family)
-            nodes = self.nodes if underlay is None else self.nodes_of(underlay)
+            pods = self.calico_ends(self.pods if family is None else self.pods_of(family))
+            nodes = self.calico_ends(self.nodes if underlay is None else self.nodes_of(underlay))
             # the pods of each node: one per IP pool in use there (`pods_on`)
             pods_of: dict[str, list[End]] = {}
             for e in pods:
@@ -405,9 +424,11 @@ class ClusterFlows(PodsOnNodes):
 
     def _pod_source_hypothesis(self, pods: list[End], families: Families) -> FamilyResult:
         cidrs = self.topo.pod_cidrs
+        on = calico_views(self.topo)  # pods' packets leave by the port Calico's traffic takes
         pairs = [
             pair_remedy(v.port, v.name, c, "hypothesis", "")
-            for v in self.topo.node_views.values()
+            for n in self.topo.node_views.values()
+            for v in (on.get(n.name, n),)
             if v.port is not None
             for c in cidrs
             if not any(net_within(c, p.ip_address) for p in v.port.allowed_address_pairs)
@@ -417,11 +438,12 @@ class ClusterFlows(PodsOnNodes):
             topos = [Topology(snap, w, self.topo) for w in self.worlds]
             fam = Families(topos, [], universe=families.universe)
             by_name = {v.name: v for v in topos[0].node_views.values()}
+            by_name.update(calico_views(topos[0]))
             ends = [End(by_name[e.name], e.endpoint, e.ip) for e in pods if e.view is not None]
         else:
             # every port has the pairs already (a fixed cluster, fix plan's verification): the
             # hypothesis is the snapshot itself, judged by the families that judge it
-            fam, ends = families, [e for e in pods if e.view is not None]
+            fam, ends = families, [e for e in self.calico_ends(pods) if e.view is not None]
 
         def native(s: End, t: End) -> tuple[str, int | None] | None:
             d = self.decision(s, t)
@@ -469,6 +491,8 @@ class ClusterFlows(PodsOnNodes):
         ends = self.service_ends(svc, vip_ip.version)
         if sport is None or not ends:
             return first, None
+        if all(e.endpoint.kind == "pod" for e in ends):  # pod to pod: Calico's ports
+            pods, ends = self.calico_ends(pods), self.calico_ends(ends)
         ready = [x for x in svc.endpoints or () if x.ready and x.ip.version == vip_ip.version]
         port_of = {
             e.ip: (ep.ports.get(sport.name) or sport.target_port or sport.port)
@@ -511,3 +535,16 @@ class ClusterFlows(PodsOnNodes):
 
 def _cp(e: End) -> bool:
     return e.view is not None and e.view.is_control_plane
+
+
+def _calico_end(e: End, views: dict[str, NodeView]) -> End:
+    """``e`` on its node as Calico's traffic sees it (`ClusterFlows.calico_ends`)."""
+    view = views.get(e.name) if e.view is not None else None
+    if view is None or view is e.view:
+        return e
+    if e.endpoint.kind != "node":
+        return End(view, e.endpoint, e.ip)
+    ip = view.ip_of(e.ip.version)
+    if ip is None:
+        return e
+    return End(view, Endpoint("node", node_label(view.name, ip), ip, view.name), ip)

@@ -198,7 +198,8 @@ class Matrix(PodsOnNodes):
         """
         fam = self.flows.pod_to_pod
         ends: dict[str, End] = {}
-        for e in self.flows.pods:  # each node's first pod (one per IP pool follows it)
+        # each node's first pod (one per IP pool follows it), as the family classed it
+        for e in self.flows.calico_ends(self.flows.pods):
             ends.setdefault(e.name, e)
         groups = []
         for c in self.classes:

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from kostack.analyze.checks import BY_ID
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.engine.calico_moved import calico_subnets
 from kostack.analyze.findings import Finding, Resource
 from kostack.analyze.remedy import ranges_label
 from kostack.analyze.summary import cni_headline
@@ -115,7 +116,7 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
 
 
 def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> Marked:
-    subnets = sorted({str(v.subnet.cidr) for v in topo.node_views.values() if v.subnet is not None})
+    subnets = calico_subnets(topo)  # where the pods' packets leave (a second NIC's, for Calico)
     flows = [str(flow) for f in rc.findings for flow in f.flows]
     whys: list[str] = []
     native_p2p = any("pod -> pod" in flow for flow in flows)

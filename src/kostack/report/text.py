@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from kostack.analyze.diagnose import Diagnosis, RootCause, root_cause_title
+from kostack.analyze.engine.calico_moved import calico_subnets
 from kostack.analyze.engine.kube_proxy import ping_story
 from kostack.analyze.findings import Finding, Status
 from kostack.analyze.messages import Msg
@@ -157,7 +158,7 @@ def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
         return L(rc.message, lang)
     from kostack.analyze.summary import cni_headline
 
-    subnets = sorted({str(v.subnet.cidr) for v in topo.node_views.values() if v.subnet is not None})
+    subnets = calico_subnets(topo)  # where the pods' packets leave (a second NIC's, for Calico)
     whys = []
     keys = {flow.key for f in rc.findings for flow in f.flows if isinstance(flow, Msg)}
     native_p2p = any(k.endswith(".why-p2p") for k in keys)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, node_resource
 from kostack.analyze.findings import Finding, Remedy, Resource, Status
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import Msg, joined, register
 from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPAddress, Port
 from kostack.shell import as_code, comment, render
@@ -66,17 +66,21 @@ register(
             "노드의 Pod에 닿을 수 없습니다.",
         },
         f"{ID}.other-port": {
-            "en": "On {nodes} calico-node uses another address of the node's server ({ips}), "
-            "not its InternalIP: Calico's BGP sessions and tunnels run from that address and "
-            "through the port that holds it (its security groups, anti-spoofing and network), "
-            "while kostack judges the InternalIP; so kostack's verdicts on Calico's node-to-node "
-            "traffic of these nodes are not about what carries it. If Calico should use the "
-            "InternalIP: {command}.",
-            "ko": "{nodes}의 calico-node가 InternalIP가 아닌 노드 서버의 다른 주소({ips})를 씁니다. "
-            "Calico의 BGP 세션과 터널은 그 주소에서, 그 주소를 가진 포트(그 보안 그룹, anti-spoofing, "
-            "네트워크)를 거쳐 흐르지만 kostack은 InternalIP를 기준으로 판단하므로, 이 노드들의 Calico "
-            "노드 간 트래픽에 대한 kostack의 판정은 실제로 그 트래픽을 나르는 것에 대한 것이 아닙니다. "
-            "Calico가 InternalIP를 써야 한다면: {command}.",
+            "en": "On {nodes} calico-node uses another address of the node's own server "
+            "({ips}), not its InternalIP: Calico's BGP sessions and tunnels run from that "
+            "address through the port that holds it ({ports}), and kostack judges Calico's "
+            "traffic between nodes there (that port's security groups, anti-spoofing and "
+            "network; the other checks say whether it passes). If Calico should use the "
+            "InternalIP instead: {command}.",
+            "ko": "{nodes}의 calico-node가 InternalIP가 아닌 노드 자신의 서버의 다른 주소({ips})를 "
+            "씁니다. Calico의 BGP 세션과 터널은 그 주소에서 그 주소를 가진 포트({ports})를 거쳐 "
+            "흐르며, kostack은 노드 간 Calico 트래픽을 그 포트에서 판단합니다(그 포트의 보안 그룹, "
+            "anti-spoofing, 네트워크. 통과 여부는 다른 점검이 말합니다). Calico가 대신 InternalIP를 "
+            "써야 한다면: {command}.",
+        },
+        f"{ID}.port-on": {
+            "en": "port {port} ({name}) on network {network}",
+            "ko": "네트워크 {network}의 포트 {port}({name})",
         },
         f"{ID}.ports-unknown": {
             "en": "Cannot decide for {nodes}: calico-node uses an address other than the "
@@ -176,11 +180,12 @@ def _finding(
     rows: Sequence[tuple[NodeView, IPAddress, Port | None]],
     families: set[int] | None = None,
     command: str = "",
+    ports: str = "",
 ) -> Finding:
     """One finding of ``key`` over every node of ``rows`` (a FAIL carries the remedy)."""
     pairs = [(v, ip) for v, ip, _ in rows]
     names = _names(pairs)
-    extra = {"command": command} if command else {}
+    extra = {k: v for k, v in (("command", command), ("ports", ports)) if v}
     message = Msg(f"{ID}.{key}", nodes=nodes_label(names), ips=_ips(pairs), **extra)
     failed = status == Status.FAIL
     return say.finding(
@@ -189,7 +194,7 @@ def _finding(
         message,
         _evidence(rows),
         (remedy(ctx, families or {4}),) if failed else (),
-        cause=CAUSE if failed else f"{CAUSE}-{key}",
+        cause=CAUSE if failed else "" if status == Status.PASS else f"{CAUSE}-{key}",
         affected=tuple(Resource("node", name, name) for name in names),
         nodes=tuple(names),
         key=(CAUSE, key, tuple(names)),
@@ -215,8 +220,18 @@ def fail_foreign(
 def other_port(
     say: Says, ctx: CheckContext, rows: list[tuple[NodeView, IPAddress, Port]], families: set[int]
 ) -> Finding:
+    """PASS: the engine judges Calico's traffic of these nodes on that port
+    (engine/calico_moved.py `calico_views`), naming each port and its network."""
     command = as_code(pin_command(ctx, families))
-    return _finding(say, ctx, Status.UNKNOWN, "other-port", list(rows), command=command)
+    ports: dict[str, str] = {}
+    for _, _, port in rows[:SHOWN]:
+        net = ctx.topo.networks.get(port.network_id)
+        network = (net.name or net.id) if net is not None else port.network_id or "-"
+        ports.setdefault(
+            port.id, Msg(f"{ID}.port-on", port=port.id, name=port.name or "-", network=network)
+        )
+    listed = joined(list(ports.values()))
+    return _finding(say, ctx, Status.PASS, "other-port", list(rows), command=command, ports=listed)
 
 
 def ports_unknown(say: Says, ctx: CheckContext, pairs: list[tuple[NodeView, IPAddress]]) -> Finding:

@@ -45,5 +45,7 @@ def node_pairs(
             continue
         wanted = [c for c in cidrs_of(v) if on_node(topo, v, c)]
         why = reason(v, cidrs_label([str(c) for c in wanted])) if wanted else ""
-        out.extend(pair_remedy(v.port, v.name, c, why, cause) for c in wanted)
+        # another port of the node's server (Calico's second NIC) is named as itself
+        name = v.name if topo.node_views.get(v.name) is v else v.port.name or v.name
+        out.extend(pair_remedy(v.port, name, c, why, cause) for c in wanted)
     return tuple(out)

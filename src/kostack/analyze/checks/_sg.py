@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks.base import CheckContext, Says
+from kostack.analyze.engine.calico_moved import calico_views
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.remedy import cluster_group, rule_remedy
+from kostack.analyze.remedy import rule_remedy, shared_group
 from kostack.analyze.topology import NodeView, protocol_label, protocol_number
 from kostack.model.cni import Calico
 from kostack.model.snapshot import SecurityGroup
@@ -76,8 +77,14 @@ def rule_remedies(
     port's own group, from the groups of the ``sources`` when they are few (kubelet from the
     control plane's group), else from the node subnets. ``remote_prefixes`` (the pod CIDR)
     win. ``family``: rules of ethertype IPv6 from the nodes' IPv6 subnets (6), or the default
-    (None: the node subnets' family, IPv4 for a group)."""
-    shared = cluster_group(ctx.topo)
+    (None: the node subnets' family, IPv4 for a group). For Calico's own traffic (``views``
+    as engine/calico_moved.py `calico_views` gives them) the nodes are those views: their
+    ports, groups and subnets."""
+    calico = calico_views(ctx.topo)
+    nodes = list(ctx.topo.node_views.values())
+    if any(calico.get(v.name) is v for v in views):
+        nodes = [calico.get(n.name, n) for n in nodes]
+    shared = shared_group(ctx.topo, [v.port for v in nodes if v.port is not None])
     if shared is not None:
         groups = [shared]
     else:
@@ -99,19 +106,7 @@ def rule_remedies(
         }
         if 0 < len(src_groups) <= 4:
             remote_groups = sorted(src_groups)
-    if family is None or family == 4:
-        subnets = sorted({str(v.subnet.cidr) for v in ctx.topo.node_views.values() if v.subnet})
-    else:
-        subnets = sorted(
-            {
-                str(sn.cidr)
-                for v in ctx.topo.node_views.values()
-                for a in v.ips
-                if a.version == family
-                for sn in (ctx.topo.subnet_of(a),)
-                if sn is not None
-            }
-        )
+    subnets = _subnets(ctx, nodes, family)
     remotes: list[tuple[str | None, str | None]] = (
         [(None, p) for p in remote_prefixes]
         or [(g, None) for g in remote_groups]
@@ -133,6 +128,22 @@ def rule_remedies(
         )
         for grp in groups
         for remote_group, prefix in remotes
+    )
+
+
+def _subnets(ctx: CheckContext, nodes: list[NodeView], family: int | None) -> list[str]:
+    """The CIDRs of ``nodes``' subnets of ``family`` (None: their own subnets')."""
+    if family is None or family == 4:
+        return sorted({str(v.subnet.cidr) for v in nodes if v.subnet})
+    return sorted(
+        {
+            str(sn.cidr)
+            for v in nodes
+            for a in v.ips
+            if a.version == family
+            for sn in (ctx.topo.subnet_of(a),)
+            if sn is not None
+        }
     )
 
 

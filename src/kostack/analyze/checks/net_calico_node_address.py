@@ -4,9 +4,10 @@ calico-node detects the address it peers from over BGP and ends its IPIP and VXL
 at (``IP_AUTODETECTION_METHOD``, default ``first-found``: the first global address of the
 last-listed interface not excluded by name) and publishes it as the Node annotations
 ``projectcalico.org/IPv4Address`` / ``IPv6Address`` (docs/facts.md "Calico's node address").
-kostack judges a node's traffic on the InternalIP's Neutron port, so for an address elsewhere
-the engine leaves Calico's flows between nodes undecided (engine/calico_moved.py) and this check
-says why. Linear in nodes: one pass, dict lookups.
+An address of another port of the node's own server (a second NIC) PASSes: the engine judges
+Calico's flows between nodes on that port (engine/calico_moved.py `calico_views`). For an
+address elsewhere (shared by nodes, on no port of the server) the engine leaves them undecided
+and this check says why. Linear in nodes: one pass, dict lookups.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kostack.analyze.checks._calico_address import (
     ports_unknown,
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
+from kostack.analyze.engine.calico_moved import calico_views
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.topology import NodeView
@@ -98,19 +100,22 @@ def _sort(ctx: CheckContext, addresses: dict[str, tuple[IPAddress, ...]]) -> Sor
             elif ports is None:
                 found.undecided.append((view, ip))
             else:
-                _place(found, view, ip, by_ip.get(ip))
+                _place(found, view, ip, by_ip.get(ip), view.name in calico_views(topo))
     return found
 
 
-def _place(found: Sorted, view: NodeView, ip: IPAddress, port: Port | None) -> None:
+def _place(found: Sorted, view: NodeView, ip: IPAddress, port: Port | None, judged: bool) -> None:
     """An address no other node claims, not an InternalIP: on no port, another server's port,
-    or the node's own server (another port, or a second address of its own: undecided, as when
-    the node's port is not known)."""
+    or the node's own server (another port, or a second address of its own port), where the
+    engine judges Calico's traffic (``judged``; not when the node's Calico addresses are on
+    several ports: undecided, as when the node's port is not known)."""
     if port is None:
         found.foreign.append((view, ip, None))
     elif view.port is None or not port.device_id:
         found.undecided.append((view, ip))
     elif port.device_id != view.port.device_id:
         found.foreign.append((view, ip, port))
-    else:
+    elif judged:
         found.other_port.append((view, ip, port))
+    else:
+        found.undecided.append((view, ip))

@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
+from kostack.analyze.engine.calico_moved import calico_view
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.mtu import CALICO_WIREGUARD, CILIUM_WIREGUARD, effective_mtu
@@ -115,7 +116,8 @@ def run(ctx: CheckContext) -> list[Finding]:
     """Judge each group of nodes that share a network and a pod MTU (see analyze.mtu)."""
     groups: dict[tuple[str, int | None, int | None, str, str, int | None], list[str]]
     groups = defaultdict(list)
-    for view in ctx.topo.node_views.values():
+    for node in ctx.topo.node_views.values():
+        view = calico_view(ctx.topo, node)  # a second NIC's network carries Calico's tunnels
         network = ctx.topo.network_of(view)
         if network is None:
             continue

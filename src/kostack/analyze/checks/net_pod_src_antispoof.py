@@ -16,10 +16,10 @@ from kostack.analyze.checks.base import (
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.antispoof import antispoof, outcome
 from kostack.analyze.engine.calico_moved import CAUSE as MOVED
-from kostack.analyze.engine.calico_moved import moved
+from kostack.analyze.engine.calico_moved import calico_view, moved
 from kostack.analyze.engine.cni import host_excluded, masquerade
 from kostack.analyze.engine.families import End, route_key
-from kostack.analyze.engine.types import Disposition
+from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, net_within
@@ -109,7 +109,7 @@ def _pod_addresses(
     """Per node, the addresses of its pods to judge: its one pod's, or, with a pod per IP
     pool there (flows.py `pods_on`), those of the pools whose pods send unencapsulated
     (``native``: their route keys)."""
-    pods = ctx.flows.pods if version is None else ctx.flows.pods_of(version)
+    pods = ctx.flows.calico_ends(ctx.flows.pods if version is None else ctx.flows.pods_of(version))
     ends: dict[str, list[End]] = {}
     for e in pods:
         ends.setdefault(e.name, []).append(e)
@@ -134,7 +134,8 @@ def native_sending(
     classes."""
     topo = ctx.topo
     flows = ctx.flows
-    pods = flows.pods if version is None else flows.pods_of(version)
+    given = flows.pods if version is None else flows.pods_of(version)
+    pods = flows.calico_ends(given)  # their nodes as Calico's traffic between them sees them
     members: dict[tuple[object, ...], list[str]] = defaultdict(list)
     route_of = [(e, route_key(topo, e)) for e in pods]
     for e, key in route_of:
@@ -142,7 +143,7 @@ def native_sending(
     why: dict[str, list[str]] = defaultdict(list)
     unknown: dict[str, str] = {}
     native: set[tuple[object, ...]] = set()
-    decisions = flows.decisions if pods is flows.pods else flows.decisions_of(pods)
+    decisions = flows.decisions if given is flows.pods else flows.decisions_of(pods)
     classes = flows.route_classes(pods)
     for s, t, decision in decisions:
         src_key = route_key(topo, s)
@@ -244,37 +245,30 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
     encapsulated: list[NodeView] = []
     shown: dict[str, IPAddress] = {}  # per denied node: its pod address dropped
     off = moved(ctx.topo)  # Calico's pod traffic leaves another interface than the port's
-    for v in ctx.topo.node_views.values():
-        if v.port is None:
-            no_port.append(v)
+    for node in ctx.topo.node_views.values():
+        if node.port is None:
+            no_port.append(node)
             continue
-        if v.name in off:
-            undecided.append((v, off[v.name]))
+        if node.name in off:
+            undecided.append((node, off[node.name]))
             continue
-        reasons = why.get(v.name)
+        reasons = why.get(node.name)
         if not reasons:
-            if v.name in unknown:
-                undecided.append((v, unknown[v.name]))
+            if node.name in unknown:
+                undecided.append((node, unknown[node.name]))
             else:
-                encapsulated.append(v)
+                encapsulated.append(node)
             continue
-        ips = pods.get(v.name)
+        ips = pods.get(node.name)
         if not ips:
             continue
-        # the hop's disposition, unbuilt; the first address dropped stands for the node
-        dropped = next(
-            (ip for ip in ips if outcome(ctx.topo, v.port, ip) == Disposition.DENIED), None
-        )
-        if dropped is not None:
-            denied.append(v)
-            shown[v.name] = dropped
+        hop = _judge(ctx, node, reasons, ips, denied, shown)
+        if hop is None:
             continue
-        hops = [antispoof(ctx.topo, v.port, ip, v.port_label(), "forward") for ip in ips]
-        hop = next((h for h in hops if h.disposition == Disposition.UNKNOWN), hops[0])
         if hop.disposition == Disposition.UNKNOWN:
-            undecided.append((v, hop.detail))
+            undecided.append((node, hop.detail))
         else:
-            passing.append((v, hop.detail))
+            passing.append((node, hop.detail))
     out: list[Finding] = []
     if no_port and version is None:  # the primary family reports them once
         out.append(no_port_finding(SAY, no_port))
@@ -309,6 +303,57 @@ def _run_family(ctx: CheckContext, version: int | None, works: int | None) -> li
     return out
 
 
+def _judge(
+    ctx: CheckContext,
+    node: NodeView,
+    reasons: list[str],
+    ips: list[IPAddress],
+    denied: list[NodeView],
+    shown: dict[str, IPAddress],
+) -> Hop | None:
+    """The anti-spoofing hop of ``node``'s pod addresses on each port that sends them (the
+    undecided one first); None when a port drops one (added to ``denied``, the address to
+    ``shown``)."""
+    hop = None
+    for v in _sending_ports(ctx, node, reasons):
+        assert v.port is not None  # a node's, or the one holding its Calico address
+        # the hop's disposition, unbuilt; the first address dropped stands for the node
+        dropped = next(
+            (ip for ip in ips if outcome(ctx.topo, v.port, ip) == Disposition.DENIED), None
+        )
+        if dropped is not None:
+            denied.append(v)
+            shown[v.name] = dropped
+            continue
+        hops = [antispoof(ctx.topo, v.port, ip, v.port_label(), "forward") for ip in ips]
+        found = next((h for h in hops if h.disposition == Disposition.UNKNOWN), hops[0])
+        hop = found if hop is None or found.disposition == Disposition.UNKNOWN else hop
+    return None if node.name in shown else hop
+
+
+def _sending_ports(ctx: CheckContext, node: NodeView, reasons: list[str]) -> list[NodeView]:
+    """The views of ``node`` whose ports see its pods' own addresses: pod to pod between nodes
+    (and the replies) leave by the port Calico's traffic takes (engine/calico_moved.py), the
+    rest (egress, host-network endpoints) by the InternalIP's; each port once."""
+    calico = calico_view(ctx.topo, node)
+    if calico is node:
+        return [node]
+    return [v for v in (calico, node) if _on_port(ctx, v, reasons)]
+
+
+def _on_port(ctx: CheckContext, view: NodeView, reasons: list[str]) -> list[str]:
+    """The ``reasons`` whose packets leave by ``view``'s port: between nodes by the port
+    Calico's traffic takes, the others by the InternalIP's."""
+    calico = calico_view(ctx.topo, view)
+    if calico is ctx.topo.node_views.get(view.name):
+        return reasons  # Calico uses the InternalIP: one port
+    between = view is calico
+    return [r for r in reasons if (getattr(r, "key", "") in _BETWEEN) == between]
+
+
+_BETWEEN = frozenset({f"{ID}.why-p2p", f"{ID}.why-reply"})
+
+
 def _pass(ctx: CheckContext, views: list[NodeView], message: str, *evidence: str) -> Finding:
     """The nodes whose ports pass their pods' packets, or never see a pod's own address."""
     return SAY.cluster(
@@ -322,7 +367,7 @@ def _pass(ctx: CheckContext, views: list[NodeView], message: str, *evidence: str
 
 
 def names(views: list[NodeView]) -> str:
-    return nodes_label([v.name for v in views])
+    return nodes_label(list(dict.fromkeys(v.name for v in views)))
 
 
 def _fam(version: int | None) -> tuple[str, ...]:
@@ -367,7 +412,7 @@ def _fail(
 
     remedies = node_pairs(ctx.topo, denied, wanted, reason, CAUSE)
     assert first.port is not None
-    reasons = list(dict.fromkeys(r for v in denied for r in why[v.name]))
+    reasons = list(dict.fromkeys(r for v in denied for r in _on_port(ctx, v, why[v.name])))
     if several:  # the pools' ranges the first port's pairs do not cover
         pairs = first.port.allowed_address_pairs
         targets = tuple(c for c in targets if not any(net_within(c, p.ip_address) for p in pairs))

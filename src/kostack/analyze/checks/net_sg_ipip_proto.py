@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from kostack.analyze.checks._facts import nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_collected
+from kostack.analyze.engine.calico_moved import calico_view
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import rule_remedy
@@ -88,7 +89,8 @@ def run(ctx: CheckContext) -> list[Finding]:
         gid: [r.id for r in grp.rules if port4(r)] for gid, grp in ctx.topo.groups.items()
     }
     by_rule: dict[tuple[str, str], list[NodeView]] = defaultdict(list)
-    for view in ctx.topo.node_views.values():
+    for node in ctx.topo.node_views.values():
+        view = calico_view(ctx.topo, node)  # IPIP runs between Calico's addresses' ports
         for gid in view.port.security_group_ids if view.port else ():
             for rule_id in port4_rules.get(gid, ()):
                 by_rule[(gid, rule_id)].append(view)

@@ -1,48 +1,69 @@
-"""Nodes whose Calico traffic does not run where kostack judges it: calico-node's own address
-(Node annotation projectcalico.org/IPv4Address, `Calico.node_addresses`) is not the node's
-InternalIP (docs/facts.md "Calico's node address").
+"""Where Calico's traffic between nodes runs: calico-node's own address (Node annotation
+projectcalico.org/IPv4Address, `Calico.node_addresses`; docs/facts.md "Calico's node address")
+is not always the node's InternalIP.
 
 BIRD peers from that address, its routes to pods point at the peer's, and Felix ends the VXLAN
 tunnels there: so a node's BGP sessions, IPIP and VXLAN packets and the unencapsulated pod
-traffic between nodes leave and enter through the interface that holds it, not the InternalIP's
-port the engine judges. Until the engine judges that interface's port, every such flow of such a
-node is undecided at a hop naming the address and, where it is another port's, the port (never
-a pass judged on the InternalIP's port). net-calico-node-address says what the address is.
+traffic between nodes leave and enter through the interface that holds it. When that is a fixed
+IP of a port of the node's own server (a second NIC: a management network and a data network),
+the engine judges those flows on that port: `calico_views` gives the node as Calico's traffic
+sees it (that port, that address, its subnet), `calico_pair` both ends of a flow. When the two
+ends' Calico addresses are on different subnets and either is not the InternalIP, which
+interface the packets leave by depends on the nodes' own routes (not collected): undecided,
+never passed. An address no port of the server holds, or one several nodes claim, is "moved":
+every such flow of such a node is undecided at a hop naming the address (and, where another
+server's port holds it, the port). net-calico-node-address says what the address is.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.messages import Msg, register
-from kostack.model.snapshot import Port
+from kostack.model.snapshot import IPAddress, Port
 
 if TYPE_CHECKING:
     from kostack.analyze.topology import NodeView, Topology
 
 CAUSE = "calico-address"
+ROUTE_CAUSE = "calico-address-route"  # the two ends' Calico addresses on different subnets
 KEY = "calico-moved"  # in Topology.derived: lives exactly as long as the topology
 
 register(
     {
         "hop.calico-moved": {
             "en": "calico-node on {node} uses {ip}, not its InternalIP {internal}, for BGP and "
-            "its tunnels; kostack judges the InternalIP's port, so whether Calico's traffic "
-            "between nodes passes is not decided here (net-calico-node-address)",
+            "its tunnels, and no port of the node's server has that address, so whether "
+            "Calico's traffic between nodes passes is not decided here "
+            "(net-calico-node-address)",
             "ko": "{node}의 calico-node는 BGP와 터널에 InternalIP {internal:이/가} 아닌 {ip:을/를} "
-            "씁니다. kostack은 InternalIP의 포트를 판단하므로 노드 간 Calico 트래픽이 통과하는지 "
-            "여기서는 정하지 않습니다(net-calico-node-address)",
+            "쓰는데 노드 서버의 어느 포트도 그 주소를 갖지 않으므로, 노드 간 Calico 트래픽이 "
+            "통과하는지 여기서는 정하지 않습니다(net-calico-node-address)",
         },
         "hop.calico-moved-port": {
             "en": "calico-node on {node} uses {ip}, not its InternalIP {internal}, for BGP and "
             "its tunnels: Calico's traffic between nodes runs through port {port} ({name}), "
-            "whose security groups, anti-spoofing and network kostack does not judge, so "
-            "whether it passes is not decided here (net-calico-node-address)",
+            "which kostack does not judge for this node (another server's port, an address "
+            "another node claims too, or Calico's addresses on more than one port), so whether "
+            "it passes is not decided here (net-calico-node-address)",
             "ko": "{node}의 calico-node는 BGP와 터널에 InternalIP {internal:이/가} 아닌 {ip:을/를} "
-            "씁니다. 노드 간 Calico 트래픽은 {port}({name}) 포트로 흐르는데, kostack은 그 포트의 "
-            "보안 그룹, anti-spoofing, 네트워크를 판단하지 않으므로 통과 여부를 여기서는 정하지 "
-            "않습니다(net-calico-node-address)",
+            "씁니다. 노드 간 Calico 트래픽은 {port}({name}) 포트로 흐르는데, kostack은 이 노드에 "
+            "대해 그 포트를 판단하지 않으므로(다른 서버의 포트, 다른 노드도 쓰는 주소, 또는 여러 "
+            "포트에 걸친 Calico 주소) 통과 여부를 여기서는 정하지 않습니다(net-calico-node-address)",
+        },
+        "hop.calico-subnets": {
+            "en": "Calico's addresses of {src} ({src_ip}, subnet {src_cidr}) and {dst} "
+            "({dst_ip}, subnet {dst_cidr}) are on different subnets and at least one is not "
+            "the node's InternalIP: which interface, port and source address Calico's packets "
+            "between them take depends on the nodes' own routes, which kostack does not "
+            "collect, so whether they pass is not decided here (net-calico-node-address)",
+            "ko": "{src}의 Calico 주소({src_ip}, 서브넷 {src_cidr})와 {dst}의 Calico 주소"
+            "({dst_ip}, 서브넷 {dst_cidr})는 서로 다른 서브넷에 있고 적어도 하나는 노드의 "
+            "InternalIP가 아닙니다. 둘 사이의 Calico 패킷이 어느 인터페이스, 포트, 출발지 주소로 "
+            "나가는지는 kostack이 수집하지 않는 노드 자체의 라우팅에 달려 있으므로 통과 여부를 "
+            "여기서는 정하지 않습니다(net-calico-node-address)",
         },
     }
 )
@@ -50,22 +71,59 @@ register(
 
 def moved(topo: Topology) -> dict[str, str]:
     """Node name -> why its Calico traffic is undecided, for each node whose Calico address is
-    not one of its InternalIPs; empty for a cluster whose CNI is not Calico, or a snapshot
-    without the addresses. Computed once per topology: linear in nodes and ports."""
+    not one of its InternalIPs nor on a port of its own server (`calico_views`); empty for a
+    cluster whose CNI is not Calico, or a snapshot without the addresses."""
+    return _found(topo)[0]
+
+
+def calico_views(topo: Topology) -> dict[str, NodeView]:
+    """Node name -> the node as Calico's traffic between nodes sees it, for each node whose
+    Calico addresses are all fixed IPs of one port of its own server other than its
+    InternalIPs: that port, those addresses (its ``ip`` of the InternalIP's family first),
+    the subnet of the first. Computed once per topology with `moved`: linear in nodes and
+    ports."""
+    return _found(topo)[1]
+
+
+def calico_view(topo: Topology, view: NodeView) -> NodeView:
+    """``view`` as Calico's traffic between nodes sees it (itself when Calico uses the
+    InternalIP, or when its address is moved: see `moved`)."""
+    return _found(topo)[1].get(view.name, view)
+
+
+Found = tuple[dict[str, str], dict[str, "NodeView"], set[str]]
+
+
+def calico_subnets(topo: Topology) -> list[str]:
+    """The CIDRs of the subnets Calico's traffic between the nodes runs on (each node's as
+    `calico_view` gives it), sorted."""
+    views = _found(topo)[1]
+    nodes = (views.get(v.name, v) for v in topo.node_views.values())
+    return sorted({str(v.subnet.cidr) for v in nodes if v.subnet is not None})
+
+
+def _found(topo: Topology) -> Found:
+    """(`moved`, `calico_views`, the nodes whose server has another port than the one Calico's
+    traffic takes)."""
     found = topo.derived.get(KEY)
     if found is None:
-        found = topo.derived[KEY] = _moved(topo)
-    assert isinstance(found, dict)
+        found = topo.derived[KEY] = _sort(topo)
+    assert isinstance(found, tuple)
     return found
 
 
-def _moved(topo: Topology) -> dict[str, str]:
+def _sort(topo: Topology) -> Found:
     cl = topo.snapshot.cluster
     calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
     if calico is None or not calico.node_addresses:
-        return {}
+        return {}, {}, set()
     by_ip: dict[object, Port] | None = None
+    claims: dict[object, int] = {}
+    for ips in calico.node_addresses.values():
+        for ip in ips:
+            claims[ip] = claims.get(ip, 0) + 1
     out: dict[str, str] = {}
+    views: dict[str, NodeView] = {}
     for name, ips in calico.node_addresses.items():
         view = topo.node_views.get(name)
         off = [ip for ip in ips if view is not None and ip not in view.ips]
@@ -73,7 +131,44 @@ def _moved(topo: Topology) -> dict[str, str]:
             continue
         if by_ip is None:
             by_ip = {f.ip_address: p for p in topo.ports.values() for f in p.fixed_ips}
-        out[name] = _why(view, off[0], by_ip.get(off[0]))
+        ports = {by_ip[ip].id: by_ip[ip] for ip in off if ip in by_ip}
+        port = next(iter(ports.values()), None)
+        if len(off) == len(ips) and len(ports) == 1 and _own(view, port, off, claims):
+            assert port is not None
+            views[name] = _view(topo, view, port, off)
+        else:
+            out[name] = _why(view, off[0], by_ip.get(off[0]))
+    servers: dict[str, int] = {}  # ports per server
+    for p in topo.ports.values() if views else ():
+        servers[p.device_id] = servers.get(p.device_id, 0) + 1
+    multi = {
+        v.name
+        for v in topo.node_views.values()
+        if v.port is not None and v.port.device_id and servers.get(v.port.device_id, 0) > 1
+    }
+    return out, views, multi
+
+
+def _own(
+    view: NodeView, port: Port | None, off: list[IPAddress], claims: dict[object, int]
+) -> bool:
+    """``port`` is a port of ``view``'s own server, and no other node claims ``off``."""
+    return (
+        port is not None
+        and view.port is not None
+        and bool(port.device_id)
+        and port.device_id == view.port.device_id
+        and all(claims.get(ip, 0) == 1 for ip in off)
+    )
+
+
+def _view(topo: Topology, view: NodeView, port: Port, ips: list[IPAddress]) -> NodeView:
+    first = view.ip.version if view.ip is not None else 4
+    ips = sorted(ips, key=lambda a: a.version != first)
+    fixed = next(f for f in port.fixed_ips if f.ip_address == ips[0])
+    subnet = topo.subnets.get(fixed.subnet_id or "") or topo.subnet_of(ips[0])
+    out = replace(view, ip=ips[0], port=port, subnet=subnet)
+    object.__setattr__(out, "ips", tuple(ips))  # Calico's addresses only, not the InternalIPs
     return out
 
 
@@ -86,6 +181,37 @@ def _why(view: NodeView, ip: object, port: Port | None) -> str:
     return Msg("hop.calico-moved-port", port=port.id, name=name, **args)
 
 
+def calico_pair(
+    topo: Topology, src: NodeView, dst: NodeView
+) -> tuple[NodeView, NodeView, list[Hop]]:
+    """Both ends of a Calico flow between nodes as it runs (`calico_view`), and the undecided
+    hops it ends at when either end is moved, or when their Calico addresses are on different
+    subnets, either is not the InternalIP and either server has more than one port: which
+    port the packets (and the replies) leave by is the nodes' routing then (empty when it is
+    judged on those ends; with one port each, through a router as between node ports)."""
+    hops = moved_hops(topo, src, dst)
+    if hops:
+        return src, dst, hops
+    _, views, multi = _found(topo)
+    s, d = views.get(src.name, src), views.get(dst.name, dst)
+    if (s is src and d is dst) or s.subnet is None or d.subnet is None:
+        return s, d, []
+    if s.subnet.id == d.subnet.id or not ({s.name, d.name} & multi):
+        return s, d, []
+    a, b = sorted((s, d), key=lambda v: v.name)  # one text for both directions
+    assert a.subnet is not None and b.subnet is not None
+    why = Msg(
+        "hop.calico-subnets",
+        src=a.name,
+        src_ip=a.ip or "-",
+        src_cidr=a.subnet.cidr,
+        dst=b.name,
+        dst_ip=b.ip or "-",
+        dst_cidr=b.subnet.cidr,
+    )
+    return s, d, _undecided(s, d, why, why, ROUTE_CAUSE)
+
+
 def moved_hops(topo: Topology, src: NodeView, dst: NodeView) -> list[Hop]:
     """The undecided hops of a Calico flow between nodes where either end is a moved node: the
     route, and each filter the flow would meet on the port that carries it (anti-spoofing and
@@ -95,16 +221,22 @@ def moved_hops(topo: Topology, src: NodeView, dst: NodeView) -> list[Hop]:
     at_src, at_dst = found.get(src.name), found.get(dst.name) if found else None
     if at_src is None and at_dst is None:
         return []
+    return _undecided(src, dst, at_src, at_dst, CAUSE)
+
+
+def _undecided(
+    src: NodeView, dst: NodeView, at_src: str | None, at_dst: str | None, cause: str
+) -> list[Hop]:
     out: list[Hop] = []
     steps: tuple[str, ...]
     if at_src is not None:
         where = Msg("where.node", node=src.name)
         steps = ("route", "antispoof", "sg-egress")
-        out += [Hop(step, where, Disposition.UNKNOWN, at_src, cause=CAUSE) for step in steps]
+        out += [Hop(step, where, Disposition.UNKNOWN, at_src, cause=cause) for step in steps]
     if at_dst is not None:
         where = Msg("where.node", node=dst.name)
         steps = ("sg-ingress",) if out else ("route", "sg-ingress")
-        out += [Hop(step, where, Disposition.UNKNOWN, at_dst, cause=CAUSE) for step in steps]
+        out += [Hop(step, where, Disposition.UNKNOWN, at_dst, cause=cause) for step in steps]
     return out
 
 

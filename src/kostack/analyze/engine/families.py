@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
-from kostack.analyze.engine.calico_moved import moved
+from kostack.analyze.engine.calico_moved import calico_views, moved
 from kostack.analyze.engine.cni import masquerade
 from kostack.analyze.engine.encap import encapsulation
 from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
@@ -169,9 +169,8 @@ class Families:
     ) -> None:
         """``universe``: share another evaluation's (its addresses must cover these)."""
         self.topos = list(topos)
-        self.universe = universe or Universe(
-            [*addresses, *(a for v in self.topos[0].node_views.values() for a in v.ips)]
-        )
+        views = [*self.topos[0].node_views.values(), *calico_views(self.topos[0]).values()]
+        self.universe = universe or Universe([*addresses, *(a for v in views for a in v.ips)])
         self.engines = [SetEngine(t, self.universe) for t in self.topos]
         self.bgp_sets = bgp_queries(self.topos)  # per family whose routes come from BGP
         self.bgp = bool(self.bgp_sets)
@@ -501,7 +500,8 @@ def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[objec
         v.is_control_plane,
         spoof,
         stateless(topo, port),
-        v.name in moved(topo),  # Calico's traffic of the node is not on its port
+        # Calico's traffic of the node runs on another port of its server, or is not known
+        "calico-port" if v.name in calico_views(topo) else v.name in moved(topo),
     )
 
 

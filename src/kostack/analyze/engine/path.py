@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from kostack.analyze.engine.antispoof import antispoof, port_down
-from kostack.analyze.engine.calico_moved import calico_flow, moved_hops
+from kostack.analyze.engine.calico_moved import calico_flow, calico_pair
 from kostack.analyze.engine.cases import World, worlds
 from kostack.analyze.engine.cni import SessionJudge, bgp_port, bgp_route, masquerade
 from kostack.analyze.engine.encap import encapsulation
@@ -137,24 +137,30 @@ def _path(
             Hop("deliver", at_src, Disposition.ACCEPTED, Msg("hop.local", what=dst.label))
         )
         return leg.done()
-    source = _wire_source(leg, src_view, src.ip, dst.ip, at_src)
+    l4_port = port if proto in PORTED_PROTOCOLS else None
+    dst_ip, off = dst.ip, None
+    if dst_view is not None and (
+        dst.kind == "pod" or (src.kind == "node" and calico_flow(topo, proto, l4_port))
+    ):
+        # Calico's own traffic between nodes runs between their Calico addresses' ports
+        src_view, dst_view, off = calico_pair(topo, src_view, dst_view)
+        if dst.kind == "node":
+            dst_ip = dst_view.ip_of(dst_ip.version) or dst_ip
+    source = _wire_source(leg, src_view, src.ip, dst_ip, at_src)
     if source is None:
         return leg.done()
     wire_src, masqueraded = source
-    l4_port = port if proto in PORTED_PROTOCOLS else None
     if dst_view is not None and dst.kind == "pod":
         from_pod = src.kind == "pod"
-        return _to_pod(leg, src_view, dst_view, wire_src, dst.ip, proto, l4_port, from_pod)
+        return _to_pod(leg, src_view, dst_view, wire_src, dst_ip, proto, l4_port, from_pod, off)
     nat = masquerade_ports(topo) if masqueraded else leg.src_ports
-    wire = Wire(wire_src, dst.ip, proto, l4_port, src_ports=nat)
+    wire = Wire(wire_src, dst_ip, proto, l4_port, src_ports=nat)
     if dst_view is not None:
-        detail = Msg("hop.to-node", ip=dst.ip, node=dst_view.name)
+        detail = Msg("hop.to-node", ip=dst_ip, node=dst_view.name)
         leg.hops.append(Hop("route", at_src, Disposition.ACCEPTED, detail))
-        if src.kind == "node" and calico_flow(topo, proto, l4_port):
-            off = moved_hops(topo, src_view, dst_view)
-            if off:
-                leg.hops.extend(off)
-                return leg.done(wire)
+        if off:
+            leg.hops.extend(off)
+            return leg.done(wire)
         if src.kind == "pod" and not masqueraded:
             # the node answers the pod's address: it needs the route to that pod
             back = peer_route(topo, dst_view, src_view, src.ip) or bgp_route(
@@ -246,15 +252,17 @@ def _to_pod(
     proto: int,
     l4_port: int | None,
     from_pod: bool,
+    off: list[Hop] | None = None,
 ) -> FlowResult:
     """To a pod on another node: the CNI's route (native or a tunnel between the nodes'
-    addresses of the tunnel's underlay family), then Neutron."""
+    addresses of the tunnel's underlay family), then Neutron. The views are the nodes' as
+    Calico's traffic sees them; ``off``: the undecided hops where that is not known
+    (engine/calico_moved.py `calico_pair`)."""
     topo = leg.topo
     decision = encapsulation(topo, src_view, dst_view, dst_ip, from_pod=from_pod)
     leg.hops.append(decision.hop)
     if decision.hop.disposition == Disposition.UNKNOWN or leg.stop():
         return leg.done()
-    off = moved_hops(topo, src_view, dst_view)  # Calico's address is not the InternalIP
     if off:
         leg.hops.extend(off)
         return leg.done()
