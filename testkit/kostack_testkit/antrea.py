@@ -19,6 +19,7 @@ from kostack_testkit.builders import (
     registry_doc,
     rule,
 )
+from kostack_testkit.kuberouter import swap_cni
 
 Doc = dict[str, Any]
 
@@ -52,13 +53,8 @@ def antrea_settings(**settings: Any) -> Doc:
 def as_antrea(doc: Doc, **settings: Any) -> None:
     """The seed's cluster with Antrea instead of Calico: pods keep their addresses (each
     inside its node's podCIDR), the agent pods are Antrea's."""
-    cluster = doc["cluster"]
-    cluster["cni"] = antrea_settings(**settings)
-    cluster["pod_cidrs_source"] = "Node spec.podCIDR"
-    for pod in cluster["pods"]:
-        if pod["name"].startswith("calico-node-"):
-            pod["name"] = pod["name"].replace("calico-node-", "antrea-agent-")
-            pod["labels"] = {"app": "antrea", "component": "antrea-agent"}
+    labels = {"app": "antrea", "component": "antrea-agent"}
+    swap_cni(doc, antrea_settings(**settings), "antrea-agent-", labels)
 
 
 # The seed's node rules without Calico's (BGP 179, Typha 5473).

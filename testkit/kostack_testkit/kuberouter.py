@@ -58,13 +58,21 @@ def k0s_kube_router(**settings: Any) -> Doc:
 def as_kube_router(doc: Doc, **settings: Any) -> None:
     """The seed's cluster with kube-router instead of Calico: pods keep their addresses (each
     inside its node's podCIDR), the agent pods are kube-router's."""
+    swap_cni(
+        doc, k0s_kube_router(**settings), "kube-router-", {"k8s-app": "kube-router", "tier": "node"}
+    )
+
+
+def swap_cni(doc: Doc, cni: Doc, agent_prefix: str, labels: dict[str, str]) -> None:
+    """The seed's cluster with another CNI whose pod ranges are the Nodes' spec.podCIDR: the
+    CNI record replaced, calico-node's pods renamed and relabelled as the agent's."""
     cluster = doc["cluster"]
-    cluster["cni"] = k0s_kube_router(**settings)
+    cluster["cni"] = cni
     cluster["pod_cidrs_source"] = "Node spec.podCIDR"
     for pod in cluster["pods"]:
         if pod["name"].startswith("calico-node-"):
-            pod["name"] = pod["name"].replace("calico-node-", "kube-router-")
-            pod["labels"] = {"k8s-app": "kube-router", "tier": "node"}
+            pod["name"] = pod["name"].replace("calico-node-", agent_prefix)
+            pod["labels"] = dict(labels)
 
 
 def no_pairs_no_bgp(doc: Doc) -> None:
