@@ -18,6 +18,7 @@ from kostack.guard.messages import MESSAGES, say
 from kostack.guard.state import PassReport, actionable
 from kostack.plan.model import Rule
 from kostack.report.cells import cells, wrap
+from kostack.report.fixplan import short
 
 __all__ = [
     "breaker_why",
@@ -41,10 +42,6 @@ _ERROR_KEYS = {
 }
 SHOWN = 20  # ports listed one by one in a report; the rest are counted
 WIDTH = 100  # terminal cells a line of the --once report takes at most
-
-
-def short(port_id: str) -> str:
-    return port_id[:8] + ".." if len(port_id) > 10 else port_id
 
 
 def rule_text(rule: Rule, lang: str, groups: Mapping[str, str] | None = None) -> str:
