@@ -40,6 +40,7 @@ __all__ = [
     "pending_grace_option",
     "request_timeout_option",
     "serve_extra",
+    "setting",
     "snapshot_option",
     "workload",
 ]
@@ -60,6 +61,16 @@ def options(*decorators: Decorator) -> Callable[[F], F]:
     return apply
 
 
+def setting(
+    name: str, kind: Any, default: Any, help: str, *, metavar: str | None = None, dest: str = ""
+) -> Decorator:
+    """An option with a value whose default --help shows (``dest``: its parameter, if renamed)."""
+    decls = (name, dest) if dest else (name,)
+    return click.option(
+        *decls, type=kind, default=default, show_default=True, metavar=metavar, help=help
+    )
+
+
 def lang_option(help: str = "Language (default: from the locale).") -> Decorator:
     """--lang en|ko (the default comes from the locale, see report.i18n.detect_lang)."""
     return click.option("--lang", type=click.Choice(["en", "ko"]), help=help)
@@ -69,19 +80,16 @@ def egress_target_option(
     help: str = "An address outside the cluster to judge pod egress against (nothing is sent).",
 ) -> Decorator:
     """--egress-target IP: the outside address pod egress is judged against."""
-    return click.option(
-        "--egress-target", default="1.1.1.1", show_default=True, metavar="IP", help=help
-    )
+    return setting("--egress-target", None, "1.1.1.1", help, metavar="IP")
 
 
 def fail_on_option() -> Decorator:
     """--fail-on SEVERITY: the exit code's threshold (`kostack.cli.common.exit_for`)."""
-    return click.option(
+    return setting(
         "--fail-on",
-        type=click.Choice(SEVERITIES),
-        default="high",
-        show_default=True,
-        help="Exit 1 when a finding at or above this severity fails.",
+        click.Choice(SEVERITIES),
+        "high",
+        "Exit 1 when a finding at or above this severity fails.",
     )
 
 
@@ -130,28 +138,27 @@ class Duration(click.ParamType[float, Any]):
 
 def pending_grace_option() -> Decorator:
     """--pending-grace DURATION: every command that judges Helm releases (release_checks/pending.py)."""
-    return click.option(
+    return setting(
         "--pending-grace",
-        type=Duration(),
-        default="15m",
-        show_default=True,
-        metavar="DURATION",
-        help="A pending-install/upgrade/rollback or uninstalling Helm release younger than this "
+        Duration(),
+        "15m",
+        "A pending-install/upgrade/rollback or uninstalling Helm release younger than this "
         "(or of unknown age) may be a helm command still running: not called stuck, never "
         "uninstalled or reinstalled. 0: every such release is stuck (when you know no helm, CI "
         "or Argo CD/Flux job runs).",
+        metavar="DURATION",
     )
 
 
 def listen_option(default: str) -> Decorator:
     """--listen HOST:PORT of the exporter of a long-running mode."""
-    return click.option(
+    return setting(
         "--listen",
-        default=default,
-        show_default=True,
-        metavar="HOST:PORT",
-        help="Where /metrics, /healthz, /readyz and /status are served. "
+        None,
+        default,
+        "Where /metrics, /healthz, /readyz and /status are served. "
         "Port 0 takes any free port; the start line on stderr names the one taken.",
+        metavar="HOST:PORT",
     )
 
 
@@ -168,25 +175,13 @@ def request_timeout_option(help: str, *, most: float = 3600, metavar: str = "SEC
 
 def interval_option(help: str) -> Decorator:
     """--interval S between a long-running mode's cycles or passes."""
-    return click.option(
-        "--interval",
-        type=click.FloatRange(1, 86400),
-        default=60.0,
-        show_default=True,
-        metavar="S",
-        help=help,
-    )
+    return setting("--interval", click.FloatRange(1, 86400), 60.0, help, metavar="S")
 
 
 def jitter_option() -> Decorator:
     """--jitter F: each wait of a long-running mode is interval x (1 +- F)."""
-    return click.option(
-        "--jitter",
-        type=click.FloatRange(0, 0.5),
-        default=0.1,
-        show_default=True,
-        metavar="F",
-        help="Each wait is interval x (1 +- F).",
+    return setting(
+        "--jitter", click.FloatRange(0, 0.5), 0.1, "Each wait is interval x (1 +- F).", metavar="F"
     )
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kostack.cli._options import options as stack
-from kostack.cli._options import request_timeout_option
+from kostack.cli._options import request_timeout_option, setting
 from kostack.cli.common import Environment, get_env, progress, read_snapshot
 from kostack.cli.diagnose import egress_ip, obtain_snapshot
 from kostack.cli.fix_support import (
@@ -69,12 +69,11 @@ apply_options = stack(
     click.option("--yes", is_flag=True, help="Apply without asking (the default is a dry run)."),
     click.option("--no-verify", is_flag=True, help="Do not re-collect and re-diagnose afterwards."),
     _TIMEOUT,
-    click.option(
+    setting(
         "--retries",
-        type=click.IntRange(min=0, max=10),
-        default=2,
-        show_default=True,
-        help="Retry a request that got no answer or a 5xx (safe: updates are conditional).",
+        click.IntRange(min=0, max=10),
+        2,
+        "Retry a request that got no answer or a 5xx (safe: updates are conditional).",
     ),
 )
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from kostack.catalog import Msg
-from kostack.cli._options import egress_target_option, snapshot_option
+from kostack.cli._options import egress_target_option, setting, snapshot_option
 from kostack.cli._options import lang_option as _lang_option
 from kostack.cli.common import (
     Environment,
@@ -92,12 +92,11 @@ def plan_options(f: F) -> F:
         is_flag=True,
         help="Allowed pairs for only the pod blocks each node owns, not the whole pod CIDR.",
     )(f)
-    f = click.option(
+    f = setting(
         "--method",
-        type=click.Choice(FIX_METHODS),
-        default=FIX_DEFAULT_METHOD,
-        show_default=True,
-        help="pairs: allowed address pairs and scoped rules, port security stays on. "
+        click.Choice(FIX_METHODS),
+        FIX_DEFAULT_METHOD,
+        "pairs: allowed address pairs and scoped rules, port security stays on. "
         "disable-port-security: fast, drops all filtering on the node ports.",
     )(f)
     f = snapshot_option("Plan from a snapshot instead of collecting live.")(f)

@@ -24,6 +24,7 @@ from kostack.cli._options import (
     output_option,
     request_timeout_option,
     serve_extra,
+    setting,
     snapshot_option,
     workload,
 )
@@ -49,12 +50,11 @@ Examples:
 
 
 _OPTIONS = (
-    click.option(
+    setting(
         "--mode",
-        type=click.Choice(["audit", "enforce"]),
-        default="audit",
-        show_default=True,
-        help="audit reports drift and changes nothing; enforce fixes it.",
+        click.Choice(["audit", "enforce"]),
+        "audit",
+        "audit reports drift and changes nothing; enforce fixes it.",
     ),
     click.option(
         "--once", is_flag=True, help="One pass, then exit (cron, CI); no leader election."
@@ -71,53 +71,47 @@ _OPTIONS = (
     ),
     interval_option("Seconds between passes (a node joining starts one sooner)."),
     jitter_option(),
-    click.option(
+    setting(
         "--settle",
-        type=click.FloatRange(0, 300),
-        default=2.0,
-        show_default=True,
+        click.FloatRange(0, 300),
+        2.0,
+        "After a Kubernetes change, wait this long for more before the pass.",
         metavar="S",
-        help="After a Kubernetes change, wait this long for more before the pass.",
     ),
     listen_option("127.0.0.1:9110"),
-    click.option(
+    setting(
         "--breaker-share",
-        type=click.FloatRange(0, 1),
-        default=0.3,
-        show_default=True,
+        click.FloatRange(0, 1),
+        0.3,
+        "Open the circuit breaker when a pass would change pairs on more than this share of ports.",
         metavar="F",
-        help="Open the circuit breaker when a pass would change pairs on more than this share of ports.",
     ),
-    click.option(
+    setting(
         "--breaker-floor",
-        type=click.IntRange(0),
-        default=2,
-        show_default=True,
+        click.IntRange(0),
+        2,
+        "... but never below N ports (a node joining a small cluster).",
         metavar="N",
-        help="... but never below N ports (a node joining a small cluster).",
     ),
-    click.option(
+    setting(
         "--breaker-removals",
-        type=click.IntRange(0),
-        default=5,
-        show_default=True,
+        click.IntRange(0),
+        5,
+        "Open it when a pass would remove pairs or rules on more than N ports and rules.",
         metavar="N",
-        help="Open it when a pass would remove pairs or rules on more than N ports and rules.",
     ),
-    click.option(
+    setting(
         "--writes-per-minute",
-        type=click.IntRange(1, 10000),
-        default=60,
-        show_default=True,
+        click.IntRange(1, 10000),
+        60,
+        "Rate limit of Neutron writes (one port update with its tags, one rule).",
         metavar="N",
-        help="Rate limit of Neutron writes (one port update with its tags, one rule).",
     ),
-    click.option(
+    setting(
         "--max-rereads",
-        type=click.IntRange(0, 10),
-        default=3,
-        show_default=True,
-        help="Times a pass reads again and recomputes when ports change under it (412).",
+        click.IntRange(0, 10),
+        3,
+        "Times a pass reads again and recomputes when ports change under it (412).",
     ),
     click.option(
         "--journal-dir",
@@ -130,13 +124,12 @@ _OPTIONS = (
         help="The Lease for leader election (default: POD_NAMESPACE/kostack-guard in a pod).",
     ),
     click.option("--no-lease", is_flag=True, help="No leader election: this is the only guard."),
-    click.option(
+    setting(
         "--lease-duration",
-        type=click.IntRange(2, 3600),
-        default=15,
-        show_default=True,
+        click.IntRange(2, 3600),
+        15,
+        "How long a silent leader keeps the Lease.",
         metavar="S",
-        help="How long a silent leader keeps the Lease.",
     ),
     events_option(
         "Kubernetes Events on fixes, drift and the breaker (default: on when live, not --once)."

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from kostack.cli._options import lang_option, options, output_option, snapshot_option
+from kostack.cli._options import lang_option, options, output_option, setting, snapshot_option
 from kostack.cli.common import get_env, openstack_needed, read_snapshot, request_timeout
 from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
 from kostack.errors import ConfigError, ExitCode
@@ -220,12 +220,11 @@ _OPTIONS = (
         help="A planned node (repeat; dual stack: its IPv4 and IPv6 address); without --node, "
         "the VM ports of --network are the nodes.",
     ),
-    click.option(
+    setting(
         "--control-planes",
-        type=click.IntRange(min=1),
-        default=1,
-        show_default=True,
-        help="How many of the nodes (the first ones) are control planes.",
+        click.IntRange(min=1),
+        1,
+        "How many of the nodes (the first ones) are control planes.",
     ),
     click.option(
         "--network", metavar="NAME|ID", help="The OpenStack network the nodes are (will be) on."
@@ -247,12 +246,8 @@ _OPTIONS = (
     click.option("--typha/--no-typha", default=None, help="Calico Typha (default: on for Calico)."),
     click.option("--wireguard", is_flag=True, help="The CNI encrypts pod traffic with WireGuard."),
     click.option("--neutron-backend", type=click.Choice(NEUTRON_BACKENDS)),
-    click.option(
-        "--security-group",
-        "group_name",
-        default="k8s-nodes",
-        show_default=True,
-        help="Name of the group to create.",
+    setting(
+        "--security-group", None, "k8s-nodes", "Name of the group to create.", dest="group_name"
     ),
     click.option("--no-service-cidr", is_flag=True, help="Leave the service CIDR pair out."),
     output_option("text", "json", "commands", "terraform"),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kostack.catalog import map_text
-from kostack.cli._options import lang_option, options, output_option, snapshot_option
+from kostack.cli._options import lang_option, options, output_option, setting, snapshot_option
 from kostack.cli.common import Environment, detect_lang, get_env, optional_part, read_snapshot
 from kostack.cli.defaults import PROBE_IMAGE as DEFAULT_IMAGE
 from kostack.cli.defaults import PROBE_MAX_SOURCES as DEFAULT_MAX_SOURCES
@@ -223,27 +223,26 @@ _OPTIONS = (
         envvar="KOSTACK_LAB_STATE_DIR",
         help="With --lab: the lab's state directory (env KOSTACK_LAB_STATE_DIR).",
     ),
-    click.option(
+    setting(
         "--image",
-        default=DEFAULT_IMAGE,
-        show_default=True,
+        None,
+        DEFAULT_IMAGE,
+        "Image of the probe pods: anything with python3 (use your registry's when air-gapped).",
         metavar="IMG",
-        help="Image of the probe pods: anything with python3 (use your registry's when air-gapped).",
     ),
-    click.option(
+    setting(
         "--timeout",
-        type=click.FloatRange(0.1, 60),
-        default=DEFAULT_TIMEOUT,
-        show_default=True,
+        click.FloatRange(0.1, 60),
+        DEFAULT_TIMEOUT,
+        "Seconds before a probe counts as silent (every probe runs at once).",
         metavar="S",
-        help="Seconds before a probe counts as silent (every probe runs at once).",
     ),
-    click.option(
+    setting(
         "--egress-target",
-        default=DEFAULT_EGRESS,
-        show_default=True,
+        None,
+        DEFAULT_EGRESS,
+        "Where pod egress is tested (a name is resolved here, never in the pods).",
         metavar="HOST:PORT",
-        help="Where pod egress is tested (a name is resolved here, never in the pods).",
     ),
     click.option(
         "--icmp-clusterip",
@@ -251,14 +250,13 @@ _OPTIONS = (
         help="Also ping the kubernetes ClusterIP (not judged: what comes back depends on the proxy "
         "mode and proves nothing).",
     ),
-    click.option(
+    setting(
         "--max-sources",
-        type=click.IntRange(1, 1000),
-        default=DEFAULT_MAX_SOURCES,
-        show_default=True,
-        help="Probe from every node up to this many; beyond, one node per class plus a sample.",
+        click.IntRange(1, 1000),
+        DEFAULT_MAX_SOURCES,
+        "Probe from every node up to this many; beyond, one node per class plus a sample.",
     ),
-    click.option("--seed", type=int, default=0, show_default=True, help="Seed of the node sample."),
+    setting("--seed", int, 0, "Seed of the node sample."),
     click.option(
         "--save",
         "save_path",

@@ -24,6 +24,7 @@ from kostack.cli._options import (
     options,
     output_option,
     pending_grace_option,
+    setting,
     snapshot_option,
 )
 from kostack.cli.common import (
@@ -329,13 +330,12 @@ _reinstall_options = options(
         metavar="FILE",
         help="Journal file (default: ./kostack-reinstall-NAME-TIME.journal.jsonl).",
     ),
-    click.option(
+    setting(
         "--timeout",
-        type=click.IntRange(min=1, max=86400),
-        default=DEFAULT_TIMEOUT,
-        show_default=True,
+        click.IntRange(min=1, max=86400),
+        DEFAULT_TIMEOUT,
+        "How long to wait for a deletion, helm, or readiness.",
         metavar="SECONDS",
-        help="How long to wait for a deletion, helm, or readiness.",
     ),
     output_option("text", "json"),
 )

@@ -21,6 +21,7 @@ from kostack.cli._options import (
     options,
     request_timeout_option,
     serve_extra,
+    setting,
     snapshot_option,
     workload,
 )
@@ -55,60 +56,51 @@ _OPTIONS = (
     ),
     lang_option("Language of log lines, Events and /readyz (default: from the locale)."),
     egress_target_option("An address outside the cluster to judge pod egress against."),
-    click.option(
+    setting(
         "--max-classes",
-        type=click.IntRange(1, 12),
-        default=8,
-        show_default=True,
-        help="Node classes with their own metric labels; the rest are 'other'.",
+        click.IntRange(1, 12),
+        8,
+        "Node classes with their own metric labels; the rest are 'other'.",
     ),
-    click.option(
+    setting(
         "--probes",
-        type=click.Choice(["off", "agents", "lab"]),
-        default="off",
-        show_default=True,
-        help="Probe round each cycle: by the agent DaemonSet (deploy/), or in the network lab.",
+        click.Choice(["off", "agents", "lab"]),
+        "off",
+        "Probe round each cycle: by the agent DaemonSet (deploy/), or in the network lab.",
     ),
     click.option(
         "--probe-namespace",
         metavar="NS",
         help="With --probes agents: the agents' namespace (default: POD_NAMESPACE, else kostack).",
     ),
-    click.option(
+    setting(
         "--probe-token-file",
+        None,
+        "/etc/kostack-agent/token",
+        "With --probes agents: the token the agents require.",
         metavar="FILE",
-        default="/etc/kostack-agent/token",
-        show_default=True,
-        help="With --probes agents: the token the agents require.",
     ),
-    click.option(
+    setting(
         "--probe-address",
-        type=click.Choice(["pod", "host"]),
-        default="pod",
-        show_default=True,
-        help="Reach each agent at its pod IP, or at its node IP (hostPort).",
+        click.Choice(["pod", "host"]),
+        "pod",
+        "Reach each agent at its pod IP, or at its node IP (hostPort).",
     ),
-    click.option(
+    setting(
         "--probe-timeout",
-        type=click.FloatRange(0.1, 60),
-        default=2.0,
-        show_default=True,
+        click.FloatRange(0.1, 60),
+        2.0,
+        "Seconds before a probe counts as silent.",
         metavar="S",
-        help="Seconds before a probe counts as silent.",
     ),
-    click.option(
+    setting(
         "--probe-max-sources",
-        type=click.IntRange(1, 1000),
-        default=16,
-        show_default=True,
-        help="Probe sources per round: every class, plus a sample that rotates each cycle.",
+        click.IntRange(1, 1000),
+        16,
+        "Probe sources per round: every class, plus a sample that rotates each cycle.",
     ),
-    click.option(
-        "--probe-egress",
-        default="1.1.1.1:443",
-        show_default=True,
-        metavar="IP:PORT",
-        help="Where pod egress is probed.",
+    setting(
+        "--probe-egress", None, "1.1.1.1:443", "Where pod egress is probed.", metavar="IP:PORT"
     ),
     click.option(
         "--probe-lab", metavar="NAME", help="With --probes lab: the lab's name ('default')."
@@ -117,28 +109,19 @@ _OPTIONS = (
     deployment_option(
         "kostack's own Deployment, for cluster-wide Events (default: POD_NAMESPACE/kostack-watch)."
     ),
-    click.option(
+    setting(
         "--history",
-        "history_limit",
-        type=click.IntRange(1, 10000),
-        default=200,
-        show_default=True,
-        help="Transitions kept for /status.",
+        click.IntRange(1, 10000),
+        200,
+        "Transitions kept for /status.",
+        dest="history_limit",
     ),
-    click.option(
-        "--flap-window",
-        type=click.FloatRange(1),
-        default=3600.0,
-        show_default=True,
-        metavar="S",
-        help="Window of flap detection.",
-    ),
-    click.option(
+    setting("--flap-window", click.FloatRange(1), 3600.0, "Window of flap detection.", metavar="S"),
+    setting(
         "--flap-threshold",
-        type=click.IntRange(2, 1000),
-        default=4,
-        show_default=True,
-        help="Changes within the window that make a key flap.",
+        click.IntRange(2, 1000),
+        4,
+        "Changes within the window that make a key flap.",
     ),
     click.option(
         "--cycles",

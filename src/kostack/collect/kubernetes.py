@@ -63,7 +63,7 @@ from kostack.model.snapshot import (
     Service,
 )
 
-__all__ = ["DEFAULT_PAGE_SIZE", "KubeCollection", "NodeIdentity", "collect_kubernetes"]
+__all__ = ["DEFAULT_PAGE_SIZE", "KubeCollection", "collect_kubernetes"]
 
 # kubectl's chunk size for lists (--chunk-size default 500).
 DEFAULT_PAGE_SIZE: Final = 500

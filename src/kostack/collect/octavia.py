@@ -178,52 +178,46 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _common(raw: dict[str, Any]) -> dict[str, Any]:
-    """Every Octavia object's id, name and three states (admin_state_up absent counts as up)."""
+def _common(
+    raw: dict[str, Any], texts: tuple[str, ...] = (), ints: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Every Octavia object's id, name and three states (admin_state_up absent counts as up),
+    and the optional fields ``texts`` (strings) and ``ints`` it has under the same names."""
     return {
         "id": str(raw["id"]),
         "name": _text(raw.get("name")),
         "admin_state_up": raw.get("admin_state_up") is not False,
         "provisioning_status": _text(raw.get("provisioning_status")),
         "operating_status": _text(raw.get("operating_status")),
+        **{key: _opt(raw.get(key)) for key in texts},
+        **{key: _int(raw.get(key)) for key in ints},
     }
 
 
+_VIP_TEXTS = ("vip_address", "vip_port_id", "vip_subnet_id", "vip_network_id")
+
+
 def _monitor(raw: dict[str, Any]) -> HealthMonitor:
-    return HealthMonitor(
-        **_common(raw),
-        type=str(raw.get("type") or ""),
-        delay=_int(raw.get("delay")),
-        timeout=_int(raw.get("timeout")),
-        max_retries=_int(raw.get("max_retries")),
-        max_retries_down=_int(raw.get("max_retries_down")),
-        url_path=_opt(raw.get("url_path")),
-        http_method=_opt(raw.get("http_method")),
-        expected_codes=_opt(raw.get("expected_codes")),
-    )
+    texts = ("url_path", "http_method", "expected_codes")
+    ints = ("delay", "timeout", "max_retries", "max_retries_down")
+    return HealthMonitor(**_common(raw, texts, ints), type=str(raw.get("type") or ""))
 
 
 def _member(raw: dict[str, Any]) -> Member:
     return Member(
-        **_common(raw),
+        **_common(raw, ("subnet_id", "monitor_address"), ("monitor_port", "weight")),
         address=raw["address"],
         protocol_port=raw["protocol_port"],
-        subnet_id=_opt(raw.get("subnet_id")),
-        monitor_address=_opt(raw.get("monitor_address")),
-        monitor_port=_int(raw.get("monitor_port")),
-        weight=_int(raw.get("weight")),
         backup=raw.get("backup") is True,
     )
 
 
 def _listener(raw: dict[str, Any]) -> Listener:
     return Listener(
-        **_common(raw),
+        **_common(raw, ("default_pool_id",), ("connection_limit",)),
         protocol=str(raw.get("protocol") or ""),
         protocol_port=raw["protocol_port"],
-        default_pool_id=_opt(raw.get("default_pool_id")),
         allowed_cidrs=tuple(str(c) for c in raw.get("allowed_cidrs") or ()),
-        connection_limit=_int(raw.get("connection_limit")),
         tags=tuple(str(t) for t in raw.get("tags") or ()),
     )
 
@@ -356,17 +350,10 @@ def _assemble(
     def lb(raw: dict[str, Any]) -> LoadBalancer:
         lb_id = str(raw["id"])
         return LoadBalancer(
-            **_common(raw),
+            **_common(raw, ("project_id", "created_at", "updated_at", *_VIP_TEXTS)),
             description=_text(raw.get("description"))[:1024],
             tags=tuple(str(t) for t in raw.get("tags") or ()),
             provider=_text(raw.get("provider")),
-            project_id=_opt(raw.get("project_id")),
-            vip_address=_opt(raw.get("vip_address")),
-            vip_port_id=_opt(raw.get("vip_port_id")),
-            vip_subnet_id=_opt(raw.get("vip_subnet_id")),
-            vip_network_id=_opt(raw.get("vip_network_id")),
-            created_at=_opt(raw.get("created_at")),
-            updated_at=_opt(raw.get("updated_at")),
             listeners=tuple(listeners_of.get(lb_id, ())),
             pools=tuple(pools_of.get(lb_id, ())),
         )

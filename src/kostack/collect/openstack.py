@@ -73,7 +73,6 @@ from kostack.model.snapshot import (
 
 __all__ = [
     "PAGE_SIZE",
-    "ROUTER_INTERFACE_OWNERS",
     "close_connection",
     "collect_openstack",
     "count_requests",

@@ -18,6 +18,7 @@ from kostack.guard.messages import MESSAGES, say
 from kostack.guard.state import PassReport, actionable
 from kostack.plan.model import Rule
 from kostack.report.cells import cells, wrap
+from kostack.report.fixplan import short
 
 __all__ = [
     "breaker_why",
@@ -30,12 +31,17 @@ __all__ = [
     "write_line",
 ]
 
+# the results whose pass line is their own (`pass.<result>`); any other pass is clean
+_PASS_RESULTS = ("held", "drift", "fixed", "partial", "incomplete")
+# a write that did not (or not wholly) happen: its log line, by outcome (else write.failed)
+_ERROR_KEYS = {
+    "stale": "write.stale.412",
+    "in-doubt": "write.indoubt",
+    "applied-untagged": "write.untagged",
+    "refused": "write.refused",
+}
 SHOWN = 20  # ports listed one by one in a report; the rest are counted
 WIDTH = 100  # terminal cells a line of the --once report takes at most
-
-
-def short(port_id: str) -> str:
-    return port_id[:8] + ".." if len(port_id) > 10 else port_id
 
 
 def rule_text(rule: Rule, lang: str, groups: Mapping[str, str] | None = None) -> str:
@@ -134,12 +140,9 @@ def _port_lines(drift: PortDrift, lang: str) -> Iterable[str]:
         yield say(
             lang, "report.port.remove", port=port, node=node, cidrs=", ".join(drift.remove), why=why
         )
-    if drift.held:
-        yield say(lang, "report.port.held", port=port, node=node, cidrs=", ".join(drift.held))
-    if drift.claim:
-        yield say(lang, "report.port.claim", port=port, node=node, cidrs=", ".join(drift.claim))
-    if drift.unclaim:
-        yield say(lang, "report.port.unclaim", port=port, node=node, cidrs=", ".join(drift.unclaim))
+    for key, cidrs in (("held", drift.held), ("claim", drift.claim), ("unclaim", drift.unclaim)):
+        if cidrs:
+            yield say(lang, f"report.port.{key}", port=port, node=node, cidrs=", ".join(cidrs))
 
 
 def render_report(
@@ -293,18 +296,11 @@ def write_line(done: Done, lang: str, groups: Mapping[str, str] | None = None) -
         return say(lang, "write.already", target=target, detail=what or done.detail)
     if done.outcome == "stale" and done.revision is not None:
         return say(lang, "write.stale", target=target, revision=done.revision)
-    if done.outcome == "stale":
-        return say(lang, "write.stale.412", target=target, error=done.error)
-    if done.outcome == "in-doubt":
-        return say(lang, "write.indoubt", target=target, error=done.error)
-    if done.outcome == "applied-untagged":
-        return say(lang, "write.untagged", target=target, error=done.error)
     if done.outcome == "refused" and done.rule is not None:
         n = RULE_RETRY_PASSES
         return say(lang, "write.rule.refused", target=target, rule=what, error=done.error, n=n)
-    if done.outcome == "refused":
-        return say(lang, "write.refused", target=target, error=done.error)
-    return say(lang, "write.failed", target=target, error=done.error)
+    key = _ERROR_KEYS.get(done.outcome, "write.failed")
+    return say(lang, key, target=target, error=done.error)
 
 
 def pass_lines(
@@ -314,51 +310,20 @@ def pass_lines(
     out: list[str] = []
     drift = report.drift
     assert drift is not None
-    n, seconds = report.number, f"{report.seconds:.2f}"
-    if report.result == "held":
+    result = report.result if report.result in _PASS_RESULTS else "clean"
+    params: dict[str, object] = {"n": report.number, "seconds": f"{report.seconds:.2f}"}
+    if result == "held":
         assert report.breaker is not None
-        why = breaker_why(report.breaker, breaker.max_share, breaker.floor, lang)
-        out.append(say(lang, "pass.held", n=n, seconds=seconds, why=why))
-    elif report.result == "drift":
-        rules = drift.rule_adds + drift.rule_deletes
-        out.append(
-            say(
-                lang,
-                "pass.drift",
-                n=n,
-                seconds=seconds,
-                ports=len(drift.ports),
-                rules=rules,
-            )
-        )
-    elif report.result == "fixed":
-        applied = report.count("applied")
-        out.append(say(lang, "pass.fixed", n=n, seconds=seconds, done=applied))
-    elif report.result == "partial":
-        applied = report.count("applied")
-        out.append(
-            say(
-                lang,
-                "pass.partial",
-                n=n,
-                seconds=seconds,
-                done=applied,
-                left=report.remaining,
-            )
-        )
-    elif report.result == "incomplete":
-        out.append(say(lang, "pass.incomplete", n=n, seconds=seconds))
-    else:
-        out.append(say(lang, "pass.clean", n=n, seconds=seconds, ports=drift.node_ports))
+        params["why"] = breaker_why(report.breaker, breaker.max_share, breaker.floor, lang)
+    elif result == "drift":
+        params.update(ports=len(drift.ports), rules=drift.rule_adds + drift.rule_deletes)
+    elif result in ("fixed", "partial"):
+        params.update(done=report.count("applied"), left=report.remaining)
+    elif result == "clean":
+        params["ports"] = drift.node_ports
+    out.append(say(lang, f"pass.{result}", **params))
     if report.deferred:
-        out.append(
-            say(
-                lang,
-                "deferred",
-                n=report.deferred,
-                per_minute=writes_per_minute,
-            )
-        )
+        out.append(say(lang, "deferred", n=report.deferred, per_minute=writes_per_minute))
     if report.not_leader:
         out.append(say(lang, "not_leader"))
     return out

@@ -17,6 +17,7 @@ from kostack.report.incident import CommandGroup, IncidentReport, status_label
 from kostack.report.incident_model import (
     PORT_COLUMNS,
     CauseSection,
+    Command,
     ConditionalSection,
     WarningSection,
 )
@@ -235,17 +236,10 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
     """One root cause: severity, what, why, what breaks, its ports, evidence, background."""
     o: list[str] = []
     o.append(f"<h3>{inline(cause.heading)}</h3>")
-    o.append(
-        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
-        f'<span class="badge {h(cause.severity)}">{h(cause.severity_label)}</span></p><ul>'
-    )
-    o.append(
-        f'<li><span class="label">{h(t(lang, "rep.l.what"))}:</span> {inline(cause.what)}</li>'
-    )
+    o.append(_severity(lang, cause.severity, h(cause.severity_label)))
+    o.append(_item(lang, "rep.l.what", cause.what))
     if cause.why:
-        o.append(
-            f'<li><span class="label">{h(t(lang, "rep.l.why"))}:</span> {inline(cause.why)}</li>'
-        )
+        o.append(_item(lang, "rep.l.why", cause.why))
     if cause.breaks:
         o.append(f'<li><span class="label">{h(t(lang, "rep.l.result"))}:</span><ul>')
         o.extend(f"<li>{inline(b)}</li>" for b in cause.breaks)
@@ -273,9 +267,7 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
                 raw={1},
             )
         )
-    if cause.evidence:
-        o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
-        o.append("<pre>" + "\n".join(h(e) for e in cause.evidence[:8]) + "</pre>")
+    o += _evidence(lang, cause.evidence[:8])
     if cause.background:
         o.append(
             f'<div class="background"><span class="label">{h(t(lang, "rep.l.background"))} '
@@ -287,21 +279,15 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
 def _conditional(c: ConditionalSection, lang: str) -> list[str]:
     """A conditional cause: when it holds, what breaks then, evidence, how to tell, its fix."""
     o = [f"<h3>{inline(c.heading)}</h3>"]
-    o.append(
-        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
-        f'<span class="badge {h(c.severity)}">{h(c.severity_label)}</span></p><ul>'
-    )
-    for key, text in (("rep.cond.l.when", c.when), ("rep.l.what", c.what)):
-        o.append(f'<li><span class="label">{h(t(lang, key))}:</span> {inline(text)}</li>')
+    o.append(_severity(lang, c.severity, h(c.severity_label)))
+    o += [_item(lang, "rep.cond.l.when", c.when), _item(lang, "rep.l.what", c.what)]
     if c.breaks:
         o.append(f'<li><span class="label">{h(t(lang, "rep.cond.l.breaks"))}:</span><ul>')
         o.extend(f"<li>{inline(b)}</li>" for b in c.breaks)
         o.append("</ul></li>")
-    o.append(f'<li><span class="label">{h(t(lang, "rep.cond.l.fix"))}:</span> {inline(c.fix)}</li>')
+    o.append(_item(lang, "rep.cond.l.fix", c.fix))
     o.append("</ul>")
-    if c.evidence:
-        o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
-        o.append("<pre>" + "\n".join(h(e) for e in c.evidence) + "</pre>")
+    o += _evidence(lang, c.evidence)
     if c.tell:
         o.append(f'<p class="label">{h(t(lang, "rep.cond.l.tell"))}</p><ul>')
         o.extend(f"<li>{inline(line)}</li>" for line in c.tell)
@@ -312,28 +298,46 @@ def _conditional(c: ConditionalSection, lang: str) -> list[str]:
 def _warning(w: WarningSection, lang: str) -> list[str]:
     """A warning: severity (not an outage), what it says, evidence, the optional change."""
     o = [f"<h3>{inline(w.heading)}</h3>"]
-    o.append(
-        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
-        f'<span class="badge {h(w.severity)}">{inline(w.severity_label)}</span></p><ul>'
-    )
+    o.append(_severity(lang, w.severity, inline(w.severity_label)))
     label = f'<span class="label">{h(t(lang, "rep.l.what"))}:</span> '
     o.extend(f"<li>{label if i == 0 else ''}{inline(s)}</li>" for i, s in enumerate(w.what))
     o.append("</ul>")
-    if w.evidence:
-        o.append(f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>')
-        o.append("<pre>" + "\n".join(h(e) for e in w.evidence) + "</pre>")
+    o += _evidence(lang, w.evidence)
     if w.optional:
-        lines = [
-            h(c.command)
-            + (f'   <span class="comment">{h(comment(plain(c.note)))}</span>' if c.note else "")
-            for c in w.optional
-        ]
+        lines = [_commented(c) for c in w.optional]
         if w.optional_more:
             more = mt(lang, "rep.l.more_commands", n=w.optional_more)
             lines.append(f'<span class="comment">{h(comment(plain(more)))}</span>')
         o.append(f'<p class="label">{inline(mt(lang, "rep.warn.optional"))}</p>')
         o.append("<pre>" + "\n".join(lines) + "</pre>")
     return o
+
+
+def _severity(lang: str, severity: str, label: str) -> str:
+    """A section's severity line (``label``: HTML), then the opening of its list."""
+    return (
+        f'<p><span class="label">{h(t(lang, "rep.l.severity"))}:</span> '
+        f'<span class="badge {h(severity)}">{label}</span></p><ul>'
+    )
+
+
+def _item(lang: str, key: str, text: str) -> str:
+    return f'<li><span class="label">{h(t(lang, key))}:</span> {inline(text)}</li>'
+
+
+def _evidence(lang: str, evidence: tuple[str, ...]) -> list[str]:
+    if not evidence:
+        return []
+    return [
+        f'<p class="label">{h(t(lang, "rep.l.evidence"))}</p>',
+        "<pre>" + "\n".join(h(e) for e in evidence) + "</pre>",
+    ]
+
+
+def _commented(c: Command) -> str:
+    """A command, and its note as a shell comment after it."""
+    note = f'   <span class="comment">{h(comment(plain(c.note)))}</span>' if c.note else ""
+    return h(c.command) + note
 
 
 def _troubleshooting(report: IncidentReport, lang: str) -> list[str]:
@@ -346,13 +350,7 @@ def _troubleshooting(report: IncidentReport, lang: str) -> list[str]:
         o.append(f'<div class="note"><p>{inline(report.ping_note)}</p></div>')
     if report.verify:
         o.append(f'<p class="label">{h(t(lang, "rep.l.verify"))}</p><pre>')
-        o.append(
-            "\n".join(
-                h(c.command)
-                + (f'   <span class="comment">{h(comment(plain(c.note)))}</span>' if c.note else "")
-                for c in report.verify
-            )
-        )
+        o.append("\n".join(_commented(c) for c in report.verify))
         o.append("</pre>")
     for key, items in report.lists():
         if items:

@@ -182,26 +182,11 @@ def symptoms(
                 t(lang, "rep.symptom.pod", pod=f"{pod.namespace}/{pod.name}", phase=pod.phase)
             )
     for tr in (member for top in troubles for member in top.family):
-        if tr.gone and tr.pvcs:
-            out.append(
-                t(
-                    lang,
-                    "rep.symptom.orphans",
-                    release=tr.name,
-                    n=len(tr.pvcs),
-                    namespace=tr.namespace,
-                )
-            )
-        elif tr.failed:
-            out.append(
-                t(
-                    lang,
-                    "rep.symptom.release",
-                    release=tr.name,
-                    namespace=tr.namespace,
-                    status=tr.status,
-                )
-            )
+        orphans = tr.gone and bool(tr.pvcs)
+        if orphans or tr.failed:
+            key = "rep.symptom.orphans" if orphans else "rep.symptom.release"
+            said = {"n": len(tr.pvcs), "status": tr.status}  # each key takes what it says
+            out.append(t(lang, key, release=tr.name, namespace=tr.namespace, **said))
     if not out:
         out.append(_nothing_found(d, lang))
     return tuple(out)

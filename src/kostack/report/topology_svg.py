@@ -29,25 +29,9 @@ from kostack.report.topology_picture import (
     DETAIL_LIMIT,
     FLOW_KINDS,
     MAX_BOXES,
-    PODS_SHOWN,
     PicFlow,
-    PicNode,
-    PicSubnet,
     Picture,
     picture,
-    stage_of,
 )
 
-__all__ = [
-    "DETAIL_LIMIT",
-    "FLOW_KINDS",
-    "MAX_BOXES",
-    "PODS_SHOWN",
-    "PicFlow",
-    "PicNode",
-    "PicSubnet",
-    "Picture",
-    "picture",
-    "render_svg",
-    "stage_of",
-]
+__all__ = ["DETAIL_LIMIT", "FLOW_KINDS", "MAX_BOXES", "PicFlow", "Picture", "picture", "render_svg"]

@@ -329,22 +329,15 @@ class WatchLoop:
 
     def _log_transition(self, t: Transition) -> None:
         if t.kind == "root-cause":
-            if t.after == "present":
-                text = say(
-                    self.lang,
-                    "cause.appeared" if t.node_count else "cause.appeared.none",
-                    title=root_cause_title(t.key, self.lang),
-                    severity=severity_name(self.lang, t.severity),
-                    check=t.check_id,
-                    nodes=t.node_count,
-                )
-            else:
-                text = say(
-                    self.lang,
-                    "cause.cleared",
-                    title=root_cause_title(t.key, self.lang),
-                    check=t.check_id,
-                )
+            key = "cause.appeared" if t.node_count else "cause.appeared.none"
+            text = say(
+                self.lang,
+                key if t.after == "present" else "cause.cleared",  # cleared: no severity, nodes
+                title=root_cause_title(t.key, self.lang),
+                severity=severity_name(self.lang, t.severity),
+                check=t.check_id,
+                nodes=t.node_count,
+            )
             self.log(text)
         elif t.kind == "verdict" and t.before != "unknown":
             self.log(
