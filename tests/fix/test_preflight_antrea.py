@@ -216,6 +216,7 @@ def test_the_cli_outputs_and_antreas_case_insensitive_mode() -> None:
     assert run.code == 0, run.stderr
     doc = json.loads(run.stdout)
     assert doc["inputs"]["cni"] == "antrea" and doc["inputs"]["mode"] == "encap"
+    assert doc["inputs"]["tunnel_type"] == "geneve"  # Antrea's default, said
     geneve = next(r for r in doc["recommended"]["rules"] if r["name"] == "antrea_geneve")
     assert (geneve["protocol"], geneve["port_range_min"]) == ("udp", 6081)
     assert all(not p["allowed_address_pairs"] for p in doc["recommended"]["ports"])
