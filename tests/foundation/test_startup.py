@@ -150,6 +150,7 @@ def test_option_defaults_shown_in_help_equal_the_layers_own() -> None:
     from kostack.model.snapshot import NeutronBackend
     from kostack.plan.model import Method
     from kostack.plan.preflight import CNI_MODES
+    from kostack.plan.preflight_antrea import TUNNELS
     from kostack.plan.release_model import DEFAULT_TIMEOUT
     from kostack.probe.k8s_runner import DEFAULT_IMAGE
     from kostack.probe.plan import DEFAULT_MAX_SOURCES
@@ -161,4 +162,5 @@ def test_option_defaults_shown_in_help_equal_the_layers_own() -> None:
     assert defaults.PROBE_MAX_SOURCES == DEFAULT_MAX_SOURCES
     assert defaults.RELEASE_TIMEOUT_S == DEFAULT_TIMEOUT
     assert tuple(sorted(CNI_MODES)) == defaults.PREFLIGHT_CNIS
+    assert TUNNELS == defaults.PREFLIGHT_TUNNELS
     assert get_args(NeutronBackend) == defaults.NEUTRON_BACKENDS

@@ -141,7 +141,8 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "service_cidr": "계획한 서비스 CIDR. 듀얼 스택: 10.96.0.0/12,fd00:10:96::/112.",
         "mode": "calico: vxlan-crosssubnet(기본값), vxlan, ipip, ipip-crosssubnet, none; flannel: "
         "vxlan(기본값), host-gw; cilium: vxlan(기본값), geneve, native; kube-router: ipip(기본값), "
-        "fou, full, none.",
+        "fou, full, none; antrea(trafficEncapMode): encap(기본값), noEncap, hybrid.",
+        "tunnel_type": "encap과 hybrid 모드에서 Antrea의 tunnelType(기본값: geneve).",
         "nodes": "계획한 노드(반복 가능, 듀얼 스택: 그 IPv4와 IPv6 주소). --node가 없으면 "
         "--network의 VM 포트가 노드입니다.",
         "control_planes": "노드 중 몇 개(앞의 것부터)가 컨트롤 플레인인지.",
@@ -151,10 +152,12 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "subnet_cidr": "계획한 서브넷(--network 없이).",
         "network_mtu": "계획한 네트워크 MTU.",
         "pod_mtu": "설정할 계획인 Pod MTU.",
-        "nat_outgoing": "Pod의 외부 트래픽을 노드 주소로 마스커레이드하는지.",
+        "nat_outgoing": "Pod의 외부 트래픽을 노드 주소로 마스커레이드하는지(Antrea: "
+        "--no-nat-outgoing은 noSNAT이며 noEncap 모드 전용).",
         "bgp": "Calico BGP(기본값: VXLAN Always가 아니면 켬).",
         "typha": "Calico Typha(기본값: Calico면 켬).",
-        "wireguard": "CNI가 Pod 트래픽을 WireGuard로 암호화합니다.",
+        "wireguard": "CNI가 Pod 트래픽을 WireGuard로 암호화합니다(Antrea: trafficEncryptionMode "
+        "wireguard, encap 모드 전용).",
         "group_name": "만들 그룹의 이름.",
         "no_service_cidr": "서비스 CIDR의 Allowed Address Pair를 뺍니다.",
         "lang": "보고서의 언어(기본값: KOSTACK_LANG, 없으면 로캘). 명령과 Terraform은 그대로 "

@@ -9,7 +9,7 @@ import click
 
 from kostack.cli._options import lang_option, options, output_option, setting, snapshot_option
 from kostack.cli.common import get_env, openstack_needed, read_snapshot, request_timeout
-from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS
+from kostack.cli.defaults import NEUTRON_BACKENDS, PREFLIGHT_CNIS, PREFLIGHT_TUNNELS
 from kostack.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:  # the layers below are imported when the command runs: --help stays fast
@@ -30,6 +30,7 @@ DEFAULT_MODES = {
     "flannel": "vxlan",
     "cilium": "vxlan",
     "kube-router": "ipip",
+    "antrea": "encap",
 }
 
 
@@ -138,17 +139,19 @@ def _nodes(
 def _spec(env: Env, opts: dict[str, Any]) -> PreflightSpec:
     """The preflight's inputs from the command line (usage errors as ConfigError)."""
     from kostack.plan.preflight import PreflightSpec
+    from kostack.plan.preflight_antrea import canonical_mode
 
     openstack, network_id = _where(env, opts)
     pod, pod2 = _cidrs(opts["pod_cidr"], "--pod-cidr")
     service, service2 = _cidrs(opts["service_cidr"], "--service-cidr")
     families = (pod.version,) if pod2 is None else (pod.version, pod2.version)
     subnet_cidr = opts["subnet_cidr"]
+    mode = opts["mode"] or DEFAULT_MODES[opts["cni"]]
     return PreflightSpec(
         pod_cidr=pod,
         service_cidr=service,
         cni=opts["cni"],
-        mode=opts["mode"] or DEFAULT_MODES[opts["cni"]],
+        mode=canonical_mode(mode) if opts["cni"] == "antrea" else mode,
         nodes=_nodes(opts, openstack, network_id, families),
         nat_outgoing=opts["nat_outgoing"],
         bgp=opts["bgp"],
@@ -164,6 +167,7 @@ def _spec(env: Env, opts: dict[str, Any]) -> PreflightSpec:
         network_id=network_id,
         pod_cidr_secondary=pod2,
         service_cidr_secondary=service2,
+        tunnel_type=opts["tunnel_type"],
     )
 
 
@@ -210,7 +214,13 @@ _OPTIONS = (
         metavar="MODE",
         help="calico: vxlan-crosssubnet (default), vxlan, ipip, ipip-crosssubnet, none; "
         "flannel: vxlan (default), host-gw; cilium: vxlan (default), geneve, native; "
-        "kube-router: ipip (default), fou, full, none.",
+        "kube-router: ipip (default), fou, full, none; antrea (trafficEncapMode): encap "
+        "(default), noEncap, hybrid.",
+    ),
+    click.option(
+        "--tunnel-type",
+        type=click.Choice(PREFLIGHT_TUNNELS),
+        help="Antrea's tunnelType in encap and hybrid mode (default: geneve).",
     ),
     click.option(
         "--node",
@@ -238,13 +248,19 @@ _OPTIONS = (
         "--nat-outgoing/--no-nat-outgoing",
         default=True,
         show_default=True,
-        help="Whether pods' traffic to the outside is masqueraded to the node address.",
+        help="Whether pods' traffic to the outside is masqueraded to the node address "
+        "(Antrea: --no-nat-outgoing is noSNAT, noEncap mode only).",
     ),
     click.option(
         "--bgp/--no-bgp", default=None, help="Calico BGP (default: on unless VXLAN Always)."
     ),
     click.option("--typha/--no-typha", default=None, help="Calico Typha (default: on for Calico)."),
-    click.option("--wireguard", is_flag=True, help="The CNI encrypts pod traffic with WireGuard."),
+    click.option(
+        "--wireguard",
+        is_flag=True,
+        help="The CNI encrypts pod traffic with WireGuard (Antrea: trafficEncryptionMode "
+        "wireguard, encap mode only).",
+    ),
     click.option("--neutron-backend", type=click.Choice(NEUTRON_BACKENDS)),
     setting(
         "--security-group", None, "k8s-nodes", "Name of the group to create.", dest="group_name"

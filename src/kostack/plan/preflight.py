@@ -98,6 +98,8 @@ def preflight(spec: PreflightSpec) -> PreflightResult:
     planned_ports, port_plans = _planned_ports(spec, cloud, current_ports, group.group.id)
     routers, routes = _router_routes(spec, cloud)
     notes = _notes(spec, has_router=bool(routers), net_mtu=net_mtu, overheads=overheads)
+    if routes and spec.nat_outgoing:  # Antrea noEncap across subnets
+        notes.insert(0, Msg("preflight.note.noencap-routes"))
     all_groups = [g for g in cloud.groups if g.id != group.group.id] + [group.group]
     recommended_snapshot = planned_snapshot(spec, cloud, mtu, planned_ports, all_groups, routers)
     remaining = diagnose(recommended_snapshot).root_causes
@@ -270,9 +272,11 @@ def _planned_ports(
 
 
 def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Router], list[Route]]:
-    """The routers, the first with a route back to each node's pods when natOutgoing is off."""
+    """The routers, the first with a route back to each node's pods when natOutgoing is off, or
+    when Antrea noEncap routes pod traffic natively between nodes of different subnets (its
+    docs: the underlying network must carry pod traffic across subnets)."""
     routers = list(cloud.routers)
-    if spec.nat_outgoing or not routers:
+    if not routers or (spec.nat_outgoing and not _native_across(spec, cloud)):
         return routers, []
     routes: list[Route] = []
     for v in spec.families:  # each family's pod ranges via the node's address of that family
@@ -297,6 +301,16 @@ def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Route
     return routers, routes
 
 
+def _native_across(spec: PreflightSpec, cloud: PlannedCloud) -> bool:
+    """Whether Antrea noEncap sends pod traffic natively between nodes of different subnets."""
+    if spec.cni != "antrea" or spec.mode != "noEncap":
+        return False
+    return any(
+        len({subnet_for(cloud, ip).id for n in spec.nodes if (ip := n.ip_of(v)) is not None}) > 1
+        for v in spec.families
+    )
+
+
 def _notes(
     spec: PreflightSpec,
     *,
@@ -306,8 +320,9 @@ def _notes(
 ) -> list[str]:
     """What the operator should know beyond the rules and ports: routes, pairs, the pod MTU."""
     notes: list[str] = []
-    if not spec.nat_outgoing and has_router:
-        notes.append(Msg("preflight.note.nat-off"))
+    if not spec.nat_outgoing and has_router:  # Antrea's switch is noSNAT
+        nat_off = "preflight.note.nosnat" if spec.cni == "antrea" else "preflight.note.nat-off"
+        notes.append(Msg(nat_off))
     if not _needs_pairs(spec):
         notes.append(Msg("preflight.note.no-pairs"))
     if spec.cni == "calico" and spec.dual_stack and spec.mode.startswith("ipip"):

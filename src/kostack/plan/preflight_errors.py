@@ -177,6 +177,54 @@ register(
             "없습니다{more}",
         },
         "pf.more": {"en": " ({n} more)", "ko": " (외 {n}개)"},
+        # ------------------------------------------------------------------ Antrea's combinations
+        "pf.err.tunnel-type-cni": {
+            "en": "--tunnel-type is Antrea's tunnelType; {cni} has no such setting",
+            "ko": "--tunnel-type은 Antrea의 tunnelType입니다. {cni}에는 이 설정이 없습니다",
+        },
+        "pf.hint.tunnel-type-cni": {
+            "en": "leave --tunnel-type out, or use --cni antrea",
+            "ko": "--tunnel-type을 빼거나 --cni antrea를 쓰세요",
+        },
+        "pf.err.antrea-no-tunnel": {
+            "en": "Antrea trafficEncapMode noEncap tunnels nothing: --tunnel-type {tunnel} has "
+            "no effect",
+            "ko": "Antrea trafficEncapMode noEncap은 터널을 쓰지 않으므로 --tunnel-type "
+            "{tunnel:은/는} 효과가 없습니다",
+        },
+        "pf.hint.antrea-no-tunnel": {
+            "en": "leave --tunnel-type out, or use --mode encap or hybrid",
+            "ko": "--tunnel-type을 빼거나 --mode encap 또는 hybrid를 쓰세요",
+        },
+        "pf.err.antrea-wireguard": {
+            "en": "Antrea trafficEncryptionMode wireguard may only be enabled in encap mode, "
+            "not in {mode}",
+            "ko": "Antrea trafficEncryptionMode wireguard는 encap 모드에서만 켤 수 있으며 "
+            "{mode}에서는 켤 수 없습니다",
+        },
+        "pf.hint.antrea-wireguard": {
+            "en": "use --mode encap with --wireguard, or leave --wireguard out",
+            "ko": "--wireguard는 --mode encap과 함께 쓰거나 빼세요",
+        },
+        "pf.err.antrea-nosnat": {
+            "en": "Antrea noSNAT (--no-nat-outgoing) is only applicable to the noEncap mode, "
+            "not to {mode}",
+            "ko": "Antrea noSNAT(--no-nat-outgoing)은 noEncap 모드에만 쓸 수 있으며 {mode}에는 "
+            "쓸 수 없습니다",
+        },
+        "pf.hint.antrea-nosnat": {
+            "en": "use --mode noEncap with --no-nat-outgoing, or leave --no-nat-outgoing out",
+            "ko": "--no-nat-outgoing은 --mode noEncap과 함께 쓰거나 빼세요",
+        },
+        "pf.err.antrea-gre-v6": {
+            "en": "Antrea's GRE tunnel has no support for IPv6 clusters, and the pod CIDRs have "
+            "an IPv6 one",
+            "ko": "Antrea의 GRE 터널은 IPv6 클러스터를 지원하지 않는데 Pod CIDR에 IPv6가 있습니다",
+        },
+        "pf.hint.antrea-gre-v6": {
+            "en": "use --tunnel-type geneve (Antrea's default) or vxlan",
+            "ko": "--tunnel-type geneve(Antrea 기본값)나 vxlan을 쓰세요",
+        },
         "pf.hint.node-v6": {
             "en": "give every node an address of each family, e.g. --node 10.0.0.11,{example}=NAME",
             "ko": "노드마다 패밀리별 주소를 하나씩 주세요. 예: --node 10.0.0.11,{example}=NAME",
@@ -188,6 +236,20 @@ register(
         # ------------------------------------------------------------------ overheads and modes
         "preflight.kind.vxlan-cross": {"en": "VXLAN (across subnets)", "ko": "VXLAN (서브넷 간)"},
         "preflight.kind.ipip-cross": {"en": "IPIP (across subnets)", "ko": "IPIP (서브넷 간)"},
+        "preflight.note.nosnat": {
+            "en": "Antrea noSNAT is true: pods reach the outside with their own address, so the "
+            "router needs a route back to each node's pods (the routes below). Leaving noSNAT "
+            "false avoids the routes.",
+            "ko": "Antrea noSNAT이 true여서 Pod가 자기 주소로 외부에 나가므로, 라우터에 각 노드의 "
+            "Pod로 돌아오는 경로(아래 경로)가 필요합니다. noSNAT을 false로 두면 경로가 필요 없습니다.",
+        },
+        "preflight.note.noencap-routes": {
+            "en": "Antrea noEncap routes pod traffic unencapsulated, and the nodes are in more "
+            "than one subnet: the router needs a route to each node's pods (the routes below).",
+            "ko": "Antrea noEncap은 Pod 트래픽을 캡슐화 없이 라우팅하는데 노드가 여러 서브넷에 "
+            "있으므로, 라우터에 각 노드의 Pod로 가는 경로(아래 경로)가 필요합니다.",
+        },
+        "preflight.kind.across": {"en": "{tunnel} (across subnets)", "ko": "{tunnel} (서브넷 간)"},
         "preflight.kind.none": {"en": "no encapsulation", "ko": "캡슐화 없음"},
         "preflight.mode.none": {"en": "no encapsulation (BGP)", "ko": "캡슐화 없음 (BGP)"},
         "preflight.mode.geneve": {"en": "Geneve tunnel", "ko": "Geneve 터널"},

@@ -26,6 +26,7 @@ from kostack.model.snapshot import (
     SecurityGroup,
     Subnet,
 )
+from kostack.plan import preflight_antrea as antrea
 from kostack.plan.build import ref
 from kostack.plan.model import RootCauseRef, Route, Rule
 from kostack.plan.preflight_errors import Msg
@@ -37,6 +38,8 @@ CNI_MODES: dict[str, tuple[str, ...]] = {
     # kube-router: --overlay-type=subnet with IPIP (its defaults) or FOU, --overlay-type=full,
     # or --enable-overlay=false (docs/facts.md "kube-router")
     "kube-router": ("ipip", "fou", "full", "none"),
+    # Antrea: trafficEncapMode (its tunnelType from --tunnel-type; docs/facts.md "Antrea")
+    "antrea": antrea.MODES,
 }
 # The placeholder id of the group preflight recommends; renderers put its name or reference in.
 # kube-router's flags for each preflight mode
@@ -98,6 +101,11 @@ class PreflightSpec:
     # dual stack (kubeadm podSubnet "10.244.0.0/16,fd00:10:244::/56"): the other family's CIDRs
     pod_cidr_secondary: IPNetwork | None = None
     service_cidr_secondary: IPNetwork | None = None
+    tunnel_type: str | None = None  # Antrea's tunnelType (None: its default, geneve)
+
+    @property
+    def antrea_tunnel(self) -> str:
+        return self.tunnel_type or antrea.TUNNELS[0]
 
     @property
     def pod_cidrs(self) -> tuple[IPNetwork, ...]:
@@ -131,6 +139,8 @@ class PreflightSpec:
         IPv6 pool is planned without encapsulation (BGP-routed), so its pods send natively."""
         if self.cni == "calico" and version == 6 and self.mode.startswith("ipip"):
             return True
+        if self.cni == "antrea":  # noEncap, and hybrid within a subnet
+            return self.mode in ("noEncap", "hybrid")
         if self.cni == "kube-router":
             # natively within a subnet unless always tunnelled, and to node addresses (the API
             # server) in every mode: its pod egress masquerade leaves them out
@@ -185,6 +195,8 @@ class PreflightSpec:
             mode = "VXLAN"  # "Always" is Calico's word for its pools' mode
         if self.cni == "kube-router":
             mode = KUBE_ROUTER_MODES[self.mode]
+        if self.cni == "antrea":
+            mode = antrea.describe(self.mode, self.antrea_tunnel, wireguard=self.wireguard)
         # each CNI's own name for masquerading pods' traffic to the outside
         masquerade = {
             "cilium": "enable-ipv4-masquerade",
@@ -192,10 +204,12 @@ class PreflightSpec:
             "kube-router": "--enable-pod-egress",
         }
         extras = [_switch(masquerade.get(self.cni, "natOutgoing"), self.nat_outgoing)]
+        if self.cni == "antrea":  # its switch says the opposite: noSNAT on leaves pods' source
+            extras = [_switch("noSNAT", not self.nat_outgoing)]
         if self.cni == "calico":
             extras.append(_switch("BGP", self.bgp_on))
             extras.append(_switch("Typha", self.typha_on))
-        if self.wireguard:
+        if self.wireguard and self.cni != "antrea":  # Antrea's is in its mode's words
             extras.append(_switch("WireGuard", True))
         name = "kube-router" if self.cni == "kube-router" else self.cni.capitalize()
         return Msg("preflight.cni", cni=name, mode=mode, extras=extras)
@@ -284,6 +298,20 @@ def validate(spec: PreflightSpec) -> None:
         raise PreflightError(Msg("pf.err.same-ip"), Msg("pf.hint.same-ip"))
     if not any(n.control_plane for n in spec.nodes):
         raise PreflightError(Msg("pf.err.no-control-plane"), Msg("pf.hint.control-planes"))
+    if spec.tunnel_type is not None and spec.cni != "antrea":
+        raise PreflightError(
+            Msg("pf.err.tunnel-type-cni", cni=spec.cni), Msg("pf.hint.tunnel-type-cni")
+        )
+    if spec.cni == "antrea":
+        wrong = antrea.problem(
+            spec.mode,
+            spec.tunnel_type,
+            wireguard=spec.wireguard,
+            masquerade=spec.nat_outgoing,
+            families=spec.families,
+        )
+        if wrong is not None:
+            raise PreflightError(*wrong)
     _validate_families(spec)
 
 
@@ -331,6 +359,9 @@ def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> t
         )
     if spec.cni == "kube-router":  # pods get the interface's MTU; its tunnels their own
         return 0, "kube-router --auto-mtu"
+    if spec.cni == "antrea":
+        tunnel = spec.antrea_tunnel
+        return antrea.overhead(spec.mode, tunnel, wireguard=spec.wireguard, version=version)
     v6 = spec.tunnel_version(version) == 6
     table = {
         "vxlan": (70 if v6 else 50, "VXLAN"),
@@ -403,6 +434,9 @@ def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[Need
                 add("flannel_vxlan", "Flannel VXLAN (udp 8472)", "udp", 8472, version=v)
     elif spec.cni == "kube-router":
         _kube_router_rules(spec, add)
+    elif spec.cni == "antrea":
+        tunnel, families = spec.antrea_tunnel, spec.families
+        antrea.rules(spec.mode, tunnel, wireguard=spec.wireguard, families=families, add=add)
     elif spec.cni == "cilium":
         under = spec.underlay_version
         if spec.mode == "vxlan":

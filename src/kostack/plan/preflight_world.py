@@ -43,6 +43,7 @@ from kostack.model.snapshot import (
     Snapshot,
     Subnet,
 )
+from kostack.plan import preflight_antrea
 from kostack.plan.preflight_errors import Msg
 from kostack.plan.preflight_spec import (
     BLOCK_PREFIX_V4,
@@ -152,6 +153,15 @@ def _cni(spec: PreflightSpec, blocks: list[tuple[IPNetwork, str]], mtu: int) -> 
         return CNI(type="flannel", flannel=flannel.model_copy(update={"mtu": base}))
     if spec.cni == "kube-router":
         return CNI(type="kube-router", kube_router=_kube_router(spec))
+    if spec.cni == "antrea":  # defaultMTU: the planned pod MTU
+        antrea = preflight_antrea.record(
+            spec.mode,
+            spec.antrea_tunnel,
+            wireguard=spec.wireguard,
+            masquerade=spec.nat_outgoing,
+            mtu=mtu,
+        )
+        return CNI(type="antrea", antrea=antrea)
     cilium = Cilium(
         routing_mode="native" if spec.mode == "native" else "tunnel",
         tunnel_protocol=None if spec.mode == "native" else spec.mode,

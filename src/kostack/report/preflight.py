@@ -211,6 +211,7 @@ def preflight_dict(result: PreflightResult, version: str, lang: str = "en") -> d
             "service_cidrs": [str(c) for c in spec.service_cidrs],
             "cni": spec.cni,
             "mode": spec.mode,
+            "tunnel_type": spec.antrea_tunnel if spec.cni == "antrea" else None,
             "nat_outgoing": spec.nat_outgoing,
             "bgp": spec.bgp_on,
             "typha": spec.typha_on,

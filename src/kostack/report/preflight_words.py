@@ -100,6 +100,13 @@ RULE_WHY_KO: Final = {
     "cilium_health": "Cilium 헬스 체크 (tcp 4240)",
     "cilium_icmp": "Cilium 헬스 체크 (ICMP)",
     "cilium_wireguard": "Cilium WireGuard (udp 51871)",
+    "antrea_agent": "Antrea 컨트롤러, 에이전트, memberlist (tcp 10349-10351)",
+    "antrea_memberlist": "Antrea memberlist (udp 10351)",
+    "antrea_geneve": "Antrea Geneve (udp 6081)",
+    "antrea_vxlan": "Antrea VXLAN (udp 4789)",
+    "antrea_stt": "Antrea STT (tcp 7471)",
+    "antrea_gre": "Antrea GRE (IP 프로토콜 47)",
+    "antrea_wireguard": "Antrea WireGuard (udp 51820)",
     "pod_cidr": "노드 간 Pod 출발 패킷 (Pod CIDR에서 오는 모든 프로토콜)",
 }
 
