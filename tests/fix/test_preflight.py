@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import re
 from pathlib import Path
@@ -306,3 +307,30 @@ def test_kube_router_pods_get_the_network_mtu() -> None:
     # the note says there is nothing to set, not "Calico, Cilium and Flannel derive it"
     keys = [getattr(note, "key", "") for note in result.notes]
     assert "preflight.note.mtu-kube-router" in keys and "preflight.note.mtu" not in keys
+
+
+def test_every_rule_preflight_plans_is_described_in_korean() -> None:
+    """Each CNI's and mode's rules, with and without WireGuard and on dual stack: none falls
+    back to its English description in the Korean report."""
+    from kostack.plan.preflight_antrea import TUNNELS
+    from kostack.plan.preflight_spec import CNI_MODES, PreflightError, needed_rules
+    from kostack.report.preflight_words import RULE_WHY_KO
+
+    dual = {
+        "pod_cidr_secondary": ipaddress.ip_network("fd00:10:244::/56"),
+        "service_cidr_secondary": ipaddress.ip_network("fd00:10:96::/112"),
+    }
+    slugs: set[str] = set()
+    for cni, modes in CNI_MODES.items():
+        tunnels = TUNNELS if cni == "antrea" else (None,)
+        for mode, tunnel, wireguard in itertools.product(modes, tunnels, (False, True)):
+            for extra in ({}, dual):
+                try:
+                    rules = needed_rules(
+                        spec(cni=cni, mode=mode, tunnel_type=tunnel, wireguard=wireguard, **extra)
+                    )
+                except PreflightError:
+                    continue
+                slugs |= {r.slug.removesuffix("_v6") for r in rules}
+    assert {"kube_router_bgp", "kube_router_ipip", "antrea_geneve", "calico_ipip"} <= slugs
+    assert slugs - set(RULE_WHY_KO) == set()
