@@ -166,3 +166,20 @@ def test_reports_without_cases_say_none(path: str) -> None:
     assert "Otherwise, " not in md
     assert "How to tell the cases apart" not in md
     assert "fast alternative (insecure)" not in md
+
+
+def test_beyond_twenty_the_report_points_to_where_every_alternative_command_is() -> None:
+    """No plan lists a conditional cause's alternative: the report does not send the reader to
+    `kostack fix plan` for the rest, but to `kostack diagnose -o json`, which has them all."""
+    from dataclasses import replace
+
+    from kostack.report.markdown import render_markdown
+
+    d = diagnose(load_snapshot(UNDECIDED))
+    (rc,) = d.conditional
+    many = replace(rc, fix=replace(rc.fix, alternative=rc.fix.alternative * 6))  # 24 commands
+    md = render_markdown(build_incident(d.snapshot, replace(d, conditional=(many,)), (), "en"))
+    fast = _section(md, "5").split("\n### ")[-1]
+    assert fast.count(DISABLE) == 20
+    assert "# ... and 4 more: `kostack diagnose -o json` lists them all" in fast
+    assert "kostack fix plan" not in fast
