@@ -711,6 +711,33 @@ def example_mtu_1500(doc: Doc) -> None:
     doc["cluster"]["cni"]["calico"]["mtu_source"] = "Installation default spec.calicoNetwork.mtu"
 
 
+def example_mtu_wireguard_unknown(doc: Doc) -> None:
+    """mtu-1500 seen by a user who may not read FelixConfiguration (its gap as the collector
+    writes it, and its settings unknown): too large whether WireGuard is off or on."""
+    import kostack.collect._cni_calico  # noqa: F401 (registers the collector's words)
+    from kostack.catalog import Msg
+    from kostack.collect.gap_texts import make_gap
+
+    example_mtu_1500(doc)
+    calico = doc["cluster"]["cni"]["calico"]
+    unread = ("wireguard", "wireguard_v4", "wireguard_v6", "nat_outgoing_exclusions")
+    for key in (*unread, "program_cluster_routes", "feature_detect_override"):
+        calico[key] = None
+    error = "; ".join(
+        f"GET /apis/{group}/{version}/felixconfigurations/default: 403 Forbidden: "
+        f'felixconfigurations.{group} "default" is forbidden: User "k8s-viewer" cannot get '
+        f'resource "felixconfigurations" in API group "{group}" at the cluster scope'
+        for group, version in (("crd.projectcalico.org", "v1"), ("projectcalico.org", "v3"))
+    )
+    hint = Msg(
+        "col.calico.forbidden",
+        resource="felixconfigurations.crd.projectcalico.org",
+        plural="felixconfigurations",
+    )
+    gap = make_gap("cluster.cni.calico.felix", error, hint)
+    doc["gaps"] = [gap.model_dump(mode="json")]
+
+
 def example_ovn_seed_fix(doc: Doc) -> None:
     """An ML2/OVN cloud after the seed's own fix: pairs + protocol rules on `default` only."""
     os_ = doc["openstack"]
@@ -978,6 +1005,11 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
         example_pairs_some_ports,
     ),
     "mtu-1500": ("Fixed pairs, but Calico MTU 1500 on a 1450 network.", example_mtu_1500),
+    "mtu-wireguard-unknown": (
+        "Calico MTU 1500 on a 1450 network, FelixConfiguration not readable: too large whether "
+        "WireGuard is off or on, by a different margin.",
+        example_mtu_wireguard_unknown,
+    ),
     "ovn-seed-fix-not-enough": (
         "ML2/OVN: the seed's own fix (pairs + protocol rules in `default`) still drops pod traffic.",
         example_ovn_seed_fix,

@@ -22,6 +22,8 @@ EXPECTED: dict[str, list[str]] = {
     "two-subnets-crosssubnet": ["antispoof"],
     "pairs-some-ports": ["antispoof"],
     "mtu-1500": ["mtu"],
+    # FelixConfiguration not readable: too large whether WireGuard is off or on (one cause, cases)
+    "mtu-wireguard-unknown": ["mtu"],
     "ovn-seed-fix-not-enough": ["sg-pod-source"],
     "cilium-geneve-no-6081": ["sg-encap"],
     "unmatched-node": ["no-port"],

@@ -238,6 +238,7 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
     o.append(f"<h3>{inline(cause.heading)}</h3>")
     o.append(_severity(lang, cause.severity, h(cause.severity_label)))
     o.append(_item(lang, "rep.l.what", cause.what))
+    o.extend(f"<li>{inline(line)}</li>" for line in cause.cases)  # the other cases' ways
     if cause.why:
         o.append(_item(lang, "rep.l.why", cause.why))
     if cause.breaks:
@@ -268,6 +269,7 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
             )
         )
     o += _evidence(lang, cause.evidence[:8])
+    o += _tell(lang, cause.tell)
     if cause.background:
         o.append(
             f'<div class="background"><span class="label">{h(t(lang, "rep.l.background"))} '
@@ -288,10 +290,17 @@ def _conditional(c: ConditionalSection, lang: str) -> list[str]:
     o.append(_item(lang, "rep.cond.l.fix", c.fix))
     o.append("</ul>")
     o += _evidence(lang, c.evidence)
-    if c.tell:
-        o.append(f'<p class="label">{h(t(lang, "rep.cond.l.tell"))}</p><ul>')
-        o.extend(f"<li>{inline(line)}</li>" for line in c.tell)
-        o.append("</ul>")
+    o += _tell(lang, c.tell)
+    return o
+
+
+def _tell(lang: str, lines: tuple[str, ...]) -> list[str]:
+    """How to tell the cases apart (nothing without a way to)."""
+    if not lines:
+        return []
+    o = [f'<p class="label">{h(t(lang, "rep.cond.l.tell"))}</p><ul>']
+    o.extend(f"<li>{inline(line)}</li>" for line in lines)
+    o.append("</ul>")
     return o
 
 

@@ -26,6 +26,11 @@ COND_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cond.fix": "5.{n} Only {condition}: {title}",
         "rep.cond.fix_note": "Only {condition}: do not run these commands otherwise. Section "
         "{section} says how to tell the cases apart.",
+        "rep.cond.fix_at_fast": "section {section}, a fix for this case only (section {fast}: "
+        "a fast alternative, insecure)",
+        "rep.cond.fast": "5.{n} Only {condition}, fast alternative (insecure): {title}",
+        "rep.l.more_listed": "... and {n} more: `kostack diagnose -o json` lists them all "
+        "(conditional[].fix.alternative)",
     },
     "ko": {
         "rep.h.conditional": "경우에 따라 달라지는 원인",
@@ -44,5 +49,10 @@ COND_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cond.fix": "5.{n} {condition} 조건에서만: {title}",
         "rep.cond.fix_note": "{condition} 조건에서만 실행하고, 그 밖의 경우에는 이 명령을 실행하지 "
         "마세요. 경우를 구별하는 방법은 {section}절에 있습니다.",
+        "rep.cond.fix_at_fast": "{section}절 (이 경우에만 해당하는 해결책), {fast}절 (빠른 대안, "
+        "보안 약화)",
+        "rep.cond.fast": "5.{n} {condition} 조건에서만, 빠른 대안 (보안 약화): {title}",
+        "rep.l.more_listed": "... 외 {n}개: 모두 `kostack diagnose -o json`에 있습니다 "
+        "(conditional[].fix.alternative)",
     },
 }

@@ -36,6 +36,11 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "conditional_tell": "How to tell the cases apart:",
         "conditional_fix": "Fix ({condition}):",
+        "fix_more_listed": "... ({n} more)   -> `{command}` lists them all (conditional[].fix.alternative)",
+        "conditional_fix_fast": (
+            "Fix (fast, insecure: drops all filtering on these ports; only {condition}, do not "
+            "run it otherwise):"
+        ),
         "case_other": "Otherwise, {condition}: {message}",
         "consequences": "Follows:",
         "explains": "Undecided:",
@@ -67,6 +72,11 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "conditional_tell": "경우를 구별하는 방법:",
         "conditional_fix": "해결 ({condition} 조건):",
+        "fix_more_listed": "... (외 {n}개)   -> 모두 {command:`이/가} 보여 줍니다 (conditional[].fix.alternative)",
+        "conditional_fix_fast": (
+            "해결 (빠르지만 보안 취약: 이 포트의 모든 필터링 해제. {condition} 조건에서만 실행하고, "
+            "그 밖의 경우에는 실행하지 마세요):"
+        ),
         "case_other": "{condition} 조건에서는: {message}",
         "consequences": "이어서 생김:",
         "explains": "판단 불가:",

@@ -90,7 +90,8 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
         heading_title = (check.docs.get(lang, {}).get("title") if check else None) or rc.title
     heading = t(lang, "rep.cause.main" if n == 1 else "rep.cause.other", n=n, title=heading_title)
     lead = rc.findings[0] if rc.findings else rc.symptoms[0]
-    what = marked(lead.message, lang)
+    # a cause that fails differently per case says the lead's case, as `kostack diagnose` does
+    what = marked(rc.message if lead.condition else lead.message, lang)
     ports = sorted({r.name or r.id for r in rc.resources if r.kind == "port"})
     if len(rc.findings) > 1 and len(ports) > 1:
         # the lead finding names its own node class; the cause is every port's
@@ -112,6 +113,16 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
         ports=_port_rows(topo, rc.resources)[:50],
         evidence=tuple(plain(marked(e, lang)) for e in rc.evidence),
         background=Marked(background),
+        cases=tuple(
+            t(
+                lang,
+                "case_other",
+                condition=marked(f.condition, lang),
+                message=marked(f.message, lang),
+            )
+            for f in rc.cases
+        ),
+        tell=tuple(marked(line, lang) for line in rc.tell) if not rc.condition else (),
     )
 
 

@@ -73,14 +73,21 @@ def conditional_lines(
 def with_fixes(
     sections: tuple[ConditionalSection, ...], groups: tuple[CommandGroup, ...], lang: str
 ) -> tuple[ConditionalSection, ...]:
-    """Each subsection told where its fix is in section 5 (the group made for its cause)."""
-    fix_of = {g.cause: g.title.split(" ", 1)[0] for g in groups if g.cause}
-    return tuple(
-        replace(s, fix=t(lang, "rep.cond.fix_at", section=fix_of[s.section]))
-        if s.section in fix_of
-        else s
-        for s in sections
-    )
+    """Each subsection told where its fix is in section 5 (the groups made for its cause: its
+    fix, then its fast insecure alternative)."""
+    fix_of: dict[str, list[str]] = {}
+    for g in groups:
+        if g.cause:
+            fix_of.setdefault(g.cause, []).append(g.title.split(" ", 1)[0])
+    out = []
+    for s in sections:
+        at = fix_of.get(s.section, [])
+        if len(at) > 1:
+            s = replace(s, fix=t(lang, "rep.cond.fix_at_fast", section=at[0], fast=at[1]))
+        elif at:
+            s = replace(s, fix=t(lang, "rep.cond.fix_at", section=at[0]))
+        out.append(s)
+    return tuple(out)
 
 
 __all__ = ["conditional_lines", "conditional_sections", "with_fixes"]

@@ -91,6 +91,10 @@ class CauseSection:
     ports: tuple[PortRow, ...]
     evidence: tuple[str, ...]
     background: str
+    # a cause that fails in every case but not the same way: the other ways ("Otherwise, ..."),
+    # and how to tell the cases apart, as `kostack diagnose` says them
+    cases: tuple[str, ...] = ()
+    tell: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,11 @@ def solution(
             )
     out = [capped(g) for g in out]
     planned = {_norm(c.command) for g in out for c in g.commands}
-    planned |= {_norm(command_for(r)) for rc in d.conditional for r in rc.fix.remedies}
+    planned |= {
+        _norm(command_for(r))
+        for rc in d.conditional
+        for r in (*rc.fix.remedies, *rc.fix.alternative)
+    }
     extra = tuple(c for c in applied if _norm(c.command) not in planned)
     if extra:
         out.append(CommandGroup(t(lang, "rep.fix.journal_only", n=number()), extra))
@@ -120,18 +124,35 @@ def solution(
     for section, rc in zip(conditional, d.conditional, strict=True):
         if rc.fix.remedies:
             out.append(capped(_conditional_fix(section, rc, number(), done, lang)))
+        if rc.fix.alternative:
+            out.append(capped(_conditional_fix(section, rc, number(), done, lang, fast=True)))
     return tuple(out)
 
 
 def _conditional_fix(
-    section: ConditionalSection, rc: RootCause, n: int, done: dict[str, Command], lang: str
+    section: ConditionalSection,
+    rc: RootCause,
+    n: int,
+    done: dict[str, Command],
+    lang: str,
+    fast: bool = False,
 ) -> CommandGroup:
-    """A conditional cause's fix: headed by its condition, never run otherwise."""
+    """A conditional cause's fix (``fast``: its fast insecure alternative, with the fast fix's
+    warning): headed by its condition, never run otherwise."""
     condition = marked(rc.condition, lang)
+    note = t(lang, "rep.cond.fix_note", condition=condition, section=section.section)
+    if fast:
+        return CommandGroup(
+            t(lang, "rep.cond.fast", n=n, title=section.title, condition=condition),
+            _commands(rc.fix.alternative, done),
+            join(" ", [note, t(lang, "rep.fix.fast_note")]),
+            cause=section.section,
+            more_key="rep.l.more_listed",  # no plan lists it
+        )
     return CommandGroup(
         t(lang, "rep.cond.fix", n=n, title=section.title, condition=condition),
         _commands(rc.fix.remedies, done),
-        t(lang, "rep.cond.fix_note", condition=condition, section=section.section),
+        note,
         cause=section.section,
     )
 

@@ -132,6 +132,7 @@ def _evidence(lines: Sequence[str], lang: str) -> list[str]:
 def _cause(cause: CauseSection, lang: str) -> list[str]:
     out = _head(cause.heading, cause.severity_label, lang)
     out.append(f"- **{t(lang, 'rep.l.what')}**: {md_inline(cause.what)}")
+    out += [f"- {md_inline(line)}" for line in cause.cases]  # the other cases' ways
     if cause.why:
         out.append(f"- **{t(lang, 'rep.l.why')}**: {md_inline(cause.why)}")
     if cause.breaks:
@@ -149,6 +150,7 @@ def _cause(cause: CauseSection, lang: str) -> list[str]:
         )
         out.append("")
     out += _evidence(cause.evidence[:8], lang)
+    out += _tell(cause.tell, lang)
     if cause.background:
         out += [f"> **{t(lang, 'rep.l.background')}** ({md_inline(cause.check_id)}):"]
         out += [f"> {md_inline(cause.background)}", ""]
@@ -183,11 +185,15 @@ def _conditional(c: ConditionalSection, lang: str) -> list[str]:
     out.append(f"- **{t(lang, 'rep.cond.l.fix')}**: {md_inline(c.fix)}")
     out.append("")
     out += _evidence(c.evidence, lang)
-    if c.tell:
-        out += [f"**{t(lang, 'rep.cond.l.tell')}**", ""]
-        out += [f"- {md_inline(line)}" for line in c.tell]
-        out.append("")
+    out += _tell(c.tell, lang)
     return out
+
+
+def _tell(lines: Sequence[str], lang: str) -> list[str]:
+    """How to tell the cases apart (nothing without a way to)."""
+    if not lines:
+        return []
+    return [f"**{t(lang, 'rep.cond.l.tell')}**", "", *(f"- {md_inline(x)}" for x in lines), ""]
 
 
 def _root_causes(report: IncidentReport, lang: str) -> list[str]:

@@ -70,7 +70,10 @@ def render_diagnosis(
     for i, rc in enumerate(roots, 1):
         lines.extend(_root_cause(d, topo, rc, (i, len(roots)), lang, verbose, plan))
         lines.append("")
-    lines.extend(conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang), plan))
+    listing = render(["kostack", "diagnose", *again, "-o", "json"])
+    lines.extend(
+        conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang), plan, listing)
+    )
     if d.warnings:
         lines.append(t(lang, "warnings"))
         for f in d.warnings:

@@ -66,8 +66,10 @@ def conditional_section(
     verbose: bool,
     breaks: Callable[[RootCause], list[str]],
     plan: str = "kostack fix plan",
+    listing: str = "kostack diagnose -o json",
 ) -> list[str]:
-    """Each conditional cause: when it holds, what it breaks then, how to tell, the fix if so."""
+    """Each conditional cause: when it holds, what it breaks then, how to tell, the fix if so
+    (and its fast insecure alternative, which no plan lists: ``listing`` has all of it)."""
     out: list[str] = []
     total = len(d.conditional)
     for n, rc in enumerate(d.conditional, 1):
@@ -89,6 +91,12 @@ def conditional_section(
         if rc.fix.remedies:
             out.append(f"{INDENT}{t(lang, 'conditional_fix', condition=L(rc.condition, lang))}")
             out.extend(commands(rc.fix.remedies, lang, verbose, plan=plan))
+        if rc.fix.alternative:  # the fast insecure one: its condition said again
+            fast = t(lang, "conditional_fix_fast", condition=L(rc.condition, lang))
+            out.extend(wrap(fast, INDENT * 2, first=INDENT))
+            out.extend(
+                commands(rc.fix.alternative, lang, verbose, 2, listing, more="fix_more_listed")
+            )
         out.append("")
     return out
 
@@ -135,13 +143,15 @@ def commands(
     verbose: bool,
     limit: int = MAX_COMMANDS,
     plan: str = "kostack fix plan",
+    more: str = "fix_more",
 ) -> list[str]:
-    """The first ``limit`` commands, then how many more and ``plan``, the command that lists them."""
+    """The first ``limit`` commands, then how many more and ``plan``, the command that lists them
+    (``more``: the words that point to it)."""
     cmds = [command_for(r) for r in remedies]
     shown = cmds if verbose or len(cmds) <= limit else cmds[:limit]
     out = [f"{INDENT * 2}{c}" for c in shown]
     if len(shown) < len(cmds):
-        out.append(f"{INDENT * 2}{t(lang, 'fix_more', n=len(cmds) - len(shown), command=plan)}")
+        out.append(f"{INDENT * 2}{t(lang, more, n=len(cmds) - len(shown), command=plan)}")
     return out
 
 
