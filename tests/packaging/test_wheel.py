@@ -312,8 +312,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # summary; branch antrea, +466) and its ClusterIP ping story and MTU probe (+15); Calico's
 # traffic judged on a second NIC's port (branch secondnic, +262); fewer lines, no behaviour
 # changed (branch lean, -144); `preflight --cni antrea` (branch antreapre, +291), kube-router's
-# preflight rules in Korean (+3). Budget = the measured 75,461.
-SHIPPED_LINES_BUDGET = 75_461
+# preflight rules in Korean (+3). Budget = the measured 75,461. Then the report's other cases
+# of a cause and a conditional cause's fast alternative (branch reportcases, +91). Budget = the
+# measured 75,552.
+SHIPPED_LINES_BUDGET = 75_552
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
