@@ -204,3 +204,17 @@ def test_the_clusterip_ping_story_names_antreaproxy_unless_it_is_off() -> None:
     off = Topology(build(_antrea(antrea_proxy=False, default_mtu=1400)))
     assert "that kube-proxy translates" in ping_story(off, "10.96.0.1")
     assert cni_mtu(off.snapshot) == 1400 and cni_mtu(on.snapshot) is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"default_mtu": None}, "antrea-agent.conf defaultMTU was not collected"),
+        ({"tunnel_type": None}, "trafficEncapMode/trafficEncryptionMode/tunnelType was not"),
+    ],
+)
+def test_an_unread_mtu_setting_is_named(settings: Doc, named: str) -> None:
+    (mtu,) = _findings(_antrea(**settings), "net-mtu")
+    assert mtu.status == Status.UNKNOWN
+    assert named in mtu.message
+    assert "settings were not collected" not in mtu.message

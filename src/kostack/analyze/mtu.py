@@ -230,16 +230,20 @@ def _base_minus(
 
 def _antrea(antrea: Antrea | None, view: NodeView, net: str, net_mtu: int | None) -> EffectiveMtu:
     """antrea-agent.conf defaultMTU, else the interface's minus Antrea's deduction."""
-    if antrea is None or antrea.default_mtu is None:
+    if antrea is None:
         return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="Antrea"))
+    if antrea.default_mtu is None:
+        setting = "antrea-agent.conf defaultMTU"
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-setting", setting=setting))
     if antrea.default_mtu:
         source = Msg(
             "mtu.configured", setting="antrea-agent.conf defaultMTU", mtu=antrea.default_mtu
         )
         return EffectiveMtu(antrea.default_mtu, net_mtu, source)
     size = antrea_overhead(antrea, 6 if view.ip_of(6) is not None else 4)
-    if size is None:
-        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="Antrea"))
+    if size is None:  # the mode, the encryption or the tunnel type not read
+        setting = "antrea-agent.conf trafficEncapMode/trafficEncryptionMode/tunnelType"
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-setting", setting=setting))
     kind = "antrea-agent" if not size else f"Antrea {antrea.tunnel_type or ''}".strip()
     return _base_minus(None, True, (size, kind), "", "antrea-agent", net, net_mtu)
 
