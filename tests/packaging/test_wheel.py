@@ -314,8 +314,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # changed (branch lean, -144); `preflight --cni antrea` (branch antreapre, +291), kube-router's
 # preflight rules in Korean (+3). Budget = the measured 75,461. Then the report's other cases
 # of a cause and a conditional cause's fast alternative (branch reportcases, +91). Budget = the
-# measured 75,552.
-SHIPPED_LINES_BUDGET = 75_552
+# measured 75,552. Then net-mtu naming Antrea's unread setting (+4). Budget = the measured 75,556.
+SHIPPED_LINES_BUDGET = 75_556
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
