@@ -78,3 +78,12 @@ def test_values_and_their_defaults() -> None:
     assert odd is not None and (odd.tunnel_type, odd.tunnel_port) == (None, 4790)
     assert notes.skipped == {"cluster.cni.antrea": ["tunnelType 'Geneve' is not modelled"]}
     assert parse_antrea("- not a mapping", Notes()) is None
+
+
+def test_an_unreadable_default_mtu_is_a_note_not_a_silent_unset() -> None:
+    notes = Notes()
+    antrea = parse_antrea("defaultMTU: 40\n", notes)
+    assert antrea is not None and antrea.default_mtu is None
+    assert notes.skipped == {"cluster.cni.antrea": ["defaultMTU 40 is not modelled"]}
+    fine = parse_antrea("defaultMTU: 1400\n", Notes())
+    assert fine is not None and fine.default_mtu == 1400

@@ -315,7 +315,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # preflight rules in Korean (+3). Budget = the measured 75,461. Then the report's other cases
 # of a cause and a conditional cause's fast alternative (branch reportcases, +91). Budget = the
 # measured 75,552. Then net-mtu naming Antrea's unread setting (+4). Budget = the measured 75,556.
-SHIPPED_LINES_BUDGET = 75_556
+# Then the review: Antrea's wire facts defined once in the model, its MTU deduction computed
+# once, an unreadable defaultMTU noted, ports by address built once per topology (+22).
+# Budget = the measured 75,578.
+SHIPPED_LINES_BUDGET = 75_578
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

@@ -20,16 +20,13 @@ from kostack.collect._cni_common import CniContext, CniResult, agent_version, po
 from kostack.collect._kube_objects import Notes, as_dict
 from kostack.collect._kube_types import ReadFailure
 from kostack.gap_words import Msg
+from kostack.model.cni import ANTREA_TUNNEL_PORTS, ANTREA_TUNNELS, ANTREA_WIREGUARD_PORT
 from kostack.model.snapshot import CNI, Antrea
 
 NAMESPACE: Final = "kube-system"
 CONFIG_MAP: Final = "antrea-config"
 KEY: Final = "antrea-agent.conf"
 SOURCE: Final = "cluster.cni.antrea"
-# The IANA port of each tunnel type Antrea uses when tunnelPort is 0 (config.go TunnelPort;
-# STT is TCP, Geneve and VXLAN UDP); GRE is IP protocol 47 and has none.
-TUNNEL_PORTS: Final[Mapping[str, int]] = {"geneve": 6081, "vxlan": 4789, "stt": 7471}
-WIREGUARD_PORT: Final = 51820  # pkg/apis/ports.go WireGuardListenPort
 # Go's strings.EqualFold over these (traffic_encap_mode.go, traffic_encryption_mode.go).
 _ENCAP: Final = {m.lower(): m for m in ("encap", "noEncap", "hybrid", "networkPolicyOnly")}
 _ENCRYPTION: Final = {"none": "none", "ipsec": "ipsec", "wireguard": "wireguard"}
@@ -50,9 +47,9 @@ def _flag(conf: Mapping[str, Any], key: str, default: bool, notes: Notes) -> boo
     return None
 
 
-def _port(value: object, key: str, notes: Notes) -> int | None:
-    """A port (1-65535); None after a note when it is something else."""
-    port = positive(value)
+def _port(value: object, key: str, notes: Notes, least: int = 1) -> int | None:
+    """A port (1-65535; an MTU from ``least``); None after a note when it is something else."""
+    port = positive(value, least=least)
     if port is None:
         notes.skip(SOURCE, Msg("skip.not-modelled", field=key, value=repr(value)))
     return port
@@ -71,17 +68,22 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
     encap = _ENCAP.get(encap_text.lower())
     tunnel: str | None = _text(conf, "tunnelType", "geneve")  # compared as written
     encryption = _ENCRYPTION.get(_text(conf, "trafficEncryptionMode", "none").lower())
+    known_tunnel = tunnel in ANTREA_TUNNELS
     for key, value, known in (
         ("trafficEncapMode", encap_text, encap),
-        ("tunnelType", tunnel, tunnel if tunnel in ("geneve", "vxlan", "gre", "stt") else None),
+        ("tunnelType", tunnel, tunnel if known_tunnel else None),
         ("trafficEncryptionMode", conf.get("trafficEncryptionMode"), encryption or "none"),
     ):
         if known is None:
             notes.skip(SOURCE, Msg("skip.not-modelled", field=key, value=repr(value)))
-    if tunnel not in ("geneve", "vxlan", "gre", "stt"):
+    if not known_tunnel:
         tunnel = None
     raw_port = conf.get("tunnelPort") or 0
-    port = TUNNEL_PORTS.get(tunnel or "") if raw_port == 0 else _port(raw_port, "tunnelPort", notes)
+    port = (
+        ANTREA_TUNNEL_PORTS.get(tunnel or "")
+        if raw_port == 0
+        else _port(raw_port, "tunnelPort", notes)
+    )
     wireguard = as_dict(conf.get("wireGuard")).get("port") or 0
     proxy = as_dict(conf.get("antreaProxy"))
     mtu = conf.get("defaultMTU") or 0
@@ -91,13 +93,13 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
         tunnel_type=tunnel,
         tunnel_port=None if tunnel == "gre" else port,
         traffic_encryption_mode=encryption,
-        wireguard_port=WIREGUARD_PORT
+        wireguard_port=ANTREA_WIREGUARD_PORT
         if wireguard == 0
         else _port(wireguard, "wireGuard.port", notes),
         # networkPolicyOnly: antrea-agent never masquerades (options.go sets noSNAT)
         no_snat=True if encap == "networkPolicyOnly" else no_snat,
         snat_fully_random_ports=_flag(conf, "snatFullyRandomPorts", False, notes),
-        default_mtu=0 if mtu == 0 else positive(mtu, least=68),
+        default_mtu=0 if mtu == 0 else _port(mtu, "defaultMTU", notes, least=68),
         antrea_proxy=_flag(proxy, "enable", True, notes),
         proxy_all=_flag(proxy, "proxyAll", False, notes),
         config_map=config_map,

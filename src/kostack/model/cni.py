@@ -253,6 +253,11 @@ class KubeRouter(Record):
 
 AntreaEncapMode = Literal["encap", "noEncap", "hybrid", "networkPolicyOnly"]
 AntreaTunnelType = Literal["geneve", "vxlan", "gre", "stt"]
+ANTREA_TUNNELS: tuple[AntreaTunnelType, ...] = ("geneve", "vxlan", "gre", "stt")  # default first
+# tunnelPort 0 is the type's IANA port (pkg/config/agent/config.go; STT is TCP, Geneve and
+# VXLAN UDP); GRE is IP protocol 47 and has none. WireGuard's: pkg/apis/ports.go.
+ANTREA_TUNNEL_PORTS: Mapping[str, int] = {"geneve": 6081, "vxlan": 4789, "stt": 7471}
+ANTREA_WIREGUARD_PORT = 51820
 
 
 class Antrea(Record):

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, cast
 
 from kostack.analyze.engine.antrea import TUNNEL_KIND
 from kostack.analyze.engine.antrea import overhead as antrea_overhead
+from kostack.model.cni import ANTREA_TUNNEL_PORTS as _PORTS
+from kostack.model.cni import ANTREA_TUNNELS
+from kostack.model.cni import ANTREA_WIREGUARD_PORT as _WIREGUARD_PORT
 from kostack.model.snapshot import Antrea
 from kostack.plan.preflight_errors import Msg
 
@@ -26,10 +29,7 @@ if TYPE_CHECKING:
 # trafficEncapMode values preflight plans (networkPolicyOnly leaves the network to another CNI)
 MODES = ("encap", "noEncap", "hybrid")
 # tunnelType values, the default first (cmd/antrea-agent/options.go defaultTunnelType)
-TUNNELS = ("geneve", "vxlan", "gre", "stt")
-# tunnelPort 0 means the type's IANA port (pkg/config/agent/config.go); GRE has none
-_PORTS = {"geneve": 6081, "vxlan": 4789, "stt": 7471}
-_WIREGUARD_PORT = 51820  # pkg/apis/ports.go WireGuardListenPort
+TUNNELS = ANTREA_TUNNELS
 
 
 def canonical_mode(mode: str) -> str:

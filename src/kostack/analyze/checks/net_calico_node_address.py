@@ -26,7 +26,7 @@ from kostack.analyze.checks._calico_address import (
     ports_unknown,
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
-from kostack.analyze.engine.calico_moved import calico_views
+from kostack.analyze.engine.calico_moved import calico_views, port_by_ip
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.topology import NodeView
@@ -85,7 +85,7 @@ def _sort(ctx: CheckContext, addresses: dict[str, tuple[IPAddress, ...]]) -> Sor
         for ip in addresses.get(view.name, ()):
             claims[ip] += 1
     ports = ctx.snapshot.openstack.ports if ctx.snapshot.openstack else None
-    by_ip = {f.ip_address: p for p in ports or () for f in p.fixed_ips}
+    by_ip = port_by_ip(topo) if ports is not None else {}
     for view in topo.node_views.values():
         own = addresses.get(view.name)
         if not own:

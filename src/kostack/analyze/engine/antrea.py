@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.types import Evidence
 from kostack.analyze.messages import Msg, register
+from kostack.model.cni import ANTREA_WIREGUARD_PORT
 from kostack.model.snapshot import Antrea
 
 if TYPE_CHECKING:
@@ -109,15 +110,21 @@ def overhead(antrea: Antrea, family: int) -> int | None:
     mode, encryption = antrea.traffic_encap_mode, antrea.traffic_encryption_mode
     if mode is None or encryption is None:
         return None
-    extra = IPV6_EXTRA if family == 6 else 0
     if encryption == "wireguard":
-        return WIREGUARD_OVERHEAD + extra
+        return _bytes("wireguard", family)
     tunnel = 0
     if mode in ("encap", "hybrid"):
         if antrea.tunnel_type is None:
             return None
-        tunnel = TUNNEL_OVERHEAD[antrea.tunnel_type] + (extra if antrea.tunnel_type != "stt" else 0)
+        tunnel = _bytes(antrea.tunnel_type, family)
     return tunnel + (38 if encryption == "ipsec" else 0)
+
+
+def _bytes(tunnel: str, family: int) -> int:
+    """One tunnel's (or WireGuard's) deduction over ``family``: STT's is none either way."""
+    if tunnel == "wireguard":
+        return WIREGUARD_OVERHEAD + (IPV6_EXTRA if family == 6 else 0)
+    return TUNNEL_OVERHEAD[tunnel] + (IPV6_EXTRA if family == 6 and tunnel != "stt" else 0)
 
 
 def route(route: _Route, antrea: Antrea | None) -> EncapDecision:
@@ -136,12 +143,11 @@ def route(route: _Route, antrea: Antrea | None) -> EncapDecision:
     if encryption == "ipsec":
         return route.unknown(Msg("hop.antrea-ipsec"))
     family = route.dst_ip.version
-    extra = IPV6_EXTRA if family == 6 else 0
     if encryption == "wireguard":  # encap mode only (options.go)
-        wg_port = antrea.wireguard_port or 51820
+        wg_port = antrea.wireguard_port or ANTREA_WIREGUARD_PORT
         ev = (ev_mode, Evidence("configmap", CONFIG, "trafficEncryptionMode", "wireguard"))
         why = Msg("why.antrea-wireguard")
-        return route.encap("WireGuard", 17, wg_port, WIREGUARD_OVERHEAD + extra, ev, why, family)
+        return route.encap("WireGuard", 17, wg_port, _bytes("wireguard", family), ev, why, family)
     diff = ""
     if mode == "hybrid":
         if route.same is None:
@@ -155,8 +161,7 @@ def route(route: _Route, antrea: Antrea | None) -> EncapDecision:
     kind, proto = TUNNEL_KIND[tunnel]
     ev = (ev_mode, Evidence("configmap", CONFIG, "tunnelType", tunnel))
     why = Msg("why.antrea-tunnel", mode=mode, type=tunnel, diff=diff)
-    bytes_ = TUNNEL_OVERHEAD[tunnel] + (extra if tunnel != "stt" else 0)
     port = None if tunnel == "gre" else antrea.tunnel_port
     if tunnel != "gre" and port is None:
         return route.unknown(Msg("hop.antrea-value", field="tunnelPort"))
-    return route.encap(kind, proto, port, bytes_, ev, why, family)
+    return route.encap(kind, proto, port, _bytes(tunnel, family), ev, why, family)

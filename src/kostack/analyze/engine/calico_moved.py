@@ -117,7 +117,7 @@ def _sort(topo: Topology) -> Found:
     calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
     if calico is None or not calico.node_addresses:
         return {}, {}, set()
-    by_ip: dict[object, Port] | None = None
+    by_ip: dict[IPAddress, Port] | None = None
     claims: dict[object, int] = {}
     for ips in calico.node_addresses.values():
         for ip in ips:
@@ -130,7 +130,7 @@ def _sort(topo: Topology) -> Found:
         if view is None or not off:
             continue
         if by_ip is None:
-            by_ip = {f.ip_address: p for p in topo.ports.values() for f in p.fixed_ips}
+            by_ip = port_by_ip(topo)
         ports = {by_ip[ip].id: by_ip[ip] for ip in off if ip in by_ip}
         port = next(iter(ports.values()), None)
         if len(off) == len(ips) and len(ports) == 1 and _own(view, port, off, claims):
@@ -147,6 +147,16 @@ def _sort(topo: Topology) -> Found:
         if v.port is not None and v.port.device_id and servers.get(v.port.device_id, 0) > 1
     }
     return out, views, multi
+
+
+def port_by_ip(topo: Topology) -> dict[IPAddress, Port]:
+    """Every fixed IP of every port -> its port; built once per topology, when asked."""
+    found = topo.derived.get("port-by-ip")
+    if found is None:
+        ports = topo.ports.values()
+        found = topo.derived["port-by-ip"] = {f.ip_address: p for p in ports for f in p.fixed_ips}
+    assert isinstance(found, dict)
+    return found
 
 
 def _own(
