@@ -9,7 +9,6 @@ stays as it is. Keys, statuses and numbers are the same in every language.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
@@ -18,7 +17,9 @@ from kostack.analyze.reach import CasedTrace, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
 from kostack.catalog import Msg, register
+from kostack.collector import collector_paused
 from kostack.gap_words import gap_error, gap_hint
+from kostack.report.jsonenc import dumps_indented
 from kostack.report.probes import probes_dict
 from kostack.report.safe import json_safe
 
@@ -141,6 +142,7 @@ def nodes_table(topo: Topology) -> dict[str, dict[str, Any]]:
     }
 
 
+@collector_paused()  # it builds, and drops next to nothing (kostack/collector.py)
 def diagnosis_dict(d: Diagnosis, version: str, lang: str = "en") -> dict[str, Any]:
     """The diagnosis as `-o json` prints it, its human text in ``lang``."""
     topo = Topology(d.snapshot)
@@ -260,5 +262,8 @@ def cased_trace_dict(cased: CasedTrace, version: str, lang: str = "en") -> dict[
     return said_in(doc, lang) if lang != "en" else doc
 
 
+@collector_paused()  # the text of a large answer is many strings, none of them garbage
 def dumps(data: dict[str, Any]) -> str:
-    return json_safe(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)) + "\n"
+    """``data`` as kostack's JSON answers print it: ``json.dumps(data, indent=2,
+    ensure_ascii=False)``'s text (report/jsonenc.py), hidden characters escaped."""
+    return json_safe(dumps_indented(data)) + "\n"

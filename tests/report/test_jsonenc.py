@@ -1,0 +1,85 @@
+"""report/jsonenc.py writes what ``json.dumps(data, indent=2, ensure_ascii=False)`` writes,
+byte for byte: the `-o json` answers' text did not change when the writer did."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import IntEnum, StrEnum
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kostack.analyze.diagnose import diagnose
+from kostack.catalog import Msg
+from kostack.model import loads_snapshot
+from kostack.report.jsonenc import dumps_indented
+from kostack.report.jsonout import diagnosis_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def stdlib(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+class Color(StrEnum):
+    RED = "red"
+
+
+class Rank(IntEnum):
+    HIGH = 3
+
+
+def test_every_kind_of_value_is_written_as_the_standard_library_writes_it() -> None:
+    data = {
+        "text": 'quote " backslash \\ newline \n tab \t nul \0 del \x7f bidi \u202e 한국어 😀',
+        "msg": Msg("json.alternative-warning"),
+        "enum": Color.RED,
+        "int_enum": Rank.HIGH,
+        "ints": [0, -1, 10**30, True, False, None],
+        "floats": [0.1, -2.5, 1e300, math.inf, -math.inf, 1.0],
+        "empty": [{}, [], (), {"a": {}}],
+        "tuple": (1, ("a", "b")),
+        7: "int key",
+        2.5: "float key",
+        True: "bool key",
+        None: "null key",
+        "nested": {"a": [{"b": [[], [{}], {"c": None}]}]},
+    }
+    assert dumps_indented(data) == stdlib(data)
+    nan = dumps_indented({"nan": math.nan})
+    assert nan == stdlib({"nan": math.nan}) and "NaN" in nan
+
+
+def test_what_the_standard_library_refuses_is_refused() -> None:
+    with pytest.raises(TypeError):
+        dumps_indented({"set": {1}})
+    with pytest.raises(TypeError):
+        dumps_indented({(1, 2): "tuple key"})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_any_json_value_is_written_the_same(value: Any) -> None:
+    assert dumps_indented(value) == stdlib(value)
+
+
+@pytest.mark.parametrize("name", ["seed-incident", "cilium-geneve-no-6081"])
+def test_a_diagnosis_is_written_the_same(name: str) -> None:
+    snapshot = loads_snapshot((ROOT / "examples" / f"{name}.json").read_text())
+    for lang in ("en", "ko"):
+        doc = diagnosis_dict(diagnose(snapshot), "test", lang)
+        assert dumps_indented(doc) == stdlib(doc)
