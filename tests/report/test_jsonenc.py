@@ -83,3 +83,24 @@ def test_a_diagnosis_is_written_the_same(name: str) -> None:
     for lang in ("en", "ko"):
         doc = diagnosis_dict(diagnose(snapshot), "test", lang)
         assert dumps_indented(doc) == stdlib(doc)
+
+
+def test_a_dict_in_several_places_is_written_in_each_as_the_standard_library_writes_it() -> None:
+    from kostack.report.jsonenc import Reused
+
+    one = Reused({"op": "add-sg-rule", "params": {"a": "1", "b": ["x", {"c": None}]}})
+    data = {"top": one, "deep": [{"deeper": [one, {"x": one}]}], "again": [one]}
+    assert dumps_indented(data) == stdlib(data)
+
+
+def test_a_remedy_of_a_finding_and_its_root_cause_is_one_dict() -> None:
+    """report/jsonout.py builds a remedy's dict once: written once, copied where it comes
+    again (a per-node group's remedy is in its finding and in its root cause)."""
+    from kostack.report.jsonenc import Reused
+
+    snapshot = loads_snapshot((ROOT / "examples" / "seed-incident.json").read_text())
+    doc = diagnosis_dict(diagnose(snapshot), "test")
+    in_findings = {id(r) for f in doc["findings"] for r in f["remedies"]}
+    in_causes = [r for rc in doc["root_causes"] for r in rc["fix"]["remedies"]]
+    assert in_causes and all(type(r) is Reused and id(r) in in_findings for r in in_causes)
+    assert dumps_indented(doc) == stdlib(doc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -196,7 +197,10 @@ class Finding:
     # the cause that explains this finding (set on consequences)
     explained_by: str = ""
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(
+        self, remedy: Callable[[Remedy], dict[str, Any]] = Remedy.as_dict
+    ) -> dict[str, Any]:
+        """``remedy``: each remedy's dict (report/jsonout.py: one object per remedy)."""
         return {
             "check_id": self.check_id,
             "status": str(self.status),
@@ -208,7 +212,7 @@ class Finding:
             "cause": self.cause,
             "affected": [r.as_dict() for r in self.affected],
             "counts": dict(self.counts),
-            "remedies": [r.as_dict() for r in self.remedies],
+            "remedies": [remedy(r) for r in self.remedies],
             "nodes": list(self.nodes),
             "condition": self.condition or None,
             "tell": list(self.tell),

@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.diagnose import ROOT_CAUSE_TITLES, Diagnosis, RootCause
-from kostack.analyze.findings import Finding, command_for
+from kostack.analyze.findings import Finding, Remedy, command_for
 from kostack.analyze.reach import CasedTrace, FlowResult
 from kostack.analyze.summary import environment
 from kostack.analyze.topology import Topology
 from kostack.catalog import Msg, register
 from kostack.collector import collector_paused
 from kostack.gap_words import gap_error, gap_hint
-from kostack.report.jsonenc import dumps_indented
+from kostack.report.jsonenc import Reused, dumps_indented
 from kostack.report.probes import probes_dict
 from kostack.report.safe import json_safe
 
@@ -54,11 +54,20 @@ def said_in(value: Any, lang: str) -> Any:
 
 
 class NodeSets:
-    """Node sets written once, referred to by id: output grows with nodes and causes."""
+    """Node sets written once, referred to by id: output grows with nodes and causes. And
+    each remedy's dict, one object for its finding and its root cause: its text is made
+    once (report/jsonenc.py `Reused`)."""
 
     def __init__(self) -> None:
         self.table: dict[str, list[str]] = {}
         self._ids: dict[tuple[str, ...], str] = {}
+        self._remedies: dict[int, tuple[Remedy, Reused]] = {}  # by id (the remedy kept)
+
+    def remedy(self, r: Remedy) -> Reused:
+        found = self._remedies.get(id(r))
+        if found is None:
+            found = self._remedies[id(r)] = (r, Reused(r.as_dict()))
+        return found[1]
 
     def ref(self, names: tuple[str, ...] | list[str]) -> str | None:
         key = tuple(sorted(names))
@@ -71,7 +80,7 @@ class NodeSets:
 
 
 def finding_dict(f: Finding, sets: NodeSets) -> dict[str, Any]:
-    out = f.as_dict()
+    out = f.as_dict(sets.remedy)
     out["nodes"] = sets.ref(f.nodes)
     affected = out.pop("affected")
     # large groups: the ports are in the `nodes` table, by node
@@ -108,12 +117,12 @@ def root_cause_dict(rc: RootCause, sets: NodeSets) -> dict[str, Any]:
         "evidence": list(rc.evidence),
         "fix": {
             "commands": list(rc.fix.commands),
-            "remedies": [r.as_dict() for r in rc.fix.remedies],
+            "remedies": [sets.remedy(r) for r in rc.fix.remedies],
             "cases": [
                 {
                     "condition": condition,
                     "commands": [command_for(r) for r in remedies],
-                    "remedies": [r.as_dict() for r in remedies],
+                    "remedies": [sets.remedy(r) for r in remedies],
                 }
                 for condition, remedies in rc.fix.cases
             ],
