@@ -227,7 +227,9 @@ class RelationCounts:
                     m = self._targets_of(S, pt)
                     n = ns * m - self.corr.s.get((S.id, ps, pt), 0) if m else 0
                     if n > 0:
-                        sit = out.setdefault((ps, pt), Situation())
+                        sit = out.get((ps, pt))  # a Situation made only when new
+                        if sit is None:
+                            sit = out[(ps, pt)] = Situation()
                         sit.n += n
                         sit.src.append(S)
         for T in self.pair.TT.members:

@@ -165,6 +165,7 @@ class ShapeSides:
                 plan = run.plan(mate.members[0], T.members[0], flow)  # the reps
                 self.dst.add(T, *run.own(T, plan, False), run.cuts)
         self._u: dict[tuple[int, int], tuple[bool, ...]] = {}
+        self._zipped: dict[tuple[int, int], tuple[tuple[Ranges, ...], list[str], SideSets]] = {}
 
     def _partner(self, cls: EndClass, others: list[EndClass], is_src: bool) -> EndClass | None:
         """A class of the other side in this relation with ``cls``: the first on its subnet,
@@ -204,7 +205,11 @@ class ShapeSides:
         return found
 
     def pattern(self, e: End, coarse: tuple[Ranges, ...], kinds: list[str]) -> Pattern:
-        return self.run.member_pattern(e, tuple(zip(coarse, kinds, strict=True)))
+        key = (id(coarse), id(kinds))  # the sets paired with their kinds once: per pair moved
+        found = self._zipped.get(key)
+        if found is None or found[0] is not coarse or found[1] is not kinds:
+            found = self._zipped[key] = (coarse, kinds, tuple(zip(coarse, kinds, strict=True)))
+        return self.run.member_pattern(e, found[2])
 
     def exact(self, S: EndClass, T: EndClass, s: End, t: End) -> tuple[Pattern, Pattern]:
         member = self.run.member_pattern
@@ -389,7 +394,9 @@ class ShapeCounts(ShapeSides):
         summed: dict[int, list[tuple[Key, int]]] = {}
         for S in self.srcs:
             for k, n in _summed(self.js.get(S.id, ()), self.own_s.get(S.id), summed):
-                sit = out.setdefault(k, Situation())
+                sit = out.get(k)  # a Situation made only when new: per class and key
+                if sit is None:
+                    sit = out[k] = Situation()
                 sit.n += n
                 sit.src.append(S)
         for T in self.tgts:
@@ -486,11 +493,23 @@ class Sums(Generic[K]):
         self.tot: dict[K, int] = {}
         self.inside: dict[K, int] = {}
         self.sub: dict[object, dict[K, int]] = {}
+        # rows are few distinct dicts (`_dists` interns them): each (subnet, dict) counted
+        # first, then added times its count, in the order first met (the keys' order kept)
+        times: dict[tuple[object, int], int] = {}
+        dists: dict[int, dict[K, int]] = {}
         for subnet, dist in rows:
+            k = (subnet, id(dist))
+            n = times.get(k)
+            if n is None:
+                dists[id(dist)] = dist
+                times[k] = 1
+            else:
+                times[k] = n + 1
+        for (subnet, i), m in times.items():
             sub = self.sub.setdefault(subnet, {})
             for into in (self.tot, sub, self.inside) if subnet in self.ifaces else (self.tot, sub):
-                for p, n in dist.items():
-                    into[p] = into.get(p, 0) + n
+                for p, n in dists[i].items():
+                    into[p] = into.get(p, 0) + n * m
 
     def targets_of(self, sigma: object, rel: str) -> dict[K, int]:
         """Targets in relation ``rel`` to a source on ``sigma`` (`RelationCounts._targets_of`)."""
