@@ -55,21 +55,30 @@ def supers(classes: Sequence[EndClass]) -> list[Super]:
     """Group classes by their key with the subnet left out (families.py `Families.static`)."""
     out: dict[tuple[object, ...], Super] = {}
     shapes: dict[tuple[object, ...], int] = {}
+    # per static key object (one per content: families.py interns them): its key without
+    # the subnet, numbered per content, so a class's key hashes no deep tuple
+    of_static: dict[int, tuple[tuple[object, ...], int, tuple[object, ...], str, object]] = {}
+    numbers: dict[tuple[object, ...], int] = {}
     for cls in classes:
         static, extra, rows = cls.key
         assert isinstance(static, tuple)
-        if not static or static[0] == "outside":
-            kind, router, abstract = "out", None, static
-        else:
-            route = static[0]
-            assert isinstance(route, tuple)
-            kind = "nosub" if route[0] is None else "net"
-            router = static[1]
-            abstract = ((route[0] is None, *route[1:]), *static[1:])
-        key = (abstract, extra, rows)
+        found = of_static.get(id(static))
+        if found is None:
+            if not static or static[0] == "outside":
+                kind, router, abstract = "out", None, static
+            else:
+                route = static[0]
+                assert isinstance(route, tuple)
+                kind = "nosub" if route[0] is None else "net"
+                router = static[1]
+                abstract = ((route[0] is None, *route[1:]), *static[1:])
+            number = numbers.setdefault(abstract, len(numbers))
+            found = of_static[id(static)] = (static, number, abstract, kind, router)
+        _, number, abstract, kind, router = found
+        key = (number, extra, rows)
         sup = out.get(key)
         if sup is None:
-            shape = shapes.setdefault((abstract, extra), len(shapes))
+            shape = shapes.setdefault((number, extra), len(shapes))
             sup = out[key] = Super(len(out), abstract, kind, router, shape)
         sup.members.append(cls)
     return list(out.values())
