@@ -86,12 +86,12 @@ register(
             "(source {src}) of Kube-OVN underlay Subnet {subnet}: they leave the VM with the pods' "
             "own addresses and MAC addresses, which no allowed address pair matches (a pair "
             "passes the port's MAC, or the one MAC it names). Kube-OVN's underlay needs port "
-            "security off on these ports: `kostack fix --method disable-port-security` plans it.",
+            "security off on these ports: `kostack fix plan --method disable-port-security` plans it.",
             "ko": "{nodes}의 포트에서 Neutron anti-spoofing이 Kube-OVN 언더레이 Subnet {subnet}의 Pod "
             "패킷(출발지 {src})을 차단합니다: 이 패킷은 Pod 자신의 주소와 MAC 주소로 VM을 떠나며, "
             "Allowed Address Pair는 포트의 MAC(또는 pair에 적힌 MAC 하나)만 통과시키므로 맞는 pair가 "
             "없습니다. Kube-OVN 언더레이는 이 포트들의 포트 보안을 꺼야 합니다. "
-            "`kostack fix --method disable-port-security`가 이를 계획합니다.",
+            "`kostack fix plan --method disable-port-security`가 이를 계획합니다.",
         },
         f"{ID}.fail-family": {
             "en": "{works} works, {family} pod traffic is dropped: no {family} allowed address pair "
