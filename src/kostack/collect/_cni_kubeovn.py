@@ -159,10 +159,12 @@ def _subnets(ctx: CniContext) -> tuple[list[JsonObject] | None, ReadFailure | No
 
 
 def pod_ranges(kube_ovn: KubeOvn) -> tuple[IPNetwork, ...]:
-    """The pods' ranges: every Subnet's CIDRs but the join subnet's (the nodes' ovn0)."""
+    """The pods' ranges: every Subnet's CIDRs but the join subnet's (the nodes' ovn0) and
+    attachment networks' (another provider), the default Subnet's first."""
+    subnets = sorted(kube_ovn.subnets or (), key=lambda s: not s.default)
     return tuple(
         c
-        for s in kube_ovn.subnets or ()
+        for s in subnets
         if s.name != kube_ovn.join_subnet and s.provider in (None, "ovn")
         for c in s.cidrs
     )
