@@ -137,3 +137,23 @@ def kube_ovn_example_doc(name: str) -> Doc:
 def kube_ovn_doc(edit: Any) -> Doc:
     """The seed edited by ``edit`` (one of this module's builders)."""
     return registry_doc({"kube-ovn": ("a Kube-OVN cluster", edit)}, "kube-ovn")
+
+
+def kube_ovn_hetero_doc(nodes: int, *, heterogeneous: bool = True, pods_per_node: int = 4) -> Doc:
+    """`hetero_doc` (every node port in a group of its own, rules written differently, every
+    50th without Typha) under Kube-OVN: two overlay Subnets (ovn-default, natOutgoing, and
+    10.160.0.0/11 without it, so egress differs by Subnet), Geneve admitted from the node
+    /16 except on every 40th node (a genuine drop)."""
+    from kostack_testkit.builders import hetero_doc
+
+    doc = hetero_doc(nodes, heterogeneous=heterogeneous, pods_per_node=pods_per_node)
+    apps = subnet("apps", "10.160.0.0/11", nat_outgoing=False)
+    default = subnet("ovn-default", "10.128.0.0/10", default=True, nat_outgoing=True)
+    settings = kube_ovn_settings(default)
+    settings["kube_ovn"]["subnets"].append(apps)
+    doc["cluster"]["cni"] = settings
+    doc["cluster"]["pod_cidrs_source"] = "kubeovn.io/v1 Subnets"
+    for i, grp in enumerate(doc["openstack"]["security_groups"]):
+        if i % 40 != 39:
+            grp["rules"].append(rule(grp["id"], "ingress", "udp", 6081, "10.0.0.0/16"))
+    return doc

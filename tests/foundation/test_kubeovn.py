@@ -31,6 +31,7 @@ from kostack_testkit.kubeovn import (
     FIXED,
     as_kube_ovn,
     kube_ovn_example_doc,
+    kube_ovn_hetero_doc,
     subnet,
     underlay_pairs_only,
 )
@@ -195,3 +196,19 @@ def test_the_summary_names_kube_ovn_and_its_default_subnet() -> None:
     underlay = build(kube_ovn_example_doc("kube-ovn-underlay-no-pairs"))
     assert "underlay (vlan ovn-vlan)" in localize(cni_headline(underlay), "en")
     assert "언더레이(vlan ovn-vlan)" in localize(cni_headline(underlay), "ko")
+
+
+def test_heterogeneous_groups_blame_exactly_the_nodes_without_geneve() -> None:
+    """80 nodes, each in a group of its own written differently: Geneve is blocked into
+    exactly the two nodes whose groups lack UDP 6081 (every 40th), nowhere else."""
+    doc = kube_ovn_hetero_doc(80, pods_per_node=1)
+    result = diagnose(build(doc))
+    assert "sg-encap" in [rc.key for rc in result.root_causes]
+    (encap,) = [
+        f for f in result.findings if f.check_id == "net-sg-cni-encap" and f.status == Status.FAIL
+    ]
+    names = [n["name"] for n in doc["cluster"]["nodes"]]
+    assert encap.nodes == (names[39], names[79])
+    assert "from all 80 nodes (158 node pairs)" in localize(encap.message, "en")
+    rules = {(r.target_name, r.param("port_range_min")) for r in encap.remedies}
+    assert rules == {(f"{names[39]}-sg", "6081"), (f"{names[79]}-sg", "6081")}
