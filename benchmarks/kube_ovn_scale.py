@@ -20,7 +20,7 @@ import sys
 import time
 
 
-def measure(nodes: int) -> dict[str, float]:
+def measure(nodes: int) -> dict[str, float | str]:
     from kostack.analyze.diagnose import diagnose
     from kostack.model import loads_snapshot
     from kostack_testkit.kubeovn import kube_ovn_hetero_doc
