@@ -212,3 +212,10 @@ def test_heterogeneous_groups_blame_exactly_the_nodes_without_geneve() -> None:
     assert "from all 80 nodes (158 node pairs)" in localize(encap.message, "en")
     rules = {(r.target_name, r.param("port_range_min")) for r in encap.remedies}
     assert rules == {(f"{names[39]}-sg", "6081"), (f"{names[79]}-sg", "6081")}
+
+
+def test_the_mtu_probe_expects_kube_ovn_cnis_mtu_when_set() -> None:
+    from kostack.probe.predict import cni_mtu
+
+    assert cni_mtu(build(_kube_ovn(mtu=1400))) == 1400
+    assert cni_mtu(build(_kube_ovn())) is None  # 0: derived from the interface on each node

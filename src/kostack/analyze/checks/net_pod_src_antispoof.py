@@ -443,6 +443,9 @@ def _fail(
         )
     elif version is not None:
         message = _in(version, message)
+    # Kube-OVN's pods take addresses from its Subnets on any node: those are their range
+    cl = ctx.topo.snapshot.cluster
+    subnets = ranges if cl is not None and cl.cni.type == "kube-ovn" else ""
     underlay = pod_mac(ctx.topo, pods[first.name])
     if underlay is not None:
         # no pair passes the pods' own MACs: only port security off does, which the root
@@ -455,7 +458,7 @@ def _fail(
         ctx,
         Status.FAIL,
         message,
-        (*(node_line(v, "" if own else ranges) for v in denied[:8]), *reasons[:6]),
+        (*(node_line(v, subnets) for v in denied[:8]), *reasons[:6]),
         remedies,
         flows=tuple(reasons[:12]),
         cause=CAUSE,
