@@ -143,10 +143,10 @@ register(
             "읽을 수 있어야 합니다",
         },
         "gap.kube.kube-ovn-controller": {
-            "en": "no kube-ovn-controller pod or Deployment was read, whose arguments say the "
-            "default network type and the join subnet",
-            "ko": "기본 네트워크 종류와 join 서브넷을 알려 주는 kube-ovn-controller Pod나 "
-            "Deployment를 읽지 못했습니다",
+            "en": "no kube-ovn-controller pod (label app=kube-ovn-controller) was listed, whose "
+            "arguments say the default network type and the join subnet",
+            "ko": "기본 네트워크 종류와 join 서브넷을 알려 주는 kube-ovn-controller Pod(레이블 "
+            "app=kube-ovn-controller)가 목록에 없습니다",
         },
         "gap.hint.kube-ovn.controller": {
             "en": "`kubectl -n kube-system get deployment kube-ovn-controller -o yaml` shows its "

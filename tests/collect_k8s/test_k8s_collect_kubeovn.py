@@ -101,3 +101,14 @@ def test_values_and_their_defaults() -> None:
     assert controller["network_type"] == "geneve"
     assert controller["join_cidrs"] == (NET("100.64.0.0/16"),)
     assert last_flag(["--iface=", "--iface=eth1"], "--iface") == "eth1"
+
+
+def test_no_controller_pod_is_a_gap_and_the_rest_is_read(serve: ServeFn) -> None:
+    objects = [o for o in kube_ovn_cluster() if "kube-ovn-controller" not in str(o["metadata"])]
+    collection = serve(objects).collect()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and ko.network_type is None and ko.join_cidrs is None
+    assert ko.tunnel_type == "geneve" and ko.subnets is not None
+    gap = next(g for g in collection.gaps if g.source == "cluster.cni.kube_ovn")
+    assert "app=kube-ovn-controller" in gap.error
+    assert "`kubectl -n kube-system get deployment kube-ovn-controller -o yaml`" in gap.hint

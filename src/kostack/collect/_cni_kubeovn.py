@@ -7,9 +7,9 @@ or stt), ``--mtu`` and ``--enable-ovn-ipsec`` (pkg/daemon/config.go); the
 ``kube-ovn-controller`` container of Deployment ``kube-ovn-controller`` (pods labelled
 app=kube-ovn-controller) takes ``--network-type`` (NETWORK_TYPE: geneve, or vlan for an
 underlay default subnet), ``--default-cidr`` and ``--node-switch-cidr`` (the join subnet,
-pkg/controller/config.go). Both come from the pods already listed (no request); the
-controller's from its Deployment when the pods could not be listed. Pods take addresses
-from the Subnets (kubeovn.io/v1, cluster-scoped): one list request.
+pkg/controller/config.go). Both come from the pods already listed (no request: only its
+pods say Kube-OVN runs). Pods take addresses from the Subnets (kubeovn.io/v1,
+cluster-scoped): one list request.
 """
 
 from __future__ import annotations
@@ -126,26 +126,6 @@ def parse_subnet(obj: Mapping[str, Any], notes: Notes) -> KubeOvnSubnet | None:
     )
 
 
-def _controller_args(ctx: CniContext, namespace: str) -> list[str] | None:
-    """The controller's arguments: from its pod, else from its Deployment (one request)."""
-    containers = ctx.facts.kube_ovn_controller
-    if containers is None and not ctx.facts.pods_known:
-        reader = ctx.reader
-        try:
-            found = reader.get(
-                f"GET /apis/apps/v1/namespaces/{namespace}/deployments/{CONTROLLER}",
-                reader.apps.read_namespaced_deployment,
-                CONTROLLER,
-                namespace,
-            )
-        except ReadFailure as failure:
-            ctx.check(failure)
-            found = None
-        template = as_dict(as_dict(as_dict(found).get("spec")).get("template"))
-        containers = [as_dict(c) for c in as_dict(template.get("spec")).get("containers") or []]
-    return _args(containers or [], CONTROLLER)
-
-
 def _subnets(ctx: CniContext) -> tuple[list[JsonObject] | None, ReadFailure | None]:
     reader = ctx.reader
     try:
@@ -185,7 +165,7 @@ def read_kube_ovn(ctx: CniContext, detected: bool) -> CniResult | None:
         ctx.gap_text(SOURCE, Msg("gap.kube.kube-ovn-cni"), Msg("gap.hint.kube-ovn.cni"))
     else:
         settings.update(parse_cni_server(cni_args, notes))
-    controller = _controller_args(ctx, namespace)
+    controller = _args(ctx.facts.kube_ovn_controller or [], CONTROLLER)
     if controller is None:
         hint = Msg("gap.hint.kube-ovn.controller")
         ctx.gap_text(SOURCE, Msg("gap.kube.kube-ovn-controller"), hint)
