@@ -192,7 +192,7 @@ def test_the_summary_names_kube_ovn_and_its_default_subnet() -> None:
     snapshot = build(kube_ovn_example_doc("kube-ovn-geneve-blocked"))
     headline = localize(cni_headline(snapshot), "en")
     assert "Kube-OVN v1.15.24" in headline
-    assert "Subnet ovn-default Geneve UDP 6081, natOutgoing on" in headline
+    assert "Subnet ovn-default Geneve UDP 6081, pod egress masquerade on" in headline
     underlay = build(kube_ovn_example_doc("kube-ovn-underlay-no-pairs"))
     assert "underlay (vlan ovn-vlan)" in localize(cni_headline(underlay), "en")
     assert "언더레이(vlan ovn-vlan)" in localize(cni_headline(underlay), "ko")

@@ -53,8 +53,8 @@ register(
         },
         "env.antrea-across": {"en": "{label} across subnets", "ko": "서브넷 간 {label}"},
         "env.kube-ovn": {
-            "en": "Subnet {subnet} {mode}, natOutgoing {egress}",
-            "ko": "Subnet {subnet} {mode}, natOutgoing {egress}",
+            "en": "Subnet {subnet} {mode}, pod egress masquerade {egress}",
+            "ko": "Subnet {subnet} {mode}, Pod egress 마스커레이드 {egress}",
         },
         "env.kube-ovn-underlay": {"en": "underlay (vlan {vlan})", "ko": "언더레이(vlan {vlan})"},
     }
@@ -83,17 +83,15 @@ def _antrea_mode(a: Antrea) -> str:
 
 
 def _kube_ovn_mode(ko: KubeOvn) -> str:
-    """The default Subnet's way across nodes and its natOutgoing ("Subnet ovn-default Geneve
-    UDP 6081, natOutgoing on")."""
+    """The default Subnet's way across nodes and whether its pods' egress is masqueraded
+    ("Subnet ovn-default Geneve UDP 6081, pod egress masquerade on")."""
     subnets = ko.subnets or ()
     subnet = next((s for s in subnets if s.default), subnets[0] if subnets else None)
     if subnet is None:
         return ""
-    egress = (
-        "?"
-        if subnet.nat_outgoing is None
-        else Msg(f"env.kr-{'on' if subnet.nat_outgoing else 'off'}")
-    )
+    # isSubnetNeedNat: an underlay Subnet masquerades only with logicalGateway
+    nat = subnet.nat_outgoing and (not subnet.vlan or subnet.logical_gateway)
+    egress = "?" if subnet.nat_outgoing is None else Msg(f"env.kr-{'on' if nat else 'off'}")
     mode: str
     if subnet.vlan:
         mode = Msg("env.kube-ovn-underlay", vlan=subnet.vlan)
