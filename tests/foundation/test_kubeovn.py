@@ -11,6 +11,7 @@ UNKNOWN; these snapshots (cni.type "kube-ovn") did not even load.
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from kostack.analyze.topology import Topology
 from kostack.plan.build import build_plan
 from kostack.plan.model import Method, Operation, PlanOptions
 from kostack_testkit.builders import POD_CIDR, add_pairs, build, seed_doc
+from kostack_testkit.cli import flat, run_cli
 from kostack_testkit.kubeovn import (
     FIXED,
     as_kube_ovn,
@@ -38,6 +40,7 @@ from kostack_testkit.kubeovn import (
 
 Doc = dict[str, Any]
 IP = ipaddress.ip_address
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _kube_ovn(default: Doc | None = None, **settings: Any) -> Doc:
@@ -219,3 +222,38 @@ def test_the_mtu_probe_expects_kube_ovn_cnis_mtu_when_set() -> None:
 
     assert cni_mtu(build(_kube_ovn(mtu=1400))) == 1400
     assert cni_mtu(build(_kube_ovn())) is None  # 0: derived from the interface on each node
+
+
+@pytest.mark.parametrize(
+    ("lang", "diagnosed", "masquerade", "reported"),
+    [
+        (
+            "en",
+            "which no allowed address pair matches",
+            "pod egress masquerade off",
+            "bridges its pods onto the nodes",
+        ),
+        (
+            "ko",
+            "맞는 pair가 없습니다",
+            "Pod egress 마스커레이드 꺼짐",
+            "Pod를 노드 네트워크에 직접 연결합니다(언더레이)",
+        ),
+    ],
+)
+def test_the_underlay_cause_says_why_no_pair_helps(
+    tmp_path: Path, lang: str, diagnosed: str, masquerade: str, reported: str
+) -> None:
+    """Not "neither the port's fixed IP nor an allowed address pair" (a pair would not help);
+    the summary says the pods' egress is not masqueraded (underlay, no logicalGateway)."""
+    example = str(EXAMPLES / "kube-ovn-underlay-no-pairs.json")
+    code, out = run_cli("diagnose", "--snapshot", example, "--lang", lang, "--color", "never")
+    assert code == 1, out
+    text = flat(out)
+    assert diagnosed in text and masquerade in text, text
+    assert "`kostack fix plan --method disable-port-security`" in text
+    assert "nor an allowed address pair" not in text
+    html = tmp_path / "report.html"
+    code, out = run_cli("report", "--snapshot", example, "--lang", lang, "-o", str(html))
+    assert code in (0, 1), out
+    assert reported in html.read_text(encoding="utf-8").replace("&#x27;", "'")
