@@ -17,6 +17,7 @@ from kostack_testkit.builders import (
     SG_NODES,
     _custom_group_only,
     add_pairs,
+    hetero_doc,
     registry_doc,
     rule,
 )
@@ -144,8 +145,6 @@ def kube_ovn_hetero_doc(nodes: int, *, heterogeneous: bool = True, pods_per_node
     50th without Typha) under Kube-OVN: two overlay Subnets (ovn-default, natOutgoing, and
     10.160.0.0/11 without it, so egress differs by Subnet), Geneve admitted from the node
     /16 except on every 40th node (a genuine drop)."""
-    from kostack_testkit.builders import hetero_doc
-
     doc = hetero_doc(nodes, heterogeneous=heterogeneous, pods_per_node=pods_per_node)
     apps = subnet("apps", "10.160.0.0/11", nat_outgoing=False)
     default = subnet("ovn-default", "10.128.0.0/10", default=True, nat_outgoing=True)
