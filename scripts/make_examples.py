@@ -13,6 +13,7 @@ from kostack_testkit.antrea import ANTREA_EXAMPLES, antrea_example_doc
 from kostack_testkit.builders import EXAMPLES, example_doc
 from kostack_testkit.calico_address import CALICO_ADDRESS_EXAMPLES, calico_address_example_doc
 from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
+from kostack_testkit.kubeovn import KUBE_OVN_EXAMPLES, kube_ovn_example_doc
 from kostack_testkit.kuberouter import KUBE_ROUTER_EXAMPLES, kube_router_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
 from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
@@ -29,6 +30,7 @@ def main() -> int:
         (MULTIPOOL_EXAMPLES, multipool_example_doc),
         (KUBE_ROUTER_EXAMPLES, kube_router_example_doc),
         (ANTREA_EXAMPLES, antrea_example_doc),
+        (KUBE_OVN_EXAMPLES, kube_ovn_example_doc),
         (LB_EXAMPLES, lb_example_doc),
         (CALICO_ADDRESS_EXAMPLES, calico_address_example_doc),
     )

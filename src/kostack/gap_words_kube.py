@@ -91,10 +91,12 @@ register(
             "IPPool, kube-flannel-cfg, cilium-config도 없습니다",
         },
         "gap.hint.kube.cni": {
-            "en": "kostack knows Calico, Flannel, Cilium, kube-router and Antrea; with another CNI "
+            "en": "kostack knows Calico, Flannel, Cilium, kube-router, Antrea and Kube-OVN; with "
+            "another CNI "
             "(or none readable) "
             "the checks that depend on how pod traffic crosses nodes say UNKNOWN.",
-            "ko": "kostack은 Calico, Flannel, Cilium, kube-router, Antrea를 압니다. 다른 CNI이거나 읽을 수 있는 것이 "
+            "ko": "kostack은 Calico, Flannel, Cilium, kube-router, Antrea, Kube-OVN을 압니다. 다른 CNI이거나 "
+            "읽을 수 있는 것이 "
             "없으면 Pod 트래픽이 노드 사이를 건너는 방식에 달린 점검은 판단 불가입니다.",
         },
         "gap.kube.cni-unmodelled": {
@@ -126,6 +128,42 @@ register(
             "마운트하는 antrea-config-<hash>). kostack이 {namespace}의 이 ConfigMap과 Pod를 읽을 수 "
             "있어야 합니다",
         },
+        "gap.kube.kube-ovn-cni": {
+            "en": "the kube-ovn-cni pods (or DaemonSet) have no cni-server container, whose "
+            "arguments say Kube-OVN's tunnel type and MTU",
+            "ko": "kube-ovn-cni Pod(또는 DaemonSet)에 Kube-OVN의 터널 종류와 MTU를 알려 주는 "
+            "cni-server 컨테이너가 없습니다",
+        },
+        "gap.hint.kube-ovn.cni": {
+            "en": "`kubectl -n kube-system get daemonset kube-ovn-cni -o yaml` shows the cni-server "
+            "container's arguments (--network-type, --mtu); kostack needs to read the pods "
+            "labelled app=kube-ovn-cni",
+            "ko": "`kubectl -n kube-system get daemonset kube-ovn-cni -o yaml`로 cni-server 컨테이너의 "
+            "인자(--network-type, --mtu)를 볼 수 있습니다. kostack이 app=kube-ovn-cni 레이블의 Pod를 "
+            "읽을 수 있어야 합니다",
+        },
+        "gap.kube.kube-ovn-controller": {
+            "en": "no kube-ovn-controller pod (label app=kube-ovn-controller) was listed, whose "
+            "arguments say the default network type and the join subnet",
+            "ko": "기본 네트워크 종류와 join 서브넷을 알려 주는 kube-ovn-controller Pod(레이블 "
+            "app=kube-ovn-controller)가 목록에 없습니다",
+        },
+        "gap.hint.kube-ovn.controller": {
+            "en": "`kubectl -n kube-system get deployment kube-ovn-controller -o yaml` shows its "
+            "arguments (--network-type, --default-cidr, --node-switch-cidr)",
+            "ko": "`kubectl -n kube-system get deployment kube-ovn-controller -o yaml`로 인자"
+            "(--network-type, --default-cidr, --node-switch-cidr)를 볼 수 있습니다",
+        },
+        "gap.hint.kube-ovn.subnets": {
+            "en": "`kubectl get subnets.kubeovn.io -o wide` lists Kube-OVN's Subnets (CIDR, "
+            "natOutgoing, gateway type, VLAN); kostack needs to list them",
+            "ko": "`kubectl get subnets.kubeovn.io -o wide`로 Kube-OVN의 Subnet(CIDR, natOutgoing, "
+            "게이트웨이 종류, VLAN)을 볼 수 있습니다. kostack이 이 목록을 읽을 수 있어야 합니다",
+        },
+        "gap.kube.kube-ovn-ranges": {
+            "en": "Kube-OVN's Subnets and kube-ovn-controller's --default-cidr were not read",
+            "ko": "Kube-OVN의 Subnet과 kube-ovn-controller의 --default-cidr를 읽지 못했습니다",
+        },
         "gap.hint.kube.cni.weave-net": {
             "en": "Weave Net needs TCP 6783 and UDP 6783-6784 between the nodes (its control and "
             "data ports); its packets leave with the nodes' addresses. The checks that depend on "
@@ -133,14 +171,6 @@ register(
             "ko": "Weave Net은 노드 사이에 TCP 6783과 UDP 6783-6784(제어와 데이터 포트)가 필요하고, "
             "그 패킷은 노드 주소로 나갑니다. Pod 트래픽이 노드 사이를 건너는 방식에 달린 점검은 "
             "판단 불가입니다.",
-        },
-        "gap.hint.kube.cni.kube-ovn": {
-            "en": "Kube-OVN tunnels pods' traffic between nodes with Geneve (UDP 6081) by default "
-            "(TUNNEL_TYPE; VXLAN: UDP 4789): the nodes' groups must admit it from one another. "
-            "The checks that depend on how pod traffic crosses nodes say UNKNOWN.",
-            "ko": "Kube-OVN은 기본으로 노드 사이의 Pod 트래픽을 Geneve(UDP 6081)로 터널링하므로"
-            "(TUNNEL_TYPE, VXLAN이면 UDP 4789) 노드의 보안 그룹이 서로 이를 허용해야 합니다. Pod "
-            "트래픽이 노드 사이를 건너는 방식에 달린 점검은 판단 불가입니다.",
         },
         "gap.hint.kube.cni.ovn-kubernetes": {
             "en": "OVN-Kubernetes tunnels pods' traffic between nodes with Geneve (UDP 6081): the "

@@ -245,7 +245,6 @@ def test_no_known_cni_is_a_gap(serve: ServeFn) -> None:
     ("labels", "name", "needs"),
     [
         ({"name": "weave-net"}, "Weave Net", "TCP 6783 and UDP 6783-6784"),
-        ({"app": "kube-ovn-cni", "component": "network"}, "Kube-OVN", "Geneve (UDP 6081)"),
         ({"app": "ovnkube-node", "component": "ovn"}, "OVN-Kubernetes", "Geneve (UDP 6081)"),
     ],
 )

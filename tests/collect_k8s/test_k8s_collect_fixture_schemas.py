@@ -18,6 +18,7 @@ from kostack_testkit import k8s_fixture_published_flannel as published_flannel
 from kostack_testkit import k8s_fixtures as fx
 from kostack_testkit.k8s_fixture_antrea import antrea_cluster
 from kostack_testkit.k8s_fixture_canal import canal_cluster, k3s_cluster, rke2_cluster
+from kostack_testkit.k8s_fixture_kubeovn import kube_ovn_cluster
 from kostack_testkit.k8s_fixture_kuberouter import kube_router_cluster
 from kostack_testkit.k8s_fixture_scale import with_node_annotations, workload_pods
 
@@ -46,6 +47,7 @@ FIXTURES: dict[str, Callable[[], list[dict[str, Any]]]] = {
     "kube-router-k0s": kube_router_cluster,
     "antrea": antrea_cluster,
     "antrea-v1.6-hashed": lambda: antrea_cluster(config_name="antrea-config-hkhbh5gf99"),
+    "kube-ovn": kube_ovn_cluster,
     "cilium-geneve": lambda: fx.cilium_cluster(tunnel_protocol="geneve"),
     "cilium-native-kpr": lambda: fx.cilium_cluster(
         routing_mode="native", kube_proxy_replacement=True

@@ -63,6 +63,10 @@ EXPECTED: dict[str, list[str]] = {
     # Antrea's defaults (Geneve, UDP 6081) with no rule for it; noEncap without pairs
     "antrea-geneve-blocked": ["sg-encap"],
     "antrea-noencap-no-pairs": ["antispoof"],
+    # Kube-OVN's defaults (overlay, Geneve UDP 6081) with no rule for it; an underlay Subnet's
+    # pods (their own MACs) on ports with port security on
+    "kube-ovn-geneve-blocked": ["sg-encap"],
+    "kube-ovn-underlay-no-pairs": ["antispoof"],
     # stateless groups admit every request but no reply (the fix plan's rules leave the replies
     # from outside, which it never opens to 0.0.0.0/0)
     "stateless-replies-dropped": ["sg-stateless"],

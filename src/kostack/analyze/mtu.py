@@ -33,6 +33,10 @@ the metadata service). What each CNI does with it:
   defaultMTU IS the pod MTU; 0 (its default) is the transport interface's MTU minus
   `CalculateMTUDeduction` (engine/antrea.py `overhead`: Geneve/VXLAN 50, GRE 42, STT 0,
   WireGuard 60 instead, IPsec ESP 38 more; 20 more on a node with an IPv6 address).
+- Kube-OVN (pkg/daemon/config.go `initNicConfig`): a non-zero kube-ovn-cni --mtu IS the pod
+  MTU; 0 (its default) is the tunnel interface's MTU minus Kube-OVN's own deduction by
+  --network-type (engine/kubeovn.py: Geneve 100, VXLAN 50, STT 72; 20 more when the encap
+  address, the node's primary one, is IPv6).
 """
 
 from __future__ import annotations
@@ -41,9 +45,10 @@ from dataclasses import dataclass
 
 from kostack.analyze.engine.antrea import overhead as antrea_overhead
 from kostack.analyze.engine.encap import cilium_underlay
+from kostack.analyze.engine.kubeovn import mtu_deduction
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
-from kostack.model.snapshot import Antrea, Calico, Cilium, Flannel
+from kostack.model.snapshot import Antrea, Calico, Cilium, Flannel, KubeOvn
 
 # Overheads in bytes, as the CNIs themselves count them (module docstring).
 CALICO_IPIP = 20
@@ -248,6 +253,21 @@ def _antrea(antrea: Antrea | None, view: NodeView, net: str, net_mtu: int | None
     return _base_minus(None, True, (size, kind), "", "antrea-agent", net, net_mtu)
 
 
+def _kube_ovn(ko: KubeOvn | None, view: NodeView, net: str, net_mtu: int | None) -> EffectiveMtu:
+    """kube-ovn-cni --mtu, else the interface's minus Kube-OVN's deduction."""
+    if ko is None:
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="Kube-OVN"))
+    if ko.mtu:
+        source = Msg("mtu.configured", setting="kube-ovn-cni --mtu", mtu=ko.mtu)
+        return EffectiveMtu(ko.mtu, net_mtu, source)
+    size = mtu_deduction(ko, view.ip.version if view.ip is not None else 4)
+    if ko.mtu is None or size is None:
+        setting = "kube-ovn-cni --mtu" if ko.mtu is None else "kube-ovn-cni --network-type"
+        return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-setting", setting=setting))
+    kind = f"Kube-OVN {ko.tunnel_type}"
+    return _base_minus(None, True, (size, kind), "", "kube-ovn-cni", net, net_mtu)
+
+
 def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
     """The MTU the CNI gives pods on ``view``'s node (see the module docstring)."""
     network = topo.network_of(view)
@@ -280,6 +300,8 @@ def effective_mtu(topo: Topology, view: NodeView) -> EffectiveMtu:
         return _base_minus(None, True, (0, "kube-router"), "", "kube-router", net, net_mtu)
     if cni.type == "antrea":
         return _antrea(cni.antrea, view, net, net_mtu)
+    if cni.type == "kube-ovn":
+        return _kube_ovn(cni.kube_ovn, view, net, net_mtu)
     if cni.flannel is None:
         return EffectiveMtu(None, net_mtu, "", unknown=Msg("mtu.no-settings", cni="flannel"))
     f = cni.flannel

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
-from kostack.model.snapshot import Antrea, CalicoIPPool, Cilium, KubeRouter, Snapshot
+from kostack.model.cni import KUBE_OVN_TUNNEL_PORTS
+from kostack.model.snapshot import Antrea, CalicoIPPool, Cilium, KubeOvn, KubeRouter, Snapshot
 
 register(
     {
@@ -51,10 +52,16 @@ register(
             "ko": "{mode}, Pod egress 마스커레이드 {egress}",
         },
         "env.antrea-across": {"en": "{label} across subnets", "ko": "서브넷 간 {label}"},
+        "env.kube-ovn": {
+            "en": "Subnet {subnet} {mode}, pod egress masquerade {egress}",
+            "ko": "Subnet {subnet} {mode}, Pod egress 마스커레이드 {egress}",
+        },
+        "env.kube-ovn-underlay": {"en": "underlay (vlan {vlan})", "ko": "언더레이(vlan {vlan})"},
     }
 )
 
-# Antrea's tunnels as the summary names them (engine/antrea.py has the same facts).
+# Antrea's (and Kube-OVN's) tunnels as the summary names them (engine/antrea.py has the same
+# facts).
 _ANTREA_TUNNELS = {"geneve": "Geneve UDP", "vxlan": "VXLAN UDP", "stt": "STT TCP", "gre": "GRE"}
 
 
@@ -73,6 +80,26 @@ def _antrea_mode(a: Antrea) -> str:
             label = Msg("env.antrea-across", label=label)
         return Msg("env.antrea", mode=mode, tunnel=label, egress=egress)
     return Msg("env.antrea-native", mode=mode, egress=egress)
+
+
+def _kube_ovn_mode(ko: KubeOvn) -> str:
+    """The default Subnet's way across nodes and whether its pods' egress is masqueraded
+    ("Subnet ovn-default Geneve UDP 6081, pod egress masquerade on")."""
+    subnets = ko.subnets or ()
+    subnet = next((s for s in subnets if s.default), subnets[0] if subnets else None)
+    if subnet is None:
+        return ""
+    # isSubnetNeedNat: an underlay Subnet masquerades only with logicalGateway
+    nat = subnet.nat_outgoing and (not subnet.vlan or subnet.logical_gateway)
+    egress = "?" if subnet.nat_outgoing is None else Msg(f"env.kr-{'on' if nat else 'off'}")
+    mode: str
+    if subnet.vlan:
+        mode = Msg("env.kube-ovn-underlay", vlan=subnet.vlan)
+    else:
+        tunnel = ko.tunnel_type
+        mode = f"{_ANTREA_TUNNELS[tunnel]} {KUBE_OVN_TUNNEL_PORTS[tunnel]}" if tunnel else "?"
+        mode = f"{mode} + IPsec" if ko.ipsec else mode
+    return Msg("env.kube-ovn", subnet=subnet.name, mode=mode, egress=egress)
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,9 @@ def describe_cni(snapshot: Snapshot) -> tuple[str, tuple[str, ...]]:
     if cni.type == "antrea" and cni.antrea is not None:
         name = _with_version("Antrea", cni.version)
         return Msg("env.cni-mode", name=name, mode=_antrea_mode(cni.antrea)), ()
+    if cni.type == "kube-ovn" and cni.kube_ovn is not None:
+        name = _with_version("Kube-OVN", cni.version)
+        return Msg("env.cni-mode", name=name, mode=_kube_ovn_mode(cni.kube_ovn)), ()
     if cni.type == "unknown":
         version = cni.version
         return Msg("env.cni-unknown-v", version=version) if version else Msg("env.cni-unknown"), ()
@@ -204,6 +234,8 @@ def cni_mode(snapshot: Snapshot) -> str:
         return _kube_router_mode(cni.kube_router)
     if cni.type == "antrea" and cni.antrea is not None:
         return _antrea_mode(cni.antrea)
+    if cni.type == "kube-ovn" and cni.kube_ovn is not None:
+        return _kube_ovn_mode(cni.kube_ovn)
     return ""
 
 

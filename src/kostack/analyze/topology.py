@@ -423,7 +423,7 @@ class Topology:
             return cni.cilium.ipam_mode in CILIUM_NODE_CIDR_MODES
         if cni.type == "flannel" and cni.flannel is not None:
             return cni.flannel.kube_subnet_mgr is not False
-        return True
+        return cni.type != "kube-ovn"  # Kube-OVN's pods take addresses from its Subnets
 
     @cached_property
     def _subnet_index(self) -> PrefixIndex[Subnet]:

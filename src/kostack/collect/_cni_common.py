@@ -2,7 +2,7 @@
 small value parsers, and where a CNI's version is read from.
 
 One module per CNI reads its settings (``_cni_calico``, ``_cni_flannel``,
-``_cni_cilium``, ``_cni_kuberouter``, ``_cni_antrea``); ``kubernetes._read_cni`` picks which
+``_cni_cilium``, ``_cni_kuberouter``, ``_cni_antrea``, ``_cni_kubeovn``); ``kubernetes._read_cni`` picks which
 one runs.
 """
 
@@ -31,37 +31,48 @@ from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]
 _T = TypeVar("_T")
-CniName = Literal["calico", "flannel", "cilium", "kube-router", "antrea"]
-# kube-router and Antrea are read only when their agent pods are seen (nothing else is probed).
-CNI_ORDER: Final[tuple[CniName, ...]] = ("calico", "flannel", "cilium", "kube-router", "antrea")
+CniName = Literal["calico", "flannel", "cilium", "kube-router", "antrea", "kube-ovn"]
+# kube-router, Antrea and Kube-OVN are read only when their agent pods are seen (nothing else
+# is probed).
+CNI_ORDER: Final[tuple[CniName, ...]] = (
+    "calico",
+    "flannel",
+    "cilium",
+    "kube-router",
+    "antrea",
+    "kube-ovn",
+)
 
 # The label (k8s-app, or app) of each CNI's per-node agent pods. Canal (Calico's
 # canal.yaml, RKE2's rke2-canal) runs flannel for the network and Calico for policy only.
-# kube-router's daemonset/*.yaml and k0s's rendering label its pods k8s-app=kube-router.
+# kube-router's daemonset/*.yaml and k0s's rendering label its pods k8s-app=kube-router;
+# Kube-OVN's install.sh and charts label kube-ovn-cni's pods app=kube-ovn-cni.
 AGENT_LABELS: Final[Mapping[str, CniName]] = {
     "calico-node": "calico",
     "flannel": "flannel",
     "canal": "flannel",
     "cilium": "cilium",
     "kube-router": "kube-router",
+    "kube-ovn-cni": "kube-ovn",
 }
 # CNIs kostack does not model, by a label their published installs give the agent's pods
-# (Weave Net's weave-daemonset-k8s.yaml: name; Kube-OVN's install.sh: app; OVN-Kubernetes'
-# ovnkube-node DaemonSet: app): named in the gap, with what they need of Neutron (docs/facts.md).
+# (Weave Net's weave-daemonset-k8s.yaml: name; OVN-Kubernetes' ovnkube-node DaemonSet: app):
+# named in the gap, with what they need of Neutron (docs/facts.md).
 UNMODELLED_AGENTS: Final[Mapping[tuple[str, str], str]] = {
     ("name", "weave-net"): "Weave Net",
-    ("app", "kube-ovn-cni"): "Kube-OVN",
     ("app", "ovnkube-node"): "OVN-Kubernetes",
 }
 # The agent's main container in each published install (calico.yaml and the
 # operator: calico-node; kube-flannel.yml: kube-flannel; Cilium's chart: cilium-agent;
-# kube-router's daemonset/*.yaml and k0s: kube-router; Antrea's antrea.yml: antrea-agent).
+# kube-router's daemonset/*.yaml and k0s: kube-router; Antrea's antrea.yml: antrea-agent;
+# Kube-OVN's kube-ovn-cni DaemonSet: cni-server).
 AGENT_CONTAINERS: Final[Mapping[CniName, str]] = {
     "calico": "calico-node",
     "flannel": "kube-flannel",
     "cilium": "cilium-agent",
     "kube-router": "kube-router",
     "antrea": "antrea-agent",
+    "kube-ovn": "cni-server",
 }
 # Antrea's agent pods (antrea.yml: app=antrea for every Antrea pod, component=antrea-agent
 # for the agent's) and where the agent mounts antrea-agent.conf.
@@ -92,6 +103,8 @@ class ClusterFacts:
     # The ConfigMap the Antrea agent mounts at /etc/antrea/antrea-agent.conf (antrea-config;
     # up to v1.6 antrea-config-<hash>).
     antrea_config: str | None = None
+    # The containers of the first kube-ovn-controller pod (label app=kube-ovn-controller)
+    kube_ovn_controller: list[dict[str, Any]] | None = None
     # A k3s server's flags (its node's k3s.io/node-args): k3s runs flannel, kube-proxy and
     # the control plane in its own process, with nothing else to read them from.
     k3s: K3sServer | None = None
@@ -135,6 +148,8 @@ class ClusterFacts:
             if agent not in self.agent_containers:  # the first agent pod speaks for all
                 self.agent_containers[agent] = pod_containers(pod)
                 self._agent_settings(app, pod)
+        if app == "kube-ovn-controller" and self.kube_ovn_controller is None:
+            self.kube_ovn_controller = pod_containers(pod)
         if labels.get("k8s-app") == "calico-typha":
             self.typha_namespaces.add(namespace)
         component = labels.get("component")

@@ -28,6 +28,7 @@ from kostack.collect._cni_calico import read_calico
 from kostack.collect._cni_cilium import read_cilium
 from kostack.collect._cni_common import CNI_ORDER, ClusterFacts, CniContext, CniName, CniResult
 from kostack.collect._cni_flannel import read_flannel
+from kostack.collect._cni_kubeovn import read_kube_ovn
 from kostack.collect._cni_kuberouter import read_kube_router
 from kostack.collect._k3s import SOURCE as K3S_SOURCE
 from kostack.collect._kube_api import open_session
@@ -79,6 +80,7 @@ READERS: dict[CniName, Callable[[CniContext, bool], CniResult | None]] = {
     "cilium": read_cilium,
     "kube-router": read_kube_router,
     "antrea": read_antrea,
+    "kube-ovn": read_kube_ovn,
 }
 
 

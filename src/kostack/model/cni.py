@@ -1,4 +1,4 @@
-"""The CNI's settings in a snapshot: Calico, Flannel, Cilium, kube-router and Antrea
+"""The CNI's settings in a snapshot: Calico, Flannel, Cilium, kube-router, Antrea and Kube-OVN
 (docs/snapshot.md)."""
 
 from __future__ import annotations
@@ -294,7 +294,60 @@ class Antrea(Record):
     config_map: Name | None = None
 
 
-CNIType = Literal["calico", "flannel", "cilium", "kube-router", "antrea", "unknown"]
+KubeOvnTunnelType = Literal["geneve", "vxlan", "stt"]
+KUBE_OVN_TUNNELS: tuple[KubeOvnTunnelType, ...] = ("geneve", "vxlan", "stt")  # default first
+# OVS's ports for OVN's tunnels (kubeovn/docs docs/start/prepare.en.md "Ports Need Open":
+# Geneve 6081/udp, STT 7471/tcp, Vxlan 4789/udp); Kube-OVN sets no other port.
+KUBE_OVN_TUNNEL_PORTS: Mapping[str, int] = {"geneve": 6081, "vxlan": 4789, "stt": 7471}
+
+
+class KubeOvnSubnet(Record):
+    """A Kube-OVN Subnet (kubeovn.io/v1, cluster-scoped; docs/facts.md "Kube-OVN"): pods in
+    its namespaces (or the default one's) take addresses from ``cidrs``."""
+
+    name: Name
+    cidrs: CIDRSet = ()  # spec.cidrBlock (comma-separated: dual stack)
+    # spec.default: the subnet of pods without their own (ovn-default)
+    default: bool = False
+    # spec.natOutgoing: pod traffic leaving the subnets is masqueraded to the node's address
+    nat_outgoing: bool | None = None
+    # spec.gatewayType (distributed, the default: each node's ovn0; centralized: chosen nodes)
+    gateway_type: Literal["distributed", "centralized"] | None = None
+    # spec.vlan ("" : overlay; a Vlan's name: underlay, the pods on the node NIC's network)
+    vlan: Name | None = None
+    # spec.logicalGateway (underlay: OVN's router is the gateway, natOutgoing applies)
+    logical_gateway: bool = False
+    # spec.vpc ("ovn-cluster", the default VPC, when empty) and spec.provider ("ovn" when
+    # empty; another: an attachment network's subnet, not the pods' primary interface)
+    vpc: Name | None = None
+    provider: Name | None = None
+
+
+class KubeOvn(Record):
+    """Kube-OVN's settings: kube-ovn-cni's and kube-ovn-controller's container arguments and
+    the Subnets (kubeovn/kube-ovn pkg/daemon/config.go, pkg/controller/config.go,
+    dist/images/install.sh; docs/facts.md "Kube-OVN"). Every field is None when it was not
+    read: the analysis then says UNKNOWN rather than assume a default. Pods take addresses
+    from the Subnets, not from the Nodes' podCIDRs."""
+
+    # kube-ovn-cni --network-type (install.sh passes TUNNEL_TYPE; default geneve): OVN's tunnel
+    tunnel_type: KubeOvnTunnelType | None = None
+    # kube-ovn-controller --network-type (install.sh NETWORK_TYPE: geneve, or vlan when the
+    # default subnet is underlay)
+    network_type: Literal["geneve", "vxlan", "stt", "vlan"] | None = None
+    # kube-ovn-cni --mtu (0: the tunnel interface's MTU minus Kube-OVN's deduction)
+    mtu: int | None = Field(default=None, ge=0, le=65535)
+    # kube-ovn-cni --enable-ovn-ipsec (default false): the tunnels run inside IPsec
+    ipsec: bool | None = None
+    # kube-ovn-controller --node-switch-cidr (the join subnet, 100.64.0.0/16 by default):
+    # the nodes' ovn0 addresses
+    join_cidrs: CIDRSet | None = None
+    # The Subnets (None: not read); the join subnet among them
+    subnets: tuple[KubeOvnSubnet, ...] | None = None
+    join_subnet: Name = "join"
+
+
+CNIType = Literal["calico", "flannel", "cilium", "kube-router", "antrea", "kube-ovn", "unknown"]
 
 
 class CNI(Record):
@@ -307,3 +360,4 @@ class CNI(Record):
     cilium: Cilium | None = None
     kube_router: KubeRouter | None = None
     antrea: Antrea | None = None
+    kube_ovn: KubeOvn | None = None

@@ -27,6 +27,8 @@ from kostack.model.cni import (
     CNIType,
     EncapMode,
     Flannel,
+    KubeOvn,
+    KubeOvnSubnet,
     KubeRouter,
 )
 from kostack.model.helm import (
@@ -99,6 +101,8 @@ __all__ = [
     "IPNetwork",
     "IPv6Mode",
     "KubeEvent",
+    "KubeOvn",
+    "KubeOvnSubnet",
     "KubeProxyMode",
     "KubeRouter",
     "Label",

@@ -148,6 +148,8 @@ def cni_mtu(snapshot: Snapshot) -> int | None:
         return cni.cilium.mtu
     if cni.type == "antrea" and cni.antrea is not None:
         return cni.antrea.default_mtu or None  # 0: derived from the interface on each node
+    if cni.type == "kube-ovn" and cni.kube_ovn is not None:
+        return cni.kube_ovn.mtu or None  # kube-ovn-cni --mtu; 0: derived on each node
     return None
 
 

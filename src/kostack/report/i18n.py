@@ -65,6 +65,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "antispoof_why_same": "all {n} nodes are in {subnet}",
         "antispoof_why_egress": "and natOutgoing is off, so traffic to the outside keeps the pod source",
+        "antispoof_pod_mac": (
+            "{cni} bridges its pods onto the nodes' network (underlay): they send with their own "
+            "addresses ({pod_cidr}) and their own MAC addresses. Neutron's anti-spoofing passes "
+            "only the port's MAC (and the one MAC an allowed pair names), so it drops them "
+            "whatever the pairs: only port security off on these ports lets them through."
+        ),
         "sev.critical": "critical",
         "sev.high": "high",
         "sev.medium": "medium",
@@ -175,6 +181,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "antispoof_why_same": "노드 {n}대가 모두 {subnet}에 있음",
         "antispoof_why_egress": "natOutgoing이 꺼져 있어 외부로 가는 트래픽도 Pod IP를 그대로 씀",
+        "antispoof_pod_mac": (
+            "{cni:은/는} Pod를 노드 네트워크에 직접 연결합니다(언더레이): Pod는 자기 주소({pod_cidr})와 "
+            "자기 MAC 주소로 보냅니다. Neutron anti-spoofing은 포트의 MAC(그리고 Allowed Address "
+            "Pair에 적힌 MAC 하나)만 통과시키므로 pair가 있어도 차단하며, 이 포트들의 포트 보안을 "
+            "꺼야만 통과합니다."
+        ),
         "sev.critical": "심각",
         "sev.high": "높음",
         "sev.medium": "중간",

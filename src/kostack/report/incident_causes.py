@@ -126,7 +126,15 @@ def cause_section(d: Diagnosis, topo: Topology, rc: RootCause, n: int, lang: str
     )
 
 
+# a Kube-OVN underlay Subnet's pods, whose own MACs no pair passes (net-pod-src-antispoof)
+POD_MAC = "net-pod-src-antispoof.fail-pod-mac"
+
+
 def _antispoof_why(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> Marked:
+    if any(getattr(f.message, "key", "") == POD_MAC for f in rc.findings):
+        cni = marked(cni_headline(d.snapshot), lang)
+        pods = marked(ranges_label((), topo.pod_cidrs), lang)
+        return t(lang, "antispoof_pod_mac", cni=cni, pod_cidr=pods)
     subnets = calico_subnets(topo)  # where the pods' packets leave (a second NIC's, for Calico)
     flows = [str(flow) for f in rc.findings for flow in f.flows]
     whys: list[str] = []

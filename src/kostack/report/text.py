@@ -157,7 +157,8 @@ def _root_cause(
 
 
 def _summary(d: Diagnosis, topo: Topology, rc: RootCause, lang: str) -> str:
-    if rc.key != "antispoof":
+    # a Kube-OVN underlay's pods (their own MACs): the finding says why no pair helps
+    if rc.key != "antispoof" or getattr(rc.message, "key", "").endswith(".fail-pod-mac"):
         return L(rc.message, lang)
     from kostack.analyze.summary import cni_headline
 

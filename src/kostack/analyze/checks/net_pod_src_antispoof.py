@@ -14,7 +14,7 @@ from kostack.analyze.checks.base import (
     when_pod_addresses,
 )
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
-from kostack.analyze.engine.antispoof import antispoof, outcome
+from kostack.analyze.engine.antispoof import antispoof, outcome, pod_mac
 from kostack.analyze.engine.calico_moved import CAUSE as MOVED
 from kostack.analyze.engine.calico_moved import calico_view, moved
 from kostack.analyze.engine.cni import host_excluded, masquerade
@@ -80,6 +80,18 @@ register(
             "ko": "{nodes}의 포트에서 Neutron anti-spoofing이 {ranges} 대역의 Pod에서 나온 패킷(출발지 "
             "{src})을 차단합니다: 이 주소는 포트의 고정 IP도 Allowed Address Pair에 속한 주소도 아니며, "
             "패킷은 캡슐화 없이 VM을 떠납니다.",
+        },
+        f"{ID}.fail-pod-mac": {
+            "en": "Neutron anti-spoofing on the ports of {nodes} drops packets from their pods "
+            "(source {src}) of Kube-OVN underlay Subnet {subnet}: they leave the VM with the pods' "
+            "own addresses and MAC addresses, which no allowed address pair matches (a pair "
+            "passes the port's MAC, or the one MAC it names). Kube-OVN's underlay needs port "
+            "security off on these ports: `kostack fix plan --method disable-port-security` plans it.",
+            "ko": "{nodes}의 포트에서 Neutron anti-spoofing이 Kube-OVN 언더레이 Subnet {subnet}의 Pod "
+            "패킷(출발지 {src})을 차단합니다: 이 패킷은 Pod 자신의 주소와 MAC 주소로 VM을 떠나며, "
+            "Allowed Address Pair는 포트의 MAC(또는 pair에 적힌 MAC 하나)만 통과시키므로 맞는 pair가 "
+            "없습니다. Kube-OVN 언더레이는 이 포트들의 포트 보안을 꺼야 합니다. "
+            "`kostack fix plan --method disable-port-security`가 이를 계획합니다.",
         },
         f"{ID}.fail-family": {
             "en": "{works} works, {family} pod traffic is dropped: no {family} allowed address pair "
@@ -201,14 +213,15 @@ def _how(detail: str) -> str:
     return Msg(f"{ID}.how-native", subnets=params.get("subnets", ""))
 
 
-def node_line(view: NodeView) -> str:
-    """One node's own block, address and port fields (never a group's representative's)."""
+def node_line(view: NodeView, ranges: str = "") -> str:
+    """One node's own block (else ``ranges``, the cluster's), address and port fields (never a
+    group's representative's)."""
     port = view.port
     return Msg(
         f"{ID}.node",
         node=view.name,
         ip=view.ip,
-        blocks=", ".join(str(b) for b in view.blocks) or Msg(f"{ID}.no-blocks"),
+        blocks=", ".join(str(b) for b in view.blocks) or ranges or Msg(f"{ID}.no-blocks"),
         fixed=", ".join(str(f.ip_address) for f in port.fixed_ips) if port else "",
         pairs=", ".join(str(p.ip_address) for p in port.allowed_address_pairs) if port else "",
     )
@@ -430,11 +443,22 @@ def _fail(
         )
     elif version is not None:
         message = _in(version, message)
+    # Kube-OVN's pods take addresses from its Subnets on any node: those are their range
+    cl = ctx.topo.snapshot.cluster
+    subnets = ranges if cl is not None and cl.cni.type == "kube-ovn" else ""
+    underlay = pod_mac(ctx.topo, pods[first.name])
+    if underlay is not None:
+        # no pair passes the pods' own MACs: only port security off does, which the root
+        # cause's alternative (--method disable-port-security, acknowledged) plans
+        remedies = ()
+        message = Msg(
+            f"{ID}.fail-pod-mac", nodes=names(denied), src=pods[first.name], subnet=underlay
+        )
     return SAY.cluster(
         ctx,
         Status.FAIL,
         message,
-        (*(node_line(v) for v in denied[:8]), *reasons[:6]),
+        (*(node_line(v, subnets) for v in denied[:8]), *reasons[:6]),
         remedies,
         flows=tuple(reasons[:12]),
         cause=CAUSE,

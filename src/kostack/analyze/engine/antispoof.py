@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from kostack.analyze.engine.ipv6 import link_local
+from kostack.analyze.engine.kubeovn import subnet_of
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.engine.vnic import maybe_unfiltered, not_filtered, unfiltered
 from kostack.analyze.messages import Msg, register
@@ -70,6 +71,14 @@ register(
             "ML2/OVS 에이전트라면 이 포트의 패킷을 버리지만 ML2/OVN의 ovn-controller는 여전히 "
             "연결할 수 있으며, Neutron 백엔드를 알 수 없습니다",
         },
+        "hop.antispoof-pod-mac": {
+            "en": "source {ip} is a pod of Kube-OVN underlay Subnet {subnet}, which leaves with "
+            "the pod's own MAC address: anti-spoofing passes only the port's MAC (a pair's "
+            "too, one MAC each), so only port security off lets it out",
+            "ko": "출발지 {ip:은/는} Kube-OVN 언더레이 Subnet {subnet}의 Pod라 Pod 자신의 MAC 주소로 "
+            "나갑니다. anti-spoofing은 포트의 MAC(그리고 pair마다 하나의 MAC)만 통과시키므로 포트 "
+            "보안을 꺼야만 나갈 수 있습니다",
+        },
         "hop.antispoof-denied": {
             "en": "source {ip} not in fixed_ips {fixed} or allowed_address_pairs {pairs}",
             "ko": "출발지 주소 {ip}: fixed_ips {fixed}에도 allowed_address_pairs {pairs}에도 없음",
@@ -104,13 +113,24 @@ PORT_DOWN = "port-down"
 PORT_UNBOUND = "port-unbound"
 
 
-def passes(port: Port, src_ip: IPAddress) -> bool:
-    """Whether anti-spoofing with port security on lets ``src_ip`` leave ``port``."""
+def pod_mac(topo: Topology, src_ip: IPAddress) -> str | None:
+    """The Kube-OVN underlay Subnet whose pod ``src_ip`` is: its packets carry the pod's own
+    MAC, not the port's (kubeovn/docs docs/start/underlay.en.md); None for any other."""
+    cl = topo.snapshot.cluster
+    if cl is None or cl.cni.type != "kube-ovn":
+        return None
+    subnet = subnet_of(topo, src_ip)
+    return subnet.name if subnet is not None and subnet.vlan else None
+
+
+def passes(port: Port, src_ip: IPAddress, own_mac: bool = True) -> bool:
+    """Whether anti-spoofing with port security on lets ``src_ip`` leave ``port``
+    (``own_mac`` False: the packet carries another MAC, which no pair without it matches)."""
     if any(f.ip_address == src_ip for f in port.fixed_ips):
         return True
     if src_ip.version == 6 and src_ip == link_local(port.mac_address):
         return True
-    return any(
+    return own_mac and any(
         (p.mac_address is None or p.mac_address == port.mac_address)
         and p.ip_address.version == src_ip.version
         and src_ip in p.ip_address
@@ -122,7 +142,7 @@ def outcome(topo: Topology, port: Port, src_ip: IPAddress) -> Disposition:
     """The disposition `antispoof` gives, without building its hop (for grouping nodes)."""
     if port.port_security_enabled is False:
         return Disposition.NOT_APPLICABLE
-    if passes(port, src_ip) or not_filtered(port):
+    if passes(port, src_ip, pod_mac(topo, src_ip) is None) or not_filtered(port):
         return Disposition.ACCEPTED
     undecided = port.port_security_enabled is None or maybe_unfiltered(port, topo)
     return Disposition.UNKNOWN if undecided else Disposition.DENIED
@@ -136,17 +156,22 @@ def antispoof(
     direction: Literal["forward", "reply"],
 ) -> Hop:
     """Neutron's egress anti-spoofing on ``port`` for a packet with source ``src_ip``."""
-    return unfiltered(_antispoof(port, src_ip, where, direction), port, topo)
+    hop = _antispoof(port, src_ip, where, direction, pod_mac(topo, src_ip))
+    return unfiltered(hop, port, topo)
 
 
 def _antispoof(
-    port: Port, src_ip: IPAddress, where: str, direction: Literal["forward", "reply"]
+    port: Port,
+    src_ip: IPAddress,
+    where: str,
+    direction: Literal["forward", "reply"],
+    subnet: str | None = None,
 ) -> Hop:
     step = "antispoof" if direction == "forward" else "reply-antispoof"
     if port.port_security_enabled is False:
         off = (Evidence("port", port.id, "port_security_enabled", "false"),)
         return Hop(step, where, Disposition.NOT_APPLICABLE, Msg("hop.portsec-off"), off, direction)
-    hop = _enabled(port, src_ip, where, step, direction)
+    hop = _enabled(port, src_ip, where, step, direction, subnet)
     if port.port_security_enabled is None:
         ev: tuple[Evidence, ...] = (
             *hop.evidence,
@@ -161,7 +186,12 @@ def _antispoof(
 
 
 def _enabled(
-    port: Port, src_ip: IPAddress, where: str, step: str, direction: Literal["forward", "reply"]
+    port: Port,
+    src_ip: IPAddress,
+    where: str,
+    step: str,
+    direction: Literal["forward", "reply"],
+    subnet: str | None,
 ) -> Hop:
     for fip in port.fixed_ips:
         if fip.ip_address == src_ip:
@@ -173,6 +203,11 @@ def _enabled(
         ev = (Evidence("port", port.id, "mac_address", port.mac_address),)
         detail = Msg("hop.src-link-local", ip=src_ip)
         return Hop(step, where, Disposition.ACCEPTED, detail, ev, direction)
+    fixed = "[" + ", ".join(str(f.ip_address) for f in port.fixed_ips) + "]"
+    if subnet is not None:  # a Kube-OVN underlay pod's own MAC: no pair matches it
+        ev = (Evidence("port", port.id, "mac_address", port.mac_address),)
+        detail = Msg("hop.antispoof-pod-mac", ip=src_ip, subnet=subnet)
+        return Hop(step, where, Disposition.DENIED, detail, ev, direction, cause="antispoof")
     for pair in port.allowed_address_pairs:
         # the packet carries the port's MAC, so a pair with another MAC does not match it
         mac_ok = pair.mac_address is None or pair.mac_address == port.mac_address
@@ -180,7 +215,6 @@ def _enabled(
             ev = (Evidence("port", port.id, "allowed_address_pairs", str(pair.ip_address)),)
             detail = Msg("hop.src-pair", ip=src_ip, pair=pair.ip_address)
             return Hop(step, where, Disposition.ACCEPTED, detail, ev, direction)
-    fixed = "[" + ", ".join(str(f.ip_address) for f in port.fixed_ips) + "]"
     pairs = "[" + ", ".join(str(p.ip_address) for p in port.allowed_address_pairs) + "]"
     return Hop(
         step,

@@ -167,6 +167,8 @@ def masquerade_unknown(snapshot: Snapshot) -> bool:
         return cni.kube_router.enable_pod_egress is None
     if cni.type == "antrea" and cni.antrea is not None:
         return cni.antrea.no_snat is None
+    if cni.type == "kube-ovn" and cni.kube_ovn is not None:
+        return any(s.nat_outgoing is None for s in cni.kube_ovn.subnets or ())
     return False
 
 

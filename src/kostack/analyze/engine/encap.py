@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kostack.analyze.engine import antrea as antrea_hops
+from kostack.analyze.engine import kubeovn as kube_ovn_hops
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView, Topology
@@ -253,6 +254,8 @@ def encapsulation(
         return _kube_router(route, cni.kube_router)
     if cni.type == "antrea":
         return antrea_hops.route(route, cni.antrea)
+    if cni.type == "kube-ovn":
+        return kube_ovn_hops.route(route, cni.kube_ovn)
     return _cilium(route, cni.cilium, from_pod)
 
 

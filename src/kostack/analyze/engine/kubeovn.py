@@ -1,0 +1,194 @@
+"""Kube-OVN's hops: how pod traffic crosses nodes, and whether it is masqueraded.
+
+Kube-OVN (docs/facts.md "Kube-OVN") puts every pod on an OVN logical switch, one per Subnet
+(kubeovn.io/v1). An overlay Subnet's traffic between nodes is OVN's tunnel between the
+nodes' encap addresses (ovn-encap-ip: the address on kube-ovn-cni's ``--iface``, else the
+node's own): Geneve UDP 6081, VXLAN UDP 4789 or STT TCP 7471 (kube-ovn-cni
+``--network-type``). A node reaches a pod through its ovn0 port on the join subnet, then the
+same tunnel. An underlay Subnet (``spec.vlan`` set) bridges its pods onto the node's NIC: they
+send with their own addresses and their own MAC addresses, which Neutron's port security
+drops unless it is off on the node ports (kubeovn/docs docs/start/underlay.en.md). A pod's
+traffic to anything outside every Subnet leaves through the node (distributed gateway) and
+is masqueraded to its address when the Subnet has ``natOutgoing`` (pkg/daemon/gateway.go
+``isSubnetNeedNat``: overlay subnets, or underlay ones with ``logicalGateway``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kostack.analyze.engine.types import Disposition, Evidence, Hop
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.topology import PrefixIndex
+from kostack.model.cni import KUBE_OVN_TUNNEL_PORTS
+from kostack.model.snapshot import IPAddress, KubeOvn, KubeOvnSubnet
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kostack.analyze.engine.encap import EncapDecision, _Route
+    from kostack.analyze.topology import Topology
+
+CNI_DAEMONSET = "kube-system/kube-ovn-cni"
+DEFAULT_VPC = "ovn-cluster"  # pkg/util/const.go DefaultVpc
+# Kube-OVN's deduction from the tunnel interface's MTU when --mtu is 0 (pkg/util/const.go
+# GeneveHeaderLength 100, VxlanHeaderLength 50, SttHeaderLength 72; pkg/daemon/config.go:
+# 20 more when the encap address is IPv6; network type vlan deducts Geneve's).
+MTU_DEDUCTION = {"geneve": 100, "vxlan": 50, "stt": 72}
+IPV6_EXTRA = 20
+# The bytes each tunnel really adds on the wire over IPv4 (20 more over IPv6): Geneve = outer
+# IP 20 + UDP 8 + Geneve 8 + OVN's option 8 (ovn controller/physical.h OVN_GENEVE_LEN 4,
+# after its 4-byte option header) + inner Ethernet 14; VXLAN 20 + 8 + 8 + 14; STT = IP 20 +
+# TCP 20 + STT 18 + Ethernet 14.
+WIRE_OVERHEAD = {"geneve": 58, "vxlan": 50, "stt": 72}
+TUNNEL_KIND = {"geneve": ("Geneve", 17), "vxlan": ("VXLAN", 17), "stt": ("STT", 6)}
+
+register(
+    {
+        "hop.no-kube-ovn": {
+            "en": "Kube-OVN's Subnets were not collected (kubeovn.io/v1 subnets)",
+            "ko": "Kube-OVN의 Subnet(kubeovn.io/v1 subnets)을 수집하지 못했습니다",
+        },
+        "hop.kube-ovn-no-subnet": {
+            "en": "no Kube-OVN Subnet contains {ip}",
+            "ko": "{ip:을/를} 포함하는 Kube-OVN Subnet이 없습니다",
+        },
+        "hop.kube-ovn-value": {
+            "en": "Kube-OVN {field} has a value kostack does not model (or was not read)",
+            "ko": "Kube-OVN {field}에 kostack이 모델링하지 않는 값이 있습니다(또는 읽지 못했습니다)",
+        },
+        "hop.kube-ovn-vpc": {
+            "en": "Kube-OVN Subnet {subnet} belongs to VPC {vpc}, whose routing and gateways "
+            "kostack does not model",
+            "ko": "Kube-OVN Subnet {subnet:은/는} VPC {vpc}에 속하며, kostack은 그 라우팅과 "
+            "게이트웨이를 모델링하지 않습니다",
+        },
+        "hop.kube-ovn-ipsec": {
+            "en": "Kube-OVN runs with --enable-ovn-ipsec: OVN's tunnels run inside IPsec ESP (IP "
+            "protocol 50) keyed over IKE (UDP 500 and 4500), which kostack does not model",
+            "ko": "Kube-OVN이 --enable-ovn-ipsec로 실행되어 OVN 터널이 IKE(UDP 500, 4500)로 키를 "
+            "맺는 IPsec ESP(IP 프로토콜 50) 안에서 전달되며, kostack은 이를 모델링하지 않습니다",
+        },
+        "why.kube-ovn-underlay": {
+            "en": "Kube-OVN Subnet {subnet} is underlay (vlan {vlan}): its pods send with their "
+            "own addresses and MAC addresses",
+            "ko": "Kube-OVN Subnet {subnet:은/는} 언더레이(vlan {vlan})라 Pod가 자기 주소와 MAC "
+            "주소로 보냅니다",
+        },
+        "why.kube-ovn-tunnel": {
+            "en": "Kube-OVN Subnet {subnet} is overlay, kube-ovn-cni --network-type={type}",
+            "ko": "Kube-OVN Subnet {subnet:은/는} 오버레이, kube-ovn-cni --network-type={type}",
+        },
+        "hop.kube-ovn-masq-true": {
+            "en": "Kube-OVN: {ip} is masqueraded to the node IP (Subnet {subnet} natOutgoing)",
+            "ko": "Kube-OVN: {ip:이/가} 노드 IP로 마스커레이드됩니다 (Subnet {subnet} natOutgoing)",
+        },
+        "hop.kube-ovn-masq-false": {
+            "en": "Kube-OVN Subnet {subnet} has no natOutgoing: {ip} leaves with the pod source",
+            "ko": "Kube-OVN Subnet {subnet}에 natOutgoing이 없어 {ip:이/가} Pod 출발지 그대로 "
+            "나갑니다",
+        },
+        "hop.kube-ovn-centralized": {
+            "en": "Kube-OVN Subnet {subnet} has gatewayType centralized: its traffic leaving the "
+            "cluster goes through its gateway nodes, which kostack does not model",
+            "ko": "Kube-OVN Subnet {subnet}의 gatewayType이 centralized라 클러스터 밖으로 가는 "
+            "트래픽은 게이트웨이 노드를 지나며, kostack은 이를 모델링하지 않습니다",
+        },
+    }
+)
+
+
+def subnet_of(topo: Topology, ip: IPAddress) -> KubeOvnSubnet | None:
+    """The Kube-OVN Subnet containing ``ip`` (most specific; one index per topology)."""
+    index = topo.derived.get("kube-ovn-subnets")
+    if not isinstance(index, PrefixIndex):
+        cl = topo.snapshot.cluster
+        kube_ovn = cl.cni.kube_ovn if cl is not None else None
+        subnets = (kube_ovn.subnets if kube_ovn is not None else None) or ()
+        index = PrefixIndex((c, s) for s in subnets for c in s.cidrs)
+        topo.derived["kube-ovn-subnets"] = index
+    found = index.most_specific(ip)
+    return found if isinstance(found, KubeOvnSubnet) else None
+
+
+def wire_overhead(tunnel: str, family: int) -> int:
+    return WIRE_OVERHEAD[tunnel] + (IPV6_EXTRA if family == 6 else 0)
+
+
+def mtu_deduction(kube_ovn: KubeOvn, family: int) -> int | None:
+    """What kube-ovn-cni takes off the interface's MTU (None: the tunnel type not read)."""
+    if kube_ovn.tunnel_type is None:
+        return None
+    return MTU_DEDUCTION[kube_ovn.tunnel_type] + (IPV6_EXTRA if family == 6 else 0)
+
+
+def _subnet_ev(subnet: KubeOvnSubnet, field: str, value: str) -> Evidence:
+    return Evidence("subnet.kubeovn.io", subnet.name, field, value)
+
+
+def route(route: _Route, kube_ovn: KubeOvn | None) -> EncapDecision:
+    """How Kube-OVN carries traffic from ``route``'s node to a pod on another."""
+    if kube_ovn is None or kube_ovn.subnets is None:
+        return route.unknown(Msg("hop.no-kube-ovn"))
+    subnet = subnet_of(route.topo, route.dst_ip)
+    if subnet is None:
+        return route.unknown(Msg("hop.kube-ovn-no-subnet", ip=route.dst_ip))
+    if subnet.vpc not in (None, DEFAULT_VPC):
+        return route.unknown(Msg("hop.kube-ovn-vpc", subnet=subnet.name, vpc=subnet.vpc))
+    if subnet.vlan:
+        under = (_subnet_ev(subnet, "vlan", subnet.vlan),)
+        why = Msg("why.kube-ovn-underlay", subnet=subnet.name, vlan=subnet.vlan)
+        return route.native(under, why)
+    if kube_ovn.ipsec is None:
+        return route.unknown(Msg("hop.kube-ovn-value", field="kube-ovn-cni --enable-ovn-ipsec"))
+    if kube_ovn.ipsec:
+        return route.unknown(Msg("hop.kube-ovn-ipsec"))
+    tunnel = kube_ovn.tunnel_type
+    if tunnel is None:
+        return route.unknown(Msg("hop.kube-ovn-value", field="kube-ovn-cni --network-type"))
+    kind, proto = TUNNEL_KIND[tunnel]
+    ev = (
+        _subnet_ev(subnet, "vlan", ""),
+        Evidence("daemonset", CNI_DAEMONSET, "--network-type", tunnel),
+    )
+    why = Msg("why.kube-ovn-tunnel", subnet=subnet.name, type=tunnel)
+    # ovn-encap-ip is one address per node: its primary (kube-ovn-cni's POD_IP)
+    family = route.src.ip.version if route.src.ip is not None else route.dst_ip.version
+    port = KUBE_OVN_TUNNEL_PORTS[tunnel]
+    return route.encap(kind, proto, port, wire_overhead(tunnel, family), ev, why, family)
+
+
+def masquerade(
+    topo: Topology,
+    src_ip: IPAddress,
+    dst_ip: IPAddress,
+    kube_ovn: KubeOvn | None,
+    nat_value: Callable[[Topology, bool | None], tuple[bool, bool]],
+    nat_hop: Callable[[str, bool, Topology, tuple[Evidence, ...]], Hop],
+) -> tuple[Hop, bool] | None:
+    """Kube-OVN's rule (pkg/daemon/gateway_linux.go: ``-m set --match-set ovn40subnets-nat
+    src -m set ! --match-set ovn40subnets dst -j MASQUERADE``): from a natOutgoing Subnet to
+    anything outside every Subnet, other nodes included. None for a pod destination."""
+    if kube_ovn is None or kube_ovn.subnets is None:
+        detail = Msg("hop.no-kube-ovn")
+        return Hop("nat-outgoing", "", Disposition.UNKNOWN, detail, cause="gap"), False
+    if subnet_of(topo, dst_ip) is not None:
+        return None
+    subnet = subnet_of(topo, src_ip)
+    if subnet is None:
+        detail = Msg("hop.kube-ovn-no-subnet", ip=src_ip)
+        return Hop("nat-outgoing", "", Disposition.UNKNOWN, detail, cause="gap"), False
+    if subnet.gateway_type != "distributed" and not subnet.vlan:
+        detail = (
+            Msg("hop.kube-ovn-centralized", subnet=subnet.name)
+            if subnet.gateway_type == "centralized"
+            else Msg("hop.kube-ovn-value", field=f"Subnet {subnet.name} gatewayType")
+        )
+        return Hop("nat-outgoing", "", Disposition.UNKNOWN, detail, cause="gap"), False
+    nat = subnet.nat_outgoing
+    if subnet.vlan and not subnet.logical_gateway:
+        nat = False  # isSubnetNeedNat: an underlay subnet's pods leave on the wire themselves
+    on, assumed = nat_value(topo, nat)
+    ev = (_subnet_ev(subnet, "natOutgoing", str(on).lower()),)
+    text = Msg(f"hop.kube-ovn-masq-{on}".lower(), ip=src_ip, subnet=subnet.name)
+    return nat_hop(text, assumed, topo, ev), on

@@ -1,0 +1,158 @@
+"""Clusters whose CNI is Kube-OVN, built from the seed's snapshot.
+
+Kube-OVN's defaults (kubeovn/kube-ovn dist/images/install.sh): kube-ovn-cni --network-type
+geneve (OVN's Geneve on UDP 6081 between the nodes' addresses), --mtu unset (the interface's
+minus 100), no IPsec; the default Subnet ovn-default is overlay, distributed gateway,
+natOutgoing true; the join subnet 100.64.0.0/16. Here ovn-default's CIDR is the seed's pod
+range, so pods keep their addresses (docs/facts.md "Kube-OVN").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kostack_testkit.builders import (
+    _BASE_NODE_RULES,
+    POD_CIDR,
+    SG_NODES,
+    _custom_group_only,
+    add_pairs,
+    hetero_doc,
+    registry_doc,
+    rule,
+)
+from kostack_testkit.kuberouter import swap_cni
+
+Doc = dict[str, Any]
+
+VERSION = "v1.15.24"
+JOIN_CIDR = "100.64.0.0/16"
+
+
+def subnet(name: str, cidr: str, **spec: Any) -> Doc:
+    out = {
+        "name": name,
+        "cidrs": [cidr],
+        "default": False,
+        "nat_outgoing": False,
+        "gateway_type": "distributed",
+        "vlan": None,
+        "logical_gateway": False,
+        "vpc": "ovn-cluster",
+        "provider": "ovn",
+    }
+    out.update(spec)
+    return out
+
+
+def kube_ovn_settings(default: Doc | None = None, **settings: Any) -> Doc:
+    """Kube-OVN's settings as kostack reads install.sh's (ovn-default and join Subnets)."""
+    ovn_default = default or subnet("ovn-default", POD_CIDR, default=True, nat_outgoing=True)
+    kube_ovn = {
+        "tunnel_type": "geneve",
+        "network_type": "geneve",
+        "mtu": 0,
+        "ipsec": False,
+        "join_cidrs": [JOIN_CIDR],
+        "subnets": [ovn_default, subnet("join", JOIN_CIDR)],
+        "join_subnet": "join",
+    }
+    kube_ovn.update(settings)
+    return {
+        "type": "kube-ovn",
+        "version": VERSION,
+        "version_source": f"image docker.io/kubeovn/kube-ovn:{VERSION}",
+        "kube_ovn": kube_ovn,
+    }
+
+
+def as_kube_ovn(doc: Doc, default: Doc | None = None, **settings: Any) -> None:
+    """The seed's cluster with Kube-OVN instead of Calico: pods keep their addresses (inside
+    ovn-default), the agent pods are kube-ovn-cni's."""
+    swap_cni(doc, kube_ovn_settings(default, **settings), "kube-ovn-cni-", {"app": "kube-ovn-cni"})
+    doc["cluster"]["pod_cidrs_source"] = "kubeovn.io/v1 Subnets"
+
+
+# The seed's node rules without Calico's (BGP 179, Typha 5473).
+_NODE_RULES = [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)]
+
+
+def geneve_blocked(doc: Doc) -> None:
+    """Kube-OVN's defaults (Geneve between all nodes), and the nodes only in a group that
+    admits no UDP 6081 from one another."""
+    as_kube_ovn(doc)
+    _custom_group_only(doc, list(_NODE_RULES))
+
+
+def geneve_fixed(doc: Doc) -> None:
+    """Kube-OVN's defaults with UDP 6081 admitted between the nodes."""
+    as_kube_ovn(doc)
+    _custom_group_only(doc, [*_NODE_RULES, rule(SG_NODES, "ingress", "udp", 6081, group=SG_NODES)])
+
+
+def underlay_no_pairs(doc: Doc) -> None:
+    """install.sh with ENABLE_VLAN (network type vlan): ovn-default is underlay on the node
+    NIC's network (VLAN id 0, untagged), its pods send with their own addresses and MACs, and
+    the node ports keep port security: the seed's incident under Kube-OVN."""
+    underlay = subnet("ovn-default", POD_CIDR, default=True, nat_outgoing=True, vlan="ovn-vlan")
+    as_kube_ovn(doc, underlay, network_type="vlan")
+
+
+def underlay_fixed(doc: Doc) -> None:
+    """Underlay after the fix kubeovn/docs asks for on OpenStack: port security off on the
+    node ports (allowed pairs carry the port's MAC, not the pods')."""
+    underlay_no_pairs(doc)
+    for port in doc["openstack"]["ports"]:
+        if port["id"] in {link["port_id"] for link in doc["node_ports"]}:
+            port["port_security_enabled"] = False
+            port["security_group_ids"] = []
+
+
+def underlay_pairs_only(doc: Doc) -> None:
+    """Underlay with the pod range as an allowed pair (the port's MAC): still dropped."""
+    underlay_no_pairs(doc)
+    add_pairs(doc, [POD_CIDR])
+
+
+KUBE_OVN_EXAMPLES = {
+    "kube-ovn-geneve-blocked": (
+        "Kube-OVN with its defaults (overlay Subnet ovn-default, Geneve on UDP 6081 between "
+        "the nodes): the nodes' only group admits no UDP 6081 from one another.",
+        geneve_blocked,
+    ),
+    "kube-ovn-underlay-no-pairs": (
+        "Kube-OVN with network type vlan (Subnet ovn-default underlay on the nodes' network): "
+        "pods send with their own addresses and MACs, and the node ports keep port security, "
+        "so Neutron drops the pods' packets.",
+        underlay_no_pairs,
+    ),
+}
+# Their fixed states, for the tests (not examples).
+FIXED = {"kube-ovn-geneve-blocked": geneve_fixed, "kube-ovn-underlay-no-pairs": underlay_fixed}
+
+
+def kube_ovn_example_doc(name: str) -> Doc:
+    return registry_doc(KUBE_OVN_EXAMPLES, name)
+
+
+def kube_ovn_doc(edit: Any) -> Doc:
+    """The seed edited by ``edit`` (one of this module's builders)."""
+    return registry_doc({"kube-ovn": ("a Kube-OVN cluster", edit)}, "kube-ovn")
+
+
+def kube_ovn_hetero_doc(nodes: int, *, heterogeneous: bool = True, pods_per_node: int = 4) -> Doc:
+    """`hetero_doc` (every node port in a group of its own, rules written differently, every
+    50th without Typha) under Kube-OVN: two overlay Subnets (ovn-default, natOutgoing, and
+    10.160.0.0/11 without it, so egress differs by Subnet), Geneve admitted from the node
+    /16 except on every 40th node (a genuine drop)."""
+    doc = hetero_doc(nodes, heterogeneous=heterogeneous, pods_per_node=pods_per_node)
+    apps = subnet("apps", "10.160.0.0/11", nat_outgoing=False)
+    default = subnet("ovn-default", "10.128.0.0/10", default=True, nat_outgoing=True)
+    settings = kube_ovn_settings(default)
+    settings["kube_ovn"]["subnets"].append(apps)
+    doc["cluster"]["cni"] = settings
+    doc["cluster"]["pod_cidrs_source"] = "kubeovn.io/v1 Subnets"
+    for i, grp in enumerate(doc["openstack"]["security_groups"]):
+        if i % 40 != 39:
+            grp["rules"].append(rule(grp["id"], "ingress", "udp", 6081, "10.0.0.0/16"))
+    return doc

@@ -1,0 +1,114 @@
+"""Kube-OVN read through the official client: install.sh's pods and the Subnets.
+
+Before Kube-OVN was modelled its cluster got the `cluster.cni` gap naming it unmodelled and
+`cni.type` "unknown"; these tests fail on that code (no `kube_ovn` record).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from k8s_collect_served import ServeFn
+
+from kostack.collect._cni_kubeovn import last_flag, parse_cni_server, parse_controller
+from kostack.collect._kube_objects import Notes
+from kostack.gap_words import gap_hint
+from kostack_testkit.k8s_fixture_kubeovn import (
+    JOIN_CIDR,
+    POD_CIDR,
+    kube_ovn_cluster,
+    subnet_object,
+)
+
+NET = ipaddress.ip_network
+
+
+def test_kube_ovn_is_read_from_its_pods_and_subnets(serve: ServeFn) -> None:
+    """install.sh's defaults: Geneve, --mtu unset, no IPsec; ovn-default natOutgoing and
+    distributed, the join subnet; the pods' ranges are the Subnets' (join excluded)."""
+    collection = serve(kube_ovn_cluster()).collect()
+    assert collection.gaps == ()
+    cni = collection.cluster.cni
+    ko = cni.kube_ovn
+    assert cni.type == "kube-ovn" and ko is not None
+    assert (cni.version, cni.version_source) == (
+        "v1.15.24",
+        "image docker.io/kubeovn/kube-ovn:v1.15.24",
+    )
+    assert (ko.tunnel_type, ko.network_type, ko.mtu, ko.ipsec) == ("geneve", "geneve", 0, False)
+    assert ko.join_cidrs == (NET(JOIN_CIDR),) and ko.join_subnet == "join"
+    subnets = {s.name: s for s in ko.subnets or ()}
+    assert set(subnets) == {"ovn-default", "join"}
+    default = subnets["ovn-default"]
+    assert default.default and default.nat_outgoing is True
+    assert (default.gateway_type, default.vlan, default.cidrs) == (
+        "distributed",
+        None,
+        (NET(POD_CIDR),),
+    )
+    assert collection.cluster.pod_cidrs == (NET(POD_CIDR),)
+    assert collection.cluster.pod_cidrs_source == "kubeovn.io/v1 Subnets"
+    # one request more than the 10 reads every cluster gets: the Subnet list (the arguments
+    # come from the pods already listed)
+    assert collection.api_requests == 10 + 1
+
+
+def test_underlay_and_custom_subnets(serve: ServeFn) -> None:
+    subnets = [
+        subnet_object("ovn-default", POD_CIDR, default=True, natOutgoing=True, vlan="ovn-vlan"),
+        subnet_object("join", JOIN_CIDR),
+        subnet_object("apps", "10.17.0.0/16", natOutgoing=False, gatewayType="centralized"),
+        subnet_object("attach", "172.30.0.0/24", provider="net1.default.ovn"),
+    ]
+    objects = kube_ovn_cluster(network_type="vlan", tunnel_type="vxlan", subnets=subnets)
+    collection = serve(objects).collect()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and (ko.network_type, ko.tunnel_type) == ("vlan", "vxlan")
+    by_name = {s.name: s for s in ko.subnets or ()}
+    assert by_name["ovn-default"].vlan == "ovn-vlan"
+    assert (by_name["apps"].nat_outgoing, by_name["apps"].gateway_type) == (False, "centralized")
+    # an attachment network's subnet is not a range of the pods' primary interface
+    assert collection.cluster.pod_cidrs == (NET(POD_CIDR), NET("10.17.0.0/16"))
+
+
+def test_unreadable_subnets_are_a_gap_that_names_what_to_run(serve: ServeFn) -> None:
+    objects = [o for o in kube_ovn_cluster() if "kubeovn.io" not in str(o.get("apiVersion", ""))]
+    objects = [o for o in objects if "subnets.kubeovn.io" not in str(o["metadata"].get("name"))]
+    collection = serve(objects).collect()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and ko.subnets is None
+    gap = next(g for g in collection.gaps if g.source == "cluster.cni.kube_ovn.subnets")
+    assert "/apis/kubeovn.io/v1/subnets" in gap.error
+    assert "`kubectl get subnets.kubeovn.io -o wide`" in gap.hint
+    assert "`kubectl get subnets.kubeovn.io -o wide`" in gap_hint(gap, "ko")
+    # the controller's --default-cidr still names the pods' range
+    assert collection.cluster.pod_cidrs == (NET(POD_CIDR),)
+    assert collection.cluster.pod_cidrs_source == "kube-ovn-controller --default-cidr"
+
+
+def test_values_and_their_defaults() -> None:
+    """Absent flags take Kube-OVN's defaults; pflag's last value wins; an unknown value is a
+    note and unset, never a guess."""
+    notes = Notes()
+    assert parse_cni_server([], notes) == {"tunnel_type": "geneve", "mtu": 0, "ipsec": False}
+    got = parse_cni_server(["--network-type=vxlan", "--network-type", "stt", "--mtu=1400"], notes)
+    assert got == {"tunnel_type": "stt", "mtu": 1400, "ipsec": False}
+    assert notes.skipped == {}
+    odd = parse_cni_server(["--network-type=gre", "--mtu=40", "--enable-ovn-ipsec=maybe"], notes)
+    assert odd == {"tunnel_type": None, "mtu": None, "ipsec": None}
+    assert len(notes.skipped["cluster.cni.kube_ovn"]) == 3
+    controller = parse_controller([], Notes())
+    assert controller["network_type"] == "geneve"
+    assert controller["join_cidrs"] == (NET("100.64.0.0/16"),)
+    assert last_flag(["--iface=", "--iface=eth1"], "--iface") == "eth1"
+
+
+def test_no_controller_pod_is_a_gap_and_the_rest_is_read(serve: ServeFn) -> None:
+    objects = [o for o in kube_ovn_cluster() if "kube-ovn-controller" not in str(o["metadata"])]
+    collection = serve(objects).collect()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None and ko.network_type is None and ko.join_cidrs is None
+    assert ko.tunnel_type == "geneve" and ko.subnets is not None
+    gap = next(g for g in collection.gaps if g.source == "cluster.cni.kube_ovn")
+    assert "app=kube-ovn-controller" in gap.error
+    assert "`kubectl -n kube-system get deployment kube-ovn-controller -o yaml`" in gap.hint
