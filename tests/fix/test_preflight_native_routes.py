@@ -96,3 +96,25 @@ def test_the_cli_prints_the_routes_and_why(lang: str) -> None:
         "--route destination=10.244.1.0/26,gateway=10.0.0.12 "
         "--route destination=10.244.2.0/26,gateway=10.0.1.13"
     ) in out
+
+
+def test_calicos_ipv6_pool_under_ipip_is_native_and_gets_ipv6_routes_only() -> None:
+    """Calico has no IPIP for IPv6: under an IPIP mode the IPv6 pool is planned without
+    encapsulation, so across subnets its pods need the router (the IPv4 ones are tunnelled)."""
+    v6 = ("fd00:0:0:1::11", "fd00:0:0:1::12", "fd00:0:0:2::13")
+    nodes = tuple(
+        PlannedNode(n, ipaddress.ip_address(a), i == 0, (ipaddress.ip_address(b),))
+        for i, (n, a, b) in enumerate(zip(NODES, ACROSS, v6, strict=True))
+    )
+    for mode in ("ipip", "ipip-crosssubnet"):
+        result = preflight(
+            spec(
+                "calico",
+                mode,
+                nodes=nodes,
+                pod_cidr_secondary=ipaddress.ip_network("fd00:10:244::/56"),
+                service_cidr_secondary=ipaddress.ip_network("fd00:10:96::/112"),
+            )
+        )
+        assert result.remaining == (), (mode, result.remaining)
+        assert [r.nexthop for r in result.routes] == list(v6)
