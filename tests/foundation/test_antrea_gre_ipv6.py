@@ -17,6 +17,7 @@ from kostack.analyze.engine.types import Disposition
 from kostack.analyze.messages import localize
 from kostack.analyze.reach import encapsulation
 from kostack.analyze.topology import Topology
+from kostack.plan.preflight_antrea import problem
 from kostack_testkit.antrea import as_antrea, geneve_fixed
 from kostack_testkit.builders import build, seed_doc
 from kostack_testkit.dualstack import make_dual_stack
@@ -88,3 +89,11 @@ def test_gre_without_ipv6_or_without_a_tunnel_is_not_refused(
     d = _route(_doc(dual, **settings), "10.244.1.7")
     assert d.hop.cause != "antrea-gre-ipv6"
     assert d.hop.disposition == Disposition.ACCEPTED
+
+
+def test_preflight_refuses_gre_on_ipv6_with_wireguard_too() -> None:
+    """The agent checks the tunnel type whatever the encryption: preflight says so as diagnose
+    does (before, --wireguard let --tunnel-type gre through on a dual-stack plan)."""
+    refused = problem("encap", "gre", wireguard=True, masquerade=True, families=(4, 6))
+    assert refused is not None
+    assert "has no support for IPv6 clusters" in localize(refused[0], "en")
