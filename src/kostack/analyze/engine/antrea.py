@@ -102,11 +102,11 @@ register(
         "why.antrea-diff": {"en": ", different subnets", "ko": ", 서로 다른 서브넷"},
         "hop.antrea-gre-ipv6": {
             "en": "Antrea trafficEncapMode {mode}, tunnelType gre: antrea-agent refuses to start "
-            "on a node with an IPv6 address (\"GRE tunnel type is not supported for IPv6 "
-            "overlay\"), and node {node} has {ip}, so its pods have no network; set tunnelType "
+            'on a node with an IPv6 address ("GRE tunnel type is not supported for IPv6 '
+            'overlay"), and node {node} has {ip}, so its pods have no network; set tunnelType '
             "geneve (the default), vxlan or stt in antrea-agent.conf (ConfigMap antrea-config)",
             "ko": "Antrea trafficEncapMode {mode}, tunnelType gre: antrea-agent는 IPv6 주소가 있는 "
-            "노드에서 시작을 거부하는데(\"GRE tunnel type is not supported for IPv6 overlay\") "
+            '노드에서 시작을 거부하는데("GRE tunnel type is not supported for IPv6 overlay") '
             "노드 {node}에 {ip:이/가} 있으므로 그 노드의 Pod에는 네트워크가 없습니다. "
             "antrea-agent.conf(ConfigMap antrea-config)의 tunnelType을 geneve(기본값), vxlan "
             "또는 stt로 바꾸세요",
