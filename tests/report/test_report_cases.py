@@ -131,10 +131,18 @@ def test_diagnose_prints_the_conditional_alternative_after_its_fix(path: str, la
     fast = " ".join(conditional.split())  # the label wraps
     assert " ".join(TEXT_FAST[lang].split()) in fast
     assert conditional.index(DISABLE) > fix
-    # two of four shown; the rest where every one is (no plan lists this alternative)
+    # two of four shown; the rest in the plan by that method, which lists them all
     assert conditional.count(DISABLE) == 2
-    listed = f"`kostack diagnose --snapshot {path} -o json`"
+    listed = f"`kostack fix plan --snapshot {path} --method disable-port-security`"
     assert listed in conditional
+    code, plan, err = run(
+        "--lang", lang, "fix", "plan", "--snapshot", path, "--method", "disable-port-security"
+    )
+    assert code == 0, err
+    marked = {"en": "needed only on ML2/OVN", "ko": "ML2/OVN 조건에서만 필요하며"}[lang]
+    # every port of the conditional cause, each marked for its case (in the reply-drop example
+    # two of them are also the decided anti-spoofing cause's: no mark)
+    assert " ".join(plan.split()).count(marked) == (4 if path == UNDECIDED else 2)
 
 
 def test_an_applied_conditional_alternative_is_shown_in_its_group() -> None:
@@ -169,8 +177,9 @@ def test_reports_without_cases_say_none(path: str) -> None:
 
 
 def test_beyond_twenty_the_report_points_to_where_every_alternative_command_is() -> None:
-    """No plan lists a conditional cause's alternative: the report does not send the reader to
-    `kostack fix plan` for the rest, but to `kostack diagnose -o json`, which has them all."""
+    """The plan by --method disable-port-security lists a conditional cause's alternative, each
+    port marked for its case: the report sends the reader there for the rest, not to the plain
+    `kostack fix plan` (which has the cause's recommended fix instead)."""
     from dataclasses import replace
 
     from kostack.report.markdown import render_markdown
@@ -181,5 +190,6 @@ def test_beyond_twenty_the_report_points_to_where_every_alternative_command_is()
     md = render_markdown(build_incident(d.snapshot, replace(d, conditional=(many,)), (), "en"))
     fast = _section(md, "5").split("\n### ")[-1]
     assert fast.count(DISABLE) == 20
-    assert "# ... and 4 more: `kostack diagnose -o json` lists them all" in fast
-    assert "kostack fix plan" not in fast
+    more = "# ... and 4 more: `kostack fix plan --method disable-port-security` plans them all"
+    assert more in fast
+    assert "`kostack fix plan`" not in fast

@@ -115,6 +115,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
         "en": "Unencapsulated pod traffic between subnets has no route",
         "ko": "서브넷 간 비캡슐화 Pod 트래픽의 경로가 없음",
     },
+    "antrea-gre-ipv6": {
+        "en": "Antrea's agent refuses tunnelType gre on nodes with an IPv6 address",
+        "ko": "Antrea 에이전트가 IPv6 주소가 있는 노드에서 tunnelType gre를 거부함",
+    },
     "no-router": {
         "en": "No router joins the nodes' subnets",
         "ko": "노드 서브넷을 연결하는 라우터가 없음",

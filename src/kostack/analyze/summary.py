@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kostack.analyze.engine.calico_moved import calico_views, split
 from kostack.analyze.findings import Finding
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
@@ -13,6 +14,10 @@ from kostack.model.snapshot import Antrea, CalicoIPPool, Cilium, KubeOvn, KubeRo
 register(
     {
         "env.network-mtu": {"en": "{name} MTU {mtu}", "ko": "{name} MTU {mtu}"},
+        "env.network-calico": {
+            "en": "{name} MTU {mtu} (Calico's BGP and tunnels)",
+            "ko": "{name} MTU {mtu}(Calico BGP와 터널)",
+        },
         # how the CNI carries pod traffic, in the "collected" line and the report
         "env.mode.bgp": {"en": "no encapsulation (BGP)", "ko": "캡슐화 없음 (BGP)"},
         "env.nat.on": {"en": "natOutgoing on", "ko": "natOutgoing 켜짐"},
@@ -247,6 +252,20 @@ def cni_headline(snapshot: Snapshot) -> str:
     return Msg("env.headline", name=name, mode=mode) if mode and mode not in name else name
 
 
+def _calico_networks(topo: Topology) -> dict[str, None]:
+    """The networks of the ports Calico's traffic between nodes runs on (a second NIC's, each
+    port of a node whose addresses are on several), in node order; linear in nodes."""
+    views, apart = calico_views(topo), split(topo)
+    out: dict[str, None] = {}
+    for name in topo.node_views:
+        view = views.get(name)
+        if view is not None and view.port is not None:
+            out.setdefault(view.port.network_id, None)
+        for _ip, port in apart.get(name, ()):
+            out.setdefault(port.network_id, None)
+    return out
+
+
 def environment(snapshot: Snapshot, topo: Topology) -> Environment:
     os_ = snapshot.openstack
     cl = snapshot.cluster
@@ -258,6 +277,12 @@ def environment(snapshot: Snapshot, topo: Topology) -> Environment:
             seen.add(net.id)
             mtu = net.mtu if net.mtu is not None else "?"
             nets.append(Msg("env.network-mtu", name=net.name or net.id, mtu=mtu))
+    for net_id in _calico_networks(topo):  # where calico-node runs on another network
+        net = topo.networks.get(net_id)
+        if net is not None and net.id not in seen:
+            seen.add(net.id)
+            mtu = net.mtu if net.mtu is not None else "?"
+            nets.append(Msg("env.network-calico", name=net.name or net.id, mtu=mtu))
     cni, pools = describe_cni(snapshot)
     views = list(topo.node_views.values())
     subnets = tuple(sorted({str(v.subnet.cidr) for v in views if v.subnet is not None}))

@@ -73,6 +73,9 @@ class _PortItem:
     node: str
     cidrs: dict[IPNetwork, None] = field(default_factory=dict)  # an ordered set
     fixes: _Fixes = field(default_factory=_Fixes)
+    # a port to disable: whether a decided cause needs it, else the note of each case it is for
+    always: bool = False
+    cases: dict[str, None] = field(default_factory=dict)
 
 
 class Builder:
@@ -96,7 +99,7 @@ class Builder:
         # rules some root cause needs whatever the backend (the others are OVN-only)
         self.unconditional: set[tuple[str, tuple[object, ...]]] = set()
         # (kind, port id) -> the item's sizes when last rendered, and its action (`_port_actions`)
-        self._rendered: dict[tuple[str, str], tuple[tuple[int, int, int], Action | None]] = {}
+        self._rendered: dict[tuple[str, str], tuple[tuple[int, ...], Action | None]] = {}
 
     # ------------------------------------------------------------------ intake
 
@@ -104,7 +107,7 @@ class Builder:
         """Take (remedy, root-cause key, conditional) items; True when anything new was planned."""
         changed = False
         for remedy, key, conditional in items:
-            changed |= self._add(remedy, key)
+            changed |= self._add(remedy, key, conditional)
             if remedy.op == "add-sg-rule" and not conditional:
                 self.unconditional.add((remedy.target_id, _rule_of(remedy).key()))
         return changed
@@ -125,7 +128,7 @@ class Builder:
             self._existing_rules[group_id] = keys
         return keys
 
-    def _add(self, r: Remedy, key: str) -> bool:
+    def _add(self, r: Remedy, key: str, conditional: bool = False) -> bool:
         reason = r.reason  # a Msg: the plan says it in either language
         if r.op == "add-allowed-pair":
             return self._add_pair(r, key, reason)
@@ -135,6 +138,11 @@ class Builder:
                 return False
             new = port.id not in self.disable
             item = self.disable.setdefault(port.id, _PortItem(port, r.target_name))
+            if not conditional and not item.always:
+                item.always = new = True
+            elif conditional and r.note and r.note not in item.cases:
+                item.cases[r.note] = None
+                new = True
             return item.fixes.add(key, reason) or new
         if r.op == "add-sg-rule":
             return self._add_rule(r, key, reason)
@@ -301,7 +309,13 @@ class Builder:
         for kind, item in items:
             # an item only grows (cidrs and fixes are ordered sets): one whose sizes did not
             # change since the last `actions()` (fix plan's next iteration) renders the same
-            state = (len(item.cidrs), len(item.fixes._keys), len(item.fixes._reasons))
+            state = (
+                len(item.cidrs),
+                len(item.fixes._keys),
+                len(item.fixes._reasons),
+                len(item.cases),
+                int(item.always),
+            )
             done = self._rendered.get((kind, item.port.id))
             if done is None or done[0] != state:
                 action = (
@@ -370,7 +384,8 @@ class Builder:
             Msg("plan.undo.port-security"),
             before,
             after,
-            notes=(Msg("plan.note.one-request"),),
+            # for a conditional cause only: the case it is for, and that it drops all filtering
+            notes=(*(() if item.always else item.cases), Msg("plan.note.one-request")),
         )
 
     def _pairs_action(self, item: _PortItem) -> Action | None:

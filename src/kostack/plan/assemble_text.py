@@ -230,6 +230,14 @@ register(
             "ko": "{name}(ingress 규칙 {n}개)",
         },
         "plan.lost.no-groups": {"en": "none", "ko": "없음"},
+        "plan.note.disable-case": {
+            "en": "needed only {condition}, which the snapshot does not say: do not apply this "
+            "change otherwise. Fast and insecure: it drops all filtering on this port "
+            "(anti-spoofing and every security group)",
+            "ko": "{condition} 조건에서만 필요하며, 스냅샷으로는 그 조건인지 알 수 없습니다. 그 밖의 "
+            "경우에는 이 변경을 적용하지 마세요. 빠르지만 보안 취약: 이 포트의 모든 필터링(스푸핑 "
+            "방지와 모든 보안 그룹)을 해제합니다",
+        },
         "plan.note.one-request": {
             "en": "one request clears groups and pairs and disables port security (the order "
             "Neutron accepts: disabling alone is a 409 while a group or pair is attached)",

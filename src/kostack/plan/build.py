@@ -133,9 +133,25 @@ def _remedies(d: Diagnosis, options: PlanOptions) -> Iterator[tuple[Remedy, str,
                 for r in remedies
             )
     # causes that hold only in some cases of what the snapshot leaves open (the pod-CIDR rule
-    # under ML2/OVN when the backend is not known): included, marked conditional
+    # under ML2/OVN when the backend is not known): included, marked conditional; by
+    # --method disable-port-security, their fast alternative, which says its case
     for rc in d.conditional:
+        disable = options.method == Method.DISABLE_PORT_SECURITY and rc.key in PORT_CAUSES
+        if disable and rc.fix.alternative:
+            yield from ((_in_case(r, rc.condition), rc.key, True) for r in rc.fix.alternative)
+            continue
         yield from ((r, rc.key, True) for r in rc.fix.remedies)
+
+
+def _in_case(r: Remedy, condition: str) -> Remedy:
+    """A conditional cause's fast alternative: its reason says the case, its note that it is
+    for that case only and drops all filtering (the plan notes it unless a decided cause
+    needs the port's change too)."""
+    return replace(
+        r,
+        reason=Msg("cause.in-case", message=r.reason, condition=condition),
+        note=Msg("plan.note.disable-case", condition=condition),
+    )
 
 
 def protection_lost(actions: Iterable[Action], topo: Topology) -> str:

@@ -98,8 +98,8 @@ def preflight(spec: PreflightSpec) -> PreflightResult:
     planned_ports, port_plans = _planned_ports(spec, cloud, current_ports, group.group.id)
     routers, routes = _router_routes(spec, cloud)
     notes = _notes(spec, has_router=bool(routers), net_mtu=net_mtu, overheads=overheads)
-    if routes and spec.nat_outgoing:  # Antrea noEncap across subnets
-        notes.insert(0, Msg("preflight.note.noencap-routes"))
+    if routes and spec.nat_outgoing:  # unencapsulated across subnets
+        notes.insert(0, Msg("preflight.note.native-routes", cni=_cni_mode(spec)))
     all_groups = [g for g in cloud.groups if g.id != group.group.id] + [group.group]
     recommended_snapshot = planned_snapshot(spec, cloud, mtu, planned_ports, all_groups, routers)
     remaining = diagnose(recommended_snapshot).root_causes
@@ -273,13 +273,17 @@ def _planned_ports(
 
 def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Router], list[Route]]:
     """The routers, the first with a route back to each node's pods when natOutgoing is off, or
-    when Antrea noEncap routes pod traffic natively between nodes of different subnets (its
-    docs: the underlying network must carry pod traffic across subnets)."""
+    to each node's pods of each family the CNI routes natively between nodes of different
+    subnets (Calico without encapsulation, Antrea noEncap...: their docs say the underlying
+    network must carry pod traffic across subnets; the engine, diagnosing the planned cloud,
+    finds `native-cross-subnet` without these routes)."""
     routers = list(cloud.routers)
-    if not routers or (spec.nat_outgoing and not _native_across(spec, cloud)):
+    across = [v for v in spec.families if _native_across(spec, cloud, v)]
+    if not routers or (spec.nat_outgoing and not across):
         return routers, []
     routes: list[Route] = []
-    for v in spec.families:  # each family's pod ranges via the node's address of that family
+    # each family's pod ranges via the node's address of that family
+    for v in across if spec.nat_outgoing else spec.families:
         node_cidrs = node_pod_cidrs(spec, v)
         blocks = node_blocks(node_cidrs) if spec.cni == "calico" else node_cidrs
         routes += [Route(str(b), str(n.ip_of(v))) for b, n in zip(blocks, spec.nodes, strict=True)]
@@ -301,14 +305,18 @@ def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Route
     return routers, routes
 
 
-def _native_across(spec: PreflightSpec, cloud: PlannedCloud) -> bool:
-    """Whether Antrea noEncap sends pod traffic natively between nodes of different subnets."""
-    if spec.cni != "antrea" or spec.mode != "noEncap":
+def _cni_mode(spec: PreflightSpec) -> str:
+    name, mode = spec.cni_mode()
+    return Msg("preflight.cni-mode", cni=name, mode=mode)
+
+
+def _native_across(spec: PreflightSpec, cloud: PlannedCloud, version: int) -> bool:
+    """Whether the CNI sends pod traffic of ``version`` natively between nodes of different
+    subnets."""
+    if not spec.native_across_of(version):
         return False
-    return any(
-        len({subnet_for(cloud, ip).id for n in spec.nodes if (ip := n.ip_of(v)) is not None}) > 1
-        for v in spec.families
-    )
+    subnets = {subnet_for(cloud, ip).id for n in spec.nodes if (ip := n.ip_of(version))}
+    return len(subnets) > 1
 
 
 def _notes(

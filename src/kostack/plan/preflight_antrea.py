@@ -88,7 +88,9 @@ def problem(
         return Msg("pf.err.antrea-wireguard", mode=mode), Msg("pf.hint.antrea-wireguard")
     if not masquerade and mode != "noEncap":
         return Msg("pf.err.antrea-nosnat", mode=mode), Msg("pf.hint.antrea-nosnat")
-    if tunnel == "gre" and 6 in families and mode != "noEncap" and not wireguard:
+    # the agent checks the tunnel type whatever the encryption (agent.go
+    # setupDefaultTunnelInterface; docs/facts.md "GRE and IPv6"): WireGuard does not save it
+    if tunnel == "gre" and 6 in families and mode != "noEncap":
         return Msg("pf.err.antrea-gre-v6"), Msg("pf.hint.antrea-gre-v6")
     return None
 

@@ -243,11 +243,13 @@ register(
             "ko": "Antrea noSNAT이 true여서 Pod가 자기 주소로 외부에 나가므로, 라우터에 각 노드의 "
             "Pod로 돌아오는 경로(아래 경로)가 필요합니다. noSNAT을 false로 두면 경로가 필요 없습니다.",
         },
-        "preflight.note.noencap-routes": {
-            "en": "Antrea noEncap routes pod traffic unencapsulated, and the nodes are in more "
-            "than one subnet: the router needs a route to each node's pods (the routes below).",
-            "ko": "Antrea noEncap은 Pod 트래픽을 캡슐화 없이 라우팅하는데 노드가 여러 서브넷에 "
-            "있으므로, 라우터에 각 노드의 Pod로 가는 경로(아래 경로)가 필요합니다.",
+        "preflight.cni-mode": {"en": "{cni} {mode}", "ko": "{cni} {mode}"},
+        "preflight.note.native-routes": {
+            "en": "The nodes are in more than one subnet and {cni} does not encapsulate pod "
+            "traffic between them: the router needs a route to each node's pods (the routes "
+            "below).",
+            "ko": "노드가 여러 서브넷에 있는데 {cni}에서는 그 사이의 Pod 트래픽을 캡슐화하지 "
+            "않으므로, 라우터에 각 노드의 Pod로 가는 경로(아래 경로)가 필요합니다.",
         },
         "preflight.kind.across": {"en": "{tunnel} (across subnets)", "ko": "{tunnel} (서브넷 간)"},
         "preflight.kind.none": {"en": "no encapsulation", "ko": "캡슐화 없음"},

@@ -147,6 +147,18 @@ class PreflightSpec:
             return True
         return self.mode in ("vxlan-crosssubnet", "ipip-crosssubnet", "none", "host-gw", "native")
 
+    def native_across_of(self, version: int) -> bool:
+        """Whether pod packets of one family go unencapsulated between nodes of different
+        subnets too (so the router needs a route to each node's pods): Calico without
+        encapsulation (and its IPv6 pool under an IPIP mode), Antrea noEncap, kube-router
+        without overlay, Cilium native routing, flannel host-gw. The CrossSubnet and hybrid
+        modes tunnel across subnets."""
+        if self.cni == "calico":
+            return self.mode == "none" or (version == 6 and self.mode.startswith("ipip"))
+        if self.cni == "antrea":
+            return self.mode == "noEncap"
+        return self.mode in ("none", "native", "host-gw")
+
     def needs_pairs_of(self, version: int) -> bool:
         """Whether pods of one family send across the network with their own address."""
         return self.native_pods_of(version) or not self.nat_outgoing
@@ -179,7 +191,8 @@ class PreflightSpec:
             return self.typha
         return self.cni == "calico"  # the Tigera operator deploys Typha
 
-    def describe_cni(self) -> str:
+    def cni_mode(self) -> tuple[str, str]:
+        """The CNI's name and its mode in the CNI's words ("Calico", "VXLANCrossSubnet")."""
         names = {
             "vxlan-crosssubnet": "VXLANCrossSubnet",
             "vxlan": "VXLAN Always",
@@ -197,6 +210,10 @@ class PreflightSpec:
             mode = KUBE_ROUTER_MODES[self.mode]
         if self.cni == "antrea":
             mode = antrea.describe(self.mode, self.antrea_tunnel, wireguard=self.wireguard)
+        return ("kube-router" if self.cni == "kube-router" else self.cni.capitalize()), mode
+
+    def describe_cni(self) -> str:
+        name, mode = self.cni_mode()
         # each CNI's own name for masquerading pods' traffic to the outside
         masquerade = {
             "cilium": "enable-ipv4-masquerade",
@@ -211,7 +228,6 @@ class PreflightSpec:
             extras.append(_switch("Typha", self.typha_on))
         if self.wireguard and self.cni != "antrea":  # Antrea's is in its mode's words
             extras.append(_switch("WireGuard", True))
-        name = "kube-router" if self.cni == "kube-router" else self.cni.capitalize()
         return Msg("preflight.cni", cni=name, mode=mode, extras=extras)
 
 

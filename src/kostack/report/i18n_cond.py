@@ -29,8 +29,8 @@ COND_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cond.fix_at_fast": "section {section}, a fix for this case only (section {fast}: "
         "a fast alternative, insecure)",
         "rep.cond.fast": "5.{n} Only {condition}, fast alternative (insecure): {title}",
-        "rep.l.more_listed": "... and {n} more: `kostack diagnose -o json` lists them all "
-        "(conditional[].fix.alternative)",
+        "rep.l.more_listed": "... and {n} more: `kostack fix plan --method "
+        "disable-port-security` plans them all, each marked for this case only",
     },
     "ko": {
         "rep.h.conditional": "경우에 따라 달라지는 원인",
@@ -52,7 +52,7 @@ COND_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cond.fix_at_fast": "{section}절 (이 경우에만 해당하는 해결책), {fast}절 (빠른 대안, "
         "보안 약화)",
         "rep.cond.fast": "5.{n} {condition} 조건에서만, 빠른 대안 (보안 약화): {title}",
-        "rep.l.more_listed": "... 외 {n}개: 모두 `kostack diagnose -o json`에 있습니다 "
-        "(conditional[].fix.alternative)",
+        "rep.l.more_listed": "... 외 {n}개: `kostack fix plan --method "
+        "disable-port-security`가 모두 계획하며, 각각 이 경우에만 해당한다고 표시합니다",
     },
 }

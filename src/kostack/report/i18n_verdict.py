@@ -36,7 +36,7 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "conditional_tell": "How to tell the cases apart:",
         "conditional_fix": "Fix ({condition}):",
-        "fix_more_listed": "... ({n} more)   -> `{command}` lists them all (conditional[].fix.alternative)",
+        "fix_more_listed": "... ({n} more)   -> `{command}` plans them all, each marked for this case only",
         "conditional_fix_fast": (
             "Fix (fast, insecure: drops all filtering on these ports; only {condition}, do not "
             "run it otherwise):"
@@ -72,7 +72,7 @@ VERDICT_MESSAGES: dict[str, dict[str, str]] = {
         ),
         "conditional_tell": "경우를 구별하는 방법:",
         "conditional_fix": "해결 ({condition} 조건):",
-        "fix_more_listed": "... (외 {n}개)   -> 모두 {command:`이/가} 보여 줍니다 (conditional[].fix.alternative)",
+        "fix_more_listed": "... (외 {n}개)   -> {command:`이/가} 모두 계획하며, 각각 이 경우에만 해당한다고 표시합니다",
         "conditional_fix_fast": (
             "해결 (빠르지만 보안 취약: 이 포트의 모든 필터링 해제. {condition} 조건에서만 실행하고, "
             "그 밖의 경우에는 실행하지 마세요):"

@@ -147,7 +147,7 @@ def _conditional_fix(
             _commands(rc.fix.alternative, done),
             join(" ", [note, t(lang, "rep.fix.fast_note")]),
             cause=section.section,
-            more_key="rep.l.more_listed",  # no plan lists it
+            more_key="rep.l.more_listed",  # the plan by --method disable-port-security
         )
     return CommandGroup(
         t(lang, "rep.cond.fix", n=n, title=section.title, condition=condition),

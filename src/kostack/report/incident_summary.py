@@ -276,7 +276,7 @@ def _infrastructure_rows(snapshot: Snapshot, env: Environment, lang: str) -> lis
 
 def _node_rows(env: Environment, topo: Topology, lang: str) -> list[tuple[str, str]]:
     """The network the nodes are on (subnets, routers) and their OS and kernels."""
-    network: str = ", ".join(env.networks) or "?"
+    network: str = ", ".join(localize(n, lang) for n in env.networks) or "?"
     if env.node_subnets:
         network = concat(
             network, " · ", t(lang, "rep.env.subnets", subnets=", ".join(env.node_subnets))

@@ -70,7 +70,8 @@ def render_diagnosis(
     for i, rc in enumerate(roots, 1):
         lines.extend(_root_cause(d, topo, rc, (i, len(roots)), lang, verbose, plan))
         lines.append("")
-    listing = render(["kostack", "diagnose", *again, "-o", "json"])
+    # a conditional cause's fast alternative: the plan by that method has it, marked for its case
+    listing = render(["kostack", "fix", "plan", *again, "--method", "disable-port-security"])
     lines.extend(
         conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang), plan, listing)
     )

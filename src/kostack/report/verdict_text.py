@@ -66,10 +66,11 @@ def conditional_section(
     verbose: bool,
     breaks: Callable[[RootCause], list[str]],
     plan: str = "kostack fix plan",
-    listing: str = "kostack diagnose -o json",
+    listing: str = "kostack fix plan --method disable-port-security",
 ) -> list[str]:
     """Each conditional cause: when it holds, what it breaks then, how to tell, the fix if so
-    (and its fast insecure alternative, which no plan lists: ``listing`` has all of it)."""
+    (and its fast insecure alternative: ``listing``, the plan by that method, has all of it,
+    each marked for its case)."""
     out: list[str] = []
     total = len(d.conditional)
     for n, rc in enumerate(d.conditional, 1):

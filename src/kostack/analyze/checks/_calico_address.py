@@ -89,6 +89,20 @@ register(
             "ko": "{nodes}에 대해 판단할 수 없음: calico-node가 InternalIP가 아닌 주소({ips})를 쓰는데, "
             "그 주소가 어느 포트의 것인지 알 수 없습니다(포트나 노드의 포트를 수집하지 못함).",
         },
+        f"{ID}.split": {
+            "en": "Cannot decide for {nodes}: calico-node's addresses are on different ports of "
+            "the node's own server ({ports}), and kostack judges a node's Calico traffic (BGP, "
+            "tunnels) on one port, so whether it passes is not decided. If Calico should use "
+            "the InternalIP instead: {command}.",
+            "ko": "{nodes}에 대해 판단할 수 없음: calico-node의 주소가 노드 자신의 서버의 서로 다른 "
+            "포트에 있고({ports}), kostack은 노드의 Calico 트래픽(BGP, 터널)을 한 포트에서만 "
+            "판단하므로 통과 여부를 정하지 않습니다. Calico가 대신 InternalIP를 써야 한다면: "
+            "{command}.",
+        },
+        f"{ID}.addr-on": {
+            "en": "{ip} on port {port} ({name}, network {network})",
+            "ko": "{ip}: 네트워크 {network}의 포트 {port}({name})",
+        },
         f"{ID}.no-annotation": {
             "en": "Cannot decide for {nodes}: the Node carries no Calico address (annotation "
             "projectcalico.org/IPv4Address; calico-node has not started there, or Calico stores "
@@ -225,8 +239,7 @@ def other_port(
     command = as_code(pin_command(ctx, families))
     ports: dict[str, str] = {}
     for _, _, port in rows[:SHOWN]:
-        net = ctx.topo.networks.get(port.network_id)
-        network = (net.name or net.id) if net is not None else port.network_id or "-"
+        network = _network(ctx, port)
         ports.setdefault(
             port.id, Msg(f"{ID}.port-on", port=port.id, name=port.name or "-", network=network)
         )
@@ -237,6 +250,38 @@ def other_port(
 def ports_unknown(say: Says, ctx: CheckContext, pairs: list[tuple[NodeView, IPAddress]]) -> Finding:
     rows: list[tuple[NodeView, IPAddress, Port | None]] = [(v, ip, None) for v, ip in pairs]
     return _finding(say, ctx, Status.UNKNOWN, "ports-unknown", rows)
+
+
+def split_ports(
+    say: Says,
+    ctx: CheckContext,
+    nodes: list[tuple[NodeView, tuple[tuple[IPAddress, Port], ...]]],
+    families: set[int],
+) -> Finding:
+    """UNKNOWN: these nodes' Calico addresses (IPv4 and IPv6) are on different ports of their
+    own server (engine/calico_moved.py `split`), each address named with its port."""
+    where: list[str] = []
+    rows: list[tuple[NodeView, IPAddress, Port | None]] = []
+    for view, on in nodes:
+        rows.extend((view, ip, port) for ip, port in on if ip not in view.ips)
+        if len(where) < SHOWN:
+            where.extend(
+                Msg(
+                    f"{ID}.addr-on",
+                    ip=ip,
+                    port=port.id,
+                    name=port.name or "-",
+                    network=_network(ctx, port),
+                )
+                for ip, port in on
+            )
+    command = as_code(pin_command(ctx, families))
+    return _finding(say, ctx, Status.UNKNOWN, "split", rows, command=command, ports=joined(where))
+
+
+def _network(ctx: CheckContext, port: Port) -> str:
+    net = ctx.topo.networks.get(port.network_id)
+    return (net.name or net.id) if net is not None else port.network_id or "-"
 
 
 def no_annotation(say: Says, ctx: CheckContext, views: list[NodeView]) -> Finding:

@@ -24,9 +24,10 @@ from kostack.analyze.checks._calico_address import (
     not_read,
     other_port,
     ports_unknown,
+    split_ports,
 )
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
-from kostack.analyze.engine.calico_moved import calico_views, port_by_ip
+from kostack.analyze.engine.calico_moved import calico_views, port_by_ip, split
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg
 from kostack.analyze.topology import NodeView
@@ -48,6 +49,8 @@ class Sorted:
     foreign: list[tuple[NodeView, IPAddress, Port | None]] = field(default_factory=list)
     other_port: list[tuple[NodeView, IPAddress, Port]] = field(default_factory=list)
     undecided: list[tuple[NodeView, IPAddress]] = field(default_factory=list)
+    # nodes whose Calico addresses are on different ports of their own server: each with them
+    split: list[tuple[NodeView, tuple[tuple[IPAddress, Port], ...]]] = field(default_factory=list)
     missing: list[NodeView] = field(default_factory=list)
     families: set[int] = field(default_factory=set)  # of the addresses that are not InternalIPs
 
@@ -69,6 +72,8 @@ def run(ctx: CheckContext) -> list[Finding]:
         out.append(other_port(SAY, ctx, found.other_port, found.families))
     if found.undecided:
         out.append(ports_unknown(SAY, ctx, found.undecided))
+    if found.split:
+        out.append(split_ports(SAY, ctx, found.split, found.families))
     if found.missing:
         out.append(no_annotation(SAY, ctx, found.missing))
     if not out:
@@ -86,10 +91,15 @@ def _sort(ctx: CheckContext, addresses: dict[str, tuple[IPAddress, ...]]) -> Sor
             claims[ip] += 1
     ports = ctx.snapshot.openstack.ports if ctx.snapshot.openstack else None
     by_ip = port_by_ip(topo) if ports is not None else {}
+    apart = split(topo)
     for view in topo.node_views.values():
         own = addresses.get(view.name)
         if not own:
             found.missing.append(view)
+            continue
+        if view.name in apart:
+            found.split.append((view, apart[view.name]))
+            found.families.update(ip.version for ip in own if ip not in view.ips)
             continue
         for ip in own:
             if ip in view.ips:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kostack.analyze.engine.encap import EncapDecision, _Route
 
 CONFIG = "kube-system/antrea-config"  # the ConfigMap (its key antrea-agent.conf)
+GRE_IPV6 = "antrea-gre-ipv6"  # the cause: the agent refuses GRE on a node with an IPv6 address
 # The bytes Antrea takes off the pod MTU for each tunnel (node_config.go: vxlan and geneve 50,
 # gre 42 with its key, stt none; 20 more over IPv6) and WireGuard's 60 (80 over IPv6).
 TUNNEL_OVERHEAD = {"geneve": 50, "vxlan": 50, "gre": 42, "stt": 0}
@@ -99,6 +100,17 @@ register(
             "ko": "Antrea trafficEncapMode {mode}, tunnelType {type}{diff}",
         },
         "why.antrea-diff": {"en": ", different subnets", "ko": ", 서로 다른 서브넷"},
+        "hop.antrea-gre-ipv6": {
+            "en": "Antrea trafficEncapMode {mode}, tunnelType gre: antrea-agent refuses to start "
+            'on a node with an IPv6 address ("GRE tunnel type is not supported for IPv6 '
+            'overlay"), and node {node} has {ip}, so its pods have no network; set tunnelType '
+            "geneve (the default), vxlan or stt in antrea-agent.conf (ConfigMap antrea-config)",
+            "ko": "Antrea trafficEncapMode {mode}, tunnelType gre: antrea-agent는 IPv6 주소가 있는 "
+            '노드에서 시작을 거부하는데("GRE tunnel type is not supported for IPv6 overlay") '
+            "노드 {node}에 {ip:이/가} 있으므로 그 노드의 Pod에는 네트워크가 없습니다. "
+            "antrea-agent.conf(ConfigMap antrea-config)의 tunnelType을 geneve(기본값), vxlan "
+            "또는 stt로 바꾸세요",
+        },
     }
 )
 
@@ -127,6 +139,23 @@ def _bytes(tunnel: str, family: int) -> int:
     return TUNNEL_OVERHEAD[tunnel] + (IPV6_EXTRA if family == 6 and tunnel != "stt" else 0)
 
 
+def _gre_ipv6(route: _Route, antrea: Antrea, ev_mode: Evidence) -> EncapDecision | None:
+    """GRE in encap or hybrid mode, and either node has an IPv6 address: antrea-agent refuses
+    to start there (pkg/agent/agent.go ``setupDefaultTunnelInterface``: "GRE tunnel type is not
+    supported for IPv6 overlay", whatever the encryption and the peer's subnet), so nothing
+    carries that node's pods; None otherwise."""
+    if antrea.tunnel_type != "gre":
+        return None
+    for view in (route.src, route.dst):
+        ip = view.ip_of(6)
+        if ip is not None:
+            mode = antrea.traffic_encap_mode
+            ev = (ev_mode, Evidence("configmap", CONFIG, "tunnelType", "gre"))
+            why = Msg("hop.antrea-gre-ipv6", mode=mode, node=view.name, ip=ip)
+            return route.no_route(why, ev, GRE_IPV6)
+    return None
+
+
 def route(route: _Route, antrea: Antrea | None) -> EncapDecision:
     """How Antrea carries traffic from ``route``'s node to a pod on another."""
     if antrea is None or antrea.traffic_encap_mode is None:
@@ -137,6 +166,9 @@ def route(route: _Route, antrea: Antrea | None) -> EncapDecision:
     ev_mode = Evidence("configmap", CONFIG, "trafficEncapMode", mode)
     if mode == "noEncap":
         return route.native((ev_mode,), Msg("why.antrea-noencap"))
+    refused = _gre_ipv6(route, antrea, ev_mode)
+    if refused is not None:
+        return refused
     encryption = antrea.traffic_encryption_mode
     if encryption is None:
         return route.unknown(Msg("hop.antrea-value", field="trafficEncryptionMode"))

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.types import Disposition, Hop
-from kostack.analyze.messages import Msg, register
+from kostack.analyze.messages import Msg, joined, register
 from kostack.model.snapshot import IPAddress, Port
 
 if TYPE_CHECKING:
@@ -52,6 +52,19 @@ register(
             "씁니다. 노드 간 Calico 트래픽은 {port}({name}) 포트로 흐르는데, kostack은 이 노드에 "
             "대해 그 포트를 판단하지 않으므로(다른 서버의 포트, 다른 노드도 쓰는 주소, 또는 여러 "
             "포트에 걸친 Calico 주소) 통과 여부를 여기서는 정하지 않습니다(net-calico-node-address)",
+        },
+        "hop.calico-split": {
+            "en": "calico-node on {node} uses addresses on different ports of the node's server "
+            "for BGP and its tunnels ({where}): kostack judges a node's Calico traffic on one "
+            "port, so whether Calico's traffic between nodes passes is not decided here "
+            "(net-calico-node-address)",
+            "ko": "{node}의 calico-node는 BGP와 터널에 노드 서버의 서로 다른 포트에 있는 주소를 "
+            "씁니다({where}). kostack은 노드의 Calico 트래픽을 한 포트에서만 판단하므로, 노드 간 "
+            "Calico 트래픽이 통과하는지 여기서는 정하지 않습니다(net-calico-node-address)",
+        },
+        "hop.calico-addr-on": {
+            "en": "{ip} on port {port} ({name})",
+            "ko": "{ip}: 포트 {port}({name})",
         },
         "hop.calico-subnets": {
             "en": "Calico's addresses of {src} ({src_ip}, subnet {src_cidr}) and {dst} "
@@ -91,7 +104,19 @@ def calico_view(topo: Topology, view: NodeView) -> NodeView:
     return _found(topo)[1].get(view.name, view)
 
 
-Found = tuple[dict[str, str], dict[str, "NodeView"], set[str]]
+# (`moved`, `calico_views`, the nodes whose server has another port than the one Calico's
+# traffic takes, `split`)
+Found = tuple[
+    dict[str, str], dict[str, "NodeView"], set[str], dict[str, tuple[tuple[IPAddress, Port], ...]]
+]
+
+
+def split(topo: Topology) -> dict[str, tuple[tuple[IPAddress, Port], ...]]:
+    """Node name -> each Calico address and its port, for each node whose Calico addresses are
+    all its InternalIPs or fixed IPs of ports of its own server, claimed by no other node, but
+    on more than one port (its IPv4 address on one NIC, its IPv6 on another): moved, as the
+    engine judges a node's Calico traffic on one port."""
+    return _found(topo)[3]
 
 
 def calico_subnets(topo: Topology) -> list[str]:
@@ -104,7 +129,7 @@ def calico_subnets(topo: Topology) -> list[str]:
 
 def _found(topo: Topology) -> Found:
     """(`moved`, `calico_views`, the nodes whose server has another port than the one Calico's
-    traffic takes)."""
+    traffic takes, `split`)."""
     found = topo.derived.get(KEY)
     if found is None:
         found = topo.derived[KEY] = _sort(topo)
@@ -116,7 +141,7 @@ def _sort(topo: Topology) -> Found:
     cl = topo.snapshot.cluster
     calico = cl.cni.calico if cl is not None and cl.cni.type == "calico" else None
     if calico is None or not calico.node_addresses:
-        return {}, {}, set()
+        return {}, {}, set(), {}
     by_ip: dict[IPAddress, Port] | None = None
     claims: dict[object, int] = {}
     for ips in calico.node_addresses.values():
@@ -124,6 +149,7 @@ def _sort(topo: Topology) -> Found:
             claims[ip] = claims.get(ip, 0) + 1
     out: dict[str, str] = {}
     views: dict[str, NodeView] = {}
+    apart: dict[str, tuple[tuple[IPAddress, Port], ...]] = {}
     for name, ips in calico.node_addresses.items():
         view = topo.node_views.get(name)
         off = [ip for ip in ips if view is not None and ip not in view.ips]
@@ -136,6 +162,12 @@ def _sort(topo: Topology) -> Found:
         if len(off) == len(ips) and len(ports) == 1 and _own(view, port, off, claims):
             assert port is not None
             views[name] = _view(topo, view, port, off)
+        elif (on := _apart(view, ips, by_ip, claims)) is not None:
+            apart[name] = on
+            where = joined(
+                [Msg("hop.calico-addr-on", ip=ip, port=p.id, name=p.name or "-") for ip, p in on]
+            )
+            out[name] = Msg("hop.calico-split", node=name, where=where)
         else:
             out[name] = _why(view, off[0], by_ip.get(off[0]))
     servers: dict[str, int] = {}  # ports per server
@@ -146,7 +178,27 @@ def _sort(topo: Topology) -> Found:
         for v in topo.node_views.values()
         if v.port is not None and v.port.device_id and servers.get(v.port.device_id, 0) > 1
     }
-    return out, views, multi
+    return out, views, multi, apart
+
+
+def _apart(
+    view: NodeView,
+    ips: tuple[IPAddress, ...],
+    by_ip: dict[IPAddress, Port],
+    claims: dict[object, int],
+) -> tuple[tuple[IPAddress, Port], ...] | None:
+    """Each of ``ips`` with its port when all are on ports of ``view``'s own server (an
+    InternalIP on the node's port), no other node claims them, and they are on more than one
+    port; else None."""
+    if view.port is None or not view.port.device_id:
+        return None
+    on: list[tuple[IPAddress, Port]] = []
+    for ip in ips:
+        port = view.port if ip in view.ips else by_ip.get(ip)
+        if port is None or port.device_id != view.port.device_id or claims.get(ip, 0) != 1:
+            return None
+        on.append((ip, port))
+    return tuple(on) if len({p.id for _, p in on}) > 1 else None
 
 
 def port_by_ip(topo: Topology) -> dict[IPAddress, Port]:
@@ -202,7 +254,7 @@ def calico_pair(
     hops = moved_hops(topo, src, dst)
     if hops:
         return src, dst, hops
-    _, views, multi = _found(topo)
+    _, views, multi, _ = _found(topo)
     s, d = views.get(src.name, src), views.get(dst.name, dst)
     if (s is src and d is dst) or s.subnet is None or d.subnet is None:
         return s, d, []

@@ -169,7 +169,7 @@ class _Route:
     """One node-to-pod decision being made: its hop's wording, and the hops it can give."""
 
     def __init__(self, topo: Topology, src: NodeView, dst: NodeView, dst_ip: IPAddress) -> None:
-        self.topo, self.src, self.dst_ip = topo, src, dst_ip
+        self.topo, self.src, self.dst, self.dst_ip = topo, src, dst, dst_ip
         self.where = Msg("where.route", node=src.name)
         # a pod of the other family is reached over the nodes' addresses of its family (an
         # IPv6 block via the node's IPv6 address, on its IPv6 subnet)
@@ -192,6 +192,11 @@ class _Route:
 
     def unknown(self, reason: str) -> EncapDecision:
         return EncapDecision(Hop("route", self.where, Disposition.UNKNOWN, reason, cause="gap"))
+
+    def no_route(self, detail: str, ev: tuple[Evidence, ...], cause: str) -> EncapDecision:
+        """Nothing carries the traffic (the CNI's agent does not run): decided, never passed."""
+        hop = Hop("route", self.where, Disposition.NO_ROUTE, detail, ev, cause=cause)
+        return EncapDecision(hop)
 
     def native(self, ev: tuple[Evidence, ...], why: str) -> EncapDecision:
         if self.same is False:
