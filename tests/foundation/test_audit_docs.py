@@ -44,21 +44,25 @@ def test_diagnose_on_a_snapshot_points_to_commands_that_read_the_same_snapshot(
     tmp_path: Path,
 ) -> None:
     """After `diagnose --snapshot F`, the hints said `kostack fix plan` and `kostack diagnose -v`:
-    run as printed they collect live, and without a cloud they exit 3 (no credentials)."""
+    run as printed they collect live, and without a cloud they exit 3 (no credentials). The
+    pointer under the fast, insecure fix names the method that plans it: the default plan has
+    the recommended pairs instead."""
     from kostack_testkit.cli import flat, run_cli
 
     snap = tmp_path / "my snap.json"  # a path the shell would split
     snap.write_text((ROOT / "examples" / "seed-incident.json").read_text())
+    method = "--method disable-port-security"
     for lang, plan in (
-        ("en", f"-> `kostack fix plan --snapshot '{snap}'` for the full, reviewable plan"),
-        ("ko", f"-> 전체 계획은 `kostack fix plan --snapshot '{snap}'`으로 검토하세요"),
+        ("en", f"-> `kostack fix plan --snapshot '{snap}' {method}` for the full, reviewable plan"),
+        ("ko", f"-> 전체 계획은 `kostack fix plan --snapshot '{snap}' {method}`로 검토하세요"),
     ):
         code, out = run_cli("diagnose", "--snapshot", str(snap), "--lang", lang)
         assert code == 1, out
         assert plan in out, out
         assert f"`kostack diagnose --snapshot '{snap}' -v`" in flat(out), out
-    code, out = run_cli("fix", "plan", "--snapshot", str(snap))  # the hint, run as printed
+    code, out = run_cli("fix", "plan", "--snapshot", str(snap), *method.split())  # as printed
     assert code == 0, out
+    assert "disable port security" in out, out
     assert "4 changes to 4 ports for 1 root cause" in out
 
 

@@ -185,6 +185,10 @@ def test_underlay_pairs_do_not_pass_the_pods_own_macs() -> None:
     assert "`kostack fix plan --method disable-port-security`" in localize(spoof.message, "en")
     plan = build_plan(snapshot)
     assert not plan.automatic
+    # not "kostack has no change to make for it": the other method has one
+    (why,) = plan.not_planned
+    assert "only disabling port security fixes it" in localize(why, "en")
+    assert "포트 보안을 끄는 것만이 해결책" in localize(why, "ko")
     disable = build_plan(snapshot, PlanOptions(Method.DISABLE_PORT_SECURITY))
     ops = {a.operation for a in disable.automatic}
     assert ops == {Operation.DISABLE_PORT_SECURITY} and len(disable.automatic) == 4
@@ -252,6 +256,8 @@ def test_the_underlay_cause_says_why_no_pair_helps(
     text = flat(out)
     assert diagnosed in text and masquerade in text, text
     assert "`kostack fix plan --method disable-port-security`" in text
+    # the fast fix's pointer names the method that plans it (the default plan has no change)
+    assert f"`kostack fix plan --snapshot {example} --method disable-port-security`" in text
     assert "nor an allowed address pair" not in text
     html = tmp_path / "report.html"
     code, out = run_cli("report", "--snapshot", example, "--lang", lang, "-o", str(html))

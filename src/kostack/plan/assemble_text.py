@@ -58,6 +58,12 @@ register(
             "en": "root cause {cause} ({title}): kostack has no change to make for it; {message}",
             "ko": "근본 원인 {cause}({title}): kostack이 할 변경이 없습니다. {message}",
         },
+        "plan.not-planned.fast-only": {
+            "en": "root cause {cause} ({title}): only disabling port security fixes it, which "
+            "this method does not do; {message}",
+            "ko": "근본 원인 {cause}({title}): 포트 보안을 끄는 것만이 해결책인데 이 방법은 그렇게 "
+            "하지 않습니다. {message}",
+        },
         "plan.left-alone": {"en": "left as it is: {message}", "ko": "그대로 둠: {message}"},
         "plan.not-planned.every-address": {
             "en": "not planned: allowed address pairs for {cidr} on the node ports: a pair for "

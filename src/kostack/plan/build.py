@@ -332,9 +332,11 @@ def build_plan(
     not_planned = list(builder.not_planned)
     for rc in diagnosis.root_causes:
         if rc.key not in planned:
+            # only the fast alternative fixes it (Kube-OVN's underlay), and this method is not it
+            fast_only = not rc.fix.remedies and bool(rc.fix.alternative)
             not_planned.append(
                 Msg(
-                    "plan.not-planned",
+                    "plan.not-planned.fast-only" if fast_only else "plan.not-planned",
                     cause=rc.key,
                     title=title_msg(rc.key, rc.title),
                     message=rc.message,

@@ -66,12 +66,13 @@ def render_diagnosis(
     )
     lines.extend(wrap(collected, ""))
     lines.append("")
+    # a fast alternative: the plan by that method has it (a conditional cause's, marked for its
+    # case); the default plan has the recommended fix, not it
+    listing = render(["kostack", "fix", "plan", *again, "--method", "disable-port-security"])
     roots = d.root_causes
     for i, rc in enumerate(roots, 1):
-        lines.extend(_root_cause(d, topo, rc, (i, len(roots)), lang, verbose, plan))
+        lines.extend(_root_cause(d, topo, rc, (i, len(roots)), lang, verbose, (plan, listing)))
         lines.append("")
-    # a conditional cause's fast alternative: the plan by that method has it, marked for its case
-    listing = render(["kostack", "fix", "plan", *again, "--method", "disable-port-security"])
     lines.extend(
         conditional_section(d, lang, verbose, lambda rc: _breaks(d, topo, rc, lang), plan, listing)
     )
@@ -96,8 +97,10 @@ def _root_cause(
     at: tuple[int, int],
     lang: str,
     verbose: bool,
-    plan: str,
+    plans: tuple[str, str],
 ) -> list[str]:
+    """``plans``: the plan command, and the one by the disable-port-security method."""
+    plan, listing = plans
     n, total = at
     sev = t(lang, "sev." + str(rc.severity))
     head = f"{t(lang, 'root_cause', n=n, total=total)}  [{sev}]  "
@@ -153,7 +156,7 @@ def _root_cause(
         out.extend(commands(remedies, lang, verbose, plan=plan))
     if rc.fix.alternative:
         out.append(f"{INDENT}{t(lang, 'fix_fast')}")
-        out.extend(commands(rc.fix.alternative, lang, verbose, limit=2, plan=plan))
+        out.extend(commands(rc.fix.alternative, lang, verbose, limit=2, plan=listing))
     return out
 
 
