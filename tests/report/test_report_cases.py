@@ -193,3 +193,21 @@ def test_beyond_twenty_the_report_points_to_where_every_alternative_command_is()
     more = "# ... and 4 more: `kostack fix plan --method disable-port-security` plans them all"
     assert more in fast
     assert "`kostack fix plan`" not in fast
+
+
+def test_beyond_twenty_a_decided_causes_fast_fix_points_to_the_plan_that_has_it() -> None:
+    """A decided cause's fast alternative is not in the default plan (that has its recommended
+    pairs): past twenty commands the report names the method that plans the rest."""
+    from dataclasses import replace
+
+    from kostack.report.markdown import render_markdown
+
+    d = diagnose(load_snapshot(str(ROOT / "examples" / "seed-incident.json")))
+    (rc,) = d.root_causes
+    many = replace(rc, fix=replace(rc.fix, alternative=rc.fix.alternative * 6))  # 24 commands
+    md = render_markdown(build_incident(d.snapshot, replace(d, root_causes=(many,)), (), "en"))
+    fast = _section(md, "5").split("\n### ")[2]
+    assert fast.count(DISABLE) == 20
+    more = "# ... and 4 more: `kostack fix plan --method disable-port-security` plans them all"
+    assert more in fast, fast
+    assert "writes the full, reviewable plan" not in fast

@@ -31,6 +31,8 @@ COND_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cond.fast": "5.{n} Only {condition}, fast alternative (insecure): {title}",
         "rep.l.more_listed": "... and {n} more: `kostack fix plan --method "
         "disable-port-security` plans them all, each marked for this case only",
+        "rep.l.more_fast": "... and {n} more: `kostack fix plan --method disable-port-security` "
+        "plans them all",
     },
     "ko": {
         "rep.h.conditional": "경우에 따라 달라지는 원인",
@@ -54,5 +56,7 @@ COND_MESSAGES: dict[str, dict[str, str]] = {
         "rep.cond.fast": "5.{n} {condition} 조건에서만, 빠른 대안 (보안 약화): {title}",
         "rep.l.more_listed": "... 외 {n}개: `kostack fix plan --method "
         "disable-port-security`가 모두 계획하며, 각각 이 경우에만 해당한다고 표시합니다",
+        "rep.l.more_fast": "... 외 {n}개: `kostack fix plan --method disable-port-security`가 "
+        "모두 계획합니다",
     },
 }

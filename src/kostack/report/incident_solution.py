@@ -104,6 +104,7 @@ def solution(
                     t(lang, "rep.fix.fast", n=number()),
                     _commands(rc.fix.alternative, done),
                     t(lang, "rep.fix.fast_note"),
+                    more_key="rep.l.more_fast",  # the default plan has the recommended fix
                 )
             )
     out = [capped(g) for g in out]
