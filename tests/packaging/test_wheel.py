@@ -318,7 +318,14 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Then the review: Antrea's wire facts defined once in the model, its MTU deduction computed
 # once, an unreadable defaultMTU noted, ports by address built once per topology (+22).
 # Budget = the measured 75,578.
-SHIPPED_LINES_BUDGET = 75_578
+# The stop after: Kube-OVN modelled (collect, model, engine/kubeovn.py, its checks, MTU and
+# summary; branch kubeovn, +633); the JSON answer written faster, each remedy's text made once
+# (report/jsonenc.py) and the collector paused around it (branch perf, +156); a conditional
+# cause's fast alternative planned by --method disable-port-security, Antrea's GRE refused on
+# IPv6 nodes, preflight's routes for every native mode across subnets, Calico's addresses split
+# over two ports said so (branch loose, +242); the fast fix's pointers name that method (+16).
+# Budget = the measured 76,625.
+SHIPPED_LINES_BUDGET = 76_625
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
