@@ -20,7 +20,8 @@ from kostack.analyze.messages import localize
 from kostack.analyze.remedy import apply_remedies
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation
-from kostack_testkit.builders import build, example_doc, fake_id
+from kostack_testkit.builders import NET_ID, POD_CIDR, build, example_doc, fake_id
+from kostack_testkit.dualstack import POD_CIDR_V6, dual_stack_doc
 
 NAME = "calico-bgp-two-subnets-no-routes"
 ROUTER = "325550d5-0f8b-5c0d-8f3c-11bda9ba2173"  # k8s-router
@@ -193,3 +194,51 @@ def test_diagnose_prints_the_route_commands(lang: str) -> None:
     for dest, via in ROUTES:
         line = f"    openstack router add route --route destination={dest},gateway={via} {ROUTER}\n"
         assert line in after, after
+
+
+def test_dual_stack_routes_only_the_family_that_crosses_subnets_via_its_addresses() -> None:
+    """Both pools unencapsulated, every node on one IPv4 subnet, k8s-w-2 and k8s-w-3 on a
+    second IPv6 subnet of the router: only IPv6 crosses subnets, so the routes are the nodes'
+    IPv6 blocks via their IPv6 addresses (none for IPv4)."""
+    doc = dual_stack_doc()
+    for pool in doc["cluster"]["cni"]["calico"]["ip_pools"]:
+        pool.update(ipip_mode="Never", vxlan_mode="Never", nat_outgoing=True)
+    subnet = fake_id("subnet", "k8s-subnet-v6-2")
+    doc["openstack"]["subnets"].append(
+        {
+            "id": subnet,
+            "name": "k8s-subnet-v6-2",
+            "network_id": NET_ID,
+            "cidr": "fd00:0:0:2::/64",
+            "gateway_ip": "fd00:0:0:2::1",
+            "ip_version": 6,
+            "ipv6_ra_mode": "dhcpv6-stateful",
+            "ipv6_address_mode": "dhcpv6-stateful",
+        }
+    )
+    router = doc["openstack"]["routers"][0]
+    router["interface_subnet_ids"].append(subnet)
+    router["routes"] = []
+    moved = {"k8s-w-2": "fd00:0:0:2::13", "k8s-w-3": "fd00:0:0:2::14"}
+    names = {link["port_id"]: link["node"] for link in doc["node_ports"]}
+    for port in doc["openstack"]["ports"]:
+        port["allowed_address_pairs"] = [{"ip_address": POD_CIDR}, {"ip_address": POD_CIDR_V6}]
+        if names.get(port["id"]) in moved:
+            v4 = [f for f in port["fixed_ips"] if ":" not in f["ip_address"]]
+            v6 = {"subnet_id": subnet, "ip_address": moved[names[port["id"]]]}
+            port["fixed_ips"] = [*v4, v6]
+    for node in doc["cluster"]["nodes"]:
+        for address in node["addresses"] if node["name"] in moved else ():
+            if ":" in address["address"]:
+                address["address"] = moved[node["name"]]
+    snapshot = build(doc)
+    rc = _cause(doc)
+    assert _routes(rc.fix.remedies) == [
+        ("fd00:10:244:1::/122", "fd00:0:0:1::12"),
+        ("fd00:10:244:2::/122", "fd00:0:0:2::13"),
+        ("fd00:10:244:3::/122", "fd00:0:0:2::14"),
+        ("fd00:10:244::/122", "fd00:0:0:1::11"),
+    ]
+    plan = build_plan(snapshot)
+    assert [a.operation for a in plan.actions] == [Operation.ADD_ROUTER_ROUTES]
+    assert plan.verification.after == ()
