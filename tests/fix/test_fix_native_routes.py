@@ -59,7 +59,7 @@ def test_the_root_cause_routes_each_destination_nodes_pods_via_that_node() -> No
     reason = rc.fix.remedies[0].reason
     assert localize(reason, "en").startswith("route k8s-cp-1's pods (10.244.0.0/26) to k8s-cp-1")
     assert localize(reason, "ko").startswith(
-        "k8s-cp-1의 Pod(10.244.0.0/26)를 k8s-cp-1(10.0.0.11)로"
+        "k8s-cp-1의 Pod 블록 10.244.0.0/26을 k8s-cp-1의 주소 10.0.0.11로 라우팅"
     )
 
 

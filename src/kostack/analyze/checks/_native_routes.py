@@ -27,8 +27,8 @@ register(
         "native-routes.reason": {
             "en": "route {node}'s pods ({block}) to {node} ({via}): pod traffic from other "
             "subnets reaches them unencapsulated",
-            "ko": "{node}의 Pod({block})를 {node}({via})로 라우팅: 다른 서브넷의 Pod 트래픽이 "
-            "캡슐화 없이 도착함",
+            "ko": "{node}의 Pod 블록 {block:을/를} {node}의 주소 {via:으로/로} 라우팅: 다른 "
+            "서브넷의 Pod 트래픽이 캡슐화 없이 도착함",
         },
         "native-routes.note": {
             "en": "alternative: have the CNI encapsulate pod traffic between subnets (a "
@@ -43,7 +43,7 @@ register(
         "native-routes.no-router": {
             "en": "no router has an interface on both {src} and {dst}, and Neutron takes a "
             "route's next hop only on a subnet of the router",
-            "ko": "{src}와 {dst} 양쪽에 인터페이스가 있는 라우터가 없고, Neutron은 라우터의 "
+            "ko": "{src:과/와} {dst} 양쪽에 인터페이스가 있는 라우터가 없고, Neutron은 라우터의 "
             "서브넷에 있는 주소만 경로의 다음 홉으로 받습니다",
         },
         "native-routes.several": {
