@@ -20,8 +20,10 @@ from kostack.analyze.messages import localize
 from kostack.analyze.remedy import apply_remedies
 from kostack.plan.build import build_plan
 from kostack.plan.model import Operation
-from kostack_testkit.builders import NET_ID, POD_CIDR, build, example_doc, fake_id
+from kostack_testkit.builders import NET_ID, POD_CIDR, add_pairs, build, example_doc, fake_id
 from kostack_testkit.dualstack import POD_CIDR_V6, dual_stack_doc
+from kostack_testkit.subnets import POD_CIDR as SUBNETS_POD_CIDR
+from kostack_testkit.subnets import subnets_doc
 
 NAME = "calico-bgp-two-subnets-no-routes"
 ROUTER = "325550d5-0f8b-5c0d-8f3c-11bda9ba2173"  # k8s-router
@@ -241,4 +243,23 @@ def test_dual_stack_routes_only_the_family_that_crosses_subnets_via_its_addresse
     ]
     plan = build_plan(snapshot)
     assert [a.operation for a in plan.actions] == [Operation.ADD_ROUTER_ROUTES]
+    assert plan.verification.after == ()
+
+
+def test_many_subnets_give_one_route_per_node_and_findings_linear_in_nodes() -> None:
+    """400 nodes over 40 subnets of one router, Calico unencapsulated: 400 routes (one per node
+    block), and the findings carry them about once (not once per node pair)."""
+    doc = subnets_doc(400, 40, pods_per_node=2)
+    for pool in doc["cluster"]["cni"]["calico"]["ip_pools"]:
+        pool.update(ipip_mode="Never", vxlan_mode="Never", nat_outgoing=True)
+    doc["openstack"]["routers"][0]["routes"] = []
+    add_pairs(doc, [SUBNETS_POD_CIDR])
+    snapshot = build(doc)
+    d = diagnose(snapshot)
+    assert [rc.key for rc in d.root_causes] == ["native-cross-subnet"]
+    carried = sum(len(f.remedies) for f in d.findings if f.cause == "native-cross-subnet")
+    assert 400 <= carried <= 2 * 400, carried
+    plan = build_plan(snapshot, diagnosis=d)
+    (action,) = plan.actions
+    assert len(action.routes) == len({r.destination for r in action.routes}) == 400
     assert plan.verification.after == ()
