@@ -701,6 +701,17 @@ def example_two_subnets(doc: Doc) -> None:
     doc["cluster"]["cni"]["calico"]["ip_pools"][0]["nat_outgoing"] = True
 
 
+def example_calico_bgp_two_subnets_no_routes(doc: Doc) -> None:
+    """`example_two_subnets`' nodes (k8s-w-2 and k8s-w-3 on 10.0.1.0/24, one router joining
+    both subnets) with Calico unencapsulated (BGP routes), pod-CIDR pairs, natOutgoing on, and
+    no extra route on the router: pod traffic between the subnets reaches the router with the
+    pods' own addresses, and the router has no route to them."""
+    example_two_subnets(doc)
+    set_calico_mode(doc)
+    add_pairs(doc, [POD_CIDR])
+    doc["openstack"]["routers"][0]["routes"] = []
+
+
 def example_pairs_some_ports(doc: Doc) -> None:
     add_pairs(doc, [POD_CIDR], only={"k8s-cp-1", "k8s-w-1"})
 
@@ -999,6 +1010,11 @@ EXAMPLES: dict[str, tuple[str, Callable[[Doc], None] | None]] = {
     "two-subnets-crosssubnet": (
         "VXLANCrossSubnet with nodes in two subnets and no pairs: only same-subnet pairs break.",
         example_two_subnets,
+    ),
+    "calico-bgp-two-subnets-no-routes": (
+        "Calico without encapsulation (BGP routes), nodes in two subnets joined by one router, "
+        "pod-CIDR pairs, and no router route to any node's pods.",
+        example_calico_bgp_two_subnets_no_routes,
     ),
     "pairs-some-ports": (
         "Allowed pairs on the control plane and k8s-w-1 only.",

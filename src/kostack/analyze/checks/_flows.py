@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.checks._facts import FactView, evidence_of, flow_line, hop_text, nodes_label
+from kostack.analyze.checks._native_routes import native_routes, with_why
 from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.engine.types import Hop
@@ -71,10 +72,12 @@ def _broken(
     status: Status,
     hop: Hop,
     params: dict[str, object],
+    whys: tuple[str, ...] = (),
     **fields: Any,
 ) -> Finding:
+    """``whys``: why kostack plans no route for some of it (`with_why`)."""
     kind = "unknown" if status == Status.UNKNOWN else "fail"
-    message = Msg(f"{say.check_id}.{kind}", **params, why=hop_text(hop))
+    message = with_why(Msg(f"{say.check_id}.{kind}", **params, why=hop_text(hop)), whys)
     return say.finding(status, service, message, evidence_of(hop), **fields)
 
 
@@ -100,6 +103,7 @@ def _endpoint_findings(
             "total": total,
             "lost": ", ".join(lost),
         }
+        routes, whys = native_routes(fv)  # unencapsulated across subnets: the router's routes
         out.append(
             _broken(
                 say,
@@ -107,6 +111,8 @@ def _endpoint_findings(
                 fv.status,
                 fv.hop,
                 params,
+                whys,
+                remedies=routes,
                 flows=fv.flows(),
                 cause=fv.cause,
                 affected=fv.affected(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
+from kostack.analyze.checks._native_routes import native_routes, with_why
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Severity, Status
@@ -92,12 +93,15 @@ def _family_findings(
             counts = (("pod_pairs", fact.pairs), ("pod_pairs_total", result.total))
         if version is not None:
             msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
+        # unencapsulated across subnets: the router's routes to the targets' pods
+        routes, whys = native_routes(fv)
         out.append(
             SAY.cluster(
                 ctx,
                 status,
-                msg,
+                with_why(msg, whys),
                 evidence_of(fv.hop),
+                routes,
                 flows=fv.flows(),
                 cause=fv.cause,
                 affected=fv.affected(),
