@@ -11,15 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from kostack_testkit.builders import (
-    _BASE_NODE_RULES,
     POD_CIDR,
-    SG_NODES,
-    _custom_group_only,
     add_pairs,
     registry_doc,
-    rule,
 )
-from kostack_testkit.kuberouter import swap_cni
+from kostack_testkit.kuberouter import geneve_groups, swap_cni
 
 Doc = dict[str, Any]
 
@@ -57,21 +53,17 @@ def as_antrea(doc: Doc, **settings: Any) -> None:
     swap_cni(doc, antrea_settings(**settings), "antrea-agent-", labels)
 
 
-# The seed's node rules without Calico's (BGP 179, Typha 5473).
-_NODE_RULES = [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)]
-
-
 def geneve_blocked(doc: Doc) -> None:
     """Antrea's defaults (Geneve between all nodes), and the nodes only in a group that
     admits no UDP 6081 from one another."""
     as_antrea(doc)
-    _custom_group_only(doc, list(_NODE_RULES))
+    geneve_groups(doc, admitted=False)
 
 
 def geneve_fixed(doc: Doc) -> None:
     """Antrea's defaults with UDP 6081 admitted between the nodes."""
     as_antrea(doc)
-    _custom_group_only(doc, [*_NODE_RULES, rule(SG_NODES, "ingress", "udp", 6081, group=SG_NODES)])
+    geneve_groups(doc, admitted=True)
 
 
 def noencap_no_pairs(doc: Doc) -> None:

@@ -75,11 +75,22 @@ def swap_cni(doc: Doc, cni: Doc, agent_prefix: str, labels: dict[str, str]) -> N
             pod["labels"] = dict(labels)
 
 
+# The seed's node rules without Calico's (BGP 179, Typha 5473).
+NON_CALICO_NODE_RULES = [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)]
+
+
+def geneve_groups(doc: Doc, admitted: bool) -> None:
+    """The nodes only in a group of the seed's rules without Calico's, admitting UDP 6081
+    (Geneve) between them or not (Antrea's and Kube-OVN's default tunnel)."""
+    geneve = [rule(SG_NODES, "ingress", "udp", 6081, group=SG_NODES)] if admitted else []
+    _custom_group_only(doc, [*NON_CALICO_NODE_RULES, *geneve])
+
+
 def no_pairs_no_bgp(doc: Doc) -> None:
     """The seed's breakage under kube-router: no allowed pairs, and the nodes only in a group
     that admits no TCP 179 (nor anything from the pods' addresses)."""
     as_kube_router(doc)
-    _custom_group_only(doc, [r for r in _BASE_NODE_RULES if r["port_range_min"] not in (179, 5473)])
+    _custom_group_only(doc, list(NON_CALICO_NODE_RULES))
 
 
 def fixed(doc: Doc) -> None:

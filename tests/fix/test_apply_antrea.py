@@ -1,5 +1,6 @@
 """Antrea against the real Neutron: the examples `antrea-geneve-blocked` (Antrea's defaults,
-Geneve on UDP 6081 between the nodes, the node ports only in `k8s-nodes` without it) and
+Geneve on UDP 6081 between the nodes, the node ports only in `k8s-nodes` without it; so is
+Kube-OVN's `kube-ovn-geneve-blocked`, OVN's Geneve, tested here too) and
 `antrea-noencap-no-pairs` (noEncap on the seed's groups, no allowed address pairs). The plan
 adds the UDP 6081 rule from the nodes' group (no pairs: the pods' addresses never leave a node
 in encap mode), or the pod-range pairs for noEncap: apply, re-collect, re-diagnose clean;
@@ -8,6 +9,7 @@ roll back to exactly before."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fix_cloud import SeedCloud, diff_states
@@ -20,18 +22,19 @@ from kostack.plan.model import Operation
 from kostack_lab.neutron import openstack_connection
 from kostack_testkit.antrea import antrea_example_doc
 from kostack_testkit.builders import POD_CIDR, seed_device_id
+from kostack_testkit.kubeovn import kube_ovn_example_doc
 
 pytestmark = pytest.mark.neutron
 
 
-def _geneve_blocked_cloud(endpoint: str) -> str:
+def _geneve_blocked_cloud(endpoint: str, doc: dict[str, Any]) -> str:
     """The example's group (no UDP 6081, no BGP or Typha, nothing from the pods) alone on
     every node port, without pairs."""
     conn = openstack_connection(endpoint)
     rules = [r for r in NODES_RULES if r[1] != 5473 and r[2] != POD_CIDR]
     nodes = _group(conn, "k8s-nodes", rules)
     ports = conn.network.get("/ports").json()["ports"]
-    for node in antrea_example_doc("antrea-geneve-blocked")["cluster"]["nodes"]:
+    for node in doc["cluster"]["nodes"]:
         port = next(p for p in ports if p["device_id"] == seed_device_id(node["name"]))
         body = {"security_groups": [nodes], "allowed_address_pairs": []}
         resp = conn.network.put(f"/ports/{port['id']}", json={"port": body})
@@ -39,12 +42,20 @@ def _geneve_blocked_cloud(endpoint: str) -> str:
     return nodes
 
 
+GENEVE_BLOCKED = {
+    "antrea": lambda: antrea_example_doc("antrea-geneve-blocked"),
+    "kube-ovn": lambda: kube_ovn_example_doc("kube-ovn-geneve-blocked"),
+}
+
+
+@pytest.mark.parametrize("cni", sorted(GENEVE_BLOCKED))
 def test_the_plan_opens_geneve_between_the_nodes_then_rolls_back(
-    seed_cloud: SeedCloud, tmp_path: Path
+    seed_cloud: SeedCloud, tmp_path: Path, cni: str
 ) -> None:
-    nodes = _geneve_blocked_cloud(seed_cloud.endpoint)
+    doc = GENEVE_BLOCKED[cni]()
+    nodes = _geneve_blocked_cloud(seed_cloud.endpoint, doc)
     original = seed_cloud.state()
-    snapshot = live_snapshot(seed_cloud.endpoint, antrea_example_doc("antrea-geneve-blocked"))
+    snapshot = live_snapshot(seed_cloud.endpoint, doc)
     found = diagnose(snapshot)
     assert [rc.key for rc in found.root_causes] == ["sg-encap"], found.root_causes
     plan = build_plan(snapshot)
