@@ -141,7 +141,8 @@ MORE: Final[dict[str, dict[str, str]]] = {
         "service_cidr": "계획한 서비스 CIDR. 듀얼 스택: 10.96.0.0/12,fd00:10:96::/112.",
         "mode": "calico: vxlan-crosssubnet(기본값), vxlan, ipip, ipip-crosssubnet, none; flannel: "
         "vxlan(기본값), host-gw; cilium: vxlan(기본값), geneve, native; kube-router: ipip(기본값), "
-        "fou, full, none; antrea(trafficEncapMode): encap(기본값), noEncap, hybrid.",
+        "fou, full, none; antrea(trafficEncapMode): encap(기본값), noEncap, hybrid; "
+        "kube-ovn(install.sh NETWORK_TYPE): geneve(기본값), vxlan, stt, vlan.",
         "tunnel_type": "encap과 hybrid 모드에서 Antrea의 tunnelType(기본값: geneve).",
         "nodes": "계획한 노드(반복 가능, 듀얼 스택: 그 IPv4와 IPv6 주소). --node가 없으면 "
         "--network의 VM 포트가 노드입니다.",

@@ -31,6 +31,7 @@ DEFAULT_MODES = {
     "cilium": "vxlan",
     "kube-router": "ipip",
     "antrea": "encap",
+    "kube-ovn": "geneve",
 }
 
 
@@ -215,7 +216,8 @@ _OPTIONS = (
         help="calico: vxlan-crosssubnet (default), vxlan, ipip, ipip-crosssubnet, none; "
         "flannel: vxlan (default), host-gw; cilium: vxlan (default), geneve, native; "
         "kube-router: ipip (default), fou, full, none; antrea (trafficEncapMode): encap "
-        "(default), noEncap, hybrid.",
+        "(default), noEncap, hybrid; kube-ovn (install.sh NETWORK_TYPE): geneve (default), "
+        "vxlan, stt, vlan.",
     ),
     click.option(
         "--tunnel-type",

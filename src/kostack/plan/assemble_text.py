@@ -149,11 +149,11 @@ register(
         },
         "preflight.note.mtu": {
             "en": "Set the pod MTU to {mtu} (network MTU {net} - {overhead} for {kind}); Calico, "
-            "Cilium, Flannel and Antrea derive it from the interface MTU when none is configured; a value "
-            "configured larger than that breaks large packets.",
+            "Cilium, Flannel, Antrea and Kube-OVN derive it from the interface MTU when none is "
+            "configured; a value configured larger than that breaks large packets.",
             "ko": "Pod MTU를 {mtu:으로/로} 설정하세요 (네트워크 MTU {net} - {kind} {overhead}). Calico, "
-            "Cilium, Flannel, Antrea는 설정이 없으면 인터페이스 MTU에서 이 값을 계산하며, 이보다 크게 설정하면 "
-            "큰 패킷이 깨집니다.",
+            "Cilium, Flannel, Antrea, Kube-OVN은 설정이 없으면 인터페이스 MTU에서 이 값을 계산하며, "
+            "이보다 크게 설정하면 큰 패킷이 깨집니다.",
         },
         "preflight.note.ipip-v6": {
             "en": "Calico has no IPIP for IPv6 pools: the IPv6 pool is planned without "

@@ -279,7 +279,9 @@ def _router_routes(spec: PreflightSpec, cloud: PlannedCloud) -> tuple[list[Route
     finds `native-cross-subnet` without these routes)."""
     routers = list(cloud.routers)
     across = [v for v in spec.families if _native_across(spec, cloud, v)]
-    if not routers or (spec.nat_outgoing and not across):
+    # Kube-OVN's pods take addresses anywhere in their Subnet, not from a range per node: no
+    # route per node exists to plan (a note says what Kube-OVN's docs do instead)
+    if not routers or (spec.nat_outgoing and not across) or spec.cni == "kube-ovn":
         return routers, []
     routes: list[Route] = []
     # each family's pod ranges via the node's address of that family
@@ -328,10 +330,13 @@ def _notes(
 ) -> list[str]:
     """What the operator should know beyond the rules and ports: routes, pairs, the pod MTU."""
     notes: list[str] = []
-    if not spec.nat_outgoing and has_router:  # Antrea's switch is noSNAT
-        nat_off = "preflight.note.nosnat" if spec.cni == "antrea" else "preflight.note.nat-off"
-        notes.append(Msg(nat_off))
-    if not _needs_pairs(spec):
+    underlay = spec.cni == "kube-ovn" and spec.mode == "vlan"  # natOutgoing does not apply
+    if not spec.nat_outgoing and has_router and not underlay:  # Antrea's switch is noSNAT
+        words = {"antrea": "nosnat", "kube-ovn": "kube-ovn-nat-off"}
+        notes.append(Msg(f"preflight.note.{words.get(spec.cni, 'nat-off')}"))
+    if underlay:  # pairs do not help its pods' MACs
+        notes.append(Msg("preflight.note.kube-ovn-underlay"))
+    elif not _needs_pairs(spec):
         notes.append(Msg("preflight.note.no-pairs"))
     if spec.cni == "calico" and spec.dual_stack and spec.mode.startswith("ipip"):
         notes.append(Msg("preflight.note.ipip-v6"))

@@ -233,6 +233,47 @@ register(
             "en": "give every node an IPv4 address, e.g. --node {example},fd00:0:0:1::11=NAME",
             "ko": "노드마다 IPv4 주소를 주세요. 예: --node {example},fd00:0:0:1::11=NAME",
         },
+        # ------------------------------------------------------------------ Kube-OVN
+        "pf.err.kube-ovn-wireguard": {
+            "en": "Kube-OVN has no WireGuard: it encrypts its tunnels with IPsec "
+            "(--enable-ovn-ipsec), which preflight does not plan",
+            "ko": "Kube-OVN에는 WireGuard가 없습니다: 터널은 IPsec(--enable-ovn-ipsec)으로 "
+            "암호화하며, preflight는 이를 계획하지 않습니다",
+        },
+        "pf.hint.kube-ovn-wireguard": {
+            "en": "leave --wireguard out with --cni kube-ovn",
+            "ko": "--cni kube-ovn에서는 --wireguard를 빼세요",
+        },
+        "preflight.note.kube-ovn-nat-off": {
+            "en": "Kube-OVN natOutgoing is off: pods reach the outside with their own address "
+            "through their node, but take addresses anywhere in ovn-default, not from a range "
+            "per node, so no router route per node brings the replies back. Kube-OVN's docs "
+            "route the whole Subnet via one node (replies then arrive asymmetrically: Neutron's "
+            "stateful security groups drop them unless an ingress rule admits them) or via the "
+            "gateway node of a centralized "
+            "gateway (gatewayType centralized, which kostack does not model): preflight plans no "
+            "route; --nat-outgoing avoids the question.",
+            "ko": "Kube-OVN natOutgoing이 꺼져 있어 Pod가 자기 노드를 거쳐 자기 주소로 외부에 나가지만, "
+            "주소는 노드별 범위가 아니라 ovn-default 안 어디서나 받으므로 노드별 라우터 경로로는 응답이 "
+            "돌아오지 않습니다. Kube-OVN 문서는 Subnet 전체를 한 노드로 보내거나(그러면 응답이 비대칭으로 "
+            "도착해, 허용하는 인그레스 규칙이 없으면 Neutron의 상태 기반 보안 그룹이 버립니다) 중앙 게이트웨이(gatewayType centralized, "
+            "kostack은 모델링하지 않음)의 게이트웨이 노드로 보냅니다. preflight는 경로를 계획하지 않으며, "
+            "--nat-outgoing이면 이 문제가 없습니다.",
+        },
+        "preflight.note.kube-ovn-underlay": {
+            "en": "Kube-OVN vlan (underlay): pods send on the node's NIC with their own "
+            "addresses and their own MAC addresses, which no allowed address pair admits: turn "
+            "port security off on the node ports (`openstack port set --no-security-group "
+            "--disable-port-security PORT`, or once the cluster runs `kostack fix plan --method "
+            "disable-port-security`); the security group then filters nothing. The pod CIDR "
+            "must be the underlay network's (install.sh POD_CIDR, POD_GATEWAY).",
+            "ko": "Kube-OVN vlan(언더레이)에서는 Pod가 노드 NIC로 자기 주소와 자기 MAC 주소를 써서 "
+            "보내며, 어떤 Allowed Address Pair도 이를 허용하지 않습니다: 노드 포트의 포트 보안을 "
+            "끄세요(`openstack port set --no-security-group --disable-port-security PORT`, 또는 "
+            "클러스터가 돌아가면 `kostack fix plan --method disable-port-security`). 그러면 보안 "
+            "그룹은 아무것도 거르지 않습니다. Pod CIDR는 언더레이 네트워크의 것이어야 합니다"
+            "(install.sh POD_CIDR, POD_GATEWAY).",
+        },
         # ------------------------------------------------------------------ overheads and modes
         "preflight.kind.vxlan-cross": {"en": "VXLAN (across subnets)", "ko": "VXLAN (서브넷 간)"},
         "preflight.kind.ipip-cross": {"en": "IPIP (across subnets)", "ko": "IPIP (서브넷 간)"},

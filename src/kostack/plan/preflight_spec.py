@@ -27,6 +27,7 @@ from kostack.model.snapshot import (
     Subnet,
 )
 from kostack.plan import preflight_antrea as antrea
+from kostack.plan import preflight_kubeovn as kubeovn
 from kostack.plan.build import ref
 from kostack.plan.model import RootCauseRef, Route, Rule
 from kostack.plan.preflight_errors import Msg
@@ -40,6 +41,8 @@ CNI_MODES: dict[str, tuple[str, ...]] = {
     "kube-router": ("ipip", "fou", "full", "none"),
     # Antrea: trafficEncapMode (its tunnelType from --tunnel-type; docs/facts.md "Antrea")
     "antrea": antrea.MODES,
+    # Kube-OVN: install.sh NETWORK_TYPE (docs/facts.md "Kube-OVN")
+    "kube-ovn": kubeovn.MODES,
 }
 # The placeholder id of the group preflight recommends; renderers put its name or reference in.
 # kube-router's flags for each preflight mode
@@ -160,7 +163,10 @@ class PreflightSpec:
         return self.mode in ("none", "native", "host-gw")
 
     def needs_pairs_of(self, version: int) -> bool:
-        """Whether pods of one family send across the network with their own address."""
+        """Whether pods of one family send across the network with their own address (and
+        pairs admit them: not Kube-OVN's underlay pods, whose MACs are their own)."""
+        if self.cni == "kube-ovn" and self.mode == "vlan":
+            return False
         return self.native_pods_of(version) or not self.nat_outgoing
 
     @property
@@ -171,7 +177,9 @@ class PreflightSpec:
     def tunnel_version(self, version: int) -> int:
         """The family the packets of pod family ``version`` are tunnelled over: Calico's
         IPv6 pools and Flannel's IPv6 network over the nodes' IPv6 addresses, Cilium over
-        its underlay."""
+        its underlay, Kube-OVN over the nodes' primary addresses (one ovn-encap-ip each)."""
+        if self.cni == "kube-ovn":
+            return self.families[0]
         return self.underlay_version if self.cni == "cilium" else version
 
     @property
@@ -210,6 +218,8 @@ class PreflightSpec:
             mode = KUBE_ROUTER_MODES[self.mode]
         if self.cni == "antrea":
             mode = antrea.describe(self.mode, self.antrea_tunnel, wireguard=self.wireguard)
+        if self.cni == "kube-ovn":
+            return "Kube-OVN", kubeovn.describe(self.mode)
         return ("kube-router" if self.cni == "kube-router" else self.cni.capitalize()), mode
 
     def describe_cni(self) -> str:
@@ -318,6 +328,8 @@ def validate(spec: PreflightSpec) -> None:
         raise PreflightError(
             Msg("pf.err.tunnel-type-cni", cni=spec.cni), Msg("pf.hint.tunnel-type-cni")
         )
+    if spec.cni == "kube-ovn" and (wrong := kubeovn.problem(wireguard=spec.wireguard)):
+        raise PreflightError(*wrong)
     if spec.cni == "antrea":
         wrong = antrea.problem(
             spec.mode,
@@ -375,6 +387,8 @@ def encapsulation_overhead(spec: PreflightSpec, version: int | None = None) -> t
         )
     if spec.cni == "kube-router":  # pods get the interface's MTU; its tunnels their own
         return 0, "kube-router --auto-mtu"
+    if spec.cni == "kube-ovn":  # kube-ovn-cni's deduction (its tunnel runs over the primary)
+        return kubeovn.overhead(spec.mode, spec.families[0])
     if spec.cni == "antrea":
         tunnel = spec.antrea_tunnel
         return antrea.overhead(spec.mode, tunnel, wireguard=spec.wireguard, version=version)
@@ -453,6 +467,9 @@ def needed_rules(spec: PreflightSpec, *, group_id: str = GROUP_ID) -> tuple[Need
     elif spec.cni == "antrea":
         tunnel, families = spec.antrea_tunnel, spec.families
         antrea.rules(spec.mode, tunnel, wireguard=spec.wireguard, families=families, add=add)
+    elif spec.cni == "kube-ovn":
+        planes = sum(1 for n in spec.nodes if n.control_plane)
+        kubeovn.rules(spec.mode, primary=primary, control_planes=planes, add=add)
     elif spec.cni == "cilium":
         under = spec.underlay_version
         if spec.mode == "vxlan":

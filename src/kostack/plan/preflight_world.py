@@ -33,6 +33,7 @@ from kostack.model.snapshot import (
     NodeAddress,
     NodePort,
     OpenStack,
+    Pod,
     Port,
     Router,
     SecurityGroup,
@@ -43,7 +44,7 @@ from kostack.model.snapshot import (
     Snapshot,
     Subnet,
 )
-from kostack.plan import preflight_antrea
+from kostack.plan import preflight_antrea, preflight_kubeovn
 from kostack.plan.preflight_errors import Msg
 from kostack.plan.preflight_spec import (
     BLOCK_PREFIX_V4,
@@ -162,6 +163,12 @@ def _cni(spec: PreflightSpec, blocks: list[tuple[IPNetwork, str]], mtu: int) -> 
             mtu=mtu,
         )
         return CNI(type="antrea", antrea=antrea)
+    if spec.cni == "kube-ovn":  # kube-ovn-cni --mtu: 0 (derived) unless --pod-mtu is given
+        nat = spec.nat_outgoing
+        kube_ovn = preflight_kubeovn.record(
+            spec.mode, spec.pod_cidrs, masquerade=nat, mtu=spec.pod_mtu
+        )
+        return CNI(type="kube-ovn", kube_ovn=kube_ovn)
     cilium = Cilium(
         routing_mode="native" if spec.mode == "native" else "tunnel",
         tunnel_protocol=None if spec.mode == "native" else spec.mode,
@@ -363,13 +370,32 @@ def planned_cluster(spec: PreflightSpec, mtu: int) -> Cluster:
     return Cluster(
         name="planned",
         nodes=nodes,
-        pods=(),
+        pods=_pods(spec, per_family),
         services=_services(spec, cp, dns_pods),
         pod_cidrs=spec.pod_cidrs,
         service_cidrs=spec.service_cidrs,
         cluster_dns_ip=ipaddress.ip_address(int(spec.service_cidr.network_address) + 10),
         kube_proxy_mode="iptables",
         cni=_cni(spec, blocks, mtu),
+    )
+
+
+def _pods(spec: PreflightSpec, per_family: list[list[IPNetwork]]) -> tuple[Pod, ...]:
+    """A pod per node, for a CNI whose pods do not take addresses from the Nodes' podCIDRs
+    (Kube-OVN: from its Subnets; the engine judges pod traffic by the pods it sees): at the
+    first address of the node's share of each pod CIDR (kube-dns's pods are among them)."""
+    if spec.cni != "kube-ovn":
+        return ()
+    return tuple(
+        Pod(
+            namespace="default",
+            name=f"planned-{n.name}",
+            node=n.name,
+            ip=first_host(per_family[0][i]),
+            ips=tuple(first_host(cidrs[i]) for cidrs in per_family),
+            phase="Running",
+        )
+        for i, n in enumerate(spec.nodes)
     )
 
 
