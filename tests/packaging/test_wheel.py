@@ -326,7 +326,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # over two ports said so (branch loose, +242); the fast fix's pointers name that method (+16).
 # Budget = the measured 76,625. Then fix plan's router routes for native-cross-subnet
 # (analyze/checks/_native_routes.py; branch xsroutes, +187). Budget = the measured 76,812.
-SHIPPED_LINES_BUDGET = 76_812
+# Then `preflight --cni kube-ovn` (plan/preflight_kubeovn.py; branch ovnpre, +211). Budget =
+# the measured 77,023.
+SHIPPED_LINES_BUDGET = 77_023
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
