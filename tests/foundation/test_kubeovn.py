@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_antrea import _findings, _route
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.cni import masquerade
@@ -22,7 +23,6 @@ from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Status
 from kostack.analyze.messages import localize
 from kostack.analyze.mtu import effective_mtu
-from kostack.analyze.reach import encapsulation
 from kostack.analyze.summary import cni_headline
 from kostack.analyze.topology import Topology
 from kostack.plan.build import build_plan
@@ -47,16 +47,6 @@ def _kube_ovn(default: Doc | None = None, **settings: Any) -> Doc:
     doc = seed_doc()
     as_kube_ovn(doc, default, **settings)
     return doc
-
-
-def _route(doc: Doc, src: str, dst: str, pod_ip: str):  # type: ignore[no-untyped-def]
-    topo = Topology(build(doc))
-    views = topo.node_views
-    return encapsulation(topo, views[src], views[dst], IP(pod_ip))
-
-
-def _findings(doc: Doc, check: str) -> list[Any]:
-    return [f for f in diagnose(build(doc)).findings if f.check_id == check]
 
 
 @pytest.mark.parametrize(
