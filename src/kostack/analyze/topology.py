@@ -569,16 +569,18 @@ class Topology:
         return out
 
     @cached_property
-    def _router_by_subnet(self) -> dict[str, Router]:
-        out: dict[str, Router] = {}
+    def routers_by_subnet(self) -> dict[str, tuple[Router, ...]]:
+        """Every router with an interface on each subnet, in the snapshot's order."""
+        out: dict[str, list[Router]] = {}
         for r in self.routers:
-            for subnet_id in r.interface_subnet_ids:
-                out.setdefault(subnet_id, r)
-        return out
+            for subnet_id in dict.fromkeys(r.interface_subnet_ids):
+                out.setdefault(subnet_id, []).append(r)
+        return {k: tuple(v) for k, v in out.items()}
 
     def router_for_subnet(self, subnet_id: str) -> Router | None:
         """The first router with an interface on ``subnet_id``."""
-        return self._router_by_subnet.get(subnet_id)
+        found = self.routers_by_subnet.get(subnet_id)
+        return found[0] if found else None
 
     def network_of(self, view: NodeView) -> Network | None:
         if view.port is not None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import FactView, nodes_label
 from kostack.analyze.findings import Remedy
 from kostack.analyze.messages import Msg, joined, register
-from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Router
 
 CAUSE = "native-cross-subnet"
@@ -68,22 +67,10 @@ register(
 )
 
 
-def routers_on(topo: Topology) -> dict[str, tuple[Router, ...]]:
-    """Every router with an interface on each subnet (indexed once per topology)."""
-    found: dict[str, tuple[Router, ...]] | None = topo.__dict__.get("_routers_on")
-    if found is None:
-        index: dict[str, list[Router]] = {}
-        for r in topo.routers:
-            for subnet_id in dict.fromkeys(r.interface_subnet_ids):
-                index.setdefault(subnet_id, []).append(r)
-        found = topo.__dict__["_routers_on"] = {k: tuple(v) for k, v in index.items()}
-    return found
-
-
 def _router(fv: FactView) -> tuple[Router | None, str]:
     """The one router the fact's sources send through, or None and why."""
     topo = fv.ctx.topo
-    on = routers_on(topo)
+    on = topo.routers_by_subnet
     subnets: dict[str, str] = {}  # id -> cidr, each source subnet once
     for e in fv.sources:
         if e.view is None:
