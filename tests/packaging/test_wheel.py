@@ -327,8 +327,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Budget = the measured 76,625. Then fix plan's router routes for native-cross-subnet
 # (analyze/checks/_native_routes.py; branch xsroutes, +187). Budget = the measured 76,812.
 # Then `preflight --cni kube-ovn` (plan/preflight_kubeovn.py; branch ovnpre, +211). Budget =
-# the measured 77,023.
-SHIPPED_LINES_BUDGET = 77_023
+# the measured 77,023. Then the review: every router on a subnet indexed once in the topology
+# (-11). Budget = the measured 77,012.
+SHIPPED_LINES_BUDGET = 77_012
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
