@@ -24,6 +24,7 @@ from kostack_testkit.calico_address import (
     calico_address_example_doc,
     with_calico_addresses,
 )
+from kostack_testkit.kubeovn import kube_ovn_example_doc
 from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 
 Doc = dict[str, Any]
@@ -346,3 +347,29 @@ def test_another_cnis_checks_are_not_applicable_when_openstack_is_missing(exampl
     for check_id in ("net-sg-bgp", "net-sg-typha", "net-calico-host-nat", "net-sg-cilium-health"):
         statuses = {f.status for f in findings if f.check_id == check_id}
         assert statuses == ({Status.UNKNOWN} if check_id == own else {Status.NOT_APPLICABLE})
+
+
+@pytest.mark.parametrize(
+    ("doc", "ipip"),
+    [
+        (lambda: example_doc("ipip-always-no-proto4"), True),
+        (lambda: example_doc("flannel-vxlan-no-8472"), False),
+        (lambda: example_doc("seed-incident"), False),  # Calico, VXLAN
+        (lambda: kube_ovn_example_doc("kube-ovn-geneve-blocked"), False),
+    ],
+)
+def test_ipip_as_protocol_4_is_checked_ok_only_where_ipip_runs(
+    doc: Callable[[], Doc], ipip: bool
+) -> None:
+    """Without IPIP, no rule for it was judged: not applicable, and not listed as ok."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack.report.i18n import t
+    from kostack.report.text import render_diagnosis
+
+    d = diagnose(build(doc()))
+    (f,) = [f for f in d.findings if f.check_id == "net-sg-ipip-proto"]
+    assert f.status == (Status.PASS if ipip else Status.NOT_APPLICABLE)
+    for lang in ("en", "ko"):
+        text = " ".join(render_diagnosis(d, lang).split())
+        also = text.split(t(lang, "also_checked"))[1].split("(`")[0]
+        assert (t(lang, "short.net-sg-ipip-proto") in also) is ipip, also

@@ -47,6 +47,10 @@ register(
             "en": "No security-group rule on the node ports writes IPIP as TCP or UDP port 4.",
             "ko": "노드 포트의 보안 그룹 규칙 중 IPIP를 TCP/UDP 포트 4로 적은 것이 없습니다.",
         },
+        f"{ID}.na": {
+            "en": "The CNI does not use IPIP here, and no rule writes it as TCP or UDP port 4.",
+            "ko": "이 클러스터의 CNI는 IPIP를 쓰지 않으며, IPIP를 TCP/UDP 포트 4로 적은 규칙도 없습니다.",
+        },
     }
 )
 
@@ -94,9 +98,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         for gid in view.port.security_group_ids if view.port else ():
             for rule_id in port4_rules.get(gid, ()):
                 by_rule[(gid, rule_id)].append(view)
-    if not by_rule:
-        return [SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass"))]
     ipip = uses_ipip(ctx)
+    if not by_rule:
+        # without IPIP there is nothing to write right: no PASS, which "Also checked" would list
+        status, key = (Status.PASS, "pass") if ipip else (Status.NOT_APPLICABLE, "na")
+        return [SAY.cluster(ctx, status, Msg(f"{ID}.{key}"))]
     out = []
     for (gid, rule_id), views in by_rule.items():
         grp = ctx.topo.groups[gid]
