@@ -53,6 +53,7 @@ def kube_ovn_settings(default: Doc | None = None, **settings: Any) -> Doc:
         "join_cidrs": [JOIN_CIDR],
         "subnets": [ovn_default, subnet("join", JOIN_CIDR)],
         "join_subnet": "join",
+        "enable_lb": True,
     }
     kube_ovn.update(settings)
     return {

@@ -112,3 +112,11 @@ def test_no_controller_pod_is_a_gap_and_the_rest_is_read(serve: ServeFn) -> None
     gap = next(g for g in collection.gaps if g.source == "cluster.cni.kube_ovn")
     assert "app=kube-ovn-controller" in gap.error
     assert "`kubectl -n kube-system get deployment kube-ovn-controller -o yaml`" in gap.hint
+
+
+def test_enable_lb_is_read_from_the_controller_default_true() -> None:
+    assert parse_controller([], Notes())["enable_lb"] is True
+    assert parse_controller(["--enable-lb=false"], Notes())["enable_lb"] is False
+    notes = Notes()
+    assert parse_controller(["--enable-lb=maybe"], notes)["enable_lb"] is None
+    assert len(notes.skipped["cluster.cni.kube_ovn"]) == 1

@@ -253,3 +253,26 @@ def test_the_underlay_cause_says_why_no_pair_helps(
     code, out = run_cli("report", "--snapshot", example, "--lang", lang, "-o", str(html))
     assert code in (0, 1), out
     assert reported in html.read_text(encoding="utf-8").replace("&#x27;", "'")
+
+
+def test_the_clusterip_ping_story_names_ovns_load_balancer_unless_enable_lb_is_off() -> None:
+    """kube-ovn-controller --enable-lb (default true): OVN's load balancers, whose VIPs all have
+    a port, serve the pods' Services; a ping's answer then is not decided (it said kube-proxy's
+    iptables mode: no reply). With --enable-lb=false kube-proxy's mode says it again."""
+    from kostack.analyze.engine.kube_proxy import ping_story
+    from kostack.analyze.reach import parse_endpoint, trace
+
+    on = Topology(build(_kube_ovn()))
+    story = ping_story(on, "10.96.0.1")
+    assert "that Kube-OVN's OVN load balancer translates" in story
+    assert "not decided" in story and "kube-proxy" not in story
+    assert "Kube-OVN의 OVN 로드 밸런서가" in localize(story, "ko")
+    pod = next(p for p in on.snapshot.cluster.pods if p.node == "k8s-w-1")  # type: ignore[union-attr]
+    src, _, _ = parse_endpoint(on, f"pod:{pod.namespace}/{pod.name}")
+    dst, _, _ = parse_endpoint(on, "ip:10.96.0.1")
+    (result,) = trace(on, src, dst, "icmp", None)
+    assert result.expected_reply == "depends"
+    assert result.hops[-1].where == "OVN load balancer (k8s-w-1)"
+    off = Topology(build(_kube_ovn(enable_lb=False)))
+    assert "that kube-proxy translates" in ping_story(off, "10.96.0.1")
+    assert "no reply" in ping_story(off, "10.96.0.1")

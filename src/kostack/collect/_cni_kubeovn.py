@@ -6,8 +6,8 @@ labelled app=kube-ovn-cni) takes ``--network-type`` (install.sh's TUNNEL_TYPE: g
 or stt), ``--mtu`` and ``--enable-ovn-ipsec`` (pkg/daemon/config.go); the
 ``kube-ovn-controller`` container of Deployment ``kube-ovn-controller`` (pods labelled
 app=kube-ovn-controller) takes ``--network-type`` (NETWORK_TYPE: geneve, or vlan for an
-underlay default subnet), ``--default-cidr`` and ``--node-switch-cidr`` (the join subnet,
-pkg/controller/config.go). Both come from the pods already listed (no request: only its
+underlay default subnet), ``--default-cidr``, ``--node-switch-cidr`` (the join subnet) and
+``--enable-lb`` (pkg/controller/config.go). Both come from the pods already listed (no request: only its
 pods say Kube-OVN runs). Pods take addresses from the Subnets (kubeovn.io/v1,
 cluster-scoped): one list request.
 """
@@ -90,7 +90,7 @@ def parse_cni_server(args: Sequence[str], notes: Notes) -> dict[str, Any]:
 
 def parse_controller(args: Sequence[str], notes: Notes) -> dict[str, Any]:
     """kube-ovn-controller's settings (pkg/controller/config.go defaults: --network-type
-    geneve, --node-switch-cidr 100.64.0.0/16, --node-switch join)."""
+    geneve, --node-switch-cidr 100.64.0.0/16, --node-switch join, --enable-lb true)."""
     join = parse_cidrs(last_flag(args, "--node-switch-cidr") or "100.64.0.0/16")
     if join is None:
         text = last_flag(args, "--node-switch-cidr")
@@ -99,6 +99,7 @@ def parse_controller(args: Sequence[str], notes: Notes) -> dict[str, Any]:
         "network_type": _choice(args, "--network-type", _NETWORK_TYPES, notes),
         "join_cidrs": join,
         "join_subnet": (last_flag(args, "--node-switch") or "join").strip() or "join",
+        "enable_lb": _bool(args, "--enable-lb", True, notes),
     }
 
 

@@ -342,6 +342,9 @@ class KubeOvn(Record):
     # kube-ovn-controller --node-switch-cidr (the join subnet, 100.64.0.0/16 by default):
     # the nodes' ovn0 addresses
     join_cidrs: CIDRSet | None = None
+    # kube-ovn-controller --enable-lb (default true): OVN's load balancers on the pods'
+    # logical switches serve Services (ClusterIP VIPs of ip:port)
+    enable_lb: bool | None = None
     # The Subnets (None: not read); the join subnet among them
     subnets: tuple[KubeOvnSubnet, ...] | None = None
     join_subnet: Name = "join"

@@ -7,7 +7,9 @@ nftables rejects it at once (ICMP port unreachable from the
 (1.25+) rejects it from KUBE-IPVS-FILTER unless the CNI's INPUT chain accepts
 it first, in which case the node answers (kubernetes PR #108460; before 1.25
 the node always answers), and Cilium's kube-proxy replacement does not answer.
-In no mode does the answer say anything about the service.
+On Kube-OVN (kube-ovn-controller --enable-lb, default true) OVN's load balancers on the pods'
+logical switches serve Services; their VIPs all carry a port, so none matches a ping, and what
+answers past them is not decided here (docs/facts.md, "Kube-OVN"). In no mode does the answer say anything about the service.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from kostack.analyze.topology import Topology
 register(
     {
         "where.kube-proxy": {"en": "kube-proxy on {node}", "ko": "{node}의 kube-proxy"},
+        "where.ovn-lb": {"en": "OVN load balancer ({node})", "ko": "OVN 로드 밸런서 ({node})"},
         "icmp.none": {
             "en": "no reply: nothing matches ICMP to a ClusterIP, so the ping times out",
             "ko": "응답 없음: ClusterIP로 가는 ICMP와 일치하는 규칙이 없어 ping이 시간 초과됩니다",
@@ -57,6 +60,17 @@ register(
         "icmp.cilium": {
             "en": "no reply: Cilium's kube-proxy replacement does not load-balance ICMP",
             "ko": "응답 없음: Cilium의 kube-proxy 대체 기능은 ICMP를 부하 분산하지 않습니다",
+        },
+        "icmp.kube-ovn": {
+            "en": "whatever comes after it: each VIP has a TCP/UDP/SCTP port, so none matches ICMP; "
+            "OVN routes the ping on, and what answers (OVN, the node or nothing) is not decided here",
+            "ko": "그다음 처리에 달려 있음: 모든 VIP에 TCP/UDP/SCTP 포트가 있어 ICMP와 일치하는 VIP가 "
+            "없으므로 OVN은 ping을 그대로 라우팅하며, 무엇이 응답할지(OVN, 노드, 무응답)는 여기서 "
+            "판단하지 않음",
+        },
+        "proxy.kube-ovn": {
+            "en": "Kube-OVN's OVN load balancer",
+            "ko": "Kube-OVN의 OVN 로드 밸런서",
         },
         "icmp.unknown-proxy": {
             "en": "whatever the service proxy does with ICMP (kube-proxy is off and the CNI is not "
@@ -123,8 +137,21 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
     return "depends", Msg("icmp.unknown-proxy")
 
 
+OVN_LB = "Kube-OVN enable-lb"  # the mode label where OVN's load balancers serve Services
+
+
+def _ovn_lb(topo: Topology) -> bool:
+    """Kube-OVN with its load balancers (--enable-lb not read: its default, true)."""
+    cl = topo.snapshot.cluster
+    if cl is None or cl.cni.type != "kube-ovn":
+        return False
+    return cl.cni.kube_ovn is None or cl.cni.kube_ovn.enable_lb is not False
+
+
 def icmp_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
     """What a ping to a ClusterIP gets back here: (expected reply, what it gets, mode label)."""
+    if _ovn_lb(topo):
+        return "depends", Msg("icmp.kube-ovn"), OVN_LB
     cl = topo.snapshot.cluster
     mode = cl.kube_proxy_mode if cl else None
     if mode is not None:
@@ -149,12 +176,14 @@ def ping_story(topo: Topology, ip: object) -> str:
 def proxy_name(topo: Topology, mode: str) -> str:
     """Who translates a pod's connection to a ClusterIP: AntreaProxy on Antrea unless it is
     off (antreaProxy.enable, default true; docs/facts.md "Antrea"), Cilium with its kube-proxy
-    replacement, else kube-proxy. A ping misses each of them the same way: none matches ICMP to
+    replacement, OVN's load balancers on Kube-OVN (`_ovn_lb`), else kube-proxy. A ping misses each of them the same way: none matches ICMP to
     a ClusterIP, so the packet goes on to the node as `icmp_expectation` says."""
     cl = topo.snapshot.cluster
     antrea = cl.cni.antrea if cl is not None and cl.cni.type == "antrea" else None
     if antrea is not None and antrea.antrea_proxy is not False:
         return "AntreaProxy"
+    if mode == OVN_LB:
+        return Msg("proxy.kube-ovn")
     return "Cilium" if mode == "kube-proxy replacement" else "kube-proxy"
 
 
@@ -180,6 +209,8 @@ def via_service(
         reply, what, mode = icmp_expectation(topo)
         ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
         detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode))
+        if mode == OVN_LB:
+            where = Msg("where.ovn-lb", node=src.node or "?")
         hop = Hop(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
