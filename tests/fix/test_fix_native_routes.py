@@ -263,3 +263,33 @@ def test_many_subnets_give_one_route_per_node_and_findings_linear_in_nodes() -> 
     (action,) = plan.actions
     assert len(action.routes) == len({r.destination for r in action.routes}) == 400
     assert plan.verification.after == ()
+
+
+def test_the_root_cause_says_which_nodes_get_no_route_whatever_finding_leads() -> None:
+    """Nine of 40 nodes (over 4 subnets) without a pod range: routes for the others; the root
+    cause (its lead a DNS finding, whose flows need none of the nine) says why the nine get
+    none, a few names and a count, in text and JSON (it said so only in pod-to-pod's)."""
+    from kostack.report.jsonout import diagnosis_dict
+    from kostack.report.text import render_diagnosis
+
+    doc = subnets_doc(40, 4, pods_per_node=2)
+    for pool in doc["cluster"]["cni"]["calico"]["ip_pools"]:
+        pool.update(ipip_mode="Never", vxlan_mode="Never", nat_outgoing=True)
+    doc["openstack"]["routers"][0]["routes"] = []
+    add_pairs(doc, [SUBNETS_POD_CIDR])
+    bare = sorted(n["name"] for n in doc["cluster"]["nodes"])[-9:]
+    calico = doc["cluster"]["cni"]["calico"]
+    calico["blocks"] = [b for b in calico["blocks"] if b["node"] not in bare]
+    for node in doc["cluster"]["nodes"]:
+        if node["name"] in bare:
+            node["pod_cidrs"] = []
+    d = diagnose(build(doc))
+    (rc,) = [rc for rc in d.root_causes if rc.key == "native-cross-subnet"]
+    assert len(rc.fix.remedies) == 31
+    names = ", ".join(bare[:4])
+    en = f"kostack plans no route for it: nodes {names} and 5 more: no IPv4 pod range"
+    ko = f"kostack은 이에 대한 경로를 계획하지 않습니다: 노드 {names} 외 5대"
+    assert en in localize(rc.message, "en") and ko in localize(rc.message, "ko")
+    assert en in " ".join(render_diagnosis(d).split())
+    (cause,) = [c for c in diagnosis_dict(d, "0")["root_causes"] if c["key"] == rc.key]
+    assert en in cause["message"]

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from kostack.analyze.checks import CHECKS
+from kostack.analyze.checks._native_routes import CAUSE as NATIVE
+from kostack.analyze.checks._native_routes import cause_message
 from kostack.analyze.checks.base import Check, CheckContext
 from kostack.analyze.engine.cases import World
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status, command_for
@@ -466,7 +468,7 @@ def _root_cause(key: str, fs: list[Finding], ss: list[Finding], topo: Topology) 
             if r.kind == "port" and r.id in topo.ports
         )
     evidence = tuple(dict.fromkeys(e for f in fs or ss for e in f.evidence))[:8]
-    message = lead.message
+    message = cause_message(lead, fs + ss) if key == NATIVE else lead.message
     if lead.condition:
         message = Msg("cause.in-case", message=lead.message, condition=lead.condition)
     return RootCause(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kostack.analyze.checks._facts import FactView, evidence_of, flow_line, hop_text, nodes_label
-from kostack.analyze.checks._native_routes import native_routes, with_why
+from kostack.analyze.checks._native_routes import EXTRA, Unrouted, native_routes, with_why
 from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.engine.types import Hop
@@ -72,12 +72,13 @@ def _broken(
     status: Status,
     hop: Hop,
     params: dict[str, object],
-    whys: tuple[str, ...] = (),
+    unrouted: Unrouted | None = None,
     **fields: Any,
 ) -> Finding:
-    """``whys``: why kostack plans no route for some of it (`with_why`)."""
+    """``unrouted``: why kostack plans no route for some of it (`with_why`)."""
     kind = "unknown" if status == Status.UNKNOWN else "fail"
-    message = with_why(Msg(f"{say.check_id}.{kind}", **params, why=hop_text(hop)), whys)
+    said = Msg(f"{say.check_id}.{kind}", **params, why=hop_text(hop))
+    message = with_why(said, unrouted or Unrouted())
     return say.finding(status, service, message, evidence_of(hop), **fields)
 
 
@@ -103,7 +104,7 @@ def _endpoint_findings(
             "total": total,
             "lost": ", ".join(lost),
         }
-        routes, whys = native_routes(fv)  # unencapsulated across subnets: the router's routes
+        routes, unrouted = native_routes(fv)  # unencapsulated across subnets: the router's routes
         out.append(
             _broken(
                 say,
@@ -111,7 +112,7 @@ def _endpoint_findings(
                 fv.status,
                 fv.hop,
                 params,
-                whys,
+                unrouted,
                 remedies=routes,
                 flows=fv.flows(),
                 cause=fv.cause,
@@ -125,7 +126,7 @@ def _endpoint_findings(
                 nodes=tuple(fv.side_names()),
                 key=(what, *fv.key()),
                 # another family's ClusterIP says which one fails (reports name it)
-                extra={"sources": tuple(sources)}
+                extra={"sources": tuple(sources), EXTRA: unrouted}
                 | ({"cluster_ip": str(cluster_ip)} if cluster_ip is not None else {}),
             )
         )

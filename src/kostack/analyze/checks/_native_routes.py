@@ -8,18 +8,23 @@ node's address of that family, on the one router that joins the subnets: Neutron
 next hop only on a subnet the router has an interface on (neutron `db/extraroute_db.py`
 `_validate_routes_nexthop`, docs/facts.md). When that router cannot be named (none joins the
 subnets, the source subnets reach several) or a node has no pod range of the family to route,
-nothing is proposed for it and the finding says why. Linear in the fact's ends: sources by
-subnet, targets by node and family, each once.
+nothing is proposed for it and the finding says why; the root cause says it for all its
+findings at once (`cause_message`: the nodes left out merged, a few names and a count).
+Linear in the fact's ends: sources by subnet, targets by node and family, each once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 from kostack.analyze.checks._facts import FactView, nodes_label
-from kostack.analyze.findings import Remedy
+from kostack.analyze.findings import Finding, Remedy
 from kostack.analyze.messages import Msg, joined, register
 from kostack.model.snapshot import Router
 
 CAUSE = "native-cross-subnet"
+EXTRA = "no_route"  # a finding's extra: its Unrouted
 
 register(
     {
@@ -67,6 +72,26 @@ register(
 )
 
 
+@dataclass(frozen=True)
+class Unrouted:
+    """Why no route is planned for some of a fact: about the routers (each said once), and
+    the nodes left out by reason and family (message key, IP version) -> names."""
+
+    routers: tuple[str, ...] = ()
+    nodes: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def whys(self) -> tuple[str, ...]:
+        left = sorted(self.nodes.items(), key=lambda kv: (kv[0][0] != _NO_ADDRESS, kv[0][1]))
+        return (
+            *self.routers,
+            *(Msg(k, nodes=nodes_label(names), version=v) for (k, v), names in left),
+        )
+
+
+_NO_ADDRESS, _NO_BLOCK = "native-routes.no-address", "native-routes.no-block"
+
+
 def _router(fv: FactView) -> tuple[Router | None, str]:
     """The one router the fact's sources send through, or None and why."""
     topo = fv.ctx.topo
@@ -99,19 +124,18 @@ def _target_subnets(fv: FactView) -> str:
     return ", ".join(sorted(cidrs)) or "?"
 
 
-def native_routes(fv: FactView) -> tuple[tuple[Remedy, ...], tuple[str, ...]]:
+def native_routes(fv: FactView) -> tuple[tuple[Remedy, ...], Unrouted]:
     """The routes that carry ``fv``'s pairs across subnets, and why any is missing."""
     if fv.cause != CAUSE:
-        return (), ()
+        return (), Unrouted()
     router, why = _router(fv)
     if router is None:
-        return (), (why,)
+        return (), Unrouted((why,))
     topo = fv.ctx.topo
     out: list[Remedy] = []
     seen: set[tuple[str, int]] = set()
-    # the nodes left out, by why (each said once, however many nodes)
-    no_address: dict[int, list[str]] = {}
-    no_block: dict[int, list[str]] = {}
+    # the nodes left out, by why and family (each said once, however many nodes)
+    left: dict[tuple[str, int], list[str]] = {}
     off_router: dict[str, None] = {}
     for e in fv.targets:
         view, version = e.view, e.ip.version
@@ -121,9 +145,9 @@ def native_routes(fv: FactView) -> tuple[tuple[Remedy, ...], tuple[str, ...]]:
         via, subnet = view.ip_of(version), topo.node_subnet(view, version)
         blocks = [b for b in view.blocks if b.version == version]
         if via is None or subnet is None:
-            no_address.setdefault(version, []).append(view.name)
+            left.setdefault((_NO_ADDRESS, version), []).append(view.name)
         elif not blocks:
-            no_block.setdefault(version, []).append(view.name)
+            left.setdefault((_NO_BLOCK, version), []).append(view.name)
         elif subnet.id not in router.interface_subnet_ids:
             off_router.setdefault(str(subnet.cidr), None)
         else:
@@ -134,14 +158,7 @@ def native_routes(fv: FactView) -> tuple[tuple[Remedy, ...], tuple[str, ...]]:
         whys.append(
             Msg("native-routes.no-router", src=", ".join(sorted(src)), dst=", ".join(off_router))
         )
-    for key, left in (
-        ("native-routes.no-address", no_address),
-        ("native-routes.no-block", no_block),
-    ):
-        whys.extend(
-            Msg(key, nodes=nodes_label(sorted(names)), version=v) for v, names in left.items()
-        )
-    return tuple(out), tuple(whys)
+    return tuple(out), Unrouted(tuple(whys), {k: tuple(sorted(v)) for k, v in left.items()})
 
 
 def _route(router: Router, node: str, block: str, via: str) -> Remedy:
@@ -157,8 +174,28 @@ def _route(router: Router, node: str, block: str, via: str) -> Remedy:
     )
 
 
-def with_why(message: str, whys: tuple[str, ...]) -> str:
+def with_why(message: str, unrouted: Unrouted) -> str:
     """``message``, and why kostack plans no route for some of it."""
+    whys = unrouted.whys
     if not whys:
         return message
     return Msg("native-routes.why", message=message, why=joined(whys))
+
+
+def cause_message(lead: Finding, findings: Sequence[Finding]) -> str:
+    """The root cause's message: its lead's, and why no route is planned for any of its
+    findings (another finding's nodes without a pod range, when the lead's flows miss them)."""
+    routers: dict[str, str] = {}  # one per kind of reason, the lead's first
+    nodes: dict[tuple[str, int], set[str]] = {}
+    for f in (lead, *findings):
+        each = f.extra.get(EXTRA)
+        if isinstance(each, Unrouted):
+            for why in each.routers:
+                routers.setdefault(why.key if isinstance(why, Msg) else why, why)
+            for key, names in each.nodes.items():
+                nodes.setdefault(key, set()).update(names)
+    message = lead.message
+    if isinstance(message, Msg) and message.key == "native-routes.why":
+        message = message.params["message"]
+    merged = Unrouted(tuple(routers.values()), {k: tuple(sorted(v)) for k, v in nodes.items()})
+    return with_why(message, merged)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
-from kostack.analyze.checks._native_routes import native_routes, with_why
+from kostack.analyze.checks._native_routes import EXTRA, native_routes, with_why
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
 from kostack.analyze.engine.families import FamilyResult
 from kostack.analyze.findings import Finding, Severity, Status
@@ -94,12 +94,12 @@ def _family_findings(
         if version is not None:
             msg = Msg(f"{ID}.family", family=f"IPv{version}", message=msg)
         # unencapsulated across subnets: the router's routes to the targets' pods
-        routes, whys = native_routes(fv)
+        routes, unrouted = native_routes(fv)
         out.append(
             SAY.cluster(
                 ctx,
                 status,
-                with_why(msg, whys),
+                with_why(msg, unrouted),
                 evidence_of(fv.hop),
                 routes,
                 flows=fv.flows(),
@@ -108,6 +108,7 @@ def _family_findings(
                 counts=counts,
                 nodes=tuple(fv.side_names()),
                 key=_key(fv, version, several),
+                extra={EXTRA: unrouted},
             )
         )
     return out
