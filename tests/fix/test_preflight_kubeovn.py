@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from pathlib import Path
 
 import pytest
 from fix_cloud import create_recommended, run_cli
@@ -255,3 +256,50 @@ def test_the_recommendation_created_in_neutron_works(neutron: str, mode: str) ->
         update={"openstack": os_.model_copy(update={"security_groups": groups})}
     )
     assert "sg-encap" in {rc.key for rc in diagnose(broken).root_causes}
+
+
+NET = ipaddress.ip_network
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    ("kw", "pods", "said"),
+    [
+        ({"subnet_cidr": NET("10.0.0.0/16")}, "10.16.0.0/16", "outside"),
+        ({"subnet_cidr": NET("10.0.0.0/16")}, "10.0.128.0/17", None),
+        ({}, "10.16.0.0/16", "unchecked"),  # the network is planned: its subnets made up
+        ({"recorded": True}, "10.16.0.0/16", "outside"),
+        ({"recorded": True}, "10.0.0.128/25", None),
+    ],
+)
+def test_vlan_pods_must_lie_in_the_nodes_subnet(
+    kw: dict[str, object], pods: str, said: str
+) -> None:
+    """Underlay pods take addresses on the nodes' network (install.sh POD_CIDR, "The Underlay
+    network CIDR"): a pod CIDR outside the nodes' subnet is a problem, said first (en+ko);
+    with no subnet read or given, the note says it was not checked. Geneve is not checked."""
+    from kostack.model import load_snapshot
+    from kostack.plan.preflight import nodes_from_ports
+
+    if kw.pop("recorded", False):
+        os_ = load_snapshot(EXAMPLES / "seed-incident.json").openstack
+        assert os_ is not None
+        net = next(n for n in os_.networks or () if n.name == "k8s-net")  # 10.0.0.0/24
+        kw = {"openstack": os_, "network_id": net.id, "nodes": nodes_from_ports(os_, net.id, 1)}
+    result = preflight(spec(mode="vlan", pod_cidr=NET(pods), **kw))
+    keys = [getattr(n, "key", "") for n in result.notes]
+    underlay = [k for k in keys if k.startswith("preflight.note.kube-ovn-underlay-")]
+    assert underlay == ([f"preflight.note.kube-ovn-underlay-{said}"] if said else [])
+    if said == "outside":
+        assert keys[0] == underlay[0]
+        en, ko = (" ".join(render_text(result, lang).split()) for lang in ("en", "ko"))
+        assert (
+            f"Problem: Kube-OVN vlan puts the pods on the nodes' own network, but pod CIDR {pods}"
+            in en
+        )
+        assert (
+            f"문제: Kube-OVN vlan은 Pod를 노드 자신의 네트워크에 두는데, Pod CIDR {pods}이 노드"
+            in ko
+        )
+    geneve = preflight(spec(mode="geneve", pod_cidr=NET(pods), **kw))
+    assert not any("underlay-" in getattr(n, "key", "") for n in geneve.notes)

@@ -45,6 +45,7 @@ from kostack.plan import (
     assemble_text,  # noqa: F401  (registers the preflight notes)
     preflight_errors,  # noqa: F401  (registers its errors)
 )
+from kostack.plan import preflight_kubeovn as kubeovn
 from kostack.plan.build import ref
 from kostack.plan.model import Route, rule_key
 from kostack.plan.preflight_spec import (
@@ -100,6 +101,9 @@ def preflight(spec: PreflightSpec) -> PreflightResult:
     notes = _notes(spec, has_router=bool(routers), net_mtu=net_mtu, overheads=overheads)
     if routes and spec.nat_outgoing:  # unencapsulated across subnets
         notes.insert(0, Msg("preflight.note.native-routes", cni=_cni_mode(spec)))
+    underlay = spec.cni == "kube-ovn" and spec.mode == "vlan"
+    if underlay and (wrong := kubeovn.underlay_range(spec.pod_cidrs, _node_subnets(spec, cloud))):
+        notes.insert(0, wrong)
     all_groups = [g for g in cloud.groups if g.id != group.group.id] + [group.group]
     recommended_snapshot = planned_snapshot(spec, cloud, mtu, planned_ports, all_groups, routers)
     remaining = diagnose(recommended_snapshot).root_causes
@@ -319,6 +323,14 @@ def _native_across(spec: PreflightSpec, cloud: PlannedCloud, version: int) -> bo
         return False
     subnets = {subnet_for(cloud, ip).id for n in spec.nodes if (ip := n.ip_of(version))}
     return len(subnets) > 1
+
+
+def _node_subnets(spec: PreflightSpec, cloud: PlannedCloud) -> list[IPNetwork] | None:
+    """The nodes' subnets' ranges when they are known: read from the network, or the planned
+    --subnet-cidr; None when preflight made them up from the node addresses."""
+    if spec.openstack is not None and spec.network_id is not None:
+        return [subnet_for(cloud, ip).cidr for n in spec.nodes for ip in n.ips]
+    return [spec.subnet_cidr] if spec.subnet_cidr is not None else None
 
 
 def _notes(

@@ -274,6 +274,24 @@ register(
             "그룹은 아무것도 거르지 않습니다. Pod CIDR는 언더레이 네트워크의 것이어야 합니다"
             "(install.sh POD_CIDR, POD_GATEWAY).",
         },
+        "preflight.note.kube-ovn-underlay-outside": {
+            "en": "Problem: Kube-OVN vlan puts the pods on the nodes' own network, but pod CIDR "
+            "{pods} is not inside the nodes' subnet ({subnets}): the network has no way to "
+            "those addresses. Give the subnet's own range as the pod CIDR (install.sh POD_CIDR; "
+            "EXCLUDE_IPS for the addresses Neutron already hands out).",
+            "ko": "문제: Kube-OVN vlan은 Pod를 노드 자신의 네트워크에 두는데, Pod CIDR {pods:이/가} 노드 "
+            "서브넷({subnets}) 안에 있지 않아 네트워크가 그 주소로 가는 길이 없습니다. 서브넷 자신의 "
+            "대역을 Pod CIDR로 주세요(install.sh POD_CIDR, Neutron이 이미 나눠 주는 주소는 "
+            "EXCLUDE_IPS).",
+        },
+        "preflight.note.kube-ovn-underlay-unchecked": {
+            "en": "Kube-OVN vlan: pod CIDR {pods} must lie inside the nodes' subnet; preflight "
+            "has no Neutron subnet to check it against (give --network with --snapshot, or "
+            "--subnet-cidr).",
+            "ko": "Kube-OVN vlan: Pod CIDR {pods:은/는} 노드 서브넷 안에 있어야 하지만, preflight에는 "
+            "비교할 Neutron 서브넷이 없습니다(--snapshot과 함께 --network, 또는 --subnet-cidr를 "
+            "주세요).",
+        },
         # ------------------------------------------------------------------ overheads and modes
         "preflight.kind.vxlan-cross": {"en": "VXLAN (across subnets)", "ko": "VXLAN (서브넷 간)"},
         "preflight.kind.ipip-cross": {"en": "IPIP (across subnets)", "ko": "IPIP (서브넷 간)"},

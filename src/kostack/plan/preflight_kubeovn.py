@@ -17,10 +17,11 @@ SB_CLUSTER_PORT). The planned snapshot carries the `KubeOvn` record built here, 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, cast
 
 from kostack.analyze.engine.kubeovn import DEFAULT_VPC, IPV6_EXTRA, MTU_DEDUCTION, TUNNEL_KIND
+from kostack.analyze.topology import net_within
 from kostack.model.cni import KUBE_OVN_TUNNEL_PORTS as _PORTS
 from kostack.model.snapshot import IPNetwork, KubeOvn, KubeOvnSubnet
 from kostack.plan.preflight_errors import Msg
@@ -95,6 +96,20 @@ def problem(*, wireguard: bool) -> tuple[Msg, Msg] | None:
     return None
 
 
+def underlay_range(pods: Sequence[IPNetwork], subnets: Sequence[IPNetwork] | None) -> Msg | None:
+    """vlan: the pods take addresses on the nodes' own network (kubeovn/docs
+    docs/start/underlay.en.md: POD_CIDR "The Underlay network CIDR"), so each pod CIDR must lie
+    inside a subnet of the nodes of its family. A problem when one does not; None when all do;
+    ``subnets`` None (the network is planned, not read): nothing to check against, said."""
+    shown = ", ".join(str(c) for c in pods)
+    if subnets is None:
+        return Msg("preflight.note.kube-ovn-underlay-unchecked", pods=shown)
+    if all(any(net_within(c, s) for s in subnets) for c in pods):
+        return None
+    cidrs = ", ".join(sorted({str(s) for s in subnets}))
+    return Msg("preflight.note.kube-ovn-underlay-outside", pods=shown, subnets=cidrs)
+
+
 def rules(mode: str, *, primary: int, control_planes: int, add: Callable[..., None]) -> None:
     """Kube-OVN's rules between nodes (kubeovn/docs docs/start/prepare.en.md "Ports Need
     Open"), all over the primary family (the encap and database addresses are the nodes'
@@ -111,4 +126,7 @@ def rules(mode: str, *, primary: int, control_planes: int, add: Callable[..., No
         add("kube_ovn_raft", why, "tcp", 6643, 6644, version=primary)
 
 
-__all__ = ["MODES", "VLAN", "describe", "overhead", "problem", "record", "rules", "tunnel"]
+__all__ = [
+    "MODES", "VLAN", "describe", "overhead", "problem", "record", "rules", "tunnel",
+    "underlay_range",
+]  # fmt: skip
