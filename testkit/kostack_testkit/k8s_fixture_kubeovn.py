@@ -98,6 +98,18 @@ def default_subnets(**default: Any) -> list[JsonObject]:
     ]
 
 
+def node_annotations(index: int) -> dict[str, str]:
+    """What kube-ovn-controller puts on every Node: its ovn0 port on the join subnet
+    (pkg/controller/node.go handleAddNode; pkg/util/const.go)."""
+    return {
+        "ovn.kubernetes.io/allocated": "true",
+        "ovn.kubernetes.io/logical_switch": "join",
+        "ovn.kubernetes.io/cidr": JOIN_CIDR,
+        "ovn.kubernetes.io/gateway": "100.64.0.1",
+        "ovn.kubernetes.io/ip_address": f"100.64.0.{index + 2}",
+    }
+
+
 def kube_ovn_cluster(
     *,
     nodes: Sequence[NodeSpec] | None = None,
@@ -118,7 +130,7 @@ def kube_ovn_cluster(
         service_subnet=SERVICE_SUBNET,
         dns_domain="cluster.local",
         proxy_mode="",
-        node_annotations={},
+        node_annotations={n.name: node_annotations(i) for i, n in enumerate(nodes)},
         network_reason=None,
         pod_annotations={},
     )

@@ -120,3 +120,20 @@ def test_enable_lb_is_read_from_the_controller_default_true() -> None:
     notes = Notes()
     assert parse_controller(["--enable-lb=maybe"], notes)["enable_lb"] is None
     assert len(notes.skipped["cluster.cni.kube_ovn"]) == 1
+
+
+def test_pods_unreadable_kube_ovn_is_found_by_its_node_annotation(serve: ServeFn) -> None:
+    """kube-ovn-controller annotates every Node (ovn.kubernetes.io/allocated): with the pods
+    forbidden, that says Kube-OVN (it was an unknown CNI); kube-ovn-cni's arguments come from
+    its DaemonSet and the Subnets are read, the controller's arguments are a gap."""
+    served = serve(kube_ovn_cluster())
+    served.api.inject_fault("", "pods", status=403)
+    collection = served.collect()
+    cni = collection.cluster.cni
+    assert cni.type == "kube-ovn" and cni.kube_ovn is not None
+    assert cni.kube_ovn.tunnel_type == "geneve" and cni.kube_ovn.network_type is None
+    assert sorted(s.name for s in cni.kube_ovn.subnets or ()) == ["join", "ovn-default"]
+    assert collection.cluster.pod_cidrs == (NET(POD_CIDR),)
+    gaps = {g.source: g for g in collection.gaps}
+    assert {"cluster.pods", "cluster.cni.kube_ovn"} <= set(gaps)
+    assert "app=kube-ovn-controller" in gaps["cluster.cni.kube_ovn"].error

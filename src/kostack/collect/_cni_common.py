@@ -124,6 +124,8 @@ class ClusterFacts:
                 self.node_cni.add("flannel")
             elif key.startswith(("network.cilium.io/", "io.cilium.network.")):
                 self.node_cni.add("cilium")
+            elif key == "ovn.kubernetes.io/allocated":  # kube-ovn-controller's, on every Node
+                self.node_cni.add("kube-ovn")
         labels = labels_of(node)
         self.nodes_os.add(labels.get("kubernetes.io/os", "unknown"))
         self.microk8s = self.microk8s or labels.get("microk8s.io/cluster") == "true"

@@ -7,8 +7,9 @@ or stt), ``--mtu`` and ``--enable-ovn-ipsec`` (pkg/daemon/config.go); the
 ``kube-ovn-controller`` container of Deployment ``kube-ovn-controller`` (pods labelled
 app=kube-ovn-controller) takes ``--network-type`` (NETWORK_TYPE: geneve, or vlan for an
 underlay default subnet), ``--default-cidr``, ``--node-switch-cidr`` (the join subnet) and
-``--enable-lb`` (pkg/controller/config.go). Both come from the pods already listed (no request: only its
-pods say Kube-OVN runs). Pods take addresses from the Subnets (kubeovn.io/v1,
+``--enable-lb`` (pkg/controller/config.go). Both come from the pods already listed (no request); its pods,
+or kube-ovn-controller's annotation on every Node (``ovn.kubernetes.io/allocated``,
+pkg/controller/node.go), say Kube-OVN runs. Pods take addresses from the Subnets (kubeovn.io/v1,
 cluster-scoped): one list request.
 """
 
@@ -152,8 +153,8 @@ def pod_ranges(kube_ovn: KubeOvn) -> tuple[IPNetwork, ...]:
 
 
 def read_kube_ovn(ctx: CniContext, detected: bool) -> CniResult | None:
-    """Kube-OVN's settings; None when nothing says it runs (only its agent pods, label
-    app=kube-ovn-cni, say so)."""
+    """Kube-OVN's settings; None when nothing says it runs (its agent pods, label
+    app=kube-ovn-cni, or the Nodes' ovn.kubernetes.io/allocated annotation say so)."""
     if not detected:
         return None
     namespace = (ctx.facts.pod_cni.get("kube-ovn") or [NAMESPACE])[0]
