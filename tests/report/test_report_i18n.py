@@ -104,3 +104,23 @@ def test_korean_report_text_is_korean() -> None:
         ("rep.h.lessons", "교훈"),
     ):
         assert word in ko[heading]
+
+
+def test_the_ping_lesson_does_not_say_a_ping_fails_where_the_node_answers() -> None:
+    """IPVS before 1.25: the node answers a ClusterIP ping (the note says so); the lesson said
+    "ping fails on every healthy cluster". It now says the ping proves nothing either way."""
+    from kostack.analyze.diagnose import diagnose
+    from kostack.report.incident import build_incident
+    from kostack.report.markdown import render_markdown
+    from kostack_testkit.builders import build, example_doc
+
+    doc = example_doc("seed-incident")  # DNS broken: the lesson is given
+    doc["cluster"].update(kube_proxy_mode="ipvs", kubernetes_version="v1.24.17")
+    snapshot = build(doc)
+    d = diagnose(snapshot)
+    for lang, fails, says in (
+        ("en", "fails on every healthy cluster", "proves nothing, healthy cluster or not"),
+        ("ko", "정상 클러스터에서도 실패", "클러스터가 정상이든 아니든 아무것도 증명하지 못합니다"),
+    ):
+        text = " ".join(render_markdown(build_incident(snapshot, d, (), lang), "t").split())
+        assert says in text and fails not in text

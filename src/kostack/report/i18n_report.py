@@ -219,7 +219,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.lesson.portsec_off.title": "Disabling port security is a stopgap",
         "rep.lesson.portsec_off": "It removes all filtering from the nodes; replace it with allowed address pairs and security-group rules.",
         "rep.lesson.ping.title": "Never test a ClusterIP with ping",
-        "rep.lesson.ping": "ping {ip} fails on every healthy cluster. Use nslookup, nc -zv, curl or wget against the service port.",
+        "rep.lesson.ping": "ping {ip} proves nothing, healthy cluster or not: whether anything answers depends on the service proxy, never on the service. Use nslookup, nc -zv, curl or wget against the service port.",
         "rep.lesson.clean.title": "Clean up failed stateful installs completely",
         "rep.lesson.clean": (
             "After a failed install of {releases}, restarting pods is not enough: fix the network, then "
@@ -464,7 +464,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "rep.lesson.portsec_off.title": "포트 보안 비활성화는 임시 조치다",
         "rep.lesson.portsec_off": "노드의 모든 필터링이 사라집니다. Allowed Address Pair와 보안 그룹 규칙으로 바꿔야 합니다.",
         "rep.lesson.ping.title": "ClusterIP Ping: ClusterIP는 ping으로 테스트하지 않는다",
-        "rep.lesson.ping": "ping {ip:은/는} 정상 클러스터에서도 실패합니다. 네트워크 테스트는 반드시 nslookup, nc -zv, curl, wget을 서비스 포트로 사용해야 합니다.",
+        "rep.lesson.ping": "ping {ip:은/는} 클러스터가 정상이든 아니든 아무것도 증명하지 못합니다: 응답이 오는지는 서비스가 아니라 서비스 프록시에 달려 있습니다. 네트워크 테스트는 반드시 nslookup, nc -zv, curl, wget을 서비스 포트로 사용해야 합니다.",
         "rep.lesson.clean.title": "Clean Re-install: 실패한 Stateful 설치는 완전히 정리한다",
         "rep.lesson.clean": (
             "{releases} 설치가 실패했을 때 Pod 재시작만으로는 부족합니다. 네트워크를 고친 뒤, 릴리스를 지우고, "
