@@ -195,6 +195,8 @@ def cause_message(lead: Finding, findings: Sequence[Finding]) -> str:
             for key, names in each.nodes.items():
                 nodes.setdefault(key, set()).update(names)
     message = lead.message
+    if not isinstance(lead.extra.get(EXTRA), Unrouted):
+        return message  # its why (if any) not known apart from its message: as it is
     if isinstance(message, Msg) and message.key == "native-routes.why":
         message = message.params["message"]
     merged = Unrouted(tuple(routers.values()), {k: tuple(sorted(v)) for k, v in nodes.items()})
