@@ -69,6 +69,17 @@ def test_a_pair_with_another_mac_does_not_cover_the_answers() -> None:
     assert only(doc, Status.FAIL).cause == "vip-antispoof"
 
 
+def test_a_port_neutron_may_not_filter_is_unknown_not_pass() -> None:
+    doc = metallb_doc()
+    add_pairs(doc, [POOL])
+    port = next(p for p in ports_of(doc) if p["name"] == "k8s-w-1-port")
+    port["allowed_address_pairs"] = []
+    port["vnic_type"], port["vif_type"] = "direct", "hw_veb"  # an SR-IOV VF
+    f = only(doc, Status.UNKNOWN)
+    assert f.nodes == ("k8s-w-1",) and "may not be filtered" in str(f.message)
+    assert not [x for x in vip_findings(doc) if x.status == Status.PASS]
+
+
 def test_node_selectors_narrow_the_announcing_nodes() -> None:
     ads = [
         {
@@ -97,8 +108,14 @@ def test_a_pool_outside_the_node_subnet_is_unknown_never_pass() -> None:
     pools = [{"name": "bgp", "cidrs": ["192.0.2.0/28"], "addresses": ["192.0.2.0/28"]}]
     doc = metallb_doc(pools=pools, ads=[{"name": "bgp", "kind": "bgp"}])
     f = only(doc, Status.UNKNOWN)
-    assert "outside the subnets" in str(f.message) and "BGP" in str(f.message)
+    assert "announced only over BGP" in str(f.message)
     assert not [x for x in vip_findings(doc) if x.status == Status.PASS]
+    # announced in L2 from nodes whose subnet does not hold it: no ARP request reaches them
+    l2 = metallb_doc(pools=pools)
+    f = only(l2, Status.UNKNOWN)
+    assert "outside the subnets of the nodes that announce it" in str(f.message)
+    assert "(announced over BGP)" not in str(f.message)
+    assert "대역은 BGP로만 알립니다" in localize(only(doc, Status.UNKNOWN).message, "ko")
 
 
 def test_unread_pools_are_unknown() -> None:

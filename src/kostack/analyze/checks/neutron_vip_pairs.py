@@ -65,6 +65,14 @@ register(
             "수 없습니다.",
         },
         f"{ID}.bgp": {"en": " (announced over BGP)", "ko": "(BGP로 알림)"},
+        f"{ID}.bgp-only": {
+            "en": "{what} ({cidrs}) is announced only over BGP: it reaches the nodes through a "
+            "router that learns its route, which kostack does not model (a Neutron router "
+            "speaks no BGP), so whether it works is not known.",
+            "ko": "{what}({cidrs}) 대역은 BGP로만 알립니다: 그 경로를 배우는 라우터를 거쳐야 노드에 "
+            "닿는데 kostack은 이를 다루지 않으므로(Neutron 라우터는 BGP를 하지 않음) 동작 여부를 "
+            "알 수 없습니다.",
+        },
         f"{ID}.allocation": {
             "en": "{what} ({cidrs}) overlaps allocation pool {start}-{end} of subnet {subnet}: "
             "Neutron may give one of these addresses to a new port. Shrink the pool "
@@ -76,6 +84,13 @@ register(
             "(`openstack subnet unset --allocation-pool start={start},end={end} {subnet}` 다음 "
             "`openstack subnet set --allocation-pool start=...,end=... {subnet}`로 그 주소를 "
             "뺀 범위 지정).",
+        },
+        f"{ID}.unfiltered": {
+            "en": "The ports of {nodes} may not be filtered by Neutron's firewall (SR-IOV, bare "
+            "metal) and have no pair for the virtual IPs they announce: whether their answers "
+            "pass is not known.",
+            "ko": "{nodes}의 포트는 Neutron 방화벽이 거르지 않을 수 있는 포트(SR-IOV, 베어메탈)이며 "
+            "알리는 가상 IP에 대한 pair가 없습니다: 응답이 통과하는지 알 수 없습니다.",
         },
         f"{ID}.unread": {
             "en": "MetalLB runs but its {part} were not read: which addresses it announces, and "
@@ -97,17 +112,20 @@ register(
 )
 
 
-def _covered(view: NodeView, cidr: IPNetwork, topo: Topology) -> bool:
+def _covered(view: NodeView, cidr: IPNetwork, topo: Topology) -> bool | None:
     """A pair holding ``cidr`` with the port's own MAC (MetalLB and kube-vip answer from the
-    node's MAC), or no anti-spoofing on the port at all."""
+    node's MAC), or no anti-spoofing on the port at all; None: a port Neutron's firewall may
+    not filter (engine/vnic.py), so whether the answers pass is not known."""
     port = view.port
     assert port is not None
-    if port.port_security_enabled is False or maybe_unfiltered(port, topo):
+    if port.port_security_enabled is False:
         return True
-    return any(
+    if any(
         net_within(cidr, p.ip_address) and p.mac_address in (None, port.mac_address)
         for p in port.allowed_address_pairs
-    )
+    ):
+        return True
+    return None if maybe_unfiltered(port, topo) else False
 
 
 def _what(a: Announced) -> str:
@@ -145,6 +163,7 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
     used = in_use(announced, ctx.snapshot)
     out: list[Finding] = []
     no_port: dict[str, NodeView] = {}
+    unsure: dict[str, NodeView] = {}
     judged = 0
     for a in announced:
         views = [topo.node_views[n] for n in sorted(a.l2_nodes) if n in topo.node_views]
@@ -161,23 +180,39 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
                 subnets.setdefault(subnet.id, (subnet, []))
                 if cidr not in subnets[subnet.id][1]:
                     subnets[subnet.id][1].append(cidr)
+                covered = _covered(v, cidr, topo) if v.port is not None else None
                 if v.port is None:
                     no_port[v.name] = v
-                elif not _covered(v, cidr, topo):
+                elif covered is None:
+                    unsure[v.name] = v
+                elif not covered:
                     if not gaps or gaps[-1][0] is not v:
                         gaps.append((v, []))
                     gaps[-1][1].append(cidr)
             if not inside:
                 outside.append(cidr)
         judged += 1
-        if outside or (a.bgp and not views):
-            out.append(_outside(ctx, a, outside or list(a.cidrs)))
+        if not views:  # announced over BGP only
+            out.append(_outside(ctx, a, list(a.cidrs), only_bgp=True))
+        elif outside:
+            out.append(_outside(ctx, a, outside))
         if gaps:
             out.append(_fail(ctx, a, _merged(gaps), used.get(f"{a.kind}/{a.name}", [])))
         for subnet, cidrs in subnets.values():
             out.extend(_in_allocation_pool(ctx, a, subnet, cidrs))
     if no_port:
         out.append(no_port_finding(SAY, list(no_port.values())))
+    if unsure:
+        names = nodes_label(list(unsure))
+        out.append(
+            SAY.cluster(
+                ctx,
+                Status.UNKNOWN,
+                Msg(f"{ID}.unfiltered", nodes=names),
+                nodes=tuple(unsure),
+                key=("unfiltered", tuple(unsure)),
+            )
+        )
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
     return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=judged))]
@@ -232,12 +267,20 @@ def _fail(
     )
 
 
-def _outside(ctx: CheckContext, a: Announced, cidrs: list[IPNetwork]) -> Finding:
+def _outside(
+    ctx: CheckContext, a: Announced, cidrs: list[IPNetwork], *, only_bgp: bool = False
+) -> Finding:
     bgp = Msg(f"{ID}.bgp") if a.bgp else ""
+    said = cidrs_label([str(c) for c in cidrs])
+    message = (
+        Msg(f"{ID}.bgp-only", what=_what(a), cidrs=said)
+        if only_bgp
+        else Msg(f"{ID}.outside", what=_what(a), cidrs=said, bgp=bgp)
+    )
     return SAY.cluster(
         ctx,
         Status.UNKNOWN,
-        Msg(f"{ID}.outside", what=_what(a), cidrs=cidrs_label([str(c) for c in cidrs]), bgp=bgp),
+        message,
         key=("outside", a.kind, a.name),
     )
 
