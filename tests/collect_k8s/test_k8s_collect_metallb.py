@@ -94,9 +94,18 @@ def test_unreadable_pools_are_a_gap_that_names_what_to_run(serve: ServeFn) -> No
 def test_kube_vip_is_read_from_the_pods_already_listed(serve: ServeFn) -> None:
     nodes = make_nodes(control_planes=3)
     extra = kube_vip_pods(nodes, "10.0.0.100", {"svc_enable": "false"})
-    collection = serve(kube_ovn_cluster(nodes=nodes, extra=extra)).collect()
+    objects = kube_ovn_cluster(nodes=nodes, extra=extra)
+    (kubeadm,) = [o for o in objects if o["metadata"].get("name") == "kubeadm-config"]
+    text = kubeadm["data"]["ClusterConfiguration"]
+    assert "clusterName: kubernetes\n" in text
+    kubeadm["data"]["ClusterConfiguration"] = text.replace(
+        "clusterName: kubernetes\n",
+        "clusterName: kubernetes\ncontrolPlaneEndpoint: 10.0.0.100:6443\n",
+    )
+    collection = serve(objects).collect()
     vips = collection.cluster.virtual_ips
     assert vips is not None and vips.metallb is None
+    assert vips.control_plane_endpoint == "10.0.0.100:6443"
     assert [v.node for v in vips.kube_vip] == ["k8s-cp-1", "k8s-cp-2", "k8s-cp-3"]
     first = vips.kube_vip[0]
     assert (first.address, first.arp, first.control_plane, first.services) == (
