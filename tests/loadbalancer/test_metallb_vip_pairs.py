@@ -162,6 +162,28 @@ def test_kube_vip_control_plane_address() -> None:
     assert [r.param("ip_address") for r in f.remedies] == ["10.0.0.100/32"]
 
 
+def test_a_control_plane_endpoint_no_port_holds_needs_the_control_planes_pairs() -> None:
+    doc = seed_doc()
+    add_pairs(doc, ["10.244.0.0/16", "10.96.0.0/12"])
+    doc["cluster"]["virtual_ips"] = {"control_plane_endpoint": "10.0.0.100:6443"}
+    f = only(doc, Status.FAIL)
+    assert "controlPlaneEndpoint 10.0.0.100" in str(f.message) and f.nodes == ("k8s-cp-1",)
+    assert [r.param("ip_address") for r in f.remedies] == ["10.0.0.100/32"]
+    # a node's own address, a DNS name, an address outside the nodes' subnet (a floating IP
+    # on a load balancer): nothing a node announces
+    for endpoint in ("10.0.0.11:6443", "k8s-api.example.com:6443", "203.0.113.10:6443"):
+        doc["cluster"]["virtual_ips"] = {"control_plane_endpoint": endpoint}
+        assert only(doc, Status.NOT_APPLICABLE)
+    # a Neutron port holds it (an Octavia VIP, a keepalived port reserved in Neutron)
+    doc["cluster"]["virtual_ips"] = {"control_plane_endpoint": "10.0.0.100:6443"}
+    holder = dict(ports_of(doc)[0])
+    holder.update(id="reserved-vip", name="api-vip", device_id="", device_owner="")
+    holder["fixed_ips"] = [{**holder["fixed_ips"][0], "ip_address": "10.0.0.100"}]
+    holder["mac_address"] = "fa:16:3e:aa:bb:cc"
+    doc["openstack"]["ports"].append(holder)
+    assert only(doc, Status.NOT_APPLICABLE)
+
+
 def test_metallbs_service_is_no_missing_octavia_load_balancer() -> None:
     d = diagnose(build(metallb_doc()))
     lb = [f for f in d.findings if f.check_id.startswith("lb-")]

@@ -106,6 +106,51 @@ def kube_vip_announced(snapshot: Snapshot) -> list[Announced]:
     return list(by_address.values())
 
 
+def endpoint_host(endpoint: str | None) -> IPAddress | None:
+    """The IP of kubeadm's controlPlaneEndpoint (``host[:port]``, ``[v6]:port``); None for a
+    DNS name or nothing."""
+    if not endpoint:
+        return None
+    host = endpoint.strip()
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def endpoint_announced(snapshot: Snapshot, kube_vip: Sequence[Announced]) -> list[Announced]:
+    """kubeadm's controlPlaneEndpoint when it is an IP in a control plane's subnet that no
+    kube-vip pod, no node and no Neutron port of the snapshot holds: then a control plane
+    node must answer for it (keepalived, a kube-vip kostack did not see), and every control
+    plane in that subnet may."""
+    cl, os_ = snapshot.cluster, snapshot.openstack
+    vips = cl.virtual_ips if cl is not None else None
+    ip = endpoint_host(vips.control_plane_endpoint if vips is not None else None)
+    if ip is None or cl is None or cl.nodes is None or os_ is None or os_.ports is None:
+        return []
+    if any(ip in a.cidrs[0] for a in kube_vip):
+        return []
+    if any(ip in n.internal_ips for n in cl.nodes):
+        return []
+    if any(f.ip_address == ip for p in os_.ports for f in p.fixed_ips):
+        return []
+    # only in a control plane's own subnet can a node answer ARP/NDP for it (a floating IP,
+    # an outside load balancer: another path, not judged)
+    subnets = [sn.cidr for sn in os_.subnets or () if ip in sn.cidr]
+    planes = {
+        n.name
+        for n in cl.nodes
+        if n.is_control_plane and any(a in c for a in n.internal_ips for c in subnets)
+    }
+    if not planes:
+        return []
+    return [Announced("endpoint", str(ip), (ipaddress.ip_network(ip),), planes)]
+
+
 def in_use(announced: Iterable[Announced], snapshot: Snapshot) -> dict[str, list[IPAddress]]:
     """Service ingress IPs within each announced range (one pass over the Services, each
     address looked up by prefix: no per-pair loop)."""

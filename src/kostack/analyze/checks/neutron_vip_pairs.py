@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
-from kostack.analyze.checks._vips import Announced, in_use, kube_vip_announced, metallb_announced
+from kostack.analyze.checks._vips import (
+    Announced,
+    endpoint_announced,
+    in_use,
+    kube_vip_announced,
+    metallb_announced,
+)
 from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.vnic import maybe_unfiltered
@@ -39,16 +45,23 @@ register(
     {
         f"{ID}.what.metallb": {"en": "MetalLB pool {name}", "ko": "MetalLB 풀 {name}"},
         f"{ID}.what.kube-vip": {"en": "kube-vip address {name}", "ko": "kube-vip 주소 {name}"},
+        f"{ID}.what.endpoint": {
+            "en": "kubeadm's controlPlaneEndpoint {name} (no Neutron port's address: a control "
+            "plane node must answer for it)",
+            "ko": "kubeadm의 controlPlaneEndpoint {name}(어떤 Neutron 포트의 주소도 아니므로 컨트롤 "
+            "플레인 노드가 응답해야 함)",
+        },
         f"{ID}.used": {
             "en": "{n} in use by Services: {ips}",
             "ko": "Service가 사용 중인 주소 {n}개: {ips}",
         },
+        f"{ID}.pool": {"en": "{what} ({cidrs}; {used})", "ko": "{what}({cidrs}; {used})"},
         f"{ID}.unused": {"en": "no Service uses it yet", "ko": "아직 사용하는 Service 없음"},
         f"{ID}.fail": {
-            "en": "{what} ({cidrs}; {used}) is answered for by ARP/NDP from {nodes} ({n} ports), "
+            "en": "{what} is answered for by ARP/NDP from {nodes} ({n} {n:port/ports}), "
             "whose ports keep anti-spoofing on with no allowed address pair covering it: Neutron "
             "drops the answers and the replies, so nothing reaches the address.",
-            "ko": "{what}({cidrs}; {used})에 대한 ARP/NDP 응답을 {nodes}(포트 {n}개)에서 보내는데, "
+            "ko": "{what}에 대한 ARP/NDP 응답을 {nodes}(포트 {n}개)에서 보내는데, "
             "이 포트들은 anti-spoofing이 켜져 있고 이를 포함하는 Allowed Address Pair가 없습니다: "
             "Neutron이 응답과 회신을 차단해 그 주소에 아무것도 닿지 않습니다.",
         },
@@ -146,9 +159,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         gap = ctx.snapshot.gap_for("cluster.virtual_ips")
         evidence = (f"gap: {gap.source}: {gap.error}",) if gap else ()
         out.append(SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unread", part=part), evidence))
-    announced = kube_vip
+    announced = kube_vip + endpoint_announced(ctx.snapshot, kube_vip)
     if metallb is not None and not out:
-        announced = metallb_announced(metallb, cl.nodes or ()) + kube_vip
+        announced = metallb_announced(metallb, cl.nodes or ()) + announced
     announced = [a for a in announced if a.l2_nodes or a.bgp]
     if not announced:
         return out or [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
@@ -246,9 +259,11 @@ def _fail(
         Status.FAIL,
         Msg(
             f"{ID}.fail",
-            what=what,
-            cidrs=cidrs_label([str(c) for c in a.cidrs]),
-            used=used,
+            what=Msg(
+                f"{ID}.pool", what=what, cidrs=cidrs_label([str(c) for c in a.cidrs]), used=used
+            )
+            if a.kind == "metallb"
+            else what,
             nodes=nodes_label([v.name for v in views], len(ctx.topo.node_views)),
             n=len(views),
         ),
