@@ -124,6 +124,14 @@ def test_unread_pools_are_unknown() -> None:
     assert "IPAddressPools" in str(only(doc, Status.UNKNOWN).message)
 
 
+def test_pods_not_listed_leave_the_virtual_ips_unknown() -> None:
+    doc = metallb_doc()
+    doc["cluster"]["virtual_ips"] = None
+    doc["gaps"] = [{"source": "cluster.pods", "error": "GET /api/v1/pods: 403 Forbidden"}]
+    f = only(doc, Status.UNKNOWN)
+    assert "cluster.virtual_ips" in str(f.message) and "403" in str(f.message)
+
+
 def test_a_pool_in_the_allocation_pool_is_a_warning() -> None:
     doc = metallb_doc(allocation_end="10.0.0.254")
     add_pairs(doc, [POOL])
