@@ -139,8 +139,14 @@ def test_a_pool_in_the_allocation_pool_is_a_warning() -> None:
     warning = next(w for w in d.warnings if w.check_id == ID)
     assert warning.cause == "vip-allocation-pool"
     text = str(warning.message)
-    assert "allocation pool 10.0.0.2-10.0.0.254" in text
-    assert "`openstack subnet unset --allocation-pool start=10.0.0.2,end=10.0.0.254 " in text
+    assert (
+        "10.0.0.200/29 (MetalLB pool web) lie in the allocation pools of subnet k8s-subnet" in text
+    )
+    # one command that sets the pools without the MetalLB range
+    assert (
+        "`openstack subnet set --no-allocation-pool --allocation-pool start=10.0.0.2,end=10.0.0.199 --allocation-pool start=10.0.0.208,end=10.0.0.254 "
+        in text
+    )
     assert not d.root_causes  # no outage: never a root cause
 
 

@@ -38,6 +38,7 @@ from kostack.model.snapshot import (
     MetalLBPool,
     VirtualIPs,
 )
+from kostack.shell import as_code, render
 
 SOURCE: Final = "cluster.virtual_ips.metallb"
 GROUP: Final = ("metallb.io", "v1beta1")
@@ -204,7 +205,8 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
                 plural,
             )
         except ReadFailure as failure:
-            gap(SOURCE, failure, Msg("gap.hint.metallb", plural=plural))
+            shown = as_code(render(["kubectl", "get", f"{plural}.metallb.io", "-A", "-o", "yaml"]))
+            gap(SOURCE, failure, Msg("gap.hint.metallb", plural=plural, command=shown))
     pools: tuple[MetalLBPool, ...] | None = None
     if "ipaddresspools" in lists:
         parsed = [parse_pool(o) for o in lists["ipaddresspools"]]

@@ -26,7 +26,8 @@ from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, Topology, net_within
-from kostack.model.snapshot import IPAddress, IPNetwork, Subnet
+from kostack.model.snapshot import AllocationPool, IPAddress, IPNetwork, Subnet
+from kostack.shell import as_code, end_options, render
 
 ID = "neutron-vip-pairs"
 TITLE = "Ports of nodes that announce a virtual IP (MetalLB, kube-vip) have a pair covering it"
@@ -87,16 +88,10 @@ register(
             "알 수 없습니다.",
         },
         f"{ID}.allocation": {
-            "en": "{what} ({cidrs}) overlaps allocation pool {start}-{end} of subnet {subnet}: "
-            "Neutron may give one of these addresses to a new port. Shrink the pool "
-            "(`openstack subnet unset --allocation-pool start={start},end={end} {subnet}`, then "
-            "`openstack subnet set --allocation-pool start=...,end=... {subnet}` with the "
-            "addresses left out).",
-            "ko": "{what}({cidrs}) 대역이 서브넷 {subnet}의 할당 풀 {start}-{end:과/와} "
-            "겹칩니다: Neutron이 이 주소 중 하나를 새 포트에 줄 수 있습니다. 풀을 줄이세요"
-            "(`openstack subnet unset --allocation-pool start={start},end={end} {subnet}` 다음 "
-            "`openstack subnet set --allocation-pool start=...,end=... {subnet}`로 그 주소를 "
-            "뺀 범위 지정).",
+            "en": "{cidrs} ({what}) lie in the allocation pools of subnet {subnet} ({pools}): "
+            "Neutron may give one of these addresses to a new port. Leave them out: {command}.",
+            "ko": "{cidrs}({what}) 대역이 서브넷 {subnet}의 할당 풀({pools}) 안에 있습니다: Neutron이 "
+            "이 주소 중 하나를 새 포트에 줄 수 있습니다. 할당 풀에서 빼세요: {command}.",
         },
         f"{ID}.unfiltered": {
             "en": "The ports of {nodes} may not be filtered by Neutron's firewall (SR-IOV, bare "
@@ -177,6 +172,7 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
     out: list[Finding] = []
     no_port: dict[str, NodeView] = {}
     unsure: dict[str, NodeView] = {}
+    in_subnet: dict[str, tuple[Subnet, list[Announced], list[IPNetwork]]] = {}
     judged = 0
     for a in announced:
         views = [topo.node_views[n] for n in sorted(a.l2_nodes) if n in topo.node_views]
@@ -212,7 +208,11 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
         if gaps:
             out.append(_fail(ctx, a, _merged(gaps), used.get(f"{a.kind}/{a.name}", [])))
         for subnet, cidrs in subnets.values():
-            out.extend(_in_allocation_pool(ctx, a, subnet, cidrs))
+            entry = in_subnet.setdefault(subnet.id, (subnet, [], []))
+            entry[1].append(a)
+            entry[2].extend(cidrs)
+    for subnet, owners, cidrs in in_subnet.values():
+        out.extend(_in_allocation_pool(ctx, subnet, owners, cidrs))
     if no_port:
         out.append(no_port_finding(SAY, list(no_port.values())))
     if unsure:
@@ -301,30 +301,59 @@ def _outside(
 
 
 def _in_allocation_pool(
-    ctx: CheckContext, a: Announced, subnet: Subnet, cidrs: list[IPNetwork]
+    ctx: CheckContext, subnet: Subnet, owners: list[Announced], cidrs: list[IPNetwork]
 ) -> list[Finding]:
-    for pool in subnet.allocation_pools or ():
+    """One warning per subnet whose allocation pools hold virtual IPs, with the one command
+    that sets its pools without them (`--no-allocation-pool` then every pool left)."""
+    pools = subnet.allocation_pools or ()
+    hit = [
+        c
+        for c in cidrs
+        if any(int(c[0]) <= int(p.end) and int(c[-1]) >= int(p.start) for p in pools)
+    ]
+    if not hit:
+        return []
+    kept = _shrunk(pools, hit)
+    argv = ["openstack", "subnet", "set", "--no-allocation-pool"]
+    for lo, hi in kept:
+        argv += ["--allocation-pool", f"start={lo},end={hi}"]
+    said = ", ".join(f"{p.start}-{p.end}" for p in pools)
+    return [
+        Finding(
+            ID,
+            Status.FAIL,
+            Severity.LOW,
+            SAY.cluster(ctx, Status.FAIL, "").resource,
+            Msg(
+                f"{ID}.allocation",
+                what=", ".join(_what(a) for a in owners),
+                cidrs=cidrs_label([str(c) for c in hit]),
+                subnet=subnet.name or subnet.id,
+                pools=said,
+                command=as_code(render([*argv, *end_options([subnet.id])])),
+            ),
+            (f"subnet {subnet.id} allocation_pools {said}",),
+            cause=POOL_CAUSE,
+            key=("allocation", subnet.id),
+        )
+    ]
+
+
+def _shrunk(
+    pools: Sequence[AllocationPool], cidrs: Sequence[IPNetwork]
+) -> list[tuple[IPAddress, IPAddress]]:
+    """The allocation pools less ``cidrs`` (each pool cut around the ranges inside it)."""
+    cuts = sorted((int(c[0]), int(c[-1])) for c in cidrs)
+    out: list[tuple[IPAddress, IPAddress]] = []
+    for pool in pools:
+        make = type(pool.start)
         lo, hi = int(pool.start), int(pool.end)
-        hit = [c for c in cidrs if int(c[0]) <= hi and int(c[-1]) >= lo]
-        if not hit:
-            continue
-        return [
-            Finding(
-                ID,
-                Status.FAIL,
-                Severity.LOW,
-                SAY.cluster(ctx, Status.FAIL, "").resource,
-                Msg(
-                    f"{ID}.allocation",
-                    what=_what(a),
-                    cidrs=cidrs_label([str(c) for c in hit]),
-                    start=str(pool.start),
-                    end=str(pool.end),
-                    subnet=subnet.id,
-                ),
-                (f"subnet {subnet.id} allocation_pools start={pool.start} end={pool.end}",),
-                cause=POOL_CAUSE,
-                key=("allocation", a.kind, a.name, subnet.id),
-            )
-        ]
-    return []
+        for first, last in cuts:
+            if last < lo or first > hi:
+                continue
+            if first > lo:
+                out.append((make(lo), make(first - 1)))
+            lo = max(lo, last + 1)
+        if lo <= hi:
+            out.append((make(lo), make(hi)))
+    return out
