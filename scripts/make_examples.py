@@ -16,6 +16,7 @@ from kostack_testkit.dualstack import DUALSTACK_EXAMPLES, dualstack_example_doc
 from kostack_testkit.kubeovn import KUBE_OVN_EXAMPLES, kube_ovn_example_doc
 from kostack_testkit.kuberouter import KUBE_ROUTER_EXAMPLES, kube_router_example_doc
 from kostack_testkit.lb_fixtures import LB_EXAMPLES, lb_example_doc
+from kostack_testkit.metallb import METALLB_EXAMPLES, metallb_example_doc
 from kostack_testkit.multipool import MULTIPOOL_EXAMPLES, multipool_example_doc
 from kostack_testkit.reflectors import REFLECTOR_EXAMPLES, reflector_example_doc
 
@@ -33,6 +34,7 @@ def main() -> int:
         (KUBE_OVN_EXAMPLES, kube_ovn_example_doc),
         (LB_EXAMPLES, lb_example_doc),
         (CALICO_ADDRESS_EXAMPLES, calico_address_example_doc),
+        (METALLB_EXAMPLES, metallb_example_doc),
     )
     for registry, make in registries:
         for name in registry:

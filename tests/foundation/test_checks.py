@@ -26,6 +26,8 @@ from kostack_testkit.calico_address import (
 )
 from kostack_testkit.kubeovn import kube_ovn_example_doc
 from kostack_testkit.lb_fixtures import LB_CHECK_CASES
+from kostack_testkit.metallb import POOL as METALLB_POOL
+from kostack_testkit.metallb import metallb_doc
 
 Doc = dict[str, Any]
 Edit = Callable[[Doc], None]
@@ -253,6 +255,19 @@ CASES: dict[str, tuple[Callable[[], Doc], Callable[[], Doc], Callable[[], Doc]]]
 
 
 CASES.update(LB_CHECK_CASES)
+
+
+def _metallb_unread() -> Doc:
+    doc = metallb_doc()
+    doc["cluster"]["virtual_ips"]["metallb"]["pools"] = None
+    return doc
+
+
+CASES["neutron-vip-pairs"] = (
+    lambda: _add(metallb_doc(), lambda d: add_pairs(d, [METALLB_POOL])),
+    metallb_doc,
+    _metallb_unread,
+)
 
 
 def test_every_registered_check_has_cases() -> None:

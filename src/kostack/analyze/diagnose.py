@@ -41,7 +41,15 @@ SYMPTOM_CHECKS = (
     "lb-pending-service",
 )
 # causes that are no outage: said as warnings, never root causes, left alone by the plan
-WARNING_CAUSES = frozenset({"antispoof-off", "cidr-overlap-latent", "cilium-health", "mtu-pmtud"})
+WARNING_CAUSES = frozenset(
+    {
+        "antispoof-off",
+        "cidr-overlap-latent",
+        "cilium-health",
+        "mtu-pmtud",
+        "vip-allocation-pool",
+    }
+)
 PORT_CAUSES = frozenset(
     {
         "antispoof",
@@ -51,6 +59,7 @@ PORT_CAUSES = frozenset(
         "sg-outside",
         "sg-stateless",
         "bgp-blocked",
+        "vip-antispoof",
     }
 )
 # causes whose reading of addresses a pod range that contains node addresses invalidates

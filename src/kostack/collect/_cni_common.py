@@ -27,6 +27,7 @@ from kostack.collect._kube_objects import (
 )
 from kostack.collect._kube_reader import Reader
 from kostack.collect._kube_types import ReadFailure, joined
+from kostack.collect._kube_vip import VipPods
 from kostack.model.snapshot import CNI, IPNetwork
 
 JsonObject = dict[str, Any]
@@ -115,6 +116,8 @@ class ClusterFacts:
     unmodelled: dict[str, str] = field(default_factory=dict)
     # Calico's own settings of the nodes (route reflectors, labels, AS numbers: annotations)
     calico_nodes: CalicoNodes = field(default_factory=CalicoNodes)
+    # MetalLB's and kube-vip's pods (collect/_kube_vip.py)
+    vips: VipPods = field(default_factory=VipPods)
 
     def add_node(self, node: Mapping[str, Any]) -> None:
         for key in annotations_of(node):
@@ -137,6 +140,7 @@ class ClusterFacts:
         labels = labels_of(pod)
         namespace = namespace_of(pod)
         app = labels.get("k8s-app") or labels.get("app") or ""
+        self.vips.add_pod(pod)
         for (key, value), name in UNMODELLED_AGENTS.items():
             if labels.get(key) == value:
                 self.unmodelled.setdefault(name, namespace)

@@ -460,6 +460,7 @@ class KubeadmNetworking:
     pod_subnets: tuple[IPNetwork, ...] | None
     service_subnets: tuple[IPNetwork, ...] | None
     dns_domain: str | None
+    control_plane_endpoint: str | None = None
 
 
 def parse_kubeadm(configmap: Mapping[str, Any]) -> KubeadmNetworking | None:
@@ -473,6 +474,7 @@ def parse_kubeadm(configmap: Mapping[str, Any]) -> KubeadmNetworking | None:
         pod_subnets=parse_cidrs(networking.get("podSubnet")),
         service_subnets=parse_cidrs(networking.get("serviceSubnet")),
         dns_domain=as_str(networking.get("dnsDomain")),
+        control_plane_endpoint=as_str(document.get("controlPlaneEndpoint")),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Final, TypeVar
 from pydantic import ValidationError
 
 from kostack.model.snapshot import (
+    AllocationPool,
     AllowedAddressPair,
     FixedIP,
     Network,
@@ -97,7 +98,18 @@ def subnet_record(raw: dict[str, Any]) -> Subnet:
         ipv6_ra_mode=raw.get("ipv6_ra_mode") or None,
         ipv6_address_mode=raw.get("ipv6_address_mode") or None,
         enable_dhcp=_optional_bool(raw.get("enable_dhcp")),
+        allocation_pools=_allocation_pools(raw.get("allocation_pools")),
     )
+
+
+def _allocation_pools(raw: object) -> tuple[AllocationPool, ...] | None:
+    """Neutron's allocation_pools ([{start, end}]); None when absent or not that shape."""
+    if not isinstance(raw, list):
+        return None
+    try:
+        return tuple(AllocationPool(start=p["start"], end=p["end"]) for p in raw)
+    except (KeyError, TypeError, ValidationError):
+        return None
 
 
 def port_record(raw: dict[str, Any]) -> Port:

@@ -49,6 +49,7 @@ from kostack.collect._kube_objects import (
 )
 from kostack.collect._kube_reader import Reader, fatal
 from kostack.collect._kube_types import JsonObject, ReadFailure, Session, joined
+from kostack.collect._kube_vip import read_virtual_ips
 from kostack.collect.gap_texts import make_gap
 from kostack.collect.match import NodeIdentity, node_identity
 from kostack.gap_words import Msg, first_of, quoted
@@ -187,6 +188,10 @@ class _ClusterReader:
         services = _merge_services(services, lb.services)
         self.progress("CNI settings")
         cni_result = self._cni()
+        self.progress("MetalLB and kube-vip")
+        endpoint = kubeadm.control_plane_endpoint if kubeadm else None
+        facts = self.facts
+        vips = read_virtual_ips(self.reader, facts.vips, facts.pods_known, endpoint, self.gap)
         dns_service = self._dns_service(services, cluster_dns)
         cluster_dns_ip = cluster_dns or (dns_service.cluster_ip if dns_service else None)
         if cluster_dns_ip is None:
@@ -216,6 +221,7 @@ class _ClusterReader:
             kube_proxy_mode=self._kube_proxy_mode(proxy_cm, proxy_failure, cni_result),
             cni=cni_result.cni if cni_result else CNI(),
             service_events=lb.events,
+            virtual_ips=vips,
         )
         self._notes_to_gaps()
         self._inconsistent_lists_to_gaps()

@@ -63,6 +63,14 @@ from kostack.model.types import (
     StrSet,
     Text,
 )
+from kostack.model.vip import (
+    KubeVip,
+    LabelSelector,
+    MetalLB,
+    MetalLBAdvertisement,
+    MetalLBPool,
+    VirtualIPs,
+)
 
 # The records and types defined in kostack.model.types and .helm are part of this module's
 # interface: kostack imports every snapshot record from here.
@@ -72,6 +80,7 @@ __all__ = [
     "IP",
     "MAC",
     "SCHEMA_VERSION",
+    "AllocationPool",
     "AllowedAddressPair",
     "Antrea",
     "CIDRSet",
@@ -105,13 +114,18 @@ __all__ = [
     "KubeOvnSubnet",
     "KubeProxyMode",
     "KubeRouter",
+    "KubeVip",
     "Label",
+    "LabelSelector",
     "LoadBalancer",
     "LoadBalancerIngress",
     "LoadBalancerQuota",
     "ManifestObject",
     "ManifestPVC",
     "ManifestStatefulSet",
+    "MetalLB",
+    "MetalLBAdvertisement",
+    "MetalLBPool",
     "Name",
     "Network",
     "NeutronBackend",
@@ -141,6 +155,7 @@ __all__ = [
     "StrSet",
     "Subnet",
     "Text",
+    "VirtualIPs",
     "WorkloadPod",
 ]
 
@@ -225,6 +240,13 @@ class Network(Record):
 IPv6Mode = Literal["slaac", "dhcpv6-stateful", "dhcpv6-stateless"]
 
 
+class AllocationPool(Record):
+    """A range Neutron hands fixed IPs from (start and end included)."""
+
+    start: IP
+    end: IP
+
+
 class Subnet(Record):
     id: Name
     name: Label = ""
@@ -238,6 +260,8 @@ class Subnet(Record):
     ipv6_ra_mode: IPv6Mode | None = None
     ipv6_address_mode: IPv6Mode | None = None
     enable_dhcp: bool | None = None
+    # None: not collected (a hand-written snapshot): an address's fate is then unknown
+    allocation_pools: tuple[AllocationPool, ...] | None = None
 
     @model_validator(mode="after")
     def _family_agrees(self) -> Subnet:
@@ -480,6 +504,8 @@ class Cluster(Record):
     cni: CNI = Field(default_factory=CNI)
     # Events about type LoadBalancer services (the cloud controller's reasons); None: not read
     service_events: tuple[KubeEvent, ...] | None = None
+    # MetalLB, kube-vip, controlPlaneEndpoint (model/vip.py); None: not known (pods unread)
+    virtual_ips: VirtualIPs | None = Field(default_factory=VirtualIPs)
 
 
 # --------------------------------------------------------------------------- links, gaps, probes

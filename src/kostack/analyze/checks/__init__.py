@@ -34,6 +34,7 @@ from kostack.analyze.checks import (
     neutron_allowed_pairs_scope,
     neutron_port_admin_down,
     neutron_port_security_disabled,
+    neutron_vip_pairs,
 )
 from kostack.analyze.checks.base import Check
 
@@ -68,6 +69,7 @@ _MODULES: tuple[ModuleType, ...] = (
     # appended: the rule indexes of SARIF answers stay as they were
     net_sg_stateless,
     net_calico_node_address,
+    neutron_vip_pairs,
 )
 
 CHECKS: tuple[Check, ...] = tuple(

@@ -23,6 +23,12 @@ register(
             "en": "The cluster has no Service of type LoadBalancer.",
             "ko": "클러스터에 LoadBalancer 타입 Service가 없습니다.",
         },
+        "lb.na-metallb": {
+            "en": "Every Service of type LoadBalancer ({n}) gets its address from MetalLB, not "
+            "from Octavia (neutron-vip-pairs judges MetalLB's addresses).",
+            "ko": "LoadBalancer 타입 Service {n}개 모두 Octavia가 아니라 MetalLB에서 주소를 "
+            "받습니다(MetalLB 주소는 neutron-vip-pairs 점검이 판단합니다).",
+        },
         "lb.unknown-services": {
             "en": "Cannot decide: the Services of type LoadBalancer were not collected: {error}.",
             "ko": "판단할 수 없음: LoadBalancer 타입 Service를 수집하지 못했습니다: {error}.",
@@ -71,7 +77,11 @@ def start(
         return None, unknown(message, f"gap: {gap.source}: {gap.error}")
     analysis = lb_analysis(ctx.topo)
     if not analysis.index.load_balancer_services:
-        return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, Msg("lb.na-none"))]
+        index = analysis.index
+        metallb = [s for s in ctx.topo.services.values() if s.type == "LoadBalancer"]
+        metallb = [s for s in metallb if not s.load_balancer_class and index.metallb_serves(s)]
+        said = Msg("lb.na-metallb", n=len(metallb)) if metallb else Msg("lb.na-none")
+        return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, said)]
     if not analysis.index.lbs_known:
         og = snap.gap_for("openstack.load_balancers", "openstack")
         error = error_of(og) if og else "openstack.load_balancers: null"

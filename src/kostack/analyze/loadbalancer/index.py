@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import Final, Literal
 
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, Topology
+from kostack.analyze.topology import NodeView, PrefixIndex, Topology
 from kostack.model.loadbalancer import FloatingIP, Listener, LoadBalancer, Member, Pool
 from kostack.model.snapshot import IPAddress, Port, Service, ServicePort, Subnet
 
@@ -168,12 +168,36 @@ class LBIndex:
 
     @cached_property
     def load_balancer_services(self) -> tuple[Service, ...]:
-        """Services of type LoadBalancer that OCCM handles (no loadBalancerClass of another)."""
+        """Services of type LoadBalancer that OCCM handles (no loadBalancerClass of another,
+        not MetalLB's: `metallb_serves`)."""
         return tuple(
             s
             for s in self.topo.services.values()
-            if s.type == "LoadBalancer" and not s.load_balancer_class
+            if s.type == "LoadBalancer" and not s.load_balancer_class and not self.metallb_serves(s)
         )
+
+    @cached_property
+    def _metallb_pools(self) -> tuple[bool, PrefixIndex[str] | None]:
+        """(MetalLB runs, its pools' index; None when they were not read)."""
+        cl = self.topo.snapshot.cluster
+        metallb = cl.virtual_ips.metallb if cl is not None and cl.virtual_ips else None
+        if metallb is None:
+            return False, None
+        if metallb.pools is None:
+            return True, None
+        return True, PrefixIndex((c, p.name) for p in metallb.pools for c in p.cidrs)
+
+    def metallb_serves(self, svc: Service) -> bool:
+        """MetalLB gives the Service its address: MetalLB runs, OCCM has not annotated the
+        Service with its load balancer, and the Service's address is in a MetalLB pool (or it
+        has none yet, or the pools were not read). docs/loadbalancer.md "MetalLB"."""
+        runs, pools = self._metallb_pools
+        if not runs or svc.annotations.get(LB_ID_ANNOTATION):
+            return False
+        ips = [i.ip for i in svc.load_balancer_ingress if i.ip is not None]
+        if pools is None or not ips:
+            return True
+        return any(pools.first_listed(ip) is not None for ip in ips)
 
     @cached_property
     def node_ports_in_use(self) -> frozenset[int]:

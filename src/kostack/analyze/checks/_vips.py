@@ -1,0 +1,169 @@
+"""The virtual IPs nodes announce, and from which nodes (docs/facts.md "Virtual IPs").
+
+MetalLB (api/v1beta1): an advertisement covers the pools it names or selects, every pool when
+it does neither; it is announced from the nodes its nodeSelectors select, every node when it
+has none. kube-vip with ``vip_arp`` answers ARP for its ``address`` from the node whose pod
+holds the lease: every node running such a pod may. Cost: each advertisement's node set is
+computed once (advertisements x nodes), each pool joins the sets of its advertisements.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from kostack.analyze.topology import PrefixIndex
+from kostack.model.snapshot import (
+    IPAddress,
+    IPNetwork,
+    LabelSelector,
+    MetalLB,
+    MetalLBAdvertisement,
+    MetalLBPool,
+    Node,
+    Snapshot,
+)
+
+
+def selects(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
+    """Kubernetes LabelSelector semantics: every matchLabels pair and every expression."""
+    if any(labels.get(k) != v for k, v in selector.match_labels.items()):
+        return False
+    for e in selector.match_expressions:
+        present = e.key in labels
+        if e.operator == "In" and not (present and labels[e.key] in e.values):
+            return False
+        if e.operator == "NotIn" and present and labels[e.key] in e.values:
+            return False
+        if e.operator == "Exists" and not present:
+            return False
+        if e.operator == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def any_selects(selectors: Sequence[LabelSelector], labels: Mapping[str, str]) -> bool:
+    """A list of selectors (ORed); an empty list selects everything."""
+    return not selectors or any(selects(s, labels) for s in selectors)
+
+
+@dataclass
+class Announced:
+    """One pool (or kube-vip address): its ranges and the nodes that may announce it."""
+
+    kind: str  # "metallb" | "kube-vip"
+    name: str
+    cidrs: tuple[IPNetwork, ...]
+    l2_nodes: set[str] = field(default_factory=set)
+    bgp: bool = False
+
+
+def _covers(ad: MetalLBAdvertisement, pool: MetalLBPool) -> bool:
+    if not ad.pools and not ad.pool_selectors:
+        return True
+    return pool.name in ad.pools or any(selects(s, pool.labels) for s in ad.pool_selectors)
+
+
+def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced]:
+    """Every pool, with the nodes its L2Advertisements announce it from and whether a
+    BGPAdvertisement announces it (``pools``/``advertisements`` read: the caller checks)."""
+    ads = metallb.advertisements or ()
+    node_sets = [
+        {n.name for n in nodes if any_selects(ad.node_selectors, n.labels)}
+        if ad.kind == "l2"
+        else set()
+        for ad in ads
+    ]
+    out = []
+    for pool in metallb.pools or ():
+        a = Announced("metallb", pool.name, pool.cidrs)
+        for ad, names in zip(ads, node_sets, strict=True):
+            if not _covers(ad, pool):
+                continue
+            if ad.kind == "bgp":
+                a.bgp = True
+            else:
+                a.l2_nodes |= names
+        out.append(a)
+    return out
+
+
+def kube_vip_announced(snapshot: Snapshot) -> list[Announced]:
+    """Each kube-vip ARP address that is an IP, with the nodes of its pods."""
+    cl = snapshot.cluster
+    vips = cl.virtual_ips if cl is not None else None
+    by_address: dict[IPAddress, Announced] = {}
+    for kv in vips.kube_vip if vips is not None else ():
+        try:
+            ip = ipaddress.ip_address(kv.address or "")
+        except ValueError:
+            continue  # a DNS name: which address it names is not known
+        a = by_address.setdefault(ip, Announced("kube-vip", str(ip), (ipaddress.ip_network(ip),)))
+        if kv.node and kv.arp:
+            a.l2_nodes.add(kv.node)
+        a.bgp = a.bgp or kv.bgp
+    return list(by_address.values())
+
+
+def endpoint_host(endpoint: str | None) -> IPAddress | None:
+    """The IP of kubeadm's controlPlaneEndpoint (``host[:port]``, ``[v6]:port``); None for a
+    DNS name or nothing."""
+    if not endpoint:
+        return None
+    host = endpoint.strip()
+    if host.startswith("["):
+        host = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def endpoint_announced(snapshot: Snapshot, kube_vip: Sequence[Announced]) -> list[Announced]:
+    """kubeadm's controlPlaneEndpoint when it is an IP in a control plane's subnet that no
+    kube-vip pod, no node and no Neutron port of the snapshot holds: then a control plane
+    node must answer for it (keepalived, a kube-vip kostack did not see), and every control
+    plane in that subnet may."""
+    cl, os_ = snapshot.cluster, snapshot.openstack
+    vips = cl.virtual_ips if cl is not None else None
+    ip = endpoint_host(vips.control_plane_endpoint if vips is not None else None)
+    if ip is None or cl is None or cl.nodes is None or os_ is None or os_.ports is None:
+        return []
+    if any(ip in a.cidrs[0] for a in kube_vip):
+        return []
+    if any(ip in n.internal_ips for n in cl.nodes):
+        return []
+    if any(f.ip_address == ip for p in os_.ports for f in p.fixed_ips):
+        return []
+    # only in a control plane's own subnet can a node answer ARP/NDP for it (a floating IP,
+    # an outside load balancer: another path, not judged)
+    subnets = [sn.cidr for sn in os_.subnets or () if ip in sn.cidr]
+    planes = {
+        n.name
+        for n in cl.nodes
+        if n.is_control_plane and any(a in c for a in n.internal_ips for c in subnets)
+    }
+    if not planes:
+        return []
+    return [Announced("endpoint", str(ip), (ipaddress.ip_network(ip),), planes)]
+
+
+def in_use(announced: Iterable[Announced], snapshot: Snapshot) -> dict[str, list[IPAddress]]:
+    """Service ingress IPs within each announced range (one pass over the Services, each
+    address looked up by prefix: no per-pair loop)."""
+    index: PrefixIndex[str] = PrefixIndex(
+        (c, f"{a.kind}/{a.name}") for a in announced for c in a.cidrs
+    )
+    out: dict[str, list[IPAddress]] = {}
+    cl = snapshot.cluster
+    for s in (cl.services if cl is not None else None) or ():
+        for ingress in s.load_balancer_ingress:
+            if ingress.ip is None:
+                continue
+            key = index.first_listed(ingress.ip)
+            if key is not None:
+                out.setdefault(key, []).append(ingress.ip)
+    return out

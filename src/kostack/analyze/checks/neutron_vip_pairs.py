@@ -1,0 +1,359 @@
+"""neutron-vip-pairs: the ports of nodes that announce a virtual IP let its answers out.
+
+MetalLB in L2 mode, and kube-vip with ``vip_arp``, answer ARP (IPv4) or NDP (IPv6) for an
+address no Neutron port owns, from the node's own MAC, and the node's replies leave with that
+address as source. Neutron's anti-spoofing drops both unless the address is a fixed IP or in
+an allowed address pair of the port (docs/facts.md "Virtual IPs"). One finding per pool (or
+kube-vip address), naming its nodes with counts, never one per (address, node).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kostack.analyze.checks._facts import cidrs_label, nodes_label
+from kostack.analyze.checks._vips import (
+    Announced,
+    endpoint_announced,
+    in_use,
+    kube_vip_announced,
+    metallb_announced,
+)
+from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
+from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
+from kostack.analyze.engine.vnic import maybe_unfiltered
+from kostack.analyze.findings import Finding, Remedy, Severity, Status
+from kostack.analyze.messages import Msg, register
+from kostack.analyze.remedy import pair_remedy
+from kostack.analyze.topology import NodeView, Topology, net_within
+from kostack.model.snapshot import AllocationPool, IPAddress, IPNetwork, Subnet
+from kostack.shell import as_code, end_options, render
+
+ID = "neutron-vip-pairs"
+TITLE = "Ports of nodes that announce a virtual IP (MetalLB, kube-vip) have a pair covering it"
+SEVERITY = Severity.HIGH
+SAY = Says(ID, SEVERITY)
+SEVERITY_NOTE = (
+    "high: Neutron drops the ARP/NDP answers for the address, so the Services (or the control "
+    "plane endpoint) behind it are unreachable; an address inside a subnet's allocation pool "
+    "is a warning (cause `vip-allocation-pool`): nothing breaks until Neutron hands it out."
+)
+NEEDS = ("cluster.virtual_ips", "cluster.nodes", "openstack.ports", "node_ports")
+CAUSE = "vip-antispoof"
+POOL_CAUSE = "vip-allocation-pool"
+
+register(
+    {
+        f"{ID}.what.metallb": {"en": "MetalLB pool {name}", "ko": "MetalLB 풀 {name}"},
+        f"{ID}.what.kube-vip": {"en": "kube-vip address {name}", "ko": "kube-vip 주소 {name}"},
+        f"{ID}.what.endpoint": {
+            "en": "kubeadm's controlPlaneEndpoint {name} (no Neutron port's address: a control "
+            "plane node must answer for it)",
+            "ko": "kubeadm의 controlPlaneEndpoint {name}(어떤 Neutron 포트의 주소도 아니므로 컨트롤 "
+            "플레인 노드가 응답해야 함)",
+        },
+        f"{ID}.used": {
+            "en": "{n} in use by Services: {ips}",
+            "ko": "Service가 사용 중인 주소 {n}개: {ips}",
+        },
+        f"{ID}.pool": {"en": "{what} ({cidrs}; {used})", "ko": "{what}({cidrs}; {used})"},
+        f"{ID}.unused": {"en": "no Service uses it yet", "ko": "아직 사용하는 Service 없음"},
+        f"{ID}.fail": {
+            "en": "{what} is answered for by ARP/NDP from {nodes} ({n} {n:port/ports}), "
+            "whose ports keep anti-spoofing on with no allowed address pair covering it: Neutron "
+            "drops the answers and the replies, so nothing reaches the address.",
+            "ko": "{what}에 대한 ARP/NDP 응답을 {nodes}(포트 {n}개)에서 보내는데, "
+            "이 포트들은 anti-spoofing이 켜져 있고 이를 포함하는 Allowed Address Pair가 없습니다: "
+            "Neutron이 응답과 회신을 차단해 그 주소에 아무것도 닿지 않습니다.",
+        },
+        f"{ID}.reason": {
+            "en": "let {node} answer for {what}",
+            "ko": "{node:이/가} {what}에 응답할 수 있게 함",
+        },
+        f"{ID}.outside": {
+            "en": "{what} ({cidrs}) lies outside the subnets of the nodes that announce it"
+            "{bgp}: it reaches them only through routes kostack does not model (a BGP peer, a "
+            "static route), so whether it works is not known.",
+            "ko": "{what}({cidrs}) 대역은 이를 알리는 노드들의 서브넷 밖에 있습니다{bgp}: "
+            "kostack이 다루지 않는 경로(BGP 피어, 정적 라우트)로만 노드에 닿으므로 동작 여부를 알 "
+            "수 없습니다.",
+        },
+        f"{ID}.bgp": {"en": " (announced over BGP)", "ko": "(BGP로 알림)"},
+        f"{ID}.bgp-only": {
+            "en": "{what} ({cidrs}) is announced only over BGP: it reaches the nodes through a "
+            "router that learns its route, which kostack does not model (a Neutron router "
+            "speaks no BGP), so whether it works is not known.",
+            "ko": "{what}({cidrs}) 대역은 BGP로만 알립니다: 그 경로를 배우는 라우터를 거쳐야 노드에 "
+            "닿는데 kostack은 이를 다루지 않으므로(Neutron 라우터는 BGP를 하지 않음) 동작 여부를 "
+            "알 수 없습니다.",
+        },
+        f"{ID}.allocation": {
+            "en": "{cidrs} ({what}) lie in the allocation pools of subnet {subnet} ({pools}): "
+            "Neutron may give one of these addresses to a new port. Leave them out: {command}.",
+            "ko": "{cidrs}({what}) 대역이 서브넷 {subnet}의 할당 풀({pools}) 안에 있습니다: Neutron이 "
+            "이 주소 중 하나를 새 포트에 줄 수 있습니다. 할당 풀에서 빼세요: {command}.",
+        },
+        f"{ID}.unfiltered": {
+            "en": "The ports of {nodes} may not be filtered by Neutron's firewall (SR-IOV, bare "
+            "metal) and have no pair for the virtual IPs they announce: whether their answers "
+            "pass is not known.",
+            "ko": "{nodes}의 포트는 Neutron 방화벽이 거르지 않을 수 있는 포트(SR-IOV, 베어메탈)이며 "
+            "알리는 가상 IP에 대한 pair가 없습니다: 응답이 통과하는지 알 수 없습니다.",
+        },
+        f"{ID}.unread": {
+            "en": "MetalLB runs but its {part} were not read: which addresses it announces, and "
+            "from which nodes, is not known.",
+            "ko": "MetalLB가 실행 중이지만 {part:을/를} 읽지 못해, 어떤 주소를 어느 노드에서 "
+            "알리는지 알 수 없습니다.",
+        },
+        f"{ID}.none": {
+            "en": "No MetalLB pool or kube-vip ARP address is announced from the nodes.",
+            "ko": "노드에서 알리는 MetalLB 풀이나 kube-vip ARP 주소가 없습니다.",
+        },
+        f"{ID}.pass": {
+            "en": "The ports of the nodes announcing {n} virtual IP ranges let their answers out "
+            "(an allowed address pair, or no anti-spoofing).",
+            "ko": "가상 IP 대역 {n}개를 알리는 노드의 포트가 그 응답을 내보냅니다(Allowed Address "
+            "Pair가 있거나 anti-spoofing이 꺼져 있음).",
+        },
+    }
+)
+
+
+def _covered(view: NodeView, cidr: IPNetwork, topo: Topology) -> bool | None:
+    """A pair holding ``cidr`` with the port's own MAC (MetalLB and kube-vip answer from the
+    node's MAC), or no anti-spoofing on the port at all; None: a port Neutron's firewall may
+    not filter (engine/vnic.py), so whether the answers pass is not known."""
+    port = view.port
+    assert port is not None
+    if port.port_security_enabled is False:
+        return True
+    if any(
+        net_within(cidr, p.ip_address) and p.mac_address in (None, port.mac_address)
+        for p in port.allowed_address_pairs
+    ):
+        return True
+    return None if maybe_unfiltered(port, topo) else False
+
+
+def _what(a: Announced) -> str:
+    return Msg(f"{ID}.what.{a.kind}", name=a.name)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    gone = missing(ctx, ID, SEVERITY, NEEDS[:1])
+    if gone:
+        return gone
+    cl = ctx.snapshot.cluster
+    assert cl is not None and cl.virtual_ips is not None
+    metallb = cl.virtual_ips.metallb
+    kube_vip = kube_vip_announced(ctx.snapshot)
+    out: list[Finding] = []
+    if metallb is not None and (metallb.pools is None or metallb.advertisements is None):
+        part = "IPAddressPools" if metallb.pools is None else "L2/BGPAdvertisements"
+        gap = ctx.snapshot.gap_for("cluster.virtual_ips")
+        evidence = (f"gap: {gap.source}: {gap.error}",) if gap else ()
+        out.append(SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unread", part=part), evidence))
+    announced = kube_vip + endpoint_announced(ctx.snapshot, kube_vip)
+    if metallb is not None and not out:
+        announced = metallb_announced(metallb, cl.nodes or ()) + announced
+    announced = [a for a in announced if a.l2_nodes or a.bgp]
+    if not announced:
+        return out or [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
+    gone = missing(ctx, ID, SEVERITY, NEEDS[1:])
+    if gone:
+        return out + gone
+    return out + _judge(ctx, announced)
+
+
+def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
+    topo = ctx.topo
+    used = in_use(announced, ctx.snapshot)
+    out: list[Finding] = []
+    no_port: dict[str, NodeView] = {}
+    unsure: dict[str, NodeView] = {}
+    in_subnet: dict[str, tuple[Subnet, list[Announced], list[IPNetwork]]] = {}
+    judged = 0
+    for a in announced:
+        views = [topo.node_views[n] for n in sorted(a.l2_nodes) if n in topo.node_views]
+        outside: list[IPNetwork] = []
+        gaps: list[tuple[NodeView, list[IPNetwork]]] = []
+        subnets: dict[str, tuple[Subnet, list[IPNetwork]]] = {}
+        for cidr in a.cidrs:
+            inside = False
+            for v in views:
+                subnet = topo.node_subnet(v, cidr.version)
+                if subnet is None or not net_within(cidr, subnet.cidr):
+                    continue
+                inside = True
+                subnets.setdefault(subnet.id, (subnet, []))
+                if cidr not in subnets[subnet.id][1]:
+                    subnets[subnet.id][1].append(cidr)
+                covered = _covered(v, cidr, topo) if v.port is not None else None
+                if v.port is None:
+                    no_port[v.name] = v
+                elif covered is None:
+                    unsure[v.name] = v
+                elif not covered:
+                    if not gaps or gaps[-1][0] is not v:
+                        gaps.append((v, []))
+                    gaps[-1][1].append(cidr)
+            if not inside:
+                outside.append(cidr)
+        judged += 1
+        if not views:  # announced over BGP only
+            out.append(_outside(ctx, a, list(a.cidrs), only_bgp=True))
+        elif outside:
+            out.append(_outside(ctx, a, outside))
+        if gaps:
+            out.append(_fail(ctx, a, _merged(gaps), used.get(f"{a.kind}/{a.name}", [])))
+        for subnet, cidrs in subnets.values():
+            entry = in_subnet.setdefault(subnet.id, (subnet, [], []))
+            entry[1].append(a)
+            entry[2].extend(cidrs)
+    for subnet, owners, cidrs in in_subnet.values():
+        out.extend(_in_allocation_pool(ctx, subnet, owners, cidrs))
+    if no_port:
+        out.append(no_port_finding(SAY, list(no_port.values())))
+    if unsure:
+        names = nodes_label(list(unsure))
+        out.append(
+            SAY.cluster(
+                ctx,
+                Status.UNKNOWN,
+                Msg(f"{ID}.unfiltered", nodes=names),
+                nodes=tuple(unsure),
+                key=("unfiltered", tuple(unsure)),
+            )
+        )
+    if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
+        return out
+    return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=judged))]
+
+
+def _merged(gaps: list[tuple[NodeView, list[IPNetwork]]]) -> list[tuple[NodeView, list[IPNetwork]]]:
+    """One entry per node (a node is met once per range of the pool)."""
+    by_node: dict[str, tuple[NodeView, list[IPNetwork]]] = {}
+    for v, cidrs in gaps:
+        by_node.setdefault(v.name, (v, []))[1].extend(cidrs)
+    return list(by_node.values())
+
+
+def _fail(
+    ctx: CheckContext,
+    a: Announced,
+    gaps: list[tuple[NodeView, list[IPNetwork]]],
+    ips: Sequence[IPAddress],
+) -> Finding:
+    what = _what(a)
+    views = [v for v, _ in gaps]
+    remedies: list[Remedy] = []
+    for v, cidrs in gaps:
+        assert v.port is not None
+        why = Msg(f"{ID}.reason", node=v.name, what=what)
+        remedies.extend(pair_remedy(v.port, v.name, c, why, CAUSE) for c in cidrs)
+    shown = cidrs_label([str(i) for i in ips])
+    used = Msg(f"{ID}.used", n=len(ips), ips=shown) if ips else Msg(f"{ID}.unused")
+    return SAY.cluster(
+        ctx,
+        Status.FAIL,
+        Msg(
+            f"{ID}.fail",
+            what=Msg(
+                f"{ID}.pool", what=what, cidrs=cidrs_label([str(c) for c in a.cidrs]), used=used
+            )
+            if a.kind == "metallb"
+            else what,
+            nodes=nodes_label([v.name for v in views], len(ctx.topo.node_views)),
+            n=len(views),
+        ),
+        tuple(
+            f"port {v.port.id} ({v.name}) allowed_address_pairs="
+            f"{[str(p.ip_address) for p in v.port.allowed_address_pairs]}"
+            for v in views[:8]
+            if v.port is not None
+        ),
+        tuple(remedies),
+        cause=CAUSE,
+        affected=view_ports(ctx, views),
+        nodes=tuple(v.name for v in views),
+        counts=(("nodes", len(views)), ("services", len(ips))),
+        key=("pairs", a.kind, a.name),
+    )
+
+
+def _outside(
+    ctx: CheckContext, a: Announced, cidrs: list[IPNetwork], *, only_bgp: bool = False
+) -> Finding:
+    bgp = Msg(f"{ID}.bgp") if a.bgp else ""
+    said = cidrs_label([str(c) for c in cidrs])
+    message = (
+        Msg(f"{ID}.bgp-only", what=_what(a), cidrs=said)
+        if only_bgp
+        else Msg(f"{ID}.outside", what=_what(a), cidrs=said, bgp=bgp)
+    )
+    return SAY.cluster(
+        ctx,
+        Status.UNKNOWN,
+        message,
+        key=("outside", a.kind, a.name),
+    )
+
+
+def _in_allocation_pool(
+    ctx: CheckContext, subnet: Subnet, owners: list[Announced], cidrs: list[IPNetwork]
+) -> list[Finding]:
+    """One warning per subnet whose allocation pools hold virtual IPs, with the one command
+    that sets its pools without them (`--no-allocation-pool` then every pool left)."""
+    pools = subnet.allocation_pools or ()
+    hit = [
+        c
+        for c in cidrs
+        if any(int(c[0]) <= int(p.end) and int(c[-1]) >= int(p.start) for p in pools)
+    ]
+    if not hit:
+        return []
+    kept = _shrunk(pools, hit)
+    argv = ["openstack", "subnet", "set", "--no-allocation-pool"]
+    for lo, hi in kept:
+        argv += ["--allocation-pool", f"start={lo},end={hi}"]
+    said = ", ".join(f"{p.start}-{p.end}" for p in pools)
+    return [
+        Finding(
+            ID,
+            Status.FAIL,
+            Severity.LOW,
+            SAY.cluster(ctx, Status.FAIL, "").resource,
+            Msg(
+                f"{ID}.allocation",
+                what=", ".join(_what(a) for a in owners),
+                cidrs=cidrs_label([str(c) for c in hit]),
+                subnet=subnet.name or subnet.id,
+                pools=said,
+                command=as_code(render([*argv, *end_options([subnet.id])])),
+            ),
+            (f"subnet {subnet.id} allocation_pools {said}",),
+            cause=POOL_CAUSE,
+            key=("allocation", subnet.id),
+        )
+    ]
+
+
+def _shrunk(
+    pools: Sequence[AllocationPool], cidrs: Sequence[IPNetwork]
+) -> list[tuple[IPAddress, IPAddress]]:
+    """The allocation pools less ``cidrs`` (each pool cut around the ranges inside it)."""
+    cuts = sorted((int(c[0]), int(c[-1])) for c in cidrs)
+    out: list[tuple[IPAddress, IPAddress]] = []
+    for pool in pools:
+        make = type(pool.start)
+        lo, hi = int(pool.start), int(pool.end)
+        for first, last in cuts:
+            if last < lo or first > hi:
+                continue
+            if first > lo:
+                out.append((make(lo), make(first - 1)))
+            lo = max(lo, last + 1)
+        if lo <= hi:
+            out.append((make(lo), make(hi)))
+    return out

@@ -1,0 +1,245 @@
+"""Read what announces virtual IPs: MetalLB's pools and advertisements, kube-vip's pods
+(docs/facts.md "Virtual IPs").
+
+MetalLB is recognised by its pods (metallb-native.yaml labels them app=metallb, its Helm
+chart app.kubernetes.io/name=metallb); only then are its IPAddressPools, L2Advertisements and
+BGPAdvertisements (metallb.io/v1beta1, namespaced) listed: one list request per kind, paged
+by the shared reader. kube-vip is recognised by its image (ghcr.io/kube-vip/kube-vip, or
+plndr/kube-vip before) and read from the pods already listed (pkg/kubevip/config_envvar.go:
+``address``/``vip_address``, ``vip_arp``, ``bgp_enable``, ``cp_enable``, ``svc_enable``,
+``vip_interface``): no request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from kostack.collect._kube_objects import (
+    as_dict,
+    as_list,
+    labels_of,
+    name_of,
+    namespace_of,
+    parse_cidrs,
+    pod_containers,
+)
+from kostack.collect._kube_reader import Reader
+from kostack.collect._kube_types import ReadFailure
+from kostack.gap_words import Msg
+from kostack.model.snapshot import (
+    IPNetwork,
+    KubeVip,
+    LabelSelector,
+    MetalLB,
+    MetalLBAdvertisement,
+    MetalLBPool,
+    VirtualIPs,
+)
+from kostack.shell import as_code, render
+
+SOURCE: Final = "cluster.virtual_ips.metallb"
+GROUP: Final = ("metallb.io", "v1beta1")
+# plural -> what it is read into
+KINDS: Final = ("ipaddresspools", "l2advertisements", "bgpadvertisements")
+_TRUE: Final = frozenset({"1", "t", "true", "yes", "y", "on"})  # Go ParseBool, lower-cased
+
+GapSink = Callable[[str, ReadFailure, str], None]
+
+
+def _is_metallb(labels: Mapping[str, str]) -> bool:
+    return labels.get("app") == "metallb" or labels.get("app.kubernetes.io/name") == "metallb"
+
+
+def _is_kube_vip(image: str) -> bool:
+    """ghcr.io/kube-vip/kube-vip:v0.8.0, plndr/kube-vip:0.3.1 (not kube-vip-cloud-provider)."""
+    last = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[0] == "kube-vip"
+
+
+def _env(container: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(e.get("name")): str(e.get("value"))
+        for e in as_list(container.get("env"))
+        if isinstance(e, dict) and isinstance(e.get("value"), str)
+    }
+
+
+def parse_kube_vip(pod: Mapping[str, Any]) -> KubeVip | None:
+    """kube-vip's settings from the pod's kube-vip container; None when it has none."""
+    for container in pod_containers(pod):
+        image = str(container.get("image") or "")
+        if not _is_kube_vip(image):
+            continue
+        env = _env(container)
+
+        def on(name: str, env: dict[str, str] = env) -> bool:
+            return env.get(name, "").strip().lower() in _TRUE
+
+        return KubeVip(
+            namespace=namespace_of(pod),
+            pod=name_of(pod),
+            node=str(as_dict(pod.get("spec")).get("nodeName") or "") or None,
+            image=image,
+            address=(env.get("address") or env.get("vip_address") or "").strip() or None,
+            arp=on("vip_arp"),
+            bgp=on("bgp_enable"),
+            control_plane=on("cp_enable"),
+            services=on("svc_enable"),
+            interface=env.get("vip_interface") or None,
+        )
+    return None
+
+
+@dataclass
+class VipPods:
+    """What the pod list says about MetalLB and kube-vip, gathered while it is read."""
+
+    metallb_namespaces: list[str] = field(default_factory=list)
+    metallb_image: str | None = None
+    kube_vip: list[KubeVip] = field(default_factory=list)
+
+    def add_pod(self, pod: Mapping[str, Any]) -> None:
+        labels = labels_of(pod)
+        if _is_metallb(labels):
+            namespace = namespace_of(pod)
+            if namespace not in self.metallb_namespaces:
+                self.metallb_namespaces.append(namespace)
+            component = labels.get("component") or labels.get("app.kubernetes.io/component")
+            if component == "speaker" and self.metallb_image is None:
+                self.metallb_image = next(
+                    (
+                        str(c.get("image"))
+                        for c in pod_containers(pod)
+                        if c.get("name") == "speaker"
+                    ),
+                    None,
+                )
+            return
+        vip = parse_kube_vip(pod)
+        if vip is not None:
+            self.kube_vip.append(vip)
+
+
+def _range_cidrs(text: str) -> tuple[IPNetwork, ...] | None:
+    """``a-b`` as the CIDRs that cover exactly it (MetalLB internal/config: a range is
+    "start-end", both included); None when it does not parse."""
+    start, _, end = text.partition("-")
+    try:
+        first = ipaddress.ip_address(start.strip())
+        last = ipaddress.ip_address(end.strip())
+        return tuple(ipaddress.summarize_address_range(first, last))
+    except (ValueError, TypeError):
+        return None
+
+
+def parse_pool(obj: Mapping[str, Any]) -> MetalLBPool | None:
+    """An IPAddressPool; None when an address does not parse (a note of the reader's)."""
+    spec = as_dict(obj.get("spec"))
+    written = [str(a).strip() for a in as_list(spec.get("addresses"))]
+    cidrs: list[IPNetwork] = []
+    for text in written:
+        found = _range_cidrs(text) if "-" in text else parse_cidrs(text)
+        if not found:
+            return None
+        cidrs.extend(c for c in found if c not in cidrs)
+    return MetalLBPool(
+        name=name_of(obj),
+        namespace=namespace_of(obj),
+        cidrs=tuple(cidrs),
+        addresses=tuple(written),
+        auto_assign=spec.get("autoAssign") is not False,
+        labels=labels_of(obj),
+    )
+
+
+def parse_selector(raw: object) -> LabelSelector:
+    body = as_dict(raw)
+    return LabelSelector(
+        match_labels={str(k): str(v) for k, v in as_dict(body.get("matchLabels")).items()},
+        match_expressions=tuple(
+            {
+                "key": str(e.get("key")),
+                "operator": str(e.get("operator")),
+                "values": tuple(str(v) for v in as_list(e.get("values"))),
+            }
+            for e in (as_dict(x) for x in as_list(body.get("matchExpressions")))
+        ),
+    )
+
+
+def parse_advertisement(obj: Mapping[str, Any], kind: str) -> MetalLBAdvertisement:
+    spec = as_dict(obj.get("spec"))
+    return MetalLBAdvertisement(
+        name=name_of(obj),
+        kind="l2" if kind == "l2advertisements" else "bgp",
+        namespace=namespace_of(obj),
+        pools=tuple(str(p) for p in as_list(spec.get("ipAddressPools"))),
+        pool_selectors=tuple(
+            parse_selector(s) for s in as_list(spec.get("ipAddressPoolSelectors"))
+        ),
+        node_selectors=tuple(parse_selector(s) for s in as_list(spec.get("nodeSelectors"))),
+        interfaces=tuple(str(i) for i in as_list(spec.get("interfaces"))),
+    )
+
+
+def _version(image: str | None) -> str | None:
+    if not image or ":" not in image.rsplit("/", 1)[-1]:
+        return None
+    return image.rsplit(":", 1)[1].split("@", 1)[0] or None
+
+
+def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
+    """MetalLB's pools and advertisements when its pods run (three list requests)."""
+    if not pods.metallb_namespaces:
+        return None
+    lists: dict[str, list[dict[str, Any]]] = {}
+    for plural in KINDS:
+        try:
+            lists[plural] = reader.all(
+                f"GET /apis/metallb.io/v1beta1/{plural}",
+                reader.custom.list_cluster_custom_object,
+                *GROUP,
+                plural,
+            )
+        except ReadFailure as failure:
+            shown = as_code(render(["kubectl", "get", f"{plural}.metallb.io", "-A", "-o", "yaml"]))
+            gap(SOURCE, failure, Msg("gap.hint.metallb", plural=plural, command=shown))
+    pools: tuple[MetalLBPool, ...] | None = None
+    if "ipaddresspools" in lists:
+        parsed = [parse_pool(o) for o in lists["ipaddresspools"]]
+        pools = tuple(p for p in parsed if p is not None)
+        if len(pools) != len(parsed):
+            pools = None  # an address kostack cannot read: which IPs are announced is unknown
+    ads: tuple[MetalLBAdvertisement, ...] | None = None
+    if "l2advertisements" in lists and "bgpadvertisements" in lists:
+        ads = tuple(
+            parse_advertisement(o, plural)
+            for plural in ("l2advertisements", "bgpadvertisements")
+            for o in lists[plural]
+        )
+    return MetalLB(
+        namespace=pods.metallb_namespaces[0],
+        version=_version(pods.metallb_image),
+        pools=pools,
+        advertisements=ads,
+    )
+
+
+def read_virtual_ips(
+    reader: Reader,
+    pods: VipPods,
+    pods_known: bool,
+    control_plane_endpoint: str | None,
+    gap: GapSink,
+) -> VirtualIPs | None:
+    """None when the pods could not be listed (whether MetalLB or kube-vip runs is unknown)."""
+    if not pods_known:
+        return None
+    return VirtualIPs(
+        metallb=read_metallb(reader, pods, gap),
+        kube_vip=tuple(pods.kube_vip),
+        control_plane_endpoint=control_plane_endpoint,
+    )

@@ -1,0 +1,93 @@
+"""Snapshot records for virtual IPs that nodes answer for: MetalLB's pools and advertisements,
+kube-vip's settings, kubeadm's controlPlaneEndpoint (docs/facts.md "Virtual IPs").
+
+No Neutron port owns these addresses: a node answers ARP/NDP for them (MetalLB's L2 mode,
+kube-vip with vip_arp) or routes them (BGP), so Neutron's anti-spoofing decides whether they
+work. ``VirtualIPs.metallb`` None means MetalLB was not seen; its ``pools`` None means its
+IPAddressPools could not be read (a gap says why).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from kostack.model.types import CIDRSet, Label, Name
+from kostack.model.types import Record as _Record
+
+SelectorOperator = Literal["In", "NotIn", "Exists", "DoesNotExist"]
+
+
+class LabelExpression(_Record):
+    """One matchExpressions entry of a Kubernetes LabelSelector."""
+
+    key: Name
+    operator: SelectorOperator
+    values: tuple[Name, ...] = ()
+
+
+class LabelSelector(_Record):
+    """A Kubernetes LabelSelector (matchLabels and matchExpressions, ANDed; empty: all)."""
+
+    match_labels: dict[str, str] = Field(default_factory=dict)
+    match_expressions: tuple[LabelExpression, ...] = ()
+
+
+class MetalLBPool(_Record):
+    """An IPAddressPool (metallb.io/v1beta1): its addresses as CIDRs (a start-end range is
+    the CIDRs that cover exactly it)."""
+
+    name: Name
+    namespace: Name = ""
+    cidrs: CIDRSet = ()
+    # spec.addresses as written (a range stays "a-b")
+    addresses: tuple[Name, ...] = ()
+    auto_assign: bool = True
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class MetalLBAdvertisement(_Record):
+    """An L2Advertisement or BGPAdvertisement: which pools, from which nodes. No pool named
+    or selected: every pool; no node selector: every node (MetalLB api/v1beta1)."""
+
+    name: Name
+    kind: Literal["l2", "bgp"]
+    namespace: Name = ""
+    pools: tuple[Name, ...] = ()
+    pool_selectors: tuple[LabelSelector, ...] = ()
+    node_selectors: tuple[LabelSelector, ...] = ()
+    interfaces: tuple[Name, ...] = ()
+
+
+class MetalLB(_Record):
+    namespace: Name
+    version: Name | None = None
+    # None: not read (a gap says why); () : none defined
+    pools: tuple[MetalLBPool, ...] | None = None
+    advertisements: tuple[MetalLBAdvertisement, ...] | None = None
+
+
+class KubeVip(_Record):
+    """One kube-vip pod's settings (its container's environment, pkg/kubevip/config_envvar.go)."""
+
+    namespace: Name
+    pod: Name
+    node: Name | None = None
+    image: Label = ""
+    # env address (else vip_address): an IP or a DNS name
+    address: Name | None = None
+    arp: bool = False
+    bgp: bool = False
+    control_plane: bool = False
+    services: bool = False
+    interface: Name | None = None
+
+
+class VirtualIPs(_Record):
+    """What announces addresses no Neutron port owns."""
+
+    metallb: MetalLB | None = None
+    kube_vip: tuple[KubeVip, ...] = ()
+    # kubeadm ClusterConfiguration controlPlaneEndpoint (host[:port]); None: not set or unread
+    control_plane_endpoint: Name | None = None

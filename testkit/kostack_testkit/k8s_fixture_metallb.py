@@ -1,0 +1,127 @@
+"""MetalLB and kube-vip objects to add to a cluster fixture.
+
+MetalLB as metallb/metallb's config/manifests/metallb-native.yaml installs it: namespace
+metallb-system, Deployment controller and DaemonSet speaker (pods labelled app=metallb,
+component=controller|speaker; images quay.io/metallb/controller|speaker), the CRDs
+ipaddresspools, l2advertisements and bgpadvertisements (metallb.io/v1beta1). kube-vip as its
+docs' static pod manifest (`kube-vip manifest pod --arp --controlplane ...`): a pod in
+kube-system on each control plane, image ghcr.io/kube-vip/kube-vip, settings in env.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kostack_lab.kube_objects import JsonObject, crd_object, object_meta
+from kostack_testkit.k8s_fixture_objects import (
+    NodeSpec,
+    container_spec,
+    daemonset_objects,
+    deployment_objects,
+    env_var,
+    pod_object,
+)
+
+NAMESPACE = "metallb-system"
+VERSION = "v0.14.9"
+KUBE_VIP_IMAGE = "ghcr.io/kube-vip/kube-vip:v0.8.9"
+
+
+def pool_object(name: str, addresses: Sequence[str], **spec: Any) -> JsonObject:
+    return {
+        "apiVersion": "metallb.io/v1beta1",
+        "kind": "IPAddressPool",
+        "metadata": object_meta("IPAddressPool", name, NAMESPACE, created=7.0),
+        "spec": {"addresses": list(addresses), **spec},
+    }
+
+
+def advertisement_object(name: str, kind: str = "L2Advertisement", **spec: Any) -> JsonObject:
+    return {
+        "apiVersion": "metallb.io/v1beta1",
+        "kind": kind,
+        "metadata": object_meta(kind, name, NAMESPACE, created=7.0),
+        "spec": dict(spec),
+    }
+
+
+def metallb_objects(
+    nodes: Sequence[NodeSpec],
+    *,
+    pools: Sequence[JsonObject] | None = None,
+    advertisements: Sequence[JsonObject] | None = None,
+    helm_labels: bool = False,
+) -> list[JsonObject]:
+    """MetalLB's pods and CRDs, with one pool and an L2Advertisement of every pool unless
+    given. ``helm_labels``: the Helm chart's app.kubernetes.io/* labels instead."""
+
+    def labels(component: str) -> dict[str, str]:
+        if helm_labels:
+            return {
+                "app.kubernetes.io/name": "metallb",
+                "app.kubernetes.io/instance": "metallb",
+                "app.kubernetes.io/component": component,
+            }
+        return {"app": "metallb", "component": component}
+
+    speaker = container_spec(
+        "speaker",
+        f"quay.io/metallb/speaker:{VERSION}",
+        args=["--port=7472", "--log-level=info"],
+        env=[env_var("METALLB_ML_BIND_PORT", "7946")],
+    )
+    controller = container_spec(
+        "controller",
+        f"quay.io/metallb/controller:{VERSION}",
+        args=["--port=7472", "--log-level=info"],
+    )
+    worker = next((n for n in nodes if not n.control_plane), nodes[0])
+    objects: list[JsonObject] = [
+        *daemonset_objects(
+            NAMESPACE, "speaker", labels("speaker"), [speaker], nodes, host_network=True
+        ),
+        *deployment_objects(
+            NAMESPACE, "controller", labels("controller"), [controller], [(worker, "10.244.9.7")]
+        ),
+        crd_object("metallb.io", "IPAddressPool", "ipaddresspools", version="v1beta1"),
+        crd_object("metallb.io", "L2Advertisement", "l2advertisements", version="v1beta1"),
+        crd_object("metallb.io", "BGPAdvertisement", "bgpadvertisements", version="v1beta1"),
+    ]
+    objects.extend(pools if pools is not None else [pool_object("default", ["10.0.0.200/29"])])
+    objects.extend(advertisements if advertisements is not None else [advertisement_object("l2")])
+    return objects
+
+
+def kube_vip_pods(
+    nodes: Sequence[NodeSpec], address: str, env: Mapping[str, str] | None = None
+) -> list[JsonObject]:
+    """kube-vip's static pod on each control plane (ARP, control plane VIP ``address``)."""
+    settings = {
+        "vip_arp": "true",
+        "port": "6443",
+        "vip_interface": "ens3",
+        "vip_cidr": "32",
+        "cp_enable": "true",
+        "vip_leaderelection": "true",
+        "address": address,
+        **(env or {}),
+    }
+    container = container_spec(
+        "kube-vip",
+        KUBE_VIP_IMAGE,
+        args=["manager"],
+        env=[env_var(k, v) for k, v in settings.items()],
+    )
+    return [
+        pod_object(
+            "kube-system",
+            f"kube-vip-{n.name}",
+            n,
+            n.internal_ip,
+            [container],
+            host_network=True,
+        )
+        for n in nodes
+        if n.control_plane
+    ]

@@ -1,0 +1,65 @@
+"""MetalLB against the real Neutron: the example `metallb-l2-no-pairs` (MetalLB in L2 mode,
+pool 10.0.0.200/29 in the node subnet, no pair for it). The node ports get the pod and
+service pairs first, so the pool's is the only one missing. The plan adds the pool's CIDR to
+every node port, merged with the pairs it has: apply, re-collect, re-diagnose clean; roll
+back to exactly before. The subnet's real allocation pool (Neutron's default: the whole
+subnet but the gateway) holds the pool: a warning, read from Neutron's own answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fix_cloud import SeedCloud, diff_states
+from test_apply_bgp_one_way import live_snapshot
+from test_apply_dualstack import _apply_and_roll_back
+
+from kostack.analyze.diagnose import diagnose
+from kostack.plan.build import build_plan
+from kostack.plan.model import Operation
+from kostack_lab.neutron import openstack_connection
+from kostack_testkit.builders import POD_CIDR, SERVICE_CIDR, seed_device_id
+from kostack_testkit.metallb import POOL, metallb_example_doc
+
+pytestmark = pytest.mark.neutron
+
+
+def _pod_pairs_only(endpoint: str) -> None:
+    conn = openstack_connection(endpoint)
+    ports = conn.network.get("/ports").json()["ports"]
+    doc = metallb_example_doc("metallb-l2-no-pairs")
+    for node in doc["cluster"]["nodes"]:
+        port = next(p for p in ports if p["device_id"] == seed_device_id(node["name"]))
+        pairs = [{"ip_address": POD_CIDR}, {"ip_address": SERVICE_CIDR}]
+        resp = conn.network.put(
+            f"/ports/{port['id']}", json={"port": {"allowed_address_pairs": pairs}}
+        )
+        assert resp.status_code == 200, resp.text
+
+
+def test_the_plan_adds_the_pool_pair_to_every_node_port_then_rolls_back(
+    seed_cloud: SeedCloud, tmp_path: Path
+) -> None:
+    _pod_pairs_only(seed_cloud.endpoint)
+    original = seed_cloud.state()
+    snapshot = live_snapshot(seed_cloud.endpoint, metallb_example_doc("metallb-l2-no-pairs"))
+    found = diagnose(snapshot)
+    # the harness's router has no routes yet: the seed's route-back cause comes too
+    keys = [rc.key for rc in found.root_causes]
+    assert keys == ["vip-antispoof", "router-no-route-back"], keys
+    # Neutron's own allocation pool covers the MetalLB pool: said as a warning
+    assert [w.cause for w in found.warnings if w.check_id == "neutron-vip-pairs"] == [
+        "vip-allocation-pool"
+    ]
+    plan = build_plan(snapshot)
+    adds = [a for a in plan.automatic if a.operation == Operation.ADD_ALLOWED_PAIRS]
+    assert len(adds) == 4 and {p.ip_address for a in adds for p in a.pairs} == {POOL}, adds
+    after = _apply_and_roll_back(seed_cloud.endpoint, snapshot, tmp_path)
+    assert after.openstack is not None and after.openstack.ports is not None
+    node_ports = {link.port_id for link in after.node_ports or ()}
+    for port in after.openstack.ports:
+        if port.id in node_ports:
+            assert sorted(str(p.ip_address) for p in port.allowed_address_pairs) == sorted(
+                [POD_CIDR, SERVICE_CIDR, POOL]
+            )
+    assert diff_states(original, seed_cloud.state()) == []
