@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
@@ -37,6 +38,9 @@ from kostack.analyze.engine.stateless import (
 from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
 from kostack.analyze.topology import NodeView, Topology, protocol_number
 from kostack.model.snapshot import IPAddress, Port
+
+if TYPE_CHECKING:
+    from kostack.analyze.engine.shapes import Cuts
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,15 @@ class Families:
         # evaluations judged, by what decides their judging (all but ``steps``): judging.py
         # `evaluate` settles each again for another ``steps``, judging nothing twice
         self.judged: dict[tuple[object, ...], object] = {}
+        self.cuts: Cuts | None = None  # every run's sets and their cuts (pairs.py `Run`)
+        # pairs.py `Run.plan`'s memos, for every run: a pair's queries by what of its ends
+        # they read; whether an end is a node's address, and what `plan` reads of it, by the
+        # end's id (`_ends` keeps it: `plan` reads its `route`)
+        self.plans: tuple[
+            dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]],
+            dict[int, bool],
+            dict[int, tuple[object, ...]],
+        ] = ({}, {}, {})
         # per address kind (`position`): an end's universe position, by the end's id
         self.at: dict[str, dict[int, int | None]] = {
             k: {} for k in ("ip", "node", "node4", "node6")
