@@ -66,6 +66,7 @@ class End:
 FlowOf = Callable[[End, End], tuple[str, int | None] | None]
 
 HopId = tuple[str, str, str, str]  # step, direction, cause, disposition
+Plan = list[list[tuple[Query, str, bool]]]  # per world: queries, whose address, the source's
 # the source super-class's shape and the target's static key (relations.py `supers`), their
 # relation, which sets are undecided, and the source's and target's membership patterns
 SituationKey = tuple[int, object, str, tuple[bool, ...], tuple[bool, ...], tuple[bool, ...]]
@@ -195,14 +196,9 @@ class Families:
         # `evaluate` settles each again for another ``steps``, judging nothing twice
         self.judged: dict[tuple[object, ...], object] = {}
         self.cuts: Cuts | None = None  # every run's sets and their cuts (pairs.py `Run`)
-        # pairs.py `Run.plan`'s memos, for every run: a pair's queries by what of its ends
-        # they read; whether an end is a node's address, and what `plan` reads of it, by the
-        # end's id (`_ends` keeps it: `plan` reads its `route`)
-        self.plans: tuple[
-            dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]],
-            dict[int, bool],
-            dict[int, tuple[object, ...]],
-        ] = ({}, {}, {})
+        # pairs.py `Run.plan`'s memos, for every run (ends by id: `route` keeps them)
+        self.plans: tuple[dict[object, Plan], dict[int, bool], dict[int, tuple[object, ...]]]
+        self.plans = ({}, {}, {})
         # per address kind (`position`): an end's universe position, by the end's id
         self.at: dict[str, dict[int, int | None]] = {
             k: {} for k in ("ip", "node", "node4", "node6")

@@ -30,6 +30,7 @@ from kostack.analyze.engine.families import (
     Families,
     FlowOf,
     HopId,
+    Plan,
     SituationKey,
     hop_id,
     wire_sets,
@@ -44,7 +45,6 @@ from kostack.analyze.engine.relations import (
     SuperPair,
     supers,
 )
-from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.shapes import (
     Cuts,
     Flags,
@@ -246,9 +246,7 @@ class Run:
         ]
         return s_side, t_side, (s_flags, t_flags, who)
 
-    def own(
-        self, cls: EndClass, plan: list[list[tuple[Query, str, bool]]], mine: bool
-    ) -> tuple[SideSets, tuple[bool, ...]]:
+    def own(self, cls: EndClass, plan: Plan, mine: bool) -> tuple[SideSets, tuple[bool, ...]]:
         """One side's sets of a plan (`plan`) and which are undecided (a set the class lacks
         is left out)."""
         key = (cls.id, mine, id(plan))
@@ -272,9 +270,7 @@ class Run:
             found = self._sides[key] = (tuple(side), self._flags.setdefault(undecided, undecided))
         return found
 
-    def plan(
-        self, s: End, t: End, flow: tuple[str, int | None]
-    ) -> list[list[tuple[Query, str, bool]]]:
+    def plan(self, s: End, t: End, flow: tuple[str, int | None]) -> Plan:
         """Per world: the queries judging s -> t, whose address each tests, and whether it is
         the source's (memoised on what `wire_sets` and `bgp_tests` read of the ends, as
         families.py `_joint_key` keys wire_sets)."""

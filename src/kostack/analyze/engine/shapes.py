@@ -318,8 +318,7 @@ class ShapeCounts(ShapeSides):
         out: dict[int, list[Dist]] = {}
         interned: dict[tuple[tuple[Pattern, int], ...], Dist] = {}
         rows: dict[tuple[int, ...], list[Dist]] = {}  # one list per row of interned dicts
-        # a row of one kind's positions by their segments in each group: the same segments,
-        # the same row (a per-node class has one member: one search per group, no dict)
+        # the same segments in each group, the same row (per-node classes: one member each)
         by_segs: dict[tuple[int, ...], list[Dist]] = {}
         for c in classes:
             row: list[Dist] = []
