@@ -333,11 +333,11 @@ class ShapeCounts(ShapeSides):
             if found is not None:
                 out[c.id] = found
                 continue
-            for coarse, (cuts, pats) in zip(groups, tables, strict=True):
+            n = len(at)
+            for g, (coarse, (_, pats)) in enumerate(zip(groups, tables, strict=True)):
                 d: Dist = {}
-                for pos in at:
-                    p = pats[bisect_right(cuts, pos) if pos is not None else 0]
-                    d[p] = d.get(p, 0) + 1
+                for i in segs[g * n : (g + 1) * n]:  # each member's segment in the group
+                    d[pats[i]] = d.get(pats[i], 0) + 1
                 for spot in spots:
                     p = tuple(
                         pos is not None and contains(r, pos)
