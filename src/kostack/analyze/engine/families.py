@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
 from kostack.analyze.engine.antispoof import outcome
@@ -37,6 +38,9 @@ from kostack.analyze.engine.stateless import (
 from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
 from kostack.analyze.topology import NodeView, Topology, protocol_number
 from kostack.model.snapshot import IPAddress, Port
+
+if TYPE_CHECKING:
+    from kostack.analyze.engine.shapes import Cuts
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class End:
 FlowOf = Callable[[End, End], tuple[str, int | None] | None]
 
 HopId = tuple[str, str, str, str]  # step, direction, cause, disposition
+Plan = list[list[tuple[Query, str, bool]]]  # per world: queries, whose address, the source's
 # the source super-class's shape and the target's static key (relations.py `supers`), their
 # relation, which sets are undecided, and the source's and target's membership patterns
 SituationKey = tuple[int, object, str, tuple[bool, ...], tuple[bool, ...], tuple[bool, ...]]
@@ -190,6 +195,10 @@ class Families:
         # evaluations judged, by what decides their judging (all but ``steps``): judging.py
         # `evaluate` settles each again for another ``steps``, judging nothing twice
         self.judged: dict[tuple[object, ...], object] = {}
+        self.cuts: Cuts | None = None  # every run's sets and their cuts (pairs.py `Run`)
+        # pairs.py `Run.plan`'s memos, for every run (ends by id: `route` keeps them)
+        self.plans: tuple[dict[object, Plan], dict[int, bool], dict[int, tuple[object, ...]]]
+        self.plans = ({}, {}, {})
         # per address kind (`position`): an end's universe position, by the end's id
         self.at: dict[str, dict[int, int | None]] = {
             k: {} for k in ("ip", "node", "node4", "node6")

@@ -30,6 +30,7 @@ from kostack.analyze.engine.families import (
     Families,
     FlowOf,
     HopId,
+    Plan,
     SituationKey,
     hop_id,
     wire_sets,
@@ -44,7 +45,6 @@ from kostack.analyze.engine.relations import (
     SuperPair,
     supers,
 )
-from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.shapes import (
     Cuts,
     Flags,
@@ -88,14 +88,12 @@ class Run:
         self._traces: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._concrete: dict[tuple[object, ...], tuple[FlowResult, ...] | None] = {}
         self._sides: dict[tuple[int, bool, int], tuple[SideSets, tuple[bool, ...]]] = {}
-        # (a set, whose address it tests) and flags interned; shapes.py's cuts of sets
-        self._shared: dict[tuple[Ranges, str], tuple[Ranges, str]] = {}
-        self._shared_ids: dict[tuple[int, str], tuple[Ranges, str]] = {}
+        # flags interned; shapes.py's cuts of sets (and the sets interned), shared by the runs
         self._flags: dict[tuple[bool, ...], tuple[bool, ...]] = {}
-        self.cuts = Cuts()
-        self._wires: dict[tuple[object, ...], list[list[tuple[Query, str, bool]]]] = {}
-        self._t_node: dict[int, bool] = {}  # by an end's id (the ends outlive the run)
-        self._end_keys: dict[int, tuple[object, ...]] = {}  # by an end's id, as `_t_node`
+        if fam.cuts is None:
+            fam.cuts = Cuts()
+        self.cuts = Cuts(fam.cuts)
+        self._wires, self._t_node, self._end_keys = fam.plans  # `plan`'s, for every run
         # (source super, target super, relation, patterns) -> its outcome in every world
         self.situations: dict[SituationKey, tuple[FlowResult, ...]] = {}
         self.ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = {}
@@ -203,11 +201,9 @@ class Run:
         memo, the classes' positions, and a shape pair's counts per class (its situations are
         counted) and moved pairs."""
         self._sides.clear()
-        self._shared.clear()
-        self._shared_ids.clear()
         self._memo.clear()
         self._positions.clear()  # found again if asked (`_positions_of`)
-        self.cuts = Cuts()
+        self.cuts = Cuts(self.cuts)
         for f in found:
             if isinstance(f.counts, ShapeCounts):
                 f.counts.forget_counts()
@@ -250,9 +246,7 @@ class Run:
         ]
         return s_side, t_side, (s_flags, t_flags, who)
 
-    def own(
-        self, cls: EndClass, plan: list[list[tuple[Query, str, bool]]], mine: bool
-    ) -> tuple[SideSets, tuple[bool, ...]]:
+    def own(self, cls: EndClass, plan: Plan, mine: bool) -> tuple[SideSets, tuple[bool, ...]]:
         """One side's sets of a plan (`plan`) and which are undecided (a set the class lacks
         is left out)."""
         key = (cls.id, mine, id(plan))
@@ -260,7 +254,7 @@ class Run:
         if found is None:
             side: list[tuple[Ranges, str]] = []
             flags: list[bool] = []
-            shared, by_id = self._shared, self._shared_ids
+            shared, by_id = self.cuts.pairs, self.cuts.pair_ids
             for w, wires in enumerate(plan):
                 for q, kind, its in wires:
                     a = cls.sets[w].get(q) if its == mine else None
@@ -276,9 +270,7 @@ class Run:
             found = self._sides[key] = (tuple(side), self._flags.setdefault(undecided, undecided))
         return found
 
-    def plan(
-        self, s: End, t: End, flow: tuple[str, int | None]
-    ) -> list[list[tuple[Query, str, bool]]]:
+    def plan(self, s: End, t: End, flow: tuple[str, int | None]) -> Plan:
         """Per world: the queries judging s -> t, whose address each tests, and whether it is
         the source's (memoised on what `wire_sets` and `bgp_tests` read of the ends, as
         families.py `_joint_key` keys wire_sets)."""

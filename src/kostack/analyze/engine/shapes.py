@@ -74,13 +74,21 @@ GroupKey = tuple[tuple[bool, ...], tuple[Ranges, ...]]  # undecided flags, coars
 class Cuts:
     """Each class's sets cut once per run (pairs.py `Run.cuts`): without their small ranges
     (the group key, one object per content) and those (with whose address they test). A set
-    is cut once, not per class: per-node classes share all but their small ranges."""
+    is cut once, not per class: per-node classes share all but their small ranges; and not
+    per run: a run's cuts share ``shared``'s sets, cuts and keys (`Families.cuts`: the
+    families of a diagnosis judge the same per-node sets again and again)."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Cuts | None = None) -> None:
         self._sides: dict[int, tuple[SideSets, GroupKey, Small]] = {}  # by id of the sets
-        self._sets: dict[int, tuple[tuple[Ranges, str], Ranges, Small]] = {}  # by id of a set
+        # by id of a set: its cuts; a set (and whose address it tests) one object per content
+        self._sets: dict[int, tuple[tuple[Ranges, str], Ranges, Small]] = {}
         self._coarse: dict[Ranges, Ranges] = {}
         self._keys: dict[tuple[object, ...], GroupKey] = {}
+        self.pairs: dict[tuple[Ranges, str], tuple[Ranges, str]] = {}
+        self.pair_ids: dict[tuple[int, str], tuple[Ranges, str]] = {}  # by the ranges' id
+        if shared is not None:
+            self._sets, self._coarse, self._keys = shared._sets, shared._coarse, shared._keys
+            self.pairs, self.pair_ids = shared.pairs, shared.pair_ids
 
     def of(self, sets: SideSets, flags: Sequence[bool]) -> tuple[SideSets, GroupKey, Small]:
         found = self._sides.get(id(sets))
@@ -310,17 +318,26 @@ class ShapeCounts(ShapeSides):
         out: dict[int, list[Dist]] = {}
         interned: dict[tuple[tuple[Pattern, int], ...], Dist] = {}
         rows: dict[tuple[int, ...], list[Dist]] = {}  # one list per row of interned dicts
+        # the same segments in each group, the same row (per-node classes: one member each)
+        by_segs: dict[tuple[int, ...], list[Dist]] = {}
         for c in classes:
             row: list[Dist] = []
             spots = [[position(m, k) for k in kinds] for m in c.members] if one is None else []
             at = [known.get(id(m), -1) for m in c.members] if known is not None else []
             if -1 in at:
                 at = [position(m, one) for m in c.members] if one is not None else []
-            for coarse, (cuts, pats) in zip(groups, tables, strict=True):
+            segs = tuple(
+                [bisect_right(t[0], p) if p is not None else 0 for t in tables for p in at]
+            )
+            found = by_segs.get(segs) if one is not None else None
+            if found is not None:
+                out[c.id] = found
+                continue
+            n = len(at)
+            for g, (coarse, (_, pats)) in enumerate(zip(groups, tables, strict=True)):
                 d: Dist = {}
-                for pos in at:
-                    p = pats[bisect_right(cuts, pos) if pos is not None else 0]
-                    d[p] = d.get(p, 0) + 1
+                for i in segs[g * n : (g + 1) * n]:  # each member's segment in the group
+                    d[pats[i]] = d.get(pats[i], 0) + 1
                 for spot in spots:
                     p = tuple(
                         pos is not None and contains(r, pos)
@@ -328,7 +345,7 @@ class ShapeCounts(ShapeSides):
                     )
                     d[p] = d.get(p, 0) + 1
                 row.append(interned.setdefault(tuple(d.items()), d))
-            out[c.id] = rows.setdefault(tuple(map(id, row)), row)
+            out[c.id] = by_segs[segs] = rows.setdefault(tuple(map(id, row)), row)
         return out
 
     def _main(self) -> None:
