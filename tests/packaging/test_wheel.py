@@ -329,7 +329,13 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Then `preflight --cni kube-ovn` (plan/preflight_kubeovn.py; branch ovnpre, +211). Budget =
 # the measured 77,023. Then the review: every router on a subnet indexed once in the topology
 # (-11). Budget = the measured 77,012.
-SHIPPED_LINES_BUDGET = 77_012
+# The stop after: small mends (IPIP as protocol 4 not applicable without IPIP, ClusterIP ping
+# on Kube-OVN's OVN load balancers, native-cross-subnet's unrouted nodes in the root cause,
+# Kube-OVN vlan preflight's subnet, Kube-OVN found by its Node annotation; branch leftovers,
+# +135); virtual IPs (MetalLB pools, kube-vip, kubeadm's controlPlaneEndpoint: model/vip.py,
+# collect/_kube_vip.py, check neutron-vip-pairs; branch vip, +980); set cuts and plan keys
+# once per diagnosis (branch stateless, +18). Budget = the measured 78,145.
+SHIPPED_LINES_BUDGET = 78_145
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
