@@ -196,6 +196,13 @@ def test_a_control_plane_endpoint_no_port_holds_needs_the_control_planes_pairs()
     holder["mac_address"] = "fa:16:3e:aa:bb:cc"
     doc["openstack"]["ports"].append(holder)
     assert only(doc, Status.NOT_APPLICABLE)
+    # an Octavia load balancer's VIP whose port is not listed (another project's)
+    doc["openstack"]["ports"].remove(holder)
+    assert only(doc, Status.FAIL)
+    doc["openstack"]["load_balancers"] = [
+        {"id": "api-lb", "name": "kube-api", "vip_address": "10.0.0.100"}
+    ]
+    assert only(doc, Status.NOT_APPLICABLE)
 
 
 def test_metallbs_service_is_no_missing_octavia_load_balancer() -> None:

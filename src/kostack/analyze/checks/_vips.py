@@ -124,7 +124,7 @@ def endpoint_host(endpoint: str | None) -> IPAddress | None:
 
 def endpoint_announced(snapshot: Snapshot, kube_vip: Sequence[Announced]) -> list[Announced]:
     """kubeadm's controlPlaneEndpoint when it is an IP in a control plane's subnet that no
-    kube-vip pod, no node and no Neutron port of the snapshot holds: then a control plane
+    kube-vip pod, no node, no Neutron port and no Octavia VIP of the snapshot holds: then a control plane
     node must answer for it (keepalived, a kube-vip kostack did not see), and every control
     plane in that subnet may."""
     cl, os_ = snapshot.cluster, snapshot.openstack
@@ -138,6 +138,8 @@ def endpoint_announced(snapshot: Snapshot, kube_vip: Sequence[Announced]) -> lis
         return []
     if any(f.ip_address == ip for p in os_.ports for f in p.fixed_ips):
         return []
+    if any(lb.vip_address == ip for lb in os_.load_balancers or ()):
+        return []  # an Octavia load balancer's VIP (its port may be in another project)
     # only in a control plane's own subnet can a node answer ARP/NDP for it (a floating IP,
     # an outside load balancer: another path, not judged)
     subnets = [sn.cidr for sn in os_.subnets or () if ip in sn.cidr]
