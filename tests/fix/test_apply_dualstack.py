@@ -111,6 +111,24 @@ def _apply_and_roll_back(endpoint: str, snapshot: Snapshot, tmp_path: Path) -> S
     return after
 
 
+def pairs_added_then_rolled_back(
+    endpoint: str, snapshot: Snapshot, tmp_path: Path, added: str, kept: list[str]
+) -> None:
+    """The plan adds only ``added`` to each of the four node ports; applied, the ports hold
+    ``kept`` and it; re-diagnosed clean, then rolled back (`_apply_and_roll_back`)."""
+    plan = build_plan(snapshot)
+    adds = [a for a in plan.automatic if a.operation == Operation.ADD_ALLOWED_PAIRS]
+    assert len(adds) == 4 and {p.ip_address for a in adds for p in a.pairs} == {added}, adds
+    after = _apply_and_roll_back(endpoint, snapshot, tmp_path)
+    assert after.openstack is not None and after.openstack.ports is not None
+    node_ports = {link.port_id for link in after.node_ports or ()}
+    for port in after.openstack.ports:
+        if port.id in node_ports:
+            assert sorted(str(p.ip_address) for p in port.allowed_address_pairs) == sorted(
+                [*kept, added]
+            )
+
+
 def test_ovs_plan_adds_only_the_ipv6_pair_and_rolls_back(
     seed_cloud: SeedCloud, tmp_path: Path
 ) -> None:
@@ -125,18 +143,9 @@ def test_ovs_plan_adds_only_the_ipv6_pair_and_rolls_back(
     assert found.root_causes[0].key == "antispoof"
     rc = found.root_causes[0]
     assert localize(rc.message, "en").startswith("IPv4 works, IPv6 pod traffic is dropped")
-    plan = build_plan(snapshot)
-    adds = [a for a in plan.automatic if a.operation == Operation.ADD_ALLOWED_PAIRS]
-    assert len(adds) == 4
-    assert {p.ip_address for a in adds for p in a.pairs} == {POD_CIDR_V6}, adds
-    after = _apply_and_roll_back(seed_cloud.endpoint, snapshot, tmp_path)
-    assert after.openstack is not None and after.openstack.ports is not None
-    node_ports = {link.port_id for link in after.node_ports or ()}
-    for port in after.openstack.ports:
-        if port.id in node_ports:
-            assert sorted(str(p.ip_address) for p in port.allowed_address_pairs) == sorted(
-                [POD_CIDR, SERVICE_CIDR, POD_CIDR_V6]
-            )
+    pairs_added_then_rolled_back(
+        seed_cloud.endpoint, snapshot, tmp_path, POD_CIDR_V6, [POD_CIDR, SERVICE_CIDR]
+    )
     assert diff_states(original, seed_cloud.state()) == []
 
 

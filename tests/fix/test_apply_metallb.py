@@ -12,11 +12,9 @@ from pathlib import Path
 import pytest
 from fix_cloud import SeedCloud, diff_states
 from test_apply_bgp_one_way import live_snapshot
-from test_apply_dualstack import _apply_and_roll_back
+from test_apply_dualstack import pairs_added_then_rolled_back
 
 from kostack.analyze.diagnose import diagnose
-from kostack.plan.build import build_plan
-from kostack.plan.model import Operation
 from kostack_lab.neutron import openstack_connection
 from kostack_testkit.builders import POD_CIDR, SERVICE_CIDR, seed_device_id
 from kostack_testkit.metallb import POOL, metallb_example_doc
@@ -51,15 +49,7 @@ def test_the_plan_adds_the_pool_pair_to_every_node_port_then_rolls_back(
     assert [w.cause for w in found.warnings if w.check_id == "neutron-vip-pairs"] == [
         "vip-allocation-pool"
     ]
-    plan = build_plan(snapshot)
-    adds = [a for a in plan.automatic if a.operation == Operation.ADD_ALLOWED_PAIRS]
-    assert len(adds) == 4 and {p.ip_address for a in adds for p in a.pairs} == {POOL}, adds
-    after = _apply_and_roll_back(seed_cloud.endpoint, snapshot, tmp_path)
-    assert after.openstack is not None and after.openstack.ports is not None
-    node_ports = {link.port_id for link in after.node_ports or ()}
-    for port in after.openstack.ports:
-        if port.id in node_ports:
-            assert sorted(str(p.ip_address) for p in port.allowed_address_pairs) == sorted(
-                [POD_CIDR, SERVICE_CIDR, POOL]
-            )
+    pairs_added_then_rolled_back(
+        seed_cloud.endpoint, snapshot, tmp_path, POOL, [POD_CIDR, SERVICE_CIDR]
+    )
     assert diff_states(original, seed_cloud.state()) == []
