@@ -158,7 +158,7 @@ register(
             "en": "{command} shows MetalLB's {plural} (metallb.io/v1beta1; MetalLB before v0.13 "
             "kept them in a ConfigMap, which kostack does not read); kostack needs to list them "
             "to judge the addresses MetalLB announces",
-            "ko": "{command:`으로/로} MetalLB의 {plural} 목록(metallb.io/v1beta1)을 볼 수 있습니다"
+            "ko": "{command:으로/로} MetalLB의 {plural} 목록(metallb.io/v1beta1)을 볼 수 있습니다"
             "(v0.13 이전 MetalLB는 ConfigMap에 두며 kostack은 읽지 않습니다). MetalLB가 알리는 "
             "주소를 판단하려면 kostack이 이 목록을 읽을 수 있어야 합니다",
         },

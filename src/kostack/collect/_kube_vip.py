@@ -205,8 +205,12 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
                 plural,
             )
         except ReadFailure as failure:
-            shown = as_code(render(["kubectl", "get", f"{plural}.metallb.io", "-A", "-o", "yaml"]))
-            gap(SOURCE, failure, Msg("gap.hint.metallb", plural=plural, command=shown))
+            argv = ["kubectl", "get", f"{plural}.metallb.io", "-A", "-o", "yaml"]
+            gap(
+                SOURCE,
+                failure,
+                Msg("gap.hint.metallb", plural=plural, command=as_code(render(argv))),
+            )
     pools: tuple[MetalLBPool, ...] | None = None
     if "ipaddresspools" in lists:
         parsed = [parse_pool(o) for o in lists["ipaddresspools"]]
