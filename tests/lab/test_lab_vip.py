@@ -42,7 +42,7 @@ VIP = "10.0.0.240"
 POOL = "10.0.0.240/28"  # the VIP's whole pool, as one pair
 POD_PAIR = {"ip_address": "10.244.0.0/16"}  # scenario `fixed`: the cluster is healthy otherwise
 ANNOUNCER, ANNOUNCER_NS, ANNOUNCER_MAC = "k8s-cp-1", "n1", "fa:16:3e:00:00:11"
-CLIENT, CLIENT_NS, CLIENT_IP = "k8s-w-1", "n2", "10.0.0.12"
+CLIENT, CLIENT_NS, CLIENT_IP, CLIENT_MAC = "k8s-w-1", "n2", "10.0.0.12", "fa:16:3e:00:00:12"
 NIC = "ks-eth0"
 TIMEOUT = 1.5
 PROBES = [
@@ -214,7 +214,7 @@ def assert_vip_unreachable(lab: Lab) -> None:
     assert not any(outcome.values()), outcome
     entry = neighbour(lab, CLIENT_NS, VIP)
     assert entry.startswith(VIP) and "lladdr" not in entry, entry  # INCOMPLETE or FAILED
-    assert "lladdr fa:16:3e:00:00:12" in neighbour(lab, ANNOUNCER_NS, CLIENT_IP)
+    assert f"lladdr {CLIENT_MAC}" in neighbour(lab, ANNOUNCER_NS, CLIENT_IP)
     after = lab.counters()
     assert after[ANNOUNCER].antispoof_drops > 0
     assert after[ANNOUNCER].ingress_drops == after[ANNOUNCER].egress_drops == 0
@@ -222,21 +222,31 @@ def assert_vip_unreachable(lab: Lab) -> None:
 
 
 def assert_replies_dropped_too(lab: Lab) -> None:
-    """With ARP out of the way (the worker pins the VIP to the announcer's MAC), the request
-    gets in, admitted by the group, and the reply sent from the VIP is what anti-spoofing
-    drops: the IP source check, not only the ARP one."""
+    """With ARP out of the way (the worker pins the VIP to the announcer's MAC), the requests
+    get in, admitted by the group, the announcer answers, and its replies, sent from the VIP,
+    are what anti-spoofing drops: the IP source check, not only the ARP one."""
     pin = ["ip", "neigh", "replace", VIP, "lladdr", ANNOUNCER_MAC, "dev", NIC, "nud", "permanent"]
     lab.exec_in(CLIENT_NS, pin, check=True)
     try:
-        before = lab.counters()[ANNOUNCER].antispoof_drops
+        before, icmp_before = lab.counters()[ANNOUNCER].antispoof_drops, icmp(lab)
         node = probe_from_node(lab)
         assert [r["ok"] for r in node] == [False, False], node
-        after = lab.counters()
+        after, icmp_after = lab.counters(), icmp(lab)
+        # the echo request got in and the announcer's kernel answered it (and the SYN alike)
+        assert icmp_after["InEchos"] > icmp_before["InEchos"]
+        assert icmp_after["OutEchoReps"] > icmp_before["OutEchoReps"]
         assert after[ANNOUNCER].antispoof_drops > before
-        assert after[ANNOUNCER].ingress_drops == 0  # the SYN and the echo request got in
+        assert after[ANNOUNCER].ingress_drops == 0
         assert after[CLIENT].total_drops == 0
     finally:
         lab.exec_in(CLIENT_NS, ["ip", "neigh", "del", VIP, "dev", NIC], check=True)
+
+
+def icmp(lab: Lab) -> dict[str, int]:
+    """The announcer's ICMP counters (`Icmp:` of /proc/net/snmp, read inside its namespace)."""
+    snmp = lab.exec_in(ANNOUNCER_NS, ["cat", "/proc/net/snmp"], check=True).stdout
+    names, values = [line.split()[1:] for line in snmp.splitlines() if line.startswith("Icmp:")]
+    return dict(zip(names, map(int, values), strict=True))
 
 
 def assert_vip_reachable(lab: Lab) -> None:
