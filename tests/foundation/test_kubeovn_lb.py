@@ -81,6 +81,17 @@ def test_without_the_load_balancer_kube_proxy_does_it(settings: Doc, why: str) -
         assert any(why in e.text() for e in hop.evidence)
 
 
+def test_a_centralized_subnet_without_it_goes_to_its_gateway_nodes_kube_proxy() -> None:
+    topo = _topo(default_lb=False)
+    doc = topo.snapshot.model_dump(mode="json")
+    for s in doc["cluster"]["cni"]["kube_ovn"]["subnets"]:
+        s["gateway_type"] = "centralized"
+    for result in _trace(Topology(build(doc)), POD, DNS):
+        where = _service_hop(result).where
+        assert where == "kube-proxy on a gateway node of Kube-OVN Subnet ovn-default"
+        assert localize(where, "ko") == "Kube-OVN Subnet ovn-default의 게이트웨이 노드의 kube-proxy"
+
+
 def test_a_nodes_connection_goes_through_kube_proxy() -> None:
     """The join switch (the nodes' ovn0) has no load balancer: the node's netfilter, kube-proxy."""
     for result in _trace(_topo(), "node:k8s-w-1", DNS):

@@ -38,6 +38,10 @@ register(
     {
         "where.kube-proxy": {"en": "kube-proxy on {node}", "ko": "{node}의 kube-proxy"},
         "where.ovn-lb": {"en": "OVN load balancer ({node})", "ko": "OVN 로드 밸런서 ({node})"},
+        "where.kube-proxy-gateway": {
+            "en": "kube-proxy on a gateway node of Kube-OVN Subnet {subnet}",
+            "ko": "Kube-OVN Subnet {subnet}의 게이트웨이 노드의 kube-proxy",
+        },
         "where.ovn-lb-or-proxy": {
             "en": "OVN load balancer or kube-proxy ({node})",
             "ko": "OVN 로드 밸런서 또는 kube-proxy ({node})",
@@ -84,10 +88,10 @@ register(
             "ko": "Kube-OVN의 OVN 로드 밸런서 또는 kube-proxy",
         },
         "icmp.kube-ovn-or-proxy": {
-            "en": "whatever comes of it: with OVN's load balancer, {ovn}; with kube-proxy, {proxy} "
-            "(which of them serves this pod is not decided: {why})",
-            "ko": "그 결과에 달려 있음: OVN 로드 밸런서라면 {ovn}; kube-proxy라면 {proxy} (이 Pod에 어느 "
-            "쪽이 적용되는지 판단하지 않음: {why})",
+            "en": "one of two things (whether OVN's load balancer or kube-proxy serves the pod is "
+            "not decided: {why}): with OVN's load balancer, {ovn}; with kube-proxy, {proxy}",
+            "ko": "두 경우 중 하나 (OVN 로드 밸런서와 kube-proxy 중 어느 쪽이 그 Pod에 적용되는지 "
+            "판단하지 않음: {why}): OVN 로드 밸런서라면 {ovn}; kube-proxy라면 {proxy}",
         },
         "hop.dnat-undecided": {
             "en": "{dnat}; OVN's load balancer or kube-proxy translates it, which one is not "
@@ -331,6 +335,8 @@ def _dnat(
 def _where(lb: kubeovn_lb.Translator | None, node: str) -> str:
     """Where the Service is translated: kube-proxy on the node, or Kube-OVN's OVN load balancer
     on the pod's logical switch (on that node too), or either when not decided."""
+    if lb is not None and lb.gateway_of:
+        return Msg("where.kube-proxy-gateway", subnet=lb.gateway_of)
     if lb is None or lb.who == "kube-proxy":
         return Msg("where.kube-proxy", node=node)
     return Msg("where.ovn-lb-or-proxy" if lb.who == "unknown" else "where.ovn-lb", node=node)

@@ -7,7 +7,8 @@ flag's value; the join switch never), and with the flag off takes them off every
 own Subnet's switch, on its own node. Nodes and hostNetwork pods reach Services through the
 node's netfilter: kube-proxy, which runs beside Kube-OVN (kubeovn/docs: "kube-proxy works" is
 a prerequisite; the load balancer "cannot replace kube-proxy"). A pod of an overlay Subnet
-without the load balancer goes on to its node and kube-proxy; an underlay one's traffic
+without the load balancer goes on to its node (a centralized one's to its gateway nodes) and
+kube-proxy there; an underlay one's traffic
 kube-proxy does not see ("In Underlay mode kube-proxy cannot ..."): not decided. docs/facts.md
 "Kube-OVN", Services.
 """
@@ -59,6 +60,8 @@ class Translator:
     who: Who
     why: str = ""
     evidence: tuple[Evidence, ...] = ()
+    # kube-proxy on this Subnet's gateway nodes, not the pod's (gatewayType centralized)
+    gateway_of: str = ""
 
 
 def _flag_ev(on: bool) -> Evidence:
@@ -116,4 +119,7 @@ def _decide(kube_ovn: KubeOvn, subnet: KubeOvnSubnet) -> Translator:
     if subnet.vlan:
         why = Msg("lb.kube-ovn-subnet-off" if flag else "lb.kube-ovn-flag-off")
         return Translator("none", Msg("lb.kube-ovn-underlay-off", subnet=subnet.name, why=why), ev)
-    return Translator("kube-proxy", "", ev)
+    # a distributed Subnet's pods are rerouted to their own node's ovn0, a centralized one's to
+    # its gateway nodes (subnet.go addPolicyRouteForDistributedSubnet, node.go)
+    central = subnet.gateway_type != "distributed"
+    return Translator("kube-proxy", "", ev, subnet.name if central else "")
