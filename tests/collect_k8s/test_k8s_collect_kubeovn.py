@@ -137,3 +137,20 @@ def test_pods_unreadable_kube_ovn_is_found_by_its_node_annotation(serve: ServeFn
     gaps = {g.source: g for g in collection.gaps}
     assert {"cluster.pods", "cluster.cni.kube_ovn"} <= set(gaps)
     assert "app=kube-ovn-controller" in gaps["cluster.cni.kube_ovn"].error
+
+
+def test_a_subnets_enable_lb_is_read_from_the_listed_subnets(serve: ServeFn) -> None:
+    """spec.enableLb per Subnet (kube-ovn-controller fills an unset one with --enable-lb, the
+    join subnet's stays unset): read from the Subnet list already made, no request more."""
+    subnets = [
+        subnet_object("ovn-default", POD_CIDR, default=True, natOutgoing=True, enableLb=True),
+        subnet_object("join", JOIN_CIDR),
+        subnet_object("apps", "10.17.0.0/16", enableLb=False),
+        subnet_object("odd", "10.18.0.0/16", enableLb="no"),
+    ]
+    collection = serve(kube_ovn_cluster(subnets=subnets)).collect()
+    ko = collection.cluster.cni.kube_ovn
+    assert ko is not None
+    by_name = {s.name: s.enable_lb for s in ko.subnets or ()}
+    assert by_name == {"ovn-default": True, "join": None, "apps": False, "odd": None}
+    assert collection.api_requests == 10 + 1

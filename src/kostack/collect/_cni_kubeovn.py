@@ -115,6 +115,7 @@ def parse_subnet(obj: Mapping[str, Any], notes: Notes) -> KubeOvnSubnet | None:
         return None
     gateway = str(spec.get("gatewayType") or "distributed")
     nat = spec.get("natOutgoing", False)
+    lb = spec.get("enableLb")
     return KubeOvnSubnet(
         name=name,
         cidrs=cidrs,
@@ -125,6 +126,7 @@ def parse_subnet(obj: Mapping[str, Any], notes: Notes) -> KubeOvnSubnet | None:
         logical_gateway=spec.get("logicalGateway") is True,
         vpc=str(spec.get("vpc") or "") or None,
         provider=str(spec.get("provider") or "") or None,
+        enable_lb=lb if isinstance(lb, bool) else None,
     )
 
 

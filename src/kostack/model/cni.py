@@ -321,6 +321,9 @@ class KubeOvnSubnet(Record):
     # empty; another: an attachment network's subnet, not the pods' primary interface)
     vpc: Name | None = None
     provider: Name | None = None
+    # spec.enableLb: OVN's load balancers on this Subnet's logical switch (None: unset, which
+    # kube-ovn-controller fills with its --enable-lb; with that flag off, none anywhere)
+    enable_lb: bool | None = None
 
 
 class KubeOvn(Record):

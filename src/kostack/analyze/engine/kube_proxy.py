@@ -7,9 +7,10 @@ nftables rejects it at once (ICMP port unreachable from the
 (1.25+) rejects it from KUBE-IPVS-FILTER unless the CNI's INPUT chain accepts
 it first, in which case the node answers (kubernetes PR #108460; before 1.25
 the node always answers), and Cilium's kube-proxy replacement does not answer.
-On Kube-OVN (kube-ovn-controller --enable-lb, default true) OVN's load balancers on the pods'
-logical switches serve Services; their VIPs all carry a port, so none matches a ping, and what
-answers past them is not decided here (docs/facts.md, "Kube-OVN"). In no mode does the answer say anything about the service.
+On Kube-OVN OVN's load balancer on a pod's logical switch serves its Services unless it is
+off for the pod's Subnet (engine/kubeovn_lb.py); its VIPs all carry a port, so none matches a
+ping, and what answers past it is not decided here (docs/facts.md, "Kube-OVN"). In no mode
+does the answer say anything about the service.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
+from kostack.analyze.engine import kubeovn_lb
 from kostack.analyze.engine.cases import PROXY_MODES
 from kostack.analyze.engine.endpoints import classify_ip
 from kostack.analyze.engine.types import (
@@ -30,11 +32,20 @@ from kostack.analyze.engine.types import (
 )
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import Topology
+from kostack.model.snapshot import IPAddress, ServiceEndpoint, ServicePort
 
 register(
     {
         "where.kube-proxy": {"en": "kube-proxy on {node}", "ko": "{node}의 kube-proxy"},
         "where.ovn-lb": {"en": "OVN load balancer ({node})", "ko": "OVN 로드 밸런서 ({node})"},
+        "where.kube-proxy-gateway": {
+            "en": "kube-proxy on a gateway node of Kube-OVN Subnet {subnet}",
+            "ko": "Kube-OVN Subnet {subnet}의 게이트웨이 노드의 kube-proxy",
+        },
+        "where.ovn-lb-or-proxy": {
+            "en": "OVN load balancer or kube-proxy ({node})",
+            "ko": "OVN 로드 밸런서 또는 kube-proxy ({node})",
+        },
         "icmp.none": {
             "en": "no reply: nothing matches ICMP to a ClusterIP, so the ping times out",
             "ko": "응답 없음: ClusterIP로 가는 ICMP와 일치하는 규칙이 없어 ping이 시간 초과됩니다",
@@ -72,6 +83,28 @@ register(
             "en": "Kube-OVN's OVN load balancer",
             "ko": "Kube-OVN의 OVN 로드 밸런서",
         },
+        "proxy.kube-ovn-or-proxy": {
+            "en": "Kube-OVN's OVN load balancer or kube-proxy",
+            "ko": "Kube-OVN의 OVN 로드 밸런서 또는 kube-proxy",
+        },
+        "icmp.kube-ovn-or-proxy": {
+            "en": "one of two things (whether OVN's load balancer or kube-proxy serves the pod is "
+            "not decided: {why}): with OVN's load balancer, {ovn}; with kube-proxy, {proxy}",
+            "ko": "두 경우 중 하나 (OVN 로드 밸런서와 kube-proxy 중 어느 쪽이 그 Pod에 적용되는지 "
+            "판단하지 않음: {why}): OVN 로드 밸런서라면 {ovn}; kube-proxy라면 {proxy}",
+        },
+        "hop.dnat-undecided": {
+            "en": "{dnat}; OVN's load balancer or kube-proxy translates it, which one is not "
+            "decided ({why})",
+            "ko": "{dnat}; OVN 로드 밸런서 또는 kube-proxy가 변환하며, 어느 쪽인지는 판단하지 않음 "
+            "({why})",
+        },
+        "hop.no-endpoints-ovn": {
+            "en": "service {svc} has no ready endpoints: Kube-OVN takes its VIP off OVN's load "
+            "balancer, so the connection goes on to the node, where kube-proxy rejects it",
+            "ko": "서비스 {svc}에 준비된 엔드포인트가 없어 Kube-OVN이 OVN 로드 밸런서에서 그 VIP를 "
+            "빼므로, 연결은 노드로 넘어가 kube-proxy가 거부합니다",
+        },
         "icmp.unknown-proxy": {
             "en": "whatever the service proxy does with ICMP (kube-proxy is off and the CNI is not "
             "Cilium)",
@@ -100,8 +133,10 @@ register(
             "nslookup, nc -zv, curl로 확인하세요.",
         },
         "hop.no-service-port": {
-            "en": "service {svc} has no port {port}/{protocol} (ports: {offered}); kube-proxy does not DNAT it",
-            "ko": "서비스 {svc}에 {port}/{protocol} 포트가 없어(포트: {offered}) kube-proxy가 DNAT하지 않습니다",
+            "en": "service {svc} has no port {port}/{protocol} (ports: {offered}); {proxy} does not "
+            "DNAT it",
+            "ko": "서비스 {svc}에 {port}/{protocol} 포트가 없어(포트: {offered}) {proxy:이/가} DNAT하지 "
+            "않습니다",
         },
         "hop.no-endpoints-collected": {
             "en": "the endpoints of {svc} were not collected",
@@ -138,20 +173,31 @@ def _one_mode(topo: Topology, mode: str) -> tuple[ExpectedReply, str]:
 
 
 OVN_LB = "Kube-OVN enable-lb"  # the mode label where OVN's load balancers serve Services
+OVN_LB_UNKNOWN = "Kube-OVN enable-lb ?"  # OVN's load balancer or kube-proxy: not decided
 
 
-def _ovn_lb(topo: Topology) -> bool:
-    """Kube-OVN with its load balancers (--enable-lb not read: its default, true)."""
-    cl = topo.snapshot.cluster
-    if cl is None or cl.cni.type != "kube-ovn":
-        return False
-    return cl.cni.kube_ovn is None or cl.cni.kube_ovn.enable_lb is not False
+def _translator(topo: Topology, src: Endpoint | None) -> kubeovn_lb.Translator | None:
+    """Kube-OVN's answer for ``src`` (None: a pod of the default Subnet); None off Kube-OVN."""
+    if src is None:
+        return kubeovn_lb.for_default_subnet(topo)
+    return kubeovn_lb.for_source(topo, src)
 
 
-def icmp_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
-    """What a ping to a ClusterIP gets back here: (expected reply, what it gets, mode label)."""
-    if _ovn_lb(topo):
+def icmp_expectation(topo: Topology, src: Endpoint | None = None) -> tuple[ExpectedReply, str, str]:
+    """What a ping to a ClusterIP gets back here: (expected reply, what it gets, mode label);
+    ``src``: the pinging end (None: a pod of Kube-OVN's default Subnet)."""
+    lb = _translator(topo, src)
+    if lb is not None and lb.who == "ovn":
         return "depends", Msg("icmp.kube-ovn"), OVN_LB
+    reply, what, mode = _proxy_expectation(topo)
+    if lb is not None and lb.who in ("unknown", "none"):
+        what = Msg("icmp.kube-ovn-or-proxy", ovn=Msg("icmp.kube-ovn"), proxy=what, why=lb.why)
+        return "depends", what, OVN_LB_UNKNOWN
+    return reply, what, mode
+
+
+def _proxy_expectation(topo: Topology) -> tuple[ExpectedReply, str, str]:
+    """The same where kube-proxy (or the CNI's replacement) translates."""
     cl = topo.snapshot.cluster
     mode = cl.kube_proxy_mode if cl else None
     if mode is not None:
@@ -176,14 +222,17 @@ def ping_story(topo: Topology, ip: object) -> str:
 def proxy_name(topo: Topology, mode: str) -> str:
     """Who translates a pod's connection to a ClusterIP: AntreaProxy on Antrea unless it is
     off (antreaProxy.enable, default true; docs/facts.md "Antrea"), Cilium with its kube-proxy
-    replacement, OVN's load balancers on Kube-OVN (`_ovn_lb`), else kube-proxy. A ping misses each of them the same way: none matches ICMP to
-    a ClusterIP, so the packet goes on to the node as `icmp_expectation` says."""
+    replacement, OVN's load balancers on Kube-OVN (engine/kubeovn_lb.py), else kube-proxy. A
+    ping misses each of them the same way: none matches ICMP to a ClusterIP, so the packet
+    goes on as `icmp_expectation` says."""
     cl = topo.snapshot.cluster
     antrea = cl.cni.antrea if cl is not None and cl.cni.type == "antrea" else None
     if antrea is not None and antrea.antrea_proxy is not False:
         return "AntreaProxy"
     if mode == OVN_LB:
         return Msg("proxy.kube-ovn")
+    if mode == OVN_LB_UNKNOWN:
+        return Msg("proxy.kube-ovn-or-proxy")
     return "Cilium" if mode == "kube-proxy replacement" else "kube-proxy"
 
 
@@ -199,18 +248,21 @@ def via_service(
     assert dst.ip is not None
     svc = topo.service_by_ip.get(dst.ip)
     assert svc is not None
-    where = Msg("where.kube-proxy", node=src.node or "?")
+    lb = kubeovn_lb.for_source(topo, src)
+    where = _where(lb, src.node or "?")
     ev_svc = Evidence("service", f"{svc.namespace}/{svc.name}", "spec.clusterIP", str(dst.ip))
+    ev_lb = lb.evidence if lb is not None else ()
 
     def single(hop: Hop, expected: str | None = None) -> list[FlowResult]:
         return [FlowResult(src, dst, dst, protocol, port, (hop,), expected_reply=expected)]  # type: ignore[arg-type]  # an ExpectedReply
 
+    if lb is not None and lb.who == "none":
+        hop = Hop("kube-proxy", where, Disposition.UNKNOWN, lb.why, (ev_svc, *ev_lb), cause="gap")
+        return single(hop)
     if protocol == "icmp":
-        reply, what, mode = icmp_expectation(topo)
+        reply, what, mode = icmp_expectation(topo, src)
         ev: tuple[Evidence, ...] = (ev_svc, Evidence("cluster", "kube-proxy", "mode", mode))
         detail = Msg("hop.icmp-clusterip", ip=dst.ip, what=what, proxy=proxy_name(topo, mode))
-        if mode == OVN_LB:
-            where = Msg("where.ovn-lb", node=src.node or "?")
         hop = Hop(
             "kube-proxy", where, Disposition.NOT_APPLICABLE, detail, ev, cause="clusterip-icmp"
         )
@@ -226,6 +278,7 @@ def via_service(
             port=port,
             protocol=protocol,
             offered=offered,
+            proxy=_proxy_word(lb),
         )
         ev = (Evidence("service", f"{svc.namespace}/{svc.name}", "spec.ports", offered),)
         return single(
@@ -238,29 +291,58 @@ def via_service(
     # family's endpoints only (one EndpointSlice per addressType)
     ready = [e for e in svc.endpoints if e.ready and e.ip.version == dst.ip.version]
     if not ready:
-        detail = Msg("hop.no-endpoints", svc=f"{svc.namespace}/{svc.name}")
+        no_vip = lb is not None and lb.who == "ovn"
+        detail = Msg(
+            "hop.no-endpoints-ovn" if no_vip else "hop.no-endpoints",
+            svc=f"{svc.namespace}/{svc.name}",
+        )
         ev = (Evidence("endpointslice", f"{svc.namespace}/{svc.name}", "endpoints", "[]"),)
         return single(
             Hop("kube-proxy", where, Disposition.DENIED, detail, ev, cause="no-endpoints")
         )
     results: list[FlowResult] = []
     for ep in ready:
-        target_port = ep.ports.get(sport.name) or sport.target_port or sport.port
-        target = classify_ip(topo, ep.ip)
-        if ep.pod:
-            target = replace(
-                target, label=f"{ep.pod.split('/')[-1]} {ep.ip}", node=ep.node or target.node
-            )
-        elif ep.node:
-            target = replace(target, node=ep.node)
-        detail = Msg(
-            "hop.dnat",
-            vip=f"{dst.ip}:{sport.port}",
-            target=f"{ep.ip}:{target_port}",
-            label=target.label,
-            node=target.node or "?",
-        )
-        hop = Hop("kube-proxy", where, Disposition.ACCEPTED, detail, (ev_svc,))
+        target, target_port, dnat = _dnat(topo, dst.ip, sport, ep)
+        if lb is not None and lb.who == "unknown":
+            dnat = Msg("hop.dnat-undecided", dnat=dnat, why=lb.why)
+        hop = Hop("kube-proxy", where, Disposition.ACCEPTED, dnat, (ev_svc, *ev_lb))
         result = path(topo, src, target, dst, protocol, target_port, (hop,))
         results.append(replace(result, port=sport.port))
     return results
+
+
+def _dnat(
+    topo: Topology, vip: IPAddress, sport: ServicePort, ep: ServiceEndpoint
+) -> tuple[Endpoint, int, str]:
+    """The endpoint a connection is DNATed to, its port, and the hop's text."""
+    target_port = ep.ports.get(sport.name) or sport.target_port or sport.port
+    target = classify_ip(topo, ep.ip)
+    if ep.pod:
+        label = f"{ep.pod.split('/')[-1]} {ep.ip}"
+        target = replace(target, label=label, node=ep.node or target.node)
+    elif ep.node:
+        target = replace(target, node=ep.node)
+    detail = Msg(
+        "hop.dnat",
+        vip=f"{vip}:{sport.port}",
+        target=f"{ep.ip}:{target_port}",
+        label=target.label,
+        node=target.node or "?",
+    )
+    return target, target_port, detail
+
+
+def _where(lb: kubeovn_lb.Translator | None, node: str) -> str:
+    """Where the Service is translated: kube-proxy on the node, or Kube-OVN's OVN load balancer
+    on the pod's logical switch (on that node too), or either when not decided."""
+    if lb is not None and lb.gateway_of:
+        return Msg("where.kube-proxy-gateway", subnet=lb.gateway_of)
+    if lb is None or lb.who == "kube-proxy":
+        return Msg("where.kube-proxy", node=node)
+    return Msg("where.ovn-lb-or-proxy" if lb.who == "unknown" else "where.ovn-lb", node=node)
+
+
+def _proxy_word(lb: kubeovn_lb.Translator | None) -> str:
+    if lb is None or lb.who == "kube-proxy":
+        return "kube-proxy"
+    return Msg("proxy.kube-ovn" if lb.who == "ovn" else "proxy.kube-ovn-or-proxy")
