@@ -448,6 +448,7 @@ def test_the_comment_check_sees_english_and_passes_commands() -> None:
 
 def test_messages_stay_messages_through_redaction() -> None:
     """The collector redacts errors before raising them: a Msg must survive it."""
+    import kostack.collect.texts  # noqa: F401  (registers the collector's messages)
     from kostack.catalog import map_text
 
     said = Msg("col.os.cannot-use", where=Msg("col.os.where.config"), detail="token abc123secret")
