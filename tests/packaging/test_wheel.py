@@ -334,8 +334,11 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Kube-OVN vlan preflight's subnet, Kube-OVN found by its Node annotation; branch leftovers,
 # +135); virtual IPs (MetalLB pools, kube-vip, kubeadm's controlPlaneEndpoint: model/vip.py,
 # collect/_kube_vip.py, check neutron-vip-pairs; branch vip, +980); set cuts and plan keys
-# once per diagnosis (branch stateless, +18). Budget = the measured 78,145.
-SHIPPED_LINES_BUDGET = 78_145
+# once per diagnosis (branch stateless, +18). Budget = the measured 78,145. Then the review:
+# an Octavia VIP as controlPlaneEndpoint is no node's, MetalLB's gap hint quoted once (+6);
+# Kube-OVN's services DNATed by OVN's load balancer or kube-proxy, per Subnet's enableLb
+# (engine/kubeovn_lb.py; branch ovnhops, +212). Budget = the measured 78,363.
+SHIPPED_LINES_BUDGET = 78_363
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"
