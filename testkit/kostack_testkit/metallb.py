@@ -66,3 +66,60 @@ FIXED = {"metallb-l2-no-pairs": metallb_l2_fixed}
 
 def metallb_example_doc(name: str) -> Doc:
     return registry_doc(METALLB_EXAMPLES, name)
+
+
+def metallb_scale_doc(nodes: int, pools: int = 12) -> Doc:
+    """`metallb_doc` at ``nodes`` nodes on a /16 in three zones, unlike one another:
+    ``pools`` /28 pools, an L2Advertisement per zone (a node selector) and one for every
+    pool from every node, one BGP-only pool outside the subnet; each node's port already has
+    the pairs of a different share of the pools (node i: the first i % pools)."""
+    doc = metallb_doc()
+    doc["openstack"]["subnets"][0]["cidr"] = "10.0.0.0/16"
+    doc["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.2", "end": "10.0.99.254"}
+    ]
+    worker = next(x for x in doc["cluster"]["nodes"] if x["name"] == "k8s-w-1")
+    link = next(x for x in doc["node_ports"] if x["node"] == "k8s-w-1")
+    port = next(x for x in doc["openstack"]["ports"] if x["id"] == link["port_id"])
+    cidrs = [f"10.0.{200 + i // 16}.{(i % 16) * 16}/28" for i in range(pools)]
+    for i in range(nodes):
+        name, ip, zone = f"w{i}", f"10.0.{1 + i // 250}.{i % 250 + 1}", "abc"[i % 3]
+        pid = f"{port['id'][:-6]}{i:06d}"
+        labels = {**worker.get("labels", {}), "topology.kubernetes.io/zone": f"zone-{zone}"}
+        doc["cluster"]["nodes"].append(
+            {**worker, "name": name, "internal_ip": ip, "addresses": [], "labels": labels}
+            | {"provider_id": None}
+        )
+        pairs = [*port["allowed_address_pairs"], *({"ip_address": c} for c in cidrs[: i % pools])]
+        doc["openstack"]["ports"].append(
+            {
+                **port,
+                "id": pid,
+                "name": f"{name}-port",
+                "mac_address": f"fa:16:3e:{i // 65536:02x}:{i // 256 % 256:02x}:{i % 256:02x}",
+                "fixed_ips": [{**port["fixed_ips"][0], "ip_address": ip}],
+                "allowed_address_pairs": pairs,
+            }
+        )
+        doc["node_ports"].append({**link, "node": name, "port_id": pid})
+    ns = "metallb-system"
+    state = [
+        {"name": f"p{i}", "namespace": ns, "cidrs": [c], "addresses": [c]}
+        for i, c in enumerate(cidrs)
+    ]
+    state.append({"name": "bgp", "namespace": ns, "cidrs": ["192.0.2.0/28"], "addresses": []})
+    zone = "topology.kubernetes.io/zone"
+    ads = [
+        {
+            "name": f"l2-zone-{z}",
+            "kind": "l2",
+            "namespace": ns,
+            "pools": [f"p{i}" for i in range(pools) if i % 3 == n],
+            "node_selectors": [{"match_labels": {zone: f"zone-{z}"}}],
+        }
+        for n, z in enumerate("abc")
+    ]
+    ads.append({"name": "l2-all", "kind": "l2", "namespace": ns, "pools": ["p0"]})
+    ads.append({"name": "bgp", "kind": "bgp", "namespace": ns, "pools": ["bgp"]})
+    doc["cluster"]["virtual_ips"] = metallb_state(state, ads)
+    return doc

@@ -277,3 +277,21 @@ def _more_nodes(doc: Doc, n: int) -> tuple[list[Doc], list[Doc], list[Doc]]:
         )
         links.append({**link, "node": name, "port_id": pid})
     return nodes, ports, links
+
+
+def test_unlike_nodes_in_zones_one_finding_per_pool_and_exactly_the_missing_pairs() -> None:
+    """Nodes in three zones, each zone's pools announced from it alone, p0 from every node,
+    each node's port holding a different share of the pools: one finding per pool (the
+    BGP-only one UNKNOWN), a remedy for exactly each (pool, port) that announces and lacks it."""
+    from kostack_testkit.metallb import metallb_scale_doc
+
+    n, pools = 90, 12
+    found = vip_findings(metallb_scale_doc(n, pools))
+    assert len(found) == pools + 1
+    assert [f.status for f in found].count(Status.UNKNOWN) == 1
+    expected = 4  # the seed's four nodes: no zone, p0 only, no pool pair
+    for i in range(n):
+        announced = {0} | {p for p in range(pools) if p % 3 == i % 3}
+        expected += sum(1 for p in announced if p >= i % pools)
+    assert sum(len(f.remedies) for f in found) == expected
+    assert all(len(f.remedies) <= n + 4 for f in found)
