@@ -76,13 +76,13 @@ def seed_own_neutron(endpoint: str, topo: Topology, log: Path) -> None:
     """The seed's cloud for `topo`'s nodes, with the router's routes back to the pod blocks."""
     from kostack_lab.neutron import openstack_connection
     from kostack_lab.neutron_seed import seed_topology  # loads openstacksdk: only here
+    from kostack_lab.scenario_neutron import routes_to_pods
 
     try:
         ids = seed_topology(endpoint, len(topo.nodes))
-        if topo.router_routes_to_pods:
-            # As in the lab's router (and the seed's cloud): a route back to each pod block.
-            routes = [{"destination": n.pod_cidr, "nexthop": n.ip} for n in topo.nodes]
-            openstack_connection(endpoint).network.update_router(ids.router_id, routes=routes)
+        # As in the lab's router (and the seed's cloud): a route back to each pod block.
+        network = openstack_connection(endpoint).network
+        routes_to_pods(network, network.get_router(ids.router_id), topo)
     except Exception as exc:  # any SDK/transport error from a Neutron we just started
         raise LabError(
             Msg("lab.x.seed_own", url=endpoint, why=f"{type(exc).__name__}: {exc}"),

@@ -14,9 +14,10 @@ from kostack_lab.errors import LabEnvironmentError, LabInputError, Msg
 from kostack_lab.neutron import openstack_connection, seed_command
 from kostack_lab.neutron_seed import ensure_ipv6
 from kostack_lab.scenarios import RuleSpec, Scenario, SecurityGroupSpec
+from kostack_lab.seed import ROUTER_NAME
 from kostack_lab.topology_layout import Topology
 
-__all__ = ["apply_scenario"]
+__all__ = ["apply_scenario", "routes_to_pods"]
 
 
 def _rule_key(
@@ -184,4 +185,22 @@ def apply_scenario(endpoint: str, scenario: Scenario, topo: Topology) -> list[st
         _sync_rules(network, spec, group_ids, changes)
     for node in topo.nodes:
         _sync_port(network, scenario, node.name, ports[node.name], group_ids, changes)
+    routers = list(network.routers(name=ROUTER_NAME))
+    if routers:
+        changes += routes_to_pods(network, routers[0], topo)
     return changes
+
+
+def routes_to_pods(network: Any, router: Any, topo: Topology) -> list[str]:
+    """Add the lab router's routes back to each node's pod block (via the node) to the
+    Neutron router when the scenario's router has them; the router's other routes stay,
+    and none is removed (a scenario without them leaves the router as it is)."""
+    if not topo.router_routes_to_pods:
+        return []
+    have = {(str(r["destination"]), str(r["nexthop"])) for r in router.routes or ()}
+    missing = [(n.pod_cidr, n.ip) for n in topo.nodes if (n.pod_cidr, n.ip) not in have]
+    if not missing:
+        return []
+    routes = [*(router.routes or ()), *({"destination": d, "nexthop": h} for d, h in missing)]
+    network.update_router(router.id, routes=routes)
+    return [f"add route {d} via {h} to {ROUTER_NAME}" for d, h in missing]

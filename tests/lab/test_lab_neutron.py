@@ -231,3 +231,36 @@ def test_an_admin_down_node_port_cuts_its_node_off_and_diagnose_names_it(
     assert lab.sync().changed
     assert table(lab) == healthy
     assert port_causes()[0] == []
+
+
+def test_seeding_a_scenario_adds_the_routers_routes_back_to_the_pods(
+    lab: Lab, seeded_neutron: Any
+) -> None:
+    """`--seed-neutron` writes the lab router's routes back to each pod block into the
+    Neutron router (as the lab's own Neutron gets them), so a diagnosis of that Neutron sees
+    the router the packets meet; routes already there stay; a scenario without them adds none.
+    Before, only port security was written: `fixed` then diagnosed router-no-route-back."""
+    from kostack_lab.scenario_neutron import apply_scenario
+    from kostack_lab.scenarios import get_scenario
+
+    endpoint, router_id = seeded_neutron.endpoint, seeded_neutron.ids.router_id
+    network = openstack_connection(endpoint).network
+    other = {"destination": "192.0.2.0/24", "nexthop": "10.0.0.11"}
+    network.update_router(router_id, routes=[other])
+    fixed = get_scenario("fixed")
+    topo = fixed.topology(prefix=lab.prefix, nodes=4)
+
+    def routes() -> set[tuple[str, str]]:
+        return {(r["destination"], r["nexthop"]) for r in network.get_router(router_id).routes}
+
+    changes = apply_scenario(endpoint, fixed, topo)
+    back = {(n.pod_cidr, n.ip) for n in topo.nodes}
+    assert len(back) == 4 and routes() == {("192.0.2.0/24", "10.0.0.11"), *back}
+    assert sum(c.startswith("add route") for c in changes) == 4
+    again = apply_scenario(endpoint, fixed, topo)
+    assert not any(c.startswith("add route") for c in again) and len(routes()) == 5
+
+    network.update_router(router_id, routes=[other])
+    none = get_scenario("fixed-no-router-routes")
+    apply_scenario(endpoint, none, none.topology(prefix=lab.prefix, nodes=4))
+    assert routes() == {("192.0.2.0/24", "10.0.0.11")}

@@ -73,7 +73,7 @@ TEXTS: Final = {
         "nodes": "노드 VM: 컨트롤 플레인 1 + 워커(2-40).",
         "neutron_endpoint": "시나리오 대신 이 Neutron(루트 URL, 예: http://127.0.0.1:9696/)에서 "
         "포트 보안을 가져옵니다.",
-        "seed_neutron": "먼저 시나리오의 포트 보안을 그 Neutron에 씁니다(그 포트가 있어야 함).",
+        "seed_neutron": "먼저 시나리오의 포트 보안과 라우터의 Pod 대역 복귀 라우트를 그 Neutron에 씁니다(그 포트가 있어야 함. 라우트는 추가만 하고 지우지 않음).",
         "watch_interval": "--neutron-endpoint와 함께: Neutron을 폴링하는 간격(초)(0 = 백그라운드 "
         "에이전트 없음, `lab sync` 사용).",
         "no_neutron": "Neutron 없음: 시나리오 자신의 설명에서 포트 보안을 가져옵니다(clouds.yaml이 "

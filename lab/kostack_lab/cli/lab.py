@@ -144,7 +144,7 @@ _UP_OPTIONS = (
     click.option(
         "--seed-neutron",
         is_flag=True,
-        help="First write the scenario's port security into that Neutron (its ports must exist).",
+        help="First write the scenario's port security, and its router's routes back to the pods, into that Neutron (its ports must exist; routes are added, none removed).",
     ),
     click.option(
         "--watch-interval",
