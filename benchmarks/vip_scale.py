@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 import sys
 import time
+from typing import Any
+
+from _scale_runner import run_sizes
 
 
 def measure(nodes: int) -> dict[str, float | str]:
@@ -45,28 +47,16 @@ def measure(nodes: int) -> dict[str, float | str]:
     }
 
 
+def line(row: dict[str, Any]) -> str:
+    return (
+        f"diagnose-vip: nodes={row['nodes']} load_s={row['load_s']} "
+        f"analyze_s={row['analyze_s']} rss_mb={row['rss_mb']} "
+        f"vip_findings={row['vip_findings']} remedies={row['remedies']}"
+    )
+
+
 def main() -> int:
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        print(json.dumps(measure(int(sys.argv[2]))))
-        return 0
-    rows = []
-    for nodes in (1000, 4000):
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(nodes)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
-    scaling = rows[1]["analyze_s"] / max(rows[0]["analyze_s"], 1e-9)
-    for row in rows:
-        extra = f" scaling={scaling:.2f}" if row is rows[1] else ""
-        print(
-            f"diagnose-vip: nodes={row['nodes']} load_s={row['load_s']} "
-            f"analyze_s={row['analyze_s']} rss_mb={row['rss_mb']} "
-            f"vip_findings={row['vip_findings']} remedies={row['remedies']}{extra}"
-        )
-    return 0 if scaling <= 6 else 1
+    return run_sizes(__file__, measure, line)
 
 
 if __name__ == "__main__":
