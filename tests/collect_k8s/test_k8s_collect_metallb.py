@@ -123,3 +123,17 @@ def test_an_address_kostack_cannot_read_leaves_the_pools_unknown() -> None:
     assert parse_pool(pool_object("odd", ["not-an-ip"])) is None
     v6 = parse_pool(pool_object("v6", ["2001:db8::/126"]))
     assert v6 is not None and v6.cidrs == (NET("2001:db8::/126"),)
+
+
+def test_an_advertisement_selector_kubernetes_would_refuse_leaves_them_unknown(
+    serve: ServeFn,
+) -> None:
+    """A node selector with an operator a LabelSelector does not have (the CRD's schema does
+    not refuse it; MetalLB cannot use it): which nodes announce is unknown, the collection
+    still completes (it raised a validation error before)."""
+    nodes = make_nodes()
+    odd = {"matchExpressions": [{"key": "zone", "operator": "Gt", "values": ["1"]}]}
+    ads = [advertisement_object("l2-odd", nodeSelectors=[odd])]
+    objects = kube_ovn_cluster(nodes=nodes, extra=metallb_objects(nodes, advertisements=ads))
+    metallb = serve(objects).collect().cluster.virtual_ips.metallb  # type: ignore[union-attr]
+    assert metallb is not None and metallb.pools and metallb.advertisements is None

@@ -337,8 +337,10 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # once per diagnosis (branch stateless, +18). Budget = the measured 78,145. Then the review:
 # an Octavia VIP as controlPlaneEndpoint is no node's, MetalLB's gap hint quoted once (+6);
 # Kube-OVN's services DNATed by OVN's load balancer or kube-proxy, per Subnet's enableLb
-# (engine/kubeovn_lb.py; branch ovnhops, +212). Budget = the measured 78,363.
-SHIPPED_LINES_BUDGET = 78_363
+# (engine/kubeovn_lb.py; branch ovnhops, +212). Budget = the measured 78,363. Then a MetalLB
+# selector with an operator no LabelSelector has leaves the advertisements unknown, not the
+# collection failed (+13). Budget = the measured 78,376.
+SHIPPED_LINES_BUDGET = 78_376
 # What test support is called: none of it may ship.
 TEST_SUPPORT = re.compile(
     r"fixture|fake|builder|faultproxy|fault_proxy|harness|testing|testkit|conftest|"

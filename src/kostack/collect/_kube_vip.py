@@ -155,8 +155,16 @@ def parse_pool(obj: Mapping[str, Any]) -> MetalLBPool | None:
     )
 
 
-def parse_selector(raw: object) -> LabelSelector:
+OPERATORS: Final = ("In", "NotIn", "Exists", "DoesNotExist")  # metav1.LabelSelectorOperator
+
+
+def parse_selector(raw: object) -> LabelSelector | None:
+    """None when an operator is none of a LabelSelector's (the CRD's schema lets it in;
+    Kubernetes' LabelSelectorAsSelector, and so MetalLB, refuses it)."""
     body = as_dict(raw)
+    expressions = [as_dict(x) for x in as_list(body.get("matchExpressions"))]
+    if any(e.get("operator") not in OPERATORS for e in expressions):
+        return None
     return LabelSelector(
         match_labels={str(k): str(v) for k, v in as_dict(body.get("matchLabels")).items()},
         match_expressions=tuple(
@@ -165,22 +173,25 @@ def parse_selector(raw: object) -> LabelSelector:
                 "operator": str(e.get("operator")),
                 "values": tuple(str(v) for v in as_list(e.get("values"))),
             }
-            for e in (as_dict(x) for x in as_list(body.get("matchExpressions")))
+            for e in expressions
         ),
     )
 
 
-def parse_advertisement(obj: Mapping[str, Any], kind: str) -> MetalLBAdvertisement:
+def parse_advertisement(obj: Mapping[str, Any], kind: str) -> MetalLBAdvertisement | None:
+    """An L2Advertisement or BGPAdvertisement; None when a selector does not parse."""
     spec = as_dict(obj.get("spec"))
+    pool_selectors = [parse_selector(s) for s in as_list(spec.get("ipAddressPoolSelectors"))]
+    node_selectors = [parse_selector(s) for s in as_list(spec.get("nodeSelectors"))]
+    if None in pool_selectors or None in node_selectors:
+        return None
     return MetalLBAdvertisement(
         name=name_of(obj),
         kind="l2" if kind == "l2advertisements" else "bgp",
         namespace=namespace_of(obj),
         pools=tuple(str(p) for p in as_list(spec.get("ipAddressPools"))),
-        pool_selectors=tuple(
-            parse_selector(s) for s in as_list(spec.get("ipAddressPoolSelectors"))
-        ),
-        node_selectors=tuple(parse_selector(s) for s in as_list(spec.get("nodeSelectors"))),
+        pool_selectors=tuple(s for s in pool_selectors if s is not None),
+        node_selectors=tuple(s for s in node_selectors if s is not None),
         interfaces=tuple(str(i) for i in as_list(spec.get("interfaces"))),
     )
 
@@ -219,11 +230,13 @@ def read_metallb(reader: Reader, pods: VipPods, gap: GapSink) -> MetalLB | None:
             pools = None  # an address kostack cannot read: which IPs are announced is unknown
     ads: tuple[MetalLBAdvertisement, ...] | None = None
     if "l2advertisements" in lists and "bgpadvertisements" in lists:
-        ads = tuple(
+        said = [
             parse_advertisement(o, plural)
             for plural in ("l2advertisements", "bgpadvertisements")
             for o in lists[plural]
-        )
+        ]
+        # a selector kostack cannot read: which pools go out from which nodes is unknown
+        ads = None if None in said else tuple(a for a in said if a is not None)
     return MetalLB(
         namespace=pods.metallb_namespaces[0],
         version=_version(pods.metallb_image),
