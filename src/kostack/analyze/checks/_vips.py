@@ -57,6 +57,8 @@ class Announced:
     cidrs: tuple[IPNetwork, ...]
     l2_nodes: set[str] = field(default_factory=set)
     bgp: bool = False
+    # the interfaces its L2Advertisements (kube-vip: vip_interface) name; empty: any
+    interfaces: tuple[str, ...] = ()
 
 
 def _covers(ad: MetalLBAdvertisement, pool: MetalLBPool) -> bool:
@@ -85,6 +87,7 @@ def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced
                 a.bgp = True
             else:
                 a.l2_nodes |= names
+                a.interfaces += tuple(i for i in ad.interfaces if i not in a.interfaces)
         out.append(a)
     return out
 
@@ -102,6 +105,8 @@ def kube_vip_announced(snapshot: Snapshot) -> list[Announced]:
         a = by_address.setdefault(ip, Announced("kube-vip", str(ip), (ipaddress.ip_network(ip),)))
         if kv.node and kv.arp:
             a.l2_nodes.add(kv.node)
+            if kv.interface and kv.interface not in a.interfaces:
+                a.interfaces += (kv.interface,)
         a.bgp = a.bgp or kv.bgp
     return list(by_address.values())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
+from kostack.analyze.checks._vip_ports import Carrier, carrier_label, carriers
 from kostack.analyze.checks._vips import (
     Announced,
     endpoint_announced,
@@ -19,14 +20,14 @@ from kostack.analyze.checks._vips import (
     kube_vip_announced,
     metallb_announced,
 )
-from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
+from kostack.analyze.checks.base import CheckContext, Says, missing, port_resource
 from kostack.analyze.checks.neutron_port_security_disabled import no_port_finding
 from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, Topology, net_within
-from kostack.model.snapshot import AllocationPool, IPAddress, IPNetwork, Subnet
+from kostack.model.snapshot import AllocationPool, IPAddress, IPNetwork, Port, Subnet
 from kostack.shell import as_code, end_options, render
 
 ID = "neutron-vip-pairs"
@@ -78,6 +79,20 @@ register(
             "kostack이 다루지 않는 경로(BGP 피어, 정적 라우트)로만 노드에 닿으므로 동작 여부를 알 "
             "수 없습니다.",
         },
+        f"{ID}.several": {
+            "en": "{what} lies in the subnets of more than one port of the servers of {nodes} "
+            "({ports}){interfaces}: which of them answers for it depends on the nodes' interface "
+            "names, which kostack does not match to ports, so whether the answers pass is not "
+            "known. Add the pair to the port that carries it.",
+            "ko": "{what} 주소가 {nodes} 서버의 여러 포트의 서브넷({ports})에 걸쳐 있습니다"
+            "{interfaces}: 그중 어느 포트가 응답하는지는 노드의 인터페이스 이름에 달려 있는데 "
+            "kostack은 인터페이스 이름을 포트에 대응시키지 않으므로, 응답이 통과하는지 알 수 "
+            "없습니다. 그 주소를 싣는 포트에 pair를 추가하세요.",
+        },
+        f"{ID}.interfaces": {
+            "en": " (announced on interfaces {names})",
+            "ko": "(인터페이스 {names}에서 알림)",
+        },
         f"{ID}.bgp": {"en": " (announced over BGP)", "ko": "(BGP로 알림)"},
         f"{ID}.bgp-only": {
             "en": "{what} ({cidrs}) is announced only over BGP: it reaches the nodes through a "
@@ -120,12 +135,11 @@ register(
 )
 
 
-def _covered(view: NodeView, cidr: IPNetwork, topo: Topology) -> bool | None:
+def _covered(port: Port, cidr: IPNetwork, topo: Topology) -> bool | None:
     """A pair holding ``cidr`` with the port's own MAC (MetalLB and kube-vip answer from the
-    node's MAC), or no anti-spoofing on the port at all; None: a port Neutron's firewall may
-    not filter (engine/vnic.py), so whether the answers pass is not known."""
-    port = view.port
-    assert port is not None
+    MAC of the interface that carries the address), or no anti-spoofing on the port at all;
+    None: a port Neutron's firewall may not filter (engine/vnic.py), so whether the answers
+    pass is not known."""
     if port.port_security_enabled is False:
         return True
     if any(
@@ -166,6 +180,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     return out + _judge(ctx, announced)
 
 
+Gap = tuple[NodeView, Port, list[IPNetwork]]  # a node, the port that answers, what it lacks
+
+
 def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
     topo = ctx.topo
     used = in_use(announced, ctx.snapshot)
@@ -173,40 +190,45 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
     no_port: dict[str, NodeView] = {}
     unsure: dict[str, NodeView] = {}
     in_subnet: dict[str, tuple[Subnet, list[Announced], list[IPNetwork]]] = {}
-    judged = 0
     for a in announced:
         views = [topo.node_views[n] for n in sorted(a.l2_nodes) if n in topo.node_views]
         outside: list[IPNetwork] = []
-        gaps: list[tuple[NodeView, list[IPNetwork]]] = []
+        gaps: dict[tuple[str, str], Gap] = {}
+        several: dict[str, list[Carrier]] = {}  # node -> the ports that could carry it
         subnets: dict[str, tuple[Subnet, list[IPNetwork]]] = {}
         for cidr in a.cidrs:
             inside = False
             for v in views:
-                subnet = topo.node_subnet(v, cidr.version)
-                if subnet is None or not net_within(cidr, subnet.cidr):
-                    continue
-                inside = True
-                subnets.setdefault(subnet.id, (subnet, []))
-                if cidr not in subnets[subnet.id][1]:
-                    subnets[subnet.id][1].append(cidr)
-                covered = _covered(v, cidr, topo) if v.port is not None else None
                 if v.port is None:
-                    no_port[v.name] = v
-                elif covered is None:
-                    unsure[v.name] = v
-                elif not covered:
-                    if not gaps or gaps[-1][0] is not v:
-                        gaps.append((v, []))
-                    gaps[-1][1].append(cidr)
+                    subnet = topo.node_subnet(v, cidr.version)
+                    if subnet is not None and net_within(cidr, subnet.cidr):
+                        inside = True
+                        no_port[v.name] = v
+                    continue
+                found = carriers(topo, v, cidr)
+                inside = inside or bool(found)
+                if len(found) > 1:
+                    several.setdefault(v.name, found)
+                    continue
+                for c in found:
+                    held = subnets.setdefault(c.subnet.id, (c.subnet, []))[1]
+                    if cidr not in held:
+                        held.append(cidr)
+                    covered = _covered(c.port, cidr, topo)
+                    if covered is None:
+                        unsure[v.name] = v
+                    elif not covered:
+                        gaps.setdefault((v.name, c.port.id), (v, c.port, []))[2].append(cidr)
             if not inside:
                 outside.append(cidr)
-        judged += 1
         if not views:  # announced over BGP only
             out.append(_outside(ctx, a, list(a.cidrs), only_bgp=True))
         elif outside:
             out.append(_outside(ctx, a, outside))
+        if several:
+            out.append(_several(ctx, a, several))
         if gaps:
-            out.append(_fail(ctx, a, _merged(gaps), used.get(f"{a.kind}/{a.name}", [])))
+            out.append(_fail(ctx, a, list(gaps.values()), used.get(f"{a.kind}/{a.name}", [])))
         for subnet, cidrs in subnets.values():
             entry = in_subnet.setdefault(subnet.id, (subnet, [], []))
             entry[1].append(a)
@@ -228,30 +250,40 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
         )
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
-    return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=judged))]
+    return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=len(announced)))]
 
 
-def _merged(gaps: list[tuple[NodeView, list[IPNetwork]]]) -> list[tuple[NodeView, list[IPNetwork]]]:
-    """One entry per node (a node is met once per range of the pool)."""
-    by_node: dict[str, tuple[NodeView, list[IPNetwork]]] = {}
-    for v, cidrs in gaps:
-        by_node.setdefault(v.name, (v, []))[1].extend(cidrs)
-    return list(by_node.values())
+def _several(ctx: CheckContext, a: Announced, several: dict[str, list[Carrier]]) -> Finding:
+    """UNKNOWN: more than one port of a node's server has a subnet holding the address, and
+    which interface answers for it is the node's choice (interface names kostack does not
+    map to ports)."""
+    shown = list(several.items())[:8]
+    ports = "; ".join(f"{node}: {', '.join(carrier_label(c) for c in cs)}" for node, cs in shown)
+    return SAY.cluster(
+        ctx,
+        Status.UNKNOWN,
+        Msg(
+            f"{ID}.several",
+            what=_what(a),
+            nodes=nodes_label(list(several)),
+            ports=ports,
+            interfaces=Msg(f"{ID}.interfaces", names=", ".join(a.interfaces))
+            if a.interfaces
+            else "",
+        ),
+        tuple(f"port {carrier_label(c)} ({node})" for node, cs in shown for c in cs),
+        nodes=tuple(several),
+        key=("several", a.kind, a.name),
+    )
 
 
-def _fail(
-    ctx: CheckContext,
-    a: Announced,
-    gaps: list[tuple[NodeView, list[IPNetwork]]],
-    ips: Sequence[IPAddress],
-) -> Finding:
+def _fail(ctx: CheckContext, a: Announced, gaps: list[Gap], ips: Sequence[IPAddress]) -> Finding:
     what = _what(a)
-    views = [v for v, _ in gaps]
+    views = list({v.name: v for v, _, _ in gaps}.values())
     remedies: list[Remedy] = []
-    for v, cidrs in gaps:
-        assert v.port is not None
+    for v, port, cidrs in gaps:
         why = Msg(f"{ID}.reason", node=v.name, what=what)
-        remedies.extend(pair_remedy(v.port, v.name, c, why, CAUSE) for c in cidrs)
+        remedies.extend(pair_remedy(port, v.name, c, why, CAUSE) for c in cidrs)
     shown = cidrs_label([str(i) for i in ips])
     used = Msg(f"{ID}.used", n=len(ips), ips=shown) if ips else Msg(f"{ID}.unused")
     return SAY.cluster(
@@ -265,21 +297,27 @@ def _fail(
             if a.kind == "metallb"
             else what,
             nodes=nodes_label([v.name for v in views], len(ctx.topo.node_views)),
-            n=len(views),
+            n=len(gaps),
         ),
         tuple(
-            f"port {v.port.id} ({v.name}) allowed_address_pairs="
-            f"{[str(p.ip_address) for p in v.port.allowed_address_pairs]}"
-            for v in views[:8]
-            if v.port is not None
+            f"port {port.id} ({v.name}{_second(v, port)}) allowed_address_pairs="
+            f"{[str(p.ip_address) for p in port.allowed_address_pairs]}"
+            for v, port, _ in gaps[:8]
         ),
         tuple(remedies),
         cause=CAUSE,
-        affected=view_ports(ctx, views),
+        affected=tuple(port_resource(ctx, port, v.name) for v, port, _ in gaps),
         nodes=tuple(v.name for v in views),
         counts=(("nodes", len(views)), ("services", len(ips))),
         key=("pairs", a.kind, a.name),
     )
+
+
+def _second(v: NodeView, port: Port) -> str:
+    """ ", second NIC <name>" for another port of the node's server (evidence is English)."""
+    if v.port is not None and port.id != v.port.id:
+        return f", second NIC {port.name or '-'}"
+    return ""
 
 
 def _outside(
