@@ -21,6 +21,15 @@ Sources (neutron 29.0.0; the same lines on master):
   ``_build_ipv4v6_mac_ip_list`` adds the EUI-64 link-local address of a MAC
   with an IPv6 address to the anti-spoofing list; ``_drop_dhcp_rule`` drops
   DHCPv6 server replies (547 -> 546) sent by a port;
+- ``neutron/plugins/ml2/drivers/openvswitch/agent/openflow/native/br_int.py``:
+  ``install_icmpv6_na_spoofing_protection`` lets a port send a neighbour
+  advertisement only with an ND target (``ipv6_nd_target``, masked: a pair's
+  CIDR) among its fixed IPs and allowed address pairs, whatever its IPv6
+  source, and drops the rest in the ARP spoof table; the OVS firewall's
+  ``_initialize_egress_ipv6_icmp`` likewise matches NAs on ``nd_target``
+  (``ICMPV6_RESTRICTED_EGRESS_TYPES``). So an NA from the port's link-local
+  address (MetalLB's NDP responder) for a target the port does not own is
+  dropped, as is the kernel's, sent from the target itself;
 - ``neutron/db/securitygroups_rpc_base.py``: ``_add_ingress_dhcp_rule``
   admits DHCPv6 replies (UDP 547 -> 546) to the port's IPv6 fixed IPs and
   ``fe80::/64``; ``_add_ingress_ra_rule`` admits RAs into ports with an
@@ -41,6 +50,8 @@ __all__ = [
     "egress_fixed_rules",
     "ingress_fixed_rules",
     "link_local",
+    "na_target_element",
+    "na_target_rule",
     "unspecified_source_rule",
 ]
 
@@ -76,12 +87,33 @@ def unspecified_source_rule() -> str:
     )
 
 
+def na_target_element(element: str) -> str:
+    """An anti-spoofing element ``mac . address[/prefix]`` as ``mac . 0x<first>[-0x<last>]``:
+    nft has no selector for an NA's target, so it is matched as the 128 bits that follow the
+    NA's type, code, checksum and flags (``@th,64,128``, RFC 4861 section 4.4)."""
+    mac, _, address = element.partition(" . ")
+    net = ipaddress.IPv6Network(address, strict=False)
+    first, last = int(net.network_address), int(net.broadcast_address)
+    return f"{mac} . 0x{first:032x}" + (f"-0x{last:032x}" if last != first else "")
+
+
+NA_TARGET_TYPEOF = "typeof ether saddr . @th,64,128"
+
+
+def na_target_rule(set_name: str, drop_counter: str) -> str:
+    """Neutron's NA spoofing protection: a neighbour advertisement whose (MAC, target) is
+    not the port's is counted and dropped, whatever its source address."""
+    return (
+        f"ether type ip6 icmpv6 type {NEIGHBOUR_ADVERTISEMENT} "
+        f'ether saddr . @th,64,128 != @{set_name} counter name "{drop_counter}" drop'
+    )
+
+
 def egress_fixed_rules(drop_counter: str) -> list[str]:
     """What a port may always send once its source passed anti-spoofing (before its groups).
 
     Router advertisements from a port are dropped (counted); ND, RS and MLD
-    queries pass, NAs too (their source passed anti-spoofing, our stand-in for
-    Neutron's nd_target check); DHCPv6 requests pass, DHCPv6 server replies
+    queries pass, NAs too (their target passed anti-spoofing: `na_target_rule`); DHCPv6 requests pass, DHCPv6 server replies
     from a port are dropped.
     """
     allowed = (*EGRESS_ICMPV6_TYPES, NEIGHBOUR_ADVERTISEMENT)

@@ -27,7 +27,9 @@ member ports' fixed IPs and allowed pairs, ML2/OVN only the fixed IPs
 
 IPv6 the same way: a second per-port set of type `ether_addr . ipv6_addr`
 (fixed IPv6 addresses, IPv6 pairs, and the EUI-64 link-local address of
-each MAC that has an IPv6 address), `ip6` conntrack marks (bridged IPv6
+each MAC that has an IPv6 address) and a third (`portna_<key>`) of the same
+pairs as the neighbour advertisement targets the port may send (an NA for any
+other target is an anti-spoofing drop, whatever its source), `ip6` conntrack marks (bridged IPv6
 reaches the ip6 hooks through br_netfilter's bridge-nf-call-ip6tables), IPv6
 rules (`ethertype IPv6`) with `ip6` addresses and ICMPv6 types, remote-group
 sets of type `ipv6_addr`, and what Neutron always allows for IPv6 (neighbour
@@ -47,9 +49,12 @@ from kostack.catalog import Msg
 from kostack_lab import texts_status  # noqa: F401  (registers the warnings' keys)
 from kostack_lab.netns import nft_table_anew
 from kostack_lab.portsec_ipv6 import (
+    NA_TARGET_TYPEOF,
     egress_fixed_rules,
     ingress_fixed_rules,
     link_local,
+    na_target_element,
+    na_target_rule,
     unspecified_source_rule,
 )
 from kostack_lab.portsec_model import (
@@ -362,6 +367,10 @@ def _render_port(
     elements6 = antispoof_elements(port, 6)
     if elements6:
         out.lines.append(f"elements = {{ {', '.join(elements6)} }}")
+    out.lines += ["}", f"set portna_{key} {{", NA_TARGET_TYPEOF, "flags interval"]
+    if elements6:  # the ND targets it may advertise: the same (MAC, address) pairs
+        targets = ", ".join(na_target_element(e) for e in elements6)
+        out.lines.append(f"elements = {{ {targets} }}")
     out.lines.append("}")
     out.prerouting.append(f'iifname "{binding.tap}" jump portsec_{key} {tag}')
     out.forward_out.append(f'iifname "{binding.tap}" jump sg_out_{key} {tag}')
@@ -377,6 +386,7 @@ def _render_port(
         f"ether type ip ether saddr . ip saddr @portsec_{key} accept",
         f"ether type arp ether saddr . arp saddr ip @portsec_{key} accept",
         unspecified_source_rule(),
+        na_target_rule(f"portna_{key}", f"portsec_drop_{key}"),
         f"ether type ip6 ether saddr . ip6 saddr @portsec6_{key} accept",
         f'counter name "portsec_drop_{key}" drop',
         "}",

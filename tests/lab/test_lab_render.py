@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 from typing import Any
@@ -550,3 +551,32 @@ def test_kostack_reads_the_override_as_the_lab_following_felix_does(seed: int) -
     )
     lab_on = masq_fully_random(topo.model_copy(update={"felix_override": override}))
     assert fully_random_off(override) is not lab_on, override
+
+
+def test_neighbour_advertisements_are_matched_on_their_target() -> None:
+    """Neutron's NA spoofing protection (ovs agent `install_icmpv6_na_spoofing_protection`,
+    the OVS firewall's `nd_target` flows): an NA leaves a port only for a target among its
+    fixed IPs and pairs (a pair's CIDR as a range), whatever its source; before the pairs'
+    check of the source, so an NA from the port's own link-local address (MetalLB's NDP
+    responder) for a virtual IP is dropped and counted as anti-spoofing."""
+    port = rest_port(
+        fixed_ips=[{"ip_address": "10.0.0.12"}, {"ip_address": "fd00:10::12"}],
+        allowed_address_pairs=[{"ip_address": "fd00:10::240/124"}],
+    )
+    text = _render([port], [])
+    chain = text.split("chain portsec_k8s_w_1 {\n", 1)[1].split("\n}\n", 1)[0].splitlines()
+    na = 'ether type ip6 icmpv6 type 136 ether saddr . @th,64,128 != @portna_k8s_w_1 counter name "portsec_drop_k8s_w_1" drop'
+    assert na in chain
+    assert chain.index(na) < chain.index(
+        "ether type ip6 ether saddr . ip6 saddr @portsec6_k8s_w_1 accept"
+    )
+    targets = text.split("set portna_k8s_w_1 {", 1)[1].split("}", 1)[0]
+    assert "typeof ether saddr . @th,64,128" in targets and "flags interval" in targets
+    assert f"{MAC} . 0xfd000010000000000000000000000012," in targets  # the fixed IP
+    assert (  # the pair's /124 as one range
+        f"{MAC} . 0xfd000010000000000000000000000240-0xfd00001000000000000000000000024f" in targets
+    )
+    assert f"{MAC} . 0x{int(ipaddress.IPv6Address(link_local(MAC))):032x}" in targets
+    # an IPv4-only port advertises no target at all: every NA it sends is dropped
+    v4 = _render([rest_port()], [])
+    assert "elements" not in v4.split("set portna_k8s_w_1 {", 1)[1].split("}", 1)[0]

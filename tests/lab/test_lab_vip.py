@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ import yaml
 from lab_testing import assert_nothing_left, lab_name, root_namespace_state
 from test_lab_canal import run
 
-from kostack_lab import podprobe
+from kostack_lab import netns, podprobe
 from kostack_lab.lab import Lab, cluster_environment
 from kostack_lab.lab_records import ProbeSpec
 from kostack_lab.neutron import openstack_connection
@@ -85,15 +86,15 @@ def vip_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VipLab]
     assert root_namespace_state() == before
 
 
-def create_kube_vip_pod(kubeconfig: Path) -> None:
+def create_kube_vip_pod(kubeconfig: Path, address: str = VIP, cidr: str = "32") -> None:
     """kube-vip as `kube-vip manifest pod --controlplane --arp` writes it into the control
     plane's static pod manifests, mirrored into the API by its kubelet (what collect reads;
     docs/facts.md section 4b). The lab's kubelet runs nothing for it: the test holds the VIP."""
     config = yaml.safe_load(kubeconfig.read_text())
     server = config["clusters"][0]["cluster"]["server"]
     token = config["users"][0]["user"]["token"]
-    env = {"vip_arp": "true", "port": "6443", "vip_interface": NIC, "vip_cidr": "32",
-           "cp_enable": "true", "cp_namespace": "kube-system", "address": VIP}  # fmt: skip
+    env = {"vip_arp": "true", "port": "6443", "vip_interface": NIC, "vip_cidr": cidr,
+           "cp_enable": "true", "cp_namespace": "kube-system", "address": address}  # fmt: skip
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
@@ -255,3 +256,114 @@ def assert_vip_reachable(lab: Lab) -> None:
     assert all(outcome.values()) and len(outcome) == 4, outcome
     assert f"lladdr {ANNOUNCER_MAC}" in neighbour(lab, CLIENT_NS, VIP)
     assert all(c.total_drops == 0 for c in lab.counters().values())
+
+
+# --- IPv6: the same VIP answered by NDP (docs/lab.md "Virtual IPs", docs/facts.md 4b) ------
+
+VIP6 = "fd00:10::240"  # in the lab's IPv6 node subnet fd00:10::/64
+POOL6 = "fd00:10::240/124"
+CLIENT_IP6 = "fd00:10::12"
+ND_ADVERT = Path(__file__).with_name("nd_advert.py")
+PING6 = [ProbeSpec("vip6_ping", "icmp", VIP6)]
+
+
+@pytest.fixture
+def vip6_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[VipLab]:
+    """`kostack lab up --scenario dualstack-fixed` (pairs for both pod ranges: healthy) with
+    its own Neutron and API, kube-vip's mirror pod for the IPv6 VIP and the VIP (/128, no
+    duplicate address detection) on the control plane's NIC. Without root this FAILS."""
+    if os.geteuid() != 0:
+        pytest.fail("the network lab needs root to create namespaces (CI runs as root)")
+    monkeypatch.chdir(tmp_path)
+    before = root_namespace_state()
+    lab = Lab(name=lab_name(), state_dir=tmp_path / "state")
+    try:
+        status = lab.up("dualstack-fixed", own_neutron=True, kube_api=True)
+        assert status.neutron_endpoint is not None
+        network = openstack_connection(status.neutron_endpoint).network
+        (port,) = network.ports(name=ANNOUNCER)
+        environ = cluster_environment(lab.paths.kubeconfig, lab.paths.clouds)
+        create_kube_vip_pod(lab.paths.kubeconfig, VIP6, "128")
+        add = ["ip", "-6", "address", "add", f"{VIP6}/128", "dev", NIC, "nodad"]
+        lab.exec_in(ANNOUNCER_NS, add, check=True)
+        yield VipLab(lab, {"LANG": "C.UTF-8", **environ}, network, str(port.id))
+    finally:
+        lab.down()
+    assert_nothing_left(lab_name())
+    assert root_namespace_state() == before
+
+
+def ping6(lab: Lab) -> bool:
+    """A ping of the IPv6 VIP from the worker's node namespace, its neighbour entry forgotten."""
+    lab.exec_in(CLIENT_NS, ["ip", "-6", "neigh", "flush", "to", VIP6, "dev", NIC], check=True)
+    argv = [sys.executable, "-I", podprobe.__file__, "--timeout", str(TIMEOUT)]
+    wire = json.dumps([s.to_json() for s in PING6])
+    (result,) = json.loads(lab.exec_in(CLIENT_NS, [*argv, wire], check=True).stdout)
+    return bool(result["ok"])
+
+
+def metallb_advert_seen(lab: Lab) -> bool:
+    """The announcer sends one NA for the VIP from its link-local address, as MetalLB's NDP
+    responder does (`nd_advert.py`); whether it reaches the worker's namespace."""
+    listener = subprocess.Popen(
+        netns.exec_argv(
+            lab.prefix + CLIENT_NS,
+            [sys.executable, "-I", str(ND_ADVERT), "listen", VIP6, str(TIMEOUT)],
+        ),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert listener.stdout is not None and listener.stdout.readline().strip() == "ready"
+        send = [sys.executable, "-I", str(ND_ADVERT), "send", NIC, VIP6, CLIENT_IP6]
+        assert lab.exec_in(ANNOUNCER_NS, send, check=True).stdout.strip() == "sent"
+        said = listener.stdout.readline().split()
+    finally:
+        listener.wait(timeout=TIMEOUT + 10)
+    return said[0] == "seen"
+
+
+def test_ndp_for_an_ipv6_vip_is_dropped_until_its_pair_then_passes(vip6_lab: VipLab) -> None:
+    lab, environ = vip6_lab.lab, vip6_lab.environ
+    # the kernel's own answer (kube-vip's case: the VIP on the NIC), sent from the VIP
+    before = lab.counters()
+    assert not ping6(lab)
+    entry = lab.exec_in(CLIENT_NS, ["ip", "-6", "neigh", "show", "to", VIP6, "dev", NIC]).stdout
+    assert "lladdr" not in entry, entry  # the NS got no answer through
+    learnt = ["ip", "-6", "neigh", "show", "to", CLIENT_IP6, "dev", NIC]
+    assert f"lladdr {CLIENT_MAC}" in lab.exec_in(ANNOUNCER_NS, learnt, check=True).stdout
+    after = lab.counters()
+    assert after[ANNOUNCER].antispoof_drops > before[ANNOUNCER].antispoof_drops
+    assert after[ANNOUNCER].ingress_drops == after[ANNOUNCER].egress_drops == 0
+    # MetalLB's answer: from the port's own link-local address, which anti-spoofing lets out,
+    # for a target the port does not own: dropped on its target, as Neutron does
+    drops = lab.counters()[ANNOUNCER].antispoof_drops
+    assert not metallb_advert_seen(lab)
+    assert lab.counters()[ANNOUNCER].antispoof_drops > drops
+    # (dualstack-fixed's IPv6 pool does not masquerade: kostack names that apart, unchanged)
+    causes = root_causes(environ)
+    assert sorted(causes) == ["ipv6-egress-no-nat", "vip-antispoof"], causes
+    assert VIP6 in causes["vip-antispoof"] and vip6_lab.port_id in causes["vip-antispoof"]
+
+    code, out, err = run(["fix", "apply", "--yes"], environ)
+    # 1: applied, and a root cause kostack has no step for remains (the IPv6 masquerade)
+    assert code == 1 and "gone:    vip-antispoof" in out, out + err
+    lab.sync()
+    ruleset = lab.paths.portsec_nft.read_text()
+    assert re.search(rf"{ANNOUNCER_MAC} \. {VIP6}[,\s}}]", ruleset), "the /128 pair"
+    assert ping6(lab) and metallb_advert_seen(lab)
+    assert list(root_causes(environ)) == ["ipv6-egress-no-nat"]
+    assert all(c.total_drops == 0 for c in lab.counters().values())
+
+    set_announcer_pairs6(vip6_lab)  # the pair gone again: dropped again
+    assert not ping6(lab) and not metallb_advert_seen(lab)
+    set_announcer_pairs6(vip6_lab, POOL6)  # the pool's CIDR as one pair
+    assert ping6(lab) and metallb_advert_seen(lab)
+    assert list(root_causes(environ)) == ["ipv6-egress-no-nat"]
+
+
+def set_announcer_pairs6(vl: VipLab, *extra: str) -> None:
+    """The announcer's pairs (both pod ranges, ``extra``) through Neutron, then re-render."""
+    pairs = [POD_PAIR, {"ip_address": "fd00:10:244::/56"}, *({"ip_address": a} for a in extra)]
+    vl.network.update_port(vl.port_id, allowed_address_pairs=pairs)
+    vl.lab.sync()
