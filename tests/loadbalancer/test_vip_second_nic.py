@@ -179,3 +179,20 @@ def test_an_ipv6_kube_vip_address_is_a_128() -> None:
     }
     f = only(doc, Status.FAIL)
     assert [r.param("ip_address") for r in f.remedies] == ["fd00:0:0:1::100/128"]
+
+
+def test_an_undecided_port_still_warns_of_the_allocation_pool() -> None:
+    """Only k8s-w-1 announces, and two ports of its server are on the node subnet: which one
+    answers is not known, but the pool lies in that subnet's allocation pool either way."""
+    hostname = {"key": "kubernetes.io/hostname", "operator": "In", "values": ["k8s-w-1"]}
+    ads = [{"name": "l2", "kind": "l2", "node_selectors": [{"match_expressions": [hostname]}]}]
+    doc = metallb_doc(allocation_end="10.0.0.254", ads=ads)
+    for node in doc["cluster"]["nodes"]:
+        node["labels"] = {**node.get("labels", {}), "kubernetes.io/hostname": node["name"]}
+    worker = next(p for p in ports_of(doc) if p["name"] == "k8s-w-1-port")
+    twin = {**worker, "id": fake_id("port", "k8s-w-1-twin"), "name": "k8s-w-1-twin"}
+    twin["fixed_ips"] = [{**worker["fixed_ips"][0], "ip_address": "10.0.0.99"}]
+    ports_of(doc).append(twin)
+    found = vip_findings(doc)
+    assert [f.status for f in found if f.cause != "vip-allocation-pool"] == [Status.UNKNOWN]
+    assert [f.cause for f in found if f.severity == "low"] == ["vip-allocation-pool"]

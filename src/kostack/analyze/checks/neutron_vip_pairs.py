@@ -207,13 +207,14 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
                     continue
                 found = carriers(topo, v, cidr)
                 inside = inside or bool(found)
+                for c in found:  # a subnet's allocation pool matters whichever port answers
+                    held = subnets.setdefault(c.subnet.id, (c.subnet, []))[1]
+                    if cidr not in held:
+                        held.append(cidr)
                 if len(found) > 1:
                     several.setdefault(v.name, found)
                     continue
                 for c in found:
-                    held = subnets.setdefault(c.subnet.id, (c.subnet, []))[1]
-                    if cidr not in held:
-                        held.append(cidr)
                     covered = _covered(c.port, cidr, topo)
                     if covered is None:
                         unsure[v.name] = v
