@@ -73,16 +73,13 @@ def start_own_neutron(
 
 
 def seed_own_neutron(endpoint: str, topo: Topology, log: Path) -> None:
-    """The seed's cloud for `topo`'s nodes, with the router's routes back to the pod blocks."""
-    from kostack_lab.neutron import openstack_connection
+    """The seed's cloud for `topo`'s nodes. The scenario is written next (`apply_scenario`:
+    a dual-stack scenario's IPv6 subnet on the router first, then the router's routes back
+    to the pod blocks of each family, whose IPv6 next hops Neutron accepts only then)."""
     from kostack_lab.neutron_seed import seed_topology  # loads openstacksdk: only here
-    from kostack_lab.scenario_neutron import routes_to_pods
 
     try:
-        ids = seed_topology(endpoint, len(topo.nodes))
-        # As in the lab's router (and the seed's cloud): a route back to each pod block.
-        network = openstack_connection(endpoint).network
-        routes_to_pods(network, network.get_router(ids.router_id), topo)
+        seed_topology(endpoint, len(topo.nodes))
     except Exception as exc:  # any SDK/transport error from a Neutron we just started
         raise LabError(
             Msg("lab.x.seed_own", url=endpoint, why=f"{type(exc).__name__}: {exc}"),

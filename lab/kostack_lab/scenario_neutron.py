@@ -192,13 +192,20 @@ def apply_scenario(endpoint: str, scenario: Scenario, topo: Topology) -> list[st
 
 
 def routes_to_pods(network: Any, router: Any, topo: Topology) -> list[str]:
-    """Add the lab router's routes back to each node's pod block (via the node) to the
-    Neutron router when the scenario's router has them; the router's other routes stay,
-    and none is removed (a scenario without them leaves the router as it is)."""
+    """Add the lab router's routes back to each node's pod blocks (via the node's address of
+    that family) to the Neutron router when the scenario's router has them; the router's
+    other routes stay, and none is removed (a scenario without them leaves it as it is)."""
     if not topo.router_routes_to_pods:
         return []
     have = {(str(r["destination"]), str(r["nexthop"])) for r in router.routes or ()}
-    missing = [(n.pod_cidr, n.ip) for n in topo.nodes if (n.pod_cidr, n.ip) not in have]
+    # one route per family and pod block, as the lab's router has them (topology, router6)
+    wanted = [
+        (cidr, hop)
+        for n in topo.nodes
+        for cidr, hop in ((n.pod_cidr, n.ip), (n.pod_cidr2, n.ip), (n.pod_cidr6, n.ip6))
+        if cidr and hop
+    ]
+    missing = [(d, h) for d, h in wanted if (d, h) not in have]
     if not missing:
         return []
     routes = [*(router.routes or ()), *({"destination": d, "nexthop": h} for d, h in missing)]

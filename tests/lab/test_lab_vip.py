@@ -125,7 +125,9 @@ def create_kube_vip_pod(kubeconfig: Path, address: str = VIP, cidr: str = "32") 
 def root_causes(environ: dict[str, str]) -> dict[str, str]:
     """`kostack diagnose -o json` against the lab's API and Neutron: root cause key -> its JSON."""
     code, out, err = run(["diagnose", "-o", "json"], environ)
-    assert code in (0, 1), err
+    # 4: undecided (dualstack-fixed's IPv6 pods have ULA addresses: whether the networks
+    # beyond the router route replies back is not known); 1: a root cause
+    assert code in (0, 1, 4), err
     return {rc["key"]: json.dumps(rc) for rc in json.loads(out)["root_causes"]}
 
 
@@ -340,26 +342,24 @@ def test_ndp_for_an_ipv6_vip_is_dropped_until_its_pair_then_passes(vip6_lab: Vip
     drops = lab.counters()[ANNOUNCER].antispoof_drops
     assert not metallb_advert_seen(lab)
     assert lab.counters()[ANNOUNCER].antispoof_drops > drops
-    # (dualstack-fixed's IPv6 pool does not masquerade: kostack names that apart, unchanged)
-    causes = root_causes(environ)
-    assert sorted(causes) == ["ipv6-egress-no-nat", "vip-antispoof"], causes
+    causes = root_causes(environ)  # the router routes back to the IPv6 pods: egress is fine
+    assert sorted(causes) == ["vip-antispoof"], causes
     assert VIP6 in causes["vip-antispoof"] and vip6_lab.port_id in causes["vip-antispoof"]
 
     code, out, err = run(["fix", "apply", "--yes"], environ)
-    # 1: applied, and a root cause kostack has no step for remains (the IPv6 masquerade)
-    assert code == 1 and "gone:    vip-antispoof" in out, out + err
+    assert code == 0 and "gone:    vip-antispoof" in out, out + err
     lab.sync()
     ruleset = lab.paths.portsec_nft.read_text()
     assert re.search(rf"{ANNOUNCER_MAC} \. {VIP6}[,\s}}]", ruleset), "the /128 pair"
     assert ping6(lab) and metallb_advert_seen(lab)
-    assert list(root_causes(environ)) == ["ipv6-egress-no-nat"]
+    assert list(root_causes(environ)) == []
     assert all(c.total_drops == 0 for c in lab.counters().values())
 
     set_announcer_pairs6(vip6_lab)  # the pair gone again: dropped again
     assert not ping6(lab) and not metallb_advert_seen(lab)
     set_announcer_pairs6(vip6_lab, POOL6)  # the pool's CIDR as one pair
     assert ping6(lab) and metallb_advert_seen(lab)
-    assert list(root_causes(environ)) == ["ipv6-egress-no-nat"]
+    assert list(root_causes(environ)) == []
 
 
 def set_announcer_pairs6(vl: VipLab, *extra: str) -> None:
