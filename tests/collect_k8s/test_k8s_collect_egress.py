@@ -83,17 +83,27 @@ def test_the_egress_feature_gate_off_asks_nothing_more(serve: ServeFn) -> None:
 
 
 def test_unreadable_egresses_are_a_gap_that_names_what_to_run(serve: ServeFn) -> None:
-    """No Egress CRD at all: both versions answer 404, the list is unknown, the hint quotes
-    the kubectl command in both languages."""
-    extra = [o for o in _antrea_objects() if o.get("kind") not in ("Egress",)]
-    extra = [o for o in extra if "egresses" not in str(o["metadata"].get("name"))]
-    collection = serve(antrea_cluster(extra=extra)).collect()
+    """403 on the Egresses: the list is unknown, the hint quotes the kubectl command in both
+    languages; the pools are still read."""
+    served = serve(antrea_cluster(extra=_antrea_objects()))
+    served.api.inject_fault("crd.antrea.io", "egresses", status=403)
+    collection = served.collect()
     egress_ips = collection.cluster.egress_ips
     assert egress_ips is not None and egress_ips.egresses is None and egress_ips.pools
     gap = next(g for g in collection.gaps if g.source == "cluster.egress_ips")
-    assert "/apis/crd.antrea.io/v1alpha2/egresses" in gap.error
+    assert "/apis/crd.antrea.io/v1beta1/egresses" in gap.error and "403" in gap.error
     command = "`kubectl get egresses.crd.antrea.io -o yaml`"
     assert command in gap.hint and command in gap_hint(gap, "ko")
+
+
+def test_no_egress_crd_at_all_is_no_egress(serve: ServeFn) -> None:
+    """Neither version served (an Antrea without the CRDs): none can exist, no gap."""
+    objects = [o for o in antrea_cluster() if o["kind"] != "CustomResourceDefinition"]
+    collection = serve(objects).collect()
+    assert collection.gaps == ()
+    egress_ips = collection.cluster.egress_ips
+    assert egress_ips is not None and (egress_ips.egresses, egress_ips.pools) == ((), ())
+    assert collection.api_requests == 10 + 1 + 4
 
 
 def test_cilium_policies_are_read_only_when_its_egress_gateway_is_on(serve: ServeFn) -> None:
@@ -154,3 +164,14 @@ def test_what_kostack_cannot_read_leaves_the_lists_unknown() -> None:
     )
     parsed = parse_external_ip_pool(vlan)
     assert parsed is not None and (parsed.other_subnet, parsed.vlan) == (True, 10)
+
+
+def test_a_gateway_listed_twice_is_one_gateway() -> None:
+    """egressGateways (Cilium's multi-gateway policies) starts with egressGateway again."""
+    first = {"nodeSelector": {"matchLabels": {HOSTNAME: "k8s-w-1"}}, "egressIP": "10.0.0.220"}
+    second = {"nodeSelector": {"matchLabels": {HOSTNAME: "k8s-w-2"}}, "egressIP": "10.0.0.221"}
+    policy = egress_gateway_policy("multi", **first)
+    policy["spec"]["egressGateways"] = [first, second]
+    parsed = parse_policy(policy)
+    assert parsed is not None
+    assert [str(g.egress_ip) for g in parsed.gateways] == ["10.0.0.220", "10.0.0.221"]

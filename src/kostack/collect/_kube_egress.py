@@ -6,7 +6,8 @@ ExternalIPPools listed (crd.antrea.io/v1beta1, Antrea v1.13+; v1alpha2 before, a
 when v1beta1 is not served); only when Cilium is the CNI with its egress gateway enabled
 (cilium-config ``enable-egress-gateway``, ``enable-ipv4-egress-gateway`` before 1.18) are
 CiliumEgressGatewayPolicies (cilium.io/v2) listed. One list request per kind, paged by the
-shared reader; none otherwise. All three kinds are cluster-scoped.
+shared reader; none otherwise. All three kinds are cluster-scoped; a kind no version of
+which is served (404: its CRD is not installed) has no object.
 """
 
 from __future__ import annotations
@@ -122,16 +123,17 @@ def parse_policy(obj: Mapping[str, Any]) -> CiliumEgressPolicy | None:
     gateways = [parse_gateway(g) for g in [*raw, *as_list(spec.get("egressGateways"))]]
     if None in gateways:
         return None
-    return CiliumEgressPolicy(
-        name=name_of(obj), gateways=tuple(g for g in gateways if g is not None)
-    )
+    # the first entry of egressGateways repeats egressGateway (cilium/cilium#39304)
+    unique = {g.model_dump_json(): g for g in gateways if g is not None}
+    return CiliumEgressPolicy(name=name_of(obj), gateways=tuple(unique.values()))
 
 
 def _list(
     reader: Reader, group: str, versions: tuple[str, ...], plural: str, gap: GapSink
 ) -> list[dict[str, Any]] | None:
-    """Every object of a cluster-scoped kind; the next version only when one is not served
-    (404); None after a gap."""
+    """Every object of a cluster-scoped kind, asking the next version only when one is not
+    served (404); none when no version is (the CRD is not installed, so none can exist);
+    None after a gap."""
     for version in versions:
         try:
             return reader.all(
@@ -142,11 +144,12 @@ def _list(
                 plural,
             )
         except ReadFailure as failure:
-            if failure.status == 404 and version != versions[-1]:
+            if failure.status == 404:
                 continue
             argv = ["kubectl", "get", f"{plural}.{group}", "-o", "yaml"]
             gap(SOURCE, failure, Msg("gap.hint.egress", kind=plural, command=as_code(render(argv))))
-    return None
+            return None
+    return []
 
 
 def _parsed(
