@@ -225,3 +225,24 @@ def test_a_pool_many_egresses_use_is_named_with_a_count() -> None:
     f = only(antrea_egress_doc(egresses=egresses), Status.FAIL)
     assert "(Egress e0, e1, e2, e3 and 2 more)" in str(f.message)
     assert "(Egress e0, e1, e2, e3 외 2개)" in localize(f.message, "ko")
+
+
+def test_an_egress_ip_on_a_second_port_of_the_gateway_is_its_own() -> None:
+    """Cilium's docs give the gateway an interface of its own for the egress IP: a fixed IP
+    of another port of the same server lets it out; of another server's port, it does not."""
+    doc = cilium_egress_doc()
+    gateway = _port_of(doc, "k8s-w-1")
+    second = {
+        **gateway,
+        "id": gateway["id"][:-4] + "e9e9",
+        "name": "k8s-w-1-egress",
+        "mac_address": "fa:16:3e:77:77:77",
+        "fixed_ips": [{**gateway["fixed_ips"][0], "ip_address": CILIUM_IP}],
+        "allowed_address_pairs": [],
+    }
+    doc["openstack"]["ports"].append(second)
+    assert only(doc, Status.PASS)
+    other = cilium_egress_doc()
+    elsewhere = {**second, "device_id": _port_of(other, "k8s-w-2")["device_id"]}
+    other["openstack"]["ports"].append(elsewhere)
+    assert only(other, Status.FAIL).nodes == ("k8s-w-1",)

@@ -10,6 +10,8 @@ One finding per pool, static Egress or gateway, naming its nodes with counts, ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kostack.analyze.checks._egress import Held, antrea_held, cilium_held
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
@@ -19,7 +21,7 @@ from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, Topology, net_within
-from kostack.model.snapshot import IPNetwork
+from kostack.model.snapshot import IPAddress, IPNetwork
 
 ID = "neutron-egress-ip-pairs"
 TITLE = (
@@ -131,14 +133,18 @@ register(
 )
 
 
-def _covered(view: NodeView, cidr: IPNetwork, topo: Topology) -> bool | None:
-    """A fixed IP or a pair (with the port's own MAC: the traffic leaves with it) holding
-    ``cidr``, or no anti-spoofing; None: a port Neutron's firewall may not filter."""
+def _covered(
+    view: NodeView, cidr: IPNetwork, topo: Topology, owners: Mapping[IPAddress, str]
+) -> bool | None:
+    """A pair (with the port's own MAC: the traffic leaves with it) holding ``cidr``, a fixed
+    IP of a port of the same server (its own, or a second NIC's: Cilium's docs give the
+    gateway an interface of its own for the egress IP), or no anti-spoofing; None: a port
+    Neutron's firewall may not filter. ``owners``: each fixed IP's port's device."""
     port = view.port
     assert port is not None
     if port.port_security_enabled is False:
         return True
-    if cidr.num_addresses == 1 and any(f.ip_address == cidr[0] for f in port.fixed_ips):
+    if cidr.num_addresses == 1 and owners.get(cidr[0]) in (port.device_id, port.id):
         return True
     if any(
         net_within(cidr, p.ip_address) and p.mac_address in (None, port.mac_address)
@@ -187,6 +193,8 @@ def run(ctx: CheckContext) -> list[Finding]:
 
 def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
     topo = ctx.topo
+    ports = (ctx.snapshot.openstack.ports if ctx.snapshot.openstack else None) or ()
+    owners = {f.ip_address: p.device_id or p.id for p in ports for f in p.fixed_ips}
     out: list[Finding] = []
     no_port: dict[str, NodeView] = {}
     unsure: dict[str, NodeView] = {}
@@ -210,7 +218,7 @@ def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
                 if subnet is None or not net_within(cidr, subnet.cidr):
                     continue
                 inside = True
-                covered = _covered(v, cidr, topo) if v.port is not None else None
+                covered = _covered(v, cidr, topo, owners) if v.port is not None else None
                 if v.port is None:
                     no_port[v.name] = v
                 elif covered is None:
