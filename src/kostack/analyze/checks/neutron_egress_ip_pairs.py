@@ -57,7 +57,7 @@ register(
             "their outbound traffic while other pods keep theirs.",
             "ko": "{what:은/는} Pod 트래픽을 {cidrs} 주소로 SNAT하며 {nodes:이/가} 이 주소를 가질 "
             "수 있는데(포트 {n}개), 이 포트들은 anti-spoofing이 켜져 있고 이를 포함하는 Allowed "
-            "Address Pair가 없습니다: Neutron이 그 Pod들이 내보내는 트래픽(과 ARP/NDP 응답)을 "
+            "Address Pair가 없습니다: Neutron이 그 Pod들이 내보내는 트래픽(그리고 ARP/NDP 응답)을 "
             "차단해, 다른 Pod와 달리 그 Pod들만 외부로 나가지 못합니다.",
         },
         f"{ID}.reason": {
