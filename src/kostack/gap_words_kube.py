@@ -162,6 +162,14 @@ register(
             "(v0.13 이전 MetalLB는 ConfigMap에 두며 kostack은 읽지 않습니다). MetalLB가 알리는 "
             "주소를 판단하려면 kostack이 이 목록을 읽을 수 있어야 합니다",
         },
+        "gap.hint.egress": {
+            "en": "{command} shows the cluster's {kind}; kostack needs to list them to judge "
+            "the egress IPs pods' traffic leaves with (an unreadable list leaves "
+            "neutron-egress-ip-pairs unknown)",
+            "ko": "{command:으로/로} 클러스터의 {kind} 목록을 볼 수 있습니다. Pod 트래픽이 나가는 "
+            "egress IP를 판단하려면 kostack이 이 목록을 읽을 수 있어야 합니다(읽지 못하면 "
+            "neutron-egress-ip-pairs 점검은 알 수 없음으로 남습니다)",
+        },
         "gap.hint.kube-ovn.subnets": {
             "en": "`kubectl get subnets.kubeovn.io -o wide` lists Kube-OVN's Subnets (CIDR, "
             "natOutgoing, gateway type, VLAN); kostack needs to list them",

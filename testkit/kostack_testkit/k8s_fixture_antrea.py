@@ -5,7 +5,8 @@ keys antrea-agent.conf, antrea-controller.conf, antrea-cni.conflist) and DaemonS
 kube-system/antrea-agent (pods labelled app=antrea, component=antrea-agent; containers
 antrea-agent and antrea-ovs, image antrea/antrea-agent-ubuntu) mounting the ConfigMap as
 volume ``antrea-config``, antrea-agent.conf at /etc/antrea/antrea-agent.conf. Up to v1.6 the
-ConfigMap was named antrea-config-<hash>. Each node's pod range is its podCIDR.
+ConfigMap was named antrea-config-<hash>. Each node's pod range is its podCIDR. The CRDs
+of Egress and ExternalIPPool (crd.antrea.io/v1beta1) are installed, none defined.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kostack_lab.kube_objects import JsonObject
+from kostack_testkit.k8s_fixture_egress import antrea_crds
 from kostack_testkit.k8s_fixture_kubeadm import fix_kubernetes_slice, kubeadm_cluster
 from kostack_testkit.k8s_fixture_objects import (
     KUBERNETES_VERSION,
@@ -141,4 +143,5 @@ def antrea_cluster(
             created=5.0,
         )
     )
+    objects.extend(antrea_crds())  # antrea.yml installs Egress and ExternalIPPool's CRDs
     return merge_objects(objects, extra)

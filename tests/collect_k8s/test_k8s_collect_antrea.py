@@ -33,8 +33,9 @@ def test_antrea_is_read_from_its_configmap(serve: ServeFn) -> None:
     assert antrea.config_map == "antrea-config"
     nodes = collection.cluster.nodes or ()
     assert nodes and all(n.pod_cidrs for n in nodes)
-    # one request more than the 10 reads every cluster gets: the ConfigMap
-    assert collection.api_requests == 10 + 1
+    # more than the 10 reads every cluster gets: the ConfigMap, the Egresses and the
+    # ExternalIPPools (collect/_kube_egress.py)
+    assert collection.api_requests == 10 + 1 + 2
 
 
 def test_a_hashed_configmap_is_the_one_the_agent_mounts(serve: ServeFn) -> None:

@@ -261,6 +261,7 @@ def test_cilium_chart_defaults(serve: ServeFn) -> None:
         "health_checking": True,  # the fixture carries no enable-health-checking: on
         "health_port": 4240,
         "kube_proxy_replacement": False,
+        "egress_gateway": False,  # no enable-egress-gateway: off
         "ipam_mode": "cluster-pool",
         "cluster_pool_cidrs": ["10.0.0.0/8"],
         "cluster_pool_mask_size": 24,
@@ -301,6 +302,7 @@ def test_cilium_chart_native_routing_with_kube_proxy_replacement(serve: ServeFn)
         "health_checking": True,  # the fixture carries no enable-health-checking: on
         "health_port": 4240,
         "kube_proxy_replacement": True,
+        "egress_gateway": False,  # no enable-egress-gateway: off
         "ipam_mode": "cluster-pool",
         "cluster_pool_cidrs": ["10.0.0.0/8"],
         "cluster_pool_mask_size": 24,
@@ -344,6 +346,7 @@ def test_cilium_quick_install_v16_legacy_tunnel_key(serve: ServeFn) -> None:
         "health_checking": True,  # the fixture carries no enable-health-checking: on
         "health_port": 4240,
         "kube_proxy_replacement": False,
+        "egress_gateway": False,  # no enable-egress-gateway: off
         "ipam_mode": "hostscope-legacy",
         "cluster_pool_cidrs": [],
         "cluster_pool_mask_size": None,

@@ -113,9 +113,10 @@ def _apply_and_roll_back(endpoint: str, snapshot: Snapshot, tmp_path: Path) -> S
 
 def pairs_added_then_rolled_back(
     endpoint: str, snapshot: Snapshot, tmp_path: Path, added: str, kept: list[str]
-) -> None:
+) -> Snapshot:
     """The plan adds only ``added`` to each of the four node ports; applied, the ports hold
-    ``kept`` and it; re-diagnosed clean, then rolled back (`_apply_and_roll_back`)."""
+    ``kept`` and it; re-diagnosed clean, then rolled back (`_apply_and_roll_back`). The
+    snapshot re-collected after the apply is returned."""
     plan = build_plan(snapshot)
     adds = [a for a in plan.automatic if a.operation == Operation.ADD_ALLOWED_PAIRS]
     assert len(adds) == 4 and {p.ip_address for a in adds for p in a.pairs} == {added}, adds
@@ -127,6 +128,7 @@ def pairs_added_then_rolled_back(
             assert sorted(str(p.ip_address) for p in port.allowed_address_pairs) == sorted(
                 [*kept, added]
             )
+    return after
 
 
 def test_ovs_plan_adds_only_the_ipv6_pair_and_rolls_back(

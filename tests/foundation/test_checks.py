@@ -24,6 +24,8 @@ from kostack_testkit.calico_address import (
     calico_address_example_doc,
     with_calico_addresses,
 )
+from kostack_testkit.egress import POOL as EGRESS_POOL
+from kostack_testkit.egress import antrea_egress_doc
 from kostack_testkit.kubeovn import kube_ovn_example_doc
 from kostack_testkit.lb_fixtures import LB_CHECK_CASES
 from kostack_testkit.metallb import POOL as METALLB_POOL
@@ -267,6 +269,19 @@ CASES["neutron-vip-pairs"] = (
     lambda: _add(metallb_doc(), lambda d: add_pairs(d, [METALLB_POOL])),
     metallb_doc,
     _metallb_unread,
+)
+
+
+def _egress_unread() -> Doc:
+    doc = antrea_egress_doc()
+    doc["cluster"]["egress_ips"]["egresses"] = None
+    return doc
+
+
+CASES["neutron-egress-ip-pairs"] = (
+    lambda: _add(antrea_egress_doc(), lambda d: add_pairs(d, [EGRESS_POOL])),
+    antrea_egress_doc,
+    _egress_unread,
 )
 
 

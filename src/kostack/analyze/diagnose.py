@@ -60,6 +60,7 @@ PORT_CAUSES = frozenset(
         "sg-stateless",
         "bgp-blocked",
         "vip-antispoof",
+        "egress-antispoof",
     }
 )
 # causes whose reading of addresses a pod range that contains node addresses invalidates
@@ -172,6 +173,10 @@ ROOT_CAUSE_TITLES: dict[str, dict[str, str]] = {
     "antispoof-off": {
         "en": "Anti-spoofing is effectively off on node ports",
         "ko": "노드 포트의 anti-spoofing이 사실상 꺼져 있음",
+    },
+    "egress-antispoof": {
+        "en": "Neutron anti-spoofing drops the traffic pods send from egress IPs (Antrea, Cilium)",
+        "ko": "Neutron anti-spoofing이 egress IP(Antrea, Cilium)로 나가는 Pod 트래픽을 차단함",
     },
 }
 

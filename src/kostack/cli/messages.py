@@ -204,6 +204,7 @@ COLLECT_STEPS: Final = {
     "services and EndpointSlices": "서비스와 EndpointSlice",
     "CNI settings": "CNI 설정",
     "MetalLB and kube-vip": "MetalLB와 kube-vip",
+    "egress IPs (Antrea Egress, Cilium egress gateway)": "egress IP(Antrea Egress, Cilium egress gateway)",
     "reading Helm releases and volumes": "Helm 릴리스와 볼륨 읽기",
     "reading Octavia (load balancers, listeners, pools, health monitors)": (
         "Octavia 읽기 (로드밸런서, 리스너, 풀, 헬스 모니터)"

@@ -103,6 +103,7 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
         antrea_proxy=_flag(proxy, "enable", True, notes),
         proxy_all=_flag(proxy, "proxyAll", False, notes),
         config_map=config_map,
+        egress=_flag(as_dict(conf.get("featureGates")), "Egress", True, notes),
     )
 
 

@@ -172,6 +172,8 @@ def parse_cilium(
         health_checking=truthy(data.get("enable-health-checking"), True),
         health_port=positive(data.get("cluster-health-port")) or 4240,
         kube_proxy_replacement=kube_proxy_replacement,
+        egress_gateway=truthy(data.get("enable-egress-gateway"), False)
+        or truthy(data.get("enable-ipv4-egress-gateway"), False),
         ipam_mode=ipam_mode,
         cluster_pool_cidrs=tuple(pools),
         cluster_pool_mask_size=positive(data.get("cluster-pool-ipv4-mask-size"), most=32)

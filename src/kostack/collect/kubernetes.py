@@ -32,6 +32,7 @@ from kostack.collect._cni_kubeovn import read_kube_ovn
 from kostack.collect._cni_kuberouter import read_kube_router
 from kostack.collect._k3s import SOURCE as K3S_SOURCE
 from kostack.collect._kube_api import open_session
+from kostack.collect._kube_egress import read_egress_ips
 from kostack.collect._kube_lb import read_lb_services, with_endpoints
 from kostack.collect._kube_objects import (
     KubeadmNetworking,
@@ -192,6 +193,8 @@ class _ClusterReader:
         endpoint = kubeadm.control_plane_endpoint if kubeadm else None
         facts = self.facts
         vips = read_virtual_ips(self.reader, facts.vips, facts.pods_known, endpoint, self.gap)
+        self.progress("egress IPs (Antrea Egress, Cilium egress gateway)")
+        egress = read_egress_ips(self.reader, cni_result.cni if cni_result else None, self.gap)
         dns_service = self._dns_service(services, cluster_dns)
         cluster_dns_ip = cluster_dns or (dns_service.cluster_ip if dns_service else None)
         if cluster_dns_ip is None:
@@ -222,6 +225,7 @@ class _ClusterReader:
             cni=cni_result.cni if cni_result else CNI(),
             service_events=lb.events,
             virtual_ips=vips,
+            egress_ips=egress,
         )
         self._notes_to_gaps()
         self._inconsistent_lists_to_gaps()

@@ -204,6 +204,8 @@ class Cilium(Record):
     health_checking: bool | None = True
     health_port: int = Field(default=4240, ge=1, le=65535)
     kube_proxy_replacement: bool | None = None
+    # enable-egress-gateway (Cilium 1.18+; enable-ipv4-egress-gateway before): default off
+    egress_gateway: bool | None = None
     # cilium-config "ipam" (cluster-pool, multi-pool, kubernetes, crd, eni, ...).
     ipam_mode: Name | None = None
     # cluster-pool-ipv4-cidr / -ipv6-cidr, or the multi-pool pools' CIDRs.
@@ -292,6 +294,8 @@ class Antrea(Record):
     proxy_all: bool | None = None
     # The ConfigMap read ("antrea-config", or a v1.6-and-older "antrea-config-<hash>").
     config_map: Name | None = None
+    # featureGates.Egress (beta and on by default since v1.6; read as on when unset)
+    egress: bool | None = None
 
 
 KubeOvnTunnelType = Literal["geneve", "vxlan", "stt"]

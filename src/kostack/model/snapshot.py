@@ -31,6 +31,7 @@ from kostack.model.cni import (
     KubeOvnSubnet,
     KubeRouter,
 )
+from kostack.model.egress import EgressIPs
 from kostack.model.helm import (
     ClaimTemplate,
     ContainerState,
@@ -506,6 +507,8 @@ class Cluster(Record):
     service_events: tuple[KubeEvent, ...] | None = None
     # MetalLB, kube-vip, controlPlaneEndpoint (model/vip.py); None: not known (pods unread)
     virtual_ips: VirtualIPs | None = Field(default_factory=VirtualIPs)
+    # Antrea Egress, Cilium egress gateway (model/egress.py); None: not collected
+    egress_ips: EgressIPs | None = None
 
 
 # --------------------------------------------------------------------------- links, gaps, probes

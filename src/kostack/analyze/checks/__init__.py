@@ -32,6 +32,7 @@ from kostack.analyze.checks import (
     net_sg_stateless,
     net_sg_typha,
     neutron_allowed_pairs_scope,
+    neutron_egress_ip_pairs,
     neutron_port_admin_down,
     neutron_port_security_disabled,
     neutron_vip_pairs,
@@ -70,6 +71,7 @@ _MODULES: tuple[ModuleType, ...] = (
     net_sg_stateless,
     net_calico_node_address,
     neutron_vip_pairs,
+    neutron_egress_ip_pairs,
 )
 
 CHECKS: tuple[Check, ...] = tuple(

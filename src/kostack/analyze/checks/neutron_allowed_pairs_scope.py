@@ -86,10 +86,19 @@ def wide_pair(view: NodeView) -> tuple[str, IPNetwork] | None:
 def uncovered_blocks(view: NodeView) -> list[IPNetwork]:
     """The node's pod blocks its pairs leave uncovered, per family: a block is judged only
     against pairs of its own family, and only when the port has a pair of that family
-    (whether a family needs pairs at all is net-pod-src-antispoof's finding)."""
+    (whether a family needs pairs at all is net-pod-src-antispoof's finding). A pair inside
+    the node's subnet that overlaps none of its blocks says nothing about pods: it is a
+    virtual or egress IP's (neutron-vip-pairs, neutron-egress-ip-pairs)."""
     assert view.port is not None
     pairs = [p.ip_address for p in view.port.allowed_address_pairs]
-    families = {p.version for p in pairs}
+    subnet = view.subnet.cidr if view.subnet is not None else None
+    families = {
+        p.version
+        for p in pairs
+        if subnet is None
+        or not net_within(p, subnet)
+        or any(p.overlaps(b) for b in view.blocks if b.version == p.version)
+    }
     return [
         b for b in view.blocks if b.version in families and not any(net_within(b, p) for p in pairs)
     ]
