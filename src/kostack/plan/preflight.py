@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.messages import Msg
-from kostack.analyze.topology import net_within
+from kostack.analyze.prefixes import net_within
 from kostack.model.snapshot import (
     AllowedAddressPair,
     FixedIP,

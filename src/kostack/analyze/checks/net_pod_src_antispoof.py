@@ -22,7 +22,8 @@ from kostack.analyze.engine.families import End, route_key
 from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, net_within
+from kostack.analyze.prefixes import net_within
+from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPAddress, IPNetwork
 
 ID = "net-pod-src-antispoof"

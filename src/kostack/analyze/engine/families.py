@@ -36,7 +36,8 @@ from kostack.analyze.engine.stateless import (
     stateless,
 )
 from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
-from kostack.analyze.topology import NodeView, Topology, protocol_number
+from kostack.analyze.protocols import protocol_number
+from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, Port
 
 if TYPE_CHECKING:
