@@ -21,7 +21,8 @@ from kostack.analyze.engine.endpoints import (
     pod_on_label,
     svc_label,
 )
-from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult
+from kostack.analyze.engine.families import Families
+from kostack.analyze.engine.family_records import End, EndClass, FamilyResult
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.relations import RouteClasses

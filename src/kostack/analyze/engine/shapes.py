@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from kostack.analyze.engine.addrsets import Ranges, contains
-from kostack.analyze.engine.families import End, EndClass
+from kostack.analyze.engine.family_records import End, EndClass
 from kostack.analyze.engine.relations import (
     APART,
     JOINED,
