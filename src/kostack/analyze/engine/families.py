@@ -31,7 +31,7 @@ from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Port
 
 if TYPE_CHECKING:
-    from kostack.analyze.engine.shapes import Cuts
+    from kostack.analyze.engine.shape_sides import Cuts
 
 
 @dataclass(frozen=True, eq=False)

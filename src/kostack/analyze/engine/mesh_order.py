@@ -27,7 +27,8 @@ from kostack.analyze.engine.addrsets import Ranges
 from kostack.analyze.engine.family_records import End, EndClass
 from kostack.analyze.engine.order import OrderTree, Spans, order_counts, spans
 from kostack.analyze.engine.relations import JOINED, OUT, SAME, UNKNOWN, Occurrence, Situation
-from kostack.analyze.engine.shapes import Ctx, ShapeCounts, SideSets, by_group
+from kostack.analyze.engine.shape_sides import SideSets, by_group
+from kostack.analyze.engine.shapes import Ctx, ShapeCounts
 
 if TYPE_CHECKING:
     from kostack.analyze.engine.pairs import Run, _Found

@@ -45,14 +45,8 @@ from kostack.analyze.engine.relations import (
     SuperPair,
     supers,
 )
-from kostack.analyze.engine.shapes import (
-    Cuts,
-    Flags,
-    ShapeCounts,
-    by_shape,
-    merged,
-    undecided_of,
-)
+from kostack.analyze.engine.shape_sides import Cuts, Flags, undecided_of
+from kostack.analyze.engine.shapes import ShapeCounts, by_shape, merged
 from kostack.analyze.engine.types import PASSING, FlowResult, Hop
 
 Pattern = tuple[bool, ...]

@@ -42,7 +42,8 @@ from kostack.analyze.engine.relations import (
     SuperPair,
     supers,
 )
-from kostack.analyze.engine.shapes import ShapeSides, by_shape, merged
+from kostack.analyze.engine.shape_sides import ShapeSides
+from kostack.analyze.engine.shapes import by_shape, merged
 from kostack.analyze.engine.types import FlowResult
 
 Pattern = tuple[bool, ...]
