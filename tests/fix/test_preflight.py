@@ -313,7 +313,8 @@ def test_every_rule_preflight_plans_is_described_in_korean() -> None:
     """Each CNI's and mode's rules, with and without WireGuard and on dual stack: none falls
     back to its English description in the Korean report."""
     from kostack.plan.preflight_antrea import TUNNELS
-    from kostack.plan.preflight_spec import CNI_MODES, PreflightError, needed_rules
+    from kostack.plan.preflight_rules import needed_rules
+    from kostack.plan.preflight_spec import CNI_MODES, PreflightError
     from kostack.report.preflight_words import RULE_WHY_KO
 
     dual = {

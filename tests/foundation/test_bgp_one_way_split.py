@@ -21,7 +21,7 @@ import pytest
 from test_matrix_relations import _agree as _agree_tally
 from test_stateless import first_failing
 
-from kostack.analyze.engine.families import End, FamilyResult, hop_id
+from kostack.analyze.engine.family_records import End, FamilyResult, hop_id
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.relations import APART, JOINED, OUT, SAME, UNKNOWN
 from kostack.analyze.engine.tally import Strings

@@ -12,7 +12,7 @@ import pytest
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.antispoof import antispoof, passes
-from kostack.analyze.engine.families import FamilyResult
+from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.engine.ipv6 import link_local
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import Disposition

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from kostack.analyze.diagnose import diagnose
-from kostack.analyze.engine.families import End, hop_id
+from kostack.analyze.engine.family_records import End, hop_id
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import PASSING
 from kostack.analyze.flows import ClusterFlows

@@ -16,7 +16,8 @@ import pytest
 
 from kostack.analyze.engine.addrsets import Universe, contains, merge, patterns
 from kostack.analyze.engine.cases import World, condition, worlds
-from kostack.analyze.engine.families import End, Families, hop_id
+from kostack.analyze.engine.families import Families
+from kostack.analyze.engine.family_records import End, hop_id
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import PASSING
 from kostack.analyze.flows import ClusterFlows

@@ -24,7 +24,7 @@ from test_families import _agree as _agree_pairs
 from kostack.analyze import matrix as matrix_module
 from kostack.analyze.engine import pairs
 from kostack.analyze.engine import tally as tally_module
-from kostack.analyze.engine.families import hop_id
+from kostack.analyze.engine.family_records import hop_id
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.matrix import Matrix, NodeClass
 from kostack.analyze.reach import FlowResult

@@ -3,7 +3,7 @@
 With a security group per node, every family of the diagnosis meets the same per-node sets
 (a node's stateless replies: one set per node and protocol, whatever the port) and the same
 ends. Each set is cut into its coarse and small ranges once for the diagnosis, not once per
-family (shapes.py `Cuts`, shared through `Families.cuts`), and what a pair's plan reads of
+family (shape_sides.py `Cuts`, shared through `Families.cuts`), and what a pair's plan reads of
 an end is found once per end (`Families.plans`): before, both were found again in each of
 the 18 judgings.
 """
@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 
 from kostack.analyze.diagnose import diagnose
-from kostack.analyze.engine import pairs, shapes
+from kostack.analyze.engine import pairs, shape_sides
 from kostack.model import loads_snapshot
 from kostack_testkit.bothhetero import both_hetero_doc
 
@@ -25,11 +25,11 @@ def test_a_set_is_cut_and_an_end_keyed_once_per_diagnosis(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     snap = loads_snapshot(json.dumps(both_hetero_doc(30, "stateless", pods_per_node=1)))
-    cut, end_key = shapes.Cuts._cut, pairs.Run._end_key
+    cut, end_key = shape_sides.Cuts._cut, pairs.Run._end_key
     cuts: Counter[object] = Counter()
     ends: Counter[int] = Counter()
 
-    def counted_cut(self: shapes.Cuts, one: tuple[object, str]) -> object:
+    def counted_cut(self: shape_sides.Cuts, one: tuple[object, str]) -> object:
         cuts[one] += 1  # by content: the same set and kind, whichever object
         return cut(self, one)
 
@@ -37,7 +37,7 @@ def test_a_set_is_cut_and_an_end_keyed_once_per_diagnosis(
         ends[id(e)] += 1
         return end_key(self, e)
 
-    monkeypatch.setattr(shapes.Cuts, "_cut", counted_cut)
+    monkeypatch.setattr(shape_sides.Cuts, "_cut", counted_cut)
     monkeypatch.setattr(pairs.Run, "_end_key", counted_end_key)
     result = diagnose(snap)
     assert result.root_causes

@@ -19,7 +19,7 @@ import pytest
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.engine.endpoints import parse_endpoint
-from kostack.analyze.engine.families import End, hop_id
+from kostack.analyze.engine.family_records import End, hop_id
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.types import PASSING, Disposition, FlowResult, Hop
 from kostack.analyze.findings import Status

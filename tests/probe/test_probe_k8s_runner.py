@@ -24,7 +24,8 @@ from kostack.errors import ProbeError
 from kostack.model import dump_snapshot
 from kostack.probe.agent import AGENT, AGENT_VERSION
 from kostack.probe.correlate import add_observations, correlate
-from kostack.probe.k8s_runner import MANAGED_BY, NAME_LABEL, KubeProbeOptions, run_in_kubernetes
+from kostack.probe.k8s_round import NAME_LABEL
+from kostack.probe.k8s_runner import MANAGED_BY, KubeProbeOptions, run_in_kubernetes
 from kostack.probe.plan import build_probe_plan
 from kostack.probe.results import AGENT_FILES, AGENT_PATH
 from kostack_testkit.builders import build, seed_doc

@@ -21,13 +21,16 @@ from kostack.analyze.engine.endpoints import (
     pod_on_label,
     svc_label,
 )
-from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult
+from kostack.analyze.engine.families import Families
+from kostack.analyze.engine.family_records import End, EndClass, FamilyResult
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.path import trace
 from kostack.analyze.engine.relations import RouteClasses
 from kostack.analyze.engine.types import Endpoint, FlowResult
+from kostack.analyze.prefixes import first_host, net_within
+from kostack.analyze.protocols import protocol_number
 from kostack.analyze.remedy import apply_remedies, pair_remedy
-from kostack.analyze.topology import NodeView, Topology, first_host, net_within, protocol_number
+from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, Pod, Service, Snapshot
 
 POD_PORT = 8080  # a representative application port for pod-to-pod TCP

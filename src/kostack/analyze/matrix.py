@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from kostack.analyze.engine.families import End
+from kostack.analyze.engine.family_records import End
 from kostack.analyze.engine.tally import Group, outcome_of, tally
 from kostack.analyze.flows import ClusterFlows, PodsOnNodes, pool_key
 from kostack.analyze.messages import Msg, register

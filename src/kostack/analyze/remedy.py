@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from kostack.analyze.findings import Remedy
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import Topology, parse_net
+from kostack.analyze.prefixes import parse_net
+from kostack.analyze.topology import Topology
 from kostack.model.snapshot import (
     AllowedAddressPair,
     IPAddress,

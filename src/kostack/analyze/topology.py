@@ -1,19 +1,20 @@
 """Indexes over a snapshot that the engine and the checks share.
 
-Pure: built from a Snapshot, no I/O. Built once per analysis.
+Pure: built from a Snapshot, no I/O. Built once per analysis. The address-block
+arithmetic they use is in `kostack.analyze.prefixes`, the rules' protocols and ports in
+`kostack.analyze.protocols`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from typing import Generic, TypeVar
+from functools import cached_property
 
 from kostack.analyze.engine.cases import World, effective_backend, resolve
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.prefixes import PrefixIndex as PrefixIndex  # re-exported: checks import it
+from kostack.analyze.prefixes import net_within as net_within  # re-exported: checks import it
 from kostack.match_words import note_of
 from kostack.model.snapshot import (
     CalicoIPPool,
@@ -26,7 +27,6 @@ from kostack.model.snapshot import (
     Port,
     Router,
     SecurityGroup,
-    SecurityGroupRule,
     Service,
     Snapshot,
     Subnet,
@@ -36,30 +36,6 @@ from kostack.model.snapshot import (
 # the host-scope modes that take each Node's spec.podCIDRs.
 CILIUM_POOL_MODES = frozenset({"cluster-pool", "multi-pool"})
 CILIUM_NODE_CIDR_MODES = frozenset({"kubernetes", "hostscope-legacy"})
-
-PROTOCOL_NUMBERS: dict[str, int] = {
-    "icmp": 1,
-    "igmp": 2,
-    "ipip": 4,
-    "tcp": 6,
-    "egp": 8,
-    "udp": 17,
-    "ipv6-encap": 41,
-    "dccp": 33,
-    "rsvp": 46,
-    "gre": 47,
-    "esp": 50,
-    "ah": 51,
-    "icmpv6": 58,
-    "ipv6-icmp": 58,
-    "ospf": 89,
-    "vrrp": 112,
-    "pgm": 113,
-    "sctp": 132,
-    "udplite": 136,
-}
-PROTOCOL_NAMES: dict[int, str] = {1: "icmp", 4: "ipip", 6: "tcp", 17: "udp", 47: "gre", 132: "sctp"}
-PORTED_PROTOCOLS = frozenset({6, 17, 132, 33, 136})
 
 register(
     {
@@ -93,138 +69,9 @@ register(
 )
 
 
-@lru_cache(maxsize=1024)
-def protocol_number(protocol: str | None) -> int | str | None:
-    """Neutron protocol field -> IP protocol number; None means any; a str is unrecognised
-    (or, for "0", undecidable without the firewall driver)."""
-    if protocol is None:
-        return None
-    p = protocol.strip().lower()
-    if p in ("", "any"):
-        return None
-    if p.isdigit():
-        # 0 depends on the firewall driver: iptables applies the rule to every protocol (no
-        # -p), the Open vSwitch firewall and OVN to protocol 0 only (docs/facts.md section 2)
-        return p if int(p) == 0 else int(p)
-    return PROTOCOL_NUMBERS.get(p, p)
-
-
-def protocol_label(number: int) -> str:
-    return PROTOCOL_NAMES.get(number, str(number))
-
-
-def port_span(lo: int | None, hi: int | None, sep: str = "-") -> str:
-    """A rule's destination ports: "6443", or "2379-2380" (``sep`` between); "" for every port."""
-    if lo is None:
-        return ""
-    return f"{lo}{sep}{hi}" if hi not in (None, lo) else str(lo)
-
-
-def port_bounds(rule: SecurityGroupRule, proto: int | str | None) -> tuple[int, int] | None:
-    """The destination ports ``rule`` limits protocol ``proto`` to (an absent end is open:
-    0 or 65535); None when it limits none (no range, or a protocol without ports)."""
-    lo, hi = rule.port_range_min, rule.port_range_max
-    if proto not in PORTED_PROTOCOLS or (lo is None and hi is None):
-        return None
-    return (lo if lo is not None else 0, hi if hi is not None else 65535)
-
-
-ECHO_REQUEST = {1: 8, 58: 128}  # ICMP and ICMPv6 echo request types
-
-
-def other_icmp(rule: SecurityGroupRule, proto: int | str | None) -> bool:
-    """An ICMP rule for another type or code than echo request (a ping), which admits none.
-
-    Neutron keeps an ICMP rule's type in port_range_min and its code in port_range_max
-    (docs/facts.md section 2); echo request is type 8 (ICMPv6: 128) with code 0."""
-    echo = ECHO_REQUEST.get(proto) if isinstance(proto, int) else None
-    lo, hi = rule.port_range_min, rule.port_range_max
-    return echo is not None and ((lo is not None and lo != echo) or hi not in (None, 0))
-
-
-def net_within(inner: IPNetwork, outer: IPNetwork) -> bool:
-    """``inner`` lies inside ``outer`` (False across IP versions)."""
-    if inner.version != outer.version:
-        return False
-    return inner.subnet_of(outer)  # type: ignore[arg-type]  # same version checked above
-
-
-def first_host(block: IPNetwork) -> IPAddress:
-    """The first usable address of a block (the network address for /32 and /128)."""
-    host = next(iter(block.hosts()), block.network_address)
-    return (
-        ipaddress.ip_address(int(host)) if block.version == 4 else ipaddress.IPv6Address(int(host))
-    )
-
-
 def short_id(identifier: str) -> str:
     """The first 4 characters of an id and an ellipsis, as the screens show ports."""
     return identifier[:4] + ".." if len(identifier) > 6 else identifier
-
-
-T = TypeVar("T")
-
-
-class PrefixIndex(Generic[T]):
-    """CIDR -> value, answering "which CIDRs contain this address" in O(prefix lengths).
-
-    A linear scan over every block, pool or subnet for every address would make
-    the analysis quadratic in the nodes (a /26 block per node); this looks the
-    address up once per prefix length present (at most 33 for IPv4, 129 for
-    IPv6). For one CIDR listed twice the first value is kept.
-    """
-
-    def __init__(self, items: Iterable[tuple[IPNetwork, T]] = ()) -> None:
-        self._by_len: dict[tuple[int, int], dict[int, tuple[int, T]]] = {}
-        self._lengths: dict[int, list[int]] = {4: [], 6: []}
-        self._count = 0
-        for net, value in items:
-            self.add(net, value)
-
-    def add(self, net: IPNetwork, value: T) -> None:
-        """Index ``net`` (a CIDR already indexed keeps its first value)."""
-        bucket = self._by_len.get((net.version, net.prefixlen))
-        if bucket is None:
-            bucket = self._by_len[(net.version, net.prefixlen)] = {}
-            self._lengths[net.version].append(net.prefixlen)
-            self._lengths[net.version].sort(reverse=True)
-        if int(net.network_address) not in bucket:
-            bucket[int(net.network_address)] = (self._count, value)
-            self._count += 1
-
-    def __bool__(self) -> bool:
-        return bool(self._by_len)
-
-    def covers(self, net: IPNetwork) -> bool:
-        """Whether an indexed CIDR contains all of ``net`` (same IP version)."""
-        bits = 32 if net.version == 4 else 128
-        value = int(net.network_address)
-        for length in self._lengths[net.version]:
-            if length > net.prefixlen:
-                continue
-            mask = ((1 << length) - 1) << (bits - length)
-            if (value & mask) in self._by_len[(net.version, length)]:
-                return True
-        return False
-
-    def matches(self, ip: IPAddress) -> Iterator[tuple[int, T]]:
-        """(insertion order, value) of every CIDR containing ``ip``, most specific first."""
-        bits = 32 if ip.version == 4 else 128
-        value = int(ip)
-        for length in self._lengths[ip.version]:
-            mask = ((1 << length) - 1) << (bits - length)
-            hit = self._by_len[(ip.version, length)].get(value & mask)
-            if hit is not None:
-                yield hit
-
-    def most_specific(self, ip: IPAddress) -> T | None:
-        """The value of the longest CIDR containing ``ip`` (the first listed on a tie)."""
-        return next((value for _, value in self.matches(ip)), None)
-
-    def first_listed(self, ip: IPAddress) -> T | None:
-        """The value of the first-listed CIDR containing ``ip``, however specific."""
-        best = min(self.matches(ip), key=lambda hit: hit[0], default=None)
-        return best[1] if best is not None else None
 
 
 @dataclass(frozen=True)
@@ -588,9 +435,3 @@ class Topology:
         if view.subnet is not None:
             return self.networks.get(view.subnet.network_id)
         return None
-
-
-@lru_cache(maxsize=4096)
-def parse_net(text: str) -> IPNetwork:
-    """``ipaddress.ip_network(text)``, remembered: plans repeat one pod CIDR per node port."""
-    return ipaddress.ip_network(text)

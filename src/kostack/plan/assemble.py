@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 
 from kostack.analyze.findings import Remedy, command_for
 from kostack.analyze.messages import Msg
-from kostack.analyze.topology import NodeView, PrefixIndex, Topology, parse_net
+from kostack.analyze.prefixes import PrefixIndex, parse_net
+from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPNetwork, Port, Snapshot
 from kostack.plan.assemble_text import title_msg
 from kostack.plan.model import (

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Final
 
-from kostack.analyze.topology import port_span, protocol_number
+from kostack.analyze.protocols import port_span, protocol_number
 from kostack.model.snapshot import SecurityGroupRule
 from kostack.shell import end_options, render
 

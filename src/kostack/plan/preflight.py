@@ -16,7 +16,8 @@ builds the snapshot the cluster would have, and runs the same diagnosis
    verified by diagnosing it; what would still break is reported.
 
 Pure: the CLI supplies the OpenStack record (from a snapshot or collected).
-The spec, the result and the needed rules are in `kostack.plan.preflight_spec`;
+The spec and the result are in `kostack.plan.preflight_spec`, the needed rules and the
+encapsulation overhead in `kostack.plan.preflight_rules`;
 the planned cloud, cluster and snapshot in `kostack.plan.preflight_world`.
 """
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 from kostack.analyze.diagnose import diagnose
 from kostack.analyze.messages import Msg
-from kostack.analyze.topology import net_within
+from kostack.analyze.prefixes import net_within
 from kostack.model.snapshot import (
     AllowedAddressPair,
     FixedIP,
@@ -48,6 +49,7 @@ from kostack.plan import (
 from kostack.plan import preflight_kubeovn as kubeovn
 from kostack.plan.build import ref
 from kostack.plan.model import Route, rule_key
+from kostack.plan.preflight_rules import encapsulation_overhead, needed_rules
 from kostack.plan.preflight_spec import (
     CNI_MODES,
     GROUP_ID,
@@ -59,8 +61,6 @@ from kostack.plan.preflight_spec import (
     PreflightError,
     PreflightResult,
     PreflightSpec,
-    encapsulation_overhead,
-    needed_rules,
     validate,
 )
 from kostack.plan.preflight_world import (

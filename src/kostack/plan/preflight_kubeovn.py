@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, cast
 
 from kostack.analyze.engine.kubeovn import DEFAULT_VPC, IPV6_EXTRA, MTU_DEDUCTION, TUNNEL_KIND
-from kostack.analyze.topology import net_within
+from kostack.analyze.prefixes import net_within
 from kostack.model.cni import KUBE_OVN_TUNNEL_PORTS as _PORTS
 from kostack.model.snapshot import IPNetwork, KubeOvn, KubeOvnSubnet
 from kostack.plan.preflight_errors import Msg

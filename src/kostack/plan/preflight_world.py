@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kostack.analyze.mtu import cilium_overhead, flannel_overhead
-from kostack.analyze.topology import first_host
+from kostack.analyze.prefixes import first_host
 from kostack.model.snapshot import (
     CNI,
     Calico,

@@ -83,7 +83,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     },
 }
 
-# The rules' descriptions (kostack.plan.preflight_spec), by slug, in Korean.
+# The rules' descriptions (kostack.plan.preflight_rules), by slug, in Korean.
 RULE_WHY_KO: Final = {
     "apiserver": "Kubernetes API 서버 (tcp 6443)",
     "kubelet": "kubelet (tcp 10250)",
@@ -118,7 +118,7 @@ RULE_WHY_KO: Final = {
     "pod_cidr": "노드 간 Pod 출발 패킷 (Pod CIDR에서 오는 모든 프로토콜)",
 }
 
-# How the encapsulation overhead is named (kostack.plan.preflight_spec), in Korean.
+# How the encapsulation overhead is named (kostack.plan.preflight_rules), in Korean.
 KIND_KO: Final = {
     "VXLAN (across subnets)": "VXLAN (서브넷 간)",
     "IPIP (across subnets)": "IPIP (서브넷 간)",

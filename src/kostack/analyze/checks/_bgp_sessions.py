@@ -14,7 +14,7 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import rule_remedies, traffic_label
 from kostack.analyze.checks.base import CheckContext, Says
-from kostack.analyze.engine.families import Fact, FamilyResult, side_of
+from kostack.analyze.engine.family_records import Fact, FamilyResult, side_of
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.path import session_judge
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kostack.analyze.checks.base import CheckContext, Says, end_ports
-from kostack.analyze.engine.families import End, Fact, FamilyResult, hop_id, side_of
+from kostack.analyze.engine.family_records import End, Fact, FamilyResult, hop_id, side_of
 from kostack.analyze.engine.types import Disposition, FlowResult, Hop
 from kostack.analyze.findings import Finding, Remedy, Resource, Status
 from kostack.analyze.messages import Msg, register

@@ -7,7 +7,7 @@ from typing import Any
 from kostack.analyze.checks._facts import FactView, evidence_of, flow_line, hop_text, nodes_label
 from kostack.analyze.checks._native_routes import EXTRA, Unrouted, native_routes, with_why
 from kostack.analyze.checks.base import CheckContext, Says
-from kostack.analyze.engine.families import FamilyResult
+from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.engine.types import Hop
 from kostack.analyze.findings import Finding, Resource, Status
 from kostack.analyze.messages import Msg

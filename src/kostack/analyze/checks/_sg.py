@@ -5,11 +5,12 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks.base import CheckContext, Says
 from kostack.analyze.engine.calico_moved import calico_views
-from kostack.analyze.engine.families import FamilyResult
+from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Status
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.protocols import protocol_label, protocol_number
 from kostack.analyze.remedy import rule_remedy, shared_group
-from kostack.analyze.topology import NodeView, protocol_label, protocol_number
+from kostack.analyze.topology import NodeView
 from kostack.model.cni import Calico
 from kostack.model.snapshot import SecurityGroup
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from importlib import resources
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
-from kostack.analyze.engine.families import End
+from kostack.analyze.engine.family_records import End
 from kostack.analyze.findings import Finding, Remedy, Resource, Severity, Status
 from kostack.analyze.flows import ClusterFlows
 from kostack.analyze.messages import Msg, register

@@ -10,7 +10,7 @@ from kostack.analyze.checks.base import (
     when_collected,
     when_pod_addresses,
 )
-from kostack.analyze.engine.families import FamilyResult
+from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.topology import NodeView

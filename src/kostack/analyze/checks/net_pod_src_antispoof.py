@@ -18,11 +18,13 @@ from kostack.analyze.engine.antispoof import antispoof, outcome, pod_mac
 from kostack.analyze.engine.calico_moved import CAUSE as MOVED
 from kostack.analyze.engine.calico_moved import calico_view, moved
 from kostack.analyze.engine.cni import host_excluded, masquerade
-from kostack.analyze.engine.families import End, route_key
+from kostack.analyze.engine.family_keys import route_key
+from kostack.analyze.engine.family_records import End
 from kostack.analyze.engine.types import Disposition, Hop
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, net_within
+from kostack.analyze.prefixes import net_within
+from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPAddress, IPNetwork
 
 ID = "net-pod-src-antispoof"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import FactView, evidence_of, hop_text
 from kostack.analyze.checks._native_routes import EXTRA, native_routes, with_why
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
-from kostack.analyze.engine.families import FamilyResult
+from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
 

@@ -10,7 +10,7 @@ from kostack.analyze.checks.base import CheckContext, Says, when_collected, when
 from kostack.analyze.engine.types import Disposition
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import protocol_label
+from kostack.analyze.protocols import protocol_label
 
 ID = "net-sg-cni-encap"
 TITLE = "Security groups admit the CNI's encapsulation (IPIP, VXLAN, Geneve) between nodes"

@@ -13,8 +13,9 @@ from kostack.analyze.checks.base import CheckContext, Says, view_ports, when_col
 from kostack.analyze.engine.calico_moved import calico_view
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
+from kostack.analyze.protocols import protocol_number
 from kostack.analyze.remedy import rule_remedy
-from kostack.analyze.topology import NodeView, protocol_number, short_id
+from kostack.analyze.topology import NodeView, short_id
 from kostack.model.snapshot import SecurityGroup, SecurityGroupRule
 
 ID = "net-sg-ipip-proto"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected, when_pod_addresses
-from kostack.analyze.engine.families import FamilyResult
+from kostack.analyze.engine.family_records import FamilyResult
 from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.model.snapshot import IPNetwork

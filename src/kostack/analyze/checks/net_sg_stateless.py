@@ -14,7 +14,7 @@ import json
 from kostack.analyze.checks._facts import FactView
 from kostack.analyze.checks._sg import NODE_SG_NEEDS, rule_remedies
 from kostack.analyze.checks.base import CheckContext, Says, when_collected
-from kostack.analyze.engine.families import End, FamilyResult
+from kostack.analyze.engine.family_records import End, FamilyResult
 from kostack.analyze.engine.judging import Constant
 from kostack.analyze.engine.stateless import CAUSE, EPHEMERAL, REPLY_STEPS, coverage, stateless
 from kostack.analyze.engine.stateless import fully_random_switched_off as switched_off

@@ -17,7 +17,8 @@ from kostack.analyze.checks.neutron_port_security_disabled import no_port_findin
 from kostack.analyze.engine.vnic import maybe_unfiltered
 from kostack.analyze.findings import Finding, Severity, Status
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, net_within
+from kostack.analyze.prefixes import net_within
+from kostack.analyze.topology import NodeView
 from kostack.model.snapshot import IPNetwork
 
 ID = "neutron-allowed-pairs-scope"

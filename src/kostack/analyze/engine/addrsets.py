@@ -24,7 +24,8 @@ from typing import NamedTuple
 from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.secgroups import Query
 from kostack.analyze.engine.stateless import EPHEMERAL, NAT_PORTS
-from kostack.analyze.topology import ECHO_REQUEST, Topology, port_bounds, protocol_number
+from kostack.analyze.protocols import ECHO_REQUEST, port_bounds, protocol_number
+from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, SecurityGroupRule
 
 V6_OFFSET = 1 << 32  # IPv6 keys sort after every IPv4 key

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kostack.analyze.engine.families import End, EndClass
+from kostack.analyze.engine.family_records import End, EndClass
 
 if TYPE_CHECKING:
     from kostack.analyze.engine.pairs import Pattern, Run, SideSets, _Found

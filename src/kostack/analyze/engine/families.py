@@ -10,70 +10,28 @@ address in the target port's admitted ingress set (and the TCP 179 sets, with th
 stateless group, when the route comes from BGP). Sources are grouped into classes by everything on
 their side (admitted sets included, canonical over the universe), targets likewise; `pairs` then
 counts each class pair's members per membership pattern and traces one representative pair per
-distinct situation.
+distinct situation. The ends, classes and results are in engine/family_records.py, the keys
+that class the ends and the queries that judge a pair in engine/family_keys.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.addrsets import Admitted, Ranges, SetEngine, Universe, contains
-from kostack.analyze.engine.antispoof import outcome
-from kostack.analyze.engine.calico_moved import calico_views, moved
-from kostack.analyze.engine.cni import masquerade
-from kostack.analyze.engine.encap import encapsulation
-from kostack.analyze.engine.ipv6 import ICMP, ICMPV6
+from kostack.analyze.engine.calico_moved import calico_views
+from kostack.analyze.engine.family_keys import common_key, route_key, side_routes, wire_sets
+from kostack.analyze.engine.family_records import End, EndClass, FamilyResult, FlowOf, Plan
 from kostack.analyze.engine.peering import peer_keys
-from kostack.analyze.engine.router import route_back_key, route_to, unlisted_routers
 from kostack.analyze.engine.secgroups import Query
-from kostack.analyze.engine.stateless import (
-    REPLY_STEPS,
-    TARGET_EGRESS,
-    bgp_queries,
-    reply_queries,
-    stateless,
-)
-from kostack.analyze.engine.types import Endpoint, FlowResult, Hop
-from kostack.analyze.topology import NodeView, Topology, protocol_number
+from kostack.analyze.engine.stateless import bgp_queries
+from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPAddress, Port
 
 if TYPE_CHECKING:
-    from kostack.analyze.engine.shapes import Cuts
-
-
-@dataclass(frozen=True)
-class End:
-    """One end of a family's flows: a node (None for outside), the endpoint traced, its address."""
-
-    view: NodeView | None
-    endpoint: Endpoint
-    ip: IPAddress
-    # read on every lookup of the engine: attributes, not properties
-    node_ip: IPAddress | None = field(init=False, repr=False, compare=False)
-    name: str = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        view = self.view
-        # the node's address of this end's family (a dual-stack node has one per family)
-        node_ip = view.ip_of(self.ip.version) or view.ip if view is not None else None
-        object.__setattr__(self, "node_ip", node_ip)
-        object.__setattr__(self, "name", view.name if view is not None else str(self.ip))
-
-
-# (source rep, target rep) -> the flow's protocol and port, or None when the pair is not in it
-FlowOf = Callable[[End, End], tuple[str, int | None] | None]
-
-HopId = tuple[str, str, str, str]  # step, direction, cause, disposition
-Plan = list[list[tuple[Query, str, bool]]]  # per world: queries, whose address, the source's
-# the source super-class's shape and the target's static key (relations.py `supers`), their
-# relation, which sets are undecided, and the source's and target's membership patterns
-SituationKey = tuple[int, object, str, tuple[bool, ...], tuple[bool, ...], tuple[bool, ...]]
-
-
-def hop_id(hop: Hop) -> HopId:
-    return (hop.step, hop.direction, hop.cause, str(hop.disposition))
+    from kostack.analyze.engine.shape_sides import Cuts
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,83 +42,6 @@ class _SetRow:
 
 
 _NO_PORT = _SetRow(())
-
-
-@dataclass
-class EndClass:
-    id: int
-    key: tuple[object, ...]
-    members: list[End]
-    # per world: (direction, query) -> the admitted set of this side's port
-    sets: tuple[dict[Query, Admitted], ...]
-
-    @property
-    def rep(self) -> End:
-        return self.members[0]
-
-
-@dataclass
-class Fact:
-    """Flows of a family that fail, in one world, at one hop (their attributed cause)."""
-
-    world: int
-    hop: HopId
-    pairs: int = 0
-    src_classes: set[int] = field(default_factory=set)
-    dst_classes: set[int] = field(default_factory=set)
-    examples: list[FlowResult] = field(default_factory=list)
-    # the members of those classes that can be in one of its pairs: of the membership
-    # patterns its situations were judged with (drafts.py), a superset of the
-    # failing ends, never missing one
-    src_ends: list[End] = field(default_factory=list)
-    dst_ends: list[End] = field(default_factory=list)
-
-
-@dataclass
-class FamilyResult:
-    worlds: int
-    sources: list[EndClass]
-    targets: list[EndClass]
-    total: int
-    ok: list[int]  # per world
-    facts: list[list[Fact]]  # per world
-    traced: int  # representative traces run
-    failed_sources: list[set[int]] = field(default_factory=list)  # per world: source classes
-    # per situation judged (`SituationKey`: the shape and static key of relations.py `supers` of
-    # the source and target classes, the relation, the undecided sets, the patterns): its
-    # outcome in every world
-    situations: dict[SituationKey, tuple[FlowResult, ...]] = field(default_factory=dict)
-    # split by who opens the mesh session (mesh_order.py `MeshOrder.split`; ``openers`` in `evaluate`)
-    ordered: dict[SituationKey, dict[int, tuple[FlowResult, ...]]] = field(default_factory=dict)
-
-    def members(self, side: str, class_ids: set[int]) -> list[End]:
-        classes = self.sources if side == "src" else self.targets
-        return [m for i in sorted(class_ids) for m in classes[i].members]
-
-
-SRC_STEPS = frozenset(
-    {
-        "pod-egress",
-        "kube-proxy",
-        "nat-outgoing",
-        "route",
-        "bgp-route",
-        "port-down",
-        "antispoof",
-        "sg-egress",
-    }
-)
-
-
-def side_of(step: str) -> str:
-    """Where a hop's cause sits: the source port, the target port, or the path between."""
-    if step in SRC_STEPS:
-        return "src"
-    if step in ("port-down-ingress", "sg-ingress", "reply-antispoof", "deliver", "reply"):
-        return "dst"
-    if step in REPLY_STEPS:  # a stateless reply: at the server's egress or the client's ingress
-        return "dst" if step == TARGET_EGRESS else "src"
-    return "path"
 
 
 class Families:
@@ -473,100 +354,3 @@ class _EndInfo:
         self.common: tuple[object, ...] | None = None
         self.src: _Profile | None = None
         self.dst: _Profile | None = None
-
-
-def route_key(topo: Topology, e: End) -> tuple[object, ...]:
-    v = e.view
-    pool = topo.pool_for(e.ip)
-    subnet = topo.node_subnet(v, e.ip.version) if v is not None else None
-    return (
-        subnet.id if subnet is not None else None,
-        pool.name if pool is not None else None,
-        e.endpoint.kind,
-        v is None,
-    )
-
-
-def common_key(topo: Topology, e: End, route: tuple[object, ...]) -> tuple[object, ...]:
-    """The part of the static key both sides share (``route``: the end's `route_key`)."""
-    v = e.view
-    assert v is not None
-    port = v.port
-    spoof: tuple[object, ...] = ()
-    if port is not None:
-        own = outcome(topo, port, v.ip) if v.ip is not None else None
-        spoof = (outcome(topo, port, e.ip), own)
-    router = topo.router_for_subnet(v.subnet.id) if v.subnet is not None else None
-    return (
-        route,
-        router.id if router is not None else None,
-        unlisted_routers(topo, v.subnet.id) if v.subnet is not None else (),
-        port is not None,
-        port.port_security_enabled if port is not None else None,
-        port.admin_state_up is False if port is not None else False,
-        (port.vnic_type, port.vif_type) if port is not None else None,
-        v.ip is not None,
-        v.is_control_plane,
-        spoof,
-        stateless(topo, port),
-        # Calico's traffic of the node runs on another port of its server, or is not known
-        "calico-port" if v.name in calico_views(topo) else v.name in moved(topo),
-    )
-
-
-def side_routes(topo: Topology, e: End, side: str) -> tuple[object, ...]:
-    """The last part of the static key: what the routers do with the end's address."""
-    v = e.view
-    assert v is not None
-    if side == "dst":
-        # whether each router routes this pod address (native traffic across subnets)
-        return tuple(route_to(topo, r, e.ip) is not None for r in topo.routers)
-    if e.endpoint.kind == "pod":
-        return route_back_key(topo, v, e.ip)
-    return ()
-
-
-def wire_sets(
-    topo: Topology,
-    s: End,
-    t: End,
-    flow: tuple[str, int | None],
-    *,
-    world_topos: Sequence[Topology] = (),
-) -> list[tuple[Query, str]]:
-    """The queries judging s -> t, each with whose address it tests ("ip" or "node").
-
-    Egress queries test the target's address, ingress ones the source's.
-    """
-    proto = protocol_number(flow[0])
-    assert isinstance(proto, int)
-    if proto == ICMP and t.ip.version == 6:
-        proto = ICMPV6  # a ping between IPv6 addresses is ICMPv6 (engine/ipv6.py)
-    if s.view is not None and t.view is not None and t.endpoint.kind == "pod":
-        d = encapsulation(topo, s.view, t.view, t.ip, from_pod=s.endpoint.kind == "pod")
-        if d.encap is not None:
-            # the tunnel runs between the node addresses of its underlay family (an IPv6
-            # pool's VXLAN over the nodes' IPv6 addresses); the ends' node_ip is of the pods'
-            under = d.underlay or (s.view.ip.version if s.view.ip is not None else 4)
-            # "node": the end's node address of the pods' family; "node4"/"node6": of another
-            kind = "node" if under == t.ip.version else f"node{under}"
-            return [
-                (Query("egress", under, d.proto, d.port), kind),
-                (Query("ingress", under, d.proto, d.port), kind),
-                *((q, kind) for q in reply_queries(topo, under, d.proto, d.port, True)),
-            ]
-    src_kind = "node" if s.endpoint.kind == "node" else "ip"
-    masqueraded = [False]  # per world: where the replies go depends on it
-    if s.endpoint.kind == "pod" and t.endpoint.kind in ("node", "external"):
-        worlds = world_topos or (topo,)
-        masqueraded = [(m := masquerade(w, s.ip, t.ip)) is not None and m[1] for w in worlds]
-        kinds = {"node" if on else "ip" for on in masqueraded}
-        src_kind = kinds.pop() if len(kinds) == 1 else "ip"
-    port = flow[1]
-    out = [(Query("egress", t.ip.version, proto, port), "ip")]
-    if t.view is not None:
-        out.append((Query("ingress", s.ip.version, proto, port), src_kind))
-    # a stateless reply: the target's egress tests the source, the source's ingress the target
-    reply = reply_queries(topo, t.ip.version, proto, port, False, masqueraded)
-    out.extend((q, src_kind if q.direction == "egress" else "ip") for q in reply)
-    return out

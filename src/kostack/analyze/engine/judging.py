@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kostack.analyze.engine.families import End, EndClass, Families, FamilyResult, FlowOf
+from kostack.analyze.engine.families import Families
+from kostack.analyze.engine.family_records import End, EndClass, FamilyResult, FlowOf
 from kostack.analyze.engine.pairs import Run, _Found
 
 

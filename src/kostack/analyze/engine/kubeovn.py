@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.types import Disposition, Evidence, Hop
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import PrefixIndex
+from kostack.analyze.prefixes import PrefixIndex
 from kostack.model.cni import KUBE_OVN_TUNNEL_PORTS
 from kostack.model.snapshot import IPAddress, KubeOvn, KubeOvnSubnet
 

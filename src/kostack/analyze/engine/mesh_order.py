@@ -24,10 +24,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kostack.analyze.engine.addrsets import Ranges
-from kostack.analyze.engine.families import End, EndClass
+from kostack.analyze.engine.family_records import End, EndClass
 from kostack.analyze.engine.order import OrderTree, Spans, order_counts, spans
 from kostack.analyze.engine.relations import JOINED, OUT, SAME, UNKNOWN, Occurrence, Situation
-from kostack.analyze.engine.shapes import Ctx, ShapeCounts, SideSets, by_group
+from kostack.analyze.engine.shape_sides import SideSets, by_group
+from kostack.analyze.engine.shapes import Ctx, ShapeCounts
 
 if TYPE_CHECKING:
     from kostack.analyze.engine.pairs import Run, _Found

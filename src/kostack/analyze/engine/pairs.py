@@ -23,17 +23,17 @@ from itertools import islice
 from kostack.analyze.engine.addrsets import BEYOND, Ranges, patterns
 from kostack.analyze.engine.cni import mesh_one_way
 from kostack.analyze.engine.drafts import Draft
-from kostack.analyze.engine.families import (
+from kostack.analyze.engine.families import Families
+from kostack.analyze.engine.family_keys import wire_sets
+from kostack.analyze.engine.family_records import (
     End,
     EndClass,
     Fact,
-    Families,
     FlowOf,
     HopId,
     Plan,
     SituationKey,
     hop_id,
-    wire_sets,
 )
 from kostack.analyze.engine.mesh_order import MeshOrder
 from kostack.analyze.engine.path import session_judge, trace
@@ -45,14 +45,8 @@ from kostack.analyze.engine.relations import (
     SuperPair,
     supers,
 )
-from kostack.analyze.engine.shapes import (
-    Cuts,
-    Flags,
-    ShapeCounts,
-    by_shape,
-    merged,
-    undecided_of,
-)
+from kostack.analyze.engine.shape_sides import Cuts, Flags, undecided_of
+from kostack.analyze.engine.shapes import ShapeCounts, by_shape, merged
 from kostack.analyze.engine.types import PASSING, FlowResult, Hop
 
 Pattern = tuple[bool, ...]

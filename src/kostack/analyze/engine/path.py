@@ -25,7 +25,8 @@ from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.stateless import masquerade_ports, reply_hops, stateless
 from kostack.analyze.engine.types import PASSING, Disposition, Endpoint, FlowResult, Hop, Wire
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import PORTED_PROTOCOLS, NodeView, Topology, protocol_number
+from kostack.analyze.protocols import PORTED_PROTOCOLS, protocol_number
+from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import IPAddress, Snapshot
 
 register(

@@ -45,7 +45,7 @@ from kostack.analyze.topology import NodeView, Topology
 from kostack.model.snapshot import Calico, CalicoBGPPeer, IPAddress
 
 if TYPE_CHECKING:
-    from kostack.analyze.engine.families import End
+    from kostack.analyze.engine.family_records import End
 
 PORT = 179
 # configured sessions judged one by one, at most this many a node on average (route reflectors

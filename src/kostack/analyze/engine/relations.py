@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kostack.analyze.engine.families import End, EndClass
+from kostack.analyze.engine.family_records import End, EndClass
 from kostack.analyze.engine.router import route_to
 from kostack.analyze.topology import Topology
 from kostack.model.snapshot import Router

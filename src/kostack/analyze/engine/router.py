@@ -15,7 +15,8 @@ from kostack.analyze.engine.cases import PROVIDER_GUESS
 from kostack.analyze.engine.secgroups import security_groups
 from kostack.analyze.engine.types import PASSING, Disposition, Evidence, Hop, Wire
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, PrefixIndex, Topology, short_id
+from kostack.analyze.prefixes import PrefixIndex
+from kostack.analyze.topology import NodeView, Topology, short_id
 from kostack.model.snapshot import IPAddress, Router, RouterRoute, Subnet
 from kostack.shell import as_code, command, render
 

@@ -18,14 +18,8 @@ from kostack.analyze.engine.ipv6 import rule_protocol
 from kostack.analyze.engine.types import Disposition, Evidence, Hop, Wire
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import (
-    Topology,
-    other_icmp,
-    port_bounds,
-    port_span,
-    protocol_number,
-    short_id,
-)
+from kostack.analyze.protocols import other_icmp, port_bounds, port_span, protocol_number
+from kostack.analyze.topology import Topology, short_id
 from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule
 
 register(

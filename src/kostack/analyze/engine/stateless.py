@@ -25,16 +25,14 @@ from kostack.analyze.engine.secgroups import rule_text as rule_label
 from kostack.analyze.engine.types import Disposition, Evidence, Hop, Wire
 from kostack.analyze.engine.vnic import unfiltered
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import (
+from kostack.analyze.protocols import (
     PORTED_PROTOCOLS,
-    NodeView,
-    Topology,
     port_bounds,
     port_span,
     protocol_label,
     protocol_number,
-    short_id,
 )
+from kostack.analyze.topology import NodeView, Topology, short_id
 from kostack.model.snapshot import IPAddress, Port, SecurityGroupRule
 
 # Linux's default net.ipv4.ip_local_port_range (also IPv6's): kernel

@@ -30,14 +30,8 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from kostack.analyze.engine.families import (
-    End,
-    EndClass,
-    Families,
-    FamilyResult,
-    FlowOf,
-    SituationKey,
-)
+from kostack.analyze.engine.families import Families
+from kostack.analyze.engine.family_records import End, EndClass, FamilyResult, FlowOf, SituationKey
 from kostack.analyze.engine.pairs import Run, SideSets
 from kostack.analyze.engine.relations import (
     APART,
@@ -48,7 +42,8 @@ from kostack.analyze.engine.relations import (
     SuperPair,
     supers,
 )
-from kostack.analyze.engine.shapes import ShapeSides, by_shape, merged
+from kostack.analyze.engine.shape_sides import ShapeSides
+from kostack.analyze.engine.shapes import by_shape, merged
 from kostack.analyze.engine.types import FlowResult
 
 Pattern = tuple[bool, ...]

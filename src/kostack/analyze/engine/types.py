@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from kostack.analyze.topology import protocol_label
+from kostack.analyze.protocols import protocol_label
 from kostack.catalog import Msg, register
 from kostack.model.snapshot import IPAddress
 

@@ -25,8 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kostack.analyze.protocols import port_bounds, protocol_number
 from kostack.analyze.reach import group_member
-from kostack.analyze.topology import Topology, port_bounds, protocol_number
+from kostack.analyze.topology import Topology
 from kostack.model.snapshot import IPNetwork, Port, SecurityGroupRule
 
 

@@ -26,7 +26,8 @@ from functools import cached_property
 from typing import Final, Literal
 
 from kostack.analyze.messages import Msg, register
-from kostack.analyze.topology import NodeView, PrefixIndex, Topology
+from kostack.analyze.prefixes import PrefixIndex
+from kostack.analyze.topology import NodeView, Topology
 from kostack.model.loadbalancer import FloatingIP, Listener, LoadBalancer, Member, Pool
 from kostack.model.snapshot import IPAddress, Port, Service, ServicePort, Subnet
 
