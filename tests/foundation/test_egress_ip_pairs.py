@@ -18,6 +18,7 @@ from kostack_testkit.egress import (
     FIXED,
     POOL,
     antrea_egress_doc,
+    antrea_egress_state,
     cilium_egress_doc,
     egress_example_doc,
 )
@@ -246,3 +247,48 @@ def test_an_egress_ip_on_a_second_port_of_the_gateway_is_its_own() -> None:
     elsewhere = {**second, "device_id": _port_of(other, "k8s-w-2")["device_id"]}
     other["openstack"]["ports"].append(elsewhere)
     assert only(other, Status.FAIL).nodes == ("k8s-w-1",)
+
+
+def test_an_egress_pool_in_the_allocation_pool_is_one_warning_per_subnet() -> None:
+    """Antrea's pool and a static Egress inside the node subnet's allocation pool: one warning
+    (cause vip-allocation-pool) naming both, the command keeping the rest of the pool; a
+    Cilium egressIP too; an egress IP that is a port's fixed IP is no warning."""
+    static = {"name": "static", "ips": ["10.0.0.150"], "egress_node": "k8s-w-1"}
+    egresses = antrea_egress_state()["egresses"] + [static]
+    doc = antrea_egress_doc(egresses=egresses)
+    doc["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.2", "end": "10.0.0.254"}
+    ]
+    add_pairs(doc, [POOL, "10.0.0.150/32"])
+    d = diagnose(build(doc))
+    (warning,) = [w for w in d.warnings if w.check_id == ID]
+    assert warning.cause == "vip-allocation-pool" and not d.root_causes
+    text = str(warning.message)
+    assert (
+        "10.0.0.212/30, 10.0.0.150/32 (Antrea ExternalIPPool external-ip-pool (Egress "
+        "egress-prod-web), Antrea Egress static) lie in the allocation pools of subnet k8s-subnet"
+    ) in text, text
+    # one command that sets the pool without either
+    assert (
+        "`openstack subnet set --no-allocation-pool --allocation-pool start=10.0.0.2,end=10.0.0.149"
+        " --allocation-pool start=10.0.0.151,end=10.0.0.211 --allocation-pool "
+        "start=10.0.0.216,end=10.0.0.254 "
+    ) in text, text
+    ko = localize(warning.message, "ko")
+    assert "할당 풀에서 빼세요" in ko and "egress IP와 주소가 겹칩니다" in ko
+    # the node's own fixed IP as a static Egress: Neutron already gave it out, no warning
+    own = antrea_egress_doc(
+        pools=[], egresses=[{"name": "egress-prod", "ips": ["10.0.0.12"], "egress_node": "k8s-w-1"}]
+    )
+    own["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.2", "end": "10.0.0.254"}
+    ]
+    assert only(own, Status.PASS)
+    cilium = cilium_egress_doc()
+    cilium["openstack"]["subnets"][0]["allocation_pools"] = [
+        {"start": "10.0.0.2", "end": "10.0.0.254"}
+    ]
+    add_pairs(cilium, [f"{CILIUM_IP}/32"], only={"k8s-w-1"})
+    f = only(cilium, Status.FAIL)
+    assert f.cause == "vip-allocation-pool" and f.severity == "low"
+    assert "10.0.0.220/32 (CiliumEgressGatewayPolicy egress-sample)" in str(f.message)

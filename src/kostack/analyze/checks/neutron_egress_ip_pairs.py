@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._egress import Held, antrea_held, cilium_held
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks.base import CheckContext, Says, missing, view_ports
@@ -21,7 +22,7 @@ from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, Topology, net_within
-from kostack.model.snapshot import IPAddress, IPNetwork
+from kostack.model.snapshot import IPAddress, IPNetwork, Subnet
 
 ID = "neutron-egress-ip-pairs"
 TITLE = (
@@ -32,7 +33,8 @@ SAY = Says(ID, SEVERITY)
 SEVERITY_NOTE = (
     "high: Neutron drops every packet the selected pods send out through the egress IP (and, "
     "for Antrea, the ARP/NDP answers for it): those pods lose their outbound traffic while "
-    "every other pod works."
+    "every other pod works; an egress IP inside a subnet's allocation pool is a warning (cause "
+    "`vip-allocation-pool`): nothing breaks until Neutron hands it out."
 )
 NEEDS = ("cluster.egress_ips", "cluster.nodes", "openstack.ports", "node_ports")
 CAUSE = "egress-antispoof"
@@ -99,6 +101,14 @@ register(
             "ko": "게이트웨이의 {interface} 인터페이스 첫 주소로 SNAT하는데 스냅샷에 그 주소가 "
             "없습니다",
         },
+        f"{ID}.allocation": {
+            "en": "{cidrs} ({what}) lie in the allocation pools of subnet {subnet} ({pools}): "
+            "Neutron may give one of these addresses to a new port, which then shares it with "
+            "the egress IP. Leave them out: {command}.",
+            "ko": "{cidrs}({what}) 대역이 서브넷 {subnet}의 할당 풀({pools}) 안에 있습니다: Neutron이 "
+            "이 주소 중 하나를 새 포트에 주면 egress IP와 주소가 겹칩니다. 할당 풀에서 빼세요: "
+            "{command}.",
+        },
         f"{ID}.unread": {
             "en": "{cni} is the CNI but its {kinds} were not read: which egress IPs pods use, and "
             "on which nodes, is not known.",
@@ -131,6 +141,10 @@ register(
         },
     }
 )
+
+
+# a subnet, the pools/Egresses/gateways with addresses in it, and those addresses (ordered sets)
+Placed = tuple[Subnet, dict[tuple[str, str], Held], dict[IPNetwork, None]]
 
 
 def _covered(
@@ -199,6 +213,7 @@ def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
     no_port: dict[str, NodeView] = {}
     unsure: dict[str, NodeView] = {}
     judged = 0
+    in_subnet: dict[str, Placed] = {}
     for h in held:
         if h.unknown is not None:
             why = Msg(f"{ID}.why.{h.unknown[0]}", **h.unknown[1])
@@ -218,6 +233,8 @@ def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
                 if subnet is None or not net_within(cidr, subnet.cidr):
                     continue
                 inside = True
+                if not (cidr.num_addresses == 1 and cidr[0] in owners):  # a port's own
+                    _note(in_subnet, subnet, h, cidr)
                 covered = _covered(v, cidr, topo, owners) if v.port is not None else None
                 if v.port is None:
                     no_port[v.name] = v
@@ -232,6 +249,9 @@ def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
             out.append(SAY.cluster(ctx, Status.UNKNOWN, said, key=("outside", h.kind, h.name)))
         if gaps:
             out.append(_fail(ctx, h, list(gaps.values())))
+    for subnet, holders, cidrs in in_subnet.values():
+        what = ", ".join(_what(h) for h in holders.values())
+        out.extend(in_allocation_pool(ctx, SAY, f"{ID}.allocation", subnet, what, list(cidrs)))
     if no_port:
         out.append(no_port_finding(SAY, list(no_port.values())))
     if unsure:
@@ -248,6 +268,13 @@ def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
     return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=judged))]
+
+
+def _note(in_subnet: dict[str, Placed], subnet: Subnet, h: Held, cidr: IPNetwork) -> None:
+    """Record that ``h``'s ``cidr`` lies in ``subnet`` (for its allocation-pool warning)."""
+    _, holders, cidrs = in_subnet.setdefault(subnet.id, (subnet, {}, {}))
+    holders.setdefault((h.kind, h.name), h)
+    cidrs.setdefault(cidr, None)
 
 
 def _fail(ctx: CheckContext, h: Held, gaps: list[tuple[NodeView, list[IPNetwork]]]) -> Finding:

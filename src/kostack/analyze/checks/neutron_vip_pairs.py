@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kostack.analyze.checks._allocation import in_allocation_pool
 from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks._vip_ports import Carrier, carrier_label, carriers
 from kostack.analyze.checks._vips import (
@@ -27,8 +28,7 @@ from kostack.analyze.findings import Finding, Remedy, Severity, Status
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.remedy import pair_remedy
 from kostack.analyze.topology import NodeView, Topology, net_within
-from kostack.model.snapshot import AllocationPool, IPAddress, IPNetwork, Port, Subnet
-from kostack.shell import as_code, end_options, render
+from kostack.model.snapshot import IPAddress, IPNetwork, Port, Subnet
 
 ID = "neutron-vip-pairs"
 TITLE = "Ports of nodes that announce a virtual IP (MetalLB, kube-vip) have a pair covering it"
@@ -41,7 +41,6 @@ SEVERITY_NOTE = (
 )
 NEEDS = ("cluster.virtual_ips", "cluster.nodes", "openstack.ports", "node_ports")
 CAUSE = "vip-antispoof"
-POOL_CAUSE = "vip-allocation-pool"
 
 register(
     {
@@ -235,7 +234,8 @@ def _judge(ctx: CheckContext, announced: Sequence[Announced]) -> list[Finding]:
             entry[1].append(a)
             entry[2].extend(cidrs)
     for subnet, owners, cidrs in in_subnet.values():
-        out.extend(_in_allocation_pool(ctx, subnet, owners, cidrs))
+        what = ", ".join(_what(a) for a in owners)
+        out.extend(in_allocation_pool(ctx, SAY, f"{ID}.allocation", subnet, what, cidrs))
     if no_port:
         out.append(no_port_finding(SAY, list(no_port.values())))
     if unsure:
@@ -337,62 +337,3 @@ def _outside(
         message,
         key=("outside", a.kind, a.name),
     )
-
-
-def _in_allocation_pool(
-    ctx: CheckContext, subnet: Subnet, owners: list[Announced], cidrs: list[IPNetwork]
-) -> list[Finding]:
-    """One warning per subnet whose allocation pools hold virtual IPs, with the one command
-    that sets its pools without them (`--no-allocation-pool` then every pool left)."""
-    pools = subnet.allocation_pools or ()
-    hit = [
-        c
-        for c in cidrs
-        if any(int(c[0]) <= int(p.end) and int(c[-1]) >= int(p.start) for p in pools)
-    ]
-    if not hit:
-        return []
-    kept = _shrunk(pools, hit)
-    argv = ["openstack", "subnet", "set", "--no-allocation-pool"]
-    for lo, hi in kept:
-        argv += ["--allocation-pool", f"start={lo},end={hi}"]
-    said = ", ".join(f"{p.start}-{p.end}" for p in pools)
-    return [
-        Finding(
-            ID,
-            Status.FAIL,
-            Severity.LOW,
-            SAY.cluster(ctx, Status.FAIL, "").resource,
-            Msg(
-                f"{ID}.allocation",
-                what=", ".join(_what(a) for a in owners),
-                cidrs=cidrs_label([str(c) for c in hit]),
-                subnet=subnet.name or subnet.id,
-                pools=said,
-                command=as_code(render([*argv, *end_options([subnet.id])])),
-            ),
-            (f"subnet {subnet.id} allocation_pools {said}",),
-            cause=POOL_CAUSE,
-            key=("allocation", subnet.id),
-        )
-    ]
-
-
-def _shrunk(
-    pools: Sequence[AllocationPool], cidrs: Sequence[IPNetwork]
-) -> list[tuple[IPAddress, IPAddress]]:
-    """The allocation pools less ``cidrs`` (each pool cut around the ranges inside it)."""
-    cuts = sorted((int(c[0]), int(c[-1])) for c in cidrs)
-    out: list[tuple[IPAddress, IPAddress]] = []
-    for pool in pools:
-        make = type(pool.start)
-        lo, hi = int(pool.start), int(pool.end)
-        for first, last in cuts:
-            if last < lo or first > hi:
-                continue
-            if first > lo:
-                out.append((make(lo), make(first - 1)))
-            lo = max(lo, last + 1)
-        if lo <= hi:
-            out.append((make(lo), make(hi)))
-    return out
