@@ -10,6 +10,7 @@ from typing import Any
 from kostack_testkit.antrea import geneve_fixed
 from kostack_testkit.builders import Doc, add_pairs, registry_doc
 from kostack_testkit.kuberouter import swap_cni
+from kostack_testkit.lb_fixtures import service
 
 POOL = "10.0.0.212/30"
 POOL_RANGE = ("10.0.0.212", "10.0.0.215")
@@ -98,3 +99,26 @@ FIXED = {"antrea-egress-no-pairs": antrea_egress_fixed}
 
 def egress_example_doc(name: str) -> Doc:
     return registry_doc(EGRESS_EXAMPLES, name)
+
+
+SERVICE_POOL = "10.0.0.224/29"
+SERVICE_POOL_NAME = "service-external-ip-pool"
+SERVICE_IP = "10.0.0.226"
+
+
+def antrea_service_doc(
+    pool: dict[str, Any] | None = None, *, gate: bool | None = True, annotated: bool = True
+) -> Doc:
+    """The seed with Antrea (no Egress), ExternalIPPool ``SERVICE_POOL`` (10.0.0.224-231) for
+    every node and one LoadBalancer Service (lb_fixtures.service, no Octavia load balancer
+    annotation) holding ``SERVICE_IP``, annotated with the pool when ``annotated``
+    (antrea-io/antrea docs/service-loadbalancer.md); ``gate``: featureGates.ServiceExternalIP
+    as written (None: unset)."""
+    default = {"name": SERVICE_POOL_NAME, "cidrs": [SERVICE_POOL], "ranges": [SERVICE_POOL]}
+    doc = antrea_egress_doc(pools=[pool or default], egresses=[])
+    doc["cluster"]["cni"]["antrea"]["service_external_ip"] = gate
+    doc["cluster"]["virtual_ips"] = {}
+    annotations = {"service.antrea.io/external-ip-pool": SERVICE_POOL_NAME} if annotated else {}
+    svc = service(ingress=SERVICE_IP, annotations=annotations, lb_annotation=False)
+    doc["cluster"]["services"].append(svc)
+    return doc

@@ -13,7 +13,7 @@ from k8s_collect_served import ServeFn
 from kostack.collect._kube_egress import parse_external_ip_pool, parse_policy
 from kostack.gap_words import gap_hint
 from kostack_testkit import k8s_fixtures as fx
-from kostack_testkit.k8s_fixture_antrea import DEFAULT_CONF, antrea_cluster
+from kostack_testkit.k8s_fixture_antrea import DEFAULT_CONF, IMAGE, antrea_cluster
 from kostack_testkit.k8s_fixture_egress import (
     antrea_crds,
     cilium_crd,
@@ -22,6 +22,7 @@ from kostack_testkit.k8s_fixture_egress import (
     external_ip_pool,
     with_cilium_egress_gateway,
 )
+from kostack_testkit.k8s_fixture_objects import service_object
 
 NET = ipaddress.ip_network
 IP = ipaddress.ip_address
@@ -75,11 +76,36 @@ def test_antrea_before_v1_13_is_read_from_v1alpha2(serve: ServeFn) -> None:
     assert any("/apis/crd.antrea.io/v1alpha2/egresses" in r for r in asked)
 
 
-def test_the_egress_feature_gate_off_asks_nothing_more(serve: ServeFn) -> None:
-    conf = DEFAULT_CONF.replace("featureGates:\n", "featureGates:\n  Egress: false\n")
+def test_the_egress_and_service_external_ip_gates_off_ask_nothing_more(serve: ServeFn) -> None:
+    gates = "featureGates:\n  Egress: false\n  ServiceExternalIP: false\n"
+    conf = DEFAULT_CONF.replace("featureGates:\n", gates)
     collection = serve(antrea_cluster(conf=conf, extra=_antrea_objects())).collect()
     assert collection.cluster.egress_ips is None
     assert collection.api_requests == 10 + 1
+    # unset, ServiceExternalIP is off by default before v2.3
+    conf = DEFAULT_CONF.replace("featureGates:\n", "featureGates:\n  Egress: false\n")
+    old = antrea_cluster(conf=conf, image=IMAGE.replace("v2.6.3", "v2.2.0"))
+    collection = serve(old + _antrea_objects()).collect()
+    assert collection.cluster.egress_ips is None
+    assert collection.api_requests == 10 + 1
+
+
+def test_service_external_ip_on_lists_the_pools_alone(serve: ServeFn) -> None:
+    """Egress off, ServiceExternalIP on (written, or unset on v2.3+ where it is on by default):
+    the ExternalIPPools are listed (one request), no Egress (none takes effect)."""
+    egress_off = DEFAULT_CONF.replace("featureGates:\n", "featureGates:\n  Egress: false\n")
+    written = DEFAULT_CONF.replace(
+        "featureGates:\n", "featureGates:\n  Egress: false\n  ServiceExternalIP: true\n"
+    )
+    for conf, image in ((egress_off, IMAGE), (written, IMAGE.replace("v2.6.3", "v2.2.0"))):
+        collection = serve(
+            antrea_cluster(conf=conf, image=image, extra=_antrea_objects())
+        ).collect()
+        assert collection.gaps == ()
+        egress_ips = collection.cluster.egress_ips
+        assert egress_ips is not None and egress_ips.egresses == ()
+        assert [p.name for p in egress_ips.pools or ()] == ["external-ip-pool"]
+        assert collection.api_requests == 10 + 1 + 1
 
 
 def test_unreadable_egresses_are_a_gap_that_names_what_to_run(serve: ServeFn) -> None:
@@ -175,3 +201,28 @@ def test_a_gateway_listed_twice_is_one_gateway() -> None:
     parsed = parse_policy(policy)
     assert parsed is not None
     assert [str(g.egress_ip) for g in parsed.gateways] == ["10.0.0.220", "10.0.0.221"]
+
+
+def test_the_service_external_ip_gate_and_the_pool_annotation_are_kept(serve: ServeFn) -> None:
+    """featureGates.ServiceExternalIP as written, and a LoadBalancer Service's
+    service.antrea.io/external-ip-pool annotation (other annotations are still dropped)."""
+    svc = service_object(
+        "default",
+        "my-service",
+        "10.96.0.11",
+        [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 9376}],
+        annotations={
+            "service.antrea.io/external-ip-pool": "service-external-ip-pool",
+            "example.com/other": "dropped",
+        },
+    )
+    svc["spec"]["type"] = "LoadBalancer"
+    svc["status"] = {"loadBalancer": {"ingress": [{"ip": "10.0.0.226"}]}}
+    conf = DEFAULT_CONF.replace("featureGates:\n", "featureGates:\n  ServiceExternalIP: true\n")
+    collection = serve(antrea_cluster(conf=conf, extra=[*_antrea_objects(), svc])).collect()
+    antrea = collection.cluster.cni.antrea
+    assert antrea is not None and antrea.service_external_ip is True
+    (read,) = [s for s in collection.cluster.services or () if s.name == "my-service"]
+    assert read.annotations == {"service.antrea.io/external-ip-pool": "service-external-ip-pool"}
+    unset = serve(antrea_cluster(extra=_antrea_objects())).collect().cluster.cni.antrea
+    assert unset is not None and unset.service_external_ip is None

@@ -37,7 +37,7 @@ def _text(conf: Mapping[str, Any], key: str, default: str) -> str:
     return default if value is None or value == "" else str(value).strip()
 
 
-def _flag(conf: Mapping[str, Any], key: str, default: bool, notes: Notes) -> bool | None:
+def _flag(conf: Mapping[str, Any], key: str, default: bool | None, notes: Notes) -> bool | None:
     value = conf.get(key)
     if value is None:
         return default
@@ -88,6 +88,7 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
     proxy = as_dict(conf.get("antreaProxy"))
     mtu = conf.get("defaultMTU") or 0
     no_snat = _flag(conf, "noSNAT", False, notes)
+    gates = as_dict(conf.get("featureGates"))
     return Antrea(
         traffic_encap_mode=encap,
         tunnel_type=tunnel,
@@ -103,7 +104,8 @@ def parse_antrea(text: object, notes: Notes, config_map: str = CONFIG_MAP) -> An
         antrea_proxy=_flag(proxy, "enable", True, notes),
         proxy_all=_flag(proxy, "proxyAll", False, notes),
         config_map=config_map,
-        egress=_flag(as_dict(conf.get("featureGates")), "Egress", True, notes),
+        egress=_flag(gates, "Egress", True, notes),
+        service_external_ip=_flag(gates, "ServiceExternalIP", None, notes),
     )
 
 

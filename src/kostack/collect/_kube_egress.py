@@ -3,7 +3,8 @@
 
 Only when Antrea is the CNI (and its Egress feature gate is not turned off) are Egresses and
 ExternalIPPools listed (crd.antrea.io/v1beta1, Antrea v1.13+; v1alpha2 before, asked only
-when v1beta1 is not served); only when Cilium is the CNI with its egress gateway enabled
+when v1beta1 is not served); with the Egress gate off, the ExternalIPPools alone when its
+ServiceExternalIP gate may be on (LoadBalancer Services take their IPs from them); only when Cilium is the CNI with its egress gateway enabled
 (cilium-config ``enable-egress-gateway``, ``enable-ipv4-egress-gateway`` before 1.18) are
 CiliumEgressGatewayPolicies (cilium.io/v2) listed. One list request per kind, paged by the
 shared reader; none otherwise. All three kinds are cluster-scoped; a kind no version of
@@ -27,6 +28,7 @@ from kostack.model.egress import (
     EgressGateway,
     EgressIPs,
     ExternalIPPool,
+    service_external_ip,
 )
 from kostack.model.snapshot import CNI, IPAddress, IPNetwork
 from kostack.shell import as_code, render
@@ -166,9 +168,11 @@ def read_egress_ips(reader: Reader, cni: CNI | None, gap: GapSink) -> EgressIPs 
     """None unless Antrea, or Cilium with its egress gateway on, is the CNI."""
     if cni is None:
         return None
-    if cni.type == "antrea" and (cni.antrea is None or cni.antrea.egress is not False):
+    egress = cni.type == "antrea" and (cni.antrea is None or cni.antrea.egress is not False)
+    if egress or service_external_ip(cni) is not False:  # False unless Antrea is the CNI
         versions = ("v1beta1", "v1alpha2")
-        egresses = _list(reader, ANTREA, versions, "egresses", gap)
+        # with the Egress gate off no Egress takes effect: none is listed
+        egresses = _list(reader, ANTREA, versions, "egresses", gap) if egress else []
         pools = _list(reader, ANTREA, versions, "externalippools", gap)
         return EgressIPs(
             cni="antrea",

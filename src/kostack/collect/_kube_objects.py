@@ -336,10 +336,12 @@ def parse_service(
     )
 
 
-# The annotations kept: the OpenStack cloud controller's own (no other annotation is stored).
+# The annotations kept: the OpenStack cloud controller's own, and the ExternalIPPool Antrea
+# gives the Service its IP from (no other annotation is stored).
 OCCM_ANNOTATION_PREFIXES: Final = (
     "loadbalancer.openstack.org/",
     "service.beta.kubernetes.io/openstack-internal-load-balancer",
+    "service.antrea.io/external-ip-pool",
 )
 
 

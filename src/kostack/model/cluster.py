@@ -136,7 +136,8 @@ class Service(Record):
     load_balancer_source_ranges: tuple[CIDR, ...] = ()
     load_balancer_class: Name | None = None
     allocate_load_balancer_node_ports: bool | None = None
-    # only the OpenStack cloud controller's keys (loadbalancer.openstack.org/*, ...)
+    # only the OpenStack cloud controller's keys (loadbalancer.openstack.org/*, ...) and
+    # Antrea's service.antrea.io/external-ip-pool
     annotations: dict[str, str] = Field(default_factory=dict)
     load_balancer_ingress: tuple[LoadBalancerIngress, ...] = ()
 

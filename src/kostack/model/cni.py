@@ -296,6 +296,9 @@ class Antrea(Record):
     config_map: Name | None = None
     # featureGates.Egress (beta and on by default since v1.6; read as on when unset)
     egress: bool | None = None
+    # featureGates.ServiceExternalIP as written (None: unset, or not a boolean): alpha and off
+    # by default from v1.5, beta and on by default since v2.3 (model/egress.py decides)
+    service_external_ip: bool | None = None
 
 
 KubeOvnTunnelType = Literal["geneve", "vxlan", "stt"]

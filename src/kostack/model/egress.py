@@ -16,13 +16,33 @@ Antrea nor Cilium with its egress gateway enabled, or an older snapshot).
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field
 
+from kostack.model.cni import CNI
 from kostack.model.types import IP, CIDRSet, Name
 from kostack.model.types import Record as _Record
 from kostack.model.vip import LabelSelector
+
+# The Service annotation naming the ExternalIPPool Antrea gives a LoadBalancer Service its IP
+# from (antrea-io/antrea pkg/agent/types/annotations.go ServiceExternalIPPoolAnnotationKey)
+ANTREA_POOL_ANNOTATION = "service.antrea.io/external-ip-pool"
+
+
+def service_external_ip(cni: CNI | None) -> bool | None:
+    """Whether Antrea's ServiceExternalIP feature gate is on: as written in antrea-agent.conf,
+    else its default (off before v2.3, on since: pkg/features/antrea_features.go); None when
+    unset and the version is not known; False when Antrea is not the CNI."""
+    if cni is None or cni.type != "antrea":
+        return False
+    if cni.antrea is not None and cni.antrea.service_external_ip is not None:
+        return cni.antrea.service_external_ip
+    found = re.match(r"^v?(\d+)\.(\d+)", cni.version or "")
+    if found is None:
+        return None
+    return (int(found[1]), int(found[2])) >= (2, 3)
 
 
 class ExternalIPPool(_Record):

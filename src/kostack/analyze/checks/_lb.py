@@ -24,10 +24,10 @@ register(
             "ko": "클러스터에 LoadBalancer 타입 Service가 없습니다.",
         },
         "lb.na-metallb": {
-            "en": "Every Service of type LoadBalancer ({n}) gets its address from MetalLB, not "
-            "from Octavia (neutron-vip-pairs judges MetalLB's addresses).",
-            "ko": "LoadBalancer 타입 Service {n}개 모두 Octavia가 아니라 MetalLB에서 주소를 "
-            "받습니다(MetalLB 주소는 neutron-vip-pairs 점검이 판단합니다).",
+            "en": "Every Service of type LoadBalancer ({n}) gets its address from MetalLB or "
+            "Antrea, not from Octavia (neutron-vip-pairs judges those addresses).",
+            "ko": "LoadBalancer 타입 Service {n}개 모두 Octavia가 아니라 MetalLB나 Antrea에서 "
+            "주소를 받습니다(그 주소는 neutron-vip-pairs 점검이 판단합니다).",
         },
         "lb.unknown-services": {
             "en": "Cannot decide: the Services of type LoadBalancer were not collected: {error}.",
@@ -79,7 +79,7 @@ def start(
     if not analysis.index.load_balancer_services:
         index = analysis.index
         metallb = [s for s in ctx.topo.services.values() if s.type == "LoadBalancer"]
-        metallb = [s for s in metallb if not s.load_balancer_class and index.metallb_serves(s)]
+        metallb = [s for s in metallb if not s.load_balancer_class and index.node_serves(s)]
         said = Msg("lb.na-metallb", n=len(metallb)) if metallb else Msg("lb.na-none")
         return None, [Finding(check_id, Status.NOT_APPLICABLE, severity, scope, said)]
     if not analysis.index.lbs_known:

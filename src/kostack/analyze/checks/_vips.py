@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kostack.analyze.topology import PrefixIndex
+from kostack.model.egress import ANTREA_POOL_ANNOTATION, service_external_ip
 from kostack.model.snapshot import (
     IPAddress,
     IPNetwork,
@@ -52,7 +53,7 @@ def any_selects(selectors: Sequence[LabelSelector], labels: Mapping[str, str]) -
 class Announced:
     """One pool (or kube-vip address): its ranges and the nodes that may announce it."""
 
-    kind: str  # "metallb" | "kube-vip"
+    kind: str  # "metallb" | "antrea" | "kube-vip" | "endpoint"
     name: str
     cidrs: tuple[IPNetwork, ...]
     l2_nodes: set[str] = field(default_factory=set)
@@ -89,6 +90,52 @@ def metallb_announced(metallb: MetalLB, nodes: Sequence[Node]) -> list[Announced
                 a.l2_nodes |= names
                 a.interfaces += tuple(i for i in ad.interfaces if i not in a.interfaces)
         out.append(a)
+    return out
+
+
+@dataclass
+class AntreaPools:
+    """The ExternalIPPools LoadBalancer Services take their IPs from (Antrea's
+    ServiceExternalIP): each with the nodes its nodeSelector selects (the agent on one of them
+    answers ARP/NDP for each IP, and another takes over); ``undecided``: pools whose nodes
+    kostack cannot tell (name, reason); ``unread``: Services name pools but the pools were not
+    read."""
+
+    announced: list[Announced] = field(default_factory=list)
+    undecided: list[tuple[str, str]] = field(default_factory=list)
+    unread: bool = False
+
+
+def antrea_announced(snapshot: Snapshot) -> AntreaPools:
+    """Antrea's Service external IP pools in use (docs/facts.md 4c, "Antrea's Service external IPs"): the pools the
+    ``service.antrea.io/external-ip-pool`` annotation of a LoadBalancer Service names, when
+    the ServiceExternalIP gate may be on; a named pool that does not exist gives no IP."""
+    cl = snapshot.cluster
+    out = AntreaPools()
+    if cl is None or service_external_ip(cl.cni) is False:
+        return out
+    named = {
+        s.annotations[ANTREA_POOL_ANNOTATION]
+        for s in cl.services or ()
+        if s.type == "LoadBalancer" and s.annotations.get(ANTREA_POOL_ANNOTATION)
+    }
+    if not named:
+        return out
+    egress = cl.egress_ips
+    if egress is None or egress.pools is None:
+        out.unread = True
+        return out
+    nodes = cl.nodes or ()
+    for pool in egress.pools:
+        if pool.name not in named:
+            continue
+        if pool.node_selector is None:
+            out.undecided.append((pool.name, "selector"))
+        elif pool.vlan is not None:
+            out.undecided.append((pool.name, "vlan"))
+        else:
+            picked = {n.name for n in nodes if selects(pool.node_selector, n.labels)}
+            out.announced.append(Announced("antrea", pool.name, pool.cidrs, picked))
     return out
 
 

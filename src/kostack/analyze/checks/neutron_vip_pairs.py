@@ -1,6 +1,7 @@
 """neutron-vip-pairs: the ports of nodes that announce a virtual IP let its answers out.
 
-MetalLB in L2 mode, and kube-vip with ``vip_arp``, answer ARP (IPv4) or NDP (IPv6) for an
+MetalLB in L2 mode, Antrea's Service external IPs (ServiceExternalIP), and kube-vip with
+``vip_arp``, answer ARP (IPv4) or NDP (IPv6) for an
 address no Neutron port owns, from the node's own MAC, and the node's replies leave with that
 address as source. Neutron's anti-spoofing drops both unless the address is a fixed IP or in
 an allowed address pair of the port (docs/facts.md "Virtual IPs"). One finding per pool (or
@@ -16,6 +17,8 @@ from kostack.analyze.checks._facts import cidrs_label, nodes_label
 from kostack.analyze.checks._vip_ports import Carrier, carrier_label, carriers
 from kostack.analyze.checks._vips import (
     Announced,
+    AntreaPools,
+    antrea_announced,
     endpoint_announced,
     in_use,
     kube_vip_announced,
@@ -31,7 +34,9 @@ from kostack.analyze.topology import NodeView, Topology, net_within
 from kostack.model.snapshot import IPAddress, IPNetwork, Port, Subnet
 
 ID = "neutron-vip-pairs"
-TITLE = "Ports of nodes that announce a virtual IP (MetalLB, kube-vip) have a pair covering it"
+TITLE = (
+    "Ports of nodes that announce a virtual IP (MetalLB, Antrea, kube-vip) have a pair covering it"
+)
 SEVERITY = Severity.HIGH
 SAY = Says(ID, SEVERITY)
 SEVERITY_NOTE = (
@@ -45,6 +50,34 @@ CAUSE = "vip-antispoof"
 register(
     {
         f"{ID}.what.metallb": {"en": "MetalLB pool {name}", "ko": "MetalLB 풀 {name}"},
+        f"{ID}.what.antrea": {
+            "en": "Antrea ExternalIPPool {name} (Service external IPs)",
+            "ko": "Antrea ExternalIPPool {name}(Service 외부 IP)",
+        },
+        f"{ID}.antrea-unread": {
+            "en": "LoadBalancer Services take their IPs from Antrea's ExternalIPPools "
+            "(service.antrea.io/external-ip-pool) but the pools were not read: which addresses "
+            "the nodes answer for, and which nodes, is not known.",
+            "ko": "LoadBalancer Service가 Antrea의 ExternalIPPool에서 IP를 받지만"
+            "(service.antrea.io/external-ip-pool) 풀 목록을 읽지 못해, 노드가 어떤 주소에 응답하고 "
+            "어느 노드가 응답하는지 알 수 없습니다.",
+        },
+        f"{ID}.antrea-undecided": {
+            "en": "Cannot decide for Antrea ExternalIPPool {name}: {why}.",
+            "ko": "Antrea ExternalIPPool {name}에 대해 판단할 수 없음: {why}.",
+        },
+        f"{ID}.why.selector": {
+            "en": "its node selector has an operator a LabelSelector does not have, so which "
+            "nodes answer for its IPs is not known",
+            "ko": "노드 셀렉터가 LabelSelector에 없는 연산자를 써서 어느 노드가 IP에 응답하는지 알 "
+            "수 없습니다",
+        },
+        f"{ID}.why.vlan": {
+            "en": "its IPs are on a VLAN (subnetInfo.vlan), which a Neutron port passes only "
+            "through a trunk kostack does not model",
+            "ko": "IP가 VLAN(subnetInfo.vlan)에 있는데, Neutron 포트는 kostack이 다루지 않는 "
+            "트렁크로만 이를 통과시킵니다",
+        },
         f"{ID}.what.kube-vip": {"en": "kube-vip address {name}", "ko": "kube-vip 주소 {name}"},
         f"{ID}.what.endpoint": {
             "en": "kubeadm's controlPlaneEndpoint {name} (no Neutron port's address: a control "
@@ -121,8 +154,10 @@ register(
             "알리는지 알 수 없습니다.",
         },
         f"{ID}.none": {
-            "en": "No MetalLB pool or kube-vip ARP address is announced from the nodes.",
-            "ko": "노드에서 알리는 MetalLB 풀이나 kube-vip ARP 주소가 없습니다.",
+            "en": "No MetalLB pool, Antrea Service ExternalIPPool or kube-vip ARP address is "
+            "announced from the nodes.",
+            "ko": "노드에서 알리는 MetalLB 풀, Antrea Service ExternalIPPool, kube-vip ARP 주소가 "
+            "없습니다.",
         },
         f"{ID}.pass": {
             "en": "The ports of the nodes announcing {n} virtual IP ranges let their answers out "
@@ -168,8 +203,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         evidence = (f"gap: {gap.source}: {gap.error}",) if gap else ()
         out.append(SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.unread", part=part), evidence))
     announced = kube_vip + endpoint_announced(ctx.snapshot, kube_vip)
+    antrea = antrea_announced(ctx.snapshot)
+    announced = antrea.announced + announced
     if metallb is not None and not out:
         announced = metallb_announced(metallb, cl.nodes or ()) + announced
+    out.extend(_antrea_undecided(ctx, antrea))
     announced = [a for a in announced if a.l2_nodes or a.bgp]
     if not announced:
         return out or [SAY.cluster(ctx, Status.NOT_APPLICABLE, Msg(f"{ID}.none"))]
@@ -177,6 +215,23 @@ def run(ctx: CheckContext) -> list[Finding]:
     if gone:
         return out + gone
     return out + _judge(ctx, announced)
+
+
+def _antrea_undecided(ctx: CheckContext, antrea: AntreaPools) -> list[Finding]:
+    """UNKNOWN for Antrea's Service pools kostack could not read or place on nodes."""
+    if antrea.unread:
+        gap = ctx.snapshot.gap_for("cluster.egress_ips")
+        evidence = (f"gap: {gap.source}: {gap.error}",) if gap else ()
+        return [SAY.cluster(ctx, Status.UNKNOWN, Msg(f"{ID}.antrea-unread"), evidence)]
+    return [
+        SAY.cluster(
+            ctx,
+            Status.UNKNOWN,
+            Msg(f"{ID}.antrea-undecided", name=name, why=Msg(f"{ID}.why.{why}")),
+            key=("undecided", "antrea", name),
+        )
+        for name, why in antrea.undecided
+    ]
 
 
 Gap = tuple[NodeView, Port, list[IPNetwork]]  # a node, the port that answers, what it lacks
@@ -295,7 +350,7 @@ def _fail(ctx: CheckContext, a: Announced, gaps: list[Gap], ips: Sequence[IPAddr
             what=Msg(
                 f"{ID}.pool", what=what, cidrs=cidrs_label([str(c) for c in a.cidrs]), used=used
             )
-            if a.kind == "metallb"
+            if a.kind in ("metallb", "antrea")
             else what,
             nodes=nodes_label([v.name for v in views], len(ctx.topo.node_views)),
             n=len(gaps),

@@ -28,6 +28,7 @@ from typing import Final, Literal
 from kostack.analyze.messages import Msg, register
 from kostack.analyze.prefixes import PrefixIndex
 from kostack.analyze.topology import NodeView, Topology
+from kostack.model.egress import ANTREA_POOL_ANNOTATION, service_external_ip
 from kostack.model.loadbalancer import FloatingIP, Listener, LoadBalancer, Member, Pool
 from kostack.model.snapshot import IPAddress, Port, Service, ServicePort, Subnet
 
@@ -170,11 +171,11 @@ class LBIndex:
     @cached_property
     def load_balancer_services(self) -> tuple[Service, ...]:
         """Services of type LoadBalancer that OCCM handles (no loadBalancerClass of another,
-        not MetalLB's: `metallb_serves`)."""
+        not MetalLB's nor Antrea's: `node_serves`)."""
         return tuple(
             s
             for s in self.topo.services.values()
-            if s.type == "LoadBalancer" and not s.load_balancer_class and not self.metallb_serves(s)
+            if s.type == "LoadBalancer" and not s.load_balancer_class and not self.node_serves(s)
         )
 
     @cached_property
@@ -187,6 +188,26 @@ class LBIndex:
         if metallb.pools is None:
             return True, None
         return True, PrefixIndex((c, p.name) for p in metallb.pools for c in p.cidrs)
+
+    @cached_property
+    def _antrea_gate(self) -> bool:
+        """Antrea's ServiceExternalIP gate may be on (model/egress.py)."""
+        cl = self.topo.snapshot.cluster
+        return cl is not None and service_external_ip(cl.cni) is not False
+
+    def antrea_serves(self, svc: Service) -> bool:
+        """Antrea gives the Service its address: the Service names an ExternalIPPool
+        (service.antrea.io/external-ip-pool), Antrea's ServiceExternalIP gate may be on, and
+        OCCM has not annotated it with its load balancer (docs/facts.md 4c)."""
+        return (
+            bool(svc.annotations.get(ANTREA_POOL_ANNOTATION))
+            and not svc.annotations.get(LB_ID_ANNOTATION)
+            and self._antrea_gate
+        )
+
+    def node_serves(self, svc: Service) -> bool:
+        """MetalLB or Antrea, not Octavia, gives the Service its address."""
+        return self.metallb_serves(svc) or self.antrea_serves(svc)
 
     def metallb_serves(self, svc: Service) -> bool:
         """MetalLB gives the Service its address: MetalLB runs, OCCM has not annotated the
