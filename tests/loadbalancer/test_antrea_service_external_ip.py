@@ -37,7 +37,7 @@ def test_a_service_pool_without_pairs_fails_with_the_pair_remedy_on_every_node()
     (f,) = [f for f in d.findings if f.check_id == ID]
     assert f.status == Status.FAIL and f.cause == "vip-antispoof"
     text = str(f.message)
-    assert f"Antrea ExternalIPPool {SERVICE_POOL_NAME} (Service external IPs)" in text, text
+    assert f"Antrea Service ExternalIPPool {SERVICE_POOL_NAME} ({SERVICE_POOL}; " in text, text
     assert f"1 in use by Services: {SERVICE_IP}" in text and "(4 ports)" in text
     ports = sorted(p["id"] for p in ports_of(doc))
     assert sorted(r.target_id for r in f.remedies) == ports
@@ -48,7 +48,7 @@ def test_a_service_pool_without_pairs_fails_with_the_pair_remedy_on_every_node()
         f"openstack port set --allowed-address ip-address={SERVICE_POOL} {p}" for p in ports
     }
     ko = localize(f.message, "ko")
-    assert f"Antrea ExternalIPPool {SERVICE_POOL_NAME}(Service 외부 IP)" in ko
+    assert f"Antrea Service ExternalIPPool {SERVICE_POOL_NAME}({SERVICE_POOL}; Service가" in ko, ko
     add_pairs(doc, [SERVICE_POOL])
     assert only(doc, Status.PASS)
 
@@ -104,4 +104,4 @@ def test_the_pool_in_the_allocation_pool_is_a_warning() -> None:
     add_pairs(doc, [SERVICE_POOL])
     f = only(doc, Status.FAIL)
     assert f.cause == "vip-allocation-pool"
-    assert f"{SERVICE_POOL} (Antrea ExternalIPPool {SERVICE_POOL_NAME}" in str(f.message)
+    assert f"{SERVICE_POOL} (Antrea Service ExternalIPPool {SERVICE_POOL_NAME})" in str(f.message)

@@ -51,8 +51,8 @@ register(
     {
         f"{ID}.what.metallb": {"en": "MetalLB pool {name}", "ko": "MetalLB 풀 {name}"},
         f"{ID}.what.antrea": {
-            "en": "Antrea ExternalIPPool {name} (Service external IPs)",
-            "ko": "Antrea ExternalIPPool {name}(Service 외부 IP)",
+            "en": "Antrea Service ExternalIPPool {name}",
+            "ko": "Antrea Service ExternalIPPool {name}",
         },
         f"{ID}.antrea-unread": {
             "en": "LoadBalancer Services take their IPs from Antrea's ExternalIPPools "
