@@ -16,7 +16,6 @@ from test_apply_bgp_one_way import NODES_RULES, _group, live_snapshot
 from test_apply_dualstack import pairs_added_then_rolled_back
 
 from kostack.analyze.diagnose import diagnose
-from kostack.analyze.findings import Status
 from kostack_lab.neutron import openstack_connection
 from kostack_testkit.builders import POD_CIDR, seed_device_id
 from kostack_testkit.egress import POOL, egress_example_doc
