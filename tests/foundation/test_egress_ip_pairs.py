@@ -97,8 +97,19 @@ def test_the_pool_selector_decides_the_nodes() -> None:
     assert f.nodes == ("k8s-w-3",) and [r.target_id for r in f.remedies] == [
         _port_of(doc, "k8s-w-3")["id"]
     ]
+    # one port: said in the singular (the Korean has no plural to get wrong)
+    assert "(1 port) may hold, but its port keeps anti-spoofing on" in str(f.message)
+    assert "해당 포트에는 anti-spoofing이 켜져 있고" in localize(f.message, "ko")
     add_pairs(doc, [POOL], only={"k8s-w-3"})
     assert only(doc, Status.PASS)
+
+
+def test_a_pool_no_node_may_hold_is_not_applicable_never_a_pass() -> None:
+    nobody = {"match_labels": {HOSTNAME: "no-such-node"}}
+    pool = {"name": "external-ip-pool", "cidrs": [POOL], "node_selector": nobody}
+    f = only(antrea_egress_doc(pools=[pool]), Status.NOT_APPLICABLE)
+    assert str(f.message).startswith("No node may hold the 1 egress IP range in use")
+    assert "노드 셀렉터가 고르는 노드가 없음" in localize(f.message, "ko")
 
 
 def test_what_kostack_cannot_place_is_unknown_never_pass() -> None:

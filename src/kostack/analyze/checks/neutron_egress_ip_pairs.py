@@ -54,11 +54,11 @@ register(
         },
         f"{ID}.fail": {
             "en": "{what} SNATs pods' traffic to {cidrs}, which {nodes} ({n} {n:port/ports}) may "
-            "hold, but their ports keep anti-spoofing on with no allowed address pair covering "
-            "it: Neutron drops what those pods send out (and the ARP/NDP answers), so they lose "
-            "their outbound traffic while other pods keep theirs.",
+            "hold, but {n:its port keeps/their ports keep} anti-spoofing on with no allowed "
+            "address pair covering it: Neutron drops what those pods send out (and the ARP/NDP "
+            "answers), so they lose their outbound traffic while other pods keep theirs.",
             "ko": "{what:은/는} Pod 트래픽을 {cidrs} 주소로 SNAT하며 {nodes:이/가} 이 주소를 가질 "
-            "수 있는데(포트 {n}개), 이 포트들은 anti-spoofing이 켜져 있고 이를 포함하는 Allowed "
+            "수 있는데(포트 {n}개), 해당 포트에는 anti-spoofing이 켜져 있고 이를 포함하는 Allowed "
             "Address Pair가 없습니다: Neutron이 그 Pod들이 내보내는 트래픽(그리고 ARP/NDP 응답)을 "
             "차단해, 다른 Pod와 달리 그 Pod들만 외부로 나가지 못합니다.",
         },
@@ -132,6 +132,12 @@ register(
         f"{ID}.none": {
             "en": "No egress IP other than the nodes' own addresses is in use ({cni}).",
             "ko": "노드 자신의 주소 말고 사용 중인 egress IP가 없습니다({cni}).",
+        },
+        f"{ID}.unheld": {
+            "en": "No node may hold the {n} egress IP {n:range/ranges} in use (their node "
+            "selectors select no node): no port sends from them.",
+            "ko": "사용 중인 egress IP 대역 {n}개를 가질 수 있는 노드가 없어(노드 셀렉터가 "
+            "고르는 노드가 없음) 그 주소로 보내는 포트가 없습니다.",
         },
         f"{ID}.pass": {
             "en": "The ports of the nodes that may hold {n} egress IP {n:range/ranges} let them "
@@ -267,6 +273,9 @@ def _judge(ctx: CheckContext, held: list[Held]) -> list[Finding]:
         )
     if any(f.status in (Status.FAIL, Status.UNKNOWN) for f in out):
         return out
+    if not judged:  # every selector selects no node: no port sends from these IPs
+        said = Msg(f"{ID}.unheld", n=len(held))
+        return [*out, SAY.cluster(ctx, Status.NOT_APPLICABLE, said)]
     return [*out, SAY.cluster(ctx, Status.PASS, Msg(f"{ID}.pass", n=judged))]
 
 

@@ -93,10 +93,11 @@ register(
         f"{ID}.unused": {"en": "no Service uses it yet", "ko": "아직 사용하는 Service 없음"},
         f"{ID}.fail": {
             "en": "{what} is answered for by ARP/NDP from {nodes} ({n} {n:port/ports}), "
-            "whose ports keep anti-spoofing on with no allowed address pair covering it: Neutron "
-            "drops the answers and the replies, so nothing reaches the address.",
+            "{n:whose port keeps/whose ports keep} anti-spoofing on with no allowed address pair "
+            "covering it: Neutron drops the answers and the replies, so nothing reaches the "
+            "address.",
             "ko": "{what}에 대한 ARP/NDP 응답을 {nodes}(포트 {n}개)에서 보내는데, "
-            "이 포트들은 anti-spoofing이 켜져 있고 이를 포함하는 Allowed Address Pair가 없습니다: "
+            "해당 포트에는 anti-spoofing이 켜져 있고 이를 포함하는 Allowed Address Pair가 없습니다: "
             "Neutron이 응답과 회신을 차단해 그 주소에 아무것도 닿지 않습니다.",
         },
         f"{ID}.reason": {
